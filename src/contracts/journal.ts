@@ -1,0 +1,29 @@
+import type { Timestamp } from './time.js';
+import type { WriteEntry } from './kv.js';
+
+/** One committed transaction, as the journal stores it and storage applies it. */
+export interface JournalRecord {
+  readonly commitTimestamp: Timestamp;
+  readonly transactionId: string;
+  readonly writes: readonly WriteEntry[];
+}
+
+/** A position in a journal: the sequence number of the last record included. */
+export type JournalPosition = number;
+
+/**
+ * The durable, ordered log of committed transactions (DESIGN.md §2 Journal).
+ * Exactly one adjudicator leader appends; `append` resolves only once the batch is durable
+ * (fsync, or a quorum), and batches become durable in the order they were appended.
+ */
+export interface Journal {
+  /** Appends a batch (group commit) and resolves with the position of its last record. */
+  append(records: readonly JournalRecord[]): Promise<JournalPosition>;
+  /** Calls `onRecord` for every durable record after `after`, in order. */
+  replay(after: JournalPosition, onRecord: (record: JournalRecord, position: JournalPosition) => void): Promise<void>;
+  /** The position of the last durable record (0 when empty). */
+  readonly durablePosition: JournalPosition;
+  /** Records at or before `position` are no longer needed by any reader. */
+  trim(position: JournalPosition): Promise<void>;
+  close(): Promise<void>;
+}

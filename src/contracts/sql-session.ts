@@ -1,0 +1,101 @@
+import type { SqlError } from './errors.js';
+
+/**
+ * The seam between the PostgreSQL wire protocol (src/qp/protocol) and the SQL engine of a
+ * query processor. The protocol layer owns framing, message order, error recovery (discard
+ * until Sync) and encoding rows into DataRow messages; the engine owns parsing, planning,
+ * execution and transactions.
+ */
+
+/** One column of a RowDescription. */
+export interface FieldDescription {
+  readonly name: string;
+  readonly tableOid: number;
+  readonly columnNumber: number;
+  readonly typeOid: number;
+  readonly typeSize: number;
+  readonly typeModifier: number;
+}
+
+/** A cell of a result row, already in the wire format the client asked for: text or binary. */
+export type WireCell = string | Uint8Array | null;
+
+/** A parsed (and planned, lazily) statement: what Parse creates and Describe reports. */
+export interface PreparedStatement {
+  /** The parameter type OIDs ($1…$n), resolved from the client's hints and the query. */
+  readonly parameterTypes: readonly number[];
+  /** The result columns, or null when the statement returns no rows (NoData). */
+  readonly fields: readonly FieldDescription[] | null;
+  /** True for an empty query string (EmptyQueryResponse instead of CommandComplete). */
+  readonly isEmpty: boolean;
+}
+
+export type ExecuteOutcome =
+  /** The statement finished: CommandComplete with this tag (e.g. "INSERT 0 1", "SELECT 3"). */
+  | { readonly kind: 'complete'; readonly commandTag: string }
+  /** The row limit stopped it; the portal can be executed again (PortalSuspended). */
+  | { readonly kind: 'suspended' }
+  /** An empty query: EmptyQueryResponse. */
+  | { readonly kind: 'empty' };
+
+/** A bound statement with parameter values: what Bind creates and Execute runs. */
+export interface Portal {
+  /** The result columns (for Describe of a portal), or null for NoData. */
+  readonly fields: readonly FieldDescription[] | null;
+  /** Result formats per column: 0 text, 1 binary (already expanded to one per column). */
+  readonly resultFormats: readonly number[];
+  /**
+   * Runs the portal until it completes or `maxRows` rows were sent (0 = no limit).
+   * Rows go to `onRow` in the requested formats. Throws SqlError on failure.
+   */
+  execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): Promise<ExecuteOutcome>;
+}
+
+/** Messages the engine asks the protocol to send outside the request/response flow. */
+export interface SessionEvents {
+  notice(error: SqlError): void;
+  parameterStatus(name: string, value: string): void;
+}
+
+/** One client session inside a query processor. */
+export interface SqlSession {
+  /** ParameterStatus values to send after authentication, in order. */
+  initialParameters(): ReadonlyArray<readonly [string, string]>;
+  /** 'I' idle, 'T' in a transaction block, 'E' in a failed transaction block. */
+  transactionStatus(): 'I' | 'T' | 'E';
+
+  /**
+   * Parses one statement for the extended protocol. paramTypeOids are the client's hints
+   * (0 = unspecified). Throws SqlError (syntax errors, unknown tables, etc.).
+   */
+  prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement;
+  /** Splits a simple-query string into its statements, each parsed (throws on syntax error). */
+  prepareSimple(sql: string): PreparedStatement[];
+  /**
+   * Binds parameters: formats per parameter (0 text, 1 binary; already expanded), raw values
+   * (null = SQL NULL), and result formats (already expanded per column). Throws SqlError
+   * (22P02 invalid input syntax, 08P01 wrong parameter count, …).
+   */
+  bind(statement: PreparedStatement, paramFormats: readonly number[], params: readonly (Uint8Array | null)[], resultFormats: readonly number[]): Portal;
+
+  /**
+   * Ends an implicit transaction (at Sync, or at the end of a simple query): commits it if it
+   * holds writes, or rolls it back after an error. Throws SqlError when the commit fails.
+   */
+  finishImplicit(): Promise<void>;
+  /** A statement failed: an explicit block becomes failed (25P02); an implicit one is rolled back at the next finishImplicit. */
+  markFailed(): void;
+  /** Asks the running statement to stop with 57014 (CancelRequest). */
+  cancel(): void;
+  /** The client went away: roll back, release everything. */
+  close(): void;
+}
+
+/** Authentication of a connection, done by the QP before a session starts. */
+export interface StartupInfo {
+  readonly user: string;
+  readonly database: string;
+  readonly parameters: ReadonlyMap<string, string>;
+  /** The TLS SNI server name, when the connection used TLS and sent one. */
+  readonly serverName: string | null;
+}

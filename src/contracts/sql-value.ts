@@ -1,0 +1,76 @@
+/**
+ * How SQL values live in memory inside a query processor. Every expression has a static SQL
+ * type, so values carry no tag; `null` is SQL NULL for every type.
+ *
+ * | SQL type                    | JS representation                                             |
+ * |-----------------------------|---------------------------------------------------------------|
+ * | bool                        | boolean                                                       |
+ * | int2, int4, oid             | number (integer)                                              |
+ * | int8                        | bigint                                                        |
+ * | float4, float8              | number (float4 values are rounded with Math.fround)           |
+ * | numeric                     | NumericValue                                                  |
+ * | text, varchar, bpchar, name | string (bpchar keeps its trailing blanks, as PostgreSQL does) |
+ * | bytea                       | Uint8Array                                                    |
+ * | uuid                        | string, canonical lowercase 8-4-4-4-12                        |
+ * | date                        | number: days since 2000-01-01; ±Infinity for ±infinity        |
+ * | timestamp, timestamptz      | bigint: µs since 2000-01-01 00:00 UTC (PostgreSQL's epoch);   |
+ * |                             | TIMESTAMP_INFINITY / -TIMESTAMP_INFINITY for ±infinity        |
+ * | interval                    | IntervalValue                                                 |
+ * | json, jsonb                 | string (the text form; jsonb normalized)                     |
+ */
+export type SqlValue = null | boolean | number | bigint | string | Uint8Array | NumericValue | IntervalValue;
+
+/**
+ * Arbitrary-precision decimal: value = coefficient × 10^-scale, scale >= 0.
+ * `special` marks NaN and the infinities (coefficient 0, scale 0 then).
+ */
+export interface NumericValue {
+  readonly coefficient: bigint;
+  readonly scale: number;
+  readonly special?: 'NaN' | 'Infinity' | '-Infinity';
+}
+
+export interface IntervalValue {
+  readonly months: number;
+  readonly days: number;
+  readonly micros: bigint;
+}
+
+/** PostgreSQL stores ±infinity timestamps as the extreme int64 values. */
+export const TIMESTAMP_INFINITY = 0x7fffffffffffffffn;
+
+/** Type OIDs as PostgreSQL assigns them (pg_type.oid); clients rely on these numbers. */
+export const TypeOid = {
+  bool: 16,
+  bytea: 17,
+  char: 18,
+  name: 19,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  regproc: 24,
+  text: 25,
+  oid: 26,
+  json: 114,
+  float4: 700,
+  float8: 701,
+  unknown: 705,
+  bpchar: 1042,
+  varchar: 1043,
+  date: 1082,
+  time: 1083,
+  timestamp: 1114,
+  timestamptz: 1184,
+  interval: 1186,
+  numeric: 1700,
+  regclass: 2205,
+  uuid: 2950,
+  jsonb: 3802,
+  int2Array: 1005,
+  int4Array: 1007,
+  textArray: 1009,
+  int8Array: 1016,
+  oidArray: 1028,
+  float8Array: 1022,
+} as const;
+export type TypeOidValue = (typeof TypeOid)[keyof typeof TypeOid];

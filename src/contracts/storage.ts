@@ -1,0 +1,56 @@
+import type { Timestamp } from './time.js';
+import type { Key } from './kv.js';
+import type { JournalRecord, JournalPosition } from './journal.js';
+
+/**
+ * A pushed-down filter on a row tuple: a conjunction of comparisons of one column (by its
+ * position in the stored tuple) with a constant, already encoded with the key encoding of the
+ * column's type so storage compares bytes without knowing SQL types.
+ */
+export interface PushedComparison {
+  readonly column: number;
+  readonly op: '=' | '<>' | '<' | '<=' | '>' | '>=' | 'is-null' | 'is-not-null';
+  /** Order-preserving encoding of the constant (absent for the null tests). */
+  readonly operand?: Uint8Array;
+}
+
+export interface ReadRequest {
+  /** Inclusive start key. */
+  readonly start: Key;
+  /** Exclusive end key. */
+  readonly end: Key;
+  /** The snapshot: see every commit with timestamp <= readTimestamp, nothing later. */
+  readonly readTimestamp: Timestamp;
+  /** At most this many rows (bounded reads; resume from `resumeKey`). */
+  readonly limit: number;
+  readonly reverse?: boolean;
+  readonly filter?: readonly PushedComparison[];
+}
+
+export interface ReadResult {
+  readonly keys: Key[];
+  readonly values: Uint8Array[];
+  /** Set when the limit stopped the scan: the next key to read from (exclusive for reverse). */
+  readonly resumeKey: Key | null;
+}
+
+/** An MVCC store for a key range that serves reads "as of time τ" (DESIGN.md §2 Storage). */
+export interface StorageNode {
+  /** Reads the newest version at or before readTimestamp of each key in the range. */
+  read(request: ReadRequest): Promise<ReadResult>;
+  /** Point read of one key at a timestamp; null when absent or deleted. */
+  get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null>;
+  /** Applies committed records in timestamp order, recording the journal position atomically. */
+  apply(records: readonly JournalRecord[], position: JournalPosition): Promise<void>;
+  /** The journal position whose effects are all applied (restart resumes after it). */
+  readonly appliedPosition: JournalPosition;
+  close(): Promise<void>;
+}
+
+/** Where storage learns how far it may serve reads. */
+export interface SafeTimeSource {
+  /** Every commit with timestamp <= the returned value has been applied. */
+  safeTime(): Timestamp;
+  /** Resolves once safeTime() >= timestamp (or rejects after the wait bound). */
+  waitFor(timestamp: Timestamp): Promise<void>;
+}

@@ -1,0 +1,97 @@
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Disk, FileHandle } from './env.js';
+import type { OrderedStore } from './env.js';
+import { LmdbOrderedStore } from './lmdb-store.js';
+
+class NodeFileHandle implements FileHandle {
+  constructor(private readonly handle: fs.FileHandle) {}
+
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const buffer = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(buffer, done, length - done, position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return buffer.subarray(0, done);
+  }
+
+  async append(data: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.handle.write(data, done, data.length - done, null);
+      done += bytesWritten;
+    }
+  }
+
+  sync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.handle.truncate(length);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** The real disk: node:fs for files, LMDB for ordered stores. */
+export class NodeDisk implements Disk {
+  async open(path: string): Promise<FileHandle> {
+    // O_APPEND so every append lands at the end even after a truncate of a torn tail.
+    const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_APPEND, 0o600);
+    return new NodeFileHandle(handle);
+  }
+
+  async readFile(path: string): Promise<Uint8Array | null> {
+    try {
+      return await fs.readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+    const temporary = `${path}.tmp`;
+    const handle = await fs.open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temporary, path);
+    const directory = await fs.open(dirname(path), 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await fs.mkdir(path, { recursive: true });
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await fs.access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  openOrderedStore(path: string): OrderedStore {
+    return new LmdbOrderedStore(path);
+  }
+}

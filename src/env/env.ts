@@ -1,0 +1,103 @@
+import type { Clock, RandomSource, Timers } from '../contracts/time.js';
+
+/**
+ * The environment every component receives from its constructor (DESIGN.md §6): the only
+ * way to reach the clock, timers, randomness, disk and network. src/env holds the real
+ * implementations; the simulator provides deterministic ones.
+ */
+export interface Env {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly random: RandomSource;
+  readonly disk: Disk;
+  readonly net: Net;
+  readonly log: Log;
+}
+
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A file opened for the journal: positioned reads, appends, and an explicit durability point. */
+export interface FileHandle {
+  read(position: number, length: number): Promise<Uint8Array>;
+  /** Appends at the end of the file (not durable until sync). */
+  append(data: Uint8Array): Promise<void>;
+  /** Makes every completed write durable (fdatasync). */
+  sync(): Promise<void>;
+  size(): Promise<number>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One write of an atomic batch on an OrderedStore; value null deletes the key. */
+export interface OrderedWrite {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+export interface OrderedRangeOptions {
+  readonly start: Uint8Array;
+  /** Exclusive. */
+  readonly end: Uint8Array;
+  readonly reverse?: boolean;
+  readonly limit?: number;
+}
+
+/**
+ * A persistent map with bytewise-ordered keys and synchronous, snapshot-consistent reads
+ * (LMDB in production, an in-memory sorted map in simulation).
+ */
+export interface OrderedStore {
+  get(key: Uint8Array): Uint8Array | undefined;
+  /** Entries with start <= key < end (reverse: from the end down), in key order. */
+  range(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }>;
+  /** Applies the batch atomically; resolves when it is committed (not necessarily fsynced). */
+  write(batch: readonly OrderedWrite[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Disk {
+  open(path: string): Promise<FileHandle>;
+  readFile(path: string): Promise<Uint8Array | null>;
+  /** Writes a whole file durably and atomically (temporary file, fsync, rename). */
+  writeFileAtomic(path: string, data: Uint8Array): Promise<void>;
+  mkdir(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  openOrderedStore(path: string): OrderedStore;
+}
+
+/** A byte stream to a client, possibly upgraded to TLS in place. */
+export interface ClientSocket {
+  readonly remoteAddress: string;
+  write(data: Uint8Array): void;
+  end(): void;
+  destroy(): void;
+  onData(handler: (chunk: Uint8Array) => void): void;
+  onClose(handler: () => void): void;
+  /** Pauses delivery of data (back-pressure). */
+  pause(): void;
+  resume(): void;
+  /**
+   * Starts a server-side TLS handshake on this socket. `replay` holds bytes already read that
+   * belong to the handshake (a direct ClientHello). Data handlers then receive plaintext.
+   */
+  startTls(credentials: TlsCredentials, replay: Uint8Array | null, onSecure: (serverName: string | null) => void, onError: (error: Error) => void): void;
+  readonly encrypted: boolean;
+}
+
+export interface TlsCredentials {
+  readonly key: string;
+  readonly cert: string;
+}
+
+export interface ListeningServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface Net {
+  listen(host: string, port: number, onConnection: (socket: ClientSocket) => void): Promise<ListeningServer>;
+}

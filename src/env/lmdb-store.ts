@@ -1,0 +1,50 @@
+import { open, type RootDatabase } from 'lmdb';
+import type { OrderedRangeOptions, OrderedStore, OrderedWrite } from './env.js';
+
+/**
+ * LMDB through lmdb-js: binary keys in bytewise order, synchronous snapshot reads.
+ * Durability comes from the journal (storage replays from its applied position), so the
+ * store does not fsync every batch (noSync); a crash loses at most un-synced batches, which
+ * replay restores.
+ */
+export class LmdbOrderedStore implements OrderedStore {
+  private readonly db: RootDatabase<Buffer, Buffer>;
+
+  constructor(path: string) {
+    this.db = open<Buffer, Buffer>({
+      path,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+      noSync: true,
+      mapSize: 4 * 1024 * 1024 * 1024,
+    });
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.db.getBinary(key as Buffer) ?? undefined;
+  }
+
+  *range(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }> {
+    const iterable = options.reverse
+      ? this.db.getRange({ start: options.end as Buffer, end: options.start as Buffer, reverse: true, limit: options.limit })
+      : this.db.getRange({ start: options.start as Buffer, end: options.end as Buffer, limit: options.limit });
+    for (const entry of iterable) {
+      // In reverse, lmdb's start bound is inclusive: skip the exclusive end key itself.
+      if (options.reverse && Buffer.compare(entry.key, options.end) >= 0) continue;
+      yield { key: entry.key, value: entry.value };
+    }
+  }
+
+  write(batch: readonly OrderedWrite[]): Promise<void> {
+    return this.db.transaction(() => {
+      for (const write of batch) {
+        if (write.value === null) this.db.removeSync(write.key as Buffer);
+        else this.db.putSync(write.key as Buffer, write.value as Buffer);
+      }
+    }) as Promise<void>;
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
