@@ -99,3 +99,17 @@ export interface StartupInfo {
   /** The TLS SNI server name, when the connection used TLS and sent one. */
   readonly serverName: string | null;
 }
+
+/**
+ * Checks a connection's credentials: the password message carries a DSQL token (a SigV4
+ * presigned URL without its scheme). Throws SqlError 28000/28P01 with DSQL's texts.
+ */
+export interface Authenticator {
+  authenticate(startup: StartupInfo, password: string): void;
+}
+
+/** Creates sessions for authenticated connections (one per connection). */
+export interface SessionFactory {
+  /** processId/secretKey identify the session for CancelRequest (BackendKeyData). */
+  createSession(startup: StartupInfo, events: SessionEvents, processId: number, secretKey: number): SqlSession;
+}
