@@ -1,0 +1,212 @@
+import { SqlError, assert } from '../../contracts/errors.js';
+import type { Key, WriteEntry } from '../../contracts/kv.js';
+
+/**
+ * The catalog lives in the same key space as user data (DESIGN.md §2 Schema) under table id 1
+ * and changes by ordinary commits. Layout, every key `[u32 table id = 1][u16 index id][suffix]`:
+ *   index 1, suffix u32 table id        → JSON TableInfo (also the table's schema-version key)
+ *   index 2, suffix schema name + 0x00  → JSON SchemaInfo
+ *   index 3                             → catalog version (decimal text); every DDL writes it
+ *   index 4                             → next object id (decimal text)
+ * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
+ * shows a different version.
+ */
+export const CATALOG_TABLE_ID = 1;
+const TABLES_INDEX = 1;
+const SCHEMAS_INDEX = 2;
+const VERSION_INDEX = 3;
+const NEXT_ID_INDEX = 4;
+/** User object ids start where PostgreSQL's do, so they never clash with built-in oids. */
+export const FIRST_USER_OID = 16384;
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly typeOid: number;
+  readonly typmod: number;
+  readonly notNull: boolean;
+  /** The DEFAULT expression's source text, re-parsed when used. */
+  readonly defaultText: string | null;
+}
+
+export interface IndexInfo {
+  /** Index id within the table: 1 is the primary index (the table itself). */
+  readonly id: number;
+  readonly oid: number;
+  readonly name: string;
+  /** Positions (0-based) of the key columns. */
+  readonly columns: readonly number[];
+  readonly include: readonly number[];
+  readonly unique: boolean;
+  readonly primary: boolean;
+  /** False while CREATE INDEX ASYNC is still building it (writes maintain it, reads don't use it). */
+  readonly valid: boolean;
+  readonly nullsNotDistinct: boolean;
+  /** Set when the index backs a UNIQUE/PRIMARY KEY constraint. */
+  readonly constraintName: string | null;
+}
+
+export interface TableInfo {
+  readonly id: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly ColumnInfo[];
+  /** Column positions of the primary key; empty when the table has none (hidden row id). */
+  readonly primaryKey: readonly number[];
+  readonly indexes: readonly IndexInfo[];
+}
+
+export interface SchemaInfo {
+  readonly name: string;
+  readonly oid: number;
+}
+
+export const BUILTIN_SCHEMAS: readonly SchemaInfo[] = [
+  { name: 'pg_catalog', oid: 11 },
+  { name: 'public', oid: 2200 },
+  { name: 'information_schema', oid: 13000 },
+  { name: 'sys', oid: 13100 },
+];
+
+function catalogKey(index: number, suffix: Uint8Array | null): Key {
+  const key = Buffer.alloc(6 + (suffix ? suffix.length : 0));
+  key.writeUInt32BE(CATALOG_TABLE_ID, 0);
+  key.writeUInt16BE(index, 4);
+  if (suffix) key.set(suffix, 6);
+  return key;
+}
+
+export function tableKey(tableId: number): Key {
+  const suffix = Buffer.alloc(4);
+  suffix.writeUInt32BE(tableId, 0);
+  return catalogKey(TABLES_INDEX, suffix);
+}
+
+function schemaKey(name: string): Key {
+  return catalogKey(SCHEMAS_INDEX, Buffer.concat([Buffer.from(name, 'utf8'), Buffer.from([0])]));
+}
+
+export const CATALOG_VERSION_KEY: Key = catalogKey(VERSION_INDEX, null);
+export const NEXT_ID_KEY: Key = catalogKey(NEXT_ID_INDEX, null);
+export const CATALOG_RANGE = { start: catalogKey(0, null), end: catalogKey(0xffff, null) };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function json(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+/** An immutable view of the catalog at one version. */
+export class CatalogSnapshot {
+  private readonly byName = new Map<string, TableInfo>();
+  private readonly byId = new Map<number, TableInfo>();
+  private readonly schemas = new Map<string, SchemaInfo>();
+
+  constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>) {
+    for (const schema of BUILTIN_SCHEMAS) this.schemas.set(schema.name, schema);
+    for (const schema of schemas) this.schemas.set(schema.name, schema);
+    for (const table of tables) {
+      this.byName.set(`${table.schema}.${table.name}`, table);
+      this.byId.set(table.id, table);
+    }
+  }
+
+  /** Builds the snapshot from the catalog's key range as read at one timestamp. */
+  static fromEntries(entries: Iterable<{ key: Uint8Array; value: Uint8Array }>): CatalogSnapshot {
+    let version = 0;
+    let nextId = FIRST_USER_OID;
+    const tables: TableInfo[] = [];
+    const schemas: SchemaInfo[] = [];
+    for (const { key, value } of entries) {
+      const index = (key[4]! << 8) | key[5]!;
+      const text = decoder.decode(value);
+      if (index === TABLES_INDEX) tables.push(JSON.parse(text) as TableInfo);
+      else if (index === SCHEMAS_INDEX) schemas.push(JSON.parse(text) as SchemaInfo);
+      else if (index === VERSION_INDEX) version = Number(text);
+      else if (index === NEXT_ID_INDEX) nextId = Number(text);
+    }
+    return new CatalogSnapshot(version, nextId, tables, schemas);
+  }
+
+  table(schema: string, name: string): TableInfo | undefined {
+    return this.byName.get(`${schema}.${name}`);
+  }
+
+  tableById(id: number): TableInfo | undefined {
+    return this.byId.get(id);
+  }
+
+  schema(name: string): SchemaInfo | undefined {
+    return this.schemas.get(name);
+  }
+
+  allTables(): Iterable<TableInfo> {
+    return this.byId.values();
+  }
+
+  allSchemas(): Iterable<SchemaInfo> {
+    return this.schemas.values();
+  }
+
+  userSchemaCount(): number {
+    let count = 0;
+    for (const schema of this.schemas.values()) if (!BUILTIN_SCHEMAS.some((b) => b.name === schema.name)) count++;
+    return count;
+  }
+
+  /** Finds an index by name in a schema (index names share the schema's namespace with tables). */
+  index(schema: string, name: string): { table: TableInfo; index: IndexInfo } | undefined {
+    for (const table of this.byId.values()) {
+      if (table.schema !== schema) continue;
+      const index = table.indexes.find((i) => i.name === name);
+      if (index) return { table, index };
+    }
+    return undefined;
+  }
+
+  relationExists(schema: string, name: string): boolean {
+    return this.table(schema, name) !== undefined || this.index(schema, name) !== undefined;
+  }
+}
+
+/** The writes of one DDL statement; the catalog version key is bumped by every DDL. */
+export class CatalogChange {
+  readonly writes: WriteEntry[] = [];
+  private nextId: number;
+
+  constructor(private readonly snapshot: CatalogSnapshot) {
+    this.nextId = snapshot.nextId;
+  }
+
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  putTable(table: TableInfo): void {
+    assert(table.id >= FIRST_USER_OID, 'user tables have user oids');
+    this.writes.push({ key: tableKey(table.id), value: json(table) });
+  }
+
+  deleteTable(tableId: number): void {
+    this.writes.push({ key: tableKey(tableId), value: null });
+  }
+
+  putSchema(schema: SchemaInfo): void {
+    this.writes.push({ key: schemaKey(schema.name), value: json(schema) });
+  }
+
+  deleteSchema(name: string): void {
+    this.writes.push({ key: schemaKey(name), value: null });
+  }
+
+  /** Closes the change: bumps the version and persists the id counter. */
+  finish(): WriteEntry[] {
+    this.writes.push({ key: CATALOG_VERSION_KEY, value: encoder.encode(String(this.snapshot.version + 1)) });
+    this.writes.push({ key: NEXT_ID_KEY, value: encoder.encode(String(this.nextId)) });
+    return this.writes;
+  }
+}
+
+export function undefinedTable(name: string, location = -1): SqlError {
+  return new SqlError('42P01', `relation "${name}" does not exist`, location >= 0 ? { position: location + 1 } : {});
+}

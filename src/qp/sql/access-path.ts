@@ -1,0 +1,148 @@
+import type { Key } from '../../contracts/kv.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { prefixEnd } from '../../encoding/key.js';
+import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
+import type { Expr } from './ast.js';
+import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
+import type { Evaluator } from './compiled.js';
+import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
+import { columnRefs } from './relations.js';
+import { Scope } from './scope.js';
+import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
+
+/**
+ * Chooses how to read one table given the conjuncts of its WHERE clause: a point lookup on
+ * the full primary key, a key range on a primary-key or index prefix, or a full scan. Every
+ * conjunct is still evaluated as a filter afterwards, so the path only narrows what is read.
+ */
+
+interface Bound {
+  readonly column: number;
+  readonly op: '=' | '<' | '<=' | '>' | '>=';
+  readonly value: Evaluator;
+}
+
+const FLIP: Record<string, Bound['op']> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+export interface AccessPath {
+  readonly source: () => RowSource;
+  /** 'point', 'range', 'index' or 'full' — for EXPLAIN and tests. */
+  readonly kind: 'point' | 'range' | 'index' | 'full';
+  /** Rows come out in primary-key order (ascending, or descending when reverse). */
+  readonly primaryOrder: boolean;
+  readonly reverse: boolean;
+}
+
+/** Extracts `column op value` bounds whose value does not depend on the row. */
+export function extractBounds(table: TableInfo, relation: string, parts: readonly Expr[], ctx: CompileContext): Bound[] {
+  const bounds: Bound[] = [];
+  for (const part of parts) {
+    if (part.kind !== 'op' || !part.left || !(part.op in FLIP)) continue;
+    let columnSide: Expr = part.left;
+    let valueSide: Expr = part.right;
+    let op = part.op as Bound['op'];
+    if (columnSide.kind !== 'column') {
+      columnSide = part.right;
+      valueSide = part.left;
+      op = FLIP[op]!;
+    }
+    if (columnSide.kind !== 'column' || columnRefs(valueSide).length > 0) continue;
+    if (columnSide.table !== null && columnSide.table !== relation) continue;
+    const column = table.columns.findIndex((c) => c.name === columnSide.name);
+    if (column < 0) continue;
+    const info = table.columns[column]!;
+    const value = compileExpr(valueSide, { ...ctx, scope: new Scope([]) });
+    // Only a value of the column's own type (or an untyped literal/parameter that takes it)
+    // can be encoded as a key of that column without changing the comparison's meaning.
+    if (value.oid !== info.typeOid && value.oid !== TypeOid.unknown) continue;
+    if (value.paramIndex !== undefined) inferParamType(ctx, value, info.typeOid);
+    const typed = coerce(value, info.typeOid, -1, 'implicit', part.location);
+    bounds.push({ column, op, value: typed.eval });
+  }
+  return bounds;
+}
+
+export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wantOrder: 'asc' | 'desc' | null): AccessPath {
+  const table = codec.table;
+  const pk = table.primaryKey;
+  if (pk.length > 0) {
+    const equal = pk.map((c) => bounds.find((b) => b.column === c && b.op === '='));
+    if (equal.every((b) => b !== undefined)) {
+      const values = equal.map((b) => b!.value);
+      return { kind: 'point', source: () => new PointLookup(codec, values), primaryOrder: true, reverse: false };
+    }
+    const prefix = prefixBounds(pk, bounds);
+    if (prefix.equal.length > 0 || prefix.lower || prefix.upper) {
+      const reverse = wantOrder === 'desc';
+      const range = rangeFunction(codec, PRIMARY_INDEX_ID, pk, prefix);
+      return { kind: 'range', source: () => new TableScan(codec, range, reverse), primaryOrder: true, reverse };
+    }
+  }
+  let best: { index: IndexInfo; prefix: ReturnType<typeof prefixBounds> } | null = null;
+  for (const index of table.indexes) {
+    if (index.primary || !index.valid) continue;
+    const prefix = prefixBounds(index.columns, bounds);
+    if (prefix.equal.length === 0 && !prefix.lower && !prefix.upper) continue;
+    if (!best || prefix.equal.length > best.prefix.equal.length) best = { index, prefix };
+  }
+  if (best) {
+    const range = rangeFunction(codec, best.index.id, best.index.columns, best.prefix);
+    const index = best.index;
+    return { kind: 'index', source: () => new IndexScan(codec, index, range), primaryOrder: false, reverse: false };
+  }
+  const reverse = wantOrder === 'desc';
+  const whole = () => ({ start: codec.rowsStart, end: codec.rowsEnd });
+  return { kind: 'full', source: () => new TableScan(codec, whole, reverse), primaryOrder: true, reverse };
+}
+
+interface PrefixBounds {
+  readonly equal: Evaluator[];
+  readonly lower: Bound | null;
+  readonly upper: Bound | null;
+  readonly columns: readonly number[];
+}
+
+function prefixBounds(columns: readonly number[], bounds: readonly Bound[]): PrefixBounds {
+  const equal: Evaluator[] = [];
+  let i = 0;
+  for (; i < columns.length; i++) {
+    const b = bounds.find((x) => x.column === columns[i] && x.op === '=');
+    if (!b) break;
+    equal.push(b.value);
+  }
+  let lower: Bound | null = null;
+  let upper: Bound | null = null;
+  if (i < columns.length) {
+    lower = bounds.find((x) => x.column === columns[i] && (x.op === '>' || x.op === '>=')) ?? null;
+    upper = bounds.find((x) => x.column === columns[i] && (x.op === '<' || x.op === '<=')) ?? null;
+  }
+  return { equal, lower, upper, columns };
+}
+
+function rangeFunction(codec: TableCodec, indexId: number, columns: readonly number[], prefix: PrefixBounds): (rt: Runtime) => { start: Key; end: Key } | null {
+  return (rt) => {
+    const values: SqlValue[] = [];
+    for (const e of prefix.equal) {
+      const v = e([], rt.ctx);
+      if (v === null) return null; // `col = NULL` matches nothing
+      values.push(v);
+    }
+    const base = codec.keyFromValues(indexId, columns, values, true);
+    let start = base;
+    let end = prefixEnd(base);
+    if (prefix.lower) {
+      const v = prefix.lower.value([], rt.ctx);
+      if (v === null) return null;
+      const key = codec.keyFromValues(indexId, columns, [...values, v], true);
+      start = prefix.lower.op === '>' ? prefixEnd(key) : key;
+    }
+    if (prefix.upper) {
+      const v = prefix.upper.value([], rt.ctx);
+      if (v === null) return null;
+      const key = codec.keyFromValues(indexId, columns, [...values, v], true);
+      end = prefix.upper.op === '<' ? key : prefixEnd(key);
+    }
+    if (Buffer.compare(start, end) >= 0) return null;
+    return { start, end };
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Strata's own SQL syntax tree: kind-tagged, readonly nodes converted at the boundary from
+ * libpg-query's JSON (see convert.ts). Only what the engine understands has a node; anything
+ * else is refused at conversion with 0A000, so an unknown construct can never run wrongly.
+ * `location` is a 0-based character offset into the statement text (-1 when unknown).
+ */
+
+export interface TypeName {
+  readonly names: readonly string[];
+  readonly typmods: readonly number[];
+  readonly arrayBounds: number;
+  readonly location: number;
+}
+
+export type Expr =
+  | { readonly kind: 'const'; readonly literal: 'integer' | 'numeric' | 'string' | 'boolean' | 'null' | 'bitstring'; readonly text: string; readonly location: number }
+  | { readonly kind: 'param'; readonly index: number; readonly location: number }
+  | { readonly kind: 'column'; readonly table: string | null; readonly schema: string | null; readonly name: string; readonly location: number }
+  | { readonly kind: 'star'; readonly table: string | null; readonly location: number }
+  | { readonly kind: 'op'; readonly op: string; readonly left: Expr | null; readonly right: Expr; readonly location: number }
+  | { readonly kind: 'and' | 'or'; readonly args: readonly Expr[]; readonly location: number }
+  | { readonly kind: 'not'; readonly arg: Expr; readonly location: number }
+  | { readonly kind: 'null-test'; readonly arg: Expr; readonly isNull: boolean; readonly location: number }
+  | { readonly kind: 'bool-test'; readonly arg: Expr; readonly test: 'true' | 'not-true' | 'false' | 'not-false' | 'unknown' | 'not-unknown'; readonly location: number }
+  | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly location: number }
+  | { readonly kind: 'func'; readonly name: string; readonly schema: string | null; readonly args: readonly Expr[]; readonly star: boolean; readonly distinct: boolean; readonly filter: Expr | null; readonly location: number }
+  | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
+  | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
+  | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly location: number }
+  | { readonly kind: 'in'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly location: number }
+  | { readonly kind: 'between'; readonly arg: Expr; readonly low: Expr; readonly high: Expr; readonly negated: boolean; readonly location: number }
+  | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly caseInsensitive: boolean; readonly location: number }
+  | { readonly kind: 'distinct-from'; readonly left: Expr; readonly right: Expr; readonly negated: boolean; readonly location: number }
+  | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'localtimestamp' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly location: number };
+
+export interface SelectTarget {
+  readonly expr: Expr;
+  readonly alias: string | null;
+  readonly location: number;
+}
+
+export type FromItem =
+  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number }
+  | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number };
+
+export interface SortItem {
+  readonly expr: Expr;
+  readonly descending: boolean;
+  /** null = the default (NULLS LAST for ascending, NULLS FIRST for descending). */
+  readonly nullsFirst: boolean | null;
+}
+
+export interface SelectStatement {
+  readonly kind: 'select';
+  readonly targets: readonly SelectTarget[];
+  readonly from: readonly FromItem[];
+  readonly where: Expr | null;
+  readonly groupBy: readonly Expr[];
+  readonly having: Expr | null;
+  readonly orderBy: readonly SortItem[];
+  readonly limit: Expr | null;
+  readonly offset: Expr | null;
+  readonly distinct: boolean;
+  /** VALUES lists (then targets/from are empty). */
+  readonly values: readonly (readonly Expr[])[] | null;
+  readonly forUpdate: boolean;
+}
+
+export interface InsertStatement {
+  readonly kind: 'insert';
+  readonly schema: string | null;
+  readonly table: string;
+  readonly alias: string | null;
+  readonly columns: readonly { readonly name: string; readonly location: number }[] | null;
+  /** Rows of expressions; null inside means DEFAULT. */
+  readonly rows: readonly (readonly (Expr | null)[])[] | null;
+  readonly query: SelectStatement | null;
+  readonly onConflict: OnConflict | null;
+  readonly returning: readonly SelectTarget[];
+  readonly location: number;
+}
+
+export interface OnConflict {
+  readonly action: 'nothing' | 'update';
+  readonly targetColumns: readonly string[];
+  readonly constraint: string | null;
+  readonly set: readonly Assignment[];
+  readonly where: Expr | null;
+}
+
+export interface Assignment {
+  readonly column: string;
+  readonly value: Expr | null; // null = DEFAULT
+  readonly location: number;
+}
+
+export interface UpdateStatement {
+  readonly kind: 'update';
+  readonly schema: string | null;
+  readonly table: string;
+  readonly alias: string | null;
+  readonly set: readonly Assignment[];
+  readonly where: Expr | null;
+  readonly returning: readonly SelectTarget[];
+  readonly location: number;
+}
+
+export interface DeleteStatement {
+  readonly kind: 'delete';
+  readonly schema: string | null;
+  readonly table: string;
+  readonly alias: string | null;
+  readonly where: Expr | null;
+  readonly returning: readonly SelectTarget[];
+  readonly location: number;
+}
+
+export interface ColumnDefinition {
+  readonly name: string;
+  readonly type: TypeName;
+  readonly notNull: boolean;
+  readonly defaultExpr: Expr | null;
+  readonly defaultText: string | null;
+  readonly primaryKey: boolean;
+  readonly unique: boolean;
+  readonly location: number;
+}
+
+export interface CreateTableStatement {
+  readonly kind: 'create-table';
+  readonly schema: string | null;
+  readonly table: string;
+  readonly ifNotExists: boolean;
+  readonly columns: readonly ColumnDefinition[];
+  readonly primaryKey: readonly string[] | null;
+  readonly uniques: readonly { readonly name: string | null; readonly columns: readonly string[] }[];
+  readonly location: number;
+}
+
+export interface CreateIndexStatement {
+  readonly kind: 'create-index';
+  readonly name: string | null;
+  readonly schema: string | null;
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly include: readonly string[];
+  readonly unique: boolean;
+  readonly ifNotExists: boolean;
+  readonly async: boolean;
+  readonly nullsNotDistinct: boolean;
+}
+
+export type Statement =
+  | SelectStatement
+  | InsertStatement
+  | UpdateStatement
+  | DeleteStatement
+  | CreateTableStatement
+  | CreateIndexStatement
+  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
+  | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
+  | { readonly kind: 'reset'; readonly name: string | null }
+  | { readonly kind: 'show'; readonly name: string }
+  | { readonly kind: 'call'; readonly name: readonly string[]; readonly args: readonly Expr[] }
+  | { readonly kind: 'deallocate-all' };
+
+/** One statement of a query string, with where it sits in the text. */
+export interface ParsedStatement {
+  readonly statement: Statement;
+  /** The statement's own text (for plan caching and error positions). */
+  readonly text: string;
+  /** Offset of `text` inside the whole query string. */
+  readonly offset: number;
+}

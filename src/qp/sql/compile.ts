@@ -1,0 +1,498 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { Expr } from './ast.js';
+import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
+import type { Scope } from './scope.js';
+import * as types from './typesystem.js';
+
+/**
+ * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
+ * resolving names against a Scope and operators/functions/casts with PostgreSQL's rules.
+ */
+
+export interface AggregateCall {
+  readonly name: string;
+  readonly arg: CompiledExpr | null;
+  readonly distinct: boolean;
+  readonly filter: CompiledExpr | null;
+  readonly oid: number;
+  /** Slot of the aggregate's result in the post-aggregation row. */
+  readonly slot: number;
+}
+
+export interface CompileContext {
+  readonly scope: Scope;
+  /** Parameter types, filled in by inference (0 = not yet known). */
+  readonly paramTypes: number[];
+  /** When set, aggregate calls are allowed and collected here. */
+  readonly aggregates: AggregateCall[] | null;
+  /** Slot where the next aggregate result goes (grouped queries). */
+  aggregateBase: number;
+  /** Describes where aggregates are forbidden, for the error message. */
+  readonly clause: string;
+  readonly sessionUser: string;
+  readonly currentSchema: string;
+  /** The scope for aggregate arguments (the pre-aggregation row) when compiling above a GROUP BY. */
+  readonly inputScope?: Scope;
+  /** Group-by expressions (by their source text key) mapped to their post-aggregation slots. */
+  readonly groupSlots?: Map<string, number>;
+}
+
+const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
+
+function constant(oid: number, value: SqlValue, name: string, location: number, typmod = -1): CompiledExpr {
+  return { oid, typmod, eval: () => value, rowIndependent: true, name, location };
+}
+
+export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
+  if (ctx.groupSlots && ctx.groupSlots.size > 0) {
+    const slot = ctx.groupSlots.get(exprKey(expr));
+    if (slot !== undefined && ctx.inputScope) {
+      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null });
+      return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
+    }
+  }
+  switch (expr.kind) {
+    case 'const': return compileConst(expr);
+    case 'param': return compileParam(expr.index, ctx, expr.location);
+    case 'column': {
+      if (ctx.groupSlots && ctx.inputScope) {
+        const column = ctx.inputScope.resolve(expr.table, expr.name, expr.location);
+        throw new SqlError('42803', `column "${column.relation ? `${column.relation}.` : ''}${column.name}" must appear in the GROUP BY clause or be used in an aggregate function`, at(expr.location));
+      }
+      const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
+      const position = column.position;
+      return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: expr.location };
+    }
+    case 'star': throw new SqlError('42601', 'row expansion via "*" is not supported here', at(expr.location));
+    case 'op': return compileOperator(expr.op, expr.left, expr.right, ctx, expr.location);
+    case 'and':
+    case 'or': return compileBoolean(expr.kind, expr.args.map((a) => coerceToBoolean(compileExpr(a, ctx), expr.kind.toUpperCase())), expr.location);
+    case 'not': {
+      const arg = coerceToBoolean(compileExpr(expr.arg, ctx), 'NOT');
+      const f = arg.eval;
+      return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; }, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location };
+    }
+    case 'null-test': {
+      const arg = compileExpr(expr.arg, ctx);
+      const f = arg.eval;
+      const isNull = expr.isNull;
+      return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location };
+    }
+    case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS'), expr.location);
+    case 'cast': {
+      const target = types.resolveTypeName(expr.type);
+      const arg = compileExpr(expr.arg, ctx);
+      const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
+      return { ...result, name: arg.column !== undefined ? arg.name : types.outputName(target.oid) };
+    }
+    case 'func': return compileFunction(expr, ctx);
+    case 'case': return compileCase(expr, ctx);
+    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, ctx)), expr.location);
+    case 'greatest':
+    case 'least': return compileGreatestLeast(expr.kind, expr.args.map((a) => compileExpr(a, ctx)), expr.location);
+    case 'nullif': return compileNullIf(expr, ctx);
+    case 'in': return compileIn(expr, ctx);
+    case 'between': {
+      const low: Expr = { kind: 'op', op: '>=', left: expr.arg, right: expr.low, location: expr.location };
+      const high: Expr = { kind: 'op', op: '<=', left: expr.arg, right: expr.high, location: expr.location };
+      const both = compileBoolean('and', [compileExpr(low, ctx), compileExpr(high, ctx)], expr.location);
+      if (!expr.negated) return both;
+      const f = both.eval;
+      return { ...both, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; } };
+    }
+    case 'like': return compileLike(expr, ctx);
+    case 'distinct-from': return compileDistinctFrom(expr, ctx);
+    case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
+  }
+}
+
+/** A stable text key for an expression, used to match SELECT/HAVING expressions to GROUP BY items. */
+export function exprKey(expr: Expr): string {
+  return JSON.stringify(expr, (key, value) => (key === 'location' ? undefined : value));
+}
+
+function compileConst(expr: Extract<Expr, { kind: 'const' }>): CompiledExpr {
+  const { text, location } = expr;
+  switch (expr.literal) {
+    case 'null': return { ...constant(TypeOid.unknown, null, '?column?', location), unknownLiteral: undefined };
+    case 'boolean': return constant(TypeOid.bool, text === 't', 'bool', location);
+    case 'string': return { ...constant(TypeOid.unknown, text, '?column?', location), unknownLiteral: text };
+    case 'integer': {
+      const n = Number(text);
+      if (Number.isInteger(n) && n >= -2147483648 && n <= 2147483647) return constant(TypeOid.int4, n, '?column?', location);
+      return constant(TypeOid.int8, BigInt(text), '?column?', location);
+    }
+    case 'numeric': {
+      // pg_query gives integers beyond int4 as fval too: they are int8 when they fit, as in PostgreSQL.
+      if (/^-?\d+$/.test(text)) {
+        const big = BigInt(text);
+        if (big >= -(2n ** 63n) && big < 2n ** 63n) return constant(TypeOid.int8, big, '?column?', location);
+      }
+      return constant(TypeOid.numeric, types.parseTextValue(TypeOid.numeric, -1, text), '?column?', location);
+    }
+    case 'bitstring': throw new SqlError('0A000', 'bit string literals are not supported', at(location));
+  }
+}
+
+function compileParam(index: number, ctx: CompileContext, location: number): CompiledExpr {
+  if (index < 1 || index > 65535) throw new SqlError('42P02', `there is no parameter $${index}`, at(location));
+  while (ctx.paramTypes.length < index) ctx.paramTypes.push(0);
+  const oid = ctx.paramTypes[index - 1] || TypeOid.unknown;
+  const i = index - 1;
+  return { oid, typmod: -1, eval: (_row, c) => c.params[i] ?? null, paramIndex: index, rowIndependent: true, name: '?column?', location };
+}
+
+/** Gives an untyped literal or parameter a type, or converts a typed value with a cast. */
+export function coerce(value: CompiledExpr, oid: number, typmod: number, context: 'implicit' | 'assignment' | 'explicit', location: number, columnName?: string): CompiledExpr {
+  if (value.oid === TypeOid.unknown) {
+    if (value.paramIndex !== undefined) return retypeParam(value, oid, typmod, context);
+    if (value.unknownLiteral !== undefined) {
+      let parsed: SqlValue;
+      try {
+        parsed = types.parseTextValue(oid, typmod, value.unknownLiteral);
+      } catch (error) {
+        if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
+        throw error;
+      }
+      return { ...constant(oid, parsed, value.name, value.location, typmod) };
+    }
+    return { ...value, oid, typmod }; // NULL
+  }
+  if (value.oid === oid) {
+    if (typmod < 0 || typmod === value.typmod || context === 'implicit') return value;
+    const f = value.eval;
+    return { ...value, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); }, column: undefined };
+  }
+  const allowed = types.castContext(value.oid, oid);
+  const permitted = allowed !== null && (context === 'explicit' || (context === 'assignment' ? allowed !== 'e' : allowed === 'i'));
+  if (!permitted) {
+    if (context === 'assignment' && columnName !== undefined) {
+      throw new SqlError('42804', `column "${columnName}" is of type ${types.formatType(oid, typmod)} but expression is of type ${types.formatType(value.oid, value.typmod)}`, {
+        ...at(location), hint: 'You will need to rewrite or cast the expression.',
+      });
+    }
+    throw new SqlError(allowed === null ? '42846' : '42846', `cannot cast type ${types.formatType(value.oid, value.typmod)} to ${types.formatType(oid, typmod)}`, at(location));
+  }
+  const cast = types.castFunction(value.oid, oid, typmod, context === 'explicit');
+  const f = value.eval;
+  const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : cast(v); };
+  if (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && isPureConstant(value)) {
+    const folded = tryFold(evaluator);
+    if (folded.ok) return constant(oid, folded.value, value.name, value.location, typmod);
+  }
+  return { oid, typmod, eval: evaluator, rowIndependent: value.rowIndependent, name: value.name, location: value.location };
+}
+
+/** Constants can be folded at plan time; parameters and now() cannot. */
+function isPureConstant(value: CompiledExpr): boolean {
+  return (value as { pure?: boolean }).pure !== false && value.eval.length === 0;
+}
+
+function retypeParam(value: CompiledExpr, oid: number, typmod: number, context: 'implicit' | 'assignment' | 'explicit'): CompiledExpr {
+  // Parameters arrive already converted to their inferred type when bound.
+  return { ...value, oid, typmod: context === 'implicit' ? -1 : typmod, paramTypeInferred: oid } as CompiledExpr;
+}
+
+/** Records the inferred type of every parameter used untyped (call after compiling). */
+export function inferParamType(ctx: CompileContext, value: CompiledExpr, oid: number): void {
+  if (value.paramIndex !== undefined && ctx.paramTypes[value.paramIndex - 1] === 0) ctx.paramTypes[value.paramIndex - 1] = oid;
+}
+
+export function coerceToBoolean(value: CompiledExpr, clause: string, ctx?: CompileContext): CompiledExpr {
+  if (value.oid === TypeOid.bool) return value;
+  if (value.oid === TypeOid.unknown) {
+    if (ctx && value.paramIndex !== undefined) inferParamType(ctx, value, TypeOid.bool);
+    return coerce(value, TypeOid.bool, -1, 'implicit', value.location);
+  }
+  throw new SqlError('42804', `argument of ${clause} must be type boolean, not type ${types.formatType(value.oid, value.typmod)}`, at(value.location));
+}
+
+function compileBoolean(kind: 'and' | 'or', args: CompiledExpr[], location: number): CompiledExpr {
+  const fs = args.map((a) => a.eval);
+  const rowIndependent = args.every((a) => a.rowIndependent);
+  let evaluator: Evaluator;
+  if (kind === 'and') {
+    evaluator = (row, c) => {
+      let sawNull = false;
+      for (let i = 0; i < fs.length; i++) {
+        const v = fs[i]!(row, c);
+        if (v === false) return false;
+        if (v === null) sawNull = true;
+      }
+      return sawNull ? null : true;
+    };
+  } else {
+    evaluator = (row, c) => {
+      let sawNull = false;
+      for (let i = 0; i < fs.length; i++) {
+        const v = fs[i]!(row, c);
+        if (v === true) return true;
+        if (v === null) sawNull = true;
+      }
+      return sawNull ? null : false;
+    };
+  }
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent, name: '?column?', location };
+}
+
+function compileBoolTest(test: string, arg: CompiledExpr, location: number): CompiledExpr {
+  const f = arg.eval;
+  const tests: Record<string, (v: SqlValue) => boolean> = {
+    'true': (v) => v === true, 'not-true': (v) => v !== true, 'false': (v) => v === false,
+    'not-false': (v) => v !== false, 'unknown': (v) => v === null, 'not-unknown': (v) => v !== null,
+  };
+  const t = tests[test]!;
+  return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => t(f(row, c)), rowIndependent: arg.rowIndependent, name: '?column?', location };
+}
+
+/** Resolves `left op right` (or prefix `op right`) and compiles it. */
+export function compileOperator(op: string, leftExpr: Expr | null, rightExpr: Expr, ctx: CompileContext, location: number): CompiledExpr {
+  const left = leftExpr ? compileExpr(leftExpr, ctx) : null;
+  const right = compileExpr(rightExpr, ctx);
+  return applyOperator(op, left, right, ctx, location);
+}
+
+export function applyOperator(op: string, left: CompiledExpr | null, right: CompiledExpr, ctx: CompileContext, location: number): CompiledExpr {
+  const resolved = types.resolveOperator(op, left ? left.oid : null, right.oid);
+  if (!resolved) {
+    const description = left
+      ? `operator does not exist: ${types.formatType(left.oid, -1)} ${op} ${types.formatType(right.oid, -1)}`
+      : `operator does not exist: ${op} ${types.formatType(right.oid, -1)}`;
+    throw new SqlError('42883', description, { ...at(location), hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
+  }
+  const l = left ? coerceArgument(left, resolved.left!, ctx, location) : null;
+  const r = coerceArgument(right, resolved.right, ctx, location);
+  const fn = resolved.fn;
+  const rf = r.eval;
+  let evaluator: Evaluator;
+  if (l) {
+    const lf = l.eval;
+    evaluator = (row, c) => {
+      const a = lf(row, c);
+      if (a === null) return null;
+      const b = rf(row, c);
+      if (b === null) return null;
+      return fn(a, b);
+    };
+  } else {
+    evaluator = (row, c) => {
+      const b = rf(row, c);
+      return b === null ? null : fn(null, b);
+    };
+  }
+  const rowIndependent = (l ? l.rowIndependent : true) && r.rowIndependent;
+  const result: CompiledExpr = { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: '?column?', location };
+  if (rowIndependent && isFoldable(l) && isFoldable(r)) {
+    const folded = tryFold(evaluator);
+    if (folded.ok) return constant(resolved.result, folded.value, '?column?', location);
+  }
+  return result;
+}
+
+/**
+ * Folds a constant expression at plan time. An error (1/0) is not raised here but when the
+ * statement runs, so Parse succeeds as it does in PostgreSQL.
+ */
+function tryFold(evaluator: Evaluator): { ok: true; value: SqlValue } | { ok: false } {
+  try {
+    return { ok: true, value: evaluator([], null as unknown as ExecContext) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isFoldable(value: CompiledExpr | null): boolean {
+  return value === null || (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && value.eval.length === 0);
+}
+
+function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, location: number): CompiledExpr {
+  if (value.oid === oid) return value;
+  if (value.oid === TypeOid.unknown && value.paramIndex !== undefined) inferParamType(ctx, value, oid);
+  return coerce(value, oid, -1, 'implicit', location);
+}
+
+function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
+  if (expr.schema && expr.schema !== 'pg_catalog') {
+    throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
+  }
+  if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
+  if (expr.star || expr.distinct || expr.filter) {
+    throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
+  }
+  const args = expr.args.map((a) => compileExpr(a, ctx));
+  const resolved = types.resolveFunction(expr.name, args.map((a) => a.oid));
+  if (!resolved) {
+    const signature = args.map((a) => types.formatType(a.oid, -1)).join(', ');
+    throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
+      ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
+  }
+  const coerced = args.map((a, i) => coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location));
+  const fs = coerced.map((a) => a.eval);
+  const fn = resolved.fn;
+  const strict = resolved.strict;
+  const n = fs.length;
+  const evaluator: Evaluator = (row, c) => {
+    const values: SqlValue[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = fs[i]!(row, c);
+      if (v === null && strict) return null;
+      values[i] = v;
+    }
+    return fn(values, c);
+  };
+  const rowIndependent = coerced.every((a) => a.rowIndependent);
+  return { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: expr.name, location: expr.location };
+}
+
+function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
+  if (!ctx.aggregates || !ctx.inputScope) {
+    throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
+  }
+  const inner: CompileContext = { ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, clause: 'aggregate function calls' };
+  let arg: CompiledExpr | null = null;
+  if (!expr.star) {
+    if (expr.args.length !== 1) throw new SqlError('42883', `function ${expr.name} with ${expr.args.length} arguments does not exist`, at(expr.location));
+    arg = compileExpr(expr.args[0]!, inner);
+    if (arg.oid === TypeOid.unknown) arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+  } else if (expr.name !== 'count') {
+    throw new SqlError('42809', `${expr.name}(*) is not allowed`, at(expr.location));
+  }
+  const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null);
+  if (resultOid === null) {
+    throw new SqlError('42883', `function ${expr.name}(${arg ? types.formatType(arg.oid, -1) : ''}) does not exist`, at(expr.location));
+  }
+  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER') : null;
+  const slot = ctx.aggregateBase + ctx.aggregates.length;
+  ctx.aggregates.push({ name: expr.name, arg, distinct: expr.distinct, filter, oid: resultOid, slot });
+  return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
+}
+
+/** Finds the common type of several expressions (CASE, COALESCE, VALUES, UNION), as select_common_type does. */
+export function commonType(values: CompiledExpr[], context: string): number {
+  let oid: number = TypeOid.unknown;
+  for (const value of values) {
+    if (value.oid === TypeOid.unknown) continue;
+    if (oid === TypeOid.unknown) { oid = value.oid; continue; }
+    if (value.oid === oid) continue;
+    if (types.castContext(oid, value.oid) === 'i' && types.castContext(value.oid, oid) !== 'i') oid = value.oid;
+    else if (types.castContext(value.oid, oid) !== 'i') {
+      throw new SqlError('42804', `${context} types ${types.formatType(oid, -1)} and ${types.formatType(value.oid, -1)} cannot be matched`, at(value.location));
+    }
+  }
+  return oid === TypeOid.unknown ? TypeOid.text : oid;
+}
+
+function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
+  const subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  const conditions = expr.whens.map((w) => {
+    if (!subject) return coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
+    return applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location);
+  });
+  const results = expr.whens.map((w) => compileExpr(w.then, ctx));
+  const otherwise = expr.otherwise ? compileExpr(expr.otherwise, ctx) : null;
+  const oid = commonType(otherwise ? [...results, otherwise] : results, 'CASE');
+  const rs = results.map((r) => coerce(r, oid, -1, 'implicit', r.location).eval);
+  const cs = conditions.map((c) => c.eval);
+  const other = otherwise ? coerce(otherwise, oid, -1, 'implicit', otherwise.location).eval : null;
+  const evaluator: Evaluator = (row, c) => {
+    for (let i = 0; i < cs.length; i++) if (cs[i]!(row, c) === true) return rs[i]!(row, c);
+    return other ? other(row, c) : null;
+  };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', location: expr.location };
+}
+
+function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {
+  const oid = commonType(args, 'COALESCE');
+  const fs = args.map((a) => coerce(a, oid, -1, 'implicit', a.location).eval);
+  const evaluator: Evaluator = (row, c) => {
+    for (let i = 0; i < fs.length; i++) {
+      const v = fs[i]!(row, c);
+      if (v !== null) return v;
+    }
+    return null;
+  };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: args.every((a) => a.rowIndependent), name: 'coalesce', location };
+}
+
+function compileGreatestLeast(kind: 'greatest' | 'least', args: CompiledExpr[], location: number): CompiledExpr {
+  const oid = commonType(args, kind.toUpperCase());
+  const fs = args.map((a) => coerce(a, oid, -1, 'implicit', a.location).eval);
+  const compare = types.comparator(oid);
+  const sign = kind === 'greatest' ? 1 : -1;
+  const evaluator: Evaluator = (row, c) => {
+    let best: SqlValue = null;
+    for (let i = 0; i < fs.length; i++) {
+      const v = fs[i]!(row, c);
+      if (v !== null && (best === null || sign * compare(v, best) > 0)) best = v;
+    }
+    return best;
+  };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: args.every((a) => a.rowIndependent), name: kind, location };
+}
+
+function compileNullIf(expr: Extract<Expr, { kind: 'nullif' }>, ctx: CompileContext): CompiledExpr {
+  const left = compileExpr(expr.left, ctx);
+  const equal = applyOperator('=', left, compileExpr(expr.right, ctx), ctx, expr.location).eval;
+  const lf = left.eval;
+  return { oid: left.oid === TypeOid.unknown ? TypeOid.text : left.oid, typmod: left.typmod, eval: (row, c) => (equal(row, c) === true ? null : lf(row, c)), rowIndependent: false, name: 'nullif', location: expr.location };
+}
+
+function compileIn(expr: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): CompiledExpr {
+  const arg = compileExpr(expr.arg, ctx);
+  const comparisons = expr.list.map((item) => applyOperator('=', arg, compileExpr(item, ctx), ctx, expr.location).eval);
+  const negated = expr.negated;
+  const evaluator: Evaluator = (row, c) => {
+    let sawNull = false;
+    for (let i = 0; i < comparisons.length; i++) {
+      const v = comparisons[i]!(row, c);
+      if (v === true) return !negated;
+      if (v === null) sawNull = true;
+    }
+    return sawNull ? null : negated;
+  };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+}
+
+function compileLike(expr: Extract<Expr, { kind: 'like' }>, ctx: CompileContext): CompiledExpr {
+  const op = `${expr.negated ? '!' : ''}${expr.caseInsensitive ? '~~*' : '~~'}`;
+  return applyOperator(op, compileExpr(expr.arg, ctx), compileExpr(expr.pattern, ctx), ctx, expr.location);
+}
+
+function compileDistinctFrom(expr: Extract<Expr, { kind: 'distinct-from' }>, ctx: CompileContext): CompiledExpr {
+  const left = compileExpr(expr.left, ctx);
+  const right = compileExpr(expr.right, ctx);
+  const equal = applyOperator('=', left, right, ctx, expr.location);
+  const lf = left.eval;
+  const rf = right.eval;
+  const eq = equal.eval;
+  const negated = expr.negated;
+  const evaluator: Evaluator = (row, c) => {
+    const a = lf(row, c);
+    const b = rf(row, c);
+    let distinct: boolean;
+    if (a === null || b === null) distinct = !(a === null && b === null);
+    else distinct = eq(row, c) !== true;
+    return negated ? !distinct : distinct;
+  };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+}
+
+function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx: CompileContext, location: number): CompiledExpr {
+  switch (name) {
+    case 'current_timestamp':
+      return { oid: TypeOid.timestamptz, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_timestamp', location };
+    case 'localtimestamp':
+      return { oid: TypeOid.timestamp, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'localtimestamp', location };
+    case 'current_date':
+      return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => types.dateFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_date', location };
+    case 'current_user':
+    case 'session_user':
+      return { oid: TypeOid.name, typmod: -1, eval: (_r, c) => c.user, rowIndependent: true, name, location };
+    case 'current_schema':
+      return constant(TypeOid.name, ctx.currentSchema, 'current_schema', location);
+    case 'current_catalog':
+      return constant(TypeOid.name, 'postgres', 'current_catalog', location);
+  }
+}

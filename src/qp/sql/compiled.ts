@@ -1,0 +1,34 @@
+import type { SqlValue } from '../../contracts/sql-value.js';
+import type { Timestamp } from '../../contracts/time.js';
+import type { RandomSource } from '../../contracts/time.js';
+
+/** What a running statement gives its expressions. */
+export interface ExecContext {
+  readonly params: readonly SqlValue[];
+  /** The transaction's start timestamp (now(), current_timestamp), µs since the Unix epoch. */
+  readonly statementTimestamp: Timestamp;
+  readonly user: string;
+  readonly random: RandomSource;
+  /** Rows of the "outer" side, for ON CONFLICT's EXCLUDED and the like. */
+  excluded: SqlValue[] | null;
+}
+
+export type Evaluator = (row: SqlValue[], ctx: ExecContext) => SqlValue;
+
+/** A typed, compiled expression. */
+export interface CompiledExpr {
+  readonly oid: number;
+  readonly typmod: number;
+  readonly eval: Evaluator;
+  /** Set for an untyped string literal ('unknown'), so a context can give it a type. */
+  readonly unknownLiteral?: string;
+  /** Set for a parameter reference whose type may still be inferred from context. */
+  readonly paramIndex?: number;
+  /** Set for a plain column reference: its position in the input row. */
+  readonly column?: number;
+  /** True when the value depends on no row (constants, parameters, now()). */
+  readonly rowIndependent: boolean;
+  /** The output column name PostgreSQL would give this expression. */
+  readonly name: string;
+  readonly location: number;
+}

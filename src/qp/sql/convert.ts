@@ -1,0 +1,582 @@
+import { SqlError } from '../../contracts/errors.js';
+import type {
+  Assignment, ColumnDefinition, CreateIndexStatement, CreateTableStatement, Expr, FromItem, OnConflict,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName,
+} from './ast.js';
+
+/**
+ * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
+ * engine does not understand is refused with 0A000 here, with DSQL's text where
+ * reference/dsql.md §2.1 records one, so nothing unknown reaches the planner.
+ */
+
+// libpg-query nodes are `{ NodeName: { ...fields } }` with every field optional.
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function unsupported(message: string, location = -1): SqlError {
+  return new SqlError('0A000', message, location >= 0 ? { position: location + 1 } : {});
+}
+
+function nodeName(node: Json): string {
+  return Object.keys(node)[0]!;
+}
+
+function str(node: Json): string {
+  return node.String.sval as string;
+}
+
+export function convertStatement(raw: Json, text: string): Statement {
+  const name = nodeName(raw);
+  const n = raw[name];
+  switch (name) {
+    case 'SelectStmt': return convertSelect(n);
+    case 'InsertStmt': return convertInsert(n);
+    case 'UpdateStmt': return convertUpdate(n);
+    case 'DeleteStmt': return convertDelete(n);
+    case 'CreateStmt': return convertCreateTable(n, text);
+    case 'IndexStmt': return convertCreateIndex(n);
+    case 'DropStmt': return convertDrop(n);
+    case 'CreateSchemaStmt':
+      if (n.schemaElts) throw unsupported('CREATE SCHEMA with schema elements is not supported');
+      return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists };
+    case 'TransactionStmt': return convertTransaction(n);
+    case 'VariableSetStmt': return convertSet(n);
+    case 'VariableShowStmt': return { kind: 'show', name: String(n.name).toLowerCase() };
+    case 'CallStmt': {
+      const call = n.funccall;
+      return { kind: 'call', name: call.funcname.map(str), args: (call.args ?? []).map(convertExpr) };
+    }
+    case 'DeallocateStmt':
+      if (n.isall) return { kind: 'deallocate-all' };
+      throw unsupported('DEALLOCATE is only supported as DEALLOCATE ALL');
+    case 'TruncateStmt': throw unsupported('unsupported statement: Truncate');
+    case 'CreateExtensionStmt': throw unsupported('unsupported statement: CreateExtension');
+    case 'CreateTrigStmt': throw unsupported('CREATE TRIGGER not supported');
+    case 'CreatedbStmt': throw unsupported('unsupported statement: Createdb');
+    case 'CreateTableAsStmt': throw unsupported('unsupported statement: CreateTableAs');
+    case 'CreateEnumStmt': throw unsupported('CREATE TYPE not supported');
+    case 'CompositeTypeStmt': throw unsupported('unsupported statement: CompositeType');
+    case 'CreateRangeStmt': throw unsupported('unsupported statement: CreateRange');
+    case 'CreateTableSpaceStmt': throw unsupported('unsupported statement: CreateTableSpace');
+    case 'CreateForeignTableStmt': throw unsupported('unsupported statement: CreateForeignTable');
+    case 'VacuumStmt': throw unsupported('unsupported VACUUM statement');
+    case 'ListenStmt': throw unsupported('unsupported statement: Listen');
+    case 'NotifyStmt': throw unsupported('unsupported statement: Notify');
+    case 'UnlistenStmt': throw unsupported('unsupported statement: Unlisten');
+    case 'AlterSystemStmt': throw unsupported('unsupported statement: AlterSystem');
+    case 'MergeStmt': throw unsupported('unsupported statement type: MERGE');
+    case 'DoStmt': throw unsupported('unsupported statement: Do');
+    case 'CreateFunctionStmt':
+      if (n.is_procedure) throw unsupported('PROCEDURE is not supported');
+      throw unsupported('unsupported statement: CreateFunction');
+    default: {
+      // "FooStmt" → "unsupported statement: Foo", the shape DSQL uses for statements it lacks.
+      throw unsupported(`unsupported statement: ${name.replace(/Stmt$/, '')}`);
+    }
+  }
+}
+
+function convertTransaction(n: Json): Statement {
+  const kind: string = n.kind;
+  let isolation: string | null = null;
+  let readOnly: boolean | null = null;
+  for (const option of n.options ?? []) {
+    const def = option.DefElem;
+    const value = def.arg?.A_Const;
+    if (def.defname === 'transaction_isolation') isolation = value?.sval?.sval ?? null;
+    if (def.defname === 'transaction_read_only') readOnly = !!(value?.ival?.ival ?? value?.boolval?.boolval);
+  }
+  switch (kind) {
+    case 'TRANS_STMT_BEGIN':
+    case 'TRANS_STMT_START':
+      return { kind: 'transaction', action: 'begin', isolation, readOnly };
+    case 'TRANS_STMT_COMMIT': return { kind: 'transaction', action: 'commit', isolation: null, readOnly: null };
+    case 'TRANS_STMT_ROLLBACK': return { kind: 'transaction', action: 'rollback', isolation: null, readOnly: null };
+    case 'TRANS_STMT_SAVEPOINT': throw unsupported('unsupported transaction statement: SAVEPOINT');
+    case 'TRANS_STMT_RELEASE': throw unsupported('unsupported transaction statement: RELEASE');
+    case 'TRANS_STMT_ROLLBACK_TO': throw unsupported('unsupported transaction statement: ROLLBACK TO');
+    default: throw unsupported(`unsupported transaction statement: ${kind.replace('TRANS_STMT_', '')}`);
+  }
+}
+
+function convertSet(n: Json): Statement {
+  switch (n.kind) {
+    case 'VAR_SET_VALUE':
+      return { kind: 'set', name: String(n.name).toLowerCase(), values: (n.args ?? []).map(settingValue), local: !!n.is_local };
+    case 'VAR_SET_DEFAULT':
+    case 'VAR_RESET':
+      return { kind: 'reset', name: String(n.name).toLowerCase() };
+    case 'VAR_RESET_ALL':
+      return { kind: 'reset', name: null };
+    case 'VAR_SET_MULTI':
+      // SET TRANSACTION … / SET SESSION CHARACTERISTICS: DSQL refuses them all.
+      throw unsupported('setting configuration parameter "TRANSACTION" not supported');
+    default:
+      throw unsupported(`unsupported SET statement`);
+  }
+}
+
+function settingValue(node: Json): string {
+  const c = node.A_Const;
+  if (c) {
+    if (c.sval) return c.sval.sval;
+    if (c.ival) return String(c.ival.ival ?? 0);
+    if (c.fval) return c.fval.fval;
+    if (c.boolval) return c.boolval.boolval ? 'on' : 'off';
+    return '0';
+  }
+  if (node.TypeCast) return settingValue(node.TypeCast.arg);
+  throw unsupported('unsupported SET value');
+}
+
+function rangeVar(n: Json): { schema: string | null; name: string; alias: string | null; location: number } {
+  if (n.catalogname) throw unsupported('cross-database references are not implemented', n.location ?? -1);
+  return { schema: n.schemaname ?? null, name: n.relname, alias: n.alias?.aliasname ?? null, location: n.location ?? -1 };
+}
+
+export function convertSelect(n: Json): SelectStatement {
+  if (n.op && n.op !== 'SETOP_NONE') throw unsupported('UNION/INTERSECT/EXCEPT are not supported yet');
+  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.windowClause) throw unsupported('window functions are not supported yet');
+  if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
+  if (n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0) {
+    throw unsupported('SELECT DISTINCT ON is not supported yet');
+  }
+  let forUpdate = false;
+  for (const lock of n.lockingClause ?? []) {
+    const strength = lock.LockingClause.strength;
+    if (strength !== 'LCS_FORUPDATE') throw unsupported('locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported');
+    if (lock.LockingClause.waitPolicy && lock.LockingClause.waitPolicy !== 'LockWaitBlock') throw unsupported('NOWAIT and SKIP LOCKED are not supported');
+    forUpdate = true;
+  }
+  if (n.limitOption === 'LIMIT_OPTION_WITH_TIES') throw unsupported('FETCH ... WITH TIES is not supported yet');
+  const values = n.valuesLists ? n.valuesLists.map((list: Json) => list.List.items.map(convertExpr)) : null;
+  return {
+    kind: 'select',
+    targets: (n.targetList ?? []).map(convertTarget),
+    from: (n.fromClause ?? []).map(convertFrom),
+    where: n.whereClause ? convertExpr(n.whereClause) : null,
+    groupBy: (n.groupClause ?? []).map((g: Json) => {
+      if (g.GroupingSet) throw unsupported('GROUPING SETS, ROLLUP and CUBE are not supported yet');
+      return convertExpr(g);
+    }),
+    having: n.havingClause ? convertExpr(n.havingClause) : null,
+    orderBy: (n.sortClause ?? []).map(convertSort),
+    limit: n.limitCount ? convertExpr(n.limitCount) : null,
+    offset: n.limitOffset ? convertExpr(n.limitOffset) : null,
+    distinct: !!n.distinctClause,
+    values,
+    forUpdate,
+  };
+}
+
+function convertSort(node: Json): SortItem {
+  const s = node.SortBy;
+  if (s.useOp) throw unsupported('ORDER BY USING is not supported');
+  return {
+    expr: convertExpr(s.node),
+    descending: s.sortby_dir === 'SORTBY_DESC',
+    nullsFirst: s.sortby_nulls === 'SORTBY_NULLS_FIRST' ? true : s.sortby_nulls === 'SORTBY_NULLS_LAST' ? false : null,
+  };
+}
+
+function convertTarget(node: Json): SelectTarget {
+  const t = node.ResTarget;
+  return { expr: convertExpr(t.val), alias: t.name ?? null, location: t.location ?? -1 };
+}
+
+function convertFrom(node: Json): FromItem {
+  const name = nodeName(node);
+  const n = node[name];
+  if (name === 'RangeVar') return { kind: 'table', ...rangeVar(n) };
+  if (name === 'JoinExpr') {
+    if (n.alias) throw unsupported('aliases on join expressions are not supported yet');
+    const joinType = ({ JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' } as const)[n.jointype as 'JOIN_INNER'];
+    if (!joinType) throw unsupported(`join type ${n.jointype} is not supported`);
+    const crossJoin = joinType === 'inner' && !n.quals && !n.usingClause && !n.isNatural;
+    return {
+      kind: 'join',
+      joinType: crossJoin ? 'cross' : joinType,
+      left: convertFrom(n.larg),
+      right: convertFrom(n.rarg),
+      on: n.quals ? convertExpr(n.quals) : null,
+      using: n.usingClause ? n.usingClause.map(str) : null,
+      natural: !!n.isNatural,
+      location: -1,
+    };
+  }
+  if (name === 'RangeSubselect') throw unsupported('subqueries in FROM are not supported yet');
+  if (name === 'RangeFunction') throw unsupported('functions in FROM are not supported yet');
+  throw unsupported(`FROM item ${name} is not supported`);
+}
+
+export function convertTypeName(t: Json): TypeName {
+  const names: string[] = t.names.map(str);
+  const typmods: number[] = (t.typmods ?? []).map((m: Json) => {
+    const c = m.A_Const;
+    if (!c || !c.ival) throw new SqlError('42601', 'type modifiers must be simple constants or identifiers');
+    return c.ival.ival ?? 0;
+  });
+  return { names, typmods, arrayBounds: t.arrayBounds ? t.arrayBounds.length : 0, location: t.location ?? -1 };
+}
+
+export function convertExpr(node: Json): Expr {
+  const name = nodeName(node);
+  const n = node[name];
+  const location: number = n.location ?? -1;
+  switch (name) {
+    case 'A_Const': return convertConst(n);
+    case 'ParamRef': return { kind: 'param', index: n.number, location };
+    case 'ColumnRef': return convertColumnRef(n);
+    case 'A_Expr': return convertAExpr(n);
+    case 'BoolExpr': {
+      const args = n.args.map(convertExpr);
+      if (n.boolop === 'NOT_EXPR') return { kind: 'not', arg: args[0], location };
+      return { kind: n.boolop === 'AND_EXPR' ? 'and' : 'or', args, location };
+    }
+    case 'NullTest': return { kind: 'null-test', arg: convertExpr(n.arg), isNull: n.nulltesttype === 'IS_NULL', location };
+    case 'BooleanTest': {
+      const map: Record<string, 'true' | 'not-true' | 'false' | 'not-false' | 'unknown' | 'not-unknown'> = {
+        IS_TRUE: 'true', IS_NOT_TRUE: 'not-true', IS_FALSE: 'false', IS_NOT_FALSE: 'not-false', IS_UNKNOWN: 'unknown', IS_NOT_UNKNOWN: 'not-unknown',
+      };
+      return { kind: 'bool-test', arg: convertExpr(n.arg), test: map[n.booltesttype]!, location };
+    }
+    case 'TypeCast': return { kind: 'cast', arg: convertExpr(n.arg), type: convertTypeName(n.typeName), location };
+    case 'FuncCall': return convertFuncCall(n);
+    case 'CaseExpr':
+      return {
+        kind: 'case',
+        subject: n.arg ? convertExpr(n.arg) : null,
+        whens: n.args.map((w: Json) => ({ when: convertExpr(w.CaseWhen.expr), then: convertExpr(w.CaseWhen.result) })),
+        otherwise: n.defresult ? convertExpr(n.defresult) : null,
+        location,
+      };
+    case 'CoalesceExpr': return { kind: 'coalesce', args: n.args.map(convertExpr), location };
+    case 'MinMaxExpr': return { kind: n.op === 'IS_GREATEST' ? 'greatest' : 'least', args: n.args.map(convertExpr), location };
+    case 'SQLValueFunction': return convertSqlValueFunction(n);
+    case 'SubLink': throw unsupported('subqueries are not supported yet', location);
+    case 'A_ArrayExpr': throw unsupported('array expressions are not supported yet', location);
+    case 'RowExpr': throw unsupported('row expressions are not supported yet', location);
+    case 'CollateClause': throw unsupported('COLLATE is not supported', location);
+    default: throw unsupported(`expression ${name} is not supported`, location);
+  }
+}
+
+function convertConst(n: Json): Expr {
+  const location: number = n.location ?? -1;
+  if (n.isnull) return { kind: 'const', literal: 'null', text: '', location };
+  if (n.ival) return { kind: 'const', literal: 'integer', text: String(n.ival.ival ?? 0), location };
+  if (n.fval) return { kind: 'const', literal: 'numeric', text: n.fval.fval, location };
+  if (n.sval) return { kind: 'const', literal: 'string', text: n.sval.sval ?? '', location };
+  if (n.boolval) return { kind: 'const', literal: 'boolean', text: n.boolval.boolval ? 't' : 'f', location };
+  if (n.bsval) return { kind: 'const', literal: 'bitstring', text: n.bsval.bsval, location };
+  // Zero values are omitted by pg_query's JSON: `{ ival: {} }` is 0, `{ sval: {} }` is ''.
+  return { kind: 'const', literal: 'integer', text: '0', location };
+}
+
+function convertColumnRef(n: Json): Expr {
+  const fields: Json[] = n.fields;
+  const location: number = n.location ?? -1;
+  const last = fields[fields.length - 1];
+  if (last.A_Star) {
+    if (fields.length > 2) throw unsupported('cross-database references are not implemented', location);
+    return { kind: 'star', table: fields.length === 2 ? str(fields[0]) : null, location };
+  }
+  const names = fields.map(str);
+  if (names.length === 1) return { kind: 'column', schema: null, table: null, name: names[0]!, location };
+  if (names.length === 2) return { kind: 'column', schema: null, table: names[0]!, name: names[1]!, location };
+  if (names.length === 3) return { kind: 'column', schema: names[0]!, table: names[1]!, name: names[2]!, location };
+  throw unsupported('cross-database references are not implemented', location);
+}
+
+function convertAExpr(n: Json): Expr {
+  const location: number = n.location ?? -1;
+  const op: string = n.name.map(str).join('.').replace(/^pg_catalog\./, '');
+  const left = n.lexpr ? convertExpr(n.lexpr) : null;
+  switch (n.kind) {
+    case 'AEXPR_OP': return { kind: 'op', op, left, right: convertExpr(n.rexpr), location };
+    case 'AEXPR_IN': {
+      const list = n.rexpr.List ? n.rexpr.List.items.map(convertExpr) : null;
+      if (!list) throw unsupported('subqueries are not supported yet', location);
+      return { kind: 'in', arg: left!, list, negated: op === '<>', location };
+    }
+    case 'AEXPR_BETWEEN':
+    case 'AEXPR_NOT_BETWEEN': {
+      const [low, high] = n.rexpr.List.items.map(convertExpr);
+      return { kind: 'between', arg: left!, low, high, negated: n.kind === 'AEXPR_NOT_BETWEEN', location };
+    }
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE':
+      return { kind: 'like', arg: left!, pattern: convertExpr(n.rexpr), negated: op.startsWith('!'), caseInsensitive: n.kind === 'AEXPR_ILIKE', location };
+    case 'AEXPR_DISTINCT':
+    case 'AEXPR_NOT_DISTINCT':
+      return { kind: 'distinct-from', left: left!, right: convertExpr(n.rexpr), negated: n.kind === 'AEXPR_NOT_DISTINCT', location };
+    case 'AEXPR_NULLIF':
+      return { kind: 'nullif', left: left!, right: convertExpr(n.rexpr), location };
+    case 'AEXPR_OP_ANY':
+    case 'AEXPR_OP_ALL':
+      throw unsupported('ANY/ALL are not supported yet', location);
+    case 'AEXPR_SIMILAR':
+      throw unsupported('SIMILAR TO is not supported yet', location);
+    default:
+      throw unsupported(`operator form ${n.kind} is not supported`, location);
+  }
+}
+
+function convertFuncCall(n: Json): Expr {
+  const names: string[] = n.funcname.map(str);
+  const location: number = n.location ?? -1;
+  if (n.over) throw unsupported('window functions are not supported yet', location);
+  if (n.agg_order) throw unsupported('ORDER BY inside aggregate calls is not supported yet', location);
+  if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
+  if (n.func_variadic) throw unsupported('VARIADIC is not supported yet', location);
+  const schema = names.length > 1 ? names[0]! : null;
+  return {
+    kind: 'func',
+    name: names[names.length - 1]!.toLowerCase(),
+    schema,
+    args: (n.args ?? []).map(convertExpr),
+    star: !!n.agg_star,
+    distinct: !!n.agg_distinct,
+    filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
+    location,
+  };
+}
+
+function convertSqlValueFunction(n: Json): Expr {
+  const location: number = n.location ?? -1;
+  const map: Record<string, Extract<Expr, { kind: 'sql-value' }>['name']> = {
+    SVFOP_CURRENT_TIMESTAMP: 'current_timestamp',
+    SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp',
+    SVFOP_CURRENT_DATE: 'current_date',
+    SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+    SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+    SVFOP_CURRENT_USER: 'current_user',
+    SVFOP_USER: 'current_user',
+    SVFOP_CURRENT_ROLE: 'current_user',
+    SVFOP_SESSION_USER: 'session_user',
+    SVFOP_CURRENT_SCHEMA: 'current_schema',
+    SVFOP_CURRENT_CATALOG: 'current_catalog',
+  };
+  const name = map[n.op];
+  if (!name) throw unsupported(`${n.op} is not supported yet`, location);
+  return { kind: 'sql-value', name, location };
+}
+
+function convertReturning(n: Json): SelectTarget[] {
+  const list = n.returningClause?.exprs ?? n.returningList ?? [];
+  return list.map(convertTarget);
+}
+
+function convertAssignments(list: Json[]): Assignment[] {
+  return list.map((node) => {
+    const t = node.ResTarget;
+    if (t.indirection) throw unsupported('assignment to a field or array element is not supported', t.location ?? -1);
+    if (t.val?.MultiAssignRef) throw unsupported('multiple-column assignment is not supported yet', t.location ?? -1);
+    return { column: t.name, value: t.val.SetToDefault ? null : convertExpr(t.val), location: t.location ?? -1 };
+  });
+}
+
+function convertInsert(n: Json): Statement {
+  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.override && n.override !== 'OVERRIDING_NOT_SET') throw unsupported('OVERRIDING is not supported yet');
+  const target = rangeVar(n.relation);
+  let rows: (Expr | null)[][] | null = null;
+  let query: SelectStatement | null = null;
+  const select = n.selectStmt?.SelectStmt;
+  if (select?.valuesLists && !select.sortClause && !select.limitCount) {
+    rows = select.valuesLists.map((list: Json) => list.List.items.map((item: Json) => (item.SetToDefault ? null : convertExpr(item))));
+  } else if (select) {
+    query = convertSelect(select);
+  } else {
+    rows = [[]]; // INSERT … DEFAULT VALUES
+  }
+  return {
+    kind: 'insert',
+    schema: target.schema,
+    table: target.name,
+    alias: target.alias,
+    columns: n.cols ? n.cols.map((c: Json) => {
+      if (c.ResTarget.indirection) throw unsupported('assignment to a field or array element is not supported', c.ResTarget.location ?? -1);
+      return { name: c.ResTarget.name, location: c.ResTarget.location ?? -1 };
+    }) : null,
+    rows,
+    query,
+    onConflict: n.onConflictClause ? convertOnConflict(n.onConflictClause) : null,
+    returning: convertReturning(n),
+    location: target.location,
+  };
+}
+
+function convertOnConflict(n: Json): OnConflict {
+  const infer = n.infer;
+  if (infer?.whereClause) throw unsupported('ON CONFLICT with a WHERE on the conflict target is not supported yet');
+  return {
+    action: n.action === 'ONCONFLICT_UPDATE' ? 'update' : 'nothing',
+    targetColumns: (infer?.indexElems ?? []).map((e: Json) => {
+      if (!e.IndexElem.name) throw unsupported('ON CONFLICT on expressions is not supported yet');
+      return e.IndexElem.name as string;
+    }),
+    constraint: infer?.conname ?? null,
+    set: convertAssignments(n.targetList ?? []),
+    where: n.whereClause ? convertExpr(n.whereClause) : null,
+  };
+}
+
+function convertUpdate(n: Json): Statement {
+  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.fromClause) throw unsupported('UPDATE … FROM is not supported yet');
+  const target = rangeVar(n.relation);
+  return {
+    kind: 'update', schema: target.schema, table: target.name, alias: target.alias,
+    set: convertAssignments(n.targetList),
+    where: n.whereClause ? convertExpr(n.whereClause) : null,
+    returning: convertReturning(n),
+    location: target.location,
+  };
+}
+
+function convertDelete(n: Json): Statement {
+  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.usingClause) throw unsupported('DELETE … USING is not supported yet');
+  const target = rangeVar(n.relation);
+  return {
+    kind: 'delete', schema: target.schema, table: target.name, alias: target.alias,
+    where: n.whereClause ? convertExpr(n.whereClause) : null,
+    returning: convertReturning(n),
+    location: target.location,
+  };
+}
+
+function convertCreateTable(n: Json, text: string): CreateTableStatement {
+  const relation = n.relation;
+  if (relation.relpersistence === 't') throw unsupported('TEMPORARY or TEMP table not supported for CREATE TABLE');
+  if (relation.relpersistence === 'u') throw unsupported('UNLOGGED table not supported for CREATE TABLE');
+  if (n.inhRelations) throw unsupported('INHERITS is not supported');
+  if (n.partspec || n.partbound) throw unsupported('PARTITION is not supported');
+  const columns: ColumnDefinition[] = [];
+  let primaryKey: string[] | null = null;
+  const uniques: { name: string | null; columns: string[] }[] = [];
+  const setPrimaryKey = (keys: string[], location: number) => {
+    if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${relation.relname}" are not allowed`, { position: location + 1 });
+    primaryKey = keys;
+  };
+  for (const element of n.tableElts ?? []) {
+    if (element.ColumnDef) {
+      const c = element.ColumnDef;
+      let notNull = false;
+      let primary = false;
+      let unique = false;
+      let defaultExpr: Expr | null = null;
+      let defaultText: string | null = null;
+      for (const constraintNode of c.constraints ?? []) {
+        const k = constraintNode.Constraint;
+        switch (k.contype) {
+          case 'CONSTR_NOTNULL': notNull = true; break;
+          case 'CONSTR_NULL': break;
+          case 'CONSTR_PRIMARY': primary = true; notNull = true; setPrimaryKey([c.colname], k.location ?? -1); break;
+          case 'CONSTR_UNIQUE': unique = true; uniques.push({ name: k.conname ?? null, columns: [c.colname] }); break;
+          case 'CONSTR_DEFAULT':
+            defaultExpr = convertExpr(k.raw_expr);
+            defaultText = defaultSource(k.raw_expr, text);
+            break;
+          case 'CONSTR_IDENTITY': throw unsupported('identity columns are not supported yet');
+          case 'CONSTR_GENERATED': throw unsupported('generated columns are not supported yet');
+          case 'CONSTR_CHECK': throw unsupported('CHECK constraints are not supported yet');
+          case 'CONSTR_FOREIGN': throw unsupported('foreign keys are not supported yet');
+          default: throw unsupported(`column constraint ${k.contype} is not supported`);
+        }
+      }
+      if (c.collClause) throw unsupported('COLLATE is not supported');
+      columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1 });
+    } else if (element.Constraint) {
+      const k = element.Constraint;
+      const keys = (k.keys ?? []).map(str);
+      if (k.contype === 'CONSTR_PRIMARY') setPrimaryKey(keys, k.location ?? -1);
+      else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
+      else if (k.contype === 'CONSTR_CHECK') throw unsupported('CHECK constraints are not supported yet');
+      else if (k.contype === 'CONSTR_FOREIGN') throw unsupported('foreign keys are not supported yet');
+      else throw unsupported(`table constraint ${k.contype} is not supported`);
+    } else {
+      throw unsupported('LIKE in CREATE TABLE is not supported');
+    }
+  }
+  return {
+    kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
+    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, location: relation.location ?? -1,
+  };
+}
+
+/** The source text of a DEFAULT expression, for the catalog (pg_attrdef shows it). */
+function defaultSource(raw: Json, text: string): string | null {
+  const start = findLocation(raw);
+  if (start < 0) return null;
+  // Take text up to the next top-level comma/closing paren or a constraint keyword.
+  let depth = 0;
+  let inString = false;
+  let i = start;
+  for (; i < text.length; i++) {
+    const ch = text[i]!;
+    if (inString) { if (ch === "'") inString = false; continue; }
+    if (ch === "'") { inString = true; continue; }
+    if (ch === '(') depth++;
+    else if (ch === ')') { if (depth === 0) break; depth--; }
+    else if (ch === ',' && depth === 0) break;
+    else if (depth === 0 && /\s/.test(ch)) {
+      const rest = text.slice(i).trimStart().toLowerCase();
+      if (/^(not\s+null|null|primary|unique|check|references|constraint|default|generated|collate)\b/.test(rest)) break;
+    }
+  }
+  return text.slice(start, i).trim();
+}
+
+function findLocation(node: Json): number {
+  if (node === null || typeof node !== 'object') return -1;
+  let best = -1;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'location' && typeof value === 'number' && value >= 0) best = best < 0 ? value : Math.min(best, value);
+    else if (typeof value === 'object') {
+      const inner = findLocation(value);
+      if (inner >= 0) best = best < 0 ? inner : Math.min(best, inner);
+    }
+  }
+  return best;
+}
+
+function convertCreateIndex(n: Json): CreateIndexStatement {
+  if (n.concurrent) throw unsupported('CONCURRENTLY not supported for CREATE INDEX');
+  if (n.whereClause) throw unsupported('partial indexes are not supported yet');
+  if (n.accessMethod && n.accessMethod !== 'btree') throw unsupported(`access method "${n.accessMethod}" is not supported`);
+  const columns: string[] = [];
+  for (const element of n.indexParams ?? []) {
+    const e = element.IndexElem;
+    if (e.ordering && e.ordering !== 'SORTBY_DEFAULT') throw unsupported('specifying sort order not supported for index keys');
+    if (e.opclass) throw unsupported('opclass not supported for index keys');
+    if (!e.name) throw unsupported('expression indexes are not supported yet');
+    columns.push(e.name);
+  }
+  return {
+    kind: 'create-index',
+    name: n.idxname ?? null,
+    schema: n.relation.schemaname ?? null,
+    table: n.relation.relname,
+    columns,
+    include: (n.indexIncludingParams ?? []).map((e: Json) => e.IndexElem.name as string),
+    unique: !!n.unique,
+    ifNotExists: !!n.if_not_exists,
+    async: false, // set by the ASYNC pre-parse rewrite (parse.ts)
+    nullsNotDistinct: !!n.nulls_not_distinct,
+  };
+}
+
+function convertDrop(n: Json): Statement {
+  const types: Record<string, 'table' | 'index' | 'schema'> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_SCHEMA: 'schema' };
+  const objectType = types[n.removeType];
+  if (!objectType) {
+    if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
+    throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')} is not supported yet`);
+  }
+  if (n.concurrent) throw unsupported('DROP INDEX CONCURRENTLY is not supported');
+  const names: string[][] = n.objects.map((o: Json) => (o.List ? o.List.items.map(str) : [str(o)]));
+  return { kind: 'drop', objectType, names, ifExists: !!n.missing_ok, cascade: n.behavior === 'DROP_CASCADE' };
+}

@@ -1,0 +1,434 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { Key } from '../../contracts/kv.js';
+import type { SqlValue } from '../../contracts/sql-value.js';
+import type { Transaction } from '../transaction.js';
+import type { AggregateCall } from './compile.js';
+import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
+import type { TableCodec } from './table-codec.js';
+import type { IndexInfo } from '../catalog/catalog.js';
+import * as types from './typesystem.js';
+
+/**
+ * Executor operators. Rows move in batches (arrays of rows) so that an `await` happens per
+ * storage read, not per row; each operator is pull-based: `next()` returns the next batch or
+ * null when done.
+ */
+export type Row = SqlValue[];
+
+export interface Runtime {
+  readonly ctx: ExecContext;
+  readonly txn: Transaction;
+  /** SELECT … FOR UPDATE: every base row read is adjudicated as if written. */
+  readonly lockRows: boolean;
+  /** Checked between batches: a CancelRequest sets it. */
+  cancelled: boolean;
+}
+
+export interface RowSource {
+  next(rt: Runtime): Promise<Row[] | null>;
+}
+
+const SCAN_BATCH = 512;
+/** A bound on rows an operator may hold in memory (DSQL: 128 MiB per query operation). */
+export const MAX_MATERIALIZED_ROWS = 2_000_000;
+
+function checkCancel(rt: Runtime): void {
+  if (rt.cancelled) throw new SqlError('57014', 'canceling statement due to user request');
+}
+
+/** Full or ranged scan of a table's primary index. */
+export class TableScan implements RowSource {
+  private resume: Key | null = null;
+  private done = false;
+  private start: Key | null = null;
+  private end: Key | null = null;
+
+  constructor(
+    private readonly codec: TableCodec,
+    private readonly range: (rt: Runtime) => { start: Key; end: Key } | null,
+    private readonly reverse: boolean,
+  ) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    checkCancel(rt);
+    if (this.start === null) {
+      const r = this.range(rt);
+      if (!r) { this.done = true; return null; }
+      this.start = r.start;
+      this.end = r.end;
+    }
+    const start = this.reverse ? this.start! : (this.resume ?? this.start!);
+    const end = this.reverse ? (this.resume ?? this.end!) : this.end!;
+    const batch = await rt.txn.scan(start, end, SCAN_BATCH, this.reverse);
+    this.resume = batch.resume;
+    if (batch.resume === null) this.done = true;
+    const rows: Row[] = new Array(batch.keys.length);
+    for (let i = 0; i < batch.keys.length; i++) {
+      rows[i] = this.codec.decodeRow(batch.values[i]!, batch.keys[i]!);
+      if (rt.lockRows) rt.txn.lock(batch.keys[i]!);
+    }
+    return rows;
+  }
+}
+
+/** A lookup of one row by its full primary key (values computed per execution). */
+export class PointLookup implements RowSource {
+  private done = false;
+
+  constructor(private readonly codec: TableCodec, private readonly keyValues: readonly Evaluator[]) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    const values: SqlValue[] = new Array(this.keyValues.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = this.keyValues[i]!([], rt.ctx);
+      if (v === null) return [];
+      values[i] = v;
+    }
+    const key = this.codec.primaryKeyFromValues(values);
+    const value = await rt.txn.get(key);
+    if (rt.lockRows) rt.txn.lock(key);
+    if (value === null) return [];
+    return [this.codec.decodeRow(value, key)];
+  }
+}
+
+/** A range of a secondary index, then the rows it points to. */
+export class IndexScan implements RowSource {
+  private readonly entries: TableScanLike;
+
+  constructor(private readonly codec: TableCodec, private readonly index: IndexInfo, range: (rt: Runtime) => { start: Key; end: Key } | null) {
+    this.entries = new TableScanLike(range);
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    const batch = await this.entries.next(rt);
+    if (!batch) return null;
+    const keys = batch.keys.map((k, i) => this.codec.primaryKeyFromIndexEntry(this.index, k, batch.values[i]!));
+    const values = await Promise.all(keys.map((k) => rt.txn.get(k)));
+    const rows: Row[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i];
+      if (value === null || value === undefined) continue;
+      if (rt.lockRows) rt.txn.lock(keys[i]!);
+      rows.push(this.codec.decodeRow(value, keys[i]!));
+    }
+    return rows;
+  }
+}
+
+class TableScanLike {
+  private resume: Key | null = null;
+  private done = false;
+  private bounds: { start: Key; end: Key } | null = null;
+
+  constructor(private readonly range: (rt: Runtime) => { start: Key; end: Key } | null) {}
+
+  async next(rt: Runtime): Promise<{ keys: Key[]; values: Uint8Array[] } | null> {
+    if (this.done) return null;
+    checkCancel(rt);
+    if (!this.bounds) {
+      this.bounds = this.range(rt);
+      if (!this.bounds) { this.done = true; return null; }
+    }
+    const batch = await rt.txn.scan(this.resume ?? this.bounds.start, this.bounds.end, SCAN_BATCH, false);
+    this.resume = batch.resume;
+    if (batch.resume === null) this.done = true;
+    return batch;
+  }
+}
+
+export class Filter implements RowSource {
+  constructor(private readonly source: RowSource, private readonly predicate: Evaluator) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    for (;;) {
+      const batch = await this.source.next(rt);
+      if (!batch) return null;
+      const out: Row[] = [];
+      for (let i = 0; i < batch.length; i++) if (this.predicate(batch[i]!, rt.ctx) === true) out.push(batch[i]!);
+      if (out.length > 0) return out;
+    }
+  }
+}
+
+export class Project implements RowSource {
+  constructor(private readonly source: RowSource, private readonly exprs: readonly Evaluator[]) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    const batch = await this.source.next(rt);
+    if (!batch) return null;
+    const n = this.exprs.length;
+    const out: Row[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const input = batch[i]!;
+      const row: Row = new Array(n);
+      for (let j = 0; j < n; j++) row[j] = this.exprs[j]!(input, rt.ctx);
+      out[i] = row;
+    }
+    return out;
+  }
+}
+
+/** Rows computed from expressions only (VALUES, SELECT without FROM). */
+export class ValuesSource implements RowSource {
+  private done = false;
+  constructor(private readonly rows: readonly (readonly Evaluator[])[]) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    return this.rows.map((exprs) => exprs.map((e) => e([], rt.ctx)));
+  }
+}
+
+export class Limit implements RowSource {
+  private skipped = 0;
+  private returned = 0;
+  private limit = -1;
+  private offset = 0;
+  private initialized = false;
+
+  constructor(private readonly source: RowSource, private readonly limitExpr: Evaluator | null, private readonly offsetExpr: Evaluator | null) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (!this.initialized) {
+      this.initialized = true;
+      this.limit = this.limitExpr ? toCount(this.limitExpr([], rt.ctx), 'LIMIT') : -1;
+      this.offset = this.offsetExpr ? toCount(this.offsetExpr([], rt.ctx), 'OFFSET') ?? 0 : 0;
+      if (this.offset < 0) this.offset = 0;
+    }
+    for (;;) {
+      if (this.limit >= 0 && this.returned >= this.limit) return null;
+      const batch = await this.source.next(rt);
+      if (!batch) return null;
+      let rows = batch;
+      if (this.skipped < this.offset) {
+        const skip = Math.min(this.offset - this.skipped, rows.length);
+        this.skipped += skip;
+        rows = rows.slice(skip);
+      }
+      if (this.limit >= 0 && this.returned + rows.length > this.limit) rows = rows.slice(0, this.limit - this.returned);
+      this.returned += rows.length;
+      if (rows.length > 0) return rows;
+    }
+  }
+}
+
+function toCount(value: SqlValue, clause: string): number {
+  if (value === null) return -1;
+  const n = Number(value);
+  if (n < 0) throw new SqlError(clause === 'LIMIT' ? '2201W' : '2201X', `${clause} must not be negative`);
+  return n;
+}
+
+/** Reads every row of a source into memory, bounded. */
+export async function materialize(source: RowSource, rt: Runtime): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (;;) {
+    const batch = await source.next(rt);
+    if (!batch) return rows;
+    for (const row of batch) rows.push(row);
+    if (rows.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+  }
+}
+
+export interface SortKey {
+  readonly position: number;
+  readonly oid: number;
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+export class Sort implements RowSource {
+  private sorted: Row[] | null = null;
+  private emitted = false;
+
+  constructor(private readonly source: RowSource, private readonly keys: readonly SortKey[]) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.emitted) return null;
+    this.emitted = true;
+    const rows = await materialize(this.source, rt);
+    const comparators = this.keys.map((k) => ({ ...k, compare: types.comparator(k.oid) }));
+    rows.sort((a, b) => {
+      for (const k of comparators) {
+        const x = a[k.position]!;
+        const y = b[k.position]!;
+        if (x === null || y === null) {
+          if (x === null && y === null) continue;
+          return (x === null) === k.nullsFirst ? -1 : 1;
+        }
+        const c = k.compare(x, y);
+        if (c !== 0) return k.descending ? -c : c;
+      }
+      return 0;
+    });
+    this.sorted = rows;
+    return this.sorted;
+  }
+}
+
+/** Removes duplicate rows (DISTINCT), comparing by the key encoding so 1.0 = 1.00. */
+export class Distinct implements RowSource {
+  private readonly seen = new Set<string>();
+  constructor(private readonly source: RowSource, private readonly oids: readonly number[], private readonly width: number) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    for (;;) {
+      const batch = await this.source.next(rt);
+      if (!batch) return null;
+      const out: Row[] = [];
+      for (const row of batch) {
+        const key = types.groupKey(this.oids, row, this.width);
+        if (this.seen.has(key)) continue;
+        this.seen.add(key);
+        if (this.seen.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+        out.push(row);
+      }
+      if (out.length > 0) return out;
+    }
+  }
+}
+
+/** Strips trailing helper columns (sort keys not in the select list). */
+export class Truncate implements RowSource {
+  constructor(private readonly source: RowSource, private readonly width: number) {}
+  async next(rt: Runtime): Promise<Row[] | null> {
+    const batch = await this.source.next(rt);
+    if (!batch) return null;
+    for (let i = 0; i < batch.length; i++) if (batch[i]!.length > this.width) batch[i] = batch[i]!.slice(0, this.width);
+    return batch;
+  }
+}
+
+/**
+ * GROUP BY and aggregates by hashing: output rows are [group values…, aggregate results…].
+ * With no GROUP BY, one row even for empty input (count(*) = 0).
+ */
+export class HashAggregate implements RowSource {
+  private emitted = false;
+
+  constructor(
+    private readonly source: RowSource,
+    private readonly groupExprs: readonly CompiledExpr[],
+    private readonly aggregates: readonly AggregateCall[],
+  ) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.emitted) return null;
+    this.emitted = true;
+    const groups = new Map<string, { values: Row; states: types.AggregateState[] }>();
+    const groupOids = this.groupExprs.map((g) => g.oid);
+    const n = this.groupExprs.length;
+    for (;;) {
+      const batch = await this.source.next(rt);
+      if (!batch) break;
+      for (const row of batch) {
+        const values: Row = new Array(n);
+        for (let i = 0; i < n; i++) values[i] = this.groupExprs[i]!.eval(row, rt.ctx);
+        const key = n === 0 ? '' : types.groupKey(groupOids, values, n);
+        let group = groups.get(key);
+        if (!group) {
+          group = { values, states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) };
+          groups.set(key, group);
+          if (groups.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+        }
+        for (let i = 0; i < this.aggregates.length; i++) {
+          const a = this.aggregates[i]!;
+          if (a.filter && a.filter.eval(row, rt.ctx) !== true) continue;
+          const state = group.states[i]!;
+          if (a.arg) state.add(a.arg.eval(row, rt.ctx));
+          else state.add(true);
+        }
+      }
+    }
+    if (groups.size === 0 && n === 0) {
+      groups.set('', { values: [], states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) });
+    }
+    const out: Row[] = [];
+    for (const group of groups.values()) {
+      const row: Row = group.values.slice();
+      for (const state of group.states) row.push(state.result());
+      out.push(row);
+    }
+    return out;
+  }
+}
+
+export interface JoinSpec {
+  readonly kind: 'inner' | 'left' | 'cross';
+  readonly rightWidth: number;
+  /** Equi-join keys: evaluators on the left row and on the right row, with their common type. */
+  readonly leftKeys: readonly Evaluator[];
+  readonly rightKeys: readonly Evaluator[];
+  readonly keyOids: readonly number[];
+  /** The full join condition, evaluated on the combined row (null = always true). */
+  readonly condition: Evaluator | null;
+}
+
+/** Hash join on equi-keys (or a nested loop when there are none); left and inner joins. */
+export class HashJoin implements RowSource {
+  private table: Map<string, Row[]> | null = null;
+  private all: Row[] | null = null;
+
+  constructor(private readonly left: RowSource, private readonly right: RowSource, private readonly spec: JoinSpec) {}
+
+  private async build(rt: Runtime): Promise<void> {
+    const rows = await materialize(this.right, rt);
+    if (this.spec.leftKeys.length === 0) {
+      this.all = rows;
+      return;
+    }
+    this.table = new Map();
+    const values: SqlValue[] = new Array(this.spec.rightKeys.length);
+    for (const row of rows) {
+      let hasNull = false;
+      for (let i = 0; i < values.length; i++) {
+        values[i] = this.spec.rightKeys[i]!(row, rt.ctx);
+        if (values[i] === null) hasNull = true;
+      }
+      if (hasNull) continue;
+      const key = types.groupKey(this.spec.keyOids, values, values.length);
+      const bucket = this.table.get(key);
+      if (bucket) bucket.push(row);
+      else this.table.set(key, [row]);
+    }
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (!this.table && !this.all) await this.build(rt);
+    for (;;) {
+      const batch = await this.left.next(rt);
+      if (!batch) return null;
+      const out: Row[] = [];
+      const values: SqlValue[] = new Array(this.spec.leftKeys.length);
+      for (const leftRow of batch) {
+        let candidates: Row[] | undefined;
+        if (this.all) candidates = this.all;
+        else {
+          let hasNull = false;
+          for (let i = 0; i < values.length; i++) {
+            values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);
+            if (values[i] === null) hasNull = true;
+          }
+          candidates = hasNull ? undefined : this.table!.get(types.groupKey(this.spec.keyOids, values, values.length));
+        }
+        let matched = false;
+        if (candidates) {
+          for (const rightRow of candidates) {
+            const combined = leftRow.concat(rightRow);
+            if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) continue;
+            matched = true;
+            out.push(combined);
+          }
+        }
+        if (!matched && this.spec.kind === 'left') out.push(leftRow.concat(new Array(this.spec.rightWidth).fill(null)));
+      }
+      if (out.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+      if (out.length > 0) return out;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { loadModule, parseSync } from 'libpg-query';
+import { SqlError } from '../../contracts/errors.js';
+import type { ParsedStatement, Statement } from './ast.js';
+import { convertStatement } from './convert.js';
+
+/**
+ * The real PostgreSQL grammar (libpg-query, WASM). `loadParser()` must finish once before
+ * `parseSql` is used; parsing itself is synchronous (~10 µs for an OLTP statement).
+ */
+export async function loadParser(): Promise<void> {
+  await loadModule();
+}
+
+/**
+ * DSQL's `CREATE [UNIQUE] INDEX ASYNC` is not PostgreSQL syntax: the keyword is blanked out
+ * (same length, so error positions stay right) and the statements it belonged to are marked.
+ */
+const ASYNC_INDEX = /\bcreate\s+(?:unique\s+)?index\s+(async)\b/gi;
+
+function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
+  const asyncOffsets: number[] = [];
+  if (!/async/i.test(sql)) return { text: sql, asyncOffsets };
+  const text = sql.replace(ASYNC_INDEX, (match: string, keyword: string, offset: number) => {
+    const at = match.toLowerCase().lastIndexOf(keyword.toLowerCase());
+    asyncOffsets.push(offset + at);
+    return match.slice(0, at) + '     ' + match.slice(at + keyword.length);
+  });
+  return { text, asyncOffsets };
+}
+
+/** Parses a query string into statements; throws SqlError 42601 with a position on syntax errors. */
+export function parseSql(sql: string): ParsedStatement[] {
+  const { text, asyncOffsets } = blankAsync(sql);
+  let result: { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
+  try {
+    result = parseSync(text) as typeof result;
+  } catch (error) {
+    throw toSyntaxError(error);
+  }
+  const out: ParsedStatement[] = [];
+  for (const raw of result.stmts ?? []) {
+    const offset = raw.stmt_location ?? 0;
+    const length = raw.stmt_len ?? text.length - offset;
+    const statementText = sql.slice(offset, offset + length);
+    let statement: Statement;
+    try {
+      statement = convertStatement(raw.stmt, text);
+    } catch (error) {
+      if (error instanceof SqlError && error.position !== undefined) error.position += 0;
+      throw error;
+    }
+    if (statement.kind === 'create-index' && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
+      statement = { ...statement, async: true };
+    }
+    out.push({ statement, text: statementText, offset });
+  }
+  return out;
+}
+
+function toSyntaxError(error: unknown): SqlError {
+  const details = (error as { sqlDetails?: { message: string; cursorPosition?: number } }).sqlDetails;
+  const message = details?.message ?? (error as Error).message;
+  const position = details?.cursorPosition;
+  // pg_query reports a 0-based cursor; the wire protocol's P field is 1-based.
+  return new SqlError('42601', message, position !== undefined ? { position: position + 1 } : {});
+}

@@ -1,0 +1,436 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { FieldDescription } from '../../contracts/sql-session.js';
+import { TypeOid } from '../../contracts/sql-value.js';
+import type { TableInfo } from '../catalog/catalog.js';
+import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
+import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.js';
+import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, type AggregateCall, type CompileContext } from './compile.js';
+import type { CompiledExpr, Evaluator } from './compiled.js';
+import {
+  Distinct, Filter, HashAggregate, HashJoin, Limit, Project, Sort, Truncate, ValuesSource,
+  type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
+} from './operators.js';
+import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
+import { Scope, type ScopeColumn } from './scope.js';
+import { TableCodec } from './table-codec.js';
+import * as types from './typesystem.js';
+
+/** What the planner needs besides the statement. */
+export interface PlanContext {
+  readonly resolver: RelationResolver;
+  readonly paramTypes: number[];
+  readonly sessionUser: string;
+  readonly currentSchema: string;
+  /** Tables whose schema-version keys the transaction must check at commit. */
+  readonly usedTables: Set<TableInfo>;
+  readonly codecs: (table: TableInfo) => TableCodec;
+}
+
+export interface OutputColumn {
+  readonly name: string;
+  readonly oid: number;
+  readonly typmod: number;
+  readonly tableOid: number;
+  readonly columnNumber: number;
+}
+
+export interface PlannedQuery {
+  readonly columns: readonly OutputColumn[];
+  /** Builds a fresh operator tree for one execution. */
+  readonly build: () => RowSource;
+  readonly forUpdate: boolean;
+  /** How the first table is read (for tests and EXPLAIN). */
+  readonly accessPaths: readonly AccessPath['kind'][];
+}
+
+export function compileContext(pc: PlanContext, scope: Scope, clause: string): CompileContext {
+  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema };
+}
+
+interface FromPlan {
+  readonly scope: Scope;
+  readonly build: () => RowSource;
+  readonly width: number;
+  readonly accessPaths: AccessPath['kind'][];
+  /** Set when rows come out in a single table's primary-key order. */
+  readonly primaryOrderOf: { table: TableInfo; relation: string; reverse: boolean } | null;
+}
+
+export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
+  if (statement.values) return planValues(statement, pc);
+  const where = conjuncts(statement.where);
+  const from = planFrom(statement.from, where, pc, wantedPrimaryOrder(statement));
+  const input = from.scope;
+  const aggregated = statement.groupBy.length > 0 || statement.having !== null
+    || statement.targets.some((t) => containsAggregate(t.expr, types.isAggregate))
+    || statement.orderBy.some((s) => containsAggregate(s.expr, types.isAggregate));
+
+  const whereCtx = compileContext(pc, input, 'WHERE');
+  let filter: Evaluator | null = null;
+  if (where.length > 0) {
+    const predicate = coerceToBoolean(compileExpr(statement.where!, whereCtx), 'WHERE', whereCtx);
+    filter = predicate.eval;
+  }
+  let build: () => RowSource = filter ? () => new Filter(from.build(), filter!) : from.build;
+
+  let ctx: CompileContext;
+  if (aggregated) {
+    const grouped = planAggregation(statement, pc, input, build);
+    build = grouped.build;
+    ctx = grouped.ctx;
+  } else {
+    ctx = compileContext(pc, input, 'SELECT');
+  }
+
+  const targets = expandTargets(statement, ctx, input);
+  const columns: OutputColumn[] = targets.map((t) => t.column);
+  const exprs = targets.map((t) => t.expr);
+  const extras: CompiledExpr[] = [];
+  const sortKeys = planOrderBy(statement.orderBy, statement, exprs, targets.map((t) => t.column.name), ctx, extras);
+  const allExprs = [...exprs, ...extras].map((e) => e.eval);
+  const width = exprs.length;
+
+  const orderSatisfied = !aggregated && !statement.distinct && from.primaryOrderOf !== null
+    && sortSatisfiedByPrimary(statement.orderBy, from.primaryOrderOf, input);
+  const inner = build;
+  const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
+  const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
+  const distinctOids = exprs.map((e) => e.oid);
+  const finalBuild = (): RowSource => {
+    let source: RowSource = new Project(inner(), allExprs);
+    if (statement.distinct) source = new Distinct(source, distinctOids, width);
+    if (sortKeys.length > 0 && !orderSatisfied) source = new Sort(source, sortKeys);
+    if (extras.length > 0) source = new Truncate(source, width);
+    if (limitExpr || offsetExpr) source = new Limit(source, limitExpr, offsetExpr);
+    return source;
+  };
+  return { columns, build: finalBuild, forUpdate: statement.forUpdate, accessPaths: from.accessPaths };
+}
+
+function limitValue(expr: Expr, pc: PlanContext, clause: string): Evaluator {
+  const ctx = compileContext(pc, new Scope([]), clause);
+  const value = compileExpr(expr, ctx);
+  if (value.paramIndex !== undefined && value.oid === TypeOid.unknown) pc.paramTypes[value.paramIndex - 1] = TypeOid.int8;
+  return coerce(value, TypeOid.int8, -1, 'implicit', value.location).eval;
+}
+
+function wantedPrimaryOrder(statement: SelectStatement): 'asc' | 'desc' | null {
+  if (statement.orderBy.length === 0) return null;
+  const first = statement.orderBy[0]!;
+  return first.descending ? 'desc' : 'asc';
+}
+
+function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: { table: TableInfo; relation: string; reverse: boolean }, scope: Scope): boolean {
+  if (orderBy.length === 0 || orderBy.length > order.table.primaryKey.length) return false;
+  return orderBy.every((item, i) => {
+    if (item.expr.kind !== 'column' || item.descending !== order.reverse) return false;
+    const pkColumn = order.table.columns[order.table.primaryKey[i]!]!;
+    if (item.expr.name !== pkColumn.name) return false;
+    try {
+      const resolved = scope.resolve(item.expr.table, item.expr.name, -1);
+      return resolved.relation === order.relation && resolved.position === order.table.primaryKey[i];
+    } catch {
+      return false;
+    }
+  });
+}
+
+function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
+  const rows = statement.values!;
+  const ctx = compileContext(pc, new Scope([]), 'VALUES');
+  const compiled = rows.map((row) => row.map((e) => compileExpr(e, ctx)));
+  const width = compiled[0]!.length;
+  for (const row of compiled) if (row.length !== width) throw new SqlError('42601', 'VALUES lists must all be the same length');
+  const oids = Array.from({ length: width }, (_, i) => commonType(compiled.map((r) => r[i]!), 'VALUES'));
+  const evaluators = compiled.map((row) => row.map((e, i) => coerce(e, oids[i]!, -1, 'implicit', e.location).eval));
+  const columns = oids.map((oid, i) => ({ name: `column${i + 1}`, oid, typmod: -1, tableOid: 0, columnNumber: 0 }));
+  const scope = new Scope(columns.map((c, i) => ({ relation: null, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0 })));
+  const sortCtx = compileContext(pc, scope, 'ORDER BY');
+  const extras: CompiledExpr[] = [];
+  const identity = columns.map((c, i): CompiledExpr => ({ oid: c.oid, typmod: -1, eval: (row) => row[i]!, rowIndependent: false, name: c.name, location: -1, column: i }));
+  const sortKeys = planOrderBy(statement.orderBy, statement, identity, columns.map((c) => c.name), sortCtx, extras);
+  const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
+  const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
+  const all = [...identity, ...extras].map((e) => e.eval);
+  return {
+    columns,
+    build: () => {
+      let source: RowSource = new ValuesSource(evaluators);
+      if (extras.length > 0) source = new Project(source, all);
+      if (sortKeys.length > 0) source = new Sort(source, sortKeys);
+      if (extras.length > 0) source = new Truncate(source, width);
+      if (limitExpr || offsetExpr) source = new Limit(source, limitExpr, offsetExpr);
+      return source;
+    },
+    forUpdate: false,
+    accessPaths: [],
+  };
+}
+
+function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, build: () => RowSource): { build: () => RowSource; ctx: CompileContext } {
+  const inputCtx = compileContext(pc, input, 'GROUP BY');
+  const groupExprs: CompiledExpr[] = [];
+  const groupSlots = new Map<string, number>();
+  for (const item of statement.groupBy) {
+    const resolvedItem = resolveGroupItem(item, statement);
+    const compiled = compileExpr(resolvedItem, inputCtx);
+    groupSlots.set(exprKey(resolvedItem), groupExprs.length);
+    groupExprs.push(compiled.oid === TypeOid.unknown ? coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location) : compiled);
+  }
+  const aggregates: AggregateCall[] = [];
+  const ctx: CompileContext = {
+    scope: input, inputScope: input, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
+    clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots,
+  };
+  let having: Evaluator | null = null;
+  if (statement.having) having = coerceToBoolean(compileExpr(statement.having, { ...ctx, clause: 'HAVING' }), 'HAVING').eval;
+  // Aggregates found later (in the select list, ORDER BY) join the same array: the operator
+  // reads it when it is built, after planning has finished.
+  const grouped = (): RowSource => {
+    const source: RowSource = new HashAggregate(build(), groupExprs, aggregates);
+    return having ? new Filter(source, having) : source;
+  };
+  return { build: grouped, ctx };
+}
+
+/** GROUP BY 1 means the first select-list item; GROUP BY name may name an output column. */
+function resolveGroupItem(item: Expr, statement: SelectStatement): Expr {
+  if (item.kind === 'const' && item.literal === 'integer') {
+    const n = Number(item.text);
+    const target = statement.targets[n - 1];
+    if (!target || target.expr.kind === 'star') throw new SqlError('42P10', `GROUP BY position ${n} is not in select list`, { position: item.location + 1 });
+    return target.expr;
+  }
+  return item;
+}
+
+interface Target {
+  readonly expr: CompiledExpr;
+  readonly column: OutputColumn;
+}
+
+function expandTargets(statement: SelectStatement, ctx: CompileContext, input: Scope): Target[] {
+  const out: Target[] = [];
+  for (const target of statement.targets) {
+    if (target.expr.kind === 'star') {
+      if (ctx.groupSlots && ctx.groupSlots.size >= 0 && ctx.aggregates) {
+        for (const column of input.star(target.expr.table, target.expr.location)) {
+          const expr = compileExpr({ kind: 'column', schema: null, table: column.relation, name: column.name, location: target.expr.location }, ctx);
+          out.push({ expr, column: outputColumn(column.name, expr, column) });
+        }
+        continue;
+      }
+      const columns = input.star(target.expr.table, target.expr.location);
+      if (columns.length === 0 && statement.from.length === 0) throw new SqlError('42601', 'SELECT * with no tables specified is not valid', { position: target.expr.location + 1 });
+      for (const column of columns) {
+        const position = column.position;
+        const expr: CompiledExpr = { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: -1 };
+        out.push({ expr, column: outputColumn(column.name, expr, column) });
+      }
+      continue;
+    }
+    let expr = compileExpr(target.expr, ctx);
+    if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
+    let source: ScopeColumn | null = null;
+    if (target.expr.kind === 'column' && !ctx.aggregates) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
+    out.push({ expr, column: outputColumn(target.alias ?? expr.name, expr, source) });
+  }
+  return out;
+}
+
+function outputColumn(name: string, expr: CompiledExpr, source: ScopeColumn | null): OutputColumn {
+  return { name, oid: expr.oid, typmod: expr.typmod, tableOid: source?.tableOid ?? 0, columnNumber: source?.columnNumber ?? 0 };
+}
+
+function planOrderBy(orderBy: readonly SortItem[], statement: SelectStatement, exprs: readonly CompiledExpr[], names: readonly string[], ctx: CompileContext, extras: CompiledExpr[]): SortKey[] {
+  const keys: SortKey[] = [];
+  for (const item of orderBy) {
+    let position = -1;
+    let oid: number = TypeOid.text;
+    if (item.expr.kind === 'const' && item.expr.literal === 'integer') {
+      const n = Number(item.expr.text);
+      if (n < 1 || n > exprs.length) throw new SqlError('42P10', `ORDER BY position ${n} is not in select list`, { position: item.expr.location + 1 });
+      position = n - 1;
+      oid = exprs[position]!.oid;
+    } else if (item.expr.kind === 'column' && item.expr.table === null && names.filter((n) => n === (item.expr as { name: string }).name).length === 1
+      && !isInputColumnNotOutput(item.expr.name, ctx)) {
+      position = names.indexOf(item.expr.name);
+      oid = exprs[position]!.oid;
+    } else {
+      let compiled = compileExpr(item.expr, { ...ctx, clause: 'ORDER BY' });
+      if (compiled.oid === TypeOid.unknown) compiled = coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location);
+      const key = exprKey(item.expr);
+      const same = statement.targets.findIndex((t) => exprKey(t.expr) === key);
+      if (same >= 0 && exprs[same]) {
+        position = same;
+      } else {
+        if (statement.distinct) throw new SqlError('42P10', 'for SELECT DISTINCT, ORDER BY expressions must appear in select list', { position: item.expr.location + 1 });
+        position = exprs.length + extras.length;
+        extras.push(compiled);
+      }
+      oid = compiled.oid;
+    }
+    keys.push({ position, oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending });
+  }
+  return keys;
+}
+
+/** An ORDER BY name that is both an output alias and an input column prefers the output column. */
+function isInputColumnNotOutput(_name: string, _ctx: CompileContext): boolean {
+  return false;
+}
+
+function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
+  if (items.length === 0) {
+    return { scope: new Scope([]), build: () => new ValuesSource([[]]), width: 0, accessPaths: [], primaryOrderOf: null };
+  }
+  // Comma-separated FROM items are cross joins.
+  let item: FromItem = items[0]!;
+  for (let i = 1; i < items.length; i++) item = { kind: 'join', joinType: 'cross', left: item, right: items[i]!, on: null, using: null, natural: false, location: -1 };
+  const relations = baseRelations(item).map((r) => r.alias ?? r.name);
+  const seen = new Set<string>();
+  for (const name of relations) {
+    if (seen.has(name)) throw new SqlError('42712', `table name "${name}" specified more than once`);
+    seen.add(name);
+  }
+  return planFromItem(item, where, pc, order, true);
+}
+
+function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
+  if (item.kind === 'table') return planTable(item, preserved ? where : [], pc, order);
+  if (item.joinType === 'right') {
+    return planFromItem({ ...item, joinType: 'left', left: item.right, right: item.left }, where, pc, null, preserved);
+  }
+  if (item.joinType === 'full') throw new SqlError('0A000', 'FULL JOIN is not supported yet');
+  const left = planFromItem(item.left, where, pc, null, preserved);
+  const right = planFromItem(item.right, where, pc, null, preserved && item.joinType !== 'left');
+  const offset = left.width;
+  const rightColumns = right.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
+  const scope = new Scope([...left.scope.columns, ...rightColumns]);
+  const condition = joinCondition(item, left.scope, new Scope(rightColumns), scope, pc);
+  const spec = equiJoinSpec(item.joinType === 'left' ? 'left' : item.joinType === 'cross' ? 'cross' : 'inner', condition, left.scope, offset, right.width, scope, pc);
+  return {
+    scope,
+    build: () => new HashJoin(left.build(), right.build(), spec),
+    width: left.width + right.width,
+    accessPaths: [...left.accessPaths, ...right.accessPaths],
+    primaryOrderOf: null,
+  };
+}
+
+function joinCondition(item: Extract<FromItem, { kind: 'join' }>, left: Scope, right: Scope, scope: Scope, pc: PlanContext): Expr[] {
+  if (item.on) return conjuncts(item.on);
+  let names: readonly string[] | null = item.using;
+  if (item.natural) {
+    const leftNames = new Set(left.columns.filter((c) => !c.hidden).map((c) => c.name));
+    names = right.columns.filter((c) => !c.hidden && leftNames.has(c.name)).map((c) => c.name);
+  }
+  if (!names) return [];
+  void scope; void pc;
+  return names.map((name) => {
+    const l = left.resolve(null, name, -1);
+    const r = right.resolve(null, name, -1);
+    return {
+      kind: 'op', op: '=', location: -1,
+      left: { kind: 'column', schema: null, table: l.relation, name, location: -1 },
+      right: { kind: 'column', schema: null, table: r.relation, name, location: -1 },
+    } satisfies Expr;
+  });
+}
+
+function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: Scope, offset: number, rightWidth: number, scope: Scope, pc: PlanContext): JoinSpec {
+  const leftKeys: Evaluator[] = [];
+  const rightKeys: Evaluator[] = [];
+  const keyOids: number[] = [];
+  const ctx = compileContext(pc, scope, 'JOIN/ON');
+  const leftNames = new Set(left.columns.map((c) => c.position));
+  for (const part of condition) {
+    if (part.kind !== 'op' || part.op !== '=' || !part.left) continue;
+    const sides = [part.left, part.right].map((side) => {
+      const refs = columnRefs(side);
+      if (refs.length === 0) return null;
+      const positions = refs.map((r) => scope.resolve(r.table, r.name, r.location).position);
+      if (positions.every((p) => leftNames.has(p))) return 'left';
+      if (positions.every((p) => p >= offset)) return 'right';
+      return null;
+    });
+    if (!sides[0] || !sides[1] || sides[0] === sides[1]) continue;
+    const [l, r] = sides[0] === 'left' ? [part.left, part.right] : [part.right, part.left];
+    const lc = compileExpr(l, ctx);
+    const rc = compileExpr(r, ctx);
+    const eq = applyOperator('=', lc, rc, ctx, part.location);
+    void eq;
+    const oid = commonType([lc, rc], 'JOIN');
+    const lcoerced = coerce(lc, oid, -1, 'implicit', part.location).eval;
+    const rcoerced = coerce(rc, oid, -1, 'implicit', part.location).eval;
+    leftKeys.push(lcoerced);
+    // Right rows are evaluated alone (before concatenation): shift their positions back.
+    rightKeys.push((row, c) => rcoerced(shiftRow(row, offset), c));
+    keyOids.push(oid);
+  }
+  const full = condition.length > 0
+    ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx).eval
+    : null;
+  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full };
+}
+
+/** Places a right-side row at its offset so evaluators compiled on the joined scope can read it. */
+function shiftRow(row: Row, offset: number): Row {
+  const shifted: Row = new Array(offset + row.length);
+  for (let i = 0; i < row.length; i++) shifted[offset + i] = row[i]!;
+  return shifted;
+}
+
+function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
+  const relation = resolveRelation(pc.resolver, item.schema, item.name, item.location);
+  const relationName = item.alias ?? item.name;
+  if (relation.kind === 'virtual') {
+    const table = relation.table;
+    const scope = new Scope(table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: table.oid, columnNumber: i + 1 })));
+    const catalog = pc.resolver.catalog;
+    const user = pc.sessionUser;
+    return {
+      scope,
+      build: () => new StaticRows(() => table.rows(catalog, { user })),
+      width: table.columns.length,
+      accessPaths: ['full'],
+      primaryOrderOf: null,
+    };
+  }
+  const table = relation.table;
+  pc.usedTables.add(table);
+  const codec = pc.codecs(table);
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
+  columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
+  const scope = new Scope(columns);
+  const mine = where.filter((part) => columnRefs(part).every((ref) => {
+    if (ref.table !== null) return ref.table === relationName;
+    return table.columns.some((c) => c.name === ref.name);
+  }));
+  const bounds = extractBounds(table, relationName, mine, compileContext(pc, scope, 'WHERE'));
+  const path = chooseAccessPath(codec, bounds, order);
+  return {
+    scope,
+    build: path.source,
+    width: columns.length,
+    accessPaths: [path.kind],
+    primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse } : null,
+  };
+}
+
+class StaticRows implements RowSource {
+  private done = false;
+  constructor(private readonly rows: () => Row[]) {}
+  async next(_rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    return this.rows();
+  }
+}
+
+export function fieldsOf(columns: readonly OutputColumn[]): FieldDescription[] {
+  return columns.map((c) => ({
+    name: c.name, tableOid: c.tableOid, columnNumber: c.columnNumber, typeOid: c.oid,
+    typeSize: types.typeLength(c.oid), typeModifier: c.typmod,
+  }));
+}

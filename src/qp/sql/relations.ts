@@ -1,0 +1,114 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { SqlValue } from '../../contracts/sql-value.js';
+import type { CatalogSnapshot, TableInfo } from '../catalog/catalog.js';
+import type { Expr, FromItem } from './ast.js';
+
+/**
+ * Name resolution for relations in FROM: user tables from the catalog, and virtual tables
+ * (pg_catalog, information_schema, sys) computed from the catalog snapshot.
+ */
+export interface VirtualColumn {
+  readonly name: string;
+  readonly oid: number;
+}
+
+export interface VirtualTable {
+  readonly oid: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly VirtualColumn[];
+  rows(catalog: CatalogSnapshot, session: { user: string }): SqlValue[][];
+}
+
+export interface RelationResolver {
+  readonly catalog: CatalogSnapshot;
+  readonly searchPath: readonly string[];
+  virtual(schema: string | null, name: string): VirtualTable | undefined;
+}
+
+export type ResolvedRelation =
+  | { readonly kind: 'table'; readonly table: TableInfo }
+  | { readonly kind: 'virtual'; readonly table: VirtualTable };
+
+export function resolveRelation(resolver: RelationResolver, schema: string | null, name: string, location: number): ResolvedRelation {
+  if (schema !== null) {
+    const table = resolver.catalog.table(schema, name);
+    if (table) return { kind: 'table', table };
+    const virtual = resolver.virtual(schema, name);
+    if (virtual) return { kind: 'virtual', table: virtual };
+    if (!resolver.catalog.schema(schema)) {
+      throw new SqlError('3F000', `schema "${schema}" does not exist`, location >= 0 ? { position: location + 1 } : {});
+    }
+  } else {
+    // pg_catalog is searched first implicitly, as in PostgreSQL.
+    const virtual = resolver.virtual('pg_catalog', name);
+    if (virtual) return { kind: 'virtual', table: virtual };
+    for (const candidate of resolver.searchPath) {
+      const table = resolver.catalog.table(candidate, name);
+      if (table) return { kind: 'table', table };
+      const v = resolver.virtual(candidate, name);
+      if (v) return { kind: 'virtual', table: v };
+    }
+  }
+  const qualified = schema ? `${schema}.${name}` : name;
+  throw new SqlError('42P01', `relation "${qualified}" does not exist`, location >= 0 ? { position: location + 1 } : {});
+}
+
+/** Splits a WHERE clause into its AND-ed conjuncts. */
+export function conjuncts(expr: Expr | null): Expr[] {
+  if (!expr) return [];
+  if (expr.kind === 'and') return expr.args.flatMap((a) => conjuncts(a));
+  return [expr];
+}
+
+/** Every column reference in an expression (not descending into subqueries: there are none yet). */
+export function columnRefs(expr: Expr, out: Extract<Expr, { kind: 'column' }>[] = []): Extract<Expr, { kind: 'column' }>[] {
+  switch (expr.kind) {
+    case 'column': out.push(expr); break;
+    case 'op': if (expr.left) columnRefs(expr.left, out); columnRefs(expr.right, out); break;
+    case 'and': case 'or': case 'coalesce': case 'greatest': case 'least': for (const a of expr.args) columnRefs(a, out); break;
+    case 'not': case 'null-test': case 'bool-test': case 'cast': columnRefs(expr.arg, out); break;
+    case 'func': for (const a of expr.args) columnRefs(a, out); if (expr.filter) columnRefs(expr.filter, out); break;
+    case 'case':
+      if (expr.subject) columnRefs(expr.subject, out);
+      for (const w of expr.whens) { columnRefs(w.when, out); columnRefs(w.then, out); }
+      if (expr.otherwise) columnRefs(expr.otherwise, out);
+      break;
+    case 'nullif': case 'distinct-from': columnRefs(expr.left, out); columnRefs(expr.right, out); break;
+    case 'in': columnRefs(expr.arg, out); for (const a of expr.list) columnRefs(a, out); break;
+    case 'between': columnRefs(expr.arg, out); columnRefs(expr.low, out); columnRefs(expr.high, out); break;
+    case 'like': columnRefs(expr.arg, out); columnRefs(expr.pattern, out); break;
+    default: break;
+  }
+  return out;
+}
+
+export function hasStar(expr: Expr): boolean {
+  return expr.kind === 'star';
+}
+
+/** True when an expression contains an aggregate call at this query level. */
+export function containsAggregate(expr: Expr, isAggregate: (name: string) => boolean): boolean {
+  switch (expr.kind) {
+    case 'func': return isAggregate(expr.name) || expr.args.some((a) => containsAggregate(a, isAggregate));
+    case 'op': return (expr.left ? containsAggregate(expr.left, isAggregate) : false) || containsAggregate(expr.right, isAggregate);
+    case 'and': case 'or': case 'coalesce': case 'greatest': case 'least': return expr.args.some((a) => containsAggregate(a, isAggregate));
+    case 'not': case 'null-test': case 'bool-test': case 'cast': return containsAggregate(expr.arg, isAggregate);
+    case 'case':
+      return (expr.subject ? containsAggregate(expr.subject, isAggregate) : false)
+        || expr.whens.some((w) => containsAggregate(w.when, isAggregate) || containsAggregate(w.then, isAggregate))
+        || (expr.otherwise ? containsAggregate(expr.otherwise, isAggregate) : false);
+    case 'nullif': case 'distinct-from': return containsAggregate(expr.left, isAggregate) || containsAggregate(expr.right, isAggregate);
+    case 'in': return containsAggregate(expr.arg, isAggregate) || expr.list.some((a) => containsAggregate(a, isAggregate));
+    case 'between': return [expr.arg, expr.low, expr.high].some((a) => containsAggregate(a, isAggregate));
+    case 'like': return containsAggregate(expr.arg, isAggregate) || containsAggregate(expr.pattern, isAggregate);
+    default: return false;
+  }
+}
+
+/** The base relations of a FROM item, left to right. */
+export function baseRelations(item: FromItem, out: Extract<FromItem, { kind: 'table' }>[] = []): Extract<FromItem, { kind: 'table' }>[] {
+  if (item.kind === 'table') out.push(item);
+  else { baseRelations(item.left, out); baseRelations(item.right, out); }
+  return out;
+}

@@ -1,0 +1,144 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { Key } from '../../contracts/kv.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { RandomSource } from '../../contracts/time.js';
+import { KeyWriter, prefixEnd } from '../../encoding/key.js';
+import { decodeTuple, encodeTuple } from '../../encoding/tuple.js';
+import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
+import * as types from './typesystem.js';
+
+/**
+ * How one table's rows and index entries become keys and values (DESIGN.md §3):
+ *   primary index (id 1):  [table id][1][primary key columns]            → row tuple
+ *   no primary key:        [table id][1][16 random bytes as bytea]      → row tuple
+ *   secondary index:       [table id][index id][index columns][pk cols] → empty
+ *   unique index:          [table id][index id][index columns]          → primary key suffix
+ * (a unique index entry with a NULL column falls back to the secondary form: NULLs are
+ * distinct unless NULLS NOT DISTINCT).
+ */
+export const PRIMARY_INDEX_ID = 1;
+/** DSQL's limit on the combined size of key columns. */
+const MAX_KEY_BYTES = 1024 + 6;
+
+export class TableCodec {
+  readonly columnTypes: readonly number[];
+  private readonly writer = new KeyWriter();
+  readonly primaryIndex: IndexInfo;
+  /** Prefix [table id][1] and its end: the table's whole primary key range. */
+  readonly rowsStart: Key;
+  readonly rowsEnd: Key;
+
+  constructor(readonly table: TableInfo) {
+    this.columnTypes = table.columns.map((c) => c.typeOid);
+    this.primaryIndex = table.indexes.find((i) => i.primary) ?? {
+      id: PRIMARY_INDEX_ID, oid: 0, name: `${table.name}_pkey`, columns: [], include: [], unique: true, primary: true, valid: true, nullsNotDistinct: false, constraintName: null,
+    };
+    this.rowsStart = this.indexPrefix(PRIMARY_INDEX_ID);
+    this.rowsEnd = prefixEnd(this.rowsStart);
+  }
+
+  indexPrefix(indexId: number): Key {
+    const w = this.writer;
+    w.reset();
+    w.writeUint32(this.table.id);
+    w.writeUint16(indexId);
+    return w.finish();
+  }
+
+  encodeRow(row: readonly SqlValue[]): Uint8Array {
+    return encodeTuple(this.columnTypes, row.length === this.columnTypes.length ? row : row.slice(0, this.columnTypes.length));
+  }
+
+  /** Decodes a row tuple into a fresh array with one extra slot for the row's key. */
+  decodeRow(value: Uint8Array, key: Key): SqlValue[] {
+    const out: SqlValue[] = new Array(this.columnTypes.length + 1);
+    decodeTuple(this.columnTypes, value, out);
+    out[this.columnTypes.length] = key;
+    return out;
+  }
+
+  /** The primary key of a row (or a fresh random row id for a table without one). */
+  primaryKey(row: readonly SqlValue[], random: RandomSource | null): Key {
+    const w = this.writer;
+    w.reset();
+    w.writeUint32(this.table.id);
+    w.writeUint16(PRIMARY_INDEX_ID);
+    if (this.table.primaryKey.length === 0) {
+      if (!random) throw new Error('a row id needs randomness');
+      w.writeValue(TypeOid.bytea, random.bytes(16));
+    } else {
+      for (const position of this.table.primaryKey) w.writeValue(this.columnTypes[position]!, row[position]!);
+    }
+    return this.checkKeySize(w.finish());
+  }
+
+  /** The key of a primary key given its column values in key order (point lookups). */
+  primaryKeyFromValues(values: readonly SqlValue[]): Key {
+    return this.keyFromValues(PRIMARY_INDEX_ID, this.table.primaryKey, values, false);
+  }
+
+  /** A key prefix for the first `values.length` columns of an index. */
+  keyFromValues(indexId: number, columns: readonly number[], values: readonly SqlValue[], prefixOnly: boolean): Key {
+    const w = this.writer;
+    w.reset();
+    w.writeUint32(this.table.id);
+    w.writeUint16(indexId);
+    for (let i = 0; i < values.length; i++) w.writeValue(this.columnTypes[columns[i]!]!, values[i]!);
+    const key = w.finish();
+    return prefixOnly ? key : key;
+  }
+
+  /**
+   * The entry of a secondary index for a row: its key, and the value stored under it. The
+   * primary key suffix is the primary key minus its [table id][1] prefix.
+   */
+  indexEntry(index: IndexInfo, row: readonly SqlValue[], primaryKey: Key): { key: Key; value: Uint8Array; uniqueChecked: boolean } {
+    const w = this.writer;
+    w.reset();
+    w.writeUint32(this.table.id);
+    w.writeUint16(index.id);
+    let hasNull = false;
+    for (const position of index.columns) {
+      const value = row[position]!;
+      if (value === null) hasNull = true;
+      w.writeValue(this.columnTypes[position]!, value);
+    }
+    const suffix = primaryKey.subarray(6);
+    const uniqueChecked = index.unique && (!hasNull || index.nullsNotDistinct);
+    if (!uniqueChecked) {
+      w.writeBytes(suffix);
+      return { key: this.checkKeySize(w.finish()), value: new Uint8Array(0), uniqueChecked };
+    }
+    return { key: this.checkKeySize(w.finish()), value: suffix, uniqueChecked };
+  }
+
+  /** The primary key a secondary index entry points to. */
+  primaryKeyFromIndexEntry(index: IndexInfo, key: Key, value: Uint8Array): Key {
+    const suffix = value.length > 0 ? value : this.indexSuffix(index, key);
+    const out = new Uint8Array(6 + suffix.length);
+    out.set(this.rowsStart, 0);
+    out.set(suffix, 6);
+    return out;
+  }
+
+  private indexSuffix(index: IndexInfo, key: Key): Uint8Array {
+    // Non-unique entries end with the primary key suffix; skip the index columns to find it.
+    const skipped = types.skipKeyColumns(key, 6, index.columns.map((c) => this.columnTypes[c]!));
+    return key.subarray(skipped);
+  }
+
+  private checkKeySize(key: Key): Key {
+    if (key.length > MAX_KEY_BYTES) throw new SqlError('54000', 'key size too large');
+    return key;
+  }
+
+  /** "Key (a, b)=(1, x)" detail text for a unique violation. */
+  describeKey(index: IndexInfo, row: readonly SqlValue[]): string {
+    const columns = index.columns.map((p) => this.table.columns[p]!.name).join(', ');
+    const values = index.columns.map((p) => {
+      const v = row[p]!;
+      return v === null ? 'null' : types.formatTextValue(this.columnTypes[p]!, v);
+    }).join(', ');
+    return `Key (${columns})=(${values})`;
+  }
+}

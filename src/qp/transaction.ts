@@ -1,0 +1,140 @@
+import { SqlError, assert } from '../contracts/errors.js';
+import type { Key, WriteEntry } from '../contracts/kv.js';
+import type { StorageNode } from '../contracts/storage.js';
+import type { Timestamp } from '../contracts/time.js';
+
+/** DSQL's limits (reference/dsql.md §3.2). */
+export const MAX_MUTATED_ROWS = 3000;
+export const MAX_TRANSACTION_BYTES = 10 * 1024 * 1024;
+export const MAX_TRANSACTION_AGE_US = 300_000_000;
+
+function mapKey(key: Key): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+export interface ScanBatch {
+  readonly keys: Key[];
+  readonly values: Uint8Array[];
+  /** Where the next batch starts (forward) or ends (reverse); null when the range is done. */
+  readonly resume: Key | null;
+}
+
+/**
+ * One transaction inside a query processor: reads at its start timestamp with its own
+ * buffered writes on top; nothing leaves the QP until COMMIT (DESIGN.md §2, DSQL's design).
+ */
+export class Transaction {
+  private readonly writes = new Map<string, WriteEntry>();
+  private readonly lockKeys = new Map<string, Key>();
+  private readonly schemaKeys = new Map<string, Key>();
+  private readonly mutatedRows = new Set<string>();
+  private writtenBytes = 0;
+  /** Set by the first DDL; DSQL allows one DDL and no DML beside it. */
+  ddl = false;
+  dml = false;
+
+  constructor(
+    readonly id: string,
+    readonly startTimestamp: Timestamp,
+    private readonly storage: StorageNode,
+  ) {}
+
+  /** Whether COMMIT must go to the adjudicator (writes, or FOR UPDATE locks). */
+  get needsAdjudication(): boolean {
+    return this.writes.size > 0 || this.lockKeys.size > 0;
+  }
+
+  get writeCount(): number {
+    return this.writes.size;
+  }
+
+  async get(key: Key): Promise<Uint8Array | null> {
+    if (this.writes.size > 0) {
+      const buffered = this.writes.get(mapKey(key));
+      if (buffered) return buffered.value;
+    }
+    return this.storage.get(key, this.startTimestamp);
+  }
+
+  /** One bounded batch of the range [start, end), merged with this transaction's writes. */
+  async scan(start: Key, end: Key, limit: number, reverse: boolean): Promise<ScanBatch> {
+    const stored = await this.storage.read({ start, end, readTimestamp: this.startTimestamp, limit, reverse });
+    if (this.writes.size === 0) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
+    // The stored batch covers [start, resume) (forward) or [resume, end) (reverse): merge the
+    // buffered writes that fall in that same span.
+    const spanStart = reverse ? (stored.resumeKey ?? start) : start;
+    const spanEnd = reverse ? end : (stored.resumeKey ?? end);
+    const buffered: WriteEntry[] = [];
+    for (const entry of this.writes.values()) {
+      if (Buffer.compare(entry.key, spanStart) >= 0 && Buffer.compare(entry.key, spanEnd) < 0) buffered.push(entry);
+    }
+    if (buffered.length === 0) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
+    const direction = reverse ? -1 : 1;
+    buffered.sort((a, b) => direction * Buffer.compare(a.key, b.key));
+    const keys: Key[] = [];
+    const values: Uint8Array[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < stored.keys.length || j < buffered.length) {
+      const order = i >= stored.keys.length ? 1 : j >= buffered.length ? -1 : direction * Buffer.compare(stored.keys[i]!, buffered[j]!.key);
+      if (order < 0) {
+        keys.push(stored.keys[i]!);
+        values.push(stored.values[i]!);
+        i++;
+      } else {
+        const entry = buffered[j++]!;
+        if (order === 0) i++;
+        if (entry.value !== null) {
+          keys.push(entry.key);
+          values.push(entry.value);
+        }
+      }
+    }
+    return { keys, values, resume: stored.resumeKey };
+  }
+
+  /** Buffers a write. `rowKey` identifies the base-table row for the 3,000-row limit. */
+  put(key: Key, value: Uint8Array | null, rowKey: Key | null): void {
+    const k = mapKey(key);
+    const previous = this.writes.get(k);
+    if (previous) this.writtenBytes -= previous.key.length + (previous.value?.length ?? 0);
+    this.writes.set(k, { key, value });
+    this.writtenBytes += key.length + (value?.length ?? 0);
+    if (rowKey) {
+      this.mutatedRows.add(rowKey === key ? k : mapKey(rowKey));
+      if (this.mutatedRows.size > MAX_MUTATED_ROWS) throw new SqlError('54000', 'transaction row limit exceeded');
+    }
+  }
+
+  /** Keys read with SELECT … FOR UPDATE: adjudicated as if written. */
+  lock(key: Key): void {
+    this.lockKeys.set(mapKey(key), key);
+  }
+
+  /** The schema-version key of a table the transaction used. */
+  useSchema(key: Key): void {
+    const k = mapKey(key);
+    if (!this.schemaKeys.has(k)) this.schemaKeys.set(k, key);
+  }
+
+  checkAge(now: Timestamp): void {
+    const age = now - this.startTimestamp;
+    if (age > MAX_TRANSACTION_AGE_US) {
+      throw new SqlError('54000', 'transaction age limit of 300s exceeded', { detail: `Current transaction age ${Math.floor(age / 1e6)}s exceeds 300s` });
+    }
+  }
+
+  checkSize(): void {
+    if (this.writtenBytes > MAX_TRANSACTION_BYTES) {
+      const mb = Math.ceil(this.writtenBytes / (1024 * 1024));
+      throw new SqlError('54000', 'transaction size limit 10mb exceeded', { detail: `Current transaction size ${mb}mb > 10mb` });
+    }
+  }
+
+  commitBundle(): { writes: WriteEntry[]; lockKeys: Key[]; schemaKeys: Key[] } {
+    assert(this.writes.size > 0 || this.lockKeys.size > 0, 'only transactions with writes or locks reach the adjudicator');
+    const writes = [...this.writes.values()];
+    writes.sort((a, b) => Buffer.compare(a.key, b.key));
+    return { writes, lockKeys: [...this.lockKeys.values()], schemaKeys: [...this.schemaKeys.values()] };
+  }
+}
