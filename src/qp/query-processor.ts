@@ -1,0 +1,109 @@
+import type { Adjudicator } from '../contracts/adjudicator.js';
+import type { SessionEvents, SessionFactory, SqlSession, StartupInfo } from '../contracts/sql-session.js';
+import type { StorageNode } from '../contracts/storage.js';
+import type { Clock, RandomSource, Timers } from '../contracts/time.js';
+import type { Log } from '../env/env.js';
+import { CATALOG_RANGE, CATALOG_VERSION_KEY, CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
+import { Session } from './session.js';
+import { parseSql } from './sql/parse.js';
+import type { ParsedStatement } from './sql/ast.js';
+import { TableCodec } from './sql/table-codec.js';
+import { jobsTable, virtualTable } from './system/virtual-tables.js';
+import type { VirtualTable } from './sql/relations.js';
+import { IndexBuilder } from './index-builder.js';
+
+export interface QueryProcessorOptions {
+  readonly storage: StorageNode;
+  readonly adjudicator: Adjudicator;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly random: RandomSource;
+  readonly log: Log;
+}
+
+const PARSE_CACHE_LIMIT = 4096;
+
+/**
+ * A query-processor host: the state its sessions share — the catalog cache by version, the
+ * parse cache, table codecs — and the factory for sessions (one per connection).
+ */
+export class QueryProcessor implements SessionFactory {
+  private latestCatalog: CatalogSnapshot = CatalogSnapshot.fromEntries([]);
+  private readonly catalogs = new Map<number, CatalogSnapshot>();
+  private readonly parseCache = new Map<string, ParsedStatement[]>();
+  private readonly codecCache = new WeakMap<TableInfo, TableCodec>();
+  readonly sessions = new Map<number, Session>();
+  readonly indexBuilder: IndexBuilder;
+
+  constructor(readonly options: QueryProcessorOptions) {
+    this.indexBuilder = new IndexBuilder(this);
+  }
+
+  createSession(startup: StartupInfo, events: SessionEvents, processId: number, secretKey: number): SqlSession {
+    const session = new Session(this, startup, events, processId, secretKey);
+    this.sessions.set(processId, session);
+    return session;
+  }
+
+  sessionClosed(processId: number): void {
+    this.sessions.delete(processId);
+  }
+
+  cancel(processId: number, secretKey: number): void {
+    const session = this.sessions.get(processId);
+    if (session && session.secretKey === secretKey) session.cancel();
+  }
+
+  /** Parses with a bounded cache keyed by the exact text (the parse is pure). */
+  parse(sql: string): ParsedStatement[] {
+    const cached = this.parseCache.get(sql);
+    if (cached) return cached;
+    const parsed = parseSql(sql);
+    if (this.parseCache.size >= PARSE_CACHE_LIMIT) this.parseCache.delete(this.parseCache.keys().next().value!);
+    this.parseCache.set(sql, parsed);
+    return parsed;
+  }
+
+  codec(table: TableInfo): TableCodec {
+    let codec = this.codecCache.get(table);
+    if (!codec) {
+      codec = new TableCodec(table);
+      this.codecCache.set(table, codec);
+    }
+    return codec;
+  }
+
+  /** The newest catalog this host has seen (for describing statements before a snapshot exists). */
+  get catalog(): CatalogSnapshot {
+    return this.latestCatalog;
+  }
+
+  /** The catalog as of a timestamp: one point read of the version key, a full load only on change. */
+  async catalogAt(timestamp: number): Promise<CatalogSnapshot> {
+    const raw = await this.options.storage.get(CATALOG_VERSION_KEY, timestamp);
+    const version = raw === null ? 0 : Number(Buffer.from(raw).toString('latin1'));
+    if (version === this.latestCatalog.version) return this.latestCatalog;
+    const known = this.catalogs.get(version);
+    if (known) return known;
+    const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+    let start: Uint8Array = CATALOG_RANGE.start;
+    for (;;) {
+      const batch = await this.options.storage.read({ start, end: CATALOG_RANGE.end, readTimestamp: timestamp, limit: 1000 });
+      for (let i = 0; i < batch.keys.length; i++) entries.push({ key: batch.keys[i]!, value: batch.values[i]! });
+      if (!batch.resumeKey) break;
+      start = batch.resumeKey;
+    }
+    const snapshot = CatalogSnapshot.fromEntries(entries);
+    if (this.catalogs.size > 8) this.catalogs.clear();
+    this.catalogs.set(version, snapshot);
+    if (version > this.latestCatalog.version) this.latestCatalog = snapshot;
+    return snapshot;
+  }
+
+  private readonly jobs: VirtualTable = jobsTable(() => this.indexBuilder.list());
+
+  virtual(schema: string | null, name: string): VirtualTable | undefined {
+    if (schema === 'sys' && name === 'jobs') return this.jobs;
+    return virtualTable(schema, name);
+  }
+}

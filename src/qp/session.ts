@@ -1,0 +1,416 @@
+import { SqlError } from '../contracts/errors.js';
+import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
+import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
+import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
+import type { QueryProcessor } from './query-processor.js';
+import { SessionSettings } from './settings.js';
+import type { ParsedStatement, Statement } from './sql/ast.js';
+import type { ExecContext } from './sql/compiled.js';
+import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
+import type { Row, RowSource, Runtime } from './sql/operators.js';
+import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
+import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
+import * as types from './sql/typesystem.js';
+import { Transaction } from './transaction.js';
+
+type Plan =
+  | { readonly kind: 'query'; readonly query: PlannedQuery }
+  | { readonly kind: 'modify'; readonly modify: PlannedModify }
+  | { readonly kind: 'utility' };
+
+interface PlanEntry {
+  readonly catalogVersion: number;
+  readonly plan: Plan;
+  readonly usedTables: readonly TableInfo[];
+  readonly paramTypes: number[];
+}
+
+class Prepared implements PreparedStatement {
+  parameterTypes: number[];
+  fields: FieldDescription[] | null;
+  plan: PlanEntry | null = null;
+  constructor(readonly parsed: ParsedStatement | null, paramTypes: number[], fields: FieldDescription[] | null) {
+    this.parameterTypes = paramTypes;
+    this.fields = fields;
+  }
+  get isEmpty(): boolean {
+    return this.parsed === null;
+  }
+}
+
+const OC000 = 'change conflicts with another transaction (OC000)';
+const OC001 = 'schema has been updated by another transaction (OC001)';
+
+/** Statements that may run in a failed transaction block. */
+function endsBlock(statement: Statement): boolean {
+  return statement.kind === 'transaction' && statement.action !== 'begin';
+}
+
+/**
+ * One client session: statement lifecycle (prepare, bind, execute), transaction blocks with
+ * DSQL's rules, and the commit through the adjudicator.
+ */
+export class Session implements SqlSession {
+  private readonly settings: SessionSettings;
+  private block: 'none' | 'open' | 'failed' = 'none';
+  private txn: Transaction | null = null;
+  private txnCatalog: CatalogSnapshot | null = null;
+  private implicitFailed = false;
+  private current: Runtime | null = null;
+  private transactionCounter = 0;
+  private readonly user: string;
+
+  constructor(
+    private readonly host: QueryProcessor,
+    startup: StartupInfo,
+    private readonly events: SessionEvents,
+    readonly processId: number,
+    readonly secretKey: number,
+  ) {
+    this.user = startup.user;
+    this.settings = new SessionSettings(startup.user, startup.parameters);
+  }
+
+  initialParameters(): ReadonlyArray<readonly [string, string]> {
+    return this.settings.reported();
+  }
+
+  transactionStatus(): 'I' | 'T' | 'E' {
+    return this.block === 'none' ? 'I' : this.block === 'open' ? 'T' : 'E';
+  }
+
+  prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
+    const statements = this.host.parse(sql);
+    if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
+    return this.prepareParsed(statements[0] ?? null, paramTypeOids);
+  }
+
+  prepareSimple(sql: string): PreparedStatement[] {
+    const statements = this.host.parse(sql);
+    if (statements.length === 0) return [new Prepared(null, [], null)];
+    // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
+    // change what a later one means.
+    return statements.map((s) => new Prepared(s, [], null));
+  }
+
+  private prepareParsed(parsed: ParsedStatement | null, hints: readonly number[]): Prepared {
+    if (!parsed) return new Prepared(null, [], null);
+    const paramTypes = hints.slice();
+    const prepared = new Prepared(parsed, paramTypes, null);
+    if (this.block === 'failed' && !endsBlock(parsed.statement)) return prepared; // refused at Execute
+    const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog);
+    prepared.parameterTypes = entry.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
+    prepared.fields = this.fieldsOf(entry.plan, parsed.statement);
+    return prepared;
+  }
+
+  private fieldsOf(plan: Plan, statement: Statement): FieldDescription[] | null {
+    if (plan.kind === 'query') return fieldsOf(plan.query.columns);
+    if (plan.kind === 'modify') return plan.modify.columns ? fieldsOf(plan.modify.columns) : null;
+    if (statement.kind === 'show') return fieldsOf([{ name: statement.name === 'all' ? 'name' : statement.name, oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
+    if (statement.kind === 'create-index' && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
+    return null;
+  }
+
+  private plan(prepared: Prepared, catalog: CatalogSnapshot): PlanEntry {
+    if (prepared.plan && prepared.plan.catalogVersion === catalog.version) return prepared.plan;
+    const statement = prepared.parsed!.statement;
+    const usedTables = new Set<TableInfo>();
+    const paramTypes = prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
+    const pc: PlanContext = {
+      resolver: { catalog, searchPath: this.settings.searchPath(this.user), virtual: (s, n) => this.host.virtual(s, n) },
+      paramTypes,
+      sessionUser: this.user,
+      currentSchema: this.currentSchema(catalog),
+      usedTables,
+      codecs: (t) => this.host.codec(t),
+    };
+    let plan: Plan;
+    try {
+      switch (statement.kind) {
+        case 'select': plan = { kind: 'query', query: planSelect(statement, pc) }; break;
+        case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
+        case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
+        case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
+        default: plan = { kind: 'utility' };
+      }
+    } catch (error) {
+      if (error instanceof SqlError && error.position !== undefined && prepared.parsed!.offset > 0) error.position += 0;
+      throw error;
+    }
+    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes };
+    prepared.plan = entry;
+    return entry;
+  }
+
+  private currentSchema(catalog: CatalogSnapshot): string {
+    for (const schema of this.settings.searchPath(this.user)) if (catalog.schema(schema)) return schema;
+    return 'public';
+  }
+
+  bind(statement: PreparedStatement, paramFormats: readonly number[], params: readonly (Uint8Array | null)[], resultFormats: readonly number[]): Portal {
+    const prepared = statement as Prepared;
+    const expected = prepared.parameterTypes.length;
+    if (params.length !== expected) {
+      throw new SqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "" requires ${expected}`);
+    }
+    const values: SqlValue[] = new Array(params.length);
+    for (let i = 0; i < params.length; i++) {
+      const raw = params[i]!;
+      const oid = prepared.parameterTypes[i]!;
+      if (raw === null) { values[i] = null; continue; }
+      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : types.parseTextValue(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    }
+    return new SessionPortal(this, prepared, values, resultFormats);
+  }
+
+  /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
+  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<{ tag: string; source: RowSource | null; rt: Runtime | null; columns: readonly OutputColumn[] | null }> {
+    const parsed = prepared.parsed!;
+    const statement = parsed.statement;
+    if (this.block === 'failed' && !endsBlock(statement)) {
+      throw new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+    }
+    switch (statement.kind) {
+      case 'transaction': return { tag: await this.transactionControl(statement), source: null, rt: null, columns: null };
+      case 'set': {
+        if (statement.name === 'transaction' || statement.name === 'session characteristics') {
+          throw new SqlError('0A000', 'setting configuration parameter "TRANSACTION" not supported');
+        }
+        const status = this.settings.set(statement.name, statement.values ? statement.values.join(', ') : null);
+        if (status) this.events.parameterStatus(status.name, status.value);
+        return { tag: 'SET', source: null, rt: null, columns: null };
+      }
+      case 'reset': {
+        for (const status of this.settings.reset(statement.name)) this.events.parameterStatus(status.name, status.value);
+        return { tag: 'RESET', source: null, rt: null, columns: null };
+      }
+      case 'show': {
+        emit([this.settings.get(statement.name)]);
+        return { tag: 'SHOW', source: null, rt: null, columns: null };
+      }
+      case 'deallocate-all': return { tag: 'DEALLOCATE ALL', source: null, rt: null, columns: null };
+      case 'call': return { tag: await this.call(statement), source: null, rt: null, columns: null };
+      default: break;
+    }
+    const txn = await this.ensureTransaction();
+    const catalog = this.txnCatalog!;
+    if (isDdl(statement)) return this.runDdl(statement, catalog, txn, emit);
+    const entry = this.plan(prepared, catalog);
+    for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
+    const rt: Runtime = { ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate, cancelled: false };
+    this.current = rt;
+    if (entry.plan.kind === 'query') {
+      if (rt.lockRows) this.checkDml(txn);
+      return { tag: 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
+    }
+    if (entry.plan.kind === 'modify') {
+      this.checkDml(txn);
+      const count = await entry.plan.modify.run(rt, emit);
+      const tag = entry.plan.modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${entry.plan.modify.tag} ${count}`;
+      return { tag, source: null, rt, columns: entry.plan.modify.columns };
+    }
+    throw new SqlError('0A000', `statement ${statement.kind} is not supported`);
+  }
+
+  private checkDml(txn: Transaction): void {
+    if (txn.ddl) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
+    txn.dml = true;
+  }
+
+  private execContext(params: readonly SqlValue[]): ExecContext {
+    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null };
+  }
+
+  private async runDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void): Promise<{ tag: string; source: null; rt: null; columns: null }> {
+    if (txn.ddl) throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
+    if (txn.dml) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
+    txn.ddl = true;
+    const result: DdlResult = executeDdl(statement, { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user }, () => this.newJobId());
+    for (const write of result.writes) txn.put(write.key, write.value, null);
+    if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
+    if (result.notice) this.events.notice(new SqlError('00000', result.notice));
+    for (const row of result.rows ?? []) emit(row);
+    if (result.afterCommit) this.afterCommit.push(result.afterCommit);
+    return { tag: result.tag, source: null, rt: null, columns: null };
+  }
+
+  private afterCommit: NonNullable<DdlResult['afterCommit']>[] = [];
+
+  private newJobId(): string {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+    const bytes = this.host.options.random.bytes(26);
+    let id = '';
+    for (const b of bytes) id += alphabet[b & 31];
+    return id;
+  }
+
+  private async call(statement: Extract<Statement, { kind: 'call' }>): Promise<string> {
+    const name = statement.name.join('.');
+    if (name !== 'sys.wait_for_job') throw new SqlError('42883', `procedure ${name}() does not exist`);
+    if (statement.args.length !== 1 || statement.args[0]!.kind !== 'const') throw new SqlError('42883', 'procedure sys.wait_for_job requires a job id');
+    const arg = statement.args[0]! as Extract<Statement, { kind: 'call' }>['args'][number] & { text: string };
+    await this.host.indexBuilder.waitForJob(arg.text);
+    return 'CALL';
+  }
+
+  private async ensureTransaction(): Promise<Transaction> {
+    if (this.txn) {
+      this.txn.checkAge(this.host.options.clock.now().latest);
+      return this.txn;
+    }
+    const startTimestamp = this.host.options.clock.now().latest;
+    this.transactionCounter++;
+    const id = `${this.processId.toString(16)}-${this.transactionCounter.toString(16)}-${startTimestamp.toString(16)}`;
+    const txn = new Transaction(id, startTimestamp, this.host.options.storage);
+    this.txn = txn;
+    this.txnCatalog = await this.host.catalogAt(startTimestamp);
+    return txn;
+  }
+
+  private async transactionControl(statement: Extract<Statement, { kind: 'transaction' }>): Promise<string> {
+    switch (statement.action) {
+      case 'begin': {
+        if (statement.isolation && !/^repeatable read$/i.test(statement.isolation)) {
+          throw new SqlError('0A000', `Unsupported isolation level: ${statement.isolation.toUpperCase()}`);
+        }
+        if (this.block !== 'none') {
+          this.events.notice(new SqlError('25001', 'there is already a transaction in progress'));
+          return 'BEGIN';
+        }
+        this.block = 'open';
+        return 'BEGIN';
+      }
+      case 'commit': {
+        if (this.block === 'none') {
+          this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
+          return 'COMMIT';
+        }
+        if (this.block === 'failed') {
+          this.endTransaction();
+          return 'ROLLBACK';
+        }
+        this.block = 'none';
+        await this.commitTransaction();
+        return 'COMMIT';
+      }
+      case 'rollback': {
+        if (this.block === 'none') this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
+        this.endTransaction();
+        return 'ROLLBACK';
+      }
+    }
+  }
+
+  private endTransaction(): void {
+    this.txn = null;
+    this.txnCatalog = null;
+    this.block = 'none';
+    this.implicitFailed = false;
+    this.current = null;
+    this.afterCommit = [];
+  }
+
+  /** Sends the commit bundle to the adjudicator; read-only transactions never reach it. */
+  private async commitTransaction(): Promise<void> {
+    const txn = this.txn;
+    const jobs = this.afterCommit;
+    this.endTransaction();
+    if (!txn || !txn.needsAdjudication) return;
+    txn.checkAge(this.host.options.clock.now().latest);
+    txn.checkSize();
+    const bundle = txn.commitBundle();
+    const outcome = await this.host.options.adjudicator.commit({ transactionId: txn.id, startTimestamp: txn.startTimestamp, ...bundle });
+    switch (outcome.kind) {
+      case 'committed':
+        for (const job of jobs) this.host.indexBuilder.start(job);
+        return;
+      case 'data-conflict': throw new SqlError('40001', OC000);
+      case 'schema-conflict': throw new SqlError('40001', OC001);
+      case 'too-old': throw new SqlError('54000', 'transaction age limit of 300s exceeded');
+      case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
+    }
+  }
+
+  async finishImplicit(): Promise<void> {
+    if (this.block !== 'none') return;
+    if (this.implicitFailed) {
+      this.endTransaction();
+      return;
+    }
+    if (this.txn) await this.commitTransaction();
+  }
+
+  markFailed(): void {
+    if (this.block === 'open') this.block = 'failed';
+    else if (this.block === 'none') this.implicitFailed = true;
+  }
+
+  cancel(): void {
+    if (this.current) this.current.cancelled = true;
+  }
+
+  close(): void {
+    this.endTransaction();
+    this.host.sessionClosed(this.processId);
+  }
+}
+
+/** A bound statement; keeps its operator tree between Executes when a row limit suspends it. */
+class SessionPortal implements Portal {
+  readonly fields: FieldDescription[] | null;
+  private running: { source: RowSource; rt: Runtime; pending: Row[]; next: number; sent: number } | null = null;
+  private finished: ExecuteOutcome | null = null;
+  private readonly encoders: ((value: SqlValue) => WireCell)[] | null;
+
+  constructor(
+    private readonly session: Session,
+    private readonly prepared: Prepared,
+    private readonly params: readonly SqlValue[],
+    readonly resultFormats: readonly number[],
+  ) {
+    this.fields = prepared.fields;
+    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0)) : null;
+  }
+
+  async execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): Promise<ExecuteOutcome> {
+    if (this.prepared.isEmpty) return { kind: 'empty' };
+    if (this.finished) return this.finished;
+    let encoders = this.encoders;
+    const send = (row: Row) => {
+      if (!encoders) encoders = row.map(() => (v: SqlValue) => (v === null ? null : typeof v === 'string' ? v : String(v)));
+      const cells: WireCell[] = new Array(row.length);
+      for (let i = 0; i < row.length; i++) {
+        const v = row[i]!;
+        cells[i] = v === null ? null : encoders[i]!(v);
+      }
+      onRow(cells);
+    };
+    if (!this.running) {
+      const started = await this.session.start(this.prepared, this.params, send);
+      if (!started.source) {
+        this.finished = { kind: 'complete', commandTag: started.tag };
+        return this.finished;
+      }
+      this.running = { source: started.source, rt: started.rt!, pending: [], next: 0, sent: 0 };
+    }
+    const run = this.running;
+    let sentNow = 0;
+    for (;;) {
+      // PostgreSQL does not look ahead: after exactly maxRows rows the portal is suspended.
+      while (run.next < run.pending.length) {
+        if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
+        send(run.pending[run.next++]!);
+        run.sent++;
+        sentNow++;
+      }
+      if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
+      const batch = await run.source.next(run.rt);
+      if (!batch) break;
+      run.pending = batch;
+      run.next = 0;
+    }
+    this.finished = { kind: 'complete', commandTag: `SELECT ${run.sent}` };
+    return this.finished;
+  }
+}

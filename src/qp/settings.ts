@@ -1,0 +1,152 @@
+import { SqlError } from '../contracts/errors.js';
+
+/**
+ * Session settings (SET/SHOW/RESET) for what drivers and psql send. Values are PostgreSQL's
+ * defaults with DSQL's fixed ones (server_version 16, UTF8, UTC, repeatable read).
+ */
+interface SettingSpec {
+  readonly value: string;
+  /** Sent as ParameterStatus at startup and when changed (GUC_REPORT). */
+  readonly reported?: boolean;
+  /** Cannot be changed by SET. */
+  readonly fixed?: string;
+  readonly normalize?: (value: string) => string;
+}
+
+const SPECS: Record<string, SettingSpec> = {
+  server_version: { value: '16.15', reported: true, fixed: 'parameter "server_version" cannot be changed' },
+  server_version_num: { value: '160015', fixed: 'parameter "server_version_num" cannot be changed' },
+  server_encoding: { value: 'UTF8', reported: true, fixed: 'parameter "server_encoding" cannot be changed' },
+  client_encoding: { value: 'UTF8', reported: true, normalize: normalizeEncoding },
+  datestyle: { value: 'ISO, MDY', reported: true, normalize: normalizeDateStyle },
+  timezone: { value: 'UTC', reported: true, normalize: normalizeTimeZone },
+  integer_datetimes: { value: 'on', reported: true, fixed: 'parameter "integer_datetimes" cannot be changed' },
+  standard_conforming_strings: { value: 'on', reported: true, normalize: requireOn('standard_conforming_strings') },
+  intervalstyle: { value: 'postgres', reported: true, normalize: requireValue('IntervalStyle', 'postgres') },
+  is_superuser: { value: 'off', reported: true, fixed: 'parameter "is_superuser" cannot be changed' },
+  session_authorization: { value: 'admin', reported: true, fixed: 'parameter "session_authorization" cannot be changed' },
+  application_name: { value: '', reported: true },
+  default_transaction_read_only: { value: 'off', reported: true, fixed: 'setting configuration parameter "default_transaction_read_only" not supported' },
+  in_hot_standby: { value: 'off', reported: true, fixed: 'parameter "in_hot_standby" cannot be changed' },
+  search_path: { value: '"$user", public' },
+  extra_float_digits: { value: '1' },
+  statement_timeout: { value: '0' },
+  lock_timeout: { value: '0' },
+  idle_in_transaction_session_timeout: { value: '0' },
+  transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "transaction_isolation" not supported' },
+  default_transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "default_transaction_isolation" not supported' },
+  transaction_read_only: { value: 'off', fixed: 'setting configuration parameter "transaction_read_only" not supported' },
+  max_identifier_length: { value: '63', fixed: 'parameter "max_identifier_length" cannot be changed' },
+  bytea_output: { value: 'hex', normalize: requireValue('bytea_output', 'hex') },
+  client_min_messages: { value: 'notice' },
+  row_security: { value: 'on' },
+  jit: { value: 'off' },
+  synchronous_commit: { value: 'on' },
+  timezone_abbreviations: { value: 'Default' },
+  lc_messages: { value: 'C' },
+  lc_monetary: { value: 'C' },
+  lc_numeric: { value: 'C' },
+  lc_time: { value: 'C' },
+  work_mem: { value: '4MB' },
+  max_connections: { value: '10000', fixed: 'parameter "max_connections" cannot be changed without restarting the server' },
+  block_size: { value: '8192', fixed: 'parameter "block_size" cannot be changed' },
+};
+
+/** The names PostgreSQL prints in ParameterStatus (case matters to clients). */
+const DISPLAY: Record<string, string> = { datestyle: 'DateStyle', timezone: 'TimeZone', intervalstyle: 'IntervalStyle' };
+
+function normalizeEncoding(value: string): string {
+  const v = value.toUpperCase().replace(/[-_]/g, '');
+  if (v === 'UTF8' || v === 'UNICODE') return 'UTF8';
+  throw new SqlError('0A000', `client encoding "${value}" is not supported; only UTF8 is available`);
+}
+
+function normalizeDateStyle(value: string): string {
+  const parts = value.split(',').map((p) => p.trim().toUpperCase());
+  if (parts.some((p) => p !== 'ISO' && p !== 'MDY' && p !== 'DMY' && p !== 'YMD' && p !== 'EURO' && p !== 'US')) {
+    throw new SqlError('0A000', `DateStyle "${value}" is not supported; only ISO output is available`);
+  }
+  const order = parts.find((p) => p !== 'ISO') ?? 'MDY';
+  return `ISO, ${order === 'EURO' ? 'DMY' : order === 'US' ? 'MDY' : order}`;
+}
+
+function normalizeTimeZone(value: string): string {
+  const v = value.trim();
+  if (/^(utc|gmt|etc\/utc|etc\/gmt|z|zulu|universal|\+?0+(:00)?)$/i.test(v)) return 'UTC';
+  throw new SqlError('0A000', `time zone "${value}" is not supported; the session time zone is always UTC`);
+}
+
+function requireOn(name: string): (value: string) => string {
+  return (value) => {
+    if (/^(on|true|yes|1)$/i.test(value)) return 'on';
+    throw new SqlError('0A000', `setting "${name}" to "${value}" is not supported`);
+  };
+}
+
+function requireValue(name: string, only: string): (value: string) => string {
+  return (value) => {
+    if (value.toLowerCase() === only) return only;
+    throw new SqlError('0A000', `setting "${name}" to "${value}" is not supported`);
+  };
+}
+
+export class SessionSettings {
+  private readonly values = new Map<string, string>();
+
+  constructor(user: string, startup: ReadonlyMap<string, string>) {
+    this.values.set('session_authorization', user);
+    for (const [name, value] of startup) {
+      const key = name.toLowerCase();
+      const spec = SPECS[key];
+      if (!spec || spec.fixed) continue;
+      try {
+        this.values.set(key, spec.normalize ? spec.normalize(value) : value);
+      } catch {
+        // Startup packets carry driver defaults (JDBC sends the JVM's TimeZone): keep ours.
+      }
+    }
+  }
+
+  get(name: string): string {
+    const key = name.toLowerCase();
+    const value = this.values.get(key) ?? SPECS[key]?.value;
+    if (value === undefined) throw new SqlError('42704', `unrecognized configuration parameter "${name}"`);
+    return value;
+  }
+
+  /** Sets a value; returns the ParameterStatus to send when the setting is reported. */
+  set(name: string, value: string | null): { name: string; value: string } | null {
+    const key = name.toLowerCase();
+    const spec = SPECS[key];
+    if (!spec) {
+      if (key.includes('.')) { // custom "namespace.name" settings are allowed, as in PostgreSQL
+        this.values.set(key, value ?? '');
+        return null;
+      }
+      throw new SqlError('42704', `unrecognized configuration parameter "${name}"`);
+    }
+    if (spec.fixed) throw new SqlError(spec.fixed.startsWith('setting') ? '0A000' : '55P02', spec.fixed);
+    const normalized = value === null ? spec.value : spec.normalize ? spec.normalize(value) : value;
+    this.values.set(key, normalized);
+    return spec.reported ? { name: DISPLAY[key] ?? key, value: normalized } : null;
+  }
+
+  reset(name: string | null): { name: string; value: string }[] {
+    const changed: { name: string; value: string }[] = [];
+    const names = name === null ? [...this.values.keys()].filter((k) => !SPECS[k]?.fixed) : [name.toLowerCase()];
+    for (const key of names) {
+      const status = this.set(key, null);
+      if (status) changed.push(status);
+    }
+    return changed;
+  }
+
+  /** ParameterStatus messages for the startup sequence. */
+  reported(): [string, string][] {
+    return Object.entries(SPECS).filter(([, s]) => s.reported).map(([key]) => [DISPLAY[key] ?? key, this.get(key)]);
+  }
+
+  searchPath(user: string): string[] {
+    return this.get('search_path').split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1')).map((s) => (s === '$user' ? user : s)).filter((s) => s.length > 0);
+  }
+}

@@ -1,0 +1,218 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { WriteEntry } from '../../contracts/kv.js';
+import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
+import type { CreateIndexStatement, CreateTableStatement, Statement } from './ast.js';
+import { compileExpr, coerce } from './compile.js';
+import { parseSql } from './parse.js';
+import { Scope } from './scope.js';
+import * as types from './typesystem.js';
+
+/**
+ * DDL: each statement becomes catalog writes committed like any other transaction
+ * (DESIGN.md §2 Schema), within DSQL's schema limits (reference/dsql.md §3.2).
+ */
+const MAX_COLUMNS = 255;
+const MAX_KEY_COLUMNS = 8;
+const MAX_INDEXES = 24;
+const MAX_SCHEMAS = 10;
+const MAX_TABLES = 1000;
+const MAX_IDENTIFIER = 63;
+
+export interface DdlContext {
+  readonly catalog: CatalogSnapshot;
+  readonly currentSchema: string;
+  readonly sessionUser: string;
+}
+
+export interface DdlResult {
+  readonly tag: string;
+  readonly writes: WriteEntry[];
+  /** Rows to return (CREATE INDEX ASYNC returns its job id). */
+  readonly rows?: string[][];
+  /** A notice to send (e.g. "relation already exists, skipping"). */
+  readonly notice?: string;
+  /** Work to start after the DDL commits (an index build). */
+  readonly afterCommit?: { kind: 'build-index'; tableId: number; indexId: number; jobId: string };
+}
+
+function truncateIdentifier(name: string): string {
+  return Buffer.byteLength(name) > MAX_IDENTIFIER ? Buffer.from(name).subarray(0, MAX_IDENTIFIER).toString() : name;
+}
+
+export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () => string): DdlResult {
+  switch (statement.kind) {
+    case 'create-table': return createTable(statement, ctx);
+    case 'create-index': return createIndex(statement, ctx, newJobId);
+    case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
+    case 'drop': return drop(statement, ctx);
+    default: throw new Error(`not a DDL statement: ${statement.kind}`);
+  }
+}
+
+export function isDdl(statement: Statement): boolean {
+  return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop';
+}
+
+function schemaFor(name: string | null, ctx: DdlContext): string {
+  const schema = name ?? ctx.currentSchema;
+  if (!ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
+  if (schema === 'pg_catalog' || schema === 'information_schema' || schema === 'sys') {
+    throw new SqlError('42501', `permission denied for schema ${schema}`);
+  }
+  return schema;
+}
+
+function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResult {
+  const schema = schemaFor(statement.schema, ctx);
+  const name = truncateIdentifier(statement.table);
+  if (ctx.catalog.relationExists(schema, name)) {
+    if (statement.ifNotExists) return { tag: 'CREATE TABLE', writes: [], notice: `relation "${name}" already exists, skipping` };
+    throw new SqlError('42P07', `relation "${name}" already exists`);
+  }
+  if ([...ctx.catalog.allTables()].length >= MAX_TABLES) throw new SqlError('54000', `creating more than ${MAX_TABLES} tables not allowed`);
+  if (statement.columns.length > MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
+  const columns: ColumnInfo[] = [];
+  for (const definition of statement.columns) {
+    const columnName = truncateIdentifier(definition.name);
+    if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
+    const type = types.resolveColumnType(definition.type);
+    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName);
+    columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText });
+  }
+  const position = (column: string): number => {
+    const i = columns.findIndex((c) => c.name === column);
+    if (i < 0) throw new SqlError('42703', `column "${column}" named in key does not exist`);
+    return i;
+  };
+  const change = new CatalogChange(ctx.catalog);
+  const id = change.allocateId();
+  const indexes: IndexInfo[] = [];
+  let primaryKey: number[] = [];
+  if (statement.primaryKey) {
+    primaryKey = statement.primaryKey.map(position);
+    if (primaryKey.length > MAX_KEY_COLUMNS) throw new SqlError('54011', `more than ${MAX_KEY_COLUMNS} column keys in an index are not supported`);
+    for (const p of primaryKey) columns[p] = { ...columns[p]!, notNull: true };
+    const pkName = uniqueRelationName(ctx.catalog, schema, `${name}_pkey`, []);
+    indexes.push({ id: 1, oid: change.allocateId(), name: pkName, columns: primaryKey, include: [], unique: true, primary: true, valid: true, nullsNotDistinct: false, constraintName: pkName });
+  }
+  let nextIndexId = 2;
+  for (const unique of statement.uniques) {
+    const keyColumns = unique.columns.map(position);
+    if (keyColumns.length > MAX_KEY_COLUMNS) throw new SqlError('54011', `more than ${MAX_KEY_COLUMNS} column keys in an index are not supported`);
+    const indexName = unique.name ?? uniqueRelationName(ctx.catalog, schema, `${name}_${unique.columns.join('_')}_key`, indexes.map((i) => i.name));
+    indexes.push({ id: nextIndexId++, oid: change.allocateId(), name: indexName, columns: keyColumns, include: [], unique: true, primary: false, valid: true, nullsNotDistinct: false, constraintName: indexName });
+  }
+  if (indexes.length > MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
+  for (const p of primaryKey) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
+  const table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
+  change.putTable(table);
+  return { tag: 'CREATE TABLE', writes: change.finish() };
+}
+
+function checkDefault(text: string, oid: number, typmod: number, column: string): void {
+  const parsed = parseSql(`SELECT ${text}`)[0]!.statement;
+  if (parsed.kind !== 'select' || parsed.targets.length !== 1) throw new SqlError('42601', `invalid DEFAULT for column "${column}"`);
+  const value = compileExpr(parsed.targets[0]!.expr, {
+    scope: new Scope([]), paramTypes: [], aggregates: null, aggregateBase: 0, clause: 'DEFAULT expressions', sessionUser: 'admin', currentSchema: 'public',
+  });
+  coerce(value, oid, typmod, 'assignment', -1, column);
+}
+
+/** PostgreSQL picks `name`, then `name1`, `name2`… when a generated name is taken. */
+function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: string, taken: readonly string[]): string {
+  let candidate = truncateIdentifier(base);
+  for (let n = 1; catalog.relationExists(schema, candidate) || taken.includes(candidate); n++) candidate = truncateIdentifier(`${base}${n}`);
+  return candidate;
+}
+
+function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId: () => string): DdlResult {
+  if (!statement.async) throw new SqlError('0A000', 'unsupported mode. please use CREATE INDEX ASYNC.');
+  const schema = schemaFor(statement.schema, ctx);
+  const table = ctx.catalog.table(schema, statement.table);
+  if (!table) throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
+  const position = (column: string): number => {
+    const i = table.columns.findIndex((c) => c.name === column);
+    if (i < 0) throw new SqlError('42703', `column "${column}" does not exist`);
+    return i;
+  };
+  const columns = statement.columns.map(position);
+  if (columns.length > MAX_KEY_COLUMNS) throw new SqlError('54011', `more than ${MAX_KEY_COLUMNS} column keys in an index are not supported`);
+  for (const c of columns) types.checkIndexable(table.columns[c]!.typeOid, table.columns[c]!.name);
+  const base = `${table.name}_${statement.columns.join('_')}_idx`;
+  const name = statement.name ? truncateIdentifier(statement.name) : uniqueRelationName(ctx.catalog, schema, base, []);
+  if (ctx.catalog.relationExists(schema, name)) {
+    if (statement.ifNotExists) return { tag: 'CREATE INDEX', writes: [], notice: `relation "${name}" already exists, skipping` };
+    throw new SqlError('42P07', `relation "${name}" already exists`);
+  }
+  if (table.indexes.length >= MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
+  const change = new CatalogChange(ctx.catalog);
+  const indexId = Math.max(1, ...table.indexes.map((i) => i.id)) + 1;
+  const index: IndexInfo = {
+    id: indexId, oid: change.allocateId(), name, columns, include: statement.include.map(position), unique: statement.unique,
+    primary: false, valid: false, nullsNotDistinct: statement.nullsNotDistinct, constraintName: null,
+  };
+  change.putTable({ ...table, indexes: [...table.indexes, index] });
+  const jobId = newJobId();
+  return { tag: 'CREATE INDEX', writes: change.finish(), rows: [[jobId]], afterCommit: { kind: 'build-index', tableId: table.id, indexId, jobId } };
+}
+
+function createSchema(name: string, ifNotExists: boolean, ctx: DdlContext): DdlResult {
+  if (ctx.catalog.schema(name)) {
+    if (ifNotExists) return { tag: 'CREATE SCHEMA', writes: [], notice: `schema "${name}" already exists, skipping` };
+    throw new SqlError('42P06', `schema "${name}" already exists`);
+  }
+  if (name.startsWith('pg_')) throw new SqlError('42939', `unacceptable schema name "${name}"`, { detail: 'The prefix "pg_" is reserved for system schemas.' });
+  if (ctx.catalog.userSchemaCount() >= MAX_SCHEMAS) throw new SqlError('54000', `more than ${MAX_SCHEMAS} schemas not allowed`);
+  const change = new CatalogChange(ctx.catalog);
+  change.putSchema({ name, oid: change.allocateId() });
+  return { tag: 'CREATE SCHEMA', writes: change.finish() };
+}
+
+function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext): DdlResult {
+  const change = new CatalogChange(ctx.catalog);
+  const notices: string[] = [];
+  const tag = `DROP ${statement.objectType.toUpperCase()}`;
+  for (const parts of statement.names) {
+    const name = parts[parts.length - 1]!;
+    const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
+    if (statement.objectType === 'schema') {
+      if (!ctx.catalog.schema(name)) {
+        if (statement.ifExists) { notices.push(`schema "${name}" does not exist, skipping`); continue; }
+        throw new SqlError('3F000', `schema "${name}" does not exist`);
+      }
+      const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
+      if (tables.length > 0 && !statement.cascade) {
+        throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
+          detail: tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`).join('\n'),
+          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+        });
+      }
+      for (const t of tables) change.deleteTable(t.id);
+      change.deleteSchema(name);
+      continue;
+    }
+    const schema = schemaName ?? ctx.currentSchema;
+    if (statement.objectType === 'table') {
+      const table = schemaName ? ctx.catalog.table(schema, name) : ctx.catalog.table(ctx.currentSchema, name);
+      if (!table) {
+        if (statement.ifExists) { notices.push(`table "${name}" does not exist, skipping`); continue; }
+        throw new SqlError('42P01', `table "${name}" does not exist`);
+      }
+      change.deleteTable(table.id);
+    } else {
+      const found = ctx.catalog.index(schema, name);
+      if (!found) {
+        if (statement.ifExists) { notices.push(`index "${name}" does not exist, skipping`); continue; }
+        throw new SqlError('42704', `index "${name}" does not exist`);
+      }
+      if (found.index.primary || found.index.constraintName) {
+        throw new SqlError('2BP01', `cannot drop index ${name} because constraint ${found.index.constraintName ?? name} on table ${found.table.name} requires it`, {
+          hint: `You can drop constraint ${found.index.constraintName ?? name} on table ${found.table.name} instead.`,
+        });
+      }
+      change.putTable({ ...found.table, indexes: found.table.indexes.filter((i) => i !== found.index) });
+    }
+  }
+  if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+}

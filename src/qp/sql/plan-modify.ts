@@ -1,0 +1,346 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
+import type { Assignment, DeleteStatement, Expr, InsertStatement, SelectTarget, UpdateStatement } from './ast.js';
+import { chooseAccessPath, extractBounds } from './access-path.js';
+import { coerce, coerceToBoolean, compileExpr } from './compile.js';
+import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
+import { Filter, materialize, type Row, type RowSource, type Runtime } from './operators.js';
+import { parseSql } from './parse.js';
+import { compileContext, planSelect, type OutputColumn, type PlanContext } from './plan-select.js';
+import { conjuncts, resolveRelation } from './relations.js';
+import { Scope, type ScopeColumn } from './scope.js';
+import type { TableCodec } from './table-codec.js';
+import * as types from './typesystem.js';
+
+/**
+ * INSERT, UPDATE and DELETE. Writes go to the transaction's buffer only; uniqueness is checked
+ * against the snapshot (23505 at once) and concurrent duplicates become write conflicts at
+ * commit, because both transactions write the same unique key (DESIGN.md §3).
+ */
+export interface PlannedModify {
+  readonly columns: readonly OutputColumn[] | null;
+  readonly tag: 'INSERT' | 'UPDATE' | 'DELETE';
+  run(rt: Runtime, emit: (row: Row) => void): Promise<number>;
+}
+
+function targetTable(pc: PlanContext, schema: string | null, name: string, location: number): TableInfo {
+  const relation = resolveRelation(pc.resolver, schema, name, location);
+  if (relation.kind === 'virtual') throw new SqlError('42809', `cannot change relation "${name}"`);
+  pc.usedTables.add(relation.table);
+  return relation.table;
+}
+
+function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
+  columns.push({ relation, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
+  return columns;
+}
+
+function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): { exprs: Evaluator[]; columns: OutputColumn[] } | null {
+  if (targets.length === 0) return null;
+  const ctx = compileContext(pc, scope, 'RETURNING');
+  const exprs: Evaluator[] = [];
+  const columns: OutputColumn[] = [];
+  for (const target of targets) {
+    if (target.expr.kind === 'star') {
+      for (const column of scope.star(target.expr.table, target.expr.location)) {
+        const p = column.position;
+        exprs.push((row) => row[p]!);
+        columns.push({ name: column.name, oid: column.oid, typmod: column.typmod, tableOid: column.tableOid, columnNumber: column.columnNumber });
+      }
+      continue;
+    }
+    let e = compileExpr(target.expr, ctx);
+    if (e.oid === TypeOid.unknown) e = coerce(e, TypeOid.text, -1, 'implicit', e.location);
+    exprs.push(e.eval);
+    columns.push({ name: target.alias ?? e.name, oid: e.oid, typmod: e.typmod, tableOid: 0, columnNumber: 0 });
+  }
+  return { exprs, columns };
+}
+
+/** Compiles each column's DEFAULT (or NULL) once per plan. */
+function defaultEvaluators(table: TableInfo, pc: PlanContext): Evaluator[] {
+  return table.columns.map((column) => {
+    if (column.defaultText === null) return () => null;
+    const parsed = parseSql(`SELECT ${column.defaultText}`)[0]!.statement;
+    if (parsed.kind !== 'select') throw new Error('default expression did not parse as an expression');
+    const ctx = compileContext(pc, new Scope([]), 'DEFAULT expressions');
+    const value = compileExpr(parsed.targets[0]!.expr, ctx);
+    return coerce(value, column.typeOid, column.typmod, 'assignment', -1, column.name).eval;
+  });
+}
+
+export class RowWriter {
+  constructor(private readonly codec: TableCodec, private readonly table: TableInfo) {}
+
+  checkNotNull(row: readonly SqlValue[]): void {
+    const columns = this.table.columns;
+    for (let i = 0; i < columns.length; i++) {
+      if (row[i] === null && columns[i]!.notNull) {
+        throw new SqlError('23502', `null value in column "${columns[i]!.name}" of relation "${this.table.name}" violates not-null constraint`, {
+          detail: `Failing row contains (${row.slice(0, columns.length).map((v, j) => (v === null ? 'null' : types.formatTextValue(columns[j]!.typeOid, v))).join(', ')}).`,
+        });
+      }
+    }
+  }
+
+  /** Finds a conflicting row for a new row: by primary key, then by each unique index. */
+  async findConflict(rt: Runtime, row: readonly SqlValue[], key: Uint8Array, only: IndexInfo | null): Promise<{ index: IndexInfo; existingKey: Uint8Array } | null> {
+    if (this.table.primaryKey.length > 0 && (!only || only.primary)) {
+      if ((await rt.txn.get(key)) !== null) return { index: this.codec.primaryIndex, existingKey: key };
+    }
+    for (const index of this.table.indexes) {
+      if (index.primary || !index.unique || (only && only !== index)) continue;
+      const entry = this.codec.indexEntry(index, row, key);
+      if (!entry.uniqueChecked) continue;
+      const existing = await rt.txn.get(entry.key);
+      if (existing !== null) return { index, existingKey: this.codec.primaryKeyFromIndexEntry(index, entry.key, existing) };
+    }
+    return null;
+  }
+
+  uniqueViolation(index: IndexInfo, row: readonly SqlValue[]): SqlError {
+    return new SqlError('23505', `duplicate key value violates unique constraint "${index.name}"`, { detail: `${this.codec.describeKey(index, row)} already exists.` });
+  }
+
+  insert(rt: Runtime, row: readonly SqlValue[], key: Uint8Array): void {
+    rt.txn.put(key, this.codec.encodeRow(row), key);
+    for (const index of this.table.indexes) {
+      if (index.primary) continue;
+      const entry = this.codec.indexEntry(index, row, key);
+      rt.txn.put(entry.key, entry.value, null);
+    }
+  }
+
+  delete(rt: Runtime, row: readonly SqlValue[], key: Uint8Array): void {
+    rt.txn.put(key, null, key);
+    for (const index of this.table.indexes) {
+      if (index.primary) continue;
+      rt.txn.put(this.codec.indexEntry(index, row, key).key, null, null);
+    }
+  }
+
+  /** Replaces a row; index entries whose key changed move, and a changed unique key is checked. */
+  async update(rt: Runtime, oldRow: readonly SqlValue[], oldKey: Uint8Array, newRow: readonly SqlValue[]): Promise<Uint8Array> {
+    const newKey = this.table.primaryKey.length > 0 ? this.codec.primaryKey(newRow, null) : oldKey;
+    const keyMoved = Buffer.compare(newKey, oldKey) !== 0;
+    if (keyMoved) {
+      if ((await rt.txn.get(newKey)) !== null) throw this.uniqueViolation(this.codec.primaryIndex, newRow);
+      rt.txn.put(oldKey, null, oldKey);
+    }
+    for (const index of this.table.indexes) {
+      if (index.primary) continue;
+      const before = this.codec.indexEntry(index, oldRow, oldKey);
+      const after = this.codec.indexEntry(index, newRow, newKey);
+      if (Buffer.compare(before.key, after.key) === 0 && Buffer.compare(before.value, after.value) === 0) continue;
+      if (after.uniqueChecked && Buffer.compare(before.key, after.key) !== 0 && (await rt.txn.get(after.key)) !== null) {
+        throw this.uniqueViolation(index, newRow);
+      }
+      rt.txn.put(before.key, null, null);
+      rt.txn.put(after.key, after.value, null);
+    }
+    rt.txn.put(newKey, this.codec.encodeRow(newRow), newKey);
+    return newKey;
+  }
+}
+
+export function planInsert(statement: InsertStatement, pc: PlanContext): PlannedModify {
+  const table = targetTable(pc, statement.schema, statement.table, statement.location);
+  const codec = pc.codecs(table);
+  const relation = statement.alias ?? statement.table;
+  const targetColumns = statement.columns
+    ? statement.columns.map((c) => {
+      const i = table.columns.findIndex((col) => col.name === c.name);
+      if (i < 0) throw new SqlError('42703', `column "${c.name}" of relation "${table.name}" does not exist`, { position: c.location + 1 });
+      return i;
+    })
+    : table.columns.map((_, i) => i);
+  if (new Set(targetColumns).size !== targetColumns.length) throw new SqlError('42701', 'column specified more than once');
+  const defaults = defaultEvaluators(table, pc);
+  const ctx = compileContext(pc, new Scope([]), 'VALUES');
+  let rowSource: (rt: Runtime) => Promise<(SqlValue | undefined)[][]>;
+  if (statement.rows) {
+    const compiled = statement.rows.map((row) => {
+      if (row.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
+      return row.map((e, i) => {
+        if (e === null) return null;
+        const column = table.columns[targetColumns[i]!]!;
+        return coerce(compileExpr(e, ctx), column.typeOid, column.typmod, 'assignment', e.location, column.name).eval;
+      });
+    });
+    rowSource = async (rt) => compiled.map((row) => row.map((e) => (e === null ? undefined : e([], rt.ctx))));
+  } else {
+    const query = planSelect(statement.query!, pc);
+    if (query.columns.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
+    const casts = query.columns.map((c, i) => {
+      const column = table.columns[targetColumns[i]!]!;
+      const probe: CompiledExpr = { oid: c.oid, typmod: c.typmod, eval: (row) => row[i]!, rowIndependent: false, name: c.name, location: -1 };
+      return coerce(probe, column.typeOid, column.typmod, 'assignment', -1, column.name).eval;
+    });
+    rowSource = async (rt) => (await materialize(query.build(), rt)).map((row) => casts.map((cast) => cast(row, rt.ctx)));
+  }
+  const scope = new Scope(tableScope(table, relation));
+  const returning = compileReturning(statement.returning, scope, pc);
+  const onConflict = statement.onConflict ? planOnConflict(statement, table, relation, pc) : null;
+  const writer = new RowWriter(codec, table);
+  return {
+    columns: returning?.columns ?? null,
+    tag: 'INSERT',
+    async run(rt, emit) {
+      const inputs = await rowSource(rt);
+      let count = 0;
+      for (const input of inputs) {
+        const row: SqlValue[] = new Array(table.columns.length);
+        for (let i = 0; i < table.columns.length; i++) row[i] = null;
+        const given = new Set<number>();
+        input.forEach((v, i) => { if (v !== undefined) { row[targetColumns[i]!] = v; given.add(targetColumns[i]!); } });
+        for (let i = 0; i < table.columns.length; i++) if (!given.has(i)) row[i] = defaults[i]!([], rt.ctx);
+        writer.checkNotNull(row);
+        const key = codec.primaryKey(row, rt.ctx.random);
+        let written: { row: SqlValue[]; key: Uint8Array } | null = { row, key };
+        const conflict = await writer.findConflict(rt, row, key, onConflict?.index ?? null);
+        if (conflict) {
+          if (!onConflict) throw writer.uniqueViolation(conflict.index, row);
+          written = await onConflict.resolve(rt, writer, conflict.existingKey, row);
+        } else {
+          writer.insert(rt, row, key);
+        }
+        if (!written) continue;
+        count++;
+        if (returning) {
+          const full = [...written.row, written.key];
+          emit(returning.exprs.map((e) => e(full, rt.ctx)));
+        }
+      }
+      return count;
+    },
+  };
+}
+
+interface OnConflictPlan {
+  readonly index: IndexInfo | null;
+  resolve(rt: Runtime, writer: RowWriter, existingKey: Uint8Array, proposed: SqlValue[]): Promise<{ row: SqlValue[]; key: Uint8Array } | null>;
+}
+
+function planOnConflict(statement: InsertStatement, table: TableInfo, relation: string, pc: PlanContext): OnConflictPlan {
+  const clause = statement.onConflict!;
+  let index: IndexInfo | null = null;
+  if (clause.targetColumns.length > 0) {
+    const wanted = clause.targetColumns.map((name) => table.columns.findIndex((c) => c.name === name));
+    index = table.indexes.find((i) => i.unique && i.valid && i.columns.length === wanted.length && wanted.every((c) => i.columns.includes(c)))
+      ?? (table.primaryKey.length === wanted.length && wanted.every((c) => table.primaryKey.includes(c)) ? pc.codecs(table).primaryIndex : null);
+    if (!index) throw new SqlError('42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
+  } else if (clause.constraint) {
+    index = table.indexes.find((i) => i.name === clause.constraint || i.constraintName === clause.constraint) ?? null;
+    if (!index) throw new SqlError('42704', `constraint "${clause.constraint}" for table "${table.name}" does not exist`);
+  } else if (clause.action === 'update') {
+    throw new SqlError('42601', 'ON CONFLICT DO UPDATE requires inference specification or constraint name', { hint: 'For example, ON CONFLICT (column_name).' });
+  }
+  if (clause.action === 'nothing') return { index, resolve: async () => null };
+  const codec = pc.codecs(table);
+  const n = table.columns.length;
+  const columns = tableScope(table, relation);
+  const excluded: ScopeColumn[] = table.columns.map((c, i) => ({ relation: 'excluded', name: c.name, oid: c.typeOid, typmod: c.typmod, position: n + 1 + i, tableOid: table.id, columnNumber: i + 1 }));
+  const scope = new Scope([...columns, ...excluded]);
+  const sets = compileAssignments(clause.set, table, scope, pc);
+  const where = clause.where ? coerceToBoolean(compileExpr(clause.where, compileContext(pc, scope, 'WHERE')), 'WHERE').eval : null;
+  return {
+    index,
+    async resolve(rt, writer, existingKey, proposed) {
+      const stored = await rt.txn.get(existingKey);
+      if (stored === null) throw new Error('conflicting row vanished within one snapshot');
+      const existing = codec.decodeRow(stored, existingKey);
+      const combined = [...existing, ...proposed];
+      if (where && where(combined, rt.ctx) !== true) return null;
+      const updated = existing.slice(0, n);
+      for (const set of sets) updated[set.column] = set.value(combined, rt.ctx);
+      writer.checkNotNull(updated);
+      const key = await writer.update(rt, existing, existingKey, updated);
+      return { row: updated, key };
+    },
+  };
+}
+
+function compileAssignments(assignments: readonly Assignment[], table: TableInfo, scope: Scope, pc: PlanContext): { column: number; value: Evaluator }[] {
+  const ctx = compileContext(pc, scope, 'UPDATE');
+  const defaults = defaultEvaluators(table, pc);
+  const seen = new Set<number>();
+  return assignments.map((a) => {
+    const column = table.columns.findIndex((c) => c.name === a.column);
+    if (column < 0) throw new SqlError('42703', `column "${a.column}" of relation "${table.name}" does not exist`, { position: a.location + 1 });
+    if (seen.has(column)) throw new SqlError('42601', `multiple assignments to same column "${a.column}"`);
+    seen.add(column);
+    const info = table.columns[column]!;
+    if (a.value === null) return { column, value: defaults[column]! };
+    const value = coerce(compileExpr(a.value, ctx), info.typeOid, info.typmod, 'assignment', a.value.location, info.name);
+    return { column, value: value.eval };
+  });
+}
+
+/** The rows an UPDATE or DELETE touches: the table read by the best access path, filtered. */
+function planTargetRows(table: TableInfo, relation: string, where: Expr | null, pc: PlanContext): { scope: Scope; build: () => RowSource } {
+  const codec = pc.codecs(table);
+  const scope = new Scope(tableScope(table, relation));
+  const parts = conjuncts(where);
+  const ctx = compileContext(pc, scope, 'WHERE');
+  const bounds = extractBounds(table, relation, parts, ctx);
+  const path = chooseAccessPath(codec, bounds, null);
+  if (!where) return { scope, build: path.source };
+  const predicate = coerceToBoolean(compileExpr(where, ctx), 'WHERE', ctx).eval;
+  return { scope, build: () => new Filter(path.source(), predicate) };
+}
+
+export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
+  const table = targetTable(pc, statement.schema, statement.table, statement.location);
+  const relation = statement.alias ?? statement.table;
+  const codec = pc.codecs(table);
+  const target = planTargetRows(table, relation, statement.where, pc);
+  const sets = compileAssignments(statement.set, table, target.scope, pc);
+  const returning = compileReturning(statement.returning, target.scope, pc);
+  const writer = new RowWriter(codec, table);
+  const n = table.columns.length;
+  return {
+    columns: returning?.columns ?? null,
+    tag: 'UPDATE',
+    async run(rt, emit) {
+      // Read every target row first: the statement sees the snapshot, not its own writes.
+      const rows = await materialize(target.build(), rt);
+      for (const old of rows) {
+        const updated = old.slice(0, n);
+        for (const set of sets) updated[set.column] = set.value(old, rt.ctx);
+        writer.checkNotNull(updated);
+        const key = await writer.update(rt, old, old[n] as Uint8Array, updated);
+        if (returning) {
+          const full = [...updated, key];
+          emit(returning.exprs.map((e) => e(full, rt.ctx)));
+        }
+      }
+      return rows.length;
+    },
+  };
+}
+
+export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
+  const table = targetTable(pc, statement.schema, statement.table, statement.location);
+  const relation = statement.alias ?? statement.table;
+  const codec = pc.codecs(table);
+  const target = planTargetRows(table, relation, statement.where, pc);
+  const returning = compileReturning(statement.returning, target.scope, pc);
+  const writer = new RowWriter(codec, table);
+  const n = table.columns.length;
+  return {
+    columns: returning?.columns ?? null,
+    tag: 'DELETE',
+    async run(rt, emit) {
+      const rows = await materialize(target.build(), rt);
+      for (const row of rows) {
+        writer.delete(rt, row, row[n] as Uint8Array);
+        if (returning) emit(returning.exprs.map((e) => e(row, rt.ctx)));
+      }
+      return rows.length;
+    },
+  };
+}
+
+export type { ExecContext };

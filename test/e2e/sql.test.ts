@@ -1,0 +1,119 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestCluster, expectError, type TestCluster } from '../support/cluster.js';
+
+let t: TestCluster;
+before(async () => { t = await startTestCluster(); });
+after(async () => { await t.stop(); });
+
+test('DDL and DML round trip over the simple and the extended protocol', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) DEFAULT 0, opened date)');
+  await c.query("INSERT INTO accounts VALUES (1, 'ann', 10.5, '2024-01-02'), (2, 'bob', 20, NULL)");
+  const inserted = await c.query('INSERT INTO accounts (id, owner) VALUES ($1, $2) RETURNING id, balance', [3, 'cy']);
+  assert.deepEqual(inserted.rows, [{ id: 3, balance: '0.00' }]);
+  const all = await c.query('SELECT id, owner, balance FROM accounts ORDER BY id');
+  assert.deepEqual(all.rows.map((r) => [r.id, r.owner, r.balance]), [[1, 'ann', '10.50'], [2, 'bob', '20.00'], [3, 'cy', '0.00']]);
+  const updated = await c.query('UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance', ['1.25', 2]);
+  assert.equal(updated.rowCount, 1);
+  assert.equal(updated.rows[0].balance, '21.25');
+  const deleted = await c.query('DELETE FROM accounts WHERE id > 2');
+  assert.equal(deleted.rowCount, 1);
+  const point = await c.query('SELECT owner FROM accounts WHERE id = $1', [1]);
+  assert.deepEqual(point.rows, [{ owner: 'ann' }]);
+  const simple = await c.query("SELECT count(*) AS n, sum(balance) AS total, min(owner), max(id) FROM accounts");
+  assert.deepEqual(simple.rows, [{ n: '2', total: '31.75', min: 'ann', max: 2 }]);
+});
+
+test('joins, grouping, distinct, limit and offset', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE dept (id int PRIMARY KEY, name text)');
+  await c.query('CREATE TABLE emp (id int PRIMARY KEY, dept int, salary int)');
+  await c.query("INSERT INTO dept VALUES (1, 'eng'), (2, 'ops'), (3, 'empty')");
+  await c.query('INSERT INTO emp VALUES (1, 1, 100), (2, 1, 200), (3, 2, 50), (4, NULL, 10)');
+  const joined = await c.query('SELECT d.name, count(e.id) AS n, sum(e.salary) AS total FROM dept d LEFT JOIN emp e ON e.dept = d.id GROUP BY d.name HAVING count(e.id) >= 0 ORDER BY d.name');
+  assert.deepEqual(joined.rows, [{ name: 'empty', n: '0', total: null }, { name: 'eng', n: '2', total: '300' }, { name: 'ops', n: '1', total: '50' }]);
+  const inner = await c.query('SELECT e.id FROM emp e JOIN dept d ON d.id = e.dept WHERE d.name = $1 ORDER BY e.id DESC', ['eng']);
+  assert.deepEqual(inner.rows.map((r) => r.id), [2, 1]);
+  const distinct = await c.query('SELECT DISTINCT dept FROM emp ORDER BY dept NULLS FIRST');
+  assert.deepEqual(distinct.rows.map((r) => r.dept), [null, 1, 2]);
+  const paged = await c.query('SELECT id FROM emp ORDER BY salary DESC LIMIT 2 OFFSET 1');
+  assert.deepEqual(paged.rows.map((r) => r.id), [1, 3]);
+  const avg = await c.query('SELECT avg(salary) AS a FROM emp WHERE dept = 1');
+  assert.equal(avg.rows[0].a, '150.0000000000000000');
+});
+
+test('errors carry PostgreSQL SQLSTATEs and leave the session usable', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE e1 (id int PRIMARY KEY, v int2)');
+  assert.equal((await expectError(c, 'SELECT 1/0')).code, '22012');
+  assert.equal((await expectError(c, "SELECT 'abc'::int")).code, '22P02');
+  assert.equal((await expectError(c, 'SELECT 2147483647 + 1')).code, '22003');
+  assert.equal((await expectError(c, 'INSERT INTO e1 VALUES (1, 40000)')).code, '22003');
+  assert.equal((await expectError(c, 'SELECT * FROM nope')).code, '42P01');
+  assert.equal((await expectError(c, 'SELECT nope FROM e1')).code, '42703');
+  assert.equal((await expectError(c, 'SELEC 1')).code, '42601');
+  assert.equal((await expectError(c, 'INSERT INTO e1 VALUES (NULL, 1)')).code, '23502');
+  assert.equal((await expectError(c, 'TRUNCATE e1')).message, 'unsupported statement: Truncate');
+  assert.equal((await expectError(c, 'CREATE INDEX i ON e1 (v)')).code, '0A000');
+  await c.query('INSERT INTO e1 VALUES (1, 1)');
+  const dup = await expectError(c, 'INSERT INTO e1 VALUES (1, 2)');
+  assert.equal(dup.code, '23505');
+  assert.equal(dup.detail, 'Key (id)=(1) already exists.');
+  assert.equal((await c.query('SELECT v FROM e1')).rows[0].v, 1);
+});
+
+test('ON CONFLICT DO NOTHING and DO UPDATE', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE kv (k text PRIMARY KEY, v int)');
+  await c.query("INSERT INTO kv VALUES ('a', 1)");
+  const nothing = await c.query("INSERT INTO kv VALUES ('a', 2) ON CONFLICT DO NOTHING RETURNING k");
+  assert.equal(nothing.rowCount, 0);
+  const upsert = await c.query("INSERT INTO kv VALUES ('a', 5), ('b', 7) ON CONFLICT (k) DO UPDATE SET v = kv.v + EXCLUDED.v RETURNING k, v");
+  assert.deepEqual(upsert.rows, [{ k: 'a', v: 6 }, { k: 'b', v: 7 }]);
+});
+
+test('unique constraints and CREATE INDEX ASYNC with sys.wait_for_job', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, city text)');
+  await c.query("INSERT INTO users VALUES (1, 'a@x', 'rome'), (2, 'b@x', 'oslo'), (3, 'c@x', 'rome')");
+  assert.equal((await expectError(c, "INSERT INTO users VALUES (4, 'a@x', 'x')")).code, '23505');
+  const job = await c.query('CREATE INDEX ASYNC users_city ON users (city)');
+  assert.equal(job.rows.length, 1);
+  const jobId = job.rows[0].job_id as string;
+  assert.match(jobId, /^[a-z2-7]{26}$/);
+  await c.query(`CALL sys.wait_for_job('${jobId}')`);
+  const status = await c.query('SELECT status FROM sys.jobs WHERE job_id = $1', [jobId]);
+  assert.equal(status.rows[0].status, 'completed');
+  const byCity = await c.query("SELECT id FROM users WHERE city = 'rome' ORDER BY id");
+  assert.deepEqual(byCity.rows.map((r) => r.id), [1, 3]);
+  await c.query("UPDATE users SET city = 'oslo' WHERE id = 1");
+  const moved = await c.query("SELECT id FROM users WHERE city = $1 ORDER BY id", ['oslo']);
+  assert.deepEqual(moved.rows.map((r) => r.id), [1, 2]);
+});
+
+test('DSQL transaction rules: one DDL per transaction, no DDL with DML', async () => {
+  const c = await t.client();
+  await c.query('BEGIN');
+  await c.query('CREATE TABLE r1 (id int PRIMARY KEY)');
+  const second = await expectError(c, 'CREATE TABLE r2 (id int PRIMARY KEY)');
+  assert.equal(second.message, 'multiple ddl statements not supported in a transaction');
+  assert.equal((await expectError(c, 'SELECT 1')).code, '25P02');
+  await c.query('ROLLBACK');
+  await c.query('BEGIN');
+  await c.query('CREATE TABLE r3 (id int PRIMARY KEY)');
+  assert.equal((await expectError(c, 'INSERT INTO r3 VALUES (1)')).message, 'ddl and dml are not supported in the same transaction');
+  await c.query('ROLLBACK');
+  assert.equal((await expectError(c, 'SELECT * FROM r3')).code, '42P01');
+  assert.equal((await expectError(c, 'BEGIN ISOLATION LEVEL SERIALIZABLE')).message, 'Unsupported isolation level: SERIALIZABLE');
+});
+
+test('SET, SHOW and the parameters drivers read', async () => {
+  const c = await t.client();
+  assert.equal((await c.query('SHOW server_version')).rows[0].server_version, '16.15');
+  assert.equal((await c.query('SHOW transaction_isolation')).rows[0].transaction_isolation, 'repeatable read');
+  await c.query("SET application_name = 'strata-test'");
+  assert.equal((await c.query('SHOW application_name')).rows[0].application_name, 'strata-test');
+  assert.equal((await expectError(c, 'SHOW lc_collate')).code, '42704');
+  assert.equal((await expectError(c, 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED')).code, '0A000');
+});
