@@ -9,15 +9,21 @@ import type { Clock, ClockReading, Timestamp } from '../contracts/time.js';
 export class SystemClock implements Clock {
   private readonly originUs: number;
   private last: Timestamp = 0;
+  private offsetUs = 0;
 
   constructor(private readonly errorBoundUs: number = 0) {
     this.originUs = Math.round(performance.timeOrigin * 1000);
   }
 
   now(): ClockReading {
-    let t = this.originUs + Math.floor(performance.now() * 1000);
+    let t = this.originUs + this.offsetUs + Math.floor(performance.now() * 1000);
     if (t <= this.last) t = this.last;
     this.last = t;
     return { earliest: t - this.errorBoundUs, latest: t + this.errorBoundUs };
+  }
+
+  /** Moves the clock forward (never back): tests of time limits use it. */
+  advance(micros: number): void {
+    this.offsetUs += Math.max(0, micros);
   }
 }

@@ -206,7 +206,17 @@ function convertFrom(node: Json): FromItem {
     };
   }
   if (name === 'RangeSubselect') throw unsupported('subqueries in FROM are not supported yet');
-  if (name === 'RangeFunction') throw unsupported('functions in FROM are not supported yet');
+  if (name === 'RangeFunction') {
+    if (n.lateral || n.ordinality || n.is_rowsfrom || n.functions.length !== 1) throw unsupported('this form of function in FROM is not supported yet');
+    const call = n.functions[0].List.items[0];
+    if (!call.FuncCall) throw unsupported('this form of function in FROM is not supported yet');
+    const f = convertFuncCall(call.FuncCall);
+    if (f.kind !== 'func') throw unsupported('this form of function in FROM is not supported yet');
+    return {
+      kind: 'function', name: f.name, args: f.args, alias: n.alias?.aliasname ?? null,
+      columnAliases: (n.alias?.colnames ?? []).map(str), location: f.location,
+    };
+  }
   throw unsupported(`FROM item ${name} is not supported`);
 }
 

@@ -287,7 +287,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
   // Comma-separated FROM items are cross joins.
   let item: FromItem = items[0]!;
   for (let i = 1; i < items.length; i++) item = { kind: 'join', joinType: 'cross', left: item, right: items[i]!, on: null, using: null, natural: false, location: -1 };
-  const relations = baseRelations(item).map((r) => r.alias ?? r.name);
+  const relations = [...baseRelations(item).map((r) => r.alias ?? r.name), ...functionRelations(item)];
   const seen = new Set<string>();
   for (const name of relations) {
     if (seen.has(name)) throw new SqlError('42712', `table name "${name}" specified more than once`);
@@ -298,6 +298,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
 
 function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
   if (item.kind === 'table') return planTable(item, preserved ? where : [], pc, order);
+  if (item.kind === 'function') return planFunction(item, pc);
   if (item.joinType === 'right') {
     return planFromItem({ ...item, joinType: 'left', left: item.right, right: item.left }, where, pc, null, preserved);
   }
@@ -417,6 +418,65 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
     primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse } : null,
   };
 }
+
+function functionRelations(item: FromItem): string[] {
+  if (item.kind === 'function') return [item.alias ?? item.name];
+  if (item.kind === 'join') return [...functionRelations(item.left), ...functionRelations(item.right)];
+  return [];
+}
+
+/** Set-returning functions in FROM: generate_series over integers. */
+function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
+  if (item.name !== 'generate_series') throw new SqlError('0A000', `function ${item.name}() in FROM is not supported yet`, { position: item.location + 1 });
+  if (item.args.length < 2 || item.args.length > 3) throw new SqlError('42883', 'function generate_series() requires 2 or 3 arguments', { position: item.location + 1 });
+  const ctx = compileContext(pc, new Scope([]), 'FROM');
+  const args = item.args.map((a) => compileExpr(a, ctx));
+  const oid = args.some((a) => a.oid === TypeOid.int8) ? TypeOid.int8 : TypeOid.int4;
+  if (args.some((a) => a.oid !== TypeOid.int4 && a.oid !== TypeOid.int8 && a.oid !== TypeOid.int2 && a.oid !== TypeOid.unknown)) {
+    throw new SqlError('0A000', 'generate_series is supported over integers only for now', { position: item.location + 1 });
+  }
+  const evaluators = args.map((a) => coerce(a, TypeOid.int8, -1, 'implicit', a.location).eval);
+  const relation = item.alias ?? item.name;
+  const name = item.columnAliases[0] ?? relation;
+  const scope = new Scope([{ relation, name, oid, typmod: -1, position: 0, tableOid: 0, columnNumber: 0 }]);
+  const toValue = oid === TypeOid.int8 ? (v: bigint) => v : (v: bigint) => Number(v);
+  return {
+    scope,
+    build: () => new SeriesSource(evaluators, toValue),
+    width: 1,
+    accessPaths: [],
+    primaryOrderOf: null,
+  };
+}
+
+class SeriesSource implements RowSource {
+  private next_: bigint | null = null;
+  private stop: bigint = 0n;
+  private step: bigint = 1n;
+  private done = false;
+  constructor(private readonly args: readonly Evaluator[], private readonly toValue: (v: bigint) => SqlValueOut) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    if (this.next_ === null) {
+      const values = this.args.map((a) => a([], rt.ctx));
+      if (values.some((v) => v === null)) { this.done = true; return null; }
+      this.next_ = values[0] as bigint;
+      this.stop = values[1] as bigint;
+      this.step = values.length > 2 ? (values[2] as bigint) : 1n;
+      if (this.step === 0n) throw new SqlError('22023', 'step size cannot equal zero');
+    }
+    const rows: Row[] = [];
+    while (rows.length < 1024 && (this.step > 0n ? this.next_ <= this.stop : this.next_ >= this.stop)) {
+      rows.push([this.toValue(this.next_)]);
+      this.next_ += this.step;
+    }
+    if (rows.length === 0) { this.done = true; return null; }
+    return rows;
+  }
+}
+
+type SqlValueOut = number | bigint;
 
 class StaticRows implements RowSource {
   private done = false;

@@ -109,6 +109,6 @@ export function containsAggregate(expr: Expr, isAggregate: (name: string) => boo
 /** The base relations of a FROM item, left to right. */
 export function baseRelations(item: FromItem, out: Extract<FromItem, { kind: 'table' }>[] = []): Extract<FromItem, { kind: 'table' }>[] {
   if (item.kind === 'table') out.push(item);
-  else { baseRelations(item.left, out); baseRelations(item.right, out); }
+  else if (item.kind === 'join') { baseRelations(item.left, out); baseRelations(item.right, out); }
   return out;
 }

@@ -1,0 +1,154 @@
+/**
+ * pgbench side by side: Strata (embedded, as a separate process) and a PostgreSQL 15 this script
+ * starts itself, same machine, same run. Scripts: pgbench's built-in select-only, and a
+ * single-row update; prepared mode, 8 clients. Prints TPS, p50/p99 latency and the ratio, and
+ * each server's memory with 100 idle connections.
+ *
+ *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import pg from 'pg';
+import { startPostgres } from '../test/support/postgres.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const seconds = option('seconds', 20);
+const scale = option('scale', 1);
+const clients = option('clients', 8);
+
+interface Target {
+  readonly name: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly pids: () => number[];
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function startStrata(): Promise<{ child: ChildProcess; port: number; dataDir: string; token: () => string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('ready')) ok(); });
+    child.on('exit', (code) => fail(new Error(`strata exited ${code}`)));
+  });
+  const token = () => spawnSync(process.execPath, [join(root, 'bin', 'strata.js'), 'token', '--data-dir', dataDir, '--admin', '--expires-in', '3600'], { encoding: 'utf8' }).stdout.trim();
+  return { child, port, dataDir, token };
+}
+
+function load(target: Target): void {
+  const script = resolve(root, '..', 'shared', 'tools', 'pgbench-dsql-init.sh');
+  if (existsSync(script)) {
+    const result = spawnSync('bash', [script, String(scale)], { env: target.env, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`loading ${target.name} failed: ${result.stderr}`);
+    return;
+  }
+  throw new Error(`${script} not found: the loader lives in shared/tools`);
+}
+
+interface Result { tps: number; p50: number; p99: number }
+
+function runPgbench(target: Target, scriptArgs: string[]): Result {
+  const logDir = mkdtempSync(join(tmpdir(), 'pgbench-log-'));
+  const result = spawnSync('pgbench', ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-l', '--log-prefix', join(logDir, 'log'), ...scriptArgs], { env: target.env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`pgbench against ${target.name} failed: ${result.stderr}`);
+  const tps = Number(/tps = ([\d.]+)/.exec(result.stdout)?.[1] ?? 'NaN');
+  const latencies: number[] = [];
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
+      const fields = line.split(' ');
+      if (fields.length >= 3) latencies.push(Number(fields[2]) / 1000);
+    }
+  }
+  rmSync(logDir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { tps, p50: pct(0.5), p99: pct(0.99) };
+}
+
+function rssKb(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    } catch { /* process gone */ }
+  }
+  return total;
+}
+
+async function idleMemory(target: Target, config: pg.ClientConfig): Promise<{ before: number; after: number }> {
+  const before = rssKb(target.pids());
+  const connections: pg.Client[] = [];
+  for (let i = 0; i < 100; i++) {
+    const c = new pg.Client(config);
+    await c.connect();
+    connections.push(c);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  const after = rssKb(target.pids());
+  await Promise.all(connections.map((c) => c.end()));
+  return { before, after };
+}
+
+function childPids(parent: number): number[] {
+  const out = spawnSync('pgrep', ['-P', String(parent)], { encoding: 'utf8' }).stdout.trim();
+  return out ? out.split('\n').map(Number) : [];
+}
+
+async function main(): Promise<void> {
+  const postgres = await startPostgres();
+  const strata = await startStrata();
+  const token = strata.token();
+  const updateScript = join(mkdtempSync(join(tmpdir(), 'pgbench-script-')), 'update.sql');
+  writeFileSync(updateScript, '\\set aid random(1, 100000 * :scale)\n\\set delta random(-5000, 5000)\nUPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;\n');
+  const pgTarget: Target = {
+    name: 'PostgreSQL 15',
+    env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(postgres.port), PGUSER: 'postgres', PGDATABASE: 'postgres', PGSSLMODE: 'disable' },
+    pids: () => [postgres.pid, ...childPids(postgres.pid)],
+  };
+  const strataTarget: Target = {
+    name: 'Strata',
+    env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: token, PGSSLMODE: 'disable' },
+    pids: () => [strata.child.pid!],
+  };
+  try {
+    for (const target of [pgTarget, strataTarget]) load(target);
+    const rows: string[] = [];
+    for (const [label, scriptArgs] of [['select-only', ['-S', '-s', String(scale)]], ['single-row update', ['-f', updateScript, '-D', `scale=${scale}`]]] as const) {
+      const p = runPgbench(pgTarget, [...scriptArgs]);
+      const s = runPgbench(strataTarget, [...scriptArgs]);
+      rows.push(`${label.padEnd(18)} PostgreSQL ${p.tps.toFixed(0).padStart(7)} tps p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms | Strata ${s.tps.toFixed(0).padStart(7)} tps p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms | ratio ${(s.tps / p.tps).toFixed(2)}x`);
+      console.log(rows[rows.length - 1]);
+    }
+    const pgMemory = await idleMemory(pgTarget, { host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' });
+    const strataMemory = await idleMemory(strataTarget, { host: '127.0.0.1', port: strata.port, user: 'admin', database: 'postgres', password: token });
+    console.log(`memory, 100 idle connections: PostgreSQL ${(pgMemory.after / 1024).toFixed(0)} MiB (sum of process RSS, shared memory counted per process; ${(pgMemory.before / 1024).toFixed(0)} MiB before) | Strata ${(strataMemory.after / 1024).toFixed(0)} MiB RSS (${(strataMemory.before / 1024).toFixed(0)} MiB before)`);
+  } finally {
+    strata.child.kill('SIGTERM');
+    await postgres.stop();
+    rmSync(strata.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,28 @@
+import { startCommand } from './start.js';
+import { tokenCommand } from './token.js';
+
+const USAGE = `usage: strata <command> [options]
+
+commands:
+  start [--data-dir DIR] [--port N] [--host H]      run the embedded cluster
+  token [--data-dir DIR] [--admin | --user NAME] [--expires-in SECONDS]
+                                                     print a connection token
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  switch (command) {
+    case 'start': return startCommand(rest, out);
+    case 'token': return tokenCommand(rest, out);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`strata: unknown command "${command}"\n${USAGE}`);
+      return 1;
+  }
+}

@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { startEmbedded } from '../node/embedded.js';
+import { parseOptions } from './args.js';
+
+/** `strata start`: every component in one process until SIGINT/SIGTERM. */
+export async function startCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let options;
+  try {
+    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string' });
+  } catch (error) {
+    process.stderr.write(`strata start: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const dataDir = resolve(String(options.get('data-dir') ?? './strata-data'));
+  const port = Number(options.get('port') ?? 5432);
+  const host = String(options.get('host') ?? '127.0.0.1');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`strata start: invalid port "${options.get('port')}"\n`);
+    return 2;
+  }
+  const cluster = await startEmbedded({ dataDir, host, port });
+  const dirArg = dataDir === resolve('./strata-data') ? '' : ` --data-dir ${dataDir}`;
+  out(`strata ready on ${host}:${cluster.port} (data in ${dataDir}, cluster endpoint ${cluster.endpoint})`);
+  out(`connect: PGPASSWORD="$(npx strata token${dirArg} --admin)" psql "host=${host} port=${cluster.port} user=admin dbname=postgres sslmode=require"`);
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      out(`strata: ${signal}, stopping`);
+      cluster.stop().then(done, (error: unknown) => {
+        process.stderr.write(`strata: error while stopping: ${(error as Error).message}\n`);
+        done();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

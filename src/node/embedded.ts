@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import type { Env } from '../env/env.js';
+import { SystemClock } from '../env/clock.js';
+import { SystemTimers } from '../env/timers.js';
+import { SystemRandom } from '../env/random.js';
+import { NodeDisk } from '../env/disk.js';
+import { NodeNet } from '../env/net.js';
+import { ConsoleLog, SilentLog } from '../env/log.js';
+import { loadParser } from '../qp/sql/parse.js';
+import { QueryProcessor } from '../qp/query-processor.js';
+import { Connection } from '../qp/protocol/connection.js';
+import { TokenAuthenticator } from '../qp/auth/token-authenticator.js';
+import { createToken } from '../qp/auth/token.js';
+import { FileJournal } from '../journal/file-journal.js';
+import { LocalAdjudicator } from '../adjudicator/adjudicator.js';
+import { MvccStorage } from '../storage/mvcc-storage.js';
+import { SafeTime } from '../storage/safe-time.js';
+import { Crossbar } from '../crossbar/crossbar.js';
+import { loadOrCreateIdentity } from './identity.js';
+
+export interface EmbeddedOptions {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly quiet?: boolean;
+}
+
+export interface EmbeddedCluster {
+  readonly port: number;
+  readonly host: string;
+  readonly endpoint: string;
+  /** A token for a user of this cluster, as `strata token` prints it. */
+  token(user?: string, expiresInSeconds?: number): string;
+  /** Moves this cluster's clock forward (tests of time limits). */
+  advanceClock(micros: number): void;
+  stop(): Promise<void>;
+}
+
+const GC_INTERVAL_MS = 10_000;
+const PRUNE_INTERVAL_MS = 1_000;
+
+/**
+ * The embedded cluster (DESIGN.md §4): every role in one process with in-process calls, a file
+ * journal with fsync, and LMDB storage under one data directory.
+ */
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedCluster> {
+  const clock = new SystemClock(0);
+  const env: Env = {
+    clock, timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
+    log: options.quiet ? new SilentLog() : new ConsoleLog(),
+  };
+  await loadParser();
+  await env.disk.mkdir(options.dataDir);
+  const identity = await loadOrCreateIdentity(env.disk, env.random, options.dataDir);
+
+  const journal = await FileJournal.open(env.disk, join(options.dataDir, 'journal'));
+  const safeTime = new SafeTime(env.timers);
+  const store = env.disk.openOrderedStore(join(options.dataDir, 'storage'));
+  const storage = new MvccStorage(store, safeTime);
+  // Replay what the journal has beyond storage's applied position (storage does not fsync).
+  await journal.replay(storage.appliedPosition, (record, position) => { pending.push({ record, position }); });
+  const pending: { record: Parameters<MvccStorage['apply']>[0][number]; position: number }[] = [];
+  for (const { record, position } of pending) await storage.apply([record], position);
+
+  const crossbar = new Crossbar();
+  crossbar.subscribe({ start: new Uint8Array([0]), end: new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]) }, storage);
+  const adjudicator = await LocalAdjudicator.rebuild({
+    clock: env.clock, timers: env.timers, journal,
+    publish: (records, position) => crossbar.deliver(records, position),
+  });
+  adjudicator.onWatermark((watermark) => safeTime.advance(watermark));
+  safeTime.advance(adjudicator.watermark());
+
+  const qp = new QueryProcessor({ storage, adjudicator, clock: env.clock, timers: env.timers, random: env.random, log: env.log });
+  const authenticator = new TokenAuthenticator({ identity, clock: env.clock, roleExists: (name) => name === 'admin' });
+  const tls = { key: identity.tlsKey, cert: identity.tlsCert };
+  const connections = new Set<Connection>();
+  const server = await env.net.listen(options.host, options.port, (socket) => {
+    const connection = new Connection({
+      socket, tls, authenticator, sessions: qp, random: env.random, log: env.log,
+      cancel: (pid, secret) => qp.cancel(pid, secret),
+      onClose: () => connections.delete(connection),
+    });
+    connections.add(connection);
+  });
+  const gc = env.timers.setInterval(() => {
+    const horizon = safeTime.safeTime() - 300_000_000 - 1_000_000;
+    storage.collectGarbage(horizon, 10_000).catch((error: unknown) => env.log.warn(`garbage collection: ${(error as Error).message}`));
+  }, GC_INTERVAL_MS);
+  const prune = env.timers.setInterval(() => adjudicator.prune(), PRUNE_INTERVAL_MS);
+  let stopped = false;
+  return {
+    port: server.port,
+    host: options.host,
+    endpoint: identity.endpoint,
+    token: (user = 'admin', expiresIn = 900) => createToken({ identity, user, expiresInSeconds: expiresIn, now: env.clock.now().latest }),
+    advanceClock: (micros) => clock.advance(micros),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      env.timers.clearInterval(gc);
+      env.timers.clearInterval(prune);
+      await server.close();
+      for (const connection of connections) connection.close();
+      await journal.close();
+      await storage.close();
+    },
+  };
+}
