@@ -1,0 +1,236 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, appendFile, readFile, writeFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeDisk } from '../env/disk.js';
+import type { Disk, FileHandle } from '../env/env.js';
+import type { JournalRecord } from '../contracts/journal.js';
+import { FileJournal } from './file-journal.js';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+function record(n: number, size = 3): JournalRecord {
+  return {
+    commitTimestamp: 1_700_000_000_000_000 + n,
+    transactionId: `tx-${n}`,
+    writes: [
+      { key: bytes(`key-${n}`), value: bytes('v'.repeat(size)) },
+      { key: bytes(`gone-${n}`), value: null },
+    ],
+  };
+}
+
+async function withDirectory(body: (directory: string) => Promise<void>): Promise<void> {
+  const directory = await mkdtemp(join(tmpdir(), 'strata-journal-'));
+  try {
+    await body(join(directory, 'journal'));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+async function readAll(journal: FileJournal, after = 0): Promise<{ record: JournalRecord; position: number }[]> {
+  const out: { record: JournalRecord; position: number }[] = [];
+  await journal.replay(after, (r, position) => out.push({ record: r, position }));
+  return out;
+}
+
+function segmentPath(directory: string, first = 1): string {
+  return join(directory, `segment-${String(first).padStart(16, '0')}.log`);
+}
+
+/** A Disk whose file syncs wait for `release()` while `gated`; counts syncs. */
+class GatedDisk implements Disk {
+  private readonly inner = new NodeDisk();
+  gated = false;
+  syncs = 0;
+  failSyncs = false;
+  private waiting: (() => void)[] = [];
+  release(): void {
+    for (const resume of this.waiting.splice(0)) resume();
+  }
+  get waitingSyncs(): number {
+    return this.waiting.length;
+  }
+  async open(path: string): Promise<FileHandle> {
+    const handle = await this.inner.open(path);
+    return {
+      read: (p, l) => handle.read(p, l),
+      append: (d) => handle.append(d),
+      size: () => handle.size(),
+      truncate: (l) => handle.truncate(l),
+      close: () => handle.close(),
+      sync: async () => {
+        this.syncs++;
+        if (this.gated) await new Promise<void>((resume) => this.waiting.push(resume));
+        if (this.failSyncs) throw new Error('EIO: injected');
+        return handle.sync();
+      },
+    };
+  }
+  readFile = (path: string) => this.inner.readFile(path);
+  writeFileAtomic = (path: string, data: Uint8Array) => this.inner.writeFileAtomic(path, data);
+  mkdir = (path: string) => this.inner.mkdir(path);
+  exists = (path: string) => this.inner.exists(path);
+  openOrderedStore = (path: string) => this.inner.openOrderedStore(path);
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+test('records round-trip through append, close and reopen', async () => {
+  await withDirectory(async (directory) => {
+    const journal = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(journal.durablePosition, 0);
+    assert.equal(await journal.append([record(1), record(2)]), 2);
+    assert.equal(await journal.append([record(3, 100_000)]), 3);
+    assert.equal(journal.durablePosition, 3);
+    await journal.close();
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(reopened.durablePosition, 3);
+    const all = await readAll(reopened);
+    assert.deepEqual(all.map((r) => r.position), [1, 2, 3]);
+    assert.deepEqual(all[0]!.record, record(1));
+    assert.deepEqual(all[2]!.record, record(3, 100_000));
+    assert.deepEqual((await readAll(reopened, 2)).map((r) => r.position), [3]);
+    assert.deepEqual(await readAll(reopened, 3), []);
+    await reopened.close();
+  });
+});
+
+test('concurrent appends during an fsync are coalesced into one write and sync, in call order', async () => {
+  await withDirectory(async (directory) => {
+    const disk = new GatedDisk();
+    const journal = await FileJournal.open(disk, directory);
+    disk.gated = true;
+    const first = journal.append([record(1)]);
+    await until(() => disk.waitingSyncs === 1);
+    const rest: Promise<number>[] = [];
+    const resolvedOrder: number[] = [];
+    for (let i = 2; i <= 51; i++) {
+      const p = journal.append([record(i)]);
+      void p.then((position) => resolvedOrder.push(position));
+      rest.push(p);
+    }
+    disk.release();
+    assert.equal(await first, 1);
+    await until(() => disk.waitingSyncs === 1);
+    assert.equal(journal.durablePosition, 1, 'the coalesced group is not durable before its sync');
+    disk.gated = false;
+    disk.release();
+    assert.deepEqual(await Promise.all(rest), Array.from({ length: 50 }, (_, i) => i + 2));
+    assert.deepEqual(resolvedOrder, Array.from({ length: 50 }, (_, i) => i + 2));
+    assert.equal(disk.syncs, 2, '51 appends took two syncs');
+    assert.equal(journal.syncCount, 2);
+    assert.equal((await readAll(journal)).length, 51);
+    await journal.close();
+  });
+});
+
+test('a torn last record is cut on open; earlier records stay and appends continue', async () => {
+  await withDirectory(async (directory) => {
+    const journal = await FileJournal.open(new NodeDisk(), directory);
+    await journal.append([record(1), record(2)]);
+    await journal.close();
+    const intact = (await stat(segmentPath(directory))).size;
+    // A partial frame: a header announcing 500 bytes followed by only a few of them.
+    const torn = Buffer.alloc(20);
+    torn.writeUInt32LE(500, 0);
+    await appendFile(segmentPath(directory), torn);
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(reopened.durablePosition, 2);
+    assert.equal((await stat(segmentPath(directory))).size, intact);
+    assert.equal(await reopened.append([record(3)]), 3);
+    await reopened.close();
+    const again = await FileJournal.open(new NodeDisk(), directory);
+    assert.deepEqual((await readAll(again)).map((r) => r.record.transactionId), ['tx-1', 'tx-2', 'tx-3']);
+    await again.close();
+  });
+});
+
+test('a few garbage bytes (shorter than a header) at the end are cut', async () => {
+  await withDirectory(async (directory) => {
+    const journal = await FileJournal.open(new NodeDisk(), directory);
+    await journal.append([record(1)]);
+    await journal.close();
+    await appendFile(segmentPath(directory), Buffer.from([0xde, 0xad, 0xbe]));
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(reopened.durablePosition, 1);
+    assert.equal(await reopened.append([record(2)]), 2);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.position), [1, 2]);
+    await reopened.close();
+  });
+});
+
+test('a last record with a bad checksum is cut', async () => {
+  await withDirectory(async (directory) => {
+    const journal = await FileJournal.open(new NodeDisk(), directory);
+    await journal.append([record(1)]);
+    await journal.append([record(2)]);
+    await journal.close();
+    const file = await readFile(segmentPath(directory));
+    file[file.length - 2] ^= 0xff;
+    await writeFile(segmentPath(directory), file);
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(reopened.durablePosition, 1);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.record.transactionId), ['tx-1']);
+    assert.equal(await reopened.append([record(3)]), 2);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.record.transactionId), ['tx-1', 'tx-3']);
+    await reopened.close();
+  });
+});
+
+test('segments roll at the size bound, replay crosses them, trim drops whole segments', async () => {
+  await withDirectory(async (directory) => {
+    const options = { segmentBytes: 4096 };
+    const journal = await FileJournal.open(new NodeDisk(), directory, options);
+    for (let i = 1; i <= 20; i++) await journal.append([record(i, 1000)]);
+    const all = await readAll(journal);
+    assert.deepEqual(all.map((r) => r.position), Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual((await readAll(journal, 13)).map((r) => r.position), [14, 15, 16, 17, 18, 19, 20]);
+    // ~1 KiB records, 4 KiB segments: 3 records each.
+    assert.equal((await stat(segmentPath(directory, 4))).size > 0, true);
+
+    await journal.trim(7);
+    assert.equal(journal.firstPosition, 7, 'the segment holding 7..9 stays');
+    assert.equal((await stat(segmentPath(directory, 1))).size, 0);
+    assert.equal((await stat(segmentPath(directory, 4))).size, 0);
+    assert.deepEqual((await readAll(journal, 0)).map((r) => r.position)[0], 7);
+    await journal.close();
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory, options);
+    assert.equal(reopened.durablePosition, 20);
+    assert.equal(reopened.firstPosition, 7);
+    assert.equal(await reopened.append([record(21)]), 21);
+    assert.deepEqual((await readAll(reopened, 18)).map((r) => r.position), [19, 20, 21]);
+    await reopened.close();
+  });
+});
+
+test('a failed sync fails the batch and every later append', async () => {
+  await withDirectory(async (directory) => {
+    const disk = new GatedDisk();
+    const journal = await FileJournal.open(disk, directory);
+    await journal.append([record(1)]);
+    disk.failSyncs = true;
+    await assert.rejects(journal.append([record(2)]), /journal write failed: EIO/);
+    disk.failSyncs = false;
+    await assert.rejects(journal.append([record(3)]), /journal unavailable/);
+    assert.equal(journal.durablePosition, 1);
+    await journal.close();
+  });
+});
+
+test('an oversized record is refused without harming the journal', async () => {
+  await withDirectory(async (directory) => {
+    const journal = await FileJournal.open(new NodeDisk(), directory);
+    await assert.rejects(journal.append([record(1, 17 * 1024 * 1024)]), RangeError);
+    assert.equal(await journal.append([record(2)]), 1);
+    await journal.close();
+  });
+});

@@ -1,0 +1,340 @@
+import { join } from 'node:path';
+import type { Journal, JournalPosition, JournalRecord } from '../contracts/journal.js';
+import type { Disk, FileHandle, Log } from '../env/env.js';
+import { assert } from '../contracts/errors.js';
+import { decodePayload, encodeBatch } from './record-codec.js';
+import { FrameScanner } from './frame-scanner.js';
+
+/**
+ * The embedded journal (DESIGN.md §4): records framed with a CRC in segment files under one
+ * directory, made durable with fsync, with group commit.
+ *
+ * Layout: `manifest.json` lists the live segments in order, each named after the position of
+ * its first record (`segment-<16 digits>.log`). Only the last segment is appended to; a new one
+ * is started at a batch boundary once the current one would pass `segmentBytes`, so every
+ * earlier segment holds whole, synced records. Recovery scans only the last segment and cuts
+ * a torn or corrupt tail there.
+ */
+export interface FileJournalOptions {
+  /** Roll to a new segment once the current one would grow past this (default 64 MiB). */
+  readonly segmentBytes?: number;
+  /** Bound of one coalesced write + fsync (default 32 MiB; one batch may exceed it alone). */
+  readonly maxWriteBytes?: number;
+  /** Bound of the bytes waiting for a write; appends beyond it are refused (default 256 MiB). */
+  readonly maxQueuedBytes?: number;
+  readonly log?: Log;
+}
+
+interface Segment {
+  readonly firstPosition: JournalPosition;
+  readonly file: string;
+}
+
+interface PendingAppend {
+  readonly bytes: Uint8Array;
+  readonly lastPosition: JournalPosition;
+  readonly resolve: (position: JournalPosition) => void;
+  readonly reject: (error: Error) => void;
+}
+
+const MANIFEST_FILE = 'manifest.json';
+const MANIFEST_VERSION = 1;
+
+function segmentFileName(firstPosition: JournalPosition): string {
+  return `segment-${String(firstPosition).padStart(16, '0')}.log`;
+}
+
+export class FileJournal implements Journal {
+  private segments: readonly Segment[];
+  private current: FileHandle;
+  /** Bytes written to the current segment, and the prefix of them that is synced. */
+  private currentBytes: number;
+  private currentDurableBytes: number;
+  private durable: JournalPosition;
+  /** The position given to the last record accepted by `append` (durable or not). */
+  private assigned: JournalPosition;
+  private readonly queue: PendingAppend[] = [];
+  private queuedBytes = 0;
+  private writing = false;
+  private idle: Promise<void> = Promise.resolve();
+  private signalIdle: () => void = () => {};
+  private failure: Error | null = null;
+  private closed = false;
+  private manifestUpdate: Promise<void> = Promise.resolve();
+  private readonly segmentBytes: number;
+  private readonly maxWriteBytes: number;
+  private readonly maxQueuedBytes: number;
+  /** Counts fsyncs of the journal (observability; tests of group commit). */
+  syncCount = 0;
+
+  private constructor(
+    private readonly disk: Disk,
+    private readonly directory: string,
+    state: { segments: readonly Segment[]; current: FileHandle; currentBytes: number; durable: JournalPosition },
+    options: FileJournalOptions,
+  ) {
+    this.segments = state.segments;
+    this.current = state.current;
+    this.currentBytes = state.currentBytes;
+    this.currentDurableBytes = state.currentBytes;
+    this.durable = state.durable;
+    this.assigned = state.durable;
+    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.maxWriteBytes = options.maxWriteBytes ?? 32 * 1024 * 1024;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 256 * 1024 * 1024;
+  }
+
+  /** Opens (or creates) the journal in `directory`, cutting a torn or corrupt tail. */
+  static async open(disk: Disk, directory: string, options: FileJournalOptions = {}): Promise<FileJournal> {
+    await disk.mkdir(directory);
+    const segments = await readOrCreateManifest(disk, directory);
+    const last = segments[segments.length - 1]!;
+    const handle = await disk.open(join(directory, last.file));
+    const recovered = await recoverSegment(handle, `${directory}/${last.file}`, options.log);
+    return new FileJournal(disk, directory, {
+      segments, current: handle, currentBytes: recovered.validBytes,
+      durable: last.firstPosition - 1 + recovered.records,
+    }, options);
+  }
+
+  get durablePosition(): JournalPosition {
+    return this.durable;
+  }
+
+  /** The position of the oldest record still kept (records before it were trimmed). */
+  get firstPosition(): JournalPosition {
+    return this.segments[0]!.firstPosition;
+  }
+
+  append(records: readonly JournalRecord[]): Promise<JournalPosition> {
+    if (this.failure !== null) return Promise.reject(new Error(`journal unavailable after a failed write: ${this.failure.message}`));
+    if (this.closed) return Promise.reject(new Error('journal closed'));
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeBatch(records);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    if (this.queuedBytes + bytes.length > this.maxQueuedBytes && this.queue.length > 0) {
+      return Promise.reject(new RangeError(`journal write queue full (${this.queuedBytes} bytes waiting)`));
+    }
+    this.assigned += records.length;
+    const lastPosition = this.assigned;
+    return new Promise<JournalPosition>((resolve, reject) => {
+      this.queue.push({ bytes, lastPosition, resolve, reject });
+      this.queuedBytes += bytes.length;
+      if (!this.writing) this.startWriting();
+    });
+  }
+
+  private startWriting(): void {
+    this.writing = true;
+    this.idle = new Promise((resolve) => { this.signalIdle = resolve; });
+    void this.writeLoop();
+  }
+
+  /**
+   * Group commit: every append that queued while the previous write+fsync was in progress
+   * goes to disk in the next single write+fsync. Batches resolve in call order.
+   */
+  private async writeLoop(): Promise<void> {
+    while (this.queue.length > 0 && this.failure === null) {
+      const group = this.takeGroup();
+      try {
+        await this.writeGroup(group);
+      } catch (error) {
+        this.fail(error as Error, group);
+      }
+    }
+    this.writing = false;
+    this.signalIdle();
+  }
+
+  private takeGroup(): PendingAppend[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && (count === 0 || bytes + this.queue[count]!.bytes.length <= this.maxWriteBytes)) {
+      bytes += this.queue[count]!.bytes.length;
+      count++;
+    }
+    this.queuedBytes -= bytes;
+    return this.queue.splice(0, count);
+  }
+
+  private async writeGroup(group: readonly PendingAppend[]): Promise<void> {
+    const bytes = group.length === 1 ? group[0]!.bytes : Buffer.concat(group.map((pending) => pending.bytes));
+    if (this.currentBytes > 0 && this.currentBytes + bytes.length > this.segmentBytes) {
+      await this.roll(this.durable + 1);
+    }
+    if (bytes.length > 0) {
+      await this.current.append(bytes);
+      this.currentBytes += bytes.length;
+      await this.current.sync();
+      this.syncCount++;
+    }
+    const lastPosition = group[group.length - 1]!.lastPosition;
+    assert(lastPosition >= this.durable, 'journal positions become durable in order');
+    this.durable = lastPosition;
+    this.currentDurableBytes = this.currentBytes;
+    for (const pending of group) pending.resolve(pending.lastPosition);
+  }
+
+  /** A failed write leaves the file in an unknown state: refuse everything from now on. */
+  private fail(error: Error, group: readonly PendingAppend[]): void {
+    this.failure = error;
+    const failed = new Error(`journal write failed: ${error.message}`);
+    for (const pending of group) pending.reject(failed);
+    for (const pending of this.queue.splice(0)) pending.reject(failed);
+    this.queuedBytes = 0;
+  }
+
+  /** Starts a new segment whose first record will be `firstPosition`. */
+  private async roll(firstPosition: JournalPosition): Promise<void> {
+    const file = segmentFileName(firstPosition);
+    // The manifest names the new segment before it is written to, so recovery always scans it.
+    await this.updateManifest((segments) => [...segments, { firstPosition, file }]);
+    const handle = await this.disk.open(join(this.directory, file));
+    if ((await handle.size()) > 0) await handle.truncate(0);
+    await this.current.close();
+    this.current = handle;
+    this.currentBytes = 0;
+    this.currentDurableBytes = 0;
+  }
+
+  /** Manifest changes (roll, trim) run one at a time, each from the latest segment list. */
+  private updateManifest(change: (segments: readonly Segment[]) => readonly Segment[]): Promise<void> {
+    const update = this.manifestUpdate.then(async () => {
+      const next = change(this.segments);
+      assert(next.length > 0, 'the journal keeps at least one segment');
+      await this.disk.writeFileAtomic(join(this.directory, MANIFEST_FILE), encodeManifest(next));
+      this.segments = next;
+    });
+    this.manifestUpdate = update.catch(() => {});
+    return update;
+  }
+
+  async replay(after: JournalPosition, onRecord: (record: JournalRecord, position: JournalPosition) => void): Promise<void> {
+    const through = this.durable;
+    const lastDurableBytes = this.currentDurableBytes;
+    const segments = this.segments;
+    let index = segments.length - 1;
+    while (index > 0 && segments[index]!.firstPosition > after + 1) index--;
+    for (; index < segments.length; index++) {
+      const segment = segments[index]!;
+      if (segment.firstPosition > through) break;
+      const isLast = index === segments.length - 1;
+      await this.replaySegment(segment, isLast ? lastDurableBytes : null, after, through, onRecord);
+    }
+  }
+
+  /**
+   * Replays one segment. Records before `after` are skipped undecoded; a segment that ends
+   * early or holds a bad frame before `through` is corruption of acknowledged data.
+   */
+  private async replaySegment(
+    segment: Segment, limit: number | null, after: JournalPosition, through: JournalPosition,
+    onRecord: (record: JournalRecord, position: JournalPosition) => void,
+  ): Promise<void> {
+    const handle = await this.disk.open(join(this.directory, segment.file));
+    try {
+      const scanner = new FrameScanner(handle, limit ?? (await handle.size()));
+      let position = segment.firstPosition;
+      while (position <= through) {
+        const step = await scanner.next();
+        if (step.kind === 'end') break;
+        if (step.kind !== 'frame') {
+          throw new Error(`journal segment ${segment.file} is ${step.kind} at offset ${step.offset}, before position ${position}`);
+        }
+        if (position > after) onRecord(decodePayload(step.bytes, step.payloadStart, step.payloadLength), position);
+        position++;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Drops whole segments whose records are all at or before `position`. The current segment
+   * is never dropped. The Disk contract has no unlink, so a dropped segment is truncated to
+   * zero bytes (its space is returned; an empty file stays behind).
+   */
+  async trim(position: JournalPosition): Promise<void> {
+    let dropped: Segment[] = [];
+    await this.updateManifest((segments) => {
+      let keepFrom = 0;
+      while (keepFrom < segments.length - 1 && segments[keepFrom + 1]!.firstPosition - 1 <= position) keepFrom++;
+      dropped = segments.slice(0, keepFrom);
+      return segments.slice(keepFrom);
+    });
+    for (const segment of dropped) {
+      const handle = await this.disk.open(join(this.directory, segment.file));
+      try {
+        await handle.truncate(0);
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+
+  /** Waits for queued appends to finish, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.idle;
+    await this.manifestUpdate;
+    await this.current.close();
+  }
+}
+
+function encodeManifest(segments: readonly Segment[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ version: MANIFEST_VERSION, segments }) + '\n');
+}
+
+async function readOrCreateManifest(disk: Disk, directory: string): Promise<readonly Segment[]> {
+  const path = join(directory, MANIFEST_FILE);
+  const bytes = await disk.readFile(path);
+  if (bytes === null) {
+    const segments = [{ firstPosition: 1, file: segmentFileName(1) }];
+    await disk.writeFileAtomic(path, encodeManifest(segments));
+    return segments;
+  }
+  const manifest = JSON.parse(new TextDecoder().decode(bytes)) as { version?: unknown; segments?: unknown };
+  if (manifest.version !== MANIFEST_VERSION || !Array.isArray(manifest.segments) || manifest.segments.length === 0) {
+    throw new Error(`journal manifest ${path} is not a version ${MANIFEST_VERSION} manifest`);
+  }
+  const segments = manifest.segments as Segment[];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    assert(Number.isSafeInteger(segment.firstPosition) && segment.firstPosition >= 1, 'segment positions are positive integers');
+    assert(typeof segment.file === 'string' && !segment.file.includes('/'), 'segment names are plain file names');
+    if (i > 0) assert(segment.firstPosition >= segments[i - 1]!.firstPosition, 'segments are listed in position order');
+  }
+  return segments;
+}
+
+/**
+ * Scans the last segment: counts its whole records and cuts everything from the first torn
+ * or corrupt frame on. Such a tail was never acknowledged (an append resolves only after the
+ * fsync that covers all of its bytes), so cutting it loses no committed transaction.
+ */
+async function recoverSegment(handle: FileHandle, name: string, log: Log | undefined): Promise<{ records: number; validBytes: number }> {
+  const size = await handle.size();
+  const scanner = new FrameScanner(handle, size);
+  let records = 0;
+  for (;;) {
+    const step = await scanner.next();
+    if (step.kind === 'frame') {
+      records++;
+      continue;
+    }
+    if (step.kind !== 'end') {
+      const reason = step.kind === 'corrupt' ? step.reason : 'partial record';
+      log?.warn(`journal ${name}: cutting ${size - step.offset} bytes at offset ${step.offset} (${reason})`);
+      await handle.truncate(step.offset);
+      await handle.sync();
+    }
+    const validBytes = step.offset;
+    assert((await handle.size()) === validBytes, 'the recovered segment ends at its last whole record');
+    return { records, validBytes };
+  }
+}
