@@ -1,0 +1,336 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CommitOutcome, CommitRequest } from '../contracts/adjudicator.js';
+import type { Journal, JournalPosition, JournalRecord } from '../contracts/journal.js';
+import { FakeClock, FakeTimers } from '../sim/fake-clock.js';
+import { LocalAdjudicator, type LocalAdjudicatorOptions } from './adjudicator.js';
+
+const key = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** An in-memory journal whose appends complete automatically or when the test says so. */
+class ControlledJournal implements Journal {
+  readonly records: JournalRecord[] = [];
+  auto = true;
+  appendCalls = 0;
+  private assigned = 0;
+  private durable = 0;
+  readonly pending: { records: readonly JournalRecord[]; position: number; resolve: (p: number) => void; reject: (e: Error) => void }[] = [];
+
+  get durablePosition(): JournalPosition {
+    return this.durable;
+  }
+  append(records: readonly JournalRecord[]): Promise<JournalPosition> {
+    this.appendCalls++;
+    this.assigned += records.length;
+    const position = this.assigned;
+    if (this.auto) {
+      this.records.push(...records);
+      this.durable = position;
+      return Promise.resolve(position);
+    }
+    return new Promise((resolve, reject) => this.pending.push({ records, position, resolve, reject }));
+  }
+  /** Completes the pending append at `index` (0 = oldest). */
+  complete(index = 0): void {
+    const [append] = this.pending.splice(index, 1);
+    assert.ok(append, 'an append is pending');
+    this.records.push(...append.records);
+    this.durable = Math.max(this.durable, append.position);
+    append.resolve(append.position);
+  }
+  failNext(): void {
+    this.pending.shift()!.reject(new Error('disk on fire'));
+  }
+  async replay(after: JournalPosition, onRecord: (record: JournalRecord, position: JournalPosition) => void): Promise<void> {
+    this.records.slice(after).forEach((record, i) => onRecord(record, after + i + 1));
+  }
+  async trim(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+interface Harness {
+  clock: FakeClock;
+  timers: FakeTimers;
+  journal: ControlledJournal;
+  published: { records: readonly JournalRecord[]; position: number }[];
+  adjudicator: LocalAdjudicator;
+  options: LocalAdjudicatorOptions;
+}
+
+function harness(extra: Partial<LocalAdjudicatorOptions> = {}, journal = new ControlledJournal(), clock = new FakeClock()): Harness {
+  const timers = new FakeTimers(clock);
+  const published: Harness['published'] = [];
+  const options: LocalAdjudicatorOptions = {
+    clock, timers, journal,
+    publish: async (records, position) => { published.push({ records, position }); },
+    ...extra,
+  };
+  return { clock, timers, journal, published, adjudicator: new LocalAdjudicator(options), options };
+}
+
+function request(start: number, writes: string[], extra: { locks?: string[]; schema?: string[]; id?: string } = {}): CommitRequest {
+  return {
+    transactionId: extra.id ?? `tx-${writes.join(',')}`,
+    startTimestamp: start,
+    writes: writes.map((k) => ({ key: key(k), value: key(`value of ${k}`) })),
+    lockKeys: (extra.locks ?? []).map(key),
+    schemaKeys: (extra.schema ?? []).map(key),
+  };
+}
+
+/** Lets queued I/O callbacks and microtasks run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs virtual time forward in 1 ms steps until every promise has settled. */
+async function finish<T>(h: Harness, promises: Promise<T>[]): Promise<T[]> {
+  let done = false;
+  const all = Promise.all(promises).finally(() => { done = true; });
+  for (let step = 0; step < 10_000 && !done; step++) {
+    await settle();
+    if (!done) h.timers.advance(1000);
+  }
+  assert.ok(done, 'every commit settled');
+  return all;
+}
+
+async function commitNow(h: Harness, r: CommitRequest): Promise<CommitOutcome> {
+  return (await finish(h, [h.adjudicator.commit(r)]))[0]!;
+}
+
+// Data-driven conflict cases: each step commits and is awaited in order. `start: 'T0'` is the
+// start taken before any step; 'now' is a start taken just before the step.
+interface Step { start: 'T0' | 'now'; writes?: string[]; locks?: string[]; schema?: string[]; expect: CommitOutcome['kind'] }
+const conflictCases: { name: string; steps: Step[] }[] = [
+  { name: 'write/write: first committer wins', steps: [
+    { start: 'T0', writes: ['a'], expect: 'committed' },
+    { start: 'T0', writes: ['a'], expect: 'data-conflict' },
+  ] },
+  { name: 'disjoint keys do not conflict', steps: [
+    { start: 'T0', writes: ['a'], expect: 'committed' },
+    { start: 'T0', writes: ['b'], expect: 'committed' },
+  ] },
+  { name: 'a transaction that started after the commit does not conflict', steps: [
+    { start: 'T0', writes: ['a'], expect: 'committed' },
+    { start: 'now', writes: ['a'], expect: 'committed' },
+  ] },
+  { name: 'one key among many conflicts', steps: [
+    { start: 'T0', writes: ['a', 'b', 'c'], expect: 'committed' },
+    { start: 'T0', writes: ['x', 'y', 'c'], expect: 'data-conflict' },
+    { start: 'T0', writes: ['x', 'y'], expect: 'committed' },
+  ] },
+  { name: 'a locked row conflicts with a later concurrent writer', steps: [
+    { start: 'T0', locks: ['a'], writes: ['z'], expect: 'committed' },
+    { start: 'T0', writes: ['a'], expect: 'data-conflict' },
+  ] },
+  { name: 'a lock conflicts with an earlier concurrent write', steps: [
+    { start: 'T0', writes: ['a'], expect: 'committed' },
+    { start: 'T0', locks: ['a'], writes: ['z'], expect: 'data-conflict' },
+  ] },
+  { name: 'a DDL changes the schema key: concurrent users of the table get a schema conflict', steps: [
+    { start: 'T0', writes: ['schema:t'], schema: ['schema:t'], expect: 'committed' },
+    { start: 'T0', writes: ['row:t:1'], schema: ['schema:t'], expect: 'schema-conflict' },
+  ] },
+  { name: 'schema keys are checked, not written', steps: [
+    { start: 'T0', writes: ['row:t:1'], schema: ['schema:t'], expect: 'committed' },
+    { start: 'T0', writes: ['row:t:2'], schema: ['schema:t'], expect: 'committed' },
+    { start: 'T0', writes: ['schema:t'], schema: ['schema:t'], expect: 'committed' },
+  ] },
+  { name: 'a refused commit records nothing', steps: [
+    { start: 'T0', writes: ['a'], expect: 'committed' },
+    { start: 'T0', writes: ['a', 'b'], expect: 'data-conflict' },
+    { start: 'T0', writes: ['b'], expect: 'committed' },
+  ] },
+];
+
+for (const { name, steps } of conflictCases) {
+  test(`conflicts: ${name}`, async () => {
+    const h = harness();
+    const t0 = h.clock.now().latest;
+    const outcomes: string[] = [];
+    for (const step of steps) {
+      h.timers.advance(10);
+      const start = step.start === 'T0' ? t0 : h.clock.now().latest;
+      const outcome = await commitNow(h, request(start, step.writes ?? [], { locks: step.locks, schema: step.schema }));
+      outcomes.push(outcome.kind);
+    }
+    assert.deepEqual(outcomes, steps.map((s) => s.expect));
+  });
+}
+
+test('a transaction older than the horizon is too old', async () => {
+  const h = harness({ maxTransactionAgeUs: 300_000_000 });
+  const start = h.clock.now().latest;
+  h.timers.advance(299_000_000);
+  assert.equal((await commitNow(h, request(start, ['a']))).kind, 'committed');
+  h.timers.advance(2_000_000);
+  assert.deepEqual(await commitNow(h, request(start, ['b'])), { kind: 'too-old' });
+});
+
+test('commit timestamps strictly increase and follow the start, with pipelined commits', async () => {
+  const h = harness();
+  const now = h.clock.now().latest;
+  const starts = Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? now + 5_000 : now - i));
+  const outcomes = await finish(h, starts.map((start, i) => h.adjudicator.commit(request(start, [`k${i}`]))));
+  let previous = 0;
+  outcomes.forEach((outcome, i) => {
+    assert.equal(outcome.kind, 'committed');
+    if (outcome.kind !== 'committed') return;
+    assert.ok(outcome.commitTimestamp > previous, 'strictly increasing');
+    assert.ok(outcome.commitTimestamp > starts[i]!, 'after the start');
+    assert.ok(outcome.commitTimestamp <= h.clock.now().earliest, 'acknowledged only after commit wait');
+    previous = outcome.commitTimestamp;
+  });
+});
+
+test('decisions made in one turn share one journal append (group commit), within the batch bound', async () => {
+  const h = harness({ maxBatchRecords: 10 });
+  const start = h.clock.now().latest;
+  const outcomes = await finish(h, Array.from({ length: 50 }, (_, i) => h.adjudicator.commit(request(start, [`k${i}`]))));
+  assert.ok(outcomes.every((o) => o.kind === 'committed'));
+  assert.equal(h.journal.appendCalls, 5);
+  assert.deepEqual(h.published.map((p) => p.position), [10, 20, 30, 40, 50]);
+});
+
+test('pipelined commits see each other before the journal append completes', async () => {
+  const h = harness();
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const first = h.adjudicator.commit(request(start, ['a']));
+  const second = await h.adjudicator.commit(request(start, ['a']));
+  assert.equal(second.kind, 'data-conflict');
+  await settle();
+  assert.equal(h.journal.pending.length, 1);
+  h.journal.complete();
+  assert.equal((await finish(h, [first]))[0]!.kind, 'committed');
+});
+
+test('batches publish in decision order even when the journal completes them out of order', async () => {
+  const h = harness();
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const a = h.adjudicator.commit(request(start, ['a']));
+  await settle();
+  const b = h.adjudicator.commit(request(start, ['b']));
+  await settle();
+  assert.equal(h.journal.pending.length, 2, 'two appends in flight');
+  h.journal.complete(1);
+  await settle();
+  assert.equal(h.published.length, 0, 'the later batch waits for the earlier one');
+  h.journal.complete(0);
+  const outcomes = await finish(h, [a, b]);
+  assert.deepEqual(h.published.map((p) => p.records.map((r) => r.transactionId)), [['tx-a'], ['tx-b']]);
+  assert.ok(outcomes.every((o) => o.kind === 'committed'));
+});
+
+test('a failed journal append makes the adjudicator unavailable for good', async () => {
+  const h = harness();
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const first = h.adjudicator.commit(request(start, ['a']));
+  await settle();
+  h.journal.failNext();
+  const outcome = await first;
+  assert.equal(outcome.kind, 'unavailable');
+  assert.match(outcome.kind === 'unavailable' ? outcome.reason : '', /journal append failed: disk on fire/);
+  h.journal.auto = true;
+  const later = await h.adjudicator.commit(request(h.clock.now().latest, ['b']));
+  assert.equal(later.kind, 'unavailable');
+  assert.deepEqual(h.published, []);
+});
+
+test('the watermark never reaches a commit that is not durable and published', async () => {
+  const h = harness();
+  h.journal.auto = false;
+  const heard: number[] = [];
+  h.adjudicator.onWatermark((w) => heard.push(w));
+  const before = h.adjudicator.watermark();
+  assert.equal(before, h.clock.now().earliest - 1, 'idle: the watermark follows the clock');
+  const pending = h.adjudicator.commit(request(h.clock.now().latest, ['a']));
+  await settle();
+  h.timers.advance(1_000_000);
+  const commitTimestamp = h.journal.pending[0]!.records[0]!.commitTimestamp;
+  assert.ok(h.adjudicator.watermark() < commitTimestamp);
+  assert.ok(h.adjudicator.watermark() >= before, 'the watermark never goes back');
+  h.journal.complete();
+  const [outcome] = await finish(h, [pending]);
+  assert.deepEqual(outcome, { kind: 'committed', commitTimestamp });
+  assert.equal(heard.length, 1);
+  assert.ok(heard[0]! >= commitTimestamp, 'published: the watermark passes the commit');
+  // Every later commit gets a timestamp above any watermark given out.
+  h.journal.auto = true;
+  const w = h.adjudicator.watermark();
+  const [next] = await finish(h, [h.adjudicator.commit(request(w - 100, ['b']))]);
+  assert.ok(next!.kind === 'committed' && next!.commitTimestamp > w);
+});
+
+test('commit wait: no acknowledgement until clock.earliest reaches the commit timestamp', async () => {
+  const h = harness();
+  h.clock.earliestLagUs = 5_000;
+  const start = h.clock.now().latest;
+  let outcome: CommitOutcome | undefined;
+  void h.adjudicator.commit(request(start, ['a'])).then((o) => { outcome = o; });
+  await settle();
+  await settle();
+  assert.equal(h.published.length, 1, 'durable and published before the wait ends');
+  assert.equal(outcome, undefined, 'still waiting');
+  const commitTimestamp = h.published[0]!.records[0]!.commitTimestamp;
+  assert.equal(commitTimestamp, start + 1);
+  for (let i = 0; i < 100 && outcome === undefined; i++) {
+    h.timers.advance(1000);
+    await settle();
+    if (outcome === undefined) assert.ok(h.clock.now().earliest < commitTimestamp, 'acknowledged as soon as earliest passes');
+  }
+  assert.deepEqual(outcome, { kind: 'committed', commitTimestamp });
+  assert.ok(h.clock.now().earliest >= commitTimestamp);
+});
+
+test('beyond the in-flight bound commits are refused as unavailable', async () => {
+  const h = harness({ maxInFlightCommits: 2 });
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const a = h.adjudicator.commit(request(start, ['a']));
+  const b = h.adjudicator.commit(request(start, ['b']));
+  const c = await h.adjudicator.commit(request(start, ['c']));
+  assert.equal(c.kind, 'unavailable');
+  assert.match(c.kind === 'unavailable' ? c.reason : '', /overloaded/);
+  await settle();
+  h.journal.complete();
+  assert.deepEqual((await finish(h, [a, b])).map((o) => o.kind), ['committed', 'committed']);
+});
+
+test('prune drops entries beyond the horizon in bounded batches', async () => {
+  const h = harness();
+  const start = h.clock.now().latest;
+  await finish(h, ['a', 'b', 'c'].map((k) => h.adjudicator.commit(request(start, [k]))));
+  h.timers.advance(200_000_000);
+  await commitNow(h, request(h.clock.now().latest, ['d']));
+  h.timers.advance(150_000_000);
+  assert.equal(h.adjudicator.stats().conflictMapSize, 4);
+  assert.equal(h.adjudicator.prune(2), 2);
+  assert.equal(h.adjudicator.prune(), 1);
+  assert.equal(h.adjudicator.prune(), 0, 'd is inside the horizon');
+  assert.equal(h.adjudicator.stats().conflictMapSize, 1);
+});
+
+test('rebuild after a restart warms the conflict map and continues timestamps', async () => {
+  const journal = new ControlledJournal();
+  const clock = new FakeClock();
+  const first = harness({}, journal, clock);
+  const oldStart = clock.now().latest;
+  await commitNow(first, request(oldStart, ['old']));
+  first.timers.advance(200_000_000);
+  const t1 = clock.now().latest;
+  await finish(first, [first.adjudicator.commit(request(t1, ['a'])), first.adjudicator.commit(request(t1, ['b']))]);
+  const lastIssued = first.adjudicator.stats().lastIssued;
+  first.timers.advance(150_000_000);
+
+  const restartedClock = new FakeClock(clock.trueTime);
+  const second = harness({}, journal, restartedClock);
+  second.adjudicator = await LocalAdjudicator.rebuild(second.options);
+  assert.equal(second.adjudicator.stats().conflictMapSize, 2, "only commits inside the horizon ('a', 'b')");
+  const beforeRestart = await commitNow(second, request(t1, ['c']));
+  assert.equal(beforeRestart.kind, 'unavailable', 'a transaction that started before the restart is refused');
+  const [outcome] = await finish(second, [second.adjudicator.commit(request(lastIssued, ['a']))]);
+  assert.ok(outcome!.kind === 'committed' && outcome!.commitTimestamp > lastIssued);
+  assert.equal(journal.records.length, 4);
+});

@@ -1,0 +1,409 @@
+import type { Adjudicator, CommitOutcome, CommitRequest } from '../contracts/adjudicator.js';
+import type { Journal, JournalPosition, JournalRecord } from '../contracts/journal.js';
+import type { Key } from '../contracts/kv.js';
+import type { Clock, Timers, Timestamp } from '../contracts/time.js';
+import type { Log } from '../env/env.js';
+import { assert } from '../contracts/errors.js';
+
+/**
+ * The embedded adjudicator (DESIGN.md §2 Commit): optimistic concurrency control, first
+ * committer wins, over a map of recently written keys → their last commit timestamp.
+ *
+ * A commit is decided synchronously inside `commit` (check, timestamp, record in the map), so
+ * pipelined commits see each other before the journal has them. Decisions then travel in
+ * batches: one journal append per batch (group commit), several appends in flight, published
+ * to storage strictly in decision order, acknowledged after commit wait.
+ */
+export interface LocalAdjudicatorOptions {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly journal: Journal;
+  /** Hands durable records to the crossbar/storage; called in journal order, one call at a time. */
+  readonly publish: (records: readonly JournalRecord[], position: JournalPosition) => Promise<void>;
+  /** The longest allowed transaction; also how long the conflict map remembers a key. */
+  readonly maxTransactionAgeUs?: number;
+  /** Commits decided but not yet acknowledged; beyond it commits are refused as unavailable. */
+  readonly maxInFlightCommits?: number;
+  /** Bound of one journal append (one record larger than this travels alone). */
+  readonly maxBatchBytes?: number;
+  readonly maxBatchRecords?: number;
+  /** Journal appends in flight at once; further decisions wait in open batches. */
+  readonly maxAppendsInFlight?: number;
+  /** Bound of one commit bundle (DSQL's 10 MiB of data plus keys and overhead). */
+  readonly maxCommitBytes?: number;
+  readonly log?: Log;
+}
+
+interface PendingCommit {
+  readonly record: JournalRecord;
+  readonly resolve: (outcome: CommitOutcome) => void;
+}
+
+interface Batch {
+  readonly commits: PendingCommit[];
+  readonly records: JournalRecord[];
+  bytes: number;
+  state: 'open' | 'appending' | 'durable';
+  position: JournalPosition;
+}
+
+export interface AdjudicatorStats {
+  readonly inFlightCommits: number;
+  readonly batchesInFlight: number;
+  readonly conflictMapSize: number;
+  readonly lastIssued: Timestamp;
+}
+
+const PER_WRITE_OVERHEAD_BYTES = 8;
+const PER_RECORD_OVERHEAD_BYTES = 64;
+const DEFAULT_PRUNE_BATCH = 10_000;
+
+/** The conflict map's key: the key bytes as a one-byte-per-char string (cheap, exact, hashable). */
+function conflictKey(key: Key): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+function commitBytes(request: CommitRequest): number {
+  let total = PER_RECORD_OVERHEAD_BYTES + request.transactionId.length;
+  for (const write of request.writes) {
+    total += PER_WRITE_OVERHEAD_BYTES + write.key.length + (write.value === null ? 0 : write.value.length);
+  }
+  return total;
+}
+
+export class LocalAdjudicator implements Adjudicator {
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly journal: Journal;
+  private readonly publish: LocalAdjudicatorOptions['publish'];
+  private readonly log: Log | undefined;
+  private readonly maxTransactionAgeUs: number;
+  private readonly maxInFlightCommits: number;
+  private readonly maxBatchBytes: number;
+  private readonly maxBatchRecords: number;
+  private readonly maxAppendsInFlight: number;
+  private readonly maxCommitBytes: number;
+
+  /** Key → timestamp of its last commit, in timestamp order (a re-written key moves to the end). */
+  private readonly lastCommit = new Map<string, Timestamp>();
+  private lastIssued: Timestamp = 0;
+  private lastWatermark: Timestamp = 0;
+  /** Every entry below this was pruned: a transaction that started earlier is too old. */
+  private prunedHorizon: Timestamp = 0;
+  /** Transactions that started before a rebuild are refused (lock keys are not journaled). */
+  private rebuildFloor: Timestamp = 0;
+  /** Unpublished batches in decision order; the first holds the lowest timestamp in flight. */
+  private readonly batches: Batch[] = [];
+  private inFlightCommits = 0;
+  private appendsInFlight = 0;
+  private flushScheduled = false;
+  private draining = false;
+  private failure: string | null = null;
+  private stopping = false;
+  private readonly watermarkListeners: ((watermark: Timestamp) => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private readonly scratchKeys: string[] = [];
+
+  constructor(options: LocalAdjudicatorOptions) {
+    this.clock = options.clock;
+    this.timers = options.timers;
+    this.journal = options.journal;
+    this.publish = options.publish;
+    this.log = options.log;
+    this.maxTransactionAgeUs = options.maxTransactionAgeUs ?? 300_000_000;
+    this.maxInFlightCommits = options.maxInFlightCommits ?? 10_000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
+    this.maxBatchRecords = options.maxBatchRecords ?? 1_000;
+    this.maxAppendsInFlight = options.maxAppendsInFlight ?? 4;
+    this.maxCommitBytes = options.maxCommitBytes ?? 16 * 1024 * 1024;
+    assert(this.maxTransactionAgeUs > 0 && this.maxInFlightCommits > 0 && this.maxAppendsInFlight > 0, 'adjudicator bounds are positive');
+  }
+
+  /**
+   * Builds an adjudicator after a restart: replays the journal to warm the conflict map with
+   * the commits inside the horizon and to continue timestamps after the last journaled one.
+   */
+  static async rebuild(options: LocalAdjudicatorOptions): Promise<LocalAdjudicator> {
+    const adjudicator = new LocalAdjudicator(options);
+    await adjudicator.warm();
+    return adjudicator;
+  }
+
+  private async warm(): Promise<void> {
+    assert(this.lastIssued === 0 && this.batches.length === 0, 'warm runs on a fresh adjudicator');
+    const horizon = this.clock.now().earliest - this.maxTransactionAgeUs;
+    let replayed = 0;
+    await this.journal.replay(0, (record) => {
+      assert(record.commitTimestamp > this.lastIssued, 'journal commit timestamps increase');
+      this.lastIssued = record.commitTimestamp;
+      replayed++;
+      if (record.commitTimestamp < horizon) {
+        this.prunedHorizon = record.commitTimestamp;
+        return;
+      }
+      for (const write of record.writes) this.remember(conflictKey(write.key), record.commitTimestamp);
+    });
+    if (replayed > 0 || this.journal.durablePosition > 0) {
+      // FOR UPDATE lock keys are not in the journal, so a transaction that started before the
+      // restart could miss a lock conflict: refuse those (no such start exists in embedded mode).
+      const latest = this.clock.now().latest;
+      this.rebuildFloor = replayed > 0 ? Math.min(this.lastIssued, latest) : latest;
+    }
+    this.log?.info(`adjudicator rebuilt from ${replayed} journal records; ${this.lastCommit.size} keys in the conflict map`);
+  }
+
+  commit(request: CommitRequest): Promise<CommitOutcome> {
+    const refusal = this.admit(request);
+    if (refusal !== null) return Promise.resolve(refusal);
+    const conflict = this.check(request);
+    if (conflict !== null) return Promise.resolve(conflict);
+    const commitTimestamp = this.nextTimestamp(request.startTimestamp);
+    this.recordDecision(commitTimestamp);
+    const record: JournalRecord = { commitTimestamp, transactionId: request.transactionId, writes: request.writes };
+    const bytes = commitBytes(request);
+    return new Promise<CommitOutcome>((resolve) => this.enqueue({ record, resolve }, bytes));
+  }
+
+  /** Refusals that do not depend on the keys: failure, bounds, age. */
+  private admit(request: CommitRequest): CommitOutcome | null {
+    if (this.failure !== null) return { kind: 'unavailable', reason: this.failure };
+    if (this.stopping) return { kind: 'unavailable', reason: 'adjudicator stopped' };
+    if (this.inFlightCommits >= this.maxInFlightCommits) {
+      return { kind: 'unavailable', reason: `adjudicator overloaded: ${this.inFlightCommits} commits in flight` };
+    }
+    if (commitBytes(request) > this.maxCommitBytes) {
+      return { kind: 'unavailable', reason: `commit bundle exceeds ${this.maxCommitBytes} bytes` };
+    }
+    if (request.startTimestamp < this.horizon()) return { kind: 'too-old' };
+    if (request.startTimestamp < this.rebuildFloor) {
+      return { kind: 'unavailable', reason: 'the adjudicator restarted after this transaction started' };
+    }
+    return null;
+  }
+
+  private horizon(): Timestamp {
+    return Math.max(this.clock.now().earliest - this.maxTransactionAgeUs, this.prunedHorizon);
+  }
+
+  /**
+   * First committer wins: a key with a commit after our start conflicts. Fills `scratchKeys`
+   * with the keys to record (writes, then lock keys) so they are converted only once.
+   */
+  private check(request: CommitRequest): CommitOutcome | null {
+    const start = request.startTimestamp;
+    for (const key of request.schemaKeys) {
+      const last = this.lastCommit.get(conflictKey(key));
+      if (last !== undefined && last > start) return { kind: 'schema-conflict' };
+    }
+    const keys = this.scratchKeys;
+    keys.length = 0;
+    for (const write of request.writes) keys.push(conflictKey(write.key));
+    for (const key of request.lockKeys) keys.push(conflictKey(key));
+    for (const key of keys) {
+      const last = this.lastCommit.get(key);
+      if (last !== undefined && last > start) return { kind: 'data-conflict' };
+    }
+    return null;
+  }
+
+  /** τ_commit = max(now().earliest, last issued + 1, τ_start + 1), and above any watermark given out. */
+  private nextTimestamp(start: Timestamp): Timestamp {
+    const earliest = this.clock.now().earliest;
+    const commitTimestamp = Math.max(earliest, this.lastIssued + 1, start + 1, this.lastWatermark + 1);
+    assert(commitTimestamp > this.lastIssued && commitTimestamp > start, 'commit timestamps increase and follow the start');
+    this.lastIssued = commitTimestamp;
+    return commitTimestamp;
+  }
+
+  /** Written and locked keys are recorded as written (FOR UPDATE adjudicates rows as if written). */
+  private recordDecision(commitTimestamp: Timestamp): void {
+    for (const key of this.scratchKeys) this.remember(key, commitTimestamp);
+    this.scratchKeys.length = 0;
+  }
+
+  private remember(key: string, commitTimestamp: Timestamp): void {
+    // Delete first so the map stays in timestamp order and prune can stop at the first young entry.
+    this.lastCommit.delete(key);
+    this.lastCommit.set(key, commitTimestamp);
+  }
+
+  private enqueue(commit: PendingCommit, bytes: number): void {
+    let batch = this.batches[this.batches.length - 1];
+    const full = batch !== undefined && (batch.records.length >= this.maxBatchRecords || batch.bytes + bytes > this.maxBatchBytes);
+    if (batch === undefined || batch.state !== 'open' || full) {
+      batch = { commits: [], records: [], bytes: 0, state: 'open', position: 0 };
+      this.batches.push(batch);
+    }
+    batch.commits.push(commit);
+    batch.records.push(commit.record);
+    batch.bytes += bytes;
+    this.inFlightCommits++;
+    if (!this.flushScheduled) {
+      // Decisions made in this turn of the event loop share one append.
+      this.flushScheduled = true;
+      this.timers.setImmediate(() => this.flush());
+    }
+  }
+
+  /** Starts appends for open batches, oldest first, up to the in-flight bound. */
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const batch of this.batches) {
+      if (this.failure !== null || this.appendsInFlight >= this.maxAppendsInFlight) return;
+      if (batch.state === 'open') this.startAppend(batch);
+    }
+  }
+
+  private startAppend(batch: Batch): void {
+    batch.state = 'appending';
+    this.appendsInFlight++;
+    this.journal.append(batch.records).then(
+      (position) => {
+        this.appendsInFlight--;
+        batch.position = position;
+        batch.state = 'durable';
+        void this.drain();
+        this.flush();
+      },
+      (error: unknown) => {
+        this.appendsInFlight--;
+        this.fail(`journal append failed: ${(error as Error).message}`);
+      },
+    );
+  }
+
+  /** Publishes durable batches at the head, strictly in decision order, one at a time. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      let lastPosition = 0;
+      while (this.failure === null && this.batches.length > 0 && this.batches[0]!.state === 'durable') {
+        const batch = this.batches[0]!;
+        assert(batch.position > lastPosition, 'journal positions increase in decision order');
+        lastPosition = batch.position;
+        await this.publish(batch.records, batch.position);
+        this.batches.shift();
+        this.inFlightCommits -= batch.commits.length;
+        this.announceWatermark();
+        this.acknowledge(batch.commits, 0);
+      }
+    } catch (error) {
+      this.fail(`publishing to storage failed: ${(error as Error).message}`);
+    } finally {
+      this.draining = false;
+    }
+    this.notifyIdle();
+  }
+
+  /**
+   * Commit wait: a commit is acknowledged only once now().earliest ≥ τ_commit, so every
+   * transaction that starts after the acknowledgement sees it. Commits in a batch are in
+   * timestamp order, so `from` walks forward.
+   */
+  private acknowledge(commits: readonly PendingCommit[], from: number): void {
+    const earliest = this.clock.now().earliest;
+    let index = from;
+    while (index < commits.length && commits[index]!.record.commitTimestamp <= earliest) {
+      const commit = commits[index]!;
+      commit.resolve({ kind: 'committed', commitTimestamp: commit.record.commitTimestamp });
+      index++;
+    }
+    if (index === commits.length) return;
+    const waitUs = commits[index]!.record.commitTimestamp - earliest;
+    this.timers.setTimeout(() => this.acknowledge(commits, index), Math.max(1, Math.ceil(waitUs / 1000)));
+  }
+
+  /**
+   * The adjudicator cannot take back a decision: after a failed append it stops deciding. Every
+   * undelivered commit answers unavailable (it may or may not be in the journal), and the
+   * batches stay in place so the watermark never passes them.
+   */
+  private fail(reason: string): void {
+    if (this.failure !== null) return;
+    this.failure = `adjudicator unavailable: ${reason}`;
+    this.log?.error(this.failure);
+    const outcome: CommitOutcome = { kind: 'unavailable', reason: `${this.failure}; the transaction may have committed` };
+    for (const batch of this.batches) {
+      for (const commit of batch.commits) commit.resolve(outcome);
+    }
+    this.notifyIdle();
+  }
+
+  /**
+   * W such that every later commit gets a timestamp > W and every commit ≤ W is durable and
+   * published: min(lowest timestamp in flight − 1, now().earliest − 1), never decreasing.
+   */
+  watermark(): Timestamp {
+    let watermark = this.clock.now().earliest - 1;
+    const oldest = this.batches[0];
+    if (oldest !== undefined) {
+      const lowestInFlight = oldest.records[0]!.commitTimestamp;
+      assert(lowestInFlight > this.lastWatermark, 'no commit in flight is at or below a watermark given out');
+      watermark = Math.min(watermark, lowestInFlight - 1);
+    }
+    if (watermark > this.lastWatermark) this.lastWatermark = watermark;
+    return this.lastWatermark;
+  }
+
+  /** Calls `listener` with the new watermark after each published batch. Returns an unsubscribe. */
+  onWatermark(listener: (watermark: Timestamp) => void): () => void {
+    this.watermarkListeners.push(listener);
+    return () => {
+      const index = this.watermarkListeners.indexOf(listener);
+      if (index >= 0) this.watermarkListeners.splice(index, 1);
+    };
+  }
+
+  private announceWatermark(): void {
+    if (this.watermarkListeners.length === 0) return;
+    const watermark = this.watermark();
+    for (const listener of this.watermarkListeners) {
+      try {
+        listener(watermark);
+      } catch (error) {
+        this.log?.warn(`watermark listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Drops conflict-map entries older than the horizon, at most `maxEntries` per call (the node
+   * calls this from a timer). A transaction that started before a dropped entry is too old.
+   * Returns how many entries were dropped.
+   */
+  prune(maxEntries: number = DEFAULT_PRUNE_BATCH): number {
+    const horizon = this.clock.now().earliest - this.maxTransactionAgeUs;
+    let dropped = 0;
+    for (const [key, commitTimestamp] of this.lastCommit) {
+      if (commitTimestamp >= horizon || dropped >= maxEntries) break;
+      this.lastCommit.delete(key);
+      // A start before this entry's commit would conflict with it, and it is gone: too old.
+      if (commitTimestamp > this.prunedHorizon) this.prunedHorizon = commitTimestamp;
+      dropped++;
+    }
+    return dropped;
+  }
+
+  stats(): AdjudicatorStats {
+    return {
+      inFlightCommits: this.inFlightCommits,
+      batchesInFlight: this.batches.length,
+      conflictMapSize: this.lastCommit.size,
+      lastIssued: this.lastIssued,
+    };
+  }
+
+  /** Refuses new commits and resolves once every decided commit is published (or failed). */
+  async close(): Promise<void> {
+    this.stopping = true;
+    if (this.batches.length === 0 || this.failure !== null) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private notifyIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    if (this.batches.length > 0 && this.failure === null) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
