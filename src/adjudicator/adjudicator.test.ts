@@ -298,6 +298,31 @@ test('beyond the in-flight bound commits are refused as unavailable', async () =
   assert.deepEqual((await finish(h, [a, b])).map((o) => o.kind), ['committed', 'committed']);
 });
 
+test('a commit bundle beyond the size bound is refused and records nothing', async () => {
+  const h = harness({ maxCommitBytes: 1000 });
+  const start = h.clock.now().latest;
+  const big: CommitRequest = { ...request(start, []), writes: [{ key: key('a'), value: new Uint8Array(2000) }] };
+  const outcome = await h.adjudicator.commit(big);
+  assert.equal(outcome.kind, 'unavailable');
+  assert.match(outcome.kind === 'unavailable' ? outcome.reason : '', /exceeds 1000 bytes/);
+  assert.equal((await commitNow(h, request(start, ['a']))).kind, 'committed');
+});
+
+test('close refuses new commits and waits for decided ones', async () => {
+  const h = harness();
+  h.journal.auto = false;
+  const pending = h.adjudicator.commit(request(h.clock.now().latest, ['a']));
+  await settle();
+  let closed = false;
+  const closing = h.adjudicator.close().then(() => { closed = true; });
+  assert.equal((await h.adjudicator.commit(request(h.clock.now().latest, ['b']))).kind, 'unavailable');
+  await settle();
+  assert.equal(closed, false);
+  h.journal.complete();
+  await closing;
+  assert.equal((await finish(h, [pending]))[0]!.kind, 'committed');
+});
+
 test('prune drops entries beyond the horizon in bounded batches', async () => {
   const h = harness();
   const start = h.clock.now().latest;

@@ -153,25 +153,25 @@ export class LocalAdjudicator implements Adjudicator {
   }
 
   commit(request: CommitRequest): Promise<CommitOutcome> {
-    const refusal = this.admit(request);
+    const bytes = commitBytes(request);
+    const refusal = this.admit(request, bytes);
     if (refusal !== null) return Promise.resolve(refusal);
     const conflict = this.check(request);
     if (conflict !== null) return Promise.resolve(conflict);
     const commitTimestamp = this.nextTimestamp(request.startTimestamp);
     this.recordDecision(commitTimestamp);
     const record: JournalRecord = { commitTimestamp, transactionId: request.transactionId, writes: request.writes };
-    const bytes = commitBytes(request);
     return new Promise<CommitOutcome>((resolve) => this.enqueue({ record, resolve }, bytes));
   }
 
   /** Refusals that do not depend on the keys: failure, bounds, age. */
-  private admit(request: CommitRequest): CommitOutcome | null {
+  private admit(request: CommitRequest, bytes: number): CommitOutcome | null {
     if (this.failure !== null) return { kind: 'unavailable', reason: this.failure };
     if (this.stopping) return { kind: 'unavailable', reason: 'adjudicator stopped' };
     if (this.inFlightCommits >= this.maxInFlightCommits) {
       return { kind: 'unavailable', reason: `adjudicator overloaded: ${this.inFlightCommits} commits in flight` };
     }
-    if (commitBytes(request) > this.maxCommitBytes) {
+    if (bytes > this.maxCommitBytes) {
       return { kind: 'unavailable', reason: `commit bundle exceeds ${this.maxCommitBytes} bytes` };
     }
     if (request.startTimestamp < this.horizon()) return { kind: 'too-old' };
