@@ -65,7 +65,7 @@ function randomString(r: SeededRandom, maxLength: number): string {
   return s;
 }
 
-function randomBytes(r: SeededRandom, maxLength: number): Uint8Array {
+function sampleBytes(r: SeededRandom, maxLength: number): Uint8Array {
   const n = r.int(maxLength + 1);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = r.pick([0, 0, 1, 0x7f, 0x80, 0xfe, 0xff, r.int(256)]);
@@ -165,7 +165,7 @@ export function randomValue(r: SeededRandom, typeOid: number): SqlValue {
     case TypeOid.float8: return r.pick([r.next() * 200 - 100, randomDouble(r), r.range(-5, 5)]);
     case TypeOid.numeric: return randomNumeric(r);
     case TypeOid.text: case TypeOid.varchar: case TypeOid.name: case TypeOid.bpchar: return randomString(r, 6);
-    case TypeOid.bytea: return randomBytes(r, 6);
+    case TypeOid.bytea: return sampleBytes(r, 6);
     case TypeOid.uuid: return randomUuid(r);
     case TypeOid.date: return r.range(-2451545, 2000000);
     case TypeOid.timestamp: case TypeOid.timestamptz: return randomTimestamp(r);
