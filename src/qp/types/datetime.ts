@@ -1,0 +1,264 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TIMESTAMP_INFINITY } from '../../contracts/sql-value.js';
+import { roundHalfEven } from './scalars.js';
+
+/**
+ * date, timestamp, timestamptz and interval: PostgreSQL's julian-day arithmetic (date2j,
+ * j2date), its ISO input forms and DateStyle=ISO / IntervalStyle=postgres output. The session
+ * TimeZone is always UTC in this product, so timestamptz prints "+00".
+ */
+
+export const POSTGRES_EPOCH_JDATE = 2451545;
+export const USECS_PER_DAY = 86_400_000_000n;
+const USECS_PER_DAY_NUMBER = 86_400_000_000;
+const USECS_PER_HOUR = 3_600_000_000n;
+const USECS_PER_MINUTE = 60_000_000n;
+const USECS_PER_SEC = 1_000_000n;
+/** Unix epoch (1970-01-01) in PostgreSQL epoch microseconds. */
+export const UNIX_EPOCH_MICROS = -946_684_800_000_000n;
+const UNIX_EPOCH_DAYS = -10957;
+/** date range: 4713-11-24 BC (julian day 0) to 5874897-12-31 (DATE_END_JULIAN is exclusive). */
+const DATE_MIN_JULIAN = 0;
+const DATE_END_JULIAN = 2147483494;
+/** timestamp range: julian day 0 to 294277-01-01 (exclusive). */
+const TIMESTAMP_MIN = -211813488000000000n;
+const TIMESTAMP_END = 9223371331200000000n;
+
+export const TIMESTAMP_NEG_INFINITY = -TIMESTAMP_INFINITY;
+
+export function date2j(year: number, month: number, day: number): number {
+  let y = year;
+  let m = month;
+  if (m > 2) { m += 1; y += 4800; } else { m += 13; y += 4799; }
+  const century = Math.trunc(y / 100);
+  let julian = y * 365 - 32167;
+  julian += Math.trunc(y / 4) - century + Math.trunc(century / 4);
+  julian += Math.trunc((7834 * m) / 256) + day;
+  return julian;
+}
+
+export function j2date(jd: number): [number, number, number] {
+  let julian = jd + 32044;
+  let quad = Math.floor(julian / 146097);
+  const extra = (julian - quad * 146097) * 4 + 3;
+  julian += 60 + quad * 3 + Math.floor(extra / 146097);
+  quad = Math.floor(julian / 1461);
+  julian -= quad * 1461;
+  let y = Math.floor((julian * 4) / 1461);
+  julian = (y !== 0 ? (julian + 305) % 365 : (julian + 306) % 366) + 123;
+  y += quad * 4;
+  const q = Math.floor((julian * 2141) / 65536);
+  const day = julian - Math.floor((7834 * q) / 256);
+  const month = ((q + 10) % 12) + 1;
+  return [y - 4800, month, day];
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+interface DateTimeFields {
+  year: number; // astronomical: 1 BC is 0
+  month: number;
+  day: number;
+  micros: bigint; // time of day
+  offsetSeconds: number | null; // east of UTC
+}
+
+const DATE_PART = String.raw`(\d{1,8})-(\d{1,2})-(\d{1,2})`;
+const TIME_PART = String.raw`(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?`;
+const ZONE_PART = String.raw`(z|utc|gmt|ut|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)`;
+const ISO_DATETIME = new RegExp(String.raw`^${DATE_PART}(?:(?:\s+|t)${TIME_PART})?\s*${ZONE_PART}?(?:\s+(bc|ad))?$`);
+const SLASH_DATE = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{1,8})(?:\s+${TIME_PART})?\s*${ZONE_PART}?(?:\s+(bc|ad))?$`);
+
+export type DateTimeTypeName = 'date' | 'timestamp without time zone' | 'timestamp with time zone';
+
+function syntaxError(typeName: DateTimeTypeName, text: string): SqlError {
+  const shortName = typeName === 'date' ? 'date' : typeName === 'timestamp without time zone' ? 'timestamp' : 'timestamp with time zone';
+  return new SqlError('22007', `invalid input syntax for type ${shortName}: "${text}"`);
+}
+
+function fieldOverflow(text: string): SqlError {
+  return new SqlError('22008', `date/time field value out of range: "${text}"`);
+}
+
+function parseZone(zone: string | undefined, text: string): number | null {
+  if (zone === undefined) return null;
+  if (zone === 'z' || zone === 'utc' || zone === 'gmt' || zone === 'ut') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const body = zone.slice(1).replace(/:/g, '');
+  const hours = Number(body.length <= 2 ? body : body.slice(0, body.length % 2 === 0 ? 2 : 1));
+  const rest = body.length <= 2 ? '' : body.slice(body.length % 2 === 0 ? 2 : 1);
+  const minutes = rest.length >= 2 ? Number(rest.slice(0, 2)) : 0;
+  const seconds = rest.length >= 4 ? Number(rest.slice(2, 4)) : 0;
+  if (hours > 15 || minutes > 59 || seconds > 59) {
+    throw new SqlError('22015', `time zone displacement out of range: "${text}"`);
+  }
+  return sign * (hours * 3600 + minutes * 60 + seconds);
+}
+
+function timeMicros(h?: string, mi?: string, s?: string, frac?: string): bigint | null {
+  if (h === undefined) return 0n;
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = s === undefined ? 0 : Number(s);
+  // ParseFractionalSecond: rint(0.frac × 10^6), on a double as PostgreSQL does.
+  const fraction = frac === undefined || frac.length === 0 ? 0n : BigInt(roundHalfEven(Number('0.' + frac) * 1e6));
+  if (minute > 59 || second > 60 || hour > 24) return null;
+  const micros = BigInt(hour) * USECS_PER_HOUR + BigInt(minute) * USECS_PER_MINUTE + BigInt(second) * USECS_PER_SEC + fraction;
+  if (micros > USECS_PER_DAY) return null; // 24:00:00 is allowed, nothing later
+  return micros;
+}
+
+function matchDateTime(t: string): { y: string; m: string; d: string; time: (string | undefined)[]; zone?: string; era?: string } | null {
+  let m = ISO_DATETIME.exec(t);
+  if (m) return { y: m[1]!, m: m[2]!, d: m[3]!, time: [m[4], m[5], m[6], m[7]], zone: m[8], era: m[9] };
+  m = SLASH_DATE.exec(t); // DateStyle MDY: 01/02/2024 is January 2nd
+  if (m) return { y: m[3]!, m: m[1]!, d: m[2]!, time: [m[4], m[5], m[6], m[7]], zone: m[8], era: m[9] };
+  return null;
+}
+
+function parseFields(text: string, typeName: DateTimeTypeName): DateTimeFields {
+  const t = text.trim().toLowerCase();
+  const m = matchDateTime(t);
+  if (!m) throw syntaxError(typeName, text);
+  let year = Number(m.y);
+  const month = Number(m.m);
+  const day = Number(m.d);
+  if (m.era === 'bc') {
+    if (year === 0) throw fieldOverflow(text);
+    year = 1 - year;
+  } else if (year === 0) throw fieldOverflow(text);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw fieldOverflow(text);
+  const micros = timeMicros(m.time[0], m.time[1], m.time[2], m.time[3]);
+  if (micros === null) throw fieldOverflow(text);
+  return { year, month, day, micros, offsetSeconds: parseZone(m.zone, text) };
+}
+
+type SpecialValue = 'infinity' | '-infinity' | 'epoch';
+
+function specialValue(text: string): SpecialValue | null {
+  const t = text.trim().toLowerCase();
+  if (t === 'infinity' || t === '+infinity') return 'infinity';
+  if (t === '-infinity') return '-infinity';
+  if (t === 'epoch') return 'epoch';
+  if (t === 'now' || t === 'today' || t === 'tomorrow' || t === 'yesterday' || t === 'allballs') {
+    throw new SqlError('0A000', `date/time value "${t}" is not supported`);
+  }
+  return null;
+}
+
+export function parseDate(text: string): number {
+  const special = specialValue(text);
+  if (special) return special === 'infinity' ? Infinity : special === '-infinity' ? -Infinity : UNIX_EPOCH_DAYS;
+  const f = parseFields(text, 'date');
+  const jd = date2j(f.year, f.month, f.day);
+  if (jd < DATE_MIN_JULIAN || jd >= DATE_END_JULIAN) throw new SqlError('22008', `date out of range: "${text}"`);
+  return jd - POSTGRES_EPOCH_JDATE;
+}
+
+export function parseTimestamp(text: string, withZone: boolean): bigint {
+  const typeName: DateTimeTypeName = withZone ? 'timestamp with time zone' : 'timestamp without time zone';
+  const special = specialValue(text);
+  if (special) return special === 'infinity' ? TIMESTAMP_INFINITY : special === '-infinity' ? TIMESTAMP_NEG_INFINITY : UNIX_EPOCH_MICROS;
+  const f = parseFields(text, typeName);
+  const jd = date2j(f.year, f.month, f.day);
+  let v = BigInt(jd - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY + f.micros;
+  // timestamp ignores a zone in its input; timestamptz converts to UTC.
+  if (withZone && f.offsetSeconds !== null) v -= BigInt(f.offsetSeconds) * USECS_PER_SEC;
+  if (v < TIMESTAMP_MIN || v >= TIMESTAMP_END) throw new SqlError('22008', `timestamp out of range: "${text}"`);
+  return v;
+}
+
+export function checkTimestamp(v: bigint): bigint {
+  if (v === TIMESTAMP_INFINITY || v === TIMESTAMP_NEG_INFINITY) return v;
+  if (v < TIMESTAMP_MIN || v >= TIMESTAMP_END) throw new SqlError('22008', 'timestamp out of range');
+  return v;
+}
+
+export function checkDate(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  const jd = v + POSTGRES_EPOCH_JDATE;
+  if (jd < DATE_MIN_JULIAN || jd >= DATE_END_JULIAN) throw new SqlError('22008', 'date out of range');
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output (DateStyle ISO, MDY)
+
+function pad(n: number, width: number): string {
+  const s = String(n);
+  return s.length >= width ? s : '0'.repeat(width - s.length) + s;
+}
+
+function formatYmd(jd: number): { text: string; bc: boolean } {
+  const [y, m, d] = j2date(jd);
+  const bc = y <= 0;
+  return { text: `${pad(bc ? 1 - y : y, 4)}-${pad(m, 2)}-${pad(d, 2)}`, bc };
+}
+
+export function formatDate(v: number): string {
+  if (v === Infinity) return 'infinity';
+  if (v === -Infinity) return '-infinity';
+  const { text, bc } = formatYmd(v + POSTGRES_EPOCH_JDATE);
+  return bc ? text + ' BC' : text;
+}
+
+/** HH:MM:SS[.ffffff] with trailing zeros of the fraction removed. */
+export function formatTimeOfDay(micros: bigint): string {
+  const h = micros / USECS_PER_HOUR;
+  const mi = (micros % USECS_PER_HOUR) / USECS_PER_MINUTE;
+  const s = (micros % USECS_PER_MINUTE) / USECS_PER_SEC;
+  const f = micros % USECS_PER_SEC;
+  let out = `${pad(Number(h), 2)}:${pad(Number(mi), 2)}:${pad(Number(s), 2)}`;
+  if (f !== 0n) out += '.' + pad(Number(f), 6).replace(/0+$/, '');
+  return out;
+}
+
+export function splitTimestamp(v: bigint): { days: number; micros: bigint } {
+  let days = v / USECS_PER_DAY;
+  let micros = v % USECS_PER_DAY;
+  if (micros < 0n) { micros += USECS_PER_DAY; days -= 1n; }
+  return { days: Number(days), micros };
+}
+
+export function formatTimestamp(v: bigint, withZone: boolean): string {
+  if (v === TIMESTAMP_INFINITY) return 'infinity';
+  if (v === TIMESTAMP_NEG_INFINITY) return '-infinity';
+  const { days, micros } = splitTimestamp(v);
+  const { text, bc } = formatYmd(days + POSTGRES_EPOCH_JDATE);
+  return `${text} ${formatTimeOfDay(micros)}${withZone ? '+00' : ''}${bc ? ' BC' : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversions
+
+export function timestampFromUnixMicros(unixMicros: number): bigint {
+  return BigInt(Math.trunc(unixMicros)) + UNIX_EPOCH_MICROS;
+}
+
+export function dateFromUnixMicros(unixMicros: number): number {
+  return splitTimestamp(timestampFromUnixMicros(unixMicros)).days;
+}
+
+export function dateToTimestamp(d: number): bigint {
+  if (d === Infinity) return TIMESTAMP_INFINITY;
+  if (d === -Infinity) return TIMESTAMP_NEG_INFINITY;
+  return checkTimestamp(BigInt(d) * USECS_PER_DAY);
+}
+
+export function timestampToDate(v: bigint): number {
+  if (v === TIMESTAMP_INFINITY) return Infinity;
+  if (v === TIMESTAMP_NEG_INFINITY) return -Infinity;
+  return splitTimestamp(v).days;
+}
+
+export function isInfiniteTimestamp(v: bigint): boolean {
+  return v === TIMESTAMP_INFINITY || v === TIMESTAMP_NEG_INFINITY;
+}
+
+export { USECS_PER_DAY_NUMBER };

@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import type { RandomSource, Timestamp } from '../../contracts/time.js';
+import { timestampFromUnixMicros } from './datetime.js';
+import * as num from './numeric.js';
+import { numericPower } from './operators.js';
+import { requireType } from './registry.js';
+import { ANY, selectCandidate } from './resolve.js';
+import * as sc from './scalars.js';
+import { bpcharStrip, charLength, charPrefix, octetLength } from './strings.js';
+
+/** What a function may need from the running statement (the executor's ExecContext fits). */
+export interface FunctionContext {
+  /** The transaction's timestamp, µs since the Unix epoch (now()). */
+  readonly statementTimestamp: Timestamp;
+  readonly random: RandomSource;
+}
+
+export type FunctionImpl = (args: SqlValue[], ctx: FunctionContext) => SqlValue;
+
+export interface ResolvedFunction {
+  /** Declared argument types: coerce each argument to its type before calling fn. */
+  readonly args: readonly number[];
+  readonly result: number;
+  /** Strict functions return null when any argument is null (fn is then not called). */
+  readonly strict: boolean;
+  readonly fn: FunctionImpl;
+}
+
+interface FunctionEntry extends ResolvedFunction { readonly name: string; readonly variadic: boolean }
+
+const FUNCTIONS = new Map<string, FunctionEntry[]>();
+
+function fn(name: string, args: number[], result: number, impl: FunctionImpl, options: { strict?: boolean; variadic?: boolean } = {}): void {
+  const list = FUNCTIONS.get(name) ?? [];
+  list.push({ name, args, result, fn: impl, strict: options.strict ?? true, variadic: options.variadic ?? false });
+  FUNCTIONS.set(name, list);
+}
+
+const { int2: I2, int4: I4, int8: I8, float4: F4, float8: F8, numeric: N, text: T, bytea: BY } = TypeOid;
+const s = (v: SqlValue): string => v as string;
+const i = (v: SqlValue): number => v as number;
+const n = (v: SqlValue): NumericValue => v as NumericValue;
+const f = (v: SqlValue): number => v as number;
+
+// ---------------------------------------------------------------------------------------------
+// Strings
+
+/** substr(text, start[, count]) with PostgreSQL's rules for starts before 1. */
+export function substring(text: string, start: number, count: number | null): string {
+  if (count !== null && count < 0) throw new SqlError('22011', 'negative substring length not allowed');
+  const chars = Array.from(text);
+  const from = Math.max(start, 1);
+  const end = count === null ? chars.length + 1 : start + count;
+  if (end <= from) return '';
+  return chars.slice(from - 1, end - 1).join('');
+}
+
+function strpos(text: string, search: string): number {
+  const at = text.indexOf(search);
+  return at < 0 ? 0 : charLength(text.slice(0, at)) + 1;
+}
+
+function trimChars(text: string, chars: string, left: boolean, right: boolean): string {
+  const set = new Set(Array.from(chars));
+  const cs = Array.from(text);
+  let a = 0;
+  let b = cs.length;
+  if (left) while (a < b && set.has(cs[a]!)) a++;
+  if (right) while (b > a && set.has(cs[b - 1]!)) b--;
+  return cs.slice(a, b).join('');
+}
+
+/** Bound on generated strings (PostgreSQL's limit is 1 GB per value). */
+const MAX_STRING_LENGTH = 256 * 1024 * 1024;
+
+function checkLength(length: number): void {
+  if (length > MAX_STRING_LENGTH) throw new SqlError('54000', 'requested length too large');
+}
+
+function pad(text: string, length: number, fill: string, left: boolean): string {
+  const chars = Array.from(text);
+  if (length <= chars.length) return chars.slice(0, Math.max(length, 0)).join('');
+  checkLength(length);
+  const fillChars = Array.from(fill);
+  if (fillChars.length === 0) return text;
+  const padding: string[] = [];
+  for (let k = 0; k < length - chars.length; k++) padding.push(fillChars[k % fillChars.length]!);
+  return left ? padding.join('') + text : text + padding.join('');
+}
+
+function leftChars(text: string, count: number): string {
+  const chars = Array.from(text);
+  return (count >= 0 ? chars.slice(0, count) : chars.slice(0, Math.max(chars.length + count, 0))).join('');
+}
+
+function rightChars(text: string, count: number): string {
+  const chars = Array.from(text);
+  return (count >= 0 ? chars.slice(Math.max(chars.length - count, 0)) : chars.slice(Math.min(-count, chars.length))).join('');
+}
+
+function splitPart(text: string, delimiter: string, field: number): string {
+  if (field === 0) throw new SqlError('22023', 'field position must not be zero');
+  if (delimiter === '') return field === 1 || field === -1 ? text : '';
+  const parts = text.split(delimiter);
+  const index = field > 0 ? field - 1 : parts.length + field;
+  return parts[index] ?? '';
+}
+
+function textOf(oid: number): (v: SqlValue) => string {
+  const t = requireType(oid === TypeOid.unknown ? T : oid);
+  return oid === TypeOid.bpchar ? (v) => bpcharStrip(v as string) : (v) => t.formatText(v);
+}
+
+function defineStringFunctions(): void {
+  for (const name of ['length', 'char_length', 'character_length']) fn(name, [T], I4, (a) => charLength(s(a[0]!)));
+  fn('octet_length', [T], I4, (a) => octetLength(s(a[0]!)));
+  fn('octet_length', [BY], I4, (a) => (a[0] as Uint8Array).length);
+  fn('length', [BY], I4, (a) => (a[0] as Uint8Array).length);
+  // The "C" collation: only ASCII letters change case.
+  fn('lower', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()));
+  fn('upper', [T], T, (a) => s(a[0]!).replace(/[a-z]+/g, (m) => m.toUpperCase()));
+  for (const name of ['substr', 'substring']) {
+    fn(name, [T, I4], T, (a) => substring(s(a[0]!), i(a[1]!), null));
+    fn(name, [T, I4, I4], T, (a) => substring(s(a[0]!), i(a[1]!), i(a[2]!)));
+  }
+  fn('strpos', [T, T], I4, (a) => strpos(s(a[0]!), s(a[1]!)));
+  fn('position', [T, T], I4, (a) => strpos(s(a[0]!), s(a[1]!)));
+  fn('btrim', [T], T, (a) => trimChars(s(a[0]!), ' ', true, true));
+  fn('btrim', [T, T], T, (a) => trimChars(s(a[0]!), s(a[1]!), true, true));
+  fn('ltrim', [T], T, (a) => trimChars(s(a[0]!), ' ', true, false));
+  fn('ltrim', [T, T], T, (a) => trimChars(s(a[0]!), s(a[1]!), true, false));
+  fn('rtrim', [T], T, (a) => trimChars(s(a[0]!), ' ', false, true));
+  fn('rtrim', [T, T], T, (a) => trimChars(s(a[0]!), s(a[1]!), false, true));
+  fn('replace', [T, T, T], T, (a) => (s(a[1]!) === '' ? s(a[0]!) : s(a[0]!).split(s(a[1]!)).join(s(a[2]!))));
+  fn('left', [T, I4], T, (a) => leftChars(s(a[0]!), i(a[1]!)));
+  fn('right', [T, I4], T, (a) => rightChars(s(a[0]!), i(a[1]!)));
+  fn('repeat', [T, I4], T, (a) => { const k = Math.max(i(a[1]!), 0); checkLength(s(a[0]!).length * k); return s(a[0]!).repeat(k); });
+  fn('lpad', [T, I4], T, (a) => pad(s(a[0]!), i(a[1]!), ' ', true));
+  fn('lpad', [T, I4, T], T, (a) => pad(s(a[0]!), i(a[1]!), s(a[2]!), true));
+  fn('rpad', [T, I4], T, (a) => pad(s(a[0]!), i(a[1]!), ' ', false));
+  fn('rpad', [T, I4, T], T, (a) => pad(s(a[0]!), i(a[1]!), s(a[2]!), false));
+  fn('split_part', [T, T, I4], T, (a) => splitPart(s(a[0]!), s(a[1]!), i(a[2]!)));
+  fn('reverse', [T], T, (a) => Array.from(s(a[0]!)).reverse().join(''));
+  fn('md5', [T], T, (a) => createHash('md5').update(s(a[0]!), 'utf8').digest('hex'));
+  fn('md5', [BY], T, (a) => createHash('md5').update(a[0] as Uint8Array).digest('hex'));
+  fn('starts_with', [T, T], TypeOid.bool, (a) => s(a[0]!).startsWith(s(a[1]!)));
+  fn('ascii', [T], I4, (a) => s(a[0]!).codePointAt(0) ?? 0);
+  fn('chr', [I4], T, (a) => chr(i(a[0]!)));
+  fn('initcap', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
+  fn('translate', [T, T, T], T, (a) => translate(s(a[0]!), s(a[1]!), s(a[2]!)));
+}
+
+function chr(code: number): string {
+  if (code === 0) throw new SqlError('54000', 'null character not permitted');
+  if (code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new SqlError('54000', 'requested character too large for encoding: ' + code);
+  return String.fromCodePoint(code);
+}
+
+function translate(text: string, from: string, to: string): string {
+  const fromChars = Array.from(from);
+  const toChars = Array.from(to);
+  return Array.from(text).map((c) => {
+    const k = fromChars.indexOf(c);
+    return k < 0 ? c : (toChars[k] ?? '');
+  }).join('');
+}
+
+/** concat and concat_ws take any arguments, skip NULLs, and print each with its type's output. */
+export function concatFunction(argTypes: readonly number[], withSeparator: boolean): ResolvedFunction {
+  const formatters = argTypes.map(textOf);
+  return {
+    args: argTypes.map((t) => (t === TypeOid.unknown ? T : t)),
+    result: T,
+    strict: false,
+    fn: (values) => {
+      if (withSeparator && values[0] === null) return null;
+      const parts: string[] = [];
+      for (let k = withSeparator ? 1 : 0; k < values.length; k++) {
+        if (values[k] !== null) parts.push(formatters[k]!(values[k]!));
+      }
+      return parts.join(withSeparator ? (values[0] as string) : '');
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers
+
+function defineMathFunctions(): void {
+  fn('abs', [I2], I2, (a) => sc.checkInt2(Math.abs(i(a[0]!))));
+  fn('abs', [I4], I4, (a) => sc.checkInt4(Math.abs(i(a[0]!))));
+  fn('abs', [I8], I8, (a) => { const v = a[0] as bigint; return sc.checkInt8(v < 0n ? -v : v); });
+  fn('abs', [F4], F4, (a) => Math.abs(f(a[0]!)));
+  fn('abs', [F8], F8, (a) => Math.abs(f(a[0]!)));
+  fn('abs', [N], N, (a) => num.numericAbs(n(a[0]!)));
+  fn('round', [F8], F8, (a) => sc.roundHalfEven(f(a[0]!)));
+  fn('round', [N], N, (a) => num.numericRound(n(a[0]!), 0));
+  fn('round', [N, I4], N, (a) => num.numericRound(n(a[0]!), i(a[1]!)));
+  fn('trunc', [F8], F8, (a) => Math.trunc(f(a[0]!)));
+  fn('trunc', [N], N, (a) => num.numericTrunc(n(a[0]!), 0));
+  fn('trunc', [N, I4], N, (a) => num.numericTrunc(n(a[0]!), i(a[1]!)));
+  for (const name of ['ceil', 'ceiling']) {
+    fn(name, [F8], F8, (a) => Math.ceil(f(a[0]!)));
+    fn(name, [N], N, (a) => num.numericCeil(n(a[0]!)));
+  }
+  fn('floor', [F8], F8, (a) => Math.floor(f(a[0]!)));
+  fn('floor', [N], N, (a) => num.numericFloor(n(a[0]!)));
+  fn('sqrt', [F8], F8, (a) => {
+    if (f(a[0]!) < 0) throw new SqlError('2201F', 'cannot take square root of a negative number');
+    return Math.sqrt(f(a[0]!));
+  });
+  fn('sqrt', [N], N, (a) => num.numericSqrt(n(a[0]!)));
+  for (const name of ['power', 'pow']) {
+    fn(name, [F8, F8], F8, (a) => floatPow(f(a[0]!), f(a[1]!)));
+    fn(name, [N, N], N, (a) => numericPower(n(a[0]!), n(a[1]!)));
+  }
+  fn('mod', [I2, I2], I2, (a) => sc.intMod(i(a[0]!), i(a[1]!)));
+  fn('mod', [I4, I4], I4, (a) => sc.intMod(i(a[0]!), i(a[1]!)));
+  fn('mod', [I8, I8], I8, (a) => sc.int8Mod(a[0] as bigint, a[1] as bigint));
+  fn('mod', [N, N], N, (a) => num.numericMod(n(a[0]!), n(a[1]!)));
+  fn('div', [N, N], N, (a) => num.numericDivTrunc(n(a[0]!), n(a[1]!)));
+  fn('sign', [F8], F8, (a) => { const v = f(a[0]!); return v > 0 ? 1 : v < 0 ? -1 : Number.isNaN(v) ? NaN : 0; });
+  fn('sign', [N], N, (a) => num.numericSignValue(n(a[0]!)));
+  fn('random', [], F8, (_a, ctx) => randomDouble(ctx.random), { strict: false });
+}
+
+function floatPow(a: number, b: number): number {
+  if (a === 0 && b < 0) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
+  if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+  if (a === 1 || b === 0) return 1;
+  return sc.checkFloat(a ** b, a, b, true);
+}
+
+/** A double in [0, 1) from 52 random bits. */
+function randomDouble(random: RandomSource): number {
+  const b = random.bytes(7);
+  let v = 0;
+  for (let k = 0; k < 7; k++) v = v * 256 + b[k]!;
+  return Math.floor(v / 16) / 2 ** 52;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time and identifiers
+
+/** gen_random_uuid: version 4, variant 10xx. */
+export function randomUuid(random: RandomSource): string {
+  const b = Uint8Array.from(random.bytes(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function defineOtherFunctions(): void {
+  for (const name of ['now', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']) {
+    fn(name, [], TypeOid.timestamptz, (_a, ctx) => timestampFromUnixMicros(ctx.statementTimestamp), { strict: false });
+  }
+  fn('gen_random_uuid', [], TypeOid.uuid, (_a, ctx) => randomUuid(ctx.random), { strict: false });
+}
+
+defineStringFunctions();
+defineMathFunctions();
+defineOtherFunctions();
+
+/** Resolves a function call by name and argument types; null when none matches. */
+export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {
+  const lower = name.toLowerCase();
+  if (lower === 'concat') return concatFunction(argTypes, false);
+  if (lower === 'concat_ws') return argTypes.length >= 1 ? concatFunction([T, ...argTypes.slice(1)], true) : null;
+  const list = FUNCTIONS.get(lower);
+  if (!list) return null;
+  return selectCandidate(list, argTypes);
+}
+
+export function functionNames(): string[] {
+  return [...FUNCTIONS.keys(), 'concat', 'concat_ws'];
+}
+
+export { ANY, charPrefix };

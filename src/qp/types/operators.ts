@@ -1,0 +1,287 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { castFunction } from './casts.js';
+import { comparator, compareFloats } from './compare.js';
+import { checkDate, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
+import * as iv from './interval.js';
+import { formatJsonb, normalizeJsonb, parseJsonNode, type JsonNode } from './json.js';
+import * as num from './numeric.js';
+import { requireType } from './registry.js';
+import { ANY_NONARRAY, selectCandidate } from './resolve.js';
+import * as sc from './scalars.js';
+import { likeMatch, regexMatch } from './patterns.js';
+import { bpcharStrip } from './strings.js';
+
+/**
+ * The operator catalog (pg_operator for the supported types) and its resolution. Each
+ * operator's function takes non-null arguments already coerced to its declared types; a
+ * prefix operator gets null for its left argument.
+ */
+export type OperatorFn = (a: SqlValue, b: SqlValue) => SqlValue;
+
+export interface ResolvedOperator {
+  /** Declared argument types: coerce the arguments to these before calling fn. null: prefix. */
+  readonly left: number | null;
+  readonly right: number;
+  readonly result: number;
+  readonly fn: OperatorFn;
+}
+
+interface OperatorEntry {
+  readonly name: string;
+  readonly args: readonly number[]; // [right] for prefix operators, [left, right] otherwise
+  readonly result: number;
+  readonly fn: OperatorFn | null;
+  /** For polymorphic operators: builds fn from the actual argument types. */
+  readonly make?: (argTypes: readonly number[]) => OperatorFn;
+}
+
+const OPERATORS = new Map<string, OperatorEntry[]>();
+
+function op(name: string, left: number | null, right: number, result: number, fn: OperatorFn | null, make?: OperatorEntry['make']): void {
+  const list = OPERATORS.get(name) ?? [];
+  list.push({ name, args: left === null ? [right] : [left, right], result, fn, make });
+  OPERATORS.set(name, list);
+}
+
+const { int2: I2, int4: I4, int8: I8, float4: F4, float8: F8, numeric: N, bool: B, text: T } = TypeOid;
+const COMPARISONS: Record<string, (c: number) => boolean> = {
+  '=': (c) => c === 0, '<>': (c) => c !== 0, '<': (c) => c < 0, '<=': (c) => c <= 0, '>': (c) => c > 0, '>=': (c) => c >= 0,
+};
+
+/** Comparisons for a pair of types, comparing after converting both to `via`. */
+function comparisons(left: number, right: number, via: number): void {
+  const cmp = comparator(via);
+  const lc = left === via ? null : castFunction(left, via, -1, false);
+  const rc = right === via ? null : castFunction(right, via, -1, false);
+  for (const [name, test] of Object.entries(COMPARISONS)) {
+    op(name, left, right, B, (a, b) => test(cmp(lc ? lc(a) : a, rc ? rc(b) : b)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Integers
+
+const asBig = (v: SqlValue): bigint => (typeof v === 'bigint' ? v : BigInt(v as number));
+
+function intArithmetic(left: number, right: number): void {
+  const result = left === I8 || right === I8 ? I8 : left === I4 || right === I4 ? I4 : I2;
+  if (result === I8) {
+    op('+', left, right, I8, (a, b) => sc.checkInt8(asBig(a) + asBig(b)));
+    op('-', left, right, I8, (a, b) => sc.checkInt8(asBig(a) - asBig(b)));
+    op('*', left, right, I8, (a, b) => sc.checkInt8(asBig(a) * asBig(b)));
+    op('/', left, right, I8, (a, b) => sc.int8Div(asBig(a), asBig(b)));
+    if (left === right) op('%', left, right, I8, (a, b) => sc.int8Mod(a as bigint, b as bigint));
+    return;
+  }
+  const check = result === I4 ? sc.checkInt4 : sc.checkInt2;
+  op('+', left, right, result, (a, b) => check((a as number) + (b as number)));
+  op('-', left, right, result, (a, b) => check((a as number) - (b as number)));
+  op('*', left, right, result, (a, b) => check((a as number) * (b as number)));
+  op('/', left, right, result, (a, b) => sc.intDiv(a as number, b as number, check));
+  if (left === right) op('%', left, right, result, (a, b) => sc.intMod(a as number, b as number));
+}
+
+function defineIntegerOperators(): void {
+  for (const l of [I2, I4, I8]) {
+    for (const r of [I2, I4, I8]) {
+      intArithmetic(l, r);
+      comparisons(l, r, l === I8 || r === I8 ? I8 : l === I4 || r === I4 ? I4 : I2);
+    }
+  }
+  op('-', null, I2, I2, (_a, b) => sc.checkInt2(-(b as number)) + 0);
+  op('-', null, I4, I4, (_a, b) => sc.checkInt4(-(b as number)) + 0);
+  op('-', null, I8, I8, (_a, b) => sc.checkInt8(-(b as bigint)));
+  for (const t of [I2, I4, I8, F4, F8, N, TypeOid.interval]) op('+', null, t, t, (_a, b) => b);
+  comparisons(TypeOid.oid, TypeOid.oid, TypeOid.oid);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Floats and numeric
+
+function floatArithmetic(left: number, right: number): void {
+  const result = left === F8 || right === F8 ? F8 : F4;
+  const r = result === F4 ? Math.fround : (x: number): number => x;
+  const chk = (v: number, a: number, b: number, zero: boolean): number => sc.checkFloat(r(v), a, b, zero);
+  op('+', left, right, result, (a, b) => chk((a as number) + (b as number), a as number, b as number, false));
+  op('-', left, right, result, (a, b) => chk((a as number) - (b as number), a as number, b as number, false));
+  op('*', left, right, result, (a, b) => chk((a as number) * (b as number), a as number, b as number, true));
+  op('/', left, right, result, (a, b) => r(sc.float8Div(a as number, b as number)));
+  const cmp = compareFloats;
+  for (const [name, test] of Object.entries(COMPARISONS)) op(name, left, right, B, (a, b) => test(cmp(a, b)));
+}
+
+function floatPower(a: number, b: number): number {
+  if (a === 0 && b < 0) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
+  if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) {
+    throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
+  }
+  if (a === 1 || b === 0) return 1; // PostgreSQL: 1 ^ NaN = 1, NaN ^ 0 = 1
+  return sc.checkFloat(a ** b, a, b, true);
+}
+
+function defineFloatAndNumericOperators(): void {
+  for (const l of [F4, F8]) for (const r of [F4, F8]) floatArithmetic(l, r);
+  op('-', null, F4, F4, (_a, b) => -(b as number));
+  op('-', null, F8, F8, (_a, b) => -(b as number));
+  op('^', F8, F8, F8, (a, b) => floatPower(a as number, b as number));
+  const n = (f: (x: NumericValue, y: NumericValue) => NumericValue): OperatorFn => (a, b) => f(a as NumericValue, b as NumericValue);
+  op('+', N, N, N, n(num.numericAdd));
+  op('-', N, N, N, n(num.numericSub));
+  op('*', N, N, N, n(num.numericMul));
+  op('/', N, N, N, n(num.numericDiv));
+  op('%', N, N, N, n(num.numericMod));
+  op('^', N, N, N, n(numericPower));
+  op('-', null, N, N, (_a, b) => num.numericNegate(b as NumericValue));
+  comparisons(N, N, N);
+}
+
+/**
+ * numeric ^ numeric. Integer exponents are exact, rounded to max(16, base scale) digits as
+ * power_var_int does; other exponents go through float8 (a simplification).
+ */
+export function numericPower(a: NumericValue, b: NumericValue): NumericValue {
+  const viaFloat = (): NumericValue => num.numericFromFloat(floatPower(num.numericToFloat(a), num.numericToFloat(b)), 15);
+  if (a.special || b.special) return viaFloat();
+  if (a.coefficient === 0n && b.coefficient < 0n) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
+  const unit = num.pow10(b.scale);
+  if (b.coefficient % unit !== 0n) return viaFloat();
+  const e = b.coefficient / unit;
+  if (e > 10000n || e < -10000n) return viaFloat();
+  const rscale = Math.min(Math.max(16, a.scale), 1000);
+  const magnitude = e < 0n ? -e : e;
+  const power: NumericValue = { coefficient: a.coefficient ** magnitude, scale: a.scale * Number(magnitude) };
+  if (e >= 0n) return num.rescale(power, rscale);
+  return num.divideToScale({ coefficient: 1n, scale: 0 }, power, rscale);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strings, bytes, and everything compared within its own type
+
+function defineStringOperators(): void {
+  op('||', T, T, T, (a, b) => (a as string) + (b as string));
+  const toText = (oid: number): ((v: SqlValue) => string) => {
+    if (oid === TypeOid.bpchar) return (v) => bpcharStrip(v as string);
+    // textanycat casts its operand to text: bool prints as "true" here, not "t".
+    if (oid === TypeOid.unknown || oid === T) return (v) => v as string;
+    const cast = castFunction(oid, T, -1, true);
+    return (v) => cast(v) as string;
+  };
+  op('||', T, ANY_NONARRAY, T, null, (types) => { const f = toText(types[1]!); return (a, b) => (a as string) + f(b); });
+  op('||', ANY_NONARRAY, T, T, null, (types) => { const f = toText(types[0]!); return (a, b) => f(a) + (b as string); });
+  op('||', TypeOid.bytea, TypeOid.bytea, TypeOid.bytea, (a, b) => {
+    const x = a as Uint8Array, y = b as Uint8Array;
+    const out = new Uint8Array(x.length + y.length); out.set(x); out.set(y, x.length); return out;
+  });
+  for (const t of [T, TypeOid.bpchar, TypeOid.name]) {
+    const strip = t === TypeOid.bpchar ? bpcharStrip : (s: string): string => s;
+    op('~~', t, T, B, (a, b) => likeMatch(strip(a as string), b as string, false));
+    op('!~~', t, T, B, (a, b) => !likeMatch(strip(a as string), b as string, false));
+    op('~~*', t, T, B, (a, b) => likeMatch(strip(a as string), b as string, true));
+    op('!~~*', t, T, B, (a, b) => !likeMatch(strip(a as string), b as string, true));
+    op('~', t, T, B, (a, b) => regexMatch(strip(a as string), b as string, false));
+    op('!~', t, T, B, (a, b) => !regexMatch(strip(a as string), b as string, false));
+    op('~*', t, T, B, (a, b) => regexMatch(strip(a as string), b as string, true));
+    op('!~*', t, T, B, (a, b) => !regexMatch(strip(a as string), b as string, true));
+  }
+  for (const t of [B, T, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid, TypeOid.char, TypeOid.jsonb]) comparisons(t, t, t);
+  comparisons(TypeOid.name, T, T);
+  comparisons(T, TypeOid.name, T);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Date and time
+
+function defineDateTimeOperators(): void {
+  const { date: D, timestamp: TS, timestamptz: TZ, interval: IV } = TypeOid;
+  for (const l of [D, TS, TZ]) for (const r of [D, TS, TZ]) comparisons(l, r, l === TZ || r === TZ ? TZ : l === TS || r === TS ? TS : D);
+  comparisons(IV, IV, IV);
+  op('+', D, I4, D, (a, b) => addDays(a as number, b as number));
+  op('+', I4, D, D, (a, b) => addDays(b as number, a as number));
+  op('-', D, I4, D, (a, b) => addDays(a as number, -(b as number)));
+  op('-', D, D, I4, (a, b) => {
+    if (!Number.isFinite(a as number) || !Number.isFinite(b as number)) throw new SqlError('22008', 'cannot subtract infinite dates');
+    return (a as number) - (b as number);
+  });
+  const i = (v: SqlValue): IntervalValue => v as IntervalValue;
+  op('+', D, IV, TS, (a, b) => iv.timestampPlusInterval(dateToTimestamp(a as number), i(b)));
+  op('+', IV, D, TS, (a, b) => iv.timestampPlusInterval(dateToTimestamp(b as number), i(a)));
+  op('-', D, IV, TS, (a, b) => iv.timestampPlusInterval(dateToTimestamp(a as number), iv.intervalNegate(i(b))));
+  for (const t of [TS, TZ]) {
+    op('+', t, IV, t, (a, b) => iv.timestampPlusInterval(a as bigint, i(b)));
+    op('+', IV, t, t, (a, b) => iv.timestampPlusInterval(b as bigint, i(a)));
+    op('-', t, IV, t, (a, b) => iv.timestampPlusInterval(a as bigint, iv.intervalNegate(i(b))));
+    op('-', t, t, IV, (a, b) => iv.timestampDiff(a as bigint, b as bigint));
+  }
+  op('+', IV, IV, IV, (a, b) => iv.intervalAdd(i(a), i(b)));
+  op('-', IV, IV, IV, (a, b) => iv.intervalSub(i(a), i(b)));
+  op('-', null, IV, IV, (_a, b) => iv.intervalNegate(i(b)));
+  op('*', IV, F8, IV, (a, b) => iv.intervalMul(i(a), b as number));
+  op('*', F8, IV, IV, (a, b) => iv.intervalMul(i(b), a as number));
+  op('/', IV, F8, IV, (a, b) => iv.intervalDiv(i(a), b as number));
+}
+
+function addDays(date: number, days: number): number {
+  if (!Number.isFinite(date)) return date;
+  return checkDate(date + days);
+}
+
+export { USECS_PER_DAY };
+
+// ---------------------------------------------------------------------------------------------
+// jsonb access
+
+function jsonbField(doc: SqlValue, keyOrIndex: SqlValue): JsonNode | null {
+  const node = parseJsonNode(doc as string, 'jsonb');
+  if (typeof keyOrIndex === 'string') {
+    if (node.kind !== 'object') return null;
+    for (let k = node.entries.length - 1; k >= 0; k--) if (node.entries[k]![0] === keyOrIndex) return node.entries[k]![1];
+    return null;
+  }
+  if (node.kind !== 'array') return null;
+  let index = keyOrIndex as number;
+  if (index < 0) index += node.items.length;
+  return node.items[index] ?? null;
+}
+
+function jsonbText(node: JsonNode | null): SqlValue {
+  if (node === null || (node.kind === 'literal' && node.text === 'null')) return null;
+  return node.kind === 'string' ? node.value : formatJsonb(normalizeJsonb(node));
+}
+
+function defineJsonOperators(): void {
+  const J = TypeOid.jsonb;
+  for (const k of [T, I4]) {
+    op('->', J, k, J, (a, b) => { const n = jsonbField(a, b); return n === null ? null : formatJsonb(normalizeJsonb(n)); });
+    op('->>', J, k, T, (a, b) => jsonbText(jsonbField(a, b)));
+  }
+}
+
+defineIntegerOperators();
+defineFloatAndNumericOperators();
+defineStringOperators();
+defineDateTimeOperators();
+defineJsonOperators();
+
+/**
+ * Resolves `left op right` (left null for a prefix operator) as PostgreSQL does; null when no
+ * operator matches (42883 "operator does not exist") or the choice is ambiguous.
+ */
+export function resolveOperator(name: string, left: number | null, right: number): ResolvedOperator | null {
+  const list = OPERATORS.get(name);
+  if (!list) return null;
+  const args = left === null ? [right] : [left, right];
+  const chosen = selectCandidate(list, args);
+  if (!chosen) return null;
+  // Polymorphic slots take the actual argument type (an unknown literal becomes text).
+  const declared = chosen.args.map((p, i) => (p === ANY_NONARRAY ? (args[i] === TypeOid.unknown ? T : args[i]!) : p));
+  const fn = chosen.fn ?? chosen.make!(declared);
+  return left === null
+    ? { left: null, right: declared[0]!, result: chosen.result, fn }
+    : { left: declared[0]!, right: declared[1]!, result: chosen.result, fn };
+}
+
+/** Every operator name the catalog knows, for diagnostics and system views. */
+export function operatorNames(): string[] {
+  return [...OPERATORS.keys()];
+}

@@ -1,0 +1,287 @@
+/**
+ * Differential tests: every case runs on a throwaway PostgreSQL 15 and through this module,
+ * and the text output (or SQLSTATE and message) and result type must agree.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../../../test/support/postgres.js';
+import {
+  castFunction, formatTextValue, lengthTypmod, numericTypmod, parseTextValue, resolveFunction, resolveOperator,
+} from './index.js';
+
+type Outcome = { ok: true; text: string | null; oid?: number } | { ok: false; code: string; message: string; detail?: string };
+
+const TYPE_NAMES: Record<string, number> = {
+  bool: TypeOid.bool, int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4,
+  float8: TypeOid.float8, numeric: TypeOid.numeric, text: TypeOid.text, varchar: TypeOid.varchar, bpchar: TypeOid.bpchar,
+  char: TypeOid.bpchar, name: TypeOid.name, bytea: TypeOid.bytea, uuid: TypeOid.uuid, date: TypeOid.date,
+  timestamp: TypeOid.timestamp, timestamptz: TypeOid.timestamptz, interval: TypeOid.interval, json: TypeOid.json,
+  jsonb: TypeOid.jsonb, oid: TypeOid.oid, unknown: TypeOid.unknown, 'int4[]': TypeOid.int4Array, 'text[]': TypeOid.textArray,
+};
+
+/** 'numeric(5,2)' → oid and typmod, as the parser would resolve them. */
+function typeOf(sql: string): { oid: number; typmod: number } {
+  const m = /^(\w+(?:\[\])?)(?:\((\d+)(?:,\s*(-?\d+))?\))?$/.exec(sql)!;
+  const oid = TYPE_NAMES[m[1]!]!;
+  assert.ok(oid, `test type ${sql}`);
+  if (m[2] === undefined) return { oid, typmod: oid === TypeOid.bpchar && m[1] === 'char' ? lengthTypmod(1) : -1 };
+  if (oid === TypeOid.numeric) return { oid, typmod: numericTypmod(Number(m[2]), Number(m[3] ?? 0)) };
+  if (oid === TypeOid.timestamp || oid === TypeOid.timestamptz) return { oid, typmod: Number(m[2]) };
+  return { oid, typmod: lengthTypmod(Number(m[2])) };
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+function capture(run: () => { value: SqlValue; oid: number }): Outcome {
+  try {
+    const { value, oid } = run();
+    return { ok: true, text: formatTextValue(oid, value), oid };
+  } catch (error) {
+    if (!(error instanceof SqlError)) throw error;
+    return { ok: false, code: error.code, message: error.message, ...(error.detail ? { detail: error.detail } : {}) };
+  }
+}
+
+/** A typed literal: [type, text]; type 'unknown' is an untyped string literal. */
+type Lit = [string, string];
+const litSql = ([type, text]: Lit): string => (type === 'unknown' ? quote(text) : `${quote(text)}::${type}`);
+const litValue = ([type, text]: Lit): { value: SqlValue; oid: number } => {
+  const t = typeOf(type);
+  return { value: parseTextValue(t.oid, t.typmod, text), oid: t.oid };
+};
+
+function mine(kind: string, c: any): Outcome {
+  return capture(() => {
+    switch (kind) {
+      case 'io': { const t = typeOf(c[0]); return { value: parseTextValue(t.oid, t.typmod, c[1], true), oid: t.oid }; }
+      case 'cast': {
+        const from = litValue(c[0]);
+        const to = typeOf(c[1]);
+        return { value: castFunction(from.oid, to.oid, to.typmod, true)(from.value), oid: to.oid };
+      }
+      case 'op': return evalOperator(c[0], c[1], c[2]);
+      default: return evalFunction(c[0], c.slice(1));
+    }
+  });
+}
+
+function coerceTo(v: { value: SqlValue; oid: number }, oid: number, lit: Lit): SqlValue {
+  if (v.oid === oid) return v.value;
+  if (v.oid === TypeOid.unknown) return parseTextValue(oid, -1, lit[1]);
+  return castFunction(v.oid, oid, -1, false)(v.value);
+}
+
+function evalOperator(left: Lit | null, op: string, right: Lit): { value: SqlValue; oid: number } {
+  const r = litValue(right);
+  const l = left ? litValue(left) : null;
+  const resolved = resolveOperator(op, l ? l.oid : null, r.oid);
+  if (!resolved) throw new SqlError('42883', 'operator does not exist');
+  const b = coerceTo(r, resolved.right, right);
+  const a = l ? coerceTo(l, resolved.left!, left!) : null;
+  return { value: resolved.fn(a, b), oid: resolved.result };
+}
+
+const FIXED_NOW = Date.UTC(2024, 0, 2, 3, 4, 5) * 1000;
+
+function evalFunction(name: string, args: Lit[]): { value: SqlValue; oid: number } {
+  const values = args.map(litValue);
+  const resolved = resolveFunction(name, values.map((v) => v.oid));
+  if (!resolved) throw new SqlError('42883', 'function does not exist');
+  const coerced = values.map((v, k) => coerceTo(v, resolved.args[k] ?? v.oid, args[k]!));
+  const ctx = { statementTimestamp: FIXED_NOW, random: { bytes: (n: number) => new Uint8Array(n), int: () => 0 } };
+  return { value: resolved.fn(coerced, ctx), oid: resolved.result };
+}
+
+function sqlOf(kind: string, c: any): string {
+  switch (kind) {
+    case 'io': return `SELECT ${quote(c[1])}::${c[0]}`;
+    case 'cast': return `SELECT ${litSql(c[0])}::${c[1]}`;
+    case 'op': return `SELECT ${c[0] ? litSql(c[0]) + ' ' : ''}${c[1]} ${litSql(c[2])}`;
+    default: return `SELECT ${c[0]}(${c.slice(1).map(litSql).join(', ')})`;
+  }
+}
+
+async function theirs(pgsql: TestPostgres, sql: string): Promise<Outcome> {
+  try {
+    const r = await pgsql.query({ text: sql, types: { getTypeParser: () => (v: string) => v } } as any);
+    return { ok: true, text: r.rows[0][r.fields[0]!.name] ?? null, oid: r.fields[0]!.dataTypeID };
+  } catch (error) {
+    const e = error as { code?: string; message: string; detail?: string };
+    if (!e.code) throw error;
+    return { ok: false, code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+function floatSamples(): string[] {
+  const out = ['0', '-0', '0.1', '1e20', '1.5e-7', '123456789012345680', '1e15', '1e14', '0.0001', '0.00001', '3.141592653589793',
+    '2.2250738585072014e-308', '5e-324', '1.7976931348623157e308', '100', '1234567.25', '-42.5', '1e-5', '123e-20', 'NaN', 'Infinity',
+    '-Infinity', ' 12 ', 'inf', 'abc', '', '1e400', '1e-400', '4.9e-324', '0.30000000000000004', '9007199254740993'];
+  let seed = 12345;
+  for (let k = 0; k < 60; k++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const mantissa = seed / 2147483648;
+    const exponent = (k % 41) - 20;
+    out.push(String(mantissa * 10 ** exponent * (k % 3 === 0 ? -1 : 1)));
+  }
+  return out;
+}
+
+function float4Samples(): string[] {
+  const out = ['0.1', '1e6', '123456', '1234567', '3.4e38', '3.5e38', '1e-45', '1e-46', '-0', '0.00001', '1.5', 'nan', '16777217'];
+  let seed = 777;
+  for (let k = 0; k < 40; k++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    out.push(String(Math.fround((seed / 2147483648) * 10 ** ((k % 21) - 10))));
+  }
+  return out;
+}
+
+const IO_CASES: Array<[string, string]> = [
+  ...floatSamples().map((v): [string, string] => ['float8', v]),
+  ...float4Samples().map((v): [string, string] => ['float4', v]),
+  ['int4', '42'], ['int4', ' -7 '], ['int4', 'abc'], ['int4', '99999999999'], ['int4', '2147483648'], ['int4', '-2147483648'],
+  ['int4', ''], ['int4', '1.5'], ['int2', '32768'], ['int2', '-32768'], ['int8', '9223372036854775807'],
+  ['int8', '9223372036854775808'], ['int8', '+5'], ['oid', '-1'], ['oid', '4294967296'],
+  ['bool', 't'], ['bool', 'yes'], ['bool', 'OFF'], ['bool', 'o'], ['bool', ' true '], ['bool', 'maybe'], ['bool', '1'],
+  ['numeric', '1.50'], ['numeric', '-0.000'], ['numeric', '1e3'], ['numeric', '1.5e-3'], ['numeric', 'NaN'], ['numeric', '-inf'],
+  ['numeric', 'Infinity'], ['numeric', 'abc'], ['numeric', '.5'], ['numeric', '5.'], ['numeric(5,2)', '123.456'],
+  ['numeric(5,2)', '1234.5'], ['numeric(5,2)', '999.995'], ['numeric(3)', '12.5'], ['numeric(2,2)', '0.5'], ['numeric(2,2)', '1'],
+  ['numeric(5,2)', 'Infinity'], ['numeric(5,2)', 'NaN'], ['numeric(3,-1)', '1234'], ['numeric(3,-1)', '12345'],
+  ['varchar(3)', 'abc'], ['varchar(3)', 'abcd'], ['varchar(3)', 'ab   '], ['varchar(3)', 'héllo'], ['char(3)', 'a'],
+  ['char(3)', 'abcd'], ['char', 'x'], ['char(2)', 'ab  '], ['name', 'x'.repeat(70)],
+  ['bytea', '\\x0a0B'], ['bytea', 'abc'], ['bytea', '\\x0'], ['bytea', '\\xzz'], ['bytea', 'a\\\\b\\001'], ['bytea', '\\8'],
+  ['uuid', 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'], ['uuid', '{a0eebc999c0b4ef8bb6d6bb9bd380a11}'],
+  ['uuid', 'a0ee-bc99-9c0b-4ef8-bb6d-6bb9-bd38-0a11'], ['uuid', 'xyz'], ['uuid', 'a0eebc999c0b4ef8bb6d6bb9bd380a1'],
+  ['date', '2024-01-02'], ['date', '2024-02-30'], ['date', '0001-01-01 BC'], ['date', '4713-11-24 BC'], ['date', '4714-01-01 BC'],
+  ['date', 'infinity'], ['date', '-infinity'], ['date', 'garbage'], ['date', '2024-13-01'], ['date', '01/02/2024'],
+  ['date', '2024-01-02 10:00'], ['date', 'epoch'], ['date', '5874897-12-31'], ['date', '5874898-01-01'],
+  ['timestamp', '2024-01-02 03:04:05.123456'], ['timestamp', '2024-01-02T03:04:05'], ['timestamp', '2024-01-02 03:04:05+02'],
+  ['timestamp', '2024-01-02 03:04:05.1234567'], ['timestamp', '2024-01-02 24:00:00'], ['timestamp', '2024-01-02 25:00:00'],
+  ['timestamp', '2024-01-02 03:60:00'], ['timestamp', 'infinity'], ['timestamp', 'nope'], ['timestamp', '0044-03-15 12:00 BC'],
+  ['timestamp', '294276-12-31 23:59:59.999999'], ['timestamp', '294277-01-01'], ['timestamp(2)', '2024-01-02 03:04:05.125'],
+  ['timestamptz', '2024-01-02 03:04:05+02'], ['timestamptz', '2024-01-02 03:04:05-03:30'], ['timestamptz', '2024-01-02 03:04:05Z'],
+  ['timestamptz', '2024-01-02 03:04:05 UTC'], ['timestamptz', '2024-01-02'], ['timestamptz', '-infinity'],
+  ['interval', '1 day'], ['interval', '1 year 2 months 3 days 04:05:06.789'], ['interval', '-1 day +02:00'],
+  ['interval', '1.5 days'], ['interval', '1.5 months'], ['interval', '90 minutes'], ['interval', '@ 1 hour ago'],
+  ['interval', '100'], ['interval', '-01:02:03'], ['interval', '0'], ['interval', 'abc'], ['interval', '2 weeks'],
+  ['interval', '1 mon -1 day'], ['interval', '-1 year -2 mons'], ['interval', '48:00:00'], ['interval', '0.000001 sec'],
+  ['json', '{"b": 1, "a": [1, 2.50]}'], ['json', '{bad'], ['json', '[1,'], ['jsonb', '{"b": 1, "a": [1, 2.50], "b": 3}'],
+  ['jsonb', ' "x\\ny" '], ['jsonb', '{"aa":1,"b":2,"c":{"d":1e2}}'], ['jsonb', 'nul'], ['jsonb', '1.0E+2'],
+  ['int4[]', '{1,2,3}'], ['text[]', '{a,"b c",NULL,""}'], ['int4[]', '{1,x}'],
+];
+
+const L = (type: string, text: string): Lit => [type, text];
+const OP_CASES: Array<[Lit | null, string, Lit]> = [
+  [L('int4', '2147483647'), '+', L('int4', '1')], [L('int4', '7'), '/', L('int4', '-2')], [L('int4', '-7'), '%', L('int4', '3')],
+  [L('int4', '1'), '/', L('int4', '0')], [L('int4', '-2147483648'), '/', L('int4', '-1')], [L('int2', '32767'), '+', L('int2', '1')],
+  [L('int2', '200'), '*', L('int2', '200')], [L('int2', '1'), '+', L('int4', '1')], [L('int4', '1'), '+', L('int8', '1')],
+  [L('int8', '9223372036854775807'), '+', L('int8', '1')], [L('int8', '-9223372036854775808'), '/', L('int8', '-1')],
+  [L('int8', '5'), '%', L('int2', '3')], [null, '-', L('int4', '-2147483648')], [null, '-', L('int2', '5')],
+  [L('int4', '1'), '+', L('numeric', '1.5')], [L('numeric', '1.5'), '+', L('float8', '1')], [L('float4', '1.5'), '+', L('int4', '1')],
+  [L('float4', '1'), '+', L('numeric', '1')], [L('int4', '1'), '+', L('unknown', '2')], [L('unknown', '1.5'), '*', L('numeric', '2')],
+  [L('float8', '1e308'), '*', L('float8', '10')], [L('float8', '1e-308'), '*', L('float8', '1e-308')], [L('float8', '1'), '/', L('float8', '0')],
+  [L('float8', '0.1'), '+', L('float8', '0.2')], [L('float4', '0.1'), '+', L('float4', '0.2')], [L('float8', '2'), '^', L('float8', '0.5')],
+  [L('float8', 'NaN'), '/', L('float8', '0')], [L('float4', '3e38'), '*', L('float4', '10')],
+  [L('numeric', '1.0'), '/', L('numeric', '3')], [L('numeric', '10'), '/', L('numeric', '4')], [L('numeric', '1'), '/', L('numeric', '3')],
+  [L('numeric', '123456789'), '/', L('numeric', '0.001')], [L('numeric', '0.0001'), '/', L('numeric', '7')],
+  [L('numeric', '2'), '/', L('numeric', '3.00000000000000000000001')], [L('numeric', '9999'), '/', L('numeric', '9999.5')],
+  [L('numeric', '1.23'), '*', L('numeric', '4.567')], [L('numeric', '1.5'), '-', L('numeric', '1.25')], [L('numeric', '7.5'), '%', L('numeric', '2')],
+  [L('numeric', '-7.5'), '%', L('numeric', '2')], [L('numeric', '1'), '/', L('numeric', '0')], [L('numeric', 'Infinity'), '-', L('numeric', 'Infinity')],
+  [L('numeric', 'Infinity'), '*', L('numeric', '0')], [L('numeric', 'NaN'), '=', L('numeric', 'NaN')], [L('numeric', 'NaN'), '>', L('numeric', 'Infinity')],
+  [L('numeric', '5'), '/', L('numeric', 'Infinity')], [L('numeric', 'Infinity'), '/', L('numeric', '0')], [L('numeric', '5'), '%', L('numeric', '-Infinity')],
+  [L('numeric', '2'), '^', L('numeric', '10')], [L('numeric', '1.5'), '^', L('numeric', '2')], [L('numeric', '2'), '^', L('numeric', '-2')],
+  [L('numeric', '1.10'), '=', L('numeric', '1.1')], [L('int4', '1'), '=', L('numeric', '1.0')], [L('int8', '3'), '<', L('float8', '3.5')],
+  [L('text', 'a'), '||', L('text', 'b')], [L('unknown', 'a'), '||', L('int4', '1')], [L('int4', '1'), '||', L('unknown', 'a')],
+  [L('varchar', 'x'), '||', L('varchar', 'y')], [L('unknown', 'a'), '||', L('unknown', 'b')], [L('text', 'n='), '||', L('numeric', '1.50')],
+  [L('text', 'x'), '||', L('bool', 'true')], [L('char(3)', 'a'), '||', L('text', 'b')], [L('bytea', '\\x01'), '||', L('bytea', '\\x02')],
+  [L('text', 'abc'), '<', L('text', 'abd')], [L('char(3)', 'a'), '=', L('char(5)', 'a  ')], [L('varchar', 'a'), '=', L('unknown', 'a')],
+  [L('name', 'a'), '=', L('text', 'a')], [L('text', 'hello'), '~~', L('text', 'h%o')], [L('text', 'hello'), '~~*', L('text', 'H_LLO')],
+  [L('text', 'a%'), '~~', L('text', 'a\\%')], [L('text', 'abc'), '~', L('text', '^a.c$')],
+  [L('date', '2024-01-31'), '+', L('int4', '1')], [L('date', '2024-03-01'), '-', L('date', '2024-02-01')],
+  [L('date', '2024-01-31'), '+', L('interval', '1 month')], [L('timestamp', '2024-01-31 10:00'), '+', L('interval', '1 month 1 day 1 hour')],
+  [L('timestamptz', '2024-01-01 00:00+00'), '-', L('interval', '1 hour')], [L('timestamp', '2024-01-02 12:00'), '-', L('timestamp', '2024-01-01')],
+  [L('timestamp', '2024-01-01'), '-', L('timestamp', '2024-01-03 06:00')], [L('interval', '1 day'), '*', L('float8', '1.5')],
+  [L('interval', '1 mon'), '/', L('float8', '3')], [L('interval', '1 day'), '+', L('interval', '-2 hours')],
+  [L('interval', '1 mon'), '=', L('interval', '30 days')], [L('date', '2024-01-01'), '<', L('timestamp', '2024-01-01 00:00:01')],
+  [L('timestamp', '2024-01-01'), '=', L('timestamptz', '2024-01-01 00:00+00')], [null, '-', L('interval', '1 day -01:00')],
+  [L('jsonb', '{"a": {"b": [1, 2]}}'), '->', L('text', 'a')], [L('jsonb', '{"a": "x"}'), '->>', L('text', 'a')],
+  [L('jsonb', '[1, 2, 3]'), '->', L('int4', '-1')], [L('bool', 't'), '>', L('bool', 'f')],
+  [L('uuid', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), '<', L('uuid', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')],
+];
+
+const CAST_CASES: Array<[Lit, string]> = [
+  [L('float8', '2.5'), 'int4'], [L('float8', '3.5'), 'int4'], [L('float8', '-2.5'), 'int4'], [L('float8', '1e10'), 'int4'],
+  [L('float8', 'NaN'), 'int8'], [L('float4', '2.5'), 'int2'], [L('numeric', '2.5'), 'int4'], [L('numeric', '-2.5'), 'int4'],
+  [L('numeric', '99999999999'), 'int4'], [L('numeric', 'NaN'), 'int4'], [L('numeric', 'Infinity'), 'int8'], [L('int8', '99999999999'), 'int4'],
+  [L('int4', '70000'), 'int2'], [L('float8', '0.1'), 'numeric'], [L('float8', '1e20'), 'numeric'], [L('float8', '1.5e-7'), 'numeric'],
+  [L('float4', '0.1'), 'numeric'], [L('float8', '123456.789012345678'), 'numeric'], [L('numeric', '0.1'), 'float8'],
+  [L('numeric', '1e400'), 'float8'], [L('float8', '1e300'), 'float4'], [L('float8', '1e-300'), 'float4'], [L('float8', 'Infinity'), 'numeric'],
+  [L('int4', '5'), 'bool'], [L('int4', '0'), 'bool'], [L('bool', 't'), 'int4'], [L('int4', '-1'), 'oid'], [L('oid', '4294967295'), 'int4'],
+  [L('text', 'abcdef'), 'varchar(3)'], [L('text', 'abcdef'), 'char(3)'], [L('char(5)', 'ab'), 'text'], [L('char(5)', 'ab'), 'varchar(10)'],
+  [L('text', ' 42 '), 'int4'], [L('text', 'x'), 'int4'], [L('int4', '42'), 'text'], [L('numeric', '1.50'), 'text'],
+  [L('float8', '0.1'), 'text'], [L('bool', 'true'), 'text'], [L('bytea', '\\x00ff'), 'text'], [L('date', '2024-01-02'), 'timestamp'],
+  [L('timestamp', '2024-01-02 23:59:59'), 'date'], [L('timestamptz', '2024-01-02 23:00-05'), 'date'], [L('date', 'infinity'), 'timestamptz'],
+  [L('timestamptz', '2024-01-02 03:04:05+03'), 'timestamp'], [L('timestamp', '2024-01-02 03:04:05.678'), 'timestamp(0)'],
+  [L('numeric', '123.456'), 'numeric(5,1)'], [L('numeric', '123.456'), 'numeric(4,2)'], [L('text', 'yes'), 'bool'],
+  [L('json', '{"b":1, "a":2}'), 'jsonb'], [L('jsonb', '12.50'), 'numeric'], [L('jsonb', '"x"'), 'numeric'], [L('jsonb', 'true'), 'bool'],
+  [L('jsonb', '3.7'), 'int4'], [L('uuid', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), 'text'], [L('interval', '1 day'), 'text'],
+  [L('text', '1 day 2 hours'), 'interval'], [L('int8', '1234567890123'), 'float4'], [L('numeric', '12345678901234567890'), 'int8'],
+];
+
+const FN_CASES: Array<[string, ...Lit[]]> = [
+  ['length', L('text', 'héllo')], ['octet_length', L('text', 'héllo')], ['char_length', L('char(5)', 'ab')],
+  ['lower', L('text', 'ÀBC')], ['upper', L('text', 'àbc')], ['substr', L('text', 'hello'), L('int4', '2'), L('int4', '3')],
+  ['substr', L('text', 'hello'), L('int4', '0'), L('int4', '3')], ['substr', L('text', 'hello'), L('int4', '-3'), L('int4', '2')],
+  ['substr', L('text', 'hello'), L('int4', '2')], ['substr', L('text', 'hello'), L('int4', '2'), L('int4', '-1')],
+  ['strpos', L('text', 'hello'), L('text', 'll')], ['strpos', L('text', 'hello'), L('text', 'z')],
+  ['btrim', L('text', '  x  ')], ['btrim', L('text', 'xxaxx'), L('text', 'x')], ['ltrim', L('text', '  x ')], ['rtrim', L('text', ' x  ')],
+  ['replace', L('text', 'abcabc'), L('text', 'b'), L('text', 'XY')], ['left', L('text', 'hello'), L('int4', '2')],
+  ['left', L('text', 'hello'), L('int4', '-2')], ['right', L('text', 'hello'), L('int4', '2')], ['right', L('text', 'hello'), L('int4', '-2')],
+  ['repeat', L('text', 'ab'), L('int4', '3')], ['repeat', L('text', 'ab'), L('int4', '-1')], ['lpad', L('text', 'hi'), L('int4', '5'), L('text', 'xy')],
+  ['rpad', L('text', 'hello'), L('int4', '3')], ['lpad', L('text', 'hi'), L('int4', '4')], ['split_part', L('text', 'a,b,c'), L('text', ','), L('int4', '2')],
+  ['split_part', L('text', 'a,b,c'), L('text', ','), L('int4', '-1')], ['split_part', L('text', 'a,b'), L('text', ','), L('int4', '5')],
+  ['split_part', L('text', 'a'), L('text', ','), L('int4', '0')], ['reverse', L('text', 'abc')], ['md5', L('text', 'abc')],
+  ['concat', L('text', 'a'), L('int4', '1'), L('numeric', '2.50'), L('bool', 'f')], ['concat_ws', L('text', ','), L('text', 'a'), L('int4', '2')],
+  ['abs', L('int4', '-5')], ['abs', L('int4', '-2147483648')], ['abs', L('numeric', '-1.50')], ['abs', L('float8', '-0.5')],
+  ['round', L('numeric', '2.5')], ['round', L('numeric', '-2.5')], ['round', L('float8', '2.5')], ['round', L('float8', '3.5')],
+  ['round', L('numeric', '1234.5678'), L('int4', '2')], ['round', L('numeric', '1234.5678'), L('int4', '-2')], ['round', L('int4', '5')],
+  ['trunc', L('numeric', '-1.99')], ['trunc', L('numeric', '1.999'), L('int4', '2')], ['trunc', L('float8', '-1.5')],
+  ['ceil', L('numeric', '-1.5')], ['ceiling', L('numeric', '1.2')], ['floor', L('numeric', '-1.5')], ['floor', L('float8', '1.5')],
+  ['sqrt', L('float8', '2')], ['sqrt', L('numeric', '2')], ['sqrt', L('numeric', '16')], ['sqrt', L('numeric', '0.0001')], ['sqrt', L('numeric', '-1')],
+  ['sqrt', L('numeric', '12345678901234567890')], ['power', L('float8', '2'), L('float8', '10')], ['power', L('numeric', '2'), L('numeric', '3')],
+  ['mod', L('int4', '-7'), L('int4', '3')], ['mod', L('numeric', '7.5'), L('numeric', '2')], ['sign', L('numeric', '-3.5')], ['sign', L('float8', '0')],
+  ['abs', L('int2', '-3')], ['round', L('numeric', '0.5')], ['round', L('numeric', '1e-10'), L('int4', '3')],
+];
+
+const SKIP = postgresUnavailableReason();
+
+describe('types: differential against PostgreSQL 15', { skip: SKIP ?? false }, () => {
+  let pgsql: TestPostgres;
+  before(async () => {
+    pgsql = await startPostgres({ settings: { TimeZone: 'UTC' } });
+  }, { timeout: 180_000 });
+  after(async () => { await pgsql?.stop(); });
+
+  async function check(kind: string, cases: readonly any[]): Promise<void> {
+    const failures: string[] = [];
+    for (const c of cases) {
+      const sql = sqlOf(kind, c);
+      const expected = await theirs(pgsql, sql);
+      const actual = mine(kind, c);
+      const e = expected.ok ? { ok: true, text: expected.text, oid: expected.oid } : expected;
+      const a = actual.ok ? { ok: true, text: actual.text, oid: actual.oid } : actual;
+      if (JSON.stringify(a) !== JSON.stringify(e)) failures.push(`${sql}\n  postgres: ${JSON.stringify(e)}\n  strata:   ${JSON.stringify(a)}`);
+    }
+    assert.equal(failures.length, 0, `${failures.length} of ${cases.length} differ:\n${failures.join('\n')}`);
+  }
+
+  it('parses and prints every type like PostgreSQL', async () => check('io', IO_CASES));
+  it('evaluates operators with PostgreSQL result types and errors', async () => check('op', OP_CASES));
+  it('casts like PostgreSQL', async () => check('cast', CAST_CASES));
+  it('evaluates functions like PostgreSQL', async () => check('fn', FN_CASES));
+});
