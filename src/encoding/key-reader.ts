@@ -4,6 +4,7 @@
  */
 import { assert } from '../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { readOrderedInt64, utf8Slice } from './bytes.js';
 
 const NULL_TAG = 0xff;
 const VALUE_TAG = 0x10;
@@ -27,6 +28,7 @@ const INT32_MAX = 0x7fffffff;
 const MICROS_PER_DAY = 86_400_000_000n;
 const INTERVAL_BIAS = 1n << 127n;
 
+const EMPTY = new Uint8Array(0);
 const scratch = new Uint8Array(16);
 const scratchView = new DataView(scratch.buffer);
 const PAIRS: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
@@ -55,18 +57,24 @@ function kindOf(typeOid: number): Kind {
 }
 
 export class KeyReader {
-  private key: Buffer = Buffer.alloc(0);
+  private key: Uint8Array = EMPTY;
   /** Offset of the next byte to read. */
   position = 0;
   /** Unescaped bytes of a text or bytea value (escapes or DESC inversion present). */
-  private unescaped: Buffer = Buffer.allocUnsafe(64);
+  private unescaped = new Uint8Array(64);
+  /** Where the last text/bytea value's bytes are (set by unescape). */
+  private sliceSource: Uint8Array = EMPTY;
+  private sliceStart = 0;
+  private sliceEnd = 0;
+  /** Whether the last terminator scan met 0x00 0xFF escapes. */
+  private sawEscape = false;
 
   constructor(key?: Uint8Array, offset = 0) {
     if (key) this.reset(key, offset);
   }
 
   reset(key: Uint8Array, offset = 0): void {
-    this.key = Buffer.isBuffer(key) ? key : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+    this.key = key;
     this.position = offset;
   }
 
@@ -76,14 +84,16 @@ export class KeyReader {
 
   readUint32(): number {
     this.need(4);
-    const n = this.key.readUInt32BE(this.position);
+    const k = this.key;
+    const p = this.position;
+    const n = k[p]! * 0x1000000 + ((k[p + 1]! << 16) | (k[p + 2]! << 8) | k[p + 3]!);
     this.position += 4;
     return n;
   }
 
   readUint16(): number {
     this.need(2);
-    const n = this.key.readUInt16BE(this.position);
+    const n = (this.key[this.position]! << 8) | this.key[this.position + 1]!;
     this.position += 2;
     return n;
   }
@@ -111,7 +121,7 @@ export class KeyReader {
     const kind = kindOf(typeOid);
     if (kind === Kind.Numeric) this.skipNumeric(tag, mask);
     else if (kind === Kind.Generic) this.generic(tag, mask, typeOid);
-    else if (kind === Kind.Text || kind === Kind.Bytea) this.position = this.findTerminator(mask).end;
+    else if (kind === Kind.Text || kind === Kind.Bytea) this.position = this.findTerminator(mask);
     else this.skip(fixedWidth(kind));
   }
 
@@ -182,9 +192,10 @@ export class KeyReader {
   }
 
   private int64(mask: number): bigint {
-    this.load(mask, 8);
-    scratch[0] = scratch[0]! ^ 0x80;
-    return scratchView.getBigInt64(0);
+    this.need(8);
+    const v = readOrderedInt64(this.key, this.position, mask);
+    this.position += 8;
+    return v;
   }
 
   private float(mask: number, width: 4 | 8): number {
@@ -194,28 +205,33 @@ export class KeyReader {
     return width === 8 ? scratchView.getFloat64(0) : scratchView.getFloat32(0);
   }
 
-  /** Finds the 0x00 0x01 terminator; `escaped` says whether 0x00 0xFF escapes occur. */
-  private findTerminator(mask: number): { end: number; escaped: boolean } {
+  /** The offset just past the 0x00 0x01 terminator; sets sawEscape. */
+  private findTerminator(mask: number): number {
     const k = this.key;
-    let escaped = false;
+    this.sawEscape = false;
     for (let i = this.position; i + 1 < k.length; i++) {
       if ((k[i]! ^ mask) !== 0) continue;
       const next = k[i + 1]! ^ mask;
-      if (next === 1) return { end: i + 2, escaped };
+      if (next === 1) return i + 2;
       assert(next === 0xff, 'bad escape in key');
-      escaped = true;
+      this.sawEscape = true;
       i++;
     }
     assert(false, 'unterminated text in key');
   }
 
-  /** The unescaped, un-inverted bytes of a text/bytea value as [buffer, start, end). */
-  private unescape(mask: number): { buffer: Buffer; start: number; end: number } {
-    const { end, escaped } = this.findTerminator(mask);
+  /** Reads a text/bytea body; its plain bytes are then sliceSource[sliceStart, sliceEnd). */
+  private unescape(mask: number): void {
+    const end = this.findTerminator(mask);
     const start = this.position;
     this.position = end;
-    if (!escaped && mask === 0) return { buffer: this.key, start, end: end - 2 };
-    if (this.unescaped.length < end - start) this.unescaped = Buffer.allocUnsafe(Math.max(end - start, this.unescaped.length * 2));
+    if (!this.sawEscape && mask === 0) {
+      this.sliceSource = this.key;
+      this.sliceStart = start;
+      this.sliceEnd = end - 2;
+      return;
+    }
+    if (this.unescaped.length < end - start) this.unescaped = new Uint8Array(Math.max(end - start, this.unescaped.length * 2));
     const out = this.unescaped;
     const k = this.key;
     let p = 0;
@@ -224,17 +240,22 @@ export class KeyReader {
       out[p++] = x;
       if (x === 0) i++; // skip the 0xFF of an escape
     }
-    return { buffer: out, start: 0, end: p };
+    this.sliceSource = out;
+    this.sliceStart = 0;
+    this.sliceEnd = p;
   }
 
   private text(mask: number): string {
-    const { buffer, start, end } = this.unescape(mask);
-    return buffer.toString('utf8', start, end);
+    this.unescape(mask);
+    return utf8Slice(this.sliceSource, this.sliceStart, this.sliceEnd);
   }
 
   private bytes(mask: number): Uint8Array {
-    const { buffer, start, end } = this.unescape(mask);
-    return new Uint8Array(buffer.subarray(start, end));
+    this.unescape(mask);
+    // A plain copy (a key may be a Buffer, whose slice() would be a view of a reused buffer).
+    const out = new Uint8Array(this.sliceEnd - this.sliceStart);
+    out.set(this.sliceSource.subarray(this.sliceStart, this.sliceEnd));
+    return out;
   }
 
   private uuid(mask: number): string {
@@ -319,4 +340,3 @@ export function skipKeyColumns(key: Uint8Array, offset: number, types: readonly 
   return end;
 }
 
-const EMPTY = new Uint8Array(0);

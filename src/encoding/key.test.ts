@@ -199,3 +199,23 @@ test('key: types without a fixed layout use the generic encoding and stay ordere
   assert.equal(decode(TypeOid.char, encode(TypeOid.char, 'x')), 'x');
   assert.equal(decode(time, encode(time, 'abc', true), true), 'abc');
 });
+
+test('key: finished keys are independent copies; Buffer inputs decode the same', () => {
+  writer.reset();
+  writer.writeValue(TypeOid.text, 'first');
+  const first = writer.finish();
+  const firstCopy = Array.from(first);
+  writer.reset();
+  writer.writeValue(TypeOid.text, 'second, longer');
+  writer.finish();
+  assert.deepEqual(Array.from(first), firstCopy);
+  assert.equal(Object.getPrototypeOf(first), Uint8Array.prototype);
+  const bytes = encode(TypeOid.bytea, new Uint8Array([5, 0, 6]));
+  const asBuffer = Buffer.from(bytes);
+  const decoded = decode(TypeOid.bytea, asBuffer) as Uint8Array;
+  asBuffer.fill(0x77);
+  assert.deepEqual(decoded, new Uint8Array([5, 0, 6]));
+  const end = prefixEnd(asBuffer.subarray(0, 2));
+  assert.deepEqual(Array.from(end), [0x77, 0x78]);
+  assert.equal(asBuffer[1], 0x77, 'prefixEnd leaves its input alone');
+});

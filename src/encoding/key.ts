@@ -46,6 +46,7 @@
  */
 import { assert } from '../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { allocateBytes, writeOrderedInt64, writeUtf8 } from './bytes.js';
 
 const NULL_TAG = 0xff;
 const VALUE_TAG = 0x10;
@@ -117,9 +118,17 @@ export class KeyWriter {
     return this.position;
   }
 
-  /** A copy of the key written since the last reset. */
+  /**
+   * A copy of the key written since the last reset. It may share a pooled ArrayBuffer with
+   * other keys (see allocateBytes): use its bytes, not `.buffer`.
+   */
   finish(): Uint8Array {
-    return new Uint8Array(this.buffer.subarray(0, this.position));
+    const n = this.position;
+    const key = allocateBytes(n);
+    const b = this.buffer;
+    if (n <= 64) for (let i = 0; i < n; i++) key[i] = b[i]!;
+    else key.set(b.subarray(0, n));
+    return key;
   }
 
   /** The key written so far without copying; valid until the next write or reset. */
@@ -226,9 +235,7 @@ export class KeyWriter {
 
   private int64(n: bigint | number): void {
     this.ensure(8);
-    scratchView.setBigInt64(0, typeof n === 'bigint' ? n : BigInt(n));
-    scratch[0] = scratch[0]! ^ 0x80;
-    this.buffer.set(scratch.subarray(0, 8), this.position);
+    writeOrderedInt64(this.buffer, typeof n === 'bigint' ? n : BigInt(n), this.position);
     this.position += 8;
   }
 
@@ -289,7 +296,7 @@ export class KeyWriter {
       this.escaped(utf8.encode(s));
       return;
     }
-    this.position += this.buffer.write(s, this.position, 'utf8');
+    this.position += writeUtf8(this.buffer, s, this.position);
     this.buffer[this.position++] = 0;
     this.buffer[this.position++] = 1;
   }
@@ -373,7 +380,8 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array {
   let end = prefix.length;
   while (end > 0 && prefix[end - 1] === 0xff) end--;
   assert(end > 0, 'prefixEnd of an empty or all-0xFF prefix');
-  const out = prefix.slice(0, end);
+  const out = new Uint8Array(end); // a copy even when given a Buffer (whose slice is a view)
+  out.set(prefix.subarray(0, end));
   out[end - 1] = out[end - 1]! + 1;
   return out;
 }

@@ -79,3 +79,16 @@ test('tuple: types without a fixed layout keep their JS representation', () => {
   const values: SqlValue[] = [123n, 'text', new Uint8Array([9]), { months: 1, days: 2, micros: 3n }];
   assert.deepEqual(roundTrip(types, values), values);
 });
+
+test('tuple: Buffer inputs decode the same, and decoded values do not alias them', () => {
+  const types = [TypeOid.text, TypeOid.bytea, TypeOid.int8, TypeOid.float8];
+  const values: SqlValue[] = ['héllo', new Uint8Array([1, 0, 255]), -5n, 2.5];
+  const encoded = Buffer.from(encodeTuple(types, values));
+  const out = decodeTuple(types, encoded, new Array<SqlValue>(4));
+  encoded.fill(0);
+  assert.deepEqual(out, values);
+  const a = encodeTuple([TypeOid.int4], [1]);
+  const b = encodeTuple([TypeOid.int4], [2]);
+  assert.equal(decodeColumn(a, 0, TypeOid.int4), 1);
+  assert.equal(decodeColumn(b, 0, TypeOid.int4), 2);
+});

@@ -22,6 +22,7 @@
  */
 import { assert } from '../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { allocateBytes, readInt64LE, utf8Slice, writeInt64LE, writeUtf8 } from './bytes.js';
 
 const WIDE_OFFSETS = 1;
 const HEADER = 3;
@@ -64,7 +65,10 @@ function ensure(extra: number): void {
   dataView = new DataView(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Encodes a row; `values[i]` has SQL type `types[i]`. */
+/**
+ * Encodes a row; `values[i]` has SQL type `types[i]`. The result may share a pooled ArrayBuffer
+ * with other results (see allocateBytes): use its bytes, not `.buffer`.
+ */
 export function encodeTuple(types: readonly number[], values: readonly SqlValue[]): Uint8Array {
   const count = types.length;
   assert(count <= MAX_COLUMNS, 'too many columns for a tuple');
@@ -79,8 +83,8 @@ export function encodeTuple(types: readonly number[], values: readonly SqlValue[
   const wide = position > 0xffff;
   const bitmapBytes = (count + 7) >> 3;
   const dataStart = HEADER + bitmapBytes + count * (wide ? 4 : 2);
-  // A tuple gets its own ArrayBuffer (not a pooled slab) since it may be held for long.
-  const out = new Uint8Array(dataStart + position);
+  const out = allocateBytes(dataStart + position);
+  for (let i = HEADER; i < HEADER + bitmapBytes; i++) out[i] = 0;
   out[0] = wide ? WIDE_OFFSETS : 0;
   out[1] = count & 0xff;
   out[2] = count >> 8;
@@ -96,7 +100,8 @@ export function encodeTuple(types: readonly number[], values: readonly SqlValue[
     }
     p += wide ? 4 : 2;
   }
-  out.set(data.subarray(0, position), dataStart);
+  if (position <= 256) for (let i = 0; i < position; i++) out[dataStart + i] = data[i]!;
+  else out.set(data.subarray(0, position), dataStart);
   return out;
 }
 
@@ -123,13 +128,13 @@ function writeColumn(typeOid: number, value: Exclude<SqlValue, null>): void {
 
 function writeInt64(value: bigint | number): void {
   ensure(8);
-  dataView.setBigInt64(position, typeof value === 'bigint' ? value : BigInt(value), true);
+  writeInt64LE(data, typeof value === 'bigint' ? value : BigInt(value), position);
   position += 8;
 }
 
 function writeString(s: string): void {
   ensure(s.length * 3);
-  position += data.write(s, position, 'utf8');
+  position += writeUtf8(data, s, position);
 }
 
 function writeBytes(bytes: Uint8Array): void {
@@ -212,7 +217,7 @@ function dateToInt32(days: number): number {
 
 /** A read position into one tuple; reused so decoding allocates only the values. */
 interface TupleView {
-  bytes: Buffer;
+  bytes: Uint8Array;
   count: number;
   wide: boolean;
   bitmapStart: number;
@@ -220,11 +225,11 @@ interface TupleView {
   dataStart: number;
 }
 
-const view: TupleView = { bytes: Buffer.alloc(0), count: 0, wide: false, bitmapStart: 0, offsetsStart: 0, dataStart: 0 };
+const view: TupleView = { bytes: new Uint8Array(0), count: 0, wide: false, bitmapStart: 0, offsetsStart: 0, dataStart: 0 };
 
 function open(bytes: Uint8Array): TupleView {
   assert(bytes.length >= HEADER, 'tuple shorter than its header');
-  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const b = bytes;
   const count = b[1]! | (b[2]! << 8);
   const wide = (b[0]! & WIDE_OFFSETS) !== 0;
   view.bytes = b;
@@ -287,24 +292,28 @@ export function tupleColumnCount(bytes: Uint8Array): number {
   return bytes[1]! | (bytes[2]! << 8);
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY = new Uint8Array(0);
+const float64 = new Float64Array(1);
+const float64Bytes = new Uint8Array(float64.buffer);
+const float32 = new Float32Array(1);
+const float32Bytes = new Uint8Array(float32.buffer);
 
-function readValue(b: Buffer, typeOid: number, start: number, end: number): SqlValue {
+function readValue(b: Uint8Array, typeOid: number, start: number, end: number): SqlValue {
   switch (typeOid) {
     case TypeOid.bool: return b[start] === 1;
-    case TypeOid.int2: return b.readInt16LE(start);
-    case TypeOid.int4: return b.readInt32LE(start);
-    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: return b.readUInt32LE(start);
+    case TypeOid.int2: return (b[start]! | (b[start + 1]! << 8)) << 16 >> 16;
+    case TypeOid.int4: return int32(b, start);
+    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: return int32(b, start) >>> 0;
     case TypeOid.date: {
-      const d = b.readInt32LE(start);
+      const d = int32(b, start);
       return d === 0x7fffffff ? Infinity : d === -0x80000000 ? -Infinity : d;
     }
-    case TypeOid.float4: return b.readFloatLE(start);
-    case TypeOid.float8: return b.readDoubleLE(start);
-    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: return b.readBigInt64LE(start);
+    case TypeOid.float4: return float4(b, start);
+    case TypeOid.float8: return float8(b, start);
+    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: return readInt64LE(b, start);
     case TypeOid.numeric: return readNumeric(b, start, end);
     case TypeOid.text: case TypeOid.varchar: case TypeOid.bpchar: case TypeOid.name: case TypeOid.char:
-    case TypeOid.json: case TypeOid.jsonb: case TypeOid.unknown: return b.toString('utf8', start, end);
+    case TypeOid.json: case TypeOid.jsonb: case TypeOid.unknown: return utf8Slice(b, start, end);
     case TypeOid.bytea: return copyBytes(b, start, end);
     case TypeOid.uuid: return readUuid(b, start);
     case TypeOid.interval: return readInterval(b, start);
@@ -312,24 +321,39 @@ function readValue(b: Buffer, typeOid: number, start: number, end: number): SqlV
   }
 }
 
-function copyBytes(b: Buffer, start: number, end: number): Uint8Array {
+function int32(b: Uint8Array, p: number): number {
+  return b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
+}
+
+function float8(b: Uint8Array, p: number): number {
+  for (let i = 0; i < 8; i++) float64Bytes[i] = b[p + i]!;
+  return float64[0]!;
+}
+
+function float4(b: Uint8Array, p: number): number {
+  for (let i = 0; i < 4; i++) float32Bytes[i] = b[p + i]!;
+  return float32[0]!;
+}
+
+function copyBytes(b: Uint8Array, start: number, end: number): Uint8Array {
+  // A plain Uint8Array of its own: the tuple's bytes may be a reused read buffer.
   const out = new Uint8Array(end - start);
-  out.set(b.subarray(start, end));
+  for (let i = start; i < end; i++) out[i - start] = b[i]!;
   return out;
 }
 
-function readNumeric(b: Buffer, start: number, end: number): NumericValue {
+function readNumeric(b: Uint8Array, start: number, end: number): NumericValue {
   switch (b[start]) {
     case NUMERIC_NAN: return NAN_NUMERIC;
     case NUMERIC_POS_INF: return POS_INF_NUMERIC;
     case NUMERIC_NEG_INF: return NEG_INF_NUMERIC;
   }
-  const scale = b.readUInt16LE(start + 1);
-  const coefficient = b[start] === NUMERIC_INT64 ? b.readBigInt64LE(start + 3) : BigInt(b.toString('latin1', start + 3, end));
+  const scale = b[start + 1]! | (b[start + 2]! << 8);
+  const coefficient = b[start] === NUMERIC_INT64 ? readInt64LE(b, start + 3) : BigInt(utf8Slice(b, start + 3, end));
   return { coefficient, scale };
 }
 
-function readUuid(b: Buffer, start: number): string {
+function readUuid(b: Uint8Array, start: number): string {
   assert(start + 16 <= b.length, 'tuple value out of bounds');
   return HEX[b[start]!]! + HEX[b[start + 1]!]! + HEX[b[start + 2]!]! + HEX[b[start + 3]!]! + '-' +
     HEX[b[start + 4]!]! + HEX[b[start + 5]!]! + '-' + HEX[b[start + 6]!]! + HEX[b[start + 7]!]! + '-' +
@@ -337,16 +361,16 @@ function readUuid(b: Buffer, start: number): string {
     HEX[b[start + 12]!]! + HEX[b[start + 13]!]! + HEX[b[start + 14]!]! + HEX[b[start + 15]!]!;
 }
 
-function readInterval(b: Buffer, start: number): IntervalValue {
-  return { months: b.readInt32LE(start), days: b.readInt32LE(start + 4), micros: b.readBigInt64LE(start + 8) };
+function readInterval(b: Uint8Array, start: number): IntervalValue {
+  return { months: int32(b, start), days: int32(b, start + 4), micros: readInt64LE(b, start + 8) };
 }
 
-function readGeneric(b: Buffer, typeOid: number, start: number, end: number): SqlValue {
+function readGeneric(b: Uint8Array, typeOid: number, start: number, end: number): SqlValue {
   switch (b[start]) {
     case GENERIC_BOOL: return b[start + 1] === 1;
-    case GENERIC_NUMBER: return b.readDoubleLE(start + 1);
-    case GENERIC_BIGINT: return BigInt(b.toString('latin1', start + 1, end));
-    case GENERIC_STRING: return b.toString('utf8', start + 1, end);
+    case GENERIC_NUMBER: return float8(b, start + 1);
+    case GENERIC_BIGINT: return BigInt(utf8Slice(b, start + 1, end));
+    case GENERIC_STRING: return utf8Slice(b, start + 1, end);
     case GENERIC_BYTES: return copyBytes(b, start + 1, end);
     case GENERIC_NUMERIC: return readNumeric(b, start + 1, end);
     case GENERIC_INTERVAL: return readInterval(b, start + 1);

@@ -1,0 +1,89 @@
+/**
+ * Byte helpers for the hot paths of the encoding: UTF-8 and int64 without per-call allocation
+ * beyond the value itself. (Node's Buffer.toString/readBigInt64LE go through several JS layers.)
+ */
+import { assert } from '../contracts/errors.js';
+
+type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+type Utf8Write = (this: Uint8Array, text: string, offset: number, length: number) => number;
+
+const bufferPrototype = Buffer.prototype as unknown as { utf8Slice?: Utf8Slice; utf8Write?: Utf8Write };
+const nativeUtf8Slice = bufferPrototype.utf8Slice;
+const nativeUtf8Write = bufferPrototype.utf8Write;
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** The UTF-8 text of bytes[start, end); works on any Uint8Array, Buffer or not. */
+export function utf8Slice(bytes: Uint8Array, start: number, end: number): string {
+  if (nativeUtf8Slice) return nativeUtf8Slice.call(bytes, start, end);
+  return decoder.decode(bytes.subarray(start, end));
+}
+
+/**
+ * Writes `text` as UTF-8 at `offset` (the caller ensured room for 3 bytes per UTF-16 unit) and
+ * returns the byte count. Short ASCII strings are copied by hand: cheaper than a native call.
+ */
+export function writeUtf8(bytes: Uint8Array, text: string, offset: number): number {
+  const n = text.length;
+  if (n <= 32) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      bytes[offset + i] = c;
+    }
+    if (i === n) return n;
+  }
+  if (nativeUtf8Write) return nativeUtf8Write.call(bytes, text, offset, bytes.length - offset);
+  return encoder.encodeInto(text, bytes.subarray(offset)).written;
+}
+
+// int64 through a little-endian scratch word (every platform Node runs us on is little-endian).
+const word = new BigInt64Array(1);
+const wordBytes = new Uint8Array(word.buffer);
+assert(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1, 'the encoding assumes a little-endian platform');
+
+export function readInt64LE(bytes: Uint8Array, offset: number): bigint {
+  assert(offset + 8 <= bytes.length, 'int64 out of bounds');
+  for (let i = 0; i < 8; i++) wordBytes[i] = bytes[offset + i]!;
+  return word[0]!;
+}
+
+export function writeInt64LE(bytes: Uint8Array, value: bigint, offset: number): void {
+  word[0] = value;
+  for (let i = 0; i < 8; i++) bytes[offset + i] = wordBytes[i]!;
+}
+
+/** Big-endian with the sign bit flipped: the bytewise-ordered form of an int64 in keys. */
+export function writeOrderedInt64(bytes: Uint8Array, value: bigint, offset: number): void {
+  word[0] = value;
+  for (let i = 0; i < 8; i++) bytes[offset + i] = wordBytes[7 - i]!;
+  bytes[offset] = bytes[offset]! ^ 0x80;
+}
+
+export function readOrderedInt64(bytes: Uint8Array, offset: number, mask: number): bigint {
+  assert(offset + 8 <= bytes.length, 'int64 out of bounds');
+  for (let i = 0; i < 8; i++) wordBytes[7 - i] = bytes[offset + i]! ^ mask;
+  wordBytes[7] = wordBytes[7]! ^ 0x80;
+  return word[0]!;
+}
+
+// Small results are carved out of shared 8 KiB slabs, as Node's Buffer pool does: allocating an
+// ArrayBuffer per key or tuple costs several times more than the encoding. The results are plain
+// Uint8Arrays (slice() copies, unlike Buffer's), so callers use their bytes, never `.buffer`.
+const SLAB_SIZE = 8192;
+const SLAB_MAX_ALLOCATION = 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabOffset = 0;
+
+/** A fresh, uninitialized-or-zero byte array of length n (contents unspecified). */
+export function allocateBytes(n: number): Uint8Array {
+  if (n > SLAB_MAX_ALLOCATION) return new Uint8Array(n);
+  if (slabOffset + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabOffset = 0;
+  }
+  const out = new Uint8Array(slab, slabOffset, n);
+  slabOffset = (slabOffset + n + 7) & ~7;
+  return out;
+}
