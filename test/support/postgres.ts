@@ -256,6 +256,7 @@ process.once('exit', stopAllNow);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     stopAllNow();
-    process.kill(process.pid, signal);
+    // Die of the signal as we would have without this listener, unless someone else handles it.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   });
 }
