@@ -43,7 +43,7 @@ export class IndexBuilder {
     const table = this.host.catalog.tableById(request.tableId);
     const index = table?.indexes.find((i) => i.id === request.indexId);
     const job = {
-      jobId: request.jobId, jobType: 'INDEX_BUILD' as const, status: 'submitted' as JobStatus, details: null,
+      jobId: request.jobId, jobType: 'INDEX_BUILD' as const, status: 'submitted' as JobStatus, details: null as string | null,
       objectId: index?.oid ?? 0, objectName: index ? `${table!.schema}.${index.name}` : '', startTime: now, updateTime: now, done, finish,
     };
     if (this.jobs.size >= JOB_LIMIT) this.jobs.delete(this.jobs.keys().next().value!);

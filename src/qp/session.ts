@@ -29,6 +29,8 @@ class Prepared implements PreparedStatement {
   parameterTypes: number[];
   fields: FieldDescription[] | null;
   plan: PlanEntry | null = null;
+  /** Planned at bind (simple query) rather than at prepare. */
+  deferred = false;
   constructor(readonly parsed: ParsedStatement | null, paramTypes: number[], fields: FieldDescription[] | null) {
     this.parameterTypes = paramTypes;
     this.fields = fields;
@@ -90,7 +92,11 @@ export class Session implements SqlSession {
     if (statements.length === 0) return [new Prepared(null, [], null)];
     // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
     // change what a later one means.
-    return statements.map((s) => new Prepared(s, [], null));
+    return statements.map((s) => {
+      const prepared = new Prepared(s, [], null);
+      prepared.deferred = true;
+      return prepared;
+    });
   }
 
   private prepareParsed(parsed: ParsedStatement | null, hints: readonly number[]): Prepared {
@@ -150,6 +156,15 @@ export class Session implements SqlSession {
 
   bind(statement: PreparedStatement, paramFormats: readonly number[], params: readonly (Uint8Array | null)[], resultFormats: readonly number[]): Portal {
     const prepared = statement as Prepared;
+    if (prepared.deferred) {
+      // A simple-query statement is planned when its turn comes: statements before it in the
+      // same string may have changed the catalog.
+      prepared.deferred = false;
+      if (this.block !== 'failed' || endsBlock(prepared.parsed!.statement)) {
+        const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog);
+        prepared.fields = this.fieldsOf(entry.plan, prepared.parsed!.statement);
+      }
+    }
     const expected = prepared.parameterTypes.length;
     if (params.length !== expected) {
       throw new SqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "" requires ${expected}`);
@@ -323,6 +338,9 @@ export class Session implements SqlSession {
     const outcome = await this.host.options.adjudicator.commit({ transactionId: txn.id, startTimestamp: txn.startTimestamp, ...bundle });
     switch (outcome.kind) {
       case 'committed':
+        // Sessions prepare statements against the host's newest catalog: make the change
+        // visible to them before the client hears of it.
+        if (txn.ddl) await this.host.catalogAt(outcome.commitTimestamp);
         for (const job of jobs) this.host.indexBuilder.start(job);
         return;
       case 'data-conflict': throw new SqlError('40001', OC000);

@@ -34,7 +34,8 @@ export class Scope {
       if (relation !== null && !this.columns.some((c) => c.relation === relation)) {
         throw new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
       }
-      const qualified = relation ? `${relation}.${name}` : name;
+      // PostgreSQL quotes a bare name but not a qualified one.
+      const qualified = relation ? `${relation}.${name}` : `"${name}"`;
       throw new SqlError('42703', `column ${qualified} does not exist`, { position: location + 1 });
     }
     return found;

@@ -423,6 +423,8 @@ export function numericToBinary(v: NumericValue): Uint8Array {
   const header = new DataView(new ArrayBuffer(8));
   if (v.special) {
     header.setUint16(4, v.special === 'NaN' ? 0xc000 : v.special === 'Infinity' ? 0xd000 : 0xf000);
+    // PostgreSQL reads the infinities' dscale out of their short header bits: 32.
+    if (v.special !== 'NaN') header.setUint16(6, 32);
     return new Uint8Array(header.buffer);
   }
   const { digits, weight } = toBase10000(abs(v.coefficient), v.scale);

@@ -260,6 +260,8 @@ function defineOthers(): void {
   defineDateTimes();
 }
 
+const WIRE_NEG_INFINITY = -0x8000000000000000n;
+
 function defineDateTimes(): void {
   define({
     oid: TypeOid.date, typname: 'date', name: 'date', length: 4, category: 'D', array: 1182,
@@ -274,8 +276,9 @@ function defineDateTimes(): void {
       preferred: withZone, array: withZone ? 1185 : 1115,
       parseText: (t, typmod) => roundTimestamp(dt.parseTimestamp(t, withZone), typmod < 0 ? 6 : typmod),
       formatText: (v) => dt.formatTimestamp(v as bigint, withZone),
-      parseBinary: (b) => { expectLength(b, 8); return dt.checkTimestamp(view(b).getBigInt64(0)); },
-      formatBinary: (v) => fixed(8, (d) => d.setBigInt64(0, v as bigint)),
+      // On the wire -infinity is INT64_MIN; in memory it is -TIMESTAMP_INFINITY (the contract).
+      parseBinary: (b) => { expectLength(b, 8); const t = view(b).getBigInt64(0); return t === WIRE_NEG_INFINITY ? dt.TIMESTAMP_NEG_INFINITY : dt.checkTimestamp(t); },
+      formatBinary: (v) => fixed(8, (d) => d.setBigInt64(0, v === dt.TIMESTAMP_NEG_INFINITY ? WIRE_NEG_INFINITY : (v as bigint))),
     });
   }
   define({

@@ -8,7 +8,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../../../test/support/postgres.js';
 import {
-  castFunction, formatTextValue, lengthTypmod, numericTypmod, parseTextValue, resolveFunction, resolveOperator,
+  castFunction, formatBinaryValue, formatTextValue, lengthTypmod, parseBinaryValue, numericTypmod, parseTextValue, resolveFunction, resolveOperator,
 } from './index.js';
 
 type Outcome = { ok: true; text: string | null; oid?: number } | { ok: false; code: string; message: string; detail?: string };
@@ -258,6 +258,24 @@ const FN_CASES: Array<[string, ...Lit[]]> = [
   ['abs', L('int2', '-3')], ['round', L('numeric', '0.5')], ['round', L('numeric', '1e-10'), L('int4', '3')],
 ];
 
+const BINARY_CASES: Lit[] = [
+  L('bool', 't'), L('int2', '-2'), L('int4', '123456'), L('int8', '-9223372036854775808'), L('oid', '4294967295'),
+  L('float4', '0.1'), L('float8', '-1.5e-7'), L('float8', 'NaN'), L('text', 'héllo'), L('varchar', 'x'), L('char(3)', 'a'),
+  L('name', 'pg_class'), L('bytea', '\\x00ff10'), L('uuid', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
+  L('date', '2024-01-02'), L('date', '0044-03-15 BC'), L('date', 'infinity'), L('timestamp', '2024-01-02 03:04:05.123456'),
+  L('timestamptz', '1999-12-31 23:59:59.999999+00'), L('timestamp', '-infinity'), L('interval', '1 year 2 mons -3 days 04:05:06.7'),
+  L('json', '{"a": 1}'), L('jsonb', '{"b": [1, 2.0], "a": null}'), L('int4[]', '{1,NULL,3}'), L('text[]', '{a,"b c"}'),
+  ...['0', '1', '-1', '0.1', '1.50', '10000', '12345.6789', '-0.000001', '99999999.99999999', '1e100', '123456789012345678901234567890.123',
+    'NaN', 'Infinity', '-Infinity', '0.00', '100.0001'].map((v) => L('numeric', v)),
+];
+
+const SEND_FUNCTIONS: Record<string, string> = {
+  bool: 'boolsend', int2: 'int2send', int4: 'int4send', int8: 'int8send', oid: 'oidsend', float4: 'float4send', float8: 'float8send',
+  text: 'textsend', varchar: 'varcharsend', char: 'bpcharsend', name: 'namesend', bytea: 'byteasend', uuid: 'uuid_send',
+  date: 'date_send', timestamp: 'timestamp_send', timestamptz: 'timestamptz_send', interval: 'interval_send', json: 'json_send',
+  jsonb: 'jsonb_send', 'int4[]': 'array_send', 'text[]': 'array_send', numeric: 'numeric_send',
+};
+
 const SKIP = postgresUnavailableReason();
 
 describe('types: differential against PostgreSQL 15', { skip: SKIP ?? false }, () => {
@@ -279,6 +297,28 @@ describe('types: differential against PostgreSQL 15', { skip: SKIP ?? false }, (
     }
     assert.equal(failures.length, 0, `${failures.length} of ${cases.length} differ:\n${failures.join('\n')}`);
   }
+
+  it('sends and receives the binary formats of PostgreSQL', async () => {
+    const failures: string[] = [];
+    for (const lit of BINARY_CASES) {
+      // node-postgres decodes binary cells as UTF-8 strings, so ask for the send function's hex.
+      const r = await pgsql.query(`SELECT encode(${SEND_FUNCTIONS[lit[0].replace(/\(.*/, '')]}(${litSql(lit)}), 'hex') AS hex`);
+      const theirsBytes = Uint8Array.from(Buffer.from(r.rows[0].hex as string, 'hex'));
+      const { value, oid } = litValue(lit);
+      const mineBytes = formatBinaryValue(oid, value)!;
+      if (Buffer.compare(Buffer.from(mineBytes), Buffer.from(theirsBytes)) !== 0) {
+        failures.push(`send ${litSql(lit)}: postgres ${Buffer.from(theirsBytes).toString('hex')} strata ${Buffer.from(mineBytes).toString('hex')}`);
+      }
+      let back: string | null;
+      try {
+        back = formatTextValue(oid, parseBinaryValue(oid, theirsBytes));
+      } catch (error) {
+        back = `${(error as Error).message} (${Buffer.from(theirsBytes).toString('hex')})`;
+      }
+      if (back !== formatTextValue(oid, value)) failures.push(`recv ${litSql(lit)}: ${back}`);
+    }
+    assert.equal(failures.length, 0, failures.join('\n'));
+  });
 
   it('parses and prints every type like PostgreSQL', async () => check('io', IO_CASES));
   it('evaluates operators with PostgreSQL result types and errors', async () => check('op', OP_CASES));

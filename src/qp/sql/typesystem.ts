@@ -1,0 +1,188 @@
+/**
+ * The planner's view of the type system: src/qp/types (PostgreSQL's types, casts, operators
+ * and functions) plus what the planner adds on top — type names from the grammar, DSQL's
+ * column-type rules, aggregates, wire cell encoders and hashing keys.
+ */
+import { SqlError } from '../../contracts/errors.js';
+import type { WireCell } from '../../contracts/sql-session.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { KeyWriter } from '../../encoding/key.js';
+import * as t from '../types/index.js';
+import type { TypeName } from './ast.js';
+import { aggregateResultType as aggregateType, newAggregateState as newState, type AggregateArithmetic, type AggregateState } from './aggregates.js';
+
+export { isAggregate } from './aggregates.js';
+export type { AggregateState } from './aggregates.js';
+export { skipKeyColumns } from '../../encoding/key.js';
+export const {
+  formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, comparator, typeLength, isCollatable,
+  timestampFromUnixMicros, dateFromUnixMicros,
+} = t;
+
+export function parseTextValue(oid: number, typmod: number, text: string): SqlValue {
+  return t.parseTextValue(oid, typmod, text);
+}
+
+export function formatTextValue(oid: number, value: SqlValue): string {
+  return t.formatTextValue(oid, value) ?? '';
+}
+
+/** Grammar spellings that are not a pg_type.typname. */
+const ALIASES: Record<string, string> = {
+  int: 'int4', integer: 'int4', smallint: 'int2', bigint: 'int8', real: 'float4', float: 'float8',
+  'double precision': 'float8', decimal: 'numeric', dec: 'numeric', boolean: 'bool', character: 'bpchar', char: 'bpchar',
+  'character varying': 'varchar', timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',
+  'timestamp without time zone': 'timestamp', string: 'text',
+};
+
+const BY_TYPNAME = new Map<string, t.SqlType>();
+for (const type of t.allTypes()) BY_TYPNAME.set(type.typname, type);
+
+export function resolveTypeName(name: TypeName): { oid: number; typmod: number } {
+  const parts = name.names;
+  const schema = parts.length > 1 ? parts[parts.length - 2] : null;
+  let base = parts[parts.length - 1]!.toLowerCase();
+  if (schema && schema !== 'pg_catalog') throw new SqlError('42704', `type "${parts.join('.')}" does not exist`, at(name.location));
+  // "char" in quotes is the one-byte internal type; the grammar gives bpchar for char(n).
+  if (base === 'float' && name.typmods.length === 1) base = name.typmods[0]! <= 24 ? 'float4' : 'float8';
+  const type = BY_TYPNAME.get(ALIASES[base] ?? base) ?? BY_TYPNAME.get(base);
+  if (!type || type.oid === TypeOid.unknown && base !== 'unknown') throw new SqlError('42704', `type "${parts[parts.length - 1]}" does not exist`, at(name.location));
+  if (name.arrayBounds > 0) {
+    if (!type.array) throw new SqlError('42704', `type "${base}[]" does not exist`, at(name.location));
+    return { oid: type.array, typmod: -1 };
+  }
+  return { oid: type.oid, typmod: typmodFor(type.oid, name) };
+}
+
+function at(location: number): { position?: number } {
+  return location >= 0 ? { position: location + 1 } : {};
+}
+
+function typmodFor(oid: number, name: TypeName): number {
+  const mods = name.typmods;
+  if (mods.length === 0) return oid === TypeOid.bpchar && name.names[name.names.length - 1] !== 'bpchar' ? t.lengthTypmod(1) : -1;
+  switch (oid) {
+    case TypeOid.varchar:
+    case TypeOid.bpchar: {
+      const n = mods[0]!;
+      if (mods.length > 1) throw new SqlError('42601', `invalid type modifier`, at(name.location));
+      if (n < 1) throw new SqlError('22023', `length for type ${oid === TypeOid.varchar ? 'varchar' : 'char'} must be at least 1`, at(name.location));
+      if (n > 10485760) throw new SqlError('22023', `length for type ${oid === TypeOid.varchar ? 'varchar' : 'char'} cannot exceed 10485760`, at(name.location));
+      return t.lengthTypmod(n);
+    }
+    case TypeOid.numeric: {
+      const [precision, scale = 0] = mods;
+      if (precision! < 1 || precision! > 1000) throw new SqlError('22023', `NUMERIC precision ${precision} must be between 1 and 1000`, at(name.location));
+      if (scale < -1000 || scale > 1000) throw new SqlError('22023', `NUMERIC scale ${scale} must be between -1000 and 1000`, at(name.location));
+      return t.numericTypmod(precision!, scale);
+    }
+    case TypeOid.timestamp:
+    case TypeOid.timestamptz: {
+      const p = mods[0]!;
+      if (p < 0) throw new SqlError('22023', `TIMESTAMP(${p}) precision must not be negative`, at(name.location));
+      return Math.min(p, 6);
+    }
+    default:
+      throw new SqlError('42601', `type modifier is not allowed for type "${t.requireType(oid).typname}"`, at(name.location));
+  }
+}
+
+/** Column types DSQL supports (reference/dsql.md §2.3); others are refused as DSQL refuses them. */
+const COLUMN_TYPES = new Set<number>([
+  TypeOid.bool, TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric,
+  TypeOid.bpchar, TypeOid.varchar, TypeOid.text, TypeOid.bytea, TypeOid.uuid, TypeOid.date, TypeOid.timestamp,
+  TypeOid.timestamptz, TypeOid.interval, TypeOid.json, TypeOid.jsonb, TypeOid.name, TypeOid.char,
+]);
+
+export function resolveColumnType(name: TypeName): { oid: number; typmod: number } {
+  const base = name.names[name.names.length - 1]!.toLowerCase();
+  if (base === 'serial' || base === 'bigserial' || base === 'smallserial' || base === 'serial4' || base === 'serial8' || base === 'serial2') {
+    throw new SqlError('42704', `type "${base}" does not exist`, at(name.location));
+  }
+  const resolved = resolveTypeName(name);
+  const type = t.typeByOid(resolved.oid);
+  if (type && type.element) throw new SqlError('0A000', `datatype ${t.formatType(type.element, -1)}[] not supported`, at(name.location));
+  if (!COLUMN_TYPES.has(resolved.oid)) throw new SqlError('0A000', `datatype ${t.formatType(resolved.oid, -1)} not supported`, at(name.location));
+  return resolved;
+}
+
+const NOT_INDEXABLE = new Set<number>([TypeOid.bytea, TypeOid.interval, TypeOid.json, TypeOid.jsonb]);
+
+export function checkIndexable(oid: number, column: string): void {
+  if (NOT_INDEXABLE.has(oid)) throw new SqlError('0A000', `datatype ${t.formatType(oid, -1)} is not supported as a key column ("${column}")`);
+}
+
+/** The output column name PostgreSQL gives a bare cast: the type's typname. */
+export function outputName(oid: number): string {
+  return t.typeByOid(oid)?.typname ?? '?column?';
+}
+
+/** A per-column function from a value to its wire cell in the requested format. */
+export function cellEncoder(oid: number, format: number): (value: SqlValue) => WireCell {
+  const type = t.typeByOid(oid);
+  if (!type) return (v) => (v === null ? null : String(v));
+  if (format === 1) return (v) => (v === null ? null : type.formatBinary(v));
+  switch (oid) {
+    case TypeOid.int2:
+    case TypeOid.int4:
+    case TypeOid.oid:
+    case TypeOid.int8:
+      return (v) => (v === null ? null : String(v));
+    case TypeOid.text:
+    case TypeOid.varchar:
+    case TypeOid.name:
+      return (v) => v as string | null;
+    default:
+      return (v) => (v === null ? null : type.formatText(v));
+  }
+}
+
+/** A string that is equal for values PostgreSQL considers equal (1.0 = 1.00, -0 = 0): for hashing. */
+export function groupKey(oids: readonly number[], values: readonly SqlValue[], width: number): string {
+  const writer = new KeyWriter(64);
+  for (let i = 0; i < width; i++) {
+    const oid = oids[i]!;
+    const value = values[i]!;
+    if (value !== null && (oid === TypeOid.json || oid === TypeOid.jsonb || oid === TypeOid.unknown)) writer.writeValue(TypeOid.text, String(value));
+    else writer.writeValue(oid, value);
+  }
+  return Buffer.from(writer.view()).toString('latin1');
+}
+
+const arithmetic: AggregateArithmetic = {
+  numericFromBigInt: t.numericFromBigint,
+  numericAdd: t.numericAdd,
+  numericDivide: t.numericDiv,
+  compare: (oid) => t.comparator(oid),
+  groupKey,
+};
+
+export function aggregateResultType(name: string, arg: number | null): number | null {
+  return aggregateType(name, arg, t.hasComparator);
+}
+
+export function newAggregateState(name: string, arg: number | null, distinct: boolean): AggregateState {
+  return newState(name, arg, distinct, arithmetic);
+}
+
+export function resolveFunction(name: string, argOids: readonly number[]): t.ResolvedFunction | null {
+  return t.resolveFunction(name, argOids);
+}
+
+export function allTypes(): { oid: number; name: string; length: number; category: string; element: number; array: number; collatable: boolean }[] {
+  return t.allTypes().map((type) => ({ oid: type.oid, name: type.typname, length: type.length, category: type.category, element: type.element, array: type.array, collatable: type.collatable }));
+}
+
+/** information_schema.columns' description of a column type. */
+export function columnTypeInfo(oid: number, typmod: number): { dataType: string; characterMaximumLength: number | null; numericPrecision: number | null; numericScale: number | null; udtName: string } {
+  const type = t.requireType(oid);
+  const isLength = oid === TypeOid.varchar || oid === TypeOid.bpchar;
+  const precision: Record<number, number> = { [TypeOid.int2]: 16, [TypeOid.int4]: 32, [TypeOid.int8]: 64, [TypeOid.float4]: 24, [TypeOid.float8]: 53 };
+  let numericPrecision: number | null = precision[oid] ?? null;
+  let numericScale: number | null = oid === TypeOid.int2 || oid === TypeOid.int4 || oid === TypeOid.int8 ? 0 : null;
+  if (oid === TypeOid.numeric && typmod >= 0) {
+    numericPrecision = t.numericTypmodPrecision(typmod);
+    numericScale = t.numericTypmodScale(typmod);
+  }
+  return { dataType: type.name, characterMaximumLength: isLength && typmod >= 4 ? typmod - 4 : null, numericPrecision, numericScale, udtName: type.typname };
+}
