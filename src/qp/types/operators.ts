@@ -6,7 +6,6 @@ import { checkDate, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
 import * as iv from './interval.js';
 import { formatJsonb, normalizeJsonb, parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
-import { requireType } from './registry.js';
 import { ANY_NONARRAY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
