@@ -150,7 +150,7 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
     if (value.unknownLiteral !== undefined) {
       let parsed: SqlValue;
       try {
-        parsed = types.parseTextValue(oid, typmod, value.unknownLiteral);
+        parsed = types.parseTextValue(oid, typmod, value.unknownLiteral, context === 'explicit');
       } catch (error) {
         if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
         throw error;

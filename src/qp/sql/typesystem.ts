@@ -19,8 +19,9 @@ export const {
   timestampFromUnixMicros, dateFromUnixMicros,
 } = t;
 
-export function parseTextValue(oid: number, typmod: number, text: string): SqlValue {
-  return t.parseTextValue(oid, typmod, text);
+/** Text input; an explicit cast truncates to the typmod (varchar(3)) where assignment raises. */
+export function parseTextValue(oid: number, typmod: number, text: string, explicit = false): SqlValue {
+  return t.parseTextValue(oid, typmod, text, explicit);
 }
 
 export function formatTextValue(oid: number, value: SqlValue): string {
