@@ -105,7 +105,7 @@ export interface StartupInfo {
  * presigned URL without its scheme). Throws SqlError 28000/28P01 with DSQL's texts.
  */
 export interface Authenticator {
-  authenticate(startup: StartupInfo, password: string): void;
+  authenticate(startup: StartupInfo, password: string): Promise<void>;
 }
 
 /** Creates sessions for authenticated connections (one per connection). */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Env } from '../env/env.js';
+import type { JournalRecord } from '../contracts/journal.js';
 import { SystemClock } from '../env/clock.js';
 import { SystemTimers } from '../env/timers.js';
 import { SystemRandom } from '../env/random.js';
@@ -14,7 +15,9 @@ import { createToken } from '../qp/auth/token.js';
 import { FileJournal } from '../journal/file-journal.js';
 import { LocalAdjudicator } from '../adjudicator/adjudicator.js';
 import { MvccStorage } from '../storage/mvcc-storage.js';
-import { SafeTime } from '../storage/safe-time.js';
+import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
+import type { SafeTimeSource } from '../contracts/storage.js';
+import type { Timestamp } from '../contracts/time.js';
 import { Crossbar } from '../crossbar/crossbar.js';
 import { loadOrCreateIdentity } from './identity.js';
 
@@ -30,13 +33,14 @@ export interface EmbeddedCluster {
   readonly host: string;
   readonly endpoint: string;
   /** A token for a user of this cluster, as `strata token` prints it. */
-  token(user?: string, expiresInSeconds?: number): string;
+  token(user?: string, expiresInSeconds?: number): Promise<string>;
   /** Moves this cluster's clock forward (tests of time limits). */
   advanceClock(micros: number): void;
   stop(): Promise<void>;
 }
 
 const GC_INTERVAL_MS = 10_000;
+const REPLAY_BATCH = 1000;
 const PRUNE_INTERVAL_MS = 1_000;
 
 /**
@@ -51,16 +55,25 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   };
   await loadParser();
   await env.disk.mkdir(options.dataDir);
-  const identity = await loadOrCreateIdentity(env.disk, env.random, options.dataDir);
+  const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, options.dataDir);
 
   const journal = await FileJournal.open(env.disk, join(options.dataDir, 'journal'));
-  const safeTime = new SafeTime(env.timers);
+  // Storage asks the adjudicator how far it may read; until the adjudicator exists (replay at
+  // startup) nothing reads, so the source is filled in below.
+  const safeTimeRef: { source: SafeTimeSource | null } = { source: null };
+  const safeTime: SafeTimeSource = {
+    safeTime: () => safeTimeRef.source?.safeTime() ?? 0,
+    waitFor: (timestamp: Timestamp) => safeTimeRef.source!.waitFor(timestamp),
+  };
   const store = env.disk.openOrderedStore(join(options.dataDir, 'storage'));
   const storage = new MvccStorage(store, safeTime);
   // Replay what the journal has beyond storage's applied position (storage does not fsync).
+  const pending: { record: JournalRecord; position: number }[] = [];
   await journal.replay(storage.appliedPosition, (record, position) => { pending.push({ record, position }); });
-  const pending: { record: Parameters<MvccStorage['apply']>[0][number]; position: number }[] = [];
-  for (const { record, position } of pending) await storage.apply([record], position);
+  for (let i = 0; i < pending.length; i += REPLAY_BATCH) {
+    const batch = pending.slice(i, i + REPLAY_BATCH);
+    await storage.apply(batch.map((p) => p.record), batch[batch.length - 1]!.position);
+  }
 
   const crossbar = new Crossbar();
   crossbar.subscribe({ start: new Uint8Array([0]), end: new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]) }, storage);
@@ -68,11 +81,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     clock: env.clock, timers: env.timers, journal,
     publish: (records, position) => crossbar.deliver(records, position),
   });
-  adjudicator.onWatermark((watermark) => safeTime.advance(watermark));
-  safeTime.advance(adjudicator.watermark());
+  safeTimeRef.source = new AdjudicatorSafeTime(adjudicator, env.timers, () => env.clock.now().latest);
 
   const qp = new QueryProcessor({ storage, adjudicator, clock: env.clock, timers: env.timers, random: env.random, log: env.log });
-  const authenticator = new TokenAuthenticator({ identity, clock: env.clock, roleExists: (name) => name === 'admin' });
+  const authenticator = new TokenAuthenticator({ credentials: identity, clock: env.clock, roleExists: (name) => name === 'admin' });
   const tls = { key: identity.tlsKey, cert: identity.tlsCert };
   const connections = new Set<Connection>();
   const server = await env.net.listen(options.host, options.port, (socket) => {
@@ -93,7 +105,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     port: server.port,
     host: options.host,
     endpoint: identity.endpoint,
-    token: (user = 'admin', expiresIn = 900) => createToken({ identity, user, expiresInSeconds: expiresIn, now: env.clock.now().latest }),
+    token: (user = 'admin', expiresIn = 900) => createToken({ credentials: identity, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
     advanceClock: (micros) => clock.advance(micros),
     async stop() {
       if (stopped) return;
@@ -102,6 +114,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
       env.timers.clearInterval(prune);
       await server.close();
       for (const connection of connections) connection.close();
+      await adjudicator.close();
       await journal.close();
       await storage.close();
     },

@@ -9,7 +9,7 @@ export interface TestCluster {
   readonly cluster: EmbeddedCluster;
   readonly dataDir: string;
   client(options?: Partial<pg.ClientConfig>): Promise<pg.Client>;
-  config(user?: string): pg.ClientConfig;
+  config(user?: string): Promise<pg.ClientConfig>;
   stop(): Promise<void>;
 }
 
@@ -17,15 +17,15 @@ export async function startTestCluster(options: Partial<EmbeddedOptions> = {}): 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-test-'));
   const cluster = await startEmbedded({ dataDir, host: '127.0.0.1', port: 0, quiet: true, ...options });
   const clients: pg.Client[] = [];
-  const config = (user = 'admin'): pg.ClientConfig => ({
-    host: '127.0.0.1', port: cluster.port, user, database: 'postgres', password: cluster.token(user),
+  const config = async (user = 'admin'): Promise<pg.ClientConfig> => ({
+    host: '127.0.0.1', port: cluster.port, user, database: 'postgres', password: await cluster.token(user),
   });
   return {
     cluster,
     dataDir,
     config,
     async client(extra = {}) {
-      const client = new pg.Client({ ...config(), ...extra });
+      const client = new pg.Client({ ...(await config()), ...extra });
       client.on('error', () => {});
       await client.connect();
       clients.push(client);

@@ -1,0 +1,346 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { Authenticator, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
+import type { RandomSource } from '../../contracts/time.js';
+import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
+import { BackendWriter, type ErrorFields } from '../../wire/backend.js';
+import { FrontendDecoder, PROTOCOL_3_0, ProtocolError, type FrontendMessage } from '../../wire/frontend.js';
+
+/**
+ * One client connection: the PostgreSQL v3 protocol state machine between the socket and a
+ * SqlSession. Messages are handled strictly in order; the responses produced for the input
+ * available at one time leave in one socket write. Malformed input ends this connection only.
+ */
+export interface ConnectionOptions {
+  readonly socket: ClientSocket;
+  readonly tls: TlsCredentials | null;
+  readonly authenticator: Authenticator;
+  readonly sessions: SessionFactory;
+  readonly random: RandomSource;
+  readonly log: Log;
+  readonly cancel: (processId: number, secretKey: number) => void;
+  readonly onClose: () => void;
+}
+
+/** Pause reading when this many messages wait (back-pressure on pipelining clients). */
+const MAX_QUEUED_MESSAGES = 1024;
+const DIRECT_TLS_FIRST_BYTE = 0x16;
+
+type Phase = 'startup' | 'password' | 'ready' | 'closed';
+
+export class Connection {
+  private readonly decoder = new FrontendDecoder();
+  private readonly out = new BackendWriter();
+  private readonly queue: FrontendMessage[] = [];
+  private phase: Phase = 'startup';
+  private running = false;
+  private paused = false;
+  private startup: StartupInfo | null = null;
+  private serverName: string | null = null;
+  private session: SqlSession | null = null;
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, Portal>();
+  /** After an error in the extended protocol, messages are skipped until Sync. */
+  private skipUntilSync = false;
+  private firstChunk = true;
+
+  constructor(private readonly options: ConnectionOptions) {
+    options.socket.onData((chunk) => this.receive(chunk));
+    options.socket.onClose(() => this.closed());
+  }
+
+  close(): void {
+    this.options.socket.destroy();
+  }
+
+  private receive(chunk: Uint8Array): void {
+    if (this.phase === 'closed') return;
+    if (this.firstChunk) {
+      this.firstChunk = false;
+      if (chunk[0] === DIRECT_TLS_FIRST_BYTE && this.options.tls) {
+        this.upgrade(chunk);
+        return;
+      }
+    }
+    try {
+      for (const message of this.decoder.feed(chunk)) this.queue.push(message);
+    } catch (error) {
+      this.protocolViolation(error as Error);
+      return;
+    }
+    if (this.queue.length > MAX_QUEUED_MESSAGES && !this.paused) {
+      this.paused = true;
+      this.options.socket.pause();
+    }
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && this.phase !== 'closed') {
+        const message = this.queue.shift()!;
+        await this.handle(message);
+        if (this.queue.length === 0) this.flush();
+      }
+    } catch (error) {
+      this.protocolViolation(error as Error);
+    } finally {
+      this.running = false;
+      this.flush();
+      if (this.paused && this.queue.length < MAX_QUEUED_MESSAGES / 2) {
+        this.paused = false;
+        this.options.socket.resume();
+      }
+    }
+  }
+
+  private flush(): void {
+    if (this.out.length > 0 && this.phase !== 'closed') this.options.socket.write(this.out.take());
+  }
+
+  private protocolViolation(error: Error): void {
+    if (this.phase === 'closed') return;
+    if (!(error instanceof ProtocolError)) this.options.log.error(`connection: ${error.stack ?? error.message}`);
+    this.out.errorResponse({ severity: 'FATAL', code: error instanceof ProtocolError ? '08P01' : 'XX000', message: error.message });
+    this.flush();
+    this.terminate();
+  }
+
+  private terminate(): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.session?.close();
+    this.session = null;
+    this.options.socket.end();
+    this.options.socket.destroy();
+  }
+
+  private closed(): void {
+    if (this.phase !== 'closed') {
+      this.phase = 'closed';
+      this.session?.close();
+      this.session = null;
+    }
+    this.options.onClose();
+  }
+
+  private upgrade(replay: Uint8Array | null): void {
+    const tls = this.options.tls!;
+    this.options.socket.startTls(tls, replay, (serverName) => {
+      this.serverName = serverName;
+    }, () => this.terminate());
+  }
+
+  private async handle(message: FrontendMessage): Promise<void> {
+    if (this.phase === 'startup') return this.handleStartup(message);
+    if (this.phase === 'password') return this.handlePassword(message);
+    return this.handleQuery(message);
+  }
+
+  private handleStartup(message: FrontendMessage): void {
+    switch (message.type) {
+      case 'ssl-request':
+        if (this.options.socket.encrypted || !this.options.tls || this.decoder.pending() > 0) {
+          this.out.rawByte(0x4e); // 'N'
+          return;
+        }
+        this.out.rawByte(0x53); // 'S'
+        this.flush();
+        this.upgrade(null);
+        return;
+      case 'gssenc-request':
+        this.out.rawByte(0x4e);
+        return;
+      case 'cancel':
+        this.options.cancel(message.processId, message.secretKey);
+        this.terminate();
+        return;
+      case 'startup': {
+        if (message.protocol !== PROTOCOL_3_0) {
+          this.fatal({ severity: 'FATAL', code: '0A000', message: `unsupported frontend protocol ${message.protocol >>> 16}.${message.protocol & 0xffff}: server supports 3.0 to 3.0` });
+          return;
+        }
+        const user = message.parameters.get('user');
+        if (!user) {
+          this.fatal({ severity: 'FATAL', code: '28000', message: 'no PostgreSQL user name specified in startup packet' });
+          return;
+        }
+        const rest = new Map(message.parameters);
+        rest.delete('user');
+        rest.delete('database');
+        this.startup = { user, database: message.parameters.get('database') ?? user, parameters: rest, serverName: this.serverName };
+        this.phase = 'password';
+        this.out.authenticationCleartextPassword();
+        return;
+      }
+      default:
+        throw new ProtocolError('invalid startup packet');
+    }
+  }
+
+  private fatal(fields: ErrorFields): void {
+    this.out.errorResponse(fields);
+    this.flush();
+    this.terminate();
+  }
+
+  private async handlePassword(message: FrontendMessage): Promise<void> {
+    if (message.type !== 'password') throw new ProtocolError(`expected password response, got message type ${message.type}`);
+    const startup = this.startup!;
+    try {
+      await this.options.authenticator.authenticate(startup, message.password);
+    } catch (error) {
+      this.fatal(errorFields(error, this.options.log));
+      return;
+    }
+    const processId = this.options.random.int(0x7fffffff) + 1;
+    const secretKey = this.options.random.int(0x7fffffff);
+    this.session = this.options.sessions.createSession(startup, {
+      notice: (notice) => this.out.noticeResponse({ ...errorFields(notice, this.options.log), severity: notice.code.startsWith('01') ? 'WARNING' : 'NOTICE' }),
+      parameterStatus: (name, value) => this.out.parameterStatus(name, value),
+    }, processId, secretKey);
+    this.phase = 'ready';
+    this.out.authenticationOk();
+    for (const [name, value] of this.session.initialParameters()) this.out.parameterStatus(name, value);
+    this.out.backendKeyData(processId, secretKey);
+    this.out.readyForQuery(this.session.transactionStatus());
+  }
+
+  private async handleQuery(message: FrontendMessage): Promise<void> {
+    const session = this.session!;
+    if (message.type === 'terminate') {
+      this.terminate();
+      return;
+    }
+    if (message.type === 'sync') {
+      this.skipUntilSync = false;
+      await this.finish(session);
+      return;
+    }
+    if (message.type === 'query') {
+      await this.simpleQuery(session, message.sql);
+      return;
+    }
+    if (this.skipUntilSync) return;
+    try {
+      await this.extended(session, message);
+    } catch (error) {
+      this.out.errorResponse(errorFields(error, this.options.log));
+      session.markFailed();
+      this.skipUntilSync = true;
+    }
+  }
+
+  /** Sync and the end of a simple query: end an implicit transaction, then ReadyForQuery. */
+  private async finish(session: SqlSession): Promise<void> {
+    try {
+      await session.finishImplicit();
+    } catch (error) {
+      this.out.errorResponse(errorFields(error, this.options.log));
+    }
+    if (session.transactionStatus() === 'I') this.portals.clear();
+    else this.portals.delete('');
+    this.out.readyForQuery(session.transactionStatus());
+  }
+
+  private async simpleQuery(session: SqlSession, sql: string): Promise<void> {
+    try {
+      const statements = session.prepareSimple(sql);
+      for (const statement of statements) {
+        const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
+        const textFormats = portal.fields ? portal.fields.map(() => 0) : [];
+        if (portal.fields) this.out.rowDescription(portal.fields.map((f, i) => ({ ...f, format: textFormats[i]! })));
+        const outcome = await portal.execute(0, (cells) => this.out.dataRow(cells));
+        if (outcome.kind === 'empty') this.out.emptyQueryResponse();
+        else if (outcome.kind === 'complete') this.out.commandComplete(outcome.commandTag);
+      }
+    } catch (error) {
+      this.out.errorResponse(errorFields(error, this.options.log));
+      session.markFailed();
+    }
+    await this.finish(session);
+  }
+
+  private async extended(session: SqlSession, message: FrontendMessage): Promise<void> {
+    switch (message.type) {
+      case 'parse': {
+        if (message.name !== '' && this.statements.has(message.name)) throw new SqlError('42P05', `prepared statement "${message.name}" already exists`);
+        const statement = session.prepare(message.sql, message.paramTypes);
+        this.statements.set(message.name, statement);
+        this.out.parseComplete();
+        return;
+      }
+      case 'bind': {
+        const statement = this.statements.get(message.statement);
+        if (!statement) throw new SqlError('26000', `prepared statement "${message.statement}" does not exist`);
+        if (message.portal !== '' && this.portals.has(message.portal)) throw new SqlError('42P03', `cursor "${message.portal}" already exists`);
+        const params = expandFormats(message.paramFormats, message.params.length, 'parameter');
+        if (message.params.length !== statement.parameterTypes.length) {
+          throw new SqlError('08P01', `bind message supplies ${message.params.length} parameters, but prepared statement "${message.statement}" requires ${statement.parameterTypes.length}`);
+        }
+        const width = statement.fields ? statement.fields.length : 0;
+        const results = expandFormats(message.resultFormats, width, 'result');
+        const portal = session.bind(statement, params, message.params, results);
+        this.portals.set(message.portal, portal);
+        this.out.bindComplete();
+        return;
+      }
+      case 'describe': {
+        if (message.kind === 'S') {
+          const statement = this.statements.get(message.name);
+          if (!statement) throw new SqlError('26000', `prepared statement "${message.name}" does not exist`);
+          this.out.parameterDescription(statement.parameterTypes);
+          if (statement.fields) this.out.rowDescription(statement.fields.map((f) => ({ ...f, format: 0 })));
+          else this.out.noData();
+          return;
+        }
+        const portal = this.portals.get(message.name);
+        if (!portal) throw new SqlError('34000', `portal "${message.name}" does not exist`);
+        if (portal.fields) this.out.rowDescription(portal.fields.map((f, i) => ({ ...f, format: portal.resultFormats[i] ?? 0 })));
+        else this.out.noData();
+        return;
+      }
+      case 'execute': {
+        const portal = this.portals.get(message.portal);
+        if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
+        const outcome = await portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells));
+        if (outcome.kind === 'empty') this.out.emptyQueryResponse();
+        else if (outcome.kind === 'suspended') this.out.portalSuspended();
+        else this.out.commandComplete(outcome.commandTag);
+        return;
+      }
+      case 'close': {
+        if (message.kind === 'S') this.statements.delete(message.name);
+        else this.portals.delete(message.name);
+        this.out.closeComplete();
+        return;
+      }
+      case 'flush':
+        this.flush();
+        return;
+      case 'copy-data':
+      case 'copy-done':
+      case 'copy-fail':
+        return; // no COPY in progress: PostgreSQL ignores these too
+      default:
+        throw new ProtocolError(`unexpected message type ${message.type}`);
+    }
+  }
+}
+
+/** Format codes: none (all text), one (for all), or one per item. */
+function expandFormats(formats: readonly number[], count: number, what: string): number[] {
+  if (formats.length === 0) return new Array(count).fill(0);
+  if (formats.length === 1) return new Array(count).fill(formats[0]);
+  if (formats.length !== count) throw new SqlError('08P01', `bind message has ${formats.length} ${what} formats but ${count} ${what}s`);
+  return formats.slice();
+}
+
+function errorFields(error: unknown, log: Log): ErrorFields {
+  if (error instanceof SqlError) {
+    return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position: error.position };
+  }
+  log.error(`internal error: ${(error as Error).stack ?? String(error)}`);
+  return { severity: 'ERROR', code: 'XX000', message: (error as Error).message ?? String(error) };
+}

@@ -1,0 +1,224 @@
+/**
+ * Encoder for backend (server → client) messages: every message goes into one growing buffer,
+ * and `take()` hands out all of it, so the responses to one input chunk leave in one write.
+ * https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
+export interface ErrorFields {
+  readonly severity: 'ERROR' | 'FATAL' | 'NOTICE' | 'WARNING';
+  readonly code: string;
+  readonly message: string;
+  readonly detail?: string;
+  readonly hint?: string;
+  readonly position?: number;
+}
+
+export interface RowField {
+  readonly name: string;
+  readonly tableOid: number;
+  readonly columnNumber: number;
+  readonly typeOid: number;
+  readonly typeSize: number;
+  readonly typeModifier: number;
+  readonly format: number;
+}
+
+const INITIAL_BYTES = 16 * 1024;
+
+export class BackendWriter {
+  private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  private offset = 0;
+
+  get length(): number {
+    return this.offset;
+  }
+
+  /** All bytes written since the last take. */
+  take(): Buffer {
+    const out = Buffer.from(this.buffer.subarray(0, this.offset));
+    this.offset = 0;
+    if (this.buffer.length > 1024 * 1024) this.buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (this.offset + n <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.offset + n) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.buffer.copy(grown, 0, 0, this.offset);
+    this.buffer = grown;
+  }
+
+  /** Starts a message; returns where its length goes (patched by end()). */
+  private begin(type: number): number {
+    this.ensure(5);
+    this.buffer[this.offset++] = type;
+    const at = this.offset;
+    this.offset += 4;
+    return at;
+  }
+
+  private end(at: number): void {
+    this.buffer.writeInt32BE(this.offset - at, at);
+  }
+
+  private int16(n: number): void {
+    this.ensure(2);
+    this.buffer.writeInt16BE(n, this.offset);
+    this.offset += 2;
+  }
+
+  private int32(n: number): void {
+    this.ensure(4);
+    this.buffer.writeInt32BE(n | 0, this.offset);
+    this.offset += 4;
+  }
+
+  private cstring(s: string): void {
+    this.ensure(Buffer.byteLength(s) + 1);
+    this.offset += this.buffer.write(s, this.offset, 'utf8');
+    this.buffer[this.offset++] = 0;
+  }
+
+  /** A single byte outside any message (the answer to SSLRequest / GSSENCRequest). */
+  rawByte(b: number): void {
+    this.ensure(1);
+    this.buffer[this.offset++] = b;
+  }
+
+  authenticationCleartextPassword(): void {
+    const at = this.begin(0x52); // 'R'
+    this.int32(3);
+    this.end(at);
+  }
+
+  authenticationOk(): void {
+    const at = this.begin(0x52);
+    this.int32(0);
+    this.end(at);
+  }
+
+  parameterStatus(name: string, value: string): void {
+    const at = this.begin(0x53); // 'S'
+    this.cstring(name);
+    this.cstring(value);
+    this.end(at);
+  }
+
+  backendKeyData(processId: number, secretKey: number): void {
+    const at = this.begin(0x4b); // 'K'
+    this.int32(processId);
+    this.int32(secretKey);
+    this.end(at);
+  }
+
+  readyForQuery(status: 'I' | 'T' | 'E'): void {
+    const at = this.begin(0x5a); // 'Z'
+    this.ensure(1);
+    this.buffer[this.offset++] = status.charCodeAt(0);
+    this.end(at);
+  }
+
+  rowDescription(fields: readonly RowField[]): void {
+    const at = this.begin(0x54); // 'T'
+    this.int16(fields.length);
+    for (const f of fields) {
+      this.cstring(f.name);
+      this.int32(f.tableOid);
+      this.int16(f.columnNumber);
+      this.int32(f.typeOid);
+      this.int16(f.typeSize);
+      this.int32(f.typeModifier);
+      this.int16(f.format);
+    }
+    this.end(at);
+  }
+
+  /** One row: text cells are written as UTF-8 straight into the buffer. */
+  dataRow(cells: readonly (string | Uint8Array | null)[]): void {
+    const at = this.begin(0x44); // 'D'
+    this.int16(cells.length);
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i];
+      if (cell === null || cell === undefined) {
+        this.int32(-1);
+      } else if (typeof cell === 'string') {
+        this.ensure(4 + cell.length * 3);
+        const written = this.buffer.write(cell, this.offset + 4, 'utf8');
+        this.buffer.writeInt32BE(written, this.offset);
+        this.offset += 4 + written;
+      } else {
+        this.ensure(4 + cell.length);
+        this.buffer.writeInt32BE(cell.length, this.offset);
+        this.buffer.set(cell, this.offset + 4);
+        this.offset += 4 + cell.length;
+      }
+    }
+    this.end(at);
+  }
+
+  commandComplete(tag: string): void {
+    const at = this.begin(0x43); // 'C'
+    this.cstring(tag);
+    this.end(at);
+  }
+
+  emptyQueryResponse(): void {
+    this.end(this.begin(0x49)); // 'I'
+  }
+
+  parseComplete(): void {
+    this.end(this.begin(0x31)); // '1'
+  }
+
+  bindComplete(): void {
+    this.end(this.begin(0x32)); // '2'
+  }
+
+  closeComplete(): void {
+    this.end(this.begin(0x33)); // '3'
+  }
+
+  noData(): void {
+    this.end(this.begin(0x6e)); // 'n'
+  }
+
+  portalSuspended(): void {
+    this.end(this.begin(0x73)); // 's'
+  }
+
+  parameterDescription(types: readonly number[]): void {
+    const at = this.begin(0x74); // 't'
+    this.int16(types.length);
+    for (const t of types) this.int32(t);
+    this.end(at);
+  }
+
+  errorResponse(fields: ErrorFields): void {
+    this.notice(0x45, fields); // 'E'
+  }
+
+  noticeResponse(fields: ErrorFields): void {
+    this.notice(0x4e, fields); // 'N'
+  }
+
+  private notice(type: number, fields: ErrorFields): void {
+    const at = this.begin(type);
+    const field = (code: string, value: string | undefined) => {
+      if (value === undefined) return;
+      this.ensure(1);
+      this.buffer[this.offset++] = code.charCodeAt(0);
+      this.cstring(value);
+    };
+    field('S', fields.severity);
+    field('V', fields.severity);
+    field('C', fields.code);
+    field('M', fields.message);
+    field('D', fields.detail);
+    field('H', fields.hint);
+    field('P', fields.position !== undefined ? String(fields.position) : undefined);
+    this.ensure(1);
+    this.buffer[this.offset++] = 0;
+    this.end(at);
+  }
+}

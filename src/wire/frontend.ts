@@ -1,0 +1,222 @@
+/**
+ * Decoder for frontend (client → server) messages of the PostgreSQL v3 protocol, sans I/O:
+ * feed it bytes as they arrive, get whole messages back. Malformed input throws ProtocolError,
+ * which the connection answers with FATAL 08P01 and a close.
+ * https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
+export const PROTOCOL_3_0 = 196608; // 3 << 16
+export const SSL_REQUEST_CODE = 80877103;
+export const GSSENC_REQUEST_CODE = 80877104;
+export const CANCEL_REQUEST_CODE = 80877102;
+/** DSQL's message size limit (reference/dsql.md §3.2). */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** PostgreSQL's limit for a startup packet (MAX_STARTUP_PACKET_LENGTH). */
+export const MAX_STARTUP_BYTES = 10_000;
+const LENGTH_BYTES = 4;
+const TYPE_BYTES = 1;
+
+export type FrontendMessage =
+  | { readonly type: 'startup'; readonly protocol: number; readonly parameters: Map<string, string> }
+  | { readonly type: 'ssl-request' }
+  | { readonly type: 'gssenc-request' }
+  | { readonly type: 'cancel'; readonly processId: number; readonly secretKey: number }
+  | { readonly type: 'password'; readonly password: string }
+  | { readonly type: 'query'; readonly sql: string }
+  | { readonly type: 'parse'; readonly name: string; readonly sql: string; readonly paramTypes: number[] }
+  | { readonly type: 'bind'; readonly portal: string; readonly statement: string; readonly paramFormats: number[]; readonly params: (Uint8Array | null)[]; readonly resultFormats: number[] }
+  | { readonly type: 'describe'; readonly kind: 'S' | 'P'; readonly name: string }
+  | { readonly type: 'execute'; readonly portal: string; readonly maxRows: number }
+  | { readonly type: 'close'; readonly kind: 'S' | 'P'; readonly name: string }
+  | { readonly type: 'sync' }
+  | { readonly type: 'flush' }
+  | { readonly type: 'terminate' }
+  | { readonly type: 'copy-data'; readonly data: Uint8Array }
+  | { readonly type: 'copy-done' }
+  | { readonly type: 'copy-fail'; readonly message: string };
+
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Reads fields of one message body, checking every read against the body's end. */
+class BodyReader {
+  private offset = 0;
+  constructor(private readonly body: Buffer) {}
+
+  int16(): number {
+    this.need(2);
+    const v = this.body.readInt16BE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+
+  int32(): number {
+    this.need(4);
+    const v = this.body.readInt32BE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  byte(): number {
+    this.need(1);
+    return this.body[this.offset++]!;
+  }
+
+  cstring(): string {
+    const end = this.body.indexOf(0, this.offset);
+    if (end < 0) throw new ProtocolError('invalid string in message');
+    const s = this.body.toString('utf8', this.offset, end);
+    this.offset = end + 1;
+    return s;
+  }
+
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const b = this.body.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return b;
+  }
+
+  rest(): Uint8Array {
+    return this.body.subarray(this.offset);
+  }
+
+  end(): void {
+    if (this.offset !== this.body.length) throw new ProtocolError('invalid message format');
+  }
+
+  private need(n: number): void {
+    if (n < 0 || this.offset + n > this.body.length) throw new ProtocolError('insufficient data left in message');
+  }
+}
+
+export class FrontendDecoder {
+  private buffer: Buffer = Buffer.alloc(0);
+  /** Before StartupMessage the packets have no type byte. */
+  startupPhase = true;
+
+  /** Appends bytes and returns every complete message. */
+  feed(chunk: Uint8Array): FrontendMessage[] {
+    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.buffer, chunk]);
+    const out: FrontendMessage[] = [];
+    let offset = 0;
+    for (;;) {
+      const available = this.buffer.length - offset;
+      if (this.startupPhase) {
+        if (available < LENGTH_BYTES) break;
+        const length = this.buffer.readInt32BE(offset);
+        if (length < 8 || length > MAX_STARTUP_BYTES) throw new ProtocolError('invalid length of startup packet');
+        if (available < length) break;
+        const message = decodeStartup(this.buffer.subarray(offset + LENGTH_BYTES, offset + length));
+        offset += length;
+        if (message.type === 'startup') this.startupPhase = false;
+        out.push(message);
+        // After SSLRequest the connection changes transport: nothing may follow in the same read.
+        if (message.type === 'ssl-request' || message.type === 'gssenc-request' || message.type === 'cancel') break;
+        continue;
+      }
+      if (available < TYPE_BYTES + LENGTH_BYTES) break;
+      const type = this.buffer[offset]!;
+      const length = this.buffer.readInt32BE(offset + 1);
+      if (length < LENGTH_BYTES) throw new ProtocolError(`invalid message length ${length}`);
+      if (length > MAX_MESSAGE_BYTES) throw new ProtocolError('invalid message length');
+      if (available < TYPE_BYTES + length) break;
+      const body = this.buffer.subarray(offset + TYPE_BYTES + LENGTH_BYTES, offset + TYPE_BYTES + length);
+      offset += TYPE_BYTES + length;
+      out.push(decodeTyped(type, body));
+    }
+    this.buffer = offset === this.buffer.length ? Buffer.alloc(0) : Buffer.from(this.buffer.subarray(offset));
+    return out;
+  }
+
+  /** Bytes received but not yet decoded (a ClientHello's tail after SSLRequest, say). */
+  pending(): number {
+    return this.buffer.length;
+  }
+}
+
+function decodeStartup(body: Buffer): FrontendMessage {
+  const reader = new BodyReader(body);
+  const code = reader.int32();
+  if (code === SSL_REQUEST_CODE) { reader.end(); return { type: 'ssl-request' }; }
+  if (code === GSSENC_REQUEST_CODE) { reader.end(); return { type: 'gssenc-request' }; }
+  if (code === CANCEL_REQUEST_CODE) {
+    const processId = reader.int32();
+    const secretKey = reader.int32();
+    reader.end();
+    return { type: 'cancel', processId, secretKey };
+  }
+  const parameters = new Map<string, string>();
+  for (;;) {
+    const name = reader.cstring();
+    if (name === '') break;
+    parameters.set(name, reader.cstring());
+  }
+  reader.end();
+  return { type: 'startup', protocol: code, parameters };
+}
+
+function formats(reader: BodyReader): number[] {
+  const count = reader.int16();
+  if (count < 0) throw new ProtocolError('invalid format code count');
+  const out: number[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const f = reader.int16();
+    if (f !== 0 && f !== 1) throw new ProtocolError(`unsupported format code: ${f}`);
+    out[i] = f;
+  }
+  return out;
+}
+
+function decodeTyped(type: number, body: Buffer): FrontendMessage {
+  const reader = new BodyReader(body);
+  let message: FrontendMessage;
+  switch (type) {
+    case 0x51: message = { type: 'query', sql: reader.cstring() }; break; // 'Q'
+    case 0x50: { // 'P'
+      const name = reader.cstring();
+      const sql = reader.cstring();
+      const count = reader.int16();
+      if (count < 0) throw new ProtocolError('invalid parameter count');
+      const paramTypes: number[] = new Array(count);
+      for (let i = 0; i < count; i++) paramTypes[i] = reader.int32() >>> 0;
+      message = { type: 'parse', name, sql, paramTypes };
+      break;
+    }
+    case 0x42: { // 'B'
+      const portal = reader.cstring();
+      const statement = reader.cstring();
+      const paramFormats = formats(reader);
+      const count = reader.int16();
+      if (count < 0) throw new ProtocolError('invalid parameter count');
+      const params: (Uint8Array | null)[] = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const length = reader.int32();
+        if (length < -1) throw new ProtocolError('invalid parameter length');
+        params[i] = length === -1 ? null : reader.bytes(length);
+      }
+      message = { type: 'bind', portal, statement, paramFormats, params, resultFormats: formats(reader) };
+      break;
+    }
+    case 0x44: case 0x43: { // 'D' describe, 'C' close
+      const kind = String.fromCharCode(reader.byte());
+      if (kind !== 'S' && kind !== 'P') throw new ProtocolError(`invalid ${type === 0x44 ? 'DESCRIBE' : 'CLOSE'} message subtype ${kind.charCodeAt(0)}`);
+      message = { type: type === 0x44 ? 'describe' : 'close', kind, name: reader.cstring() };
+      break;
+    }
+    case 0x45: message = { type: 'execute', portal: reader.cstring(), maxRows: reader.int32() }; break; // 'E'
+    case 0x53: message = { type: 'sync' }; break; // 'S'
+    case 0x48: message = { type: 'flush' }; break; // 'H'
+    case 0x58: message = { type: 'terminate' }; break; // 'X'
+    case 0x70: message = { type: 'password', password: reader.cstring() }; break; // 'p'
+    case 0x64: return { type: 'copy-data', data: reader.rest() }; // 'd'
+    case 0x63: message = { type: 'copy-done' }; break; // 'c'
+    case 0x66: message = { type: 'copy-fail', message: reader.cstring() }; break; // 'f'
+    default: throw new ProtocolError(`invalid frontend message type ${type}`);
+  }
+  reader.end();
+  return message;
+}
