@@ -6,26 +6,48 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { DEFAULT_TOKEN_EXPIRY_SECONDS, MAX_TOKEN_EXPIRY_SECONDS, createToken } from '../qp/auth/token.js';
 import { parseOptions } from './args.js';
 
-/** `strata token`: prints a token for the cluster whose data directory is given, and nothing else. */
-export async function tokenCommand(args: string[], out: (line: string) => void): Promise<number> {
+export const TOKEN_USAGE = 'usage: strata token [--data-dir DIR] [--admin | --user NAME] [--expires-in SECONDS]';
+
+interface TokenRequest {
+  readonly dataDir: string;
+  readonly user: string;
+  readonly expiresIn: number;
+}
+
+/** Reads the options; returns the problem as text when they are wrong. */
+function tokenRequest(args: string[]): TokenRequest | string {
   let options;
   try {
     options = parseOptions(args, { 'data-dir': 'string', admin: 'flag', user: 'string', 'expires-in': 'string' });
   } catch (error) {
-    process.stderr.write(`strata token: ${(error as Error).message}\n`);
+    return (error as Error).message;
+  }
+  const named = options.get('user');
+  if (named === '') return '--user needs a role name';
+  if (options.has('admin') && named !== undefined && named !== 'admin') return `--admin and --user ${String(named)} contradict each other`;
+  const expiresText = String(options.get('expires-in') ?? DEFAULT_TOKEN_EXPIRY_SECONDS);
+  const expiresIn = Number(expiresText);
+  if (!/^\d+$/.test(expiresText) || expiresIn < 1 || expiresIn > MAX_TOKEN_EXPIRY_SECONDS) {
+    return `--expires-in must be a whole number of seconds from 1 to ${MAX_TOKEN_EXPIRY_SECONDS} (one week), got "${expiresText}"`;
+  }
+  return { dataDir: resolve(String(options.get('data-dir') ?? './strata-data')), user: named === undefined ? 'admin' : String(named), expiresIn };
+}
+
+/**
+ * `strata token`: prints a connection token for the cluster whose data directory is given, and
+ * nothing else on stdout, so `PGPASSWORD=$(npx strata token --admin)` works. The identity is
+ * created when the data dir is new, so a token can be made before the first `strata start`.
+ * Returns the exit status: 0, or 2 for wrong options (the reason goes to `err`).
+ */
+export async function tokenCommand(args: string[], out: (line: string) => void, err: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
+  const request = tokenRequest(args);
+  if (typeof request === 'string') {
+    err(`strata token: ${request}`);
+    err(TOKEN_USAGE);
     return 2;
   }
-  const user = options.has('admin') ? 'admin' : String(options.get('user') ?? 'admin');
-  const expiresIn = Number(options.get('expires-in') ?? DEFAULT_TOKEN_EXPIRY_SECONDS);
-  if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_TOKEN_EXPIRY_SECONDS) {
-    process.stderr.write(`strata token: --expires-in must be a whole number of seconds from 1 to ${MAX_TOKEN_EXPIRY_SECONDS}\n`);
-    return 2;
-  }
-  const dataDir = resolve(String(options.get('data-dir') ?? './strata-data'));
   const clock = new SystemClock(0);
-  const disk = new NodeDisk();
-  await disk.mkdir(dataDir);
-  const identity = await loadOrCreateIdentity(disk, new SystemRandom(), clock, dataDir);
-  out(await createToken({ credentials: identity, user, expiresInSeconds: expiresIn, nowUs: clock.now().latest }));
+  const identity = await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), request.dataDir, { clock });
+  out(await createToken({ credentials: identity, user: request.user, expiresInSeconds: request.expiresIn, clock }));
   return 0;
 }
