@@ -43,6 +43,10 @@ class Prepared implements PreparedStatement {
 const OC000 = 'change conflicts with another transaction (OC000)';
 const OC001 = 'schema has been updated by another transaction (OC001)';
 
+function isDml(statement: Statement): boolean {
+  return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && statement.forUpdate);
+}
+
 /** Statements that may run in a failed transaction block. */
 function endsBlock(statement: Statement): boolean {
   return statement.kind === 'transaction' && statement.action !== 'begin';
@@ -121,6 +125,9 @@ export class Session implements SqlSession {
   private plan(prepared: Prepared, catalog: CatalogSnapshot): PlanEntry {
     if (prepared.plan && prepared.plan.catalogVersion === catalog.version) return prepared.plan;
     const statement = prepared.parsed!.statement;
+    // DSQL refuses DML after DDL in a transaction before looking at the statement (the DDL's
+    // catalog change is not visible to planning until it commits).
+    if (this.txn?.ddl && isDml(statement)) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     const usedTables = new Set<TableInfo>();
     const paramTypes = prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
     const pc: PlanContext = {

@@ -63,11 +63,16 @@ test('extended protocol row limits suspend and resume a portal', async () => {
 });
 
 test('psql connects with the token and runs a script', async () => {
-  const { spawnSync } = await import('node:child_process');
-  const result = spawnSync('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-At', '-c', 'CREATE TABLE from_psql (id int PRIMARY KEY, name text)', '-c', "INSERT INTO from_psql VALUES (1, 'one')", '-c', 'SELECT id, name FROM from_psql'], {
+  // Asynchronously: the server runs in this process and must keep serving while psql runs.
+  const { spawn } = await import('node:child_process');
+  const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-At', '-c', 'CREATE TABLE from_psql (id int PRIMARY KEY, name text)', '-c', "INSERT INTO from_psql VALUES (1, 'one')", '-c', 'SELECT id, name FROM from_psql'], {
     env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(t.cluster.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: await t.cluster.token('admin'), PGSSLMODE: 'require' },
-    encoding: 'utf8',
   });
-  assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /^CREATE TABLE\nINSERT 0 1\n1\|one\n$/);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const status = await new Promise((r) => child.on('exit', r));
+  assert.equal(status, 0, stderr);
+  assert.match(stdout, /^CREATE TABLE\nINSERT 0 1\n1\|one\n$/);
 });

@@ -31,7 +31,12 @@ export type Expr =
   | { readonly kind: 'between'; readonly arg: Expr; readonly low: Expr; readonly high: Expr; readonly negated: boolean; readonly location: number }
   | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly caseInsensitive: boolean; readonly location: number }
   | { readonly kind: 'distinct-from'; readonly left: Expr; readonly right: Expr; readonly negated: boolean; readonly location: number }
-  | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'localtimestamp' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly location: number };
+  | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'localtimestamp' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly location: number }
+  // `left op ANY (array)` / `left op ALL (array)`.
+  | { readonly kind: 'any'; readonly op: string; readonly all: boolean; readonly left: Expr; readonly right: Expr; readonly location: number }
+  // (SELECT …), ARRAY(SELECT …), EXISTS (SELECT …). Evaluated over system catalogs only (src/qp/system/catalog-subquery.ts);
+  // `unsupported` holds the 0A000 message of a subquery whose form cannot be converted, raised only if it is evaluated.
+  | { readonly kind: 'subquery'; readonly mode: 'scalar' | 'array' | 'exists'; readonly select: SelectStatement | null; readonly unsupported: string | null; readonly location: number };
 
 export interface SelectTarget {
   readonly expr: Expr;
@@ -65,6 +70,8 @@ export interface SelectStatement {
   /** VALUES lists (then targets/from are empty). */
   readonly values: readonly (readonly Expr[])[] | null;
   readonly forUpdate: boolean;
+  /** Set for `left UNION [ALL] right` (then targets/from/where are empty; ORDER BY/LIMIT apply to the union). */
+  readonly setOperation?: { readonly op: 'union'; readonly all: boolean; readonly left: SelectStatement; readonly right: SelectStatement } | null;
 }
 
 export interface InsertStatement {

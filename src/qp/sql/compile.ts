@@ -1,5 +1,8 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { CatalogSnapshot } from '../catalog/catalog.js';
+import { compileRegCast, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
+import { compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr } from './ast.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
@@ -36,6 +39,13 @@ export interface CompileContext {
   readonly inputScope?: Scope;
   /** Group-by expressions (by their source text key) mapped to their post-aggregation slots. */
   readonly groupSlots?: Map<string, number>;
+  /**
+   * The catalog snapshot and search path the statement is planned against: catalog functions
+   * (pg_table_is_visible, format_type, pg_get_indexdef, …), reg* casts and subqueries over
+   * system catalogs need them. Absent, those are not available.
+   */
+  readonly catalog?: CatalogSnapshot;
+  readonly searchPath?: readonly string[];
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -81,6 +91,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS'), expr.location);
     case 'cast': {
+      const reg = regCastTarget(expr.type);
+      if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
@@ -104,6 +116,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'like': return compileLike(expr, ctx);
     case 'distinct-from': return compileDistinctFrom(expr, ctx);
     case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
+    case 'any': return compileAnyArray(expr, ctx);
+    case 'subquery': return compileCatalogSubquery(expr, ctx);
   }
 }
 
@@ -321,7 +335,9 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
   const args = expr.args.map((a) => compileExpr(a, ctx));
-  const resolved = types.resolveFunction(expr.name, args.map((a) => a.oid));
+  // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
+  const resolved = (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
+    ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
   if (!resolved) {
     const signature = args.map((a) => types.formatType(a.oid, -1)).join(', ');
     throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {

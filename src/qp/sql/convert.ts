@@ -135,7 +135,8 @@ function rangeVar(n: Json): { schema: string | null; name: string; alias: string
 }
 
 export function convertSelect(n: Json): SelectStatement {
-  if (n.op && n.op !== 'SETOP_NONE') throw unsupported('UNION/INTERSECT/EXCEPT are not supported yet');
+  if (n.op === 'SETOP_UNION') return convertUnion(n);
+  if (n.op && n.op !== 'SETOP_NONE') throw unsupported('INTERSECT/EXCEPT are not supported yet');
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
   if (n.windowClause) throw unsupported('window functions are not supported yet');
   if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
@@ -168,6 +169,47 @@ export function convertSelect(n: Json): SelectStatement {
     values,
     forUpdate,
   };
+}
+
+/** UNION [ALL]: the branches are planned by plan-setop.ts; ORDER BY/LIMIT sit on the union node. */
+function convertUnion(n: Json): SelectStatement {
+  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.lockingClause) throw unsupported('FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT');
+  return {
+    kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null,
+    orderBy: (n.sortClause ?? []).map(convertSort),
+    limit: n.limitCount ? convertExpr(n.limitCount) : null,
+    offset: n.limitOffset ? convertExpr(n.limitOffset) : null,
+    distinct: false, values: null, forUpdate: false,
+    setOperation: { op: 'union', all: !!n.all, left: convertSelect(n.larg), right: convertSelect(n.rarg) },
+  };
+}
+
+/**
+ * A subquery in an expression. One whose form we cannot convert keeps its 0A000 message and
+ * raises it only if it is evaluated (psql's describe queries carry such subqueries over
+ * catalogs that are always empty in Strata).
+ */
+function convertSubLink(n: Json, location: number): Expr {
+  const modes: Record<string, 'scalar' | 'array' | 'exists'> = { EXPR_SUBLINK: 'scalar', ARRAY_SUBLINK: 'array', EXISTS_SUBLINK: 'exists' };
+  const mode = modes[n.subLinkType as string];
+  if (!mode) throw unsupported('subqueries with IN/ANY/ALL are not supported yet', location);
+  try {
+    return { kind: 'subquery', mode, select: convertSelect(n.subselect.SelectStmt), unsupported: null, location };
+  } catch (error) {
+    if (error instanceof SqlError && error.code === '0A000') return { kind: 'subquery', mode, select: null, unsupported: error.message, location };
+    throw error;
+  }
+}
+
+/** COLLATE: the database's collation is "C", so the default, "C" and "POSIX" collations change nothing. */
+function convertCollate(n: Json, location: number): Expr {
+  const names: string[] = n.collname.map(str);
+  const name = names[names.length - 1]!;
+  if (names.length > 2 || (names.length === 2 && names[0] !== 'pg_catalog') || !['default', 'C', 'POSIX'].includes(name)) {
+    throw unsupported(`collation "${names.join('.')}" is not supported`, location);
+  }
+  return convertExpr(n.arg);
 }
 
 function convertSort(node: Json): SortItem {
@@ -264,10 +306,10 @@ export function convertExpr(node: Json): Expr {
     case 'CoalesceExpr': return { kind: 'coalesce', args: n.args.map(convertExpr), location };
     case 'MinMaxExpr': return { kind: n.op === 'IS_GREATEST' ? 'greatest' : 'least', args: n.args.map(convertExpr), location };
     case 'SQLValueFunction': return convertSqlValueFunction(n);
-    case 'SubLink': throw unsupported('subqueries are not supported yet', location);
+    case 'SubLink': return convertSubLink(n, location);
     case 'A_ArrayExpr': throw unsupported('array expressions are not supported yet', location);
     case 'RowExpr': throw unsupported('row expressions are not supported yet', location);
-    case 'CollateClause': throw unsupported('COLLATE is not supported', location);
+    case 'CollateClause': return convertCollate(n, location);
     default: throw unsupported(`expression ${name} is not supported`, location);
   }
 }
@@ -325,7 +367,7 @@ function convertAExpr(n: Json): Expr {
       return { kind: 'nullif', left: left!, right: convertExpr(n.rexpr), location };
     case 'AEXPR_OP_ANY':
     case 'AEXPR_OP_ALL':
-      throw unsupported('ANY/ALL are not supported yet', location);
+      return { kind: 'any', op, all: n.kind === 'AEXPR_OP_ALL', left: left!, right: convertExpr(n.rexpr), location };
     case 'AEXPR_SIMILAR':
       throw unsupported('SIMILAR TO is not supported yet', location);
     default:

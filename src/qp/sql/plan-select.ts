@@ -11,6 +11,7 @@ import {
   type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
+import { planUnion } from './plan-setop.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { TableCodec } from './table-codec.js';
 import * as types from './typesystem.js';
@@ -44,7 +45,7 @@ export interface PlannedQuery {
 }
 
 export function compileContext(pc: PlanContext, scope: Scope, clause: string): CompileContext {
-  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema };
+  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath };
 }
 
 interface FromPlan {
@@ -57,6 +58,7 @@ interface FromPlan {
 }
 
 export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
+  if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
   const where = conjuncts(statement.where);
   const from = planFrom(statement.from, where, pc, wantedPrimaryOrder(statement));
@@ -180,7 +182,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const aggregates: AggregateCall[] = [];
   const ctx: CompileContext = {
     scope: input, inputScope: input, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
-    clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots,
+    clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath,
   };
   let having: Evaluator | null = null;
   if (statement.having) having = coerceToBoolean(compileExpr(statement.having, { ...ctx, clause: 'HAVING' }), 'HAVING').eval;

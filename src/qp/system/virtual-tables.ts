@@ -1,23 +1,30 @@
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
-import { BUILTIN_SCHEMAS, type CatalogSnapshot } from '../catalog/catalog.js';
+import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
+import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
- * that psql's \dt / \d and drivers' type handling read. Each is a plain function of the
- * snapshot, so they always agree with the catalog the transaction sees.
+ * that psql's \dt / \d / \di / \dn / \l and drivers' type handling read. Each is a plain
+ * function of the snapshot, so they always agree with the catalog the transaction sees.
+ * Catalogs of features Strata does not have (policies, publications, inheritance, extended
+ * statistics, comments) exist and are empty, which is the true answer for them.
  */
-const ADMIN_OID = 10;
+export const ADMIN_OID = 10;
+
+const SPEC_TYPES: Record<string, number> = {
+  oid: TypeOid.oid, name: TypeOid.name, text: TypeOid.text, char: TypeOid.char, bool: TypeOid.bool,
+  int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4, timestamptz: TypeOid.timestamptz,
+  'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
+};
 
 function columns(spec: string): VirtualColumn[] {
-  const oids: Record<string, number> = {
-    oid: TypeOid.oid, name: TypeOid.name, text: TypeOid.text, char: TypeOid.char, bool: TypeOid.bool,
-    int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4, timestamptz: TypeOid.timestamptz,
-  };
   return spec.trim().split(/\s*,\s*/).map((part) => {
     const [name, type] = part.split(/\s+/);
-    return { name: name!, oid: oids[type!]! };
+    const oid = SPEC_TYPES[type!];
+    if (oid === undefined) throw new Error(`virtual column type ${type} is not mapped`);
+    return { name: name!, oid };
   });
 }
 
@@ -25,56 +32,138 @@ function table(oid: number, schema: string, name: string, spec: string, rows: Vi
   return { oid, schema, name, columns: columns(spec), rows };
 }
 
+const empty = (): SqlValue[][] => [];
+
 function namespaceOid(catalog: CatalogSnapshot, schema: string): number {
   return catalog.schema(schema)?.oid ?? 0;
 }
 
+/** Collation of a column as pg_attribute shows it: "default" for text types, "C" for name. */
+export function columnCollation(typeOid: number): number {
+  if (!types.isCollatable(typeOid)) return 0;
+  return typeOid === TypeOid.name ? C_COLLATION_OID : DEFAULT_COLLATION_OID;
+}
+
+function classRows(catalog: CatalogSnapshot): SqlValue[][] {
+  const rows: SqlValue[][] = [];
+  // oid relname relnamespace reltype relowner relam relkind relpersistence relhasindex relispartition relnatts
+  // reltuples relhasrules relhastriggers relrowsecurity relforcerowsecurity relreplident reloptions relacl
+  // reltablespace relpages relchecks relispopulated relhassubclass relpartbound reloftype reltoastrelid
+  for (const t of catalog.allTables()) {
+    const ns = namespaceOid(catalog, t.schema);
+    rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, 0, true, false, null, 0, 0]);
+    for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, ADMIN_OID, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
+  }
+  for (const v of TABLES) {
+    const kind = v.schema === 'pg_catalog' ? 'r' : 'v';
+    rows.push([v.oid, v.name, namespaceOid(catalog, v.schema), 0, ADMIN_OID, kind === 'r' ? 2 : 0, kind, 'p', false, false, v.columns.length, -1, false, false, false, false, kind === 'r' ? 'd' : 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
+  }
+  return rows;
+}
+
+function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number): SqlValue[] {
+  // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
+  // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
+  const storage = types.typeLength(typeOid) === -1 ? 'x' : 'p';
+  return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, '', '', collation, -1, storage, '', true, 0, 0];
+}
+
+function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
+  const rows: SqlValue[][] = [];
+  for (const t of catalog.allTables()) {
+    t.columns.forEach((c, i) => rows.push(attributeRow(t.id, c.name, c.typeOid, c.typmod, i + 1, c.notNull, hasDefault(c.defaultText), columnCollation(c.typeOid))));
+    for (const index of t.indexes) {
+      [...index.columns, ...index.include].forEach((p, i) => {
+        const c = t.columns[p]!;
+        rows.push(attributeRow(index.oid, c.name, c.typeOid, c.typmod, i + 1, false, false, columnCollation(c.typeOid)));
+      });
+    }
+  }
+  for (const v of TABLES) v.columns.forEach((c, i) => rows.push(attributeRow(v.oid, c.name, c.oid, -1, i + 1, false, false, columnCollation(c.oid))));
+  return rows;
+}
+
+/** PostgreSQL stores no pg_attrdef row for DEFAULT NULL. */
+function hasDefault(defaultText: string | null): boolean {
+  return defaultText !== null && defaultText.trim().toUpperCase() !== 'NULL';
+}
+
+function attrdefRows(catalog: CatalogSnapshot): SqlValue[][] {
+  const rows: SqlValue[][] = [];
+  for (const t of catalog.allTables()) {
+    t.columns.forEach((c, i) => {
+      if (hasDefault(c.defaultText)) rows.push([attrdefOid(t.id, i + 1), t.id, i + 1, deparsedDefault(c.defaultText!, c.typeOid, c.typmod)]);
+    });
+  }
+  return rows;
+}
+
+function indexRows(catalog: CatalogSnapshot): SqlValue[][] {
+  const rows: SqlValue[][] = [];
+  for (const t of catalog.allTables()) {
+    for (const i of t.indexes) {
+      const keys = [...i.columns, ...i.include].map((p) => p + 1).join(' ');
+      rows.push([i.oid, t.id, i.columns.length + i.include.length, i.columns.length, i.unique, i.primary, false, true, false, i.valid, true, true, false, keys, i.nullsNotDistinct]);
+    }
+  }
+  return rows;
+}
+
+function constraintRows(catalog: CatalogSnapshot): SqlValue[][] {
+  const rows: SqlValue[][] = [];
+  for (const t of catalog.allTables()) {
+    for (const i of t.indexes) {
+      if (!i.constraintName) continue;
+      const conkey = `{${i.columns.map((p) => p + 1).join(',')}}`;
+      // oid conname connamespace contype condeferrable condeferred convalidated conrelid contypid conindid
+      // conparentid confrelid conkey conislocal coninhcount connoinherit
+      rows.push([constraintOid(i), i.constraintName, namespaceOid(catalog, t.schema), i.primary ? 'p' : 'u', false, false, true, t.id, 0, i.oid, 0, 0, conkey, true, 0, true]);
+    }
+  }
+  return rows;
+}
+
+/** The constraint an index backs, with its table (pg_get_constraintdef's lookup). */
+export function constraintByOid(catalog: CatalogSnapshot, oid: number): { table: TableInfo; index: IndexInfo } | undefined {
+  for (const t of catalog.allTables()) {
+    for (const i of t.indexes) if (i.constraintName && constraintOid(i) === oid) return { table: t, index: i };
+  }
+  return undefined;
+}
+
 const TABLES: VirtualTable[] = [
-  table(2615, 'pg_catalog', 'pg_namespace', 'oid oid, nspname name, nspowner oid, nspacl text', (catalog) =>
+  table(2615, 'pg_catalog', 'pg_namespace', 'oid oid, nspname name, nspowner oid, nspacl text[]', (catalog) =>
     [...catalog.allSchemas()].map((s) => [s.oid, s.name, ADMIN_OID, null])),
   table(1259, 'pg_catalog', 'pg_class', `oid oid, relname name, relnamespace oid, reltype oid, relowner oid, relam oid,
     relkind char, relpersistence char, relhasindex bool, relispartition bool, relnatts int2, reltuples float4,
-    relhasrules bool, relhastriggers bool, relrowsecurity bool, relforcerowsecurity bool, relreplident char, reloptions text, relacl text, reltablespace oid, relpages int4, relchecks int2, relispopulated bool, relhassubclass bool, relpartbound text, reloftype oid`, (catalog) => {
-    const rows: SqlValue[][] = [];
-    for (const t of catalog.allTables()) {
-      const ns = namespaceOid(catalog, t.schema);
-      rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, 0, true, false, null, 0]);
-      for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, ADMIN_OID, 403, 'i', 'p', false, false, i.columns.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0]);
-    }
-    return rows;
-  }),
+    relhasrules bool, relhastriggers bool, relrowsecurity bool, relforcerowsecurity bool, relreplident char, reloptions text[], relacl text[],
+    reltablespace oid, relpages int4, relchecks int2, relispopulated bool, relhassubclass bool, relpartbound text, reloftype oid, reltoastrelid oid`, classRows),
   table(1249, 'pg_catalog', 'pg_attribute', `attrelid oid, attname name, atttypid oid, attnum int2, attlen int2, atttypmod int4, attnotnull bool,
-    atthasdef bool, attisdropped bool, attidentity char, attgenerated char, attcollation oid, attstattarget int2, attstorage char, attcompression char, attislocal bool, attinhcount int4`, (catalog) => {
-    const rows: SqlValue[][] = [];
-    for (const t of catalog.allTables()) {
-      t.columns.forEach((c, i) => rows.push([t.id, c.name, c.typeOid, i + 1, types.typeLength(c.typeOid), c.typmod, c.notNull, c.defaultText !== null, false, '', '', types.isCollatable(c.typeOid) ? 950 : 0, -1, 'p', '', true, 0]));
-      for (const index of t.indexes) {
-        index.columns.forEach((p, i) => {
-          const c = t.columns[p]!;
-          rows.push([index.oid, c.name, c.typeOid, i + 1, types.typeLength(c.typeOid), c.typmod, false, false, false, '', '', 0, -1, 'p', '', true, 0]);
-        });
-      }
-    }
-    return rows;
-  }),
+    atthasdef bool, attisdropped bool, attidentity char, attgenerated char, attcollation oid, attstattarget int2, attstorage char, attcompression char,
+    attislocal bool, attinhcount int4, attndims int4`, attributeRows),
+  table(2604, 'pg_catalog', 'pg_attrdef', 'oid oid, adrelid oid, adnum int2, adbin text', attrdefRows),
   table(2610, 'pg_catalog', 'pg_index', `indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indisprimary bool,
-    indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool`, (catalog) => {
-    const rows: SqlValue[][] = [];
-    for (const t of catalog.allTables()) {
-      for (const i of t.indexes) {
-        const keys = [...i.columns, ...i.include].map((p) => p + 1).join(' ');
-        rows.push([i.oid, t.id, i.columns.length + i.include.length, i.columns.length, i.unique, i.primary, false, true, false, i.valid, true, true, false, keys, i.nullsNotDistinct]);
-      }
-    }
-    return rows;
-  }),
+    indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool`, indexRows),
+  table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
+    conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool`, constraintRows),
   table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid', () =>
-    types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, t.collatable ? 950 : 0])),
-  table(1262, 'pg_catalog', 'pg_database', 'oid oid, datname name, datdba oid, encoding int4, datcollate text, datctype text, datistemplate bool, datallowconn bool, datconnlimit int4, datacl text', () =>
-    [[5, 'postgres', ADMIN_OID, 6, 'C', 'C', false, true, -1, null]]),
+    types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid)])),
+  table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text', () =>
+    [[DEFAULT_COLLATION_OID, 'default', 11, ADMIN_OID, 'd', true, -1, null, null], [C_COLLATION_OID, 'C', 11, ADMIN_OID, 'c', true, -1, 'C', 'C'], [951, 'POSIX', 11, ADMIN_OID, 'c', true, -1, 'POSIX', 'POSIX']]),
+  table(1262, 'pg_catalog', 'pg_database', `oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
+    datconnlimit int4, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[]`, () =>
+    [[5, 'postgres', ADMIN_OID, 6, 'c', false, true, -1, 'C', 'C', null, null, null]]),
   table(1260, 'pg_catalog', 'pg_roles', 'oid oid, rolname name, rolsuper bool, rolinherit bool, rolcreaterole bool, rolcreatedb bool, rolcanlogin bool, rolreplication bool, rolconnlimit int4, rolbypassrls bool', () =>
     [[ADMIN_OID, 'admin', false, true, true, true, true, false, -1, false]]),
   table(2601, 'pg_catalog', 'pg_am', 'oid oid, amname name, amhandler oid, amtype char', () => [[2, 'heap', 0, 't'], [403, 'btree', 0, 'i']]),
+  table(2609, 'pg_catalog', 'pg_description', 'objoid oid, classoid oid, objsubid int4, description text', empty),
+  table(3256, 'pg_catalog', 'pg_policy', 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual text, polwithcheck text', empty),
+  table(3381, 'pg_catalog', 'pg_statistic_ext', 'oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2[], stxkind text[]', empty),
+  table(6104, 'pg_catalog', 'pg_publication', 'oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool, pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool', empty),
+  table(6237, 'pg_catalog', 'pg_publication_namespace', 'oid oid, pnpubid oid, pnnspid oid', empty),
+  table(6106, 'pg_catalog', 'pg_publication_rel', 'oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]', empty),
+  table(2611, 'pg_catalog', 'pg_inherits', 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool', empty),
+  table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
   table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type text, is_insertable_into text, is_typed text', (catalog) =>
     [...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO'])),
   table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default text,
@@ -93,9 +182,14 @@ const TABLES: VirtualTable[] = [
 ];
 
 const BY_NAME = new Map<string, VirtualTable>(TABLES.map((t) => [`${t.schema}.${t.name}`, t]));
+const BY_OID = new Map<number, VirtualTable>(TABLES.map((t) => [t.oid, t]));
 
 export function virtualTable(schema: string | null, name: string): VirtualTable | undefined {
   return BY_NAME.get(`${schema ?? 'pg_catalog'}.${name}`);
+}
+
+export function virtualTableByOid(oid: number): VirtualTable | undefined {
+  return BY_OID.get(oid);
 }
 
 /** sys.jobs is per-host state, registered by the query processor. */

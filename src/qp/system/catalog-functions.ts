@@ -1,0 +1,221 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { CatalogSnapshot } from '../catalog/catalog.js';
+import type { TypeName } from '../sql/ast.js';
+import type { CompiledExpr, Evaluator } from '../sql/compiled.js';
+import * as types from '../sql/typesystem.js';
+import { splitArrayText } from '../types/index.js';
+import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
+import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
+
+/**
+ * The catalog functions psql's describe commands and drivers call (pg_get_userbyid,
+ * pg_table_is_visible, format_type, pg_get_expr, pg_get_indexdef, …) and the reg* casts.
+ * They read the catalog snapshot the statement was planned against, as the virtual tables do.
+ */
+export interface CatalogScope {
+  readonly catalog: CatalogSnapshot;
+  readonly searchPath: readonly string[];
+}
+
+export interface CatalogFunction {
+  /** Declared argument types; the caller coerces arguments to them. */
+  readonly args: readonly number[];
+  readonly result: number;
+  /** Strict functions return NULL for any NULL argument without being called. */
+  readonly strict: boolean;
+  readonly fn: (values: SqlValue[]) => SqlValue;
+}
+
+type Builder = (scope: CatalogScope) => (values: SqlValue[]) => SqlValue;
+interface Definition { readonly args: readonly number[]; readonly result: number; readonly strict: boolean; readonly build: Builder }
+
+const { oid: OID, text: TEXT, int4: INT4, bool: BOOL, name: NAME } = TypeOid;
+/** Marks an argument that accepts any array type. */
+const ANYARRAY = -1;
+const DEFINITIONS = new Map<string, Definition[]>();
+
+function define(name: string, args: number[], result: number, build: Builder, strict = true): void {
+  const list = DEFINITIONS.get(name) ?? [];
+  list.push({ args, result, strict, build });
+  DEFINITIONS.set(name, list);
+}
+
+function relation(scope: CatalogScope, oid: number) {
+  return relationByOid(scope.catalog, oid, (o) => virtualTableByOid(o));
+}
+
+/** A relation's name as regclass prints it: qualified when not visible on the search path. */
+function regclassText(scope: CatalogScope, oid: number): string {
+  const found = relation(scope, oid);
+  if (!found) return String(oid);
+  const visible = isVisible(scope.catalog, scope.searchPath, found.schema, found.name);
+  return visible ? quoteIdent(found.name) : `${quoteIdent(found.schema)}.${quoteIdent(found.name)}`;
+}
+
+function formatTypeText(oid: number, typmod: number): string {
+  try {
+    return types.formatType(oid, typmod);
+  } catch {
+    return '???';
+  }
+}
+
+function userName(oid: number): string {
+  return oid === ADMIN_OID ? 'admin' : `unknown (OID=${oid})`;
+}
+
+define('pg_get_userbyid', [OID], NAME, () => (v) => userName(v[0] as number));
+define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
+  const found = relation(s, v[0] as number);
+  return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
+});
+define('format_type', [OID, INT4], TEXT, () => (v) => (v[0] === null ? null : formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
+define('pg_get_expr', [TEXT, OID], TEXT, () => (v) => expressionText(v[0] as string));
+define('pg_get_expr', [TEXT, OID, BOOL], TEXT, () => (v) => expressionText(v[0] as string));
+define('pg_get_indexdef', [OID], TEXT, (s) => (v) => indexDef(s, v[0] as number, 0, false));
+define('pg_get_indexdef', [OID, INT4, BOOL], TEXT, (s) => (v) => indexDef(s, v[0] as number, v[1] as number, v[2] as boolean));
+define('pg_get_constraintdef', [OID], TEXT, (s) => (v) => constraintDef(s, v[0] as number));
+define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => constraintDef(s, v[0] as number));
+define('pg_encoding_to_char', [INT4], NAME, () => (v) => (v[0] === 6 ? 'UTF8' : ''));
+define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableById(v[0] as number) !== undefined);
+// No extended statistics exist, so there is no object whose columns could be asked for.
+define('pg_get_statisticsobjdef_columns', [OID], TEXT, () => () => null);
+// COMMENT ON is not supported: no object has a description.
+define('obj_description', [OID], TEXT, () => () => null);
+define('obj_description', [OID, NAME], TEXT, () => () => null);
+define('col_description', [OID, INT4], TEXT, () => () => null);
+define('shobj_description', [OID, NAME], TEXT, () => () => null);
+define('array_to_string', [ANYARRAY, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, null));
+define('array_to_string', [ANYARRAY, TEXT, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, v[2] as string | null), false);
+
+function indexDef(scope: CatalogScope, oid: number, column: number, pretty: boolean): string | null {
+  const found = relation(scope, oid);
+  if (!found?.index || !found.table) return null;
+  const { table, index } = found;
+  if (column > 0) {
+    const position = [...index.columns, ...index.include][column - 1];
+    return position === undefined ? '' : quoteIdent(table.columns[position]!.name);
+  }
+  // The pretty form leaves out the schema when the table is visible; the plain form always has it.
+  const visible = pretty && isVisible(scope.catalog, scope.searchPath, table.schema, table.name);
+  const qualified = visible ? quoteIdent(table.name) : `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+  return indexDefinition(table, index, qualified);
+}
+
+function constraintDef(scope: CatalogScope, oid: number): string {
+  const found = constraintByOid(scope.catalog, oid);
+  if (!found) throw new SqlError('XX000', `cache lookup failed for constraint ${oid}`);
+  return constraintDefinition(found.table, found.index);
+}
+
+/** array_to_string over our text-form arrays; the NULL replacement is optional. */
+function arrayToString(array: string | null, separator: string | null, nullText: string | null): string | null {
+  if (array === null || separator === null) return null;
+  const parts: string[] = [];
+  for (const element of splitArrayText(array)) {
+    if (element === null) { if (nullText !== null) parts.push(nullText); } else parts.push(element);
+  }
+  return parts.join(separator);
+}
+
+function isArrayType(oid: number): boolean {
+  return types.allTypes().some((t) => t.oid === oid && t.category === 'A');
+}
+
+function accepts(declared: number, actual: number): boolean {
+  if (declared === ANYARRAY) return isArrayType(actual);
+  return actual === declared || actual === TypeOid.unknown || types.castContext(actual, declared) === 'i';
+}
+
+/** Resolves a catalog function by name and argument types; null when none matches. */
+export function resolveCatalogFunction(name: string, argOids: readonly number[], scope: CatalogScope): CatalogFunction | null {
+  for (const definition of DEFINITIONS.get(name) ?? []) {
+    if (definition.args.length !== argOids.length) continue;
+    if (!definition.args.every((declared, i) => accepts(declared, argOids[i]!))) continue;
+    const args = definition.args.map((declared, i) => (declared === ANYARRAY ? argOids[i]! : declared));
+    return { args, result: definition.result, strict: definition.strict, fn: definition.build(scope) };
+  }
+  return null;
+}
+
+const REG_TYPES = new Set(['regclass', 'regtype', 'regnamespace', 'regrole']);
+
+/** The reg* type a cast names, or null when it is another type. */
+export function regCastTarget(type: TypeName): string | null {
+  const parts = type.names;
+  const base = parts[parts.length - 1]!.toLowerCase();
+  if (parts.length > 1 && parts[parts.length - 2] !== 'pg_catalog') return null;
+  return REG_TYPES.has(base) && type.arrayBounds === 0 ? base : null;
+}
+
+/**
+ * `x::regclass` and friends. Strata has no reg* types: an oid cast to one yields its name as
+ * text (what the value prints as, so `c.oid::regclass` and `::regtype::text` read right); a
+ * name literal cast to one is looked up now and yields the oid, for `WHERE oid = 't'::regclass`.
+ */
+export function compileRegCast(arg: CompiledExpr, target: string, scope: CatalogScope, location: number): CompiledExpr {
+  const at = location >= 0 ? { position: location + 1 } : {};
+  if (arg.unknownLiteral !== undefined || (arg.oid === TEXT && arg.rowIndependent && arg.eval.length === 0)) {
+    const text = arg.unknownLiteral ?? (arg.eval([], null as never) as string | null);
+    const value = text === null ? null : lookupRegName(scope, target, text, at);
+    return { oid: OID, typmod: -1, eval: () => value, rowIndependent: true, name: target, location };
+  }
+  if (![OID, INT4, TypeOid.int2, TypeOid.int8].includes(arg.oid as never)) {
+    throw new SqlError('42846', `cannot cast type ${types.formatType(arg.oid, -1)} to ${target}`, at);
+  }
+  const f = arg.eval;
+  const show = regOidText(scope, target);
+  const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : show(Number(v)); };
+  return { oid: TEXT, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: target, location };
+}
+
+function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
+  switch (target) {
+    case 'regclass': return (oid) => regclassText(scope, oid);
+    case 'regtype': return (oid) => formatTypeText(oid, -1);
+    case 'regnamespace': return (oid) => {
+      const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
+      return schema ? quoteIdent(schema.name) : String(oid);
+    };
+    default: return (oid) => (oid === ADMIN_OID ? 'admin' : String(oid));
+  }
+}
+
+/** Splits `schema.name` with optional double quotes, lower-casing unquoted parts as the parser does. */
+function splitQualifiedName(text: string): string[] {
+  const parts: string[] = [];
+  const pattern = /\s*(?:"((?:[^"]|"")*)"|([^."\s]+))\s*(\.|$)/y;
+  let match: RegExpExecArray | null;
+  while (pattern.lastIndex < text.length && (match = pattern.exec(text)) !== null) {
+    parts.push(match[1] !== undefined ? match[1].replace(/""/g, '"') : match[2]!.toLowerCase());
+    if (match[3] === '') break;
+  }
+  return parts;
+}
+
+function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }): number {
+  if (/^\d+$/.test(text.trim())) return Number(text.trim());
+  const parts = splitQualifiedName(text);
+  if (target === 'regclass') {
+    const name = parts[parts.length - 1] ?? '';
+    const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : ['pg_catalog', ...scope.searchPath];
+    for (const schema of schemas) {
+      const table = scope.catalog.table(schema, name);
+      if (table) return table.id;
+      const index = scope.catalog.index(schema, name);
+      if (index) return index.index.oid;
+      const virtual = virtualTable(schema, name);
+      if (virtual) return virtual.oid;
+    }
+    throw new SqlError('42P01', `relation "${text}" does not exist`, at);
+  }
+  if (target === 'regtype') return types.resolveTypeName({ names: parts, typmods: [], arrayBounds: 0, location: -1 }).oid;
+  if (target === 'regnamespace') {
+    const schema = scope.catalog.schema(parts[0] ?? '');
+    if (!schema || parts.length !== 1) throw new SqlError('42704', `schema "${text}" does not exist`, at);
+    return schema.oid;
+  }
+  if (text === 'admin') return ADMIN_OID;
+  throw new SqlError('42704', `role "${text}" does not exist`, at);
+}
