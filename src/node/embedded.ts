@@ -84,6 +84,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   safeTimeRef.source = new AdjudicatorSafeTime(adjudicator, env.timers, () => env.clock.now().latest);
 
   const qp = new QueryProcessor({ storage, adjudicator, clock: env.clock, timers: env.timers, random: env.random, log: env.log });
+  await qp.start();
   const authenticator = new TokenAuthenticator({ credentials: identity, clock: env.clock, roleExists: (name) => name === 'admin' });
   const tls = { key: identity.tlsKey, cert: identity.tlsCert };
   const connections = new Set<Connection>();

@@ -39,6 +39,11 @@ export class QueryProcessor implements SessionFactory {
     this.indexBuilder = new IndexBuilder(this);
   }
 
+  /** Loads the newest catalog before serving: statements are prepared against it. */
+  async start(): Promise<void> {
+    await this.catalogAt(this.options.clock.now().latest);
+  }
+
   createSession(startup: StartupInfo, events: SessionEvents, processId: number, secretKey: number): SqlSession {
     const session = new Session(this, startup, events, processId, secretKey);
     this.sessions.set(processId, session);
