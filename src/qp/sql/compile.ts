@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
 import { compileRegCast, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
-import { compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
+import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr } from './ast.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
@@ -268,7 +268,8 @@ export function compileOperator(op: string, leftExpr: Expr | null, rightExpr: Ex
 }
 
 export function applyOperator(op: string, left: CompiledExpr | null, right: CompiledExpr, ctx: CompileContext, location: number): CompiledExpr {
-  const resolved = types.resolveOperator(op, left ? left.oid : null, right.oid);
+  const resolved = types.resolveOperator(op, left ? left.oid : null, right.oid)
+    ?? arrayEqualityOperator(op, left ? left.oid : null, right.oid); // array = array (src/qp/system)
   if (!resolved) {
     const description = left
       ? `operator does not exist: ${types.formatType(left.oid, -1)} ${op} ${types.formatType(right.oid, -1)}`

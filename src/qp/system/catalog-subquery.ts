@@ -7,7 +7,8 @@ import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
 import { containsAggregate, resolveRelation } from '../sql/relations.js';
 import { Scope, type ScopeColumn } from '../sql/scope.js';
 import * as types from '../sql/typesystem.js';
-import { formatArray, requireType, splitArrayText } from '../types/index.js';
+import { formatArray, requireType, splitArrayText, typeByOid } from '../types/index.js';
+import type { ResolvedOperator } from '../types/index.js';
 import { virtualTable } from './virtual-tables.js';
 
 /**
@@ -212,7 +213,15 @@ export function compileCatalogSubquery(expr: SubqueryExpr, ctx: CompileContext):
     return { oid: target!.oid, typmod: target!.typmod, eval: evaluator, rowIndependent: false, name, location: expr.location };
   }
   const element = types.allTypes().find((t) => t.oid === target!.oid);
-  if (!element || element.array === 0) {
+  // Strata registers arrays of the common types only; other string types collect into text[].
+  const registered = element && element.array !== 0 && typeByOid(element.array) !== undefined;
+  if (element && !registered && element.category === 'S') {
+    const asText = coerce(target!, TypeOid.text, -1, 'implicit', expr.location).eval;
+    const textType = requireType(TypeOid.text);
+    const toText: Evaluator = (row, c) => formatArray(sortRows(rows(row, c), orderKeys, c).map((r) => asText(r, c)), textType);
+    return { oid: TypeOid.textArray, typmod: -1, eval: toText, rowIndependent: false, name, location: expr.location };
+  }
+  if (!element || !registered) {
     return failing(unsupported(`arrays of type ${types.formatType(target!.oid, -1)} are not supported`, expr.location), TypeOid.text, expr.location);
   }
   const elementType = requireType(target!.oid);
@@ -252,4 +261,18 @@ export function compileAnyArray(expr: AnyExpr, ctx: CompileContext): CompiledExp
     return sawNull ? null : all;
   };
   return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+}
+
+/**
+ * `array = array` and `array <> array` for the one-dimensional arrays Strata holds as canonical
+ * text (catalog columns such as pg_policy.polroles compared with '{0}'): equal exactly when the
+ * canonical texts are equal. An untyped literal on one side takes the other side's array type.
+ */
+export function arrayEqualityOperator(op: string, left: number | null, right: number): ResolvedOperator | null {
+  if (left === null || (op !== '=' && op !== '<>')) return null;
+  const isArray = (oid: number) => types.allTypes().some((t) => t.oid === oid && t.category === 'A');
+  const oid = isArray(left) ? left : isArray(right) ? right : 0;
+  if (oid === 0 || (left !== oid && left !== TypeOid.unknown) || (right !== oid && right !== TypeOid.unknown)) return null;
+  const equal = op === '=';
+  return { left: oid, right: oid, result: TypeOid.bool, fn: (a, b) => (a === b) === equal };
 }

@@ -103,7 +103,7 @@ function indexRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     for (const i of t.indexes) {
       const keys = [...i.columns, ...i.include].map((p) => p + 1).join(' ');
-      rows.push([i.oid, t.id, i.columns.length + i.include.length, i.columns.length, i.unique, i.primary, false, true, false, i.valid, true, true, false, keys, i.nullsNotDistinct]);
+      rows.push([i.oid, t.id, i.columns.length + i.include.length, i.columns.length, i.unique, i.primary, false, true, false, i.valid, true, true, false, keys, i.nullsNotDistinct, null, null]);
     }
   }
   return rows;
@@ -143,7 +143,7 @@ const TABLES: VirtualTable[] = [
     attislocal bool, attinhcount int4, attndims int4`, attributeRows),
   table(2604, 'pg_catalog', 'pg_attrdef', 'oid oid, adrelid oid, adnum int2, adbin text', attrdefRows),
   table(2610, 'pg_catalog', 'pg_index', `indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indisprimary bool,
-    indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool`, indexRows),
+    indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
   table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
     conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool`, constraintRows),
   table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid', () =>
