@@ -10,6 +10,7 @@ import type { Timestamp, Timers } from '../contracts/time.js';
  * flight below the read timestamp, it waits for their batch to publish.
  */
 const MAX_WAITERS = 100_000;
+const SPIN_US = 50;
 
 export class AdjudicatorSafeTime implements SafeTimeSource {
   private waiters: { timestamp: Timestamp; resolve: () => void; reject: (error: Error) => void; deadline: number }[] = [];
@@ -30,6 +31,12 @@ export class AdjudicatorSafeTime implements SafeTimeSource {
 
   waitFor(timestamp: Timestamp): Promise<void> {
     if (this.adjudicator.watermark() >= timestamp) return Promise.resolve();
+    // A shortfall of a few microseconds is the clock, not a commit in flight: wait it out here
+    // rather than give up a turn of the event loop.
+    const spinUntil = this.now() + SPIN_US;
+    while (timestamp - this.now() < SPIN_US && this.now() < spinUntil) {
+      if (this.adjudicator.watermark() >= timestamp) return Promise.resolve();
+    }
     if (this.waiters.length >= MAX_WAITERS) return Promise.reject(new SqlError('53000', 'too many reads waiting for safe time'));
     return new Promise((resolve, reject) => {
       this.waiters.push({ timestamp, resolve, reject, deadline: this.now() + this.maxWaitUs });

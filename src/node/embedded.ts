@@ -83,7 +83,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   });
   safeTimeRef.source = new AdjudicatorSafeTime(adjudicator, env.timers, () => env.clock.now().latest);
 
-  const qp = new QueryProcessor({ storage, adjudicator, clock: env.clock, timers: env.timers, random: env.random, log: env.log });
+  const qp = new QueryProcessor({
+    storage, adjudicator, clock: env.clock, timers: env.timers, random: env.random, log: env.log,
+    snapshotTime: () => adjudicator.watermark(),
+  });
   await qp.start();
   const authenticator = new TokenAuthenticator({ credentials: identity, clock: env.clock, roleExists: (name) => name === 'admin' });
   const tls = { key: identity.tlsKey, cert: identity.tlsCert };

@@ -96,7 +96,8 @@ export class IndexBuilder {
   private newTransaction(): Transaction {
     const { clock, random, storage } = this.host.options;
     const id = `index-${Buffer.from(random.bytes(8)).toString('hex')}`;
-    return new Transaction(id, clock.now().latest, storage);
+    void clock;
+    return new Transaction(id, this.host.snapshotTime(), storage);
   }
 
   /** Indexes one batch of rows; returns where to resume, null when done, 'gone' if the table or index was dropped. */

@@ -19,6 +19,13 @@ export interface QueryProcessorOptions {
   readonly timers: Timers;
   readonly random: RandomSource;
   readonly log: Log;
+  /**
+   * The start timestamp of a new transaction. By default `clock.now().latest` (DESIGN.md §2),
+   * whose reads wait until storage's safe time passes it. The embedded node gives the
+   * adjudicator's watermark instead: every commit acknowledged before the transaction began is
+   * at or below it, so the snapshot is as fresh as linearizability needs and reads never wait.
+   */
+  readonly snapshotTime?: () => number;
 }
 
 const PARSE_CACHE_LIMIT = 4096;
@@ -35,13 +42,16 @@ export class QueryProcessor implements SessionFactory {
   readonly sessions = new Map<number, Session>();
   readonly indexBuilder: IndexBuilder;
 
+  readonly snapshotTime: () => number;
+
   constructor(readonly options: QueryProcessorOptions) {
     this.indexBuilder = new IndexBuilder(this);
+    this.snapshotTime = options.snapshotTime ?? (() => options.clock.now().latest);
   }
 
   /** Loads the newest catalog before serving: statements are prepared against it. */
   async start(): Promise<void> {
-    await this.catalogAt(this.options.clock.now().latest);
+    await this.catalogAt(this.snapshotTime());
   }
 
   createSession(startup: StartupInfo, events: SessionEvents, processId: number, secretKey: number): SqlSession {

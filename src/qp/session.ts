@@ -281,7 +281,7 @@ export class Session implements SqlSession {
       this.txn.checkAge(this.host.options.clock.now().latest);
       return this.txn;
     }
-    const startTimestamp = this.host.options.clock.now().latest;
+    const startTimestamp = this.host.snapshotTime();
     this.transactionCounter++;
     const id = `${this.processId.toString(16)}-${this.transactionCounter.toString(16)}-${startTimestamp.toString(16)}`;
     const txn = new Transaction(id, startTimestamp, this.host.options.storage);
