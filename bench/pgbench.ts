@@ -99,6 +99,7 @@ async function idleMemory(target: Target, config: pg.ClientConfig): Promise<{ be
   const connections: pg.Client[] = [];
   for (let i = 0; i < 100; i++) {
     const c = new pg.Client(config);
+    c.on('error', () => {});
     await c.connect();
     connections.push(c);
   }
@@ -114,7 +115,8 @@ function childPids(parent: number): number[] {
 }
 
 async function main(): Promise<void> {
-  const postgres = await startPostgres();
+  // PostgreSQL as it ships: fsync and synchronous_commit on, like Strata's journal.
+  const postgres = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on' } });
   const strata = await startStrata();
   const token = strata.token();
   const updateScript = join(mkdtempSync(join(tmpdir(), 'pgbench-script-')), 'update.sql');
