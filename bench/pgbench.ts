@@ -116,7 +116,7 @@ function childPids(parent: number): number[] {
 
 async function main(): Promise<void> {
   // PostgreSQL as it ships: fsync and synchronous_commit on, like Strata's journal.
-  const postgres = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on' } });
+  const postgres = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on', max_connections: '200' } });
   const strata = await startStrata();
   const token = strata.token();
   const updateScript = join(mkdtempSync(join(tmpdir(), 'pgbench-script-')), 'update.sql');

@@ -12,15 +12,12 @@ export interface ErrorFields {
   readonly position?: number;
 }
 
-export interface RowField {
-  readonly name: string;
-  readonly tableOid: number;
-  readonly columnNumber: number;
-  readonly typeOid: number;
-  readonly typeSize: number;
-  readonly typeModifier: number;
+/** A RowDescription column: the session's field description plus the format sent. */
+export interface RowField extends FieldDescription {
   readonly format: number;
 }
+
+import type { FieldDescription } from '../contracts/sql-session.js';
 
 const INITIAL_BYTES = 16 * 1024;
 
