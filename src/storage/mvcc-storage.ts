@@ -1,193 +1,374 @@
-import { assert } from '../contracts/errors.js';
+import { assert, SqlError } from '../contracts/errors.js';
 import type { Key } from '../contracts/kv.js';
 import type { JournalPosition, JournalRecord } from '../contracts/journal.js';
-import type { ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
+import type { PushedComparison, ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
+import {
+  afterAllVersions, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, userKeyOf, versionKey, versionTimestamp,
+} from './version-key.js';
 
 /**
  * MVCC storage on an ordered store (DESIGN.md §2 Journal and storage). Each version of a user
- * key K is stored at `K || ~commitTimestamp` (8 bytes, big-endian, inverted so the newest
- * version comes first); the value starts with a marker byte: 1 = row, 0 = tombstone. User keys
- * are prefix-free (src/encoding), so all versions of one key are contiguous and a read at τ is
- * one seek to `K || ~τ`. The applied journal position lives at a metadata key (table id 0,
- * below every user key) and is written in the same atomic batch as the data it covers.
+ * key K is stored at `K || ~commitTimestamp` (see version-key.ts); the value starts with a
+ * marker byte, PUT or TOMBSTONE. Metadata lives under table id 0, below every user key (user
+ * keys begin with a table id >= 1): the applied journal position and last applied commit
+ * timestamp, written in the same atomic batch as the data they cover, and the GC horizon.
+ *
+ * Reads are synchronous inside (LMDB reads are), after at most one wait for safe time.
  */
-const VERSION_BYTES = 8;
 const PUT = 1;
 const TOMBSTONE = 0;
-const APPLIED_POSITION_KEY = new Uint8Array([0, 0, 0, 0, 0, 1]);
-const MAX_TIMESTAMP = 2 ** 53 - 1;
+const META_APPLIED = new Uint8Array([0, 0, 0, 0, 0, 1]);
+const META_GC_HORIZON = new Uint8Array([0, 0, 0, 0, 0, 2]);
+const USER_START = new Uint8Array([0, 0, 0, 1]);
+/** Above every stored key (table ids are uint32; no key has 32 leading 0xff bytes). */
+const STORE_END = new Uint8Array(32).fill(0xff);
+/** Versions of one key walked one by one before a scan seeks past the rest. */
+const SEQUENTIAL_VERSIONS = 8;
+/** User keys one read examines at most beyond its limit (filters and tombstones can hide many). */
+const SCAN_BUDGET = 10_000;
+/** Stored entries one GC pass examines per user key it may visit. */
+const GC_ENTRIES_PER_KEY = 16;
 
-function versionKey(key: Key, timestamp: Timestamp): Uint8Array {
-  assert(timestamp >= 0 && timestamp <= MAX_TIMESTAMP, 'commit timestamps are non-negative safe integers');
-  const out = new Uint8Array(key.length + VERSION_BYTES);
-  out.set(key, 0);
-  const inverted = BigInt(MAX_TIMESTAMP - timestamp);
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setBigUint64(key.length, inverted, false);
-  return out;
-}
+/**
+ * The order-preserving key encoding of column `column` of a stored tuple, or null for SQL NULL.
+ * Supplied by the tuple codec (src/encoding), so storage compares bytes without knowing types.
+ */
+export type ColumnKeyOf = (value: Uint8Array, column: number) => Uint8Array | null;
 
-function versionTimestamp(stored: Uint8Array): Timestamp {
-  const view = new DataView(stored.buffer, stored.byteOffset, stored.byteLength);
-  return MAX_TIMESTAMP - Number(view.getBigUint64(stored.length - VERSION_BYTES, false));
-}
-
-function userKey(stored: Uint8Array): Uint8Array {
-  return stored.subarray(0, stored.length - VERSION_BYTES);
-}
-
-function sameUserKey(stored: Uint8Array, key: Uint8Array): boolean {
-  if (stored.length - VERSION_BYTES !== key.length) return false;
-  return Buffer.compare(stored.subarray(0, key.length), key) === 0;
-}
-
-/** The first stored key after every version of `key`. */
-function afterAllVersions(key: Uint8Array): Uint8Array {
-  const out = new Uint8Array(key.length + VERSION_BYTES);
-  out.set(key, 0);
-  out.fill(0xff, key.length);
-  return out;
+export interface GcResult {
+  /** Stored versions removed by this pass. */
+  readonly removed: number;
+  /** True when the pass reached the end of the key space (the next pass starts over). */
+  readonly complete: boolean;
 }
 
 export class MvccStorage implements StorageNode {
-  private applied: JournalPosition;
-  private lastApplied: Timestamp = 0;
+  private applied: JournalPosition = 0;
+  private lastCommit: Timestamp = 0;
+  private horizon: Timestamp = -Infinity;
+  private applying = false;
+  private closed = false;
+  private gcRunning = false;
+  /** Where the next GC pass resumes, and the state of the key it stopped inside. */
+  private gcCursor: Uint8Array | null = null;
+  private gcKey: Uint8Array | null = null;
+  private gcKept = false;
 
-  constructor(private readonly store: OrderedStore, private readonly safeTime: SafeTimeSource) {
-    const raw = store.get(APPLIED_POSITION_KEY);
-    this.applied = raw ? Number(Buffer.from(raw).readBigUInt64BE(0)) : 0;
+  constructor(
+    private readonly store: OrderedStore,
+    private readonly safeTime: SafeTimeSource,
+    private readonly columnKeyOf: ColumnKeyOf | null = null,
+  ) {
+    const applied = store.get(META_APPLIED);
+    if (applied !== undefined) {
+      assert(applied.length === 16, 'the applied-position record is 16 bytes (a data directory of an older format?)');
+      this.applied = decodeUint64(applied, 0);
+      this.lastCommit = decodeUint64(applied, 8);
+    }
+    const horizon = store.get(META_GC_HORIZON);
+    if (horizon !== undefined) this.horizon = decodeUint64(horizon, 0);
   }
 
   get appliedPosition(): JournalPosition {
     return this.applied;
   }
 
+  /** The commit timestamp of the last applied record (0 before any). */
+  get lastAppliedTimestamp(): Timestamp {
+    return this.lastCommit;
+  }
+
+  /** Reads below this timestamp are refused: GC may have dropped versions they need. */
+  get gcHorizon(): Timestamp {
+    return this.horizon;
+  }
+
   async apply(records: readonly JournalRecord[], position: JournalPosition): Promise<void> {
-    assert(position > this.applied, 'journal positions increase');
+    assert(!this.closed, 'storage is open');
+    assert(!this.applying, 'one apply at a time (the crossbar serializes deliveries)');
+    assert(Number.isSafeInteger(position) && position > this.applied, `journal positions increase (${position} after ${this.applied})`);
     const batch: OrderedWrite[] = [];
+    let last = this.lastCommit;
     for (const record of records) {
-      assert(record.commitTimestamp > this.lastApplied, 'records apply in commit-timestamp order');
-      this.lastApplied = record.commitTimestamp;
+      const timestamp = record.commitTimestamp;
+      assert(isCommitTimestamp(timestamp) && timestamp > last, `records apply in commit-timestamp order (${timestamp} after ${last})`);
+      last = timestamp;
       for (const write of record.writes) {
-        const value = write.value === null ? new Uint8Array([TOMBSTONE]) : prefixed(write.value);
-        batch.push({ key: versionKey(write.key, record.commitTimestamp), value });
+        assert(isUserKey(write.key), 'written keys belong to a table (id >= 1)');
+        batch.push({ key: versionKey(write.key, timestamp), value: marked(write.value) });
       }
     }
-    const encoded = Buffer.alloc(8);
-    encoded.writeBigUInt64BE(BigInt(position));
-    batch.push({ key: APPLIED_POSITION_KEY, value: encoded });
+    const meta = new Uint8Array(16);
+    encodeUint64(position, meta, 0);
+    encodeUint64(last, meta, 8);
+    batch.push({ key: META_APPLIED, value: meta });
+    this.applying = true;
+    try {
+      await this.store.write(batch);
+    } finally {
+      this.applying = false;
+    }
+    // Only once the batch is committed: a failed write leaves the node where it was.
     this.applied = position;
-    await this.store.write(batch);
+    this.lastCommit = last;
   }
 
-  async get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
-    if (this.safeTime.safeTime() < readTimestamp) await this.safeTime.waitFor(readTimestamp);
-    return this.visible(key, readTimestamp);
+  get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
+    if (this.safeTime.safeTime() >= readTimestamp) return settle(() => this.visibleAt(key, readTimestamp));
+    return this.safeTime.waitFor(readTimestamp).then(() => this.visibleAt(key, readTimestamp));
   }
 
-  /** The newest version of `key` at or below the timestamp, or null. */
-  private visible(key: Key, readTimestamp: Timestamp): Uint8Array | null {
-    for (const entry of this.store.range({ start: versionKey(key, readTimestamp), end: afterAllVersions(key), limit: 1 })) {
-      const value = entry.value;
-      return value[0] === PUT ? value.subarray(1) : null;
+  read(request: ReadRequest): Promise<ReadResult> {
+    if (this.safeTime.safeTime() >= request.readTimestamp) return settle(() => this.scan(request));
+    return this.safeTime.waitFor(request.readTimestamp).then(() => this.scan(request));
+  }
+
+  private visibleAt(key: Key, readTimestamp: Timestamp): Uint8Array | null {
+    this.checkReadable(readTimestamp);
+    const value = this.newestAtOrBefore(key, readTimestamp);
+    return value !== null && value[0] === PUT ? value.subarray(1) : null;
+  }
+
+  /** The stored value (marker included) of the newest version of `key` at or below the timestamp. */
+  private newestAtOrBefore(key: Key, readTimestamp: Timestamp): Uint8Array | null {
+    for (const entry of this.store.range({ start: versionKey(key, readTimestamp), end: STORE_END, limit: 1 })) {
+      return isVersionOf(entry.key, key) ? entry.value : null;
     }
     return null;
   }
 
-  async read(request: ReadRequest): Promise<ReadResult> {
-    if (this.safeTime.safeTime() < request.readTimestamp) await this.safeTime.waitFor(request.readTimestamp);
-    return request.reverse ? this.scanReverse(request) : this.scanForward(request);
+  private checkReadable(readTimestamp: Timestamp): void {
+    assert(!this.closed, 'storage is open');
+    assert(Number.isFinite(readTimestamp), 'read timestamps are finite');
+    if (readTimestamp < this.horizon) throw new SqlError('72000', 'snapshot too old');
   }
 
-  private scanForward(request: ReadRequest): ReadResult {
-    const keys: Key[] = [];
-    const values: Uint8Array[] = [];
-    let cursor: Uint8Array = request.start;
-    for (;;) {
-      let next: Uint8Array | null = null;
-      // Take the first stored entry at or after the cursor: it names the next user key.
-      for (const entry of this.store.range({ start: cursor, end: request.end, limit: 1 })) next = entry.key;
-      if (!next) return { keys, values, resumeKey: null };
-      const key = userKey(next);
-      if (Buffer.compare(key, request.end) >= 0) return { keys, values, resumeKey: null };
-      if (keys.length >= request.limit) return { keys, values, resumeKey: new Uint8Array(key) };
-      const value = this.visible(key, request.readTimestamp);
-      if (value !== null) {
-        keys.push(new Uint8Array(key));
-        values.push(value);
-      }
-      cursor = afterAllVersions(key);
-    }
+  private scan(request: ReadRequest): ReadResult {
+    this.checkReadable(request.readTimestamp);
+    assert(request.limit >= 1, 'reads are bounded by a positive limit');
+    assert(!request.filter || request.filter.length === 0 || this.columnKeyOf !== null, 'pushed filters need a column decoder');
+    const out: ReadResult = { keys: [], values: [], resumeKey: null };
+    const filter = request.filter && request.filter.length > 0 ? request.filter : null;
+    return request.reverse ? this.scanReverse(request, filter, out) : this.scanForward(request, filter, out);
   }
 
-  private scanReverse(request: ReadRequest): ReadResult {
-    const keys: Key[] = [];
-    const values: Uint8Array[] = [];
-    let upper: Uint8Array = request.end;
+  /**
+   * Walks stored entries in key order. For each user key, the first version at or below the
+   * read timestamp is the visible one; the rest are skipped — one by one while few, by a seek
+   * past the key (or down to `K || ~τ`) when many.
+   */
+  private scanForward(request: ReadRequest, filter: readonly PushedComparison[] | null, out: ReadResult): ReadResult {
+    const readTimestamp = request.readTimestamp;
+    const budget = Math.max(request.limit, SCAN_BUDGET);
+    let seekFrom: Uint8Array = userFloor(request.start);
+    let current: Uint8Array | null = null;
+    let found = false;
+    let walked = 0;
+    let examined = 0;
     for (;;) {
-      let last: Uint8Array | null = null;
-      for (const entry of this.store.range({ start: request.start, end: upper, reverse: true, limit: 1 })) last = entry.key;
-      if (!last) return { keys, values, resumeKey: null };
-      const key = userKey(last);
-      if (Buffer.compare(key, request.start) < 0) return { keys, values, resumeKey: null };
-      if (keys.length >= request.limit) return { keys, values, resumeKey: afterAllVersions(key) };
-      const value = this.visible(key, request.readTimestamp);
-      if (value !== null) {
-        keys.push(new Uint8Array(key));
-        values.push(value);
+      let sought = false;
+      for (const entry of this.store.range({ start: seekFrom, end: STORE_END })) {
+        const stored = entry.key;
+        if (current === null || !isVersionOf(stored, current)) {
+          const key = userKeyOf(stored);
+          if (Buffer.compare(key, request.end) >= 0) return out;
+          current = key;
+          walked = 0;
+          // A key that is a proper prefix of `start` sorts below it although its versions do not.
+          found = Buffer.compare(key, request.start) < 0;
+          if (found) continue;
+          if (out.keys.length >= request.limit || examined >= budget) return withResume(out, key);
+          examined++;
+        }
+        if (found) {
+          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = afterAllVersions(current); sought = true; break; }
+          continue;
+        }
+        if (versionTimestamp(stored) > readTimestamp) {
+          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = versionKey(current, readTimestamp); walked = 0; sought = true; break; }
+          continue;
+        }
+        found = true;
+        walked = 0;
+        this.emit(out, current, entry.value, filter);
       }
-      upper = versionKey(key, MAX_TIMESTAMP);
+      if (!sought) return out;
     }
   }
 
   /**
-   * Drops versions no reader can see: for each key, versions older than the newest one at or
-   * below the horizon, and keys whose newest version below the horizon is a tombstone.
-   * Bounded by maxKeys per call; returns how many stored entries were removed.
+   * Walks stored entries downwards: the versions of a key come oldest first, so the visible
+   * one is the last seen at or below the read timestamp. A key with many versions is settled
+   * with one point seek, then the walk continues below the key.
    */
-  async collectGarbage(horizon: Timestamp, maxKeys: number): Promise<number> {
-    const deletes: OrderedWrite[] = [];
-    let keysSeen = 0;
+  private scanReverse(request: ReadRequest, filter: readonly PushedComparison[] | null, out: ReadResult): ReadResult {
+    const readTimestamp = request.readTimestamp;
+    const budget = Math.max(request.limit, SCAN_BUDGET);
+    const floor = userFloor(request.start);
+    let upper: Uint8Array = request.end;
     let current: Uint8Array | null = null;
-    let keptVisible = false;
-    const start = new Uint8Array([0, 0, 0, 1]);
-    const end = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]);
-    for (const entry of this.store.range({ start: this.gcCursor ?? start, end })) {
-      const key = userKey(entry.key);
-      if (!current || Buffer.compare(current, key) !== 0) {
-        if (++keysSeen > maxKeys) {
-          this.gcCursor = new Uint8Array(entry.key);
+    let previous: Uint8Array | null = null;
+    let candidate: Uint8Array | null = null;
+    let walked = 0;
+    let examined = 0;
+    for (;;) {
+      let sought = false;
+      for (const entry of this.store.range({ start: floor, end: upper, reverse: true })) {
+        const stored = entry.key;
+        if (current === null || !isVersionOf(stored, current)) {
+          if (current !== null) {
+            this.emit(out, current, candidate, filter);
+            previous = current;
+          }
+          const key = userKeyOf(stored);
+          if (Buffer.compare(key, request.start) < 0) return out;
+          // Resume below the last key examined: it is a real key, and nothing lies between.
+          if (out.keys.length >= request.limit || examined >= budget) return withResume(out, previous ?? request.end);
+          examined++;
+          current = key;
+          candidate = null;
+          walked = 0;
+        }
+        if (versionTimestamp(stored) <= readTimestamp) candidate = entry.value;
+        if (++walked > SEQUENTIAL_VERSIONS) {
+          candidate = this.newestAtOrBefore(current, readTimestamp);
+          upper = current; // every version of K sorts above K itself
+          sought = true;
           break;
         }
-        current = new Uint8Array(key);
-        keptVisible = false;
       }
-      const timestamp = versionTimestamp(entry.key);
-      if (timestamp > horizon) continue;
-      if (!keptVisible) {
-        keptVisible = true;
-        // The newest version at the horizon stays, unless it is a tombstone (nothing to see).
-        if (entry.value[0] === TOMBSTONE) deletes.push({ key: new Uint8Array(entry.key), value: null });
-        continue;
+      if (current !== null) {
+        this.emit(out, current, candidate, filter);
+        previous = current;
+        current = null;
       }
-      deletes.push({ key: new Uint8Array(entry.key), value: null });
+      if (!sought) return out;
     }
-    if (keysSeen <= maxKeys) this.gcCursor = null;
-    if (deletes.length > 0) await this.store.write(deletes);
-    return deletes.length;
   }
 
-  private gcCursor: Uint8Array | null = null;
+  /** Adds the key to the result if its visible version is a row that passes the filter. */
+  private emit(out: ReadResult, key: Uint8Array, stored: Uint8Array | null, filter: readonly PushedComparison[] | null): void {
+    if (stored === null || stored[0] !== PUT) return;
+    const value = stored.subarray(1);
+    if (filter !== null && !passes(value, filter, this.columnKeyOf!)) return;
+    out.keys.push(key);
+    out.values.push(value);
+  }
+
+  /**
+   * Drops versions no read at or after `horizon` can see: for each key, every version older
+   * than its newest version at or below the horizon, and that version too when it is a
+   * tombstone. Visits at most `maxKeys` user keys per call (a timer in the node calls it
+   * repeatedly); the horizon never moves back, and reads below it are refused from now on.
+   */
+  async collectGarbage(horizon: Timestamp, maxKeys: number): Promise<GcResult> {
+    assert(!this.closed, 'storage is open');
+    assert(Number.isSafeInteger(maxKeys) && maxKeys >= 1, 'GC passes are bounded');
+    if (this.gcRunning || !(horizon > 0)) return { removed: 0, complete: false };
+    assert(horizon <= this.safeTime.safeTime(), 'the GC horizon is below safe time (no commit at or below it is still to come)');
+    this.gcRunning = true;
+    try {
+      if (horizon > this.horizon) this.horizon = horizon;
+      return await this.collectPass(this.horizon, maxKeys);
+    } finally {
+      this.gcRunning = false;
+    }
+  }
+
+  private async collectPass(horizon: Timestamp, maxKeys: number): Promise<GcResult> {
+    const deletes: OrderedWrite[] = [];
+    const maxEntries = maxKeys * GC_ENTRIES_PER_KEY;
+    let keys = 0;
+    let entries = 0;
+    let current = this.gcKey;
+    let kept = this.gcKept;
+    let stopAt: Uint8Array | null = null;
+    for (const entry of this.store.range({ start: this.gcCursor ?? USER_START, end: STORE_END })) {
+      const stored = entry.key;
+      if (++entries > maxEntries) { stopAt = stored; break; }
+      if (current === null || !isVersionOf(stored, current)) {
+        if (++keys > maxKeys) { stopAt = stored; break; }
+        current = userKeyOf(stored);
+        kept = false;
+      }
+      if (versionTimestamp(stored) > horizon) continue;
+      // The newest version at or below the horizon is what reads at the horizon see: keep it,
+      // unless it is a tombstone (they would see nothing either way). Everything older goes.
+      if (!kept && entry.value[0] === PUT) { kept = true; continue; }
+      kept = true;
+      deletes.push({ key: stored, value: null });
+    }
+    this.gcCursor = stopAt;
+    this.gcKey = stopAt === null ? null : current;
+    this.gcKept = stopAt === null ? false : kept;
+    const meta = new Uint8Array(8);
+    encodeUint64(Math.max(0, Math.floor(horizon)), meta, 0);
+    deletes.push({ key: META_GC_HORIZON, value: meta });
+    await this.store.write(deletes);
+    return { removed: deletes.length - 1, complete: stopAt === null };
+  }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.store.close();
   }
 }
 
-function prefixed(value: Uint8Array): Uint8Array {
+/** Scans start no lower than the first user key: metadata lives below it. */
+function userFloor(start: Key): Uint8Array {
+  return Buffer.compare(start, USER_START) < 0 ? USER_START : start;
+}
+
+function isUserKey(key: Key): boolean {
+  return key.length >= 4 && (key[0]! | key[1]! | key[2]! | key[3]!) !== 0;
+}
+
+function marked(value: Uint8Array | null): Uint8Array {
+  if (value === null) return new Uint8Array([TOMBSTONE]);
   const out = new Uint8Array(value.length + 1);
   out[0] = PUT;
   out.set(value, 1);
   return out;
+}
+
+function withResume(out: ReadResult, resumeKey: Key): ReadResult {
+  return { keys: out.keys, values: out.values, resumeKey };
+}
+
+/** Runs a synchronous read, turning a throw into a rejection (callers only see promises). */
+function settle<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** A conjunction of comparisons; a comparison with SQL NULL is unknown, which filters the row out. */
+function passes(value: Uint8Array, filter: readonly PushedComparison[], columnKeyOf: ColumnKeyOf): boolean {
+  for (const comparison of filter) {
+    const column = columnKeyOf(value, comparison.column);
+    if (comparison.op === 'is-null') { if (column !== null) return false; continue; }
+    if (comparison.op === 'is-not-null') { if (column === null) return false; continue; }
+    if (column === null) return false;
+    assert(comparison.operand !== undefined, 'a comparison has an operand');
+    const order = Buffer.compare(column, comparison.operand);
+    if (!holds(comparison.op, order)) return false;
+  }
+  return true;
+}
+
+function holds(op: PushedComparison['op'], order: number): boolean {
+  switch (op) {
+    case '=': return order === 0;
+    case '<>': return order !== 0;
+    case '<': return order < 0;
+    case '<=': return order <= 0;
+    case '>': return order > 0;
+    case '>=': return order >= 0;
+    default: return false;
+  }
 }

@@ -1,0 +1,311 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JournalRecord } from '../contracts/journal.js';
+import type { PushedComparison, ReadRequest, SafeTimeSource } from '../contracts/storage.js';
+import { MemoryOrderedStore } from '../env/memory-store.js';
+import { LmdbOrderedStore } from '../env/lmdb-store.js';
+import { MvccStorage, type ColumnKeyOf } from './mvcc-storage.js';
+import { SqlError } from '../contracts/errors.js';
+
+const ALWAYS_SAFE: SafeTimeSource = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
+
+function prng(seed: number): (bound: number) => number {
+  let state = seed >>> 0;
+  return (bound) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % bound;
+  };
+}
+
+/** A prefix-free key of table 1: text-like, letters then the terminator 0x00 0x01. */
+function key(text: string): Uint8Array {
+  return new Uint8Array([0, 0, 0, 1, 0x10, ...Buffer.from(text), 0x00, 0x01]);
+}
+const text = (k: Uint8Array): string => Buffer.from(k.subarray(5, k.length - 2)).toString();
+const value = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
+const str = (v: Uint8Array | null): string | null => (v === null ? null : Buffer.from(v).toString());
+
+function record(commitTimestamp: number, writes: [string, string | null][]): JournalRecord {
+  return { commitTimestamp, transactionId: `t${commitTimestamp}`, writes: writes.map(([k, v]) => ({ key: key(k), value: v === null ? null : value(v) })) };
+}
+
+const TABLE = { start: new Uint8Array([0, 0, 0, 1]), end: new Uint8Array([0, 0, 0, 2]) };
+
+async function readAll(storage: MvccStorage, request: Omit<ReadRequest, 'start' | 'end'> & { start?: Uint8Array; end?: Uint8Array }): Promise<string[]> {
+  const out: string[] = [];
+  let start = request.start ?? TABLE.start;
+  let end = request.end ?? TABLE.end;
+  for (let batches = 0; batches < 10_000; batches++) {
+    const result = await storage.read({ ...request, start, end });
+    assert.ok(result.keys.length <= request.limit, 'a read returns at most limit rows');
+    assert.equal(result.keys.length, result.values.length);
+    for (let i = 0; i < result.keys.length; i++) out.push(`${text(result.keys[i]!)}=${str(result.values[i]!)}`);
+    if (result.resumeKey === null) return out;
+    if (request.reverse) end = result.resumeKey;
+    else start = result.resumeKey;
+  }
+  assert.fail('a scan makes progress');
+}
+
+test('a read at T sees exactly the newest version at or before T; tombstones hide the row', async () => {
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+  await storage.apply([record(10, [['a', 'a10'], ['b', 'b10']]), record(20, [['a', 'a20']])], 2);
+  await storage.apply([record(30, [['a', null], ['c', 'c30']]), record(40, [['a', 'a40']])], 4);
+  const at = async (t: number) => [str(await storage.get(key('a'), t)), str(await storage.get(key('b'), t)), str(await storage.get(key('c'), t))];
+  assert.deepEqual(await at(9), [null, null, null]);
+  assert.deepEqual(await at(10), ['a10', 'b10', null]);
+  assert.deepEqual(await at(19), ['a10', 'b10', null]);
+  assert.deepEqual(await at(20), ['a20', 'b10', null]);
+  assert.deepEqual(await at(30), [null, 'b10', 'c30']);
+  assert.deepEqual(await at(39), [null, 'b10', 'c30']);
+  assert.deepEqual(await at(1000), ['a40', 'b10', 'c30']);
+  assert.deepEqual(await readAll(storage, { readTimestamp: 35, limit: 10 }), ['b=b10', 'c=c30']);
+  assert.deepEqual(await readAll(storage, { readTimestamp: 35, limit: 10, reverse: true }), ['c=c30', 'b=b10']);
+  assert.deepEqual(await readAll(storage, { readTimestamp: 25, limit: 1 }), ['a=a20', 'b=b10']);
+  assert.deepEqual(await readAll(storage, { readTimestamp: 45, limit: 1, reverse: true }), ['c=c30', 'b=b10', 'a=a40']);
+  assert.equal(storage.appliedPosition, 4);
+  assert.equal(storage.lastAppliedTimestamp, 40);
+});
+
+test('limits: resumeKey continues forward (inclusive) and reverse (exclusive end) without gaps or repeats', async () => {
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+  await storage.apply([record(5, ['a', 'b', 'c', 'd', 'e'].map((k) => [k, k]))], 1);
+  const first = await storage.read({ ...TABLE, readTimestamp: 5, limit: 2 });
+  assert.deepEqual(first.keys.map(text), ['a', 'b']);
+  assert.equal(text(first.resumeKey!), 'c');
+  const last = await storage.read({ ...TABLE, readTimestamp: 5, limit: 2, reverse: true });
+  assert.deepEqual(last.keys.map(text), ['e', 'd']);
+  const rest = await storage.read({ start: TABLE.start, end: last.resumeKey!, readTimestamp: 5, limit: 10, reverse: true });
+  assert.deepEqual(rest.keys.map(text), ['c', 'b', 'a']);
+  assert.equal(rest.resumeKey, null);
+  // Exactly `limit` rows left: the batch ends without a resume key only when nothing follows.
+  const exact = await storage.read({ ...TABLE, readTimestamp: 5, limit: 5 });
+  assert.equal(exact.keys.length, 5);
+  assert.equal(exact.resumeKey, null);
+});
+
+/** The model: every version of every key. */
+type Model = Map<string, { ts: number; value: string | null }[]>;
+
+function modelScan(model: Model, readTimestamp: number, from: string | null, to: string | null, reverse: boolean): string[] {
+  const rows: string[] = [];
+  const names = [...model.keys()].sort((a, b) => Buffer.compare(key(a), key(b)));
+  for (const name of names) {
+    if (from !== null && Buffer.compare(key(name), key(from)) < 0) continue;
+    if (to !== null && Buffer.compare(key(name), key(to)) >= 0) continue;
+    const visible = model.get(name)!.filter((v) => v.ts <= readTimestamp).at(-1);
+    if (visible && visible.value !== null) rows.push(`${name}=${visible.value}`);
+  }
+  return reverse ? rows.reverse() : rows;
+}
+
+async function randomHistory(storage: MvccStorage, seed: number, records: number): Promise<{ model: Model; lastTs: number }> {
+  const random = prng(seed);
+  const names = ['', 'a', 'aa', 'ab', 'b', 'ba', 'bab', 'c', 'cc', 'd'];
+  const model: Model = new Map();
+  let ts = 100;
+  let position = 0;
+  const pending: JournalRecord[] = [];
+  for (let i = 0; i < records; i++) {
+    ts += 1 + random(3);
+    const writes: [string, string | null][] = [];
+    for (let w = 0, n = 1 + random(3); w < n; w++) {
+      const name = names[random(names.length)]!;
+      if (writes.some(([k]) => k === name)) continue;
+      writes.push([name, random(4) === 0 ? null : `${name}@${ts}`]);
+    }
+    for (const [name, v] of writes) {
+      if (!model.has(name)) model.set(name, []);
+      model.get(name)!.push({ ts, value: v });
+    }
+    pending.push(record(ts, writes));
+    if (pending.length >= 1 + random(5)) {
+      position += pending.length;
+      await storage.apply(pending.splice(0), position);
+    }
+  }
+  if (pending.length > 0) {
+    position += pending.length;
+    await storage.apply(pending.splice(0), position);
+  }
+  return { model, lastTs: ts };
+}
+
+test('random histories: scans at random timestamps, bounds, limits and directions match a model', async () => {
+  for (const seed of [1, 2, 3]) {
+    const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+    // Many versions per key, so scans take both the sequential and the seeking paths.
+    const { model, lastTs } = await randomHistory(storage, seed, 400);
+    const random = prng(seed * 31);
+    const names = [null, '', 'a', 'aa', 'ab', 'b', 'bb', 'c', 'd', 'e'];
+    for (let probe = 0; probe < 150; probe++) {
+      const readTimestamp = 90 + random(lastTs - 80);
+      const from = names[random(names.length)]!;
+      const to = names[random(names.length)]!;
+      const reverse = random(2) === 1;
+      const limit = 1 + random(4);
+      const got = await readAll(storage, {
+        readTimestamp, limit, reverse, start: from === null ? TABLE.start : key(from), end: to === null ? TABLE.end : key(to),
+      });
+      assert.deepEqual(got, modelScan(model, readTimestamp, from, to, reverse), `seed ${seed} probe ${probe}`);
+      for (const name of ['a', 'bab', '']) {
+        const expected = model.get(name)?.filter((v) => v.ts <= readTimestamp).at(-1)?.value ?? null;
+        assert.equal(str(await storage.get(key(name), readTimestamp)), expected);
+      }
+    }
+  }
+});
+
+/** Toy tuples for the filter: columns as [length][bytes], length 0xff = NULL. */
+function tuple(...columns: (string | null)[]): Uint8Array {
+  const parts: number[] = [];
+  for (const c of columns) {
+    if (c === null) parts.push(0xff);
+    else parts.push(c.length, ...Buffer.from(c));
+  }
+  return new Uint8Array(parts);
+}
+const columnKeyOf: ColumnKeyOf = (bytes, column) => {
+  let at = 0;
+  for (let i = 0; i < column; i++) at += bytes[at] === 0xff ? 1 : 1 + bytes[at]!;
+  return bytes[at] === 0xff ? null : bytes.subarray(at + 1, at + 1 + bytes[at]!);
+};
+
+test('pushed filters compare encoded columns; a comparison with NULL filters the row out', async () => {
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE, columnKeyOf);
+  const rows: [string, Uint8Array][] = [['a', tuple('x', 'm')], ['b', tuple('y', null)], ['c', tuple('z', 'k')], ['d', tuple('y', 'q')]];
+  await storage.apply([{ commitTimestamp: 1, transactionId: 't', writes: rows.map(([k, v]) => ({ key: key(k), value: v })) }], 1);
+  const keysWhere = async (filter: PushedComparison[], reverse = false, limit = 10) => {
+    const out: string[] = [];
+    let bound: Uint8Array | null = null;
+    for (;;) {
+      const range = reverse ? { start: TABLE.start, end: bound ?? TABLE.end } : { start: bound ?? TABLE.start, end: TABLE.end };
+      const result = await storage.read({ ...range, readTimestamp: 1, limit, reverse, filter });
+      out.push(...result.keys.map(text));
+      if (result.resumeKey === null) return out;
+      bound = result.resumeKey;
+    }
+  };
+  const op = (column: number, o: PushedComparison['op'], operand?: string): PushedComparison => ({ column, op: o, operand: operand === undefined ? undefined : value(operand) });
+  assert.deepEqual(await keysWhere([op(0, '=', 'y')]), ['b', 'd']);
+  assert.deepEqual(await keysWhere([op(0, '<>', 'y')]), ['a', 'c']);
+  assert.deepEqual(await keysWhere([op(0, '<', 'y')]), ['a']);
+  assert.deepEqual(await keysWhere([op(0, '<=', 'y')]), ['a', 'b', 'd']);
+  assert.deepEqual(await keysWhere([op(0, '>', 'x')]), ['b', 'c', 'd']);
+  assert.deepEqual(await keysWhere([op(0, '>=', 'z')]), ['c']);
+  assert.deepEqual(await keysWhere([op(1, 'is-null')]), ['b']);
+  assert.deepEqual(await keysWhere([op(1, 'is-not-null')]), ['a', 'c', 'd']);
+  assert.deepEqual(await keysWhere([op(1, '<>', 'zz')]), ['a', 'c', 'd']);
+  assert.deepEqual(await keysWhere([op(0, '>=', 'y'), op(1, '>', 'l')]), ['d']);
+  assert.deepEqual(await keysWhere([op(0, '=', 'y')], true, 1), ['d', 'b']);
+  assert.deepEqual(await keysWhere([op(0, '<>', 'y')], false, 1), ['a', 'c']);
+});
+
+test('apply asserts commit-timestamp order, increasing positions and user keys', async () => {
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+  await storage.apply([record(10, [['a', '1']])], 1);
+  await assert.rejects(storage.apply([record(10, [['a', '2']])], 2), /commit-timestamp order/);
+  await assert.rejects(storage.apply([record(12, [['a', '2']]), record(11, [['b', '2']])], 3), /commit-timestamp order/);
+  await assert.rejects(storage.apply([record(12, [['a', '2']])], 1), /journal positions increase/);
+  const tableZero = { commitTimestamp: 13, transactionId: 'x', writes: [{ key: new Uint8Array([0, 0, 0, 0, 1]), value: null }] };
+  await assert.rejects(storage.apply([tableZero], 2), /table/);
+  // A refused batch changes nothing: the node is still at position 1, timestamp 10.
+  assert.equal(storage.appliedPosition, 1);
+  assert.equal(storage.lastAppliedTimestamp, 10);
+  assert.equal(str(await storage.get(key('a'), 100)), '1');
+  await storage.apply([record(11, [['b', 'b']])], 2);
+  assert.equal(str(await storage.get(key('b'), 11)), 'b');
+});
+
+test('reads wait for safe time before they look', async () => {
+  let safe = 10;
+  let release: () => void = () => {};
+  const source: SafeTimeSource = { safeTime: () => safe, waitFor: () => new Promise<void>((resolve) => { release = resolve; }) };
+  const storage = new MvccStorage(new MemoryOrderedStore(), source);
+  await storage.apply([record(10, [['a', 'old']])], 1);
+  let answer: string | null | undefined;
+  const pending = storage.get(key('a'), 20).then((v) => { answer = str(v); });
+  await storage.apply([record(20, [['a', 'new']])], 2);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(answer, undefined, 'the read waits while safe time is below its timestamp');
+  safe = 20;
+  release();
+  await pending;
+  assert.equal(answer, 'new');
+});
+
+test('GC keeps what reads at or after the horizon need, drops the rest, in bounded passes', async () => {
+  const store = new MemoryOrderedStore();
+  const storage = new MvccStorage(store, ALWAYS_SAFE);
+  const { model, lastTs } = await randomHistory(storage, 9, 300);
+  const horizon = Math.floor((100 + lastTs) / 2);
+  const probes = [horizon, horizon + 1, horizon + 17, lastTs];
+  const before = await Promise.all(probes.map((t) => readAll(storage, { readTimestamp: t, limit: 3 })));
+  const entriesBefore = store.size;
+  let passes = 0;
+  let removed = 0;
+  for (;;) {
+    const result = await storage.collectGarbage(horizon, 2);
+    passes++;
+    removed += result.removed;
+    if (result.complete) break;
+    assert.ok(passes < 1000);
+  }
+  assert.ok(passes > 1, 'maxKeys bounds a pass');
+  assert.ok(removed > 0);
+  assert.equal(store.size, entriesBefore - removed + 1, 'removed counts what went; the GC horizon record was added');
+  const after = await Promise.all(probes.map((t) => readAll(storage, { readTimestamp: t, limit: 3 })));
+  assert.deepEqual(after, before);
+  for (const t of probes) assert.deepEqual(after[probes.indexOf(t)], modelScan(model, t, null, null, false));
+  // What is left below the horizon: per key at most one version, and never a tombstone.
+  for (const [name, versions] of model) {
+    const kept = versions.filter((v) => v.ts <= horizon);
+    const newest = kept.at(-1);
+    const visible = await storage.get(key(name), horizon);
+    assert.equal(str(visible), newest?.value ?? null);
+  }
+  await assert.rejects(storage.get(key('a'), horizon - 1), (e: unknown) => e instanceof SqlError && e.code === '72000');
+  await assert.rejects(storage.read({ ...TABLE, readTimestamp: horizon - 1, limit: 1 }), (e: unknown) => e instanceof SqlError && e.code === '72000');
+});
+
+test('GC removes a deleted key entirely once its tombstone is below the horizon', async () => {
+  const store = new MemoryOrderedStore();
+  const storage = new MvccStorage(store, ALWAYS_SAFE);
+  await storage.apply([record(10, [['a', '1'], ['b', '1']]), record(20, [['a', '2']]), record(30, [['a', null]]), record(40, [['b', '2']])], 4);
+  assert.equal(store.size, 6); // 5 versions + the applied position
+  const result = await storage.collectGarbage(35, 100);
+  assert.deepEqual(result, { removed: 3, complete: true });
+  assert.equal(str(await storage.get(key('a'), 35)), null);
+  assert.equal(str(await storage.get(key('b'), 35)), '1');
+  assert.equal(str(await storage.get(key('b'), 40)), '2');
+  assert.equal(store.size, 6 - 3 + 1); // b@10, b@40, applied position, GC horizon
+});
+
+test('restart on LMDB resumes from the applied position, with data, timestamp and GC horizon', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'strata-mvcc-'));
+  try {
+    const first = new MvccStorage(new LmdbOrderedStore(directory), ALWAYS_SAFE);
+    await first.apply([record(10, [['a', 'a10']]), record(20, [['b', 'b20']])], 2);
+    await first.apply([record(30, [['a', 'a30']]), record(40, [['a', null]])], 4);
+    await first.collectGarbage(25, 100);
+    await first.close();
+
+    const second = new MvccStorage(new LmdbOrderedStore(directory), ALWAYS_SAFE);
+    assert.equal(second.appliedPosition, 4);
+    assert.equal(second.lastAppliedTimestamp, 40);
+    assert.equal(second.gcHorizon, 25);
+    assert.equal(str(await second.get(key('a'), 35)), 'a30');
+    assert.equal(str(await second.get(key('a'), 45)), null);
+    assert.deepEqual(await readAll(second, { readTimestamp: 30, limit: 1, reverse: true }), ['b=b20', 'a=a30']);
+    await assert.rejects(second.apply([record(50, [['c', 'c']])], 4), /journal positions increase/);
+    await assert.rejects(second.apply([record(40, [['c', 'c']])], 5), /commit-timestamp order/);
+    await second.apply([record(50, [['c', 'c50']])], 5);
+    assert.deepEqual(await readAll(second, { readTimestamp: 50, limit: 10 }), ['b=b20', 'c=c50']);
+    await second.close();
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
