@@ -1,0 +1,100 @@
+/**
+ * Byte-level tests of the protocol codec, with frames built by node-postgres's own frontend
+ * serializer (pg-protocol) and fixtures from the message formats of the PostgreSQL docs
+ * (https://www.postgresql.org/docs/current/protocol-message-formats.html).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { serialize } from 'pg-protocol';
+import { FrontendDecoder, ProtocolError, SSL_REQUEST_CODE, MAX_MESSAGE_BYTES } from './frontend.js';
+import { BackendWriter } from './backend.js';
+
+function startup(params: Record<string, string>): Buffer {
+  return serialize.startup(params);
+}
+
+test('a StartupMessage, then typed messages, split across chunks at every byte', () => {
+  const bytes = Buffer.concat([
+    startup({ user: 'admin', database: 'postgres' }),
+    serialize.password('token'),
+    serialize.parse({ name: 's1', text: 'SELECT $1', types: [23] }),
+    serialize.bind({ portal: '', statement: 's1', values: ['42', null] }),
+    serialize.describe({ type: 'P', name: '' }),
+    serialize.execute({ portal: '', rows: 5 }),
+    serialize.sync(),
+  ]);
+  for (let split = 1; split < bytes.length; split += 7) {
+    const decoder = new FrontendDecoder();
+    const messages = [...decoder.feed(bytes.subarray(0, split)), ...decoder.feed(bytes.subarray(split))];
+    assert.deepEqual(messages.map((m) => m.type), ['startup', 'password', 'parse', 'bind', 'describe', 'execute', 'sync']);
+    const [s, p, parse, bind, describe, execute] = messages as any[];
+    assert.equal(s.protocol, 196608);
+    assert.deepEqual([...s.parameters], [['user', 'admin'], ['database', 'postgres'], ['client_encoding', 'UTF8']]);
+    assert.equal(p.password, 'token');
+    assert.deepEqual({ name: parse.name, sql: parse.sql, types: parse.paramTypes }, { name: 's1', sql: 'SELECT $1', types: [23] });
+    assert.equal(bind.statement, 's1');
+    assert.deepEqual(bind.params.map((v: Uint8Array | null) => (v ? Buffer.from(v).toString() : null)), ['42', null]);
+    assert.deepEqual({ kind: describe.kind, name: describe.name }, { kind: 'P', name: '' });
+    assert.equal(execute.maxRows, 5);
+  }
+});
+
+test('SSLRequest is the whole read: bytes after it wait for the new transport', () => {
+  const request = Buffer.alloc(8);
+  request.writeInt32BE(8, 0);
+  request.writeInt32BE(SSL_REQUEST_CODE, 4);
+  const decoder = new FrontendDecoder();
+  const messages = decoder.feed(Buffer.concat([request, Buffer.from('xyz')]));
+  assert.deepEqual(messages.map((m) => m.type), ['ssl-request']);
+  assert.equal(decoder.pending(), 3);
+});
+
+test('CancelRequest carries the process id and secret key', () => {
+  const cancel = serialize.cancel(1234, 5678);
+  assert.deepEqual(new FrontendDecoder().feed(cancel), [{ type: 'cancel', processId: 1234, secretKey: 5678 }]);
+});
+
+test('malformed input is a ProtocolError', () => {
+  const afterStartup = () => {
+    const d = new FrontendDecoder();
+    d.feed(startup({ user: 'a' }));
+    return d;
+  };
+  assert.throws(() => new FrontendDecoder().feed(Buffer.from([0, 0, 0, 2])), ProtocolError);
+  assert.throws(() => new FrontendDecoder().feed(Buffer.from([0, 1, 0, 0, 0, 3, 0, 0])), ProtocolError); // 65536-byte startup
+  assert.throws(() => afterStartup().feed(Buffer.from([0x7a, 0, 0, 0, 4])), /invalid frontend message type/);
+  const huge = Buffer.alloc(5);
+  huge[0] = 0x51;
+  huge.writeInt32BE(MAX_MESSAGE_BYTES + 1, 1);
+  assert.throws(() => afterStartup().feed(huge), /invalid message length/);
+  assert.throws(() => afterStartup().feed(Buffer.from([0x51, 0, 0, 0, 7, 0x61, 0x62, 0x63])), /invalid string/); // no NUL
+  const badBind = Buffer.from([0x42, 0, 0, 0, 12, 0, 0, 0, 1, 0, 0, 0, 0]); // one format code promised, none given
+  assert.throws(() => afterStartup().feed(badBind), ProtocolError);
+});
+
+test('backend messages match the documented byte layouts', () => {
+  const w = new BackendWriter();
+  w.authenticationOk();
+  w.readyForQuery('I');
+  w.commandComplete('SELECT 1');
+  w.dataRow(['1', null, new Uint8Array([7])]);
+  w.errorResponse({ severity: 'ERROR', code: '42601', message: 'bad', position: 3 });
+  const bytes = w.take();
+  const expected = Buffer.concat([
+    Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0]),
+    Buffer.from([0x5a, 0, 0, 0, 5, 0x49]),
+    Buffer.concat([Buffer.from([0x43, 0, 0, 0, 13]), Buffer.from('SELECT 1\0')]),
+    Buffer.from([0x44, 0, 0, 0, 20, 0, 3, 0, 0, 0, 1, 0x31, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 7]),
+    Buffer.concat([Buffer.from([0x45, 0, 0, 0, 34]), Buffer.from('SERROR\0VERROR\0C42601\0Mbad\0P3\0\0')]),
+  ]);
+  assert.deepEqual(bytes, expected);
+  assert.equal(w.length, 0);
+});
+
+test('a DataRow with multi-byte text writes its UTF-8 length', () => {
+  const w = new BackendWriter();
+  w.dataRow(['héllo']);
+  const bytes = w.take();
+  assert.equal(bytes.readInt32BE(7), Buffer.byteLength('héllo'));
+  assert.equal(bytes.subarray(11).toString('utf8'), 'héllo');
+});
