@@ -135,8 +135,10 @@ async function randomHistory(storage: MvccStorage, seed: number, records: number
 }
 
 test('random histories: scans at random timestamps, bounds, limits and directions match a model', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'strata-mvcc-'));
   for (const seed of [1, 2, 3]) {
-    const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+    // Seed 3 runs on LMDB: its reverse bounds and snapshots must behave like the memory store's.
+    const storage = new MvccStorage(seed === 3 ? new LmdbOrderedStore(directory) : new MemoryOrderedStore(), ALWAYS_SAFE);
     // Many versions per key, so scans take both the sequential and the seeking paths.
     const { model, lastTs } = await randomHistory(storage, seed, 400);
     const random = prng(seed * 31);
@@ -156,7 +158,22 @@ test('random histories: scans at random timestamps, bounds, limits and direction
         assert.equal(str(await storage.get(key(name), readTimestamp)), expected);
       }
     }
+    await storage.close();
   }
+  rmSync(directory, { recursive: true, force: true });
+});
+
+test('a read that finds only invisible keys stops at its scan budget with a resume key', async () => {
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+  const names = Array.from({ length: 10_050 }, (_, i) => `k${String(i).padStart(5, '0')}`);
+  await storage.apply([record(1, names.map((n) => [n, 'x'] as [string, string])), record(2, names.map((n) => [n, null] as [string, null]))], 2);
+  await storage.apply([record(3, [['z', 'live']])], 3);
+  const first = await storage.read({ ...TABLE, readTimestamp: 3, limit: 5 });
+  assert.deepEqual(first.keys, []);
+  assert.ok(first.resumeKey !== null, 'the scan is bounded even when it returns nothing');
+  assert.deepEqual(await readAll(storage, { readTimestamp: 3, limit: 5 }), ['z=live']);
+  assert.deepEqual(await readAll(storage, { readTimestamp: 3, limit: 5, reverse: true }), ['z=live']);
+  assert.equal((await readAll(storage, { readTimestamp: 1, limit: 5000 })).length, 10_050);
 });
 
 /** Toy tuples for the filter: columns as [length][bytes], length 0xff = NULL. */
