@@ -20,7 +20,7 @@ export function isCommitTimestamp(timestamp: Timestamp): boolean {
 export function versionKey(key: Key, timestamp: Timestamp): Uint8Array {
   const out = new Uint8Array(key.length + VERSION_BYTES);
   out.set(key, 0);
-  writeInverted(out, key.length, Math.max(0, timestamp));
+  writeInverted(out, key.length, Math.max(0, Math.floor(timestamp)));
   return out;
 }
 
