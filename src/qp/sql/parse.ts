@@ -30,6 +30,9 @@ function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
 
 /** Parses a query string into statements; throws SqlError 42601 with a position on syntax errors. */
 export function parseSql(sql: string): ParsedStatement[] {
+  // An empty (or all-whitespace/comment) query is EmptyQueryResponse, not an error; libpg-query
+  // refuses a literally empty string, so answer it here.
+  if (sql.trim() === '') return [];
   const { text, asyncOffsets } = blankAsync(sql);
   let result: { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
   try {
