@@ -111,3 +111,31 @@ test('age limit: a transaction older than 300 s fails with 54000', async () => {
   assert.equal(error.message, 'transaction age limit of 300s exceeded');
   await c.query('SELECT 1');
 });
+
+test('SELECT … FOR UPDATE adjudicates the rows read as if written (write skew prevented)', async () => {
+  const a = await t.client();
+  const b = await t.client();
+  await a.query('CREATE TABLE doctors (id int PRIMARY KEY, on_call bool NOT NULL)');
+  await a.query('INSERT INTO doctors VALUES (1, true), (2, true)');
+  await a.query('BEGIN');
+  await b.query('BEGIN');
+  // Each checks that the other is on call, then goes off call: the classic write skew.
+  assert.equal((await a.query('SELECT on_call FROM doctors WHERE id = 2 FOR UPDATE')).rows[0].on_call, true);
+  assert.equal((await b.query('SELECT on_call FROM doctors WHERE id = 1 FOR UPDATE')).rows[0].on_call, true);
+  await a.query('UPDATE doctors SET on_call = false WHERE id = 1');
+  await b.query('UPDATE doctors SET on_call = false WHERE id = 2');
+  await a.query('COMMIT');
+  const error = await expectError(b, 'COMMIT');
+  assert.equal(error.code, '40001');
+  assert.deepEqual((await a.query('SELECT id FROM doctors WHERE on_call ORDER BY id')).rows, [{ id: 2 }]);
+});
+
+test('a read-only transaction that overlaps a commit still commits (no validation for readers)', async () => {
+  const a = await t.client();
+  const b = await t.client();
+  await a.query('BEGIN');
+  await a.query('SELECT n FROM counters WHERE id = 3');
+  await b.query('UPDATE counters SET n = n + 1 WHERE id = 3');
+  const done = await a.query('COMMIT');
+  assert.equal(done.command, 'COMMIT');
+});
