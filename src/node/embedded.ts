@@ -10,6 +10,7 @@ import { ConsoleLog, SilentLog } from '../env/log.js';
 import { loadParser } from '../qp/sql/parse.js';
 import { QueryProcessor } from '../qp/query-processor.js';
 import { Connection } from '../qp/protocol/connection.js';
+import { BackendWriter } from '../wire/backend.js';
 import { TokenAuthenticator } from '../qp/auth/token-authenticator.js';
 import { createToken } from '../qp/auth/token.js';
 import { FileJournal } from '../journal/file-journal.js';
@@ -26,6 +27,8 @@ export interface EmbeddedOptions {
   readonly host: string;
   readonly port: number;
   readonly quiet?: boolean;
+  /** At most this many open connections (DSQL's default quota is 10,000). */
+  readonly maxConnections?: number;
 }
 
 export interface EmbeddedCluster {
@@ -40,6 +43,7 @@ export interface EmbeddedCluster {
 }
 
 const GC_INTERVAL_MS = 10_000;
+const DSQL_MAX_CONNECTIONS = 10_000;
 const REPLAY_BATCH = 1000;
 const PRUNE_INTERVAL_MS = 1_000;
 
@@ -91,7 +95,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   const authenticator = new TokenAuthenticator({ credentials: identity, clock: env.clock, roleExists: (name) => name === 'admin' });
   const tls = { key: identity.tlsKey, cert: identity.tlsCert };
   const connections = new Set<Connection>();
+  const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
   const server = await env.net.listen(options.host, options.port, (socket) => {
+    if (connections.size >= maxConnections) {
+      // DSQL's quota answer (reference/dsql.md §3.1), before any protocol state exists.
+      const refusal = new BackendWriter();
+      refusal.errorResponse({ severity: 'FATAL', code: '53300', message: 'Unable to accept connection, too many open connections.' });
+      socket.write(refusal.take());
+      socket.end();
+      return;
+    }
     const connection = new Connection({
       socket, tls, authenticator, sessions: qp, random: env.random, log: env.log,
       cancel: (pid, secret) => qp.cancel(pid, secret),

@@ -50,12 +50,11 @@ test('an oversized message after startup is refused with a protocol error', asyn
   assert.deepEqual((await healthy.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
 });
 
-test('extended protocol row limits suspend and resume a portal', async () => {
+test('a named prepared statement runs many times on one connection', async () => {
   const c = await t.client();
   await c.query('CREATE TABLE many (id int PRIMARY KEY)');
   await c.query(`INSERT INTO many VALUES ${Array.from({ length: 50 }, (_, i) => `(${i})`).join(',')}`);
-  // node-postgres's cursor-less API cannot set a row limit; pg-protocol drives it directly in
-  // the wire unit tests. Here: a prepared statement with many executions over one connection.
+  // Row limits and PortalSuspended are tested byte by byte in portal.test.ts.
   for (let i = 0; i < 20; i++) {
     const r = await c.query({ name: 'by-id', text: 'SELECT id FROM many WHERE id = $1', values: [i] });
     assert.deepEqual(r.rows, [{ id: i }]);
@@ -75,4 +74,19 @@ test('psql connects with the token and runs a script', async () => {
   const status = await new Promise((r) => child.on('exit', r));
   assert.equal(status, 0, stderr);
   assert.match(stdout, /^CREATE TABLE\nINSERT 0 1\n1\|one\n$/);
+});
+
+test('connections beyond the quota are refused with 53300 and the rest keep working', async () => {
+  const small = await startTestCluster({ maxConnections: 2 });
+  try {
+    const first = await small.client();
+    await small.client();
+    const { default: pg } = await import('pg');
+    const third = new pg.Client(await small.config());
+    third.on('error', () => {});
+    await assert.rejects(third.connect(), (error: { code?: string; message: string }) => error.code === '53300' && /too many open connections/.test(error.message));
+    assert.deepEqual((await first.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+  } finally {
+    await small.stop();
+  }
 });
