@@ -117,7 +117,10 @@ export class Session implements SqlSession {
   private fieldsOf(plan: Plan, statement: Statement): FieldDescription[] | null {
     if (plan.kind === 'query') return fieldsOf(plan.query.columns);
     if (plan.kind === 'modify') return plan.modify.columns ? fieldsOf(plan.modify.columns) : null;
-    if (statement.kind === 'show') return fieldsOf([{ name: statement.name === 'all' ? 'name' : statement.name, oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
+    if (statement.kind === 'show') {
+      const column = (name: string) => ({ name, oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 });
+      return fieldsOf(statement.name === 'all' ? [column('name'), column('setting'), column('description')] : [column(statement.name)]);
+    }
     if (statement.kind === 'create-index' && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
     return null;
   }
@@ -137,6 +140,7 @@ export class Session implements SqlSession {
       currentSchema: this.currentSchema(catalog),
       usedTables,
       codecs: (t) => this.host.codec(t),
+      session: { processId: this.processId, setting: (name) => this.settings.get(name) },
     };
     let plan: Plan;
     try {
@@ -208,6 +212,10 @@ export class Session implements SqlSession {
         return { tag: 'RESET', source: null, rt: null, columns: null };
       }
       case 'show': {
+        if (statement.name === 'all') {
+          for (const [name, value] of this.settings.all()) emit([name, value, '']);
+          return { tag: 'SHOW', source: null, rt: null, columns: null };
+        }
         emit([this.settings.get(statement.name)]);
         return { tag: 'SHOW', source: null, rt: null, columns: null };
       }

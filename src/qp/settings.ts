@@ -141,6 +141,12 @@ export class SessionSettings {
     return changed;
   }
 
+  /** Every setting and its value, by name (SHOW ALL). */
+  all(): [string, string][] {
+    const names = new Set([...Object.keys(SPECS), ...this.values.keys()]);
+    return [...names].sort().map((name) => [DISPLAY[name] ?? name, this.get(name)]);
+  }
+
   /** ParameterStatus messages for the startup sequence. */
   reported(): [string, string][] {
     return Object.entries(SPECS).filter(([, s]) => s.reported).map(([key]) => [DISPLAY[key] ?? key, this.get(key)]);

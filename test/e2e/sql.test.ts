@@ -117,3 +117,16 @@ test('SET, SHOW and the parameters drivers read', async () => {
   assert.equal((await expectError(c, 'SHOW lc_collate')).code, '42704');
   assert.equal((await expectError(c, 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED')).code, '0A000');
 });
+
+test('session functions, SHOW ALL and subqueries in FROM', async () => {
+  const c = await t.client();
+  const info = (await c.query('SELECT current_database() AS db, current_schema() AS s, pg_backend_pid() > 0 AS pid, current_setting($1) AS tz', ['TimeZone'])).rows[0];
+  assert.deepEqual(info, { db: 'postgres', s: 'public', pid: true, tz: 'UTC' });
+  assert.match((await c.query('SELECT version()')).rows[0].version, /^PostgreSQL 16/);
+  assert.ok((await c.query('SHOW ALL')).rows.some((r) => r.name === 'server_version' && r.setting === '16.15'));
+  const derived = await c.query('SELECT s.parity, count(*) AS n FROM (SELECT n % 2 AS parity FROM generate_series(1, 5) n) s GROUP BY s.parity ORDER BY 1');
+  assert.deepEqual(derived.rows, [{ parity: 0, n: '2' }, { parity: 1, n: '3' }]);
+  assert.deepEqual((await c.query('SELECT x FROM (VALUES (1), (2)) v(x) ORDER BY x DESC')).rows, [{ x: 2 }, { x: 1 }]);
+  // PostgreSQL 16 (DSQL's base) accepts a subquery in FROM without an alias.
+  assert.deepEqual((await c.query('SELECT * FROM (SELECT 1 AS one)')).rows, [{ one: 1 }]);
+});

@@ -46,6 +46,8 @@ export interface CompileContext {
    */
   readonly catalog?: CatalogSnapshot;
   readonly searchPath?: readonly string[];
+  /** Session facts for version(), current_setting(), pg_backend_pid(). */
+  readonly session?: { readonly processId: number; setting(name: string): string };
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -332,6 +334,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
   if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
+  const sessionFunction = compileSessionFunction(expr, ctx);
+  if (sessionFunction) return sessionFunction;
   if (expr.star || expr.distinct || expr.filter) {
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
@@ -361,6 +365,38 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   };
   const rowIndependent = coerced.every((a) => a.rowIndependent);
   return { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: expr.name, location: expr.location };
+}
+
+/** Functions answered from the session rather than the type system's library. */
+function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr | null {
+  const location = expr.location;
+  const text = (value: string, name = expr.name): CompiledExpr => ({ oid: TypeOid.text, typmod: -1, eval: () => value, rowIndependent: true, name, location });
+  switch (expr.args.length === 0 ? expr.name : '') {
+    case 'version': return text('PostgreSQL 16.15 (Strata, compatible with Aurora DSQL)');
+    case 'current_database': return { ...text('postgres'), oid: TypeOid.name };
+    case 'current_schema': return { ...text(ctx.currentSchema), oid: TypeOid.name };
+    case 'pg_backend_pid': return { oid: TypeOid.int4, typmod: -1, eval: () => ctx.session?.processId ?? 0, rowIndependent: true, name: expr.name, location };
+    default: break;
+  }
+  if (expr.name === 'current_setting' && (expr.args.length === 1 || expr.args.length === 2) && ctx.session) {
+    const session = ctx.session;
+    const name = coerce(compileExpr(expr.args[0]!, ctx), TypeOid.text, -1, 'implicit', location).eval;
+    const missingOk = expr.args.length === 2 ? coerce(compileExpr(expr.args[1]!, ctx), TypeOid.bool, -1, 'implicit', location).eval : null;
+    return {
+      oid: TypeOid.text, typmod: -1, rowIndependent: false, name: expr.name, location,
+      eval: (row, c) => {
+        const setting = name(row, c);
+        if (setting === null) return null;
+        try {
+          return session.setting(setting as string);
+        } catch (error) {
+          if (missingOk && missingOk(row, c) === true) return null;
+          throw error;
+        }
+      },
+    };
+  }
+  return null;
 }
 
 function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {

@@ -247,7 +247,14 @@ function convertFrom(node: Json): FromItem {
       location: -1,
     };
   }
-  if (name === 'RangeSubselect') throw unsupported('subqueries in FROM are not supported yet');
+  if (name === 'RangeSubselect') {
+    if (n.lateral) throw unsupported('LATERAL is not supported yet');
+    // PostgreSQL 16 (which DSQL and our server_version follow) no longer requires the alias.
+    return {
+      kind: 'subquery', query: convertSelect(n.subquery.SelectStmt), alias: n.alias?.aliasname ?? 'unnamed_subquery',
+      columnAliases: (n.alias?.colnames ?? []).map(str), location: -1,
+    };
+  }
   if (name === 'RangeFunction') {
     if (n.lateral || n.ordinality || n.is_rowsfrom || n.functions.length !== 1) throw unsupported('this form of function in FROM is not supported yet');
     const call = n.functions[0].List.items[0];

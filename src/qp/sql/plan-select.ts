@@ -25,6 +25,13 @@ export interface PlanContext {
   /** Tables whose schema-version keys the transaction must check at commit. */
   readonly usedTables: Set<TableInfo>;
   readonly codecs: (table: TableInfo) => TableCodec;
+  /** Session facts for version(), current_setting() and friends. */
+  readonly session?: SessionFunctions;
+}
+
+export interface SessionFunctions {
+  readonly processId: number;
+  setting(name: string): string;
 }
 
 export interface OutputColumn {
@@ -45,7 +52,7 @@ export interface PlannedQuery {
 }
 
 export function compileContext(pc: PlanContext, scope: Scope, clause: string): CompileContext {
-  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath };
+  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session };
 }
 
 interface FromPlan {
@@ -182,7 +189,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const aggregates: AggregateCall[] = [];
   const ctx: CompileContext = {
     scope: input, inputScope: input, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
-    clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath,
+    clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
   };
   let having: Evaluator | null = null;
   if (statement.having) having = coerceToBoolean(compileExpr(statement.having, { ...ctx, clause: 'HAVING' }), 'HAVING').eval;
@@ -301,6 +308,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
 function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
   if (item.kind === 'table') return planTable(item, preserved ? where : [], pc, order);
   if (item.kind === 'function') return planFunction(item, pc);
+  if (item.kind === 'subquery') return planDerived(item, pc);
   if (item.joinType === 'right') {
     return planFromItem({ ...item, joinType: 'left', left: item.right, right: item.left }, where, pc, null, preserved);
   }
@@ -421,7 +429,20 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   };
 }
 
+/** A subquery in FROM: its output columns become a relation named by its alias. */
+function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanContext): FromPlan {
+  const inner = planSelect(item.query, pc);
+  if (item.columnAliases.length > inner.columns.length) {
+    throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
+  }
+  const scope = new Scope(inner.columns.map((c, i) => ({
+    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
+  })));
+  return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
+}
+
 function functionRelations(item: FromItem): string[] {
+  if (item.kind === 'subquery') return [item.alias];
   if (item.kind === 'function') return [item.alias ?? item.name];
   if (item.kind === 'join') return [...functionRelations(item.left), ...functionRelations(item.right)];
   return [];

@@ -78,6 +78,7 @@ function catalogRows(c: ExecContext, key: string, compute: () => SqlValue[][]): 
 
 function planFromItem(item: FromItem, offset: number, ctx: CompileContext, catalog: CatalogSnapshot, outer: Scope): FromPlan {
   if (item.kind === 'function') throw unsupported('functions in FROM are not supported in subqueries yet', item.location);
+  if (item.kind === 'subquery') throw unsupported('subqueries in FROM are not supported in subqueries yet', item.location);
   if (item.kind === 'table') {
     const resolver = { catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable };
     const relation = resolveRelation(resolver, item.schema, item.name, item.location);
