@@ -15,9 +15,22 @@ export { isAggregate } from './aggregates.js';
 export type { AggregateState } from './aggregates.js';
 export { skipKeyColumns } from '../../encoding/key.js';
 export const {
-  formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, comparator, typeLength, isCollatable,
+  formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, typeLength, isCollatable,
   timestampFromUnixMicros, dateFromUnixMicros,
 } = t;
+
+/**
+ * The ordering comparator for ORDER BY, min/max and GREATEST/LEAST. jsonb and arrays have
+ * only an equality here (their PostgreSQL order is not built), so ordering them is refused
+ * rather than answered in a wrong order.
+ */
+export function comparator(oid: number): t.Comparator {
+  const type = t.typeByOid(oid);
+  if (oid === TypeOid.jsonb || (type && type.category === 'A')) {
+    return () => { throw new SqlError('0A000', `ordering values of type ${t.formatType(oid, -1)} is not supported yet`); };
+  }
+  return t.comparator(oid);
+}
 
 /** Text input; an explicit cast truncates to the typmod (varchar(3)) where assignment raises. */
 export function parseTextValue(oid: number, typmod: number, text: string, explicit = false): SqlValue {
@@ -154,7 +167,7 @@ const arithmetic: AggregateArithmetic = {
   numericFromBigInt: t.numericFromBigint,
   numericAdd: t.numericAdd,
   numericDivide: t.numericDiv,
-  compare: (oid) => t.comparator(oid),
+  compare: (oid) => comparator(oid),
   groupKey,
 };
 

@@ -49,6 +49,12 @@ const COMPARISONS: Record<string, (c: number) => boolean> = {
 };
 
 /** Comparisons for a pair of types, comparing after converting both to `via`. */
+function equalities(type: number): void {
+  const cmp = comparator(type);
+  op('=', type, type, B, (a, b) => cmp(a, b) === 0);
+  op('<>', type, type, B, (a, b) => cmp(a, b) !== 0);
+}
+
 function comparisons(left: number, right: number, via: number): void {
   const cmp = comparator(via);
   const lc = left === via ? null : castFunction(left, via, -1, false);
@@ -183,7 +189,10 @@ function defineStringOperators(): void {
     op('~*', t, T, B, (a, b) => regexMatch(strip(a as string), b as string, true));
     op('!~*', t, T, B, (a, b) => !regexMatch(strip(a as string), b as string, true));
   }
-  for (const t of [B, T, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid, TypeOid.char, TypeOid.jsonb]) comparisons(t, t, t);
+  for (const t of [B, T, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid, TypeOid.char]) comparisons(t, t, t);
+  // jsonb: only equality until its real order (by kind, then length) exists — a text order
+  // would give wrong answers for < and >.
+  equalities(TypeOid.jsonb);
   comparisons(TypeOid.name, T, T);
   comparisons(T, TypeOid.name, T);
 }
