@@ -142,18 +142,15 @@ export class Session implements SqlSession {
       codecs: (t) => this.host.codec(t),
       session: { processId: this.processId, setting: (name) => this.settings.get(name) },
     };
+    // Error positions need no adjustment: the parser's locations are offsets into the whole
+    // query string, which is what the P field of ErrorResponse counts from.
     let plan: Plan;
-    try {
-      switch (statement.kind) {
-        case 'select': plan = { kind: 'query', query: planSelect(statement, pc) }; break;
-        case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
-        case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
-        case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
-        default: plan = { kind: 'utility' };
-      }
-    } catch (error) {
-      if (error instanceof SqlError && error.position !== undefined && prepared.parsed!.offset > 0) error.position += 0;
-      throw error;
+    switch (statement.kind) {
+      case 'select': plan = { kind: 'query', query: planSelect(statement, pc) }; break;
+      case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
+      case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
+      case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
+      default: plan = { kind: 'utility' };
     }
     const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes };
     prepared.plan = entry;

@@ -127,19 +127,19 @@ function rangeFunction(codec: TableCodec, indexId: number, columns: readonly num
       if (v === null) return null; // `col = NULL` matches nothing
       values.push(v);
     }
-    const base = codec.keyFromValues(indexId, columns, values, true);
+    const base = codec.keyFromValues(indexId, columns, values);
     let start = base;
     let end = prefixEnd(base);
     if (prefix.lower) {
       const v = prefix.lower.value([], rt.ctx);
       if (v === null) return null;
-      const key = codec.keyFromValues(indexId, columns, [...values, v], true);
+      const key = codec.keyFromValues(indexId, columns, [...values, v]);
       start = prefix.lower.op === '>' ? prefixEnd(key) : key;
     }
     if (prefix.upper) {
       const v = prefix.upper.value([], rt.ctx);
       if (v === null) return null;
-      const key = codec.keyFromValues(indexId, columns, [...values, v], true);
+      const key = codec.keyFromValues(indexId, columns, [...values, v]);
       end = prefix.upper.op === '<' ? key : prefixEnd(key);
     }
     if (Buffer.compare(start, end) >= 0) return null;

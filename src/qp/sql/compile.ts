@@ -162,7 +162,8 @@ function compileParam(index: number, ctx: CompileContext, location: number): Com
 /** Gives an untyped literal or parameter a type, or converts a typed value with a cast. */
 export function coerce(value: CompiledExpr, oid: number, typmod: number, context: 'implicit' | 'assignment' | 'explicit', location: number, columnName?: string): CompiledExpr {
   if (value.oid === TypeOid.unknown) {
-    if (value.paramIndex !== undefined) return retypeParam(value, oid, typmod, context);
+    // Parameters arrive already converted to their inferred type when bound.
+    if (value.paramIndex !== undefined) return { ...value, oid, typmod: context === 'implicit' ? -1 : typmod };
     if (value.unknownLiteral !== undefined) {
       let parsed: SqlValue;
       try {
@@ -203,11 +204,6 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
 /** Constants can be folded at plan time; parameters and now() cannot. */
 function isPureConstant(value: CompiledExpr): boolean {
   return (value as { pure?: boolean }).pure !== false && value.eval.length === 0;
-}
-
-function retypeParam(value: CompiledExpr, oid: number, typmod: number, context: 'implicit' | 'assignment' | 'explicit'): CompiledExpr {
-  // Parameters arrive already converted to their inferred type when bound.
-  return { ...value, oid, typmod: context === 'implicit' ? -1 : typmod, paramTypeInferred: oid } as CompiledExpr;
 }
 
 /** Records the inferred type of every parameter used untyped (call after compiling). */

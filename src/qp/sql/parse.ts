@@ -45,13 +45,7 @@ export function parseSql(sql: string): ParsedStatement[] {
     const offset = raw.stmt_location ?? 0;
     const length = raw.stmt_len ?? text.length - offset;
     const statementText = sql.slice(offset, offset + length);
-    let statement: Statement;
-    try {
-      statement = convertStatement(raw.stmt, text);
-    } catch (error) {
-      if (error instanceof SqlError && error.position !== undefined) error.position += 0;
-      throw error;
-    }
+    let statement: Statement = convertStatement(raw.stmt, text);
     if (statement.kind === 'create-index' && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
       statement = { ...statement, async: true };
     }

@@ -261,8 +261,8 @@ function planOrderBy(orderBy: readonly SortItem[], statement: SelectStatement, e
       if (n < 1 || n > exprs.length) throw new SqlError('42P10', `ORDER BY position ${n} is not in select list`, { position: item.expr.location + 1 });
       position = n - 1;
       oid = exprs[position]!.oid;
-    } else if (item.expr.kind === 'column' && item.expr.table === null && names.filter((n) => n === (item.expr as { name: string }).name).length === 1
-      && !isInputColumnNotOutput(item.expr.name, ctx)) {
+    } else if (item.expr.kind === 'column' && item.expr.table === null && names.filter((n) => n === (item.expr as { name: string }).name).length === 1) {
+      // A bare name that is an output column name means that output column, as in PostgreSQL.
       position = names.indexOf(item.expr.name);
       oid = exprs[position]!.oid;
     } else {
@@ -282,11 +282,6 @@ function planOrderBy(orderBy: readonly SortItem[], statement: SelectStatement, e
     keys.push({ position, oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending });
   }
   return keys;
-}
-
-/** An ORDER BY name that is both an output alias and an input column prefers the output column. */
-function isInputColumnNotOutput(_name: string, _ctx: CompileContext): boolean {
-  return false;
 }
 
 function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
@@ -318,7 +313,7 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
   const offset = left.width;
   const rightColumns = right.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
   const scope = new Scope([...left.scope.columns, ...rightColumns]);
-  const condition = joinCondition(item, left.scope, new Scope(rightColumns), scope, pc);
+  const condition = joinCondition(item, left.scope, new Scope(rightColumns));
   const spec = equiJoinSpec(item.joinType === 'left' ? 'left' : item.joinType === 'cross' ? 'cross' : 'inner', condition, left.scope, offset, right.width, scope, pc);
   return {
     scope,
@@ -329,7 +324,7 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
   };
 }
 
-function joinCondition(item: Extract<FromItem, { kind: 'join' }>, left: Scope, right: Scope, scope: Scope, pc: PlanContext): Expr[] {
+function joinCondition(item: Extract<FromItem, { kind: 'join' }>, left: Scope, right: Scope): Expr[] {
   if (item.on) return conjuncts(item.on);
   let names: readonly string[] | null = item.using;
   if (item.natural) {
@@ -337,7 +332,6 @@ function joinCondition(item: Extract<FromItem, { kind: 'join' }>, left: Scope, r
     names = right.columns.filter((c) => !c.hidden && leftNames.has(c.name)).map((c) => c.name);
   }
   if (!names) return [];
-  void scope; void pc;
   return names.map((name) => {
     const l = left.resolve(null, name, -1);
     const r = right.resolve(null, name, -1);
@@ -369,8 +363,9 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     const [l, r] = sides[0] === 'left' ? [part.left, part.right] : [part.right, part.left];
     const lc = compileExpr(l, ctx);
     const rc = compileExpr(r, ctx);
-    const eq = applyOperator('=', lc, rc, ctx, part.location);
-    void eq;
+    // Resolving the operator checks the comparison is valid (42883 otherwise); hashing then
+    // compares both sides in their common type.
+    applyOperator('=', lc, rc, ctx, part.location);
     const oid = commonType([lc, rc], 'JOIN');
     const lcoerced = coerce(lc, oid, -1, 'implicit', part.location).eval;
     const rcoerced = coerce(rc, oid, -1, 'implicit', part.location).eval;

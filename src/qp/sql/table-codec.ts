@@ -74,18 +74,17 @@ export class TableCodec {
 
   /** The key of a primary key given its column values in key order (point lookups). */
   primaryKeyFromValues(values: readonly SqlValue[]): Key {
-    return this.keyFromValues(PRIMARY_INDEX_ID, this.table.primaryKey, values, false);
+    return this.keyFromValues(PRIMARY_INDEX_ID, this.table.primaryKey, values);
   }
 
-  /** A key prefix for the first `values.length` columns of an index. */
-  keyFromValues(indexId: number, columns: readonly number[], values: readonly SqlValue[], prefixOnly: boolean): Key {
+  /** The key (or key prefix) of the first `values.length` columns of an index. */
+  keyFromValues(indexId: number, columns: readonly number[], values: readonly SqlValue[]): Key {
     const w = this.writer;
     w.reset();
     w.writeUint32(this.table.id);
     w.writeUint16(indexId);
     for (let i = 0; i < values.length; i++) w.writeValue(this.columnTypes[columns[i]!]!, values[i]!);
-    const key = w.finish();
-    return prefixOnly ? key : key;
+    return w.finish();
   }
 
   /**
