@@ -12,6 +12,8 @@ export interface PushedComparison {
   readonly op: '=' | '<>' | '<' | '<=' | '>' | '>=' | 'is-null' | 'is-not-null';
   /** Order-preserving encoding of the constant (absent for the null tests). */
   readonly operand?: Uint8Array;
+  /** The column's SQL type, so storage can decode it from the tuple and encode it as a key. */
+  readonly typeOid?: number;
 }
 
 export interface ReadRequest {

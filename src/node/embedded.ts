@@ -11,6 +11,8 @@ import { loadParser } from '../qp/sql/parse.js';
 import { QueryProcessor } from '../qp/query-processor.js';
 import { Connection } from '../qp/protocol/connection.js';
 import { BackendWriter } from '../wire/backend.js';
+import { KeyWriter } from '../encoding/key.js';
+import { decodeColumn } from '../encoding/tuple.js';
 import { TokenAuthenticator } from '../qp/auth/token-authenticator.js';
 import { createToken } from '../qp/auth/token.js';
 import { FileJournal } from '../journal/file-journal.js';
@@ -43,6 +45,16 @@ export interface EmbeddedCluster {
 }
 
 const GC_INTERVAL_MS = 10_000;
+
+/** For pushed-down filters: one column of a row tuple, in the key encoding of its type. */
+function columnKeyOf(value: Uint8Array, column: number, typeOid?: number): Uint8Array | null {
+  if (typeOid === undefined) throw new Error('a pushed comparison names its column type');
+  const decoded = decodeColumn(value, column, typeOid);
+  if (decoded === null) return null;
+  const writer = new KeyWriter(64);
+  writer.writeValue(typeOid, decoded);
+  return writer.view();
+}
 const DSQL_MAX_CONNECTIONS = 10_000;
 const REPLAY_BATCH = 1000;
 const PRUNE_INTERVAL_MS = 1_000;
@@ -70,7 +82,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     waitFor: (timestamp: Timestamp) => safeTimeRef.source!.waitFor(timestamp),
   };
   const store = env.disk.openOrderedStore(join(options.dataDir, 'storage'));
-  const storage = new MvccStorage(store, safeTime);
+  const storage = new MvccStorage(store, safeTime, columnKeyOf);
   // Replay what the journal has beyond storage's applied position (storage does not fsync).
   const pending: { record: JournalRecord; position: number }[] = [];
   await journal.replay(storage.appliedPosition, (record, position) => { pending.push({ record, position }); });

@@ -1,6 +1,6 @@
 import { SqlError, assert } from '../contracts/errors.js';
 import type { Key, WriteEntry } from '../contracts/kv.js';
-import type { StorageNode } from '../contracts/storage.js';
+import type { PushedComparison, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 
 /** DSQL's limits (reference/dsql.md §3.2). */
@@ -57,8 +57,12 @@ export class Transaction {
   }
 
   /** One bounded batch of the range [start, end), merged with this transaction's writes. */
-  async scan(start: Key, end: Key, limit: number, reverse: boolean): Promise<ScanBatch> {
-    const stored = await this.storage.read({ start, end, readTimestamp: this.startTimestamp, limit, reverse });
+  /**
+   * `filter` is pushed down to storage: it only narrows what storage returns, so buffered
+   * writes are merged unfiltered and the caller still evaluates its full predicate.
+   */
+  async scan(start: Key, end: Key, limit: number, reverse: boolean, filter?: readonly PushedComparison[]): Promise<ScanBatch> {
+    const stored = await this.storage.read({ start, end, readTimestamp: this.startTimestamp, limit, reverse, filter });
     if (this.writes.size === 0) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
     // The stored batch covers [start, resume) (forward) or [resume, end) (reverse): merge the
     // buffered writes that fall in that same span.

@@ -35,7 +35,7 @@ const GC_ENTRIES_PER_KEY = 16;
  * The order-preserving key encoding of column `column` of a stored tuple, or null for SQL NULL.
  * Supplied by the tuple codec (src/encoding), so storage compares bytes without knowing types.
  */
-export type ColumnKeyOf = (value: Uint8Array, column: number) => Uint8Array | null;
+export type ColumnKeyOf = (value: Uint8Array, column: number, typeOid?: number) => Uint8Array | null;
 
 export interface GcResult {
   /** Stored versions removed by this pass. */
@@ -350,7 +350,7 @@ function settle<T>(read: () => T): Promise<T> {
 /** A conjunction of comparisons; a comparison with SQL NULL is unknown, which filters the row out. */
 function passes(value: Uint8Array, filter: readonly PushedComparison[], columnKeyOf: ColumnKeyOf): boolean {
   for (const comparison of filter) {
-    const column = columnKeyOf(value, comparison.column);
+    const column = columnKeyOf(value, comparison.column, comparison.typeOid);
     if (comparison.op === 'is-null') { if (column !== null) return false; continue; }
     if (comparison.op === 'is-not-null') { if (column === null) return false; continue; }
     if (column === null) return false;

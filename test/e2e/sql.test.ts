@@ -130,3 +130,28 @@ test('session functions, SHOW ALL and subqueries in FROM', async () => {
   // PostgreSQL 16 (DSQL's base) accepts a subquery in FROM without an alias.
   assert.deepEqual((await c.query('SELECT * FROM (SELECT 1 AS one)')).rows, [{ one: 1 }]);
 });
+
+test('filters pushed down to storage give PostgreSQL answers (NULLs, char padding, numeric scale)', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE pushed (id int PRIMARY KEY, a text, n numeric, ch char(4), x int, f float8)');
+  await c.query(`INSERT INTO pushed VALUES
+    (1, 'x', 1.50, 'ab', 1, 0.5), (2, 'y', 2, 'ab  ', NULL, -0.0), (3, NULL, NULL, NULL, 3, 'NaN'),
+    (4, 'x', 1.5, 'abc', 5, 'Infinity'), (5, 'xx', 0.25, 'b', 2, 0)`);
+  const ids = async (sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows.map((r) => r.id);
+  assert.deepEqual(await ids("SELECT id FROM pushed WHERE a = 'x' ORDER BY id"), [1, 4]);
+  assert.deepEqual(await ids('SELECT id FROM pushed WHERE n = 1.5 ORDER BY id'), [1, 4]);
+  assert.deepEqual(await ids('SELECT id FROM pushed WHERE n >= $1 ORDER BY id', ['1.5']), [1, 2, 4]);
+  assert.deepEqual(await ids("SELECT id FROM pushed WHERE ch = 'ab' ORDER BY id"), [1, 2]);
+  assert.deepEqual(await ids('SELECT id FROM pushed WHERE x < 3 ORDER BY id'), [1, 5]);
+  assert.deepEqual(await ids('SELECT id FROM pushed WHERE x <> 3 ORDER BY id'), [1, 4, 5]);
+  assert.deepEqual(await ids('SELECT id FROM pushed WHERE a = $1', [null]), []);
+  assert.deepEqual(await ids('SELECT id FROM pushed WHERE f = 0 ORDER BY id'), [2, 5]);
+  assert.deepEqual(await ids("SELECT id FROM pushed WHERE f > 'Infinity' ORDER BY id"), [3]);
+  assert.deepEqual(await ids("SELECT id FROM pushed WHERE id >= 2 AND a > 'x' ORDER BY id"), [2, 5]);
+  // Own writes are merged before the pushed filter is re-checked in the query processor.
+  await c.query('BEGIN');
+  await c.query("UPDATE pushed SET a = 'x' WHERE id = 2");
+  await c.query("UPDATE pushed SET a = 'z' WHERE id = 1");
+  assert.deepEqual(await ids("SELECT id FROM pushed WHERE a = 'x' ORDER BY id"), [2, 4]);
+  await c.query('ROLLBACK');
+});

@@ -1,6 +1,7 @@
 import type { Key } from '../../contracts/kv.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
-import { prefixEnd } from '../../encoding/key.js';
+import { KeyWriter, prefixEnd } from '../../encoding/key.js';
+import type { PushedComparison } from '../../contracts/storage.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr } from './ast.js';
 import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
@@ -75,7 +76,8 @@ export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wa
     if (prefix.equal.length > 0 || prefix.lower || prefix.upper) {
       const reverse = wantOrder === 'desc';
       const range = rangeFunction(codec, PRIMARY_INDEX_ID, pk, prefix);
-      return { kind: 'range', source: () => new TableScan(codec, range, reverse), primaryOrder: true, reverse };
+      const pushed = pushedFilter(codec, bounds);
+      return { kind: 'range', source: () => new TableScan(codec, range, reverse, pushed), primaryOrder: true, reverse };
     }
   }
   let best: { index: IndexInfo; prefix: ReturnType<typeof prefixBounds> } | null = null;
@@ -92,7 +94,8 @@ export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wa
   }
   const reverse = wantOrder === 'desc';
   const whole = () => ({ start: codec.rowsStart, end: codec.rowsEnd });
-  return { kind: 'full', source: () => new TableScan(codec, whole, reverse), primaryOrder: true, reverse };
+  const pushed = pushedFilter(codec, bounds);
+  return { kind: 'full', source: () => new TableScan(codec, whole, reverse, pushed), primaryOrder: true, reverse };
 }
 
 interface PrefixBounds {
@@ -144,5 +147,31 @@ function rangeFunction(codec: TableCodec, indexId: number, columns: readonly num
     }
     if (Buffer.compare(start, end) >= 0) return null;
     return { start, end };
+  };
+}
+
+/** json and jsonb have no btree order, so their comparisons stay in the query processor. */
+const NOT_PUSHABLE = new Set<number>([TypeOid.json, TypeOid.jsonb]);
+
+/**
+ * The comparisons storage can evaluate on row tuples before returning them (DESIGN.md §1:
+ * storage "evaluates pushed-down filters"): each `column op value` bound, with the value in
+ * the column's key encoding. A NULL value means the conjunction cannot hold: no rows.
+ */
+function pushedFilter(codec: TableCodec, bounds: readonly Bound[]): ((rt: Runtime) => PushedComparison[] | null) | null {
+  const pushable = bounds.filter((b) => !NOT_PUSHABLE.has(codec.columnTypes[b.column]!));
+  if (pushable.length === 0) return null;
+  const writer = new KeyWriter(64);
+  return (rt) => {
+    const out: PushedComparison[] = [];
+    for (const bound of pushable) {
+      const value = bound.value([], rt.ctx);
+      if (value === null) return null;
+      const typeOid = codec.columnTypes[bound.column]!;
+      writer.reset();
+      writer.writeValue(typeOid, value);
+      out.push({ column: bound.column, op: bound.op, operand: writer.finish(), typeOid });
+    }
+    return out;
   };
 }

@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { Key } from '../../contracts/kv.js';
+import type { PushedComparison } from '../../contracts/storage.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { Transaction } from '../transaction.js';
 import type { AggregateCall } from './compile.js';
@@ -43,10 +44,14 @@ export class TableScan implements RowSource {
   private start: Key | null = null;
   private end: Key | null = null;
 
+  private filter: readonly PushedComparison[] | undefined;
+
   constructor(
     private readonly codec: TableCodec,
     private readonly range: (rt: Runtime) => { start: Key; end: Key } | null,
     private readonly reverse: boolean,
+    /** Comparisons storage evaluates before returning rows; null means no row can match. */
+    private readonly pushed: ((rt: Runtime) => readonly PushedComparison[] | null) | null = null,
   ) {}
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -54,13 +59,15 @@ export class TableScan implements RowSource {
     checkCancel(rt);
     if (this.start === null) {
       const r = this.range(rt);
-      if (!r) { this.done = true; return null; }
+      const filter = this.pushed ? this.pushed(rt) : [];
+      if (!r || filter === null) { this.done = true; return null; }
       this.start = r.start;
       this.end = r.end;
+      this.filter = filter.length > 0 ? filter : undefined;
     }
     const start = this.reverse ? this.start! : (this.resume ?? this.start!);
     const end = this.reverse ? (this.resume ?? this.end!) : this.end!;
-    const batch = await rt.txn.scan(start, end, SCAN_BATCH, this.reverse);
+    const batch = await rt.txn.scan(start, end, SCAN_BATCH, this.reverse, this.filter);
     this.resume = batch.resume;
     if (batch.resume === null) this.done = true;
     const rows: Row[] = new Array(batch.keys.length);
