@@ -43,10 +43,13 @@ export class QueryProcessor implements SessionFactory {
   readonly indexBuilder: IndexBuilder;
 
   readonly snapshotTime: () => number;
+  /** One turn of the event loop (long statements take it between batches). */
+  readonly pause: () => Promise<void>;
 
   constructor(readonly options: QueryProcessorOptions) {
     this.indexBuilder = new IndexBuilder(this);
     this.snapshotTime = options.snapshotTime ?? (() => options.clock.now().latest);
+    this.pause = () => new Promise((resolve) => options.timers.setImmediate(resolve));
   }
 
   /** Loads the newest catalog before serving: statements are prepared against it. */

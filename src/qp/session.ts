@@ -225,7 +225,10 @@ export class Session implements SqlSession {
     if (isDdl(statement)) return this.runDdl(statement, catalog, txn, emit);
     const entry = this.plan(prepared, catalog);
     for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
-    const rt: Runtime = { ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate, cancelled: false };
+    const rt: Runtime = {
+      ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
+      cancelled: false, batches: 0, pause: this.host.pause,
+    };
     this.current = rt;
     if (entry.plan.kind === 'query') {
       if (rt.lockRows) this.checkDml(txn);

@@ -90,3 +90,21 @@ test('connections beyond the quota are refused with 53300 and the rest keep work
     await small.stop();
   }
 });
+
+test('CancelRequest stops a long statement with 57014 while other sessions keep being served', async () => {
+  const { serialize } = await import('pg-protocol');
+  const busy = await t.client();
+  const other = await t.client();
+  const { processID, secretKey } = busy as unknown as { processID: number; secretKey: number };
+  const long = busy.query('SELECT count(*) FROM generate_series(1, 200000000) n').then(() => null, (error: { code?: string }) => error);
+  // The server is single-threaded: this answer proves the long statement yields between batches.
+  assert.deepEqual((await other.query('SELECT 2 AS two')).rows, [{ two: 2 }]);
+  await new Promise<void>((resolve) => {
+    const socket = net.connect(t.cluster.port, '127.0.0.1', () => socket.end(serialize.cancel(processID, secretKey)));
+    socket.on('close', () => resolve());
+    socket.on('error', () => resolve());
+  });
+  const error = await long;
+  assert.equal(error?.code, '57014');
+  assert.deepEqual((await busy.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+});

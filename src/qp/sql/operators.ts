@@ -23,6 +23,26 @@ export interface Runtime {
   readonly lockRows: boolean;
   /** Checked between batches: a CancelRequest sets it. */
   cancelled: boolean;
+  /**
+   * Gives the event loop a turn. Storage reads resolve without I/O, so a long scan would
+   * otherwise run as one chain of microtasks and starve every other session (and the
+   * CancelRequest that should stop it).
+   */
+  readonly pause: () => Promise<void>;
+  /** Batches produced since the last pause. */
+  batches: number;
+}
+
+/** Batches between two turns of the event loop (512 rows each for scans). */
+const BATCHES_PER_TURN = 8;
+
+/** Called once per batch by the leaf operators: yields now and then, and honours cancellation. */
+export async function breathe(rt: Runtime): Promise<void> {
+  if (++rt.batches >= BATCHES_PER_TURN) {
+    rt.batches = 0;
+    await rt.pause();
+  }
+  checkCancel(rt);
 }
 
 export interface RowSource {
@@ -56,7 +76,7 @@ export class TableScan implements RowSource {
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
-    checkCancel(rt);
+    await breathe(rt);
     if (this.start === null) {
       const r = this.range(rt);
       const filter = this.pushed ? this.pushed(rt) : [];
@@ -135,7 +155,7 @@ class TableScanLike {
 
   async next(rt: Runtime): Promise<{ keys: Key[]; values: Uint8Array[] } | null> {
     if (this.done) return null;
-    checkCancel(rt);
+    await breathe(rt);
     if (!this.bounds) {
       this.bounds = this.range(rt);
       if (!this.bounds) { this.done = true; return null; }

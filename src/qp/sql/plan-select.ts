@@ -7,7 +7,7 @@ import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
-  Distinct, Filter, HashAggregate, HashJoin, Limit, Project, Sort, Truncate, ValuesSource,
+  breathe, Distinct, Filter, HashAggregate, HashJoin, Limit, Project, Sort, Truncate, ValuesSource,
   type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
@@ -476,6 +476,7 @@ class SeriesSource implements RowSource {
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
+    await breathe(rt);
     if (this.next_ === null) {
       const values = this.args.map((a) => a([], rt.ctx));
       if (values.some((v) => v === null)) { this.done = true; return null; }
