@@ -108,3 +108,22 @@ test('CancelRequest stops a long statement with 57014 while other sessions keep 
   assert.equal(error?.code, '57014');
   assert.deepEqual((await busy.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
 });
+
+test('notices, error positions and a refused GSSENCRequest', async () => {
+  const c = await t.client();
+  const notices: string[] = [];
+  c.on('notice', (n) => notices.push(n.message ?? ''));
+  await c.query('DROP TABLE IF EXISTS never_there');
+  assert.deepEqual(notices, ['table "never_there" does not exist, skipping']);
+  const error = await c.query('SELECT nope FROM survivors').then(() => null, (e: { code: string; position: string }) => e);
+  assert.equal(error?.code, '42703');
+  assert.equal(error?.position, '8');
+  const gssenc = Buffer.alloc(8);
+  gssenc.writeInt32BE(8, 0);
+  gssenc.writeInt32BE(80877104, 4);
+  const reply = await new Promise<Buffer>((resolve) => {
+    const socket = net.connect(t.cluster.port, '127.0.0.1', () => socket.write(gssenc));
+    socket.once('data', (chunk) => { resolve(chunk); socket.destroy(); });
+  });
+  assert.equal(reply.toString(), 'N');
+});
