@@ -61,7 +61,14 @@ export class IndexBuilder {
 
   async waitForJob(jobId: string): Promise<void> {
     const job = this.jobs.get(jobId);
-    if (!job) throw new SqlError('42704', `job "${jobId}" does not exist`);
+    if (!job) {
+      // Jobs live in this host's memory; a build that finished before a restart is known by
+      // the valid index that still carries its job id.
+      for (const table of this.host.catalog.allTables()) {
+        if (table.indexes.some((i) => i.buildJobId === jobId && i.valid)) return;
+      }
+      throw new SqlError('42704', `job "${jobId}" does not exist`);
+    }
     await job.done;
     if (job.status === 'failed') throw new SqlError('XX000', `job ${jobId} failed: ${job.details ?? 'unknown error'}`);
   }

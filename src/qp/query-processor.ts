@@ -54,7 +54,14 @@ export class QueryProcessor implements SessionFactory {
 
   /** Loads the newest catalog before serving: statements are prepared against it. */
   async start(): Promise<void> {
-    await this.catalogAt(this.snapshotTime());
+    const catalog = await this.catalogAt(this.snapshotTime());
+    // Index builds interrupted by a restart resume under their job ids (the backfill is
+    // idempotent: it rewrites the same entries).
+    for (const table of catalog.allTables()) {
+      for (const index of table.indexes) {
+        if (!index.valid && index.buildJobId) this.indexBuilder.start({ tableId: table.id, indexId: index.id, jobId: index.buildJobId });
+      }
+    }
   }
 
   createSession(startup: StartupInfo, events: SessionEvents, processId: number, secretKey: number): SqlSession {

@@ -98,3 +98,25 @@ test('every acknowledged commit survives kill -9 and restart', { timeout: 180_00
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('an index build interrupted by a stop resumes under its job id after restart', { timeout: 120_000 }, async () => {
+  const { startTestCluster } = await import('../support/cluster.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'strata-index-'));
+  try {
+    let t = await startTestCluster({ dataDir });
+    let c = await t.client();
+    await c.query('CREATE TABLE items (id int PRIMARY KEY, color text)');
+    await c.query(`INSERT INTO items SELECT n, CASE WHEN n % 3 = 0 THEN 'red' ELSE 'blue' END FROM generate_series(1, 3000) n`);
+    const jobId = (await c.query('CREATE INDEX ASYNC items_color ON items (color)')).rows[0].job_id as string;
+    await t.stop();
+    t = await startTestCluster({ dataDir });
+    c = await t.client();
+    await c.query(`CALL sys.wait_for_job('${jobId}')`);
+    const valid = await c.query("SELECT indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'items_color'");
+    assert.deepEqual(valid.rows, [{ indisvalid: true }]);
+    assert.equal((await c.query("SELECT count(*) AS n FROM items WHERE color = 'red'")).rows[0].n, '1000');
+    await t.stop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

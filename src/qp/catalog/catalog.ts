@@ -43,6 +43,8 @@ export interface IndexInfo {
   readonly nullsNotDistinct: boolean;
   /** Set when the index backs a UNIQUE/PRIMARY KEY constraint. */
   readonly constraintName: string | null;
+  /** The CREATE INDEX ASYNC job that builds it, kept so a restart resumes the same job. */
+  readonly buildJobId?: string;
 }
 
 export interface TableInfo {

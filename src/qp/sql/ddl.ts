@@ -147,12 +147,12 @@ function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId:
   if (table.indexes.length >= MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
   const change = new CatalogChange(ctx.catalog);
   const indexId = Math.max(1, ...table.indexes.map((i) => i.id)) + 1;
+  const jobId = newJobId();
   const index: IndexInfo = {
     id: indexId, oid: change.allocateId(), name, columns, include: statement.include.map(position), unique: statement.unique,
-    primary: false, valid: false, nullsNotDistinct: statement.nullsNotDistinct, constraintName: null,
+    primary: false, valid: false, nullsNotDistinct: statement.nullsNotDistinct, constraintName: null, buildJobId: jobId,
   };
   change.putTable({ ...table, indexes: [...table.indexes, index] });
-  const jobId = newJobId();
   return { tag: 'CREATE INDEX', writes: change.finish(), rows: [[jobId]], afterCommit: { kind: 'build-index', tableId: table.id, indexId, jobId } };
 }
 
