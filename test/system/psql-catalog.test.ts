@@ -282,6 +282,6 @@ test('real psql renders \\d TABLE, \\d INDEX, \\dt and \\di exactly as on Postgr
     const [a, b] = await Promise.all([psql(strataEnv, command), psql(postgresEnv, command)]);
     assert.equal(a.status, 0, `${command}: ${a.stderr}`);
     assert.equal(b.status, 0, `${command} on PostgreSQL: ${b.stderr}`);
-    assert.equal(owners(a.stdout), owners(b.stdout), command);
+    assert.equal(owners(a.stdout), owners(b.stdout), `${command} (Strata stderr: ${a.stderr.trim() || 'none'})`);
   }
 });
