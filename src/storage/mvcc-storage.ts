@@ -30,6 +30,18 @@ const SEQUENTIAL_VERSIONS = 8;
 const SCAN_BUDGET = 10_000;
 /** Stored entries one GC pass examines per user key it may visit. */
 const GC_ENTRIES_PER_KEY = 16;
+/** Keys whose newest version point reads remember (the catalog version key, hot rows). */
+const NEWEST_CACHE_LIMIT = 1024;
+
+/**
+ * The newest version of a key as a point read found it: its stored value (marker included, or
+ * null when the key has no version) and its commit timestamp (0 when none). It answers any read
+ * at or above that timestamp until a newer version is applied, which removes it.
+ */
+interface NewestVersion {
+  readonly timestamp: Timestamp;
+  readonly value: Uint8Array | null;
+}
 
 /**
  * The order-preserving key encoding of column `column` of a stored tuple, or null for SQL NULL.
@@ -55,6 +67,8 @@ export class MvccStorage implements StorageNode {
   private gcCursor: Uint8Array | null = null;
   private gcKey: Uint8Array | null = null;
   private gcKept = false;
+  /** Keyed by the key's bytes as a latin1 string; cleared when full (see NEWEST_CACHE_LIMIT). */
+  private readonly newest = new Map<string, NewestVersion>();
 
   constructor(
     private readonly store: OrderedStore,
@@ -113,6 +127,9 @@ export class MvccStorage implements StorageNode {
     // Only once the batch is committed: a failed write leaves the node where it was.
     this.applied = position;
     this.lastCommit = last;
+    if (this.newest.size > 0) {
+      for (const record of records) for (const write of record.writes) this.newest.delete(cacheKey(write.key));
+    }
   }
 
   get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
@@ -125,16 +142,35 @@ export class MvccStorage implements StorageNode {
     return this.safeTime.waitFor(request.readTimestamp).then(() => this.scan(request));
   }
 
+  /**
+   * A point read. Reads at or above the last applied commit see the key's newest version, which
+   * the cache remembers. An apply evicts the keys it writes once its batch is committed, and
+   * while it runs the cache is neither read nor filled, so a cached version is the newest for
+   * as long as it stays cached.
+   */
   private visibleAt(key: Key, readTimestamp: Timestamp): Uint8Array | null {
     this.checkReadable(readTimestamp);
-    const value = this.newestAtOrBefore(key, readTimestamp);
+    const newest = !this.applying && readTimestamp >= this.lastCommit;
+    const name = newest ? cacheKey(key) : '';
+    const cached = newest ? this.newest.get(name) : undefined;
+    let value: Uint8Array | null;
+    if (cached !== undefined && cached.timestamp <= readTimestamp) {
+      value = cached.value;
+    } else {
+      const found = this.newestAtOrBefore(key, readTimestamp);
+      value = found === null ? null : found.value;
+      if (newest) {
+        if (this.newest.size >= NEWEST_CACHE_LIMIT) this.newest.clear();
+        this.newest.set(name, found === null ? ABSENT : { timestamp: found.timestamp, value: found.value });
+      }
+    }
     return value !== null && value[0] === PUT ? value.subarray(1) : null;
   }
 
-  /** The stored value (marker included) of the newest version of `key` at or below the timestamp. */
-  private newestAtOrBefore(key: Key, readTimestamp: Timestamp): Uint8Array | null {
+  /** The newest version of `key` at or below the timestamp: its stored value (marker included). */
+  private newestAtOrBefore(key: Key, readTimestamp: Timestamp): { timestamp: Timestamp; value: Uint8Array } | null {
     for (const entry of this.store.range({ start: versionKey(key, readTimestamp), end: STORE_END, limit: 1 })) {
-      return isVersionOf(entry.key, key) ? entry.value : null;
+      return isVersionOf(entry.key, key) ? { timestamp: versionTimestamp(entry.key), value: entry.value } : null;
     }
     return null;
   }
@@ -233,7 +269,7 @@ export class MvccStorage implements StorageNode {
         }
         if (versionTimestamp(stored) <= readTimestamp) candidate = entry.value;
         if (++walked > SEQUENTIAL_VERSIONS) {
-          candidate = this.newestAtOrBefore(current, readTimestamp);
+          candidate = this.newestAtOrBefore(current, readTimestamp)?.value ?? null;
           upper = current; // every version of K sorts above K itself
           sought = true;
           break;
@@ -320,6 +356,12 @@ export class MvccStorage implements StorageNode {
 /** Scans start no lower than the first user key: metadata lives below it. */
 function userFloor(start: Key): Uint8Array {
   return Buffer.compare(start, USER_START) < 0 ? USER_START : start;
+}
+
+const ABSENT: NewestVersion = { timestamp: 0, value: null };
+
+function cacheKey(key: Key): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
 function isUserKey(key: Key): boolean {
