@@ -23,40 +23,59 @@ const INITIAL_BYTES = 16 * 1024;
 
 export class BackendWriter {
   private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  /** Where the bytes not yet taken begin: bytes before it belong to earlier takes. */
+  private start = 0;
   private offset = 0;
 
   get length(): number {
-    return this.offset;
+    return this.offset - this.start;
   }
 
-  /** All bytes written since the last take. */
+  /**
+   * All bytes written since the last take, as a view: taken bytes are never written again (the
+   * writer moves on to a fresh buffer when this one is full), so the socket may keep the view
+   * as long as it needs without a copy per response.
+   */
   take(): Buffer {
-    const out = Buffer.from(this.buffer.subarray(0, this.offset));
-    this.offset = 0;
-    if (this.buffer.length > 1024 * 1024) this.buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+    const out = this.buffer.subarray(this.start, this.offset);
+    this.start = this.offset;
     return out;
+  }
+
+  /** Appends bytes that are already a whole message (a cached RowDescription, say). */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.offset);
+    this.offset += bytes.length;
   }
 
   private ensure(n: number): void {
     if (this.offset + n <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < this.offset + n) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.buffer.copy(grown, 0, 0, this.offset);
-    this.buffer = grown;
+    const pending = this.offset - this.start;
+    let size = INITIAL_BYTES;
+    while (size < pending + n) size *= 2;
+    const fresh = Buffer.allocUnsafe(size);
+    this.buffer.copy(fresh, 0, this.start, this.offset);
+    this.buffer = fresh;
+    this.start = 0;
+    this.offset = pending;
   }
 
-  /** Starts a message; returns where its length goes (patched by end()). */
+  /**
+   * Starts a message; returns where its length goes (patched by end()), relative to the
+   * untaken bytes, which ensure() may move to a fresh buffer while the message grows.
+   */
   private begin(type: number): number {
     this.ensure(5);
     this.buffer[this.offset++] = type;
-    const at = this.offset;
+    const at = this.offset - this.start;
     this.offset += 4;
     return at;
   }
 
   private end(at: number): void {
-    this.buffer.writeInt32BE(this.offset - at, at);
+    const position = this.start + at;
+    this.buffer.writeInt32BE(this.offset - position, position);
   }
 
   private int16(n: number): void {

@@ -98,3 +98,31 @@ test('a DataRow with multi-byte text writes its UTF-8 length', () => {
   assert.equal(bytes.readInt32BE(7), Buffer.byteLength('héllo'));
   assert.equal(bytes.subarray(11).toString('utf8'), 'héllo');
 });
+
+test('taken bytes stay as they were while the writer goes on, across buffer changes mid-message', () => {
+  const w = new BackendWriter();
+  w.commandComplete('SELECT 1');
+  const first = w.take();
+  const firstCopy = Buffer.from(first);
+  // Fill past the buffer so a later message starts in one buffer and ends in another.
+  const cell = 'x'.repeat(5000);
+  const takes: Buffer[] = [];
+  for (let i = 0; i < 20; i++) {
+    w.dataRow([cell, String(i)]);
+    if (i % 3 === 0) takes.push(Buffer.from(w.take()));
+  }
+  w.dataRow(['y'.repeat(40_000)]);
+  const rest = w.take();
+  assert.deepEqual(first, firstCopy);
+  const all = Buffer.concat([...takes, rest]);
+  // Walk the messages: every length field must land on the next message's type byte.
+  let at = 0;
+  let rows = 0;
+  while (at < all.length) {
+    assert.equal(all[at], 0x44);
+    at += 1 + all.readInt32BE(at + 1);
+    rows++;
+  }
+  assert.equal(at, all.length);
+  assert.equal(rows, 21);
+});

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { Authenticator, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
+import type { Authenticator, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
 import type { RandomSource } from '../../contracts/time.js';
 import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
 import { BackendWriter, type ErrorFields } from '../../wire/backend.js';
@@ -30,6 +30,7 @@ type Phase = 'startup' | 'password' | 'ready' | 'closed';
 export class Connection {
   private readonly decoder = new FrontendDecoder();
   private readonly out = new BackendWriter();
+  private readonly descriptions = new RowDescriptions();
   private readonly queue: FrontendMessage[] = [];
   private phase: Phase = 'startup';
   private running = false;
@@ -80,7 +81,10 @@ export class Connection {
     try {
       while (this.queue.length > 0 && this.phase !== 'closed') {
         const message = this.queue.shift()!;
-        await this.handle(message);
+        // Most messages complete synchronously; awaiting only the others keeps a pipelined
+        // Bind/Describe/Execute/Sync from paying a promise turn per message.
+        const pending = this.handle(message);
+        if (pending !== undefined) await pending;
         if (this.queue.length === 0) this.flush();
       }
     } catch (error) {
@@ -93,6 +97,10 @@ export class Connection {
         this.options.socket.resume();
       }
     }
+  }
+
+  private describeRows(fields: readonly FieldDescription[], formats: readonly number[] | null): void {
+    this.out.raw(this.descriptions.encoded(fields, formats));
   }
 
   private flush(): void {
@@ -132,7 +140,7 @@ export class Connection {
     }, () => this.terminate());
   }
 
-  private async handle(message: FrontendMessage): Promise<void> {
+  private handle(message: FrontendMessage): Promise<void> | void {
     if (this.phase === 'startup') return this.handleStartup(message);
     if (this.phase === 'password') return this.handlePassword(message);
     return this.handleQuery(message);
@@ -207,7 +215,7 @@ export class Connection {
     this.out.readyForQuery(this.session.transactionStatus());
   }
 
-  private async handleQuery(message: FrontendMessage): Promise<void> {
+  private handleQuery(message: FrontendMessage): Promise<void> | void {
     const session = this.session!;
     if (message.type === 'terminate') {
       this.terminate();
@@ -215,21 +223,23 @@ export class Connection {
     }
     if (message.type === 'sync') {
       this.skipUntilSync = false;
-      await this.finish(session);
-      return;
+      return this.finish(session);
     }
-    if (message.type === 'query') {
-      await this.simpleQuery(session, message.sql);
-      return;
-    }
+    if (message.type === 'query') return this.simpleQuery(session, message.sql);
     if (this.skipUntilSync) return;
     try {
-      await this.extended(session, message);
+      const pending = this.extended(session, message);
+      if (pending !== undefined) return pending.catch((error: unknown) => this.extendedFailed(session, error));
     } catch (error) {
-      this.out.errorResponse(errorFields(error, this.options.log));
-      session.markFailed();
-      this.skipUntilSync = true;
+      this.extendedFailed(session, error);
     }
+  }
+
+  /** An error in the extended protocol: report it, then skip messages until Sync. */
+  private extendedFailed(session: SqlSession, error: unknown): void {
+    this.out.errorResponse(errorFields(error, this.options.log));
+    session.markFailed();
+    this.skipUntilSync = true;
   }
 
   /** Sync and the end of a simple query: end an implicit transaction, then ReadyForQuery. */
@@ -250,7 +260,7 @@ export class Connection {
       for (const statement of statements) {
         const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
         const textFormats = portal.fields ? portal.fields.map(() => 0) : [];
-        if (portal.fields) this.out.rowDescription(portal.fields.map((f, i) => ({ ...f, format: textFormats[i]! })));
+        if (portal.fields) this.describeRows(portal.fields, textFormats);
         const outcome = await portal.execute(0, (cells) => this.out.dataRow(cells));
         if (outcome.kind === 'empty') this.out.emptyQueryResponse();
         else if (outcome.kind === 'complete') this.out.commandComplete(outcome.commandTag);
@@ -262,7 +272,8 @@ export class Connection {
     await this.finish(session);
   }
 
-  private async extended(session: SqlSession, message: FrontendMessage): Promise<void> {
+  /** Synchronous except Execute, whose promise it returns. */
+  private extended(session: SqlSession, message: FrontendMessage): Promise<void> | undefined {
     switch (message.type) {
       case 'parse': {
         if (message.name !== '' && this.statements.has(message.name)) throw new SqlError('42P05', `prepared statement "${message.name}" already exists`);
@@ -291,24 +302,24 @@ export class Connection {
           const statement = this.statements.get(message.name);
           if (!statement) throw new SqlError('26000', `prepared statement "${message.name}" does not exist`);
           this.out.parameterDescription(statement.parameterTypes);
-          if (statement.fields) this.out.rowDescription(statement.fields.map((f) => ({ ...f, format: 0 })));
+          if (statement.fields) this.describeRows(statement.fields, null);
           else this.out.noData();
           return;
         }
         const portal = this.portals.get(message.name);
         if (!portal) throw new SqlError('34000', `portal "${message.name}" does not exist`);
-        if (portal.fields) this.out.rowDescription(portal.fields.map((f, i) => ({ ...f, format: portal.resultFormats[i] ?? 0 })));
+        if (portal.fields) this.describeRows(portal.fields, portal.resultFormats);
         else this.out.noData();
         return;
       }
       case 'execute': {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
-        const outcome = await portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells));
-        if (outcome.kind === 'empty') this.out.emptyQueryResponse();
-        else if (outcome.kind === 'suspended') this.out.portalSuspended();
-        else this.out.commandComplete(outcome.commandTag);
-        return;
+        return portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells)).then((outcome) => {
+          if (outcome.kind === 'empty') this.out.emptyQueryResponse();
+          else if (outcome.kind === 'suspended') this.out.portalSuspended();
+          else this.out.commandComplete(outcome.commandTag);
+        });
       }
       case 'close': {
         if (message.kind === 'S') this.statements.delete(message.name);
@@ -328,6 +339,33 @@ export class Connection {
     }
   }
 }
+
+/**
+ * RowDescription messages by field list (a prepared statement's, shared by its portals) and
+ * result formats: a prepared statement's description is encoded once, not per execution.
+ */
+class RowDescriptions {
+  private readonly byFields = new WeakMap<readonly FieldDescription[], Map<string, Uint8Array>>();
+
+  encoded(fields: readonly FieldDescription[], formats: readonly number[] | null): Uint8Array {
+    let byFormats = this.byFields.get(fields);
+    if (!byFormats) {
+      byFormats = new Map();
+      this.byFields.set(fields, byFormats);
+    }
+    const key = formats === null || formats.every((f) => f === 0) ? '' : formats.join(',');
+    let bytes = byFormats.get(key);
+    if (!bytes) {
+      const writer = new BackendWriter();
+      writer.rowDescription(fields.map((f, i) => ({ ...f, format: formats?.[i] ?? 0 })));
+      bytes = Uint8Array.from(writer.take());
+      if (byFormats.size < MAX_DESCRIPTIONS_PER_STATEMENT) byFormats.set(key, bytes);
+    }
+    return bytes;
+  }
+}
+
+const MAX_DESCRIPTIONS_PER_STATEMENT = 8;
 
 /** Format codes: none (all text), one (for all), or one per item. */
 function expandFormats(formats: readonly number[], count: number, what: string): number[] {
