@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { startEmbedded } from '../node/embedded.js';
 import { parseOptions } from './args.js';
@@ -6,7 +7,7 @@ import { parseOptions } from './args.js';
 export async function startCommand(args: string[], out: (line: string) => void): Promise<number> {
   let options;
   try {
-    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string' });
+    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string' });
   } catch (error) {
     process.stderr.write(`strata start: ${(error as Error).message}\n`);
     return 2;
@@ -18,7 +19,13 @@ export async function startCommand(args: string[], out: (line: string) => void):
     process.stderr.write(`strata start: invalid port "${options.get('port')}"\n`);
     return 2;
   }
-  const cluster = await startEmbedded({ dataDir, host, port });
+  // One query-processor worker per core by default: SQL work is what uses the CPU.
+  const workers = Number(options.get('workers') ?? availableParallelism());
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+    process.stderr.write(`strata start: invalid --workers "${options.get('workers')}" (0 to 64; 0 serves SQL in the main process)\n`);
+    return 2;
+  }
+  const cluster = await startEmbedded({ dataDir, host, port, workers });
   const dirArg = dataDir === resolve('./strata-data') ? '' : ` --data-dir ${dataDir}`;
   out(`strata ready on ${host}:${cluster.port} (data in ${dataDir}, cluster endpoint ${cluster.endpoint})`);
   out(`connect: PGPASSWORD="$(npx strata token${dirArg} --admin)" psql "host=${host} port=${cluster.port} user=admin dbname=postgres sslmode=require"`);

@@ -65,6 +65,11 @@ export interface SqlSession {
   transactionStatus(): 'I' | 'T' | 'E';
 
   /**
+   * Brings what statements are prepared against up to date before a Parse or a simple query:
+   * another processor may have changed the catalog since this one last looked.
+   */
+  refreshCatalog(): Promise<void>;
+  /**
    * Parses one statement for the extended protocol. paramTypeOids are the client's hints
    * (0 = unspecified). Throws SqlError (syntax errors, unknown tables, etc.).
    */

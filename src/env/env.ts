@@ -56,6 +56,11 @@ export interface OrderedStore {
   range(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }>;
   /** Applies the batch atomically; resolves when it is committed (not necessarily fsynced). */
   write(batch: readonly OrderedWrite[]): Promise<void>;
+  /**
+   * Makes the next reads see everything committed so far, by this process or another one
+   * sharing the store (reads otherwise keep one snapshot until the event loop turns).
+   */
+  renew(): void;
   close(): Promise<void>;
 }
 
@@ -100,4 +105,19 @@ export interface ListeningServer {
 
 export interface Net {
   listen(host: string, port: number, onConnection: (socket: ClientSocket) => void): Promise<ListeningServer>;
+  /**
+   * Accepts connections without reading from them, so that another process can take them over
+   * (the embedded cluster's query-processor workers).
+   */
+  listenForHandOff(host: string, port: number, onConnection: (socket: HandOffSocket) => void): Promise<ListeningServer>;
+  /** Takes over a connection another process accepted (see `listenForHandOff`). */
+  adopt(handle: unknown): ClientSocket;
+}
+
+/** An accepted connection nobody has read from yet. */
+export interface HandOffSocket {
+  /** The OS handle, to send over a process channel. */
+  readonly handle: unknown;
+  /** Answers with these bytes and closes (a refusal before any protocol state exists). */
+  refuse(bytes: Uint8Array): void;
 }

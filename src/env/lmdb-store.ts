@@ -54,6 +54,10 @@ export class LmdbOrderedStore implements OrderedStore {
     return Promise.resolve();
   }
 
+  renew(): void {
+    this.db.resetReadTxn();
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }

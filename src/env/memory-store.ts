@@ -56,6 +56,9 @@ export class MemoryOrderedStore implements OrderedStore {
     return Promise.resolve();
   }
 
+  /** One process, and every write is visible at once: nothing to renew. */
+  renew(): void {}
+
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();

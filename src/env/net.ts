@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Duplex } from 'node:stream';
-import type { ClientSocket, ListeningServer, Net, TlsCredentials } from './env.js';
+import type { ClientSocket, HandOffSocket, ListeningServer, Net, TlsCredentials } from './env.js';
 
 /** A client connection on a real socket, upgradable to TLS in place (SSLRequest or direct TLS). */
 class NodeClientSocket implements ClientSocket {
@@ -117,24 +117,43 @@ function replayingDuplex(socket: net.Socket, replay: Uint8Array): Duplex {
 
 export class NodeNet implements Net {
   listen(host: string, port: number, onConnection: (socket: ClientSocket) => void): Promise<ListeningServer> {
-    const server = net.createServer((socket) => onConnection(new NodeClientSocket(socket)));
-    const sockets = new Set<net.Socket>();
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.removeListener('error', reject);
-        resolve({
-          port: (server.address() as net.AddressInfo).port,
-          close: () => new Promise<void>((done) => {
-            server.close(() => done());
-            for (const socket of sockets) socket.destroy();
-          }),
-        });
+    return serve(net.createServer((socket) => onConnection(new NodeClientSocket(socket))), host, port);
+  }
+
+  listenForHandOff(host: string, port: number, onConnection: (socket: HandOffSocket) => void): Promise<ListeningServer> {
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => onConnection({
+      handle: socket,
+      refuse: (bytes) => { socket.end(bytes); },
+    }));
+    return serve(server, host, port);
+  }
+
+  adopt(handle: unknown): ClientSocket {
+    if (!(handle instanceof net.Socket)) throw new Error('a handed-off connection is a socket');
+    const socket = new NodeClientSocket(handle);
+    handle.resume();
+    return socket;
+  }
+}
+
+/** Listens, and on close stops accepting and drops the connections this server still holds. */
+function serve(server: net.Server, host: string, port: number): Promise<ListeningServer> {
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          for (const socket of sockets) socket.destroy();
+        }),
       });
     });
-  }
+  });
 }

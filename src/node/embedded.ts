@@ -1,28 +1,27 @@
 import { join } from 'node:path';
 import type { Env } from '../env/env.js';
 import type { JournalRecord } from '../contracts/journal.js';
+import type { SafeTimeSource } from '../contracts/storage.js';
+import type { Timestamp } from '../contracts/time.js';
 import { SystemClock } from '../env/clock.js';
 import { SystemTimers } from '../env/timers.js';
 import { SystemRandom } from '../env/random.js';
 import { NodeDisk } from '../env/disk.js';
 import { NodeNet } from '../env/net.js';
+import { NodeProcesses } from '../env/processes.js';
 import { ConsoleLog, SilentLog } from '../env/log.js';
 import { loadParser } from '../qp/sql/parse.js';
-import { QueryProcessor } from '../qp/query-processor.js';
-import { Connection } from '../qp/protocol/connection.js';
 import { BackendWriter } from '../wire/backend.js';
-import { KeyWriter } from '../encoding/key.js';
-import { decodeColumn } from '../encoding/tuple.js';
-import { TokenAuthenticator } from '../qp/auth/token-authenticator.js';
 import { createToken } from '../qp/auth/token.js';
 import { FileJournal } from '../journal/file-journal.js';
 import { LocalAdjudicator } from '../adjudicator/adjudicator.js';
 import { MvccStorage } from '../storage/mvcc-storage.js';
-import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
-import type { SafeTimeSource } from '../contracts/storage.js';
-import type { Timestamp } from '../contracts/time.js';
 import { Crossbar } from '../crossbar/crossbar.js';
-import { loadOrCreateIdentity } from './identity.js';
+import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
+import { loadOrCreateIdentity, type ClusterIdentity } from './identity.js';
+import { columnKeyOf } from './column-key.js';
+import { startQueryService, type QueryService } from './query-service.js';
+import { WorkerPool } from './worker-pool.js';
 
 export interface EmbeddedOptions {
   readonly dataDir: string;
@@ -31,6 +30,12 @@ export interface EmbeddedOptions {
   readonly quiet?: boolean;
   /** At most this many open connections (DSQL's default quota is 10,000). */
   readonly maxConnections?: number;
+  /**
+   * Query-processor worker processes. 0 (the default) serves SQL in this process; N > 0 runs
+   * N workers that share the store with this process and commit through its adjudicator, so
+   * SQL work spreads over the machine's cores.
+   */
+  readonly workers?: number;
 }
 
 export interface EmbeddedCluster {
@@ -39,29 +44,26 @@ export interface EmbeddedCluster {
   readonly endpoint: string;
   /** A token for a user of this cluster, as `strata token` prints it. */
   token(user?: string, expiresInSeconds?: number): Promise<string>;
-  /** Moves this cluster's clock forward (tests of time limits). */
-  advanceClock(micros: number): void;
+  /** The process ids of the query-processor workers (none when SQL runs in this process). */
+  workerPids(): number[];
+  /** Moves this cluster's clock forward, in every process (tests of time limits). */
+  advanceClock(micros: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 const GC_INTERVAL_MS = 10_000;
-
-/** For pushed-down filters: one column of a row tuple, in the key encoding of its type. */
-function columnKeyOf(value: Uint8Array, column: number, typeOid?: number): Uint8Array | null {
-  if (typeOid === undefined) throw new Error('a pushed comparison names its column type');
-  const decoded = decodeColumn(value, column, typeOid);
-  if (decoded === null) return null;
-  const writer = new KeyWriter(64);
-  writer.writeValue(typeOid, decoded);
-  return writer.view();
-}
 const DSQL_MAX_CONNECTIONS = 10_000;
 const REPLAY_BATCH = 1000;
 const PRUNE_INTERVAL_MS = 1_000;
+/** How often the primary records its safe time for workers (they start transactions there). */
+const RECORD_SAFE_TIME_MS = 50;
+/** DSQL's answer when the connection quota is used up (reference/dsql.md §3.1). */
+const TOO_MANY_CONNECTIONS = 'Unable to accept connection, too many open connections.';
 
 /**
- * The embedded cluster (DESIGN.md §4): every role in one process with in-process calls, a file
- * journal with fsync, and LMDB storage under one data directory.
+ * The embedded cluster (DESIGN.md §4): every role on one machine with in-process calls, a file
+ * journal with fsync, and LMDB storage under one data directory; SQL in this process or in
+ * worker processes that share the store (see `EmbeddedOptions.workers`).
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedCluster> {
   const clock = new SystemClock(0);
@@ -83,13 +85,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   };
   const store = env.disk.openOrderedStore(join(options.dataDir, 'storage'));
   const storage = new MvccStorage(store, safeTime, columnKeyOf);
-  // Replay what the journal has beyond storage's applied position (storage does not fsync).
-  const pending: { record: JournalRecord; position: number }[] = [];
-  await journal.replay(storage.appliedPosition, (record, position) => { pending.push({ record, position }); });
-  for (let i = 0; i < pending.length; i += REPLAY_BATCH) {
-    const batch = pending.slice(i, i + REPLAY_BATCH);
-    await storage.apply(batch.map((p) => p.record), batch[batch.length - 1]!.position);
-  }
+  await replayJournal(journal, storage);
 
   const crossbar = new Crossbar();
   crossbar.subscribe({ start: new Uint8Array([0]), end: new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]) }, storage);
@@ -99,31 +95,18 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   });
   safeTimeRef.source = new AdjudicatorSafeTime(adjudicator, env.timers, () => env.clock.now().latest);
 
-  const qp = new QueryProcessor({
-    storage, adjudicator, clock: env.clock, timers: env.timers, random: env.random, log: env.log,
-    snapshotTime: () => adjudicator.watermark(),
-  });
-  await qp.start();
-  const authenticator = new TokenAuthenticator({ credentials: identity, clock: env.clock, roleExists: (name) => name === 'admin' });
-  const tls = { key: identity.tlsKey, cert: identity.tlsCert };
-  const connections = new Set<Connection>();
   const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
-  const server = await env.net.listen(options.host, options.port, (socket) => {
-    if (connections.size >= maxConnections) {
-      // DSQL's quota answer (reference/dsql.md §3.1), before any protocol state exists.
-      const refusal = new BackendWriter();
-      refusal.errorResponse({ severity: 'FATAL', code: '53300', message: 'Unable to accept connection, too many open connections.' });
-      socket.write(refusal.take());
-      socket.end();
-      return;
-    }
-    const connection = new Connection({
-      socket, tls, authenticator, sessions: qp, random: env.random, log: env.log,
-      cancel: (pid, secret) => qp.cancel(pid, secret),
-      onClose: () => connections.delete(connection),
-    });
-    connections.add(connection);
-  });
+  let front: Front;
+  try {
+    front = (options.workers ?? 0) > 0
+      ? await serveFromWorkers(env, options, storage, safeTime, adjudicator, maxConnections)
+      : await serveInProcess(env, options, storage, identity, adjudicator, maxConnections);
+  } catch (error) {
+    await adjudicator.close();
+    await journal.close();
+    await storage.close();
+    throw error;
+  }
   const gc = env.timers.setInterval(() => {
     const horizon = safeTime.safeTime() - 300_000_000 - 1_000_000;
     storage.collectGarbage(horizon, 10_000).catch((error: unknown) => env.log.warn(`garbage collection: ${(error as Error).message}`));
@@ -131,21 +114,112 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   const prune = env.timers.setInterval(() => adjudicator.prune(), PRUNE_INTERVAL_MS);
   let stopped = false;
   return {
-    port: server.port,
+    port: front.port,
     host: options.host,
     endpoint: identity.endpoint,
     token: (user = 'admin', expiresIn = 900) => createToken({ credentials: identity, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
-    advanceClock: (micros) => clock.advance(micros),
+    workerPids: () => front.workerPids(),
+    advanceClock: async (micros) => {
+      clock.advance(micros);
+      await front.advanceClock(micros);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       env.timers.clearInterval(gc);
       env.timers.clearInterval(prune);
-      await server.close();
-      for (const connection of connections) connection.close();
+      await front.stop();
       await adjudicator.close();
       await journal.close();
       await storage.close();
+    },
+  };
+}
+
+/** Applies what the journal has beyond storage's applied position (storage does not fsync). */
+async function replayJournal(journal: FileJournal, storage: MvccStorage): Promise<void> {
+  const pending: { record: JournalRecord; position: number }[] = [];
+  await journal.replay(storage.appliedPosition, (record, position) => { pending.push({ record, position }); });
+  for (let i = 0; i < pending.length; i += REPLAY_BATCH) {
+    const batch = pending.slice(i, i + REPLAY_BATCH);
+    await storage.apply(batch.map((p) => p.record), batch[batch.length - 1]!.position);
+  }
+}
+
+/** The SQL front end: where connections are accepted and served. */
+interface Front {
+  readonly port: number;
+  workerPids(): number[];
+  advanceClock(micros: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function refusal(): Uint8Array {
+  const writer = new BackendWriter();
+  writer.errorResponse({ severity: 'FATAL', code: '53300', message: TOO_MANY_CONNECTIONS });
+  return writer.take();
+}
+
+async function serveInProcess(
+  env: Env, options: EmbeddedOptions, storage: MvccStorage, identity: ClusterIdentity, adjudicator: LocalAdjudicator, maxConnections: number,
+): Promise<Front> {
+  const service: { current: QueryService | null } = { current: null };
+  service.current = await startQueryService({
+    env, storage, adjudicator, identity,
+    snapshotTime: () => adjudicator.watermark(),
+    resumeIndexBuilds: true,
+    onCancelRequest: (processId, secretKey) => service.current!.cancel(processId, secretKey),
+  });
+  const qp = service.current;
+  const server = await env.net.listen(options.host, options.port, (socket) => {
+    if (qp.openConnections >= maxConnections) {
+      socket.write(refusal());
+      socket.end();
+      return;
+    }
+    qp.accept(socket);
+  });
+  return {
+    port: server.port,
+    workerPids: () => [],
+    advanceClock: () => Promise.resolve(),
+    async stop() {
+      await server.close();
+      qp.closeAll();
+    },
+  };
+}
+
+async function serveFromWorkers(
+  env: Env, options: EmbeddedOptions, storage: MvccStorage, safeTime: SafeTimeSource, adjudicator: LocalAdjudicator, maxConnections: number,
+): Promise<Front> {
+  // Workers start transactions at the safe time this process records in the store.
+  await storage.recordSafeTime(safeTime.safeTime());
+  const record = env.timers.setInterval(() => {
+    storage.recordSafeTime(safeTime.safeTime()).catch((error: unknown) => env.log.warn(`recording safe time: ${(error as Error).message}`));
+  }, RECORD_SAFE_TIME_MS);
+  const pool = await WorkerPool.start({
+    processes: new NodeProcesses(), adjudicator, log: env.log, dataDir: options.dataDir, quiet: options.quiet ?? false,
+  }, options.workers!);
+  let server;
+  try {
+    server = await env.net.listenForHandOff(options.host, options.port, (socket) => {
+      if (pool.openConnections >= maxConnections || !pool.dispatch(socket)) socket.refuse(refusal());
+    });
+  } catch (error) {
+    // The port is taken (say): without this the workers would keep the process alive.
+    env.timers.clearInterval(record);
+    await pool.stop();
+    throw error;
+  }
+  return {
+    port: server.port,
+    workerPids: () => pool.pids(),
+    advanceClock: (micros) => pool.advanceClock(micros),
+    async stop() {
+      env.timers.clearInterval(record);
+      await server.close();
+      await pool.stop();
     },
   };
 }

@@ -26,14 +26,33 @@ export interface Job {
 const BATCH_ROWS = 1000;
 const MAX_RETRIES = 100;
 const JOB_LIMIT = 1000;
+/** How often a wait for a build another processor runs looks at the catalog again. */
+const CATALOG_POLL_MS = 20;
+
+/** A row of sys.jobs: times are null for builds known only from the catalog. */
+export type JobRow = Omit<Job, 'done' | 'startTime' | 'updateTime'> & { readonly startTime: number | null; readonly updateTime: number | null };
 
 export class IndexBuilder {
   private readonly jobs = new Map<string, Job & { finish: () => void }>();
 
   constructor(private readonly host: QueryProcessor) {}
 
-  list(): Job[] {
-    return [...this.jobs.values()];
+  /**
+   * The jobs this processor runs or ran, then the builds it only knows from the catalog (run by
+   * another processor sharing the store, or before a restart), whose times it does not know.
+   */
+  list(): JobRow[] {
+    const rows: JobRow[] = [...this.jobs.values()];
+    for (const table of this.host.catalog.allTables()) {
+      for (const index of table.indexes) {
+        if (!index.buildJobId || this.jobs.has(index.buildJobId)) continue;
+        rows.push({
+          jobId: index.buildJobId, jobType: 'INDEX_BUILD', status: index.valid ? 'completed' : 'processing', details: null,
+          objectId: index.oid, objectName: `${table.schema}.${index.name}`, startTime: null, updateTime: null,
+        });
+      }
+    }
+    return rows;
   }
 
   start(request: { tableId: number; indexId: number; jobId: string }): void {
@@ -62,15 +81,35 @@ export class IndexBuilder {
   async waitForJob(jobId: string): Promise<void> {
     const job = this.jobs.get(jobId);
     if (!job) {
-      // Jobs live in this host's memory; a build that finished before a restart is known by
-      // the valid index that still carries its job id.
-      for (const table of this.host.catalog.allTables()) {
-        if (table.indexes.some((i) => i.buildJobId === jobId && i.valid)) return;
-      }
-      throw new SqlError('42704', `job "${jobId}" does not exist`);
+      await this.waitForCatalog(jobId);
+      return;
     }
     await job.done;
     if (job.status === 'failed') throw new SqlError('XX000', `job ${jobId} failed: ${job.details ?? 'unknown error'}`);
+  }
+
+  /**
+   * Jobs live in the memory of the processor that runs them; any other processor (or this one
+   * after a restart) follows the build through the catalog: the index carries its job id and
+   * becomes valid when the build completes.
+   */
+  private async waitForCatalog(jobId: string): Promise<void> {
+    let seen = false;
+    for (;;) {
+      const catalog = await this.host.catalogAt(this.host.snapshotTime());
+      let index: { valid: boolean } | undefined;
+      for (const table of catalog.allTables()) {
+        index = table.indexes.find((i) => i.buildJobId === jobId);
+        if (index) break;
+      }
+      if (index?.valid) return;
+      if (!index) {
+        if (seen) throw new SqlError('XX000', `job ${jobId} failed: its index no longer exists`);
+        throw new SqlError('42704', `job "${jobId}" does not exist`);
+      }
+      seen = true;
+      await new Promise<void>((resolve) => this.host.options.timers.setTimeout(resolve, CATALOG_POLL_MS));
+    }
   }
 
   private async build(job: Job, tableId: number, indexId: number): Promise<void> {

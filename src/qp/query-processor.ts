@@ -52,9 +52,14 @@ export class QueryProcessor implements SessionFactory {
     this.pause = () => new Promise((resolve) => options.timers.setImmediate(resolve));
   }
 
-  /** Loads the newest catalog before serving: statements are prepared against it. */
-  async start(): Promise<void> {
+  /**
+   * Loads the newest catalog before serving: statements are prepared against it. Unless told
+   * otherwise, resumes the index builds a restart interrupted (with several processors on one
+   * store, exactly one of them does).
+   */
+  async start(options: { resumeIndexBuilds?: boolean } = {}): Promise<void> {
     const catalog = await this.catalogAt(this.snapshotTime());
+    if (options.resumeIndexBuilds === false) return;
     // Index builds interrupted by a restart resume under their job ids (the backfill is
     // idempotent: it rewrites the same entries).
     for (const table of catalog.allTables()) {

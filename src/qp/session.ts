@@ -85,6 +85,11 @@ export class Session implements SqlSession {
     return this.block === 'none' ? 'I' : this.block === 'open' ? 'T' : 'E';
   }
 
+  async refreshCatalog(): Promise<void> {
+    // Inside a transaction, statements see the transaction's snapshot of the catalog.
+    if (this.txnCatalog === null) await this.host.catalogAt(this.host.snapshotTime());
+  }
+
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
     const statements = this.host.parse(sql);
     if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');

@@ -21,6 +21,8 @@ const PUT = 1;
 const TOMBSTONE = 0;
 const META_APPLIED = new Uint8Array([0, 0, 0, 0, 0, 1]);
 const META_GC_HORIZON = new Uint8Array([0, 0, 0, 0, 0, 2]);
+/** The writer's safe time as it last recorded it, for readers in other processes. */
+const META_SAFE_TIME = new Uint8Array([0, 0, 0, 0, 0, 3]);
 const USER_START = new Uint8Array([0, 0, 0, 1]);
 /** Above every stored key (table ids are uint32; no key has 32 leading 0xff bytes). */
 const STORE_END = new Uint8Array(32).fill(0xff);
@@ -69,20 +71,63 @@ export class MvccStorage implements StorageNode {
   private gcKept = false;
   /** Keyed by the key's bytes as a latin1 string; cleared when full (see NEWEST_CACHE_LIMIT). */
   private readonly newest = new Map<string, NewestVersion>();
+  /** The safe time the writer recorded (followers read it; see `readableThrough`). */
+  private recordedSafeTime: Timestamp = 0;
 
   constructor(
     private readonly store: OrderedStore,
     private readonly safeTime: SafeTimeSource,
     private readonly columnKeyOf: ColumnKeyOf | null = null,
   ) {
-    const applied = store.get(META_APPLIED);
+    this.loadMetadata();
+  }
+
+  private loadMetadata(): void {
+    const applied = this.store.get(META_APPLIED);
     if (applied !== undefined) {
       assert(applied.length === 16, 'the applied-position record is 16 bytes (a data directory of an older format?)');
       this.applied = decodeUint64(applied, 0);
       this.lastCommit = decodeUint64(applied, 8);
     }
-    const horizon = store.get(META_GC_HORIZON);
+    const horizon = this.store.get(META_GC_HORIZON);
     if (horizon !== undefined) this.horizon = decodeUint64(horizon, 0);
+    const safe = this.store.get(META_SAFE_TIME);
+    if (safe !== undefined) this.recordedSafeTime = decodeUint64(safe, 0);
+  }
+
+  /**
+   * For a follower: a reader in another process over the same store, which never applies.
+   * Takes a fresh snapshot of the store and the writer's metadata; what the follower remembers
+   * of newest versions is dropped when the writer has applied anything since.
+   */
+  refresh(): void {
+    const before = this.applied;
+    this.store.renew();
+    this.loadMetadata();
+    if (this.applied !== before) this.newest.clear();
+  }
+
+  /**
+   * Everything at or below this timestamp is in the store: the last applied commit (applies go
+   * in timestamp order) or the writer's recorded safe time, whichever is later. A follower's
+   * transactions start here: every commit acknowledged before its last refresh is visible.
+   */
+  get readableThrough(): Timestamp {
+    return Math.max(this.lastCommit, this.recordedSafeTime);
+  }
+
+  /**
+   * The writer records its safe time (every commit at or below it is applied) so that followers
+   * can start transactions on an idle store at a recent timestamp.
+   */
+  async recordSafeTime(safeTime: Timestamp): Promise<void> {
+    assert(!this.closed, 'storage is open');
+    if (!(safeTime > this.recordedSafeTime) || this.applying) return;
+    assert(safeTime <= this.safeTime.safeTime(), 'the recorded safe time is one storage has reached');
+    const meta = new Uint8Array(8);
+    encodeUint64(Math.floor(safeTime), meta, 0);
+    await this.store.write([{ key: META_SAFE_TIME, value: meta }]);
+    this.recordedSafeTime = Math.floor(safeTime);
   }
 
   get appliedPosition(): JournalPosition {

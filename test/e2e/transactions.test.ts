@@ -105,7 +105,7 @@ test('age limit: a transaction older than 300 s fails with 54000', async () => {
   const c = await t.client();
   await c.query('BEGIN');
   await c.query('UPDATE counters SET n = n + 1 WHERE id = 2');
-  t.cluster.advanceClock(301_000_000);
+  await t.cluster.advanceClock(301_000_000);
   const error = await expectError(c, 'COMMIT');
   assert.equal(error.code, '54000');
   assert.equal(error.message, 'transaction age limit of 300s exceeded');

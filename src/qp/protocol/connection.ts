@@ -256,6 +256,7 @@ export class Connection {
 
   private async simpleQuery(session: SqlSession, sql: string): Promise<void> {
     try {
+      await session.refreshCatalog();
       const statements = session.prepareSimple(sql);
       for (const statement of statements) {
         const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
@@ -277,10 +278,11 @@ export class Connection {
     switch (message.type) {
       case 'parse': {
         if (message.name !== '' && this.statements.has(message.name)) throw new SqlError('42P05', `prepared statement "${message.name}" already exists`);
-        const statement = session.prepare(message.sql, message.paramTypes);
-        this.statements.set(message.name, statement);
-        this.out.parseComplete();
-        return;
+        return session.refreshCatalog().then(() => {
+          const statement = session.prepare(message.sql, message.paramTypes);
+          this.statements.set(message.name, statement);
+          this.out.parseComplete();
+        });
       }
       case 'bind': {
         const statement = this.statements.get(message.statement);

@@ -193,7 +193,7 @@ export function virtualTableByOid(oid: number): VirtualTable | undefined {
 }
 
 /** sys.jobs is per-host state, registered by the query processor. */
-export function jobsTable(list: () => { jobId: string; status: string; details: string | null; jobType: string; objectId: number; objectName: string; startTime: number; updateTime: number }[]): VirtualTable {
+export function jobsTable(list: () => { jobId: string; status: string; details: string | null; jobType: string; objectId: number; objectName: string; startTime: number | null; updateTime: number | null }[]): VirtualTable {
   return table(13300, 'sys', 'jobs', 'job_id text, status text, details text, job_type text, class_id oid, object_id oid, object_name text, start_time timestamptz, update_time timestamptz', () =>
-    list().map((j) => [j.jobId, j.status, j.details, j.jobType, 1259, j.objectId, j.objectName, types.timestampFromUnixMicros(j.startTime), types.timestampFromUnixMicros(j.updateTime)]));
+    list().map((j) => [j.jobId, j.status, j.details, j.jobType, 1259, j.objectId, j.objectName, j.startTime === null ? null : types.timestampFromUnixMicros(j.startTime), j.updateTime === null ? null : types.timestampFromUnixMicros(j.updateTime)]));
 }

@@ -1,0 +1,79 @@
+import { fork, type ChildProcess } from 'node:child_process';
+
+/**
+ * Processes the node starts itself (query-processor workers of the embedded cluster) and the
+ * channel between them: structured-clone messages, plus OS handles (accepted sockets).
+ */
+export interface ProcessChannel {
+  readonly pid: number;
+  send(message: unknown, handle?: unknown): void;
+  onMessage(handler: (message: unknown, handle: unknown) => void): void;
+  /** Called once when the other side's process ends (or the channel to it does). */
+  onExit(handler: (code: number | null) => void): void;
+  kill(): void;
+}
+
+export interface Processes {
+  /** Starts `modulePath` as a Node.js process with a channel to this one. */
+  fork(modulePath: string, args: readonly string[]): ProcessChannel;
+  /** The channel to the process that forked this one, or null when nobody did. */
+  parent(): ProcessChannel | null;
+}
+
+class ChildChannel implements ProcessChannel {
+  constructor(private readonly child: ChildProcess) {}
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  send(message: unknown, handle?: unknown): void {
+    if (!this.child.connected) return;
+    // A child that died between the check and the send reports an error event, not a throw.
+    this.child.send(message as object, handle as never, { keepOpen: false }, () => {});
+  }
+
+  onMessage(handler: (message: unknown, handle: unknown) => void): void {
+    this.child.on('message', (message, handle) => handler(message, handle));
+  }
+
+  onExit(handler: (code: number | null) => void): void {
+    this.child.once('exit', (code) => handler(code));
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+class ParentChannel implements ProcessChannel {
+  readonly pid = process.ppid;
+
+  send(message: unknown, handle?: unknown): void {
+    if (process.connected) process.send!(message, handle as never);
+  }
+
+  onMessage(handler: (message: unknown, handle: unknown) => void): void {
+    process.on('message', (message, handle) => handler(message, handle));
+  }
+
+  onExit(handler: (code: number | null) => void): void {
+    process.once('disconnect', () => handler(null));
+  }
+
+  kill(): void {
+    process.exit(1);
+  }
+}
+
+export class NodeProcesses implements Processes {
+  fork(modulePath: string, args: readonly string[]): ProcessChannel {
+    const child = fork(modulePath, [...args], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('error', () => {}); // a failed send to a dead child; its exit is reported separately
+    return new ChildChannel(child);
+  }
+
+  parent(): ProcessChannel | null {
+    return typeof process.send === 'function' ? new ParentChannel() : null;
+  }
+}

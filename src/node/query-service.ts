@@ -1,0 +1,65 @@
+import type { Adjudicator } from '../contracts/adjudicator.js';
+import type { StorageNode } from '../contracts/storage.js';
+import type { ClientSocket, Env } from '../env/env.js';
+import { QueryProcessor } from '../qp/query-processor.js';
+import { Connection } from '../qp/protocol/connection.js';
+import { TokenAuthenticator } from '../qp/auth/token-authenticator.js';
+import type { ClusterIdentity } from './identity.js';
+
+/**
+ * A query processor and the connections it serves: what the embedded node runs in-process, and
+ * what each of its worker processes runs (see qp-worker.ts).
+ */
+export interface QueryService {
+  /** Serves a new client connection until it closes. */
+  accept(socket: ClientSocket): void;
+  /** Cancels the running statement of the session with this key, if this service has it. */
+  cancel(processId: number, secretKey: number): void;
+  readonly openConnections: number;
+  /** Drops every connection. */
+  closeAll(): void;
+}
+
+export interface QueryServiceOptions {
+  readonly env: Env;
+  readonly storage: StorageNode;
+  readonly adjudicator: Adjudicator;
+  readonly identity: ClusterIdentity;
+  readonly snapshotTime: () => number;
+  /** Whether this processor resumes index builds a restart interrupted (one processor does). */
+  readonly resumeIndexBuilds: boolean;
+  /** A CancelRequest arrived on this service's connection; the session may live elsewhere. */
+  readonly onCancelRequest: (processId: number, secretKey: number) => void;
+  readonly onConnectionClosed?: () => void;
+}
+
+export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
+  const { env } = options;
+  const qp = new QueryProcessor({
+    storage: options.storage, adjudicator: options.adjudicator, clock: env.clock, timers: env.timers,
+    random: env.random, log: env.log, snapshotTime: options.snapshotTime,
+  });
+  await qp.start({ resumeIndexBuilds: options.resumeIndexBuilds });
+  const authenticator = new TokenAuthenticator({ credentials: options.identity, clock: env.clock, roleExists: (name) => name === 'admin' });
+  const tls = { key: options.identity.tlsKey, cert: options.identity.tlsCert };
+  const connections = new Set<Connection>();
+  return {
+    accept(socket) {
+      const connection = new Connection({
+        socket, tls, authenticator, sessions: qp, random: env.random, log: env.log,
+        cancel: options.onCancelRequest,
+        onClose: () => {
+          if (connections.delete(connection)) options.onConnectionClosed?.();
+        },
+      });
+      connections.add(connection);
+    },
+    cancel: (processId, secretKey) => qp.cancel(processId, secretKey),
+    get openConnections() {
+      return connections.size;
+    },
+    closeAll() {
+      for (const connection of connections) connection.close();
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { fileURLToPath } from 'node:url';
+import type { Adjudicator } from '../contracts/adjudicator.js';
+import type { HandOffSocket, Log } from '../env/env.js';
+import type { ProcessChannel, Processes } from '../env/processes.js';
+import type { ToPrimary, ToWorker } from './worker-protocol.js';
+
+const WORKER_MODULE = fileURLToPath(new URL('./qp-worker.js', import.meta.url));
+
+interface Worker {
+  readonly index: number;
+  channel: ProcessChannel;
+  open: number;
+  ready: boolean;
+}
+
+export interface WorkerPoolOptions {
+  readonly processes: Processes;
+  readonly adjudicator: Adjudicator;
+  readonly log: Log;
+  readonly dataDir: string;
+  readonly quiet: boolean;
+}
+
+/**
+ * The embedded node's query-processor workers: one process each, serving the connections the
+ * primary accepts and hands over (to the worker with the fewest), committing through the
+ * primary's adjudicator. A worker that dies takes only its sessions with it and is replaced.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private stopping = false;
+  private nextClockId = 1;
+  private readonly clockAcks = new Map<number, { left: number; done: () => void }>();
+
+  private constructor(private readonly options: WorkerPoolOptions) {}
+
+  static async start(options: WorkerPoolOptions, count: number): Promise<WorkerPool> {
+    const pool = new WorkerPool(options);
+    await Promise.all(Array.from({ length: count }, (_, index) => pool.spawn(index)));
+    return pool;
+  }
+
+  pids(): number[] {
+    return this.workers.filter((w) => w.ready).map((w) => w.channel.pid);
+  }
+
+  /** Connections open across all workers. */
+  get openConnections(): number {
+    let open = 0;
+    for (const worker of this.workers) open += worker.open;
+    return open;
+  }
+
+  /** Hands an accepted connection to the least loaded worker that is up. */
+  dispatch(socket: HandOffSocket): boolean {
+    let chosen: Worker | null = null;
+    for (const worker of this.workers) {
+      if (worker.ready && (chosen === null || worker.open < chosen.open)) chosen = worker;
+    }
+    if (chosen === null) return false;
+    chosen.open++;
+    chosen.channel.send({ type: 'connection' } satisfies ToWorker, socket.handle);
+    return true;
+  }
+
+  /** Moves every worker's clock (tests of time limits); resolves once all have. */
+  advanceClock(micros: number): Promise<void> {
+    const live = this.workers.filter((w) => w.ready);
+    if (live.length === 0) return Promise.resolve();
+    const id = this.nextClockId++;
+    return new Promise((done) => {
+      this.clockAcks.set(id, { left: live.length, done });
+      for (const worker of live) worker.channel.send({ type: 'advance-clock', id, micros } satisfies ToWorker);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.workers.map((worker) => new Promise<void>((exited) => {
+      worker.channel.onExit(() => exited());
+      worker.channel.send({ type: 'stop' } satisfies ToWorker);
+    })));
+  }
+
+  private spawn(index: number): Promise<void> {
+    const channel = this.options.processes.fork(WORKER_MODULE, []);
+    const worker: Worker = { index, channel, open: 0, ready: false };
+    this.workers[index] = worker;
+    return new Promise((ready, failed) => {
+      channel.onMessage((raw) => {
+        const message = raw as ToPrimary;
+        if (message.type === 'ready') { worker.ready = true; ready(); return; }
+        if (message.type === 'failed') { failed(new Error(`query-processor worker ${index} failed to start: ${message.message}`)); return; }
+        this.handle(worker, message);
+      });
+      channel.onExit((code) => {
+        worker.ready = false;
+        if (this.stopping || this.workers[index] !== worker) return;
+        this.options.log.warn(`query-processor worker ${index} exited (${code ?? 'signal'}); its sessions are gone, starting another`);
+        failed(new Error(`query-processor worker ${index} exited during startup`));
+        this.spawn(index).catch((error: unknown) => this.options.log.error((error as Error).message));
+      });
+      channel.send({ type: 'start', dataDir: this.options.dataDir, index, quiet: this.options.quiet } satisfies ToWorker);
+    });
+  }
+
+  private handle(worker: Worker, message: ToPrimary): void {
+    switch (message.type) {
+      case 'commit':
+        this.options.adjudicator.commit(message.request).then(
+          (outcome) => worker.channel.send({ type: 'commit-outcome', id: message.id, outcome } satisfies ToWorker),
+          (error: unknown) => worker.channel.send({ type: 'commit-outcome', id: message.id, outcome: { kind: 'unavailable', reason: (error as Error).message } } satisfies ToWorker),
+        );
+        return;
+      case 'connection-closed':
+        worker.open = Math.max(0, worker.open - 1);
+        return;
+      case 'cancel':
+        // The session may live in any worker; each ignores keys it does not have.
+        for (const other of this.workers) if (other.ready) other.channel.send({ type: 'cancel', processId: message.processId, secretKey: message.secretKey } satisfies ToWorker);
+        return;
+      case 'clock-advanced': {
+        const ack = this.clockAcks.get(message.id);
+        if (ack && --ack.left === 0) { this.clockAcks.delete(message.id); ack.done(); }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
