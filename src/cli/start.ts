@@ -19,10 +19,11 @@ export async function startCommand(args: string[], out: (line: string) => void):
     process.stderr.write(`strata start: invalid port "${options.get('port')}"\n`);
     return 2;
   }
-  // One query-processor worker per core by default: SQL work is what uses the CPU.
-  const workers = Number(options.get('workers') ?? availableParallelism());
+  // SQL work is what uses the CPU: by default one query processor per core (this process's
+  // own and availableParallelism - 1 workers).
+  const workers = Number(options.get('workers') ?? Math.max(0, availableParallelism() - 1));
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
-    process.stderr.write(`strata start: invalid --workers "${options.get('workers')}" (0 to 64; 0 serves SQL in the main process)\n`);
+    process.stderr.write(`strata start: invalid --workers "${options.get('workers')}" (0 to 64: query-processor processes besides the main one)\n`);
     return 2;
   }
   const cluster = await startEmbedded({ dataDir, host, port, workers });

@@ -5,7 +5,10 @@ import type { OrderedStore } from './env.js';
 import { LmdbOrderedStore } from './lmdb-store.js';
 
 class NodeFileHandle implements FileHandle {
-  constructor(private readonly handle: fs.FileHandle) {}
+  /** A second descriptor on the same file whose writes are durable when they return. */
+  private durable: fs.FileHandle | null = null;
+
+  constructor(private readonly handle: fs.FileHandle, private readonly path: string) {}
 
   async read(position: number, length: number): Promise<Uint8Array> {
     const buffer = Buffer.allocUnsafe(length);
@@ -30,6 +33,15 @@ class NodeFileHandle implements FileHandle {
     return this.handle.datasync();
   }
 
+  async appendDurable(data: Uint8Array): Promise<void> {
+    this.durable ??= await fs.open(this.path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_DSYNC);
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.durable.write(data, done, data.length - done, null);
+      done += bytesWritten;
+    }
+  }
+
   async size(): Promise<number> {
     return (await this.handle.stat()).size;
   }
@@ -38,8 +50,9 @@ class NodeFileHandle implements FileHandle {
     return this.handle.truncate(length);
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    await this.durable?.close();
+    await this.handle.close();
   }
 }
 
@@ -48,7 +61,7 @@ export class NodeDisk implements Disk {
   async open(path: string): Promise<FileHandle> {
     // O_APPEND so every append lands at the end even after a truncate of a torn tail.
     const handle = await fs.open(path, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_APPEND, 0o600);
-    return new NodeFileHandle(handle);
+    return new NodeFileHandle(handle, path);
   }
 
   async readFile(path: string): Promise<Uint8Array | null> {

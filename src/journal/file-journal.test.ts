@@ -53,18 +53,28 @@ class GatedDisk implements Disk {
   get waitingSyncs(): number {
     return this.waiting.length;
   }
+  /** Counts a sync, holds it while gated, fails it when told to. */
+  private async gate(): Promise<void> {
+    this.syncs++;
+    if (this.gated) await new Promise<void>((resume) => this.waiting.push(resume));
+    if (this.failSyncs) throw new Error('EIO: injected');
+  }
+
   async open(path: string): Promise<FileHandle> {
     const handle = await this.inner.open(path);
     return {
       read: (p, l) => handle.read(p, l),
       append: (d) => handle.append(d),
+      appendDurable: async (d) => {
+        await handle.append(d);
+        await this.gate();
+        return handle.sync();
+      },
       size: () => handle.size(),
       truncate: (l) => handle.truncate(l),
       close: () => handle.close(),
       sync: async () => {
-        this.syncs++;
-        if (this.gated) await new Promise<void>((resume) => this.waiting.push(resume));
-        if (this.failSyncs) throw new Error('EIO: injected');
+        await this.gate();
         return handle.sync();
       },
     };

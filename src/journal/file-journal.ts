@@ -167,9 +167,10 @@ export class FileJournal implements Journal {
       await this.roll(this.durable + 1);
     }
     if (bytes.length > 0) {
-      await this.current.append(bytes);
+      // One durable write (O_DSYNC) rather than a write and an fdatasync: half the trips to
+      // the disk per group, which is what bounds commit latency.
+      await this.current.appendDurable(bytes);
       this.currentBytes += bytes.length;
-      await this.current.sync();
       this.syncCount++;
     }
     const lastPosition = group[group.length - 1]!.lastPosition;

@@ -20,7 +20,7 @@ import { Crossbar } from '../crossbar/crossbar.js';
 import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
 import { loadOrCreateIdentity, type ClusterIdentity } from './identity.js';
 import { columnKeyOf } from './column-key.js';
-import { startQueryService, type QueryService } from './query-service.js';
+import { startQueryService } from './query-service.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface EmbeddedOptions {
@@ -31,9 +31,9 @@ export interface EmbeddedOptions {
   /** At most this many open connections (DSQL's default quota is 10,000). */
   readonly maxConnections?: number;
   /**
-   * Query-processor worker processes. 0 (the default) serves SQL in this process; N > 0 runs
-   * N workers that share the store with this process and commit through its adjudicator, so
-   * SQL work spreads over the machine's cores.
+   * Query-processor worker processes besides this one (default 0). Workers share the store with
+   * this process and commit through its adjudicator, so SQL work spreads over the machine's
+   * cores; connections go to the least loaded process.
    */
   readonly workers?: number;
 }
@@ -98,9 +98,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
   let front: Front;
   try {
-    front = (options.workers ?? 0) > 0
-      ? await serveFromWorkers(env, options, storage, safeTime, adjudicator, maxConnections)
-      : await serveInProcess(env, options, storage, identity, adjudicator, maxConnections);
+    front = await serve(env, options, storage, identity, safeTime, adjudicator, maxConnections);
   } catch (error) {
     await adjudicator.close();
     await journal.close();
@@ -160,39 +158,46 @@ function refusal(): Uint8Array {
   return writer.take();
 }
 
-async function serveInProcess(
-  env: Env, options: EmbeddedOptions, storage: MvccStorage, identity: ClusterIdentity, adjudicator: LocalAdjudicator, maxConnections: number,
+/**
+ * Serves SQL: in this process, and with `workers` > 0 also in worker processes that share the
+ * store. Each new connection goes to the least loaded of them; sessions in this process commit
+ * without a hop between processes, sessions in workers spread the SQL work over more cores.
+ */
+async function serve(
+  env: Env, options: EmbeddedOptions, storage: MvccStorage, identity: ClusterIdentity, safeTime: SafeTimeSource,
+  adjudicator: LocalAdjudicator, maxConnections: number,
 ): Promise<Front> {
-  const service: { current: QueryService | null } = { current: null };
-  service.current = await startQueryService({
+  const poolRef: { pool: WorkerPool | null } = { pool: null };
+  const local = await startQueryService({
     env, storage, adjudicator, identity,
     snapshotTime: () => adjudicator.watermark(),
     resumeIndexBuilds: true,
-    onCancelRequest: (processId, secretKey) => service.current!.cancel(processId, secretKey),
-  });
-  const qp = service.current;
-  const server = await env.net.listen(options.host, options.port, (socket) => {
-    if (qp.openConnections >= maxConnections) {
-      socket.write(refusal());
-      socket.end();
-      return;
-    }
-    qp.accept(socket);
-  });
-  return {
-    port: server.port,
-    workerPids: () => [],
-    advanceClock: () => Promise.resolve(),
-    async stop() {
-      await server.close();
-      qp.closeAll();
+    // A CancelRequest names a session that may live in any process.
+    onCancelRequest: (processId, secretKey) => {
+      local.cancel(processId, secretKey);
+      poolRef.pool?.cancel(processId, secretKey);
     },
-  };
-}
-
-async function serveFromWorkers(
-  env: Env, options: EmbeddedOptions, storage: MvccStorage, safeTime: SafeTimeSource, adjudicator: LocalAdjudicator, maxConnections: number,
-): Promise<Front> {
+  });
+  const workers = options.workers ?? 0;
+  if (workers === 0) {
+    const server = await env.net.listen(options.host, options.port, (socket) => {
+      if (local.openConnections >= maxConnections) {
+        socket.write(refusal());
+        socket.end();
+        return;
+      }
+      local.accept(socket);
+    });
+    return {
+      port: server.port,
+      workerPids: () => [],
+      advanceClock: () => Promise.resolve(),
+      async stop() {
+        await server.close();
+        local.closeAll();
+      },
+    };
+  }
   // Workers start transactions at the safe time this process records in the store.
   await storage.recordSafeTime(safeTime.safeTime());
   const record = env.timers.setInterval(() => {
@@ -200,11 +205,14 @@ async function serveFromWorkers(
   }, RECORD_SAFE_TIME_MS);
   const pool = await WorkerPool.start({
     processes: new NodeProcesses(), adjudicator, log: env.log, dataDir: options.dataDir, quiet: options.quiet ?? false,
-  }, options.workers!);
+    onCancelRequest: (processId, secretKey) => local.cancel(processId, secretKey),
+  }, workers);
+  poolRef.pool = pool;
   let server;
   try {
     server = await env.net.listenForHandOff(options.host, options.port, (socket) => {
-      if (pool.openConnections >= maxConnections || !pool.dispatch(socket)) socket.refuse(refusal());
+      if (local.openConnections + pool.openConnections >= maxConnections) socket.refuse(refusal());
+      else if (local.openConnections <= pool.leastOpen() || !pool.dispatch(socket)) local.accept(env.net.adopt(socket.handle));
     });
   } catch (error) {
     // The port is taken (say): without this the workers would keep the process alive.
@@ -219,6 +227,7 @@ async function serveFromWorkers(
     async stop() {
       env.timers.clearInterval(record);
       await server.close();
+      local.closeAll();
       await pool.stop();
     },
   };

@@ -46,7 +46,7 @@ async function runWorker(channel: ProcessChannel, start: Extract<ToWorker, { typ
       storage.refresh();
       return storage.readableThrough;
     },
-    resumeIndexBuilds: start.index === 0,
+    resumeIndexBuilds: false, // the primary's own query processor does
     onCancelRequest: (processId, secretKey) => channel.send({ type: 'cancel', processId, secretKey } satisfies ToPrimary),
     onConnectionClosed: () => channel.send({ type: 'connection-closed' } satisfies ToPrimary),
   });

@@ -19,6 +19,8 @@ export interface WorkerPoolOptions {
   readonly log: Log;
   readonly dataDir: string;
   readonly quiet: boolean;
+  /** A worker received a CancelRequest: the session may be in this process. */
+  readonly onCancelRequest: (processId: number, secretKey: number) => void;
 }
 
 /**
@@ -42,6 +44,18 @@ export class WorkerPool {
 
   pids(): number[] {
     return this.workers.filter((w) => w.ready).map((w) => w.channel.pid);
+  }
+
+  /** The fewest connections any live worker has (Infinity when none is up). */
+  leastOpen(): number {
+    let least = Infinity;
+    for (const worker of this.workers) if (worker.ready && worker.open < least) least = worker.open;
+    return least;
+  }
+
+  /** Asks every worker to cancel the session with this key (each ignores keys it lacks). */
+  cancel(processId: number, secretKey: number): void {
+    for (const worker of this.workers) if (worker.ready) worker.channel.send({ type: 'cancel', processId, secretKey } satisfies ToWorker);
   }
 
   /** Connections open across all workers. */
@@ -116,8 +130,9 @@ export class WorkerPool {
         worker.open = Math.max(0, worker.open - 1);
         return;
       case 'cancel':
-        // The session may live in any worker; each ignores keys it does not have.
-        for (const other of this.workers) if (other.ready) other.channel.send({ type: 'cancel', processId: message.processId, secretKey: message.secretKey } satisfies ToWorker);
+        // The session may live in any process; each ignores keys it does not have.
+        this.cancel(message.processId, message.secretKey);
+        this.options.onCancelRequest(message.processId, message.secretKey);
         return;
       case 'clock-advanced': {
         const ack = this.clockAcks.get(message.id);

@@ -138,17 +138,17 @@ test('every acknowledged commit is there after a restart with workers', async ()
 });
 
 test('a worker killed with SIGKILL loses only its sessions; another takes its place', async () => {
-  const [a, b] = await twoWorkers();
-  await a.query('CREATE TABLE survivors_w (id int PRIMARY KEY)');
-  await a.query('INSERT INTO survivors_w VALUES (1)');
+  // Connections go to the least loaded process, so six new sessions reach the primary and both workers.
+  const sessions: pg.Client[] = [];
+  for (let i = 0; i < 6; i++) sessions.push(await t.client());
+  await sessions[0]!.query('CREATE TABLE survivors_w (id int PRIMARY KEY)');
+  await sessions[0]!.query('INSERT INTO survivors_w VALUES (1)');
   const before = t.cluster.workerPids();
   assert.equal(before.length, 2);
-  const bPid = (await b.query('SELECT pg_backend_pid() AS p')).rows[0].p;
-  // Find b's worker: kill one worker and see which session survives.
   process.kill(before[0]!, 'SIGKILL');
-  const aAlive = await a.query('SELECT 1 AS one').then(() => true, () => false);
-  const bAlive = await b.query('SELECT 1 AS one').then(() => true, () => false);
-  assert.ok(aAlive !== bAlive, `exactly one of the two sessions was in the killed worker (pid ${bPid})`);
+  const alive = await Promise.all(sessions.map((s) => s.query('SELECT 1 AS one').then(() => true, () => false)));
+  const lost = alive.filter((a) => !a).length;
+  assert.ok(lost >= 1 && lost < sessions.length, `the killed worker's sessions end, the others go on (alive: ${alive})`);
   // A replacement starts; new sessions are served and see every commit.
   let pids: number[] = [];
   for (let attempt = 0; attempt < 100 && pids.length < 2; attempt++) {
