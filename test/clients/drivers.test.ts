@@ -24,7 +24,7 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv): Pro
   let output = '';
   child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
-  const status = await new Promise<number | null>((r) => child.on('exit', r));
+  const status = await new Promise<number | null>((r) => child.on('close', r));
   return { status, output };
 }
 

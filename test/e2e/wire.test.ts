@@ -71,7 +71,7 @@ test('psql connects with the token and runs a script', async () => {
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const status = await new Promise((r) => child.on('exit', r));
+  const status = await new Promise((r) => child.on('close', r));
   assert.equal(status, 0, stderr);
   assert.match(stdout, /^CREATE TABLE\nINSERT 0 1\n1\|one\n$/);
 });

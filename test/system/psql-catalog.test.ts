@@ -270,7 +270,8 @@ async function psql(env: Record<string, string>, command: string): Promise<{ sta
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const status = await new Promise<number | null>((r) => child.on('exit', r));
+  // 'close', not 'exit': the exit can come before the last of stdout has been read.
+  const status = await new Promise<number | null>((r) => child.on('close', r));
   return { status, stdout, stderr };
 }
 
