@@ -27,3 +27,18 @@ export interface Journal {
   trim(position: JournalPosition): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A subscription to a journal's growth; `close` stops it. */
+export interface JournalSubscription {
+  close(): Promise<void>;
+}
+
+/**
+ * A journal that processes other than its writer follow as it grows (the distributed journal:
+ * storage replicas, adjudicator standbys). Batches arrive whole, in position order, each once.
+ */
+export interface FollowableJournal extends Journal {
+  follow(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void): Promise<JournalSubscription>;
+  /** Re-reads the newest durable position from the store (a reader's view of the tail). */
+  refreshTail(): Promise<JournalPosition>;
+}

@@ -138,3 +138,17 @@ export function decodePayload(bytes: Uint8Array, start: number, payloadLength: n
   assert(offset === end, 'journal record payload fully consumed');
   return { commitTimestamp, transactionId, writes };
 }
+
+/** Decodes every frame of a buffer made by `encodeBatch` (a batch kept whole in memory or a store). */
+export function decodeBatch(bytes: Uint8Array): JournalRecord[] {
+  const records: JournalRecord[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const header = checkFrameHeader(bytes, offset, bytes.length - offset);
+    if (header.kind !== 'whole') throw new Error(`journal batch is ${header.kind} at offset ${offset}`);
+    if (!frameCrcMatches(bytes, offset, header.payloadLength)) throw new Error(`journal batch checksum mismatch at offset ${offset}`);
+    records.push(decodePayload(bytes, offset + FRAME_HEADER_BYTES, header.payloadLength));
+    offset += FRAME_HEADER_BYTES + header.payloadLength;
+  }
+  return records;
+}

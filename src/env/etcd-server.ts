@@ -1,0 +1,92 @@
+/**
+ * Runs etcd members (Debian's `etcd-server` 3.4 at /usr/bin/etcd) for the local launcher and
+ * the tests: the distributed journal, leases and metadata (DESIGN.md §4).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { get } from 'node:http';
+
+export const ETCD_BINARY = process.env['STRATA_ETCD'] ?? '/usr/bin/etcd';
+/** Above the journal's 4 MiB chunks (etcd's default is 1.5 MiB; its WAL refuses entries over 10 MiB). */
+export const ETCD_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
+export interface EtcdMember {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  readonly host?: string;
+}
+
+/** Why etcd cannot run here, or null when it can. */
+export function etcdUnavailableReason(): string | null {
+  return existsSync(ETCD_BINARY) ? null : `etcd is not installed at ${ETCD_BINARY} (apt-get install etcd-server)`;
+}
+
+export function clientEndpoint(member: EtcdMember): string {
+  return `http://${member.host ?? '127.0.0.1'}:${member.clientPort}`;
+}
+
+function peerUrl(member: EtcdMember): string {
+  return `http://${member.host ?? '127.0.0.1'}:${member.peerPort}`;
+}
+
+/**
+ * The command line of one member of `cluster`. Short heartbeats and elections: the members
+ * share one machine (or a LAN), and a lost leader must be replaced well inside the 5 s the
+ * cluster has to serve again.
+ */
+export function etcdArguments(member: EtcdMember, cluster: readonly EtcdMember[]): string[] {
+  return [
+    '--name', member.name,
+    '--data-dir', member.dataDir,
+    '--listen-client-urls', clientEndpoint(member),
+    '--advertise-client-urls', clientEndpoint(member),
+    '--listen-peer-urls', peerUrl(member),
+    '--initial-advertise-peer-urls', peerUrl(member),
+    '--initial-cluster', cluster.map((m) => `${m.name}=${peerUrl(m)}`).join(','),
+    '--initial-cluster-state', 'new',
+    '--initial-cluster-token', 'strata',
+    '--max-request-bytes', String(ETCD_MAX_REQUEST_BYTES),
+    '--quota-backend-bytes', String(8 * 1024 * 1024 * 1024),
+    '--heartbeat-interval', '50',
+    '--election-timeout', '500',
+    '--logger', 'zap',
+    '--log-level', 'warn',
+  ];
+}
+
+/** Starts one member; its output goes to `logFile`. `detached`: it outlives this process. */
+export function spawnEtcd(member: EtcdMember, cluster: readonly EtcdMember[], logFile: string, detached = false): ChildProcess {
+  mkdirSync(member.dataDir, { recursive: true });
+  const out = openSync(logFile, 'a');
+  try {
+    const child = spawn(ETCD_BINARY, etcdArguments(member, cluster), { stdio: ['ignore', out, out], detached });
+    if (detached) child.unref();
+    return child;
+  } finally {
+    closeSync(out);
+  }
+}
+
+/** Resolves once the member answers /health with a quorum, or rejects after `timeoutMs`. */
+export async function waitForEtcd(endpoint: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await healthy(endpoint)) return;
+    if (performance.now() > deadline) throw new Error(`etcd at ${endpoint} not healthy after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function healthy(endpoint: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(`${endpoint}/health`, { timeout: 1_000 }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      response.on('end', () => resolve(response.statusCode === 200 && body.includes('"health":"true"')));
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => { request.destroy(); resolve(false); });
+  });
+}

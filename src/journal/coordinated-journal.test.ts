@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JournalRecord } from '../contracts/journal.js';
+import { MemoryCoordination, type Comparison, type Operation, type TransactionResult } from '../env/coordination.js';
+import { SystemTimers } from '../env/timers.js';
+import { CoordinatedJournal } from './coordinated-journal.js';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const LEADER = bytes('cluster/adjudicator/leader');
+const timers = new SystemTimers();
+
+function record(n: number): JournalRecord {
+  return { commitTimestamp: 1_000 + n, transactionId: `tx-${n}`, writes: [{ key: bytes(`k${n}`), value: bytes(`v${n}`) }, { key: bytes(`gone${n}`), value: null }] };
+}
+
+async function leaderOf(coordination: MemoryCoordination): Promise<{ key: Uint8Array; createRevision: number }> {
+  const lease = await coordination.grantLease();
+  const result = await coordination.transaction([{ key: LEADER, target: 'create', op: '==', revision: 0 }], [{ type: 'put', key: LEADER, value: bytes('me'), lease: lease.id }]);
+  assert.ok(result.succeeded);
+  return { key: LEADER, createRevision: result.revision };
+}
+
+async function positions(journal: CoordinatedJournal, after = 0): Promise<number[]> {
+  const out: number[] = [];
+  await journal.replay(after, (r, p) => {
+    assert.equal(r.transactionId, `tx-${p}`);
+    out.push(p);
+  });
+  return out;
+}
+
+test('batches get consecutive positions and replay in order from any position', async () => {
+  const coordination = new MemoryCoordination((task) => queueMicrotask(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'c/journal/', fence: await leaderOf(coordination) });
+  const results = await Promise.all([journal.append([record(1), record(2)]), journal.append([record(3)]), journal.append([record(4), record(5), record(6)])]);
+  assert.deepEqual(results, [2, 3, 6]);
+  assert.equal(journal.durablePosition, 6);
+  assert.deepEqual(await positions(journal), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(await positions(journal, 1), [2, 3, 4, 5, 6]);
+  assert.deepEqual(await positions(journal, 4), [5, 6]);
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'c/journal/' });
+  assert.equal(reader.durablePosition, 6);
+  await assert.rejects(reader.append([record(7)]), /only reads/);
+});
+
+test('a deposed leader cannot append: the fence is the leadership key\'s create revision', async () => {
+  const coordination = new MemoryCoordination((task) => queueMicrotask(task));
+  const lease = await coordination.grantLease();
+  const first = await coordination.transaction([{ key: LEADER, target: 'create', op: '==', revision: 0 }], [{ type: 'put', key: LEADER, value: bytes('a'), lease: lease.id }]);
+  const old = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: { key: LEADER, createRevision: first.revision } });
+  assert.equal(await old.append([record(1)]), 1);
+  coordination.expireLease(lease.id);
+  const successor = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  await assert.rejects(old.append([record(2)]), /leadership lost/);
+  // Once refused, the old writer refuses everything (it cannot know the tail any more).
+  await assert.rejects(old.append([record(2)]), /unavailable/);
+  assert.equal(await successor.append([record(2)]), 2);
+  assert.deepEqual(await positions(successor), [1, 2]);
+});
+
+/** A store that applies concurrent transactions in a chosen order, as a network may deliver them. */
+class ReorderingCoordination extends MemoryCoordination {
+  held: (() => void)[] = [];
+  holdNext = 0;
+  override transaction(comparisons: readonly Comparison[], operations: readonly Operation[]): Promise<TransactionResult> {
+    if (this.holdNext > 0 && operations.some((o) => o.type === 'put')) {
+      this.holdNext--;
+      return new Promise((resolve) => this.held.push(() => resolve(super.transaction(comparisons, operations))));
+    }
+    return super.transaction(comparisons, operations);
+  }
+}
+
+test('a batch that reaches the store before its predecessor waits for it: no gap, order kept', async () => {
+  const coordination = new ReorderingCoordination((task) => queueMicrotask(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  coordination.holdNext = 1;
+  const first = journal.append([record(1)]);
+  const second = journal.append([record(2), record(3)]);
+  let secondDone = false;
+  void second.then(() => { secondDone = true; });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(secondDone, false, 'the later batch does not resolve before the earlier one');
+  coordination.held.shift()!();
+  assert.deepEqual(await Promise.all([first, second]), [1, 3]);
+  assert.deepEqual(await positions(journal), [1, 2, 3]);
+});
+
+test('followers get every batch once, in order, from the catch-up read and then the watch', async () => {
+  const coordination = new MemoryCoordination((task) => setImmediate(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination), readPageBatches: 2 });
+  for (let i = 1; i <= 5; i++) await journal.append([record(i)]);
+  const seen: number[] = [];
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
+  const subscription = await reader.follow(2, (records, last) => {
+    records.forEach((r, i) => {
+      const position = last - records.length + 1 + i;
+      assert.equal(r.transactionId, `tx-${position}`);
+      seen.push(position);
+    });
+  });
+  for (let i = 6; i <= 9; i++) await journal.append([record(i)]);
+  await journal.append([record(10), record(11)]);
+  for (let attempt = 0; attempt < 100 && seen.length < 9; attempt++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen, [3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  await subscription.close();
+});
+
+test('trim deletes whole batches but keeps the newest; replay of a trimmed position fails clearly', async () => {
+  const coordination = new MemoryCoordination((task) => queueMicrotask(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  await journal.append([record(1), record(2)]);
+  await journal.append([record(3)]);
+  await journal.append([record(4)]);
+  await journal.trim(3);
+  assert.deepEqual(await positions(journal, 3), [4]);
+  await assert.rejects(positions(journal, 0), /trimmed/);
+  await journal.trim(100);
+  assert.deepEqual(await positions(journal, 3), [4], 'the newest batch stays for the next append to chain to');
+  assert.equal(await journal.append([record(5)]), 5);
+});
+
+test('a batch larger than a chunk is stored in chunks and read back whole, by replay and by followers', async () => {
+  const coordination = new MemoryCoordination((task) => setImmediate(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination), chunkBytes: 100 });
+  const big = (n: number): JournalRecord => ({ ...record(n), writes: [{ key: bytes(`k${n}`), value: new Uint8Array(450).fill(n) }] });
+  const seen: number[] = [];
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
+  const subscription = await reader.follow(0, (records, last) => {
+    records.forEach((r, i) => {
+      const position = last - records.length + 1 + i;
+      assert.equal(r.writes[0]!.value!.length, position <= 2 ? 450 : 2);
+      seen.push(position);
+    });
+  });
+  assert.equal(await journal.append([big(1), big(2)]), 2);
+  assert.equal(await journal.append([record(3)]), 3);
+  const chunks = await coordination.range(bytes('j-chunks/'), bytes('j-chunks0'));
+  assert.ok(chunks.entries.length >= 9, `the first batch went out in chunks (${chunks.entries.length})`);
+  const replayed: number[] = [];
+  await journal.replay(0, (r, p) => { replayed.push(p); assert.equal(r.transactionId, `tx-${p}`); });
+  assert.deepEqual(replayed, [1, 2, 3]);
+  for (let attempt = 0; attempt < 100 && seen.length < 3; attempt++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen, [1, 2, 3]);
+  await subscription.close();
+  await journal.append([record(4)]);
+  await journal.trim(3);
+  assert.equal((await coordination.range(bytes('j-chunks/'), bytes('j-chunks0'))).entries.length, 0, 'trim removes the chunks too');
+});

@@ -1,0 +1,350 @@
+import type { FollowableJournal, JournalPosition, JournalRecord, JournalSubscription } from '../contracts/journal.js';
+import type { Coordination, StoredEntry, Comparison } from '../env/coordination.js';
+import { prefixEnd } from '../env/coordination.js';
+import type { Log } from '../env/env.js';
+import type { Timers } from '../contracts/time.js';
+import { assert } from '../contracts/errors.js';
+import { decodeBatch, encodeBatch } from './record-codec.js';
+
+/**
+ * The distributed journal (DESIGN.md §4): batches of committed transactions stored in the
+ * coordination store (etcd: Raft, fsync on a quorum before it answers), one key per batch.
+ *
+ * - Key: `<prefix>` + the batch's last position as 16 decimal digits, so key order is journal
+ *   order and a reader finds the batch holding position p as the first key ≥ p.
+ * - Value: [u32 record count][u32 chunk count][records as `encodeBatch` frames, each with its
+ *   CRC]. etcd cannot replay a WAL entry over 10 MiB (a member holding one never restarts), so
+ *   a batch whose frames pass `chunkBytes` stores them under `<chunkPrefix><position>/<i>` keys,
+ *   each put in its own store transaction before the batch key, which names how many there are
+ *   and stays the one atomic point of publication.
+ * - Group commit: one store transaction per batch, several in flight. Each transaction is
+ *   fenced on the writer's leadership key (its create revision: a deposed leader's appends
+ *   fail) and requires the previous batch's key to exist, so the journal never has a gap even
+ *   when the store applies concurrent requests out of order: a batch that arrives before its
+ *   predecessor fails its compare and is sent again once the predecessor is in.
+ * - Trim deletes whole batches at or before a position, never the newest (the next append's
+ *   predecessor), then compacts the store's history to the previous trim's revision.
+ */
+export interface CoordinatedJournalOptions {
+  readonly coordination: Coordination;
+  readonly timers: Timers;
+  /** Key prefix of this journal, e.g. `strata/<cluster>/journal/`. */
+  readonly prefix: string;
+  /**
+   * The writer's leadership: appends succeed only while `key` has this create revision.
+   * Absent for readers, whose `append` refuses.
+   */
+  readonly fence?: { readonly key: Uint8Array; readonly createRevision: number };
+  /** Where the chunks of large batches go (default: the prefix with `-chunks/` for its last `/`). */
+  readonly chunkPrefix?: string;
+  /** Largest value put in one store transaction (default 4 MiB; etcd's WAL refuses > 10 MiB). */
+  readonly chunkBytes?: number;
+  /** Batches read per range request while catching up (bounded memory). */
+  readonly readPageBatches?: number;
+  /** Attempts of one batch whose predecessor had not arrived yet. */
+  readonly maxReorderRetries?: number;
+  readonly log?: Log;
+}
+
+interface PendingAppend {
+  readonly lastPosition: JournalPosition;
+  readonly done: Promise<void>;
+}
+
+const POSITION_DIGITS = 16;
+const HEADER_BYTES = 8;
+const FOLLOW_RETRY_MS = 100;
+const encoder = new TextEncoder();
+
+export class CoordinatedJournal implements FollowableJournal {
+  private readonly coordination: Coordination;
+  private readonly timers: Timers;
+  private readonly prefix: Uint8Array;
+  private readonly end: Uint8Array;
+  private readonly chunkPrefix: string;
+  private readonly chunkBytes: number;
+  private readonly fence: CoordinatedJournalOptions['fence'];
+  private readonly pageBatches: number;
+  private readonly maxReorderRetries: number;
+  private readonly log: Log | undefined;
+  private durable: JournalPosition;
+  private assigned: JournalPosition;
+  /** The newest append; the next one waits for it before it resolves. */
+  private last: PendingAppend | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+  private lastTrimRevision = 0;
+  private readonly subscriptions = new Set<JournalSubscription>();
+
+  private constructor(options: CoordinatedJournalOptions, durable: JournalPosition) {
+    this.coordination = options.coordination;
+    this.timers = options.timers;
+    this.prefix = encoder.encode(options.prefix);
+    this.end = prefixEnd(this.prefix);
+    this.chunkPrefix = options.chunkPrefix ?? `${options.prefix.replace(/\/$/, '')}-chunks/`;
+    this.chunkBytes = options.chunkBytes ?? 4 * 1024 * 1024;
+    this.fence = options.fence;
+    this.pageBatches = options.readPageBatches ?? 64;
+    this.maxReorderRetries = options.maxReorderRetries ?? 100;
+    this.log = options.log;
+    this.durable = durable;
+    this.assigned = durable;
+  }
+
+  /** Opens the journal at its current tail. */
+  static async open(options: CoordinatedJournalOptions): Promise<CoordinatedJournal> {
+    const journal = new CoordinatedJournal(options, 0);
+    await journal.refreshTail();
+    journal.assigned = journal.durable;
+    return journal;
+  }
+
+  get durablePosition(): JournalPosition {
+    return this.durable;
+  }
+
+  async refreshTail(): Promise<JournalPosition> {
+    const tail = await this.coordination.range(this.prefix, this.end, { limit: 1, reverse: true });
+    const entry = tail.entries[0];
+    if (entry !== undefined) {
+      const last = this.positionOf(entry.key);
+      if (last > this.durable) this.durable = last;
+    }
+    return this.durable;
+  }
+
+  private keyOf(position: JournalPosition): Uint8Array {
+    const digits = encoder.encode(String(position).padStart(POSITION_DIGITS, '0'));
+    const key = new Uint8Array(this.prefix.length + digits.length);
+    key.set(this.prefix, 0);
+    key.set(digits, this.prefix.length);
+    return key;
+  }
+
+  private positionOf(key: Uint8Array): JournalPosition {
+    return Number(Buffer.from(key.subarray(this.prefix.length)).toString('latin1'));
+  }
+
+  private chunkKey(position: JournalPosition, index: number): Uint8Array {
+    return encoder.encode(`${this.chunkPrefix}${String(position).padStart(POSITION_DIGITS, '0')}/${String(index).padStart(6, '0')}`);
+  }
+
+  /** The records of a stored batch, fetching its chunks when it has them. */
+  private async decode(entry: StoredEntry): Promise<JournalRecord[]> {
+    const view = new DataView(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
+    const count = view.getUint32(0, true);
+    const chunks = view.getUint32(4, true);
+    let frames = entry.value.subarray(HEADER_BYTES);
+    if (chunks > 0) {
+      const position = this.positionOf(entry.key);
+      const from = this.chunkKey(position, 0);
+      const read = await this.coordination.range(from, this.chunkKey(position, chunks));
+      if (read.entries.length !== chunks) throw new Error(`journal batch ${position} lacks chunks (${read.entries.length} of ${chunks})`);
+      frames = Buffer.concat(read.entries.map((e) => e.value));
+    }
+    const records = decodeBatch(frames);
+    assert(records.length === count, 'a journal batch holds the records its header counts');
+    return records;
+  }
+
+  append(records: readonly JournalRecord[]): Promise<JournalPosition> {
+    if (this.fence === undefined) return Promise.reject(new Error('this journal handle only reads'));
+    if (this.failure !== null) return Promise.reject(new Error(`journal unavailable after a failed append: ${this.failure.message}`));
+    if (this.closed) return Promise.reject(new Error('journal closed'));
+    if (records.length === 0) return Promise.resolve(this.assigned);
+    let frames: Uint8Array;
+    try {
+      frames = encodeBatch(records);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const previous = this.last;
+    const previousLast = this.assigned;
+    this.assigned += records.length;
+    const lastPosition = this.assigned;
+    const done = this.write(records.length, frames, lastPosition, previousLast, previous).then(
+      () => {
+        assert(lastPosition > this.durable, 'journal positions become durable in order');
+        this.durable = lastPosition;
+      },
+      (error: unknown) => {
+        // A failed or refused append leaves the tail unknown to this writer: it stops appending.
+        if (this.failure === null) this.failure = error as Error;
+        throw error;
+      },
+    );
+    this.last = { lastPosition, done };
+    return done.then(() => lastPosition);
+  }
+
+  /**
+   * Puts one batch: fenced on leadership and on its predecessor's key. A compare that fails
+   * while the fence still holds means the predecessor was not in yet: wait for it, then retry.
+   */
+  private async write(count: number, frames: Uint8Array, lastPosition: JournalPosition, previousLast: JournalPosition, previous: PendingAppend | null): Promise<void> {
+    const fence = this.fence!;
+    const fenced: Comparison = { key: fence.key, target: 'create', op: '==', revision: fence.createRevision };
+    const chunks = frames.length > this.chunkBytes ? Math.ceil(frames.length / this.chunkBytes) : 0;
+    await Promise.all(Array.from({ length: chunks }, async (_, i) => {
+      const put = { type: 'put' as const, key: this.chunkKey(lastPosition, i), value: frames.subarray(i * this.chunkBytes, (i + 1) * this.chunkBytes) };
+      const result = await this.coordination.transaction([fenced], [put]);
+      if (!result.succeeded) throw new Error(`journal append at position ${lastPosition} refused: leadership lost`);
+    }));
+    const value = new Uint8Array(HEADER_BYTES + (chunks > 0 ? 0 : frames.length));
+    const header = new DataView(value.buffer);
+    header.setUint32(0, count, true);
+    header.setUint32(4, chunks, true);
+    if (chunks === 0) value.set(frames, HEADER_BYTES);
+    const comparisons: Comparison[] = [fenced];
+    if (previousLast > 0) comparisons.push({ key: this.keyOf(previousLast), target: 'create', op: '>', revision: 0 });
+    // The batch must not exist yet: a second leader with a stale tail cannot overwrite it.
+    comparisons.push({ key: this.keyOf(lastPosition), target: 'create', op: '==', revision: 0 });
+    const operations = [{ type: 'put' as const, key: this.keyOf(lastPosition), value }];
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.coordination.transaction(comparisons, operations);
+      if (result.succeeded) break;
+      if (previous === null || attempt >= this.maxReorderRetries) {
+        throw new Error(`journal append at position ${lastPosition} refused: leadership lost or the journal moved`);
+      }
+      await previous.done;
+    }
+    // Batches resolve in append order.
+    if (previous !== null) await previous.done;
+  }
+
+  async replay(after: JournalPosition, onRecord: (record: JournalRecord, position: JournalPosition) => void): Promise<void> {
+    await this.readFrom(after, this.durable, (records, last) => {
+      const first = last - records.length + 1;
+      for (let i = 0; i < records.length; i++) {
+        if (first + i > after) onRecord(records[i]!, first + i);
+      }
+    });
+  }
+
+  /**
+   * Reads batches after `after` up to `through` (Infinity: to the tail) page by page. Returns
+   * the store revision of the first page, from which a watch misses nothing.
+   */
+  private async readFrom(after: JournalPosition, through: JournalPosition,
+    onBatch: (records: JournalRecord[], lastPosition: JournalPosition) => void): Promise<{ revision: number; delivered: JournalPosition }> {
+    let from = this.keyOf(after + 1);
+    let revision = 0;
+    let delivered = after;
+    for (;;) {
+      const page = await this.coordination.range(from, this.end, { limit: this.pageBatches });
+      if (revision === 0) revision = page.revision;
+      for (const entry of page.entries) {
+        const last = this.positionOf(entry.key);
+        if (last > through) return { revision, delivered };
+        const records = await this.decode(entry);
+        if (last - records.length + 1 > delivered + 1) {
+          throw new Error(`journal position ${delivered + 1} has been trimmed (the oldest batch starts at ${last - records.length + 1})`);
+        }
+        onBatch(records, last);
+        delivered = last;
+      }
+      if (!page.more || page.entries.length === 0) return { revision, delivered };
+      from = this.keyOf(delivered + 1);
+    }
+  }
+
+  /**
+   * Delivers every batch after `after`, then each new one as it becomes durable: a catch-up
+   * read, then a watch from the read's revision. A watch that ends (compaction, lost
+   * connection) starts over from the last delivered position.
+   */
+  async follow(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void): Promise<JournalSubscription> {
+    let delivered = after;
+    let watch: { close(): Promise<void> } | null = null;
+    let stopped = false;
+    const deliver = (whole: JournalRecord[], last: JournalPosition) => {
+      if (last <= delivered) return;
+      assert(last - whole.length <= delivered, 'a follower receives the journal without gaps');
+      // The first batch may begin before `after`: hand over only the records after it.
+      const records = whole.length - (last - delivered) > 0 ? whole.slice(whole.length - (last - delivered)) : whole;
+      delivered = last;
+      if (last > this.durable) this.durable = last;
+      onBatch(records, last);
+    };
+    const start = async (): Promise<void> => {
+      const caughtUp = await this.readFrom(delivered, Infinity, deliver);
+      if (stopped) return;
+      // Events are decoded (a chunked batch is a read) and delivered strictly in order.
+      let chain: Promise<void> = Promise.resolve();
+      watch = await this.coordination.watch(this.prefix, this.end, caughtUp.revision, (events) => {
+        for (const event of events) {
+          if (event.type !== 'put') continue;
+          const entry = event.entry;
+          chain = chain.then(async () => {
+            if (stopped) return;
+            const last = this.positionOf(entry.key);
+            const records = await this.decode(entry);
+            if (last - records.length > delivered) {
+              // Something was missed (cannot happen with an unbroken watch): read it again.
+              throw new Error(`journal watch skipped to ${last} after ${delivered}`);
+            }
+            deliver(records, last);
+          });
+        }
+        chain = chain.catch((error: Error) => { void restart(error); });
+      }, (error) => void restart(error));
+    };
+    const restart = async (error: Error): Promise<void> => {
+      if (stopped) return;
+      this.log?.warn(`journal follower restarting after ${delivered}: ${error.message}`);
+      const old = watch;
+      watch = null;
+      await old?.close().catch(() => {});
+      for (;;) {
+        if (stopped) return;
+        try {
+          await start();
+          return;
+        } catch (retryError) {
+          this.log?.warn(`journal follower: ${(retryError as Error).message}`);
+          await new Promise<void>((resolve) => this.timers.setTimeout(resolve, FOLLOW_RETRY_MS));
+        }
+      }
+    };
+    await start();
+    const subscription: JournalSubscription = {
+      close: async () => {
+        stopped = true;
+        this.subscriptions.delete(subscription);
+        await (watch as { close(): Promise<void> } | null)?.close();
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /**
+   * Deletes whole batches whose records are all at or before `position`, keeping the newest
+   * batch, then compacts the store's history up to the previous trim.
+   */
+  async trim(position: JournalPosition): Promise<void> {
+    const through = Math.min(position, this.durable);
+    if (through <= 0) return;
+    const newest = await this.coordination.range(this.prefix, this.end, { limit: 1, reverse: true });
+    const newestKey = newest.entries[0]?.key;
+    if (newestKey === undefined) return;
+    const bound = Math.min(through, this.positionOf(newestKey) - 1);
+    if (bound <= 0) return;
+    const result = await this.coordination.transaction([], [
+      { type: 'delete', from: this.keyOf(0), to: this.keyOf(bound + 1) },
+      { type: 'delete', from: this.chunkKey(0, 0), to: this.chunkKey(bound + 1, 0) },
+    ]);
+    if (this.lastTrimRevision > 0) await this.coordination.compact(this.lastTrimRevision).catch((error: Error) => {
+      // Compacting an already compacted revision is harmless.
+      this.log?.warn(`journal compaction: ${error.message}`);
+    });
+    this.lastTrimRevision = result.revision;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.last?.done.catch(() => {});
+    for (const subscription of [...this.subscriptions]) await subscription.close();
+  }
+}
