@@ -31,6 +31,8 @@ export interface LocalAdjudicatorOptions {
   readonly maxAppendsInFlight?: number;
   /** Bound of one commit bundle (DSQL's 10 MiB of data plus keys and overhead). */
   readonly maxCommitBytes?: number;
+  /** How many recent transaction ids keep their outcome for retried commits. */
+  readonly maxRememberedCommits?: number;
   readonly log?: Log;
 }
 
@@ -103,6 +105,9 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly watermarkListeners: ((watermark: Timestamp) => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly scratchKeys: string[] = [];
+  /** Transaction id → outcome of recent commits (decided here or replayed from the journal). */
+  private readonly recentCommits = new Map<string, Promise<CommitOutcome>>();
+  private readonly maxRememberedCommits: number;
 
   constructor(options: LocalAdjudicatorOptions) {
     this.clock = options.clock;
@@ -116,6 +121,7 @@ export class LocalAdjudicator implements Adjudicator {
     this.maxBatchRecords = options.maxBatchRecords ?? 1_000;
     this.maxAppendsInFlight = options.maxAppendsInFlight ?? 4;
     this.maxCommitBytes = options.maxCommitBytes ?? 16 * 1024 * 1024;
+    this.maxRememberedCommits = options.maxRememberedCommits ?? 200_000;
     assert(this.maxTransactionAgeUs > 0 && this.maxInFlightCommits > 0 && this.maxAppendsInFlight > 0, 'adjudicator bounds are positive');
   }
 
@@ -142,6 +148,7 @@ export class LocalAdjudicator implements Adjudicator {
         return;
       }
       for (const write of record.writes) this.remember(conflictKey(write.key), record.commitTimestamp);
+      this.rememberCommit(record.transactionId, Promise.resolve({ kind: 'committed', commitTimestamp: record.commitTimestamp }));
     });
     if (replayed > 0 || this.journal.durablePosition > 0) {
       // FOR UPDATE lock keys are not in the journal, so a transaction that started before the
@@ -153,6 +160,10 @@ export class LocalAdjudicator implements Adjudicator {
   }
 
   commit(request: CommitRequest): Promise<CommitOutcome> {
+    // A retried commit (its first answer was lost with a process or a connection) gets the
+    // first attempt's outcome: a transaction is never applied twice.
+    const earlier = this.recentCommits.get(request.transactionId);
+    if (earlier !== undefined) return earlier;
     const bytes = commitBytes(request);
     const refusal = this.admit(request, bytes);
     if (refusal !== null) return Promise.resolve(refusal);
@@ -161,7 +172,18 @@ export class LocalAdjudicator implements Adjudicator {
     const commitTimestamp = this.nextTimestamp(request.startTimestamp);
     this.recordDecision(commitTimestamp);
     const record: JournalRecord = { commitTimestamp, transactionId: request.transactionId, writes: request.writes };
-    return new Promise<CommitOutcome>((resolve) => this.enqueue({ record, resolve }, bytes));
+    const outcome = new Promise<CommitOutcome>((resolve) => this.enqueue({ record, resolve }, bytes));
+    this.rememberCommit(request.transactionId, outcome);
+    return outcome;
+  }
+
+  /** Bounded, oldest forgotten first: retries come within seconds of the first attempt. */
+  private rememberCommit(transactionId: string, outcome: Promise<CommitOutcome>): void {
+    if (this.recentCommits.size >= this.maxRememberedCommits) {
+      const oldest = this.recentCommits.keys().next();
+      if (!oldest.done) this.recentCommits.delete(oldest.value);
+    }
+    this.recentCommits.set(transactionId, outcome);
   }
 
   /** Refusals that do not depend on the keys: failure, bounds, age. */

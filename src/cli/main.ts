@@ -1,5 +1,7 @@
 import { startCommand } from './start.js';
 import { tokenCommand } from './token.js';
+import { nodeCommand } from './node.js';
+import { localCommand } from './local.js';
 
 const USAGE = `usage: strata <command> [options]
 
@@ -7,6 +9,8 @@ commands:
   start [--data-dir DIR] [--port N] [--host H]      run the embedded cluster
   token [--data-dir DIR] [--admin | --user NAME] [--expires-in SECONDS]
                                                      print a connection token
+  local up|status|kill|restart|down --dir DIR        a multi-process cluster on this machine
+  node --role ROLE --config FILE [--name NAME]       run one role of a distributed cluster
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -15,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start': return startCommand(rest, out);
     case 'token': return tokenCommand(rest, out);
+    case 'local': return localCommand(rest, out);
+    case 'node': return nodeCommand(rest, out);
     case undefined:
     case '-h':
     case '--help':

@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 
 /**
  * Processes the node starts itself (query-processor workers of the embedded cluster) and the
@@ -75,5 +76,38 @@ export class NodeProcesses implements Processes {
 
   parent(): ProcessChannel | null {
     return typeof process.send === 'function' ? new ParentChannel() : null;
+  }
+}
+
+/**
+ * Starts a process that outlives this one (the local launcher's nodes), its output appended to
+ * `logFile`. Returns its pid.
+ */
+export function spawnDetached(command: string, args: readonly string[], logFile: string): number {
+  const out = openSync(logFile, 'a');
+  try {
+    const child = spawn(command, args, { stdio: ['ignore', out, out], detached: true });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    return child.pid;
+  } finally {
+    closeSync(out);
+  }
+}
+
+/** Whether a process with this pid is alive (and not a zombie we could reap). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // A killed detached child of a launcher that already exited is reaped by init; one of ours
+    // may linger as a zombie, which /proc shows as state Z.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }

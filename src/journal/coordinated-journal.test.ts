@@ -106,7 +106,7 @@ test('followers get every batch once, in order, from the catch-up read and then 
   await subscription.close();
 });
 
-test('trim deletes whole batches but keeps the newest; replay of a trimmed position fails clearly', async () => {
+test('trim deletes whole batches but keeps the newest; a follower of a trimmed position fails clearly', async () => {
   const coordination = new MemoryCoordination((task) => queueMicrotask(task));
   const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
   await journal.append([record(1), record(2)]);
@@ -114,7 +114,9 @@ test('trim deletes whole batches but keeps the newest; replay of a trimmed posit
   await journal.append([record(4)]);
   await journal.trim(3);
   assert.deepEqual(await positions(journal, 3), [4]);
-  await assert.rejects(positions(journal, 0), /trimmed/);
+  assert.deepEqual(await positions(journal, 0), [4], 'replay starts at the oldest record kept');
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
+  await assert.rejects(reader.follow(0, () => {}), /trimmed/, 'a follower cannot skip trimmed records');
   await journal.trim(100);
   assert.deepEqual(await positions(journal, 3), [4], 'the newest batch stays for the next append to chain to');
   assert.equal(await journal.append([record(5)]), 5);

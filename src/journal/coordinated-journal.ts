@@ -213,7 +213,8 @@ export class CoordinatedJournal implements FollowableJournal {
   }
 
   async replay(after: JournalPosition, onRecord: (record: JournalRecord, position: JournalPosition) => void): Promise<void> {
-    await this.readFrom(after, this.durable, (records, last) => {
+    // Replay starts at the oldest record kept when earlier ones were trimmed (as the file journal does).
+    await this.readFrom(after, this.durable, false, (records, last) => {
       const first = last - records.length + 1;
       for (let i = 0; i < records.length; i++) {
         if (first + i > after) onRecord(records[i]!, first + i);
@@ -222,10 +223,11 @@ export class CoordinatedJournal implements FollowableJournal {
   }
 
   /**
-   * Reads batches after `after` up to `through` (Infinity: to the tail) page by page. Returns
+   * Reads batches after `after` up to `through` (Infinity: to the tail) page by page; `strict`
+   * refuses to skip trimmed records (a follower must not miss any). Returns
    * the store revision of the first page, from which a watch misses nothing.
    */
-  private async readFrom(after: JournalPosition, through: JournalPosition,
+  private async readFrom(after: JournalPosition, through: JournalPosition, strict: boolean,
     onBatch: (records: JournalRecord[], lastPosition: JournalPosition) => void): Promise<{ revision: number; delivered: JournalPosition }> {
     let from = this.keyOf(after + 1);
     let revision = 0;
@@ -237,7 +239,7 @@ export class CoordinatedJournal implements FollowableJournal {
         const last = this.positionOf(entry.key);
         if (last > through) return { revision, delivered };
         const records = await this.decode(entry);
-        if (last - records.length + 1 > delivered + 1) {
+        if (strict && last - records.length + 1 > delivered + 1) {
           throw new Error(`journal position ${delivered + 1} has been trimmed (the oldest batch starts at ${last - records.length + 1})`);
         }
         onBatch(records, last);
@@ -267,7 +269,7 @@ export class CoordinatedJournal implements FollowableJournal {
       onBatch(records, last);
     };
     const start = async (): Promise<void> => {
-      const caughtUp = await this.readFrom(delivered, Infinity, deliver);
+      const caughtUp = await this.readFrom(delivered, Infinity, true, deliver);
       if (stopped) return;
       // Events are decoded (a chunked batch is a read) and delivered strictly in order.
       let chain: Promise<void> = Promise.resolve();

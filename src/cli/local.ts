@@ -1,0 +1,61 @@
+import { localDown, localKill, localRestart, localStatus, localUp } from '../node/local-cluster.js';
+import { parseOptions } from './args.js';
+
+const USAGE = `usage: strata local <up|status|kill|restart|down> --dir DIR [...]
+  up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
+  status --dir DIR                                          one line per node
+  kill --dir DIR NAME                                       SIGKILL one node (watch failover)
+  restart --dir DIR NAME                                    start a node again
+  down --dir DIR                                            stop everything`;
+
+/** `strata local …`: the local multi-process cluster. */
+export async function localCommand(args: string[], out: (line: string) => void): Promise<number> {
+  const [sub, ...rest] = args;
+  const positional = rest.filter((a, i) => !a.startsWith('--') && (i === 0 || !rest[i - 1]!.startsWith('--') || rest[i - 1]!.includes('=')));
+  const flags = rest.filter((a) => !positional.includes(a));
+  let options;
+  try {
+    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string' });
+  } catch (error) {
+    process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const dir = options.get('dir');
+  if (typeof dir !== 'string') {
+    process.stderr.write(`strata local: --dir DIR is required\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    switch (sub) {
+      case 'up': {
+        const azs = Number(options.get('azs') ?? 3);
+        const port = Number(options.get('port') ?? 5432);
+        if (!Number.isInteger(azs) || azs < 1 || azs > 9) throw new Error('--azs must be 1 to 9');
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${String(options.get('port'))}"`);
+        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1') }, out);
+        return 0;
+      }
+      case 'status':
+        for (const line of await localStatus(dir)) out(line);
+        return 0;
+      case 'kill':
+      case 'restart': {
+        const name = positional[0];
+        if (name === undefined) throw new Error(`${sub} needs a node NAME`);
+        const pid = sub === 'kill' ? localKill(dir, name) : await localRestart(dir, name);
+        out(`${name}: ${sub === 'kill' ? 'killed' : 'started'} (pid ${pid})`);
+        return 0;
+      }
+      case 'down':
+        await localDown(dir);
+        out('strata local cluster stopped');
+        return 0;
+      default:
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`strata local ${sub}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SystemClock } from '../env/clock.js';
+import { NodeDisk } from '../env/disk.js';
+import type { Env } from '../env/env.js';
+import { EtcdCoordination } from '../env/etcd-coordination.js';
+import { ConsoleLog } from '../env/log.js';
+import { NodeNet } from '../env/net.js';
+import { SystemRandom } from '../env/random.js';
+import { SystemTimers } from '../env/timers.js';
+import { parseClusterConfig, ROLES, type Role } from '../node/roles/cluster-config.js';
+import { startAdjudicatorRole } from '../node/roles/adjudicator-role.js';
+import { startQpRole } from '../node/roles/qp-role.js';
+import { startRelayRole } from '../node/roles/relay-role.js';
+import { startStorageRole } from '../node/roles/storage-role.js';
+import { parseOptions } from './args.js';
+
+/** `strata node --role R --config FILE [--name NAME]`: one role of a distributed cluster. */
+export async function nodeCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let options;
+  try {
+    options = parseOptions(args, { role: 'string', config: 'string', name: 'string' });
+  } catch (error) {
+    process.stderr.write(`strata node: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const role = String(options.get('role') ?? '') as Role;
+  if (!ROLES.includes(role)) {
+    process.stderr.write(`strata node: --role must be one of ${ROLES.join(', ')}\n`);
+    return 2;
+  }
+  const configPath = options.get('config');
+  if (typeof configPath !== 'string') {
+    process.stderr.write('strata node: --config FILE is required\n');
+    return 2;
+  }
+  const config = parseClusterConfig(readFileSync(resolve(configPath), 'utf8'), configPath);
+  const candidates = config.nodes.filter((n) => n.role === role && (options.get('name') === undefined || n.name === options.get('name')));
+  if (candidates.length !== 1) {
+    process.stderr.write(`strata node: ${candidates.length === 0 ? 'no' : 'more than one'} ${role} node in ${configPath}${options.get('name') ? ` named ${String(options.get('name'))}` : ''}; pass --name\n`);
+    return 2;
+  }
+  const node = candidates[0]!;
+  if (role === 'control') {
+    process.stderr.write('strata node: the control role is not built yet (the local launcher creates clusters)\n');
+    return 2;
+  }
+  const env: Env = {
+    clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
+    log: new ConsoleLog(),
+  };
+  const coordination = new EtcdCoordination(config.etcd);
+  const exitNow = (code: number) => process.exit(code);
+  let running: { stop(): Promise<void> };
+  switch (role) {
+    case 'adjudicator': running = await startAdjudicatorRole(env, config, node, coordination, () => exitNow(3)); break;
+    case 'storage': running = await startStorageRole(env, config, node, coordination); break;
+    case 'qp': running = await startQpRole(env, config, node, coordination); break;
+    case 'relay': running = await startRelayRole(env, config, node, coordination); break;
+  }
+  out(`strata ${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az})`);
+  await new Promise<void>((done) => {
+    const stop = () => {
+      // A stop that hangs (a peer gone) must not keep the process: exit after a bound.
+      setTimeout(() => exitNow(0), 5_000).unref();
+      running.stop().then(() => coordination.close()).then(done, () => done());
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

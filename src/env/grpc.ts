@@ -1,0 +1,159 @@
+/**
+ * gRPC transport between roles (`@grpc/grpc-js`, contracts in proto/strata.proto). Handlers and
+ * calls deal in plain objects shaped as the proto messages (bytes as Buffer, uint64 as number).
+ * A handler's SqlError travels as its SQLSTATE and message and is thrown again at the caller;
+ * every other failure reaches the caller as a TransportError with the gRPC status, so callers
+ * can tell "the other side said no" from "the other side is gone".
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import { SqlError } from '../contracts/errors.js';
+
+export type ServiceName = 'Adjudicator' | 'Storage';
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Message = Record<string, any>;
+export type UnaryHandler = (request: Message) => Promise<Message>;
+/** A server stream: push messages until the caller goes away (`onCancel`) or `end` is called. */
+export interface ServerStream {
+  push(message: Message): boolean;
+  end(): void;
+  onCancel(listener: () => void): void;
+}
+export type StreamHandler = (request: Message, stream: ServerStream) => void;
+export type ServiceImplementation = Record<string, UnaryHandler | StreamHandler>;
+
+/** DSQL's 10 MiB transactions and large scans travel in one message. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const CHANNEL_OPTIONS = {
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  // A peer that vanished (kill -9, cable) is noticed within seconds, not at the TCP timeout.
+  'grpc.keepalive_time_ms': 1_000,
+  'grpc.keepalive_timeout_ms': 1_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.max_pings_without_data': 0,
+  'grpc.initial_reconnect_backoff_ms': 50,
+  'grpc.max_reconnect_backoff_ms': 500,
+};
+
+export class TransportError extends Error {
+  constructor(readonly code: grpc.status, message: string) {
+    super(message);
+  }
+  /** The call may not have reached the other side, or its answer was lost. */
+  get unreachable(): boolean {
+    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED || this.code === grpc.status.CANCELLED;
+  }
+}
+
+let loaded: grpc.GrpcObject | null = null;
+function strataPackage(): grpc.GrpcObject {
+  if (loaded === null) {
+    const path = fileURLToPath(new URL('../../../proto/strata.proto', import.meta.url));
+    const definition = protoLoader.loadSync(path, { keepCase: true, longs: Number, defaults: true, oneofs: true });
+    loaded = (grpc.loadPackageDefinition(definition) as { strata: grpc.GrpcObject }).strata;
+  }
+  return loaded;
+}
+
+function serviceDefinition(name: ServiceName): grpc.ServiceDefinition {
+  return (strataPackage()[name] as grpc.ServiceClientConstructor).service;
+}
+
+function toStatus(error: unknown): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  if (error instanceof SqlError) {
+    metadata.set('sqlstate', error.code);
+    if (error.detail !== undefined) metadata.set('detail', error.detail);
+    return { code: grpc.status.FAILED_PRECONDITION, details: error.message, metadata };
+  }
+  return { code: grpc.status.INTERNAL, details: (error as Error)?.message ?? String(error) };
+}
+
+export interface GrpcServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function serveGrpc(host: string, port: number, services: Partial<Record<ServiceName, ServiceImplementation>>): Promise<GrpcServer> {
+  const server = new grpc.Server(CHANNEL_OPTIONS);
+  for (const [name, implementation] of Object.entries(services) as [ServiceName, ServiceImplementation][]) {
+    const definition = serviceDefinition(name);
+    const handlers: grpc.UntypedServiceImplementation = {};
+    for (const [method, spec] of Object.entries(definition)) {
+      const handler = implementation[method];
+      if (handler === undefined) continue;
+      handlers[method] = spec.responseStream
+        ? (call: grpc.ServerWritableStream<Message, Message>) => {
+          (handler as StreamHandler)(call.request, {
+            push: (message) => call.write(message),
+            end: () => call.end(),
+            onCancel: (listener) => {
+              call.on('cancelled', listener);
+              call.on('close', listener);
+            },
+          });
+        }
+        : (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
+          (handler as UnaryHandler)(call.request).then((reply) => callback(null, reply), (error: unknown) => callback(toStatus(error)));
+        };
+    }
+    server.addService(definition, handlers);
+  }
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => (error ? reject(error) : resolve(actual)));
+  });
+  return {
+    port: bound,
+    close: () => new Promise<void>((resolve) => {
+      server.tryShutdown(() => resolve());
+      // Calls still open (streams) would hold a graceful shutdown forever.
+      setTimeout(() => { server.forceShutdown(); resolve(); }, 1_000).unref();
+    }),
+  };
+}
+
+export interface GrpcClient {
+  readonly address: string;
+  unary(method: string, request: Message, deadlineMs: number): Promise<Message>;
+  stream(method: string, request: Message, onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): { cancel(): void };
+  close(): void;
+}
+
+export function grpcClient(service: ServiceName, address: string): GrpcClient {
+  const Client = strataPackage()[service] as grpc.ServiceClientConstructor;
+  const client = new Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
+  return {
+    address,
+    unary(method, request, deadlineMs) {
+      return new Promise((resolve, reject) => {
+        client[method]!.call(client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Message) => {
+          if (error === null) resolve(reply);
+          else reject(fromServiceError(error));
+        });
+      });
+    },
+    stream(method, request, onMessage, onEnd) {
+      const call = client[method]!.call(client, request) as grpc.ClientReadableStream<Message>;
+      let ended = false;
+      const end = (error: Error | null) => {
+        if (ended) return;
+        ended = true;
+        onEnd(error);
+      };
+      call.on('data', onMessage);
+      call.on('error', (error: grpc.ServiceError) => end(fromServiceError(error)));
+      call.on('end', () => end(null));
+      return { cancel: () => { ended = true; call.cancel(); } };
+    },
+    close: () => client.close(),
+  };
+}
+
+function fromServiceError(error: grpc.ServiceError): Error {
+  const sqlstate = error.metadata?.get('sqlstate')[0];
+  const detail = error.metadata?.get('detail')[0];
+  if (typeof sqlstate === 'string') return new SqlError(sqlstate, error.details, typeof detail === 'string' ? { detail } : undefined);
+  return new TransportError(error.code, `${grpc.status[error.code] ?? error.code}: ${error.details || error.message}`);
+}

@@ -1,0 +1,99 @@
+/**
+ * Byte splicing for the relay (DESIGN.md §1 Connection path): the relay never terminates TLS or
+ * reads the protocol beyond the first packet; it picks a backend and pipes bytes both ways. A
+ * PostgreSQL CancelRequest (the only 16-byte first packet with code 80877102) names a session
+ * that may live on any backend, so it goes to all of them.
+ */
+import { connect, createServer, type Socket } from 'node:net';
+
+export interface Backend {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface SpliceServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Backends in the order to try for a new connection. */
+  readonly pick: () => readonly Backend[];
+  /** All backends (cancel requests go to each). */
+  readonly all: () => readonly Backend[];
+  readonly onError?: (message: string) => void;
+}
+
+const CANCEL_REQUEST_CODE = 80877102;
+const CONNECT_TIMEOUT_MS = 2_000;
+
+export interface SpliceServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function dial(backend: Backend): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: backend.host, port: backend.port, noDelay: true });
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`connect to ${backend.host}:${backend.port} timed out`)); }, CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => { clearTimeout(timer); resolve(socket); });
+    socket.once('error', (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+function isCancelRequest(first: Buffer): boolean {
+  return first.length === 16 && first.readUInt32BE(0) === 16 && first.readUInt32BE(4) === CANCEL_REQUEST_CODE;
+}
+
+export async function startSpliceServer(options: SpliceServerOptions): Promise<SpliceServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ noDelay: true, pauseOnConnect: false }, (client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    client.once('data', (first: Buffer) => {
+      client.pause();
+      if (isCancelRequest(first)) {
+        for (const backend of options.all()) {
+          dial(backend).then((s) => s.end(first), () => {});
+        }
+        client.end();
+        return;
+      }
+      void route(client, first);
+    });
+  });
+  const route = async (client: Socket, first: Buffer) => {
+    for (const backend of options.pick()) {
+      let upstream: Socket;
+      try {
+        upstream = await dial(backend);
+      } catch (error) {
+        options.onError?.(`relay: ${backend.host}:${backend.port} refused: ${(error as Error).message}`);
+        continue;
+      }
+      if (client.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      sockets.add(upstream);
+      upstream.on('close', () => { sockets.delete(upstream); client.destroy(); });
+      upstream.on('error', () => upstream.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.write(first);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+      return;
+    }
+    client.destroy();
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    }),
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * The local launcher (`strata local up|status|kill|restart|down --dir DIR`): a complete
+ * multi-process cluster on this machine, for users and tests — a 3-member etcd cluster, and per
+ * AZ an adjudicator (one leads, the others stand by), a storage replica and a query processor,
+ * behind one relay on the client port. Every process is detached and recorded in
+ * DIR/local.json, so later commands (from any shell) find them.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SystemClock } from '../env/clock.js';
+import { NodeDisk } from '../env/disk.js';
+import { EtcdCoordination } from '../env/etcd-coordination.js';
+import { clientEndpoint, ETCD_BINARY, etcdArguments, etcdUnavailableReason, waitForEtcd, type EtcdMember } from '../env/etcd-server.js';
+import { freePorts } from '../env/ports.js';
+import { processAlive, spawnDetached } from '../env/processes.js';
+import { SystemRandom } from '../env/random.js';
+import { loadOrCreateIdentity } from './identity.js';
+import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig, type Role } from './roles/cluster-config.js';
+import { leaderKey } from './roles/adjudicator-role.js';
+import { listUnder } from './roles/leadership.js';
+
+export interface LocalUpOptions {
+  readonly azs: number;
+  readonly port: number;
+  readonly host: string;
+  readonly region?: string;
+  /** How long `up` waits for the cluster to serve. */
+  readonly timeoutMs?: number;
+}
+
+interface LocalState {
+  readonly etcd: EtcdMember[];
+  /** Name → pid of every process, etcd members included. */
+  readonly pids: Record<string, number>;
+}
+
+const STRATA_BIN = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
+
+function statePath(dir: string): string {
+  return join(dir, 'local.json');
+}
+
+function configPath(dir: string): string {
+  return join(dir, 'cluster.json');
+}
+
+function readState(dir: string): { state: LocalState; config: ClusterConfig } {
+  if (!existsSync(statePath(dir))) throw new Error(`no local cluster in ${dir} (run strata local up --dir ${dir})`);
+  return {
+    state: JSON.parse(readFileSync(statePath(dir), 'utf8')) as LocalState,
+    config: JSON.parse(readFileSync(configPath(dir), 'utf8')) as ClusterConfig,
+  };
+}
+
+function writeState(dir: string, state: LocalState): void {
+  writeFileSync(statePath(dir), JSON.stringify(state, null, 2) + '\n');
+}
+
+/** Lays out the cluster: ports, names, data directories. */
+async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
+  const ports = await freePorts(6 + 3 * options.azs, options.host);
+  const etcd: EtcdMember[] = [1, 2, 3].map((i) => ({
+    name: `etcd-${i}`, dataDir: join(dir, `etcd-${i}`), clientPort: ports[2 * i - 2]!, peerPort: ports[2 * i - 1]!, host: options.host,
+  }));
+  const region = options.region ?? 'local';
+  const nodes: NodeConfig[] = [];
+  let next = 6;
+  for (let a = 1; a <= options.azs; a++) {
+    const az = `az${a}`;
+    nodes.push({ name: `adjudicator-${a}`, role: 'adjudicator', region, az, host: options.host, port: ports[next++]! });
+    nodes.push({ name: `storage-${a}`, role: 'storage', region, az, host: options.host, port: ports[next++]!, dataDir: join(dir, `storage-${a}`) });
+    nodes.push({ name: `qp-${a}`, role: 'qp', region, az, host: options.host, port: ports[next++]! });
+  }
+  nodes.push({ name: 'relay', role: 'relay', region, az: 'az1', host: options.host, port: options.port });
+  return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes }, etcd };
+}
+
+function startNode(dir: string, node: NodeConfig): number {
+  return spawnDetached(process.execPath, [STRATA_BIN, 'node', '--role', node.role, '--config', configPath(dir), '--name', node.name], join(dir, 'logs', `${node.name}.log`));
+}
+
+function startEtcdMember(dir: string, member: EtcdMember, all: readonly EtcdMember[]): number {
+  mkdirSync(member.dataDir, { recursive: true });
+  return spawnDetached(ETCD_BINARY, etcdArguments(member, all), join(dir, 'logs', `${member.name}.log`));
+}
+
+export async function localUp(dirArg: string, options: LocalUpOptions, out: (line: string) => void): Promise<ClusterConfig> {
+  const dir = resolve(dirArg);
+  const reason = etcdUnavailableReason();
+  if (reason) throw new Error(reason);
+  if (existsSync(statePath(dir))) {
+    const { state } = readState(dir);
+    if (Object.values(state.pids).some(processAlive)) throw new Error(`a local cluster is already running in ${dir} (strata local down --dir ${dir})`);
+  }
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  // A restart of a stopped cluster keeps its layout (ports, data); a new one gets fresh ports.
+  const { config, etcd } = existsSync(configPath(dir)) && existsSync(statePath(dir))
+    ? { config: readState(dir).config, etcd: readState(dir).state.etcd }
+    : await layout(dir, options);
+  writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
+  // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
+  await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
+  const pids: Record<string, number> = {};
+  for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd);
+  writeState(dir, { etcd, pids });
+  await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), options.timeoutMs ?? 60_000)));
+  for (const node of config.nodes) pids[node.name] = startNode(dir, node);
+  writeState(dir, { etcd, pids });
+  await waitUntilServing(dir, config, options.timeoutMs ?? 60_000);
+  const relay = nodesOf(config, 'relay')[0]!;
+  out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members in ${options.azs} AZs (${dir})`);
+  out(`connect: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
+  return config;
+}
+
+/** Serving: a leader, every storage and QP registered, the relay accepting connections. */
+async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number): Promise<void> {
+  const coordination = new EtcdCoordination(config.etcd);
+  const deadline = performance.now() + timeoutMs;
+  const needed = config.nodes.filter((n) => n.role === 'qp' || n.role === 'storage').map((n) => n.name);
+  try {
+    for (;;) {
+      const problem = await servingProblem(coordination, config, needed);
+      if (problem === null) return;
+      if (performance.now() > deadline) throw new Error(`the local cluster did not come up within ${timeoutMs} ms: ${problem} (logs in ${join(dir, 'logs')})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await coordination.close();
+  }
+}
+
+async function servingProblem(coordination: EtcdCoordination, config: ClusterConfig, needed: readonly string[]): Promise<string | null> {
+  try {
+    const leader = await listUnder(coordination, leaderKey(config));
+    if (leader.length === 0) return 'no adjudicator leader yet';
+    const registered = new Set((await listUnder(coordination, `${clusterPrefix(config)}nodes/`)).map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
+    const missing = needed.filter((name) => !registered.has(name));
+    if (missing.length > 0) return `not yet serving: ${missing.join(', ')}`;
+  } catch (error) {
+    return `etcd: ${(error as Error).message}`;
+  }
+  const relay = nodesOf(config, 'relay')[0]!;
+  const open = await new Promise<boolean>((done) => {
+    const socket = connect(relay.port, relay.host, () => { socket.destroy(); done(true); });
+    socket.on('error', () => done(false));
+  });
+  return open ? null : 'the relay is not accepting connections';
+}
+
+/** One line per node: name, role, AZ, pid, state. */
+export async function localStatus(dirArg: string): Promise<string[]> {
+  const dir = resolve(dirArg);
+  const { state, config } = readState(dir);
+  let leaderAddress: string | null = null;
+  let registered = new Set<string>();
+  const coordination = new EtcdCoordination(config.etcd);
+  try {
+    const read = await Promise.race([
+      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`)]),
+      new Promise<null>((r) => setTimeout(() => r(null), 3_000)),
+    ]);
+    if (read !== null) {
+      leaderAddress = read[0][0]?.value ?? null;
+      registered = new Set(read[1].map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
+    }
+  } catch {
+    // etcd has no quorum: states below say what the processes are doing.
+  } finally {
+    await coordination.close();
+  }
+  const rows: string[][] = [['NAME', 'ROLE', 'AZ', 'PID', 'STATE']];
+  for (const member of state.etcd) rows.push([member.name, 'etcd', '-', String(state.pids[member.name] ?? '-'), processAlive(state.pids[member.name] ?? -1) ? 'running' : 'stopped']);
+  for (const node of config.nodes) {
+    const pid = state.pids[node.name];
+    const alive = pid !== undefined && processAlive(pid);
+    let nodeState = alive ? 'running' : 'stopped';
+    if (alive && node.role === 'adjudicator') nodeState = leaderAddress === addressOf(node) ? 'leader' : 'standby';
+    if (alive && (node.role === 'qp' || node.role === 'storage')) nodeState = registered.has(node.name) ? 'serving' : 'starting';
+    rows.push([node.name, node.role, node.az, String(pid ?? '-'), nodeState]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+}
+
+export function localKill(dirArg: string, name: string, signal: NodeJS.Signals = 'SIGKILL'): number {
+  const dir = resolve(dirArg);
+  const { state } = readState(dir);
+  const pid = state.pids[name];
+  if (pid === undefined) throw new Error(`no process named ${name} (see strata local status --dir ${dir})`);
+  if (processAlive(pid)) process.kill(pid, signal);
+  return pid;
+}
+
+export async function localRestart(dirArg: string, name: string): Promise<number> {
+  const dir = resolve(dirArg);
+  const { state, config } = readState(dir);
+  const old = state.pids[name];
+  if (old === undefined) throw new Error(`no process named ${name}`);
+  if (processAlive(old)) {
+    process.kill(old, 'SIGKILL');
+    for (let i = 0; i < 100 && processAlive(old); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+  const member = state.etcd.find((m) => m.name === name);
+  const node = config.nodes.find((n) => n.name === name);
+  const pid = member !== undefined ? startEtcdMember(dir, member, state.etcd) : startNode(dir, node!);
+  writeState(dir, { etcd: state.etcd, pids: { ...state.pids, [name]: pid } });
+  return pid;
+}
+
+/** Stops every node, then etcd; SIGKILL for what has not exited after a few seconds. */
+export async function localDown(dirArg: string): Promise<void> {
+  const dir = resolve(dirArg);
+  const { state, config } = readState(dir);
+  const stopGroup = async (names: readonly string[]) => {
+    const pids = names.map((n) => state.pids[n]).filter((p): p is number => p !== undefined && processAlive(p));
+    for (const pid of pids) process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 50));
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  };
+  const order: Role[] = ['relay', 'qp', 'storage', 'adjudicator'];
+  for (const role of order) await stopGroup(config.nodes.filter((n) => n.role === role).map((n) => n.name));
+  await stopGroup(state.etcd.map((m) => m.name));
+}

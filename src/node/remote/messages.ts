@@ -1,0 +1,84 @@
+/**
+ * Conversions between the role contracts (src/contracts) and the proto messages of
+ * proto/strata.proto. Bytes arrive as Buffers (views, no copies); optional fields are absent
+ * rather than empty.
+ */
+import type { CommitOutcome, CommitRequest } from '../../contracts/adjudicator.js';
+import type { PushedComparison, ReadRequest, ReadResult } from '../../contracts/storage.js';
+import type { Message } from '../../env/grpc.js';
+
+const EMPTY = Buffer.alloc(0);
+
+function bytes(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+export function commitRequestToMessage(request: CommitRequest): Message {
+  return {
+    transaction_id: request.transactionId,
+    start_timestamp: request.startTimestamp,
+    writes: request.writes.map((w) => (w.value === null ? { key: bytes(w.key), value: EMPTY, tombstone: true } : { key: bytes(w.key), value: bytes(w.value), tombstone: false })),
+    lock_keys: request.lockKeys.map(bytes),
+    schema_keys: request.schemaKeys.map(bytes),
+  };
+}
+
+export function commitRequestFromMessage(message: Message): CommitRequest {
+  return {
+    transactionId: message['transaction_id'],
+    startTimestamp: message['start_timestamp'],
+    writes: (message['writes'] as Message[]).map((w) => ({ key: w['key'], value: w['tombstone'] ? null : w['value'] })),
+    lockKeys: message['lock_keys'],
+    schemaKeys: message['schema_keys'],
+  };
+}
+
+export function outcomeToMessage(outcome: CommitOutcome): Message {
+  switch (outcome.kind) {
+    case 'committed': return { kind: outcome.kind, commit_timestamp: outcome.commitTimestamp, reason: '' };
+    case 'unavailable': return { kind: outcome.kind, commit_timestamp: 0, reason: outcome.reason };
+    default: return { kind: outcome.kind, commit_timestamp: 0, reason: '' };
+  }
+}
+
+export function outcomeFromMessage(message: Message): CommitOutcome {
+  const kind = message['kind'] as CommitOutcome['kind'];
+  switch (kind) {
+    case 'committed': return { kind, commitTimestamp: message['commit_timestamp'] };
+    case 'unavailable': return { kind, reason: message['reason'] };
+    case 'data-conflict': case 'schema-conflict': case 'too-old': return { kind };
+    default: return { kind: 'unavailable', reason: `unknown commit outcome ${String(kind)}` };
+  }
+}
+
+export function readRequestToMessage(request: ReadRequest): Message {
+  return {
+    start: bytes(request.start), end: bytes(request.end), read_timestamp: request.readTimestamp, limit: request.limit,
+    reverse: request.reverse ?? false,
+    filter: (request.filter ?? []).map((c) => ({
+      column: c.column, op: c.op,
+      ...(c.operand !== undefined ? { operand: bytes(c.operand) } : {}),
+      ...(c.typeOid !== undefined ? { type_oid: c.typeOid } : {}),
+    })),
+  };
+}
+
+export function readRequestFromMessage(message: Message): ReadRequest {
+  const filter = (message['filter'] as Message[]).map((c): PushedComparison => ({
+    column: c['column'], op: c['op'],
+    ...(c['operand'] != null ? { operand: c['operand'] } : {}),
+    ...(c['type_oid'] != null ? { typeOid: c['type_oid'] } : {}),
+  }));
+  return {
+    start: message['start'], end: message['end'], readTimestamp: message['read_timestamp'], limit: message['limit'],
+    reverse: message['reverse'], ...(filter.length > 0 ? { filter } : {}),
+  };
+}
+
+export function readResultToMessage(result: ReadResult): Message {
+  return { keys: result.keys.map(bytes), values: result.values.map(bytes), ...(result.resumeKey !== null ? { resume_key: bytes(result.resumeKey) } : {}) };
+}
+
+export function readResultFromMessage(message: Message): ReadResult {
+  return { keys: message['keys'], values: message['values'], resumeKey: message['resume_key'] ?? null };
+}

@@ -1,0 +1,79 @@
+/**
+ * The Adjudicator contract over gRPC, for a query processor in its own process. It sends each
+ * commit to the current leader (learned from etcd) and, when the leader is gone or was deposed
+ * before answering, sends the same request again to the next leader within `retryWindowMs`.
+ * The transaction id makes the retry safe: an adjudicator that already decided it answers with
+ * the first decision, and a new leader finds it in the journal (a commit is decided only once).
+ */
+import type { Adjudicator, CommitOutcome, CommitRequest } from '../../contracts/adjudicator.js';
+import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
+import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
+import { commitRequestToMessage, outcomeFromMessage } from './messages.js';
+
+export interface RemoteAdjudicatorOptions {
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** How long a commit keeps trying to reach a leader before it answers unavailable. */
+  readonly retryWindowMs?: number;
+  /** Deadline of one attempt. */
+  readonly attemptMs?: number;
+}
+
+export class RemoteAdjudicator implements Adjudicator {
+  private client: GrpcClient | null = null;
+  private readonly retryWindowMs: number;
+  private readonly attemptMs: number;
+  private leaderChanged: (() => void)[] = [];
+
+  constructor(private readonly options: RemoteAdjudicatorOptions) {
+    this.retryWindowMs = options.retryWindowMs ?? 8_000;
+    this.attemptMs = options.attemptMs ?? 5_000;
+  }
+
+  /** The leader's address changed (null: no leader now). */
+  setLeader(address: string | null): void {
+    if (this.client?.address === address) return;
+    this.client?.close();
+    this.client = address === null ? null : grpcClient('Adjudicator', address);
+    for (const wake of this.leaderChanged.splice(0)) wake();
+  }
+
+  async commit(request: CommitRequest): Promise<CommitOutcome> {
+    const message = commitRequestToMessage(request);
+    const deadline = performance.now() + this.retryWindowMs;
+    let lastProblem = 'no adjudicator leader';
+    while (performance.now() < deadline) {
+      const client = this.client;
+      if (client !== null) {
+        try {
+          const outcome = outcomeFromMessage(await client.unary('Commit', message, this.attemptMs));
+          // A standby (or a deposed leader) did not decide: wait for the next leader.
+          if (outcome.kind !== 'unavailable' || !/not the adjudicator leader/.test(outcome.reason)) return outcome;
+          lastProblem = outcome.reason;
+        } catch (error) {
+          if (!(error instanceof TransportError) || !error.unreachable) throw error;
+          lastProblem = error.message;
+        }
+      }
+      await this.nextLeaderOr(200);
+    }
+    return { kind: 'unavailable', reason: `${lastProblem}; the transaction may have committed` };
+  }
+
+  private nextLeaderOr(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.leaderChanged.push(resolve);
+      this.options.timers.setTimeout(resolve, ms);
+    });
+  }
+
+  /** A query processor in its own process starts transactions at now().latest (DESIGN.md §2). */
+  watermark(): Timestamp {
+    return this.options.clock.now().latest;
+  }
+
+  close(): void {
+    this.client?.close();
+    this.client = null;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The StorageNode contract over gRPC, for a query processor in its own process: reads go to a
+ * replica in the QP's own AZ first; when it does not answer they move to the next replica
+ * (reads are idempotent, so an in-flight read is simply sent again) and the failed one is
+ * skipped for a while.
+ */
+import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
+import type { Key } from '../../contracts/kv.js';
+import type { ReadRequest, ReadResult, StorageNode } from '../../contracts/storage.js';
+import type { Timers, Timestamp } from '../../contracts/time.js';
+import { SqlError } from '../../contracts/errors.js';
+import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
+import { readRequestToMessage, readResultFromMessage } from './messages.js';
+
+export interface StorageReplica {
+  readonly name: string;
+  readonly address: string;
+  readonly az: string;
+}
+
+interface Replica {
+  readonly spec: StorageReplica;
+  readonly client: GrpcClient;
+  /** performance.now() until which the replica is skipped. */
+  downUntil: number;
+}
+
+/** How long a replica that failed is passed over. */
+const DOWN_MS = 1_000;
+/** A read waits for safe time at most 10 s at storage; leave room for that. */
+const ATTEMPT_MS = 15_000;
+const RETRY_PAUSE_MS = 100;
+
+export class RemoteStorage implements StorageNode {
+  private readonly replicas: Replica[];
+
+  constructor(replicas: readonly StorageReplica[], ownAz: string, private readonly timers: Timers, private readonly retryWindowMs = 8_000) {
+    // Same-AZ replicas first, the rest after, each group in the given order.
+    const ordered = [...replicas.filter((r) => r.az === ownAz), ...replicas.filter((r) => r.az !== ownAz)];
+    this.replicas = ordered.map((spec) => ({ spec, client: grpcClient('Storage', spec.address), downUntil: 0 }));
+    if (this.replicas.length === 0) throw new Error('no storage replicas configured');
+  }
+
+  private async call(method: string, message: Record<string, unknown>): Promise<Record<string, any>> {
+    let lastError: Error | null = null;
+    // Rounds over the replicas until one answers or the window closes (a replica marked down is
+    // skipped in the first round only: it may be back by the next).
+    const deadline = performance.now() + this.retryWindowMs;
+    for (let round = 0; round === 0 || performance.now() < deadline; round++) {
+      if (round > 0) await new Promise<void>((resolve) => this.timers.setTimeout(resolve, RETRY_PAUSE_MS));
+      const now = performance.now();
+      for (const replica of this.replicas) {
+        if (round === 0 && replica.downUntil > now) continue;
+        try {
+          return await replica.client.unary(method, message, ATTEMPT_MS);
+        } catch (error) {
+          if (!(error instanceof TransportError) || !error.unreachable) throw error;
+          replica.downUntil = performance.now() + DOWN_MS;
+          lastError = error;
+        }
+      }
+    }
+    throw new SqlError('XX000', 'server unavailable', { detail: `no storage replica answered: ${lastError?.message ?? 'none configured'}` });
+  }
+
+  async read(request: ReadRequest): Promise<ReadResult> {
+    return readResultFromMessage(await this.call('Read', readRequestToMessage(request)));
+  }
+
+  async get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
+    const reply = await this.call('Get', { key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), read_timestamp: readTimestamp });
+    return reply['value'] ?? null;
+  }
+
+  apply(_records: readonly JournalRecord[], _position: JournalPosition): Promise<void> {
+    return Promise.reject(new Error('a query processor does not apply the journal'));
+  }
+
+  get appliedPosition(): JournalPosition {
+    return 0;
+  }
+
+  close(): Promise<void> {
+    for (const replica of this.replicas) replica.client.close();
+    return Promise.resolve();
+  }
+}

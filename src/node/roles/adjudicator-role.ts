@@ -1,0 +1,122 @@
+/**
+ * The adjudicator role as its own process (`strata node --role adjudicator`). Every adjudicator
+ * node serves gRPC at once; one of them is the leader (it holds the leadership key in etcd) and
+ * decides commits, the others are standbys that wait for the key to go and then take over.
+ *
+ * The leader rebuilds its conflict map and last timestamp from the journal, appends fenced by
+ * its leadership, and streams watermark notices (position, W) to storage nodes: every commit at
+ * or below W is in the journal at or before the position. Storage learns the commits themselves
+ * from the journal (etcd watch), so the adjudicator's `publish` only records the position.
+ * A leader that loses its lease exits (crash-only): its decisions cannot be taken back, and a
+ * fresh process comes back as a standby.
+ */
+import { LocalAdjudicator } from '../../adjudicator/adjudicator.js';
+import type { Coordination } from '../../env/coordination.js';
+import type { Env } from '../../env/env.js';
+import { serveGrpc, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
+import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
+import type { JournalPosition } from '../../contracts/journal.js';
+import { addressOf, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { campaign } from './leadership.js';
+import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.js';
+
+export const LEADER_LEASE_SECONDS = 2;
+/** How often watermark notices flow with no commits (idle reads wait at most about this). */
+const WATERMARK_INTERVAL_MS = 2;
+const PRUNE_INTERVAL_MS = 1_000;
+
+export interface AdjudicatorRole {
+  readonly port: number;
+  readonly isLeader: boolean;
+  stop(): Promise<void>;
+}
+
+export function leaderKey(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}adjudicator/leader`;
+}
+
+export function journalPrefix(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}journal/`;
+}
+
+export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
+  onLeadershipLost: () => void): Promise<AdjudicatorRole> {
+  let adjudicator: LocalAdjudicator | null = null;
+  let journal: CoordinatedJournal | null = null;
+  let published: JournalPosition = 0;
+  let stopped = false;
+  const streams = new Set<ServerStream>();
+  const timers: ReturnType<Env['timers']['setInterval']>[] = [];
+
+  const notice = (): Message => ({ position: published, watermark: adjudicator!.watermark() });
+  const broadcast = () => {
+    if (adjudicator === null || streams.size === 0) return;
+    const message = notice();
+    for (const stream of streams) stream.push(message);
+  };
+
+  const server: GrpcServer = await serveGrpc(node.host, node.port, {
+    Adjudicator: {
+      Commit: async (request: Message) => {
+        if (adjudicator === null) return { kind: 'unavailable', commit_timestamp: 0, reason: `${node.name} is not the adjudicator leader` };
+        return outcomeToMessage(await adjudicator.commit(commitRequestFromMessage(request)));
+      },
+      Watermarks: (_request, stream) => {
+        if (adjudicator === null) {
+          stream.end();
+          return;
+        }
+        streams.add(stream);
+        stream.onCancel(() => streams.delete(stream));
+        stream.push(notice());
+      },
+    },
+  });
+
+  const lead = async () => {
+    const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped);
+    if (leadership === null) return;
+    void leadership.lease.lost.then(() => {
+      if (stopped) return;
+      env.log.error(`${node.name}: adjudicator leadership lost`);
+      onLeadershipLost();
+    });
+    env.log.info(`${node.name}: adjudicator leader (fence revision ${leadership.createRevision}); rebuilding from the journal`);
+    journal = await CoordinatedJournal.open({
+      coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log,
+      fence: { key: new TextEncoder().encode(leaderKey(config)), createRevision: leadership.createRevision },
+    });
+    const rebuilt = await LocalAdjudicator.rebuild({
+      clock: env.clock, timers: env.timers, journal, log: env.log,
+      publish: (_records, position) => {
+        published = position;
+        return Promise.resolve();
+      },
+    });
+    published = journal.durablePosition;
+    adjudicator = rebuilt;
+    adjudicator.onWatermark(() => broadcast());
+    timers.push(env.timers.setInterval(broadcast, WATERMARK_INTERVAL_MS));
+    timers.push(env.timers.setInterval(() => rebuilt.prune(), PRUNE_INTERVAL_MS));
+    env.log.info(`${node.name}: adjudicator leader serving at journal position ${published}`);
+  };
+  void lead().catch((error: unknown) => {
+    env.log.error(`${node.name}: taking leadership failed: ${(error as Error).message}`);
+    onLeadershipLost();
+  });
+
+  return {
+    port: server.port,
+    get isLeader() {
+      return adjudicator !== null;
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of timers) env.timers.clearInterval(timer);
+      for (const stream of streams) stream.end();
+      await (adjudicator as LocalAdjudicator | null)?.close();
+      await (journal as CoordinatedJournal | null)?.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The configuration of a distributed cluster (`strata node --config FILE`): its nodes with
+ * their role, region and AZ, and the etcd endpoints. One file describes the whole cluster; each
+ * process picks its own entry by name. Keys in etcd live under `strata/<cluster>/`.
+ */
+export type Role = 'relay' | 'qp' | 'adjudicator' | 'storage' | 'control';
+export const ROLES: readonly Role[] = ['relay', 'qp', 'adjudicator', 'storage', 'control'];
+
+export interface NodeConfig {
+  readonly name: string;
+  readonly role: Role;
+  readonly region: string;
+  readonly az: string;
+  readonly host: string;
+  /** The port it serves: PostgreSQL for relay and qp, gRPC for adjudicator and storage. */
+  readonly port: number;
+  /** Its own files (storage's LMDB environment). */
+  readonly dataDir?: string;
+}
+
+export interface ClusterConfig {
+  readonly cluster: string;
+  readonly etcd: readonly string[];
+  /** Where the token credentials and the TLS certificate live (identity.json, created by `local up`). */
+  readonly identityDir: string;
+  readonly nodes: readonly NodeConfig[];
+}
+
+export function parseClusterConfig(text: string, source: string): ClusterConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${source}: not JSON: ${(error as Error).message}`);
+  }
+  const config = raw as ClusterConfig;
+  const fail = (what: string): never => { throw new Error(`${source}: ${what}`); };
+  if (typeof config?.cluster !== 'string' || !/^[a-z0-9-]+$/.test(config.cluster)) fail('"cluster" must be a name of lowercase letters, digits and dashes');
+  if (!Array.isArray(config.etcd) || config.etcd.length === 0) fail('"etcd" must list at least one endpoint');
+  if (typeof config.identityDir !== 'string') fail('"identityDir" must be a directory');
+  if (!Array.isArray(config.nodes) || config.nodes.length === 0) fail('"nodes" must list the cluster\'s nodes');
+  const names = new Set<string>();
+  for (const node of config.nodes) {
+    if (typeof node.name !== 'string' || names.has(node.name)) fail(`node names must be unique strings (${String(node.name)})`);
+    names.add(node.name);
+    if (!ROLES.includes(node.role)) fail(`node ${node.name}: role must be one of ${ROLES.join(', ')}`);
+    if (typeof node.az !== 'string' || typeof node.region !== 'string') fail(`node ${node.name}: needs "region" and "az"`);
+    if (!Number.isInteger(node.port) || node.port <= 0 || node.port > 65535) fail(`node ${node.name}: bad port ${String(node.port)}`);
+    if (node.role === 'storage' && typeof node.dataDir !== 'string') fail(`node ${node.name}: a storage node needs "dataDir"`);
+  }
+  return config;
+}
+
+export function nodesOf(config: ClusterConfig, role: Role): NodeConfig[] {
+  return config.nodes.filter((n) => n.role === role);
+}
+
+export function addressOf(node: NodeConfig): string {
+  return `${node.host}:${node.port}`;
+}
+
+/** etcd key prefix of everything this cluster keeps there. */
+export function clusterPrefix(config: ClusterConfig): string {
+  return `strata/${config.cluster}/`;
+}

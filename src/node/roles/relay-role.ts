@@ -1,0 +1,55 @@
+/**
+ * The relay as its own process (`strata node --role relay`): the cluster's one client endpoint.
+ * It splices each connection to a live query processor (those registered in etcd; ones in the
+ * relay's AZ first, round-robin) without terminating TLS, so a QP's loss costs only its own
+ * sessions: clients reconnect through the relay to another QP.
+ */
+import type { Coordination } from '../../env/coordination.js';
+import type { Env } from '../../env/env.js';
+import { startSpliceServer, type Backend } from '../../env/splice.js';
+import { clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { listUnder } from './leadership.js';
+
+const REFRESH_MS = 250;
+
+export interface RelayRole {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startRelayRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<RelayRole> {
+  const configured = nodesOf(config, 'qp');
+  let live = new Set<string>(configured.map((q) => q.name));
+  const refresh = async () => {
+    try {
+      const registered = await listUnder(coordination, `${clusterPrefix(config)}nodes/`);
+      live = new Set(registered.map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
+    } catch (error) {
+      env.log.warn(`relay: cannot read live nodes: ${(error as Error).message}`);
+    }
+  };
+  await refresh();
+  const timer = env.timers.setInterval(() => void refresh(), REFRESH_MS);
+  let next = 0;
+  const backendOf = (q: NodeConfig): Backend => ({ host: q.host, port: q.port });
+  const server = await startSpliceServer({
+    host: node.host, port: node.port,
+    pick: () => {
+      const up = configured.filter((q) => live.has(q.name));
+      const candidates = up.length > 0 ? up : configured;
+      const start = next++ % candidates.length;
+      const rotated = [...candidates.slice(start), ...candidates.slice(0, start)];
+      // Same AZ first, keeping the rotation within each group; then any other QP.
+      return [...rotated.filter((q) => q.az === node.az), ...rotated.filter((q) => q.az !== node.az)].map(backendOf);
+    },
+    all: () => configured.map(backendOf),
+    onError: (message) => env.log.warn(message),
+  });
+  return {
+    port: server.port,
+    async stop() {
+      env.timers.clearInterval(timer);
+      await server.close();
+    },
+  };
+}
