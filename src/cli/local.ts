@@ -1,4 +1,4 @@
-import { localDown, localKill, localRestart, localStatus, localUp } from '../node/local-cluster.js';
+import { localDown, localKill, localRestart, localStatus, localUp } from './local-cluster.js';
 import { parseOptions } from './args.js';
 
 const USAGE = `usage: strata local <up|status|kill|restart|down> --dir DIR [...]

@@ -40,9 +40,9 @@ export class RemoteAdjudicator implements Adjudicator {
 
   async commit(request: CommitRequest): Promise<CommitOutcome> {
     const message = commitRequestToMessage(request);
-    const deadline = performance.now() + this.retryWindowMs;
+    const deadline = this.nowMs() + this.retryWindowMs;
     let lastProblem = 'no adjudicator leader';
-    while (performance.now() < deadline) {
+    while (this.nowMs() < deadline) {
       const client = this.client;
       if (client !== null) {
         try {
@@ -58,6 +58,10 @@ export class RemoteAdjudicator implements Adjudicator {
       await this.nextLeaderOr(200);
     }
     return { kind: 'unavailable', reason: `${lastProblem}; the transaction may have committed` };
+  }
+
+  private nowMs(): number {
+    return this.options.clock.now().latest / 1000;
   }
 
   private nextLeaderOr(ms: number): Promise<void> {

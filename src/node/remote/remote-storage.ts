@@ -7,7 +7,7 @@
 import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
 import type { Key } from '../../contracts/kv.js';
 import type { ReadRequest, ReadResult, StorageNode } from '../../contracts/storage.js';
-import type { Timers, Timestamp } from '../../contracts/time.js';
+import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import { SqlError } from '../../contracts/errors.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
 import { readRequestToMessage, readResultFromMessage } from './messages.js';
@@ -21,7 +21,7 @@ export interface StorageReplica {
 interface Replica {
   readonly spec: StorageReplica;
   readonly client: GrpcClient;
-  /** performance.now() until which the replica is skipped. */
+  /** this.nowMs() until which the replica is skipped. */
   downUntil: number;
 }
 
@@ -34,7 +34,7 @@ const RETRY_PAUSE_MS = 100;
 export class RemoteStorage implements StorageNode {
   private readonly replicas: Replica[];
 
-  constructor(replicas: readonly StorageReplica[], ownAz: string, private readonly timers: Timers, private readonly retryWindowMs = 8_000) {
+  constructor(replicas: readonly StorageReplica[], ownAz: string, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000) {
     // Same-AZ replicas first, the rest after, each group in the given order.
     const ordered = [...replicas.filter((r) => r.az === ownAz), ...replicas.filter((r) => r.az !== ownAz)];
     this.replicas = ordered.map((spec) => ({ spec, client: grpcClient('Storage', spec.address), downUntil: 0 }));
@@ -45,22 +45,26 @@ export class RemoteStorage implements StorageNode {
     let lastError: Error | null = null;
     // Rounds over the replicas until one answers or the window closes (a replica marked down is
     // skipped in the first round only: it may be back by the next).
-    const deadline = performance.now() + this.retryWindowMs;
-    for (let round = 0; round === 0 || performance.now() < deadline; round++) {
+    const deadline = this.nowMs() + this.retryWindowMs;
+    for (let round = 0; round === 0 || this.nowMs() < deadline; round++) {
       if (round > 0) await new Promise<void>((resolve) => this.timers.setTimeout(resolve, RETRY_PAUSE_MS));
-      const now = performance.now();
+      const now = this.nowMs();
       for (const replica of this.replicas) {
         if (round === 0 && replica.downUntil > now) continue;
         try {
           return await replica.client.unary(method, message, ATTEMPT_MS);
         } catch (error) {
           if (!(error instanceof TransportError) || !error.unreachable) throw error;
-          replica.downUntil = performance.now() + DOWN_MS;
+          replica.downUntil = this.nowMs() + DOWN_MS;
           lastError = error;
         }
       }
     }
     throw new SqlError('XX000', 'server unavailable', { detail: `no storage replica answered: ${lastError?.message ?? 'none configured'}` });
+  }
+
+  private nowMs(): number {
+    return this.clock.now().latest / 1000;
   }
 
   async read(request: ReadRequest): Promise<ReadResult> {

@@ -25,7 +25,7 @@ export interface QpRole {
 export async function startQpRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<QpRole> {
   await loadParser();
   const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, config.identityDir);
-  const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), az: s.az })), node.az, env.timers);
+  const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), az: s.az })), node.az, env.clock, env.timers);
   const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers });
   const leader = await observeKey(coordination, env.timers, leaderKey(config), (address) => adjudicator.setLeader(address));
   const service = await startQueryService({

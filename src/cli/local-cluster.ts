@@ -16,10 +16,10 @@ import { clientEndpoint, ETCD_BINARY, etcdArguments, etcdUnavailableReason, wait
 import { freePorts } from '../env/ports.js';
 import { processAlive, spawnDetached } from '../env/processes.js';
 import { SystemRandom } from '../env/random.js';
-import { loadOrCreateIdentity } from './identity.js';
-import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig, type Role } from './roles/cluster-config.js';
-import { leaderKey } from './roles/adjudicator-role.js';
-import { listUnder } from './roles/leadership.js';
+import { loadOrCreateIdentity } from '../node/identity.js';
+import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
+import { leaderKey } from '../node/roles/adjudicator-role.js';
+import { listUnder } from '../node/roles/leadership.js';
 
 export interface LocalUpOptions {
   readonly azs: number;
