@@ -31,6 +31,8 @@ export interface LocalAdjudicatorOptions {
   readonly maxAppendsInFlight?: number;
   /** Bound of one commit bundle (DSQL's 10 MiB of data plus keys and overhead). */
   readonly maxCommitBytes?: number;
+  /** Called once when the adjudicator stops deciding (a failed append: it cannot take back decisions). */
+  readonly onFailure?: (reason: string) => void;
   /** How many recent transaction ids keep their outcome for retried commits. */
   readonly maxRememberedCommits?: number;
   readonly log?: Log;
@@ -79,6 +81,7 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly journal: Journal;
   private readonly publish: LocalAdjudicatorOptions['publish'];
   private readonly log: Log | undefined;
+  private readonly onFailure: ((reason: string) => void) | undefined;
   private readonly maxTransactionAgeUs: number;
   private readonly maxInFlightCommits: number;
   private readonly maxBatchBytes: number;
@@ -115,6 +118,7 @@ export class LocalAdjudicator implements Adjudicator {
     this.journal = options.journal;
     this.publish = options.publish;
     this.log = options.log;
+    this.onFailure = options.onFailure;
     this.maxTransactionAgeUs = options.maxTransactionAgeUs ?? 300_000_000;
     this.maxInFlightCommits = options.maxInFlightCommits ?? 10_000;
     this.maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
@@ -345,6 +349,7 @@ export class LocalAdjudicator implements Adjudicator {
     if (this.failure !== null) return;
     this.failure = `adjudicator unavailable: ${reason}`;
     this.log?.error(this.failure);
+    this.onFailure?.(this.failure);
     const outcome: CommitOutcome = { kind: 'unavailable', reason: `${this.failure}; the transaction may have committed` };
     for (const batch of this.batches) {
       for (const commit of batch.commits) commit.resolve(outcome);

@@ -10,6 +10,8 @@ import type {
 
 /** DSQL allows 10 MiB transactions; a journal batch carries several, plus framing. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Deadline of one unary call to one member (a 4 MiB chunk commits in well under it). */
+const CALL_DEADLINE_MS = 1_500;
 
 interface KeyValue {
   key: Buffer;
@@ -34,10 +36,14 @@ export class EtcdCoordination implements Coordination {
   private readonly client: Etcd3;
 
   constructor(endpoints: readonly string[]) {
-    const isRecoverable = (error: Error) => /unavailable|connect|ECONNREFUSED|GOAWAY|No connection/i.test(error.message);
+    // A member that died mid-call can hold a call for seconds: calls carry a deadline, and a
+    // missed deadline moves the call to another member like a refused connection does. (Every
+    // write Strata sends is safe to repeat: see CoordinatedJournal.write.)
+    const isRecoverable = (error: Error) => /unavailable|connect|ECONNREFUSED|GOAWAY|No connection|deadline/i.test(error.message);
     const options: IOptions = {
       hosts: endpoints.map((e) => (e.includes('://') ? e : `http://${e}`)),
       dialTimeout: 3_000,
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
       grpcOptions: {
         'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
         'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -45,7 +51,7 @@ export class EtcdCoordination implements Coordination {
       faultHandling: {
         // A dead member should cost one failed try, then the next host; watches come back fast
         // because the cluster must serve again within seconds of a member's loss.
-        host: () => circuitBreaker(handleWhen(isRecoverable), { halfOpenAfter: 1_000, breaker: new ConsecutiveBreaker(2) }),
+        host: () => circuitBreaker(handleWhen(isRecoverable), { halfOpenAfter: 3_000, breaker: new ConsecutiveBreaker(1) }),
         global: retry(handleWhen(isRecoverable), { maxAttempts: 3 }),
         // (etcd3 types this as a backoff but calls `.next()` on it first, as on cockatiel's factory.)
         watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) as unknown as NonNullable<IOptions['faultHandling']>['watchBackoff'],

@@ -203,6 +203,8 @@ export class CoordinatedJournal implements FollowableJournal {
     for (let attempt = 0; ; attempt++) {
       const result = await this.coordination.transaction(comparisons, operations);
       if (result.succeeded) break;
+      // A repeated request (its first answer was lost) finds its own batch already there.
+      if (await this.holds(lastPosition, value)) break;
       if (previous === null || attempt >= this.maxReorderRetries) {
         throw new Error(`journal append at position ${lastPosition} refused: leadership lost or the journal moved`);
       }
@@ -210,6 +212,13 @@ export class CoordinatedJournal implements FollowableJournal {
     }
     // Batches resolve in append order.
     if (previous !== null) await previous.done;
+  }
+
+  private async holds(position: JournalPosition, value: Uint8Array): Promise<boolean> {
+    const key = this.keyOf(position);
+    const read = await this.coordination.range(key, prefixEnd(key), { limit: 1 });
+    const entry = read.entries[0];
+    return entry !== undefined && Buffer.compare(entry.key, key) === 0 && Buffer.compare(entry.value, value) === 0;
   }
 
   async replay(after: JournalPosition, onRecord: (record: JournalRecord, position: JournalPosition) => void): Promise<void> {

@@ -88,6 +88,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     });
     const rebuilt = await LocalAdjudicator.rebuild({
       clock: env.clock, timers: env.timers, journal, log: env.log,
+      // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
+      onFailure: () => onLeadershipLost(),
       publish: (_records, position) => {
         published = position;
         return Promise.resolve();
