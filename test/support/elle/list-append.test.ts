@@ -230,3 +230,23 @@ test('a history of 10,000 transactions from an SI database checks completely', (
   assert.ok(result.stats.fail > 0 && result.stats.info > 0);
 });
 
+
+test('with the bounded search out of budget, the exact pass still finds the SI-forbidden cycle', () => {
+  // A ww chain of 300 transactions on "ring", closed by one rw edge: the last one misses the
+  // first one's append to "anti". Elle's "unfindable G-single", without the noise.
+  const n = 300;
+  const ops: Op[] = [];
+  for (let i = 0; i < n; i++) {
+    const extra: MicroOp = i === 0 ? ['append', 'anti', 0] : i === n - 1 ? ['r', 'anti', []] : ['append', `k${i}`, 0];
+    ops.push({ index: i, type: 'ok', process: i % 7, value: [['append', 'ring', i], extra] });
+  }
+  ops.push({ index: n, type: 'ok', process: 99, value: [['r', 'ring', Array.from({ length: n }, (_, i) => i)]] });
+  const starved = checkListAppend(ops, { consistencyModel: 'snapshot-isolation', cycleSearchBudget: 5 });
+  assert.equal(starved.stats.cycleSearchIncomplete, true);
+  assert.equal(starved.valid, false);
+  assert.deepEqual(types(starved), ['G-single']);
+  assert.equal(starved.anomalies[0]!.cycle!.length, n + 1);
+
+  const nonadjacent = checkListAppend(history('ax1', 'rx1ry', 'ay1', 'ry1rx'), { consistencyModel: 'snapshot-isolation', cycleSearchBudget: 1 });
+  assert.deepEqual(types(nonadjacent), ['G-nonadjacent']);
+});
