@@ -53,13 +53,14 @@ export class HistoryRecorder {
   }
 
   ok(handle: InvocationHandle, resultTxn: Txn): void {
-    const invoked = this.take(handle);
+    const invoked = this.peek(handle);
     assert(resultTxn.length === invoked.length, 'an ok transaction has as many micro-ops as its invocation');
     for (let i = 0; i < resultTxn.length; i++) {
       const [f, k] = resultTxn[i]!;
       const [invokedF, invokedK] = invoked[i]!;
       assert(f === invokedF && k === invokedK, `micro-op ${i} of the result matches the invocation`);
     }
+    this.take(handle);
     this.push('ok', handle.process, resultTxn.map(copyMop));
   }
 
@@ -82,11 +83,16 @@ export class HistoryRecorder {
     return this.ops.slice();
   }
 
-  private take(handle: InvocationHandle): Txn {
+  private peek(handle: InvocationHandle): Txn {
     const entry = this.pending.get(handle.process);
     assert(entry !== undefined && entry.handle === handle, `invocation ${handle.index} is in flight`);
-    this.pending.delete(handle.process);
     return entry.txn;
+  }
+
+  private take(handle: InvocationHandle): Txn {
+    const txn = this.peek(handle);
+    this.pending.delete(handle.process);
+    return txn;
   }
 
   private noteInvokedMop(mop: MicroOp): void {
