@@ -68,9 +68,11 @@ function harness(extra: Partial<LocalAdjudicatorOptions> = {}, journal = new Con
   return { clock, timers, journal, published, adjudicator: new LocalAdjudicator(options), options };
 }
 
+let transactionCount = 0;
+/** A commit request; each gets its own transaction id unless the test names one. */
 function request(start: number, writes: string[], extra: { locks?: string[]; schema?: string[]; id?: string } = {}): CommitRequest {
   return {
-    transactionId: extra.id ?? `tx-${writes.join(',')}`,
+    transactionId: extra.id ?? `tx-${++transactionCount}`,
     startTimestamp: start,
     writes: writes.map((k) => ({ key: key(k), value: key(`value of ${k}`) })),
     lockKeys: (extra.locks ?? []).map(key),
@@ -208,9 +210,9 @@ test('batches publish in decision order even when the journal completes them out
   const h = harness();
   h.journal.auto = false;
   const start = h.clock.now().latest;
-  const a = h.adjudicator.commit(request(start, ['a']));
+  const a = h.adjudicator.commit(request(start, ['a'], { id: 'tx-a' }));
   await settle();
-  const b = h.adjudicator.commit(request(start, ['b']));
+  const b = h.adjudicator.commit(request(start, ['b'], { id: 'tx-b' }));
   await settle();
   assert.equal(h.journal.pending.length, 2, 'two appends in flight');
   h.journal.complete(1);
@@ -358,4 +360,23 @@ test('rebuild after a restart warms the conflict map and continues timestamps', 
   const [outcome] = await finish(second, [second.adjudicator.commit(request(lastIssued, ['a']))]);
   assert.ok(outcome!.kind === 'committed' && outcome!.commitTimestamp > lastIssued);
   assert.equal(journal.records.length, 4);
+});
+
+test('a retried commit gets the first outcome and is journaled once, before and after a restart', async () => {
+  const journal = new ControlledJournal();
+  const clock = new FakeClock();
+  const first = harness({}, journal, clock);
+  const start = clock.now().latest;
+  const once = request(start, ['a'], { id: 'retried' });
+  const [a, b] = await finish(first, [first.adjudicator.commit(once), first.adjudicator.commit(once)]);
+  assert.equal(a!.kind, 'committed');
+  assert.deepEqual(b, a, 'a retry while the first attempt is pending waits for it');
+  assert.deepEqual(await commitNow(first, once), a, 'a retry after the answer repeats it');
+  assert.equal(journal.records.length, 1);
+
+  const second = harness({}, journal, new FakeClock(clock.trueTime));
+  second.adjudicator = await LocalAdjudicator.rebuild(second.options);
+  assert.deepEqual(await commitNow(second, once), a, 'a retry to the next leader finds the commit in the journal');
+  assert.equal(journal.records.length, 1);
+  assert.equal((await commitNow(second, request(start, ['a']))).kind, 'unavailable', 'another transaction with the same writes is not confused with it');
 });
