@@ -380,3 +380,25 @@ test('a retried commit gets the first outcome and is journaled once, before and 
   assert.equal(journal.records.length, 1);
   assert.equal((await commitNow(second, request(start, ['a']))).kind, 'unavailable', 'another transaction with the same writes is not confused with it');
 });
+
+test('after a takeover every commit timestamp is above any watermark the old adjudicator could have sent', async () => {
+  const journal = new ControlledJournal();
+  const clock = new FakeClock();
+  clock.errorBoundUs = 5_000;
+  const old = harness({}, journal, clock);
+  await commitNow(old, request(clock.now().latest, ['a']));
+  old.timers.advance(50_000);
+  const start = clock.now().latest;
+  old.timers.advance(50_000);
+  // Idle, the old adjudicator promises storage no commit at or below its watermark.
+  const promised = old.adjudicator.watermark();
+  assert.ok(promised <= clock.trueTime);
+  // A standby on a clock that trails by less than its error bound takes over at once, and a
+  // transaction that started after the last commit comes to it.
+  const standbyClock = new FakeClock(clock.trueTime - 4_000);
+  standbyClock.errorBoundUs = 5_000;
+  const next = harness({}, journal, standbyClock);
+  next.adjudicator = await LocalAdjudicator.rebuild(next.options);
+  const outcome = await commitNow(next, request(start, ['b']));
+  assert.ok(outcome.kind === 'committed' && outcome.commitTimestamp > promised, `${JSON.stringify(outcome)} above ${promised}`);
+});

@@ -160,6 +160,9 @@ export class LocalAdjudicator implements Adjudicator {
       const latest = this.clock.now().latest;
       this.rebuildFloor = replayed > 0 ? Math.min(this.lastIssued, latest) : latest;
     }
+    // The adjudicator before this one may have promised storage "no commit at or below W" for
+    // any W up to the true time of its last notice; the next timestamp goes above all of them.
+    this.lastIssued = Math.max(this.lastIssued, this.clock.now().latest);
     this.log?.info(`adjudicator rebuilt from ${replayed} journal records; ${this.lastCommit.size} keys in the conflict map`);
   }
 

@@ -47,7 +47,7 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   }
   const env: Env = {
     clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
-    log: new ConsoleLog(),
+    log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()),
   };
   const coordination = new EtcdCoordination(config.etcd);
   const exitNow = (code: number) => process.exit(code);

@@ -1,7 +1,9 @@
 /**
  * The adjudicator role as its own process (`strata node --role adjudicator`). Every adjudicator
  * node serves gRPC at once; one of them is the leader (it holds the leadership key in etcd) and
- * decides commits, the others are standbys that wait for the key to go and then take over.
+ * decides commits, the others are standbys that wait for the key to go and then take over. A
+ * standby that sees the leader's process gone (leader-liveness.ts) deletes the key at once;
+ * otherwise the leader's lease bounds the wait.
  *
  * The leader rebuilds its conflict map and last timestamp from the journal, appends fenced by
  * its leadership, and streams watermark notices (position, W) to storage nodes: every commit at
@@ -18,9 +20,14 @@ import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
 import { addressOf, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { campaign } from './leadership.js';
+import { watchLeaderLiveness } from './leader-liveness.js';
 import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.js';
 
-export const LEADER_LEASE_SECONDS = 2;
+/**
+ * The leader's lease: its loss ends the leadership, and until it expires no one else leads,
+ * so this bounds failover. 1 s is etcd's minimum with the launcher's 500 ms election timeout.
+ */
+export const LEADER_LEASE_SECONDS = 1;
 /** How often watermark notices flow with no commits (idle reads wait at most about this). */
 const WATERMARK_INTERVAL_MS = 2;
 const PRUNE_INTERVAL_MS = 1_000;
@@ -74,7 +81,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   });
 
   const lead = async () => {
-    const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped);
+    const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped,
+      (address) => watchLeaderLiveness(env.timers, address));
     if (leadership === null) return;
     void leadership.lease.lost.then(() => {
       if (stopped) return;

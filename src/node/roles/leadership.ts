@@ -10,6 +10,7 @@ import type { Timers } from '../../contracts/time.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const RETRY_MS = 200;
+const STANDBY_RECHECK_MS = 1_000;
 
 export interface Leadership {
   readonly createRevision: number;
@@ -20,12 +21,16 @@ function sleep(timers: Timers, ms: number): Promise<void> {
   return new Promise((resolve) => timers.setTimeout(resolve, ms));
 }
 
+/** Tells a standby when the holder of the key (its value) is seen to be gone. */
+export type HolderLiveness = (value: string) => { readonly down: Promise<void>; cancel(): void };
+
 /**
- * Waits until this node holds `key` (value: its address). A lease of `ttlSeconds` keeps it;
- * a standby polls and watches for the key to go.
+ * Waits until this node holds `key` (value: its address). A lease of `ttlSeconds` keeps it.
+ * A standby watches for the key to go; with `liveness`, it also deletes the key of a holder
+ * that is seen to be gone, rather than wait for that holder's lease to run out.
  */
 export async function campaign(coordination: Coordination, timers: Timers, key: string, value: string, ttlSeconds: number,
-  stopped: () => boolean): Promise<Leadership | null> {
+  stopped: () => boolean, liveness?: HolderLiveness): Promise<Leadership | null> {
   const keyBytes = encoder.encode(key);
   const lease = await coordination.grantLease(ttlSeconds);
   while (!stopped()) {
@@ -35,13 +40,46 @@ export async function campaign(coordination: Coordination, timers: Timers, key: 
         [{ type: 'put', key: keyBytes, value: encoder.encode(value), lease: lease.id }],
       );
       if (result.succeeded) return { createRevision: result.revision, lease };
+      const holder = (await coordination.range(keyBytes, keyEnd(keyBytes))).entries[0];
+      if (holder === undefined) continue;
+      // Someone leads: try again as soon as the key goes (or after a while, in case a watch
+      // event is lost), so a standby takes over within moments of the lease's end.
+      const why = await untilDeleted(coordination, timers, keyBytes, holder.modRevision, STANDBY_RECHECK_MS,
+        liveness?.(decoder.decode(holder.value)));
+      if (why === 'holder-down') {
+        // Only that holder's key: if another node took over meanwhile, this deletes nothing.
+        await coordination.transaction([{ key: keyBytes, target: 'create', op: '==', revision: holder.createRevision }],
+          [{ type: 'delete', from: keyBytes }]);
+      }
     } catch {
       // The store is unreachable for now: try again.
+      await sleep(timers, RETRY_MS);
     }
-    await sleep(timers, RETRY_MS);
   }
   await lease.revoke().catch(() => {});
   return null;
+}
+
+function keyEnd(key: Uint8Array): Uint8Array {
+  const end = new Uint8Array(key.length + 1);
+  end.set(key);
+  return end;
+}
+
+async function untilDeleted(coordination: Coordination, timers: Timers, key: Uint8Array, afterRevision: number, limitMs: number,
+  holder?: { readonly down: Promise<void>; cancel(): void }): Promise<'deleted' | 'holder-down' | 'recheck'> {
+  let wake: (why: 'deleted' | 'holder-down' | 'recheck') => void = () => {};
+  const woken = new Promise<'deleted' | 'holder-down' | 'recheck'>((resolve) => { wake = resolve; });
+  const watch = await coordination.watch(key, keyEnd(key), afterRevision, (events) => {
+    if (events.some((e) => e.type === 'delete')) wake('deleted');
+  }, () => wake('recheck'));
+  void holder?.down.then(() => wake('holder-down'));
+  const timer = timers.setTimeout(() => wake('recheck'), limitMs);
+  const why = await woken;
+  timers.clearTimeout(timer);
+  holder?.cancel();
+  await watch.close().catch(() => {});
+  return why;
 }
 
 /** Calls `onChange` with the value of `key` (null when absent) now and whenever it changes. */

@@ -1,8 +1,9 @@
 /**
  * The relay as its own process (`strata node --role relay`): the cluster's one client endpoint.
- * It splices each connection to a live query processor (those registered in etcd; ones in the
- * relay's AZ first, round-robin) without terminating TLS, so a QP's loss costs only its own
- * sessions: clients reconnect through the relay to another QP.
+ * It splices each connection to a live query processor (those registered in etcd, round-robin
+ * over every AZ) without terminating TLS, so sessions spread over the QPs and a QP's loss costs
+ * only its share of them: those clients reconnect through the relay to another QP. (Preferring
+ * the relay's own AZ would put every session of a one-relay cluster on one QP.)
  */
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
@@ -38,9 +39,8 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
       const up = configured.filter((q) => live.has(q.name));
       const candidates = up.length > 0 ? up : configured;
       const start = next++ % candidates.length;
-      const rotated = [...candidates.slice(start), ...candidates.slice(0, start)];
-      // Same AZ first, keeping the rotation within each group; then any other QP.
-      return [...rotated.filter((q) => q.az === node.az), ...rotated.filter((q) => q.az !== node.az)].map(backendOf);
+      // The next QP in turn, then the others in case it does not answer.
+      return [...candidates.slice(start), ...candidates.slice(0, start)].map(backendOf);
     },
     all: () => configured.map(backendOf),
     onError: (message) => env.log.warn(message),
