@@ -26,6 +26,8 @@ export interface LocalUpOptions {
   readonly port: number;
   readonly host: string;
   readonly region?: string;
+  /** ClusterConfig.journalRetentionSeconds (tests shorten it to watch trims and snapshots). */
+  readonly journalRetentionSeconds?: number | undefined;
   /** How long `up` waits for the cluster to serve. */
   readonly timeoutMs?: number;
 }
@@ -74,7 +76,9 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
     nodes.push({ name: `qp-${a}`, role: 'qp', region, az, host: options.host, port: ports[next++]! });
   }
   nodes.push({ name: 'relay', role: 'relay', region, az: 'az1', host: options.host, port: options.port });
-  return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes }, etcd };
+  const journal = options.journalRetentionSeconds === undefined ? {}
+    : { journalRetentionSeconds: options.journalRetentionSeconds, journalTrimIntervalSeconds: Math.min(5, options.journalRetentionSeconds) };
+  return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal }, etcd };
 }
 
 function startNode(dir: string, node: NodeConfig): number {

@@ -3,6 +3,7 @@ import { parseOptions } from './args.js';
 
 const USAGE = `usage: strata local <up|status|kill|restart|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
+     [--journal-retention SECONDS]                          keep applied journal records (60)
   status --dir DIR                                          one line per node
   kill --dir DIR NAME                                       SIGKILL one node (watch failover)
   restart --dir DIR NAME                                    start a node again
@@ -15,7 +16,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   const flags = rest.filter((a) => !positional.includes(a));
   let options;
   try {
-    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string' });
+    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -32,7 +33,10 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const port = Number(options.get('port') ?? 5432);
         if (!Number.isInteger(azs) || azs < 1 || azs > 9) throw new Error('--azs must be 1 to 9');
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port "${String(options.get('port'))}"`);
-        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1') }, out);
+        const retention = options.get('journal-retention');
+        const journalRetentionSeconds = retention === undefined ? undefined : Number(retention);
+        if (journalRetentionSeconds !== undefined && !(journalRetentionSeconds > 0)) throw new Error('--journal-retention must be a positive number of seconds');
+        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds }, out);
         return 0;
       }
       case 'status':

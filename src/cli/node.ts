@@ -54,7 +54,7 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   let running: { stop(): Promise<void> };
   switch (role) {
     case 'adjudicator': running = await startAdjudicatorRole(env, config, node, coordination, () => exitNow(3)); break;
-    case 'storage': running = await startStorageRole(env, config, node, coordination); break;
+    case 'storage': running = await startStorageRole(env, config, node, coordination, () => exitNow(3)); break;
     case 'qp': running = await startQpRole(env, config, node, coordination); break;
     case 'relay': running = await startRelayRole(env, config, node, coordination); break;
   }

@@ -38,7 +38,12 @@ export interface JournalSubscription {
  * storage replicas, adjudicator standbys). Batches arrive whole, in position order, each once.
  */
 export interface FollowableJournal extends Journal {
-  follow(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void): Promise<JournalSubscription>;
+  /**
+   * Delivers every batch after `after`, then each new one. Fails when records after `after`
+   * were trimmed; `onTrimmed` reports a follower that fell behind a trim later (it stops).
+   */
+  follow(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void,
+    onTrimmed?: (error: Error) => void): Promise<JournalSubscription>;
   /** Re-reads the newest durable position from the store (a reader's view of the tail). */
   refreshTail(): Promise<JournalPosition>;
 }

@@ -95,6 +95,14 @@ export class NodeDisk implements Disk {
     await fs.mkdir(path, { recursive: true });
   }
 
+  async remove(path: string): Promise<void> {
+    await fs.rm(path, { recursive: true, force: true });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await fs.rename(from, to);
+  }
+
   async exists(path: string): Promise<boolean> {
     try {
       await fs.access(path);

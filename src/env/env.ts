@@ -76,6 +76,10 @@ export interface Disk {
   writeFileAtomic(path: string, data: Uint8Array): Promise<void>;
   mkdir(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /** Removes a file or a directory tree; absent is fine. */
+  remove(path: string): Promise<void>;
+  /** Renames a file or directory (atomically, on one file system). */
+  rename(from: string, to: string): Promise<void>;
   openOrderedStore(path: string): OrderedStore;
 }
 

@@ -32,6 +32,9 @@ function buffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** How long closing a watch waits for etcd to confirm the cancel. */
+const WATCH_CANCEL_MS = 1_000;
+
 export class EtcdCoordination implements Coordination {
   private readonly client: Etcd3;
 
@@ -103,8 +106,25 @@ export class EtcdCoordination implements Coordination {
       }
       if (group.length > 0) onEvents(group, revision);
     });
-    watcher.on('error', (error: Error) => onError(error));
-    return { close: () => watcher.cancel() };
+    let ended = false;
+    watcher.on('error', (error: Error) => {
+      ended = true;
+      onError(error);
+    });
+    watcher.on('end', () => { ended = true; });
+    return {
+      // etcd3's cancel waits for the server to confirm; a watch the server already cancelled
+      // (a compacted start revision) never confirms, and a lost connection may not either.
+      close: async () => {
+        if (ended) return;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          watcher.cancel().catch(() => {}),
+          new Promise<void>((resolve) => { timer = setTimeout(resolve, WATCH_CANCEL_MS); }),
+        ]);
+        clearTimeout(timer);
+      },
+    };
   }
 
   async grantLease(ttlSeconds: number): Promise<Lease> {

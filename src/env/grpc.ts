@@ -16,7 +16,9 @@ export type Message = Record<string, any>;
 export type UnaryHandler = (request: Message) => Promise<Message>;
 /** A server stream: push messages until the caller goes away (`onCancel`) or `end` is called. */
 export interface ServerStream {
+  /** False when the stream's buffer is full: wait for `drained` before pushing more. */
   push(message: Message): boolean;
+  drained(): Promise<void>;
   end(): void;
   onCancel(listener: () => void): void;
 }
@@ -88,6 +90,10 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
         ? (call: grpc.ServerWritableStream<Message, Message>) => {
           (handler as StreamHandler)(call.request, {
             push: (message) => call.write(message),
+            drained: () => new Promise<void>((resolve) => {
+              call.once('drain', resolve);
+              call.once('close', resolve);
+            }),
             end: () => call.end(),
             onCancel: (listener) => {
               call.on('cancelled', listener);

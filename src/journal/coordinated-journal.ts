@@ -46,6 +46,9 @@ export interface CoordinatedJournalOptions {
   readonly log?: Log;
 }
 
+/** A follower's next position is no longer in the journal: it must start from a snapshot. */
+export class JournalTrimmedError extends Error {}
+
 interface PendingAppend {
   readonly lastPosition: JournalPosition;
   readonly done: Promise<void>;
@@ -111,6 +114,18 @@ export class CoordinatedJournal implements FollowableJournal {
       if (last > this.durable) this.durable = last;
     }
     return this.durable;
+  }
+
+  /**
+   * The first position the journal still holds (durable + 1 when it holds none): a reader at
+   * `after` can follow only when `after + 1` is at or above it; older ones need a snapshot.
+   */
+  async oldestPosition(): Promise<JournalPosition> {
+    const head = await this.coordination.range(this.prefix, this.end, { limit: 1 });
+    const entry = head.entries[0];
+    if (entry === undefined) return (await this.refreshTail()) + 1;
+    const view = new DataView(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
+    return this.positionOf(entry.key) - view.getUint32(0, true) + 1;
   }
 
   private keyOf(position: JournalPosition): Uint8Array {
@@ -249,7 +264,7 @@ export class CoordinatedJournal implements FollowableJournal {
         if (last > through) return { revision, delivered };
         const records = await this.decode(entry);
         if (strict && last - records.length + 1 > delivered + 1) {
-          throw new Error(`journal position ${delivered + 1} has been trimmed (the oldest batch starts at ${last - records.length + 1})`);
+          throw new JournalTrimmedError(`journal position ${delivered + 1} has been trimmed (the oldest batch starts at ${last - records.length + 1})`);
         }
         onBatch(records, last);
         delivered = last;
@@ -264,7 +279,8 @@ export class CoordinatedJournal implements FollowableJournal {
    * read, then a watch from the read's revision. A watch that ends (compaction, lost
    * connection) starts over from the last delivered position.
    */
-  async follow(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void): Promise<JournalSubscription> {
+  async follow(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void,
+    onTrimmed?: (error: Error) => void): Promise<JournalSubscription> {
     let delivered = after;
     let watch: { close(): Promise<void> } | null = null;
     let stopped = false;
@@ -312,6 +328,12 @@ export class CoordinatedJournal implements FollowableJournal {
           await start();
           return;
         } catch (retryError) {
+          // Trimmed past this follower: waiting will not bring the records back.
+          if (retryError instanceof JournalTrimmedError && onTrimmed !== undefined) {
+            stopped = true;
+            onTrimmed(retryError);
+            return;
+          }
           this.log?.warn(`journal follower: ${(retryError as Error).message}`);
           await new Promise<void>((resolve) => this.timers.setTimeout(resolve, FOLLOW_RETRY_MS));
         }

@@ -83,6 +83,8 @@ class GatedDisk implements Disk {
   writeFileAtomic = (path: string, data: Uint8Array) => this.inner.writeFileAtomic(path, data);
   mkdir = (path: string) => this.inner.mkdir(path);
   exists = (path: string) => this.inner.exists(path);
+  remove = (path: string) => this.inner.remove(path);
+  rename = (from: string, to: string) => this.inner.rename(from, to);
   openOrderedStore = (path: string) => this.inner.openOrderedStore(path);
 }
 

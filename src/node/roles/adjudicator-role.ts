@@ -9,6 +9,7 @@
  * its leadership, and streams watermark notices (position, W) to storage nodes: every commit at
  * or below W is in the journal at or before the position. Storage learns the commits themselves
  * from the journal (etcd watch), so the adjudicator's `publish` only records the position.
+ * The leader also trims the journal behind the storage replicas (journal-trimmer.ts).
  * A leader that loses its lease exits (crash-only): its decisions cannot be taken back, and a
  * fresh process comes back as a standby.
  */
@@ -18,16 +19,18 @@ import type { Env } from '../../env/env.js';
 import { serveGrpc, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
 import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
-import { addressOf, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
 import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';
 import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.js';
 
 /**
- * The leader's lease: its loss ends the leadership, and until it expires no one else leads,
- * so this bounds failover. 1 s is etcd's minimum with the launcher's 500 ms election timeout.
+ * The leader's lease: its loss ends the leadership. A crashed leader is replaced at once
+ * (leader-liveness.ts), so the lease bounds failover only when the leader's machine or network
+ * goes quiet; a shorter one would depose healthy leaders whose keep-alives run late under load.
  */
-export const LEADER_LEASE_SECONDS = 1;
+export const LEADER_LEASE_SECONDS = 3;
 /** How often watermark notices flow with no commits (idle reads wait at most about this). */
 const WATERMARK_INTERVAL_MS = 2;
 const PRUNE_INTERVAL_MS = 1_000;
@@ -51,6 +54,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let adjudicator: LocalAdjudicator | null = null;
   let journal: CoordinatedJournal | null = null;
   let published: JournalPosition = 0;
+  let trimmer: JournalTrimmer | null = null;
   let stopped = false;
   const streams = new Set<ServerStream>();
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
@@ -82,7 +86,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
 
   const lead = async () => {
     const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped,
-      (address) => watchLeaderLiveness(env.timers, address));
+      (address) => watchLeaderLiveness(env.timers, address), problemLog(env));
     if (leadership === null) return;
     void leadership.lease.lost.then(() => {
       if (stopped) return;
@@ -108,6 +112,10 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     adjudicator.onWatermark(() => broadcast());
     timers.push(env.timers.setInterval(broadcast, WATERMARK_INTERVAL_MS));
     timers.push(env.timers.setInterval(() => rebuilt.prune(), PRUNE_INTERVAL_MS));
+    trimmer = startJournalTrimmer({
+      coordination, clock: env.clock, timers: env.timers, journal, appliedPrefix: appliedPrefix(config), log: env.log,
+      retentionMs: (config.journalRetentionSeconds ?? 60) * 1000, intervalMs: (config.journalTrimIntervalSeconds ?? 5) * 1000,
+    });
     env.log.info(`${node.name}: adjudicator leader serving at journal position ${published}`);
   };
   void lead().catch((error: unknown) => {
@@ -122,11 +130,23 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     },
     async stop() {
       stopped = true;
+      (trimmer as JournalTrimmer | null)?.stop();
       for (const timer of timers) env.timers.clearInterval(timer);
       for (const stream of streams) stream.end();
       await (adjudicator as LocalAdjudicator | null)?.close();
       await (journal as CoordinatedJournal | null)?.close();
       await server.close();
     },
+  };
+}
+
+/** Campaign problems, each distinct message at most once a minute (a standby retries often). */
+function problemLog(env: Env): (message: string) => void {
+  const lastLogged = new Map<string, number>();
+  return (message) => {
+    const now = env.clock.now().earliest / 1000;
+    if ((lastLogged.get(message) ?? -Infinity) > now - 60_000) return;
+    lastLogged.set(message, now);
+    env.log.warn(`campaign for adjudicator leadership: ${message}`);
   };
 }

@@ -24,6 +24,13 @@ export interface ClusterConfig {
   /** Where the token credentials and the TLS certificate live (identity.json, created by `local up`). */
   readonly identityDir: string;
   readonly nodes: readonly NodeConfig[];
+  /**
+   * How long journal records stay after every storage replica applied them (default 60): a
+   * replica down for longer comes back from a snapshot of a live one.
+   */
+  readonly journalRetentionSeconds?: number;
+  /** How often the adjudicator leader trims the journal (default 5). */
+  readonly journalTrimIntervalSeconds?: number;
 }
 
 export function parseClusterConfig(text: string, source: string): ClusterConfig {
@@ -48,6 +55,10 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
     if (!Number.isInteger(node.port) || node.port <= 0 || node.port > 65535) fail(`node ${node.name}: bad port ${String(node.port)}`);
     if (node.role === 'storage' && typeof node.dataDir !== 'string') fail(`node ${node.name}: a storage node needs "dataDir"`);
   }
+  for (const field of ['journalRetentionSeconds', 'journalTrimIntervalSeconds'] as const) {
+    const value = config[field];
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) fail(`"${field}" must be a positive number of seconds`);
+  }
   return config;
 }
 
@@ -62,4 +73,9 @@ export function addressOf(node: NodeConfig): string {
 /** etcd key prefix of everything this cluster keeps there. */
 export function clusterPrefix(config: ClusterConfig): string {
   return `strata/${config.cluster}/`;
+}
+
+/** Where storage replicas publish the journal position they applied (journal-trimmer.ts). */
+export function appliedPrefix(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}applied/`;
 }

@@ -30,11 +30,20 @@ export type HolderLiveness = (value: string) => { readonly down: Promise<void>; 
  * that is seen to be gone, rather than wait for that holder's lease to run out.
  */
 export async function campaign(coordination: Coordination, timers: Timers, key: string, value: string, ttlSeconds: number,
-  stopped: () => boolean, liveness?: HolderLiveness): Promise<Leadership | null> {
+  stopped: () => boolean, liveness?: HolderLiveness, onProblem?: (message: string) => void): Promise<Leadership | null> {
   const keyBytes = encoder.encode(key);
-  const lease = await coordination.grantLease(ttlSeconds);
+  let lease: Lease | null = null;
+  let leaseLost = false;
   while (!stopped()) {
     try {
+      // A standby's lease can lapse while it waits (a missed keep-alive under load): campaign
+      // with a fresh one, or every attempt would fail on the dead lease.
+      if (lease === null || leaseLost) {
+        const granted = await coordination.grantLease(ttlSeconds);
+        lease = granted;
+        leaseLost = false;
+        void granted.lost.then(() => { if (lease === granted) leaseLost = true; });
+      }
       const result = await coordination.transaction(
         [{ key: keyBytes, target: 'create', op: '==', revision: 0 }],
         [{ type: 'put', key: keyBytes, value: encoder.encode(value), lease: lease.id }],
@@ -45,18 +54,19 @@ export async function campaign(coordination: Coordination, timers: Timers, key: 
       // Someone leads: try again as soon as the key goes (or after a while, in case a watch
       // event is lost), so a standby takes over within moments of the lease's end.
       const why = await untilDeleted(coordination, timers, keyBytes, holder.modRevision, STANDBY_RECHECK_MS,
-        liveness?.(decoder.decode(holder.value)));
+        liveness === undefined ? undefined : () => liveness(decoder.decode(holder.value)));
       if (why === 'holder-down') {
         // Only that holder's key: if another node took over meanwhile, this deletes nothing.
         await coordination.transaction([{ key: keyBytes, target: 'create', op: '==', revision: holder.createRevision }],
           [{ type: 'delete', from: keyBytes }]);
       }
-    } catch {
+    } catch (error) {
       // The store is unreachable for now: try again.
+      onProblem?.((error as Error).message);
       await sleep(timers, RETRY_MS);
     }
   }
-  await lease.revoke().catch(() => {});
+  await (lease as Lease | null)?.revoke().catch(() => {});
   return null;
 }
 
@@ -67,12 +77,14 @@ function keyEnd(key: Uint8Array): Uint8Array {
 }
 
 async function untilDeleted(coordination: Coordination, timers: Timers, key: Uint8Array, afterRevision: number, limitMs: number,
-  holder?: { readonly down: Promise<void>; cancel(): void }): Promise<'deleted' | 'holder-down' | 'recheck'> {
+  watchHolder?: () => { readonly down: Promise<void>; cancel(): void }): Promise<'deleted' | 'holder-down' | 'recheck'> {
   let wake: (why: 'deleted' | 'holder-down' | 'recheck') => void = () => {};
   const woken = new Promise<'deleted' | 'holder-down' | 'recheck'>((resolve) => { wake = resolve; });
+  // From the holder's write on; when that is compacted away the watch fails and we look again.
   const watch = await coordination.watch(key, keyEnd(key), afterRevision, (events) => {
     if (events.some((e) => e.type === 'delete')) wake('deleted');
   }, () => wake('recheck'));
+  const holder = watchHolder?.();
   void holder?.down.then(() => wake('holder-down'));
   const timer = timers.setTimeout(() => wake('recheck'), limitMs);
   const why = await woken;

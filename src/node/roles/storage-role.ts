@@ -7,24 +7,38 @@
  * timestamp is in (journal order is timestamp order); the adjudicator leader's watermark
  * notices (P', W) add "no commit ≤ W lies beyond P'", so once P ≥ P' safe time reaches W — that
  * is what lets an idle cluster serve a read within milliseconds.
+ *
+ * The replica publishes its applied position (attached to its registration lease) so the
+ * adjudicator leader can trim the journal behind it (journal-trimmer.ts). A replica that starts
+ * behind the trim point — new, or down longer than the retention — first copies a live peer's
+ * store (src/storage/snapshot.ts) and follows the journal from the copy's position; one that
+ * falls behind while running exits (crash-only) and comes back the same way.
  */
 import { join } from 'node:path';
+import type { Lease } from '../../env/coordination.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
-import { grpcClient, serveGrpc, type GrpcClient, type GrpcServer, type Message } from '../../env/grpc.js';
+import { grpcClient, serveGrpc, type GrpcClient, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
 import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
 import type { JournalSubscription } from '../../contracts/journal.js';
 import type { Timestamp } from '../../contracts/time.js';
 import { MvccStorage } from '../../storage/mvcc-storage.js';
+import { restoreSnapshot, snapshotPages, type SnapshotPage } from '../../storage/snapshot.js';
 import { SafeTime } from '../../storage/safe-time.js';
 import { columnKeyOf } from '../column-key.js';
-import { addressOf, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { journalPrefix, leaderKey } from './adjudicator-role.js';
-import { observeKey, register } from './leadership.js';
+import { listUnder, observeKey, register } from './leadership.js';
 import { readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 const REGISTRATION_TTL_SECONDS = 2;
+/** How often the applied position is published for the journal trimmer. */
+const REPORT_APPLIED_MS = 1_000;
+/** Entries per snapshot page (one gRPC message). */
+const SNAPSHOT_PAGE_ENTRIES = 2_000;
+/** How long a replica behind the trim point keeps looking for a peer to copy. */
+const RESTORE_DEADLINE_MS = 120_000;
 
 export interface StorageRole {
   readonly port: number;
@@ -32,12 +46,18 @@ export interface StorageRole {
   stop(): Promise<void>;
 }
 
-export async function startStorageRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<StorageRole> {
+export async function startStorageRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
+  onFatal: () => void): Promise<StorageRole> {
   await env.disk.mkdir(node.dataDir!);
+  const storePath = join(node.dataDir!, 'storage');
+  const journal = await CoordinatedJournal.open({ coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log });
+  await restoreIfBehind(env, config, node, coordination, journal, storePath);
   const safeTime = new SafeTime({ timers: env.timers });
-  const storage = new MvccStorage(env.disk.openOrderedStore(join(node.dataDir!, 'storage')), safeTime, columnKeyOf);
+  const store = env.disk.openOrderedStore(storePath);
+  const storage = new MvccStorage(store, safeTime, columnKeyOf);
   const notices: { position: number; watermark: Timestamp }[] = [];
-  let lastCommitApplied: Timestamp = 0;
+  let lastCommitApplied = storage.lastAppliedTimestamp;
+  let snapshotsRunning = 0;
 
   const advance = () => {
     let reached = lastCommitApplied;
@@ -46,7 +66,6 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   };
 
   // Apply the journal in order, one batch at a time.
-  const journal = await CoordinatedJournal.open({ coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log });
   let applying: Promise<void> = Promise.resolve();
   const subscription: JournalSubscription = await journal.follow(storage.appliedPosition, (records, last) => {
     applying = applying.then(async () => {
@@ -59,6 +78,9 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       process.exitCode = 1;
       safeTime.close(error as Error);
     });
+  }, (error) => {
+    env.log.error(`${node.name}: fell behind the journal's trim point (${error.message}); exiting to restart from a snapshot`);
+    onFatal();
   });
 
   // Watermark notices from whichever adjudicator leads.
@@ -94,11 +116,28 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       },
       Read: async (request: Message) => readResultToMessage(await storage.read(readRequestFromMessage(request))),
       Status: async () => ({ applied_position: storage.appliedPosition, safe_time: safeTime.safeTime() }),
+      Snapshot: (_request: Message, stream: ServerStream) => {
+        // Garbage collection waits while a copy is read (see snapshot.ts).
+        snapshotsRunning++;
+        let cancelled = false;
+        stream.onCancel(() => { cancelled = true; });
+        const send = async () => {
+          for (const page of snapshotPages(store, SNAPSHOT_PAGE_ENTRIES)) {
+            if (cancelled) return;
+            if (!stream.push({ keys: page.keys.map(asBuffer), values: page.values.map(asBuffer) })) await stream.drained();
+          }
+          stream.end();
+        };
+        send().catch((error: unknown) => env.log.warn(`snapshot for a peer failed: ${(error as Error).message}`))
+          .finally(() => { snapshotsRunning--; });
+      },
     },
   });
   const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
     JSON.stringify({ role: 'storage', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
+  const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
   const gc = env.timers.setInterval(() => {
+    if (snapshotsRunning > 0) return;
     const horizon = safeTime.safeTime() - 300_000_000 - 1_000_000;
     storage.collectGarbage(horizon, 10_000).catch((error: unknown) => env.log.warn(`garbage collection: ${(error as Error).message}`));
   }, 10_000);
@@ -110,6 +149,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     },
     async stop() {
       env.timers.clearInterval(gc);
+      env.timers.clearInterval(reporter);
       await registration.revoke().catch(() => {});
       await leader.close();
       follow(null);
@@ -121,4 +161,105 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       await storage.close();
     },
   };
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** Publishes the applied position, with the registration's lease, whenever it moved. */
+function reportApplied(env: Env, coordination: Coordination, key: string, lease: Lease, applied: () => number) {
+  let reported = -1;
+  let inFlight = false;
+  const keyBytes = new TextEncoder().encode(key);
+  return env.timers.setInterval(() => {
+    const position = applied();
+    if (position === reported || inFlight) return;
+    inFlight = true;
+    coordination.transaction([], [{ type: 'put', key: keyBytes, value: new TextEncoder().encode(String(position)), lease: lease.id }])
+      .then(() => { reported = position; }, (error: unknown) => env.log.warn(`publishing the applied position: ${(error as Error).message}`))
+      .finally(() => { inFlight = false; });
+  }, REPORT_APPLIED_MS);
+}
+
+/**
+ * When the journal no longer holds the records after this replica's applied position, copies a
+ * live peer's store into `<dataDir>/restore` and moves it into place once complete (a crash
+ * halfway leaves the old store, which is still behind, and the next start copies again).
+ */
+async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
+  journal: CoordinatedJournal, storePath: string): Promise<void> {
+  const applied = await appliedPositionOf(env, storePath);
+  let oldest = await journal.oldestPosition();
+  if (applied + 1 >= oldest) return;
+  env.log.info(`${node.name}: applied through ${applied} but the journal starts at ${oldest}: restoring from a peer's snapshot`);
+  const restorePath = join(node.dataDir!, 'restore');
+  const deadline = env.clock.now().earliest / 1000 + RESTORE_DEADLINE_MS;
+  let problem = 'no live storage peer';
+  while (env.clock.now().earliest / 1000 < deadline) {
+    const peers = (await listUnder(coordination, `${clusterPrefix(config)}nodes/`).catch(() => []))
+      .map((entry) => JSON.parse(entry.value) as { role: string; az: string; address: string })
+      .filter((peer) => peer.role === 'storage' && peer.address !== addressOf(node))
+      // A peer in this AZ first: the copy stays inside the AZ when it can.
+      .sort((a, b) => Number(b.az === node.az) - Number(a.az === node.az));
+    for (const peer of peers) {
+      try {
+        await env.disk.remove(restorePath);
+        const store = env.disk.openOrderedStore(restorePath);
+        let restored: { entries: number };
+        try {
+          restored = await restoreSnapshot(store, pagesFrom(peer.address));
+        } finally {
+          await store.close();
+        }
+        const copied = await appliedPositionOf(env, restorePath);
+        oldest = await journal.oldestPosition();
+        if (copied + 1 < oldest) {
+          problem = `${peer.address}'s copy is at ${copied}, behind the journal's start ${oldest}`;
+          continue;
+        }
+        await env.disk.remove(storePath);
+        await env.disk.rename(restorePath, storePath);
+        env.log.info(`${node.name}: restored ${restored.entries} entries from ${peer.address} at journal position ${copied}`);
+        return;
+      } catch (error) {
+        problem = `${peer.address}: ${(error as Error).message}`;
+      }
+    }
+    await new Promise<void>((resolve) => env.timers.setTimeout(resolve, 1_000));
+  }
+  throw new Error(`${node.name} is behind the journal's trim point and could not copy a peer: ${problem}`);
+}
+
+async function appliedPositionOf(env: Env, path: string): Promise<number> {
+  const storage = new MvccStorage(env.disk.openOrderedStore(path), new SafeTime({ timers: env.timers }));
+  const applied = storage.appliedPosition;
+  await storage.close();
+  return applied;
+}
+
+/** The Snapshot stream of a peer as an async sequence of pages. */
+async function* pagesFrom(address: string): AsyncGenerator<SnapshotPage> {
+  const client = grpcClient('Storage', address);
+  const queue: SnapshotPage[] = [];
+  let finished: Error | null | undefined;
+  let wake: () => void = () => {};
+  const call = client.stream('Snapshot', {}, (message) => {
+    queue.push({ keys: message['keys'], values: message['values'] });
+    wake();
+  }, (error) => {
+    finished = error;
+    wake();
+  });
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (finished !== undefined) {
+        if (finished !== null) throw finished;
+        return;
+      }
+      await new Promise<void>((resolve) => { wake = resolve; });
+    }
+  } finally {
+    call.cancel();
+    client.close();
+  }
 }
