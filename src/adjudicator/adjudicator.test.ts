@@ -402,3 +402,30 @@ test('after a takeover every commit timestamp is above any watermark the old adj
   const outcome = await commitNow(next, request(start, ['b']));
   assert.ok(outcome.kind === 'committed' && outcome.commitTimestamp > promised, `${JSON.stringify(outcome)} above ${promised}`);
 });
+
+test('a standby that learned the journal takes over with only the tail replayed, and decides as the leader would', async () => {
+  const journal = new ControlledJournal();
+  const clock = new FakeClock();
+  const leader = harness({}, journal, clock);
+  const start = clock.now().latest;
+  await finish(leader, [leader.adjudicator.commit(request(start, ['a'], { id: 'first' })), leader.adjudicator.commit(request(start, ['b']))]);
+
+  const standby = harness({}, new ControlledJournal(), clock);
+  // The standby learns the two records the leader journaled so far…
+  standby.adjudicator.learn(journal.records.slice(0, 2), 2);
+  // …the leader commits once more and dies; the standby takes over on the same journal.
+  await commitNow(leader, request(clock.now().latest, ['c']));
+  let replayedFrom = -1;
+  const watched: typeof journal = Object.assign(Object.create(Object.getPrototypeOf(journal)), journal, {
+    replay: (after: number, onRecord: Parameters<typeof journal.replay>[1]) => { replayedFrom = after; return journal.replay(after, onRecord); },
+  });
+  await standby.adjudicator.takeOver(watched);
+  assert.equal(replayedFrom, 2, 'only the tail after what was learned is replayed');
+  assert.equal(standby.adjudicator.stats().conflictMapSize, 3);
+  assert.deepEqual(await commitNow(standby, request(start, ['a'], { id: 'first' })), (await commitNow(leader, request(start, ['a'], { id: 'first' }))),
+    'a retried commit learned before the takeover gets its first outcome');
+  assert.throws(() => standby.adjudicator.learn([], 9), /only a standby/);
+  const next = await commitNow(standby, request(clock.now().latest, ['a']));
+  assert.ok(next.kind === 'committed');
+  assert.equal(journal.records.length, 4, 'the new leader appends to the journal it took over');
+});

@@ -78,7 +78,7 @@ function commitBytes(request: CommitRequest): number {
 export class LocalAdjudicator implements Adjudicator {
   private readonly clock: Clock;
   private readonly timers: Timers;
-  private readonly journal: Journal;
+  private journal: Journal;
   private readonly publish: LocalAdjudicatorOptions['publish'];
   private readonly log: Log | undefined;
   private readonly onFailure: ((reason: string) => void) | undefined;
@@ -135,35 +135,66 @@ export class LocalAdjudicator implements Adjudicator {
    */
   static async rebuild(options: LocalAdjudicatorOptions): Promise<LocalAdjudicator> {
     const adjudicator = new LocalAdjudicator(options);
-    await adjudicator.warm();
+    await adjudicator.takeOver(options.journal);
     return adjudicator;
   }
 
-  private async warm(): Promise<void> {
-    assert(this.lastIssued === 0 && this.batches.length === 0, 'warm runs on a fresh adjudicator');
+  /** Journal position of the last record learned (by `learn` or a replay). */
+  private learned: JournalPosition = 0;
+  /** Records learned, for the log line at takeover. */
+  private learnedRecords = 0;
+  private serving = false;
+
+  /**
+   * A standby learns the journal as it grows (records through `lastPosition`), keeping its
+   * conflict map and remembered transaction ids warm, so a takeover only replays the tail.
+   */
+  learn(records: readonly JournalRecord[], lastPosition: JournalPosition): void {
+    assert(!this.serving, 'only a standby learns the journal');
+    assert(lastPosition > this.learned, 'the journal is learned in order');
     const horizon = this.clock.now().earliest - this.maxTransactionAgeUs;
-    let replayed = 0;
-    await this.journal.replay(0, (record) => {
-      assert(record.commitTimestamp > this.lastIssued, 'journal commit timestamps increase');
-      this.lastIssued = record.commitTimestamp;
-      replayed++;
-      if (record.commitTimestamp < horizon) {
-        this.prunedHorizon = record.commitTimestamp;
-        return;
-      }
-      for (const write of record.writes) this.remember(conflictKey(write.key), record.commitTimestamp);
-      this.rememberCommit(record.transactionId, Promise.resolve({ kind: 'committed', commitTimestamp: record.commitTimestamp }));
+    for (const record of records) this.learnRecord(record, horizon);
+    this.learned = lastPosition;
+  }
+
+  private learnRecord(record: JournalRecord, horizon: Timestamp): void {
+    assert(record.commitTimestamp > this.lastIssued, 'journal commit timestamps increase');
+    this.lastIssued = record.commitTimestamp;
+    this.learnedRecords++;
+    if (record.commitTimestamp < horizon) {
+      this.prunedHorizon = record.commitTimestamp;
+      return;
+    }
+    for (const write of record.writes) this.remember(conflictKey(write.key), record.commitTimestamp);
+    this.rememberCommit(record.transactionId, Promise.resolve({ kind: 'committed', commitTimestamp: record.commitTimestamp }));
+  }
+
+  /**
+   * Starts deciding, appending to `journal` (the new leader's fenced handle): replays what was
+   * not learned yet, then continues timestamps after every journaled and every promised one.
+   */
+  async takeOver(journal: Journal): Promise<void> {
+    assert(!this.serving && this.batches.length === 0, 'takeover happens once, before any decision');
+    this.journal = journal;
+    const horizon = this.clock.now().earliest - this.maxTransactionAgeUs;
+    const before = this.learnedRecords;
+    await journal.replay(this.learned, (record, position) => {
+      this.learnRecord(record, horizon);
+      this.learned = position;
     });
-    if (replayed > 0 || this.journal.durablePosition > 0) {
-      // FOR UPDATE lock keys are not in the journal, so a transaction that started before the
-      // restart could miss a lock conflict: refuse those (no such start exists in embedded mode).
+    if (this.learnedRecords > 0 || journal.durablePosition > 0) {
+      // FOR UPDATE lock keys are not in the journal (and a trimmed journal lacks older
+      // commits), so a transaction that started before the takeover could miss a conflict:
+      // refuse those (no such start exists in embedded mode).
       const latest = this.clock.now().latest;
-      this.rebuildFloor = replayed > 0 ? Math.min(this.lastIssued, latest) : latest;
+      this.rebuildFloor = this.learnedRecords > 0 ? Math.min(this.lastIssued, latest) : latest;
     }
     // The adjudicator before this one may have promised storage "no commit at or below W" for
     // any W up to the true time of its last notice; the next timestamp goes above all of them.
     this.lastIssued = Math.max(this.lastIssued, this.clock.now().latest);
-    this.log?.info(`adjudicator rebuilt from ${replayed} journal records; ${this.lastCommit.size} keys in the conflict map`);
+    this.serving = true;
+    this.log?.info(`adjudicator took over at journal position ${this.learned}: ${this.learnedRecords - before} records replayed, `
+      + `${before} learned before; ${this.lastCommit.size} keys in the conflict map`);
   }
 
   commit(request: CommitRequest): Promise<CommitOutcome> {

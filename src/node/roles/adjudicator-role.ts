@@ -85,21 +85,10 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   });
 
   const lead = async () => {
-    const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped,
-      (address) => watchLeaderLiveness(env.timers, address), problemLog(env));
-    if (leadership === null) return;
-    void leadership.lease.lost.then(() => {
-      if (stopped) return;
-      env.log.error(`${node.name}: adjudicator leadership lost`);
-      onLeadershipLost();
-    });
-    env.log.info(`${node.name}: adjudicator leader (fence revision ${leadership.createRevision}); rebuilding from the journal`);
-    journal = await CoordinatedJournal.open({
-      coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log,
-      fence: { key: new TextEncoder().encode(leaderKey(config)), createRevision: leadership.createRevision },
-    });
-    const rebuilt = await LocalAdjudicator.rebuild({
-      clock: env.clock, timers: env.timers, journal, log: env.log,
+    // While it waits, a standby learns the journal, so a takeover replays only the tail.
+    const reader = await CoordinatedJournal.open({ coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log });
+    const candidate = new LocalAdjudicator({
+      clock: env.clock, timers: env.timers, log: env.log, journal: reader,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
       onFailure: () => onLeadershipLost(),
       publish: (_records, position) => {
@@ -107,6 +96,25 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         return Promise.resolve();
       },
     });
+    const learning = await learnJournal(env, reader, candidate);
+    const standbyPrune = env.timers.setInterval(() => candidate.prune(), PRUNE_INTERVAL_MS);
+    const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped,
+      (address) => watchLeaderLiveness(env.timers, address), problemLog(env));
+    env.timers.clearInterval(standbyPrune);
+    await learning.close();
+    if (leadership === null) return;
+    void leadership.lease.lost.then(() => {
+      if (stopped) return;
+      env.log.error(`${node.name}: adjudicator leadership lost`);
+      onLeadershipLost();
+    });
+    env.log.info(`${node.name}: adjudicator leader (fence revision ${leadership.createRevision}); taking over from the journal`);
+    journal = await CoordinatedJournal.open({
+      coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log,
+      fence: { key: new TextEncoder().encode(leaderKey(config)), createRevision: leadership.createRevision },
+    });
+    await candidate.takeOver(journal);
+    const rebuilt = candidate;
     published = journal.durablePosition;
     adjudicator = rebuilt;
     adjudicator.onWatermark(() => broadcast());
@@ -148,5 +156,39 @@ function problemLog(env: Env): (message: string) => void {
     if ((lastLogged.get(message) ?? -Infinity) > now - 60_000) return;
     lastLogged.set(message, now);
     env.log.warn(`campaign for adjudicator leadership: ${message}`);
+  };
+}
+
+/**
+ * Feeds the journal to a standby as it grows, from the oldest record still held. A standby that
+ * falls behind a trim starts again from the new oldest record: what it missed is older than
+ * anything a transaction admitted after the takeover can conflict with (LocalAdjudicator's
+ * takeover floor).
+ */
+async function learnJournal(env: Env, reader: CoordinatedJournal, candidate: LocalAdjudicator): Promise<{ close(): Promise<void> }> {
+  let closed = false;
+  let subscription: { close(): Promise<void> } | null = null;
+  const follow = async (): Promise<void> => {
+    while (!closed) {
+      try {
+        const after = Math.max(0, (await reader.oldestPosition()) - 1);
+        subscription = await reader.follow(after, (records, last) => candidate.learn(records, last), () => {
+          subscription = null;
+          void follow();
+        });
+        return;
+      } catch (error) {
+        env.log.warn(`standby learning the journal: ${(error as Error).message}`);
+        await new Promise<void>((resolve) => env.timers.setTimeout(resolve, 200));
+      }
+    }
+  };
+  await follow();
+  return {
+    async close() {
+      closed = true;
+      await (subscription as { close(): Promise<void> } | null)?.close();
+      await reader.close();
+    },
   };
 }
