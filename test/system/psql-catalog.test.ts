@@ -258,9 +258,11 @@ test('catalog functions and reg* casts', opts, async () => {
   await assert.rejects(ours.query('SELECT (SELECT count(*) FROM pg_class)'), (e: pg.DatabaseError) => e.code === '0A000');
 });
 
-test('subqueries Strata cannot answer fail clearly', opts, async () => {
-  await assert.rejects(ours.query('SELECT (SELECT id FROM t LIMIT 1)'), (e: pg.DatabaseError) => e.code === '0A000');
+test('subqueries over tables and over catalogs answer as PostgreSQL does, errors included', opts, async () => {
+  const sql = 'SELECT (SELECT id FROM t ORDER BY id LIMIT 1) AS first, EXISTS (SELECT 1 FROM t WHERE id > 0) AS any';
+  assert.deepEqual((await ours.query(sql)).rows, (await postgres.query(sql)).rows);
   await assert.rejects(ours.query('SELECT (SELECT oid FROM pg_class)'), (e: pg.DatabaseError) => e.code === '21000');
+  await assert.rejects(ours.query('SELECT (SELECT x FROM (VALUES (1), (2)) v(x))'), (e: pg.DatabaseError) => e.code === '21000');
 });
 
 async function psql(env: Record<string, string>, command: string): Promise<{ status: number | null; stdout: string; stderr: string }> {

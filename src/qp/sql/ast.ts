@@ -34,9 +34,11 @@ export type Expr =
   | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'localtimestamp' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly location: number }
   // `left op ANY (array)` / `left op ALL (array)`.
   | { readonly kind: 'any'; readonly op: string; readonly all: boolean; readonly left: Expr; readonly right: Expr; readonly location: number }
-  // (SELECT …), ARRAY(SELECT …), EXISTS (SELECT …). Evaluated over system catalogs only (src/qp/system/catalog-subquery.ts);
+  // (SELECT …), ARRAY(SELECT …), EXISTS (SELECT …), `left op ANY/ALL (SELECT …)` (IN is `= ANY`). Over tables they
+  // run as subplans (src/qp/sql/subplans.ts), over system catalogs in the expression (src/qp/system/catalog-subquery.ts);
   // `unsupported` holds the 0A000 message of a subquery whose form cannot be converted, raised only if it is evaluated.
-  | { readonly kind: 'subquery'; readonly mode: 'scalar' | 'array' | 'exists'; readonly select: SelectStatement | null; readonly unsupported: string | null; readonly location: number };
+  | { readonly kind: 'subquery'; readonly mode: 'scalar' | 'array' | 'exists' | 'any' | 'all'; readonly select: SelectStatement | null; readonly unsupported: string | null;
+      readonly left?: Expr; readonly op?: string; readonly location: number };
 
 export interface SelectTarget {
   readonly expr: Expr;

@@ -3,7 +3,10 @@ import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
 import { compileRegCast, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
-import type { Expr } from './ast.js';
+import type { Expr, SelectStatement } from './ast.js';
+import { virtualTable } from '../system/virtual-tables.js';
+import { baseRelations, resolveRelation } from './relations.js';
+import { compileSubplan, type SubqueryHost } from './subplans.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import * as types from './typesystem.js';
@@ -48,6 +51,8 @@ export interface CompileContext {
   readonly searchPath?: readonly string[];
   /** Session facts for version(), current_setting(), pg_backend_pid(). */
   readonly session?: { readonly processId: number; setting(name: string): string };
+  /** Where subqueries over tables are planned and collected; absent, only catalog subqueries work. */
+  readonly subqueries?: SubqueryHost;
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -74,6 +79,11 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
       const position = column.position;
+      if (column.outerLevel !== undefined) {
+        const level = column.outerLevel;
+        const outer: Evaluator = (_row, c) => c.outerRows![c.outerRows!.length - level]![position]!;
+        return { oid: column.oid, typmod: column.typmod, eval: outer, rowIndependent: false, name: column.name, location: expr.location };
+      }
       return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: expr.location };
     }
     case 'star': throw new SqlError('42601', 'row expansion via "*" is not supported here', at(expr.location));
@@ -119,8 +129,30 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'distinct-from': return compileDistinctFrom(expr, ctx);
     case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
-    case 'subquery': return compileCatalogSubquery(expr, ctx);
+    case 'subquery': return ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)
+      ? compileSubplan(expr, ctx, ctx.subqueries)
+      : compileCatalogSubquery(expr, ctx);
   }
+}
+
+/**
+ * True when a subquery reads system catalogs only: those run inside the expression, by nested
+ * loops over rows in memory (psql's describe queries), and need no subplan.
+ */
+function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean {
+  if (!ctx.catalog || select.from.length === 0 || select.setOperation || select.values) return false;
+  const resolver = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable };
+  for (const item of select.from) {
+    if (item.kind !== 'table' && item.kind !== 'join') return false;
+    for (const relation of baseRelations(item)) {
+      try {
+        if (resolveRelation(resolver, relation.schema, relation.name, relation.location).kind !== 'virtual') return false;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 /** A stable text key for an expression, used to match SELECT/HAVING expressions to GROUP BY items. */

@@ -11,6 +11,8 @@ export interface ExecContext {
   readonly random: RandomSource;
   /** Rows of the "outer" side, for ON CONFLICT's EXCLUDED and the like. */
   excluded: SqlValue[] | null;
+  /** The rows of the enclosing queries, innermost last, while a correlated subquery runs. */
+  readonly outerRows?: readonly (readonly SqlValue[])[];
 }
 
 export type Evaluator = (row: SqlValue[], ctx: ExecContext) => SqlValue;

@@ -191,13 +191,23 @@ function convertUnion(n: Json): SelectStatement {
  * catalogs that are always empty in Strata).
  */
 function convertSubLink(n: Json, location: number): Expr {
-  const modes: Record<string, 'scalar' | 'array' | 'exists'> = { EXPR_SUBLINK: 'scalar', ARRAY_SUBLINK: 'array', EXISTS_SUBLINK: 'exists' };
+  const modes: Record<string, 'scalar' | 'array' | 'exists' | 'any' | 'all'> = {
+    EXPR_SUBLINK: 'scalar', ARRAY_SUBLINK: 'array', EXISTS_SUBLINK: 'exists', ANY_SUBLINK: 'any', ALL_SUBLINK: 'all',
+  };
   const mode = modes[n.subLinkType as string];
-  if (!mode) throw unsupported('subqueries with IN/ANY/ALL are not supported yet', location);
+  if (!mode) throw unsupported(`${String(n.subLinkType)} subqueries are not supported yet`, location);
+  let quantified: { left: Expr; op: string } | null = null;
+  if (mode === 'any' || mode === 'all') {
+    if (n.testexpr?.RowExpr) throw unsupported('row comparisons with subqueries are not supported yet', location);
+    const names = (n.operName ?? []) as Json[];
+    // IN (SELECT …) has no operator name: it is = ANY.
+    const op = names.length === 0 ? '=' : String(names[names.length - 1].String.sval);
+    quantified = { left: convertExpr(n.testexpr), op };
+  }
   try {
-    return { kind: 'subquery', mode, select: convertSelect(n.subselect.SelectStmt), unsupported: null, location };
+    return { kind: 'subquery', mode, select: convertSelect(n.subselect.SelectStmt), unsupported: null, ...quantified, location };
   } catch (error) {
-    if (error instanceof SqlError && error.code === '0A000') return { kind: 'subquery', mode, select: null, unsupported: error.message, location };
+    if (error instanceof SqlError && error.code === '0A000') return { kind: 'subquery', mode, select: null, unsupported: error.message, ...quantified, location };
     throw error;
   }
 }

@@ -5,9 +5,10 @@ import type { Assignment, DeleteStatement, Expr, InsertStatement, SelectTarget, 
 import { chooseAccessPath, extractBounds } from './access-path.js';
 import { coerce, coerceToBoolean, compileExpr } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
-import { Filter, materialize, type Row, type RowSource, type Runtime } from './operators.js';
+import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
 import { parseSql } from './parse.js';
-import { compileContext, planSelect, type OutputColumn, type PlanContext } from './plan-select.js';
+import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext } from './plan-select.js';
+import { ApplySubplans, SubplanCollector } from './subplans.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import type { TableCodec } from './table-codec.js';
@@ -262,8 +263,10 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   };
 }
 
-function compileAssignments(assignments: readonly Assignment[], table: TableInfo, scope: Scope, pc: PlanContext): { column: number; value: Evaluator }[] {
-  const ctx = compileContext(pc, scope, 'UPDATE');
+function compileAssignments(assignments: readonly Assignment[], table: TableInfo, scope: Scope, pc: PlanContext,
+  subplans?: SubplanCollector): { column: number; value: Evaluator }[] {
+  const plain = compileContext(pc, scope, 'UPDATE');
+  const ctx = subplans ? withSubqueries(plain, subplans, pc) : plain;
   const defaults = defaultEvaluators(table, pc);
   const seen = new Set<number>();
   return assignments.map((a) => {
@@ -287,8 +290,13 @@ function planTargetRows(table: TableInfo, relation: string, where: Expr | null, 
   const bounds = extractBounds(table, relation, parts, ctx);
   const path = chooseAccessPath(codec, bounds, null);
   if (!where) return { scope, build: path.source };
-  const predicate = coerceToBoolean(compileExpr(where, ctx), 'WHERE', ctx).eval;
-  return { scope, build: () => new Filter(path.source(), predicate) };
+  const subplans = new SubplanCollector();
+  const predicate = coerceToBoolean(compileExpr(where, withSubqueries(ctx, subplans, pc)), 'WHERE', ctx).eval;
+  if (subplans.empty) return { scope, build: () => new Filter(path.source(), predicate) };
+  // Target rows are the table's columns and the row's key.
+  const width = table.columns.length + 1;
+  subplans.base = width;
+  return { scope, build: () => new Truncate(new Filter(new ApplySubplans(path.source(), subplans), predicate), width) };
 }
 
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
@@ -296,16 +304,19 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
   const relation = statement.alias ?? statement.table;
   const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
-  const sets = compileAssignments(statement.set, table, target.scope, pc);
+  const setSubplans = new SubplanCollector();
+  const sets = compileAssignments(statement.set, table, target.scope, pc, setSubplans);
   const returning = compileReturning(statement.returning, target.scope, pc);
   const writer = new RowWriter(codec, table);
   const n = table.columns.length;
+  setSubplans.base = n + 1;
+  const targetRows = setSubplans.empty ? target.build : () => new ApplySubplans(target.build(), setSubplans);
   return {
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
     async run(rt, emit) {
       // Read every target row first: the statement sees the snapshot, not its own writes.
-      const rows = await materialize(target.build(), rt);
+      const rows = await materialize(targetRows(), rt);
       for (const old of rows) {
         const updated = old.slice(0, n);
         for (const set of sets) updated[set.column] = set.value(old, rt.ctx);

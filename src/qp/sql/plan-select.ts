@@ -12,7 +12,8 @@ import {
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
-import { Scope, type ScopeColumn } from './scope.js';
+import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
+import { ApplySubplans, SubplanCollector, type SubqueryHost } from './subplans.js';
 import { TableCodec } from './table-codec.js';
 import * as types from './typesystem.js';
 
@@ -27,6 +28,11 @@ export interface PlanContext {
   readonly codecs: (table: TableInfo) => TableCodec;
   /** Session facts for version(), current_setting() and friends. */
   readonly session?: SessionFunctions;
+  /**
+   * Set while planning a subquery: the enclosing query's scope, where names this query does not
+   * have resolve, and the flag that records that one did (see subplans.ts).
+   */
+  readonly outer?: { readonly scope: Scope; readonly correlation: { correlated: boolean } };
 }
 
 export interface SessionFunctions {
@@ -52,6 +58,7 @@ export interface PlannedQuery {
 }
 
 export function compileContext(pc: PlanContext, scope: Scope, clause: string): CompileContext {
+  if (pc.outer) scope = new CorrelatedScope(scope.columns, pc.outer.scope, pc.outer.correlation);
   return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session };
 }
 
@@ -74,21 +81,33 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     || statement.targets.some((t) => containsAggregate(t.expr, types.isAggregate))
     || statement.orderBy.some((s) => containsAggregate(s.expr, types.isAggregate));
 
-  const whereCtx = compileContext(pc, input, 'WHERE');
+  const whereSubplans = new SubplanCollector();
+  const whereCtx = withSubqueries(compileContext(pc, input, 'WHERE'), whereSubplans, pc);
   let filter: Evaluator | null = null;
   if (where.length > 0) {
     const predicate = coerceToBoolean(compileExpr(statement.where!, whereCtx), 'WHERE', whereCtx);
     filter = predicate.eval;
   }
-  let build: () => RowSource = filter ? () => new Filter(from.build(), filter!) : from.build;
+  let build: () => RowSource = from.build;
+  if (filter && whereSubplans.empty) {
+    build = () => new Filter(from.build(), filter!);
+  } else if (filter) {
+    // The subplans' results ride on the rows through the filter, then are dropped.
+    whereSubplans.base = from.width;
+    build = () => new Truncate(new Filter(new ApplySubplans(from.build(), whereSubplans), filter!), from.width);
+  }
 
+  const selectSubplans = new SubplanCollector();
   let ctx: CompileContext;
+  let rowWidth: () => number;
   if (aggregated) {
     const grouped = planAggregation(statement, pc, input, build);
     build = grouped.build;
-    ctx = grouped.ctx;
+    ctx = withSubqueries(grouped.ctx, selectSubplans, pc, grouped.outerScope);
+    rowWidth = grouped.width;
   } else {
-    ctx = compileContext(pc, input, 'SELECT');
+    ctx = withSubqueries(compileContext(pc, input, 'SELECT'), selectSubplans, pc);
+    rowWidth = () => from.width;
   }
 
   const targets = expandTargets(statement, ctx, input);
@@ -101,7 +120,9 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
 
   const orderSatisfied = !aggregated && !statement.distinct && from.primaryOrderOf !== null
     && sortSatisfiedByPrimary(statement.orderBy, from.primaryOrderOf, input);
-  const inner = build;
+  // Every aggregate is known now, so the width of the rows the select list reads is too.
+  selectSubplans.base = rowWidth();
+  const inner = selectSubplans.empty ? build : () => new ApplySubplans(build(), selectSubplans);
   const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
   const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
   const distinctOids = exprs.map((e) => e.oid);
@@ -176,7 +197,8 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   };
 }
 
-function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, build: () => RowSource): { build: () => RowSource; ctx: CompileContext } {
+function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, build: () => RowSource):
+  { build: () => RowSource; ctx: CompileContext; width: () => number; outerScope: Scope } {
   const inputCtx = compileContext(pc, input, 'GROUP BY');
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
@@ -188,18 +210,60 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   }
   const aggregates: AggregateCall[] = [];
   const ctx: CompileContext = {
-    scope: input, inputScope: input, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
+    // (Through the GROUP BY context's scope: a subquery's aggregates may name outer columns.)
+    scope: inputCtx.scope, inputScope: inputCtx.scope, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
     clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
   };
+  // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
+  const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement)), groupSlots);
+  const havingSubplans = new SubplanCollector();
   let having: Evaluator | null = null;
-  if (statement.having) having = coerceToBoolean(compileExpr(statement.having, { ...ctx, clause: 'HAVING' }), 'HAVING').eval;
+  if (statement.having) having = coerceToBoolean(compileExpr(statement.having, withSubqueries({ ...ctx, clause: 'HAVING' }, havingSubplans, pc, outerScope)), 'HAVING').eval;
+  const width = () => groupExprs.length + aggregates.length;
   // Aggregates found later (in the select list, ORDER BY) join the same array: the operator
   // reads it when it is built, after planning has finished.
   const grouped = (): RowSource => {
     const source: RowSource = new HashAggregate(build(), groupExprs, aggregates);
-    return having ? new Filter(source, having) : source;
+    if (!having) return source;
+    if (havingSubplans.empty) return new Filter(source, having);
+    havingSubplans.base = width();
+    return new Truncate(new Filter(new ApplySubplans(source, havingSubplans), having), width());
   };
-  return { build: grouped, ctx };
+  return { build: grouped, ctx, width, outerScope };
+}
+
+/** The enclosing scope of a subquery above a GROUP BY: the grouped columns only. */
+class GroupedScope extends Scope {
+  constructor(private readonly input: Scope, groupItems: readonly Expr[], groupSlots: Map<string, number>) {
+    const columns: ScopeColumn[] = [];
+    for (const item of groupItems) {
+      if (item.kind !== 'column') continue;
+      const column = input.resolve(item.table, item.name, item.location);
+      columns.push({ ...column, position: groupSlots.get(exprKey(item))! });
+    }
+    super(columns);
+  }
+
+  override resolve(relation: string | null, name: string, location: number): ScopeColumn {
+    try {
+      return super.resolve(relation, name, location);
+    } catch (error) {
+      const column = this.input.resolve(relation, name, location);
+      throw new SqlError('42803', `subquery uses ungrouped column "${column.relation ? `${column.relation}.` : ''}${column.name}" from outer query`, { position: location + 1 });
+    }
+  }
+}
+
+/**
+ * A compile context in which subqueries over tables become subplans collected in `collector`,
+ * planned with `outer` (default: the context's scope) as their enclosing scope.
+ */
+export function withSubqueries(ctx: CompileContext, collector: SubplanCollector, pc: PlanContext, outer: Scope = ctx.scope): CompileContext {
+  const host: SubqueryHost = {
+    collector, outer,
+    plan: (select, scope, correlation) => planSelect(select, { ...pc, outer: { scope, correlation } }),
+  };
+  return { ...ctx, subqueries: host };
 }
 
 /** GROUP BY 1 means the first select-list item; GROUP BY name may name an output column. */

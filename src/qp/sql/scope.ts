@@ -14,6 +14,8 @@ export interface ScopeColumn {
   readonly columnNumber: number;
   /** Hidden from `*` (the hidden row id of a table without a primary key). */
   readonly hidden?: boolean;
+  /** A column of an enclosing query (1: the one just outside), read from ExecContext.outerRows. */
+  readonly outerLevel?: number;
 }
 
 /** The columns in scope for one query level. */
@@ -48,5 +50,33 @@ export class Scope {
       throw new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
     }
     return columns;
+  }
+}
+
+/**
+ * A subquery's scope: names it does not have resolve in the enclosing query (correlation), and
+ * `correlation` records that it used one, so the subquery cannot run just once per statement.
+ */
+export class CorrelatedScope extends Scope {
+  constructor(columns: readonly ScopeColumn[], private readonly outer: Scope, private readonly correlation: { correlated: boolean }) {
+    super(columns);
+  }
+
+  override resolve(relation: string | null, name: string, location: number): ScopeColumn {
+    try {
+      return super.resolve(relation, name, location);
+    } catch (error) {
+      if (!(error instanceof SqlError) || (error.code !== '42703' && error.code !== '42P01')) throw error;
+      let found: ScopeColumn;
+      try {
+        found = this.outer.resolve(relation, name, location);
+      } catch (outerError) {
+        // Ambiguity or grouping errors outside are the real answer; "not found" is ours.
+        if (outerError instanceof SqlError && outerError.code !== '42703' && outerError.code !== '42P01') throw outerError;
+        throw error;
+      }
+      this.correlation.correlated = true;
+      return { ...found, outerLevel: (found.outerLevel ?? 0) + 1 };
+    }
   }
 }

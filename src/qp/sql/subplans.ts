@@ -1,0 +1,198 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { formatArray, requireType, typeByOid } from '../types/index.js';
+import type { Expr, SelectStatement } from './ast.js';
+import { applyOperator, coerce, compileExpr, type CompileContext } from './compile.js';
+import type { CompiledExpr, Evaluator } from './compiled.js';
+import type { Row, RowSource, Runtime } from './operators.js';
+import type { Scope } from './scope.js';
+import * as types from './typesystem.js';
+
+/**
+ * Subqueries in expressions over tables — (SELECT …), EXISTS, ARRAY(…), IN/ANY/ALL (…).
+ *
+ * Expressions evaluate synchronously, but reading a table is asynchronous. So each subquery is
+ * planned as a query of its own (a subplan), and an ApplySubplans operator, placed below the
+ * operator that evaluates the expressions (Filter for WHERE, Project for the select list), runs
+ * a row's subplans first and appends their results to the row, where the compiled subquery
+ * expression finds them. A subplan that names no column of an enclosing query runs once per
+ * execution (PostgreSQL's initplan); a correlated one runs per row, reading the enclosing rows
+ * from `ExecContext.outerRows`.
+ *
+ * Subplans run eagerly: a subquery in a CASE branch that is not taken still runs (PostgreSQL
+ * would skip it), so its errors can surface where PostgreSQL's would not.
+ */
+
+export type SubplanMode = 'scalar' | 'exists' | 'list';
+
+export interface PlannedSubplan {
+  readonly columns: readonly { readonly name: string; readonly oid: number; readonly typmod: number }[];
+  readonly build: () => RowSource;
+}
+
+interface Subplan {
+  readonly plan: PlannedSubplan;
+  readonly mode: SubplanMode;
+  readonly correlated: boolean;
+}
+
+/** Plans a subquery with `outer` as the scope its outer references resolve in. */
+export type SubqueryPlanner = (select: SelectStatement, outer: Scope, correlation: { correlated: boolean }) => PlannedSubplan;
+
+/** Where one evaluation point (a WHERE, a select list) collects the subplans its expressions use. */
+export class SubplanCollector {
+  readonly subplans: Subplan[] = [];
+  /** Width of the rows the expressions evaluate against: results go after it. Set by the planner. */
+  base = 0;
+
+  add(subplan: Subplan): number {
+    this.subplans.push(subplan);
+    return this.subplans.length - 1;
+  }
+
+  get empty(): boolean {
+    return this.subplans.length === 0;
+  }
+}
+
+/** What a compile context carries so that subqueries over tables can be planned in it. */
+export interface SubqueryHost {
+  readonly collector: SubplanCollector;
+  /** The scope outer references resolve in: the rows at this evaluation point. */
+  readonly outer: Scope;
+  readonly plan: SubqueryPlanner;
+}
+
+type SubqueryExpr = Extract<Expr, { kind: 'subquery' }>;
+
+const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
+
+export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: SubqueryHost): CompiledExpr {
+  const correlation = { correlated: false };
+  const plan = host.plan(expr.select!, host.outer, correlation);
+  if (expr.mode !== 'exists' && plan.columns.length !== 1) {
+    const quantified = expr.mode === 'any' || expr.mode === 'all';
+    const message = quantified ? `subquery has too ${plan.columns.length > 1 ? 'many' : 'few'} columns` : 'subquery must return only one column';
+    throw new SqlError('42601', message, at(expr.location));
+  }
+  const mode: SubplanMode = expr.mode === 'exists' ? 'exists' : expr.mode === 'scalar' ? 'scalar' : 'list';
+  const index = host.collector.add({ plan, mode, correlated: correlation.correlated });
+  const collector = host.collector;
+  const slot: Evaluator = (row) => {
+    const result = row[collector.base + index]!;
+    if (result instanceof DeferredError) throw result.error;
+    return result;
+  };
+  const base = { rowIndependent: false, location: expr.location };
+  switch (expr.mode) {
+    case 'exists': return { ...base, oid: TypeOid.bool, typmod: -1, eval: slot, name: 'exists' };
+    case 'scalar': return { ...base, oid: plan.columns[0]!.oid, typmod: plan.columns[0]!.typmod, eval: slot, name: plan.columns[0]!.name };
+    case 'array': return compileArray(plan.columns[0]!.oid, slot, expr.location);
+    case 'any':
+    case 'all': return compileQuantified(expr, plan.columns[0]!.oid, slot, ctx);
+  }
+}
+
+/** ARRAY(SELECT …): arrays are held as canonical text. */
+function compileArray(elementOid: number, slot: Evaluator, location: number): CompiledExpr {
+  const element = types.allTypes().find((t) => t.oid === elementOid);
+  if (!element || element.array === 0 || typeByOid(element.array) === undefined) {
+    throw new SqlError('0A000', `arrays of type ${types.formatType(elementOid, -1)} are not supported`, at(location));
+  }
+  const elementType = requireType(elementOid);
+  const evaluator: Evaluator = (row, c) => formatArray(slot(row, c) as unknown as SqlValue[], elementType);
+
+  return { oid: element.array, typmod: -1, eval: evaluator, rowIndependent: false, name: 'array', location };
+}
+
+/** `left op ANY (SELECT …)` / `left op ALL (SELECT …)`, IN being `= ANY`: SQL's three-valued result. */
+function compileQuantified(expr: SubqueryExpr, elementOid: number, slot: Evaluator, ctx: CompileContext): CompiledExpr {
+  let left = compileExpr(expr.left!, ctx);
+  if (left.oid === TypeOid.unknown && elementOid !== TypeOid.unknown) left = coerce(left, elementOid, -1, 'implicit', left.location);
+  let current: SqlValue = null;
+  const element: CompiledExpr = { oid: elementOid, typmod: -1, eval: () => current, rowIndependent: false, name: '?column?', location: expr.location };
+  const compare = applyOperator(expr.op!, left, element, ctx, expr.location);
+  if (compare.oid !== TypeOid.bool) throw new SqlError('42809', 'op ANY/ALL (subquery) requires operator to yield boolean', at(expr.location));
+  const test = compare.eval;
+  const all = expr.mode === 'all';
+  const value = left.eval;
+  const evaluator: Evaluator = (row, c) => {
+    const values = slot(row, c) as unknown as SqlValue[];
+    if (values.length === 0) return all;
+    if (value(row, c) === null) return null;
+    let sawNull = false;
+    for (const v of values) {
+      current = v;
+      const result = v === null ? null : test(row, c);
+      if (result === null) sawNull = true;
+      else if (result === !all) return !all;
+    }
+    return sawNull ? null : all;
+  };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+}
+
+/** Runs each row's subplans and appends their results (see the top of this file). */
+export class ApplySubplans implements RowSource {
+  /** Results of uncorrelated subplans, computed once for this execution. */
+  private readonly once = new Map<number, unknown>();
+
+  constructor(private readonly source: RowSource, private readonly collector: SubplanCollector) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    const batch = await this.source.next(rt);
+    if (!batch) return null;
+    const { subplans, base } = this.collector;
+    const out: Row[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i]!;
+      const extended: Row = row.length === base ? row.slice() : row.slice(0, base);
+      for (let k = 0; k < subplans.length; k++) {
+        const subplan = subplans[k]!;
+        let result = subplan.correlated ? undefined : this.once.get(k);
+        if (result === undefined) {
+          result = await run(subplan, row, rt);
+          if (!subplan.correlated) this.once.set(k, result);
+        }
+        extended[base + k] = result as SqlValue;
+      }
+      out[i] = extended;
+    }
+    return out;
+  }
+}
+
+/**
+ * A subplan's error, raised only when its expression reads the result: PostgreSQL runs a
+ * subquery only when it is needed, so one in an untaken CASE branch raises nothing there.
+ */
+class DeferredError {
+  constructor(readonly error: SqlError) {}
+}
+
+async function run(subplan: Subplan, outerRow: Row, rt: Runtime): Promise<unknown> {
+  try {
+    return await runSubplan(subplan, outerRow, rt);
+  } catch (error) {
+    if (error instanceof SqlError && error.code !== '57014') return new DeferredError(error);
+    throw error;
+  }
+}
+
+async function runSubplan(subplan: Subplan, outerRow: Row, rt: Runtime): Promise<unknown> {
+  // The subplan's runtime: this row joins the enclosing rows; cancellation stays the statement's.
+  const sub = Object.create(rt) as Runtime;
+  Object.defineProperty(sub, 'ctx', { value: { ...rt.ctx, outerRows: [...(rt.ctx.outerRows ?? []), outerRow] } });
+  Object.defineProperty(sub, 'lockRows', { value: false });
+  const source = subplan.plan.build();
+  if (subplan.mode === 'exists') {
+    for (let batch = await source.next(sub); batch; batch = await source.next(sub)) if (batch.length > 0) return true;
+    return false;
+  }
+  const values: SqlValue[] = [];
+  for (let batch = await source.next(sub); batch; batch = await source.next(sub)) {
+    for (const r of batch) values.push(r[0]!);
+    if (subplan.mode === 'scalar' && values.length > 1) throw new SqlError('21000', 'more than one row returned by a subquery used as an expression');
+  }
+  return subplan.mode === 'scalar' ? (values.length === 0 ? null : values[0]!) : values;
+}
