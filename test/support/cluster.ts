@@ -5,12 +5,14 @@
  * transaction suites run against the distributed roles talking gRPC. Node's test runner runs each
  * test file in its own process and every suite starts one cluster in `before`, so a local
  * cluster is shared by the tests of one file (and never by two files: their table names would
- * collide and psql-catalog compares whole catalogs).
+ * collide and psql-catalog compares whole catalogs). STRATA_TEST_AZS sets the number of AZs
+ * (default 3); STRATA_KEEP_LOCAL=1 keeps each cluster's directory (logs in DIR/logs).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { SystemClock } from '../../src/env/clock.js';
@@ -100,12 +102,31 @@ function withClients(
   };
 }
 
-const STRATA = join(process.cwd(), 'bin', 'strata.js');
+const STRATA = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
 const run = promisify(execFile);
 const LOCAL_UP_TIMEOUT_MS = 120_000;
-/** Local clusters this process started and has not stopped: killed if the process exits early. */
+/**
+ * Local clusters this process started and has not stopped: killed if the process exits early,
+ * on Ctrl-C or when the test runner stops it (their processes are detached: no signal of ours
+ * reaches them).
+ */
 const running = new Set<string>();
 process.on('exit', () => { for (const dir of running) killLocalCluster(dir); });
+let signalsHandled = false;
+function killOnSignals(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const dir of running) {
+        killLocalCluster(dir);
+        if (!process.env['STRATA_KEEP_LOCAL']) rmSync(dir, { recursive: true, force: true });
+      }
+      running.clear();
+      process.kill(process.pid, signal);
+    });
+  }
+}
 
 /** SIGKILLs every process `local up` recorded in DIR/local.json; returns their pids. */
 function killLocalCluster(dir: string): number[] {
@@ -143,6 +164,7 @@ async function startLocalCluster(options: Partial<EmbeddedOptions>): Promise<Tes
   const problem = etcdUnavailableReason();
   if (problem) throw new Error(`STRATA_TEST_TARGET=local: ${problem}`);
   const azs = process.env['STRATA_TEST_AZS'] ?? '3';
+  killOnSignals();
   // The relay's port can be taken between freePorts and its bind: a few tries, each afresh.
   let dir = '';
   let port = 0;
