@@ -63,6 +63,14 @@ export class Session implements SqlSession {
   private txnCatalog: CatalogSnapshot | null = null;
   private implicitFailed = false;
   private current: Runtime | null = null;
+  /**
+   * From the start of a request (a simple query, a Parse, an Execute) until its statement runs
+   * with a Runtime (or the request ends): a CancelRequest that comes then, while the statement
+   * waits for the catalog or its snapshot at storage, cancels it as soon as it can. One that
+   * comes while the session is idle is ignored, as in PostgreSQL.
+   */
+  private busy = false;
+  private cancelPending = false;
   private transactionCounter = 0;
   private readonly user: string;
 
@@ -86,8 +94,22 @@ export class Session implements SqlSession {
   }
 
   async refreshCatalog(): Promise<void> {
+    this.beginRequest();
     // Inside a transaction, statements see the transaction's snapshot of the catalog.
     if (this.txnCatalog === null) await this.host.catalogAt(this.host.snapshotTime());
+  }
+
+  private beginRequest(): void {
+    if (this.busy) return;
+    this.busy = true;
+    this.cancelPending = false;
+  }
+
+  private checkCancelPending(): void {
+    if (this.cancelPending) {
+      this.cancelPending = false;
+      throw new SqlError('57014', 'canceling statement due to user request');
+    }
   }
 
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
@@ -194,8 +216,20 @@ export class Session implements SqlSession {
 
   /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
   async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<{ tag: string; source: RowSource | null; rt: Runtime | null; columns: readonly OutputColumn[] | null }> {
+    this.beginRequest();
+    try {
+      return await this.startStatement(prepared, params, emit);
+    } finally {
+      // From here a cancel reaches the statement through its Runtime (or finds nothing to stop).
+      this.busy = false;
+      this.cancelPending = false;
+    }
+  }
+
+  private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<{ tag: string; source: RowSource | null; rt: Runtime | null; columns: readonly OutputColumn[] | null }> {
     const parsed = prepared.parsed!;
     const statement = parsed.statement;
+    this.checkCancelPending();
     if (this.block === 'failed' && !endsBlock(statement)) {
       throw new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
     }
@@ -226,6 +260,7 @@ export class Session implements SqlSession {
       default: break;
     }
     const txn = await this.ensureTransaction();
+    this.checkCancelPending();
     const catalog = this.txnCatalog!;
     if (isDdl(statement)) return this.runDdl(statement, catalog, txn, emit);
     const entry = this.plan(prepared, catalog);
@@ -372,6 +407,9 @@ export class Session implements SqlSession {
   }
 
   async finishImplicit(): Promise<void> {
+    // The request ends here (ReadyForQuery follows): a cancel from now on finds the session idle.
+    this.busy = false;
+    this.cancelPending = false;
     if (this.block !== 'none') return;
     if (this.implicitFailed) {
       this.endTransaction();
@@ -387,6 +425,7 @@ export class Session implements SqlSession {
 
   cancel(): void {
     if (this.current) this.current.cancelled = true;
+    if (this.busy) this.cancelPending = true;
   }
 
   close(): void {

@@ -33,13 +33,13 @@ const hasPsycopg2 = existsSync(python) && spawnSync(python, ['-c', 'import psyco
 const hasJdbc = existsSync(JDBC_JAR) && spawnSync('java', ['-version']).status === 0;
 
 test('psycopg2 works unchanged', { skip: hasPsycopg2 ? false : 'python3-psycopg2 is not installed' }, async () => {
-  const result = await run(python, [join(sources, 'psycopg2_smoke.py')], { STRATA_PORT: String(t.cluster.port), STRATA_TOKEN: await t.cluster.token('admin') });
+  const result = await run(python, [join(sources, 'psycopg2_smoke.py')], { STRATA_PORT: String(t.port), STRATA_TOKEN: await t.token('admin') });
   assert.equal(result.status, 0, result.output);
   assert.match(result.output, /^ok$/m);
 });
 
 test('pgJDBC works unchanged', { skip: hasJdbc ? false : 'libpostgresql-jdbc-java or java is not installed', timeout: 120_000 }, async () => {
-  const result = await run('java', ['-cp', JDBC_JAR, join(sources, 'JdbcSmoke.java')], { STRATA_PORT: String(t.cluster.port), STRATA_TOKEN: await t.cluster.token('admin') });
+  const result = await run('java', ['-cp', JDBC_JAR, join(sources, 'JdbcSmoke.java')], { STRATA_PORT: String(t.port), STRATA_TOKEN: await t.token('admin') });
   assert.equal(result.status, 0, result.output);
   assert.match(result.output, /^ok$/m);
 });

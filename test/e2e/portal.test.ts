@@ -20,7 +20,7 @@ after(async () => { await t.stop(); });
 
 /** A raw session: sends frames, collects backend message type letters until ReadyForQuery. */
 async function rawSession(): Promise<{ exchange(frames: Buffer[]): Promise<string[]>; close(): void }> {
-  const socket = net.connect(t.cluster.port, '127.0.0.1');
+  const socket = net.connect(t.port, '127.0.0.1');
   await new Promise((r) => socket.once('connect', r));
   let buffer = Buffer.alloc(0);
   let waiter: (() => void) | null = null;
@@ -41,7 +41,7 @@ async function rawSession(): Promise<{ exchange(frames: Buffer[]): Promise<strin
   socket.write(serialize.startup({ user: 'admin', database: 'postgres' }));
   await new Promise<void>((r) => { waiter = () => { if (buffer.length >= 9) r(); }; waiter(); });
   buffer = buffer.subarray(1 + buffer.readInt32BE(1)); // AuthenticationCleartextPassword
-  socket.write(serialize.password(await t.cluster.token('admin')));
+  socket.write(serialize.password(await t.token('admin')));
   const startup = await readUntilReady();
   assert.equal(startup[0], 'R');
   return {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCluster, expectError, type TestCluster } from '../support/cluster.js';
+import { startTestCluster, embeddedOnly, expectError, type TestCluster } from '../support/cluster.js';
 
 let t: TestCluster;
 before(async () => {
@@ -101,7 +101,7 @@ test('size limit: more than 10 MiB of writes fails at COMMIT', async () => {
   assert.equal((await c.query('SELECT count(*) AS n FROM blobs')).rows[0].n, '0');
 });
 
-test('age limit: a transaction older than 300 s fails with 54000', async () => {
+test('age limit: a transaction older than 300 s fails with 54000', embeddedOnly('moves the cluster\'s clock forward (advanceClock); the local cluster\'s processes read the system clock'), async () => {
   const c = await t.client();
   await c.query('BEGIN');
   await c.query('UPDATE counters SET n = n + 1 WHERE id = 2');

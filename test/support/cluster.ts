@@ -1,28 +1,90 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+/**
+ * The cluster a test talks to. By default a fresh embedded cluster (src/node/embedded.ts) in this
+ * process; with STRATA_TEST_TARGET=local a multi-process `strata local up` cluster instead (3 etcd
+ * members, per AZ an adjudicator, storage and QP process, one relay), so the same SQL and
+ * transaction suites run against the distributed roles talking gRPC. Node's test runner runs each
+ * test file in its own process and every suite starts one cluster in `before`, so a local
+ * cluster is shared by the tests of one file (and never by two files: their table names would
+ * collide and psql-catalog compares whole catalogs). STRATA_TEST_AZS sets the number of AZs
+ * (default 3); STRATA_KEEP_LOCAL=1 keeps each cluster's directory (logs in DIR/logs).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { SystemClock } from '../../src/env/clock.js';
+import { NodeDisk } from '../../src/env/disk.js';
+import { freePorts } from '../../src/env/ports.js';
+import { processAlive } from '../../src/env/processes.js';
+import { SystemRandom } from '../../src/env/random.js';
+import { loadOrCreateIdentity } from '../../src/node/identity.js';
 import { startEmbedded, type EmbeddedCluster, type EmbeddedOptions } from '../../src/node/embedded.js';
+import { createToken } from '../../src/qp/auth/token.js';
+import { etcdUnavailableReason } from './etcd.js';
 
-/** A fresh embedded cluster in a temporary data directory, on an ephemeral loopback port. */
+export type TestTarget = 'embedded' | 'local';
+
+/** What the suites run against: STRATA_TEST_TARGET=local for a `strata local up` cluster. */
+export const testTarget: TestTarget = (() => {
+  const value = process.env['STRATA_TEST_TARGET'] ?? 'embedded';
+  if (value !== 'embedded' && value !== 'local') throw new Error(`STRATA_TEST_TARGET must be "embedded" or "local", not "${value}"`);
+  return value;
+})();
+
+/**
+ * A test option for what only an embedded cluster can do (its internals, options, fake clock):
+ * `test(name, embeddedOnly('why'), …)` skips it on the local target, with that reason.
+ */
+export function embeddedOnly(reason: string): { skip: string | false } {
+  return { skip: testTarget === 'local' ? `embedded only: ${reason}` : false };
+}
+
 export interface TestCluster {
-  readonly cluster: EmbeddedCluster;
+  readonly target: TestTarget;
+  /** The PostgreSQL port clients connect to (the relay's, on the local target). */
+  readonly port: number;
+  /** The embedded cluster's or the local cluster's directory. */
   readonly dataDir: string;
+  /** The embedded cluster itself; throws on the local target (skip such tests with embeddedOnly). */
+  readonly cluster: EmbeddedCluster;
+  /** A token (the password) for a user of this cluster, as `strata token` prints it. */
+  token(user?: string): Promise<string>;
   client(options?: Partial<pg.ClientConfig>): Promise<pg.Client>;
   config(user?: string): Promise<pg.ClientConfig>;
   stop(): Promise<void>;
 }
 
 export async function startTestCluster(options: Partial<EmbeddedOptions> = {}): Promise<TestCluster> {
+  if (testTarget === 'local') return startLocalCluster(options);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-test-'));
   const cluster = await startEmbedded({ dataDir, host: '127.0.0.1', port: 0, quiet: true, ...options });
+  return withClients('embedded', cluster.port, dataDir, cluster, (user) => cluster.token(user), async () => {
+    await cluster.stop();
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+}
+
+function withClients(
+  target: TestTarget, port: number, dataDir: string, cluster: EmbeddedCluster | null,
+  token: (user: string) => Promise<string>, stopCluster: () => Promise<void>,
+): TestCluster {
   const clients: pg.Client[] = [];
   const config = async (user = 'admin'): Promise<pg.ClientConfig> => ({
-    host: '127.0.0.1', port: cluster.port, user, database: 'postgres', password: await cluster.token(user),
+    host: '127.0.0.1', port, user, database: 'postgres', password: await token(user),
   });
+  let stopped = false;
   return {
-    cluster,
+    target,
+    port,
     dataDir,
+    get cluster(): EmbeddedCluster {
+      if (cluster === null) throw new Error('the local test target has no embedded cluster (skip this test with embeddedOnly)');
+      return cluster;
+    },
+    token: (user = 'admin') => token(user),
     config,
     async client(extra = {}) {
       const client = new pg.Client({ ...(await config()), ...extra });
@@ -32,11 +94,104 @@ export async function startTestCluster(options: Partial<EmbeddedOptions> = {}): 
       return client;
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await Promise.all(clients.map((c) => c.end().catch(() => {})));
-      await cluster.stop();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await stopCluster();
     },
   };
+}
+
+const STRATA = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
+const run = promisify(execFile);
+const LOCAL_UP_TIMEOUT_MS = 120_000;
+/**
+ * Local clusters this process started and has not stopped: killed if the process exits early,
+ * on Ctrl-C or when the test runner stops it (their processes are detached: no signal of ours
+ * reaches them).
+ */
+const running = new Set<string>();
+process.on('exit', () => { for (const dir of running) killLocalCluster(dir); });
+let signalsHandled = false;
+function killOnSignals(): void {
+  if (signalsHandled) return;
+  signalsHandled = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const dir of running) {
+        killLocalCluster(dir);
+        if (!process.env['STRATA_KEEP_LOCAL']) rmSync(dir, { recursive: true, force: true });
+      }
+      running.clear();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+/** SIGKILLs every process `local up` recorded in DIR/local.json; returns their pids. */
+function killLocalCluster(dir: string): number[] {
+  let pids: number[];
+  try {
+    pids = Object.values((JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number> }).pids);
+  } catch {
+    return []; // no state file: nothing was started
+  }
+  for (const pid of pids) {
+    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  return pids;
+}
+
+/**
+ * Stops a local test cluster: SIGKILL rather than `strata local down`, whose graceful stop
+ * takes some 10 s (each role group and etcd wait for their peers), and the data goes anyway.
+ */
+async function stopLocalCluster(dir: string): Promise<void> {
+  const pids = killLocalCluster(dir);
+  for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function strata(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: LOCAL_UP_TIMEOUT_MS });
+  return stdout;
+}
+
+async function startLocalCluster(options: Partial<EmbeddedOptions>): Promise<TestCluster> {
+  const embeddedOptions = Object.keys(options).filter((k) => options[k as keyof EmbeddedOptions] !== undefined);
+  if (embeddedOptions.length > 0) {
+    throw new Error(`the local test target takes no embedded options (${embeddedOptions.join(', ')}): skip this test with embeddedOnly`);
+  }
+  const problem = etcdUnavailableReason();
+  if (problem) throw new Error(`STRATA_TEST_TARGET=local: ${problem}`);
+  const azs = process.env['STRATA_TEST_AZS'] ?? '3';
+  killOnSignals();
+  // The relay's port can be taken between freePorts and its bind: a few tries, each afresh.
+  let dir = '';
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    dir = mkdtempSync(join(tmpdir(), 'strata-local-test-'));
+    running.add(dir);
+    [port] = await freePorts(1);
+    try {
+      await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', azs);
+      break;
+    } catch (error) {
+      await stopLocalCluster(dir);
+      running.delete(dir);
+      if (attempt >= 3) {
+        const stderr = (error as { stderr?: string }).stderr?.trim();
+        throw new Error(`strata local up failed: ${stderr || (error as Error).message} (logs in ${join(dir, 'logs')})`);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const identity = await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), dir, { clock: new SystemClock(0) });
+  const token = (user: string) => createToken({ credentials: identity, user, expiresInSeconds: 3600, clock: new SystemClock(0) });
+  return withClients('local', port, dir, null, token, async () => {
+    await stopLocalCluster(dir);
+    running.delete(dir);
+    if (!process.env['STRATA_KEEP_LOCAL']) rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 /** Runs a query expecting an error; returns the error (fails the test when none comes). */

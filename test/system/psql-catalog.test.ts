@@ -278,7 +278,7 @@ async function psql(env: Record<string, string>, command: string): Promise<{ sta
 }
 
 test('real psql renders \\d TABLE, \\d INDEX, \\dt and \\di exactly as on PostgreSQL', opts, async () => {
-  const strataEnv = { PGHOST: '127.0.0.1', PGPORT: String(strata.cluster.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: await strata.cluster.token('admin'), PGSSLMODE: 'require' };
+  const strataEnv = { PGHOST: '127.0.0.1', PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: await strata.token('admin'), PGSSLMODE: 'require' };
   const postgresEnv = { PGHOST: '127.0.0.1', PGPORT: String(postgres.port), PGUSER: 'postgres', PGDATABASE: 'postgres', PGSSLMODE: 'disable' };
   const owners = (text: string) => text.replace(/\b(admin|postgres)\b/g, '<owner>').replace(/-+/g, '-').replace(/ +/g, ' ');
   for (const command of ['\\d t', '\\d u', '\\d other.w', '\\d t_name', '\\d t_pkey', '\\dt', '\\di']) {
