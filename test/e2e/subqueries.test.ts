@@ -4,52 +4,24 @@
  * statement with PostgreSQL 15: rows, column names and types, and SQLSTATEs.
  */
 import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
-import pg from 'pg';
-import { startTestCluster, type TestCluster } from '../support/cluster.js';
-import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
 
 const skip = postgresUnavailableReason() ?? false;
-let strata: TestCluster;
-let postgres: TestPostgres;
-let ours: pg.Client;
-let theirs: pg.Client;
+let db: Differential;
 
 before(async () => {
   if (skip) return;
-  [strata, postgres] = await Promise.all([startTestCluster(), startPostgres()]);
-  ours = await strata.client();
-  theirs = new pg.Client(postgres.config);
-  await theirs.connect();
-  for (const sql of [
+  db = await startDifferential([
     'CREATE TABLE t (id int PRIMARY KEY, g int, name text, amount numeric(10,2))',
     'CREATE TABLE u (id int PRIMARY KEY, tid int, v int)',
     "INSERT INTO t VALUES (1, 1, 'a', 10.5), (2, 1, 'b', 20), (3, 2, 'c', 30.25), (4, 2, NULL, NULL), (5, 3, 'e', 5)",
     'INSERT INTO u VALUES (1, 1, 10), (2, 1, 20), (3, 3, 5), (4, NULL, 7)',
-  ]) {
-    await ours.query(sql);
-    await theirs.query(sql);
-  }
+  ]);
 });
 
 after(async () => {
-  if (skip) return;
-  await theirs.end();
-  await Promise.all([strata.stop(), postgres.stop()]);
+  if (!skip) await db.stop();
 });
-
-async function outcome(client: pg.Client, sql: string, params?: unknown[]): Promise<unknown> {
-  try {
-    const r = await client.query(sql, params);
-    return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
-  } catch (error) {
-    return { error: (error as pg.DatabaseError).code };
-  }
-}
-
-async function same(sql: string, params?: unknown[]): Promise<void> {
-  assert.deepEqual(await outcome(ours, sql, params), await outcome(theirs, sql, params), sql);
-}
 
 const queries = [
   'SELECT (SELECT 1) AS x',
@@ -80,7 +52,7 @@ const queries = [
 ];
 
 test('subqueries in queries give PostgreSQL answers and errors', { skip }, async () => {
-  for (const sql of queries) await same(sql, sql.includes('$1') ? [9] : undefined);
+  for (const sql of queries) await db.same(sql, sql.includes('$1') ? [9] : undefined);
 });
 
 test('subqueries in UPDATE, DELETE and INSERT … SELECT change the same rows as in PostgreSQL', { skip }, async () => {
@@ -90,5 +62,5 @@ test('subqueries in UPDATE, DELETE and INSERT … SELECT change the same rows as
     'INSERT INTO u SELECT id + 10, id, (SELECT count(*) FROM t) FROM t WHERE id < 3',
     'UPDATE u SET v = (SELECT max(id) FROM t WHERE t.id = u.tid) WHERE id > 10',
     'SELECT * FROM u ORDER BY id',
-  ]) await same(sql);
+  ]) await db.same(sql);
 });

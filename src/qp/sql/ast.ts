@@ -74,7 +74,7 @@ export interface SelectStatement {
   readonly values: readonly (readonly Expr[])[] | null;
   readonly forUpdate: boolean;
   /** Set for `left UNION [ALL] right` (then targets/from/where are empty; ORDER BY/LIMIT apply to the union). */
-  readonly setOperation?: { readonly op: 'union'; readonly all: boolean; readonly left: SelectStatement; readonly right: SelectStatement } | null;
+  readonly setOperation?: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStatement; readonly right: SelectStatement } | null;
 }
 
 export interface InsertStatement {

@@ -135,8 +135,7 @@ function rangeVar(n: Json): { schema: string | null; name: string; alias: string
 }
 
 export function convertSelect(n: Json): SelectStatement {
-  if (n.op === 'SETOP_UNION') return convertUnion(n);
-  if (n.op && n.op !== 'SETOP_NONE') throw unsupported('INTERSECT/EXCEPT are not supported yet');
+  if (n.op && n.op !== 'SETOP_NONE') return convertSetOperation(n);
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
   if (n.windowClause) throw unsupported('window functions are not supported yet');
   if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
@@ -171,8 +170,11 @@ export function convertSelect(n: Json): SelectStatement {
   };
 }
 
-/** UNION [ALL]: the branches are planned by plan-setop.ts; ORDER BY/LIMIT sit on the union node. */
-function convertUnion(n: Json): SelectStatement {
+/** UNION/INTERSECT/EXCEPT [ALL]: the branches are planned by plan-setop.ts; ORDER BY/LIMIT sit on the node. */
+function convertSetOperation(n: Json): SelectStatement {
+  const ops: Record<string, 'union' | 'intersect' | 'except'> = { SETOP_UNION: 'union', SETOP_INTERSECT: 'intersect', SETOP_EXCEPT: 'except' };
+  const op = ops[n.op as string];
+  if (!op) throw unsupported(`set operation ${String(n.op)} is not supported`);
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
   if (n.lockingClause) throw unsupported('FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT');
   return {
@@ -181,7 +183,7 @@ function convertUnion(n: Json): SelectStatement {
     limit: n.limitCount ? convertExpr(n.limitCount) : null,
     offset: n.limitOffset ? convertExpr(n.limitOffset) : null,
     distinct: false, values: null, forUpdate: false,
-    setOperation: { op: 'union', all: !!n.all, left: convertSelect(n.larg), right: convertSelect(n.rarg) },
+    setOperation: { op, all: !!n.all, left: convertSelect(n.larg), right: convertSelect(n.rarg) },
   };
 }
 

@@ -3,22 +3,25 @@ import { TypeOid } from '../../contracts/sql-value.js';
 import type { SelectStatement } from './ast.js';
 import { coerce, commonType, compileExpr } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
-import { Distinct, Limit, Sort, type Row, type RowSource, type Runtime, type SortKey } from './operators.js';
+import { Distinct, Limit, MAX_MATERIALIZED_ROWS, Sort, type Row, type RowSource, type Runtime, type SortKey } from './operators.js';
 import type { OutputColumn, PlanContext, PlannedQuery } from './plan-select.js';
 import { Scope } from './scope.js';
+import * as types from './typesystem.js';
 
 /**
- * `left UNION [ALL] right`: each branch is planned as its own SELECT; rows are converted to the
- * columns' common types, appended, de-duplicated for UNION, then sorted and limited. ORDER BY
- * names an output column (by position or name), as PostgreSQL requires for set operations.
+ * `left UNION|INTERSECT|EXCEPT [ALL] right`: each branch is planned as its own SELECT; rows are
+ * converted to the columns' common types; UNION appends (de-duplicating unless ALL), INTERSECT
+ * and EXCEPT count the right side's rows by value and then pass the left side's through; then
+ * sort and limit. ORDER BY names an output column (by position or name), as PostgreSQL requires.
  */
 export function planUnion(statement: SelectStatement, pc: PlanContext, planSelect: (s: SelectStatement, pc: PlanContext) => PlannedQuery): PlannedQuery {
   const op = statement.setOperation!;
   const left = planSelect(op.left, pc);
   const right = planSelect(op.right, pc);
-  if (left.columns.length !== right.columns.length) throw new SqlError('42601', 'each UNION query must have the same number of columns');
+  const name = op.op.toUpperCase();
+  if (left.columns.length !== right.columns.length) throw new SqlError('42601', `each ${name} query must have the same number of columns`);
   const width = left.columns.length;
-  const oids = left.columns.map((c, i) => unionType(c, right.columns[i]!));
+  const oids = left.columns.map((c, i) => unionType(c, right.columns[i]!, name));
   const leftCasts = left.columns.map((c, i) => columnCast(c, oids[i]!, i));
   const rightCasts = right.columns.map((c, i) => columnCast(c, oids[i]!, i));
   const columns: OutputColumn[] = left.columns.map((c, i) => ({ name: c.name, oid: oids[i]!, typmod: -1, tableOid: 0, columnNumber: 0 }));
@@ -31,8 +34,15 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
   return {
     columns,
     build: () => {
-      let source: RowSource = new Append([left.build(), right.build()], [leftCasts, rightCasts]);
-      if (!op.all) source = new Distinct(source, oids, width);
+      let source: RowSource;
+      if (op.op === 'union') {
+        source = new Append([left.build(), right.build()], [leftCasts, rightCasts]);
+        if (!op.all) source = new Distinct(source, oids, width);
+      } else {
+        const leftRows = new Append([left.build()], [leftCasts]);
+        const rightRows = new Append([right.build()], [rightCasts]);
+        source = new IntersectExcept(leftRows, rightRows, op.op, op.all, oids, width);
+      }
       if (sortKeys.length > 0) source = new Sort(source, sortKeys);
       if (limit || offset) source = new Limit(source, limit, offset);
       return source;
@@ -46,9 +56,9 @@ function columnExpr(column: OutputColumn, position: number): CompiledExpr {
   return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, rowIndependent: false, name: column.name, location: -1, column: position };
 }
 
-function unionType(left: OutputColumn, right: OutputColumn): number {
+function unionType(left: OutputColumn, right: OutputColumn, name: string): number {
   // Branch outputs are already typed (unknown became text), as PostgreSQL resolves each branch.
-  return commonType([columnExpr(left, 0), columnExpr(right, 0)], 'UNION');
+  return commonType([columnExpr(left, 0), columnExpr(right, 0)], name);
 }
 
 function columnCast(column: OutputColumn, oid: number, position: number): Evaluator | null {
@@ -66,7 +76,7 @@ function outputPosition(expr: SelectStatement['orderBy'][number]['expr'], column
     const position = columns.findIndex((c) => c.name === expr.name);
     if (position >= 0) return position;
   }
-  throw new SqlError('0A000', 'ORDER BY on a UNION result must name an output column', expr.location >= 0 ? { position: expr.location + 1 } : {});
+  throw new SqlError('0A000', 'ORDER BY on a UNION/INTERSECT/EXCEPT result must name an output column', expr.location >= 0 ? { position: expr.location + 1 } : {});
 }
 
 function limitEvaluator(expr: NonNullable<SelectStatement['limit']>, pc: PlanContext): Evaluator {
@@ -88,5 +98,60 @@ class Append implements RowSource {
       return batch.map((row) => row.map((v, i) => (casts[i] ? casts[i]!(row, rt.ctx) : v)));
     }
     return null;
+  }
+}
+
+/**
+ * INTERSECT [ALL] / EXCEPT [ALL]: counts the right side's rows by value (NULLs equal, as in
+ * DISTINCT), then passes left rows through. Without ALL each distinct value comes out once;
+ * with ALL, INTERSECT keeps min(m, n) copies and EXCEPT max(m − n, 0).
+ */
+class IntersectExcept implements RowSource {
+  private counts: Map<string, number> | null = null;
+  private readonly emitted = new Set<string>();
+
+  constructor(private readonly left: RowSource, private readonly right: RowSource, private readonly op: 'intersect' | 'except',
+    private readonly all: boolean, private readonly oids: readonly number[], private readonly width: number) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.counts === null) {
+      const counts = new Map<string, number>();
+      for (let batch = await this.right.next(rt); batch; batch = await this.right.next(rt)) {
+        for (const row of batch) {
+          const key = types.groupKey(this.oids, row, this.width);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        if (counts.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+      }
+      this.counts = counts;
+    }
+    for (;;) {
+      const batch = await this.left.next(rt);
+      if (!batch) return null;
+      const out: Row[] = [];
+      for (const row of batch) if (this.keep(types.groupKey(this.oids, row, this.width))) out.push(row);
+      if (out.length > 0) return out;
+    }
+  }
+
+  private keep(key: string): boolean {
+    const counts = this.counts!;
+    const inRight = counts.get(key) ?? 0;
+    if (!this.all) {
+      if (this.emitted.has(key)) return false;
+      const kept = this.op === 'intersect' ? inRight > 0 : inRight === 0;
+      if (kept) this.emitted.add(key);
+      return kept;
+    }
+    if (this.op === 'intersect') {
+      if (inRight === 0) return false;
+      counts.set(key, inRight - 1);
+      return true;
+    }
+    if (inRight > 0) {
+      counts.set(key, inRight - 1);
+      return false;
+    }
+    return true;
   }
 }

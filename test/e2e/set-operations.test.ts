@@ -1,0 +1,36 @@
+/** UNION, INTERSECT and EXCEPT, with and without ALL, compared with PostgreSQL 15. */
+import { after, before, test } from 'node:test';
+import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+
+const skip = postgresUnavailableReason() ?? false;
+let db: Differential;
+
+before(async () => {
+  if (skip) return;
+  db = await startDifferential([
+    'CREATE TABLE a (id int PRIMARY KEY, x int, s text)',
+    'CREATE TABLE b (id int PRIMARY KEY, x int, s text)',
+    "INSERT INTO a VALUES (1, 1, 'p'), (2, 1, 'p'), (3, 2, 'q'), (4, NULL, NULL), (5, NULL, NULL), (6, 3, 'r')",
+    "INSERT INTO b VALUES (1, 1, 'p'), (2, 2, 'q'), (3, 2, 'q'), (4, NULL, NULL), (5, 4, 's')",
+  ]);
+});
+
+after(async () => {
+  if (!skip) await db.stop();
+});
+
+test('INTERSECT and EXCEPT [ALL] keep the rows PostgreSQL keeps, NULLs equal', { skip }, async () => {
+  for (const sql of [
+    'SELECT x, s FROM a INTERSECT SELECT x, s FROM b ORDER BY 1, 2',
+    'SELECT x, s FROM a INTERSECT ALL SELECT x, s FROM b ORDER BY 1, 2',
+    'SELECT x, s FROM a EXCEPT SELECT x, s FROM b ORDER BY 1, 2',
+    'SELECT x, s FROM a EXCEPT ALL SELECT x, s FROM b ORDER BY 1, 2',
+    'SELECT x, s FROM b EXCEPT ALL SELECT x, s FROM a ORDER BY 1, 2',
+    'SELECT x FROM a UNION SELECT x FROM b EXCEPT SELECT x FROM b WHERE x = 2 ORDER BY x',
+    'SELECT x FROM a UNION ALL SELECT x FROM b INTERSECT SELECT x FROM b ORDER BY x',
+    'SELECT x FROM a EXCEPT SELECT x, s FROM b',
+    "SELECT x FROM a INTERSECT SELECT s FROM b",
+    'SELECT x FROM a EXCEPT SELECT x FROM b ORDER BY x DESC LIMIT 1',
+    'SELECT count(*) FROM (SELECT x FROM a INTERSECT ALL SELECT x FROM b) i',
+  ]) await db.same(sql);
+});

@@ -1,0 +1,51 @@
+/**
+ * Statement-by-statement comparison with PostgreSQL 15 for the SQL tests: the same statements
+ * run on a fresh Strata and a throwaway PostgreSQL; `same` asserts equal rows (in the order the
+ * servers return them), column names and type OIDs, command tags and row counts, or equal
+ * SQLSTATEs.
+ */
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { startTestCluster, type TestCluster } from './cluster.js';
+import { postgresUnavailableReason, startPostgres, type TestPostgres } from './postgres.js';
+
+export { postgresUnavailableReason };
+
+export interface Differential {
+  readonly strata: pg.Client;
+  readonly postgres: pg.Client;
+  /** Runs `sql` on both and asserts the outcomes are the same. */
+  same(sql: string, params?: unknown[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDifferential(setup: readonly string[]): Promise<Differential> {
+  const [cluster, server]: [TestCluster, TestPostgres] = await Promise.all([startTestCluster(), startPostgres()]);
+  const strata = await cluster.client();
+  const postgres = new pg.Client(server.config);
+  await postgres.connect();
+  for (const sql of setup) {
+    await strata.query(sql);
+    await postgres.query(sql);
+  }
+  return {
+    strata,
+    postgres,
+    async same(sql, params) {
+      assert.deepEqual(await outcome(strata, sql, params), await outcome(postgres, sql, params), sql);
+    },
+    async stop() {
+      await postgres.end();
+      await Promise.all([cluster.stop(), server.stop()]);
+    },
+  };
+}
+
+async function outcome(client: pg.Client, sql: string, params?: unknown[]): Promise<unknown> {
+  try {
+    const r = await client.query(sql, params);
+    return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
+  } catch (error) {
+    return { error: (error as pg.DatabaseError).code };
+  }
+}
