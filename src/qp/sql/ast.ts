@@ -59,6 +59,13 @@ export interface SortItem {
   readonly nullsFirst: boolean | null;
 }
 
+export interface CommonTableExpr {
+  readonly name: string;
+  readonly columnAliases: readonly string[];
+  readonly query: SelectStatement;
+  readonly location: number;
+}
+
 export interface SelectStatement {
   readonly kind: 'select';
   readonly targets: readonly SelectTarget[];
@@ -73,6 +80,8 @@ export interface SelectStatement {
   /** VALUES lists (then targets/from are empty). */
   readonly values: readonly (readonly Expr[])[] | null;
   readonly forUpdate: boolean;
+  /** WITH [RECURSIVE]: named subqueries its FROM items (and its subqueries') may read. */
+  readonly with?: { readonly recursive: boolean; readonly ctes: readonly CommonTableExpr[] } | null;
   /** Set for `left UNION [ALL] right` (then targets/from/where are empty; ORDER BY/LIMIT apply to the union). */
   readonly setOperation?: { readonly op: 'union' | 'intersect' | 'except'; readonly all: boolean; readonly left: SelectStatement; readonly right: SelectStatement } | null;
 }

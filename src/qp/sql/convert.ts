@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type {
-  Assignment, ColumnDefinition, CreateIndexStatement, CreateTableStatement, Expr, FromItem, OnConflict,
+  Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FromItem, OnConflict,
   SelectStatement, SelectTarget, SortItem, Statement, TypeName,
 } from './ast.js';
 
@@ -135,8 +135,26 @@ function rangeVar(n: Json): { schema: string | null; name: string; alias: string
 }
 
 export function convertSelect(n: Json): SelectStatement {
+  if (!n.withClause) return convertSelectBody(n);
+  return { ...convertSelectBody({ ...n, withClause: undefined }), with: convertWith(n.withClause) };
+}
+
+/** WITH [RECURSIVE] name [(columns)] AS (SELECT …), …: only SELECTs (DSQL allows no more). */
+function convertWith(w: Json): NonNullable<SelectStatement['with']> {
+  const ctes = ((w.ctes ?? []) as Json[]).map((node): CommonTableExpr => {
+    const cte = node.CommonTableExpr;
+    if (!cte.ctequery?.SelectStmt) throw unsupported('data-modifying statements in WITH are not supported', cte.location ?? -1);
+    if (cte.search_clause || cte.cycle_clause) throw unsupported('SEARCH and CYCLE clauses are not supported yet', cte.location ?? -1);
+    return {
+      name: cte.ctename, columnAliases: ((cte.aliascolnames ?? []) as Json[]).map((a) => String(a.String.sval)),
+      query: convertSelect(cte.ctequery.SelectStmt), location: cte.location ?? -1,
+    };
+  });
+  return { recursive: !!w.recursive, ctes };
+}
+
+function convertSelectBody(n: Json): SelectStatement {
   if (n.op && n.op !== 'SETOP_NONE') return convertSetOperation(n);
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
   if (n.windowClause) throw unsupported('window functions are not supported yet');
   if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
   if (n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0) {
@@ -175,7 +193,6 @@ function convertSetOperation(n: Json): SelectStatement {
   const ops: Record<string, 'union' | 'intersect' | 'except'> = { SETOP_UNION: 'union', SETOP_INTERSECT: 'intersect', SETOP_EXCEPT: 'except' };
   const op = ops[n.op as string];
   if (!op) throw unsupported(`set operation ${String(n.op)} is not supported`);
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
   if (n.lockingClause) throw unsupported('FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT');
   return {
     kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null,

@@ -12,6 +12,7 @@ import {
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
+import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
 import { ApplySubplans, SubplanCollector, type SubqueryHost } from './subplans.js';
 import { TableCodec } from './table-codec.js';
@@ -33,6 +34,8 @@ export interface PlanContext {
    * have resolve, and the flag that records that one did (see subplans.ts).
    */
   readonly outer?: { readonly scope: Scope; readonly correlation: { correlated: boolean } };
+  /** WITH queries visible here, by name (plan-cte.ts). */
+  readonly ctes?: ReadonlyMap<string, CteBinding>;
 }
 
 export interface SessionFunctions {
@@ -72,6 +75,7 @@ interface FromPlan {
 }
 
 export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
+  if (statement.with) pc = bindCtes(statement, pc);
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
   const where = conjuncts(statement.where);
@@ -365,7 +369,11 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
 }
 
 function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
-  if (item.kind === 'table') return planTable(item, preserved ? where : [], pc, order);
+  if (item.kind === 'table') {
+    const cte = item.schema === null ? pc.ctes?.get(item.name) : undefined;
+    if (cte) return planCteReference(cte, item);
+    return planTable(item, preserved ? where : [], pc, order);
+  }
   if (item.kind === 'function') return planFunction(item, pc);
   if (item.kind === 'subquery') return planDerived(item, pc);
   if (item.joinType === 'right') {
@@ -486,6 +494,15 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
     accessPaths: [path.kind],
     primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse } : null,
   };
+}
+
+/** A FROM item naming a WITH query: its output columns become a relation named by the alias or the name. */
+function planCteReference(binding: CteBinding, item: Extract<FromItem, { kind: 'table' }>): FromPlan {
+  const planned = planCteQuery(binding, item, planSelect);
+  const relation = item.alias ?? item.name;
+  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0 })));
+
+  return { scope, build: planned.build, width: planned.columns.length, accessPaths: planned.accessPaths.slice(), primaryOrderOf: null };
 }
 
 /** A subquery in FROM: its output columns become a relation named by its alias. */
