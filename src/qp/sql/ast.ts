@@ -23,7 +23,9 @@ export type Expr =
   | { readonly kind: 'null-test'; readonly arg: Expr; readonly isNull: boolean; readonly location: number }
   | { readonly kind: 'bool-test'; readonly arg: Expr; readonly test: 'true' | 'not-true' | 'false' | 'not-false' | 'unknown' | 'not-unknown'; readonly location: number }
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly location: number }
-  | { readonly kind: 'func'; readonly name: string; readonly schema: string | null; readonly args: readonly Expr[]; readonly star: boolean; readonly distinct: boolean; readonly filter: Expr | null; readonly location: number }
+  | { readonly kind: 'func'; readonly name: string; readonly schema: string | null; readonly args: readonly Expr[]; readonly star: boolean; readonly distinct: boolean; readonly filter: Expr | null;
+      /** Set for a window function call: `f(…) OVER (…)` or `OVER name`. */
+      readonly over?: WindowSpec | null; readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
   | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly location: number }
@@ -51,6 +53,22 @@ export type FromItem =
   | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[]; readonly location: number }
   | { readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number }
   | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number };
+
+/** One end of a window frame; `offset` for `n PRECEDING` / `n FOLLOWING`. */
+export interface FrameBound {
+  readonly kind: 'unbounded-preceding' | 'preceding' | 'current-row' | 'following' | 'unbounded-following';
+  readonly offset: Expr | null;
+}
+
+export interface WindowSpec {
+  /** `OVER name` or `OVER (name …)`: a window of the WINDOW clause this one builds on. */
+  readonly refName: string | null;
+  readonly partitionBy: readonly Expr[];
+  readonly orderBy: readonly SortItem[];
+  /** null: the default frame (RANGE UNBOUNDED PRECEDING to CURRENT ROW), or the named window's. */
+  readonly frame: { readonly mode: 'rows' | 'range' | 'groups'; readonly start: FrameBound; readonly end: FrameBound; readonly exclusion: boolean } | null;
+  readonly location: number;
+}
 
 export interface SortItem {
   readonly expr: Expr;
@@ -80,6 +98,8 @@ export interface SelectStatement {
   /** VALUES lists (then targets/from are empty). */
   readonly values: readonly (readonly Expr[])[] | null;
   readonly forUpdate: boolean;
+  /** WINDOW name AS (…): windows that OVER clauses name. */
+  readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
   /** WITH [RECURSIVE]: named subqueries its FROM items (and its subqueries') may read. */
   readonly with?: { readonly recursive: boolean; readonly ctes: readonly CommonTableExpr[] } | null;
   /** Set for `left UNION [ALL] right` (then targets/from/where are empty; ORDER BY/LIMIT apply to the union). */

@@ -7,6 +7,7 @@ import type { Expr, SelectStatement } from './ast.js';
 import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
+import { compileWindowCall, type WindowCollector } from './windows.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import * as types from './typesystem.js';
@@ -53,6 +54,8 @@ export interface CompileContext {
   readonly session?: { readonly processId: number; setting(name: string): string };
   /** Where subqueries over tables are planned and collected; absent, only catalog subqueries work. */
   readonly subqueries?: SubqueryHost;
+  /** Where window function calls are collected: the select list and ORDER BY only. */
+  readonly windows?: WindowCollector | undefined;
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -110,7 +113,15 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
       return { ...result, name: arg.column !== undefined ? arg.name : types.outputName(target.oid) };
     }
-    case 'func': return compileFunction(expr, ctx);
+    case 'func':
+      if (expr.over) {
+        if (!ctx.windows) {
+          if (ctx.clause === 'aggregate function calls') throw new SqlError('42803', 'aggregate function calls cannot contain window function calls', at(expr.location));
+          throw new SqlError('42P20', ctx.clause === 'window functions' ? 'window function calls cannot be nested' : `window functions are not allowed in ${ctx.clause}`, at(expr.location));
+        }
+        return compileWindowCall(expr, ctx, ctx.windows);
+      }
+      return compileFunction(expr, ctx);
     case 'case': return compileCase(expr, ctx);
     case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, ctx)), expr.location);
     case 'greatest':
@@ -431,7 +442,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   if (!ctx.aggregates || !ctx.inputScope) {
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
   }
-  const inner: CompileContext = { ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, clause: 'aggregate function calls' };
+  const inner: CompileContext = { ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls' };
   let arg: CompiledExpr | null = null;
   if (!expr.star) {
     if (expr.args.length !== 1) throw new SqlError('42883', `function ${expr.name} with ${expr.args.length} arguments does not exist`, at(expr.location));

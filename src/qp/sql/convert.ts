@@ -1,7 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type {
-  Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FromItem, OnConflict,
-  SelectStatement, SelectTarget, SortItem, Statement, TypeName,
+  Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
 } from './ast.js';
 
 /**
@@ -155,7 +155,6 @@ function convertWith(w: Json): NonNullable<SelectStatement['with']> {
 
 function convertSelectBody(n: Json): SelectStatement {
   if (n.op && n.op !== 'SETOP_NONE') return convertSetOperation(n);
-  if (n.windowClause) throw unsupported('window functions are not supported yet');
   if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
   if (n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0) {
     throw unsupported('SELECT DISTINCT ON is not supported yet');
@@ -185,6 +184,7 @@ function convertSelectBody(n: Json): SelectStatement {
     distinct: !!n.distinctClause,
     values,
     forUpdate,
+    windows: ((n.windowClause ?? []) as Json[]).map((w) => ({ name: String(w.WindowDef.name), spec: convertWindow(w.WindowDef) })),
   };
 }
 
@@ -414,7 +414,6 @@ function convertAExpr(n: Json): Expr {
 function convertFuncCall(n: Json): Expr {
   const names: string[] = n.funcname.map(str);
   const location: number = n.location ?? -1;
-  if (n.over) throw unsupported('window functions are not supported yet', location);
   if (n.agg_order) throw unsupported('ORDER BY inside aggregate calls is not supported yet', location);
   if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
   if (n.func_variadic) throw unsupported('VARIADIC is not supported yet', location);
@@ -427,7 +426,44 @@ function convertFuncCall(n: Json): Expr {
     star: !!n.agg_star,
     distinct: !!n.agg_distinct,
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
+    over: n.over ? convertWindow(n.over, true) : null,
     location,
+  };
+}
+
+// Frame option bits of PostgreSQL's WindowDef (nodes/parsenodes.h).
+const FRAME = {
+  RANGE: 0x2, ROWS: 0x4, GROUPS: 0x8,
+  START_UNBOUNDED_PRECEDING: 0x20, START_UNBOUNDED_FOLLOWING: 0x80, START_CURRENT_ROW: 0x200,
+  END_UNBOUNDED_PRECEDING: 0x40, END_UNBOUNDED_FOLLOWING: 0x100, END_CURRENT_ROW: 0x400,
+  START_OFFSET_PRECEDING: 0x800, END_OFFSET_PRECEDING: 0x1000, START_OFFSET_FOLLOWING: 0x2000, END_OFFSET_FOLLOWING: 0x4000,
+  EXCLUDE: 0x8000 | 0x10000 | 0x20000, NONDEFAULT: 0x1,
+};
+
+/** A window definition; in an OVER clause, `OVER name` puts the window's name in `name`. */
+function convertWindow(w: Json, inOver = false): WindowSpec {
+  const options: number = w.frameOptions ?? 0;
+  let frame: WindowSpec['frame'] = null;
+  if (options & FRAME.NONDEFAULT) {
+    const bound = (end: boolean): FrameBound => {
+      const o = (start: number, finish: number) => (options & (end ? finish : start)) !== 0;
+      if (o(FRAME.START_UNBOUNDED_PRECEDING, FRAME.END_UNBOUNDED_PRECEDING)) return { kind: 'unbounded-preceding', offset: null };
+      if (o(FRAME.START_UNBOUNDED_FOLLOWING, FRAME.END_UNBOUNDED_FOLLOWING)) return { kind: 'unbounded-following', offset: null };
+      if (o(FRAME.START_CURRENT_ROW, FRAME.END_CURRENT_ROW)) return { kind: 'current-row', offset: null };
+      const offset = convertExpr(end ? w.endOffset : w.startOffset);
+      return { kind: o(FRAME.START_OFFSET_PRECEDING, FRAME.END_OFFSET_PRECEDING) ? 'preceding' : 'following', offset };
+    };
+    frame = {
+      mode: options & FRAME.ROWS ? 'rows' : options & FRAME.GROUPS ? 'groups' : 'range',
+      start: bound(false), end: bound(true), exclusion: (options & FRAME.EXCLUDE) !== 0,
+    };
+  }
+  return {
+    refName: w.refname ?? (inOver ? w.name ?? null : null),
+    partitionBy: (w.partitionClause ?? []).map(convertExpr),
+    orderBy: (w.orderClause ?? []).map(convertSort),
+    frame,
+    location: w.location ?? -1,
   };
 }
 

@@ -58,6 +58,8 @@ function toSyntaxError(error: unknown): SqlError {
   const details = (error as { sqlDetails?: { message: string; cursorPosition?: number } }).sqlDetails;
   const message = details?.message ?? (error as Error).message;
   const position = details?.cursorPosition;
-  // pg_query reports a 0-based cursor; the wire protocol's P field is 1-based.
-  return new SqlError('42601', message, position !== undefined ? { position: position + 1 } : {});
+  // pg_query reports a 0-based cursor; the wire protocol's P field is 1-based. The grammar's
+  // few non-syntax errors keep their own SQLSTATE (pg_query does not pass it on).
+  const code = /^frame (start|end|starting)/.test(message) ? '42P20' : '42601';
+  return new SqlError(code, message, position !== undefined ? { position: position + 1 } : {});
 }

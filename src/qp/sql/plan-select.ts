@@ -15,6 +15,7 @@ import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
 import { ApplySubplans, SubplanCollector, type SubqueryHost } from './subplans.js';
+import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { TableCodec } from './table-codec.js';
 import * as types from './typesystem.js';
 
@@ -102,6 +103,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   }
 
   const selectSubplans = new SubplanCollector();
+  const windows = new WindowCollector(namedWindows(statement.windows));
   let ctx: CompileContext;
   let rowWidth: () => number;
   if (aggregated) {
@@ -113,6 +115,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     ctx = withSubqueries(compileContext(pc, input, 'SELECT'), selectSubplans, pc);
     rowWidth = () => from.width;
   }
+  ctx = { ...ctx, windows };
 
   const targets = expandTargets(statement, ctx, input);
   const columns: OutputColumn[] = targets.map((t) => t.column);
@@ -122,11 +125,15 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const allExprs = [...exprs, ...extras].map((e) => e.eval);
   const width = exprs.length;
 
-  const orderSatisfied = !aggregated && !statement.distinct && from.primaryOrderOf !== null
+  // (Window functions sort rows their own way: then the final ORDER BY must sort again.)
+  const orderSatisfied = !aggregated && !statement.distinct && windows.empty && from.primaryOrderOf !== null
     && sortSatisfiedByPrimary(statement.orderBy, from.primaryOrderOf, input);
-  // Every aggregate is known now, so the width of the rows the select list reads is too.
+  // Every aggregate is known now, so the width of the rows the select list reads is too;
+  // subplan results follow it, then window function values.
   selectSubplans.base = rowWidth();
-  const inner = selectSubplans.empty ? build : () => new ApplySubplans(build(), selectSubplans);
+  windows.base = selectSubplans.base + selectSubplans.subplans.length;
+  const withSubplans = selectSubplans.empty ? build : () => new ApplySubplans(build(), selectSubplans);
+  const inner = windows.empty ? withSubplans : () => new WindowAgg(withSubplans(), windows);
   const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
   const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
   const distinctOids = exprs.map((e) => e.oid);

@@ -1,0 +1,341 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { Expr, FrameBound, SortItem, WindowSpec } from './ast.js';
+import { coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
+import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
+import { materialize, MAX_MATERIALIZED_ROWS, type Row, type RowSource, type Runtime } from './operators.js';
+import * as types from './typesystem.js';
+
+/**
+ * Window functions: `f(…) OVER (PARTITION BY … ORDER BY … frame)`.
+ *
+ * Calls are collected where the select list is compiled; a WindowAgg operator below the
+ * projection reads every row, and for each call sorts the rows by its partition and order keys,
+ * walks each partition and appends the call's value to every row, where the compiled call reads
+ * it. Rows leave in the order of the last window sorted (PostgreSQL's order when the query
+ * itself has no ORDER BY and one window).
+ *
+ * Frames: ROWS with UNBOUNDED / n PRECEDING / CURRENT ROW / n FOLLOWING; RANGE with UNBOUNDED
+ * and CURRENT ROW (peers count as the current row). RANGE with offsets, GROUPS and EXCLUDE are
+ * refused with 0A000.
+ */
+
+const RANKING = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile']);
+const VALUE = new Set(['lag', 'lead', 'first_value', 'last_value', 'nth_value']);
+
+interface OrderKey {
+  readonly eval: Evaluator;
+  readonly compare: (a: SqlValue, b: SqlValue) => number;
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+interface WindowCall {
+  readonly name: string;
+  readonly args: readonly Evaluator[];
+  readonly filter: Evaluator | null;
+  /** For aggregates: the argument's type (null for count(*)). */
+  readonly argOid: number | null;
+  readonly partition: readonly Evaluator[];
+  readonly partitionOids: readonly number[];
+  readonly order: readonly OrderKey[];
+  readonly orderOids: readonly number[];
+  readonly frame: { readonly mode: 'rows' | 'range'; readonly start: FrameBound; readonly end: FrameBound; readonly startOffset: Evaluator | null; readonly endOffset: Evaluator | null };
+}
+
+export class WindowCollector {
+  readonly calls: WindowCall[] = [];
+  /** Width of the rows the select list reads: results go after it. Set by the planner. */
+  base = 0;
+  constructor(readonly named: ReadonlyMap<string, WindowSpec>) {}
+  get empty(): boolean {
+    return this.calls.length === 0;
+  }
+}
+
+type FuncExpr = Extract<Expr, { kind: 'func' }>;
+const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
+
+/** The WINDOW clause's windows by name, each resolved against the ones it builds on. */
+export function namedWindows(windows: readonly { readonly name: string; readonly spec: WindowSpec }[] | undefined): Map<string, WindowSpec> {
+  const named = new Map<string, WindowSpec>();
+  for (const { name, spec } of windows ?? []) {
+    if (named.has(name)) throw new SqlError('42P20', `window "${name}" is already defined`, at(spec.location));
+    named.set(name, resolveSpec(spec, named));
+  }
+  return named;
+}
+
+/** A spec that names another window takes its partitioning, and its ordering unless it has one. */
+function resolveSpec(spec: WindowSpec, named: ReadonlyMap<string, WindowSpec>): WindowSpec {
+  if (spec.refName === null) return spec;
+  const base = named.get(spec.refName);
+  if (!base) throw new SqlError('42704', `window "${spec.refName}" does not exist`, at(spec.location));
+  if (spec.partitionBy.length > 0) throw new SqlError('42P20', `cannot override PARTITION BY clause of window "${spec.refName}"`, at(spec.location));
+  if (spec.orderBy.length > 0 && base.orderBy.length > 0) throw new SqlError('42P20', `cannot override ORDER BY clause of window "${spec.refName}"`, at(spec.location));
+  if (base.frame !== null) throw new SqlError('42P20', `cannot copy window "${spec.refName}" because it has a frame clause`, at(spec.location));
+  return { refName: null, partitionBy: base.partitionBy, orderBy: spec.orderBy.length > 0 ? spec.orderBy : base.orderBy, frame: spec.frame, location: spec.location };
+}
+
+export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector: WindowCollector): CompiledExpr {
+  const spec = resolveSpec(expr.over!, collector.named);
+  if (expr.distinct) throw new SqlError('0A000', 'DISTINCT is not implemented for window functions', at(expr.location));
+  // Arguments and keys are compiled where the select list is; a window call inside them is nested.
+  const inner: CompileContext = { ...ctx, windows: undefined, clause: 'window functions' };
+  const name = expr.name;
+  const isAggregate = types.isAggregate(name);
+  if (!isAggregate && !RANKING.has(name) && !VALUE.has(name)) {
+    throw new SqlError('42809', `function ${name} is not a window function nor an aggregate function`, at(expr.location));
+  }
+  if (!isAggregate && expr.filter) throw new SqlError('0A000', 'FILTER is not implemented for non-aggregate window functions', at(expr.location));
+  if (expr.star && name !== 'count') throw new SqlError('42809', `${name}(*) is not allowed`, at(expr.location));
+  let args = expr.args.map((a) => compileExpr(a, inner));
+  args = args.map((a) => (a.oid === TypeOid.unknown ? coerce(a, TypeOid.text, -1, 'implicit', a.location) : a));
+  const resultOid = resultType(name, args, expr);
+  if (name === 'lag' || name === 'lead') {
+    if (args[1]) args[1] = coerce(args[1], TypeOid.int4, -1, 'implicit', args[1].location);
+    if (args[2]) args[2] = coerce(args[2], resultOid, -1, 'implicit', args[2].location);
+  }
+  if ((name === 'ntile' || name === 'nth_value') && args[name === 'ntile' ? 0 : 1]) {
+    const i = name === 'ntile' ? 0 : 1;
+    args[i] = coerce(args[i]!, TypeOid.int4, -1, 'implicit', args[i]!.location);
+  }
+  const partition = spec.partitionBy.map((p) => compileExpr(p, inner));
+  const order = spec.orderBy.map((item) => orderKey(item, inner));
+  const frame = compileFrame(spec, inner);
+  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER').eval : null;
+  const index = collector.calls.length;
+  collector.calls.push({
+    name, args: args.map((a) => a.eval), filter, argOid: isAggregate ? (args[0]?.oid ?? null) : null,
+    partition: partition.map((p) => p.eval), partitionOids: partition.map((p) => p.oid),
+    order: order.map((o) => o.key), orderOids: order.map((o) => o.oid), frame,
+  });
+  return { oid: resultOid, typmod: -1, eval: (row) => row[collector.base + index]!, rowIndependent: false, name, location: expr.location };
+}
+
+function resultType(name: string, args: readonly CompiledExpr[], expr: FuncExpr): number {
+  const arity = (min: number, max: number) => {
+    if (args.length < min || args.length > max) throw new SqlError('42883', `function ${name} with ${args.length} arguments does not exist`, at(expr.location));
+  };
+  switch (name) {
+    case 'row_number': case 'rank': case 'dense_rank': arity(0, 0); return TypeOid.int8;
+    case 'percent_rank': case 'cume_dist': arity(0, 0); return TypeOid.float8;
+    case 'ntile': arity(1, 1); return TypeOid.int4;
+    case 'lag': case 'lead': arity(1, 3); return args[0]!.oid;
+    case 'first_value': case 'last_value': arity(1, 1); return args[0]!.oid;
+    case 'nth_value': arity(2, 2); return args[0]!.oid;
+  }
+  if (!expr.star) arity(1, 1);
+  const oid = types.aggregateResultType(name, expr.star ? null : args[0]!.oid);
+  if (oid === null) throw new SqlError('42883', `function ${name}(${args.map((a) => types.formatType(a.oid, -1)).join(', ')}) does not exist`, at(expr.location));
+  return oid;
+}
+
+function orderKey(item: SortItem, ctx: CompileContext): { key: OrderKey; oid: number } {
+  let compiled = compileExpr(item.expr, ctx);
+  if (compiled.oid === TypeOid.unknown) compiled = coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location);
+  return {
+    key: { eval: compiled.eval, compare: types.comparator(compiled.oid), descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending },
+    oid: compiled.oid,
+  };
+}
+
+function compileFrame(spec: WindowSpec, ctx: CompileContext): WindowCall['frame'] {
+  const frame = spec.frame ?? { mode: 'range' as const, start: { kind: 'unbounded-preceding' as const, offset: null }, end: { kind: 'current-row' as const, offset: null }, exclusion: false };
+  if (frame.mode === 'groups') throw new SqlError('0A000', 'GROUPS frames are not supported yet', at(spec.location));
+  if (frame.exclusion) throw new SqlError('0A000', 'frame EXCLUDE clauses are not supported yet', at(spec.location));
+  if (frame.start.kind === 'unbounded-following') throw new SqlError('42P20', 'frame start cannot be UNBOUNDED FOLLOWING', at(spec.location));
+  if (frame.end.kind === 'unbounded-preceding') throw new SqlError('42P20', 'frame end cannot be UNBOUNDED PRECEDING', at(spec.location));
+  const rank = (b: FrameBound) => ['unbounded-preceding', 'preceding', 'current-row', 'following', 'unbounded-following'].indexOf(b.kind);
+  if (rank(frame.start) > rank(frame.end) || (frame.start.kind === 'current-row' && frame.end.kind === 'preceding')
+    || (frame.start.kind === 'following' && (frame.end.kind === 'current-row' || frame.end.kind === 'preceding'))) {
+    throw new SqlError('42P20', frame.start.kind === 'current-row' ? 'frame starting from current row cannot have preceding rows'
+      : 'frame starting from following row cannot have preceding rows', at(spec.location));
+  }
+  const offset = (b: FrameBound): Evaluator | null => {
+    if (b.offset === null) return null;
+    if (frame.mode === 'range') throw new SqlError('0A000', 'RANGE frames with an offset are not supported yet', at(spec.location));
+    return coerce(compileExpr(b.offset, ctx), TypeOid.int8, -1, 'implicit', spec.location).eval;
+  };
+  return { mode: frame.mode, start: frame.start, end: frame.end, startOffset: offset(frame.start), endOffset: offset(frame.end) };
+}
+
+/** Computes every window call over all rows (see the top of this file). */
+export class WindowAgg implements RowSource {
+  private done = false;
+  constructor(private readonly source: RowSource, private readonly collector: WindowCollector) {}
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    const { calls, base } = this.collector;
+    let rows = (await materialize(this.source, rt)).map((row) => (row.length === base ? row.slice() : row.slice(0, base)));
+    if (rows.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+    for (let k = 0; k < calls.length; k++) {
+      rows = sortForWindow(rows, calls[k]!, rt.ctx);
+      computeCall(rows, calls[k]!, base + k, rt.ctx);
+    }
+    return rows;
+  }
+}
+
+interface Keyed {
+  readonly row: Row;
+  readonly partition: string;
+  readonly order: readonly SqlValue[];
+}
+
+function sortForWindow(rows: Row[], call: WindowCall, ctx: ExecContext): Row[] {
+  if (call.partition.length === 0 && call.order.length === 0) return rows;
+  const keyed: Keyed[] = rows.map((row) => ({
+    row,
+    partition: call.partition.length === 0 ? '' : types.groupKey(call.partitionOids, call.partition.map((p) => p(row, ctx)), call.partition.length),
+    order: call.order.map((o) => o.eval(row, ctx)),
+  }));
+  // Partitions need only be contiguous: sort by the partition key's text, then by the ORDER BY keys.
+  keyed.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : compareOrder(call.order, a.order, b.order)));
+  return keyed.map((k) => k.row);
+}
+
+function compareOrder(keys: readonly OrderKey[], a: readonly SqlValue[], b: readonly SqlValue[]): number {
+  for (let i = 0; i < keys.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === null || y === null) {
+      if (x === null && y === null) continue;
+      return (x === null) === keys[i]!.nullsFirst ? -1 : 1;
+    }
+    const c = keys[i]!.compare(x, y);
+    if (c !== 0) return keys[i]!.descending ? -c : c;
+  }
+  return 0;
+}
+
+function computeCall(rows: Row[], call: WindowCall, slot: number, ctx: ExecContext): void {
+  let start = 0;
+  while (start < rows.length) {
+    let end = start + 1;
+    if (call.partition.length > 0) {
+      const key = partitionKey(rows[start]!, call, ctx);
+      while (end < rows.length && partitionKey(rows[end]!, call, ctx) === key) end++;
+    } else {
+      end = rows.length;
+    }
+    computePartition(rows.slice(start, end), call, slot, ctx);
+    start = end;
+  }
+}
+
+function partitionKey(row: Row, call: WindowCall, ctx: ExecContext): string {
+  return types.groupKey(call.partitionOids, call.partition.map((p) => p(row, ctx)), call.partition.length);
+}
+
+function computePartition(rows: Row[], call: WindowCall, slot: number, ctx: ExecContext): void {
+  const n = rows.length;
+  const orders = rows.map((row) => call.order.map((o) => o.eval(row, ctx)));
+  // Peer groups: rows equal on every ORDER BY key (all rows are peers without ORDER BY).
+  const peerStart = new Array<number>(n);
+  const peerEnd = new Array<number>(n);
+  for (let i = 0; i < n;) {
+    let j = i + 1;
+    while (j < n && compareOrder(call.order, orders[i]!, orders[j]!) === 0) j++;
+    for (let k = i; k < j; k++) { peerStart[k] = i; peerEnd[k] = j - 1; }
+    i = j;
+  }
+  const arg = (i: number, row: Row = rows[i]!) => call.args[0]!(row, ctx);
+  switch (call.name) {
+    case 'row_number': rows.forEach((row, i) => { row[slot] = BigInt(i + 1); }); return;
+    case 'rank': rows.forEach((row, i) => { row[slot] = BigInt(peerStart[i]! + 1); }); return;
+    case 'dense_rank': {
+      let rank = 0;
+      rows.forEach((row, i) => { if (peerStart[i] === i) rank++; row[slot] = BigInt(rank); });
+      return;
+    }
+    case 'percent_rank': rows.forEach((row, i) => { row[slot] = n > 1 ? peerStart[i]! / (n - 1) : 0; }); return;
+    case 'cume_dist': rows.forEach((row, i) => { row[slot] = (peerEnd[i]! + 1) / n; }); return;
+    case 'ntile': {
+      rows.forEach((row, i) => {
+        const buckets = call.args[0]!(row, ctx) as number | null;
+        if (buckets === null) { row[slot] = null; return; }
+        if (buckets <= 0) throw new SqlError('22014', 'argument of ntile must be greater than zero');
+        const size = Math.floor(n / buckets);
+        const extra = n % buckets;
+        // The first `extra` buckets hold one row more.
+        const big = extra * (size + 1);
+        row[slot] = i < big ? Math.floor(i / (size + 1)) + 1 : extra + Math.floor((i - big) / Math.max(size, 1)) + 1;
+      });
+      return;
+    }
+    case 'lag':
+    case 'lead': {
+      rows.forEach((row, i) => {
+        const offset = call.args[1] ? (call.args[1](row, ctx) as number | null) : 1;
+        if (offset === null) { row[slot] = null; return; }
+        const j = call.name === 'lag' ? i - offset : i + offset;
+        row[slot] = j >= 0 && j < n ? arg(j) : call.args[2] ? call.args[2](row, ctx) : null;
+      });
+      return;
+    }
+  }
+  // Frame-based: first/last/nth value and aggregates.
+  const bounds = rows.map((row, i) => frameOf(call, i, n, peerStart, peerEnd, row, ctx));
+  if (call.name === 'first_value' || call.name === 'last_value' || call.name === 'nth_value') {
+    rows.forEach((row, i) => {
+      const [s, e] = bounds[i]!;
+      let j = call.name === 'first_value' ? s : call.name === 'last_value' ? e : -1;
+      if (call.name === 'nth_value') {
+        const nth = call.args[1]!(row, ctx) as number | null;
+        if (nth === null) { row[slot] = null; return; }
+        if (nth <= 0) throw new SqlError('22016', 'argument of nth_value must be greater than zero');
+        j = s + nth - 1;
+      }
+      row[slot] = s <= e && j >= s && j <= e ? arg(j) : null;
+    });
+    return;
+  }
+  const add = (state: types.AggregateState, j: number) => {
+    if (call.filter && call.filter(rows[j]!, ctx) !== true) return;
+    state.add(call.args.length === 0 ? true : arg(j));
+  };
+  const fresh = () => types.newAggregateState(call.name, call.argOid, false);
+  // A frame that starts at the partition's first row grows: accumulate instead of starting over.
+  if (bounds.every(([s]) => s === 0)) {
+    const state = fresh();
+    let added = -1;
+    rows.forEach((row, i) => {
+      const e = bounds[i]![1];
+      while (added < e) add(state, ++added);
+      row[slot] = e < 0 ? fresh().result() : state.result();
+    });
+    return;
+  }
+  rows.forEach((row, i) => {
+    const [s, e] = bounds[i]!;
+    const state = fresh();
+    for (let j = Math.max(s, 0); j <= Math.min(e, n - 1); j++) add(state, j);
+    row[slot] = state.result();
+  });
+}
+
+/** The frame of row i as [first, last] indexes in the partition (empty when first > last). */
+function frameOf(call: WindowCall, i: number, n: number, peerStart: readonly number[], peerEnd: readonly number[], row: Row, ctx: ExecContext): [number, number] {
+  const { frame } = call;
+  const offset = (e: Evaluator | null): number => {
+    const v = e!(row, ctx) as bigint | null;
+    if (v === null) throw new SqlError('22004', 'frame starting offset must not be null');
+    if (v < 0n) throw new SqlError('22013', 'frame starting offset must not be negative');
+    return Number(v);
+  };
+  const position = (b: FrameBound, isEnd: boolean, e: Evaluator | null): number => {
+    switch (b.kind) {
+      case 'unbounded-preceding': return 0;
+      case 'unbounded-following': return n - 1;
+      case 'current-row': return frame.mode === 'range' ? (isEnd ? peerEnd[i]! : peerStart[i]!) : i;
+      case 'preceding': return i - offset(e);
+      case 'following': return i + offset(e);
+    }
+  };
+  const s = Math.max(0, position(frame.start, false, frame.startOffset));
+  const e = Math.min(n - 1, position(frame.end, true, frame.endOffset));
+  return [s, e];
+}

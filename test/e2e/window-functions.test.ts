@@ -1,0 +1,60 @@
+/** Window functions compared with PostgreSQL 15: ranking, offsets, frames, aggregates, named windows. */
+import { after, before, test } from 'node:test';
+import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+
+const skip = postgresUnavailableReason() ?? false;
+let db: Differential;
+
+before(async () => {
+  if (skip) return;
+  db = await startDifferential([
+    'CREATE TABLE s (id int PRIMARY KEY, g text, x int, y numeric(8,2))',
+    "INSERT INTO s VALUES (1, 'a', 10, 1.5), (2, 'a', 20, 2), (3, 'a', 20, NULL), (4, 'b', 5, 3), (5, 'b', NULL, 4), (6, 'c', 7, 7), (7, 'a', 30, 1), (8, 'b', 5, 0.5)",
+  ]);
+});
+
+after(async () => {
+  if (!skip) await db.stop();
+});
+
+test('ranking and offset functions give PostgreSQL values', { skip }, async () => {
+  for (const sql of [
+    'SELECT id, row_number() OVER (ORDER BY id) FROM s ORDER BY id',
+    'SELECT id, g, x, rank() OVER (PARTITION BY g ORDER BY x), dense_rank() OVER (PARTITION BY g ORDER BY x) FROM s ORDER BY id',
+    'SELECT id, percent_rank() OVER (PARTITION BY g ORDER BY x), cume_dist() OVER (PARTITION BY g ORDER BY x) FROM s ORDER BY id',
+    'SELECT id, ntile(3) OVER (ORDER BY id), ntile(2) OVER (PARTITION BY g ORDER BY id) FROM s ORDER BY id',
+    'SELECT id, lag(x) OVER (ORDER BY id), lead(x, 2) OVER (ORDER BY id), lag(x, 1, -1) OVER (PARTITION BY g ORDER BY id) FROM s ORDER BY id',
+    'SELECT id, first_value(x) OVER w, last_value(x) OVER w, nth_value(x, 2) OVER w FROM s WINDOW w AS (PARTITION BY g ORDER BY id) ORDER BY id',
+    'SELECT id, row_number() OVER () > 0 AS any FROM s ORDER BY id',
+    'SELECT g, x FROM s ORDER BY rank() OVER (ORDER BY x DESC NULLS LAST), id',
+  ]) await db.same(sql);
+});
+
+test('aggregates over windows and frames give PostgreSQL values', { skip }, async () => {
+  for (const sql of [
+    'SELECT id, sum(x) OVER (ORDER BY id), count(*) OVER (PARTITION BY g), avg(y) OVER (PARTITION BY g) FROM s ORDER BY id',
+    'SELECT id, sum(x) OVER (PARTITION BY g ORDER BY x) FROM s ORDER BY id',
+    'SELECT id, sum(x) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), min(x) OVER (ORDER BY id ROWS 2 PRECEDING) FROM s ORDER BY id',
+    'SELECT id, max(y) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM s ORDER BY id',
+    'SELECT id, count(x) OVER (ORDER BY x RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM s ORDER BY id',
+    'SELECT id, sum(x) FILTER (WHERE x > 6) OVER (PARTITION BY g) FROM s ORDER BY id',
+    'SELECT id, last_value(x) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM s ORDER BY id',
+    'SELECT g, sum(x), rank() OVER (ORDER BY sum(x) DESC) FROM s GROUP BY g ORDER BY g',
+    'SELECT g, sum(sum(x)) OVER (ORDER BY g) FROM s GROUP BY g ORDER BY g',
+    'SELECT DISTINCT g, count(*) OVER (PARTITION BY g) FROM s ORDER BY g',
+    'SELECT id, sum(x) OVER (ORDER BY id ROWS BETWEEN 2 FOLLOWING AND 1 FOLLOWING) FROM s ORDER BY id',
+  ]) await db.same(sql);
+});
+
+test('misplaced window functions fail as in PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    'SELECT id FROM s WHERE row_number() OVER () > 1',
+    'SELECT sum(row_number() OVER ()) FROM s',
+    'SELECT g FROM s GROUP BY g HAVING rank() OVER () > 0',
+    'SELECT rank() OVER w FROM s',
+    'SELECT abs(x) OVER () FROM s',
+    'SELECT count(DISTINCT x) OVER () FROM s',
+    'SELECT id, sum(x) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM s',
+    'SELECT ntile() OVER () FROM s',
+  ]) await db.same(sql);
+});
