@@ -1,0 +1,232 @@
+/**
+ * What the harness needs to know about a statement, read from PostgreSQL's own grammar
+ * (libpg-query): its kind, whether its rows come in a defined order, which objects it names and
+ * which it creates. Independent of Strata's parser: the harness judges Strata, it does not ask it.
+ */
+import { loadModule, parseSync } from 'libpg-query';
+
+export type Node = Record<string, unknown>;
+
+export interface SortKey {
+  /** 1-based output position (ORDER BY 2). */
+  readonly position?: number;
+  /** An output column name or a plain column reference (ORDER BY a). */
+  readonly name?: string;
+}
+
+export interface Ordering {
+  /** The top level has ORDER BY: rows are compared in order (ties allowed to permute). */
+  readonly ordered: boolean;
+  /** ORDER BY items, when each is an output position or a plain name; null when some is not. */
+  readonly keys: readonly SortKey[] | null;
+  /** The top level has LIMIT/OFFSET/FETCH. */
+  readonly limited: boolean;
+}
+
+export interface StatementInfo {
+  /** The node's type name (SelectStmt, CreateStmt, …). */
+  readonly type: string;
+  readonly node: Node;
+  readonly ordering: Ordering;
+  /** EXPLAIN: plans differ by design; only success and the column are compared. */
+  readonly explain: boolean;
+  /** Lower-case names of relations, types, functions and indexes the statement mentions. */
+  readonly names: ReadonlySet<string>;
+  /** Lower-case names of objects the statement creates. */
+  readonly creates: readonly string[];
+  /** Names of objects it changes (tables written or altered, objects dropped). */
+  readonly writes: readonly string[];
+  readonly ddl: boolean;
+  readonly dml: boolean;
+}
+
+let loaded = false;
+export async function loadAnalyzer(): Promise<void> {
+  if (!loaded) await loadModule();
+  loaded = true;
+}
+
+/** DSQL's `CREATE INDEX ASYNC` is not PostgreSQL syntax: drop the keyword before parsing. */
+export function withoutAsync(sql: string): string {
+  return sql.replace(/\b(create\s+(?:unique\s+)?index)\s+async\b/gi, '$1');
+}
+
+/** The statements of a query string, or null when PostgreSQL's grammar rejects it. */
+export function analyze(sql: string): StatementInfo[] | null {
+  if (!loaded) throw new Error('loadAnalyzer() first');
+  let parsed: { stmts?: { stmt: Node }[] };
+  try {
+    parsed = parseSync(withoutAsync(sql)) as typeof parsed;
+  } catch {
+    return null;
+  }
+  return (parsed.stmts ?? []).map((raw) => describe(raw.stmt));
+}
+
+export function nodeType(node: Node): [string, Node] {
+  const type = Object.keys(node)[0]!;
+  return [type, node[type] as Node];
+}
+
+const DDL = new Set([
+  'CreateStmt', 'CreateTableAsStmt', 'ViewStmt', 'IndexStmt', 'AlterTableStmt', 'DropStmt', 'RenameStmt',
+  'CreateSeqStmt', 'AlterSeqStmt', 'CreateFunctionStmt', 'AlterFunctionStmt', 'CreateDomainStmt', 'AlterDomainStmt',
+  'CreateSchemaStmt', 'CreateEnumStmt', 'CompositeTypeStmt', 'CreateRangeStmt', 'DefineStmt', 'CreateTrigStmt',
+  'AlterObjectSchemaStmt', 'CreateExtensionStmt', 'CreateStatsStmt', 'AlterEnumStmt',
+]);
+const DML = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+function describe(stmt: Node): StatementInfo {
+  const [type, body] = nodeType(stmt);
+  const names = new Set<string>();
+  collectNames(stmt, names);
+  let explain = false;
+  let target: [string, Node] = [type, body];
+  if (type === 'ExplainStmt') {
+    explain = true;
+    target = nodeType(body.query as Node);
+  }
+  const dml = DML.has(target[0]) || (target[0] === 'SelectStmt' && target[1].intoClause !== undefined);
+  return {
+    type, node: body, explain, names,
+    ordering: target[0] === 'SelectStmt' && !explain ? orderingOf(target[1]) : { ordered: false, keys: null, limited: false },
+    creates: createdNames(type, body),
+    writes: writtenNames(type, body),
+    ddl: DDL.has(type) || (type === 'SelectStmt' && body.intoClause !== undefined),
+    dml: dml && !DDL.has(type),
+  };
+}
+
+function orderingOf(select: Node): Ordering {
+  const sort = (select.sortClause as Node[] | undefined) ?? [];
+  const limited = select.limitCount !== undefined || select.limitOffset !== undefined;
+  if (sort.length === 0) return { ordered: false, keys: null, limited };
+  const keys: SortKey[] = [];
+  for (const item of sort) {
+    const expr = (item.SortBy as Node).node as Node;
+    const [kind, value] = nodeType(expr);
+    if (kind === 'A_Const' && value.ival !== undefined) {
+      keys.push({ position: Number((value.ival as Node).ival ?? 0) });
+    } else if (kind === 'ColumnRef') {
+      const fields = value.fields as Node[];
+      const last = fields[fields.length - 1]!;
+      if (last.String) keys.push({ name: String((last.String as Node).sval) });
+      else return { ordered: true, keys: null, limited };
+    } else {
+      return { ordered: true, keys: null, limited };
+    }
+  }
+  return { ordered: true, keys, limited };
+}
+
+function lastName(list: unknown): string | null {
+  if (!Array.isArray(list) || list.length === 0) return null;
+  const last = list[list.length - 1] as Node;
+  const str = last.String as Node | undefined;
+  return str ? String(str.sval).toLowerCase() : null;
+}
+
+function relName(rangeVar: unknown): string | null {
+  const rv = rangeVar as Node | undefined;
+  return rv && typeof rv.relname === 'string' ? rv.relname.toLowerCase() : null;
+}
+
+/** Prepared statements and cursors: refused by DSQL, so what uses them follows a refusal. */
+const PORTALS = new Set(['PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'DeclareCursorStmt', 'FetchStmt', 'ClosePortalStmt']);
+
+/** Fields that hold a bare RangeVar (not wrapped in { RangeVar: … }). */
+const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar']);
+
+/** Every relation, type, function and index name mentioned anywhere in the tree. */
+function collectNames(value: unknown, out: Set<string>): void {
+  if (Array.isArray(value)) {
+    for (const item of value) collectNames(item, out);
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const node = value as Node;
+  for (const [key, child] of Object.entries(node)) {
+    if (key === 'RangeVar' || RANGEVAR_FIELDS.has(key)) {
+      const name = relName(child);
+      if (name) out.add(name);
+    } else if (key === 'TypeName' || key === 'typeName') {
+      const name = lastName((child as Node).names);
+      if (name) out.add(name);
+    } else if (key === 'FuncCall') {
+      const name = lastName((child as Node).funcname);
+      if (name) out.add(name);
+    } else if (key === 'DropStmt') {
+      for (const object of ((child as Node).objects as unknown[]) ?? []) {
+        const list = (object as Node).List ? ((object as Node).List as Node).items : undefined;
+        const name = lastName(list) ?? lastName([object]) ?? lastName((object as Node).ObjectWithArgs ? ((object as Node).ObjectWithArgs as Node).objname : undefined)
+          ?? lastName((object as Node).TypeName ? ((object as Node).TypeName as Node).names : undefined);
+        if (name) out.add(name);
+      }
+    } else if (key === 'IndexStmt' && typeof (child as Node).idxname === 'string') {
+      out.add(String((child as Node).idxname).toLowerCase());
+    } else if (key === 'TypeCast') {
+      // 'name'::regclass names a relation too.
+      const cast = child as Node;
+      const target = lastName((cast.typeName as Node | undefined)?.names);
+      const arg = cast.arg as Node | undefined;
+      const text = ((arg?.A_Const as Node | undefined)?.sval as Node | undefined)?.sval;
+      if (target === 'regclass' && typeof text === 'string') out.add(text.replace(/^.*\./, '').replace(/"/g, '').toLowerCase());
+    } else if (PORTALS.has(key)) {
+      const name = (child as Node).name ?? (child as Node).portalname;
+      if (typeof name === 'string') out.add(name.toLowerCase());
+    }
+    collectNames(child, out);
+  }
+}
+
+function createdNames(type: string, body: Node): string[] {
+  const out: (string | null)[] = [];
+  switch (type) {
+    case 'CreateStmt': out.push(relName(body.relation)); break;
+    case 'CreateTableAsStmt': out.push(relName((body.into as Node).rel)); break;
+    case 'SelectStmt': if (body.intoClause) out.push(relName((body.intoClause as Node).rel)); break;
+    case 'ViewStmt': out.push(relName(body.view)); break;
+    case 'IndexStmt': out.push(typeof body.idxname === 'string' ? body.idxname.toLowerCase() : null); break;
+    case 'CreateSeqStmt': out.push(relName(body.sequence)); break;
+    case 'CreateFunctionStmt': out.push(lastName(body.funcname)); break;
+    case 'CreateEnumStmt': case 'CreateRangeStmt': out.push(lastName(body.typeName)); break;
+    case 'CompositeTypeStmt': out.push(relName(body.typevar)); break;
+    case 'DefineStmt': out.push(lastName(body.defnames)); break;
+    case 'CreateDomainStmt': out.push(lastName(body.domainname)); break;
+    case 'CreateTrigStmt': out.push(typeof body.trigname === 'string' ? body.trigname.toLowerCase() : null); break;
+    case 'CreateSchemaStmt': out.push(typeof body.schemaname === 'string' ? body.schemaname.toLowerCase() : null); break;
+    case 'PrepareStmt': out.push(typeof body.name === 'string' ? body.name.toLowerCase() : null); break;
+    case 'DeclareCursorStmt': out.push(typeof body.portalname === 'string' ? body.portalname.toLowerCase() : null); break;
+    default: break;
+  }
+  return out.filter((n): n is string => n !== null);
+}
+
+function writtenNames(type: string, body: Node): string[] {
+  const out: (string | null)[] = [];
+  switch (type) {
+    case 'InsertStmt': case 'UpdateStmt': case 'DeleteStmt': case 'MergeStmt': case 'AlterTableStmt':
+    case 'CreateTrigStmt': case 'IndexStmt': case 'RuleStmt': case 'CreatePolicyStmt':
+      out.push(relName(body.relation));
+      break;
+    case 'TruncateStmt':
+      for (const rel of (body.relations as Node[]) ?? []) out.push(relName(rel.RangeVar));
+      break;
+    case 'RenameStmt':
+      out.push(relName(body.relation), typeof body.newname === 'string' ? body.newname.toLowerCase() : null);
+      if (body.object) out.push(lastName(((body.object as Node).List as Node | undefined)?.items));
+      break;
+    case 'DropStmt': {
+      const names = new Set<string>();
+      collectNames({ DropStmt: body }, names);
+      out.push(...names);
+      break;
+    }
+    case 'AlterDomainStmt': out.push(lastName(body.typeName)); break;
+    case 'AlterSeqStmt': out.push(relName(body.sequence)); break;
+    case 'AlterEnumStmt': out.push(lastName(body.typeName)); break;
+    case 'AlterObjectSchemaStmt': out.push(relName(body.relation)); break;
+    default: break;
+  }
+  return [...out.filter((n): n is string => n !== null), ...createdNames(type, body)];
+}
