@@ -50,7 +50,42 @@ const SPECS: Record<string, SettingSpec> = {
   work_mem: { value: '4MB' },
   max_connections: { value: '10000', fixed: 'parameter "max_connections" cannot be changed without restarting the server' },
   block_size: { value: '8192', fixed: 'parameter "block_size" cannot be changed' },
+  transaction_deferrable: { value: 'off', fixed: 'setting configuration parameter "transaction_deferrable" not supported' },
+  escape_string_warning: { value: 'on', normalize: booleanSetting('escape_string_warning') },
+  maintenance_work_mem: { value: '64MB' },
+  ...plannerSettings(),
 };
+
+/**
+ * PostgreSQL's planner switches and costs: scripts and tests set them. They are kept per
+ * session and shown back, and change nothing here — Strata's planner has its own rules.
+ */
+function plannerSettings(): Record<string, SettingSpec> {
+  const switches = ['enable_async_append', 'enable_bitmapscan', 'enable_gathermerge', 'enable_hashagg', 'enable_hashjoin',
+    'enable_incremental_sort', 'enable_indexonlyscan', 'enable_indexscan', 'enable_material', 'enable_memoize', 'enable_mergejoin',
+    'enable_nestloop', 'enable_parallel_append', 'enable_parallel_hash', 'enable_partition_pruning', 'enable_seqscan', 'enable_sort',
+    'enable_tidscan', 'enable_presorted_aggregate'];
+  const specs: Record<string, SettingSpec> = {};
+  for (const name of switches) specs[name] = { value: 'on', normalize: booleanSetting(name) };
+  for (const name of ['enable_partitionwise_join', 'enable_partitionwise_aggregate']) specs[name] = { value: 'off', normalize: booleanSetting(name) };
+  const numbers: Record<string, string> = {
+    seq_page_cost: '1', random_page_cost: '4', cpu_tuple_cost: '0.01', cpu_index_tuple_cost: '0.005', cpu_operator_cost: '0.0025',
+    parallel_tuple_cost: '0.1', parallel_setup_cost: '1000', min_parallel_table_scan_size: '8MB', min_parallel_index_scan_size: '512kB',
+    max_parallel_workers_per_gather: '2', jit_above_cost: '100000', jit_inline_above_cost: '500000', jit_optimize_above_cost: '500000',
+    effective_cache_size: '4GB', default_statistics_target: '100', from_collapse_limit: '8', join_collapse_limit: '8',
+  };
+  for (const [name, value] of Object.entries(numbers)) specs[name] = { value };
+  return specs;
+}
+
+function booleanSetting(name: string): (value: string) => string {
+  return (value) => {
+    const v = value.trim().toLowerCase();
+    if (['on', 'true', 'yes', '1', 't', 'y'].includes(v)) return 'on';
+    if (['off', 'false', 'no', '0', 'f', 'n'].includes(v)) return 'off';
+    throw new SqlError('22023', `parameter "${name}" requires a Boolean value`);
+  };
+}
 
 /** The names PostgreSQL prints in ParameterStatus (case matters to clients). */
 const DISPLAY: Record<string, string> = { datestyle: 'DateStyle', timezone: 'TimeZone', intervalstyle: 'IntervalStyle' };
