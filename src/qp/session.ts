@@ -9,6 +9,7 @@ import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
+import { planExplain } from './sql/explain.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
 import * as types from './sql/typesystem.js';
 import { Transaction } from './transaction.js';
@@ -177,6 +178,7 @@ export class Session implements SqlSession {
       case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
       case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
       case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
+      case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
       default: plan = { kind: 'utility' };
     }
     const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes };
@@ -271,7 +273,8 @@ export class Session implements SqlSession {
     };
     this.current = rt;
     if (entry.plan.kind === 'query') {
-      if (rt.lockRows) this.checkDml(txn);
+      // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
+      if (rt.lockRows || (statement.kind === 'explain' && statement.analyze && statement.statement.kind !== 'select')) this.checkDml(txn);
       return { tag: 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
     }
     if (entry.plan.kind === 'modify') {

@@ -204,7 +204,8 @@ export type Statement =
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'call'; readonly name: readonly string[]; readonly args: readonly Expr[] }
-  | { readonly kind: 'deallocate-all' };
+  | { readonly kind: 'deallocate-all' }
+  | { readonly kind: 'explain'; readonly analyze: boolean; readonly verbose: boolean; readonly statement: SelectStatement | InsertStatement | UpdateStatement | DeleteStatement };
 
 /** One statement of a query string, with where it sits in the text. */
 export interface ParsedStatement {

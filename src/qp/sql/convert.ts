@@ -33,6 +33,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'InsertStmt': return convertInsert(n);
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
+    case 'ExplainStmt': return convertExplain(n, text);
     case 'CreateStmt': return convertCreateTable(n, text);
     case 'IndexStmt': return convertCreateIndex(n);
     case 'DropStmt': return convertDrop(n);
@@ -703,4 +704,28 @@ function convertDrop(n: Json): Statement {
   if (n.concurrent) throw unsupported('DROP INDEX CONCURRENTLY is not supported');
   const names: string[][] = n.objects.map((o: Json) => (o.List ? o.List.items.map(str) : [str(o)]));
   return { kind: 'drop', objectType, names, ifExists: !!n.missing_ok, cascade: n.behavior === 'DROP_CASCADE' };
+}
+
+/** EXPLAIN [ANALYZE] [VERBOSE] or EXPLAIN (option [value], …) of a query or a DML statement. */
+function convertExplain(n: Json, text: string): Statement {
+  let analyze = false;
+  let verbose = false;
+  for (const option of (n.options ?? []) as Json[]) {
+    const name = String(option.DefElem.defname).toLowerCase();
+    const arg = option.DefElem.arg;
+    const value = arg === undefined ? true : !/^(false|off|0|no)$/i.test(String(arg.String?.sval ?? arg.Boolean?.boolval ?? arg.Integer?.ival ?? arg.A_Const?.ival?.ival ?? 'true'));
+    if (name === 'analyze') analyze = value;
+    else if (name === 'verbose') verbose = value;
+    else if (name === 'format') {
+      const format = String(arg?.String?.sval ?? '').toLowerCase();
+      if (format !== 'text') throw unsupported(`EXPLAIN format ${format.toUpperCase()} is not supported yet`);
+    } else if (!['costs', 'buffers', 'timing', 'summary', 'settings', 'wal'].includes(name)) {
+      throw new SqlError('42601', `unrecognized EXPLAIN option "${name}"`);
+    }
+  }
+  const inner = convertStatement(n.query, text);
+  if (inner.kind !== 'select' && inner.kind !== 'insert' && inner.kind !== 'update' && inner.kind !== 'delete') {
+    throw unsupported(`EXPLAIN of ${inner.kind} statements is not supported`);
+  }
+  return { kind: 'explain', analyze, verbose, statement: inner };
 }

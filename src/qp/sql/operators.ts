@@ -47,6 +47,16 @@ export async function breathe(rt: Runtime): Promise<void> {
 
 export interface RowSource {
   next(rt: Runtime): Promise<Row[] | null>;
+  /** What EXPLAIN prints for this node (explain.ts); absent, its class name and its inputs. */
+  explain?(): ExplainInfo;
+}
+
+export interface ExplainInfo {
+  readonly label: string;
+  readonly details?: readonly string[];
+  readonly children: readonly RowSource[];
+  /** A node EXPLAIN leaves out (it only trims helper columns): its child stands in its place. */
+  readonly transparent?: boolean;
 }
 
 const SCAN_BATCH = 512;
@@ -73,6 +83,10 @@ export class TableScan implements RowSource {
     /** Comparisons storage evaluates before returning rows; null means no row can match. */
     private readonly pushed: ((rt: Runtime) => readonly PushedComparison[] | null) | null = null,
   ) {}
+
+  explain(): ExplainInfo {
+    return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details: this.pushed ? ['Filters pushed down to storage'] : [], children: [] };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
@@ -105,6 +119,10 @@ export class PointLookup implements RowSource {
 
   constructor(private readonly codec: TableCodec, private readonly keyValues: readonly Evaluator[]) {}
 
+  explain(): ExplainInfo {
+    return { label: `Storage Lookup on ${this.codec.table.name}`, details: ['Index Cond: primary key'], children: [] };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
     this.done = true;
@@ -128,6 +146,10 @@ export class IndexScan implements RowSource {
 
   constructor(private readonly codec: TableCodec, private readonly index: IndexInfo, range: (rt: Runtime) => { start: Key; end: Key } | null) {
     this.entries = new TableScanLike(range);
+  }
+
+  explain(): ExplainInfo {
+    return { label: `B-Tree Scan using ${this.index.name} on ${this.codec.table.name}`, children: [] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -170,6 +192,10 @@ class TableScanLike {
 export class Filter implements RowSource {
   constructor(private readonly source: RowSource, private readonly predicate: Evaluator) {}
 
+  explain(): ExplainInfo {
+    return { label: 'Filter', children: [this.source] };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     for (;;) {
       const batch = await this.source.next(rt);
@@ -183,6 +209,10 @@ export class Filter implements RowSource {
 
 export class Project implements RowSource {
   constructor(private readonly source: RowSource, private readonly exprs: readonly Evaluator[]) {}
+
+  explain(): ExplainInfo {
+    return { label: 'Projection', details: [`Columns: ${this.exprs.length}`], children: [this.source] };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     const batch = await this.source.next(rt);
@@ -204,6 +234,10 @@ export class ValuesSource implements RowSource {
   private done = false;
   constructor(private readonly rows: readonly (readonly Evaluator[])[]) {}
 
+  explain(): ExplainInfo {
+    return { label: `Values Scan (${this.rows.length} rows)`, children: [] };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
     this.done = true;
@@ -219,6 +253,10 @@ export class Limit implements RowSource {
   private initialized = false;
 
   constructor(private readonly source: RowSource, private readonly limitExpr: Evaluator | null, private readonly offsetExpr: Evaluator | null) {}
+
+  explain(): ExplainInfo {
+    return { label: 'Limit', children: [this.source] };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (!this.initialized) {
@@ -275,6 +313,10 @@ export class Sort implements RowSource {
 
   constructor(private readonly source: RowSource, private readonly keys: readonly SortKey[]) {}
 
+  explain(): ExplainInfo {
+    return { label: 'Sort', details: [`Sort Keys: ${this.keys.length}`], children: [this.source] };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.emitted) return null;
     this.emitted = true;
@@ -303,6 +345,10 @@ export class Distinct implements RowSource {
   private readonly seen = new Set<string>();
   constructor(private readonly source: RowSource, private readonly oids: readonly number[], private readonly width: number) {}
 
+  explain(): ExplainInfo {
+    return { label: 'HashAggregate (DISTINCT)', children: [this.source] };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     for (;;) {
       const batch = await this.source.next(rt);
@@ -323,6 +369,10 @@ export class Distinct implements RowSource {
 /** Strips trailing helper columns (sort keys not in the select list). */
 export class Truncate implements RowSource {
   constructor(private readonly source: RowSource, private readonly width: number) {}
+  explain(): ExplainInfo {
+    return { label: 'Truncate', children: [this.source], transparent: true };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     const batch = await this.source.next(rt);
     if (!batch) return null;
@@ -343,6 +393,10 @@ export class HashAggregate implements RowSource {
     private readonly groupExprs: readonly CompiledExpr[],
     private readonly aggregates: readonly AggregateCall[],
   ) {}
+
+  explain(): ExplainInfo {
+    return { label: 'HashAggregate', details: [`Group Keys: ${this.groupExprs.length}`, `Aggregates: ${this.aggregates.length}`], children: [this.source] };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.emitted) return null;
@@ -423,6 +477,11 @@ export class HashJoin implements RowSource {
       if (bucket) bucket.push(row);
       else this.table.set(key, [row]);
     }
+  }
+
+  explain(): ExplainInfo {
+    const kind = this.spec.kind === 'inner' ? '' : `${this.spec.kind[0]!.toUpperCase()}${this.spec.kind.slice(1)} `;
+    return { label: this.spec.leftKeys.length > 0 ? `Hash ${kind}Join` : `Nested Loop ${kind}Join`, details: this.spec.leftKeys.length > 0 ? [`Hash Keys: ${this.spec.leftKeys.length}`] : [], children: [this.left, this.right] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {

@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { CommonTableExpr, FromItem, SelectStatement } from './ast.js';
 import { coerce } from './compile.js';
 import type { Evaluator } from './compiled.js';
-import { MAX_MATERIALIZED_ROWS, type Row, type RowSource, type Runtime } from './operators.js';
+import { MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import type { OutputColumn, PlanContext, PlannedQuery } from './plan-select.js';
 import * as types from './typesystem.js';
 
@@ -118,6 +118,10 @@ const at = (location: number) => (location >= 0 ? { position: location + 1 } : {
 class WorkingTable implements RowSource {
   private done = false;
   constructor(private readonly holder: { rows: Row[] }) {}
+  explain(): ExplainInfo {
+    return { label: 'WorkTable Scan', children: [] };
+  }
+
   async next(_rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
     this.done = true;
@@ -133,6 +137,10 @@ class RecursiveUnion implements RowSource {
   constructor(private readonly nonRecursive: () => RowSource, private readonly recursive: () => RowSource,
     private readonly casts: readonly (Evaluator | null)[], private readonly holder: { rows: Row[] },
     private readonly all: boolean, private readonly oids: readonly number[]) {}
+
+  explain(): ExplainInfo {
+    return { label: 'Recursive Union', children: [this.nonRecursive(), this.recursive()] };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.working === null) {

@@ -8,7 +8,7 @@ import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKe
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
   breathe, Distinct, Filter, HashAggregate, HashJoin, Limit, Project, Sort, Truncate, ValuesSource,
-  type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
+  type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
@@ -562,6 +562,10 @@ class SeriesSource implements RowSource {
   private done = false;
   constructor(private readonly args: readonly Evaluator[], private readonly toValue: (v: bigint) => SqlValueOut) {}
 
+  explain(): ExplainInfo {
+    return { label: 'Function Scan on generate_series', children: [] };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
     await breathe(rt);
@@ -588,6 +592,10 @@ type SqlValueOut = number | bigint;
 class StaticRows implements RowSource {
   private done = false;
   constructor(private readonly rows: () => Row[]) {}
+  explain(): ExplainInfo {
+    return { label: 'Catalog Scan', children: [] };
+  }
+
   async next(_rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
     this.done = true;

@@ -3,7 +3,7 @@ import { TypeOid } from '../../contracts/sql-value.js';
 import type { SelectStatement } from './ast.js';
 import { coerce, commonType, compileExpr } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
-import { Distinct, Limit, MAX_MATERIALIZED_ROWS, Sort, type Row, type RowSource, type Runtime, type SortKey } from './operators.js';
+import { Distinct, Limit, MAX_MATERIALIZED_ROWS, Sort, type ExplainInfo, type Row, type RowSource, type Runtime, type SortKey } from './operators.js';
 import type { OutputColumn, PlanContext, PlannedQuery } from './plan-select.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
@@ -89,6 +89,10 @@ class Append implements RowSource {
   private index = 0;
   constructor(private readonly sources: readonly RowSource[], private readonly casts: readonly (readonly (Evaluator | null)[])[]) {}
 
+  explain(): ExplainInfo {
+    return { label: 'Append', children: this.sources };
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     while (this.index < this.sources.length) {
       const batch = await this.sources[this.index]!.next(rt);
@@ -112,6 +116,10 @@ class IntersectExcept implements RowSource {
 
   constructor(private readonly left: RowSource, private readonly right: RowSource, private readonly op: 'intersect' | 'except',
     private readonly all: boolean, private readonly oids: readonly number[], private readonly width: number) {}
+
+  explain(): ExplainInfo {
+    return { label: `HashSetOp ${this.op === 'intersect' ? 'Intersect' : 'Except'}${this.all ? ' All' : ''}`, children: [this.left, this.right] };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.counts === null) {

@@ -4,7 +4,7 @@ import { formatArray, requireType, typeByOid } from '../types/index.js';
 import type { Expr, SelectStatement } from './ast.js';
 import { applyOperator, coerce, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
-import type { Row, RowSource, Runtime } from './operators.js';
+import type { ExplainInfo, Row, RowSource, Runtime } from './operators.js';
 import type { Scope } from './scope.js';
 import * as types from './typesystem.js';
 
@@ -138,6 +138,15 @@ export class ApplySubplans implements RowSource {
   private readonly once = new Map<number, unknown>();
 
   constructor(private readonly source: RowSource, private readonly collector: SubplanCollector) {}
+
+  explain(): ExplainInfo {
+    const { subplans } = this.collector;
+    return {
+      label: 'SubPlan Apply',
+      details: subplans.map((s, i) => `SubPlan ${i + 1}: ${s.mode}, ${s.correlated ? 'per row' : 'once'}`),
+      children: [this.source, ...subplans.map((s) => s.plan.build())],
+    };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     const batch = await this.source.next(rt);

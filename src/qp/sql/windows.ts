@@ -3,7 +3,7 @@ import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr, FrameBound, SortItem, WindowSpec } from './ast.js';
 import { coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
-import { materialize, MAX_MATERIALIZED_ROWS, type Row, type RowSource, type Runtime } from './operators.js';
+import { materialize, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import * as types from './typesystem.js';
 
 /**
@@ -164,6 +164,10 @@ function compileFrame(spec: WindowSpec, ctx: CompileContext): WindowCall['frame'
 export class WindowAgg implements RowSource {
   private done = false;
   constructor(private readonly source: RowSource, private readonly collector: WindowCollector) {}
+
+  explain(): ExplainInfo {
+    return { label: 'WindowAgg', details: this.collector.calls.map((c) => `${c.name}()`), children: [this.source] };
+  }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
