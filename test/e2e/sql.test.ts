@@ -155,3 +155,23 @@ test('filters pushed down to storage give PostgreSQL answers (NULLs, char paddin
   assert.deepEqual(await ids("SELECT id FROM pushed WHERE a = 'x' ORDER BY id"), [2, 4]);
   await c.query('ROLLBACK');
 });
+
+test('DSQL refusals come first and with its texts: CREATE INDEX without ASYNC, non-SQL functions, unsupported column types', async () => {
+  const t = await startTestCluster();
+  try {
+    const c = await t.client();
+    await c.query('CREATE TABLE refusals (id int PRIMARY KEY, v int)');
+    for (const [sql, message] of [
+      ['CREATE INDEX r_partial ON refusals (v) WHERE v > 1', 'unsupported mode. please use CREATE INDEX ASYNC.'],
+      ['CREATE INDEX ASYNC r_partial ON refusals (v) WHERE v > 1', 'partial indexes are not supported yet'],
+      ["CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$", 'CREATE FUNCTION with language plpgsql not supported'],
+      ['CREATE TABLE m (id int PRIMARY KEY, price money)', 'datatype money not supported'],
+      ['CREATE TABLE m (id int PRIMARY KEY, b bit varying(8))', 'datatype bit varying not supported'],
+      ['CREATE TABLE m (id int PRIMARY KEY, a inet)', 'datatype inet not supported'],
+    ] as const) {
+      await assert.rejects(c.query(sql), (e: { code?: string; message: string }) => e.code === '0A000' && e.message === message, sql);
+    }
+  } finally {
+    await t.stop();
+  }
+});

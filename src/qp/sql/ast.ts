@@ -188,6 +188,8 @@ export interface CreateIndexStatement {
   readonly ifNotExists: boolean;
   readonly async: boolean;
   readonly nullsNotDistinct: boolean;
+  /** Why this index cannot be built (0A000), raised after DSQL's check for ASYNC, which comes first. */
+  readonly refusal: string | null;
 }
 
 export type Statement =

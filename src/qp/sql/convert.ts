@@ -34,6 +34,12 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
     case 'ExplainStmt': return convertExplain(n, text);
+    case 'CreateFunctionStmt': {
+      // DSQL runs SQL-language functions only; the others are refused with its text.
+      const language = ((n.options ?? []) as Json[]).find((o) => o.DefElem?.defname === 'language')?.DefElem.arg.String.sval ?? 'sql';
+      if (String(language).toLowerCase() !== 'sql') throw unsupported(`CREATE FUNCTION with language ${String(language)} not supported`);
+      throw unsupported('SQL-language functions are not supported yet');
+    }
     case 'CreateStmt': return convertCreateTable(n, text);
     case 'IndexStmt': return convertCreateIndex(n);
     case 'DropStmt': return convertDrop(n);
@@ -670,15 +676,19 @@ function findLocation(node: Json): number {
 
 function convertCreateIndex(n: Json): CreateIndexStatement {
   if (n.concurrent) throw unsupported('CONCURRENTLY not supported for CREATE INDEX');
-  if (n.whereClause) throw unsupported('partial indexes are not supported yet');
-  if (n.accessMethod && n.accessMethod !== 'btree') throw unsupported(`access method "${n.accessMethod}" is not supported`);
+  // DSQL first refuses an index without ASYNC (known only after the pre-parse rewrite), so the
+  // other refusals wait in `refusal`.
+  let refusal: string | null = null;
+  const refuse = (message: string) => { refusal ??= message; };
+  if (n.whereClause) refuse('partial indexes are not supported yet');
+  if (n.accessMethod && n.accessMethod !== 'btree') refuse(`access method "${n.accessMethod}" is not supported`);
   const columns: string[] = [];
   for (const element of n.indexParams ?? []) {
     const e = element.IndexElem;
-    if (e.ordering && e.ordering !== 'SORTBY_DEFAULT') throw unsupported('specifying sort order not supported for index keys');
-    if (e.opclass) throw unsupported('opclass not supported for index keys');
-    if (!e.name) throw unsupported('expression indexes are not supported yet');
-    columns.push(e.name);
+    if (e.ordering && e.ordering !== 'SORTBY_DEFAULT') refuse('specifying sort order not supported for index keys');
+    if (e.opclass) refuse('opclass not supported for index keys');
+    if (!e.name) refuse('expression indexes are not supported yet');
+    else columns.push(e.name);
   }
   return {
     kind: 'create-index',
@@ -691,6 +701,7 @@ function convertCreateIndex(n: Json): CreateIndexStatement {
     ifNotExists: !!n.if_not_exists,
     async: false, // set by the ASYNC pre-parse rewrite (parse.ts)
     nullsNotDistinct: !!n.nulls_not_distinct,
+    refusal,
   };
 }
 

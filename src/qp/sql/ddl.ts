@@ -127,6 +127,7 @@ function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: stri
 
 function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId: () => string): DdlResult {
   if (!statement.async) throw new SqlError('0A000', 'unsupported mode. please use CREATE INDEX ASYNC.');
+  if (statement.refusal !== null) throw new SqlError('0A000', statement.refusal);
   const schema = schemaFor(statement.schema, ctx);
   const table = ctx.catalog.table(schema, statement.table);
   if (!table) throw new SqlError('42P01', `relation "${statement.table}" does not exist`);

@@ -108,8 +108,22 @@ const COLUMN_TYPES = new Set<number>([
   TypeOid.timestamptz, TypeOid.interval, TypeOid.json, TypeOid.jsonb, TypeOid.name, TypeOid.char,
 ]);
 
+/** Types PostgreSQL has and DSQL refuses as column types, by parser name → DSQL's display name. */
+const REFUSED_COLUMN_TYPES: Record<string, string> = {
+  money: 'money', xml: 'xml', inet: 'inet', cidr: 'cidr', macaddr: 'macaddr', macaddr8: 'macaddr8', point: 'point', line: 'line',
+  lseg: 'lseg', box: 'box', path: 'path', polygon: 'polygon', circle: 'circle', tsvector: 'tsvector', tsquery: 'tsquery',
+  bit: 'bit', varbit: 'bit varying', pg_lsn: 'pg_lsn', int4range: 'int4range', int8range: 'int8range', numrange: 'numrange',
+  tsrange: 'tsrange', tstzrange: 'tstzrange', daterange: 'daterange', int4multirange: 'int4multirange',
+  int8multirange: 'int8multirange', nummultirange: 'nummultirange', tsmultirange: 'tsmultirange',
+  tstzmultirange: 'tstzmultirange', datemultirange: 'datemultirange',
+};
+
 export function resolveColumnType(name: TypeName): { oid: number; typmod: number } {
   const base = name.names[name.names.length - 1]!.toLowerCase();
+  const refused = REFUSED_COLUMN_TYPES[base];
+  if (refused !== undefined && (name.names.length === 1 || name.names[0]!.toLowerCase() === 'pg_catalog')) {
+    throw new SqlError('0A000', `datatype ${refused}${name.arrayBounds > 0 ? '[]' : ''} not supported`, at(name.location));
+  }
   if (base === 'serial' || base === 'bigserial' || base === 'smallserial' || base === 'serial4' || base === 'serial8' || base === 'serial2') {
     throw new SqlError('42704', `type "${base}" does not exist`, at(name.location));
   }
