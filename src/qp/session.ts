@@ -4,7 +4,7 @@ import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
-import type { ParsedStatement, Statement } from './sql/ast.js';
+import type { ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
@@ -159,17 +159,9 @@ export class Session implements SqlSession {
     // DSQL refuses DML after DDL in a transaction before looking at the statement (the DDL's
     // catalog change is not visible to planning until it commits).
     if (this.txn?.ddl && isDml(statement)) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
-    const usedTables = new Set<TableInfo>();
     const paramTypes = prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
-    const pc: PlanContext = {
-      resolver: { catalog, searchPath: this.settings.searchPath(this.user), virtual: (s, n) => this.host.virtual(s, n) },
-      paramTypes,
-      sessionUser: this.user,
-      currentSchema: this.currentSchema(catalog),
-      usedTables,
-      codecs: (t) => this.host.codec(t),
-      session: { processId: this.processId, setting: (name) => this.settings.get(name) },
-    };
+    const pc = this.planContext(catalog, paramTypes);
+    const usedTables = pc.usedTables;
     // Error positions need no adjustment: the parser's locations are offsets into the whole
     // query string, which is what the P field of ErrorResponse counts from.
     let plan: Plan;
@@ -184,6 +176,18 @@ export class Session implements SqlSession {
     const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes };
     prepared.plan = entry;
     return entry;
+  }
+
+  private planContext(catalog: CatalogSnapshot, paramTypes: number[]): PlanContext {
+    return {
+      resolver: { catalog, searchPath: this.settings.searchPath(this.user), virtual: (s, n) => this.host.virtual(s, n) },
+      paramTypes,
+      sessionUser: this.user,
+      currentSchema: this.currentSchema(catalog),
+      usedTables: new Set<TableInfo>(),
+      codecs: (t) => this.host.codec(t),
+      session: { processId: this.processId, setting: (name) => this.settings.get(name) },
+    };
   }
 
   private currentSchema(catalog: CatalogSnapshot): string {
@@ -299,7 +303,13 @@ export class Session implements SqlSession {
     if (txn.ddl) throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
     if (txn.dml) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     txn.ddl = true;
-    const result: DdlResult = executeDdl(statement, { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user }, () => this.newJobId());
+    const describeQuery = (query: SelectStatement) => {
+      const pc = this.planContext(catalog, []);
+      const planned = planSelect(query, pc);
+      if (pc.paramTypes.length > 0) throw new SqlError('42P02', 'there is no parameter $1');
+      return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
+    };
+    const result: DdlResult = executeDdl(statement, { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user, describeQuery }, () => this.newJobId());
     for (const write of result.writes) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));

@@ -8,6 +8,7 @@ import type { Key, WriteEntry } from '../../contracts/kv.js';
  *   index 2, suffix schema name + 0x00  → JSON SchemaInfo
  *   index 3                             → catalog version (decimal text); every DDL writes it
  *   index 4                             → next object id (decimal text)
+ *   index 5, suffix u32 view id         → JSON ViewInfo
  * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
  * shows a different version.
  */
@@ -16,6 +17,7 @@ const TABLES_INDEX = 1;
 const SCHEMAS_INDEX = 2;
 const VERSION_INDEX = 3;
 const NEXT_ID_INDEX = 4;
+const VIEWS_INDEX = 5;
 /** User object ids start where PostgreSQL's do, so they never clash with built-in oids. */
 export const FIRST_USER_OID = 16384;
 
@@ -57,6 +59,18 @@ export interface TableInfo {
   readonly indexes: readonly IndexInfo[];
 }
 
+/** A view: its query's text (planned where the view is read) and the columns it had when created. */
+export interface ViewInfo {
+  readonly id: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly { readonly name: string; readonly typeOid: number; readonly typmod: number }[];
+  /** The SELECT as written after AS. */
+  readonly definition: string;
+  /** Tables the query reads: DROP TABLE refuses while a view depends on them (unless CASCADE). */
+  readonly dependsOn: readonly number[];
+}
+
 export interface SchemaInfo {
   readonly name: string;
   readonly oid: number;
@@ -83,6 +97,12 @@ export function tableKey(tableId: number): Key {
   return catalogKey(TABLES_INDEX, suffix);
 }
 
+export function viewKey(viewId: number): Key {
+  const suffix = Buffer.alloc(4);
+  suffix.writeUInt32BE(viewId, 0);
+  return catalogKey(VIEWS_INDEX, suffix);
+}
+
 function schemaKey(name: string): Key {
   return catalogKey(SCHEMAS_INDEX, Buffer.concat([Buffer.from(name, 'utf8'), Buffer.from([0])]));
 }
@@ -103,8 +123,10 @@ export class CatalogSnapshot {
   private readonly byName = new Map<string, TableInfo>();
   private readonly byId = new Map<number, TableInfo>();
   private readonly schemas = new Map<string, SchemaInfo>();
+  private readonly views = new Map<string, ViewInfo>();
 
-  constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>) {
+  constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = []) {
+    for (const view of views) this.views.set(`${view.schema}.${view.name}`, view);
     for (const schema of BUILTIN_SCHEMAS) this.schemas.set(schema.name, schema);
     for (const schema of schemas) this.schemas.set(schema.name, schema);
     for (const table of tables) {
@@ -119,6 +141,7 @@ export class CatalogSnapshot {
     let nextId = FIRST_USER_OID;
     const tables: TableInfo[] = [];
     const schemas: SchemaInfo[] = [];
+    const views: ViewInfo[] = [];
     for (const { key, value } of entries) {
       const index = (key[4]! << 8) | key[5]!;
       const text = decoder.decode(value);
@@ -126,12 +149,21 @@ export class CatalogSnapshot {
       else if (index === SCHEMAS_INDEX) schemas.push(JSON.parse(text) as SchemaInfo);
       else if (index === VERSION_INDEX) version = Number(text);
       else if (index === NEXT_ID_INDEX) nextId = Number(text);
+      else if (index === VIEWS_INDEX) views.push(JSON.parse(text) as ViewInfo);
     }
-    return new CatalogSnapshot(version, nextId, tables, schemas);
+    return new CatalogSnapshot(version, nextId, tables, schemas, views);
   }
 
   table(schema: string, name: string): TableInfo | undefined {
     return this.byName.get(`${schema}.${name}`);
+  }
+
+  view(schema: string, name: string): ViewInfo | undefined {
+    return this.views.get(`${schema}.${name}`);
+  }
+
+  allViews(): Iterable<ViewInfo> {
+    return this.views.values();
   }
 
   tableById(id: number): TableInfo | undefined {
@@ -167,7 +199,7 @@ export class CatalogSnapshot {
   }
 
   relationExists(schema: string, name: string): boolean {
-    return this.table(schema, name) !== undefined || this.index(schema, name) !== undefined;
+    return this.table(schema, name) !== undefined || this.index(schema, name) !== undefined || this.view(schema, name) !== undefined;
   }
 }
 
@@ -191,6 +223,15 @@ export class CatalogChange {
 
   deleteTable(tableId: number): void {
     this.writes.push({ key: tableKey(tableId), value: null });
+  }
+
+  putView(view: ViewInfo): void {
+    assert(view.id >= FIRST_USER_OID, 'views have user oids');
+    this.writes.push({ key: viewKey(view.id), value: json(view) });
+  }
+
+  deleteView(viewId: number): void {
+    this.writes.push({ key: viewKey(viewId), value: null });
   }
 
   putSchema(schema: SchemaInfo): void {

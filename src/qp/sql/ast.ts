@@ -199,7 +199,10 @@ export type Statement =
   | DeleteStatement
   | CreateTableStatement
   | CreateIndexStatement
-  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
+      /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */
+      readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
+  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }

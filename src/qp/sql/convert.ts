@@ -1,3 +1,4 @@
+import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import type {
   Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
@@ -34,6 +35,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
     case 'ExplainStmt': return convertExplain(n, text);
+    case 'ViewStmt': return convertView(n, text);
     case 'CreateFunctionStmt': {
       // DSQL runs SQL-language functions only; the others are refused with its text.
       const language = ((n.options ?? []) as Json[]).find((o) => o.DefElem?.defname === 'language')?.DefElem.arg.String.sval ?? 'sql';
@@ -706,7 +708,7 @@ function convertCreateIndex(n: Json): CreateIndexStatement {
 }
 
 function convertDrop(n: Json): Statement {
-  const types: Record<string, 'table' | 'index' | 'schema'> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_SCHEMA: 'schema' };
+  const types: Record<string, 'table' | 'index' | 'schema' | 'view'> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_SCHEMA: 'schema', OBJECT_VIEW: 'view' };
   const objectType = types[n.removeType];
   if (!objectType) {
     if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
@@ -739,4 +741,28 @@ function convertExplain(n: Json, text: string): Statement {
     throw unsupported(`EXPLAIN of ${inner.kind} statements is not supported`);
   }
   return { kind: 'explain', analyze, verbose, statement: inner };
+}
+
+/** CREATE [OR REPLACE] VIEW name [(columns)] AS SELECT …: the query is kept as text. */
+function convertView(n: Json, text: string): Statement {
+  if (n.withCheckOption && n.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION is not supported yet');
+  if (n.options && n.options.length > 0) throw unsupported('view options are not supported yet');
+  if (n.view.relpersistence === 't') throw unsupported('temporary views are not supported');
+  const location: number = n.view.location ?? 0;
+  return {
+    kind: 'create-view', schema: n.view.schemaname ?? null, name: n.view.relname,
+    columnAliases: ((n.aliases ?? []) as Json[]).map((a) => String(a.String.sval)),
+    query: convertSelect(n.query.SelectStmt), queryText: '', queryStart: queryStartAfterAs(text, location), replace: !!n.replace, location,
+  };
+}
+
+/** Where the query of a CREATE VIEW begins: after the first AS outside parentheses past the name. */
+function queryStartAfterAs(text: string, from: number): number {
+  let depth = 0;
+  for (const token of scanSync(text.slice(from)).tokens as { start: number; end: number; text: string }[]) {
+    if (token.text === '(') depth++;
+    else if (token.text === ')') depth--;
+    else if (depth === 0 && token.text.toUpperCase() === 'AS') return from + token.end;
+  }
+  throw unsupported('cannot find the query of CREATE VIEW');
 }

@@ -1,7 +1,8 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
 import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
-import type { CreateIndexStatement, CreateTableStatement, Statement } from './ast.js';
+import type { CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
+import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
 import { Scope } from './scope.js';
@@ -22,6 +23,8 @@ export interface DdlContext {
   readonly catalog: CatalogSnapshot;
   readonly currentSchema: string;
   readonly sessionUser: string;
+  /** Plans a query (CREATE VIEW): its output columns and the tables it reads. */
+  readonly describeQuery?: (query: SelectStatement) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
 }
 
 export interface DdlResult {
@@ -45,12 +48,14 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-index': return createIndex(statement, ctx, newJobId);
     case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
     case 'drop': return drop(statement, ctx);
+    case 'create-view': return createView(statement, ctx);
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
   }
 }
 
 export function isDdl(statement: Statement): boolean {
-  return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop';
+  return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
+    || statement.kind === 'create-view';
 }
 
 function schemaFor(name: string | null, ctx: DdlContext): string {
@@ -182,22 +187,44 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         throw new SqlError('3F000', `schema "${name}" does not exist`);
       }
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
-      if (tables.length > 0 && !statement.cascade) {
+      const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
+      if (tables.length + views.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
-          detail: tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`).join('\n'),
+          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`)].join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
       for (const t of tables) change.deleteTable(t.id);
+      for (const v of views) change.deleteView(v.id);
       change.deleteSchema(name);
       continue;
     }
     const schema = schemaName ?? ctx.currentSchema;
-    if (statement.objectType === 'table') {
+    if (statement.objectType === 'view') {
+      const view = ctx.catalog.view(schema, name);
+      if (!view) {
+        if (ctx.catalog.table(schema, name)) throw new SqlError('42809', `"${name}" is not a view`, { hint: 'Use DROP TABLE to remove a table.' });
+        if (statement.ifExists) { notices.push(`view "${name}" does not exist, skipping`); continue; }
+        throw new SqlError('42P01', `view "${name}" does not exist`);
+      }
+      change.deleteView(view.id);
+    } else if (statement.objectType === 'table') {
       const table = schemaName ? ctx.catalog.table(schema, name) : ctx.catalog.table(ctx.currentSchema, name);
       if (!table) {
+        if (ctx.catalog.view(schema, name)) throw new SqlError('42809', `"${name}" is not a table`, { hint: 'Use DROP VIEW to remove a view.' });
         if (statement.ifExists) { notices.push(`table "${name}" does not exist, skipping`); continue; }
         throw new SqlError('42P01', `table "${name}" does not exist`);
+      }
+      const dependents = [...ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
+      if (dependents.length > 0 && !statement.cascade) {
+        throw new SqlError('2BP01', `cannot drop table ${name} because other objects depend on it`, {
+          detail: dependents.map((v) => `view ${v.name} depends on table ${name}`).join('\n'),
+          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+        });
+      }
+      for (const view of dependents) {
+        notices.push(`drop cascades to view ${view.name}`);
+        change.deleteView(view.id);
       }
       change.deleteTable(table.id);
     } else {
@@ -216,4 +243,38 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
   }
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+}
+
+/** CREATE [OR REPLACE] VIEW: the query is planned now for its columns, stored as text, planned again where read. */
+function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx: DdlContext): DdlResult {
+  const schema = schemaFor(statement.schema, ctx);
+  const name = truncateIdentifier(statement.name);
+  const existing = ctx.catalog.view(schema, name);
+  if ((!existing && ctx.catalog.relationExists(schema, name)) || (existing && !statement.replace)) {
+    throw new SqlError('42P07', `relation "${name}" already exists`);
+  }
+  const described = ctx.describeQuery!(statement.query);
+  if (statement.columnAliases.length > described.columns.length) throw new SqlError('42601', 'CREATE VIEW specifies more column names than columns');
+  const columns = described.columns.map((c, i) => ({
+    name: truncateIdentifier(statement.columnAliases[i] ?? c.name),
+    // An untyped literal column is text, as PostgreSQL 15 makes it.
+    typeOid: c.oid === TypeOid.unknown ? TypeOid.text : c.oid, typmod: c.oid === TypeOid.unknown ? -1 : c.typmod,
+  }));
+  const seen = new Set<string>();
+  for (const column of columns) {
+    if (seen.has(column.name)) throw new SqlError('42701', `column "${column.name}" specified more than once`);
+    seen.add(column.name);
+  }
+  if (existing) {
+    // OR REPLACE may only add columns at the end, as PostgreSQL requires.
+    if (columns.length < existing.columns.length) throw new SqlError('42P16', 'cannot drop columns from view');
+    existing.columns.forEach((old, i) => {
+      const now = columns[i]!;
+      if (old.name !== now.name) throw new SqlError('42P16', `cannot change name of view column "${old.name}" to "${now.name}"`, { hint: 'Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead.' });
+      if (old.typeOid !== now.typeOid) throw new SqlError('42P16', `cannot change data type of view column "${old.name}" from ${types.formatType(old.typeOid, old.typmod)} to ${types.formatType(now.typeOid, now.typmod)}`);
+    });
+  }
+  const change = new CatalogChange(ctx.catalog);
+  change.putView({ id: existing?.id ?? change.allocateId(), schema, name, columns, definition: statement.queryText, dependsOn: [...new Set(described.tables)] });
+  return { tag: 'CREATE VIEW', writes: change.finish() };
 }

@@ -46,6 +46,7 @@ export function parseSql(sql: string): ParsedStatement[] {
     const length = raw.stmt_len ?? text.length - offset;
     const statementText = sql.slice(offset, offset + length);
     let statement: Statement = convertStatement(raw.stmt, text);
+    if (statement.kind === 'create-view') statement = { ...statement, queryText: sql.slice(statement.queryStart, offset + length).trim() };
     if (statement.kind === 'create-index' && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
       statement = { ...statement, async: true };
     }

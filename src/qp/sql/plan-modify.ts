@@ -28,6 +28,7 @@ export interface PlannedModify {
 function targetTable(pc: PlanContext, schema: string | null, name: string, location: number): TableInfo {
   const relation = resolveRelation(pc.resolver, schema, name, location);
   if (relation.kind === 'virtual') throw new SqlError('42809', `cannot change relation "${name}"`);
+  if (relation.kind === 'view') throw new SqlError('0A000', `changing rows through view "${name}" is not supported yet`);
   pc.usedTables.add(relation.table);
   return relation.table;
 }

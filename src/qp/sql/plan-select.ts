@@ -1,7 +1,8 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { FieldDescription } from '../../contracts/sql-session.js';
 import { TypeOid } from '../../contracts/sql-value.js';
-import type { TableInfo } from '../catalog/catalog.js';
+import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
+import { parseSql } from './parse.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
 import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.js';
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, type AggregateCall, type CompileContext } from './compile.js';
@@ -37,6 +38,8 @@ export interface PlanContext {
   readonly outer?: { readonly scope: Scope; readonly correlation: { correlated: boolean } };
   /** WITH queries visible here, by name (plan-cte.ts). */
   readonly ctes?: ReadonlyMap<string, CteBinding>;
+  /** How many views deep this query is (a guard against a view that reaches itself). */
+  readonly viewDepth?: number;
 }
 
 export interface SessionFunctions {
@@ -469,6 +472,7 @@ function shiftRow(row: Row, offset: number): Row {
 function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
   const relation = resolveRelation(pc.resolver, item.schema, item.name, item.location);
   const relationName = item.alias ?? item.name;
+  if (relation.kind === 'view') return planView(relation.view, relationName, item.location, pc);
   if (relation.kind === 'virtual') {
     const table = relation.table;
     const scope = new Scope(table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: table.oid, columnNumber: i + 1 })));
@@ -510,6 +514,24 @@ function planCteReference(binding: CteBinding, item: Extract<FromItem, { kind: '
   const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0 })));
 
   return { scope, build: planned.build, width: planned.columns.length, accessPaths: planned.accessPaths.slice(), primaryOrderOf: null };
+}
+
+/** Views inside views are planned in turn; a view that reaches itself (OR REPLACE made a cycle) stops here. */
+const MAX_VIEW_DEPTH = 32;
+
+/** A view in FROM: its query, parsed from the catalog's text and planned as a subquery named after the view. */
+function planView(view: ViewInfo, relation: string, location: number, pc: PlanContext): FromPlan {
+  const depth = (pc.viewDepth ?? 0) + 1;
+  if (depth > MAX_VIEW_DEPTH) throw new SqlError('42P17', `infinite recursion detected in rules for relation "${view.name}"`, location >= 0 ? { position: location + 1 } : {});
+  const parsed = parseSql(view.definition);
+  const query = parsed[0]?.statement;
+  if (parsed.length !== 1 || query?.kind !== 'select') throw new SqlError('XX000', `view "${view.name}" has a definition that is not a query`);
+  // The view's query sees neither the caller's WITH queries nor its columns.
+  const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth });
+  const scope = new Scope(inner.columns.map((c, i) => ({
+    relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
+  })));
+  return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
 }
 
 /** A subquery in FROM: its output columns become a relation named by its alias. */

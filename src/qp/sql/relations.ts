@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
-import type { CatalogSnapshot, TableInfo } from '../catalog/catalog.js';
+import type { CatalogSnapshot, TableInfo, ViewInfo } from '../catalog/catalog.js';
 import type { Expr, FromItem } from './ast.js';
 
 /**
@@ -28,12 +28,15 @@ export interface RelationResolver {
 
 export type ResolvedRelation =
   | { readonly kind: 'table'; readonly table: TableInfo }
-  | { readonly kind: 'virtual'; readonly table: VirtualTable };
+  | { readonly kind: 'virtual'; readonly table: VirtualTable }
+  | { readonly kind: 'view'; readonly view: ViewInfo };
 
 export function resolveRelation(resolver: RelationResolver, schema: string | null, name: string, location: number): ResolvedRelation {
   if (schema !== null) {
     const table = resolver.catalog.table(schema, name);
     if (table) return { kind: 'table', table };
+    const view = resolver.catalog.view(schema, name);
+    if (view) return { kind: 'view', view };
     const virtual = resolver.virtual(schema, name);
     if (virtual) return { kind: 'virtual', table: virtual };
     if (!resolver.catalog.schema(schema)) {
@@ -46,6 +49,8 @@ export function resolveRelation(resolver: RelationResolver, schema: string | nul
     for (const candidate of resolver.searchPath) {
       const table = resolver.catalog.table(candidate, name);
       if (table) return { kind: 'table', table };
+      const view = resolver.catalog.view(candidate, name);
+      if (view) return { kind: 'view', view };
       const v = resolver.virtual(candidate, name);
       if (v) return { kind: 'virtual', table: v };
     }

@@ -54,6 +54,9 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
     rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, 0, true, false, null, 0, 0]);
     for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, ADMIN_OID, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
+  for (const view of catalog.allViews()) {
+    rows.push([view.id, view.name, namespaceOid(catalog, view.schema), 0, ADMIN_OID, 0, 'v', 'p', false, false, view.columns.length, -1, true, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
+  }
   for (const v of TABLES) {
     const kind = v.schema === 'pg_catalog' ? 'r' : 'v';
     rows.push([v.oid, v.name, namespaceOid(catalog, v.schema), 0, ADMIN_OID, kind === 'r' ? 2 : 0, kind, 'p', false, false, v.columns.length, -1, false, false, false, false, kind === 'r' ? 'd' : 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
@@ -79,6 +82,7 @@ function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
       });
     }
   }
+  for (const view of catalog.allViews()) view.columns.forEach((c, i) => rows.push(attributeRow(view.id, c.name, c.typeOid, c.typmod, i + 1, false, false, columnCollation(c.typeOid))));
   for (const v of TABLES) v.columns.forEach((c, i) => rows.push(attributeRow(v.oid, c.name, c.oid, -1, i + 1, false, false, columnCollation(c.oid))));
   return rows;
 }
@@ -165,7 +169,12 @@ const TABLES: VirtualTable[] = [
   table(2611, 'pg_catalog', 'pg_inherits', 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool', empty),
   table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
   table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type text, is_insertable_into text, is_typed text', (catalog) =>
-    [...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO'])),
+    [...[...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO']),
+      ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', 'NO', 'NO'])]),
+  table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text', (catalog) =>
+    [...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, v.definition, 'NONE', 'NO', 'NO'])),
+  table(12000, 'pg_catalog', 'pg_views', 'schemaname name, viewname name, viewowner name, definition text', (catalog) =>
+    [...catalog.allViews()].map((v) => [v.schema, v.name, 'admin', v.definition])),
   table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default text,
     is_nullable text, data_type text, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name`, (catalog) => {
     const rows: SqlValue[][] = [];
