@@ -279,7 +279,7 @@ export class Session implements SqlSession {
     if (entry.plan.kind === 'query') {
       // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
       if (rt.lockRows || (statement.kind === 'explain' && statement.analyze && statement.statement.kind !== 'select')) this.checkDml(txn);
-      return { tag: 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
+      return { tag: statement.kind === 'explain' ? 'EXPLAIN' : 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
     }
     if (entry.plan.kind === 'modify') {
       this.checkDml(txn);
@@ -450,7 +450,7 @@ export class Session implements SqlSession {
 /** A bound statement; keeps its operator tree between Executes when a row limit suspends it. */
 class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
-  private running: { source: RowSource; rt: Runtime; pending: Row[]; next: number; sent: number } | null = null;
+  private running: { source: RowSource; rt: Runtime; pending: Row[]; next: number; sent: number; tag: string } | null = null;
   private finished: ExecuteOutcome | null = null;
   private readonly encoders: ((value: SqlValue) => WireCell)[] | null;
 
@@ -483,7 +483,7 @@ class SessionPortal implements Portal {
         this.finished = { kind: 'complete', commandTag: started.tag };
         return this.finished;
       }
-      this.running = { source: started.source, rt: started.rt!, pending: [], next: 0, sent: 0 };
+      this.running = { source: started.source, rt: started.rt!, pending: [], next: 0, sent: 0, tag: started.tag };
     }
     const run = this.running;
     let sentNow = 0;
@@ -501,7 +501,8 @@ class SessionPortal implements Portal {
       run.pending = batch;
       run.next = 0;
     }
-    this.finished = { kind: 'complete', commandTag: `SELECT ${run.sent}` };
+    // A query's tag counts its rows; EXPLAIN's does not.
+    this.finished = { kind: 'complete', commandTag: run.tag === 'SELECT' ? `SELECT ${run.sent}` : run.tag };
     return this.finished;
   }
 }

@@ -54,3 +54,7 @@ test('EXPLAIN options: unknown ones and other formats fail clearly', async () =>
   await assert.rejects(client.query('EXPLAIN (NOPE) SELECT 1'), (e: pg.DatabaseError) => e.code === '42601');
   assert.match(await plan('EXPLAIN (COSTS OFF, VERBOSE) SELECT 1'), /Values Scan/);
 });
+
+test('EXPLAIN completes with the EXPLAIN command tag', async () => {
+  assert.equal((await client.query('EXPLAIN SELECT 1')).command, 'EXPLAIN');
+});
