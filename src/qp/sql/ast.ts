@@ -166,6 +166,14 @@ export interface ColumnDefinition {
   readonly location: number;
 }
 
+/** The ALTER TABLE forms DSQL allows and Strata builds (convert.ts refuses the rest with DSQL's texts). */
+export type AlterTableAction =
+  | { readonly kind: 'add-column'; readonly name: string; readonly type: TypeName; readonly ifNotExists: boolean }
+  | { readonly kind: 'set-default'; readonly column: string; readonly defaultText: string | null }
+  | { readonly kind: 'drop-not-null'; readonly column: string }
+  | { readonly kind: 'rename-column'; readonly column: string; readonly newName: string }
+  | { readonly kind: 'rename-table'; readonly newName: string };
+
 export interface CreateTableStatement {
   readonly kind: 'create-table';
   readonly schema: string | null;
@@ -199,6 +207,7 @@ export type Statement =
   | DeleteStatement
   | CreateTableStatement
   | CreateIndexStatement
+  | { readonly kind: 'alter-table'; readonly schema: string | null; readonly table: string; readonly ifExists: boolean; readonly actions: readonly AlterTableAction[] }
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
       /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }

@@ -1,7 +1,7 @@
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import type {
-  Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
+  AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
   SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
 } from './ast.js';
 
@@ -36,6 +36,8 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'DeleteStmt': return convertDelete(n);
     case 'ExplainStmt': return convertExplain(n, text);
     case 'ViewStmt': return convertView(n, text);
+    case 'AlterTableStmt': return convertAlterTable(n, text);
+    case 'RenameStmt': return convertRename(n);
     case 'CreateFunctionStmt': {
       // DSQL runs SQL-language functions only; the others are refused with its text.
       const language = ((n.options ?? []) as Json[]).find((o) => o.DefElem?.defname === 'language')?.DefElem.arg.String.sval ?? 'sql';
@@ -765,4 +767,36 @@ function queryStartAfterAs(text: string, from: number): number {
     else if (depth === 0 && token.text.toUpperCase() === 'AS') return from + token.end;
   }
   throw unsupported('cannot find the query of CREATE VIEW');
+}
+
+/** ALTER TABLE: the forms DSQL allows that Strata builds; DSQL's refusals with its texts; the rest 0A000. */
+function convertAlterTable(n: Json, text: string): Statement {
+  if (n.objtype !== 'OBJECT_TABLE') throw unsupported(`ALTER ${String(n.objtype).replace('OBJECT_', '')} is not supported yet`);
+  const actions: AlterTableAction[] = ((n.cmds ?? []) as Json[]).map((node): AlterTableAction => {
+    const cmd = node.AlterTableCmd;
+    switch (cmd.subtype) {
+      case 'AT_AddColumn': {
+        const def = cmd.def.ColumnDef;
+        if ((def.constraints ?? []).length > 0) throw unsupported('ALTER TABLE ADD COLUMN with constraint not supported');
+        return { kind: 'add-column', name: def.colname, type: convertTypeName(def.typeName), ifNotExists: !!cmd.missing_ok };
+      }
+      case 'AT_ColumnDefault': return { kind: 'set-default', column: cmd.name, defaultText: cmd.def ? defaultSource(cmd.def, text) : null };
+      case 'AT_DropNotNull': return { kind: 'drop-not-null', column: cmd.name };
+      case 'AT_SetNotNull': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET NOT NULL statement');
+      case 'AT_AlterColumnType': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement');
+      case 'AT_SetStatistics': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET STATISTICS statement');
+      case 'AT_AddConstraint': throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
+      case 'AT_ValidateConstraint': throw unsupported('unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
+    }
+  });
+  return { kind: 'alter-table', schema: n.relation.schemaname ?? null, table: n.relation.relname, ifExists: !!n.missing_ok, actions };
+}
+
+/** ALTER TABLE … RENAME [COLUMN] …. */
+function convertRename(n: Json): Statement {
+  const relation = { kind: 'alter-table' as const, schema: n.relation?.schemaname ?? null, table: n.relation?.relname, ifExists: !!n.missing_ok };
+  if (n.renameType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-table', newName: n.newname }] };
+  if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
+  throw unsupported('unsupported object in RENAME statement');
 }

@@ -49,13 +49,14 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
     case 'drop': return drop(statement, ctx);
     case 'create-view': return createView(statement, ctx);
+    case 'alter-table': return alterTable(statement, ctx);
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
   }
 }
 
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
-    || statement.kind === 'create-view';
+    || statement.kind === 'create-view' || statement.kind === 'alter-table';
 }
 
 function schemaFor(name: string | null, ctx: DdlContext): string {
@@ -277,4 +278,71 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
   const change = new CatalogChange(ctx.catalog);
   change.putView({ id: existing?.id ?? change.allocateId(), schema, name, columns, definition: statement.queryText, dependsOn: [...new Set(described.tables)] });
   return { tag: 'CREATE VIEW', writes: change.finish() };
+}
+
+/** ALTER TABLE: a new TableInfo under the same id (rows are tuples: a column added later reads NULL in older rows). */
+function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx: DdlContext): DdlResult {
+  const schema = statement.schema ?? ctx.currentSchema;
+  let table = ctx.catalog.table(schema, statement.table);
+  if (!table) {
+    if (ctx.catalog.view(schema, statement.table)) throw new SqlError('42809', `"${statement.table}" is not a table`);
+    if (statement.ifExists) return { tag: 'ALTER TABLE', writes: [], notice: `relation "${statement.table}" does not exist, skipping` };
+    throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
+  }
+  const notices: string[] = [];
+  let tag = 'ALTER TABLE';
+  const columnIndex = (name: string): number => {
+    const i = table!.columns.findIndex((c) => c.name === name);
+    if (i < 0) throw new SqlError('42703', `column "${name}" of relation "${table!.name}" does not exist`);
+    return i;
+  };
+  const withColumn = (i: number, column: ColumnInfo) => {
+    table = { ...table!, columns: table!.columns.map((c, j) => (j === i ? column : c)) };
+  };
+  for (const action of statement.actions) {
+    switch (action.kind) {
+      case 'add-column': {
+        const name = truncateIdentifier(action.name);
+        if (table.columns.some((c) => c.name === name)) {
+          if (action.ifNotExists) { notices.push(`column "${name}" of relation "${table.name}" already exists, skipping`); continue; }
+          throw new SqlError('42701', `column "${name}" of relation "${table.name}" already exists`);
+        }
+        if (table.columns.length >= MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
+        const type = types.resolveColumnType(action.type);
+        table = { ...table, columns: [...table.columns, { name, typeOid: type.oid, typmod: type.typmod, notNull: false, defaultText: null }] };
+        break;
+      }
+      case 'set-default': {
+        const i = columnIndex(action.column);
+        const column = table.columns[i]!;
+        if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name);
+        withColumn(i, { ...column, defaultText: action.defaultText });
+        break;
+      }
+      case 'drop-not-null': {
+        const i = columnIndex(action.column);
+        if (table.primaryKey.includes(i)) throw new SqlError('42P16', `column "${action.column}" is in a primary key`);
+        withColumn(i, { ...table.columns[i]!, notNull: false });
+        break;
+      }
+      case 'rename-column': {
+        const i = columnIndex(action.column);
+        const newName = truncateIdentifier(action.newName);
+        if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);
+        withColumn(i, { ...table.columns[i]!, name: newName });
+        tag = 'ALTER TABLE';
+        break;
+      }
+      case 'rename-table': {
+        const newName = truncateIdentifier(action.newName);
+        if (ctx.catalog.relationExists(table.schema, newName)) throw new SqlError('42P07', `relation "${newName}" already exists`);
+        table = { ...table, name: newName };
+        break;
+      }
+    }
+  }
+  if (table === ctx.catalog.table(schema, statement.table)) return { tag, writes: [], notice: notices.join('\n') || undefined };
+  const change = new CatalogChange(ctx.catalog);
+  change.putTable(table);
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
 }
