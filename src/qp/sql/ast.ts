@@ -140,6 +140,8 @@ export interface UpdateStatement {
   readonly table: string;
   readonly alias: string | null;
   readonly set: readonly Assignment[];
+  /** UPDATE … FROM: more tables joined to the target by the WHERE clause. */
+  readonly from: readonly FromItem[];
   readonly where: Expr | null;
   readonly returning: readonly SelectTarget[];
   readonly location: number;
@@ -150,6 +152,8 @@ export interface DeleteStatement {
   readonly schema: string | null;
   readonly table: string;
   readonly alias: string | null;
+  /** DELETE … USING: more tables joined to the target by the WHERE clause. */
+  readonly using: readonly FromItem[];
   readonly where: Expr | null;
   readonly returning: readonly SelectTarget[];
   readonly location: number;

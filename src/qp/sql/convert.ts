@@ -560,11 +560,11 @@ function convertOnConflict(n: Json): OnConflict {
 
 function convertUpdate(n: Json): Statement {
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
-  if (n.fromClause) throw unsupported('UPDATE … FROM is not supported yet');
   const target = rangeVar(n.relation);
   return {
     kind: 'update', schema: target.schema, table: target.name, alias: target.alias,
     set: convertAssignments(n.targetList),
+    from: (n.fromClause ?? []).map(convertFrom),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
     returning: convertReturning(n),
     location: target.location,
@@ -573,10 +573,10 @@ function convertUpdate(n: Json): Statement {
 
 function convertDelete(n: Json): Statement {
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
-  if (n.usingClause) throw unsupported('DELETE … USING is not supported yet');
   const target = rangeVar(n.relation);
   return {
     kind: 'delete', schema: target.schema, table: target.name, alias: target.alias,
+    using: (n.usingClause ?? []).map(convertFrom),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
     returning: convertReturning(n),
     location: target.location,

@@ -1,13 +1,13 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
-import type { Assignment, DeleteStatement, Expr, InsertStatement, SelectTarget, UpdateStatement } from './ast.js';
+import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds } from './access-path.js';
 import { coerce, coerceToBoolean, compileExpr } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
 import { parseSql } from './parse.js';
-import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext } from './plan-select.js';
+import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
 import { ApplySubplans, SubplanCollector } from './subplans.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
@@ -300,8 +300,76 @@ function planTargetRows(table: TableInfo, relation: string, where: Expr | null, 
   return { scope, build: () => new Truncate(new Filter(new ApplySubplans(path.source(), subplans), predicate), width) };
 }
 
+/**
+ * The target rows of UPDATE … FROM / DELETE … USING, found by a join: planned as
+ * `SELECT target's columns, its row key, extra expressions FROM target, others WHERE …`, each
+ * target row once (PostgreSQL too changes a row once when several rows join it).
+ */
+function planJoinedTargets(table: TableInfo, relation: string, statement: UpdateStatement | DeleteStatement, others: readonly FromItem[], extra: readonly Expr[], pc: PlanContext):
+  { query: PlannedQuery; width: number } {
+  const column = (name: string): Expr => ({ kind: 'column', schema: null, table: relation, name, location: -1 });
+  const targets = [...table.columns.map((c) => column(c.name)), column('__row_key'), ...extra].map((expr) => ({ expr, alias: null, location: -1 }));
+  const targetItem: FromItem = { kind: 'table', schema: statement.schema, name: statement.table, alias: statement.alias, location: statement.location };
+  const select: SelectStatement = {
+    kind: 'select', targets, from: [targetItem, ...others], where: statement.where, groupBy: [], having: null,
+    orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
+  };
+  return { query: planSelect(select, pc), width: table.columns.length + 1 };
+}
+
+async function distinctTargets(query: PlannedQuery, width: number, rt: Runtime): Promise<Row[]> {
+  const seen = new Set<string>();
+  const out: Row[] = [];
+  for (const row of await materialize(query.build(), rt)) {
+    const key = Buffer.from(row[width - 1] as Uint8Array).toString('latin1');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(row);
+  }
+  return out;
+}
+
+function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: string, pc: PlanContext): PlannedModify {
+  const n = table.columns.length;
+  const defaults = defaultEvaluators(table, pc);
+  const assigned = statement.set.map((a) => {
+    const column = table.columns.findIndex((c) => c.name === a.column);
+    if (column < 0) throw new SqlError('42703', `column "${a.column}" of relation "${table.name}" does not exist`, { position: a.location + 1 });
+    return { column, value: a.value };
+  });
+  const valued = assigned.filter((a) => a.value !== null);
+  const { query, width } = planJoinedTargets(table, relation, statement, statement.from, valued.map((a) => a.value!), pc);
+  // The SET values arrive as columns after the row key, converted to the column types.
+  const sets = assigned.map((a) => {
+    if (a.value === null) return { column: a.column, value: defaults[a.column]! };
+    const position = width + valued.indexOf(a);
+    const out = query.columns[position]!;
+    const info = table.columns[a.column]!;
+    const source: CompiledExpr = { oid: out.oid, typmod: out.typmod, eval: (row) => row[position]!, rowIndependent: false, name: out.name, location: -1 };
+    return { column: a.column, value: coerce(source, info.typeOid, info.typmod, 'assignment', -1, info.name).eval };
+  });
+  const returning = compileReturning(statement.returning, new Scope(tableScope(table, relation)), pc);
+  const writer = new RowWriter(pc.codecs(table), table);
+  return {
+    columns: returning?.columns ?? null,
+    tag: 'UPDATE',
+    async run(rt, emit) {
+      const rows = await distinctTargets(query, width, rt);
+      for (const row of rows) {
+        const updated = row.slice(0, n);
+        for (const set of sets) updated[set.column] = set.value(row, rt.ctx);
+        writer.checkNotNull(updated);
+        const key = await writer.update(rt, row.slice(0, width), row[n] as Uint8Array, updated);
+        if (returning) emit(returning.exprs.map((e) => e([...updated, key], rt.ctx)));
+      }
+      return rows.length;
+    },
+  };
+}
+
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
+  if (statement.from.length > 0) return planUpdateFrom(statement, table, statement.alias ?? statement.table, pc);
   const relation = statement.alias ?? statement.table;
   const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
@@ -336,6 +404,24 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
 export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const relation = statement.alias ?? statement.table;
+  if (statement.using.length > 0) {
+    const { query, width } = planJoinedTargets(table, relation, statement, statement.using, [], pc);
+    const returning = compileReturning(statement.returning, new Scope(tableScope(table, relation)), pc);
+    const writer = new RowWriter(pc.codecs(table), table);
+    const n = table.columns.length;
+    return {
+      columns: returning?.columns ?? null,
+      tag: 'DELETE',
+      async run(rt, emit) {
+        const rows = await distinctTargets(query, width, rt);
+        for (const row of rows) {
+          writer.delete(rt, row.slice(0, width), row[n] as Uint8Array);
+          if (returning) emit(returning.exprs.map((e) => e(row, rt.ctx)));
+        }
+        return rows.length;
+      },
+    };
+  }
   const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
   const returning = compileReturning(statement.returning, target.scope, pc);
