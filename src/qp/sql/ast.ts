@@ -34,6 +34,8 @@ export type Expr =
   | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly caseInsensitive: boolean; readonly location: number }
   | { readonly kind: 'distinct-from'; readonly left: Expr; readonly right: Expr; readonly negated: boolean; readonly location: number }
   | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'localtimestamp' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly location: number }
+  // ARRAY[a, b, …] (one dimension).
+  | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly location: number }
   // `left op ANY (array)` / `left op ALL (array)`.
   | { readonly kind: 'any'; readonly op: string; readonly all: boolean; readonly left: Expr; readonly right: Expr; readonly location: number }
   // (SELECT …), ARRAY(SELECT …), EXISTS (SELECT …), `left op ANY/ALL (SELECT …)` (IN is `= ANY`). Over tables they

@@ -4,6 +4,7 @@ import type { CatalogSnapshot } from '../catalog/catalog.js';
 import { compileRegCast, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr, SelectStatement } from './ast.js';
+import { formatArray, requireType } from '../types/index.js';
 import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
@@ -140,6 +141,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'distinct-from': return compileDistinctFrom(expr, ctx);
     case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
+    case 'array': return compileArrayConstructor(expr, ctx);
     case 'subquery': return ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)
       ? compileSubplan(expr, ctx, ctx.subqueries)
       : compileCatalogSubquery(expr, ctx);
@@ -587,4 +589,21 @@ function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx
     case 'current_catalog':
       return constant(TypeOid.name, 'postgres', 'current_catalog', location);
   }
+}
+
+/** ARRAY[…]: the elements' common type, as an array of it (held as canonical text, like every array here). */
+function compileArrayConstructor(expr: Extract<Expr, { kind: 'array' }>, ctx: CompileContext): CompiledExpr {
+  const elements = expr.elements.map((e) => compileExpr(e, ctx));
+  if (elements.length === 0) throw new SqlError('42P18', 'cannot determine type of empty array', { ...at(expr.location), hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' });
+  const oid = commonType(elements, 'ARRAY');
+  const element = types.allTypes().find((t) => t.oid === oid);
+  if (!element || element.array === 0 || !types.allTypes().some((t) => t.oid === element.array)) {
+    throw new SqlError('0A000', `arrays of type ${types.formatType(oid, -1)} are not supported`, at(expr.location));
+  }
+  const evaluators = elements.map((e) => coerce(e, oid, -1, 'implicit', e.location).eval);
+  const elementType = requireType(oid);
+  return {
+    oid: element.array, typmod: -1, rowIndependent: elements.every((e) => e.rowIndependent), name: 'array', location: expr.location,
+    eval: (row, c) => formatArray(evaluators.map((f) => f(row, c)), elementType),
+  };
 }

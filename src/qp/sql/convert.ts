@@ -354,7 +354,11 @@ export function convertExpr(node: Json): Expr {
     case 'MinMaxExpr': return { kind: n.op === 'IS_GREATEST' ? 'greatest' : 'least', args: n.args.map(convertExpr), location };
     case 'SQLValueFunction': return convertSqlValueFunction(n);
     case 'SubLink': return convertSubLink(n, location);
-    case 'A_ArrayExpr': throw unsupported('array expressions are not supported yet', location);
+    case 'A_ArrayExpr': {
+      const elements = (n.elements ?? []) as Json[];
+      if (elements.some((e) => e.A_ArrayExpr)) throw unsupported('multidimensional arrays are not supported yet', location);
+      return { kind: 'array', elements: elements.map(convertExpr), location };
+    }
     case 'RowExpr': throw unsupported('row expressions are not supported yet', location);
     case 'CollateClause': return convertCollate(n, location);
     default: throw unsupported(`expression ${name} is not supported`, location);

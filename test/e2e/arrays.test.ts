@@ -1,0 +1,28 @@
+/** Arrays at query time (ARRAY[…], = ANY, ARRAY(SELECT …)), compared with PostgreSQL 15. */
+import { after, before, test } from 'node:test';
+import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+
+const skip = postgresUnavailableReason() ?? false;
+let db: Differential;
+
+before(async () => {
+  if (skip) return;
+  db = await startDifferential(['CREATE TABLE t (id int PRIMARY KEY, s text)', "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, NULL)"]);
+});
+
+after(async () => {
+  if (!skip) await db.stop();
+});
+
+test('ARRAY[…] builds arrays of the elements\' common type', { skip }, async () => {
+  for (const sql of [
+    'SELECT ARRAY[1, 2, 3]',
+    "SELECT ARRAY['x', s] FROM t ORDER BY id",
+    'SELECT ARRAY[id, NULL] FROM t ORDER BY id',
+    'SELECT id FROM t WHERE id = ANY (ARRAY[1, 3]) ORDER BY id',
+    "SELECT id FROM t WHERE s = ANY (ARRAY['b', 'z'])",
+    'SELECT ARRAY[]',
+    "SELECT ARRAY[1, 'x']",
+    'SELECT ARRAY[1, 2] = ARRAY[1, 2]',
+  ]) await db.same(sql);
+});
