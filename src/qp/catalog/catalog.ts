@@ -9,6 +9,7 @@ import type { Key, WriteEntry } from '../../contracts/kv.js';
  *   index 3                             → catalog version (decimal text); every DDL writes it
  *   index 4                             → next object id (decimal text)
  *   index 5, suffix u32 view id         → JSON ViewInfo
+ *   index 6, suffix u32 function id     → JSON FunctionInfo
  * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
  * shows a different version.
  */
@@ -18,6 +19,7 @@ const SCHEMAS_INDEX = 2;
 const VERSION_INDEX = 3;
 const NEXT_ID_INDEX = 4;
 const VIEWS_INDEX = 5;
+const FUNCTIONS_INDEX = 6;
 /** User object ids start where PostgreSQL's do, so they never clash with built-in oids. */
 export const FIRST_USER_OID = 16384;
 
@@ -71,6 +73,18 @@ export interface ViewInfo {
   readonly dependsOn: readonly number[];
 }
 
+/** A SQL-language function: its body is one SELECT, inlined where the function is called. */
+export interface FunctionInfo {
+  readonly id: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly args: readonly { readonly name: string | null; readonly typeOid: number; readonly typmod: number }[];
+  readonly returnType: { readonly oid: number; readonly typmod: number };
+  /** The body as a SELECT's text (`RETURN expr` is kept as `SELECT expr`). */
+  readonly body: string;
+  readonly strict: boolean;
+}
+
 export interface SchemaInfo {
   readonly name: string;
   readonly oid: number;
@@ -103,6 +117,12 @@ export function viewKey(viewId: number): Key {
   return catalogKey(VIEWS_INDEX, suffix);
 }
 
+export function functionKey(functionId: number): Key {
+  const suffix = Buffer.alloc(4);
+  suffix.writeUInt32BE(functionId, 0);
+  return catalogKey(FUNCTIONS_INDEX, suffix);
+}
+
 function schemaKey(name: string): Key {
   return catalogKey(SCHEMAS_INDEX, Buffer.concat([Buffer.from(name, 'utf8'), Buffer.from([0])]));
 }
@@ -124,9 +144,15 @@ export class CatalogSnapshot {
   private readonly byId = new Map<number, TableInfo>();
   private readonly schemas = new Map<string, SchemaInfo>();
   private readonly views = new Map<string, ViewInfo>();
+  private readonly functionsByName = new Map<string, FunctionInfo[]>();
 
-  constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = []) {
+  constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = [],
+    functions: Iterable<FunctionInfo> = []) {
     for (const view of views) this.views.set(`${view.schema}.${view.name}`, view);
+    for (const fn of functions) {
+      const key = `${fn.schema}.${fn.name}`;
+      this.functionsByName.set(key, [...(this.functionsByName.get(key) ?? []), fn]);
+    }
     for (const schema of BUILTIN_SCHEMAS) this.schemas.set(schema.name, schema);
     for (const schema of schemas) this.schemas.set(schema.name, schema);
     for (const table of tables) {
@@ -142,6 +168,7 @@ export class CatalogSnapshot {
     const tables: TableInfo[] = [];
     const schemas: SchemaInfo[] = [];
     const views: ViewInfo[] = [];
+    const functions: FunctionInfo[] = [];
     for (const { key, value } of entries) {
       const index = (key[4]! << 8) | key[5]!;
       const text = decoder.decode(value);
@@ -150,8 +177,9 @@ export class CatalogSnapshot {
       else if (index === VERSION_INDEX) version = Number(text);
       else if (index === NEXT_ID_INDEX) nextId = Number(text);
       else if (index === VIEWS_INDEX) views.push(JSON.parse(text) as ViewInfo);
+      else if (index === FUNCTIONS_INDEX) functions.push(JSON.parse(text) as FunctionInfo);
     }
-    return new CatalogSnapshot(version, nextId, tables, schemas, views);
+    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions);
   }
 
   table(schema: string, name: string): TableInfo | undefined {
@@ -164,6 +192,11 @@ export class CatalogSnapshot {
 
   allViews(): Iterable<ViewInfo> {
     return this.views.values();
+  }
+
+  /** SQL functions of that name in that schema (overloads differ by argument types). */
+  functions(schema: string, name: string): readonly FunctionInfo[] {
+    return this.functionsByName.get(`${schema}.${name}`) ?? [];
   }
 
   tableById(id: number): TableInfo | undefined {
@@ -228,6 +261,15 @@ export class CatalogChange {
   putView(view: ViewInfo): void {
     assert(view.id >= FIRST_USER_OID, 'views have user oids');
     this.writes.push({ key: viewKey(view.id), value: json(view) });
+  }
+
+  putFunction(fn: FunctionInfo): void {
+    assert(fn.id >= FIRST_USER_OID, 'functions have user oids');
+    this.writes.push({ key: functionKey(fn.id), value: json(fn) });
+  }
+
+  deleteFunction(functionId: number): void {
+    this.writes.push({ key: functionKey(functionId), value: null });
   }
 
   deleteView(viewId: number): void {

@@ -213,6 +213,9 @@ export type Statement =
   | DeleteStatement
   | CreateTableStatement
   | CreateIndexStatement
+  | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
+      readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean }
+  | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }
   | { readonly kind: 'alter-table'; readonly schema: string | null; readonly table: string; readonly ifExists: boolean; readonly actions: readonly AlterTableAction[] }
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
       /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */

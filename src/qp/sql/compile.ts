@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
-import type { CatalogSnapshot } from '../catalog/catalog.js';
+import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import { compileRegCast, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr, SelectStatement } from './ast.js';
@@ -9,6 +9,7 @@ import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
+import { columnsOfTables, inlineCall } from './sql-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import * as types from './typesystem.js';
@@ -57,6 +58,8 @@ export interface CompileContext {
   readonly subqueries?: SubqueryHost;
   /** Where window function calls are collected: the select list and ORDER BY only. */
   readonly windows?: WindowCollector | undefined;
+  /** SQL functions being inlined around this expression (a guard against recursion). */
+  readonly functionDepth?: number;
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -372,6 +375,8 @@ function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, l
 
 function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   if (expr.schema && expr.schema !== 'pg_catalog') {
+    const user = compileUserFunction(expr, ctx, [expr.schema]);
+    if (user) return user;
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
   if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
@@ -385,6 +390,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   const resolved = (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
     ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
   if (!resolved) {
+    const user = compileUserFunction(expr, ctx, ctx.searchPath ?? [], args);
+    if (user) return user;
     const signature = args.map((a) => types.formatType(a.oid, -1)).join(', ');
     throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
       ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
@@ -606,4 +613,41 @@ function compileArrayConstructor(expr: Extract<Expr, { kind: 'array' }>, ctx: Co
     oid: element.array, typmod: -1, rowIndependent: elements.every((e) => e.rowIndependent), name: 'array', location: expr.location,
     eval: (row, c) => formatArray(evaluators.map((f) => f(row, c)), elementType),
   };
+}
+
+/** How deeply SQL functions may call SQL functions (PostgreSQL would hit its stack limit). */
+const MAX_FUNCTION_DEPTH = 32;
+
+/**
+ * A call of a SQL-language function (CREATE FUNCTION … LANGUAGE sql): the first of that name in
+ * the schemas given whose parameters take the arguments (same type, or an implicit cast), inlined
+ * (sql-functions.ts) and compiled here, its result converted to the declared return type.
+ */
+function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext, schemas: readonly string[], compiledArgs?: CompiledExpr[]): CompiledExpr | null {
+  if (!ctx.catalog || expr.star || expr.distinct || expr.filter) return null;
+  const args = compiledArgs ?? expr.args.map((a) => compileExpr(a, ctx));
+  for (const schema of schemas) {
+    // Among the overloads that take the arguments, the closest: exact types first, then an
+    // untyped literal going to a string type (PostgreSQL's preference), then implicit casts.
+    let fn: FunctionInfo | null = null;
+    let best = -1;
+    for (const candidate of ctx.catalog.functions(schema, expr.name)) {
+      if (candidate.args.length !== args.length) continue;
+      let score = 0;
+      const fits = candidate.args.every((p, i) => {
+        const oid = args[i]!.oid;
+        if (oid === p.typeOid) { score += 3; return true; }
+        if (oid === TypeOid.unknown) { score += types.allTypes().find((t) => t.oid === p.typeOid)?.category === 'S' ? 2 : 1; return true; }
+        return types.castContext(oid, p.typeOid) === 'i';
+      });
+      if (fits && score > best) { fn = candidate; best = score; }
+    }
+    if (!fn) continue;
+    const depth = (ctx.functionDepth ?? 0) + 1;
+    if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
+    const body = compileExpr(inlineCall(fn, expr.args, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });
+    const result = coerce(body, fn.returnType.oid, fn.returnType.typmod, 'assignment', expr.location);
+    return { ...result, name: expr.name, location: expr.location };
+  }
+  return null;
 }

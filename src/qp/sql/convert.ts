@@ -38,12 +38,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'ViewStmt': return convertView(n, text);
     case 'AlterTableStmt': return convertAlterTable(n, text);
     case 'RenameStmt': return convertRename(n);
-    case 'CreateFunctionStmt': {
-      // DSQL runs SQL-language functions only; the others are refused with its text.
-      const language = ((n.options ?? []) as Json[]).find((o) => o.DefElem?.defname === 'language')?.DefElem.arg.String.sval ?? 'sql';
-      if (String(language).toLowerCase() !== 'sql') throw unsupported(`CREATE FUNCTION with language ${String(language)} not supported`);
-      throw unsupported('SQL-language functions are not supported yet');
-    }
+    case 'CreateFunctionStmt': return convertCreateFunction(n, text);
     case 'CreateStmt': return convertCreateTable(n, text);
     case 'IndexStmt': return convertCreateIndex(n);
     case 'DropStmt': return convertDrop(n);
@@ -716,6 +711,15 @@ function convertCreateIndex(n: Json): CreateIndexStatement {
 function convertDrop(n: Json): Statement {
   const types: Record<string, 'table' | 'index' | 'schema' | 'view'> = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_SCHEMA: 'schema', OBJECT_VIEW: 'view' };
   const objectType = types[n.removeType];
+  if (n.removeType === 'OBJECT_FUNCTION' || n.removeType === 'OBJECT_ROUTINE') {
+    return {
+      kind: 'drop-function', ifExists: !!n.missing_ok,
+      functions: (n.objects as Json[]).map((o) => ({
+        names: (o.ObjectWithArgs.objname as Json[]).map(str),
+        argTypes: o.ObjectWithArgs.args_unspecified ? null : ((o.ObjectWithArgs.objargs ?? []) as Json[]).map((t) => convertTypeName(t.TypeName ?? t)),
+      })),
+    };
+  }
   if (!objectType) {
     if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
     throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')} is not supported yet`);
@@ -803,4 +807,39 @@ function convertRename(n: Json): Statement {
   if (n.renameType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-table', newName: n.newname }] };
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
   throw unsupported('unsupported object in RENAME statement');
+}
+
+/** CREATE [OR REPLACE] FUNCTION … LANGUAGE sql: a one-SELECT body (or RETURN expr), kept as text. */
+function convertCreateFunction(n: Json, text: string): Statement {
+  const options = new Map<string, Json>(((n.options ?? []) as Json[]).map((o) => [String(o.DefElem.defname), o.DefElem.arg]));
+  const language = String(options.get('language')?.String?.sval ?? (n.sql_body ? 'sql' : 'sql'));
+  // DSQL runs SQL-language functions only; the others are refused with its text.
+  if (language.toLowerCase() !== 'sql') throw unsupported(`CREATE FUNCTION with language ${language} not supported`);
+  if (n.is_procedure) throw unsupported('CREATE PROCEDURE is not supported yet');
+  if (!n.returnType) throw unsupported('functions without RETURNS are not supported yet');
+  if (n.returnType.setof) throw unsupported('set-returning SQL functions are not supported yet');
+  const args = ((n.parameters ?? []) as Json[]).map((p) => {
+    const parameter = p.FunctionParameter;
+    if (parameter.mode && parameter.mode !== 'FUNC_PARAM_DEFAULT' && parameter.mode !== 'FUNC_PARAM_IN') throw unsupported('OUT, INOUT, VARIADIC and TABLE parameters are not supported yet');
+    if (parameter.defexpr) throw unsupported('parameter defaults in SQL functions are not supported yet');
+    return { name: parameter.name ?? null, type: convertTypeName(parameter.argType) };
+  });
+  let body: string;
+  if (n.sql_body) {
+    const returned = n.sql_body.ReturnStmt?.returnval;
+    if (!returned) throw unsupported('BEGIN ATOMIC function bodies are not supported yet');
+    const source = defaultSource(returned, text);
+    if (source === null) throw unsupported('cannot read the RETURN expression of this function');
+    body = `SELECT ${source}`;
+  } else {
+    const items = (options.get('as')?.List?.items ?? []) as Json[];
+    if (items.length !== 1) throw unsupported('this form of function body is not supported');
+    body = String(items[0].String.sval);
+  }
+  const strict = options.get('strict')?.Boolean?.boolval === true;
+  const names = (n.funcname as Json[]).map(str);
+  return {
+    kind: 'create-function', schema: names.length > 1 ? names[names.length - 2]! : null, name: names[names.length - 1]!,
+    args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace,
+  };
 }

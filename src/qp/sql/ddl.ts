@@ -5,6 +5,7 @@ import type { CreateIndexStatement, CreateTableStatement, SelectStatement, State
 import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
+import { columnsOfTables, functionBody } from './sql-functions.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 
@@ -24,7 +25,7 @@ export interface DdlContext {
   readonly currentSchema: string;
   readonly sessionUser: string;
   /** Plans a query (CREATE VIEW): its output columns and the tables it reads. */
-  readonly describeQuery?: (query: SelectStatement) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
+  readonly describeQuery?: (query: SelectStatement, paramTypes?: readonly number[]) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
 }
 
 export interface DdlResult {
@@ -50,13 +51,15 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'drop': return drop(statement, ctx);
     case 'create-view': return createView(statement, ctx);
     case 'alter-table': return alterTable(statement, ctx);
+    case 'create-function': return createFunction(statement, ctx);
+    case 'drop-function': return dropFunction(statement, ctx);
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
   }
 }
 
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
-    || statement.kind === 'create-view' || statement.kind === 'alter-table';
+    || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function';
 }
 
 function schemaFor(name: string | null, ctx: DdlContext): string {
@@ -345,4 +348,53 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   const change = new CatalogChange(ctx.catalog);
   change.putTable(table);
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+}
+
+/** CREATE [OR REPLACE] FUNCTION … LANGUAGE sql: the body is checked (planned with typed parameters) and stored as text. */
+function createFunction(statement: Extract<Statement, { kind: 'create-function' }>, ctx: DdlContext): DdlResult {
+  const schema = schemaFor(statement.schema, ctx);
+  const name = truncateIdentifier(statement.name);
+  const args = statement.args.map((a) => {
+    const type = types.resolveTypeName(a.type);
+    return { name: a.name, typeOid: type.oid, typmod: type.typmod };
+  });
+  const returned = types.resolveTypeName(statement.returnType);
+  const signature = `${name}(${args.map((a) => types.formatType(a.typeOid, -1)).join(', ')})`;
+  const body = functionBody({ name, args, body: statement.body }, columnsOfTables(ctx.catalog, [schema, ctx.currentSchema]));
+  const described = ctx.describeQuery!(body, args.map((a) => a.typeOid));
+  if (described.columns.length !== 1) {
+    throw new SqlError('42P13', `return type mismatch in function declared to return ${types.formatType(returned.oid, returned.typmod)}`, { detail: 'Final statement must return exactly one column.' });
+  }
+  const result = described.columns[0]!;
+  if (result.oid !== returned.oid && result.oid !== TypeOid.unknown && types.castContext(result.oid, returned.oid) === null) {
+    throw new SqlError('42P13', `return type mismatch in function declared to return ${types.formatType(returned.oid, returned.typmod)}`, { detail: `Actual return type is ${types.formatType(result.oid, result.typmod)}.` });
+  }
+  const existing = ctx.catalog.functions(schema, name).find((f) => f.args.length === args.length && f.args.every((a, i) => a.typeOid === args[i]!.typeOid));
+  if (existing && !statement.replace) throw new SqlError('42723', `function ${signature} already exists with same argument types`);
+  if (existing && existing.returnType.oid !== returned.oid) {
+    throw new SqlError('42P13', 'cannot change return type of existing function', { hint: `Use DROP FUNCTION ${signature} first.` });
+  }
+  const change = new CatalogChange(ctx.catalog);
+  change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict });
+  return { tag: existing ? 'CREATE FUNCTION' : 'CREATE FUNCTION', writes: change.finish() };
+}
+
+function dropFunction(statement: Extract<Statement, { kind: 'drop-function' }>, ctx: DdlContext): DdlResult {
+  const change = new CatalogChange(ctx.catalog);
+  const notices: string[] = [];
+  for (const target of statement.functions) {
+    const name = target.names[target.names.length - 1]!;
+    const schema = target.names.length > 1 ? target.names[target.names.length - 2]! : ctx.currentSchema;
+    const argOids = target.argTypes?.map((t) => types.resolveTypeName(t).oid) ?? null;
+    const candidates = ctx.catalog.functions(schema, name).filter((f) => argOids === null || (f.args.length === argOids.length && f.args.every((a, i) => a.typeOid === argOids[i])));
+    const signature = `${name}(${(argOids ?? []).map((o) => types.formatType(o, -1)).join(', ')})`;
+    if (candidates.length === 0) {
+      if (statement.ifExists) { notices.push(`function ${argOids === null ? name : signature} does not exist, skipping`); continue; }
+      throw new SqlError('42883', argOids === null ? `could not find a function named "${name}"` : `function ${signature} does not exist`);
+    }
+    if (candidates.length > 1) throw new SqlError('42725', `function name "${name}" is not unique`, { hint: 'Specify the argument list to select the function unambiguously.' });
+    change.deleteFunction(candidates[0]!.id);
+  }
+  if (change.writes.length === 0) return { tag: 'DROP FUNCTION', writes: [], notice: notices.join('\n') || undefined };
+  return { tag: 'DROP FUNCTION', writes: change.finish(), notice: notices.join('\n') || undefined };
 }
