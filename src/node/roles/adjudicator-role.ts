@@ -89,6 +89,11 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     const reader = await CoordinatedJournal.open({ coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log });
     const candidate = new LocalAdjudicator({
       clock: env.clock, timers: env.timers, log: env.log, journal: reader,
+      // One journal append at a time (decisions made meanwhile wait in the next, larger batch):
+      // etcd3 sends each call to a random member, so with several in flight a batch overtakes
+      // its predecessor, fails its "predecessor exists" compare and is sent again, and every
+      // later batch with it (bench:distributed measured 2 etcd transactions per append).
+      maxAppendsInFlight: 1,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
       onFailure: () => onLeadershipLost(),
       publish: (_records, position) => {
