@@ -59,14 +59,14 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     case 'relay': running = await startRelayRole(env, config, node, coordination); break;
   }
   out(`strata ${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az})`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      // A stop that hangs (a peer gone) must not keep the process: exit after a bound.
-      setTimeout(() => exitNow(0), 5_000).unref();
-      running.stop().then(() => coordination.close()).then(done, () => done());
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return 0;
+  // The process ends in `stop`: once the role has stopped, leftovers (a gRPC channel winding
+  // down, a watch being cancelled) must not hold it, and a stop that hangs (a peer gone) is cut
+  // short after a bound.
+  const stop = () => {
+    setTimeout(() => exitNow(0), 5_000).unref();
+    running.stop().then(() => coordination.close()).then(() => exitNow(0), () => exitNow(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return new Promise<number>(() => {});
 }

@@ -35,8 +35,24 @@ function buffer(bytes: Uint8Array): Buffer {
 /** How long closing a watch waits for etcd to confirm the cancel. */
 const WATCH_CANCEL_MS = 1_000;
 
+/**
+ * Extra time for a large transaction (a journal batch or chunk of several MiB): its bytes go to
+ * the leader and to a quorum's WALs before it answers, which on a loaded machine takes longer
+ * than the deadline meant for a dead member.
+ */
+function transferAllowanceMs(context: { method: string; params?: unknown }): number {
+  if (context.method !== 'txn') return 0;
+  const params = context.params as { success?: { request_put?: { value?: { length: number } } }[] } | undefined;
+  let bytes = 0;
+  for (const op of params?.success ?? []) bytes += op.request_put?.value?.length ?? 0;
+  return Math.floor(bytes / (1024 * 1024)) * TRANSFER_MS_PER_MIB;
+}
+
+const TRANSFER_MS_PER_MIB = 1_000;
+
 export class EtcdCoordination implements Coordination {
   private readonly client: Etcd3;
+  private readonly leases = new Set<ReturnType<Etcd3['lease']>>();
 
   constructor(endpoints: readonly string[]) {
     // A member that died mid-call can hold a call for seconds: calls carry a deadline, and a
@@ -46,7 +62,7 @@ export class EtcdCoordination implements Coordination {
     const options: IOptions = {
       hosts: endpoints.map((e) => (e.includes('://') ? e : `http://${e}`)),
       dialTimeout: 3_000,
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS + transferAllowanceMs(context) }),
       grpcOptions: {
         'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
         'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -129,6 +145,7 @@ export class EtcdCoordination implements Coordination {
 
   async grantLease(ttlSeconds: number): Promise<Lease> {
     const lease = this.client.lease(ttlSeconds, { autoKeepAlive: true });
+    this.leases.add(lease);
     const lost = new Promise<void>((resolve) => lease.on('lost', () => resolve()));
     const id = await lease.grant();
     return { id, lost, revoke: () => lease.revoke() };
@@ -139,6 +156,9 @@ export class EtcdCoordination implements Coordination {
   }
 
   close(): Promise<void> {
+    // Keep-alive timers of leases would otherwise outlive the client (and hold the process).
+    for (const lease of this.leases) lease.release();
+    this.leases.clear();
     this.client.close();
     return Promise.resolve();
   }

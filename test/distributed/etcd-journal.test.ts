@@ -29,11 +29,12 @@ async function lead(coordination: EtcdCoordination, key: Uint8Array): Promise<{ 
 test('on a 3-member etcd: concurrent batches land in order, a follower sees each once, a 10 MiB batch fits', opts, async () => {
   const writer = new EtcdCoordination(etcd.endpoints);
   const reader = new EtcdCoordination([etcd.endpoints[2]!]);
+  let subscription: { close(): Promise<void> } | null = null;
   try {
     const journal = await CoordinatedJournal.open({ coordination: writer, timers, prefix: 't1/journal/', fence: await lead(writer, bytes('t1/leader')) });
     const followed: number[] = [];
     const follower = await CoordinatedJournal.open({ coordination: reader, timers, prefix: 't1/journal/' });
-    const subscription = await follower.follow(0, (records, last) => {
+    subscription = await follower.follow(0, (records, last) => {
       records.forEach((r, i) => {
         const position = last - records.length + 1 + i;
         assert.equal(r.transactionId, `tx-${position}`);
@@ -52,8 +53,9 @@ test('on a 3-member etcd: concurrent batches land in order, a follower sees each
     assert.equal(big, 201);
     for (let i = 0; i < 200 && followed.length < 201; i++) await new Promise((resolve) => setTimeout(resolve, 25));
     assert.deepEqual(followed, Array.from({ length: 201 }, (_, i) => i + 1));
-    await subscription.close();
   } finally {
+    // Closed on every path: a watch or a lease left open would keep the test process alive.
+    await (subscription as { close(): Promise<void> } | null)?.close();
     await writer.close();
     await reader.close();
   }
