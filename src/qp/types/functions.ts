@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { RandomSource, Timestamp } from '../../contracts/time.js';
+import { castContext } from './casts.js';
 import { timestampFromUnixMicros } from './datetime.js';
+import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as num from './numeric.js';
 import { numericPower } from './operators.js';
-import { requireType } from './registry.js';
 import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
-import { bpcharStrip, charLength, charPrefix, octetLength } from './strings.js';
+import { charLength, charPrefix, octetLength } from './strings.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
 export interface FunctionContext {
@@ -108,11 +109,6 @@ function splitPart(text: string, delimiter: string, field: number): string {
   return parts[index] ?? '';
 }
 
-function textOf(oid: number): (v: SqlValue) => string {
-  const t = requireType(oid === TypeOid.unknown ? T : oid);
-  return oid === TypeOid.bpchar ? (v) => bpcharStrip(v as string) : (v) => t.formatText(v);
-}
-
 function defineStringFunctions(): void {
   for (const name of ['length', 'char_length', 'character_length']) fn(name, [T], I4, (a) => charLength(s(a[0]!)));
   fn('octet_length', [T], I4, (a) => octetLength(s(a[0]!)));
@@ -150,6 +146,7 @@ function defineStringFunctions(): void {
   fn('chr', [I4], T, (a) => chr(i(a[0]!)));
   fn('initcap', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
   fn('translate', [T, T, T], T, (a) => translate(s(a[0]!), s(a[1]!), s(a[2]!)));
+  fn('quote_ident', [T], T, (a) => quoteIdentifier(s(a[0]!)));
 }
 
 function chr(code: number): string {
@@ -167,9 +164,9 @@ function translate(text: string, from: string, to: string): string {
   }).join('');
 }
 
-/** concat and concat_ws take any arguments, skip NULLs, and print each with its type's output. */
+/** concat and concat_ws take any arguments, skip NULLs, and print each with its type's output function. */
 export function concatFunction(argTypes: readonly number[], withSeparator: boolean): ResolvedFunction {
-  const formatters = argTypes.map(textOf);
+  const formatters = argTypes.map(outputFunction);
   return {
     args: argTypes.map((t) => (t === TypeOid.unknown ? T : t)),
     result: T,
@@ -184,6 +181,37 @@ export function concatFunction(argTypes: readonly number[], withSeparator: boole
     },
   };
 }
+
+/** Whether a value of this type can be passed where text is declared (implicitly). */
+function textLike(oid: number): boolean {
+  return oid === T || oid === TypeOid.unknown || castContext(oid, T) === 'i';
+}
+
+/**
+ * Functions with "any" or anyelement parameters: resolved from the actual argument types
+ * (these take the place of the catalog's polymorphic entries).
+ */
+const POLYMORPHIC = new Map<string, (argTypes: readonly number[]) => ResolvedFunction | null>([
+  ['concat', (types) => concatFunction(types, false)],
+  ['concat_ws', (types) => (types.length >= 1 && textLike(types[0]!) ? concatFunction([T, ...types.slice(1)], true) : null)],
+  ['format', (types) => {
+    if (types.length === 0 || !textLike(types[0]!)) return null;
+    const declared = [T, ...types.slice(1).map((t) => (t === TypeOid.unknown ? T : t))];
+    return { args: declared, result: T, strict: false, fn: (values) => formatText(values, declared) };
+  }],
+  ['quote_literal', (types) => {
+    if (types.length !== 1) return null;
+    const text = textOfAny(types[0]!);
+    const declared = textLike(types[0]!) ? T : types[0]!;
+    return { args: [declared], result: T, strict: true, fn: (values) => quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!)) };
+  }],
+  ['quote_nullable', (types) => {
+    if (types.length !== 1) return null;
+    const text = textOfAny(types[0]!);
+    const declared = textLike(types[0]!) ? T : types[0]!;
+    return { args: [declared], result: T, strict: false, fn: (values) => (values[0] === null ? 'NULL' : quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!))) };
+  }],
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -267,15 +295,15 @@ defineOtherFunctions();
 /** Resolves a function call by name and argument types; null when none matches. */
 export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {
   const lower = name.toLowerCase();
-  if (lower === 'concat') return concatFunction(argTypes, false);
-  if (lower === 'concat_ws') return argTypes.length >= 1 ? concatFunction([T, ...argTypes.slice(1)], true) : null;
+  const polymorphic = POLYMORPHIC.get(lower);
+  if (polymorphic) return polymorphic(argTypes);
   const list = FUNCTIONS.get(lower);
   if (!list) return null;
   return selectCandidate(list, argTypes);
 }
 
 export function functionNames(): string[] {
-  return [...FUNCTIONS.keys(), 'concat', 'concat_ws'];
+  return [...FUNCTIONS.keys(), ...POLYMORPHIC.keys()];
 }
 
 export { ANY, charPrefix };

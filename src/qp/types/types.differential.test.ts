@@ -44,12 +44,15 @@ function capture(run: () => { value: SqlValue; oid: number }): Outcome {
   }
 }
 
-/** A typed literal: [type, text]; type 'unknown' is an untyped string literal. */
-type Lit = [string, string];
-const litSql = ([type, text]: Lit): string => (type === 'unknown' ? quote(text) : `${quote(text)}::${type}`);
+/** A typed literal: [type, text]; type 'unknown' is an untyped string literal, text null is NULL. */
+type Lit = [string, string | null];
+const litSql = ([type, text]: Lit): string => {
+  const value = text === null ? 'NULL' : quote(text);
+  return type === 'unknown' ? value : `${value}::${type}`;
+};
 const litValue = ([type, text]: Lit): { value: SqlValue; oid: number } => {
   const t = typeOf(type);
-  return { value: parseTextValue(t.oid, t.typmod, text), oid: t.oid };
+  return { value: text === null ? null : parseTextValue(t.oid, t.typmod, text), oid: t.oid };
 };
 
 function mine(kind: string, c: any): Outcome {
@@ -68,8 +71,8 @@ function mine(kind: string, c: any): Outcome {
 }
 
 function coerceTo(v: { value: SqlValue; oid: number }, oid: number, lit: Lit): SqlValue {
-  if (v.oid === oid) return v.value;
-  if (v.oid === TypeOid.unknown) return parseTextValue(oid, -1, lit[1]);
+  if (v.oid === oid || v.value === null) return v.value;
+  if (v.oid === TypeOid.unknown) return parseTextValue(oid, -1, lit[1]!);
   return castFunction(v.oid, oid, -1, false)(v.value);
 }
 
@@ -80,6 +83,7 @@ function evalOperator(left: Lit | null, op: string, right: Lit): { value: SqlVal
   if (!resolved) throw new SqlError('42883', 'operator does not exist');
   const b = coerceTo(r, resolved.right, right);
   const a = l ? coerceTo(l, resolved.left!, left!) : null;
+  if (b === null || (l && a === null)) return { value: null, oid: resolved.result };
   return { value: resolved.fn(a, b), oid: resolved.result };
 }
 
@@ -91,6 +95,7 @@ function evalFunction(name: string, args: Lit[]): { value: SqlValue; oid: number
   if (!resolved) throw new SqlError('42883', 'function does not exist');
   const coerced = values.map((v, k) => coerceTo(v, resolved.args[k] ?? v.oid, args[k]!));
   const ctx = { statementTimestamp: FIXED_NOW, random: { bytes: (n: number) => new Uint8Array(n), int: () => 0 } };
+  if (resolved.strict && coerced.some((v) => v === null)) return { value: null, oid: resolved.result };
   return { value: resolved.fn(coerced, ctx), oid: resolved.result };
 }
 
@@ -175,7 +180,9 @@ const IO_CASES: Array<[string, string]> = [
   ['int4[]', '{1,2,3}'], ['text[]', '{a,"b c",NULL,""}'], ['int4[]', '{1,x}'],
 ];
 
-const L = (type: string, text: string): Lit => [type, text];
+const L = (type: string, text: string | null): Lit => [type, text];
+/** An untyped literal ('abc') or NULL. */
+const U = (text: string | null): Lit => ['unknown', text];
 const OP_CASES: Array<[Lit | null, string, Lit]> = [
   [L('int4', '2147483647'), '+', L('int4', '1')], [L('int4', '7'), '/', L('int4', '-2')], [L('int4', '-7'), '%', L('int4', '3')],
   [L('int4', '1'), '/', L('int4', '0')], [L('int4', '-2147483648'), '/', L('int4', '-1')], [L('int2', '32767'), '+', L('int2', '1')],
@@ -276,6 +283,29 @@ const SEND_FUNCTIONS: Record<string, string> = {
   jsonb: 'jsonb_send', 'int4[]': 'array_send', 'text[]': 'array_send', numeric: 'numeric_send',
 };
 
+const FORMAT_CASES: Array<[string, ...Lit[]]> = [
+  ['format', U('%s|%I|%L|%%'), U('a'), U('B c'), U("it's")], ['format', U('%5s|%-5s|'), U('a'), U('b')],
+  ['format', U('%*s|'), L('int4', '-5'), U('x')], ['format', U('%2$s %1$s %s'), U('a'), U('b')], ['format', U('%s'), L('bool', 't')],
+  ['format', U('%I'), U(null)], ['format', U('%L'), U(null)], ['format', U('%s|'), U(null)], ['format', U('%')], ['format', U('%x'), L('int4', '1')],
+  ['format', U('%s %s'), L('int4', '1')], ['format', U('%0$s'), L('int4', '1')], ['format', L('text', null), L('int4', '1')], ['format', U('abc')],
+  ['format', U('%*3$s|'), U('a'), U('b'), L('int4', '4')], ['format', U('%1$*2$s|'), U('a'), L('int4', '5')], ['format', U('%1$s %s'), U('a'), U('b')],
+  ['format', U('%99999999999s'), U('a')], ['format', U('%*s|'), L('int4', null), U('a')], ['format', U('%-s'), U('a')], ['format', U('%1$'), U('a')],
+  ['format', U('%5'), U('a')], ['format', U('%L'), U('a\\b')], ['format', U('%L'), L('numeric', '1.50')], ['format', U('%s|'), L('char(5)', 'abc')],
+  ['format', U('%I %I %I %I'), U('select'), U('Abc'), U('a$b'), U('')], ['format', U('%*s|'), U('x'), U('a')], ['format', U('%*s|'), U('3'), U('a')],
+  ['format', U('%1$-5s|'), U('a')], ['format', U('%-1$s|'), U('a')], ['format', U('%s %*s'), U('a')], ['format', U('%5L|%-6I|'), U(null), U('ab')],
+  ['format', U('%s %1$s %s'), U('a'), U('b')], ['format', U('%*1$s|'), L('int4', '3')], ['format', U('%*x$s'), L('int4', '3')],
+  ['format', U('%3s|'), U('héllo')], ['format', U('%6s|'), U('hé')], ['format', U('%s, %s'), L('date', '2024-01-02'), L('interval', '1 day')],
+  ['format', U('%s'), L('int4[]', '{1,2}')], ['format', L('varchar', '<%s>'), L('jsonb', '{"a": 1}')], ['format', U('%-*s|'), L('int4', '-3'), U('x')],
+  ['concat', L('char(5)', 'abc'), U('x')], ['concat_ws', L('char(5)', 'abc'), U('x'), U('y')], ['concat_ws', U(','), L('char(3)', 'a'), U(null), U('b')],
+  ['concat', U(null)], ['concat_ws', U(null), U('a')], ['concat', L('bool', 't'), L('float8', '0.1'), L('bytea', '\\x01')],
+  ['quote_ident', U('a$b')], ['quote_ident', U('_x1')], ['quote_ident', U('é')], ['quote_ident', U('user')], ['quote_ident', U('text')],
+  ['quote_ident', U('a"b')], ['quote_ident', U('')], ['quote_ident', U('1a')], ['quote_ident', U(null)],
+  ['quote_literal', L('int4', '42')], ['quote_literal', L('text', null)], ['quote_literal', U("a'b\\c")], ['quote_literal', L('bool', 't')],
+  ['quote_literal', L('numeric', '1.50')], ['quote_literal', L('char(3)', 'a')], ['quote_literal', L('date', '2024-01-02')],
+  ['quote_nullable', U(null)], ['quote_nullable', L('int4', null)], ['quote_nullable', L('numeric', '1.5')], ['quote_nullable', U('x')],
+  ['quote_nullable', L('bool', 'f')], ['quote_ident', U('Xq')],
+];
+
 const SKIP = postgresUnavailableReason();
 
 describe('types: differential against PostgreSQL 15', { skip: SKIP ?? false }, () => {
@@ -324,4 +354,5 @@ describe('types: differential against PostgreSQL 15', { skip: SKIP ?? false }, (
   it('evaluates operators with PostgreSQL result types and errors', async () => check('op', OP_CASES));
   it('casts like PostgreSQL', async () => check('cast', CAST_CASES));
   it('evaluates functions like PostgreSQL', async () => check('fn', FN_CASES));
+  it('format, concat and quoting like PostgreSQL', async () => check('fn', FORMAT_CASES));
 });
