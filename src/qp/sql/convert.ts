@@ -376,7 +376,9 @@ function convertAExpr(n: Json): Expr {
     case 'AEXPR_OP_ALL':
       return { kind: 'any', op, all: n.kind === 'AEXPR_OP_ALL', left: left!, right: convertExpr(n.rexpr), location };
     case 'AEXPR_SIMILAR':
-      throw unsupported('SIMILAR TO is not supported yet', location);
+      // The grammar has already wrapped the pattern in similar_to_escape(pattern [, escape]):
+      // `a SIMILAR TO p` is `a ~ similar_to_escape(p)`, NOT SIMILAR TO is !~.
+      return { kind: 'op', op, left, right: convertExpr(n.rexpr), location };
     default:
       throw unsupported(`operator form ${n.kind} is not supported`, location);
   }

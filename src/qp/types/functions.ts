@@ -4,8 +4,11 @@ import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-v
 import type { RandomSource, Timestamp } from '../../contracts/time.js';
 import { castContext } from './casts.js';
 import { timestampFromUnixMicros } from './datetime.js';
+import { formatArray } from './arrays.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as num from './numeric.js';
+import * as rx from './regex-functions.js';
+import { requireType } from './registry.js';
 import { numericPower } from './operators.js';
 import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
@@ -288,13 +291,56 @@ function defineOtherFunctions(): void {
   fn('gen_random_uuid', [], TypeOid.uuid, (_a, ctx) => randomUuid(ctx.random), { strict: false });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Regular expressions
+
+/** Set-returning functions the planner cannot call from an expression: refused by name. */
+const SET_RETURNING = new Set(['regexp_matches', 'regexp_split_to_table']);
+
+function defineRegexFunctions(): void {
+  const TA = TypeOid.textArray;
+  const textArray = (elements: Array<string | null> | null): SqlValue => (elements === null ? null : formatArray(elements, requireType(T)));
+  fn('regexp_match', [T, T], TA, (a) => textArray(rx.regexpMatch(s(a[0]!), s(a[1]!), null)));
+  fn('regexp_match', [T, T, T], TA, (a) => textArray(rx.regexpMatch(s(a[0]!), s(a[1]!), s(a[2]!))));
+  fn('regexp_like', [T, T], TypeOid.bool, (a) => rx.regexpLike(s(a[0]!), s(a[1]!), null));
+  fn('regexp_like', [T, T, T], TypeOid.bool, (a) => rx.regexpLike(s(a[0]!), s(a[1]!), s(a[2]!)));
+  fn('regexp_replace', [T, T, T], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), 1, null, null));
+  fn('regexp_replace', [T, T, T, T], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), 1, null, s(a[3]!)));
+  fn('regexp_replace', [T, T, T, I4], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), i(a[3]!), null, null));
+  fn('regexp_replace', [T, T, T, I4, I4], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), i(a[3]!), i(a[4]!), null));
+  fn('regexp_replace', [T, T, T, I4, I4, T], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), i(a[3]!), i(a[4]!), s(a[5]!)));
+  fn('regexp_split_to_array', [T, T], TA, (a) => textArray(rx.regexpSplit(s(a[0]!), s(a[1]!), null, 'regexp_split_to_array')));
+  fn('regexp_split_to_array', [T, T, T], TA, (a) => textArray(rx.regexpSplit(s(a[0]!), s(a[1]!), s(a[2]!), 'regexp_split_to_array')));
+  fn('regexp_count', [T, T], I4, (a) => rx.regexpCount(s(a[0]!), s(a[1]!), 1, null));
+  fn('regexp_count', [T, T, I4], I4, (a) => rx.regexpCount(s(a[0]!), s(a[1]!), i(a[2]!), null));
+  fn('regexp_count', [T, T, I4, T], I4, (a) => rx.regexpCount(s(a[0]!), s(a[1]!), i(a[2]!), s(a[3]!)));
+  fn('regexp_instr', [T, T], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), 1, 1, 0, null, 0));
+  fn('regexp_instr', [T, T, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), 1, 0, null, 0));
+  fn('regexp_instr', [T, T, I4, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), 0, null, 0));
+  fn('regexp_instr', [T, T, I4, I4, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), null, 0));
+  fn('regexp_instr', [T, T, I4, I4, I4, T], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), s(a[5]!), 0));
+  fn('regexp_instr', [T, T, I4, I4, I4, T, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), s(a[5]!), i(a[6]!)));
+  fn('regexp_substr', [T, T], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), 1, 1, null, 0));
+  fn('regexp_substr', [T, T, I4], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), 1, null, 0));
+  fn('regexp_substr', [T, T, I4, I4], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), null, 0));
+  fn('regexp_substr', [T, T, I4, I4, T], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), s(a[4]!), 0));
+  fn('regexp_substr', [T, T, I4, I4, T, I4], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), s(a[4]!), i(a[5]!)));
+  fn('substring', [T, T], T, (a) => rx.substringRegex(s(a[0]!), s(a[1]!)));
+  fn('substring', [T, T, T], T, (a) => rx.substringRegex(s(a[0]!), rx.similarToEscape(s(a[1]!), s(a[2]!))));
+  fn('similar_to_escape', [T], T, (a) => rx.similarToEscape(s(a[0]!), null));
+  fn('similar_to_escape', [T, T], T, (a) => rx.similarToEscape(s(a[0]!), s(a[1]!)));
+  fn('similar_escape', [T, T], T, (a) => (a[0] === null ? null : rx.similarToEscape(s(a[0]!), a[1] === null ? null : s(a[1]!))), { strict: false });
+}
+
 defineStringFunctions();
+defineRegexFunctions();
 defineMathFunctions();
 defineOtherFunctions();
 
 /** Resolves a function call by name and argument types; null when none matches. */
 export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {
   const lower = name.toLowerCase();
+  if (SET_RETURNING.has(lower)) throw new SqlError('0A000', `set-returning function ${lower}() is not supported in expressions yet`);
   const polymorphic = POLYMORPHIC.get(lower);
   if (polymorphic) return polymorphic(argTypes);
   const list = FUNCTIONS.get(lower);
