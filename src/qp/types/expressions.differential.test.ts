@@ -66,6 +66,54 @@ const SIMILAR = [
   "'foo' ~ 'o{2}'", "'foo' !~* 'O'", "regexp_matches('abab', 'b', 'g')",
 ];
 
+const TS = "timestamp '2024-02-29 13:45:56.789012'";
+const TZ = "timestamptz '2024-02-29 13:45:56.789012+00'";
+const TRUNC_UNITS = ['microseconds', 'milliseconds', 'second', 'minute', 'hour', 'day', 'week', 'month', 'quarter', 'year', 'decade', 'century',
+  'millennium', 'MONTH', 'mon', 'hrs', 'y', 'dow', 'epoch', 'timezone', 'foo', 'millisecondsxyz', 'w'];
+const PART_UNITS = [...TRUNC_UNITS, 'doy', 'isodow', 'isoyear', 'julian', 'j', 'timezone_hour', 'timezone_minute', 'mm', 'infinity', 'jan'];
+const DATETIME = [
+  ...TRUNC_UNITS.flatMap((u) => [`date_trunc('${u}', ${TS})`, `date_trunc('${u}', ${TZ})`,
+    `date_trunc('${u}', interval '1234 years 11 mons 45 days 25:59:58.987654')`, `date_trunc('${u}', interval '-1234 years -11 mons -45 days -25:59:58.987654')`]),
+  ...PART_UNITS.flatMap((u) => [`extract('${u}' from ${TS})`, `date_part('${u}', ${TS})`, `extract('${u}' from ${TZ})`, `date_part('${u}', ${TZ})`,
+    `extract('${u}' from date '2024-02-29')`, `date_part('${u}', date '2024-02-29')`,
+    `extract('${u}' from interval '1234 years 11 mons 45 days 25:59:58.987654')`, `date_part('${u}', interval '-1234 years -11 mons -45 days -25:59:58.987654')`,
+    `extract('${u}' from timestamp 'infinity')`, `date_part('${u}', timestamp '-infinity')`, `extract('${u}' from date '-infinity')`]),
+  "date_trunc('week', timestamp '2021-01-01')", "date_trunc('week', timestamp '2020-12-31 23:00')", "date_trunc('week', timestamp '2024-12-30')",
+  "date_trunc('decade', timestamp '0005-01-01 BC')", "date_trunc('century', timestamp '0150-01-01 BC')", "date_trunc('millennium', timestamp '2000-12-31')",
+  "date_trunc('millennium', timestamp '2001-01-01')", "date_trunc('century', timestamp '2000-06-01')", "date_trunc('decade', timestamp '1999-12-31')",
+  "date_trunc('month', date '2024-02-29')", "date_trunc('day', timestamp 'infinity')", "date_trunc('foo', timestamp 'infinity')",
+  "date_trunc('quarter', interval '-5 mons')", "date_trunc('year', interval '-1 mons')",
+  "extract(year from timestamp '0001-01-01 BC')", "extract(century from timestamp '0001-01-01 BC')", "extract(decade from timestamp '0001-06-01 BC')",
+  "extract(millennium from date '2001-01-01')", "extract(isoyear from date '2021-01-03')", "extract(week from date '2021-01-03')",
+  "extract(week from date '2024-12-30')", "extract(isoyear from date '2024-12-30')", "extract(isoyear from date '0001-01-01')",
+  "extract(dow from date '2024-03-03')", "extract(isodow from date '2024-03-03')", "extract(doy from date '2024-12-31')",
+  "extract(epoch from timestamp '1969-12-31 23:59:59.5')", "date_part('epoch', timestamp '1969-12-31 23:59:59.5')",
+  "extract(julian from timestamp '2024-01-01 06:00')", "date_part('julian', timestamp '2024-01-01 06:00')", "extract(epoch from date '1900-01-01')",
+  "extract(quarter from interval '-7 mons')", "extract(epoch from interval '-1 year -1 mon')", "date_part('epoch', interval '1.5 years')",
+  "extract(second from interval '-1.5 sec')", "date_part('millisecond', interval '-61.5 sec')", "extract(YEAR FROM timestamp '2024-06-01')",
+  "extract(epoch from timestamptz '2024-01-01 00:00:00+05')",
+  "age(timestamp '2024-03-31', timestamp '2024-02-29')", "age(timestamp '2024-02-29', timestamp '2024-03-31')",
+  "age(timestamp '2024-01-31 10:00', timestamp '2023-02-28 12:30:45.5')", "age(timestamp '2023-02-28 12:30:45.5', timestamp '2024-01-31 10:00')",
+  "age(timestamptz '2024-05-01', timestamptz '2000-12-31 23:59:59.999999')", "age(timestamp '2024-01-01', timestamp '2024-01-01')",
+  "age(timestamp 'infinity', timestamp '2024-01-01')", "age(date '2024-03-01', date '2023-03-31')", "age(timestamp '0010-03-01 BC', timestamp '0010-01-31')",
+  "make_date(2024, 2, 29)", "make_date(2023, 2, 29)", "make_date(-44, 3, 15)", "make_date(0, 1, 1)", "make_date(2024, 13, 1)", "make_date(5874898, 1, 1)",
+  "make_timestamp(2024, 1, 2, 3, 4, 5.678)", "make_timestamp(2024, 1, 2, 24, 0, 0)", "make_timestamp(2024, 1, 2, 24, 0, 0.5)",
+  "make_timestamp(2024, 1, 2, 3, 60, 5)", "make_timestamp(2024, 1, 2, 3, 4, 60)", "make_timestamp(2024, 1, 2, 3, 4, 5.5555555)",
+  "make_timestamp(2024, 1, 2, 3, 4, -1)", "make_timestamp(2024, 1, 2, 3, 4, 75.25)", "make_timestamp(-1, 12, 31, 23, 59, 59.999999)",
+  "make_timestamp(294277, 1, 1, 0, 0, 0)", "make_timestamptz(2024, 1, 2, 3, 4, 5)",
+  "make_interval()", "make_interval(1)", "make_interval(1, 2)", "make_interval(1, 2, 3)", "make_interval(1, 2, 3, 4)", "make_interval(1, 2, 3, 4, 5)",
+  "make_interval(1, 2, 3, 4, 5, 6)", "make_interval(1, 2, 3, 4, 5, 6, 7.5)", "make_interval(0, 0, 0, 0, 0, 0, -1.0000005)", "make_interval(0, 0, 0, 0, 0, 0, 'infinity')",
+  "make_interval(-1, -13, 0, -40, -25, -61, -61)",
+  "justify_days(interval '65 days 25:00')", "justify_days(interval '-65 days')", "justify_days(interval '1 mon -65 days')", "justify_days(interval '-1 mon 65 days')",
+  "justify_hours(interval '50:30:00')", "justify_hours(interval '-50:30:00')", "justify_hours(interval '1 day -50:30:00')", "justify_hours(interval '-1 day 50:30:00')",
+  "justify_interval(interval '1 mon -1 hour')", "justify_interval(interval '-1 mon 1 hour')", "justify_interval(interval '65 days 50:00')",
+  "justify_interval(interval '1 mon -31 days')", "justify_interval(interval '-1 mon 31 days 1 hour')", "justify_interval(interval '1 year -400 days -1 sec')",
+  "to_timestamp(0)", "to_timestamp(1704164645.5)", "to_timestamp(-1.5)", "to_timestamp('infinity')", "to_timestamp('-infinity')", "to_timestamp('nan')",
+  "to_timestamp(1e20)", "to_timestamp(1234567890.1234567)",
+  "isfinite(date 'infinity')", "isfinite(date '2024-01-01')", "isfinite(timestamp '-infinity')", "isfinite(timestamptz '2024-01-01')",
+  "isfinite(interval '1 day')",
+];
+
 const SKIP = postgresUnavailableReason();
 
 describe('SQL expressions: differential against PostgreSQL 15', { skip: SKIP ?? false }, () => {
@@ -94,4 +142,5 @@ describe('SQL expressions: differential against PostgreSQL 15', { skip: SKIP ?? 
   }
 
   it('SIMILAR TO, SUBSTRING and the regular-expression operators', async () => check(SIMILAR));
+  it('date_trunc, extract, date_part, age, make_*, justify_*', async () => check(DATETIME));
 });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { RandomSource, Timestamp } from '../../contracts/time.js';
 import { castContext } from './casts.js';
-import { timestampFromUnixMicros } from './datetime.js';
+import { dateFromUnixMicros, dateToTimestamp, isInfiniteTimestamp, timestampFromUnixMicros } from './datetime.js';
+import * as dtf from './datetime-functions.js';
 import { formatArray } from './arrays.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as num from './numeric.js';
@@ -284,6 +285,51 @@ export function randomUuid(random: RandomSource): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+function defineDateTimeFunctions(): void {
+  const { date: D, timestamp: TS, timestamptz: TZ, interval: IV, bool: B } = TypeOid;
+  const ts = (v: SqlValue): bigint => v as bigint;
+  const iv = (v: SqlValue): IntervalValue => v as IntervalValue;
+  fn('date_trunc', [T, TS], TS, (a) => dtf.truncateTimestamp(s(a[0]!), ts(a[1]!), false));
+  fn('date_trunc', [T, TZ], TZ, (a) => dtf.truncateTimestamp(s(a[0]!), ts(a[1]!), true));
+  fn('date_trunc', [T, IV], IV, (a) => dtf.truncateInterval(s(a[0]!), iv(a[1]!)));
+  const exact = (p: { exact: NumericValue } | null): SqlValue => p?.exact ?? null;
+  const float = (p: { float: number } | null): SqlValue => (p ? p.float : null);
+  fn('extract', [T, TS], N, (a) => exact(dtf.timestampPart(s(a[0]!), ts(a[1]!), false)));
+  fn('extract', [T, TZ], N, (a) => exact(dtf.timestampPart(s(a[0]!), ts(a[1]!), true)));
+  fn('extract', [T, D], N, (a) => exact(dtf.datePart(s(a[0]!), a[1] as number)));
+  fn('extract', [T, IV], N, (a) => exact(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
+  fn('date_part', [T, TS], F8, (a) => float(dtf.timestampPart(s(a[0]!), ts(a[1]!), false)));
+  fn('date_part', [T, TZ], F8, (a) => float(dtf.timestampPart(s(a[0]!), ts(a[1]!), true)));
+  // date_part(text, date) is date_part(text, date::timestamp) in PostgreSQL.
+  fn('date_part', [T, D], F8, (a) => float(dtf.timestampPart(s(a[0]!), dateToTimestamp(a[1] as number), false)));
+  fn('date_part', [T, IV], F8, (a) => float(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
+  fn('age', [TS, TS], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
+  fn('age', [TZ, TZ], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
+  // age(x) is age(current_date, x): midnight of the transaction's day.
+  const today = (ctx: FunctionContext): bigint => dateToTimestamp(dateFromUnixMicros(ctx.statementTimestamp));
+  fn('age', [TS], IV, (a, ctx) => dtf.age(today(ctx), ts(a[0]!)));
+  fn('age', [TZ], IV, (a, ctx) => dtf.age(today(ctx), ts(a[0]!)));
+  fn('make_date', [I4, I4, I4], D, (a) => dtf.makeDate(i(a[0]!), i(a[1]!), i(a[2]!)));
+  fn('make_timestamp', [I4, I4, I4, I4, I4, F8], TS, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
+  fn('make_timestamptz', [I4, I4, I4, I4, I4, F8], TZ, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
+  // make_interval(years, months, weeks, days, hours, mins, secs), every argument defaulting to 0.
+  const intervalArgs = [I4, I4, I4, I4, I4, I4, F8];
+  for (let n = 0; n <= 7; n++) {
+    fn('make_interval', intervalArgs.slice(0, n), IV, (a) => {
+      const v = [0, 0, 0, 0, 0, 0, 0].map((d, k) => (k < a.length ? (a[k] as number) : d));
+      return dtf.makeInterval(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!);
+    });
+  }
+  fn('justify_days', [IV], IV, (a) => dtf.justifyDays(iv(a[0]!)));
+  fn('justify_hours', [IV], IV, (a) => dtf.justifyHours(iv(a[0]!)));
+  fn('justify_interval', [IV], IV, (a) => dtf.justifyInterval(iv(a[0]!)));
+  fn('to_timestamp', [F8], TZ, (a) => dtf.timestampFromEpochSeconds(f(a[0]!)));
+  fn('isfinite', [D], B, (a) => Number.isFinite(a[0] as number));
+  fn('isfinite', [TS], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
+  fn('isfinite', [TZ], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
+  fn('isfinite', [IV], B, () => true);
+}
+
 function defineOtherFunctions(): void {
   for (const name of ['now', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']) {
     fn(name, [], TypeOid.timestamptz, (_a, ctx) => timestampFromUnixMicros(ctx.statementTimestamp), { strict: false });
@@ -335,6 +381,7 @@ function defineRegexFunctions(): void {
 defineStringFunctions();
 defineRegexFunctions();
 defineMathFunctions();
+defineDateTimeFunctions();
 defineOtherFunctions();
 
 /** Resolves a function call by name and argument types; null when none matches. */
