@@ -114,6 +114,49 @@ const DATETIME = [
   "isfinite(interval '1 day')",
 ];
 
+const TO_CHAR_TEMPLATES = [
+  'YYYY-MM-DD HH24:MI:SS.US', 'YYYY-MM-DD HH12:MI:SS AM', 'FMMonth DD, YYYY', 'Mon Dy DAY day Day MONTH month', 'FMDDth "of" FMMonth',
+  'IYYY-IW-ID IDDD', 'Y,YYY YYY YY Y CC', 'J Q RM rm W WW DDD D', 'HH hh12 MI SS MS US FF1 FF2 FF3 FF4 FF5 FF6 SSSS SSSSS', 'a.m. P.M. pm',
+  'AD B.C. bc a.d.', 'TZ tz OF TZH:TZM', 'FMHH12:FMMI FMam', '"quoted YYYY" \\"YYYY', 'DDTH ddth HH24th MMTH', 'YYYYMMDD', 'FXYYYY', 'TMMonth TMDay',
+];
+const NUMBER_TEMPLATES = [
+  '999', '999.99', 'FM999.99', '0000.00', 'S999', '999S', '999MI', 'MI999', 'PL999', 'SG999', '999PR', 'FM999PR', '9,999.99', '9G999D99',
+  'L999', '9.99EEEE', 'RN', 'FMRN', 'rn', '99V99', '999th', 'FM999TH', 'B999', '0.99', 'FM0.9999', '"USD" 999.99', '99', '.99', 'FM9.90',
+  '999.999', 'SG0000', 'FM0000', '9,9', '09', '99.0S', 'FMS999.00',
+];
+const NUMBERS = ['0', '5', '-5', '12.5', '-12.5', '123.456', '0.05', '-0.5', '1234.5678', '99.995', '100000', '-98765.4321', '0.125', '2.5'];
+const FORMATTING = [
+  ...TO_CHAR_TEMPLATES.flatMap((t) => [
+    `to_char(timestamp '2024-03-09 15:04:05.123456', '${t.replace(/'/g, "''")}')`,
+    `to_char(timestamptz '0044-03-15 00:30:00.5+00 BC', '${t.replace(/'/g, "''")}')`,
+    `to_char(date '2021-01-03', '${t.replace(/'/g, "''")}')`,
+    `to_char(interval '-1 year -2 mons -3 days -04:05:06.789', '${t.replace(/'/g, "''")}')`,
+  ]),
+  "to_char(interval '1 year 2 mons 3 days 25:05:06.789', 'YYYY MM DD HH HH12 HH24 MI SS MS US CC J DDD WW W Q RM SSSS')", "to_char(interval '0', 'HH12')",
+  "to_char(timestamp 'infinity', 'YYYY')", "to_char(timestamp '2024-01-01', '')", "to_char(timestamp '2024-01-01', NULL)",
+  ...NUMBER_TEMPLATES.flatMap((t) => NUMBERS.flatMap((n) => [`to_char(${n}::numeric, '${t}')`, `to_char(${n}::float8, '${t}')`])),
+  ...NUMBER_TEMPLATES.flatMap((t) => ['0', '7', '-7', '1234', '-98765', '3999', '4000'].flatMap((n) => [`to_char(${n}, '${t}')`, `to_char(${n}::int8, '${t}')`])),
+  ...NUMBER_TEMPLATES.map((t) => `to_char(1.5::float4, '${t}')`),
+  "to_char('NaN'::numeric, '999.99')", "to_char('Infinity'::numeric, '999.99')", "to_char('NaN'::float8, '9.99EEEE')", "to_char('-Infinity'::float8, '999')",
+  "to_char(1e20::numeric, 'RN')", "to_char(12345678901234567890::numeric, '9.99EEEE')", "to_char(1, '9D9D9')", "to_char(1, '99SS')", "to_char(1, 'S9MI')",
+  "to_char(1, '9.9EEEE9')", "to_char(1, 'EEEE')", "to_char(5::int2, '9.9')", "to_char(5, '')", "to_char(123456789012345, '999')",
+  "to_date('2024-03-09', 'YYYY-MM-DD')", "to_date('09 Mar 2024', 'DD Mon YYYY')", "to_date('2024-02-30', 'YYYY-MM-DD')", "to_date('20240309', 'YYYYMMDD')",
+  "to_date('  2024 - 3 - 9', 'YYYY-MM-DD')", "to_date('2024-069', 'YYYY-DDD')", "to_date('2024-10-3', 'IYYY-IW-ID')", "to_date('5 BC', 'YYYY BC')",
+  "to_date('24', 'YY')", "to_date('99', 'YY')", "to_date('21 3', 'CC YY')", "to_date('2460379', 'J')", "to_date('March 9th, 2024', 'Month DDth, YYYY')",
+  "to_date('2024-13-01', 'YYYY-MM-DD')", "to_date('x', 'YYYY')", "to_date('2024', 'YYYYMM')", "to_date('2024-03-09', 'YYYY-IW')", "to_date('', '')",
+  "to_date('2024 Mar', 'YYYY FMMonth')", "to_date('10000-01-01', 'YYYY-MM-DD')", "to_date('1,234', 'Y,YYY')", "to_date('2024-03', 'YYYY-MM-DD')",
+  "to_timestamp('2024-03-09 15:04:05.123', 'YYYY-MM-DD HH24:MI:SS.MS')", "to_timestamp('2024-03-09 03:04:05 PM', 'YYYY-MM-DD HH12:MI:SS AM')",
+  "to_timestamp('2024-03-09 13:04 PM', 'YYYY-MM-DD HH12:MI PM')", "to_timestamp('2024-03-09 15:04:05 +05:30', 'YYYY-MM-DD HH24:MI:SS TZH:TZM')",
+  "to_timestamp('2024-03-09 15:04:05 -02', 'YYYY-MM-DD HH24:MI:SS TZH')", "to_timestamp('2024-03-09 UTC', 'YYYY-MM-DD TZ')",
+  "to_timestamp('2024-03-09 15:04:05.123456789', 'YYYY-MM-DD HH24:MI:SS.US')", "to_timestamp('2024-03-09 15:04:05.12345', 'YYYY-MM-DD HH24:MI:SS.FF2')",
+  "to_timestamp('12345', 'SSSS')", "to_timestamp('2024-03-09 25:00', 'YYYY-MM-DD HH24:MI')", "to_timestamp('2024-03-09', 'YYYY-MM-DDFX')",
+  "to_timestamp('2024 03 09', 'FXYYYY MM DD')", "to_timestamp('2024  03', 'FXYYYY MM')", "to_timestamp('294277-01-01', 'YYYY-MM-DD')",
+  "to_number('12,454.8-', '99G999D9S')", "to_number('-12,345.67', '99,999.99')", "to_number('<123>', '999PR')", "to_number('$ 1,234.5', 'L9,999.9')",
+  "to_number('1234', '99')", "to_number('12.345', '99.99')", "to_number('5', '9V9')", "to_number('', '999')", "to_number('abc', '999')",
+  "to_number('1.5e3', '9.9EEEE')", "to_number('XII', 'RN')", "to_number('  42  ', '9999')", "to_number('42nd', '99th')", "to_number('1 2 3', '9 9 9')",
+  "to_number('-', '9')", "to_number('0.5', 'FM9.9')", "to_number('12', '')",
+];
+
 const SKIP = postgresUnavailableReason();
 
 describe('SQL expressions: differential against PostgreSQL 15', { skip: SKIP ?? false }, () => {
@@ -143,4 +186,5 @@ describe('SQL expressions: differential against PostgreSQL 15', { skip: SKIP ?? 
 
   it('SIMILAR TO, SUBSTRING and the regular-expression operators', async () => check(SIMILAR));
   it('date_trunc, extract, date_part, age, make_*, justify_*', async () => check(DATETIME));
+  it('to_char, to_date, to_timestamp, to_number', async () => check(FORMATTING));
 });

@@ -5,6 +5,7 @@ import type { RandomSource, Timestamp } from '../../contracts/time.js';
 import { castContext } from './casts.js';
 import { dateFromUnixMicros, dateToTimestamp, isInfiniteTimestamp, timestampFromUnixMicros } from './datetime.js';
 import * as dtf from './datetime-functions.js';
+import * as fmt from './formatting.js';
 import { formatArray } from './arrays.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as num from './numeric.js';
@@ -328,6 +329,17 @@ function defineDateTimeFunctions(): void {
   fn('isfinite', [TS], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
   fn('isfinite', [TZ], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
   fn('isfinite', [IV], B, () => true);
+  fn('to_char', [TS, T], T, (a) => fmt.timestampToChar(ts(a[0]!), s(a[1]!), false));
+  fn('to_char', [TZ, T], T, (a) => fmt.timestampToChar(ts(a[0]!), s(a[1]!), true));
+  fn('to_char', [IV, T], T, (a) => fmt.intervalToChar(iv(a[0]!), s(a[1]!)));
+  fn('to_char', [N, T], T, (a) => fmt.numericToChar(n(a[0]!), s(a[1]!)));
+  fn('to_char', [I4, T], T, (a) => fmt.integerToChar(BigInt(i(a[0]!)), s(a[1]!), 32));
+  fn('to_char', [I8, T], T, (a) => fmt.integerToChar(a[0] as bigint, s(a[1]!), 64));
+  fn('to_char', [F4, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), true));
+  fn('to_char', [F8, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), false));
+  fn('to_date', [T, T], D, (a) => fmt.toDate(s(a[0]!), s(a[1]!)));
+  fn('to_timestamp', [T, T], TZ, (a) => fmt.toTimestamp(s(a[0]!), s(a[1]!)));
+  fn('to_number', [T, T], N, (a) => fmt.toNumber(s(a[0]!), s(a[1]!)));
 }
 
 function defineOtherFunctions(): void {
