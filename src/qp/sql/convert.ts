@@ -325,7 +325,12 @@ function convertConst(n: Json): Expr {
   const location: number = n.location ?? -1;
   if (n.isnull) return { kind: 'const', literal: 'null', text: '', location };
   if (n.ival) return { kind: 'const', literal: 'integer', text: String(n.ival.ival ?? 0), location };
-  if (n.fval) return { kind: 'const', literal: 'numeric', text: n.fval.fval, location };
+  if (n.fval) {
+    // make_const: a "float" that is an integer is int4 when it fits (-2147483648 arrives negated as a float).
+    const text: string = n.fval.fval;
+    if (/^-?\d+$/.test(text) && Number(text) >= -2147483648 && Number(text) <= 2147483647) return { kind: 'const', literal: 'integer', text, location };
+    return { kind: 'const', literal: 'numeric', text, location };
+  }
   if (n.sval) return { kind: 'const', literal: 'string', text: n.sval.sval ?? '', location };
   if (n.boolval) return { kind: 'const', literal: 'boolean', text: n.boolval.boolval ? 't' : 'f', location };
   if (n.bsval) return { kind: 'const', literal: 'bitstring', text: n.bsval.bsval, location };

@@ -5,9 +5,11 @@ import type { RandomSource, Timestamp } from '../../contracts/time.js';
 import { castContext } from './casts.js';
 import { dateFromUnixMicros, dateToTimestamp, isInfiniteTimestamp, timestampFromUnixMicros } from './datetime.js';
 import * as dtf from './datetime-functions.js';
+import * as enc from './encoding-functions.js';
 import * as fmt from './formatting.js';
 import { formatArray } from './arrays.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
+import * as mf from './math-functions.js';
 import * as num from './numeric.js';
 import * as rx from './regex-functions.js';
 import { requireType } from './registry.js';
@@ -103,6 +105,7 @@ function leftChars(text: string, count: number): string {
 
 function rightChars(text: string, count: number): string {
   const chars = Array.from(text);
+  if (count === -2147483648) return text; // -count overflows in text_right: nothing is cut
   return (count >= 0 ? chars.slice(Math.max(chars.length - count, 0)) : chars.slice(Math.min(-count, chars.length))).join('');
 }
 
@@ -152,11 +155,29 @@ function defineStringFunctions(): void {
   fn('initcap', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
   fn('translate', [T, T, T], T, (a) => translate(s(a[0]!), s(a[1]!), s(a[2]!)));
   fn('quote_ident', [T], T, (a) => quoteIdentifier(s(a[0]!)));
+  const bytes = (v: SqlValue): Uint8Array => v as Uint8Array;
+  fn('to_hex', [I4], T, (a) => enc.toHex(BigInt(i(a[0]!)), 32));
+  fn('to_hex', [I8], T, (a) => enc.toHex(a[0] as bigint, 64));
+  fn('encode', [BY, T], T, (a) => enc.encode(bytes(a[0]!), s(a[1]!)));
+  fn('decode', [T, T], BY, (a) => enc.decode(s(a[0]!), s(a[1]!)));
+  for (const bits of [224, 256, 384, 512]) {
+    fn(`sha${bits}`, [BY], BY, (a) => Uint8Array.from(createHash(`sha${bits}`).update(bytes(a[0]!)).digest()));
+  }
+  fn('bit_length', [T], I4, (a) => octetLength(s(a[0]!)) * 8);
+  fn('bit_length', [BY], I4, (a) => bytes(a[0]!).length * 8);
+  fn('overlay', [T, T, I4], T, (a) => enc.overlay(s(a[0]!), s(a[1]!), i(a[2]!), null));
+  fn('overlay', [T, T, I4, I4], T, (a) => enc.overlay(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!)));
+  const textArray = (elements: Array<string | null>): SqlValue => formatArray(elements, requireType(T));
+  fn('string_to_array', [T, T], TypeOid.textArray, (a) => (a[0] === null ? null : textArray(enc.stringToArray(s(a[0]!), a[1] === null ? null : s(a[1]!), null))), { strict: false });
+  fn('string_to_array', [T, T, T], TypeOid.textArray,
+    (a) => (a[0] === null ? null : textArray(enc.stringToArray(s(a[0]!), a[1] === null ? null : s(a[1]!), a[2] === null ? null : s(a[2]!)))), { strict: false });
 }
 
 function chr(code: number): string {
+  if (code < 0) throw new SqlError('22023', 'character number must be positive');
   if (code === 0) throw new SqlError('54000', 'null character not permitted');
-  if (code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new SqlError('54000', 'requested character too large for encoding: ' + code);
+  if (code > 0x10ffff) throw new SqlError('54000', 'requested character too large for encoding: ' + code);
+  if (code >= 0xd800 && code <= 0xdfff) throw new SqlError('54000', 'requested character not valid for encoding: ' + code);
   return String.fromCodePoint(code);
 }
 
@@ -257,6 +278,41 @@ function defineMathFunctions(): void {
   fn('sign', [F8], F8, (a) => { const v = f(a[0]!); return v > 0 ? 1 : v < 0 ? -1 : Number.isNaN(v) ? NaN : 0; });
   fn('sign', [N], N, (a) => num.numericSignValue(n(a[0]!)));
   fn('random', [], F8, (_a, ctx) => randomDouble(ctx.random), { strict: false });
+  fn('cbrt', [F8], F8, (a) => mf.cbrt(f(a[0]!)));
+  fn('exp', [F8], F8, (a) => mf.floatExp(f(a[0]!)));
+  fn('exp', [N], N, (a) => mf.numericExp(n(a[0]!)));
+  fn('ln', [F8], F8, (a) => mf.floatLn(f(a[0]!), Math.log));
+  fn('ln', [N], N, (a) => mf.numericLn(n(a[0]!)));
+  const TEN = num.numericFromBigint(10n);
+  for (const name of ['log', 'log10']) {
+    fn(name, [F8], F8, (a) => mf.floatLn(f(a[0]!), Math.log10));
+    fn(name, [N], N, (a) => mf.numericLog(TEN, n(a[0]!)));
+  }
+  fn('log', [N, N], N, (a) => mf.numericLog(n(a[0]!), n(a[1]!)));
+  fn('pi', [], F8, () => Math.PI);
+  fn('degrees', [F8], F8, (a) => mf.degrees(f(a[0]!)));
+  fn('radians', [F8], F8, (a) => mf.radians(f(a[0]!)));
+  const plain: Array<[string, (x: number) => number]> = [
+    ['sin', mf.floatSin], ['cos', mf.floatCos], ['tan', mf.floatTan], ['cot', mf.floatCot], ['asin', mf.floatAsin], ['acos', mf.floatAcos],
+    ['atan', Math.atan], ['sind', mf.sind], ['cosd', mf.cosd], ['tand', mf.tand], ['cotd', mf.cotd], ['asind', mf.asind], ['acosd', mf.acosd],
+    ['atand', mf.atand], ['sinh', Math.sinh], ['cosh', mf.floatCosh], ['tanh', Math.tanh], ['asinh', Math.asinh], ['acosh', mf.floatAcosh],
+    ['atanh', mf.floatAtanh],
+  ];
+  for (const [name, impl] of plain) fn(name, [F8], F8, (a) => impl(f(a[0]!)));
+  fn('atan2', [F8, F8], F8, (a) => Math.atan2(f(a[0]!), f(a[1]!)));
+  fn('atan2d', [F8, F8], F8, (a) => mf.atan2d(f(a[0]!), f(a[1]!)));
+  fn('gcd', [I4, I4], I4, (a) => Number(mf.intGcd(BigInt(i(a[0]!)), BigInt(i(a[1]!)), 32)));
+  fn('gcd', [I8, I8], I8, (a) => mf.intGcd(a[0] as bigint, a[1] as bigint, 64));
+  fn('gcd', [N, N], N, (a) => mf.numericGcd(n(a[0]!), n(a[1]!)));
+  fn('lcm', [I4, I4], I4, (a) => Number(mf.intLcm(BigInt(i(a[0]!)), BigInt(i(a[1]!)), 32)));
+  fn('lcm', [I8, I8], I8, (a) => mf.intLcm(a[0] as bigint, a[1] as bigint, 64));
+  fn('lcm', [N, N], N, (a) => mf.numericLcm(n(a[0]!), n(a[1]!)));
+  fn('width_bucket', [F8, F8, F8, I4], I4, (a) => mf.widthBucketFloat(f(a[0]!), f(a[1]!), f(a[2]!), i(a[3]!)));
+  fn('width_bucket', [N, N, N, I4], I4, (a) => mf.widthBucketNumeric(n(a[0]!), n(a[1]!), n(a[2]!), i(a[3]!)));
+  fn('trim_scale', [N], N, (a) => mf.trimScale(n(a[0]!)));
+  fn('scale', [N], I4, (a) => mf.numericScale(n(a[0]!)));
+  fn('min_scale', [N], I4, (a) => mf.minScale(n(a[0]!)));
+  fn('factorial', [I8], N, (a) => mf.factorial(a[0] as bigint));
 }
 
 function floatPow(a: number, b: number): number {
