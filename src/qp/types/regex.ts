@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { Nfa, type NfaNode } from './regex-nfa.js';
 
 /**
  * PostgreSQL's regular expressions (Spencer's ARE, as regcomp.c parses them), translated to
@@ -16,9 +17,15 @@ import { SqlError } from '../../contracts/errors.js';
  *  - Newline sensitivity (flags n, p, w, s) is translated explicitly; parentheses inside
  *    lookaround constraints do not capture.
  *
+ *  - Patterns backtracking could take exponential time on (a repeated group with choices
+ *    inside, such as (a+)+) run on a linear-time NFA (regex-nfa.ts) instead, which gives the
+ *    match and its extent but no subexpressions.
+ *
  * Refused with 0A000 rather than answered differently: the basic and extended flavors (flags
  * b and e), back references to a subexpression that may not take part in the match (JavaScript
- * would match them as empty), case-insensitive back references, and named collating elements.
+ * would match them as empty), case-insensitive back references, and, in the functions that
+ * return subexpressions, the patterns whose subexpressions JavaScript could report differently
+ * (see captureRisk) or that run on the NFA.
  */
 
 export interface RegexFlags {
@@ -714,6 +721,103 @@ function uniqueExtent(re: Alternation, flags: RegexFlags): boolean {
   return true;
 }
 
+/** The characters the first consuming atom of a branch can match, or null when unknown. */
+function firstChars(branch: readonly Item[], flags: RegexFlags): Ranges | null {
+  for (const item of branch) {
+    if (item.k !== 'piece') continue;
+    if (item.min === 0) return null;
+    if (item.atom.k === 'group') return item.atom.re.branches.length === 1 ? firstChars(item.atom.re.branches[0]!, flags) : null;
+    return atomChars(item.atom, flags);
+  }
+  return null;
+}
+
+/**
+ * Whether a repeated body could match the same text in more than one way: a variable
+ * quantifier inside, or alternatives of different lengths or with overlapping first characters.
+ * ((a|b)* and (ab|cd)+ are unambiguous; (a|ab)*, (a+)+ and (a|a)* are not.)
+ */
+function hasChoice(re: Alternation, flags: RegexFlags): boolean {
+  if (re.branches.length > 1) {
+    const lengths = re.branches.map((b) => fixedLength({ branches: [b] }));
+    if (lengths.some((l) => l === null || l !== lengths[0] || l === 0)) return true;
+    const firsts = re.branches.map((b) => firstChars(b, flags));
+    if (firsts.some((f) => f === null)) return true;
+    for (let i = 0; i < firsts.length; i++) for (let j = i + 1; j < firsts.length; j++) if (intersects(firsts[i]!, firsts[j]!)) return true;
+  }
+  return re.branches.some((b) => b.some((item) => item.k === 'piece' && (item.min !== item.max || (item.atom.k === 'group' && hasChoice(item.atom.re, flags)))));
+}
+
+/**
+ * Whether backtracking could take exponential time: a repeated group with choices inside
+ * ((a+)+, (a|ab)*). PostgreSQL's engine does not backtrack; these run on an NFA instead.
+ */
+function backtrackingRisk(re: Alternation, flags: RegexFlags): boolean {
+  return re.branches.some((b) => b.some((item) => {
+    if (item.k !== 'piece' || item.atom.k !== 'group') return false;
+    if (item.max > 1 && hasChoice(item.atom.re, flags)) return true;
+    return backtrackingRisk(item.atom.re, flags);
+  }));
+}
+
+const isWordCp = (cp: number): boolean => (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) || cp === 95;
+
+function inRanges(ranges: Ranges, cp: number): boolean {
+  for (const [a, b] of ranges) {
+    if (cp < a) return false;
+    if (cp <= b) return true;
+  }
+  return false;
+}
+
+/** The tree as an NFA, or null when it has lookaround or back references. */
+function toNfa(re: Alternation, flags: RegexFlags): NfaNode | null {
+  const branches: NfaNode[] = [];
+  for (const branch of re.branches) {
+    const items: NfaNode[] = [];
+    for (const item of branch) {
+      let node: NfaNode | null;
+      switch (item.k) {
+        case 'piece': {
+          const atom = nfaAtom(item.atom, flags);
+          if (!atom) return null;
+          node = item.min === 1 && item.max === 1 ? atom : { k: 'repeat', node: atom, min: item.min, max: item.max };
+          break;
+        }
+        case 'bol': node = { k: 'assert', test: flags.newlineAnchor ? (p) => p === -1 || p === 10 : (p) => p === -1 }; break;
+        case 'eol': node = { k: 'assert', test: flags.newlineAnchor ? (_p, n) => n === -1 || n === 10 : (_p, n) => n === -1 }; break;
+        case 'start': node = { k: 'assert', test: (p) => p === -1 }; break;
+        case 'end': node = { k: 'assert', test: (_p, n) => n === -1 }; break;
+        case 'wordStart': node = { k: 'assert', test: (p, n) => !isWordCp(p) && isWordCp(n) }; break;
+        case 'wordEnd': node = { k: 'assert', test: (p, n) => isWordCp(p) && !isWordCp(n) }; break;
+        case 'boundary': node = { k: 'assert', test: (p, n) => isWordCp(p) !== isWordCp(n) }; break;
+        case 'notBoundary': node = { k: 'assert', test: (p, n) => isWordCp(p) === isWordCp(n) }; break;
+        case 'look': return null;
+      }
+      items.push(node);
+    }
+    branches.push({ k: 'seq', items });
+  }
+  return branches.length === 1 ? branches[0]! : { k: 'alt', branches };
+}
+
+function nfaAtom(atom: Atom, flags: RegexFlags): NfaNode | null {
+  switch (atom.k) {
+    case 'char': {
+      const c = atom.cp;
+      const other = flags.caseInsensitive && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) ? c ^ 32 : c;
+      return { k: 'chars', test: (cp) => cp === c || cp === other };
+    }
+    case 'any': return { k: 'chars', test: flags.newlineStop ? (cp) => cp !== 10 : () => true };
+    case 'set': {
+      const ranges = atom.newlineToo ? normalize([...atom.ranges, [10, 10]]) : atom.ranges;
+      return { k: 'chars', test: atom.negated ? (cp) => !inRanges(ranges, cp) : (cp) => inRanges(ranges, cp) };
+    }
+    case 'group': return toNfa(atom.re, flags);
+    case 'backref': return null;
+  }
+}
+
 /** The length every match of the RE has, or null when it varies (or depends on a back reference). */
 function fixedLength(re: Alternation): number | null {
   let length: number | null = null;
@@ -835,6 +939,8 @@ export interface Regex {
    * span than PostgreSQL's longest-first rule: these groups get re-fitted in order.
    */
   readonly refine: { readonly tree: Alternation; readonly flags: RegexFlags; readonly groups: ReadonlyArray<{ n: number; greedy: boolean }> } | null;
+  /** For patterns backtracking could blow up on: a linear-time NFA (extents only, no subexpressions). */
+  readonly nfa: Nfa | null;
 }
 
 export interface Match {
@@ -908,10 +1014,12 @@ function translate(pattern: string, initial: RegexFlags): Regex {
   }
   const single: Array<{ n: number; greedy: boolean }> = [];
   if (e.alternation) singleGroups(re, single);
+  const nfaTree = backtrackingRisk(re, flags) ? toNfa(re, flags) : null;
   return {
     source, groups, greedy: greediness(re) !== 'lazy', variable: e.variable && !uniqueExtent(re, flags), lookbehind: e.lookbehind, lookahead: e.lookahead, search,
-    captureRisk: groups > 0 ? captureRisk(re) : null,
+    captureRisk: groups === 0 ? null : nfaTree ? 'a repeated subexpression has alternatives or quantifiers inside' : captureRisk(re),
     refine: single.length > 0 ? { tree: re, flags, groups: single } : null,
+    nfa: nfaTree ? new Nfa(nfaTree) : null,
   };
 }
 
@@ -989,6 +1097,13 @@ function execIn(frame: Frame, source: string, cached: boolean, groups: number): 
  * length and subexpressions. The text before `from` still counts for ^ and lookbehind.
  */
 export function search(re: Regex, text: string, from: number): Match | null {
+  if (re.nfa) {
+    const { cps, offsets } = codePointsOf(text);
+    const startCp = offsets.findIndex((o) => o >= from);
+    const found = re.nfa.search(cps, startCp < 0 ? cps.length : startCp, re.greedy);
+    if (!found) return null;
+    return { start: offsets[found[0]]!, end: offsets[found[1]]!, groups: Array.from({ length: re.groups }, () => null) };
+  }
   re.search.lastIndex = from;
   const first = re.search.exec(text);
   if (!first) return null;
@@ -1051,7 +1166,29 @@ function refineGroups(re: Regex, text: string, match: Match): Match {
   return current;
 }
 
+let lastText: string | null = null;
+let lastCodePoints: { cps: number[]; offsets: number[] } = { cps: [], offsets: [0] };
+
+/** The code points of a text and each one's UTF-16 offset (plus the end), for the last text asked. */
+function codePointsOf(text: string): { cps: number[]; offsets: number[] } {
+  if (text !== lastText) {
+    const cps: number[] = [];
+    const offsets: number[] = [];
+    for (let k = 0; k < text.length;) {
+      const cp = text.codePointAt(k)!;
+      cps.push(cp);
+      offsets.push(k);
+      k += cp > 0xffff ? 2 : 1;
+    }
+    offsets.push(text.length);
+    lastText = text;
+    lastCodePoints = { cps, offsets };
+  }
+  return lastCodePoints;
+}
+
 export function regexTest(re: Regex, text: string): boolean {
+  if (re.nfa) return re.nfa.test(codePointsOf(text).cps);
   re.search.lastIndex = 0;
   return re.search.test(text);
 }

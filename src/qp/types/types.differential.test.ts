@@ -326,7 +326,8 @@ const REGEX_OP_CASES: Array<[string, string, string]> = [
   ['hello world', '~', 'wor(?=ld)'], ['hello world', '~', '(?<=hello )w'], ['hello world', '~', '(?<!hello )w'], ['ab', '~', 'a(?!b)'],
   ['aaa', '~', '^a{2,3}$'], ['aaaa', '~', '^a{2,3}$'], ['a+b', '~', 'a\\+b'], ['a.b', '~', 'a\\.b'], ['axb', '~', 'a\\.b'],
   ['tab\there', '~', '\\t'], ['abc', '~', '[^[:digit:]]+'], ['123', '~', '^[[:digit:]]+$'], ['x', '~', '(?e)x'], ['x', '~', '(?b)x'],
-  ['', '~', ''], ['abc', '~', '(a)(b)(c)\\3'], ['😀x', '~', '^.x$'], ['😀', '~', '^[😀-😂]$'], ['a', '~', '[\\w-z]'],
+  ['', '~', ''], ['abc', '~', '(a)(b)(c)\\3'], ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac', '~', '(a+)+b'], ['abababababababababababababx', '~', '(a|ab|b)*c'],
+  ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab', '~', '^(a*)*b$'], ['😀x', '~', '^.x$'], ['😀', '~', '^[😀-😂]$'], ['a', '~', '[\\w-z]'],
 ];
 
 const REGEX_FN_CASES: Array<[string, ...Lit[]]> = [
