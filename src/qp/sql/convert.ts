@@ -364,7 +364,12 @@ function convertConst(n: Json): Expr {
   const location: number = n.location ?? -1;
   if (n.isnull) return { kind: 'const', literal: 'null', text: '', location };
   if (n.ival) return { kind: 'const', literal: 'integer', text: String(n.ival.ival ?? 0), location };
-  if (n.fval) return { kind: 'const', literal: 'numeric', text: n.fval.fval, location };
+  if (n.fval) {
+    // make_const: a "float" that is an integer is int4 when it fits (-2147483648 arrives negated as a float).
+    const text: string = n.fval.fval;
+    if (/^-?\d+$/.test(text) && Number(text) >= -2147483648 && Number(text) <= 2147483647) return { kind: 'const', literal: 'integer', text, location };
+    return { kind: 'const', literal: 'numeric', text, location };
+  }
   if (n.sval) return { kind: 'const', literal: 'string', text: n.sval.sval ?? '', location };
   if (n.boolval) return { kind: 'const', literal: 'boolean', text: n.boolval.boolval ? 't' : 'f', location };
   if (n.bsval) return { kind: 'const', literal: 'bitstring', text: n.bsval.bsval, location };
@@ -415,7 +420,9 @@ function convertAExpr(n: Json): Expr {
     case 'AEXPR_OP_ALL':
       return { kind: 'any', op, all: n.kind === 'AEXPR_OP_ALL', left: left!, right: convertExpr(n.rexpr), location };
     case 'AEXPR_SIMILAR':
-      throw unsupported('SIMILAR TO is not supported yet', location);
+      // The grammar has already wrapped the pattern in similar_to_escape(pattern [, escape]):
+      // `a SIMILAR TO p` is `a ~ similar_to_escape(p)`, NOT SIMILAR TO is !~.
+      return { kind: 'op', op, left, right: convertExpr(n.rexpr), location };
     default:
       throw unsupported(`operator form ${n.kind} is not supported`, location);
   }

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { RandomSource, Timestamp } from '../../contracts/time.js';
-import { timestampFromUnixMicros } from './datetime.js';
+import { castContext } from './casts.js';
+import { dateFromUnixMicros, dateToTimestamp, isInfiniteTimestamp, timestampFromUnixMicros } from './datetime.js';
+import * as dtf from './datetime-functions.js';
+import * as enc from './encoding-functions.js';
+import * as fmt from './formatting.js';
+import { formatArray } from './arrays.js';
+import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
+import * as mf from './math-functions.js';
 import * as num from './numeric.js';
-import { numericPower } from './operators.js';
+import * as rx from './regex-functions.js';
 import { requireType } from './registry.js';
+import { numericPower } from './operators.js';
 import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
-import { bpcharStrip, charLength, charPrefix, octetLength } from './strings.js';
+import { charLength, charPrefix, octetLength } from './strings.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
 export interface FunctionContext {
@@ -97,6 +105,7 @@ function leftChars(text: string, count: number): string {
 
 function rightChars(text: string, count: number): string {
   const chars = Array.from(text);
+  if (count === -2147483648) return text; // -count overflows in text_right: nothing is cut
   return (count >= 0 ? chars.slice(Math.max(chars.length - count, 0)) : chars.slice(Math.min(-count, chars.length))).join('');
 }
 
@@ -106,11 +115,6 @@ function splitPart(text: string, delimiter: string, field: number): string {
   const parts = text.split(delimiter);
   const index = field > 0 ? field - 1 : parts.length + field;
   return parts[index] ?? '';
-}
-
-function textOf(oid: number): (v: SqlValue) => string {
-  const t = requireType(oid === TypeOid.unknown ? T : oid);
-  return oid === TypeOid.bpchar ? (v) => bpcharStrip(v as string) : (v) => t.formatText(v);
 }
 
 function defineStringFunctions(): void {
@@ -150,11 +154,30 @@ function defineStringFunctions(): void {
   fn('chr', [I4], T, (a) => chr(i(a[0]!)));
   fn('initcap', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
   fn('translate', [T, T, T], T, (a) => translate(s(a[0]!), s(a[1]!), s(a[2]!)));
+  fn('quote_ident', [T], T, (a) => quoteIdentifier(s(a[0]!)));
+  const bytes = (v: SqlValue): Uint8Array => v as Uint8Array;
+  fn('to_hex', [I4], T, (a) => enc.toHex(BigInt(i(a[0]!)), 32));
+  fn('to_hex', [I8], T, (a) => enc.toHex(a[0] as bigint, 64));
+  fn('encode', [BY, T], T, (a) => enc.encode(bytes(a[0]!), s(a[1]!)));
+  fn('decode', [T, T], BY, (a) => enc.decode(s(a[0]!), s(a[1]!)));
+  for (const bits of [224, 256, 384, 512]) {
+    fn(`sha${bits}`, [BY], BY, (a) => Uint8Array.from(createHash(`sha${bits}`).update(bytes(a[0]!)).digest()));
+  }
+  fn('bit_length', [T], I4, (a) => octetLength(s(a[0]!)) * 8);
+  fn('bit_length', [BY], I4, (a) => bytes(a[0]!).length * 8);
+  fn('overlay', [T, T, I4], T, (a) => enc.overlay(s(a[0]!), s(a[1]!), i(a[2]!), null));
+  fn('overlay', [T, T, I4, I4], T, (a) => enc.overlay(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!)));
+  const textArray = (elements: Array<string | null>): SqlValue => formatArray(elements, requireType(T));
+  fn('string_to_array', [T, T], TypeOid.textArray, (a) => (a[0] === null ? null : textArray(enc.stringToArray(s(a[0]!), a[1] === null ? null : s(a[1]!), null))), { strict: false });
+  fn('string_to_array', [T, T, T], TypeOid.textArray,
+    (a) => (a[0] === null ? null : textArray(enc.stringToArray(s(a[0]!), a[1] === null ? null : s(a[1]!), a[2] === null ? null : s(a[2]!)))), { strict: false });
 }
 
 function chr(code: number): string {
+  if (code < 0) throw new SqlError('22023', 'character number must be positive');
   if (code === 0) throw new SqlError('54000', 'null character not permitted');
-  if (code < 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new SqlError('54000', 'requested character too large for encoding: ' + code);
+  if (code > 0x10ffff) throw new SqlError('54000', 'requested character too large for encoding: ' + code);
+  if (code >= 0xd800 && code <= 0xdfff) throw new SqlError('54000', 'requested character not valid for encoding: ' + code);
   return String.fromCodePoint(code);
 }
 
@@ -167,9 +190,9 @@ function translate(text: string, from: string, to: string): string {
   }).join('');
 }
 
-/** concat and concat_ws take any arguments, skip NULLs, and print each with its type's output. */
+/** concat and concat_ws take any arguments, skip NULLs, and print each with its type's output function. */
 export function concatFunction(argTypes: readonly number[], withSeparator: boolean): ResolvedFunction {
-  const formatters = argTypes.map(textOf);
+  const formatters = argTypes.map(outputFunction);
   return {
     args: argTypes.map((t) => (t === TypeOid.unknown ? T : t)),
     result: T,
@@ -184,6 +207,37 @@ export function concatFunction(argTypes: readonly number[], withSeparator: boole
     },
   };
 }
+
+/** Whether a value of this type can be passed where text is declared (implicitly). */
+function textLike(oid: number): boolean {
+  return oid === T || oid === TypeOid.unknown || castContext(oid, T) === 'i';
+}
+
+/**
+ * Functions with "any" or anyelement parameters: resolved from the actual argument types
+ * (these take the place of the catalog's polymorphic entries).
+ */
+const POLYMORPHIC = new Map<string, (argTypes: readonly number[]) => ResolvedFunction | null>([
+  ['concat', (types) => concatFunction(types, false)],
+  ['concat_ws', (types) => (types.length >= 1 && textLike(types[0]!) ? concatFunction([T, ...types.slice(1)], true) : null)],
+  ['format', (types) => {
+    if (types.length === 0 || !textLike(types[0]!)) return null;
+    const declared = [T, ...types.slice(1).map((t) => (t === TypeOid.unknown ? T : t))];
+    return { args: declared, result: T, strict: false, fn: (values) => formatText(values, declared) };
+  }],
+  ['quote_literal', (types) => {
+    if (types.length !== 1) return null;
+    const text = textOfAny(types[0]!);
+    const declared = textLike(types[0]!) ? T : types[0]!;
+    return { args: [declared], result: T, strict: true, fn: (values) => quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!)) };
+  }],
+  ['quote_nullable', (types) => {
+    if (types.length !== 1) return null;
+    const text = textOfAny(types[0]!);
+    const declared = textLike(types[0]!) ? T : types[0]!;
+    return { args: [declared], result: T, strict: false, fn: (values) => (values[0] === null ? 'NULL' : quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!))) };
+  }],
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -224,6 +278,41 @@ function defineMathFunctions(): void {
   fn('sign', [F8], F8, (a) => { const v = f(a[0]!); return v > 0 ? 1 : v < 0 ? -1 : Number.isNaN(v) ? NaN : 0; });
   fn('sign', [N], N, (a) => num.numericSignValue(n(a[0]!)));
   fn('random', [], F8, (_a, ctx) => randomDouble(ctx.random), { strict: false });
+  fn('cbrt', [F8], F8, (a) => mf.cbrt(f(a[0]!)));
+  fn('exp', [F8], F8, (a) => mf.floatExp(f(a[0]!)));
+  fn('exp', [N], N, (a) => mf.numericExp(n(a[0]!)));
+  fn('ln', [F8], F8, (a) => mf.floatLn(f(a[0]!), Math.log));
+  fn('ln', [N], N, (a) => mf.numericLn(n(a[0]!)));
+  const TEN = num.numericFromBigint(10n);
+  for (const name of ['log', 'log10']) {
+    fn(name, [F8], F8, (a) => mf.floatLn(f(a[0]!), Math.log10));
+    fn(name, [N], N, (a) => mf.numericLog(TEN, n(a[0]!)));
+  }
+  fn('log', [N, N], N, (a) => mf.numericLog(n(a[0]!), n(a[1]!)));
+  fn('pi', [], F8, () => Math.PI);
+  fn('degrees', [F8], F8, (a) => mf.degrees(f(a[0]!)));
+  fn('radians', [F8], F8, (a) => mf.radians(f(a[0]!)));
+  const plain: Array<[string, (x: number) => number]> = [
+    ['sin', mf.floatSin], ['cos', mf.floatCos], ['tan', mf.floatTan], ['cot', mf.floatCot], ['asin', mf.floatAsin], ['acos', mf.floatAcos],
+    ['atan', Math.atan], ['sind', mf.sind], ['cosd', mf.cosd], ['tand', mf.tand], ['cotd', mf.cotd], ['asind', mf.asind], ['acosd', mf.acosd],
+    ['atand', mf.atand], ['sinh', Math.sinh], ['cosh', mf.floatCosh], ['tanh', Math.tanh], ['asinh', Math.asinh], ['acosh', mf.floatAcosh],
+    ['atanh', mf.floatAtanh],
+  ];
+  for (const [name, impl] of plain) fn(name, [F8], F8, (a) => impl(f(a[0]!)));
+  fn('atan2', [F8, F8], F8, (a) => Math.atan2(f(a[0]!), f(a[1]!)));
+  fn('atan2d', [F8, F8], F8, (a) => mf.atan2d(f(a[0]!), f(a[1]!)));
+  fn('gcd', [I4, I4], I4, (a) => Number(mf.intGcd(BigInt(i(a[0]!)), BigInt(i(a[1]!)), 32)));
+  fn('gcd', [I8, I8], I8, (a) => mf.intGcd(a[0] as bigint, a[1] as bigint, 64));
+  fn('gcd', [N, N], N, (a) => mf.numericGcd(n(a[0]!), n(a[1]!)));
+  fn('lcm', [I4, I4], I4, (a) => Number(mf.intLcm(BigInt(i(a[0]!)), BigInt(i(a[1]!)), 32)));
+  fn('lcm', [I8, I8], I8, (a) => mf.intLcm(a[0] as bigint, a[1] as bigint, 64));
+  fn('lcm', [N, N], N, (a) => mf.numericLcm(n(a[0]!), n(a[1]!)));
+  fn('width_bucket', [F8, F8, F8, I4], I4, (a) => mf.widthBucketFloat(f(a[0]!), f(a[1]!), f(a[2]!), i(a[3]!)));
+  fn('width_bucket', [N, N, N, I4], I4, (a) => mf.widthBucketNumeric(n(a[0]!), n(a[1]!), n(a[2]!), i(a[3]!)));
+  fn('trim_scale', [N], N, (a) => mf.trimScale(n(a[0]!)));
+  fn('scale', [N], I4, (a) => mf.numericScale(n(a[0]!)));
+  fn('min_scale', [N], I4, (a) => mf.minScale(n(a[0]!)));
+  fn('factorial', [I8], N, (a) => mf.factorial(a[0] as bigint));
 }
 
 function floatPow(a: number, b: number): number {
@@ -253,6 +342,62 @@ export function randomUuid(random: RandomSource): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+function defineDateTimeFunctions(): void {
+  const { date: D, timestamp: TS, timestamptz: TZ, interval: IV, bool: B } = TypeOid;
+  const ts = (v: SqlValue): bigint => v as bigint;
+  const iv = (v: SqlValue): IntervalValue => v as IntervalValue;
+  fn('date_trunc', [T, TS], TS, (a) => dtf.truncateTimestamp(s(a[0]!), ts(a[1]!), false));
+  fn('date_trunc', [T, TZ], TZ, (a) => dtf.truncateTimestamp(s(a[0]!), ts(a[1]!), true));
+  fn('date_trunc', [T, IV], IV, (a) => dtf.truncateInterval(s(a[0]!), iv(a[1]!)));
+  const exact = (p: { exact: NumericValue } | null): SqlValue => p?.exact ?? null;
+  const float = (p: { float: number } | null): SqlValue => (p ? p.float : null);
+  fn('extract', [T, TS], N, (a) => exact(dtf.timestampPart(s(a[0]!), ts(a[1]!), false)));
+  fn('extract', [T, TZ], N, (a) => exact(dtf.timestampPart(s(a[0]!), ts(a[1]!), true)));
+  fn('extract', [T, D], N, (a) => exact(dtf.datePart(s(a[0]!), a[1] as number)));
+  fn('extract', [T, IV], N, (a) => exact(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
+  fn('date_part', [T, TS], F8, (a) => float(dtf.timestampPart(s(a[0]!), ts(a[1]!), false)));
+  fn('date_part', [T, TZ], F8, (a) => float(dtf.timestampPart(s(a[0]!), ts(a[1]!), true)));
+  // date_part(text, date) is date_part(text, date::timestamp) in PostgreSQL.
+  fn('date_part', [T, D], F8, (a) => float(dtf.timestampPart(s(a[0]!), dateToTimestamp(a[1] as number), false)));
+  fn('date_part', [T, IV], F8, (a) => float(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
+  fn('age', [TS, TS], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
+  fn('age', [TZ, TZ], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
+  // age(x) is age(current_date, x): midnight of the transaction's day.
+  const today = (ctx: FunctionContext): bigint => dateToTimestamp(dateFromUnixMicros(ctx.statementTimestamp));
+  fn('age', [TS], IV, (a, ctx) => dtf.age(today(ctx), ts(a[0]!)));
+  fn('age', [TZ], IV, (a, ctx) => dtf.age(today(ctx), ts(a[0]!)));
+  fn('make_date', [I4, I4, I4], D, (a) => dtf.makeDate(i(a[0]!), i(a[1]!), i(a[2]!)));
+  fn('make_timestamp', [I4, I4, I4, I4, I4, F8], TS, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
+  fn('make_timestamptz', [I4, I4, I4, I4, I4, F8], TZ, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
+  // make_interval(years, months, weeks, days, hours, mins, secs), every argument defaulting to 0.
+  const intervalArgs = [I4, I4, I4, I4, I4, I4, F8];
+  for (let n = 0; n <= 7; n++) {
+    fn('make_interval', intervalArgs.slice(0, n), IV, (a) => {
+      const v = [0, 0, 0, 0, 0, 0, 0].map((d, k) => (k < a.length ? (a[k] as number) : d));
+      return dtf.makeInterval(v[0]!, v[1]!, v[2]!, v[3]!, v[4]!, v[5]!, v[6]!);
+    });
+  }
+  fn('justify_days', [IV], IV, (a) => dtf.justifyDays(iv(a[0]!)));
+  fn('justify_hours', [IV], IV, (a) => dtf.justifyHours(iv(a[0]!)));
+  fn('justify_interval', [IV], IV, (a) => dtf.justifyInterval(iv(a[0]!)));
+  fn('to_timestamp', [F8], TZ, (a) => dtf.timestampFromEpochSeconds(f(a[0]!)));
+  fn('isfinite', [D], B, (a) => Number.isFinite(a[0] as number));
+  fn('isfinite', [TS], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
+  fn('isfinite', [TZ], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
+  fn('isfinite', [IV], B, () => true);
+  fn('to_char', [TS, T], T, (a) => fmt.timestampToChar(ts(a[0]!), s(a[1]!), false));
+  fn('to_char', [TZ, T], T, (a) => fmt.timestampToChar(ts(a[0]!), s(a[1]!), true));
+  fn('to_char', [IV, T], T, (a) => fmt.intervalToChar(iv(a[0]!), s(a[1]!)));
+  fn('to_char', [N, T], T, (a) => fmt.numericToChar(n(a[0]!), s(a[1]!)));
+  fn('to_char', [I4, T], T, (a) => fmt.integerToChar(BigInt(i(a[0]!)), s(a[1]!), 32));
+  fn('to_char', [I8, T], T, (a) => fmt.integerToChar(a[0] as bigint, s(a[1]!), 64));
+  fn('to_char', [F4, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), true));
+  fn('to_char', [F8, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), false));
+  fn('to_date', [T, T], D, (a) => fmt.toDate(s(a[0]!), s(a[1]!)));
+  fn('to_timestamp', [T, T], TZ, (a) => fmt.toTimestamp(s(a[0]!), s(a[1]!)));
+  fn('to_number', [T, T], N, (a) => fmt.toNumber(s(a[0]!), s(a[1]!)));
+}
+
 function defineOtherFunctions(): void {
   for (const name of ['now', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']) {
     fn(name, [], TypeOid.timestamptz, (_a, ctx) => timestampFromUnixMicros(ctx.statementTimestamp), { strict: false });
@@ -260,22 +405,66 @@ function defineOtherFunctions(): void {
   fn('gen_random_uuid', [], TypeOid.uuid, (_a, ctx) => randomUuid(ctx.random), { strict: false });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Regular expressions
+
+/** Set-returning functions the planner cannot call from an expression: refused by name. */
+const SET_RETURNING = new Set(['regexp_matches', 'regexp_split_to_table']);
+
+function defineRegexFunctions(): void {
+  const TA = TypeOid.textArray;
+  const textArray = (elements: Array<string | null> | null): SqlValue => (elements === null ? null : formatArray(elements, requireType(T)));
+  fn('regexp_match', [T, T], TA, (a) => textArray(rx.regexpMatch(s(a[0]!), s(a[1]!), null)));
+  fn('regexp_match', [T, T, T], TA, (a) => textArray(rx.regexpMatch(s(a[0]!), s(a[1]!), s(a[2]!))));
+  fn('regexp_like', [T, T], TypeOid.bool, (a) => rx.regexpLike(s(a[0]!), s(a[1]!), null));
+  fn('regexp_like', [T, T, T], TypeOid.bool, (a) => rx.regexpLike(s(a[0]!), s(a[1]!), s(a[2]!)));
+  fn('regexp_replace', [T, T, T], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), 1, null, null));
+  fn('regexp_replace', [T, T, T, T], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), 1, null, s(a[3]!)));
+  fn('regexp_replace', [T, T, T, I4], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), i(a[3]!), null, null));
+  fn('regexp_replace', [T, T, T, I4, I4], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), i(a[3]!), i(a[4]!), null));
+  fn('regexp_replace', [T, T, T, I4, I4, T], T, (a) => rx.regexpReplace(s(a[0]!), s(a[1]!), s(a[2]!), i(a[3]!), i(a[4]!), s(a[5]!)));
+  fn('regexp_split_to_array', [T, T], TA, (a) => textArray(rx.regexpSplit(s(a[0]!), s(a[1]!), null, 'regexp_split_to_array')));
+  fn('regexp_split_to_array', [T, T, T], TA, (a) => textArray(rx.regexpSplit(s(a[0]!), s(a[1]!), s(a[2]!), 'regexp_split_to_array')));
+  fn('regexp_count', [T, T], I4, (a) => rx.regexpCount(s(a[0]!), s(a[1]!), 1, null));
+  fn('regexp_count', [T, T, I4], I4, (a) => rx.regexpCount(s(a[0]!), s(a[1]!), i(a[2]!), null));
+  fn('regexp_count', [T, T, I4, T], I4, (a) => rx.regexpCount(s(a[0]!), s(a[1]!), i(a[2]!), s(a[3]!)));
+  fn('regexp_instr', [T, T], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), 1, 1, 0, null, 0));
+  fn('regexp_instr', [T, T, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), 1, 0, null, 0));
+  fn('regexp_instr', [T, T, I4, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), 0, null, 0));
+  fn('regexp_instr', [T, T, I4, I4, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), null, 0));
+  fn('regexp_instr', [T, T, I4, I4, I4, T], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), s(a[5]!), 0));
+  fn('regexp_instr', [T, T, I4, I4, I4, T, I4], I4, (a) => rx.regexpInstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), s(a[5]!), i(a[6]!)));
+  fn('regexp_substr', [T, T], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), 1, 1, null, 0));
+  fn('regexp_substr', [T, T, I4], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), 1, null, 0));
+  fn('regexp_substr', [T, T, I4, I4], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), null, 0));
+  fn('regexp_substr', [T, T, I4, I4, T], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), s(a[4]!), 0));
+  fn('regexp_substr', [T, T, I4, I4, T, I4], T, (a) => rx.regexpSubstr(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!), s(a[4]!), i(a[5]!)));
+  fn('substring', [T, T], T, (a) => rx.substringRegex(s(a[0]!), s(a[1]!)));
+  fn('substring', [T, T, T], T, (a) => rx.substringRegex(s(a[0]!), rx.similarToEscape(s(a[1]!), s(a[2]!))));
+  fn('similar_to_escape', [T], T, (a) => rx.similarToEscape(s(a[0]!), null));
+  fn('similar_to_escape', [T, T], T, (a) => rx.similarToEscape(s(a[0]!), s(a[1]!)));
+  fn('similar_escape', [T, T], T, (a) => (a[0] === null ? null : rx.similarToEscape(s(a[0]!), a[1] === null ? null : s(a[1]!))), { strict: false });
+}
+
 defineStringFunctions();
+defineRegexFunctions();
 defineMathFunctions();
+defineDateTimeFunctions();
 defineOtherFunctions();
 
 /** Resolves a function call by name and argument types; null when none matches. */
 export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {
   const lower = name.toLowerCase();
-  if (lower === 'concat') return concatFunction(argTypes, false);
-  if (lower === 'concat_ws') return argTypes.length >= 1 ? concatFunction([T, ...argTypes.slice(1)], true) : null;
+  if (SET_RETURNING.has(lower)) throw new SqlError('0A000', `set-returning function ${lower}() is not supported in expressions yet`);
+  const polymorphic = POLYMORPHIC.get(lower);
+  if (polymorphic) return polymorphic(argTypes);
   const list = FUNCTIONS.get(lower);
   if (!list) return null;
   return selectCandidate(list, argTypes);
 }
 
 export function functionNames(): string[] {
-  return [...FUNCTIONS.keys(), 'concat', 'concat_ws'];
+  return [...FUNCTIONS.keys(), ...POLYMORPHIC.keys()];
 }
 
 export { ANY, charPrefix };

@@ -6,6 +6,7 @@ import { checkDate, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
 import * as iv from './interval.js';
 import { formatJsonb, normalizeJsonb, parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
+import { numericPowerReal, powerVarInt } from './math-functions.js';
 import { ANY_NONARRAY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
@@ -142,22 +143,19 @@ function defineFloatAndNumericOperators(): void {
 }
 
 /**
- * numeric ^ numeric. Integer exponents are exact, rounded to max(16, base scale) digits as
- * power_var_int does; other exponents go through float8 (a simplification).
+ * numeric ^ numeric. Integer exponents by power_var_int's repeated squaring (exact while
+ * the digits fit its working precision), rounded to max(16, base scale) digits; other
+ * exponents are exp(ln(base) × exponent) at power_var's scales.
  */
 export function numericPower(a: NumericValue, b: NumericValue): NumericValue {
   const viaFloat = (): NumericValue => num.numericFromFloat(floatPower(num.numericToFloat(a), num.numericToFloat(b)), 15);
   if (a.special || b.special) return viaFloat();
   if (a.coefficient === 0n && b.coefficient < 0n) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
   const unit = num.pow10(b.scale);
-  if (b.coefficient % unit !== 0n) return viaFloat();
+  if (b.coefficient % unit !== 0n) return numericPowerReal(a, b);
   const e = b.coefficient / unit;
-  if (e > 10000n || e < -10000n) return viaFloat();
-  const rscale = Math.min(Math.max(16, a.scale), 1000);
-  const magnitude = e < 0n ? -e : e;
-  const power: NumericValue = { coefficient: a.coefficient ** magnitude, scale: a.scale * Number(magnitude) };
-  if (e >= 0n) return num.rescale(power, rscale);
-  return num.divideToScale({ coefficient: 1n, scale: 0 }, power, rscale);
+  if (e > 2147483647n || e < -2147483648n) return numericPowerReal(a, b);
+  return powerVarInt(a, Number(e), Math.min(Math.max(16, a.scale), 1000));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { regexMatches } from './regex-functions.js';
 
 /**
  * LIKE and regular-expression matching. Patterns compile to RegExp once and are cached in a
@@ -6,7 +7,6 @@ import { SqlError } from '../../contracts/errors.js';
  */
 const CACHE_LIMIT = 256;
 const likeCache = new Map<string, RegExp>();
-const regexCache = new Map<string, RegExp>();
 
 function cached(cache: Map<string, RegExp>, key: string, build: () => RegExp): RegExp {
   let re = cache.get(key);
@@ -38,14 +38,7 @@ export function likeMatch(text: string, pattern: string, caseInsensitive: boolea
   return re.test(text);
 }
 
-/** POSIX regular expressions, approximated by JavaScript's (the common subset agrees). */
+/** The `~` operators: PostgreSQL's advanced regular expressions (see regex.ts). */
 export function regexMatch(text: string, pattern: string, caseInsensitive: boolean): boolean {
-  const re = cached(regexCache, (caseInsensitive ? 'i' : 's') + pattern, () => {
-    try {
-      return new RegExp(pattern, caseInsensitive ? 'i' : '');
-    } catch (error) {
-      throw new SqlError('2201B', `invalid regular expression: ${(error as Error).message}`);
-    }
-  });
-  return re.test(text);
+  return regexMatches(text, pattern, caseInsensitive);
 }

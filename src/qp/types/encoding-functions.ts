@@ -1,0 +1,156 @@
+import { SqlError } from '../../contracts/errors.js';
+import { charLength, encodeUtf8 } from './strings.js';
+
+/**
+ * encode/decode (hex, base64, escape as encode.c has them), to_hex, overlay and
+ * string_to_array.
+ */
+
+const HEX = '0123456789abcdef';
+
+function encodingOf(name: string): 'hex' | 'base64' | 'escape' {
+  const lower = name.toLowerCase();
+  if (lower === 'hex' || lower === 'base64' || lower === 'escape') return lower;
+  throw new SqlError('22023', `unrecognized encoding: "${name}"`);
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function encode(bytes: Uint8Array, name: string): string {
+  switch (encodingOf(name)) {
+    case 'hex': {
+      let out = '';
+      for (const b of bytes) out += HEX[b >> 4]! + HEX[b & 15]!;
+      return out;
+    }
+    case 'base64': {
+      // 76 characters to a line, as pg_base64_encode breaks them.
+      let out = '';
+      let line = 0;
+      for (let k = 0; k < bytes.length; k += 3) {
+        const chunk = (bytes[k]! << 16) | ((bytes[k + 1] ?? 0) << 8) | (bytes[k + 2] ?? 0);
+        const quad = B64[(chunk >> 18) & 63]! + B64[(chunk >> 12) & 63]!
+          + (k + 1 < bytes.length ? B64[(chunk >> 6) & 63]! : '=') + (k + 2 < bytes.length ? B64[chunk & 63]! : '=');
+        if (line >= 76) { out += '\n'; line = 0; }
+        out += quad;
+        line += 4;
+      }
+      return out;
+    }
+    case 'escape': {
+      let out = '';
+      for (const b of bytes) {
+        if (b === 0 || b >= 0x80) out += '\\' + b.toString(8).padStart(3, '0');
+        else if (b === 0x5c) out += '\\\\';
+        else out += String.fromCharCode(b);
+      }
+      return out;
+    }
+  }
+}
+
+function hexValue(c: string): number {
+  const v = HEX.indexOf(c.toLowerCase());
+  if (v < 0 || c.length !== 1) throw new SqlError('22023', `invalid hexadecimal digit: "${c}"`);
+  return v;
+}
+
+export function decode(text: string, name: string): Uint8Array {
+  switch (encodingOf(name)) {
+    case 'hex': {
+      const chars = Array.from(text);
+      const out: number[] = [];
+      for (let k = 0; k < chars.length;) {
+        const c = chars[k]!;
+        if (c === ' ' || c === '\n' || c === '\t' || c === '\r') { k++; continue; }
+        const high = hexValue(c);
+        k++;
+        if (k >= chars.length) throw new SqlError('22023', 'invalid hexadecimal data: odd number of digits');
+        out.push((high << 4) | hexValue(chars[k]!));
+        k++;
+      }
+      return Uint8Array.from(out);
+    }
+    case 'base64': {
+      const out: number[] = [];
+      let buffer = 0;
+      let position = 0;
+      let end = 0;
+      for (const c of text) {
+        if (c === ' ' || c === '\t' || c === '\n' || c === '\r') continue;
+        let bits: number;
+        if (c === '=') {
+          if (!end) {
+            if (position === 2) end = 1;
+            else if (position === 3) end = 2;
+            else throw new SqlError('22023', 'unexpected "=" while decoding base64 sequence');
+          }
+          bits = 0;
+        } else {
+          bits = B64.indexOf(c);
+          if (bits < 0 || c.length !== 1) throw new SqlError('22023', `invalid symbol "${c}" found while decoding base64 sequence`);
+        }
+        buffer = (buffer << 6) + bits;
+        position++;
+        if (position === 4) {
+          out.push((buffer >> 16) & 255);
+          if (end === 0 || end > 1) out.push((buffer >> 8) & 255);
+          if (end === 0 || end > 2) out.push(buffer & 255);
+          buffer = 0;
+          position = 0;
+        }
+      }
+      if (position !== 0) {
+        throw new SqlError('22023', 'invalid base64 end sequence', { hint: 'Input data is missing padding, is truncated, or is otherwise corrupted.' });
+      }
+      return Uint8Array.from(out);
+    }
+    case 'escape': {
+      const bytes = encodeUtf8(text);
+      const out: number[] = [];
+      for (let k = 0; k < bytes.length;) {
+        if (bytes[k] !== 0x5c) { out.push(bytes[k]!); k++; continue; }
+        if (bytes[k + 1] === 0x5c) { out.push(0x5c); k += 2; continue; }
+        const d = [bytes[k + 1], bytes[k + 2], bytes[k + 3]];
+        if (d[0] !== undefined && d[0] >= 0x30 && d[0] <= 0x33 && d[1] !== undefined && d[1] >= 0x30 && d[1] <= 0x37 && d[2] !== undefined && d[2] >= 0x30 && d[2] <= 0x37) {
+          out.push(((d[0] - 0x30) << 6) | ((d[1] - 0x30) << 3) | (d[2] - 0x30));
+          k += 4;
+          continue;
+        }
+        throw new SqlError('22P02', 'invalid input syntax for type bytea');
+      }
+      return Uint8Array.from(out);
+    }
+  }
+}
+
+/** substr(text, start[, count]) for overlay (start may be below 1). */
+function substring(text: string, start: number, count: number | null): string {
+  if (count !== null && count < 0) throw new SqlError('22011', 'negative substring length not allowed');
+  const chars = Array.from(text);
+  const from = Math.max(start, 1);
+  const end = count === null ? chars.length + 1 : start + count;
+  return end <= from ? '' : chars.slice(from - 1, end - 1).join('');
+}
+
+export function toHex(v: bigint, bits: 32 | 64): string {
+  return BigInt.asUintN(bits, v).toString(16);
+}
+
+/** overlay(string placing new from start [for count]). */
+export function overlay(text: string, replacement: string, start: number, count: number | null): string {
+  const length = count ?? charLength(replacement);
+  const end = start + length;
+  if (end > 2147483647 || end < -2147483648) throw new SqlError('22003', 'integer out of range');
+  return substring(text, 1, start - 1) + replacement + substring(text, end, null);
+}
+
+/** string_to_array(text, delimiter [, null string]); a NULL delimiter splits into characters. */
+export function stringToArray(text: string, delimiter: string | null, nullString: string | null): Array<string | null> {
+  let parts: string[];
+  if (text === '') return [];
+  if (delimiter === null) parts = Array.from(text);
+  else if (delimiter === '') parts = [text];
+  else parts = text.split(delimiter);
+  return parts.map((p) => (nullString !== null && p === nullString ? null : p));
+}
