@@ -150,6 +150,8 @@ function defineStringFunctions(): void {
   fn('md5', [T], T, (a) => createHash('md5').update(s(a[0]!), 'utf8').digest('hex'));
   fn('md5', [BY], T, (a) => createHash('md5').update(a[0] as Uint8Array).digest('hex'));
   fn('starts_with', [T, T], TypeOid.bool, (a) => s(a[0]!).startsWith(s(a[1]!)));
+  // `x LIKE p ESCAPE e` is `x LIKE like_escape(p, e)`: the pattern rewritten with \ as its escape.
+  fn('like_escape', [T, T], T, (a) => likeEscape(s(a[0]!), s(a[1]!)));
   fn('ascii', [T], I4, (a) => s(a[0]!).codePointAt(0) ?? 0);
   fn('chr', [I4], T, (a) => chr(i(a[0]!)));
   fn('initcap', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
@@ -468,3 +470,28 @@ export function functionNames(): string[] {
 }
 
 export { ANY, charPrefix };
+
+/** PostgreSQL's like_escape (like.c): the pattern with `escape` turned into backslash escapes. */
+function likeEscape(pattern: string, escape: string): string {
+  const chars = Array.from(escape);
+  if (chars.length > 1) throw new SqlError('22025', 'invalid escape string', { hint: 'Escape string must be empty or one character.' });
+  // No escape character: every backslash is a literal.
+  if (chars.length === 0) return pattern.replace(/\\/g, '\\\\');
+  const e = chars[0]!;
+  let out = '';
+  let afterEscape = false;
+  for (const ch of pattern) {
+    if (ch === e && !afterEscape) {
+      out += '\\';
+      afterEscape = true;
+    } else if (ch === '\\') {
+      // A literal backslash (or an escaped one): doubled, so LIKE reads it as itself.
+      out += afterEscape ? '\\' : '\\\\';
+      afterEscape = false;
+    } else {
+      out += ch;
+      afterEscape = false;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+/** LIKE … ESCAPE (like_escape), compared with PostgreSQL 15. */
+import { after, before, test } from 'node:test';
+import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+
+const skip = postgresUnavailableReason() ?? false;
+let db: Differential;
+
+before(async () => {
+  if (!skip) db = await startDifferential([]);
+});
+
+after(async () => {
+  if (!skip) await db.stop();
+});
+
+test('LIKE and ILIKE with ESCAPE match as in PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    "SELECT 'a_b' LIKE 'a#_b' ESCAPE '#', 'axb' LIKE 'a#_b' ESCAPE '#', '10%' LIKE '10#%' ESCAPE '#'",
+    "SELECT 'a\\b' LIKE 'a\\b' ESCAPE '#', 'a\\b' LIKE 'a\\\\b' ESCAPE '', 'a#b' LIKE 'a##b' ESCAPE '#'",
+    "SELECT 'ab' LIKE 'a%' ESCAPE '', 'a%' LIKE 'a\\%' ESCAPE '\\', 'A_B' ILIKE 'a$_b' ESCAPE '$'",
+    "SELECT 'x' NOT LIKE 'x' ESCAPE '#', like_escape('a#_b', '#')",
+    "SELECT 'ab' LIKE 'ab' ESCAPE '##'",
+  ]) await db.same(sql);
+});
