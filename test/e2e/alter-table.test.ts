@@ -1,22 +1,12 @@
 /** ALTER TABLE as DSQL allows it, compared with PostgreSQL 15; DSQL's refusals with its texts. */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE a (id int PRIMARY KEY, v text NOT NULL)',
-    "INSERT INTO a VALUES (1, 'x'), (2, 'y')",
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE a (id int PRIMARY KEY, v text NOT NULL)',
+  "INSERT INTO a VALUES (1, 'x'), (2, 'y')",
+]);
 
 test('ADD COLUMN, SET/DROP DEFAULT, DROP NOT NULL and RENAME change the table as in PostgreSQL', { skip }, async () => {
   for (const sql of [
@@ -43,7 +33,7 @@ test('ADD COLUMN, SET/DROP DEFAULT, DROP NOT NULL and RENAME change the table as
     'ALTER TABLE nope ADD COLUMN x int',
     'ALTER TABLE IF EXISTS nope ADD COLUMN x int',
     "ALTER TABLE b ALTER COLUMN m SET DEFAULT 'text'",
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });
 
 test('ALTER TABLE forms DSQL refuses get its texts', { skip }, async () => {
@@ -53,6 +43,6 @@ test('ALTER TABLE forms DSQL refuses get its texts', { skip }, async () => {
     ['ALTER TABLE b ALTER COLUMN m TYPE bigint', 'unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement'],
     ['ALTER TABLE b ADD CONSTRAINT u UNIQUE (m)', 'unsupported ALTER TABLE ADD CONSTRAINT statement'],
   ] as const) {
-    await assert.rejects(db.strata.query(sql), (e: { code?: string; message: string }) => e.code === '0A000' && e.message === message, sql);
+    await assert.rejects(db().strata.query(sql), (e: { code?: string; message: string }) => e.code === '0A000' && e.message === message, sql);
   }
 });

@@ -1,18 +1,8 @@
 /** Arrays at query time (ARRAY[…], = ANY, ARRAY(SELECT …)), compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential(['CREATE TABLE t (id int PRIMARY KEY, s text)', "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, NULL)"]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential(['CREATE TABLE t (id int PRIMARY KEY, s text)', "INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, NULL)"]);
 
 test('ARRAY[…] builds arrays of the elements\' common type', { skip }, async () => {
   for (const sql of [
@@ -24,5 +14,5 @@ test('ARRAY[…] builds arrays of the elements\' common type', { skip }, async (
     'SELECT ARRAY[]',
     "SELECT ARRAY[1, 'x']",
     'SELECT ARRAY[1, 2] = ARRAY[1, 2]',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

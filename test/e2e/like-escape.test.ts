@@ -1,17 +1,8 @@
 /** LIKE … ESCAPE (like_escape), compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (!skip) db = await startDifferential([]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([]);
 
 test('LIKE and ILIKE with ESCAPE match as in PostgreSQL', { skip }, async () => {
   for (const sql of [
@@ -20,5 +11,5 @@ test('LIKE and ILIKE with ESCAPE match as in PostgreSQL', { skip }, async () => 
     "SELECT 'ab' LIKE 'a%' ESCAPE '', 'a%' LIKE 'a\\%' ESCAPE '\\', 'A_B' ILIKE 'a$_b' ESCAPE '$'",
     "SELECT 'x' NOT LIKE 'x' ESCAPE '#', like_escape('a#_b', '#')",
     "SELECT 'ab' LIKE 'ab' ESCAPE '##'",
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

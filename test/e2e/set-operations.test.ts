@@ -1,23 +1,13 @@
 /** UNION, INTERSECT and EXCEPT, with and without ALL, compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE a (id int PRIMARY KEY, x int, s text)',
-    'CREATE TABLE b (id int PRIMARY KEY, x int, s text)',
-    "INSERT INTO a VALUES (1, 1, 'p'), (2, 1, 'p'), (3, 2, 'q'), (4, NULL, NULL), (5, NULL, NULL), (6, 3, 'r')",
-    "INSERT INTO b VALUES (1, 1, 'p'), (2, 2, 'q'), (3, 2, 'q'), (4, NULL, NULL), (5, 4, 's')",
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE a (id int PRIMARY KEY, x int, s text)',
+  'CREATE TABLE b (id int PRIMARY KEY, x int, s text)',
+  "INSERT INTO a VALUES (1, 1, 'p'), (2, 1, 'p'), (3, 2, 'q'), (4, NULL, NULL), (5, NULL, NULL), (6, 3, 'r')",
+  "INSERT INTO b VALUES (1, 1, 'p'), (2, 2, 'q'), (3, 2, 'q'), (4, NULL, NULL), (5, 4, 's')",
+]);
 
 test('INTERSECT and EXCEPT [ALL] keep the rows PostgreSQL keeps, NULLs equal', { skip }, async () => {
   for (const sql of [
@@ -32,5 +22,5 @@ test('INTERSECT and EXCEPT [ALL] keep the rows PostgreSQL keeps, NULLs equal', {
     "SELECT x FROM a INTERSECT SELECT s FROM b",
     'SELECT x FROM a EXCEPT SELECT x FROM b ORDER BY x DESC LIMIT 1',
     'SELECT count(*) FROM (SELECT x FROM a INTERSECT ALL SELECT x FROM b) i',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

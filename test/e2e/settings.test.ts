@@ -1,17 +1,8 @@
 /** SET, SHOW and RESET of PostgreSQL's planner settings, compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (!skip) db = await startDifferential([]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([]);
 
 test('planner settings are accepted, normalized and shown back as PostgreSQL does', { skip }, async () => {
   for (const sql of [
@@ -19,5 +10,5 @@ test('planner settings are accepted, normalized and shown back as PostgreSQL doe
     "SET enable_sort = 'maybe'", 'RESET enable_seqscan', 'SHOW enable_seqscan', 'SHOW enable_partitionwise_join',
     'SHOW random_page_cost', 'SHOW maintenance_work_mem', 'SET escape_string_warning = no', 'SHOW escape_string_warning',
     'SHOW no_such_setting', 'SET no_such_setting = 1',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

@@ -1,22 +1,12 @@
 /** SQL-language functions (CREATE FUNCTION … LANGUAGE sql), compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE item (id int PRIMARY KEY, price numeric(10,2), qty int)',
-    'INSERT INTO item VALUES (1, 2.50, 4), (2, 10, 1), (3, NULL, 2)',
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE item (id int PRIMARY KEY, price numeric(10,2), qty int)',
+  'INSERT INTO item VALUES (1, 2.50, 4), (2, 10, 1), (3, NULL, 2)',
+]);
 
 test('SQL functions: expressions, named and positional parameters, STRICT, queries over tables, overloads', { skip }, async () => {
   for (const sql of [
@@ -47,10 +37,10 @@ test('SQL functions: expressions, named and positional parameters, STRICT, queri
     'DROP FUNCTION nope(int)',
     'DROP FUNCTION add_one',
     'SELECT add_one(1)',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });
 
 test("functions in other languages are refused with DSQL's text", { skip }, async () => {
-  await assert.rejects(db.strata.query('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$'),
+  await assert.rejects(db().strata.query('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$'),
     (e: { code?: string; message: string }) => e.code === '0A000' && e.message === 'CREATE FUNCTION with language plpgsql not supported');
 });

@@ -3,25 +3,15 @@
  * WHERE, the select list, HAVING, ORDER BY, UPDATE and DELETE), compared statement by
  * statement with PostgreSQL 15: rows, column names and types, and SQLSTATEs.
  */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE t (id int PRIMARY KEY, g int, name text, amount numeric(10,2))',
-    'CREATE TABLE u (id int PRIMARY KEY, tid int, v int)',
-    "INSERT INTO t VALUES (1, 1, 'a', 10.5), (2, 1, 'b', 20), (3, 2, 'c', 30.25), (4, 2, NULL, NULL), (5, 3, 'e', 5)",
-    'INSERT INTO u VALUES (1, 1, 10), (2, 1, 20), (3, 3, 5), (4, NULL, 7)',
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE t (id int PRIMARY KEY, g int, name text, amount numeric(10,2))',
+  'CREATE TABLE u (id int PRIMARY KEY, tid int, v int)',
+  "INSERT INTO t VALUES (1, 1, 'a', 10.5), (2, 1, 'b', 20), (3, 2, 'c', 30.25), (4, 2, NULL, NULL), (5, 3, 'e', 5)",
+  'INSERT INTO u VALUES (1, 1, 10), (2, 1, 20), (3, 3, 5), (4, NULL, 7)',
+]);
 
 const queries = [
   'SELECT (SELECT 1) AS x',
@@ -52,7 +42,7 @@ const queries = [
 ];
 
 test('subqueries in queries give PostgreSQL answers and errors', { skip }, async () => {
-  for (const sql of queries) await db.same(sql, sql.includes('$1') ? [9] : undefined);
+  for (const sql of queries) await db().same(sql, sql.includes('$1') ? [9] : undefined);
 });
 
 test('subqueries in UPDATE, DELETE and INSERT … SELECT change the same rows as in PostgreSQL', { skip }, async () => {
@@ -62,5 +52,5 @@ test('subqueries in UPDATE, DELETE and INSERT … SELECT change the same rows as
     'INSERT INTO u SELECT id + 10, id, (SELECT count(*) FROM t) FROM t WHERE id < 3',
     'UPDATE u SET v = (SELECT max(id) FROM t WHERE t.id = u.tid) WHERE id > 10',
     'SELECT * FROM u ORDER BY id',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

@@ -1,23 +1,13 @@
 /** UPDATE … FROM and DELETE … USING, compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE dept (id int PRIMARY KEY, name text, bonus int)',
-    'CREATE TABLE emp (id int PRIMARY KEY, dept_id int, pay int)',
-    "INSERT INTO dept VALUES (1, 'sales', 10), (2, 'eng', 20), (3, 'ops', 0)",
-    'INSERT INTO emp VALUES (1, 1, 100), (2, 1, 110), (3, 2, 200), (4, 3, 50), (5, NULL, 70)',
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE dept (id int PRIMARY KEY, name text, bonus int)',
+  'CREATE TABLE emp (id int PRIMARY KEY, dept_id int, pay int)',
+  "INSERT INTO dept VALUES (1, 'sales', 10), (2, 'eng', 20), (3, 'ops', 0)",
+  'INSERT INTO emp VALUES (1, 1, 100), (2, 1, 110), (3, 2, 200), (4, 3, 50), (5, NULL, 70)',
+]);
 
 test('UPDATE … FROM and DELETE … USING change the joined rows once, as in PostgreSQL', { skip }, async () => {
   for (const sql of [
@@ -33,5 +23,5 @@ test('UPDATE … FROM and DELETE … USING change the joined rows once, as in Po
     'DELETE FROM emp e USING dept d WHERE d.id = e.dept_id AND d.bonus > 100 RETURNING e.id',
     'UPDATE emp SET nope = 1 FROM dept',
     'UPDATE emp SET pay = dept.name FROM dept WHERE dept.id = emp.dept_id',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

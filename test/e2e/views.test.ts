@@ -1,21 +1,11 @@
 /** Views: CREATE [OR REPLACE] VIEW, reading through them, DROP VIEW and dependencies, compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE emp (id int PRIMARY KEY, dept text, salary numeric(10,2))',
-    "INSERT INTO emp VALUES (1, 'eng', 100), (2, 'eng', 150), (3, 'ops', 90), (4, 'ops', NULL)",
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE emp (id int PRIMARY KEY, dept text, salary numeric(10,2))',
+  "INSERT INTO emp VALUES (1, 'eng', 100), (2, 'eng', 150), (3, 'ops', 90), (4, 'ops', NULL)",
+]);
 
 test('views read like their queries, with their column names, and nest', { skip }, async () => {
   for (const sql of [
@@ -34,7 +24,7 @@ test('views read like their queries, with their column names, and nest', { skip 
     'CREATE OR REPLACE VIEW eng AS SELECT id FROM emp',
     'CREATE OR REPLACE VIEW eng AS SELECT id, dept AS salary, dept FROM emp',
     'CREATE VIEW bad (a, b, c) AS SELECT 1, 2',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });
 
 test('DROP VIEW, and DROP TABLE refused while a view reads the table', { skip }, async () => {
@@ -50,5 +40,5 @@ test('DROP VIEW, and DROP TABLE refused while a view reads the table', { skip },
     'DROP VIEW totals',
     'DROP TABLE emp',
     "SELECT count(*) FROM information_schema.views WHERE table_schema = 'public'",
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

@@ -1,21 +1,11 @@
 /** Window functions compared with PostgreSQL 15: ranking, offsets, frames, aggregates, named windows. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE s (id int PRIMARY KEY, g text, x int, y numeric(8,2))',
-    "INSERT INTO s VALUES (1, 'a', 10, 1.5), (2, 'a', 20, 2), (3, 'a', 20, NULL), (4, 'b', 5, 3), (5, 'b', NULL, 4), (6, 'c', 7, 7), (7, 'a', 30, 1), (8, 'b', 5, 0.5)",
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE s (id int PRIMARY KEY, g text, x int, y numeric(8,2))',
+  "INSERT INTO s VALUES (1, 'a', 10, 1.5), (2, 'a', 20, 2), (3, 'a', 20, NULL), (4, 'b', 5, 3), (5, 'b', NULL, 4), (6, 'c', 7, 7), (7, 'a', 30, 1), (8, 'b', 5, 0.5)",
+]);
 
 test('ranking and offset functions give PostgreSQL values', { skip }, async () => {
   for (const sql of [
@@ -27,7 +17,7 @@ test('ranking and offset functions give PostgreSQL values', { skip }, async () =
     'SELECT id, first_value(x) OVER w, last_value(x) OVER w, nth_value(x, 2) OVER w FROM s WINDOW w AS (PARTITION BY g ORDER BY id) ORDER BY id',
     'SELECT id, row_number() OVER () > 0 AS any FROM s ORDER BY id',
     'SELECT g, x FROM s ORDER BY rank() OVER (ORDER BY x DESC NULLS LAST), id',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });
 
 test('aggregates over windows and frames give PostgreSQL values', { skip }, async () => {
@@ -43,7 +33,7 @@ test('aggregates over windows and frames give PostgreSQL values', { skip }, asyn
     'SELECT g, sum(sum(x)) OVER (ORDER BY g) FROM s GROUP BY g ORDER BY g',
     'SELECT DISTINCT g, count(*) OVER (PARTITION BY g) FROM s ORDER BY g',
     'SELECT id, sum(x) OVER (ORDER BY id ROWS BETWEEN 2 FOLLOWING AND 1 FOLLOWING) FROM s ORDER BY id',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });
 
 test('misplaced window functions fail as in PostgreSQL', { skip }, async () => {
@@ -56,5 +46,5 @@ test('misplaced window functions fail as in PostgreSQL', { skip }, async () => {
     'SELECT count(DISTINCT x) OVER () FROM s',
     'SELECT id, sum(x) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM s',
     'SELECT ntile() OVER () FROM s',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

@@ -1,23 +1,13 @@
 /** WITH queries, plain and recursive, compared with PostgreSQL 15. */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason, startDifferential, type Differential } from '../support/differential.js';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let db: Differential;
-
-before(async () => {
-  if (skip) return;
-  db = await startDifferential([
-    'CREATE TABLE t (id int PRIMARY KEY, g int, amount numeric(10,2))',
-    'CREATE TABLE tree (id int PRIMARY KEY, parent int, name text)',
-    'INSERT INTO t VALUES (1, 1, 10.5), (2, 1, 20), (3, 2, 30.25), (4, 2, NULL), (5, 3, 5)',
-    "INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'a1'), (5, 4, 'a1x'), (6, 3, 'b1')",
-  ]);
-});
-
-after(async () => {
-  if (!skip) await db.stop();
-});
+const { skip, db } = useDifferential([
+  'CREATE TABLE t (id int PRIMARY KEY, g int, amount numeric(10,2))',
+  'CREATE TABLE tree (id int PRIMARY KEY, parent int, name text)',
+  'INSERT INTO t VALUES (1, 1, 10.5), (2, 1, 20), (3, 2, 30.25), (4, 2, NULL), (5, 3, 5)',
+  "INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'a1'), (5, 4, 'a1x'), (6, 3, 'b1')",
+]);
 
 test('WITH queries are read like subqueries in FROM, by name, in order and nested', { skip }, async () => {
   for (const sql of [
@@ -30,7 +20,7 @@ test('WITH queries are read like subqueries in FROM, by name, in order and neste
     'WITH x(a, b, c) AS (SELECT 1, 2) SELECT * FROM x',
     'WITH x AS (SELECT g FROM t) SELECT g FROM x UNION SELECT 9 ORDER BY 1',
     'WITH t AS (SELECT 42 AS id) SELECT id FROM t',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });
 
 test('WITH RECURSIVE walks a tree and a series as PostgreSQL does', { skip }, async () => {
@@ -43,5 +33,5 @@ test('WITH RECURSIVE walks a tree and a series as PostgreSQL does', { skip }, as
     'WITH RECURSIVE r(n) AS (SELECT 1 INTERSECT SELECT n FROM r) SELECT * FROM r',
     'WITH RECURSIVE r(n) AS (SELECT 1::int UNION ALL SELECT n + 1.5 FROM r WHERE n < 3) SELECT * FROM r',
     'WITH RECURSIVE x AS (SELECT 5 AS v) SELECT * FROM x',
-  ]) await db.same(sql);
+  ]) await db().same(sql);
 });

@@ -5,6 +5,7 @@
  * SQLSTATEs.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { startTestCluster, type TestCluster } from './cluster.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from './postgres.js';
@@ -48,4 +49,26 @@ async function outcome(client: pg.Client, sql: string, params?: unknown[]): Prom
   } catch (error) {
     return { error: (error as pg.DatabaseError).code };
   }
+}
+
+/**
+ * A test file's differential pair: started before its tests (with `setup` run on both), stopped
+ * after them; `skip` is why it cannot run here (no PostgreSQL), else false.
+ */
+export function useDifferential(setup: readonly string[]): { readonly skip: string | false; db(): Differential } {
+  const skip = postgresUnavailableReason() ?? false;
+  let started: Differential | null = null;
+  before(async () => {
+    if (!skip) started = await startDifferential(setup);
+  });
+  after(async () => {
+    await started?.stop();
+  });
+  return {
+    skip,
+    db() {
+      if (!started) throw new Error('the differential pair is not started');
+      return started;
+    },
+  };
 }
