@@ -93,14 +93,7 @@ function parseDateTemplate(template: string): FormatNode[] {
       continue;
     }
     if (template[at] === '"') {
-      at++;
-      while (at < template.length) {
-        if (template[at] === '"') { at++; break; }
-        if (template[at] === '\\' && at + 1 < template.length) at++;
-        const c = nextChar(template, at);
-        nodes.push({ type: 'char', text: c });
-        at += c.length;
-      }
+      at = quotedText(template, at, (text) => nodes.push({ type: 'char', text }));
       continue;
     }
     if (template[at] === '\\' && template[at + 1] === '"') at++;
@@ -747,14 +740,7 @@ function parseNumTemplate(template: string): { nodes: NumNode[]; desc: NumDesc }
       continue;
     }
     if (template[at] === '"') {
-      at++;
-      while (at < template.length) {
-        if (template[at] === '"') { at++; break; }
-        if (template[at] === '\\' && at + 1 < template.length) at++;
-        const c = nextChar(template, at);
-        nodes.push({ type: 'char', text: c });
-        at += c.length;
-      }
+      at = quotedText(template, at, (text) => nodes.push({ type: 'char', text }));
       continue;
     }
     if (template[at] === '\\' && template[at + 1] === '"') at++;
@@ -1197,4 +1183,17 @@ export function toNumber(input: string, template: string): NumericValue | null {
   let value = num.applyNumericTypmod(num.parseNumeric(text), num.numericTypmod(d.pre + d.multi + scale, scale));
   if (has(F_MULTI)) value = num.numericMul(value, numericPower(num.numericFromBigint(10n), num.numericFromBigint(BigInt(-d.multi))));
   return value;
+}
+
+/** A double-quoted literal of a template from `at` (the opening quote): each character to `push`; returns where it ends. */
+function quotedText(template: string, at: number, push: (text: string) => void): number {
+  at++;
+  while (at < template.length) {
+    if (template[at] === '"') return at + 1;
+    if (template[at] === '\\' && at + 1 < template.length) at++;
+    const c = nextChar(template, at);
+    push(c);
+    at += c.length;
+  }
+  return at;
 }
