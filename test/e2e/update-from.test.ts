@@ -25,3 +25,12 @@ test('UPDATE … FROM and DELETE … USING change the joined rows once, as in Po
     'UPDATE emp SET pay = dept.name FROM dept WHERE dept.id = emp.dept_id',
   ]) await db().same(sql);
 });
+
+test('SET (a, b) = (x, y) assigns each column its element, as in PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    'UPDATE emp SET (pay, dept_id) = (pay + 1, 3) WHERE id = 2',
+    'UPDATE emp SET (pay, dept_id) = (DEFAULT, dept_id), pay = 5 WHERE id = 2',
+    'UPDATE emp SET (pay, dept_id) = (1, 2, 3) WHERE id = 2',
+    'SELECT * FROM emp ORDER BY id',
+  ]) await db().same(sql);
+});

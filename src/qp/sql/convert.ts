@@ -513,7 +513,15 @@ function convertAssignments(list: Json[]): Assignment[] {
   return list.map((node) => {
     const t = node.ResTarget;
     if (t.indirection) throw unsupported('assignment to a field or array element is not supported', t.location ?? -1);
-    if (t.val?.MultiAssignRef) throw unsupported('multiple-column assignment is not supported yet', t.location ?? -1);
+    if (t.val?.MultiAssignRef) {
+      // SET (a, b) = (x, y): each column takes its element of the row; a row subquery is not built yet.
+      const multi = t.val.MultiAssignRef;
+      const row = multi.source?.RowExpr;
+      if (!row) throw unsupported('multiple-column assignment from a subquery is not supported yet', t.location ?? -1);
+      if ((row.args ?? []).length !== multi.ncolumns) throw new SqlError('42601', 'number of columns does not match number of values', { position: (row.location ?? 0) + 1 });
+      const element = row.args[multi.colno - 1];
+      return { column: t.name, value: element.SetToDefault ? null : convertExpr(element), location: t.location ?? -1 };
+    }
     return { column: t.name, value: t.val.SetToDefault ? null : convertExpr(t.val), location: t.location ?? -1 };
   });
 }
