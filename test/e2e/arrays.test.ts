@@ -16,3 +16,14 @@ test('ARRAY[…] builds arrays of the elements\' common type', { skip }, async (
     'SELECT ARRAY[1, 2] = ARRAY[1, 2]',
   ]) await db().same(sql);
 });
+
+test('row comparisons pair by pair, as in PostgreSQL (NULLs included)', { skip }, async () => {
+  for (const sql of [
+    'SELECT (1, 2) = (1, 2), (1, 2) <> (1, 3), (1, NULL) = (1, 2), (1, NULL) = (2, 2)',
+    'SELECT (1, 2) < (1, 3), (1, 2) < (2, NULL), (1, NULL) < (1, 2), (NULL, 1) < (2, 3), (2, 1) >= (1, 9), (1, 2, 3) <= (1, 2, 3)',
+    'SELECT id FROM t WHERE (id, s) = (2, $$b$$)',
+    'SELECT id FROM t WHERE (id, s) IN ((1, $$a$$), (2, $$x$$)) ORDER BY id',
+    'SELECT id FROM t WHERE (id, s) NOT IN ((1, $$a$$)) ORDER BY id',
+    'SELECT (1, 2) = (1, 2, 3)',
+  ]) await db().same(sql);
+});

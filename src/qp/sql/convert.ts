@@ -395,6 +395,7 @@ function convertColumnRef(n: Json): Expr {
 function convertAExpr(n: Json): Expr {
   const location: number = n.location ?? -1;
   const op: string = n.name.map(str).join('.').replace(/^pg_catalog\./, '');
+  if (n.lexpr?.RowExpr && (n.kind === 'AEXPR_OP' || n.kind === 'AEXPR_IN')) return convertRowComparison(n, op, location);
   const left = n.lexpr ? convertExpr(n.lexpr) : null;
   switch (n.kind) {
     case 'AEXPR_OP': return { kind: 'op', op, left, right: convertExpr(n.rexpr), location };
@@ -857,4 +858,39 @@ function convertCreateFunction(n: Json, text: string): Statement {
     kind: 'create-function', schema: names.length > 1 ? names[names.length - 2]! : null, name: names[names.length - 1]!,
     args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace,
   };
+}
+
+/**
+ * Row comparisons, `(a, b) op (x, y)` and `(a, b) [NOT] IN ((x, y), …)`, as PostgreSQL defines
+ * them: = and <> pair by pair; <, <=, >, >= decided by the first pair that is not equal (a NULL
+ * there makes the answer NULL) — written out as AND/OR of the pairs' comparisons.
+ */
+function convertRowComparison(n: Json, op: string, location: number): Expr {
+  const rowOf = (node: Json): Expr[] => {
+    if (!node?.RowExpr) throw unsupported('comparing a row with something other than a row is not supported yet', location);
+    return (node.RowExpr.args ?? []).map(convertExpr);
+  };
+  const left = rowOf(n.lexpr);
+  const compare = (right: Expr[], op: string): Expr => {
+    if (right.length !== left.length) throw new SqlError('42601', 'unequal number of entries in row expressions', { position: location + 1 });
+    const pair = (i: number, o: string): Expr => ({ kind: 'op', op: o, left: left[i]!, right: right[i]!, location });
+    if (op === '=') return { kind: 'and', args: left.map((_, i) => pair(i, '=')), location };
+    if (op === '<>') return { kind: 'or', args: left.map((_, i) => pair(i, '<>')), location };
+    if (!['<', '<=', '>', '>='].includes(op)) throw new SqlError('42883', `could not determine interpretation of row comparison operator ${op}`, { position: location + 1 });
+    const strict = op[0]!;
+    // (l1 < r1) OR (l1 = r1 AND ((l2 < r2) OR …)), the last pair with the operator itself.
+    let expr: Expr = pair(left.length - 1, op);
+    for (let i = left.length - 2; i >= 0; i--) {
+      expr = { kind: 'or', args: [pair(i, strict), { kind: 'and', args: [pair(i, '='), expr], location }], location };
+    }
+    return expr;
+  };
+  if (n.kind === 'AEXPR_IN') {
+    const items = n.rexpr.List?.items as Json[] | undefined;
+    if (!items) throw unsupported('row comparisons with subqueries are not supported yet', location);
+    // NOT IN arrives with the operator <>: it is NOT (… = … OR …).
+    const any: Expr = { kind: 'or', args: items.map((item) => compare(rowOf(item), '=')), location };
+    return op === '<>' ? { kind: 'not', arg: any, location } : any;
+  }
+  return compare(rowOf(n.rexpr), op);
 }
