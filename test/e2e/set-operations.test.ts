@@ -24,3 +24,14 @@ test('INTERSECT and EXCEPT [ALL] keep the rows PostgreSQL keeps, NULLs equal', {
     'SELECT count(*) FROM (SELECT x FROM a INTERSECT ALL SELECT x FROM b) i',
   ]) await db().same(sql);
 });
+
+test('DISTINCT ON keeps the first row of each group in ORDER BY order, as PostgreSQL does', { skip }, async () => {
+  for (const sql of [
+    'SELECT DISTINCT ON (x) x, id, s FROM a ORDER BY x, id DESC',
+    'SELECT DISTINCT ON (x) id FROM a ORDER BY x, id',
+    'SELECT DISTINCT ON (1) x, id FROM a ORDER BY 1, 2',
+    'SELECT DISTINCT ON (s, x) s, x, id FROM a ORDER BY s, x, id',
+    'SELECT DISTINCT ON (x) x, id FROM a ORDER BY id',
+    'SELECT count(*) FROM (SELECT DISTINCT ON (x) x FROM a) d',
+  ]) await db().same(sql);
+});

@@ -97,6 +97,8 @@ export interface SelectStatement {
   readonly limit: Expr | null;
   readonly offset: Expr | null;
   readonly distinct: boolean;
+  /** DISTINCT ON (…): the first row (in ORDER BY order) of each group of equal values. */
+  readonly distinctOn?: readonly Expr[] | null;
   /** VALUES lists (then targets/from are empty). */
   readonly values: readonly (readonly Expr[])[] | null;
   readonly forUpdate: boolean;

@@ -162,9 +162,9 @@ function convertWith(w: Json): NonNullable<SelectStatement['with']> {
 function convertSelectBody(n: Json): SelectStatement {
   if (n.op && n.op !== 'SETOP_NONE') return convertSetOperation(n);
   if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
-  if (n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0) {
-    throw unsupported('SELECT DISTINCT ON is not supported yet');
-  }
+  // DISTINCT is a list holding one empty node; DISTINCT ON lists its expressions.
+  const distinctOn = n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0
+    ? (n.distinctClause as Json[]).map(convertExpr) : null;
   let forUpdate = false;
   for (const lock of n.lockingClause ?? []) {
     const strength = lock.LockingClause.strength;
@@ -187,7 +187,8 @@ function convertSelectBody(n: Json): SelectStatement {
     orderBy: (n.sortClause ?? []).map(convertSort),
     limit: n.limitCount ? convertExpr(n.limitCount) : null,
     offset: n.limitOffset ? convertExpr(n.limitOffset) : null,
-    distinct: !!n.distinctClause,
+    distinct: !!n.distinctClause && distinctOn === null,
+    distinctOn,
     values,
     forUpdate,
     windows: ((n.windowClause ?? []) as Json[]).map((w) => ({ name: String(w.WindowDef.name), spec: convertWindow(w.WindowDef) })),

@@ -125,11 +125,12 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const exprs = targets.map((t) => t.expr);
   const extras: CompiledExpr[] = [];
   const sortKeys = planOrderBy(statement.orderBy, statement, exprs, targets.map((t) => t.column.name), ctx, extras);
+  const distinctOn = statement.distinctOn ? planDistinctOn(statement, exprs, extras, sortKeys, ctx) : null;
   const allExprs = [...exprs, ...extras].map((e) => e.eval);
   const width = exprs.length;
 
   // (Window functions sort rows their own way: then the final ORDER BY must sort again.)
-  const orderSatisfied = !aggregated && !statement.distinct && windows.empty && from.primaryOrderOf !== null
+  const orderSatisfied = !aggregated && !statement.distinct && !distinctOn && windows.empty && from.primaryOrderOf !== null
     && sortSatisfiedByPrimary(statement.orderBy, from.primaryOrderOf, input);
   // Every aggregate is known now, so the width of the rows the select list reads is too;
   // subplan results follow it, then window function values.
@@ -144,6 +145,8 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     let source: RowSource = new Project(inner(), allExprs);
     if (statement.distinct) source = new Distinct(source, distinctOids, width);
     if (sortKeys.length > 0 && !orderSatisfied) source = new Sort(source, sortKeys);
+    // (With ORDER BY the rows are sorted already; without, by the DISTINCT ON keys.)
+    if (distinctOn) source = new DistinctOn(sortKeys.length > 0 ? source : new Sort(source, distinctOn.sortFirst), distinctOn.keys);
     if (extras.length > 0) source = new Truncate(source, width);
     if (limitExpr || offsetExpr) source = new Limit(source, limitExpr, offsetExpr);
     return source;
@@ -630,4 +633,57 @@ export function fieldsOf(columns: readonly OutputColumn[]): FieldDescription[] {
     name: c.name, tableOid: c.tableOid, columnNumber: c.columnNumber, typeOid: c.oid,
     typeSize: types.typeLength(c.oid), typeModifier: c.typmod,
   }));
+}
+
+/**
+ * DISTINCT ON (exprs): the keys' positions in the projected row (select-list items, or extra
+ * columns), checked against ORDER BY as PostgreSQL requires: ORDER BY must begin with them.
+ * `sortFirst` sorts by the keys when there is no ORDER BY.
+ */
+function planDistinctOn(statement: SelectStatement, exprs: readonly CompiledExpr[], extras: CompiledExpr[], sortKeys: readonly SortKey[], ctx: CompileContext):
+  { keys: { position: number; oid: number }[]; sortFirst: SortKey[] } {
+  const keys = statement.distinctOn!.map((expr) => {
+    let compiled = compileExpr(expr, { ...ctx, clause: 'DISTINCT ON' });
+    if (compiled.oid === TypeOid.unknown) compiled = coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location);
+    const key = exprKey(expr);
+    let position = expr.kind === 'const' && expr.literal === 'integer' ? Number(expr.text) - 1 : statement.targets.findIndex((t) => exprKey(t.expr) === key);
+    // An expression ORDER BY already computes has its column there.
+    const ordered = statement.orderBy.findIndex((item) => exprKey(item.expr) === key);
+    if ((position < 0 || position >= exprs.length) && ordered >= 0) position = sortKeys[ordered]!.position;
+    if (position < 0 || position >= exprs.length + extras.length) {
+      position = exprs.length + extras.length;
+      extras.push(compiled);
+    }
+    return { position, oid: compiled.oid };
+  });
+  const leading = new Set(sortKeys.slice(0, keys.length).map((k) => k.position));
+  if (sortKeys.length > 0 && (sortKeys.length < keys.length ? false : !keys.every((k) => leading.has(k.position)))) {
+    throw new SqlError('42P10', 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions');
+  }
+  const sortFirst = sortKeys.length > 0 ? [...sortKeys] : keys.map((k) => ({ position: k.position, oid: k.oid, descending: false, nullsFirst: false }));
+  return { keys, sortFirst };
+}
+
+/** Keeps the first row of each run of rows with equal keys (rows arrive sorted by them). */
+class DistinctOn implements RowSource {
+  private previous: string | null = null;
+  constructor(private readonly source: RowSource, private readonly keys: readonly { position: number; oid: number }[]) {}
+  explain(): ExplainInfo {
+    return { label: 'Unique (DISTINCT ON)', children: [this.source] };
+  }
+  async next(rt: Runtime): Promise<Row[] | null> {
+    const oids = this.keys.map((k) => k.oid);
+    for (;;) {
+      const batch = await this.source.next(rt);
+      if (!batch) return null;
+      const out: Row[] = [];
+      for (const row of batch) {
+        const key = types.groupKey(oids, this.keys.map((k) => row[k.position]!), oids.length);
+        if (key === this.previous) continue;
+        this.previous = key;
+        out.push(row);
+      }
+      if (out.length > 0) return out;
+    }
+  }
 }
