@@ -35,3 +35,13 @@ test('WITH RECURSIVE walks a tree and a series as PostgreSQL does', { skip }, as
     'WITH RECURSIVE x AS (SELECT 5 AS v) SELECT * FROM x',
   ]) await db().same(sql);
 });
+
+test('LATERAL subqueries read the row before them, as in PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    'SELECT t.id, x.d FROM t, LATERAL (SELECT t.id * 2 AS d) x ORDER BY t.id',
+    'SELECT t.g, top.id FROM (SELECT DISTINCT g FROM t) t, LATERAL (SELECT id FROM t t2 WHERE t2.g = t.g ORDER BY amount DESC NULLS LAST LIMIT 1) top ORDER BY t.g',
+    'SELECT t.id, c.n FROM t LEFT JOIN LATERAL (SELECT count(*) AS n FROM tree WHERE tree.parent = t.id) c ON true ORDER BY t.id',
+    'SELECT t.id, k.id FROM t LEFT JOIN LATERAL (SELECT id FROM tree WHERE tree.parent = t.id) k ON k.id > 3 ORDER BY t.id, k.id',
+    'SELECT * FROM t, (SELECT t.id) x',
+  ]) await db().same(sql);
+});

@@ -52,7 +52,9 @@ export interface SelectTarget {
 
 export type FromItem =
   | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number }
-  | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[]; readonly location: number }
+  | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[];
+      /** LATERAL: the subquery may name columns of the FROM items before it (run per row of them). */
+      readonly lateral?: boolean; readonly location: number }
   | { readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number }
   | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number };
 

@@ -284,11 +284,10 @@ function convertFrom(node: Json): FromItem {
     };
   }
   if (name === 'RangeSubselect') {
-    if (n.lateral) throw unsupported('LATERAL is not supported yet');
     // PostgreSQL 16 (which DSQL and our server_version follow) no longer requires the alias.
     return {
       kind: 'subquery', query: convertSelect(n.subquery.SelectStmt), alias: n.alias?.aliasname ?? 'unnamed_subquery',
-      columnAliases: (n.alias?.colnames ?? []).map(str), location: -1,
+      columnAliases: (n.alias?.colnames ?? []).map(str), lateral: !!n.lateral, location: -1,
     };
   }
   if (name === 'RangeFunction') {

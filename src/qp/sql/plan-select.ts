@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { FieldDescription } from '../../contracts/sql-session.js';
-import { TypeOid } from '../../contracts/sql-value.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
@@ -8,14 +8,14 @@ import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
-  breathe, Distinct, Filter, HashAggregate, HashJoin, Limit, Project, Sort, Truncate, ValuesSource,
+  breathe, Distinct, Filter, HashAggregate, HashJoin, Limit, materialize, Project, Sort, Truncate, ValuesSource,
   type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
-import { ApplySubplans, SubplanCollector, type SubqueryHost } from './subplans.js';
+import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { TableCodec } from './table-codec.js';
 import * as types from './typesystem.js';
@@ -393,6 +393,7 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
     return planFromItem({ ...item, joinType: 'left', left: item.right, right: item.left }, where, pc, null, preserved);
   }
   if (item.joinType === 'full') throw new SqlError('0A000', 'FULL JOIN is not supported yet');
+  if (item.right.kind === 'subquery' && item.right.lateral) return planLateralJoin(item, item.right, where, pc, preserved);
   const left = planFromItem(item.left, where, pc, null, preserved);
   const right = planFromItem(item.right, where, pc, null, preserved && item.joinType !== 'left');
   const offset = left.width;
@@ -682,6 +683,62 @@ class DistinctOn implements RowSource {
         if (key === this.previous) continue;
         this.previous = key;
         out.push(row);
+      }
+      if (out.length > 0) return out;
+    }
+  }
+}
+
+/**
+ * `left JOIN LATERAL (subquery)`: the subquery may name the left side's columns, so it is
+ * planned with the left scope as its enclosing one and run once per left row (LateralJoin).
+ */
+function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Extract<FromItem, { kind: 'subquery' }>, where: readonly Expr[], pc: PlanContext, preserved: boolean): FromPlan {
+  if (item.joinType !== 'inner' && item.joinType !== 'left' && item.joinType !== 'cross') {
+    throw new SqlError('42P10', `invalid reference to FROM-clause entry for table "${lateral.alias}"`, { hint: 'The combining JOIN type must be INNER or LEFT for a LATERAL reference.' });
+  }
+  const left = planFromItem(item.left, where, pc, null, preserved);
+  // Names the left side lacks go on to this query's own enclosing scope, one level further out.
+  const correlation = { correlated: false };
+  const outerScope = pc.outer ? new CorrelatedScope(left.scope.columns, pc.outer.scope, pc.outer.correlation) : left.scope;
+  const right = planDerived(lateral, { ...pc, outer: { scope: outerScope, correlation } });
+  const offset = left.width;
+  const rightColumns = right.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
+  const scope = new Scope([...left.scope.columns, ...rightColumns]);
+  const on = item.on ? coerceToBoolean(compileExpr(item.on, compileContext(pc, scope, 'JOIN/ON')), 'JOIN/ON').eval : null;
+  const outerJoin = item.joinType === 'left';
+  return {
+    scope,
+    build: () => new LateralJoin(left.build(), right.build, on, outerJoin, right.width),
+    width: left.width + right.width,
+    accessPaths: [...left.accessPaths, ...right.accessPaths],
+    primaryOrderOf: null,
+  };
+}
+
+class LateralJoin implements RowSource {
+  constructor(private readonly left: RowSource, private readonly right: () => RowSource, private readonly on: Evaluator | null,
+    private readonly outerJoin: boolean, private readonly rightWidth: number) {}
+
+  explain(): ExplainInfo {
+    return { label: `Nested Loop${this.outerJoin ? ' Left' : ''} Join (LATERAL)`, children: [this.left, this.right()] };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    for (;;) {
+      const batch = await this.left.next(rt);
+      if (!batch) return null;
+      const out: Row[] = [];
+      for (const leftRow of batch) {
+        const rows = await materialize(this.right(), withOuterRow(rt, leftRow));
+        let matched = false;
+        for (const rightRow of rows) {
+          const row = [...leftRow, ...rightRow];
+          if (this.on && this.on(row, rt.ctx) !== true) continue;
+          matched = true;
+          out.push(row);
+        }
+        if (!matched && this.outerJoin) out.push([...leftRow, ...new Array<SqlValue>(this.rightWidth).fill(null)]);
       }
       if (out.length > 0) return out;
     }

@@ -188,11 +188,16 @@ async function run(subplan: Subplan, outerRow: Row, rt: Runtime): Promise<unknow
   }
 }
 
-async function runSubplan(subplan: Subplan, outerRow: Row, rt: Runtime): Promise<unknown> {
-  // The subplan's runtime: this row joins the enclosing rows; cancellation stays the statement's.
+/** A runtime for a query run for one row of an enclosing one: the row joins the enclosing rows; cancellation stays the statement's. */
+export function withOuterRow(rt: Runtime, outerRow: Row): Runtime {
   const sub = Object.create(rt) as Runtime;
   Object.defineProperty(sub, 'ctx', { value: { ...rt.ctx, outerRows: [...(rt.ctx.outerRows ?? []), outerRow] } });
   Object.defineProperty(sub, 'lockRows', { value: false });
+  return sub;
+}
+
+async function runSubplan(subplan: Subplan, outerRow: Row, rt: Runtime): Promise<unknown> {
+  const sub = withOuterRow(rt, outerRow);
   const source = subplan.plan.build();
   if (subplan.mode === 'exists') {
     for (let batch = await source.next(sub); batch; batch = await source.next(sub)) if (batch.length > 0) return true;
