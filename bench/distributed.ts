@@ -31,8 +31,7 @@ import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_proces
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { EtcdCoordination } from '../src/env/etcd-coordination.js';
@@ -47,24 +46,19 @@ import { decodeBatch } from '../src/journal/record-codec.js';
 import { journalPrefix, leaderKey } from '../src/node/roles/adjudicator-role.js';
 import type { ClusterConfig } from '../src/node/roles/cluster-config.js';
 import { startPostgres, postgresUnavailableReason, type TestPostgres } from '../test/support/postgres.js';
+import { option, root } from './options.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const STRATA = join(root, 'bin', 'strata.js');
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const seconds = option('seconds', 15);
 const clients = option('clients', 16);
 const warmupSeconds = option('warmup', 3);
 const reads = option('reads', 500);
 const pauseMs = option('pause', 20);
 const idleSeconds = option('idle', 3);
-/** LocalAdjudicator's default `maxAppendsInFlight` (src/adjudicator/adjudicator.ts), which the adjudicator role keeps. */
-const inFlight = option('in-flight', 4);
-const withPostgres = !args.includes('--no-postgres');
+/** The adjudicator role's `maxAppendsInFlight` (src/node/roles/adjudicator-role.ts). */
+const inFlight = option('in-flight', 1);
+const withPostgres = !process.argv.includes('--no-postgres');
 
 /** Row payload: small (a 32-byte text), like a typical OLTP row. */
 const PAYLOAD = 'x'.repeat(32);
