@@ -35,3 +35,10 @@ test('DISTINCT ON keeps the first row of each group in ORDER BY order, as Postgr
     'SELECT count(*) FROM (SELECT DISTINCT ON (x) x FROM a) d',
   ]) await db().same(sql);
 });
+
+test('ORDER BY … USING < and > sort as ASC and DESC', { skip }, async () => {
+  for (const sql of [
+    'SELECT id, x FROM a ORDER BY x USING <, id USING >',
+    'SELECT id FROM a ORDER BY id USING > NULLS LAST',
+  ]) await db().same(sql);
+});

@@ -250,10 +250,12 @@ function convertCollate(n: Json, location: number): Expr {
 
 function convertSort(node: Json): SortItem {
   const s = node.SortBy;
-  if (s.useOp) throw unsupported('ORDER BY USING is not supported');
+  // ORDER BY x USING < (or >) is ascending (descending) order by the type's own comparison.
+  const using = s.useOp ? (s.useOp as Json[]).map(str).join('.').replace(/^pg_catalog\./, '') : null;
+  if (using !== null && using !== '<' && using !== '>') throw unsupported(`ORDER BY USING ${using} is not supported`);
   return {
     expr: convertExpr(s.node),
-    descending: s.sortby_dir === 'SORTBY_DESC',
+    descending: s.sortby_dir === 'SORTBY_DESC' || using === '>',
     nullsFirst: s.sortby_nulls === 'SORTBY_NULLS_FIRST' ? true : s.sortby_nulls === 'SORTBY_NULLS_LAST' ? false : null,
   };
 }
