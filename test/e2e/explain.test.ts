@@ -58,3 +58,10 @@ test('EXPLAIN options: unknown ones and other formats fail clearly', async () =>
 test('EXPLAIN completes with the EXPLAIN command tag', async () => {
   assert.equal((await client.query('EXPLAIN SELECT 1')).command, 'EXPLAIN');
 });
+
+test('a correlated subquery reads the inner table by key, the outer column bounding it like a parameter', async () => {
+  const text = await plan('EXPLAIN SELECT id FROM t WHERE EXISTS (SELECT 1 FROM t t2 WHERE t2.id = t.g)');
+  assert.match(text, /SubPlan 1: exists, per row/);
+  assert.match(text, /Storage Lookup on t\n\s+Index Cond: primary key/);
+  assert.deepEqual((await client.query('SELECT id FROM t WHERE EXISTS (SELECT 1 FROM t t2 WHERE t2.id = t.g) ORDER BY id')).rows.map((r: { id: number }) => r.id), [1, 2, 3]);
+});

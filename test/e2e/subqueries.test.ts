@@ -39,6 +39,9 @@ const queries = [
   'SELECT CASE WHEN id > 100 THEN (SELECT id FROM t) ELSE 0 END AS c FROM t ORDER BY id',
   'SELECT g, (SELECT name FROM t t2 WHERE t2.id = t1.id) FROM t t1 GROUP BY g',
   'SELECT id FROM t WHERE id IN (SELECT tid FROM u WHERE v > $1) ORDER BY id',
+  // An inner relation named like an outer one shadows it (the outer t is not a bound here).
+  'SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u JOIN t ON t.id = u.tid WHERE u.v > t.id) ORDER BY id',
+  'SELECT id FROM t t1 WHERE EXISTS (SELECT 1 FROM u, t t2 WHERE u.id = t1.id AND t2.id = u.tid) ORDER BY id',
 ];
 
 test('subqueries in queries give PostgreSQL answers and errors', { skip }, async () => {

@@ -5,10 +5,10 @@ import type { PushedComparison } from '../../contracts/storage.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr } from './ast.js';
 import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
-import type { Evaluator } from './compiled.js';
+import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
 import { columnRefs } from './relations.js';
-import { Scope } from './scope.js';
+import { CorrelatedScope, Scope } from './scope.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
 
 /**
@@ -47,12 +47,27 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
       valueSide = part.left;
       op = FLIP[op]!;
     }
-    if (columnSide.kind !== 'column' || columnRefs(valueSide).length > 0) continue;
+    if (columnSide.kind !== 'column') continue;
     if (columnSide.table !== null && columnSide.table !== relation) continue;
     const column = table.columns.findIndex((c) => c.name === columnSide.name);
     if (column < 0) continue;
     const info = table.columns[column]!;
-    const value = compileExpr(valueSide, { ...ctx, scope: new Scope([]) });
+    // The value side may name columns of an enclosing query (a correlated subquery): for one
+    // run of the subquery those are constants, so they bound the scan as parameters do.
+    const refs = columnRefs(valueSide);
+    let valueScope: Scope = new Scope([]);
+    if (refs.length > 0) {
+      const scope = ctx.scope;
+      if (!(scope instanceof CorrelatedScope) || refs.some((r) => scope.hasOwn(r.table, r.name))) continue;
+      valueScope = scope.outerOnly();
+    }
+    let value: CompiledExpr;
+    try {
+      value = compileExpr(valueSide, { ...ctx, scope: valueScope });
+    } catch (error) {
+      if (refs.length > 0) continue;
+      throw error;
+    }
     // Only a value of the column's own type (or an untyped literal/parameter that takes it)
     // can be encoded as a key of that column without changing the comparison's meaning.
     if (value.oid !== info.typeOid && value.oid !== TypeOid.unknown) continue;

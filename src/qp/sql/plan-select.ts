@@ -40,6 +40,8 @@ export interface PlanContext {
   readonly ctes?: ReadonlyMap<string, CteBinding>;
   /** How many views deep this query is (a guard against a view that reaches itself). */
   readonly viewDepth?: number;
+  /** The relation names of the FROM being planned (any other qualifier names an enclosing query's). */
+  readonly localRelations?: ReadonlySet<string>;
 }
 
 export interface SessionFunctions {
@@ -378,7 +380,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
     if (seen.has(name)) throw new SqlError('42712', `table name "${name}" specified more than once`);
     seen.add(name);
   }
-  return planFromItem(item, where, pc, order, true);
+  return planFromItem(item, where, { ...pc, localRelations: seen }, order, true);
 }
 
 function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
@@ -497,7 +499,9 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
   const scope = new Scope(columns);
   const mine = where.filter((part) => columnRefs(part).every((ref) => {
-    if (ref.table !== null) return ref.table === relationName;
+    // A qualified name of no relation in this FROM is the enclosing query's (a correlated
+    // subquery): constant for one run, it may bound the scan.
+    if (ref.table !== null) return ref.table === relationName || (pc.outer !== undefined && !(pc.localRelations?.has(ref.table) ?? true));
     return table.columns.some((c) => c.name === ref.name);
   }));
   const bounds = extractBounds(table, relationName, mine, compileContext(pc, scope, 'WHERE'));

@@ -62,6 +62,16 @@ export class CorrelatedScope extends Scope {
     super(columns);
   }
 
+  /** The same enclosing scopes with no columns of its own: names that resolve there are outer references. */
+  outerOnly(): CorrelatedScope {
+    return new CorrelatedScope([], this.outer, this.correlation);
+  }
+
+  /** Whether the name is one of this query's own columns (which shadow the enclosing ones). */
+  hasOwn(relation: string | null, name: string): boolean {
+    return this.columns.some((c) => c.name === name && (relation === null || c.relation === relation));
+  }
+
   override resolve(relation: string | null, name: string, location: number): ScopeColumn {
     try {
       return super.resolve(relation, name, location);
