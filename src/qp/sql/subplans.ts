@@ -116,6 +116,7 @@ function compileQuantified(expr: SubqueryExpr, elementOid: number, slot: Evaluat
   const test = compare.eval;
   const all = expr.mode === 'all';
   const value = left.eval;
+  if (expr.op === '=' && !all && left.oid === elementOid) return compileHashedIn(left, elementOid, slot, expr.location);
   const evaluator: Evaluator = (row, c) => {
     const values = slot(row, c) as unknown as SqlValue[];
     if (values.length === 0) return all;
@@ -130,6 +131,35 @@ function compileQuantified(expr: SubqueryExpr, elementOid: number, slot: Evaluat
     return sawNull ? null : all;
   };
   return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+}
+
+/**
+ * `x IN (SELECT …)` of one type on both sides: a hash set of the subquery's values, built once
+ * per result (an uncorrelated subquery's result is the same array for every row), so each row
+ * is one lookup instead of a walk over the list. NULLs keep SQL's answer: no match and a NULL
+ * among the values, or a NULL x, is NULL.
+ */
+function compileHashedIn(left: CompiledExpr, oid: number, slot: Evaluator, location: number): CompiledExpr {
+  const sets = new WeakMap<SqlValue[], { keys: Set<string>; sawNull: boolean }>();
+  const value = left.eval;
+  const evaluator: Evaluator = (row, c) => {
+    const values = slot(row, c) as unknown as SqlValue[];
+    if (values.length === 0) return false;
+    const v = value(row, c);
+    if (v === null) return null;
+    let set = sets.get(values);
+    if (!set) {
+      set = { keys: new Set(), sawNull: false };
+      for (const element of values) {
+        if (element === null) set.sawNull = true;
+        else set.keys.add(types.groupKey([oid], [element], 1));
+      }
+      sets.set(values, set);
+    }
+    if (set.keys.has(types.groupKey([oid], [v], 1))) return true;
+    return set.sawNull ? null : false;
+  };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location };
 }
 
 /** Runs each row's subplans and appends their results (see the top of this file). */
