@@ -48,3 +48,10 @@ test('misplaced window functions fail as in PostgreSQL', { skip }, async () => {
     'SELECT ntile() OVER () FROM s',
   ]) await db().same(sql);
 });
+
+test('without a final ORDER BY, rows leave in the window\'s partition and order, as PostgreSQL returns them', { skip }, async () => {
+  for (const sql of [
+    'SELECT g, id, row_number() OVER (PARTITION BY g ORDER BY id) FROM s',
+    'SELECT id, sum(x) OVER (ORDER BY id) FROM s',
+  ]) await db().same(sql);
+});

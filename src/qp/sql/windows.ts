@@ -185,19 +185,23 @@ export class WindowAgg implements RowSource {
 
 interface Keyed {
   readonly row: Row;
-  readonly partition: string;
+  readonly partition: readonly SqlValue[];
   readonly order: readonly SqlValue[];
 }
 
+/**
+ * Sorts rows by the call's partition values (ascending, NULLs last, as PostgreSQL's sort for
+ * PARTITION BY), then by its ORDER BY keys; Array.prototype.sort is stable.
+ */
 function sortForWindow(rows: Row[], call: WindowCall, ctx: ExecContext): Row[] {
   if (call.partition.length === 0 && call.order.length === 0) return rows;
+  const partitionKeys: OrderKey[] = call.partition.map((p, i) => ({ eval: p, compare: types.comparator(call.partitionOids[i]!), descending: false, nullsFirst: false }));
   const keyed: Keyed[] = rows.map((row) => ({
     row,
-    partition: call.partition.length === 0 ? '' : types.groupKey(call.partitionOids, call.partition.map((p) => p(row, ctx)), call.partition.length),
+    partition: call.partition.map((p) => p(row, ctx)),
     order: call.order.map((o) => o.eval(row, ctx)),
   }));
-  // Partitions need only be contiguous: sort by the partition key's text, then by the ORDER BY keys.
-  keyed.sort((a, b) => (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : compareOrder(call.order, a.order, b.order)));
+  keyed.sort((a, b) => compareOrder(partitionKeys, a.partition, b.partition) || compareOrder(call.order, a.order, b.order));
   return keyed.map((k) => k.row);
 }
 
