@@ -55,3 +55,15 @@ test('without a final ORDER BY, rows leave in the window\'s partition and order,
     'SELECT id, sum(x) OVER (ORDER BY id) FROM s',
   ]) await db().same(sql);
 });
+
+test('ROLLUP, CUBE, GROUPING SETS and GROUPING() give PostgreSQL\'s rows', { skip }, async () => {
+  for (const sql of [
+    'SELECT g, sum(x) FROM s GROUP BY ROLLUP (g) ORDER BY g',
+    'SELECT g, x, count(*), grouping(x) FROM s GROUP BY ROLLUP (g, x) ORDER BY g, x, 4',
+    'SELECT g, x, count(*), grouping(g, x) FROM s GROUP BY CUBE (g, x) ORDER BY g, x, 4',
+    'SELECT g, x, count(*), grouping(g, x) FROM s GROUP BY GROUPING SETS ((g), (x), ()) ORDER BY g, x, 4',
+    'SELECT g, x, sum(x), grouping(x) FROM s GROUP BY g, ROLLUP (x) HAVING sum(x) > 10 ORDER BY 1, 2, 4',
+    "SELECT coalesce(g, 'all') AS g, avg(y) FROM s GROUP BY ROLLUP (g) ORDER BY 1",
+    'SELECT g, grouping(g) FROM s GROUP BY g ORDER BY g',
+  ]) await db().same(sql);
+});

@@ -34,6 +34,8 @@ export type Expr =
   | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly caseInsensitive: boolean; readonly location: number }
   | { readonly kind: 'distinct-from'; readonly left: Expr; readonly right: Expr; readonly negated: boolean; readonly location: number }
   | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'localtimestamp' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly location: number }
+  // GROUPING(a, b, …): which of the arguments the current grouping set leaves out (a bit each).
+  | { readonly kind: 'grouping'; readonly args: readonly Expr[]; readonly location: number }
   // ARRAY[a, b, …] (one dimension).
   | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly location: number }
   // `left op ANY (array)` / `left op ALL (array)`.
@@ -104,6 +106,8 @@ export interface SelectStatement {
   /** VALUES lists (then targets/from are empty). */
   readonly values: readonly (readonly Expr[])[] | null;
   readonly forUpdate: boolean;
+  /** GROUP BY with ROLLUP / CUBE / GROUPING SETS: every grouping set, spelled out (then groupBy is empty). */
+  readonly groupingSets?: readonly (readonly Expr[])[] | null;
   /** WINDOW name AS (…): windows that OVER clauses name. */
   readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
   /** WITH [RECURSIVE]: named subqueries its FROM items (and its subqueries') may read. */

@@ -145,6 +145,14 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
     case 'array': return compileArrayConstructor(expr, ctx);
+    case 'grouping': {
+      // With a plain GROUP BY every argument is grouped: 0. (Grouping sets are spelled out into
+      // one query per set, where GROUPING becomes that set's constant: grouping-sets.ts.)
+      if (!ctx.groupSlots || !expr.args.every((a) => ctx.groupSlots!.has(exprKey(a)))) {
+        throw new SqlError('42803', 'arguments to GROUPING must be grouping expressions of the associated query level', at(expr.location));
+      }
+      return constant(TypeOid.int4, 0, 'grouping', expr.location);
+    }
     case 'subquery': return ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)
       ? compileSubplan(expr, ctx, ctx.subqueries)
       : compileCatalogSubquery(expr, ctx);

@@ -179,10 +179,8 @@ function convertSelectBody(n: Json): SelectStatement {
     targets: (n.targetList ?? []).map(convertTarget),
     from: (n.fromClause ?? []).map(convertFrom),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
-    groupBy: (n.groupClause ?? []).map((g: Json) => {
-      if (g.GroupingSet) throw unsupported('GROUPING SETS, ROLLUP and CUBE are not supported yet');
-      return convertExpr(g);
-    }),
+    groupBy: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? [] : (n.groupClause ?? []).map(convertExpr),
+    groupingSets: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? groupingSets(n.groupClause) : null,
     having: n.havingClause ? convertExpr(n.havingClause) : null,
     orderBy: (n.sortClause ?? []).map(convertSort),
     limit: n.limitCount ? convertExpr(n.limitCount) : null,
@@ -351,6 +349,7 @@ export function convertExpr(node: Json): Expr {
     case 'MinMaxExpr': return { kind: n.op === 'IS_GREATEST' ? 'greatest' : 'least', args: n.args.map(convertExpr), location };
     case 'SQLValueFunction': return convertSqlValueFunction(n);
     case 'SubLink': return convertSubLink(n, location);
+    case 'GroupingFunc': return { kind: 'grouping', args: (n.args ?? []).map(convertExpr), location };
     case 'A_ArrayExpr': {
       const elements = (n.elements ?? []) as Json[];
       if (elements.some((e) => e.A_ArrayExpr)) throw unsupported('multidimensional arrays are not supported yet', location);
@@ -895,4 +894,41 @@ function convertRowComparison(n: Json, op: string, location: number): Expr {
     return op === '<>' ? { kind: 'not', arg: any, location } : any;
   }
   return compare(rowOf(n.rexpr), op);
+}
+
+/**
+ * GROUP BY items with ROLLUP, CUBE and GROUPING SETS as the list of grouping sets they mean:
+ * each item gives some sets, and the clause is their cross product (PostgreSQL's rule).
+ */
+function groupingSets(items: Json[]): Expr[][] {
+  const setsOf = (node: Json): Expr[][] => {
+    const g = node.GroupingSet;
+    if (!g) return [node.RowExpr ? (node.RowExpr.args ?? []).map(convertExpr) : [convertExpr(node)]];
+    const content = (g.content ?? []) as Json[];
+    const unit = (c: Json): Expr[] => (c.RowExpr ? (c.RowExpr.args ?? []).map(convertExpr) : c.GroupingSet?.kind === 'GROUPING_SET_SIMPLE' ? (c.GroupingSet.content ?? []).map(convertExpr) : [convertExpr(c)]);
+    switch (g.kind) {
+      case 'GROUPING_SET_EMPTY': return [[]];
+      case 'GROUPING_SET_SIMPLE': return [content.map(convertExpr)];
+      case 'GROUPING_SET_ROLLUP': {
+        const units = content.map(unit);
+        return units.map((_, i) => units.slice(0, units.length - i).flat()).concat([[]]);
+      }
+      case 'GROUPING_SET_CUBE': {
+        const units = content.map(unit);
+        if (units.length > 12) throw new SqlError('54001', 'CUBE is limited to 12 elements');
+        const sets: Expr[][] = [];
+        for (let mask = (1 << units.length) - 1; mask >= 0; mask--) sets.push(units.filter((_, i) => mask & (1 << (units.length - 1 - i))).flat());
+        return sets;
+      }
+      case 'GROUPING_SET_SETS': return content.flatMap(setsOf);
+      default: throw unsupported(`grouping set ${String(g.kind)} is not supported`);
+    }
+  };
+  let sets: Expr[][] = [[]];
+  for (const item of items) {
+    const next = setsOf(item);
+    sets = sets.flatMap((left) => next.map((right) => [...left, ...right]));
+  }
+  if (sets.length > 4096) throw new SqlError('54001', 'too many grouping sets present (maximum 4096)');
+  return sets;
 }

@@ -14,6 +14,7 @@ import {
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
+import { expandGroupingSets } from './grouping-sets.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
 import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
@@ -82,6 +83,14 @@ interface FromPlan {
 
 export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   if (statement.with) pc = bindCtes(statement, pc);
+  if (statement.groupingSets) {
+    // The grouping expressions' types, from the rows they are computed over.
+    const typeOf = (exprs: readonly Expr[]) => planSelect({
+      kind: 'select', targets: exprs.map((expr) => ({ expr, alias: null, location: -1 })), from: statement.from, where: null,
+      groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
+    }, pc).columns.map((c) => c.oid);
+    return planSelect(expandGroupingSets(statement, typeOf), pc);
+  }
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
   const where = conjuncts(statement.where);
