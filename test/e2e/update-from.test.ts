@@ -34,3 +34,13 @@ test('SET (a, b) = (x, y) assigns each column its element, as in PostgreSQL', { 
     'SELECT * FROM emp ORDER BY id',
   ]) await db().same(sql);
 });
+
+test('SET (a, b) = (SELECT x, y …) takes one row\'s columns, as in PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    'UPDATE emp SET (pay, dept_id) = (SELECT bonus, id FROM dept WHERE id = 2) WHERE id = 2',
+    'UPDATE emp SET (pay, dept_id) = (SELECT bonus, id FROM dept WHERE id = emp.dept_id) WHERE id = 3',
+    'UPDATE emp SET (pay, dept_id) = (SELECT bonus, id FROM dept) WHERE id = 2',
+    'UPDATE emp SET (pay, dept_id) = (SELECT bonus FROM dept WHERE id = 1) WHERE id = 2',
+    'SELECT * FROM emp ORDER BY id',
+  ]) await db().same(sql);
+});

@@ -519,7 +519,19 @@ function convertAssignments(list: Json[]): Assignment[] {
       // SET (a, b) = (x, y): each column takes its element of the row; a row subquery is not built yet.
       const multi = t.val.MultiAssignRef;
       const row = multi.source?.RowExpr;
-      if (!row) throw unsupported('multiple-column assignment from a subquery is not supported yet', t.location ?? -1);
+      const sublink = multi.source?.SubLink;
+      if (!row && sublink?.subselect?.SelectStmt?.targetList && !(sublink.subselect.SelectStmt.op && sublink.subselect.SelectStmt.op !== 'SETOP_NONE')) {
+        // SET (a, b) = (SELECT x, y …): each column reads its own column of the row, as a scalar
+        // subquery of one column (the same snapshot gives the same row; more than one row is 21000).
+        const select = sublink.subselect.SelectStmt;
+        const targets = select.targetList as Json[];
+        if (targets.length !== multi.ncolumns || targets.some((tl) => tl.ResTarget.val?.ColumnRef?.fields?.some((f: Json) => f.A_Star))) {
+          throw new SqlError('42601', 'number of columns does not match number of values', { position: (t.location ?? 0) + 1 });
+        }
+        const one = { ...select, targetList: [targets[multi.colno - 1]] };
+        return { column: t.name, value: { kind: 'subquery', mode: 'scalar', select: convertSelect(one), unsupported: null, location: t.location ?? -1 }, location: t.location ?? -1 };
+      }
+      if (!row) throw unsupported('multiple-column assignment from this source is not supported yet', t.location ?? -1);
       if ((row.args ?? []).length !== multi.ncolumns) throw new SqlError('42601', 'number of columns does not match number of values', { position: (row.location ?? 0) + 1 });
       const element = row.args[multi.colno - 1];
       return { column: t.name, value: element.SetToDefault ? null : convertExpr(element), location: t.location ?? -1 };
