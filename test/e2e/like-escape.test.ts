@@ -13,3 +13,11 @@ test('LIKE and ILIKE with ESCAPE match as in PostgreSQL', { skip }, async () => 
     "SELECT 'ab' LIKE 'ab' ESCAPE '##'",
   ]) await db().same(sql);
 });
+
+test('VARIADIC ARRAY[…] spreads the elements as arguments', { skip }, async () => {
+  for (const sql of [
+    'select concat(variadic array[1,2,3])',
+    "select concat_ws(',', variadic array[1,2,3])",
+    "select format('%2$s, %1$s', variadic array['first', 'second'])",
+  ]) await db().same(sql);
+});

@@ -435,13 +435,21 @@ function convertFuncCall(n: Json): Expr {
   const location: number = n.location ?? -1;
   if (n.agg_order) throw unsupported('ORDER BY inside aggregate calls is not supported yet', location);
   if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
-  if (n.func_variadic) throw unsupported('VARIADIC is not supported yet', location);
+  let rawArgs = (n.args ?? []) as Json[];
+  if (n.func_variadic) {
+    // VARIADIC ARRAY[a, b, …] passes the elements as the variadic arguments; an array that is
+    // not written out element by element (a NULL array, a column) cannot be spread here.
+    const last = rawArgs[rawArgs.length - 1];
+    const array = last?.A_ArrayExpr;
+    if (!array) throw unsupported('VARIADIC with an array other than ARRAY[…] is not supported yet', location);
+    rawArgs = [...rawArgs.slice(0, -1), ...((array.elements ?? []) as Json[])];
+  }
   const schema = names.length > 1 ? names[0]! : null;
   return {
     kind: 'func',
     name: names[names.length - 1]!.toLowerCase(),
     schema,
-    args: (n.args ?? []).map(convertExpr),
+    args: rawArgs.map(convertExpr),
     star: !!n.agg_star,
     distinct: !!n.agg_distinct,
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
