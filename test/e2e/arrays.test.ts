@@ -27,3 +27,9 @@ test('row comparisons pair by pair, as in PostgreSQL (NULLs included)', { skip }
     'SELECT (1, 2) = (1, 2, 3)',
   ]) await db().same(sql);
 });
+
+test('"char" is the one-byte type and char/character are bpchar, as in PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    `SELECT 'a'::"char", 'ab'::char, 'ab'::char(3), 'x'::character`,
+  ]) await db().same(sql);
+});

@@ -44,7 +44,7 @@ export function formatTextValue(oid: number, value: SqlValue): string {
 /** Grammar spellings that are not a pg_type.typname. */
 const ALIASES: Record<string, string> = {
   int: 'int4', integer: 'int4', smallint: 'int2', bigint: 'int8', real: 'float4', float: 'float8',
-  'double precision': 'float8', decimal: 'numeric', dec: 'numeric', boolean: 'bool', character: 'bpchar', char: 'bpchar',
+  'double precision': 'float8', decimal: 'numeric', dec: 'numeric', boolean: 'bool', character: 'bpchar',
   'character varying': 'varchar', timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',
   'timestamp without time zone': 'timestamp', string: 'text',
 };
@@ -57,7 +57,8 @@ export function resolveTypeName(name: TypeName): { oid: number; typmod: number }
   const schema = parts.length > 1 ? parts[parts.length - 2] : null;
   let base = parts[parts.length - 1]!.toLowerCase();
   if (schema && schema !== 'pg_catalog') throw new SqlError('42704', `type "${parts.join('.')}" does not exist`, at(name.location));
-  // "char" in quotes is the one-byte internal type; the grammar gives bpchar for char(n).
+  // "char" in quotes is the one-byte internal type (typname char): the grammar spells char(n)
+  // and character as pg_catalog.bpchar, so `char` alone is never bpchar here.
   if (base === 'float' && name.typmods.length === 1) base = name.typmods[0]! <= 24 ? 'float4' : 'float8';
   const type = BY_TYPNAME.get(ALIASES[base] ?? base) ?? BY_TYPNAME.get(base);
   if (!type || type.oid === TypeOid.unknown && base !== 'unknown') throw new SqlError('42704', `type "${parts[parts.length - 1]}" does not exist`, at(name.location));
