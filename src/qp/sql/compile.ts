@@ -586,6 +586,8 @@ function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx
       return { oid: TypeOid.timestamptz, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_timestamp', location };
     case 'localtimestamp':
       return { oid: TypeOid.timestamp, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'localtimestamp', location };
+    case 'localtime':
+      return { oid: TypeOid.time, typmod: -1, eval: (_r, c) => types.timeFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'localtime', location };
     case 'current_date':
       return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => types.dateFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_date', location };
     case 'current_user':

@@ -16,7 +16,7 @@ export type { AggregateState } from './aggregates.js';
 export { skipKeyColumns } from '../../encoding/key.js';
 export const {
   formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, typeLength, isCollatable,
-  timestampFromUnixMicros, dateFromUnixMicros,
+  timestampFromUnixMicros, dateFromUnixMicros, timeFromUnixMicros,
 } = t;
 
 /**

@@ -312,6 +312,11 @@ export function timestampFromUnixMicros(unixMicros: number): bigint {
   return BigInt(Math.trunc(unixMicros)) + UNIX_EPOCH_MICROS;
 }
 
+/** The time of day (UTC, the session zone) of a Unix-epoch instant: localtime. */
+export function timeFromUnixMicros(unixMicros: number): bigint {
+  return splitTimestamp(timestampFromUnixMicros(unixMicros)).micros;
+}
+
 export function dateFromUnixMicros(unixMicros: number): number {
   return splitTimestamp(timestampFromUnixMicros(unixMicros)).days;
 }
@@ -319,7 +324,9 @@ export function dateFromUnixMicros(unixMicros: number): number {
 export function dateToTimestamp(d: number): bigint {
   if (d === Infinity) return TIMESTAMP_INFINITY;
   if (d === -Infinity) return TIMESTAMP_NEG_INFINITY;
-  return checkTimestamp(BigInt(d) * USECS_PER_DAY);
+  const v = BigInt(d) * USECS_PER_DAY;
+  if (v < TIMESTAMP_MIN || v >= TIMESTAMP_END) throw new SqlError('22008', 'date out of range for timestamp');
+  return v;
 }
 
 export function timestampToDate(v: bigint): number {
