@@ -15,6 +15,7 @@
  * | date                        | number: days since 2000-01-01; ±Infinity for ±infinity        |
  * | timestamp, timestamptz      | bigint: µs since 2000-01-01 00:00 UTC (PostgreSQL's epoch);   |
  * |                             | TIMESTAMP_INFINITY / -TIMESTAMP_INFINITY for ±infinity        |
+ * | time                        | bigint: µs since midnight, 0 to 86 400 000 000 (24:00:00)     |
  * | interval                    | IntervalValue                                                 |
  * | json, jsonb                 | string (the text form; jsonb normalized)                     |
  */

@@ -191,7 +191,7 @@ test('key: prefixEnd bounds exactly the keys that start with the prefix', () => 
 });
 
 test('key: types without a fixed layout use the generic encoding and stay ordered', () => {
-  const time = TypeOid.time;
+  const time = 1266; // timetz: a type with no fixed layout
   const values = [1n, -5n, 100n];
   const keys = values.map((v) => encode(time, v));
   assert.ok(compareKeys(keys[1]!, keys[0]!) < 0 && compareKeys(keys[0]!, keys[2]!) < 0);
@@ -218,4 +218,11 @@ test('key: finished keys are independent copies; Buffer inputs decode the same',
   const end = prefixEnd(asBuffer.subarray(0, 2));
   assert.deepEqual(Array.from(end), [0x77, 0x78]);
   assert.equal(asBuffer[1], 0x77, 'prefixEnd leaves its input alone');
+});
+
+test('key: time encodes as int8 µs since midnight, in order, 24:00:00 last', () => {
+  const values = [0n, 1n, 3_600_000_000n, 86_399_999_999n, 86_400_000_000n];
+  const keys = values.map((v) => encode(TypeOid.time, v));
+  for (let i = 1; i < keys.length; i++) assert.ok(compareKeys(keys[i - 1]!, keys[i]!) < 0);
+  assert.deepEqual(keys.map((k) => decode(TypeOid.time, k)), values);
 });

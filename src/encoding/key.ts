@@ -30,6 +30,7 @@
  *   date                      0x10 + int32 days since 2000-01-01 (as int4);
  *                             -infinity = INT32_MIN, infinity = INT32_MAX (as PostgreSQL)
  *   timestamp / timestamptz   0x10 + int64 µs since 2000-01-01 (as int8)
+ *   time                      0x10 + int64 µs since midnight (as int8)
  *   interval                  0x10 + 16-byte two's complement span (months·30 days + days·24 h
  *                             + µs, PostgreSQL's interval_cmp_value), sign bit flipped
  *   any other type            by the JS type of the value: 0x30 boolean, 0x31 number (as
@@ -79,7 +80,7 @@ function layoutOf(typeOid: number): Layout {
     case TypeOid.bool: return Layout.Bool;
     case TypeOid.int2: return Layout.Int2;
     case TypeOid.int4: return Layout.Int4;
-    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: return Layout.Int8;
+    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: case TypeOid.time: return Layout.Int8;
     case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: return Layout.Uint32;
     case TypeOid.float4: return Layout.Float4;
     case TypeOid.float8: return Layout.Float8;

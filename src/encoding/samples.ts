@@ -120,7 +120,7 @@ function randomInterval(r: SeededRandom): IntervalValue {
 export const SAMPLED_TYPES: readonly number[] = [
   TypeOid.bool, TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.oid, TypeOid.float4, TypeOid.float8,
   TypeOid.numeric, TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid,
-  TypeOid.date, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval,
+  TypeOid.date, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval, TypeOid.time,
 ];
 
 /** Edge values of a type (including NULL). */
@@ -144,6 +144,7 @@ export function edgeValues(typeOid: number): SqlValue[] {
     case TypeOid.date: return [null, -Infinity, -2451545, -1, 0, 1, 2000000, Infinity];
     case TypeOid.timestamp: case TypeOid.timestamptz:
       return [null, -TIMESTAMP_INFINITY, TS_MIN, -1n, 0n, 1n, 86_400_000_000n, TS_MAX, TIMESTAMP_INFINITY];
+    case TypeOid.time: return [null, 0n, 1n, 999_999n, 1_000_000n, 3_600_000_000n, 86_399_999_999n, 86_400_000_000n];
     case TypeOid.interval: return [null,
       { months: 0, days: 0, micros: 0n }, { months: 1, days: 0, micros: 0n }, { months: 0, days: 30, micros: 0n },
       { months: 0, days: 0, micros: 2_592_000_000_000n }, { months: -1, days: 0, micros: 1n }, { months: 0, days: -1, micros: 0n },
@@ -170,6 +171,7 @@ export function randomValue(r: SeededRandom, typeOid: number): SqlValue {
     case TypeOid.date: return r.range(-2451545, 2000000);
     case TypeOid.timestamp: case TypeOid.timestamptz: return randomTimestamp(r);
     case TypeOid.interval: return randomInterval(r);
+    case TypeOid.time: return BigInt(r.range(0, 86_400_000_000));
     default: throw new Error(`no samples for type ${typeOid}`);
   }
 }
@@ -256,6 +258,10 @@ export function sqlLiteral(typeOid: number, v: SqlValue): string {
       const rest = i.micros - hours * 3_600_000_000n;
       return `make_interval(months => ${i.months}, days => ${i.days}, hours => ${hours}, secs => ${rest}::float8 / 1000000)`;
     }
+    case TypeOid.time: {
+      const t = v as bigint;
+      return `make_time(${t / 3_600_000_000n}, ${(t % 3_600_000_000n) / 60_000_000n}, ${t % 60_000_000n}::float8 / 1000000)`;
+    }
     default: return `${quote(String(v))}::${name}`;
   }
 }
@@ -265,5 +271,5 @@ export const SQL_TYPE_NAMES: Record<number, string> = {
   [TypeOid.float4]: 'float4', [TypeOid.float8]: 'float8', [TypeOid.numeric]: 'numeric', [TypeOid.text]: 'text',
   [TypeOid.varchar]: 'varchar', [TypeOid.bpchar]: 'bpchar', [TypeOid.name]: 'name', [TypeOid.bytea]: 'bytea',
   [TypeOid.uuid]: 'uuid', [TypeOid.date]: 'date', [TypeOid.timestamp]: 'timestamp', [TypeOid.timestamptz]: 'timestamptz',
-  [TypeOid.interval]: 'interval',
+  [TypeOid.interval]: 'interval', [TypeOid.time]: 'time',
 };

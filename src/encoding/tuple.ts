@@ -10,7 +10,7 @@
  *                 of the data area (column i spans [end(i-1), end(i)); a NULL column is empty)
  *   data          the columns' bytes, back to back:
  *     bool 1 byte (0/1) · int2 2 · int4, date 4 (±infinity = INT32_MAX/MIN) · oid 4 unsigned ·
- *     float4 4, float8 8 (IEEE) · int8, timestamp, timestamptz 8 (int64) ·
+ *     float4 4, float8 8 (IEEE) · int8, timestamp, timestamptz, time 8 (int64) ·
  *     uuid 16 bytes · interval int32 months, int32 days, int64 micros ·
  *     text, varchar, bpchar, name, char, json, jsonb: UTF-8 · bytea: raw ·
  *     numeric: kind byte (0 finite int64 coefficient, 1 finite decimal-text coefficient, 2 NaN,
@@ -115,7 +115,7 @@ function writeColumn(typeOid: number, value: Exclude<SqlValue, null>): void {
     case TypeOid.date: ensure(4); dataView.setInt32(position, dateToInt32(value as number), true); position += 4; return;
     case TypeOid.float4: ensure(4); dataView.setFloat32(position, value as number, true); position += 4; return;
     case TypeOid.float8: ensure(8); dataView.setFloat64(position, value as number, true); position += 8; return;
-    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: writeInt64(value as bigint); return;
+    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: case TypeOid.time: writeInt64(value as bigint); return;
     case TypeOid.numeric: writeNumeric(value as NumericValue); return;
     case TypeOid.text: case TypeOid.varchar: case TypeOid.bpchar: case TypeOid.name: case TypeOid.char:
     case TypeOid.json: case TypeOid.jsonb: case TypeOid.unknown: writeString(value as string); return;
@@ -310,7 +310,7 @@ function readValue(b: Uint8Array, typeOid: number, start: number, end: number): 
     }
     case TypeOid.float4: return float4(b, start);
     case TypeOid.float8: return float8(b, start);
-    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: return readInt64LE(b, start);
+    case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: case TypeOid.time: return readInt64LE(b, start);
     case TypeOid.numeric: return readNumeric(b, start, end);
     case TypeOid.text: case TypeOid.varchar: case TypeOid.bpchar: case TypeOid.name: case TypeOid.char:
     case TypeOid.json: case TypeOid.jsonb: case TypeOid.unknown: return utf8Slice(b, start, end);

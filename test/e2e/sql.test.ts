@@ -92,6 +92,41 @@ test('unique constraints and CREATE INDEX ASYNC with sys.wait_for_job', async ()
   assert.deepEqual(moved.rows.map((r) => r.id), [1, 2]);
 });
 
+test('time columns: a time primary key stores, orders and looks rows up; time(p) rounds; an index on time', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE shifts (starts time PRIMARY KEY, label text, ends time(0))');
+  await c.query("INSERT INTO shifts VALUES ('13:30', 'lunch', '14:00:00.6'), ('24:00:00', 'midnight', '24:00'), ('allballs', 'zero', NULL), ('09:05:06.789', 'morning', '12:00')");
+  await c.query('INSERT INTO shifts VALUES ($1, $2, $3)', ['040506', 'early', '23:59:59.5']);
+  assert.equal((await expectError(c, "INSERT INTO shifts VALUES ('13:30:00', 'dup', NULL)")).code, '23505');
+  assert.equal((await expectError(c, "INSERT INTO shifts VALUES ('24:00:01', 'bad', NULL)")).message, 'date/time field value out of range: "24:00:01"');
+  assert.equal((await expectError(c, "INSERT INTO shifts VALUES ('noon-ish', 'bad', NULL)")).code, '22007');
+  const ordered = await c.query('SELECT starts::text AS s, ends::text AS e FROM shifts ORDER BY starts');
+  assert.deepEqual(ordered.rows.map((r) => [r.s, r.e]), [
+    ['00:00:00', null], ['04:05:06', '24:00:00'], ['09:05:06.789', '12:00:00'], ['13:30:00', '14:00:01'], ['24:00:00', '24:00:00'],
+  ]);
+  const desc = await c.query('SELECT label FROM shifts ORDER BY starts DESC');
+  assert.deepEqual(desc.rows.map((r) => r.label), ['midnight', 'lunch', 'morning', 'early', 'zero']);
+  assert.deepEqual((await c.query("SELECT label FROM shifts WHERE starts = '13:30'")).rows, [{ label: 'lunch' }]);
+  assert.deepEqual((await c.query('SELECT label FROM shifts WHERE starts = $1', ['09:05:06.789'])).rows, [{ label: 'morning' }]);
+  const range = await c.query("SELECT label FROM shifts WHERE starts >= '04:05:06' AND starts < '13:30' ORDER BY starts");
+  assert.deepEqual(range.rows.map((r) => r.label), ['early', 'morning']);
+  const arithmetic = await c.query("SELECT (starts + interval '11 hours')::text AS later, (starts - time '01:00')::text AS since FROM shifts WHERE starts = '13:30'");
+  assert.deepEqual(arithmetic.rows, [{ later: '00:30:00', since: '12:30:00' }]);
+  const typed = await c.query("SELECT starts, make_time(1, 2, 3.5)::text AS m, extract(minute FROM starts)::text AS mi FROM shifts WHERE starts = '13:30'");
+  assert.deepEqual(typed.rows, [{ starts: '13:30:00', m: '01:02:03.5', mi: '30' }]);
+  assert.equal(typed.fields[0]!.dataTypeID, 1083);
+  await c.query("UPDATE shifts SET starts = starts + interval '1 minute' WHERE starts = '13:30'");
+  assert.deepEqual((await c.query("SELECT label FROM shifts WHERE starts = '13:31'")).rows, [{ label: 'lunch' }]);
+  const job = (await c.query('CREATE INDEX ASYNC shifts_ends ON shifts (ends)')).rows[0].job_id as string;
+  await c.query(`CALL sys.wait_for_job('${job}')`);
+  const byEnd = await c.query("SELECT label FROM shifts WHERE ends = '24:00' ORDER BY starts");
+  assert.deepEqual(byEnd.rows.map((r) => r.label), ['early', 'midnight']);
+  const cols = await c.query("SELECT column_name, data_type, datetime_precision FROM information_schema.columns WHERE table_name = 'shifts' ORDER BY ordinal_position").catch(() => null);
+  if (cols) assert.deepEqual(cols.rows.map((r) => r.data_type), ['time without time zone', 'text', 'time without time zone']);
+  assert.equal((await expectError(c, 'CREATE TABLE tz (id int PRIMARY KEY, at timetz)')).message, 'datatype time with time zone not supported');
+  assert.equal((await expectError(c, 'CREATE TABLE tz (id int PRIMARY KEY, at time with time zone)')).message, 'datatype time with time zone not supported');
+});
+
 test('DSQL transaction rules: one DDL per transaction, no DDL with DML', async () => {
   const c = await t.client();
   await c.query('BEGIN');

@@ -218,8 +218,13 @@ function compileParam(index: number, ctx: CompileContext, location: number): Com
 /** Gives an untyped literal or parameter a type, or converts a typed value with a cast. */
 export function coerce(value: CompiledExpr, oid: number, typmod: number, context: 'implicit' | 'assignment' | 'explicit', location: number, columnName?: string): CompiledExpr {
   if (value.oid === TypeOid.unknown) {
-    // Parameters arrive already converted to their inferred type when bound.
-    if (value.paramIndex !== undefined) return { ...value, oid, typmod: context === 'implicit' ? -1 : typmod };
+    // Parameters arrive already converted to their inferred type when bound; an assignment or
+    // cast still applies the target's typmod (time(0), varchar(3)) as it does to a typed value.
+    if (value.paramIndex !== undefined) {
+      if (context === 'implicit' || typmod < 0) return { ...value, oid, typmod: -1 };
+      const f = value.eval;
+      return { ...value, oid, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); } };
+    }
     if (value.unknownLiteral !== undefined) {
       let parsed: SqlValue;
       try {
@@ -594,6 +599,8 @@ function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx
       return { oid: TypeOid.timestamptz, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_timestamp', location };
     case 'localtimestamp':
       return { oid: TypeOid.timestamp, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'localtimestamp', location };
+    case 'localtime':
+      return { oid: TypeOid.time, typmod: -1, eval: (_r, c) => types.timeFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'localtime', location };
     case 'current_date':
       return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => types.dateFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_date', location };
     case 'current_user':

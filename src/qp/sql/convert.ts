@@ -502,6 +502,8 @@ function convertSqlValueFunction(n: Json): Expr {
     SVFOP_CURRENT_DATE: 'current_date',
     SVFOP_LOCALTIMESTAMP: 'localtimestamp',
     SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+    SVFOP_LOCALTIME: 'localtime',
+    SVFOP_LOCALTIME_N: 'localtime',
     SVFOP_CURRENT_USER: 'current_user',
     SVFOP_USER: 'current_user',
     SVFOP_CURRENT_ROLE: 'current_user',

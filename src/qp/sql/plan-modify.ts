@@ -3,7 +3,7 @@ import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds } from './access-path.js';
-import { coerce, coerceToBoolean, compileExpr } from './compile.js';
+import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
 import { parseSql } from './parse.js';
@@ -168,7 +168,10 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
       return row.map((e, i) => {
         if (e === null) return null;
         const column = table.columns[targetColumns[i]!]!;
-        return coerce(compileExpr(e, ctx), column.typeOid, column.typmod, 'assignment', e.location, column.name).eval;
+        // A parameter given as a column's value takes the column's type (PostgreSQL infers it so).
+        const value = compileExpr(e, ctx);
+        inferParamType(ctx, value, column.typeOid);
+        return coerce(value, column.typeOid, column.typmod, 'assignment', e.location, column.name).eval;
       });
     });
     rowSource = async (rt) => compiled.map((row) => row.map((e) => (e === null ? undefined : e([], rt.ctx))));
@@ -277,7 +280,9 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     seen.add(column);
     const info = table.columns[column]!;
     if (a.value === null) return { column, value: defaults[column]! };
-    const value = coerce(compileExpr(a.value, ctx), info.typeOid, info.typmod, 'assignment', a.value.location, info.name);
+    const compiled = compileExpr(a.value, ctx);
+    inferParamType(ctx, compiled, info.typeOid);
+    const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', a.value.location, info.name);
     return { column, value: value.eval };
   });
 }

@@ -16,7 +16,7 @@ export type { AggregateState } from './aggregates.js';
 export { skipKeyColumns } from '../../encoding/key.js';
 export const {
   formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, typeLength, isCollatable,
-  timestampFromUnixMicros, dateFromUnixMicros,
+  timestampFromUnixMicros, dateFromUnixMicros, timeFromUnixMicros,
 } = t;
 
 /**
@@ -46,7 +46,7 @@ const ALIASES: Record<string, string> = {
   int: 'int4', integer: 'int4', smallint: 'int2', bigint: 'int8', real: 'float4', float: 'float8',
   'double precision': 'float8', decimal: 'numeric', dec: 'numeric', boolean: 'bool', character: 'bpchar',
   'character varying': 'varchar', timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',
-  'timestamp without time zone': 'timestamp', string: 'text',
+  'timestamp without time zone': 'timestamp', 'time without time zone': 'time', string: 'text',
 };
 
 const BY_TYPNAME = new Map<string, t.SqlType>();
@@ -97,6 +97,12 @@ function typmodFor(oid: number, name: TypeName): number {
       if (p < 0) throw new SqlError('22023', `TIMESTAMP(${p}) precision must not be negative`, at(name.location));
       return Math.min(p, 6);
     }
+    case TypeOid.time: {
+      const p = mods[0]!;
+      if (mods.length > 1) throw new SqlError('42601', `invalid type modifier`, at(name.location));
+      if (p < 0) throw new SqlError('22023', `TIME(${p}) precision must not be negative`, at(name.location));
+      return Math.min(p, 6);
+    }
     default:
       throw new SqlError('42601', `type modifier is not allowed for type "${t.requireType(oid).typname}"`, at(name.location));
   }
@@ -105,7 +111,7 @@ function typmodFor(oid: number, name: TypeName): number {
 /** Column types DSQL supports (reference/dsql.md §2.3); others are refused as DSQL refuses them. */
 const COLUMN_TYPES = new Set<number>([
   TypeOid.bool, TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric,
-  TypeOid.bpchar, TypeOid.varchar, TypeOid.text, TypeOid.bytea, TypeOid.uuid, TypeOid.date, TypeOid.timestamp,
+  TypeOid.bpchar, TypeOid.varchar, TypeOid.text, TypeOid.bytea, TypeOid.uuid, TypeOid.date, TypeOid.time, TypeOid.timestamp,
   TypeOid.timestamptz, TypeOid.interval, TypeOid.json, TypeOid.jsonb, TypeOid.name, TypeOid.char,
 ]);
 
@@ -116,7 +122,7 @@ const REFUSED_COLUMN_TYPES: Record<string, string> = {
   bit: 'bit', varbit: 'bit varying', pg_lsn: 'pg_lsn', int4range: 'int4range', int8range: 'int8range', numrange: 'numrange',
   tsrange: 'tsrange', tstzrange: 'tstzrange', daterange: 'daterange', int4multirange: 'int4multirange',
   int8multirange: 'int8multirange', nummultirange: 'nummultirange', tsmultirange: 'tsmultirange',
-  tstzmultirange: 'tstzmultirange', datemultirange: 'datemultirange',
+  tstzmultirange: 'tstzmultirange', datemultirange: 'datemultirange', timetz: 'time with time zone',
 };
 
 export function resolveColumnType(name: TypeName): { oid: number; typmod: number } {

@@ -72,7 +72,7 @@ export function deparseDefault(expr: Expr, typeOid: number, typmod: number): str
 }
 
 const SQL_VALUE_TEXT: Partial<Record<Extract<Expr, { kind: 'sql-value' }>['name'], string>> = {
-  current_timestamp: 'CURRENT_TIMESTAMP', current_date: 'CURRENT_DATE', localtimestamp: 'LOCALTIMESTAMP',
+  current_timestamp: 'CURRENT_TIMESTAMP', current_date: 'CURRENT_DATE', localtimestamp: 'LOCALTIMESTAMP', localtime: 'LOCALTIME',
   current_user: 'CURRENT_USER', session_user: 'SESSION_USER',
 };
 

@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import * as dt from './datetime.js';
+import * as iv from './interval.js';
 import { parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
 import { applyTypmod, formatType, requireType, typeByOid } from './registry.js';
@@ -99,6 +100,9 @@ function defineDateTimeCasts(): void {
   cast(TS, D, 'a', (v) => dt.timestampToDate(v as bigint)); cast(TZ, D, 'a', (v) => dt.timestampToDate(v as bigint));
   // The session time zone is UTC, so timestamp ↔ timestamptz keeps the instant's digits.
   cast(TS, TZ, 'i', (v) => v); cast(TZ, TS, 'a', (v) => v);
+  const TM = TypeOid.time, IV = TypeOid.interval;
+  cast(TS, TM, 'a', (v) => dt.timestampToTime(v as bigint)); cast(TZ, TM, 'a', (v) => dt.timestampToTime(v as bigint));
+  cast(IV, TM, 'a', (v) => iv.intervalToTime(v as IntervalValue)); cast(TM, IV, 'i', (v) => iv.timeToInterval(v as bigint));
 }
 
 function jsonbScalar(v: SqlValue, target: string): JsonNode {

@@ -32,6 +32,7 @@ const COMPARATORS = new Map<number, Comparator>([
   [TypeOid.int2, compareNumbers], [TypeOid.int4, compareNumbers], [TypeOid.oid, compareNumbers],
   [TypeOid.date, compareNumbers],
   [TypeOid.int8, compareBigints], [TypeOid.timestamp, compareBigints], [TypeOid.timestamptz, compareBigints],
+  [TypeOid.time, compareBigints],
   [TypeOid.float4, compareFloats], [TypeOid.float8, compareFloats],
   [TypeOid.numeric, (a, b) => compareNumeric(a as NumericValue, b as NumericValue)],
   [TypeOid.text, compareStrings], [TypeOid.varchar, compareStrings], [TypeOid.name, compareStrings],

@@ -435,7 +435,8 @@ const g2 = (v: number): string => { const t = formatG(v); return t.length >= 2 ?
 
 /** %g as C prints it (6 significant digits, trailing zeros dropped). */
 function formatG(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  // PostgreSQL's own snprintf spells the special values out.
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
   if (v === 0) return '0';
   const exponent = Math.floor(Math.log10(Math.abs(v)));
   if (exponent < -4 || exponent >= 6) {
@@ -461,6 +462,35 @@ export function makeTimestamp(year: number, month: number, day: number, hour: nu
     return dt.checkTimestamp(v);
   } catch {
     throw new SqlError('22008', `timestamp out of range: ${year}-${pad2(month)}-${pad2(day)} ${hour}:${pad2(minute)}:${g2(second)}`);
+  }
+}
+
+/** make_time(hour, min, sec): float_time_overflows, then tm2time with rint on the seconds. */
+export function makeTime(hour: number, minute: number, second: number): bigint {
+  const overflows = hour < 0 || minute < 0 || minute > 59 || !(second >= 0) || hour > 24
+    || roundHalfEvenNumber(second * 1e6) > 60e6
+    || hour * 3600e6 + minute * 60e6 + roundHalfEvenNumber(second * 1e6) > 86_400e6;
+  if (overflows) throw new SqlError('22008', `time field value out of range: ${hour}:${pad2(minute)}:${g2(second)}`);
+  return BigInt((hour * 60 + minute) * 60) * USECS_PER_SEC + BigInt(roundHalfEvenNumber(second * 1e6));
+}
+
+const TIME = 'time without time zone';
+
+/** extract / date_part on a time: the clock fields and epoch; calendar units are not supported. */
+export function timePart(field: string, time: bigint): Part {
+  const unit = decodeUnits(field, true);
+  if (!unit || unit === 'reserved') throw notRecognized(field, TIME);
+  const usInMinute = time % USECS_PER_MINUTE;
+  const second = Number(usInMinute / USECS_PER_SEC);
+  const fsec = Number(usInMinute % USECS_PER_SEC);
+  switch (unit) {
+    case 'microseconds': return scaled(usInMinute, 0, second * 1e6 + fsec);
+    case 'milliseconds': return scaled(usInMinute, 3, second * 1000 + fsec / 1000);
+    case 'second': return scaled(usInMinute, 6, second + fsec / 1e6);
+    case 'minute': return whole(Number((time % USECS_PER_HOUR) / USECS_PER_MINUTE));
+    case 'hour': return whole(Number(time / USECS_PER_HOUR));
+    case 'epoch': return scaled(time, 6, Number(time) / 1e6);
+    default: throw notSupported(field, TIME);
   }
 }
 

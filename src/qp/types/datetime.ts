@@ -96,7 +96,7 @@ function parseZone(zone: string | undefined, text: string): number | null {
   const minutes = rest.length >= 2 ? Number(rest.slice(0, 2)) : 0;
   const seconds = rest.length >= 4 ? Number(rest.slice(2, 4)) : 0;
   if (hours > 15 || minutes > 59 || seconds > 59) {
-    throw new SqlError('22015', `time zone displacement out of range: "${text}"`);
+    throw new SqlError('22009', `time zone displacement out of range: "${text}"`);
   }
   return sign * (hours * 3600 + minutes * 60 + seconds);
 }
@@ -174,6 +174,77 @@ export function parseTimestamp(text: string, withZone: boolean): bigint {
   return v;
 }
 
+// ---------------------------------------------------------------------------------------------
+// time (without time zone): bigint µs since midnight, 0 to 24:00:00 inclusive
+
+const TIME_DATE_PREFIX = String.raw`(?:(\d{1,8})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{1,8}))\s+`;
+const TIME_CLOCK = String.raw`(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?`;
+const TIME_CONCAT = String.raw`(\d{4}(?:\.\d*)?|\d{6}(?:\.\d*)?)`;
+const TIME_INPUT = new RegExp(
+  String.raw`^(?:${TIME_DATE_PREFIX}|t)?(?:${TIME_CLOCK}|${TIME_CONCAT})(?:\s*(am|pm|a\.m\.|p\.m\.))?` +
+  String.raw`(?:\s*(z|utc|gmt|ut|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?))?(?:\s+(bc|ad))?$`);
+/** A time followed by a word that may be a zone name or abbreviation PostgreSQL would look up. */
+const TIME_WITH_WORD = new RegExp(String.raw`^(?:${TIME_DATE_PREFIX}|t)?(?:${TIME_CLOCK}|${TIME_CONCAT})\s*[a-z][a-z_/+-]*$`);
+
+/** time_in: DecodeTimeOnly's forms (hh:mm[:ss[.f]], hhmm[ss][.f], allballs, am/pm, an ignored zone or date). */
+export function parseTime(text: string): bigint {
+  // mm:ss.f (a fraction right after the second field means minutes and seconds).
+  const t = text.trim().toLowerCase().replace(/^(t?)(\d{1,2}):(\d{1,2})\.(\d*)/, '$100:$2:$3.$4');
+  if (t === 'allballs') return 0n;
+  if (t === 'now') throw new SqlError('0A000', `date/time value "now" is not supported`);
+  const m = TIME_INPUT.exec(t);
+  if (!m) {
+    if (TIME_WITH_WORD.test(t)) throw new SqlError('0A000', `time zone names in time input are not supported: "${text}"`);
+    throw new SqlError('22007', `invalid input syntax for type time: "${text}"`);
+  }
+  if (m[1] !== undefined || m[4] !== undefined) {
+    const year = Number(m[1] ?? m[6]);
+    const month = Number(m[2] ?? m[4]);
+    const day = Number(m[3] ?? m[5]);
+    if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw fieldOverflow(text);
+  }
+  let h: string, mi: string, s: string | undefined, frac: string | undefined;
+  if (m[7] !== undefined) {
+    h = m[7]; mi = m[8]!; s = m[9]; frac = m[10];
+  } else {
+    const [digits, f] = m[11]!.split('.') as [string, string | undefined];
+    h = digits.slice(0, 2); mi = digits.slice(2, 4); s = digits.length === 6 ? digits.slice(4, 6) : undefined; frac = f;
+  }
+  let hour = Number(h);
+  const meridian = m[12];
+  if (meridian !== undefined) {
+    if (hour > 12) throw fieldOverflow(text);
+    if (meridian[0] === 'a' && hour === 12) hour = 0;
+    else if (meridian[0] === 'p' && hour !== 12) hour += 12;
+  }
+  if (m[13] !== undefined) parseZone(m[13], text);
+  const micros = timeMicros(String(hour), mi, s, frac);
+  if (micros === null) throw fieldOverflow(text);
+  return micros;
+}
+
+export function formatTime(v: bigint): string {
+  return formatTimeOfDay(v);
+}
+
+/** time(p) / AdjustTimeForTypmod: round half up to p fractional digits (a time is never negative). */
+export function roundTime(v: bigint, precision: number): bigint {
+  if (precision >= 6 || precision < 0) return v;
+  const unit = 10n ** BigInt(6 - precision);
+  return ((v + unit / 2n) / unit) * unit;
+}
+
+export function checkTime(v: bigint): bigint {
+  if (v < 0n || v > USECS_PER_DAY) throw new SqlError('22008', 'time out of range');
+  return v;
+}
+
+/** timestamp → time: the time of day; NULL for ±infinity. */
+export function timestampToTime(v: bigint): bigint | null {
+  if (isInfiniteTimestamp(v)) return null;
+  return splitTimestamp(v).micros;
+}
+
 export function checkTimestamp(v: bigint): bigint {
   if (v === TIMESTAMP_INFINITY || v === TIMESTAMP_NEG_INFINITY) return v;
   if (v < TIMESTAMP_MIN || v >= TIMESTAMP_END) throw new SqlError('22008', 'timestamp out of range');
@@ -241,6 +312,11 @@ export function timestampFromUnixMicros(unixMicros: number): bigint {
   return BigInt(Math.trunc(unixMicros)) + UNIX_EPOCH_MICROS;
 }
 
+/** The time of day (UTC, the session zone) of a Unix-epoch instant: localtime. */
+export function timeFromUnixMicros(unixMicros: number): bigint {
+  return splitTimestamp(timestampFromUnixMicros(unixMicros)).micros;
+}
+
 export function dateFromUnixMicros(unixMicros: number): number {
   return splitTimestamp(timestampFromUnixMicros(unixMicros)).days;
 }
@@ -248,7 +324,9 @@ export function dateFromUnixMicros(unixMicros: number): number {
 export function dateToTimestamp(d: number): bigint {
   if (d === Infinity) return TIMESTAMP_INFINITY;
   if (d === -Infinity) return TIMESTAMP_NEG_INFINITY;
-  return checkTimestamp(BigInt(d) * USECS_PER_DAY);
+  const v = BigInt(d) * USECS_PER_DAY;
+  if (v < TIMESTAMP_MIN || v >= TIMESTAMP_END) throw new SqlError('22008', 'date out of range for timestamp');
+  return v;
 }
 
 export function timestampToDate(v: bigint): number {

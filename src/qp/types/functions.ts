@@ -362,6 +362,9 @@ function defineDateTimeFunctions(): void {
   // date_part(text, date) is date_part(text, date::timestamp) in PostgreSQL.
   fn('date_part', [T, D], F8, (a) => float(dtf.timestampPart(s(a[0]!), dateToTimestamp(a[1] as number), false)));
   fn('date_part', [T, IV], F8, (a) => float(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
+  fn('extract', [T, TypeOid.time], N, (a) => exact(dtf.timePart(s(a[0]!), ts(a[1]!))));
+  fn('date_part', [T, TypeOid.time], F8, (a) => float(dtf.timePart(s(a[0]!), ts(a[1]!))));
+  fn('make_time', [I4, I4, F8], TypeOid.time, (a) => dtf.makeTime(i(a[0]!), i(a[1]!), f(a[2]!)));
   fn('age', [TS, TS], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
   fn('age', [TZ, TZ], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
   // age(x) is age(current_date, x): midnight of the transaction's day.

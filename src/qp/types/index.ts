@@ -28,6 +28,7 @@ export {
 export {
   POSTGRES_EPOCH_JDATE, UNIX_EPOCH_MICROS, USECS_PER_DAY, TIMESTAMP_NEG_INFINITY, date2j, j2date,
   parseDate, parseTimestamp, formatDate, formatTimestamp, timestampFromUnixMicros, dateFromUnixMicros,
+  parseTime, formatTime, timeFromUnixMicros,
   dateToTimestamp, timestampToDate,
 } from './datetime.js';
 export {

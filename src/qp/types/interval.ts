@@ -205,3 +205,27 @@ export function timestampDiff(a: bigint, b: bigint): IntervalValue {
 }
 
 export { TIMESTAMP_INFINITY };
+
+/** time + interval (time_pl_interval): only the interval's time part counts, wrapping at 24 hours. */
+export function timePlusInterval(time: bigint, span: IntervalValue): bigint {
+  let r = (time + span.micros) % USECS_PER_DAY;
+  if (r < 0n) r += USECS_PER_DAY;
+  return r;
+}
+
+/** time - time (time_mi_time): a time-only interval, possibly negative. */
+export function timeDiff(a: bigint, b: bigint): IntervalValue {
+  return { months: 0, days: 0, micros: a - b };
+}
+
+/** interval → time (interval_time): the time part modulo 24 hours; days and months are dropped. */
+export function intervalToTime(span: IntervalValue): bigint {
+  let r = span.micros % USECS_PER_DAY;
+  if (r < 0n) r += USECS_PER_DAY;
+  return r;
+}
+
+/** time → interval (time_interval). */
+export function timeToInterval(time: bigint): IntervalValue {
+  return { months: 0, days: 0, micros: time };
+}

@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import { castFunction } from './casts.js';
 import { comparator, compareFloats } from './compare.js';
-import { checkDate, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
+import { checkDate, checkTimestamp, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
 import * as iv from './interval.js';
 import { formatJsonb, normalizeJsonb, parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
@@ -219,12 +219,27 @@ function defineDateTimeOperators(): void {
     op('-', t, IV, t, (a, b) => iv.timestampPlusInterval(a as bigint, iv.intervalNegate(i(b))));
     op('-', t, t, IV, (a, b) => iv.timestampDiff(a as bigint, b as bigint));
   }
+  const TM = TypeOid.time;
+  comparisons(TM, TM, TM);
+  op('+', TM, IV, TM, (a, b) => iv.timePlusInterval(a as bigint, i(b)));
+  op('+', IV, TM, TM, (a, b) => iv.timePlusInterval(b as bigint, i(a)));
+  op('-', TM, IV, TM, (a, b) => iv.timePlusInterval(a as bigint, iv.intervalNegate(i(b))));
+  op('-', TM, TM, IV, (a, b) => iv.timeDiff(a as bigint, b as bigint));
+  op('+', D, TM, TS, (a, b) => dateTime(a as number, b as bigint));
+  op('+', TM, D, TS, (a, b) => dateTime(b as number, a as bigint));
   op('+', IV, IV, IV, (a, b) => iv.intervalAdd(i(a), i(b)));
   op('-', IV, IV, IV, (a, b) => iv.intervalSub(i(a), i(b)));
   op('-', null, IV, IV, (_a, b) => iv.intervalNegate(i(b)));
   op('*', IV, F8, IV, (a, b) => iv.intervalMul(i(a), b as number));
   op('*', F8, IV, IV, (a, b) => iv.intervalMul(i(b), a as number));
   op('/', IV, F8, IV, (a, b) => iv.intervalDiv(i(a), b as number));
+}
+
+/** date + time (datetime_timestamp): ±infinity dates stay infinite. */
+function dateTime(date: number, time: bigint): bigint {
+  const ts = dateToTimestamp(date);
+  if (!Number.isFinite(date)) return ts;
+  return checkTimestamp(ts + time);
 }
 
 function addDays(date: number, days: number): number {

@@ -105,6 +105,8 @@ export function applyTypmod(oid: number, typmod: number, value: SqlValue, explic
     case TypeOid.timestamp:
     case TypeOid.timestamptz:
       return roundTimestamp(value as bigint, typmod);
+    case TypeOid.time:
+      return dt.roundTime(value as bigint, typmod);
     default:
       return value;
   }
@@ -133,6 +135,7 @@ export function formatType(oid: number, typmod: number): string {
       return typmod >= 4 ? `numeric(${num.numericTypmodPrecision(typmod)},${num.numericTypmodScale(typmod)})` : t.name;
     case TypeOid.timestamp: return `timestamp(${typmod}) without time zone`;
     case TypeOid.timestamptz: return `timestamp(${typmod}) with time zone`;
+    case TypeOid.time: return `time(${typmod}) without time zone`;
     default: return t.name;
   }
 }
@@ -282,6 +285,13 @@ function defineDateTimes(): void {
     });
   }
   define({
+    oid: TypeOid.time, typname: 'time', name: 'time without time zone', length: 8, category: 'D', array: 1183,
+    parseText: (t, typmod) => dt.roundTime(dt.parseTime(t), typmod),
+    formatText: (v) => dt.formatTime(v as bigint),
+    parseBinary: (b, typmod) => { expectLength(b, 8); return dt.roundTime(dt.checkTime(view(b).getBigInt64(0)), typmod); },
+    formatBinary: (v) => fixed(8, (d) => d.setBigInt64(0, v as bigint)),
+  });
+  define({
     oid: TypeOid.interval, typname: 'interval', name: 'interval', length: 16, category: 'T', preferred: true, array: 1187,
     parseText: (t) => parseInterval(t), formatText: (v) => formatInterval(v as IntervalValue),
     parseBinary: (b) => { expectLength(b, 16); const d = view(b); return { micros: d.getBigInt64(0), days: d.getInt32(8), months: d.getInt32(12) }; },
@@ -298,6 +308,7 @@ function defineArrays(): void {
     [TypeOid.int2Array, '_int2', TypeOid.int2], [TypeOid.int4Array, '_int4', TypeOid.int4],
     [TypeOid.int8Array, '_int8', TypeOid.int8], [TypeOid.textArray, '_text', TypeOid.text],
     [TypeOid.oidArray, '_oid', TypeOid.oid], [TypeOid.float8Array, '_float8', TypeOid.float8],
+    [1183, '_time', TypeOid.time],
   ];
   for (const [oid, typname, element] of arrays) {
     const elementType = TYPES.get(element)!;

@@ -17,7 +17,7 @@ const TYPE_NAMES: Record<string, number> = {
   bool: TypeOid.bool, int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4,
   float8: TypeOid.float8, numeric: TypeOid.numeric, text: TypeOid.text, varchar: TypeOid.varchar, bpchar: TypeOid.bpchar,
   char: TypeOid.bpchar, name: TypeOid.name, bytea: TypeOid.bytea, uuid: TypeOid.uuid, date: TypeOid.date,
-  timestamp: TypeOid.timestamp, timestamptz: TypeOid.timestamptz, interval: TypeOid.interval, json: TypeOid.json,
+  timestamp: TypeOid.timestamp, timestamptz: TypeOid.timestamptz, interval: TypeOid.interval, time: TypeOid.time, json: TypeOid.json,
   jsonb: TypeOid.jsonb, oid: TypeOid.oid, unknown: TypeOid.unknown, 'int4[]': TypeOid.int4Array, 'text[]': TypeOid.textArray,
 };
 
@@ -28,7 +28,7 @@ function typeOf(sql: string): { oid: number; typmod: number } {
   assert.ok(oid, `test type ${sql}`);
   if (m[2] === undefined) return { oid, typmod: oid === TypeOid.bpchar && m[1] === 'char' ? lengthTypmod(1) : -1 };
   if (oid === TypeOid.numeric) return { oid, typmod: numericTypmod(Number(m[2]), Number(m[3] ?? 0)) };
-  if (oid === TypeOid.timestamp || oid === TypeOid.timestamptz) return { oid, typmod: Number(m[2]) };
+  if (oid === TypeOid.timestamp || oid === TypeOid.timestamptz || oid === TypeOid.time) return { oid, typmod: Number(m[2]) };
   return { oid, typmod: lengthTypmod(Number(m[2])) };
 }
 
@@ -104,7 +104,8 @@ function sqlOf(kind: string, c: any): string {
     case 'io': return `SELECT ${quote(c[1])}::${c[0]}`;
     case 'cast': return `SELECT ${litSql(c[0])}::${c[1]}`;
     case 'op': return `SELECT ${c[0] ? litSql(c[0]) + ' ' : ''}${c[1]} ${litSql(c[2])}`;
-    default: return `SELECT ${c[0]}(${c.slice(1).map(litSql).join(', ')})`;
+    // extract is a keyword: its function form needs the schema.
+    default: return `SELECT ${c[0] === 'extract' ? 'pg_catalog.extract' : c[0]}(${c.slice(1).map(litSql).join(', ')})`;
   }
 }
 
@@ -146,6 +147,19 @@ function float4Samples(): string[] {
   return out;
 }
 
+function TIME_IO_CASES(): Array<[string, string]> {
+  return ['04:05:06', '04:05:06.789', '040506', '0405', '040506.789', '0405.5', '4:5', '1:2:3.5', '00:00', '24:00:00', '24:00',
+    '24:00:00.000001', '24:00:01', '24:01', '23:59:60', '12:00:60.5', '23:59:59.9999999', '23:59:59.9999995', '12:00:00.0000005',
+    '12:00:00.0000015', 'allballs', ' ALLBALLS ', '04:05 PM', '12:05 AM', '12:00 pm', '00:05 AM', '13:00 PM', '04:05:06 am',
+    '04:05:06+02', '04:05:06-0330', '04:05:06 z', '04:05:06 UTC', '04:05:06+16', '2024-01-02 04:05:06', '01/02/2024 04:05',
+    '2024-02-30 04:05', '2024-01-02T04:05:06', 'T040506', 'T04:05:06', '04:05.5', '04:05:06.', ' 04:05:06 ', '04:05:06 BC',
+    '04', '12', '123', '12345', '1234567', 'abc', '', '25:00', '12:60', '12:00:61', '-01:00', 'infinity', 'epoch', '2024-01-02',
+    '4h', '1.5', '04.05.06', '04:05 : 06', '04:05:06:07']
+    .map((v): [string, string] => ['time', v])
+    .concat([['time(1)', '04:05:06.789'], ['time(0)', '23:59:59.9'], ['time(0)', '04:05:06.5'], ['time(3)', '04:05:06.1234565'],
+      ['time(6)', '04:05:06.1234565'], ['time(2)', '24:00:00']]);
+}
+
 const IO_CASES: Array<[string, string]> = [
   ...floatSamples().map((v): [string, string] => ['float8', v]),
   ...float4Samples().map((v): [string, string] => ['float4', v]),
@@ -178,6 +192,7 @@ const IO_CASES: Array<[string, string]> = [
   ['json', '{"b": 1, "a": [1, 2.50]}'], ['json', '{bad'], ['json', '[1,'], ['jsonb', '{"b": 1, "a": [1, 2.50], "b": 3}'],
   ['jsonb', ' "x\\ny" '], ['jsonb', '{"aa":1,"b":2,"c":{"d":1e2}}'], ['jsonb', 'nul'], ['jsonb', '1.0E+2'],
   ['int4[]', '{1,2,3}'], ['text[]', '{a,"b c",NULL,""}'], ['int4[]', '{1,x}'],
+  ...TIME_IO_CASES(),
 ];
 
 const L = (type: string, text: string | null): Lit => [type, text];
@@ -219,6 +234,17 @@ const OP_CASES: Array<[Lit | null, string, Lit]> = [
   [L('jsonb', '{"a": {"b": [1, 2]}}'), '->', L('text', 'a')], [L('jsonb', '{"a": "x"}'), '->>', L('text', 'a')],
   [L('jsonb', '[1, 2, 3]'), '->', L('int4', '-1')], [L('bool', 't'), '>', L('bool', 'f')],
   [L('uuid', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), '<', L('uuid', 'b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')],
+  [L('time', '23:00'), '+', L('interval', '2 hours')], [L('time', '01:00'), '-', L('interval', '2 hours')],
+  [L('time', '24:00'), '+', L('interval', '0')], [L('time', '01:00'), '+', L('interval', '1 day 1 hour')],
+  [L('time', '01:00'), '+', L('interval', '1 mon -25:00:00.5')], [L('interval', '1 hour'), '+', L('time', '01:00')],
+  [L('time', '04:05'), '-', L('interval', '1 mon')], [L('time', '00:00'), '-', L('interval', '-49:30')],
+  [L('time', '01:00'), '-', L('time', '03:30:00.25')], [L('time', '24:00'), '-', L('time', '00:00')],
+  [L('date', '2024-01-02'), '+', L('time', '04:05')], [L('time', '04:05:06.5'), '+', L('date', '2024-01-02')],
+  [L('date', 'infinity'), '+', L('time', '04:05')], [L('date', '5874897-12-31'), '+', L('time', '04:05')],
+  [L('time', '04:05'), '<', L('time', '04:06')], [L('time', '04:05'), '=', L('unknown', '04:05:00')],
+  [L('time', '24:00'), '>', L('time', '23:59:59.999999')], [L('time', '00:00'), '<>', L('time', 'allballs')],
+  [L('time', '04:05'), '>=', L('time', '04:05')], [L('time', '04:05'), '<=', L('unknown', '04:04')],
+  [L('time', '01:00'), '*', L('float8', '2')], [L('date', '294276-12-31'), '+', L('time', '24:00')],
 ];
 
 const CAST_CASES: Array<[Lit, string]> = [
@@ -237,7 +263,14 @@ const CAST_CASES: Array<[Lit, string]> = [
   [L('numeric', '123.456'), 'numeric(5,1)'], [L('numeric', '123.456'), 'numeric(4,2)'], [L('text', 'yes'), 'bool'],
   [L('json', '{"b":1, "a":2}'), 'jsonb'], [L('jsonb', '12.50'), 'numeric'], [L('jsonb', '"x"'), 'numeric'], [L('jsonb', 'true'), 'bool'],
   [L('jsonb', '3.7'), 'int4'], [L('uuid', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), 'text'], [L('interval', '1 day'), 'text'],
-  [L('text', '1 day 2 hours'), 'interval'], [L('int8', '1234567890123'), 'float4'], [L('numeric', '12345678901234567890'), 'int8'],
+  [L('text', '1 day 2 hours'), 'interval'],
+  [L('text', '04:05:06.5'), 'time'], [L('text', 'x'), 'time'], [L('time', '04:05:06.5'), 'text'], [L('time', '04:05'), 'varchar(3)'],
+  [L('timestamp', '2024-01-02 03:04:05.6'), 'time'], [L('timestamp', 'infinity'), 'time'], [L('timestamp', '0044-03-15 23:59:59 BC'), 'time'],
+  [L('timestamptz', '2024-01-02 03:04:05.6+05'), 'time'], [L('timestamptz', '-infinity'), 'time'],
+  [L('interval', '-25:00:00.5'), 'time'], [L('interval', '49:00:00'), 'time'], [L('interval', '1 day 02:00'), 'time'],
+  [L('interval', '-24:00:00'), 'time'], [L('interval', '1 mon'), 'time'], [L('time', '04:05:06.5'), 'interval'],
+  [L('time', '24:00'), 'interval'], [L('time', '04:05:06.789'), 'time(1)'], [L('time', '23:59:59.5'), 'time(0)'],
+  [L('time', '04:05'), 'date'], [L('date', '2024-01-02'), 'time'], [L('time', '04:05'), 'timestamp'], [L('int4', '1'), 'time'], [L('int8', '1234567890123'), 'float4'], [L('numeric', '12345678901234567890'), 'int8'],
 ];
 
 const FN_CASES: Array<[string, ...Lit[]]> = [
@@ -263,6 +296,20 @@ const FN_CASES: Array<[string, ...Lit[]]> = [
   ['sqrt', L('numeric', '12345678901234567890')], ['power', L('float8', '2'), L('float8', '10')], ['power', L('numeric', '2'), L('numeric', '3')],
   ['mod', L('int4', '-7'), L('int4', '3')], ['mod', L('numeric', '7.5'), L('numeric', '2')], ['sign', L('numeric', '-3.5')], ['sign', L('float8', '0')],
   ['abs', L('int2', '-3')], ['round', L('numeric', '0.5')], ['round', L('numeric', '1e-10'), L('int4', '3')],
+  ...['hour', 'minute', 'second', 'milliseconds', 'microseconds', 'epoch', 'HOURS', 'ms', 'us', 'sec', 'day', 'month', 'year', 'dow',
+    'julian', 'timezone', 'week', 'foo', 'infinity', 'allballs']
+    .flatMap((u): Array<[string, ...Lit[]]> => [['extract', U(u), L('time', '04:05:06.789')], ['date_part', U(u), L('time', '04:05:06.789')]]),
+  ['extract', U('epoch'), L('time', '24:00:00')], ['date_part', U('epoch'), L('time', '23:59:59.999999')],
+  ['extract', U('second'), L('time', '00:00:59.000001')], ['date_part', U('milliseconds'), L('time', '00:00:00.000123')],
+  ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '3.5')], ['make_time', L('int4', '25'), L('int4', '0'), L('float8', '0')],
+  ['make_time', L('int4', '24'), L('int4', '0'), L('float8', '0')], ['make_time', L('int4', '24'), L('int4', '0'), L('float8', '0.5')],
+  ['make_time', L('int4', '1'), L('int4', '60'), L('float8', '0')], ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '60.25')],
+  ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '60')], ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '61')],
+  ['make_time', L('int4', '1'), L('int4', '2'), L('float8', 'NaN')], ['make_time', L('int4', '-1'), L('int4', '2'), L('float8', '5')],
+  ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '3.0000005')], ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '3.0000015')],
+  ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '1e7')], ['make_time', L('int4', '1'), L('int4', '-2'), L('float8', '5')],
+  ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '-0.5')], ['make_time', L('int4', '23'), L('int4', '59'), L('float8', '59.9999999')],
+  ['make_time', L('int4', '1'), L('int4', '2'), L('float8', 'Infinity')], ['make_time', L('int4', '1'), L('int4', '2'), L('float8', '59.99999949')],
 ];
 
 const BINARY_CASES: Lit[] = [
@@ -271,6 +318,7 @@ const BINARY_CASES: Lit[] = [
   L('name', 'pg_class'), L('bytea', '\\x00ff10'), L('uuid', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
   L('date', '2024-01-02'), L('date', '0044-03-15 BC'), L('date', 'infinity'), L('timestamp', '2024-01-02 03:04:05.123456'),
   L('timestamptz', '1999-12-31 23:59:59.999999+00'), L('timestamp', '-infinity'), L('interval', '1 year 2 mons -3 days 04:05:06.7'),
+  L('time', '04:05:06.789'), L('time', '24:00:00'), L('time', 'allballs'), L('time', '23:59:59.999999'),
   L('json', '{"a": 1}'), L('jsonb', '{"b": [1, 2.0], "a": null}'), L('int4[]', '{1,NULL,3}'), L('text[]', '{a,"b c"}'),
   ...['0', '1', '-1', '0.1', '1.50', '10000', '12345.6789', '-0.000001', '99999999.99999999', '1e100', '123456789012345678901234567890.123',
     'NaN', 'Infinity', '-Infinity', '0.00', '100.0001'].map((v) => L('numeric', v)),
@@ -279,7 +327,7 @@ const BINARY_CASES: Lit[] = [
 const SEND_FUNCTIONS: Record<string, string> = {
   bool: 'boolsend', int2: 'int2send', int4: 'int4send', int8: 'int8send', oid: 'oidsend', float4: 'float4send', float8: 'float8send',
   text: 'textsend', varchar: 'varcharsend', char: 'bpcharsend', name: 'namesend', bytea: 'byteasend', uuid: 'uuid_send',
-  date: 'date_send', timestamp: 'timestamp_send', timestamptz: 'timestamptz_send', interval: 'interval_send', json: 'json_send',
+  date: 'date_send', timestamp: 'timestamp_send', timestamptz: 'timestamptz_send', interval: 'interval_send', time: 'time_send', json: 'json_send',
   jsonb: 'jsonb_send', 'int4[]': 'array_send', 'text[]': 'array_send', numeric: 'numeric_send',
 };
 
