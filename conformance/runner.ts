@@ -241,6 +241,12 @@ export class FileRunner {
       this.postgres.endpoint.run(asyncIndex ? withoutAsync(step.sql) : step.sql, step.extended),
       this.strata.endpoint.run(step.sql, step.extended),
     ]);
+    if (asyncIndex && !strata.error) {
+      // PostgreSQL's index exists when CREATE INDEX returns; Strata's build runs on. Wait for it,
+      // so the next statements do not race its catalog update (an OC001 that depends on timing).
+      const jobId = strata.results[strata.results.length - 1]?.rows[0]?.[0];
+      if (jobId) await this.strata.endpoint.run(`CALL sys.wait_for_job('${String(jobId).replace(/'/g, "''")}')`);
+    }
     const result = this.judge(base, infos, refusal, follows, postgres, asyncIndex ? statusOnly(postgres, strata) : strata, state, index);
     if (infos) {
       infos.forEach((info, i) => {
