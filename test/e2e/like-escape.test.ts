@@ -21,3 +21,15 @@ test('VARIADIC ARRAY[…] spreads the elements as arguments', { skip }, async ()
     "select format('%2$s, %1$s', variadic array['first', 'second'])",
   ]) await db().same(sql);
 });
+
+test('parse_ident splits and folds qualified names as PostgreSQL does', { skip }, async () => {
+  for (const sql of [
+    `SELECT parse_ident('Schemax.Tabley'), parse_ident('"SchemaX"."TableY"'), parse_ident(' a . "b""c" ')`,
+    `SELECT parse_ident('foo.boo[]', false)`,
+    `SELECT parse_ident('foo.boo[]')`,
+    `SELECT parse_ident('"foo')`,
+    `SELECT parse_ident('.foo')`,
+    `SELECT parse_ident('foo.')`,
+    `SELECT parse_ident('""')`,
+  ]) await db().same(sql);
+});

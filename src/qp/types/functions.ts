@@ -170,6 +170,8 @@ function defineStringFunctions(): void {
   fn('overlay', [T, T, I4], T, (a) => enc.overlay(s(a[0]!), s(a[1]!), i(a[2]!), null));
   fn('overlay', [T, T, I4, I4], T, (a) => enc.overlay(s(a[0]!), s(a[1]!), i(a[2]!), i(a[3]!)));
   const textArray = (elements: Array<string | null>): SqlValue => formatArray(elements, requireType(T));
+  fn('parse_ident', [T], TypeOid.textArray, (a) => textArray(parseIdent(s(a[0]!), true)));
+  fn('parse_ident', [T, TypeOid.bool], TypeOid.textArray, (a) => textArray(parseIdent(s(a[0]!), a[1] as boolean)));
   fn('string_to_array', [T, T], TypeOid.textArray, (a) => (a[0] === null ? null : textArray(enc.stringToArray(s(a[0]!), a[1] === null ? null : s(a[1]!), null))), { strict: false });
   fn('string_to_array', [T, T, T], TypeOid.textArray,
     (a) => (a[0] === null ? null : textArray(enc.stringToArray(s(a[0]!), a[1] === null ? null : s(a[1]!), a[2] === null ? null : s(a[2]!)))), { strict: false });
@@ -497,4 +499,50 @@ function likeEscape(pattern: string, escape: string): string {
     }
   }
   return out;
+}
+
+/**
+ * parse_ident (PostgreSQL's misc.c): a qualified name split at dots, unquoted parts folded to
+ * lower case, quoted ones kept ("" is a quote); strict refuses anything after the name.
+ */
+function parseIdent(text: string, strict: boolean): string[] {
+  const invalid = (detail?: string) => new SqlError('22023', `string is not a valid identifier: "${text}"`, detail ? { detail } : {});
+  const isSpace = (c: string | undefined) => c !== undefined && /[ \t\n\r\f\v]/.test(c);
+  const isStart = (c: string | undefined) => c !== undefined && (/[A-Za-z_]/.test(c) || c.charCodeAt(0) >= 0x80);
+  const isPart = (c: string | undefined) => c !== undefined && (/[A-Za-z0-9_$]/.test(c) || c.charCodeAt(0) >= 0x80);
+  const parts: string[] = [];
+  let i = 0;
+  let afterDot = false;
+  for (;;) {
+    while (isSpace(text[i])) i++;
+    if (text[i] === '"') {
+      let part = '';
+      i++;
+      for (;;) {
+        const end = text.indexOf('"', i);
+        if (end < 0) throw invalid('String has unclosed double quotes.');
+        part += text.slice(i, end);
+        i = end + 1;
+        if (text[i] !== '"') break;
+        part += '"';
+        i++;
+      }
+      if (part === '') throw invalid('Quoted identifier must not be empty.');
+      parts.push(part);
+    } else if (isStart(text[i])) {
+      const start = i;
+      while (isPart(text[i])) i++;
+      parts.push(text.slice(start, i).replace(/[A-Z]+/g, (m) => m.toLowerCase()));
+    } else {
+      if (afterDot) throw invalid('No valid identifier after ".".');
+      if (text[i] === '.') throw invalid('No valid identifier before ".".');
+      throw invalid();
+    }
+    while (isSpace(text[i])) i++;
+    if (text[i] !== '.') break;
+    i++;
+    afterDot = true;
+  }
+  if (strict && i < text.length) throw invalid();
+  return parts;
 }
