@@ -7,14 +7,11 @@
  *
  *   npm run bench:query [-- --rows 100000 --runs 5 --timeout 300]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import net from 'node:net';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { startPostgres } from '../test/support/postgres.js';
-import { option, root } from './options.js';
+import { option } from './options.js';
+import { startStrata } from './strata-process.js';
 
 const rows = option('rows', 100_000);
 const runs = option('runs', 5);
@@ -35,27 +32,6 @@ const QUERIES: [string, string][] = [
   [`group-by aggregate (${k})`, `SELECT customer_id % 100 AS bucket, count(*) AS n, sum(amount) AS total, min(amount) AS lo, max(amount) AS hi FROM orders GROUP BY customer_id % 100 ORDER BY bucket`],
 ];
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => ok(port));
-    });
-  });
-}
-
-async function startStrata(): Promise<{ child: ChildProcess; port: number; dataDir: string; token: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('ready')) ok(); });
-    child.on('exit', (code) => fail(new Error(`strata exited ${code}`)));
-  });
-  const token = spawnSync(process.execPath, [join(root, 'bin', 'strata.js'), 'token', '--data-dir', dataDir, '--admin', '--expires-in', '86400'], { encoding: 'utf8' }).stdout.trim();
-  return { child, port, dataDir, token };
-}
 
 async function load(client: pg.Client): Promise<number> {
   const started = performance.now();
@@ -100,7 +76,7 @@ async function main(): Promise<void> {
   const postgres = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on' } });
   const strata = await startStrata();
   const pgClient = new pg.Client({ ...postgres.config, types: { getTypeParser: () => (v: string) => v } });
-  const strataClient = new pg.Client({ host: '127.0.0.1', port: strata.port, user: 'admin', database: 'postgres', password: strata.token, types: { getTypeParser: () => (v: string) => v } });
+  const strataClient = new pg.Client({ host: '127.0.0.1', port: strata.port, user: 'admin', database: 'postgres', password: strata.token(86400), types: { getTypeParser: () => (v: string) => v } });
   pgClient.on('error', () => {});
   strataClient.on('error', () => {});
   try {

@@ -6,14 +6,14 @@
  *
  *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import net from 'node:net';
 import pg from 'pg';
 import { startPostgres } from '../test/support/postgres.js';
 import { option, root } from './options.js';
+import { startStrata } from './strata-process.js';
 
 const seconds = option('seconds', 20);
 const scale = option('scale', 1);
@@ -25,27 +25,6 @@ interface Target {
   readonly pids: () => number[];
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => ok(port));
-    });
-  });
-}
-
-async function startStrata(): Promise<{ child: ChildProcess; port: number; dataDir: string; token: () => string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('ready')) ok(); });
-    child.on('exit', (code) => fail(new Error(`strata exited ${code}`)));
-  });
-  const token = () => spawnSync(process.execPath, [join(root, 'bin', 'strata.js'), 'token', '--data-dir', dataDir, '--admin', '--expires-in', '3600'], { encoding: 'utf8' }).stdout.trim();
-  return { child, port, dataDir, token };
-}
 
 function load(target: Target): void {
   const script = resolve(root, '..', 'shared', 'tools', 'pgbench-dsql-init.sh');

@@ -1,0 +1,29 @@
+/** An embedded Strata as its own process for the benchmarks (`strata start` on a free port). */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts } from '../src/env/ports.js';
+import { root } from './options.js';
+
+export interface StrataProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly dataDir: string;
+  /** An admin token for the cluster, valid for `expiresInSeconds`. */
+  token(expiresInSeconds?: number): string;
+}
+
+export async function startStrata(): Promise<StrataProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
+  const [port] = await freePorts(1);
+  const child = spawn(process.execPath, [join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('ready')) ok(); });
+    child.on('exit', (code) => fail(new Error(`strata exited ${code}`)));
+  });
+  const token = (expiresInSeconds = 3600) => spawnSync(process.execPath,
+    [join(root, 'bin', 'strata.js'), 'token', '--data-dir', dataDir, '--admin', '--expires-in', String(expiresInSeconds)], { encoding: 'utf8' }).stdout.trim();
+  return { child, port: port!, dataDir, token };
+}
