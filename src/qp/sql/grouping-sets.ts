@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { Expr, SelectStatement, SelectTarget } from './ast.js';
+import { mapTree } from './ast-map.js';
 import { exprKey } from './compile.js';
 import * as types from './typesystem.js';
 
@@ -43,31 +44,20 @@ export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: r
 
 /** The expression for one grouping set: left-out grouping expressions → typed NULL, GROUPING(…) → its bits. */
 function substitute(expr: Expr, missing: ReadonlyMap<string, number>, grouped: ReadonlySet<string>): Expr {
-  const key = exprKey(expr);
-  const oid = missing.get(key);
-  if (oid !== undefined) {
-    return { kind: 'cast', arg: { kind: 'const', literal: 'null', text: '', location: -1 }, type: { names: ['pg_catalog', types.outputName(oid)], typmods: [], arrayBounds: 0, location: -1 }, location: -1 };
-  }
-  if (expr.kind === 'grouping') {
-    let bits = 0;
-    for (const arg of expr.args) bits = (bits << 1) | (grouped.has(exprKey(arg)) ? 0 : 1);
-    return { kind: 'const', literal: 'integer', text: String(bits), location: expr.location };
-  }
-  // Aggregates read the input rows, and subqueries have their own grouping: leave them.
-  if ((expr.kind === 'func' && types.isAggregate(expr.name) && !expr.over) || expr.kind === 'subquery') return expr;
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(expr)) {
-    out[name] = Array.isArray(value) ? value.map((v) => rewriteValue(v, missing, grouped)) : rewriteValue(value, missing, grouped);
-  }
-  return out as unknown as Expr;
-}
-
-function rewriteValue(value: unknown, missing: ReadonlyMap<string, number>, grouped: ReadonlySet<string>): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  if (typeof record['kind'] === 'string' && 'location' in record) return substitute(record as unknown as Expr, missing, grouped);
-  // Case branches ({when, then}) and other plain holders of expressions.
-  const out: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(record)) out[name] = Array.isArray(v) ? v.map((x) => rewriteValue(x, missing, grouped)) : rewriteValue(v, missing, grouped);
-  return out;
+  return mapTree(expr, (node) => {
+    if (typeof node['kind'] !== 'string' || !('location' in node)) return undefined;
+    const e = node as unknown as Expr;
+    const oid = missing.get(exprKey(e));
+    if (oid !== undefined) {
+      return { kind: 'cast', arg: { kind: 'const', literal: 'null', text: '', location: -1 }, type: { names: ['pg_catalog', types.outputName(oid)], typmods: [], arrayBounds: 0, location: -1 }, location: -1 };
+    }
+    if (e.kind === 'grouping') {
+      let bits = 0;
+      for (const arg of e.args) bits = (bits << 1) | (grouped.has(exprKey(arg)) ? 0 : 1);
+      return { kind: 'const', literal: 'integer', text: String(bits), location: e.location };
+    }
+    // Aggregates read the input rows, and subqueries have their own grouping: left as they are.
+    if ((e.kind === 'func' && types.isAggregate(e.name) && !e.over) || e.kind === 'subquery') return e;
+    return undefined;
+  }) as Expr;
 }

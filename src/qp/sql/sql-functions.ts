@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import type { Expr, FromItem, SelectStatement, TypeName } from './ast.js';
+import { mapTree } from './ast-map.js';
 import { parseSql } from './parse.js';
 import * as types from './typesystem.js';
 
@@ -81,17 +82,6 @@ function typeName(oid: number): TypeName {
   return { names: ['pg_catalog', types.outputName(oid)], typmods: [], arrayBounds: 0, location: -1 };
 }
 
-/** A copy of an AST with nodes replaced where `replace` answers (it sees each object node). */
-function mapTree(node: unknown, replace: (node: Record<string, unknown>) => unknown | undefined): unknown {
-  if (Array.isArray(node)) return node.map((child) => mapTree(child, replace));
-  if (node === null || typeof node !== 'object') return node;
-  const record = node as Record<string, unknown>;
-  const replaced = replace(record);
-  if (replaced !== undefined) return replaced;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) out[key] = mapTree(value, replace);
-  return out;
-}
 
 /** The column names of the catalog tables (and views) a query's FROM names, for `functionBody`. */
 export function columnsOfTables(catalog: CatalogSnapshot, searchPath: readonly string[]): (select: SelectStatement) => ReadonlySet<string> {
