@@ -115,7 +115,10 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
-      return { ...result, name: arg.column !== undefined ? arg.name : types.outputName(target.oid) };
+      // FigureColname: a column, function or the like keeps its name; a constant, an operator,
+      // CASE or another cast take the last word of the type name as written (int2[] → int2).
+      if (arg.weakName === false || (arg.weakName === undefined && arg.name !== '?column?')) return { ...result, name: arg.name, weakName: false };
+      return { ...result, name: expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid), weakName: true };
     }
     case 'func':
       if (expr.over) {
@@ -514,7 +517,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
     for (let i = 0; i < cs.length; i++) if (cs[i]!(row, c) === true) return rs[i]!(row, c);
     return other ? other(row, c) : null;
   };
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', location: expr.location };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', weakName: true, location: expr.location };
 }
 
 function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {
