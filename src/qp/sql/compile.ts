@@ -9,6 +9,7 @@ import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
+import { compileSetCall, type SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
@@ -58,6 +59,12 @@ export interface CompileContext {
   readonly subqueries?: SubqueryHost;
   /** Where window function calls are collected: the select list and ORDER BY only. */
   readonly windows?: WindowCollector | undefined;
+  /** Where set-returning calls go (a select list's ProjectSet); unset, they are refused. */
+  readonly srfs?: SrfCollector | undefined;
+  /** Set inside CASE/COALESCE, where PostgreSQL refuses set-returning calls. */
+  readonly srfBlockedBy?: string | undefined;
+  /** Set inside a set-returning call's arguments. */
+  readonly srfNested?: boolean | undefined;
   /** SQL functions being inlined around this expression (a guard against recursion). */
   readonly functionDepth?: number;
 }
@@ -130,7 +137,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return compileFunction(expr, ctx);
     case 'case': return compileCase(expr, ctx);
-    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, ctx)), expr.location);
+    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, { ...ctx, srfBlockedBy: 'COALESCE' })), expr.location);
     case 'greatest':
     case 'least': return compileGreatestLeast(expr.kind, expr.args.map((a) => compileExpr(a, ctx)), expr.location);
     case 'nullif': return compileNullIf(expr, ctx);
@@ -396,6 +403,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
   if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
+  const setCall = compileSetCall(expr, ctx);
+  if (setCall) return setCall;
   const sessionFunction = compileSessionFunction(expr, ctx);
   if (sessionFunction) return sessionFunction;
   if (expr.star || expr.distinct || expr.filter) {
@@ -503,6 +512,7 @@ export function commonType(values: CompiledExpr[], context: string): number {
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
   const subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  ctx = { ...ctx, srfBlockedBy: 'CASE' };
   const conditions = expr.whens.map((w) => {
     if (!subject) return coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
     return applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location);

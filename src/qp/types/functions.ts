@@ -416,7 +416,6 @@ function defineOtherFunctions(): void {
 // Regular expressions
 
 /** Set-returning functions the planner cannot call from an expression: refused by name. */
-const SET_RETURNING = new Set(['regexp_matches', 'regexp_split_to_table']);
 
 function defineRegexFunctions(): void {
   const TA = TypeOid.textArray;
@@ -462,7 +461,6 @@ defineOtherFunctions();
 /** Resolves a function call by name and argument types; null when none matches. */
 export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {
   const lower = name.toLowerCase();
-  if (SET_RETURNING.has(lower)) throw new SqlError('0A000', `set-returning function ${lower}() is not supported in expressions yet`);
   const polymorphic = POLYMORPHIC.get(lower);
   if (polymorphic) return polymorphic(argTypes);
   const list = FUNCTIONS.get(lower);
