@@ -410,6 +410,16 @@ function defineOtherFunctions(): void {
     fn(name, [], TypeOid.timestamptz, (_a, ctx) => timestampFromUnixMicros(ctx.statementTimestamp), { strict: false });
   }
   fn('gen_random_uuid', [], TypeOid.uuid, (_a, ctx) => randomUuid(ctx.random), { strict: false });
+  // The types' binary output functions (typsend), callable as in PostgreSQL: float4send(x).
+  const send: Array<[string, number]> = [
+    ['int2send', TypeOid.int2], ['int4send', TypeOid.int4], ['int8send', TypeOid.int8], ['float4send', TypeOid.float4],
+    ['float8send', TypeOid.float8], ['numeric_send', TypeOid.numeric], ['textsend', TypeOid.text], ['varcharsend', TypeOid.varchar],
+    ['bpcharsend', TypeOid.bpchar], ['boolsend', TypeOid.bool], ['byteasend', TypeOid.bytea], ['uuid_send', TypeOid.uuid],
+    ['date_send', TypeOid.date], ['timestamp_send', TypeOid.timestamp], ['timestamptz_send', TypeOid.timestamptz],
+    ['time_send', TypeOid.time], ['interval_send', TypeOid.interval], ['json_send', TypeOid.json], ['jsonb_send', TypeOid.jsonb],
+    ['namesend', TypeOid.name], ['charsend', TypeOid.char], ['oidsend', TypeOid.oid],
+  ];
+  for (const [name, oid] of send) fn(name, [oid], TypeOid.bytea, (a) => requireType(oid).formatBinary(a[0]!));
 }
 
 // ---------------------------------------------------------------------------------------------
