@@ -25,7 +25,10 @@ export type Expr =
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly location: number }
   | { readonly kind: 'func'; readonly name: string; readonly schema: string | null; readonly args: readonly Expr[]; readonly star: boolean; readonly distinct: boolean; readonly filter: Expr | null;
       /** Set for a window function call: `f(…) OVER (…)` or `OVER name`. */
-      readonly over?: WindowSpec | null; readonly location: number }
+      readonly over?: WindowSpec | null;
+      /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
+      readonly aggOrder?: readonly SortItem[];
+      readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
   | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly location: number }

@@ -23,6 +23,10 @@ import * as types from './typesystem.js';
 export interface AggregateCall {
   readonly name: string;
   readonly arg: CompiledExpr | null;
+  /** The second argument of a two-argument aggregate (string_agg's delimiter). */
+  readonly second: CompiledExpr | null;
+  /** The aggregate's own ORDER BY: keys computed per input row. */
+  readonly order: readonly { readonly eval: Evaluator; readonly key: types.AggregateOrderKey }[];
   readonly distinct: boolean;
   readonly filter: CompiledExpr | null;
   readonly oid: number;
@@ -477,21 +481,47 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
   }
   const inner: CompileContext = { ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls' };
+  const textual = (e: CompiledExpr) => (e.oid === TypeOid.unknown ? coerce(e, TypeOid.text, -1, 'implicit', e.location) : e);
   let arg: CompiledExpr | null = null;
+  let second: CompiledExpr | null = null;
   if (!expr.star) {
-    if (expr.args.length !== 1) throw new SqlError('42883', `function ${expr.name} with ${expr.args.length} arguments does not exist`, at(expr.location));
-    arg = compileExpr(expr.args[0]!, inner);
-    if (arg.oid === TypeOid.unknown) arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    const arity = types.aggregateArity(expr.name);
+    if (expr.args.length !== arity) {
+      const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
+      throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
+        ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+      });
+    }
+    arg = textual(compileExpr(expr.args[0]!, inner));
+    if (arity === 2) {
+      second = textual(compileExpr(expr.args[1]!, inner));
+      // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.
+      if (expr.name === 'string_agg' && second.oid !== arg.oid && (arg.oid === TypeOid.bytea || types.isStringType(arg.oid))) {
+        second = coerce(second, arg.oid === TypeOid.bytea ? TypeOid.bytea : TypeOid.text, -1, 'implicit', second.location);
+      }
+      if (expr.name === 'string_agg' && types.isStringType(arg.oid) && arg.oid !== TypeOid.text) arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    }
   } else if (expr.name !== 'count') {
     throw new SqlError('42809', `${expr.name}(*) is not allowed`, at(expr.location));
   }
-  const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null);
+  const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null, second ? second.oid : null);
   if (resultOid === null) {
-    throw new SqlError('42883', `function ${expr.name}(${arg ? types.formatType(arg.oid, -1) : ''}) does not exist`, at(expr.location));
+    const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
+    throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
+      ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
   }
+  const order = (expr.aggOrder ?? []).map((item) => {
+    const key = textual(compileExpr(item.expr, inner));
+    if (!types.hasComparator(key.oid)) throw new SqlError('42883', `could not identify an ordering operator for type ${types.formatType(key.oid, -1)}`, at(key.location));
+    if (expr.distinct && !expr.args.some((a) => exprKey(a) === exprKey(item.expr))) {
+      throw new SqlError('42P10', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', at(key.location));
+    }
+    return { eval: key.eval, key: { oid: key.oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending } };
+  });
   const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER') : null;
   const slot = ctx.aggregateBase + ctx.aggregates.length;
-  ctx.aggregates.push({ name: expr.name, arg, distinct: expr.distinct, filter, oid: resultOid, slot });
+  ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
 }
 

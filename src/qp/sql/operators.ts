@@ -381,6 +381,11 @@ export class Truncate implements RowSource {
   }
 }
 
+/** A fresh accumulator for one group of an aggregate call. */
+function newState(a: AggregateCall): types.AggregateState {
+  return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null);
+}
+
 /**
  * GROUP BY and aggregates by hashing: output rows are [group values…, aggregate results…].
  * With no GROUP BY, one row even for empty input (count(*) = 0).
@@ -413,7 +418,7 @@ export class HashAggregate implements RowSource {
         const key = n === 0 ? '' : types.groupKey(groupOids, values, n);
         let group = groups.get(key);
         if (!group) {
-          group = { values, states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) };
+          group = { values, states: this.aggregates.map(newState) };
           groups.set(key, group);
           if (groups.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
         }
@@ -421,13 +426,14 @@ export class HashAggregate implements RowSource {
           const a = this.aggregates[i]!;
           if (a.filter && a.filter.eval(row, rt.ctx) !== true) continue;
           const state = group.states[i]!;
-          if (a.arg) state.add(a.arg.eval(row, rt.ctx));
+          if (a.order.length > 0 && types.isOrderedInput(state)) state.keys(a.order.map((k) => k.eval(row, rt.ctx)));
+          if (a.arg) state.add(a.arg.eval(row, rt.ctx), a.second ? a.second.eval(row, rt.ctx) : undefined);
           else state.add(true);
         }
       }
     }
     if (groups.size === 0 && n === 0) {
-      groups.set('', { values: [], states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) });
+      groups.set('', { values: [], states: this.aggregates.map(newState) });
     }
     const out: Row[] = [];
     for (const group of groups.values()) {
