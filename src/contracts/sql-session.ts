@@ -36,7 +36,19 @@ export type ExecuteOutcome =
   /** The row limit stopped it; the portal can be executed again (PortalSuspended). */
   | { readonly kind: 'suspended' }
   /** An empty query: EmptyQueryResponse. */
-  | { readonly kind: 'empty' };
+  | { readonly kind: 'empty' }
+  /** COPY … FROM STDIN: CopyInResponse, then the client's CopyData goes to `sink` until CopyDone or CopyFail. */
+  | { readonly kind: 'copy-in'; readonly binary: boolean; readonly columns: number; readonly sink: CopyInSink }
+  /** COPY … TO STDOUT: CopyOutResponse, the CopyData `run` produces, CopyDone, CommandComplete with run's tag. */
+  | { readonly kind: 'copy-out'; readonly binary: boolean; readonly columns: number; run(onData: (data: Uint8Array) => void): Promise<string> };
+
+/** Where the rows of a COPY FROM STDIN go, one CopyData payload at a time. */
+export interface CopyInSink {
+  /** Takes the next CopyData payload; throws SqlError for bad data (the COPY is then over). */
+  write(data: Uint8Array): Promise<void>;
+  /** CopyDone: takes what is left and returns the command tag ("COPY n"). */
+  finish(): Promise<string>;
+}
 
 /** A bound statement with parameter values: what Bind creates and Execute runs. */
 export interface Portal {

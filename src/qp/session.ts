@@ -1,10 +1,11 @@
 import { SqlError } from '../contracts/errors.js';
+import { planCopy } from './copy/copy.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
-import type { ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
+import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
@@ -39,6 +40,15 @@ class Prepared implements PreparedStatement {
   get isEmpty(): boolean {
     return this.parsed === null;
   }
+}
+
+/** What starting a statement gives its portal: rows to come, a finished tag, or a COPY. */
+interface Started {
+  readonly tag: string;
+  readonly source: RowSource | null;
+  readonly rt: Runtime | null;
+  readonly columns: readonly OutputColumn[] | null;
+  readonly copy?: ExecuteOutcome;
 }
 
 const OC000 = 'change conflicts with another transaction (OC000)';
@@ -221,7 +231,7 @@ export class Session implements SqlSession {
   }
 
   /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
-  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<{ tag: string; source: RowSource | null; rt: Runtime | null; columns: readonly OutputColumn[] | null }> {
+  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     this.beginRequest();
     try {
       return await this.startStatement(prepared, params, emit);
@@ -232,7 +242,7 @@ export class Session implements SqlSession {
     }
   }
 
-  private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<{ tag: string; source: RowSource | null; rt: Runtime | null; columns: readonly OutputColumn[] | null }> {
+  private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     const parsed = prepared.parsed!;
     const statement = parsed.statement;
     this.checkCancelPending();
@@ -269,6 +279,7 @@ export class Session implements SqlSession {
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
     if (isDdl(statement)) return this.runDdl(statement, catalog, txn, emit);
+    if (statement.kind === 'copy') return this.startCopy(statement, catalog, txn);
     const entry = this.plan(prepared, catalog);
     for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
     const rt: Runtime = {
@@ -288,6 +299,18 @@ export class Session implements SqlSession {
       return { tag, source: null, rt, columns: entry.plan.modify.columns };
     }
     throw new SqlError('0A000', `statement ${statement.kind} is not supported`);
+  }
+
+  /** COPY: planned here, at execution; its rows flow after the protocol's Copy*Response. */
+  private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
+    if (statement.from) this.checkDml(txn);
+    const rowParams: SqlValue[] = [];
+    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: false, cancelled: false, batches: 0, pause: this.host.pause };
+    this.current = rt;
+    const pc = this.planContext(catalog, []);
+    const copy = planCopy(statement, pc, rt, rowParams);
+    for (const table of pc.usedTables) txn.useSchema(tableKey(table.id));
+    return { tag: 'COPY', source: null, rt, columns: null, copy };
   }
 
   private checkDml(txn: Transaction): void {
@@ -479,6 +502,11 @@ class SessionPortal implements Portal {
     };
     if (!this.running) {
       const started = await this.session.start(this.prepared, this.params, send);
+      // A COPY runs once: the protocol layer moves its data and reports its tag.
+      if (started.copy) {
+        this.finished = { kind: 'complete', commandTag: 'COPY 0' };
+        return started.copy;
+      }
       if (!started.source) {
         this.finished = { kind: 'complete', commandTag: started.tag };
         return this.finished;

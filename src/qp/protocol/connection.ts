@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { Authenticator, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
+import type { Authenticator, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
 import type { RandomSource } from '../../contracts/time.js';
 import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
 import { BackendWriter, type ErrorFields } from '../../wire/backend.js';
@@ -43,6 +43,11 @@ export class Connection {
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipUntilSync = false;
   private firstChunk = true;
+  /**
+   * A COPY FROM STDIN in progress: CopyData goes to its sink until CopyDone or CopyFail. `resume`
+   * runs the rest of a simple query's statements; null in the extended protocol (Sync follows).
+   */
+  private copyIn: { readonly sink: CopyInSink; readonly resume: (() => Promise<void>) | null } | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
     options.socket.onData((chunk) => this.receive(chunk));
@@ -221,6 +226,7 @@ export class Connection {
       this.terminate();
       return;
     }
+    if (this.copyIn) return this.copyMessage(session, message);
     if (message.type === 'sync') {
       this.skipUntilSync = false;
       return this.finish(session);
@@ -255,22 +261,99 @@ export class Connection {
   }
 
   private async simpleQuery(session: SqlSession, sql: string): Promise<void> {
+    let statements: PreparedStatement[];
     try {
       await session.refreshCatalog();
-      const statements = session.prepareSimple(sql);
-      for (const statement of statements) {
+      statements = session.prepareSimple(sql);
+    } catch (error) {
+      this.out.errorResponse(errorFields(error, this.options.log));
+      session.markFailed();
+      return this.finish(session);
+    }
+    return this.runSimple(session, statements, 0);
+  }
+
+  /** Runs a simple query's statements from `from`; a COPY FROM STDIN pauses it until CopyDone. */
+  private async runSimple(session: SqlSession, statements: readonly PreparedStatement[], from: number): Promise<void> {
+    try {
+      for (let i = from; i < statements.length; i++) {
+        const statement = statements[i]!;
         const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
         const textFormats = portal.fields ? portal.fields.map(() => 0) : [];
         if (portal.fields) this.describeRows(portal.fields, textFormats);
         const outcome = await portal.execute(0, (cells) => this.out.dataRow(cells));
-        if (outcome.kind === 'empty') this.out.emptyQueryResponse();
-        else if (outcome.kind === 'complete') this.out.commandComplete(outcome.commandTag);
+        if (outcome.kind === 'copy-in') {
+          this.startCopyIn(outcome, () => this.runSimple(session, statements, i + 1));
+          return;
+        }
+        await this.reportOutcome(outcome);
       }
     } catch (error) {
       this.out.errorResponse(errorFields(error, this.options.log));
       session.markFailed();
     }
     await this.finish(session);
+  }
+
+  /** What an Execute (or a simple query's statement) finished with, COPY TO's data included. */
+  private async reportOutcome(outcome: Exclude<ExecuteOutcome, { kind: 'copy-in' }>): Promise<void> {
+    switch (outcome.kind) {
+      case 'empty': this.out.emptyQueryResponse(); return;
+      case 'suspended': this.out.portalSuspended(); return;
+      case 'complete': this.out.commandComplete(outcome.commandTag); return;
+      case 'copy-out': {
+        this.out.copyOutResponse(outcome.binary, outcome.columns);
+        const tag = await outcome.run((data) => {
+          this.out.copyData(data);
+          if (this.out.length >= COPY_OUT_FLUSH_BYTES) this.flush();
+        });
+        this.out.copyDone();
+        this.out.commandComplete(tag);
+        return;
+      }
+    }
+  }
+
+  private startCopyIn(outcome: Extract<ExecuteOutcome, { kind: 'copy-in' }>, resume: (() => Promise<void>) | null): void {
+    this.out.copyInResponse(outcome.binary, outcome.columns);
+    this.copyIn = { sink: outcome.sink, resume };
+  }
+
+  /**
+   * A message while COPY FROM STDIN runs. Flush and Sync are ignored, as PostgreSQL does (a
+   * client may send them not knowing its statement was a COPY); anything else but the COPY
+   * messages ends the COPY with 08P01.
+   */
+  private async copyMessage(session: SqlSession, message: FrontendMessage): Promise<void> {
+    const copy = this.copyIn!;
+    try {
+      switch (message.type) {
+        case 'copy-data':
+          await copy.sink.write(message.data);
+          return;
+        case 'copy-done': {
+          const tag = await copy.sink.finish();
+          this.copyIn = null;
+          this.out.commandComplete(tag);
+          if (copy.resume) await copy.resume();
+          return;
+        }
+        case 'copy-fail':
+          throw new SqlError('57014', `COPY from stdin failed: ${message.message}`);
+        case 'flush':
+        case 'sync':
+          return;
+        default:
+          throw new SqlError('08P01', `unexpected message type 0x${MESSAGE_CODES[message.type].toString(16).toUpperCase()} during COPY from stdin`);
+      }
+    } catch (error) {
+      this.copyIn = null;
+      this.out.errorResponse(errorFields(error, this.options.log));
+      session.markFailed();
+      // The client's remaining CopyData is ignored (outside a COPY, PostgreSQL ignores it too).
+      if (copy.resume) await this.finish(session);
+      else this.skipUntilSync = true;
+    }
   }
 
   /** Synchronous except Execute, whose promise it returns. */
@@ -318,9 +401,8 @@ export class Connection {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
         return portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells)).then((outcome) => {
-          if (outcome.kind === 'empty') this.out.emptyQueryResponse();
-          else if (outcome.kind === 'suspended') this.out.portalSuspended();
-          else this.out.commandComplete(outcome.commandTag);
+          if (outcome.kind === 'copy-in') this.startCopyIn(outcome, null);
+          else return this.reportOutcome(outcome);
         });
       }
       case 'close': {
@@ -368,6 +450,15 @@ class RowDescriptions {
 }
 
 const MAX_DESCRIPTIONS_PER_STATEMENT = 8;
+/** COPY TO's CopyData leaves in writes of about this size, not all at the end. */
+const COPY_OUT_FLUSH_BYTES = 256 * 1024;
+
+/** Frontend message type bytes, for "unexpected message type 0x51 during COPY from stdin". */
+const MESSAGE_CODES: Record<FrontendMessage['type'], number> = {
+  'startup': 0, 'ssl-request': 0, 'gssenc-request': 0, 'cancel': 0, 'password': 0x70, 'query': 0x51, 'parse': 0x50, 'bind': 0x42,
+  'describe': 0x44, 'execute': 0x45, 'close': 0x43, 'sync': 0x53, 'flush': 0x48, 'terminate': 0x58,
+  'copy-data': 0x64, 'copy-done': 0x63, 'copy-fail': 0x66,
+};
 
 /** Format codes: none (all text), one (for all), or one per item. */
 function expandFormats(formats: readonly number[], count: number, what: string): number[] {
@@ -379,7 +470,7 @@ function expandFormats(formats: readonly number[], count: number, what: string):
 
 function errorFields(error: unknown, log: Log): ErrorFields {
   if (error instanceof SqlError) {
-    return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position: error.position };
+    return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position: error.position, where: error.where };
   }
   log.error(`internal error: ${(error as Error).stack ?? String(error)}`);
   return { severity: 'ERROR', code: 'XX000', message: (error as Error).message ?? String(error) };
