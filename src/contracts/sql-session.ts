@@ -38,7 +38,9 @@ export type ExecuteOutcome =
   /** An empty query: EmptyQueryResponse. */
   | { readonly kind: 'empty' }
   /** COPY … FROM STDIN: CopyInResponse, then the client's CopyData goes to `sink` until CopyDone or CopyFail. */
-  | { readonly kind: 'copy-in'; readonly binary: boolean; readonly columns: number; readonly sink: CopyInSink }
+  | { readonly kind: 'copy-in'; readonly binary: boolean; readonly columns: number; readonly sink: CopyInSink;
+      /** An error PostgreSQL raises only after CopyInResponse (COPY FREEZE, a view): the COPY ends with it at once. */
+      readonly refusal: SqlError | null }
   /** COPY … TO STDOUT: CopyOutResponse, the CopyData `run` produces, CopyDone, CommandComplete with run's tag. */
   | { readonly kind: 'copy-out'; readonly binary: boolean; readonly columns: number; run(onData: (data: Uint8Array) => void): Promise<string> };
 
@@ -48,6 +50,8 @@ export interface CopyInSink {
   write(data: Uint8Array): Promise<void>;
   /** CopyDone: takes what is left and returns the command tag ("COPY n"). */
   finish(): Promise<string>;
+  /** The CONTEXT of an error that ends the COPY from outside (CopyFail): "COPY t, line n". */
+  where(): string;
 }
 
 /** A bound statement with parameter values: what Bind creates and Execute runs. */

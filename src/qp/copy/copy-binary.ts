@@ -18,6 +18,11 @@ export class BinaryTupleReader {
 
   constructor(private readonly columns: number) {}
 
+  /** Whether the header has been read (the tuples have started). */
+  get started(): boolean {
+    return this.headerRead;
+  }
+
   /** The tuples this payload completes: each field's bytes, or null. */
   push(chunk: Uint8Array): (Uint8Array | null)[][] {
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -48,10 +53,27 @@ export class BinaryTupleReader {
     return tuples;
   }
 
-  /** CopyDone: the data must have ended with the trailer (PostgreSQL accepts a missing one at a tuple boundary). */
+  /**
+   * At CopyDone, where the data stopped inside a tuple: null when it did not, -1 inside the
+   * field count, else the field it stopped in.
+   */
+  truncatedField(): number | null {
+    if (!this.headerRead || this.ended || this.pending.length === 0) return null;
+    const b = this.pending;
+    if (b.length < 2) return -1;
+    let p = 2;
+    for (let i = 0; i < this.columns; i++) {
+      if (b.length < p + 4) return i;
+      const length = b.readInt32BE(p);
+      p += 4 + Math.max(0, length);
+      if (b.length < p) return i;
+    }
+    return null;
+  }
+
+  /** CopyDone: the data must have had its header (PostgreSQL accepts a missing trailer at a tuple boundary). */
   finish(): void {
     if (!this.headerRead) throw badFormat(this.pending.length === 0 ? 'COPY file signature not recognized' : 'invalid COPY file header (missing flags)');
-    if (!this.ended && this.pending.length > 0) throw badFormat('unexpected EOF in COPY data');
   }
 
   /** Reads the header; returns where the tuples start, or 0 to wait for more bytes. */

@@ -27,7 +27,10 @@ function invalidUtf8(bytes: Uint8Array): SqlError {
     if (width === 0) break;
     at += width - 1;
   }
-  const bad = [...text.subarray(at, Math.min(at + 2, text.length))].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+  // As PostgreSQL's report_invalid_encoding: as many bytes as the first byte announces.
+  const lead = text[at] ?? 0;
+  const announced = lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xc0 && lead < 0xe0 ? 2 : 1;
+  const bad = [...text.subarray(at, Math.min(at + announced, text.length))].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
   return new SqlError('22021', `invalid byte sequence for encoding "UTF8": ${bad}`);
 }
 

@@ -22,18 +22,33 @@ import { RecordSplitter } from './copy-records.js';
  * statement of the current transaction). The fields are converted by the columns' type input
  * functions first, so a bad value names its line and column as in PostgreSQL.
  */
-export function planCopyFrom(statement: CopyStatement, pc: PlanContext, rt: Runtime, params: SqlValue[]): { sink: CopyInSink; columns: number; binary: boolean } {
+export interface PlannedCopyFrom {
+  readonly sink: CopyInSink;
+  readonly columns: number;
+  readonly binary: boolean;
+  /** Raised after CopyInResponse, where PostgreSQL raises it (its COPY checks these as it starts inserting). */
+  readonly refusal: SqlError | null;
+}
+
+export function planCopyFrom(statement: CopyStatement, pc: PlanContext, rt: Runtime, params: SqlValue[]): PlannedCopyFrom {
   const relation = resolveRelation(pc.resolver, statement.schema, statement.table!, statement.location);
   const name = statement.table!;
   const format = resolveCopyOptions(statement.options, true);
-  if (relation.kind === 'view') throw new SqlError('42809', `cannot copy to view "${name}"`);
   if (relation.kind === 'virtual') throw new SqlError('42809', `cannot change relation "${name}"`);
+  const binary = format.format === 'binary';
+  if (relation.kind === 'view') {
+    const width = copyColumns(relation.view.columns, name, statement.columns).length;
+    return { sink: refusedSink(), columns: width, binary, refusal: new SqlError('42809', `cannot copy to view "${name}"`) };
+  }
   const table = relation.table;
   const copied = copyColumns(table.columns, table.name, statement.columns);
   const forceNotNull = forcedColumns('FORCE_NOT_NULL', format.forceNotNull, table.columns, table.name, copied);
   const forceNull = forcedColumns('FORCE_NULL', format.forceNull, table.columns, table.name, copied);
-  // DSQL runs DDL in its own transaction, so a table is never created in the COPY's one.
-  if (format.freeze) throw new SqlError('55000', 'cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction');
+  if (format.freeze) {
+    // DSQL runs DDL in its own transaction, so a table is never created in the COPY's one.
+    const refusal = new SqlError('55000', 'cannot perform COPY FREEZE because the table was not created or truncated in the current subtransaction');
+    return { sink: refusedSink(), columns: copied.length, binary, refusal };
+  }
   if (copied.length === 0) throw new SqlError('0A000', 'COPY of a table without columns is not supported');
   const columns = copied.map((i) => table.columns[i]!);
   const insert = planRowInsert(statement, table, columns, pc);
@@ -41,7 +56,13 @@ export function planCopyFrom(statement: CopyStatement, pc: PlanContext, rt: Runt
   const sink = format.format === 'binary'
     ? binarySink(rows, columns.length)
     : textSink(rows, format, { forceNotNull, forceNull });
-  return { sink, columns: columns.length, binary: format.format === 'binary' };
+  return { sink, columns: columns.length, binary, refusal: null };
+}
+
+/** The sink of a COPY refused after CopyInResponse: the protocol never passes it data. */
+function refusedSink(): CopyInSink {
+  const never = (): never => { throw new Error('a refused COPY was given data'); };
+  return { write: async () => never(), finish: async () => never(), where: () => never() };
 }
 
 /** `INSERT INTO table (columns) VALUES ($1, …)` with each parameter of its column's type. */
@@ -121,20 +142,21 @@ function textSink(rows: CopiedRows, format: CopyFormat, forced: ForcedFlags): Co
       await rows.insertRow(text);
     }
   };
+  // An error while finding a record's end names the line it is in, without its text (as
+  // PostgreSQL), after the rows before it.
+  const split = async (records: Buffer[]): Promise<void> => {
+    await take(records);
+    if (splitter.failure) throw withContext(splitter.failure, lineContext(rows.tableName, rows.line + 1, null));
+  };
   return {
     async write(data) {
-      await take(splitter.push(data));
+      await split(splitter.push(data));
     },
     async finish() {
-      let records: Buffer[];
-      try {
-        records = splitter.finish();
-      } catch (error) {
-        throw withContext(error, lineContext(rows.tableName, rows.line + 1, splitter.partial().toString('utf8')));
-      }
-      await take(records);
+      await split(splitter.finish());
       return `COPY ${rows.count}`;
     },
+    where: () => lineContext(rows.tableName, rows.line + 1, null),
   };
 }
 
@@ -188,7 +210,8 @@ function binarySink(rows: CopiedRows, width: number): CopyInSink {
       await rows.insertRow(null);
     }
   };
-  const context = (error: unknown) => withContext(error, lineContext(rows.tableName, rows.line + 1, null));
+  // Header errors have no line: PostgreSQL reads the header before the COPY's rows start.
+  const context = (error: unknown) => (reader.started ? withContext(error, lineContext(rows.tableName, rows.line + 1, null)) : error);
   return {
     async write(data) {
       let tuples: (Uint8Array | null)[][];
@@ -200,6 +223,11 @@ function binarySink(rows: CopiedRows, width: number): CopyInSink {
       await take(tuples);
     },
     async finish() {
+      const truncated = reader.truncatedField();
+      if (truncated !== null) {
+        const where = truncated < 0 ? lineContext(rows.tableName, rows.line + 1, null) : columnContext(rows.tableName, rows.line + 1, rows.columns[truncated]!.name, null);
+        throw new SqlError('22P04', 'unexpected EOF in COPY data', { where });
+      }
       try {
         reader.finish();
       } catch (error) {
@@ -207,5 +235,6 @@ function binarySink(rows: CopiedRows, width: number): CopyInSink {
       }
       return `COPY ${rows.count}`;
     },
+    where: () => lineContext(rows.tableName, rows.line + 1, null),
   };
 }

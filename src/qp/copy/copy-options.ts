@@ -171,8 +171,8 @@ export function resolveCopyOptions(options: readonly CopyOption[], from: boolean
   if (given.forceNotNull !== undefined && !from) throw feature('COPY force not null only available using COPY FROM');
   if (!csv && given.forceNull !== undefined) throw feature('COPY force null available only in CSV mode');
   if (given.forceNull !== undefined && !from) throw feature('COPY force null only available using COPY FROM');
-  if (nullString.includes(delimiter)) throw invalid('COPY delimiter must not appear in the NULL specification');
-  if (csv && nullString.includes(quote!)) throw invalid('CSV quote character must not appear in the NULL specification');
+  if (nullString.includes(delimiter)) throw feature('COPY delimiter must not appear in the NULL specification');
+  if (csv && nullString.includes(quote!)) throw feature('CSV quote character must not appear in the NULL specification');
   return {
     format, delimiter, nullString, header: header !== 'false', headerMatch: header === 'match',
     quote: quote ?? '"', escape: escape ?? '"',

@@ -33,6 +33,11 @@ export class RecordSplitter {
   private eol: Eol | null = null;
   /** Set once `\.` was seen: everything after it is ignored, as PostgreSQL does. */
   ended = false;
+  /**
+   * Bad input found while splitting: the records before it are still handed out (their rows
+   * come first, as in PostgreSQL), then the caller raises this.
+   */
+  failure: SqlError | null = null;
   private readonly csv: boolean;
   private readonly quote: number;
   private readonly escape: number;
@@ -46,7 +51,7 @@ export class RecordSplitter {
 
   /** The records completed by this payload. */
   push(chunk: Uint8Array): Buffer[] {
-    if (this.ended) return [];
+    if (this.ended || this.failure) return [];
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.pending = this.pending.length === 0 ? Buffer.from(bytes) : Buffer.concat([this.pending, bytes]);
     return this.split(false);
@@ -54,10 +59,11 @@ export class RecordSplitter {
 
   /** CopyDone: the records left, a last line without a line end included. */
   finish(): Buffer[] {
-    if (this.ended) return [];
+    if (this.ended || this.failure) return [];
     const records = this.split(true);
-    if (this.ended || this.pending.length === 0) return records;
-    if (this.csv && this.inQuote) throw badFormat('unterminated CSV quoted field');
+    if (this.ended || this.failure || this.pending.length === 0) return records;
+    // An open quote at the end: the rest is one record, line ends and all, and its fields say
+    // "unterminated CSV quoted field" with the line as context, as in PostgreSQL.
     records.push(this.pending);
     this.pending = Buffer.alloc(0);
     return records;
@@ -70,6 +76,16 @@ export class RecordSplitter {
 
   private split(atEnd: boolean): Buffer[] {
     const records: Buffer[] = [];
+    try {
+      this.splitInto(records, atEnd);
+    } catch (error) {
+      if (!(error instanceof SqlError)) throw error;
+      this.failure = error;
+    }
+    return records;
+  }
+
+  private splitInto(records: Buffer[], atEnd: boolean): void {
     const b = this.pending;
     let start = 0;
     let i = this.scanned;
@@ -96,7 +112,7 @@ export class RecordSplitter {
           this.ended = true;
           this.pending = Buffer.alloc(0);
           this.scanned = 0;
-          return records;
+          return;
         }
         if (!this.csv) {
           // A backslash quotes the next byte, a line end too.
@@ -116,7 +132,6 @@ export class RecordSplitter {
     this.pending = start === 0 ? b : Buffer.from(b.subarray(start));
     this.scanned = i - start;
     if (this.scanned > MAX_RECORD_BYTES) throw new SqlError('54000', 'maximum row size exceeded', { detail: `A COPY record is longer than ${MAX_RECORD_BYTES} bytes.` });
-    return records;
   }
 
   /** Where the record after the line end at i starts, or -1 to wait for more input. */

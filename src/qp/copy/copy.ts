@@ -13,8 +13,8 @@ import { planCopyTo } from './copy-to.js';
  */
 export function planCopy(statement: CopyStatement, pc: PlanContext, rt: Runtime, params: SqlValue[]): ExecuteOutcome {
   if (statement.from) {
-    const { sink, columns, binary } = planCopyFrom(statement, pc, rt, params);
-    return { kind: 'copy-in', binary, columns, sink };
+    const { sink, columns, binary, refusal } = planCopyFrom(statement, pc, rt, params);
+    return { kind: 'copy-in', binary, columns, sink, refusal };
   }
   const out = planCopyTo(statement, pc, rt);
   return { kind: 'copy-out', binary: out.binary, columns: out.columns, run: (onData) => out.run(onData) };

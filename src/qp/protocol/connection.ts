@@ -283,7 +283,7 @@ export class Connection {
         if (portal.fields) this.describeRows(portal.fields, textFormats);
         const outcome = await portal.execute(0, (cells) => this.out.dataRow(cells));
         if (outcome.kind === 'copy-in') {
-          this.startCopyIn(outcome, () => this.runSimple(session, statements, i + 1));
+          await this.startCopyIn(session, outcome, () => this.runSimple(session, statements, i + 1));
           return;
         }
         await this.reportOutcome(outcome);
@@ -314,9 +314,21 @@ export class Connection {
     }
   }
 
-  private startCopyIn(outcome: Extract<ExecuteOutcome, { kind: 'copy-in' }>, resume: (() => Promise<void>) | null): void {
+  private async startCopyIn(session: SqlSession, outcome: Extract<ExecuteOutcome, { kind: 'copy-in' }>, resume: (() => Promise<void>) | null): Promise<void> {
     this.out.copyInResponse(outcome.binary, outcome.columns);
     this.copyIn = { sink: outcome.sink, resume };
+    if (outcome.refusal) await this.copyFailed(session, outcome.refusal);
+  }
+
+  /** The COPY in progress failed: report it; what the client still sends for it is ignored. */
+  private async copyFailed(session: SqlSession, error: unknown): Promise<void> {
+    const copy = this.copyIn!;
+    this.copyIn = null;
+    this.out.errorResponse(errorFields(error, this.options.log));
+    session.markFailed();
+    // Outside a COPY, CopyData, CopyDone and CopyFail are ignored (PostgreSQL ignores them too).
+    if (copy.resume) await this.finish(session);
+    else this.skipUntilSync = true;
   }
 
   /**
@@ -339,20 +351,22 @@ export class Connection {
           return;
         }
         case 'copy-fail':
-          throw new SqlError('57014', `COPY from stdin failed: ${message.message}`);
+          throw new SqlError('57014', `COPY from stdin failed: ${message.message}`, { where: copy.sink.where() });
         case 'flush':
         case 'sync':
           return;
         default:
-          throw new SqlError('08P01', `unexpected message type 0x${MESSAGE_CODES[message.type].toString(16).toUpperCase()} during COPY from stdin`);
+          // PostgreSQL cannot tell where the client's messages are now: it gives up the connection.
+          this.copyIn = null;
+          this.out.errorResponse({
+            severity: 'ERROR', code: '08P01', where: copy.sink.where(),
+            message: `unexpected message type 0x${MESSAGE_CODES[message.type].toString(16).toUpperCase()} during COPY from stdin`,
+          });
+          this.fatal({ severity: 'FATAL', code: '08P01', message: 'terminating connection because protocol synchronization was lost' });
+          return;
       }
     } catch (error) {
-      this.copyIn = null;
-      this.out.errorResponse(errorFields(error, this.options.log));
-      session.markFailed();
-      // The client's remaining CopyData is ignored (outside a COPY, PostgreSQL ignores it too).
-      if (copy.resume) await this.finish(session);
-      else this.skipUntilSync = true;
+      await this.copyFailed(session, error);
     }
   }
 
@@ -401,8 +415,8 @@ export class Connection {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
         return portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells)).then((outcome) => {
-          if (outcome.kind === 'copy-in') this.startCopyIn(outcome, null);
-          else return this.reportOutcome(outcome);
+          if (outcome.kind === 'copy-in') return this.startCopyIn(session, outcome, null);
+          return this.reportOutcome(outcome);
         });
       }
       case 'close': {
