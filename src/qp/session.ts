@@ -58,6 +58,10 @@ function isDml(statement: Statement): boolean {
   return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && statement.forUpdate);
 }
 
+function abortedBlock(): SqlError {
+  return new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+}
+
 /** Statements that may run in a failed transaction block. */
 function endsBlock(statement: Statement): boolean {
   return statement.kind === 'transaction' && statement.action !== 'begin';
@@ -145,7 +149,8 @@ export class Session implements SqlSession {
     if (!parsed) return new Prepared(null, [], null);
     const paramTypes = hints.slice();
     const prepared = new Prepared(parsed, paramTypes, null);
-    if (this.block === 'failed' && !endsBlock(parsed.statement)) return prepared; // refused at Execute
+    // PostgreSQL refuses a Parse (and a Bind) in a failed block, but for the statements that end it.
+    if (this.block === 'failed' && !endsBlock(parsed.statement)) throw abortedBlock();
     const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog);
     prepared.parameterTypes = entry.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
     prepared.fields = this.fieldsOf(entry.plan, parsed.statement);
@@ -216,6 +221,7 @@ export class Session implements SqlSession {
         prepared.fields = this.fieldsOf(entry.plan, prepared.parsed!.statement);
       }
     }
+    if (this.block === 'failed' && !prepared.isEmpty && !endsBlock(prepared.parsed!.statement)) throw abortedBlock();
     const expected = prepared.parameterTypes.length;
     if (params.length !== expected) {
       throw new SqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "" requires ${expected}`);
@@ -247,7 +253,7 @@ export class Session implements SqlSession {
     const statement = parsed.statement;
     this.checkCancelPending();
     if (this.block === 'failed' && !endsBlock(statement)) {
-      throw new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+      throw abortedBlock();
     }
     switch (statement.kind) {
       case 'transaction': return { tag: await this.transactionControl(statement), source: null, rt: null, columns: null };
@@ -529,8 +535,9 @@ class SessionPortal implements Portal {
       run.pending = batch;
       run.next = 0;
     }
-    // A query's tag counts its rows; EXPLAIN's does not.
-    this.finished = { kind: 'complete', commandTag: run.tag === 'SELECT' ? `SELECT ${run.sent}` : run.tag };
-    return this.finished;
+    // A query's tag counts the rows of this Execute (PostgreSQL's, after a suspension, counts
+    // only the rest); EXPLAIN's counts none. Executing it again then completes with no rows.
+    this.finished = { kind: 'complete', commandTag: run.tag === 'SELECT' ? 'SELECT 0' : run.tag };
+    return { kind: 'complete', commandTag: run.tag === 'SELECT' ? `SELECT ${sentNow}` : run.tag };
   }
 }

@@ -210,7 +210,7 @@ export class Connection {
     const processId = this.options.random.int(0x7fffffff) + 1;
     const secretKey = this.options.random.int(0x7fffffff);
     this.session = this.options.sessions.createSession(startup, {
-      notice: (notice) => this.out.noticeResponse({ ...errorFields(notice, this.options.log), severity: notice.code.startsWith('01') ? 'WARNING' : 'NOTICE' }),
+      notice: (notice) => this.out.noticeResponse({ ...errorFields(notice, this.options.log), severity: noticeSeverity(notice.code) }),
       parameterStatus: (name, value) => this.out.parameterStatus(name, value),
     }, processId, secretKey);
     this.phase = 'ready';
@@ -231,8 +231,9 @@ export class Connection {
       this.skipUntilSync = false;
       return this.finish(session);
     }
-    if (message.type === 'query') return this.simpleQuery(session, message.sql);
+    // After an extended-protocol error everything up to Sync is discarded, a Query too.
     if (this.skipUntilSync) return;
+    if (message.type === 'query') return this.simpleQuery(session, message.sql);
     try {
       const pending = this.extended(session, message);
       if (pending !== undefined) return pending.catch((error: unknown) => this.extendedFailed(session, error));
@@ -480,6 +481,14 @@ function expandFormats(formats: readonly number[], count: number, what: string):
   if (formats.length === 1) return new Array(count).fill(formats[0]);
   if (formats.length !== count) throw new SqlError('08P01', `bind message has ${formats.length} ${what} formats but ${count} ${what}s`);
   return formats.slice();
+}
+
+/**
+ * PostgreSQL sends warnings (class 01) and its transaction-state complaints (BEGIN in a block,
+ * COMMIT or ROLLBACK outside one: 25001, 25P01) as WARNING; the rest as NOTICE.
+ */
+function noticeSeverity(code: string): 'WARNING' | 'NOTICE' {
+  return code.startsWith('01') || code === '25001' || code === '25P01' ? 'WARNING' : 'NOTICE';
 }
 
 function errorFields(error: unknown, log: Log): ErrorFields {

@@ -114,6 +114,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
+      // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
+      if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
       return { ...result, name: arg.column !== undefined ? arg.name : types.outputName(target.oid) };
     }
