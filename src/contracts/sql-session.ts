@@ -60,6 +60,8 @@ export interface Portal {
   readonly fields: readonly FieldDescription[] | null;
   /** Result formats per column: 0 text, 1 binary (already expanded to one per column). */
   readonly resultFormats: readonly number[];
+  /** A statement without rows that has run: PostgreSQL refuses to run its portal again (55000). */
+  readonly done: boolean;
   /**
    * Runs the portal until it completes or `maxRows` rows were sent (0 = no limit).
    * Rows go to `onRow` in the requested formats. Throws SqlError on failure.

@@ -476,10 +476,32 @@ export class Session implements SqlSession {
   }
 }
 
-/** A bound statement; keeps its operator tree between Executes when a row limit suspends it. */
+/** Rows a statement produced while it ran (RETURNING, SHOW): handed out like a query's. */
+function heldRows(rows: Row[]): RowSource {
+  let given = false;
+  return {
+    async next() {
+      if (given) return null;
+      given = true;
+      return rows;
+    },
+  };
+}
+
+/** A DML tag with another row count: "INSERT 0 3" → "INSERT 0 1". */
+function withCount(tag: string, count: number): string {
+  return /^(INSERT 0|UPDATE|DELETE) \d+$/.test(tag) ? tag.replace(/\d+$/, String(count)) : tag;
+}
+
+/**
+ * A bound statement; keeps its operator tree between Executes when a row limit suspends it. As
+ * in PostgreSQL, a statement with rows (a query, RETURNING, SHOW) hands them out in maxRows
+ * pieces, its tag counting the rows of each Execute, and may be executed again at its end (no
+ * rows); one without rows runs once, and is then done.
+ */
 class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
-  private running: { source: RowSource; rt: Runtime; pending: Row[]; next: number; sent: number; tag: string } | null = null;
+  private running: { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string } | null = null;
   private finished: ExecuteOutcome | null = null;
   private readonly encoders: ((value: SqlValue) => WireCell)[] | null;
 
@@ -491,6 +513,10 @@ class SessionPortal implements Portal {
   ) {
     this.fields = prepared.fields;
     this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0)) : null;
+  }
+
+  get done(): boolean {
+    return this.finished !== null && this.fields === null && !this.prepared.isEmpty;
   }
 
   async execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): Promise<ExecuteOutcome> {
@@ -507,17 +533,18 @@ class SessionPortal implements Portal {
       onRow(cells);
     };
     if (!this.running) {
-      const started = await this.session.start(this.prepared, this.params, send);
+      const held: Row[] = [];
+      const started = await this.session.start(this.prepared, this.params, (row) => held.push(row));
       // A COPY runs once: the protocol layer moves its data and reports its tag.
       if (started.copy) {
         this.finished = { kind: 'complete', commandTag: 'COPY 0' };
         return started.copy;
       }
-      if (!started.source) {
+      if (!started.source && held.length === 0) {
         this.finished = { kind: 'complete', commandTag: started.tag };
         return this.finished;
       }
-      this.running = { source: started.source, rt: started.rt!, pending: [], next: 0, sent: 0, tag: started.tag };
+      this.running = { source: started.source ?? heldRows(held), rt: started.rt, pending: [], next: 0, tag: started.tag };
     }
     const run = this.running;
     let sentNow = 0;
@@ -526,18 +553,18 @@ class SessionPortal implements Portal {
       while (run.next < run.pending.length) {
         if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
         send(run.pending[run.next++]!);
-        run.sent++;
         sentNow++;
       }
       if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
-      const batch = await run.source.next(run.rt);
+      const batch = await run.source.next(run.rt!);
       if (!batch) break;
       run.pending = batch;
       run.next = 0;
     }
-    // A query's tag counts the rows of this Execute (PostgreSQL's, after a suspension, counts
-    // only the rest); EXPLAIN's counts none. Executing it again then completes with no rows.
-    this.finished = { kind: 'complete', commandTag: run.tag === 'SELECT' ? 'SELECT 0' : run.tag };
-    return { kind: 'complete', commandTag: run.tag === 'SELECT' ? `SELECT ${sentNow}` : run.tag };
+    // The tag counts the rows of this Execute (after a suspension, only the rest); EXPLAIN's
+    // and SHOW's count none. Executing it again then completes with no rows.
+    const tag = (count: number) => (run.tag === 'SELECT' ? `SELECT ${count}` : withCount(run.tag, count));
+    this.finished = { kind: 'complete', commandTag: tag(0) };
+    return { kind: 'complete', commandTag: tag(sentNow) };
   }
 }

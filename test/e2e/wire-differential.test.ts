@@ -132,6 +132,18 @@ const SCENARIOS: readonly Scenario[] = [
     step(parse({ text: 'DELETE FROM wd WHERE id = $1' }), bind({ values: ['10'] }), execute(), sync()),
     step(parse({ text: 'SET application_name = x' }), bind(), describe({ type: 'P' }), execute(), sync()),
   ] },
+  { name: 'extended: row limits on statements that are not queries, result format mismatches, closed portals', steps: [
+    step(parse({ text: "INSERT INTO wd VALUES (20, 'a'), (21, 'b'), (22, 'c') RETURNING id" }), bind(), execute({ rows: 1 }), execute({ rows: 1 }), sync()),
+    step(parse({ text: 'DELETE FROM wd WHERE id >= 20' }), bind(), execute({ rows: 1 }), execute(), sync()),
+    step(parse({ text: 'SELECT id, v FROM wd WHERE id = 1' }), bind({ binary: true, values: [] }), describe({ type: 'P' }), close({ type: 'P' }), execute(), sync()),
+    step(parse({ name: 'ps', text: 'SELECT v FROM wd WHERE id = $1' }), close({ type: 'S', name: 'ps' }), close({ type: 'S', name: 'ps' }), sync()),
+  ] },
+  { name: 'extended: parameter types from the context they are used in', steps: [
+    step(parse({ text: 'INSERT INTO wd (id, v) VALUES ($1, $2)' }), describe({ type: 'S' }), sync()),
+    step(parse({ text: 'SELECT v FROM wd WHERE id = $1 AND v LIKE $2 LIMIT $3' }), describe({ type: 'S' }), sync()),
+    step(parse({ text: 'SELECT $1 AS untyped' }), describe({ type: 'S' }), bind({ values: ['x'] }), execute(), sync()),
+    step(parse({ text: 'UPDATE wd SET v = $2 WHERE id = $1' }), describe({ type: 'S' }), sync()),
+  ] },
   { name: 'extended: an error in a transaction block fails it until ROLLBACK', steps: [
     step(query('BEGIN')),
     step(parse({ text: 'SELECT 1 / (id - 1) FROM wd WHERE id = 1' }), bind(), execute(), sync()),

@@ -415,6 +415,7 @@ export class Connection {
       case 'execute': {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
+        if (portal.done) throw new SqlError('55000', `portal "${message.portal}" cannot be run`);
         return portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells)).then((outcome) => {
           if (outcome.kind === 'copy-in') return this.startCopyIn(session, outcome, null);
           return this.reportOutcome(outcome);
