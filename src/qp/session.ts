@@ -1,5 +1,6 @@
 import { SqlError } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
+import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
@@ -151,7 +152,9 @@ export class Session implements SqlSession {
     const prepared = new Prepared(parsed, paramTypes, null);
     // PostgreSQL refuses a Parse (and a Bind) in a failed block, but for the statements that end it.
     if (this.block === 'failed' && !endsBlock(parsed.statement)) throw abortedBlock();
+    checkParameterHints(hints);
     const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog);
+    checkUndetermined(entry.paramTypes, hints, parsed.statement);
     prepared.parameterTypes = entry.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
     prepared.fields = this.fieldsOf(entry.plan, parsed.statement);
     return prepared;
@@ -231,6 +234,7 @@ export class Session implements SqlSession {
       const raw = params[i]!;
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
+      if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
       values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : types.parseTextValue(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
     }
     return new SessionPortal(this, prepared, values, resultFormats);

@@ -144,6 +144,14 @@ const SCENARIOS: readonly Scenario[] = [
     step(parse({ text: 'SELECT $1 AS untyped' }), describe({ type: 'S' }), bind({ values: ['x'] }), execute(), sync()),
     step(parse({ text: 'UPDATE wd SET v = $2 WHERE id = $1' }), describe({ type: 'S' }), sync()),
   ] },
+  { name: 'extended: malformed Binds and Parses', steps: [
+    step(parse({ name: 'm1', text: 'SELECT id FROM wd WHERE id = $1' }), sync()),
+    step(bind({ statement: 'm1', values: [Buffer.from([0, 0, 1])], valueMapper: (v) => v }), execute(), sync()),
+    step(parse({ text: 'SELECT $1', types: [999999] }), sync()),
+    step(parse({ text: 'SELECT $2::int' }), describe({ type: 'S' }), sync()),
+    step(parse({ text: 'SELECT 1', types: [23, 25] }), describe({ type: 'S' }), sync()),
+    step(bind({ statement: 'm1', values: ['1', '2'] }), sync()),
+  ] },
   { name: 'extended: an error in a transaction block fails it until ROLLBACK', steps: [
     step(query('BEGIN')),
     step(parse({ text: 'SELECT 1 / (id - 1) FROM wd WHERE id = 1' }), bind(), execute(), sync()),
