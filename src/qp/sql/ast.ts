@@ -223,7 +223,28 @@ export interface CreateIndexStatement {
   readonly refusal: string | null;
 }
 
+/** One COPY option as written (`FORMAT csv`, `FORCE_QUOTE *`, `HEADER`); copy-options.ts checks them. */
+export interface CopyOption {
+  readonly name: string;
+  /** null: no argument; '*': FORCE_QUOTE *; an array: a column list. */
+  readonly arg: string | number | boolean | readonly string[] | '*' | null;
+  readonly location: number;
+}
+
+/** COPY table [(columns)] FROM STDIN / COPY table [(columns)] | (query) TO STDOUT. */
+export interface CopyStatement {
+  readonly kind: 'copy';
+  readonly schema: string | null;
+  readonly table: string | null;
+  readonly columns: readonly string[] | null;
+  readonly query: SelectStatement | null;
+  readonly from: boolean;
+  readonly options: readonly CopyOption[];
+  readonly location: number;
+}
+
 export type Statement =
+  | CopyStatement
   | SelectStatement
   | InsertStatement
   | UpdateStatement

@@ -125,6 +125,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
+      // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
+      if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
       // FigureColname: a column, function or the like keeps its name; a constant, an operator,
       // CASE or another cast take the last word of the type name as written (int2[] → int2).

@@ -1,5 +1,6 @@
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
+import { convertCopy } from './convert-copy.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
   SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
@@ -34,6 +35,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'InsertStmt': return convertInsert(n);
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
+    case 'CopyStmt': return convertCopy(n);
     case 'ExplainStmt': return convertExplain(n, text);
     case 'ViewStmt': return convertView(n, text);
     case 'AlterTableStmt': return convertAlterTable(n, text);
