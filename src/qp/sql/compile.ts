@@ -161,6 +161,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
     case 'array': return compileArrayConstructor(expr, ctx);
+    case 'subscript': return compileSubscript(expr, ctx);
     case 'grouping': {
       // With a plain GROUP BY every argument is grouped: 0. (Grouping sets are spelled out into
       // one query per set, where GROUPING becomes that set's constant: grouping-sets.ts.)
@@ -525,6 +526,51 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   const slot = ctx.aggregateBase + ctx.aggregates.length;
   ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
+}
+
+/**
+ * `arr[i]` (NULL when out of range) and `arr[lo:hi]` (the elements within, an empty array when
+ * none) on one-dimensional arrays with lower bound 1, as PostgreSQL's array subscripting.
+ */
+function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: CompileContext): CompiledExpr {
+  const arg = compileExpr(expr.arg, ctx);
+  const elementOid = types.arrayElementType(arg.oid);
+  if (elementOid === 0) {
+    throw new SqlError('42804', `cannot subscript type ${types.formatType(arg.oid, -1)} because it does not support subscripting`, at(expr.location));
+  }
+  const index = (e: Expr | null) => {
+    if (!e) return null;
+    const compiled = compileExpr(e, ctx);
+    if (!['int2', 'int4', 'int8', 'unknown', 'numeric'].includes(types.outputName(compiled.oid))) {
+      throw new SqlError('42804', expr.slice ? 'array subscript must have type integer' : 'array subscript must have type integer', at(compiled.location));
+    }
+    return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location).eval;
+  };
+  const lower = index(expr.lower);
+  const upper = index(expr.upper);
+  const f = arg.eval;
+  const elements = (value: SqlValue) => types.arrayValues(elementOid, value as string);
+  const evaluator: Evaluator = expr.slice
+    ? (row, c) => {
+      const value = f(row, c);
+      const lo = lower ? lower(row, c) : 1;
+      const hi = upper ? upper(row, c) : Infinity;
+      if (value === null || lo === null || hi === null) return null;
+      const all = elements(value);
+      const from = Math.max(1, lo as number);
+      const to = Math.min(all.length, hi as number);
+      return types.arrayText(elementOid, from > to ? [] : all.slice(from - 1, to));
+    }
+    : (row, c) => {
+      const value = f(row, c);
+      const i = upper!(row, c);
+      if (value === null || i === null) return null;
+      return elements(value)[(i as number) - 1] ?? null;
+    };
+  return {
+    oid: expr.slice ? arg.oid : elementOid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent,
+    name: arg.name, weakName: arg.weakName, location: expr.location,
+  };
 }
 
 /** Finds the common type of several expressions (CASE, COALESCE, VALUES, UNION), as select_common_type does. */

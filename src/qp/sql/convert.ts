@@ -328,6 +328,19 @@ export function convertExpr(node: Json): Expr {
     case 'A_Const': return convertConst(n);
     case 'ParamRef': return { kind: 'param', index: n.number, location };
     case 'ColumnRef': return convertColumnRef(n);
+    case 'A_Indirection': {
+      const indirection = n.indirection as Json[];
+      const arg = convertExpr(n.arg);
+      const where = arg.location ?? location;
+      if (indirection.length !== 1 || !indirection[0].A_Indices) {
+        throw unsupported(indirection.some((i) => !i.A_Indices) ? 'field selection from a composite value is not supported yet' : 'subscripts of multidimensional arrays are not supported yet', where);
+      }
+      const index = indirection[0].A_Indices;
+      return {
+        kind: 'subscript', arg, slice: index.is_slice === true, location: where,
+        lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
+      };
+    }
     case 'A_Expr': return convertAExpr(n);
     case 'BoolExpr': {
       const args = n.args.map(convertExpr);

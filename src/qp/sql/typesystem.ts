@@ -234,6 +234,10 @@ export function newAggregateState(name: string, arg: number | null, distinct: bo
 
 export { isOrderedInput, aggregateArity } from './aggregates.js';
 export const hasComparator = (oid: number): boolean => t.hasComparator(oid);
+/** The element type of an array type, or 0 for a type that is not an array. */
+export const arrayElementType = (oid: number): number => t.typeByOid(oid)?.element ?? 0;
+export const arrayValues = (elementOid: number, text: string): SqlValue[] => t.arrayElements(text, t.requireType(elementOid));
+export const arrayText = (elementOid: number, values: readonly SqlValue[]): string => t.formatArray(values, t.requireType(elementOid));
 export const isStringType = (oid: number): boolean => t.isStringType(oid);
 
 export function resolveFunction(name: string, argOids: readonly number[]): t.ResolvedFunction | null {
