@@ -110,6 +110,8 @@ export interface SelectStatement {
   readonly having: Expr | null;
   readonly orderBy: readonly SortItem[];
   readonly limit: Expr | null;
+  /** FETCH FIRST n ROWS WITH TIES: rows that tie with the last one on the ORDER BY keys come too. */
+  readonly withTies?: boolean;
   readonly offset: Expr | null;
   readonly distinct: boolean;
   /** DISTINCT ON (…): the first row (in ORDER BY order) of each group of equal values. */

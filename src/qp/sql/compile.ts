@@ -13,6 +13,7 @@ import { compileSetCall, type SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
+import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 
 /**
@@ -81,7 +82,7 @@ function constant(oid: number, value: SqlValue, name: string, location: number, 
 
 export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
   if (ctx.groupSlots && ctx.groupSlots.size > 0) {
-    const slot = ctx.groupSlots.get(exprKey(expr));
+    const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
       const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
@@ -165,7 +166,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'grouping': {
       // With a plain GROUP BY every argument is grouped: 0. (Grouping sets are spelled out into
       // one query per set, where GROUPING becomes that set's constant: grouping-sets.ts.)
-      if (!ctx.groupSlots || !expr.args.every((a) => ctx.groupSlots!.has(exprKey(a)))) {
+      if (!ctx.groupSlots || !expr.args.every((a) => ctx.groupSlots!.has(groupingKey(a, ctx.inputScope)))) {
         throw new SqlError('42803', 'arguments to GROUPING must be grouping expressions of the associated query level', at(expr.location));
       }
       return constant(TypeOid.int4, 0, 'grouping', expr.location);
@@ -194,6 +195,24 @@ function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean
     }
   }
   return true;
+}
+
+/**
+ * The key that matches an expression to a GROUP BY item: its text with every column reference
+ * replaced by the input column it resolves to, so `c`, `t.c` and `"c"` group alike.
+ */
+export function groupingKey(expr: Expr, scope: Scope | undefined): string {
+  if (!scope) return exprKey(expr);
+  return exprKey(mapTree(expr, (node) => {
+    if (node.kind !== 'column') return undefined;
+    const column = node as Extract<Expr, { kind: 'column' }>;
+    try {
+      const resolved = scope.resolve(column.table, column.name, column.location);
+      return resolved.outerLevel === undefined ? { kind: 'input-column', position: resolved.position } : undefined;
+    } catch {
+      return undefined;
+    }
+  }) as Expr);
 }
 
 /** A stable text key for an expression, used to match SELECT/HAVING expressions to GROUP BY items. */

@@ -174,13 +174,15 @@ function convertSelectBody(n: Json): SelectStatement {
     if (lock.LockingClause.waitPolicy && lock.LockingClause.waitPolicy !== 'LockWaitBlock') throw unsupported('NOWAIT and SKIP LOCKED are not supported');
     forUpdate = true;
   }
-  if (n.limitOption === 'LIMIT_OPTION_WITH_TIES') throw unsupported('FETCH ... WITH TIES is not supported yet');
+  const withTies = n.limitOption === 'LIMIT_OPTION_WITH_TIES';
+  if (withTies && !(n.sortClause ?? []).length) throw new SqlError('42601', 'WITH TIES cannot be specified without ORDER BY clause');
   const values = n.valuesLists ? n.valuesLists.map((list: Json) => list.List.items.map(convertExpr)) : null;
   return {
     kind: 'select',
     targets: (n.targetList ?? []).map(convertTarget),
     from: (n.fromClause ?? []).map(convertFrom),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
+    ...(withTies ? { withTies } : {}),
     groupBy: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? [] : (n.groupClause ?? []).map(convertExpr),
     groupingSets: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? groupingSets(n.groupClause) : null,
     having: n.havingClause ? convertExpr(n.havingClause) : null,
