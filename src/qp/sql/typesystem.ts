@@ -11,7 +11,6 @@ import { latin1Key } from '../../encoding/bytes.js';
 import * as t from '../types/index.js';
 import type { TypeName } from './ast.js';
 import { aggregateResultType as aggregateType, newAggregateState as newState, type AggregateArithmetic, type AggregateOrderKey, type AggregateState } from './aggregates.js';
-import { quoteJsonString } from '../types/json.js';
 
 export { isAggregate } from './aggregates.js';
 export type { AggregateState, AggregateOrderKey } from './aggregates.js';
@@ -22,13 +21,13 @@ export const {
 } = t;
 
 /**
- * The ordering comparator for ORDER BY, min/max and GREATEST/LEAST. jsonb and arrays have
- * only an equality here (their PostgreSQL order is not built), so ordering them is refused
- * rather than answered in a wrong order.
+ * The ordering comparator for ORDER BY, min/max and GREATEST/LEAST. Arrays have only an
+ * equality here (their PostgreSQL order is not built), so ordering them is refused rather than
+ * answered in a wrong order.
  */
 export function comparator(oid: number): t.Comparator {
   const type = t.typeByOid(oid);
-  if (oid === TypeOid.jsonb || (type && type.category === 'A')) {
+  if (type && type.category === 'A') {
     return () => { throw new SqlError('0A000', `ordering values of type ${t.formatType(oid, -1)} is not supported yet`); };
   }
   return t.comparator(oid);
@@ -190,26 +189,8 @@ export function groupKey(oids: readonly number[], values: readonly SqlValue[], w
   return latin1Key(writer.view());
 }
 
-const NUMBER_TYPES = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.oid]);
-
-/** A value as json, as PostgreSQL's to_json (datum_to_json) writes it. */
-export function toJson(oid: number, value: SqlValue): string {
-  if (value === null) return 'null';
-  if (oid === TypeOid.bool) return value ? 'true' : 'false';
-  if (oid === TypeOid.json || oid === TypeOid.jsonb) return String(value);
-  const text = t.formatTextValue(oid, value) ?? '';
-  if (NUMBER_TYPES.has(oid)) return /^-?\d/.test(text) ? text : quoteJsonString(text);
-  const element = t.typeByOid(oid)?.element ?? 0;
-  if (element !== 0) return '[' + t.arrayElements(text, t.requireType(element)).map((e) => toJson(element, e)).join(',') + ']';
-  if (oid === TypeOid.timestamp || oid === TypeOid.timestamptz) {
-    // JSON dates are ISO 8601: a T between date and time, the offset as ±hh:mm.
-    if (/infinity/.test(text)) return quoteJsonString(text);
-    let iso = text.replace(' ', 'T');
-    if (oid === TypeOid.timestamptz) iso = iso.replace(/([+-]\d\d)$/, '$1:00').replace(/([+-]\d\d)(\d\d)$/, '$1:$2');
-    return quoteJsonString(iso);
-  }
-  return quoteJsonString(text);
-}
+/** A value as json, as PostgreSQL's to_json writes it. */
+export const toJson = (oid: number, value: SqlValue): string => t.toJson(oid, value);
 
 const arithmetic: AggregateArithmetic = {
   numericFromBigInt: t.numericFromBigint,

@@ -8,6 +8,7 @@ import * as dtf from './datetime-functions.js';
 import * as enc from './encoding-functions.js';
 import * as fmt from './formatting.js';
 import { formatArray } from './arrays.js';
+import { defineJsonFunctions } from './json-functions.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as mf from './math-functions.js';
 import * as num from './numeric.js';
@@ -467,6 +468,7 @@ defineRegexFunctions();
 defineMathFunctions();
 defineDateTimeFunctions();
 defineOtherFunctions();
+defineJsonFunctions((name, args, result, impl, options) => fn(name, args, result, impl, options), (name, resolve) => { POLYMORPHIC.set(name, resolve); });
 
 /** Resolves a function call by name and argument types; null when none matches. */
 export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {

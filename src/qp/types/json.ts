@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { formatNumeric, parseNumeric } from './numeric.js';
+import { compareNumeric, formatNumeric, parseNumeric } from './numeric.js';
 import { compareText, octetLength } from './strings.js';
 
 /**
@@ -208,5 +208,52 @@ export function formatJsonb(node: JsonNode): string {
     case 'string': return quoteJsonString(node.value);
     case 'number': return node.text;
     case 'literal': return node.text;
+  }
+}
+
+const JSONB_RANK: Record<string, number> = { null: 0, string: 1, number: 2, boolean: 3, array: 4, object: 5 };
+
+function jsonbRank(node: JsonNode): number {
+  if (node.kind === 'literal') return node.text === 'null' ? JSONB_RANK.null! : JSONB_RANK.boolean!;
+  return JSONB_RANK[node.kind]!;
+}
+
+/**
+ * jsonb's order (compareJsonbContainers): Object > Array > Boolean > Number > String > Null;
+ * arrays and objects with more elements or pairs sort higher, then element by element (keys
+ * and values of objects in jsonb's key order); numbers as numeric (2.5 = 2.50).
+ */
+export function compareJsonb(a: string, b: string): number {
+  return compareJsonbNodes(normalizeJsonb(parseJsonNode(a, 'jsonb')), normalizeJsonb(parseJsonNode(b, 'jsonb')));
+}
+
+function compareJsonbNodes(a: JsonNode, b: JsonNode): number {
+  const ra = jsonbRank(a);
+  const rb = jsonbRank(b);
+  if (ra !== rb) return ra - rb;
+  switch (a.kind) {
+    case 'object': {
+      const y = b as Extract<JsonNode, { kind: 'object' }>;
+      if (a.entries.length !== y.entries.length) return a.entries.length - y.entries.length;
+      for (let i = 0; i < a.entries.length; i++) {
+        const key = compareText(a.entries[i]![0], y.entries[i]![0]);
+        if (key !== 0) return key;
+        const value = compareJsonbNodes(a.entries[i]![1], y.entries[i]![1]);
+        if (value !== 0) return value;
+      }
+      return 0;
+    }
+    case 'array': {
+      const y = b as Extract<JsonNode, { kind: 'array' }>;
+      if (a.items.length !== y.items.length) return a.items.length - y.items.length;
+      for (let i = 0; i < a.items.length; i++) {
+        const c = compareJsonbNodes(a.items[i]!, y.items[i]!);
+        if (c !== 0) return c;
+      }
+      return 0;
+    }
+    case 'number': return compareNumeric(parseNumeric(a.text), parseNumeric((b as typeof a).text));
+    case 'string': return compareText(a.value, (b as typeof a).value);
+    case 'literal': return a.text === (b as typeof a).text ? 0 : a.text === 'true' ? 1 : -1;
   }
 }

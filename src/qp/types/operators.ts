@@ -4,7 +4,7 @@ import { castFunction } from './casts.js';
 import { comparator, compareFloats } from './compare.js';
 import { checkDate, checkTimestamp, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
 import * as iv from './interval.js';
-import { formatJsonb, normalizeJsonb, parseJsonNode, type JsonNode } from './json.js';
+import { defineJsonOperators } from './json-functions.js';
 import * as num from './numeric.js';
 import { numericPowerReal, powerVarInt } from './math-functions.js';
 import { ANY_NONARRAY, selectCandidate } from './resolve.js';
@@ -50,12 +50,6 @@ const COMPARISONS: Record<string, (c: number) => boolean> = {
 };
 
 /** Comparisons for a pair of types, comparing after converting both to `via`. */
-function equalities(type: number): void {
-  const cmp = comparator(type);
-  op('=', type, type, B, (a, b) => cmp(a, b) === 0);
-  op('<>', type, type, B, (a, b) => cmp(a, b) !== 0);
-}
-
 function comparisons(left: number, right: number, via: number): void {
   const cmp = comparator(via);
   const lc = left === via ? null : castFunction(left, via, -1, false);
@@ -195,9 +189,7 @@ function defineStringOperators(): void {
     op('!~*', t, T, B, (a, b) => !regexMatch(strip(a as string), b as string, true));
   }
   for (const t of [B, T, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid, TypeOid.char]) comparisons(t, t, t);
-  // jsonb: only equality until its real order (by kind, then length) exists — a text order
-  // would give wrong answers for < and >.
-  equalities(TypeOid.jsonb);
+  comparisons(TypeOid.jsonb, TypeOid.jsonb, TypeOid.jsonb);
   comparisons(TypeOid.name, T, T);
   comparisons(T, TypeOid.name, T);
 }
@@ -256,40 +248,11 @@ function addDays(date: number, days: number): number {
 
 export { USECS_PER_DAY };
 
-// ---------------------------------------------------------------------------------------------
-// jsonb access
-
-function jsonbField(doc: SqlValue, keyOrIndex: SqlValue): JsonNode | null {
-  const node = parseJsonNode(doc as string, 'jsonb');
-  if (typeof keyOrIndex === 'string') {
-    if (node.kind !== 'object') return null;
-    for (let k = node.entries.length - 1; k >= 0; k--) if (node.entries[k]![0] === keyOrIndex) return node.entries[k]![1];
-    return null;
-  }
-  if (node.kind !== 'array') return null;
-  let index = keyOrIndex as number;
-  if (index < 0) index += node.items.length;
-  return node.items[index] ?? null;
-}
-
-function jsonbText(node: JsonNode | null): SqlValue {
-  if (node === null || (node.kind === 'literal' && node.text === 'null')) return null;
-  return node.kind === 'string' ? node.value : formatJsonb(normalizeJsonb(node));
-}
-
-function defineJsonOperators(): void {
-  const J = TypeOid.jsonb;
-  for (const k of [T, I4]) {
-    op('->', J, k, J, (a, b) => { const n = jsonbField(a, b); return n === null ? null : formatJsonb(normalizeJsonb(n)); });
-    op('->>', J, k, T, (a, b) => jsonbText(jsonbField(a, b)));
-  }
-}
-
 defineIntegerOperators();
 defineFloatAndNumericOperators();
 defineStringOperators();
 defineDateTimeOperators();
-defineJsonOperators();
+defineJsonOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
 
 /**
  * Resolves `left op right` (left null for a prefix operator) as PostgreSQL does; null when no
