@@ -61,3 +61,15 @@ test('array subscripts and slices, as in PostgreSQL (one dimension)', { skip }, 
     "SELECT (ARRAY[1, 2])['x']",
   ]) await db().same(sql);
 });
+
+test('array functions and operators over one-dimensional arrays', { skip }, async () => {
+  for (const sql of [
+    "SELECT array_length(ARRAY[1, 2, 3], 1), array_length(ARRAY[1], 2), array_length('{}'::int[], 1), array_upper(ARRAY['a', 'b'], 1), array_lower(ARRAY[5], 1), cardinality(ARRAY[1, 2]), cardinality('{}'::int[]), array_ndims(ARRAY[1]), array_dims(ARRAY[1, 2])",
+    'SELECT array_append(ARRAY[1, 2], 3), array_prepend(0, ARRAY[1]), array_cat(ARRAY[1], ARRAY[2, 3]), array_append(NULL::int[], 1), array_cat(NULL, ARRAY[1])',
+    "SELECT array_position(ARRAY['a', 'b', 'c'], 'b'), array_position(ARRAY[1, 2], 5), array_positions(ARRAY[1, 2, 1], 1), array_remove(ARRAY[1, 2, 1, NULL], 1), array_replace(ARRAY[1, 2, 1], 1, 9)",
+    "SELECT ARRAY[1, 2] || 3, 0 || ARRAY[1], ARRAY[1] || ARRAY[2, 3], ARRAY['a'] || 'b'::text",
+    'SELECT ARRAY[1, 2, 3] @> ARRAY[2], ARRAY[1] <@ ARRAY[1, 2], ARRAY[1, 2] && ARRAY[2, 3], ARRAY[1, NULL] @> ARRAY[NULL::int]',
+    "SELECT 'a' || 'b', 'x' || 1, 1 || 'x'",
+    "SELECT ARRAY['a'] || 1",
+  ]) await db().same(sql);
+});

@@ -9,6 +9,7 @@ import * as enc from './encoding-functions.js';
 import * as fmt from './formatting.js';
 import { formatArray } from './arrays.js';
 import { defineJsonFunctions } from './json-functions.js';
+import { defineArrayFunctions } from './array-functions.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as mf from './math-functions.js';
 import * as num from './numeric.js';
@@ -468,6 +469,7 @@ defineRegexFunctions();
 defineMathFunctions();
 defineDateTimeFunctions();
 defineOtherFunctions();
+defineArrayFunctions((name, resolve) => { POLYMORPHIC.set(name, resolve); });
 defineJsonFunctions((name, args, result, impl, options) => fn(name, args, result, impl, options), (name, resolve) => { POLYMORPHIC.set(name, resolve); });
 
 /** Resolves a function call by name and argument types; null when none matches. */

@@ -1,13 +1,15 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
-import { castFunction } from './casts.js';
+import { castContext, castFunction } from './casts.js';
 import { comparator, compareFloats } from './compare.js';
 import { checkDate, checkTimestamp, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
 import * as iv from './interval.js';
 import { defineJsonOperators } from './json-functions.js';
 import * as num from './numeric.js';
 import { numericPowerReal, powerVarInt } from './math-functions.js';
-import { ANY_NONARRAY, selectCandidate } from './resolve.js';
+import { ANY_NONARRAY, ANYARRAY, ANYELEMENT, selectCandidate } from './resolve.js';
+import { defineArrayOperators } from './array-functions.js';
+import { requireType } from './registry.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
 import { bpcharStrip } from './strings.js';
@@ -253,6 +255,7 @@ defineFloatAndNumericOperators();
 defineStringOperators();
 defineDateTimeOperators();
 defineJsonOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
+defineArrayOperators((name, left, right, result, impl, make) => op(name, left, right, result, impl, make), ANYARRAY, ANYELEMENT);
 
 /**
  * Resolves `left op right` (left null for a prefix operator) as PostgreSQL does; null when no
@@ -264,12 +267,22 @@ export function resolveOperator(name: string, left: number | null, right: number
   const args = left === null ? [right] : [left, right];
   const chosen = selectCandidate(list, args);
   if (!chosen) return null;
-  // Polymorphic slots take the actual argument type (an unknown literal becomes text).
-  const declared = chosen.args.map((p, i) => (p === ANY_NONARRAY ? (args[i] === TypeOid.unknown ? T : args[i]!) : p));
+  // Polymorphic slots take the actual argument type (an unknown literal becomes text, or the
+  // array or element type the other side implies).
+  const arrayType = args.find((a, i) => chosen.args[i] === ANYARRAY && a !== TypeOid.unknown);
+  const elementType = arrayType !== undefined ? requireType(arrayType).element : args.find((a, i) => chosen.args[i] === ANYELEMENT && a !== TypeOid.unknown);
+  const declared = chosen.args.map((p, i) => {
+    if (p === ANY_NONARRAY) return args[i] === TypeOid.unknown ? T : args[i]!;
+    if (p === ANYARRAY) return args[i] !== TypeOid.unknown ? args[i]! : (elementType !== undefined ? requireType(elementType).array : T);
+    if (p === ANYELEMENT) return elementType ?? T;
+    return p;
+  });
+  if (chosen.args.includes(ANYELEMENT) && args.some((a, i) => chosen.args[i] === ANYELEMENT && a !== TypeOid.unknown && a !== elementType && castContext(a, elementType!) !== 'i')) return null;
+  const result = chosen.result === ANYARRAY ? declared[chosen.args.indexOf(ANYARRAY)]! : chosen.result;
   const fn = chosen.fn ?? chosen.make!(declared);
   return left === null
-    ? { left: null, right: declared[0]!, result: chosen.result, fn }
-    : { left: declared[0]!, right: declared[1]!, result: chosen.result, fn };
+    ? { left: null, right: declared[0]!, result, fn }
+    : { left: declared[0]!, right: declared[1]!, result, fn };
 }
 
 /** Every operator name the catalog knows, for diagnostics and system views. */
