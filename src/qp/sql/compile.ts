@@ -13,6 +13,7 @@ import { columnsOfTables, inlineCall } from './sql-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import * as types from './typesystem.js';
+import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -112,6 +113,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'cast': {
       const reg = regCastTarget(expr.type);
       if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
+      const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;
+      if (domain) return compileDomainCast(compileExpr(expr.arg, ctx), domain, ctx, expr.location);
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
