@@ -174,7 +174,7 @@ export function compileRegCast(arg: CompiledExpr, target: string, scope: Catalog
 function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
   switch (target) {
     case 'regclass': return (oid) => regclassText(scope, oid);
-    case 'regtype': return (oid) => formatTypeText(oid, -1);
+    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? formatTypeText(oid, -1);
     case 'regnamespace': return (oid) => {
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);
