@@ -207,14 +207,17 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       }
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
-      if (tables.length + views.length > 0 && !statement.cascade) {
+      const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
+      if (tables.length + views.length + domains.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
-          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`)].join('\n'),
+          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`),
+            ...domains.map((d) => `type ${name}.${d.name} depends on schema ${name}`)].join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
       for (const t of tables) change.deleteTable(t.id);
       for (const v of views) change.deleteView(v.id);
+      for (const d of domains) change.deleteDomain(d.id);
       change.deleteSchema(name);
       continue;
     }
@@ -327,6 +330,9 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         }
         if (table.columns.length >= MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
         const type = resolveColumnOrDomainType(ctx.catalog, action.type, [ctx.currentSchema]);
+        // Existing rows read NULL in an added column; PostgreSQL would fill in the domain's default or refuse its NOT NULL.
+        const domain = type.domainOid !== undefined ? ctx.catalog.domainById(type.domainOid) : undefined;
+        if (domain && (domain.notNull || domain.defaultText !== null)) throw new SqlError('0A000', `ALTER TABLE ADD COLUMN of domain ${domain.name} with a default or NOT NULL is not supported`);
         table = { ...table, columns: [...table.columns, { name, typeOid: type.oid, typmod: type.typmod, notNull: false, defaultText: null,
           ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) }] };
         break;
