@@ -94,6 +94,22 @@ test('ALTER TABLE: ADD CONSTRAINT CHECK NOT VALID, DROP CONSTRAINT [IF EXISTS], 
   await refusedByDsql('ALTER TABLE al ADD CONSTRAINT v CHECK (b > 0)', 'unsupported ALTER TABLE ADD CONSTRAINT statement');
 });
 
+test('RENAME COLUMN and RENAME TO carry CHECK and generation expressions along', { skip }, async () => {
+  await exact([
+    'CREATE TABLE rn (a int PRIMARY KEY, b int CHECK (rn.b > a), c int GENERATED ALWAYS AS (b * 10 + rn.a) STORED, CHECK (length(b::text) < 4))',
+    'INSERT INTO rn VALUES (1, 2)',
+    'ALTER TABLE rn RENAME COLUMN b TO "B b"',
+    'INSERT INTO rn VALUES (5, 2)',
+    'INSERT INTO rn VALUES (6, 1000)',
+    'INSERT INTO rn VALUES (3, 4) RETURNING *',
+    'ALTER TABLE rn RENAME TO rn2',
+    'INSERT INTO rn2 VALUES (7, 1)',
+    'UPDATE rn2 SET a = 0 RETURNING *',
+    "SELECT conname, pg_get_constraintdef(oid, true) FROM pg_constraint WHERE conrelid = 'rn2'::regclass ORDER BY 1",
+    "SELECT pg_get_expr(adbin, adrelid, true) FROM pg_attrdef WHERE adrelid = 'rn2'::regclass",
+  ]);
+});
+
 test('generated columns: computed on INSERT and UPDATE, 428C9 for given values, checked at CREATE, DROP EXPRESSION', { skip }, async () => {
   await exact([
     "CREATE TABLE g (a int, b int GENERATED ALWAYS AS (a * 2) STORED, c text GENERATED ALWAYS AS ('x' || a) STORED)",

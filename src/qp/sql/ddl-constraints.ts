@@ -4,7 +4,7 @@ import type { AlterTableAction, CheckDefinition } from './ast.js';
 import { mapTree } from './ast-map.js';
 import { coerce } from './compile.js';
 import { chooseConstraintName, constraintNamesInSchema } from './ddl-domains.js';
-import { compileCheck, compileGenerated, isImmutable, parseExpression, referencedColumns, tableColumnsScope, type ExpressionHost } from './table-expressions.js';
+import { compileCheck, compileGenerated, isImmutable, parseExpression, referencedColumns, renameColumnInExpression, renameTableInExpression, tableColumnsScope, type ExpressionHost } from './table-expressions.js';
 
 /**
  * CHECK constraints and generated columns in CREATE TABLE and ALTER TABLE: expressions are
@@ -101,15 +101,20 @@ export function alterTableConstraint(table: TableInfo, action: AlterTableAction,
   }
 }
 
-/** Column names stored expressions use: a RENAME COLUMN of one of them is refused rather than leave an expression naming a column that is gone. */
-export function refuseRenameOfUsedColumn(table: TableInfo, column: string): void {
-  const texts = [...(table.checks ?? []).map((c) => c.text), ...table.columns.flatMap((c) => (c.generatedText ? [c.generatedText] : []))];
-  for (const text of texts) {
-    let used = false;
-    mapTree(parseExpression(text), (node) => {
-      if (node.kind === 'column' && node.name === column) used = true;
-      return undefined;
-    });
-    if (used) throw new SqlError('0A000', `renaming column "${column}" used by a CHECK constraint or generation expression is not supported yet`);
-  }
+/** RENAME COLUMN: CHECK and generation expressions keep naming the column (PostgreSQL stores them by attribute number). */
+export function renameColumnReferences(table: TableInfo, oldName: string, newName: string): TableInfo {
+  return {
+    ...table,
+    columns: table.columns.map((c) => (c.generatedText ? { ...c, generatedText: renameColumnInExpression(c.generatedText, oldName, newName) } : c)),
+    ...(table.checks ? { checks: table.checks.map((c) => ({ ...c, text: renameColumnInExpression(c.text, oldName, newName) })) } : {}),
+  };
+}
+
+/** RENAME TO: expressions that qualify columns with the table's name (`t.a`) follow the new name. */
+export function renameTableReferences(table: TableInfo, oldName: string, newName: string): TableInfo {
+  return {
+    ...table,
+    columns: table.columns.map((c) => (c.generatedText ? { ...c, generatedText: renameTableInExpression(c.generatedText, oldName, newName) } : c)),
+    ...(table.checks ? { checks: table.checks.map((c) => ({ ...c, text: renameTableInExpression(c.text, oldName, newName) })) } : {}),
+  };
 }

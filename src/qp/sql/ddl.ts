@@ -9,7 +9,7 @@ import { columnsOfTables, functionBody } from './sql-functions.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
-import { alterTableConstraint, checkGeneratedColumns, newTableChecks, refuseRenameOfUsedColumn } from './ddl-constraints.js';
+import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 
 /**
@@ -352,17 +352,17 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       }
       case 'rename-column': {
         const i = columnIndex(action.column);
-        refuseRenameOfUsedColumn(table, action.column);
         const newName = truncateIdentifier(action.newName);
         if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);
         withColumn(i, { ...table.columns[i]!, name: newName });
+        table = renameColumnReferences(table, action.column, newName);
         tag = 'ALTER TABLE';
         break;
       }
       case 'rename-table': {
         const newName = truncateIdentifier(action.newName);
         if (ctx.catalog.relationExists(table.schema, newName)) throw new SqlError('42P07', `relation "${newName}" already exists`);
-        table = { ...table, name: newName };
+        table = renameTableReferences({ ...table, name: newName }, table.name, newName);
         break;
       }
       default: {

@@ -1,3 +1,4 @@
+import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, ColumnInfo, TableInfo } from '../catalog/catalog.js';
@@ -7,6 +8,7 @@ import { coerceToBoolean, compileExpr, type CompileContext } from './compile.js'
 import type { CompiledExpr } from './compiled.js';
 import { parseSql } from './parse.js';
 import { Scope, type ScopeColumn } from './scope.js';
+import { quoteIdent } from '../system/catalog-objects.js';
 
 /**
  * Expressions a table or domain keeps as source text: CHECK constraints and generation
@@ -30,8 +32,10 @@ export type ExpressionUse = 'check' | 'generated';
 const CLAUSE: Record<ExpressionUse, string> = { check: 'check constraints', generated: 'column generation expressions' };
 const SUBQUERY: Record<ExpressionUse, string> = { check: 'cannot use subquery in check constraint', generated: 'cannot use subquery in column generation expression' };
 
+const PREFIX = 'SELECT ';
+
 export function parseExpression(text: string): Expr {
-  const parsed = parseSql(`SELECT ${text}`);
+  const parsed = parseSql(`${PREFIX}${text}`);
   const statement = parsed[0]?.statement;
   if (parsed.length !== 1 || statement?.kind !== 'select' || statement.targets.length !== 1) throw new SqlError('42601', `syntax error in expression "${text}"`);
   return statement.targets[0]!.expr;
@@ -164,4 +168,38 @@ function mutableOperator(op: string, left: number, right: number): boolean {
   const mixedZone = (left === TypeOid.timestamptz) !== (right === TypeOid.timestamptz)
     && ([TypeOid.date, TypeOid.timestamp] as number[]).includes(left === TypeOid.timestamptz ? right : left);
   return mixedZone && ['<', '<=', '=', '>=', '>', '<>', '!='].includes(op);
+}
+
+/**
+ * The expression's text with every reference to column `oldName` naming `newName` instead: the
+ * parser gives where each reference starts, PostgreSQL's scanner the tokens there (a qualified
+ * `t.a` has its last name replaced), so nothing else in the text changes.
+ */
+export function renameColumnInExpression(text: string, oldName: string, newName: string): string {
+  return rewriteReferences(text, (table, name) => name === oldName, 'name', newName);
+}
+
+/** The expression's text with references qualified by the table's old name (`t.a`) qualified by its new one. */
+export function renameTableInExpression(text: string, oldName: string, newName: string): string {
+  return rewriteReferences(text, (table) => table === oldName, 'qualifier', newName);
+}
+
+function rewriteReferences(text: string, matches: (table: string | null, name: string) => boolean, part: 'name' | 'qualifier', replacement: string): string {
+  const starts: number[] = [];
+  mapTree(parseExpression(text), (node) => {
+    if (node.kind === 'column' && matches(node.table as string | null, node.name as string)) starts.push((node.location as number) - PREFIX.length);
+    return undefined;
+  });
+  if (starts.length === 0) return text;
+  const tokens = scanSync(text).tokens as { start: number; end: number; text: string }[];
+  const targets = starts.map((start) => {
+    let i = tokens.findIndex((t) => t.start === start);
+    if (i < 0) throw new Error(`no token at a column reference's location in ${text}`);
+    if (part === 'name') while (tokens[i + 1]?.text === '.') i += 2;
+    else if (tokens[i + 3]?.text === '.') i += 2; // schema.table.column: the table is the second name
+    return tokens[i]!;
+  }).sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const target of targets) out = out.slice(0, target.start) + quoteIdent(replacement) + out.slice(target.end);
+  return out;
 }
