@@ -228,13 +228,14 @@ async function psql(connection: pg.Client, password: string | undefined, ssl: bo
   return stdout;
 }
 
-test('psql \\d shows check constraints, generation expressions and domain columns as on PostgreSQL', { skip }, async () => {
+test('psql \\d and \\dD show check constraints, generation expressions, domain columns and domains as on PostgreSQL', { skip }, async () => {
   const { strata, postgres } = db();
   const secret = (c: pg.Client) => (c as unknown as { connectionParameters: { password?: string } }).connectionParameters.password;
-  for (const command of ['\\d t', '\\d x', '\\d g', '\\d gk', '\\d dt']) {
+  for (const command of ['\\d t', '\\d x', '\\d g', '\\d gk', '\\d dt', '\\dD']) {
     const [a, b] = await Promise.all([psql(strata, secret(strata), true, command), psql(postgres, secret(postgres), false, command)]);
     assert.equal(a, b, command);
     if (command === '\\d t') assert.match(a, /Check constraints:\n {4}"named" CHECK \(b::text <> ''::text\)/);
+    if (command === '\\dD') assert.match(a, /shortname/);
     if (command === '\\d g') assert.match(a, /generated always as \('x'::text \|\| a\) stored/);
   }
 });

@@ -7,7 +7,7 @@ import * as types from '../sql/typesystem.js';
 import { splitArrayText } from '../types/index.js';
 import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
-import { checkConstraintDefinition, domainTypeName, generatedExpressionText } from './check-catalog.js';
+import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
  * The catalog functions psql's describe commands and drivers call (pg_get_userbyid,
@@ -71,6 +71,7 @@ define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
 });
+define('pg_type_is_visible', [OID], BOOL, (s) => (v) => typeIsVisible(s.catalog, v[0] as number, s.searchPath));
 define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : domainTypeName(s.catalog, v[0] as number, s.searchPath) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
 define('pg_get_expr', [TEXT, OID], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, false) ?? expressionText(v[0] as string));
 define('pg_get_expr', [TEXT, OID, BOOL], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, v[2] === true) ?? expressionText(v[0] as string));

@@ -3,6 +3,7 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, CheckInfo, ColumnInfo, TableInfo } from '../catalog/catalog.js';
 import { domainValueScope, referencedColumns, tableColumnsScope } from '../sql/table-expressions.js';
 import * as types from '../sql/typesystem.js';
+import { deparsedDefault } from './catalog-objects.js';
 import { expressionText } from './expression-text.js';
 
 /**
@@ -97,14 +98,17 @@ function checkByOid(catalog: CatalogSnapshot, oid: number): { check: CheckInfo; 
 /**
  * pg_type rows of domains (typtype 'd'), in pg_type's column order: oid typname typnamespace
  * typowner typlen typbyval typtype typcategory typisdefined typdelim typrelid typelem typarray
- * typbasetype typtypmod typnotnull typcollation.
+ * typbasetype typtypmod typnotnull typcollation typdefault. typdefault is the DEFAULT as
+ * pg_get_expr would print it; a form that printer does not cover shows as written.
  */
 export function domainTypeRows(catalog: CatalogSnapshot, namespaceOid: (schema: string) => number, owner: number, collation: (oid: number) => number): SqlValue[][] {
   const rows: SqlValue[][] = [];
   const base = new Map(types.allTypes().map((t) => [t.oid, t]));
   for (const d of catalog.allDomains()) {
     const t = base.get(d.baseOid)!;
-    rows.push([d.id, d.name, namespaceOid(d.schema), owner, t.length, t.length > 0 && t.length <= 8, 'd', t.category, true, ',', 0, 0, 0, d.baseOid, d.baseTypmod, d.notNull, collation(d.baseOid)]);
+    const shownDefault = d.defaultText === null ? null : deparsedDefault(d.defaultText, d.baseOid, d.baseTypmod);
+    const typdefault = shownDefault === null ? null : shownDefault.startsWith('\u0000') ? d.defaultText : shownDefault;
+    rows.push([d.id, d.name, namespaceOid(d.schema), owner, t.length, t.length > 0 && t.length <= 8, 'd', t.category, true, ',', 0, 0, 0, d.baseOid, d.baseTypmod, d.notNull, collation(d.baseOid), typdefault]);
   }
   return rows;
 }
@@ -114,4 +118,15 @@ export function domainTypeName(catalog: CatalogSnapshot, oid: number, searchPath
   const domain = catalog.domainById(oid);
   if (!domain) return undefined;
   return searchPath.includes(domain.schema) ? domain.name : `${domain.schema}.${domain.name}`;
+}
+
+/** pg_type_is_visible: built-in types always; a domain when its schema is on the search path and no earlier schema has one of its name. */
+export function typeIsVisible(catalog: CatalogSnapshot, oid: number, searchPath: readonly string[]): boolean {
+  const domain = catalog.domainById(oid);
+  if (!domain) return true;
+  for (const schema of searchPath) {
+    if (schema === domain.schema) return true;
+    if (catalog.domain(schema, domain.name)) return false;
+  }
+  return false;
 }
