@@ -38,9 +38,13 @@ export function generatedExpressionText(catalog: CatalogSnapshot, adbin: string,
   const table = catalog.tableById(tableId!);
   const column = table?.columns[attnum! - 1];
   if (!table || !column?.generatedText) throw new SqlError('XX000', `cache lookup failed for attribute ${attnum} of relation ${tableId}`);
-  const text = expressionText(column.generatedText, tableColumnsScope(table), pretty);
+  const text = expressionText(column.generatedText, tableColumnsScope(table), pretty, false, domainColumns(table));
   if (text === null) throw new SqlError('0A000', `pg_get_expr cannot yet display the expression ${column.generatedText} as PostgreSQL does`);
   return text;
+}
+
+function domainColumns(table: TableInfo): Set<number> {
+  return new Set(table.columns.flatMap((c, i) => (c.domainOid !== undefined ? [i] : [])));
 }
 
 /** pg_attribute's view of a column: a domain column shows the domain, typmod -1 (as in PostgreSQL). */
@@ -76,7 +80,7 @@ export function checkConstraintDefinition(catalog: CatalogSnapshot, oid: number,
   if (!found) return undefined;
   const { check } = found;
   const text = found.table
-    ? expressionText(check.text, tableColumnsScope(found.table), pretty)
+    ? expressionText(check.text, tableColumnsScope(found.table), pretty, false, domainColumns(found.table))
     : expressionText(check.text, domainValueScope(found.baseOid, found.baseTypmod), pretty, true);
   if (text === null) throw new SqlError('0A000', `pg_get_constraintdef cannot yet display the expression ${check.text} as PostgreSQL does`);
   return `CHECK (${text})${check.noInherit ? ' NO INHERIT' : ''}${check.validated ? '' : ' NOT VALID'}`;
@@ -129,4 +133,37 @@ export function typeIsVisible(catalog: CatalogSnapshot, oid: number, searchPath:
     if (catalog.domain(schema, domain.name)) return false;
   }
   return false;
+}
+
+/** information_schema's name for a NOT NULL "constraint" (PostgreSQL synthesizes it from oids and attnum). */
+function notNullName(namespaceOid: number, tableId: number, attnum: number): string {
+  return `${namespaceOid}_${tableId}_${attnum}_not_null`;
+}
+
+/** information_schema.check_constraints: CHECKs of tables and domains, then every NOT NULL column. */
+export function checkConstraintViewRows(catalog: CatalogSnapshot, namespaceOid: (schema: string) => number): SqlValue[][] {
+  const rows: SqlValue[][] = [];
+  const clause = (oid: number) => checkConstraintDefinition(catalog, oid, false)!.slice('CHECK '.length);
+  for (const t of catalog.allTables()) (t.checks ?? []).forEach((c, i) => rows.push(['postgres', t.schema, c.name, clause(checkOid(t.id, i))]));
+  for (const d of catalog.allDomains()) d.checks.forEach((c, i) => rows.push(['postgres', d.schema, c.name, clause(checkOid(d.id, i))]));
+  for (const t of catalog.allTables()) {
+    t.columns.forEach((c, i) => { if (c.notNull) rows.push(['postgres', t.schema, notNullName(namespaceOid(t.schema), t.id, i + 1), `${c.name} IS NOT NULL`]); });
+  }
+  return rows;
+}
+
+/** information_schema.table_constraints: PRIMARY KEY, UNIQUE and CHECK constraints, then NOT NULL columns as CHECK. */
+export function tableConstraintViewRows(catalog: CatalogSnapshot, namespaceOid: (schema: string) => number): SqlValue[][] {
+  const rows: SqlValue[][] = [];
+  const row = (t: TableInfo, name: string, type: string, nullsDistinct: string | null) => ['postgres', t.schema, name, 'postgres', t.schema, t.name, type, 'NO', 'NO', 'YES', nullsDistinct];
+  for (const t of catalog.allTables()) {
+    for (const i of t.indexes) {
+      if (i.constraintName) rows.push(row(t, i.constraintName, i.primary ? 'PRIMARY KEY' : 'UNIQUE', i.primary ? null : i.nullsNotDistinct ? 'NO' : 'YES'));
+    }
+    for (const c of t.checks ?? []) rows.push(row(t, c.name, 'CHECK', null));
+  }
+  for (const t of catalog.allTables()) {
+    t.columns.forEach((c, i) => { if (c.notNull) rows.push(row(t, notNullName(namespaceOid(t.schema), t.id, i + 1), 'CHECK', null)); });
+  }
+  return rows;
 }

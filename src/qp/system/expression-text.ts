@@ -46,9 +46,9 @@ function fail(): never {
 }
 
 /** The text of `text` (an expression over `scope`), or null when its form is not covered. */
-export function expressionText(text: string, scope: Scope, pretty: boolean, domainValue = false): string | null {
+export function expressionText(text: string, scope: Scope, pretty: boolean, domainValue = false, domainColumns: ReadonlySet<number> = new Set()): string | null {
   try {
-    const tree = build(parseExpression(text), scope, domainValue);
+    const tree = build(parseExpression(text), scope, domainValue, domainColumns);
     return new Printer(pretty).rule(tree, false);
   } catch (error) {
     if (error instanceof Unprintable) return null;
@@ -56,12 +56,16 @@ export function expressionText(text: string, scope: Scope, pretty: boolean, doma
   }
 }
 
-function build(expr: Expr, scope: Scope, domainValue: boolean): Node {
-  const recurse = (e: Expr) => build(e, scope, domainValue);
+function build(expr: Expr, scope: Scope, domainValue: boolean, domainColumns: ReadonlySet<number>): Node {
+  const recurse = (e: Expr) => build(e, scope, domainValue, domainColumns);
   switch (expr.kind) {
     case 'column': {
       const column = scope.resolve(expr.table, expr.name, expr.location);
-      return { k: 'var', name: domainValue ? 'VALUE' : column.name, oid: column.oid };
+      const node: Node = { k: 'var', name: domainValue ? 'VALUE' : column.name, oid: column.oid };
+      if (!domainColumns.has(column.position)) return node;
+      // A column of a domain type reaches operators and functions relabeled to the base type.
+      if (column.oid === VARCHAR) return fail();
+      return { k: 'cast', arg: { ...node, oid: 0 }, oid: column.oid, implicit: true };
     }
     case 'const':
       if (expr.literal === 'integer') return { k: 'const', text: expr.text, oid: integerType(expr.text), literal: 'number' };

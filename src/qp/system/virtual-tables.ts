@@ -3,7 +3,7 @@ import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo }
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
-import { attributeType, checkConstraintRows, domainTypeRows, generatedAdbin } from './check-catalog.js';
+import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
@@ -17,7 +17,7 @@ export const ADMIN_OID = 10;
 const SPEC_TYPES: Record<string, number> = {
   oid: TypeOid.oid, name: TypeOid.name, text: TypeOid.text, char: TypeOid.char, bool: TypeOid.bool,
   int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4, timestamptz: TypeOid.timestamptz,
-  'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
+  varchar: TypeOid.varchar, 'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
 };
 
 function columns(spec: string): VirtualColumn[] {
@@ -193,6 +193,11 @@ const TABLES: VirtualTable[] = [
     }
     return rows;
   }),
+  table(13204, 'information_schema', 'check_constraints', 'constraint_catalog name, constraint_schema name, constraint_name name, check_clause varchar', (catalog) =>
+    checkConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
+  table(13205, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
+    table_name name, constraint_type varchar, is_deferrable varchar, initially_deferred varchar, enforced varchar, nulls_distinct varchar`, (catalog) =>
+    tableConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
     [...catalog.allSchemas()].map((s) => ['postgres', s.name, BUILTIN_SCHEMAS.some((b) => b.name === s.name) ? 'rdsadmin' : 'admin'])),
 ];
