@@ -173,7 +173,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     })
     : table.columns.map((_, i) => i);
   if (new Set(targetColumns).size !== targetColumns.length) throw new SqlError('42701', 'column specified more than once');
-  refuseGeneratedInsert(table, targetColumns, statement.rows);
+  if (statement.rows) refuseGeneratedInsert(table, targetColumns, statement.rows);
   const defaults = defaultEvaluators(table, pc);
   const ctx = compileContext(pc, new Scope([]), 'VALUES');
   let rowSource: (rt: Runtime) => Promise<(SqlValue | undefined)[][]>;
@@ -192,6 +192,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     rowSource = async (rt) => compiled.map((row) => row.map((e) => (e === null ? undefined : e([], rt.ctx))));
   } else {
     const query = planSelect(statement.query!, pc);
+    refuseGeneratedInsert(table, targetColumns.slice(0, query.columns.length), null);
     if (query.columns.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
     const casts = query.columns.map((c, i) => {
       const column = table.columns[targetColumns[i]!]!;
