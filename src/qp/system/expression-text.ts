@@ -20,6 +20,8 @@ type Node =
   | { readonly k: 'op'; readonly op: string; readonly left: Node; readonly right: Node; readonly oid: number }
   | { readonly k: 'bool'; readonly op: 'AND' | 'OR' | 'NOT'; readonly args: readonly Node[]; readonly oid: number }
   | { readonly k: 'nulltest'; readonly arg: Node; readonly isNull: boolean; readonly oid: number }
+  | { readonly k: 'booltest'; readonly arg: Node; readonly test: string; readonly oid: number }
+  | { readonly k: 'prefix'; readonly op: string; readonly arg: Node; readonly oid: number }
   | { readonly k: 'func'; readonly name: string; readonly args: readonly Node[]; readonly oid: number }
   | { readonly k: 'cast'; readonly arg: Node; readonly oid: number; readonly implicit: boolean }
   | { readonly k: 'saop'; readonly op: string; readonly all: boolean; readonly left: Node; readonly elements: readonly Node[]; readonly oid: number };
@@ -29,6 +31,7 @@ const INTS = new Set<number>([INT2, INT4, INT8]);
 const FLOATS = new Set<number>([FLOAT4, FLOAT8]);
 const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
 const ARITHMETIC = new Set(['+', '-', '*', '/']);
+const REGEX = new Set(['~', '~*', '!~', '!~*']);
 /** Functions of one text argument (or abs of a number) that print as called. */
 const TEXT_FUNCTIONS = new Set(['length', 'char_length', 'lower', 'upper', 'btrim', 'ltrim', 'rtrim', 'md5', 'reverse']);
 
@@ -75,7 +78,11 @@ function build(expr: Expr, scope: Scope, domainValue: boolean, domainColumns: Re
       if (expr.literal === 'null') return { k: 'const', text: null, oid: UNKNOWN, literal: 'null' };
       return fail();
     case 'op': {
-      if (!expr.left) return fail();
+      if (!expr.left) {
+        const arg = recurse(expr.right);
+        if (expr.op !== '-' || !(INTS.has(arg.oid) || FLOATS.has(arg.oid) || arg.oid === NUMERIC)) return fail();
+        return { k: 'prefix', op: '-', arg, oid: arg.oid };
+      }
       return binary(expr.op === '!=' ? '<>' : expr.op, recurse(expr.left), recurse(expr.right));
     }
     case 'like': {
@@ -86,6 +93,7 @@ function build(expr: Expr, scope: Scope, domainValue: boolean, domainColumns: Re
     case 'or': return { k: 'bool', op: expr.kind === 'and' ? 'AND' : 'OR', args: expr.args.map((a) => boolean(recurse(a))), oid: BOOL };
     case 'not': return { k: 'bool', op: 'NOT', args: [boolean(recurse(expr.arg))], oid: BOOL };
     case 'null-test': return { k: 'nulltest', arg: recurse(expr.arg), isNull: expr.isNull, oid: BOOL };
+    case 'bool-test': return { k: 'booltest', arg: boolean(recurse(expr.arg)), test: expr.test.replace('-', ' ').toUpperCase(), oid: BOOL };
     case 'between': {
       if (expr.negated) return fail();
       const low = binary('>=', recurse(expr.arg), recurse(expr.low));
@@ -162,7 +170,7 @@ function boolean(node: Node): Node {
 /** The operator PostgreSQL would pick for the operand types, with the implicit casts it would add. */
 function binary(op: string, left: Node, right: Node): Node {
   const result = (oid: number, l: Node, r: Node): Node => ({ k: 'op', op, left: l, right: r, oid: COMPARISONS.has(op) ? BOOL : oid });
-  if (op === '~~' || op === '!~~') return { k: 'op', op, left: toText(left), right: toText(right), oid: BOOL };
+  if (op === '~~' || op === '!~~' || REGEX.has(op)) return { k: 'op', op, left: toText(left), right: toText(right), oid: BOOL };
   if (op === '||') {
     if (left.oid === UNKNOWN && right.oid === UNKNOWN) return fail();
     const textual = (n: Node) => n.oid === TEXT || n.oid === VARCHAR || n.oid === UNKNOWN;
@@ -170,6 +178,10 @@ function binary(op: string, left: Node, right: Node): Node {
     if (textual(left) && !isArray(right.oid)) return result(TEXT, toText(left), right);
     if (textual(right) && !isArray(left.oid)) return result(TEXT, left, toText(right));
     return fail();
+  }
+  if (op === '%') {
+    if (left.oid === UNKNOWN || right.oid === UNKNOWN || left.oid !== right.oid || !(INTS.has(left.oid) || left.oid === NUMERIC)) return fail();
+    return result(left.oid, left, right);
   }
   if (!COMPARISONS.has(op) && !ARITHMETIC.has(op)) return fail();
   if (left.oid === UNKNOWN && right.oid === UNKNOWN) return fail();
@@ -204,6 +216,8 @@ class Printer {
         if (node.op === 'NOT') return `${open}NOT ${this.paren(node.args[0]!, false, node)}${close}`;
         return `${open}${node.args.map((a) => this.paren(a, false, node)).join(` ${node.op} `)}${close}`;
       case 'nulltest': return `${open}${this.paren(node.arg, true, node)} IS ${node.isNull ? '' : 'NOT '}NULL${close}`;
+      case 'booltest': return `${open}${this.paren(node.arg, true, node)} IS ${node.test}${close}`;
+      case 'prefix': return `${open}${node.op} ${this.paren(node.arg, true, node)}${close}`;
       case 'func': return `${node.name}(${node.args.map((a) => this.rule(a, true)).join(', ')})`;
       case 'cast': return this.coercion(node, showImplicit, null);
       case 'saop':
@@ -239,7 +253,7 @@ function isSimple(node: Node, parent: Node): boolean {
       }
       return parent.k === 'bool' || parent.k === 'func';
     }
-    case 'nulltest': return parent.k === 'bool' || parent.k === 'func';
+    case 'nulltest': case 'booltest': case 'prefix': return parent.k === 'bool' || parent.k === 'func';
     case 'bool':
       if (parent.k === 'bool') return node.op === 'OR' ? parent.op === 'OR' : parent.op === 'AND' || parent.op === 'OR';
       return parent.k === 'func';
