@@ -10,6 +10,7 @@ import type { Key, WriteEntry } from '../../contracts/kv.js';
  *   index 4                             → next object id (decimal text)
  *   index 5, suffix u32 view id         → JSON ViewInfo
  *   index 6, suffix u32 function id     → JSON FunctionInfo
+ *   index 8, suffix u32 domain id       → JSON DomainInfo
  * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
  * shows a different version.
  */
@@ -20,6 +21,7 @@ const VERSION_INDEX = 3;
 const NEXT_ID_INDEX = 4;
 const VIEWS_INDEX = 5;
 const FUNCTIONS_INDEX = 6;
+const DOMAINS_INDEX = 8;
 /** User object ids start where PostgreSQL's do, so they never clash with built-in oids. */
 export const FIRST_USER_OID = 16384;
 
@@ -30,6 +32,19 @@ export interface ColumnInfo {
   readonly notNull: boolean;
   /** The DEFAULT expression's source text, re-parsed when used. */
   readonly defaultText: string | null;
+  /** GENERATED ALWAYS AS (…) STORED: the expression's source text (absent in records written before generated columns). */
+  readonly generatedText?: string | null;
+  /** The domain the column was declared with; typeOid/typmod are then the domain's base type (absent: none). */
+  readonly domainOid?: number;
+}
+
+/** A CHECK constraint of a table or a domain: its expression's source text, compiled where rows are written. */
+export interface CheckInfo {
+  readonly name: string;
+  readonly text: string;
+  /** False for ADD CONSTRAINT … NOT VALID: existing rows were not checked (new ones are). */
+  readonly validated: boolean;
+  readonly noInherit: boolean;
 }
 
 export interface IndexInfo {
@@ -59,6 +74,20 @@ export interface TableInfo {
   /** Column positions of the primary key; empty when the table has none (hidden row id). */
   readonly primaryKey: readonly number[];
   readonly indexes: readonly IndexInfo[];
+  /** CHECK constraints in creation order (absent in records written before CHECK constraints). */
+  readonly checks?: readonly CheckInfo[];
+}
+
+/** CREATE DOMAIN: a base type with an optional default, NOT NULL and CHECK constraints. */
+export interface DomainInfo {
+  readonly id: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly baseOid: number;
+  readonly baseTypmod: number;
+  readonly notNull: boolean;
+  readonly defaultText: string | null;
+  readonly checks: readonly CheckInfo[];
 }
 
 /** A view: its query's text (planned where the view is read) and the columns it had when created. */
@@ -123,6 +152,12 @@ export function functionKey(functionId: number): Key {
   return catalogKey(FUNCTIONS_INDEX, suffix);
 }
 
+export function domainKey(domainId: number): Key {
+  const suffix = Buffer.alloc(4);
+  suffix.writeUInt32BE(domainId, 0);
+  return catalogKey(DOMAINS_INDEX, suffix);
+}
+
 function schemaKey(name: string): Key {
   return catalogKey(SCHEMAS_INDEX, Buffer.concat([Buffer.from(name, 'utf8'), Buffer.from([0])]));
 }
@@ -145,9 +180,15 @@ export class CatalogSnapshot {
   private readonly schemas = new Map<string, SchemaInfo>();
   private readonly views = new Map<string, ViewInfo>();
   private readonly functionsByName = new Map<string, FunctionInfo[]>();
+  private readonly domainsByName = new Map<string, DomainInfo>();
+  private readonly domainsById = new Map<number, DomainInfo>();
 
   constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = [],
-    functions: Iterable<FunctionInfo> = []) {
+    functions: Iterable<FunctionInfo> = [], domains: Iterable<DomainInfo> = []) {
+    for (const domain of domains) {
+      this.domainsByName.set(`${domain.schema}.${domain.name}`, domain);
+      this.domainsById.set(domain.id, domain);
+    }
     for (const view of views) this.views.set(`${view.schema}.${view.name}`, view);
     for (const fn of functions) {
       const key = `${fn.schema}.${fn.name}`;
@@ -169,6 +210,7 @@ export class CatalogSnapshot {
     const schemas: SchemaInfo[] = [];
     const views: ViewInfo[] = [];
     const functions: FunctionInfo[] = [];
+    const domains: DomainInfo[] = [];
     for (const { key, value } of entries) {
       const index = (key[4]! << 8) | key[5]!;
       const text = decoder.decode(value);
@@ -178,8 +220,9 @@ export class CatalogSnapshot {
       else if (index === NEXT_ID_INDEX) nextId = Number(text);
       else if (index === VIEWS_INDEX) views.push(JSON.parse(text) as ViewInfo);
       else if (index === FUNCTIONS_INDEX) functions.push(JSON.parse(text) as FunctionInfo);
+      else if (index === DOMAINS_INDEX) domains.push(JSON.parse(text) as DomainInfo);
     }
-    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions);
+    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains);
   }
 
   table(schema: string, name: string): TableInfo | undefined {
@@ -197,6 +240,18 @@ export class CatalogSnapshot {
   /** SQL functions of that name in that schema (overloads differ by argument types). */
   functions(schema: string, name: string): readonly FunctionInfo[] {
     return this.functionsByName.get(`${schema}.${name}`) ?? [];
+  }
+
+  domain(schema: string, name: string): DomainInfo | undefined {
+    return this.domainsByName.get(`${schema}.${name}`);
+  }
+
+  domainById(id: number): DomainInfo | undefined {
+    return this.domainsById.get(id);
+  }
+
+  allDomains(): Iterable<DomainInfo> {
+    return this.domainsById.values();
   }
 
   tableById(id: number): TableInfo | undefined {
@@ -270,6 +325,15 @@ export class CatalogChange {
 
   deleteFunction(functionId: number): void {
     this.writes.push({ key: functionKey(functionId), value: null });
+  }
+
+  putDomain(domain: DomainInfo): void {
+    assert(domain.id >= FIRST_USER_OID, 'domains have user oids');
+    this.writes.push({ key: domainKey(domain.id), value: json(domain) });
+  }
+
+  deleteDomain(domainId: number): void {
+    this.writes.push({ key: domainKey(domainId), value: null });
   }
 
   deleteView(viewId: number): void {

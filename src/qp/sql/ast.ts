@@ -191,6 +191,20 @@ export interface ColumnDefinition {
   readonly primaryKey: boolean;
   readonly unique: boolean;
   readonly location: number;
+  /** Column CHECK constraints (absent: none). */
+  readonly checks?: readonly CheckDefinition[];
+  /** GENERATED ALWAYS AS (expr) STORED: the expression's source text. */
+  readonly generatedText?: string | null;
+}
+
+/** A CHECK constraint as written: its expression's source text (kept in the catalog). */
+export interface CheckDefinition {
+  readonly name: string | null;
+  readonly text: string;
+  readonly noInherit: boolean;
+  /** False for NOT VALID. */
+  readonly validate: boolean;
+  readonly location: number;
 }
 
 /** The ALTER TABLE forms DSQL allows and Strata builds (convert.ts refuses the rest with DSQL's texts). */
@@ -199,7 +213,11 @@ export type AlterTableAction =
   | { readonly kind: 'set-default'; readonly column: string; readonly defaultText: string | null }
   | { readonly kind: 'drop-not-null'; readonly column: string }
   | { readonly kind: 'rename-column'; readonly column: string; readonly newName: string }
-  | { readonly kind: 'rename-table'; readonly newName: string };
+  | { readonly kind: 'rename-table'; readonly newName: string }
+  | { readonly kind: 'add-check'; readonly check: CheckDefinition }
+  | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
+  | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean };
 
 export interface CreateTableStatement {
   readonly kind: 'create-table';
@@ -210,7 +228,22 @@ export interface CreateTableStatement {
   readonly primaryKey: readonly string[] | null;
   readonly uniques: readonly { readonly name: string | null; readonly columns: readonly string[] }[];
   readonly location: number;
+  /** CHECK constraints, column and table ones, in the order written (absent: none). */
+  readonly checks?: readonly CheckDefinition[];
 }
+
+/** CREATE DOMAIN and the ALTER DOMAIN forms DSQL allows. */
+export type DomainStatement =
+  | { readonly kind: 'create-domain'; readonly schema: string | null; readonly name: string; readonly type: TypeName; readonly notNull: boolean;
+      readonly defaultText: string | null; readonly checks: readonly CheckDefinition[] }
+  | { readonly kind: 'alter-domain'; readonly schema: string | null; readonly name: string; readonly action: DomainAction };
+
+export type DomainAction =
+  | { readonly kind: 'set-default'; readonly defaultText: string | null }
+  | { readonly kind: 'drop-not-null' }
+  | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean }
+  | { readonly kind: 'rename'; readonly newName: string }
+  | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string };
 
 export interface CreateIndexStatement {
   readonly kind: 'create-index';
@@ -255,6 +288,7 @@ export type Statement =
   | DeleteStatement
   | CreateTableStatement
   | CreateIndexStatement
+  | DomainStatement
   | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
       readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean }
   | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }
@@ -262,7 +296,7 @@ export type Statement =
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
       /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
-  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }

@@ -3,8 +3,9 @@ import { SqlError } from '../../contracts/errors.js';
 import { convertCopy } from './convert-copy.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
-  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition,
 } from './ast.js';
+import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -44,6 +45,8 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreateStmt': return convertCreateTable(n, text);
     case 'IndexStmt': return convertCreateIndex(n);
     case 'DropStmt': return convertDrop(n);
+    case 'CreateDomainStmt': return convertCreateDomain(n, text, (raw) => defaultSource(raw, text));
+    case 'AlterDomainStmt': return convertAlterDomain(n, (raw) => defaultSource(raw, text));
     case 'CreateSchemaStmt':
       if (n.schemaElts) throw unsupported('CREATE SCHEMA with schema elements is not supported');
       return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists };
@@ -651,6 +654,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   const columns: ColumnDefinition[] = [];
   let primaryKey: string[] | null = null;
   const uniques: { name: string | null; columns: string[] }[] = [];
+  const checks: CheckDefinition[] = [];
   const setPrimaryKey = (keys: string[], location: number) => {
     if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${relation.relname}" are not allowed`, { position: location + 1 });
     primaryKey = keys;
@@ -663,6 +667,8 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       let unique = false;
       let defaultExpr: Expr | null = null;
       let defaultText: string | null = null;
+      let generated: string | null = null;
+      const columnChecks: CheckDefinition[] = [];
       for (const constraintNode of c.constraints ?? []) {
         const k = constraintNode.Constraint;
         switch (k.contype) {
@@ -675,20 +681,25 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
             defaultText = defaultSource(k.raw_expr, text);
             break;
           case 'CONSTR_IDENTITY': throw unsupported('identity columns are not supported yet');
-          case 'CONSTR_GENERATED': throw unsupported('generated columns are not supported yet');
-          case 'CONSTR_CHECK': throw unsupported('CHECK constraints are not supported yet');
+          case 'CONSTR_GENERATED': generated = generatedText(k, text); break;
+          case 'CONSTR_CHECK': columnChecks.push(checkDefinition(k, text)); break;
           case 'CONSTR_FOREIGN': throw unsupported('foreign keys are not supported yet');
           default: throw unsupported(`column constraint ${k.contype} is not supported`);
         }
       }
       if (c.collClause) throw unsupported('COLLATE is not supported');
-      columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1 });
+      if (generated !== null && defaultText !== null) {
+        throw new SqlError('42601', `both default and generation expression specified for column "${c.colname}" of table "${relation.relname}"`, { position: (c.location ?? 0) + 1 });
+      }
+      checks.push(...columnChecks);
+      columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1,
+        checks: columnChecks, generatedText: generated });
     } else if (element.Constraint) {
       const k = element.Constraint;
       const keys = (k.keys ?? []).map(str);
       if (k.contype === 'CONSTR_PRIMARY') setPrimaryKey(keys, k.location ?? -1);
       else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
-      else if (k.contype === 'CONSTR_CHECK') throw unsupported('CHECK constraints are not supported yet');
+      else if (k.contype === 'CONSTR_CHECK') checks.push(checkDefinition(k, text));
       else if (k.contype === 'CONSTR_FOREIGN') throw unsupported('foreign keys are not supported yet');
       else throw unsupported(`table constraint ${k.contype} is not supported`);
     } else {
@@ -697,7 +708,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   }
   return {
     kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
-    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, location: relation.location ?? -1,
+    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, location: relation.location ?? -1, checks,
   };
 }
 
@@ -780,6 +791,11 @@ function convertDrop(n: Json): Statement {
       })),
     };
   }
+  if (n.removeType === 'OBJECT_DOMAIN') {
+    if (n.behavior === 'DROP_CASCADE') throw unsupported('DROP DOMAIN with CASCADE unsupported');
+    const names = (n.objects as Json[]).map((o) => ((o.TypeName?.names ?? []) as Json[]).map(str));
+    return { kind: 'drop', objectType: 'domain', names, ifExists: !!n.missing_ok, cascade: false };
+  }
   if (!objectType) {
     if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
     throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')} is not supported yet`);
@@ -853,7 +869,14 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_SetNotNull': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET NOT NULL statement');
       case 'AT_AlterColumnType': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement');
       case 'AT_SetStatistics': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET STATISTICS statement');
-      case 'AT_AddConstraint': throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
+      case 'AT_AddConstraint': {
+        // DSQL adds a CHECK to an existing table only NOT VALID (existing rows are not scanned).
+        const k = cmd.def.Constraint;
+        if (k.contype !== 'CONSTR_CHECK' || !k.skip_validation) throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
+        return { kind: 'add-check', check: checkDefinition(k, text) };
+      }
+      case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
+      case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
       case 'AT_ValidateConstraint': throw unsupported('unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
       default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
     }
@@ -866,6 +889,8 @@ function convertRename(n: Json): Statement {
   const relation = { kind: 'alter-table' as const, schema: n.relation?.schemaname ?? null, table: n.relation?.relname, ifExists: !!n.missing_ok };
   if (n.renameType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-table', newName: n.newname }] };
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
+  if (n.renameType === 'OBJECT_TABCONSTRAINT') return { ...relation, actions: [{ kind: 'rename-constraint', name: n.subname, newName: n.newname }] };
+  if (n.renameType === 'OBJECT_DOMAIN' || n.renameType === 'OBJECT_DOMCONSTRAINT') return convertRenameDomain(n);
   throw unsupported('unsupported object in RENAME statement');
 }
 

@@ -8,6 +8,9 @@ import { parseSql } from './parse.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
+import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
+import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
+import type { ExpressionHost } from './table-expressions.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -53,13 +56,21 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'alter-table': return alterTable(statement, ctx);
     case 'create-function': return createFunction(statement, ctx);
     case 'drop-function': return dropFunction(statement, ctx);
+    case 'create-domain':
+    case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
   }
 }
 
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
-    || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function';
+    || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
+    || statement.kind === 'create-domain' || statement.kind === 'alter-domain';
+}
+
+/** What stored expressions (CHECK, generation, domain constraints) are compiled with during DDL. */
+function expressionHost(ctx: DdlContext): ExpressionHost {
+  return { catalog: ctx.catalog, currentSchema: ctx.currentSchema, sessionUser: ctx.sessionUser, searchPath: [ctx.currentSchema] };
 }
 
 function schemaFor(name: string | null, ctx: DdlContext): string {
@@ -84,9 +95,10 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   for (const definition of statement.columns) {
     const columnName = truncateIdentifier(definition.name);
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
-    const type = types.resolveColumnType(definition.type);
+    const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
     if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName);
-    columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText });
+    columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText,
+      ...(definition.generatedText ? { generatedText: definition.generatedText } : {}), ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) });
   }
   const position = (column: string): number => {
     const i = columns.findIndex((c) => c.name === column);
@@ -113,7 +125,9 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   }
   if (indexes.length > MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
   for (const p of primaryKey) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
-  const table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
+  let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
+  checkGeneratedColumns(table, expressionHost(ctx));
+  if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };
   change.putTable(table);
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
@@ -185,6 +199,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
+    if (statement.objectType === 'domain') return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     if (statement.objectType === 'schema') {
       if (!ctx.catalog.schema(name)) {
         if (statement.ifExists) { notices.push(`schema "${name}" does not exist, skipping`); continue; }
@@ -192,14 +207,17 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       }
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
-      if (tables.length + views.length > 0 && !statement.cascade) {
+      const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
+      if (tables.length + views.length + domains.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
-          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`)].join('\n'),
+          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`),
+            ...domains.map((d) => `type ${name}.${d.name} depends on schema ${name}`)].join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
       for (const t of tables) change.deleteTable(t.id);
       for (const v of views) change.deleteView(v.id);
+      for (const d of domains) change.deleteDomain(d.id);
       change.deleteSchema(name);
       continue;
     }
@@ -311,8 +329,12 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
           throw new SqlError('42701', `column "${name}" of relation "${table.name}" already exists`);
         }
         if (table.columns.length >= MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
-        const type = types.resolveColumnType(action.type);
-        table = { ...table, columns: [...table.columns, { name, typeOid: type.oid, typmod: type.typmod, notNull: false, defaultText: null }] };
+        const type = resolveColumnOrDomainType(ctx.catalog, action.type, [ctx.currentSchema]);
+        // Existing rows read NULL in an added column; PostgreSQL would fill in the domain's default or refuse its NOT NULL.
+        const domain = type.domainOid !== undefined ? ctx.catalog.domainById(type.domainOid) : undefined;
+        if (domain && (domain.notNull || domain.defaultText !== null)) throw new SqlError('0A000', `ALTER TABLE ADD COLUMN of domain ${domain.name} with a default or NOT NULL is not supported`);
+        table = { ...table, columns: [...table.columns, { name, typeOid: type.oid, typmod: type.typmod, notNull: false, defaultText: null,
+          ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) }] };
         break;
       }
       case 'set-default': {
@@ -333,14 +355,20 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         const newName = truncateIdentifier(action.newName);
         if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);
         withColumn(i, { ...table.columns[i]!, name: newName });
+        table = renameColumnReferences(table, action.column, newName);
         tag = 'ALTER TABLE';
         break;
       }
       case 'rename-table': {
         const newName = truncateIdentifier(action.newName);
         if (ctx.catalog.relationExists(table.schema, newName)) throw new SqlError('42P07', `relation "${newName}" already exists`);
-        table = { ...table, name: newName };
+        table = renameTableReferences({ ...table, name: newName }, table.name, newName);
         break;
+      }
+      default: {
+        const changed = alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
+        if (changed === null) throw new SqlError('0A000', 'altering PRIMARY KEY and UNIQUE constraints is not supported yet');
+        table = changed;
       }
     }
   }

@@ -12,6 +12,7 @@ import { ApplySubplans, SubplanCollector } from './subplans.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import type { TableCodec } from './table-codec.js';
+import { columnDefaultText, refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
 import * as types from './typesystem.js';
 
 /**
@@ -64,8 +65,9 @@ function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: Pl
 /** Compiles each column's DEFAULT (or NULL) once per plan. */
 function defaultEvaluators(table: TableInfo, pc: PlanContext): Evaluator[] {
   return table.columns.map((column) => {
-    if (column.defaultText === null) return () => null;
-    const parsed = parseSql(`SELECT ${column.defaultText}`)[0]!.statement;
+    const defaultText = columnDefaultText(pc.resolver.catalog, column);
+    if (defaultText === null) return () => null;
+    const parsed = parseSql(`SELECT ${defaultText}`)[0]!.statement;
     if (parsed.kind !== 'select') throw new Error('default expression did not parse as an expression');
     const ctx = compileContext(pc, new Scope([]), 'DEFAULT expressions');
     const value = compileExpr(parsed.targets[0]!.expr, ctx);
@@ -73,8 +75,20 @@ function defaultEvaluators(table: TableInfo, pc: PlanContext): Evaluator[] {
   });
 }
 
+/** The table's generated columns, domains and CHECK constraints, compiled for one statement. */
+function rowRules(table: TableInfo, pc: PlanContext): RowRules {
+  return new RowRules(table, { catalog: pc.resolver.catalog, currentSchema: pc.currentSchema, sessionUser: pc.sessionUser, searchPath: pc.resolver.searchPath });
+}
+
 export class RowWriter {
-  constructor(private readonly codec: TableCodec, private readonly table: TableInfo) {}
+  constructor(private readonly codec: TableCodec, private readonly table: TableInfo, private readonly rules: RowRules | null = null) {}
+
+  /** Everything a new row version must satisfy: domains, generated columns, NOT NULL, CHECK. */
+  checkRow(row: SqlValue[], ctx: ExecContext): void {
+    this.rules?.prepare(row, ctx);
+    this.checkNotNull(row);
+    this.rules?.check(row, ctx);
+  }
 
   checkNotNull(row: readonly SqlValue[]): void {
     const columns = this.table.columns;
@@ -159,6 +173,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     })
     : table.columns.map((_, i) => i);
   if (new Set(targetColumns).size !== targetColumns.length) throw new SqlError('42701', 'column specified more than once');
+  if (statement.rows) refuseGeneratedInsert(table, targetColumns, statement.rows);
   const defaults = defaultEvaluators(table, pc);
   const ctx = compileContext(pc, new Scope([]), 'VALUES');
   let rowSource: (rt: Runtime) => Promise<(SqlValue | undefined)[][]>;
@@ -177,6 +192,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     rowSource = async (rt) => compiled.map((row) => row.map((e) => (e === null ? undefined : e([], rt.ctx))));
   } else {
     const query = planSelect(statement.query!, pc);
+    refuseGeneratedInsert(table, targetColumns.slice(0, query.columns.length), null);
     if (query.columns.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
     const casts = query.columns.map((c, i) => {
       const column = table.columns[targetColumns[i]!]!;
@@ -188,7 +204,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   const scope = new Scope(tableScope(table, relation));
   const returning = compileReturning(statement.returning, scope, pc);
   const onConflict = statement.onConflict ? planOnConflict(statement, table, relation, pc) : null;
-  const writer = new RowWriter(codec, table);
+  const writer = new RowWriter(codec, table, rowRules(table, pc));
   return {
     columns: returning?.columns ?? null,
     tag: 'INSERT',
@@ -201,7 +217,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         const given = new Set<number>();
         input.forEach((v, i) => { if (v !== undefined) { row[targetColumns[i]!] = v; given.add(targetColumns[i]!); } });
         for (let i = 0; i < table.columns.length; i++) if (!given.has(i)) row[i] = defaults[i]!([], rt.ctx);
-        writer.checkNotNull(row);
+        writer.checkRow(row, rt.ctx);
         const key = codec.primaryKey(row, rt.ctx.random);
         let written: { row: SqlValue[]; key: Uint8Array } | null = { row, key };
         const conflict = await writer.findConflict(rt, row, key, onConflict?.index ?? null);
@@ -260,7 +276,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
       if (where && where(combined, rt.ctx) !== true) return null;
       const updated = existing.slice(0, n);
       for (const set of sets) updated[set.column] = set.value(combined, rt.ctx);
-      writer.checkNotNull(updated);
+      writer.checkRow(updated, rt.ctx);
       const key = await writer.update(rt, existing, existingKey, updated);
       return { row: updated, key };
     },
@@ -279,6 +295,7 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     if (seen.has(column)) throw new SqlError('42601', `multiple assignments to same column "${a.column}"`);
     seen.add(column);
     const info = table.columns[column]!;
+    refuseGeneratedUpdate(info, a.value);
     if (a.value === null) return { column, value: defaults[column]! };
     const compiled = compileExpr(a.value, ctx);
     inferParamType(ctx, compiled, info.typeOid);
@@ -340,6 +357,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
   const assigned = statement.set.map((a) => {
     const column = table.columns.findIndex((c) => c.name === a.column);
     if (column < 0) throw new SqlError('42703', `column "${a.column}" of relation "${table.name}" does not exist`, { position: a.location + 1 });
+    refuseGeneratedUpdate(table.columns[column]!, a.value);
     return { column, value: a.value };
   });
   const valued = assigned.filter((a) => a.value !== null);
@@ -354,7 +372,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     return { column: a.column, value: coerce(source, info.typeOid, info.typmod, 'assignment', -1, info.name).eval };
   });
   const returning = compileReturning(statement.returning, new Scope(tableScope(table, relation)), pc);
-  const writer = new RowWriter(pc.codecs(table), table);
+  const writer = new RowWriter(pc.codecs(table), table, rowRules(table, pc));
   return {
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
@@ -363,7 +381,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
       for (const row of rows) {
         const updated = row.slice(0, n);
         for (const set of sets) updated[set.column] = set.value(row, rt.ctx);
-        writer.checkNotNull(updated);
+        writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, row.slice(0, width), row[n] as Uint8Array, updated);
         if (returning) emit(returning.exprs.map((e) => e([...updated, key], rt.ctx)));
       }
@@ -381,7 +399,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
   const setSubplans = new SubplanCollector();
   const sets = compileAssignments(statement.set, table, target.scope, pc, setSubplans);
   const returning = compileReturning(statement.returning, target.scope, pc);
-  const writer = new RowWriter(codec, table);
+  const writer = new RowWriter(codec, table, rowRules(table, pc));
   const n = table.columns.length;
   setSubplans.base = n + 1;
   const targetRows = setSubplans.empty ? target.build : () => new ApplySubplans(target.build(), setSubplans);
@@ -394,7 +412,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
       for (const old of rows) {
         const updated = old.slice(0, n);
         for (const set of sets) updated[set.column] = set.value(old, rt.ctx);
-        writer.checkNotNull(updated);
+        writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, old, old[n] as Uint8Array, updated);
         if (returning) {
           const full = [...updated, key];

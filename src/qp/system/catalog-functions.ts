@@ -7,6 +7,7 @@ import * as types from '../sql/typesystem.js';
 import { splitArrayText } from '../types/index.js';
 import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
+import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
  * The catalog functions psql's describe commands and drivers call (pg_get_userbyid,
@@ -70,13 +71,14 @@ define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
 });
-define('format_type', [OID, INT4], TEXT, () => (v) => (v[0] === null ? null : formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
-define('pg_get_expr', [TEXT, OID], TEXT, () => (v) => expressionText(v[0] as string));
-define('pg_get_expr', [TEXT, OID, BOOL], TEXT, () => (v) => expressionText(v[0] as string));
+define('pg_type_is_visible', [OID], BOOL, (s) => (v) => typeIsVisible(s.catalog, v[0] as number, s.searchPath));
+define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : domainTypeName(s.catalog, v[0] as number, s.searchPath) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
+define('pg_get_expr', [TEXT, OID], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, false) ?? expressionText(v[0] as string));
+define('pg_get_expr', [TEXT, OID, BOOL], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, v[2] === true) ?? expressionText(v[0] as string));
 define('pg_get_indexdef', [OID], TEXT, (s) => (v) => indexDef(s, v[0] as number, 0, false));
 define('pg_get_indexdef', [OID, INT4, BOOL], TEXT, (s) => (v) => indexDef(s, v[0] as number, v[1] as number, v[2] as boolean));
-define('pg_get_constraintdef', [OID], TEXT, (s) => (v) => constraintDef(s, v[0] as number));
-define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => constraintDef(s, v[0] as number));
+define('pg_get_constraintdef', [OID], TEXT, (s) => (v) => checkConstraintDefinition(s.catalog, v[0] as number, false) ?? constraintDef(s, v[0] as number));
+define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => checkConstraintDefinition(s.catalog, v[0] as number, v[1] === true) ?? constraintDef(s, v[0] as number));
 define('pg_encoding_to_char', [INT4], NAME, () => (v) => (v[0] === 6 ? 'UTF8' : ''));
 define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableById(v[0] as number) !== undefined);
 // No extended statistics exist, so there is no object whose columns could be asked for.
@@ -173,7 +175,7 @@ export function compileRegCast(arg: CompiledExpr, target: string, scope: Catalog
 function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
   switch (target) {
     case 'regclass': return (oid) => regclassText(scope, oid);
-    case 'regtype': return (oid) => formatTypeText(oid, -1);
+    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? formatTypeText(oid, -1);
     case 'regnamespace': return (oid) => {
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);

@@ -3,6 +3,7 @@ import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo }
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
+import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
@@ -16,7 +17,7 @@ export const ADMIN_OID = 10;
 const SPEC_TYPES: Record<string, number> = {
   oid: TypeOid.oid, name: TypeOid.name, text: TypeOid.text, char: TypeOid.char, bool: TypeOid.bool,
   int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4, timestamptz: TypeOid.timestamptz,
-  'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
+  varchar: TypeOid.varchar, 'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
 };
 
 function columns(spec: string): VirtualColumn[] {
@@ -51,7 +52,7 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   // reltablespace relpages relchecks relispopulated relhassubclass relpartbound reloftype reltoastrelid
   for (const t of catalog.allTables()) {
     const ns = namespaceOid(catalog, t.schema);
-    rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, 0, true, false, null, 0, 0]);
+    rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
     for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, ADMIN_OID, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
   for (const view of catalog.allViews()) {
@@ -64,17 +65,20 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   return rows;
 }
 
-function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number): SqlValue[] {
+function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = ''): SqlValue[] {
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
   const storage = types.typeLength(typeOid) === -1 ? 'x' : 'p';
-  return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, '', '', collation, -1, storage, '', true, 0, 0];
+  return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, '', generated, collation, -1, storage, '', true, 0, 0];
 }
 
 function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
   const rows: SqlValue[][] = [];
   for (const t of catalog.allTables()) {
-    t.columns.forEach((c, i) => rows.push(attributeRow(t.id, c.name, c.typeOid, c.typmod, i + 1, c.notNull, hasDefault(c.defaultText), columnCollation(c.typeOid))));
+    t.columns.forEach((c, i) => {
+      const shown = attributeType(c);
+      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated));
+    });
     for (const index of t.indexes) {
       [...index.columns, ...index.include].forEach((p, i) => {
         const c = t.columns[p]!;
@@ -97,6 +101,7 @@ function attrdefRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     t.columns.forEach((c, i) => {
       if (hasDefault(c.defaultText)) rows.push([attrdefOid(t.id, i + 1), t.id, i + 1, deparsedDefault(c.defaultText!, c.typeOid, c.typmod)]);
+      else if (c.generatedText) rows.push([attrdefOid(t.id, i + 1), t.id, i + 1, generatedAdbin(t.id, i + 1)]);
     });
   }
   return rows;
@@ -124,6 +129,7 @@ function constraintRows(catalog: CatalogSnapshot): SqlValue[][] {
       rows.push([constraintOid(i), i.constraintName, namespaceOid(catalog, t.schema), i.primary ? 'p' : 'u', false, false, true, t.id, 0, i.oid, 0, 0, conkey, true, 0, true]);
     }
   }
+  rows.push(...checkConstraintRows(catalog, (schema) => namespaceOid(catalog, schema)));
   return rows;
 }
 
@@ -150,8 +156,9 @@ const TABLES: VirtualTable[] = [
     indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
   table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
     conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool`, constraintRows),
-  table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid', () =>
-    types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid)])),
+  table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid, typdefault text', (catalog) =>
+    [...types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid), null]),
+      ...domainTypeRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, columnCollation)]),
   table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text', () =>
     [[DEFAULT_COLLATION_OID, 'default', 11, ADMIN_OID, 'd', true, -1, null, null], [C_COLLATION_OID, 'C', 11, ADMIN_OID, 'c', true, -1, 'C', 'C'], [951, 'POSIX', 11, ADMIN_OID, 'c', true, -1, 'POSIX', 'POSIX']]),
   table(1262, 'pg_catalog', 'pg_database', `oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
@@ -186,6 +193,11 @@ const TABLES: VirtualTable[] = [
     }
     return rows;
   }),
+  table(13204, 'information_schema', 'check_constraints', 'constraint_catalog name, constraint_schema name, constraint_name name, check_clause varchar', (catalog) =>
+    checkConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
+  table(13205, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
+    table_name name, constraint_type varchar, is_deferrable varchar, initially_deferred varchar, enforced varchar, nulls_distinct varchar`, (catalog) =>
+    tableConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
     [...catalog.allSchemas()].map((s) => ['postgres', s.name, BUILTIN_SCHEMAS.some((b) => b.name === s.name) ? 'rdsadmin' : 'admin'])),
 ];
