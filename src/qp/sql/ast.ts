@@ -128,6 +128,20 @@ export interface InsertStatement {
   readonly onConflict: OnConflict | null;
   readonly returning: readonly SelectTarget[];
   readonly location: number;
+  /** OVERRIDING SYSTEM VALUE / OVERRIDING USER VALUE (identity columns). */
+  readonly overriding?: 'system' | 'user' | null;
+}
+
+/** One option of CREATE/ALTER SEQUENCE or of an identity column's `(…)` (src/qp/sequences). */
+export interface SequenceOption {
+  readonly name: string;
+  readonly value:
+    | { readonly kind: 'number'; readonly text: string }
+    | { readonly kind: 'names'; readonly names: readonly string[] }
+    | { readonly kind: 'bool'; readonly value: boolean }
+    | { readonly kind: 'type'; readonly type: TypeName }
+    | null;
+  readonly location: number;
 }
 
 export interface OnConflict {
@@ -178,6 +192,8 @@ export interface ColumnDefinition {
   readonly primaryKey: boolean;
   readonly unique: boolean;
   readonly location: number;
+  /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY [(options)]. */
+  readonly identity?: { readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] } | null;
 }
 
 /** The ALTER TABLE forms DSQL allows and Strata builds (convert.ts refuses the rest with DSQL's texts). */
@@ -186,7 +202,8 @@ export type AlterTableAction =
   | { readonly kind: 'set-default'; readonly column: string; readonly defaultText: string | null }
   | { readonly kind: 'drop-not-null'; readonly column: string }
   | { readonly kind: 'rename-column'; readonly column: string; readonly newName: string }
-  | { readonly kind: 'rename-table'; readonly newName: string };
+  | { readonly kind: 'rename-table'; readonly newName: string }
+  | { readonly kind: 'add-identity'; readonly column: string; readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] };
 
 export interface CreateTableStatement {
   readonly kind: 'create-table';
@@ -230,6 +247,10 @@ export type Statement =
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
   | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'create-sequence'; readonly schema: string | null; readonly name: string; readonly ifNotExists: boolean; readonly options: readonly SequenceOption[] }
+  /** ALTER SEQUENCE: options, or RENAME TO `newName`. */
+  | { readonly kind: 'alter-sequence'; readonly schema: string | null; readonly name: string; readonly ifExists: boolean; readonly options: readonly SequenceOption[]; readonly newName: string | null }
+  | { readonly kind: 'drop-sequence'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }

@@ -10,6 +10,7 @@ import { baseRelations, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
+import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import * as types from './typesystem.js';
@@ -393,6 +394,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
   if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
+  if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
   const sessionFunction = compileSessionFunction(expr, ctx);
   if (sessionFunction) return sessionFunction;
   if (expr.star || expr.distinct || expr.filter) {

@@ -4,6 +4,7 @@ import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
   SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
 } from './ast.js';
+import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -41,7 +42,9 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreateFunctionStmt': return convertCreateFunction(n, text);
     case 'CreateStmt': return convertCreateTable(n, text);
     case 'IndexStmt': return convertCreateIndex(n);
-    case 'DropStmt': return convertDrop(n);
+    case 'DropStmt': return n.removeType === 'OBJECT_SEQUENCE' ? convertDropSequence(n) : convertDrop(n);
+    case 'CreateSeqStmt': return convertCreateSequence(n);
+    case 'AlterSeqStmt': return convertAlterSequence(n);
     case 'CreateSchemaStmt':
       if (n.schemaElts) throw unsupported('CREATE SCHEMA with schema elements is not supported');
       return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists };
@@ -552,7 +555,6 @@ function convertAssignments(list: Json[]): Assignment[] {
 
 function convertInsert(n: Json): Statement {
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
-  if (n.override && n.override !== 'OVERRIDING_NOT_SET') throw unsupported('OVERRIDING is not supported yet');
   const target = rangeVar(n.relation);
   let rows: (Expr | null)[][] | null = null;
   let query: SelectStatement | null = null;
@@ -578,6 +580,7 @@ function convertInsert(n: Json): Statement {
     onConflict: n.onConflictClause ? convertOnConflict(n.onConflictClause) : null,
     returning: convertReturning(n),
     location: target.location,
+    overriding: n.override === 'OVERRIDING_SYSTEM_VALUE' ? 'system' : n.override === 'OVERRIDING_USER_VALUE' ? 'user' : null,
   };
 }
 
@@ -642,6 +645,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       let unique = false;
       let defaultExpr: Expr | null = null;
       let defaultText: string | null = null;
+      let identity: ColumnDefinition['identity'] = null;
       for (const constraintNode of c.constraints ?? []) {
         const k = constraintNode.Constraint;
         switch (k.contype) {
@@ -653,7 +657,10 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
             defaultExpr = convertExpr(k.raw_expr);
             defaultText = defaultSource(k.raw_expr, text);
             break;
-          case 'CONSTR_IDENTITY': throw unsupported('identity columns are not supported yet');
+          case 'CONSTR_IDENTITY':
+            if (identity) throw new SqlError('42601', `multiple identity specifications for column "${c.colname}" of table "${relation.relname}"`, { position: (k.location ?? 0) + 1 });
+            identity = convertIdentity(k);
+            break;
           case 'CONSTR_GENERATED': throw unsupported('generated columns are not supported yet');
           case 'CONSTR_CHECK': throw unsupported('CHECK constraints are not supported yet');
           case 'CONSTR_FOREIGN': throw unsupported('foreign keys are not supported yet');
@@ -661,7 +668,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
         }
       }
       if (c.collClause) throw unsupported('COLLATE is not supported');
-      columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1 });
+      columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1, identity });
     } else if (element.Constraint) {
       const k = element.Constraint;
       const keys = (k.keys ?? []).map(str);
@@ -834,6 +841,7 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_SetStatistics': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET STATISTICS statement');
       case 'AT_AddConstraint': throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
       case 'AT_ValidateConstraint': throw unsupported('unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };
       default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
     }
   });
@@ -844,6 +852,7 @@ function convertAlterTable(n: Json, text: string): Statement {
 function convertRename(n: Json): Statement {
   const relation = { kind: 'alter-table' as const, schema: n.relation?.schemaname ?? null, table: n.relation?.relname, ifExists: !!n.missing_ok };
   if (n.renameType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-table', newName: n.newname }] };
+  if (n.renameType === 'OBJECT_SEQUENCE') return convertRenameSequence(n);
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
   throw unsupported('unsupported object in RENAME statement');
 }

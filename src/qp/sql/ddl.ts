@@ -8,6 +8,7 @@ import { parseSql } from './parse.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
+import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -39,7 +40,7 @@ export interface DdlResult {
   readonly afterCommit?: { kind: 'build-index'; tableId: number; indexId: number; jobId: string };
 }
 
-function truncateIdentifier(name: string): string {
+export function truncateIdentifier(name: string): string {
   return Buffer.byteLength(name) > MAX_IDENTIFIER ? Buffer.from(name).subarray(0, MAX_IDENTIFIER).toString() : name;
 }
 
@@ -59,10 +60,11 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
 
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
-    || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function';
+    || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
+    || isSequenceDdl(statement);
 }
 
-function schemaFor(name: string | null, ctx: DdlContext): string {
+export function schemaFor(name: string | null, ctx: DdlContext): string {
   const schema = name ?? ctx.currentSchema;
   if (!ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
   if (schema === 'pg_catalog' || schema === 'information_schema' || schema === 'sys') {
@@ -95,6 +97,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   };
   const change = new CatalogChange(ctx.catalog);
   const id = change.allocateId();
+  addIdentityColumns(ctx.catalog, change, { id, schema, name }, statement.columns, columns);
   const indexes: IndexInfo[] = [];
   let primaryKey: number[] = [];
   if (statement.primaryKey) {
@@ -128,7 +131,7 @@ function checkDefault(text: string, oid: number, typmod: number, column: string)
 }
 
 /** PostgreSQL picks `name`, then `name1`, `name2`… when a generated name is taken. */
-function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: string, taken: readonly string[]): string {
+export function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: string, taken: readonly string[]): string {
   let candidate = truncateIdentifier(base);
   for (let n = 1; catalog.relationExists(schema, candidate) || taken.includes(candidate); n++) candidate = truncateIdentifier(`${base}${n}`);
   return candidate;
@@ -192,14 +195,17 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       }
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
-      if (tables.length + views.length > 0 && !statement.cascade) {
+      const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
+      if (tables.length + views.length + sequences.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
-          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`)].join('\n'),
+          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`),
+            ...sequences.map((s) => `sequence ${name}.${s.name} depends on schema ${name}`)].join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
       for (const t of tables) change.deleteTable(t.id);
       for (const v of views) change.deleteView(v.id);
+      for (const s of sequences) removeSequence(s.id, change);
       change.deleteSchema(name);
       continue;
     }
@@ -231,6 +237,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         change.deleteView(view.id);
       }
       change.deleteTable(table.id);
+      dropOwnedSequences(ctx.catalog, table.id, change);
     } else {
       const found = ctx.catalog.index(schema, name);
       if (!found) {
@@ -302,6 +309,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   const withColumn = (i: number, column: ColumnInfo) => {
     table = { ...table!, columns: table!.columns.map((c, j) => (j === i ? column : c)) };
   };
+  const change = new CatalogChange(ctx.catalog);
   for (const action of statement.actions) {
     switch (action.kind) {
       case 'add-column': {
@@ -342,10 +350,10 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         table = { ...table, name: newName };
         break;
       }
+      case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
     }
   }
   if (table === ctx.catalog.table(schema, statement.table)) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  const change = new CatalogChange(ctx.catalog);
   change.putTable(table);
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
 }

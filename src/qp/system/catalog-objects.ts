@@ -161,5 +161,7 @@ export function relationByOid(catalog: CatalogSnapshot, oid: number, virtual: (o
     const index = t.indexes.find((i) => i.oid === oid);
     if (index) return { schema: t.schema, name: index.name, table: t, index };
   }
+  const other = catalog.sequenceById(oid);
+  if (other) return { schema: other.schema, name: other.name };
   return virtual(oid);
 }

@@ -1,0 +1,129 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { CatalogSnapshot, SequenceInfo } from '../catalog/catalog.js';
+import type { Expr } from '../sql/ast.js';
+import { coerce, compileExpr, type CompileContext } from '../sql/compile.js';
+import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
+import type { ExplainInfo, Row, RowSource, Runtime } from '../sql/operators.js';
+import { subplanSlot, type SubqueryHost } from '../sql/subplans.js';
+import * as types from '../sql/typesystem.js';
+import { splitQualifiedName } from '../system/catalog-functions.js';
+import { resolveSequenceName, sequenceById } from './sequence-catalog.js';
+import type { SessionSequences } from './sequence-session.js';
+
+/**
+ * nextval, currval, setval and lastval. nextval and setval may commit (sequence-allocator.ts),
+ * which is asynchronous, while expressions evaluate synchronously; so where an evaluation point
+ * runs subplans (select lists, WHERE, UPDATE SET, INSERT's VALUES and column defaults) a call
+ * becomes a per-row subplan that runs before the row's expressions, in the order the calls
+ * appear — currval and lastval too, so `SELECT currval('s'), nextval('s')` sees the old value
+ * as PostgreSQL does. Elsewhere nextval and setval are refused (0A000); currval and lastval,
+ * which only read session state, evaluate in place.
+ */
+export const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval', 'lastval']);
+
+type Call = (ctx: ExecContext, row: Row) => SqlValue | Promise<SqlValue>;
+
+const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
+
+function sessionOf(ctx: ExecContext): SessionSequences {
+  if (!ctx.sequences) throw new SqlError('0A000', 'sequence functions are not available here');
+  return ctx.sequences;
+}
+
+/** The sequence an argument names: looked up now for a literal, per call for a text value or an oid. */
+function sequenceArgument(name: string, arg: Expr, ctx: CompileContext, catalog: CatalogSnapshot, location: number): (row: Row, c: ExecContext) => SequenceInfo {
+  const searchPath = ctx.searchPath ?? [];
+  const compiled = compileExpr(arg, ctx);
+  if (compiled.unknownLiteral !== undefined) {
+    const text = compiled.unknownLiteral;
+    const sequence = resolveSequenceName(catalog, searchPath, splitQualifiedName(text), text, arg.location >= 0 ? arg.location : location);
+    return () => sequence;
+  }
+  if (compiled.oid === TypeOid.text || compiled.oid === TypeOid.varchar || compiled.oid === TypeOid.name || compiled.oid === TypeOid.bpchar) {
+    const f = compiled.eval;
+    return (row, c) => {
+      const text = String(f(row, c));
+      return resolveSequenceName(catalog, searchPath, splitQualifiedName(text), text);
+    };
+  }
+  if (compiled.oid === TypeOid.oid || compiled.oid === TypeOid.int4 || compiled.oid === TypeOid.int8 || compiled.oid === TypeOid.int2) {
+    const f = compiled.eval;
+    return (row, c) => sequenceById(catalog, Number(f(row, c)));
+  }
+  throw new SqlError('42883', `function ${name}(${types.formatType(compiled.oid, -1)}) does not exist`, {
+    ...at(location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+  });
+}
+
+function int8Argument(arg: Expr, ctx: CompileContext): Evaluator {
+  return coerce(compileExpr(arg, ctx), TypeOid.int8, -1, 'implicit', arg.location).eval;
+}
+
+export function compileSequenceCall(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
+  const { name, args, location } = expr;
+  const catalog = ctx.catalog;
+  if (!catalog) throw new SqlError('0A000', `${name}() is not available here`, at(location));
+  const arity = name === 'lastval' ? [0] : name === 'setval' ? [2, 3] : [1];
+  if (!arity.includes(args.length) || expr.star || expr.distinct || expr.filter) {
+    throw new SqlError('42883', `function ${name} with ${args.length} arguments does not exist`, {
+      ...at(location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
+  }
+  let call: Call;
+  let commits = false;
+  if (name === 'lastval') {
+    call = (c) => sessionOf(c).lastval(catalog);
+  } else {
+    const sequence = sequenceArgument(name, args[0]!, ctx, catalog, location);
+    if (name === 'currval') {
+      call = (c, row) => sessionOf(c).currval(sequence(row, c));
+    } else if (name === 'nextval') {
+      commits = true;
+      call = (c, row) => sessionOf(c).nextval(sequence(row, c));
+    } else {
+      commits = true;
+      const value = int8Argument(args[1]!, ctx);
+      const called = args.length === 3 ? coerce(compileExpr(args[2]!, ctx), TypeOid.bool, -1, 'implicit', args[2]!.location).eval : null;
+      call = (c, row) => {
+        const v = value(row, c);
+        const isCalled = called === null ? true : called(row, c);
+        // setval is strict: a NULL argument gives NULL and changes nothing.
+        if (v === null || isCalled === null) return null;
+        return sessionOf(c).setval(sequence(row, c), v as bigint, isCalled as boolean);
+      };
+    }
+  }
+  if (ctx.subqueries) return asSubplan(name, call, ctx.subqueries, location);
+  if (commits) throw new SqlError('0A000', `${name}() is not supported in ${ctx.clause} yet`, at(location));
+  const inPlace: Evaluator = (row, c) => call(c, row) as SqlValue;
+  return { oid: TypeOid.int8, typmod: -1, eval: inPlace, rowIndependent: false, name, location };
+}
+
+function asSubplan(name: string, call: Call, host: SubqueryHost, location: number): CompiledExpr {
+  const index = host.collector.add({
+    plan: { columns: [{ name, oid: TypeOid.int8, typmod: -1 }], build: () => new SequenceCall(name, call) },
+    mode: 'scalar', correlated: true,
+  });
+  return { oid: TypeOid.int8, typmod: -1, eval: subplanSlot(host.collector, index), rowIndependent: false, name, location };
+}
+
+/** One call for one row, run as a subplan: the row is the innermost of the runtime's outer rows. */
+class SequenceCall implements RowSource {
+  private done = false;
+
+  constructor(private readonly name: string, private readonly call: Call) {}
+
+  explain(): ExplainInfo {
+    return { label: `Sequence Function ${this.name}`, children: [] };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    const outer = rt.ctx.outerRows ?? [];
+    const row = (outer[outer.length - 1] ?? []) as Row;
+    const ctx: ExecContext = { ...rt.ctx, outerRows: outer.slice(0, -1) };
+    return [[await this.call(ctx, row)]];
+  }
+}
