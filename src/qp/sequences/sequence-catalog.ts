@@ -1,6 +1,9 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { CatalogSnapshot, SequenceInfo, TableInfo } from '../catalog/catalog.js';
 import { quoteIdent } from '../system/catalog-objects.js';
+import type { CompileContext } from '../sql/compile.js';
+import { Scope } from '../sql/scope.js';
+import { SubplanCollector } from '../sql/subplans.js';
 
 /** Finding sequences by name and by what owns them. */
 
@@ -41,4 +44,14 @@ export function serialSequenceName(catalog: CatalogSnapshot, table: TableInfo, c
   const identity = table.columns[position]!.identity;
   const sequence = identity ? catalog.sequenceById(identity.sequenceId) : ownedSequences(catalog, table.id).find((s) => s.ownedBy!.column === position);
   return sequence ? `${quoteIdent(sequence.schema)}.${quoteIdent(sequence.name)}` : null;
+}
+
+/**
+ * What a DEFAULT is checked against at CREATE/ALTER TABLE: the catalog and search path (so
+ * nextval('s') names an existing sequence), and a subquery host that refuses subqueries with
+ * PostgreSQL's error.
+ */
+export function defaultCheckScope(catalog: CatalogSnapshot, currentSchema: string): Pick<CompileContext, 'catalog' | 'searchPath' | 'subqueries'> {
+  const refuse = (): never => { throw new SqlError('0A000', 'cannot use subquery in DEFAULT expression'); };
+  return { catalog, searchPath: [currentSchema], subqueries: { collector: new SubplanCollector(), outer: new Scope([]), plan: refuse } };
 }

@@ -197,6 +197,13 @@ export function dropOwnedSequences(catalog: CatalogSnapshot, tableId: number, ch
   for (const sequence of ownedSequences(catalog, tableId)) removeSequence(sequence.id, change);
 }
 
+/** PostgreSQL allows the integer types; DSQL only bigint. */
+function checkIdentityType(column: ColumnInfo): void {
+  if (column.typeOid === TypeOid.int8) return;
+  if (column.typeOid !== TypeOid.int4 && column.typeOid !== TypeOid.int2) throw new SqlError('22023', 'identity column type must be smallint, integer, or bigint');
+  throw new SqlError('0A000', `datatype ${types.formatType(column.typeOid, -1)} not supported, identity column type must be bigint`);
+}
+
 /**
  * An identity column's sequence (CREATE TABLE, ALTER TABLE … ADD GENERATED … AS IDENTITY):
  * DSQL wants the column bigint and CACHE given; the sequence is named table_column_seq and
@@ -206,10 +213,7 @@ export function addIdentitySequence(
   catalog: CatalogSnapshot, change: CatalogChange, table: { id: number; schema: string; name: string }, position: number, column: ColumnInfo,
   identity: { generation: 'a' | 'd'; options: readonly SequenceOption[] }, takenNames: readonly string[],
 ): { column: ColumnInfo; sequenceName: string } {
-  if (column.typeOid !== TypeOid.int8) {
-    if (column.typeOid !== TypeOid.int4 && column.typeOid !== TypeOid.int2) throw new SqlError('22023', 'identity column type must be smallint, integer, or bigint');
-    throw new SqlError('0A000', `datatype ${types.formatType(column.typeOid, -1)} not supported, identity column type must be bigint`);
-  }
+  checkIdentityType(column);
   const given: GivenOptions = readOptions(identity.options, true);
   checkSequenceType(given);
   checkDsqlCache(given.cache, IDENTITY_CACHE_REFUSAL);
@@ -251,6 +255,7 @@ export function addIdentityColumns(catalog: CatalogSnapshot, change: CatalogChan
 export function addIdentityToColumn(catalog: CatalogSnapshot, change: CatalogChange, table: TableInfo, position: number,
   action: { generation: 'a' | 'd'; options: readonly SequenceOption[] }): TableInfo {
   const column = table.columns[position]!;
+  checkIdentityType(column);
   if (!column.notNull) throw new SqlError('55000', `column "${column.name}" of relation "${table.name}" must be declared NOT NULL before identity can be added`);
   if (column.identity) throw new SqlError('55000', `column "${column.name}" of relation "${table.name}" is already an identity column`);
   if (column.defaultText !== null) throw new SqlError('55000', `column "${column.name}" of relation "${table.name}" already has a default value`);

@@ -8,6 +8,7 @@ import { parseSql } from './parse.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
+import { defaultCheckScope } from '../sequences/sequence-catalog.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
 /**
@@ -87,7 +88,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     const columnName = truncateIdentifier(definition.name);
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
     const type = types.resolveColumnType(definition.type);
-    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName);
+    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
     columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText });
   }
   const position = (column: string): number => {
@@ -121,11 +122,13 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
 
-function checkDefault(text: string, oid: number, typmod: number, column: string): void {
+function checkDefault(text: string, oid: number, typmod: number, column: string, ctx: DdlContext): void {
   const parsed = parseSql(`SELECT ${text}`)[0]!.statement;
   if (parsed.kind !== 'select' || parsed.targets.length !== 1) throw new SqlError('42601', `invalid DEFAULT for column "${column}"`);
   const value = compileExpr(parsed.targets[0]!.expr, {
     scope: new Scope([]), paramTypes: [], aggregates: null, aggregateBase: 0, clause: 'DEFAULT expressions', sessionUser: 'admin', currentSchema: 'public',
+    // The catalog, so that nextval('s') finds its sequence now; a subquery is refused as PostgreSQL does.
+    ...defaultCheckScope(ctx.catalog, ctx.currentSchema),
   });
   coerce(value, oid, typmod, 'assignment', -1, column);
 }
@@ -326,7 +329,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       case 'set-default': {
         const i = columnIndex(action.column);
         const column = table.columns[i]!;
-        if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name);
+        if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name, ctx);
         withColumn(i, { ...column, defaultText: action.defaultText });
         break;
       }
