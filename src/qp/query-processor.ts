@@ -58,7 +58,7 @@ export class QueryProcessor implements SessionFactory {
       snapshotTime: this.snapshotTime, freshTime: () => options.clock.now().latest,
       catalogAt: (timestamp) => this.catalogAt(timestamp),
       sleep: (ms) => new Promise((resolve) => options.timers.setTimeout(resolve, ms)),
-      randomInt: (bound) => options.random.int(bound),
+      uniform: (bound) => options.random.int(bound),
     });
   }
 

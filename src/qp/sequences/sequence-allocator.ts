@@ -23,7 +23,8 @@ export interface SequenceHost {
   freshTime(): number;
   catalogAt(timestamp: number): Promise<CatalogSnapshot>;
   sleep(ms: number): Promise<void>;
-  randomInt(bound: number): number;
+  /** A uniformly random integer in [0, bound): backoff jitter and transaction ids. */
+  uniform(bound: number): number;
 }
 
 interface CachedBlock {
@@ -113,7 +114,7 @@ export class SequenceAllocator {
       if (!current || raw === null) throw new SqlError('42P01', `relation "${sequence.name}" does not exist`);
       const { state, result } = change(current, decodeState(raw));
       const outcome: CommitOutcome = await this.host.adjudicator.commit({
-        transactionId: `sequence-${sequence.id}-${this.host.randomInt(0x7fffffff)}-${++this.commits}`,
+        transactionId: `sequence-${sequence.id}-${this.host.uniform(0x7fffffff)}-${++this.commits}`,
         startTimestamp, writes: [{ key, value: encodeState(state) }], lockKeys: [],
         // An ALTER or DROP SEQUENCE that commits meanwhile makes this attempt read again.
         schemaKeys: [sequenceKey(sequence.id)],
@@ -121,7 +122,7 @@ export class SequenceAllocator {
       switch (outcome.kind) {
         case 'committed': return result;
         case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
-        default: await this.host.sleep(this.host.randomInt(Math.min(MAX_BACKOFF_MS, 1 << attempt) + 1));
+        default: await this.host.sleep(this.host.uniform(Math.min(MAX_BACKOFF_MS, 1 << attempt) + 1));
       }
     }
     throw new SqlError('40001', 'change conflicts with another transaction (OC000)', { detail: `sequence "${sequence.name}" is too contended` });
