@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { SequenceOption, Statement } from '../sql/ast.js';
 import { convertTypeName, unsupported } from '../sql/convert.js';
+import { checkDsqlCache, readOptions, SEQUENCE_CACHE_REFUSAL } from './sequence-options.js';
 
 /**
  * CREATE/ALTER/DROP SEQUENCE and identity options, from libpg-query's JSON into Strata's AST.
@@ -35,9 +36,13 @@ export function convertSequenceOptions(list: readonly Json[] | undefined): Seque
 
 export function convertCreateSequence(n: Json): Statement {
   const relation = n.sequence;
-  if (relation.relpersistence === 't') throw unsupported('TEMPORARY sequences are not supported');
-  if (relation.relpersistence === 'u') throw unsupported('UNLOGGED sequences are not supported');
-  return { kind: 'create-sequence', schema: relation.schemaname ?? null, name: relation.relname, ifNotExists: !!n.if_not_exists, options: convertSequenceOptions(n.options) };
+  const options = convertSequenceOptions(n.options);
+  if (relation.relpersistence === 't' || relation.relpersistence === 'u') {
+    // DSQL asks for CACHE before it looks at anything else.
+    checkDsqlCache(readOptions(options, false).cache, SEQUENCE_CACHE_REFUSAL);
+    throw unsupported(`${relation.relpersistence === 't' ? 'TEMPORARY' : 'UNLOGGED'} sequences are not supported`);
+  }
+  return { kind: 'create-sequence', schema: relation.schemaname ?? null, name: relation.relname, ifNotExists: !!n.if_not_exists, options };
 }
 
 export function convertAlterSequence(n: Json): Statement {

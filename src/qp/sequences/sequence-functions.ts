@@ -2,12 +2,12 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, SequenceInfo } from '../catalog/catalog.js';
 import type { Expr } from '../sql/ast.js';
-import { coerce, compileExpr, type CompileContext } from '../sql/compile.js';
+import { coerce, compileExpr, inferParamType, type CompileContext } from '../sql/compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
 import type { ExplainInfo, Row, RowSource, Runtime } from '../sql/operators.js';
 import { subplanSlot, type SubqueryHost } from '../sql/subplans.js';
 import * as types from '../sql/typesystem.js';
-import { splitQualifiedName } from '../system/catalog-functions.js';
+import { regCastTarget, splitQualifiedName } from '../system/catalog-functions.js';
 import { resolveSequenceName, sequenceById } from './sequence-catalog.js';
 import type { SessionSequences } from './sequence-session.js';
 
@@ -34,7 +34,14 @@ function sessionOf(ctx: ExecContext): SessionSequences {
 /** The sequence an argument names: looked up now for a literal, per call for a text value or an oid. */
 function sequenceArgument(name: string, arg: Expr, ctx: CompileContext, catalog: CatalogSnapshot, location: number): (row: Row, c: ExecContext) => SequenceInfo {
   const searchPath = ctx.searchPath ?? [];
-  const compiled = compileExpr(arg, ctx);
+  // `$1::regclass`: the parameter is the name (reg* casts of parameters are not compiled elsewhere).
+  if (arg.kind === 'cast' && arg.arg.kind === 'param' && regCastTarget(arg.type) === 'regclass') arg = arg.arg;
+  let compiled = compileExpr(arg, ctx);
+  if (compiled.paramIndex !== undefined && compiled.oid === TypeOid.unknown) {
+    // PostgreSQL types the parameter regclass; Strata has no regclass values, so the name comes as text.
+    inferParamType(ctx, compiled, TypeOid.text);
+    compiled = coerce(compiled, TypeOid.text, -1, 'implicit', arg.location);
+  }
   if (compiled.unknownLiteral !== undefined) {
     const text = compiled.unknownLiteral;
     const sequence = resolveSequenceName(catalog, searchPath, splitQualifiedName(text), text, arg.location >= 0 ? arg.location : location);
@@ -56,8 +63,10 @@ function sequenceArgument(name: string, arg: Expr, ctx: CompileContext, catalog:
   });
 }
 
-function int8Argument(arg: Expr, ctx: CompileContext): Evaluator {
-  return coerce(compileExpr(arg, ctx), TypeOid.int8, -1, 'implicit', arg.location).eval;
+function typedArgument(arg: Expr, ctx: CompileContext, oid: number): Evaluator {
+  const compiled = compileExpr(arg, ctx);
+  inferParamType(ctx, compiled, oid);
+  return coerce(compiled, oid, -1, 'implicit', arg.location).eval;
 }
 
 export function compileSequenceCall(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
@@ -83,8 +92,8 @@ export function compileSequenceCall(expr: Extract<Expr, { kind: 'func' }>, ctx: 
       call = (c, row) => sessionOf(c).nextval(sequence(row, c));
     } else {
       commits = true;
-      const value = int8Argument(args[1]!, ctx);
-      const called = args.length === 3 ? coerce(compileExpr(args[2]!, ctx), TypeOid.bool, -1, 'implicit', args[2]!.location).eval : null;
+      const value = typedArgument(args[1]!, ctx, TypeOid.int8);
+      const called = args.length === 3 ? typedArgument(args[2]!, ctx, TypeOid.bool) : null;
       call = (c, row) => {
         const v = value(row, c);
         const isCalled = called === null ? true : called(row, c);
