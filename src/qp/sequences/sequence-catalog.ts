@@ -21,6 +21,7 @@ export function ownedSequences(catalog: CatalogSnapshot, tableId: number): Seque
 export function resolveSequenceName(catalog: CatalogSnapshot, searchPath: readonly string[], parts: readonly string[], text: string, location = -1): SequenceInfo {
   const name = parts[parts.length - 1] ?? '';
   const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : ['pg_catalog', ...searchPath];
+  if (parts.length > 1 && !catalog.schema(schemas[0]!)) throw new SqlError('3F000', `schema "${schemas[0]}" does not exist`, at(location));
   for (const schema of schemas) {
     const sequence = catalog.sequence(schema, name);
     if (sequence) return sequence;
