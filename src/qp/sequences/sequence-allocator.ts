@@ -36,7 +36,8 @@ interface CachedBlock {
 
 /** Attempts at one commit on a sequence row before giving up with a serialization failure. */
 const MAX_ATTEMPTS = 64;
-const MAX_BACKOFF_MS = 16;
+/** Backoff after a lost race: random up to 2^attempt ms, at most this (contenders spread out). */
+const MAX_BACKOFF_MS = 64;
 
 export class SequenceAllocator {
   private readonly blocks = new Map<number, CachedBlock>();
@@ -122,7 +123,7 @@ export class SequenceAllocator {
       switch (outcome.kind) {
         case 'committed': return result;
         case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
-        default: await this.host.sleep(this.host.uniform(Math.min(MAX_BACKOFF_MS, 1 << attempt) + 1));
+        default: await this.host.sleep(this.host.uniform(Math.min(MAX_BACKOFF_MS, 2 ** attempt) + 1));
       }
     }
     throw new SqlError('40001', 'change conflicts with another transaction (OC000)', { detail: `sequence "${sequence.name}" is too contended` });
