@@ -33,3 +33,20 @@ test('"char" is the one-byte type and char/character are bpchar, as in PostgreSQ
     `SELECT 'a'::"char", 'ab'::char, 'ab'::char(3), 'x'::character`,
   ]) await db().same(sql);
 });
+
+test('every scalar type has its array type, with PostgreSQL\'s text forms', { skip }, async () => {
+  for (const sql of [
+    "SELECT '{NaN,+Inf,-Inf}'::float4[], '{2.0,3.0123}'::numeric[], '{a,b,\"\"}'::varchar[], '{x}'::char[]",
+    "SELECT '{2018-01-01,2018-01-02}'::date[], '{2018-01-01 12:00:00}'::timestamp[], '{2018-01-01 12:00:00+08}'::timestamptz[]",
+    "SELECT '{1 day,2 mon}'::interval[], '{t,f}'::bool[], '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'::uuid[], '{abc}'::name[]",
+    'SELECT ARRAY[1.5::numeric, 2], ARRAY[$$2020-01-01$$::date]',
+  ]) await db().same(sql);
+});
+
+test('a cast names its column as PostgreSQL\'s FigureColname does', { skip }, async () => {
+  for (const sql of [
+    "SELECT 1::int2, '{1,2,3}'::int2[], 'x'::char, 'x'::varchar(3), 1::double precision, 2::bigint, 5::numeric(3,1)",
+    "SELECT length('abc')::text, (CASE WHEN true THEN 1 END)::text, 1::int::text, (1 + 2)::text, 'a'::text::varchar",
+    'SELECT ARRAY[1, 2]::text, (SELECT 1)::text, coalesce(1, 2)::text, id::text FROM t WHERE id = 1',
+  ]) await db().same(sql);
+});

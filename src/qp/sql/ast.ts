@@ -57,7 +57,13 @@ export type FromItem =
   | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[];
       /** LATERAL: the subquery may name columns of the FROM items before it (run per row of them). */
       readonly lateral?: boolean; readonly location: number }
-  | { readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number }
+  | {
+    readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number;
+    /** Every call: one, or several for ROWS FROM (…) (the first is `name(args)`). */
+    readonly calls: readonly { readonly name: string; readonly args: readonly Expr[]; readonly location: number }[];
+    /** WITH ORDINALITY: a last bigint column numbering the rows from 1. */
+    readonly ordinality: boolean;
+  }
   | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number };
 
 /** One end of a window frame; `offset` for `n PRECEDING` / `n FOLLOWING`. */

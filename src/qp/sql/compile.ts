@@ -9,6 +9,7 @@ import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
+import { compileSetCall, type SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
@@ -59,6 +60,12 @@ export interface CompileContext {
   readonly subqueries?: SubqueryHost;
   /** Where window function calls are collected: the select list and ORDER BY only. */
   readonly windows?: WindowCollector | undefined;
+  /** Where set-returning calls go (a select list's ProjectSet); unset, they are refused. */
+  readonly srfs?: SrfCollector | undefined;
+  /** Set inside CASE/COALESCE, where PostgreSQL refuses set-returning calls. */
+  readonly srfBlockedBy?: string | undefined;
+  /** Set inside a set-returning call's arguments. */
+  readonly srfNested?: boolean | undefined;
   /** SQL functions being inlined around this expression (a guard against recursion). */
   readonly functionDepth?: number;
 }
@@ -116,7 +123,10 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
-      return { ...result, name: arg.column !== undefined ? arg.name : types.outputName(target.oid) };
+      // FigureColname: a column, function or the like keeps its name; a constant, an operator,
+      // CASE or another cast take the last word of the type name as written (int2[] → int2).
+      if (arg.weakName === false || (arg.weakName === undefined && arg.name !== '?column?')) return { ...result, name: arg.name, weakName: false };
+      return { ...result, name: expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid), weakName: true };
     }
     case 'func':
       if (expr.over) {
@@ -128,7 +138,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return compileFunction(expr, ctx);
     case 'case': return compileCase(expr, ctx);
-    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, ctx)), expr.location);
+    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, { ...ctx, srfBlockedBy: 'COALESCE' })), expr.location);
     case 'greatest':
     case 'least': return compileGreatestLeast(expr.kind, expr.args.map((a) => compileExpr(a, ctx)), expr.location);
     case 'nullif': return compileNullIf(expr, ctx);
@@ -395,6 +405,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   }
   if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
+  const setCall = compileSetCall(expr, ctx);
+  if (setCall) return setCall;
   const sessionFunction = compileSessionFunction(expr, ctx);
   if (sessionFunction) return sessionFunction;
   if (expr.star || expr.distinct || expr.filter) {
@@ -502,6 +514,7 @@ export function commonType(values: CompiledExpr[], context: string): number {
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
   const subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  ctx = { ...ctx, srfBlockedBy: 'CASE' };
   const conditions = expr.whens.map((w) => {
     if (!subject) return coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
     return applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location);
@@ -516,7 +529,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
     for (let i = 0; i < cs.length; i++) if (cs[i]!(row, c) === true) return rs[i]!(row, c);
     return other ? other(row, c) : null;
   };
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', location: expr.location };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', weakName: true, location: expr.location };
 }
 
 function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {

@@ -35,5 +35,11 @@ export interface CompiledExpr {
   readonly rowIndependent: boolean;
   /** The output column name PostgreSQL would give this expression. */
   readonly name: string;
+  /**
+   * The name is a weak guess (PostgreSQL's FigureColname strength 1: a cast's type, CASE): an
+   * enclosing cast names the column after its own type instead. False: a strong name even when
+   * it is `?column?` (a scalar subquery's column). Unset: strong unless it is `?column?`.
+   */
+  readonly weakName?: boolean;
   readonly location: number;
 }

@@ -294,14 +294,18 @@ function convertFrom(node: Json): FromItem {
     };
   }
   if (name === 'RangeFunction') {
-    if (n.lateral || n.ordinality || n.is_rowsfrom || n.functions.length !== 1) throw unsupported('this form of function in FROM is not supported yet');
-    const call = n.functions[0].List.items[0];
-    if (!call.FuncCall) throw unsupported('this form of function in FROM is not supported yet');
-    const f = convertFuncCall(call.FuncCall);
-    if (f.kind !== 'func') throw unsupported('this form of function in FROM is not supported yet');
+    // Functions in FROM are LATERAL whether or not it is written: `lateral` adds nothing.
+    const calls = (n.functions as Json[]).map((item) => {
+      const [call, columnDefinitions] = item.List.items;
+      if ((columnDefinitions && Object.keys(columnDefinitions).length > 0) || !call?.FuncCall) throw unsupported('this form of function in FROM is not supported yet');
+      const f = convertFuncCall(call.FuncCall);
+      if (f.kind !== 'func' || f.over || f.star || f.distinct || f.filter || (f.schema && f.schema !== 'pg_catalog')) throw unsupported('this form of function in FROM is not supported yet');
+      return { name: f.name, args: f.args, location: f.location };
+    });
+    if (n.coldeflist) throw unsupported('a column definition list in FROM is not supported yet');
     return {
-      kind: 'function', name: f.name, args: f.args, alias: n.alias?.aliasname ?? null,
-      columnAliases: (n.alias?.colnames ?? []).map(str), location: f.location,
+      kind: 'function', name: calls[0]!.name, args: calls[0]!.args, calls, ordinality: n.ordinality === true,
+      alias: n.alias?.aliasname ?? null, columnAliases: (n.alias?.colnames ?? []).map(str), location: calls[0]!.location,
     };
   }
   throw unsupported(`FROM item ${name} is not supported`);

@@ -452,7 +452,9 @@ export interface JoinSpec {
 
 /** Hash join on equi-keys (or a nested loop when there are none); left and inner joins. */
 export class HashJoin implements RowSource {
-  private table: Map<string, Row[]> | null = null;
+  /** The first right row of each key; `more` has the rest, for the few keys with several. */
+  private table: Map<string, Row> | null = null;
+  private readonly more = new Map<string, Row[]>();
   private all: Row[] | null = null;
 
   constructor(private readonly left: RowSource, private readonly right: RowSource, private readonly spec: JoinSpec) {}
@@ -473,9 +475,12 @@ export class HashJoin implements RowSource {
       }
       if (hasNull) continue;
       const key = types.groupKey(this.spec.keyOids, values, values.length);
-      const bucket = this.table.get(key);
-      if (bucket) bucket.push(row);
-      else this.table.set(key, [row]);
+      if (!this.table.has(key)) this.table.set(key, row);
+      else {
+        const rest = this.more.get(key);
+        if (rest) rest.push(row);
+        else this.more.set(key, [row]);
+      }
     }
   }
 
@@ -492,23 +497,25 @@ export class HashJoin implements RowSource {
       const out: Row[] = [];
       const values: SqlValue[] = new Array(this.spec.leftKeys.length);
       for (const leftRow of batch) {
-        let candidates: Row[] | undefined;
-        if (this.all) candidates = this.all;
+        let matched = false;
+        const visit = (rightRow: Row) => {
+          const combined = leftRow.concat(rightRow);
+          if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return;
+          matched = true;
+          out.push(combined);
+        };
+        if (this.all) this.all.forEach(visit);
         else {
           let hasNull = false;
           for (let i = 0; i < values.length; i++) {
             values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);
             if (values[i] === null) hasNull = true;
           }
-          candidates = hasNull ? undefined : this.table!.get(types.groupKey(this.spec.keyOids, values, values.length));
-        }
-        let matched = false;
-        if (candidates) {
-          for (const rightRow of candidates) {
-            const combined = leftRow.concat(rightRow);
-            if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) continue;
-            matched = true;
-            out.push(combined);
+          const key = hasNull ? null : types.groupKey(this.spec.keyOids, values, values.length);
+          const first = key === null ? undefined : this.table!.get(key);
+          if (first) {
+            visit(first);
+            if (this.more.size > 0) this.more.get(key!)?.forEach(visit);
           }
         }
         if (!matched && this.spec.kind === 'left') out.push(leftRow.concat(new Array(this.spec.rightWidth).fill(null)));

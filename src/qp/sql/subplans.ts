@@ -86,7 +86,7 @@ export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: Su
   const base = { rowIndependent: false, location: expr.location };
   switch (expr.mode) {
     case 'exists': return { ...base, oid: TypeOid.bool, typmod: -1, eval: slot, name: 'exists' };
-    case 'scalar': return { ...base, oid: plan.columns[0]!.oid, typmod: plan.columns[0]!.typmod, eval: slot, name: plan.columns[0]!.name };
+    case 'scalar': return { ...base, oid: plan.columns[0]!.oid, typmod: plan.columns[0]!.typmod, eval: slot, name: plan.columns[0]!.name, weakName: false };
     case 'array': return compileArray(plan.columns[0]!.oid, slot, expr.location);
     case 'any':
     case 'all': return compileQuantified(expr, plan.columns[0]!.oid, slot, ctx);

@@ -7,6 +7,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { WireCell } from '../../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { KeyWriter } from '../../encoding/key.js';
+import { latin1Key } from '../../encoding/bytes.js';
 import * as t from '../types/index.js';
 import type { TypeName } from './ast.js';
 import { aggregateResultType as aggregateType, newAggregateState as newState, type AggregateArithmetic, type AggregateState } from './aggregates.js';
@@ -173,15 +174,19 @@ export function cellEncoder(oid: number, format: number): (value: SqlValue) => W
 }
 
 /** A string that is equal for values PostgreSQL considers equal (1.0 = 1.00, -0 = 0): for hashing. */
+/** Scratch for groupKey (synchronous: each key is finished before the next starts). */
+const groupKeyWriter = new KeyWriter(256);
+
 export function groupKey(oids: readonly number[], values: readonly SqlValue[], width: number): string {
-  const writer = new KeyWriter(64);
+  const writer = groupKeyWriter;
+  writer.reset();
   for (let i = 0; i < width; i++) {
     const oid = oids[i]!;
     const value = values[i]!;
     if (value !== null && (oid === TypeOid.json || oid === TypeOid.jsonb || oid === TypeOid.unknown)) writer.writeValue(TypeOid.text, String(value));
     else writer.writeValue(oid, value);
   }
-  return Buffer.from(writer.view()).toString('latin1');
+  return latin1Key(writer.view());
 }
 
 const arithmetic: AggregateArithmetic = {

@@ -7,12 +7,16 @@ import { compareText, octetLength } from './strings.js';
  * it: object keys unique (last wins) and sorted by (byte length, bytes), numbers as numeric,
  * `{"a": 1, "b": [1, 2]}` spacing.
  */
-export type JsonNode =
+export type JsonNode = (
   | { kind: 'object'; entries: Array<[string, JsonNode]> }
   | { kind: 'array'; items: JsonNode[] }
   | { kind: 'string'; value: string }
   | { kind: 'number'; text: string }
-  | { kind: 'literal'; text: 'true' | 'false' | 'null' };
+  | { kind: 'literal'; text: 'true' | 'false' | 'null' }
+) & {
+  /** Where the value is in the parsed text, [start, end): json's functions return it verbatim. */
+  span?: [number, number];
+};
 
 /** Nesting bound, so hostile input cannot exhaust the stack (PostgreSQL checks stack depth). */
 const MAX_DEPTH = 6400;
@@ -37,8 +41,15 @@ class JsonReader {
   }
 
   value(depth: number): JsonNode {
-    if (depth > MAX_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded');
     this.skipSpace();
+    const start = this.i;
+    const node = this.bare(depth);
+    node.span = [start, this.i];
+    return node;
+  }
+
+  bare(depth: number): JsonNode {
+    if (depth > MAX_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded');
     if (this.i >= this.text.length) throw this.fail('The input string ended unexpectedly.');
     const c = this.text[this.i]!;
     if (c === '{') return this.object(depth);

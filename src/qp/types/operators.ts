@@ -99,6 +99,13 @@ function defineIntegerOperators(): void {
   op('-', null, I4, I4, (_a, b) => sc.checkInt4(-(b as number)) + 0);
   op('-', null, I8, I8, (_a, b) => sc.checkInt8(-(b as bigint)));
   for (const t of [I2, I4, I8, F4, F8, N, TypeOid.interval]) op('+', null, t, t, (_a, b) => b);
+  // Prefix @: absolute value (int2abs, int4abs, int8abs, float4abs, float8abs, numeric_abs).
+  op('@', null, I2, I2, (_a, b) => sc.checkInt2(Math.abs(b as number)));
+  op('@', null, I4, I4, (_a, b) => sc.checkInt4(Math.abs(b as number)));
+  op('@', null, I8, I8, (_a, b) => sc.checkInt8((b as bigint) < 0n ? -(b as bigint) : (b as bigint)));
+  op('@', null, F4, F4, (_a, b) => Math.abs(b as number));
+  op('@', null, F8, F8, (_a, b) => Math.abs(b as number));
+  op('@', null, N, N, (_a, b) => num.numericAbs(b as NumericValue));
   comparisons(TypeOid.oid, TypeOid.oid, TypeOid.oid);
 }
 
