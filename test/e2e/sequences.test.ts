@@ -162,6 +162,7 @@ test('identity columns: GENERATED ALWAYS / BY DEFAULT, OVERRIDING, 428C9', { ski
     "INSERT INTO ident OVERRIDING USER VALUE VALUES (20, 'g') RETURNING *",
     "INSERT INTO ident (id, v) SELECT 30, 'h'",
     "UPDATE ident SET id = 40 WHERE v = 'a'",
+    "UPDATE ident SET id = DEFAULT WHERE v = 'a' RETURNING *",
     "SELECT pg_get_serial_sequence('ident', 'id')",
     "SELECT nextval(pg_get_serial_sequence('ident', 'id'))",
     "SELECT attname, attidentity, attnotnull FROM pg_attribute WHERE attrelid = 'ident'::regclass AND attnum > 0 ORDER BY attnum",

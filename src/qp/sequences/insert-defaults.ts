@@ -25,7 +25,7 @@ export interface ColumnDefault {
 const NO_ROW: SqlValue[] = [];
 
 /** The expression a column's default is: its identity sequence's nextval, its DEFAULT, or NULL. */
-function defaultExpression(column: ColumnInfo): Expr | null {
+export function defaultExpression(column: ColumnInfo): Expr | null {
   if (column.identity) {
     const sequence: Expr = { kind: 'const', literal: 'integer', text: String(column.identity.sequenceId), location: -1 };
     return { kind: 'func', name: 'nextval', schema: null, args: [sequence], star: false, distinct: false, filter: null, location: -1 };

@@ -8,7 +8,7 @@ import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
 import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
 import { ApplySubplans, applySubplansToRow, SubplanCollector } from './subplans.js';
-import { checkIdentityAssignment, compileColumnDefaults, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
+import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import type { TableCodec } from './table-codec.js';
@@ -289,10 +289,12 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     seen.add(column);
     const info = table.columns[column]!;
     checkIdentityAssignment(info, a.value);
-    if (a.value === null) return { column, value: defaults[column]! };
-    const compiled = compileExpr(a.value, ctx);
+    // Where subplans run, SET c = DEFAULT compiles the default there (it may take a sequence value).
+    const expr = a.value ?? (subplans ? defaultExpression(info) : null);
+    if (expr === null) return { column, value: defaults[column]! };
+    const compiled = compileExpr(expr, ctx);
     inferParamType(ctx, compiled, info.typeOid);
-    const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', a.value.location, info.name);
+    const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', expr.location, info.name);
     return { column, value: value.eval };
   });
 }
