@@ -159,7 +159,8 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   if (statement.rows) {
     const compiled = statement.rows.map((row) => {
       if (row.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
-      // Each row's subqueries and sequence calls run for that row only.
+      // Each row's subqueries and sequence calls run for that row only, all before the first row
+      // is written: a subquery reads the table as the statement found it, as in PostgreSQL.
       const subplans = new SubplanCollector();
       const rowCtx = withSubqueries(ctx, subplans, pc);
       const values = row.map((e, i) => {
