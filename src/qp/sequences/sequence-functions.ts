@@ -6,6 +6,7 @@ import { coerce, compileExpr, inferParamType, type CompileContext } from '../sql
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
 import type { ExplainInfo, Row, RowSource, Runtime } from '../sql/operators.js';
 import { subplanSlot, type SubqueryHost } from '../sql/subplans.js';
+import type { SrfCollector } from '../sql/plan-srf.js';
 import * as types from '../sql/typesystem.js';
 import { regCastTarget, splitQualifiedName } from '../system/catalog-functions.js';
 import { resolveSequenceName, sequenceById } from './sequence-catalog.js';
@@ -103,18 +104,27 @@ export function compileSequenceCall(expr: Extract<Expr, { kind: 'func' }>, ctx: 
       };
     }
   }
-  if (ctx.subqueries) return asSubplan(name, call, ctx.subqueries, location);
+  // Aggregate and window arguments are evaluated on other rows than the ones subplans extend.
+  const ownRows = ctx.clause !== 'aggregate function calls' && ctx.clause !== 'window functions';
+  if (ctx.subqueries && ownRows) return asSubplan(name, call, ctx.subqueries, location, ctx.srfs);
   if (commits) throw new SqlError('0A000', `${name}() is not supported in ${ctx.clause} yet`, at(location));
   const inPlace: Evaluator = (row, c) => call(c, row) as SqlValue;
   return { oid: TypeOid.int8, typmod: -1, eval: inPlace, rowIndependent: false, name, location };
 }
 
-function asSubplan(name: string, call: Call, host: SubqueryHost, location: number): CompiledExpr {
+function asSubplan(name: string, call: Call, host: SubqueryHost, location: number, srfs: SrfCollector | undefined): CompiledExpr {
   const index = host.collector.add({
     plan: { columns: [{ name, oid: TypeOid.int8, typmod: -1 }], build: () => new SequenceCall(name, call) },
     mode: 'scalar', correlated: true,
   });
-  return { oid: TypeOid.int8, typmod: -1, eval: subplanSlot(host.collector, index), rowIndependent: false, name, location };
+  const slot = subplanSlot(host.collector, index);
+  // Beside a set-returning call the value would repeat on every row the call expands to (PostgreSQL
+  // calls nextval per output row): refused. The collector is complete once the statement runs.
+  const evaluator: Evaluator = srfs ? (row, c) => {
+    if (!srfs.empty) throw new SqlError('0A000', `${name}() beside a set-returning function in a select list is not supported yet`, at(location));
+    return slot(row, c);
+  } : slot;
+  return { oid: TypeOid.int8, typmod: -1, eval: evaluator, rowIndependent: false, name, location };
 }
 
 /** One call for one row, run as a subplan: the row is the innermost of the runtime's outer rows. */
