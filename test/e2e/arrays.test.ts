@@ -50,3 +50,14 @@ test('a cast names its column as PostgreSQL\'s FigureColname does', { skip }, as
     'SELECT ARRAY[1, 2]::text, (SELECT 1)::text, coalesce(1, 2)::text, id::text FROM t WHERE id = 1',
   ]) await db().same(sql);
 });
+
+test('array subscripts and slices, as in PostgreSQL (one dimension)', { skip }, async () => {
+  for (const sql of [
+    'SELECT (ARRAY[10, 20, 30])[2], (ARRAY[10, 20, 30])[4], (ARRAY[10, 20, 30])[0], (ARRAY[10, 20, 30])[2:3], (ARRAY[10, 20, 30])[:2], (ARRAY[10, 20, 30])[2:]',
+    "SELECT (ARRAY['a', 'b'])[3:5], (string_to_array('a,b,c', ','))[2] AS x, (regexp_match('foo123', '(\\d+)'))[1]",
+    'SELECT a[1], a[2:2] FROM (VALUES (ARRAY[1, 2, 3]), (NULL::int[])) v(a)',
+    "SELECT (ARRAY[1, 2])[NULL], (ARRAY[1, 2])['1'], (ARRAY[1, 2])[1.6]",
+    'SELECT (1)[1]',
+    "SELECT (ARRAY[1, 2])['x']",
+  ]) await db().same(sql);
+});

@@ -25,7 +25,10 @@ export type Expr =
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly location: number }
   | { readonly kind: 'func'; readonly name: string; readonly schema: string | null; readonly args: readonly Expr[]; readonly star: boolean; readonly distinct: boolean; readonly filter: Expr | null;
       /** Set for a window function call: `f(…) OVER (…)` or `OVER name`. */
-      readonly over?: WindowSpec | null; readonly location: number }
+      readonly over?: WindowSpec | null;
+      /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
+      readonly aggOrder?: readonly SortItem[];
+      readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
   | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly location: number }
@@ -38,6 +41,8 @@ export type Expr =
   | { readonly kind: 'grouping'; readonly args: readonly Expr[]; readonly location: number }
   // ARRAY[a, b, …] (one dimension).
   | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly location: number }
+  /** `arr[i]`, or a slice `arr[lower:upper]` (either bound may be left out). */
+  | { readonly kind: 'subscript'; readonly arg: Expr; readonly lower: Expr | null; readonly upper: Expr | null; readonly slice: boolean; readonly location: number }
   // `left op ANY (array)` / `left op ALL (array)`.
   | { readonly kind: 'any'; readonly op: string; readonly all: boolean; readonly left: Expr; readonly right: Expr; readonly location: number }
   // (SELECT …), ARRAY(SELECT …), EXISTS (SELECT …), `left op ANY/ALL (SELECT …)` (IN is `= ANY`). Over tables they
@@ -105,6 +110,8 @@ export interface SelectStatement {
   readonly having: Expr | null;
   readonly orderBy: readonly SortItem[];
   readonly limit: Expr | null;
+  /** FETCH FIRST n ROWS WITH TIES: rows that tie with the last one on the ORDER BY keys come too. */
+  readonly withTies?: boolean;
   readonly offset: Expr | null;
   readonly distinct: boolean;
   /** DISTINCT ON (…): the first row (in ORDER BY order) of each group of equal values. */
@@ -237,7 +244,28 @@ export interface CreateIndexStatement {
   readonly refusal: string | null;
 }
 
+/** One COPY option as written (`FORMAT csv`, `FORCE_QUOTE *`, `HEADER`); copy-options.ts checks them. */
+export interface CopyOption {
+  readonly name: string;
+  /** null: no argument; '*': FORCE_QUOTE *; an array: a column list. */
+  readonly arg: string | number | boolean | readonly string[] | '*' | null;
+  readonly location: number;
+}
+
+/** COPY table [(columns)] FROM STDIN / COPY table [(columns)] | (query) TO STDOUT. */
+export interface CopyStatement {
+  readonly kind: 'copy';
+  readonly schema: string | null;
+  readonly table: string | null;
+  readonly columns: readonly string[] | null;
+  readonly query: SelectStatement | null;
+  readonly from: boolean;
+  readonly options: readonly CopyOption[];
+  readonly location: number;
+}
+
 export type Statement =
+  | CopyStatement
   | SelectStatement
   | InsertStatement
   | UpdateStatement

@@ -14,6 +14,7 @@ import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
+import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 
 /**
@@ -24,6 +25,10 @@ import * as types from './typesystem.js';
 export interface AggregateCall {
   readonly name: string;
   readonly arg: CompiledExpr | null;
+  /** The second argument of a two-argument aggregate (string_agg's delimiter). */
+  readonly second: CompiledExpr | null;
+  /** The aggregate's own ORDER BY: keys computed per input row. */
+  readonly order: readonly { readonly eval: Evaluator; readonly key: types.AggregateOrderKey }[];
   readonly distinct: boolean;
   readonly filter: CompiledExpr | null;
   readonly oid: number;
@@ -78,7 +83,7 @@ function constant(oid: number, value: SqlValue, name: string, location: number, 
 
 export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
   if (ctx.groupSlots && ctx.groupSlots.size > 0) {
-    const slot = ctx.groupSlots.get(exprKey(expr));
+    const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
       const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
@@ -122,6 +127,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
+      // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
+      if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
       // FigureColname: a column, function or the like keeps its name; a constant, an operator,
       // CASE or another cast take the last word of the type name as written (int2[] → int2).
@@ -156,10 +163,11 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
     case 'array': return compileArrayConstructor(expr, ctx);
+    case 'subscript': return compileSubscript(expr, ctx);
     case 'grouping': {
       // With a plain GROUP BY every argument is grouped: 0. (Grouping sets are spelled out into
       // one query per set, where GROUPING becomes that set's constant: grouping-sets.ts.)
-      if (!ctx.groupSlots || !expr.args.every((a) => ctx.groupSlots!.has(exprKey(a)))) {
+      if (!ctx.groupSlots || !expr.args.every((a) => ctx.groupSlots!.has(groupingKey(a, ctx.inputScope)))) {
         throw new SqlError('42803', 'arguments to GROUPING must be grouping expressions of the associated query level', at(expr.location));
       }
       return constant(TypeOid.int4, 0, 'grouping', expr.location);
@@ -188,6 +196,24 @@ function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean
     }
   }
   return true;
+}
+
+/**
+ * The key that matches an expression to a GROUP BY item: its text with every column reference
+ * replaced by the input column it resolves to, so `c`, `t.c` and `"c"` group alike.
+ */
+export function groupingKey(expr: Expr, scope: Scope | undefined): string {
+  if (!scope) return exprKey(expr);
+  return exprKey(mapTree(expr, (node) => {
+    if (node.kind !== 'column') return undefined;
+    const column = node as Extract<Expr, { kind: 'column' }>;
+    try {
+      const resolved = scope.resolve(column.table, column.name, column.location);
+      return resolved.outerLevel === undefined ? { kind: 'input-column', position: resolved.position } : undefined;
+    } catch {
+      return undefined;
+    }
+  }) as Expr);
 }
 
 /** A stable text key for an expression, used to match SELECT/HAVING expressions to GROUP BY items. */
@@ -479,22 +505,93 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
   }
   const inner: CompileContext = { ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls' };
+  const textual = (e: CompiledExpr) => (e.oid === TypeOid.unknown ? coerce(e, TypeOid.text, -1, 'implicit', e.location) : e);
   let arg: CompiledExpr | null = null;
+  let second: CompiledExpr | null = null;
   if (!expr.star) {
-    if (expr.args.length !== 1) throw new SqlError('42883', `function ${expr.name} with ${expr.args.length} arguments does not exist`, at(expr.location));
-    arg = compileExpr(expr.args[0]!, inner);
-    if (arg.oid === TypeOid.unknown) arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    const arity = types.aggregateArity(expr.name);
+    if (expr.args.length !== arity) {
+      const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
+      throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
+        ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+      });
+    }
+    arg = textual(compileExpr(expr.args[0]!, inner));
+    if (arity === 2) {
+      second = textual(compileExpr(expr.args[1]!, inner));
+      // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.
+      if (expr.name === 'string_agg' && second.oid !== arg.oid && (arg.oid === TypeOid.bytea || types.isStringType(arg.oid))) {
+        second = coerce(second, arg.oid === TypeOid.bytea ? TypeOid.bytea : TypeOid.text, -1, 'implicit', second.location);
+      }
+      if (expr.name === 'string_agg' && types.isStringType(arg.oid) && arg.oid !== TypeOid.text) arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    }
   } else if (expr.name !== 'count') {
     throw new SqlError('42809', `${expr.name}(*) is not allowed`, at(expr.location));
   }
-  const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null);
+  const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null, second ? second.oid : null);
   if (resultOid === null) {
-    throw new SqlError('42883', `function ${expr.name}(${arg ? types.formatType(arg.oid, -1) : ''}) does not exist`, at(expr.location));
+    const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
+    throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
+      ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
   }
+  const order = (expr.aggOrder ?? []).map((item) => {
+    const key = textual(compileExpr(item.expr, inner));
+    if (!types.hasComparator(key.oid)) throw new SqlError('42883', `could not identify an ordering operator for type ${types.formatType(key.oid, -1)}`, at(key.location));
+    if (expr.distinct && !expr.args.some((a) => exprKey(a) === exprKey(item.expr))) {
+      throw new SqlError('42P10', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', at(key.location));
+    }
+    return { eval: key.eval, key: { oid: key.oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending } };
+  });
   const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER') : null;
   const slot = ctx.aggregateBase + ctx.aggregates.length;
-  ctx.aggregates.push({ name: expr.name, arg, distinct: expr.distinct, filter, oid: resultOid, slot });
+  ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
+}
+
+/**
+ * `arr[i]` (NULL when out of range) and `arr[lo:hi]` (the elements within, an empty array when
+ * none) on one-dimensional arrays with lower bound 1, as PostgreSQL's array subscripting.
+ */
+function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: CompileContext): CompiledExpr {
+  const arg = compileExpr(expr.arg, ctx);
+  const elementOid = types.arrayElementType(arg.oid);
+  if (elementOid === 0) {
+    throw new SqlError('42804', `cannot subscript type ${types.formatType(arg.oid, -1)} because it does not support subscripting`, at(expr.location));
+  }
+  const index = (e: Expr | null) => {
+    if (!e) return null;
+    const compiled = compileExpr(e, ctx);
+    if (!['int2', 'int4', 'int8', 'unknown', 'numeric'].includes(types.outputName(compiled.oid))) {
+      throw new SqlError('42804', expr.slice ? 'array subscript must have type integer' : 'array subscript must have type integer', at(compiled.location));
+    }
+    return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location).eval;
+  };
+  const lower = index(expr.lower);
+  const upper = index(expr.upper);
+  const f = arg.eval;
+  const elements = (value: SqlValue) => types.arrayValues(elementOid, value as string);
+  const evaluator: Evaluator = expr.slice
+    ? (row, c) => {
+      const value = f(row, c);
+      const lo = lower ? lower(row, c) : 1;
+      const hi = upper ? upper(row, c) : Infinity;
+      if (value === null || lo === null || hi === null) return null;
+      const all = elements(value);
+      const from = Math.max(1, lo as number);
+      const to = Math.min(all.length, hi as number);
+      return types.arrayText(elementOid, from > to ? [] : all.slice(from - 1, to));
+    }
+    : (row, c) => {
+      const value = f(row, c);
+      const i = upper!(row, c);
+      if (value === null || i === null) return null;
+      return elements(value)[(i as number) - 1] ?? null;
+    };
+  return {
+    oid: expr.slice ? arg.oid : elementOid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent,
+    name: arg.name, weakName: arg.weakName, location: expr.location,
+  };
 }
 
 /** Finds the common type of several expressions (CASE, COALESCE, VALUES, UNION), as select_common_type does. */

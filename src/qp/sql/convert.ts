@@ -1,5 +1,6 @@
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
+import { convertCopy } from './convert-copy.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
   SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
@@ -35,6 +36,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'InsertStmt': return convertInsert(n);
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
+    case 'CopyStmt': return convertCopy(n);
     case 'ExplainStmt': return convertExplain(n, text);
     case 'ViewStmt': return convertView(n, text);
     case 'AlterTableStmt': return convertAlterTable(n, text);
@@ -175,13 +177,15 @@ function convertSelectBody(n: Json): SelectStatement {
     if (lock.LockingClause.waitPolicy && lock.LockingClause.waitPolicy !== 'LockWaitBlock') throw unsupported('NOWAIT and SKIP LOCKED are not supported');
     forUpdate = true;
   }
-  if (n.limitOption === 'LIMIT_OPTION_WITH_TIES') throw unsupported('FETCH ... WITH TIES is not supported yet');
+  const withTies = n.limitOption === 'LIMIT_OPTION_WITH_TIES';
+  if (withTies && !(n.sortClause ?? []).length) throw new SqlError('42601', 'WITH TIES cannot be specified without ORDER BY clause');
   const values = n.valuesLists ? n.valuesLists.map((list: Json) => list.List.items.map(convertExpr)) : null;
   return {
     kind: 'select',
     targets: (n.targetList ?? []).map(convertTarget),
     from: (n.fromClause ?? []).map(convertFrom),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
+    ...(withTies ? { withTies } : {}),
     groupBy: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? [] : (n.groupClause ?? []).map(convertExpr),
     groupingSets: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? groupingSets(n.groupClause) : null,
     having: n.havingClause ? convertExpr(n.havingClause) : null,
@@ -329,6 +333,19 @@ export function convertExpr(node: Json): Expr {
     case 'A_Const': return convertConst(n);
     case 'ParamRef': return { kind: 'param', index: n.number, location };
     case 'ColumnRef': return convertColumnRef(n);
+    case 'A_Indirection': {
+      const indirection = n.indirection as Json[];
+      const arg = convertExpr(n.arg);
+      const where = arg.location ?? location;
+      if (indirection.length !== 1 || !indirection[0].A_Indices) {
+        throw unsupported(indirection.some((i) => !i.A_Indices) ? 'field selection from a composite value is not supported yet' : 'subscripts of multidimensional arrays are not supported yet', where);
+      }
+      const index = indirection[0].A_Indices;
+      return {
+        kind: 'subscript', arg, slice: index.is_slice === true, location: where,
+        lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
+      };
+    }
     case 'A_Expr': return convertAExpr(n);
     case 'BoolExpr': {
       const args = n.args.map(convertExpr);
@@ -440,7 +457,6 @@ function convertAExpr(n: Json): Expr {
 function convertFuncCall(n: Json): Expr {
   const names: string[] = n.funcname.map(str);
   const location: number = n.location ?? -1;
-  if (n.agg_order) throw unsupported('ORDER BY inside aggregate calls is not supported yet', location);
   if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
   let rawArgs = (n.args ?? []) as Json[];
   if (n.func_variadic) {
@@ -461,6 +477,7 @@ function convertFuncCall(n: Json): Expr {
     distinct: !!n.agg_distinct,
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
     over: n.over ? convertWindow(n.over, true) : null,
+    ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
     location,
   };
 }

@@ -252,10 +252,27 @@ export class Limit implements RowSource {
   private offset = 0;
   private initialized = false;
 
-  constructor(private readonly source: RowSource, private readonly limitExpr: Evaluator | null, private readonly offsetExpr: Evaluator | null) {}
+  /** The last row returned, while WITH TIES may still add rows equal to it on the keys. */
+  private last: Row | null = null;
+
+  constructor(
+    private readonly source: RowSource, private readonly limitExpr: Evaluator | null, private readonly offsetExpr: Evaluator | null,
+    /** FETCH … WITH TIES: the ORDER BY keys that decide which rows tie with the last. */
+    private readonly ties: readonly SortKey[] | null = null,
+  ) {}
 
   explain(): ExplainInfo {
     return { label: 'Limit', children: [this.source] };
+  }
+
+  private tied(a: Row, b: Row): boolean {
+    for (const key of this.ties!) {
+      const x = a[key.position]!;
+      const y = b[key.position]!;
+      if (x === null || y === null) { if (x !== y) return false; continue; }
+      if (types.comparator(key.oid)(x, y) !== 0) return false;
+    }
+    return true;
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -266,7 +283,7 @@ export class Limit implements RowSource {
       if (this.offset < 0) this.offset = 0;
     }
     for (;;) {
-      if (this.limit >= 0 && this.returned >= this.limit) return null;
+      if (this.limit >= 0 && this.returned >= this.limit && !(this.ties && this.last)) return null;
       const batch = await this.source.next(rt);
       if (!batch) return null;
       let rows = batch;
@@ -275,9 +292,21 @@ export class Limit implements RowSource {
         this.skipped += skip;
         rows = rows.slice(skip);
       }
-      if (this.limit >= 0 && this.returned + rows.length > this.limit) rows = rows.slice(0, this.limit - this.returned);
+      if (this.limit >= 0 && this.returned + rows.length > this.limit) {
+        let end = Math.max(0, this.limit - this.returned);
+        if (this.ties) {
+          // Past the limit, rows keep coming while they tie with the last row within it.
+          const last = end > 0 ? rows[end - 1]! : this.last;
+          while (last && end < rows.length && this.tied(rows[end]!, last)) end++;
+          this.last = end < rows.length || !last ? null : last;
+        }
+        rows = rows.slice(0, end);
+      } else if (this.ties && rows.length > 0) {
+        this.last = rows[rows.length - 1]!;
+      }
       this.returned += rows.length;
       if (rows.length > 0) return rows;
+      if (this.ties && !this.last && this.limit >= 0 && this.returned >= this.limit) return null;
     }
   }
 }
@@ -381,6 +410,11 @@ export class Truncate implements RowSource {
   }
 }
 
+/** A fresh accumulator for one group of an aggregate call. */
+function newState(a: AggregateCall): types.AggregateState {
+  return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null);
+}
+
 /**
  * GROUP BY and aggregates by hashing: output rows are [group values…, aggregate results…].
  * With no GROUP BY, one row even for empty input (count(*) = 0).
@@ -413,7 +447,7 @@ export class HashAggregate implements RowSource {
         const key = n === 0 ? '' : types.groupKey(groupOids, values, n);
         let group = groups.get(key);
         if (!group) {
-          group = { values, states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) };
+          group = { values, states: this.aggregates.map(newState) };
           groups.set(key, group);
           if (groups.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
         }
@@ -421,13 +455,14 @@ export class HashAggregate implements RowSource {
           const a = this.aggregates[i]!;
           if (a.filter && a.filter.eval(row, rt.ctx) !== true) continue;
           const state = group.states[i]!;
-          if (a.arg) state.add(a.arg.eval(row, rt.ctx));
+          if (a.order.length > 0 && types.isOrderedInput(state)) state.keys(a.order.map((k) => k.eval(row, rt.ctx)));
+          if (a.arg) state.add(a.arg.eval(row, rt.ctx), a.second ? a.second.eval(row, rt.ctx) : undefined);
           else state.add(true);
         }
       }
     }
     if (groups.size === 0 && n === 0) {
-      groups.set('', { values: [], states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) });
+      groups.set('', { values: [], states: this.aggregates.map(newState) });
     }
     const out: Row[] = [];
     for (const group of groups.values()) {

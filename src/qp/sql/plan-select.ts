@@ -5,7 +5,7 @@ import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
 import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.js';
-import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, type AggregateCall, type CompileContext } from './compile.js';
+import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
   breathe, Distinct, Filter, HashAggregate, HashJoin, Limit, materialize, Project, Sort, Truncate, ValuesSource,
@@ -163,8 +163,10 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     if (sortKeys.length > 0 && !orderSatisfied) source = new Sort(source, sortKeys);
     // (With ORDER BY the rows are sorted already; without, by the DISTINCT ON keys.)
     if (distinctOn) source = new DistinctOn(sortKeys.length > 0 ? source : new Sort(source, distinctOn.sortFirst), distinctOn.keys);
+    // WITH TIES compares the sort keys, which may be helper columns: it limits before they go.
+    if (statement.withTies) source = new Limit(source, limitExpr, offsetExpr, sortKeys);
     if (extras.length > 0) source = new Truncate(source, width);
-    if (limitExpr || offsetExpr) source = new Limit(source, limitExpr, offsetExpr);
+    if ((limitExpr || offsetExpr) && !statement.withTies) source = new Limit(source, limitExpr, offsetExpr);
     return source;
   };
   return { columns, build: finalBuild, forUpdate: statement.forUpdate, accessPaths: from.accessPaths };
@@ -238,7 +240,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   for (const item of statement.groupBy) {
     const resolvedItem = resolveGroupItem(item, statement);
     const compiled = compileExpr(resolvedItem, inputCtx);
-    groupSlots.set(exprKey(resolvedItem), groupExprs.length);
+    groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
     groupExprs.push(compiled.oid === TypeOid.unknown ? coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location) : compiled);
   }
   const aggregates: AggregateCall[] = [];
@@ -272,7 +274,7 @@ class GroupedScope extends Scope {
     for (const item of groupItems) {
       if (item.kind !== 'column') continue;
       const column = input.resolve(item.table, item.name, item.location);
-      columns.push({ ...column, position: groupSlots.get(exprKey(item))! });
+      columns.push({ ...column, position: groupSlots.get(groupingKey(item, input))! });
     }
     super(columns);
   }

@@ -10,10 +10,11 @@ import { KeyWriter } from '../../encoding/key.js';
 import { latin1Key } from '../../encoding/bytes.js';
 import * as t from '../types/index.js';
 import type { TypeName } from './ast.js';
-import { aggregateResultType as aggregateType, newAggregateState as newState, type AggregateArithmetic, type AggregateState } from './aggregates.js';
+import { aggregateResultType as aggregateType, newAggregateState as newState, type AggregateArithmetic, type AggregateOrderKey, type AggregateState } from './aggregates.js';
+import { quoteJsonString } from '../types/json.js';
 
 export { isAggregate } from './aggregates.js';
-export type { AggregateState } from './aggregates.js';
+export type { AggregateState, AggregateOrderKey } from './aggregates.js';
 export { skipKeyColumns } from '../../encoding/key.js';
 export const {
   formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, typeLength, isCollatable,
@@ -189,21 +190,55 @@ export function groupKey(oids: readonly number[], values: readonly SqlValue[], w
   return latin1Key(writer.view());
 }
 
+const NUMBER_TYPES = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.oid]);
+
+/** A value as json, as PostgreSQL's to_json (datum_to_json) writes it. */
+export function toJson(oid: number, value: SqlValue): string {
+  if (value === null) return 'null';
+  if (oid === TypeOid.bool) return value ? 'true' : 'false';
+  if (oid === TypeOid.json || oid === TypeOid.jsonb) return String(value);
+  const text = t.formatTextValue(oid, value) ?? '';
+  if (NUMBER_TYPES.has(oid)) return /^-?\d/.test(text) ? text : quoteJsonString(text);
+  const element = t.typeByOid(oid)?.element ?? 0;
+  if (element !== 0) return '[' + t.arrayElements(text, t.requireType(element)).map((e) => toJson(element, e)).join(',') + ']';
+  if (oid === TypeOid.timestamp || oid === TypeOid.timestamptz) {
+    // JSON dates are ISO 8601: a T between date and time, the offset as ±hh:mm.
+    if (/infinity/.test(text)) return quoteJsonString(text);
+    let iso = text.replace(' ', 'T');
+    if (oid === TypeOid.timestamptz) iso = iso.replace(/([+-]\d\d)$/, '$1:00').replace(/([+-]\d\d)(\d\d)$/, '$1:$2');
+    return quoteJsonString(iso);
+  }
+  return quoteJsonString(text);
+}
+
 const arithmetic: AggregateArithmetic = {
   numericFromBigInt: t.numericFromBigint,
   numericAdd: t.numericAdd,
   numericDivide: t.numericDiv,
   compare: (oid) => comparator(oid),
   groupKey,
+  formatArray: (elementOid, values) => t.formatArray(values, t.requireType(elementOid)),
+  toJson,
+  toJsonb: (json) => t.parseJsonb(json),
+  isArray: (oid) => (t.typeByOid(oid)?.element ?? 0) !== 0,
+  formatText: (oid, value) => t.formatTextValue(oid, value) ?? '',
 };
 
-export function aggregateResultType(name: string, arg: number | null): number | null {
-  return aggregateType(name, arg, t.hasComparator);
+export function aggregateResultType(name: string, arg: number | null, second: number | null = null): number | null {
+  return aggregateType(name, arg, t.hasComparator, second, (oid) => (t.typeByOid(oid)?.element === 0 ? t.typeByOid(oid)?.array ?? 0 : 0));
 }
 
-export function newAggregateState(name: string, arg: number | null, distinct: boolean): AggregateState {
-  return newState(name, arg, distinct, arithmetic);
+export function newAggregateState(name: string, arg: number | null, distinct: boolean, order: readonly AggregateOrderKey[] = [], second: number | null = null): AggregateState {
+  return newState(name, arg, distinct, arithmetic, order, second);
 }
+
+export { isOrderedInput, aggregateArity } from './aggregates.js';
+export const hasComparator = (oid: number): boolean => t.hasComparator(oid);
+/** The element type of an array type, or 0 for a type that is not an array. */
+export const arrayElementType = (oid: number): number => t.typeByOid(oid)?.element ?? 0;
+export const arrayValues = (elementOid: number, text: string): SqlValue[] => t.arrayElements(text, t.requireType(elementOid));
+export const arrayText = (elementOid: number, values: readonly SqlValue[]): string => t.formatArray(values, t.requireType(elementOid));
+export const isStringType = (oid: number): boolean => t.isStringType(oid);
 
 export function resolveFunction(name: string, argOids: readonly number[]): t.ResolvedFunction | null {
   return t.resolveFunction(name, argOids);
