@@ -15,6 +15,9 @@ import { planExplain } from './sql/explain.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
 import * as types from './sql/typesystem.js';
 import { Transaction } from './transaction.js';
+import { executeSequenceDdl, isSequenceDdl } from './sequences/sequence-ddl.js';
+import { SessionSequences } from './sequences/sequence-session.js';
+import { decodeState, sequenceRowKey } from './sequences/sequence-state.js';
 
 type Plan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
@@ -89,6 +92,7 @@ export class Session implements SqlSession {
   private cancelPending = false;
   private transactionCounter = 0;
   private readonly user: string;
+  private readonly sequences: SessionSequences;
 
   constructor(
     private readonly host: QueryProcessor,
@@ -99,6 +103,7 @@ export class Session implements SqlSession {
   ) {
     this.user = startup.user;
     this.settings = new SessionSettings(startup.user, startup.parameters);
+    this.sequences = new SessionSequences(host.sequences);
   }
 
   initialParameters(): ReadonlyArray<readonly [string, string]> {
@@ -329,7 +334,7 @@ export class Session implements SqlSession {
   }
 
   private execContext(params: readonly SqlValue[]): ExecContext {
-    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null };
+    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null, sequences: this.sequences };
   }
 
   private async runDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void): Promise<{ tag: string; source: null; rt: null; columns: null }> {
@@ -342,7 +347,13 @@ export class Session implements SqlSession {
       if (pc.paramTypes.length > paramTypes.length) throw new SqlError('42P02', `there is no parameter $${paramTypes.length + 1}`);
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
     };
-    const result: DdlResult = executeDdl(statement, { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user, describeQuery }, () => this.newJobId());
+    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user, describeQuery };
+    const result: DdlResult = isSequenceDdl(statement)
+      ? await executeSequenceDdl(statement, ddlContext, async (id) => {
+        const raw = await txn.get(sequenceRowKey(id));
+        return raw === null ? null : decodeState(raw);
+      })
+      : executeDdl(statement, ddlContext, () => this.newJobId());
     for (const write of result.writes) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));

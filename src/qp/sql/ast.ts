@@ -141,6 +141,20 @@ export interface InsertStatement {
   readonly onConflict: OnConflict | null;
   readonly returning: readonly SelectTarget[];
   readonly location: number;
+  /** OVERRIDING SYSTEM VALUE / OVERRIDING USER VALUE (identity columns). */
+  readonly overriding?: 'system' | 'user' | null;
+}
+
+/** One option of CREATE/ALTER SEQUENCE or of an identity column's `(…)` (src/qp/sequences). */
+export interface SequenceOption {
+  readonly name: string;
+  readonly value:
+    | { readonly kind: 'number'; readonly text: string }
+    | { readonly kind: 'names'; readonly names: readonly string[] }
+    | { readonly kind: 'bool'; readonly value: boolean }
+    | { readonly kind: 'type'; readonly type: TypeName }
+    | null;
+  readonly location: number;
 }
 
 export interface OnConflict {
@@ -195,6 +209,8 @@ export interface ColumnDefinition {
   readonly checks?: readonly CheckDefinition[];
   /** GENERATED ALWAYS AS (expr) STORED: the expression's source text. */
   readonly generatedText?: string | null;
+  /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY [(options)]. */
+  readonly identity?: { readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] } | null;
 }
 
 /** A CHECK constraint as written: its expression's source text (kept in the catalog). */
@@ -217,7 +233,8 @@ export type AlterTableAction =
   | { readonly kind: 'add-check'; readonly check: CheckDefinition }
   | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
-  | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean };
+  | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean }
+  | { readonly kind: 'add-identity'; readonly column: string; readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] };
 
 export interface CreateTableStatement {
   readonly kind: 'create-table';
@@ -298,6 +315,10 @@ export type Statement =
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
   | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'create-sequence'; readonly schema: string | null; readonly name: string; readonly ifNotExists: boolean; readonly options: readonly SequenceOption[] }
+  /** ALTER SEQUENCE: options, or RENAME TO `newName`. */
+  | { readonly kind: 'alter-sequence'; readonly schema: string | null; readonly name: string; readonly ifExists: boolean; readonly options: readonly SequenceOption[]; readonly newName: string | null }
+  | { readonly kind: 'drop-sequence'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }

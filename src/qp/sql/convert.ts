@@ -6,6 +6,7 @@ import type {
   SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition,
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
+import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -44,7 +45,9 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreateFunctionStmt': return convertCreateFunction(n, text);
     case 'CreateStmt': return convertCreateTable(n, text);
     case 'IndexStmt': return convertCreateIndex(n);
-    case 'DropStmt': return convertDrop(n);
+    case 'DropStmt': return n.removeType === 'OBJECT_SEQUENCE' ? convertDropSequence(n) : convertDrop(n);
+    case 'CreateSeqStmt': return convertCreateSequence(n);
+    case 'AlterSeqStmt': return convertAlterSequence(n);
     case 'CreateDomainStmt': return convertCreateDomain(n, text, (raw) => defaultSource(raw, text));
     case 'AlterDomainStmt': return convertAlterDomain(n, (raw) => defaultSource(raw, text));
     case 'CreateSchemaStmt':
@@ -576,7 +579,6 @@ function convertAssignments(list: Json[]): Assignment[] {
 
 function convertInsert(n: Json): Statement {
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
-  if (n.override && n.override !== 'OVERRIDING_NOT_SET') throw unsupported('OVERRIDING is not supported yet');
   const target = rangeVar(n.relation);
   let rows: (Expr | null)[][] | null = null;
   let query: SelectStatement | null = null;
@@ -602,6 +604,7 @@ function convertInsert(n: Json): Statement {
     onConflict: n.onConflictClause ? convertOnConflict(n.onConflictClause) : null,
     returning: convertReturning(n),
     location: target.location,
+    overriding: n.override === 'OVERRIDING_SYSTEM_VALUE' ? 'system' : n.override === 'OVERRIDING_USER_VALUE' ? 'user' : null,
   };
 }
 
@@ -669,6 +672,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       let defaultText: string | null = null;
       let generated: string | null = null;
       const columnChecks: CheckDefinition[] = [];
+      let identity: ColumnDefinition['identity'] = null;
       for (const constraintNode of c.constraints ?? []) {
         const k = constraintNode.Constraint;
         switch (k.contype) {
@@ -680,7 +684,10 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
             defaultExpr = convertExpr(k.raw_expr);
             defaultText = defaultSource(k.raw_expr, text);
             break;
-          case 'CONSTR_IDENTITY': throw unsupported('identity columns are not supported yet');
+          case 'CONSTR_IDENTITY':
+            if (identity) throw new SqlError('42601', `multiple identity specifications for column "${c.colname}" of table "${relation.relname}"`, { position: (k.location ?? 0) + 1 });
+            identity = convertIdentity(k);
+            break;
           case 'CONSTR_GENERATED': generated = generatedText(k, text); break;
           case 'CONSTR_CHECK': columnChecks.push(checkDefinition(k, text)); break;
           case 'CONSTR_FOREIGN': throw unsupported('foreign keys are not supported yet');
@@ -693,7 +700,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       }
       checks.push(...columnChecks);
       columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1,
-        checks: columnChecks, generatedText: generated });
+        checks: columnChecks, generatedText: generated, identity });
     } else if (element.Constraint) {
       const k = element.Constraint;
       const keys = (k.keys ?? []).map(str);
@@ -878,6 +885,7 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
       case 'AT_ValidateConstraint': throw unsupported('unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };
       default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
     }
   });
@@ -888,6 +896,7 @@ function convertAlterTable(n: Json, text: string): Statement {
 function convertRename(n: Json): Statement {
   const relation = { kind: 'alter-table' as const, schema: n.relation?.schemaname ?? null, table: n.relation?.relname, ifExists: !!n.missing_ok };
   if (n.renameType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-table', newName: n.newname }] };
+  if (n.renameType === 'OBJECT_SEQUENCE') return convertRenameSequence(n);
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_TABCONSTRAINT') return { ...relation, actions: [{ kind: 'rename-constraint', name: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_DOMAIN' || n.renameType === 'OBJECT_DOMCONSTRAINT') return convertRenameDomain(n);

@@ -11,6 +11,8 @@ import * as types from './typesystem.js';
 import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
+import { defaultCheckScope } from '../sequences/sequence-catalog.js';
+import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -42,7 +44,7 @@ export interface DdlResult {
   readonly afterCommit?: { kind: 'build-index'; tableId: number; indexId: number; jobId: string };
 }
 
-function truncateIdentifier(name: string): string {
+export function truncateIdentifier(name: string): string {
   return Buffer.byteLength(name) > MAX_IDENTIFIER ? Buffer.from(name).subarray(0, MAX_IDENTIFIER).toString() : name;
 }
 
@@ -65,7 +67,8 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
-    || statement.kind === 'create-domain' || statement.kind === 'alter-domain';
+    || statement.kind === 'create-domain' || statement.kind === 'alter-domain'
+    || isSequenceDdl(statement);
 }
 
 /** What stored expressions (CHECK, generation, domain constraints) are compiled with during DDL. */
@@ -73,7 +76,7 @@ function expressionHost(ctx: DdlContext): ExpressionHost {
   return { catalog: ctx.catalog, currentSchema: ctx.currentSchema, sessionUser: ctx.sessionUser, searchPath: [ctx.currentSchema] };
 }
 
-function schemaFor(name: string | null, ctx: DdlContext): string {
+export function schemaFor(name: string | null, ctx: DdlContext): string {
   const schema = name ?? ctx.currentSchema;
   if (!ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
   if (schema === 'pg_catalog' || schema === 'information_schema' || schema === 'sys') {
@@ -96,7 +99,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     const columnName = truncateIdentifier(definition.name);
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
     const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
-    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName);
+    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
     columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText,
       ...(definition.generatedText ? { generatedText: definition.generatedText } : {}), ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) });
   }
@@ -107,6 +110,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   };
   const change = new CatalogChange(ctx.catalog);
   const id = change.allocateId();
+  addIdentityColumns(ctx.catalog, change, { id, schema, name }, statement.columns, columns);
   const indexes: IndexInfo[] = [];
   let primaryKey: number[] = [];
   if (statement.primaryKey) {
@@ -132,17 +136,19 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
 
-function checkDefault(text: string, oid: number, typmod: number, column: string): void {
+function checkDefault(text: string, oid: number, typmod: number, column: string, ctx: DdlContext): void {
   const parsed = parseSql(`SELECT ${text}`)[0]!.statement;
   if (parsed.kind !== 'select' || parsed.targets.length !== 1) throw new SqlError('42601', `invalid DEFAULT for column "${column}"`);
   const value = compileExpr(parsed.targets[0]!.expr, {
     scope: new Scope([]), paramTypes: [], aggregates: null, aggregateBase: 0, clause: 'DEFAULT expressions', sessionUser: 'admin', currentSchema: 'public',
+    // The catalog, so that nextval('s') finds its sequence now; a subquery is refused as PostgreSQL does.
+    ...defaultCheckScope(ctx.catalog, ctx.currentSchema),
   });
   coerce(value, oid, typmod, 'assignment', -1, column);
 }
 
 /** PostgreSQL picks `name`, then `name1`, `name2`… when a generated name is taken. */
-function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: string, taken: readonly string[]): string {
+export function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: string, taken: readonly string[]): string {
   let candidate = truncateIdentifier(base);
   for (let n = 1; catalog.relationExists(schema, candidate) || taken.includes(candidate); n++) candidate = truncateIdentifier(`${base}${n}`);
   return candidate;
@@ -208,16 +214,18 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
       const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
-      if (tables.length + views.length + domains.length > 0 && !statement.cascade) {
+      const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
+      if (tables.length + views.length + domains.length + sequences.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
           detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`),
-            ...domains.map((d) => `type ${name}.${d.name} depends on schema ${name}`)].join('\n'),
+            ...domains.map((d) => `type ${name}.${d.name} depends on schema ${name}`), ...sequences.map((s) => `sequence ${name}.${s.name} depends on schema ${name}`)].join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
       for (const t of tables) change.deleteTable(t.id);
       for (const v of views) change.deleteView(v.id);
       for (const d of domains) change.deleteDomain(d.id);
+      for (const s of sequences) removeSequence(s.id, change);
       change.deleteSchema(name);
       continue;
     }
@@ -249,6 +257,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         change.deleteView(view.id);
       }
       change.deleteTable(table.id);
+      dropOwnedSequences(ctx.catalog, table.id, change);
     } else {
       const found = ctx.catalog.index(schema, name);
       if (!found) {
@@ -320,6 +329,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   const withColumn = (i: number, column: ColumnInfo) => {
     table = { ...table!, columns: table!.columns.map((c, j) => (j === i ? column : c)) };
   };
+  const change = new CatalogChange(ctx.catalog);
   for (const action of statement.actions) {
     switch (action.kind) {
       case 'add-column': {
@@ -340,7 +350,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       case 'set-default': {
         const i = columnIndex(action.column);
         const column = table.columns[i]!;
-        if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name);
+        if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name, ctx);
         withColumn(i, { ...column, defaultText: action.defaultText });
         break;
       }
@@ -365,6 +375,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         table = renameTableReferences({ ...table, name: newName }, table.name, newName);
         break;
       }
+      case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
       default: {
         const changed = alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
         if (changed === null) throw new SqlError('0A000', 'altering PRIMARY KEY and UNIQUE constraints is not supported yet');
@@ -373,7 +384,6 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     }
   }
   if (table === ctx.catalog.table(schema, statement.table)) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  const change = new CatalogChange(ctx.catalog);
   change.putTable(table);
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
 }

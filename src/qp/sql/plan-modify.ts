@@ -6,9 +6,9 @@ import { chooseAccessPath, extractBounds } from './access-path.js';
 import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
-import { parseSql } from './parse.js';
 import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
-import { ApplySubplans, SubplanCollector } from './subplans.js';
+import { ApplySubplans, applySubplansToRow, SubplanCollector } from './subplans.js';
+import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import type { TableCodec } from './table-codec.js';
@@ -62,17 +62,9 @@ function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: Pl
   return { exprs, columns };
 }
 
-/** Compiles each column's DEFAULT (or NULL) once per plan. */
+/** Compiles each column's DEFAULT (or NULL) once per plan, for UPDATE … SET c = DEFAULT. */
 function defaultEvaluators(table: TableInfo, pc: PlanContext): Evaluator[] {
-  return table.columns.map((column) => {
-    const defaultText = columnDefaultText(pc.resolver.catalog, column);
-    if (defaultText === null) return () => null;
-    const parsed = parseSql(`SELECT ${defaultText}`)[0]!.statement;
-    if (parsed.kind !== 'select') throw new Error('default expression did not parse as an expression');
-    const ctx = compileContext(pc, new Scope([]), 'DEFAULT expressions');
-    const value = compileExpr(parsed.targets[0]!.expr, ctx);
-    return coerce(value, column.typeOid, column.typmod, 'assignment', -1, column.name).eval;
-  });
+  return compileColumnDefaults(table, pc).map((d, i) => synchronousDefault(d, table.columns[i]!));
 }
 
 /** The table's generated columns, domains and CHECK constraints, compiled for one statement. */
@@ -174,22 +166,35 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     : table.columns.map((_, i) => i);
   if (new Set(targetColumns).size !== targetColumns.length) throw new SqlError('42701', 'column specified more than once');
   if (statement.rows) refuseGeneratedInsert(table, targetColumns, statement.rows);
-  const defaults = defaultEvaluators(table, pc);
+  const defaults = compileColumnDefaults(table, pc);
+  const ignored = ignoredIdentityTargets(table, targetColumns, statement);
   const ctx = compileContext(pc, new Scope([]), 'VALUES');
   let rowSource: (rt: Runtime) => Promise<(SqlValue | undefined)[][]>;
   if (statement.rows) {
     const compiled = statement.rows.map((row) => {
       if (row.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
-      return row.map((e, i) => {
+      // Each row's subqueries and sequence calls run for that row only, all before the first row
+      // is written: a subquery reads the table as the statement found it, as in PostgreSQL.
+      const subplans = new SubplanCollector();
+      const rowCtx = withSubqueries(ctx, subplans, pc);
+      const values = row.map((e, i) => {
         if (e === null) return null;
         const column = table.columns[targetColumns[i]!]!;
         // A parameter given as a column's value takes the column's type (PostgreSQL infers it so).
-        const value = compileExpr(e, ctx);
-        inferParamType(ctx, value, column.typeOid);
+        const value = compileExpr(e, rowCtx);
+        inferParamType(rowCtx, value, column.typeOid);
         return coerce(value, column.typeOid, column.typmod, 'assignment', e.location, column.name).eval;
       });
+      return { values, subplans };
     });
-    rowSource = async (rt) => compiled.map((row) => row.map((e) => (e === null ? undefined : e([], rt.ctx))));
+    rowSource = async (rt) => {
+      const rows: (SqlValue | undefined)[][] = [];
+      for (const { values, subplans } of compiled) {
+        const input = subplans.empty ? [] : await applySubplansToRow(subplans, [], rt);
+        rows.push(values.map((e) => (e === null ? undefined : e(input, rt.ctx))));
+      }
+      return rows;
+    };
   } else {
     const query = planSelect(statement.query!, pc);
     refuseGeneratedInsert(table, targetColumns.slice(0, query.columns.length), null);
@@ -215,8 +220,12 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         const row: SqlValue[] = new Array(table.columns.length);
         for (let i = 0; i < table.columns.length; i++) row[i] = null;
         const given = new Set<number>();
-        input.forEach((v, i) => { if (v !== undefined) { row[targetColumns[i]!] = v; given.add(targetColumns[i]!); } });
-        for (let i = 0; i < table.columns.length; i++) if (!given.has(i)) row[i] = defaults[i]!([], rt.ctx);
+        input.forEach((v, i) => { if (v !== undefined && !ignored.has(i)) { row[targetColumns[i]!] = v; given.add(targetColumns[i]!); } });
+        for (let i = 0; i < table.columns.length; i++) {
+          if (given.has(i)) continue;
+          const d = defaults[i]!;
+          row[i] = d.subplans ? await evaluateDefault(d, rt) : d.eval([], rt.ctx);
+        }
         writer.checkRow(row, rt.ctx);
         const key = codec.primaryKey(row, rt.ctx.random);
         let written: { row: SqlValue[]; key: Uint8Array } | null = { row, key };
@@ -296,10 +305,13 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     seen.add(column);
     const info = table.columns[column]!;
     refuseGeneratedUpdate(info, a.value);
-    if (a.value === null) return { column, value: defaults[column]! };
-    const compiled = compileExpr(a.value, ctx);
+    checkIdentityAssignment(info, a.value);
+    // Where subplans run, SET c = DEFAULT compiles the default there (it may take a sequence value).
+    const expr = a.value ?? (subplans ? defaultExpression(info, pc.resolver.catalog) : null);
+    if (expr === null) return { column, value: defaults[column]! };
+    const compiled = compileExpr(expr, ctx);
     inferParamType(ctx, compiled, info.typeOid);
-    const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', a.value.location, info.name);
+    const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', expr.location, info.name);
     return { column, value: value.eval };
   });
 }
@@ -358,6 +370,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     const column = table.columns.findIndex((c) => c.name === a.column);
     if (column < 0) throw new SqlError('42703', `column "${a.column}" of relation "${table.name}" does not exist`, { position: a.location + 1 });
     refuseGeneratedUpdate(table.columns[column]!, a.value);
+    checkIdentityAssignment(table.columns[column]!, a.value);
     return { column, value: a.value };
   });
   const valued = assigned.filter((a) => a.value !== null);

@@ -56,6 +56,10 @@ export function resolveRelation(resolver: RelationResolver, schema: string | nul
     }
   }
   const qualified = schema ? `${schema}.${name}` : name;
+  // A sequence is a relation to PostgreSQL, but its counter is not a table Strata can scan.
+  if ((schema ? [schema] : resolver.searchPath).some((s) => resolver.catalog.sequence(s, name))) {
+    throw new SqlError('0A000', `reading sequence "${qualified}" as a table is not supported yet`, location >= 0 ? { position: location + 1 } : {});
+  }
   throw new SqlError('42P01', `relation "${qualified}" does not exist`, location >= 0 ? { position: location + 1 } : {});
 }
 

@@ -93,6 +93,26 @@ export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: Su
   }
 }
 
+/** The evaluator that reads subplan `index`'s result from the row, raising its deferred error. */
+export function subplanSlot(collector: SubplanCollector, index: number): Evaluator {
+  return (row) => {
+    const result = row[collector.base + index]!;
+    if (result instanceof DeferredError) throw result.error;
+    return result;
+  };
+}
+
+/**
+ * Runs a collector's subplans for one row where there is no operator tree to put ApplySubplans
+ * in (INSERT's VALUES rows and column defaults): the row extended with their results.
+ */
+export async function applySubplansToRow(collector: SubplanCollector, row: Row, rt: Runtime): Promise<Row> {
+  const { subplans, base } = collector;
+  const extended: Row = row.slice(0, base);
+  for (let k = 0; k < subplans.length; k++) extended[base + k] = (await run(subplans[k]!, row, rt)) as SqlValue;
+  return extended;
+}
+
 /** ARRAY(SELECT …): arrays are held as canonical text. */
 function compileArray(elementOid: number, slot: Evaluator, location: number): CompiledExpr {
   const element = types.allTypes().find((t) => t.oid === elementOid);
