@@ -57,3 +57,13 @@ test('subqueries in UPDATE, DELETE and INSERT … SELECT change the same rows as
     'SELECT * FROM u ORDER BY id',
   ]) await db().same(sql);
 });
+
+test('subqueries inside aggregate arguments run per input row, before grouping', { skip }, async () => {
+  for (const sql of [
+    'SELECT sum((SELECT 10 FROM u WHERE id = 1)) FROM t',
+    'SELECT g, sum((SELECT v FROM u WHERE u.tid = t.id)) FROM t GROUP BY g ORDER BY g',
+    'SELECT count(*) FILTER (WHERE id IN (SELECT tid FROM u WHERE v > 5)) FROM t',
+    'SELECT string_agg(name, $$,$$ ORDER BY (SELECT max(v) FROM u WHERE u.tid = t.id), name) FROM t',
+    'SELECT max(id) FROM t HAVING max(id) > (SELECT min(v) FROM u)',
+  ]) await db().same(sql);
+});

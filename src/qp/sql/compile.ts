@@ -64,6 +64,12 @@ export interface CompileContext {
   readonly session?: { readonly processId: number; setting(name: string): string };
   /** Where subqueries over tables are planned and collected; absent, only catalog subqueries work. */
   readonly subqueries?: SubqueryHost;
+  /**
+   * Above a GROUP BY: where subqueries in aggregate arguments, FILTER and ORDER BY go — they run
+   * per input row, before the rows are aggregated (absent: such subqueries are compiled with
+   * `subqueries`, which would run them on the grouped rows).
+   */
+  readonly aggregateSubqueries?: SubqueryHost;
   /** Where window function calls are collected: the select list and ORDER BY only. */
   readonly windows?: WindowCollector | undefined;
   /** Where set-returning calls go (a select list's ProjectSet); unset, they are refused. */
@@ -507,7 +513,10 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   if (!ctx.aggregates || !ctx.inputScope) {
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
   }
-  const inner: CompileContext = { ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls' };
+  const inner: CompileContext = {
+    ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls',
+    subqueries: ctx.aggregateSubqueries,
+  };
   const textual = (e: CompiledExpr) => (e.oid === TypeOid.unknown ? coerce(e, TypeOid.text, -1, 'implicit', e.location) : e);
   let arg: CompiledExpr | null = null;
   let second: CompiledExpr | null = null;

@@ -122,7 +122,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   let ctx: CompileContext;
   let rowWidth: () => number;
   if (aggregated) {
-    const grouped = planAggregation(statement, pc, input, build);
+    const grouped = planAggregation(statement, pc, input, from.width, build);
     build = grouped.build;
     ctx = withSubqueries(grouped.ctx, selectSubplans, pc, grouped.outerScope);
     rowWidth = grouped.width;
@@ -232,9 +232,13 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   };
 }
 
-function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, build: () => RowSource):
+function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, inputWidth: number, build: () => RowSource):
   { build: () => RowSource; ctx: CompileContext; width: () => number; outerScope: Scope } {
   const inputCtx = compileContext(pc, input, 'GROUP BY');
+  // Subqueries inside aggregate arguments run per input row, before aggregation.
+  const argumentSubplans = new SubplanCollector();
+  argumentSubplans.base = inputWidth;
+  const aggregateSubqueries = withSubqueries(inputCtx, argumentSubplans, pc).subqueries;
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
   for (const item of statement.groupBy) {
@@ -248,6 +252,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     // (Through the GROUP BY context's scope: a subquery's aggregates may name outer columns.)
     scope: inputCtx.scope, inputScope: inputCtx.scope, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
     clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
+    aggregateSubqueries,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
   const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement)), groupSlots);
@@ -258,7 +263,8 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   // Aggregates found later (in the select list, ORDER BY) join the same array: the operator
   // reads it when it is built, after planning has finished.
   const grouped = (): RowSource => {
-    const source: RowSource = new HashAggregate(build(), groupExprs, aggregates);
+    const rows = argumentSubplans.empty ? build() : new ApplySubplans(build(), argumentSubplans);
+    const source: RowSource = new HashAggregate(rows, groupExprs, aggregates);
     if (!having) return source;
     if (havingSubplans.empty) return new Filter(source, having);
     havingSubplans.base = width();
