@@ -29,3 +29,16 @@ test('FETCH FIRST … WITH TIES returns the rows tied with the last', { skip }, 
     'SELECT b FROM tmt FETCH FIRST 1 ROW WITH TIES',
   ]) await db().same(sql);
 });
+
+test('INSERT refuses target columns and expressions that do not pair up, as PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE ins (c1 int, c2 int NOT NULL, c3 text DEFAULT $$testing$$)',
+    'INSERT INTO ins (c1, c2, c3) VALUES (DEFAULT, DEFAULT)',
+    'INSERT INTO ins (c1, c2, c3) VALUES (1, 2)',
+    'INSERT INTO ins (c1) VALUES (1, 2)',
+    'INSERT INTO ins (c1, c2) SELECT 1',
+    'INSERT INTO ins VALUES (DEFAULT, 7)',
+    'SELECT * FROM ins',
+    'DROP TABLE ins',
+  ]) await db().same(sql);
+});

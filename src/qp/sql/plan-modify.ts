@@ -172,7 +172,14 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   let rowSource: (rt: Runtime) => Promise<(SqlValue | undefined)[][]>;
   if (statement.rows) {
     const compiled = statement.rows.map((row) => {
-      if (row.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
+      if (row.length > targetColumns.length) {
+        const extra = row[targetColumns.length];
+        throw new SqlError('42601', 'INSERT has more expressions than target columns', extra && extra.location >= 0 ? { position: extra.location + 1 } : {});
+      }
+      if (statement.columns && row.length < targetColumns.length) {
+        const extra = statement.columns[row.length]!;
+        throw new SqlError('42601', 'INSERT has more target columns than expressions', { position: extra.location + 1 });
+      }
       // Each row's subqueries and sequence calls run for that row only, all before the first row
       // is written: a subquery reads the table as the statement found it, as in PostgreSQL.
       const subplans = new SubplanCollector();
@@ -199,6 +206,9 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     const query = planSelect(statement.query!, pc);
     refuseGeneratedInsert(table, targetColumns.slice(0, query.columns.length), null);
     if (query.columns.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
+    if (statement.columns && query.columns.length < targetColumns.length) {
+      throw new SqlError('42601', 'INSERT has more target columns than expressions', { position: statement.columns[query.columns.length]!.location + 1 });
+    }
     const casts = query.columns.map((c, i) => {
       const column = table.columns[targetColumns[i]!]!;
       const probe: CompiledExpr = { oid: c.oid, typmod: c.typmod, eval: (row) => row[i]!, rowIndependent: false, name: c.name, location: -1 };
