@@ -19,7 +19,7 @@ import { executeSequenceDdl, isSequenceDdl } from './sequences/sequence-ddl.js';
 import { SessionSequences } from './sequences/sequence-session.js';
 import { decodeState, sequenceRowKey } from './sequences/sequence-state.js';
 import { AccessLog, checkAccess, type RelationUse } from './roles/access-log.js';
-import { checkDdlWrites } from './roles/ddl-access.js';
+import { checkDdlWrites, checkNamedOwnership } from './roles/ddl-access.js';
 import { isRoleStatement } from './roles/role-ast.js';
 import { executeRoleDdl } from './roles/role-ddl.js';
 import { SessionRoles } from './roles/session-roles.js';
@@ -369,6 +369,7 @@ export class Session implements SqlSession {
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
     };
     if (isRoleStatement(statement)) return this.runRoleDdl(statement, catalog, txn);
+    checkNamedOwnership(statement, catalog, this.roleOid(catalog), this.settings.searchPath(this.roles.currentUser));
     const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.roles.currentUser, describeQuery };
     const result: DdlResult = isSequenceDdl(statement)
       ? await executeSequenceDdl(statement, ddlContext, async (id) => {

@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
+import type { Statement } from '../sql/ast.js';
 import { accessWrites, ADMIN_ROLE_OID } from './access-catalog.js';
 import type { ObjectKind } from './acl.js';
 import { hasPrivilege, isOwner, mustBeOwner, permissionDenied } from './object-privileges.js';
@@ -73,10 +74,41 @@ export function checkDdlWrites(writes: readonly WriteEntry[], before: CatalogSna
       if (before.access.objectAcl(object.oid)) extra.push(accessWrites.deleteObjectAcl(object.oid));
       continue;
     }
-    if (!isOwner(before, roleOid, object.oid)) throw mustBeOwner(object.kind, object.name);
+    if (!isOwner(before, roleOid, object.oid) && !(object.deleted && ownsSchema(before, roleOid, object.schema))) throw mustBeOwner(object.kind, object.name);
     if (object.deleted && before.access.objectAcl(object.oid)) extra.push(accessWrites.deleteObjectAcl(object.oid));
   }
   return extra;
+}
+
+/** The owner of a schema may drop what is in it (PostgreSQL's rule for DROP). */
+function ownsSchema(catalog: CatalogSnapshot, roleOid: number, schemaName: string | null): boolean {
+  const schema = schemaName !== null ? catalog.schema(schemaName) : undefined;
+  return schema !== undefined && isOwner(catalog, roleOid, schema.oid);
+}
+
+/**
+ * DROP and ALTER TABLE name existing objects: their ownership is checked before the statement
+ * runs, as PostgreSQL does, so a non-owner hears "must be owner", not about dependencies.
+ */
+export function checkNamedOwnership(statement: Statement, catalog: CatalogSnapshot, roleOid: number, searchPath: readonly string[]): void {
+  const find = (names: readonly string[]): { oid: number; schema: string; name: string } | undefined => {
+    const name = names[names.length - 1]!;
+    for (const schema of names.length > 1 ? [names[names.length - 2]!] : searchPath) {
+      const found = catalog.table(schema, name) ?? catalog.view(schema, name);
+      if (found) return { oid: found.id, schema, name };
+    }
+    return undefined;
+  };
+  if (statement.kind === 'drop' && (statement.objectType === 'table' || statement.objectType === 'view')) {
+    for (const names of statement.names) {
+      const found = find(names);
+      if (found && !isOwner(catalog, roleOid, found.oid) && !ownsSchema(catalog, roleOid, found.schema)) throw mustBeOwner(statement.objectType, found.name);
+    }
+  }
+  if (statement.kind === 'alter-table') {
+    const found = find(statement.schema !== null ? [statement.schema, statement.table] : [statement.table]);
+    if (found && !isOwner(catalog, roleOid, found.oid)) throw mustBeOwner('table', found.name);
+  }
 }
 
 function checkCreate(object: ObjectWrite, before: CatalogSnapshot, roleOid: number): void {

@@ -208,7 +208,7 @@ function grantRole(statement: Extract<RoleStatement, { kind: 'grant-role' }>, ct
       const memberName = access.roleName(memberOid);
       const existing = access.membership(role.oid, memberOid);
       if (statement.grant) {
-        if (access.memberRoles(role.oid).has(memberOid)) throw new SqlError('0LP01', `role "${memberName}" is a member of role "${role.name}"`);
+        if (access.memberRoles(role.oid).has(memberOid)) throw new SqlError('0LP01', `role "${role.name}" is a member of role "${memberName}"`);
         if (existing && (existing.adminOption || !statement.adminOption)) {
           notices.push(new SqlError('00000', `role "${memberName}" is already a member of role "${role.name}"`));
           continue;

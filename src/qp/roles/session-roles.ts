@@ -62,7 +62,7 @@ export class SessionRoles {
   /** SET SESSION AUTHORIZATION name | DEFAULT (null). */
   setSessionAuthorization(name: string | null, local: boolean, inBlock: boolean): void {
     const user = name ?? this.authenticatedUser;
-    if (user !== this.authenticatedUser) throw new SqlError('42501', 'permission denied to set session authorization');
+    if (user !== this.authenticatedUser) throw new SqlError('42501', `permission denied to set session authorization "${user}"`);
     if (local && !inBlock) return;
     this.local = null;
     this.state = { sessionUser: user, role: null };
