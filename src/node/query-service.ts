@@ -3,7 +3,7 @@ import type { StorageNode } from '../contracts/storage.js';
 import type { ClientSocket, Env } from '../env/env.js';
 import { QueryProcessor } from '../qp/query-processor.js';
 import { Connection } from '../qp/protocol/connection.js';
-import { TokenAuthenticator } from '../qp/auth/token-authenticator.js';
+import { TokenAuthenticator, type RoleLogin } from '../qp/auth/token-authenticator.js';
 import type { ClusterIdentity } from './identity.js';
 
 /**
@@ -40,7 +40,12 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     random: env.random, log: env.log, snapshotTime: options.snapshotTime,
   });
   await qp.start({ resumeIndexBuilds: options.resumeIndexBuilds });
-  const authenticator = new TokenAuthenticator({ credentials: options.identity, clock: env.clock, roleExists: (name) => name === 'admin' });
+  // A role created on another QP a moment ago must be able to connect: read the newest catalog.
+  const roleLogin = async (name: string): Promise<RoleLogin> => {
+    const role = (await qp.catalogAt(qp.snapshotTime())).access.role(name);
+    return role === undefined ? 'missing' : role.login ? 'login' : 'nologin';
+  };
+  const authenticator = new TokenAuthenticator({ credentials: options.identity, clock: env.clock, roleLogin });
   const tls = { key: options.identity.tlsKey, cert: options.identity.tlsCert };
   const connections = new Set<Connection>();
   return {

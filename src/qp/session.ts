@@ -18,6 +18,11 @@ import { Transaction } from './transaction.js';
 import { executeSequenceDdl, isSequenceDdl } from './sequences/sequence-ddl.js';
 import { SessionSequences } from './sequences/sequence-session.js';
 import { decodeState, sequenceRowKey } from './sequences/sequence-state.js';
+import { AccessLog, checkAccess, type RelationUse } from './roles/access-log.js';
+import { checkDdlWrites, checkNamedOwnership } from './roles/ddl-access.js';
+import { isRoleStatement } from './roles/role-ast.js';
+import { executeRoleDdl } from './roles/role-ddl.js';
+import { SessionRoles } from './roles/session-roles.js';
 
 type Plan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
@@ -29,6 +34,8 @@ interface PlanEntry {
   readonly plan: Plan;
   readonly usedTables: readonly TableInfo[];
   readonly paramTypes: number[];
+  /** What the statement reads and writes, checked against the role at each execution. */
+  readonly uses: readonly RelationUse[];
 }
 
 class Prepared implements PreparedStatement {
@@ -91,7 +98,7 @@ export class Session implements SqlSession {
   private busy = false;
   private cancelPending = false;
   private transactionCounter = 0;
-  private readonly user: string;
+  private readonly roles: SessionRoles;
   private readonly sequences: SessionSequences;
 
   constructor(
@@ -101,7 +108,7 @@ export class Session implements SqlSession {
     readonly processId: number,
     readonly secretKey: number,
   ) {
-    this.user = startup.user;
+    this.roles = new SessionRoles(startup.user);
     this.settings = new SessionSettings(startup.user, startup.parameters);
     this.sequences = new SessionSequences(host.sequences);
   }
@@ -183,7 +190,8 @@ export class Session implements SqlSession {
     // catalog change is not visible to planning until it commits).
     if (this.txn?.ddl && isDml(statement)) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     const paramTypes = prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
-    const pc = this.planContext(catalog, paramTypes);
+    const access = new AccessLog(statement);
+    const pc = { ...this.planContext(catalog, paramTypes), access };
     const usedTables = pc.usedTables;
     // Error positions need no adjustment: the parser's locations are offsets into the whole
     // query string, which is what the P field of ErrorResponse counts from.
@@ -196,16 +204,16 @@ export class Session implements SqlSession {
       case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
       default: plan = { kind: 'utility' };
     }
-    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes };
+    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes, uses: access.uses };
     prepared.plan = entry;
     return entry;
   }
 
   private planContext(catalog: CatalogSnapshot, paramTypes: number[]): PlanContext {
     return {
-      resolver: { catalog, searchPath: this.settings.searchPath(this.user), virtual: (s, n) => this.host.virtual(s, n) },
+      resolver: { catalog, searchPath: this.settings.searchPath(this.roles.currentUser), virtual: (s, n) => this.host.virtual(s, n) },
       paramTypes,
-      sessionUser: this.user,
+      sessionUser: this.roles.currentUser,
       currentSchema: this.currentSchema(catalog),
       usedTables: new Set<TableInfo>(),
       codecs: (t) => this.host.codec(t),
@@ -214,7 +222,7 @@ export class Session implements SqlSession {
   }
 
   private currentSchema(catalog: CatalogSnapshot): string {
-    for (const schema of this.settings.searchPath(this.user)) if (catalog.schema(schema)) return schema;
+    for (const schema of this.settings.searchPath(this.roles.currentUser)) if (catalog.schema(schema)) return schema;
     return 'public';
   }
 
@@ -267,6 +275,10 @@ export class Session implements SqlSession {
     switch (statement.kind) {
       case 'transaction': return { tag: await this.transactionControl(statement), source: null, rt: null, columns: null };
       case 'set': {
+        if (statement.name === 'role' || statement.name === 'session_authorization') {
+          await this.setRole(statement.name, statement.values?.[0] ?? null, statement.local);
+          return { tag: 'SET', source: null, rt: null, columns: null };
+        }
         if (statement.name === 'transaction' || statement.name === 'session characteristics') {
           throw new SqlError('0A000', 'setting configuration parameter "TRANSACTION" not supported');
         }
@@ -275,6 +287,10 @@ export class Session implements SqlSession {
         return { tag: 'SET', source: null, rt: null, columns: null };
       }
       case 'reset': {
+        if (statement.name === 'role' || statement.name === 'session_authorization') {
+          await this.setRole(statement.name, null, false);
+          return { tag: 'RESET', source: null, rt: null, columns: null };
+        }
         for (const status of this.settings.reset(statement.name)) this.events.parameterStatus(status.name, status.value);
         return { tag: 'RESET', source: null, rt: null, columns: null };
       }
@@ -283,7 +299,9 @@ export class Session implements SqlSession {
           for (const [name, value] of this.settings.all()) emit([name, value, '']);
           return { tag: 'SHOW', source: null, rt: null, columns: null };
         }
-        emit([this.settings.get(statement.name)]);
+        if (statement.name === 'role') emit([this.roles.shownRole]);
+        else if (statement.name === 'session_authorization') emit([this.roles.sessionUser]);
+        else emit([this.settings.get(statement.name)]);
         return { tag: 'SHOW', source: null, rt: null, columns: null };
       }
       case 'deallocate-all': return { tag: 'DEALLOCATE ALL', source: null, rt: null, columns: null };
@@ -293,9 +311,10 @@ export class Session implements SqlSession {
     const txn = await this.ensureTransaction();
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
-    if (isDdl(statement)) return this.runDdl(statement, catalog, txn, emit);
+    if (isDdl(statement) || isRoleStatement(statement)) return this.runDdl(statement, catalog, txn, emit);
     if (statement.kind === 'copy') return this.startCopy(statement, catalog, txn);
     const entry = this.plan(prepared, catalog);
+    checkAccess(entry.uses, catalog, this.roleOid(catalog));
     for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
     const rt: Runtime = {
       ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
@@ -324,6 +343,8 @@ export class Session implements SqlSession {
     this.current = rt;
     const pc = this.planContext(catalog, []);
     const copy = planCopy(statement, pc, rt, rowParams);
+    const uses: RelationUse[] = [...pc.usedTables].map((t) => ({ oid: t.id, kind: 'table', schema: t.schema, name: t.name, qualified: statement.schema !== null, letters: statement.from ? 'a' : 'r', via: null }));
+    checkAccess(uses, catalog, this.roleOid(catalog));
     for (const table of pc.usedTables) txn.useSchema(tableKey(table.id));
     return { tag: 'COPY', source: null, rt, columns: null, copy };
   }
@@ -334,7 +355,7 @@ export class Session implements SqlSession {
   }
 
   private execContext(params: readonly SqlValue[]): ExecContext {
-    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null, sequences: this.sequences };
+    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser, random: this.host.options.random, excluded: null, sequences: this.sequences };
   }
 
   private async runDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void): Promise<{ tag: string; source: null; rt: null; columns: null }> {
@@ -347,14 +368,17 @@ export class Session implements SqlSession {
       if (pc.paramTypes.length > paramTypes.length) throw new SqlError('42P02', `there is no parameter $${paramTypes.length + 1}`);
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
     };
-    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user, describeQuery };
+    if (isRoleStatement(statement)) return this.runRoleDdl(statement, catalog, txn);
+    checkNamedOwnership(statement, catalog, this.roleOid(catalog), this.settings.searchPath(this.roles.currentUser));
+    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.roles.currentUser, describeQuery };
     const result: DdlResult = isSequenceDdl(statement)
       ? await executeSequenceDdl(statement, ddlContext, async (id) => {
         const raw = await txn.get(sequenceRowKey(id));
         return raw === null ? null : decodeState(raw);
       })
       : executeDdl(statement, ddlContext, () => this.newJobId());
-    for (const write of result.writes) txn.put(write.key, write.value, null);
+    const ownership = checkDdlWrites(result.writes, catalog, this.roleOid(catalog));
+    for (const write of [...result.writes, ...ownership]) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));
     for (const row of result.rows ?? []) emit(row);
@@ -363,6 +387,38 @@ export class Session implements SqlSession {
   }
 
   private afterCommit: NonNullable<DdlResult['afterCommit']>[] = [];
+
+  /** CREATE/ALTER/DROP ROLE, GRANT, REVOKE, AWS IAM GRANT: catalog writes like any DDL. */
+  private runRoleDdl(statement: Parameters<typeof executeRoleDdl>[0], catalog: CatalogSnapshot, txn: Transaction): { tag: string; source: null; rt: null; columns: null } {
+    const access = catalog.access;
+    const result = executeRoleDdl(statement, {
+      catalog, currentRole: this.roleOid(catalog), sessionRole: access.role(this.roles.sessionUser)?.oid ?? -1,
+      searchPath: this.settings.searchPath(this.roles.currentUser),
+    });
+    for (const write of result.writes) txn.put(write.key, write.value, null);
+    if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
+    for (const notice of result.notices) this.events.notice(notice);
+    return { tag: result.tag, source: null, rt: null, columns: null };
+  }
+
+  /** current_user's oid in this catalog; -1 (no privileges) once the role has been dropped. */
+  private roleOid(catalog: CatalogSnapshot): number {
+    return catalog.access.role(this.roles.currentUser)?.oid ?? -1;
+  }
+
+  /** SET/RESET ROLE and SESSION AUTHORIZATION, checked against the newest catalog (or the transaction's). */
+  private async setRole(name: 'role' | 'session_authorization' | string, value: string | null, local: boolean): Promise<void> {
+    const inBlock = this.block !== 'none';
+    if (local && !inBlock) this.events.notice(new SqlError('25P01', 'SET LOCAL can only be used in transaction blocks'));
+    if (name === 'role') {
+      const catalog = this.txnCatalog ?? await this.host.catalogAt(this.host.snapshotTime());
+      this.roles.setRole(value, local, inBlock, catalog);
+      return;
+    }
+    const before = this.roles.sessionUser;
+    this.roles.setSessionAuthorization(value, local, inBlock);
+    if (this.roles.sessionUser !== before) this.events.parameterStatus('session_authorization', this.roles.sessionUser);
+  }
 
   private newJobId(): string {
     const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -407,6 +463,7 @@ export class Session implements SqlSession {
           return 'BEGIN';
         }
         this.block = 'open';
+        this.roles.blockBegan();
         return 'BEGIN';
       }
       case 'commit': {
@@ -416,15 +473,23 @@ export class Session implements SqlSession {
         }
         if (this.block === 'failed') {
           this.endTransaction();
+          this.roles.transactionEnded(false);
           return 'ROLLBACK';
         }
         this.block = 'none';
-        await this.commitTransaction();
+        try {
+          await this.commitTransaction();
+        } catch (error) {
+          this.roles.transactionEnded(false);
+          throw error;
+        }
+        this.roles.transactionEnded(true);
         return 'COMMIT';
       }
       case 'rollback': {
         if (this.block === 'none') this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
         this.endTransaction();
+        this.roles.transactionEnded(false);
         return 'ROLLBACK';
       }
     }

@@ -34,7 +34,12 @@ export interface TokenAuthenticatorOptions {
   readonly clock: Clock;
   /** Whether a role other than `admin` exists (the catalog owns roles); default: none does. */
   readonly roleExists?: (name: string) => boolean;
+  /** The role's state in the newest catalog (takes precedence over roleExists). */
+  readonly roleLogin?: (name: string) => Promise<RoleLogin>;
 }
+
+/** What the catalog says of a role a client connects as: it may log in, lacks LOGIN, or does not exist. */
+export type RoleLogin = 'login' | 'nologin' | 'missing';
 
 const ACCESS_DENIED = 'unable to accept connection, access denied';
 const BAD_SIGNATURE = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.';
@@ -61,13 +66,14 @@ interface TokenClaims {
 export class TokenAuthenticator implements Authenticator {
   private readonly credentials: TokenCredentials;
   private readonly clock: Clock;
-  private readonly roleExists: (name: string) => boolean;
+  private readonly roleLogin: (name: string) => Promise<RoleLogin>;
   private readonly signer: SignatureV4;
 
   constructor(options: TokenAuthenticatorOptions) {
     this.credentials = options.credentials;
     this.clock = options.clock;
-    this.roleExists = options.roleExists ?? (() => false);
+    const exists = options.roleExists ?? (() => false);
+    this.roleLogin = options.roleLogin ?? (async (name) => (exists(name) ? 'login' : 'missing'));
     this.signer = createSigner(options.credentials);
   }
 
@@ -81,7 +87,10 @@ export class TokenAuthenticator implements Authenticator {
     this.checkTime(claims);
     await this.checkSignature(user, claims);
     if (startup.database !== 'postgres') throw new SqlError('3D000', `database "${startup.database}" does not exist`, { severity: 'FATAL' });
-    if (user !== 'admin' && !this.roleExists(user)) throw new SqlError('28000', `role "${user}" does not exist`, { severity: 'FATAL' });
+    if (user === 'admin') return;
+    const login = await this.roleLogin(user);
+    if (login === 'missing') throw new SqlError('28000', `role "${user}" does not exist`, { severity: 'FATAL' });
+    if (login === 'nologin') throw new SqlError('28000', `role "${user}" is not permitted to log in`, { severity: 'FATAL' });
   }
 
   /** Every parameter of a SigV4 presign and nothing else; the scope names this key, region and service. */

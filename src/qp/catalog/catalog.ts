@@ -1,5 +1,6 @@
 import { SqlError, assert } from '../../contracts/errors.js';
 import type { Key, WriteEntry } from '../../contracts/kv.js';
+import { AccessCatalog, isAccessIndex } from '../roles/access-catalog.js';
 
 /**
  * The catalog lives in the same key space as user data (DESIGN.md §2 Schema) under table id 1
@@ -13,6 +14,8 @@ import type { Key, WriteEntry } from '../../contracts/kv.js';
  *   index 7, suffix u32 sequence id     → JSON SequenceInfo (its definition; the counter is a row of
  *                                         its own, see src/qp/sequences/sequence-state.ts)
  *   index 8, suffix u32 domain id       → JSON DomainInfo
+ *   indexes 20–23                       → roles, role memberships, object owners and ACLs, IAM
+ *                                         mappings (src/qp/roles/access-catalog.ts)
  * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
  * shows a different version.
  */
@@ -151,7 +154,7 @@ export const BUILTIN_SCHEMAS: readonly SchemaInfo[] = [
   { name: 'sys', oid: 13100 },
 ];
 
-function catalogKey(index: number, suffix: Uint8Array | null): Key {
+export function catalogKey(index: number, suffix: Uint8Array | null): Key {
   const key = Buffer.alloc(6 + (suffix ? suffix.length : 0));
   key.writeUInt32BE(CATALOG_TABLE_ID, 0);
   key.writeUInt16BE(index, 4);
@@ -217,7 +220,9 @@ export class CatalogSnapshot {
   private readonly sequencesById = new Map<number, SequenceInfo>();
 
   constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = [],
-    functions: Iterable<FunctionInfo> = [], domains: Iterable<DomainInfo> = [], sequences: Iterable<SequenceInfo> = []) {
+    functions: Iterable<FunctionInfo> = [], domains: Iterable<DomainInfo> = [], sequences: Iterable<SequenceInfo> = [],
+    /** Roles, memberships, owners and privileges (src/qp/roles). */
+    readonly access: AccessCatalog = AccessCatalog.empty()) {
     for (const sequence of sequences) {
       this.sequencesByName.set(`${sequence.schema}.${sequence.name}`, sequence);
       this.sequencesById.set(sequence.id, sequence);
@@ -249,9 +254,11 @@ export class CatalogSnapshot {
     const functions: FunctionInfo[] = [];
     const domains: DomainInfo[] = [];
     const sequences: SequenceInfo[] = [];
+    const accessEntries: { index: number; key: Uint8Array; text: string }[] = [];
     for (const { key, value } of entries) {
       const index = (key[4]! << 8) | key[5]!;
       const text = decoder.decode(value);
+      if (isAccessIndex(index)) accessEntries.push({ index, key, text });
       if (index === TABLES_INDEX) tables.push(JSON.parse(text) as TableInfo);
       else if (index === SCHEMAS_INDEX) schemas.push(JSON.parse(text) as SchemaInfo);
       else if (index === VERSION_INDEX) version = Number(text);
@@ -261,7 +268,7 @@ export class CatalogSnapshot {
       else if (index === DOMAINS_INDEX) domains.push(JSON.parse(text) as DomainInfo);
       else if (index === SEQUENCES_INDEX) sequences.push(JSON.parse(text) as SequenceInfo);
     }
-    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains, sequences);
+    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains, sequences, AccessCatalog.fromEntries(accessEntries));
   }
 
   table(schema: string, name: string): TableInfo | undefined {
@@ -279,6 +286,10 @@ export class CatalogSnapshot {
   /** SQL functions of that name in that schema (overloads differ by argument types). */
   functions(schema: string, name: string): readonly FunctionInfo[] {
     return this.functionsByName.get(`${schema}.${name}`) ?? [];
+  }
+
+  allFunctions(): FunctionInfo[] {
+    return [...this.functionsByName.values()].flat();
   }
 
   domain(schema: string, name: string): DomainInfo | undefined {

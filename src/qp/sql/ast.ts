@@ -5,6 +5,8 @@
  * `location` is a 0-based character offset into the statement text (-1 when unknown).
  */
 
+import type { RoleStatement } from '../roles/role-ast.js';
+
 export interface TypeName {
   readonly names: readonly string[];
   readonly typmods: readonly number[];
@@ -298,6 +300,7 @@ export interface CopyStatement {
 }
 
 export type Statement =
+  | RoleStatement
   | CopyStatement
   | SelectStatement
   | InsertStatement

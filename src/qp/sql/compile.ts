@@ -728,8 +728,9 @@ function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx
     case 'current_date':
       return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => types.dateFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_date', location };
     case 'current_user':
-    case 'session_user':
       return { oid: TypeOid.name, typmod: -1, eval: (_r, c) => c.user, rowIndependent: true, name, location };
+    case 'session_user':
+      return { oid: TypeOid.name, typmod: -1, eval: (_r, c) => c.sessionUser ?? c.user, rowIndependent: true, name, location };
     case 'current_schema':
       return constant(TypeOid.name, ctx.currentSchema, 'current_schema', location);
     case 'current_catalog':

@@ -8,7 +8,9 @@ export interface ExecContext {
   readonly params: readonly SqlValue[];
   /** The transaction's start timestamp (now(), current_timestamp), µs since the Unix epoch. */
   readonly statementTimestamp: Timestamp;
+  /** current_user; session_user is `sessionUser` when it differs (SET ROLE). */
   readonly user: string;
+  readonly sessionUser?: string;
   readonly random: RandomSource;
   /** Rows of the "outer" side, for ON CONFLICT's EXCLUDED and the like. */
   excluded: SqlValue[] | null;

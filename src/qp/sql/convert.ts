@@ -7,6 +7,7 @@ import type {
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
+import { convertRoleStatement } from '../roles/role-convert.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -32,6 +33,8 @@ function str(node: Json): string {
 export function convertStatement(raw: Json, text: string): Statement {
   const name = nodeName(raw);
   const n = raw[name];
+  const roleStatement = convertRoleStatement(name, n);
+  if (roleStatement) return roleStatement;
   switch (name) {
     case 'SelectStmt': return convertSelect(n);
     case 'InsertStmt': return convertInsert(n);

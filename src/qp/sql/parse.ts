@@ -2,6 +2,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import type { ParsedStatement, Statement } from './ast.js';
 import { convertStatement } from './convert.js';
+import { parseIamStatement } from '../roles/role-convert.js';
 
 /**
  * The real PostgreSQL grammar (libpg-query, WASM). `loadParser()` must finish once before
@@ -33,6 +34,8 @@ export function parseSql(sql: string): ParsedStatement[] {
   // An empty (or all-whitespace/comment) query is EmptyQueryResponse, not an error; libpg-query
   // refuses a literally empty string, so answer it here.
   if (sql.trim() === '') return [];
+  const iam = parseIamStatement(sql);
+  if (iam) return [{ statement: iam, text: sql, offset: 0 }];
   const { text, asyncOffsets } = blankAsync(sql);
   let result: { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
   try {

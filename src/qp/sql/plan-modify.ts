@@ -31,6 +31,7 @@ function targetTable(pc: PlanContext, schema: string | null, name: string, locat
   if (relation.kind === 'virtual') throw new SqlError('42809', `cannot change relation "${name}"`);
   if (relation.kind === 'view') throw new SqlError('0A000', `changing rows through view "${name}" is not supported yet`);
   pc.usedTables.add(relation.table);
+  pc.access?.target(relation.table, schema !== null);
   return relation.table;
 }
 

@@ -20,6 +20,7 @@ import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
+import type { AccessLog } from '../roles/access-log.js';
 import * as types from './typesystem.js';
 
 /** What the planner needs besides the statement. */
@@ -44,6 +45,8 @@ export interface PlanContext {
   readonly viewDepth?: number;
   /** The relation names of the FROM being planned (any other qualifier names an enclosing query's). */
   readonly localRelations?: ReadonlySet<string>;
+  /** Where the relations the statement reads and writes are recorded for privilege checks (src/qp/roles). */
+  readonly access?: AccessLog;
 }
 
 export interface SessionFunctions {
@@ -500,7 +503,10 @@ function shiftRow(row: Row, offset: number): Row {
 function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
   const relation = resolveRelation(pc.resolver, item.schema, item.name, item.location);
   const relationName = item.alias ?? item.name;
-  if (relation.kind === 'view') return planView(relation.view, relationName, item.location, pc);
+  if (relation.kind === 'view') {
+    pc.access?.read(relation.view.id, 'view', relation.view.schema, relation.view.name, item.schema !== null);
+    return planView(relation.view, relationName, item.location, pc);
+  }
   if (relation.kind === 'virtual') {
     const table = relation.table;
     const scope = new Scope(table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: table.oid, columnNumber: i + 1 })));
@@ -516,6 +522,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   }
   const table = relation.table;
   pc.usedTables.add(table);
+  pc.access?.read(table.id, 'table', table.schema, table.name, item.schema !== null);
   const codec = pc.codecs(table);
   const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
   columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
@@ -557,7 +564,7 @@ function planView(view: ViewInfo, relation: string, location: number, pc: PlanCo
   const query = parsed[0]?.statement;
   if (parsed.length !== 1 || query?.kind !== 'select') throw new SqlError('XX000', `view "${view.name}" has a definition that is not a query`);
   // The view's query sees neither the caller's WITH queries nor its columns.
-  const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth });
+  const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id) });
   const scope = new Scope(inner.columns.map((c, i) => ({
     relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
   })));

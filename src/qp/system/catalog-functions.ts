@@ -2,7 +2,8 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
 import type { TypeName } from '../sql/ast.js';
-import type { CompiledExpr, Evaluator } from '../sql/compiled.js';
+import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
+import { hasSchemaPrivilege, hasTablePrivilege } from '../roles/role-system-views.js';
 import * as types from '../sql/typesystem.js';
 import { splitArrayText } from '../types/index.js';
 import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
@@ -26,10 +27,10 @@ export interface CatalogFunction {
   readonly result: number;
   /** Strict functions return NULL for any NULL argument without being called. */
   readonly strict: boolean;
-  readonly fn: (values: SqlValue[]) => SqlValue;
+  readonly fn: (values: SqlValue[], ctx?: ExecContext) => SqlValue;
 }
 
-type Builder = (scope: CatalogScope) => (values: SqlValue[]) => SqlValue;
+type Builder = (scope: CatalogScope) => (values: SqlValue[], ctx?: ExecContext) => SqlValue;
 interface Definition { readonly args: readonly number[]; readonly result: number; readonly strict: boolean; readonly build: Builder }
 
 const { oid: OID, text: TEXT, int4: INT4, bool: BOOL, name: NAME } = TypeOid;
@@ -63,11 +64,17 @@ function formatTypeText(oid: number, typmod: number): string {
   }
 }
 
-function userName(oid: number): string {
-  return oid === ADMIN_OID ? 'admin' : `unknown (OID=${oid})`;
-}
-
-define('pg_get_userbyid', [OID], NAME, () => (v) => userName(v[0] as number));
+define('pg_get_userbyid', [OID], NAME, (s) => (v) => s.catalog.access.roleName(v[0] as number));
+// Privilege inquiries (src/qp/roles): the user is current_user unless named; a table or schema by name or oid.
+define('has_table_privilege', [TEXT, TEXT], BOOL, (s) => (v, c) => hasTablePrivilege(s.catalog, s.searchPath, c!.user, v[0] as string, v[1] as string));
+define('has_table_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasTablePrivilege(s.catalog, s.searchPath, c!.user, v[0] as number, v[1] as string));
+define('has_table_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasTablePrivilege(s.catalog, s.searchPath, v[0] as string, v[1] as string, v[2] as string));
+define('has_table_privilege', [NAME, OID, TEXT], BOOL, (s) => (v) => hasTablePrivilege(s.catalog, s.searchPath, v[0] as string, v[1] as number, v[2] as string));
+define('has_table_privilege', [OID, OID, TEXT], BOOL, (s) => (v) => hasTablePrivilege(s.catalog, s.searchPath, v[0] as number, v[1] as number, v[2] as string));
+define('has_schema_privilege', [TEXT, TEXT], BOOL, (s) => (v, c) => hasSchemaPrivilege(s.catalog, c!.user, v[0] as string, v[1] as string));
+define('has_schema_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasSchemaPrivilege(s.catalog, c!.user, v[0] as number, v[1] as string));
+define('has_schema_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasSchemaPrivilege(s.catalog, v[0] as string, v[1] as string, v[2] as string));
+define('has_schema_privilege', [NAME, OID, TEXT], BOOL, (s) => (v) => hasSchemaPrivilege(s.catalog, v[0] as string, v[1] as number, v[2] as string));
 define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
@@ -194,7 +201,7 @@ function regOidText(scope: CatalogScope, target: string): (oid: number) => strin
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);
     };
-    default: return (oid) => (oid === ADMIN_OID ? 'admin' : String(oid));
+    default: return (oid) => scope.catalog.access.roleByOid(oid)?.name ?? String(oid);
   }
 }
 
@@ -234,6 +241,7 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
     if (!schema || parts.length !== 1) throw new SqlError('42704', `schema "${text}" does not exist`, at);
     return schema.oid;
   }
-  if (text === 'admin') return ADMIN_OID;
+  const role = scope.catalog.access.role(parts[0] ?? '');
+  if (role && parts.length === 1) return role.oid;
   throw new SqlError('42704', `role "${text}" does not exist`, at);
 }

@@ -3,6 +3,8 @@ import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo }
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
 import { identityColumns, informationSchemaSequenceRows, pgDependRows, pgSequenceRows, sequenceClassRows } from '../sequences/sequence-system-views.js';
+import { aclColumn, iamMappingRows, IAM_MAPPINGS_SPEC, ownerColumn, pgAuthidRows, pgAuthMembersRows, pgRolesRows, PG_AUTHID_SPEC, PG_AUTH_MEMBERS_SPEC, PG_ROLES_SPEC,
+  tablePrivilegeRows, TABLE_PRIVILEGES_SPEC } from '../roles/role-system-views.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
@@ -53,12 +55,13 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   // reltablespace relpages relchecks relispopulated relhassubclass relpartbound reloftype reltoastrelid
   for (const t of catalog.allTables()) {
     const ns = namespaceOid(catalog, t.schema);
-    rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
-    for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, ADMIN_OID, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
+    const owner = ownerColumn(catalog, t.id);
+    rows.push([t.id, t.name, ns, 0, owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
+    for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, owner, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
   rows.push(...sequenceClassRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID));
   for (const view of catalog.allViews()) {
-    rows.push([view.id, view.name, namespaceOid(catalog, view.schema), 0, ADMIN_OID, 0, 'v', 'p', false, false, view.columns.length, -1, true, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
+    rows.push([view.id, view.name, namespaceOid(catalog, view.schema), 0, ownerColumn(catalog, view.id), 0, 'v', 'p', false, false, view.columns.length, -1, true, false, false, false, 'n', null, aclColumn(catalog, view.id), 0, 0, 0, true, false, null, 0, 0]);
   }
   for (const v of TABLES) {
     const kind = v.schema === 'pg_catalog' ? 'r' : 'v';
@@ -71,7 +74,7 @@ function attributeRow(relid: number, name: string, typeOid: number, typmod: numb
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
   const storage = types.typeLength(typeOid) === -1 ? 'x' : 'p';
-  return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0];
+  return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0, null];
 }
 
 function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
@@ -145,14 +148,14 @@ export function constraintByOid(catalog: CatalogSnapshot, oid: number): { table:
 
 const TABLES: VirtualTable[] = [
   table(2615, 'pg_catalog', 'pg_namespace', 'oid oid, nspname name, nspowner oid, nspacl text[]', (catalog) =>
-    [...catalog.allSchemas()].map((s) => [s.oid, s.name, ADMIN_OID, null])),
+    [...catalog.allSchemas()].map((s) => [s.oid, s.name, ownerColumn(catalog, s.oid), aclColumn(catalog, s.oid)])),
   table(1259, 'pg_catalog', 'pg_class', `oid oid, relname name, relnamespace oid, reltype oid, relowner oid, relam oid,
     relkind char, relpersistence char, relhasindex bool, relispartition bool, relnatts int2, reltuples float4,
     relhasrules bool, relhastriggers bool, relrowsecurity bool, relforcerowsecurity bool, relreplident char, reloptions text[], relacl text[],
     reltablespace oid, relpages int4, relchecks int2, relispopulated bool, relhassubclass bool, relpartbound text, reloftype oid, reltoastrelid oid`, classRows),
   table(1249, 'pg_catalog', 'pg_attribute', `attrelid oid, attname name, atttypid oid, attnum int2, attlen int2, atttypmod int4, attnotnull bool,
     atthasdef bool, attisdropped bool, attidentity char, attgenerated char, attcollation oid, attstattarget int2, attstorage char, attcompression char,
-    attislocal bool, attinhcount int4, attndims int4`, attributeRows),
+    attislocal bool, attinhcount int4, attndims int4, attacl text[]`, attributeRows),
   table(2604, 'pg_catalog', 'pg_attrdef', 'oid oid, adrelid oid, adnum int2, adbin text', attrdefRows),
   table(2610, 'pg_catalog', 'pg_index', `indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indisprimary bool,
     indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
@@ -166,8 +169,12 @@ const TABLES: VirtualTable[] = [
   table(1262, 'pg_catalog', 'pg_database', `oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
     datconnlimit int4, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[]`, () =>
     [[5, 'postgres', ADMIN_OID, 6, 'c', false, true, -1, 'C', 'C', null, null, null]]),
-  table(1260, 'pg_catalog', 'pg_roles', 'oid oid, rolname name, rolsuper bool, rolinherit bool, rolcreaterole bool, rolcreatedb bool, rolcanlogin bool, rolreplication bool, rolconnlimit int4, rolbypassrls bool', () =>
-    [[ADMIN_OID, 'admin', false, true, true, true, true, false, -1, false]]),
+  table(12002, 'pg_catalog', 'pg_roles', PG_ROLES_SPEC, pgRolesRows),
+  table(1260, 'pg_catalog', 'pg_authid', PG_AUTHID_SPEC, pgAuthidRows),
+  table(1261, 'pg_catalog', 'pg_auth_members', PG_AUTH_MEMBERS_SPEC, pgAuthMembersRows),
+  table(13301, 'sys', 'iam_pg_role_mappings', IAM_MAPPINGS_SPEC, iamMappingRows),
+  table(13207, 'information_schema', 'table_privileges', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, true)),
+  table(13208, 'information_schema', 'role_table_grants', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, false)),
   table(2601, 'pg_catalog', 'pg_am', 'oid oid, amname name, amhandler oid, amtype char', () => [[2, 'heap', 0, 't'], [403, 'btree', 0, 'i']]),
   table(2609, 'pg_catalog', 'pg_description', 'objoid oid, classoid oid, objsubid int4, description text', empty),
   table(3256, 'pg_catalog', 'pg_policy', 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual text, polwithcheck text', empty),
@@ -183,7 +190,7 @@ const TABLES: VirtualTable[] = [
   table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text', (catalog) =>
     [...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, v.definition, 'NONE', 'NO', 'NO'])),
   table(12000, 'pg_catalog', 'pg_views', 'schemaname name, viewname name, viewowner name, definition text', (catalog) =>
-    [...catalog.allViews()].map((v) => [v.schema, v.name, 'admin', v.definition])),
+    [...catalog.allViews()].map((v) => [v.schema, v.name, catalog.access.roleName(ownerColumn(catalog, v.id)), v.definition])),
   table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default text,
     is_nullable text, data_type text, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
     is_identity varchar, identity_generation varchar`, (catalog) => {

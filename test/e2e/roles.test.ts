@@ -1,0 +1,183 @@
+/**
+ * Roles and privileges compared with PostgreSQL 15. On PostgreSQL the statements run as a role
+ * `admin` made like DSQL's (CREATEROLE, no superuser, owner of `public`, CREATE on the
+ * database), and as custom roles connected with trust auth; on Strata as `admin` and the same
+ * roles connected with DbConnect tokens. Rows, column types, tags and SQLSTATEs must agree.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { startTestCluster, type TestCluster } from '../support/cluster.js';
+import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+
+const skip = postgresUnavailableReason() ?? false;
+let cluster: TestCluster;
+let server: TestPostgres;
+const clients: pg.Client[] = [];
+
+interface Pair {
+  readonly strata: pg.Client;
+  readonly postgres: pg.Client;
+}
+
+async function connect(config: pg.ClientConfig): Promise<pg.Client> {
+  const client = new pg.Client(config);
+  client.on('error', () => {});
+  await client.connect();
+  clients.push(client);
+  return client;
+}
+
+/** A session as `user` on both servers. */
+async function as(user: string): Promise<Pair> {
+  return { strata: await connect(await cluster.config(user)), postgres: await connect({ ...server.config, user }) };
+}
+
+async function outcome(client: pg.Client, sql: string): Promise<unknown> {
+  try {
+    const r = await client.query(sql);
+    return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
+  } catch (error) {
+    return { error: (error as pg.DatabaseError).code, message: (error as pg.DatabaseError).message };
+  }
+}
+
+async function same(pair: Pair, statements: readonly string[]): Promise<void> {
+  for (const sql of statements) assert.deepEqual(await outcome(pair.strata, sql), await outcome(pair.postgres, sql), sql);
+}
+
+let admin: Pair;
+
+before(async () => {
+  if (skip) return;
+  [cluster, server] = await Promise.all([startTestCluster(), startPostgres()]);
+  for (const sql of ['CREATE ROLE admin LOGIN CREATEROLE', 'GRANT CREATE ON DATABASE postgres TO admin', 'ALTER SCHEMA public OWNER TO admin']) await server.query(sql);
+  admin = await as('admin');
+  await same(admin, [
+    'CREATE ROLE app WITH LOGIN',
+    'CREATE ROLE reader',
+    'CREATE TABLE t (id int PRIMARY KEY, v text)',
+    "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+    'CREATE SCHEMA s',
+    'CREATE TABLE s.u (id int PRIMARY KEY)',
+    'CREATE VIEW tv AS SELECT id FROM t',
+  ]);
+});
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  await cluster?.stop();
+  await server?.stop();
+});
+
+test('a role with no privileges is refused, with PostgreSQL\'s errors', { skip }, async () => {
+  const app = await as('app');
+  await same(app, [
+    'SELECT current_user, session_user',
+    'SELECT * FROM t',
+    "INSERT INTO t VALUES (3, 'c')",
+    "UPDATE t SET v = 'x'",
+    'DELETE FROM t',
+    'SELECT * FROM s.u',
+    'SELECT * FROM tv',
+    'CREATE TABLE mine (x int)',
+    'CREATE SCHEMA mine',
+    'DROP TABLE t',
+    'SET ROLE reader',
+    'SET ROLE admin',
+    'SET SESSION AUTHORIZATION admin',
+    'SHOW role',
+    'CREATE ROLE other',
+    'GRANT SELECT ON t TO app',
+  ]);
+});
+
+test('GRANT and REVOKE on tables, views and schemas take effect for the grantee', { skip }, async () => {
+  await same(admin, [
+    'GRANT SELECT ON t TO app',
+    'GRANT INSERT, UPDATE ON TABLE t TO app WITH GRANT OPTION',
+    'GRANT SELECT ON tv TO PUBLIC',
+    "SELECT relname, relacl::text AS relacl FROM pg_class WHERE relname IN ('t', 'tv', 'u') ORDER BY relname",
+    'SELECT has_table_privilege(\'app\', \'t\', \'SELECT\') AS sel, has_table_privilege(\'app\', \'t\', \'DELETE\') AS del, has_table_privilege(\'app\', \'t\', \'INSERT WITH GRANT OPTION\') AS ins_go',
+  ]);
+  const app = await as('app');
+  await same(app, [
+    'SELECT * FROM t ORDER BY id',
+    "INSERT INTO t VALUES (3, 'c')",
+    "UPDATE t SET v = 'z' WHERE id = 3",
+    "UPDATE t SET v = 'y'",
+    'DELETE FROM t WHERE id = 3',
+    'SELECT * FROM tv ORDER BY id',
+    'SELECT * FROM s.u',
+    'GRANT INSERT ON t TO reader',
+    'GRANT DELETE ON t TO reader',
+    'GRANT SELECT ON t TO reader',
+  ]);
+  await same(admin, [
+    "SELECT relname, relacl::text AS relacl FROM pg_class WHERE relname = 't'",
+    'REVOKE INSERT ON t FROM app',
+    'REVOKE INSERT ON t FROM app CASCADE',
+    "SELECT relname, relacl::text AS relacl FROM pg_class WHERE relname = 't'",
+    'GRANT USAGE ON SCHEMA s TO app',
+    'GRANT SELECT ON ALL TABLES IN SCHEMA s TO app',
+    "SELECT nspname, nspacl::text AS nspacl FROM pg_namespace WHERE nspname IN ('public', 's') ORDER BY 1",
+    "SELECT has_schema_privilege('app', 's', 'USAGE') AS u, has_schema_privilege('app', 's', 'CREATE') AS c",
+    'SELECT grantor, grantee, table_schema, table_name, privilege_type, is_grantable FROM information_schema.table_privileges WHERE grantee <> \'admin\' AND table_schema NOT IN (\'pg_catalog\', \'information_schema\') ORDER BY 2, 4, 5',
+  ]);
+  await same(app, [
+    'SELECT * FROM s.u',
+    'INSERT INTO s.u VALUES (1)',
+    "INSERT INTO t VALUES (4, 'd')",
+  ]);
+});
+
+test('roles own what they create; ownership governs DROP and ALTER', { skip }, async () => {
+  await same(admin, ['GRANT CREATE ON SCHEMA public TO app']);
+  const app = await as('app');
+  await same(app, [
+    'CREATE TABLE mine (x int PRIMARY KEY)',
+    'INSERT INTO mine VALUES (1)',
+    'SELECT * FROM mine',
+    "SELECT relname, pg_get_userbyid(relowner) AS owner, relacl::text AS relacl FROM pg_class WHERE relname = 'mine'",
+    'GRANT SELECT ON mine TO reader',
+    'ALTER TABLE t ADD COLUMN w int',
+    'DROP VIEW tv',
+  ]);
+  await same(admin, [
+    'SELECT * FROM mine',
+    'DROP TABLE mine',
+    'DROP ROLE app',
+    'DROP ROLE reader',
+    'DROP ROLE nobody',
+    'DROP ROLE IF EXISTS nobody',
+  ]);
+});
+
+test('role membership: GRANT role, inheritance, SET ROLE, pg_auth_members', { skip }, async () => {
+  await same(admin, [
+    'CREATE ROLE grp',
+    'CREATE ROLE member1 LOGIN',
+    'CREATE ROLE noinh LOGIN NOINHERIT',
+    'GRANT grp TO member1',
+    'GRANT grp TO noinh',
+    'GRANT grp TO member1',
+    'GRANT member1 TO grp',
+    'GRANT SELECT ON t TO grp',
+    "SELECT r.rolname AS role, m.rolname AS member, a.admin_option FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member WHERE r.rolname = 'grp' ORDER BY 2",
+    "SELECT rolname, rolsuper, rolinherit, rolcanlogin FROM pg_roles WHERE rolname IN ('grp', 'member1', 'noinh') ORDER BY 1",
+  ]);
+  const member = await as('member1');
+  await same(member, ['SELECT count(*) FROM t', 'SET ROLE grp', 'SELECT current_user, session_user', 'SHOW role', 'SELECT count(*) FROM t', 'RESET ROLE', 'SELECT current_user']);
+  const noinh = await as('noinh');
+  await same(noinh, ['SELECT count(*) FROM t', 'SET ROLE grp', 'SELECT count(*) FROM t', 'SET ROLE NONE', 'SELECT count(*) FROM t']);
+  await same(noinh, ['BEGIN', 'SET ROLE grp', 'SELECT current_user', 'ROLLBACK', 'SELECT current_user', 'BEGIN', 'SET LOCAL ROLE grp', 'SELECT current_user', 'COMMIT', 'SELECT current_user']);
+  await same(admin, [
+    'REVOKE grp FROM member1',
+    'REVOKE grp FROM member1',
+    'ALTER ROLE member1 RENAME TO member2',
+    "SELECT rolname FROM pg_roles WHERE rolname LIKE 'member%'",
+    'ALTER ROLE member2 RENAME TO grp',
+    'CREATE ROLE grp',
+    'CREATE ROLE pg_x',
+  ]);
+});
