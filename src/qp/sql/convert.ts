@@ -1,7 +1,7 @@
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import type {
-  AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
+  AlterTableAction, Assignment, ColumnDefinition, ForeignKeyDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
   SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
 } from './ast.js';
 
@@ -630,6 +630,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   const columns: ColumnDefinition[] = [];
   let primaryKey: string[] | null = null;
   const uniques: { name: string | null; columns: string[] }[] = [];
+  const foreignKeys: ForeignKeyDefinition[] = [];
   const setPrimaryKey = (keys: string[], location: number) => {
     if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${relation.relname}" are not allowed`, { position: location + 1 });
     primaryKey = keys;
@@ -656,7 +657,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
           case 'CONSTR_IDENTITY': throw unsupported('identity columns are not supported yet');
           case 'CONSTR_GENERATED': throw unsupported('generated columns are not supported yet');
           case 'CONSTR_CHECK': throw unsupported('CHECK constraints are not supported yet');
-          case 'CONSTR_FOREIGN': throw unsupported('foreign keys are not supported yet');
+          case 'CONSTR_FOREIGN': foreignKeys.push(convertForeignKey(k, [c.colname])); break;
           default: throw unsupported(`column constraint ${k.contype} is not supported`);
         }
       }
@@ -668,7 +669,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       if (k.contype === 'CONSTR_PRIMARY') setPrimaryKey(keys, k.location ?? -1);
       else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
       else if (k.contype === 'CONSTR_CHECK') throw unsupported('CHECK constraints are not supported yet');
-      else if (k.contype === 'CONSTR_FOREIGN') throw unsupported('foreign keys are not supported yet');
+      else if (k.contype === 'CONSTR_FOREIGN') foreignKeys.push(convertForeignKey(k, (k.fk_attrs ?? []).map(str)));
       else throw unsupported(`table constraint ${k.contype} is not supported`);
     } else {
       throw unsupported('LIKE in CREATE TABLE is not supported');
@@ -676,7 +677,18 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   }
   return {
     kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
-    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, location: relation.location ?? -1,
+    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, foreignKeys, location: relation.location ?? -1,
+  };
+}
+
+/** A CONSTR_FOREIGN node (column REFERENCES or table FOREIGN KEY) as written. */
+function convertForeignKey(k: Json, columns: string[]): ForeignKeyDefinition {
+  if (k.fk_matchtype === 'p') throw unsupported('MATCH PARTIAL not yet implemented');
+  return {
+    name: k.conname ?? null, columns, referencedSchema: k.pktable.schemaname ?? null, referencedTable: k.pktable.relname,
+    referencedColumns: k.pk_attrs ? k.pk_attrs.map(str) : null, match: k.fk_matchtype === 'f' ? 'full' : 'simple',
+    onUpdate: k.fk_upd_action ?? 'a', onDelete: k.fk_del_action ?? 'a', deleteSetColumns: k.fk_del_set_cols ? k.fk_del_set_cols.map(str) : null,
+    deferrable: !!k.deferrable, initiallyDeferred: !!k.initdeferred, notValid: !!k.skip_validation, location: k.location ?? -1,
   };
 }
 
@@ -832,8 +844,14 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_SetNotNull': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET NOT NULL statement');
       case 'AT_AlterColumnType': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement');
       case 'AT_SetStatistics': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET STATISTICS statement');
-      case 'AT_AddConstraint': throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
-      case 'AT_ValidateConstraint': throw unsupported('unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'AT_AddConstraint': {
+        // DSQL adds a FOREIGN KEY to an existing table only NOT VALID (validated later by an async job).
+        const k = cmd.def.Constraint;
+        if (k.contype !== 'CONSTR_FOREIGN' || !k.skip_validation) throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
+        return { kind: 'add-foreign-key', foreignKey: convertForeignKey(k, (k.fk_attrs ?? []).map(str)) };
+      }
+      case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
+      case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
     }
   });
