@@ -182,16 +182,31 @@ export class ForeignKeyEnforcement {
 
   private async referencedChanged(rt: Runtime, referencing: TableInfo, foreignKey: ForeignKeyInfo, action: ForeignKeyInfo['onDelete'],
     oldRow: readonly SqlValue[], oldValues: readonly SqlValue[], newValues: readonly SqlValue[] | null): Promise<void> {
-    const txn = rt.txn;
     if (action === 'a' || action === 'r') {
-      // NO ACTION passes when another row now holds the old key (RESTRICT does not look).
-      if (action === 'a' && (await this.keyStillPresent(txn, foreignKey, oldValues))) return;
-      const found = await this.referencingRows(txn, referencing, foreignKey, oldValues, 1);
-      if (found.length === 0) return;
-      throw new SqlError('23503', `update or delete on table "${this.table.name}" violates foreign key constraint "${foreignKey.name}" on table "${referencing.name}"`, {
-        detail: `${formatValues(this.table, foreignKey.referencedColumns, oldRow)} is still referenced from table "${referencing.name}".`,
-      });
+      await this.checkNotReferenced(rt.txn, referencing, foreignKey, oldRow, oldValues, action === 'a');
+      return;
     }
+    await this.applyAction(rt, referencing, foreignKey, action, oldValues, newValues);
+    // SET DEFAULT may set a row back to the very key that went away (PostgreSQL then runs the
+    // NO ACTION check, as here).
+    if (action === 'd') await this.checkNotReferenced(rt.txn, referencing, foreignKey, oldRow, oldValues, true);
+  }
+
+  /** NO ACTION passes when another row now holds the old key; RESTRICT does not look. */
+  private async checkNotReferenced(txn: Transaction, referencing: TableInfo, foreignKey: ForeignKeyInfo, oldRow: readonly SqlValue[], oldValues: readonly SqlValue[],
+    noAction: boolean): Promise<void> {
+    if (noAction && (await this.keyStillPresent(txn, foreignKey, oldValues))) return;
+    const found = await this.referencingRows(txn, referencing, foreignKey, oldValues, 1);
+    if (found.length === 0) return;
+    throw new SqlError('23503', `update or delete on table "${this.table.name}" violates foreign key constraint "${foreignKey.name}" on table "${referencing.name}"`, {
+      detail: `${formatValues(this.table, foreignKey.referencedColumns, oldRow)} is still referenced from table "${referencing.name}".`,
+    });
+  }
+
+  /** CASCADE, SET NULL, SET DEFAULT: changes the referencing rows through their table's row writer. */
+  private async applyAction(rt: Runtime, referencing: TableInfo, foreignKey: ForeignKeyInfo, action: ForeignKeyInfo['onDelete'],
+    oldValues: readonly SqlValue[], newValues: readonly SqlValue[] | null): Promise<void> {
+    const txn = rt.txn;
     const rows = await this.referencingRows(txn, referencing, foreignKey, oldValues, Infinity);
     if (rows.length === 0) return;
     const writer = this.fk.writerFor(referencing);

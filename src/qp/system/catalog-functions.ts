@@ -7,6 +7,7 @@ import * as types from '../sql/typesystem.js';
 import { splitArrayText } from '../types/index.js';
 import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
+import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 
 /**
  * The catalog functions psql's describe commands and drivers call (pg_get_userbyid,
@@ -104,6 +105,8 @@ function indexDef(scope: CatalogScope, oid: number, column: number, pretty: bool
 }
 
 function constraintDef(scope: CatalogScope, oid: number): string {
+  const foreignKey = foreignKeyByOid(scope.catalog, oid);
+  if (foreignKey) return foreignKeyDefinition(scope.catalog, scope.searchPath, foreignKey.table, foreignKey.foreignKey);
   const found = constraintByOid(scope.catalog, oid);
   if (!found) throw new SqlError('XX000', `cache lookup failed for constraint ${oid}`);
   return constraintDefinition(found.table, found.index);

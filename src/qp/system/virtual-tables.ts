@@ -3,6 +3,9 @@ import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo }
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
+import {
+  constraintColumnUsageRows, foreignKeyConstraintRows, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, tableConstraintRows,
+} from './foreign-key-catalog.js';
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
@@ -121,9 +124,11 @@ function constraintRows(catalog: CatalogSnapshot): SqlValue[][] {
       const conkey = `{${i.columns.map((p) => p + 1).join(',')}}`;
       // oid conname connamespace contype condeferrable condeferred convalidated conrelid contypid conindid
       // conparentid confrelid conkey conislocal coninhcount connoinherit
-      rows.push([constraintOid(i), i.constraintName, namespaceOid(catalog, t.schema), i.primary ? 'p' : 'u', false, false, true, t.id, 0, i.oid, 0, 0, conkey, true, 0, true]);
+      rows.push([constraintOid(i), i.constraintName, namespaceOid(catalog, t.schema), i.primary ? 'p' : 'u', false, false, true, t.id, 0, i.oid, 0, 0, conkey, true, 0, true,
+        ...NOT_A_FOREIGN_KEY]);
     }
   }
+  rows.push(...foreignKeyConstraintRows(catalog));
   return rows;
 }
 
@@ -149,7 +154,8 @@ const TABLES: VirtualTable[] = [
   table(2610, 'pg_catalog', 'pg_index', `indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indisprimary bool,
     indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
   table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
-    conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool`, constraintRows),
+    conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool,
+    confkey int2[], confupdtype char, confdeltype char, confmatchtype char`, constraintRows),
   table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid', () =>
     types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid)])),
   table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text', () =>
@@ -186,6 +192,14 @@ const TABLES: VirtualTable[] = [
     }
     return rows;
   }),
+  table(13210, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
+    table_name name, constraint_type text, is_deferrable text, initially_deferred text, enforced text, nulls_distinct text`, tableConstraintRows),
+  table(13211, 'information_schema', 'key_column_usage', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
+    table_name name, column_name name, ordinal_position int4, position_in_unique_constraint int4`, keyColumnUsageRows),
+  table(13212, 'information_schema', 'referential_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, unique_constraint_catalog name,
+    unique_constraint_schema name, unique_constraint_name name, match_option text, update_rule text, delete_rule text`, referentialConstraintRows),
+  table(13213, 'information_schema', 'constraint_column_usage', `table_catalog name, table_schema name, table_name name, column_name name, constraint_catalog name,
+    constraint_schema name, constraint_name name`, constraintColumnUsageRows),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
     [...catalog.allSchemas()].map((s) => ['postgres', s.name, BUILTIN_SCHEMAS.some((b) => b.name === s.name) ? 'rdsadmin' : 'admin'])),
 ];
