@@ -658,6 +658,9 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
           case 'CONSTR_GENERATED': throw unsupported('generated columns are not supported yet');
           case 'CONSTR_CHECK': throw unsupported('CHECK constraints are not supported yet');
           case 'CONSTR_FOREIGN': foreignKeys.push(convertForeignKey(k, [c.colname])); break;
+          case 'CONSTR_ATTR_DEFERRABLE': case 'CONSTR_ATTR_NOT_DEFERRABLE': case 'CONSTR_ATTR_DEFERRED': case 'CONSTR_ATTR_IMMEDIATE':
+            applyConstraintAttribute(k, c.constraints, constraintNode, foreignKeys);
+            break;
           default: throw unsupported(`column constraint ${k.contype} is not supported`);
         }
       }
@@ -679,6 +682,28 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
     kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
     ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, foreignKeys, location: relation.location ?? -1,
   };
+}
+
+/**
+ * A column constraint's DEFERRABLE / INITIALLY DEFERRED clause is a node of its own after the
+ * constraint it qualifies; only foreign keys take it here (deferred unique keys are not built).
+ */
+function applyConstraintAttribute(k: Json, constraints: Json[], node: Json, foreignKeys: ForeignKeyDefinition[]): void {
+  const clause = ({
+    CONSTR_ATTR_DEFERRABLE: 'DEFERRABLE', CONSTR_ATTR_NOT_DEFERRABLE: 'NOT DEFERRABLE', CONSTR_ATTR_DEFERRED: 'INITIALLY DEFERRED', CONSTR_ATTR_IMMEDIATE: 'INITIALLY IMMEDIATE',
+  } as Record<string, string>)[k.contype]!;
+  let qualified: Json | undefined;
+  for (let i = constraints.indexOf(node) - 1; i >= 0 && !qualified; i--) {
+    const candidate = constraints[i].Constraint;
+    if (!String(candidate.contype).startsWith('CONSTR_ATTR_')) qualified = candidate;
+  }
+  if (qualified?.contype === 'CONSTR_PRIMARY' || qualified?.contype === 'CONSTR_UNIQUE') throw unsupported('DEFERRABLE is only supported for foreign keys');
+  if (qualified?.contype !== 'CONSTR_FOREIGN') throw new SqlError('42601', `misplaced ${clause} clause`, { position: (k.location ?? 0) + 1 });
+  const last = foreignKeys[foreignKeys.length - 1]!;
+  const deferrable = k.contype === 'CONSTR_ATTR_DEFERRABLE' || k.contype === 'CONSTR_ATTR_DEFERRED' ? true : k.contype === 'CONSTR_ATTR_NOT_DEFERRABLE' ? false : last.deferrable;
+  const initiallyDeferred = k.contype === 'CONSTR_ATTR_DEFERRED' ? true : k.contype === 'CONSTR_ATTR_IMMEDIATE' ? false : last.initiallyDeferred;
+  if (initiallyDeferred && k.contype === 'CONSTR_ATTR_NOT_DEFERRABLE') throw new SqlError('42601', 'constraint declared INITIALLY DEFERRED must be DEFERRABLE', { position: (k.location ?? 0) + 1 });
+  foreignKeys[foreignKeys.length - 1] = { ...last, deferrable, initiallyDeferred };
 }
 
 /** A CONSTR_FOREIGN node (column REFERENCES or table FOREIGN KEY) as written. */

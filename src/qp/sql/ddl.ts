@@ -226,7 +226,9 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       const constraints = foreignKeys.dependents(table);
       if (dependents.length + constraints.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop table ${name} because other objects depend on it`, {
-          detail: [...dependents.map((v) => `view ${v.name} depends on table ${name}`), ...constraints].join('\n'),
+          // PostgreSQL lists dependents in the order they were created.
+          detail: [...dependents.map((v) => ({ oid: v.id, line: `view ${v.name} depends on table ${name}` })), ...constraints]
+            .sort((a, b) => a.oid - b.oid).map((d) => d.line).join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
@@ -394,8 +396,8 @@ function dropConstraint(action: Extract<AlterTableAction, { kind: 'drop-constrai
     if (action.ifExists) return null;
     throw new SqlError('42704', `constraint "${action.name}" of relation "${table.name}" does not exist`);
   }
-  if (index.primary) throw new SqlError('0A000', 'ALTER TABLE DROP CONSTRAINT of a primary key is not supported');
   checkIndexNotReferenced(ctx.catalog, table, index, `constraint ${action.name} on table ${table.name}`);
+  if (index.primary) throw new SqlError('0A000', 'ALTER TABLE DROP CONSTRAINT of a primary key is not supported');
   return { ...table, indexes: table.indexes.filter((i) => i !== index) };
 }
 

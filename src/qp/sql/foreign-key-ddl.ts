@@ -202,8 +202,8 @@ export class ForeignKeyDrops {
   constructor(private readonly catalog: CatalogSnapshot, private readonly droppedTables: ReadonlySet<number>) {}
 
   /** The dependency lines for a dropped table (empty: nothing outside the statement references it). */
-  dependents(table: TableInfo): string[] {
-    return this.outside(table).map((r) => `constraint ${r.foreignKey.name} on table ${r.table.name} depends on table ${table.name}`);
+  dependents(table: TableInfo): { oid: number; line: string }[] {
+    return this.outside(table).map((r) => ({ oid: r.foreignKey.oid, line: `constraint ${r.foreignKey.name} on table ${r.table.name} depends on table ${table.name}` }));
   }
 
   /** Under CASCADE: drops the constraints; returns PostgreSQL's notice lines. */
