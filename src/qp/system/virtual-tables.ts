@@ -19,7 +19,7 @@ export const ADMIN_OID = 10;
 const SPEC_TYPES: Record<string, number> = {
   oid: TypeOid.oid, name: TypeOid.name, text: TypeOid.text, char: TypeOid.char, bool: TypeOid.bool,
   int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4, timestamptz: TypeOid.timestamptz,
-  'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
+  varchar: TypeOid.varchar, 'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
 };
 
 function columns(spec: string): VirtualColumn[] {
@@ -193,11 +193,11 @@ const TABLES: VirtualTable[] = [
     return rows;
   }),
   table(13210, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
-    table_name name, constraint_type text, is_deferrable text, initially_deferred text, enforced text, nulls_distinct text`, tableConstraintRows),
+    table_name name, constraint_type varchar, is_deferrable varchar, initially_deferred varchar, enforced varchar, nulls_distinct varchar`, tableConstraintRows),
   table(13211, 'information_schema', 'key_column_usage', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
     table_name name, column_name name, ordinal_position int4, position_in_unique_constraint int4`, keyColumnUsageRows),
   table(13212, 'information_schema', 'referential_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, unique_constraint_catalog name,
-    unique_constraint_schema name, unique_constraint_name name, match_option text, update_rule text, delete_rule text`, referentialConstraintRows),
+    unique_constraint_schema name, unique_constraint_name name, match_option varchar, update_rule varchar, delete_rule varchar`, referentialConstraintRows),
   table(13213, 'information_schema', 'constraint_column_usage', `table_catalog name, table_schema name, table_name name, column_name name, constraint_catalog name,
     constraint_schema name, constraint_name name`, constraintColumnUsageRows),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
