@@ -16,6 +16,7 @@ import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
+import { setReturningSelectList } from './set-returning.js';
 import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { TableCodec } from './table-codec.js';
@@ -93,6 +94,8 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   }
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
+  const setReturning = setReturningSelectList(statement);
+  if (setReturning) return planSelect(setReturning, pc);
   const where = conjuncts(statement.where);
   const from = planFrom(statement.from, where, pc, wantedPrimaryOrder(statement));
   const input = from.scope;
@@ -570,8 +573,9 @@ function functionRelations(item: FromItem): string[] {
   return [];
 }
 
-/** Set-returning functions in FROM: generate_series over integers. */
+/** Set-returning functions in FROM: generate_series over integers; pg_partition_ancestors. */
 function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
+  if (item.name === 'pg_partition_ancestors') return planPartitionAncestors(item, pc);
   if (item.name !== 'generate_series') throw new SqlError('0A000', `function ${item.name}() in FROM is not supported yet`, { position: item.location + 1 });
   if (item.args.length < 2 || item.args.length > 3) throw new SqlError('42883', 'function generate_series() requires 2 or 3 arguments', { position: item.location + 1 });
   const ctx = compileContext(pc, new Scope([]), 'FROM');
@@ -592,6 +596,32 @@ function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanCon
     accessPaths: [],
     primaryOrderOf: null,
   };
+}
+
+/**
+ * pg_partition_ancestors(regclass): a partition's ancestors, none for any other relation. Strata
+ * has no partitioned tables, so it returns no rows (psql's \d asks for it).
+ */
+function planPartitionAncestors(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
+  if (item.args.length !== 1) throw new SqlError('42883', `function pg_partition_ancestors() requires 1 argument`, { position: item.location + 1 });
+  // The argument is a regclass: a name is looked up (42P01 when there is none), an oid taken as is.
+  const regclass = { names: ['pg_catalog', 'regclass'], typmods: [], arrayBounds: 0, location: -1 };
+  compileExpr({ kind: 'cast', arg: item.args[0]!, type: regclass, location: item.location }, compileContext(pc, new Scope([]), 'FROM'));
+  const relation = item.alias ?? item.name;
+  const scope = new Scope([{ relation, name: item.columnAliases[0] ?? 'relid', oid: TypeOid.oid, typmod: -1, position: 0, tableOid: 0, columnNumber: 0 }]);
+  return { scope, build: () => new NoRows('pg_partition_ancestors'), width: 1, accessPaths: [], primaryOrderOf: null };
+}
+
+class NoRows implements RowSource {
+  constructor(private readonly name: string) {}
+
+  explain(): ExplainInfo {
+    return { label: `Function Scan on ${this.name}`, children: [] };
+  }
+
+  async next(): Promise<Row[] | null> {
+    return null;
+  }
 }
 
 class SeriesSource implements RowSource {
