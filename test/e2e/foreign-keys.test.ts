@@ -233,3 +233,20 @@ test('DSQL refuses the other forms with its texts', { skip }, async () => {
     await assert.rejects(db().strata.query(sql), (e: { code?: string; message: string }) => e.code === '0A000' && e.message === message, sql);
   }
 });
+
+test("psql's foreign-key queries of \\d (Foreign-key constraints, Referenced by) and set-returning functions in a select list", { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE pp (id int PRIMARY KEY, u text UNIQUE)',
+    'CREATE TABLE pc (id int PRIMARY KEY, p_id int REFERENCES pp ON DELETE CASCADE, pu text, CONSTRAINT cu FOREIGN KEY (pu) REFERENCES pp (u) DEFERRABLE)',
+    `SELECT true as sametable, conname, pg_catalog.pg_get_constraintdef(r.oid, true) as condef, conrelid::pg_catalog.regclass::text AS ontable
+     FROM pg_catalog.pg_constraint r WHERE r.conrelid = 'pc'::regclass AND r.contype = 'f' AND conparentid = 0 ORDER BY conname`,
+    `SELECT conname, conrelid::pg_catalog.regclass::text AS ontable, pg_catalog.pg_get_constraintdef(oid, true) AS condef
+     FROM pg_catalog.pg_constraint c
+     WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors('pp'::regclass) UNION ALL VALUES ('pp'::pg_catalog.regclass))
+       AND contype = 'f' AND conparentid = 0 ORDER BY conname`,
+    "SELECT count(*) FROM pg_partition_ancestors('pp')",
+    'SELECT generate_series(1, 3)',
+    'SELECT generate_series(5, 1, -2) AS g',
+  ]) await once(sql);
+  await same("SELECT * FROM pg_partition_ancestors('nope')");
+});
