@@ -14,7 +14,8 @@ export async function loadParser(): Promise<void> {
 /**
  * DSQL's `CREATE [UNIQUE] INDEX ASYNC` and `ALTER TABLE ASYNC` are not PostgreSQL syntax: the
  * keyword is blanked out (same length, so error positions stay right) and the statements it
- * belonged to are marked.
+ * belonged to are marked. `ALTER TABLE async ADD …` alters a table named async: the word is
+ * the keyword only when a table name follows it.
  */
 const ASYNC_INDEX = /\b(?:create\s+(?:unique\s+)?index\s+(async)\b|alter\s+table\s+(async)\b(?!\s+(?:add|drop|alter|validate|rename|set|owner|reset|enable|disable|no|of|inherit|replica|cluster|attach|detach|force)\b))/gi;
 
@@ -22,7 +23,6 @@ function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
   const asyncOffsets: number[] = [];
   if (!/async/i.test(sql)) return { text: sql, asyncOffsets };
   const text = sql.replace(ASYNC_INDEX, (match: string, indexKeyword: string | undefined, tableKeyword: string | undefined, offset: number) => {
-    // An ALTER TABLE whose table is named "async" keeps the word.
     const keyword = (indexKeyword ?? tableKeyword)!;
     const at = match.toLowerCase().lastIndexOf(keyword.toLowerCase());
     asyncOffsets.push(offset + at);
