@@ -4,8 +4,8 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import { prefixEnd } from '../../encoding/key.js';
 import type { CatalogSnapshot, ForeignKeyInfo, IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Transaction } from '../transaction.js';
-import type { Runtime } from './operators.js';
-import type { TableCodec } from './table-codec.js';
+import { breathe, type Runtime } from './operators.js';
+import { rowKeyLockKey, type TableCodec } from './table-codec.js';
 import * as types from './typesystem.js';
 
 /**
@@ -40,17 +40,6 @@ export interface ForeignKeyContext {
 
 /** Rows per storage read when looking for referencing rows. */
 const SCAN_BATCH = 256;
-
-/**
- * The key-lock key of a row: its primary key with index id 0, which no index uses. It is
- * never stored; it only names the row's key columns to the adjudicator.
- */
-export function rowKeyLockKey(rowKey: Key): Key {
-  const out = Uint8Array.from(rowKey);
-  out[4] = 0;
-  out[5] = 0;
-  return out;
-}
 
 function valuesEqual(oid: number, a: SqlValue, b: SqlValue): boolean {
   if (a === null || b === null) return a === b;
@@ -183,20 +172,20 @@ export class ForeignKeyEnforcement {
   private async referencedChanged(rt: Runtime, referencing: TableInfo, foreignKey: ForeignKeyInfo, action: ForeignKeyInfo['onDelete'],
     oldRow: readonly SqlValue[], oldValues: readonly SqlValue[], newValues: readonly SqlValue[] | null): Promise<void> {
     if (action === 'a' || action === 'r') {
-      await this.checkNotReferenced(rt.txn, referencing, foreignKey, oldRow, oldValues, action === 'a');
+      await this.checkNotReferenced(rt, referencing, foreignKey, oldRow, oldValues, action === 'a');
       return;
     }
     await this.applyAction(rt, referencing, foreignKey, action, oldValues, newValues);
     // SET DEFAULT may set a row back to the very key that went away (PostgreSQL then runs the
     // NO ACTION check, as here).
-    if (action === 'd') await this.checkNotReferenced(rt.txn, referencing, foreignKey, oldRow, oldValues, true);
+    if (action === 'd') await this.checkNotReferenced(rt, referencing, foreignKey, oldRow, oldValues, true);
   }
 
   /** NO ACTION passes when another row now holds the old key; RESTRICT does not look. */
-  private async checkNotReferenced(txn: Transaction, referencing: TableInfo, foreignKey: ForeignKeyInfo, oldRow: readonly SqlValue[], oldValues: readonly SqlValue[],
+  private async checkNotReferenced(rt: Runtime, referencing: TableInfo, foreignKey: ForeignKeyInfo, oldRow: readonly SqlValue[], oldValues: readonly SqlValue[],
     noAction: boolean): Promise<void> {
-    if (noAction && (await this.keyStillPresent(txn, foreignKey, oldValues))) return;
-    const found = await this.referencingRows(txn, referencing, foreignKey, oldValues, 1);
+    if (noAction && (await this.keyStillPresent(rt.txn, foreignKey, oldValues))) return;
+    const found = await this.referencingRows(rt, referencing, foreignKey, oldValues, 1);
     if (found.length === 0) return;
     throw new SqlError('23503', `update or delete on table "${this.table.name}" violates foreign key constraint "${foreignKey.name}" on table "${referencing.name}"`, {
       detail: `${formatValues(this.table, foreignKey.referencedColumns, oldRow)} is still referenced from table "${referencing.name}".`,
@@ -206,8 +195,7 @@ export class ForeignKeyEnforcement {
   /** CASCADE, SET NULL, SET DEFAULT: changes the referencing rows through their table's row writer. */
   private async applyAction(rt: Runtime, referencing: TableInfo, foreignKey: ForeignKeyInfo, action: ForeignKeyInfo['onDelete'],
     oldValues: readonly SqlValue[], newValues: readonly SqlValue[] | null): Promise<void> {
-    const txn = rt.txn;
-    const rows = await this.referencingRows(txn, referencing, foreignKey, oldValues, Infinity);
+    const rows = await this.referencingRows(rt, referencing, foreignKey, oldValues, Infinity);
     if (rows.length === 0) return;
     const writer = this.fk.writerFor(referencing);
     const n = referencing.columns.length;
@@ -243,8 +231,9 @@ export class ForeignKeyEnforcement {
    * Referencing rows whose key columns equal `values` (at most `limit`): through an index whose
    * leading columns are the referencing columns when there is one, else a scan of the table.
    */
-  private async referencingRows(txn: Transaction, referencing: TableInfo, foreignKey: ForeignKeyInfo, values: readonly SqlValue[], limit: number):
+  private async referencingRows(rt: Runtime, referencing: TableInfo, foreignKey: ForeignKeyInfo, values: readonly SqlValue[], limit: number):
     Promise<{ row: SqlValue[]; key: Key }[]> {
+    const txn = rt.txn;
     const columnTypes = foreignKey.columns.map((p) => referencing.columns[p]!.typeOid);
     const wanted = convert(values, foreignKey.referencedColumns.map((p) => this.table.columns[p]!.typeOid), columnTypes);
     if (wanted === null) return [];
@@ -257,6 +246,7 @@ export class ForeignKeyEnforcement {
     const out: { row: SqlValue[]; key: Key }[] = [];
     let from: Key | null = start;
     while (from !== null && out.length < limit) {
+      await breathe(rt);
       const batch = await txn.scan(from, end, SCAN_BATCH, false);
       for (let i = 0; i < batch.keys.length && out.length < limit; i++) {
         const rowKey = index && !index.primary ? codec.primaryKeyFromIndexEntry(index, batch.keys[i]!, batch.values[i]!) : batch.keys[i]!;
@@ -278,13 +268,27 @@ function leadingIndex(table: TableInfo, columns: readonly number[]): IndexInfo |
   return table.indexes.find((i) => !i.primary && i.valid && leads(i.columns)) ?? null;
 }
 
+/**
+ * Bound on the foreign-key work items one statement (or one COMMIT) may run: far above what
+ * DSQL's 3,000 changed rows can queue, it stops a cascade that would not end.
+ */
+const MAX_CHECKS = 200_000;
+
 /** Runs the foreign-key work a statement queued, including the work that work queues (cascades). */
 export async function runStatementChecks(txn: Transaction): Promise<void> {
-  for (let check = txn.statementChecks.shift(); check; check = txn.statementChecks.shift()) await check();
+  await drain(txn.statementChecks);
+}
+
+async function drain(queue: (() => Promise<void>)[]): Promise<void> {
+  let count = 0;
+  for (let check = queue.shift(); check; check = queue.shift()) {
+    if (++count > MAX_CHECKS) throw new SqlError('54000', `foreign key checks of one statement exceed ${MAX_CHECKS}`);
+    await check();
+  }
 }
 
 /** Runs the deferred checks at COMMIT, after any statement work they depend on. */
 export async function runCommitChecks(txn: Transaction): Promise<void> {
   await runStatementChecks(txn);
-  for (let check = txn.commitChecks.shift(); check; check = txn.commitChecks.shift()) await check();
+  await drain(txn.commitChecks);
 }

@@ -5,10 +5,9 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import type { Transaction } from '../transaction.js';
 import type { AggregateCall } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
-import type { TableCodec } from './table-codec.js';
+import { rowKeyLockKey, type TableCodec } from './table-codec.js';
 import type { IndexInfo } from '../catalog/catalog.js';
 import * as types from './typesystem.js';
-import { rowKeyLockKey } from './foreign-keys.js';
 
 /**
  * Executor operators. Rows move in batches (arrays of rows) so that an `await` happens per
