@@ -4,6 +4,7 @@ import type { Key } from '../contracts/kv.js';
 import type { Clock, Timers, Timestamp } from '../contracts/time.js';
 import type { Log } from '../env/env.js';
 import { assert } from '../contracts/errors.js';
+import { latin1Key } from '../encoding/bytes.js';
 
 /**
  * The embedded adjudicator (DESIGN.md §2 Commit): optimistic concurrency control, first
@@ -63,9 +64,7 @@ const PER_RECORD_OVERHEAD_BYTES = 64;
 const DEFAULT_PRUNE_BATCH = 10_000;
 
 /** The conflict map's key: the key bytes as a one-byte-per-char string (cheap, exact, hashable). */
-function conflictKey(key: Key): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
+const conflictKey: (key: Key) => string = latin1Key;
 
 function commitBytes(request: CommitRequest): number {
   let total = PER_RECORD_OVERHEAD_BYTES + request.transactionId.length;

@@ -8,12 +8,14 @@ export class SqlError extends Error {
   readonly detail: string | undefined;
   readonly hint: string | undefined;
   position: number | undefined;
+  /** PostgreSQL's CONTEXT (the W field): where the error happened, e.g. `COPY t, line 3, column b: "x"`. */
+  where: string | undefined;
   readonly severity: 'ERROR' | 'FATAL';
 
   constructor(
     code: string,
     message: string,
-    extra: { detail?: string; hint?: string; position?: number; severity?: 'ERROR' | 'FATAL' } = {},
+    extra: { detail?: string; hint?: string; position?: number; where?: string; severity?: 'ERROR' | 'FATAL' } = {},
   ) {
     super(message);
     this.name = 'SqlError';
@@ -21,6 +23,7 @@ export class SqlError extends Error {
     this.detail = extra.detail;
     this.hint = extra.hint;
     this.position = extra.position;
+    this.where = extra.where;
     this.severity = extra.severity ?? 'ERROR';
   }
 }

@@ -36,7 +36,23 @@ export type ExecuteOutcome =
   /** The row limit stopped it; the portal can be executed again (PortalSuspended). */
   | { readonly kind: 'suspended' }
   /** An empty query: EmptyQueryResponse. */
-  | { readonly kind: 'empty' };
+  | { readonly kind: 'empty' }
+  /** COPY … FROM STDIN: CopyInResponse, then the client's CopyData goes to `sink` until CopyDone or CopyFail. */
+  | { readonly kind: 'copy-in'; readonly binary: boolean; readonly columns: number; readonly sink: CopyInSink;
+      /** An error PostgreSQL raises only after CopyInResponse (COPY FREEZE, a view): the COPY ends with it at once. */
+      readonly refusal: SqlError | null }
+  /** COPY … TO STDOUT: CopyOutResponse, the CopyData `run` produces, CopyDone, CommandComplete with run's tag. */
+  | { readonly kind: 'copy-out'; readonly binary: boolean; readonly columns: number; run(onData: (data: Uint8Array) => void): Promise<string> };
+
+/** Where the rows of a COPY FROM STDIN go, one CopyData payload at a time. */
+export interface CopyInSink {
+  /** Takes the next CopyData payload; throws SqlError for bad data (the COPY is then over). */
+  write(data: Uint8Array): Promise<void>;
+  /** CopyDone: takes what is left and returns the command tag ("COPY n"). */
+  finish(): Promise<string>;
+  /** The CONTEXT of an error that ends the COPY from outside (CopyFail): "COPY t, line n". */
+  where(): string;
+}
 
 /** A bound statement with parameter values: what Bind creates and Execute runs. */
 export interface Portal {
@@ -44,6 +60,8 @@ export interface Portal {
   readonly fields: readonly FieldDescription[] | null;
   /** Result formats per column: 0 text, 1 binary (already expanded to one per column). */
   readonly resultFormats: readonly number[];
+  /** A statement without rows that has run: PostgreSQL refuses to run its portal again (55000). */
+  readonly done: boolean;
   /**
    * Runs the portal until it completes or `maxRows` rows were sent (0 = no limit).
    * Rows go to `onRow` in the requested formats. Throws SqlError on failure.

@@ -5,10 +5,12 @@
 import { assert } from '../contracts/errors.js';
 
 type Utf8Slice = (this: Uint8Array, start: number, end: number) => string;
+type Latin1Slice = Utf8Slice;
 type Utf8Write = (this: Uint8Array, text: string, offset: number, length: number) => number;
 
-const bufferPrototype = Buffer.prototype as unknown as { utf8Slice?: Utf8Slice; utf8Write?: Utf8Write };
+const bufferPrototype = Buffer.prototype as unknown as { utf8Slice?: Utf8Slice; utf8Write?: Utf8Write; latin1Slice?: Latin1Slice };
 const nativeUtf8Slice = bufferPrototype.utf8Slice;
+const nativeLatin1Slice = bufferPrototype.latin1Slice;
 const nativeUtf8Write = bufferPrototype.utf8Write;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -17,6 +19,34 @@ const encoder = new TextEncoder();
 export function utf8Slice(bytes: Uint8Array, start: number, end: number): string {
   if (nativeUtf8Slice) return nativeUtf8Slice.call(bytes, start, end);
   return decoder.decode(bytes.subarray(start, end));
+}
+
+/**
+ * The bytes as a one-byte-per-char string: an exact, hashable map key for byte strings. Reads
+ * the bytes where they are: `Buffer.from(bytes.buffer, …)` would first move a small array's
+ * contents off the V8 heap (accessing `.buffer` does), which costs more than the string.
+ */
+export function latin1Key(bytes: Uint8Array): string {
+  if (nativeLatin1Slice) return nativeLatin1Slice.call(bytes, 0, bytes.length);
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+  return out;
+}
+
+/** V8 keeps typed arrays up to this many bytes on its heap (--typed-array-max-size-in-heap). */
+const ON_HEAP_MAX_BYTES = 64;
+
+/**
+ * bytes[start, end): a copy when `bytes` is small, a view otherwise. A view of a small array
+ * costs several times more than a copy: V8 keeps small typed arrays on its heap, and the first
+ * view (anything that touches `.buffer`) moves the contents to a new off-heap allocation. LMDB
+ * hands out every key and most rows as such small arrays.
+ */
+export function bytesBetween(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  if (bytes.length > ON_HEAP_MAX_BYTES) return bytes.subarray(start, end);
+  const out = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = bytes[i]!;
+  return out;
 }
 
 /**

@@ -8,6 +8,7 @@
  * write transaction increases by one.
  */
 import { assert } from '../contracts/errors.js';
+import { latin1Key } from '../encoding/bytes.js';
 
 export interface StoredEntry {
   readonly key: Uint8Array;
@@ -94,9 +95,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
 }
 
-function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
+const keyString: (key: Uint8Array) => string = latin1Key;
 
 interface MemoryWatcher {
   readonly from: Uint8Array;

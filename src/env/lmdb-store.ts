@@ -28,13 +28,17 @@ export class LmdbOrderedStore implements OrderedStore {
     return this.db.getBinary(key as Buffer) ?? undefined;
   }
 
-  *range(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }> {
-    const iterable = options.reverse
-      ? this.db.getRange({ start: options.end as Buffer, end: options.start as Buffer, reverse: true, limit: options.limit })
-      : this.db.getRange({ start: options.start as Buffer, end: options.end as Buffer, limit: options.limit });
+  range(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }> {
+    // lmdb's entries are already { key, value }: forward ranges pass them through unwrapped.
+    if (!options.reverse) return this.db.getRange({ start: options.start as Buffer, end: options.end as Buffer, limit: options.limit });
+    return this.reverseRange(options);
+  }
+
+  private *reverseRange(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }> {
+    const iterable = this.db.getRange({ start: options.end as Buffer, end: options.start as Buffer, reverse: true, limit: options.limit });
     for (const entry of iterable) {
       // In reverse, lmdb's start bound is inclusive: skip the exclusive end key itself.
-      if (options.reverse && Buffer.compare(entry.key, options.end) >= 0) continue;
+      if (Buffer.compare(entry.key, options.end) >= 0) continue;
       yield { key: entry.key, value: entry.value };
     }
   }

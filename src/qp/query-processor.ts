@@ -11,6 +11,7 @@ import { TableCodec } from './sql/table-codec.js';
 import { jobsTable, virtualTable } from './system/virtual-tables.js';
 import type { VirtualTable } from './sql/relations.js';
 import { IndexBuilder } from './index-builder.js';
+import { SequenceAllocator } from './sequences/sequence-allocator.js';
 
 export interface QueryProcessorOptions {
   readonly storage: StorageNode;
@@ -41,6 +42,8 @@ export class QueryProcessor implements SessionFactory {
   private readonly codecCache = new WeakMap<TableInfo, TableCodec>();
   readonly sessions = new Map<number, Session>();
   readonly indexBuilder: IndexBuilder;
+  /** Blocks of sequence values this QP has taken (shared by its sessions). */
+  readonly sequences: SequenceAllocator;
 
   readonly snapshotTime: () => number;
   /** One turn of the event loop (long statements take it between batches). */
@@ -50,6 +53,13 @@ export class QueryProcessor implements SessionFactory {
     this.indexBuilder = new IndexBuilder(this);
     this.snapshotTime = options.snapshotTime ?? (() => options.clock.now().latest);
     this.pause = () => new Promise((resolve) => options.timers.setImmediate(resolve));
+    this.sequences = new SequenceAllocator({
+      storage: options.storage, adjudicator: options.adjudicator,
+      snapshotTime: this.snapshotTime, freshTime: () => options.clock.now().latest,
+      catalogAt: (timestamp) => this.catalogAt(timestamp),
+      sleep: (ms) => new Promise((resolve) => options.timers.setTimeout(resolve, ms)),
+      uniform: (bound) => options.random.int(bound),
+    });
   }
 
   /**

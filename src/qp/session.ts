@@ -1,10 +1,12 @@
 import { SqlError } from '../contracts/errors.js';
+import { planCopy } from './copy/copy.js';
+import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
-import type { ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
+import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
@@ -14,6 +16,9 @@ import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
 import * as types from './sql/typesystem.js';
 import { Transaction } from './transaction.js';
+import { executeSequenceDdl, isSequenceDdl } from './sequences/sequence-ddl.js';
+import { SessionSequences } from './sequences/sequence-session.js';
+import { decodeState, sequenceRowKey } from './sequences/sequence-state.js';
 
 type Plan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
@@ -42,11 +47,24 @@ class Prepared implements PreparedStatement {
   }
 }
 
+/** What starting a statement gives its portal: rows to come, a finished tag, or a COPY. */
+interface Started {
+  readonly tag: string;
+  readonly source: RowSource | null;
+  readonly rt: Runtime | null;
+  readonly columns: readonly OutputColumn[] | null;
+  readonly copy?: ExecuteOutcome;
+}
+
 const OC000 = 'change conflicts with another transaction (OC000)';
 const OC001 = 'schema has been updated by another transaction (OC001)';
 
 function isDml(statement: Statement): boolean {
   return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && statement.forUpdate);
+}
+
+function abortedBlock(): SqlError {
+  return new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
 }
 
 /** Statements that may run in a failed transaction block. */
@@ -75,6 +93,7 @@ export class Session implements SqlSession {
   private cancelPending = false;
   private transactionCounter = 0;
   private readonly user: string;
+  private readonly sequences: SessionSequences;
 
   constructor(
     private readonly host: QueryProcessor,
@@ -85,6 +104,7 @@ export class Session implements SqlSession {
   ) {
     this.user = startup.user;
     this.settings = new SessionSettings(startup.user, startup.parameters);
+    this.sequences = new SessionSequences(host.sequences);
   }
 
   initialParameters(): ReadonlyArray<readonly [string, string]> {
@@ -136,8 +156,11 @@ export class Session implements SqlSession {
     if (!parsed) return new Prepared(null, [], null);
     const paramTypes = hints.slice();
     const prepared = new Prepared(parsed, paramTypes, null);
-    if (this.block === 'failed' && !endsBlock(parsed.statement)) return prepared; // refused at Execute
+    // PostgreSQL refuses a Parse (and a Bind) in a failed block, but for the statements that end it.
+    if (this.block === 'failed' && !endsBlock(parsed.statement)) throw abortedBlock();
+    checkParameterHints(hints);
     const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog);
+    checkUndetermined(entry.paramTypes, hints, parsed.statement);
     prepared.parameterTypes = entry.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
     prepared.fields = this.fieldsOf(entry.plan, parsed.statement);
     return prepared;
@@ -207,6 +230,7 @@ export class Session implements SqlSession {
         prepared.fields = this.fieldsOf(entry.plan, prepared.parsed!.statement);
       }
     }
+    if (this.block === 'failed' && !prepared.isEmpty && !endsBlock(prepared.parsed!.statement)) throw abortedBlock();
     const expected = prepared.parameterTypes.length;
     if (params.length !== expected) {
       throw new SqlError('08P01', `bind message supplies ${params.length} parameters, but prepared statement "" requires ${expected}`);
@@ -216,13 +240,14 @@ export class Session implements SqlSession {
       const raw = params[i]!;
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
+      if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
       values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : types.parseTextValue(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }
 
   /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
-  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<{ tag: string; source: RowSource | null; rt: Runtime | null; columns: readonly OutputColumn[] | null }> {
+  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     this.beginRequest();
     try {
       return await this.startStatement(prepared, params, emit);
@@ -233,12 +258,12 @@ export class Session implements SqlSession {
     }
   }
 
-  private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<{ tag: string; source: RowSource | null; rt: Runtime | null; columns: readonly OutputColumn[] | null }> {
+  private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     const parsed = prepared.parsed!;
     const statement = parsed.statement;
     this.checkCancelPending();
     if (this.block === 'failed' && !endsBlock(statement)) {
-      throw new SqlError('25P02', 'current transaction is aborted, commands ignored until end of transaction block');
+      throw abortedBlock();
     }
     switch (statement.kind) {
       case 'transaction': return { tag: await this.transactionControl(statement), source: null, rt: null, columns: null };
@@ -270,6 +295,7 @@ export class Session implements SqlSession {
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
     if (isDdl(statement)) return this.runDdl(statement, catalog, txn, emit);
+    if (statement.kind === 'copy') return this.startCopy(statement, catalog, txn);
     const entry = this.plan(prepared, catalog);
     for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
     const rt: Runtime = {
@@ -292,13 +318,25 @@ export class Session implements SqlSession {
     throw new SqlError('0A000', `statement ${statement.kind} is not supported`);
   }
 
+  /** COPY: planned here, at execution; its rows flow after the protocol's Copy*Response. */
+  private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
+    if (statement.from) this.checkDml(txn);
+    const rowParams: SqlValue[] = [];
+    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: false, cancelled: false, batches: 0, pause: this.host.pause };
+    this.current = rt;
+    const pc = this.planContext(catalog, []);
+    const copy = planCopy(statement, pc, rt, rowParams);
+    for (const table of pc.usedTables) txn.useSchema(tableKey(table.id));
+    return { tag: 'COPY', source: null, rt, columns: null, copy };
+  }
+
   private checkDml(txn: Transaction): void {
     if (txn.ddl) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     txn.dml = true;
   }
 
   private execContext(params: readonly SqlValue[]): ExecContext {
-    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null };
+    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null, sequences: this.sequences };
   }
 
   private async runDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void): Promise<{ tag: string; source: null; rt: null; columns: null }> {
@@ -311,7 +349,13 @@ export class Session implements SqlSession {
       if (pc.paramTypes.length > paramTypes.length) throw new SqlError('42P02', `there is no parameter $${paramTypes.length + 1}`);
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
     };
-    const result: DdlResult = executeDdl(statement, { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user, describeQuery }, () => this.newJobId());
+    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.user, describeQuery };
+    const result: DdlResult = isSequenceDdl(statement)
+      ? await executeSequenceDdl(statement, ddlContext, async (id) => {
+        const raw = await txn.get(sequenceRowKey(id));
+        return raw === null ? null : decodeState(raw);
+      })
+      : executeDdl(statement, ddlContext, () => this.newJobId());
     for (const write of result.writes) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));
@@ -450,10 +494,32 @@ export class Session implements SqlSession {
   }
 }
 
-/** A bound statement; keeps its operator tree between Executes when a row limit suspends it. */
+/** Rows a statement produced while it ran (RETURNING, SHOW): handed out like a query's. */
+function heldRows(rows: Row[]): RowSource {
+  let given = false;
+  return {
+    async next() {
+      if (given) return null;
+      given = true;
+      return rows;
+    },
+  };
+}
+
+/** A DML tag with another row count: "INSERT 0 3" → "INSERT 0 1". */
+function withCount(tag: string, count: number): string {
+  return /^(INSERT 0|UPDATE|DELETE) \d+$/.test(tag) ? tag.replace(/\d+$/, String(count)) : tag;
+}
+
+/**
+ * A bound statement; keeps its operator tree between Executes when a row limit suspends it. As
+ * in PostgreSQL, a statement with rows (a query, RETURNING, SHOW) hands them out in maxRows
+ * pieces, its tag counting the rows of each Execute, and may be executed again at its end (no
+ * rows); one without rows runs once, and is then done.
+ */
 class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
-  private running: { source: RowSource; rt: Runtime; pending: Row[]; next: number; sent: number; tag: string } | null = null;
+  private running: { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string } | null = null;
   private finished: ExecuteOutcome | null = null;
   private readonly encoders: ((value: SqlValue) => WireCell)[] | null;
 
@@ -465,6 +531,10 @@ class SessionPortal implements Portal {
   ) {
     this.fields = prepared.fields;
     this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0)) : null;
+  }
+
+  get done(): boolean {
+    return this.finished !== null && this.fields === null && !this.prepared.isEmpty;
   }
 
   async execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): Promise<ExecuteOutcome> {
@@ -481,12 +551,18 @@ class SessionPortal implements Portal {
       onRow(cells);
     };
     if (!this.running) {
-      const started = await this.session.start(this.prepared, this.params, send);
-      if (!started.source) {
+      const held: Row[] = [];
+      const started = await this.session.start(this.prepared, this.params, (row) => held.push(row));
+      // A COPY runs once: the protocol layer moves its data and reports its tag.
+      if (started.copy) {
+        this.finished = { kind: 'complete', commandTag: 'COPY 0' };
+        return started.copy;
+      }
+      if (!started.source && held.length === 0) {
         this.finished = { kind: 'complete', commandTag: started.tag };
         return this.finished;
       }
-      this.running = { source: started.source, rt: started.rt!, pending: [], next: 0, sent: 0, tag: started.tag };
+      this.running = { source: started.source ?? heldRows(held), rt: started.rt, pending: [], next: 0, tag: started.tag };
     }
     const run = this.running;
     let sentNow = 0;
@@ -495,17 +571,18 @@ class SessionPortal implements Portal {
       while (run.next < run.pending.length) {
         if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
         send(run.pending[run.next++]!);
-        run.sent++;
         sentNow++;
       }
       if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
-      const batch = await run.source.next(run.rt);
+      const batch = await run.source.next(run.rt!);
       if (!batch) break;
       run.pending = batch;
       run.next = 0;
     }
-    // A query's tag counts its rows; EXPLAIN's does not.
-    this.finished = { kind: 'complete', commandTag: run.tag === 'SELECT' ? `SELECT ${run.sent}` : run.tag };
-    return this.finished;
+    // The tag counts the rows of this Execute (after a suspension, only the rest); EXPLAIN's
+    // and SHOW's count none. Executing it again then completes with no rows.
+    const tag = (count: number) => (run.tag === 'SELECT' ? `SELECT ${count}` : withCount(run.tag, count));
+    this.finished = { kind: 'complete', commandTag: tag(0) };
+    return { kind: 'complete', commandTag: tag(sentNow) };
   }
 }

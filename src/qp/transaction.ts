@@ -2,15 +2,14 @@ import { SqlError, assert } from '../contracts/errors.js';
 import type { Key, WriteEntry } from '../contracts/kv.js';
 import type { PushedComparison, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
+import { latin1Key } from '../encoding/bytes.js';
 
 /** DSQL's limits (reference/dsql.md §3.2). */
 export const MAX_MUTATED_ROWS = 3000;
 export const MAX_TRANSACTION_BYTES = 10 * 1024 * 1024;
 export const MAX_TRANSACTION_AGE_US = 300_000_000;
 
-function mapKey(key: Key): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
+const mapKey: (key: Key) => string = latin1Key;
 
 export interface ScanBatch {
   readonly keys: Key[];

@@ -4,6 +4,8 @@ import type { JournalPosition, JournalRecord } from '../contracts/journal.js';
 import type { PushedComparison, ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
+import { bytesBetween, latin1Key } from '../encoding/bytes.js';
+import { NewestVersions, type NewestVersion } from './newest-versions.js';
 import {
   afterAllVersions, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, userKeyOf, versionKey, versionTimestamp,
 } from './version-key.js';
@@ -32,18 +34,8 @@ const SEQUENTIAL_VERSIONS = 8;
 const SCAN_BUDGET = 10_000;
 /** Stored entries one GC pass examines per user key it may visit. */
 const GC_ENTRIES_PER_KEY = 16;
-/** Keys whose newest version point reads remember (the catalog version key, hot rows). */
-const NEWEST_CACHE_LIMIT = 1024;
-
-/**
- * The newest version of a key as a point read found it: its stored value (marker included, or
- * null when the key has no version) and its commit timestamp (0 when none). It answers any read
- * at or above that timestamp until a newer version is applied, which removes it.
- */
-interface NewestVersion {
-  readonly timestamp: Timestamp;
-  readonly value: Uint8Array | null;
-}
+/** The row cache's default size (see NewestVersions): a 100k-row table of 100-byte rows fits. */
+export const DEFAULT_ROW_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * The order-preserving key encoding of column `column` of a stored tuple, or null for SQL NULL.
@@ -69,8 +61,8 @@ export class MvccStorage implements StorageNode {
   private gcCursor: Uint8Array | null = null;
   private gcKey: Uint8Array | null = null;
   private gcKept = false;
-  /** Keyed by the key's bytes as a latin1 string; cleared when full (see NEWEST_CACHE_LIMIT). */
-  private readonly newest = new Map<string, NewestVersion>();
+  /** Keyed by the key's bytes as a latin1 string. */
+  private readonly newest: NewestVersions;
   /** The safe time the writer recorded (followers read it; see `readableThrough`). */
   private recordedSafeTime: Timestamp = 0;
 
@@ -78,7 +70,9 @@ export class MvccStorage implements StorageNode {
     private readonly store: OrderedStore,
     private readonly safeTime: SafeTimeSource,
     private readonly columnKeyOf: ColumnKeyOf | null = null,
+    rowCacheBytes: number = DEFAULT_ROW_CACHE_BYTES,
   ) {
+    this.newest = new NewestVersions(rowCacheBytes);
     this.loadMetadata();
   }
 
@@ -198,18 +192,11 @@ export class MvccStorage implements StorageNode {
     const newest = !this.applying && readTimestamp >= this.lastCommit;
     const name = newest ? cacheKey(key) : '';
     const cached = newest ? this.newest.get(name) : undefined;
-    let value: Uint8Array | null;
-    if (cached !== undefined && cached.timestamp <= readTimestamp) {
-      value = cached.value;
-    } else {
-      const found = this.newestAtOrBefore(key, readTimestamp);
-      value = found === null ? null : found.value;
-      if (newest) {
-        if (this.newest.size >= NEWEST_CACHE_LIMIT) this.newest.clear();
-        this.newest.set(name, found === null ? ABSENT : { timestamp: found.timestamp, value: found.value });
-      }
-    }
-    return value !== null && value[0] === PUT ? value.subarray(1) : null;
+    if (cached !== undefined && cached.timestamp <= readTimestamp) return cached.row;
+    const found = this.newestAtOrBefore(key, readTimestamp);
+    const row = found !== null && found.value[0] === PUT ? bytesBetween(found.value, 1, found.value.length) : null;
+    if (newest) this.newest.set(name, found === null ? ABSENT : { timestamp: found.timestamp, row });
+    return row;
   }
 
   /** The newest version of `key` at or below the timestamp: its stored value (marker included). */
@@ -332,7 +319,7 @@ export class MvccStorage implements StorageNode {
   /** Adds the key to the result if its visible version is a row that passes the filter. */
   private emit(out: ReadResult, key: Uint8Array, stored: Uint8Array | null, filter: readonly PushedComparison[] | null): void {
     if (stored === null || stored[0] !== PUT) return;
-    const value = stored.subarray(1);
+    const value = bytesBetween(stored, 1, stored.length);
     if (filter !== null && !passes(value, filter, this.columnKeyOf!)) return;
     out.keys.push(key);
     out.values.push(value);
@@ -403,11 +390,9 @@ function userFloor(start: Key): Uint8Array {
   return Buffer.compare(start, USER_START) < 0 ? USER_START : start;
 }
 
-const ABSENT: NewestVersion = { timestamp: 0, value: null };
+const ABSENT: NewestVersion = { timestamp: 0, row: null };
 
-function cacheKey(key: Key): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
+const cacheKey: (key: Key) => string = latin1Key;
 
 function isUserKey(key: Key): boolean {
   return key.length >= 4 && (key[0]! | key[1]! | key[2]! | key[3]!) !== 0;

@@ -1,6 +1,7 @@
 import { assert } from '../contracts/errors.js';
 import type { Key } from '../contracts/kv.js';
 import type { Timestamp } from '../contracts/time.js';
+import { bytesBetween } from '../encoding/bytes.js';
 
 /**
  * The stored form of one version of a user key: `K || ~commitTimestamp`, the timestamp as
@@ -40,9 +41,9 @@ export function versionTimestamp(stored: Uint8Array): Timestamp {
   return high * TWO_32 + low;
 }
 
-/** The user key of a stored version key (a view, no copy). */
+/** The user key of a stored version key (a copy when small, else a view: see bytesBetween). */
 export function userKeyOf(stored: Uint8Array): Uint8Array {
-  return stored.subarray(0, stored.length - VERSION_BYTES);
+  return bytesBetween(stored, 0, stored.length - VERSION_BYTES);
 }
 
 /** Whether `stored` is a version of exactly `key`. */

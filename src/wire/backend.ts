@@ -10,6 +10,8 @@ export interface ErrorFields {
   readonly detail?: string;
   readonly hint?: string;
   readonly position?: number;
+  /** CONTEXT: where the error happened (a COPY line, say). */
+  readonly where?: string;
 }
 
 /** A RowDescription column: the session's field description plus the format sent. */
@@ -203,6 +205,34 @@ export class BackendWriter {
     this.end(this.begin(0x73)); // 's'
   }
 
+  /** CopyInResponse ('G') / CopyOutResponse ('H'): overall format, then one per column. */
+  copyInResponse(binary: boolean, columns: number): void {
+    this.copyResponse(0x47, binary, columns);
+  }
+
+  copyOutResponse(binary: boolean, columns: number): void {
+    this.copyResponse(0x48, binary, columns);
+  }
+
+  private copyResponse(type: number, binary: boolean, columns: number): void {
+    const at = this.begin(type);
+    this.ensure(1);
+    this.buffer[this.offset++] = binary ? 1 : 0;
+    this.int16(columns);
+    for (let i = 0; i < columns; i++) this.int16(binary ? 1 : 0);
+    this.end(at);
+  }
+
+  copyData(data: Uint8Array): void {
+    const at = this.begin(0x64); // 'd'
+    this.raw(data);
+    this.end(at);
+  }
+
+  copyDone(): void {
+    this.end(this.begin(0x63)); // 'c'
+  }
+
   parameterDescription(types: readonly number[]): void {
     const at = this.begin(0x74); // 't'
     this.int16(types.length);
@@ -233,6 +263,7 @@ export class BackendWriter {
     field('D', fields.detail);
     field('H', fields.hint);
     field('P', fields.position !== undefined ? String(fields.position) : undefined);
+    field('W', fields.where);
     this.ensure(1);
     this.buffer[this.offset++] = 0;
     this.end(at);

@@ -126,3 +126,29 @@ test('taken bytes stay as they were while the writer goes on, across buffer chan
   assert.equal(at, all.length);
   assert.equal(rows, 21);
 });
+
+test('COPY messages: CopyData, CopyDone, CopyFail in; CopyIn/OutResponse, CopyData, CopyDone and CONTEXT out', () => {
+  const decoder = new FrontendDecoder();
+  decoder.feed(startup({ user: 'u' }));
+  const bytes = Buffer.concat([serialize.copyData(Buffer.from('1\tx\n')), serialize.copyDone(), serialize.copyFail('stop')]);
+  const messages = decoder.feed(bytes) as any[];
+  assert.deepEqual(messages.map((m) => m.type), ['copy-data', 'copy-done', 'copy-fail']);
+  assert.equal(Buffer.from(messages[0].data).toString(), '1\tx\n');
+  assert.equal(messages[2].message, 'stop');
+
+  const writer = new BackendWriter();
+  writer.copyInResponse(false, 2);
+  writer.copyOutResponse(true, 1);
+  writer.copyData(Buffer.from('ab'));
+  writer.copyDone();
+  writer.errorResponse({ severity: 'ERROR', code: '22P02', message: 'bad', where: 'COPY t, line 1' });
+  const out = writer.take();
+  // CopyInResponse: 'G', length 4+1+2+2*2, text overall, 2 columns, each text.
+  assert.deepEqual([...out.subarray(0, 12)], [0x47, 0, 0, 0, 11, 0, 0, 2, 0, 0, 0, 0]);
+  // CopyOutResponse: 'H', binary, 1 column, binary.
+  assert.deepEqual([...out.subarray(12, 22)], [0x48, 0, 0, 0, 9, 1, 0, 1, 0, 1]);
+  // CopyData 'd' with its bytes, CopyDone 'c'.
+  assert.deepEqual([...out.subarray(22, 29)], [0x64, 0, 0, 0, 6, 0x61, 0x62]);
+  assert.deepEqual([...out.subarray(29, 34)], [0x63, 0, 0, 0, 4]);
+  assert.ok(out.subarray(34).includes(Buffer.from('WCOPY t, line 1\0')));
+});

@@ -33,3 +33,43 @@ test('"char" is the one-byte type and char/character are bpchar, as in PostgreSQ
     `SELECT 'a'::"char", 'ab'::char, 'ab'::char(3), 'x'::character`,
   ]) await db().same(sql);
 });
+
+test('every scalar type has its array type, with PostgreSQL\'s text forms', { skip }, async () => {
+  for (const sql of [
+    "SELECT '{NaN,+Inf,-Inf}'::float4[], '{2.0,3.0123}'::numeric[], '{a,b,\"\"}'::varchar[], '{x}'::char[]",
+    "SELECT '{2018-01-01,2018-01-02}'::date[], '{2018-01-01 12:00:00}'::timestamp[], '{2018-01-01 12:00:00+08}'::timestamptz[]",
+    "SELECT '{1 day,2 mon}'::interval[], '{t,f}'::bool[], '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'::uuid[], '{abc}'::name[]",
+    'SELECT ARRAY[1.5::numeric, 2], ARRAY[$$2020-01-01$$::date]',
+  ]) await db().same(sql);
+});
+
+test('a cast names its column as PostgreSQL\'s FigureColname does', { skip }, async () => {
+  for (const sql of [
+    "SELECT 1::int2, '{1,2,3}'::int2[], 'x'::char, 'x'::varchar(3), 1::double precision, 2::bigint, 5::numeric(3,1)",
+    "SELECT length('abc')::text, (CASE WHEN true THEN 1 END)::text, 1::int::text, (1 + 2)::text, 'a'::text::varchar",
+    'SELECT ARRAY[1, 2]::text, (SELECT 1)::text, coalesce(1, 2)::text, id::text FROM t WHERE id = 1',
+  ]) await db().same(sql);
+});
+
+test('array subscripts and slices, as in PostgreSQL (one dimension)', { skip }, async () => {
+  for (const sql of [
+    'SELECT (ARRAY[10, 20, 30])[2], (ARRAY[10, 20, 30])[4], (ARRAY[10, 20, 30])[0], (ARRAY[10, 20, 30])[2:3], (ARRAY[10, 20, 30])[:2], (ARRAY[10, 20, 30])[2:]',
+    "SELECT (ARRAY['a', 'b'])[3:5], (string_to_array('a,b,c', ','))[2] AS x, (regexp_match('foo123', '(\\d+)'))[1]",
+    'SELECT a[1], a[2:2] FROM (VALUES (ARRAY[1, 2, 3]), (NULL::int[])) v(a)',
+    "SELECT (ARRAY[1, 2])[NULL], (ARRAY[1, 2])['1'], (ARRAY[1, 2])[1.6]",
+    'SELECT (1)[1]',
+    "SELECT (ARRAY[1, 2])['x']",
+  ]) await db().same(sql);
+});
+
+test('array functions and operators over one-dimensional arrays', { skip }, async () => {
+  for (const sql of [
+    "SELECT array_length(ARRAY[1, 2, 3], 1), array_length(ARRAY[1], 2), array_length('{}'::int[], 1), array_upper(ARRAY['a', 'b'], 1), array_lower(ARRAY[5], 1), cardinality(ARRAY[1, 2]), cardinality('{}'::int[]), array_ndims(ARRAY[1]), array_dims(ARRAY[1, 2])",
+    'SELECT array_append(ARRAY[1, 2], 3), array_prepend(0, ARRAY[1]), array_cat(ARRAY[1], ARRAY[2, 3]), array_append(NULL::int[], 1), array_cat(NULL, ARRAY[1])',
+    "SELECT array_position(ARRAY['a', 'b', 'c'], 'b'), array_position(ARRAY[1, 2], 5), array_positions(ARRAY[1, 2, 1], 1), array_remove(ARRAY[1, 2, 1, NULL], 1), array_replace(ARRAY[1, 2, 1], 1, 9)",
+    "SELECT ARRAY[1, 2] || 3, 0 || ARRAY[1], ARRAY[1] || ARRAY[2, 3], ARRAY['a'] || 'b'::text",
+    'SELECT ARRAY[1, 2, 3] @> ARRAY[2], ARRAY[1] <@ ARRAY[1, 2], ARRAY[1, 2] && ARRAY[2, 3], ARRAY[1, NULL] @> ARRAY[NULL::int]',
+    "SELECT 'a' || 'b', 'x' || 1, 1 || 'x'",
+    "SELECT ARRAY['a'] || 1",
+  ]) await db().same(sql);
+});

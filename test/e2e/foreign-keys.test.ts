@@ -240,7 +240,7 @@ test('DSQL refuses the other forms with its texts', { skip }, async () => {
   assert.equal((await db().strata.query('INSERT INTO async VALUES (1, 2)')).rowCount, 1);
 });
 
-test("psql's foreign-key queries of \\d (Foreign-key constraints, Referenced by) and set-returning functions in a select list", { skip }, async () => {
+test("psql's foreign-key queries of \\d (Foreign-key constraints, Referenced by; regclass columns read as text)", { skip }, async () => {
   for (const sql of [
     'CREATE TABLE pp (id int PRIMARY KEY, u text UNIQUE)',
     'CREATE TABLE pc (id int PRIMARY KEY, p_id int REFERENCES pp ON DELETE CASCADE, pu text, CONSTRAINT cu FOREIGN KEY (pu) REFERENCES pp (u) DEFERRABLE)',
@@ -254,5 +254,4 @@ test("psql's foreign-key queries of \\d (Foreign-key constraints, Referenced by)
     'SELECT generate_series(1, 3)',
     'SELECT generate_series(5, 1, -2) AS g',
   ]) await once(sql);
-  await same("SELECT * FROM pg_partition_ancestors('nope')");
 });

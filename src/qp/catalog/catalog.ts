@@ -10,6 +10,9 @@ import type { Key, WriteEntry } from '../../contracts/kv.js';
  *   index 4                             → next object id (decimal text)
  *   index 5, suffix u32 view id         → JSON ViewInfo
  *   index 6, suffix u32 function id     → JSON FunctionInfo
+ *   index 7, suffix u32 sequence id     → JSON SequenceInfo (its definition; the counter is a row of
+ *                                         its own, see src/qp/sequences/sequence-state.ts)
+ *   index 8, suffix u32 domain id       → JSON DomainInfo
  * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
  * shows a different version.
  */
@@ -20,6 +23,8 @@ const VERSION_INDEX = 3;
 const NEXT_ID_INDEX = 4;
 const VIEWS_INDEX = 5;
 const FUNCTIONS_INDEX = 6;
+const SEQUENCES_INDEX = 7;
+const DOMAINS_INDEX = 8;
 /** User object ids start where PostgreSQL's do, so they never clash with built-in oids. */
 export const FIRST_USER_OID = 16384;
 
@@ -30,6 +35,21 @@ export interface ColumnInfo {
   readonly notNull: boolean;
   /** The DEFAULT expression's source text, re-parsed when used. */
   readonly defaultText: string | null;
+  /** GENERATED ALWAYS AS (…) STORED: the expression's source text (absent in records written before generated columns). */
+  readonly generatedText?: string | null;
+  /** The domain the column was declared with; typeOid/typmod are then the domain's base type (absent: none). */
+  readonly domainOid?: number;
+  /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY: values come from the owned sequence. */
+  readonly identity?: { readonly generation: 'a' | 'd'; readonly sequenceId: number };
+}
+
+/** A CHECK constraint of a table or a domain: its expression's source text, compiled where rows are written. */
+export interface CheckInfo {
+  readonly name: string;
+  readonly text: string;
+  /** False for ADD CONSTRAINT … NOT VALID: existing rows were not checked (new ones are). */
+  readonly validated: boolean;
+  readonly noInherit: boolean;
 }
 
 export interface IndexInfo {
@@ -61,6 +81,8 @@ export interface TableInfo {
   readonly indexes: readonly IndexInfo[];
   /** FOREIGN KEY constraints of this (referencing) table; absent in catalogs written before them. */
   readonly foreignKeys?: readonly ForeignKeyInfo[];
+  /** CHECK constraints in creation order (absent in records written before CHECK constraints). */
+  readonly checks?: readonly CheckInfo[];
 }
 
 /** ON DELETE / ON UPDATE, as pg_constraint's confdeltype/confupdtype letters. */
@@ -88,6 +110,19 @@ export interface ForeignKeyInfo {
   readonly validated: boolean;
 }
 
+
+/** CREATE DOMAIN: a base type with an optional default, NOT NULL and CHECK constraints. */
+export interface DomainInfo {
+  readonly id: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly baseOid: number;
+  readonly baseTypmod: number;
+  readonly notNull: boolean;
+  readonly defaultText: string | null;
+  readonly checks: readonly CheckInfo[];
+}
+
 /** A view: its query's text (planned where the view is read) and the columns it had when created. */
 export interface ViewInfo {
   readonly id: number;
@@ -110,6 +145,26 @@ export interface FunctionInfo {
   /** The body as a SELECT's text (`RETURN expr` is kept as `SELECT expr`). */
   readonly body: string;
   readonly strict: boolean;
+}
+
+/**
+ * A sequence's definition (CREATE/ALTER SEQUENCE). Its bigint options are decimal text: JSON
+ * numbers cannot hold every int8. The counter itself is not here: it changes without DDL.
+ */
+export interface SequenceInfo {
+  readonly id: number;
+  readonly schema: string;
+  readonly name: string;
+  readonly increment: string;
+  readonly minValue: string;
+  readonly maxValue: string;
+  readonly start: string;
+  readonly cache: string;
+  readonly cycle: boolean;
+  /** Bumped by every ALTER SEQUENCE: a QP drops values it cached under an older generation. */
+  readonly generation: number;
+  /** OWNED BY table.column (column position, 0-based): dropped with the table. */
+  readonly ownedBy: { readonly tableId: number; readonly column: number } | null;
 }
 
 export interface SchemaInfo {
@@ -144,10 +199,22 @@ export function viewKey(viewId: number): Key {
   return catalogKey(VIEWS_INDEX, suffix);
 }
 
+export function sequenceKey(sequenceId: number): Key {
+  const suffix = Buffer.alloc(4);
+  suffix.writeUInt32BE(sequenceId, 0);
+  return catalogKey(SEQUENCES_INDEX, suffix);
+}
+
 export function functionKey(functionId: number): Key {
   const suffix = Buffer.alloc(4);
   suffix.writeUInt32BE(functionId, 0);
   return catalogKey(FUNCTIONS_INDEX, suffix);
+}
+
+export function domainKey(domainId: number): Key {
+  const suffix = Buffer.alloc(4);
+  suffix.writeUInt32BE(domainId, 0);
+  return catalogKey(DOMAINS_INDEX, suffix);
 }
 
 function schemaKey(name: string): Key {
@@ -174,9 +241,21 @@ export class CatalogSnapshot {
   private readonly functionsByName = new Map<string, FunctionInfo[]>();
   /** Referenced table id → the foreign keys (with their referencing table) that point at it. */
   private readonly referencing = new Map<number, { table: TableInfo; foreignKey: ForeignKeyInfo }[]>();
+  private readonly domainsByName = new Map<string, DomainInfo>();
+  private readonly domainsById = new Map<number, DomainInfo>();
+  private readonly sequencesByName = new Map<string, SequenceInfo>();
+  private readonly sequencesById = new Map<number, SequenceInfo>();
 
   constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = [],
-    functions: Iterable<FunctionInfo> = []) {
+    functions: Iterable<FunctionInfo> = [], domains: Iterable<DomainInfo> = [], sequences: Iterable<SequenceInfo> = []) {
+    for (const sequence of sequences) {
+      this.sequencesByName.set(`${sequence.schema}.${sequence.name}`, sequence);
+      this.sequencesById.set(sequence.id, sequence);
+    }
+    for (const domain of domains) {
+      this.domainsByName.set(`${domain.schema}.${domain.name}`, domain);
+      this.domainsById.set(domain.id, domain);
+    }
     for (const view of views) this.views.set(`${view.schema}.${view.name}`, view);
     for (const fn of functions) {
       const key = `${fn.schema}.${fn.name}`;
@@ -208,6 +287,8 @@ export class CatalogSnapshot {
     const schemas: SchemaInfo[] = [];
     const views: ViewInfo[] = [];
     const functions: FunctionInfo[] = [];
+    const domains: DomainInfo[] = [];
+    const sequences: SequenceInfo[] = [];
     for (const { key, value } of entries) {
       const index = (key[4]! << 8) | key[5]!;
       const text = decoder.decode(value);
@@ -217,8 +298,10 @@ export class CatalogSnapshot {
       else if (index === NEXT_ID_INDEX) nextId = Number(text);
       else if (index === VIEWS_INDEX) views.push(JSON.parse(text) as ViewInfo);
       else if (index === FUNCTIONS_INDEX) functions.push(JSON.parse(text) as FunctionInfo);
+      else if (index === DOMAINS_INDEX) domains.push(JSON.parse(text) as DomainInfo);
+      else if (index === SEQUENCES_INDEX) sequences.push(JSON.parse(text) as SequenceInfo);
     }
-    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions);
+    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains, sequences);
   }
 
   table(schema: string, name: string): TableInfo | undefined {
@@ -236,6 +319,30 @@ export class CatalogSnapshot {
   /** SQL functions of that name in that schema (overloads differ by argument types). */
   functions(schema: string, name: string): readonly FunctionInfo[] {
     return this.functionsByName.get(`${schema}.${name}`) ?? [];
+  }
+
+  domain(schema: string, name: string): DomainInfo | undefined {
+    return this.domainsByName.get(`${schema}.${name}`);
+  }
+
+  domainById(id: number): DomainInfo | undefined {
+    return this.domainsById.get(id);
+  }
+
+  allDomains(): Iterable<DomainInfo> {
+    return this.domainsById.values();
+  }
+
+  sequence(schema: string, name: string): SequenceInfo | undefined {
+    return this.sequencesByName.get(`${schema}.${name}`);
+  }
+
+  sequenceById(id: number): SequenceInfo | undefined {
+    return this.sequencesById.get(id);
+  }
+
+  allSequences(): Iterable<SequenceInfo> {
+    return this.sequencesById.values();
   }
 
   tableById(id: number): TableInfo | undefined {
@@ -271,7 +378,8 @@ export class CatalogSnapshot {
   }
 
   relationExists(schema: string, name: string): boolean {
-    return this.table(schema, name) !== undefined || this.index(schema, name) !== undefined || this.view(schema, name) !== undefined;
+    return this.table(schema, name) !== undefined || this.index(schema, name) !== undefined || this.view(schema, name) !== undefined
+      || this.sequence(schema, name) !== undefined;
   }
 }
 
@@ -309,6 +417,29 @@ export class CatalogChange {
 
   deleteFunction(functionId: number): void {
     this.writes.push({ key: functionKey(functionId), value: null });
+  }
+
+  putDomain(domain: DomainInfo): void {
+    assert(domain.id >= FIRST_USER_OID, 'domains have user oids');
+    this.writes.push({ key: domainKey(domain.id), value: json(domain) });
+  }
+
+  deleteDomain(domainId: number): void {
+    this.writes.push({ key: domainKey(domainId), value: null });
+  }
+
+  putSequence(sequence: SequenceInfo): void {
+    assert(sequence.id >= FIRST_USER_OID, 'sequences have user oids');
+    this.writes.push({ key: sequenceKey(sequence.id), value: json(sequence) });
+  }
+
+  deleteSequence(sequenceId: number): void {
+    this.writes.push({ key: sequenceKey(sequenceId), value: null });
+  }
+
+  /** A write outside the catalog in the same commit (a sequence's counter row). */
+  putRow(key: Key, value: Uint8Array | null): void {
+    this.writes.push({ key, value });
   }
 
   deleteView(viewId: number): void {

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { Authenticator, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
+import type { Authenticator, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
 import type { RandomSource } from '../../contracts/time.js';
 import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
 import { BackendWriter, type ErrorFields } from '../../wire/backend.js';
@@ -43,6 +43,11 @@ export class Connection {
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipUntilSync = false;
   private firstChunk = true;
+  /**
+   * A COPY FROM STDIN in progress: CopyData goes to its sink until CopyDone or CopyFail. `resume`
+   * runs the rest of a simple query's statements; null in the extended protocol (Sync follows).
+   */
+  private copyIn: { readonly sink: CopyInSink; readonly resume: (() => Promise<void>) | null } | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
     options.socket.onData((chunk) => this.receive(chunk));
@@ -205,7 +210,7 @@ export class Connection {
     const processId = this.options.random.int(0x7fffffff) + 1;
     const secretKey = this.options.random.int(0x7fffffff);
     this.session = this.options.sessions.createSession(startup, {
-      notice: (notice) => this.out.noticeResponse({ ...errorFields(notice, this.options.log), severity: notice.code.startsWith('01') ? 'WARNING' : 'NOTICE' }),
+      notice: (notice) => this.out.noticeResponse({ ...errorFields(notice, this.options.log), severity: noticeSeverity(notice.code) }),
       parameterStatus: (name, value) => this.out.parameterStatus(name, value),
     }, processId, secretKey);
     this.phase = 'ready';
@@ -221,12 +226,14 @@ export class Connection {
       this.terminate();
       return;
     }
+    if (this.copyIn) return this.copyMessage(session, message);
     if (message.type === 'sync') {
       this.skipUntilSync = false;
       return this.finish(session);
     }
-    if (message.type === 'query') return this.simpleQuery(session, message.sql);
+    // After an extended-protocol error everything up to Sync is discarded, a Query too.
     if (this.skipUntilSync) return;
+    if (message.type === 'query') return this.simpleQuery(session, message.sql);
     try {
       const pending = this.extended(session, message);
       if (pending !== undefined) return pending.catch((error: unknown) => this.extendedFailed(session, error));
@@ -255,22 +262,113 @@ export class Connection {
   }
 
   private async simpleQuery(session: SqlSession, sql: string): Promise<void> {
+    let statements: PreparedStatement[];
     try {
       await session.refreshCatalog();
-      const statements = session.prepareSimple(sql);
-      for (const statement of statements) {
+      statements = session.prepareSimple(sql);
+    } catch (error) {
+      this.out.errorResponse(errorFields(error, this.options.log));
+      session.markFailed();
+      return this.finish(session);
+    }
+    return this.runSimple(session, statements, 0);
+  }
+
+  /** Runs a simple query's statements from `from`; a COPY FROM STDIN pauses it until CopyDone. */
+  private async runSimple(session: SqlSession, statements: readonly PreparedStatement[], from: number): Promise<void> {
+    try {
+      for (let i = from; i < statements.length; i++) {
+        const statement = statements[i]!;
         const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
         const textFormats = portal.fields ? portal.fields.map(() => 0) : [];
         if (portal.fields) this.describeRows(portal.fields, textFormats);
         const outcome = await portal.execute(0, (cells) => this.out.dataRow(cells));
-        if (outcome.kind === 'empty') this.out.emptyQueryResponse();
-        else if (outcome.kind === 'complete') this.out.commandComplete(outcome.commandTag);
+        if (outcome.kind === 'copy-in') {
+          await this.startCopyIn(session, outcome, () => this.runSimple(session, statements, i + 1));
+          return;
+        }
+        await this.reportOutcome(outcome);
       }
     } catch (error) {
       this.out.errorResponse(errorFields(error, this.options.log));
       session.markFailed();
     }
     await this.finish(session);
+  }
+
+  /** What an Execute (or a simple query's statement) finished with, COPY TO's data included. */
+  private async reportOutcome(outcome: Exclude<ExecuteOutcome, { kind: 'copy-in' }>): Promise<void> {
+    switch (outcome.kind) {
+      case 'empty': this.out.emptyQueryResponse(); return;
+      case 'suspended': this.out.portalSuspended(); return;
+      case 'complete': this.out.commandComplete(outcome.commandTag); return;
+      case 'copy-out': {
+        this.out.copyOutResponse(outcome.binary, outcome.columns);
+        const tag = await outcome.run((data) => {
+          this.out.copyData(data);
+          if (this.out.length >= COPY_OUT_FLUSH_BYTES) this.flush();
+        });
+        this.out.copyDone();
+        this.out.commandComplete(tag);
+        return;
+      }
+    }
+  }
+
+  private async startCopyIn(session: SqlSession, outcome: Extract<ExecuteOutcome, { kind: 'copy-in' }>, resume: (() => Promise<void>) | null): Promise<void> {
+    this.out.copyInResponse(outcome.binary, outcome.columns);
+    this.copyIn = { sink: outcome.sink, resume };
+    if (outcome.refusal) await this.copyFailed(session, outcome.refusal);
+  }
+
+  /** The COPY in progress failed: report it; what the client still sends for it is ignored. */
+  private async copyFailed(session: SqlSession, error: unknown): Promise<void> {
+    const copy = this.copyIn!;
+    this.copyIn = null;
+    this.out.errorResponse(errorFields(error, this.options.log));
+    session.markFailed();
+    // Outside a COPY, CopyData, CopyDone and CopyFail are ignored (PostgreSQL ignores them too).
+    if (copy.resume) await this.finish(session);
+    else this.skipUntilSync = true;
+  }
+
+  /**
+   * A message while COPY FROM STDIN runs. Flush and Sync are ignored, as PostgreSQL does (a
+   * client may send them not knowing its statement was a COPY); anything else but the COPY
+   * messages ends the COPY with 08P01.
+   */
+  private async copyMessage(session: SqlSession, message: FrontendMessage): Promise<void> {
+    const copy = this.copyIn!;
+    try {
+      switch (message.type) {
+        case 'copy-data':
+          await copy.sink.write(message.data);
+          return;
+        case 'copy-done': {
+          const tag = await copy.sink.finish();
+          this.copyIn = null;
+          this.out.commandComplete(tag);
+          if (copy.resume) await copy.resume();
+          return;
+        }
+        case 'copy-fail':
+          throw new SqlError('57014', `COPY from stdin failed: ${message.message}`, { where: copy.sink.where() });
+        case 'flush':
+        case 'sync':
+          return;
+        default:
+          // PostgreSQL cannot tell where the client's messages are now: it gives up the connection.
+          this.copyIn = null;
+          this.out.errorResponse({
+            severity: 'ERROR', code: '08P01', where: copy.sink.where(),
+            message: `unexpected message type 0x${MESSAGE_CODES[message.type].toString(16).toUpperCase()} during COPY from stdin`,
+          });
+          this.fatal({ severity: 'FATAL', code: '08P01', message: 'terminating connection because protocol synchronization was lost' });
+          return;
+      }
+    } catch (error) {
+      await this.copyFailed(session, error);
+    }
   }
 
   /** Synchronous except Execute, whose promise it returns. */
@@ -317,10 +415,10 @@ export class Connection {
       case 'execute': {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
+        if (portal.done) throw new SqlError('55000', `portal "${message.portal}" cannot be run`);
         return portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells)).then((outcome) => {
-          if (outcome.kind === 'empty') this.out.emptyQueryResponse();
-          else if (outcome.kind === 'suspended') this.out.portalSuspended();
-          else this.out.commandComplete(outcome.commandTag);
+          if (outcome.kind === 'copy-in') return this.startCopyIn(session, outcome, null);
+          return this.reportOutcome(outcome);
         });
       }
       case 'close': {
@@ -368,6 +466,15 @@ class RowDescriptions {
 }
 
 const MAX_DESCRIPTIONS_PER_STATEMENT = 8;
+/** COPY TO's CopyData leaves in writes of about this size, not all at the end. */
+const COPY_OUT_FLUSH_BYTES = 256 * 1024;
+
+/** Frontend message type bytes, for "unexpected message type 0x51 during COPY from stdin". */
+const MESSAGE_CODES: Record<FrontendMessage['type'], number> = {
+  'startup': 0, 'ssl-request': 0, 'gssenc-request': 0, 'cancel': 0, 'password': 0x70, 'query': 0x51, 'parse': 0x50, 'bind': 0x42,
+  'describe': 0x44, 'execute': 0x45, 'close': 0x43, 'sync': 0x53, 'flush': 0x48, 'terminate': 0x58,
+  'copy-data': 0x64, 'copy-done': 0x63, 'copy-fail': 0x66,
+};
 
 /** Format codes: none (all text), one (for all), or one per item. */
 function expandFormats(formats: readonly number[], count: number, what: string): number[] {
@@ -377,9 +484,17 @@ function expandFormats(formats: readonly number[], count: number, what: string):
   return formats.slice();
 }
 
+/**
+ * PostgreSQL sends warnings (class 01) and its transaction-state complaints (BEGIN in a block,
+ * COMMIT or ROLLBACK outside one: 25001, 25P01) as WARNING; the rest as NOTICE.
+ */
+function noticeSeverity(code: string): 'WARNING' | 'NOTICE' {
+  return code.startsWith('01') || code === '25001' || code === '25P01' ? 'WARNING' : 'NOTICE';
+}
+
 function errorFields(error: unknown, log: Log): ErrorFields {
   if (error instanceof SqlError) {
-    return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position: error.position };
+    return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position: error.position, where: error.where };
   }
   log.error(`internal error: ${(error as Error).stack ?? String(error)}`);
   return { severity: 'ERROR', code: 'XX000', message: (error as Error).message ?? String(error) };

@@ -7,7 +7,8 @@ import type { Expr } from './ast.js';
 import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
-import { columnRefs } from './relations.js';
+import { columnRefs, containsAggregate } from './relations.js';
+import { SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { CorrelatedScope, Scope } from './scope.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
 
@@ -49,6 +50,8 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
     }
     if (columnSide.kind !== 'column') continue;
     if (columnSide.table !== null && columnSide.table !== relation) continue;
+    // nextval() and friends are volatile: PostgreSQL calls them per row, never once for a bound.
+    if (containsAggregate(valueSide, (name) => SEQUENCE_FUNCTIONS.has(name))) continue;
     const column = table.columns.findIndex((c) => c.name === columnSide.name);
     if (column < 0) continue;
     const info = table.columns[column]!;

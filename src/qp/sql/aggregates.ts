@@ -7,7 +7,8 @@ import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-v
  * Arithmetic comes from the type system (injected as functions, so this stays pure).
  */
 export interface AggregateState {
-  add(value: SqlValue): void;
+  /** One input row: the first argument, and the second for two-argument aggregates. */
+  add(value: SqlValue, second?: SqlValue): void;
   result(): SqlValue;
 }
 
@@ -17,17 +18,42 @@ export interface AggregateArithmetic {
   numericDivide(a: NumericValue, b: NumericValue): NumericValue;
   compare(oid: number): (a: SqlValue, b: SqlValue) => number;
   groupKey(oids: readonly number[], values: readonly SqlValue[], width: number): string;
+  /** The array type's text form of these elements (array_agg). */
+  formatArray(elementOid: number, values: readonly SqlValue[]): string;
+  /** A value as json text, as to_json makes it (json_agg). */
+  toJson(oid: number, value: SqlValue): string;
+  /** json text normalized as jsonb prints it. */
+  toJsonb(json: string): string;
+  isArray(oid: number): boolean;
+  /** A value's text form (its type's output function). */
+  formatText(oid: number, value: SqlValue): string;
 }
 
-const AGGREGATES = new Set(['count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every']);
+const AGGREGATES = new Set([
+  'count', 'sum', 'min', 'max', 'avg', 'bool_and', 'bool_or', 'every', 'string_agg', 'array_agg', 'json_agg', 'jsonb_agg',
+  'json_object_agg', 'jsonb_object_agg', 'bit_and', 'bit_or', 'bit_xor',
+]);
+
+/** The aggregates of two arguments (the rest take one, or `*`). */
+export function aggregateArity(name: string): number {
+  return name === 'string_agg' || name === 'json_object_agg' || name === 'jsonb_object_agg' ? 2 : 1;
+}
 const INTEGER = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8]);
 
 export function isAggregate(name: string): boolean {
   return AGGREGATES.has(name);
 }
 
-export function aggregateResultType(name: string, arg: number | null, comparable: (oid: number) => boolean): number | null {
+export function aggregateResultType(name: string, arg: number | null, comparable: (oid: number) => boolean, second: number | null = null, arrayOf: (oid: number) => number = () => 0): number | null {
   switch (name) {
+    case 'string_agg':
+      if ((arg === TypeOid.text || arg === TypeOid.varchar || arg === TypeOid.bpchar || arg === TypeOid.name) && second === TypeOid.text) return TypeOid.text;
+      if (arg === TypeOid.bytea && second === TypeOid.bytea) return TypeOid.bytea;
+      return null;
+    case 'array_agg': return arg !== null && arrayOf(arg) !== 0 ? arrayOf(arg) : null;
+    case 'json_agg': case 'json_object_agg': return arg !== null ? TypeOid.json : null;
+    case 'jsonb_agg': case 'jsonb_object_agg': return arg !== null ? TypeOid.jsonb : null;
+    case 'bit_and': case 'bit_or': case 'bit_xor': return arg !== null && INTEGER.has(arg) ? arg : null;
     case 'count': return TypeOid.int8;
     case 'sum':
       if (arg === TypeOid.int2 || arg === TypeOid.int4) return TypeOid.int8;
@@ -56,25 +82,138 @@ export function aggregateResultType(name: string, arg: number | null, comparable
 class DistinctFilter implements AggregateState {
   private readonly seen = new Set<string>();
   constructor(private readonly inner: AggregateState, private readonly oid: number, private readonly math: AggregateArithmetic) {}
-  add(value: SqlValue): void {
+  add(value: SqlValue, second?: SqlValue): void {
     if (value === null) return;
     const key = this.math.groupKey([this.oid], [value], 1);
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.inner.add(value);
+    this.inner.add(value, second);
   }
   result(): SqlValue {
     return this.inner.result();
   }
 }
 
-export function newAggregateState(name: string, arg: number | null, distinct: boolean, math: AggregateArithmetic): AggregateState {
-  const state = baseState(name, arg, math);
-  return distinct && arg !== null ? new DistinctFilter(state, arg, math) : state;
+/** An aggregate's own ORDER BY key: computed per input row, compared by its type's order. */
+export interface AggregateOrderKey {
+  readonly oid: number;
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
 }
 
-function baseState(name: string, arg: number | null, math: AggregateArithmetic): AggregateState {
+/**
+ * `agg(x ORDER BY k)`: keeps the inputs and their keys, and feeds them to the aggregate sorted
+ * (stable: ties keep input order) when the result is asked for. DISTINCT applies after sorting.
+ */
+class OrderedInput implements AggregateState {
+  private readonly rows: { value: SqlValue; second: SqlValue; keys: readonly SqlValue[] }[] = [];
+  private pendingKeys: readonly SqlValue[] = [];
+  constructor(private readonly inner: () => AggregateState, private readonly order: readonly AggregateOrderKey[], private readonly math: AggregateArithmetic) {}
+  /** The sort keys of the row the next add() comes from. */
+  keys(keys: readonly SqlValue[]): void {
+    this.pendingKeys = keys;
+  }
+  add(value: SqlValue, second?: SqlValue): void {
+    this.rows.push({ value, second: second ?? null, keys: this.pendingKeys });
+  }
+  result(): SqlValue {
+    const compares = this.order.map((k) => this.math.compare(k.oid));
+    const sorted = this.rows.slice().sort((a, b) => {
+      for (let i = 0; i < compares.length; i++) {
+        const x = a.keys[i]!;
+        const y = b.keys[i]!;
+        const key = this.order[i]!;
+        if (x === null || y === null) {
+          if (x === y) continue;
+          return (x === null) === key.nullsFirst ? -1 : 1;
+        }
+        const c = compares[i]!(x, y);
+        if (c !== 0) return key.descending ? -c : c;
+      }
+      return 0;
+    });
+    const state = this.inner();
+    for (const row of sorted) state.add(row.value, row.second);
+    return state.result();
+  }
+}
+
+export function isOrderedInput(state: AggregateState): state is AggregateState & { keys(keys: readonly SqlValue[]): void } {
+  return state instanceof OrderedInput;
+}
+
+export function newAggregateState(name: string, arg: number | null, distinct: boolean, math: AggregateArithmetic, order: readonly AggregateOrderKey[] = [], second: number | null = null): AggregateState {
+  const make = () => {
+    const state = baseState(name, arg, math, second);
+    return distinct && arg !== null ? new DistinctFilter(state, arg, math) : state;
+  };
+  return order.length > 0 ? new OrderedInput(make, order, math) : make();
+}
+
+function baseState(name: string, arg: number | null, math: AggregateArithmetic, second: number | null): AggregateState {
   switch (name) {
+    case 'string_agg': {
+      // Each value after the first is preceded by the delimiter given with it; NULL values
+      // (and their delimiters) are skipped.
+      const parts: SqlValue[] = [];
+      return {
+        add: (v, delimiter) => { if (v !== null) { if (parts.length > 0) parts.push(delimiter ?? null); parts.push(v); } },
+        result: () => {
+          if (parts.length === 0) return null;
+          if (arg === TypeOid.bytea) {
+            const chunks = parts.filter((p): p is Uint8Array => p !== null) as Uint8Array[];
+            const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+            let at = 0;
+            for (const c of chunks) { out.set(c, at); at += c.length; }
+            return out;
+          }
+          return parts.filter((p) => p !== null).join('');
+        },
+      };
+    }
+    case 'array_agg': {
+      const values: SqlValue[] = [];
+      return { add: (v) => { values.push(v); }, result: () => (values.length === 0 ? null : math.formatArray(arg!, values)) };
+    }
+    case 'json_agg':
+    case 'jsonb_agg': {
+      const items: string[] = [];
+      // PostgreSQL puts a structured value after the first on a line of its own.
+      const separator = math.isArray(arg!) ? ', \n ' : ', ';
+      return {
+        add: (v) => { items.push(v === null ? 'null' : math.toJson(arg!, v)); },
+        result: () => {
+          if (items.length === 0) return null;
+          const json = '[' + items.join(separator) + ']';
+          return name === 'jsonb_agg' ? math.toJsonb(json) : json;
+        },
+      };
+    }
+    case 'json_object_agg':
+    case 'jsonb_object_agg': {
+      const fields: string[] = [];
+      return {
+        add: (k, v) => {
+          if (k === null) throw new SqlError('22023', 'field name must not be null');
+          fields.push(math.toJson(TypeOid.text, math.formatText(arg!, k)) + ' : ' + (v === null || v === undefined ? 'null' : math.toJson(second!, v)));
+        },
+        result: () => {
+          if (fields.length === 0) return null;
+          const json = '{ ' + fields.join(', ') + ' }';
+          return name === 'jsonb_object_agg' ? math.toJsonb(json) : json;
+        },
+      };
+    }
+    case 'bit_and':
+    case 'bit_or':
+    case 'bit_xor': {
+      let acc: SqlValue = null;
+      const op = name === 'bit_and' ? (a: bigint, b: bigint) => a & b : name === 'bit_or' ? (a: bigint, b: bigint) => a | b : (a: bigint, b: bigint) => a ^ b;
+      return {
+        add: (v) => { if (v !== null) acc = acc === null ? v : (typeof v === 'bigint' ? op(acc as bigint, v) : Number(op(BigInt(acc as number), BigInt(v as number)))); },
+        result: () => acc,
+      };
+    }
     case 'count': {
       let n = 0n;
       return { add: (v) => { if (v !== null) n++; }, result: () => n };

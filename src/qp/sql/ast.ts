@@ -25,7 +25,10 @@ export type Expr =
   | { readonly kind: 'cast'; readonly arg: Expr; readonly type: TypeName; readonly location: number }
   | { readonly kind: 'func'; readonly name: string; readonly schema: string | null; readonly args: readonly Expr[]; readonly star: boolean; readonly distinct: boolean; readonly filter: Expr | null;
       /** Set for a window function call: `f(…) OVER (…)` or `OVER name`. */
-      readonly over?: WindowSpec | null; readonly location: number }
+      readonly over?: WindowSpec | null;
+      /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
+      readonly aggOrder?: readonly SortItem[];
+      readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
   | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly location: number }
@@ -38,6 +41,8 @@ export type Expr =
   | { readonly kind: 'grouping'; readonly args: readonly Expr[]; readonly location: number }
   // ARRAY[a, b, …] (one dimension).
   | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly location: number }
+  /** `arr[i]`, or a slice `arr[lower:upper]` (either bound may be left out). */
+  | { readonly kind: 'subscript'; readonly arg: Expr; readonly lower: Expr | null; readonly upper: Expr | null; readonly slice: boolean; readonly location: number }
   // `left op ANY (array)` / `left op ALL (array)`.
   | { readonly kind: 'any'; readonly op: string; readonly all: boolean; readonly left: Expr; readonly right: Expr; readonly location: number }
   // (SELECT …), ARRAY(SELECT …), EXISTS (SELECT …), `left op ANY/ALL (SELECT …)` (IN is `= ANY`). Over tables they
@@ -57,7 +62,13 @@ export type FromItem =
   | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[];
       /** LATERAL: the subquery may name columns of the FROM items before it (run per row of them). */
       readonly lateral?: boolean; readonly location: number }
-  | { readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number }
+  | {
+    readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number;
+    /** Every call: one, or several for ROWS FROM (…) (the first is `name(args)`). */
+    readonly calls: readonly { readonly name: string; readonly args: readonly Expr[]; readonly location: number }[];
+    /** WITH ORDINALITY: a last bigint column numbering the rows from 1. */
+    readonly ordinality: boolean;
+  }
   | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number };
 
 /** One end of a window frame; `offset` for `n PRECEDING` / `n FOLLOWING`. */
@@ -99,6 +110,8 @@ export interface SelectStatement {
   readonly having: Expr | null;
   readonly orderBy: readonly SortItem[];
   readonly limit: Expr | null;
+  /** FETCH FIRST n ROWS WITH TIES: rows that tie with the last one on the ORDER BY keys come too. */
+  readonly withTies?: boolean;
   readonly offset: Expr | null;
   readonly distinct: boolean;
   /** DISTINCT ON (…): the first row (in ORDER BY order) of each group of equal values. */
@@ -127,6 +140,20 @@ export interface InsertStatement {
   readonly query: SelectStatement | null;
   readonly onConflict: OnConflict | null;
   readonly returning: readonly SelectTarget[];
+  readonly location: number;
+  /** OVERRIDING SYSTEM VALUE / OVERRIDING USER VALUE (identity columns). */
+  readonly overriding?: 'system' | 'user' | null;
+}
+
+/** One option of CREATE/ALTER SEQUENCE or of an identity column's `(…)` (src/qp/sequences). */
+export interface SequenceOption {
+  readonly name: string;
+  readonly value:
+    | { readonly kind: 'number'; readonly text: string }
+    | { readonly kind: 'names'; readonly names: readonly string[] }
+    | { readonly kind: 'bool'; readonly value: boolean }
+    | { readonly kind: 'type'; readonly type: TypeName }
+    | null;
   readonly location: number;
 }
 
@@ -178,6 +205,22 @@ export interface ColumnDefinition {
   readonly primaryKey: boolean;
   readonly unique: boolean;
   readonly location: number;
+  /** Column CHECK constraints (absent: none). */
+  readonly checks?: readonly CheckDefinition[];
+  /** GENERATED ALWAYS AS (expr) STORED: the expression's source text. */
+  readonly generatedText?: string | null;
+  /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY [(options)]. */
+  readonly identity?: { readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] } | null;
+}
+
+/** A CHECK constraint as written: its expression's source text (kept in the catalog). */
+export interface CheckDefinition {
+  readonly name: string | null;
+  readonly text: string;
+  readonly noInherit: boolean;
+  /** False for NOT VALID. */
+  readonly validate: boolean;
+  readonly location: number;
 }
 
 /** A FOREIGN KEY clause as written (REFERENCES on a column, or a table constraint); foreign-key-ddl.ts resolves it. */
@@ -206,8 +249,12 @@ export type AlterTableAction =
   | { readonly kind: 'rename-column'; readonly column: string; readonly newName: string }
   | { readonly kind: 'rename-table'; readonly newName: string }
   | { readonly kind: 'add-foreign-key'; readonly foreignKey: ForeignKeyDefinition }
+  | { readonly kind: 'validate-constraint'; readonly name: string }
+  | { readonly kind: 'add-check'; readonly check: CheckDefinition }
   | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean; readonly cascade: boolean }
-  | { readonly kind: 'validate-constraint'; readonly name: string };
+  | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
+  | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean }
+  | { readonly kind: 'add-identity'; readonly column: string; readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] };
 
 export interface CreateTableStatement {
   readonly kind: 'create-table';
@@ -219,7 +266,22 @@ export interface CreateTableStatement {
   readonly uniques: readonly { readonly name: string | null; readonly columns: readonly string[] }[];
   readonly foreignKeys: readonly ForeignKeyDefinition[];
   readonly location: number;
+  /** CHECK constraints, column and table ones, in the order written (absent: none). */
+  readonly checks?: readonly CheckDefinition[];
 }
+
+/** CREATE DOMAIN and the ALTER DOMAIN forms DSQL allows. */
+export type DomainStatement =
+  | { readonly kind: 'create-domain'; readonly schema: string | null; readonly name: string; readonly type: TypeName; readonly notNull: boolean;
+      readonly defaultText: string | null; readonly checks: readonly CheckDefinition[] }
+  | { readonly kind: 'alter-domain'; readonly schema: string | null; readonly name: string; readonly action: DomainAction };
+
+export type DomainAction =
+  | { readonly kind: 'set-default'; readonly defaultText: string | null }
+  | { readonly kind: 'drop-not-null' }
+  | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean }
+  | { readonly kind: 'rename'; readonly newName: string }
+  | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string };
 
 export interface CreateIndexStatement {
   readonly kind: 'create-index';
@@ -236,13 +298,35 @@ export interface CreateIndexStatement {
   readonly refusal: string | null;
 }
 
+/** One COPY option as written (`FORMAT csv`, `FORCE_QUOTE *`, `HEADER`); copy-options.ts checks them. */
+export interface CopyOption {
+  readonly name: string;
+  /** null: no argument; '*': FORCE_QUOTE *; an array: a column list. */
+  readonly arg: string | number | boolean | readonly string[] | '*' | null;
+  readonly location: number;
+}
+
+/** COPY table [(columns)] FROM STDIN / COPY table [(columns)] | (query) TO STDOUT. */
+export interface CopyStatement {
+  readonly kind: 'copy';
+  readonly schema: string | null;
+  readonly table: string | null;
+  readonly columns: readonly string[] | null;
+  readonly query: SelectStatement | null;
+  readonly from: boolean;
+  readonly options: readonly CopyOption[];
+  readonly location: number;
+}
+
 export type Statement =
+  | CopyStatement
   | SelectStatement
   | InsertStatement
   | UpdateStatement
   | DeleteStatement
   | CreateTableStatement
   | CreateIndexStatement
+  | DomainStatement
   | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
       readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean }
   | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }
@@ -252,8 +336,12 @@ export type Statement =
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
       /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
-  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'create-sequence'; readonly schema: string | null; readonly name: string; readonly ifNotExists: boolean; readonly options: readonly SequenceOption[] }
+  /** ALTER SEQUENCE: options, or RENAME TO `newName`. */
+  | { readonly kind: 'alter-sequence'; readonly schema: string | null; readonly name: string; readonly ifExists: boolean; readonly options: readonly SequenceOption[]; readonly newName: string | null }
+  | { readonly kind: 'drop-sequence'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }

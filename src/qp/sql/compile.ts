@@ -9,10 +9,14 @@ import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
+import { compileSetCall, type SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
+import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
+import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
+import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -22,6 +26,10 @@ import * as types from './typesystem.js';
 export interface AggregateCall {
   readonly name: string;
   readonly arg: CompiledExpr | null;
+  /** The second argument of a two-argument aggregate (string_agg's delimiter). */
+  readonly second: CompiledExpr | null;
+  /** The aggregate's own ORDER BY: keys computed per input row. */
+  readonly order: readonly { readonly eval: Evaluator; readonly key: types.AggregateOrderKey }[];
   readonly distinct: boolean;
   readonly filter: CompiledExpr | null;
   readonly oid: number;
@@ -58,6 +66,12 @@ export interface CompileContext {
   readonly subqueries?: SubqueryHost;
   /** Where window function calls are collected: the select list and ORDER BY only. */
   readonly windows?: WindowCollector | undefined;
+  /** Where set-returning calls go (a select list's ProjectSet); unset, they are refused. */
+  readonly srfs?: SrfCollector | undefined;
+  /** Set inside CASE/COALESCE, where PostgreSQL refuses set-returning calls. */
+  readonly srfBlockedBy?: string | undefined;
+  /** Set inside a set-returning call's arguments. */
+  readonly srfNested?: boolean | undefined;
   /** SQL functions being inlined around this expression (a guard against recursion). */
   readonly functionDepth?: number;
 }
@@ -70,7 +84,7 @@ function constant(oid: number, value: SqlValue, name: string, location: number, 
 
 export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
   if (ctx.groupSlots && ctx.groupSlots.size > 0) {
-    const slot = ctx.groupSlots.get(exprKey(expr));
+    const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
       const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
@@ -112,10 +126,17 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'cast': {
       const reg = regCastTarget(expr.type);
       if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
+      const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;
+      if (domain) return compileDomainCast(compileExpr(expr.arg, ctx), domain, ctx, expr.location);
       const target = types.resolveTypeName(expr.type);
       const arg = compileExpr(expr.arg, ctx);
+      // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
+      if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
-      return { ...result, name: arg.column !== undefined ? arg.name : types.outputName(target.oid) };
+      // FigureColname: a column, function or the like keeps its name; a constant, an operator,
+      // CASE or another cast take the last word of the type name as written (int2[] → int2).
+      if (arg.weakName === false || (arg.weakName === undefined && arg.name !== '?column?')) return { ...result, name: arg.name, weakName: false };
+      return { ...result, name: expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid), weakName: true };
     }
     case 'func':
       if (expr.over) {
@@ -127,7 +148,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return compileFunction(expr, ctx);
     case 'case': return compileCase(expr, ctx);
-    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, ctx)), expr.location);
+    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, { ...ctx, srfBlockedBy: 'COALESCE' })), expr.location);
     case 'greatest':
     case 'least': return compileGreatestLeast(expr.kind, expr.args.map((a) => compileExpr(a, ctx)), expr.location);
     case 'nullif': return compileNullIf(expr, ctx);
@@ -145,10 +166,11 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
     case 'array': return compileArrayConstructor(expr, ctx);
+    case 'subscript': return compileSubscript(expr, ctx);
     case 'grouping': {
       // With a plain GROUP BY every argument is grouped: 0. (Grouping sets are spelled out into
       // one query per set, where GROUPING becomes that set's constant: grouping-sets.ts.)
-      if (!ctx.groupSlots || !expr.args.every((a) => ctx.groupSlots!.has(exprKey(a)))) {
+      if (!ctx.groupSlots || !expr.args.every((a) => ctx.groupSlots!.has(groupingKey(a, ctx.inputScope)))) {
         throw new SqlError('42803', 'arguments to GROUPING must be grouping expressions of the associated query level', at(expr.location));
       }
       return constant(TypeOid.int4, 0, 'grouping', expr.location);
@@ -177,6 +199,24 @@ function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean
     }
   }
   return true;
+}
+
+/**
+ * The key that matches an expression to a GROUP BY item: its text with every column reference
+ * replaced by the input column it resolves to, so `c`, `t.c` and `"c"` group alike.
+ */
+export function groupingKey(expr: Expr, scope: Scope | undefined): string {
+  if (!scope) return exprKey(expr);
+  return exprKey(mapTree(expr, (node) => {
+    if (node.kind !== 'column') return undefined;
+    const column = node as Extract<Expr, { kind: 'column' }>;
+    try {
+      const resolved = scope.resolve(column.table, column.name, column.location);
+      return resolved.outerLevel === undefined ? { kind: 'input-column', position: resolved.position } : undefined;
+    } catch {
+      return undefined;
+    }
+  }) as Expr);
 }
 
 /** A stable text key for an expression, used to match SELECT/HAVING expressions to GROUP BY items. */
@@ -393,6 +433,9 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
   if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
+  if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
+  const setCall = compileSetCall(expr, ctx);
+  if (setCall) return setCall;
   const sessionFunction = compileSessionFunction(expr, ctx);
   if (sessionFunction) return sessionFunction;
   if (expr.star || expr.distinct || expr.filter) {
@@ -465,22 +508,93 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
   }
   const inner: CompileContext = { ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls' };
+  const textual = (e: CompiledExpr) => (e.oid === TypeOid.unknown ? coerce(e, TypeOid.text, -1, 'implicit', e.location) : e);
   let arg: CompiledExpr | null = null;
+  let second: CompiledExpr | null = null;
   if (!expr.star) {
-    if (expr.args.length !== 1) throw new SqlError('42883', `function ${expr.name} with ${expr.args.length} arguments does not exist`, at(expr.location));
-    arg = compileExpr(expr.args[0]!, inner);
-    if (arg.oid === TypeOid.unknown) arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    const arity = types.aggregateArity(expr.name);
+    if (expr.args.length !== arity) {
+      const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
+      throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
+        ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+      });
+    }
+    arg = textual(compileExpr(expr.args[0]!, inner));
+    if (arity === 2) {
+      second = textual(compileExpr(expr.args[1]!, inner));
+      // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.
+      if (expr.name === 'string_agg' && second.oid !== arg.oid && (arg.oid === TypeOid.bytea || types.isStringType(arg.oid))) {
+        second = coerce(second, arg.oid === TypeOid.bytea ? TypeOid.bytea : TypeOid.text, -1, 'implicit', second.location);
+      }
+      if (expr.name === 'string_agg' && types.isStringType(arg.oid) && arg.oid !== TypeOid.text) arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    }
   } else if (expr.name !== 'count') {
     throw new SqlError('42809', `${expr.name}(*) is not allowed`, at(expr.location));
   }
-  const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null);
+  const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null, second ? second.oid : null);
   if (resultOid === null) {
-    throw new SqlError('42883', `function ${expr.name}(${arg ? types.formatType(arg.oid, -1) : ''}) does not exist`, at(expr.location));
+    const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
+    throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
+      ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    });
   }
+  const order = (expr.aggOrder ?? []).map((item) => {
+    const key = textual(compileExpr(item.expr, inner));
+    if (!types.hasComparator(key.oid)) throw new SqlError('42883', `could not identify an ordering operator for type ${types.formatType(key.oid, -1)}`, at(key.location));
+    if (expr.distinct && !expr.args.some((a) => exprKey(a) === exprKey(item.expr))) {
+      throw new SqlError('42P10', 'in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list', at(key.location));
+    }
+    return { eval: key.eval, key: { oid: key.oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending } };
+  });
   const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER') : null;
   const slot = ctx.aggregateBase + ctx.aggregates.length;
-  ctx.aggregates.push({ name: expr.name, arg, distinct: expr.distinct, filter, oid: resultOid, slot });
+  ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
+}
+
+/**
+ * `arr[i]` (NULL when out of range) and `arr[lo:hi]` (the elements within, an empty array when
+ * none) on one-dimensional arrays with lower bound 1, as PostgreSQL's array subscripting.
+ */
+function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: CompileContext): CompiledExpr {
+  const arg = compileExpr(expr.arg, ctx);
+  const elementOid = types.arrayElementType(arg.oid);
+  if (elementOid === 0) {
+    throw new SqlError('42804', `cannot subscript type ${types.formatType(arg.oid, -1)} because it does not support subscripting`, at(expr.location));
+  }
+  const index = (e: Expr | null) => {
+    if (!e) return null;
+    const compiled = compileExpr(e, ctx);
+    if (!['int2', 'int4', 'int8', 'unknown', 'numeric'].includes(types.outputName(compiled.oid))) {
+      throw new SqlError('42804', expr.slice ? 'array subscript must have type integer' : 'array subscript must have type integer', at(compiled.location));
+    }
+    return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location).eval;
+  };
+  const lower = index(expr.lower);
+  const upper = index(expr.upper);
+  const f = arg.eval;
+  const elements = (value: SqlValue) => types.arrayValues(elementOid, value as string);
+  const evaluator: Evaluator = expr.slice
+    ? (row, c) => {
+      const value = f(row, c);
+      const lo = lower ? lower(row, c) : 1;
+      const hi = upper ? upper(row, c) : Infinity;
+      if (value === null || lo === null || hi === null) return null;
+      const all = elements(value);
+      const from = Math.max(1, lo as number);
+      const to = Math.min(all.length, hi as number);
+      return types.arrayText(elementOid, from > to ? [] : all.slice(from - 1, to));
+    }
+    : (row, c) => {
+      const value = f(row, c);
+      const i = upper!(row, c);
+      if (value === null || i === null) return null;
+      return elements(value)[(i as number) - 1] ?? null;
+    };
+  return {
+    oid: expr.slice ? arg.oid : elementOid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent,
+    name: arg.name, weakName: arg.weakName, location: expr.location,
+  };
 }
 
 /** Finds the common type of several expressions (CASE, COALESCE, VALUES, UNION), as select_common_type does. */
@@ -500,6 +614,7 @@ export function commonType(values: CompiledExpr[], context: string): number {
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
   const subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  ctx = { ...ctx, srfBlockedBy: 'CASE' };
   const conditions = expr.whens.map((w) => {
     if (!subject) return coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
     return applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location);
@@ -514,7 +629,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
     for (let i = 0; i < cs.length; i++) if (cs[i]!(row, c) === true) return rs[i]!(row, c);
     return other ? other(row, c) : null;
   };
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', location: expr.location };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', weakName: true, location: expr.location };
 }
 
 function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {

@@ -1,6 +1,7 @@
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { Timestamp } from '../../contracts/time.js';
 import type { RandomSource } from '../../contracts/time.js';
+import type { SessionSequences } from '../sequences/sequence-session.js';
 
 /** What a running statement gives its expressions. */
 export interface ExecContext {
@@ -13,6 +14,8 @@ export interface ExecContext {
   excluded: SqlValue[] | null;
   /** The rows of the enclosing queries, innermost last, while a correlated subquery runs. */
   readonly outerRows?: readonly (readonly SqlValue[])[];
+  /** The session's sequence functions (nextval, currval, …). */
+  readonly sequences?: SessionSequences;
 }
 
 export type Evaluator = (row: SqlValue[], ctx: ExecContext) => SqlValue;
@@ -32,5 +35,11 @@ export interface CompiledExpr {
   readonly rowIndependent: boolean;
   /** The output column name PostgreSQL would give this expression. */
   readonly name: string;
+  /**
+   * The name is a weak guess (PostgreSQL's FigureColname strength 1: a cast's type, CASE): an
+   * enclosing cast names the column after its own type instead. False: a strong name even when
+   * it is `?column?` (a scalar subquery's column). Unset: strong unless it is `?column?`.
+   */
+  readonly weakName?: boolean;
   readonly location: number;
 }

@@ -1,9 +1,12 @@
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
+import { convertCopy } from './convert-copy.js';
 import type {
-  AlterTableAction, Assignment, ColumnDefinition, ForeignKeyDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
-  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec,
+  AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition, ForeignKeyDefinition,
 } from './ast.js';
+import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
+import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -34,6 +37,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'InsertStmt': return convertInsert(n);
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
+    case 'CopyStmt': return convertCopy(n);
     case 'ExplainStmt': return convertExplain(n, text);
     case 'ViewStmt': return convertView(n, text);
     case 'AlterTableStmt': return convertAlterTable(n, text);
@@ -41,7 +45,11 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreateFunctionStmt': return convertCreateFunction(n, text);
     case 'CreateStmt': return convertCreateTable(n, text);
     case 'IndexStmt': return convertCreateIndex(n);
-    case 'DropStmt': return convertDrop(n);
+    case 'DropStmt': return n.removeType === 'OBJECT_SEQUENCE' ? convertDropSequence(n) : convertDrop(n);
+    case 'CreateSeqStmt': return convertCreateSequence(n);
+    case 'AlterSeqStmt': return convertAlterSequence(n);
+    case 'CreateDomainStmt': return convertCreateDomain(n, text, (raw) => defaultSource(raw, text));
+    case 'AlterDomainStmt': return convertAlterDomain(n, (raw) => defaultSource(raw, text));
     case 'CreateSchemaStmt':
       if (n.schemaElts) throw unsupported('CREATE SCHEMA with schema elements is not supported');
       return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists };
@@ -172,13 +180,15 @@ function convertSelectBody(n: Json): SelectStatement {
     if (lock.LockingClause.waitPolicy && lock.LockingClause.waitPolicy !== 'LockWaitBlock') throw unsupported('NOWAIT and SKIP LOCKED are not supported');
     forUpdate = true;
   }
-  if (n.limitOption === 'LIMIT_OPTION_WITH_TIES') throw unsupported('FETCH ... WITH TIES is not supported yet');
+  const withTies = n.limitOption === 'LIMIT_OPTION_WITH_TIES';
+  if (withTies && !(n.sortClause ?? []).length) throw new SqlError('42601', 'WITH TIES cannot be specified without ORDER BY clause');
   const values = n.valuesLists ? n.valuesLists.map((list: Json) => list.List.items.map(convertExpr)) : null;
   return {
     kind: 'select',
     targets: (n.targetList ?? []).map(convertTarget),
     from: (n.fromClause ?? []).map(convertFrom),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
+    ...(withTies ? { withTies } : {}),
     groupBy: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? [] : (n.groupClause ?? []).map(convertExpr),
     groupingSets: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? groupingSets(n.groupClause) : null,
     having: n.havingClause ? convertExpr(n.havingClause) : null,
@@ -291,14 +301,18 @@ function convertFrom(node: Json): FromItem {
     };
   }
   if (name === 'RangeFunction') {
-    if (n.lateral || n.ordinality || n.is_rowsfrom || n.functions.length !== 1) throw unsupported('this form of function in FROM is not supported yet');
-    const call = n.functions[0].List.items[0];
-    if (!call.FuncCall) throw unsupported('this form of function in FROM is not supported yet');
-    const f = convertFuncCall(call.FuncCall);
-    if (f.kind !== 'func') throw unsupported('this form of function in FROM is not supported yet');
+    // Functions in FROM are LATERAL whether or not it is written: `lateral` adds nothing.
+    const calls = (n.functions as Json[]).map((item) => {
+      const [call, columnDefinitions] = item.List.items;
+      if ((columnDefinitions && Object.keys(columnDefinitions).length > 0) || !call?.FuncCall) throw unsupported('this form of function in FROM is not supported yet');
+      const f = convertFuncCall(call.FuncCall);
+      if (f.kind !== 'func' || f.over || f.star || f.distinct || f.filter || (f.schema && f.schema !== 'pg_catalog')) throw unsupported('this form of function in FROM is not supported yet');
+      return { name: f.name, args: f.args, location: f.location };
+    });
+    if (n.coldeflist) throw unsupported('a column definition list in FROM is not supported yet');
     return {
-      kind: 'function', name: f.name, args: f.args, alias: n.alias?.aliasname ?? null,
-      columnAliases: (n.alias?.colnames ?? []).map(str), location: f.location,
+      kind: 'function', name: calls[0]!.name, args: calls[0]!.args, calls, ordinality: n.ordinality === true,
+      alias: n.alias?.aliasname ?? null, columnAliases: (n.alias?.colnames ?? []).map(str), location: calls[0]!.location,
     };
   }
   throw unsupported(`FROM item ${name} is not supported`);
@@ -322,6 +336,19 @@ export function convertExpr(node: Json): Expr {
     case 'A_Const': return convertConst(n);
     case 'ParamRef': return { kind: 'param', index: n.number, location };
     case 'ColumnRef': return convertColumnRef(n);
+    case 'A_Indirection': {
+      const indirection = n.indirection as Json[];
+      const arg = convertExpr(n.arg);
+      const where = arg.location ?? location;
+      if (indirection.length !== 1 || !indirection[0].A_Indices) {
+        throw unsupported(indirection.some((i) => !i.A_Indices) ? 'field selection from a composite value is not supported yet' : 'subscripts of multidimensional arrays are not supported yet', where);
+      }
+      const index = indirection[0].A_Indices;
+      return {
+        kind: 'subscript', arg, slice: index.is_slice === true, location: where,
+        lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
+      };
+    }
     case 'A_Expr': return convertAExpr(n);
     case 'BoolExpr': {
       const args = n.args.map(convertExpr);
@@ -433,7 +460,6 @@ function convertAExpr(n: Json): Expr {
 function convertFuncCall(n: Json): Expr {
   const names: string[] = n.funcname.map(str);
   const location: number = n.location ?? -1;
-  if (n.agg_order) throw unsupported('ORDER BY inside aggregate calls is not supported yet', location);
   if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
   let rawArgs = (n.args ?? []) as Json[];
   if (n.func_variadic) {
@@ -454,6 +480,7 @@ function convertFuncCall(n: Json): Expr {
     distinct: !!n.agg_distinct,
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
     over: n.over ? convertWindow(n.over, true) : null,
+    ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
     location,
   };
 }
@@ -552,7 +579,6 @@ function convertAssignments(list: Json[]): Assignment[] {
 
 function convertInsert(n: Json): Statement {
   if (n.withClause) throw unsupported('WITH queries are not supported yet');
-  if (n.override && n.override !== 'OVERRIDING_NOT_SET') throw unsupported('OVERRIDING is not supported yet');
   const target = rangeVar(n.relation);
   let rows: (Expr | null)[][] | null = null;
   let query: SelectStatement | null = null;
@@ -578,6 +604,7 @@ function convertInsert(n: Json): Statement {
     onConflict: n.onConflictClause ? convertOnConflict(n.onConflictClause) : null,
     returning: convertReturning(n),
     location: target.location,
+    overriding: n.override === 'OVERRIDING_SYSTEM_VALUE' ? 'system' : n.override === 'OVERRIDING_USER_VALUE' ? 'user' : null,
   };
 }
 
@@ -631,6 +658,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   let primaryKey: string[] | null = null;
   const uniques: { name: string | null; columns: string[] }[] = [];
   const foreignKeys: ForeignKeyDefinition[] = [];
+  const checks: CheckDefinition[] = [];
   const setPrimaryKey = (keys: string[], location: number) => {
     if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${relation.relname}" are not allowed`, { position: location + 1 });
     primaryKey = keys;
@@ -643,6 +671,9 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       let unique = false;
       let defaultExpr: Expr | null = null;
       let defaultText: string | null = null;
+      let generated: string | null = null;
+      const columnChecks: CheckDefinition[] = [];
+      let identity: ColumnDefinition['identity'] = null;
       for (const constraintNode of c.constraints ?? []) {
         const k = constraintNode.Constraint;
         switch (k.contype) {
@@ -654,9 +685,12 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
             defaultExpr = convertExpr(k.raw_expr);
             defaultText = defaultSource(k.raw_expr, text);
             break;
-          case 'CONSTR_IDENTITY': throw unsupported('identity columns are not supported yet');
-          case 'CONSTR_GENERATED': throw unsupported('generated columns are not supported yet');
-          case 'CONSTR_CHECK': throw unsupported('CHECK constraints are not supported yet');
+          case 'CONSTR_IDENTITY':
+            if (identity) throw new SqlError('42601', `multiple identity specifications for column "${c.colname}" of table "${relation.relname}"`, { position: (k.location ?? 0) + 1 });
+            identity = convertIdentity(k);
+            break;
+          case 'CONSTR_GENERATED': generated = generatedText(k, text); break;
+          case 'CONSTR_CHECK': columnChecks.push(checkDefinition(k, text)); break;
           case 'CONSTR_FOREIGN': foreignKeys.push(convertForeignKey(k, [c.colname])); break;
           case 'CONSTR_ATTR_DEFERRABLE': case 'CONSTR_ATTR_NOT_DEFERRABLE': case 'CONSTR_ATTR_DEFERRED': case 'CONSTR_ATTR_IMMEDIATE':
             applyConstraintAttribute(k, c.constraints, constraintNode, foreignKeys);
@@ -665,13 +699,18 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
         }
       }
       if (c.collClause) throw unsupported('COLLATE is not supported');
-      columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1 });
+      if (generated !== null && defaultText !== null) {
+        throw new SqlError('42601', `both default and generation expression specified for column "${c.colname}" of table "${relation.relname}"`, { position: (c.location ?? 0) + 1 });
+      }
+      checks.push(...columnChecks);
+      columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1,
+        checks: columnChecks, generatedText: generated, identity });
     } else if (element.Constraint) {
       const k = element.Constraint;
       const keys = (k.keys ?? []).map(str);
       if (k.contype === 'CONSTR_PRIMARY') setPrimaryKey(keys, k.location ?? -1);
       else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
-      else if (k.contype === 'CONSTR_CHECK') throw unsupported('CHECK constraints are not supported yet');
+      else if (k.contype === 'CONSTR_CHECK') checks.push(checkDefinition(k, text));
       else if (k.contype === 'CONSTR_FOREIGN') foreignKeys.push(convertForeignKey(k, (k.fk_attrs ?? []).map(str)));
       else throw unsupported(`table constraint ${k.contype} is not supported`);
     } else {
@@ -680,7 +719,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   }
   return {
     kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
-    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, foreignKeys, location: relation.location ?? -1,
+    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, foreignKeys, location: relation.location ?? -1, checks,
   };
 }
 
@@ -796,6 +835,11 @@ function convertDrop(n: Json): Statement {
       })),
     };
   }
+  if (n.removeType === 'OBJECT_DOMAIN') {
+    if (n.behavior === 'DROP_CASCADE') throw unsupported('DROP DOMAIN with CASCADE unsupported');
+    const names = (n.objects as Json[]).map((o) => ((o.TypeName?.names ?? []) as Json[]).map(str));
+    return { kind: 'drop', objectType: 'domain', names, ifExists: !!n.missing_ok, cascade: false };
+  }
   if (!objectType) {
     if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
     throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')} is not supported yet`);
@@ -870,13 +914,17 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_AlterColumnType': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement');
       case 'AT_SetStatistics': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET STATISTICS statement');
       case 'AT_AddConstraint': {
-        // DSQL adds a FOREIGN KEY to an existing table only NOT VALID (validated later by an async job).
+        // DSQL adds a CHECK or FOREIGN KEY to an existing table only NOT VALID (existing rows are not
+        // scanned; a foreign key is validated later by an async job).
         const k = cmd.def.Constraint;
-        if (k.contype !== 'CONSTR_FOREIGN' || !k.skip_validation) throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
-        return { kind: 'add-foreign-key', foreignKey: convertForeignKey(k, (k.fk_attrs ?? []).map(str)) };
+        if (k.contype === 'CONSTR_FOREIGN' && k.skip_validation) return { kind: 'add-foreign-key', foreignKey: convertForeignKey(k, (k.fk_attrs ?? []).map(str)) };
+        if (k.contype !== 'CONSTR_CHECK' || !k.skip_validation) throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
+        return { kind: 'add-check', check: checkDefinition(k, text) };
       }
-      case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
+      case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
+      case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
+      case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };
       default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
     }
   });
@@ -887,7 +935,10 @@ function convertAlterTable(n: Json, text: string): Statement {
 function convertRename(n: Json): Statement {
   const relation = { kind: 'alter-table' as const, schema: n.relation?.schemaname ?? null, table: n.relation?.relname, ifExists: !!n.missing_ok };
   if (n.renameType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-table', newName: n.newname }] };
+  if (n.renameType === 'OBJECT_SEQUENCE') return convertRenameSequence(n);
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
+  if (n.renameType === 'OBJECT_TABCONSTRAINT') return { ...relation, actions: [{ kind: 'rename-constraint', name: n.subname, newName: n.newname }] };
+  if (n.renameType === 'OBJECT_DOMAIN' || n.renameType === 'OBJECT_DOMCONSTRAINT') return convertRenameDomain(n);
   throw unsupported('unsupported object in RENAME statement');
 }
 

@@ -6,9 +6,14 @@ import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';
-import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropForeignKey, ForeignKeyDrops } from './foreign-key-ddl.js';
+import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropForeignKey, ForeignKeyDrops, renameForeignKey } from './foreign-key-ddl.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
+import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
+import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
+import type { ExpressionHost } from './table-expressions.js';
+import { defaultCheckScope } from '../sequences/sequence-catalog.js';
+import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -40,7 +45,7 @@ export interface DdlResult {
   readonly afterCommit?: { kind: 'build-index'; tableId: number; indexId: number; jobId: string };
 }
 
-function truncateIdentifier(name: string): string {
+export function truncateIdentifier(name: string): string {
   return Buffer.byteLength(name) > MAX_IDENTIFIER ? Buffer.from(name).subarray(0, MAX_IDENTIFIER).toString() : name;
 }
 
@@ -54,16 +59,25 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'alter-table': return alterTable(statement, ctx);
     case 'create-function': return createFunction(statement, ctx);
     case 'drop-function': return dropFunction(statement, ctx);
+    case 'create-domain':
+    case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
   }
 }
 
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
-    || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function';
+    || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
+    || statement.kind === 'create-domain' || statement.kind === 'alter-domain'
+    || isSequenceDdl(statement);
 }
 
-function schemaFor(name: string | null, ctx: DdlContext): string {
+/** What stored expressions (CHECK, generation, domain constraints) are compiled with during DDL. */
+function expressionHost(ctx: DdlContext): ExpressionHost {
+  return { catalog: ctx.catalog, currentSchema: ctx.currentSchema, sessionUser: ctx.sessionUser, searchPath: [ctx.currentSchema] };
+}
+
+export function schemaFor(name: string | null, ctx: DdlContext): string {
   const schema = name ?? ctx.currentSchema;
   if (!ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
   if (schema === 'pg_catalog' || schema === 'information_schema' || schema === 'sys') {
@@ -85,9 +99,10 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   for (const definition of statement.columns) {
     const columnName = truncateIdentifier(definition.name);
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
-    const type = types.resolveColumnType(definition.type);
-    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName);
-    columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText });
+    const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
+    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
+    columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText,
+      ...(definition.generatedText ? { generatedText: definition.generatedText } : {}), ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) });
   }
   const position = (column: string): number => {
     const i = columns.findIndex((c) => c.name === column);
@@ -96,6 +111,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   };
   const change = new CatalogChange(ctx.catalog);
   const id = change.allocateId();
+  addIdentityColumns(ctx.catalog, change, { id, schema, name }, statement.columns, columns);
   const indexes: IndexInfo[] = [];
   let primaryKey: number[] = [];
   if (statement.primaryKey) {
@@ -114,22 +130,27 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   }
   if (indexes.length > MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
   for (const p of primaryKey) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
-  const table = createTableForeignKeys(statement.foreignKeys, { id, schema, name, columns, primaryKey, indexes }, ctx.catalog, change);
+  let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
+  checkGeneratedColumns(table, expressionHost(ctx));
+  if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };
+  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change);
   change.putTable(table);
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
 
-function checkDefault(text: string, oid: number, typmod: number, column: string): void {
+function checkDefault(text: string, oid: number, typmod: number, column: string, ctx: DdlContext): void {
   const parsed = parseSql(`SELECT ${text}`)[0]!.statement;
   if (parsed.kind !== 'select' || parsed.targets.length !== 1) throw new SqlError('42601', `invalid DEFAULT for column "${column}"`);
   const value = compileExpr(parsed.targets[0]!.expr, {
     scope: new Scope([]), paramTypes: [], aggregates: null, aggregateBase: 0, clause: 'DEFAULT expressions', sessionUser: 'admin', currentSchema: 'public',
+    // The catalog, so that nextval('s') finds its sequence now; a subquery is refused as PostgreSQL does.
+    ...defaultCheckScope(ctx.catalog, ctx.currentSchema),
   });
   coerce(value, oid, typmod, 'assignment', -1, column);
 }
 
 /** PostgreSQL picks `name`, then `name1`, `name2`… when a generated name is taken. */
-function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: string, taken: readonly string[]): string {
+export function uniqueRelationName(catalog: CatalogSnapshot, schema: string, base: string, taken: readonly string[]): string {
   let candidate = truncateIdentifier(base);
   for (let n = 1; catalog.relationExists(schema, candidate) || taken.includes(candidate); n++) candidate = truncateIdentifier(`${base}${n}`);
   return candidate;
@@ -187,6 +208,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
+    if (statement.objectType === 'domain') return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     if (statement.objectType === 'schema') {
       if (!ctx.catalog.schema(name)) {
         if (statement.ifExists) { notices.push(`schema "${name}" does not exist, skipping`); continue; }
@@ -194,15 +216,20 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       }
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
-      if (tables.length + views.length > 0 && !statement.cascade) {
+      const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
+      const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
+      if (tables.length + views.length + domains.length + sequences.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
-          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`)].join('\n'),
+          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`),
+            ...domains.map((d) => `type ${name}.${d.name} depends on schema ${name}`), ...sequences.map((s) => `sequence ${name}.${s.name} depends on schema ${name}`)].join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
       for (const t of tables) notices.push(...foreignKeys.cascade(t));
       for (const t of tables) change.deleteTable(t.id);
       for (const v of views) change.deleteView(v.id);
+      for (const d of domains) change.deleteDomain(d.id);
+      for (const s of sequences) removeSequence(s.id, change);
       change.deleteSchema(name);
       continue;
     }
@@ -238,6 +265,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       }
       notices.push(...foreignKeys.cascade(table));
       change.deleteTable(table.id);
+      dropOwnedSequences(ctx.catalog, table.id, change);
     } else {
       const found = ctx.catalog.index(schema, name);
       if (!found) {
@@ -318,7 +346,6 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   }
   const notices: string[] = [];
   let tag = 'ALTER TABLE';
-  const change = new CatalogChange(ctx.catalog);
   if (statement.async && !statement.actions.every((a) => a.kind === 'validate-constraint')) throw new SqlError('0A000', 'ALTER TABLE ASYNC is only supported for VALIDATE CONSTRAINT');
   const columnIndex = (name: string): number => {
     const i = table!.columns.findIndex((c) => c.name === name);
@@ -328,6 +355,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   const withColumn = (i: number, column: ColumnInfo) => {
     table = { ...table!, columns: table!.columns.map((c, j) => (j === i ? column : c)) };
   };
+  const change = new CatalogChange(ctx.catalog);
   for (const action of statement.actions) {
     switch (action.kind) {
       case 'add-column': {
@@ -337,14 +365,18 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
           throw new SqlError('42701', `column "${name}" of relation "${table.name}" already exists`);
         }
         if (table.columns.length >= MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
-        const type = types.resolveColumnType(action.type);
-        table = { ...table, columns: [...table.columns, { name, typeOid: type.oid, typmod: type.typmod, notNull: false, defaultText: null }] };
+        const type = resolveColumnOrDomainType(ctx.catalog, action.type, [ctx.currentSchema]);
+        // Existing rows read NULL in an added column; PostgreSQL would fill in the domain's default or refuse its NOT NULL.
+        const domain = type.domainOid !== undefined ? ctx.catalog.domainById(type.domainOid) : undefined;
+        if (domain && (domain.notNull || domain.defaultText !== null)) throw new SqlError('0A000', `ALTER TABLE ADD COLUMN of domain ${domain.name} with a default or NOT NULL is not supported`);
+        table = { ...table, columns: [...table.columns, { name, typeOid: type.oid, typmod: type.typmod, notNull: false, defaultText: null,
+          ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) }] };
         break;
       }
       case 'set-default': {
         const i = columnIndex(action.column);
         const column = table.columns[i]!;
-        if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name);
+        if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name, ctx);
         withColumn(i, { ...column, defaultText: action.defaultText });
         break;
       }
@@ -359,27 +391,28 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         const newName = truncateIdentifier(action.newName);
         if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);
         withColumn(i, { ...table.columns[i]!, name: newName });
+        table = renameColumnReferences(table, action.column, newName);
         tag = 'ALTER TABLE';
         break;
       }
       case 'rename-table': {
         const newName = truncateIdentifier(action.newName);
         if (ctx.catalog.relationExists(table.schema, newName)) throw new SqlError('42P07', `relation "${newName}" already exists`);
-        table = { ...table, name: newName };
+        table = renameTableReferences({ ...table, name: newName }, table.name, newName);
         break;
       }
       case 'add-foreign-key':
         table = addForeignKey(action.foreignKey, table, ctx.catalog, change);
         break;
-      case 'drop-constraint': {
-        const dropped = dropConstraint(action, table, ctx);
-        if (dropped === null) notices.push(`constraint "${action.name}" of relation "${table.name}" does not exist, skipping`);
-        else table = dropped;
-        break;
-      }
       case 'validate-constraint':
         if (!statement.async) throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
         throw new SqlError('0A000', 'ALTER TABLE ASYNC ... VALIDATE CONSTRAINT is not supported yet');
+      case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
+      default: {
+        const changed: TableInfo | null = keyConstraintAction(action, table, ctx) ?? alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
+        if (changed === null) throw new SqlError('0A000', 'altering PRIMARY KEY and UNIQUE constraints is not supported yet');
+        table = changed;
+      }
     }
   }
   if (table === ctx.catalog.table(schema, statement.table) && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
@@ -387,17 +420,19 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
 }
 
-/** ALTER TABLE … DROP CONSTRAINT: a foreign key, or a UNIQUE constraint no foreign key uses; null when absent under IF EXISTS. */
-function dropConstraint(action: Extract<AlterTableAction, { kind: 'drop-constraint' }>, table: TableInfo, ctx: DdlContext): TableInfo | null {
+/**
+ * DROP / RENAME CONSTRAINT of a foreign key, and DROP CONSTRAINT of a UNIQUE constraint (refused
+ * with 2BP01 while a foreign key uses its index); null leaves the action to the CHECK code.
+ */
+function keyConstraintAction(action: AlterTableAction, table: TableInfo, ctx: DdlContext): TableInfo | null {
+  if (action.kind === 'rename-constraint') return renameForeignKey(action.name, action.newName, table);
+  if (action.kind !== 'drop-constraint') return null;
   const withoutForeignKey = dropForeignKey(action.name, table);
   if (withoutForeignKey) return withoutForeignKey;
   const index = table.indexes.find((i) => i.constraintName === action.name);
-  if (!index) {
-    if (action.ifExists) return null;
-    throw new SqlError('42704', `constraint "${action.name}" of relation "${table.name}" does not exist`);
-  }
+  if (!index) return null;
   checkIndexNotReferenced(ctx.catalog, table, index, `constraint ${action.name} on table ${table.name}`);
-  if (index.primary) throw new SqlError('0A000', 'ALTER TABLE DROP CONSTRAINT of a primary key is not supported');
+  if (index.primary) return null;
   return { ...table, indexes: table.indexes.filter((i) => i !== index) };
 }
 

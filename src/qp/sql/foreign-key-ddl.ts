@@ -181,6 +181,16 @@ export function dropForeignKey(name: string, table: TableInfo): TableInfo | null
   return { ...table, foreignKeys: foreignKeys.filter((fk) => fk.name !== name) };
 }
 
+/** ALTER TABLE … RENAME CONSTRAINT of a foreign key; null when `name` is no foreign key of the table. */
+export function renameForeignKey(name: string, newName: string, table: TableInfo): TableInfo | null {
+  const foreignKeys = table.foreignKeys ?? [];
+  if (!foreignKeys.some((fk) => fk.name === name)) return null;
+  if (foreignKeys.some((fk) => fk.name === newName) || table.indexes.some((i) => i.constraintName === newName) || (table.checks ?? []).some((c) => c.name === newName)) {
+    throw new SqlError('42710', `constraint "${newName}" for relation "${table.name}" already exists`);
+  }
+  return { ...table, foreignKeys: foreignKeys.map((fk) => (fk.name === name ? { ...fk, name: newName } : fk)) };
+}
+
 /** 2BP01 when other tables' foreign keys use the index that backs a constraint being dropped. */
 export function checkIndexNotReferenced(catalog: CatalogSnapshot, table: TableInfo, index: IndexInfo, what: string): void {
   const users = catalog.referencedBy(table.id).filter((r) => r.foreignKey.referencedIndexId === index.id && r.table.id !== table.id);

@@ -4,6 +4,7 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import { prefixEnd } from '../../encoding/key.js';
 import type { CatalogSnapshot, ForeignKeyInfo, IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Transaction } from '../transaction.js';
+import type { ExecContext } from './compiled.js';
 import { breathe, type Runtime } from './operators.js';
 import { rowKeyLockKey, type TableCodec } from './table-codec.js';
 import * as types from './typesystem.js';
@@ -25,7 +26,8 @@ import * as types from './typesystem.js';
 
 /** What a referential action needs of the referencing table's row writer (plan-modify.ts). */
 export interface ReferencingRowWriter {
-  checkNotNull(row: readonly SqlValue[]): void;
+  /** NOT NULL, CHECK, domains and generated columns of the new row version. */
+  checkRow(row: SqlValue[], ctx: ExecContext): void;
   delete(rt: Runtime, row: readonly SqlValue[], key: Uint8Array): void;
   update(rt: Runtime, oldRow: readonly SqlValue[], oldKey: Uint8Array, newRow: readonly SqlValue[]): Promise<Uint8Array>;
 }
@@ -214,7 +216,7 @@ export class ForeignKeyEnforcement {
       } else {
         for (const p of setColumns) updated[p] = action === 'n' ? null : defaults![p]!(rt);
       }
-      writer.checkNotNull(updated);
+      writer.checkRow(updated, rt.ctx);
       await writer.update(rt, row, key, updated);
     }
   }

@@ -261,10 +261,27 @@ export class Limit implements RowSource {
   private offset = 0;
   private initialized = false;
 
-  constructor(private readonly source: RowSource, private readonly limitExpr: Evaluator | null, private readonly offsetExpr: Evaluator | null) {}
+  /** The last row returned, while WITH TIES may still add rows equal to it on the keys. */
+  private last: Row | null = null;
+
+  constructor(
+    private readonly source: RowSource, private readonly limitExpr: Evaluator | null, private readonly offsetExpr: Evaluator | null,
+    /** FETCH … WITH TIES: the ORDER BY keys that decide which rows tie with the last. */
+    private readonly ties: readonly SortKey[] | null = null,
+  ) {}
 
   explain(): ExplainInfo {
     return { label: 'Limit', children: [this.source] };
+  }
+
+  private tied(a: Row, b: Row): boolean {
+    for (const key of this.ties!) {
+      const x = a[key.position]!;
+      const y = b[key.position]!;
+      if (x === null || y === null) { if (x !== y) return false; continue; }
+      if (types.comparator(key.oid)(x, y) !== 0) return false;
+    }
+    return true;
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -275,7 +292,7 @@ export class Limit implements RowSource {
       if (this.offset < 0) this.offset = 0;
     }
     for (;;) {
-      if (this.limit >= 0 && this.returned >= this.limit) return null;
+      if (this.limit >= 0 && this.returned >= this.limit && !(this.ties && this.last)) return null;
       const batch = await this.source.next(rt);
       if (!batch) return null;
       let rows = batch;
@@ -284,9 +301,21 @@ export class Limit implements RowSource {
         this.skipped += skip;
         rows = rows.slice(skip);
       }
-      if (this.limit >= 0 && this.returned + rows.length > this.limit) rows = rows.slice(0, this.limit - this.returned);
+      if (this.limit >= 0 && this.returned + rows.length > this.limit) {
+        let end = Math.max(0, this.limit - this.returned);
+        if (this.ties) {
+          // Past the limit, rows keep coming while they tie with the last row within it.
+          const last = end > 0 ? rows[end - 1]! : this.last;
+          while (last && end < rows.length && this.tied(rows[end]!, last)) end++;
+          this.last = end < rows.length || !last ? null : last;
+        }
+        rows = rows.slice(0, end);
+      } else if (this.ties && rows.length > 0) {
+        this.last = rows[rows.length - 1]!;
+      }
       this.returned += rows.length;
       if (rows.length > 0) return rows;
+      if (this.ties && !this.last && this.limit >= 0 && this.returned >= this.limit) return null;
     }
   }
 }
@@ -390,6 +419,11 @@ export class Truncate implements RowSource {
   }
 }
 
+/** A fresh accumulator for one group of an aggregate call. */
+function newState(a: AggregateCall): types.AggregateState {
+  return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null);
+}
+
 /**
  * GROUP BY and aggregates by hashing: output rows are [group values…, aggregate results…].
  * With no GROUP BY, one row even for empty input (count(*) = 0).
@@ -422,7 +456,7 @@ export class HashAggregate implements RowSource {
         const key = n === 0 ? '' : types.groupKey(groupOids, values, n);
         let group = groups.get(key);
         if (!group) {
-          group = { values, states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) };
+          group = { values, states: this.aggregates.map(newState) };
           groups.set(key, group);
           if (groups.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
         }
@@ -430,13 +464,14 @@ export class HashAggregate implements RowSource {
           const a = this.aggregates[i]!;
           if (a.filter && a.filter.eval(row, rt.ctx) !== true) continue;
           const state = group.states[i]!;
-          if (a.arg) state.add(a.arg.eval(row, rt.ctx));
+          if (a.order.length > 0 && types.isOrderedInput(state)) state.keys(a.order.map((k) => k.eval(row, rt.ctx)));
+          if (a.arg) state.add(a.arg.eval(row, rt.ctx), a.second ? a.second.eval(row, rt.ctx) : undefined);
           else state.add(true);
         }
       }
     }
     if (groups.size === 0 && n === 0) {
-      groups.set('', { values: [], states: this.aggregates.map((a) => types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct)) });
+      groups.set('', { values: [], states: this.aggregates.map(newState) });
     }
     const out: Row[] = [];
     for (const group of groups.values()) {
@@ -461,7 +496,9 @@ export interface JoinSpec {
 
 /** Hash join on equi-keys (or a nested loop when there are none); left and inner joins. */
 export class HashJoin implements RowSource {
-  private table: Map<string, Row[]> | null = null;
+  /** The first right row of each key; `more` has the rest, for the few keys with several. */
+  private table: Map<string, Row> | null = null;
+  private readonly more = new Map<string, Row[]>();
   private all: Row[] | null = null;
 
   constructor(private readonly left: RowSource, private readonly right: RowSource, private readonly spec: JoinSpec) {}
@@ -482,9 +519,12 @@ export class HashJoin implements RowSource {
       }
       if (hasNull) continue;
       const key = types.groupKey(this.spec.keyOids, values, values.length);
-      const bucket = this.table.get(key);
-      if (bucket) bucket.push(row);
-      else this.table.set(key, [row]);
+      if (!this.table.has(key)) this.table.set(key, row);
+      else {
+        const rest = this.more.get(key);
+        if (rest) rest.push(row);
+        else this.more.set(key, [row]);
+      }
     }
   }
 
@@ -501,23 +541,25 @@ export class HashJoin implements RowSource {
       const out: Row[] = [];
       const values: SqlValue[] = new Array(this.spec.leftKeys.length);
       for (const leftRow of batch) {
-        let candidates: Row[] | undefined;
-        if (this.all) candidates = this.all;
+        let matched = false;
+        const visit = (rightRow: Row) => {
+          const combined = leftRow.concat(rightRow);
+          if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return;
+          matched = true;
+          out.push(combined);
+        };
+        if (this.all) this.all.forEach(visit);
         else {
           let hasNull = false;
           for (let i = 0; i < values.length; i++) {
             values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);
             if (values[i] === null) hasNull = true;
           }
-          candidates = hasNull ? undefined : this.table!.get(types.groupKey(this.spec.keyOids, values, values.length));
-        }
-        let matched = false;
-        if (candidates) {
-          for (const rightRow of candidates) {
-            const combined = leftRow.concat(rightRow);
-            if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) continue;
-            matched = true;
-            out.push(combined);
+          const key = hasNull ? null : types.groupKey(this.spec.keyOids, values, values.length);
+          const first = key === null ? undefined : this.table!.get(key);
+          if (first) {
+            visit(first);
+            if (this.more.size > 0) this.more.get(key!)?.forEach(visit);
           }
         }
         if (!matched && this.spec.kind === 'left') out.push(leftRow.concat(new Array(this.spec.rightWidth).fill(null)));

@@ -6,12 +6,13 @@ import { chooseAccessPath, extractBounds } from './access-path.js';
 import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
-import { parseSql } from './parse.js';
 import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
-import { ApplySubplans, SubplanCollector } from './subplans.js';
+import { ApplySubplans, applySubplansToRow, SubplanCollector } from './subplans.js';
+import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import type { TableCodec } from './table-codec.js';
+import { columnDefaultText, refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
 import { ForeignKeyEnforcement, type ForeignKeyContext } from './foreign-keys.js';
 import * as types from './typesystem.js';
 
@@ -62,20 +63,26 @@ function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: Pl
   return { exprs, columns };
 }
 
-/** Compiles each column's DEFAULT (or NULL) once per plan. */
+/** Compiles each column's DEFAULT (or NULL) once per plan, for UPDATE … SET c = DEFAULT. */
 function defaultEvaluators(table: TableInfo, pc: PlanContext): Evaluator[] {
-  return table.columns.map((column) => {
-    if (column.defaultText === null) return () => null;
-    const parsed = parseSql(`SELECT ${column.defaultText}`)[0]!.statement;
-    if (parsed.kind !== 'select') throw new Error('default expression did not parse as an expression');
-    const ctx = compileContext(pc, new Scope([]), 'DEFAULT expressions');
-    const value = compileExpr(parsed.targets[0]!.expr, ctx);
-    return coerce(value, column.typeOid, column.typmod, 'assignment', -1, column.name).eval;
-  });
+  return compileColumnDefaults(table, pc).map((d, i) => synchronousDefault(d, table.columns[i]!));
+}
+
+/** The table's generated columns, domains and CHECK constraints, compiled for one statement. */
+function rowRules(table: TableInfo, pc: PlanContext): RowRules {
+  return new RowRules(table, { catalog: pc.resolver.catalog, currentSchema: pc.currentSchema, sessionUser: pc.sessionUser, searchPath: pc.resolver.searchPath });
 }
 
 export class RowWriter {
-  constructor(private readonly codec: TableCodec, private readonly table: TableInfo, private readonly foreignKeys: ForeignKeyEnforcement | null = null) {}
+  constructor(private readonly codec: TableCodec, private readonly table: TableInfo, private readonly rules: RowRules | null = null,
+    private readonly foreignKeys: ForeignKeyEnforcement | null = null) {}
+
+  /** Everything a new row version must satisfy: domains, generated columns, NOT NULL, CHECK. */
+  checkRow(row: SqlValue[], ctx: ExecContext): void {
+    this.rules?.prepare(row, ctx);
+    this.checkNotNull(row);
+    this.rules?.check(row, ctx);
+  }
 
   checkNotNull(row: readonly SqlValue[]): void {
     const columns = this.table.columns;
@@ -167,7 +174,7 @@ function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => R
     let writer = made.get(table.id);
     if (!writer) {
       const enforcement = new ForeignKeyEnforcement(table, context);
-      writer = new RowWriter(pc.codecs(table), table, enforcement.active ? enforcement : null);
+      writer = new RowWriter(pc.codecs(table), table, rowRules(table, pc), enforcement.active ? enforcement : null);
       made.set(table.id, writer);
     }
     return writer;
@@ -196,24 +203,39 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     })
     : table.columns.map((_, i) => i);
   if (new Set(targetColumns).size !== targetColumns.length) throw new SqlError('42701', 'column specified more than once');
-  const defaults = defaultEvaluators(table, pc);
+  if (statement.rows) refuseGeneratedInsert(table, targetColumns, statement.rows);
+  const defaults = compileColumnDefaults(table, pc);
+  const ignored = ignoredIdentityTargets(table, targetColumns, statement);
   const ctx = compileContext(pc, new Scope([]), 'VALUES');
   let rowSource: (rt: Runtime) => Promise<(SqlValue | undefined)[][]>;
   if (statement.rows) {
     const compiled = statement.rows.map((row) => {
       if (row.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
-      return row.map((e, i) => {
+      // Each row's subqueries and sequence calls run for that row only, all before the first row
+      // is written: a subquery reads the table as the statement found it, as in PostgreSQL.
+      const subplans = new SubplanCollector();
+      const rowCtx = withSubqueries(ctx, subplans, pc);
+      const values = row.map((e, i) => {
         if (e === null) return null;
         const column = table.columns[targetColumns[i]!]!;
         // A parameter given as a column's value takes the column's type (PostgreSQL infers it so).
-        const value = compileExpr(e, ctx);
-        inferParamType(ctx, value, column.typeOid);
+        const value = compileExpr(e, rowCtx);
+        inferParamType(rowCtx, value, column.typeOid);
         return coerce(value, column.typeOid, column.typmod, 'assignment', e.location, column.name).eval;
       });
+      return { values, subplans };
     });
-    rowSource = async (rt) => compiled.map((row) => row.map((e) => (e === null ? undefined : e([], rt.ctx))));
+    rowSource = async (rt) => {
+      const rows: (SqlValue | undefined)[][] = [];
+      for (const { values, subplans } of compiled) {
+        const input = subplans.empty ? [] : await applySubplansToRow(subplans, [], rt);
+        rows.push(values.map((e) => (e === null ? undefined : e(input, rt.ctx))));
+      }
+      return rows;
+    };
   } else {
     const query = planSelect(statement.query!, pc);
+    refuseGeneratedInsert(table, targetColumns.slice(0, query.columns.length), null);
     if (query.columns.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
     const casts = query.columns.map((c, i) => {
       const column = table.columns[targetColumns[i]!]!;
@@ -236,9 +258,13 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         const row: SqlValue[] = new Array(table.columns.length);
         for (let i = 0; i < table.columns.length; i++) row[i] = null;
         const given = new Set<number>();
-        input.forEach((v, i) => { if (v !== undefined) { row[targetColumns[i]!] = v; given.add(targetColumns[i]!); } });
-        for (let i = 0; i < table.columns.length; i++) if (!given.has(i)) row[i] = defaults[i]!([], rt.ctx);
-        writer.checkNotNull(row);
+        input.forEach((v, i) => { if (v !== undefined && !ignored.has(i)) { row[targetColumns[i]!] = v; given.add(targetColumns[i]!); } });
+        for (let i = 0; i < table.columns.length; i++) {
+          if (given.has(i)) continue;
+          const d = defaults[i]!;
+          row[i] = d.subplans ? await evaluateDefault(d, rt) : d.eval([], rt.ctx);
+        }
+        writer.checkRow(row, rt.ctx);
         const key = codec.primaryKey(row, rt.ctx.random);
         let written: { row: SqlValue[]; key: Uint8Array } | null = { row, key };
         const conflict = await writer.findConflict(rt, row, key, onConflict?.index ?? null);
@@ -297,7 +323,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
       if (where && where(combined, rt.ctx) !== true) return null;
       const updated = existing.slice(0, n);
       for (const set of sets) updated[set.column] = set.value(combined, rt.ctx);
-      writer.checkNotNull(updated);
+      writer.checkRow(updated, rt.ctx);
       const key = await writer.update(rt, existing, existingKey, updated);
       return { row: updated, key };
     },
@@ -316,10 +342,14 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     if (seen.has(column)) throw new SqlError('42601', `multiple assignments to same column "${a.column}"`);
     seen.add(column);
     const info = table.columns[column]!;
-    if (a.value === null) return { column, value: defaults[column]! };
-    const compiled = compileExpr(a.value, ctx);
+    refuseGeneratedUpdate(info, a.value);
+    checkIdentityAssignment(info, a.value);
+    // Where subplans run, SET c = DEFAULT compiles the default there (it may take a sequence value).
+    const expr = a.value ?? (subplans ? defaultExpression(info, pc.resolver.catalog) : null);
+    if (expr === null) return { column, value: defaults[column]! };
+    const compiled = compileExpr(expr, ctx);
     inferParamType(ctx, compiled, info.typeOid);
-    const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', a.value.location, info.name);
+    const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', expr.location, info.name);
     return { column, value: value.eval };
   });
 }
@@ -377,6 +407,8 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
   const assigned = statement.set.map((a) => {
     const column = table.columns.findIndex((c) => c.name === a.column);
     if (column < 0) throw new SqlError('42703', `column "${a.column}" of relation "${table.name}" does not exist`, { position: a.location + 1 });
+    refuseGeneratedUpdate(table.columns[column]!, a.value);
+    checkIdentityAssignment(table.columns[column]!, a.value);
     return { column, value: a.value };
   });
   const valued = assigned.filter((a) => a.value !== null);
@@ -400,7 +432,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
       for (const row of rows) {
         const updated = row.slice(0, n);
         for (const set of sets) updated[set.column] = set.value(row, rt.ctx);
-        writer.checkNotNull(updated);
+        writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, row.slice(0, width), row[n] as Uint8Array, updated);
         if (returning) emit(returning.exprs.map((e) => e([...updated, key], rt.ctx)));
       }
@@ -431,7 +463,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
       for (const old of rows) {
         const updated = old.slice(0, n);
         for (const set of sets) updated[set.column] = set.value(old, rt.ctx);
-        writer.checkNotNull(updated);
+        writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, old, old[n] as Uint8Array, updated);
         if (returning) {
           const full = [...updated, key];

@@ -5,7 +5,7 @@ import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
 import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.js';
-import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, type AggregateCall, type CompileContext } from './compile.js';
+import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
   breathe, Distinct, Filter, HashAggregate, HashJoin, Limit, materialize, Project, Sort, Truncate, ValuesSource,
@@ -16,9 +16,9 @@ import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
-import { setReturningSelectList } from './set-returning.js';
 import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
+import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
 import * as types from './typesystem.js';
 
@@ -94,8 +94,6 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   }
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
-  const setReturning = setReturningSelectList(statement);
-  if (setReturning) return planSelect(setReturning, pc);
   const where = conjuncts(statement.where);
   const from = planFrom(statement.from, where, pc, wantedPrimaryOrder(statement));
   const input = from.scope;
@@ -132,7 +130,8 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     ctx = withSubqueries(compileContext(pc, input, 'SELECT'), selectSubplans, pc);
     rowWidth = () => from.width;
   }
-  ctx = { ...ctx, windows };
+  const srfs = new SrfCollector();
+  ctx = { ...ctx, windows, srfs };
 
   const targets = expandTargets(statement, ctx, input);
   const columns: OutputColumn[] = targets.map((t) => t.column);
@@ -151,7 +150,10 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   selectSubplans.base = rowWidth();
   windows.base = selectSubplans.base + selectSubplans.subplans.length;
   const withSubplans = selectSubplans.empty ? build : () => new ApplySubplans(build(), selectSubplans);
-  const inner = windows.empty ? withSubplans : () => new WindowAgg(withSubplans(), windows);
+  const windowed = windows.empty ? withSubplans : () => new WindowAgg(withSubplans(), windows);
+  // Set-returning calls of the select list expand the rows last, after window functions.
+  srfs.base = windows.base + windows.calls.length;
+  const inner = srfs.empty ? windowed : () => new ProjectSet(windowed(), srfs);
   const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
   const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
   const distinctOids = exprs.map((e) => e.oid);
@@ -161,8 +163,10 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     if (sortKeys.length > 0 && !orderSatisfied) source = new Sort(source, sortKeys);
     // (With ORDER BY the rows are sorted already; without, by the DISTINCT ON keys.)
     if (distinctOn) source = new DistinctOn(sortKeys.length > 0 ? source : new Sort(source, distinctOn.sortFirst), distinctOn.keys);
+    // WITH TIES compares the sort keys, which may be helper columns: it limits before they go.
+    if (statement.withTies) source = new Limit(source, limitExpr, offsetExpr, sortKeys);
     if (extras.length > 0) source = new Truncate(source, width);
-    if (limitExpr || offsetExpr) source = new Limit(source, limitExpr, offsetExpr);
+    if ((limitExpr || offsetExpr) && !statement.withTies) source = new Limit(source, limitExpr, offsetExpr);
     return source;
   };
   return { columns, build: finalBuild, forUpdate: statement.forUpdate, accessPaths: from.accessPaths };
@@ -236,7 +240,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   for (const item of statement.groupBy) {
     const resolvedItem = resolveGroupItem(item, statement);
     const compiled = compileExpr(resolvedItem, inputCtx);
-    groupSlots.set(exprKey(resolvedItem), groupExprs.length);
+    groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
     groupExprs.push(compiled.oid === TypeOid.unknown ? coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location) : compiled);
   }
   const aggregates: AggregateCall[] = [];
@@ -270,7 +274,7 @@ class GroupedScope extends Scope {
     for (const item of groupItems) {
       if (item.kind !== 'column') continue;
       const column = input.resolve(item.table, item.name, item.location);
-      columns.push({ ...column, position: groupSlots.get(exprKey(item))! });
+      columns.push({ ...column, position: groupSlots.get(groupingKey(item, input))! });
     }
     super(columns);
   }
@@ -407,7 +411,7 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
     return planFromItem({ ...item, joinType: 'left', left: item.right, right: item.left }, where, pc, null, preserved);
   }
   if (item.joinType === 'full') throw new SqlError('0A000', 'FULL JOIN is not supported yet');
-  if (item.right.kind === 'subquery' && item.right.lateral) return planLateralJoin(item, item.right, where, pc, preserved);
+  if ((item.right.kind === 'subquery' && item.right.lateral) || item.right.kind === 'function') return planLateralJoin(item, item.right, where, pc, preserved);
   const left = planFromItem(item.left, where, pc, null, preserved);
   const right = planFromItem(item.right, where, pc, null, preserved && item.joinType !== 'left');
   const offset = left.width;
@@ -573,90 +577,13 @@ function functionRelations(item: FromItem): string[] {
   return [];
 }
 
-/** Set-returning functions in FROM: generate_series over integers; pg_partition_ancestors. */
+/** A function in FROM (plan-srf.ts); its arguments may name columns of the items before it. */
 function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
-  if (item.name === 'pg_partition_ancestors') return planPartitionAncestors(item, pc);
-  if (item.name !== 'generate_series') throw new SqlError('0A000', `function ${item.name}() in FROM is not supported yet`, { position: item.location + 1 });
-  if (item.args.length < 2 || item.args.length > 3) throw new SqlError('42883', 'function generate_series() requires 2 or 3 arguments', { position: item.location + 1 });
-  const ctx = compileContext(pc, new Scope([]), 'FROM');
-  const args = item.args.map((a) => compileExpr(a, ctx));
-  const oid = args.some((a) => a.oid === TypeOid.int8) ? TypeOid.int8 : TypeOid.int4;
-  if (args.some((a) => a.oid !== TypeOid.int4 && a.oid !== TypeOid.int8 && a.oid !== TypeOid.int2 && a.oid !== TypeOid.unknown)) {
-    throw new SqlError('0A000', 'generate_series is supported over integers only for now', { position: item.location + 1 });
-  }
-  const evaluators = args.map((a) => coerce(a, TypeOid.int8, -1, 'implicit', a.location).eval);
+  const plan = planFunctionScan(item, compileContext(pc, new Scope([]), 'functions in FROM'));
   const relation = item.alias ?? item.name;
-  const name = item.columnAliases[0] ?? relation;
-  const scope = new Scope([{ relation, name, oid, typmod: -1, position: 0, tableOid: 0, columnNumber: 0 }]);
-  const toValue = oid === TypeOid.int8 ? (v: bigint) => v : (v: bigint) => Number(v);
-  return {
-    scope,
-    build: () => new SeriesSource(evaluators, toValue),
-    width: 1,
-    accessPaths: [],
-    primaryOrderOf: null,
-  };
+  const scope = new Scope(plan.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0 })));
+  return { scope, build: plan.build, width: plan.columns.length, accessPaths: [], primaryOrderOf: null };
 }
-
-/**
- * pg_partition_ancestors(regclass): a partition's ancestors, none for any other relation. Strata
- * has no partitioned tables, so it returns no rows (psql's \d asks for it).
- */
-function planPartitionAncestors(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
-  if (item.args.length !== 1) throw new SqlError('42883', `function pg_partition_ancestors() requires 1 argument`, { position: item.location + 1 });
-  // The argument is a regclass: a name is looked up (42P01 when there is none), an oid taken as is.
-  const regclass = { names: ['pg_catalog', 'regclass'], typmods: [], arrayBounds: 0, location: -1 };
-  compileExpr({ kind: 'cast', arg: item.args[0]!, type: regclass, location: item.location }, compileContext(pc, new Scope([]), 'FROM'));
-  const relation = item.alias ?? item.name;
-  const scope = new Scope([{ relation, name: item.columnAliases[0] ?? 'relid', oid: TypeOid.oid, typmod: -1, position: 0, tableOid: 0, columnNumber: 0 }]);
-  return { scope, build: () => new NoRows('pg_partition_ancestors'), width: 1, accessPaths: [], primaryOrderOf: null };
-}
-
-class NoRows implements RowSource {
-  constructor(private readonly name: string) {}
-
-  explain(): ExplainInfo {
-    return { label: `Function Scan on ${this.name}`, children: [] };
-  }
-
-  async next(): Promise<Row[] | null> {
-    return null;
-  }
-}
-
-class SeriesSource implements RowSource {
-  private next_: bigint | null = null;
-  private stop: bigint = 0n;
-  private step: bigint = 1n;
-  private done = false;
-  constructor(private readonly args: readonly Evaluator[], private readonly toValue: (v: bigint) => SqlValueOut) {}
-
-  explain(): ExplainInfo {
-    return { label: 'Function Scan on generate_series', children: [] };
-  }
-
-  async next(rt: Runtime): Promise<Row[] | null> {
-    if (this.done) return null;
-    await breathe(rt);
-    if (this.next_ === null) {
-      const values = this.args.map((a) => a([], rt.ctx));
-      if (values.some((v) => v === null)) { this.done = true; return null; }
-      this.next_ = values[0] as bigint;
-      this.stop = values[1] as bigint;
-      this.step = values.length > 2 ? (values[2] as bigint) : 1n;
-      if (this.step === 0n) throw new SqlError('22023', 'step size cannot equal zero');
-    }
-    const rows: Row[] = [];
-    while (rows.length < 1024 && (this.step > 0n ? this.next_ <= this.stop : this.next_ >= this.stop)) {
-      rows.push([this.toValue(this.next_)]);
-      this.next_ += this.step;
-    }
-    if (rows.length === 0) { this.done = true; return null; }
-    return rows;
-  }
-}
-
-type SqlValueOut = number | bigint;
 
 class StaticRows implements RowSource {
   private done = false;
@@ -736,15 +663,17 @@ class DistinctOn implements RowSource {
  * `left JOIN LATERAL (subquery)`: the subquery may name the left side's columns, so it is
  * planned with the left scope as its enclosing one and run once per left row (LateralJoin).
  */
-function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Extract<FromItem, { kind: 'subquery' }>, where: readonly Expr[], pc: PlanContext, preserved: boolean): FromPlan {
+function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Extract<FromItem, { kind: 'subquery' | 'function' }>, where: readonly Expr[], pc: PlanContext, preserved: boolean): FromPlan {
+  const name = lateral.alias ?? (lateral.kind === 'function' ? lateral.name : '');
   if (item.joinType !== 'inner' && item.joinType !== 'left' && item.joinType !== 'cross') {
-    throw new SqlError('42P10', `invalid reference to FROM-clause entry for table "${lateral.alias}"`, { hint: 'The combining JOIN type must be INNER or LEFT for a LATERAL reference.' });
+    throw new SqlError('42P10', `invalid reference to FROM-clause entry for table "${name}"`, { hint: 'The combining JOIN type must be INNER or LEFT for a LATERAL reference.' });
   }
   const left = planFromItem(item.left, where, pc, null, preserved);
   // Names the left side lacks go on to this query's own enclosing scope, one level further out.
   const correlation = { correlated: false };
   const outerScope = pc.outer ? new CorrelatedScope(left.scope.columns, pc.outer.scope, pc.outer.correlation) : left.scope;
-  const right = planDerived(lateral, { ...pc, outer: { scope: outerScope, correlation } });
+  const lateralPc = { ...pc, outer: { scope: outerScope, correlation } };
+  const right = lateral.kind === 'function' ? planFunction(lateral, lateralPc) : planDerived(lateral, lateralPc);
   const offset = left.width;
   const rightColumns = right.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
   const scope = new Scope([...left.scope.columns, ...rightColumns]);

@@ -56,6 +56,10 @@ export function resolveRelation(resolver: RelationResolver, schema: string | nul
     }
   }
   const qualified = schema ? `${schema}.${name}` : name;
+  // A sequence is a relation to PostgreSQL, but its counter is not a table Strata can scan.
+  if ((schema ? [schema] : resolver.searchPath).some((s) => resolver.catalog.sequence(s, name))) {
+    throw new SqlError('0A000', `reading sequence "${qualified}" as a table is not supported yet`, location >= 0 ? { position: location + 1 } : {});
+  }
   throw new SqlError('42P01', `relation "${qualified}" does not exist`, location >= 0 ? { position: location + 1 } : {});
 }
 
@@ -83,6 +87,8 @@ export function columnRefs(expr: Expr, out: Extract<Expr, { kind: 'column' }>[] 
     case 'in': columnRefs(expr.arg, out); for (const a of expr.list) columnRefs(a, out); break;
     case 'between': columnRefs(expr.arg, out); columnRefs(expr.low, out); columnRefs(expr.high, out); break;
     case 'like': columnRefs(expr.arg, out); columnRefs(expr.pattern, out); break;
+    case 'array': for (const e of expr.elements) columnRefs(e, out); break;
+    case 'subscript': for (const e of [expr.arg, expr.lower, expr.upper]) if (e) columnRefs(e, out); break;
     default: break;
   }
   return out;
@@ -108,6 +114,8 @@ export function containsAggregate(expr: Expr, isAggregate: (name: string) => boo
     case 'in': return containsAggregate(expr.arg, isAggregate) || expr.list.some((a) => containsAggregate(a, isAggregate));
     case 'between': return [expr.arg, expr.low, expr.high].some((a) => containsAggregate(a, isAggregate));
     case 'like': return containsAggregate(expr.arg, isAggregate) || containsAggregate(expr.pattern, isAggregate);
+    case 'array': return expr.elements.some((e) => containsAggregate(e, isAggregate));
+    case 'subscript': return [expr.arg, expr.lower, expr.upper].some((e) => e !== null && containsAggregate(e, isAggregate));
     default: return false;
   }
 }

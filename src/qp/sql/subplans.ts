@@ -86,11 +86,31 @@ export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: Su
   const base = { rowIndependent: false, location: expr.location };
   switch (expr.mode) {
     case 'exists': return { ...base, oid: TypeOid.bool, typmod: -1, eval: slot, name: 'exists' };
-    case 'scalar': return { ...base, oid: plan.columns[0]!.oid, typmod: plan.columns[0]!.typmod, eval: slot, name: plan.columns[0]!.name };
+    case 'scalar': return { ...base, oid: plan.columns[0]!.oid, typmod: plan.columns[0]!.typmod, eval: slot, name: plan.columns[0]!.name, weakName: false };
     case 'array': return compileArray(plan.columns[0]!.oid, slot, expr.location);
     case 'any':
     case 'all': return compileQuantified(expr, plan.columns[0]!.oid, slot, ctx);
   }
+}
+
+/** The evaluator that reads subplan `index`'s result from the row, raising its deferred error. */
+export function subplanSlot(collector: SubplanCollector, index: number): Evaluator {
+  return (row) => {
+    const result = row[collector.base + index]!;
+    if (result instanceof DeferredError) throw result.error;
+    return result;
+  };
+}
+
+/**
+ * Runs a collector's subplans for one row where there is no operator tree to put ApplySubplans
+ * in (INSERT's VALUES rows and column defaults): the row extended with their results.
+ */
+export async function applySubplansToRow(collector: SubplanCollector, row: Row, rt: Runtime): Promise<Row> {
+  const { subplans, base } = collector;
+  const extended: Row = row.slice(0, base);
+  for (let k = 0; k < subplans.length; k++) extended[base + k] = (await run(subplans[k]!, row, rt)) as SqlValue;
+  return extended;
 }
 
 /** ARRAY(SELECT …): arrays are held as canonical text. */

@@ -7,12 +7,13 @@ import { SqlError } from '../../contracts/errors.js';
 import type { WireCell } from '../../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { KeyWriter } from '../../encoding/key.js';
+import { latin1Key } from '../../encoding/bytes.js';
 import * as t from '../types/index.js';
 import type { TypeName } from './ast.js';
-import { aggregateResultType as aggregateType, newAggregateState as newState, type AggregateArithmetic, type AggregateState } from './aggregates.js';
+import { aggregateResultType as aggregateType, newAggregateState as newState, type AggregateArithmetic, type AggregateOrderKey, type AggregateState } from './aggregates.js';
 
 export { isAggregate } from './aggregates.js';
-export type { AggregateState } from './aggregates.js';
+export type { AggregateState, AggregateOrderKey } from './aggregates.js';
 export { skipKeyColumns } from '../../encoding/key.js';
 export const {
   formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, typeLength, isCollatable,
@@ -20,13 +21,13 @@ export const {
 } = t;
 
 /**
- * The ordering comparator for ORDER BY, min/max and GREATEST/LEAST. jsonb and arrays have
- * only an equality here (their PostgreSQL order is not built), so ordering them is refused
- * rather than answered in a wrong order.
+ * The ordering comparator for ORDER BY, min/max and GREATEST/LEAST. Arrays have only an
+ * equality here (their PostgreSQL order is not built), so ordering them is refused rather than
+ * answered in a wrong order.
  */
 export function comparator(oid: number): t.Comparator {
   const type = t.typeByOid(oid);
-  if (oid === TypeOid.jsonb || (type && type.category === 'A')) {
+  if (type && type.category === 'A') {
     return () => { throw new SqlError('0A000', `ordering values of type ${t.formatType(oid, -1)} is not supported yet`); };
   }
   return t.comparator(oid);
@@ -173,16 +174,23 @@ export function cellEncoder(oid: number, format: number): (value: SqlValue) => W
 }
 
 /** A string that is equal for values PostgreSQL considers equal (1.0 = 1.00, -0 = 0): for hashing. */
+/** Scratch for groupKey (synchronous: each key is finished before the next starts). */
+const groupKeyWriter = new KeyWriter(256);
+
 export function groupKey(oids: readonly number[], values: readonly SqlValue[], width: number): string {
-  const writer = new KeyWriter(64);
+  const writer = groupKeyWriter;
+  writer.reset();
   for (let i = 0; i < width; i++) {
     const oid = oids[i]!;
     const value = values[i]!;
     if (value !== null && (oid === TypeOid.json || oid === TypeOid.jsonb || oid === TypeOid.unknown)) writer.writeValue(TypeOid.text, String(value));
     else writer.writeValue(oid, value);
   }
-  return Buffer.from(writer.view()).toString('latin1');
+  return latin1Key(writer.view());
 }
+
+/** A value as json, as PostgreSQL's to_json writes it. */
+export const toJson = (oid: number, value: SqlValue): string => t.toJson(oid, value);
 
 const arithmetic: AggregateArithmetic = {
   numericFromBigInt: t.numericFromBigint,
@@ -190,15 +198,28 @@ const arithmetic: AggregateArithmetic = {
   numericDivide: t.numericDiv,
   compare: (oid) => comparator(oid),
   groupKey,
+  formatArray: (elementOid, values) => t.formatArray(values, t.requireType(elementOid)),
+  toJson,
+  toJsonb: (json) => t.parseJsonb(json),
+  isArray: (oid) => (t.typeByOid(oid)?.element ?? 0) !== 0,
+  formatText: (oid, value) => t.formatTextValue(oid, value) ?? '',
 };
 
-export function aggregateResultType(name: string, arg: number | null): number | null {
-  return aggregateType(name, arg, t.hasComparator);
+export function aggregateResultType(name: string, arg: number | null, second: number | null = null): number | null {
+  return aggregateType(name, arg, t.hasComparator, second, (oid) => (t.typeByOid(oid)?.element === 0 ? t.typeByOid(oid)?.array ?? 0 : 0));
 }
 
-export function newAggregateState(name: string, arg: number | null, distinct: boolean): AggregateState {
-  return newState(name, arg, distinct, arithmetic);
+export function newAggregateState(name: string, arg: number | null, distinct: boolean, order: readonly AggregateOrderKey[] = [], second: number | null = null): AggregateState {
+  return newState(name, arg, distinct, arithmetic, order, second);
 }
+
+export { isOrderedInput, aggregateArity } from './aggregates.js';
+export const hasComparator = (oid: number): boolean => t.hasComparator(oid);
+/** The element type of an array type, or 0 for a type that is not an array. */
+export const arrayElementType = (oid: number): number => t.typeByOid(oid)?.element ?? 0;
+export const arrayValues = (elementOid: number, text: string): SqlValue[] => t.arrayElements(text, t.requireType(elementOid));
+export const arrayText = (elementOid: number, values: readonly SqlValue[]): string => t.formatArray(values, t.requireType(elementOid));
+export const isStringType = (oid: number): boolean => t.isStringType(oid);
 
 export function resolveFunction(name: string, argOids: readonly number[]): t.ResolvedFunction | null {
   return t.resolveFunction(name, argOids);

@@ -36,6 +36,8 @@ interface WindowCall {
   readonly filter: Evaluator | null;
   /** For aggregates: the argument's type (null for count(*)). */
   readonly argOid: number | null;
+  /** The second argument's type, for a two-argument aggregate (string_agg). */
+  readonly secondOid: number | null;
   readonly partition: readonly Evaluator[];
   readonly partitionOids: readonly number[];
   readonly order: readonly OrderKey[];
@@ -87,6 +89,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   if (!isAggregate && !RANKING.has(name) && !VALUE.has(name)) {
     throw new SqlError('42809', `function ${name} is not a window function nor an aggregate function`, at(expr.location));
   }
+  if (isAggregate && expr.aggOrder) throw new SqlError('0A000', 'an aggregate with its own ORDER BY as a window function is not supported yet', at(expr.location));
   if (!isAggregate && expr.filter) throw new SqlError('0A000', 'FILTER is not implemented for non-aggregate window functions', at(expr.location));
   if (expr.star && name !== 'count') throw new SqlError('42809', `${name}(*) is not allowed`, at(expr.location));
   let args = expr.args.map((a) => compileExpr(a, inner));
@@ -106,7 +109,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER').eval : null;
   const index = collector.calls.length;
   collector.calls.push({
-    name, args: args.map((a) => a.eval), filter, argOid: isAggregate ? (args[0]?.oid ?? null) : null,
+    name, args: args.map((a) => a.eval), filter, argOid: isAggregate ? (args[0]?.oid ?? null) : null, secondOid: isAggregate ? (args[1]?.oid ?? null) : null,
     partition: partition.map((p) => p.eval), partitionOids: partition.map((p) => p.oid),
     order: order.map((o) => o.key), orderOids: order.map((o) => o.oid), frame,
   });
@@ -125,8 +128,8 @@ function resultType(name: string, args: readonly CompiledExpr[], expr: FuncExpr)
     case 'first_value': case 'last_value': arity(1, 1); return args[0]!.oid;
     case 'nth_value': arity(2, 2); return args[0]!.oid;
   }
-  if (!expr.star) arity(1, 1);
-  const oid = types.aggregateResultType(name, expr.star ? null : args[0]!.oid);
+  if (!expr.star) arity(types.aggregateArity(name), types.aggregateArity(name));
+  const oid = types.aggregateResultType(name, expr.star ? null : args[0]!.oid, args[1]?.oid ?? null);
   if (oid === null) throw new SqlError('42883', `function ${name}(${args.map((a) => types.formatType(a.oid, -1)).join(', ')}) does not exist`, at(expr.location));
   return oid;
 }
@@ -303,9 +306,9 @@ function computePartition(rows: Row[], call: WindowCall, slot: number, ctx: Exec
   }
   const add = (state: types.AggregateState, j: number) => {
     if (call.filter && call.filter(rows[j]!, ctx) !== true) return;
-    state.add(call.args.length === 0 ? true : arg(j));
+    state.add(call.args.length === 0 ? true : arg(j), call.args.length > 1 ? call.args[1]!(rows[j]!, ctx) : undefined);
   };
-  const fresh = () => types.newAggregateState(call.name, call.argOid, false);
+  const fresh = () => types.newAggregateState(call.name, call.argOid, false, [], call.secondOid);
   // A frame that starts at the partition's first row grows: accumulate instead of starting over.
   if (bounds.every(([s]) => s === 0)) {
     const state = fresh();

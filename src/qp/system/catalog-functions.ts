@@ -6,8 +6,10 @@ import type { CompiledExpr, Evaluator } from '../sql/compiled.js';
 import * as types from '../sql/typesystem.js';
 import { splitArrayText } from '../types/index.js';
 import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
+import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
+import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
  * The catalog functions psql's describe commands and drivers call (pg_get_userbyid,
@@ -71,13 +73,15 @@ define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
 });
-define('format_type', [OID, INT4], TEXT, () => (v) => (v[0] === null ? null : formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
-define('pg_get_expr', [TEXT, OID], TEXT, () => (v) => expressionText(v[0] as string));
-define('pg_get_expr', [TEXT, OID, BOOL], TEXT, () => (v) => expressionText(v[0] as string));
+define('pg_type_is_visible', [OID], BOOL, (s) => (v) => typeIsVisible(s.catalog, v[0] as number, s.searchPath));
+define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : domainTypeName(s.catalog, v[0] as number, s.searchPath) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
+define('pg_get_expr', [TEXT, OID], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, false) ?? expressionText(v[0] as string));
+define('pg_get_expr', [TEXT, OID, BOOL], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, v[2] === true) ?? expressionText(v[0] as string));
 define('pg_get_indexdef', [OID], TEXT, (s) => (v) => indexDef(s, v[0] as number, 0, false));
 define('pg_get_indexdef', [OID, INT4, BOOL], TEXT, (s) => (v) => indexDef(s, v[0] as number, v[1] as number, v[2] as boolean));
-define('pg_get_constraintdef', [OID], TEXT, (s) => (v) => constraintDef(s, v[0] as number));
-define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => constraintDef(s, v[0] as number));
+define('pg_get_constraintdef', [OID], TEXT, (s) => (v) => checkConstraintDefinition(s.catalog, v[0] as number, false) ?? constraintDef(s, v[0] as number));
+define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => checkConstraintDefinition(s.catalog, v[0] as number, v[1] === true) ?? constraintDef(s, v[0] as number));
+define('pg_get_serial_sequence', [TEXT, TEXT], TEXT, (s) => (v) => serialSequence(s, v[0] as string, v[1] as string));
 define('pg_encoding_to_char', [INT4], NAME, () => (v) => (v[0] === 6 ? 'UTF8' : ''));
 define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableById(v[0] as number) !== undefined);
 // No extended statistics exist, so there is no object whose columns could be asked for.
@@ -89,6 +93,18 @@ define('col_description', [OID, INT4], TEXT, () => () => null);
 define('shobj_description', [OID, NAME], TEXT, () => () => null);
 define('array_to_string', [ANYARRAY, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, null));
 define('array_to_string', [ANYARRAY, TEXT, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, v[2] as string | null), false);
+
+/** pg_get_serial_sequence(table, column): the table name is parsed as SQL, the column taken as written. */
+function serialSequence(scope: CatalogScope, tableText: string, column: string): string | null {
+  const parts = splitQualifiedName(tableText);
+  const name = parts[parts.length - 1] ?? '';
+  const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : scope.searchPath;
+  for (const schema of schemas) {
+    const table = scope.catalog.table(schema, name);
+    if (table) return serialSequenceName(scope.catalog, table, column);
+  }
+  throw new SqlError('42P01', `relation "${tableText}" does not exist`);
+}
 
 function indexDef(scope: CatalogScope, oid: number, column: number, pretty: boolean): string | null {
   const found = relation(scope, oid);
@@ -176,7 +192,7 @@ export function compileRegCast(arg: CompiledExpr, target: string, scope: Catalog
 function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
   switch (target) {
     case 'regclass': return (oid) => regclassText(scope, oid);
-    case 'regtype': return (oid) => formatTypeText(oid, -1);
+    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? formatTypeText(oid, -1);
     case 'regnamespace': return (oid) => {
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);
@@ -186,7 +202,7 @@ function regOidText(scope: CatalogScope, target: string): (oid: number) => strin
 }
 
 /** Splits `schema.name` with optional double quotes, lower-casing unquoted parts as the parser does. */
-function splitQualifiedName(text: string): string[] {
+export function splitQualifiedName(text: string): string[] {
   const parts: string[] = [];
   const pattern = /\s*(?:"((?:[^"]|"")*)"|([^."\s]+))\s*(\.|$)/y;
   let match: RegExpExecArray | null;
@@ -208,6 +224,8 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
       if (table) return table.id;
       const index = scope.catalog.index(schema, name);
       if (index) return index.index.oid;
+      const sequence = scope.catalog.sequence(schema, name);
+      if (sequence) return sequence.id;
       const virtual = virtualTable(schema, name);
       if (virtual) return virtual.oid;
     }

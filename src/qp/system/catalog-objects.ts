@@ -59,6 +59,7 @@ export function deparseDefault(expr: Expr, typeOid: number, typmod: number): str
     case 'const': return deparseConst(expr, typeOid, typmod);
     case 'sql-value': return SQL_VALUE_TEXT[expr.name] ?? null;
     case 'func':
+      if (expr.name === 'nextval' && expr.args.length === 1) return deparseNextval(expr.args[0]!);
       if (expr.args.length > 0 || expr.star || expr.distinct || expr.filter) return null;
       return `${expr.schema && expr.schema !== 'pg_catalog' ? `${quoteIdent(expr.schema)}.` : ''}${expr.name}()`;
     case 'op': {
@@ -69,6 +70,13 @@ export function deparseDefault(expr: Expr, typeOid: number, typmod: number): str
     }
     default: return null;
   }
+}
+
+/** nextval('s') as PostgreSQL prints it, `nextval('s'::regclass)`, for an unqualified name. */
+function deparseNextval(arg: Expr): string | null {
+  const literal = arg.kind === 'cast' ? arg.arg : arg;
+  if (literal.kind !== 'const' || literal.literal !== 'string' || !/^[A-Za-z_][A-Za-z0-9_$]*$/.test(literal.text)) return null;
+  return `nextval(${quoteLiteral(quoteIdent(literal.text.toLowerCase()))}::regclass)`;
 }
 
 const SQL_VALUE_TEXT: Partial<Record<Extract<Expr, { kind: 'sql-value' }>['name'], string>> = {
@@ -161,5 +169,7 @@ export function relationByOid(catalog: CatalogSnapshot, oid: number, virtual: (o
     const index = t.indexes.find((i) => i.oid === oid);
     if (index) return { schema: t.schema, name: index.name, table: t, index };
   }
+  const other = catalog.sequenceById(oid);
+  if (other) return { schema: other.schema, name: other.name };
   return virtual(oid);
 }

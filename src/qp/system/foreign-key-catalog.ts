@@ -91,9 +91,9 @@ function keyConstraints(catalog: CatalogSnapshot): KeyConstraint[] {
   return out;
 }
 
-/** information_schema.table_constraints (key constraints; the CHECK rows are not here). */
-export function tableConstraintRows(catalog: CatalogSnapshot): SqlValue[][] {
-  return keyConstraints(catalog).map((k) => ['postgres', k.table.schema, k.name, 'postgres', k.table.schema, k.table.name, k.type,
+/** information_schema.table_constraints rows of the foreign keys (check-catalog.ts gives the others). */
+export function foreignKeyTableConstraintRows(catalog: CatalogSnapshot): SqlValue[][] {
+  return keyConstraints(catalog).filter((k) => k.foreignKey !== null).map((k) => ['postgres', k.table.schema, k.name, 'postgres', k.table.schema, k.table.name, k.type,
     yesNo(k.deferrable), yesNo(k.initiallyDeferred), 'YES', k.nullsDistinct]);
 }
 

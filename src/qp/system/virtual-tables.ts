@@ -2,10 +2,12 @@ import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
+import { identityColumns, informationSchemaSequenceRows, pgDependRows, pgSequenceRows, sequenceClassRows } from '../sequences/sequence-system-views.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
 import {
-  constraintColumnUsageRows, foreignKeyConstraintRows, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, tableConstraintRows,
+  constraintColumnUsageRows, foreignKeyConstraintRows, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
+import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
@@ -54,9 +56,10 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   // reltablespace relpages relchecks relispopulated relhassubclass relpartbound reloftype reltoastrelid
   for (const t of catalog.allTables()) {
     const ns = namespaceOid(catalog, t.schema);
-    rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, 0, true, false, null, 0, 0]);
+    rows.push([t.id, t.name, ns, 0, ADMIN_OID, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, null, 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
     for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, ADMIN_OID, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
+  rows.push(...sequenceClassRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID));
   for (const view of catalog.allViews()) {
     rows.push([view.id, view.name, namespaceOid(catalog, view.schema), 0, ADMIN_OID, 0, 'v', 'p', false, false, view.columns.length, -1, true, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
@@ -67,17 +70,20 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   return rows;
 }
 
-function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number): SqlValue[] {
+function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = ''): SqlValue[] {
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
   const storage = types.typeLength(typeOid) === -1 ? 'x' : 'p';
-  return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, '', '', collation, -1, storage, '', true, 0, 0];
+  return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0];
 }
 
 function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
   const rows: SqlValue[][] = [];
   for (const t of catalog.allTables()) {
-    t.columns.forEach((c, i) => rows.push(attributeRow(t.id, c.name, c.typeOid, c.typmod, i + 1, c.notNull, hasDefault(c.defaultText), columnCollation(c.typeOid))));
+    t.columns.forEach((c, i) => {
+      const shown = attributeType(c);
+      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation));
+    });
     for (const index of t.indexes) {
       [...index.columns, ...index.include].forEach((p, i) => {
         const c = t.columns[p]!;
@@ -100,6 +106,7 @@ function attrdefRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     t.columns.forEach((c, i) => {
       if (hasDefault(c.defaultText)) rows.push([attrdefOid(t.id, i + 1), t.id, i + 1, deparsedDefault(c.defaultText!, c.typeOid, c.typmod)]);
+      else if (c.generatedText) rows.push([attrdefOid(t.id, i + 1), t.id, i + 1, generatedAdbin(t.id, i + 1)]);
     });
   }
   return rows;
@@ -128,6 +135,7 @@ function constraintRows(catalog: CatalogSnapshot): SqlValue[][] {
         ...NOT_A_FOREIGN_KEY]);
     }
   }
+  rows.push(...checkConstraintRows(catalog, (schema) => namespaceOid(catalog, schema)).map((row) => [...row, ...NOT_A_FOREIGN_KEY]));
   rows.push(...foreignKeyConstraintRows(catalog));
   return rows;
 }
@@ -156,8 +164,9 @@ const TABLES: VirtualTable[] = [
   table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
     conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool,
     confkey int2[], confupdtype char, confdeltype char, confmatchtype char`, constraintRows),
-  table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid', () =>
-    types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid)])),
+  table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid, typdefault text', (catalog) =>
+    [...types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid), null]),
+      ...domainTypeRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, columnCollation)]),
   table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text', () =>
     [[DEFAULT_COLLATION_OID, 'default', 11, ADMIN_OID, 'd', true, -1, null, null], [C_COLLATION_OID, 'C', 11, ADMIN_OID, 'c', true, -1, 'C', 'C'], [951, 'POSIX', 11, ADMIN_OID, 'c', true, -1, 'POSIX', 'POSIX']]),
   table(1262, 'pg_catalog', 'pg_database', `oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
@@ -182,18 +191,27 @@ const TABLES: VirtualTable[] = [
   table(12000, 'pg_catalog', 'pg_views', 'schemaname name, viewname name, viewowner name, definition text', (catalog) =>
     [...catalog.allViews()].map((v) => [v.schema, v.name, 'admin', v.definition])),
   table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default text,
-    is_nullable text, data_type text, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name`, (catalog) => {
+    is_nullable text, data_type text, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
+    is_identity varchar, identity_generation varchar`, (catalog) => {
     const rows: SqlValue[][] = [];
     for (const t of catalog.allTables()) {
       t.columns.forEach((c, i) => {
         const info = types.columnTypeInfo(c.typeOid, c.typmod);
-        rows.push(['postgres', t.schema, t.name, c.name, i + 1, c.defaultText, c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName]);
+        rows.push(['postgres', t.schema, t.name, c.name, i + 1, c.defaultText, c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
+          ...identityColumns(c.identity)]);
       });
     }
     return rows;
   }),
-  table(13210, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
-    table_name name, constraint_type varchar, is_deferrable varchar, initially_deferred varchar, enforced varchar, nulls_distinct varchar`, tableConstraintRows),
+  table(13204, 'information_schema', 'check_constraints', 'constraint_catalog name, constraint_schema name, constraint_name name, check_clause varchar', (catalog) =>
+    checkConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
+  table(13205, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
+    table_name name, constraint_type varchar, is_deferrable varchar, initially_deferred varchar, enforced varchar, nulls_distinct varchar`, (catalog) =>
+    [...tableConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema)), ...foreignKeyTableConstraintRows(catalog)]),
+  table(2224, 'pg_catalog', 'pg_sequence', 'seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool', pgSequenceRows),
+  table(2608, 'pg_catalog', 'pg_depend', 'classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype char', pgDependRows),
+  table(13206, 'information_schema', 'sequences', `sequence_catalog name, sequence_schema name, sequence_name name, data_type varchar, numeric_precision int4,
+    numeric_precision_radix int4, numeric_scale int4, start_value varchar, minimum_value varchar, maximum_value varchar, increment varchar, cycle_option varchar`, informationSchemaSequenceRows),
   table(13211, 'information_schema', 'key_column_usage', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
     table_name name, column_name name, ordinal_position int4, position_in_unique_constraint int4`, keyColumnUsageRows),
   table(13212, 'information_schema', 'referential_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, unique_constraint_catalog name,

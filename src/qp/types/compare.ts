@@ -2,6 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import { compareInterval } from './interval.js';
 import { compareNumeric } from './numeric.js';
+import { compareJsonb } from './json.js';
 import { bpcharStrip, compareBytes, compareText } from './strings.js';
 import { formatType, typeByOid } from './registry.js';
 
@@ -40,8 +41,7 @@ const COMPARATORS = new Map<number, Comparator>([
   [TypeOid.bpchar, compareBpchar],
   [TypeOid.bytea, (a, b) => compareBytes(a as Uint8Array, b as Uint8Array)],
   [TypeOid.interval, (a, b) => compareInterval(a as IntervalValue, b as IntervalValue)],
-  // jsonb's real order (by kind, then length) is not implemented; text order keeps equality right.
-  [TypeOid.jsonb, compareStrings],
+  [TypeOid.jsonb, (a, b) => compareJsonb(a as string, b as string)],
 ]);
 
 /** The comparator for a type; throws 42883 for a type without ordering (json). */

@@ -189,6 +189,9 @@ const MATH_AND_STRINGS = [
   'chr(65)', 'chr(233)', 'chr(0)', 'chr(-1)', 'chr(55296)', 'chr(1114112)', "ascii('')", "ascii('é')", "right('abc', -2147483648)", "left('abc', -2147483648)",
   "initcap('hello wORLD 3rd é-x'), 'x'", "initcap('hello wORLD 3rd é-x')", "translate('abc', 'ab', '')", "md5('é'::bytea)", "split_part('a,b', ',', -2147483648)",
   "repeat('ab', 1000000000)", "lpad('a', 1000000000)", "lpad('héllo', 3)", "rpad('é', 4, 'xy')", "btrim('xxhixx', 'x')", "starts_with('abc', '')",
+  "float4send('5e-20'::float4)", 'float8send(1.5::float8)', 'int4send(7)', 'int8send(-1::int8)', 'numeric_send(12.5)', "textsend('ab')", 'boolsend(true)',
+  "date_send('2020-01-01')", "uuid_send('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11')", "interval_send('1 day 2 hours')", "jsonb_send('{\"a\":1}')",
+  '@ -5', '@ (-5)::int8', '@ -1.5::float4', '@ -2.5::float8', '@ -3.25', '@ (-32768)::int2',
 ];
 
 const SKIP = postgresUnavailableReason();

@@ -8,6 +8,8 @@ import * as dtf from './datetime-functions.js';
 import * as enc from './encoding-functions.js';
 import * as fmt from './formatting.js';
 import { formatArray } from './arrays.js';
+import { defineJsonFunctions } from './json-functions.js';
+import { defineArrayFunctions } from './array-functions.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as mf from './math-functions.js';
 import * as num from './numeric.js';
@@ -410,13 +412,22 @@ function defineOtherFunctions(): void {
     fn(name, [], TypeOid.timestamptz, (_a, ctx) => timestampFromUnixMicros(ctx.statementTimestamp), { strict: false });
   }
   fn('gen_random_uuid', [], TypeOid.uuid, (_a, ctx) => randomUuid(ctx.random), { strict: false });
+  // The types' binary output functions (typsend), callable as in PostgreSQL: float4send(x).
+  const send: Array<[string, number]> = [
+    ['int2send', TypeOid.int2], ['int4send', TypeOid.int4], ['int8send', TypeOid.int8], ['float4send', TypeOid.float4],
+    ['float8send', TypeOid.float8], ['numeric_send', TypeOid.numeric], ['textsend', TypeOid.text], ['varcharsend', TypeOid.varchar],
+    ['bpcharsend', TypeOid.bpchar], ['boolsend', TypeOid.bool], ['byteasend', TypeOid.bytea], ['uuid_send', TypeOid.uuid],
+    ['date_send', TypeOid.date], ['timestamp_send', TypeOid.timestamp], ['timestamptz_send', TypeOid.timestamptz],
+    ['time_send', TypeOid.time], ['interval_send', TypeOid.interval], ['json_send', TypeOid.json], ['jsonb_send', TypeOid.jsonb],
+    ['namesend', TypeOid.name], ['charsend', TypeOid.char], ['oidsend', TypeOid.oid],
+  ];
+  for (const [name, oid] of send) fn(name, [oid], TypeOid.bytea, (a) => requireType(oid).formatBinary(a[0]!));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Regular expressions
 
 /** Set-returning functions the planner cannot call from an expression: refused by name. */
-const SET_RETURNING = new Set(['regexp_matches', 'regexp_split_to_table']);
 
 function defineRegexFunctions(): void {
   const TA = TypeOid.textArray;
@@ -458,11 +469,12 @@ defineRegexFunctions();
 defineMathFunctions();
 defineDateTimeFunctions();
 defineOtherFunctions();
+defineArrayFunctions((name, resolve) => { POLYMORPHIC.set(name, resolve); });
+defineJsonFunctions((name, args, result, impl, options) => fn(name, args, result, impl, options), (name, resolve) => { POLYMORPHIC.set(name, resolve); });
 
 /** Resolves a function call by name and argument types; null when none matches. */
 export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {
   const lower = name.toLowerCase();
-  if (SET_RETURNING.has(lower)) throw new SqlError('0A000', `set-returning function ${lower}() is not supported in expressions yet`);
   const polymorphic = POLYMORPHIC.get(lower);
   if (polymorphic) return polymorphic(argTypes);
   const list = FUNCTIONS.get(lower);

@@ -36,6 +36,7 @@ export {
   intervalDiv, timestampPlusInterval, timestampDiff, ZERO_INTERVAL,
 } from './interval.js';
 export { parseJson, parseJsonb } from './json.js';
-export { formatArray, splitArrayText, quoteArrayElement } from './arrays.js';
+export { toJson } from './json-functions.js';
+export { formatArray, splitArrayText, quoteArrayElement, arrayElements } from './arrays.js';
 export { likeMatch, regexMatch, likeToRegexSource } from './patterns.js';
 export { charLength, octetLength, compareText, bpcharStrip, formatBytea, parseBytea, parseUuid } from './strings.js';

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { formatNumeric, parseNumeric } from './numeric.js';
+import { compareNumeric, formatNumeric, parseNumeric } from './numeric.js';
 import { compareText, octetLength } from './strings.js';
 
 /**
@@ -7,12 +7,16 @@ import { compareText, octetLength } from './strings.js';
  * it: object keys unique (last wins) and sorted by (byte length, bytes), numbers as numeric,
  * `{"a": 1, "b": [1, 2]}` spacing.
  */
-export type JsonNode =
+export type JsonNode = (
   | { kind: 'object'; entries: Array<[string, JsonNode]> }
   | { kind: 'array'; items: JsonNode[] }
   | { kind: 'string'; value: string }
   | { kind: 'number'; text: string }
-  | { kind: 'literal'; text: 'true' | 'false' | 'null' };
+  | { kind: 'literal'; text: 'true' | 'false' | 'null' }
+) & {
+  /** Where the value is in the parsed text, [start, end): json's functions return it verbatim. */
+  span?: [number, number];
+};
 
 /** Nesting bound, so hostile input cannot exhaust the stack (PostgreSQL checks stack depth). */
 const MAX_DEPTH = 6400;
@@ -37,8 +41,15 @@ class JsonReader {
   }
 
   value(depth: number): JsonNode {
-    if (depth > MAX_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded');
     this.skipSpace();
+    const start = this.i;
+    const node = this.bare(depth);
+    node.span = [start, this.i];
+    return node;
+  }
+
+  bare(depth: number): JsonNode {
+    if (depth > MAX_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded');
     if (this.i >= this.text.length) throw this.fail('The input string ended unexpectedly.');
     const c = this.text[this.i]!;
     if (c === '{') return this.object(depth);
@@ -197,5 +208,52 @@ export function formatJsonb(node: JsonNode): string {
     case 'string': return quoteJsonString(node.value);
     case 'number': return node.text;
     case 'literal': return node.text;
+  }
+}
+
+const JSONB_RANK: Record<string, number> = { null: 0, string: 1, number: 2, boolean: 3, array: 4, object: 5 };
+
+function jsonbRank(node: JsonNode): number {
+  if (node.kind === 'literal') return node.text === 'null' ? JSONB_RANK.null! : JSONB_RANK.boolean!;
+  return JSONB_RANK[node.kind]!;
+}
+
+/**
+ * jsonb's order (compareJsonbContainers): Object > Array > Boolean > Number > String > Null;
+ * arrays and objects with more elements or pairs sort higher, then element by element (keys
+ * and values of objects in jsonb's key order); numbers as numeric (2.5 = 2.50).
+ */
+export function compareJsonb(a: string, b: string): number {
+  return compareJsonbNodes(normalizeJsonb(parseJsonNode(a, 'jsonb')), normalizeJsonb(parseJsonNode(b, 'jsonb')));
+}
+
+function compareJsonbNodes(a: JsonNode, b: JsonNode): number {
+  const ra = jsonbRank(a);
+  const rb = jsonbRank(b);
+  if (ra !== rb) return ra - rb;
+  switch (a.kind) {
+    case 'object': {
+      const y = b as Extract<JsonNode, { kind: 'object' }>;
+      if (a.entries.length !== y.entries.length) return a.entries.length - y.entries.length;
+      for (let i = 0; i < a.entries.length; i++) {
+        const key = compareText(a.entries[i]![0], y.entries[i]![0]);
+        if (key !== 0) return key;
+        const value = compareJsonbNodes(a.entries[i]![1], y.entries[i]![1]);
+        if (value !== 0) return value;
+      }
+      return 0;
+    }
+    case 'array': {
+      const y = b as Extract<JsonNode, { kind: 'array' }>;
+      if (a.items.length !== y.items.length) return a.items.length - y.items.length;
+      for (let i = 0; i < a.items.length; i++) {
+        const c = compareJsonbNodes(a.items[i]!, y.items[i]!);
+        if (c !== 0) return c;
+      }
+      return 0;
+    }
+    case 'number': return compareNumeric(parseNumeric(a.text), parseNumeric((b as typeof a).text));
+    case 'string': return compareText(a.value, (b as typeof a).value);
+    case 'literal': return a.text === (b as typeof a).text ? 0 : a.text === 'true' ? 1 : -1;
   }
 }

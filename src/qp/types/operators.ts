@@ -1,13 +1,15 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
-import { castFunction } from './casts.js';
+import { castContext, castFunction } from './casts.js';
 import { comparator, compareFloats } from './compare.js';
 import { checkDate, checkTimestamp, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
 import * as iv from './interval.js';
-import { formatJsonb, normalizeJsonb, parseJsonNode, type JsonNode } from './json.js';
+import { defineJsonOperators } from './json-functions.js';
 import * as num from './numeric.js';
 import { numericPowerReal, powerVarInt } from './math-functions.js';
-import { ANY_NONARRAY, selectCandidate } from './resolve.js';
+import { ANY_NONARRAY, ANYARRAY, ANYELEMENT, selectCandidate } from './resolve.js';
+import { defineArrayOperators } from './array-functions.js';
+import { requireType } from './registry.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
 import { bpcharStrip } from './strings.js';
@@ -50,12 +52,6 @@ const COMPARISONS: Record<string, (c: number) => boolean> = {
 };
 
 /** Comparisons for a pair of types, comparing after converting both to `via`. */
-function equalities(type: number): void {
-  const cmp = comparator(type);
-  op('=', type, type, B, (a, b) => cmp(a, b) === 0);
-  op('<>', type, type, B, (a, b) => cmp(a, b) !== 0);
-}
-
 function comparisons(left: number, right: number, via: number): void {
   const cmp = comparator(via);
   const lc = left === via ? null : castFunction(left, via, -1, false);
@@ -99,6 +95,13 @@ function defineIntegerOperators(): void {
   op('-', null, I4, I4, (_a, b) => sc.checkInt4(-(b as number)) + 0);
   op('-', null, I8, I8, (_a, b) => sc.checkInt8(-(b as bigint)));
   for (const t of [I2, I4, I8, F4, F8, N, TypeOid.interval]) op('+', null, t, t, (_a, b) => b);
+  // Prefix @: absolute value (int2abs, int4abs, int8abs, float4abs, float8abs, numeric_abs).
+  op('@', null, I2, I2, (_a, b) => sc.checkInt2(Math.abs(b as number)));
+  op('@', null, I4, I4, (_a, b) => sc.checkInt4(Math.abs(b as number)));
+  op('@', null, I8, I8, (_a, b) => sc.checkInt8((b as bigint) < 0n ? -(b as bigint) : (b as bigint)));
+  op('@', null, F4, F4, (_a, b) => Math.abs(b as number));
+  op('@', null, F8, F8, (_a, b) => Math.abs(b as number));
+  op('@', null, N, N, (_a, b) => num.numericAbs(b as NumericValue));
   comparisons(TypeOid.oid, TypeOid.oid, TypeOid.oid);
 }
 
@@ -188,9 +191,7 @@ function defineStringOperators(): void {
     op('!~*', t, T, B, (a, b) => !regexMatch(strip(a as string), b as string, true));
   }
   for (const t of [B, T, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid, TypeOid.char]) comparisons(t, t, t);
-  // jsonb: only equality until its real order (by kind, then length) exists — a text order
-  // would give wrong answers for < and >.
-  equalities(TypeOid.jsonb);
+  comparisons(TypeOid.jsonb, TypeOid.jsonb, TypeOid.jsonb);
   comparisons(TypeOid.name, T, T);
   comparisons(T, TypeOid.name, T);
 }
@@ -249,40 +250,12 @@ function addDays(date: number, days: number): number {
 
 export { USECS_PER_DAY };
 
-// ---------------------------------------------------------------------------------------------
-// jsonb access
-
-function jsonbField(doc: SqlValue, keyOrIndex: SqlValue): JsonNode | null {
-  const node = parseJsonNode(doc as string, 'jsonb');
-  if (typeof keyOrIndex === 'string') {
-    if (node.kind !== 'object') return null;
-    for (let k = node.entries.length - 1; k >= 0; k--) if (node.entries[k]![0] === keyOrIndex) return node.entries[k]![1];
-    return null;
-  }
-  if (node.kind !== 'array') return null;
-  let index = keyOrIndex as number;
-  if (index < 0) index += node.items.length;
-  return node.items[index] ?? null;
-}
-
-function jsonbText(node: JsonNode | null): SqlValue {
-  if (node === null || (node.kind === 'literal' && node.text === 'null')) return null;
-  return node.kind === 'string' ? node.value : formatJsonb(normalizeJsonb(node));
-}
-
-function defineJsonOperators(): void {
-  const J = TypeOid.jsonb;
-  for (const k of [T, I4]) {
-    op('->', J, k, J, (a, b) => { const n = jsonbField(a, b); return n === null ? null : formatJsonb(normalizeJsonb(n)); });
-    op('->>', J, k, T, (a, b) => jsonbText(jsonbField(a, b)));
-  }
-}
-
 defineIntegerOperators();
 defineFloatAndNumericOperators();
 defineStringOperators();
 defineDateTimeOperators();
-defineJsonOperators();
+defineJsonOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
+defineArrayOperators((name, left, right, result, impl, make) => op(name, left, right, result, impl, make), ANYARRAY, ANYELEMENT);
 
 /**
  * Resolves `left op right` (left null for a prefix operator) as PostgreSQL does; null when no
@@ -294,12 +267,22 @@ export function resolveOperator(name: string, left: number | null, right: number
   const args = left === null ? [right] : [left, right];
   const chosen = selectCandidate(list, args);
   if (!chosen) return null;
-  // Polymorphic slots take the actual argument type (an unknown literal becomes text).
-  const declared = chosen.args.map((p, i) => (p === ANY_NONARRAY ? (args[i] === TypeOid.unknown ? T : args[i]!) : p));
+  // Polymorphic slots take the actual argument type (an unknown literal becomes text, or the
+  // array or element type the other side implies).
+  const arrayType = args.find((a, i) => chosen.args[i] === ANYARRAY && a !== TypeOid.unknown);
+  const elementType = arrayType !== undefined ? requireType(arrayType).element : args.find((a, i) => chosen.args[i] === ANYELEMENT && a !== TypeOid.unknown);
+  const declared = chosen.args.map((p, i) => {
+    if (p === ANY_NONARRAY) return args[i] === TypeOid.unknown ? T : args[i]!;
+    if (p === ANYARRAY) return args[i] !== TypeOid.unknown ? args[i]! : (elementType !== undefined ? requireType(elementType).array : T);
+    if (p === ANYELEMENT) return elementType ?? T;
+    return p;
+  });
+  if (chosen.args.includes(ANYELEMENT) && args.some((a, i) => chosen.args[i] === ANYELEMENT && a !== TypeOid.unknown && a !== elementType && castContext(a, elementType!) !== 'i')) return null;
+  const result = chosen.result === ANYARRAY ? declared[chosen.args.indexOf(ANYARRAY)]! : chosen.result;
   const fn = chosen.fn ?? chosen.make!(declared);
   return left === null
-    ? { left: null, right: declared[0]!, result: chosen.result, fn }
-    : { left: declared[0]!, right: declared[1]!, result: chosen.result, fn };
+    ? { left: null, right: declared[0]!, result, fn }
+    : { left: declared[0]!, right: declared[1]!, result, fn };
 }
 
 /** Every operator name the catalog knows, for diagnostics and system views. */

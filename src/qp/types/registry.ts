@@ -304,12 +304,8 @@ function defineDateTimes(): void {
  * what the few catalog queries that use them need; binary I/O converts through the elements.
  */
 function defineArrays(): void {
-  const arrays: Array<[number, string, number]> = [
-    [TypeOid.int2Array, '_int2', TypeOid.int2], [TypeOid.int4Array, '_int4', TypeOid.int4],
-    [TypeOid.int8Array, '_int8', TypeOid.int8], [TypeOid.textArray, '_text', TypeOid.text],
-    [TypeOid.oidArray, '_oid', TypeOid.oid], [TypeOid.float8Array, '_float8', TypeOid.float8],
-    [1183, '_time', TypeOid.time],
-  ];
+  // Every scalar type has its array type, named and numbered as in pg_type.
+  const arrays = [...TYPES.values()].filter((type) => type.array !== 0).map((type) => [type.array, `_${type.typname}`, type.oid] as const);
   for (const [oid, typname, element] of arrays) {
     const elementType = TYPES.get(element)!;
     define({

@@ -12,11 +12,14 @@ import { typeByOid } from './registry.js';
 export const ANY_NONARRAY = 2776;
 /** Pseudo-type "any" for variadic functions such as concat. */
 export const ANY = 2276;
+/** Pseudo-types anyarray and anyelement (array operators); anyelement takes non-arrays here. */
+export const ANYARRAY = 2277;
+export const ANYELEMENT = 2283;
 
 export interface Signature { readonly args: readonly number[] }
 
 function category(oid: number): string {
-  if (oid === ANY_NONARRAY || oid === ANY) return 'P';
+  if (oid === ANY_NONARRAY || oid === ANY || oid === ANYARRAY || oid === ANYELEMENT) return 'P';
   return typeByOid(oid)?.category ?? 'U';
 }
 
@@ -27,7 +30,8 @@ function isPreferred(oid: number): boolean {
 function accepts(param: number, arg: number): boolean {
   if (param === arg || arg === TypeOid.unknown) return true;
   if (param === ANY) return true;
-  if (param === ANY_NONARRAY) return category(arg) !== 'A';
+  if (param === ANY_NONARRAY || param === ANYELEMENT) return category(arg) !== 'A';
+  if (param === ANYARRAY) return category(arg) === 'A';
   return castContext(arg, param) === 'i';
 }
 

@@ -1,0 +1,227 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { Expr, FromItem } from './ast.js';
+import { coerce, compileExpr, type CompileContext } from './compile.js';
+import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
+import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
+import { isSetReturning, resolveSetFunction, type SetFunction } from './set-functions.js';
+import * as types from './typesystem.js';
+
+/**
+ * Set-returning functions in the plan: a FunctionScan for functions in FROM (one call, ROWS
+ * FROM of several, WITH ORDINALITY), and a ProjectSet for calls in the select list, which
+ * expands each input row into as many rows as its longest call returns (the others padded
+ * with NULLs), as PostgreSQL 10 and later do.
+ */
+
+type FuncExpr = Extract<Expr, { kind: 'func' }>;
+const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
+const ROWS_PER_BATCH = 1024;
+
+/** A call with its argument evaluators, ready to run for a row. */
+export interface BoundCall {
+  readonly fn: SetFunction;
+  readonly args: readonly Evaluator[];
+}
+
+/** Resolves and compiles one call; a function that is not set-returning answers null. */
+export function bindSetCall(name: string, argExprs: readonly Expr[], location: number, ctx: CompileContext): BoundCall | null {
+  const args = argExprs.map((a) => compileExpr(a, ctx));
+  const fn = resolveSetFunction(name, args.map((a) => a.oid));
+  if (!fn) return null;
+  const coerced = args.map((a, i) => coerce(a, fn.args[i]!, -1, 'implicit', a.location >= 0 ? a.location : location));
+  return { fn, args: coerced.map((a) => a.eval) };
+}
+
+function noSuchFunction(name: string, argExprs: readonly Expr[], location: number, ctx: CompileContext): SqlError {
+  const signature = argExprs.map((a) => types.formatType(compileExpr(a, ctx).oid, -1)).join(', ');
+  return new SqlError('42883', `function ${name}(${signature}) does not exist`, {
+    ...at(location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+  });
+}
+
+/** The rows one call yields for a row (strict functions yield none for a NULL argument). */
+function callRows(call: BoundCall, row: Row, ctx: ExecContext): Iterator<SqlValue[]> {
+  const values = call.args.map((a) => a(row, ctx));
+  if (call.fn.strict && values.some((v) => v === null)) return [][Symbol.iterator]();
+  return call.fn.rows(values)[Symbol.iterator]();
+}
+
+// ---------------------------------------------------------------------------------------------
+// In FROM
+
+export interface FunctionScanPlan {
+  readonly columns: readonly { readonly name: string; readonly oid: number }[];
+  readonly build: () => RowSource;
+}
+
+/**
+ * `FROM f(…) [WITH ORDINALITY] [AS alias [(names)]]` and `ROWS FROM (f(…), g(…))`. A lone
+ * function of one column is named after the alias (or the function); `unnest(a, b, …)` is
+ * ROWS FROM (unnest(a), unnest(b), …), as PostgreSQL rewrites it.
+ */
+export function planFunctionScan(
+  item: Extract<FromItem, { kind: 'function' }>, ctx: CompileContext,
+): FunctionScanPlan {
+  let calls = item.calls;
+  if (calls.length === 1 && calls[0]!.name === 'unnest' && calls[0]!.args.length > 1) {
+    calls = calls[0]!.args.map((arg) => ({ name: 'unnest', args: [arg], location: calls[0]!.location }));
+  }
+  const bound = calls.map((call) => {
+    const b = bindSetCall(call.name, call.args, call.location, ctx);
+    if (!b) {
+      if (types.resolveFunction(call.name, call.args.map((a) => compileExpr(a, ctx).oid))) {
+        throw new SqlError('0A000', `function ${call.name}() in FROM is not supported yet (only set-returning functions are)`, at(call.location));
+      }
+      throw noSuchFunction(call.name, call.args, call.location, ctx);
+    }
+    return b;
+  });
+  const relation = item.alias ?? item.name;
+  const columns: { name: string; oid: number }[] = [];
+  for (const b of bound) {
+    for (const column of b.fn.columns) {
+      columns.push({ name: column.name ?? (bound.length === 1 && b.fn.columns.length === 1 ? relation : b.fn.name), oid: column.oid });
+    }
+  }
+  if (item.ordinality) columns.push({ name: 'ordinality', oid: TypeOid.int8 });
+  if (item.columnAliases.length > columns.length) {
+    throw new SqlError('42P10', `too many column aliases specified for function ${item.name}`, at(item.location));
+  }
+  item.columnAliases.forEach((alias, i) => { columns[i]!.name = alias; });
+  return { columns, build: () => new FunctionScan(bound, item.ordinality) };
+}
+
+/** Runs the calls of a FROM item side by side, once (lateral references are outer rows). */
+class FunctionScan implements RowSource {
+  private iterators: Iterator<SqlValue[]>[] | null = null;
+  private ordinal = 0;
+  private done = false;
+  constructor(private readonly calls: readonly BoundCall[], private readonly ordinality: boolean) {}
+
+  explain(): ExplainInfo {
+    return { label: `Function Scan on ${this.calls.map((c) => c.fn.name).join(', ')}`, children: [] };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    await breathe(rt);
+    this.iterators ??= this.calls.map((call) => callRows(call, [], rt.ctx));
+    const rows: Row[] = [];
+    while (rows.length < ROWS_PER_BATCH) {
+      const row = zipNext(this.iterators, this.calls);
+      if (row === null) { this.done = true; break; }
+      if (this.ordinality) row.push(BigInt(++this.ordinal));
+      rows.push(row);
+    }
+    return rows.length > 0 ? rows : null;
+  }
+}
+
+/** The next row of calls run side by side: NULLs for those already done; null when all are. */
+function zipNext(iterators: Iterator<SqlValue[]>[], calls: readonly BoundCall[]): Row | null {
+  const row: Row = [];
+  let any = false;
+  for (let i = 0; i < iterators.length; i++) {
+    const step = iterators[i]!.next();
+    if (step.done) {
+      for (let c = 0; c < calls[i]!.fn.columns.length; c++) row.push(null);
+    } else {
+      any = true;
+      for (const v of step.value) row.push(v);
+    }
+  }
+  return any ? row : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In the select list
+
+/** Set-returning calls of a select list (and its ORDER BY): their values follow `base`. */
+export class SrfCollector {
+  readonly calls: BoundCall[] = [];
+  /** Width of the rows the calls read: their values go after it. Set by the planner. */
+  base = 0;
+  get empty(): boolean {
+    return this.calls.length === 0;
+  }
+}
+
+/**
+ * A set-returning call where a select list may have one: compiled into the collector, and an
+ * expression reading the value the ProjectSet puts in the row. Elsewhere, PostgreSQL's error.
+ */
+export function compileSetCall(expr: FuncExpr, ctx: CompileContext): CompiledExpr | null {
+  const lower = expr.name.toLowerCase();
+  if (!isSetReturning(lower)) return null;
+  if (ctx.srfBlockedBy) {
+    throw new SqlError('0A000', `set-returning functions are not allowed in ${ctx.srfBlockedBy}`, {
+      ...at(expr.location), hint: 'You might be able to move the set-returning function into a LATERAL FROM item.',
+    });
+  }
+  if (ctx.clause === 'aggregate function calls') {
+    throw new SqlError('0A000', 'aggregate function calls cannot contain set-returning function calls', {
+      ...at(expr.location), hint: 'You might be able to move the set-returning function into a LATERAL FROM item.',
+    });
+  }
+  if (ctx.clause === 'window functions') {
+    throw new SqlError('0A000', 'window function calls cannot contain set-returning function calls', {
+      ...at(expr.location), hint: 'You might be able to move the set-returning function into a LATERAL FROM item.',
+    });
+  }
+  if (!ctx.srfs) {
+    if (ctx.srfNested) throw new SqlError('0A000', 'set-returning functions in the arguments of set-returning functions are not supported yet', at(expr.location));
+    throw new SqlError('0A000', `set-returning functions are not allowed in ${ctx.clause}`, at(expr.location));
+  }
+  if (expr.star || expr.distinct || expr.filter) {
+    throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
+  }
+  const collector = ctx.srfs;
+  const inner: CompileContext = { ...ctx, srfs: undefined, srfNested: true };
+  const bound = bindSetCall(lower, expr.args, expr.location, inner);
+  if (!bound) throw noSuchFunction(expr.name, expr.args, expr.location, inner);
+  if (bound.fn.columns.length !== 1) {
+    throw new SqlError('0A000', `${expr.name}() returns a record: in a select list it is not supported yet (use it in FROM)`, at(expr.location));
+  }
+  const index = collector.calls.length;
+  collector.calls.push(bound);
+  return { oid: bound.fn.columns[0]!.oid, typmod: -1, eval: (row) => row[collector.base + index]!, rowIndependent: false, name: lower, weakName: false, location: expr.location };
+}
+
+/** Expands each input row by the select list's set-returning calls, run side by side. */
+export class ProjectSet implements RowSource {
+  private inputs: Row[] = [];
+  private index = 0;
+  private current: { row: Row; iterators: Iterator<SqlValue[]>[] } | null = null;
+  constructor(private readonly source: RowSource, private readonly collector: SrfCollector) {}
+
+  explain(): ExplainInfo {
+    return { label: 'ProjectSet', children: [this.source] };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    const calls = this.collector.calls;
+    const base = this.collector.base;
+    const out: Row[] = [];
+    for (;;) {
+      while (out.length < ROWS_PER_BATCH) {
+        if (!this.current) {
+          if (this.index >= this.inputs.length) break;
+          const row = this.inputs[this.index++]!;
+          this.current = { row, iterators: calls.map((call) => callRows(call, row, rt.ctx)) };
+        }
+        // A row whose calls all return nothing produces no rows.
+        const values = zipNext(this.current.iterators, calls);
+        if (values === null) { this.current = null; continue; }
+        const expanded = this.current.row.slice(0, base);
+        for (const v of values) expanded.push(v);
+        out.push(expanded);
+      }
+      if (out.length >= ROWS_PER_BATCH) return out;
+      const batch = await this.source.next(rt);
+      if (!batch) return out.length > 0 ? out : null;
+      this.inputs = batch;
+      this.index = 0;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { scanSync } from 'libpg-query';
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid } from '../../contracts/sql-value.js';
+import type { CatalogSnapshot, ColumnInfo, TableInfo } from '../catalog/catalog.js';
+import type { Expr } from './ast.js';
+import { mapTree } from './ast-map.js';
+import { coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
+import type { CompiledExpr } from './compiled.js';
+import { parseSql } from './parse.js';
+import { Scope, type ScopeColumn } from './scope.js';
+import { quoteIdent } from '../system/catalog-objects.js';
+
+/**
+ * Expressions a table or domain keeps as source text: CHECK constraints and generation
+ * expressions. They are parsed and compiled against the table's columns (a domain's single
+ * VALUE) when a statement that writes rows is planned, and checked at CREATE/ALTER with
+ * PostgreSQL's errors: no subqueries, aggregates or window functions, boolean CHECKs, and
+ * immutable generation expressions.
+ */
+
+/** What compiling a stored expression needs from the statement's planning context. */
+export interface ExpressionHost {
+  readonly catalog: CatalogSnapshot;
+  readonly currentSchema: string;
+  readonly sessionUser: string;
+  readonly searchPath: readonly string[];
+}
+
+export type ExpressionUse = 'check' | 'generated';
+
+/** The name PostgreSQL gives the place in its error messages. */
+const CLAUSE: Record<ExpressionUse, string> = { check: 'check constraints', generated: 'column generation expressions' };
+const SUBQUERY: Record<ExpressionUse, string> = { check: 'cannot use subquery in check constraint', generated: 'cannot use subquery in column generation expression' };
+
+const PREFIX = 'SELECT ';
+
+export function parseExpression(text: string): Expr {
+  const parsed = parseSql(`${PREFIX}${text}`);
+  const statement = parsed[0]?.statement;
+  if (parsed.length !== 1 || statement?.kind !== 'select' || statement.targets.length !== 1) throw new SqlError('42601', `syntax error in expression "${text}"`);
+  return statement.targets[0]!.expr;
+}
+
+/** A table's columns as an expression sees them: row positions are column positions. */
+export function tableColumnsScope(table: { readonly id: number; readonly name: string; readonly columns: readonly ColumnInfo[] }): Scope {
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: table.name, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
+  return new Scope(columns);
+}
+
+/** A domain's constraints see one column, VALUE. */
+export function domainValueScope(baseOid: number, baseTypmod: number): Scope {
+  return new Scope([{ relation: null, name: 'value', oid: baseOid, typmod: baseTypmod, position: 0, tableOid: 0, columnNumber: 0 }]);
+}
+
+function compileContext(host: ExpressionHost, scope: Scope, use: ExpressionUse): CompileContext {
+  return {
+    scope, paramTypes: [], aggregates: null, aggregateBase: 0, clause: CLAUSE[use], sessionUser: host.sessionUser, currentSchema: host.currentSchema,
+    catalog: host.catalog, searchPath: host.searchPath,
+  };
+}
+
+/** Subqueries are refused before compiling (PostgreSQL's transformSubLink does so, with the position). */
+function refuseSubqueries(expr: Expr, use: ExpressionUse): void {
+  mapTree(expr, (node) => {
+    if (node.kind === 'subquery') throw new SqlError('0A000', SUBQUERY[use], { position: (node.location as number) + 1 });
+    return undefined;
+  });
+}
+
+/** Text positions in errors are relative to the `SELECT ` we put in front of the expression. */
+function withoutPrefix(error: unknown): never {
+  if (error instanceof SqlError) error.position = undefined;
+  throw error;
+}
+
+/** A CHECK expression compiled to a boolean over `scope`'s row. */
+export function compileCheck(text: string, scope: Scope, host: ExpressionHost): CompiledExpr {
+  try {
+    const expr = parseExpression(text);
+    refuseSubqueries(expr, 'check');
+    const ctx = compileContext(host, scope, 'check');
+    return coerceToBoolean(compileExpr(expr, ctx), 'CHECK', ctx);
+  } catch (error) {
+    return withoutPrefix(error);
+  }
+}
+
+/** A generation expression compiled over the table's row (its value is then assigned to the column). */
+export function compileGenerated(text: string, table: TableInfo, host: ExpressionHost): CompiledExpr {
+  try {
+    const expr = parseExpression(text);
+    refuseSubqueries(expr, 'generated');
+    return compileExpr(expr, compileContext(host, tableColumnsScope(table), 'generated'));
+  } catch (error) {
+    return withoutPrefix(error);
+  }
+}
+
+/** The distinct columns an expression names (pg_constraint.conkey; PostgreSQL's choice of a CHECK's name). */
+export function referencedColumns(text: string, columns: readonly ColumnInfo[]): number[] {
+  const found = new Set<number>();
+  mapTree(parseExpression(text), (node) => {
+    if (node.kind === 'column') {
+      const i = columns.findIndex((c) => c.name === node.name);
+      if (i >= 0) found.add(i);
+    }
+    return undefined;
+  });
+  return [...found].sort((a, b) => a - b);
+}
+
+/**
+ * Whether a generation expression is immutable, by PostgreSQL's pg_proc/pg_cast/pg_operator
+ * volatilities for the functions, casts and operators Strata has (contain_mutable_functions after
+ * SQL-function inlining, so `text || int` counts as the immutable int4 output it becomes).
+ */
+export function isImmutable(text: string, table: TableInfo, host: ExpressionHost): boolean {
+  const ctx = compileContext(host, tableColumnsScope(table), 'generated');
+  const typeOf = (e: Expr): number => compileExpr(e, ctx).oid;
+  let mutable = false;
+  mapTree(parseExpression(text), (node) => {
+    const expr = node as unknown as Expr;
+    if (mutable || typeof node.kind !== 'string') return undefined;
+    if (expr.kind === 'sql-value') mutable = true;
+    else if (expr.kind === 'func') mutable = mutableCall(expr.name.toLowerCase(), expr.schema, expr.args.map(typeOf), host);
+    else if (expr.kind === 'cast') mutable = expr.arg.kind !== 'const' && mutableCast(typeOf(expr.arg), compileExpr(expr, ctx).oid);
+    else if (expr.kind === 'op' && expr.left) mutable = mutableOperator(expr.op, typeOf(expr.left), typeOf(expr.right));
+    return undefined;
+  });
+  return !mutable;
+}
+
+/** timetz is not among TypeOid's names; its oid is PostgreSQL's. */
+const TIMETZ = 1266;
+const STABLE_OUTPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz]);
+const STABLE_INPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.time, TIMETZ]);
+const TEXTS = new Set<number>([TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.unknown]);
+/** Functions every overload of which is stable or volatile in PostgreSQL 15. */
+const MUTABLE_FUNCTIONS = new Set(['clock_timestamp', 'gen_random_uuid', 'now', 'random', 'statement_timestamp', 'transaction_timestamp', 'concat', 'concat_ws', 'format',
+  'make_timestamptz', 'to_char', 'to_date', 'to_number', 'timeofday', 'current_setting', 'version', 'pg_backend_pid', 'current_database', 'current_schema']);
+
+function mutableCall(name: string, schema: string | null, args: readonly number[], host: ExpressionHost): boolean {
+  if (MUTABLE_FUNCTIONS.has(name)) return true;
+  // SQL functions are VOLATILE unless declared otherwise, and Strata's are not declared otherwise.
+  if (host.catalog.functions(schema ?? host.currentSchema, name).length > 0) return true;
+  switch (name) {
+    case 'age': return args.length === 1 || args.includes(TypeOid.timestamptz);
+    case 'date_part': case 'extract': case 'date_trunc': return args.includes(TypeOid.timestamptz);
+    case 'length': return args.length === 2;
+    case 'quote_literal': case 'quote_nullable': return !TEXTS.has(args[0] ?? TypeOid.text);
+    case 'to_timestamp': return args.length === 2;
+    default: return false;
+  }
+}
+
+function mutableCast(from: number, to: number): boolean {
+  if (from === to) return false;
+  if (TEXTS.has(to) && STABLE_OUTPUT.has(from)) return true;
+  if (TEXTS.has(from) && STABLE_INPUT.has(to)) return true;
+  const zoned = (a: number, b: number) => (a === TypeOid.timestamptz && ([TypeOid.date, TypeOid.time, TypeOid.timestamp, TIMETZ] as number[]).includes(b))
+    || (b === TypeOid.timestamptz && ([TypeOid.date, TypeOid.timestamp] as number[]).includes(a)) || (a === TypeOid.time && b === TIMETZ);
+  return zoned(from, to);
+}
+
+function mutableOperator(op: string, left: number, right: number): boolean {
+  if (op === '||') return (TEXTS.has(left) && STABLE_OUTPUT.has(right)) || (TEXTS.has(right) && STABLE_OUTPUT.has(left));
+  if ((op === '+' || op === '-') && (left === TypeOid.timestamptz || right === TypeOid.timestamptz) && (left === TypeOid.interval || right === TypeOid.interval)) return true;
+  const mixedZone = (left === TypeOid.timestamptz) !== (right === TypeOid.timestamptz)
+    && ([TypeOid.date, TypeOid.timestamp] as number[]).includes(left === TypeOid.timestamptz ? right : left);
+  return mixedZone && ['<', '<=', '=', '>=', '>', '<>', '!='].includes(op);
+}
+
+/**
+ * The expression's text with every reference to column `oldName` naming `newName` instead: the
+ * parser gives where each reference starts, PostgreSQL's scanner the tokens there (a qualified
+ * `t.a` has its last name replaced), so nothing else in the text changes.
+ */
+export function renameColumnInExpression(text: string, oldName: string, newName: string): string {
+  return rewriteReferences(text, (table, name) => name === oldName, 'name', newName);
+}
+
+/** The expression's text with references qualified by the table's old name (`t.a`) qualified by its new one. */
+export function renameTableInExpression(text: string, oldName: string, newName: string): string {
+  return rewriteReferences(text, (table) => table === oldName, 'qualifier', newName);
+}
+
+function rewriteReferences(text: string, matches: (table: string | null, name: string) => boolean, part: 'name' | 'qualifier', replacement: string): string {
+  const starts: number[] = [];
+  mapTree(parseExpression(text), (node) => {
+    if (node.kind === 'column' && matches(node.table as string | null, node.name as string)) starts.push((node.location as number) - PREFIX.length);
+    return undefined;
+  });
+  if (starts.length === 0) return text;
+  const tokens = scanSync(text).tokens as { start: number; end: number; text: string }[];
+  const targets = starts.map((start) => {
+    let i = tokens.findIndex((t) => t.start === start);
+    if (i < 0) throw new Error(`no token at a column reference's location in ${text}`);
+    if (part === 'name') while (tokens[i + 1]?.text === '.') i += 2;
+    else if (tokens[i + 3]?.text === '.') i += 2; // schema.table.column: the table is the second name
+    return tokens[i]!;
+  }).sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const target of targets) out = out.slice(0, target.start) + quoteIdent(replacement) + out.slice(target.end);
+  return out;
+}

@@ -1,0 +1,155 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { arrayElements, formatArray } from './arrays.js';
+import { castContext } from './casts.js';
+import { comparator } from './compare.js';
+import { requireType, typeByOid } from './registry.js';
+
+/**
+ * Array functions and operators over one-dimensional arrays with lower bound 1 (the arrays
+ * Strata has): array_length/upper/lower/ndims/dims, cardinality, array_append/prepend/cat,
+ * array_position(s), array_remove/replace, and ||, @>, <@, && — PostgreSQL 15's results.
+ */
+
+type Impl = (args: SqlValue[]) => SqlValue;
+type Resolved = { args: number[]; result: number; strict: boolean; fn: Impl };
+export type DefinePolymorphic = (name: string, resolve: (argTypes: readonly number[]) => Resolved | null) => void;
+export type DefineOperator = (name: string, left: number, right: number, result: number, impl: ((a: SqlValue, b: SqlValue) => SqlValue) | null,
+  make?: (declared: readonly number[]) => (a: SqlValue, b: SqlValue) => SqlValue) => void;
+
+const I4 = TypeOid.int4;
+
+const elementOf = (oid: number): number => typeByOid(oid)?.element ?? 0;
+const arrayOf = (oid: number): number => (elementOf(oid) === 0 ? typeByOid(oid)?.array ?? 0 : 0);
+const values = (array: SqlValue, element: number): SqlValue[] => arrayElements(array as string, requireType(element));
+const text = (items: readonly SqlValue[], element: number): string => formatArray(items, requireType(element));
+
+/** The array type for (array, element) arguments, an unknown literal taking the other's type. */
+function arrayAndElement(arrayType: number, elementType: number): { array: number; element: number } | null {
+  if (arrayType === TypeOid.unknown && elementType !== TypeOid.unknown) arrayType = arrayOf(elementType);
+  const element = elementOf(arrayType);
+  if (element === 0) return null;
+  if (elementType !== TypeOid.unknown && elementType !== element && castContext(elementType, element) !== 'i') return null;
+  return { array: arrayType, element };
+}
+
+function equal(element: number): (a: SqlValue, b: SqlValue) => boolean {
+  const cmp = comparator(element);
+  return (a, b) => (a === null || b === null ? a === b : cmp(a, b) === 0);
+}
+
+export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
+  const oneArray = (name: string, extra: number[], result: number | ((element: number) => number), fn: (items: SqlValue[], args: SqlValue[], element: number) => SqlValue) => {
+    polymorphic(name, (types) => {
+      if (types.length !== 1 + extra.length) return null;
+      const element = elementOf(types[0]!);
+      if (element === 0) return null;
+      return {
+        args: [types[0]!, ...extra], result: typeof result === 'number' ? result : result(element), strict: true,
+        fn: (args) => fn(values(args[0]!, element), args, element),
+      };
+    });
+  };
+  // One dimension with lower bound 1: dimension 1 is the array, any other is absent (NULL).
+  oneArray('array_length', [I4], I4, (items, args) => (args[1] === 1 && items.length > 0 ? items.length : null));
+  oneArray('array_upper', [I4], I4, (items, args) => (args[1] === 1 && items.length > 0 ? items.length : null));
+  oneArray('array_lower', [I4], I4, (items, args) => (args[1] === 1 && items.length > 0 ? 1 : null));
+  oneArray('array_ndims', [], I4, (items) => (items.length > 0 ? 1 : null));
+  oneArray('array_dims', [], TypeOid.text, (items) => (items.length > 0 ? `[1:${items.length}]` : null));
+  oneArray('cardinality', [], I4, (items) => items.length);
+
+  const withElement = (name: string, order: 'array-first' | 'element-first', fn: (items: SqlValue[], value: SqlValue, element: number) => SqlValue, result: 'array' | 'int4' = 'array') => {
+    polymorphic(name, (types) => {
+      if (types.length !== 2) return null;
+      const [a, e] = order === 'array-first' ? [types[0]!, types[1]!] : [types[1]!, types[0]!];
+      const found = arrayAndElement(a, e);
+      if (!found) return null;
+      const declared = order === 'array-first' ? [found.array, found.element] : [found.element, found.array];
+      return {
+        args: declared, result: result === 'array' ? found.array : I4, strict: false,
+        fn: (args) => {
+          const [array, value] = order === 'array-first' ? [args[0]!, args[1]!] : [args[1]!, args[0]!];
+          if (array === null) return result === 'array' && name !== 'array_remove' ? text([value], found.element) : null;
+          return fn(values(array, found.element), value, found.element);
+        },
+      };
+    });
+  };
+  withElement('array_append', 'array-first', (items, value, element) => text([...items, value], element));
+  withElement('array_prepend', 'element-first', (items, value, element) => text([value, ...items], element));
+  withElement('array_remove', 'array-first', (items, value, element) => { const eq = equal(element); return text(items.filter((v) => !eq(v, value)), element); });
+  withElement('array_position', 'array-first', (items, value, element) => { const eq = equal(element); const at = items.findIndex((v) => eq(v, value)); return at < 0 ? null : at + 1; }, 'int4');
+  polymorphic('array_positions', (types) => {
+    const found = types.length === 2 ? arrayAndElement(types[0]!, types[1]!) : null;
+    if (!found) return null;
+    return {
+      args: [found.array, found.element], result: TypeOid.int4Array, strict: false,
+      fn: (args) => {
+        if (args[0] === null) return null;
+        const eq = equal(found.element);
+        const at: SqlValue[] = [];
+        values(args[0], found.element).forEach((v, i) => { if (eq(v, args[1]!)) at.push(i + 1); });
+        return text(at, I4);
+      },
+    };
+  });
+  polymorphic('array_replace', (types) => {
+    const found = types.length === 3 ? arrayAndElement(types[0]!, types[1] === TypeOid.unknown ? types[2]! : types[1]!) : null;
+    if (!found) return null;
+    return {
+      args: [found.array, found.element, found.element], result: found.array, strict: false,
+      fn: (args) => {
+        if (args[0] === null) return null;
+        const eq = equal(found.element);
+        return text(values(args[0], found.element).map((v) => (eq(v, args[1]!) ? args[2]! : v)), found.element);
+      },
+    };
+  });
+  polymorphic('array_cat', (types) => {
+    if (types.length !== 2) return null;
+    const array = types[0] === TypeOid.unknown ? types[1]! : types[0]!;
+    const element = elementOf(array);
+    if (element === 0 || (types[1] !== TypeOid.unknown && types[1] !== array)) return null;
+    return {
+      args: [array, array], result: array, strict: false,
+      fn: (args) => (args[0] === null ? args[1]! : args[1] === null ? args[0]! : text([...values(args[0], element), ...values(args[1], element)], element)),
+    };
+  });
+}
+
+export function defineArrayOperators(op: DefineOperator, anyArray: number, anyElement: number): void {
+  // anyarray || anyarray, anyarray || anyelement, anyelement || anyarray (array_cat/append/prepend).
+  op('||', anyArray, anyArray, anyArray, null, (declared) => {
+    const element = elementOf(declared[0]!);
+    return (a, b) => text([...values(a, element), ...values(b, element)], element);
+  });
+  op('||', anyArray, anyElement, anyArray, null, (declared) => {
+    const element = elementOf(declared[0]!);
+    return (a, b) => text([...values(a, element), b], element);
+  });
+  op('||', anyElement, anyArray, anyArray, null, (declared) => {
+    const element = elementOf(declared[1]!);
+    return (a, b) => text([a, ...values(b, element)], element);
+  });
+  const containsAll = (outer: SqlValue[], inner: SqlValue[], element: number) => {
+    const eq = equal(element);
+    // NULL elements never match (PostgreSQL's array_contain_compare).
+    return inner.every((v) => v !== null && outer.some((w) => w !== null && eq(w, v)));
+  };
+  op('@>', anyArray, anyArray, TypeOid.bool, null, (declared) => {
+    const element = elementOf(declared[0]!);
+    return (a, b) => containsAll(values(a, element), values(b, element), element);
+  });
+  op('<@', anyArray, anyArray, TypeOid.bool, null, (declared) => {
+    const element = elementOf(declared[0]!);
+    return (a, b) => containsAll(values(b, element), values(a, element), element);
+  });
+  op('&&', anyArray, anyArray, TypeOid.bool, null, (declared) => {
+    const element = elementOf(declared[0]!);
+    return (a, b) => { const eq = equal(element); const right = values(b, element); return values(a, element).some((v) => v !== null && right.some((w) => w !== null && eq(v, w))); };
+  });
+}
+
+export function checkArrayElement(oid: number): void {
+  if (elementOf(oid) === 0) throw new SqlError('42804', `${requireType(oid).typname} is not an array type`);
+}

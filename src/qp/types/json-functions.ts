@@ -1,0 +1,365 @@
+import { SqlError } from '../../contracts/errors.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { arrayElements } from './arrays.js';
+import { compareNumeric, parseNumeric } from './numeric.js';
+import { formatJsonb, normalizeJsonb, parseJsonNode, parseJsonb, quoteJsonString, type JsonNode } from './json.js';
+import { formatTextValue, requireType, typeByOid } from './registry.js';
+
+/**
+ * The json and jsonb operators and functions: field and path access (-> ->> #> #>>), jsonb's
+ * containment, existence, concatenation and deletion (@> <@ ? ?| ?& || - #-), jsonb_set,
+ * to_json and the builders, typeof/array_length/strip_nulls/pretty/extract_path, with
+ * PostgreSQL 15's results and errors. json values keep their text: what they return is the
+ * part of the input they came from; jsonb values are normalized (json.ts).
+ */
+
+const J = TypeOid.json;
+const JB = TypeOid.jsonb;
+const T = TypeOid.text;
+const TA = TypeOid.textArray;
+
+type Node = JsonNode;
+type Obj = Extract<Node, { kind: 'object' }>;
+type Arr = Extract<Node, { kind: 'array' }>;
+
+const parse = (value: SqlValue, oid: number): Node => parseJsonNode(value as string, oid === JB ? 'jsonb' : 'json');
+
+/** A node as a value of `oid`: json keeps its source text, jsonb prints normalized. */
+function render(node: Node, source: string, oid: number): string {
+  if (oid === JB) return formatJsonb(normalizeJsonb(node));
+  return node.span ? source.slice(node.span[0], node.span[1]) : compact(node);
+}
+
+/** json without the whitespace of its source (what json_strip_nulls prints). */
+function compact(node: Node): string {
+  switch (node.kind) {
+    case 'object': return '{' + node.entries.map(([k, v]) => quoteJsonString(k) + ':' + compact(v)).join(',') + '}';
+    case 'array': return '[' + node.items.map(compact).join(',') + ']';
+    case 'string': return quoteJsonString(node.value);
+    case 'number': return node.text;
+    case 'literal': return node.text;
+  }
+}
+
+/** ->> and #>>: strings unquoted, JSON null as SQL NULL, anything else as its json text. */
+function asText(node: Node | null, source: string, oid: number): SqlValue {
+  if (node === null || (node.kind === 'literal' && node.text === 'null')) return null;
+  return node.kind === 'string' ? node.value : render(node, source, oid);
+}
+
+function field(node: Node, key: string): Node | null {
+  if (node.kind !== 'object') return null;
+  for (let k = node.entries.length - 1; k >= 0; k--) if (node.entries[k]![0] === key) return node.entries[k]![1];
+  return null;
+}
+
+function element(node: Node, index: number): Node | null {
+  if (node.kind !== 'array') return null;
+  const at = index < 0 ? node.items.length + index : index;
+  return node.items[at] ?? null;
+}
+
+/** One path step: a key of an object, or an index (as text) of an array. */
+function step(node: Node, key: string): Node | null {
+  if (node.kind === 'object') return field(node, key);
+  if (node.kind === 'array') {
+    if (!/^\s*-?\d+\s*$/.test(key)) return null;
+    return element(node, Number(key));
+  }
+  return null;
+}
+
+function path(node: Node, keys: readonly (string | null)[]): Node | null {
+  let current: Node | null = node;
+  for (const key of keys) {
+    if (current === null || key === null) return null;
+    current = step(current, key);
+  }
+  return current;
+}
+
+const textArray = (value: SqlValue): (string | null)[] => arrayElements(value as string, requireType(T)) as (string | null)[];
+
+// ---------------------------------------------------------------------------------------------
+// jsonb comparison, containment and existence
+
+function scalarEqual(a: Node, b: Node): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'number') return compareNumeric(parseNumeric(a.text), parseNumeric((b as typeof a).text)) === 0;
+  if (a.kind === 'string') return a.value === (b as typeof a).value;
+  if (a.kind === 'literal') return a.text === (b as typeof a).text;
+  return false;
+}
+
+function isScalar(node: Node): boolean {
+  return node.kind !== 'object' && node.kind !== 'array';
+}
+
+/** JsonbDeepContains: every key/element of `b` is in `a`, recursively. */
+function contains(a: Node, b: Node): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'object') {
+    for (const [key, value] of (b as Obj).entries) {
+      const mine = field(a, key);
+      if (mine === null) return false;
+      if (isScalar(value)) { if (!scalarEqual(mine, value)) return false; }
+      else if (!contains(mine, value)) return false;
+    }
+    return true;
+  }
+  if (a.kind === 'array') {
+    return (b as Arr).items.every((wanted) => a.items.some((mine) => (isScalar(wanted) ? scalarEqual(mine, wanted) : contains(mine, wanted))));
+  }
+  return scalarEqual(a, b);
+}
+
+/** `a @> b` at the top level: an array also contains a scalar it has as an element. */
+function topContains(a: Node, b: Node): boolean {
+  if (a.kind === 'array' && isScalar(b)) return a.items.some((item) => scalarEqual(item, b));
+  return contains(a, b);
+}
+
+function exists(node: Node, key: string): boolean {
+  if (node.kind === 'object') return node.entries.some(([k]) => k === key);
+  if (node.kind === 'array') return node.items.some((item) => item.kind === 'string' && item.value === key);
+  return node.kind === 'string' && node.value === key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// jsonb modification
+
+const normalized = (node: Node): string => formatJsonb(normalizeJsonb(node));
+
+function concat(a: Node, b: Node): Node {
+  if (a.kind === 'object' && b.kind === 'object') return { kind: 'object', entries: [...a.entries, ...b.entries] };
+  const items = (n: Node): Node[] => (n.kind === 'array' ? n.items : [n]);
+  return { kind: 'array', items: [...items(a), ...items(b)] };
+}
+
+function deleteKey(node: Node, key: string): Node {
+  if (node.kind === 'object') return { kind: 'object', entries: node.entries.filter(([k]) => k !== key) };
+  if (node.kind === 'array') return { kind: 'array', items: node.items.filter((item) => !(item.kind === 'string' && item.value === key)) };
+  throw new SqlError('22023', 'cannot delete from scalar');
+}
+
+function deleteIndex(node: Node, index: number): Node {
+  if (node.kind === 'object') throw new SqlError('22023', 'cannot delete from object using integer index');
+  if (node.kind !== 'array') throw new SqlError('22023', 'cannot delete from scalar');
+  const at = index < 0 ? node.items.length + index : index;
+  return { kind: 'array', items: node.items.filter((_, i) => i !== at) };
+}
+
+/** Index of a path step into an array, or null when the step is not an integer. */
+function arrayIndex(key: string, length: number): number | null {
+  if (!/^\s*-?\d+\s*$/.test(key)) return null;
+  const index = Number(key);
+  return index < 0 ? length + index : index;
+}
+
+function deletePath(node: Node, keys: readonly string[]): Node {
+  if (keys.length === 0) return node;
+  const [key, ...rest] = keys as [string, ...string[]];
+  if (node.kind === 'object') {
+    if (rest.length === 0) return { kind: 'object', entries: node.entries.filter(([k]) => k !== key) };
+    return { kind: 'object', entries: node.entries.map(([k, v]) => [k, k === key ? deletePath(v, rest) : v]) };
+  }
+  if (node.kind === 'array') {
+    const at = arrayIndex(key, node.items.length);
+    if (at === null) throw new SqlError('22P02', `path element at position ${1} is not an integer: "${key}"`);
+    if (rest.length === 0) return { kind: 'array', items: node.items.filter((_, i) => i !== at) };
+    return { kind: 'array', items: node.items.map((v, i) => (i === at ? deletePath(v, rest) : v)) };
+  }
+  return node;
+}
+
+function setPath(node: Node, keys: readonly string[], value: Node, create: boolean, depth = 1): Node {
+  if (keys.length === 0) return value;
+  const [key, ...rest] = keys as [string, ...string[]];
+  if (node.kind === 'object') {
+    const has = node.entries.some(([k]) => k === key);
+    if (!has) return rest.length === 0 && create ? { kind: 'object', entries: [...node.entries, [key, value]] } : node;
+    return { kind: 'object', entries: node.entries.map(([k, v]) => [k, k === key ? setPath(v, rest, value, create, depth + 1) : v]) };
+  }
+  if (node.kind === 'array') {
+    const at = arrayIndex(key, node.items.length);
+    if (at === null) throw new SqlError('22P02', `path element at position ${depth} is not an integer: "${key}"`);
+    if (at < 0 || at >= node.items.length) {
+      if (rest.length > 0 || !create) return node;
+      return { kind: 'array', items: at < 0 ? [value, ...node.items] : [...node.items, value] };
+    }
+    return { kind: 'array', items: node.items.map((v, i) => (i === at ? setPath(v, rest, value, create, depth + 1) : v)) };
+  }
+  return node;
+}
+
+function stripNulls(node: Node): Node {
+  if (node.kind === 'object') return { kind: 'object', entries: node.entries.filter(([, v]) => !(v.kind === 'literal' && v.text === 'null')).map(([k, v]) => [k, stripNulls(v)]) };
+  if (node.kind === 'array') return { kind: 'array', items: node.items.map(stripNulls) };
+  return node;
+}
+
+/** jsonb_pretty: four spaces per level, as PostgreSQL's JsonbToCStringIndent. */
+function pretty(node: Node, level: number): string {
+  const pad = (n: number) => '    '.repeat(n);
+  if (node.kind === 'object') {
+    if (node.entries.length === 0) return '{\n' + pad(level) + '}';
+    return '{\n' + node.entries.map(([k, v]) => pad(level + 1) + quoteJsonString(k) + ': ' + pretty(v, level + 1)).join(',\n') + '\n' + pad(level) + '}';
+  }
+  if (node.kind === 'array') {
+    if (node.items.length === 0) return '[\n' + pad(level) + ']';
+    return '[\n' + node.items.map((v) => pad(level + 1) + pretty(v, level + 1)).join(',\n') + '\n' + pad(level) + ']';
+  }
+  return formatJsonb(node);
+}
+
+function typeOf(node: Node): string {
+  switch (node.kind) {
+    case 'literal': return node.text === 'null' ? 'null' : 'boolean';
+    default: return node.kind;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// to_json
+
+const NUMBER_TYPES = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.oid]);
+
+/** A value as json, as PostgreSQL's to_json (datum_to_json) writes it. */
+export function toJson(oid: number, value: SqlValue): string {
+  if (value === null) return 'null';
+  if (oid === TypeOid.bool) return value ? 'true' : 'false';
+  if (oid === J || oid === JB) return String(value);
+  const text = formatTextValue(oid, value) ?? '';
+  if (NUMBER_TYPES.has(oid)) return /^-?\d/.test(text) ? text : quoteJsonString(text);
+  const elementOid = typeByOid(oid)?.element ?? 0;
+  if (elementOid !== 0) return '[' + arrayElements(text, requireType(elementOid)).map((e) => toJson(elementOid, e)).join(',') + ']';
+  if (oid === TypeOid.timestamp || oid === TypeOid.timestamptz) {
+    // JSON dates are ISO 8601: a T between date and time, the offset as ±hh:mm.
+    if (/infinity/.test(text)) return quoteJsonString(text);
+    let iso = text.replace(' ', 'T');
+    if (oid === TypeOid.timestamptz) iso = iso.replace(/([+-]\d\d)$/, '$1:00').replace(/([+-]\d\d)(\d\d)$/, '$1:$2');
+    return quoteJsonString(iso);
+  }
+  return quoteJsonString(text);
+}
+
+const argType = (oid: number) => (oid === TypeOid.unknown ? T : oid);
+
+// ---------------------------------------------------------------------------------------------
+// Registration (functions.ts and operators.ts call these with their registries)
+
+type Impl = (args: SqlValue[]) => SqlValue;
+export type DefineFunction = (name: string, args: number[], result: number, impl: Impl, options?: { strict?: boolean }) => void;
+export type DefinePolymorphic = (name: string, resolve: (argTypes: readonly number[]) => { args: number[]; result: number; strict: boolean; fn: Impl } | null) => void;
+export type DefineOperator = (name: string, left: number, right: number, result: number, impl: (a: SqlValue, b: SqlValue) => SqlValue) => void;
+
+export function defineJsonOperators(op: DefineOperator): void {
+  for (const oid of [J, JB]) {
+    op('->', oid, T, oid, (a, b) => { const n = field(parse(a, oid), b as string); return n === null ? null : render(n, a as string, oid); });
+    // jsonb keeps a scalar as a one-element array: -> 0 (or -1) of it is the scalar.
+    const at = (node: Node, index: number) => (oid === JB && isScalar(node) && (index === 0 || index === -1) ? node : element(node, index));
+    op('->', oid, TypeOid.int4, oid, (a, b) => { const n = at(parse(a, oid), b as number); return n === null ? null : render(n, a as string, oid); });
+    op('->>', oid, T, T, (a, b) => asText(field(parse(a, oid), b as string), a as string, oid));
+    op('->>', oid, TypeOid.int4, T, (a, b) => asText(at(parse(a, oid), b as number), a as string, oid));
+    op('#>', oid, TA, oid, (a, b) => { const n = path(parse(a, oid), textArray(b)); return n === null ? null : render(n, a as string, oid); });
+    op('#>>', oid, TA, T, (a, b) => asText(path(parse(a, oid), textArray(b)), a as string, oid));
+  }
+  const jb = (v: SqlValue) => parse(v, JB);
+  op('@>', JB, JB, TypeOid.bool, (a, b) => topContains(jb(a), jb(b)));
+  op('<@', JB, JB, TypeOid.bool, (a, b) => topContains(jb(b), jb(a)));
+  op('?', JB, T, TypeOid.bool, (a, b) => exists(jb(a), b as string));
+  op('?|', JB, TA, TypeOid.bool, (a, b) => textArray(b).some((k) => k !== null && exists(jb(a), k)));
+  op('?&', JB, TA, TypeOid.bool, (a, b) => textArray(b).every((k) => k !== null && exists(jb(a), k)));
+  op('||', JB, JB, JB, (a, b) => normalized(concat(jb(a), jb(b))));
+  op('-', JB, T, JB, (a, b) => normalized(deleteKey(jb(a), b as string)));
+  op('-', JB, TypeOid.int4, JB, (a, b) => normalized(deleteIndex(jb(a), b as number)));
+  op('-', JB, TA, JB, (a, b) => {
+    let node = jb(a);
+    if (isScalar(node)) throw new SqlError('22023', 'cannot delete from scalar');
+    for (const key of textArray(b)) if (key !== null) node = deleteKey(node, key);
+    return normalized(node);
+  });
+  op('#-', JB, TA, JB, (a, b) => {
+    const node = jb(a);
+    if (isScalar(node)) throw new SqlError('22023', 'cannot delete path in scalar');
+    const keys = textArray(b);
+    return keys.some((k) => k === null) ? null : normalized(deletePath(node, keys as string[]));
+  });
+}
+
+export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolymorphic): void {
+  for (const oid of [J, JB]) {
+    const prefix = oid === J ? 'json' : 'jsonb';
+    fn(`${prefix}_typeof`, [oid], T, (a) => typeOf(parse(a[0]!, oid)));
+    fn(`${prefix}_array_length`, [oid], TypeOid.int4, (a) => {
+      const node = parse(a[0]!, oid);
+      if (node.kind !== 'array') throw new SqlError('22023', node.kind === 'object' ? 'cannot get array length of a non-array' : 'cannot get array length of a scalar');
+      return node.items.length;
+    });
+    fn(`${prefix}_strip_nulls`, [oid], oid, (a) => { const node = stripNulls(parse(a[0]!, oid)); return oid === JB ? normalized(node) : compact(node); });
+    for (const [name, text] of [[`${prefix}_extract_path`, false], [`${prefix}_extract_path_text`, true]] as const) {
+      polymorphic(name, (types) => {
+        if (types.length < 2 || (types[0] !== oid && types[0] !== TypeOid.unknown)) return null;
+        if (!types.slice(1).every((t) => t === T || t === TypeOid.unknown || t === TypeOid.varchar)) return null;
+        return {
+          args: [oid, ...types.slice(1).map(() => T)], result: text ? T : oid, strict: false,
+          fn: (values) => {
+            if (values[0] === null) return null;
+            const node = path(parse(values[0], oid), values.slice(1) as (string | null)[]);
+            if (text) return asText(node, values[0] as string, oid);
+            return node === null ? null : render(node, values[0] as string, oid);
+          },
+        };
+      });
+    }
+    polymorphic(`to_${prefix}`, (types) => {
+      if (types.length !== 1) return null;
+      const type = argType(types[0]!);
+      return { args: [type], result: oid, strict: true, fn: (values) => (oid === JB ? parseJsonb(toJson(type, values[0]!)) : toJson(type, values[0]!)) };
+    });
+    polymorphic(`${prefix}_build_array`, (types) => {
+      const declared = types.map(argType);
+      return {
+        args: declared, result: oid, strict: false,
+        fn: (values) => {
+          const json = '[' + values.map((v, i) => toJson(declared[i]!, v)).join(', ') + ']';
+          return oid === JB ? parseJsonb(json) : json;
+        },
+      };
+    });
+    polymorphic(`${prefix}_build_object`, (types) => {
+      const declared = types.map(argType);
+      return {
+        args: declared, result: oid, strict: false,
+        fn: (values) => {
+          if (values.length % 2 !== 0) {
+            throw new SqlError('22023', 'argument list must have even number of elements', { hint: `The arguments of ${prefix}_build_object() must consist of alternating keys and values.` });
+          }
+          const fields: string[] = [];
+          for (let i = 0; i < values.length; i += 2) {
+            if (values[i] === null) throw new SqlError('22023', `argument ${i + 1}: key must not be null`);
+            const key = formatTextValue(declared[i]!, values[i]!) ?? '';
+            fields.push(quoteJsonString(key) + ' : ' + toJson(declared[i + 1]!, values[i + 1]!));
+          }
+          const json = '{' + fields.join(', ') + '}';
+          return oid === JB ? parseJsonb(json) : json;
+        },
+      };
+    });
+  }
+  polymorphic('array_to_json', (types) => {
+    if (types.length !== 1 || (typeByOid(types[0]!)?.element ?? 0) === 0) return null;
+    return { args: [types[0]!], result: J, strict: true, fn: (values) => toJson(types[0]!, values[0]!) };
+  });
+  fn('jsonb_pretty', [JB], T, (a) => pretty(normalizeJsonb(parse(a[0]!, JB)), 0));
+  fn('jsonb_set', [JB, TA, JB], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, true));
+  fn('jsonb_set', [JB, TA, JB, TypeOid.bool], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, a[3] as boolean));
+}
+
+function setJsonb(target: SqlValue, pathValue: SqlValue, value: SqlValue, create: boolean): SqlValue {
+  const node = parse(target, JB);
+  if (isScalar(node)) throw new SqlError('22023', 'cannot set path in scalar');
+  const keys = textArray(pathValue);
+  if (keys.some((k) => k === null)) throw new SqlError('22004', 'path element at position 1 is null');
+  return normalized(setPath(node, keys as string[], parse(value, JB), create));
+}

@@ -1,0 +1,42 @@
+/**
+ * The collecting aggregates (string_agg, array_agg, json_agg, jsonb_agg, json_object_agg,
+ * jsonb_object_agg, bit_and/or/xor) and an aggregate's own ORDER BY, compared with PostgreSQL 15.
+ */
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
+
+const { skip, db } = useDifferential([
+  'CREATE TABLE e (id int PRIMARY KEY, name text, dept int, sal numeric(8,2), at timestamptz, ok bool)',
+  `INSERT INTO e VALUES (1, 'bob', 1, 100.5, '2020-01-01 10:00+00', true), (2, 'al', 1, NULL, '2021-06-01 00:00:00.5+00', false),
+    (3, 'cy', 2, 300, NULL, NULL), (4, 'dee', 2, 50, '2022-01-01 00:00+00', true)`,
+]);
+
+test('string_agg and array_agg, with their own ORDER BY, DISTINCT and FILTER', { skip }, async () => {
+  for (const sql of [
+    "SELECT dept, string_agg(name, ',' ORDER BY name), string_agg(name, '-' ORDER BY id DESC), array_agg(id ORDER BY name), array_agg(sal ORDER BY id) FROM e GROUP BY dept ORDER BY dept",
+    "SELECT string_agg(name, ', ' ORDER BY id), array_agg(name ORDER BY name DESC NULLS LAST) FROM e",
+    "SELECT array_agg(DISTINCT dept ORDER BY dept), string_agg(DISTINCT name, ',' ORDER BY name) FROM e",
+    "SELECT string_agg(DISTINCT name, ',' ORDER BY id) FROM e",
+    'SELECT array_agg(x ORDER BY x NULLS FIRST) FROM (VALUES (3), (NULL), (1)) v(x)',
+    'SELECT array_agg(x) FROM (VALUES (1), (2)) v(x) WHERE false',
+    "SELECT string_agg(x::bytea, '\\x2c'::bytea ORDER BY x) FROM (VALUES ('a'), ('b')) v(x)",
+    "SELECT dept, count(*) FILTER (WHERE ok), string_agg(name, ';' ORDER BY name) FILTER (WHERE sal > 60) FROM e GROUP BY dept ORDER BY 1",
+    'SELECT string_agg(name) FROM e',
+    "SELECT string_agg(id, ',') FROM e",
+    "SELECT string_agg(name, ',') OVER () FROM e",
+  ]) await db().same(sql);
+});
+
+test('json_agg, jsonb_agg and the object aggregates write values as to_json does', { skip }, async () => {
+  for (const sql of [
+    'SELECT json_agg(name ORDER BY id), jsonb_agg(sal ORDER BY id), json_agg(at ORDER BY id), json_agg(ok ORDER BY id), jsonb_agg(e.id ORDER BY id) FROM e',
+    'SELECT json_object_agg(name, sal ORDER BY id), jsonb_object_agg(name, id) FROM e',
+    "SELECT json_agg(x) FROM (VALUES (1.5::float8), ('NaN'::float8)) v(x)",
+    'SELECT json_agg(x) FROM (VALUES (ARRAY[1, 2]), (ARRAY[3])) v(x)',
+    "SELECT json_agg(d) FROM (VALUES ('2020-01-01'::date), ('2020-01-01 10:00'::timestamp)) v(d)",
+  ]) await db().same(sql);
+});
+
+test('bit_and, bit_or and bit_xor over integers', { skip }, async () => {
+  await db().same('SELECT bit_and(id), bit_or(id), bit_xor(id), bit_or(id::int8), bit_and(id::int2) FROM e');
+});

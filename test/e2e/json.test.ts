@@ -1,0 +1,54 @@
+/** json and jsonb operators and functions, compared with PostgreSQL 15. */
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
+
+const { skip, db } = useDifferential([
+  'CREATE TABLE jt (id int PRIMARY KEY, doc jsonb, raw json)',
+  `INSERT INTO jt VALUES (1, '{"name":"a","tags":["x","y"],"n":1}', '{"k" : [1, 2]}'), (2, '{"name":"b","n":2.50,"nested":{"deep":true}}', '[true]'), (3, NULL, NULL)`,
+]);
+
+test('field and path access on json (its own text) and jsonb (normalized)', { skip }, async () => {
+  for (const sql of [
+    `SELECT '{"a":1,"a":2}'::json -> 'a', '[1,2,3]'::json -> -1, '[1,2,3]'::json -> 5, '{"a":{"b":[1,{"c":"x"}]}}'::json #> '{a,b,1,c}', '{"a":{"b":[1,{"c":"x"}]}}'::json #>> '{a,b,1}'`,
+    `SELECT '{"a": [1, 2]}'::jsonb #> '{a,-1}', '{"a":1}'::jsonb -> 0, '[1]'::jsonb -> 'a', '"x"'::jsonb ->> 0, '"x"'::jsonb -> -1, '"x"'::json -> 0, '5'::jsonb #> '{}'`,
+    'SELECT id, doc->>$$name$$, doc->$$tags$$->>0, doc #>> $${nested,deep}$$, raw->$$k$$, raw->0 FROM jt ORDER BY id',
+    `SELECT '{"a":1}'::json -> 'a' ->> 0, ('{"a":[1,2]}'::jsonb -> 'a') -> 1`,
+  ]) await db().same(sql);
+});
+
+test('jsonb containment, existence, concatenation and deletion', { skip }, async () => {
+  for (const sql of [
+    `SELECT '[1,2]'::jsonb @> '1', '{"a":1,"b":[1,2]}'::jsonb @> '{"b":[2]}', '{"b":[2]}'::jsonb <@ '{"a":1,"b":[1,2]}', '["a","b"]'::jsonb ? 'a', '"a"'::jsonb ? 'a', '{"a":1}'::jsonb ?| array['x','a'], '{"a":1}'::jsonb ?& array['x','a']`,
+    `SELECT '{"a":1}'::jsonb || '1', '1'::jsonb || '2', '[1]'::jsonb || '{"b":2}', '{"a":1}'::jsonb || '{"a":2,"c":3}'`,
+    `SELECT '{"a":1,"b":2}'::jsonb - 'a', '["a","b","a"]'::jsonb - 'a', '[1,2,3]'::jsonb - -1, '{"a":1,"b":2}'::jsonb - array['a','b'], '{"a":{"b":1,"c":2}}'::jsonb #- '{a,b}'`,
+    `SELECT '{"a":1}'::jsonb - 0`,
+    `SELECT '5'::jsonb - 'a'`,
+    'SELECT id FROM jt WHERE doc @> $${"tags":["y"]}$$ ORDER BY id',
+    'SELECT id FROM jt WHERE doc ? $$nested$$ ORDER BY id',
+  ]) await db().same(sql);
+});
+
+test('jsonb order and equality are PostgreSQL\'s (2.5 = 2.50, objects above arrays)', { skip }, async () => {
+  for (const sql of [
+    `SELECT '{"a":1}'::jsonb = '{ "a" : 1 }'::jsonb, '2.5'::jsonb = '2.50', '[1,2]'::jsonb < '[1,3]', '{"b":1}'::jsonb > '[1,2,3]', 'null'::jsonb < '""', '{"a":1}'::jsonb < '{"a":1,"b":0}', 'true'::jsonb > '1'`,
+    `SELECT x FROM (VALUES ('1'::jsonb), ('"a"'), ('null'), ('[1]'), ('{}'), ('false'), ('[0,0]'), ('{"a":1}')) v(x) ORDER BY x`,
+    'SELECT id, doc->$$n$$ = $$2.5$$::jsonb FROM jt ORDER BY id',
+  ]) await db().same(sql);
+});
+
+test('builders, to_json, jsonb_set and the other functions', { skip }, async () => {
+  for (const sql of [
+    `SELECT json_build_object('a', 1, 'b', 'x', 'c', null, 'd', true), jsonb_build_object('a', 1.50, 'b', array[1,2]), json_build_array(1, 'x', null, true), jsonb_build_array()`,
+    `SELECT to_json('x'::text), to_json(1.5), to_jsonb('2020-01-01 10:00'::timestamp), to_json(array['a','b']), to_json(null::int), array_to_json(array[1,2])`,
+    `SELECT jsonb_typeof('{"a":1}'), json_typeof('"x"'), jsonb_typeof('null'), json_array_length('[1,2]'), jsonb_array_length('[]')`,
+    `SELECT jsonb_strip_nulls('{"a":null,"b":{"c":null,"d":1},"e":[null]}'), json_strip_nulls('{"a":null, "b" :1}')`,
+    `SELECT jsonb_pretty('{"a":1,"b":[1,{"c":2}],"d":{}}')`,
+    `SELECT jsonb_set('{"a":1,"b":[1,2]}', '{b,0}', '"x"'), jsonb_set('{"a":1}', '{c}', '3'), jsonb_set('{"a":1}', '{c}', '3', false), jsonb_set('[1,2]', '{-1}', '9')`,
+    `SELECT jsonb_extract_path('{"a":{"b":1}}', 'a', 'b'), json_extract_path_text('{"a":{"b":"q"}}', 'a', 'b')`,
+    `SELECT json_array_length('{}')`,
+    'SELECT jsonb_set(doc, $${n}$$, to_jsonb(id * 10)) FROM jt ORDER BY id',
+    'SELECT doc || jsonb_build_object($$id$$, id) FROM jt ORDER BY id',
+    'SELECT jsonb_agg(doc->$$name$$ ORDER BY id), json_object_agg(id, raw) FROM jt',
+    `SELECT json_build_object('a')`,
+  ]) await db().same(sql);
+});
