@@ -250,7 +250,7 @@ test("psql's foreign-key queries of \\d (Foreign-key constraints, Referenced by;
      FROM pg_catalog.pg_constraint c
      WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors('pp'::regclass) UNION ALL VALUES ('pp'::pg_catalog.regclass))
        AND contype = 'f' AND conparentid = 0 ORDER BY conname`,
-    "SELECT count(*) FROM pg_partition_ancestors('pp')",
+    "SELECT count(*) FROM pg_partition_ancestors('pp'::regclass)",
     'SELECT generate_series(1, 3)',
     'SELECT generate_series(5, 1, -2) AS g',
   ]) await once(sql);
