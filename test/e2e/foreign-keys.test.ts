@@ -255,3 +255,23 @@ test("psql's foreign-key queries of \\d (Foreign-key constraints, Referenced by;
     'SELECT generate_series(5, 1, -2) AS g',
   ]) await once(sql);
 });
+
+test('foreign keys beside CHECK constraints: one constraint namespace, RENAME CONSTRAINT, actions pass the row rules', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE ck_p (id int PRIMARY KEY)',
+    'CREATE TABLE ck_a (id int, CONSTRAINT ck_a_id_fkey CHECK (id > 0), FOREIGN KEY (id) REFERENCES ck_p)',
+    'CREATE TABLE ck_c (id int CHECK (id > 0) REFERENCES ck_p ON DELETE SET NULL, n int NOT NULL DEFAULT 0)',
+    'INSERT INTO ck_p VALUES (1), (2)',
+    'INSERT INTO ck_c VALUES (1), (2)',
+    "SELECT conname, contype FROM pg_constraint WHERE conrelid IN ('ck_a'::regclass, 'ck_c'::regclass) ORDER BY 1",
+    'ALTER TABLE ck_c RENAME CONSTRAINT ck_c_id_fkey TO ck_c_ref',
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'ck_c'::regclass ORDER BY 1",
+    'DELETE FROM ck_p WHERE id = 1',
+    'SELECT * FROM ck_c ORDER BY id',
+  ]) await once(sql);
+  for (const sql of [
+    'CREATE TABLE ck_b (id int CHECK (id > 0), CONSTRAINT ck_b_id_check FOREIGN KEY (id) REFERENCES ck_p)',
+    'INSERT INTO ck_c VALUES (0)',
+    'ALTER TABLE ck_c RENAME CONSTRAINT ck_c_ref TO ck_c_id_check',
+  ]) await same(sql);
+});

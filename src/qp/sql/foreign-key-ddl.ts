@@ -2,6 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import type { CatalogChange, CatalogSnapshot, ForeignKeyInfo, IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { ForeignKeyDefinition } from './ast.js';
+import { constraintNamesInSchema } from './ddl-domains.js';
 import * as types from './typesystem.js';
 
 /**
@@ -25,20 +26,9 @@ function makeObjectName(name1: string, name2: string, label: string): string {
   return `${clip(name1, n1)}_${clip(name2, n2)}_${label}`;
 }
 
-/** Every constraint name in a schema (PostgreSQL picks generated names unique per namespace). */
-function constraintNames(catalog: CatalogSnapshot, schema: string): Set<string> {
-  const names = new Set<string>();
-  for (const t of catalog.allTables()) {
-    if (t.schema !== schema) continue;
-    for (const i of t.indexes) if (i.constraintName) names.add(i.constraintName);
-    for (const fk of t.foreignKeys ?? []) names.add(fk.name);
-  }
-  return names;
-}
-
 /** ChooseConstraintName(table, col1_col2…, "fkey"): `c_p_id_fkey`, then `c_p_id_fkey1`… */
 function chooseName(catalog: CatalogSnapshot, table: TableInfo, columns: readonly string[], taken: readonly string[]): string {
-  const used = constraintNames(catalog, table.schema);
+  const used = constraintNamesInSchema(catalog, table.schema);
   for (const name of taken) used.add(name);
   const addition = Buffer.from(columns.join('_')).subarray(0, MAX_IDENTIFIER).toString();
   for (let pass = 0; ; pass++) {
@@ -119,8 +109,11 @@ export function resolveForeignKey(definition: ForeignKeyDefinition, table: Table
     });
   }
   if (columns.length !== referencedColumns.length) throw new SqlError('42830', 'number of referencing and referenced columns for foreign key disagree');
-  const name = definition.name !== null ? Buffer.from(definition.name).subarray(0, MAX_IDENTIFIER).toString() : chooseName(catalog, table, definition.columns, taken);
-  if (definition.name !== null && ((table.foreignKeys ?? []).some((fk) => fk.name === name) || table.indexes.some((i) => i.constraintName === name) || taken.includes(name))) {
+  // The table's own constraints count too: a table being created is not in the catalog yet.
+  const onTable = [...(table.foreignKeys ?? []).map((fk) => fk.name), ...table.indexes.flatMap((i) => (i.constraintName ? [i.constraintName] : [])),
+    ...(table.checks ?? []).map((c) => c.name), ...taken];
+  const name = definition.name !== null ? Buffer.from(definition.name).subarray(0, MAX_IDENTIFIER).toString() : chooseName(catalog, table, definition.columns, onTable);
+  if (definition.name !== null && onTable.includes(name)) {
     throw new SqlError('42710', `constraint "${name}" for relation "${table.name}" already exists`);
   }
   columns.forEach((c, i) => {
