@@ -12,6 +12,7 @@ import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
 import { planExplain } from './sql/explain.js';
+import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
 import * as types from './sql/typesystem.js';
 import { Transaction } from './transaction.js';
@@ -329,6 +330,7 @@ export class Session implements SqlSession {
     if (entry.plan.kind === 'modify') {
       this.checkDml(txn);
       const count = await entry.plan.modify.run(rt, emit);
+      await runStatementChecks(txn);
       const tag = entry.plan.modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${entry.plan.modify.tag} ${count}`;
       return { tag, source: null, rt, columns: entry.plan.modify.columns };
     }
@@ -510,6 +512,7 @@ export class Session implements SqlSession {
     const jobs = this.afterCommit;
     this.endTransaction();
     if (!txn || !txn.needsAdjudication) return;
+    await runCommitChecks(txn);
     txn.checkAge(this.host.options.clock.now().latest);
     txn.checkSize();
     const bundle = txn.commitBundle();

@@ -3,7 +3,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { convertCopy } from './convert-copy.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
-  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition, ForeignKeyDefinition,
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
@@ -660,6 +660,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   const columns: ColumnDefinition[] = [];
   let primaryKey: string[] | null = null;
   const uniques: { name: string | null; columns: string[] }[] = [];
+  const foreignKeys: ForeignKeyDefinition[] = [];
   const checks: CheckDefinition[] = [];
   const setPrimaryKey = (keys: string[], location: number) => {
     if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${relation.relname}" are not allowed`, { position: location + 1 });
@@ -693,7 +694,10 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
             break;
           case 'CONSTR_GENERATED': generated = generatedText(k, text); break;
           case 'CONSTR_CHECK': columnChecks.push(checkDefinition(k, text)); break;
-          case 'CONSTR_FOREIGN': throw unsupported('foreign keys are not supported yet');
+          case 'CONSTR_FOREIGN': foreignKeys.push(convertForeignKey(k, [c.colname])); break;
+          case 'CONSTR_ATTR_DEFERRABLE': case 'CONSTR_ATTR_NOT_DEFERRABLE': case 'CONSTR_ATTR_DEFERRED': case 'CONSTR_ATTR_IMMEDIATE':
+            applyConstraintAttribute(k, c.constraints, constraintNode, foreignKeys);
+            break;
           default: throw unsupported(`column constraint ${k.contype} is not supported`);
         }
       }
@@ -710,7 +714,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       if (k.contype === 'CONSTR_PRIMARY') setPrimaryKey(keys, k.location ?? -1);
       else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
       else if (k.contype === 'CONSTR_CHECK') checks.push(checkDefinition(k, text));
-      else if (k.contype === 'CONSTR_FOREIGN') throw unsupported('foreign keys are not supported yet');
+      else if (k.contype === 'CONSTR_FOREIGN') foreignKeys.push(convertForeignKey(k, (k.fk_attrs ?? []).map(str)));
       else throw unsupported(`table constraint ${k.contype} is not supported`);
     } else {
       throw unsupported('LIKE in CREATE TABLE is not supported');
@@ -718,7 +722,40 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   }
   return {
     kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
-    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, location: relation.location ?? -1, checks,
+    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, foreignKeys, location: relation.location ?? -1, checks,
+  };
+}
+
+/**
+ * A column constraint's DEFERRABLE / INITIALLY DEFERRED clause is a node of its own after the
+ * constraint it qualifies; only foreign keys take it here (deferred unique keys are not built).
+ */
+function applyConstraintAttribute(k: Json, constraints: Json[], node: Json, foreignKeys: ForeignKeyDefinition[]): void {
+  const clause = ({
+    CONSTR_ATTR_DEFERRABLE: 'DEFERRABLE', CONSTR_ATTR_NOT_DEFERRABLE: 'NOT DEFERRABLE', CONSTR_ATTR_DEFERRED: 'INITIALLY DEFERRED', CONSTR_ATTR_IMMEDIATE: 'INITIALLY IMMEDIATE',
+  } as Record<string, string>)[k.contype]!;
+  let qualified: Json | undefined;
+  for (let i = constraints.indexOf(node) - 1; i >= 0 && !qualified; i--) {
+    const candidate = constraints[i].Constraint;
+    if (!String(candidate.contype).startsWith('CONSTR_ATTR_')) qualified = candidate;
+  }
+  if (qualified?.contype === 'CONSTR_PRIMARY' || qualified?.contype === 'CONSTR_UNIQUE') throw unsupported('DEFERRABLE is only supported for foreign keys');
+  if (qualified?.contype !== 'CONSTR_FOREIGN') throw new SqlError('42601', `misplaced ${clause} clause`, { position: (k.location ?? 0) + 1 });
+  const last = foreignKeys[foreignKeys.length - 1]!;
+  const deferrable = k.contype === 'CONSTR_ATTR_DEFERRABLE' || k.contype === 'CONSTR_ATTR_DEFERRED' ? true : k.contype === 'CONSTR_ATTR_NOT_DEFERRABLE' ? false : last.deferrable;
+  const initiallyDeferred = k.contype === 'CONSTR_ATTR_DEFERRED' ? true : k.contype === 'CONSTR_ATTR_IMMEDIATE' ? false : last.initiallyDeferred;
+  if (initiallyDeferred && k.contype === 'CONSTR_ATTR_NOT_DEFERRABLE') throw new SqlError('42601', 'constraint declared INITIALLY DEFERRED must be DEFERRABLE', { position: (k.location ?? 0) + 1 });
+  foreignKeys[foreignKeys.length - 1] = { ...last, deferrable, initiallyDeferred };
+}
+
+/** A CONSTR_FOREIGN node (column REFERENCES or table FOREIGN KEY) as written. */
+function convertForeignKey(k: Json, columns: string[]): ForeignKeyDefinition {
+  if (k.fk_matchtype === 'p') throw unsupported('MATCH PARTIAL not yet implemented');
+  return {
+    name: k.conname ?? null, columns, referencedSchema: k.pktable.schemaname ?? null, referencedTable: k.pktable.relname,
+    referencedColumns: k.pk_attrs ? k.pk_attrs.map(str) : null, match: k.fk_matchtype === 'f' ? 'full' : 'simple',
+    onUpdate: k.fk_upd_action ?? 'a', onDelete: k.fk_del_action ?? 'a', deleteSetColumns: k.fk_del_set_cols ? k.fk_del_set_cols.map(str) : null,
+    deferrable: !!k.deferrable, initiallyDeferred: !!k.initdeferred, notValid: !!k.skip_validation, location: k.location ?? -1,
   };
 }
 
@@ -880,14 +917,16 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_AlterColumnType': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement');
       case 'AT_SetStatistics': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET STATISTICS statement');
       case 'AT_AddConstraint': {
-        // DSQL adds a CHECK to an existing table only NOT VALID (existing rows are not scanned).
+        // DSQL adds a CHECK or FOREIGN KEY to an existing table only NOT VALID (existing rows are not
+        // scanned; a foreign key is validated later by an async job).
         const k = cmd.def.Constraint;
+        if (k.contype === 'CONSTR_FOREIGN' && k.skip_validation) return { kind: 'add-foreign-key', foreignKey: convertForeignKey(k, (k.fk_attrs ?? []).map(str)) };
         if (k.contype !== 'CONSTR_CHECK' || !k.skip_validation) throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
         return { kind: 'add-check', check: checkDefinition(k, text) };
       }
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
-      case 'AT_ValidateConstraint': throw unsupported('unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
       case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };
       default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
     }

@@ -13,15 +13,18 @@ export async function loadParser(): Promise<void> {
 }
 
 /**
- * DSQL's `CREATE [UNIQUE] INDEX ASYNC` is not PostgreSQL syntax: the keyword is blanked out
- * (same length, so error positions stay right) and the statements it belonged to are marked.
+ * DSQL's `CREATE [UNIQUE] INDEX ASYNC` and `ALTER TABLE ASYNC` are not PostgreSQL syntax: the
+ * keyword is blanked out (same length, so error positions stay right) and the statements it
+ * belonged to are marked. `ALTER TABLE async ADD …` alters a table named async: the word is
+ * the keyword only when a table name follows it.
  */
-const ASYNC_INDEX = /\bcreate\s+(?:unique\s+)?index\s+(async)\b/gi;
+const ASYNC_INDEX = /\b(?:create\s+(?:unique\s+)?index\s+(async)\b|alter\s+table\s+(async)\b(?!\s+(?:add|drop|alter|validate|rename|set|owner|reset|enable|disable|no|of|inherit|replica|cluster|attach|detach|force)\b))/gi;
 
 function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
   const asyncOffsets: number[] = [];
   if (!/async/i.test(sql)) return { text: sql, asyncOffsets };
-  const text = sql.replace(ASYNC_INDEX, (match: string, keyword: string, offset: number) => {
+  const text = sql.replace(ASYNC_INDEX, (match: string, indexKeyword: string | undefined, tableKeyword: string | undefined, offset: number) => {
+    const keyword = (indexKeyword ?? tableKeyword)!;
     const at = match.toLowerCase().lastIndexOf(keyword.toLowerCase());
     asyncOffsets.push(offset + at);
     return match.slice(0, at) + '     ' + match.slice(at + keyword.length);
@@ -50,7 +53,7 @@ export function parseSql(sql: string): ParsedStatement[] {
     const statementText = sql.slice(offset, offset + length);
     let statement: Statement = convertStatement(raw.stmt, text);
     if (statement.kind === 'create-view') statement = { ...statement, queryText: sql.slice(statement.queryStart, offset + length).trim() };
-    if (statement.kind === 'create-index' && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
+    if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
       statement = { ...statement, async: true };
     }
     out.push({ statement, text: statementText, offset });
