@@ -12,3 +12,10 @@ test('planner settings are accepted, normalized and shown back as PostgreSQL doe
     'SHOW no_such_setting', 'SET no_such_setting = 1',
   ]) await db().same(sql);
 });
+
+test('SET … TO DEFAULT resets the setting with the command tag SET', { skip }, async () => {
+  for (const sql of [
+    "SET work_mem = '64MB'", 'SHOW work_mem', 'SET work_mem TO DEFAULT', 'SHOW work_mem', 'SET jit_above_cost = 10',
+    'SET jit_above_cost = DEFAULT', 'SHOW jit_above_cost', 'RESET jit_above_cost', 'SET no_such_setting TO DEFAULT',
+  ]) await db().same(sql);
+});

@@ -448,6 +448,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   if (!resolved) {
     const user = compileUserFunction(expr, ctx, ctx.searchPath ?? [], args);
     if (user) return user;
+    const functionStyleCast = compileFunctionStyleCast(expr, args);
+    if (functionStyleCast) return functionStyleCast;
     const signature = args.map((a) => types.formatType(a.oid, -1)).join(', ');
     throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
       ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
@@ -469,6 +471,18 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   };
   const rowIndependent = coerced.every((a) => a.rowIndependent);
   return { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: expr.name, location: expr.location };
+}
+
+/**
+ * `float8(x)`, `int4(x)`, `text(x)`: a one-argument call named after a type is a cast when no
+ * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
+ * after their target type).
+ */
+function compileFunctionStyleCast(expr: Extract<Expr, { kind: 'func' }>, args: readonly CompiledExpr[]): CompiledExpr | null {
+  if (args.length !== 1 || expr.schema) return null;
+  const target = types.typeByTypname(expr.name);
+  if (target === null || types.castContext(args[0]!.oid, target) === null) return null;
+  return { ...coerce(args[0]!, target, -1, 'explicit', expr.location), name: expr.name, location: expr.location };
 }
 
 /** Functions answered from the session rather than the type system's library. */

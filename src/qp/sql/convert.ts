@@ -117,7 +117,8 @@ function convertSet(n: Json): Statement {
   switch (n.kind) {
     case 'VAR_SET_VALUE':
       return { kind: 'set', name: String(n.name).toLowerCase(), values: (n.args ?? []).map(settingValue), local: !!n.is_local };
-    case 'VAR_SET_DEFAULT':
+    case 'VAR_SET_DEFAULT': // `SET x TO DEFAULT` resets, but its command tag is SET
+      return { kind: 'set', name: String(n.name).toLowerCase(), values: null, local: !!n.is_local };
     case 'VAR_RESET':
       return { kind: 'reset', name: String(n.name).toLowerCase() };
     case 'VAR_RESET_ALL':

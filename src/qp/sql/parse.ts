@@ -56,11 +56,21 @@ export function parseSql(sql: string): ParsedStatement[] {
 }
 
 function toSyntaxError(error: unknown): SqlError {
-  const details = (error as { sqlDetails?: { message: string; cursorPosition?: number } }).sqlDetails;
+  const details = (error as { sqlDetails?: { message: string; cursorPosition?: number; fileName?: string; functionName?: string } }).sqlDetails;
   const message = details?.message ?? (error as Error).message;
   const position = details?.cursorPosition;
+  // A zero byte in an escape string fails the server encoding's check, not the grammar.
+  if (details?.fileName?.includes('mbutils')) return new SqlError('22021', message);
   // pg_query reports a 0-based cursor; the wire protocol's P field is 1-based. The grammar's
-  // few non-syntax errors keep their own SQLSTATE (pg_query does not pass it on).
+  // few non-syntax errors keep their own SQLSTATE (pg_query does not pass it on): the lexer
+  // reports a bad \u in an E'' string as 22025, the parser a bad escape in U&'' as 42601.
+  const at = position !== undefined ? { position: position + 1 } : {};
+  if (message === 'invalid Unicode escape' && details?.functionName === 'core_yylex') {
+    return new SqlError('22025', message, { ...at, hint: 'Unicode escapes must be \\uXXXX or \\UXXXXXXXX.' });
+  }
+  if (message === 'invalid Unicode escape' && details?.functionName === 'str_udeescape') {
+    return new SqlError('42601', message, { ...at, hint: 'Unicode escapes must be \\XXXX or \\+XXXXXX.' });
+  }
   const code = /^frame (start|end|starting)/.test(message) ? '42P20' : '42601';
-  return new SqlError(code, message, position !== undefined ? { position: position + 1 } : {});
+  return new SqlError(code, message, at);
 }

@@ -53,6 +53,12 @@ const ALIASES: Record<string, string> = {
 const BY_TYPNAME = new Map<string, t.SqlType>();
 for (const type of t.allTypes()) BY_TYPNAME.set(type.typname, type);
 
+/** A built-in type by its pg_type name only (no grammar aliases): `float8(x)` is a cast, `integer(x)` is not. */
+export function typeByTypname(name: string): number | null {
+  const type = BY_TYPNAME.get(name);
+  return type && type.oid !== TypeOid.unknown ? type.oid : null;
+}
+
 export function resolveTypeName(name: TypeName): { oid: number; typmod: number } {
   const parts = name.names;
   const schema = parts.length > 1 ? parts[parts.length - 2] : null;

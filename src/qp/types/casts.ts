@@ -4,7 +4,7 @@ import * as dt from './datetime.js';
 import * as iv from './interval.js';
 import { parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
-import { applyTypmod, formatType, requireType, typeByOid } from './registry.js';
+import { applyTypmod, charFromText, charToText, formatType, requireType, typeByOid } from './registry.js';
 import * as sc from './scalars.js';
 import { bpcharStrip, truncateName } from './strings.js';
 
@@ -90,8 +90,8 @@ function defineStringCasts(): void {
       cast(from, to, context, fn);
     }
   }
-  cast(TypeOid.char, TypeOid.text, 'i', (v) => v);
-  cast(TypeOid.text, TypeOid.char, 'a', (v) => (v as string).slice(0, 1));
+  cast(TypeOid.char, TypeOid.text, 'i', (v) => charToText(v as string));
+  cast(TypeOid.text, TypeOid.char, 'a', (v) => charFromText(v as string));
 }
 
 function defineDateTimeCasts(): void {

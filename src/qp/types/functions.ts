@@ -10,12 +10,13 @@ import * as fmt from './formatting.js';
 import { formatArray } from './arrays.js';
 import { defineJsonFunctions } from './json-functions.js';
 import { defineArrayFunctions } from './array-functions.js';
+import { defineByteaFunctions } from './bytea-functions.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as mf from './math-functions.js';
 import * as num from './numeric.js';
 import * as rx from './regex-functions.js';
 import { requireType } from './registry.js';
-import { numericPower } from './operators.js';
+import { floatPower, numericPower } from './operators.js';
 import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
@@ -273,7 +274,7 @@ function defineMathFunctions(): void {
   });
   fn('sqrt', [N], N, (a) => num.numericSqrt(n(a[0]!)));
   for (const name of ['power', 'pow']) {
-    fn(name, [F8, F8], F8, (a) => floatPow(f(a[0]!), f(a[1]!)));
+    fn(name, [F8, F8], F8, (a) => floatPower(f(a[0]!), f(a[1]!)));
     fn(name, [N, N], N, (a) => numericPower(n(a[0]!), n(a[1]!)));
   }
   fn('mod', [I2, I2], I2, (a) => sc.intMod(i(a[0]!), i(a[1]!)));
@@ -319,13 +320,6 @@ function defineMathFunctions(): void {
   fn('scale', [N], I4, (a) => mf.numericScale(n(a[0]!)));
   fn('min_scale', [N], I4, (a) => mf.minScale(n(a[0]!)));
   fn('factorial', [I8], N, (a) => mf.factorial(a[0] as bigint));
-}
-
-function floatPow(a: number, b: number): number {
-  if (a === 0 && b < 0) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
-  if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
-  if (a === 1 || b === 0) return 1;
-  return sc.checkFloat(a ** b, a, b, true);
 }
 
 /** A double in [0, 1) from 52 random bits. */
@@ -411,6 +405,13 @@ function defineOtherFunctions(): void {
   for (const name of ['now', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']) {
     fn(name, [], TypeOid.timestamptz, (_a, ctx) => timestampFromUnixMicros(ctx.statementTimestamp), { strict: false });
   }
+  // The boolean comparison operators' functions, callable by name (booleq(a, b) is a = b).
+  const B = TypeOid.bool;
+  const booleans: Array<[string, (a: boolean, b: boolean) => boolean]> = [
+    ['booleq', (a, b) => a === b], ['boolne', (a, b) => a !== b], ['boollt', (a, b) => !a && b], ['boolgt', (a, b) => a && !b],
+    ['boolle', (a, b) => !a || b], ['boolge', (a, b) => a || !b],
+  ];
+  for (const [name, test] of booleans) fn(name, [B, B], B, (a) => test(a[0] as boolean, a[1] as boolean));
   fn('gen_random_uuid', [], TypeOid.uuid, (_a, ctx) => randomUuid(ctx.random), { strict: false });
   // The types' binary output functions (typsend), callable as in PostgreSQL: float4send(x).
   const send: Array<[string, number]> = [
@@ -465,6 +466,7 @@ function defineRegexFunctions(): void {
 }
 
 defineStringFunctions();
+defineByteaFunctions((name, args, result, impl) => fn(name, args, result, impl));
 defineRegexFunctions();
 defineMathFunctions();
 defineDateTimeFunctions();
