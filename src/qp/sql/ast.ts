@@ -28,6 +28,8 @@ export type Expr =
       readonly over?: WindowSpec | null;
       /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
       readonly aggOrder?: readonly SortItem[];
+      /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
+      readonly variadicArray?: boolean;
       readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }

@@ -17,6 +17,7 @@ import type { Scope } from './scope.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
+import { resolveVariadicArrayCall } from '../types/variadic.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -443,13 +444,15 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   }
   const args = expr.args.map((a) => compileExpr(a, ctx));
   // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
-  const resolved = (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
+  const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
     ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
-  if (!resolved) {
+  if (!resolved && !expr.variadicArray) {
     const user = compileUserFunction(expr, ctx, ctx.searchPath ?? [], args);
     if (user) return user;
     const functionStyleCast = compileFunctionStyleCast(expr, args);
     if (functionStyleCast) return functionStyleCast;
+  }
+  if (!resolved) {
     const signature = args.map((a) => types.formatType(a.oid, -1)).join(', ');
     throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
       ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',

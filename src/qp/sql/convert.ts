@@ -463,13 +463,14 @@ function convertFuncCall(n: Json): Expr {
   const location: number = n.location ?? -1;
   if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
   let rawArgs = (n.args ?? []) as Json[];
+  let variadicArray = false;
   if (n.func_variadic) {
     // VARIADIC ARRAY[a, b, …] passes the elements as the variadic arguments; an array that is
-    // not written out element by element (a NULL array, a column) cannot be spread here.
+    // not written out element by element (a NULL array, a column) is spread when the call runs.
     const last = rawArgs[rawArgs.length - 1];
     const array = last?.A_ArrayExpr;
-    if (!array) throw unsupported('VARIADIC with an array other than ARRAY[…] is not supported yet', location);
-    rawArgs = [...rawArgs.slice(0, -1), ...((array.elements ?? []) as Json[])];
+    if (array) rawArgs = [...rawArgs.slice(0, -1), ...((array.elements ?? []) as Json[])];
+    else variadicArray = true;
   }
   const schema = names.length > 1 ? names[0]! : null;
   return {
@@ -482,6 +483,7 @@ function convertFuncCall(n: Json): Expr {
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
     over: n.over ? convertWindow(n.over, true) : null,
     ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
+    ...(variadicArray ? { variadicArray } : {}),
     location,
   };
 }

@@ -71,7 +71,7 @@ export function resolveTypeName(name: TypeName): { oid: number; typmod: number }
   if (!type || type.oid === TypeOid.unknown && base !== 'unknown') throw new SqlError('42704', `type "${parts[parts.length - 1]}" does not exist`, at(name.location));
   if (name.arrayBounds > 0) {
     if (!type.array) throw new SqlError('42704', `type "${base}[]" does not exist`, at(name.location));
-    return { oid: type.array, typmod: -1 };
+    return { oid: type.array, typmod: typmodFor(type.oid, name) };
   }
   return { oid: type.oid, typmod: typmodFor(type.oid, name) };
 }

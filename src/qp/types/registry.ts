@@ -6,7 +6,7 @@ import { parseJson, parseJsonb } from './json.js';
 import * as num from './numeric.js';
 import * as sc from './scalars.js';
 import * as str from './strings.js';
-import { arrayFromBinary, arrayToBinary, parseArrayText } from './arrays.js';
+import { arrayFromBinary, arrayToBinary, formatArray, parseArrayText } from './arrays.js';
 
 /**
  * The type registry: one SqlType per supported type, carrying what pg_type says about it
@@ -107,8 +107,14 @@ export function applyTypmod(oid: number, typmod: number, value: SqlValue, explic
       return roundTimestamp(value as bigint, typmod);
     case TypeOid.time:
       return dt.roundTime(value as bigint, typmod);
-    default:
-      return value;
+    default: {
+      // An array's typmod is its elements' (varchar(1)[]).
+      const element = TYPES.get(oid)?.element ?? 0;
+      if (element === 0) return value;
+      const type = requireType(element);
+      const elements = parseArrayText(value as string, type).elements.map((e) => applyTypmod(element, typmod, e, explicit));
+      return formatArray(elements, type);
+    }
   }
 }
 
