@@ -224,6 +224,18 @@ const SCALAR_TAIL = [
   "set_byte('\\x12'::bytea, 0, 257)", "get_byte('\\x12'::bytea, -1)", "bit_count('\\x1234567890'::bytea)",
   "'abc'::bytea LIKE '_b_'::bytea", "'abc'::bytea NOT LIKE '_b_'::bytea", "'a_c'::bytea LIKE 'a$__'::bytea ESCAPE '$'::bytea",
   "'a_c'::bytea NOT LIKE 'a$__'::bytea ESCAPE '$'::bytea", "'\\xff00'::bytea LIKE '\\xff25'::bytea", "'a%'::bytea LIKE 'a\\%'::bytea",
+  // "char": one byte, \ooo in and out for bytes with the high bit set (charin, charout, text_char).
+  `'\\101'::"char"`, `'\\377'::"char"`, `'\\377'::"char"::text`, `'\\000'::"char"::text`, `'\\377'::text::"char"`, `'é'::"char"::text`,
+  `'\\1'::"char"`, `'ab'::"char"`, `''::"char"::text`, `'\\377'::"char" > 'a'::"char"`, `'\\377'::"char"::varchar`, `text('\\377'::"char")`,
+  // A call named after a type is a cast when no function matches.
+  "float8(4567890123456789::int8)", "float4(2::int4)", "int4(4.7::float8)", "int8(3)", "text(true)", "int4('12')", "bool(1)",
+  "int4(interval '1 day')", "name('abc')",
+  // unistr: \XXXX, \uXXXX, \+XXXXXX, \UXXXXXXXX, surrogate pairs.
+  "unistr('\\0064at\\+0000610')", "unistr('d\\u0061t\\U000000610')", "unistr('a\\\\b')", "unistr('wrong: \\db99')", "unistr('wrong: \\db99\\0061')",
+  "unistr('wrong: \\+00db99\\+000061')", "unistr('wrong: \\+2FFFFF')", "unistr('wrong: \\udb99\\u0061')", "unistr('wrong: \\U0000db99\\U00000061')",
+  "unistr('wrong: \\U002FFFFF')", "unistr('wrong: \\xyz')", "unistr('\\0000')", "unistr('\\d83d\\de00 x')", "unistr('abc\\')", "unistr(NULL)",
+  // The lexer's own SQLSTATEs.
+  "E'wrong: \\u061'", "E'wrong: \\U0061'", "U&'wrong: \\061'", "E'\\000'",
 ];
 
 const SKIP = postgresUnavailableReason();

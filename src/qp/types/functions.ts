@@ -20,6 +20,7 @@ import { floatPower, numericPower } from './operators.js';
 import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
+import { unistr } from './unistr.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
 export interface FunctionContext {
@@ -160,6 +161,7 @@ function defineStringFunctions(): void {
   fn('initcap', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
   fn('translate', [T, T, T], T, (a) => translate(s(a[0]!), s(a[1]!), s(a[2]!)));
   fn('quote_ident', [T], T, (a) => quoteIdentifier(s(a[0]!)));
+  fn('unistr', [T], T, (a) => unistr(s(a[0]!)));
   const bytes = (v: SqlValue): Uint8Array => v as Uint8Array;
   fn('to_hex', [I4], T, (a) => enc.toHex(BigInt(i(a[0]!)), 32));
   fn('to_hex', [I8], T, (a) => enc.toHex(a[0] as bigint, 64));
