@@ -133,14 +133,18 @@ export class Session implements SqlSession {
     }
   }
 
+  private standardConformingStrings(): boolean {
+    return this.settings.get('standard_conforming_strings') === 'on';
+  }
+
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
-    const statements = this.host.parse(sql);
+    const statements = this.host.parse(sql, this.standardConformingStrings());
     if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
     return this.prepareParsed(statements[0] ?? null, paramTypeOids);
   }
 
   prepareSimple(sql: string): PreparedStatement[] {
-    const statements = this.host.parse(sql);
+    const statements = this.host.parse(sql, this.standardConformingStrings());
     if (statements.length === 0) return [new Prepared(null, [], null)];
     // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
     // change what a later one means.

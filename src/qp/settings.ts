@@ -21,7 +21,8 @@ const SPECS: Record<string, SettingSpec> = {
   datestyle: { value: 'ISO, MDY', reported: true, normalize: normalizeDateStyle },
   timezone: { value: 'UTC', reported: true, normalize: normalizeTimeZone },
   integer_datetimes: { value: 'on', reported: true, fixed: 'parameter "integer_datetimes" cannot be changed' },
-  standard_conforming_strings: { value: 'on', reported: true, normalize: requireOn('standard_conforming_strings') },
+  // Off: plain literals take backslash escapes (sql/nonstandard-strings.ts).
+  standard_conforming_strings: { value: 'on', reported: true, normalize: booleanSetting('standard_conforming_strings') },
   intervalstyle: { value: 'postgres', reported: true, normalize: requireValue('IntervalStyle', 'postgres') },
   is_superuser: { value: 'off', reported: true, fixed: 'parameter "is_superuser" cannot be changed' },
   session_authorization: { value: 'admin', reported: true, fixed: 'parameter "session_authorization" cannot be changed' },
@@ -109,13 +110,6 @@ function normalizeTimeZone(value: string): string {
   const v = value.trim();
   if (/^(utc|gmt|etc\/utc|etc\/gmt|z|zulu|universal|\+?0+(:00)?)$/i.test(v)) return 'UTC';
   throw new SqlError('0A000', `time zone "${value}" is not supported; the session time zone is always UTC`);
-}
-
-function requireOn(name: string): (value: string) => string {
-  return (value) => {
-    if (/^(on|true|yes|1)$/i.test(value)) return 'on';
-    throw new SqlError('0A000', `setting "${name}" to "${value}" is not supported`);
-  };
 }
 
 function requireValue(name: string, only: string): (value: string) => string {

@@ -26,3 +26,15 @@ test('array casts convert element by element', { skip }, async () => {
     'select array[1.5, NULL]::int[]', "select array['x', 'yz']::varchar(1)[]", "select array['a']::int[]",
   ]) await db().same(sql);
 });
+
+test('standard_conforming_strings off: plain literals take backslash escapes, U& literals are refused', { skip }, async () => {
+  for (const sql of [
+    'SET standard_conforming_strings TO off', 'SHOW standard_conforming_strings',
+    "SELECT U&'d\\0061t\\+000061' AS U&\"d\\0061t\\+000061\"", "SELECT U&' \\' UESCAPE '!' AS \"tricky\"", "SELECT 'tricky' AS U&\"\\\" UESCAPE '!'",
+    "SELECT U&'wrong: +0061' UESCAPE '+'",
+    "select 'a\\\\bcd' as f1, 'a\\\\b\\'cd' as f2, 'a\\\\b\\'''cd' as f3, 'abcd\\\\'   as f4, 'ab\\\\\\'cd' as f5, '\\\\\\\\' as f6",
+    "select 'a\\nb' as a, text'x\\ty' as b, ('\\101') as c, E'\\102' as d, $$a\\b$$ as f, 1 as \"a\\b\", $q$q\\$q$ as g, 'it''s\\'' as h",
+    "select 'a\\n'\n  'b\\t' as continued", "select 1 /* 'x\\' */, 'y\\z' -- 'q\\\n", "select 'unterminated\\'",
+    "create view v_scs as select 'a\\tb' as t", 'reset standard_conforming_strings', 'select * from v_scs', "select 'a\\tb'", 'drop view v_scs',
+  ]) await db().same(sql);
+});

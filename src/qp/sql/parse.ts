@@ -2,6 +2,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import type { ParsedStatement, Statement } from './ast.js';
 import { convertStatement } from './convert.js';
+import { escapePlainLiterals } from './nonstandard-strings.js';
 
 /**
  * The real PostgreSQL grammar (libpg-query, WASM). `loadParser()` must finish once before
@@ -28,11 +29,16 @@ function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
   return { text, asyncOffsets };
 }
 
-/** Parses a query string into statements; throws SqlError 42601 with a position on syntax errors. */
-export function parseSql(sql: string): ParsedStatement[] {
+/**
+ * Parses a query string into statements; throws SqlError 42601 with a position on syntax errors.
+ * With standard_conforming_strings off, plain literals are read with backslash escapes (the
+ * statements' texts are then the rewritten ones, E'…', which read the same either way).
+ */
+export function parseSql(query: string, standardConformingStrings = true): ParsedStatement[] {
   // An empty (or all-whitespace/comment) query is EmptyQueryResponse, not an error; libpg-query
   // refuses a literally empty string, so answer it here.
-  if (sql.trim() === '') return [];
+  if (query.trim() === '') return [];
+  const sql = standardConformingStrings ? query : escapePlainLiterals(query);
   const { text, asyncOffsets } = blankAsync(sql);
   let result: { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
   try {
