@@ -6,6 +6,7 @@ import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
+import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
@@ -131,6 +132,10 @@ export class Session implements SqlSession {
       this.cancelPending = false;
       throw new SqlError('57014', 'canceling statement due to user request');
     }
+  }
+
+  outputStyle(): OutputStyle {
+    return this.settings.outputStyle();
   }
 
   private standardConformingStrings(): boolean {
@@ -338,7 +343,10 @@ export class Session implements SqlSession {
   }
 
   private execContext(params: readonly SqlValue[]): ExecContext {
-    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null, sequences: this.sequences };
+    return {
+      params, statementTimestamp: this.txn!.startTimestamp, user: this.user, random: this.host.options.random, excluded: null, sequences: this.sequences,
+      outputStyle: this.settings.outputStyle(),
+    };
   }
 
   private async runDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void): Promise<{ tag: string; source: null; rt: null; columns: null }> {
@@ -531,7 +539,8 @@ class SessionPortal implements Portal {
     readonly resultFormats: readonly number[],
   ) {
     this.fields = prepared.fields;
-    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0)) : null;
+    const style = session.outputStyle();
+    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0, style)) : null;
   }
 
   get done(): boolean {

@@ -1,4 +1,5 @@
 import { SqlError } from '../contracts/errors.js';
+import type { OutputStyle } from './types/output-style.js';
 
 /**
  * Session settings (SET/SHOW/RESET) for what drivers and psql send. Values are PostgreSQL's
@@ -30,7 +31,7 @@ const SPECS: Record<string, SettingSpec> = {
   default_transaction_read_only: { value: 'off', reported: true, fixed: 'setting configuration parameter "default_transaction_read_only" not supported' },
   in_hot_standby: { value: 'off', reported: true, fixed: 'parameter "in_hot_standby" cannot be changed' },
   search_path: { value: '"$user", public' },
-  extra_float_digits: { value: '1' },
+  extra_float_digits: { value: '1', normalize: integerSetting('extra_float_digits', -15, 3) },
   statement_timeout: { value: '0' },
   lock_timeout: { value: '0' },
   idle_in_transaction_session_timeout: { value: '0' },
@@ -38,7 +39,7 @@ const SPECS: Record<string, SettingSpec> = {
   default_transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "default_transaction_isolation" not supported' },
   transaction_read_only: { value: 'off', fixed: 'setting configuration parameter "transaction_read_only" not supported' },
   max_identifier_length: { value: '63', fixed: 'parameter "max_identifier_length" cannot be changed' },
-  bytea_output: { value: 'hex', normalize: requireValue('bytea_output', 'hex') },
+  bytea_output: { value: 'hex', normalize: enumSetting('bytea_output', ['escape', 'hex']) },
   client_min_messages: { value: 'notice' },
   row_security: { value: 'on' },
   jit: { value: 'off' },
@@ -112,6 +113,29 @@ function normalizeTimeZone(value: string): string {
   throw new SqlError('0A000', `time zone "${value}" is not supported; the session time zone is always UTC`);
 }
 
+function enumSetting(name: string, values: readonly string[]): (value: string) => string {
+  return (value) => {
+    const v = value.trim().toLowerCase();
+    if (values.includes(v)) return v;
+    throw new SqlError('22023', `invalid value for parameter "${name}": "${value}"`, { hint: `Available values: ${values.join(', ')}.` });
+  };
+}
+
+function integerSetting(name: string, min: number, max: number): (value: string) => string {
+  return (value) => {
+    const v = value.trim();
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw new SqlError('22023', `invalid value for parameter "${name}": "${value}"`);
+    const n = roundHalfEven(Number(v)); // parse_int rounds a fraction with rint()
+    if (n < min || n > max) throw new SqlError('22023', `${n} is outside the valid range for parameter "${name}" (${min} .. ${max})`);
+    return String(n);
+  };
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 function requireValue(name: string, only: string): (value: string) => string {
   return (value) => {
     if (value.toLowerCase() === only) return only;
@@ -168,6 +192,11 @@ export class SessionSettings {
       if (status) changed.push(status);
     }
     return changed;
+  }
+
+  /** How values print (bytea_output, extra_float_digits). */
+  outputStyle(): OutputStyle {
+    return { byteaEscape: this.get('bytea_output') === 'escape', extraFloatDigits: Number(this.get('extra_float_digits')) };
   }
 
   /** Every setting and its value, by name (SHOW ALL). */

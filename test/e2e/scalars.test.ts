@@ -38,3 +38,26 @@ test('standard_conforming_strings off: plain literals take backslash escapes, U&
     "create view v_scs as select 'a\\tb' as t", 'reset standard_conforming_strings', 'select * from v_scs', "select 'a\\tb'", 'drop view v_scs',
   ]) await db().same(sql);
 });
+
+test('bytea_output = escape prints bytea values, casts, concatenations and arrays in the escape format', { skip }, async () => {
+  for (const sql of [
+    'SET bytea_output TO escape', "SELECT E'\\\\xDeAdBeEf'::bytea", "SELECT E'\\\\xDe00BeEf'::bytea", "SELECT E'De\\\\123dBeEf'::bytea",
+    "SELECT 'a\\\\b'::bytea AS a, '\\x7f80ff5c'::bytea AS b",
+    "SELECT '\\x414243'::bytea::text AS a, '\\x41ff'::bytea::varchar(3) AS b, 'x' || '\\x41ff'::bytea AS c, concat('\\x41'::bytea, 1) AS d, format('%s|%L', '\\x41ff'::bytea, '\\x5c'::bytea) AS e",
+    "SELECT array['\\x41ff'::bytea] AS a, array['\\x41ff'::bytea]::text AS b", "SELECT quote_literal('\\x5c'::bytea) AS a, quote_nullable('\\x41'::bytea) AS b",
+    "SELECT SUBSTRING('1234567890'::bytea FROM 3) AS a", "SELECT trim(E'\\\\000'::bytea from E'\\\\000Tom\\\\000'::bytea) AS a",
+    "SELECT x FROM (VALUES ('\\x00ff'::bytea)) v(x)", "SET bytea_output TO 'foo'", 'SHOW bytea_output', 'RESET bytea_output', "SELECT '\\x41'::bytea",
+  ]) await db().same(sql);
+});
+
+test('extra_float_digits of 0 and below print floats with %.<15+n>g, as float8out does', { skip }, async () => {
+  for (const sql of [
+    'SET extra_float_digits = 0',
+    "SELECT 1.1::float8 AS a, 0.1::float4 AS b, 1e100::float8 AS c, 1e-5::float8 AS d, 123456789012345678::float8 AS e, sinh(1::float8) AS f, -0::float8 AS g, 'nan'::float8 AS h, '-inf'::float8 AS i, 1.5e15::float8 AS j, 1e15::float8 AS k, 100::float4 AS l, 1234567::float4 AS m",
+    "SELECT 1.1::float8::text AS a, 'x' || 0.1::float8 AS b, concat(0.1::float8) AS c, array[0.1::float8, 1/3::float8] AS d",
+    'SELECT cosh(float8 \'1\') AS a, tanh(float8 \'1\') AS b, acosh(float8 \'2\') AS c, atanh(float8 \'0.5\') AS d',
+    'SET extra_float_digits = -15', "SELECT 1.1::float8 AS a, 123.456::float8 AS b, 0.1::float4 AS c, 95::float8 AS d",
+    'SET extra_float_digits = 3', 'SELECT 1.1::float8 AS a, 0.1::float4 AS b', 'SET extra_float_digits = 4', "SET extra_float_digits = 'x'",
+    'SET extra_float_digits = 2.5', 'SHOW extra_float_digits', 'RESET extra_float_digits', 'SELECT 0.1::float8 + 0.2::float8 AS a',
+  ]) await db().same(sql);
+});

@@ -18,6 +18,7 @@ import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
 import { resolveVariadicArrayCall } from '../types/variadic.js';
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -295,11 +296,31 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
   }
   const cast = types.castFunction(value.oid, oid, typmod, context === 'explicit');
   const f = value.eval;
+  if (isStyledType(value.oid) && types.isStringType(oid)) return styledTextCast(value, oid, typmod, context === 'explicit', cast);
   const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : cast(v); };
   if (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && isPureConstant(value)) {
     const folded = tryFold(evaluator);
     if (folded.ok) return constant(oid, folded.value, value.name, value.location, typmod);
   }
+  return { oid, typmod, eval: evaluator, rowIndependent: value.rowIndependent, name: value.name, location: value.location };
+}
+
+/**
+ * bytea and floats (and arrays of them) to a string type print as the session's bytea_output
+ * and extra_float_digits say when the statement runs, so such a cast is never folded.
+ */
+function styledTextCast(value: CompiledExpr, oid: number, typmod: number, explicit: boolean, cast: (v: SqlValue) => SqlValue): CompiledExpr {
+  const f = value.eval;
+  const fromText = types.castFunction(TypeOid.text, oid, typmod, explicit);
+  let style: OutputStyle | undefined;
+  let print: ((v: SqlValue) => string) | null = null;
+  const evaluator: Evaluator = (row, c) => {
+    const v = f(row, c);
+    if (v === null) return null;
+    if (isDefaultStyle(c?.outputStyle)) return cast(v);
+    if (print === null || style !== c.outputStyle) { style = c.outputStyle; print = styledOutput(value.oid, style); }
+    return fromText(print(v));
+  };
   return { oid, typmod, eval: evaluator, rowIndependent: value.rowIndependent, name: value.name, location: value.location };
 }
 
@@ -388,7 +409,7 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
       if (a === null) return null;
       const b = rf(row, c);
       if (b === null) return null;
-      return fn(a, b);
+      return fn(a, b, c);
     };
   } else {
     evaluator = (row, c) => {
@@ -398,7 +419,9 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
   }
   const rowIndependent = (l ? l.rowIndependent : true) && r.rowIndependent;
   const result: CompiledExpr = { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: '?column?', location };
-  if (rowIndependent && isFoldable(l) && isFoldable(r)) {
+  // text || bytea (or a float) prints in the session's output style when the statement runs.
+  const styled = op === '||' && (isStyledType(l?.oid ?? 0) || isStyledType(r.oid));
+  if (rowIndependent && isFoldable(l) && isFoldable(r) && !styled) {
     const folded = tryFold(evaluator);
     if (folded.ok) return constant(resolved.result, folded.value, '?column?', location);
   }

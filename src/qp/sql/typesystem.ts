@@ -3,6 +3,7 @@
  * and functions) plus what the planner adds on top — type names from the grammar, DSQL's
  * column-type rules, aggregates, wire cell encoders and hashing keys.
  */
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { WireCell } from '../../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
@@ -160,10 +161,14 @@ export function outputName(oid: number): string {
 }
 
 /** A per-column function from a value to its wire cell in the requested format. */
-export function cellEncoder(oid: number, format: number): (value: SqlValue) => WireCell {
+export function cellEncoder(oid: number, format: number, style?: OutputStyle): (value: SqlValue) => WireCell {
   const type = t.typeByOid(oid);
   if (!type) return (v) => (v === null ? null : String(v));
   if (format === 1) return (v) => (v === null ? null : type.formatBinary(v));
+  if (!isDefaultStyle(style) && isStyledType(oid)) {
+    const print = styledOutput(oid, style);
+    return (v) => (v === null ? null : print(v));
+  }
   switch (oid) {
     case TypeOid.int2:
     case TypeOid.int4:

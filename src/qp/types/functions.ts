@@ -21,12 +21,15 @@ import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
 import { unistr } from './unistr.js';
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
 export interface FunctionContext {
   /** The transaction's timestamp, µs since the Unix epoch (now()). */
   readonly statementTimestamp: Timestamp;
   readonly random: RandomSource;
+  /** bytea_output and extra_float_digits, for what "any" arguments print as. */
+  readonly outputStyle?: OutputStyle;
 }
 
 export type FunctionImpl = (args: SqlValue[], ctx: FunctionContext) => SqlValue;
@@ -201,19 +204,36 @@ function translate(text: string, from: string, to: string): string {
 
 /** concat and concat_ws take any arguments, skip NULLs, and print each with its type's output function. */
 export function concatFunction(argTypes: readonly number[], withSeparator: boolean): ResolvedFunction {
-  const formatters = argTypes.map(outputFunction);
+  const printers = outputFunctions(argTypes);
   return {
     args: argTypes.map((t) => (t === TypeOid.unknown ? T : t)),
     result: T,
     strict: false,
-    fn: (values) => {
+    fn: (values, ctx) => {
       if (withSeparator && values[0] === null) return null;
+      const formatters = printers(ctx);
       const parts: string[] = [];
       for (let k = withSeparator ? 1 : 0; k < values.length; k++) {
         if (values[k] !== null) parts.push(formatters[k]!(values[k]!));
       }
       return parts.join(withSeparator ? (values[0] as string) : '');
     },
+  };
+}
+
+/**
+ * The output functions of "any" arguments in the running statement's style (bytea_output,
+ * extra_float_digits), built again only when the style object changes.
+ */
+export function outputFunctions(argTypes: readonly number[]): (ctx: FunctionContext | undefined) => Array<(v: SqlValue) => string> {
+  const plain = argTypes.map(outputFunction);
+  let style: OutputStyle | undefined;
+  let styled: Array<(v: SqlValue) => string> = plain;
+  return (ctx) => {
+    const current = ctx?.outputStyle;
+    if (isDefaultStyle(current)) return plain;
+    if (current !== style) { style = current; styled = argTypes.map((t) => styledOutput(t, current)); }
+    return styled;
   };
 }
 
@@ -232,21 +252,29 @@ const POLYMORPHIC = new Map<string, (argTypes: readonly number[]) => ResolvedFun
   ['format', (types) => {
     if (types.length === 0 || !textLike(types[0]!)) return null;
     const declared = [T, ...types.slice(1).map((t) => (t === TypeOid.unknown ? T : t))];
-    return { args: declared, result: T, strict: false, fn: (values) => formatText(values, declared) };
+    const printers = outputFunctions(declared);
+    return { args: declared, result: T, strict: false, fn: (values, ctx) => formatText(values, declared, printers(ctx)) };
   }],
   ['quote_literal', (types) => {
     if (types.length !== 1) return null;
-    const text = textOfAny(types[0]!);
     const declared = textLike(types[0]!) ? T : types[0]!;
-    return { args: [declared], result: T, strict: true, fn: (values) => quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!)) };
+    const text = styledTextOf(types[0]!);
+    return { args: [declared], result: T, strict: true, fn: (values, ctx) => quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!, ctx)) };
   }],
   ['quote_nullable', (types) => {
     if (types.length !== 1) return null;
-    const text = textOfAny(types[0]!);
     const declared = textLike(types[0]!) ? T : types[0]!;
-    return { args: [declared], result: T, strict: false, fn: (values) => (values[0] === null ? 'NULL' : quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!))) };
+    const text = styledTextOf(types[0]!);
+    return { args: [declared], result: T, strict: false, fn: (values, ctx) => (values[0] === null ? 'NULL' : quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!, ctx))) };
   }],
 ]);
+
+/** A value cast to text (quote_literal's argument), in the statement's output style. */
+function styledTextOf(oid: number): (v: SqlValue, ctx: FunctionContext) => string {
+  const plain = textOfAny(oid);
+  const printers = outputFunctions([oid]);
+  return (v, ctx) => (isDefaultStyle(ctx.outputStyle) || !isStyledType(oid) ? plain(v) : printers(ctx)[0]!(v));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers

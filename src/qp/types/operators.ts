@@ -14,13 +14,14 @@ import { requireType } from './registry.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
 import { bpcharStrip } from './strings.js';
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 
 /**
  * The operator catalog (pg_operator for the supported types) and its resolution. Each
  * operator's function takes non-null arguments already coerced to its declared types; a
  * prefix operator gets null for its left argument.
  */
-export type OperatorFn = (a: SqlValue, b: SqlValue) => SqlValue;
+export type OperatorFn = (a: SqlValue, b: SqlValue, ctx?: { readonly outputStyle?: OutputStyle }) => SqlValue;
 
 export interface ResolvedOperator {
   /** Declared argument types: coerce the arguments to these before calling fn. null: prefix. */
@@ -209,8 +210,14 @@ function defineStringOperators(): void {
     const cast = castFunction(oid, T, -1, true);
     return (v) => cast(v) as string;
   };
-  op('||', T, ANY_NONARRAY, T, null, (types) => { const f = toText(types[1]!); return (a, b) => (a as string) + f(b); });
-  op('||', ANY_NONARRAY, T, T, null, (types) => { const f = toText(types[0]!); return (a, b) => f(a) + (b as string); });
+  // bytea and floats print in the session's style (bytea_output, extra_float_digits).
+  const styledText = (oid: number): ((v: SqlValue, ctx?: { readonly outputStyle?: OutputStyle }) => string) => {
+    const plain = toText(oid);
+    if (!isStyledType(oid)) return plain;
+    return (v, ctx) => (isDefaultStyle(ctx?.outputStyle) ? plain(v) : styledOutput(oid, ctx!.outputStyle)(v));
+  };
+  op('||', T, ANY_NONARRAY, T, null, (types) => { const f = styledText(types[1]!); return (a, b, ctx) => (a as string) + f(b, ctx); });
+  op('||', ANY_NONARRAY, T, T, null, (types) => { const f = styledText(types[0]!); return (a, b, ctx) => f(a, ctx) + (b as string); });
   op('||', TypeOid.bytea, TypeOid.bytea, TypeOid.bytea, (a, b) => {
     const x = a as Uint8Array, y = b as Uint8Array;
     const out = new Uint8Array(x.length + y.length); out.set(x); out.set(y, x.length); return out;

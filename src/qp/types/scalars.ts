@@ -176,6 +176,15 @@ export function formatFloat4(v: number): string {
   return formatFloat(v, Number.isFinite(v) && v !== 0 ? float4Digits(v) : '', 6);
 }
 
+/** float8out/float4out with extra_float_digits ≤ 0: C's %.<digits>g (at least one digit). */
+export function formatFloatDigits(v: number, digits: number): string {
+  const precision = Math.max(digits, 1);
+  if (!Number.isFinite(v) || v === 0) return formatFloat(v, '', precision);
+  const [mantissa, exponent] = v.toExponential(precision - 1).split('e');
+  const trimmed = mantissa!.includes('.') ? mantissa!.replace(/0+$/, '').replace(/\.$/, '') : mantissa!;
+  return formatFloat(v, `${trimmed}e${exponent}`, precision);
+}
+
 function formatFloat(v: number, exponential: string, fixedLimit: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return 'Infinity';

@@ -2,8 +2,8 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { arrayElements } from './arrays.js';
 import { castContext } from './casts.js';
-import { formatText, outputFunction } from './format.js';
-import type { ResolvedFunction } from './functions.js';
+import { formatText } from './format.js';
+import { outputFunctions, type ResolvedFunction } from './functions.js';
 import { requireType, typeByOid } from './registry.js';
 
 /**
@@ -23,21 +23,22 @@ export function resolveVariadicArrayCall(name: string, argTypes: readonly number
   if (argTypes.length !== fixed + 1) return null;
   if (fixed === 1 && !textLike(argTypes[0]!)) return null;
   const elementType = requireType(element);
-  const output = outputFunction(element);
+  const printers = outputFunctions([element]);
   const spread = (array: SqlValue): SqlValue[] => arrayElements(array as string, elementType);
   const args = fixed === 1 ? [TypeOid.text, arrayType!] : [arrayType!];
   const result = TypeOid.text;
   switch (name) {
     case 'concat':
-      return { args, result, strict: true, fn: (values) => spread(values[0]!).filter((v) => v !== null).map(output).join('') };
+      return { args, result, strict: true, fn: (values, ctx) => spread(values[0]!).filter((v) => v !== null).map(printers(ctx)[0]!).join('') };
     case 'concat_ws':
-      return { args, result, strict: true, fn: (values) => spread(values[1]!).filter((v) => v !== null).map(output).join(values[0] as string) };
+      return { args, result, strict: true, fn: (values, ctx) => spread(values[1]!).filter((v) => v !== null).map(printers(ctx)[0]!).join(values[0] as string) };
     default: // format: a NULL array means no arguments
       return {
         args, result, strict: false,
-        fn: (values) => {
+        fn: (values, ctx) => {
           const elements = values[1] === null ? [] : spread(values[1]!);
-          return formatText([values[0]!, ...elements], [TypeOid.text, ...elements.map(() => element)]);
+          const print = printers(ctx)[0]!;
+          return formatText([values[0]!, ...elements], [TypeOid.text, ...elements.map(() => element)], [(v) => v as string, ...elements.map(() => print)]);
         },
       };
   }
