@@ -69,6 +69,8 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreatedbStmt': throw unsupported('unsupported statement: Createdb');
     case 'CreateTableAsStmt': throw unsupported('unsupported statement: CreateTableAs');
     case 'CreateEnumStmt': throw unsupported('CREATE TYPE not supported');
+    case 'DefineStmt': // CREATE TYPE name [(…)]: a shell or base type, refused as DSQL refuses every CREATE TYPE
+      throw unsupported(n.kind === 'OBJECT_TYPE' ? 'CREATE TYPE not supported' : 'unsupported statement: Define');
     case 'CompositeTypeStmt': throw unsupported('unsupported statement: CompositeType');
     case 'CreateRangeStmt': throw unsupported('unsupported statement: CreateRange');
     case 'CreateTableSpaceStmt': throw unsupported('unsupported statement: CreateTableSpace');
