@@ -234,6 +234,9 @@ const SCALAR_TAIL = [
   "unistr('\\0064at\\+0000610')", "unistr('d\\u0061t\\U000000610')", "unistr('a\\\\b')", "unistr('wrong: \\db99')", "unistr('wrong: \\db99\\0061')",
   "unistr('wrong: \\+00db99\\+000061')", "unistr('wrong: \\+2FFFFF')", "unistr('wrong: \\udb99\\u0061')", "unistr('wrong: \\U0000db99\\U00000061')",
   "unistr('wrong: \\U002FFFFF')", "unistr('wrong: \\xyz')", "unistr('\\0000')", "unistr('\\d83d\\de00 x')", "unistr('abc\\')", "unistr(NULL)",
+  // float4 input rounds the decimal itself, not its nearest double (strtof).
+  "float4send('7038531e-32'::float4)", "float4send('82381273e-35'::float4)", "float4send('1.00000005960464477539062500001'::float4)",
+  "float4send('1.000000059604644775390625'::float4)", "float4send('-7038531e-32'::float4)", "float4send('3.4028235e38'::float4)",
   // The lexer's own SQLSTATEs.
   "E'wrong: \\u061'", "E'wrong: \\U0061'", "U&'wrong: \\061'", "E'\\000'",
 ];
