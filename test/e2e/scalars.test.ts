@@ -68,3 +68,12 @@ test('CREATE TYPE of a shell or base type is refused as DSQL refuses CREATE TYPE
     await assert.rejects(db().strata.query(sql), { code: '0A000', message: 'CREATE TYPE not supported' });
   }
 });
+
+test('FROM t AS f(a, …) renames the first columns; too many names is 42P10', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE alias_t (x int PRIMARY KEY, y text)', "INSERT INTO alias_t VALUES (1, 'b'), (2, 'a')",
+    'SELECT * FROM alias_t AS f(a) ORDER BY a', 'SELECT a, y, f.a AS fa FROM alias_t AS f(a) WHERE a = 1', 'SELECT * FROM alias_t AS f(a, b, c)',
+    'SELECT * FROM alias_t AS f(y, x) ORDER BY x', 'SELECT * FROM alias_t f(p, q) JOIN alias_t g ON g.x = f.p ORDER BY 1', 'SELECT x FROM alias_t AS f(a)',
+    'WITH w AS (SELECT 1 AS m, 2 AS n) SELECT * FROM w AS z(k)', 'DROP TABLE alias_t',
+  ]) await db().same(sql);
+});

@@ -60,7 +60,9 @@ export interface SelectTarget {
 }
 
 export type FromItem =
-  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number }
+  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number;
+      /** `FROM t AS f(a, b)`: new names for the first columns. */
+      readonly columnAliases?: readonly string[] }
   | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[];
       /** LATERAL: the subquery may name columns of the FROM items before it (run per row of them). */
       readonly lateral?: boolean; readonly location: number }

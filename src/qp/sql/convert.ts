@@ -279,7 +279,10 @@ function convertTarget(node: Json): SelectTarget {
 function convertFrom(node: Json): FromItem {
   const name = nodeName(node);
   const n = node[name];
-  if (name === 'RangeVar') return { kind: 'table', ...rangeVar(n) };
+  if (name === 'RangeVar') {
+    const columnAliases = ((n.alias?.colnames ?? []) as Json[]).map(str);
+    return { kind: 'table', ...rangeVar(n), ...(columnAliases.length > 0 ? { columnAliases } : {}) };
+  }
   if (name === 'JoinExpr') {
     if (n.alias) throw unsupported('aliases on join expressions are not supported yet');
     const joinType = ({ JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' } as const)[n.jointype as 'JOIN_INNER'];

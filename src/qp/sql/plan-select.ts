@@ -402,6 +402,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
 function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
   if (item.kind === 'table') {
     const cte = item.schema === null ? pc.ctes?.get(item.name) : undefined;
+    if (item.columnAliases) return renameColumns(cte ? planCteReference(cte, item) : planTable(item, [], pc, order), item.alias ?? item.name, item.columnAliases);
     if (cte) return planCteReference(cte, item);
     return planTable(item, preserved ? where : [], pc, order);
   }
@@ -426,6 +427,20 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
     accessPaths: [...left.accessPaths, ...right.accessPaths],
     primaryOrderOf: null,
   };
+}
+
+/**
+ * `FROM t AS f(a, b)`: the first columns take the new names. Filters are not pushed into such
+ * a scan (they name the new columns), and its order is no longer known by the table's names.
+ */
+function renameColumns(plan: FromPlan, alias: string, names: readonly string[]): FromPlan {
+  const visible = plan.scope.columns.filter((c) => !c.hidden);
+  if (names.length > visible.length) {
+    throw new SqlError('42P10', `table "${alias}" has ${visible.length} columns available but ${names.length} columns specified`);
+  }
+  const renamed = new Map(visible.slice(0, names.length).map((c, i) => [c, names[i]!]));
+  const scope = new Scope(plan.scope.columns.map((c) => (renamed.has(c) ? { ...c, name: renamed.get(c)! } : c)));
+  return { ...plan, scope, primaryOrderOf: null };
 }
 
 function joinCondition(item: Extract<FromItem, { kind: 'join' }>, left: Scope, right: Scope): Expr[] {
