@@ -77,3 +77,28 @@ test('FROM t AS f(a, …) renames the first columns; too many names is 42P10', {
     'WITH w AS (SELECT 1 AS m, 2 AS n) SELECT * FROM w AS z(k)', 'DROP TABLE alias_t',
   ]) await db().same(sql);
 });
+
+test('min/max exist for the types PostgreSQL has them for; varchar, name and "char" give text', { skip }, async () => {
+  for (const sql of [
+    "SELECT max(x) FROM (VALUES ('a'::varchar), ('b')) v(x)", "SELECT min(x) FROM (VALUES ('a'::name)) v(x)", `SELECT max(x) FROM (VALUES ('a'::"char")) v(x)`,
+    "SELECT max(x) FROM (VALUES ('a'::char(3))) v(x)", 'SELECT max(x) FROM (VALUES (gen_random_uuid())) v(x)', 'SELECT max(x) FROM (VALUES (true)) v(x)',
+    "SELECT max(x) FROM (VALUES ('{}'::jsonb)) v(x)", "SELECT max(x) FROM (VALUES ('\\x01'::bytea)) v(x)", "SELECT max(x) FROM (VALUES ('1 day'::interval)) v(x)",
+    'SELECT min(x) FROM (VALUES (1.5::float4)) v(x)',
+  ]) await db().same(sql);
+});
+
+test("a SELECT's untyped literal takes the type the set operation resolves", { skip }, async () => {
+  for (const sql of [
+    "SELECT 1 UNION SELECT 'a'", "SELECT 1 UNION SELECT '2' ORDER BY 1", "SELECT 'a' UNION SELECT 1", "SELECT 1.5 UNION SELECT '2' ORDER BY 1",
+    'SELECT NULL UNION SELECT 1 ORDER BY 1', "SELECT 'x' UNION SELECT 'y' ORDER BY 1", "SELECT '1' UNION ALL SELECT 2 UNION SELECT 'a'",
+    "SELECT 1 INTERSECT SELECT '1'", "SELECT 'a' AS c FROM (VALUES (1),(2)) v(x) UNION ALL SELECT 1.5", "SELECT 1 EXCEPT SELECT '2'",
+    "SELECT x FROM (SELECT 1 AS x UNION SELECT '2') s ORDER BY x",
+  ]) await db().same(sql);
+});
+
+test('FETCH FIRST NULL ROWS WITH TIES is 2201W when the count is a literal NULL', { skip }, async () => {
+  for (const sql of [
+    'SELECT 1 FROM (VALUES (1)) v(x) ORDER BY x FETCH FIRST NULL ROWS WITH TIES', 'SELECT 1 FROM (VALUES (1)) v(x) ORDER BY x FETCH FIRST (NULL+1) ROWS WITH TIES',
+    'SELECT 1 FROM (VALUES (1)) v(x) ORDER BY x FETCH FIRST NULL ROWS ONLY',
+  ]) await db().same(sql);
+});

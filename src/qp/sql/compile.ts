@@ -560,6 +560,10 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
       });
     }
     arg = textual(compileExpr(expr.args[0]!, inner));
+    // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
+    if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
+      arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    }
     if (arity === 2) {
       second = textual(compileExpr(expr.args[1]!, inner));
       // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.

@@ -185,6 +185,10 @@ function convertSelectBody(n: Json): SelectStatement {
   }
   const withTies = n.limitOption === 'LIMIT_OPTION_WITH_TIES';
   if (withTies && !(n.sortClause ?? []).length) throw new SqlError('42601', 'WITH TIES cannot be specified without ORDER BY clause');
+  if (withTies && n.limitCount?.A_Const?.isnull) { // a literal NULL only, as transformLimitClause checks
+    const at = n.limitCount.A_Const.location;
+    throw new SqlError('2201W', 'row count cannot be null in FETCH FIRST ... WITH TIES clause', at !== undefined ? { position: at + 1 } : {});
+  }
   const values = n.valuesLists ? n.valuesLists.map((list: Json) => list.List.items.map(convertExpr)) : null;
   return {
     kind: 'select',

@@ -53,6 +53,8 @@ export interface SessionFunctions {
 
 export interface OutputColumn {
   readonly name: string;
+  /** A SELECT's untyped literal or NULL: UNION resolves it to the other side's type. */
+  readonly untyped?: { readonly text: string | null };
   readonly oid: number;
   readonly typmod: number;
   readonly tableOid: number;
@@ -338,10 +340,13 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
       continue;
     }
     let expr = compileExpr(target.expr, ctx);
+    // An untyped literal (or NULL) prints as text, but a set operation may still give it a type.
+    const untyped = expr.oid === TypeOid.unknown && expr.paramIndex === undefined ? { text: expr.unknownLiteral ?? null } : undefined;
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
     if (target.expr.kind === 'column' && !ctx.aggregates) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
-    out.push({ expr, column: outputColumn(target.alias ?? expr.name, expr, source) });
+    const column = outputColumn(target.alias ?? expr.name, expr, source);
+    out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
   return out;
 }
