@@ -102,3 +102,20 @@ test('FETCH FIRST NULL ROWS WITH TIES is 2201W when the count is a literal NULL'
     'SELECT 1 FROM (VALUES (1)) v(x) ORDER BY x FETCH FIRST NULL ROWS ONLY',
   ]) await db().same(sql);
 });
+
+test('AT TIME ZONE with UTC, IANA zone names and intervals, as timezone() in PostgreSQL', { skip }, async () => {
+  for (const sql of [
+    "SELECT timestamptz '2024-01-01 12:00:00+02' AT TIME ZONE 'UTC'", "SELECT timestamp '2024-01-01 12:00:00' AT TIME ZONE 'UTC'",
+    "SELECT timezone('utc', timestamptz '2024-01-01 12:00:00+02')", "SELECT timestamptz '2024-07-01 12:00:00+00' AT TIME ZONE 'Europe/Paris'",
+    "SELECT timestamp '2024-07-01 12:00:00' AT TIME ZONE 'Europe/Paris'", "SELECT timestamptz '2024-07-01 12:00:00+00' AT TIME ZONE 'Mars/Base'",
+    "SELECT timestamptz '2024-07-01 12:00:00+00' AT TIME ZONE 'GMT'", "SELECT timestamptz '2024-07-01 12:00:00+00' AT TIME ZONE interval '02:00'",
+    "SELECT timestamptz 'infinity' AT TIME ZONE 'UTC'", "SELECT timestamptz '2024-07-01 12:00:00+00' AT TIME ZONE 'Etc/UTC'",
+    "SELECT timestamptz '2024-07-01 12:00:00+00' AT TIME ZONE interval '1 day'",
+    // a skipped wall-clock time takes the offset from before the transition, a repeated one the offset after it
+    "SELECT timestamp '2024-03-31 02:30:00' AT TIME ZONE 'Europe/Paris'", "SELECT timestamp '2024-10-27 02:30:00' AT TIME ZONE 'Europe/Paris'",
+    "SELECT timestamp '2024-03-10 02:30:00' AT TIME ZONE 'America/New_York'", "SELECT timestamp '2024-11-03 01:30:00' AT TIME ZONE 'America/New_York'",
+    "SELECT timestamptz '1900-01-01 00:00:00+00' AT TIME ZONE 'Asia/Kolkata'", "SELECT timestamptz '2024-07-01 12:34:56.789+00' AT TIME ZONE 'america/new_york'",
+  ]) await db().same(sql);
+  // Abbreviations and POSIX offsets follow PostgreSQL's own tables: refused rather than guessed.
+  await assert.rejects(db().strata.query("SELECT timestamp '2024-07-01 12:00:00' AT TIME ZONE 'PST'"), { code: '0A000' });
+});

@@ -21,6 +21,7 @@ import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
 import { unistr } from './unistr.js';
+import * as tz from './time-zones.js';
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
@@ -414,6 +415,11 @@ function defineDateTimeFunctions(): void {
   fn('justify_hours', [IV], IV, (a) => dtf.justifyHours(iv(a[0]!)));
   fn('justify_interval', [IV], IV, (a) => dtf.justifyInterval(iv(a[0]!)));
   fn('to_timestamp', [F8], TZ, (a) => dtf.timestampFromEpochSeconds(f(a[0]!)));
+  // x AT TIME ZONE zone.
+  fn('timezone', [T, TZ], TS, (a) => tz.instantToZone(ts(a[1]!), s(a[0]!)));
+  fn('timezone', [T, TS], TZ, (a) => tz.wallClockInZone(ts(a[1]!), s(a[0]!)));
+  fn('timezone', [IV, TZ], TS, (a) => tz.instantAtOffset(ts(a[1]!), iv(a[0]!)));
+  fn('timezone', [IV, TS], TZ, (a) => tz.wallClockAtOffset(ts(a[1]!), iv(a[0]!)));
   fn('isfinite', [D], B, (a) => Number.isFinite(a[0] as number));
   fn('isfinite', [TS], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
   fn('isfinite', [TZ], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
