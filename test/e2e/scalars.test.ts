@@ -119,3 +119,11 @@ test('AT TIME ZONE with UTC, IANA zone names and intervals, as timezone() in Pos
   // Abbreviations and POSIX offsets follow PostgreSQL's own tables: refused rather than guessed.
   await assert.rejects(db().strata.query("SELECT timestamp '2024-07-01 12:00:00' AT TIME ZONE 'PST'"), { code: '0A000' });
 });
+
+test('information_schema columns of the character_data and yes_or_no domains are varchar, as PostgreSQL sends them', { skip }, async () => {
+  for (const sql of [
+    "CREATE TABLE info_t (id int PRIMARY KEY, name varchar(10), n numeric(5,2))",
+    "SELECT column_name, data_type, is_nullable, character_maximum_length, numeric_precision, udt_name FROM information_schema.columns WHERE table_name = 'info_t' ORDER BY ordinal_position",
+    "SELECT table_name, table_type, is_typed FROM information_schema.tables WHERE table_name = 'info_t'", 'DROP TABLE info_t',
+  ]) await db().same(sql);
+});
