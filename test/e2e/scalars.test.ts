@@ -127,3 +127,12 @@ test('information_schema columns of the character_data and yes_or_no domains are
     "SELECT table_name, table_type, is_typed FROM information_schema.tables WHERE table_name = 'info_t'", 'DROP TABLE info_t',
   ]) await db().same(sql);
 });
+
+test('named arguments of the built-in functions that have parameter names', { skip }, async () => {
+  for (const sql of [
+    "SELECT parse_ident('foo.boo[]', strict => false)", "SELECT parse_ident(str => 'a.b')", 'SELECT make_interval(days => 10)',
+    'SELECT make_interval(1, secs => 2.5)', 'SELECT make_interval(days => 1, days => 2)', 'SELECT make_interval(days => 1, 2)', 'SELECT make_interval(nope => 1)',
+    'SELECT make_date(year => 2024, month => 2, day => 29)', 'SELECT make_date(2024, day => 29, month => 2)', 'SELECT make_date(year => 2024, day => 29)',
+    `SELECT jsonb_set('{"a":1}', '{b}', '2', create_if_missing => false)`, 'SELECT make_timestamp(2024, 1, 2, 3, 4, sec => 5.5)', 'SELECT make_interval(years := 2)',
+  ]) await db().same(sql);
+});

@@ -30,6 +30,8 @@ export type Expr =
       readonly aggOrder?: readonly SortItem[];
       /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
       readonly variadicArray?: boolean;
+      /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
+      readonly argNames?: readonly (string | null)[];
       readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }

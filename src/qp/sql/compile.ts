@@ -18,6 +18,7 @@ import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
 import { resolveVariadicArrayCall } from '../types/variadic.js';
+import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
 
 /**
@@ -451,6 +452,7 @@ function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, l
 }
 
 function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
+  if (expr.argNames) expr = positionalCall(expr);
   if (expr.schema && expr.schema !== 'pg_catalog') {
     const user = compileUserFunction(expr, ctx, [expr.schema]);
     if (user) return user;

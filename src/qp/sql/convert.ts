@@ -482,11 +482,13 @@ function convertFuncCall(n: Json): Expr {
     else variadicArray = true;
   }
   const schema = names.length > 1 ? names[0]! : null;
+  const argNames = rawArgs.map((a) => (a.NamedArgExpr ? String(a.NamedArgExpr.name) : null));
   return {
     kind: 'func',
     name: names[names.length - 1]!.toLowerCase(),
     schema,
-    args: rawArgs.map(convertExpr),
+    args: rawArgs.map((a) => convertExpr(a.NamedArgExpr ? a.NamedArgExpr.arg : a)),
+    ...(argNames.some((a) => a !== null) ? { argNames } : {}),
     star: !!n.agg_star,
     distinct: !!n.agg_distinct,
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
