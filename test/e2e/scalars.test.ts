@@ -136,3 +136,12 @@ test('named arguments of the built-in functions that have parameter names', { sk
     `SELECT jsonb_set('{"a":1}', '{b}', '2', create_if_missing => false)`, 'SELECT make_timestamp(2024, 1, 2, 3, 4, sec => 5.5)', 'SELECT make_interval(years := 2)',
   ]) await db().same(sql);
 });
+
+test('a function returning one value, in FROM, is one row of one column', { skip }, async () => {
+  for (const sql of [
+    `SELECT length(a[1]) AS l1, length(a[2]) AS l2 from parse_ident('"${'x'.repeat(70)}".${'y'.repeat(68)}') as a`,
+    "SELECT * FROM upper('abc')", "SELECT * FROM upper('abc') AS u", "SELECT * FROM upper('abc') AS u(x)", 'SELECT * FROM upper(NULL) AS u',
+    'SELECT * FROM abs(-3) WITH ORDINALITY', 'SELECT * FROM ROWS FROM (abs(-3), generate_series(1,2))',
+    'SELECT x, s FROM (VALUES (1), (2)) v(x), LATERAL abs(-x) AS s ORDER BY 1',
+  ]) await db().same(sql);
+});
