@@ -134,6 +134,17 @@ export class Session implements SqlSession {
     }
   }
 
+  /** set_config(name, value, is_local): SET or SET LOCAL from an expression; the new value. */
+  private setConfig(name: string, value: string | null, local: boolean): string {
+    if (local && !this.settings.inBlock) {
+      this.events.notice(new SqlError('25P01', 'SET LOCAL can only be used in transaction blocks'));
+      return this.settings.get(name);
+    }
+    const status = this.settings.set(name, value, local);
+    if (status) this.events.parameterStatus(status.name, status.value);
+    return this.settings.get(name);
+  }
+
   outputStyle(): OutputStyle {
     return this.settings.outputStyle();
   }
@@ -218,7 +229,10 @@ export class Session implements SqlSession {
       currentSchema: this.currentSchema(catalog),
       usedTables: new Set<TableInfo>(),
       codecs: (t) => this.host.codec(t),
-      session: { processId: this.processId, setting: (name) => this.settings.get(name) },
+      session: {
+        processId: this.processId, setting: (name) => this.settings.get(name),
+        setConfig: (name, value, local) => this.setConfig(name, value, local),
+      },
     };
   }
 
@@ -279,7 +293,11 @@ export class Session implements SqlSession {
         if (statement.name === 'transaction' || statement.name === 'session characteristics') {
           throw new SqlError('0A000', 'setting configuration parameter "TRANSACTION" not supported');
         }
-        const status = this.settings.set(statement.name, statement.values ? statement.values.join(', ') : null);
+        if (statement.local && !this.settings.inBlock) {
+          this.events.notice(new SqlError('25P01', 'SET LOCAL can only be used in transaction blocks'));
+          return { tag: 'SET', source: null, rt: null, columns: null };
+        }
+        const status = this.settings.set(statement.name, statement.values ? statement.values.join(', ') : null, statement.local);
         if (status) this.events.parameterStatus(status.name, status.value);
         return { tag: 'SET', source: null, rt: null, columns: null };
       }
@@ -419,6 +437,7 @@ export class Session implements SqlSession {
           return 'BEGIN';
         }
         this.block = 'open';
+        this.settings.beginBlock();
         return 'BEGIN';
       }
       case 'commit': {
@@ -428,18 +447,32 @@ export class Session implements SqlSession {
         }
         if (this.block === 'failed') {
           this.endTransaction();
+          this.endSettingsBlock(false);
           return 'ROLLBACK';
         }
         this.block = 'none';
-        await this.commitTransaction();
+        try {
+          await this.commitTransaction();
+        } catch (error) {
+          this.endSettingsBlock(false);
+          throw error;
+        }
+        this.endSettingsBlock(true);
         return 'COMMIT';
       }
       case 'rollback': {
         if (this.block === 'none') this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
         this.endTransaction();
+        this.endSettingsBlock(false);
         return 'ROLLBACK';
       }
     }
+  }
+
+  /** SET inside the block that just ended: undone on rollback, SET LOCAL undone either way. */
+  private endSettingsBlock(committed: boolean): void {
+    if (!this.settings.inBlock) return;
+    for (const status of this.settings.endBlock(committed)) this.events.parameterStatus(status.name, status.value);
   }
 
   private endTransaction(): void {

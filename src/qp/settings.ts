@@ -167,13 +167,19 @@ export class SessionSettings {
     return value;
   }
 
-  /** Sets a value; returns the ParameterStatus to send when the setting is reported. */
-  set(name: string, value: string | null): { name: string; value: string } | null {
+  /**
+   * Sets a value; returns the ParameterStatus to send when the setting is reported. Inside a
+   * transaction block the change is undone if the block rolls back; a `local` one (SET LOCAL,
+   * set_config(…, true)) is undone when the block ends either way.
+   */
+  set(name: string, value: string | null, local = false): { name: string; value: string } | null {
     const key = name.toLowerCase();
     const spec = SPECS[key];
+    const before = this.values.get(key);
     if (!spec) {
       if (key.includes('.')) { // custom "namespace.name" settings are allowed, as in PostgreSQL
         this.values.set(key, value ?? '');
+        this.remember(key, before, local);
         return null;
       }
       throw new SqlError('42704', `unrecognized configuration parameter "${name}"`);
@@ -181,7 +187,42 @@ export class SessionSettings {
     if (spec.fixed) throw new SqlError(spec.fixed.startsWith('setting') ? '0A000' : '55P02', spec.fixed);
     const normalized = value === null ? spec.value : spec.normalize ? spec.normalize(value) : value;
     this.values.set(key, normalized);
+    this.remember(key, before, local);
     return spec.reported ? { name: DISPLAY[key] ?? key, value: normalized } : null;
+  }
+
+  /** Values from before the open block changed them (null: no block is open). */
+  private blockUndo: Map<string, string | undefined> | null = null;
+  /** Values from before SET LOCAL changed them in the open block. */
+  private localUndo = new Map<string, string | undefined>();
+
+  private remember(key: string, before: string | undefined, local: boolean): void {
+    if (!this.blockUndo) return;
+    if (!this.blockUndo.has(key)) this.blockUndo.set(key, before);
+    if (local) { if (!this.localUndo.has(key)) this.localUndo.set(key, before); } else this.localUndo.delete(key);
+  }
+
+  get inBlock(): boolean {
+    return this.blockUndo !== null;
+  }
+
+  beginBlock(): void {
+    this.blockUndo = new Map();
+    this.localUndo = new Map();
+  }
+
+  /** The block ended: undoes its changes (all on rollback, SET LOCAL ones on commit). */
+  endBlock(committed: boolean): { name: string; value: string }[] {
+    const undo = committed ? this.localUndo : this.blockUndo ?? new Map<string, string | undefined>();
+    this.blockUndo = null;
+    this.localUndo = new Map();
+    const changed: { name: string; value: string }[] = [];
+    for (const [key, before] of undo) {
+      const current = this.values.get(key);
+      if (before === undefined) this.values.delete(key); else this.values.set(key, before);
+      if (current !== before && SPECS[key]?.reported) changed.push({ name: DISPLAY[key] ?? key, value: this.get(key) });
+    }
+    return changed;
   }
 
   reset(name: string | null): { name: string; value: string }[] {

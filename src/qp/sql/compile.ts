@@ -64,7 +64,7 @@ export interface CompileContext {
   readonly catalog?: CatalogSnapshot;
   readonly searchPath?: readonly string[];
   /** Session facts for version(), current_setting(), pg_backend_pid(). */
-  readonly session?: { readonly processId: number; setting(name: string): string };
+  readonly session?: { readonly processId: number; setting(name: string): string; setConfig?(name: string, value: string | null, local: boolean): string };
   /** Where subqueries over tables are planned and collected; absent, only catalog subqueries work. */
   readonly subqueries?: SubqueryHost;
   /** Where window function calls are collected: the select list and ORDER BY only. */
@@ -523,6 +523,18 @@ function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Comp
     case 'current_schema': return { ...text(ctx.currentSchema), oid: TypeOid.name };
     case 'pg_backend_pid': return { oid: TypeOid.int4, typmod: -1, eval: () => ctx.session?.processId ?? 0, rowIndependent: true, name: expr.name, location };
     default: break;
+  }
+  if (expr.name === 'set_config' && expr.args.length === 3 && ctx.session?.setConfig) {
+    const session = ctx.session;
+    const [name, value, local] = expr.args.map((a, i) => coerce(compileExpr(a, ctx), i === 2 ? TypeOid.bool : TypeOid.text, -1, 'implicit', location).eval);
+    return {
+      oid: TypeOid.text, typmod: -1, rowIndependent: false, name: expr.name, location,
+      eval: (row, c) => {
+        const setting = name!(row, c);
+        if (setting === null) throw new SqlError('22004', 'SET requires parameter name');
+        return session.setConfig!(setting as string, value!(row, c) as string | null, local!(row, c) === true);
+      },
+    };
   }
   if (expr.name === 'current_setting' && (expr.args.length === 1 || expr.args.length === 2) && ctx.session) {
     const session = ctx.session;

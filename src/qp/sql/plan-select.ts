@@ -49,6 +49,8 @@ export interface PlanContext {
 export interface SessionFunctions {
   readonly processId: number;
   setting(name: string): string;
+  /** set_config: SET (or SET LOCAL) from an expression; answers the new value. */
+  setConfig?(name: string, value: string | null, local: boolean): string;
 }
 
 export interface OutputColumn {
