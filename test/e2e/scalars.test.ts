@@ -145,3 +145,12 @@ test('a function returning one value, in FROM, is one row of one column', { skip
     'SELECT x, s FROM (VALUES (1), (2)) v(x), LATERAL abs(-x) AS s ORDER BY 1',
   ]) await db().same(sql);
 });
+
+test('GROUP BY a name that is no input column means the output column of that name', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE group_t (v1 int PRIMARY KEY, v2 int)', 'INSERT INTO group_t VALUES (1, 10), (2, 10), (3, 20)',
+    'select v2 + 1 as a, v1 as b from group_t group by a', 'select sum(v1), v2 + 1 as a, count(*) from group_t group by a order by a',
+    'select v2 + 1 as a, v2 + 2 as a from group_t group by a', 'select v2 + 1 as a from group_t group by a, v2 order by 1',
+    'select 1 as x from group_t group by x', 'DROP TABLE group_t',
+  ]) await db().same(sql);
+});

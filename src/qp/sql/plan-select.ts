@@ -242,7 +242,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
   for (const item of statement.groupBy) {
-    const resolvedItem = resolveGroupItem(item, statement);
+    const resolvedItem = resolveGroupItem(item, statement, input);
     const compiled = compileExpr(resolvedItem, inputCtx);
     groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
     groupExprs.push(compiled.oid === TypeOid.unknown ? coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location) : compiled);
@@ -254,7 +254,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
-  const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement)), groupSlots);
+  const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement, input)), groupSlots);
   const havingSubplans = new SubplanCollector();
   let having: Evaluator | null = null;
   if (statement.having) having = coerceToBoolean(compileExpr(statement.having, withSubqueries({ ...ctx, clause: 'HAVING' }, havingSubplans, pc, outerScope)), 'HAVING').eval;
@@ -306,14 +306,31 @@ export function withSubqueries(ctx: CompileContext, collector: SubplanCollector,
 }
 
 /** GROUP BY 1 means the first select-list item; GROUP BY name may name an output column. */
-function resolveGroupItem(item: Expr, statement: SelectStatement): Expr {
+function resolveGroupItem(item: Expr, statement: SelectStatement, input?: Scope): Expr {
   if (item.kind === 'const' && item.literal === 'integer') {
     const n = Number(item.text);
     const target = statement.targets[n - 1];
     if (!target || target.expr.kind === 'star') throw new SqlError('42P10', `GROUP BY position ${n} is not in select list`, { position: item.location + 1 });
     return target.expr;
   }
+  // A bare name that is no input column may name an output column (SQL-92's rule, as in
+  // PostgreSQL's findTargetlistEntrySQL92); input columns come first.
+  if (item.kind === 'column' && item.table === null && input && !inputHas(input, item.name, item.location)) {
+    const named = statement.targets.filter((t) => t.alias === item.name);
+    if (named.length > 1) throw new SqlError('42702', `GROUP BY "${item.name}" is ambiguous`, { position: item.location + 1 });
+    if (named.length === 1) return named[0]!.expr;
+  }
   return item;
+}
+
+function inputHas(input: Scope, name: string, location: number): boolean {
+  try {
+    input.resolve(null, name, location);
+    return true;
+  } catch (error) {
+    if (error instanceof SqlError && error.code === '42703') return false;
+    return true; // ambiguous and the like: let the normal path report it
+  }
 }
 
 interface Target {
