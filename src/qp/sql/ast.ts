@@ -30,6 +30,10 @@ export type Expr =
       readonly over?: WindowSpec | null;
       /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
       readonly aggOrder?: readonly SortItem[];
+      /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
+      readonly variadicArray?: boolean;
+      /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
+      readonly argNames?: readonly (string | null)[];
       readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
@@ -60,7 +64,9 @@ export interface SelectTarget {
 }
 
 export type FromItem =
-  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number }
+  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number;
+      /** `FROM t AS f(a, b)`: new names for the first columns. */
+      readonly columnAliases?: readonly string[] }
   | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[];
       /** LATERAL: the subquery may name columns of the FROM items before it (run per row of them). */
       readonly lateral?: boolean; readonly location: number }

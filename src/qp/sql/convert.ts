@@ -72,6 +72,8 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreatedbStmt': throw unsupported('unsupported statement: Createdb');
     case 'CreateTableAsStmt': throw unsupported('unsupported statement: CreateTableAs');
     case 'CreateEnumStmt': throw unsupported('CREATE TYPE not supported');
+    case 'DefineStmt': // CREATE TYPE name [(…)]: a shell or base type, refused as DSQL refuses every CREATE TYPE
+      throw unsupported(n.kind === 'OBJECT_TYPE' ? 'CREATE TYPE not supported' : 'unsupported statement: Define');
     case 'CompositeTypeStmt': throw unsupported('unsupported statement: CompositeType');
     case 'CreateRangeStmt': throw unsupported('unsupported statement: CreateRange');
     case 'CreateTableSpaceStmt': throw unsupported('unsupported statement: CreateTableSpace');
@@ -120,7 +122,8 @@ function convertSet(n: Json): Statement {
   switch (n.kind) {
     case 'VAR_SET_VALUE':
       return { kind: 'set', name: String(n.name).toLowerCase(), values: (n.args ?? []).map(settingValue), local: !!n.is_local };
-    case 'VAR_SET_DEFAULT':
+    case 'VAR_SET_DEFAULT': // `SET x TO DEFAULT` resets, but its command tag is SET
+      return { kind: 'set', name: String(n.name).toLowerCase(), values: null, local: !!n.is_local };
     case 'VAR_RESET':
       return { kind: 'reset', name: String(n.name).toLowerCase() };
     case 'VAR_RESET_ALL':
@@ -185,6 +188,10 @@ function convertSelectBody(n: Json): SelectStatement {
   }
   const withTies = n.limitOption === 'LIMIT_OPTION_WITH_TIES';
   if (withTies && !(n.sortClause ?? []).length) throw new SqlError('42601', 'WITH TIES cannot be specified without ORDER BY clause');
+  if (withTies && n.limitCount?.A_Const?.isnull) { // a literal NULL only, as transformLimitClause checks
+    const at = n.limitCount.A_Const.location;
+    throw new SqlError('2201W', 'row count cannot be null in FETCH FIRST ... WITH TIES clause', at !== undefined ? { position: at + 1 } : {});
+  }
   const values = n.valuesLists ? n.valuesLists.map((list: Json) => list.List.items.map(convertExpr)) : null;
   return {
     kind: 'select',
@@ -279,7 +286,10 @@ function convertTarget(node: Json): SelectTarget {
 function convertFrom(node: Json): FromItem {
   const name = nodeName(node);
   const n = node[name];
-  if (name === 'RangeVar') return { kind: 'table', ...rangeVar(n) };
+  if (name === 'RangeVar') {
+    const columnAliases = ((n.alias?.colnames ?? []) as Json[]).map(str);
+    return { kind: 'table', ...rangeVar(n), ...(columnAliases.length > 0 ? { columnAliases } : {}) };
+  }
   if (name === 'JoinExpr') {
     if (n.alias) throw unsupported('aliases on join expressions are not supported yet');
     const joinType = ({ JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' } as const)[n.jointype as 'JOIN_INNER'];
@@ -465,25 +475,29 @@ function convertFuncCall(n: Json): Expr {
   const location: number = n.location ?? -1;
   if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
   let rawArgs = (n.args ?? []) as Json[];
+  let variadicArray = false;
   if (n.func_variadic) {
     // VARIADIC ARRAY[a, b, …] passes the elements as the variadic arguments; an array that is
-    // not written out element by element (a NULL array, a column) cannot be spread here.
+    // not written out element by element (a NULL array, a column) is spread when the call runs.
     const last = rawArgs[rawArgs.length - 1];
     const array = last?.A_ArrayExpr;
-    if (!array) throw unsupported('VARIADIC with an array other than ARRAY[…] is not supported yet', location);
-    rawArgs = [...rawArgs.slice(0, -1), ...((array.elements ?? []) as Json[])];
+    if (array) rawArgs = [...rawArgs.slice(0, -1), ...((array.elements ?? []) as Json[])];
+    else variadicArray = true;
   }
   const schema = names.length > 1 ? names[0]! : null;
+  const argNames = rawArgs.map((a) => (a.NamedArgExpr ? String(a.NamedArgExpr.name) : null));
   return {
     kind: 'func',
     name: names[names.length - 1]!.toLowerCase(),
     schema,
-    args: rawArgs.map(convertExpr),
+    args: rawArgs.map((a) => convertExpr(a.NamedArgExpr ? a.NamedArgExpr.arg : a)),
+    ...(argNames.some((a) => a !== null) ? { argNames } : {}),
     star: !!n.agg_star,
     distinct: !!n.agg_distinct,
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
     over: n.over ? convertWindow(n.over, true) : null,
     ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
+    ...(variadicArray ? { variadicArray } : {}),
     location,
   };
 }

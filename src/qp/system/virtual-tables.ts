@@ -190,15 +190,15 @@ const TABLES: VirtualTable[] = [
   table(6106, 'pg_catalog', 'pg_publication_rel', 'oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]', empty),
   table(2611, 'pg_catalog', 'pg_inherits', 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool', empty),
   table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
-  table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type text, is_insertable_into text, is_typed text', (catalog) =>
+  table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type varchar, is_insertable_into varchar, is_typed varchar', (catalog) =>
     [...[...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO']),
       ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', 'NO', 'NO'])]),
-  table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text', (catalog) =>
+  table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition varchar, check_option varchar, is_updatable varchar, is_insertable_into varchar', (catalog) =>
     [...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, v.definition, 'NONE', 'NO', 'NO'])),
   table(12000, 'pg_catalog', 'pg_views', 'schemaname name, viewname name, viewowner name, definition text', (catalog) =>
     [...catalog.allViews()].map((v) => [v.schema, v.name, catalog.access.roleName(ownerColumn(catalog, v.id)), v.definition])),
-  table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default text,
-    is_nullable text, data_type text, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
+  table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default varchar,
+    is_nullable varchar, data_type varchar, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
     is_identity varchar, identity_generation varchar`, (catalog) => {
     const rows: SqlValue[][] = [];
     for (const t of catalog.allTables()) {
