@@ -36,6 +36,12 @@ export interface LocalAdjudicatorOptions {
   readonly onFailure?: (reason: string) => void;
   /** How many recent transaction ids keep their outcome for retried commits. */
   readonly maxRememberedCommits?: number;
+  /**
+   * Hands decisions to storage before they are durable (in decision order, once per turn of
+   * the event loop), so a read waits only for in-flight commits that touch its keys; see
+   * `decidedWatermark`. Storage still applies only what the journal holds.
+   */
+  readonly onDecided?: (records: readonly JournalRecord[]) => void;
   readonly log?: Log;
 }
 
@@ -81,6 +87,7 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly publish: LocalAdjudicatorOptions['publish'];
   private readonly log: Log | undefined;
   private readonly onFailure: ((reason: string) => void) | undefined;
+  private readonly onDecided: ((records: readonly JournalRecord[]) => void) | undefined;
   private readonly maxTransactionAgeUs: number;
   private readonly maxInFlightCommits: number;
   private readonly maxBatchBytes: number;
@@ -92,6 +99,9 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly lastCommit = new Map<string, Timestamp>();
   private lastIssued: Timestamp = 0;
   private lastWatermark: Timestamp = 0;
+  private lastDecidedWatermark: Timestamp = 0;
+  /** Decisions not yet handed to `onDecided`, in decision order. */
+  private readonly undelivered: JournalRecord[] = [];
   /** Every entry below this was pruned: a transaction that started earlier is too old. */
   private prunedHorizon: Timestamp = 0;
   /** Transactions that started before a rebuild are refused (lock keys are not journaled). */
@@ -125,6 +135,7 @@ export class LocalAdjudicator implements Adjudicator {
     this.maxAppendsInFlight = options.maxAppendsInFlight ?? 4;
     this.maxCommitBytes = options.maxCommitBytes ?? 16 * 1024 * 1024;
     this.maxRememberedCommits = options.maxRememberedCommits ?? 200_000;
+    this.onDecided = options.onDecided;
     assert(this.maxTransactionAgeUs > 0 && this.maxInFlightCommits > 0 && this.maxAppendsInFlight > 0, 'adjudicator bounds are positive');
   }
 
@@ -268,7 +279,7 @@ export class LocalAdjudicator implements Adjudicator {
   /** τ_commit = max(now().earliest, last issued + 1, τ_start + 1), and above any watermark given out. */
   private nextTimestamp(start: Timestamp): Timestamp {
     const earliest = this.clock.now().earliest;
-    const commitTimestamp = Math.max(earliest, this.lastIssued + 1, start + 1, this.lastWatermark + 1);
+    const commitTimestamp = Math.max(earliest, this.lastIssued + 1, start + 1, this.lastWatermark + 1, this.lastDecidedWatermark + 1);
     assert(commitTimestamp > this.lastIssued && commitTimestamp > start, 'commit timestamps increase and follow the start');
     this.lastIssued = commitTimestamp;
     return commitTimestamp;
@@ -296,6 +307,7 @@ export class LocalAdjudicator implements Adjudicator {
     batch.commits.push(commit);
     batch.records.push(commit.record);
     batch.bytes += bytes;
+    if (this.onDecided !== undefined) this.undelivered.push(commit.record);
     this.inFlightCommits++;
     if (!this.flushScheduled) {
       // Decisions made in this turn of the event loop share one append.
@@ -307,6 +319,14 @@ export class LocalAdjudicator implements Adjudicator {
   /** Starts appends for open batches, oldest first, up to the in-flight bound. */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.undelivered.length > 0 && this.failure === null) {
+      const decided = this.undelivered.splice(0);
+      try {
+        this.onDecided!(decided);
+      } catch (error) {
+        this.log?.warn(`decision listener failed: ${(error as Error).message}`);
+      }
+    }
     for (const batch of this.batches) {
       if (this.failure !== null || this.appendsInFlight >= this.maxAppendsInFlight) return;
       if (batch.state === 'open') this.startAppend(batch);
@@ -404,6 +424,32 @@ export class LocalAdjudicator implements Adjudicator {
     }
     if (watermark > this.lastWatermark) this.lastWatermark = watermark;
     return this.lastWatermark;
+  }
+
+  /**
+   * Wd such that every later decision gets a timestamp > Wd and every decision ≤ Wd has been
+   * handed to `onDecided` (durable or not): min(lowest undelivered timestamp − 1,
+   * now().earliest − 1), never decreasing. A storage node that holds every decision handed out
+   * can serve a read at τ ≤ Wd once no undurable decision at or below τ touches its keys. After
+   * a failure it stops moving (a new leader's timestamps start above it).
+   */
+  decidedWatermark(): Timestamp {
+    if (this.failure !== null || this.stopping) return this.lastDecidedWatermark;
+    let watermark = this.clock.now().earliest - 1;
+    const oldest = this.undelivered[0];
+    if (oldest !== undefined) {
+      assert(oldest.commitTimestamp > this.lastDecidedWatermark, 'no undelivered decision is at or below a decided watermark given out');
+      watermark = Math.min(watermark, oldest.commitTimestamp - 1);
+    }
+    if (watermark > this.lastDecidedWatermark) this.lastDecidedWatermark = watermark;
+    return this.lastDecidedWatermark;
+  }
+
+  /** Decisions not yet published to storage, in decision order (for a storage node that connects). */
+  decisionsInFlight(): JournalRecord[] {
+    const records: JournalRecord[] = [];
+    for (const batch of this.batches) records.push(...batch.records);
+    return records;
   }
 
   /** Calls `listener` with the new watermark after each published batch. Returns an unsubscribe. */

@@ -18,12 +18,12 @@ import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { serveGrpc, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
 import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
-import type { JournalPosition } from '../../contracts/journal.js';
+import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
 import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';
-import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.js';
+import { commitRequestFromMessage, decisionToMessage, outcomeToMessage } from '../remote/messages.js';
 
 /**
  * The leader's lease: its loss ends the leadership. A crashed leader is replaced at once
@@ -59,10 +59,13 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   const streams = new Set<ServerStream>();
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
 
-  const notice = (): Message => ({ position: published, watermark: adjudicator!.watermark() });
-  const broadcast = () => {
+  // The decided watermark is read after the decisions it covers are in the message.
+  const notice = (decisions: readonly JournalRecord[] = []): Message => ({
+    position: published, watermark: adjudicator!.watermark(), decisions: decisions.map(decisionToMessage), decided: adjudicator!.decidedWatermark(),
+  });
+  const broadcast = (decisions?: readonly JournalRecord[]) => {
     if (adjudicator === null || streams.size === 0) return;
-    const message = notice();
+    const message = notice(decisions);
     for (const stream of streams) stream.push(message);
   };
 
@@ -79,7 +82,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         }
         streams.add(stream);
         stream.onCancel(() => streams.delete(stream));
-        stream.push(notice());
+        // Everything not yet published: the replica may not have it from the journal yet.
+        stream.push(notice(adjudicator.decisionsInFlight()));
       },
     },
   });
@@ -100,6 +104,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         published = position;
         return Promise.resolve();
       },
+      // Storage hears of decisions at once, so reads wait only for the ones touching their keys.
+      onDecided: (records) => broadcast(records),
     });
     const learning = await learnJournal(env, reader, candidate);
     const standbyPrune = env.timers.setInterval(() => candidate.prune(), PRUNE_INTERVAL_MS);
@@ -123,7 +129,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     published = journal.durablePosition;
     adjudicator = rebuilt;
     adjudicator.onWatermark(() => broadcast());
-    timers.push(env.timers.setInterval(broadcast, WATERMARK_INTERVAL_MS));
+    timers.push(env.timers.setInterval(() => broadcast(), WATERMARK_INTERVAL_MS));
     timers.push(env.timers.setInterval(() => rebuilt.prune(), PRUNE_INTERVAL_MS));
     trimmer = startJournalTrimmer({
       coordination, clock: env.clock, timers: env.timers, journal, appliedPrefix: appliedPrefix(config), log: env.log,
