@@ -429,3 +429,50 @@ test('a standby that learned the journal takes over with only the tail replayed,
   assert.ok(next.kind === 'committed');
   assert.equal(journal.records.length, 4, 'the new leader appends to the journal it took over');
 });
+
+test('decisions reach onDecided before they are durable, and the decided watermark covers exactly them', async () => {
+  const journal = new ControlledJournal();
+  journal.auto = false;
+  const delivered: JournalRecord[][] = [];
+  const h = harness({ onDecided: (records) => delivered.push([...records]) }, journal);
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(journal);
+  const start = h.clock.now().latest;
+  const first = h.adjudicator.commit(request(start, ['a']));
+  const second = h.adjudicator.commit(request(start, ['b']));
+  // Decided, not yet handed out: the decided watermark stays below them.
+  const lowest = h.adjudicator.decisionsInFlight()[0]!.commitTimestamp;
+  assert.ok(h.adjudicator.decidedWatermark() < lowest);
+  await settle();
+  assert.deepEqual(delivered.map((batch) => batch.length), [2], 'one turn of decisions is one delivery');
+  assert.equal(journal.pending.length, 1, 'the append is still in flight');
+  h.clock.advance(5_000);
+  const decided = h.adjudicator.decidedWatermark();
+  assert.ok(decided >= delivered[0]![1]!.commitTimestamp, 'delivered decisions are covered although not durable');
+  assert.ok(h.adjudicator.watermark() < lowest, 'the durable watermark still waits for the append');
+  // Every later decision goes above the decided watermark.
+  const third = h.adjudicator.commit(request(start, ['c']));
+  const inFlight = h.adjudicator.decisionsInFlight();
+  assert.equal(inFlight.length, 3);
+  assert.ok(inFlight[2]!.commitTimestamp > decided);
+  journal.auto = true;
+  journal.complete();
+  const outcomes = await finish(h, [first, second, third]);
+  assert.deepEqual(outcomes.map((o) => o.kind), ['committed', 'committed', 'committed']);
+  assert.equal(h.adjudicator.decisionsInFlight().length, 0);
+});
+
+test('after a failed append the decided watermark stops moving', async () => {
+  const journal = new ControlledJournal();
+  journal.auto = false;
+  const h = harness({ onDecided: () => {} }, journal);
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(journal);
+  const outcome = h.adjudicator.commit(request(h.clock.now().latest, ['a']));
+  await settle();
+  journal.failNext();
+  assert.equal((await outcome).kind, 'unavailable');
+  const frozen = h.adjudicator.decidedWatermark();
+  h.clock.advance(50_000);
+  assert.equal(h.adjudicator.decidedWatermark(), frozen);
+});
