@@ -16,14 +16,15 @@
 import { LocalAdjudicator } from '../../adjudicator/adjudicator.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
-import { serveGrpc, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
+import { serveGrpc, type GrpcServer, type Message } from '../../env/grpc.js';
 import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
-import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
+import type { JournalPosition } from '../../contracts/journal.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
 import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';
-import { commitRequestFromMessage, decisionToMessage, outcomeToMessage } from '../remote/messages.js';
+import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.js';
+import { NoticeStreams } from './notice-streams.js';
 
 /**
  * The leader's lease: its loss ends the leadership. A crashed leader is replaced at once
@@ -31,8 +32,13 @@ import { commitRequestFromMessage, decisionToMessage, outcomeToMessage } from '.
  * goes quiet; a shorter one would depose healthy leaders whose keep-alives run late under load.
  */
 export const LEADER_LEASE_SECONDS = 3;
-/** How often watermark notices flow with no commits (idle reads wait at most about this). */
-const WATERMARK_INTERVAL_MS = 2;
+/**
+ * How often a notice goes out when none has for this long. Reads do not wait for it: a query
+ * processor asks for a notice covering its snapshot (Notify) when it starts one, and commits
+ * send notices as they are decided and published. It keeps safe time moving for the rest
+ * (garbage collection, decisions of a dead leader).
+ */
+const WATERMARK_INTERVAL_MS = 20;
 const PRUNE_INTERVAL_MS = 1_000;
 
 export interface AdjudicatorRole {
@@ -56,18 +62,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let published: JournalPosition = 0;
   let trimmer: JournalTrimmer | null = null;
   let stopped = false;
-  const streams = new Set<ServerStream>();
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
-
-  // The decided watermark is read after the decisions it covers are in the message.
-  const notice = (decisions: readonly JournalRecord[] = []): Message => ({
-    position: published, watermark: adjudicator!.watermark(), decisions: decisions.map(decisionToMessage), decided: adjudicator!.decidedWatermark(),
-  });
-  const broadcast = (decisions?: readonly JournalRecord[]) => {
-    if (adjudicator === null || streams.size === 0) return;
-    const message = notice(decisions);
-    for (const stream of streams) stream.push(message);
-  };
+  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS);
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {
@@ -75,15 +71,16 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         if (adjudicator === null) return { kind: 'unavailable', commit_timestamp: 0, reason: `${node.name} is not the adjudicator leader` };
         return outcomeToMessage(await adjudicator.commit(commitRequestFromMessage(request)));
       },
-      Watermarks: (_request, stream) => {
-        if (adjudicator === null) {
+      Watermarks: (request, stream) => {
+        if (!notices.leading) {
           stream.end();
           return;
         }
-        streams.add(stream);
-        stream.onCancel(() => streams.delete(stream));
-        // Everything not yet published: the replica may not have it from the journal yet.
-        stream.push(notice(adjudicator.decisionsInFlight()));
+        notices.add(stream, request['watch_keys'] ?? []);
+      },
+      Notify: async (request: Message) => {
+        notices.request(request['timestamp']);
+        return {};
       },
     },
   });
@@ -105,7 +102,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         return Promise.resolve();
       },
       // Storage hears of decisions at once, so reads wait only for the ones touching their keys.
-      onDecided: (records) => broadcast(records),
+      onDecided: (records) => notices.broadcast(records),
     });
     const learning = await learnJournal(env, reader, candidate);
     const standbyPrune = env.timers.setInterval(() => candidate.prune(), PRUNE_INTERVAL_MS);
@@ -128,8 +125,14 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     const rebuilt = candidate;
     published = journal.durablePosition;
     adjudicator = rebuilt;
-    adjudicator.onWatermark(() => broadcast());
-    timers.push(env.timers.setInterval(() => broadcast(), WATERMARK_INTERVAL_MS));
+    notices.lead({
+      get published() { return published; },
+      watermark: () => rebuilt.watermark(),
+      decidedWatermark: () => rebuilt.decidedWatermark(),
+      decisionsInFlight: () => rebuilt.decisionsInFlight(),
+    });
+    adjudicator.onWatermark(() => notices.broadcast());
+    timers.push(env.timers.setInterval(() => notices.tick(), WATERMARK_INTERVAL_MS));
     timers.push(env.timers.setInterval(() => rebuilt.prune(), PRUNE_INTERVAL_MS));
     trimmer = startJournalTrimmer({
       coordination, clock: env.clock, timers: env.timers, journal, appliedPrefix: appliedPrefix(config), log: env.log,
@@ -151,7 +154,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       stopped = true;
       (trimmer as JournalTrimmer | null)?.stop();
       for (const timer of timers) env.timers.clearInterval(timer);
-      for (const stream of streams) stream.end();
+      notices.close();
       await (adjudicator as LocalAdjudicator | null)?.close();
       await (journal as CoordinatedJournal | null)?.close();
       await server.close();
