@@ -8,7 +8,9 @@
  * The leader rebuilds its conflict map and last timestamp from the journal, appends fenced by
  * its leadership, and streams watermark notices (position, W) to storage nodes: every commit at
  * or below W is in the journal at or before the position. Storage learns the commits themselves
- * from the journal (etcd watch), so the adjudicator's `publish` only records the position.
+ * from the journal (etcd watch), so the adjudicator's `publish` only records the position; the
+ * notices also carry each decision's keys as it is made and a decided watermark, so a read waits
+ * only for in-flight commits that touch its keys (notice-streams.ts, in-flight-decisions.ts).
  * The leader also trims the journal behind the storage replicas (journal-trimmer.ts).
  * A leader that loses its lease exits (crash-only): its decisions cannot be taken back, and a
  * fresh process comes back as a standby.
@@ -131,7 +133,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       decidedWatermark: () => rebuilt.decidedWatermark(),
       decisionsInFlight: () => rebuilt.decisionsInFlight(),
     });
-    adjudicator.onWatermark(() => notices.broadcast());
+    // No notice per published batch: reads wait on decisions (sent as they are made) and
+    // replicas release them as they apply the journal; safe time follows with the next notice.
     timers.push(env.timers.setInterval(() => notices.tick(), WATERMARK_INTERVAL_MS));
     timers.push(env.timers.setInterval(() => rebuilt.prune(), PRUNE_INTERVAL_MS));
     trimmer = startJournalTrimmer({
