@@ -476,3 +476,32 @@ test('after a failed append the decided watermark stops moving', async () => {
   h.clock.advance(50_000);
   assert.equal(h.adjudicator.decidedWatermark(), frozen);
 });
+
+test('a reserved key is committed above the reservation, acknowledged once the clock passes it', async () => {
+  const h = harness({ maxReservationUs: 50_000 });
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(h.journal);
+  const now = h.clock.now().latest;
+  assert.ok(h.adjudicator.stats().lastIssued >= now + 50_000, 'a new leader starts above any reservation of its predecessor');
+  const through = h.clock.now().latest + 50_000;
+  assert.equal(h.adjudicator.reserveCovered(key('catalog'), through), through);
+  assert.throws(() => h.adjudicator.reserve(key('catalog'), h.clock.now().latest + 60_000), /maxReservationUs/);
+  const outcome = await commitNow(h, request(h.clock.now().latest, ['catalog', 'table-row']));
+  assert.equal(outcome.kind, 'committed');
+  assert.ok(outcome.kind === 'committed' && outcome.commitTimestamp > through);
+  assert.ok(h.clock.now().earliest >= (outcome.kind === 'committed' ? outcome.commitTimestamp : 0), 'commit wait covered the reservation');
+});
+
+test('while decisions are not handed out, a reservation covers only the decided watermark', async () => {
+  const h = harness({ maxReservationUs: 50_000, onDecided: () => {} });
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(h.journal);
+  h.clock.advance(60_000);
+  const pending = h.adjudicator.commit(request(h.clock.now().latest, ['catalog']));
+  const through = h.clock.now().latest + 50_000;
+  const covered = h.adjudicator.reserveCovered(key('catalog'), through);
+  assert.ok(covered < h.adjudicator.decisionsInFlight()[0]!.commitTimestamp, 'the undelivered decision is not covered');
+  await settle();
+  assert.equal(h.adjudicator.reserveCovered(key('catalog'), through), through);
+  await finish(h, [pending]);
+});

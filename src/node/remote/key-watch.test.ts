@@ -19,8 +19,11 @@ function setup() {
     return { cancel: () => { stream.cancelled = true; } };
   };
   const watch = new KeyWatch(KEY, timers, subscribe);
-  const notice = (decided: number, changes: number[] = []) =>
-    streams[streams.length - 1]!.onNotice({ decided, decisions: changes.map((t) => ({ commit_timestamp: t, keys: [Buffer.from(KEY)] })) });
+  const notice = (decided: number, changes: number[] = [], extra: { issued?: number; reserved?: number } = {}) =>
+    streams[streams.length - 1]!.onNotice({
+      decided, issued: extra.issued ?? decided, reserved: extra.reserved ?? 0,
+      decisions: changes.map((t) => ({ commit_timestamp: t, keys: [Buffer.from(KEY)] })),
+    });
   return { clock, timers, streams, watch, notice };
 }
 
@@ -77,9 +80,24 @@ test('a broken stream or a new leader forgets what the stream covered', async ()
   assert.equal(await watch.valueAt(410), undefined, 'the read at 120 predates the new stream');
   watch.follow('leader:2');
   assert.ok(streams[1]!.cancelled);
-  streams[1]!.onNotice({ decided: 900, decisions: [] }); // the old stream's late notice is ignored
+  streams[1]!.onNotice({ decided: 900, issued: 900, decisions: [] }); // the old stream's late notice is ignored
   notice(500);
   watch.observed(V1, 510);
   notice(600);
   assert.deepEqual(await watch.valueAt(550), { value: V1 });
+});
+
+test('coverage starts above the highest timestamp issued when the stream began, and reaches the reservation', async () => {
+  const { watch, notice } = setup();
+  watch.follow('leader:1');
+  // A commit at 140 (above the decided watermark 100) was published before the stream began.
+  notice(100, [], { issued: 140 });
+  watch.observed(V1, 120);
+  notice(200);
+  assert.equal(await watch.valueAt(150), undefined, 'the read at 120 may predate the commit at 140');
+  watch.observed(V1, 145);
+  assert.deepEqual(await watch.valueAt(150), { value: V1 });
+  // The leader reserved the key through 500: no need to wait for a decided watermark there.
+  notice(210, [], { reserved: 500 });
+  assert.deepEqual(await watch.valueAt(480), { value: V1 });
 });

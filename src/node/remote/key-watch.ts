@@ -3,10 +3,12 @@
  * transaction reads at its snapshot), so that most transactions need no storage round trip for
  * it. The adjudicator leader streams the decisions that write the key, each as soon as it is
  * made, and decided watermarks (proto WatermarkNotice with `watch_keys`): after the stream's
- * first notice, every decision above that notice's decided watermark D0 and at or below the
- * latest one is on the stream. So once a storage read at τ0 ≥ D0 returned value v, the key's
- * value at any τ up to the latest decided watermark is still v unless a decision writing it lies
- * in (τ0, τ] — and then, or whenever the stream cannot tell, the caller reads storage again.
+ * first notice, every decision writing the key above that notice's highest issued timestamp F
+ * and at or below the latest covered timestamp is on the stream — covered means the decided
+ * watermark, or further the leader's reservation (no commit writing the key will get a
+ * timestamp at or below it: LocalAdjudicator.reserve). So once a storage read at τ0 ≥ F
+ * returned value v, the key's value at any covered τ is still v unless a decision writing it
+ * lies in (τ0, τ] — and then, or whenever the stream cannot tell, the caller reads storage again.
  * A decision counts as a change even before it is durable (it may yet be lost with its
  * leader): that only costs a read.
  */
@@ -70,7 +72,10 @@ export class KeyWatch {
         if (this.generation !== generation) return;
         if (first) {
           first = false;
-          this.covered = { from: notice['decided'], through: notice['decided'] };
+          // Decisions published before the stream began are not on it: they are at or below
+          // the highest timestamp issued then (which may be above the decided watermark).
+          const from = Math.max(notice['decided'], notice['issued'] ?? Infinity);
+          this.covered = { from, through: from };
           this.changes = [];
         }
         this.onNotice(notice);
@@ -138,7 +143,8 @@ export class KeyWatch {
       const dropped = this.changes.splice(0, this.changes.length - MAX_CHANGES);
       this.covered!.from = Math.max(this.covered!.from, dropped[dropped.length - 1]!);
     }
-    if (notice['decided'] > this.covered!.through) this.covered!.through = notice['decided'];
+    const through = Math.max(notice['decided'], notice['reserved'] ?? 0);
+    if (through > this.covered!.through) this.covered!.through = through;
     this.release(false);
   }
 

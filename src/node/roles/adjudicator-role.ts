@@ -42,6 +42,12 @@ export const LEADER_LEASE_SECONDS = 3;
  */
 const WATERMARK_INTERVAL_MS = 20;
 const PRUNE_INTERVAL_MS = 1_000;
+/**
+ * How far ahead the keys QPs watch (the catalog version) are reserved: a QP takes the catalog
+ * as unchanged up to then without waiting for a notice. A DDL commit (and what commits after
+ * it) waits up to this long in commit wait, and so do a new leader's first commits.
+ */
+const RESERVATION_MS = 50;
 
 export interface AdjudicatorRole {
   readonly port: number;
@@ -65,7 +71,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let trimmer: JournalTrimmer | null = null;
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
-  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS);
+  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000);
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {
@@ -97,6 +103,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       // its predecessor, fails its "predecessor exists" compare and is sent again, and every
       // later batch with it (bench:distributed measured 2 etcd transactions per append).
       maxAppendsInFlight: 1,
+      maxReservationUs: RESERVATION_MS * 1000,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
       onFailure: () => onLeadershipLost(),
       publish: (_records, position) => {
@@ -132,6 +139,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       watermark: () => rebuilt.watermark(),
       decidedWatermark: () => rebuilt.decidedWatermark(),
       decisionsInFlight: () => rebuilt.decisionsInFlight(),
+      reserveCovered: (key, through) => rebuilt.reserveCovered(key, through),
+      lastIssued: () => rebuilt.stats().lastIssued,
     });
     // No notice per published batch: reads wait on decisions (sent as they are made) and
     // replicas release them as they apply the journal; safe time follows with the next notice.

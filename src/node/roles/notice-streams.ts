@@ -21,11 +21,16 @@ export interface NoticeSource {
   watermark(): Timestamp;
   decidedWatermark(): Timestamp;
   decisionsInFlight(): JournalRecord[];
+  /** The highest commit timestamp decided so far. */
+  lastIssued(): Timestamp;
+  /** Reserves a watched key through τ (LocalAdjudicator.reserveCovered); returns what is covered. */
+  reserveCovered(key: Uint8Array, through: Timestamp): Timestamp;
 }
 
 interface Follower {
   /** Keys (latin1) whose decisions this follower wants; null: all decisions. */
   readonly watch: Set<string> | null;
+  readonly watchKeys: readonly Uint8Array[];
 }
 
 export class NoticeStreams {
@@ -36,7 +41,12 @@ export class NoticeStreams {
   private wanted: Timestamp = 0;
   private scheduled = false;
 
-  constructor(private readonly clock: Clock, private readonly timers: Timers, private readonly intervalMs: number) {}
+  /**
+   * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
+   * change (0: not at all); a notice goes out at least every `intervalMs` to renew it.
+   */
+  constructor(private readonly clock: Clock, private readonly timers: Timers, private readonly intervalMs: number,
+    private readonly reservationUs = 0) {}
 
   /** Starts sending (this node leads). */
   lead(source: NoticeSource): void {
@@ -49,12 +59,12 @@ export class NoticeStreams {
 
   /** A follower connected: its first notice carries every unpublished decision it wants. */
   add(stream: ServerStream, watchKeys: readonly Uint8Array[]): void {
-    const follower: Follower = { watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null };
+    const follower: Follower = { watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys };
     this.streams.set(stream, follower);
     stream.onCancel(() => this.streams.delete(stream));
     const source = this.source!;
     const decisions = source.decisionsInFlight();
-    stream.push(this.message(source, this.select(decisions, follower.watch)));
+    stream.push(this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
   }
 
   /** Sends a notice to every follower, with these decisions (each follower's share of them). */
@@ -64,13 +74,15 @@ export class NoticeStreams {
     let all: Message | null = null;
     const base = this.message(source, []);
     for (const [stream, follower] of this.streams) {
-      if (decisions.length === 0) {
+      if (follower.watch !== null && decisions.length === 0) {
+        stream.push(this.reserving(source, follower, base));
+      } else if (decisions.length === 0) {
         stream.push(base);
       } else if (follower.watch === null) {
         all ??= { ...base, decisions: decisions.map(decisionToMessage) };
         stream.push(all);
       } else {
-        stream.push({ ...base, decisions: this.select(decisions, follower.watch) });
+        stream.push(this.reserving(source, follower, { ...base, decisions: this.select(decisions, follower.watch) }));
       }
     }
     this.lastSentMs = this.nowMs();
@@ -115,9 +127,18 @@ export class NoticeStreams {
     }
   }
 
+  /** A watching follower's notice, with its keys reserved ahead of the clock. */
+  private reserving(source: NoticeSource, follower: Follower, message: Message): Message {
+    if (this.reservationUs <= 0 || follower.watch === null) return message;
+    const through = this.clock.now().latest + this.reservationUs;
+    let covered = through;
+    for (const key of follower.watchKeys) covered = Math.min(covered, source.reserveCovered(key, through));
+    return { ...message, reserved: covered };
+  }
+
   /** The decided watermark is read after the decisions it covers are chosen. */
   private message(source: NoticeSource, decisions: Message[]): Message {
-    return { position: source.published, watermark: source.watermark(), decisions, decided: source.decidedWatermark() };
+    return { position: source.published, watermark: source.watermark(), decisions, decided: source.decidedWatermark(), issued: source.lastIssued() };
   }
 
   private select(decisions: readonly JournalRecord[], watch: Set<string> | null): Message[] {
