@@ -450,3 +450,79 @@ test('a standby that learned the journal takes over with only the tail replayed,
   assert.ok(next.kind === 'committed');
   assert.equal(journal.records.length, 4, 'the new leader appends to the journal it took over');
 });
+
+test('decisions reach onDecided before they are durable, and the decided watermark covers exactly them', async () => {
+  const journal = new ControlledJournal();
+  journal.auto = false;
+  const delivered: JournalRecord[][] = [];
+  const h = harness({ onDecided: (records) => delivered.push([...records]) }, journal);
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(journal);
+  const start = h.clock.now().latest;
+  const first = h.adjudicator.commit(request(start, ['a']));
+  const second = h.adjudicator.commit(request(start, ['b']));
+  // Decided, not yet handed out: the decided watermark stays below them.
+  const lowest = h.adjudicator.decisionsInFlight()[0]!.commitTimestamp;
+  assert.ok(h.adjudicator.decidedWatermark() < lowest);
+  await settle();
+  assert.deepEqual(delivered.map((batch) => batch.length), [2], 'one turn of decisions is one delivery');
+  assert.equal(journal.pending.length, 1, 'the append is still in flight');
+  h.clock.advance(5_000);
+  const decided = h.adjudicator.decidedWatermark();
+  assert.ok(decided >= delivered[0]![1]!.commitTimestamp, 'delivered decisions are covered although not durable');
+  assert.ok(h.adjudicator.watermark() < lowest, 'the durable watermark still waits for the append');
+  // Every later decision goes above the decided watermark.
+  const third = h.adjudicator.commit(request(start, ['c']));
+  const inFlight = h.adjudicator.decisionsInFlight();
+  assert.equal(inFlight.length, 3);
+  assert.ok(inFlight[2]!.commitTimestamp > decided);
+  journal.auto = true;
+  journal.complete();
+  const outcomes = await finish(h, [first, second, third]);
+  assert.deepEqual(outcomes.map((o) => o.kind), ['committed', 'committed', 'committed']);
+  assert.equal(h.adjudicator.decisionsInFlight().length, 0);
+});
+
+test('after a failed append the decided watermark stops moving', async () => {
+  const journal = new ControlledJournal();
+  journal.auto = false;
+  const h = harness({ onDecided: () => {} }, journal);
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(journal);
+  const outcome = h.adjudicator.commit(request(h.clock.now().latest, ['a']));
+  await settle();
+  journal.failNext();
+  assert.equal((await outcome).kind, 'unavailable');
+  const frozen = h.adjudicator.decidedWatermark();
+  h.clock.advance(50_000);
+  assert.equal(h.adjudicator.decidedWatermark(), frozen);
+});
+
+test('a reserved key is committed above the reservation, acknowledged once the clock passes it', async () => {
+  const h = harness({ maxReservationUs: 50_000 });
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(h.journal);
+  const now = h.clock.now().latest;
+  assert.ok(h.adjudicator.stats().lastIssued >= now + 50_000, 'a new leader starts above any reservation of its predecessor');
+  const through = h.clock.now().latest + 50_000;
+  assert.equal(h.adjudicator.reserveCovered(key('catalog'), through), through);
+  assert.throws(() => h.adjudicator.reserve(key('catalog'), h.clock.now().latest + 60_000), /maxReservationUs/);
+  const outcome = await commitNow(h, request(h.clock.now().latest, ['catalog', 'table-row']));
+  assert.equal(outcome.kind, 'committed');
+  assert.ok(outcome.kind === 'committed' && outcome.commitTimestamp > through);
+  assert.ok(h.clock.now().earliest >= (outcome.kind === 'committed' ? outcome.commitTimestamp : 0), 'commit wait covered the reservation');
+});
+
+test('while decisions are not handed out, a reservation covers only the decided watermark', async () => {
+  const h = harness({ maxReservationUs: 50_000, onDecided: () => {} });
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(h.journal);
+  h.clock.advance(60_000);
+  const pending = h.adjudicator.commit(request(h.clock.now().latest, ['catalog']));
+  const through = h.clock.now().latest + 50_000;
+  const covered = h.adjudicator.reserveCovered(key('catalog'), through);
+  assert.ok(covered < h.adjudicator.decisionsInFlight()[0]!.commitTimestamp, 'the undelivered decision is not covered');
+  await settle();
+  assert.equal(h.adjudicator.reserveCovered(key('catalog'), through), through);
+  await finish(h, [pending]);
+});

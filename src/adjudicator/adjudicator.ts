@@ -36,6 +36,17 @@ export interface LocalAdjudicatorOptions {
   readonly onFailure?: (reason: string) => void;
   /** How many recent transaction ids keep their outcome for retried commits. */
   readonly maxRememberedCommits?: number;
+  /**
+   * Hands decisions to storage before they are durable (in decision order, once per turn of
+   * the event loop), so a read waits only for in-flight commits that touch its keys; see
+   * `decidedWatermark`. Storage still applies only what the journal holds.
+   */
+  readonly onDecided?: (records: readonly JournalRecord[]) => void;
+  /**
+   * The longest `reserve` a leader grants: a new leader's timestamps start this far above
+   * now().latest, above anything its predecessor reserved.
+   */
+  readonly maxReservationUs?: number;
   readonly log?: Log;
 }
 
@@ -81,6 +92,7 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly publish: LocalAdjudicatorOptions['publish'];
   private readonly log: Log | undefined;
   private readonly onFailure: ((reason: string) => void) | undefined;
+  private readonly onDecided: ((records: readonly JournalRecord[]) => void) | undefined;
   private readonly maxTransactionAgeUs: number;
   private readonly maxInFlightCommits: number;
   private readonly maxBatchBytes: number;
@@ -99,6 +111,12 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly scratchShares: string[] = [];
   private lastIssued: Timestamp = 0;
   private lastWatermark: Timestamp = 0;
+  private lastDecidedWatermark: Timestamp = 0;
+  /** Key → a timestamp no commit writing it may have (leases granted to readers, see `reserve`). */
+  private readonly reservations = new Map<string, Timestamp>();
+  private readonly maxReservationUs: number;
+  /** Decisions not yet handed to `onDecided`, in decision order. */
+  private readonly undelivered: JournalRecord[] = [];
   /** Every entry below this was pruned: a transaction that started earlier is too old. */
   private prunedHorizon: Timestamp = 0;
   /** Transactions that started before a rebuild are refused (lock keys are not journaled). */
@@ -132,6 +150,8 @@ export class LocalAdjudicator implements Adjudicator {
     this.maxAppendsInFlight = options.maxAppendsInFlight ?? 4;
     this.maxCommitBytes = options.maxCommitBytes ?? 16 * 1024 * 1024;
     this.maxRememberedCommits = options.maxRememberedCommits ?? 200_000;
+    this.onDecided = options.onDecided;
+    this.maxReservationUs = options.maxReservationUs ?? 0;
     assert(this.maxTransactionAgeUs > 0 && this.maxInFlightCommits > 0 && this.maxAppendsInFlight > 0, 'adjudicator bounds are positive');
   }
 
@@ -197,7 +217,7 @@ export class LocalAdjudicator implements Adjudicator {
     }
     // The adjudicator before this one may have promised storage "no commit at or below W" for
     // any W up to the true time of its last notice; the next timestamp goes above all of them.
-    this.lastIssued = Math.max(this.lastIssued, this.clock.now().latest);
+    this.lastIssued = Math.max(this.lastIssued, this.clock.now().latest + this.maxReservationUs);
     this.serving = true;
     this.log?.info(`adjudicator took over at journal position ${this.learned}: ${this.learnedRecords - before} records replayed, `
       + `${before} learned before; ${this.lastCommit.size} keys in the conflict map`);
@@ -213,7 +233,7 @@ export class LocalAdjudicator implements Adjudicator {
     if (refusal !== null) return Promise.resolve(refusal);
     const conflict = this.check(request);
     if (conflict !== null) return Promise.resolve(conflict);
-    const commitTimestamp = this.nextTimestamp(request.startTimestamp);
+    const commitTimestamp = this.nextTimestamp(request.startTimestamp, this.reservedFloor(request));
     this.recordDecision(commitTimestamp);
     const record: JournalRecord = { commitTimestamp, transactionId: request.transactionId, writes: request.writes };
     const outcome = new Promise<CommitOutcome>((resolve) => this.enqueue({ record, resolve }, bytes));
@@ -287,12 +307,45 @@ export class LocalAdjudicator implements Adjudicator {
   }
 
   /** τ_commit = max(now().earliest, last issued + 1, τ_start + 1), and above any watermark given out. */
-  private nextTimestamp(start: Timestamp): Timestamp {
+  private nextTimestamp(start: Timestamp, floor: Timestamp): Timestamp {
     const earliest = this.clock.now().earliest;
-    const commitTimestamp = Math.max(earliest, this.lastIssued + 1, start + 1, this.lastWatermark + 1);
+    const commitTimestamp = Math.max(earliest, this.lastIssued + 1, start + 1, this.lastWatermark + 1, this.lastDecidedWatermark + 1, floor);
     assert(commitTimestamp > this.lastIssued && commitTimestamp > start, 'commit timestamps increase and follow the start');
     this.lastIssued = commitTimestamp;
     return commitTimestamp;
+  }
+
+  /**
+   * Promises that no commit writing `key` gets a timestamp at or below `through` (a reader may
+   * then take the key as unchanged up to it without asking). A commit that writes it goes
+   * above, and commit wait holds its acknowledgement (and, timestamps being ordered, the
+   * acknowledgement of commits decided after it) until the clock passes — so reservations are
+   * short and only for rarely written keys (the catalog version).
+   */
+  reserve(key: Key, through: Timestamp): void {
+    assert(through <= this.clock.now().latest + this.maxReservationUs, 'a reservation stays within maxReservationUs');
+    const name = conflictKey(key);
+    if (through > (this.reservations.get(name) ?? 0)) this.reservations.set(name, through);
+  }
+
+  /**
+   * Reserves `key` through `through` and returns what a reader may take as covered: `through`,
+   * or only the decided watermark while decisions are not yet handed out (one of them may
+   * write the key at or below `through`).
+   */
+  reserveCovered(key: Key, through: Timestamp): Timestamp {
+    this.reserve(key, through);
+    return this.undelivered.length > 0 ? this.decidedWatermark() : through;
+  }
+
+  private reservedFloor(request: CommitRequest): Timestamp {
+    if (this.reservations.size === 0) return 0;
+    let floor = 0;
+    for (const write of request.writes) {
+      const through = this.reservations.get(conflictKey(write.key));
+      if (through !== undefined && through + 1 > floor) floor = through + 1;
+    }
+    return floor;
   }
 
   /** Written and locked keys are recorded as written (FOR UPDATE adjudicates rows as if written). */
@@ -322,6 +375,7 @@ export class LocalAdjudicator implements Adjudicator {
     batch.commits.push(commit);
     batch.records.push(commit.record);
     batch.bytes += bytes;
+    if (this.onDecided !== undefined) this.undelivered.push(commit.record);
     this.inFlightCommits++;
     if (!this.flushScheduled) {
       // Decisions made in this turn of the event loop share one append.
@@ -333,6 +387,14 @@ export class LocalAdjudicator implements Adjudicator {
   /** Starts appends for open batches, oldest first, up to the in-flight bound. */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.undelivered.length > 0 && this.failure === null) {
+      const decided = this.undelivered.splice(0);
+      try {
+        this.onDecided!(decided);
+      } catch (error) {
+        this.log?.warn(`decision listener failed: ${(error as Error).message}`);
+      }
+    }
     for (const batch of this.batches) {
       if (this.failure !== null || this.appendsInFlight >= this.maxAppendsInFlight) return;
       if (batch.state === 'open') this.startAppend(batch);
@@ -430,6 +492,32 @@ export class LocalAdjudicator implements Adjudicator {
     }
     if (watermark > this.lastWatermark) this.lastWatermark = watermark;
     return this.lastWatermark;
+  }
+
+  /**
+   * Wd such that every later decision gets a timestamp > Wd and every decision ≤ Wd has been
+   * handed to `onDecided` (durable or not): min(lowest undelivered timestamp − 1,
+   * now().earliest − 1), never decreasing. A storage node that holds every decision handed out
+   * can serve a read at τ ≤ Wd once no undurable decision at or below τ touches its keys. After
+   * a failure it stops moving (a new leader's timestamps start above it).
+   */
+  decidedWatermark(): Timestamp {
+    if (this.failure !== null || this.stopping) return this.lastDecidedWatermark;
+    let watermark = this.clock.now().earliest - 1;
+    const oldest = this.undelivered[0];
+    if (oldest !== undefined) {
+      assert(oldest.commitTimestamp > this.lastDecidedWatermark, 'no undelivered decision is at or below a decided watermark given out');
+      watermark = Math.min(watermark, oldest.commitTimestamp - 1);
+    }
+    if (watermark > this.lastDecidedWatermark) this.lastDecidedWatermark = watermark;
+    return this.lastDecidedWatermark;
+  }
+
+  /** Decisions not yet published to storage, in decision order (for a storage node that connects). */
+  decisionsInFlight(): JournalRecord[] {
+    const records: JournalRecord[] = [];
+    for (const batch of this.batches) records.push(...batch.records);
+    return records;
   }
 
   /** Calls `listener` with the new watermark after each published batch. Returns an unsubscribe. */

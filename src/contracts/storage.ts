@@ -53,6 +53,16 @@ export interface StorageNode {
 export interface SafeTimeSource {
   /** Every commit with timestamp <= the returned value has been applied. */
   safeTime(): Timestamp;
-  /** Resolves once safeTime() >= timestamp (or rejects after the wait bound). */
-  waitFor(timestamp: Timestamp): Promise<void>;
+  /**
+   * Resolves once safeTime() >= timestamp (or rejects after the wait bound). With `span`, it may
+   * resolve earlier: once every commit at or below `timestamp` that writes a key in the span is
+   * applied (src/storage/in-flight-decisions.ts).
+   */
+  waitFor(timestamp: Timestamp, span?: KeySpan): Promise<void>;
+}
+
+/** The keys a read covers: [start, end), or the key `start` alone when `end` is null. */
+export interface KeySpan {
+  readonly start: Key;
+  readonly end: Key | null;
 }

@@ -173,12 +173,12 @@ export class MvccStorage implements StorageNode {
 
   get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
     if (this.safeTime.safeTime() >= readTimestamp) return settle(() => this.visibleAt(key, readTimestamp));
-    return this.safeTime.waitFor(readTimestamp).then(() => this.visibleAt(key, readTimestamp));
+    return this.safeTime.waitFor(readTimestamp, { start: key, end: null }).then(() => this.visibleAt(key, readTimestamp));
   }
 
   read(request: ReadRequest): Promise<ReadResult> {
     if (this.safeTime.safeTime() >= request.readTimestamp) return settle(() => this.scan(request));
-    return this.safeTime.waitFor(request.readTimestamp).then(() => this.scan(request));
+    return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(() => this.scan(request));
   }
 
   /**

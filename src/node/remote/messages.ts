@@ -4,6 +4,8 @@
  * rather than empty.
  */
 import type { CommitOutcome, CommitRequest } from '../../contracts/adjudicator.js';
+import type { JournalRecord } from '../../contracts/journal.js';
+import type { InFlightDecision } from '../../storage/in-flight-decisions.js';
 import type { PushedComparison, ReadRequest, ReadResult } from '../../contracts/storage.js';
 import type { Message } from '../../env/grpc.js';
 
@@ -83,4 +85,13 @@ export function readResultToMessage(result: ReadResult): Message {
 
 export function readResultFromMessage(message: Message): ReadResult {
   return { keys: message['keys'], values: message['values'], resumeKey: message['resume_key'] ?? null };
+}
+
+/** A decision as storage needs it before it is durable: timestamp and written keys, no values. */
+export function decisionToMessage(record: JournalRecord): Message {
+  return { commit_timestamp: record.commitTimestamp, keys: record.writes.map((w) => bytes(w.key)) };
+}
+
+export function decisionFromMessage(message: Message): InFlightDecision {
+  return { commitTimestamp: message['commit_timestamp'], keys: message['keys'] };
 }

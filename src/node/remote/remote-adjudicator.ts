@@ -19,11 +19,16 @@ export interface RemoteAdjudicatorOptions {
   readonly attemptMs?: number;
 }
 
+const NOTIFY_DEADLINE_MS = 1_000;
+
 export class RemoteAdjudicator implements Adjudicator {
   private client: GrpcClient | null = null;
   private readonly retryWindowMs: number;
   private readonly attemptMs: number;
   private leaderChanged: (() => void)[] = [];
+  /** The highest snapshot a notice was asked for, and whether a request is on its way. */
+  private requested: Timestamp = 0;
+  private noticeInFlight = false;
 
   constructor(private readonly options: RemoteAdjudicatorOptions) {
     this.retryWindowMs = options.retryWindowMs ?? 8_000;
@@ -68,6 +73,29 @@ export class RemoteAdjudicator implements Adjudicator {
     return new Promise((resolve) => {
       this.leaderChanged.push(resolve);
       this.options.timers.setTimeout(resolve, ms);
+    });
+  }
+
+  /**
+   * Asks the leader for a watermark notice covering `timestamp` (a snapshot about to be read),
+   * so storage need not wait for the next periodic one. Best effort: a lost request costs only
+   * that wait. One request in flight per query processor; those made meanwhile go as one.
+   */
+  requestNotice(timestamp: Timestamp): void {
+    if (timestamp <= this.requested) return;
+    this.requested = timestamp;
+    if (this.noticeInFlight) return;
+    const client = this.client;
+    if (client === null) return;
+    this.noticeInFlight = true;
+    const sent = timestamp;
+    void client.unary('Notify', { timestamp }, NOTIFY_DEADLINE_MS).catch(() => {}).finally(() => {
+      this.noticeInFlight = false;
+      if (this.requested > sent) {
+        const next = this.requested;
+        this.requested = sent;
+        this.requestNotice(next);
+      }
     });
   }
 

@@ -11,6 +11,7 @@ import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import { SqlError } from '../../contracts/errors.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
 import { readRequestToMessage, readResultFromMessage } from './messages.js';
+import type { KeyWatch } from './key-watch.js';
 
 export interface StorageReplica {
   readonly name: string;
@@ -33,6 +34,7 @@ const RETRY_PAUSE_MS = 100;
 
 export class RemoteStorage implements StorageNode {
   private readonly replicas: Replica[];
+  private keyWatch: KeyWatch | null = null;
 
   constructor(replicas: readonly StorageReplica[], ownAz: string, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000) {
     // Same-AZ replicas first, the rest after, each group in the given order.
@@ -71,7 +73,22 @@ export class RemoteStorage implements StorageNode {
     return readResultFromMessage(await this.call('Read', readRequestToMessage(request)));
   }
 
+  /** Answers reads of the watched key from the leader's stream when it can (key-watch.ts). */
+  watch(keyWatch: KeyWatch): void {
+    this.keyWatch = keyWatch;
+  }
+
   async get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
+    const watch = this.keyWatch;
+    if (watch === null || !watch.isKey(key)) return this.getStored(key, readTimestamp);
+    const known = await watch.valueAt(readTimestamp);
+    if (known !== undefined) return known.value;
+    const value = await this.getStored(key, readTimestamp);
+    watch.observed(value, readTimestamp);
+    return value;
+  }
+
+  private async getStored(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
     const reply = await this.call('Get', { key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), read_timestamp: readTimestamp });
     return reply['value'] ?? null;
   }

@@ -8,7 +8,9 @@
  * The leader rebuilds its conflict map and last timestamp from the journal, appends fenced by
  * its leadership, and streams watermark notices (position, W) to storage nodes: every commit at
  * or below W is in the journal at or before the position. Storage learns the commits themselves
- * from the journal (etcd watch), so the adjudicator's `publish` only records the position.
+ * from the journal (etcd watch), so the adjudicator's `publish` only records the position; the
+ * notices also carry each decision's keys as it is made and a decided watermark, so a read waits
+ * only for in-flight commits that touch its keys (notice-streams.ts, in-flight-decisions.ts).
  * The leader also trims the journal behind the storage replicas (journal-trimmer.ts).
  * A leader that loses its lease exits (crash-only): its decisions cannot be taken back, and a
  * fresh process comes back as a standby.
@@ -16,7 +18,7 @@
 import { LocalAdjudicator } from '../../adjudicator/adjudicator.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
-import { serveGrpc, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
+import { serveGrpc, type GrpcServer, type Message } from '../../env/grpc.js';
 import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
@@ -24,6 +26,7 @@ import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
 import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';
 import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.js';
+import { NoticeStreams } from './notice-streams.js';
 
 /**
  * The leader's lease: its loss ends the leadership. A crashed leader is replaced at once
@@ -31,9 +34,20 @@ import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.j
  * goes quiet; a shorter one would depose healthy leaders whose keep-alives run late under load.
  */
 export const LEADER_LEASE_SECONDS = 3;
-/** How often watermark notices flow with no commits (idle reads wait at most about this). */
-const WATERMARK_INTERVAL_MS = 2;
+/**
+ * How often a notice goes out when none has for this long. Reads do not wait for it: a query
+ * processor asks for a notice covering its snapshot (Notify) when it starts one, and commits
+ * send notices as they are decided and published. It keeps safe time moving for the rest
+ * (garbage collection, decisions of a dead leader).
+ */
+const WATERMARK_INTERVAL_MS = 20;
 const PRUNE_INTERVAL_MS = 1_000;
+/**
+ * How far ahead the keys QPs watch (the catalog version) are reserved: a QP takes the catalog
+ * as unchanged up to then without waiting for a notice. A DDL commit (and what commits after
+ * it) waits up to this long in commit wait, and so do a new leader's first commits.
+ */
+const RESERVATION_MS = 50;
 
 export interface AdjudicatorRole {
   readonly port: number;
@@ -56,15 +70,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let published: JournalPosition = 0;
   let trimmer: JournalTrimmer | null = null;
   let stopped = false;
-  const streams = new Set<ServerStream>();
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
-
-  const notice = (): Message => ({ position: published, watermark: adjudicator!.watermark() });
-  const broadcast = () => {
-    if (adjudicator === null || streams.size === 0) return;
-    const message = notice();
-    for (const stream of streams) stream.push(message);
-  };
+  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000);
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {
@@ -72,14 +79,16 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         if (adjudicator === null) return { kind: 'unavailable', commit_timestamp: 0, reason: `${node.name} is not the adjudicator leader` };
         return outcomeToMessage(await adjudicator.commit(commitRequestFromMessage(request)));
       },
-      Watermarks: (_request, stream) => {
-        if (adjudicator === null) {
+      Watermarks: (request, stream) => {
+        if (!notices.leading) {
           stream.end();
           return;
         }
-        streams.add(stream);
-        stream.onCancel(() => streams.delete(stream));
-        stream.push(notice());
+        notices.add(stream, request['watch_keys'] ?? []);
+      },
+      Notify: async (request: Message) => {
+        notices.request(request['timestamp']);
+        return {};
       },
     },
   });
@@ -94,12 +103,15 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       // its predecessor, fails its "predecessor exists" compare and is sent again, and every
       // later batch with it (bench:distributed measured 2 etcd transactions per append).
       maxAppendsInFlight: 1,
+      maxReservationUs: RESERVATION_MS * 1000,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
       onFailure: () => onLeadershipLost(),
       publish: (_records, position) => {
         published = position;
         return Promise.resolve();
       },
+      // Storage hears of decisions at once, so reads wait only for the ones touching their keys.
+      onDecided: (records) => notices.broadcast(records),
     });
     const learning = await learnJournal(env, reader, candidate);
     const standbyPrune = env.timers.setInterval(() => candidate.prune(), PRUNE_INTERVAL_MS);
@@ -122,8 +134,17 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     const rebuilt = candidate;
     published = journal.durablePosition;
     adjudicator = rebuilt;
-    adjudicator.onWatermark(() => broadcast());
-    timers.push(env.timers.setInterval(broadcast, WATERMARK_INTERVAL_MS));
+    notices.lead({
+      get published() { return published; },
+      watermark: () => rebuilt.watermark(),
+      decidedWatermark: () => rebuilt.decidedWatermark(),
+      decisionsInFlight: () => rebuilt.decisionsInFlight(),
+      reserveCovered: (key, through) => rebuilt.reserveCovered(key, through),
+      lastIssued: () => rebuilt.stats().lastIssued,
+    });
+    // No notice per published batch: reads wait on decisions (sent as they are made) and
+    // replicas release them as they apply the journal; safe time follows with the next notice.
+    timers.push(env.timers.setInterval(() => notices.tick(), WATERMARK_INTERVAL_MS));
     timers.push(env.timers.setInterval(() => rebuilt.prune(), PRUNE_INTERVAL_MS));
     trimmer = startJournalTrimmer({
       coordination, clock: env.clock, timers: env.timers, journal, appliedPrefix: appliedPrefix(config), log: env.log,
@@ -145,7 +166,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       stopped = true;
       (trimmer as JournalTrimmer | null)?.stop();
       for (const timer of timers) env.timers.clearInterval(timer);
-      for (const stream of streams) stream.end();
+      notices.close();
       await (adjudicator as LocalAdjudicator | null)?.close();
       await (journal as CoordinatedJournal | null)?.close();
       await server.close();

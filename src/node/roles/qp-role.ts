@@ -11,6 +11,8 @@ import { loadOrCreateIdentity } from '../identity.js';
 import { startQueryService } from '../query-service.js';
 import { RemoteAdjudicator } from '../remote/remote-adjudicator.js';
 import { RemoteStorage } from '../remote/remote-storage.js';
+import { KeyWatch } from '../remote/key-watch.js';
+import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { leaderKey } from './adjudicator-role.js';
 import { observeKey, register } from './leadership.js';
@@ -27,10 +29,23 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, config.identityDir);
   const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), az: s.az })), node.az, env.clock, env.timers);
   const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers });
-  const leader = await observeKey(coordination, env.timers, leaderKey(config), (address) => adjudicator.setLeader(address));
+  // Every transaction reads the catalog version at its snapshot: mostly answered from the
+  // leader's stream of decisions writing it, without a storage round trip.
+  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers);
+  storage.watch(catalogWatch);
+  const leader = await observeKey(coordination, env.timers, leaderKey(config), (address) => {
+    adjudicator.setLeader(address);
+    catalogWatch.follow(address);
+  });
   const service = await startQueryService({
     env, storage, adjudicator, identity,
-    snapshotTime: () => env.clock.now().latest,
+    snapshotTime: () => {
+      // Storage serves the snapshot once a notice from the leader covers it: ask for one now,
+      // while the first read is on its way.
+      const timestamp = env.clock.now().latest;
+      adjudicator.requestNotice(timestamp);
+      return timestamp;
+    },
     // Builds run where they were started; resuming interrupted ones is left to the embedded node.
     resumeIndexBuilds: false,
     // The relay sends every CancelRequest to every QP; each ignores keys it does not have.
@@ -46,6 +61,7 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
       await server.close();
       service.closeAll();
       await leader.close();
+      catalogWatch.close();
       adjudicator.close();
       await storage.close();
     },

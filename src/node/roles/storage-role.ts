@@ -25,11 +25,12 @@ import type { Timestamp } from '../../contracts/time.js';
 import { MvccStorage } from '../../storage/mvcc-storage.js';
 import { restoreSnapshot, snapshotPages, type SnapshotPage } from '../../storage/snapshot.js';
 import { SafeTime } from '../../storage/safe-time.js';
+import { InFlightDecisions } from '../../storage/in-flight-decisions.js';
 import { columnKeyOf } from '../column-key.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { journalPrefix, leaderKey } from './adjudicator-role.js';
 import { listUnder, observeKey, register } from './leadership.js';
-import { readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
+import { decisionFromMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 const REGISTRATION_TTL_SECONDS = 2;
@@ -53,8 +54,10 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   const journal = await CoordinatedJournal.open({ coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log });
   await restoreIfBehind(env, config, node, coordination, journal, storePath);
   const safeTime = new SafeTime({ timers: env.timers });
+  // Reads wait only for in-flight commits that touch their keys (in-flight-decisions.ts).
+  const decisions = new InFlightDecisions(safeTime);
   const store = env.disk.openOrderedStore(storePath);
-  const storage = new MvccStorage(store, safeTime, columnKeyOf);
+  const storage = new MvccStorage(store, decisions, columnKeyOf);
   const notices: { position: number; watermark: Timestamp }[] = [];
   let lastCommitApplied = storage.lastAppliedTimestamp;
   let snapshotsRunning = 0;
@@ -63,6 +66,16 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     let reached = lastCommitApplied;
     while (notices.length > 0 && notices[0]!.position <= storage.appliedPosition) reached = Math.max(reached, notices.shift()!.watermark);
     if (reached > 0) safeTime.advance(reached);
+    decisions.settle(Math.max(lastCommitApplied, safeTime.safeTime()));
+    offerDecided();
+  };
+
+  // The leader's decided watermark holds once this replica has applied through the position the
+  // stream started at (decisions published before that were not sent on it).
+  let streamStart: number | null = null;
+  let latestDecided = 0;
+  const offerDecided = () => {
+    if (streamStart !== null && storage.appliedPosition >= streamStart) decisions.advanceDecided(latestDecided);
   };
 
   // Apply the journal in order, one batch at a time.
@@ -91,11 +104,21 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     leaderClient?.close();
     leaderStream = null;
     leaderClient = null;
+    streamStart = null;
     if (address === null) return;
     const client = grpcClient('Adjudicator', address);
     leaderClient = client;
     const connect = () => {
+      let first = true;
       leaderStream = client.stream('Watermarks', {}, (notice) => {
+        if (first) {
+          first = false;
+          streamStart = notice['position'];
+          latestDecided = 0;
+        }
+        const decided = notice['decisions'] as Message[];
+        if (decided.length > 0) decisions.add(decided.map(decisionFromMessage));
+        if (notice['decided'] > latestDecided) latestDecided = notice['decided'];
         if (notices.length >= MAX_PENDING_NOTICES) notices.shift();
         notices.push({ position: notice['position'], watermark: notice['watermark'] });
         advance();
@@ -115,7 +138,10 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
         return value === null ? {} : { value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) };
       },
       Read: async (request: Message) => readResultToMessage(await storage.read(readRequestFromMessage(request))),
-      Status: async () => ({ applied_position: storage.appliedPosition, safe_time: safeTime.safeTime() }),
+      Status: async () => ({
+        applied_position: storage.appliedPosition, safe_time: safeTime.safeTime(),
+        decided_watermark: decisions.decidedWatermark, decisions_in_flight: decisions.size,
+      }),
       Snapshot: (_request: Message, stream: ServerStream) => {
         // Garbage collection waits while a copy is read (see snapshot.ts).
         snapshotsRunning++;

@@ -1,0 +1,157 @@
+/**
+ * The adjudicator leader's watermark notices (proto WatermarkNotice) to the nodes that follow it:
+ * storage replicas (every decision's keys) and query processors (only decisions writing the
+ * keys they watch, e.g. the catalog version key). A notice goes out
+ * - with each turn's decisions (before they are durable) and after each published batch;
+ * - when a query processor asks for one covering a snapshot it is about to read (Notify), as
+ *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer;
+ * - otherwise when none went out for `intervalMs` (keeps safe time moving for the rest).
+ * Every message on one stream is in order, which is what makes a notice's decided watermark
+ * cover the decisions sent before it.
+ */
+import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
+import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
+import type { Message, ServerStream } from '../../env/grpc.js';
+import { latin1Key } from '../../encoding/bytes.js';
+import { decisionToMessage } from '../remote/messages.js';
+
+/** What a notice reports, read when it is sent. */
+export interface NoticeSource {
+  readonly published: JournalPosition;
+  watermark(): Timestamp;
+  decidedWatermark(): Timestamp;
+  decisionsInFlight(): JournalRecord[];
+  /** The highest commit timestamp decided so far. */
+  lastIssued(): Timestamp;
+  /** Reserves a watched key through τ (LocalAdjudicator.reserveCovered); returns what is covered. */
+  reserveCovered(key: Uint8Array, through: Timestamp): Timestamp;
+}
+
+interface Follower {
+  /** Keys (latin1) whose decisions this follower wants; null: all decisions. */
+  readonly watch: Set<string> | null;
+  readonly watchKeys: readonly Uint8Array[];
+}
+
+export class NoticeStreams {
+  private readonly streams = new Map<ServerStream, Follower>();
+  private source: NoticeSource | null = null;
+  private lastSentMs = 0;
+  private lastSentDecided: Timestamp = 0;
+  private wanted: Timestamp = 0;
+  private scheduled = false;
+
+  /**
+   * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
+   * change (0: not at all); a notice goes out at least every `intervalMs` to renew it.
+   */
+  constructor(private readonly clock: Clock, private readonly timers: Timers, private readonly intervalMs: number,
+    private readonly reservationUs = 0) {}
+
+  /** Starts sending (this node leads). */
+  lead(source: NoticeSource): void {
+    this.source = source;
+  }
+
+  get leading(): boolean {
+    return this.source !== null;
+  }
+
+  /** A follower connected: its first notice carries every unpublished decision it wants. */
+  add(stream: ServerStream, watchKeys: readonly Uint8Array[]): void {
+    const follower: Follower = { watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys };
+    this.streams.set(stream, follower);
+    stream.onCancel(() => this.streams.delete(stream));
+    const source = this.source!;
+    const decisions = source.decisionsInFlight();
+    stream.push(this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
+  }
+
+  /** Sends a notice to every follower, with these decisions (each follower's share of them). */
+  broadcast(decisions: readonly JournalRecord[] = []): void {
+    const source = this.source;
+    if (source === null || this.streams.size === 0) return;
+    let all: Message | null = null;
+    const base = this.message(source, []);
+    for (const [stream, follower] of this.streams) {
+      if (follower.watch !== null && decisions.length === 0) {
+        stream.push(this.reserving(source, follower, base));
+      } else if (decisions.length === 0) {
+        stream.push(base);
+      } else if (follower.watch === null) {
+        all ??= { ...base, decisions: decisions.map(decisionToMessage) };
+        stream.push(all);
+      } else {
+        stream.push(this.reserving(source, follower, { ...base, decisions: this.select(decisions, follower.watch) }));
+      }
+    }
+    this.lastSentMs = this.nowMs();
+    this.lastSentDecided = base['decided'];
+  }
+
+  /** The periodic notice: only when nothing went out for the interval. */
+  tick(): void {
+    if (this.nowMs() - this.lastSentMs >= this.intervalMs) this.broadcast();
+  }
+
+  /** A query processor will read at `timestamp`: send a notice whose decided watermark covers it. */
+  request(timestamp: Timestamp): void {
+    if (!(timestamp > this.wanted)) return;
+    this.wanted = timestamp;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.timers.setImmediate(() => this.sendWanted());
+  }
+
+  close(): void {
+    for (const stream of this.streams.keys()) stream.end();
+    this.streams.clear();
+    this.source = null;
+  }
+
+  private sendWanted(): void {
+    this.scheduled = false;
+    if (this.source === null || this.wanted <= this.lastSentDecided) return;
+    // The decided watermark is at most now().earliest − 1.
+    const waitUs = this.wanted + 1 - this.clock.now().earliest;
+    if (waitUs > 0) {
+      this.scheduled = true;
+      this.timers.setTimeout(() => this.sendWanted(), Math.max(1, Math.ceil(waitUs / 1000)));
+      return;
+    }
+    this.broadcast();
+    // Decisions not yet handed out held the watermark back: they go out within the turn.
+    if (this.wanted > this.lastSentDecided) {
+      this.scheduled = true;
+      this.timers.setTimeout(() => this.sendWanted(), 1);
+    }
+  }
+
+  /** A watching follower's notice, with its keys reserved ahead of the clock. */
+  private reserving(source: NoticeSource, follower: Follower, message: Message): Message {
+    if (this.reservationUs <= 0 || follower.watch === null) return message;
+    const through = this.clock.now().latest + this.reservationUs;
+    let covered = through;
+    for (const key of follower.watchKeys) covered = Math.min(covered, source.reserveCovered(key, through));
+    return { ...message, reserved: covered };
+  }
+
+  /** The decided watermark is read after the decisions it covers are chosen. */
+  private message(source: NoticeSource, decisions: Message[]): Message {
+    return { position: source.published, watermark: source.watermark(), decisions, decided: source.decidedWatermark(), issued: source.lastIssued() };
+  }
+
+  private select(decisions: readonly JournalRecord[], watch: Set<string> | null): Message[] {
+    if (watch === null) return decisions.map(decisionToMessage);
+    const selected: Message[] = [];
+    for (const record of decisions) {
+      const keys = record.writes.filter((write) => watch.has(latin1Key(write.key))).map((write) => write.key);
+      if (keys.length > 0) selected.push(decisionToMessage({ ...record, writes: keys.map((key) => ({ key, value: null })) }));
+    }
+    return selected;
+  }
+
+  private nowMs(): number {
+    return this.clock.now().earliest / 1000;
+  }
+}
