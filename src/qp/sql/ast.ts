@@ -51,7 +51,13 @@ export type Expr =
   // run as subplans (src/qp/sql/subplans.ts), over system catalogs in the expression (src/qp/system/catalog-subquery.ts);
   // `unsupported` holds the 0A000 message of a subquery whose form cannot be converted, raised only if it is evaluated.
   | { readonly kind: 'subquery'; readonly mode: 'scalar' | 'array' | 'exists' | 'any' | 'all'; readonly select: SelectStatement | null; readonly unsupported: string | null;
-      readonly left?: Expr; readonly op?: string; readonly location: number };
+      readonly left?: Expr; readonly op?: string; readonly location: number;
+      /** `(a, b) op ANY/ALL (SELECT x, y …)`, `(a, b) op (SELECT x, y …)`: `left` is a row, compared with each result row pair by pair. */
+      readonly rowCompare?: boolean }
+  /** ROW(a, b, …) or (a, b, …): a row value (src/qp/sql/row-values.ts). */
+  | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly location: number }
+  /** `(x).name`, or `(x).*` (name null): a field of a row value. */
+  | { readonly kind: 'field'; readonly arg: Expr; readonly name: string | null; readonly location: number };
 
 export interface SelectTarget {
   readonly expr: Expr;

@@ -234,17 +234,18 @@ function convertSubLink(n: Json, location: number): Expr {
   const mode = modes[n.subLinkType as string];
   if (!mode) throw unsupported(`${String(n.subLinkType)} subqueries are not supported yet`, location);
   let quantified: { left: Expr; op: string } | null = null;
+  let rowCompare = false;
   if (mode === 'any' || mode === 'all') {
-    if (n.testexpr?.RowExpr) throw unsupported('row comparisons with subqueries are not supported yet', location);
     const names = (n.operName ?? []) as Json[];
     // IN (SELECT …) has no operator name: it is = ANY.
     const op = names.length === 0 ? '=' : String(names[names.length - 1].String.sval);
     quantified = { left: convertExpr(n.testexpr), op };
+    rowCompare = !!n.testexpr?.RowExpr;
   }
   try {
-    return { kind: 'subquery', mode, select: convertSelect(n.subselect.SelectStmt), unsupported: null, ...quantified, location };
+    return { kind: 'subquery', mode, select: convertSelect(n.subselect.SelectStmt), unsupported: null, ...quantified, ...(rowCompare ? { rowCompare } : {}), location };
   } catch (error) {
-    if (error instanceof SqlError && error.code === '0A000') return { kind: 'subquery', mode, select: null, unsupported: error.message, ...quantified, location };
+    if (error instanceof SqlError && error.code === '0A000') return { kind: 'subquery', mode, select: null, unsupported: error.message, ...quantified, ...(rowCompare ? { rowCompare } : {}), location };
     throw error;
   }
 }
@@ -341,16 +342,23 @@ export function convertExpr(node: Json): Expr {
     case 'ColumnRef': return convertColumnRef(n);
     case 'A_Indirection': {
       const indirection = n.indirection as Json[];
-      const arg = convertExpr(n.arg);
+      let arg = convertExpr(n.arg);
       const where = arg.location ?? location;
-      if (indirection.length !== 1 || !indirection[0].A_Indices) {
-        throw unsupported(indirection.some((i) => !i.A_Indices) ? 'field selection from a composite value is not supported yet' : 'subscripts of multidimensional arrays are not supported yet', where);
+      // `(x).f`, `(x).*` select fields of a row value; `a[i]` subscripts an array (one dimension).
+      for (let i = 0; i < indirection.length; i++) {
+        const step = indirection[i];
+        if (step.String || step.A_Star) {
+          arg = { kind: 'field', arg, name: step.String ? str(step) : null, location: where };
+          continue;
+        }
+        if (indirection[i + 1]?.A_Indices) throw unsupported('subscripts of multidimensional arrays are not supported yet', where);
+        const index = step.A_Indices;
+        arg = {
+          kind: 'subscript', arg, slice: index.is_slice === true, location: where,
+          lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
+        };
       }
-      const index = indirection[0].A_Indices;
-      return {
-        kind: 'subscript', arg, slice: index.is_slice === true, location: where,
-        lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
-      };
+      return arg;
     }
     case 'A_Expr': return convertAExpr(n);
     case 'BoolExpr': {
@@ -385,7 +393,7 @@ export function convertExpr(node: Json): Expr {
       if (elements.some((e) => e.A_ArrayExpr)) throw unsupported('multidimensional arrays are not supported yet', location);
       return { kind: 'array', elements: elements.map(convertExpr), location };
     }
-    case 'RowExpr': throw unsupported('row expressions are not supported yet', location);
+    case 'RowExpr': return { kind: 'row', args: (n.args ?? []).map(convertExpr), location };
     case 'CollateClause': return convertCollate(n, location);
     default: throw unsupported(`expression ${name} is not supported`, location);
   }
@@ -947,10 +955,18 @@ function convertCreateFunction(n: Json, text: string): Statement {
  * there makes the answer NULL) — written out as AND/OR of the pairs' comparisons.
  */
 function convertRowComparison(n: Json, op: string, location: number): Expr {
-  const rowOf = (node: Json): Expr[] => {
-    if (!node?.RowExpr) throw unsupported('comparing a row with something other than a row is not supported yet', location);
-    return (node.RowExpr.args ?? []).map(convertExpr);
-  };
+  const rowOf = (node: Json): Expr[] => (node.RowExpr.args ?? []).map(convertExpr);
+  const sublink = n.rexpr?.SubLink;
+  if (n.kind === 'AEXPR_OP' && sublink?.subLinkType === 'EXPR_SUBLINK') {
+    // `(a, b) op (SELECT x, y …)`: the subquery's one row, compared pair by pair.
+    const subquery = convertSubLink(sublink, sublink.location ?? location);
+    if (subquery.kind !== 'subquery') throw new Error('a sublink converts to a subquery');
+    return { ...subquery, left: convertExpr(n.lexpr), op, rowCompare: true, location } as Expr;
+  }
+  if (n.kind === 'AEXPR_OP' && !n.rexpr?.RowExpr) {
+    // A row constructor against a row-valued expression: the record operator (row-values.ts).
+    return { kind: 'op', op, left: convertExpr(n.lexpr), right: convertExpr(n.rexpr), location };
+  }
   const left = rowOf(n.lexpr);
   const compare = (right: Expr[], op: string): Expr => {
     if (right.length !== left.length) throw new SqlError('42601', 'unequal number of entries in row expressions', { position: location + 1 });
@@ -967,10 +983,10 @@ function convertRowComparison(n: Json, op: string, location: number): Expr {
     return expr;
   };
   if (n.kind === 'AEXPR_IN') {
-    const items = n.rexpr.List?.items as Json[] | undefined;
-    if (!items) throw unsupported('row comparisons with subqueries are not supported yet', location);
-    // NOT IN arrives with the operator <>: it is NOT (… = … OR …).
-    const any: Expr = { kind: 'or', args: items.map((item) => compare(rowOf(item), '=')), location };
+    const items = n.rexpr.List?.items as Json[];
+    // NOT IN arrives with the operator <>: it is NOT (… = … OR …). A list item that is not a
+    // row constructor is a row-valued expression: record equality.
+    const any: Expr = { kind: 'or', args: items.map((item) => (item.RowExpr ? compare(rowOf(item), '=') : { kind: 'op', op: '=', left: convertExpr(n.lexpr), right: convertExpr(item), location })), location };
     return op === '<>' ? { kind: 'not', arg: any, location } : any;
   }
   return compare(rowOf(n.rexpr), op);

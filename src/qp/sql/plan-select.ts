@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { FieldDescription } from '../../contracts/sql-session.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
@@ -16,6 +16,7 @@ import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
+import { fieldOf, recordFields } from './row-values.js';
 import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
@@ -60,6 +61,8 @@ export interface OutputColumn {
   readonly typmod: number;
   readonly tableOid: number;
   readonly columnNumber: number;
+  /** A row-valued column's fields, when known. */
+  readonly record?: readonly RecordField[];
 }
 
 export interface PlannedQuery {
@@ -346,17 +349,26 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
       }
       continue;
     }
+    if (target.expr.kind === 'field' && target.expr.name === null) {
+      // `(x).*`: one output column per field of the row value.
+      const row = compileExpr(target.expr.arg, ctx);
+      recordFields(row, null, target.expr.location).forEach((_, i) => {
+        const expr = fieldOf(row, i, target.expr.location);
+        out.push({ expr, column: outputColumn(expr.name, expr, null) });
+      });
+      continue;
+    }
     let expr = compileExpr(target.expr, ctx);
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
-    if (target.expr.kind === 'column' && !ctx.aggregates) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
+    if (target.expr.kind === 'column' && !ctx.aggregates && expr.oid !== TypeOid.record) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
     out.push({ expr, column: outputColumn(target.alias ?? expr.name, expr, source) });
   }
   return out;
 }
 
 function outputColumn(name: string, expr: CompiledExpr, source: ScopeColumn | null): OutputColumn {
-  return { name, oid: expr.oid, typmod: expr.typmod, tableOid: source?.tableOid ?? 0, columnNumber: source?.columnNumber ?? 0 };
+  return { name, oid: expr.oid, typmod: expr.typmod, tableOid: source?.tableOid ?? 0, columnNumber: source?.columnNumber ?? 0, ...(expr.record ? { record: expr.record } : {}) };
 }
 
 function planOrderBy(orderBy: readonly SortItem[], statement: SelectStatement, exprs: readonly CompiledExpr[], names: readonly string[], ctx: CompileContext, extras: CompiledExpr[]): SortKey[] {
@@ -548,7 +560,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
 function planCteReference(binding: CteBinding, item: Extract<FromItem, { kind: 'table' }>): FromPlan {
   const planned = planCteQuery(binding, item, planSelect);
   const relation = item.alias ?? item.name;
-  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0 })));
+  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record })));
 
   return { scope, build: planned.build, width: planned.columns.length, accessPaths: planned.accessPaths.slice(), primaryOrderOf: null };
 }
@@ -578,7 +590,7 @@ function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanCont
     throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
   }
   const scope = new Scope(inner.columns.map((c, i) => ({
-    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
+    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record,
   })));
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
 }

@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import type { RecordField } from '../../contracts/sql-value.js';
 
 /** One column visible to expressions: where it sits in the input row and what it is. */
 export interface ScopeColumn {
@@ -16,6 +17,8 @@ export interface ScopeColumn {
   readonly hidden?: boolean;
   /** A column of an enclosing query (1: the one just outside), read from ExecContext.outerRows. */
   readonly outerLevel?: number;
+  /** A row-valued column's fields, when known (see CompiledExpr.record). */
+  readonly record?: readonly RecordField[];
 }
 
 /** The columns in scope for one query level. */

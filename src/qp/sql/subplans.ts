@@ -1,11 +1,12 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { RecordValue, TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import { formatArray, requireType, typeByOid } from '../types/index.js';
 import type { Expr, SelectStatement } from './ast.js';
 import { applyOperator, coerce, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import type { ExplainInfo, Row, RowSource, Runtime } from './operators.js';
 import type { Scope } from './scope.js';
+import { rowComparison } from './row-values.js';
 import * as types from './typesystem.js';
 
 /**
@@ -34,6 +35,8 @@ interface Subplan {
   readonly plan: PlannedSubplan;
   readonly mode: SubplanMode;
   readonly correlated: boolean;
+  /** Set for a row comparison: each result row is kept whole, as a record of these fields. */
+  readonly record?: readonly RecordField[];
 }
 
 /** Plans a subquery with `outer` as the scope its outer references resolve in. */
@@ -70,6 +73,7 @@ const at = (location: number) => (location >= 0 ? { position: location + 1 } : {
 export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: SubqueryHost): CompiledExpr {
   const correlation = { correlated: false };
   const plan = host.plan(expr.select!, host.outer, correlation);
+  if (expr.rowCompare) return compileRowSubplan(expr, plan, correlation.correlated, ctx, host);
   if (expr.mode !== 'exists' && plan.columns.length !== 1) {
     const quantified = expr.mode === 'any' || expr.mode === 'all';
     const message = quantified ? `subquery has too ${plan.columns.length > 1 ? 'many' : 'few'} columns` : 'subquery must return only one column';
@@ -91,6 +95,41 @@ export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: Su
     case 'any':
     case 'all': return compileQuantified(expr, plan.columns[0]!.oid, slot, ctx);
   }
+}
+
+/**
+ * `(a, b) op ANY/ALL (SELECT x, y …)` and `(a, b) op (SELECT x, y …)` (at most one row; none is
+ * NULL): the subplan keeps each result row whole, and row-values.ts compares it pair by pair.
+ */
+function compileRowSubplan(expr: SubqueryExpr, plan: PlannedSubplan, correlated: boolean, ctx: CompileContext, host: SubqueryHost): CompiledExpr {
+  const leftExpr = expr.left!;
+  const left = (leftExpr.kind === 'row' ? leftExpr.args : [leftExpr]).map((e) => compileExpr(e, ctx));
+  if (plan.columns.length !== left.length) {
+    throw new SqlError('42601', `subquery has too ${plan.columns.length > left.length ? 'many' : 'few'} columns`, at(expr.location));
+  }
+  const fields = plan.columns.map((c) => ({ name: c.name, oid: c.oid, typmod: c.typmod }));
+  const mode: SubplanMode = expr.mode === 'scalar' ? 'scalar' : 'list';
+  const slot = subplanSlot(host.collector, host.collector.add({ plan, mode, correlated, record: fields }));
+  let current: RecordValue | null = null;
+  const test = rowComparison(expr.op!, left, plan.columns, () => current!, ctx, expr.location);
+  const all = expr.mode === 'all';
+  const evaluator: Evaluator = expr.mode === 'scalar'
+    ? (row, c) => {
+      current = slot(row, c) as RecordValue | null;
+      return current === null ? null : test(row, c);
+    }
+    : (row, c) => {
+      const rows = slot(row, c) as unknown as RecordValue[];
+      let sawNull = false;
+      for (const r of rows) {
+        current = r;
+        const result = test(row, c);
+        if (result === null) sawNull = true;
+        else if (result === !all) return !all;
+      }
+      return sawNull ? null : all;
+    };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
 }
 
 /** The evaluator that reads subplan `index`'s result from the row, raising its deferred error. */
@@ -255,7 +294,9 @@ async function runSubplan(subplan: Subplan, outerRow: Row, rt: Runtime): Promise
   }
   const values: SqlValue[] = [];
   for (let batch = await source.next(sub); batch; batch = await source.next(sub)) {
-    for (const r of batch) values.push(r[0]!);
+    const record = subplan.record;
+    if (record) for (const r of batch) values.push(new RecordValue(record, r.slice(0, record.length)));
+    else for (const r of batch) values.push(r[0]!);
     if (subplan.mode === 'scalar' && values.length > 1) throw new SqlError('21000', 'more than one row returned by a subquery used as an expression');
   }
   return subplan.mode === 'scalar' ? (values.length === 0 ? null : values[0]!) : values;
