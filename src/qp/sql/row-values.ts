@@ -68,7 +68,8 @@ export function recordFields(arg: CompiledExpr, field: string | null, location: 
   if (arg.oid !== TypeOid.record) {
     throw new SqlError('42809', `column notation .${field ?? '*'} applied to type ${types.formatType(arg.oid, arg.typmod)}, which is not a composite type`, at(location));
   }
-  if (!arg.record) throw new SqlError('42703', `could not identify column "${field ?? '*'}" in record data type`, at(location));
+  // As in PostgreSQL: a record whose fields planning cannot see (a VALUES column) has no field names.
+  if (!arg.record) throw new SqlError('42809', 'record type has not been registered', at(location));
   return arg.record;
 }
 
