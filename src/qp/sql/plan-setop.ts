@@ -21,9 +21,9 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
   const name = op.op.toUpperCase();
   if (left.columns.length !== right.columns.length) throw new SqlError('42601', `each ${name} query must have the same number of columns`);
   const width = left.columns.length;
-  const oids = left.columns.map((c, i) => unionType(c, untypedLiteral(op.left, i), right.columns[i]!, untypedLiteral(op.right, i), name));
-  const leftCasts = left.columns.map((c, i) => columnCast(c, untypedLiteral(op.left, i), oids[i]!, i));
-  const rightCasts = right.columns.map((c, i) => columnCast(c, untypedLiteral(op.right, i), oids[i]!, i));
+  const oids = left.columns.map((c, i) => unionType(c, right.columns[i]!, name));
+  const leftCasts = left.columns.map((c, i) => columnCast(c, oids[i]!, i));
+  const rightCasts = right.columns.map((c, i) => columnCast(c, oids[i]!, i));
   const columns: OutputColumn[] = left.columns.map((c, i) => ({ name: c.name, oid: oids[i]!, typmod: -1, tableOid: 0, columnNumber: 0 }));
   const sortKeys = statement.orderBy.map((item): SortKey => {
     const position = outputPosition(item.expr, columns);
@@ -56,27 +56,13 @@ function columnExpr(column: OutputColumn, position: number): CompiledExpr {
   return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, rowIndependent: false, name: column.name, location: -1, column: position };
 }
 
-/**
- * A branch's output column that is a bare string literal or NULL in a plain SELECT: PostgreSQL
- * leaves its type open until the set operation resolves the column (`SELECT '42' UNION SELECT
- * 43` is integer). The branch itself still produces the literal's text.
- */
-function untypedLiteral(branch: SelectStatement, position: number): boolean {
-  if (branch.setOperation || branch.values || branch.targets.some((t) => t.expr.kind === 'star')) return false;
-  const expr = branch.targets[position]?.expr;
-  return expr?.kind === 'const' && (expr.literal === 'string' || expr.literal === 'null');
+function unionType(left: OutputColumn, right: OutputColumn, name: string): number {
+  // Branch outputs are already typed (unknown became text), as PostgreSQL resolves each branch.
+  return commonType([columnExpr(left, 0), columnExpr(right, 0)], name);
 }
 
-function unionType(left: OutputColumn, leftUntyped: boolean, right: OutputColumn, rightUntyped: boolean, name: string): number {
-  // Other branch outputs are already typed (unknown became text), as PostgreSQL resolves each branch.
-  const typed = (column: OutputColumn, untyped: boolean) => (untyped ? { ...columnExpr(column, 0), oid: TypeOid.unknown } : columnExpr(column, 0));
-  return commonType([typed(left, leftUntyped), typed(right, rightUntyped)], name);
-}
-
-function columnCast(column: OutputColumn, untyped: boolean, oid: number, position: number): Evaluator | null {
+function columnCast(column: OutputColumn, oid: number, position: number): Evaluator | null {
   if (column.oid === oid) return null;
-  // The literal's text read as the column's type (its input function: 'a' as integer is 22P02).
-  if (untyped) return (row) => { const v = row[position]!; return v === null ? null : types.parseTextValue(oid, -1, v as string); };
   return coerce(columnExpr(column, position), oid, -1, 'implicit', -1).eval;
 }
 
