@@ -100,3 +100,18 @@ test('row_to_json, to_json and to_jsonb of rows', { skip }, async () => {
     'SELECT row_to_json(foo) FROM (SELECT 1 AS x, NULL::text AS y) foo',
   ]) await db().same(sql);
 });
+
+test('UPDATE … SET (a, b) = ROW(v.*) takes the fields in order; SET a = v.* is a record', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE update_test (a int DEFAULT 10, b int, c text)',
+    "INSERT INTO update_test VALUES (5, 10, 'foo'), (10, 15, 'bar'), (21, 99, NULL)",
+    'UPDATE update_test SET a = v.* FROM (VALUES (100, 20)) AS v(i, j) WHERE update_test.b = v.j',
+    'UPDATE update_test SET (a, b) = ROW(v.*) FROM (VALUES (21, 100)) AS v(i, j) WHERE update_test.a = v.i',
+    'UPDATE update_test SET (b, a) = ROW(v.*) FROM (VALUES (21, 101)) AS v(i, j) WHERE update_test.b = v.j',
+    'SELECT a, b, char_length(c) FROM update_test ORDER BY a',
+    'UPDATE update_test SET (a, b, c) = ROW(v.*) FROM (VALUES (21, 100)) AS v(i, j) WHERE update_test.a = v.i',
+    'UPDATE update_test SET (a, b) = ROW(v.*, 1) FROM (VALUES (21, 100)) AS v(i, j) WHERE update_test.a = v.i',
+    'UPDATE update_test SET (a, b) = (v.*) FROM (VALUES (21, 100)) AS v(i, j) WHERE update_test.a = v.i',
+    'SELECT a, b, char_length(c) FROM update_test ORDER BY a',
+  ]) await db().same(sql);
+});

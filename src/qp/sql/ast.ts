@@ -57,7 +57,9 @@ export type Expr =
   /** ROW(a, b, …) or (a, b, …): a row value (src/qp/sql/row-values.ts). */
   | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly location: number }
   /** `(x).name`, or `(x).*` (name null): a field of a row value. */
-  | { readonly kind: 'field'; readonly arg: Expr; readonly name: string | null; readonly location: number };
+  | { readonly kind: 'field'; readonly arg: Expr; readonly name: string | null; readonly location: number;
+      /** SET (a, b) = ROW(v.*): the row must have exactly this many fields (42601 otherwise). */
+      readonly width?: number };
 
 export interface SelectTarget {
   readonly expr: Expr;

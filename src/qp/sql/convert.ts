@@ -579,12 +579,22 @@ function convertAssignments(list: Json[]): Assignment[] {
         const one = { ...select, targetList: [targets[multi.colno - 1]] };
         return { column: t.name, value: { kind: 'subquery', mode: 'scalar', select: convertSelect(one), unsupported: null, location: t.location ?? -1 }, location: t.location ?? -1 };
       }
-      if (!row) throw unsupported('multiple-column assignment from this source is not supported yet', t.location ?? -1);
+      // PostgreSQL's own refusal (SET (a, b) = v.* and the like).
+      if (!row) throw unsupported('source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression', t.location ?? -1);
+      if ((row.args ?? []).some((a: Json) => a.ColumnRef?.fields?.some((f: Json) => f.A_Star))) {
+        // SET (a, b) = ROW(v.*): how many values `v.*` gives is known when planning; each column
+        // takes its field of the row (row-values.ts).
+        const value: Expr = { kind: 'field', arg: convertExpr(multi.source), name: `f${multi.colno}`, width: multi.ncolumns, location: row.location ?? -1 };
+        return { column: t.name, value, location: t.location ?? -1 };
+      }
       if ((row.args ?? []).length !== multi.ncolumns) throw new SqlError('42601', 'number of columns does not match number of values', { position: (row.location ?? 0) + 1 });
       const element = row.args[multi.colno - 1];
       return { column: t.name, value: element.SetToDefault ? null : convertExpr(element), location: t.location ?? -1 };
     }
-    return { column: t.name, value: t.val.SetToDefault ? null : convertExpr(t.val), location: t.location ?? -1 };
+    if (t.val.SetToDefault) return { column: t.name, value: null, location: t.location ?? -1 };
+    const value = convertExpr(t.val);
+    // SET c = v.*: v's whole row, one record value (not v's columns, as in a select list).
+    return { column: t.name, value: value.kind === 'star' ? { kind: 'row', args: [value], location: value.location } : value, location: t.location ?? -1 };
   });
 }
 

@@ -88,6 +88,7 @@ export function compileField(expr: Extract<Expr, { kind: 'field' }>, ctx: Compil
   const arg = compileExpr(expr.arg, ctx);
   if (expr.name === null) throw new SqlError('42601', 'row expansion via "*" is not supported here', at(expr.location));
   const fields = recordFields(arg, expr.name, expr.location);
+  if (expr.width !== undefined && fields.length !== expr.width) throw new SqlError('42601', 'number of columns does not match number of values', at(expr.location));
   const index = fields.findIndex((f) => f.name === expr.name);
   if (index < 0) throw new SqlError('42703', `could not identify column "${expr.name}" in record data type`, at(expr.location));
   return fieldOf(arg, index, expr.location);
