@@ -284,7 +284,10 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const columns = tableScope(table, relation);
   const excluded: ScopeColumn[] = table.columns.map((c, i) => ({ relation: 'excluded', name: c.name, oid: c.typeOid, typmod: c.typmod, position: n + 1 + i, tableOid: table.id, columnNumber: i + 1 }));
   const scope = new Scope([...columns, ...excluded]);
-  const sets = compileAssignments(clause.set, table, scope, pc);
+  // Subqueries in SET run per conflicting row, over the existing row (with its key) and the proposed one.
+  const setSubplans = new SubplanCollector();
+  setSubplans.base = 2 * n + 1;
+  const sets = compileAssignments(clause.set, table, scope, pc, setSubplans);
   const where = clause.where ? coerceToBoolean(compileExpr(clause.where, compileContext(pc, scope, 'WHERE')), 'WHERE').eval : null;
   return {
     index,
@@ -295,7 +298,9 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
       const combined = [...existing, ...proposed];
       if (where && where(combined, rt.ctx) !== true) return null;
       const updated = existing.slice(0, n);
-      for (const set of sets) updated[set.column] = set.value(combined, rt.ctx);
+      if (!setSubplans.empty && combined.length !== setSubplans.base) throw new Error(`ON CONFLICT row of ${combined.length} values where ${setSubplans.base} were planned`);
+      const values = setSubplans.empty ? combined : await applySubplansToRow(setSubplans, combined, rt);
+      for (const set of sets) updated[set.column] = set.value(values, rt.ctx);
       writer.checkRow(updated, rt.ctx);
       const key = await writer.update(rt, existing, existingKey, updated);
       return { row: updated, key };

@@ -17,7 +17,7 @@ import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
 import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
 import { fieldOf, recordFields } from './row-values.js';
-import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from './subplans.js';
+import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
@@ -208,7 +208,8 @@ function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: { table: Ta
 
 function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   const rows = statement.values!;
-  const ctx = compileContext(pc, new Scope([]), 'VALUES');
+  const subplans = new SubplanCollector();
+  const ctx = withSubqueries(compileContext(pc, new Scope([]), 'VALUES'), subplans, pc);
   const compiled = rows.map((row) => row.map((e) => compileExpr(e, ctx)));
   const width = compiled[0]!.length;
   for (const row of compiled) if (row.length !== width) throw new SqlError('42601', 'VALUES lists must all be the same length');
@@ -226,7 +227,7 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   return {
     columns,
     build: () => {
-      let source: RowSource = new ValuesSource(evaluators);
+      let source: RowSource = subplans.empty ? new ValuesSource(evaluators) : new ValuesWithSubplans(evaluators, subplans);
       if (extras.length > 0) source = new Project(source, all);
       if (sortKeys.length > 0) source = new Sort(source, sortKeys);
       if (extras.length > 0) source = new Truncate(source, width);
@@ -361,7 +362,8 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
     let expr = compileExpr(target.expr, ctx);
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
-    if (target.expr.kind === 'column' && !ctx.aggregates && expr.oid !== TypeOid.record) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
+    // (A whole-row reference, or an outer query's column, has no column of this query's input.)
+    if (target.expr.kind === 'column' && !ctx.aggregates && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
     out.push({ expr, column: outputColumn(target.alias ?? expr.name, expr, source) });
   }
   return out;

@@ -152,6 +152,23 @@ export async function applySubplansToRow(collector: SubplanCollector, row: Row, 
   return extended;
 }
 
+/** VALUES rows whose expressions hold subqueries: the subplans run once, then every row reads their results. */
+export class ValuesWithSubplans implements RowSource {
+  private done = false;
+  constructor(private readonly rows: readonly (readonly Evaluator[])[], private readonly collector: SubplanCollector) {}
+
+  explain(): ExplainInfo {
+    return { label: `Values Scan (${this.rows.length} rows)`, children: this.collector.subplans.map((s) => s.plan.build()) };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    const results = await applySubplansToRow(this.collector, [], rt);
+    return this.rows.map((exprs) => exprs.map((e) => e(results, rt.ctx)));
+  }
+}
+
 /** ARRAY(SELECT …): arrays are held as canonical text. */
 function compileArray(elementOid: number, slot: Evaluator, location: number): CompiledExpr {
   const element = types.allTypes().find((t) => t.oid === elementOid);
