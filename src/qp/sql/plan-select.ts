@@ -430,44 +430,91 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
   }
   if (item.kind === 'function') return planFunction(item, pc);
   if (item.kind === 'subquery') return planDerived(item, pc);
-  if (item.joinType === 'right') {
-    return planFromItem({ ...item, joinType: 'left', left: item.right, right: item.left }, where, pc, null, preserved);
-  }
-  if (item.joinType === 'full') throw new SqlError('0A000', 'FULL JOIN is not supported yet');
   if ((item.right.kind === 'subquery' && item.right.lateral) || item.right.kind === 'function') return planLateralJoin(item, item.right, where, pc, preserved);
-  const left = planFromItem(item.left, where, pc, null, preserved);
-  const right = planFromItem(item.right, where, pc, null, preserved && item.joinType !== 'left');
-  const offset = left.width;
-  const rightColumns = right.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
-  const scope = new Scope([...left.scope.columns, ...rightColumns]);
-  const condition = joinCondition(item, left.scope, new Scope(rightColumns));
-  const spec = equiJoinSpec(item.joinType === 'left' ? 'left' : item.joinType === 'cross' ? 'cross' : 'inner', condition, left.scope, offset, right.width, scope, pc);
+  return planJoin(item, where, pc, preserved);
+}
+
+/** Relation names no SQL identifier can spell: the two sides of a USING join condition. */
+const USING_LEFT = '\u0000using left';
+const USING_RIGHT = '\u0000using right';
+
+/**
+ * INNER, LEFT, RIGHT and FULL joins. A RIGHT JOIN runs as a LEFT JOIN with the sides swapped
+ * (its columns keep the order written); a FULL JOIN adds the right rows nothing matched. USING
+ * and NATURAL merge each named pair into one column, first in `*`: the left value (the right one
+ * for RIGHT JOIN, COALESCE of both for FULL JOIN) in the pair's common type; the pair itself
+ * stays reachable qualified (`a.id`), as in PostgreSQL.
+ */
+function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Expr[], pc: PlanContext, preserved: boolean): FromPlan {
+  const type = item.joinType;
+  const left = planFromItem(item.left, where, pc, null, preserved && type !== 'right' && type !== 'full');
+  const right = planFromItem(item.right, where, pc, null, preserved && type !== 'left' && type !== 'full');
+  const swapped = type === 'right';
+  const [outer, inner] = swapped ? [right, left] : [left, right];
+  const offset = outer.width;
+  const innerColumns = inner.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
+  const [leftColumns, rightColumns] = swapped ? [innerColumns, outer.scope.columns] : [outer.scope.columns, innerColumns];
+  const names = usingNames(item, leftColumns, rightColumns);
+  const physical = [...outer.scope.columns, ...innerColumns];
+  let condition: Expr[] = item.on ? conjuncts(item.on) : [];
+  let conditionScope = new Scope(physical);
+  const pairs = (names ?? []).map((name) => [new Scope(leftColumns).resolve(null, name, -1), new Scope(rightColumns).resolve(null, name, -1)] as const);
+  if (names) {
+    const column = (table: string, name: string): Expr => ({ kind: 'column', schema: null, table, name, location: -1 });
+    condition = names.map((name) => ({ kind: 'op', op: '=', location: -1, left: column(USING_LEFT, name), right: column(USING_RIGHT, name) }));
+    const tagged = pairs.flatMap(([l, r]) => [{ ...l, relation: USING_LEFT, hidden: true }, { ...r, relation: USING_RIGHT, hidden: true }]);
+    conditionScope = new Scope([...physical, ...tagged]);
+  }
+  const kind = type === 'left' || type === 'right' ? 'left' : type;
+  const spec = { ...equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc), leftWidth: offset };
+  const width = outer.width + inner.width;
+  const merged: ScopeColumn[] = [];
+  const computed: Evaluator[] = [];
+  for (const [l, r] of pairs) {
+    const at = (c: ScopeColumn): CompiledExpr => ({ oid: c.oid, typmod: c.typmod, eval: (row) => row[c.position]!, rowIndependent: false, name: c.name, location: -1, column: c.position });
+    const oid = commonType([at(l), at(r)], 'JOIN/USING');
+    const source = swapped ? r : l;
+    if (type !== 'full' && source.oid === oid) {
+      merged.push({ ...source, relation: null, hidden: false });
+      continue;
+    }
+    const value = coerce(at(source), oid, -1, 'implicit', -1).eval;
+    const other = coerce(at(swapped ? l : r), oid, -1, 'implicit', -1).eval;
+    computed.push(type === 'full' ? (row, c) => value(row, c) ?? other(row, c) : value);
+    merged.push({ relation: null, name: l.name, oid, typmod: -1, position: width + computed.length - 1, tableOid: 0, columnNumber: 0 });
+  }
+  // The pair's own columns answer only to qualified names once merged.
+  const named = new Set(names ?? []);
+  const original = (c: ScopeColumn): ScopeColumn => (named.has(c.name) && !c.hidden ? { ...c, qualifiedOnly: true } : c);
+  const scope = new Scope([...merged, ...leftColumns.map(original), ...rightColumns.map(original)]);
+  const identity = Array.from({ length: width }, (_, i): Evaluator => (row) => row[i]!);
   return {
     scope,
-    build: () => new HashJoin(left.build(), right.build(), spec),
-    width: left.width + right.width,
+    build: () => {
+      const joined = new HashJoin(outer.build(), inner.build(), spec);
+      return computed.length === 0 ? joined : new Project(joined, [...identity, ...computed]);
+    },
+    width: width + computed.length,
     accessPaths: [...left.accessPaths, ...right.accessPaths],
     primaryOrderOf: null,
   };
 }
 
-function joinCondition(item: Extract<FromItem, { kind: 'join' }>, left: Scope, right: Scope): Expr[] {
-  if (item.on) return conjuncts(item.on);
-  let names: readonly string[] | null = item.using;
+/** The column names a USING or NATURAL join merges (null for ON or a cross join). */
+function usingNames(item: Extract<FromItem, { kind: 'join' }>, left: readonly ScopeColumn[], right: readonly ScopeColumn[]): readonly string[] | null {
+  if (item.on) return null;
   if (item.natural) {
-    const leftNames = new Set(left.columns.filter((c) => !c.hidden).map((c) => c.name));
-    names = right.columns.filter((c) => !c.hidden && leftNames.has(c.name)).map((c) => c.name);
+    const leftNames = new Set(left.filter((c) => !c.hidden && !c.qualifiedOnly).map((c) => c.name));
+    return right.filter((c) => !c.hidden && !c.qualifiedOnly && leftNames.has(c.name)).map((c) => c.name);
   }
-  if (!names) return [];
-  return names.map((name) => {
-    const l = left.resolve(null, name, -1);
-    const r = right.resolve(null, name, -1);
-    return {
-      kind: 'op', op: '=', location: -1,
-      left: { kind: 'column', schema: null, table: l.relation, name, location: -1 },
-      right: { kind: 'column', schema: null, table: r.relation, name, location: -1 },
-    } satisfies Expr;
-  });
+  const using = item.using ?? [];
+  for (const [i, name] of using.entries()) {
+    if (using.indexOf(name) !== i) throw new SqlError('42701', `column name "${name}" appears more than once in USING clause`);
+    for (const [side, columns] of [['left', left], ['right', right]] as const) {
+      if (!columns.some((c) => c.name === name && !c.hidden && !c.qualifiedOnly)) throw new SqlError('42703', `column "${name}" specified in USING clause does not exist in ${side} table`);
+    }
+  }
+  return item.using;
 }
 
 function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: Scope, offset: number, rightWidth: number, scope: Scope, pc: PlanContext): JoinSpec {

@@ -17,6 +17,8 @@ export interface ScopeColumn {
   readonly hidden?: boolean;
   /** A column of an enclosing query (1: the one just outside), read from ExecContext.outerRows. */
   readonly outerLevel?: number;
+  /** A column of a USING/NATURAL join pair: reachable by a qualified name only (the merged column has the bare one). */
+  readonly qualifiedOnly?: boolean;
   /** A row-valued column's fields, when known (see CompiledExpr.record). */
   readonly record?: readonly RecordField[];
 }
@@ -30,6 +32,7 @@ export class Scope {
     for (const column of this.columns) {
       if (column.name !== name) continue;
       if (relation !== null && column.relation !== relation) continue;
+      if (relation === null && column.qualifiedOnly) continue;
       if (found && found.position !== column.position) {
         throw new SqlError('42702', `column reference "${name}" is ambiguous`, { position: location + 1 });
       }
@@ -48,7 +51,7 @@ export class Scope {
 
   /** The columns `*` or `rel.*` expands to. */
   star(relation: string | null, location: number): ScopeColumn[] {
-    const columns = this.columns.filter((c) => !c.hidden && (relation === null || c.relation === relation));
+    const columns = this.columns.filter((c) => !c.hidden && (relation === null ? !c.qualifiedOnly : c.relation === relation));
     if (relation !== null && columns.length === 0 && !this.columns.some((c) => c.relation === relation)) {
       throw new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
     }
