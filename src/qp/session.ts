@@ -289,10 +289,10 @@ export class Session implements SqlSession {
       case 'reset': {
         if (statement.name === 'role' || statement.name === 'session_authorization') {
           await this.setRole(statement.name, null, false);
-          return { tag: 'RESET', source: null, rt: null, columns: null };
+          return { tag: statement.tag ?? 'RESET', source: null, rt: null, columns: null };
         }
         for (const status of this.settings.reset(statement.name)) this.events.parameterStatus(status.name, status.value);
-        return { tag: 'RESET', source: null, rt: null, columns: null };
+        return { tag: statement.tag ?? 'RESET', source: null, rt: null, columns: null };
       }
       case 'show': {
         if (statement.name === 'all') {

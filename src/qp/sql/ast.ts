@@ -332,7 +332,8 @@ export type Statement =
   | { readonly kind: 'drop-sequence'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
-  | { readonly kind: 'reset'; readonly name: string | null }
+  /** RESET, or SET … TO DEFAULT (which PostgreSQL tags SET). */
+  | { readonly kind: 'reset'; readonly name: string | null; readonly tag?: 'SET' }
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'call'; readonly name: readonly string[]; readonly args: readonly Expr[] }
   | { readonly kind: 'deallocate-all' }

@@ -36,7 +36,8 @@ export function convertStatement(raw: Json, text: string): Statement {
   const roleStatement = convertRoleStatement(name, n);
   if (roleStatement) return roleStatement;
   switch (name) {
-    case 'SelectStmt': return convertSelect(n);
+    // SELECT … INTO is CREATE TABLE AS, which DSQL refuses; only a whole statement may say INTO.
+    case 'SelectStmt': if (selectInto(n)) throw unsupported('unsupported statement: CreateTableAs'); return convertSelect(n);
     case 'InsertStmt': return convertInsert(n);
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
@@ -122,7 +123,7 @@ function convertSet(n: Json): Statement {
       return { kind: 'set', name: String(n.name).toLowerCase(), values: (n.args ?? []).map(settingValue), local: !!n.is_local };
     case 'VAR_SET_DEFAULT':
     case 'VAR_RESET':
-      return { kind: 'reset', name: String(n.name).toLowerCase() };
+      return { kind: 'reset', name: String(n.name).toLowerCase(), ...(n.kind === 'VAR_SET_DEFAULT' ? { tag: 'SET' as const } : {}) };
     case 'VAR_RESET_ALL':
       return { kind: 'reset', name: null };
     case 'VAR_SET_MULTI':
@@ -170,9 +171,14 @@ function convertWith(w: Json): NonNullable<SelectStatement['with']> {
   return { recursive: !!w.recursive, ctes };
 }
 
+/** A statement's INTO: on the SELECT, or on the first branch of a UNION (where the grammar leaves it). */
+function selectInto(n: Json): Json | null {
+  return n.intoClause ?? (n.larg ? selectInto(n.larg) : null);
+}
+
 function convertSelectBody(n: Json): SelectStatement {
   if (n.op && n.op !== 'SETOP_NONE') return convertSetOperation(n);
-  if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
+  if (n.intoClause) throw new SqlError('42601', 'SELECT ... INTO is not allowed here', n.intoClause.rel?.location >= 0 ? { position: n.intoClause.rel.location + 1 } : {});
   // DISTINCT is a list holding one empty node; DISTINCT ON lists its expressions.
   const distinctOn = n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0
     ? (n.distinctClause as Json[]).map(convertExpr) : null;
