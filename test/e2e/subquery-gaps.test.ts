@@ -1,7 +1,8 @@
 /**
  * Statement-level gaps the conformance corpus showed around subqueries, compared with
  * PostgreSQL 15: outer references from a FROM-less subquery, subqueries inside VALUES, subqueries
- * in ON CONFLICT DO UPDATE SET, and what ORDER BY may name on a UNION.
+ * in ON CONFLICT DO UPDATE SET, WITH queries on INSERT/UPDATE/DELETE, and what ORDER BY may name
+ * on a UNION.
  */
 import { test } from 'node:test';
 import { useDifferential } from '../support/differential.js';
@@ -52,5 +53,22 @@ test('ORDER BY of a UNION names its output columns only', { skip }, async () => 
     'SELECT q1 FROM int8_tbl EXCEPT SELECT q2 FROM int8_tbl ORDER BY q2 LIMIT 1',
     'SELECT q1 FROM int8_tbl EXCEPT SELECT q2 FROM int8_tbl ORDER BY int8_tbl.q1 LIMIT 1',
     'SELECT q1 FROM int8_tbl UNION SELECT q2 FROM int8_tbl ORDER BY q1 + 1',
+  ]) await db().same(sql);
+});
+
+test('WITH queries on INSERT, UPDATE and DELETE are visible to the whole statement', { skip }, async () => {
+  for (const sql of [
+    "WITH aaa AS (SELECT 1 AS a, 'Foo' AS b) INSERT INTO upsert_test VALUES (1, 'Bar') ON CONFLICT (a) DO UPDATE SET (b, a) = (SELECT b, a FROM aaa) RETURNING *",
+    `WITH aaa AS (SELECT 1 AS ctea, ' Foo' AS cteb) INSERT INTO upsert_test VALUES (1, 'Bar'), (2, 'Baz') ON CONFLICT (a)
+       DO UPDATE SET (b, a) = (SELECT upsert_test.b || cteb, upsert_test.a FROM aaa) RETURNING *`,
+    "WITH src AS (SELECT 10 AS a, 'ten' AS b) INSERT INTO upsert_test SELECT * FROM src RETURNING *",
+    "WITH src(x) AS (VALUES (10), (999)) UPDATE upsert_test SET b = 'upd' WHERE a IN (SELECT x FROM src) RETURNING *",
+    'WITH src AS (SELECT 2 AS k) UPDATE upsert_test SET b = src.k::text FROM src WHERE a = src.k RETURNING a, b',
+    'WITH src AS (SELECT 3 AS k) DELETE FROM upsert_test USING src WHERE a = src.k RETURNING a, b',
+    'WITH src AS (SELECT 2 AS k) DELETE FROM upsert_test WHERE a = (SELECT k FROM src) RETURNING *',
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) INSERT INTO upsert_test SELECT n + 100, 'r' FROM r RETURNING a",
+    "WITH upsert_test AS (SELECT 1) INSERT INTO upsert_test VALUES (7, 'seven') RETURNING *",
+    'WITH src AS (SELECT 101 AS k) SELECT * FROM upsert_test WHERE a = (SELECT k FROM src)',
+    'SELECT * FROM upsert_test ORDER BY a',
   ]) await db().same(sql);
 });

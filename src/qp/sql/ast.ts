@@ -140,6 +140,8 @@ export interface SelectStatement {
 }
 
 export interface InsertStatement {
+  /** WITH queries the statement (its query, subqueries and FROM items) may read. */
+  readonly with?: SelectStatement['with'];
   readonly kind: 'insert';
   readonly schema: string | null;
   readonly table: string;
@@ -182,6 +184,8 @@ export interface Assignment {
 }
 
 export interface UpdateStatement {
+  /** WITH queries the statement (its query, subqueries and FROM items) may read. */
+  readonly with?: SelectStatement['with'];
   readonly kind: 'update';
   readonly schema: string | null;
   readonly table: string;
@@ -195,6 +199,8 @@ export interface UpdateStatement {
 }
 
 export interface DeleteStatement {
+  /** WITH queries the statement (its query, subqueries and FROM items) may read. */
+  readonly with?: SelectStatement['with'];
   readonly kind: 'delete';
   readonly schema: string | null;
   readonly table: string;

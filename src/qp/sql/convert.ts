@@ -604,8 +604,14 @@ function convertAssignments(list: Json[]): Assignment[] {
   });
 }
 
+/** WITH … INSERT/UPDATE/DELETE: the WITH queries are visible to the whole statement (plan-modify.ts binds them). */
+function withQueries(statement: Statement, w: Json): Statement {
+  if (statement.kind !== 'insert' && statement.kind !== 'update' && statement.kind !== 'delete') throw new Error('WITH on a statement that is not INSERT, UPDATE or DELETE');
+  return { ...statement, with: convertWith(w) };
+}
+
 function convertInsert(n: Json): Statement {
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.withClause) return withQueries(convertInsert({ ...n, withClause: undefined }), n.withClause);
   const target = rangeVar(n.relation);
   let rows: (Expr | null)[][] | null = null;
   let query: SelectStatement | null = null;
@@ -651,7 +657,7 @@ function convertOnConflict(n: Json): OnConflict {
 }
 
 function convertUpdate(n: Json): Statement {
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.withClause) return withQueries(convertUpdate({ ...n, withClause: undefined }), n.withClause);
   const target = rangeVar(n.relation);
   return {
     kind: 'update', schema: target.schema, table: target.name, alias: target.alias,
@@ -664,7 +670,7 @@ function convertUpdate(n: Json): Statement {
 }
 
 function convertDelete(n: Json): Statement {
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.withClause) return withQueries(convertDelete({ ...n, withClause: undefined }), n.withClause);
   const target = rangeVar(n.relation);
   return {
     kind: 'delete', schema: target.schema, table: target.name, alias: target.alias,

@@ -8,6 +8,7 @@ import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
 import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
 import { ApplySubplans, applySubplansToRow, SubplanCollector } from './subplans.js';
+import { bindCtes } from './plan-cte.js';
 import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
@@ -155,6 +156,7 @@ export class RowWriter {
 }
 
 export function planInsert(statement: InsertStatement, pc: PlanContext): PlannedModify {
+  if (statement.with) pc = bindCtes(statement, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const codec = pc.codecs(table);
   const relation = statement.alias ?? statement.table;
@@ -420,6 +422,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
 }
 
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
+  if (statement.with) pc = bindCtes(statement, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   if (statement.from.length > 0) return planUpdateFrom(statement, table, statement.alias ?? statement.table, pc);
   const relation = statement.alias ?? statement.table;
@@ -454,6 +457,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
 }
 
 export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
+  if (statement.with) pc = bindCtes(statement, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const relation = statement.alias ?? statement.table;
   if (statement.using.length > 0) {
