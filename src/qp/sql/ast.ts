@@ -55,7 +55,9 @@ export type Expr =
       /** `(a, b) op ANY/ALL (SELECT x, y …)`, `(a, b) op (SELECT x, y …)`: `left` is a row, compared with each result row pair by pair. */
       readonly rowCompare?: boolean }
   /** ROW(a, b, …) or (a, b, …): a row value (src/qp/sql/row-values.ts). */
-  | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly location: number }
+  | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly location: number;
+      /** The fields take the names of the columns `t.*` gives (a whole-row reference), not f1, f2, …. */
+      readonly named?: boolean }
   /** `(x).name`, or `(x).*` (name null): a field of a row value. */
   | { readonly kind: 'field'; readonly arg: Expr; readonly name: string | null; readonly location: number;
       /** SET (a, b) = ROW(v.*): the row must have exactly this many fields (42601 otherwise). */

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds } from './access-path.js';
@@ -358,15 +358,52 @@ function planTargetRows(table: TableInfo, relation: string, where: Expr | null, 
  * target row once (PostgreSQL too changes a row once when several rows join it).
  */
 function planJoinedTargets(table: TableInfo, relation: string, statement: UpdateStatement | DeleteStatement, others: readonly FromItem[], extra: readonly Expr[], pc: PlanContext):
-  { query: PlannedQuery; width: number } {
+  { query: PlannedQuery; width: number; others: OtherRows } {
   const column = (name: string): Expr => ({ kind: 'column', schema: null, table: relation, name, location: -1 });
-  const targets = [...table.columns.map((c) => column(c.name)), column('__row_key'), ...extra].map((expr) => ({ expr, alias: null, location: -1 }));
+  // RETURNING may name the other FROM items: each one's row comes along as one record column.
+  const names = statement.returning.length > 0 ? others.flatMap(relationNames) : [];
+  const rows: Expr[] = names.map((name) => ({ kind: 'row', args: [{ kind: 'star', table: name, location: -1 }], named: true, location: -1 }));
+  const targets = [...table.columns.map((c) => column(c.name)), column('__row_key'), ...extra, ...rows].map((expr) => ({ expr, alias: null, location: -1 }));
   const targetItem: FromItem = { kind: 'table', schema: statement.schema, name: statement.table, alias: statement.alias, location: statement.location };
   const select: SelectStatement = {
     kind: 'select', targets, from: [targetItem, ...others], where: statement.where, groupBy: [], having: null,
     orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
   };
-  return { query: planSelect(select, pc), width: table.columns.length + 1 };
+  const query = planSelect(select, pc);
+  const first = query.columns.length - names.length;
+  return { query, width: table.columns.length + 1, others: { relations: names.map((name, i) => ({ name, position: first + i, fields: query.columns[first + i]!.record! })) } };
+}
+
+/** The other FROM items of UPDATE … FROM / DELETE … USING, as RETURNING sees them. */
+interface OtherRows {
+  readonly relations: readonly { readonly name: string; readonly position: number; readonly fields: readonly RecordField[] }[];
+}
+
+function relationNames(item: FromItem): string[] {
+  switch (item.kind) {
+    case 'table': return [item.alias ?? item.name];
+    case 'subquery': return [item.alias];
+    case 'function': return [item.alias ?? item.name];
+    case 'join': return [...relationNames(item.left), ...relationNames(item.right)];
+  }
+}
+
+/** RETURNING's scope: the target's columns (and row key), then each other item's columns. */
+function returningScope(table: TableInfo, relation: string, others: OtherRows): Scope {
+  const columns = tableScope(table, relation);
+  let position = columns.length;
+  for (const other of others.relations) {
+    for (const field of other.fields) columns.push({ relation: other.name, name: field.name, oid: field.oid, typmod: field.typmod, position: position++, tableOid: 0, columnNumber: 0 });
+  }
+  return new Scope(columns);
+}
+
+/** The row RETURNING evaluates: the target's row and key, then the other items' columns out of their records. */
+function returningRow(target: Row, joined: Row, others: OtherRows): Row {
+  if (others.relations.length === 0) return target;
+  const out = target.slice();
+  for (const other of others.relations) out.push(...(joined[other.position] as RecordValue).values);
+  return out;
 }
 
 async function distinctTargets(query: PlannedQuery, width: number, rt: Runtime): Promise<Row[]> {
@@ -392,7 +429,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     return { column, value: a.value };
   });
   const valued = assigned.filter((a) => a.value !== null);
-  const { query, width } = planJoinedTargets(table, relation, statement, statement.from, valued.map((a) => a.value!), pc);
+  const { query, width, others } = planJoinedTargets(table, relation, statement, statement.from, valued.map((a) => a.value!), pc);
   // The SET values arrive as columns after the row key, converted to the column types.
   const sets = assigned.map((a) => {
     if (a.value === null) return { column: a.column, value: defaults[a.column]! };
@@ -402,7 +439,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     const source: CompiledExpr = { oid: out.oid, typmod: out.typmod, eval: (row) => row[position]!, rowIndependent: false, name: out.name, location: -1 };
     return { column: a.column, value: coerce(source, info.typeOid, info.typmod, 'assignment', -1, info.name).eval };
   });
-  const returning = compileReturning(statement.returning, new Scope(tableScope(table, relation)), pc);
+  const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
   const writer = new RowWriter(pc.codecs(table), table, rowRules(table, pc));
   return {
     columns: returning?.columns ?? null,
@@ -414,7 +451,10 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
         for (const set of sets) updated[set.column] = set.value(row, rt.ctx);
         writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, row.slice(0, width), row[n] as Uint8Array, updated);
-        if (returning) emit(returning.exprs.map((e) => e([...updated, key], rt.ctx)));
+        if (returning) {
+          const values = returningRow([...updated, key], row, others);
+          emit(returning.exprs.map((e) => e(values, rt.ctx)));
+        }
       }
       return rows.length;
     },
@@ -461,8 +501,8 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const relation = statement.alias ?? statement.table;
   if (statement.using.length > 0) {
-    const { query, width } = planJoinedTargets(table, relation, statement, statement.using, [], pc);
-    const returning = compileReturning(statement.returning, new Scope(tableScope(table, relation)), pc);
+    const { query, width, others } = planJoinedTargets(table, relation, statement, statement.using, [], pc);
+    const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
     const writer = new RowWriter(pc.codecs(table), table);
     const n = table.columns.length;
     return {
@@ -472,7 +512,10 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
         const rows = await distinctTargets(query, width, rt);
         for (const row of rows) {
           writer.delete(rt, row.slice(0, width), row[n] as Uint8Array);
-          if (returning) emit(returning.exprs.map((e) => e(row, rt.ctx)));
+          if (returning) {
+            const values = returningRow(row.slice(0, width), row, others);
+            emit(returning.exprs.map((e) => e(values, rt.ctx)));
+          }
         }
         return rows.length;
       },

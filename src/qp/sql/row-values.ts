@@ -43,7 +43,7 @@ export function compileRow(expr: Extract<Expr, { kind: 'row' }>, ctx: CompileCon
     }
     parts.push(compileExpr(arg, ctx));
   }
-  const fields = parts.map((p, i) => ({ name: `f${i + 1}`, oid: p.oid, typmod: p.typmod }));
+  const fields = parts.map((p, i) => ({ name: expr.named ? p.name : `f${i + 1}`, oid: p.oid, typmod: p.typmod }));
   return recordOf(parts, fields, 'row', expr.location);
 }
 
