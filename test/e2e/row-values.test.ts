@@ -63,6 +63,17 @@ test('whole-row references and field selection', { skip }, async () => {
     'SELECT (row(1, 2)).f3',
     'SELECT (1).x',
     'SELECT (x).f1 FROM (VALUES (row(1, 2))) _(x)',
+    'SELECT (x).f1, (x).f2 FROM (SELECT row(1, 2) AS x) s',
+    'SELECT * FROM t t1 WHERE (SELECT t1) IS NOT NULL ORDER BY a',
+    'SELECT a, (SELECT row_to_json(t1) FROM t t2 WHERE t2.a = t1.a + 1) FROM t t1 ORDER BY a',
+    'SELECT b FROM t GROUP BY b HAVING (SELECT t) IS NULL',
+    "SELECT CASE WHEN a = 1 THEN row(a, b) ELSE row(0, 'z') END FROM t ORDER BY a",
+    'SELECT CASE WHEN a = 1 THEN 1 ELSE a END, CASE WHEN a = 1 THEN 1 ELSE 2 END, CASE WHEN a = 1 THEN 1 ELSE coalesce(a, 1) END FROM t ORDER BY 1',
+    "SELECT t FROM t WHERE t = row(1, 'x', 1.5)",
+    'SELECT row(1, 2) IN (row(1, 2), row(3, 4)), row(1, NULL) IN (row(1, 2))',
+    'SELECT x IN (row(1, 2)) FROM (VALUES (row(1, 2))) v(x)',
+    'SELECT (1, 2) = (SELECT 1, 2 UNION ALL SELECT 1, 3)',
+    'SELECT count(t), count(DISTINCT row(a % 2)) FROM t',
   ]) await db().same(sql);
 });
 

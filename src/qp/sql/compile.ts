@@ -660,7 +660,9 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
     for (let i = 0; i < cs.length; i++) if (cs[i]!(row, c) === true) return rs[i]!(row, c);
     return other ? other(row, c) : null;
   };
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', weakName: true, location: expr.location };
+  // FigureColname: CASE takes its ELSE's name when that is a strong one (a column, a function, ROW(…)).
+  const inherited = otherwise !== null && (otherwise.weakName === false || (otherwise.weakName === undefined && otherwise.name !== '?column?'));
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: inherited ? otherwise.name : 'case', weakName: !inherited, location: expr.location };
 }
 
 function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {

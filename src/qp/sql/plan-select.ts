@@ -292,6 +292,13 @@ class GroupedScope extends Scope {
     super(columns);
   }
 
+  override relationColumns(relation: string): ScopeColumn[] | null {
+    // A whole row of the input is never grouped as a whole (the grouped columns are no row).
+    const columns = this.input.relationColumns(relation);
+    if (columns) throw new SqlError('42803', `subquery uses ungrouped column "${relation}.*" from outer query`);
+    return null;
+  }
+
   override resolve(relation: string | null, name: string, location: number): ScopeColumn {
     try {
       return super.resolve(relation, name, location);

@@ -4,7 +4,7 @@ import { recordJson, recordJsonb, type ResolvedOperator } from '../types/index.j
 import type { Expr } from './ast.js';
 import { applyOperator, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
-import type { Scope } from './scope.js';
+import type { Scope, ScopeColumn } from './scope.js';
 import * as types from './typesystem.js';
 
 /**
@@ -47,6 +47,16 @@ export function compileRow(expr: Extract<Expr, { kind: 'row' }>, ctx: CompileCon
   return recordOf(parts, fields, 'row', expr.location);
 }
 
+/** A column of an enclosing query's row (a correlated whole-row reference). */
+function outerColumnValue(column: ScopeColumn): CompiledExpr {
+  const level = column.outerLevel!;
+  const position = column.position;
+  return {
+    oid: column.oid, typmod: column.typmod, rowIndependent: false, name: column.name, location: -1,
+    eval: (_row, c) => c.outerRows![c.outerRows!.length - level]![position]!,
+  };
+}
+
 function columnValue(position: number, oid: number, typmod: number, name: string): CompiledExpr {
   return { oid, typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name, location: -1 };
 }
@@ -56,9 +66,9 @@ function columnValue(position: number, oid: number, typmod: number, name: string
  * this when no column has the name). Null when there is no such item.
  */
 export function compileWholeRow(scope: Scope, relation: string, location: number): CompiledExpr | null {
-  if (!scope.columns.some((c) => c.relation === relation && c.outerLevel === undefined)) return null;
-  const columns = scope.columns.filter((c) => c.relation === relation && !c.hidden && c.outerLevel === undefined);
-  const parts = columns.map((c) => columnValue(c.position, c.oid, c.typmod, c.name));
+  const columns = scope.relationColumns(relation);
+  if (!columns) return null;
+  const parts = columns.map((c) => (c.outerLevel === undefined ? columnValue(c.position, c.oid, c.typmod, c.name) : outerColumnValue(c)));
   const fields = columns.map((c) => ({ name: c.name, oid: c.oid, typmod: c.typmod }));
   return recordOf(parts, fields, relation, location);
 }

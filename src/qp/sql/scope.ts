@@ -49,6 +49,12 @@ export class Scope {
     return found;
   }
 
+  /** The columns of FROM item `relation`, for a whole-row reference; null when there is no such item. */
+  relationColumns(relation: string): ScopeColumn[] | null {
+    if (!this.columns.some((c) => c.relation === relation)) return null;
+    return this.columns.filter((c) => c.relation === relation && !c.hidden);
+  }
+
   /** The columns `*` or `rel.*` expands to. */
   star(relation: string | null, location: number): ScopeColumn[] {
     const columns = this.columns.filter((c) => !c.hidden && (relation === null ? !c.qualifiedOnly : c.relation === relation));
@@ -76,6 +82,15 @@ export class CorrelatedScope extends Scope {
   /** Whether the name is one of this query's own columns (which shadow the enclosing ones). */
   hasOwn(relation: string | null, name: string): boolean {
     return this.columns.some((c) => c.name === name && (relation === null || c.relation === relation));
+  }
+
+  override relationColumns(relation: string): ScopeColumn[] | null {
+    const own = super.relationColumns(relation);
+    if (own) return own;
+    const outer = this.outer.relationColumns(relation);
+    if (!outer) return null;
+    this.correlation.correlated = true;
+    return outer.map((c) => ({ ...c, outerLevel: (c.outerLevel ?? 0) + 1 }));
   }
 
   override resolve(relation: string | null, name: string, location: number): ScopeColumn {
