@@ -126,3 +126,15 @@ test('UPDATE … SET (a, b) = ROW(v.*) takes the fields in order; SET a = v.* is
     'SELECT a, b, char_length(c) FROM update_test ORDER BY a',
   ]) await db().same(sql);
 });
+
+test('a row value in binary format is record_send: field count, then each field\'s type OID, length and value', { skip }, async () => {
+  const query = {
+    text: "SELECT row(1, 'a b'::text, NULL::int, row(2.5::float8, 12.50::numeric), 9::int8, true) AS r",
+    name: 'binary-record', binary: true, types: { getTypeParser: () => (value: unknown) => value },
+  };
+  const strata = await db().strata.query(query);
+  const postgres = await db().postgres.query(query);
+  assert.equal(strata.fields[0]!.format, 'binary');
+  assert.equal(strata.fields[0]!.dataTypeID, 2249);
+  assert.deepEqual(strata.rows, postgres.rows);
+});
