@@ -15,6 +15,7 @@ test('SELECT … INTO inside another statement is 42601', { skip }, async () => 
     'INSERT INTO int4_tbl SELECT 1 INTO f',
     'SELECT 1 UNION SELECT 2 INTO f',
     'WITH x AS (SELECT 1 INTO f) SELECT * FROM x',
+    'CREATE VIEW foo AS SELECT 1 INTO int4_tbl',
   ]) await db().same(sql);
 });
 

@@ -874,6 +874,7 @@ function convertView(n: Json, text: string): Statement {
   if (n.withCheckOption && n.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION is not supported yet');
   if (n.options && n.options.length > 0) throw unsupported('view options are not supported yet');
   if (n.view.relpersistence === 't') throw unsupported('temporary views are not supported');
+  if (n.query.SelectStmt && selectInto(n.query.SelectStmt)) throw unsupported('views must not contain SELECT INTO');
   const location: number = n.view.location ?? 0;
   return {
     kind: 'create-view', schema: n.view.schemaname ?? null, name: n.view.relname,
