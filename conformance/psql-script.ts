@@ -31,6 +31,11 @@ export class PsqlScript implements StepSource {
   private buffer = '';
   private bufferLine = 0;
   private hasContent = false;
+  /**
+   * standard_conforming_strings as the script has set it: psql lexes '…' with backslash
+   * escapes while the server reports it off, so a statement ends where the server's would.
+   */
+  private standardStrings = true;
 
   constructor(text: string, private readonly options: PsqlOptions = {}) {
     this.lines = text.split('\n');
@@ -120,7 +125,11 @@ export class PsqlScript implements StepSource {
       }
       if (c === "'") {
         const prev = line[i - 1];
-        this.state = (prev === 'E' || prev === 'e') && !/[\w$]/.test(line[i - 2] ?? '') ? 'escape' : 'single';
+        const escapePrefix = (prev === 'E' || prev === 'e') && !/[\w$]/.test(line[i - 2] ?? '');
+        // B'…', X'…' and U&'…' never take backslash escapes.
+        const otherPrefix = (/[bBxX]/.test(prev ?? '') && !/[\w$]/.test(line[i - 2] ?? ''))
+          || (prev === '&' && /[uU]/.test(line[i - 2] ?? '') && !/[\w$]/.test(line[i - 3] ?? ''));
+        this.state = escapePrefix || (!this.standardStrings && !otherPrefix) ? 'escape' : 'single';
         this.markContent(lineNo);
         i++;
         continue;
@@ -219,6 +228,14 @@ export class PsqlScript implements StepSource {
       return;
     }
     this.queue.push({ kind: 'sql', line, sql, ...(gset !== undefined ? { gset } : {}) });
+    this.trackStandardStrings(sql);
+  }
+
+  private trackStandardStrings(sql: string): void {
+    const set = /^\s*(?:set\s+(?:session\s+)?standard_conforming_strings\s*(?:=|to)\s*'?(\w+)'?|reset\s+(standard_conforming_strings|all))\s*$/i.exec(sql);
+    if (!set) return;
+    const value = set[1]?.toLowerCase();
+    this.standardStrings = value === undefined || value === 'default' || /^(on|true|yes|1)$/.test(value);
   }
 
   private metaCommand(text: string, lineNo: number): void {

@@ -70,12 +70,13 @@ function harness(extra: Partial<LocalAdjudicatorOptions> = {}, journal = new Con
 
 let transactionCount = 0;
 /** A commit request; each gets its own transaction id unless the test names one. */
-function request(start: number, writes: string[], extra: { locks?: string[]; schema?: string[]; id?: string } = {}): CommitRequest {
+function request(start: number, writes: string[], extra: { locks?: string[]; shares?: string[]; schema?: string[]; id?: string } = {}): CommitRequest {
   return {
     transactionId: extra.id ?? `tx-${++transactionCount}`,
     startTimestamp: start,
     writes: writes.map((k) => ({ key: key(k), value: key(`value of ${k}`) })),
     lockKeys: (extra.locks ?? []).map(key),
+    keyShareKeys: (extra.shares ?? []).map(key),
     schemaKeys: (extra.schema ?? []).map(key),
   };
 }
@@ -101,7 +102,7 @@ async function commitNow(h: Harness, r: CommitRequest): Promise<CommitOutcome> {
 
 // Data-driven conflict cases: each step commits and is awaited in order. `start: 'T0'` is the
 // start taken before any step; 'now' is a start taken just before the step.
-interface Step { start: 'T0' | 'now'; writes?: string[]; locks?: string[]; schema?: string[]; expect: CommitOutcome['kind'] }
+interface Step { start: 'T0' | 'now'; writes?: string[]; locks?: string[]; shares?: string[]; schema?: string[]; expect: CommitOutcome['kind'] }
 const conflictCases: { name: string; steps: Step[] }[] = [
   { name: 'write/write: first committer wins', steps: [
     { start: 'T0', writes: ['a'], expect: 'committed' },
@@ -128,6 +129,26 @@ const conflictCases: { name: string; steps: Step[] }[] = [
     { start: 'T0', writes: ['a'], expect: 'committed' },
     { start: 'T0', locks: ['a'], writes: ['z'], expect: 'data-conflict' },
   ] },
+  // Foreign-key checks share a referenced row's key-lock key; deletes and key changes lock it.
+  { name: 'a key share conflicts with a concurrent lock committed first', steps: [
+    { start: 'T0', writes: ['parent:1'], locks: ['keylock:1'], expect: 'committed' },
+    { start: 'T0', writes: ['child:1'], shares: ['keylock:1'], expect: 'data-conflict' },
+  ] },
+  { name: 'a lock conflicts with a concurrent key share committed first', steps: [
+    { start: 'T0', writes: ['child:1'], shares: ['keylock:1'], expect: 'committed' },
+    { start: 'T0', writes: ['parent:1'], locks: ['keylock:1'], expect: 'data-conflict' },
+  ] },
+  { name: 'key shares do not conflict with each other nor with writes of other keys', steps: [
+    { start: 'T0', writes: ['child:1'], shares: ['keylock:1'], expect: 'committed' },
+    { start: 'T0', writes: ['child:2'], shares: ['keylock:1'], expect: 'committed' },
+    { start: 'T0', writes: ['parent:1'], expect: 'committed' },
+    { start: 'T0', writes: ['child:3'], shares: ['keylock:1'], expect: 'committed' },
+  ] },
+  { name: 'a refused key share records nothing', steps: [
+    { start: 'T0', writes: ['a'], expect: 'committed' },
+    { start: 'T0', writes: ['a'], shares: ['keylock:1'], expect: 'data-conflict' },
+    { start: 'T0', writes: ['parent:1'], locks: ['keylock:1'], expect: 'committed' },
+  ] },
   { name: 'a DDL changes the schema key: concurrent users of the table get a schema conflict', steps: [
     { start: 'T0', writes: ['schema:t'], schema: ['schema:t'], expect: 'committed' },
     { start: 'T0', writes: ['row:t:1'], schema: ['schema:t'], expect: 'schema-conflict' },
@@ -152,7 +173,7 @@ for (const { name, steps } of conflictCases) {
     for (const step of steps) {
       h.timers.advance(10);
       const start = step.start === 'T0' ? t0 : h.clock.now().latest;
-      const outcome = await commitNow(h, request(start, step.writes ?? [], { locks: step.locks, schema: step.schema }));
+      const outcome = await commitNow(h, request(start, step.writes ?? [], { locks: step.locks, shares: step.shares, schema: step.schema }));
       outcomes.push(outcome.kind);
     }
     assert.deepEqual(outcomes, steps.map((s) => s.expect));

@@ -90,6 +90,13 @@ export class LocalAdjudicator implements Adjudicator {
 
   /** Key → timestamp of its last commit, in timestamp order (a re-written key moves to the end). */
   private readonly lastCommit = new Map<string, Timestamp>();
+  /**
+   * Key-lock key → timestamp of the last commit that read it FOR KEY SHARE (a foreign-key
+   * check), in timestamp order. Only lock keys check it: key shares do not conflict with each
+   * other nor with writes that leave the key alone.
+   */
+  private readonly lastKeyShare = new Map<string, Timestamp>();
+  private readonly scratchShares: string[] = [];
   private lastIssued: Timestamp = 0;
   private lastWatermark: Timestamp = 0;
   /** Every entry below this was pruned: a transaction that started earlier is too old. */
@@ -257,10 +264,24 @@ export class LocalAdjudicator implements Adjudicator {
     const keys = this.scratchKeys;
     keys.length = 0;
     for (const write of request.writes) keys.push(conflictKey(write.key));
-    for (const key of request.lockKeys) keys.push(conflictKey(key));
     for (const key of keys) {
       const last = this.lastCommit.get(key);
       if (last !== undefined && last > start) return { kind: 'data-conflict' };
+    }
+    for (const key of request.lockKeys) {
+      const k = conflictKey(key);
+      const last = this.lastCommit.get(k);
+      const shared = this.lastKeyShare.get(k);
+      if ((last !== undefined && last > start) || (shared !== undefined && shared > start)) return { kind: 'data-conflict' };
+      keys.push(k);
+    }
+    const shares = this.scratchShares;
+    shares.length = 0;
+    for (const key of request.keyShareKeys ?? []) {
+      const k = conflictKey(key);
+      const last = this.lastCommit.get(k);
+      if (last !== undefined && last > start) return { kind: 'data-conflict' };
+      shares.push(k);
     }
     return null;
   }
@@ -278,6 +299,11 @@ export class LocalAdjudicator implements Adjudicator {
   private recordDecision(commitTimestamp: Timestamp): void {
     for (const key of this.scratchKeys) this.remember(key, commitTimestamp);
     this.scratchKeys.length = 0;
+    for (const key of this.scratchShares) {
+      this.lastKeyShare.delete(key);
+      this.lastKeyShare.set(key, commitTimestamp);
+    }
+    this.scratchShares.length = 0;
   }
 
   private remember(key: string, commitTimestamp: Timestamp): void {
@@ -442,6 +468,12 @@ export class LocalAdjudicator implements Adjudicator {
       if (commitTimestamp > this.prunedHorizon) this.prunedHorizon = commitTimestamp;
       dropped++;
     }
+    for (const [key, commitTimestamp] of this.lastKeyShare) {
+      if (commitTimestamp >= horizon || dropped >= maxEntries) break;
+      this.lastKeyShare.delete(key);
+      if (commitTimestamp > this.prunedHorizon) this.prunedHorizon = commitTimestamp;
+      dropped++;
+    }
     return dropped;
   }
 
@@ -449,7 +481,7 @@ export class LocalAdjudicator implements Adjudicator {
     return {
       inFlightCommits: this.inFlightCommits,
       batchesInFlight: this.batches.length,
-      conflictMapSize: this.lastCommit.size,
+      conflictMapSize: this.lastCommit.size + this.lastKeyShare.size,
       lastIssued: this.lastIssued,
     };
   }

@@ -95,12 +95,13 @@ export class QueryProcessor implements SessionFactory {
   }
 
   /** Parses with a bounded cache keyed by the exact text (the parse is pure). */
-  parse(sql: string): ParsedStatement[] {
-    const cached = this.parseCache.get(sql);
+  parse(sql: string, standardConformingStrings = true): ParsedStatement[] {
+    const key = standardConformingStrings ? sql : '\0' + sql; // a query text never holds a zero byte
+    const cached = this.parseCache.get(key);
     if (cached) return cached;
-    const parsed = parseSql(sql);
+    const parsed = parseSql(sql, standardConformingStrings);
     if (this.parseCache.size >= PARSE_CACHE_LIMIT) this.parseCache.delete(this.parseCache.keys().next().value!);
-    this.parseCache.set(sql, parsed);
+    this.parseCache.set(key, parsed);
     return parsed;
   }
 

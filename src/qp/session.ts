@@ -6,12 +6,14 @@ import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
+import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
 import { planExplain } from './sql/explain.js';
+import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
 import * as types from './sql/typesystem.js';
 import { Transaction } from './transaction.js';
@@ -140,14 +142,33 @@ export class Session implements SqlSession {
     }
   }
 
+  /** set_config(name, value, is_local): SET or SET LOCAL from an expression; the new value. */
+  private setConfig(name: string, value: string | null, local: boolean): string {
+    if (local && !this.settings.inBlock) {
+      this.events.notice(new SqlError('25P01', 'SET LOCAL can only be used in transaction blocks'));
+      return this.settings.get(name);
+    }
+    const status = this.settings.set(name, value, local);
+    if (status) this.events.parameterStatus(status.name, status.value);
+    return this.settings.get(name);
+  }
+
+  outputStyle(): OutputStyle {
+    return this.settings.outputStyle();
+  }
+
+  private standardConformingStrings(): boolean {
+    return this.settings.get('standard_conforming_strings') === 'on';
+  }
+
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
-    const statements = this.host.parse(sql);
+    const statements = this.host.parse(sql, this.standardConformingStrings());
     if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
     return this.prepareParsed(statements[0] ?? null, paramTypeOids);
   }
 
   prepareSimple(sql: string): PreparedStatement[] {
-    const statements = this.host.parse(sql);
+    const statements = this.host.parse(sql, this.standardConformingStrings());
     if (statements.length === 0) return [new Prepared(null, [], null)];
     // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
     // change what a later one means.
@@ -217,7 +238,10 @@ export class Session implements SqlSession {
       currentSchema: this.currentSchema(catalog),
       usedTables: new Set<TableInfo>(),
       codecs: (t) => this.host.codec(t),
-      session: { processId: this.processId, setting: (name) => this.settings.get(name) },
+      session: {
+        processId: this.processId, setting: (name) => this.settings.get(name),
+        setConfig: (name, value, local) => this.setConfig(name, value, local),
+      },
     };
   }
 
@@ -282,17 +306,21 @@ export class Session implements SqlSession {
         if (statement.name === 'transaction' || statement.name === 'session characteristics') {
           throw new SqlError('0A000', 'setting configuration parameter "TRANSACTION" not supported');
         }
-        const status = this.settings.set(statement.name, statement.values ? statement.values.join(', ') : null);
+        if (statement.local && !this.settings.inBlock) {
+          this.events.notice(new SqlError('25P01', 'SET LOCAL can only be used in transaction blocks'));
+          return { tag: 'SET', source: null, rt: null, columns: null };
+        }
+        const status = this.settings.set(statement.name, statement.values ? statement.values.join(', ') : null, statement.local);
         if (status) this.events.parameterStatus(status.name, status.value);
         return { tag: 'SET', source: null, rt: null, columns: null };
       }
       case 'reset': {
         if (statement.name === 'role' || statement.name === 'session_authorization') {
           await this.setRole(statement.name, null, false);
-          return { tag: statement.tag ?? 'RESET', source: null, rt: null, columns: null };
+          return { tag: 'RESET', source: null, rt: null, columns: null };
         }
         for (const status of this.settings.reset(statement.name)) this.events.parameterStatus(status.name, status.value);
-        return { tag: statement.tag ?? 'RESET', source: null, rt: null, columns: null };
+        return { tag: 'RESET', source: null, rt: null, columns: null };
       }
       case 'show': {
         if (statement.name === 'all') {
@@ -329,6 +357,7 @@ export class Session implements SqlSession {
     if (entry.plan.kind === 'modify') {
       this.checkDml(txn);
       const count = await entry.plan.modify.run(rt, emit);
+      await runStatementChecks(txn);
       const tag = entry.plan.modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${entry.plan.modify.tag} ${count}`;
       return { tag, source: null, rt, columns: entry.plan.modify.columns };
     }
@@ -355,7 +384,10 @@ export class Session implements SqlSession {
   }
 
   private execContext(params: readonly SqlValue[]): ExecContext {
-    return { params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser, random: this.host.options.random, excluded: null, sequences: this.sequences };
+    return {
+      params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser,
+      random: this.host.options.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(),
+    };
   }
 
   private async runDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void): Promise<{ tag: string; source: null; rt: null; columns: null }> {
@@ -464,6 +496,7 @@ export class Session implements SqlSession {
         }
         this.block = 'open';
         this.roles.blockBegan();
+        this.settings.beginBlock();
         return 'BEGIN';
       }
       case 'commit': {
@@ -474,6 +507,7 @@ export class Session implements SqlSession {
         if (this.block === 'failed') {
           this.endTransaction();
           this.roles.transactionEnded(false);
+          this.endSettingsBlock(false);
           return 'ROLLBACK';
         }
         this.block = 'none';
@@ -481,18 +515,27 @@ export class Session implements SqlSession {
           await this.commitTransaction();
         } catch (error) {
           this.roles.transactionEnded(false);
+          this.endSettingsBlock(false);
           throw error;
         }
         this.roles.transactionEnded(true);
+        this.endSettingsBlock(true);
         return 'COMMIT';
       }
       case 'rollback': {
         if (this.block === 'none') this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
         this.endTransaction();
         this.roles.transactionEnded(false);
+        this.endSettingsBlock(false);
         return 'ROLLBACK';
       }
     }
+  }
+
+  /** SET inside the block that just ended: undone on rollback, SET LOCAL undone either way. */
+  private endSettingsBlock(committed: boolean): void {
+    if (!this.settings.inBlock) return;
+    for (const status of this.settings.endBlock(committed)) this.events.parameterStatus(status.name, status.value);
   }
 
   private endTransaction(): void {
@@ -510,6 +553,7 @@ export class Session implements SqlSession {
     const jobs = this.afterCommit;
     this.endTransaction();
     if (!txn || !txn.needsAdjudication) return;
+    await runCommitChecks(txn);
     txn.checkAge(this.host.options.clock.now().latest);
     txn.checkSize();
     const bundle = txn.commitBundle();
@@ -592,7 +636,8 @@ class SessionPortal implements Portal {
     readonly resultFormats: readonly number[],
   ) {
     this.fields = prepared.fields;
-    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0)) : null;
+    const style = session.outputStyle();
+    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0, style)) : null;
   }
 
   get done(): boolean {

@@ -1,4 +1,5 @@
 import { SqlError } from '../contracts/errors.js';
+import type { OutputStyle } from './types/output-style.js';
 
 /**
  * Session settings (SET/SHOW/RESET) for what drivers and psql send. Values are PostgreSQL's
@@ -21,7 +22,8 @@ const SPECS: Record<string, SettingSpec> = {
   datestyle: { value: 'ISO, MDY', reported: true, normalize: normalizeDateStyle },
   timezone: { value: 'UTC', reported: true, normalize: normalizeTimeZone },
   integer_datetimes: { value: 'on', reported: true, fixed: 'parameter "integer_datetimes" cannot be changed' },
-  standard_conforming_strings: { value: 'on', reported: true, normalize: requireOn('standard_conforming_strings') },
+  // Off: plain literals take backslash escapes (sql/nonstandard-strings.ts).
+  standard_conforming_strings: { value: 'on', reported: true, normalize: booleanSetting('standard_conforming_strings') },
   intervalstyle: { value: 'postgres', reported: true, normalize: requireValue('IntervalStyle', 'postgres') },
   is_superuser: { value: 'off', reported: true, fixed: 'parameter "is_superuser" cannot be changed' },
   session_authorization: { value: 'admin', reported: true, fixed: 'parameter "session_authorization" cannot be changed' },
@@ -29,7 +31,7 @@ const SPECS: Record<string, SettingSpec> = {
   default_transaction_read_only: { value: 'off', reported: true, fixed: 'setting configuration parameter "default_transaction_read_only" not supported' },
   in_hot_standby: { value: 'off', reported: true, fixed: 'parameter "in_hot_standby" cannot be changed' },
   search_path: { value: '"$user", public' },
-  extra_float_digits: { value: '1' },
+  extra_float_digits: { value: '1', normalize: integerSetting('extra_float_digits', -15, 3) },
   statement_timeout: { value: '0' },
   lock_timeout: { value: '0' },
   idle_in_transaction_session_timeout: { value: '0' },
@@ -37,7 +39,7 @@ const SPECS: Record<string, SettingSpec> = {
   default_transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "default_transaction_isolation" not supported' },
   transaction_read_only: { value: 'off', fixed: 'setting configuration parameter "transaction_read_only" not supported' },
   max_identifier_length: { value: '63', fixed: 'parameter "max_identifier_length" cannot be changed' },
-  bytea_output: { value: 'hex', normalize: requireValue('bytea_output', 'hex') },
+  bytea_output: { value: 'hex', normalize: enumSetting('bytea_output', ['escape', 'hex']) },
   client_min_messages: { value: 'notice' },
   row_security: { value: 'on' },
   jit: { value: 'off' },
@@ -111,11 +113,27 @@ function normalizeTimeZone(value: string): string {
   throw new SqlError('0A000', `time zone "${value}" is not supported; the session time zone is always UTC`);
 }
 
-function requireOn(name: string): (value: string) => string {
+function enumSetting(name: string, values: readonly string[]): (value: string) => string {
   return (value) => {
-    if (/^(on|true|yes|1)$/i.test(value)) return 'on';
-    throw new SqlError('0A000', `setting "${name}" to "${value}" is not supported`);
+    const v = value.trim().toLowerCase();
+    if (values.includes(v)) return v;
+    throw new SqlError('22023', `invalid value for parameter "${name}": "${value}"`, { hint: `Available values: ${values.join(', ')}.` });
   };
+}
+
+function integerSetting(name: string, min: number, max: number): (value: string) => string {
+  return (value) => {
+    const v = value.trim();
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)) throw new SqlError('22023', `invalid value for parameter "${name}": "${value}"`);
+    const n = roundHalfEven(Number(v)); // parse_int rounds a fraction with rint()
+    if (n < min || n > max) throw new SqlError('22023', `${n} is outside the valid range for parameter "${name}" (${min} .. ${max})`);
+    return String(n);
+  };
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function requireValue(name: string, only: string): (value: string) => string {
@@ -149,13 +167,19 @@ export class SessionSettings {
     return value;
   }
 
-  /** Sets a value; returns the ParameterStatus to send when the setting is reported. */
-  set(name: string, value: string | null): { name: string; value: string } | null {
+  /**
+   * Sets a value; returns the ParameterStatus to send when the setting is reported. Inside a
+   * transaction block the change is undone if the block rolls back; a `local` one (SET LOCAL,
+   * set_config(…, true)) is undone when the block ends either way.
+   */
+  set(name: string, value: string | null, local = false): { name: string; value: string } | null {
     const key = name.toLowerCase();
     const spec = SPECS[key];
+    const before = this.values.get(key);
     if (!spec) {
       if (key.includes('.')) { // custom "namespace.name" settings are allowed, as in PostgreSQL
         this.values.set(key, value ?? '');
+        this.remember(key, before, local);
         return null;
       }
       throw new SqlError('42704', `unrecognized configuration parameter "${name}"`);
@@ -163,7 +187,42 @@ export class SessionSettings {
     if (spec.fixed) throw new SqlError(spec.fixed.startsWith('setting') ? '0A000' : '55P02', spec.fixed);
     const normalized = value === null ? spec.value : spec.normalize ? spec.normalize(value) : value;
     this.values.set(key, normalized);
+    this.remember(key, before, local);
     return spec.reported ? { name: DISPLAY[key] ?? key, value: normalized } : null;
+  }
+
+  /** Values from before the open block changed them (null: no block is open). */
+  private blockUndo: Map<string, string | undefined> | null = null;
+  /** Values from before SET LOCAL changed them in the open block. */
+  private localUndo = new Map<string, string | undefined>();
+
+  private remember(key: string, before: string | undefined, local: boolean): void {
+    if (!this.blockUndo) return;
+    if (!this.blockUndo.has(key)) this.blockUndo.set(key, before);
+    if (local) { if (!this.localUndo.has(key)) this.localUndo.set(key, before); } else this.localUndo.delete(key);
+  }
+
+  get inBlock(): boolean {
+    return this.blockUndo !== null;
+  }
+
+  beginBlock(): void {
+    this.blockUndo = new Map();
+    this.localUndo = new Map();
+  }
+
+  /** The block ended: undoes its changes (all on rollback, SET LOCAL ones on commit). */
+  endBlock(committed: boolean): { name: string; value: string }[] {
+    const undo = committed ? this.localUndo : this.blockUndo ?? new Map<string, string | undefined>();
+    this.blockUndo = null;
+    this.localUndo = new Map();
+    const changed: { name: string; value: string }[] = [];
+    for (const [key, before] of undo) {
+      const current = this.values.get(key);
+      if (before === undefined) this.values.delete(key); else this.values.set(key, before);
+      if (current !== before && SPECS[key]?.reported) changed.push({ name: DISPLAY[key] ?? key, value: this.get(key) });
+    }
+    return changed;
   }
 
   reset(name: string | null): { name: string; value: string }[] {
@@ -174,6 +233,11 @@ export class SessionSettings {
       if (status) changed.push(status);
     }
     return changed;
+  }
+
+  /** How values print (bytea_output, extra_float_digits). */
+  outputStyle(): OutputStyle {
+    return { byteaEscape: this.get('bytea_output') === 'escape', extraFloatDigits: Number(this.get('extra_float_digits')) };
   }
 
   /** Every setting and its value, by name (SHOW ALL). */

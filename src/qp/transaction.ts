@@ -25,9 +25,17 @@ export interface ScanBatch {
 export class Transaction {
   private readonly writes = new Map<string, WriteEntry>();
   private readonly lockKeys = new Map<string, Key>();
+  private readonly keyShareKeys = new Map<string, Key>();
   private readonly schemaKeys = new Map<string, Key>();
   private readonly mutatedRows = new Set<string>();
   private writtenBytes = 0;
+  /**
+   * Foreign-key work queued by this statement's row changes (checks and referential actions),
+   * run when the statement ends, as PostgreSQL's RI triggers fire (foreign-keys.ts).
+   */
+  readonly statementChecks: (() => Promise<void>)[] = [];
+  /** Checks of DEFERRABLE INITIALLY DEFERRED foreign keys, run at COMMIT. */
+  readonly commitChecks: (() => Promise<void>)[] = [];
   /** Set by the first DDL; DSQL allows one DDL and no DML beside it. */
   ddl = false;
   dml = false;
@@ -114,6 +122,14 @@ export class Transaction {
     this.lockKeys.set(mapKey(key), key);
   }
 
+  /**
+   * A key read as FOR KEY SHARE (a foreign-key check's referenced row): conflicts with a
+   * concurrent commit that locked it exclusively (a delete or key change), not with other shares.
+   */
+  keyShare(key: Key): void {
+    this.keyShareKeys.set(mapKey(key), key);
+  }
+
   /** The schema-version key of a table the transaction used. */
   useSchema(key: Key): void {
     const k = mapKey(key);
@@ -134,10 +150,10 @@ export class Transaction {
     }
   }
 
-  commitBundle(): { writes: WriteEntry[]; lockKeys: Key[]; schemaKeys: Key[] } {
+  commitBundle(): { writes: WriteEntry[]; lockKeys: Key[]; keyShareKeys: Key[]; schemaKeys: Key[] } {
     assert(this.writes.size > 0 || this.lockKeys.size > 0, 'only transactions with writes or locks reach the adjudicator');
     const writes = [...this.writes.values()];
     writes.sort((a, b) => Buffer.compare(a.key, b.key));
-    return { writes, lockKeys: [...this.lockKeys.values()], schemaKeys: [...this.schemaKeys.values()] };
+    return { writes, lockKeys: [...this.lockKeys.values()], keyShareKeys: [...this.keyShareKeys.values()], schemaKeys: [...this.schemaKeys.values()] };
   }
 }

@@ -114,3 +114,10 @@ test('psql scripts: statements, variables, COPY data; sqllogictest records and e
   const slt = readSlt('statement ok\nCREATE TABLE x (a int)\n\nskipif postgresql\nquery I\nSELECT 1\n----\n1\n\nonlyif postgresql\nquery I rowsort\nSELECT 2\n----\n2\n');
   assert.deepEqual(slt.map((s) => [s.kind, s.sql]), [['sql', 'CREATE TABLE x (a int)'], ['skip', 'SELECT 1'], ['sql', 'SELECT 2']]);
 });
+
+test('psql scripts: with standard_conforming_strings off, a backslash escapes a quote in a plain literal', () => {
+  const script = new PsqlScript("set standard_conforming_strings = off;\nselect 'a\\'b;c', U&'d\\0061';\nreset standard_conforming_strings;\nselect 'x\\';\n");
+  const steps = [];
+  for (let s = script.next(); s; s = script.next()) steps.push(s);
+  assert.deepEqual(steps.map((s) => s.sql), ['set standard_conforming_strings = off', "select 'a\\'b;c', U&'d\\0061'", 'reset standard_conforming_strings', "select 'x\\'"]);
+});

@@ -19,6 +19,7 @@ export function commitRequestToMessage(request: CommitRequest): Message {
     start_timestamp: request.startTimestamp,
     writes: request.writes.map((w) => (w.value === null ? { key: bytes(w.key), value: EMPTY, tombstone: true } : { key: bytes(w.key), value: bytes(w.value), tombstone: false })),
     lock_keys: request.lockKeys.map(bytes),
+    key_share_keys: (request.keyShareKeys ?? []).map(bytes),
     schema_keys: request.schemaKeys.map(bytes),
   };
 }
@@ -29,6 +30,7 @@ export function commitRequestFromMessage(message: Message): CommitRequest {
     startTimestamp: message['start_timestamp'],
     writes: (message['writes'] as Message[]).map((w) => ({ key: w['key'], value: w['tombstone'] ? null : w['value'] })),
     lockKeys: message['lock_keys'],
+    keyShareKeys: message['key_share_keys'] ?? [],
     schemaKeys: message['schema_keys'],
   };
 }

@@ -82,9 +82,37 @@ export interface TableInfo {
   /** Column positions of the primary key; empty when the table has none (hidden row id). */
   readonly primaryKey: readonly number[];
   readonly indexes: readonly IndexInfo[];
+  /** FOREIGN KEY constraints of this (referencing) table; absent in catalogs written before them. */
+  readonly foreignKeys?: readonly ForeignKeyInfo[];
   /** CHECK constraints in creation order (absent in records written before CHECK constraints). */
   readonly checks?: readonly CheckInfo[];
 }
+
+/** ON DELETE / ON UPDATE, as pg_constraint's confdeltype/confupdtype letters. */
+export type ReferentialAction = 'a' | 'r' | 'c' | 'n' | 'd';
+
+/** A FOREIGN KEY constraint, stored with its referencing table (foreign-keys.ts enforces it). */
+export interface ForeignKeyInfo {
+  readonly oid: number;
+  readonly name: string;
+  /** Referencing column positions, in constraint order. */
+  readonly columns: readonly number[];
+  readonly referencedTableId: number;
+  /** Referenced column positions, pairwise with `columns`. */
+  readonly referencedColumns: readonly number[];
+  /** The referenced table's index (1 = primary key) whose columns are the referenced ones. */
+  readonly referencedIndexId: number;
+  readonly match: 'simple' | 'full';
+  readonly onUpdate: ReferentialAction;
+  readonly onDelete: ReferentialAction;
+  /** ON DELETE SET NULL/SET DEFAULT (cols): the referencing positions set; null = all. */
+  readonly deleteSetColumns: readonly number[] | null;
+  readonly deferrable: boolean;
+  readonly initiallyDeferred: boolean;
+  /** False after ADD CONSTRAINT … NOT VALID: existing rows were not checked. */
+  readonly validated: boolean;
+}
+
 
 /** CREATE DOMAIN: a base type with an optional default, NOT NULL and CHECK constraints. */
 export interface DomainInfo {
@@ -214,6 +242,8 @@ export class CatalogSnapshot {
   private readonly schemas = new Map<string, SchemaInfo>();
   private readonly views = new Map<string, ViewInfo>();
   private readonly functionsByName = new Map<string, FunctionInfo[]>();
+  /** Referenced table id → the foreign keys (with their referencing table) that point at it. */
+  private readonly referencing = new Map<number, { table: TableInfo; foreignKey: ForeignKeyInfo }[]>();
   private readonly domainsByName = new Map<string, DomainInfo>();
   private readonly domainsById = new Map<number, DomainInfo>();
   private readonly sequencesByName = new Map<string, SequenceInfo>();
@@ -241,7 +271,17 @@ export class CatalogSnapshot {
     for (const table of tables) {
       this.byName.set(`${table.schema}.${table.name}`, table);
       this.byId.set(table.id, table);
+      for (const foreignKey of table.foreignKeys ?? []) {
+        const list = this.referencing.get(foreignKey.referencedTableId) ?? [];
+        list.push({ table, foreignKey });
+        this.referencing.set(foreignKey.referencedTableId, list);
+      }
     }
+  }
+
+  /** The foreign keys that reference a table (its rows' deletes and key updates check them). */
+  referencedBy(tableId: number): readonly { readonly table: TableInfo; readonly foreignKey: ForeignKeyInfo }[] {
+    return this.referencing.get(tableId) ?? [];
   }
 
   /** Builds the snapshot from the catalog's key range as read at one timestamp. */

@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { styledOutput, type OutputStyle } from '../types/output-style.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { CopyStatement } from '../sql/ast.js';
 import type { Runtime } from '../sql/operators.js';
@@ -55,7 +56,7 @@ export function planCopyTo(statement: CopyStatement, pc: PlanContext, rt: Runtim
     columns: columns.length,
     binary: format.format === 'binary',
     async run(onData) {
-      const encode = format.format === 'binary' ? binaryRows(columns.map((c) => c.oid)) : textRows(columns.map((c) => c.oid), format, force);
+      const encode = format.format === 'binary' ? binaryRows(columns.map((c) => c.oid)) : textRows(columns.map((c) => c.oid), format, force, rt.ctx.outputStyle);
       if (header) onData(Buffer.from(format.format === 'csv' ? csvLine(header, [], format) : textLine(header, format)));
       const source = query.build();
       let count = 0;
@@ -80,14 +81,16 @@ interface RowEncoder {
   end(): Uint8Array | null;
 }
 
-function textRows(oids: readonly number[], format: CopyFormat, force: readonly boolean[]): RowEncoder {
+function textRows(oids: readonly number[], format: CopyFormat, force: readonly boolean[], style: OutputStyle | undefined): RowEncoder {
   const csv = format.format === 'csv';
   const texts: (string | null)[] = new Array(oids.length);
+  // bytea and floats print as bytea_output and extra_float_digits say, as COPY's output functions do.
+  const printers = oids.map((oid) => styledOutput(oid, style));
   return {
     row(values) {
       for (let i = 0; i < oids.length; i++) {
         const v = values[i]!;
-        texts[i] = v === null ? null : types.formatTextValue(oids[i]!, v);
+        texts[i] = v === null ? null : printers[i]!(v);
       }
       return Buffer.from(csv ? csvLine(texts, force, format) : textLine(texts, format));
     },

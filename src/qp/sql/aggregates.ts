@@ -44,6 +44,11 @@ export function isAggregate(name: string): boolean {
   return AGGREGATES.has(name);
 }
 
+const MIN_MAX = new Set<number>([
+  TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.oid, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.text, TypeOid.bpchar,
+  TypeOid.date, TypeOid.time, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval,
+]);
+
 export function aggregateResultType(name: string, arg: number | null, comparable: (oid: number) => boolean, second: number | null = null, arrayOf: (oid: number) => number = () => 0): number | null {
   switch (name) {
     case 'string_agg':
@@ -68,7 +73,9 @@ export function aggregateResultType(name: string, arg: number | null, comparable
       return null;
     case 'min':
     case 'max':
-      return arg !== null && comparable(arg) ? arg : null;
+      // pg_aggregate's min/max: these types, and arrays (anyarray); varchar, name and "char"
+      // arrive cast to text. bool, bytea, uuid and json(b) have none.
+      return arg !== null && comparable(arg) && (MIN_MAX.has(arg) || arrayOf(arg) === 0) ? arg : null;
     case 'bool_and':
     case 'bool_or':
     case 'every':

@@ -30,6 +30,10 @@ export type Expr =
       readonly over?: WindowSpec | null;
       /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
       readonly aggOrder?: readonly SortItem[];
+      /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
+      readonly variadicArray?: boolean;
+      /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
+      readonly argNames?: readonly (string | null)[];
       readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
@@ -70,7 +74,9 @@ export interface SelectTarget {
 }
 
 export type FromItem =
-  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number }
+  | { readonly kind: 'table'; readonly schema: string | null; readonly name: string; readonly alias: string | null; readonly location: number;
+      /** `FROM t AS f(a, b)`: new names for the first columns. */
+      readonly columnAliases?: readonly string[] }
   | { readonly kind: 'subquery'; readonly query: SelectStatement; readonly alias: string; readonly columnAliases: readonly string[];
       /** LATERAL: the subquery may name columns of the FROM items before it (run per row of them). */
       readonly lateral?: boolean; readonly location: number }
@@ -241,6 +247,24 @@ export interface CheckDefinition {
   readonly location: number;
 }
 
+/** A FOREIGN KEY clause as written (REFERENCES on a column, or a table constraint); foreign-key-ddl.ts resolves it. */
+export interface ForeignKeyDefinition {
+  readonly name: string | null;
+  readonly columns: readonly string[];
+  readonly referencedSchema: string | null;
+  readonly referencedTable: string;
+  /** Null: the referenced table's primary key. */
+  readonly referencedColumns: readonly string[] | null;
+  readonly match: 'simple' | 'full';
+  readonly onUpdate: 'a' | 'r' | 'c' | 'n' | 'd';
+  readonly onDelete: 'a' | 'r' | 'c' | 'n' | 'd';
+  readonly deleteSetColumns: readonly string[] | null;
+  readonly deferrable: boolean;
+  readonly initiallyDeferred: boolean;
+  readonly notValid: boolean;
+  readonly location: number;
+}
+
 /** The ALTER TABLE forms DSQL allows and Strata builds (convert.ts refuses the rest with DSQL's texts). */
 export type AlterTableAction =
   | { readonly kind: 'add-column'; readonly name: string; readonly type: TypeName; readonly ifNotExists: boolean }
@@ -248,6 +272,8 @@ export type AlterTableAction =
   | { readonly kind: 'drop-not-null'; readonly column: string }
   | { readonly kind: 'rename-column'; readonly column: string; readonly newName: string }
   | { readonly kind: 'rename-table'; readonly newName: string }
+  | { readonly kind: 'add-foreign-key'; readonly foreignKey: ForeignKeyDefinition }
+  | { readonly kind: 'validate-constraint'; readonly name: string }
   | { readonly kind: 'add-check'; readonly check: CheckDefinition }
   | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
@@ -262,6 +288,7 @@ export interface CreateTableStatement {
   readonly columns: readonly ColumnDefinition[];
   readonly primaryKey: readonly string[] | null;
   readonly uniques: readonly { readonly name: string | null; readonly columns: readonly string[] }[];
+  readonly foreignKeys: readonly ForeignKeyDefinition[];
   readonly location: number;
   /** CHECK constraints, column and table ones, in the order written (absent: none). */
   readonly checks?: readonly CheckDefinition[];
@@ -328,7 +355,9 @@ export type Statement =
   | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
       readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean }
   | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }
-  | { readonly kind: 'alter-table'; readonly schema: string | null; readonly table: string; readonly ifExists: boolean; readonly actions: readonly AlterTableAction[] }
+  | { readonly kind: 'alter-table'; readonly schema: string | null; readonly table: string; readonly ifExists: boolean; readonly actions: readonly AlterTableAction[];
+      /** DSQL's ALTER TABLE ASYNC (parse.ts marks it). */
+      readonly async?: boolean }
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
       /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
@@ -340,8 +369,7 @@ export type Statement =
   | { readonly kind: 'drop-sequence'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
-  /** RESET, or SET … TO DEFAULT (which PostgreSQL tags SET). */
-  | { readonly kind: 'reset'; readonly name: string | null; readonly tag?: 'SET' }
+  | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'call'; readonly name: readonly string[]; readonly args: readonly Expr[] }
   | { readonly kind: 'deallocate-all' }

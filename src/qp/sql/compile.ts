@@ -18,6 +18,9 @@ import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
 import { compileField, compileRecordFunction, compileRow, compileWholeRow, recordOperator, rowNullTest } from './row-values.js';
+import { resolveVariadicArrayCall } from '../types/variadic.js';
+import { positionalCall } from './named-arguments.js';
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -62,7 +65,7 @@ export interface CompileContext {
   readonly catalog?: CatalogSnapshot;
   readonly searchPath?: readonly string[];
   /** Session facts for version(), current_setting(), pg_backend_pid(). */
-  readonly session?: { readonly processId: number; setting(name: string): string };
+  readonly session?: { readonly processId: number; setting(name: string): string; setConfig?(name: string, value: string | null, local: boolean): string };
   /** Where subqueries over tables are planned and collected; absent, only catalog subqueries work. */
   readonly subqueries?: SubqueryHost;
   /**
@@ -319,11 +322,31 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
   }
   const cast = types.castFunction(value.oid, oid, typmod, context === 'explicit');
   const f = value.eval;
+  if (isStyledType(value.oid) && types.isStringType(oid)) return styledTextCast(value, oid, typmod, context === 'explicit', cast);
   const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : cast(v); };
   if (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && isPureConstant(value)) {
     const folded = tryFold(evaluator);
     if (folded.ok) return constant(oid, folded.value, value.name, value.location, typmod);
   }
+  return { oid, typmod, eval: evaluator, rowIndependent: value.rowIndependent, name: value.name, location: value.location };
+}
+
+/**
+ * bytea and floats (and arrays of them) to a string type print as the session's bytea_output
+ * and extra_float_digits say when the statement runs, so such a cast is never folded.
+ */
+function styledTextCast(value: CompiledExpr, oid: number, typmod: number, explicit: boolean, cast: (v: SqlValue) => SqlValue): CompiledExpr {
+  const f = value.eval;
+  const fromText = types.castFunction(TypeOid.text, oid, typmod, explicit);
+  let style: OutputStyle | undefined;
+  let print: ((v: SqlValue) => string) | null = null;
+  const evaluator: Evaluator = (row, c) => {
+    const v = f(row, c);
+    if (v === null) return null;
+    if (isDefaultStyle(c?.outputStyle)) return cast(v);
+    if (print === null || style !== c.outputStyle) { style = c.outputStyle; print = styledOutput(value.oid, style); }
+    return fromText(print(v));
+  };
   return { oid, typmod, eval: evaluator, rowIndependent: value.rowIndependent, name: value.name, location: value.location };
 }
 
@@ -413,7 +436,7 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
       if (a === null) return null;
       const b = rf(row, c);
       if (b === null) return null;
-      return fn(a, b);
+      return fn(a, b, c);
     };
   } else {
     evaluator = (row, c) => {
@@ -423,7 +446,9 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
   }
   const rowIndependent = (l ? l.rowIndependent : true) && r.rowIndependent;
   const result: CompiledExpr = { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: '?column?', location };
-  if (rowIndependent && isFoldable(l) && isFoldable(r)) {
+  // text || bytea (or a float) prints in the session's output style when the statement runs.
+  const styled = op === '||' && (isStyledType(l?.oid ?? 0) || isStyledType(r.oid));
+  if (rowIndependent && isFoldable(l) && isFoldable(r) && !styled) {
     const folded = tryFold(evaluator);
     if (folded.ok) return constant(resolved.result, folded.value, '?column?', location);
   }
@@ -453,6 +478,7 @@ function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, l
 }
 
 function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
+  if (expr.argNames) expr = positionalCall(expr);
   if (expr.schema && expr.schema !== 'pg_catalog') {
     const user = compileUserFunction(expr, ctx, [expr.schema]);
     if (user) return user;
@@ -471,11 +497,15 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   const recordCall = compileRecordFunction(expr.name, args, expr.location);
   if (recordCall) return recordCall;
   // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
-  const resolved = (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
+  const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
     ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
-  if (!resolved) {
+  if (!resolved && !expr.variadicArray) {
     const user = compileUserFunction(expr, ctx, ctx.searchPath ?? [], args);
     if (user) return user;
+    const functionStyleCast = compileFunctionStyleCast(expr, args);
+    if (functionStyleCast) return functionStyleCast;
+  }
+  if (!resolved) {
     const signature = args.map((a) => types.formatType(a.oid, -1)).join(', ');
     throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
       ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
@@ -499,6 +529,18 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   return { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: expr.name, location: expr.location };
 }
 
+/**
+ * `float8(x)`, `int4(x)`, `text(x)`: a one-argument call named after a type is a cast when no
+ * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
+ * after their target type).
+ */
+function compileFunctionStyleCast(expr: Extract<Expr, { kind: 'func' }>, args: readonly CompiledExpr[]): CompiledExpr | null {
+  if (args.length !== 1 || expr.schema) return null;
+  const target = types.typeByTypname(expr.name);
+  if (target === null || types.castContext(args[0]!.oid, target) === null) return null;
+  return { ...coerce(args[0]!, target, -1, 'explicit', expr.location), name: expr.name, location: expr.location };
+}
+
 /** Functions answered from the session rather than the type system's library. */
 function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr | null {
   const location = expr.location;
@@ -509,6 +551,18 @@ function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Comp
     case 'current_schema': return { ...text(ctx.currentSchema), oid: TypeOid.name };
     case 'pg_backend_pid': return { oid: TypeOid.int4, typmod: -1, eval: () => ctx.session?.processId ?? 0, rowIndependent: true, name: expr.name, location };
     default: break;
+  }
+  if (expr.name === 'set_config' && expr.args.length === 3 && ctx.session?.setConfig) {
+    const session = ctx.session;
+    const [name, value, local] = expr.args.map((a, i) => coerce(compileExpr(a, ctx), i === 2 ? TypeOid.bool : TypeOid.text, -1, 'implicit', location).eval);
+    return {
+      oid: TypeOid.text, typmod: -1, rowIndependent: false, name: expr.name, location,
+      eval: (row, c) => {
+        const setting = name!(row, c);
+        if (setting === null) throw new SqlError('22004', 'SET requires parameter name');
+        return session.setConfig!(setting as string, value!(row, c) as string | null, local!(row, c) === true);
+      },
+    };
   }
   if (expr.name === 'current_setting' && (expr.args.length === 1 || expr.args.length === 2) && ctx.session) {
     const session = ctx.session;
@@ -551,6 +605,10 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
       });
     }
     arg = textual(compileExpr(expr.args[0]!, inner));
+    // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
+    if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
+      arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+    }
     if (arity === 2) {
       second = textual(compileExpr(expr.args[1]!, inner));
       // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.

@@ -1,4 +1,5 @@
 import type { RecordField, SqlValue } from '../../contracts/sql-value.js';
+import type { OutputStyle } from '../types/output-style.js';
 import type { Timestamp } from '../../contracts/time.js';
 import type { RandomSource } from '../../contracts/time.js';
 import type { SessionSequences } from '../sequences/sequence-session.js';
@@ -18,6 +19,8 @@ export interface ExecContext {
   readonly outerRows?: readonly (readonly SqlValue[])[];
   /** The session's sequence functions (nextval, currval, …). */
   readonly sequences?: SessionSequences;
+  /** bytea_output and extra_float_digits, for casts of bytea and floats to text. */
+  readonly outputStyle?: OutputStyle;
 }
 
 export type Evaluator = (row: SqlValue[], ctx: ExecContext) => SqlValue;

@@ -3,7 +3,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { convertCopy } from './convert-copy.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
-  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition, ForeignKeyDefinition,
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
@@ -73,6 +73,8 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreatedbStmt': throw unsupported('unsupported statement: Createdb');
     case 'CreateTableAsStmt': throw unsupported('unsupported statement: CreateTableAs');
     case 'CreateEnumStmt': throw unsupported('CREATE TYPE not supported');
+    case 'DefineStmt': // CREATE TYPE name [(…)]: a shell or base type, refused as DSQL refuses every CREATE TYPE
+      throw unsupported(n.kind === 'OBJECT_TYPE' ? 'CREATE TYPE not supported' : 'unsupported statement: Define');
     case 'CompositeTypeStmt': throw unsupported('unsupported statement: CompositeType');
     case 'CreateRangeStmt': throw unsupported('unsupported statement: CreateRange');
     case 'CreateTableSpaceStmt': throw unsupported('unsupported statement: CreateTableSpace');
@@ -121,9 +123,10 @@ function convertSet(n: Json): Statement {
   switch (n.kind) {
     case 'VAR_SET_VALUE':
       return { kind: 'set', name: String(n.name).toLowerCase(), values: (n.args ?? []).map(settingValue), local: !!n.is_local };
-    case 'VAR_SET_DEFAULT':
+    case 'VAR_SET_DEFAULT': // `SET x TO DEFAULT` resets, but its command tag is SET
+      return { kind: 'set', name: String(n.name).toLowerCase(), values: null, local: !!n.is_local };
     case 'VAR_RESET':
-      return { kind: 'reset', name: String(n.name).toLowerCase(), ...(n.kind === 'VAR_SET_DEFAULT' ? { tag: 'SET' as const } : {}) };
+      return { kind: 'reset', name: String(n.name).toLowerCase() };
     case 'VAR_RESET_ALL':
       return { kind: 'reset', name: null };
     case 'VAR_SET_MULTI':
@@ -191,6 +194,10 @@ function convertSelectBody(n: Json): SelectStatement {
   }
   const withTies = n.limitOption === 'LIMIT_OPTION_WITH_TIES';
   if (withTies && !(n.sortClause ?? []).length) throw new SqlError('42601', 'WITH TIES cannot be specified without ORDER BY clause');
+  if (withTies && n.limitCount?.A_Const?.isnull) { // a literal NULL only, as transformLimitClause checks
+    const at = n.limitCount.A_Const.location;
+    throw new SqlError('2201W', 'row count cannot be null in FETCH FIRST ... WITH TIES clause', at !== undefined ? { position: at + 1 } : {});
+  }
   const values = n.valuesLists ? n.valuesLists.map((list: Json) => list.List.items.map(convertExpr)) : null;
   return {
     kind: 'select',
@@ -286,7 +293,10 @@ function convertTarget(node: Json): SelectTarget {
 function convertFrom(node: Json): FromItem {
   const name = nodeName(node);
   const n = node[name];
-  if (name === 'RangeVar') return { kind: 'table', ...rangeVar(n) };
+  if (name === 'RangeVar') {
+    const columnAliases = ((n.alias?.colnames ?? []) as Json[]).map(str);
+    return { kind: 'table', ...rangeVar(n), ...(columnAliases.length > 0 ? { columnAliases } : {}) };
+  }
   if (name === 'JoinExpr') {
     if (n.alias) throw unsupported('aliases on join expressions are not supported yet');
     const joinType = ({ JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' } as const)[n.jointype as 'JOIN_INNER'];
@@ -479,25 +489,29 @@ function convertFuncCall(n: Json): Expr {
   const location: number = n.location ?? -1;
   if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
   let rawArgs = (n.args ?? []) as Json[];
+  let variadicArray = false;
   if (n.func_variadic) {
     // VARIADIC ARRAY[a, b, …] passes the elements as the variadic arguments; an array that is
-    // not written out element by element (a NULL array, a column) cannot be spread here.
+    // not written out element by element (a NULL array, a column) is spread when the call runs.
     const last = rawArgs[rawArgs.length - 1];
     const array = last?.A_ArrayExpr;
-    if (!array) throw unsupported('VARIADIC with an array other than ARRAY[…] is not supported yet', location);
-    rawArgs = [...rawArgs.slice(0, -1), ...((array.elements ?? []) as Json[])];
+    if (array) rawArgs = [...rawArgs.slice(0, -1), ...((array.elements ?? []) as Json[])];
+    else variadicArray = true;
   }
   const schema = names.length > 1 ? names[0]! : null;
+  const argNames = rawArgs.map((a) => (a.NamedArgExpr ? String(a.NamedArgExpr.name) : null));
   return {
     kind: 'func',
     name: names[names.length - 1]!.toLowerCase(),
     schema,
-    args: rawArgs.map(convertExpr),
+    args: rawArgs.map((a) => convertExpr(a.NamedArgExpr ? a.NamedArgExpr.arg : a)),
+    ...(argNames.some((a) => a !== null) ? { argNames } : {}),
     star: !!n.agg_star,
     distinct: !!n.agg_distinct,
     filter: n.agg_filter ? convertExpr(n.agg_filter) : null,
     over: n.over ? convertWindow(n.over, true) : null,
     ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
+    ...(variadicArray ? { variadicArray } : {}),
     location,
   };
 }
@@ -690,6 +704,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   const columns: ColumnDefinition[] = [];
   let primaryKey: string[] | null = null;
   const uniques: { name: string | null; columns: string[] }[] = [];
+  const foreignKeys: ForeignKeyDefinition[] = [];
   const checks: CheckDefinition[] = [];
   const setPrimaryKey = (keys: string[], location: number) => {
     if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${relation.relname}" are not allowed`, { position: location + 1 });
@@ -723,7 +738,10 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
             break;
           case 'CONSTR_GENERATED': generated = generatedText(k, text); break;
           case 'CONSTR_CHECK': columnChecks.push(checkDefinition(k, text)); break;
-          case 'CONSTR_FOREIGN': throw unsupported('foreign keys are not supported yet');
+          case 'CONSTR_FOREIGN': foreignKeys.push(convertForeignKey(k, [c.colname])); break;
+          case 'CONSTR_ATTR_DEFERRABLE': case 'CONSTR_ATTR_NOT_DEFERRABLE': case 'CONSTR_ATTR_DEFERRED': case 'CONSTR_ATTR_IMMEDIATE':
+            applyConstraintAttribute(k, c.constraints, constraintNode, foreignKeys);
+            break;
           default: throw unsupported(`column constraint ${k.contype} is not supported`);
         }
       }
@@ -740,7 +758,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       if (k.contype === 'CONSTR_PRIMARY') setPrimaryKey(keys, k.location ?? -1);
       else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
       else if (k.contype === 'CONSTR_CHECK') checks.push(checkDefinition(k, text));
-      else if (k.contype === 'CONSTR_FOREIGN') throw unsupported('foreign keys are not supported yet');
+      else if (k.contype === 'CONSTR_FOREIGN') foreignKeys.push(convertForeignKey(k, (k.fk_attrs ?? []).map(str)));
       else throw unsupported(`table constraint ${k.contype} is not supported`);
     } else {
       throw unsupported('LIKE in CREATE TABLE is not supported');
@@ -748,7 +766,40 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   }
   return {
     kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
-    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, location: relation.location ?? -1, checks,
+    ifNotExists: !!n.if_not_exists, columns, primaryKey, uniques, foreignKeys, location: relation.location ?? -1, checks,
+  };
+}
+
+/**
+ * A column constraint's DEFERRABLE / INITIALLY DEFERRED clause is a node of its own after the
+ * constraint it qualifies; only foreign keys take it here (deferred unique keys are not built).
+ */
+function applyConstraintAttribute(k: Json, constraints: Json[], node: Json, foreignKeys: ForeignKeyDefinition[]): void {
+  const clause = ({
+    CONSTR_ATTR_DEFERRABLE: 'DEFERRABLE', CONSTR_ATTR_NOT_DEFERRABLE: 'NOT DEFERRABLE', CONSTR_ATTR_DEFERRED: 'INITIALLY DEFERRED', CONSTR_ATTR_IMMEDIATE: 'INITIALLY IMMEDIATE',
+  } as Record<string, string>)[k.contype]!;
+  let qualified: Json | undefined;
+  for (let i = constraints.indexOf(node) - 1; i >= 0 && !qualified; i--) {
+    const candidate = constraints[i].Constraint;
+    if (!String(candidate.contype).startsWith('CONSTR_ATTR_')) qualified = candidate;
+  }
+  if (qualified?.contype === 'CONSTR_PRIMARY' || qualified?.contype === 'CONSTR_UNIQUE') throw unsupported('DEFERRABLE is only supported for foreign keys');
+  if (qualified?.contype !== 'CONSTR_FOREIGN') throw new SqlError('42601', `misplaced ${clause} clause`, { position: (k.location ?? 0) + 1 });
+  const last = foreignKeys[foreignKeys.length - 1]!;
+  const deferrable = k.contype === 'CONSTR_ATTR_DEFERRABLE' || k.contype === 'CONSTR_ATTR_DEFERRED' ? true : k.contype === 'CONSTR_ATTR_NOT_DEFERRABLE' ? false : last.deferrable;
+  const initiallyDeferred = k.contype === 'CONSTR_ATTR_DEFERRED' ? true : k.contype === 'CONSTR_ATTR_IMMEDIATE' ? false : last.initiallyDeferred;
+  if (initiallyDeferred && k.contype === 'CONSTR_ATTR_NOT_DEFERRABLE') throw new SqlError('42601', 'constraint declared INITIALLY DEFERRED must be DEFERRABLE', { position: (k.location ?? 0) + 1 });
+  foreignKeys[foreignKeys.length - 1] = { ...last, deferrable, initiallyDeferred };
+}
+
+/** A CONSTR_FOREIGN node (column REFERENCES or table FOREIGN KEY) as written. */
+function convertForeignKey(k: Json, columns: string[]): ForeignKeyDefinition {
+  if (k.fk_matchtype === 'p') throw unsupported('MATCH PARTIAL not yet implemented');
+  return {
+    name: k.conname ?? null, columns, referencedSchema: k.pktable.schemaname ?? null, referencedTable: k.pktable.relname,
+    referencedColumns: k.pk_attrs ? k.pk_attrs.map(str) : null, match: k.fk_matchtype === 'f' ? 'full' : 'simple',
+    onUpdate: k.fk_upd_action ?? 'a', onDelete: k.fk_del_action ?? 'a', deleteSetColumns: k.fk_del_set_cols ? k.fk_del_set_cols.map(str) : null,
+    deferrable: !!k.deferrable, initiallyDeferred: !!k.initdeferred, notValid: !!k.skip_validation, location: k.location ?? -1,
   };
 }
 
@@ -911,14 +962,16 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_AlterColumnType': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement');
       case 'AT_SetStatistics': throw unsupported('unsupported ALTER TABLE ALTER COLUMN ... SET STATISTICS statement');
       case 'AT_AddConstraint': {
-        // DSQL adds a CHECK to an existing table only NOT VALID (existing rows are not scanned).
+        // DSQL adds a CHECK or FOREIGN KEY to an existing table only NOT VALID (existing rows are not
+        // scanned; a foreign key is validated later by an async job).
         const k = cmd.def.Constraint;
+        if (k.contype === 'CONSTR_FOREIGN' && k.skip_validation) return { kind: 'add-foreign-key', foreignKey: convertForeignKey(k, (k.fk_attrs ?? []).map(str)) };
         if (k.contype !== 'CONSTR_CHECK' || !k.skip_validation) throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
         return { kind: 'add-check', check: checkDefinition(k, text) };
       }
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
-      case 'AT_ValidateConstraint': throw unsupported('unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
       case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };
       default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
     }

@@ -66,6 +66,7 @@ export function constraintNamesInSchema(catalog: CatalogSnapshot, schema: string
     if (t.schema !== schema) continue;
     for (const i of t.indexes) if (i.constraintName) names.add(i.constraintName);
     for (const c of t.checks ?? []) names.add(c.name);
+    for (const fk of t.foreignKeys ?? []) names.add(fk.name);
   }
   for (const d of catalog.allDomains()) if (d.schema === schema) for (const c of d.checks) names.add(c.name);
   return names;

@@ -1,11 +1,12 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
 import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
-import type { CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
+import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';
+import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropForeignKey, ForeignKeyDrops, renameForeignKey } from './foreign-key-ddl.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
@@ -132,6 +133,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
   checkGeneratedColumns(table, expressionHost(ctx));
   if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };
+  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change);
   change.putTable(table);
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
@@ -202,6 +204,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
   const change = new CatalogChange(ctx.catalog);
   const notices: string[] = [];
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
+  const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
@@ -222,6 +225,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
+      for (const t of tables) notices.push(...foreignKeys.cascade(t));
       for (const t of tables) change.deleteTable(t.id);
       for (const v of views) change.deleteView(v.id);
       for (const d of domains) change.deleteDomain(d.id);
@@ -246,9 +250,12 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         throw new SqlError('42P01', `table "${name}" does not exist`);
       }
       const dependents = [...ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
-      if (dependents.length > 0 && !statement.cascade) {
+      const constraints = foreignKeys.dependents(table);
+      if (dependents.length + constraints.length > 0 && !statement.cascade) {
         throw new SqlError('2BP01', `cannot drop table ${name} because other objects depend on it`, {
-          detail: dependents.map((v) => `view ${v.name} depends on table ${name}`).join('\n'),
+          // PostgreSQL lists dependents in the order they were created.
+          detail: [...dependents.map((v) => ({ oid: v.id, line: `view ${v.name} depends on table ${name}` })), ...constraints]
+            .sort((a, b) => a.oid - b.oid).map((d) => d.line).join('\n'),
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
@@ -256,6 +263,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         notices.push(`drop cascades to view ${view.name}`);
         change.deleteView(view.id);
       }
+      notices.push(...foreignKeys.cascade(table));
       change.deleteTable(table.id);
       dropOwnedSequences(ctx.catalog, table.id, change);
     } else {
@@ -269,11 +277,28 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
           hint: `You can drop constraint ${found.index.constraintName ?? name} on table ${found.table.name} instead.`,
         });
       }
+      checkIndexNotReferenced(ctx.catalog, found.table, found.index, `index ${name}`);
       change.putTable({ ...found.table, indexes: found.table.indexes.filter((i) => i !== found.index) });
     }
   }
+  foreignKeys.finish(change);
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+}
+
+/** The tables a DROP TABLE / DROP SCHEMA statement removes (foreign keys among them need no CASCADE). */
+function droppedTableIds(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext): Set<number> {
+  const ids = new Set<number>();
+  for (const parts of statement.names) {
+    const name = parts[parts.length - 1]!;
+    if (statement.objectType === 'schema') {
+      for (const t of ctx.catalog.allTables()) if (t.schema === name) ids.add(t.id);
+    } else if (statement.objectType === 'table') {
+      const table = ctx.catalog.table(parts.length > 1 ? parts[parts.length - 2]! : ctx.currentSchema, name);
+      if (table) ids.add(table.id);
+    }
+  }
+  return ids;
 }
 
 /** CREATE [OR REPLACE] VIEW: the query is planned now for its columns, stored as text, planned again where read. */
@@ -321,6 +346,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   }
   const notices: string[] = [];
   let tag = 'ALTER TABLE';
+  if (statement.async && !statement.actions.every((a) => a.kind === 'validate-constraint')) throw new SqlError('0A000', 'ALTER TABLE ASYNC is only supported for VALIDATE CONSTRAINT');
   const columnIndex = (name: string): number => {
     const i = table!.columns.findIndex((c) => c.name === name);
     if (i < 0) throw new SqlError('42703', `column "${name}" of relation "${table!.name}" does not exist`);
@@ -375,17 +401,39 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         table = renameTableReferences({ ...table, name: newName }, table.name, newName);
         break;
       }
+      case 'add-foreign-key':
+        table = addForeignKey(action.foreignKey, table, ctx.catalog, change);
+        break;
+      case 'validate-constraint':
+        if (!statement.async) throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+        throw new SqlError('0A000', 'ALTER TABLE ASYNC ... VALIDATE CONSTRAINT is not supported yet');
       case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
       default: {
-        const changed = alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
+        const changed: TableInfo | null = keyConstraintAction(action, table, ctx) ?? alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
         if (changed === null) throw new SqlError('0A000', 'altering PRIMARY KEY and UNIQUE constraints is not supported yet');
         table = changed;
       }
     }
   }
-  if (table === ctx.catalog.table(schema, statement.table)) return { tag, writes: [], notice: notices.join('\n') || undefined };
+  if (table === ctx.catalog.table(schema, statement.table) && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   change.putTable(table);
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+}
+
+/**
+ * DROP / RENAME CONSTRAINT of a foreign key, and DROP CONSTRAINT of a UNIQUE constraint (refused
+ * with 2BP01 while a foreign key uses its index); null leaves the action to the CHECK code.
+ */
+function keyConstraintAction(action: AlterTableAction, table: TableInfo, ctx: DdlContext): TableInfo | null {
+  if (action.kind === 'rename-constraint') return renameForeignKey(action.name, action.newName, table);
+  if (action.kind !== 'drop-constraint') return null;
+  const withoutForeignKey = dropForeignKey(action.name, table);
+  if (withoutForeignKey) return withoutForeignKey;
+  const index = table.indexes.find((i) => i.constraintName === action.name);
+  if (!index) return null;
+  checkIndexNotReferenced(ctx.catalog, table, index, `constraint ${action.name} on table ${table.name}`);
+  if (index.primary) return null;
+  return { ...table, indexes: table.indexes.filter((i) => i !== index) };
 }
 
 /** CREATE [OR REPLACE] FUNCTION … LANGUAGE sql: the body is checked (planned with typed parameters) and stored as text. */

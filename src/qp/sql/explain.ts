@@ -2,6 +2,7 @@ import { TypeOid } from '../../contracts/sql-value.js';
 import type { Statement } from './ast.js';
 import type { ExplainInfo, Row, RowSource, Runtime } from './operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './plan-modify.js';
+import { runStatementChecks } from './foreign-keys.js';
 import { planSelect, type PlanContext, type PlannedQuery } from './plan-select.js';
 
 /**
@@ -41,7 +42,10 @@ class ExplainSource implements RowSource {
     const lines: string[] = [];
     if ('modify' in this.target) {
       let label = this.target.label;
-      if (this.analyze) label += ` (actual rows=${await this.target.modify.run(rt, () => {})} loops=1)`;
+      if (this.analyze) {
+        label += ` (actual rows=${await this.target.modify.run(rt, () => {})} loops=1)`;
+        await runStatementChecks(rt.txn);
+      }
       lines.push(label);
     } else {
       const root = this.target.query.build();

@@ -5,7 +5,7 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import type { Transaction } from '../transaction.js';
 import type { AggregateCall } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
-import type { TableCodec } from './table-codec.js';
+import { rowKeyLockKey, type TableCodec } from './table-codec.js';
 import type { IndexInfo } from '../catalog/catalog.js';
 import * as types from './typesystem.js';
 
@@ -31,6 +31,15 @@ export interface Runtime {
   readonly pause: () => Promise<void>;
   /** Batches produced since the last pause. */
   batches: number;
+}
+
+/**
+ * SELECT … FOR UPDATE adjudicates a row as if written, and also conflicts with a concurrent
+ * foreign-key check that read it FOR KEY SHARE (DSQL's conflict matrix): its key-lock key too.
+ */
+function lockRow(rt: Runtime, key: Key): void {
+  rt.txn.lock(key);
+  rt.txn.lock(rowKeyLockKey(key));
 }
 
 /** Batches between two turns of the event loop (512 rows each for scans). */
@@ -107,7 +116,7 @@ export class TableScan implements RowSource {
     const rows: Row[] = new Array(batch.keys.length);
     for (let i = 0; i < batch.keys.length; i++) {
       rows[i] = this.codec.decodeRow(batch.values[i]!, batch.keys[i]!);
-      if (rt.lockRows) rt.txn.lock(batch.keys[i]!);
+      if (rt.lockRows) lockRow(rt, batch.keys[i]!);
     }
     return rows;
   }
@@ -134,7 +143,7 @@ export class PointLookup implements RowSource {
     }
     const key = this.codec.primaryKeyFromValues(values);
     const value = await rt.txn.get(key);
-    if (rt.lockRows) rt.txn.lock(key);
+    if (rt.lockRows) lockRow(rt, key);
     if (value === null) return [];
     return [this.codec.decodeRow(value, key)];
   }
@@ -161,7 +170,7 @@ export class IndexScan implements RowSource {
     for (let i = 0; i < keys.length; i++) {
       const value = values[i];
       if (value === null || value === undefined) continue;
-      if (rt.lockRows) rt.txn.lock(keys[i]!);
+      if (rt.lockRows) lockRow(rt, keys[i]!);
       rows.push(this.codec.decodeRow(value, keys[i]!));
     }
     return rows;

@@ -3,6 +3,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { ParsedStatement, Statement } from './ast.js';
 import { convertStatement } from './convert.js';
 import { parseIamStatement } from '../roles/role-convert.js';
+import { escapePlainLiterals } from './nonstandard-strings.js';
 
 /**
  * The real PostgreSQL grammar (libpg-query, WASM). `loadParser()` must finish once before
@@ -13,15 +14,18 @@ export async function loadParser(): Promise<void> {
 }
 
 /**
- * DSQL's `CREATE [UNIQUE] INDEX ASYNC` is not PostgreSQL syntax: the keyword is blanked out
- * (same length, so error positions stay right) and the statements it belonged to are marked.
+ * DSQL's `CREATE [UNIQUE] INDEX ASYNC` and `ALTER TABLE ASYNC` are not PostgreSQL syntax: the
+ * keyword is blanked out (same length, so error positions stay right) and the statements it
+ * belonged to are marked. `ALTER TABLE async ADD …` alters a table named async: the word is
+ * the keyword only when a table name follows it.
  */
-const ASYNC_INDEX = /\bcreate\s+(?:unique\s+)?index\s+(async)\b/gi;
+const ASYNC_INDEX = /\b(?:create\s+(?:unique\s+)?index\s+(async)\b|alter\s+table\s+(async)\b(?!\s+(?:add|drop|alter|validate|rename|set|owner|reset|enable|disable|no|of|inherit|replica|cluster|attach|detach|force)\b))/gi;
 
 function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
   const asyncOffsets: number[] = [];
   if (!/async/i.test(sql)) return { text: sql, asyncOffsets };
-  const text = sql.replace(ASYNC_INDEX, (match: string, keyword: string, offset: number) => {
+  const text = sql.replace(ASYNC_INDEX, (match: string, indexKeyword: string | undefined, tableKeyword: string | undefined, offset: number) => {
+    const keyword = (indexKeyword ?? tableKeyword)!;
     const at = match.toLowerCase().lastIndexOf(keyword.toLowerCase());
     asyncOffsets.push(offset + at);
     return match.slice(0, at) + '     ' + match.slice(at + keyword.length);
@@ -29,13 +33,18 @@ function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
   return { text, asyncOffsets };
 }
 
-/** Parses a query string into statements; throws SqlError 42601 with a position on syntax errors. */
-export function parseSql(sql: string): ParsedStatement[] {
+/**
+ * Parses a query string into statements; throws SqlError 42601 with a position on syntax errors.
+ * With standard_conforming_strings off, plain literals are read with backslash escapes (the
+ * statements' texts are then the rewritten ones, E'…', which read the same either way).
+ */
+export function parseSql(query: string, standardConformingStrings = true): ParsedStatement[] {
   // An empty (or all-whitespace/comment) query is EmptyQueryResponse, not an error; libpg-query
   // refuses a literally empty string, so answer it here.
-  if (sql.trim() === '') return [];
-  const iam = parseIamStatement(sql);
-  if (iam) return [{ statement: iam, text: sql, offset: 0 }];
+  if (query.trim() === '') return [];
+  const iam = parseIamStatement(query);
+  if (iam) return [{ statement: iam, text: query, offset: 0 }];
+  const sql = standardConformingStrings ? query : escapePlainLiterals(query);
   const { text, asyncOffsets } = blankAsync(sql);
   let result: { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
   try {
@@ -50,7 +59,7 @@ export function parseSql(sql: string): ParsedStatement[] {
     const statementText = sql.slice(offset, offset + length);
     let statement: Statement = convertStatement(raw.stmt, text);
     if (statement.kind === 'create-view') statement = { ...statement, queryText: sql.slice(statement.queryStart, offset + length).trim() };
-    if (statement.kind === 'create-index' && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
+    if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
       statement = { ...statement, async: true };
     }
     out.push({ statement, text: statementText, offset });
@@ -59,11 +68,21 @@ export function parseSql(sql: string): ParsedStatement[] {
 }
 
 function toSyntaxError(error: unknown): SqlError {
-  const details = (error as { sqlDetails?: { message: string; cursorPosition?: number } }).sqlDetails;
+  const details = (error as { sqlDetails?: { message: string; cursorPosition?: number; fileName?: string; functionName?: string } }).sqlDetails;
   const message = details?.message ?? (error as Error).message;
   const position = details?.cursorPosition;
+  // A zero byte in an escape string fails the server encoding's check, not the grammar.
+  if (details?.fileName?.includes('mbutils')) return new SqlError('22021', message);
   // pg_query reports a 0-based cursor; the wire protocol's P field is 1-based. The grammar's
-  // few non-syntax errors keep their own SQLSTATE (pg_query does not pass it on).
+  // few non-syntax errors keep their own SQLSTATE (pg_query does not pass it on): the lexer
+  // reports a bad \u in an E'' string as 22025, the parser a bad escape in U&'' as 42601.
+  const at = position !== undefined ? { position: position + 1 } : {};
+  if (message === 'invalid Unicode escape' && details?.functionName === 'core_yylex') {
+    return new SqlError('22025', message, { ...at, hint: 'Unicode escapes must be \\uXXXX or \\UXXXXXXXX.' });
+  }
+  if (message === 'invalid Unicode escape' && details?.functionName === 'str_udeescape') {
+    return new SqlError('42601', message, { ...at, hint: 'Unicode escapes must be \\XXXX or \\+XXXXXX.' });
+  }
   const code = /^frame (start|end|starting)/.test(message) ? '42P20' : '42601';
-  return new SqlError(code, message, position !== undefined ? { position: position + 1 } : {});
+  return new SqlError(code, message, at);
 }

@@ -14,6 +14,7 @@ import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import type { TableCodec } from './table-codec.js';
 import { columnDefaultText, refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
+import { ForeignKeyEnforcement, type ForeignKeyContext } from './foreign-keys.js';
 import * as types from './typesystem.js';
 
 /**
@@ -75,7 +76,8 @@ function rowRules(table: TableInfo, pc: PlanContext): RowRules {
 }
 
 export class RowWriter {
-  constructor(private readonly codec: TableCodec, private readonly table: TableInfo, private readonly rules: RowRules | null = null) {}
+  constructor(private readonly codec: TableCodec, private readonly table: TableInfo, private readonly rules: RowRules | null = null,
+    private readonly foreignKeys: ForeignKeyEnforcement | null = null) {}
 
   /** Everything a new row version must satisfy: domains, generated columns, NOT NULL, CHECK. */
   checkRow(row: SqlValue[], ctx: ExecContext): void {
@@ -121,6 +123,7 @@ export class RowWriter {
       const entry = this.codec.indexEntry(index, row, key);
       rt.txn.put(entry.key, entry.value, null);
     }
+    this.foreignKeys?.inserted(rt, row, key);
   }
 
   delete(rt: Runtime, row: readonly SqlValue[], key: Uint8Array): void {
@@ -129,6 +132,7 @@ export class RowWriter {
       if (index.primary) continue;
       rt.txn.put(this.codec.indexEntry(index, row, key).key, null, null);
     }
+    this.foreignKeys?.deleted(rt, row, key);
   }
 
   /** Replaces a row; index entries whose key changed move, and a changed unique key is checked. */
@@ -151,8 +155,42 @@ export class RowWriter {
       rt.txn.put(after.key, after.value, null);
     }
     rt.txn.put(newKey, this.codec.encodeRow(newRow), newKey);
+    this.foreignKeys?.updated(rt, oldRow, oldKey, newRow, newKey);
     return newKey;
   }
+}
+
+/**
+ * The row writers of one plan, by table: the target's, and those of the tables its foreign
+ * keys' actions change (made when first needed). Every table a foreign key chain can reach is
+ * used by the plan, so a concurrent schema change of any of them is a schema conflict.
+ */
+function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => RowWriter {
+  const catalog = pc.resolver.catalog;
+  const made = new Map<number, RowWriter>();
+  const context: ForeignKeyContext = {
+    catalog, codecs: pc.codecs, writerFor: (t) => writerFor(t),
+    defaultsOf: (t) => defaultEvaluators(t, pc).map((e) => (rt: Runtime) => e([], rt.ctx)),
+  };
+  const writerFor = (table: TableInfo): RowWriter => {
+    let writer = made.get(table.id);
+    if (!writer) {
+      const enforcement = new ForeignKeyEnforcement(table, context);
+      writer = new RowWriter(pc.codecs(table), table, rowRules(table, pc), enforcement.active ? enforcement : null);
+      made.set(table.id, writer);
+    }
+    return writer;
+  };
+  const pending = [target];
+  const seen = new Set<number>([target.id]);
+  for (let table = pending.pop(); table; table = pending.pop()) {
+    pc.usedTables.add(table);
+    const related = [...(table.foreignKeys ?? []).map((fk) => catalog.tableById(fk.referencedTableId)), ...catalog.referencedBy(table.id).map((r) => r.table)];
+    for (const other of related) {
+      if (other && !seen.has(other.id)) { seen.add(other.id); pending.push(other); }
+    }
+  }
+  return writerFor;
 }
 
 export function planInsert(statement: InsertStatement, pc: PlanContext): PlannedModify {
@@ -222,7 +260,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   const scope = new Scope(tableScope(table, relation));
   const returning = compileReturning(statement.returning, scope, pc);
   const onConflict = statement.onConflict ? planOnConflict(statement, table, relation, pc) : null;
-  const writer = new RowWriter(codec, table, rowRules(table, pc));
+  const writer = rowWriters(pc, table)(table);
   return {
     columns: returning?.columns ?? null,
     tag: 'INSERT',
@@ -440,7 +478,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     return { column: a.column, value: coerce(source, info.typeOid, info.typmod, 'assignment', -1, info.name).eval };
   });
   const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
-  const writer = new RowWriter(pc.codecs(table), table, rowRules(table, pc));
+  const writer = rowWriters(pc, table)(table);
   return {
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
@@ -471,7 +509,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
   const setSubplans = new SubplanCollector();
   const sets = compileAssignments(statement.set, table, target.scope, pc, setSubplans);
   const returning = compileReturning(statement.returning, target.scope, pc);
-  const writer = new RowWriter(codec, table, rowRules(table, pc));
+  const writer = rowWriters(pc, table)(table);
   const n = table.columns.length;
   setSubplans.base = n + 1;
   const targetRows = setSubplans.empty ? target.build : () => new ApplySubplans(target.build(), setSubplans);
@@ -503,7 +541,7 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
   if (statement.using.length > 0) {
     const { query, width, others } = planJoinedTargets(table, relation, statement, statement.using, [], pc);
     const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
-    const writer = new RowWriter(pc.codecs(table), table);
+    const writer = rowWriters(pc, table)(table);
     const n = table.columns.length;
     return {
       columns: returning?.columns ?? null,
@@ -524,7 +562,7 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
   const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
   const returning = compileReturning(statement.returning, target.scope, pc);
-  const writer = new RowWriter(codec, table);
+  const writer = rowWriters(pc, table)(table);
   const n = table.columns.length;
   return {
     columns: returning?.columns ?? null,

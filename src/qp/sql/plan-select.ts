@@ -53,10 +53,14 @@ export interface PlanContext {
 export interface SessionFunctions {
   readonly processId: number;
   setting(name: string): string;
+  /** set_config: SET (or SET LOCAL) from an expression; answers the new value. */
+  setConfig?(name: string, value: string | null, local: boolean): string;
 }
 
 export interface OutputColumn {
   readonly name: string;
+  /** A SELECT's untyped literal or NULL: UNION resolves it to the other side's type. */
+  readonly untyped?: { readonly text: string | null };
   readonly oid: number;
   readonly typmod: number;
   readonly tableOid: number;
@@ -249,7 +253,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
   for (const item of statement.groupBy) {
-    const resolvedItem = resolveGroupItem(item, statement);
+    const resolvedItem = resolveGroupItem(item, statement, input);
     const compiled = compileExpr(resolvedItem, inputCtx);
     groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
     groupExprs.push(compiled.oid === TypeOid.unknown ? coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location) : compiled);
@@ -262,7 +266,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     aggregateSubqueries,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
-  const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement)), groupSlots);
+  const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement, input)), groupSlots);
   const havingSubplans = new SubplanCollector();
   let having: Evaluator | null = null;
   if (statement.having) having = coerceToBoolean(compileExpr(statement.having, withSubqueries({ ...ctx, clause: 'HAVING' }, havingSubplans, pc, outerScope)), 'HAVING').eval;
@@ -322,14 +326,31 @@ export function withSubqueries(ctx: CompileContext, collector: SubplanCollector,
 }
 
 /** GROUP BY 1 means the first select-list item; GROUP BY name may name an output column. */
-function resolveGroupItem(item: Expr, statement: SelectStatement): Expr {
+function resolveGroupItem(item: Expr, statement: SelectStatement, input?: Scope): Expr {
   if (item.kind === 'const' && item.literal === 'integer') {
     const n = Number(item.text);
     const target = statement.targets[n - 1];
     if (!target || target.expr.kind === 'star') throw new SqlError('42P10', `GROUP BY position ${n} is not in select list`, { position: item.location + 1 });
     return target.expr;
   }
+  // A bare name that is no input column may name an output column (SQL-92's rule, as in
+  // PostgreSQL's findTargetlistEntrySQL92); input columns come first.
+  if (item.kind === 'column' && item.table === null && input && !inputHas(input, item.name, item.location)) {
+    const named = statement.targets.filter((t) => t.alias === item.name);
+    if (named.length > 1) throw new SqlError('42702', `GROUP BY "${item.name}" is ambiguous`, { position: item.location + 1 });
+    if (named.length === 1) return named[0]!.expr;
+  }
   return item;
+}
+
+function inputHas(input: Scope, name: string, location: number): boolean {
+  try {
+    input.resolve(null, name, location);
+    return true;
+  } catch (error) {
+    if (error instanceof SqlError && error.code === '42703') return false;
+    return true; // ambiguous and the like: let the normal path report it
+  }
 }
 
 interface Target {
@@ -367,11 +388,14 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
       continue;
     }
     let expr = compileExpr(target.expr, ctx);
+    // An untyped literal (or NULL) prints as text, but a set operation may still give it a type.
+    const untyped = expr.oid === TypeOid.unknown && expr.paramIndex === undefined ? { text: expr.unknownLiteral ?? null } : undefined;
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
     // (A whole-row reference, or an outer query's column, has no column of this query's input.)
     if (target.expr.kind === 'column' && !ctx.aggregates && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
-    out.push({ expr, column: outputColumn(target.alias ?? expr.name, expr, source) });
+    const column = outputColumn(target.alias ?? expr.name, expr, source);
+    out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
   return out;
 }
@@ -432,6 +456,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
 function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
   if (item.kind === 'table') {
     const cte = item.schema === null ? pc.ctes?.get(item.name) : undefined;
+    if (item.columnAliases) return renameColumns(cte ? planCteReference(cte, item) : planTable(item, [], pc, order), item.alias ?? item.name, item.columnAliases);
     if (cte) return planCteReference(cte, item);
     return planTable(item, preserved ? where : [], pc, order);
   }
@@ -505,6 +530,20 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
     accessPaths: [...left.accessPaths, ...right.accessPaths],
     primaryOrderOf: null,
   };
+}
+
+/**
+ * `FROM t AS f(a, b)`: the first columns take the new names. Filters are not pushed into such
+ * a scan (they name the new columns), and its order is no longer known by the table's names.
+ */
+function renameColumns(plan: FromPlan, alias: string, names: readonly string[]): FromPlan {
+  const visible = plan.scope.columns.filter((c) => !c.hidden);
+  if (names.length > visible.length) {
+    throw new SqlError('42P10', `table "${alias}" has ${visible.length} columns available but ${names.length} columns specified`);
+  }
+  const renamed = new Map(visible.slice(0, names.length).map((c, i) => [c, names[i]!]));
+  const scope = new Scope(plan.scope.columns.map((c) => (renamed.has(c) ? { ...c, name: renamed.get(c)! } : c)));
+  return { ...plan, scope, primaryOrderOf: null };
 }
 
 /** The column names a USING or NATURAL join merges (null for ON or a cross join). */

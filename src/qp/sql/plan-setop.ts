@@ -57,12 +57,19 @@ function columnExpr(column: OutputColumn, position: number): CompiledExpr {
 }
 
 function unionType(left: OutputColumn, right: OutputColumn, name: string): number {
-  // Branch outputs are already typed (unknown became text), as PostgreSQL resolves each branch.
-  return commonType([columnExpr(left, 0), columnExpr(right, 0)], name);
+  // Branch outputs are typed (an untyped literal became text) but for a leaf SELECT's untyped
+  // literal, which takes the other side's type, as in PostgreSQL's transformSetOperationTree.
+  const operand = (c: OutputColumn): CompiledExpr => (c.untyped ? { ...columnExpr(c, 0), oid: TypeOid.unknown } : columnExpr(c, 0));
+  return commonType([operand(left), operand(right)], name);
 }
 
 function columnCast(column: OutputColumn, oid: number, position: number): Evaluator | null {
   if (column.oid === oid) return null;
+  if (column.untyped) {
+    // The literal is read by the type's input function now, so a bad one fails at planning.
+    const value = column.untyped.text === null ? null : types.parseTextValue(oid, -1, column.untyped.text);
+    return () => value;
+  }
   return coerce(columnExpr(column, position), oid, -1, 'implicit', -1).eval;
 }
 

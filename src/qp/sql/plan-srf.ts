@@ -33,6 +33,14 @@ export function bindSetCall(name: string, argExprs: readonly Expr[], location: n
   return { fn, args: coerced.map((a) => a.eval) };
 }
 
+/** A function that returns one value, in FROM: one row of one column (NULL included). */
+function bindScalarCall(call: { readonly name: string; readonly args: readonly Expr[]; readonly location: number }, ctx: CompileContext): BoundCall {
+  const expr: FuncExpr = { kind: 'func', name: call.name, schema: null, args: call.args, star: false, distinct: false, filter: null, location: call.location };
+  const compiled = compileExpr(expr, ctx);
+  const fn: SetFunction = { name: call.name, args: [compiled.oid], columns: [{ name: null, oid: compiled.oid }], strict: false, rows: (values) => [[values[0]!]] };
+  return { fn, args: [compiled.eval] };
+}
+
 function noSuchFunction(name: string, argExprs: readonly Expr[], location: number, ctx: CompileContext): SqlError {
   const signature = argExprs.map((a) => types.formatType(compileExpr(a, ctx).oid, -1)).join(', ');
   return new SqlError('42883', `function ${name}(${signature}) does not exist`, {
@@ -70,9 +78,7 @@ export function planFunctionScan(
   const bound = calls.map((call) => {
     const b = bindSetCall(call.name, call.args, call.location, ctx);
     if (!b) {
-      if (types.resolveFunction(call.name, call.args.map((a) => compileExpr(a, ctx).oid))) {
-        throw new SqlError('0A000', `function ${call.name}() in FROM is not supported yet (only set-returning functions are)`, at(call.location));
-      }
+      if (types.resolveFunction(call.name, call.args.map((a) => compileExpr(a, ctx).oid))) return bindScalarCall(call, ctx);
       throw noSuchFunction(call.name, call.args, call.location, ctx);
     }
     return b;

@@ -143,6 +143,12 @@ define('generate_subscripts', [ANYARRAY, I4, BOOL], (args) => {
   return { columns: [{ name: null, oid: I4 }], strict: true, rows: (a) => subscripts(a[0] as string, a[1] as number, a[2] as boolean, element) };
 });
 
+/**
+ * pg_partition_ancestors(regclass): a partition's ancestors, no rows for any other relation.
+ * Strata has no partitioned tables, so it returns none (psql's \d asks for it).
+ */
+define('pg_partition_ancestors', [TypeOid.oid], () => ({ columns: [{ name: 'relid', oid: TypeOid.oid }], strict: true, rows: () => [] }));
+
 // ---------------------------------------------------------------------------------------------
 // Text
 

@@ -1,4 +1,4 @@
-import { SqlError } from '../../contracts/errors.js';
+import { SqlError, assert } from '../../contracts/errors.js';
 import type { Key } from '../../contracts/kv.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { RandomSource } from '../../contracts/time.js';
@@ -140,4 +140,17 @@ export class TableCodec {
     }).join(', ');
     return `Key (${columns})=(${values})`;
   }
+}
+
+/**
+ * The key-lock key of a row: its primary key with index id 0, which no index uses. It is never
+ * stored; it names the row's key columns to the adjudicator, which a foreign-key check shares
+ * and a delete or key change locks (foreign-keys.ts).
+ */
+export function rowKeyLockKey(rowKey: Key): Key {
+  assert(rowKey.length > 6 && rowKey[4] === 0 && rowKey[5] === PRIMARY_INDEX_ID, 'a key-lock key is made from a row key');
+  const out = Uint8Array.from(rowKey);
+  out[4] = 0;
+  out[5] = 0;
+  return out;
 }

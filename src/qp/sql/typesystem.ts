@@ -3,6 +3,7 @@
  * and functions) plus what the planner adds on top — type names from the grammar, DSQL's
  * column-type rules, aggregates, wire cell encoders and hashing keys.
  */
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { WireCell } from '../../contracts/sql-session.js';
 import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
@@ -54,6 +55,12 @@ const ALIASES: Record<string, string> = {
 const BY_TYPNAME = new Map<string, t.SqlType>();
 for (const type of t.allTypes()) BY_TYPNAME.set(type.typname, type);
 
+/** A built-in type by its pg_type name only (no grammar aliases): `float8(x)` is a cast, `integer(x)` is not. */
+export function typeByTypname(name: string): number | null {
+  const type = BY_TYPNAME.get(name);
+  return type && type.oid !== TypeOid.unknown ? type.oid : null;
+}
+
 export function resolveTypeName(name: TypeName): { oid: number; typmod: number } {
   const parts = name.names;
   const schema = parts.length > 1 ? parts[parts.length - 2] : null;
@@ -66,7 +73,7 @@ export function resolveTypeName(name: TypeName): { oid: number; typmod: number }
   if (!type || type.oid === TypeOid.unknown && base !== 'unknown') throw new SqlError('42704', `type "${parts[parts.length - 1]}" does not exist`, at(name.location));
   if (name.arrayBounds > 0) {
     if (!type.array) throw new SqlError('42704', `type "${base}[]" does not exist`, at(name.location));
-    return { oid: type.array, typmod: -1 };
+    return { oid: type.array, typmod: typmodFor(type.oid, name) };
   }
   return { oid: type.oid, typmod: typmodFor(type.oid, name) };
 }
@@ -155,10 +162,14 @@ export function outputName(oid: number): string {
 }
 
 /** A per-column function from a value to its wire cell in the requested format. */
-export function cellEncoder(oid: number, format: number): (value: SqlValue) => WireCell {
+export function cellEncoder(oid: number, format: number, style?: OutputStyle): (value: SqlValue) => WireCell {
   const type = t.typeByOid(oid);
   if (!type) return (v) => (v === null ? null : String(v));
   if (format === 1) return (v) => (v === null ? null : type.formatBinary(v));
+  if (!isDefaultStyle(style) && isStyledType(oid)) {
+    const print = styledOutput(oid, style);
+    return (v) => (v === null ? null : print(v));
+  }
   switch (oid) {
     case TypeOid.int2:
     case TypeOid.int4:

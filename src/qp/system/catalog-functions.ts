@@ -9,6 +9,7 @@ import { splitArrayText } from '../types/index.js';
 import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
+import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
@@ -127,6 +128,8 @@ function indexDef(scope: CatalogScope, oid: number, column: number, pretty: bool
 }
 
 function constraintDef(scope: CatalogScope, oid: number): string {
+  const foreignKey = foreignKeyByOid(scope.catalog, oid);
+  if (foreignKey) return foreignKeyDefinition(scope.catalog, scope.searchPath, foreignKey.table, foreignKey.foreignKey);
   const found = constraintByOid(scope.catalog, oid);
   if (!found) throw new SqlError('XX000', `cache lookup failed for constraint ${oid}`);
   return constraintDefinition(found.table, found.index);

@@ -6,6 +6,9 @@ import { identityColumns, informationSchemaSequenceRows, pgDependRows, pgSequenc
 import { aclColumn, iamMappingRows, IAM_MAPPINGS_SPEC, ownerColumn, pgAuthidRows, pgAuthMembersRows, pgRolesRows, PG_AUTHID_SPEC, PG_AUTH_MEMBERS_SPEC, PG_ROLES_SPEC,
   tablePrivilegeRows, TABLE_PRIVILEGES_SPEC } from '../roles/role-system-views.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
+import {
+  constraintColumnUsageRows, foreignKeyConstraintRows, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
+} from './foreign-key-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
 /**
@@ -131,10 +134,12 @@ function constraintRows(catalog: CatalogSnapshot): SqlValue[][] {
       const conkey = `{${i.columns.map((p) => p + 1).join(',')}}`;
       // oid conname connamespace contype condeferrable condeferred convalidated conrelid contypid conindid
       // conparentid confrelid conkey conislocal coninhcount connoinherit
-      rows.push([constraintOid(i), i.constraintName, namespaceOid(catalog, t.schema), i.primary ? 'p' : 'u', false, false, true, t.id, 0, i.oid, 0, 0, conkey, true, 0, true]);
+      rows.push([constraintOid(i), i.constraintName, namespaceOid(catalog, t.schema), i.primary ? 'p' : 'u', false, false, true, t.id, 0, i.oid, 0, 0, conkey, true, 0, true,
+        ...NOT_A_FOREIGN_KEY]);
     }
   }
-  rows.push(...checkConstraintRows(catalog, (schema) => namespaceOid(catalog, schema)));
+  rows.push(...checkConstraintRows(catalog, (schema) => namespaceOid(catalog, schema)).map((row) => [...row, ...NOT_A_FOREIGN_KEY]));
+  rows.push(...foreignKeyConstraintRows(catalog));
   return rows;
 }
 
@@ -160,7 +165,8 @@ const TABLES: VirtualTable[] = [
   table(2610, 'pg_catalog', 'pg_index', `indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indisprimary bool,
     indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
   table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
-    conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool`, constraintRows),
+    conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool,
+    confkey int2[], confupdtype char, confdeltype char, confmatchtype char`, constraintRows),
   table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid, typdefault text', (catalog) =>
     [...types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid), null]),
       ...domainTypeRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, columnCollation)]),
@@ -184,15 +190,15 @@ const TABLES: VirtualTable[] = [
   table(6106, 'pg_catalog', 'pg_publication_rel', 'oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]', empty),
   table(2611, 'pg_catalog', 'pg_inherits', 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool', empty),
   table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
-  table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type text, is_insertable_into text, is_typed text', (catalog) =>
+  table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type varchar, is_insertable_into varchar, is_typed varchar', (catalog) =>
     [...[...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO']),
       ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', 'NO', 'NO'])]),
-  table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition text, check_option text, is_updatable text, is_insertable_into text', (catalog) =>
+  table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition varchar, check_option varchar, is_updatable varchar, is_insertable_into varchar', (catalog) =>
     [...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, v.definition, 'NONE', 'NO', 'NO'])),
   table(12000, 'pg_catalog', 'pg_views', 'schemaname name, viewname name, viewowner name, definition text', (catalog) =>
     [...catalog.allViews()].map((v) => [v.schema, v.name, catalog.access.roleName(ownerColumn(catalog, v.id)), v.definition])),
-  table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default text,
-    is_nullable text, data_type text, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
+  table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default varchar,
+    is_nullable varchar, data_type varchar, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
     is_identity varchar, identity_generation varchar`, (catalog) => {
     const rows: SqlValue[][] = [];
     for (const t of catalog.allTables()) {
@@ -208,11 +214,17 @@ const TABLES: VirtualTable[] = [
     checkConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
   table(13205, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
     table_name name, constraint_type varchar, is_deferrable varchar, initially_deferred varchar, enforced varchar, nulls_distinct varchar`, (catalog) =>
-    tableConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
+    [...tableConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema)), ...foreignKeyTableConstraintRows(catalog)]),
   table(2224, 'pg_catalog', 'pg_sequence', 'seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, seqmin int8, seqcache int8, seqcycle bool', pgSequenceRows),
   table(2608, 'pg_catalog', 'pg_depend', 'classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, refobjsubid int4, deptype char', pgDependRows),
   table(13206, 'information_schema', 'sequences', `sequence_catalog name, sequence_schema name, sequence_name name, data_type varchar, numeric_precision int4,
     numeric_precision_radix int4, numeric_scale int4, start_value varchar, minimum_value varchar, maximum_value varchar, increment varchar, cycle_option varchar`, informationSchemaSequenceRows),
+  table(13211, 'information_schema', 'key_column_usage', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
+    table_name name, column_name name, ordinal_position int4, position_in_unique_constraint int4`, keyColumnUsageRows),
+  table(13212, 'information_schema', 'referential_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, unique_constraint_catalog name,
+    unique_constraint_schema name, unique_constraint_name name, match_option varchar, update_rule varchar, delete_rule varchar`, referentialConstraintRows),
+  table(13213, 'information_schema', 'constraint_column_usage', `table_catalog name, table_schema name, table_name name, column_name name, constraint_catalog name,
+    constraint_schema name, constraint_name name`, constraintColumnUsageRows),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
     [...catalog.allSchemas()].map((s) => ['postgres', s.name, BUILTIN_SCHEMAS.some((b) => b.name === s.name) ? 'rdsadmin' : 'admin'])),
 ];

@@ -1,10 +1,11 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { arrayElements, formatArray } from './arrays.js';
 import * as dt from './datetime.js';
 import * as iv from './interval.js';
 import { parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
-import { applyTypmod, formatType, requireType, typeByOid } from './registry.js';
+import { applyTypmod, charFromText, charToText, formatType, requireType, typeByOid } from './registry.js';
 import * as sc from './scalars.js';
 import { bpcharStrip, truncateName } from './strings.js';
 
@@ -90,8 +91,8 @@ function defineStringCasts(): void {
       cast(from, to, context, fn);
     }
   }
-  cast(TypeOid.char, TypeOid.text, 'i', (v) => v);
-  cast(TypeOid.text, TypeOid.char, 'a', (v) => (v as string).slice(0, 1));
+  cast(TypeOid.char, TypeOid.text, 'i', (v) => charToText(v as string));
+  cast(TypeOid.text, TypeOid.char, 'a', (v) => charFromText(v as string));
 }
 
 function defineDateTimeCasts(): void {
@@ -139,6 +140,8 @@ export function castContext(from: number, to: number): CastContext | null {
   const entry = CASTS.get(key(from, to));
   if (entry) return entry.context;
   if (!typeByOid(from) || !typeByOid(to)) return null;
+  const elements = arrayElementTypes(from, to);
+  if (elements) return castContext(elements[0], elements[1]);
   if (STRING_TYPES.has(to)) return 'a';
   if (STRING_TYPES.has(from)) return 'e';
   return null;
@@ -159,6 +162,8 @@ export function castFunction(from: number, to: number, typmod: number, explicit:
   if (!source || !target || castContext(from, to) === null) {
     throw new SqlError('42846', `cannot cast type ${formatType(from, -1)} to ${formatType(to, typmod)}`);
   }
+  const elements = arrayElementTypes(from, to);
+  if (elements) return arrayCast(elements[0], elements[1], typmod, explicit);
   if (STRING_TYPES.has(to)) {
     return withTypmod((v) => {
       const text = source.formatText(v);
@@ -168,6 +173,21 @@ export function castFunction(from: number, to: number, typmod: number, explicit:
   // From a string type: the target's input function (which applies the typmod itself).
   const strip = from === TypeOid.bpchar;
   return (v) => target.parseText(strip ? bpcharStrip(v as string) : (v as string), typmod);
+}
+
+/** Both types arrays (of different element types): their element types, else null. */
+function arrayElementTypes(from: number, to: number): [number, number] | null {
+  const a = typeByOid(from)?.element ?? 0;
+  const b = typeByOid(to)?.element ?? 0;
+  return a !== 0 && b !== 0 ? [a, b] : null;
+}
+
+/** array_coerce: each element through the element types' cast (the typmod applies to each). */
+function arrayCast(from: number, to: number, typmod: number, explicit: boolean): CastFn {
+  const element = castFunction(from, to, typmod, explicit);
+  const source = requireType(from);
+  const target = requireType(to);
+  return (v) => formatArray(arrayElements(v as string, source).map((e) => (e === null ? null : element(e))), target);
 }
 
 /** Casts one value (null stays null). Convenient outside hot paths. */

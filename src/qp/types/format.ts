@@ -116,10 +116,10 @@ function padded(text: string, width: number, leftAlign: boolean): string {
  * format(formatstr, args...): `values[0]` is the format string, the rest the arguments with
  * their types in `types` (same indexes). NULL format string gives NULL.
  */
-export function formatText(values: readonly SqlValue[], types: readonly number[]): string | null {
+export function formatText(values: readonly SqlValue[], types: readonly number[], printers?: ReadonlyArray<(v: SqlValue) => string>): string | null {
   if (values[0] === null) return null;
   const chars = Array.from(values[0] as string);
-  const outputs = types.map((t) => outputFunction(t));
+  const outputs = printers ?? types.map((t) => outputFunction(t));
   const count = values.length;
   let out = '';
   let arg = 0;

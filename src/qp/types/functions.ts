@@ -10,21 +10,27 @@ import * as fmt from './formatting.js';
 import { formatArray } from './arrays.js';
 import { defineJsonFunctions } from './json-functions.js';
 import { defineArrayFunctions } from './array-functions.js';
+import { defineByteaFunctions } from './bytea-functions.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as mf from './math-functions.js';
 import * as num from './numeric.js';
 import * as rx from './regex-functions.js';
 import { requireType } from './registry.js';
-import { numericPower } from './operators.js';
+import { floatPower, numericPower } from './operators.js';
 import { ANY, selectCandidate } from './resolve.js';
 import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
+import { unistr } from './unistr.js';
+import * as tz from './time-zones.js';
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
 export interface FunctionContext {
   /** The transaction's timestamp, µs since the Unix epoch (now()). */
   readonly statementTimestamp: Timestamp;
   readonly random: RandomSource;
+  /** bytea_output and extra_float_digits, for what "any" arguments print as. */
+  readonly outputStyle?: OutputStyle;
 }
 
 export type FunctionImpl = (args: SqlValue[], ctx: FunctionContext) => SqlValue;
@@ -159,6 +165,7 @@ function defineStringFunctions(): void {
   fn('initcap', [T], T, (a) => s(a[0]!).replace(/[A-Z]+/g, (m) => m.toLowerCase()).replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()));
   fn('translate', [T, T, T], T, (a) => translate(s(a[0]!), s(a[1]!), s(a[2]!)));
   fn('quote_ident', [T], T, (a) => quoteIdentifier(s(a[0]!)));
+  fn('unistr', [T], T, (a) => unistr(s(a[0]!)));
   const bytes = (v: SqlValue): Uint8Array => v as Uint8Array;
   fn('to_hex', [I4], T, (a) => enc.toHex(BigInt(i(a[0]!)), 32));
   fn('to_hex', [I8], T, (a) => enc.toHex(a[0] as bigint, 64));
@@ -198,19 +205,36 @@ function translate(text: string, from: string, to: string): string {
 
 /** concat and concat_ws take any arguments, skip NULLs, and print each with its type's output function. */
 export function concatFunction(argTypes: readonly number[], withSeparator: boolean): ResolvedFunction {
-  const formatters = argTypes.map(outputFunction);
+  const printers = outputFunctions(argTypes);
   return {
     args: argTypes.map((t) => (t === TypeOid.unknown ? T : t)),
     result: T,
     strict: false,
-    fn: (values) => {
+    fn: (values, ctx) => {
       if (withSeparator && values[0] === null) return null;
+      const formatters = printers(ctx);
       const parts: string[] = [];
       for (let k = withSeparator ? 1 : 0; k < values.length; k++) {
         if (values[k] !== null) parts.push(formatters[k]!(values[k]!));
       }
       return parts.join(withSeparator ? (values[0] as string) : '');
     },
+  };
+}
+
+/**
+ * The output functions of "any" arguments in the running statement's style (bytea_output,
+ * extra_float_digits), built again only when the style object changes.
+ */
+export function outputFunctions(argTypes: readonly number[]): (ctx: FunctionContext | undefined) => Array<(v: SqlValue) => string> {
+  const plain = argTypes.map(outputFunction);
+  let style: OutputStyle | undefined;
+  let styled: Array<(v: SqlValue) => string> = plain;
+  return (ctx) => {
+    const current = ctx?.outputStyle;
+    if (isDefaultStyle(current)) return plain;
+    if (current !== style) { style = current; styled = argTypes.map((t) => styledOutput(t, current)); }
+    return styled;
   };
 }
 
@@ -229,21 +253,29 @@ const POLYMORPHIC = new Map<string, (argTypes: readonly number[]) => ResolvedFun
   ['format', (types) => {
     if (types.length === 0 || !textLike(types[0]!)) return null;
     const declared = [T, ...types.slice(1).map((t) => (t === TypeOid.unknown ? T : t))];
-    return { args: declared, result: T, strict: false, fn: (values) => formatText(values, declared) };
+    const printers = outputFunctions(declared);
+    return { args: declared, result: T, strict: false, fn: (values, ctx) => formatText(values, declared, printers(ctx)) };
   }],
   ['quote_literal', (types) => {
     if (types.length !== 1) return null;
-    const text = textOfAny(types[0]!);
     const declared = textLike(types[0]!) ? T : types[0]!;
-    return { args: [declared], result: T, strict: true, fn: (values) => quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!)) };
+    const text = styledTextOf(types[0]!);
+    return { args: [declared], result: T, strict: true, fn: (values, ctx) => quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!, ctx)) };
   }],
   ['quote_nullable', (types) => {
     if (types.length !== 1) return null;
-    const text = textOfAny(types[0]!);
     const declared = textLike(types[0]!) ? T : types[0]!;
-    return { args: [declared], result: T, strict: false, fn: (values) => (values[0] === null ? 'NULL' : quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!))) };
+    const text = styledTextOf(types[0]!);
+    return { args: [declared], result: T, strict: false, fn: (values, ctx) => (values[0] === null ? 'NULL' : quoteLiteral(declared === T ? s(values[0]!) : text(values[0]!, ctx))) };
   }],
 ]);
+
+/** A value cast to text (quote_literal's argument), in the statement's output style. */
+function styledTextOf(oid: number): (v: SqlValue, ctx: FunctionContext) => string {
+  const plain = textOfAny(oid);
+  const printers = outputFunctions([oid]);
+  return (v, ctx) => (isDefaultStyle(ctx.outputStyle) || !isStyledType(oid) ? plain(v) : printers(ctx)[0]!(v));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -273,7 +305,7 @@ function defineMathFunctions(): void {
   });
   fn('sqrt', [N], N, (a) => num.numericSqrt(n(a[0]!)));
   for (const name of ['power', 'pow']) {
-    fn(name, [F8, F8], F8, (a) => floatPow(f(a[0]!), f(a[1]!)));
+    fn(name, [F8, F8], F8, (a) => floatPower(f(a[0]!), f(a[1]!)));
     fn(name, [N, N], N, (a) => numericPower(n(a[0]!), n(a[1]!)));
   }
   fn('mod', [I2, I2], I2, (a) => sc.intMod(i(a[0]!), i(a[1]!)));
@@ -319,13 +351,6 @@ function defineMathFunctions(): void {
   fn('scale', [N], I4, (a) => mf.numericScale(n(a[0]!)));
   fn('min_scale', [N], I4, (a) => mf.minScale(n(a[0]!)));
   fn('factorial', [I8], N, (a) => mf.factorial(a[0] as bigint));
-}
-
-function floatPow(a: number, b: number): number {
-  if (a === 0 && b < 0) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
-  if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
-  if (a === 1 || b === 0) return 1;
-  return sc.checkFloat(a ** b, a, b, true);
 }
 
 /** A double in [0, 1) from 52 random bits. */
@@ -390,6 +415,11 @@ function defineDateTimeFunctions(): void {
   fn('justify_hours', [IV], IV, (a) => dtf.justifyHours(iv(a[0]!)));
   fn('justify_interval', [IV], IV, (a) => dtf.justifyInterval(iv(a[0]!)));
   fn('to_timestamp', [F8], TZ, (a) => dtf.timestampFromEpochSeconds(f(a[0]!)));
+  // x AT TIME ZONE zone.
+  fn('timezone', [T, TZ], TS, (a) => tz.instantToZone(ts(a[1]!), s(a[0]!)));
+  fn('timezone', [T, TS], TZ, (a) => tz.wallClockInZone(ts(a[1]!), s(a[0]!)));
+  fn('timezone', [IV, TZ], TS, (a) => tz.instantAtOffset(ts(a[1]!), iv(a[0]!)));
+  fn('timezone', [IV, TS], TZ, (a) => tz.wallClockAtOffset(ts(a[1]!), iv(a[0]!)));
   fn('isfinite', [D], B, (a) => Number.isFinite(a[0] as number));
   fn('isfinite', [TS], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
   fn('isfinite', [TZ], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
@@ -411,6 +441,13 @@ function defineOtherFunctions(): void {
   for (const name of ['now', 'transaction_timestamp', 'statement_timestamp', 'clock_timestamp']) {
     fn(name, [], TypeOid.timestamptz, (_a, ctx) => timestampFromUnixMicros(ctx.statementTimestamp), { strict: false });
   }
+  // The boolean comparison operators' functions, callable by name (booleq(a, b) is a = b).
+  const B = TypeOid.bool;
+  const booleans: Array<[string, (a: boolean, b: boolean) => boolean]> = [
+    ['booleq', (a, b) => a === b], ['boolne', (a, b) => a !== b], ['boollt', (a, b) => !a && b], ['boolgt', (a, b) => a && !b],
+    ['boolle', (a, b) => !a || b], ['boolge', (a, b) => a || !b],
+  ];
+  for (const [name, test] of booleans) fn(name, [B, B], B, (a) => test(a[0] as boolean, a[1] as boolean));
   fn('gen_random_uuid', [], TypeOid.uuid, (_a, ctx) => randomUuid(ctx.random), { strict: false });
   // The types' binary output functions (typsend), callable as in PostgreSQL: float4send(x).
   const send: Array<[string, number]> = [
@@ -465,6 +502,7 @@ function defineRegexFunctions(): void {
 }
 
 defineStringFunctions();
+defineByteaFunctions((name, args, result, impl) => fn(name, args, result, impl));
 defineRegexFunctions();
 defineMathFunctions();
 defineDateTimeFunctions();

@@ -6,20 +6,22 @@ import { checkDate, checkTimestamp, dateToTimestamp, USECS_PER_DAY } from './dat
 import * as iv from './interval.js';
 import { defineJsonOperators } from './json-functions.js';
 import * as num from './numeric.js';
-import { numericPowerReal, powerVarInt } from './math-functions.js';
+import { cbrt, numericPowerReal, powerVarInt } from './math-functions.js';
 import { ANY_NONARRAY, ANYARRAY, ANYELEMENT, selectCandidate } from './resolve.js';
 import { defineArrayOperators } from './array-functions.js';
+import { defineByteaOperators } from './bytea-functions.js';
 import { requireType } from './registry.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
 import { bpcharStrip } from './strings.js';
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 
 /**
  * The operator catalog (pg_operator for the supported types) and its resolution. Each
  * operator's function takes non-null arguments already coerced to its declared types; a
  * prefix operator gets null for its left argument.
  */
-export type OperatorFn = (a: SqlValue, b: SqlValue) => SqlValue;
+export type OperatorFn = (a: SqlValue, b: SqlValue, ctx?: { readonly outputStyle?: OutputStyle }) => SqlValue;
 
 export interface ResolvedOperator {
   /** Declared argument types: coerce the arguments to these before calling fn. null: prefix. */
@@ -103,6 +105,31 @@ function defineIntegerOperators(): void {
   op('@', null, F8, F8, (_a, b) => Math.abs(b as number));
   op('@', null, N, N, (_a, b) => num.numericAbs(b as NumericValue));
   comparisons(TypeOid.oid, TypeOid.oid, TypeOid.oid);
+  defineBitwiseOperators();
+}
+
+/**
+ * & | # ~ << >> on each integer type with itself (int2and…, int8shr); the shift count is int4.
+ * As in C on the machines PostgreSQL runs on, a shift count is taken modulo the operand's width
+ * (int2 is shifted as an int and truncated back).
+ */
+function defineBitwiseOperators(): void {
+  for (const t of [I2, I4]) {
+    const narrow = t === I2 ? (x: number): number => (x << 16) >> 16 : (x: number): number => x | 0;
+    op('&', t, t, t, (a, b) => (a as number) & (b as number));
+    op('|', t, t, t, (a, b) => (a as number) | (b as number));
+    op('#', t, t, t, (a, b) => (a as number) ^ (b as number));
+    op('~', null, t, t, (_a, b) => ~(b as number));
+    op('<<', t, I4, t, (a, b) => narrow((a as number) << (b as number)));
+    op('>>', t, I4, t, (a, b) => narrow((a as number) >> (b as number)));
+  }
+  const wrap = (x: bigint): bigint => BigInt.asIntN(64, x);
+  op('&', I8, I8, I8, (a, b) => (a as bigint) & (b as bigint));
+  op('|', I8, I8, I8, (a, b) => (a as bigint) | (b as bigint));
+  op('#', I8, I8, I8, (a, b) => (a as bigint) ^ (b as bigint));
+  op('~', null, I8, I8, (_a, b) => ~(b as bigint));
+  op('<<', I8, I4, I8, (a, b) => wrap((a as bigint) << BigInt((b as number) & 63)));
+  op('>>', I8, I4, I8, (a, b) => (a as bigint) >> BigInt((b as number) & 63));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -120,13 +147,20 @@ function floatArithmetic(left: number, right: number): void {
   for (const [name, test] of Object.entries(COMPARISONS)) op(name, left, right, B, (a, b) => test(cmp(a, b)));
 }
 
-function floatPower(a: number, b: number): number {
+/** float8pow: C's pow() rules where JavaScript's differ (1 ^ NaN, NaN ^ 0, (-1) ^ ±inf are all 1). */
+export function floatPower(a: number, b: number): number {
   if (a === 0 && b < 0) throw new SqlError('2201F', 'zero raised to a negative power is undefined');
   if (a < 0 && !Number.isInteger(b) && Number.isFinite(b)) {
     throw new SqlError('2201F', 'a negative number raised to a non-integer power yields a complex result');
   }
-  if (a === 1 || b === 0) return 1; // PostgreSQL: 1 ^ NaN = 1, NaN ^ 0 = 1
+  if (a === 1 || b === 0) return 1;
+  if (a === -1 && (b === Infinity || b === -Infinity)) return 1;
   return sc.checkFloat(a ** b, a, b, true);
+}
+
+export function floatSqrt(x: number): number {
+  if (x < 0) throw new SqlError('2201F', 'cannot take square root of a negative number');
+  return Math.sqrt(x);
 }
 
 function defineFloatAndNumericOperators(): void {
@@ -134,6 +168,9 @@ function defineFloatAndNumericOperators(): void {
   op('-', null, F4, F4, (_a, b) => -(b as number));
   op('-', null, F8, F8, (_a, b) => -(b as number));
   op('^', F8, F8, F8, (a, b) => floatPower(a as number, b as number));
+  // Prefix |/ (square root) and ||/ (cube root), as dsqrt and dcbrt.
+  op('|/', null, F8, F8, (_a, b) => floatSqrt(b as number));
+  op('||/', null, F8, F8, (_a, b) => cbrt(b as number));
   const n = (f: (x: NumericValue, y: NumericValue) => NumericValue): OperatorFn => (a, b) => f(a as NumericValue, b as NumericValue);
   op('+', N, N, N, n(num.numericAdd));
   op('-', N, N, N, n(num.numericSub));
@@ -173,8 +210,14 @@ function defineStringOperators(): void {
     const cast = castFunction(oid, T, -1, true);
     return (v) => cast(v) as string;
   };
-  op('||', T, ANY_NONARRAY, T, null, (types) => { const f = toText(types[1]!); return (a, b) => (a as string) + f(b); });
-  op('||', ANY_NONARRAY, T, T, null, (types) => { const f = toText(types[0]!); return (a, b) => f(a) + (b as string); });
+  // bytea and floats print in the session's style (bytea_output, extra_float_digits).
+  const styledText = (oid: number): ((v: SqlValue, ctx?: { readonly outputStyle?: OutputStyle }) => string) => {
+    const plain = toText(oid);
+    if (!isStyledType(oid)) return plain;
+    return (v, ctx) => (isDefaultStyle(ctx?.outputStyle) ? plain(v) : styledOutput(oid, ctx!.outputStyle)(v));
+  };
+  op('||', T, ANY_NONARRAY, T, null, (types) => { const f = styledText(types[1]!); return (a, b, ctx) => (a as string) + f(b, ctx); });
+  op('||', ANY_NONARRAY, T, T, null, (types) => { const f = styledText(types[0]!); return (a, b, ctx) => f(a, ctx) + (b as string); });
   op('||', TypeOid.bytea, TypeOid.bytea, TypeOid.bytea, (a, b) => {
     const x = a as Uint8Array, y = b as Uint8Array;
     const out = new Uint8Array(x.length + y.length); out.set(x); out.set(y, x.length); return out;
@@ -254,6 +297,7 @@ defineIntegerOperators();
 defineFloatAndNumericOperators();
 defineStringOperators();
 defineDateTimeOperators();
+defineByteaOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
 defineJsonOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
 defineArrayOperators((name, left, right, result, impl, make) => op(name, left, right, result, impl, make), ANYARRAY, ANYELEMENT);
 

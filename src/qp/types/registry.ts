@@ -6,7 +6,7 @@ import { parseJson, parseJsonb } from './json.js';
 import * as num from './numeric.js';
 import * as sc from './scalars.js';
 import * as str from './strings.js';
-import { arrayFromBinary, arrayToBinary, parseArrayText } from './arrays.js';
+import { arrayFromBinary, arrayToBinary, formatArray, parseArrayText } from './arrays.js';
 
 /**
  * The type registry: one SqlType per supported type, carrying what pg_type says about it
@@ -107,8 +107,14 @@ export function applyTypmod(oid: number, typmod: number, value: SqlValue, explic
       return roundTimestamp(value as bigint, typmod);
     case TypeOid.time:
       return dt.roundTime(value as bigint, typmod);
-    default:
-      return value;
+    default: {
+      // An array's typmod is its elements' (varchar(1)[]).
+      const element = TYPES.get(oid)?.element ?? 0;
+      if (element === 0) return value;
+      const type = requireType(element);
+      const elements = parseArrayText(value as string, type).elements.map((e) => applyTypmod(element, typmod, e, explicit));
+      return formatArray(elements, type);
+    }
   }
 }
 
@@ -217,7 +223,9 @@ function defineStrings(): void {
   });
   define({
     oid: TypeOid.char, typname: 'char', name: '"char"', length: 1, category: 'Z', array: 1002,
-    parseText: (t) => charPrefixByte(t), formatText: asIs,
+    parseText: (t) => charFromText(t), formatText: (v) => charToText(v as string),
+    parseBinary: (b) => (b.length === 0 || b[0] === 0 ? '' : String.fromCharCode(b[0]!)),
+    formatBinary: (v) => Uint8Array.of((v as string).length === 0 ? 0 : (v as string).charCodeAt(0)),
   });
   define({
     oid: TypeOid.unknown, typname: 'unknown', name: 'unknown', length: -2, category: 'X', array: 0,
@@ -238,9 +246,25 @@ function defineStrings(): void {
   });
 }
 
-/** "char" keeps one byte; as text it is the first character when that character is ASCII. */
-function charPrefixByte(t: string): string {
-  return t.length === 0 ? '' : t[0]!;
+/**
+ * "char" keeps one byte, held as a one-character string whose code is the byte ('' for the
+ * zero byte). Input (charin, text_char): `\ooo` is that byte in octal, anything else its first
+ * byte; output (charout, char_text): bytes with the high bit set print as `\ooo`.
+ */
+export function charFromText(t: string): string {
+  if (t.length === 4 && /^\\[0-7]{3}$/.test(t)) {
+    const byte = parseInt(t.slice(1), 8) & 0xff;
+    return byte === 0 ? '' : String.fromCharCode(byte);
+  }
+  if (t.length === 0) return '';
+  const code = t.charCodeAt(0);
+  return code < 0x80 ? t[0]! : String.fromCharCode(str.encodeUtf8(t.slice(0, 2))[0]!);
+}
+
+export function charToText(v: string): string {
+  if (v.length === 0) return '';
+  const byte = v.charCodeAt(0);
+  return byte < 0x80 ? v : '\\' + byte.toString(8).padStart(3, '0');
 }
 
 function defineOthers(): void {

@@ -138,7 +138,49 @@ export function parseFloat8(text: string): number {
 }
 
 export function parseFloat4(text: string): number {
-  return parseFloatText(text, 'real', Math.fround);
+  return parseFloatText(text, 'real', (d) => float4FromDecimal(text, d));
+}
+
+/**
+ * The float4 nearest the decimal `text` (strtof), given `d`, the double nearest it. Rounding
+ * d to float4 is right unless d is exactly halfway between two float4s: the decimal may then
+ * lie on either side of that midpoint, and only an exact comparison tells which.
+ */
+function float4FromDecimal(text: string, d: number): number {
+  const f = Math.fround(d);
+  if (!Number.isFinite(d) || d === f) return f;
+  const other = float4Neighbour(f, d > f);
+  if ((f + other) / 2 !== d) return f;
+  const side = compareDecimalWithDouble(text.trim(), d);
+  if (side === 0) return f; // a true tie: fround rounds it to even, as strtof does
+  return side > 0 === (Math.abs(other) > Math.abs(f)) ? other : f;
+}
+
+/** The next float4 above (or below) f. */
+function float4Neighbour(f: number, up: boolean): number {
+  const buffer = new DataView(new ArrayBuffer(4));
+  if (f === 0) { buffer.setUint32(0, up ? 1 : 0x80000001); return buffer.getFloat32(0); }
+  buffer.setFloat32(0, f);
+  const bits = buffer.getUint32(0);
+  buffer.setUint32(0, (up === f > 0) ? bits + 1 : bits - 1);
+  return buffer.getFloat32(0);
+}
+
+/** Sign of |decimal| − |d|, exactly (BigInt). */
+function compareDecimalWithDouble(text: string, d: number): number {
+  const m = /^[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text)!;
+  const digits = (m[1] ?? '') + (m[2] ?? '');
+  const exponent10 = Number(m[3] ?? 0) - (m[2] ?? '').length;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(d));
+  const hi = view.getUint32(0);
+  const biased = hi >>> 20;
+  const fraction = (BigInt(hi & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+  const mantissa2 = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exponent2 = (biased === 0 ? 1 : biased) - 1075;
+  const left = BigInt(digits || '0') * 10n ** BigInt(Math.max(exponent10, 0)) * 2n ** BigInt(Math.max(-exponent2, 0));
+  const right = mantissa2 * 2n ** BigInt(Math.max(exponent2, 0)) * 10n ** BigInt(Math.max(-exponent10, 0));
+  return left === right ? 0 : left > right ? 1 : -1;
 }
 
 function parseFloatText(text: string, typeName: string, round: (x: number) => number): number {
@@ -174,6 +216,15 @@ export function formatFloat8(v: number): string {
 
 export function formatFloat4(v: number): string {
   return formatFloat(v, Number.isFinite(v) && v !== 0 ? float4Digits(v) : '', 6);
+}
+
+/** float8out/float4out with extra_float_digits ≤ 0: C's %.<digits>g (at least one digit). */
+export function formatFloatDigits(v: number, digits: number): string {
+  const precision = Math.max(digits, 1);
+  if (!Number.isFinite(v) || v === 0) return formatFloat(v, '', precision);
+  const [mantissa, exponent] = v.toExponential(precision - 1).split('e');
+  const trimmed = mantissa!.includes('.') ? mantissa!.replace(/0+$/, '').replace(/\.$/, '') : mantissa!;
+  return formatFloat(v, `${trimmed}e${exponent}`, precision);
 }
 
 function formatFloat(v: number, exponential: string, fixedLimit: number): string {

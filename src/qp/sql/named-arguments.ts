@@ -1,0 +1,68 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { Expr } from './ast.js';
+
+type FuncExpr = Extract<Expr, { kind: 'func' }>;
+
+/**
+ * `f(a => 1, b => 2)`: named arguments of the built-in functions that have parameter names in
+ * PostgreSQL's catalog, put in declaration order with the parameters' defaults filling gaps.
+ */
+interface Signature { readonly names: readonly string[]; readonly defaults: readonly (Expr | null)[] }
+
+const zero: Expr = { kind: 'const', literal: 'integer', text: '0', location: -1 };
+const bool = (v: boolean): Expr => ({ kind: 'const', literal: 'boolean', text: v ? 'true' : 'false', location: -1 });
+const required = (names: string[], defaults: (Expr | null)[] = []): Signature => ({ names, defaults: names.map((_, i) => defaults[i] ?? null) });
+
+const SIGNATURES: Record<string, Signature> = {
+  parse_ident: required(['str', 'strict'], [null, bool(true)]),
+  make_interval: required(['years', 'months', 'weeks', 'days', 'hours', 'mins', 'secs'], [zero, zero, zero, zero, zero, zero, { kind: 'const', literal: 'numeric', text: '0.0', location: -1 }]),
+  make_date: required(['year', 'month', 'day']),
+  make_time: required(['hour', 'min', 'sec']),
+  make_timestamp: required(['year', 'month', 'mday', 'hour', 'min', 'sec']),
+  make_timestamptz: required(['year', 'month', 'mday', 'hour', 'min', 'sec', 'timezone'], [null, null, null, null, null, null, null]),
+  jsonb_set: required(['jsonb_in', 'path', 'replacement', 'create_if_missing'], [null, null, null, bool(true)]),
+  jsonb_insert: required(['jsonb_in', 'path', 'replacement', 'insert_after'], [null, null, null, bool(false)]),
+};
+
+/** The call with its arguments positional; throws as PostgreSQL does when they do not fit. */
+export function positionalCall(expr: FuncExpr): FuncExpr {
+  const names = expr.argNames!;
+  const firstNamed = names.findIndex((n) => n !== null);
+  if (names.slice(firstNamed).some((n) => n === null)) {
+    throw new SqlError('42601', 'positional argument cannot follow named argument', expr.location >= 0 ? { position: expr.location + 1 } : {});
+  }
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (name === null) continue;
+    if (seen.has(name)) throw new SqlError('42601', `argument name "${name}" used more than once`, expr.location >= 0 ? { position: expr.location + 1 } : {});
+    seen.add(name);
+  }
+  const signature = SIGNATURES[expr.name];
+  const missing = (): SqlError => new SqlError('42883', `function ${expr.name}(${names.map((n) => (n === null ? '…' : `${n} => …`)).join(', ')}) does not exist`, {
+    ...(expr.location >= 0 ? { position: expr.location + 1 } : {}),
+    hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+  });
+  // User functions' parameter names are not kept: refused rather than matched by position.
+  if (!signature || expr.schema && expr.schema !== 'pg_catalog') {
+    throw new SqlError('0A000', `named arguments are not supported for function ${expr.name}`, expr.location >= 0 ? { position: expr.location + 1 } : {});
+  }
+  const slots: (Expr | null)[] = signature.names.map((_, i) => (i < firstNamed ? expr.args[i]! : null));
+  names.forEach((name, i) => {
+    if (name === null) return;
+    const at = signature.names.indexOf(name);
+    if (at < 0 || at < firstNamed) throw missing();
+    slots[at] = expr.args[i]!;
+  });
+  // Trailing parameters with nothing given are left off (the overloads take fewer arguments);
+  // a gap before a given one takes the parameter's default.
+  let last = slots.length - 1;
+  while (last >= 0 && slots[last] === null) last--;
+  const args = slots.slice(0, last + 1).map((slot, i) => {
+    if (slot !== null) return slot;
+    const fallback = signature.defaults[i];
+    if (!fallback) throw missing();
+    return fallback;
+  });
+  const { argNames: _omit, ...rest } = expr;
+  return { ...rest, args };
+}

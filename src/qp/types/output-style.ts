@@ -1,0 +1,58 @@
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { arrayElements, formatArray } from './arrays.js';
+import { formatTextValue, requireType, typeByOid } from './registry.js';
+import { formatFloatDigits } from './scalars.js';
+
+/**
+ * The session settings that change how values print (PostgreSQL's output functions read them
+ * each time they run): bytea_output and extra_float_digits. The default style prints as the
+ * type registry does; another style changes bytea, float4 and float8 values, alone or in arrays.
+ */
+export interface OutputStyle {
+  readonly byteaEscape: boolean;
+  /** -15..3; above 0, shortest exact digits (the registry's output). */
+  readonly extraFloatDigits: number;
+}
+
+export const DEFAULT_OUTPUT_STYLE: OutputStyle = { byteaEscape: false, extraFloatDigits: 1 };
+
+export function isDefaultStyle(style: OutputStyle | undefined): boolean {
+  return !style || (!style.byteaEscape && style.extraFloatDigits > 0);
+}
+
+/** Whether values of this type (or its elements) print differently in some style. */
+export function isStyledType(oid: number): boolean {
+  const element = typeByOid(oid)?.element ?? 0;
+  const base = element !== 0 ? element : oid;
+  return base === TypeOid.bytea || base === TypeOid.float4 || base === TypeOid.float8;
+}
+
+/** The output function of a type in a style. */
+export function styledOutput(oid: number, style: OutputStyle | undefined): (v: SqlValue) => string {
+  const type = typeByOid(oid === TypeOid.unknown ? TypeOid.text : oid);
+  if (!type) return (v) => formatTextValue(oid, v) ?? '';
+  if (isDefaultStyle(style) || !isStyledType(oid)) return (v) => type.formatText(v);
+  const s = style!;
+  if (type.element !== 0) {
+    const elementType = requireType(type.element);
+    const element = styledOutput(type.element, s);
+    const printer = { ...elementType, formatText: element };
+    return (v) => formatArray(arrayElements(v as string, elementType), printer);
+  }
+  switch (oid) {
+    case TypeOid.bytea: return s.byteaEscape ? (v) => formatByteaEscape(v as Uint8Array) : (v) => type.formatText(v);
+    case TypeOid.float4: return s.extraFloatDigits > 0 ? (v) => type.formatText(v) : (v) => formatFloatDigits(v as number, 6 + s.extraFloatDigits);
+    default: return s.extraFloatDigits > 0 ? (v) => type.formatText(v) : (v) => formatFloatDigits(v as number, 15 + s.extraFloatDigits);
+  }
+}
+
+/** byteaout with bytea_output = escape: printable ASCII as is, \ doubled, other bytes \ooo. */
+export function formatByteaEscape(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    if (b === 0x5c) out += '\\\\';
+    else if (b < 0x20 || b > 0x7e) out += '\\' + b.toString(8).padStart(3, '0');
+    else out += String.fromCharCode(b);
+  }
+  return out;
+}

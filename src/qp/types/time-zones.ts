@@ -1,0 +1,89 @@
+import { SqlError } from '../../contracts/errors.js';
+import type { IntervalValue } from '../../contracts/sql-value.js';
+import { checkTimestamp, isInfiniteTimestamp, UNIX_EPOCH_MICROS } from './datetime.js';
+import { formatInterval } from './interval.js';
+
+/**
+ * `x AT TIME ZONE zone` (timezone(zone, x)): a timestamptz seen as the wall-clock time in a
+ * zone, or a wall-clock time in a zone as the instant it names. The session's own time zone is
+ * always UTC (settings.ts); named zones come from the IANA database the runtime carries (Intl).
+ * Abbreviations (PST) and POSIX offsets ('UTC+3', '+02') are refused: PostgreSQL reads them
+ * with its own tables and sign rules, which this does not reproduce.
+ */
+const UTC_NAMES = /^(utc|gmt|z|zulu|uct|universal|greenwich|etc\/(utc|gmt|uct|universal|zulu|greenwich))$/i;
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+const FORMATTER_LIMIT = 64;
+
+/** The UTC offset (seconds east) of a zone at an instant; null for UTC. */
+type Zone = ((unixMs: number) => number) | null;
+
+function zoneByName(name: string): Zone {
+  if (UTC_NAMES.test(name.trim())) return null;
+  if (!name.includes('/')) throw new SqlError('0A000', `time zone "${name}" is not supported; use a full zone name such as Europe/Paris`);
+  let formatter = FORMATTERS.get(name);
+  if (!formatter) {
+    try {
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
+      });
+    } catch {
+      throw new SqlError('22023', `time zone "${name}" not recognized`);
+    }
+    if (FORMATTERS.size >= FORMATTER_LIMIT) FORMATTERS.delete(FORMATTERS.keys().next().value!);
+    FORMATTERS.set(name, formatter);
+  }
+  const f = formatter;
+  return (unixMs) => {
+    const parts: Record<string, string> = {};
+    for (const p of f.formatToParts(unixMs)) parts[p.type] = p.value;
+    const year = parts.era === 'BC' || parts.era === 'B' ? 1 - Number(parts.year) : Number(parts.year);
+    const wall = Date.UTC(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+    return Math.round((wall - Math.floor(unixMs / 1000) * 1000) / 1000);
+  };
+}
+
+function toUnixMs(ts: bigint): number {
+  return Number((ts - UNIX_EPOCH_MICROS) / 1000n);
+}
+
+/** timestamptz AT TIME ZONE name → timestamp. */
+export function instantToZone(ts: bigint, name: string): bigint {
+  const zone = zoneByName(name);
+  if (isInfiniteTimestamp(ts) || zone === null) return ts;
+  return checkTimestamp(ts + BigInt(zone(toUnixMs(ts))) * 1_000_000n);
+}
+
+/**
+ * timestamp AT TIME ZONE name → timestamptz. A wall-clock time a transition skips takes the
+ * offset from before it; one a transition repeats, the offset from after it (as PostgreSQL).
+ */
+export function wallClockInZone(ts: bigint, name: string): bigint {
+  const zone = zoneByName(name);
+  if (isInfiniteTimestamp(ts) || zone === null) return ts;
+  const local = toUnixMs(ts);
+  const window = 14 * 3600 * 1000;
+  const before = zone(local - window);
+  const after = zone(local + window);
+  const fits = (offset: number): boolean => zone(local - offset * 1000) === offset;
+  const offset = before === after ? before : fits(after) ? after : fits(before) ? before : before;
+  return checkTimestamp(ts - BigInt(offset) * 1_000_000n);
+}
+
+function intervalOffset(zone: IntervalValue): bigint {
+  if (zone.months !== 0 || zone.days !== 0) {
+    throw new SqlError('22023', `interval time zone "${formatInterval(zone)}" must not include months or days`);
+  }
+  return zone.micros;
+}
+
+/** timestamptz AT TIME ZONE interval → timestamp (the interval is the offset east of UTC). */
+export function instantAtOffset(ts: bigint, zone: IntervalValue): bigint {
+  const offset = intervalOffset(zone);
+  return isInfiniteTimestamp(ts) ? ts : checkTimestamp(ts + offset);
+}
+
+/** timestamp AT TIME ZONE interval → timestamptz. */
+export function wallClockAtOffset(ts: bigint, zone: IntervalValue): bigint {
+  const offset = intervalOffset(zone);
+  return isInfiniteTimestamp(ts) ? ts : checkTimestamp(ts - offset);
+}
