@@ -1037,7 +1037,7 @@ function convertRowComparison(n: Json, op: string, location: number): Expr {
     // `(a, b) op (SELECT x, y …)`: the subquery's one row, compared pair by pair.
     const subquery = convertSubLink(sublink, sublink.location ?? location);
     if (subquery.kind !== 'subquery') throw new Error('a sublink converts to a subquery');
-    return { ...subquery, left: convertExpr(n.lexpr), op, rowCompare: true, location } as Expr;
+    return { ...subquery, left: convertExpr(n.lexpr), op, rowCompare: true, location };
   }
   if (n.kind === 'AEXPR_OP' && !n.rexpr?.RowExpr) {
     // A row constructor against a row-valued expression: the record operator (row-values.ts).
