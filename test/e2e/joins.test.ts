@@ -55,3 +55,15 @@ test('FULL JOIN: matched pairs, then the unmatched rows of either side with NULL
     'SELECT x, count(*) FROM a FULL JOIN b ON a.id = b.id GROUP BY x ORDER BY x',
   ]) await db().same(sql);
 });
+
+test('a whole-row reference to the NULL-filled side of an outer join is NULL, not a row of NULLs', { skip }, async () => {
+  for (const sql of [
+    'SELECT a::text, b::text, b IS NULL, row_to_json(b) FROM a LEFT JOIN b ON a.id = b.id ORDER BY x',
+    'SELECT a::text, b::text FROM a RIGHT JOIN b ON a.id = b.id ORDER BY y',
+    'SELECT a::text, b::text FROM a FULL JOIN b USING (id) ORDER BY x, y',
+    'SELECT b::text FROM a LEFT JOIN b USING (id) WHERE b IS NOT NULL',
+    'SELECT b::text, c::text FROM a LEFT JOIN (b JOIN c USING (id)) ON a.id = b.id ORDER BY a.x',
+    'SELECT a.x, s::text, s.v FROM a LEFT JOIN LATERAL (SELECT a.id * 10 AS v WHERE a.id > 1) s ON true ORDER BY x',
+    'SELECT x, count(b) FROM a LEFT JOIN b USING (id) GROUP BY x ORDER BY x',
+  ]) await db().same(sql);
+});

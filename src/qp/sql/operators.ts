@@ -488,6 +488,11 @@ export interface JoinSpec {
   readonly rightWidth: number;
   /** FULL JOIN: the width of the left rows, for the right rows nothing matched. */
   readonly leftWidth?: number;
+  /**
+   * Presence markers appended to each row (scope.ts PRESENCE_MARKER): 1 for the right side
+   * (LEFT JOIN), 2 for the right side then the left (FULL JOIN); true where that side joined.
+   */
+  readonly markers?: 0 | 1 | 2;
   /** Equi-join keys: evaluators on the left row and on the right row, with their common type. */
   readonly leftKeys: readonly Evaluator[];
   readonly rightKeys: readonly Evaluator[];
@@ -557,6 +562,10 @@ export class HashJoin implements RowSource {
           const combined = leftRow.concat(rightRow);
           if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return;
           matched = true;
+          if (this.spec.markers) {
+            combined.push(true);
+            if (this.spec.markers === 2) combined.push(true);
+          }
           if (this.rightRows) this.matchedRight.add(rightRow);
           out.push(combined);
         };
@@ -574,7 +583,14 @@ export class HashJoin implements RowSource {
             if (this.more.size > 0) this.more.get(key!)?.forEach(visit);
           }
         }
-        if (!matched && (this.spec.kind === 'left' || this.spec.kind === 'full')) out.push(leftRow.concat(new Array(this.spec.rightWidth).fill(null)));
+        if (!matched && (this.spec.kind === 'left' || this.spec.kind === 'full')) {
+          const padded = leftRow.concat(new Array(this.spec.rightWidth).fill(null));
+          if (this.spec.markers) {
+            padded.push(null);
+            if (this.spec.markers === 2) padded.push(true);
+          }
+          out.push(padded);
+        }
       }
       if (out.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
       if (out.length > 0) return out;
@@ -587,7 +603,14 @@ export class HashJoin implements RowSource {
     if (!rows) return null;
     this.rightRows = null;
     const pad: Row = new Array(this.spec.leftWidth ?? 0).fill(null);
-    const out = rows.filter((row) => !this.matchedRight.has(row)).map((row) => pad.concat(row));
+    const out = rows.filter((row) => !this.matchedRight.has(row)).map((row) => {
+      const padded = pad.concat(row);
+      if (this.spec.markers) {
+        padded.push(true);
+        if (this.spec.markers === 2) padded.push(null);
+      }
+      return padded;
+    });
     this.matchedRight.clear();
     if (out.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
     return out.length > 0 ? out : null;

@@ -15,7 +15,7 @@ import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelatio
 import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
-import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
+import { CorrelatedScope, PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
 import { fieldOf, recordFields } from './row-values.js';
 import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
@@ -498,8 +498,17 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
     conditionScope = new Scope([...physical, ...tagged]);
   }
   const kind = type === 'left' || type === 'right' ? 'left' : type;
-  const spec = { ...equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc), leftWidth: offset };
-  const width = outer.width + inner.width;
+  const markers = kind === 'left' ? 1 : kind === 'full' ? 2 : 0;
+  const spec = { ...equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc), leftWidth: offset, markers } as const;
+  // The nullable side's FROM items get a presence marker each (after the joined columns).
+  const marked = (columns: readonly ScopeColumn[], position: number): ScopeColumn[] => [...new Set(columns.map((c) => c.relation))]
+    .filter((relation): relation is string => relation !== null)
+    .map((relation) => ({ relation, name: PRESENCE_MARKER, oid: TypeOid.bool, typmod: -1, position, tableOid: 0, columnNumber: 0, hidden: true }));
+  const markerColumns = [
+    ...(markers >= 1 ? marked(innerColumns, outer.width + inner.width) : []),
+    ...(markers === 2 ? marked(outer.scope.columns, outer.width + inner.width + 1) : []),
+  ];
+  const width = outer.width + inner.width + markers;
   const merged: ScopeColumn[] = [];
   const computed: Evaluator[] = [];
   for (const [l, r] of pairs) {
@@ -518,7 +527,7 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   // The pair's own columns answer only to qualified names once merged.
   const named = new Set(names ?? []);
   const original = (c: ScopeColumn): ScopeColumn => (named.has(c.name) && !c.hidden ? { ...c, qualifiedOnly: true } : c);
-  const scope = new Scope([...merged, ...leftColumns.map(original), ...rightColumns.map(original)]);
+  const scope = new Scope([...merged, ...leftColumns.map(original), ...rightColumns.map(original), ...markerColumns]);
   const identity = Array.from({ length: width }, (_, i): Evaluator => (row) => row[i]!);
   return {
     scope,
@@ -799,10 +808,12 @@ function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Ext
   const scope = new Scope([...left.scope.columns, ...rightColumns]);
   const on = item.on ? coerceToBoolean(compileExpr(item.on, compileContext(pc, scope, 'JOIN/ON')), 'JOIN/ON').eval : null;
   const outerJoin = item.joinType === 'left';
+  // LEFT JOIN LATERAL: the lateral item's presence marker (PRESENCE_MARKER) after its columns.
+  const marker: ScopeColumn[] = outerJoin ? [{ relation: name, name: PRESENCE_MARKER, oid: TypeOid.bool, typmod: -1, position: offset + right.width, tableOid: 0, columnNumber: 0, hidden: true }] : [];
   return {
-    scope,
+    scope: new Scope([...scope.columns, ...marker]),
     build: () => new LateralJoin(left.build(), right.build, on, outerJoin, right.width),
-    width: left.width + right.width,
+    width: left.width + right.width + marker.length,
     accessPaths: [...left.accessPaths, ...right.accessPaths],
     primaryOrderOf: null,
   };
@@ -828,9 +839,10 @@ class LateralJoin implements RowSource {
           const row = [...leftRow, ...rightRow];
           if (this.on && this.on(row, rt.ctx) !== true) continue;
           matched = true;
+          if (this.outerJoin) row.push(true);
           out.push(row);
         }
-        if (!matched && this.outerJoin) out.push([...leftRow, ...new Array<SqlValue>(this.rightWidth).fill(null)]);
+        if (!matched && this.outerJoin) out.push([...leftRow, ...new Array<SqlValue>(this.rightWidth + 1).fill(null)]);
       }
       if (out.length > 0) return out;
     }

@@ -4,7 +4,7 @@ import { recordJson, recordJsonb, type ResolvedOperator } from '../types/index.j
 import type { Expr } from './ast.js';
 import { applyOperator, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
-import type { Scope, ScopeColumn } from './scope.js';
+import { PRESENCE_MARKER, type Scope, type ScopeColumn } from './scope.js';
 import * as types from './typesystem.js';
 
 /**
@@ -66,11 +66,17 @@ function columnValue(position: number, oid: number, typmod: number, name: string
  * this when no column has the name). Null when there is no such item.
  */
 export function compileWholeRow(scope: Scope, relation: string, location: number): CompiledExpr | null {
-  const columns = scope.relationColumns(relation);
-  if (!columns) return null;
-  const parts = columns.map((c) => (c.outerLevel === undefined ? columnValue(c.position, c.oid, c.typmod, c.name) : outerColumnValue(c)));
+  const all = scope.relationColumns(relation);
+  if (!all) return null;
+  const value = (c: ScopeColumn) => (c.outerLevel === undefined ? columnValue(c.position, c.oid, c.typmod, c.name) : outerColumnValue(c));
+  const columns = all.filter((c) => !c.hidden);
   const fields = columns.map((c) => ({ name: c.name, oid: c.oid, typmod: c.typmod }));
-  return recordOf(parts, fields, relation, location);
+  const row = recordOf(columns.map(value), fields, relation, location);
+  // On the nullable side of an outer join, a row the join filled with NULLs is NULL as a whole.
+  const markers = all.filter((c) => c.hidden && c.name === PRESENCE_MARKER).map((c) => value(c).eval);
+  if (markers.length === 0) return row;
+  const f = row.eval;
+  return { ...row, eval: (r, c) => (markers.some((m) => m(r, c) === null) ? null : f(r, c)) };
 }
 
 /** The fields of a row-valued expression, for `(x).f` and `(x).*`: known only when planning can see them. */

@@ -1,6 +1,13 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { RecordField } from '../../contracts/sql-value.js';
 
+/**
+ * The name of a hidden column an outer join adds for each FROM item on its nullable side: true
+ * in a joined row, NULL in a row the join filled with NULLs — so a whole-row reference to that
+ * item is NULL there, as in PostgreSQL, not a row of NULLs. No identifier can spell it.
+ */
+export const PRESENCE_MARKER = '\u0000present';
+
 /** One column visible to expressions: where it sits in the input row and what it is. */
 export interface ScopeColumn {
   /** The range-table name that qualifies it (table alias or name); null for computed columns. */
@@ -49,10 +56,10 @@ export class Scope {
     return found;
   }
 
-  /** The columns of FROM item `relation`, for a whole-row reference; null when there is no such item. */
+  /** The columns of FROM item `relation` (hidden ones too), for a whole-row reference; null when there is no such item. */
   relationColumns(relation: string): ScopeColumn[] | null {
-    if (!this.columns.some((c) => c.relation === relation)) return null;
-    return this.columns.filter((c) => c.relation === relation && !c.hidden);
+    const columns = this.columns.filter((c) => c.relation === relation);
+    return columns.length > 0 ? columns : null;
   }
 
   /** The columns `*` or `rel.*` expands to. */
