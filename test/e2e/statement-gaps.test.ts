@@ -24,3 +24,13 @@ test('a whole SELECT … INTO is CREATE TABLE AS, which DSQL refuses', { skip },
     await assert.rejects(db().strata.query(sql), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === 'unsupported statement: CreateTableAs');
   }
 });
+
+test('a UNION with FOR SHARE / FOR NO KEY UPDATE gets DSQL\'s locking refusal; with FOR UPDATE PostgreSQL\'s', { skip }, async () => {
+  for (const [sql, message] of [
+    ['SELECT f1 FROM int4_tbl EXCEPT ALL SELECT f1 FROM int4_tbl FOR NO KEY UPDATE', 'locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported'],
+    ['SELECT f1 FROM int4_tbl UNION SELECT f1 FROM int4_tbl FOR SHARE', 'locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported'],
+    ['SELECT f1 FROM int4_tbl UNION SELECT f1 FROM int4_tbl FOR UPDATE', 'FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT'],
+  ] as const) {
+    await assert.rejects(db().strata.query(sql), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === message);
+  }
+});

@@ -224,6 +224,10 @@ function convertSetOperation(n: Json): SelectStatement {
   const ops: Record<string, 'union' | 'intersect' | 'except'> = { SETOP_UNION: 'union', SETOP_INTERSECT: 'intersect', SETOP_EXCEPT: 'except' };
   const op = ops[n.op as string];
   if (!op) throw unsupported(`set operation ${String(n.op)} is not supported`);
+  // DSQL refuses the other locking strengths before PostgreSQL's own set-operation check.
+  if ((n.lockingClause as Json[] | undefined)?.some((lock) => lock.LockingClause.strength !== 'LCS_FORUPDATE')) {
+    throw unsupported('locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported');
+  }
   if (n.lockingClause) throw unsupported('FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT');
   return {
     kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null,
