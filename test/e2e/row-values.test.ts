@@ -25,6 +25,8 @@ test('row constructors as values: text output, VALUES, set operations, DISTINCT 
     "SELECT x FROM (VALUES (row(1, 'a')), (row(NULL, NULL))) v(x) ORDER BY x",
     "SELECT DISTINCT row(1, 'x')",
     "SELECT '(1,2)'::record",
+    "SELECT array[row(1, 'a b'), row(2, NULL)], array_agg(row(x)) FROM (VALUES (1), (2)) v(x)",
+    'SELECT array(SELECT row(x, x * 2) FROM (VALUES (1), (2)) v(x))',
   ]) await db().same(sql);
 });
 

@@ -3,6 +3,7 @@ import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.j
 import { comparator as scalarComparator, type Comparator } from './compare.js';
 import { toJson } from './json-functions.js';
 import { parseJsonb, quoteJsonString } from './json.js';
+import { arrayFromBinary, arrayToBinary, parseArrayText } from './arrays.js';
 import { define, formatType, requireType } from './registry.js';
 
 /**
@@ -54,6 +55,15 @@ define({
   formatText: (v) => formatRecord(v as RecordValue),
   parseBinary: () => { throw new SqlError('0A000', 'input of anonymous composite types is not implemented'); },
   formatBinary: (v) => sendRecord(v as RecordValue),
+});
+
+// record[]: held as its text, like every array here. Its elements cannot be read back (record
+// input is 0A000), so subscripts, unnest and binary output of it are 0A000 too; text output works.
+define({
+  oid: 2287, typname: '_record', name: 'record[]', length: -1, category: 'P', array: 0, element: TypeOid.record,
+  parseText: (t) => parseArrayText(t, requireType(TypeOid.record)).text, formatText: (v) => v as string,
+  parseBinary: (b) => arrayFromBinary(b, requireType(TypeOid.record)),
+  formatBinary: (v) => arrayToBinary(v as string, requireType(TypeOid.record)),
 });
 
 /** The ordering of a field type: records nest, everything else is the scalar comparator. */
