@@ -111,6 +111,10 @@ test('row_to_json, to_json and to_jsonb of rows', { skip }, async () => {
     'SELECT row_to_json(t), to_jsonb(t), to_json(t) FROM t ORDER BY a',
     "SELECT row_to_json(row(1, 'a', NULL, row(2, 'b'))), to_jsonb(row(1, 'x'))",
     'SELECT row_to_json(foo) FROM (SELECT 1 AS x, NULL::text AS y) foo',
+    'SELECT json_agg(t ORDER BY a), jsonb_agg(t ORDER BY a), json_object_agg(a, t ORDER BY a) FROM t',
+    "SELECT json_build_object('r', row(1, 'a')), jsonb_build_object('r', row(1, 'a')), json_build_array(row(1, 2))",
+    'SELECT json_agg(row(a, b) ORDER BY a) FROM t',
+    `SELECT row_to_json(row(1, array[1, 2], '{"k":1}'::json, '{"k": 2}'::jsonb))`,
   ]) await db().same(sql);
 });
 

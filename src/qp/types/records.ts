@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { comparator as scalarComparator, type Comparator } from './compare.js';
 import { toJson } from './json-functions.js';
-import { parseJsonb, quoteJsonString } from './json.js';
+import { parseJsonb } from './json.js';
 import { arrayFromBinary, arrayToBinary, parseArrayText } from './arrays.js';
 import { define, formatType, requireType } from './registry.js';
 
@@ -100,15 +100,9 @@ export const compareRecords: Comparator = (a, b) => {
   return 0;
 };
 
-/** A field's JSON: nested records become objects, everything else as to_json writes it. */
-function fieldJson(oid: number, value: SqlValue): string {
-  return value instanceof RecordValue ? recordJson(value) : toJson(oid, value);
-}
-
-/** row_to_json / to_json of a record: an object of its fields by name, `{"f1":1,"f2":"a"}`. */
+/** row_to_json / to_json of a record: an object of its fields by name, `{"f1":1,"f2":"a"}` (json-functions.ts writes it). */
 export function recordJson(record: RecordValue): string {
-  const entries = record.values.map((v, i) => quoteJsonString(record.fields[i]!.name) + ':' + fieldJson(record.fields[i]!.oid, v));
-  return '{' + entries.join(',') + '}';
+  return toJson(TypeOid.record, record);
 }
 
 /** to_jsonb of a record: the same object, normalized as jsonb is. */
