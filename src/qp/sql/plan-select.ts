@@ -290,6 +290,8 @@ class GroupedScope extends Scope {
     const columns: ScopeColumn[] = [];
     for (const item of groupItems) {
       if (item.kind !== 'column') continue;
+      // (GROUP BY t, a whole-row reference, groups no single column.)
+      if (item.table === null && !input.columns.some((c) => c.name === item.name && !c.qualifiedOnly) && input.relationColumns(item.name)) continue;
       const column = input.resolve(item.table, item.name, item.location);
       columns.push({ ...column, position: groupSlots.get(groupingKey(item, input))! });
     }
