@@ -109,6 +109,8 @@ test('row comparisons with subqueries: IN, = ANY, <> ALL, = (SELECT …), orderi
     'SELECT a FROM t WHERE (a, b) = (SELECT a FROM t)',
     'SELECT a FROM t WHERE (a, b) IN (SELECT a, b, c FROM t)',
     "SELECT row(1, 'a') IN (SELECT row(1, 'a'))",
+    "SELECT a, (a, b) IN (SELECT a, b FROM t), (a, b) NOT IN (SELECT a, b FROM t WHERE a <> 1), (a, b) IN (VALUES (2, NULL::text), (9, 'z')) FROM t ORDER BY a",
+    "SELECT a, (a, b) NOT IN (SELECT 1, 'x' UNION ALL SELECT NULL, 'y') FROM t ORDER BY a",
   ]) await db().same(sql);
 });
 

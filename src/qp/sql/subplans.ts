@@ -3,7 +3,7 @@ import { RecordValue, TypeOid, type RecordField, type SqlValue } from '../../con
 import { formatArray, requireType, typeByOid } from '../types/index.js';
 import type { Expr, SelectStatement } from './ast.js';
 import { applyOperator, coerce, compileExpr, type CompileContext } from './compile.js';
-import type { CompiledExpr, Evaluator } from './compiled.js';
+import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { ExplainInfo, Row, RowSource, Runtime } from './operators.js';
 import type { Scope } from './scope.js';
 import { rowComparison } from './row-values.js';
@@ -112,6 +112,7 @@ function compileRowSubplan(expr: SubqueryExpr, plan: PlannedSubplan, correlated:
   const slot = subplanSlot(host.collector, host.collector.add({ plan, mode, correlated, record: fields }));
   let current: RecordValue | null = null;
   const test = rowComparison(expr.op!, left, plan.columns, () => current!, ctx, expr.location);
+  if (expr.mode === 'any' && expr.op === '=' && left.every((l, i) => l.oid === plan.columns[i]!.oid)) return compileHashedRowIn(left, slot, test, (r) => { current = r; }, expr.location);
   const all = expr.mode === 'all';
   const evaluator: Evaluator = expr.mode === 'scalar'
     ? (row, c) => {
@@ -130,6 +131,51 @@ function compileRowSubplan(expr: SubqueryExpr, plan: PlannedSubplan, correlated:
       return sawNull ? null : all;
     };
   return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+}
+
+/**
+ * `(a, b) IN (SELECT x, y …)` with the same types on both sides: a hash set of the result rows
+ * without NULL fields, built once per result, so each row is one lookup. Result rows with a NULL
+ * field, and a left row with one, go through the pair-by-pair comparison (`test`, reading the
+ * row `select` sets), which keeps SQL's NULL answers.
+ */
+function compileHashedRowIn(left: readonly CompiledExpr[], slot: Evaluator, test: Evaluator, select: (row: RecordValue) => void, location: number): CompiledExpr {
+  const oids = left.map((l) => l.oid);
+  const n = left.length;
+  const sets = new WeakMap<RecordValue[], { keys: Set<string>; withNulls: RecordValue[] }>();
+  const values: SqlValue[] = new Array(n);
+  const slow = (rows: readonly RecordValue[], row: Row, c: ExecContext): SqlValue => {
+    let sawNull = false;
+    for (const r of rows) {
+      select(r);
+      const result = test(row, c);
+      if (result === true) return true;
+      if (result === null) sawNull = true;
+    }
+    return sawNull ? null : false;
+  };
+  const evaluator: Evaluator = (row, c) => {
+    const rows = slot(row, c) as unknown as RecordValue[];
+    if (rows.length === 0) return false;
+    let leftNull = false;
+    for (let i = 0; i < n; i++) {
+      values[i] = left[i]!.eval(row, c);
+      if (values[i] === null) leftNull = true;
+    }
+    if (leftNull) return slow(rows, row, c);
+    let set = sets.get(rows);
+    if (!set) {
+      set = { keys: new Set(), withNulls: [] };
+      for (const r of rows) {
+        if (r.values.some((v) => v === null)) set.withNulls.push(r);
+        else set.keys.add(types.groupKey(oids, r.values, n));
+      }
+      sets.set(rows, set);
+    }
+    if (set.keys.has(types.groupKey(oids, values, n))) return true;
+    return set.withNulls.length === 0 ? false : slow(set.withNulls, row, c);
+  };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location };
 }
 
 /** The evaluator that reads subplan `index`'s result from the row, raising its deferred error. */
