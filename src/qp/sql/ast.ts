@@ -353,7 +353,9 @@ export type Statement =
   | CreateIndexStatement
   | DomainStatement
   | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
-      readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean }
+      readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean;
+      /** RETURNS SETOF. */
+      readonly setof?: boolean }
   | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }
   | { readonly kind: 'alter-table'; readonly schema: string | null; readonly table: string; readonly ifExists: boolean; readonly actions: readonly AlterTableAction[];
       /** DSQL's ALTER TABLE ASYNC (parse.ts marks it). */

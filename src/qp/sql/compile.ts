@@ -874,6 +874,7 @@ function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Compile
       if (fits && score > best) { fn = candidate; best = score; }
     }
     if (!fn) continue;
+    if (fn.returnsSet) throw new SqlError('0A000', `set-returning SQL function ${fn.name}() is only supported in FROM`, at(expr.location));
     const depth = (ctx.functionDepth ?? 0) + 1;
     if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
     const body = compileExpr(inlineCall(fn, expr.args, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });

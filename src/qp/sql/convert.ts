@@ -1002,7 +1002,6 @@ function convertCreateFunction(n: Json, text: string): Statement {
   if (language.toLowerCase() !== 'sql') throw unsupported(`CREATE FUNCTION with language ${language} not supported`);
   if (n.is_procedure) throw unsupported('CREATE PROCEDURE is not supported yet');
   if (!n.returnType) throw unsupported('functions without RETURNS are not supported yet');
-  if (n.returnType.setof) throw unsupported('set-returning SQL functions are not supported yet');
   const args = ((n.parameters ?? []) as Json[]).map((p) => {
     const parameter = p.FunctionParameter;
     if (parameter.mode && parameter.mode !== 'FUNC_PARAM_DEFAULT' && parameter.mode !== 'FUNC_PARAM_IN') throw unsupported('OUT, INOUT, VARIADIC and TABLE parameters are not supported yet');
@@ -1025,7 +1024,7 @@ function convertCreateFunction(n: Json, text: string): Statement {
   const names = (n.funcname as Json[]).map(str);
   return {
     kind: 'create-function', schema: names.length > 1 ? names[names.length - 2]! : null, name: names[names.length - 1]!,
-    args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace,
+    args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace, ...(n.returnType.setof ? { setof: true } : {}),
   };
 }
 

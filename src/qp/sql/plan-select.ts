@@ -17,6 +17,8 @@ import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
 import { CorrelatedScope, PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
 import { fieldOf, recordFields } from './row-values.js';
+import { findSetFunction, inlineSetCall, selectListSetCall } from './set-sql-functions.js';
+import { columnsOfTables } from './sql-functions.js';
 import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
@@ -104,6 +106,8 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   }
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
+  const setCall = selectListSetCall(statement, (name) => pc.resolver.searchPath.some((schema) => pc.resolver.catalog.functions(schema, name).some((f) => f.returnsSet)));
+  if (setCall) return planSelect(setCall, pc);
   const where = conjuncts(statement.where);
   const from = planFrom(statement.from, where, pc, wantedPrimaryOrder(statement));
   const input = from.scope;
@@ -710,10 +714,28 @@ function functionRelations(item: FromItem): string[] {
 
 /** A function in FROM (plan-srf.ts); its arguments may name columns of the items before it. */
 function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
+  const setFunction = planSetSqlFunction(item, pc);
+  if (setFunction) return setFunction;
   const plan = planFunctionScan(item, compileContext(pc, new Scope([]), 'functions in FROM'));
   const relation = item.alias ?? item.name;
   const scope = new Scope(plan.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0 })));
   return { scope, build: plan.build, width: plan.columns.length, accessPaths: [], primaryOrderOf: null };
+}
+
+/** A set-returning SQL function in FROM (set-sql-functions.ts): a derived table over its body. */
+function planSetSqlFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan | null {
+  const catalog = pc.resolver.catalog;
+  if (item.calls.length !== 1 || item.ordinality) return null;
+  const call = item.calls[0]!;
+  const schemas = pc.resolver.searchPath;
+  // (A cheap test before compiling the arguments: does any set-returning SQL function have this name?)
+  if (!schemas.some((schema) => catalog.functions(schema, call.name).some((f) => f.returnsSet))) return null;
+  const ctx = compileContext(pc, new Scope([]), 'functions in FROM');
+  const fn = findSetFunction(catalog, schemas, call.name, call.args.map((a) => compileExpr(a, ctx).oid));
+  if (!fn) return null;
+  const relation = item.alias ?? item.name;
+  const query = inlineSetCall(fn, call.args, call.location, item.columnAliases[0] ?? relation, columnsOfTables(catalog, schemas));
+  return planDerived({ kind: 'subquery', query, alias: relation, columnAliases: [], location: call.location }, pc);
 }
 
 class StaticRows implements RowSource {
