@@ -18,8 +18,26 @@
  * | time                        | bigint: µs since midnight, 0 to 86 400 000 000 (24:00:00)     |
  * | interval                    | IntervalValue                                                 |
  * | json, jsonb                 | string (the text form; jsonb normalized)                     |
+ * | record (row values)         | RecordValue                                                   |
  */
-export type SqlValue = null | boolean | number | bigint | string | Uint8Array | NumericValue | IntervalValue;
+export type SqlValue = null | boolean | number | bigint | string | Uint8Array | NumericValue | IntervalValue | RecordValue;
+
+/** One field of a row type: its name (f1, f2, … for ROW(…)) and its type. */
+export interface RecordField {
+  readonly name: string;
+  readonly oid: number;
+  readonly typmod: number;
+}
+
+/**
+ * A row value (`ROW(1, 'a')`, a whole-row reference `t`): the field values with the fields'
+ * types. The static type of such a value is `record` (OID 2249) whatever its fields, so the value
+ * carries its fields' types: printing, comparing and hashing it need them. `fields` is shared by
+ * every value one expression produces; only `values` is per row.
+ */
+export class RecordValue {
+  constructor(readonly fields: readonly RecordField[], readonly values: readonly SqlValue[]) {}
+}
 
 /**
  * Arbitrary-precision decimal: value = coefficient × 10^-scale, scale >= 0.
@@ -67,6 +85,7 @@ export const TypeOid = {
   regclass: 2205,
   uuid: 2950,
   jsonb: 3802,
+  record: 2249,
   int2Array: 1005,
   int4Array: 1007,
   textArray: 1009,

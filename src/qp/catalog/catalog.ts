@@ -148,6 +148,8 @@ export interface FunctionInfo {
   /** The body as a SELECT's text (`RETURN expr` is kept as `SELECT expr`). */
   readonly body: string;
   readonly strict: boolean;
+  /** RETURNS SETOF: callable in FROM only (src/qp/sql/set-sql-functions.ts). */
+  readonly returnsSet?: boolean;
 }
 
 /**

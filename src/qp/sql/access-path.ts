@@ -4,6 +4,7 @@ import { KeyWriter, prefixEnd } from '../../encoding/key.js';
 import type { PushedComparison } from '../../contracts/storage.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr } from './ast.js';
+import { mapTree } from './ast-map.js';
 import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
@@ -68,7 +69,8 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
     try {
       value = compileExpr(valueSide, { ...ctx, scope: valueScope });
     } catch (error) {
-      if (refs.length > 0) continue;
+      // (A subquery this context cannot plan, one over a WITH query say, runs as a subplan of the filter instead.)
+      if (refs.length > 0 || containsSubquery(valueSide)) continue;
       throw error;
     }
     // Only a value of the column's own type (or an untyped literal/parameter that takes it)
@@ -192,4 +194,10 @@ function pushedFilter(codec: TableCodec, bounds: readonly Bound[]): ((rt: Runtim
     }
     return out;
   };
+}
+
+function containsSubquery(expr: Expr): boolean {
+  let found = false;
+  mapTree(expr, (node) => (node.kind === 'subquery' ? (found = true, node) : undefined));
+  return found;
 }

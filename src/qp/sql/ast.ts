@@ -55,7 +55,17 @@ export type Expr =
   // run as subplans (src/qp/sql/subplans.ts), over system catalogs in the expression (src/qp/system/catalog-subquery.ts);
   // `unsupported` holds the 0A000 message of a subquery whose form cannot be converted, raised only if it is evaluated.
   | { readonly kind: 'subquery'; readonly mode: 'scalar' | 'array' | 'exists' | 'any' | 'all'; readonly select: SelectStatement | null; readonly unsupported: string | null;
-      readonly left?: Expr; readonly op?: string; readonly location: number };
+      readonly left?: Expr; readonly op?: string; readonly location: number;
+      /** `(a, b) op ANY/ALL (SELECT x, y …)`, `(a, b) op (SELECT x, y …)`: `left` is a row, compared with each result row pair by pair. */
+      readonly rowCompare?: boolean }
+  /** ROW(a, b, …) or (a, b, …): a row value (src/qp/sql/row-values.ts). */
+  | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly location: number;
+      /** The fields take the names of the columns `t.*` gives (a whole-row reference), not f1, f2, …. */
+      readonly named?: boolean }
+  /** `(x).name`, or `(x).*` (name null): a field of a row value. */
+  | { readonly kind: 'field'; readonly arg: Expr; readonly name: string | null; readonly location: number;
+      /** SET (a, b) = ROW(v.*): the row must have exactly this many fields (42601 otherwise). */
+      readonly width?: number };
 
 export interface SelectTarget {
   readonly expr: Expr;
@@ -138,6 +148,8 @@ export interface SelectStatement {
 }
 
 export interface InsertStatement {
+  /** WITH queries the statement (its query, subqueries and FROM items) may read. */
+  readonly with?: SelectStatement['with'];
   readonly kind: 'insert';
   readonly schema: string | null;
   readonly table: string;
@@ -180,6 +192,8 @@ export interface Assignment {
 }
 
 export interface UpdateStatement {
+  /** WITH queries the statement (its query, subqueries and FROM items) may read. */
+  readonly with?: SelectStatement['with'];
   readonly kind: 'update';
   readonly schema: string | null;
   readonly table: string;
@@ -193,6 +207,8 @@ export interface UpdateStatement {
 }
 
 export interface DeleteStatement {
+  /** WITH queries the statement (its query, subqueries and FROM items) may read. */
+  readonly with?: SelectStatement['with'];
   readonly kind: 'delete';
   readonly schema: string | null;
   readonly table: string;
@@ -337,7 +353,9 @@ export type Statement =
   | CreateIndexStatement
   | DomainStatement
   | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
-      readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean }
+      readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean;
+      /** RETURNS SETOF. */
+      readonly setof?: boolean }
   | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }
   | { readonly kind: 'alter-table'; readonly schema: string | null; readonly table: string; readonly ifExists: boolean; readonly actions: readonly AlterTableAction[];
       /** DSQL's ALTER TABLE ASYNC (parse.ts marks it). */

@@ -17,6 +17,7 @@ import type { Scope } from './scope.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
+import { compileField, compileRecordFunction, compileRow, compileWholeRow, recordOperator, rowNullTest } from './row-values.js';
 import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
@@ -107,16 +108,32 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         const column = ctx.inputScope.resolve(expr.table, expr.name, expr.location);
         throw new SqlError('42803', `column "${column.relation ? `${column.relation}.` : ''}${column.name}" must appear in the GROUP BY clause or be used in an aggregate function`, at(expr.location));
       }
-      const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
+      let column;
+      try {
+        column = ctx.scope.resolve(expr.table, expr.name, expr.location);
+      } catch (error) {
+        // A bare name that is no column but a FROM item is a whole-row reference, as in PostgreSQL.
+        const wholeRow = error instanceof SqlError && error.code === '42703' && expr.table === null ? compileWholeRow(ctx.scope, expr.name, expr.location) : null;
+        if (wholeRow) return wholeRow;
+        throw error;
+      }
       const position = column.position;
+      const record = column.record ? { record: column.record } : {};
       if (column.outerLevel !== undefined) {
         const level = column.outerLevel;
         const outer: Evaluator = (_row, c) => c.outerRows![c.outerRows!.length - level]![position]!;
-        return { oid: column.oid, typmod: column.typmod, eval: outer, rowIndependent: false, name: column.name, location: expr.location };
+        return { oid: column.oid, typmod: column.typmod, eval: outer, rowIndependent: false, name: column.name, location: expr.location, ...record };
       }
-      return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: expr.location };
+      return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: expr.location, ...record };
     }
-    case 'star': throw new SqlError('42601', 'row expansion via "*" is not supported here', at(expr.location));
+    case 'star': {
+      // `t.*` outside a select list (a function's argument): t's whole row.
+      const wholeRow = expr.table !== null && !ctx.groupSlots ? compileWholeRow(ctx.scope, expr.table, expr.location) : null;
+      if (wholeRow) return wholeRow;
+      throw new SqlError('42601', 'row expansion via "*" is not supported here', at(expr.location));
+    }
+    case 'row': return compileRow(expr, ctx);
+    case 'field': return compileField(expr, ctx);
     case 'op': return compileOperator(expr.op, expr.left, expr.right, ctx, expr.location);
     case 'and':
     case 'or': return compileBoolean(expr.kind, expr.args.map((a) => coerceToBoolean(compileExpr(a, ctx), expr.kind.toUpperCase())), expr.location);
@@ -127,6 +144,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'null-test': {
       const arg = compileExpr(expr.arg, ctx);
+      if (arg.oid === TypeOid.record) return rowNullTest(arg, expr.isNull, expr.location);
       const f = arg.eval;
       const isNull = expr.isNull;
       return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location };
@@ -184,9 +202,10 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return constant(TypeOid.int4, 0, 'grouping', expr.location);
     }
-    case 'subquery': return ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)
-      ? compileSubplan(expr, ctx, ctx.subqueries)
-      : compileCatalogSubquery(expr, ctx);
+    case 'subquery':
+      if (ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)) return compileSubplan(expr, ctx, ctx.subqueries);
+      if (expr.rowCompare) throw new SqlError('0A000', expr.unsupported ?? 'row comparisons with subqueries over system catalogs are not supported yet', at(expr.location));
+      return compileCatalogSubquery(expr, ctx);
   }
 }
 
@@ -397,7 +416,8 @@ export function compileOperator(op: string, leftExpr: Expr | null, rightExpr: Ex
 
 export function applyOperator(op: string, left: CompiledExpr | null, right: CompiledExpr, ctx: CompileContext, location: number): CompiledExpr {
   const resolved = types.resolveOperator(op, left ? left.oid : null, right.oid)
-    ?? arrayEqualityOperator(op, left ? left.oid : null, right.oid); // array = array (src/qp/system)
+    ?? arrayEqualityOperator(op, left ? left.oid : null, right.oid) // array = array (src/qp/system)
+    ?? recordOperator(op, left ? left.oid : null, right.oid); // record = record (row-values.ts)
   if (!resolved) {
     const description = left
       ? `operator does not exist: ${types.formatType(left.oid, -1)} ${op} ${types.formatType(right.oid, -1)}`
@@ -474,6 +494,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
   const args = expr.args.map((a) => compileExpr(a, ctx));
+  const recordCall = compileRecordFunction(expr.name, args, expr.location);
+  if (recordCall) return recordCall;
   // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
   const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
     ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
@@ -696,7 +718,9 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
     for (let i = 0; i < cs.length; i++) if (cs[i]!(row, c) === true) return rs[i]!(row, c);
     return other ? other(row, c) : null;
   };
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: 'case', weakName: true, location: expr.location };
+  // FigureColname: CASE takes its ELSE's name when that is a strong one (a column, a function, ROW(…)).
+  const inherited = otherwise !== null && (otherwise.weakName === false || (otherwise.weakName === undefined && otherwise.name !== '?column?'));
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: inherited ? otherwise.name : 'case', weakName: !inherited, location: expr.location };
 }
 
 function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {
@@ -757,6 +781,15 @@ function compileLike(expr: Extract<Expr, { kind: 'like' }>, ctx: CompileContext)
 }
 
 function compileDistinctFrom(expr: Extract<Expr, { kind: 'distinct-from' }>, ctx: CompileContext): CompiledExpr {
+  if (expr.left.kind === 'row' && expr.right.kind === 'row') {
+    // Between row constructors, pair by pair: distinct when some pair is (PostgreSQL's make_row_distinct_op).
+    const l = expr.left.args;
+    const r = expr.right.args;
+    if (l.length !== r.length) throw new SqlError('42601', 'unequal number of entries in row expressions', at(expr.location));
+    const pairs: Expr[] = l.map((a, i) => ({ kind: 'distinct-from', left: a, right: r[i]!, negated: false, location: expr.location }));
+    const any: Expr = { kind: 'or', args: pairs, location: expr.location };
+    return compileExpr(expr.negated ? { kind: 'not', arg: any, location: expr.location } : any, ctx);
+  }
   const left = compileExpr(expr.left, ctx);
   const right = compileExpr(expr.right, ctx);
   const equal = applyOperator('=', left, right, ctx, expr.location);
@@ -841,6 +874,7 @@ function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Compile
       if (fits && score > best) { fn = candidate; best = score; }
     }
     if (!fn) continue;
+    if (fn.returnsSet) throw new SqlError('0A000', `set-returning SQL function ${fn.name}() is only supported in FROM`, at(expr.location));
     const depth = (ctx.functionDepth ?? 0) + 1;
     if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
     const body = compileExpr(inlineCall(fn, expr.args, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });

@@ -1,4 +1,4 @@
-import type { SqlValue } from '../../contracts/sql-value.js';
+import type { RecordField, SqlValue } from '../../contracts/sql-value.js';
 import type { OutputStyle } from '../types/output-style.js';
 import type { Timestamp } from '../../contracts/time.js';
 import type { RandomSource } from '../../contracts/time.js';
@@ -47,4 +47,6 @@ export interface CompiledExpr {
    */
   readonly weakName?: boolean;
   readonly location: number;
+  /** For a row value (oid record) whose fields are known when planning: them, for `(x).f` and `(x).*`. */
+  readonly record?: readonly RecordField[];
 }

@@ -36,7 +36,8 @@ export function convertStatement(raw: Json, text: string): Statement {
   const roleStatement = convertRoleStatement(name, n);
   if (roleStatement) return roleStatement;
   switch (name) {
-    case 'SelectStmt': return convertSelect(n);
+    // SELECT … INTO is CREATE TABLE AS, which DSQL refuses; only a whole statement may say INTO.
+    case 'SelectStmt': if (selectInto(n)) throw unsupported('unsupported statement: CreateTableAs'); return convertSelect(n);
     case 'InsertStmt': return convertInsert(n);
     case 'UpdateStmt': return convertUpdate(n);
     case 'DeleteStmt': return convertDelete(n);
@@ -173,9 +174,14 @@ function convertWith(w: Json): NonNullable<SelectStatement['with']> {
   return { recursive: !!w.recursive, ctes };
 }
 
+/** A statement's INTO: on the SELECT, or on the first branch of a UNION (where the grammar leaves it). */
+function selectInto(n: Json): Json | null {
+  return n.intoClause ?? (n.larg ? selectInto(n.larg) : null);
+}
+
 function convertSelectBody(n: Json): SelectStatement {
   if (n.op && n.op !== 'SETOP_NONE') return convertSetOperation(n);
-  if (n.intoClause) throw unsupported('unsupported statement: CreateTableAs');
+  if (n.intoClause) throw new SqlError('42601', 'SELECT ... INTO is not allowed here', n.intoClause.rel?.location >= 0 ? { position: n.intoClause.rel.location + 1 } : {});
   // DISTINCT is a list holding one empty node; DISTINCT ON lists its expressions.
   const distinctOn = n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0
     ? (n.distinctClause as Json[]).map(convertExpr) : null;
@@ -218,6 +224,10 @@ function convertSetOperation(n: Json): SelectStatement {
   const ops: Record<string, 'union' | 'intersect' | 'except'> = { SETOP_UNION: 'union', SETOP_INTERSECT: 'intersect', SETOP_EXCEPT: 'except' };
   const op = ops[n.op as string];
   if (!op) throw unsupported(`set operation ${String(n.op)} is not supported`);
+  // DSQL refuses the other locking strengths before PostgreSQL's own set-operation check.
+  if ((n.lockingClause as Json[] | undefined)?.some((lock) => lock.LockingClause.strength !== 'LCS_FORUPDATE')) {
+    throw unsupported('locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported');
+  }
   if (n.lockingClause) throw unsupported('FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT');
   return {
     kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null,
@@ -241,17 +251,18 @@ function convertSubLink(n: Json, location: number): Expr {
   const mode = modes[n.subLinkType as string];
   if (!mode) throw unsupported(`${String(n.subLinkType)} subqueries are not supported yet`, location);
   let quantified: { left: Expr; op: string } | null = null;
+  let rowCompare = false;
   if (mode === 'any' || mode === 'all') {
-    if (n.testexpr?.RowExpr) throw unsupported('row comparisons with subqueries are not supported yet', location);
     const names = (n.operName ?? []) as Json[];
     // IN (SELECT …) has no operator name: it is = ANY.
     const op = names.length === 0 ? '=' : String(names[names.length - 1].String.sval);
     quantified = { left: convertExpr(n.testexpr), op };
+    rowCompare = !!n.testexpr?.RowExpr;
   }
   try {
-    return { kind: 'subquery', mode, select: convertSelect(n.subselect.SelectStmt), unsupported: null, ...quantified, location };
+    return { kind: 'subquery', mode, select: convertSelect(n.subselect.SelectStmt), unsupported: null, ...quantified, ...(rowCompare ? { rowCompare } : {}), location };
   } catch (error) {
-    if (error instanceof SqlError && error.code === '0A000') return { kind: 'subquery', mode, select: null, unsupported: error.message, ...quantified, location };
+    if (error instanceof SqlError && error.code === '0A000') return { kind: 'subquery', mode, select: null, unsupported: error.message, ...quantified, ...(rowCompare ? { rowCompare } : {}), location };
     throw error;
   }
 }
@@ -351,16 +362,23 @@ export function convertExpr(node: Json): Expr {
     case 'ColumnRef': return convertColumnRef(n);
     case 'A_Indirection': {
       const indirection = n.indirection as Json[];
-      const arg = convertExpr(n.arg);
+      let arg = convertExpr(n.arg);
       const where = arg.location ?? location;
-      if (indirection.length !== 1 || !indirection[0].A_Indices) {
-        throw unsupported(indirection.some((i) => !i.A_Indices) ? 'field selection from a composite value is not supported yet' : 'subscripts of multidimensional arrays are not supported yet', where);
+      // `(x).f`, `(x).*` select fields of a row value; `a[i]` subscripts an array (one dimension).
+      for (let i = 0; i < indirection.length; i++) {
+        const step = indirection[i];
+        if (step.String || step.A_Star) {
+          arg = { kind: 'field', arg, name: step.String ? str(step) : null, location: where };
+          continue;
+        }
+        if (indirection[i + 1]?.A_Indices) throw unsupported('subscripts of multidimensional arrays are not supported yet', where);
+        const index = step.A_Indices;
+        arg = {
+          kind: 'subscript', arg, slice: index.is_slice === true, location: where,
+          lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
+        };
       }
-      const index = indirection[0].A_Indices;
-      return {
-        kind: 'subscript', arg, slice: index.is_slice === true, location: where,
-        lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
-      };
+      return arg;
     }
     case 'A_Expr': return convertAExpr(n);
     case 'BoolExpr': {
@@ -395,7 +413,7 @@ export function convertExpr(node: Json): Expr {
       if (elements.some((e) => e.A_ArrayExpr)) throw unsupported('multidimensional arrays are not supported yet', location);
       return { kind: 'array', elements: elements.map(convertExpr), location };
     }
-    case 'RowExpr': throw unsupported('row expressions are not supported yet', location);
+    case 'RowExpr': return { kind: 'row', args: (n.args ?? []).map(convertExpr), location };
     case 'CollateClause': return convertCollate(n, location);
     default: throw unsupported(`expression ${name} is not supported`, location);
   }
@@ -585,17 +603,33 @@ function convertAssignments(list: Json[]): Assignment[] {
         const one = { ...select, targetList: [targets[multi.colno - 1]] };
         return { column: t.name, value: { kind: 'subquery', mode: 'scalar', select: convertSelect(one), unsupported: null, location: t.location ?? -1 }, location: t.location ?? -1 };
       }
-      if (!row) throw unsupported('multiple-column assignment from this source is not supported yet', t.location ?? -1);
+      // PostgreSQL's own refusal (SET (a, b) = v.* and the like).
+      if (!row) throw unsupported('source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression', t.location ?? -1);
+      if ((row.args ?? []).some((a: Json) => a.ColumnRef?.fields?.some((f: Json) => f.A_Star))) {
+        // SET (a, b) = ROW(v.*): how many values `v.*` gives is known when planning; each column
+        // takes its field of the row (row-values.ts).
+        const value: Expr = { kind: 'field', arg: convertExpr(multi.source), name: `f${multi.colno}`, width: multi.ncolumns, location: row.location ?? -1 };
+        return { column: t.name, value, location: t.location ?? -1 };
+      }
       if ((row.args ?? []).length !== multi.ncolumns) throw new SqlError('42601', 'number of columns does not match number of values', { position: (row.location ?? 0) + 1 });
       const element = row.args[multi.colno - 1];
       return { column: t.name, value: element.SetToDefault ? null : convertExpr(element), location: t.location ?? -1 };
     }
-    return { column: t.name, value: t.val.SetToDefault ? null : convertExpr(t.val), location: t.location ?? -1 };
+    if (t.val.SetToDefault) return { column: t.name, value: null, location: t.location ?? -1 };
+    const value = convertExpr(t.val);
+    // SET c = v.*: v's whole row, one record value (not v's columns, as in a select list).
+    return { column: t.name, value: value.kind === 'star' ? { kind: 'row', args: [value], location: value.location } : value, location: t.location ?? -1 };
   });
 }
 
+/** WITH … INSERT/UPDATE/DELETE: the WITH queries are visible to the whole statement (plan-modify.ts binds them). */
+function withQueries(statement: Statement, w: Json): Statement {
+  if (statement.kind !== 'insert' && statement.kind !== 'update' && statement.kind !== 'delete') throw new Error('WITH on a statement that is not INSERT, UPDATE or DELETE');
+  return { ...statement, with: convertWith(w) };
+}
+
 function convertInsert(n: Json): Statement {
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.withClause) return withQueries(convertInsert({ ...n, withClause: undefined }), n.withClause);
   const target = rangeVar(n.relation);
   let rows: (Expr | null)[][] | null = null;
   let query: SelectStatement | null = null;
@@ -641,7 +675,7 @@ function convertOnConflict(n: Json): OnConflict {
 }
 
 function convertUpdate(n: Json): Statement {
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.withClause) return withQueries(convertUpdate({ ...n, withClause: undefined }), n.withClause);
   const target = rangeVar(n.relation);
   return {
     kind: 'update', schema: target.schema, table: target.name, alias: target.alias,
@@ -654,7 +688,7 @@ function convertUpdate(n: Json): Statement {
 }
 
 function convertDelete(n: Json): Statement {
-  if (n.withClause) throw unsupported('WITH queries are not supported yet');
+  if (n.withClause) return withQueries(convertDelete({ ...n, withClause: undefined }), n.withClause);
   const target = rangeVar(n.relation);
   return {
     kind: 'delete', schema: target.schema, table: target.name, alias: target.alias,
@@ -895,6 +929,7 @@ function convertView(n: Json, text: string): Statement {
   if (n.withCheckOption && n.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION is not supported yet');
   if (n.options && n.options.length > 0) throw unsupported('view options are not supported yet');
   if (n.view.relpersistence === 't') throw unsupported('temporary views are not supported');
+  if (n.query.SelectStmt && selectInto(n.query.SelectStmt)) throw unsupported('views must not contain SELECT INTO');
   const location: number = n.view.location ?? 0;
   return {
     kind: 'create-view', schema: n.view.schemaname ?? null, name: n.view.relname,
@@ -967,7 +1002,6 @@ function convertCreateFunction(n: Json, text: string): Statement {
   if (language.toLowerCase() !== 'sql') throw unsupported(`CREATE FUNCTION with language ${language} not supported`);
   if (n.is_procedure) throw unsupported('CREATE PROCEDURE is not supported yet');
   if (!n.returnType) throw unsupported('functions without RETURNS are not supported yet');
-  if (n.returnType.setof) throw unsupported('set-returning SQL functions are not supported yet');
   const args = ((n.parameters ?? []) as Json[]).map((p) => {
     const parameter = p.FunctionParameter;
     if (parameter.mode && parameter.mode !== 'FUNC_PARAM_DEFAULT' && parameter.mode !== 'FUNC_PARAM_IN') throw unsupported('OUT, INOUT, VARIADIC and TABLE parameters are not supported yet');
@@ -990,7 +1024,7 @@ function convertCreateFunction(n: Json, text: string): Statement {
   const names = (n.funcname as Json[]).map(str);
   return {
     kind: 'create-function', schema: names.length > 1 ? names[names.length - 2]! : null, name: names[names.length - 1]!,
-    args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace,
+    args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace, ...(n.returnType.setof ? { setof: true } : {}),
   };
 }
 
@@ -1000,10 +1034,18 @@ function convertCreateFunction(n: Json, text: string): Statement {
  * there makes the answer NULL) — written out as AND/OR of the pairs' comparisons.
  */
 function convertRowComparison(n: Json, op: string, location: number): Expr {
-  const rowOf = (node: Json): Expr[] => {
-    if (!node?.RowExpr) throw unsupported('comparing a row with something other than a row is not supported yet', location);
-    return (node.RowExpr.args ?? []).map(convertExpr);
-  };
+  const rowOf = (node: Json): Expr[] => (node.RowExpr.args ?? []).map(convertExpr);
+  const sublink = n.rexpr?.SubLink;
+  if (n.kind === 'AEXPR_OP' && sublink?.subLinkType === 'EXPR_SUBLINK') {
+    // `(a, b) op (SELECT x, y …)`: the subquery's one row, compared pair by pair.
+    const subquery = convertSubLink(sublink, sublink.location ?? location);
+    if (subquery.kind !== 'subquery') throw new Error('a sublink converts to a subquery');
+    return { ...subquery, left: convertExpr(n.lexpr), op, rowCompare: true, location };
+  }
+  if (n.kind === 'AEXPR_OP' && !n.rexpr?.RowExpr) {
+    // A row constructor against a row-valued expression: the record operator (row-values.ts).
+    return { kind: 'op', op, left: convertExpr(n.lexpr), right: convertExpr(n.rexpr), location };
+  }
   const left = rowOf(n.lexpr);
   const compare = (right: Expr[], op: string): Expr => {
     if (right.length !== left.length) throw new SqlError('42601', 'unequal number of entries in row expressions', { position: location + 1 });
@@ -1020,10 +1062,10 @@ function convertRowComparison(n: Json, op: string, location: number): Expr {
     return expr;
   };
   if (n.kind === 'AEXPR_IN') {
-    const items = n.rexpr.List?.items as Json[] | undefined;
-    if (!items) throw unsupported('row comparisons with subqueries are not supported yet', location);
-    // NOT IN arrives with the operator <>: it is NOT (… = … OR …).
-    const any: Expr = { kind: 'or', args: items.map((item) => compare(rowOf(item), '=')), location };
+    const items = n.rexpr.List?.items as Json[];
+    // NOT IN arrives with the operator <>: it is NOT (… = … OR …). A list item that is not a
+    // row constructor is a row-valued expression: record equality.
+    const any: Expr = { kind: 'or', args: items.map((item) => (item.RowExpr ? compare(rowOf(item), '=') : { kind: 'op', op: '=', left: convertExpr(n.lexpr), right: convertExpr(item), location })), location };
     return op === '<>' ? { kind: 'not', arg: any, location } : any;
   }
   return compare(rowOf(n.rexpr), op);

@@ -444,7 +444,7 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
     const type = types.resolveTypeName(a.type);
     return { name: a.name, typeOid: type.oid, typmod: type.typmod };
   });
-  const returned = types.resolveTypeName(statement.returnType);
+  const returned = resolveReturnType(statement, schema, ctx);
   const signature = `${name}(${args.map((a) => types.formatType(a.typeOid, -1)).join(', ')})`;
   const body = functionBody({ name, args, body: statement.body }, columnsOfTables(ctx.catalog, [schema, ctx.currentSchema]));
   const described = ctx.describeQuery!(body, args.map((a) => a.typeOid));
@@ -457,12 +457,25 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
   }
   const existing = ctx.catalog.functions(schema, name).find((f) => f.args.length === args.length && f.args.every((a, i) => a.typeOid === args[i]!.typeOid));
   if (existing && !statement.replace) throw new SqlError('42723', `function ${signature} already exists with same argument types`);
-  if (existing && existing.returnType.oid !== returned.oid) {
+  if (existing && (existing.returnType.oid !== returned.oid || !!existing.returnsSet !== !!statement.setof)) {
     throw new SqlError('42P13', 'cannot change return type of existing function', { hint: `Use DROP FUNCTION ${signature} first.` });
   }
   const change = new CatalogChange(ctx.catalog);
-  change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict });
+  change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict, ...(statement.setof ? { returnsSet: true } : {}) });
   return { tag: existing ? 'CREATE FUNCTION' : 'CREATE FUNCTION', writes: change.finish() };
+}
+
+/** The declared return type; SETOF a table's row type is not built (Strata has no composite types). */
+function resolveReturnType(statement: Extract<Statement, { kind: 'create-function' }>, schema: string, ctx: DdlContext): { oid: number; typmod: number } {
+  try {
+    return types.resolveTypeName(statement.returnType);
+  } catch (error) {
+    const name = statement.returnType.names[statement.returnType.names.length - 1]!;
+    if (error instanceof SqlError && error.code === '42704' && (ctx.catalog.table(schema, name) || ctx.catalog.table(ctx.currentSchema, name))) {
+      throw new SqlError('0A000', `functions returning the row type of table "${name}" are not supported yet`);
+    }
+    throw error;
+  }
 }
 
 function dropFunction(statement: Extract<Statement, { kind: 'drop-function' }>, ctx: DdlContext): DdlResult {

@@ -484,8 +484,15 @@ export class HashAggregate implements RowSource {
 }
 
 export interface JoinSpec {
-  readonly kind: 'inner' | 'left' | 'cross';
+  readonly kind: 'inner' | 'left' | 'full' | 'cross';
   readonly rightWidth: number;
+  /** FULL JOIN: the width of the left rows, for the right rows nothing matched. */
+  readonly leftWidth?: number;
+  /**
+   * Presence markers appended to each row (scope.ts PRESENCE_MARKER): 1 for the right side
+   * (LEFT JOIN), 2 for the right side then the left (FULL JOIN); true where that side joined.
+   */
+  readonly markers?: 0 | 1 | 2;
   /** Equi-join keys: evaluators on the left row and on the right row, with their common type. */
   readonly leftKeys: readonly Evaluator[];
   readonly rightKeys: readonly Evaluator[];
@@ -494,8 +501,12 @@ export interface JoinSpec {
   readonly condition: Evaluator | null;
 }
 
-/** Hash join on equi-keys (or a nested loop when there are none); left and inner joins. */
+/** Hash join on equi-keys (or a nested loop when there are none); inner, left and full joins. */
 export class HashJoin implements RowSource {
+  /** FULL JOIN: every right row, and those some left row matched (emitted after the left side ends). */
+  private rightRows: Row[] | null = null;
+  private readonly matchedRight = new Set<Row>();
+  private leftDone = false;
   /** The first right row of each key; `more` has the rest, for the few keys with several. */
   private table: Map<string, Row> | null = null;
   private readonly more = new Map<string, Row[]>();
@@ -505,6 +516,7 @@ export class HashJoin implements RowSource {
 
   private async build(rt: Runtime): Promise<void> {
     const rows = await materialize(this.right, rt);
+    if (this.spec.kind === 'full') this.rightRows = rows;
     if (this.spec.leftKeys.length === 0) {
       this.all = rows;
       return;
@@ -536,8 +548,12 @@ export class HashJoin implements RowSource {
   async next(rt: Runtime): Promise<Row[] | null> {
     if (!this.table && !this.all) await this.build(rt);
     for (;;) {
+      if (this.leftDone) return null;
       const batch = await this.left.next(rt);
-      if (!batch) return null;
+      if (!batch) {
+        this.leftDone = true;
+        return this.unmatchedRight();
+      }
       const out: Row[] = [];
       const values: SqlValue[] = new Array(this.spec.leftKeys.length);
       for (const leftRow of batch) {
@@ -546,6 +562,11 @@ export class HashJoin implements RowSource {
           const combined = leftRow.concat(rightRow);
           if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return;
           matched = true;
+          if (this.spec.markers) {
+            combined.push(true);
+            if (this.spec.markers === 2) combined.push(true);
+          }
+          if (this.rightRows) this.matchedRight.add(rightRow);
           out.push(combined);
         };
         if (this.all) this.all.forEach(visit);
@@ -562,10 +583,36 @@ export class HashJoin implements RowSource {
             if (this.more.size > 0) this.more.get(key!)?.forEach(visit);
           }
         }
-        if (!matched && this.spec.kind === 'left') out.push(leftRow.concat(new Array(this.spec.rightWidth).fill(null)));
+        if (!matched && (this.spec.kind === 'left' || this.spec.kind === 'full')) {
+          const padded = leftRow.concat(new Array(this.spec.rightWidth).fill(null));
+          if (this.spec.markers) {
+            padded.push(null);
+            if (this.spec.markers === 2) padded.push(true);
+          }
+          out.push(padded);
+        }
       }
       if (out.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
       if (out.length > 0) return out;
     }
+  }
+
+  /** FULL JOIN, once the left side is done: the right rows no left row matched, with NULLs on the left (then the end). */
+  private unmatchedRight(): Row[] | null {
+    const rows = this.rightRows;
+    if (!rows) return null;
+    this.rightRows = null;
+    const pad: Row = new Array(this.spec.leftWidth ?? 0).fill(null);
+    const out = rows.filter((row) => !this.matchedRight.has(row)).map((row) => {
+      const padded = pad.concat(row);
+      if (this.spec.markers) {
+        padded.push(true);
+        if (this.spec.markers === 2) padded.push(null);
+      }
+      return padded;
+    });
+    this.matchedRight.clear();
+    if (out.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+    return out.length > 0 ? out : null;
   }
 }

@@ -30,7 +30,7 @@ export type CteBinding =
 type PlanSelect = (statement: SelectStatement, pc: PlanContext) => PlannedQuery;
 
 /** The plan context in which `statement`'s body is planned: its CTEs bound over the outer ones. */
-export function bindCtes(statement: SelectStatement, pc: PlanContext): PlanContext {
+export function bindCtes(statement: { readonly with?: SelectStatement['with'] }, pc: PlanContext): PlanContext {
   const withClause = statement.with!;
   const names = new Set<string>();
   for (const cte of withClause.ctes) {

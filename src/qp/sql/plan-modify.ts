@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds } from './access-path.js';
@@ -8,6 +8,7 @@ import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
 import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
 import { ApplySubplans, applySubplansToRow, SubplanCollector } from './subplans.js';
+import { bindCtes } from './plan-cte.js';
 import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
@@ -193,6 +194,7 @@ function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => R
 }
 
 export function planInsert(statement: InsertStatement, pc: PlanContext): PlannedModify {
+  if (statement.with) pc = bindCtes(statement, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const codec = pc.codecs(table);
   const relation = statement.alias ?? statement.table;
@@ -322,7 +324,10 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const columns = tableScope(table, relation);
   const excluded: ScopeColumn[] = table.columns.map((c, i) => ({ relation: 'excluded', name: c.name, oid: c.typeOid, typmod: c.typmod, position: n + 1 + i, tableOid: table.id, columnNumber: i + 1 }));
   const scope = new Scope([...columns, ...excluded]);
-  const sets = compileAssignments(clause.set, table, scope, pc);
+  // Subqueries in SET run per conflicting row, over the existing row (with its key) and the proposed one.
+  const setSubplans = new SubplanCollector();
+  setSubplans.base = 2 * n + 1;
+  const sets = compileAssignments(clause.set, table, scope, pc, setSubplans);
   const where = clause.where ? coerceToBoolean(compileExpr(clause.where, compileContext(pc, scope, 'WHERE')), 'WHERE').eval : null;
   return {
     index,
@@ -333,7 +338,9 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
       const combined = [...existing, ...proposed];
       if (where && where(combined, rt.ctx) !== true) return null;
       const updated = existing.slice(0, n);
-      for (const set of sets) updated[set.column] = set.value(combined, rt.ctx);
+      if (!setSubplans.empty && combined.length !== setSubplans.base) throw new Error(`ON CONFLICT row of ${combined.length} values where ${setSubplans.base} were planned`);
+      const values = setSubplans.empty ? combined : await applySubplansToRow(setSubplans, combined, rt);
+      for (const set of sets) updated[set.column] = set.value(values, rt.ctx);
       writer.checkRow(updated, rt.ctx);
       const key = await writer.update(rt, existing, existingKey, updated);
       return { row: updated, key };
@@ -389,15 +396,52 @@ function planTargetRows(table: TableInfo, relation: string, where: Expr | null, 
  * target row once (PostgreSQL too changes a row once when several rows join it).
  */
 function planJoinedTargets(table: TableInfo, relation: string, statement: UpdateStatement | DeleteStatement, others: readonly FromItem[], extra: readonly Expr[], pc: PlanContext):
-  { query: PlannedQuery; width: number } {
+  { query: PlannedQuery; width: number; others: OtherRows } {
   const column = (name: string): Expr => ({ kind: 'column', schema: null, table: relation, name, location: -1 });
-  const targets = [...table.columns.map((c) => column(c.name)), column('__row_key'), ...extra].map((expr) => ({ expr, alias: null, location: -1 }));
+  // RETURNING may name the other FROM items: each one's row comes along as one record column.
+  const names = statement.returning.length > 0 ? others.flatMap(relationNames) : [];
+  const rows: Expr[] = names.map((name) => ({ kind: 'row', args: [{ kind: 'star', table: name, location: -1 }], named: true, location: -1 }));
+  const targets = [...table.columns.map((c) => column(c.name)), column('__row_key'), ...extra, ...rows].map((expr) => ({ expr, alias: null, location: -1 }));
   const targetItem: FromItem = { kind: 'table', schema: statement.schema, name: statement.table, alias: statement.alias, location: statement.location };
   const select: SelectStatement = {
     kind: 'select', targets, from: [targetItem, ...others], where: statement.where, groupBy: [], having: null,
     orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
   };
-  return { query: planSelect(select, pc), width: table.columns.length + 1 };
+  const query = planSelect(select, pc);
+  const first = query.columns.length - names.length;
+  return { query, width: table.columns.length + 1, others: { relations: names.map((name, i) => ({ name, position: first + i, fields: query.columns[first + i]!.record! })) } };
+}
+
+/** The other FROM items of UPDATE … FROM / DELETE … USING, as RETURNING sees them. */
+interface OtherRows {
+  readonly relations: readonly { readonly name: string; readonly position: number; readonly fields: readonly RecordField[] }[];
+}
+
+function relationNames(item: FromItem): string[] {
+  switch (item.kind) {
+    case 'table': return [item.alias ?? item.name];
+    case 'subquery': return [item.alias];
+    case 'function': return [item.alias ?? item.name];
+    case 'join': return [...relationNames(item.left), ...relationNames(item.right)];
+  }
+}
+
+/** RETURNING's scope: the target's columns (and row key), then each other item's columns. */
+function returningScope(table: TableInfo, relation: string, others: OtherRows): Scope {
+  const columns = tableScope(table, relation);
+  let position = columns.length;
+  for (const other of others.relations) {
+    for (const field of other.fields) columns.push({ relation: other.name, name: field.name, oid: field.oid, typmod: field.typmod, position: position++, tableOid: 0, columnNumber: 0 });
+  }
+  return new Scope(columns);
+}
+
+/** The row RETURNING evaluates: the target's row and key, then the other items' columns out of their records. */
+function returningRow(target: Row, joined: Row, others: OtherRows): Row {
+  if (others.relations.length === 0) return target;
+  const out = target.slice();
+  for (const other of others.relations) out.push(...(joined[other.position] as RecordValue).values);
+  return out;
 }
 
 async function distinctTargets(query: PlannedQuery, width: number, rt: Runtime): Promise<Row[]> {
@@ -423,7 +467,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     return { column, value: a.value };
   });
   const valued = assigned.filter((a) => a.value !== null);
-  const { query, width } = planJoinedTargets(table, relation, statement, statement.from, valued.map((a) => a.value!), pc);
+  const { query, width, others } = planJoinedTargets(table, relation, statement, statement.from, valued.map((a) => a.value!), pc);
   // The SET values arrive as columns after the row key, converted to the column types.
   const sets = assigned.map((a) => {
     if (a.value === null) return { column: a.column, value: defaults[a.column]! };
@@ -433,7 +477,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     const source: CompiledExpr = { oid: out.oid, typmod: out.typmod, eval: (row) => row[position]!, rowIndependent: false, name: out.name, location: -1 };
     return { column: a.column, value: coerce(source, info.typeOid, info.typmod, 'assignment', -1, info.name).eval };
   });
-  const returning = compileReturning(statement.returning, new Scope(tableScope(table, relation)), pc);
+  const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
   const writer = rowWriters(pc, table)(table);
   return {
     columns: returning?.columns ?? null,
@@ -445,7 +489,10 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
         for (const set of sets) updated[set.column] = set.value(row, rt.ctx);
         writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, row.slice(0, width), row[n] as Uint8Array, updated);
-        if (returning) emit(returning.exprs.map((e) => e([...updated, key], rt.ctx)));
+        if (returning) {
+          const values = returningRow([...updated, key], row, others);
+          emit(returning.exprs.map((e) => e(values, rt.ctx)));
+        }
       }
       return rows.length;
     },
@@ -453,6 +500,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
 }
 
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
+  if (statement.with) pc = bindCtes(statement, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   if (statement.from.length > 0) return planUpdateFrom(statement, table, statement.alias ?? statement.table, pc);
   const relation = statement.alias ?? statement.table;
@@ -487,11 +535,12 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
 }
 
 export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
+  if (statement.with) pc = bindCtes(statement, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const relation = statement.alias ?? statement.table;
   if (statement.using.length > 0) {
-    const { query, width } = planJoinedTargets(table, relation, statement, statement.using, [], pc);
-    const returning = compileReturning(statement.returning, new Scope(tableScope(table, relation)), pc);
+    const { query, width, others } = planJoinedTargets(table, relation, statement, statement.using, [], pc);
+    const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
     const writer = rowWriters(pc, table)(table);
     const n = table.columns.length;
     return {
@@ -501,7 +550,10 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
         const rows = await distinctTargets(query, width, rt);
         for (const row of rows) {
           writer.delete(rt, row.slice(0, width), row[n] as Uint8Array);
-          if (returning) emit(returning.exprs.map((e) => e(row, rt.ctx)));
+          if (returning) {
+            const values = returningRow(row.slice(0, width), row, others);
+            emit(returning.exprs.map((e) => e(values, rt.ctx)));
+          }
         }
         return rows.length;
       },

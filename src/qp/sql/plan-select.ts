@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { FieldDescription } from '../../contracts/sql-session.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
@@ -15,8 +15,11 @@ import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelatio
 import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
-import { CorrelatedScope, Scope, type ScopeColumn } from './scope.js';
-import { ApplySubplans, SubplanCollector, withOuterRow, type SubqueryHost } from './subplans.js';
+import { CorrelatedScope, PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
+import { fieldOf, recordFields } from './row-values.js';
+import { findSetFunction, inlineSetCall, selectListSetCall } from './set-sql-functions.js';
+import { columnsOfTables } from './sql-functions.js';
+import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
@@ -64,6 +67,8 @@ export interface OutputColumn {
   readonly typmod: number;
   readonly tableOid: number;
   readonly columnNumber: number;
+  /** A row-valued column's fields, when known. */
+  readonly record?: readonly RecordField[];
 }
 
 export interface PlannedQuery {
@@ -101,6 +106,8 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   }
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
+  const setCall = selectListSetCall(statement, (name) => pc.resolver.searchPath.some((schema) => pc.resolver.catalog.functions(schema, name).some((f) => f.returnsSet)));
+  if (setCall) return planSelect(setCall, pc);
   const where = conjuncts(statement.where);
   const from = planFrom(statement.from, where, pc, wantedPrimaryOrder(statement));
   const input = from.scope;
@@ -209,7 +216,8 @@ function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: { table: Ta
 
 function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   const rows = statement.values!;
-  const ctx = compileContext(pc, new Scope([]), 'VALUES');
+  const subplans = new SubplanCollector();
+  const ctx = withSubqueries(compileContext(pc, new Scope([]), 'VALUES'), subplans, pc);
   const compiled = rows.map((row) => row.map((e) => compileExpr(e, ctx)));
   const width = compiled[0]!.length;
   for (const row of compiled) if (row.length !== width) throw new SqlError('42601', 'VALUES lists must all be the same length');
@@ -227,7 +235,7 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   return {
     columns,
     build: () => {
-      let source: RowSource = new ValuesSource(evaluators);
+      let source: RowSource = subplans.empty ? new ValuesSource(evaluators) : new ValuesWithSubplans(evaluators, subplans);
       if (extras.length > 0) source = new Project(source, all);
       if (sortKeys.length > 0) source = new Sort(source, sortKeys);
       if (extras.length > 0) source = new Truncate(source, width);
@@ -286,10 +294,19 @@ class GroupedScope extends Scope {
     const columns: ScopeColumn[] = [];
     for (const item of groupItems) {
       if (item.kind !== 'column') continue;
+      // (GROUP BY t, a whole-row reference, groups no single column.)
+      if (item.table === null && !input.columns.some((c) => c.name === item.name && !c.qualifiedOnly) && input.relationColumns(item.name)) continue;
       const column = input.resolve(item.table, item.name, item.location);
       columns.push({ ...column, position: groupSlots.get(groupingKey(item, input))! });
     }
     super(columns);
+  }
+
+  override relationColumns(relation: string): ScopeColumn[] | null {
+    // A whole row of the input is never grouped as a whole (the grouped columns are no row).
+    const columns = this.input.relationColumns(relation);
+    if (columns) throw new SqlError('42803', `subquery uses ungrouped column "${relation}.*" from outer query`);
+    return null;
   }
 
   override resolve(relation: string | null, name: string, location: number): ScopeColumn {
@@ -367,12 +384,22 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
       }
       continue;
     }
+    if (target.expr.kind === 'field' && target.expr.name === null) {
+      // `(x).*`: one output column per field of the row value.
+      const row = compileExpr(target.expr.arg, ctx);
+      recordFields(row, null, target.expr.location).forEach((_, i) => {
+        const expr = fieldOf(row, i, target.expr.location);
+        out.push({ expr, column: outputColumn(expr.name, expr, null) });
+      });
+      continue;
+    }
     let expr = compileExpr(target.expr, ctx);
     // An untyped literal (or NULL) prints as text, but a set operation may still give it a type.
     const untyped = expr.oid === TypeOid.unknown && expr.paramIndex === undefined ? { text: expr.unknownLiteral ?? null } : undefined;
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
-    if (target.expr.kind === 'column' && !ctx.aggregates) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
+    // (A whole-row reference, or an outer query's column, has no column of this query's input.)
+    if (target.expr.kind === 'column' && !ctx.aggregates && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
     const column = outputColumn(target.alias ?? expr.name, expr, source);
     out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
@@ -380,7 +407,7 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
 }
 
 function outputColumn(name: string, expr: CompiledExpr, source: ScopeColumn | null): OutputColumn {
-  return { name, oid: expr.oid, typmod: expr.typmod, tableOid: source?.tableOid ?? 0, columnNumber: source?.columnNumber ?? 0 };
+  return { name, oid: expr.oid, typmod: expr.typmod, tableOid: source?.tableOid ?? 0, columnNumber: source?.columnNumber ?? 0, ...(expr.record ? { record: expr.record } : {}) };
 }
 
 function planOrderBy(orderBy: readonly SortItem[], statement: SelectStatement, exprs: readonly CompiledExpr[], names: readonly string[], ctx: CompileContext, extras: CompiledExpr[]): SortKey[] {
@@ -441,22 +468,80 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
   }
   if (item.kind === 'function') return planFunction(item, pc);
   if (item.kind === 'subquery') return planDerived(item, pc);
-  if (item.joinType === 'right') {
-    return planFromItem({ ...item, joinType: 'left', left: item.right, right: item.left }, where, pc, null, preserved);
-  }
-  if (item.joinType === 'full') throw new SqlError('0A000', 'FULL JOIN is not supported yet');
   if ((item.right.kind === 'subquery' && item.right.lateral) || item.right.kind === 'function') return planLateralJoin(item, item.right, where, pc, preserved);
-  const left = planFromItem(item.left, where, pc, null, preserved);
-  const right = planFromItem(item.right, where, pc, null, preserved && item.joinType !== 'left');
-  const offset = left.width;
-  const rightColumns = right.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
-  const scope = new Scope([...left.scope.columns, ...rightColumns]);
-  const condition = joinCondition(item, left.scope, new Scope(rightColumns));
-  const spec = equiJoinSpec(item.joinType === 'left' ? 'left' : item.joinType === 'cross' ? 'cross' : 'inner', condition, left.scope, offset, right.width, scope, pc);
+  return planJoin(item, where, pc, preserved);
+}
+
+/** Relation names no SQL identifier can spell: the two sides of a USING join condition. */
+const USING_LEFT = '\u0000using left';
+const USING_RIGHT = '\u0000using right';
+
+/**
+ * INNER, LEFT, RIGHT and FULL joins. A RIGHT JOIN runs as a LEFT JOIN with the sides swapped
+ * (its columns keep the order written); a FULL JOIN adds the right rows nothing matched. USING
+ * and NATURAL merge each named pair into one column, first in `*`: the left value (the right one
+ * for RIGHT JOIN, COALESCE of both for FULL JOIN) in the pair's common type; the pair itself
+ * stays reachable qualified (`a.id`), as in PostgreSQL.
+ */
+function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Expr[], pc: PlanContext, preserved: boolean): FromPlan {
+  const type = item.joinType;
+  const left = planFromItem(item.left, where, pc, null, preserved && type !== 'right' && type !== 'full');
+  const right = planFromItem(item.right, where, pc, null, preserved && type !== 'left' && type !== 'full');
+  const swapped = type === 'right';
+  const [outer, inner] = swapped ? [right, left] : [left, right];
+  const offset = outer.width;
+  const innerColumns = inner.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
+  const [leftColumns, rightColumns] = swapped ? [innerColumns, outer.scope.columns] : [outer.scope.columns, innerColumns];
+  const names = usingNames(item, leftColumns, rightColumns);
+  const physical = [...outer.scope.columns, ...innerColumns];
+  let condition: Expr[] = item.on ? conjuncts(item.on) : [];
+  let conditionScope = new Scope(physical);
+  const pairs = (names ?? []).map((name) => [new Scope(leftColumns).resolve(null, name, -1), new Scope(rightColumns).resolve(null, name, -1)] as const);
+  if (names) {
+    const column = (table: string, name: string): Expr => ({ kind: 'column', schema: null, table, name, location: -1 });
+    condition = names.map((name) => ({ kind: 'op', op: '=', location: -1, left: column(USING_LEFT, name), right: column(USING_RIGHT, name) }));
+    const tagged = pairs.flatMap(([l, r]) => [{ ...l, relation: USING_LEFT, hidden: true }, { ...r, relation: USING_RIGHT, hidden: true }]);
+    conditionScope = new Scope([...physical, ...tagged]);
+  }
+  const kind = type === 'left' || type === 'right' ? 'left' : type;
+  const markers = kind === 'left' ? 1 : kind === 'full' ? 2 : 0;
+  const spec = { ...equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc), leftWidth: offset, markers } as const;
+  // The nullable side's FROM items get a presence marker each (after the joined columns).
+  const marked = (columns: readonly ScopeColumn[], position: number): ScopeColumn[] => [...new Set(columns.map((c) => c.relation))]
+    .filter((relation): relation is string => relation !== null)
+    .map((relation) => ({ relation, name: PRESENCE_MARKER, oid: TypeOid.bool, typmod: -1, position, tableOid: 0, columnNumber: 0, hidden: true }));
+  const markerColumns = [
+    ...(markers >= 1 ? marked(innerColumns, outer.width + inner.width) : []),
+    ...(markers === 2 ? marked(outer.scope.columns, outer.width + inner.width + 1) : []),
+  ];
+  const width = outer.width + inner.width + markers;
+  const merged: ScopeColumn[] = [];
+  const computed: Evaluator[] = [];
+  for (const [l, r] of pairs) {
+    const at = (c: ScopeColumn): CompiledExpr => ({ oid: c.oid, typmod: c.typmod, eval: (row) => row[c.position]!, rowIndependent: false, name: c.name, location: -1, column: c.position });
+    const oid = commonType([at(l), at(r)], 'JOIN/USING');
+    const source = swapped ? r : l;
+    if (type !== 'full' && source.oid === oid) {
+      merged.push({ ...source, relation: null, hidden: false });
+      continue;
+    }
+    const value = coerce(at(source), oid, -1, 'implicit', -1).eval;
+    const other = coerce(at(swapped ? l : r), oid, -1, 'implicit', -1).eval;
+    computed.push(type === 'full' ? (row, c) => value(row, c) ?? other(row, c) : value);
+    merged.push({ relation: null, name: l.name, oid, typmod: -1, position: width + computed.length - 1, tableOid: 0, columnNumber: 0 });
+  }
+  // The pair's own columns answer only to qualified names once merged.
+  const named = new Set(names ?? []);
+  const original = (c: ScopeColumn): ScopeColumn => (named.has(c.name) && !c.hidden ? { ...c, qualifiedOnly: true } : c);
+  const scope = new Scope([...merged, ...leftColumns.map(original), ...rightColumns.map(original), ...markerColumns]);
+  const identity = Array.from({ length: width }, (_, i): Evaluator => (row) => row[i]!);
   return {
     scope,
-    build: () => new HashJoin(left.build(), right.build(), spec),
-    width: left.width + right.width,
+    build: () => {
+      const joined = new HashJoin(outer.build(), inner.build(), spec);
+      return computed.length === 0 ? joined : new Project(joined, [...identity, ...computed]);
+    },
+    width: width + computed.length,
     accessPaths: [...left.accessPaths, ...right.accessPaths],
     primaryOrderOf: null,
   };
@@ -476,23 +561,21 @@ function renameColumns(plan: FromPlan, alias: string, names: readonly string[]):
   return { ...plan, scope, primaryOrderOf: null };
 }
 
-function joinCondition(item: Extract<FromItem, { kind: 'join' }>, left: Scope, right: Scope): Expr[] {
-  if (item.on) return conjuncts(item.on);
-  let names: readonly string[] | null = item.using;
+/** The column names a USING or NATURAL join merges (null for ON or a cross join). */
+function usingNames(item: Extract<FromItem, { kind: 'join' }>, left: readonly ScopeColumn[], right: readonly ScopeColumn[]): readonly string[] | null {
+  if (item.on) return null;
   if (item.natural) {
-    const leftNames = new Set(left.columns.filter((c) => !c.hidden).map((c) => c.name));
-    names = right.columns.filter((c) => !c.hidden && leftNames.has(c.name)).map((c) => c.name);
+    const leftNames = new Set(left.filter((c) => !c.hidden && !c.qualifiedOnly).map((c) => c.name));
+    return right.filter((c) => !c.hidden && !c.qualifiedOnly && leftNames.has(c.name)).map((c) => c.name);
   }
-  if (!names) return [];
-  return names.map((name) => {
-    const l = left.resolve(null, name, -1);
-    const r = right.resolve(null, name, -1);
-    return {
-      kind: 'op', op: '=', location: -1,
-      left: { kind: 'column', schema: null, table: l.relation, name, location: -1 },
-      right: { kind: 'column', schema: null, table: r.relation, name, location: -1 },
-    } satisfies Expr;
-  });
+  const using = item.using ?? [];
+  for (const [i, name] of using.entries()) {
+    if (using.indexOf(name) !== i) throw new SqlError('42701', `column name "${name}" appears more than once in USING clause`);
+    for (const [side, columns] of [['left', left], ['right', right]] as const) {
+      if (!columns.some((c) => c.name === name && !c.hidden && !c.qualifiedOnly)) throw new SqlError('42703', `column "${name}" specified in USING clause does not exist in ${side} table`);
+    }
+  }
+  return item.using;
 }
 
 function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: Scope, offset: number, rightWidth: number, scope: Scope, pc: PlanContext): JoinSpec {
@@ -587,7 +670,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
 function planCteReference(binding: CteBinding, item: Extract<FromItem, { kind: 'table' }>): FromPlan {
   const planned = planCteQuery(binding, item, planSelect);
   const relation = item.alias ?? item.name;
-  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0 })));
+  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record })));
 
   return { scope, build: planned.build, width: planned.columns.length, accessPaths: planned.accessPaths.slice(), primaryOrderOf: null };
 }
@@ -617,7 +700,7 @@ function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanCont
     throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
   }
   const scope = new Scope(inner.columns.map((c, i) => ({
-    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
+    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record,
   })));
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
 }
@@ -631,10 +714,28 @@ function functionRelations(item: FromItem): string[] {
 
 /** A function in FROM (plan-srf.ts); its arguments may name columns of the items before it. */
 function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
+  const setFunction = planSetSqlFunction(item, pc);
+  if (setFunction) return setFunction;
   const plan = planFunctionScan(item, compileContext(pc, new Scope([]), 'functions in FROM'));
   const relation = item.alias ?? item.name;
   const scope = new Scope(plan.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0 })));
   return { scope, build: plan.build, width: plan.columns.length, accessPaths: [], primaryOrderOf: null };
+}
+
+/** A set-returning SQL function in FROM (set-sql-functions.ts): a derived table over its body. */
+function planSetSqlFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan | null {
+  const catalog = pc.resolver.catalog;
+  if (item.calls.length !== 1 || item.ordinality) return null;
+  const call = item.calls[0]!;
+  const schemas = pc.resolver.searchPath;
+  // (A cheap test before compiling the arguments: does any set-returning SQL function have this name?)
+  if (!schemas.some((schema) => catalog.functions(schema, call.name).some((f) => f.returnsSet))) return null;
+  const ctx = compileContext(pc, new Scope([]), 'functions in FROM');
+  const fn = findSetFunction(catalog, schemas, call.name, call.args.map((a) => compileExpr(a, ctx).oid));
+  if (!fn) return null;
+  const relation = item.alias ?? item.name;
+  const query = inlineSetCall(fn, call.args, call.location, item.columnAliases[0] ?? relation, columnsOfTables(catalog, schemas));
+  return planDerived({ kind: 'subquery', query, alias: relation, columnAliases: [], location: call.location }, pc);
 }
 
 class StaticRows implements RowSource {
@@ -731,10 +832,12 @@ function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Ext
   const scope = new Scope([...left.scope.columns, ...rightColumns]);
   const on = item.on ? coerceToBoolean(compileExpr(item.on, compileContext(pc, scope, 'JOIN/ON')), 'JOIN/ON').eval : null;
   const outerJoin = item.joinType === 'left';
+  // LEFT JOIN LATERAL: the lateral item's presence marker (PRESENCE_MARKER) after its columns.
+  const marker: ScopeColumn[] = outerJoin ? [{ relation: name, name: PRESENCE_MARKER, oid: TypeOid.bool, typmod: -1, position: offset + right.width, tableOid: 0, columnNumber: 0, hidden: true }] : [];
   return {
-    scope,
+    scope: new Scope([...scope.columns, ...marker]),
     build: () => new LateralJoin(left.build(), right.build, on, outerJoin, right.width),
-    width: left.width + right.width,
+    width: left.width + right.width + marker.length,
     accessPaths: [...left.accessPaths, ...right.accessPaths],
     primaryOrderOf: null,
   };
@@ -760,9 +863,10 @@ class LateralJoin implements RowSource {
           const row = [...leftRow, ...rightRow];
           if (this.on && this.on(row, rt.ctx) !== true) continue;
           matched = true;
+          if (this.outerJoin) row.push(true);
           out.push(row);
         }
-        if (!matched && this.outerJoin) out.push([...leftRow, ...new Array<SqlValue>(this.rightWidth).fill(null)]);
+        if (!matched && this.outerJoin) out.push([...leftRow, ...new Array<SqlValue>(this.rightWidth + 1).fill(null)]);
       }
       if (out.length > 0) return out;
     }

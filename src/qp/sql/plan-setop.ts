@@ -82,7 +82,10 @@ function outputPosition(expr: SelectStatement['orderBy'][number]['expr'], column
   if (expr.kind === 'column' && expr.table === null) {
     const position = columns.findIndex((c) => c.name === expr.name);
     if (position >= 0) return position;
+    // Only the result's columns are in scope there, as in PostgreSQL.
+    throw new SqlError('42703', `column "${expr.name}" does not exist`, expr.location >= 0 ? { position: expr.location + 1 } : {});
   }
+  if (expr.kind === 'column') throw new SqlError('42P01', `missing FROM-clause entry for table "${expr.table}"`, expr.location >= 0 ? { position: expr.location + 1 } : {});
   throw new SqlError('0A000', 'ORDER BY on a UNION/INTERSECT/EXCEPT result must name an output column', expr.location >= 0 ? { position: expr.location + 1 } : {});
 }
 

@@ -89,6 +89,8 @@ export function columnRefs(expr: Expr, out: Extract<Expr, { kind: 'column' }>[] 
     case 'like': columnRefs(expr.arg, out); columnRefs(expr.pattern, out); break;
     case 'array': for (const e of expr.elements) columnRefs(e, out); break;
     case 'subscript': for (const e of [expr.arg, expr.lower, expr.upper]) if (e) columnRefs(e, out); break;
+    case 'row': for (const a of expr.args) columnRefs(a, out); break;
+    case 'field': columnRefs(expr.arg, out); break;
     default: break;
   }
   return out;
@@ -116,6 +118,8 @@ export function containsAggregate(expr: Expr, isAggregate: (name: string) => boo
     case 'like': return containsAggregate(expr.arg, isAggregate) || containsAggregate(expr.pattern, isAggregate);
     case 'array': return expr.elements.some((e) => containsAggregate(e, isAggregate));
     case 'subscript': return [expr.arg, expr.lower, expr.upper].some((e) => e !== null && containsAggregate(e, isAggregate));
+    case 'row': return expr.args.some((a) => containsAggregate(a, isAggregate));
+    case 'field': return containsAggregate(expr.arg, isAggregate);
     default: return false;
   }
 }

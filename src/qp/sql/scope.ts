@@ -1,4 +1,12 @@
 import { SqlError } from '../../contracts/errors.js';
+import type { RecordField } from '../../contracts/sql-value.js';
+
+/**
+ * The name of a hidden column an outer join adds for each FROM item on its nullable side: true
+ * in a joined row, NULL in a row the join filled with NULLs — so a whole-row reference to that
+ * item is NULL there, as in PostgreSQL, not a row of NULLs. No identifier can spell it.
+ */
+export const PRESENCE_MARKER = '\u0000present';
 
 /** One column visible to expressions: where it sits in the input row and what it is. */
 export interface ScopeColumn {
@@ -16,6 +24,10 @@ export interface ScopeColumn {
   readonly hidden?: boolean;
   /** A column of an enclosing query (1: the one just outside), read from ExecContext.outerRows. */
   readonly outerLevel?: number;
+  /** A column of a USING/NATURAL join pair: reachable by a qualified name only (the merged column has the bare one). */
+  readonly qualifiedOnly?: boolean;
+  /** A row-valued column's fields, when known (see CompiledExpr.record). */
+  readonly record?: readonly RecordField[];
 }
 
 /** The columns in scope for one query level. */
@@ -27,6 +39,7 @@ export class Scope {
     for (const column of this.columns) {
       if (column.name !== name) continue;
       if (relation !== null && column.relation !== relation) continue;
+      if (relation === null && column.qualifiedOnly) continue;
       if (found && found.position !== column.position) {
         throw new SqlError('42702', `column reference "${name}" is ambiguous`, { position: location + 1 });
       }
@@ -43,9 +56,15 @@ export class Scope {
     return found;
   }
 
+  /** The columns of FROM item `relation` (hidden ones too), for a whole-row reference; null when there is no such item. */
+  relationColumns(relation: string): ScopeColumn[] | null {
+    const columns = this.columns.filter((c) => c.relation === relation);
+    return columns.length > 0 ? columns : null;
+  }
+
   /** The columns `*` or `rel.*` expands to. */
   star(relation: string | null, location: number): ScopeColumn[] {
-    const columns = this.columns.filter((c) => !c.hidden && (relation === null || c.relation === relation));
+    const columns = this.columns.filter((c) => !c.hidden && (relation === null ? !c.qualifiedOnly : c.relation === relation));
     if (relation !== null && columns.length === 0 && !this.columns.some((c) => c.relation === relation)) {
       throw new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
     }
@@ -70,6 +89,15 @@ export class CorrelatedScope extends Scope {
   /** Whether the name is one of this query's own columns (which shadow the enclosing ones). */
   hasOwn(relation: string | null, name: string): boolean {
     return this.columns.some((c) => c.name === name && (relation === null || c.relation === relation));
+  }
+
+  override relationColumns(relation: string): ScopeColumn[] | null {
+    const own = super.relationColumns(relation);
+    if (own) return own;
+    const outer = this.outer.relationColumns(relation);
+    if (!outer) return null;
+    this.correlation.correlated = true;
+    return outer.map((c) => ({ ...c, outerLevel: (c.outerLevel ?? 0) + 1 }));
   }
 
   override resolve(relation: string | null, name: string, location: number): ScopeColumn {

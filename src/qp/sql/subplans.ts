@@ -1,11 +1,12 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { RecordValue, TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import { formatArray, requireType, typeByOid } from '../types/index.js';
 import type { Expr, SelectStatement } from './ast.js';
 import { applyOperator, coerce, compileExpr, type CompileContext } from './compile.js';
-import type { CompiledExpr, Evaluator } from './compiled.js';
+import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { ExplainInfo, Row, RowSource, Runtime } from './operators.js';
 import type { Scope } from './scope.js';
+import { rowComparison } from './row-values.js';
 import * as types from './typesystem.js';
 
 /**
@@ -34,6 +35,8 @@ interface Subplan {
   readonly plan: PlannedSubplan;
   readonly mode: SubplanMode;
   readonly correlated: boolean;
+  /** Set for a row comparison: each result row is kept whole, as a record of these fields. */
+  readonly record?: readonly RecordField[];
 }
 
 /** Plans a subquery with `outer` as the scope its outer references resolve in. */
@@ -70,6 +73,7 @@ const at = (location: number) => (location >= 0 ? { position: location + 1 } : {
 export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: SubqueryHost): CompiledExpr {
   const correlation = { correlated: false };
   const plan = host.plan(expr.select!, host.outer, correlation);
+  if (expr.rowCompare) return compileRowSubplan(expr, plan, correlation.correlated, ctx, host);
   if (expr.mode !== 'exists' && plan.columns.length !== 1) {
     const quantified = expr.mode === 'any' || expr.mode === 'all';
     const message = quantified ? `subquery has too ${plan.columns.length > 1 ? 'many' : 'few'} columns` : 'subquery must return only one column';
@@ -93,6 +97,87 @@ export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: Su
   }
 }
 
+/**
+ * `(a, b) op ANY/ALL (SELECT x, y …)` and `(a, b) op (SELECT x, y …)` (at most one row; none is
+ * NULL): the subplan keeps each result row whole, and row-values.ts compares it pair by pair.
+ */
+function compileRowSubplan(expr: SubqueryExpr, plan: PlannedSubplan, correlated: boolean, ctx: CompileContext, host: SubqueryHost): CompiledExpr {
+  const leftExpr = expr.left!;
+  const left = (leftExpr.kind === 'row' ? leftExpr.args : [leftExpr]).map((e) => compileExpr(e, ctx));
+  if (plan.columns.length !== left.length) {
+    throw new SqlError('42601', `subquery has too ${plan.columns.length > left.length ? 'many' : 'few'} columns`, at(expr.location));
+  }
+  const fields = plan.columns.map((c) => ({ name: c.name, oid: c.oid, typmod: c.typmod }));
+  const mode: SubplanMode = expr.mode === 'scalar' ? 'scalar' : 'list';
+  const slot = subplanSlot(host.collector, host.collector.add({ plan, mode, correlated, record: fields }));
+  let current: RecordValue | null = null;
+  const test = rowComparison(expr.op!, left, plan.columns, () => current!, ctx, expr.location);
+  if (expr.mode === 'any' && expr.op === '=' && left.every((l, i) => l.oid === plan.columns[i]!.oid)) return compileHashedRowIn(left, slot, test, (r) => { current = r; }, expr.location);
+  const all = expr.mode === 'all';
+  const evaluator: Evaluator = expr.mode === 'scalar'
+    ? (row, c) => {
+      current = slot(row, c) as RecordValue | null;
+      return current === null ? null : test(row, c);
+    }
+    : (row, c) => {
+      const rows = slot(row, c) as unknown as RecordValue[];
+      let sawNull = false;
+      for (const r of rows) {
+        current = r;
+        const result = test(row, c);
+        if (result === null) sawNull = true;
+        else if (result === !all) return !all;
+      }
+      return sawNull ? null : all;
+    };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+}
+
+/**
+ * `(a, b) IN (SELECT x, y …)` with the same types on both sides: a hash set of the result rows
+ * without NULL fields, built once per result, so each row is one lookup. Result rows with a NULL
+ * field, and a left row with one, go through the pair-by-pair comparison (`test`, reading the
+ * row `select` sets), which keeps SQL's NULL answers.
+ */
+function compileHashedRowIn(left: readonly CompiledExpr[], slot: Evaluator, test: Evaluator, select: (row: RecordValue) => void, location: number): CompiledExpr {
+  const oids = left.map((l) => l.oid);
+  const n = left.length;
+  const sets = new WeakMap<RecordValue[], { keys: Set<string>; withNulls: RecordValue[] }>();
+  const values: SqlValue[] = new Array(n);
+  const slow = (rows: readonly RecordValue[], row: Row, c: ExecContext): SqlValue => {
+    let sawNull = false;
+    for (const r of rows) {
+      select(r);
+      const result = test(row, c);
+      if (result === true) return true;
+      if (result === null) sawNull = true;
+    }
+    return sawNull ? null : false;
+  };
+  const evaluator: Evaluator = (row, c) => {
+    const rows = slot(row, c) as unknown as RecordValue[];
+    if (rows.length === 0) return false;
+    let leftNull = false;
+    for (let i = 0; i < n; i++) {
+      values[i] = left[i]!.eval(row, c);
+      if (values[i] === null) leftNull = true;
+    }
+    if (leftNull) return slow(rows, row, c);
+    let set = sets.get(rows);
+    if (!set) {
+      set = { keys: new Set(), withNulls: [] };
+      for (const r of rows) {
+        if (r.values.some((v) => v === null)) set.withNulls.push(r);
+        else set.keys.add(types.groupKey(oids, r.values, n));
+      }
+      sets.set(rows, set);
+    }
+    if (set.keys.has(types.groupKey(oids, values, n))) return true;
+    return set.withNulls.length === 0 ? false : slow(set.withNulls, row, c);
+  };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location };
+}
+
 /** The evaluator that reads subplan `index`'s result from the row, raising its deferred error. */
 export function subplanSlot(collector: SubplanCollector, index: number): Evaluator {
   return (row) => {
@@ -111,6 +196,23 @@ export async function applySubplansToRow(collector: SubplanCollector, row: Row, 
   const extended: Row = row.slice(0, base);
   for (let k = 0; k < subplans.length; k++) extended[base + k] = (await run(subplans[k]!, row, rt)) as SqlValue;
   return extended;
+}
+
+/** VALUES rows whose expressions hold subqueries: the subplans run once, then every row reads their results. */
+export class ValuesWithSubplans implements RowSource {
+  private done = false;
+  constructor(private readonly rows: readonly (readonly Evaluator[])[], private readonly collector: SubplanCollector) {}
+
+  explain(): ExplainInfo {
+    return { label: `Values Scan (${this.rows.length} rows)`, children: this.collector.subplans.map((s) => s.plan.build()) };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    const results = await applySubplansToRow(this.collector, [], rt);
+    return this.rows.map((exprs) => exprs.map((e) => e(results, rt.ctx)));
+  }
 }
 
 /** ARRAY(SELECT …): arrays are held as canonical text. */
@@ -255,7 +357,9 @@ async function runSubplan(subplan: Subplan, outerRow: Row, rt: Runtime): Promise
   }
   const values: SqlValue[] = [];
   for (let batch = await source.next(sub); batch; batch = await source.next(sub)) {
-    for (const r of batch) values.push(r[0]!);
+    const record = subplan.record;
+    if (record) for (const r of batch) values.push(new RecordValue(record, r.slice(0, record.length)));
+    else for (const r of batch) values.push(r[0]!);
     if (subplan.mode === 'scalar' && values.length > 1) throw new SqlError('21000', 'more than one row returned by a subquery used as an expression');
   }
   return subplan.mode === 'scalar' ? (values.length === 0 ? null : values[0]!) : values;

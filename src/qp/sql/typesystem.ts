@@ -6,7 +6,7 @@
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { WireCell } from '../../contracts/sql-session.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { KeyWriter } from '../../encoding/key.js';
 import { latin1Key } from '../../encoding/bytes.js';
 import * as t from '../types/index.js';
@@ -31,6 +31,7 @@ export function comparator(oid: number): t.Comparator {
   if (type && type.category === 'A') {
     return () => { throw new SqlError('0A000', `ordering values of type ${t.formatType(oid, -1)} is not supported yet`); };
   }
+  if (oid === TypeOid.record) return t.compareRecords;
   return t.comparator(oid);
 }
 
@@ -194,10 +195,18 @@ export function groupKey(oids: readonly number[], values: readonly SqlValue[], w
   for (let i = 0; i < width; i++) {
     const oid = oids[i]!;
     const value = values[i]!;
-    if (value !== null && (oid === TypeOid.json || oid === TypeOid.jsonb || oid === TypeOid.unknown)) writer.writeValue(TypeOid.text, String(value));
-    else writer.writeValue(oid, value);
+    writeGroupValue(writer, oid, value);
   }
   return latin1Key(writer.view());
+}
+
+/** One value of a group key; a record is its field count then its fields (each self-delimiting), NULL fields equal. */
+function writeGroupValue(writer: KeyWriter, oid: number, value: SqlValue): void {
+  if (value instanceof RecordValue) {
+    writer.writeUint32(value.values.length);
+    for (let i = 0; i < value.values.length; i++) writeGroupValue(writer, value.fields[i]!.oid, value.values[i]!);
+  } else if (value !== null && (oid === TypeOid.json || oid === TypeOid.jsonb || oid === TypeOid.unknown)) writer.writeValue(TypeOid.text, String(value));
+  else writer.writeValue(oid, value);
 }
 
 /** A value as json, as PostgreSQL's to_json writes it. */
@@ -225,7 +234,7 @@ export function newAggregateState(name: string, arg: number | null, distinct: bo
 }
 
 export { isOrderedInput, aggregateArity } from './aggregates.js';
-export const hasComparator = (oid: number): boolean => t.hasComparator(oid);
+export const hasComparator = (oid: number): boolean => oid === TypeOid.record || t.hasComparator(oid);
 /** The element type of an array type, or 0 for a type that is not an array. */
 export const arrayElementType = (oid: number): number => t.typeByOid(oid)?.element ?? 0;
 export const arrayValues = (elementOid: number, text: string): SqlValue[] => t.arrayElements(text, t.requireType(elementOid));

@@ -40,3 +40,4 @@ export { toJson } from './json-functions.js';
 export { formatArray, splitArrayText, quoteArrayElement, arrayElements } from './arrays.js';
 export { likeMatch, regexMatch, likeToRegexSource } from './patterns.js';
 export { charLength, octetLength, compareText, bpcharStrip, formatBytea, parseBytea, parseUuid } from './strings.js';
+export { formatRecord, compareRecords, recordJson, recordJsonb } from './records.js';

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { arrayElements } from './arrays.js';
 import { compareNumeric, parseNumeric } from './numeric.js';
 import { formatJsonb, normalizeJsonb, parseJsonNode, parseJsonb, quoteJsonString, type JsonNode } from './json.js';
@@ -227,6 +227,8 @@ const NUMBER_TYPES = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8, 
 /** A value as json, as PostgreSQL's to_json (datum_to_json) writes it. */
 export function toJson(oid: number, value: SqlValue): string {
   if (value === null) return 'null';
+  // A row value is an object of its fields by name (row_to_json), nested rows too.
+  if (value instanceof RecordValue) return '{' + value.values.map((v, i) => quoteJsonString(value.fields[i]!.name) + ':' + toJson(value.fields[i]!.oid, v)).join(',') + '}';
   if (oid === TypeOid.bool) return value ? 'true' : 'false';
   if (oid === J || oid === JB) return String(value);
   const text = formatTextValue(oid, value) ?? '';

@@ -53,7 +53,7 @@ function fixed(n: number, write: (d: DataView) => void): Uint8Array {
   return out;
 }
 
-interface Spec {
+export interface Spec {
   oid: number; typname: string; name: string; length: number; category: string; array: number;
   preferred?: boolean; element?: number; collatable?: boolean;
   parseText(text: string, typmod: number): SqlValue;
@@ -62,7 +62,7 @@ interface Spec {
   formatBinary?(value: SqlValue): Uint8Array;
 }
 
-function define(spec: Spec): void {
+export function define(spec: Spec): void {
   const textual = (): Spec['parseBinary'] => (bytes, typmod) => spec.parseText(str.decodeUtf8(bytes), typmod);
   TYPES.set(spec.oid, {
     oid: spec.oid, typname: spec.typname, name: spec.name, length: spec.length, category: spec.category,

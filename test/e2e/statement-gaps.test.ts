@@ -1,0 +1,36 @@
+/** Statement-level details the conformance corpus showed, compared with PostgreSQL 15. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
+
+const { skip, db } = useDifferential(['CREATE TABLE int4_tbl (f1 int)']);
+
+test('SET … TO DEFAULT is tagged SET, RESET is tagged RESET', { skip }, async () => {
+  for (const sql of ['SET work_mem TO DEFAULT', 'SET work_mem = DEFAULT', 'RESET work_mem', 'SET SESSION AUTHORIZATION DEFAULT', 'SHOW work_mem']) await db().same(sql);
+});
+
+test('SELECT … INTO inside another statement is 42601', { skip }, async () => {
+  for (const sql of [
+    'SELECT * FROM (SELECT 1 INTO f) bar',
+    'INSERT INTO int4_tbl SELECT 1 INTO f',
+    'SELECT 1 UNION SELECT 2 INTO f',
+    'WITH x AS (SELECT 1 INTO f) SELECT * FROM x',
+    'CREATE VIEW foo AS SELECT 1 INTO int4_tbl',
+  ]) await db().same(sql);
+});
+
+test('a whole SELECT … INTO is CREATE TABLE AS, which DSQL refuses', { skip }, async () => {
+  for (const sql of ['SELECT 1 INTO f', 'SELECT 1 INTO f UNION SELECT 2']) {
+    await assert.rejects(db().strata.query(sql), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === 'unsupported statement: CreateTableAs');
+  }
+});
+
+test('a UNION with FOR SHARE / FOR NO KEY UPDATE gets DSQL\'s locking refusal; with FOR UPDATE PostgreSQL\'s', { skip }, async () => {
+  for (const [sql, message] of [
+    ['SELECT f1 FROM int4_tbl EXCEPT ALL SELECT f1 FROM int4_tbl FOR NO KEY UPDATE', 'locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported'],
+    ['SELECT f1 FROM int4_tbl UNION SELECT f1 FROM int4_tbl FOR SHARE', 'locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported'],
+    ['SELECT f1 FROM int4_tbl UNION SELECT f1 FROM int4_tbl FOR UPDATE', 'FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT'],
+  ] as const) {
+    await assert.rejects(db().strata.query(sql), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === message);
+  }
+});
