@@ -55,7 +55,11 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CreateDomainStmt': return convertCreateDomain(n, text, (raw) => defaultSource(raw, text));
     case 'AlterDomainStmt': return convertAlterDomain(n, (raw) => defaultSource(raw, text));
     case 'CreateSchemaStmt':
-      if (n.schemaElts) throw unsupported('CREATE SCHEMA with schema elements is not supported');
+      if (n.schemaElts) {
+        // DSQL runs the elements as statements of their own: an index among them gets its refusal.
+        if ((n.schemaElts as Json[]).some((e) => e.IndexStmt)) throw unsupported('unsupported mode. please use CREATE INDEX ASYNC.');
+        throw unsupported('CREATE SCHEMA with schema elements is not supported');
+      }
       return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists };
     case 'TransactionStmt': return convertTransaction(n);
     case 'VariableSetStmt': return convertSet(n);
@@ -339,6 +343,8 @@ function convertFrom(node: Json): FromItem {
       alias: n.alias?.aliasname ?? null, columnAliases: (n.alias?.colnames ?? []).map(str), location: calls[0]!.location,
     };
   }
+  // DSQL's text (reference/dsql.md §2.1).
+  if (name === 'RangeTableSample') throw unsupported('TABLESAMPLE clause not supported');
   throw unsupported(`FROM item ${name} is not supported`);
 }
 
@@ -1000,7 +1006,7 @@ function convertCreateFunction(n: Json, text: string): Statement {
   const language = String(options.get('language')?.String?.sval ?? (n.sql_body ? 'sql' : 'sql'));
   // DSQL runs SQL-language functions only; the others are refused with its text.
   if (language.toLowerCase() !== 'sql') throw unsupported(`CREATE FUNCTION with language ${language} not supported`);
-  if (n.is_procedure) throw unsupported('CREATE PROCEDURE is not supported yet');
+  if (n.is_procedure) throw unsupported('PROCEDURE is not supported');
   if (!n.returnType) throw unsupported('functions without RETURNS are not supported yet');
   const args = ((n.parameters ?? []) as Json[]).map((p) => {
     const parameter = p.FunctionParameter;
