@@ -64,6 +64,9 @@ interface Started {
   readonly copy?: ExecuteOutcome;
 }
 
+/** A statement that is DDL by its first word (for refusals raised before it is understood). */
+const DDL_TEXT = /^\s*(create|alter|drop|comment|grant|revoke)\b/i;
+
 const OC000 = 'change conflicts with another transaction (OC000)';
 const OC001 = 'schema has been updated by another transaction (OC001)';
 
@@ -161,14 +164,30 @@ export class Session implements SqlSession {
     return this.settings.get('standard_conforming_strings') === 'on';
   }
 
+  /**
+   * Parses, answering DSQL's two-DDL rule first: inside a transaction that already ran a DDL, a
+   * DDL statement Strata refuses gets `multiple ddl statements …`, as DSQL answers it, rather
+   * than its own refusal.
+   */
+  private parse(sql: string): ParsedStatement[] {
+    try {
+      return this.host.parse(sql, this.standardConformingStrings());
+    } catch (error) {
+      if (this.txn?.ddl && error instanceof SqlError && error.code === '0A000' && DDL_TEXT.test(sql)) {
+        throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
+      }
+      throw error;
+    }
+  }
+
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
-    const statements = this.host.parse(sql, this.standardConformingStrings());
+    const statements = this.parse(sql);
     if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
     return this.prepareParsed(statements[0] ?? null, paramTypeOids);
   }
 
   prepareSimple(sql: string): PreparedStatement[] {
-    const statements = this.host.parse(sql, this.standardConformingStrings());
+    const statements = this.parse(sql);
     if (statements.length === 0) return [new Prepared(null, [], null)];
     // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
     // change what a later one means.

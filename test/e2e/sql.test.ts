@@ -140,6 +140,13 @@ test('DSQL transaction rules: one DDL per transaction, no DDL with DML', async (
   assert.equal((await expectError(c, 'INSERT INTO r3 VALUES (1)')).message, 'ddl and dml are not supported in the same transaction');
   await c.query('ROLLBACK');
   assert.equal((await expectError(c, 'SELECT * FROM r3')).code, '42P01');
+  // A second DDL that Strata refuses anyway still gets DSQL's two-DDL answer first.
+  await c.query('BEGIN');
+  await c.query('CREATE TABLE r4 (id int PRIMARY KEY)');
+  const refused = await expectError(c, "CREATE FUNCTION f4() RETURNS int AS 'begin return 1; end' LANGUAGE plpgsql");
+  assert.equal(refused.message, 'multiple ddl statements not supported in a transaction');
+  await c.query('ROLLBACK');
+  assert.equal((await expectError(c, "CREATE FUNCTION f4() RETURNS int AS 'begin return 1; end' LANGUAGE plpgsql")).message, 'CREATE FUNCTION with language plpgsql not supported');
   assert.equal((await expectError(c, 'BEGIN ISOLATION LEVEL SERIALIZABLE')).message, 'Unsupported isolation level: SERIALIZABLE');
 });
 
