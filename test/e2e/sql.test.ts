@@ -211,6 +211,7 @@ test('DSQL refusals come first and with its texts: CREATE INDEX without ASYNC, n
       ['CREATE TABLE m (id int PRIMARY KEY, b bit varying(8))', 'datatype bit varying not supported'],
       ['CREATE TABLE m (id int PRIMARY KEY, a inet)', 'datatype inet not supported'],
       ['CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$', 'PROCEDURE is not supported'],
+      ['CREATE TABLE m (id int PRIMARY KEY, r int4range, EXCLUDE USING gist (r WITH &&))', 'datatype int4range not supported'],
       ['SELECT * FROM refusals TABLESAMPLE SYSTEM (50)', 'TABLESAMPLE clause not supported'],
       ['CREATE SCHEMA s2 CREATE TABLE abc (a int PRIMARY KEY) CREATE INDEX abc_a ON abc (a)', 'unsupported mode. please use CREATE INDEX ASYNC.'],
     ] as const) {

@@ -8,6 +8,7 @@ import type {
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 import { convertRoleStatement } from '../roles/role-convert.js';
+import { resolveColumnType } from './typesystem.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -715,6 +716,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   let primaryKey: string[] | null = null;
   const uniques: { name: string | null; columns: string[] }[] = [];
   const foreignKeys: ForeignKeyDefinition[] = [];
+  let refusedConstraint: SqlError | null = null;
   const checks: CheckDefinition[] = [];
   const setPrimaryKey = (keys: string[], location: number) => {
     if (primaryKey) throw new SqlError('42P16', `multiple primary keys for table "${relation.relname}" are not allowed`, { position: location + 1 });
@@ -769,10 +771,21 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
       else if (k.contype === 'CONSTR_CHECK') checks.push(checkDefinition(k, text));
       else if (k.contype === 'CONSTR_FOREIGN') foreignKeys.push(convertForeignKey(k, (k.fk_attrs ?? []).map(str)));
-      else throw unsupported(`table constraint ${k.contype} is not supported`);
+      else refusedConstraint ??= unsupported(`table constraint ${k.contype} is not supported`);
     } else {
       throw unsupported('LIKE in CREATE TABLE is not supported');
     }
+  }
+  if (refusedConstraint) {
+    // DSQL refuses an unsupported column type before an unsupported constraint.
+    for (const column of columns) {
+      try {
+        resolveColumnType(column.type);
+      } catch (error) {
+        if (error instanceof SqlError && error.code === '0A000') throw error;
+      }
+    }
+    throw refusedConstraint;
   }
   return {
     kind: 'create-table', schema: relation.schemaname ?? null, table: relation.relname,
