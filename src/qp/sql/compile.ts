@@ -506,10 +506,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     if (functionStyleCast) return functionStyleCast;
   }
   if (!resolved) {
-    const signature = args.map((a) => types.formatType(a.oid, -1)).join(', ');
-    throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
-      ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
-    });
+    throw noSuchFunction(expr.name, args.map((a) => a.oid), expr.location);
   }
   const coerced = args.map((a, i) => coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location));
   const fs = coerced.map((a) => a.eval);
@@ -599,10 +596,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   if (!expr.star) {
     const arity = types.aggregateArity(expr.name);
     if (expr.args.length !== arity) {
-      const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
-      throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
-        ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
-      });
+      throw noSuchFunction(expr.name, expr.args.map((a) => compileExpr(a, inner).oid), expr.location);
     }
     arg = textual(compileExpr(expr.args[0]!, inner));
     // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
@@ -622,10 +616,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   }
   const resultOid = types.aggregateResultType(expr.name, arg ? arg.oid : null, second ? second.oid : null);
   if (resultOid === null) {
-    const signature = expr.args.map((a) => types.formatType(compileExpr(a, inner).oid, -1)).join(', ');
-    throw new SqlError('42883', `function ${expr.name}(${signature}) does not exist`, {
-      ...at(expr.location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
-    });
+    throw noSuchFunction(expr.name, expr.args.map((a) => compileExpr(a, inner).oid), expr.location);
   }
   const order = (expr.aggOrder ?? []).map((item) => {
     const key = textual(compileExpr(item.expr, inner));
@@ -655,7 +646,7 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
     if (!e) return null;
     const compiled = compileExpr(e, ctx);
     if (!['int2', 'int4', 'int8', 'unknown', 'numeric'].includes(types.outputName(compiled.oid))) {
-      throw new SqlError('42804', expr.slice ? 'array subscript must have type integer' : 'array subscript must have type integer', at(compiled.location));
+      throw new SqlError('42804', 'array subscript must have type integer', at(compiled.location));
     }
     return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location).eval;
   };
@@ -685,6 +676,14 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
     name: arg.name, weakName: arg.weakName, location: expr.location,
   };
 }
+
+/** PostgreSQL's 42883 for a call no function matches, naming the argument types. */
+export function noSuchFunction(name: string, argOids: readonly number[], location: number): SqlError {
+  const signature = argOids.map((oid) => types.formatType(oid, -1)).join(', ');
+  return new SqlError('42883', `function ${name}(${signature}) does not exist`, { ...at(location), hint: NO_FUNCTION_HINT });
+}
+
+export const NO_FUNCTION_HINT = 'No function matches the given name and argument types. You might need to add explicit type casts.';
 
 /** Finds the common type of several expressions (CASE, COALESCE, VALUES, UNION), as select_common_type does. */
 export function commonType(values: CompiledExpr[], context: string): number {

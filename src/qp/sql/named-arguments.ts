@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { Expr } from './ast.js';
+import { NO_FUNCTION_HINT } from './compile.js';
 
 type FuncExpr = Extract<Expr, { kind: 'func' }>;
 
@@ -40,7 +41,7 @@ export function positionalCall(expr: FuncExpr): FuncExpr {
   const signature = SIGNATURES[expr.name];
   const missing = (): SqlError => new SqlError('42883', `function ${expr.name}(${names.map((n) => (n === null ? '…' : `${n} => …`)).join(', ')}) does not exist`, {
     ...(expr.location >= 0 ? { position: expr.location + 1 } : {}),
-    hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
+    hint: NO_FUNCTION_HINT,
   });
   // User functions' parameter names are not kept: refused rather than matched by position.
   if (!signature || expr.schema && expr.schema !== 'pg_catalog') {

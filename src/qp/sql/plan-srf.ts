@@ -1,7 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr, FromItem } from './ast.js';
-import { coerce, compileExpr, type CompileContext } from './compile.js';
+import { coerce, compileExpr, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import { isSetReturning, resolveSetFunction, type SetFunction } from './set-functions.js';
@@ -41,11 +41,9 @@ function bindScalarCall(call: { readonly name: string; readonly args: readonly E
   return { fn, args: [compiled.eval] };
 }
 
-function noSuchFunction(name: string, argExprs: readonly Expr[], location: number, ctx: CompileContext): SqlError {
-  const signature = argExprs.map((a) => types.formatType(compileExpr(a, ctx).oid, -1)).join(', ');
-  return new SqlError('42883', `function ${name}(${signature}) does not exist`, {
-    ...at(location), hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
-  });
+/** 42883 for a call no set-returning (or other) function matches. */
+function noSuchSetFunction(name: string, argExprs: readonly Expr[], location: number, ctx: CompileContext): SqlError {
+  return noSuchFunction(name, argExprs.map((a) => compileExpr(a, ctx).oid), location);
 }
 
 /** The rows one call yields for a row (strict functions yield none for a NULL argument). */
@@ -79,7 +77,7 @@ export function planFunctionScan(
     const b = bindSetCall(call.name, call.args, call.location, ctx);
     if (!b) {
       if (types.resolveFunction(call.name, call.args.map((a) => compileExpr(a, ctx).oid))) return bindScalarCall(call, ctx);
-      throw noSuchFunction(call.name, call.args, call.location, ctx);
+      throw noSuchSetFunction(call.name, call.args, call.location, ctx);
     }
     return b;
   });
@@ -185,7 +183,7 @@ export function compileSetCall(expr: FuncExpr, ctx: CompileContext): CompiledExp
   const collector = ctx.srfs;
   const inner: CompileContext = { ...ctx, srfs: undefined, srfNested: true };
   const bound = bindSetCall(lower, expr.args, expr.location, inner);
-  if (!bound) throw noSuchFunction(expr.name, expr.args, expr.location, inner);
+  if (!bound) throw noSuchSetFunction(expr.name, expr.args, expr.location, inner);
   if (bound.fn.columns.length !== 1) {
     throw new SqlError('0A000', `${expr.name}() returns a record: in a select list it is not supported yet (use it in FROM)`, at(expr.location));
   }

@@ -1,4 +1,3 @@
-import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { arrayElements, formatArray } from './arrays.js';
 import { castContext } from './casts.js';
@@ -148,8 +147,4 @@ export function defineArrayOperators(op: DefineOperator, anyArray: number, anyEl
     const element = elementOf(declared[0]!);
     return (a, b) => { const eq = equal(element); const right = values(b, element); return values(a, element).some((v) => v !== null && right.some((w) => w !== null && eq(v, w))); };
   });
-}
-
-export function checkArrayElement(oid: number): void {
-  if (elementOf(oid) === 0) throw new SqlError('42804', `${requireType(oid).typname} is not an array type`);
 }
