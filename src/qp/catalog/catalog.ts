@@ -150,6 +150,10 @@ export interface FunctionInfo {
   readonly strict: boolean;
   /** RETURNS SETOF: callable in FROM only (src/qp/sql/set-sql-functions.ts). */
   readonly returnsSet?: boolean;
+  /** IMMUTABLE 'i' / STABLE 's' / VOLATILE 'v' as declared (pg_proc.provolatile); absent = 'v'. */
+  readonly volatility?: 'i' | 's' | 'v';
+  /** Written as `RETURN expr` (body holds `SELECT expr`): pg_proc shows it as prosqlbody, not prosrc. */
+  readonly returnForm?: boolean;
 }
 
 /**

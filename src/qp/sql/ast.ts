@@ -354,6 +354,7 @@ export type Statement =
   | DomainStatement
   | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
       readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean;
+      readonly volatility?: 'i' | 's' | 'v'; readonly returnForm?: boolean;
       /** RETURNS SETOF. */
       readonly setof?: boolean }
   | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }

@@ -1040,10 +1040,12 @@ function convertCreateFunction(n: Json, text: string): Statement {
     body = String(items[0].String.sval);
   }
   const strict = options.get('strict')?.Boolean?.boolval === true;
+  const volatility = String(options.get('volatility')?.String?.sval ?? 'volatile')[0] as 'i' | 's' | 'v';
   const names = (n.funcname as Json[]).map(str);
   return {
     kind: 'create-function', schema: names.length > 1 ? names[names.length - 2]! : null, name: names[names.length - 1]!,
     args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace, ...(n.returnType.setof ? { setof: true } : {}),
+    ...(volatility !== 'v' ? { volatility } : {}), ...(n.sql_body ? { returnForm: true } : {}),
   };
 }
 

@@ -461,7 +461,8 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
     throw new SqlError('42P13', 'cannot change return type of existing function', { hint: `Use DROP FUNCTION ${signature} first.` });
   }
   const change = new CatalogChange(ctx.catalog);
-  change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict, ...(statement.setof ? { returnsSet: true } : {}) });
+  change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict, ...(statement.setof ? { returnsSet: true } : {}),
+    ...(statement.volatility ? { volatility: statement.volatility } : {}), ...(statement.returnForm ? { returnForm: true } : {}) });
   return { tag: existing ? 'CREATE FUNCTION' : 'CREATE FUNCTION', writes: change.finish() };
 }
 

@@ -10,6 +10,7 @@ import { constraintDefinition, expressionText, indexDefinition, isVisible, quote
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
+import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
@@ -91,6 +92,15 @@ define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => checkConstraintD
 define('pg_get_serial_sequence', [TEXT, TEXT], TEXT, (s) => (v) => serialSequence(s, v[0] as string, v[1] as string));
 define('pg_encoding_to_char', [INT4], NAME, () => (v) => (v[0] === 6 ? 'UTF8' : ''));
 define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableById(v[0] as number) !== undefined);
+// The user's SQL functions (function-catalog.ts); NULL for an oid that is none, as PostgreSQL answers.
+define('pg_get_function_result', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionResultText(fn) : null; });
+define('pg_get_function_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
+define('pg_get_function_identity_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
+define('pg_get_function_sqlbody', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? sqlBodyText(fn) : null; });
+define('pg_function_is_visible', [OID], BOOL, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionIsVisible(s.catalog, s.searchPath, fn) : null; });
+// Strata has no triggers (foreign keys are enforced without them); PostgreSQL answers NULL for an oid that is none.
+define('pg_get_triggerdef', [OID], TEXT, () => () => null);
+define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);
 // No extended statistics exist, so there is no object whose columns could be asked for.
 define('pg_get_statisticsobjdef_columns', [OID], TEXT, () => () => null);
 // COMMENT ON is not supported: no object has a description.
@@ -233,6 +243,8 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
       if (index) return index.index.oid;
       const sequence = scope.catalog.sequence(schema, name);
       if (sequence) return sequence.id;
+      const view = scope.catalog.view(schema, name);
+      if (view) return view.id;
       const virtual = virtualTable(schema, name);
       if (virtual) return virtual.oid;
     }

@@ -7,8 +7,9 @@ import { aclColumn, iamMappingRows, IAM_MAPPINGS_SPEC, ownerColumn, pgAuthidRows
   tablePrivilegeRows, TABLE_PRIVILEGES_SPEC } from '../roles/role-system-views.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
 import {
-  constraintColumnUsageRows, foreignKeyConstraintRows, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
+  constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
+import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './function-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
 /**
@@ -59,7 +60,7 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     const ns = namespaceOid(catalog, t.schema);
     const owner = ownerColumn(catalog, t.id);
-    rows.push([t.id, t.name, ns, 0, owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
+    rows.push([t.id, t.name, ns, 0, owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, hasForeignKeyTriggers(catalog, t), false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
     for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, owner, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
   rows.push(...sequenceClassRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID));
@@ -73,10 +74,13 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   return rows;
 }
 
+/** Variable-length types PostgreSQL keeps inline (typstorage 'm'); the others are 'x'. */
+const MAIN_STORAGE = new Set<number>([TypeOid.numeric, 869, 650]);
+
 function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = ''): SqlValue[] {
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
-  const storage = types.typeLength(typeOid) === -1 ? 'x' : 'p';
+  const storage = types.typeLength(typeOid) !== -1 ? 'p' : MAIN_STORAGE.has(typeOid) ? 'm' : 'x';
   return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0, null];
 }
 
@@ -181,6 +185,8 @@ const TABLES: VirtualTable[] = [
   table(13301, 'sys', 'iam_pg_role_mappings', IAM_MAPPINGS_SPEC, iamMappingRows),
   table(13207, 'information_schema', 'table_privileges', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, true)),
   table(13208, 'information_schema', 'role_table_grants', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, false)),
+  table(1255, 'pg_catalog', 'pg_proc', PG_PROC_SPEC, pgProcRows),
+  table(2612, 'pg_catalog', 'pg_language', PG_LANGUAGE_SPEC, () => pgLanguageRows(ADMIN_OID)),
   table(2601, 'pg_catalog', 'pg_am', 'oid oid, amname name, amhandler oid, amtype char', () => [[2, 'heap', 0, 't'], [403, 'btree', 0, 'i']]),
   table(2609, 'pg_catalog', 'pg_description', 'objoid oid, classoid oid, objsubid int4, description text', empty),
   table(3256, 'pg_catalog', 'pg_policy', 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual text, polwithcheck text', empty),
