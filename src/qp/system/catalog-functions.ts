@@ -11,6 +11,7 @@ import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
+import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
@@ -98,6 +99,12 @@ define('pg_get_function_arguments', [OID], TEXT, (s) => (v) => { const fn = func
 define('pg_get_function_identity_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
 define('pg_get_function_sqlbody', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? sqlBodyText(fn) : null; });
 define('pg_function_is_visible', [OID], BOOL, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionIsVisible(s.catalog, s.searchPath, fn) : null; });
+define('pg_get_viewdef', [OID], TEXT, (s) => (v) => { const view = viewById(s.catalog, v[0] as number); return view ? viewDefinitionText(view) : null; });
+define('pg_get_viewdef', [OID, BOOL], TEXT, (s) => (v) => { const view = viewById(s.catalog, v[0] as number); return view ? viewDefinitionText(view) : null; });
+define('pg_get_ruledef', [OID], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
+define('pg_get_ruledef', [OID, BOOL], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
+define('pg_size_pretty', [TypeOid.int8], TEXT, () => (v) => sizePretty(BigInt(v[0] as bigint)));
+for (const name of ['pg_table_size', 'pg_relation_size', 'pg_total_relation_size', 'pg_indexes_size']) define(name, [OID], TypeOid.int8, () => () => relationSizeUnsupported(name));
 // Strata has no triggers (foreign keys are enforced without them); PostgreSQL answers NULL for an oid that is none.
 define('pg_get_triggerdef', [OID], TEXT, () => () => null);
 define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);

@@ -9,6 +9,7 @@ import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, depa
 import {
   constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
+import { pgRewriteRows, PG_REWRITE_SPEC } from './relation-text.js';
 import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './function-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
@@ -187,6 +188,7 @@ const TABLES: VirtualTable[] = [
   table(13208, 'information_schema', 'role_table_grants', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, false)),
   table(1255, 'pg_catalog', 'pg_proc', PG_PROC_SPEC, pgProcRows),
   table(2612, 'pg_catalog', 'pg_language', PG_LANGUAGE_SPEC, () => pgLanguageRows(ADMIN_OID)),
+  table(2618, 'pg_catalog', 'pg_rewrite', PG_REWRITE_SPEC, pgRewriteRows),
   table(2601, 'pg_catalog', 'pg_am', 'oid oid, amname name, amhandler oid, amtype char', () => [[2, 'heap', 0, 't'], [403, 'btree', 0, 'i']]),
   table(2609, 'pg_catalog', 'pg_description', 'objoid oid, classoid oid, objsubid int4, description text', empty),
   table(3256, 'pg_catalog', 'pg_policy', 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual text, polwithcheck text', empty),
