@@ -105,6 +105,8 @@ define('pg_get_ruledef', [OID], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[
 define('pg_get_ruledef', [OID, BOOL], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
 define('pg_size_pretty', [TypeOid.int8], TEXT, () => (v) => sizePretty(BigInt(v[0] as bigint)));
 for (const name of ['pg_table_size', 'pg_relation_size', 'pg_total_relation_size', 'pg_indexes_size']) define(name, [OID], TypeOid.int8, () => () => relationSizeUnsupported(name));
+// A DSQL cluster has no standby a client could be connected to.
+define('pg_is_in_recovery', [], BOOL, () => () => false);
 // Strata has no triggers (foreign keys are enforced without them); PostgreSQL answers NULL for an oid that is none.
 define('pg_get_triggerdef', [OID], TEXT, () => () => null);
 define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);
