@@ -128,6 +128,8 @@ function serialSequence(scope: CatalogScope, tableText: string, column: string):
   for (const schema of schemas) {
     const table = scope.catalog.table(schema, name);
     if (table) return serialSequenceName(scope.catalog, table, column);
+    // A view's (or a system view's) columns own no sequence: PostgreSQL answers NULL for them.
+    if (scope.catalog.view(schema, name) || virtualTable(schema, name)) return null;
   }
   throw new SqlError('42P01', `relation "${tableText}" does not exist`);
 }

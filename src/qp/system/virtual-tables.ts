@@ -5,7 +5,7 @@ import * as types from '../sql/typesystem.js';
 import { identityColumns, informationSchemaSequenceRows, pgDependRows, pgSequenceRows, sequenceClassRows } from '../sequences/sequence-system-views.js';
 import { aclColumn, iamMappingRows, IAM_MAPPINGS_SPEC, ownerColumn, pgAuthidRows, pgAuthMembersRows, pgRolesRows, PG_AUTHID_SPEC, PG_AUTH_MEMBERS_SPEC, PG_ROLES_SPEC,
   tablePrivilegeRows, TABLE_PRIVILEGES_SPEC } from '../roles/role-system-views.js';
-import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
+import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault, expressionText } from './catalog-objects.js';
 import {
   constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
@@ -107,6 +107,20 @@ function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
 /** PostgreSQL stores no pg_attrdef row for DEFAULT NULL. */
 function hasDefault(defaultText: string | null): boolean {
   return defaultText !== null && defaultText.trim().toUpperCase() !== 'NULL';
+}
+
+/**
+ * information_schema.columns.column_default: pg_get_expr's text of the default, as PostgreSQL
+ * answers; a default whose form that printer does not cover shows as written (docs/sql.md).
+ */
+function columnDefault(defaultText: string | null, typeOid: number, typmod: number): string | null {
+  if (!hasDefault(defaultText)) return null;
+  const adbin = deparsedDefault(defaultText!, typeOid, typmod);
+  try {
+    return expressionText(adbin);
+  } catch {
+    return defaultText;
+  }
 }
 
 function attrdefRows(catalog: CatalogSnapshot): SqlValue[][] {
@@ -212,7 +226,7 @@ const TABLES: VirtualTable[] = [
     for (const t of catalog.allTables()) {
       t.columns.forEach((c, i) => {
         const info = types.columnTypeInfo(c.typeOid, c.typmod);
-        rows.push(['postgres', t.schema, t.name, c.name, i + 1, c.defaultText, c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
+        rows.push(['postgres', t.schema, t.name, c.name, i + 1, columnDefault(c.defaultText, c.typeOid, c.typmod), c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
           ...identityColumns(c.identity)]);
       });
     }
