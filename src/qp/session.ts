@@ -219,7 +219,7 @@ export class Session implements SqlSession {
       const column = (name: string) => ({ name, oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 });
       return fieldsOf(statement.name === 'all' ? [column('name'), column('setting'), column('description')] : [column(statement.name)]);
     }
-    if (statement.kind === 'create-index' && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
+    if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
     return null;
   }
 
@@ -484,7 +484,7 @@ export class Session implements SqlSession {
     if (name !== 'sys.wait_for_job') throw new SqlError('42883', `procedure ${name}() does not exist`);
     if (statement.args.length !== 1 || statement.args[0]!.kind !== 'const') throw new SqlError('42883', 'procedure sys.wait_for_job requires a job id');
     const arg = statement.args[0]! as Extract<Statement, { kind: 'call' }>['args'][number] & { text: string };
-    await this.host.indexBuilder.waitForJob(arg.text);
+    await this.host.waitForJob(arg.text);
     return 'CALL';
   }
 
@@ -571,7 +571,11 @@ export class Session implements SqlSession {
     const txn = this.txn;
     const jobs = this.afterCommit;
     this.endTransaction();
-    if (!txn || !txn.needsAdjudication) return;
+    if (!txn || !txn.needsAdjudication) {
+      // A DDL that only starts a job (ALTER TABLE ASYNC … VALIDATE CONSTRAINT) writes nothing.
+      for (const job of jobs) this.host.startJob(job);
+      return;
+    }
     await runCommitChecks(txn);
     txn.checkAge(this.host.options.clock.now().latest);
     txn.checkSize();
@@ -582,7 +586,7 @@ export class Session implements SqlSession {
         // Sessions prepare statements against the host's newest catalog: make the change
         // visible to them before the client hears of it.
         if (txn.ddl) await this.host.catalogAt(outcome.commitTimestamp);
-        for (const job of jobs) this.host.indexBuilder.start(job);
+        for (const job of jobs) this.host.startJob(job);
         return;
       case 'data-conflict': throw new SqlError('40001', OC000);
       case 'schema-conflict': throw new SqlError('40001', OC001);

@@ -13,6 +13,8 @@ import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
+import type { AfterCommitJob } from '../jobs/job-requests.js';
+import { validateConstraintAsync } from './ddl-validate.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
 /**
@@ -42,7 +44,7 @@ export interface DdlResult {
   /** A notice to send (e.g. "relation already exists, skipping"). */
   readonly notice?: string;
   /** Work to start after the DDL commits (an index build). */
-  readonly afterCommit?: { kind: 'build-index'; tableId: number; indexId: number; jobId: string };
+  readonly afterCommit?: AfterCommitJob;
 }
 
 export function truncateIdentifier(name: string): string {
@@ -56,7 +58,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
     case 'drop': return drop(statement, ctx);
     case 'create-view': return createView(statement, ctx);
-    case 'alter-table': return alterTable(statement, ctx);
+    case 'alter-table': return alterTable(statement, ctx, newJobId);
     case 'create-function': return createFunction(statement, ctx);
     case 'drop-function': return dropFunction(statement, ctx);
     case 'create-domain':
@@ -336,7 +338,7 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
 }
 
 /** ALTER TABLE: a new TableInfo under the same id (rows are tuples: a column added later reads NULL in older rows). */
-function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx: DdlContext): DdlResult {
+function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx: DdlContext, newJobId: () => string): DdlResult {
   const schema = statement.schema ?? ctx.currentSchema;
   let table = ctx.catalog.table(schema, statement.table);
   if (!table) {
@@ -346,7 +348,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   }
   const notices: string[] = [];
   let tag = 'ALTER TABLE';
-  if (statement.async && !statement.actions.every((a) => a.kind === 'validate-constraint')) throw new SqlError('0A000', 'ALTER TABLE ASYNC is only supported for VALIDATE CONSTRAINT');
+  if (statement.async) return validateConstraintAsync(table, statement.actions, newJobId);
   const columnIndex = (name: string): number => {
     const i = table!.columns.findIndex((c) => c.name === name);
     if (i < 0) throw new SqlError('42703', `column "${name}" of relation "${table!.name}" does not exist`);
@@ -405,8 +407,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         table = addForeignKey(action.foreignKey, table, ctx.catalog, change);
         break;
       case 'validate-constraint':
-        if (!statement.async) throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
-        throw new SqlError('0A000', 'ALTER TABLE ASYNC ... VALIDATE CONSTRAINT is not supported yet');
+        throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
       case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
       default: {
         const changed: TableInfo | null = keyConstraintAction(action, table, ctx) ?? alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
