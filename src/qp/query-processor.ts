@@ -15,6 +15,7 @@ import { SequenceAllocator } from './sequences/sequence-allocator.js';
 import { BackgroundJobs } from './jobs/background-jobs.js';
 import type { AfterCommitJob } from './jobs/job-requests.js';
 import { startValidateConstraint } from './jobs/validate-constraint-job.js';
+import { pendingDrops, startDrop } from './jobs/drop-job.js';
 
 export interface QueryProcessorOptions {
   readonly storage: StorageNode;
@@ -70,12 +71,14 @@ export class QueryProcessor implements SessionFactory {
 
   /**
    * Loads the newest catalog before serving: statements are prepared against it. Unless told
-   * otherwise, resumes the index builds a restart interrupted (with several processors on one
+   * otherwise, resumes the index builds and DROP jobs a restart interrupted (with several processors on one
    * store, exactly one of them does).
    */
   async start(options: { resumeIndexBuilds?: boolean } = {}): Promise<void> {
     const catalog = await this.catalogAt(this.snapshotTime());
     if (options.resumeIndexBuilds === false) return;
+    // So do the drops whose rows a restart left behind (the job deletes what is still there).
+    for (const drop of await pendingDrops(this.options.storage, this.snapshotTime())) startDrop(this.backgroundJobs, drop);
     // Index builds interrupted by a restart resume under their job ids (the backfill is
     // idempotent: it rewrites the same entries).
     for (const table of catalog.allTables()) {
@@ -152,7 +155,7 @@ export class QueryProcessor implements SessionFactory {
     switch (job.kind) {
       case 'build-index': this.indexBuilder.start(job); return;
       case 'validate-constraint': startValidateConstraint(this.backgroundJobs, this, job); return;
-      case 'drop-rows': return;
+      case 'drop-rows': startDrop(this.backgroundJobs, job.drop); return;
     }
   }
 

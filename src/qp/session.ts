@@ -10,6 +10,7 @@ import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
+import type { AfterCommitJob } from './jobs/job-requests.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
 import { planExplain } from './sql/explain.js';
@@ -433,11 +434,11 @@ export class Session implements SqlSession {
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));
     for (const row of result.rows ?? []) emit(row);
-    if (result.afterCommit) this.afterCommit.push(result.afterCommit);
+    if (result.afterCommit) this.afterCommit.push(...result.afterCommit);
     return { tag: result.tag, source: null, rt: null, columns: null };
   }
 
-  private afterCommit: NonNullable<DdlResult['afterCommit']>[] = [];
+  private afterCommit: AfterCommitJob[] = [];
 
   /** CREATE/ALTER/DROP ROLE, GRANT, REVOKE, AWS IAM GRANT: catalog writes like any DDL. */
   private runRoleDdl(statement: Parameters<typeof executeRoleDdl>[0], catalog: CatalogSnapshot, txn: Transaction): { tag: string; source: null; rt: null; columns: null } {

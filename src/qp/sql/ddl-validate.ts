@@ -23,5 +23,5 @@ export function validateConstraintAsync(table: TableInfo, actions: readonly Alte
     throw new SqlError('42704', `constraint "${name}" of relation "${table.name}" does not exist`);
   }
   const jobId = newJobId();
-  return { tag: 'ALTER TABLE', writes: [], rows: [[jobId]], afterCommit: { kind: 'validate-constraint', tableId: table.id, constraint: name, jobId } };
+  return { tag: 'ALTER TABLE', writes: [], rows: [[jobId]], afterCommit: [{ kind: 'validate-constraint', tableId: table.id, constraint: name, jobId }] };
 }

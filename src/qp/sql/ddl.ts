@@ -15,6 +15,7 @@ import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
 import type { AfterCommitJob } from '../jobs/job-requests.js';
 import { validateConstraintAsync } from './ddl-validate.js';
+import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
 /**
@@ -44,7 +45,7 @@ export interface DdlResult {
   /** A notice to send (e.g. "relation already exists, skipping"). */
   readonly notice?: string;
   /** Work to start after the DDL commits (an index build). */
-  readonly afterCommit?: AfterCommitJob;
+  readonly afterCommit?: readonly AfterCommitJob[];
 }
 
 export function truncateIdentifier(name: string): string {
@@ -56,7 +57,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-table': return createTable(statement, ctx);
     case 'create-index': return createIndex(statement, ctx, newJobId);
     case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
-    case 'drop': return drop(statement, ctx);
+    case 'drop': return drop(statement, ctx, newJobId);
     case 'create-view': return createView(statement, ctx);
     case 'alter-table': return alterTable(statement, ctx, newJobId);
     case 'create-function': return createFunction(statement, ctx);
@@ -180,14 +181,14 @@ function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId:
   }
   if (table.indexes.length >= MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
   const change = new CatalogChange(ctx.catalog);
-  const indexId = Math.max(1, ...table.indexes.map((i) => i.id)) + 1;
+  const indexId = Math.max(1, table.highestIndexId ?? 1, ...table.indexes.map((i) => i.id)) + 1;
   const jobId = newJobId();
   const index: IndexInfo = {
     id: indexId, oid: change.allocateId(), name, columns, include: statement.include.map(position), unique: statement.unique,
     primary: false, valid: false, nullsNotDistinct: statement.nullsNotDistinct, constraintName: null, buildJobId: jobId,
   };
   change.putTable({ ...table, indexes: [...table.indexes, index] });
-  return { tag: 'CREATE INDEX', writes: change.finish(), rows: [[jobId]], afterCommit: { kind: 'build-index', tableId: table.id, indexId, jobId } };
+  return { tag: 'CREATE INDEX', writes: change.finish(), rows: [[jobId]], afterCommit: [{ kind: 'build-index', tableId: table.id, indexId, jobId }] };
 }
 
 function createSchema(name: string, ifNotExists: boolean, ctx: DdlContext): DdlResult {
@@ -202,9 +203,11 @@ function createSchema(name: string, ifNotExists: boolean, ctx: DdlContext): DdlR
   return { tag: 'CREATE SCHEMA', writes: change.finish() };
 }
 
-function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext): DdlResult {
+function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, newJobId: () => string): DdlResult {
   const change = new CatalogChange(ctx.catalog);
   const notices: string[] = [];
+  const afterCommit: AfterCommitJob[] = [];
+  const dropRows = (table: TableInfo) => afterCommit.push({ kind: 'drop-rows', drop: recordTableDrop(change, newJobId(), table) });
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
   const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
   for (const parts of statement.names) {
@@ -228,7 +231,10 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         });
       }
       for (const t of tables) notices.push(...foreignKeys.cascade(t));
-      for (const t of tables) change.deleteTable(t.id);
+      for (const t of tables) {
+        change.deleteTable(t.id);
+        dropRows(t);
+      }
       for (const v of views) change.deleteView(v.id);
       for (const d of domains) change.deleteDomain(d.id);
       for (const s of sequences) removeSequence(s.id, change);
@@ -267,6 +273,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       }
       notices.push(...foreignKeys.cascade(table));
       change.deleteTable(table.id);
+      dropRows(table);
       dropOwnedSequences(ctx.catalog, table.id, change);
     } else {
       const found = ctx.catalog.index(schema, name);
@@ -280,12 +287,13 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         });
       }
       checkIndexNotReferenced(ctx.catalog, found.table, found.index, `index ${name}`);
-      change.putTable({ ...found.table, indexes: found.table.indexes.filter((i) => i !== found.index) });
+      change.putTable(withoutIndex(found.table, found.index));
+      afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), found.table, found.index) });
     }
   }
   foreignKeys.finish(change);
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
 }
 
 /** The tables a DROP TABLE / DROP SCHEMA statement removes (foreign keys among them need no CASCADE). */
@@ -416,9 +424,17 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       }
     }
   }
-  if (table === ctx.catalog.table(schema, statement.table) && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
+  const before = ctx.catalog.table(schema, statement.table)!;
+  if (table === before && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
+  // An index the statement removed (with a UNIQUE constraint) leaves its entries to a DROP job.
+  const afterCommit: AfterCommitJob[] = [];
+  for (const index of before.indexes) {
+    if (table.indexes.some((i) => i.id === index.id)) continue;
+    table = withoutIndex({ ...table, indexes: [...table.indexes, index] }, index);
+    afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
+  }
   change.putTable(table);
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
 }
 
 /**
