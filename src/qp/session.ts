@@ -414,8 +414,8 @@ export class Session implements SqlSession {
     if (txn.ddl) throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
     if (txn.dml) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     txn.ddl = true;
-    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = []) => {
-      const pc = this.planContext(catalog, paramTypes.slice());
+    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = [], against: CatalogSnapshot = catalog) => {
+      const pc = this.planContext(against, paramTypes.slice());
       const planned = planSelect(query, pc);
       if (pc.paramTypes.length > paramTypes.length) throw new SqlError('42P02', `there is no parameter $${paramTypes.length + 1}`);
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };

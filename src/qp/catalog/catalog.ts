@@ -90,6 +90,8 @@ export interface TableInfo {
   readonly checks?: readonly CheckInfo[];
   /** The highest index id the table ever had (absent: its indexes' highest): ids of dropped indexes are not reused (jobs/drop-job.ts). */
   readonly highestIndexId?: number;
+  /** The row-tuple slots of dropped columns, which rows written before the drop still fill (sql/tuple-layout.ts). */
+  readonly droppedColumns?: readonly { readonly slot: number; readonly typeOid: number }[];
 }
 
 /** ON DELETE / ON UPDATE, as pg_constraint's confdeltype/confupdtype letters. */

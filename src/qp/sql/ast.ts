@@ -278,6 +278,7 @@ export type AlterTableAction =
   | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
   | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean }
+  | { readonly kind: 'drop-column'; readonly column: string; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'add-identity'; readonly column: string; readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] };
 
 export interface CreateTableStatement {

@@ -993,6 +993,7 @@ function convertAlterTable(n: Json, text: string): Statement {
         return { kind: 'add-check', check: checkDefinition(k, text) };
       }
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
+      case 'AT_DropColumn': return { kind: 'drop-column', column: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
       case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
       case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };

@@ -15,6 +15,7 @@ import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
 import type { AfterCommitJob } from '../jobs/job-requests.js';
 import { validateConstraintAsync } from './ddl-validate.js';
+import { dropColumn } from './ddl-drop-column.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
@@ -34,7 +35,7 @@ export interface DdlContext {
   readonly currentSchema: string;
   readonly sessionUser: string;
   /** Plans a query (CREATE VIEW): its output columns and the tables it reads. */
-  readonly describeQuery?: (query: SelectStatement, paramTypes?: readonly number[]) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
+  readonly describeQuery?: (query: SelectStatement, paramTypes?: readonly number[], catalog?: CatalogSnapshot) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
 }
 
 export interface DdlResult {
@@ -416,6 +417,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         break;
       case 'validate-constraint':
         throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'drop-column': table = dropColumn(table, action, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, notices); break;
       case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
       default: {
         const changed: TableInfo | null = keyConstraintAction(action, table, ctx) ?? alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
