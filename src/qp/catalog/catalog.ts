@@ -46,6 +46,8 @@ export interface ColumnInfo {
   readonly domainOid?: number;
   /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY: values come from the owned sequence. */
   readonly identity?: { readonly generation: 'a' | 'd'; readonly sequenceId: number };
+  /** ALTER COLUMN … SET STORAGE: pg_attribute.attstorage only (absent: the type's default); rows are stored alike. */
+  readonly storage?: 'p' | 'e' | 'm' | 'x';
 }
 
 /** A CHECK constraint of a table or a domain: its expression's source text, compiled where rows are written. */

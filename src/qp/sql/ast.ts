@@ -279,6 +279,8 @@ export type AlterTableAction =
   | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
   | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean }
   | { readonly kind: 'drop-column'; readonly column: string; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'set-storage'; readonly column: string; readonly storage: string }
+  | { readonly kind: 'add-unique-using-index'; readonly name: string | null; readonly index: string }
   | { readonly kind: 'add-identity'; readonly column: string; readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] };
 
 export interface CreateTableStatement {

@@ -73,10 +73,11 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   return rows;
 }
 
-function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = ''): SqlValue[] {
+function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = '',
+  storageSet?: string): SqlValue[] {
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
-  const storage = types.typeLength(typeOid) === -1 ? 'x' : 'p';
+  const storage = storageSet ?? (types.typeLength(typeOid) === -1 ? 'x' : 'p');
   return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0, null];
 }
 
@@ -85,7 +86,7 @@ function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     t.columns.forEach((c, i) => {
       const shown = attributeType(c);
-      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation));
+      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation, c.storage));
     });
     for (const index of t.indexes) {
       [...index.columns, ...index.include].forEach((p, i) => {
