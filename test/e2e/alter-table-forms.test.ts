@@ -64,3 +64,37 @@ test('an index CREATE INDEX ASYNC is still building is not valid (55000), as DSQ
   const constraint = await c.query("SELECT conname FROM pg_constraint WHERE conname = 's_t_n_key'");
   assert.equal(constraint.rows.length, 1);
 });
+
+test('OWNER TO moves the table to the role: pg_class.relowner and the owner\'s rights follow', { skip }, async () => {
+  for (const sql of [
+    'CREATE ROLE ow_bob WITH LOGIN',
+    'CREATE ROLE ow_carol WITH LOGIN',
+    'CREATE ROLE ow_dave WITH LOGIN',
+    'GRANT ow_carol TO ow_bob',
+    'GRANT ow_bob, ow_carol, ow_dave TO CURRENT_USER',
+    'CREATE TABLE o (id int PRIMARY KEY, v text)',
+    'ALTER TABLE o OWNER TO ow_nobody',
+    'ALTER TABLE o OWNER TO ow_bob',
+    "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'o'",
+    'SET ROLE ow_bob',
+    'ALTER TABLE o ADD COLUMN w int',
+    'INSERT INTO o VALUES (1, $$a$$, 2)',
+    'SELECT * FROM o',
+    'ALTER TABLE o OWNER TO ow_dave',
+    'ALTER TABLE o OWNER TO ow_carol',
+    'RESET ROLE',
+    'GRANT CREATE ON SCHEMA public TO ow_carol',
+    'SET ROLE ow_bob',
+    'ALTER TABLE o OWNER TO ow_carol',
+    "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'o'",
+    'RESET ROLE',
+    'SET ROLE ow_dave',
+    'SELECT * FROM o',
+    'ALTER TABLE o ADD COLUMN z int',
+    'RESET ROLE',
+    'SET ROLE ow_carol',
+    'SELECT * FROM o',
+    'ALTER TABLE o ADD COLUMN z int',
+    'RESET ROLE',
+  ]) await db().same(sql);
+});

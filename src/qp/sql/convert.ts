@@ -994,6 +994,11 @@ function convertAlterTable(n: Json, text: string): Statement {
         return { kind: 'add-check', check: checkDefinition(k, text) };
       }
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
+      case 'AT_ChangeOwner': {
+        const spec = cmd.newowner.RoleSpec ?? cmd.newowner;
+        if (spec.roletype === 'ROLESPEC_PUBLIC') throw new SqlError('42704', 'role "public" does not exist');
+        return { kind: 'owner-to', role: spec.roletype === 'ROLESPEC_CSTRING' ? String(spec.rolename) : null };
+      }
       case 'AT_SetStorage': return { kind: 'set-storage', column: cmd.name, storage: String(cmd.def.String.sval) };
       case 'AT_DropColumn': return { kind: 'drop-column', column: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };

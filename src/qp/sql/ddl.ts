@@ -17,6 +17,7 @@ import type { AfterCommitJob } from '../jobs/job-requests.js';
 import { validateConstraintAsync } from './ddl-validate.js';
 import { dropColumn } from './ddl-drop-column.js';
 import { setStorage } from './ddl-set-storage.js';
+import { changeTableOwner } from './ddl-owner.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
@@ -419,6 +420,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         break;
       case 'validate-constraint':
         throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'owner-to': changeTableOwner(table, action.role ?? ctx.sessionUser, ctx, change); break;
       case 'set-storage': table = setStorage(table, action.column, action.storage); break;
       case 'add-unique-using-index': table = addUniqueUsingIndex(table, action.name, action.index, ctx.catalog, notices); break;
       case 'drop-column': table = dropColumn(table, action, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, notices); break;
