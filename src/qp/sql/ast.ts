@@ -278,6 +278,11 @@ export type AlterTableAction =
   | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
   | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean }
+  | { readonly kind: 'drop-column'; readonly column: string; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'set-storage'; readonly column: string; readonly storage: string }
+  /** OWNER TO: a role name (CURRENT_USER / SESSION_USER as null, resolved where it runs). */
+  | { readonly kind: 'owner-to'; readonly role: string | null }
+  | { readonly kind: 'add-unique-using-index'; readonly name: string | null; readonly index: string }
   | { readonly kind: 'add-identity'; readonly column: string; readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] };
 
 export interface CreateTableStatement {

@@ -78,10 +78,11 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
 /** Variable-length types PostgreSQL keeps inline (typstorage 'm'); the others are 'x'. */
 const MAIN_STORAGE = new Set<number>([TypeOid.numeric, 869, 650]);
 
-function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = ''): SqlValue[] {
+function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = '',
+  storageSet?: string): SqlValue[] {
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
-  const storage = types.typeLength(typeOid) !== -1 ? 'p' : MAIN_STORAGE.has(typeOid) ? 'm' : 'x';
+  const storage = storageSet ?? (types.typeLength(typeOid) !== -1 ? 'p' : MAIN_STORAGE.has(typeOid) ? 'm' : 'x');
   return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0, null];
 }
 
@@ -90,7 +91,7 @@ function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     t.columns.forEach((c, i) => {
       const shown = attributeType(c);
-      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation));
+      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation, c.storage));
     });
     for (const index of t.indexes) {
       [...index.columns, ...index.include].forEach((p, i) => {
