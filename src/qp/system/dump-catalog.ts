@@ -1,6 +1,8 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
-import type { CatalogSnapshot } from '../catalog/catalog.js';
+import { BUILTIN_SCHEMAS, type CatalogSnapshot } from '../catalog/catalog.js';
+import { formatAcl } from '../roles/acl.js';
+import { builtinSchemaAcl } from '../roles/object-privileges.js';
 import type { VirtualTableSession } from '../sql/relations.js';
 import { settingDefinitions } from '../settings.js';
 import { pgRolesRows } from '../roles/role-system-views.js';
@@ -31,8 +33,7 @@ export const DUMP_RELATIONS: readonly SystemRelation[] = [
   { oid: 12012, name: 'pg_seclabels', spec: 'objoid oid, classoid oid, objsubid int4, objtype text, objnamespace oid, objname text, provider text, label text', rows: none },
   { oid: 1213, name: 'pg_tablespace', spec: 'oid oid, spcname name, spcowner oid, spcacl text[], spcoptions text[]', rows: () => TABLESPACE_ROWS },
   { oid: 3079, name: 'pg_extension', spec: 'oid oid, extname name, extowner oid, extnamespace oid, extrelocatable bool, extversion text, extconfig oid[], extcondition text[]', rows: none },
-  // Initial privileges of extension and built-in objects; Strata has neither in its catalogs.
-  { oid: 3394, name: 'pg_init_privs', spec: 'objoid oid, classoid oid, objsubid int4, privtype char, initprivs text[]', rows: none },
+  { oid: 3394, name: 'pg_init_privs', spec: 'objoid oid, classoid oid, objsubid int4, privtype char, initprivs text[]', rows: initialPrivilegeRows },
   { oid: 2617, name: 'pg_operator', spec: `oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind char, oprcanmerge bool, oprcanhash bool, oprleft oid,
     oprright oid, oprresult oid, oprcom oid, oprnegate oid, oprcode oid`, rows: none },
   { oid: 2616, name: 'pg_opclass', spec: 'oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid', rows: none },
@@ -75,4 +76,16 @@ function userRows(catalog: CatalogSnapshot): SqlValue[][] {
   // pg_roles: rolname rolsuper rolinherit rolcreaterole rolcreatedb rolcanlogin rolreplication
   // rolconnlimit rolpassword rolvaliduntil rolbypassrls rolconfig oid
   return pgRolesRows(catalog).filter((r) => r[5] === true).map((r) => [r[0]!, r[12]!, r[4]!, r[1]!, r[6]!, r[10]!, '********', r[9]!, r[11]!]);
+}
+
+const NAMESPACE_CLASS_OID = 2615;
+
+/**
+ * pg_init_privs: the privileges built-in objects had when the cluster was made ('i', initdb's
+ * mark). Of Strata's built-in objects only the schemas have catalog rows with an ACL; pg_dump
+ * compares the current ACL with this one, so a GRANT on public is dumped and the built-in ACL is not.
+ */
+function initialPrivilegeRows(catalog: CatalogSnapshot): SqlValue[][] {
+  const initial = formatAcl(builtinSchemaAcl(), catalog.access);
+  return BUILTIN_SCHEMAS.map((schema) => [schema.oid, NAMESPACE_CLASS_OID, 0, 'i', initial]);
 }
