@@ -5,7 +5,7 @@ import { formatAcl } from '../roles/acl.js';
 import { builtinSchemaAcl } from '../roles/object-privileges.js';
 import type { VirtualTableSession } from '../sql/relations.js';
 import { settingDefinitions } from '../settings.js';
-import { pgRolesRows } from '../roles/role-system-views.js';
+import { ownerColumn, pgRolesRows } from '../roles/role-system-views.js';
 
 /**
  * The catalogs pg_dump reads beyond those psql needs (docs/sql.md, "Introspection"). Most list
@@ -30,8 +30,14 @@ const TABLESPACE_ROWS: SqlValue[][] = [[1663, 'pg_default', 10, null, null], [16
 export const DUMP_RELATIONS: readonly SystemRelation[] = [
   { oid: 12010, name: 'pg_settings', spec: 'name text, setting text, unit text, context text, vartype text, source text, boot_val text, reset_val text, pending_restart bool', rows: settingRows },
   { oid: 12011, name: 'pg_user', spec: 'usename name, usesysid oid, usecreatedb bool, usesuper bool, userepl bool, usebypassrls bool, passwd text, valuntil timestamptz, useconfig text[]', rows: userRows },
+  // drizzle-kit's introspection reads it. last_value is left out: it lives on the storage nodes, not in the catalog.
+  { oid: 12013, name: 'pg_sequences', spec: `schemaname name, sequencename name, sequenceowner name, data_type text, start_value int8, min_value int8,
+    max_value int8, increment_by int8, cycle bool, cache_size int8`, rows: sequenceRows },
   { oid: 12012, name: 'pg_seclabels', spec: 'objoid oid, classoid oid, objsubid int4, objtype text, objnamespace oid, objname text, provider text, label text', rows: none },
   { oid: 1213, name: 'pg_tablespace', spec: 'oid oid, spcname name, spcowner oid, spcacl text[], spcoptions text[]', rows: () => TABLESPACE_ROWS },
+  // DSQL refuses CREATE TYPE (enums included) and CREATE POLICY.
+  { oid: 3501, name: 'pg_enum', spec: 'oid oid, enumtypid oid, enumsortorder float4, enumlabel name', rows: none },
+  { oid: 12014, name: 'pg_policies', spec: 'schemaname name, tablename name, policyname name, permissive text, roles text[], cmd text, qual text, with_check text', rows: none },
   { oid: 3079, name: 'pg_extension', spec: 'oid oid, extname name, extowner oid, extnamespace oid, extrelocatable bool, extversion text, extconfig oid[], extcondition text[]', rows: none },
   { oid: 3394, name: 'pg_init_privs', spec: 'objoid oid, classoid oid, objsubid int4, privtype char, initprivs text[]', rows: initialPrivilegeRows },
   { oid: 2617, name: 'pg_operator', spec: `oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind char, oprcanmerge bool, oprcanhash bool, oprleft oid,
@@ -88,4 +94,10 @@ const NAMESPACE_CLASS_OID = 2615;
 function initialPrivilegeRows(catalog: CatalogSnapshot): SqlValue[][] {
   const initial = formatAcl(builtinSchemaAcl(), catalog.access);
   return BUILTIN_SCHEMAS.map((schema) => [schema.oid, NAMESPACE_CLASS_OID, 0, 'i', initial]);
+}
+
+/** pg_sequences: every sequence is bigint in Strata (DSQL's sequences), with its catalog options. */
+function sequenceRows(catalog: CatalogSnapshot): SqlValue[][] {
+  return [...catalog.allSequences()].map((s) => [s.schema, s.name, catalog.access.roleName(ownerColumn(catalog, s.id)), 'bigint',
+    BigInt(s.start), BigInt(s.minValue), BigInt(s.maxValue), BigInt(s.increment), s.cycle, BigInt(s.cache)]);
 }
