@@ -257,3 +257,8 @@ export class SessionSettings {
     return this.get('search_path').split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1')).map((s) => (s === '$user' ? user : s)).filter((s) => s.length > 0);
   }
 }
+
+/** Every setting Strata knows, as pg_settings lists it: its display name, default, and whether SET may change it. */
+export function settingDefinitions(): { name: string; key: string; bootValue: string; fixed: boolean }[] {
+  return Object.entries(SPECS).map(([key, spec]) => ({ name: DISPLAY[key] ?? key, key, bootValue: spec.value, fixed: spec.fixed !== undefined }));
+}

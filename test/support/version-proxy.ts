@@ -8,6 +8,7 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { DumpStatements } from './dump-statements.js';
 
 export interface VersionProxy {
   readonly port: number;
@@ -17,7 +18,11 @@ export interface VersionProxy {
 const SSL_REQUEST_CODE = 80877103;
 const HEADER_BYTES = 5;
 
-export async function startVersionProxy(target: { host: string; port: number }, reportedVersion: string): Promise<VersionProxy> {
+/**
+ * With `dumpStatements`, the client's simple queries also pass through DumpStatements
+ * (dump-statements.ts): the statements DSQL refuses that pg_dump sends are answered or rewritten.
+ */
+export async function startVersionProxy(target: { host: string; port: number }, reportedVersion: string, options: { dumpStatements?: boolean } = {}): Promise<VersionProxy> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     sockets.add(client);
@@ -29,7 +34,7 @@ export async function startVersionProxy(target: { host: string; port: number }, 
       client.on('close', () => upstream.destroy());
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
-      client.pipe(upstream);
+      if (options.dumpStatements) adaptQueries(client, upstream, new DumpStatements()); else client.pipe(upstream);
       rewriteServerVersion(upstream, client, reportedVersion);
       client.resume();
     }, () => client.destroy());
@@ -87,4 +92,41 @@ function parameterStatus(message: Buffer, version: string): Buffer {
   header.write('S', 0, 'latin1');
   header.writeInt32BE(4 + text.length, 1);
   return Buffer.concat([header, text]);
+}
+
+/**
+ * Frames the client's messages (the startup packet has no type byte) and passes each simple
+ * query through `statements`. An answered query gets CommandComplete and ReadyForQuery from
+ * here, in a transaction block ('T'): pg_dump sends these only inside its transaction and waits
+ * for each answer before its next query, so no answer of Strata's can be pending.
+ */
+function adaptQueries(from: Socket, to: TLSSocket, statements: DumpStatements): void {
+  let pending = Buffer.alloc(0);
+  let started = false;
+  from.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    for (;;) {
+      if (!started) {
+        if (pending.length < 4 || pending.length < pending.readInt32BE(0)) return;
+        to.write(pending.subarray(0, pending.readInt32BE(0)));
+        pending = pending.subarray(pending.readInt32BE(0));
+        started = true;
+        continue;
+      }
+      if (pending.length < HEADER_BYTES || pending.length < 1 + pending.readInt32BE(1)) return;
+      const message = pending.subarray(0, 1 + pending.readInt32BE(1));
+      pending = pending.subarray(message.length);
+      if (message[0] !== 0x51) { to.write(message); continue; }
+      const action = statements.action(message.toString('utf8', HEADER_BYTES, message.length - 1));
+      if (action.kind === 'forward') to.write(typedMessage('Q', Buffer.from(`${action.text}\0`, 'utf8')));
+      else from.write(Buffer.concat([typedMessage('C', Buffer.from(`${action.commandTag}\0`, 'utf8')), typedMessage('Z', Buffer.from('T', 'latin1'))]));
+    }
+  });
+}
+
+function typedMessage(type: string, body: Buffer): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write(type, 0, 'latin1');
+  header.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([header, body]);
 }

@@ -13,7 +13,7 @@ import { defaultAcl, effectivePrivileges, type ObjectKind } from './acl.js';
  * PostgreSQL 15) and PUBLIC may use them; CREATE in pg_catalog, information_schema and sys is
  * refused by DDL whatever the ACL says.
  */
-function builtinSchemaAcl(): AclItem[] {
+export function builtinSchemaAcl(): AclItem[] {
   return [
     { grantee: ADMIN_ROLE_OID, grantor: ADMIN_ROLE_OID, privileges: 'UC', grantOptions: '' },
     { grantee: PUBLIC_OID, grantor: ADMIN_ROLE_OID, privileges: 'U', grantOptions: '' },

@@ -6,7 +6,7 @@ import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '
 import type { Expr, SelectStatement } from './ast.js';
 import { formatArray, requireType } from '../types/index.js';
 import { virtualTable } from '../system/virtual-tables.js';
-import { baseRelations, resolveRelation } from './relations.js';
+import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
 import { compileSetCall, type SrfCollector } from './plan-srf.js';
@@ -215,6 +215,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
  */
 function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean {
   if (!ctx.catalog || select.from.length === 0 || select.setOperation || select.values) return false;
+  // Aggregates need the subplan engine (pg_dump's `(SELECT array_agg(attnum …) FROM pg_attribute …)`).
+  if (select.targets.some((t) => containsAggregate(t.expr, types.isAggregate))) return false;
   const resolver = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable };
   for (const item of select.from) {
     if (item.kind !== 'table' && item.kind !== 'join') return false;
@@ -632,12 +634,34 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
 }
 
+/** Bytes in a name: PostgreSQL's NAMEDATALEN, the fixed length of the char array a name is. */
+const NAME_BYTES = 64;
+
+/**
+ * `name[i]`: a name is a fixed-length array of "char" with lower bound 0, zero-padded, so
+ * `typname[0] = '_'` (pg_dump's test for array types) reads its first byte; out of range is NULL.
+ */
+function compileNameSubscript(arg: CompiledExpr, index: CompiledExpr, location: number): CompiledExpr {
+  if (!['int2', 'int4', 'int8', 'unknown'].includes(types.outputName(index.oid))) throw new SqlError('42804', 'array subscript must have type integer', at(index.location));
+  const position = coerce(index, TypeOid.int4, -1, 'assignment', index.location).eval;
+  const f = arg.eval;
+  const evaluator: Evaluator = (row, c) => {
+    const value = f(row, c);
+    const i = position(row, c);
+    if (value === null || i === null || (i as number) < 0 || (i as number) >= NAME_BYTES) return null;
+    const bytes = Buffer.from(value as string, 'utf8');
+    return (i as number) < bytes.length ? bytes.subarray(i as number, (i as number) + 1).toString('latin1') : '';
+  };
+  return { oid: TypeOid.char, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent && index.rowIndependent, name: arg.name, location };
+}
+
 /**
  * `arr[i]` (NULL when out of range) and `arr[lo:hi]` (the elements within, an empty array when
  * none) on one-dimensional arrays with lower bound 1, as PostgreSQL's array subscripting.
  */
 function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: CompileContext): CompiledExpr {
   const arg = compileExpr(expr.arg, ctx);
+  if (arg.oid === TypeOid.name && !expr.slice && expr.upper) return compileNameSubscript(arg, compileExpr(expr.upper, ctx), expr.location);
   const elementOid = types.arrayElementType(arg.oid);
   if (elementOid === 0) {
     throw new SqlError('42804', `cannot subscript type ${types.formatType(arg.oid, -1)} because it does not support subscripting`, at(expr.location));

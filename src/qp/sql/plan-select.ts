@@ -631,13 +631,15 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   }
   if (relation.kind === 'virtual') {
     const table = relation.table;
-    const scope = new Scope(table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: table.oid, columnNumber: i + 1 })));
+    const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: table.oid, columnNumber: i + 1 }));
+    // The system column pg_dump reads from every catalog (`SELECT tableoid, oid, …`), hidden from `*`.
+    columns.push({ relation: relationName, name: 'tableoid', oid: TypeOid.oid, typmod: -1, position: columns.length, tableOid: table.oid, columnNumber: 0, hidden: true });
     const catalog = pc.resolver.catalog;
-    const user = pc.sessionUser;
+    const session = { user: pc.sessionUser, setting: pc.session ? (name: string) => pc.session!.setting(name) : undefined };
     return {
-      scope,
-      build: () => new StaticRows(() => table.rows(catalog, { user })),
-      width: table.columns.length,
+      scope: new Scope(columns),
+      build: () => new StaticRows(() => table.rows(catalog, session).map((row) => [...row, table.oid])),
+      width: columns.length,
       accessPaths: ['full'],
       primaryOrderOf: null,
     };

@@ -17,7 +17,13 @@ export interface VirtualTable {
   readonly schema: string;
   readonly name: string;
   readonly columns: readonly VirtualColumn[];
-  rows(catalog: CatalogSnapshot, session: { user: string }): SqlValue[][];
+  rows(catalog: CatalogSnapshot, session: VirtualTableSession): SqlValue[][];
+}
+
+/** What a system view may read of the session: its user, and its settings (pg_settings). */
+export interface VirtualTableSession {
+  readonly user: string;
+  readonly setting?: (name: string) => string;
 }
 
 export interface RelationResolver {

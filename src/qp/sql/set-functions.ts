@@ -149,6 +149,22 @@ define('generate_subscripts', [ANYARRAY, I4, BOOL], (args) => {
  */
 define('pg_partition_ancestors', [TypeOid.oid], () => ({ columns: [{ name: 'relid', oid: TypeOid.oid }], strict: true, rows: () => [] }));
 
+/**
+ * pg_options_to_table(options): the `name=value` elements of a reloptions-style array as rows
+ * (pg_dump reads foreign-data options with it; Strata has none, but the function is real).
+ */
+define('pg_options_to_table', [TypeOid.textArray], (args) => {
+  const element = elementType(args[0]!);
+  return {
+    columns: [{ name: 'option_name', oid: T }, { name: 'option_value', oid: T }], strict: true,
+    rows: (a) => t.arrayElements(a[0] as string, element).filter((v) => v !== null).map((v) => {
+      const text = v as string;
+      const equals = text.indexOf('=');
+      return equals < 0 ? [text, null] : [text.slice(0, equals), text.slice(equals + 1)];
+    }),
+  };
+});
+
 // ---------------------------------------------------------------------------------------------
 // Text
 

@@ -107,6 +107,8 @@ define('pg_size_pretty', [TypeOid.int8], TEXT, () => (v) => sizePretty(BigInt(v[
 for (const name of ['pg_table_size', 'pg_relation_size', 'pg_total_relation_size', 'pg_indexes_size']) define(name, [OID], TypeOid.int8, () => () => relationSizeUnsupported(name));
 // A DSQL cluster has no standby a client could be connected to.
 define('pg_is_in_recovery', [], BOOL, () => () => false);
+define('acldefault', [TypeOid.char, OID], TypeOid.textArray, (s) => (v) => defaultAcl(v[0] as string, s.catalog.access.roleName(v[1] as number)));
+define('current_schemas', [BOOL], TypeOid.textArray, (s) => (v) => currentSchemas(s, v[0] === true));
 // Strata has no triggers (foreign keys are enforced without them); PostgreSQL answers NULL for an oid that is none.
 define('pg_get_triggerdef', [OID], TEXT, () => () => null);
 define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);
@@ -186,7 +188,7 @@ export function resolveCatalogFunction(name: string, argOids: readonly number[],
   return null;
 }
 
-const REG_TYPES = new Set(['regclass', 'regtype', 'regnamespace', 'regrole']);
+const REG_TYPES = new Set(['regclass', 'regtype', 'regnamespace', 'regrole', 'regproc']);
 
 /** The reg* type a cast names, or null when it is another type. */
 export function regCastTarget(type: TypeName): string | null {
@@ -225,8 +227,44 @@ function regOidText(scope: CatalogScope, target: string): (oid: number) => strin
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);
     };
+    // regproc prints 0 as '-', as PostgreSQL's regprocout does (pg_trigger.tgfoid, pg_am.amhandler).
+    case 'regproc': return (oid) => (oid === 0 ? '-' : functionById(scope.catalog, oid)?.name ?? String(oid));
     default: return (oid) => scope.catalog.access.roleByOid(oid)?.name ?? String(oid);
   }
+}
+
+/**
+ * acldefault(kind, owner): the privileges an object has before any GRANT, in aclitem's text
+ * form (Strata's ACLs are text[]): PostgreSQL 15's defaults, PUBLIC's entry first.
+ */
+const DEFAULT_PRIVILEGES: Record<string, { owner: string; everyone: string }> = {
+  r: { owner: 'arwdDxt', everyone: '' }, s: { owner: 'rwU', everyone: '' }, n: { owner: 'UC', everyone: '' },
+  f: { owner: 'X', everyone: 'X' }, l: { owner: 'U', everyone: 'U' }, T: { owner: 'U', everyone: 'U' },
+  d: { owner: 'CTc', everyone: 'Tc' }, F: { owner: 'U', everyone: '' }, S: { owner: 'U', everyone: '' },
+};
+
+function defaultAcl(kind: string, owner: string): string {
+  const privileges = DEFAULT_PRIVILEGES[kind];
+  if (!privileges) throw new SqlError('XX000', `unrecognized object type abbreviation: ${kind}`);
+  const grantee = quoteAclName(owner);
+  const items = privileges.everyone ? [`=${privileges.everyone}/${grantee}`] : [];
+  items.push(`${grantee}=${privileges.owner}/${grantee}`);
+  return `{${items.map(arrayElement).join(',')}}`;
+}
+
+function quoteAclName(name: string): string {
+  return /^[a-z0-9_]+$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+function arrayElement(text: string): string {
+  return /^[^",{}\\\s]+$/.test(text) && text.toUpperCase() !== 'NULL' ? text : `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** current_schemas(include_implicit): the search path's schemas that exist, pg_catalog first when implicit ones count. */
+function currentSchemas(scope: CatalogScope, includeImplicit: boolean): string {
+  const schemas = scope.searchPath.filter((name) => scope.catalog.schema(name) !== undefined);
+  if (includeImplicit && !schemas.includes('pg_catalog')) schemas.unshift('pg_catalog');
+  return `{${schemas.map(arrayElement).join(',')}}`;
 }
 
 /** Splits `schema.name` with optional double quotes, lower-casing unquoted parts as the parser does. */
@@ -266,6 +304,12 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
     const schema = scope.catalog.schema(parts[0] ?? '');
     if (!schema || parts.length !== 1) throw new SqlError('42704', `schema "${text}" does not exist`, at);
     return schema.oid;
+  }
+  if (target === 'regproc') {
+    const name = parts[parts.length - 1] ?? '';
+    const found = [...scope.catalog.allFunctions()].filter((fn) => fn.name === name && (parts.length === 1 || fn.schema === parts[0]));
+    if (found.length === 1) return found[0]!.id;
+    throw new SqlError(found.length > 1 ? '42725' : '42883', found.length > 1 ? `more than one function named "${text}"` : `function "${text}" does not exist`, at);
   }
   const role = scope.catalog.access.role(parts[0] ?? '');
   if (role && parts.length === 1) return role.oid;

@@ -22,7 +22,7 @@ export function pgLanguageRows(adminOid: number): SqlValue[][] {
 }
 
 export const PG_PROC_SPEC = `oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid,
-  prosupport oid, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char,
+  prosupport text, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char,
   pronargs int2, pronargdefaults int2, prorettype oid, proargtypes text, proallargtypes oid[], proargmodes text[], proargnames text[],
   proargdefaults text, protrftypes oid[], prosrc text, probin text, prosqlbody text, proconfig text[], proacl text[]`;
 
@@ -34,7 +34,7 @@ export function pgProcRows(catalog: CatalogSnapshot): SqlValue[][] {
     // A RETURN-form body is kept parsed in prosqlbody, and prosrc is empty (PostgreSQL's split).
     const prosrc = fn.returnForm ? '' : fn.body;
     const sqlBody = fn.returnForm ? sqlBodyText(fn) : null;
-    return [fn.id, fn.name, catalog.schema(fn.schema)?.oid ?? 0, ownerColumn(catalog, fn.id), SQL_LANGUAGE_OID, 100, fn.returnsSet ? 1000 : 0, 0, 0, 'f', false, false,
+    return [fn.id, fn.name, catalog.schema(fn.schema)?.oid ?? 0, ownerColumn(catalog, fn.id), SQL_LANGUAGE_OID, 100, fn.returnsSet ? 1000 : 0, 0, '-', 'f', false, false,
       fn.strict, fn.returnsSet === true, fn.volatility ?? 'v', 'u', fn.args.length, 0, fn.returnType.oid, fn.args.map((a) => a.typeOid).join(' '), null, null, argNames,
       null, null, prosrc, null, sqlBody, null, null];
   });

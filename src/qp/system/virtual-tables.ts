@@ -10,6 +10,7 @@ import {
   constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
 import { pgRewriteRows, PG_REWRITE_SPEC } from './relation-text.js';
+import { DUMP_RELATIONS } from './dump-catalog.js';
 import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './function-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
@@ -78,11 +79,32 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
 /** Variable-length types PostgreSQL keeps inline (typstorage 'm'); the others are 'x'. */
 const MAIN_STORAGE = new Set<number>([TypeOid.numeric, 869, 650]);
 
+/**
+ * pg_class.relfrozenxid and relminmxid: Strata has no transaction ids to freeze (versions are
+ * timestamps and expire with the 5-minute transaction limit), so both are InvalidTransactionId.
+ * The columns are `oid` because Strata has no xid type; both are unsigned 32-bit numbers.
+ */
+const NO_TRANSACTION_IDS = [0, 0];
+
+/** pg_type.typalign of a type: fixed lengths align to their size, variable ones to int4 (as PostgreSQL's varlena types, including numeric and text). */
+function typeAlignment(typeOid: number): string {
+  const length = types.typeLength(typeOid);
+  if (length === 1 || length === 64) return 'c'; // bool, "char", name
+  if (length === 2) return 's';
+  if (length === 8 || typeOid === TypeOid.interval) return 'd';
+  if (length === 16) return 'c'; // uuid
+  return 'i';
+}
+
+function typeStorage(typeOid: number): string {
+  return types.typeLength(typeOid) !== -1 ? 'p' : MAIN_STORAGE.has(typeOid) ? 'm' : 'x';
+}
+
 function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = '',
   storageSet?: string): SqlValue[] {
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
-  const storage = storageSet ?? (types.typeLength(typeOid) !== -1 ? 'p' : MAIN_STORAGE.has(typeOid) ? 'm' : 'x');
+  const storage = storageSet ?? typeStorage(typeOid);
   return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0, null];
 }
 
@@ -177,19 +199,21 @@ const TABLES: VirtualTable[] = [
   table(1259, 'pg_catalog', 'pg_class', `oid oid, relname name, relnamespace oid, reltype oid, relowner oid, relam oid,
     relkind char, relpersistence char, relhasindex bool, relispartition bool, relnatts int2, reltuples float4,
     relhasrules bool, relhastriggers bool, relrowsecurity bool, relforcerowsecurity bool, relreplident char, reloptions text[], relacl text[],
-    reltablespace oid, relpages int4, relchecks int2, relispopulated bool, relhassubclass bool, relpartbound text, reloftype oid, reltoastrelid oid`, classRows),
+    reltablespace oid, relpages int4, relchecks int2, relispopulated bool, relhassubclass bool, relpartbound text, reloftype oid, reltoastrelid oid,
+    relfrozenxid oid, relminmxid oid`, (catalog) => classRows(catalog).map((row) => [...row, ...NO_TRANSACTION_IDS])),
   table(1249, 'pg_catalog', 'pg_attribute', `attrelid oid, attname name, atttypid oid, attnum int2, attlen int2, atttypmod int4, attnotnull bool,
     atthasdef bool, attisdropped bool, attidentity char, attgenerated char, attcollation oid, attstattarget int2, attstorage char, attcompression char,
-    attislocal bool, attinhcount int4, attndims int4, attacl text[]`, attributeRows),
+    attislocal bool, attinhcount int4, attndims int4, attacl text[], attalign char, attoptions text[], attfdwoptions text[], atthasmissing bool, attmissingval text`, (catalog) =>
+    attributeRows(catalog).map((row) => [...row, typeAlignment(row[2] as number), null, null, false, null])),
   table(2604, 'pg_catalog', 'pg_attrdef', 'oid oid, adrelid oid, adnum int2, adbin text', attrdefRows),
   table(2610, 'pg_catalog', 'pg_index', `indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indisprimary bool,
     indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
   table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
     conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool,
     confkey int2[], confupdtype char, confdeltype char, confmatchtype char`, constraintRows),
-  table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid, typdefault text', (catalog) =>
+  table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid, typdefault text, typstorage char, typacl text[]', (catalog) =>
     [...types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid), null]),
-      ...domainTypeRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, columnCollation)]),
+      ...domainTypeRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, columnCollation)].map((row) => [...row, typeStorage((row[13] as number) || (row[0] as number)), null])),
   table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text', () =>
     [[DEFAULT_COLLATION_OID, 'default', 11, ADMIN_OID, 'd', true, -1, null, null], [C_COLLATION_OID, 'C', 11, ADMIN_OID, 'c', true, -1, 'C', 'C'], [951, 'POSIX', 11, ADMIN_OID, 'c', true, -1, 'POSIX', 'POSIX']]),
   table(1262, 'pg_catalog', 'pg_database', `oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
@@ -212,7 +236,7 @@ const TABLES: VirtualTable[] = [
   table(6237, 'pg_catalog', 'pg_publication_namespace', 'oid oid, pnpubid oid, pnnspid oid', empty),
   table(6106, 'pg_catalog', 'pg_publication_rel', 'oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]', empty),
   table(2611, 'pg_catalog', 'pg_inherits', 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool', empty),
-  table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
+  table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
   table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type varchar, is_insertable_into varchar, is_typed varchar', (catalog) =>
     [...[...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO']),
       ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', 'NO', 'NO'])]),
@@ -250,6 +274,7 @@ const TABLES: VirtualTable[] = [
     constraint_schema name, constraint_name name`, constraintColumnUsageRows),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
     [...catalog.allSchemas()].map((s) => ['postgres', s.name, BUILTIN_SCHEMAS.some((b) => b.name === s.name) ? 'rdsadmin' : 'admin'])),
+  ...DUMP_RELATIONS.map((r) => table(r.oid, 'pg_catalog', r.name, r.spec, r.rows)),
 ];
 
 const BY_NAME = new Map<string, VirtualTable>(TABLES.map((t) => [`${t.schema}.${t.name}`, t]));
