@@ -33,9 +33,9 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   // leader's stream of decisions writing it, without a storage round trip.
   const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers);
   storage.watch(catalogWatch);
-  const leader = await observeKey(coordination, env.timers, leaderKey(config), (address) => {
+  const leader = await observeKey(coordination, env.timers, leaderKey(config), (address, epoch) => {
     adjudicator.setLeader(address);
-    catalogWatch.follow(address);
+    catalogWatch.follow(address === null ? null : { address, epoch });
   });
   const service = await startQueryService({
     env, storage, adjudicator, identity,
