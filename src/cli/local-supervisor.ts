@@ -1,0 +1,103 @@
+/**
+ * The local cluster's supervisor (`strata local supervise --dir DIR`, started detached by
+ * `strata local up`): every process of the cluster that dies — a crash, an OOM kill, `strata
+ * local kill` — is started again, at once the first time and with growing pauses while it keeps
+ * dying (restart-backoff.ts). A node the user stopped (`strata local stop`, recorded in
+ * DIR/held.json) stays down until `strata local start`.
+ *
+ * The nodes are not its children (they outlive it, and it outlives `up`), so it looks at their
+ * pids every tick. While it runs it is the only writer of DIR/local.json's pids; it records the
+ * restart counts in DIR/supervision.json for `strata local status`. If the supervisor itself
+ * dies, the cluster runs on unsupervised (`strata local restart` still works by hand) — it holds
+ * no state a node needs.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { processAlive } from '../env/processes.js';
+import { FRESH, restartDelayMs, restarted, type NodeRestarts } from './restart-backoff.js';
+import { readState, startEtcdMember, startNode, writeState } from './local-cluster.js';
+
+const TICK_MS = 100;
+
+export function heldPath(dir: string): string {
+  return join(dir, 'held.json');
+}
+
+export function supervisionPath(dir: string): string {
+  return join(dir, 'supervision.json');
+}
+
+/** Names the user stopped: the supervisor leaves them down. */
+export function readHeld(dir: string): Set<string> {
+  try {
+    return new Set(JSON.parse(readFileSync(heldPath(dir), 'utf8')) as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
+export function writeHeld(dir: string, held: ReadonlySet<string>): void {
+  writeAtomically(heldPath(dir), JSON.stringify([...held].sort()) + '\n');
+}
+
+export function readRestarts(dir: string): Record<string, NodeRestarts> {
+  try {
+    return JSON.parse(readFileSync(supervisionPath(dir), 'utf8')) as Record<string, NodeRestarts>;
+  } catch {
+    return {};
+  }
+}
+
+/** Readers in other processes see the old file or the new one, never half of one. */
+export function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Runs until SIGTERM (or the cluster's state file is gone). */
+export async function supervise(dirArg: string, log: (line: string) => void): Promise<void> {
+  const dir = resolve(dirArg);
+  const { state, config } = readState(dir);
+  const pids = { ...state.pids };
+  const restarts = readRestarts(dir);
+  const nowMs = () => performance.now();
+  // Start times are on this process's clock: a new supervisor counts runs from its own start.
+  for (const name of Object.keys(pids)) restarts[name] = { ...(restarts[name] ?? FRESH), startedAtMs: nowMs() };
+  /** Name → when the death was seen and when to start again. */
+  const due = new Map<string, { diedAtMs: number; atMs: number }>();
+  let stopping = false;
+  process.once('SIGTERM', () => { stopping = true; });
+  process.once('SIGINT', () => { stopping = true; });
+  log(`supervising ${Object.keys(pids).length} processes`);
+  while (!stopping && existsSync(join(dir, 'local.json'))) {
+    const held = readHeld(dir);
+    let changed = false;
+    for (const name of Object.keys(pids)) {
+      if (held.has(name) || processAlive(pids[name]!)) {
+        due.delete(name);
+        continue;
+      }
+      const now = nowMs();
+      let pending = due.get(name);
+      if (pending === undefined) {
+        pending = { diedAtMs: now, atMs: now + restartDelayMs(restarts[name]!, now) };
+        due.set(name, pending);
+        log(`${name} (pid ${pids[name]}) is gone; starting it again in ${Math.round(pending.atMs - now)} ms`);
+      }
+      if (now < pending.atMs) continue;
+      const member = state.etcd.find((m) => m.name === name);
+      const node = config.nodes.find((n) => n.name === name);
+      pids[name] = member !== undefined ? startEtcdMember(dir, member, state.etcd) : startNode(dir, node!);
+      restarts[name] = restarted(restarts[name]!, pending.diedAtMs, now);
+      due.delete(name);
+      changed = true;
+      log(`${name} started again (pid ${pids[name]}, restart ${restarts[name]!.total})`);
+    }
+    if (changed) {
+      writeState(dir, { ...state, pids, supervisor: process.pid });
+      writeAtomically(supervisionPath(dir), JSON.stringify(restarts, null, 2) + '\n');
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+  log('supervisor stopped');
+}
