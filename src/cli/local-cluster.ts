@@ -1,9 +1,11 @@
 /**
- * The local launcher (`strata local up|status|kill|restart|down --dir DIR`): a complete
- * multi-process cluster on this machine, for users and tests — a 3-member etcd cluster, and per
- * AZ an adjudicator (one leads, the others stand by), a storage replica and a query processor,
- * behind one relay on the client port. Every process is detached and recorded in
- * DIR/local.json, so later commands (from any shell) find them.
+ * The local launcher (`strata local up|status|kill|stop|start|restart|down --dir DIR`): a
+ * complete multi-process cluster on this machine, for users and tests — a 3-member etcd
+ * cluster, per AZ an adjudicator (one leads, the others stand by), a storage replica and a
+ * query processor, behind one relay on the client port, and a control node (background jobs,
+ * node registry). Every process is detached and recorded in DIR/local.json, so later commands
+ * (from any shell) find them; a detached supervisor (local-supervisor.ts) starts again any that
+ * dies, except those stopped with `stop`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -21,6 +23,7 @@ import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig,
 import { leaderKey } from '../node/roles/adjudicator-role.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
+import { registryKey, type Registry } from '../node/roles/node-registry.js';
 
 export interface LocalUpOptions {
   readonly azs: number;
@@ -65,7 +68,7 @@ export function writeState(dir: string, state: LocalState): void {
 
 /** Lays out the cluster: ports, names, data directories. */
 async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
-  const ports = await freePorts(6 + 3 * options.azs, options.host);
+  const ports = await freePorts(7 + 3 * options.azs, options.host);
   const etcd: EtcdMember[] = [1, 2, 3].map((i) => ({
     name: `etcd-${i}`, dataDir: join(dir, `etcd-${i}`), clientPort: ports[2 * i - 2]!, peerPort: ports[2 * i - 1]!, host: options.host,
   }));
@@ -79,6 +82,8 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
     nodes.push({ name: `qp-${a}`, role: 'qp', region, az, host: options.host, port: ports[next++]! });
   }
   nodes.push({ name: 'relay', role: 'relay', region, az: 'az1', host: options.host, port: options.port });
+  // Background jobs and the node registry; it serves no port yet (reserved for a control API).
+  nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]! });
   const journal = options.journalRetentionSeconds === undefined ? {}
     : { journalRetentionSeconds: options.journalRetentionSeconds, journalTrimIntervalSeconds: Math.min(5, options.journalRetentionSeconds) };
   return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal }, etcd };
@@ -131,7 +136,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
 async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number): Promise<void> {
   const coordination = new EtcdCoordination(config.etcd);
   const deadline = performance.now() + timeoutMs;
-  const needed = config.nodes.filter((n) => n.role === 'qp' || n.role === 'storage').map((n) => n.name);
+  const needed = config.nodes.filter((n) => n.role === 'qp' || n.role === 'storage' || n.role === 'control').map((n) => n.name);
   try {
     for (;;) {
       const problem = await servingProblem(coordination, config, needed);
@@ -168,15 +173,18 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   const { state, config } = readState(dir);
   let leaderAddress: string | null = null;
   let registered = new Set<string>();
+  let registry: Registry = {};
   const coordination = new EtcdCoordination(config.etcd);
   try {
     const read = await Promise.race([
-      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`)]),
+      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`),
+        listUnder(coordination, registryKey(config))]),
       new Promise<null>((r) => setTimeout(() => r(null), 3_000)),
     ]);
     if (read !== null) {
       leaderAddress = read[0][0]?.value ?? null;
       registered = new Set(read[1].map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
+      if (read[2][0] !== undefined) registry = JSON.parse(read[2][0].value) as Registry;
     }
   } catch {
     // etcd has no quorum: states below say what the processes are doing.
@@ -186,11 +194,18 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   const held = readHeld(dir);
   const restarts = readRestarts(dir);
   const stopped = (name: string) => (held.has(name) ? 'stopped (held)' : 'stopped');
-  const rows: string[][] = [['NAME', 'ROLE', 'AZ', 'PID', 'STATE', 'RESTARTS']];
+  // As the control leader's registry saw it: up or down for how long, and how often down.
+  const nowUs = Date.now() * 1000;
+  const health = (name: string) => {
+    const seen = registry[name];
+    if (seen === undefined) return '-';
+    return `${seen.up ? 'up' : 'down'} ${Math.max(0, Math.round((nowUs - seen.since) / 1e6))}s, ${seen.downs} down`;
+  };
+  const rows: string[][] = [['NAME', 'ROLE', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY']];
   for (const member of state.etcd) {
     const pid = state.pids[member.name];
     rows.push([member.name, 'etcd', '-', String(pid ?? '-'), processAlive(pid ?? -1) ? 'running' : stopped(member.name),
-      String(restarts[member.name]?.total ?? 0)]);
+      String(restarts[member.name]?.total ?? 0), '-']);
   }
   for (const node of config.nodes) {
     const pid = state.pids[node.name];
@@ -200,10 +215,10 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     if (alive && (node.role === 'qp' || node.role === 'storage' || node.role === 'control')) {
       nodeState = registered.has(node.name) ? 'serving' : 'starting';
     }
-    rows.push([node.name, node.role, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0)]);
+    rows.push([node.name, node.role, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);
   }
   const supervisor = state.supervisor;
-  rows.push(['supervisor', 'supervisor', '-', String(supervisor ?? '-'), supervisor !== undefined && processAlive(supervisor) ? 'running' : 'stopped', '-']);
+  rows.push(['supervisor', 'supervisor', '-', String(supervisor ?? '-'), supervisor !== undefined && processAlive(supervisor) ? 'running' : 'stopped', '-', '-']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
 }

@@ -13,6 +13,7 @@ import { startAdjudicatorRole } from '../node/roles/adjudicator-role.js';
 import { startQpRole } from '../node/roles/qp-role.js';
 import { startRelayRole } from '../node/roles/relay-role.js';
 import { startStorageRole } from '../node/roles/storage-role.js';
+import { startControlRole } from '../node/roles/control-role.js';
 import { parseOptions } from './args.js';
 
 /** `strata node --role R --config FILE [--name NAME]`: one role of a distributed cluster. */
@@ -41,10 +42,6 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     return 2;
   }
   const node = candidates[0]!;
-  if (role === 'control') {
-    process.stderr.write('strata node: the control role is not built yet (the local launcher creates clusters)\n');
-    return 2;
-  }
   const env: Env = {
     clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
     log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()),
@@ -57,6 +54,7 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     case 'storage': running = await startStorageRole(env, config, node, coordination, () => exitNow(3)); break;
     case 'qp': running = await startQpRole(env, config, node, coordination); break;
     case 'relay': running = await startRelayRole(env, config, node, coordination); break;
+    case 'control': running = await startControlRole(env, config, node, coordination, () => exitNow(3)); break;
   }
   out(`strata ${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az})`);
   // The process ends in `stop`: once the role has stopped, leftovers (a gRPC channel winding

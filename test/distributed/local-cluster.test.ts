@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { readFileSync } from 'node:fs';
 import { freePorts } from '../../src/env/ports.js';
+import { localKill } from '../../src/cli/local-cluster.js';
 import { EtcdCoordination } from '../../src/env/etcd-coordination.js';
 import { SystemTimers } from '../../src/env/timers.js';
 import { CoordinatedJournal } from '../../src/journal/coordinated-journal.js';
@@ -204,4 +205,35 @@ test('the journal is trimmed behind the replicas; a replica down longer than the
   } finally {
     await coordination.close();
   }
+});
+
+test('the control node runs index builds; one it was running when killed is resumed by its restart', opts, async () => {
+  const c = await client();
+  await c.query('CREATE TABLE built (id int PRIMARY KEY, v int)');
+  const rows = 15_000;
+  for (let from = 1; from <= rows; from += 3_000) {
+    await c.query('INSERT INTO built SELECT n, n % 7 FROM generate_series($1::int, $2::int) n', [from, from + 2_999]);
+  }
+  const jobId = (await c.query('CREATE INDEX ASYNC built_v ON built (v)')).rows[0].job_id as string;
+  const log = () => readFileSync(join(dir, 'logs', 'control-1.log'), 'utf8');
+  const started = performance.now();
+  while (!log().includes(`index build ${jobId} (public.built_v): running it`)) {
+    assert.ok(performance.now() - started < 20_000, 'the control leader picks the build up');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // Killed from here (what `strata local kill` does) so the kill lands within the build.
+  const killed = localKill(dir, 'control-1');
+  const interrupted = !log().includes(`index build ${jobId}: completed`);
+  // Without a resumed build the wait never ends: bound it.
+  await Promise.race([c.query(`CALL sys.wait_for_job('${jobId}')`),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('the build did not finish within 60 s of the kill')), 60_000))]);
+  const valid = await c.query("SELECT indisvalid FROM pg_index i JOIN pg_class k ON k.oid = i.indexrelid WHERE k.relname = 'built_v'");
+  assert.deepEqual(valid.rows, [{ indisvalid: true }]);
+  const expected = Array.from({ length: rows }, (_, i) => i + 1).filter((n) => n % 7 === 3).length;
+  assert.equal((await c.query('SELECT count(*)::int AS n FROM built WHERE v = 3')).rows[0].n, expected);
+  await c.end();
+  const runs = log().split(`index build ${jobId} (public.built_v): running it`).length - 1;
+  if (interrupted) assert.equal(runs, 2, 'the restarted control node ran the interrupted build again');
+  console.log(`index build: ${interrupted ? 'interrupted by the kill and resumed' : 'completed before the kill landed'}; run ${runs} times`);
+  await untilBack('control-1', String(killed));
 });
