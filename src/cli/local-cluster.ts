@@ -81,7 +81,10 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
     nodes.push({ name: `storage-${a}`, role: 'storage', region, az, host: options.host, port: ports[next++]!, dataDir: join(dir, `storage-${a}`) });
     nodes.push({ name: `qp-${a}`, role: 'qp', region, az, host: options.host, port: ports[next++]! });
   }
-  nodes.push({ name: 'relay', role: 'relay', region, az: 'az1', host: options.host, port: options.port });
+  // Relays in two AZs share the client port (the supervisor hands it to each: local-supervisor.ts).
+  for (let a = 1; a <= Math.min(2, options.azs); a++) {
+    nodes.push({ name: `relay-${a}`, role: 'relay', region, az: `az${a}`, host: options.host, port: options.port });
+  }
   // Background jobs and the node registry; it serves no port yet (reserved for a control API).
   nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]! });
   const journal = options.journalRetentionSeconds === undefined ? {}
@@ -89,8 +92,13 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
   return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal }, etcd };
 }
 
+/** The command line of `strata node` for a node of the local cluster. */
+export function nodeArguments(dir: string, node: NodeConfig): string[] {
+  return [STRATA_BIN, 'node', '--role', node.role, '--config', configPath(dir), '--name', node.name];
+}
+
 export function startNode(dir: string, node: NodeConfig): number {
-  return spawnDetached(process.execPath, [STRATA_BIN, 'node', '--role', node.role, '--config', configPath(dir), '--name', node.name], join(dir, 'logs', `${node.name}.log`));
+  return spawnDetached(process.execPath, nodeArguments(dir, node), join(dir, 'logs', `${node.name}.log`));
 }
 
 export function startEtcdMember(dir: string, member: EtcdMember, all: readonly EtcdMember[]): number {
@@ -118,7 +126,8 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd);
   writeState(dir, { etcd, pids });
   await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), options.timeoutMs ?? 60_000)));
-  for (const node of config.nodes) pids[node.name] = startNode(dir, node);
+  // The supervisor starts the relays: they take the client port from it.
+  for (const node of config.nodes) if (node.role !== 'relay') pids[node.name] = startNode(dir, node);
   writeState(dir, { etcd, pids });
   // A fresh supervisor: nothing held down, no restarts counted yet.
   writeHeld(dir, new Set());
@@ -136,7 +145,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
 async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number): Promise<void> {
   const coordination = new EtcdCoordination(config.etcd);
   const deadline = performance.now() + timeoutMs;
-  const needed = config.nodes.filter((n) => n.role === 'qp' || n.role === 'storage' || n.role === 'control').map((n) => n.name);
+  const needed = config.nodes.filter((n) => n.role !== 'adjudicator').map((n) => n.name);
   try {
     for (;;) {
       const problem = await servingProblem(coordination, config, needed);
@@ -212,7 +221,7 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     const alive = pid !== undefined && processAlive(pid);
     let nodeState = alive ? 'running' : stopped(node.name);
     if (alive && node.role === 'adjudicator') nodeState = leaderAddress === addressOf(node) ? 'leader' : 'standby';
-    if (alive && (node.role === 'qp' || node.role === 'storage' || node.role === 'control')) {
+    if (alive && node.role !== 'adjudicator') {
       nodeState = registered.has(node.name) ? 'serving' : 'starting';
     }
     rows.push([node.name, node.role, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);

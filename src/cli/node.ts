@@ -20,7 +20,7 @@ import { parseOptions } from './args.js';
 export async function nodeCommand(args: string[], out: (line: string) => void): Promise<number> {
   let options;
   try {
-    options = parseOptions(args, { role: 'string', config: 'string', name: 'string' });
+    options = parseOptions(args, { role: 'string', config: 'string', name: 'string', listener: 'string' });
   } catch (error) {
     process.stderr.write(`strata node: ${(error as Error).message}\n`);
     return 2;
@@ -53,7 +53,14 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     case 'adjudicator': running = await startAdjudicatorRole(env, config, node, coordination, () => exitNow(3)); break;
     case 'storage': running = await startStorageRole(env, config, node, coordination, () => exitNow(3)); break;
     case 'qp': running = await startQpRole(env, config, node, coordination); break;
-    case 'relay': running = await startRelayRole(env, config, node, coordination); break;
+    case 'relay': {
+      // `--listener parent`: the local supervisor hands over the shared client port.
+      const handedOver = options.get('listener') === 'parent' ? await listenerFromParent() : null;
+      const relay = await startRelayRole(env, config, node, coordination, handedOver?.listener);
+      handedOver?.onConnection((client) => relay.accept(client));
+      running = relay;
+      break;
+    }
     case 'control': running = await startControlRole(env, config, node, coordination, () => exitNow(3)); break;
   }
   out(`strata ${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az})`);
@@ -67,4 +74,29 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return new Promise<number>(() => {});
+}
+
+/**
+ * The client port's listening socket from the process that started this one (over IPC), and
+ * the connections that process accepted on it and passes on.
+ */
+function listenerFromParent(): Promise<{ listener: unknown; onConnection(handler: (client: unknown) => void): void }> {
+  const pending: unknown[] = [];
+  let handler: ((client: unknown) => void) | null = null;
+  return new Promise((resolve) => {
+    process.on('message', (message, handle) => {
+      if (message === 'strata:listener') {
+        resolve({
+          listener: handle,
+          onConnection: (h) => {
+            handler = h;
+            for (const client of pending.splice(0)) h(client);
+          },
+        });
+      } else if (message === 'strata:connection') {
+        if (handler !== null) handler(handle);
+        else pending.push(handle);
+      }
+    });
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * The control leader's registry of the cluster's nodes: for each configured node that registers
- * itself in etcd (qp, storage, control — a registration lives on the node's lease), whether it is
+ * itself in etcd (qp, storage, control, relay — a registration lives on the node's lease), whether it is
  * up and since when, and how often it was seen to go down. Kept in one etcd key
  * (`control/registry`, JSON) rewritten only when something changed, so `strata local status` can
  * say "down 4s" without asking every process, and it outlives the control process.
@@ -12,7 +12,7 @@ import { clusterPrefix, type ClusterConfig } from './cluster-config.js';
 import { listUnder } from './leadership.js';
 
 const SCAN_MS = 500;
-const REGISTERING_ROLES = new Set(['qp', 'storage', 'control']);
+const REGISTERING_ROLES = new Set(['qp', 'storage', 'control', 'relay']);
 
 export interface NodeHealth {
   readonly up: boolean;
