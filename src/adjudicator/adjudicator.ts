@@ -47,6 +47,11 @@ export interface LocalAdjudicatorOptions {
    * now().latest, above anything its predecessor reserved.
    */
   readonly maxReservationUs?: number;
+  /**
+   * How far above now().latest a new leader's timestamps start (at least maxReservationUs): above
+   * anything a deposed predecessor may still promise (src/node/roles/promise-fence.ts).
+   */
+  readonly takeoverGapUs?: number;
   readonly log?: Log;
 }
 
@@ -115,6 +120,7 @@ export class LocalAdjudicator implements Adjudicator {
   /** Key → a timestamp no commit writing it may have (leases granted to readers, see `reserve`). */
   private readonly reservations = new Map<string, Timestamp>();
   private readonly maxReservationUs: number;
+  private readonly takeoverGapUs: number;
   /** Decisions not yet handed to `onDecided`, in decision order. */
   private readonly undelivered: JournalRecord[] = [];
   /** Every entry below this was pruned: a transaction that started earlier is too old. */
@@ -152,6 +158,7 @@ export class LocalAdjudicator implements Adjudicator {
     this.maxRememberedCommits = options.maxRememberedCommits ?? 200_000;
     this.onDecided = options.onDecided;
     this.maxReservationUs = options.maxReservationUs ?? 0;
+    this.takeoverGapUs = Math.max(this.maxReservationUs, options.takeoverGapUs ?? 0);
     assert(this.maxTransactionAgeUs > 0 && this.maxInFlightCommits > 0 && this.maxAppendsInFlight > 0, 'adjudicator bounds are positive');
   }
 
@@ -217,7 +224,7 @@ export class LocalAdjudicator implements Adjudicator {
     }
     // The adjudicator before this one may have promised storage "no commit at or below W" for
     // any W up to the true time of its last notice; the next timestamp goes above all of them.
-    this.lastIssued = Math.max(this.lastIssued, this.clock.now().latest + this.maxReservationUs);
+    this.lastIssued = Math.max(this.lastIssued, this.clock.now().latest + this.takeoverGapUs);
     this.serving = true;
     this.log?.info(`adjudicator took over at journal position ${this.learned}: ${this.learnedRecords - before} records replayed, `
       + `${before} learned before; ${this.lastCommit.size} keys in the conflict map`);

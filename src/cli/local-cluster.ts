@@ -1,9 +1,11 @@
 /**
- * The local launcher (`strata local up|status|kill|restart|down --dir DIR`): a complete
- * multi-process cluster on this machine, for users and tests — a 3-member etcd cluster, and per
- * AZ an adjudicator (one leads, the others stand by), a storage replica and a query processor,
- * behind one relay on the client port. Every process is detached and recorded in
- * DIR/local.json, so later commands (from any shell) find them.
+ * The local launcher (`strata local up|status|kill|stop|start|restart|down --dir DIR`): a
+ * complete multi-process cluster on this machine, for users and tests — a 3-member etcd
+ * cluster, per AZ an adjudicator (one leads, the others stand by), a storage replica and a
+ * query processor, behind one relay on the client port, and a control node (background jobs,
+ * node registry). Every process is detached and recorded in DIR/local.json, so later commands
+ * (from any shell) find them; a detached supervisor (local-supervisor.ts) starts again any that
+ * dies, except those stopped with `stop`.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -20,6 +22,8 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { leaderKey } from '../node/roles/adjudicator-role.js';
 import { listUnder } from '../node/roles/leadership.js';
+import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
+import { registryKey, type Registry } from '../node/roles/node-registry.js';
 
 export interface LocalUpOptions {
   readonly azs: number;
@@ -32,10 +36,12 @@ export interface LocalUpOptions {
   readonly timeoutMs?: number;
 }
 
-interface LocalState {
+export interface LocalState {
   readonly etcd: EtcdMember[];
   /** Name → pid of every process, etcd members included. */
   readonly pids: Record<string, number>;
+  /** The supervisor's pid (local-supervisor.ts). */
+  readonly supervisor?: number;
 }
 
 const STRATA_BIN = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
@@ -48,7 +54,7 @@ function configPath(dir: string): string {
   return join(dir, 'cluster.json');
 }
 
-function readState(dir: string): { state: LocalState; config: ClusterConfig } {
+export function readState(dir: string): { state: LocalState; config: ClusterConfig } {
   if (!existsSync(statePath(dir))) throw new Error(`no local cluster in ${dir} (run strata local up --dir ${dir})`);
   return {
     state: JSON.parse(readFileSync(statePath(dir), 'utf8')) as LocalState,
@@ -56,13 +62,13 @@ function readState(dir: string): { state: LocalState; config: ClusterConfig } {
   };
 }
 
-function writeState(dir: string, state: LocalState): void {
-  writeFileSync(statePath(dir), JSON.stringify(state, null, 2) + '\n');
+export function writeState(dir: string, state: LocalState): void {
+  writeAtomically(statePath(dir), JSON.stringify(state, null, 2) + '\n');
 }
 
 /** Lays out the cluster: ports, names, data directories. */
 async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
-  const ports = await freePorts(6 + 3 * options.azs, options.host);
+  const ports = await freePorts(7 + 3 * options.azs, options.host);
   const etcd: EtcdMember[] = [1, 2, 3].map((i) => ({
     name: `etcd-${i}`, dataDir: join(dir, `etcd-${i}`), clientPort: ports[2 * i - 2]!, peerPort: ports[2 * i - 1]!, host: options.host,
   }));
@@ -75,17 +81,27 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
     nodes.push({ name: `storage-${a}`, role: 'storage', region, az, host: options.host, port: ports[next++]!, dataDir: join(dir, `storage-${a}`) });
     nodes.push({ name: `qp-${a}`, role: 'qp', region, az, host: options.host, port: ports[next++]! });
   }
-  nodes.push({ name: 'relay', role: 'relay', region, az: 'az1', host: options.host, port: options.port });
+  // Relays in two AZs share the client port (the supervisor hands it to each: local-supervisor.ts).
+  for (let a = 1; a <= Math.min(2, options.azs); a++) {
+    nodes.push({ name: `relay-${a}`, role: 'relay', region, az: `az${a}`, host: options.host, port: options.port });
+  }
+  // Background jobs and the node registry; it serves no port yet (reserved for a control API).
+  nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]! });
   const journal = options.journalRetentionSeconds === undefined ? {}
     : { journalRetentionSeconds: options.journalRetentionSeconds, journalTrimIntervalSeconds: Math.min(5, options.journalRetentionSeconds) };
   return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal }, etcd };
 }
 
-function startNode(dir: string, node: NodeConfig): number {
-  return spawnDetached(process.execPath, [STRATA_BIN, 'node', '--role', node.role, '--config', configPath(dir), '--name', node.name], join(dir, 'logs', `${node.name}.log`));
+/** The command line of `strata node` for a node of the local cluster. */
+export function nodeArguments(dir: string, node: NodeConfig): string[] {
+  return [STRATA_BIN, 'node', '--role', node.role, '--config', configPath(dir), '--name', node.name];
 }
 
-function startEtcdMember(dir: string, member: EtcdMember, all: readonly EtcdMember[]): number {
+export function startNode(dir: string, node: NodeConfig): number {
+  return spawnDetached(process.execPath, nodeArguments(dir, node), join(dir, 'logs', `${node.name}.log`));
+}
+
+export function startEtcdMember(dir: string, member: EtcdMember, all: readonly EtcdMember[]): number {
   mkdirSync(member.dataDir, { recursive: true });
   return spawnDetached(ETCD_BINARY, etcdArguments(member, all), join(dir, 'logs', `${member.name}.log`));
 }
@@ -96,7 +112,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   if (reason) throw new Error(reason);
   if (existsSync(statePath(dir))) {
     const { state } = readState(dir);
-    if (Object.values(state.pids).some(processAlive)) throw new Error(`a local cluster is already running in ${dir} (strata local down --dir ${dir})`);
+    if ([...Object.values(state.pids), state.supervisor ?? -1].some(processAlive)) throw new Error(`a local cluster is already running in ${dir} (strata local down --dir ${dir})`);
   }
   mkdirSync(join(dir, 'logs'), { recursive: true });
   // A restart of a stopped cluster keeps its layout (ports, data); a new one gets fresh ports.
@@ -110,8 +126,14 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd);
   writeState(dir, { etcd, pids });
   await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), options.timeoutMs ?? 60_000)));
-  for (const node of config.nodes) pids[node.name] = startNode(dir, node);
+  // The supervisor starts the relays: they take the client port from it.
+  for (const node of config.nodes) if (node.role !== 'relay') pids[node.name] = startNode(dir, node);
   writeState(dir, { etcd, pids });
+  // A fresh supervisor: nothing held down, no restarts counted yet.
+  writeHeld(dir, new Set());
+  writeAtomically(supervisionPath(dir), '{}\n');
+  const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
+  writeState(dir, { etcd, pids, supervisor });
   await waitUntilServing(dir, config, options.timeoutMs ?? 60_000);
   const relay = nodesOf(config, 'relay')[0]!;
   out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members in ${options.azs} AZs (${dir})`);
@@ -123,7 +145,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
 async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number): Promise<void> {
   const coordination = new EtcdCoordination(config.etcd);
   const deadline = performance.now() + timeoutMs;
-  const needed = config.nodes.filter((n) => n.role === 'qp' || n.role === 'storage').map((n) => n.name);
+  const needed = config.nodes.filter((n) => n.role !== 'adjudicator').map((n) => n.name);
   try {
     for (;;) {
       const problem = await servingProblem(coordination, config, needed);
@@ -154,77 +176,147 @@ async function servingProblem(coordination: EtcdCoordination, config: ClusterCon
   return open ? null : 'the relay is not accepting connections';
 }
 
-/** One line per node: name, role, AZ, pid, state. */
+/** One line per node: name, role, AZ, pid, state, restarts by the supervisor. */
 export async function localStatus(dirArg: string): Promise<string[]> {
   const dir = resolve(dirArg);
   const { state, config } = readState(dir);
   let leaderAddress: string | null = null;
   let registered = new Set<string>();
+  let registry: Registry = {};
   const coordination = new EtcdCoordination(config.etcd);
   try {
     const read = await Promise.race([
-      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`)]),
+      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`),
+        listUnder(coordination, registryKey(config))]),
       new Promise<null>((r) => setTimeout(() => r(null), 3_000)),
     ]);
     if (read !== null) {
       leaderAddress = read[0][0]?.value ?? null;
       registered = new Set(read[1].map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
+      if (read[2][0] !== undefined) registry = JSON.parse(read[2][0].value) as Registry;
     }
   } catch {
     // etcd has no quorum: states below say what the processes are doing.
   } finally {
     await coordination.close();
   }
-  const rows: string[][] = [['NAME', 'ROLE', 'AZ', 'PID', 'STATE']];
-  for (const member of state.etcd) rows.push([member.name, 'etcd', '-', String(state.pids[member.name] ?? '-'), processAlive(state.pids[member.name] ?? -1) ? 'running' : 'stopped']);
+  const held = readHeld(dir);
+  const restarts = readRestarts(dir);
+  const stopped = (name: string) => (held.has(name) ? 'stopped (held)' : 'stopped');
+  // As the control leader's registry saw it: up or down for how long, and how often down.
+  const nowUs = Date.now() * 1000;
+  const health = (name: string) => {
+    const seen = registry[name];
+    if (seen === undefined) return '-';
+    return `${seen.up ? 'up' : 'down'} ${Math.max(0, Math.round((nowUs - seen.since) / 1e6))}s, ${seen.downs} down`;
+  };
+  const rows: string[][] = [['NAME', 'ROLE', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY']];
+  for (const member of state.etcd) {
+    const pid = state.pids[member.name];
+    rows.push([member.name, 'etcd', '-', String(pid ?? '-'), processAlive(pid ?? -1) ? 'running' : stopped(member.name),
+      String(restarts[member.name]?.total ?? 0), '-']);
+  }
   for (const node of config.nodes) {
     const pid = state.pids[node.name];
     const alive = pid !== undefined && processAlive(pid);
-    let nodeState = alive ? 'running' : 'stopped';
+    let nodeState = alive ? 'running' : stopped(node.name);
     if (alive && node.role === 'adjudicator') nodeState = leaderAddress === addressOf(node) ? 'leader' : 'standby';
-    if (alive && (node.role === 'qp' || node.role === 'storage')) nodeState = registered.has(node.name) ? 'serving' : 'starting';
-    rows.push([node.name, node.role, node.az, String(pid ?? '-'), nodeState]);
+    if (alive && node.role !== 'adjudicator') {
+      nodeState = registered.has(node.name) ? 'serving' : 'starting';
+    }
+    rows.push([node.name, node.role, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);
   }
+  const supervisor = state.supervisor;
+  rows.push(['supervisor', 'supervisor', '-', String(supervisor ?? '-'), supervisor !== undefined && processAlive(supervisor) ? 'running' : 'stopped', '-', '-']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
 }
 
-export function localKill(dirArg: string, name: string, signal: NodeJS.Signals = 'SIGKILL'): number {
-  const dir = resolve(dirArg);
+/** The pid last recorded for a node. */
+export function localPid(dirArg: string, name: string): number {
+  return pidOf(resolve(dirArg), name);
+}
+
+function pidOf(dir: string, name: string): number {
   const { state } = readState(dir);
   const pid = state.pids[name];
   if (pid === undefined) throw new Error(`no process named ${name} (see strata local status --dir ${dir})`);
+  return pid;
+}
+
+function supervised(dir: string): boolean {
+  const supervisor = readState(dir).state.supervisor;
+  return supervisor !== undefined && processAlive(supervisor);
+}
+
+/** SIGKILL: the supervisor starts the node again (use `stop` to keep it down). */
+export function localKill(dirArg: string, name: string, signal: NodeJS.Signals = 'SIGKILL'): number {
+  const dir = resolve(dirArg);
+  const pid = pidOf(dir, name);
   if (processAlive(pid)) process.kill(pid, signal);
   return pid;
 }
 
+/** Stops a node and keeps it down: the supervisor leaves it until `start`. */
+export async function localStop(dirArg: string, name: string): Promise<number> {
+  const dir = resolve(dirArg);
+  const pid = pidOf(dir, name);
+  writeHeld(dir, new Set([...readHeld(dir), name]));
+  await stopProcesses([pid]);
+  return pid;
+}
+
+/** Lets a stopped node run again (a running one is left alone). */
+export async function localStart(dirArg: string, name: string): Promise<number> {
+  const dir = resolve(dirArg);
+  const pid = pidOf(dir, name);
+  if (!readHeld(dir).has(name) && processAlive(pid)) return pid;
+  return localRestart(dir, name);
+}
+
+/** Kills a node and starts it again (or starts a stopped one): by the supervisor when it runs. */
 export async function localRestart(dirArg: string, name: string): Promise<number> {
   const dir = resolve(dirArg);
-  const { state, config } = readState(dir);
-  const old = state.pids[name];
-  if (old === undefined) throw new Error(`no process named ${name}`);
+  const old = pidOf(dir, name);
+  const held = readHeld(dir);
+  if (held.delete(name)) writeHeld(dir, held);
   if (processAlive(old)) {
     process.kill(old, 'SIGKILL');
     for (let i = 0; i < 100 && processAlive(old); i++) await new Promise((r) => setTimeout(r, 20));
   }
+  if (supervised(dir)) {
+    for (let i = 0; i < 200; i++) {
+      const pid = pidOf(dir, name);
+      if (pid !== old) return pid;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the supervisor did not start ${name} again within 10 s (see ${join(dir, 'logs', 'supervisor.log')})`);
+  }
+  const { state, config } = readState(dir);
   const member = state.etcd.find((m) => m.name === name);
   const node = config.nodes.find((n) => n.name === name);
   const pid = member !== undefined ? startEtcdMember(dir, member, state.etcd) : startNode(dir, node!);
-  writeState(dir, { etcd: state.etcd, pids: { ...state.pids, [name]: pid } });
+  writeState(dir, { ...state, pids: { ...state.pids, [name]: pid } });
   return pid;
 }
 
-/** Stops every node, then etcd; SIGKILL for what has not exited after a few seconds. */
+/** SIGTERM, then SIGKILL for what has not exited after a few seconds. */
+async function stopProcesses(candidates: readonly number[]): Promise<void> {
+  const pids = candidates.filter(processAlive);
+  for (const pid of pids) process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/** Stops the supervisor, every node, then etcd. */
 export async function localDown(dirArg: string): Promise<void> {
   const dir = resolve(dirArg);
   const { state, config } = readState(dir);
-  const stopGroup = async (names: readonly string[]) => {
-    const pids = names.map((n) => state.pids[n]).filter((p): p is number => p !== undefined && processAlive(p));
-    for (const pid of pids) process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 50));
-    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-  };
-  const order: Role[] = ['relay', 'qp', 'storage', 'adjudicator'];
+  if (state.supervisor !== undefined) await stopProcesses([state.supervisor]);
+  // Read again: the supervisor may have started a node before it stopped.
+  const pids = readState(dir).state.pids;
+  const stopGroup = (names: readonly string[]) => stopProcesses(names.map((n) => pids[n]).filter((p): p is number => p !== undefined));
+  const order: Role[] = ['relay', 'qp', 'control', 'storage', 'adjudicator'];
   for (const role of order) await stopGroup(config.nodes.filter((n) => n.role === role).map((n) => n.name));
   await stopGroup(state.etcd.map((m) => m.name));
 }

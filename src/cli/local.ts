@@ -1,12 +1,16 @@
-import { localDown, localKill, localRestart, localStatus, localUp } from './local-cluster.js';
+import { localDown, localKill, localRestart, localStart, localStatus, localStop, localUp } from './local-cluster.js';
+import { supervise } from './local-supervisor.js';
 import { parseOptions } from './args.js';
 
-const USAGE = `usage: strata local <up|status|kill|restart|down> --dir DIR [...]
+const USAGE = `usage: strata local <up|status|kill|stop|start|restart|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
      [--journal-retention SECONDS]                          keep applied journal records (60)
-  status --dir DIR                                          one line per node
-  kill --dir DIR NAME                                       SIGKILL one node (watch failover)
-  restart --dir DIR NAME                                    start a node again
+  status --dir DIR                                          one line per node, with restarts
+  kill --dir DIR NAME                                       SIGKILL one node (watch failover;
+                                                            the supervisor starts it again)
+  stop --dir DIR NAME                                       stop one node and keep it down
+  start --dir DIR NAME                                      start a stopped node again
+  restart --dir DIR NAME                                    kill a node and start it again
   down --dir DIR                                            stop everything`;
 
 /** `strata local …`: the local multi-process cluster. */
@@ -43,13 +47,20 @@ export async function localCommand(args: string[], out: (line: string) => void):
         for (const line of await localStatus(dir)) out(line);
         return 0;
       case 'kill':
+      case 'stop':
+      case 'start':
       case 'restart': {
         const name = positional[0];
         if (name === undefined) throw new Error(`${sub} needs a node NAME`);
-        const pid = sub === 'kill' ? localKill(dir, name) : await localRestart(dir, name);
-        out(`${name}: ${sub === 'kill' ? 'killed' : 'started'} (pid ${pid})`);
+        if (sub === 'kill') out(`${name}: killed (pid ${localKill(dir, name)}); the supervisor starts it again`);
+        else if (sub === 'stop') out(`${name}: stopped (pid ${await localStop(dir, name)}); it stays down until strata local start`);
+        else out(`${name}: started (pid ${sub === 'start' ? await localStart(dir, name) : await localRestart(dir, name)})`);
         return 0;
       }
+      case 'supervise':
+        // Started detached by `up`; not for users.
+        await supervise(dir, (line) => out(`${new Date().toISOString()} ${line}`));
+        return 0;
       case 'down':
         await localDown(dir);
         out('strata local cluster stopped');

@@ -13,13 +13,14 @@ import { startAdjudicatorRole } from '../node/roles/adjudicator-role.js';
 import { startQpRole } from '../node/roles/qp-role.js';
 import { startRelayRole } from '../node/roles/relay-role.js';
 import { startStorageRole } from '../node/roles/storage-role.js';
+import { startControlRole } from '../node/roles/control-role.js';
 import { parseOptions } from './args.js';
 
 /** `strata node --role R --config FILE [--name NAME]`: one role of a distributed cluster. */
 export async function nodeCommand(args: string[], out: (line: string) => void): Promise<number> {
   let options;
   try {
-    options = parseOptions(args, { role: 'string', config: 'string', name: 'string' });
+    options = parseOptions(args, { role: 'string', config: 'string', name: 'string', listener: 'string' });
   } catch (error) {
     process.stderr.write(`strata node: ${(error as Error).message}\n`);
     return 2;
@@ -41,10 +42,6 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     return 2;
   }
   const node = candidates[0]!;
-  if (role === 'control') {
-    process.stderr.write('strata node: the control role is not built yet (the local launcher creates clusters)\n');
-    return 2;
-  }
   const env: Env = {
     clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
     log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()),
@@ -56,7 +53,15 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     case 'adjudicator': running = await startAdjudicatorRole(env, config, node, coordination, () => exitNow(3)); break;
     case 'storage': running = await startStorageRole(env, config, node, coordination, () => exitNow(3)); break;
     case 'qp': running = await startQpRole(env, config, node, coordination); break;
-    case 'relay': running = await startRelayRole(env, config, node, coordination); break;
+    case 'relay': {
+      // `--listener parent`: the local supervisor hands over the shared client port.
+      const handedOver = options.get('listener') === 'parent' ? await listenerFromParent() : null;
+      const relay = await startRelayRole(env, config, node, coordination, handedOver?.listener);
+      handedOver?.onConnection((client) => relay.accept(client));
+      running = relay;
+      break;
+    }
+    case 'control': running = await startControlRole(env, config, node, coordination, () => exitNow(3)); break;
   }
   out(`strata ${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az})`);
   // The process ends in `stop`: once the role has stopped, leftovers (a gRPC channel winding
@@ -69,4 +74,29 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return new Promise<number>(() => {});
+}
+
+/**
+ * The client port's listening socket from the process that started this one (over IPC), and
+ * the connections that process accepted on it and passes on.
+ */
+function listenerFromParent(): Promise<{ listener: unknown; onConnection(handler: (client: unknown) => void): void }> {
+  const pending: unknown[] = [];
+  let handler: ((client: unknown) => void) | null = null;
+  return new Promise((resolve) => {
+    process.on('message', (message, handle) => {
+      if (message === 'strata:listener') {
+        resolve({
+          listener: handle,
+          onConnection: (h) => {
+            handler = h;
+            for (const client of pending.splice(0)) h(client);
+          },
+        });
+      } else if (message === 'strata:connection') {
+        if (handler !== null) handler(handle);
+        else pending.push(handle);
+      }
+    });
+  });
 }

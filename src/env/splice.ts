@@ -4,7 +4,7 @@
  * PostgreSQL CancelRequest (the only 16-byte first packet with code 80877102) names a session
  * that may live on any backend, so it goes to all of them.
  */
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface Backend {
   readonly host: string;
@@ -14,6 +14,11 @@ export interface Backend {
 export interface SpliceServerOptions {
   readonly host: string;
   readonly port: number;
+  /**
+   * A listening socket handed over by another process (a net.Server received over IPC): several
+   * relays accept on one port, each connection taken by one of them. Host and port are then its.
+   */
+  readonly listener?: unknown;
   /** Backends in the order to try for a new connection. */
   readonly pick: () => readonly Backend[];
   /** All backends (cancel requests go to each). */
@@ -26,6 +31,8 @@ const CONNECT_TIMEOUT_MS = 2_000;
 
 export interface SpliceServer {
   readonly port: number;
+  /** Serves a connection another process accepted and handed over. */
+  accept(client: unknown): void;
   close(): Promise<void>;
 }
 
@@ -44,7 +51,8 @@ function isCancelRequest(first: Buffer): boolean {
 
 export async function startSpliceServer(options: SpliceServerOptions): Promise<SpliceServer> {
   const sockets = new Set<Socket>();
-  const server = createServer({ noDelay: true, pauseOnConnect: false }, (client) => {
+  const onClient = (client: Socket) => {
+    client.setNoDelay(true);
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => client.destroy());
@@ -59,7 +67,10 @@ export async function startSpliceServer(options: SpliceServerOptions): Promise<S
       }
       void route(client, first);
     });
-  });
+  };
+  // A handed-over listener arrives listening (child_process listens on the handle it receives).
+  const server = options.listener !== undefined ? options.listener as Server : createServer({ noDelay: true, pauseOnConnect: false });
+  server.on('connection', onClient);
   const route = async (client: Socket, first: Buffer) => {
     for (const backend of options.pick()) {
       let upstream: Socket;
@@ -85,12 +96,15 @@ export async function startSpliceServer(options: SpliceServerOptions): Promise<S
     }
     client.destroy();
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  if (!server.listening) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  }
   return {
     port: (server.address() as import('node:net').AddressInfo).port,
+    accept: (client) => onClient(client as Socket),
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();

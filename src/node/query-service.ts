@@ -28,6 +28,8 @@ export interface QueryServiceOptions {
   readonly snapshotTime: () => number;
   /** Whether this processor resumes index builds a restart interrupted (one processor does). */
   readonly resumeIndexBuilds: boolean;
+  /** False: the control role runs the index builds (QueryProcessorOptions.runsIndexBuilds). */
+  readonly runsIndexBuilds?: boolean;
   /** A CancelRequest arrived on this service's connection; the session may live elsewhere. */
   readonly onCancelRequest: (processId: number, secretKey: number) => void;
   readonly onConnectionClosed?: () => void;
@@ -38,6 +40,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
   const qp = new QueryProcessor({
     storage: options.storage, adjudicator: options.adjudicator, clock: env.clock, timers: env.timers,
     random: env.random, log: env.log, snapshotTime: options.snapshotTime,
+    ...(options.runsIndexBuilds === false ? { runsIndexBuilds: false } : {}),
   });
   await qp.start({ resumeIndexBuilds: options.resumeIndexBuilds });
   // A role created on another QP a moment ago must be able to connect: read the newest catalog.

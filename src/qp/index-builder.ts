@@ -56,6 +56,8 @@ export class IndexBuilder {
   }
 
   start(request: { tableId: number; indexId: number; jobId: string }): void {
+    // Another process runs it; this one follows it through the catalog (waitForCatalog).
+    if (this.host.options.runsIndexBuilds === false) return;
     const now = this.host.options.clock.now().latest;
     let finish!: () => void;
     const done = new Promise<void>((resolve) => { finish = resolve; });

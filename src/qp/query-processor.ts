@@ -31,6 +31,12 @@ export interface QueryProcessorOptions {
    * at or below it, so the snapshot is as fresh as linearizability needs and reads never wait.
    */
   readonly snapshotTime?: () => number;
+  /**
+   * False: the builds this processor's CREATE INDEX ASYNC starts run in another process (a
+   * distributed cluster's control role, which outlives any one query processor); this one
+   * follows them through the catalog (sys.wait_for_job). Default true.
+   */
+  readonly runsIndexBuilds?: boolean;
 }
 
 const PARSE_CACHE_LIMIT = 4096;

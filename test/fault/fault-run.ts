@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePorts } from '../../src/env/ports.js';
-import { localKill, localStatus } from '../../src/cli/local-cluster.js';
+import { localKill, localPid, localStatus } from '../../src/cli/local-cluster.js';
 import { HistoryRecorder } from '../support/elle/recorder.js';
 import { checkListAppend, type CheckResult } from '../support/elle/list-append.js';
 import type { MicroOp, Txn } from '../support/elle/history.js';
@@ -83,13 +83,12 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
       const victim = victimSpec === 'leader' ? await currentLeader(dir) : victimSpec;
       // Killed from this process (what `strata local kill` does), so the time is the kill's own.
       const killedAt = performance.now();
-      localKill(dir, victim);
+      const killed = localKill(dir, victim);
       log(`killed ${victim}`);
-      // The relay is the client endpoint of the local cluster: it comes back by restart.
-      if (victim === 'relay') await strata('local', 'restart', '--dir', dir, victim);
       recoveryMs[victim] = await workload.nextAcknowledgementAfter(killedAt, 30_000) - killedAt;
       log(`${victim}: commits acknowledged again after ${recoveryMs[victim]!.toFixed(0)} ms`);
-      if (victim !== 'relay') await strata('local', 'restart', '--dir', dir, victim);
+      // The supervisor of `strata local up` starts the victim again.
+      await untilRestarted(dir, victim, killed);
       await sleep(options.secondsPerFault * 1000);
     }
     await stop();
@@ -98,6 +97,14 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
     await strata('local', 'down', '--dir', dir).catch(() => {});
     if (!process.env['STRATA_KEEP_FAULT_DIR']) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function untilRestarted(dir: string, name: string, killed: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (localPid(dir, name) !== killed) return;
+    await sleep(100);
+  }
+  throw new Error(`the supervisor did not start ${name} again within 30 s`);
 }
 
 async function currentLeader(dir: string): Promise<string> {

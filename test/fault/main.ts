@@ -10,7 +10,7 @@ function option(name: string, fallback: number): number {
 }
 
 const report = await faultRun({
-  victims: ['etcd-1', 'leader', 'storage-1', 'qp-1', 'etcd-2', 'leader', 'storage-2', 'qp-2', 'relay'],
+  victims: ['etcd-1', 'leader', 'storage-1', 'qp-1', 'etcd-2', 'leader', 'storage-2', 'qp-2', 'relay-1'],
   secondsPerFault: option('seconds-per-fault', 10),
   clients: option('clients', 8),
   keys: 20,

@@ -132,6 +132,9 @@ function killOnSignals(): void {
 function killLocalCluster(dir: string): number[] {
   let pids: number[];
   try {
+    const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number>; supervisor?: number };
+    // The supervisor first: it would start the others again.
+    if (state.supervisor !== undefined && processAlive(state.supervisor)) process.kill(state.supervisor, 'SIGKILL');
     pids = Object.values((JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number> }).pids);
   } catch {
     return []; // no state file: nothing was started

@@ -6,22 +6,25 @@ import { KeyWatch, type NoticeSubscriber } from './key-watch.js';
 
 const KEY = new TextEncoder().encode('catalog-version');
 const V1 = new TextEncoder().encode('1');
+const LEADER = { address: 'leader:1', epoch: 7 };
+const NEXT_LEADER = { address: 'leader:2', epoch: 8 };
+const EPOCHS = new Map([[LEADER.address, LEADER.epoch], [NEXT_LEADER.address, NEXT_LEADER.epoch]]);
 
 /** A leader whose notices the test sends by hand. */
 function setup() {
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
-  const streams: { onNotice: (notice: Message) => void; onEnd: () => void; cancelled: boolean }[] = [];
-  const subscribe: NoticeSubscriber = (_address, keys, onNotice, onEnd) => {
+  const streams: { epoch: number; onNotice: (notice: Message) => void; onEnd: () => void; cancelled: boolean }[] = [];
+  const subscribe: NoticeSubscriber = (address, keys, onNotice, onEnd) => {
     assert.deepEqual(keys.map((k) => Buffer.from(k).toString()), ['catalog-version']);
-    const stream = { onNotice, onEnd, cancelled: false };
+    const stream = { epoch: EPOCHS.get(address)!, onNotice, onEnd, cancelled: false };
     streams.push(stream);
     return { cancel: () => { stream.cancelled = true; } };
   };
   const watch = new KeyWatch(KEY, timers, subscribe);
   const notice = (decided: number, changes: number[] = [], extra: { issued?: number; reserved?: number } = {}) =>
     streams[streams.length - 1]!.onNotice({
-      decided, issued: extra.issued ?? decided, reserved: extra.reserved ?? 0,
+      epoch: streams[streams.length - 1]!.epoch, decided, issued: extra.issued ?? decided, reserved: extra.reserved ?? 0,
       decisions: changes.map((t) => ({ commit_timestamp: t, keys: [Buffer.from(KEY)] })),
     });
   return { clock, timers, streams, watch, notice };
@@ -30,7 +33,7 @@ function setup() {
 test('the stream vouches for the key between a storage read and the next change', async () => {
   const { watch, notice } = setup();
   assert.equal(await watch.valueAt(100), undefined, 'nothing known before a stream');
-  watch.follow('leader:1');
+  watch.follow(LEADER);
   notice(100);
   assert.equal(await watch.valueAt(150), undefined, 'nothing known before a storage read');
   watch.observed(V1, 120);
@@ -48,7 +51,7 @@ test('the stream vouches for the key between a storage read and the next change'
 test('a read from before the stream started is not vouched for, nor one the stream does not cover yet', async () => {
   const { watch, notice, timers } = setup();
   watch.observed(V1, 50);
-  watch.follow('leader:1');
+  watch.follow(LEADER);
   notice(100);
   notice(200);
   assert.equal(await watch.valueAt(150), undefined, 'the read at 50 predates what the stream covers');
@@ -65,7 +68,7 @@ test('a read from before the stream started is not vouched for, nor one the stre
 
 test('a broken stream or a new leader forgets what the stream covered', async () => {
   const { watch, notice, streams, timers } = setup();
-  watch.follow('leader:1');
+  watch.follow(LEADER);
   notice(100);
   watch.observed(V1, 120);
   notice(200);
@@ -78,9 +81,9 @@ test('a broken stream or a new leader forgets what the stream covered', async ()
   assert.equal(streams.length, 2);
   notice(400);
   assert.equal(await watch.valueAt(410), undefined, 'the read at 120 predates the new stream');
-  watch.follow('leader:2');
+  watch.follow(NEXT_LEADER);
   assert.ok(streams[1]!.cancelled);
-  streams[1]!.onNotice({ decided: 900, issued: 900, decisions: [] }); // the old stream's late notice is ignored
+  streams[1]!.onNotice({ epoch: LEADER.epoch, decided: 900, issued: 900, decisions: [] }); // the old stream's late notice is ignored
   notice(500);
   watch.observed(V1, 510);
   notice(600);
@@ -89,7 +92,7 @@ test('a broken stream or a new leader forgets what the stream covered', async ()
 
 test('coverage starts above the highest timestamp issued when the stream began, and reaches the reservation', async () => {
   const { watch, notice } = setup();
-  watch.follow('leader:1');
+  watch.follow(LEADER);
   // A commit at 140 (above the decided watermark 100) was published before the stream began.
   notice(100, [], { issued: 140 });
   watch.observed(V1, 120);
@@ -100,4 +103,21 @@ test('coverage starts above the highest timestamp issued when the stream began, 
   // The leader reserved the key through 500: no need to wait for a decided watermark there.
   notice(210, [], { reserved: 500 });
   assert.deepEqual(await watch.valueAt(480), { value: V1 });
+});
+
+test('notices of a deposed leader still streaming are not taken, whatever they claim', async () => {
+  const { watch, notice, streams, timers } = setup();
+  watch.follow(NEXT_LEADER);
+  notice(100);
+  watch.observed(V1, 120);
+  // The old leader answers at the new leader's address (the follower's watch moved on first).
+  streams[0]!.onNotice({ epoch: LEADER.epoch, decided: 10_000, issued: 100, reserved: 10_000, decisions: [] });
+  assert.ok(streams[0]!.cancelled, 'a stream of another epoch is dropped');
+  assert.equal(await watch.valueAt(5_000), undefined, 'its promises cover nothing');
+  timers.advance(200_000);
+  assert.equal(streams.length, 2, 'the follower asks the leader etcd names again');
+  notice(200);
+  watch.observed(V1, 210);
+  notice(300);
+  assert.deepEqual(await watch.valueAt(250), { value: V1 });
 });

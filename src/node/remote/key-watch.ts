@@ -14,11 +14,13 @@
  */
 import type { Key } from '../../contracts/kv.js';
 import type { Timers, Timestamp } from '../../contracts/time.js';
-import { grpcClient, type GrpcClient, type Message } from '../../env/grpc.js';
+import type { Message } from '../../env/grpc.js';
+import { followLeaderNotices, grpcNoticeSubscriber, type LeaderEpoch, type NoticeSubscriber } from './leader-notices.js';
+
+export type { NoticeSubscriber } from './leader-notices.js';
 
 /** How long a lookup waits for a notice covering its snapshot before reading storage instead. */
 const WAIT_FOR_NOTICE_MS = 50;
-const RECONNECT_MS = 100;
 /** Changes remembered; beyond it the oldest are dropped and older reads go to storage. */
 const MAX_CHANGES = 1_000;
 
@@ -27,25 +29,8 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-/** Opens the leader's notice stream for the watched keys (a gRPC stream; tests pass their own). */
-export type NoticeSubscriber = (address: string, watchKeys: readonly Key[], onNotice: (notice: Message) => void,
-  onEnd: () => void) => { cancel(): void };
-
-export const grpcNoticeSubscriber: NoticeSubscriber = (address, watchKeys, onNotice, onEnd) => {
-  const client = grpcClient('Adjudicator', address);
-  const call = client.stream('Watermarks', { watch_keys: watchKeys.map((key) => Buffer.from(key)) }, onNotice, () => onEnd());
-  return {
-    cancel() {
-      call.cancel();
-      client.close();
-    },
-  };
-};
-
 export class KeyWatch {
   private call: { cancel(): void } | null = null;
-  /** Bumped on every follow: callbacks of an older stream are ignored. */
-  private generation = 0;
   /** Decisions writing the key with timestamps in (from, through] are all in `changes`. */
   private covered: { from: Timestamp; through: Timestamp } | null = null;
   private changes: Timestamp[] = [];
@@ -58,20 +43,16 @@ export class KeyWatch {
     return Buffer.compare(key, this.key) === 0;
   }
 
-  /** Follows the leader at `address` (null: no leader; the watch answers nothing until one). */
-  follow(address: string | null): void {
+  /** Follows the leader etcd names (null: no leader; the watch answers nothing until one). */
+  follow(leader: LeaderEpoch | null): void {
     this.call?.cancel();
     this.call = null;
     this.covered = null;
     this.release(true);
-    const generation = ++this.generation;
-    if (address === null) return;
-    const connect = () => {
-      let first = true;
-      this.call = this.subscribe(address, [this.key], (notice) => {
-        if (this.generation !== generation) return;
+    if (leader === null) return;
+    this.call = followLeaderNotices(this.subscribe, this.timers, leader, [this.key], {
+      onNotice: (notice, first) => {
         if (first) {
-          first = false;
           // Decisions published before the stream began are not on it: they are at or below
           // the highest timestamp issued then (which may be above the decided watermark).
           const from = Math.max(notice['decided'], notice['issued'] ?? Infinity);
@@ -79,14 +60,12 @@ export class KeyWatch {
           this.changes = [];
         }
         this.onNotice(notice);
-      }, () => {
-        if (this.generation !== generation) return;
+      },
+      onEnd: () => {
         this.covered = null;
         this.release(true);
-        this.timers.setTimeout(() => { if (this.generation === generation) connect(); }, RECONNECT_MS);
-      });
-    };
-    connect();
+      },
+    });
   }
 
   /**

@@ -27,6 +27,7 @@ import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';
 import { commitRequestFromMessage, outcomeToMessage } from '../remote/messages.js';
 import { NoticeStreams } from './notice-streams.js';
+import { PromiseFence } from './promise-fence.js';
 
 /**
  * The leader's lease: its loss ends the leadership. A crashed leader is replaced at once
@@ -48,6 +49,14 @@ const PRUNE_INTERVAL_MS = 1_000;
  * it) waits up to this long in commit wait, and so do a new leader's first commits.
  */
 const RESERVATION_MS = 50;
+/**
+ * How often the leader confirms in etcd that it still leads, and how far past a confirmation it
+ * may promise (promise-fence.ts). A successor's first commits wait out the validity, so it
+ * bounds what a failover adds; the margin over the interval absorbs etcd reads slowed by load
+ * (past it, notices stall until the next confirmation).
+ */
+const CONFIRM_INTERVAL_MS = 50;
+const PROMISE_VALIDITY_MS = 300;
 
 export interface AdjudicatorRole {
   readonly port: number;
@@ -69,6 +78,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let journal: CoordinatedJournal | null = null;
   let published: JournalPosition = 0;
   let trimmer: JournalTrimmer | null = null;
+  let fence: PromiseFence | null = null;
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
   const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000);
@@ -104,6 +114,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       // later batch with it (bench:distributed measured 2 etcd transactions per append).
       maxAppendsInFlight: 1,
       maxReservationUs: RESERVATION_MS * 1000,
+      takeoverGapUs: PROMISE_VALIDITY_MS * 1000,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
       onFailure: () => onLeadershipLost(),
       publish: (_records, position) => {
@@ -130,18 +141,30 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log,
       fence: { key: new TextEncoder().encode(leaderKey(config)), createRevision: leadership.createRevision },
     });
+    fence = new PromiseFence({
+      coordination, clock: env.clock, timers: env.timers, key: new TextEncoder().encode(leaderKey(config)),
+      createRevision: leadership.createRevision, intervalMs: CONFIRM_INTERVAL_MS, validityUs: PROMISE_VALIDITY_MS * 1000,
+      onDeposed: (reason) => {
+        if (stopped) return;
+        env.log.error(`${node.name}: deposed as adjudicator leader: ${reason}`);
+        onLeadershipLost();
+      },
+      onProblem: problemLog(env),
+    });
+    await fence.start();
     await candidate.takeOver(journal);
     const rebuilt = candidate;
     published = journal.durablePosition;
     adjudicator = rebuilt;
-    notices.lead({
+    notices.lead(fence.fence({
+      epoch: leadership.createRevision,
       get published() { return published; },
       watermark: () => rebuilt.watermark(),
       decidedWatermark: () => rebuilt.decidedWatermark(),
       decisionsInFlight: () => rebuilt.decisionsInFlight(),
       reserveCovered: (key, through) => rebuilt.reserveCovered(key, through),
       lastIssued: () => rebuilt.stats().lastIssued,
-    });
+    }));
     // No notice per published batch: reads wait on decisions (sent as they are made) and
     // replicas release them as they apply the journal; safe time follows with the next notice.
     timers.push(env.timers.setInterval(() => notices.tick(), WATERMARK_INTERVAL_MS));
@@ -165,6 +188,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     async stop() {
       stopped = true;
       (trimmer as JournalTrimmer | null)?.stop();
+      (fence as PromiseFence | null)?.stop();
       for (const timer of timers) env.timers.clearInterval(timer);
       notices.close();
       await (adjudicator as LocalAdjudicator | null)?.close();

@@ -94,27 +94,37 @@ async function untilDeleted(coordination: Coordination, timers: Timers, key: Uin
   return why;
 }
 
-/** Calls `onChange` with the value of `key` (null when absent) now and whenever it changes. */
+/**
+ * Calls `onChange` with the value of `key` (null when absent) and its create revision (0 when
+ * absent) now and whenever either changes: a key deleted and created again with the same value
+ * is a new holder.
+ */
 export async function observeKey(coordination: Coordination, timers: Timers, key: string,
-  onChange: (value: string | null) => void): Promise<{ close(): Promise<void> }> {
+  onChange: (value: string | null, createRevision: number) => void): Promise<{ close(): Promise<void> }> {
   const keyBytes = encoder.encode(key);
   const end = encoder.encode(key + '\0');
   let closed = false;
   let watch: { close(): Promise<void> } | null = null;
   let current: string | null | undefined;
-  const report = (value: string | null) => {
-    if (value !== current) {
+  let currentRevision = -1;
+  const report = (value: string | null, createRevision: number) => {
+    if (value !== current || createRevision !== currentRevision) {
       current = value;
-      onChange(value);
+      currentRevision = createRevision;
+      onChange(value, createRevision);
     }
   };
   const start = async (): Promise<void> => {
     while (!closed) {
       try {
         const read = await coordination.range(keyBytes, end);
-        report(read.entries[0] ? decoder.decode(read.entries[0].value) : null);
+        const entry = read.entries[0];
+        report(entry ? decoder.decode(entry.value) : null, entry?.createRevision ?? 0);
         watch = await coordination.watch(keyBytes, end, read.revision, (events) => {
-          for (const event of events) report(event.type === 'put' ? decoder.decode(event.entry.value) : null);
+          for (const event of events) {
+            if (event.type === 'put') report(decoder.decode(event.entry.value), event.entry.createRevision);
+            else report(null, 0);
+          }
         }, () => {
           const old = watch;
           watch = null;

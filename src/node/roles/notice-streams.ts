@@ -17,6 +17,8 @@ import { decisionToMessage } from '../remote/messages.js';
 
 /** What a notice reports, read when it is sent. */
 export interface NoticeSource {
+  /** The leader's epoch: the create revision of its leader key (followers drop other epochs). */
+  readonly epoch: number;
   readonly published: JournalPosition;
   watermark(): Timestamp;
   decidedWatermark(): Timestamp;
@@ -138,7 +140,7 @@ export class NoticeStreams {
 
   /** The decided watermark is read after the decisions it covers are chosen. */
   private message(source: NoticeSource, decisions: Message[]): Message {
-    return { position: source.published, watermark: source.watermark(), decisions, decided: source.decidedWatermark(), issued: source.lastIssued() };
+    return { epoch: source.epoch, position: source.published, watermark: source.watermark(), decisions, decided: source.decidedWatermark(), issued: source.lastIssued() };
   }
 
   private select(decisions: readonly JournalRecord[], watch: Set<string> | null): Message[] {

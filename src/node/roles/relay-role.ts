@@ -8,17 +8,26 @@
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { startSpliceServer, type Backend } from '../../env/splice.js';
-import { clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
-import { listUnder } from './leadership.js';
+import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { listUnder, register } from './leadership.js';
 
 const REFRESH_MS = 250;
 
+const REGISTRATION_TTL_SECONDS = 2;
+
 export interface RelayRole {
   readonly port: number;
+  /** Serves a client connection another process accepted on the shared port. */
+  accept(client: unknown): void;
   stop(): Promise<void>;
 }
 
-export async function startRelayRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<RelayRole> {
+/**
+ * `listener`: the client port's listening socket, handed over by the local supervisor so that
+ * several relays share one endpoint (src/cli/local-supervisor.ts); otherwise the relay binds it.
+ */
+export async function startRelayRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
+  listener?: unknown): Promise<RelayRole> {
   const configured = nodesOf(config, 'qp');
   let live = new Set<string>(configured.map((q) => q.name));
   const refresh = async () => {
@@ -34,7 +43,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   let next = 0;
   const backendOf = (q: NodeConfig): Backend => ({ host: q.host, port: q.port });
   const server = await startSpliceServer({
-    host: node.host, port: node.port,
+    host: node.host, port: node.port, ...(listener !== undefined ? { listener } : {}),
     pick: () => {
       const up = configured.filter((q) => live.has(q.name));
       const candidates = up.length > 0 ? up : configured;
@@ -45,10 +54,14 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
     all: () => configured.map(backendOf),
     onError: (message) => env.log.warn(message),
   });
+  const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
+    JSON.stringify({ role: 'relay', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
   return {
     port: server.port,
+    accept: (client) => server.accept(client),
     async stop() {
       env.timers.clearInterval(timer);
+      await registration.revoke().catch(() => {});
       await server.close();
     },
   };

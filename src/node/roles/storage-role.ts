@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Lease } from '../../env/coordination.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
-import { grpcClient, serveGrpc, type GrpcClient, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
+import { grpcClient, serveGrpc, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
 import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
 import type { JournalSubscription } from '../../contracts/journal.js';
 import type { Timestamp } from '../../contracts/time.js';
@@ -31,6 +31,7 @@ import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeC
 import { journalPrefix, leaderKey } from './adjudicator-role.js';
 import { listUnder, observeKey, register } from './leadership.js';
 import { decisionFromMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
+import { followLeaderNotices, grpcNoticeSubscriber } from '../remote/leader-notices.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 const REGISTRATION_TTL_SECONDS = 2;
@@ -96,23 +97,16 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     onFatal();
   });
 
-  // Watermark notices from whichever adjudicator leads.
+  // Watermark notices from whichever adjudicator leads, of the epoch etcd names (leader-notices.ts).
   let leaderStream: { cancel(): void } | null = null;
-  let leaderClient: GrpcClient | null = null;
-  const follow = (address: string | null) => {
+  const follow = (address: string | null, epoch: number) => {
     leaderStream?.cancel();
-    leaderClient?.close();
     leaderStream = null;
-    leaderClient = null;
     streamStart = null;
     if (address === null) return;
-    const client = grpcClient('Adjudicator', address);
-    leaderClient = client;
-    const connect = () => {
-      let first = true;
-      leaderStream = client.stream('Watermarks', {}, (notice) => {
+    leaderStream = followLeaderNotices(grpcNoticeSubscriber, env.timers, { address, epoch }, [], {
+      onNotice: (notice, first) => {
         if (first) {
-          first = false;
           streamStart = notice['position'];
           latestDecided = 0;
         }
@@ -122,12 +116,9 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
         if (notices.length >= MAX_PENDING_NOTICES) notices.shift();
         notices.push({ position: notice['position'], watermark: notice['watermark'] });
         advance();
-      }, () => {
-        // The stream ended (a standby, a restart): try again while this is still the leader.
-        if (leaderClient === client) env.timers.setTimeout(() => { if (leaderClient === client) connect(); }, 100);
-      });
-    };
-    connect();
+      },
+      onEnd: () => {},
+    });
   };
   const leader = await observeKey(coordination, env.timers, leaderKey(config), follow);
 
@@ -178,7 +169,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       env.timers.clearInterval(reporter);
       await registration.revoke().catch(() => {});
       await leader.close();
-      follow(null);
+      follow(null, 0);
       await subscription.close();
       await journal.close();
       await applying;

@@ -1,0 +1,180 @@
+/**
+ * The local cluster's supervisor (`strata local supervise --dir DIR`, started detached by
+ * `strata local up`): every process of the cluster that dies — a crash, an OOM kill, `strata
+ * local kill` — is started again, at once the first time and with growing pauses while it keeps
+ * dying (restart-backoff.ts). A node the user stopped (`strata local stop`, recorded in
+ * DIR/held.json) stays down until `strata local start`.
+ *
+ * The nodes are not its children (they outlive it, and it outlives `up`), so it looks at their
+ * pids every tick. While it runs it is the only writer of DIR/local.json's pids; it records the
+ * restart counts in DIR/supervision.json for `strata local status`. If the supervisor itself
+ * dies, the cluster runs on unsupervised (`strata local restart` still works by hand) — it holds
+ * no state a node needs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { processAlive } from '../env/processes.js';
+import type { NodeConfig } from '../node/roles/cluster-config.js';
+import { FRESH, restartDelayMs, restarted, type NodeRestarts } from './restart-backoff.js';
+import { nodeArguments, readState, startEtcdMember, startNode, writeState } from './local-cluster.js';
+
+const TICK_MS = 100;
+
+export function heldPath(dir: string): string {
+  return join(dir, 'held.json');
+}
+
+export function supervisionPath(dir: string): string {
+  return join(dir, 'supervision.json');
+}
+
+/** Names the user stopped: the supervisor leaves them down. */
+export function readHeld(dir: string): Set<string> {
+  try {
+    return new Set(JSON.parse(readFileSync(heldPath(dir), 'utf8')) as string[]);
+  } catch {
+    return new Set();
+  }
+}
+
+export function writeHeld(dir: string, held: ReadonlySet<string>): void {
+  writeAtomically(heldPath(dir), JSON.stringify([...held].sort()) + '\n');
+}
+
+export function readRestarts(dir: string): Record<string, NodeRestarts> {
+  try {
+    return JSON.parse(readFileSync(supervisionPath(dir), 'utf8')) as Record<string, NodeRestarts>;
+  } catch {
+    return {};
+  }
+}
+
+/** Readers in other processes see the old file or the new one, never half of one. */
+export function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Runs until SIGTERM (or the cluster's state file is gone). */
+export async function supervise(dirArg: string, log: (line: string) => void): Promise<void> {
+  const dir = resolve(dirArg);
+  // `up` records this process's pid right after starting it: from then on the state is ours.
+  for (let i = 0; i < 100 && readState(dir).state.supervisor !== process.pid; i++) await new Promise((r) => setTimeout(r, 50));
+  const { state, config } = readState(dir);
+  const pids = { ...state.pids };
+  const names = [...state.etcd.map((m) => m.name), ...config.nodes.map((n) => n.name)];
+  const relays = await RelayPool.open(dir, config.nodes.filter((n) => n.role === 'relay'), log);
+  const restarts = readRestarts(dir);
+  const nowMs = () => performance.now();
+  // Start times are on this process's clock: a new supervisor counts runs from its own start.
+  for (const name of names) restarts[name] = { ...(restarts[name] ?? FRESH), startedAtMs: nowMs() };
+  /** Name → when the death was seen and when to start again. */
+  const due = new Map<string, { diedAtMs: number; atMs: number }>();
+  let stopping = false;
+  process.once('SIGTERM', () => { stopping = true; });
+  process.once('SIGINT', () => { stopping = true; });
+  log(`supervising ${names.length} processes`);
+  while (!stopping && existsSync(join(dir, 'local.json'))) {
+    const held = readHeld(dir);
+    let changed = false;
+    for (const name of names) {
+      const pid = pids[name];
+      if (held.has(name) || (pid !== undefined && processAlive(pid))) {
+        due.delete(name);
+        continue;
+      }
+      const now = nowMs();
+      let pending = due.get(name);
+      if (pending === undefined) {
+        pending = { diedAtMs: now, atMs: now + restartDelayMs(restarts[name]!, now) };
+        due.set(name, pending);
+        if (pid !== undefined) log(`${name} (pid ${pid}) is gone; starting it again in ${Math.round(pending.atMs - now)} ms`);
+      }
+      if (now < pending.atMs) continue;
+      const member = state.etcd.find((m) => m.name === name);
+      const node = config.nodes.find((n) => n.name === name);
+      pids[name] = member !== undefined ? startEtcdMember(dir, member, state.etcd)
+        : node!.role === 'relay' ? relays.start(node!) : startNode(dir, node!);
+      restarts[name] = restarted(restarts[name]!, pending.diedAtMs, now);
+      due.delete(name);
+      changed = true;
+      if (pid === undefined) restarts[name] = { ...restarts[name]!, total: 0 };
+      log(`${name} started (pid ${pids[name]}${pid === undefined ? '' : `, restart ${restarts[name]!.total}`})`);
+    }
+    if (changed) {
+      writeState(dir, { ...state, pids, supervisor: process.pid });
+      writeAtomically(supervisionPath(dir), JSON.stringify(restarts, null, 2) + '\n');
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+  relays.close();
+  log('supervisor stopped');
+}
+
+/**
+ * The relays of the client port. The supervisor binds the port and hands the listening socket
+ * to each relay it starts (over IPC), so all of them accept on one endpoint and a relay lost
+ * costs only its own sessions; a relay started again gets the socket from the supervisor. The
+ * supervisor keeps the socket open for that, so the kernel gives it connections too: it passes
+ * each on to a live relay. If the port cannot be bound (relays of an earlier supervisor still
+ * hold it), each relay binds it itself, as a single relay does.
+ */
+class RelayPool {
+  private readonly children = new Map<string, ChildProcess>();
+  private next = 0;
+
+  private constructor(private readonly dir: string, private readonly listener: Server | null) {}
+
+  static async open(dir: string, relays: readonly NodeConfig[], log: (line: string) => void): Promise<RelayPool> {
+    const first = relays[0];
+    if (first === undefined) return new RelayPool(dir, null);
+    const listener = createServer({ pauseOnConnect: true });
+    try {
+      await new Promise<void>((done, fail) => {
+        listener.once('error', fail);
+        listener.listen(first.port, first.host, () => done());
+      });
+    } catch (error) {
+      log(`cannot bind the client port ${first.host}:${first.port} (${(error as Error).message}): each relay binds it itself`);
+      return new RelayPool(dir, null);
+    }
+    const pool = new RelayPool(dir, listener);
+    listener.on('connection', (client: Socket) => pool.handOff(client));
+    return pool;
+  }
+
+  /** Starts a relay with the shared listener; returns its pid. */
+  start(node: NodeConfig): number {
+    if (this.listener === null) return startNode(this.dir, node);
+    const out = openSync(join(this.dir, 'logs', `${node.name}.log`), 'a');
+    try {
+      const child = spawn(process.execPath, [...nodeArguments(this.dir, node), '--listener', 'parent'],
+        { stdio: ['ignore', out, out, 'ipc'], detached: true });
+      if (child.pid === undefined) throw new Error(`could not start ${node.name}`);
+      child.on('error', () => {});
+      child.send('strata:listener', this.listener);
+      this.children.set(node.name, child);
+      child.once('exit', () => { if (this.children.get(node.name) === child) this.children.delete(node.name); });
+      return child.pid;
+    } finally {
+      closeSync(out);
+    }
+  }
+
+  close(): void {
+    this.listener?.close();
+    for (const child of this.children.values()) child.disconnect();
+  }
+
+  /** A connection the kernel gave the supervisor: the next live relay serves it. */
+  private handOff(client: Socket): void {
+    const live = [...this.children.values()].filter((child) => child.connected);
+    if (live.length === 0) {
+      client.destroy();
+      return;
+    }
+    live[this.next++ % live.length]!.send('strata:connection', client, { keepOpen: false }, () => {});
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The control role as its own process (`strata node --role control`): the cluster's background
+ * work that must outlive any one query processor.
+ *
+ * - Index builds (CREATE INDEX ASYNC, sys.jobs): query processors of a cluster with a control
+ *   node leave every build to it (QueryProcessorOptions.runsIndexBuilds) and follow it through
+ *   the catalog. The control leader runs each build it finds in the catalog (an index not yet
+ *   valid, with a job id) and, after a restart or a takeover, resumes the ones that were
+ *   running: the backfill is idempotent, so a resumed build rewrites what was done and goes on.
+ * - The node registry (node-registry.ts): which configured nodes are up and since when, for
+ *   `strata local status`.
+ *
+ * Several control nodes may run: one leads (a leader key on its lease, like the adjudicator),
+ * the others wait. Commits and reads never go through it, so losing it only delays builds and
+ * freezes the registry until a restart or a standby takes over; a leader that loses its lease
+ * exits (crash-only), and two leaders for a moment at worst build the same index twice, which
+ * the idempotent backfill and the conflict check make harmless.
+ */
+import type { Coordination } from '../../env/coordination.js';
+import type { Env } from '../../env/env.js';
+import { QueryProcessor } from '../../qp/query-processor.js';
+import { loadParser } from '../../qp/sql/parse.js';
+import { addressOf, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { campaign, register } from './leadership.js';
+import { connectQueryBackends } from './query-backends.js';
+import { startNodeRegistry, type NodeRegistry } from './node-registry.js';
+
+const REGISTRATION_TTL_SECONDS = 2;
+const LEADER_LEASE_SECONDS = 3;
+/** How often the leader looks in the catalog for builds to run. */
+const BUILD_SCAN_MS = 250;
+/** Builds remembered as started (a job id is never run twice by one leader). */
+const MAX_STARTED_BUILDS = 10_000;
+
+export interface ControlRole {
+  readonly isLeader: boolean;
+  stop(): Promise<void>;
+}
+
+export function controlLeaderKey(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}control/leader`;
+}
+
+export async function startControlRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
+  onLeadershipLost: () => void): Promise<ControlRole> {
+  await loadParser();
+  const backends = await connectQueryBackends(env, config, node, coordination);
+  const qp = new QueryProcessor({
+    storage: backends.storage, adjudicator: backends.adjudicator, clock: env.clock, timers: env.timers,
+    random: env.random, log: env.log, snapshotTime: backends.snapshotTime,
+  });
+  const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
+    JSON.stringify({ role: 'control', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
+  let stopped = false;
+  let leading = false;
+  let scan: ReturnType<Env['timers']['setInterval']> | null = null;
+  let registry: NodeRegistry | null = null;
+
+  const lead = async () => {
+    const leadership = await campaign(coordination, env.timers, controlLeaderKey(config), node.name, LEADER_LEASE_SECONDS, () => stopped);
+    if (leadership === null) return;
+    void leadership.lease.lost.then(() => {
+      if (stopped) return;
+      env.log.error(`${node.name}: control leadership lost`);
+      onLeadershipLost();
+    });
+    leading = true;
+    env.log.info(`${node.name}: control leader`);
+    registry = startNodeRegistry({ coordination, clock: env.clock, timers: env.timers, config, log: env.log });
+    const builds = new IndexBuilds(qp, env);
+    scan = env.timers.setInterval(() => builds.scan(), BUILD_SCAN_MS);
+    builds.scan();
+  };
+  void lead().catch((error: unknown) => {
+    env.log.error(`${node.name}: taking control leadership failed: ${(error as Error).message}`);
+    onLeadershipLost();
+  });
+
+  return {
+    get isLeader() {
+      return leading;
+    },
+    async stop() {
+      stopped = true;
+      if (scan !== null) env.timers.clearInterval(scan);
+      (registry as NodeRegistry | null)?.stop();
+      await registration.revoke().catch(() => {});
+      await backends.close();
+    },
+  };
+}
+
+/** Runs every index build the catalog shows as unfinished, each once. */
+class IndexBuilds {
+  private readonly started = new Set<string>();
+  private scanning = false;
+
+  constructor(private readonly qp: QueryProcessor, private readonly env: Env) {}
+
+  scan(): void {
+    if (this.scanning) return;
+    this.scanning = true;
+    this.startUnfinished().catch((error: unknown) => {
+      // Storage or the adjudicator is away for now: the next scan tries again.
+      this.env.log.warn(`looking for index builds: ${(error as Error).message}`);
+    }).finally(() => { this.scanning = false; });
+  }
+
+  private async startUnfinished(): Promise<void> {
+    const catalog = await this.qp.catalogAt(this.qp.snapshotTime());
+    for (const table of catalog.allTables()) {
+      for (const index of table.indexes) {
+        const jobId = index.buildJobId;
+        if (index.valid || jobId === undefined || this.started.has(jobId)) continue;
+        if (this.started.size >= MAX_STARTED_BUILDS) this.started.delete(this.started.values().next().value!);
+        this.started.add(jobId);
+        this.env.log.info(`index build ${jobId} (${table.schema}.${index.name}): running it`);
+        this.qp.indexBuilder.start({ tableId: table.id, indexId: index.id, jobId });
+        void this.qp.indexBuilder.waitForJob(jobId).then(
+          () => this.env.log.info(`index build ${jobId}: completed`),
+          (error: unknown) => this.env.log.warn(`index build ${jobId}: ${(error as Error).message}`));
+      }
+    }
+  }
+}

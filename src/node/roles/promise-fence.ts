@@ -1,0 +1,97 @@
+/**
+ * Fencing of the adjudicator leader's promises (the watermark notices). A notice promises
+ * followers that no commit will come at or below some timestamp (the watermark, the decided
+ * watermark, a key's reservation). A leader deposed while alive — a standby that saw it as gone
+ * deleted its key and took over — can keep sending notices until it notices, and a follower
+ * whose etcd watch lags still takes them; without a bound, such a notice would cover commits
+ * the successor makes meanwhile.
+ *
+ * The bound: the leader confirms its leadership with a linearizable read of its key every
+ * `intervalMs`, and promises nothing above c + `validityUs`, where c is its clock's earliest
+ * time taken before the read was sent. The read saw the key with this leader's create revision
+ * at some true time ≥ c, so any successor created its key later, and it starts its timestamps
+ * above its own now().latest + `validityUs` (LocalAdjudicator's takeoverGapUs) ≥ that true
+ * time + `validityUs` > c + `validityUs`. Every promise of the old leader stays below every
+ * commit of the new one, whatever the followers know — the clock bound makes c and the
+ * successor's latest comparable across machines. A read that finds the key gone or held by
+ * someone else ends the leadership (the caller exits, crash-only); a read that fails keeps the
+ * last bound, so promises stall rather than overreach while etcd is unreachable.
+ */
+import type { Coordination } from '../../env/coordination.js';
+import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
+import type { NoticeSource } from './notice-streams.js';
+
+export interface PromiseFenceOptions {
+  readonly coordination: Coordination;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  /** The leader key and the create revision this leader holds it with (its epoch). */
+  readonly key: Uint8Array;
+  readonly createRevision: number;
+  readonly intervalMs: number;
+  readonly validityUs: number;
+  /** The key is gone or held by another leader: this one must stop. Called at most once. */
+  readonly onDeposed: (reason: string) => void;
+  readonly onProblem?: (message: string) => void;
+}
+
+export class PromiseFence {
+  private through: Timestamp = 0;
+  private timer: ReturnType<Timers['setTimeout']> | null = null;
+  private stopped = false;
+  private deposed = false;
+
+  constructor(private readonly options: PromiseFenceOptions) {}
+
+  /** Confirms once now, then every interval. */
+  async start(): Promise<void> {
+    await this.confirm();
+  }
+
+  /** The highest timestamp this leader may promise anything about. */
+  promisableThrough(): Timestamp {
+    return this.through;
+  }
+
+  /** Wraps a notice source so that nothing it says reaches past the bound. */
+  fence(source: NoticeSource): NoticeSource {
+    return {
+      epoch: source.epoch,
+      get published() { return source.published; },
+      watermark: () => Math.min(source.watermark(), this.through),
+      decidedWatermark: () => Math.min(source.decidedWatermark(), this.through),
+      decisionsInFlight: () => source.decisionsInFlight(),
+      lastIssued: () => source.lastIssued(),
+      reserveCovered: (key, through) => source.reserveCovered(key, Math.min(through, this.through)),
+    };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.options.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async confirm(): Promise<void> {
+    if (this.stopped || this.deposed) return;
+    const { coordination, clock, key, createRevision } = this.options;
+    const before = clock.now().earliest;
+    try {
+      const end = new Uint8Array(key.length + 1);
+      end.set(key);
+      const holder = (await coordination.range(key, end)).entries[0];
+      if (holder === undefined || holder.createRevision !== createRevision) {
+        this.deposed = true;
+        this.stop();
+        this.options.onDeposed(holder === undefined ? 'the leader key is gone'
+          : `the leader key was taken over (revision ${holder.createRevision}, this leader's ${createRevision})`);
+        return;
+      }
+      const through = before + this.options.validityUs;
+      if (through > this.through) this.through = through;
+    } catch (error) {
+      this.options.onProblem?.(`confirming leadership: ${(error as Error).message}`);
+    }
+    if (!this.stopped) this.timer = this.options.timers.setTimeout(() => void this.confirm(), this.options.intervalMs);
+  }
+}

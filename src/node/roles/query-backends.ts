@@ -1,0 +1,51 @@
+/**
+ * What a query processor in its own process reads and commits through (the qp and control
+ * roles): storage replicas over gRPC (own AZ first), the adjudicator leader named in etcd, and
+ * the leader's stream of catalog-version decisions, so most transactions need no storage round
+ * trip for the catalog version.
+ */
+import type { Coordination } from '../../env/coordination.js';
+import type { Env } from '../../env/env.js';
+import { RemoteAdjudicator } from '../remote/remote-adjudicator.js';
+import { RemoteStorage } from '../remote/remote-storage.js';
+import { KeyWatch } from '../remote/key-watch.js';
+import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
+import { addressOf, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { leaderKey } from './adjudicator-role.js';
+import { observeKey } from './leadership.js';
+
+export interface QueryBackends {
+  readonly storage: RemoteStorage;
+  readonly adjudicator: RemoteAdjudicator;
+  /** A new transaction's start time (DESIGN.md §2), with a notice covering it asked for. */
+  snapshotTime(): number;
+  close(): Promise<void>;
+}
+
+export async function connectQueryBackends(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<QueryBackends> {
+  const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), az: s.az })), node.az, env.clock, env.timers);
+  const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers });
+  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers);
+  storage.watch(catalogWatch);
+  const leader = await observeKey(coordination, env.timers, leaderKey(config), (address, epoch) => {
+    adjudicator.setLeader(address);
+    catalogWatch.follow(address === null ? null : { address, epoch });
+  });
+  return {
+    storage,
+    adjudicator,
+    snapshotTime: () => {
+      // Storage serves the snapshot once a notice from the leader covers it: ask for one now,
+      // while the first read is on its way.
+      const timestamp = env.clock.now().latest;
+      adjudicator.requestNotice(timestamp);
+      return timestamp;
+    },
+    async close() {
+      await leader.close();
+      catalogWatch.close();
+      adjudicator.close();
+      await storage.close();
+    },
+  };
+}
