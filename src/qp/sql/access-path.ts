@@ -97,7 +97,7 @@ export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wa
       const reverse = wantOrder === 'desc';
       const range = rangeFunction(codec, PRIMARY_INDEX_ID, pk, prefix);
       const pushed = pushedFilter(codec, bounds);
-      return { kind: 'range', source: () => new TableScan(codec, range, reverse, pushed), primaryOrder: true, reverse };
+      return { kind: 'range', source: () => new TableScan(codec, range, reverse, pushed, true), primaryOrder: true, reverse };
     }
   }
   let best: { index: IndexInfo; prefix: ReturnType<typeof prefixBounds> } | null = null;

@@ -91,10 +91,13 @@ export class TableScan implements RowSource {
     private readonly reverse: boolean,
     /** Comparisons storage evaluates before returning rows; null means no row can match. */
     private readonly pushed: ((rt: Runtime) => readonly PushedComparison[] | null) | null = null,
+    /** The range is a primary-key prefix or range (not the whole table): EXPLAIN says so. */
+    private readonly keyRange = false,
   ) {}
 
   explain(): ExplainInfo {
-    return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details: this.pushed ? ['Filters pushed down to storage'] : [], children: [] };
+    const details = [...(this.keyRange ? ['Index Cond: primary key range'] : []), ...(this.pushed ? ['Filters pushed down to storage'] : [])];
+    return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details, children: [] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
