@@ -1,6 +1,6 @@
 import type { Key } from '../../contracts/kv.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
-import { KeyWriter, prefixEnd } from '../../encoding/key.js';
+import { KeyWriter } from '../../encoding/key.js';
 import type { PushedComparison } from '../../contracts/storage.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr } from './ast.js';
@@ -8,21 +8,36 @@ import { mapTree } from './ast-map.js';
 import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
-import { columnRefs, containsAggregate } from './relations.js';
+import { columnRefs, conjuncts, containsAggregate } from './relations.js';
+import { keyRanges, KeyRangesScan, rangeOf, type KeyBound, type KeyEquality, type KeyPrefix } from './key-ranges.js';
+import { arrayElements, requireType, typeByOid } from '../types/index.js';
 import { SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { CorrelatedScope, Scope } from './scope.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
 
 /**
  * Chooses how to read one table given the conjuncts of its WHERE clause: a point lookup on
- * the full primary key, a key range on a primary-key or index prefix, or a full scan. Every
- * conjunct is still evaluated as a filter afterwards, so the path only narrows what is read.
+ * the full primary key, a key range on a primary-key or index prefix, several keys or ranges
+ * (IN lists, `= ANY (array)`, ORs of key conditions, IS NULL: key-ranges.ts), or a full scan.
+ * Every conjunct is still evaluated as a filter afterwards, so the path only narrows what is read.
  */
 
 interface Bound {
   readonly column: number;
   readonly op: '=' | '<' | '<=' | '>' | '>=';
   readonly value: Evaluator;
+}
+
+/** What the conjuncts of a WHERE clause say about one table's columns. */
+export interface KeyConditions {
+  /** `column op value` comparisons (storage also evaluates these: pushedFilter). */
+  readonly bounds: readonly Bound[];
+  /** `column IN (…)` and `column = ANY (array)`: the column equals one of a list. */
+  readonly lists: readonly { readonly column: number; readonly values: (rt: Runtime) => readonly SqlValue[] | null }[];
+  /** `column IS NULL`. */
+  readonly nulls: readonly number[];
+  /** `x OR y …` where every branch says something about a column: each branch's conditions. */
+  readonly alternatives: readonly (readonly KeyConditions[])[];
 }
 
 const FLIP: Record<string, Bound['op']> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -36,10 +51,49 @@ export interface AccessPath {
   readonly reverse: boolean;
 }
 
-/** Extracts `column op value` bounds whose value does not depend on the row. */
-export function extractBounds(table: TableInfo, relation: string, parts: readonly Expr[], ctx: CompileContext): Bound[] {
+/** Extracts the conditions on columns whose other side does not depend on the row. */
+export function extractBounds(table: TableInfo, relation: string, parts: readonly Expr[], ctx: CompileContext): KeyConditions {
   const bounds: Bound[] = [];
+  const lists: { column: number; values: (rt: Runtime) => readonly SqlValue[] | null }[] = [];
+  const nulls: number[] = [];
+  const alternatives: KeyConditions[][] = [];
+  const columnOf = (expr: Expr): number => {
+    if (expr.kind !== 'column' || (expr.table !== null && expr.table !== relation)) return -1;
+    return table.columns.findIndex((c) => c.name === expr.name);
+  };
   for (const part of parts) {
+    if (part.kind === 'between' && !part.negated) {
+      const column = columnOf(part.arg);
+      const low = column < 0 ? null : keyValue(table, column, part.low, ctx, part.location);
+      const high = column < 0 ? null : keyValue(table, column, part.high, ctx, part.location);
+      if (low) bounds.push({ column, op: '>=', value: low });
+      if (high) bounds.push({ column, op: '<=', value: high });
+      continue;
+    }
+    if (part.kind === 'in' && !part.negated) {
+      const column = columnOf(part.arg);
+      const items = column < 0 ? [] : part.list.map((item) => keyValue(table, column, item, ctx, part.location));
+      if (items.length === 0 || items.some((item) => item === null)) continue;
+      const values = items as Evaluator[];
+      lists.push({ column, values: (rt) => values.map((value) => value([], rt.ctx)) });
+      continue;
+    }
+    if (part.kind === 'any' && part.op === '=' && !part.all) {
+      const column = columnOf(part.left);
+      const values = column < 0 ? null : arrayValues(table, column, part.right, ctx, part.location);
+      if (values) lists.push({ column, values });
+      continue;
+    }
+    if (part.kind === 'null-test' && part.isNull) {
+      const column = columnOf(part.arg);
+      if (column >= 0) nulls.push(column);
+      continue;
+    }
+    if (part.kind === 'or') {
+      const branches = part.args.map((arg) => extractBounds(table, relation, conjuncts(arg), ctx));
+      if (branches.every(saysSomething)) alternatives.push(branches);
+      continue;
+    }
     if (part.kind !== 'op' || !part.left || !(part.op in FLIP)) continue;
     let columnSide: Expr = part.left;
     let valueSide: Expr = part.right;
@@ -49,42 +103,74 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
       valueSide = part.left;
       op = FLIP[op]!;
     }
-    if (columnSide.kind !== 'column') continue;
-    if (columnSide.table !== null && columnSide.table !== relation) continue;
-    // nextval() and friends are volatile: PostgreSQL calls them per row, never once for a bound.
-    if (containsAggregate(valueSide, (name) => SEQUENCE_FUNCTIONS.has(name))) continue;
-    const column = table.columns.findIndex((c) => c.name === columnSide.name);
+    const column = columnOf(columnSide);
     if (column < 0) continue;
-    const info = table.columns[column]!;
-    // The value side may name columns of an enclosing query (a correlated subquery): for one
-    // run of the subquery those are constants, so they bound the scan as parameters do.
-    const refs = columnRefs(valueSide);
-    let valueScope: Scope = new Scope([]);
-    if (refs.length > 0) {
-      const scope = ctx.scope;
-      if (!(scope instanceof CorrelatedScope) || refs.some((r) => scope.hasOwn(r.table, r.name))) continue;
-      valueScope = scope.outerOnly();
-    }
-    let value: CompiledExpr;
-    try {
-      value = compileExpr(valueSide, { ...ctx, scope: valueScope });
-    } catch (error) {
-      // (A subquery this context cannot plan, one over a WITH query say, runs as a subplan of the filter instead.)
-      if (refs.length > 0 || containsSubquery(valueSide)) continue;
-      throw error;
-    }
-    // Only a value of the column's own type (or an untyped literal/parameter that takes it)
-    // can be encoded as a key of that column without changing the comparison's meaning.
-    if (value.oid !== info.typeOid && value.oid !== TypeOid.unknown) continue;
-    if (value.paramIndex !== undefined) inferParamType(ctx, value, info.typeOid);
-    const typed = coerce(value, info.typeOid, -1, 'implicit', part.location);
-    bounds.push({ column, op, value: typed.eval });
+    const value = keyValue(table, column, valueSide, ctx, part.location);
+    if (value) bounds.push({ column, op, value });
   }
-  return bounds;
+  return { bounds, lists, nulls, alternatives };
 }
 
-export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wantOrder: 'asc' | 'desc' | null): AccessPath {
+function saysSomething(c: KeyConditions): boolean {
+  return c.bounds.length > 0 || c.lists.length > 0 || c.nulls.length > 0 || c.alternatives.length > 0;
+}
+
+/**
+ * The value side of a key condition compiled to the column's type, or null when it cannot bound
+ * a read (it depends on the row, is volatile, or is of another type).
+ */
+function keyValue(table: TableInfo, column: number, valueSide: Expr, ctx: CompileContext, location: number): Evaluator | null {
+  const compiled = rowIndependent(valueSide, ctx);
+  if (!compiled) return null;
+  const info = table.columns[column]!;
+  // Only a value of the column's own type (or an untyped literal/parameter that takes it)
+  // can be encoded as a key of that column without changing the comparison's meaning.
+  if (compiled.oid !== info.typeOid && compiled.oid !== TypeOid.unknown) return null;
+  if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, info.typeOid);
+  return coerce(compiled, info.typeOid, -1, 'implicit', location).eval;
+}
+
+/** `column = ANY (array)`: the array's elements, when it is an array of the column's own type. */
+function arrayValues(table: TableInfo, column: number, arraySide: Expr, ctx: CompileContext, location: number): ((rt: Runtime) => readonly SqlValue[] | null) | null {
+  const compiled = rowIndependent(arraySide, ctx);
+  if (!compiled) return null;
+  const info = table.columns[column]!;
+  const arrayOid = typeByOid(info.typeOid)?.array ?? 0;
+  if (arrayOid === 0 || (compiled.oid !== arrayOid && compiled.oid !== TypeOid.unknown)) return null;
+  if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, arrayOid);
+  const array = coerce(compiled, arrayOid, -1, 'implicit', location).eval;
+  const element = requireType(info.typeOid);
+  return (rt) => {
+    const text = array([], rt.ctx);
+    return text === null ? null : arrayElements(text as string, element);
+  };
+}
+
+/** An expression compiled to run once per execution, or null when it depends on the row or is volatile. */
+function rowIndependent(valueSide: Expr, ctx: CompileContext): CompiledExpr | null {
+  // nextval() and friends are volatile: PostgreSQL calls them per row, never once for a bound.
+  if (containsAggregate(valueSide, (name) => SEQUENCE_FUNCTIONS.has(name))) return null;
+  // The value side may name columns of an enclosing query (a correlated subquery): for one
+  // run of the subquery those are constants, so they bound the scan as parameters do.
+  const refs = columnRefs(valueSide);
+  let valueScope: Scope = new Scope([]);
+  if (refs.length > 0) {
+    const scope = ctx.scope;
+    if (!(scope instanceof CorrelatedScope) || refs.some((r) => scope.hasOwn(r.table, r.name))) return null;
+    valueScope = scope.outerOnly();
+  }
+  try {
+    return compileExpr(valueSide, { ...ctx, scope: valueScope });
+  } catch (error) {
+    // (A subquery this context cannot plan, one over a WITH query say, runs as a subplan of the filter instead.)
+    if (refs.length > 0 || containsSubquery(valueSide)) return null;
+    throw error;
+  }
+}
+
+export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, wantOrder: 'asc' | 'desc' | null): AccessPath {
   const table = codec.table;
+  const bounds = conditions.bounds;
   const pk = table.primaryKey;
   if (pk.length > 0) {
     const equal = pk.map((c) => bounds.find((b) => b.column === c && b.op === '='));
@@ -99,10 +185,15 @@ export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wa
       const pushed = pushedFilter(codec, bounds);
       return { kind: 'range', source: () => new TableScan(codec, range, reverse, pushed, true), primaryOrder: true, reverse };
     }
+    const several = severalKeys(pk, conditions);
+    if (several) {
+      const ranges = keyRanges(codec, PRIMARY_INDEX_ID, pk, several);
+      const pushed = pushedFilter(codec, bounds);
+      return { kind: 'range', source: () => new KeyRangesScan(codec, null, ranges, pushed), primaryOrder: true, reverse: false };
+    }
   }
   let best: { index: IndexInfo; prefix: ReturnType<typeof prefixBounds> } | null = null;
-  for (const index of table.indexes) {
-    if (index.primary || !index.valid) continue;
+  for (const index of usableIndexes(table)) {
     const prefix = prefixBounds(index.columns, bounds);
     if (prefix.equal.length === 0 && !prefix.lower && !prefix.upper) continue;
     if (!best || prefix.equal.length > best.prefix.equal.length) best = { index, prefix };
@@ -112,10 +203,57 @@ export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wa
     const index = best.index;
     return { kind: 'index', source: () => new IndexScan(codec, index, range), primaryOrder: false, reverse: false };
   }
+  for (const index of usableIndexes(table)) {
+    const several = severalKeys(index.columns, conditions);
+    if (!several) continue;
+    const ranges = keyRanges(codec, index.id, index.columns, several);
+    return { kind: 'index', source: () => new KeyRangesScan(codec, index, ranges, null), primaryOrder: false, reverse: false };
+  }
   const reverse = wantOrder === 'desc';
   const whole = () => ({ start: codec.rowsStart, end: codec.rowsEnd });
   const pushed = pushedFilter(codec, bounds);
   return { kind: 'full', source: () => new TableScan(codec, whole, reverse, pushed), primaryOrder: true, reverse };
+}
+
+function usableIndexes(table: TableInfo): IndexInfo[] {
+  return table.indexes.filter((index) => !index.primary && index.valid);
+}
+
+/**
+ * The key prefixes of an index that cover every row the conditions allow, when they need more
+ * than one plain range: a list or IS NULL on a leading column, or an OR whose every branch
+ * (with the conditions ANDed to it) has a prefix of its own. Null when the index does not help.
+ */
+function severalKeys(columns: readonly number[], conditions: KeyConditions): KeyPrefix[] | null {
+  const own = keyPrefix(columns, conditions);
+  if (own.equal.some((e) => e.kind !== 'value')) return [own];
+  const base = { ...conditions, alternatives: [] };
+  for (const branches of conditions.alternatives) {
+    const prefixes = branches.map((branch) => keyPrefix(columns, {
+      bounds: [...base.bounds, ...branch.bounds], lists: [...base.lists, ...branch.lists], nulls: [...base.nulls, ...branch.nulls], alternatives: [],
+    }));
+    if (prefixes.every((p) => p.equal.length > 0 || p.lower || p.upper)) return prefixes;
+  }
+  return null;
+}
+
+/** Equalities (a value, NULL, or any of a list) on the leading columns, then a range on the next. */
+function keyPrefix(columns: readonly number[], conditions: KeyConditions): KeyPrefix {
+  const equal: KeyEquality[] = [];
+  let i = 0;
+  for (; i < columns.length; i++) {
+    const column = columns[i]!;
+    const bound = conditions.bounds.find((b) => b.column === column && b.op === '=');
+    const list = conditions.lists.find((l) => l.column === column);
+    if (bound) equal.push({ kind: 'value', value: bound.value });
+    else if (conditions.nulls.includes(column)) equal.push({ kind: 'null' });
+    else if (list) equal.push({ kind: 'list', values: list.values });
+    else break;
+  }
+  const next = columns[i];
+  const lower = conditions.bounds.find((b) => b.column === next && (b.op === '>' || b.op === '>='));
+  const upper = conditions.bounds.find((b) => b.column === next && (b.op === '<' || b.op === '<='));
+  return { equal, lower: (lower as KeyBound | undefined) ?? null, upper: (upper as KeyBound | undefined) ?? null };
 }
 
 interface PrefixBounds {
@@ -150,23 +288,7 @@ function rangeFunction(codec: TableCodec, indexId: number, columns: readonly num
       if (v === null) return null; // `col = NULL` matches nothing
       values.push(v);
     }
-    const base = codec.keyFromValues(indexId, columns, values);
-    let start = base;
-    let end = prefixEnd(base);
-    if (prefix.lower) {
-      const v = prefix.lower.value([], rt.ctx);
-      if (v === null) return null;
-      const key = codec.keyFromValues(indexId, columns, [...values, v]);
-      start = prefix.lower.op === '>' ? prefixEnd(key) : key;
-    }
-    if (prefix.upper) {
-      const v = prefix.upper.value([], rt.ctx);
-      if (v === null) return null;
-      const key = codec.keyFromValues(indexId, columns, [...values, v]);
-      end = prefix.upper.op === '<' ? key : prefixEnd(key);
-    }
-    if (Buffer.compare(start, end) >= 0) return null;
-    return { start, end };
+    return rangeOf(codec, indexId, columns, values, prefix.lower as KeyBound | null, prefix.upper as KeyBound | null, rt);
   };
 }
 
