@@ -33,11 +33,18 @@ export interface KeyConditions {
   /** `column op value` comparisons (storage also evaluates these: pushedFilter). */
   readonly bounds: readonly Bound[];
   /** `column IN (…)` and `column = ANY (array)`: the column equals one of a list. */
-  readonly lists: readonly { readonly column: number; readonly values: (rt: Runtime) => readonly SqlValue[] | null }[];
+  readonly lists: readonly ListBound[];
   /** `column IS NULL`. */
   readonly nulls: readonly number[];
   /** `x OR y …` where every branch says something about a column: each branch's conditions. */
   readonly alternatives: readonly (readonly KeyConditions[])[];
+}
+
+interface ListBound {
+  readonly column: number;
+  readonly values: (rt: Runtime) => readonly SqlValue[] | null;
+  /** How many values, when the statement's text says (an IN list). */
+  readonly count: number | null;
 }
 
 const FLIP: Record<string, Bound['op']> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
@@ -49,12 +56,14 @@ export interface AccessPath {
   /** Rows come out in primary-key order (ascending, or descending when reverse). */
   readonly primaryOrder: boolean;
   readonly reverse: boolean;
+  /** At most this many rows (a point read; a list of whole primary keys), when the plan shows it. */
+  readonly maxRows?: number;
 }
 
 /** Extracts the conditions on columns whose other side does not depend on the row. */
 export function extractBounds(table: TableInfo, relation: string, parts: readonly Expr[], ctx: CompileContext): KeyConditions {
   const bounds: Bound[] = [];
-  const lists: { column: number; values: (rt: Runtime) => readonly SqlValue[] | null }[] = [];
+  const lists: ListBound[] = [];
   const nulls: number[] = [];
   const alternatives: KeyConditions[][] = [];
   const columnOf = (expr: Expr): number => {
@@ -75,13 +84,13 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
       const items = column < 0 ? [] : part.list.map((item) => keyValue(table, column, item, ctx, part.location));
       if (items.length === 0 || items.some((item) => item === null)) continue;
       const values = items as Evaluator[];
-      lists.push({ column, values: (rt) => values.map((value) => value([], rt.ctx)) });
+      lists.push({ column, values: (rt) => values.map((value) => value([], rt.ctx)), count: values.length });
       continue;
     }
     if (part.kind === 'any' && part.op === '=' && !part.all) {
       const column = columnOf(part.left);
       const values = column < 0 ? null : arrayValues(table, column, part.right, ctx, part.location);
-      if (values) lists.push({ column, values });
+      if (values) lists.push({ column, values, count: null });
       continue;
     }
     if (part.kind === 'null-test' && part.isNull) {
@@ -176,7 +185,7 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
     const equal = pk.map((c) => bounds.find((b) => b.column === c && b.op === '='));
     if (equal.every((b) => b !== undefined)) {
       const values = equal.map((b) => b!.value);
-      return { kind: 'point', source: () => new PointLookup(codec, values), primaryOrder: true, reverse: false };
+      return { kind: 'point', source: () => new PointLookup(codec, values), primaryOrder: true, reverse: false, maxRows: 1 };
     }
     const prefix = prefixBounds(pk, bounds);
     if (prefix.equal.length > 0 || prefix.lower || prefix.upper) {
@@ -189,7 +198,8 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
     if (several) {
       const ranges = keyRanges(codec, PRIMARY_INDEX_ID, pk, several);
       const pushed = pushedFilter(codec, bounds);
-      return { kind: 'range', source: () => new KeyRangesScan(codec, null, ranges, pushed), primaryOrder: true, reverse: false };
+      const maxRows = wholeKeys(pk.length, several);
+      return { kind: 'range', source: () => new KeyRangesScan(codec, null, ranges, pushed), primaryOrder: true, reverse: false, ...(maxRows !== null ? { maxRows } : {}) };
     }
   }
   let best: { index: IndexInfo; prefix: ReturnType<typeof prefixBounds> } | null = null;
@@ -237,6 +247,22 @@ function severalKeys(columns: readonly number[], conditions: KeyConditions): Key
   return null;
 }
 
+/** How many whole primary keys the prefixes name, when every one names whole keys from lists of known length. */
+function wholeKeys(width: number, prefixes: readonly KeyPrefix[]): number | null {
+  let total = 0;
+  for (const prefix of prefixes) {
+    if (prefix.equal.length !== width) return null;
+    let keys = 1;
+    for (const equality of prefix.equal) {
+      if (equality.kind !== 'list') continue;
+      if (equality.count === null) return null;
+      keys *= equality.count;
+    }
+    total += keys;
+  }
+  return total;
+}
+
 /** Equalities (a value, NULL, or any of a list) on the leading columns, then a range on the next. */
 function keyPrefix(columns: readonly number[], conditions: KeyConditions): KeyPrefix {
   const equal: KeyEquality[] = [];
@@ -247,7 +273,7 @@ function keyPrefix(columns: readonly number[], conditions: KeyConditions): KeyPr
     const list = conditions.lists.find((l) => l.column === column);
     if (bound) equal.push({ kind: 'value', value: bound.value });
     else if (conditions.nulls.includes(column)) equal.push({ kind: 'null' });
-    else if (list) equal.push({ kind: 'list', values: list.values });
+    else if (list) equal.push({ kind: 'list', values: list.values, count: list.count });
     else break;
   }
   const next = columns[i];

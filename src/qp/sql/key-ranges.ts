@@ -22,7 +22,7 @@ export type KeyEquality =
   | { readonly kind: 'value'; readonly value: Evaluator }
   | { readonly kind: 'null' }
   /** Any of the values of a list (its NULLs match nothing). */
-  | { readonly kind: 'list'; readonly values: (rt: Runtime) => readonly SqlValue[] | null };
+  | { readonly kind: 'list'; readonly values: (rt: Runtime) => readonly SqlValue[] | null; readonly count: number | null };
 
 export interface KeyBound { readonly op: '<' | '<=' | '>' | '>='; readonly value: Evaluator }
 
