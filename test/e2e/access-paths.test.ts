@@ -70,6 +70,11 @@ test('IN lists, = ANY (array) and ORs of keys read those primary keys', { skip }
   assert.match(await plan('SELECT id FROM orders WHERE id = 10 OR id = 20'), PRIMARY_KEYS);
   assert.match(await plan('SELECT order_id FROM lines WHERE (order_id = 4 AND line = 1) OR order_id = 9'), PRIMARY_KEYS);
   assert.match(await plan('SELECT id FROM orders WHERE id BETWEEN 5 AND 8'), /Storage Scan on orders\n\s+Index Cond: primary key range/);
+  // bigint keys (DSQL's identity columns) take integer literals of narrower types.
+  await db().same('SELECT v FROM big WHERE id = 5');
+  await db().same('SELECT v FROM big WHERE id > 27::int2 ORDER BY id');
+  assert.match(await plan('SELECT v FROM big WHERE id = 5'), /Storage Lookup on big/);
+  assert.match(await plan('SELECT v FROM big WHERE id IN (1, 2, 40)'), PRIMARY_KEYS);
   // An OR with a branch no key bounds reads everything.
   assert.match(await plan("SELECT id FROM orders WHERE id = 10 OR code = 'x'"), /Storage Scan on orders(?!\n\s+Index Cond)/);
 });

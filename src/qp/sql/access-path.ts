@@ -134,7 +134,8 @@ function keyValue(table: TableInfo, column: number, valueSide: Expr, ctx: Compil
   const info = table.columns[column]!;
   // Only a value of the column's own type (or an untyped literal/parameter that takes it)
   // can be encoded as a key of that column without changing the comparison's meaning.
-  if (compiled.oid !== info.typeOid && compiled.oid !== TypeOid.unknown) return null;
+  // A narrower integer widens exactly (`bigint_id = 5`: DSQL's identity columns are bigint).
+  if (compiled.oid !== info.typeOid && compiled.oid !== TypeOid.unknown && !WIDENS_TO[info.typeOid]?.includes(compiled.oid)) return null;
   if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, info.typeOid);
   return coerce(compiled, info.typeOid, -1, 'implicit', location).eval;
 }
@@ -154,6 +155,12 @@ function arrayValues(table: TableInfo, column: number, arraySide: Expr, ctx: Com
     return text === null ? null : arrayElements(text as string, element);
   };
 }
+
+/** Integer types whose values a wider integer column's key encodes without change of meaning. */
+const WIDENS_TO: Partial<Record<number, readonly number[]>> = {
+  [TypeOid.int8]: [TypeOid.int2, TypeOid.int4],
+  [TypeOid.int4]: [TypeOid.int2],
+};
 
 /** An expression compiled to run once per execution, or null when it depends on the row or is volatile. */
 function rowIndependent(valueSide: Expr, ctx: CompileContext): CompiledExpr | null {
