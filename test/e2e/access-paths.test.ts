@@ -121,6 +121,9 @@ test('a join with a bounded outer side reads the inner table by key per outer ro
     'SELECT c.id, count(l.line) FROM customers c JOIN orders o ON o.customer_id = c.id JOIN lines l ON l.order_id = o.id WHERE c.id = 12 GROUP BY c.id',
     'SELECT v.x, b.v FROM (VALUES (1::bigint), (2)) AS v(x) JOIN big b ON b.id = v.x ORDER BY 1',
     'SELECT v.x, b.v FROM (VALUES (1), (2)) AS v(x) JOIN big b ON b.id = v.x ORDER BY 1',
+    "SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id IN (1, 2, 3, 5) AND c.region = 'east' ORDER BY 1",
+    'SELECT o.id, (SELECT max(c.name) FROM (VALUES (1), (2)) AS v(x) JOIN customers c ON c.id = v.x WHERE c.id <= o.id) FROM orders o WHERE o.id < 4 ORDER BY 1',
+    'SELECT v.x, c.name FROM (VALUES (1), (2)) AS v(x) JOIN customers c ON c.id = v.x FOR UPDATE OF c',
   ]) await db().same(sql);
   const point = await plan('SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id = 42');
   assert.match(point, /Nested Loop Join\n\s+->  Storage Lookup on orders\n[^]*->  Storage Lookup on customers/);
