@@ -137,3 +137,26 @@ test('a join with a bounded outer side reads the inner table by key per outer ro
   assert.match(await plan('SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id'), /Hash Join/);
   assert.match(await plan('SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id > 5'), /Hash Join/);
 });
+
+test('ORDER BY an index\'s columns with a LIMIT reads the index in order and stops early', { skip }, async () => {
+  await indexes();
+  for (const sql of [
+    'SELECT id, code FROM orders ORDER BY code LIMIT 3',
+    'SELECT id, code FROM orders ORDER BY code DESC LIMIT 3 OFFSET 2',
+    "SELECT id, code FROM orders WHERE note LIKE 'n1%' ORDER BY code LIMIT 4",
+    'SELECT note FROM orders ORDER BY note DESC LIMIT 12',
+    'SELECT note FROM orders ORDER BY note LIMIT 3',
+    'SELECT note FROM orders ORDER BY note NULLS FIRST LIMIT 3',
+    'SELECT o.code FROM orders o ORDER BY o.code LIMIT 2',
+    'SELECT code, count(*) FROM orders GROUP BY code ORDER BY code LIMIT 2',
+    'SELECT DISTINCT customer_id FROM orders ORDER BY customer_id LIMIT 3',
+    'SELECT customer_id, row_number() OVER (ORDER BY id) FROM orders ORDER BY customer_id LIMIT 1',
+  ]) await db().same(sql);
+  const ascending = await plan('SELECT id, code FROM orders ORDER BY code LIMIT 3');
+  assert.match(ascending, /B-Tree Scan using orders_code on orders/);
+  assert.doesNotMatch(ascending, /Sort/);
+  assert.match(await plan('SELECT id FROM orders ORDER BY code DESC LIMIT 3'), /B-Tree Scan Backward using orders_code on orders/);
+  // Without a LIMIT, or with NULLs where the index does not put them, a full scan and a sort.
+  assert.match(await plan('SELECT id FROM orders ORDER BY code'), /Sort[^]*Storage Scan on orders/);
+  assert.match(await plan('SELECT note FROM orders ORDER BY note NULLS FIRST LIMIT 3'), /Sort[^]*Storage Scan on orders/);
+});

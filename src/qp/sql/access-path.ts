@@ -1,6 +1,6 @@
 import type { Key } from '../../contracts/kv.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
-import { KeyWriter } from '../../encoding/key.js';
+import { KeyWriter, prefixEnd } from '../../encoding/key.js';
 import type { PushedComparison } from '../../contracts/storage.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr } from './ast.js';
@@ -53,8 +53,10 @@ export interface AccessPath {
   readonly source: () => RowSource;
   /** 'point', 'range', 'index' or 'full' — for EXPLAIN and tests. */
   readonly kind: 'point' | 'range' | 'index' | 'full';
-  /** Rows come out in primary-key order (ascending, or descending when reverse). */
+  /** Rows come out in primary-key order, or orderColumns' order (ascending, or descending when reverse). */
   readonly primaryOrder: boolean;
+  /** The columns whose order the rows come in, when not the primary key's (an index read in order). */
+  readonly orderColumns?: readonly number[];
   readonly reverse: boolean;
   /** At most this many rows (a point read; a list of whole primary keys), when the plan shows it. */
   readonly maxRows?: number;
@@ -184,7 +186,16 @@ function rowIndependent(valueSide: Expr, ctx: CompileContext): CompiledExpr | nu
   }
 }
 
-export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, wantOrder: 'asc' | 'desc' | null): AccessPath {
+/**
+ * The order the statement wants rows in: ORDER BY's direction, and, when it has a LIMIT and
+ * orders by plain columns all one way (NULLs where that way puts them), those columns' names.
+ */
+export interface WantedOrder {
+  readonly direction: 'asc' | 'desc';
+  readonly limitedColumns: readonly string[] | null;
+}
+
+export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, wantOrder: WantedOrder | null): AccessPath {
   const table = codec.table;
   const bounds = conditions.bounds;
   const pk = table.primaryKey;
@@ -196,7 +207,7 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
     }
     const prefix = prefixBounds(pk, bounds);
     if (prefix.equal.length > 0 || prefix.lower || prefix.upper) {
-      const reverse = wantOrder === 'desc';
+      const reverse = wantOrder?.direction === 'desc';
       const range = rangeFunction(codec, PRIMARY_INDEX_ID, pk, prefix);
       const pushed = pushedFilter(codec, bounds);
       return { kind: 'range', source: () => new TableScan(codec, range, reverse, pushed, true), primaryOrder: true, reverse };
@@ -226,10 +237,30 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
     const ranges = keyRanges(codec, index.id, index.columns, several);
     return { kind: 'index', source: () => new KeyRangesScan(codec, index, ranges, null), primaryOrder: false, reverse: false };
   }
-  const reverse = wantOrder === 'desc';
+  const ordered = indexInOrder(codec, wantOrder);
+  if (ordered) return ordered;
+  const reverse = wantOrder?.direction === 'desc';
   const whole = () => ({ start: codec.rowsStart, end: codec.rowsEnd });
   const pushed = pushedFilter(codec, bounds);
   return { kind: 'full', source: () => new TableScan(codec, whole, reverse, pushed), primaryOrder: true, reverse };
+}
+
+/**
+ * ORDER BY an index's leading columns with a LIMIT, and nothing narrower to read: the index read
+ * in its order (backward for DESC), so the LIMIT stops the read early instead of a full scan and
+ * a sort. Without a LIMIT the sort stays: a row lookup per index entry costs more than one scan.
+ * The filter still runs on every row read, so a selective filter may read much of the index.
+ */
+function indexInOrder(codec: TableCodec, wantOrder: WantedOrder | null): AccessPath | null {
+  const names = wantOrder?.limitedColumns;
+  if (!names || names.length === 0) return null;
+  const columns = names.map((name) => codec.table.columns.findIndex((c) => c.name === name));
+  const index = usableIndexes(codec.table).find((i) => columns.length <= i.columns.length && columns.every((c, n) => i.columns[n] === c));
+  if (!index) return null;
+  const reverse = wantOrder.direction === 'desc';
+  const start = codec.keyFromValues(index.id, index.columns, []);
+  const whole = { start, end: prefixEnd(start) };
+  return { kind: 'index', source: () => new IndexScan(codec, index, () => whole, reverse), primaryOrder: true, orderColumns: index.columns, reverse };
 }
 
 function usableIndexes(table: TableInfo): IndexInfo[] {

@@ -3,8 +3,9 @@ import type { FieldDescription } from '../../contracts/sql-session.js';
 import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
+import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
-import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.js';
+import { chooseAccessPath, extractBounds, type AccessPath, type WantedOrder } from './access-path.js';
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
@@ -91,8 +92,8 @@ interface FromPlan {
   readonly build: () => RowSource;
   readonly width: number;
   readonly accessPaths: AccessPath['kind'][];
-  /** Set when rows come out in a single table's primary-key order. */
-  readonly primaryOrderOf: { table: TableInfo; relation: string; reverse: boolean } | null;
+  /** Set when rows come out in a single table's primary-key order (or its index columns' order: columns). */
+  readonly primaryOrderOf: { table: TableInfo; relation: string; reverse: boolean; columns?: readonly number[] } | null;
   /** At most this many rows, known from the plan itself (index-join.ts decides with it). */
   readonly maxRows?: number;
   /** A base table read on its own: a join may read it by key per outer row instead. */
@@ -198,21 +199,39 @@ function limitValue(expr: Expr, pc: PlanContext, clause: string): Evaluator {
   return coerce(value, TypeOid.int8, -1, 'implicit', value.location).eval;
 }
 
-function wantedPrimaryOrder(statement: SelectStatement): 'asc' | 'desc' | null {
+function wantedPrimaryOrder(statement: SelectStatement): WantedOrder | null {
   if (statement.orderBy.length === 0) return null;
   const first = statement.orderBy[0]!;
-  return first.descending ? 'desc' : 'asc';
+  const oneWay = statement.orderBy.every((s) => s.expr.kind === 'column' && s.descending === first.descending && (s.nullsFirst ?? s.descending) === s.descending);
+  const limitedColumns = statement.limit && oneWay && rowsKeepFromOrder(statement) ? statement.orderBy.map((s) => (s.expr as Extract<Expr, { kind: 'column' }>).name) : null;
+  return { direction: first.descending ? 'desc' : 'asc', limitedColumns };
 }
 
-function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: { table: TableInfo; relation: string; reverse: boolean }, scope: Scope): boolean {
-  if (orderBy.length === 0 || orderBy.length > order.table.primaryKey.length) return false;
+/** The select list and clauses keep the FROM rows' order (no grouping, DISTINCT or window functions). */
+function rowsKeepFromOrder(statement: SelectStatement): boolean {
+  if (statement.groupBy.length > 0 || statement.having || statement.distinct || statement.distinctOn) return false;
+  let regrouped = false;
+  for (const target of statement.targets) {
+    mapTree(target.expr, (node) => {
+      if (node.kind === 'func' && (node.over || types.isAggregate(String(node.name)))) regrouped = true;
+      return node.kind === 'subquery' ? node : undefined;
+    });
+  }
+  return !regrouped;
+}
+
+function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: NonNullable<FromPlan['primaryOrderOf']>, scope: Scope): boolean {
+  const keyColumns = order.columns ?? order.table.primaryKey;
+  if (orderBy.length === 0 || orderBy.length > keyColumns.length) return false;
   return orderBy.every((item, i) => {
     if (item.expr.kind !== 'column' || item.descending !== order.reverse) return false;
-    const pkColumn = order.table.columns[order.table.primaryKey[i]!]!;
+    // Index keys sort NULLs last ascending, first descending: PostgreSQL's defaults (a primary key has none).
+    if (order.columns && (item.nullsFirst ?? item.descending) !== item.descending) return false;
+    const pkColumn = order.table.columns[keyColumns[i]!]!;
     if (item.expr.name !== pkColumn.name) return false;
     try {
       const resolved = scope.resolve(item.expr.table, item.expr.name, -1);
-      return resolved.relation === order.relation && resolved.position === order.table.primaryKey[i];
+      return resolved.relation === order.relation && resolved.position === keyColumns[i];
     } catch {
       return false;
     }
@@ -448,7 +467,7 @@ function planOrderBy(orderBy: readonly SortItem[], statement: SelectStatement, e
   return keys;
 }
 
-function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
+function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanContext, order: WantedOrder | null): FromPlan {
   if (items.length === 0) {
     return { scope: new Scope([]), build: () => new ValuesSource([[]]), width: 0, accessPaths: [], primaryOrderOf: null };
   }
@@ -464,7 +483,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
   return planFromItem(item, where, { ...pc, localRelations: seen }, order, true);
 }
 
-function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
+function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: WantedOrder | null, preserved: boolean): FromPlan {
   if (item.kind === 'table') {
     const cte = item.schema === null ? pc.ctes?.get(item.name) : undefined;
     if (item.columnAliases) return renameColumns(cte ? planCteReference(cte, item) : planTable(item, [], pc, order), item.alias ?? item.name, item.columnAliases);
@@ -660,7 +679,7 @@ function shiftRow(row: Row, offset: number): Row {
   return shifted;
 }
 
-function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
+function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: WantedOrder | null): FromPlan {
   const relation = resolveRelation(pc.resolver, item.schema, item.name, item.location);
   const relationName = item.alias ?? item.name;
   if (relation.kind === 'view') {
@@ -700,7 +719,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
     build: path.source,
     width: columns.length,
     accessPaths: [path.kind],
-    primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse } : null,
+    primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse, ...(path.orderColumns ? { columns: path.orderColumns } : {}) } : null,
     ...(path.maxRows !== undefined ? { maxRows: path.maxRows } : {}),
     baseTable: { table, codec },
   };
