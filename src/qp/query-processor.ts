@@ -12,6 +12,10 @@ import { jobsTable, virtualTable } from './system/virtual-tables.js';
 import type { VirtualTable } from './sql/relations.js';
 import { IndexBuilder } from './index-builder.js';
 import { SequenceAllocator } from './sequences/sequence-allocator.js';
+import { BackgroundJobs } from './jobs/background-jobs.js';
+import type { AfterCommitJob } from './jobs/job-requests.js';
+import { startValidateConstraint } from './jobs/validate-constraint-job.js';
+import { pendingDrops, startDrop } from './jobs/drop-job.js';
 
 export interface QueryProcessorOptions {
   readonly storage: StorageNode;
@@ -42,6 +46,8 @@ export class QueryProcessor implements SessionFactory {
   private readonly codecCache = new WeakMap<TableInfo, TableCodec>();
   readonly sessions = new Map<number, Session>();
   readonly indexBuilder: IndexBuilder;
+  /** VALIDATE_CONSTRAINT and DROP jobs (index builds run in indexBuilder). */
+  readonly backgroundJobs: BackgroundJobs;
   /** Blocks of sequence values this QP has taken (shared by its sessions). */
   readonly sequences: SequenceAllocator;
 
@@ -51,6 +57,7 @@ export class QueryProcessor implements SessionFactory {
 
   constructor(readonly options: QueryProcessorOptions) {
     this.indexBuilder = new IndexBuilder(this);
+    this.backgroundJobs = new BackgroundJobs(this);
     this.snapshotTime = options.snapshotTime ?? (() => options.clock.now().latest);
     this.pause = () => new Promise((resolve) => options.timers.setImmediate(resolve));
     this.sequences = new SequenceAllocator({
@@ -64,12 +71,14 @@ export class QueryProcessor implements SessionFactory {
 
   /**
    * Loads the newest catalog before serving: statements are prepared against it. Unless told
-   * otherwise, resumes the index builds a restart interrupted (with several processors on one
+   * otherwise, resumes the index builds and DROP jobs a restart interrupted (with several processors on one
    * store, exactly one of them does).
    */
   async start(options: { resumeIndexBuilds?: boolean } = {}): Promise<void> {
     const catalog = await this.catalogAt(this.snapshotTime());
     if (options.resumeIndexBuilds === false) return;
+    // So do the drops whose rows a restart left behind (the job deletes what is still there).
+    for (const drop of await pendingDrops(this.options.storage, this.snapshotTime())) startDrop(this.backgroundJobs, drop);
     // Index builds interrupted by a restart resume under their job ids (the backfill is
     // idempotent: it rewrites the same entries).
     for (const table of catalog.allTables()) {
@@ -141,7 +150,22 @@ export class QueryProcessor implements SessionFactory {
     return snapshot;
   }
 
-  private readonly jobs: VirtualTable = jobsTable(() => this.indexBuilder.list());
+  /** Starts the job a committed DDL asked for. */
+  startJob(job: AfterCommitJob): void {
+    switch (job.kind) {
+      case 'build-index': this.indexBuilder.start(job); return;
+      case 'validate-constraint': startValidateConstraint(this.backgroundJobs, this, job); return;
+      case 'drop-rows': startDrop(this.backgroundJobs, job.drop); return;
+    }
+  }
+
+  /** CALL sys.wait_for_job. */
+  async waitForJob(jobId: string): Promise<void> {
+    if (this.backgroundJobs.has(jobId)) await this.backgroundJobs.waitFor(jobId);
+    else await this.indexBuilder.waitForJob(jobId);
+  }
+
+  private readonly jobs: VirtualTable = jobsTable(() => [...this.indexBuilder.list(), ...this.backgroundJobs.list()]);
 
   virtual(schema: string | null, name: string): VirtualTable | undefined {
     if (schema === 'sys' && name === 'jobs') return this.jobs;

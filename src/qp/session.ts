@@ -10,6 +10,7 @@ import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
+import type { AfterCommitJob } from './jobs/job-requests.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
 import { planExplain } from './sql/explain.js';
@@ -219,7 +220,7 @@ export class Session implements SqlSession {
       const column = (name: string) => ({ name, oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 });
       return fieldsOf(statement.name === 'all' ? [column('name'), column('setting'), column('description')] : [column(statement.name)]);
     }
-    if (statement.kind === 'create-index' && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
+    if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
     return null;
   }
 
@@ -413,8 +414,8 @@ export class Session implements SqlSession {
     if (txn.ddl) throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
     if (txn.dml) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     txn.ddl = true;
-    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = []) => {
-      const pc = this.planContext(catalog, paramTypes.slice());
+    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = [], against: CatalogSnapshot = catalog) => {
+      const pc = this.planContext(against, paramTypes.slice());
       const planned = planSelect(query, pc);
       if (pc.paramTypes.length > paramTypes.length) throw new SqlError('42P02', `there is no parameter $${paramTypes.length + 1}`);
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
@@ -433,11 +434,11 @@ export class Session implements SqlSession {
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));
     for (const row of result.rows ?? []) emit(row);
-    if (result.afterCommit) this.afterCommit.push(result.afterCommit);
+    if (result.afterCommit) this.afterCommit.push(...result.afterCommit);
     return { tag: result.tag, source: null, rt: null, columns: null };
   }
 
-  private afterCommit: NonNullable<DdlResult['afterCommit']>[] = [];
+  private afterCommit: AfterCommitJob[] = [];
 
   /** CREATE/ALTER/DROP ROLE, GRANT, REVOKE, AWS IAM GRANT: catalog writes like any DDL. */
   private runRoleDdl(statement: Parameters<typeof executeRoleDdl>[0], catalog: CatalogSnapshot, txn: Transaction): { tag: string; source: null; rt: null; columns: null } {
@@ -484,7 +485,7 @@ export class Session implements SqlSession {
     if (name !== 'sys.wait_for_job') throw new SqlError('42883', `procedure ${name}() does not exist`);
     if (statement.args.length !== 1 || statement.args[0]!.kind !== 'const') throw new SqlError('42883', 'procedure sys.wait_for_job requires a job id');
     const arg = statement.args[0]! as Extract<Statement, { kind: 'call' }>['args'][number] & { text: string };
-    await this.host.indexBuilder.waitForJob(arg.text);
+    await this.host.waitForJob(arg.text);
     return 'CALL';
   }
 
@@ -571,7 +572,11 @@ export class Session implements SqlSession {
     const txn = this.txn;
     const jobs = this.afterCommit;
     this.endTransaction();
-    if (!txn || !txn.needsAdjudication) return;
+    if (!txn || !txn.needsAdjudication) {
+      // A DDL that only starts a job (ALTER TABLE ASYNC … VALIDATE CONSTRAINT) writes nothing.
+      for (const job of jobs) this.host.startJob(job);
+      return;
+    }
     await runCommitChecks(txn);
     txn.checkAge(this.host.options.clock.now().latest);
     txn.checkSize();
@@ -582,7 +587,7 @@ export class Session implements SqlSession {
         // Sessions prepare statements against the host's newest catalog: make the change
         // visible to them before the client hears of it.
         if (txn.ddl) await this.host.catalogAt(outcome.commitTimestamp);
-        for (const job of jobs) this.host.indexBuilder.start(job);
+        for (const job of jobs) this.host.startJob(job);
         return;
       case 'data-conflict': throw new SqlError('40001', OC000);
       case 'schema-conflict': throw new SqlError('40001', OC001);

@@ -55,6 +55,8 @@ const SPECS: Record<string, SettingSpec> = {
   transaction_deferrable: { value: 'off', fixed: 'setting configuration parameter "transaction_deferrable" not supported' },
   escape_string_warning: { value: 'on', normalize: booleanSetting('escape_string_warning') },
   maintenance_work_mem: { value: '64MB' },
+  // pg_dump turns it off; Strata's scans never synchronize, so it changes nothing.
+  synchronize_seqscans: { value: 'on' },
   ...plannerSettings(),
 };
 

@@ -16,6 +16,8 @@ import { AccessCatalog, isAccessIndex } from '../roles/access-catalog.js';
  *   index 8, suffix u32 domain id       → JSON DomainInfo
  *   indexes 20–23                       → roles, role memberships, object owners and ACLs, IAM
  *                                         mappings (src/qp/roles/access-catalog.ts)
+ *   index 30, suffix job id             → JSON PendingDrop: rows a DROP job still has to delete
+ *                                         (src/qp/jobs/drop-job.ts)
  * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
  * shows a different version.
  */
@@ -44,6 +46,8 @@ export interface ColumnInfo {
   readonly domainOid?: number;
   /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY: values come from the owned sequence. */
   readonly identity?: { readonly generation: 'a' | 'd'; readonly sequenceId: number };
+  /** ALTER COLUMN … SET STORAGE: pg_attribute.attstorage only (absent: the type's default); rows are stored alike. */
+  readonly storage?: 'p' | 'e' | 'm' | 'x';
 }
 
 /** A CHECK constraint of a table or a domain: its expression's source text, compiled where rows are written. */
@@ -86,6 +90,10 @@ export interface TableInfo {
   readonly foreignKeys?: readonly ForeignKeyInfo[];
   /** CHECK constraints in creation order (absent in records written before CHECK constraints). */
   readonly checks?: readonly CheckInfo[];
+  /** The highest index id the table ever had (absent: its indexes' highest): ids of dropped indexes are not reused (jobs/drop-job.ts). */
+  readonly highestIndexId?: number;
+  /** The row-tuple slots of dropped columns, which rows written before the drop still fill (sql/tuple-layout.ts). */
+  readonly droppedColumns?: readonly { readonly slot: number; readonly typeOid: number }[];
 }
 
 /** ON DELETE / ON UPDATE, as pg_constraint's confdeltype/confupdtype letters. */
@@ -150,6 +158,10 @@ export interface FunctionInfo {
   readonly strict: boolean;
   /** RETURNS SETOF: callable in FROM only (src/qp/sql/set-sql-functions.ts). */
   readonly returnsSet?: boolean;
+  /** IMMUTABLE 'i' / STABLE 's' / VOLATILE 'v' as declared (pg_proc.provolatile); absent = 'v'. */
+  readonly volatility?: 'i' | 's' | 'v';
+  /** Written as `RETURN expr` (body holds `SELECT expr`): pg_proc shows it as prosqlbody, not prosrc. */
+  readonly returnForm?: boolean;
 }
 
 /**

@@ -376,7 +376,7 @@ function pushedFilter(codec: TableCodec, bounds: readonly Bound[]): ((rt: Runtim
       const typeOid = codec.columnTypes[bound.column]!;
       writer.reset();
       writer.writeValue(typeOid, value);
-      out.push({ column: bound.column, op: bound.op, operand: writer.finish(), typeOid });
+      out.push({ column: codec.slot(bound.column), op: bound.op, operand: writer.finish(), typeOid });
     }
     return out;
   };

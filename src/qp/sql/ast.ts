@@ -278,6 +278,11 @@ export type AlterTableAction =
   | { readonly kind: 'drop-constraint'; readonly name: string; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'rename-constraint'; readonly name: string; readonly newName: string }
   | { readonly kind: 'drop-expression'; readonly column: string; readonly ifExists: boolean }
+  | { readonly kind: 'drop-column'; readonly column: string; readonly ifExists: boolean; readonly cascade: boolean }
+  | { readonly kind: 'set-storage'; readonly column: string; readonly storage: string }
+  /** OWNER TO: a role name (CURRENT_USER / SESSION_USER as null, resolved where it runs). */
+  | { readonly kind: 'owner-to'; readonly role: string | null }
+  | { readonly kind: 'add-unique-using-index'; readonly name: string | null; readonly index: string }
   | { readonly kind: 'add-identity'; readonly column: string; readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] };
 
 export interface CreateTableStatement {
@@ -354,6 +359,7 @@ export type Statement =
   | DomainStatement
   | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
       readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean;
+      readonly volatility?: 'i' | 's' | 'v'; readonly returnForm?: boolean;
       /** RETURNS SETOF. */
       readonly setof?: boolean }
   | { readonly kind: 'drop-function'; readonly functions: readonly { readonly names: readonly string[]; readonly argTypes: readonly TypeName[] | null }[]; readonly ifExists: boolean }

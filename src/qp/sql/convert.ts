@@ -988,11 +988,19 @@ function convertAlterTable(n: Json, text: string): Statement {
         // DSQL adds a CHECK or FOREIGN KEY to an existing table only NOT VALID (existing rows are not
         // scanned; a foreign key is validated later by an async job).
         const k = cmd.def.Constraint;
+        if (k.contype === 'CONSTR_UNIQUE' && k.indexname) return { kind: 'add-unique-using-index', name: k.conname ?? null, index: k.indexname };
         if (k.contype === 'CONSTR_FOREIGN' && k.skip_validation) return { kind: 'add-foreign-key', foreignKey: convertForeignKey(k, (k.fk_attrs ?? []).map(str)) };
         if (k.contype !== 'CONSTR_CHECK' || !k.skip_validation) throw unsupported('unsupported ALTER TABLE ADD CONSTRAINT statement');
         return { kind: 'add-check', check: checkDefinition(k, text) };
       }
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
+      case 'AT_ChangeOwner': {
+        const spec = cmd.newowner.RoleSpec ?? cmd.newowner;
+        if (spec.roletype === 'ROLESPEC_PUBLIC') throw new SqlError('42704', 'role "public" does not exist');
+        return { kind: 'owner-to', role: spec.roletype === 'ROLESPEC_CSTRING' ? String(spec.rolename) : null };
+      }
+      case 'AT_SetStorage': return { kind: 'set-storage', column: cmd.name, storage: String(cmd.def.String.sval) };
+      case 'AT_DropColumn': return { kind: 'drop-column', column: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
       case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
       case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };
@@ -1040,10 +1048,12 @@ function convertCreateFunction(n: Json, text: string): Statement {
     body = String(items[0].String.sval);
   }
   const strict = options.get('strict')?.Boolean?.boolval === true;
+  const volatility = String(options.get('volatility')?.String?.sval ?? 'volatile')[0] as 'i' | 's' | 'v';
   const names = (n.funcname as Json[]).map(str);
   return {
     kind: 'create-function', schema: names.length > 1 ? names[names.length - 2]! : null, name: names[names.length - 1]!,
     args, returnType: convertTypeName(n.returnType), body, strict, replace: !!n.replace, ...(n.returnType.setof ? { setof: true } : {}),
+    ...(volatility !== 'v' ? { volatility } : {}), ...(n.sql_body ? { returnForm: true } : {}),
   };
 }
 

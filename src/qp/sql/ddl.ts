@@ -13,6 +13,13 @@ import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
+import type { AfterCommitJob } from '../jobs/job-requests.js';
+import { validateConstraintAsync } from './ddl-validate.js';
+import { dropColumn } from './ddl-drop-column.js';
+import { setStorage } from './ddl-set-storage.js';
+import { changeTableOwner } from './ddl-owner.js';
+import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
+import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 
 /**
@@ -31,7 +38,7 @@ export interface DdlContext {
   readonly currentSchema: string;
   readonly sessionUser: string;
   /** Plans a query (CREATE VIEW): its output columns and the tables it reads. */
-  readonly describeQuery?: (query: SelectStatement, paramTypes?: readonly number[]) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
+  readonly describeQuery?: (query: SelectStatement, paramTypes?: readonly number[], catalog?: CatalogSnapshot) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
 }
 
 export interface DdlResult {
@@ -42,7 +49,7 @@ export interface DdlResult {
   /** A notice to send (e.g. "relation already exists, skipping"). */
   readonly notice?: string;
   /** Work to start after the DDL commits (an index build). */
-  readonly afterCommit?: { kind: 'build-index'; tableId: number; indexId: number; jobId: string };
+  readonly afterCommit?: readonly AfterCommitJob[];
 }
 
 export function truncateIdentifier(name: string): string {
@@ -54,9 +61,9 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-table': return createTable(statement, ctx);
     case 'create-index': return createIndex(statement, ctx, newJobId);
     case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
-    case 'drop': return drop(statement, ctx);
+    case 'drop': return drop(statement, ctx, newJobId);
     case 'create-view': return createView(statement, ctx);
-    case 'alter-table': return alterTable(statement, ctx);
+    case 'alter-table': return alterTable(statement, ctx, newJobId);
     case 'create-function': return createFunction(statement, ctx);
     case 'drop-function': return dropFunction(statement, ctx);
     case 'create-domain':
@@ -178,14 +185,14 @@ function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId:
   }
   if (table.indexes.length >= MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
   const change = new CatalogChange(ctx.catalog);
-  const indexId = Math.max(1, ...table.indexes.map((i) => i.id)) + 1;
+  const indexId = Math.max(1, table.highestIndexId ?? 1, ...table.indexes.map((i) => i.id)) + 1;
   const jobId = newJobId();
   const index: IndexInfo = {
     id: indexId, oid: change.allocateId(), name, columns, include: statement.include.map(position), unique: statement.unique,
     primary: false, valid: false, nullsNotDistinct: statement.nullsNotDistinct, constraintName: null, buildJobId: jobId,
   };
   change.putTable({ ...table, indexes: [...table.indexes, index] });
-  return { tag: 'CREATE INDEX', writes: change.finish(), rows: [[jobId]], afterCommit: { kind: 'build-index', tableId: table.id, indexId, jobId } };
+  return { tag: 'CREATE INDEX', writes: change.finish(), rows: [[jobId]], afterCommit: [{ kind: 'build-index', tableId: table.id, indexId, jobId }] };
 }
 
 function createSchema(name: string, ifNotExists: boolean, ctx: DdlContext): DdlResult {
@@ -200,9 +207,11 @@ function createSchema(name: string, ifNotExists: boolean, ctx: DdlContext): DdlR
   return { tag: 'CREATE SCHEMA', writes: change.finish() };
 }
 
-function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext): DdlResult {
+function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, newJobId: () => string): DdlResult {
   const change = new CatalogChange(ctx.catalog);
   const notices: string[] = [];
+  const afterCommit: AfterCommitJob[] = [];
+  const dropRows = (table: TableInfo) => afterCommit.push({ kind: 'drop-rows', drop: recordTableDrop(change, newJobId(), table) });
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
   const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
   for (const parts of statement.names) {
@@ -226,7 +235,10 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         });
       }
       for (const t of tables) notices.push(...foreignKeys.cascade(t));
-      for (const t of tables) change.deleteTable(t.id);
+      for (const t of tables) {
+        change.deleteTable(t.id);
+        dropRows(t);
+      }
       for (const v of views) change.deleteView(v.id);
       for (const d of domains) change.deleteDomain(d.id);
       for (const s of sequences) removeSequence(s.id, change);
@@ -265,6 +277,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
       }
       notices.push(...foreignKeys.cascade(table));
       change.deleteTable(table.id);
+      dropRows(table);
       dropOwnedSequences(ctx.catalog, table.id, change);
     } else {
       const found = ctx.catalog.index(schema, name);
@@ -278,12 +291,13 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext):
         });
       }
       checkIndexNotReferenced(ctx.catalog, found.table, found.index, `index ${name}`);
-      change.putTable({ ...found.table, indexes: found.table.indexes.filter((i) => i !== found.index) });
+      change.putTable(withoutIndex(found.table, found.index));
+      afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), found.table, found.index) });
     }
   }
   foreignKeys.finish(change);
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
 }
 
 /** The tables a DROP TABLE / DROP SCHEMA statement removes (foreign keys among them need no CASCADE). */
@@ -336,7 +350,7 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
 }
 
 /** ALTER TABLE: a new TableInfo under the same id (rows are tuples: a column added later reads NULL in older rows). */
-function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx: DdlContext): DdlResult {
+function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx: DdlContext, newJobId: () => string): DdlResult {
   const schema = statement.schema ?? ctx.currentSchema;
   let table = ctx.catalog.table(schema, statement.table);
   if (!table) {
@@ -346,7 +360,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   }
   const notices: string[] = [];
   let tag = 'ALTER TABLE';
-  if (statement.async && !statement.actions.every((a) => a.kind === 'validate-constraint')) throw new SqlError('0A000', 'ALTER TABLE ASYNC is only supported for VALIDATE CONSTRAINT');
+  if (statement.async) return validateConstraintAsync(table, statement.actions, newJobId);
   const columnIndex = (name: string): number => {
     const i = table!.columns.findIndex((c) => c.name === name);
     if (i < 0) throw new SqlError('42703', `column "${name}" of relation "${table!.name}" does not exist`);
@@ -405,8 +419,11 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         table = addForeignKey(action.foreignKey, table, ctx.catalog, change);
         break;
       case 'validate-constraint':
-        if (!statement.async) throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
-        throw new SqlError('0A000', 'ALTER TABLE ASYNC ... VALIDATE CONSTRAINT is not supported yet');
+        throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
+      case 'owner-to': changeTableOwner(table, action.role ?? ctx.sessionUser, ctx, change); break;
+      case 'set-storage': table = setStorage(table, action.column, action.storage); break;
+      case 'add-unique-using-index': table = addUniqueUsingIndex(table, action.name, action.index, ctx.catalog, notices); break;
+      case 'drop-column': table = dropColumn(table, action, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, notices); break;
       case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
       default: {
         const changed: TableInfo | null = keyConstraintAction(action, table, ctx) ?? alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
@@ -415,9 +432,17 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       }
     }
   }
-  if (table === ctx.catalog.table(schema, statement.table) && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
+  const before = ctx.catalog.table(schema, statement.table)!;
+  if (table === before && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
+  // An index the statement removed (with a UNIQUE constraint) leaves its entries to a DROP job.
+  const afterCommit: AfterCommitJob[] = [];
+  for (const index of before.indexes) {
+    if (table.indexes.some((i) => i.id === index.id)) continue;
+    table = withoutIndex({ ...table, indexes: [...table.indexes, index] }, index);
+    afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
+  }
   change.putTable(table);
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
 }
 
 /**
@@ -461,7 +486,8 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
     throw new SqlError('42P13', 'cannot change return type of existing function', { hint: `Use DROP FUNCTION ${signature} first.` });
   }
   const change = new CatalogChange(ctx.catalog);
-  change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict, ...(statement.setof ? { returnsSet: true } : {}) });
+  change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict, ...(statement.setof ? { returnsSet: true } : {}),
+    ...(statement.volatility ? { volatility: statement.volatility } : {}), ...(statement.returnForm ? { returnForm: true } : {}) });
   return { tag: existing ? 'CREATE FUNCTION' : 'CREATE FUNCTION', writes: change.finish() };
 }
 

@@ -6,6 +6,7 @@ import { KeyWriter, prefixEnd } from '../../encoding/key.js';
 import { decodeTuple, encodeTuple } from '../../encoding/tuple.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import * as types from './typesystem.js';
+import { tupleLayout, type TupleLayout } from './tuple-layout.js';
 
 /**
  * How one table's rows and index entries become keys and values (DESIGN.md §3):
@@ -27,9 +28,12 @@ export class TableCodec {
   /** Prefix [table id][1] and its end: the table's whole primary key range. */
   readonly rowsStart: Key;
   readonly rowsEnd: Key;
+  /** Null unless columns were dropped: then the tuple has slots no column reads. */
+  private readonly layout: TupleLayout | null;
 
   constructor(readonly table: TableInfo) {
     this.columnTypes = table.columns.map((c) => c.typeOid);
+    this.layout = tupleLayout(table);
     this.primaryIndex = table.indexes.find((i) => i.primary) ?? {
       id: PRIMARY_INDEX_ID, oid: 0, name: `${table.name}_pkey`, columns: [], include: [], unique: true, primary: true, valid: true, nullsNotDistinct: false, constraintName: null,
     };
@@ -46,15 +50,33 @@ export class TableCodec {
   }
 
   encodeRow(row: readonly SqlValue[]): Uint8Array {
+    if (this.layout !== null) return this.encodeSlots(row, this.layout);
     return encodeTuple(this.columnTypes, row.length === this.columnTypes.length ? row : row.slice(0, this.columnTypes.length));
   }
 
   /** Decodes a row tuple into a fresh array with one extra slot for the row's key. */
   decodeRow(value: Uint8Array, key: Key): SqlValue[] {
     const out: SqlValue[] = new Array(this.columnTypes.length + 1);
-    decodeTuple(this.columnTypes, value, out);
+    if (this.layout === null) decodeTuple(this.columnTypes, value, out);
+    else this.decodeSlots(value, this.layout, out);
     out[this.columnTypes.length] = key;
     return out;
+  }
+
+  /** The tuple slot of a column (storage reads pushed-down filter columns from the tuple). */
+  slot(column: number): number {
+    return this.layout === null ? column : this.layout.columnSlots[column]!;
+  }
+
+  private encodeSlots(row: readonly SqlValue[], layout: TupleLayout): Uint8Array {
+    const slots: SqlValue[] = new Array(layout.slotTypes.length).fill(null);
+    for (let i = 0; i < layout.columnSlots.length; i++) slots[layout.columnSlots[i]!] = row[i]!;
+    return encodeTuple(layout.slotTypes, slots);
+  }
+
+  private decodeSlots(value: Uint8Array, layout: TupleLayout, out: SqlValue[]): void {
+    const slots = decodeTuple(layout.slotTypes, value, new Array(layout.slotTypes.length));
+    for (let i = 0; i < layout.columnSlots.length; i++) out[i] = slots[layout.columnSlots[i]!]!;
   }
 
   /** The primary key of a row (or a fresh random row id for a table without one). */

@@ -10,6 +10,8 @@ import { constraintDefinition, expressionText, indexDefinition, isVisible, quote
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
+import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
+import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
@@ -91,6 +93,23 @@ define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => checkConstraintD
 define('pg_get_serial_sequence', [TEXT, TEXT], TEXT, (s) => (v) => serialSequence(s, v[0] as string, v[1] as string));
 define('pg_encoding_to_char', [INT4], NAME, () => (v) => (v[0] === 6 ? 'UTF8' : ''));
 define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableById(v[0] as number) !== undefined);
+// The user's SQL functions (function-catalog.ts); NULL for an oid that is none, as PostgreSQL answers.
+define('pg_get_function_result', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionResultText(fn) : null; });
+define('pg_get_function_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
+define('pg_get_function_identity_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
+define('pg_get_function_sqlbody', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? sqlBodyText(fn) : null; });
+define('pg_function_is_visible', [OID], BOOL, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionIsVisible(s.catalog, s.searchPath, fn) : null; });
+define('pg_get_viewdef', [OID], TEXT, (s) => (v) => { const view = viewById(s.catalog, v[0] as number); return view ? viewDefinitionText(view) : null; });
+define('pg_get_viewdef', [OID, BOOL], TEXT, (s) => (v) => { const view = viewById(s.catalog, v[0] as number); return view ? viewDefinitionText(view) : null; });
+define('pg_get_ruledef', [OID], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
+define('pg_get_ruledef', [OID, BOOL], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
+define('pg_size_pretty', [TypeOid.int8], TEXT, () => (v) => sizePretty(BigInt(v[0] as bigint)));
+for (const name of ['pg_table_size', 'pg_relation_size', 'pg_total_relation_size', 'pg_indexes_size']) define(name, [OID], TypeOid.int8, () => () => relationSizeUnsupported(name));
+// A DSQL cluster has no standby a client could be connected to.
+define('pg_is_in_recovery', [], BOOL, () => () => false);
+// Strata has no triggers (foreign keys are enforced without them); PostgreSQL answers NULL for an oid that is none.
+define('pg_get_triggerdef', [OID], TEXT, () => () => null);
+define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);
 // No extended statistics exist, so there is no object whose columns could be asked for.
 define('pg_get_statisticsobjdef_columns', [OID], TEXT, () => () => null);
 // COMMENT ON is not supported: no object has a description.
@@ -109,6 +128,8 @@ function serialSequence(scope: CatalogScope, tableText: string, column: string):
   for (const schema of schemas) {
     const table = scope.catalog.table(schema, name);
     if (table) return serialSequenceName(scope.catalog, table, column);
+    // A view's (or a system view's) columns own no sequence: PostgreSQL answers NULL for them.
+    if (scope.catalog.view(schema, name) || virtualTable(schema, name)) return null;
   }
   throw new SqlError('42P01', `relation "${tableText}" does not exist`);
 }
@@ -233,6 +254,8 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
       if (index) return index.index.oid;
       const sequence = scope.catalog.sequence(schema, name);
       if (sequence) return sequence.id;
+      const view = scope.catalog.view(schema, name);
+      if (view) return view.id;
       const virtual = virtualTable(schema, name);
       if (virtual) return virtual.oid;
     }

@@ -160,7 +160,7 @@ export function constraintDefinition(table: TableInfo, index: IndexInfo): string
   return `${kind} (${keys})${include}`;
 }
 
-/** Any relation (table, index, system view) by oid, with its schema and name. */
+/** Any relation (table, index, sequence, view, system view) by oid, with its schema and name. */
 export function relationByOid(catalog: CatalogSnapshot, oid: number, virtual: (oid: number) => { schema: string; name: string } | undefined):
   { schema: string; name: string; table?: TableInfo; index?: IndexInfo } | undefined {
   const table = catalog.tableById(oid);
@@ -171,5 +171,7 @@ export function relationByOid(catalog: CatalogSnapshot, oid: number, virtual: (o
   }
   const other = catalog.sequenceById(oid);
   if (other) return { schema: other.schema, name: other.name };
+  const view = [...catalog.allViews()].find((v) => v.id === oid);
+  if (view) return { schema: view.schema, name: view.name };
   return virtual(oid);
 }

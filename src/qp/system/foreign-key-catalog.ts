@@ -39,6 +39,15 @@ export function foreignKeyConstraintRows(catalog: CatalogSnapshot): SqlValue[][]
   });
 }
 
+/**
+ * pg_class.relhastriggers: PostgreSQL enforces a foreign key with triggers on both tables, so the
+ * flag is set on the referencing and the referenced table. psql's \d prints the "Foreign-key
+ * constraints" and "Referenced by" sections only when it is set.
+ */
+export function hasForeignKeyTriggers(catalog: CatalogSnapshot, table: TableInfo): boolean {
+  return (table.foreignKeys?.length ?? 0) > 0 || catalog.referencedBy(table.id).length > 0;
+}
+
 /** The foreign key with this constraint oid, with its referencing table. */
 export function foreignKeyByOid(catalog: CatalogSnapshot, oid: number): { table: TableInfo; foreignKey: ForeignKeyInfo } | undefined {
   return allForeignKeys(catalog).find((f) => f.foreignKey.oid === oid);

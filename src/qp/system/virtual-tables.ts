@@ -5,10 +5,12 @@ import * as types from '../sql/typesystem.js';
 import { identityColumns, informationSchemaSequenceRows, pgDependRows, pgSequenceRows, sequenceClassRows } from '../sequences/sequence-system-views.js';
 import { aclColumn, iamMappingRows, IAM_MAPPINGS_SPEC, ownerColumn, pgAuthidRows, pgAuthMembersRows, pgRolesRows, PG_AUTHID_SPEC, PG_AUTH_MEMBERS_SPEC, PG_ROLES_SPEC,
   tablePrivilegeRows, TABLE_PRIVILEGES_SPEC } from '../roles/role-system-views.js';
-import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault } from './catalog-objects.js';
+import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault, expressionText } from './catalog-objects.js';
 import {
-  constraintColumnUsageRows, foreignKeyConstraintRows, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
+  constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
+import { pgRewriteRows, PG_REWRITE_SPEC } from './relation-text.js';
+import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './function-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 
 /**
@@ -59,7 +61,7 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     const ns = namespaceOid(catalog, t.schema);
     const owner = ownerColumn(catalog, t.id);
-    rows.push([t.id, t.name, ns, 0, owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, false, false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
+    rows.push([t.id, t.name, ns, 0, owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, hasForeignKeyTriggers(catalog, t), false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
     for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, owner, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
   rows.push(...sequenceClassRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID));
@@ -73,10 +75,14 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   return rows;
 }
 
-function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = ''): SqlValue[] {
+/** Variable-length types PostgreSQL keeps inline (typstorage 'm'); the others are 'x'. */
+const MAIN_STORAGE = new Set<number>([TypeOid.numeric, 869, 650]);
+
+function attributeRow(relid: number, name: string, typeOid: number, typmod: number, attnum: number, notNull: boolean, hasDefault: boolean, collation: number, generated = '', identity = '',
+  storageSet?: string): SqlValue[] {
   // attrelid attname atttypid attnum attlen atttypmod attnotnull atthasdef attisdropped attidentity attgenerated
   // attcollation attstattarget attstorage attcompression attislocal attinhcount attndims
-  const storage = types.typeLength(typeOid) === -1 ? 'x' : 'p';
+  const storage = storageSet ?? (types.typeLength(typeOid) !== -1 ? 'p' : MAIN_STORAGE.has(typeOid) ? 'm' : 'x');
   return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0, null];
 }
 
@@ -85,7 +91,7 @@ function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     t.columns.forEach((c, i) => {
       const shown = attributeType(c);
-      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation));
+      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation, c.storage));
     });
     for (const index of t.indexes) {
       [...index.columns, ...index.include].forEach((p, i) => {
@@ -102,6 +108,20 @@ function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
 /** PostgreSQL stores no pg_attrdef row for DEFAULT NULL. */
 function hasDefault(defaultText: string | null): boolean {
   return defaultText !== null && defaultText.trim().toUpperCase() !== 'NULL';
+}
+
+/**
+ * information_schema.columns.column_default: pg_get_expr's text of the default, as PostgreSQL
+ * answers; a default whose form that printer does not cover shows as written (docs/sql.md).
+ */
+function columnDefault(defaultText: string | null, typeOid: number, typmod: number): string | null {
+  if (!hasDefault(defaultText)) return null;
+  const adbin = deparsedDefault(defaultText!, typeOid, typmod);
+  try {
+    return expressionText(adbin);
+  } catch {
+    return defaultText;
+  }
 }
 
 function attrdefRows(catalog: CatalogSnapshot): SqlValue[][] {
@@ -181,6 +201,9 @@ const TABLES: VirtualTable[] = [
   table(13301, 'sys', 'iam_pg_role_mappings', IAM_MAPPINGS_SPEC, iamMappingRows),
   table(13207, 'information_schema', 'table_privileges', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, true)),
   table(13208, 'information_schema', 'role_table_grants', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, false)),
+  table(1255, 'pg_catalog', 'pg_proc', PG_PROC_SPEC, pgProcRows),
+  table(2612, 'pg_catalog', 'pg_language', PG_LANGUAGE_SPEC, () => pgLanguageRows(ADMIN_OID)),
+  table(2618, 'pg_catalog', 'pg_rewrite', PG_REWRITE_SPEC, pgRewriteRows),
   table(2601, 'pg_catalog', 'pg_am', 'oid oid, amname name, amhandler oid, amtype char', () => [[2, 'heap', 0, 't'], [403, 'btree', 0, 'i']]),
   table(2609, 'pg_catalog', 'pg_description', 'objoid oid, classoid oid, objsubid int4, description text', empty),
   table(3256, 'pg_catalog', 'pg_policy', 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual text, polwithcheck text', empty),
@@ -204,7 +227,7 @@ const TABLES: VirtualTable[] = [
     for (const t of catalog.allTables()) {
       t.columns.forEach((c, i) => {
         const info = types.columnTypeInfo(c.typeOid, c.typmod);
-        rows.push(['postgres', t.schema, t.name, c.name, i + 1, c.defaultText, c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
+        rows.push(['postgres', t.schema, t.name, c.name, i + 1, columnDefault(c.defaultText, c.typeOid, c.typmod), c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
           ...identityColumns(c.identity)]);
       });
     }

@@ -1,0 +1,75 @@
+import type { SqlValue } from '../../contracts/sql-value.js';
+import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
+import * as types from '../sql/typesystem.js';
+import { ownerColumn } from '../roles/role-system-views.js';
+import { quoteIdent } from './catalog-objects.js';
+
+/**
+ * SQL-language functions as PostgreSQL's catalogs show them: pg_proc rows, pg_language, and the
+ * text pg_get_function_result / pg_get_function_arguments print (psql's \df, pg_dump, ORMs).
+ * Only the user's functions have pg_proc rows: Strata's built-in functions are compiled into
+ * the query processor and have no catalog entries (docs/sql.md says so).
+ */
+
+/** pg_language oids as PostgreSQL assigns them. */
+export const SQL_LANGUAGE_OID = 14;
+
+export const PG_LANGUAGE_SPEC = 'oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool, lanplcallfoid oid, laninline oid, lanvalidator oid, lanacl text[]';
+
+/** internal and c exist in every PostgreSQL; sql is the one language DSQL runs user functions in. */
+export function pgLanguageRows(adminOid: number): SqlValue[][] {
+  return [[12, 'internal', adminOid, false, false, 0, 0, 2246, null], [13, 'c', adminOid, false, false, 0, 0, 2247, null], [SQL_LANGUAGE_OID, 'sql', adminOid, false, true, 0, 0, 2248, null]];
+}
+
+export const PG_PROC_SPEC = `oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, prorows float4, provariadic oid,
+  prosupport oid, prokind char, prosecdef bool, proleakproof bool, proisstrict bool, proretset bool, provolatile char, proparallel char,
+  pronargs int2, pronargdefaults int2, prorettype oid, proargtypes text, proallargtypes oid[], proargmodes text[], proargnames text[],
+  proargdefaults text, protrftypes oid[], prosrc text, probin text, prosqlbody text, proconfig text[], proacl text[]`;
+
+/** pg_proc rows of the user's SQL functions, in PG_PROC_SPEC's column order. */
+export function pgProcRows(catalog: CatalogSnapshot): SqlValue[][] {
+  return catalog.allFunctions().map((fn) => {
+    const named = fn.args.some((a) => a.name !== null);
+    const argNames = named ? `{${fn.args.map((a) => arrayElement(a.name ?? '')).join(',')}}` : null;
+    // A RETURN-form body is kept parsed in prosqlbody, and prosrc is empty (PostgreSQL's split).
+    const prosrc = fn.returnForm ? '' : fn.body;
+    const sqlBody = fn.returnForm ? sqlBodyText(fn) : null;
+    return [fn.id, fn.name, catalog.schema(fn.schema)?.oid ?? 0, ownerColumn(catalog, fn.id), SQL_LANGUAGE_OID, 100, fn.returnsSet ? 1000 : 0, 0, 0, 'f', false, false,
+      fn.strict, fn.returnsSet === true, fn.volatility ?? 'v', 'u', fn.args.length, 0, fn.returnType.oid, fn.args.map((a) => a.typeOid).join(' '), null, null, argNames,
+      null, null, prosrc, null, sqlBody, null, null];
+  });
+}
+
+function arrayElement(text: string): string {
+  return /^[A-Za-z0-9_]+$/.test(text) ? text : `"${text.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** The function with this oid, if the user created it. */
+export function functionById(catalog: CatalogSnapshot, oid: number): FunctionInfo | undefined {
+  return catalog.allFunctions().find((fn) => fn.id === oid);
+}
+
+/** pg_get_function_result: the return type as CREATE FUNCTION's RETURNS clause spells it. */
+export function functionResultText(fn: FunctionInfo): string {
+  return `${fn.returnsSet ? 'SETOF ' : ''}${types.formatType(fn.returnType.oid, -1)}`;
+}
+
+/** pg_get_function_arguments (and _identity_arguments: the same, having no defaults or modes). */
+export function functionArgumentsText(fn: FunctionInfo): string {
+  return fn.args.map((a) => `${a.name === null ? '' : `${quoteIdent(a.name)} `}${types.formatType(a.typeOid, -1)}`).join(', ');
+}
+
+/** pg_get_function_sqlbody: `RETURN expr` for a RETURN-form body, NULL for a string body. */
+export function sqlBodyText(fn: FunctionInfo): string | null {
+  return fn.returnForm ? `RETURN ${fn.body.replace(/^SELECT /, '')}` : null;
+}
+
+/** pg_function_is_visible: the first function of that name on the search path. */
+export function functionIsVisible(catalog: CatalogSnapshot, searchPath: readonly string[], fn: FunctionInfo): boolean {
+  for (const schema of searchPath) {
+    if (schema === fn.schema) return true;
+    const sameArgs = (f: FunctionInfo) => f.args.length === fn.args.length && f.args.every((a, i) => a.typeOid === fn.args[i]!.typeOid);
+    if (catalog.functions(schema, fn.name).some(sameArgs)) return false;
+  }
+  return false;
+}
