@@ -9,7 +9,7 @@ import { coerce, compileExpr, inferParamType, type CompileContext } from './comp
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
 import { columnRefs, conjuncts, containsAggregate } from './relations.js';
-import { keyRanges, KeyRangesScan, rangeOf, type KeyBound, type KeyEquality, type KeyPrefix } from './key-ranges.js';
+import { KeyReadUnion, keyRanges, KeyRangesScan, rangeOf, type KeyBound, type KeyEquality, type KeyPrefix } from './key-ranges.js';
 import { arrayElements, requireType, typeByOid } from '../types/index.js';
 import { SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { CorrelatedScope, Scope } from './scope.js';
@@ -237,6 +237,8 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
     const ranges = keyRanges(codec, index.id, index.columns, several);
     return { kind: 'index', source: () => new KeyRangesScan(codec, index, ranges, null), primaryOrder: false, reverse: false };
   }
+  const union = branchReads(codec, conditions);
+  if (union) return { kind: 'index', source: () => new KeyReadUnion(union.map((read) => read())), primaryOrder: false, reverse: false };
   const ordered = indexInOrder(codec, wantOrder);
   if (ordered) return ordered;
   const reverse = wantOrder?.direction === 'desc';
@@ -265,6 +267,40 @@ function indexInOrder(codec: TableCodec, wantOrder: WantedOrder | null): AccessP
 
 function usableIndexes(table: TableInfo): IndexInfo[] {
   return table.indexes.filter((index) => !index.primary && index.valid);
+}
+
+/**
+ * An OR whose branches each bound a key prefix of some index, not all the same one (`a = 1 OR
+ * b = 2` with an index on each, PostgreSQL's BitmapOr): a read per branch, each with the
+ * conditions ANDed to the OR; KeyReadUnion returns a row several branches find once.
+ */
+function branchReads(codec: TableCodec, conditions: KeyConditions): (() => RowSource)[] | null {
+  for (const branches of conditions.alternatives) {
+    const reads: (() => RowSource)[] = [];
+    for (const branch of branches) {
+      const merged: KeyConditions = {
+        bounds: [...conditions.bounds, ...branch.bounds], lists: [...conditions.lists, ...branch.lists], nulls: [...conditions.nulls, ...branch.nulls], alternatives: [],
+      };
+      const read = branchRead(codec, merged);
+      if (!read) break;
+      reads.push(read);
+    }
+    if (reads.length === branches.length) return reads;
+  }
+  return null;
+}
+
+/** One branch's read: its primary-key prefix, else the first index with a prefix; null if none. */
+function branchRead(codec: TableCodec, conditions: KeyConditions): (() => RowSource) | null {
+  const candidates: (IndexInfo | null)[] = [...(codec.table.primaryKey.length > 0 ? [null] : []), ...usableIndexes(codec.table)];
+  for (const index of candidates) {
+    const columns = index ? index.columns : codec.table.primaryKey;
+    const prefix = keyPrefix(columns, conditions);
+    if (prefix.equal.length === 0 && !prefix.lower && !prefix.upper) continue;
+    const ranges = keyRanges(codec, index ? index.id : PRIMARY_INDEX_ID, columns, [prefix]);
+    return () => new KeyRangesScan(codec, index, ranges, null);
+  }
+  return null;
 }
 
 /**

@@ -1,10 +1,11 @@
+import { SqlError } from '../../contracts/errors.js';
 import type { Key } from '../../contracts/kv.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { PushedComparison } from '../../contracts/storage.js';
 import { prefixEnd } from '../../encoding/key.js';
 import type { IndexInfo } from '../catalog/catalog.js';
 import type { Evaluator } from './compiled.js';
-import { IndexScan, TableScan, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
+import { IndexScan, MAX_MATERIALIZED_ROWS, TableScan, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import type { TableCodec } from './table-codec.js';
 
 /**
@@ -138,5 +139,34 @@ export class KeyRangesScan implements RowSource {
       if (batch) return batch;
       this.current = null;
     }
+  }
+}
+
+/** Several reads of one table, one after another; a row two of them find comes out once (by its row key). */
+export class KeyReadUnion implements RowSource {
+  private readonly seen = new Set<string>();
+  private current = 0;
+
+  constructor(private readonly reads: readonly RowSource[]) {}
+
+  explain(): ExplainInfo {
+    return { label: 'Key Read Union', children: this.reads };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    while (this.current < this.reads.length) {
+      const batch = await this.reads[this.current]!.next(rt);
+      if (!batch) { this.current++; continue; }
+      const out: Row[] = [];
+      for (const row of batch) {
+        const key = Buffer.from(row[row.length - 1] as Uint8Array).toString('latin1');
+        if (this.seen.has(key)) continue;
+        if (this.seen.size >= MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+        this.seen.add(key);
+        out.push(row);
+      }
+      return out;
+    }
+    return null;
   }
 }
