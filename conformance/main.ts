@@ -1,6 +1,6 @@
 /**
  * npm run conformance [-- --check] [--update-baseline] [--files GLOB]... [--json]
- *                        [--report DIR] [--corpus DIR] [--timeout MS] [--list]
+ *                        [--report DIR] [--corpus DIR] [--timeout MS] [--list] [--index-check]
  *
  * Starts a throwaway PostgreSQL 15 and an embedded Strata, runs the corpus (the project's own
  * SQL in conformance/sql, plus ../shared/corpus when present) against both, compares every
@@ -13,6 +13,7 @@ import { setTypeNames } from './compare.js';
 import { allFiles, findCorpus, globToRegExp, ROOT } from './corpus.js';
 import { Endpoint } from './endpoint.js';
 import { checkAgainst, fileLine, readBaseline, summarize, totalsLine, updatedBaseline, writeReport } from './report.js';
+import { IndexCheck } from './index-check.js';
 import { FileRunner, type FileResult } from './runner.js';
 import { preparePostgres, StrataProcess, stopOnExit } from './servers.js';
 import { startPostgres, postgresUnavailableReason } from '../test/support/postgres.js';
@@ -27,10 +28,11 @@ interface Options {
   report: string;
   corpus: string | undefined;
   timeoutMs: number;
+  indexCheck: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { check: false, updateBaseline: false, files: [], json: false, list: false, report: join(ROOT, 'dist', 'conformance-report'), corpus: undefined, timeoutMs: 10_000 };
+  const options: Options = { check: false, updateBaseline: false, files: [], json: false, list: false, report: join(ROOT, 'dist', 'conformance-report'), corpus: undefined, timeoutMs: 10_000, indexCheck: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -44,6 +46,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg.startsWith('--files=')) options.files.push(arg.slice(8));
     else if (arg === '--json') options.json = true;
     else if (arg === '--list') options.list = true;
+    else if (arg === '--index-check') options.indexCheck = true;
     else if (arg === '--report') options.report = value();
     else if (arg === '--corpus') options.corpus = value();
     else if (arg === '--timeout') options.timeoutMs = Number(value());
@@ -91,6 +94,7 @@ async function main(): Promise<number> {
   const strata = await StrataProcess.start();
   stopOnExit(strata);
   const results: FileResult[] = [];
+  const indexCheck = options.indexCheck ? new IndexCheck() : null;
   try {
     const names = await postgres.query<{ oid: number; typname: string }>('SELECT oid::int4 AS oid, typname FROM pg_type');
     setTypeNames(new Map(names.rows.map((r) => [Number(r.oid), r.typname])));
@@ -102,7 +106,7 @@ async function main(): Promise<number> {
     const runner = new FileRunner(
       { endpoint: pgEndpoint },
       { endpoint: strataEndpoint, revive: () => strata.ensureHealthy() },
-      { session: [], shared: () => cleaner.sharedNames() },
+      { session: [], shared: () => cleaner.sharedNames(), ...(indexCheck ? { passed: indexCheck.statementPassed.bind(indexCheck) } : {}) },
     );
     await cleaner.snapshot();
     let n = 0;
@@ -141,6 +145,10 @@ async function main(): Promise<number> {
   for (const c of summary.causes.slice(0, 15)) out(`  ${String(c.total).padStart(5)} (${c.direct} + ${c.cascaded})  ${c.cause}`);
   out('');
   out(`${seconds.toFixed(0)} s${strata.restarts ? `, Strata restarted ${strata.restarts} times` : ''}; report: ${written.markdown} and ${written.json}`);
+  if (indexCheck) {
+    out('');
+    for (const line of indexCheck.report()) out(line);
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 1)}\n`);
 
   const baseline = readBaseline(BASELINE);

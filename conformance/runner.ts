@@ -82,6 +82,8 @@ export interface RunnerOptions {
    * (with CREATE TEMP TABLE x refused, Strata's INSERT INTO x would land in the shared x).
    */
   readonly shared?: () => ReadonlySet<string>;
+  /** Called after each passing statement, on the same sessions (`--index-check` explains it). */
+  readonly passed?: (statement: { file: string; line: number; sql: string }, infos: StatementInfo[] | null, postgres: Endpoint, strata: Endpoint) => Promise<void>;
 }
 
 export function emptyCounts(): Record<Verdict, number> {
@@ -248,6 +250,7 @@ export class FileRunner {
       if (jobId) await this.strata.endpoint.run(`CALL sys.wait_for_job('${String(jobId).replace(/'/g, "''")}')`);
     }
     const result = this.judge(base, infos, refusal, follows, postgres, asyncIndex ? statusOnly(postgres, strata) : strata, state, index);
+    if (result.verdict === 'pass' && !postgres.error) await this.options.passed?.(base, infos, this.postgres.endpoint, this.strata.endpoint);
     if (infos) {
       infos.forEach((info, i) => {
         const diverged = state.txn.after(info, refusals[i]!, index);

@@ -43,9 +43,9 @@ test('EXPLAIN ANALYZE runs the query and counts the rows of every node', async (
 });
 
 test('EXPLAIN of DML plans without writing; EXPLAIN ANALYZE writes, as in PostgreSQL', async () => {
-  assert.equal(await plan('EXPLAIN UPDATE t SET name = $$x$$ WHERE id = 3'), 'Update on t');
+  assert.match(await plan('EXPLAIN UPDATE t SET name = $$x$$ WHERE id = 3'), /^Update on t\n  ->  Filter\n        ->  Storage Lookup on t\n/);
   assert.deepEqual((await client.query('SELECT name FROM t WHERE id = 3')).rows, [{ name: 'c' }]);
-  assert.equal(await plan('EXPLAIN ANALYZE UPDATE t SET name = $$x$$ WHERE id = 3'), 'Update on t (actual rows=1 loops=1)');
+  assert.match(await plan('EXPLAIN ANALYZE UPDATE t SET name = $$x$$ WHERE id = 3'), /^Update on t \(actual rows=1 loops=1\)\n/);
   assert.deepEqual((await client.query('SELECT name FROM t WHERE id = 3')).rows, [{ name: 'x' }]);
 });
 

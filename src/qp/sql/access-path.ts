@@ -8,15 +8,18 @@ import { mapTree } from './ast-map.js';
 import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
-import { columnRefs, containsAggregate } from './relations.js';
+import { columnRefs, conjuncts, containsAggregate } from './relations.js';
+import { KeyReadUnion, keyRanges, KeyRangesScan, rangeOf, type KeyBound, type KeyEquality, type KeyPrefix } from './key-ranges.js';
+import { arrayElements, requireType, typeByOid } from '../types/index.js';
 import { SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { CorrelatedScope, Scope } from './scope.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
 
 /**
  * Chooses how to read one table given the conjuncts of its WHERE clause: a point lookup on
- * the full primary key, a key range on a primary-key or index prefix, or a full scan. Every
- * conjunct is still evaluated as a filter afterwards, so the path only narrows what is read.
+ * the full primary key, a key range on a primary-key or index prefix, several keys or ranges
+ * (IN lists, `= ANY (array)`, ORs of key conditions, IS NULL: key-ranges.ts), or a full scan.
+ * Every conjunct is still evaluated as a filter afterwards, so the path only narrows what is read.
  */
 
 interface Bound {
@@ -25,21 +28,83 @@ interface Bound {
   readonly value: Evaluator;
 }
 
+/** What the conjuncts of a WHERE clause say about one table's columns. */
+export interface KeyConditions {
+  /** `column op value` comparisons (storage also evaluates these: pushedFilter). */
+  readonly bounds: readonly Bound[];
+  /** `column IN (…)` and `column = ANY (array)`: the column equals one of a list. */
+  readonly lists: readonly ListBound[];
+  /** `column IS NULL`. */
+  readonly nulls: readonly number[];
+  /** `x OR y …` where every branch says something about a column: each branch's conditions. */
+  readonly alternatives: readonly (readonly KeyConditions[])[];
+}
+
+interface ListBound {
+  readonly column: number;
+  readonly values: (rt: Runtime) => readonly SqlValue[] | null;
+  /** How many values, when the statement's text says (an IN list). */
+  readonly count: number | null;
+}
+
 const FLIP: Record<string, Bound['op']> = { '=': '=', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
 
 export interface AccessPath {
   readonly source: () => RowSource;
   /** 'point', 'range', 'index' or 'full' — for EXPLAIN and tests. */
   readonly kind: 'point' | 'range' | 'index' | 'full';
-  /** Rows come out in primary-key order (ascending, or descending when reverse). */
+  /** Rows come out in primary-key order, or orderColumns' order (ascending, or descending when reverse). */
   readonly primaryOrder: boolean;
+  /** The columns whose order the rows come in, when not the primary key's (an index read in order). */
+  readonly orderColumns?: readonly number[];
   readonly reverse: boolean;
+  /** At most this many rows (a point read; a list of whole primary keys), when the plan shows it. */
+  readonly maxRows?: number;
 }
 
-/** Extracts `column op value` bounds whose value does not depend on the row. */
-export function extractBounds(table: TableInfo, relation: string, parts: readonly Expr[], ctx: CompileContext): Bound[] {
+/** Extracts the conditions on columns whose other side does not depend on the row. */
+export function extractBounds(table: TableInfo, relation: string, parts: readonly Expr[], ctx: CompileContext): KeyConditions {
   const bounds: Bound[] = [];
+  const lists: ListBound[] = [];
+  const nulls: number[] = [];
+  const alternatives: KeyConditions[][] = [];
+  const columnOf = (expr: Expr): number => {
+    if (expr.kind !== 'column' || (expr.table !== null && expr.table !== relation)) return -1;
+    return table.columns.findIndex((c) => c.name === expr.name);
+  };
   for (const part of parts) {
+    if (part.kind === 'between' && !part.negated) {
+      const column = columnOf(part.arg);
+      const low = column < 0 ? null : keyValue(table, column, part.low, ctx, part.location);
+      const high = column < 0 ? null : keyValue(table, column, part.high, ctx, part.location);
+      if (low) bounds.push({ column, op: '>=', value: low });
+      if (high) bounds.push({ column, op: '<=', value: high });
+      continue;
+    }
+    if (part.kind === 'in' && !part.negated) {
+      const column = columnOf(part.arg);
+      const items = column < 0 ? [] : part.list.map((item) => keyValue(table, column, item, ctx, part.location));
+      if (items.length === 0 || items.some((item) => item === null)) continue;
+      const values = items as Evaluator[];
+      lists.push({ column, values: (rt) => values.map((value) => value([], rt.ctx)), count: values.length });
+      continue;
+    }
+    if (part.kind === 'any' && part.op === '=' && !part.all) {
+      const column = columnOf(part.left);
+      const values = column < 0 ? null : arrayValues(table, column, part.right, ctx, part.location);
+      if (values) lists.push({ column, values, count: null });
+      continue;
+    }
+    if (part.kind === 'null-test' && part.isNull) {
+      const column = columnOf(part.arg);
+      if (column >= 0) nulls.push(column);
+      continue;
+    }
+    if (part.kind === 'or') {
+      const branches = part.args.map((arg) => extractBounds(table, relation, conjuncts(arg), ctx));
+      if (branches.every(saysSomething)) alternatives.push(branches);
+      continue;
+    }
     if (part.kind !== 'op' || !part.left || !(part.op in FLIP)) continue;
     let columnSide: Expr = part.left;
     let valueSide: Expr = part.right;
@@ -49,60 +114,114 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
       valueSide = part.left;
       op = FLIP[op]!;
     }
-    if (columnSide.kind !== 'column') continue;
-    if (columnSide.table !== null && columnSide.table !== relation) continue;
-    // nextval() and friends are volatile: PostgreSQL calls them per row, never once for a bound.
-    if (containsAggregate(valueSide, (name) => SEQUENCE_FUNCTIONS.has(name))) continue;
-    const column = table.columns.findIndex((c) => c.name === columnSide.name);
+    const column = columnOf(columnSide);
     if (column < 0) continue;
-    const info = table.columns[column]!;
-    // The value side may name columns of an enclosing query (a correlated subquery): for one
-    // run of the subquery those are constants, so they bound the scan as parameters do.
-    const refs = columnRefs(valueSide);
-    let valueScope: Scope = new Scope([]);
-    if (refs.length > 0) {
-      const scope = ctx.scope;
-      if (!(scope instanceof CorrelatedScope) || refs.some((r) => scope.hasOwn(r.table, r.name))) continue;
-      valueScope = scope.outerOnly();
-    }
-    let value: CompiledExpr;
-    try {
-      value = compileExpr(valueSide, { ...ctx, scope: valueScope });
-    } catch (error) {
-      // (A subquery this context cannot plan, one over a WITH query say, runs as a subplan of the filter instead.)
-      if (refs.length > 0 || containsSubquery(valueSide)) continue;
-      throw error;
-    }
-    // Only a value of the column's own type (or an untyped literal/parameter that takes it)
-    // can be encoded as a key of that column without changing the comparison's meaning.
-    if (value.oid !== info.typeOid && value.oid !== TypeOid.unknown) continue;
-    if (value.paramIndex !== undefined) inferParamType(ctx, value, info.typeOid);
-    const typed = coerce(value, info.typeOid, -1, 'implicit', part.location);
-    bounds.push({ column, op, value: typed.eval });
+    const value = keyValue(table, column, valueSide, ctx, part.location);
+    if (value) bounds.push({ column, op, value });
   }
-  return bounds;
+  return { bounds, lists, nulls, alternatives };
 }
 
-export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wantOrder: 'asc' | 'desc' | null): AccessPath {
+function saysSomething(c: KeyConditions): boolean {
+  return c.bounds.length > 0 || c.lists.length > 0 || c.nulls.length > 0 || c.alternatives.length > 0;
+}
+
+/**
+ * The value side of a key condition compiled to the column's type, or null when it cannot bound
+ * a read (it depends on the row, is volatile, or is of another type).
+ */
+function keyValue(table: TableInfo, column: number, valueSide: Expr, ctx: CompileContext, location: number): Evaluator | null {
+  const compiled = rowIndependent(valueSide, ctx);
+  if (!compiled) return null;
+  const info = table.columns[column]!;
+  // Only a value of the column's own type (or an untyped literal/parameter that takes it)
+  // can be encoded as a key of that column without changing the comparison's meaning.
+  // A narrower integer widens exactly (`bigint_id = 5`: DSQL's identity columns are bigint).
+  if (compiled.oid !== info.typeOid && compiled.oid !== TypeOid.unknown && !WIDENS_TO[info.typeOid]?.includes(compiled.oid)) return null;
+  if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, info.typeOid);
+  return coerce(compiled, info.typeOid, -1, 'implicit', location).eval;
+}
+
+/** `column = ANY (array)`: the array's elements, when it is an array of the column's own type. */
+function arrayValues(table: TableInfo, column: number, arraySide: Expr, ctx: CompileContext, location: number): ((rt: Runtime) => readonly SqlValue[] | null) | null {
+  const compiled = rowIndependent(arraySide, ctx);
+  if (!compiled) return null;
+  const info = table.columns[column]!;
+  const arrayOid = typeByOid(info.typeOid)?.array ?? 0;
+  if (arrayOid === 0 || (compiled.oid !== arrayOid && compiled.oid !== TypeOid.unknown)) return null;
+  if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, arrayOid);
+  const array = coerce(compiled, arrayOid, -1, 'implicit', location).eval;
+  const element = requireType(info.typeOid);
+  return (rt) => {
+    const text = array([], rt.ctx);
+    return text === null ? null : arrayElements(text as string, element);
+  };
+}
+
+/** Integer types whose values a wider integer column's key encodes without change of meaning. */
+const WIDENS_TO: Partial<Record<number, readonly number[]>> = {
+  [TypeOid.int8]: [TypeOid.int2, TypeOid.int4],
+  [TypeOid.int4]: [TypeOid.int2],
+};
+
+/** An expression compiled to run once per execution, or null when it depends on the row or is volatile. */
+function rowIndependent(valueSide: Expr, ctx: CompileContext): CompiledExpr | null {
+  // nextval() and friends are volatile: PostgreSQL calls them per row, never once for a bound.
+  if (containsAggregate(valueSide, (name) => SEQUENCE_FUNCTIONS.has(name))) return null;
+  // The value side may name columns of an enclosing query (a correlated subquery): for one
+  // run of the subquery those are constants, so they bound the scan as parameters do.
+  const refs = columnRefs(valueSide);
+  let valueScope: Scope = new Scope([]);
+  if (refs.length > 0) {
+    const scope = ctx.scope;
+    if (!(scope instanceof CorrelatedScope) || refs.some((r) => scope.hasOwn(r.table, r.name))) return null;
+    valueScope = scope.outerOnly();
+  }
+  try {
+    return compileExpr(valueSide, { ...ctx, scope: valueScope });
+  } catch (error) {
+    // (A subquery this context cannot plan, one over a WITH query say, runs as a subplan of the filter instead.)
+    if (refs.length > 0 || containsSubquery(valueSide)) return null;
+    throw error;
+  }
+}
+
+/**
+ * The order the statement wants rows in: ORDER BY's direction, and, when it has a LIMIT and
+ * orders by plain columns all one way (NULLs where that way puts them), those columns' names.
+ */
+export interface WantedOrder {
+  readonly direction: 'asc' | 'desc';
+  readonly limitedColumns: readonly string[] | null;
+}
+
+export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, wantOrder: WantedOrder | null): AccessPath {
   const table = codec.table;
+  const bounds = conditions.bounds;
   const pk = table.primaryKey;
   if (pk.length > 0) {
     const equal = pk.map((c) => bounds.find((b) => b.column === c && b.op === '='));
     if (equal.every((b) => b !== undefined)) {
       const values = equal.map((b) => b!.value);
-      return { kind: 'point', source: () => new PointLookup(codec, values), primaryOrder: true, reverse: false };
+      return { kind: 'point', source: () => new PointLookup(codec, values), primaryOrder: true, reverse: false, maxRows: 1 };
     }
     const prefix = prefixBounds(pk, bounds);
     if (prefix.equal.length > 0 || prefix.lower || prefix.upper) {
-      const reverse = wantOrder === 'desc';
+      const reverse = wantOrder?.direction === 'desc';
       const range = rangeFunction(codec, PRIMARY_INDEX_ID, pk, prefix);
       const pushed = pushedFilter(codec, bounds);
-      return { kind: 'range', source: () => new TableScan(codec, range, reverse, pushed), primaryOrder: true, reverse };
+      return { kind: 'range', source: () => new TableScan(codec, range, reverse, pushed, true), primaryOrder: true, reverse };
+    }
+    const several = severalKeys(pk, conditions);
+    if (several) {
+      const ranges = keyRanges(codec, PRIMARY_INDEX_ID, pk, several);
+      const pushed = pushedFilter(codec, bounds);
+      const maxRows = wholeKeys(pk.length, several);
+      return { kind: 'range', source: () => new KeyRangesScan(codec, null, ranges, pushed), primaryOrder: true, reverse: false, ...(maxRows !== null ? { maxRows } : {}) };
     }
   }
   let best: { index: IndexInfo; prefix: ReturnType<typeof prefixBounds> } | null = null;
-  for (const index of table.indexes) {
-    if (index.primary || !index.valid) continue;
+  for (const index of usableIndexes(table)) {
     const prefix = prefixBounds(index.columns, bounds);
     if (prefix.equal.length === 0 && !prefix.lower && !prefix.upper) continue;
     if (!best || prefix.equal.length > best.prefix.equal.length) best = { index, prefix };
@@ -112,10 +231,129 @@ export function chooseAccessPath(codec: TableCodec, bounds: readonly Bound[], wa
     const index = best.index;
     return { kind: 'index', source: () => new IndexScan(codec, index, range), primaryOrder: false, reverse: false };
   }
-  const reverse = wantOrder === 'desc';
+  for (const index of usableIndexes(table)) {
+    const several = severalKeys(index.columns, conditions);
+    if (!several) continue;
+    const ranges = keyRanges(codec, index.id, index.columns, several);
+    return { kind: 'index', source: () => new KeyRangesScan(codec, index, ranges, null), primaryOrder: false, reverse: false };
+  }
+  const union = branchReads(codec, conditions);
+  if (union) return { kind: 'index', source: () => new KeyReadUnion(union.map((read) => read())), primaryOrder: false, reverse: false };
+  const ordered = indexInOrder(codec, wantOrder);
+  if (ordered) return ordered;
+  const reverse = wantOrder?.direction === 'desc';
   const whole = () => ({ start: codec.rowsStart, end: codec.rowsEnd });
   const pushed = pushedFilter(codec, bounds);
   return { kind: 'full', source: () => new TableScan(codec, whole, reverse, pushed), primaryOrder: true, reverse };
+}
+
+/**
+ * ORDER BY an index's leading columns with a LIMIT, and nothing narrower to read: the index read
+ * in its order (backward for DESC), so the LIMIT stops the read early instead of a full scan and
+ * a sort. Without a LIMIT the sort stays: a row lookup per index entry costs more than one scan.
+ * The filter still runs on every row read, so a selective filter may read much of the index.
+ */
+function indexInOrder(codec: TableCodec, wantOrder: WantedOrder | null): AccessPath | null {
+  const names = wantOrder?.limitedColumns;
+  if (!names || names.length === 0) return null;
+  const columns = names.map((name) => codec.table.columns.findIndex((c) => c.name === name));
+  const index = usableIndexes(codec.table).find((i) => columns.length <= i.columns.length && columns.every((c, n) => i.columns[n] === c));
+  if (!index) return null;
+  const reverse = wantOrder.direction === 'desc';
+  const start = codec.keyFromValues(index.id, index.columns, []);
+  const whole = { start, end: prefixEnd(start) };
+  return { kind: 'index', source: () => new IndexScan(codec, index, () => whole, reverse), primaryOrder: true, orderColumns: index.columns, reverse };
+}
+
+function usableIndexes(table: TableInfo): IndexInfo[] {
+  return table.indexes.filter((index) => !index.primary && index.valid);
+}
+
+/**
+ * An OR whose branches each bound a key prefix of some index, not all the same one (`a = 1 OR
+ * b = 2` with an index on each, PostgreSQL's BitmapOr): a read per branch, each with the
+ * conditions ANDed to the OR; KeyReadUnion returns a row several branches find once.
+ */
+function branchReads(codec: TableCodec, conditions: KeyConditions): (() => RowSource)[] | null {
+  for (const branches of conditions.alternatives) {
+    const reads: (() => RowSource)[] = [];
+    for (const branch of branches) {
+      const merged: KeyConditions = {
+        bounds: [...conditions.bounds, ...branch.bounds], lists: [...conditions.lists, ...branch.lists], nulls: [...conditions.nulls, ...branch.nulls], alternatives: [],
+      };
+      const read = branchRead(codec, merged);
+      if (!read) break;
+      reads.push(read);
+    }
+    if (reads.length === branches.length) return reads;
+  }
+  return null;
+}
+
+/** One branch's read: its primary-key prefix, else the first index with a prefix; null if none. */
+function branchRead(codec: TableCodec, conditions: KeyConditions): (() => RowSource) | null {
+  const candidates: (IndexInfo | null)[] = [...(codec.table.primaryKey.length > 0 ? [null] : []), ...usableIndexes(codec.table)];
+  for (const index of candidates) {
+    const columns = index ? index.columns : codec.table.primaryKey;
+    const prefix = keyPrefix(columns, conditions);
+    if (prefix.equal.length === 0 && !prefix.lower && !prefix.upper) continue;
+    const ranges = keyRanges(codec, index ? index.id : PRIMARY_INDEX_ID, columns, [prefix]);
+    return () => new KeyRangesScan(codec, index, ranges, null);
+  }
+  return null;
+}
+
+/**
+ * The key prefixes of an index that cover every row the conditions allow, when they need more
+ * than one plain range: a list or IS NULL on a leading column, or an OR whose every branch
+ * (with the conditions ANDed to it) has a prefix of its own. Null when the index does not help.
+ */
+function severalKeys(columns: readonly number[], conditions: KeyConditions): KeyPrefix[] | null {
+  const own = keyPrefix(columns, conditions);
+  if (own.equal.some((e) => e.kind !== 'value')) return [own];
+  const base = { ...conditions, alternatives: [] };
+  for (const branches of conditions.alternatives) {
+    const prefixes = branches.map((branch) => keyPrefix(columns, {
+      bounds: [...base.bounds, ...branch.bounds], lists: [...base.lists, ...branch.lists], nulls: [...base.nulls, ...branch.nulls], alternatives: [],
+    }));
+    if (prefixes.every((p) => p.equal.length > 0 || p.lower || p.upper)) return prefixes;
+  }
+  return null;
+}
+
+/** How many whole primary keys the prefixes name, when every one names whole keys from lists of known length. */
+function wholeKeys(width: number, prefixes: readonly KeyPrefix[]): number | null {
+  let total = 0;
+  for (const prefix of prefixes) {
+    if (prefix.equal.length !== width) return null;
+    let keys = 1;
+    for (const equality of prefix.equal) {
+      if (equality.kind !== 'list') continue;
+      if (equality.count === null) return null;
+      keys *= equality.count;
+    }
+    total += keys;
+  }
+  return total;
+}
+
+/** Equalities (a value, NULL, or any of a list) on the leading columns, then a range on the next. */
+function keyPrefix(columns: readonly number[], conditions: KeyConditions): KeyPrefix {
+  const equal: KeyEquality[] = [];
+  let i = 0;
+  for (; i < columns.length; i++) {
+    const column = columns[i]!;
+    const bound = conditions.bounds.find((b) => b.column === column && b.op === '=');
+    const list = conditions.lists.find((l) => l.column === column);
+    if (bound) equal.push({ kind: 'value', value: bound.value });
+    else if (conditions.nulls.includes(column)) equal.push({ kind: 'null' });
+    else if (list) equal.push({ kind: 'list', values: list.values, count: list.count });
+    else break;
+  }
+  const next = columns[i];
+  const lower = conditions.bounds.find((b) => b.column === next && (b.op === '>' || b.op === '>='));
+  const upper = conditions.bounds.find((b) => b.column === next && (b.op === '<' || b.op === '<='));
+  return { equal, lower: (lower as KeyBound | undefined) ?? null, upper: (upper as KeyBound | undefined) ?? null };
 }
 
 interface PrefixBounds {
@@ -150,23 +388,7 @@ function rangeFunction(codec: TableCodec, indexId: number, columns: readonly num
       if (v === null) return null; // `col = NULL` matches nothing
       values.push(v);
     }
-    const base = codec.keyFromValues(indexId, columns, values);
-    let start = base;
-    let end = prefixEnd(base);
-    if (prefix.lower) {
-      const v = prefix.lower.value([], rt.ctx);
-      if (v === null) return null;
-      const key = codec.keyFromValues(indexId, columns, [...values, v]);
-      start = prefix.lower.op === '>' ? prefixEnd(key) : key;
-    }
-    if (prefix.upper) {
-      const v = prefix.upper.value([], rt.ctx);
-      if (v === null) return null;
-      const key = codec.keyFromValues(indexId, columns, [...values, v]);
-      end = prefix.upper.op === '<' ? key : prefixEnd(key);
-    }
-    if (Buffer.compare(start, end) >= 0) return null;
-    return { start, end };
+    return rangeOf(codec, indexId, columns, values, prefix.lower as KeyBound | null, prefix.upper as KeyBound | null, rt);
   };
 }
 

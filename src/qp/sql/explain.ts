@@ -47,6 +47,9 @@ class ExplainSource implements RowSource {
         await runStatementChecks(rt.txn);
       }
       lines.push(label);
+      // The target rows' plan as it would run (not instrumented: ANALYZE counts only the statement).
+      const targets = this.target.modify.targets;
+      if (targets) describe(targets(), 1, 2, lines, null);
     } else {
       const root = this.target.query.build();
       const counts = new Map<RowSource, Counts>();

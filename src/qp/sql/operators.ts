@@ -91,10 +91,13 @@ export class TableScan implements RowSource {
     private readonly reverse: boolean,
     /** Comparisons storage evaluates before returning rows; null means no row can match. */
     private readonly pushed: ((rt: Runtime) => readonly PushedComparison[] | null) | null = null,
+    /** The range is a primary-key prefix or range (not the whole table): EXPLAIN says so. */
+    private readonly keyRange = false,
   ) {}
 
   explain(): ExplainInfo {
-    return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details: this.pushed ? ['Filters pushed down to storage'] : [], children: [] };
+    const details = [...(this.keyRange ? ['Index Cond: primary key range'] : []), ...(this.pushed ? ['Filters pushed down to storage'] : [])];
+    return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details, children: [] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -153,12 +156,12 @@ export class PointLookup implements RowSource {
 export class IndexScan implements RowSource {
   private readonly entries: TableScanLike;
 
-  constructor(private readonly codec: TableCodec, private readonly index: IndexInfo, range: (rt: Runtime) => { start: Key; end: Key } | null) {
-    this.entries = new TableScanLike(range);
+  constructor(private readonly codec: TableCodec, private readonly index: IndexInfo, range: (rt: Runtime) => { start: Key; end: Key } | null, private readonly reverse = false) {
+    this.entries = new TableScanLike(range, reverse);
   }
 
   explain(): ExplainInfo {
-    return { label: `B-Tree Scan using ${this.index.name} on ${this.codec.table.name}`, children: [] };
+    return { label: `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}`, children: [] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -182,7 +185,7 @@ class TableScanLike {
   private done = false;
   private bounds: { start: Key; end: Key } | null = null;
 
-  constructor(private readonly range: (rt: Runtime) => { start: Key; end: Key } | null) {}
+  constructor(private readonly range: (rt: Runtime) => { start: Key; end: Key } | null, private readonly reverse = false) {}
 
   async next(rt: Runtime): Promise<{ keys: Key[]; values: Uint8Array[] } | null> {
     if (this.done) return null;
@@ -191,7 +194,9 @@ class TableScanLike {
       this.bounds = this.range(rt);
       if (!this.bounds) { this.done = true; return null; }
     }
-    const batch = await rt.txn.scan(this.resume ?? this.bounds.start, this.bounds.end, SCAN_BATCH, false);
+    const batch = this.reverse
+      ? await rt.txn.scan(this.bounds.start, this.resume ?? this.bounds.end, SCAN_BATCH, true)
+      : await rt.txn.scan(this.resume ?? this.bounds.start, this.bounds.end, SCAN_BATCH, false);
     this.resume = batch.resume;
     if (batch.resume === null) this.done = true;
     return batch;

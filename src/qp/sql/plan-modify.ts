@@ -26,6 +26,8 @@ export interface PlannedModify {
   readonly columns: readonly OutputColumn[] | null;
   readonly tag: 'INSERT' | 'UPDATE' | 'DELETE';
   run(rt: Runtime, emit: (row: Row) => void): Promise<number>;
+  /** How an UPDATE or DELETE finds its target rows (EXPLAIN prints it under the statement). */
+  readonly targets?: () => RowSource;
 }
 
 function targetTable(pc: PlanContext, schema: string | null, name: string, location: number): TableInfo {
@@ -482,6 +484,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
   return {
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
+    targets: query.build,
     async run(rt, emit) {
       const rows = await distinctTargets(query, width, rt);
       for (const row of rows) {
@@ -516,6 +519,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
   return {
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
+    targets: targetRows,
     async run(rt, emit) {
       // Read every target row first: the statement sees the snapshot, not its own writes.
       const rows = await materialize(targetRows(), rt);
@@ -546,6 +550,7 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
     return {
       columns: returning?.columns ?? null,
       tag: 'DELETE',
+      targets: query.build,
       async run(rt, emit) {
         const rows = await distinctTargets(query, width, rt);
         for (const row of rows) {
@@ -567,6 +572,7 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
   return {
     columns: returning?.columns ?? null,
     tag: 'DELETE',
+    targets: target.build,
     async run(rt, emit) {
       const rows = await materialize(target.build(), rt);
       for (const row of rows) {

@@ -3,8 +3,9 @@ import type { FieldDescription } from '../../contracts/sql-session.js';
 import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
+import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
-import { chooseAccessPath, extractBounds, type AccessPath } from './access-path.js';
+import { chooseAccessPath, extractBounds, type AccessPath, type WantedOrder } from './access-path.js';
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
@@ -23,6 +24,7 @@ import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
+import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
 import type { AccessLog } from '../roles/access-log.js';
 import * as types from './typesystem.js';
 
@@ -90,8 +92,12 @@ interface FromPlan {
   readonly build: () => RowSource;
   readonly width: number;
   readonly accessPaths: AccessPath['kind'][];
-  /** Set when rows come out in a single table's primary-key order. */
-  readonly primaryOrderOf: { table: TableInfo; relation: string; reverse: boolean } | null;
+  /** Set when rows come out in a single table's primary-key order (or its index columns' order: columns). */
+  readonly primaryOrderOf: { table: TableInfo; relation: string; reverse: boolean; columns?: readonly number[] } | null;
+  /** At most this many rows, known from the plan itself (index-join.ts decides with it). */
+  readonly maxRows?: number;
+  /** A base table read on its own: a join may read it by key per outer row instead. */
+  readonly baseTable?: { readonly table: TableInfo; readonly codec: TableCodec };
 }
 
 export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
@@ -193,21 +199,39 @@ function limitValue(expr: Expr, pc: PlanContext, clause: string): Evaluator {
   return coerce(value, TypeOid.int8, -1, 'implicit', value.location).eval;
 }
 
-function wantedPrimaryOrder(statement: SelectStatement): 'asc' | 'desc' | null {
+function wantedPrimaryOrder(statement: SelectStatement): WantedOrder | null {
   if (statement.orderBy.length === 0) return null;
   const first = statement.orderBy[0]!;
-  return first.descending ? 'desc' : 'asc';
+  const oneWay = statement.orderBy.every((s) => s.expr.kind === 'column' && s.descending === first.descending && (s.nullsFirst ?? s.descending) === s.descending);
+  const limitedColumns = statement.limit && oneWay && rowsKeepFromOrder(statement) ? statement.orderBy.map((s) => (s.expr as Extract<Expr, { kind: 'column' }>).name) : null;
+  return { direction: first.descending ? 'desc' : 'asc', limitedColumns };
 }
 
-function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: { table: TableInfo; relation: string; reverse: boolean }, scope: Scope): boolean {
-  if (orderBy.length === 0 || orderBy.length > order.table.primaryKey.length) return false;
+/** The select list and clauses keep the FROM rows' order (no grouping, DISTINCT or window functions). */
+function rowsKeepFromOrder(statement: SelectStatement): boolean {
+  if (statement.groupBy.length > 0 || statement.having || statement.distinct || statement.distinctOn) return false;
+  let regrouped = false;
+  for (const target of statement.targets) {
+    mapTree(target.expr, (node) => {
+      if (node.kind === 'func' && (node.over || types.isAggregate(String(node.name)))) regrouped = true;
+      return node.kind === 'subquery' ? node : undefined;
+    });
+  }
+  return !regrouped;
+}
+
+function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: NonNullable<FromPlan['primaryOrderOf']>, scope: Scope): boolean {
+  const keyColumns = order.columns ?? order.table.primaryKey;
+  if (orderBy.length === 0 || orderBy.length > keyColumns.length) return false;
   return orderBy.every((item, i) => {
     if (item.expr.kind !== 'column' || item.descending !== order.reverse) return false;
-    const pkColumn = order.table.columns[order.table.primaryKey[i]!]!;
+    // Index keys sort NULLs last ascending, first descending: PostgreSQL's defaults (a primary key has none).
+    if (order.columns && (item.nullsFirst ?? item.descending) !== item.descending) return false;
+    const pkColumn = order.table.columns[keyColumns[i]!]!;
     if (item.expr.name !== pkColumn.name) return false;
     try {
       const resolved = scope.resolve(item.expr.table, item.expr.name, -1);
-      return resolved.relation === order.relation && resolved.position === order.table.primaryKey[i];
+      return resolved.relation === order.relation && resolved.position === keyColumns[i];
     } catch {
       return false;
     }
@@ -443,7 +467,7 @@ function planOrderBy(orderBy: readonly SortItem[], statement: SelectStatement, e
   return keys;
 }
 
-function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
+function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanContext, order: WantedOrder | null): FromPlan {
   if (items.length === 0) {
     return { scope: new Scope([]), build: () => new ValuesSource([[]]), width: 0, accessPaths: [], primaryOrderOf: null };
   }
@@ -459,7 +483,7 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
   return planFromItem(item, where, { ...pc, localRelations: seen }, order, true);
 }
 
-function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null, preserved: boolean): FromPlan {
+function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: WantedOrder | null, preserved: boolean): FromPlan {
   if (item.kind === 'table') {
     const cte = item.schema === null ? pc.ctes?.get(item.name) : undefined;
     if (item.columnAliases) return renameColumns(cte ? planCteReference(cte, item) : planTable(item, [], pc, order), item.alias ?? item.name, item.columnAliases);
@@ -505,7 +529,9 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   }
   const kind = type === 'left' || type === 'right' ? 'left' : type;
   const markers = kind === 'left' ? 1 : kind === 'full' ? 2 : 0;
-  const spec = { ...equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc), leftWidth: offset, markers } as const;
+  const { rightColumns: innerKeyColumns, ...joinSpec } = equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc);
+  const spec = { ...joinSpec, leftWidth: offset, markers } as const;
+  const keyRead = indexJoinRead(kind, outer, inner, spec, innerKeyColumns);
   // The nullable side's FROM items get a presence marker each (after the joined columns).
   const marked = (columns: readonly ScopeColumn[], position: number): ScopeColumn[] => [...new Set(columns.map((c) => c.relation))]
     .filter((relation): relation is string => relation !== null)
@@ -538,13 +564,37 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   return {
     scope,
     build: () => {
-      const joined = new HashJoin(outer.build(), inner.build(), spec);
+      const joined = keyRead ? new IndexNestedLoopJoin(outer.build(), inner.baseTable!.codec, keyRead, spec) : new HashJoin(outer.build(), inner.build(), spec);
       return computed.length === 0 ? joined : new Project(joined, [...identity, ...computed]);
     },
     width: width + computed.length,
-    accessPaths: [...left.accessPaths, ...right.accessPaths],
+    accessPaths: keyRead
+      ? [...outer.accessPaths, keyRead.point ? 'point' : keyRead.index ? 'index' : 'range']
+      : [...left.accessPaths, ...right.accessPaths],
     primaryOrderOf: null,
+    ...(joinedRows(kind, outer, inner, keyRead) !== undefined ? { maxRows: joinedRows(kind, outer, inner, keyRead) } : {}),
   };
+}
+
+/**
+ * The inner side's key read when the join should be an index nested-loop join (index-join.ts:
+ * the rule and why), or null for a hash join.
+ */
+function indexJoinRead(kind: JoinSpec['kind'], outer: FromPlan, inner: FromPlan, spec: JoinSpec, rightColumns: readonly (number | null)[]): InnerKeyRead | null {
+  if ((kind !== 'inner' && kind !== 'left') || !inner.baseTable || outer.maxRows === undefined || outer.maxRows > SMALL_OUTER_ROWS) return null;
+  const keys = new Map<number, Evaluator>();
+  rightColumns.forEach((column, i) => {
+    if (column !== null && !keys.has(column)) keys.set(column, spec.leftKeys[i]!);
+  });
+  return innerKeyRead(inner.baseTable.table, keys);
+}
+
+/** The joined rows' bound: each outer row meets at most one inner row on a point read, else the product. */
+function joinedRows(kind: JoinSpec['kind'], outer: FromPlan, inner: FromPlan, keyRead: InnerKeyRead | null): number | undefined {
+  if (outer.maxRows === undefined || kind === 'full') return undefined;
+  if (keyRead?.point) return outer.maxRows;
+  if (inner.maxRows === undefined) return undefined;
+  return outer.maxRows * Math.max(1, inner.maxRows);
 }
 
 /**
@@ -578,7 +628,13 @@ function usingNames(item: Extract<FromItem, { kind: 'join' }>, left: readonly Sc
   return item.using;
 }
 
-function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: Scope, offset: number, rightWidth: number, scope: Scope, pc: PlanContext): JoinSpec {
+/**
+ * The join's equi-keys and condition; `rightColumns[i]` is the inner row's column that key i is
+ * (when the inner side of the equality is a bare column of the key's own type), else null.
+ */
+function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: Scope, offset: number, rightWidth: number, scope: Scope, pc: PlanContext):
+  JoinSpec & { rightColumns: (number | null)[] } {
+  const rightColumns: (number | null)[] = [];
   const leftKeys: Evaluator[] = [];
   const rightKeys: Evaluator[] = [];
   const keyOids: number[] = [];
@@ -608,11 +664,12 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     // Right rows are evaluated alone (before concatenation): shift their positions back.
     rightKeys.push((row, c) => rcoerced(shiftRow(row, offset), c));
     keyOids.push(oid);
+    rightColumns.push(r.kind === 'column' && rc.oid === oid && rc.column !== undefined ? rc.column - offset : null);
   }
   const full = condition.length > 0
     ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx).eval
     : null;
-  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full };
+  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full, rightColumns };
 }
 
 /** Places a right-side row at its offset so evaluators compiled on the joined scope can read it. */
@@ -622,7 +679,7 @@ function shiftRow(row: Row, offset: number): Row {
   return shifted;
 }
 
-function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: 'asc' | 'desc' | null): FromPlan {
+function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: WantedOrder | null): FromPlan {
   const relation = resolveRelation(pc.resolver, item.schema, item.name, item.location);
   const relationName = item.alias ?? item.name;
   if (relation.kind === 'view') {
@@ -664,7 +721,9 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
     build: path.source,
     width: columns.length,
     accessPaths: [path.kind],
-    primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse } : null,
+    primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse, ...(path.orderColumns ? { columns: path.orderColumns } : {}) } : null,
+    ...(path.maxRows !== undefined ? { maxRows: path.maxRows } : {}),
+    baseTable: { table, codec },
   };
 }
 
@@ -704,7 +763,16 @@ function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanCont
   const scope = new Scope(inner.columns.map((c, i) => ({
     relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record,
   })));
-  return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
+  const maxRows = queryRows(item.query);
+  return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null, ...(maxRows !== undefined ? { maxRows } : {}) };
+}
+
+/** A bound on a query's rows that its text gives: a VALUES list's length, or a constant LIMIT. */
+function queryRows(query: SelectStatement): number | undefined {
+  if (query.values && !query.setOperation) return query.values.length;
+  const limit = query.limit;
+  if (limit?.kind === 'const' && limit.literal === 'integer' && !query.withTies) return Number(limit.text);
+  return undefined;
 }
 
 function functionRelations(item: FromItem): string[] {
