@@ -235,6 +235,8 @@ export class MvccStorage implements StorageNode {
     let found = false;
     let walked = 0;
     let examined = 0;
+    // Keys come in ascending order: once one is at or above `start`, every later one is too.
+    let pastStart = false;
     for (;;) {
       let sought = false;
       for (const entry of this.store.range({ start: seekFrom, end: STORE_END })) {
@@ -245,8 +247,9 @@ export class MvccStorage implements StorageNode {
           current = key;
           walked = 0;
           // A key that is a proper prefix of `start` sorts below it although its versions do not.
-          found = Buffer.compare(key, request.start) < 0;
+          found = !pastStart && Buffer.compare(key, request.start) < 0;
           if (found) continue;
+          pastStart = true;
           if (out.keys.length >= request.limit || examined >= budget) return withResume(out, key);
           examined++;
         }

@@ -40,3 +40,27 @@ test('json_agg, jsonb_agg and the object aggregates write values as to_json does
 test('bit_and, bit_or and bit_xor over integers', { skip }, async () => {
   await db().same('SELECT bit_and(id), bit_or(id), bit_xor(id), bit_or(id::int8), bit_and(id::int2) FROM e');
 });
+
+test('sum and avg over numeric and int8 keep the widest scale, NaN and the infinities', { skip }, async () => {
+  for (const sql of [
+    "SELECT sum(x), avg(x) FROM (VALUES (1.5::numeric), (2), (0.125), (NULL), (-3.10)) v(x)",
+    "SELECT sum(x), avg(x) FROM (VALUES (1.5::numeric), ('NaN'), (2)) v(x)",
+    "SELECT sum(x) FROM (VALUES ('Infinity'::numeric), (1.25), ('-Infinity')) v(x)",
+    "SELECT sum(x), avg(x) FROM (VALUES ('-Infinity'::numeric), (1.25)) v(x)",
+    'SELECT sum(x), avg(x) FROM (VALUES (9223372036854775807::int8), (9223372036854775807), (-5)) v(x)',
+    'SELECT dept, sum(sal), sum(sal * 1.5), avg(sal), sum(id::int8) FROM e GROUP BY dept ORDER BY dept',
+    'SELECT sum(x) FROM (VALUES (1e-20::numeric), (1e20)) v(x)',
+  ]) await db().same(sql);
+});
+
+test('GROUP BY and hash joins on one integer, bigint or text column, NULLs in a group of their own', { skip }, async () => {
+  for (const sql of [
+    "SELECT name, count(*) FROM (VALUES ('a'), (NULL), (''), ('a'), (NULL)) v(name) GROUP BY name ORDER BY name NULLS FIRST",
+    'SELECT x, count(*) FROM (VALUES (1::int8), (NULL), (1), (-0)) v(x) GROUP BY x ORDER BY x',
+    'SELECT dept % 2, count(*), sum(sal) FROM e GROUP BY dept % 2 ORDER BY 1',
+    'SELECT a.x, b.y FROM (VALUES (1::int4), (2), (NULL)) a(x) JOIN (VALUES (1::int8), (2), (2), (NULL)) b(y) ON a.x = b.y ORDER BY 1, 2',
+    "SELECT a.t, b.u FROM (VALUES ('x'::text), ('y')) a(t) JOIN (VALUES ('x'::varchar), ('y '), ('y')) b(u) ON a.t = b.u ORDER BY 1, 2",
+    "SELECT a.t, b.u FROM (VALUES ('x'::char(3)), ('y')) a(t) JOIN (VALUES ('x'::text), ('y  ')) b(u) ON a.t = b.u ORDER BY 1, 2",
+    'SELECT e1.name, e2.name FROM e e1 LEFT JOIN e e2 ON e2.dept = e1.id ORDER BY 1, 2',
+  ]) await db().same(sql);
+});

@@ -277,15 +277,25 @@ function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): 
       },
     };
   }
-  // int8 and numeric accumulate exactly as numeric.
-  let total: NumericValue = math.numericFromBigInt(0n);
+  // int8 and numeric accumulate exactly as numeric: finite values as one coefficient at the
+  // largest scale seen (a bigint add per row, no object per row), NaN and the infinities apart
+  // (any of them decides the sum). Like PostgreSQL's sum accumulator, the numeric range is
+  // checked once, on the result: numericAdd does that check.
+  let coefficient = 0n;
+  let scale = 0;
+  let special: NumericValue | null = null;
+  const total = (): NumericValue => special ?? math.numericAdd(math.numericFromBigInt(0n), { coefficient, scale });
   return {
     add: (v) => {
       if (v === null) return;
-      const n = typeof v === 'bigint' ? math.numericFromBigInt(v) : (v as NumericValue);
-      total = math.numericAdd(total, n);
       count++;
+      if (typeof v === 'bigint') { coefficient += scale === 0 ? v : v * 10n ** BigInt(scale); return; }
+      const n = v as NumericValue;
+      if (n.special) special = special === null ? n : math.numericAdd(special, n);
+      else if (n.scale === scale) coefficient += n.coefficient;
+      else if (n.scale > scale) { coefficient = coefficient * 10n ** BigInt(n.scale - scale) + n.coefficient; scale = n.scale; }
+      else coefficient += n.coefficient * 10n ** BigInt(scale - n.scale);
     },
-    result: () => (count === 0 ? null : name === 'sum' ? total : math.numericDivide(total, math.numericFromBigInt(BigInt(count)))),
+    result: () => (count === 0 ? null : name === 'sum' ? total() : math.numericDivide(total(), math.numericFromBigInt(BigInt(count)))),
   };
 }

@@ -449,30 +449,25 @@ export class HashAggregate implements RowSource {
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.emitted) return null;
     this.emitted = true;
-    const groups = new Map<string, { values: Row; states: types.AggregateState[] }>();
+    const groups = new Map<string | number | bigint | null, { values: Row; states: types.AggregateState[] }>();
     const groupOids = this.groupExprs.map((g) => g.oid);
     const n = this.groupExprs.length;
+    // The group values of the current row; copied only when they start a new group.
+    const values: Row = new Array(n);
     for (;;) {
       const batch = await this.source.next(rt);
       if (!batch) break;
-      for (const row of batch) {
-        const values: Row = new Array(n);
+      for (let r = 0; r < batch.length; r++) {
+        const row = batch[r]!;
         for (let i = 0; i < n; i++) values[i] = this.groupExprs[i]!.eval(row, rt.ctx);
-        const key = n === 0 ? '' : types.groupKey(groupOids, values, n);
+        const key = n === 0 ? '' : types.hashKey(groupOids, values, n);
         let group = groups.get(key);
         if (!group) {
-          group = { values, states: this.aggregates.map(newState) };
+          group = { values: values.slice(), states: this.aggregates.map(newState) };
           groups.set(key, group);
           if (groups.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
         }
-        for (let i = 0; i < this.aggregates.length; i++) {
-          const a = this.aggregates[i]!;
-          if (a.filter && a.filter.eval(row, rt.ctx) !== true) continue;
-          const state = group.states[i]!;
-          if (a.order.length > 0 && types.isOrderedInput(state)) state.keys(a.order.map((k) => k.eval(row, rt.ctx)));
-          if (a.arg) state.add(a.arg.eval(row, rt.ctx), a.second ? a.second.eval(row, rt.ctx) : undefined);
-          else state.add(true);
-        }
+        this.accumulate(group.states, row, rt);
       }
     }
     if (groups.size === 0 && n === 0) {
@@ -480,11 +475,23 @@ export class HashAggregate implements RowSource {
     }
     const out: Row[] = [];
     for (const group of groups.values()) {
-      const row: Row = group.values.slice();
+      const row: Row = group.values;
       for (const state of group.states) row.push(state.result());
       out.push(row);
     }
     return out;
+  }
+
+  /** Adds one input row to its group's aggregate states. */
+  private accumulate(states: types.AggregateState[], row: Row, rt: Runtime): void {
+    for (let i = 0; i < this.aggregates.length; i++) {
+      const a = this.aggregates[i]!;
+      if (a.filter && a.filter.eval(row, rt.ctx) !== true) continue;
+      const state = states[i]!;
+      if (a.order.length > 0 && types.isOrderedInput(state)) state.keys(a.order.map((k) => k.eval(row, rt.ctx)));
+      if (a.arg) state.add(a.arg.eval(row, rt.ctx), a.second ? a.second.eval(row, rt.ctx) : undefined);
+      else state.add(true);
+    }
   }
 }
 
@@ -513,8 +520,8 @@ export class HashJoin implements RowSource {
   private readonly matchedRight = new Set<Row>();
   private leftDone = false;
   /** The first right row of each key; `more` has the rest, for the few keys with several. */
-  private table: Map<string, Row> | null = null;
-  private readonly more = new Map<string, Row[]>();
+  private table: Map<string | number | bigint, Row> | null = null;
+  private readonly more = new Map<string | number | bigint, Row[]>();
   private all: Row[] | null = null;
 
   constructor(private readonly left: RowSource, private readonly right: RowSource, private readonly spec: JoinSpec) {}
@@ -535,7 +542,7 @@ export class HashJoin implements RowSource {
         if (values[i] === null) hasNull = true;
       }
       if (hasNull) continue;
-      const key = types.groupKey(this.spec.keyOids, values, values.length);
+      const key = types.hashKey(this.spec.keyOids, values, values.length)!;
       if (!this.table.has(key)) this.table.set(key, row);
       else {
         const rest = this.more.get(key);
@@ -563,29 +570,20 @@ export class HashJoin implements RowSource {
       const values: SqlValue[] = new Array(this.spec.leftKeys.length);
       for (const leftRow of batch) {
         let matched = false;
-        const visit = (rightRow: Row) => {
-          const combined = leftRow.concat(rightRow);
-          if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return;
-          matched = true;
-          if (this.spec.markers) {
-            combined.push(true);
-            if (this.spec.markers === 2) combined.push(true);
-          }
-          if (this.rightRows) this.matchedRight.add(rightRow);
-          out.push(combined);
-        };
-        if (this.all) this.all.forEach(visit);
-        else {
+        if (this.all) {
+          for (const rightRow of this.all) if (this.visit(leftRow, rightRow, out, rt)) matched = true;
+        } else {
           let hasNull = false;
           for (let i = 0; i < values.length; i++) {
             values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);
             if (values[i] === null) hasNull = true;
           }
-          const key = hasNull ? null : types.groupKey(this.spec.keyOids, values, values.length);
+          const key = hasNull ? null : types.hashKey(this.spec.keyOids, values, values.length)!;
           const first = key === null ? undefined : this.table!.get(key);
           if (first) {
-            visit(first);
-            if (this.more.size > 0) this.more.get(key!)?.forEach(visit);
+            if (this.visit(leftRow, first, out, rt)) matched = true;
+            const rest = this.more.size > 0 ? this.more.get(key!) : undefined;
+            if (rest) for (const rightRow of rest) if (this.visit(leftRow, rightRow, out, rt)) matched = true;
           }
         }
         if (!matched && (this.spec.kind === 'left' || this.spec.kind === 'full')) {
@@ -600,6 +598,19 @@ export class HashJoin implements RowSource {
       if (out.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
       if (out.length > 0) return out;
     }
+  }
+
+  /** Emits the joined row if the full join condition holds; says whether it did. */
+  private visit(leftRow: Row, rightRow: Row, out: Row[], rt: Runtime): boolean {
+    const combined = leftRow.concat(rightRow);
+    if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return false;
+    if (this.spec.markers) {
+      combined.push(true);
+      if (this.spec.markers === 2) combined.push(true);
+    }
+    if (this.rightRows) this.matchedRight.add(rightRow);
+    out.push(combined);
+    return true;
   }
 
   /** FULL JOIN, once the left side is done: the right rows no left row matched, with NULLs on the left (then the end). */

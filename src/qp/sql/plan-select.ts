@@ -661,10 +661,12 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     const lcoerced = coerce(lc, oid, -1, 'implicit', part.location).eval;
     const rcoerced = coerce(rc, oid, -1, 'implicit', part.location).eval;
     leftKeys.push(lcoerced);
-    // Right rows are evaluated alone (before concatenation): shift their positions back.
-    rightKeys.push((row, c) => rcoerced(shiftRow(row, offset), c));
+    const rightColumn = r.kind === 'column' && rc.oid === oid && rc.column !== undefined ? rc.column - offset : null;
+    // Right rows are evaluated alone (before concatenation): a plain column is read at its
+    // place in the right row; other expressions see the row shifted to its joined position.
+    rightKeys.push(rightColumn !== null ? (row) => row[rightColumn]! : (row, c) => rcoerced(shiftRow(row, offset), c));
     keyOids.push(oid);
-    rightColumns.push(r.kind === 'column' && rc.oid === oid && rc.column !== undefined ? rc.column - offset : null);
+    rightColumns.push(rightColumn);
   }
   const full = condition.length > 0
     ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx).eval

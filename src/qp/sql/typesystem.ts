@@ -4,7 +4,7 @@
  * column-type rules, aggregates, wire cell encoders and hashing keys.
  */
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
-import { SqlError } from '../../contracts/errors.js';
+import { SqlError, assert } from '../../contracts/errors.js';
 import type { WireCell } from '../../contracts/sql-session.js';
 import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { KeyWriter } from '../../encoding/key.js';
@@ -198,6 +198,31 @@ export function groupKey(oids: readonly number[], values: readonly SqlValue[], w
     writeGroupValue(writer, oid, value);
   }
   return latin1Key(writer.view());
+}
+
+/**
+ * A Map key equal for values PostgreSQL considers equal, like groupKey, without encoding the
+ * common single-column cases: an int2/int4/oid number, an int8 bigint and a text or varchar
+ * string are their own key (Map compares them by value), which saves a string per row in
+ * hash joins and GROUP BY. Other types, and several columns, go through groupKey; its keys are
+ * strings, so they never collide with the numbers and bigints.
+ */
+export function hashKey(oids: readonly number[], values: readonly SqlValue[], width: number): string | number | bigint | null {
+  if (width !== 1) return groupKey(oids, values, width);
+  const oid = oids[0]!;
+  const value = values[0]!;
+  switch (oid) {
+    case TypeOid.int2: case TypeOid.int4: case TypeOid.oid:
+      // NULL is null: a number, bigint or null key never equals groupKey's strings.
+      return value === null ? null : Number(value as number | bigint);
+    case TypeOid.int8:
+      return value === null ? null : BigInt(value as number | bigint);
+    case TypeOid.text: case TypeOid.varchar:
+      assert(value === null || typeof value === 'string', 'text values are strings');
+      return value;
+    default:
+      return groupKey(oids, values, width);
+  }
 }
 
 /** One value of a group key; a record is its field count then its fields (each self-delimiting), NULL fields equal. */
