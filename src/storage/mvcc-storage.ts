@@ -4,7 +4,7 @@ import type { JournalPosition, JournalRecord } from '../contracts/journal.js';
 import type { PushedComparison, ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
-import { bytesBetween, latin1Key } from '../encoding/bytes.js';
+import { bytesBetween, compareBytes, latin1Key } from '../encoding/bytes.js';
 import { NewestVersions, type NewestVersion } from './newest-versions.js';
 import {
   afterAllVersions, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, userKeyOf, versionKey, versionTimestamp,
@@ -243,11 +243,11 @@ export class MvccStorage implements StorageNode {
         const stored = entry.key;
         if (current === null || !isVersionOf(stored, current)) {
           const key = userKeyOf(stored);
-          if (Buffer.compare(key, request.end) >= 0) return out;
+          if (compareBytes(key, request.end) >= 0) return out;
           current = key;
           walked = 0;
           // A key that is a proper prefix of `start` sorts below it although its versions do not.
-          found = !pastStart && Buffer.compare(key, request.start) < 0;
+          found = !pastStart && compareBytes(key, request.start) < 0;
           if (found) continue;
           pastStart = true;
           if (out.keys.length >= request.limit || examined >= budget) return withResume(out, key);
