@@ -276,6 +276,22 @@ export function decodeTuple(types: readonly number[], bytes: Uint8Array, out: Sq
   return out;
 }
 
+/**
+ * Decodes only the tuple slots `slots` (ascending, of SQL types `slotTypes`) into
+ * `out[targets[j]]`, leaving the other entries of `out` alone: a query that reads a few columns
+ * pays neither the decoding nor the garbage of the rest. Slots the tuple does not have (columns
+ * added to the table later) decode as NULL, as in decodeTuple.
+ */
+export function decodeTupleSlots(bytes: Uint8Array, slots: readonly number[], slotTypes: readonly number[], targets: readonly number[], out: SqlValue[]): SqlValue[] {
+  const v = open(bytes);
+  for (let j = 0; j < slots.length; j++) {
+    const slot = slots[j]!;
+    out[targets[j]!] = slot < v.count ? readColumn(v, slotTypes[j]!, slot, slot === 0 ? v.dataStart : columnEnd(v, slot - 1)) : null;
+  }
+  v.bytes = EMPTY;
+  return out;
+}
+
 /** Decodes column `index` (of SQL type `typeOid`) alone, without touching the others. */
 export function decodeColumn(bytes: Uint8Array, index: number, typeOid: number): SqlValue {
   const v = open(bytes);

@@ -16,6 +16,7 @@ import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/pl
 import { planExplain } from './sql/explain.js';
 import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
+import { ColumnUse } from './sql/column-use.js';
 import * as types from './sql/typesystem.js';
 import { Transaction } from './transaction.js';
 import { executeSequenceDdl, isSequenceDdl } from './sequences/sequence-ddl.js';
@@ -238,7 +239,7 @@ export class Session implements SqlSession {
     // query string, which is what the P field of ErrorResponse counts from.
     let plan: Plan;
     switch (statement.kind) {
-      case 'select': plan = { kind: 'query', query: planSelect(statement, pc) }; break;
+      case 'select': plan = { kind: 'query', query: planSelect(statement, { ...pc, columnUse: ColumnUse.of(statement) }) }; break;
       case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
       case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
       case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;

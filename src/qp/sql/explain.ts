@@ -4,6 +4,7 @@ import type { ExplainInfo, Row, RowSource, Runtime } from './operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './plan-modify.js';
 import { runStatementChecks } from './foreign-keys.js';
 import { planSelect, type PlanContext, type PlannedQuery } from './plan-select.js';
+import { ColumnUse } from './column-use.js';
 
 /**
  * EXPLAIN [ANALYZE]: the operator tree a statement runs as, one line per node in PostgreSQL's
@@ -17,7 +18,7 @@ type ExplainStatement = Extract<Statement, { kind: 'explain' }>;
 export function planExplain(statement: ExplainStatement, pc: PlanContext): PlannedQuery {
   const inner = statement.statement;
   const target: { query: PlannedQuery } | { modify: PlannedModify; label: string } = inner.kind === 'select'
-    ? { query: planSelect(inner, pc) }
+    ? { query: planSelect(inner, { ...pc, columnUse: ColumnUse.of(inner) }) }
     : {
       modify: inner.kind === 'insert' ? planInsert(inner, pc) : inner.kind === 'update' ? planUpdate(inner, pc) : planDelete(inner, pc),
       label: `${inner.kind[0]!.toUpperCase()}${inner.kind.slice(1)} on ${inner.table}`,

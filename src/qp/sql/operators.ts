@@ -76,6 +76,12 @@ function checkCancel(rt: Runtime): void {
   if (rt.cancelled) throw new SqlError('57014', 'canceling statement due to user request');
 }
 
+/** EXPLAIN's line for a scan that decodes only some columns (column-use.ts); none when it decodes all. */
+function decodedDetail(codec: TableCodec): string[] {
+  const names = codec.decodedColumnNames();
+  return names === null ? [] : [`Decoded Columns: ${names.length > 0 ? names.join(', ') : 'none'}`];
+}
+
 /** Full or ranged scan of a table's primary index. */
 export class TableScan implements RowSource {
   private resume: Key | null = null;
@@ -96,7 +102,7 @@ export class TableScan implements RowSource {
   ) {}
 
   explain(): ExplainInfo {
-    const details = [...(this.keyRange ? ['Index Cond: primary key range'] : []), ...(this.pushed ? ['Filters pushed down to storage'] : [])];
+    const details = [...(this.keyRange ? ['Index Cond: primary key range'] : []), ...(this.pushed ? ['Filters pushed down to storage'] : []), ...decodedDetail(this.codec)];
     return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details, children: [] };
   }
 
@@ -132,7 +138,7 @@ export class PointLookup implements RowSource {
   constructor(private readonly codec: TableCodec, private readonly keyValues: readonly Evaluator[]) {}
 
   explain(): ExplainInfo {
-    return { label: `Storage Lookup on ${this.codec.table.name}`, details: ['Index Cond: primary key'], children: [] };
+    return { label: `Storage Lookup on ${this.codec.table.name}`, details: ['Index Cond: primary key', ...decodedDetail(this.codec)], children: [] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -161,7 +167,7 @@ export class IndexScan implements RowSource {
   }
 
   explain(): ExplainInfo {
-    return { label: `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}`, children: [] };
+    return { label: `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}`, details: decodedDetail(this.codec), children: [] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {

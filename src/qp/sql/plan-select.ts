@@ -24,6 +24,7 @@ import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
+import { ColumnUse } from './column-use.js';
 import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
 import type { AccessLog } from '../roles/access-log.js';
 import * as types from './typesystem.js';
@@ -52,6 +53,8 @@ export interface PlanContext {
   readonly localRelations?: ReadonlySet<string>;
   /** Where the relations the statement reads and writes are recorded for privilege checks (src/qp/roles). */
   readonly access?: AccessLog;
+  /** The columns a SELECT reads, when analysed: its table scans decode only those (column-use.ts). */
+  readonly columnUse?: ColumnUse | null;
 }
 
 export interface SessionFunctions {
@@ -706,7 +709,8 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   const table = relation.table;
   pc.usedTables.add(table);
   pc.access?.read(table.id, 'table', table.schema, table.name, item.schema !== null);
-  const codec = pc.codecs(table);
+  const decoded = pc.columnUse?.columnsFor(item, table) ?? null;
+  const codec = decoded === null ? pc.codecs(table) : pc.codecs(table).pruned(decoded);
   const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
   columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
   const scope = new Scope(columns);
@@ -748,8 +752,10 @@ function planView(view: ViewInfo, relation: string, location: number, pc: PlanCo
   const parsed = parseSql(view.definition);
   const query = parsed[0]?.statement;
   if (parsed.length !== 1 || query?.kind !== 'select') throw new SqlError('XX000', `view "${view.name}" has a definition that is not a query`);
-  // The view's query sees neither the caller's WITH queries nor its columns.
-  const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id) });
+  // The view's query sees neither the caller's WITH queries nor its columns; what it reads is
+  // its own query's business (all its output columns), analysed on its own.
+  const columnUse = pc.columnUse === undefined ? undefined : ColumnUse.of(query);
+  const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id), columnUse });
   const scope = new Scope(inner.columns.map((c, i) => ({
     relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
   })));

@@ -3,7 +3,7 @@ import type { Key } from '../../contracts/kv.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { RandomSource } from '../../contracts/time.js';
 import { KeyWriter, prefixEnd } from '../../encoding/key.js';
-import { decodeTuple, encodeTuple } from '../../encoding/tuple.js';
+import { decodeTuple, decodeTupleSlots, encodeTuple } from '../../encoding/tuple.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import * as types from './typesystem.js';
 import { tupleLayout, type TupleLayout } from './tuple-layout.js';
@@ -30,10 +30,18 @@ export class TableCodec {
   readonly rowsEnd: Key;
   /** Null unless columns were dropped: then the tuple has slots no column reads. */
   private readonly layout: TupleLayout | null;
+  /** Null: decodeRow decodes every column. Otherwise only these (see pruned()). */
+  private readonly decoded: DecodedColumns | null;
 
-  constructor(readonly table: TableInfo) {
+  /**
+   * `decoded`: the columns a query reads (ascending positions; `table.columns.length` stands
+   * for the row key); null for all. A pruned codec's rows hold NULL in every other column, so
+   * only a plan whose every reference to the table is in the list may use one (column-use.ts).
+   */
+  constructor(readonly table: TableInfo, decoded: readonly number[] | null = null) {
     this.columnTypes = table.columns.map((c) => c.typeOid);
     this.layout = tupleLayout(table);
+    this.decoded = decoded === null ? null : this.decodedColumns(decoded);
     this.primaryIndex = table.indexes.find((i) => i.primary) ?? {
       id: PRIMARY_INDEX_ID, oid: 0, name: `${table.name}_pkey`, columns: [], include: [], unique: true, primary: true, valid: true, nullsNotDistinct: false, constraintName: null,
     };
@@ -54,13 +62,44 @@ export class TableCodec {
     return encodeTuple(this.columnTypes, row.length === this.columnTypes.length ? row : row.slice(0, this.columnTypes.length));
   }
 
+  /** The same table's codec, decoding only `columns` (see the constructor). */
+  pruned(columns: readonly number[]): TableCodec {
+    return new TableCodec(this.table, columns);
+  }
+
+  /** The names of the columns decodeRow decodes, or null for all (EXPLAIN shows them). */
+  decodedColumnNames(): string[] | null {
+    if (this.decoded === null) return null;
+    return this.decoded.columns.filter((c) => c < this.columnTypes.length).map((c) => this.table.columns[c]!.name);
+  }
+
   /** Decodes a row tuple into a fresh array with one extra slot for the row's key. */
   decodeRow(value: Uint8Array, key: Key): SqlValue[] {
+    const decoded = this.decoded;
+    if (decoded !== null) return this.decodeSome(value, key, decoded);
     const out: SqlValue[] = new Array(this.columnTypes.length + 1);
     if (this.layout === null) decodeTuple(this.columnTypes, value, out);
     else this.decodeSlots(value, this.layout, out);
     out[this.columnTypes.length] = key;
     return out;
+  }
+
+  private decodeSome(value: Uint8Array, key: Key, decoded: DecodedColumns): SqlValue[] {
+    const width = this.columnTypes.length;
+    const out: SqlValue[] = new Array(width + 1);
+    for (let i = 0; i < width; i++) out[i] = null;
+    decodeTupleSlots(value, decoded.slots, decoded.slotTypes, decoded.columns, out);
+    // A key the query never names is not kept: a hash join's build side holds its rows.
+    out[width] = decoded.key ? key : null;
+    return out;
+  }
+
+  private decodedColumns(columns: readonly number[]): DecodedColumns {
+    const width = this.columnTypes.length;
+    const stored = columns.filter((c) => c < width);
+    for (let i = 0; i < stored.length; i++) assert(Number.isInteger(stored[i]) && stored[i]! >= 0 && (i === 0 || stored[i]! > stored[i - 1]!), 'decoded columns are ascending positions');
+    const slots = stored.map((c) => this.slot(c));
+    return { columns: stored, slots, slotTypes: stored.map((c) => this.columnTypes[c]!), key: columns.includes(width) };
   }
 
   /** The tuple slot of a column (storage reads pushed-down filter columns from the tuple). */
@@ -162,6 +201,14 @@ export class TableCodec {
     }).join(', ');
     return `Key (${columns})=(${values})`;
   }
+}
+
+/** The columns a pruned codec decodes: row positions, their tuple slots and types, and whether the key is kept. */
+interface DecodedColumns {
+  readonly columns: readonly number[];
+  readonly slots: readonly number[];
+  readonly slotTypes: readonly number[];
+  readonly key: boolean;
 }
 
 /**
