@@ -42,7 +42,7 @@ export class ColumnUse {
 
   /**
    * The ascending positions of the columns of `table` (read through FROM item `item`) the
-   * statement may read, `table.columns.length` standing for the row key; null for all.
+   * statement may read; null for all.
    */
   columnsFor(item: FromItem, table: TableInfo): number[] | null {
     if (item.kind !== 'table' || !this.items.has(item) || this.whole.has(item)) return null;
@@ -52,13 +52,9 @@ export class ColumnUse {
     }
     const columns: number[] = [];
     table.columns.forEach((column, i) => { if (this.names.has(column.name)) columns.push(i); });
-    if (this.names.has(ROW_KEY)) columns.push(table.columns.length);
     return columns;
   }
 }
-
-/** The hidden column holding a row's key (plan-select.ts planTable). */
-const ROW_KEY = '__row_key';
 
 /** One pass over a statement's tree, collecting what ColumnUse needs. */
 class Walk {

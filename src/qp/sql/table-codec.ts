@@ -34,9 +34,10 @@ export class TableCodec {
   private readonly decoded: DecodedColumns | null;
 
   /**
-   * `decoded`: the columns a query reads (ascending positions; `table.columns.length` stands
-   * for the row key); null for all. A pruned codec's rows hold NULL in every other column, so
-   * only a plan whose every reference to the table is in the list may use one (column-use.ts).
+   * `decoded`: the columns a query reads (ascending positions); null for all. A pruned codec's
+   * rows hold NULL in every other column, so only a plan whose every reference to the table is
+   * in the list may use one (column-use.ts). The row key is always kept: operators read it
+   * (a key-read union removes duplicates by it).
    */
   constructor(readonly table: TableInfo, decoded: readonly number[] | null = null) {
     this.columnTypes = table.columns.map((c) => c.typeOid);
@@ -70,7 +71,7 @@ export class TableCodec {
   /** The names of the columns decodeRow decodes, or null for all (EXPLAIN shows them). */
   decodedColumnNames(): string[] | null {
     if (this.decoded === null) return null;
-    return this.decoded.columns.filter((c) => c < this.columnTypes.length).map((c) => this.table.columns[c]!.name);
+    return this.decoded.columns.map((c) => this.table.columns[c]!.name);
   }
 
   /** Decodes a row tuple into a fresh array with one extra slot for the row's key. */
@@ -89,17 +90,16 @@ export class TableCodec {
     const out: SqlValue[] = new Array(width + 1);
     for (let i = 0; i < width; i++) out[i] = null;
     decodeTupleSlots(value, decoded.slots, decoded.slotTypes, decoded.columns, out);
-    // A key the query never names is not kept: a hash join's build side holds its rows.
-    out[width] = decoded.key ? key : null;
+    out[width] = key;
     return out;
   }
 
   private decodedColumns(columns: readonly number[]): DecodedColumns {
-    const width = this.columnTypes.length;
-    const stored = columns.filter((c) => c < width);
-    for (let i = 0; i < stored.length; i++) assert(Number.isInteger(stored[i]) && stored[i]! >= 0 && (i === 0 || stored[i]! > stored[i - 1]!), 'decoded columns are ascending positions');
-    const slots = stored.map((c) => this.slot(c));
-    return { columns: stored, slots, slotTypes: stored.map((c) => this.columnTypes[c]!), key: columns.includes(width) };
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i]!;
+      assert(Number.isInteger(c) && c >= 0 && c < this.columnTypes.length && (i === 0 || c > columns[i - 1]!), 'decoded columns are ascending column positions');
+    }
+    return { columns, slots: columns.map((c) => this.slot(c)), slotTypes: columns.map((c) => this.columnTypes[c]!) };
   }
 
   /** The tuple slot of a column (storage reads pushed-down filter columns from the tuple). */
@@ -203,12 +203,11 @@ export class TableCodec {
   }
 }
 
-/** The columns a pruned codec decodes: row positions, their tuple slots and types, and whether the key is kept. */
+/** The columns a pruned codec decodes: row positions, their tuple slots and the slots' types. */
 interface DecodedColumns {
   readonly columns: readonly number[];
   readonly slots: readonly number[];
   readonly slotTypes: readonly number[];
-  readonly key: boolean;
 }
 
 /**
