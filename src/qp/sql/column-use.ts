@@ -54,7 +54,14 @@ export class ColumnUse {
     table.columns.forEach((column, i) => { if (this.names.has(column.name)) columns.push(i); });
     return columns;
   }
+
+  /** Whether the statement names the hidden row-key column (plan-select.ts planTable). */
+  namesRowKey(): boolean {
+    return this.names.has(ROW_KEY);
+  }
 }
+
+const ROW_KEY = '__row_key';
 
 /** One pass over a statement's tree, collecting what ColumnUse needs. */
 class Walk {

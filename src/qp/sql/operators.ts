@@ -430,6 +430,25 @@ export class Truncate implements RowSource {
   }
 }
 
+/**
+ * Sets one slot of every row to NULL: a pruned scan's row key once its access path (which may
+ * read it: a key-read union removes duplicates by it) is done with it, so that rows a hash join
+ * or sort keeps do not hold a key Buffer each for nothing.
+ */
+export class ForgetSlot implements RowSource {
+  constructor(private readonly source: RowSource, private readonly slot: number) {}
+  explain(): ExplainInfo {
+    return { label: 'Forget Slot', children: [this.source], transparent: true };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    const batch = await this.source.next(rt);
+    if (!batch) return null;
+    for (let i = 0; i < batch.length; i++) batch[i]![this.slot] = null;
+    return batch;
+  }
+}
+
 /** A fresh accumulator for one group of an aggregate call. */
 function newState(a: AggregateCall): types.AggregateState {
   return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null);

@@ -9,7 +9,7 @@ import { chooseAccessPath, extractBounds, type AccessPath, type WantedOrder } fr
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
-  breathe, Distinct, Filter, HashAggregate, HashJoin, Limit, materialize, Project, Sort, Truncate, ValuesSource,
+  breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, materialize, Project, Sort, Truncate, ValuesSource,
   type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
@@ -722,9 +722,12 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   }));
   const bounds = extractBounds(table, relationName, mine, compileContext(pc, scope, 'WHERE'));
   const path = chooseAccessPath(codec, bounds, order);
+  // A pruned read whose statement never names the row key drops it after the access path.
+  const keySlot = table.columns.length;
+  const build = decoded === null || pc.columnUse!.namesRowKey() ? path.source : () => new ForgetSlot(path.source(), keySlot);
   return {
     scope,
-    build: path.source,
+    build,
     width: columns.length,
     accessPaths: [path.kind],
     primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse, ...(path.orderColumns ? { columns: path.orderColumns } : {}) } : null,
