@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIMESTAMP_INFINITY, TypeOid, type SqlValue } from '../contracts/sql-value.js';
-import { decodeColumn, decodeTuple, encodeTuple, tupleColumnCount } from './tuple.js';
+import { decodeColumn, decodeTuple, decodeTupleSlots, encodeTuple, tupleColumnCount } from './tuple.js';
 import { numeric, SAMPLED_TYPES, sampleValues, SeededRandom } from './samples.js';
 
 function roundTrip(types: readonly number[], values: readonly SqlValue[]): SqlValue[] {
@@ -92,4 +92,16 @@ test('tuple: Buffer inputs decode the same, and decoded values do not alias them
   const b = encodeTuple([TypeOid.int4], [2]);
   assert.equal(decodeColumn(a, 0, TypeOid.int4), 1);
   assert.equal(decodeColumn(b, 0, TypeOid.int4), 2);
+});
+
+test('tuple: decoding chosen slots gives the same values as the whole row and leaves the rest alone', () => {
+  const types = [TypeOid.int4, TypeOid.text, TypeOid.numeric, TypeOid.bool, TypeOid.text];
+  const values: SqlValue[] = [7, 'seven', numeric('7.25'), null, 'last'];
+  const bytes = encodeTuple(types, values);
+  const out: SqlValue[] = ['untouched', 'untouched', 'untouched', 'untouched', 'untouched', 'untouched'];
+  decodeTupleSlots(bytes, [0, 2, 3, 4], [types[0]!, types[2]!, types[3]!, types[4]!], [0, 2, 3, 5], out);
+  assert.deepEqual(out, [7, 'untouched', numeric('7.25'), null, 'untouched', 'last']);
+  // A slot beyond the tuple (a column added since it was written) reads as NULL.
+  const short = encodeTuple(types.slice(0, 2), values.slice(0, 2));
+  assert.deepEqual(decodeTupleSlots(short, [1, 4], [TypeOid.text, TypeOid.text], [0, 1], [undefined, undefined] as unknown as SqlValue[]), ['seven', null]);
 });
