@@ -510,16 +510,16 @@ export class Session implements SqlSession {
         if (statement.isolation && !/^repeatable read$/i.test(statement.isolation)) {
           throw new SqlError('0A000', `Unsupported isolation level: ${statement.isolation.toUpperCase()}`);
         }
+        const tag = statement.start ? 'START TRANSACTION' : 'BEGIN';
         if (this.block !== 'none') {
           this.events.notice(new SqlError('25001', 'there is already a transaction in progress'));
-          return 'BEGIN';
+          return tag;
         }
-        this.block = 'open';
-        this.roles.blockBegan();
-        this.settings.beginBlock();
-        return 'BEGIN';
+        this.beginBlock();
+        return tag;
       }
       case 'commit': {
+        if (statement.chain) return this.endChained(statement.action);
         if (this.block === 'none') {
           this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
           return 'COMMIT';
@@ -543,6 +543,7 @@ export class Session implements SqlSession {
         return 'COMMIT';
       }
       case 'rollback': {
+        if (statement.chain) return this.endChained(statement.action);
         if (this.block === 'none') this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
         this.endTransaction();
         this.roles.transactionEnded(false);
@@ -550,6 +551,24 @@ export class Session implements SqlSession {
         return 'ROLLBACK';
       }
     }
+  }
+
+  private beginBlock(): void {
+    this.block = 'open';
+    this.roles.blockBegan();
+    this.settings.beginBlock();
+  }
+
+  /**
+   * COMMIT / ROLLBACK AND CHAIN: ends the block as without it, then opens the next one at once
+   * (the only characteristic a block keeps here is its isolation, always REPEATABLE READ).
+   * Outside a block PostgreSQL refuses it rather than warning.
+   */
+  private async endChained(action: 'commit' | 'rollback'): Promise<string> {
+    if (this.block === 'none') throw new SqlError('25P01', `${action.toUpperCase()} AND CHAIN can only be used in transaction blocks`);
+    const tag = await this.transactionControl({ kind: 'transaction', action, isolation: null, readOnly: null });
+    this.beginBlock();
+    return tag;
   }
 
   /** SET inside the block that just ended: undone on rollback, SET LOCAL undone either way. */

@@ -114,9 +114,9 @@ function convertTransaction(n: Json): Statement {
   switch (kind) {
     case 'TRANS_STMT_BEGIN':
     case 'TRANS_STMT_START':
-      return { kind: 'transaction', action: 'begin', isolation, readOnly };
-    case 'TRANS_STMT_COMMIT': return { kind: 'transaction', action: 'commit', isolation: null, readOnly: null };
-    case 'TRANS_STMT_ROLLBACK': return { kind: 'transaction', action: 'rollback', isolation: null, readOnly: null };
+      return { kind: 'transaction', action: 'begin', isolation, readOnly, start: kind === 'TRANS_STMT_START' };
+    case 'TRANS_STMT_COMMIT': return { kind: 'transaction', action: 'commit', isolation: null, readOnly: null, chain: !!n.chain };
+    case 'TRANS_STMT_ROLLBACK': return { kind: 'transaction', action: 'rollback', isolation: null, readOnly: null, chain: !!n.chain };
     case 'TRANS_STMT_SAVEPOINT': throw unsupported('unsupported transaction statement: SAVEPOINT');
     case 'TRANS_STMT_RELEASE': throw unsupported('unsupported transaction statement: RELEASE');
     case 'TRANS_STMT_ROLLBACK_TO': throw unsupported('unsupported transaction statement: ROLLBACK TO');
