@@ -17,11 +17,12 @@
  */
 import type { Node, StatementInfo } from './analysis.js';
 import type { Refusal } from './dsql.js';
+import type { SessionDivergence } from './dsql-session.js';
 
 /** The user the harness connects as on both servers (DSQL's admin). */
 const CONNECTING_USER = 'admin';
 
-export class DsqlSessionRoles {
+export class DsqlSessionRoles implements SessionDivergence {
   /** Roles the file created (and has not dropped). */
   private readonly created = new Set<string>();
   /** Of those, the ones granted to admin. */

@@ -16,6 +16,7 @@ import { compareOutcomes, describeOutcome, type Difference } from './compare.js'
 import type { CorpusFile } from './corpus.js';
 import { DsqlTransaction, dsqlValue, refusalOf, type Refusal } from './dsql.js';
 import { DsqlSessionRoles } from './dsql-roles.js';
+import { DsqlReadOnlyDefault, type SessionDivergence } from './dsql-session.js';
 import type { Endpoint, Outcome } from './endpoint.js';
 import { literal, type Step, type StepSource } from './steps.js';
 
@@ -94,8 +95,8 @@ export function emptyCounts(): Record<Verdict, number> {
 /** Per-file memory of what diverged between the two servers. */
 interface FileState {
   readonly txn: DsqlTransaction;
-  /** DSQL's SET ROLE / SESSION AUTHORIZATION refusals, and whether PostgreSQL's session runs as another role since one. */
-  readonly roles: DsqlSessionRoles;
+  /** Session state a refused SET left different (dsql-session.ts): the role, the read-only default. */
+  readonly session: readonly SessionDivergence[];
   /**
    * Objects a DSQL refusal made differ (name → refusal rule). `rows` when only their rows differ
    * (a refused TRUNCATE): DDL on them is still compared.
@@ -181,7 +182,7 @@ export class FileRunner {
     const statements: StatementResult[] = [];
     const inherited = this.fixtures.get(file.corpus);
     const state: FileState = {
-      txn: new DsqlTransaction(), roles: new DsqlSessionRoles(), refused: new Map(inherited?.refused ?? []), failed: new Map(inherited?.failed ?? []),
+      txn: new DsqlTransaction(), session: [new DsqlSessionRoles(), new DsqlReadOnlyDefault()], refused: new Map(inherited?.refused ?? []), failed: new Map(inherited?.failed ?? []),
       blockCause: null, index: 0,
     };
     const init = [...(schema ? [`CREATE SCHEMA ${schema}`, `SET search_path = ${schema}, public`] : []), ...(this.options.session ?? [])];
@@ -233,7 +234,7 @@ export class FileRunner {
     const index = state.index++;
     if (step.kind === 'load') {
       const infos = analyze(`INSERT INTO ${step.table} VALUES (1)`);
-      const follows = state.txn.diverged || state.roles.diverged || (infos ?? []).some((info) => followsRefused(info, state));
+      const follows = state.txn.diverged || state.session.some((s) => s.diverged) || (infos ?? []).some((info) => followsRefused(info, state));
       const [postgres, strata] = await Promise.all([this.load(this.postgres.endpoint, step), this.load(this.strata.endpoint, step)]);
       return this.judge(base, infos, null, follows, postgres, strata, state, index);
     }
@@ -247,12 +248,12 @@ export class FileRunner {
       for (const info of infos) {
         const before = state.txn.before(info);
         if (before.followsRefusal) followsTxn = true;
-        const own = before.refusal ?? refusalOf(info, step.sql) ?? state.roles.refusal(info);
+        const own = before.refusal ?? refusalOf(info, step.sql) ?? state.session.map((s) => s.refusal(info)).find((r) => r !== null) ?? null;
         refusals.push(own !== null);
         refusal ??= own;
         if (followsRefused(info, state)) followsObject = true;
-        // PostgreSQL runs this as the role DSQL refused to switch to.
-        if (state.roles.diverged) followsObject = true;
+        // PostgreSQL runs this as the role, or with the default, DSQL refused to set.
+        if (state.session.some((s) => s.diverged)) followsObject = true;
       }
     }
     // In a transaction DSQL aborted, DSQL answers 25P02 whatever the statement is.
@@ -265,7 +266,7 @@ export class FileRunner {
       const pgInfos = infos ?? [];
       pgInfos.forEach((info, i) => {
         state.txn.after(info, refusals[i]!, index);
-        state.roles.after(info, refusals[i]!, index);
+        for (const s of state.session) s.after(info, refusals[i]!, index);
       });
       return {
         ...base, verdict: 'dependent', cause: 'follows a DSQL refusal',
@@ -290,7 +291,7 @@ export class FileRunner {
     if (infos) {
       infos.forEach((info, i) => {
         const diverged = state.txn.after(info, refusals[i]!, index);
-        state.roles.after(info, refusals[i]!, index);
+        for (const s of state.session) s.after(info, refusals[i]!, index);
         for (const name of diverged.names) markRefused(state, name, { rule: 'transaction aborted by a refusal', rows: diverged.rows });
       });
       if (!state.txn.inBlock) state.blockCause = null;

@@ -2,7 +2,7 @@
  * The conformance harness's dependency tracking (conformance/runner.ts, dsql-roles.ts): what a
  * DSQL refusal made differ is followed into later statements — across files from the setup
  * file, through a sequence named in a string, past a later refusal on the same table, and
- * through a session DSQL refused to switch to another role — so those statements are counted
+ * through a session DSQL refused to switch to another role or to read-only — so those statements are counted
  * apart ("after a refusal") rather than as Strata's failures, and nothing else is.
  */
 import assert from 'node:assert/strict';
@@ -40,6 +40,10 @@ SELECT session_user AS after_set_session;
 RESET SESSION AUTHORIZATION;
 SELECT session_user AS after_reset_session;
 DROP ROLE regress_dep_role;
+SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;
+CREATE TABLE dep_written (a int);
+SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE;
+SELECT 1 AS after_read_write;
 `;
 
 let postgres: TestPostgres;
@@ -87,12 +91,15 @@ test('a refused TRUNCATE after a refused CREATE leaves the table missing, not ju
   assert.equal(verdictAt('ADD b int'), 'dependent');
 });
 
-test('SET ROLE and SET SESSION AUTHORIZATION get DSQL\'s 42501; the session differs until reset', { skip }, () => {
+test('SET ROLE, SET SESSION AUTHORIZATION and a read-only default: DSQL refuses them; the session differs until reset', { skip }, () => {
   assert.equal(verdictAt('SET ROLE regress_dep_role'), 'refused-ok');
   assert.equal(verdictAt('after_set_role'), 'dependent', 'PostgreSQL answers as the other role');
   assert.equal(verdictAt('after_reset_role'), 'pass');
   assert.equal(verdictAt('SET SESSION AUTHORIZATION regress_dep_role'), 'refused-ok');
   assert.equal(verdictAt('after_set_session'), 'dependent');
   assert.equal(verdictAt('after_reset_session'), 'pass');
+  assert.equal(verdictAt('AS TRANSACTION READ ONLY'), 'refused-ok');
+  assert.equal(verdictAt('dep_written'), 'dependent', 'PostgreSQL\'s session is read-only, DSQL\'s is not');
+  assert.equal(verdictAt('after_read_write'), 'pass');
   assert.equal(result.counts.fail, 0, JSON.stringify(result.statements.filter((s) => s.verdict === 'fail')));
 });
