@@ -1,6 +1,7 @@
 import { SqlError } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
+import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from './read-only.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
@@ -91,6 +92,8 @@ function endsBlock(statement: Statement): boolean {
 export class Session implements SqlSession {
   private readonly settings: SessionSettings;
   private block: 'none' | 'open' | 'failed' = 'none';
+  /** The open block's READ ONLY / DEFERRABLE (read-only.ts); read-write outside a block. */
+  private blockMode: BlockMode = READ_WRITE;
   private txn: Transaction | null = null;
   private txnCatalog: CatalogSnapshot | null = null;
   private implicitFailed = false;
@@ -349,6 +352,8 @@ export class Session implements SqlSession {
         }
         if (statement.name === 'role') emit([this.roles.shownRole]);
         else if (statement.name === 'session_authorization') emit([this.roles.sessionUser]);
+        else if (statement.name === 'transaction_read_only') emit([this.blockMode.readOnly ? 'on' : 'off']);
+        else if (statement.name === 'transaction_deferrable') emit([this.blockMode.deferrable ? 'on' : 'off']);
         else emit([this.settings.get(statement.name)]);
         return { tag: 'SHOW', source: null, rt: null, columns: null };
       }
@@ -359,8 +364,14 @@ export class Session implements SqlSession {
     const txn = await this.ensureTransaction();
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
-    if (isDdl(statement) || isRoleStatement(statement)) return this.runDdl(statement, catalog, txn, emit);
-    if (statement.kind === 'copy') return this.startCopy(statement, catalog, txn);
+    if (isDdl(statement) || isRoleStatement(statement)) {
+      if (this.blockMode.readOnly) throw readOnlyRefusal(writingCommandName(statement));
+      return this.runDdl(statement, catalog, txn, emit);
+    }
+    if (statement.kind === 'copy') {
+      if (this.blockMode.readOnly && statement.from) throw readOnlyRefusal('COPY FROM');
+      return this.startCopy(statement, catalog, txn);
+    }
     const entry = this.plan(prepared, catalog);
     checkAccess(entry.uses, catalog, this.roleOid(catalog));
     for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
@@ -371,10 +382,12 @@ export class Session implements SqlSession {
     this.current = rt;
     if (entry.plan.kind === 'query') {
       // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
+      if (rt.lockRows && this.blockMode.readOnly) throw readOnlyRefusal('SELECT FOR UPDATE');
       if (rt.lockRows || (statement.kind === 'explain' && statement.analyze && statement.statement.kind !== 'select')) this.checkDml(txn);
       return { tag: statement.kind === 'explain' ? 'EXPLAIN' : 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
     }
     if (entry.plan.kind === 'modify') {
+      if (this.blockMode.readOnly) throw readOnlyRefusal(entry.plan.modify.tag);
       this.checkDml(txn);
       const count = await entry.plan.modify.run(rt, emit);
       await runStatementChecks(txn);
@@ -510,16 +523,17 @@ export class Session implements SqlSession {
         if (statement.isolation && !/^repeatable read$/i.test(statement.isolation)) {
           throw new SqlError('0A000', `Unsupported isolation level: ${statement.isolation.toUpperCase()}`);
         }
+        const tag = statement.start ? 'START TRANSACTION' : 'BEGIN';
         if (this.block !== 'none') {
           this.events.notice(new SqlError('25001', 'there is already a transaction in progress'));
-          return 'BEGIN';
+          return tag;
         }
-        this.block = 'open';
-        this.roles.blockBegan();
-        this.settings.beginBlock();
-        return 'BEGIN';
+        this.beginBlock();
+        this.blockMode = { readOnly: statement.readOnly === true, deferrable: statement.deferrable === true };
+        return tag;
       }
       case 'commit': {
+        if (statement.chain) return this.endChained(statement.action);
         if (this.block === 'none') {
           this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
           return 'COMMIT';
@@ -543,6 +557,7 @@ export class Session implements SqlSession {
         return 'COMMIT';
       }
       case 'rollback': {
+        if (statement.chain) return this.endChained(statement.action);
         if (this.block === 'none') this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
         this.endTransaction();
         this.roles.transactionEnded(false);
@@ -552,6 +567,26 @@ export class Session implements SqlSession {
     }
   }
 
+  private beginBlock(): void {
+    this.block = 'open';
+    this.roles.blockBegan();
+    this.settings.beginBlock();
+  }
+
+  /**
+   * COMMIT / ROLLBACK AND CHAIN: ends the block as without it, then opens the next one at once
+   * (the only characteristic a block keeps here is its isolation, always REPEATABLE READ).
+   * Outside a block PostgreSQL refuses it rather than warning.
+   */
+  private async endChained(action: 'commit' | 'rollback'): Promise<string> {
+    if (this.block === 'none') throw new SqlError('25P01', `${action.toUpperCase()} AND CHAIN can only be used in transaction blocks`);
+    const mode = this.blockMode;
+    const tag = await this.transactionControl({ kind: 'transaction', action, isolation: null, readOnly: null });
+    this.beginBlock();
+    this.blockMode = mode;
+    return tag;
+  }
+
   /** SET inside the block that just ended: undone on rollback, SET LOCAL undone either way. */
   private endSettingsBlock(committed: boolean): void {
     if (!this.settings.inBlock) return;
@@ -559,6 +594,7 @@ export class Session implements SqlSession {
   }
 
   private endTransaction(): void {
+    this.blockMode = READ_WRITE;
     this.txn = null;
     this.txnCatalog = null;
     this.block = 'none';

@@ -375,7 +375,9 @@ export type Statement =
   /** ALTER SEQUENCE: options, or RENAME TO `newName`. */
   | { readonly kind: 'alter-sequence'; readonly schema: string | null; readonly name: string; readonly ifExists: boolean; readonly options: readonly SequenceOption[]; readonly newName: string | null }
   | { readonly kind: 'drop-sequence'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
-  | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
+  | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null;
+    /** Spelled START TRANSACTION (its command tag); DEFERRABLE; COMMIT/ROLLBACK AND CHAIN. */
+    readonly start?: boolean; readonly deferrable?: boolean; readonly chain?: boolean }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }

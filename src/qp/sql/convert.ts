@@ -105,18 +105,20 @@ function convertTransaction(n: Json): Statement {
   const kind: string = n.kind;
   let isolation: string | null = null;
   let readOnly: boolean | null = null;
+  let deferrable = false;
   for (const option of n.options ?? []) {
     const def = option.DefElem;
     const value = def.arg?.A_Const;
     if (def.defname === 'transaction_isolation') isolation = value?.sval?.sval ?? null;
     if (def.defname === 'transaction_read_only') readOnly = !!(value?.ival?.ival ?? value?.boolval?.boolval);
+    if (def.defname === 'transaction_deferrable') deferrable = !!(value?.ival?.ival ?? value?.boolval?.boolval);
   }
   switch (kind) {
     case 'TRANS_STMT_BEGIN':
     case 'TRANS_STMT_START':
-      return { kind: 'transaction', action: 'begin', isolation, readOnly };
-    case 'TRANS_STMT_COMMIT': return { kind: 'transaction', action: 'commit', isolation: null, readOnly: null };
-    case 'TRANS_STMT_ROLLBACK': return { kind: 'transaction', action: 'rollback', isolation: null, readOnly: null };
+      return { kind: 'transaction', action: 'begin', isolation, readOnly, deferrable, start: kind === 'TRANS_STMT_START' };
+    case 'TRANS_STMT_COMMIT': return { kind: 'transaction', action: 'commit', isolation: null, readOnly: null, chain: !!n.chain };
+    case 'TRANS_STMT_ROLLBACK': return { kind: 'transaction', action: 'rollback', isolation: null, readOnly: null, chain: !!n.chain };
     case 'TRANS_STMT_SAVEPOINT': throw unsupported('unsupported transaction statement: SAVEPOINT');
     case 'TRANS_STMT_RELEASE': throw unsupported('unsupported transaction statement: RELEASE');
     case 'TRANS_STMT_ROLLBACK_TO': throw unsupported('unsupported transaction statement: ROLLBACK TO');

@@ -9,7 +9,7 @@ import { columnsOfTables, functionBody } from './sql-functions.js';
 import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropForeignKey, ForeignKeyDrops, renameForeignKey } from './foreign-key-ddl.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
-import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
+import { executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
@@ -102,6 +102,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   }
   if ([...ctx.catalog.allTables()].length >= MAX_TABLES) throw new SqlError('54000', `creating more than ${MAX_TABLES} tables not allowed`);
   if (statement.columns.length > MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
+  refuseArrayColumnTypes(ctx.catalog, statement.columns.map((c) => c.type), [ctx.currentSchema]);
   const columns: ColumnInfo[] = [];
   for (const definition of statement.columns) {
     const columnName = truncateIdentifier(definition.name);
@@ -379,6 +380,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
           throw new SqlError('42701', `column "${name}" of relation "${table.name}" already exists`);
         }
         if (table.columns.length >= MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
+        refuseArrayColumnTypes(ctx.catalog, [action.type], [ctx.currentSchema]);
         const type = resolveColumnOrDomainType(ctx.catalog, action.type, [ctx.currentSchema]);
         // Existing rows read NULL in an added column; PostgreSQL would fill in the domain's default or refuse its NOT NULL.
         const domain = type.domainOid !== undefined ? ctx.catalog.domainById(type.domainOid) : undefined;
