@@ -38,6 +38,11 @@ interface PlanEntry {
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
+  /**
+   * The catalog and role `uses` last passed the check for: the check depends on nothing else,
+   * so executing again under both needs no new check.
+   */
+  allowed: { catalog: CatalogSnapshot; roleOid: number } | null;
 }
 
 class Prepared implements PreparedStatement {
@@ -244,7 +249,7 @@ export class Session implements SqlSession {
       case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
       default: plan = { kind: 'utility' };
     }
-    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes, uses: access.uses };
+    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes, uses: access.uses, allowed: null };
     prepared.plan = entry;
     return entry;
   }
@@ -361,7 +366,7 @@ export class Session implements SqlSession {
     if (isDdl(statement) || isRoleStatement(statement)) return this.runDdl(statement, catalog, txn, emit);
     if (statement.kind === 'copy') return this.startCopy(statement, catalog, txn);
     const entry = this.plan(prepared, catalog);
-    checkAccess(entry.uses, catalog, this.roleOid(catalog));
+    this.checkAllowed(entry, catalog);
     for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
     const rt: Runtime = {
       ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
@@ -384,6 +389,13 @@ export class Session implements SqlSession {
   }
 
   /** COPY: planned here, at execution; its rows flow after the protocol's Copy*Response. */
+  private checkAllowed(entry: PlanEntry, catalog: CatalogSnapshot): void {
+    const roleOid = this.roleOid(catalog);
+    if (entry.allowed !== null && entry.allowed.catalog === catalog && entry.allowed.roleOid === roleOid) return;
+    checkAccess(entry.uses, catalog, roleOid);
+    entry.allowed = { catalog, roleOid };
+  }
+
   private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
     if (statement.from) this.checkDml(txn);
     const rowParams: SqlValue[] = [];
