@@ -134,7 +134,7 @@ async function load(port: number, password: string): Promise<void> {
 }
 
 /** Bytes V8 allocated while `run` ran: what GCs freed plus what the heap grew by. */
-async function measureAllocation<T>(run: () => Promise<T>): Promise<{ result: T; bytes: number; collections: number }> {
+async function measureAllocation<T>(run: () => Promise<T>): Promise<{ result: T; bytes: number; collections: number; collectionMicros: number }> {
   const profiler = new v8.GCProfiler();
   const before = v8.getHeapStatistics().used_heap_size;
   profiler.start();
@@ -142,8 +142,12 @@ async function measureAllocation<T>(run: () => Promise<T>): Promise<{ result: T;
   const after = v8.getHeapStatistics().used_heap_size;
   const report = profiler.stop();
   let freed = 0;
-  for (const gc of report.statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
-  return { result, bytes: after - before + freed, collections: report.statistics.length };
+  let collectionMicros = 0;
+  for (const gc of report.statistics) {
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+    collectionMicros += gc.cost;
+  }
+  return { result, bytes: after - before + freed, collections: report.statistics.length, collectionMicros };
 }
 
 async function main(): Promise<void> {
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
       inspector.connect();
       await inspector.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
     }
-    const { result, bytes, collections } = await measureAllocation(() => run(seconds));
+    const { result, bytes, collections, collectionMicros } = await measureAllocation(() => run(seconds));
     if (inspector) {
       const { profile } = await inspector.post('HeapProfiler.stopSampling');
       writeFileSync(allocationsFile!, JSON.stringify(profile));
@@ -181,7 +185,7 @@ async function main(): Promise<void> {
     const perTransaction = (micros: number) => (micros / result.transactions).toFixed(1);
     console.log(`${scriptName}, ${clients} clients, pipeline ${pipeline}: ${result.transactions} transactions in ${seconds} s (${(result.transactions / seconds).toFixed(0)} tps); `
       + `CPU per transaction ${perTransaction(result.used.user + result.used.system)} µs (user ${perTransaction(result.used.user)}, system ${perTransaction(result.used.system)}); `
-      + `allocated ${(bytes / result.transactions / 1024).toFixed(1)} KiB per transaction, ${collections} GCs`);
+      + `allocated ${(bytes / result.transactions / 1024).toFixed(1)} KiB per transaction, ${collections} GCs taking ${perTransaction(collectionMicros)} µs per transaction`);
   } finally {
     await cluster.stop();
     rmSync(dataDir, { recursive: true, force: true });

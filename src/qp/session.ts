@@ -3,6 +3,7 @@ import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
+import type { Key } from '../contracts/kv.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
@@ -34,7 +35,8 @@ type Plan =
 interface PlanEntry {
   readonly catalogVersion: number;
   readonly plan: Plan;
-  readonly usedTables: readonly TableInfo[];
+  /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
+  readonly schemaKeys: readonly Key[];
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
@@ -249,7 +251,10 @@ export class Session implements SqlSession {
       case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
       default: plan = { kind: 'utility' };
     }
-    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes, uses: access.uses, allowed: null };
+    const entry: PlanEntry = {
+      catalogVersion: catalog.version, plan, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
+      paramTypes, uses: access.uses, allowed: null,
+    };
     prepared.plan = entry;
     return entry;
   }
@@ -360,14 +365,14 @@ export class Session implements SqlSession {
       case 'call': return { tag: await this.call(statement), source: null, rt: null, columns: null };
       default: break;
     }
-    const txn = await this.ensureTransaction();
+    const txn = this.txn ? this.continueTransaction(this.txn) : await this.beginTransaction();
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
     if (isDdl(statement) || isRoleStatement(statement)) return this.runDdl(statement, catalog, txn, emit);
     if (statement.kind === 'copy') return this.startCopy(statement, catalog, txn);
     const entry = this.plan(prepared, catalog);
     this.checkAllowed(entry, catalog);
-    for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
+    for (const key of entry.schemaKeys) txn.useSchema(key);
     const rt: Runtime = {
       ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
       cancelled: false, batches: 0, pause: this.host.pause,
@@ -500,11 +505,13 @@ export class Session implements SqlSession {
     return 'CALL';
   }
 
-  private async ensureTransaction(): Promise<Transaction> {
-    if (this.txn) {
-      this.txn.checkAge(this.host.options.clock.now().latest);
-      return this.txn;
-    }
+  private continueTransaction(txn: Transaction): Transaction {
+    txn.checkAge(this.host.options.clock.now().latest);
+    return txn;
+  }
+
+  /** Starts the transaction a statement runs in (each statement's own, in autocommit). */
+  private async beginTransaction(): Promise<Transaction> {
     const startTimestamp = this.host.snapshotTime();
     this.transactionCounter++;
     // Decimal: a radix-16 conversion of the timestamp costs more than the rest of a point read.
@@ -603,16 +610,17 @@ export class Session implements SqlSession {
     }
   }
 
-  async finishImplicit(): Promise<void> {
+  finishImplicit(): Promise<void> | undefined {
     // The request ends here (ReadyForQuery follows): a cancel from now on finds the session idle.
     this.busy = false;
     this.cancelPending = false;
-    if (this.block !== 'none') return;
-    if (this.implicitFailed) {
+    if (this.block !== 'none') return undefined;
+    // A failed or read-only implicit transaction just ends: only writes need the adjudicator.
+    if (this.implicitFailed || this.txn === null || !this.txn.needsAdjudication) {
       this.endTransaction();
-      return;
+      return undefined;
     }
-    if (this.txn) await this.commitTransaction();
+    return this.commitTransaction();
   }
 
   markFailed(): void {
