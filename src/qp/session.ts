@@ -60,6 +60,29 @@ class Prepared implements PreparedStatement {
   get isEmpty(): boolean {
     return this.parsed === null;
   }
+
+  /** The last encoders made for `fields`: a statement executed again reuses them. */
+  private lastEncoders: { fields: FieldDescription[]; formats: readonly number[]; style: OutputStyle; encoders: CellEncoder[] } | null = null;
+
+  /** How each result column goes on the wire, for these result formats and output style. */
+  encoders(formats: readonly number[], style: OutputStyle): CellEncoder[] | null {
+    const fields = this.fields;
+    if (!fields) return null;
+    const last = this.lastEncoders;
+    if (last && last.fields === fields && sameFormats(last.formats, formats)
+      && last.style.byteaEscape === style.byteaEscape && last.style.extraFloatDigits === style.extraFloatDigits) return last.encoders;
+    const encoders = fields.map((f, i) => types.cellEncoder(f.typeOid, formats[i] ?? 0, style));
+    this.lastEncoders = { fields, formats, style, encoders };
+    return encoders;
+  }
+}
+
+type CellEncoder = (value: SqlValue) => WireCell;
+
+function sameFormats(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** What starting a statement gives its portal: rows to come, a finished tag, or a COPY. */
@@ -307,16 +330,19 @@ export class Session implements SqlSession {
   }
 
   /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
-  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
+  start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     this.beginRequest();
-    try {
-      return await this.startStatement(prepared, params, emit);
-    } finally {
-      // From here a cancel reaches the statement through its Runtime (or finds nothing to stop).
-      this.busy = false;
-      this.cancelPending = false;
-    }
+    const started = this.startStatement(prepared, params, emit);
+    // Registered before the caller's await, so it runs first: from then on a cancel reaches the
+    // statement through its Runtime (or finds nothing to stop).
+    started.then(this.endRequest, this.endRequest);
+    return started;
   }
+
+  private readonly endRequest = (): void => {
+    this.busy = false;
+    this.cancelPending = false;
+  };
 
   private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     const parsed = prepared.parsed!;
@@ -666,7 +692,7 @@ class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
   private running: { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string } | null = null;
   private finished: ExecuteOutcome | null = null;
-  private readonly encoders: ((value: SqlValue) => WireCell)[] | null;
+  private readonly encoders: CellEncoder[] | null;
 
   constructor(
     private readonly session: Session,
@@ -675,8 +701,7 @@ class SessionPortal implements Portal {
     readonly resultFormats: readonly number[],
   ) {
     this.fields = prepared.fields;
-    const style = session.outputStyle();
-    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0, style)) : null;
+    this.encoders = prepared.encoders(resultFormats, session.outputStyle());
   }
 
   get done(): boolean {
