@@ -11,6 +11,7 @@ import { TableCodec } from './sql/table-codec.js';
 import { jobsTable, virtualTable } from './system/virtual-tables.js';
 import type { VirtualTable } from './sql/relations.js';
 import { IndexBuilder } from './index-builder.js';
+import { latin1Key } from '../encoding/bytes.js';
 import { SequenceAllocator } from './sequences/sequence-allocator.js';
 import { BackgroundJobs } from './jobs/background-jobs.js';
 import type { AfterCommitJob } from './jobs/job-requests.js';
@@ -137,7 +138,7 @@ export class QueryProcessor implements SessionFactory {
   /** The catalog as of a timestamp: one point read of the version key, a full load only on change. */
   async catalogAt(timestamp: number): Promise<CatalogSnapshot> {
     const raw = await this.options.storage.get(CATALOG_VERSION_KEY, timestamp);
-    const version = raw === null ? 0 : Number(Buffer.from(raw).toString('latin1'));
+    const version = raw === null ? 0 : Number(latin1Key(raw));
     if (version === this.latestCatalog.version) return this.latestCatalog;
     const known = this.catalogs.get(version);
     if (known) return known;

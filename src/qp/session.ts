@@ -4,6 +4,7 @@ import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './para
 import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from './read-only.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
+import type { Key } from '../contracts/kv.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
@@ -36,10 +37,16 @@ type Plan =
 interface PlanEntry {
   readonly catalogVersion: number;
   readonly plan: Plan;
-  readonly usedTables: readonly TableInfo[];
+  /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
+  readonly schemaKeys: readonly Key[];
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
+  /**
+   * The catalog and role `uses` last passed the check for: the check depends on nothing else,
+   * so executing again under both needs no new check.
+   */
+  allowed: { catalog: CatalogSnapshot; roleOid: number } | null;
 }
 
 class Prepared implements PreparedStatement {
@@ -55,6 +62,29 @@ class Prepared implements PreparedStatement {
   get isEmpty(): boolean {
     return this.parsed === null;
   }
+
+  /** The last encoders made for `fields`: a statement executed again reuses them. */
+  private lastEncoders: { fields: FieldDescription[]; formats: readonly number[]; style: OutputStyle; encoders: CellEncoder[] } | null = null;
+
+  /** How each result column goes on the wire, for these result formats and output style. */
+  encoders(formats: readonly number[], style: OutputStyle): CellEncoder[] | null {
+    const fields = this.fields;
+    if (!fields) return null;
+    const last = this.lastEncoders;
+    if (last && last.fields === fields && sameFormats(last.formats, formats)
+      && last.style.byteaEscape === style.byteaEscape && last.style.extraFloatDigits === style.extraFloatDigits) return last.encoders;
+    const encoders = fields.map((f, i) => types.cellEncoder(f.typeOid, formats[i] ?? 0, style));
+    this.lastEncoders = { fields, formats, style, encoders };
+    return encoders;
+  }
+}
+
+type CellEncoder = (value: SqlValue) => WireCell;
+
+function sameFormats(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** What starting a statement gives its portal: rows to come, a finished tag, or a COPY. */
@@ -248,7 +278,10 @@ export class Session implements SqlSession {
       case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
       default: plan = { kind: 'utility' };
     }
-    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes, uses: access.uses };
+    const entry: PlanEntry = {
+      catalogVersion: catalog.version, plan, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
+      paramTypes, uses: access.uses, allowed: null,
+    };
     prepared.plan = entry;
     return entry;
   }
@@ -301,16 +334,19 @@ export class Session implements SqlSession {
   }
 
   /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
-  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
+  start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     this.beginRequest();
-    try {
-      return await this.startStatement(prepared, params, emit);
-    } finally {
-      // From here a cancel reaches the statement through its Runtime (or finds nothing to stop).
-      this.busy = false;
-      this.cancelPending = false;
-    }
+    const started = this.startStatement(prepared, params, emit);
+    // Registered before the caller's await, so it runs first: from then on a cancel reaches the
+    // statement through its Runtime (or finds nothing to stop).
+    started.then(this.endRequest, this.endRequest);
+    return started;
   }
+
+  private readonly endRequest = (): void => {
+    this.busy = false;
+    this.cancelPending = false;
+  };
 
   private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     const parsed = prepared.parsed!;
@@ -361,7 +397,7 @@ export class Session implements SqlSession {
       case 'call': return { tag: await this.call(statement), source: null, rt: null, columns: null };
       default: break;
     }
-    const txn = await this.ensureTransaction();
+    const txn = this.txn ? this.continueTransaction(this.txn) : await this.beginTransaction();
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
     if (isDdl(statement) || isRoleStatement(statement)) {
@@ -373,8 +409,8 @@ export class Session implements SqlSession {
       return this.startCopy(statement, catalog, txn);
     }
     const entry = this.plan(prepared, catalog);
-    checkAccess(entry.uses, catalog, this.roleOid(catalog));
-    for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
+    this.checkAllowed(entry, catalog);
+    for (const key of entry.schemaKeys) txn.useSchema(key);
     const rt: Runtime = {
       ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
       cancelled: false, batches: 0, pause: this.host.pause,
@@ -398,6 +434,13 @@ export class Session implements SqlSession {
   }
 
   /** COPY: planned here, at execution; its rows flow after the protocol's Copy*Response. */
+  private checkAllowed(entry: PlanEntry, catalog: CatalogSnapshot): void {
+    const roleOid = this.roleOid(catalog);
+    if (entry.allowed !== null && entry.allowed.catalog === catalog && entry.allowed.roleOid === roleOid) return;
+    checkAccess(entry.uses, catalog, roleOid);
+    entry.allowed = { catalog, roleOid };
+  }
+
   private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
     if (statement.from) this.checkDml(txn);
     const rowParams: SqlValue[] = [];
@@ -502,11 +545,13 @@ export class Session implements SqlSession {
     return 'CALL';
   }
 
-  private async ensureTransaction(): Promise<Transaction> {
-    if (this.txn) {
-      this.txn.checkAge(this.host.options.clock.now().latest);
-      return this.txn;
-    }
+  private continueTransaction(txn: Transaction): Transaction {
+    txn.checkAge(this.host.options.clock.now().latest);
+    return txn;
+  }
+
+  /** Starts the transaction a statement runs in (each statement's own, in autocommit). */
+  private async beginTransaction(): Promise<Transaction> {
     const startTimestamp = this.host.snapshotTime();
     this.transactionCounter++;
     // Decimal: a radix-16 conversion of the timestamp costs more than the rest of a point read.
@@ -632,16 +677,17 @@ export class Session implements SqlSession {
     }
   }
 
-  async finishImplicit(): Promise<void> {
+  finishImplicit(): Promise<void> | undefined {
     // The request ends here (ReadyForQuery follows): a cancel from now on finds the session idle.
     this.busy = false;
     this.cancelPending = false;
-    if (this.block !== 'none') return;
-    if (this.implicitFailed) {
+    if (this.block !== 'none') return undefined;
+    // A failed or read-only implicit transaction just ends: only writes need the adjudicator.
+    if (this.implicitFailed || this.txn === null || !this.txn.needsAdjudication) {
       this.endTransaction();
-      return;
+      return undefined;
     }
-    if (this.txn) await this.commitTransaction();
+    return this.commitTransaction();
   }
 
   markFailed(): void {
@@ -687,7 +733,7 @@ class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
   private running: { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string } | null = null;
   private finished: ExecuteOutcome | null = null;
-  private readonly encoders: ((value: SqlValue) => WireCell)[] | null;
+  private readonly encoders: CellEncoder[] | null;
 
   constructor(
     private readonly session: Session,
@@ -696,8 +742,7 @@ class SessionPortal implements Portal {
     readonly resultFormats: readonly number[],
   ) {
     this.fields = prepared.fields;
-    const style = session.outputStyle();
-    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0, style)) : null;
+    this.encoders = prepared.encoders(resultFormats, session.outputStyle());
   }
 
   get done(): boolean {
