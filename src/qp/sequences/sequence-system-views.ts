@@ -42,7 +42,7 @@ export function pgDependRows(catalog: CatalogSnapshot): SqlValue[][] {
 /** pg_class's columns for a sequence, in virtual-tables.ts's order. */
 export function sequenceClassRows(catalog: CatalogSnapshot, namespaceOid: (schema: string) => number, owner: number): SqlValue[][] {
   return [...catalog.allSequences()].map((s) => [
-    s.id, s.name, namespaceOid(s.schema), 0, owner, 0, 'S', 'p', false, false, 3, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0,
+    s.id, s.name, namespaceOid(s.schema), 0, catalog.access.objectAcl(s.id)?.owner ?? owner, 0, 'S', 'p', false, false, 3, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0,
   ]);
 }
 
