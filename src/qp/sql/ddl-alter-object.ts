@@ -4,7 +4,7 @@ import { hasPrivilege, isOwner, mustBeOwner, permissionDenied } from '../roles/o
 import { ownedSequences } from '../sequences/sequence-catalog.js';
 import type { AlteredObject, AlterObjectStatement, SelectStatement } from './ast.js';
 import { schemaFor, type DdlContext, type DdlResult } from './ddl.js';
-import { changeOwner, changeTableOwner, type OwnedObject } from './ddl-owner.js';
+import { changeOwner, type OwnedObject } from './ddl-owner.js';
 import { parseSql } from './parse.js';
 import * as types from './typesystem.js';
 
@@ -30,9 +30,8 @@ export function executeAlterObject(statement: AlterObjectStatement, ctx: DdlCont
   if (found === null) return { tag, writes: [], notice: `relation "${object.names[object.names.length - 1]}" does not exist, skipping` };
   const change = new CatalogChange(ctx.catalog);
   if (statement.kind === 'alter-owner') {
-    const role = statement.role ?? ctx.sessionUser;
-    if (found.kind === 'table') changeTableOwner(found.info as TableInfo, role, ctx, change);
-    else changeOwner(ownedObject(found), role, ctx, change);
+    // ALTER TABLE … OWNER TO is an ALTER TABLE action (ddl-owner.ts changeTableOwner).
+    changeOwner(ownedObject(found), statement.role ?? ctx.sessionUser, ctx, change);
   } else {
     setSchema(found, schemaFor(statement.newSchema, ctx), ctx, change);
   }
