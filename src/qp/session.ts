@@ -654,7 +654,7 @@ export class Session implements SqlSession {
     const jobs = this.afterCommit;
     this.endTransaction();
     if (!txn || !txn.needsAdjudication) {
-      // A DDL that only starts a job (ALTER TABLE ASYNC … VALIDATE CONSTRAINT) writes nothing.
+      // Nothing to commit: the jobs can start at once.
       for (const job of jobs) this.host.startJob(job);
       return;
     }

@@ -18,6 +18,7 @@ import { validateConstraintAsync } from './ddl-validate.js';
 import { dropColumn } from './ddl-drop-column.js';
 import { setStorage } from './ddl-set-storage.js';
 import { changeTableOwner } from './ddl-owner.js';
+import { executeAlterObject } from './ddl-alter-object.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
@@ -66,6 +67,8 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'alter-table': return alterTable(statement, ctx, newJobId);
     case 'create-function': return createFunction(statement, ctx);
     case 'drop-function': return dropFunction(statement, ctx);
+    case 'alter-owner':
+    case 'set-schema': return executeAlterObject(statement, ctx);
     case 'create-domain':
     case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
@@ -75,7 +78,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
-    || statement.kind === 'create-domain' || statement.kind === 'alter-domain'
+    || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
     || isSequenceDdl(statement);
 }
 
