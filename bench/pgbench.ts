@@ -36,13 +36,35 @@ function load(target: Target): void {
   throw new Error(`${script} not found: the loader lives in shared/tools`);
 }
 
-interface Result { tps: number; p50: number; p99: number }
+interface Result { tps: number; p50: number; p99: number; cpuMicros: number }
+
+/**
+ * User + system CPU time so far of a server: its first process (with what its exited children
+ * used: PostgreSQL's backends end with pgbench's connections) and the others, in microseconds
+ * (/proc/PID/stat counts clock ticks).
+ */
+function cpuMicros(pids: number[]): number {
+  const tickMicros = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+  let ticks = 0;
+  pids.forEach((pid, i) => {
+    try {
+      // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + (i === 0 ? Number(fields[13]) + Number(fields[14]) : 0);
+    } catch { /* process gone */ }
+  });
+  return ticks * tickMicros;
+}
 
 function runPgbench(target: Target, scriptArgs: string[]): Result {
   const logDir = mkdtempSync(join(tmpdir(), 'pgbench-log-'));
+  const cpuBefore = cpuMicros(target.pids());
   const result = spawnSync('pgbench', ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-l', '--log-prefix', join(logDir, 'log'), ...scriptArgs], { env: target.env, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`pgbench against ${target.name} failed: ${result.stderr}`);
+  // The server's CPU per transaction: other load on the machine distorts it far less than tps.
+  const cpu = cpuMicros(target.pids()) - cpuBefore;
   const tps = Number(/tps = ([\d.]+)/.exec(result.stdout)?.[1] ?? 'NaN');
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(result.stdout)?.[1] ?? 'NaN');
   const latencies: number[] = [];
   for (const file of readdirSync(logDir)) {
     for (const line of readFileSync(join(logDir, file), 'utf8').split('\n')) {
@@ -53,7 +75,7 @@ function runPgbench(target: Target, scriptArgs: string[]): Result {
   rmSync(logDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { tps, p50: pct(0.5), p99: pct(0.99) };
+  return { tps, p50: pct(0.5), p99: pct(0.99), cpuMicros: cpu / transactions };
 }
 
 function rssKb(pids: number[]): number {
@@ -102,7 +124,7 @@ async function main(): Promise<void> {
   const strataTarget: Target = {
     name: 'Strata',
     env: { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: token, PGSSLMODE: 'disable' },
-    pids: () => [strata.child.pid!],
+    pids: () => [strata.child.pid!, ...childPids(strata.child.pid!)],
   };
   try {
     for (const target of [pgTarget, strataTarget]) load(target);
@@ -110,7 +132,8 @@ async function main(): Promise<void> {
     for (const [label, scriptArgs] of [['select-only', ['-S', '-s', String(scale)]], ['single-row update', ['-f', updateScript, '-D', `scale=${scale}`]]] as const) {
       const p = runPgbench(pgTarget, [...scriptArgs]);
       const s = runPgbench(strataTarget, [...scriptArgs]);
-      rows.push(`${label.padEnd(18)} PostgreSQL ${p.tps.toFixed(0).padStart(7)} tps p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms | Strata ${s.tps.toFixed(0).padStart(7)} tps p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms | ratio ${(s.tps / p.tps).toFixed(2)}x`);
+      rows.push(`${label.padEnd(18)} PostgreSQL ${p.tps.toFixed(0).padStart(7)} tps p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms ${p.cpuMicros.toFixed(0)} µs CPU/tx`
+        + ` | Strata ${s.tps.toFixed(0).padStart(7)} tps p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms ${s.cpuMicros.toFixed(0)} µs CPU/tx | ratio ${(s.tps / p.tps).toFixed(2)}x`);
       console.log(rows[rows.length - 1]);
     }
     const pgMemory = await idleMemory(pgTarget, { host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' });

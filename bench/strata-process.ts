@@ -1,6 +1,6 @@
 /** An embedded Strata as its own process for the benchmarks (`strata start` on a free port). */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../src/env/ports.js';
@@ -14,10 +14,17 @@ export interface StrataProcess {
   token(expiresInSeconds?: number): string;
 }
 
+/** The node flags in bin/strata.js's `#!/usr/bin/env -S node …` line: run it as `npx strata` does. */
+function shebangFlags(): string[] {
+  const first = readFileSync(join(root, 'bin', 'strata.js'), 'utf8').split('\n', 1)[0]!;
+  const words = first.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1);
+}
+
 export async function startStrata(): Promise<StrataProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
   const [port] = await freePorts(1);
-  const child = spawn(process.execPath, [join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...shebangFlags(), join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('ready')) ok(); });

@@ -137,6 +137,9 @@ const PORTALS = new Set(['PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'Declar
 /** Fields that hold a bare RangeVar (not wrapped in { RangeVar: … }). */
 const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar']);
 
+/** Functions whose first argument is a sequence's name as text. */
+const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval']);
+
 /** Every relation, type, function and index name mentioned anywhere in the tree. */
 function collectNames(value: unknown, out: Set<string>): void {
   if (Array.isArray(value)) {
@@ -155,6 +158,10 @@ function collectNames(value: unknown, out: Set<string>): void {
     } else if (key === 'FuncCall') {
       const name = lastName((child as Node).funcname);
       if (name) out.add(name);
+      // nextval('s') and its kin name the sequence in a string, as 's'::regclass does.
+      const first = (((child as Node).args as Node[] | undefined) ?? [])[0];
+      const text = ((first?.A_Const as Node | undefined)?.sval as Node | undefined)?.sval;
+      if (name && SEQUENCE_FUNCTIONS.has(name) && typeof text === 'string') out.add(text.replace(/^.*\./, '').replace(/"/g, '').toLowerCase());
     } else if (key === 'DropStmt') {
       for (const object of ((child as Node).objects as unknown[]) ?? []) {
         const list = (object as Node).List ? ((object as Node).List as Node).items : undefined;

@@ -240,6 +240,8 @@ function setRefusal(body: Node): Refusal | null {
   const name = String(body.name ?? '').toLowerCase();
   if (body.kind === 'VAR_SET_MULTI' && name === 'transaction') return refuse('SET TRANSACTION', 'setting configuration parameter "TRANSACTION" not supported');
   if (body.kind === 'VAR_SET_MULTI' && name === 'session characteristics') return refuse('SET TRANSACTION', null);
+  // §5.2: "default_transaction_read_only can't be set" (no text on record).
+  if (name === 'default_transaction_read_only' && body.kind === 'VAR_SET_VALUE') return refuse('SET default_transaction_read_only', null);
   if (name === 'default_transaction_isolation' || name === 'transaction_isolation') {
     return refuse('SET transaction isolation', `setting configuration parameter "${name}" not supported`);
   }

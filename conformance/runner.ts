@@ -15,6 +15,8 @@ import { analyze, withoutAsync, type StatementInfo } from './analysis.js';
 import { compareOutcomes, describeOutcome, type Difference } from './compare.js';
 import type { CorpusFile } from './corpus.js';
 import { DsqlTransaction, dsqlValue, refusalOf, type Refusal } from './dsql.js';
+import { DsqlSessionRoles } from './dsql-roles.js';
+import { DsqlReadOnlyDefault, type SessionDivergence } from './dsql-session.js';
 import type { Endpoint, Outcome } from './endpoint.js';
 import { literal, type Step, type StepSource } from './steps.js';
 
@@ -93,6 +95,8 @@ export function emptyCounts(): Record<Verdict, number> {
 /** Per-file memory of what diverged between the two servers. */
 interface FileState {
   readonly txn: DsqlTransaction;
+  /** Session state a refused SET left different (dsql-session.ts): the role, the read-only default. */
+  readonly session: readonly SessionDivergence[];
   /**
    * Objects a DSQL refusal made differ (name → refusal rule). `rows` when only their rows differ
    * (a refused TRUNCATE): DDL on them is still compared.
@@ -110,6 +114,22 @@ interface FileState {
  * not the columns: when DSQL refuses one, DDL on the table still answers the same on both.
  */
 const ROW_EFFECTS = new Set(['TruncateStmt', 'MergeStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CreateTrigStmt', 'CreatePolicyStmt', 'RuleStmt']);
+
+/**
+ * Marks `name` as made to differ by a refusal. An entry whose definition differs (rows false) is
+ * never weakened to one whose rows only differ: a TRUNCATE refused after a refused CREATE still
+ * leaves a table PostgreSQL has and DSQL has not.
+ */
+function markRefused(state: FileState, name: string, entry: { rule: string; rows: boolean }): void {
+  const known = state.refused.get(name);
+  state.refused.set(name, known && !known.rows ? known : entry);
+}
+
+/** What a setup file's refusals and failures made differ, for the files of its corpus after it. */
+interface FixtureDivergence {
+  readonly refused: ReadonlyMap<string, { rule: string; rows: boolean }>;
+  readonly failed: ReadonlyMap<string, string>;
+}
 
 /** The statement uses something a DSQL refusal made differ between the two servers. */
 function followsRefused(info: StatementInfo, state: FileState): boolean {
@@ -139,6 +159,13 @@ function canCascade(postgres: Outcome, strata: Outcome, difference: Difference):
 }
 
 export class FileRunner {
+  /**
+   * Per corpus, what its setup file (pg_regress's test_setup) left different: a table test_setup
+   * made with a refused statement (CREATE TABLE onek2 AS …, a `point` column) is missing in
+   * Strata for every later file too, so their statements on it follow a refusal.
+   */
+  private readonly fixtures = new Map<string, FixtureDivergence>();
+
   constructor(
     private readonly postgres: Side,
     private readonly strata: Side,
@@ -149,11 +176,15 @@ export class FileRunner {
    * Runs one file; `schema` (when given) is created on both and put first on the search path.
    * The caller drops what the file made.
    */
-  async run(file: Pick<CorpusFile, 'id' | 'corpus'>, source: StepSource, schema: string | null): Promise<FileResult> {
+  async run(file: Pick<CorpusFile, 'id' | 'corpus'> & { readonly fixture?: boolean }, source: StepSource, schema: string | null): Promise<FileResult> {
     const started = performance.now();
     const counts = emptyCounts();
     const statements: StatementResult[] = [];
-    const state: FileState = { txn: new DsqlTransaction(), refused: new Map(), failed: new Map(), blockCause: null, index: 0 };
+    const inherited = this.fixtures.get(file.corpus);
+    const state: FileState = {
+      txn: new DsqlTransaction(), session: [new DsqlSessionRoles(), new DsqlReadOnlyDefault()], refused: new Map(inherited?.refused ?? []), failed: new Map(inherited?.failed ?? []),
+      blockCause: null, index: 0,
+    };
     const init = [...(schema ? [`CREATE SCHEMA ${schema}`, `SET search_path = ${schema}, public`] : []), ...(this.options.session ?? [])];
     const sessionInit = schema ? init.slice(1) : init;
     await this.postgres.endpoint.open(init);
@@ -194,6 +225,7 @@ export class FileRunner {
       await this.postgres.endpoint.close();
       await this.strata.endpoint.close();
     }
+    if (file.fixture) this.fixtures.set(file.corpus, { refused: new Map(state.refused), failed: new Map(state.failed) });
     return { file: file.id, corpus: file.corpus, counts, statements, ms: performance.now() - started, ...(aborted ? { aborted } : {}) };
   }
 
@@ -202,7 +234,7 @@ export class FileRunner {
     const index = state.index++;
     if (step.kind === 'load') {
       const infos = analyze(`INSERT INTO ${step.table} VALUES (1)`);
-      const follows = state.txn.diverged || (infos ?? []).some((info) => followsRefused(info, state));
+      const follows = state.txn.diverged || state.session.some((s) => s.diverged) || (infos ?? []).some((info) => followsRefused(info, state));
       const [postgres, strata] = await Promise.all([this.load(this.postgres.endpoint, step), this.load(this.strata.endpoint, step)]);
       return this.judge(base, infos, null, follows, postgres, strata, state, index);
     }
@@ -216,10 +248,12 @@ export class FileRunner {
       for (const info of infos) {
         const before = state.txn.before(info);
         if (before.followsRefusal) followsTxn = true;
-        const own = before.refusal ?? refusalOf(info, step.sql);
+        const own = before.refusal ?? refusalOf(info, step.sql) ?? state.session.map((s) => s.refusal(info)).find((r) => r !== null) ?? null;
         refusals.push(own !== null);
         refusal ??= own;
         if (followsRefused(info, state)) followsObject = true;
+        // PostgreSQL runs this as the role, or with the default, DSQL refused to set.
+        if (state.session.some((s) => s.diverged)) followsObject = true;
       }
     }
     // In a transaction DSQL aborted, DSQL answers 25P02 whatever the statement is.
@@ -230,7 +264,10 @@ export class FileRunner {
     if (guarded) {
       const postgres = await this.postgres.endpoint.run(step.sql, step.extended);
       const pgInfos = infos ?? [];
-      pgInfos.forEach((info, i) => state.txn.after(info, refusals[i]!, index));
+      pgInfos.forEach((info, i) => {
+        state.txn.after(info, refusals[i]!, index);
+        for (const s of state.session) s.after(info, refusals[i]!, index);
+      });
       return {
         ...base, verdict: 'dependent', cause: 'follows a DSQL refusal',
         detail: 'not sent to Strata: it would change a shared setup table there', postgres: describeOutcome(postgres), strata: '(not sent)',
@@ -254,7 +291,8 @@ export class FileRunner {
     if (infos) {
       infos.forEach((info, i) => {
         const diverged = state.txn.after(info, refusals[i]!, index);
-        for (const name of diverged.names) state.refused.set(name, { rule: 'transaction aborted by a refusal', rows: diverged.rows });
+        for (const s of state.session) s.after(info, refusals[i]!, index);
+        for (const name of diverged.names) markRefused(state, name, { rule: 'transaction aborted by a refusal', rows: diverged.rows });
       });
       if (!state.txn.inBlock) state.blockCause = null;
     }
@@ -284,13 +322,13 @@ export class FileRunner {
       for (const info of infos ?? []) {
         const relation = (info.node.relation as { relname?: string } | undefined)?.relname?.toLowerCase();
         if (info.type === 'IndexStmt' && info.node.unique && relation && !postgres.error && !state.refused.has(relation)) {
-          state.refused.set(relation, { rule: refusal.rule, rows: true });
+          markRefused(state, relation, { rule: refusal.rule, rows: true });
         }
       }
       const rows = refusal.rule === 'row-level security' || (infos?.every((i) => ROW_EFFECTS.has(i.type)) ?? false);
       // Only what PostgreSQL did make or change differs; a statement it refused too changed nothing.
       // What it would have created is missing altogether (a trigger); the table it is on differs in rows.
-      if (!postgres.error) for (const name of touched) state.refused.set(name, { rule: refusal.rule, rows: rows && !creates.includes(name) });
+      if (!postgres.error) for (const name of touched) markRefused(state, name, { rule: refusal.rule, rows: rows && !creates.includes(name) });
       const codeOk = strata.error?.code === refusal.code;
       const textOk = refusal.message === null || strata.error?.message === refusal.message
         || (refusal.alternatives ?? []).includes(strata.error?.message ?? '');

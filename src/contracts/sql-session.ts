@@ -104,8 +104,10 @@ export interface SqlSession {
   /**
    * Ends an implicit transaction (at Sync, or at the end of a simple query): commits it if it
    * holds writes, or rolls it back after an error. Throws SqlError when the commit fails.
+   * Undefined when it finished at once (nothing to commit): a read-only transaction costs the
+   * protocol layer no promise turn.
    */
-  finishImplicit(): Promise<void>;
+  finishImplicit(): Promise<void> | undefined;
   /** A statement failed: an explicit block becomes failed (25P02); an implicit one is rolled back at the next finishImplicit. */
   markFailed(): void;
   /** Asks the running statement to stop with 57014 (CancelRequest). */

@@ -11,10 +11,11 @@ import { TableCodec } from './sql/table-codec.js';
 import { jobsTable, virtualTable } from './system/virtual-tables.js';
 import type { VirtualTable } from './sql/relations.js';
 import { IndexBuilder } from './index-builder.js';
+import { latin1Key } from '../encoding/bytes.js';
 import { SequenceAllocator } from './sequences/sequence-allocator.js';
 import { BackgroundJobs } from './jobs/background-jobs.js';
 import type { AfterCommitJob } from './jobs/job-requests.js';
-import { startValidateConstraint } from './jobs/validate-constraint-job.js';
+import { pendingValidations, startValidateConstraint } from './jobs/validate-constraint-job.js';
 import { pendingDrops, startDrop } from './jobs/drop-job.js';
 
 export interface QueryProcessorOptions {
@@ -77,7 +78,7 @@ export class QueryProcessor implements SessionFactory {
 
   /**
    * Loads the newest catalog before serving: statements are prepared against it. Unless told
-   * otherwise, resumes the index builds and DROP jobs a restart interrupted (with several processors on one
+   * otherwise, resumes the index builds, DROP and VALIDATE_CONSTRAINT jobs a restart interrupted (with several processors on one
    * store, exactly one of them does).
    */
   async start(options: { resumeIndexBuilds?: boolean } = {}): Promise<void> {
@@ -85,6 +86,8 @@ export class QueryProcessor implements SessionFactory {
     if (options.resumeIndexBuilds === false) return;
     // So do the drops whose rows a restart left behind (the job deletes what is still there).
     for (const drop of await pendingDrops(this.options.storage, this.snapshotTime())) startDrop(this.backgroundJobs, drop);
+    // And the constraint validations that had not finished.
+    for (const request of await pendingValidations(this.options.storage, this.snapshotTime())) startValidateConstraint(this.backgroundJobs, this, request);
     // Index builds interrupted by a restart resume under their job ids (the backfill is
     // idempotent: it rewrites the same entries).
     for (const table of catalog.allTables()) {
@@ -137,7 +140,7 @@ export class QueryProcessor implements SessionFactory {
   /** The catalog as of a timestamp: one point read of the version key, a full load only on change. */
   async catalogAt(timestamp: number): Promise<CatalogSnapshot> {
     const raw = await this.options.storage.get(CATALOG_VERSION_KEY, timestamp);
-    const version = raw === null ? 0 : Number(Buffer.from(raw).toString('latin1'));
+    const version = raw === null ? 0 : Number(latin1Key(raw));
     if (version === this.latestCatalog.version) return this.latestCatalog;
     const known = this.catalogs.get(version);
     if (known) return known;

@@ -1,8 +1,10 @@
 import { SqlError } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
+import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from './read-only.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
+import type { Key } from '../contracts/kv.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
@@ -36,10 +38,16 @@ type Plan =
 interface PlanEntry {
   readonly catalogVersion: number;
   readonly plan: Plan;
-  readonly usedTables: readonly TableInfo[];
+  /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
+  readonly schemaKeys: readonly Key[];
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
+  /**
+   * The catalog and role `uses` last passed the check for: the check depends on nothing else,
+   * so executing again under both needs no new check.
+   */
+  allowed: { catalog: CatalogSnapshot; roleOid: number } | null;
 }
 
 class Prepared implements PreparedStatement {
@@ -55,6 +63,29 @@ class Prepared implements PreparedStatement {
   get isEmpty(): boolean {
     return this.parsed === null;
   }
+
+  /** The last encoders made for `fields`: a statement executed again reuses them. */
+  private lastEncoders: { fields: FieldDescription[]; formats: readonly number[]; style: OutputStyle; encoders: CellEncoder[] } | null = null;
+
+  /** How each result column goes on the wire, for these result formats and output style. */
+  encoders(formats: readonly number[], style: OutputStyle): CellEncoder[] | null {
+    const fields = this.fields;
+    if (!fields) return null;
+    const last = this.lastEncoders;
+    if (last && last.fields === fields && sameFormats(last.formats, formats)
+      && last.style.byteaEscape === style.byteaEscape && last.style.extraFloatDigits === style.extraFloatDigits) return last.encoders;
+    const encoders = fields.map((f, i) => types.cellEncoder(f.typeOid, formats[i] ?? 0, style));
+    this.lastEncoders = { fields, formats, style, encoders };
+    return encoders;
+  }
+}
+
+type CellEncoder = (value: SqlValue) => WireCell;
+
+function sameFormats(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** What starting a statement gives its portal: rows to come, a finished tag, or a COPY. */
@@ -92,6 +123,8 @@ function endsBlock(statement: Statement): boolean {
 export class Session implements SqlSession {
   private readonly settings: SessionSettings;
   private block: 'none' | 'open' | 'failed' = 'none';
+  /** The open block's READ ONLY / DEFERRABLE (read-only.ts); read-write outside a block. */
+  private blockMode: BlockMode = READ_WRITE;
   private txn: Transaction | null = null;
   private txnCatalog: CatalogSnapshot | null = null;
   private implicitFailed = false;
@@ -246,7 +279,10 @@ export class Session implements SqlSession {
       case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
       default: plan = { kind: 'utility' };
     }
-    const entry: PlanEntry = { catalogVersion: catalog.version, plan, usedTables: [...usedTables], paramTypes, uses: access.uses };
+    const entry: PlanEntry = {
+      catalogVersion: catalog.version, plan, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
+      paramTypes, uses: access.uses, allowed: null,
+    };
     prepared.plan = entry;
     return entry;
   }
@@ -299,16 +335,19 @@ export class Session implements SqlSession {
   }
 
   /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
-  async start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
+  start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     this.beginRequest();
-    try {
-      return await this.startStatement(prepared, params, emit);
-    } finally {
-      // From here a cancel reaches the statement through its Runtime (or finds nothing to stop).
-      this.busy = false;
-      this.cancelPending = false;
-    }
+    const started = this.startStatement(prepared, params, emit);
+    // Registered before the caller's await, so it runs first: from then on a cancel reaches the
+    // statement through its Runtime (or finds nothing to stop).
+    started.then(this.endRequest, this.endRequest);
+    return started;
   }
+
+  private readonly endRequest = (): void => {
+    this.busy = false;
+    this.cancelPending = false;
+  };
 
   private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
     const parsed = prepared.parsed!;
@@ -350,6 +389,8 @@ export class Session implements SqlSession {
         }
         if (statement.name === 'role') emit([this.roles.shownRole]);
         else if (statement.name === 'session_authorization') emit([this.roles.sessionUser]);
+        else if (statement.name === 'transaction_read_only') emit([this.blockMode.readOnly ? 'on' : 'off']);
+        else if (statement.name === 'transaction_deferrable') emit([this.blockMode.deferrable ? 'on' : 'off']);
         else emit([this.settings.get(statement.name)]);
         return { tag: 'SHOW', source: null, rt: null, columns: null };
       }
@@ -357,14 +398,20 @@ export class Session implements SqlSession {
       case 'call': return { tag: await this.call(statement), source: null, rt: null, columns: null };
       default: break;
     }
-    const txn = await this.ensureTransaction();
+    const txn = this.txn ? this.continueTransaction(this.txn) : await this.beginTransaction();
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
-    if (isDdl(statement) || isRoleStatement(statement)) return this.runDdl(statement, catalog, txn, emit);
-    if (statement.kind === 'copy') return this.startCopy(statement, catalog, txn);
+    if (isDdl(statement) || isRoleStatement(statement)) {
+      if (this.blockMode.readOnly) throw readOnlyRefusal(writingCommandName(statement));
+      return this.runDdl(statement, catalog, txn, emit);
+    }
+    if (statement.kind === 'copy') {
+      if (this.blockMode.readOnly && statement.from) throw readOnlyRefusal('COPY FROM');
+      return this.startCopy(statement, catalog, txn);
+    }
     const entry = this.plan(prepared, catalog);
-    checkAccess(entry.uses, catalog, this.roleOid(catalog));
-    for (const table of entry.usedTables) txn.useSchema(tableKey(table.id));
+    this.checkAllowed(entry, catalog);
+    for (const key of entry.schemaKeys) txn.useSchema(key);
     const rt: Runtime = {
       ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
       cancelled: false, batches: 0, pause: this.host.pause,
@@ -372,10 +419,12 @@ export class Session implements SqlSession {
     this.current = rt;
     if (entry.plan.kind === 'query') {
       // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
+      if (rt.lockRows && this.blockMode.readOnly) throw readOnlyRefusal('SELECT FOR UPDATE');
       if (rt.lockRows || (statement.kind === 'explain' && statement.analyze && statement.statement.kind !== 'select')) this.checkDml(txn);
       return { tag: statement.kind === 'explain' ? 'EXPLAIN' : 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
     }
     if (entry.plan.kind === 'modify') {
+      if (this.blockMode.readOnly) throw readOnlyRefusal(entry.plan.modify.tag);
       this.checkDml(txn);
       const count = await entry.plan.modify.run(rt, emit);
       await runStatementChecks(txn);
@@ -386,6 +435,13 @@ export class Session implements SqlSession {
   }
 
   /** COPY: planned here, at execution; its rows flow after the protocol's Copy*Response. */
+  private checkAllowed(entry: PlanEntry, catalog: CatalogSnapshot): void {
+    const roleOid = this.roleOid(catalog);
+    if (entry.allowed !== null && entry.allowed.catalog === catalog && entry.allowed.roleOid === roleOid) return;
+    checkAccess(entry.uses, catalog, roleOid);
+    entry.allowed = { catalog, roleOid };
+  }
+
   private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
     if (statement.from) this.checkDml(txn);
     const rowParams: SqlValue[] = [];
@@ -490,11 +546,13 @@ export class Session implements SqlSession {
     return 'CALL';
   }
 
-  private async ensureTransaction(): Promise<Transaction> {
-    if (this.txn) {
-      this.txn.checkAge(this.host.options.clock.now().latest);
-      return this.txn;
-    }
+  private continueTransaction(txn: Transaction): Transaction {
+    txn.checkAge(this.host.options.clock.now().latest);
+    return txn;
+  }
+
+  /** Starts the transaction a statement runs in (each statement's own, in autocommit). */
+  private async beginTransaction(): Promise<Transaction> {
     const startTimestamp = this.host.snapshotTime();
     this.transactionCounter++;
     // Decimal: a radix-16 conversion of the timestamp costs more than the rest of a point read.
@@ -511,16 +569,17 @@ export class Session implements SqlSession {
         if (statement.isolation && !/^repeatable read$/i.test(statement.isolation)) {
           throw new SqlError('0A000', `Unsupported isolation level: ${statement.isolation.toUpperCase()}`);
         }
+        const tag = statement.start ? 'START TRANSACTION' : 'BEGIN';
         if (this.block !== 'none') {
           this.events.notice(new SqlError('25001', 'there is already a transaction in progress'));
-          return 'BEGIN';
+          return tag;
         }
-        this.block = 'open';
-        this.roles.blockBegan();
-        this.settings.beginBlock();
-        return 'BEGIN';
+        this.beginBlock();
+        this.blockMode = { readOnly: statement.readOnly === true, deferrable: statement.deferrable === true };
+        return tag;
       }
       case 'commit': {
+        if (statement.chain) return this.endChained(statement.action);
         if (this.block === 'none') {
           this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
           return 'COMMIT';
@@ -544,6 +603,7 @@ export class Session implements SqlSession {
         return 'COMMIT';
       }
       case 'rollback': {
+        if (statement.chain) return this.endChained(statement.action);
         if (this.block === 'none') this.events.notice(new SqlError('25P01', 'there is no transaction in progress'));
         this.endTransaction();
         this.roles.transactionEnded(false);
@@ -553,6 +613,26 @@ export class Session implements SqlSession {
     }
   }
 
+  private beginBlock(): void {
+    this.block = 'open';
+    this.roles.blockBegan();
+    this.settings.beginBlock();
+  }
+
+  /**
+   * COMMIT / ROLLBACK AND CHAIN: ends the block as without it, then opens the next one at once
+   * (the only characteristic a block keeps here is its isolation, always REPEATABLE READ).
+   * Outside a block PostgreSQL refuses it rather than warning.
+   */
+  private async endChained(action: 'commit' | 'rollback'): Promise<string> {
+    if (this.block === 'none') throw new SqlError('25P01', `${action.toUpperCase()} AND CHAIN can only be used in transaction blocks`);
+    const mode = this.blockMode;
+    const tag = await this.transactionControl({ kind: 'transaction', action, isolation: null, readOnly: null });
+    this.beginBlock();
+    this.blockMode = mode;
+    return tag;
+  }
+
   /** SET inside the block that just ended: undone on rollback, SET LOCAL undone either way. */
   private endSettingsBlock(committed: boolean): void {
     if (!this.settings.inBlock) return;
@@ -560,6 +640,7 @@ export class Session implements SqlSession {
   }
 
   private endTransaction(): void {
+    this.blockMode = READ_WRITE;
     this.txn = null;
     this.txnCatalog = null;
     this.block = 'none';
@@ -574,7 +655,7 @@ export class Session implements SqlSession {
     const jobs = this.afterCommit;
     this.endTransaction();
     if (!txn || !txn.needsAdjudication) {
-      // A DDL that only starts a job (ALTER TABLE ASYNC … VALIDATE CONSTRAINT) writes nothing.
+      // Nothing to commit: the jobs can start at once.
       for (const job of jobs) this.host.startJob(job);
       return;
     }
@@ -597,16 +678,17 @@ export class Session implements SqlSession {
     }
   }
 
-  async finishImplicit(): Promise<void> {
+  finishImplicit(): Promise<void> | undefined {
     // The request ends here (ReadyForQuery follows): a cancel from now on finds the session idle.
     this.busy = false;
     this.cancelPending = false;
-    if (this.block !== 'none') return;
-    if (this.implicitFailed) {
+    if (this.block !== 'none') return undefined;
+    // A failed or read-only implicit transaction just ends: only writes need the adjudicator.
+    if (this.implicitFailed || this.txn === null || !this.txn.needsAdjudication) {
       this.endTransaction();
-      return;
+      return undefined;
     }
-    if (this.txn) await this.commitTransaction();
+    return this.commitTransaction();
   }
 
   markFailed(): void {
@@ -652,7 +734,7 @@ class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
   private running: { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string } | null = null;
   private finished: ExecuteOutcome | null = null;
-  private readonly encoders: ((value: SqlValue) => WireCell)[] | null;
+  private readonly encoders: CellEncoder[] | null;
 
   constructor(
     private readonly session: Session,
@@ -661,8 +743,7 @@ class SessionPortal implements Portal {
     readonly resultFormats: readonly number[],
   ) {
     this.fields = prepared.fields;
-    const style = session.outputStyle();
-    this.encoders = prepared.fields ? prepared.fields.map((f, i) => types.cellEncoder(f.typeOid, resultFormats[i] ?? 0, style)) : null;
+    this.encoders = prepared.encoders(resultFormats, session.outputStyle());
   }
 
   get done(): boolean {

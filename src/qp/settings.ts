@@ -239,8 +239,17 @@ export class SessionSettings {
 
   /** How values print (bytea_output, extra_float_digits). */
   outputStyle(): OutputStyle {
-    return { byteaEscape: this.get('bytea_output') === 'escape', extraFloatDigits: Number(this.get('extra_float_digits')) };
+    const bytea = this.get('bytea_output');
+    const digits = this.get('extra_float_digits');
+    // Asked at every Bind and statement: the same settings give back the same object.
+    const last = this.lastStyle;
+    if (last !== null && last.bytea === bytea && last.digits === digits) return last.style;
+    const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits) };
+    this.lastStyle = { bytea, digits, style };
+    return style;
   }
+
+  private lastStyle: { bytea: string; digits: string; style: OutputStyle } | null = null;
 
   /** Every setting and its value, by name (SHOW ALL). */
   all(): [string, string][] {

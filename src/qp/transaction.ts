@@ -23,11 +23,13 @@ export interface ScanBatch {
  * buffered writes on top; nothing leaves the QP until COMMIT (DESIGN.md §2, DSQL's design).
  */
 export class Transaction {
-  private readonly writes = new Map<string, WriteEntry>();
-  private readonly lockKeys = new Map<string, Key>();
-  private readonly keyShareKeys = new Map<string, Key>();
+  // Created on first use: most transactions are one read-only statement, which needs none
+  // but the schema keys, and a Map costs an allocation of its own.
+  private writes: Map<string, WriteEntry> | null = null;
+  private lockKeys: Map<string, Key> | null = null;
+  private keyShareKeys: Map<string, Key> | null = null;
   private readonly schemaKeys = new Map<string, Key>();
-  private readonly mutatedRows = new Set<string>();
+  private mutatedRows: Set<string> | null = null;
   private writtenBytes = 0;
   /**
    * Foreign-key work queued by this statement's row changes (checks and referential actions),
@@ -48,15 +50,15 @@ export class Transaction {
 
   /** Whether COMMIT must go to the adjudicator (writes, or FOR UPDATE locks). */
   get needsAdjudication(): boolean {
-    return this.writes.size > 0 || this.lockKeys.size > 0;
+    return this.writes !== null || this.lockKeys !== null;
   }
 
   get writeCount(): number {
-    return this.writes.size;
+    return this.writes?.size ?? 0;
   }
 
   async get(key: Key): Promise<Uint8Array | null> {
-    if (this.writes.size > 0) {
+    if (this.writes !== null) {
       const buffered = this.writes.get(mapKey(key));
       if (buffered) return buffered.value;
     }
@@ -70,7 +72,7 @@ export class Transaction {
    */
   async scan(start: Key, end: Key, limit: number, reverse: boolean, filter?: readonly PushedComparison[]): Promise<ScanBatch> {
     const stored = await this.storage.read({ start, end, readTimestamp: this.startTimestamp, limit, reverse, filter });
-    if (this.writes.size === 0) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
+    if (this.writes === null) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
     // The stored batch covers [start, resume) (forward) or [resume, end) (reverse): merge the
     // buffered writes that fall in that same span.
     const spanStart = reverse ? (stored.resumeKey ?? start) : start;
@@ -107,19 +109,21 @@ export class Transaction {
   /** Buffers a write. `rowKey` identifies the base-table row for the 3,000-row limit. */
   put(key: Key, value: Uint8Array | null, rowKey: Key | null): void {
     const k = mapKey(key);
-    const previous = this.writes.get(k);
+    const writes = this.writes ??= new Map();
+    const previous = writes.get(k);
     if (previous) this.writtenBytes -= previous.key.length + (previous.value?.length ?? 0);
-    this.writes.set(k, { key, value });
+    writes.set(k, { key, value });
     this.writtenBytes += key.length + (value?.length ?? 0);
     if (rowKey) {
-      this.mutatedRows.add(rowKey === key ? k : mapKey(rowKey));
-      if (this.mutatedRows.size > MAX_MUTATED_ROWS) throw new SqlError('54000', 'transaction row limit exceeded');
+      const mutatedRows = this.mutatedRows ??= new Set();
+      mutatedRows.add(rowKey === key ? k : mapKey(rowKey));
+      if (mutatedRows.size > MAX_MUTATED_ROWS) throw new SqlError('54000', 'transaction row limit exceeded');
     }
   }
 
   /** Keys read with SELECT … FOR UPDATE: adjudicated as if written. */
   lock(key: Key): void {
-    this.lockKeys.set(mapKey(key), key);
+    (this.lockKeys ??= new Map()).set(mapKey(key), key);
   }
 
   /**
@@ -127,7 +131,7 @@ export class Transaction {
    * concurrent commit that locked it exclusively (a delete or key change), not with other shares.
    */
   keyShare(key: Key): void {
-    this.keyShareKeys.set(mapKey(key), key);
+    (this.keyShareKeys ??= new Map()).set(mapKey(key), key);
   }
 
   /** The schema-version key of a table the transaction used. */
@@ -151,9 +155,12 @@ export class Transaction {
   }
 
   commitBundle(): { writes: WriteEntry[]; lockKeys: Key[]; keyShareKeys: Key[]; schemaKeys: Key[] } {
-    assert(this.writes.size > 0 || this.lockKeys.size > 0, 'only transactions with writes or locks reach the adjudicator');
-    const writes = [...this.writes.values()];
+    assert(this.needsAdjudication, 'only transactions with writes or locks reach the adjudicator');
+    const writes = this.writes ? [...this.writes.values()] : [];
     writes.sort((a, b) => Buffer.compare(a.key, b.key));
-    return { writes, lockKeys: [...this.lockKeys.values()], keyShareKeys: [...this.keyShareKeys.values()], schemaKeys: [...this.schemaKeys.values()] };
+    return {
+      writes, lockKeys: this.lockKeys ? [...this.lockKeys.values()] : [],
+      keyShareKeys: this.keyShareKeys ? [...this.keyShareKeys.values()] : [], schemaKeys: [...this.schemaKeys.values()],
+    };
   }
 }

@@ -93,8 +93,11 @@ class BodyReader {
   }
 }
 
+/** What the decoder holds between messages: one shared empty buffer, not a new one per read. */
+const NO_BYTES = Buffer.alloc(0);
+
 export class FrontendDecoder {
-  private buffer: Buffer = Buffer.alloc(0);
+  private buffer: Buffer = NO_BYTES;
   /** Before StartupMessage the packets have no type byte. */
   startupPhase = true;
 
@@ -128,7 +131,7 @@ export class FrontendDecoder {
       offset += TYPE_BYTES + length;
       out.push(decodeTyped(type, body));
     }
-    this.buffer = offset === this.buffer.length ? Buffer.alloc(0) : Buffer.from(this.buffer.subarray(offset));
+    this.buffer = offset === this.buffer.length ? NO_BYTES : Buffer.from(this.buffer.subarray(offset));
     return out;
   }
 

@@ -18,6 +18,8 @@ import { AccessCatalog, isAccessIndex } from '../roles/access-catalog.js';
  *                                         mappings (src/qp/roles/access-catalog.ts)
  *   index 30, suffix job id             → JSON PendingDrop: rows a DROP job still has to delete
  *                                         (src/qp/jobs/drop-job.ts)
+ *   index 31, suffix job id             → JSON PendingValidation: a VALIDATE_CONSTRAINT job not yet
+ *                                         finished (src/qp/jobs/validate-constraint-job.ts)
  * A QP keeps the catalog it loaded for a version and reloads when a transaction's snapshot
  * shows a different version.
  */

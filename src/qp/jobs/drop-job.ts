@@ -1,7 +1,8 @@
-import { catalogKey, type CatalogChange, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
+import type { CatalogChange, IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Key } from '../../contracts/kv.js';
 import type { StorageNode } from '../../contracts/storage.js';
 import type { BackgroundJobs } from './background-jobs.js';
+import { jobRecordKey, putJobRecord, readJobRecords } from './job-records.js';
 
 /**
  * DROP TABLE's and DROP INDEX's background job (reference/dsql.md §2.4: "DROP TABLE/INDEX create
@@ -29,15 +30,6 @@ export interface PendingDrop {
 const DROP_JOBS_INDEX = 30;
 /** Keys deleted per transaction. */
 const BATCH_ROWS = 1000;
-/** Pending drops read per storage call at start-up. */
-const RECORDS_PER_READ = 100;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function pendingDropKey(jobId: string): Key {
-  return catalogKey(DROP_JOBS_INDEX, encoder.encode(jobId));
-}
 
 function prefix(tableId: number, indexId: number | null): { start: Buffer; end: Buffer } {
   const start = Buffer.alloc(indexId === null ? 4 : 6);
@@ -62,7 +54,8 @@ export function recordIndexDrop(change: CatalogChange, jobId: string, table: Tab
 
 function record(change: CatalogChange, object: Omit<PendingDrop, 'start' | 'end'>, span: { start: Buffer; end: Buffer }): PendingDrop {
   const pending: PendingDrop = { ...object, start: span.start.toString('hex'), end: span.end.toString('hex') };
-  change.putRow(pendingDropKey(object.jobId), encoder.encode(JSON.stringify(pending)));
+  const write = putJobRecord(DROP_JOBS_INDEX, pending);
+  change.putRow(write.key, write.value);
   return pending;
 }
 
@@ -76,16 +69,8 @@ export function withoutIndex(table: TableInfo, index: IndexInfo): TableInfo {
 }
 
 /** The drops a restart interrupted, as of `timestamp`. */
-export async function pendingDrops(storage: StorageNode, timestamp: number): Promise<PendingDrop[]> {
-  const out: PendingDrop[] = [];
-  let start: Key = catalogKey(DROP_JOBS_INDEX, null);
-  const end = catalogKey(DROP_JOBS_INDEX + 1, null);
-  for (;;) {
-    const batch = await storage.read({ start, end, readTimestamp: timestamp, limit: RECORDS_PER_READ });
-    for (const value of batch.values) out.push(JSON.parse(decoder.decode(value)) as PendingDrop);
-    if (!batch.resumeKey) return out;
-    start = batch.resumeKey;
-  }
+export function pendingDrops(storage: StorageNode, timestamp: number): Promise<PendingDrop[]> {
+  return readJobRecords<PendingDrop>(storage, DROP_JOBS_INDEX, timestamp);
 }
 
 export function startDrop(jobs: BackgroundJobs, drop: PendingDrop): void {
@@ -98,7 +83,7 @@ export function startDrop(jobs: BackgroundJobs, drop: PendingDrop): void {
     }
     await jobs.withRetries(async () => {
       const txn = jobs.newTransaction('drop');
-      txn.put(pendingDropKey(drop.jobId), null, null);
+      txn.put(jobRecordKey(DROP_JOBS_INDEX, drop.jobId), null, null);
       await jobs.commit(txn);
     });
   });

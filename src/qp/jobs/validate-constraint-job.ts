@@ -6,6 +6,9 @@ import { compileCheck, tableColumnsScope } from '../sql/table-expressions.js';
 import type { Transaction } from '../transaction.js';
 import * as types from '../sql/typesystem.js';
 import type { BackgroundJobs, JobHost, RunningJob } from './background-jobs.js';
+import type { StorageNode } from '../../contracts/storage.js';
+import type { WriteEntry } from '../../contracts/kv.js';
+import { jobRecordKey, putJobRecord, readJobRecords } from './job-records.js';
 
 /**
  * ALTER TABLE ASYNC … VALIDATE CONSTRAINT's job (reference/dsql.md §2.2, §2.4): checks every row
@@ -16,11 +19,27 @@ import type { BackgroundJobs, JobHost, RunningJob } from './background-jobs.js';
  * referencing row exists. The commit depends on the schema versions of the table (and of the
  * referenced table), so a concurrent change of either retries the whole scan. A violating row
  * fails the job with PostgreSQL's error text and leaves the constraint NOT VALID.
+ *
+ * The DDL records the request (catalog index 31, job-records.ts) in its commit; the job deletes
+ * the record when it has finished, whatever the outcome, so a restart in between finds it and
+ * runs the job again under its id (a constraint validated meanwhile makes that a no-op).
  */
 export interface ValidateConstraintRequest {
   readonly jobId: string;
   readonly tableId: number;
   readonly constraint: string;
+}
+
+const VALIDATE_JOBS_INDEX = 31;
+
+/** The pending record of a request, written in the commit of ALTER TABLE ASYNC … VALIDATE CONSTRAINT. */
+export function recordValidation(request: ValidateConstraintRequest): WriteEntry {
+  return putJobRecord(VALIDATE_JOBS_INDEX, request);
+}
+
+/** The validations a restart interrupted, as of `timestamp`. */
+export function pendingValidations(storage: StorageNode, timestamp: number): Promise<ValidateConstraintRequest[]> {
+  return readJobRecords<ValidateConstraintRequest>(storage, VALIDATE_JOBS_INDEX, timestamp);
 }
 
 /** Rows per storage read while scanning. */
@@ -30,7 +49,19 @@ export function startValidateConstraint(jobs: BackgroundJobs, host: JobHost, req
   const table = host.catalog.tableById(request.tableId);
   const oid = table?.foreignKeys?.find((f) => f.name === request.constraint)?.oid ?? table?.id ?? 0;
   jobs.start({ jobId: request.jobId, jobType: 'VALIDATE_CONSTRAINT', objectId: oid, objectName: table ? `${table.schema}.${request.constraint}` : request.constraint },
-    (job) => jobs.withRetries(() => validateOnce(jobs, host, request, job)));
+    async (job) => {
+      try {
+        await jobs.withRetries(() => validateOnce(jobs, host, request, job));
+      } finally {
+        await jobs.withRetries(() => forgetValidation(jobs, request.jobId));
+      }
+    });
+}
+
+async function forgetValidation(jobs: BackgroundJobs, jobId: string): Promise<void> {
+  const txn = jobs.newTransaction('validate');
+  txn.put(jobRecordKey(VALIDATE_JOBS_INDEX, jobId), null, null);
+  await jobs.commit(txn);
 }
 
 async function validateOnce(jobs: BackgroundJobs, host: JobHost, request: ValidateConstraintRequest, job: RunningJob): Promise<void> {

@@ -249,13 +249,28 @@ export class Connection {
     this.skipUntilSync = true;
   }
 
-  /** Sync and the end of a simple query: end an implicit transaction, then ReadyForQuery. */
-  private async finish(session: SqlSession): Promise<void> {
+  /**
+   * Sync and the end of a simple query: end an implicit transaction, then ReadyForQuery.
+   * Synchronous unless there is a commit to wait for.
+   */
+  private finish(session: SqlSession): Promise<void> | undefined {
+    let commit: Promise<void> | undefined;
     try {
-      await session.finishImplicit();
+      commit = session.finishImplicit();
     } catch (error) {
       this.out.errorResponse(errorFields(error, this.options.log));
     }
+    if (commit === undefined) {
+      this.ready(session);
+      return undefined;
+    }
+    return commit.then(() => this.ready(session), (error: unknown) => {
+      this.out.errorResponse(errorFields(error, this.options.log));
+      this.ready(session);
+    });
+  }
+
+  private ready(session: SqlSession): void {
     if (session.transactionStatus() === 'I') this.portals.clear();
     else this.portals.delete('');
     this.out.readyForQuery(session.transactionStatus());

@@ -1,6 +1,7 @@
 import type { SqlValue } from '../../contracts/sql-value.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
+import { attributeNumbers } from '../sql/tuple-layout.js';
 
 /**
  * The catalog rows of sequences (src/qp/system/virtual-tables.ts registers the tables): what
@@ -34,7 +35,7 @@ export function pgDependRows(catalog: CatalogSnapshot): SqlValue[][] {
     const table = catalog.tableById(s.ownedBy.tableId);
     const identity = table?.columns[s.ownedBy.column]?.identity?.sequenceId === s.id;
     // classid objid objsubid refclassid refobjid refobjsubid deptype
-    rows.push([PG_CLASS, s.id, 0, PG_CLASS, s.ownedBy.tableId, s.ownedBy.column + 1, identity ? 'i' : 'a']);
+    rows.push([PG_CLASS, s.id, 0, PG_CLASS, s.ownedBy.tableId, table ? attributeNumbers(table)[s.ownedBy.column]! : s.ownedBy.column + 1, identity ? 'i' : 'a']);
   }
   return rows;
 }
@@ -42,7 +43,7 @@ export function pgDependRows(catalog: CatalogSnapshot): SqlValue[][] {
 /** pg_class's columns for a sequence, in virtual-tables.ts's order. */
 export function sequenceClassRows(catalog: CatalogSnapshot, namespaceOid: (schema: string) => number, owner: number): SqlValue[][] {
   return [...catalog.allSequences()].map((s) => [
-    s.id, s.name, namespaceOid(s.schema), 0, owner, 0, 'S', 'p', false, false, 3, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0,
+    s.id, s.name, namespaceOid(s.schema), 0, catalog.access.objectAcl(s.id)?.owner ?? owner, 0, 'S', 'p', false, false, 3, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0,
   ]);
 }
 

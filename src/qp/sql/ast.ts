@@ -371,17 +371,33 @@ export type Statement =
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
   | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | AlterObjectStatement
   | { readonly kind: 'create-sequence'; readonly schema: string | null; readonly name: string; readonly ifNotExists: boolean; readonly options: readonly SequenceOption[] }
   /** ALTER SEQUENCE: options, or RENAME TO `newName`. */
   | { readonly kind: 'alter-sequence'; readonly schema: string | null; readonly name: string; readonly ifExists: boolean; readonly options: readonly SequenceOption[]; readonly newName: string | null }
   | { readonly kind: 'drop-sequence'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
-  | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null }
+  | { readonly kind: 'transaction'; readonly action: 'begin' | 'commit' | 'rollback'; readonly isolation: string | null; readonly readOnly: boolean | null;
+    /** Spelled START TRANSACTION (its command tag); DEFERRABLE; COMMIT/ROLLBACK AND CHAIN. */
+    readonly start?: boolean; readonly deferrable?: boolean; readonly chain?: boolean }
   | { readonly kind: 'set'; readonly name: string; readonly values: readonly string[] | null; readonly local: boolean }
   | { readonly kind: 'reset'; readonly name: string | null }
   | { readonly kind: 'show'; readonly name: string }
   | { readonly kind: 'call'; readonly name: readonly string[]; readonly args: readonly Expr[] }
   | { readonly kind: 'deallocate-all' }
   | { readonly kind: 'explain'; readonly analyze: boolean; readonly verbose: boolean; readonly statement: SelectStatement | InsertStatement | UpdateStatement | DeleteStatement };
+
+/** An object ALTER … OWNER TO and ALTER … SET SCHEMA name (ddl-alter-object.ts); a function's argTypes are null when not given. */
+export interface AlteredObject {
+  readonly objectType: 'table' | 'view' | 'sequence' | 'function' | 'schema';
+  readonly names: readonly string[];
+  readonly argTypes: readonly TypeName[] | null;
+  readonly ifExists: boolean;
+}
+
+/** ALTER VIEW/SEQUENCE/FUNCTION/SCHEMA … OWNER TO (role null: CURRENT_USER / SESSION_USER) and ALTER TABLE/VIEW/SEQUENCE/FUNCTION … SET SCHEMA. */
+export type AlterObjectStatement =
+  | { readonly kind: 'alter-owner'; readonly object: AlteredObject; readonly role: string | null }
+  | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string };
 
 /** One statement of a query string, with where it sits in the text. */
 export interface ParsedStatement {

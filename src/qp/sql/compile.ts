@@ -1,7 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
-import { compileRegCast, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
+import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr, SelectStatement } from './ast.js';
 import { formatArray, requireType } from '../types/index.js';
@@ -152,18 +152,21 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS'), expr.location);
     case 'cast': {
       const reg = regCastTarget(expr.type);
-      if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
+      const scope = ctx.catalog ? { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] } : null;
+      if (reg && scope) {
+        const arg = compileExpr(expr.arg, ctx);
+        return castNamed(compileRegCast(arg, reg, scope, expr.location), arg, expr.type.names[expr.type.names.length - 1]!);
+      }
       const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;
       if (domain) return compileDomainCast(compileExpr(expr.arg, ctx), domain, ctx, expr.location);
       const target = types.resolveTypeName(expr.type);
-      const arg = compileExpr(expr.arg, ctx);
+      // `'t'::regclass::text` prints the name, as the reg* types' output functions do.
+      const innerReg = expr.arg.kind === 'cast' && scope && isStringType(target.oid) ? regCastTarget(expr.arg.type) : null;
+      const arg = innerReg ? regCastAsText(compileExpr(expr.arg, ctx), innerReg, scope!) : compileExpr(expr.arg, ctx);
       // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
       if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
-      // FigureColname: a column, function or the like keeps its name; a constant, an operator,
-      // CASE or another cast take the last word of the type name as written (int2[] → int2).
-      if (arg.weakName === false || (arg.weakName === undefined && arg.name !== '?column?')) return { ...result, name: arg.name, weakName: false };
-      return { ...result, name: expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid), weakName: true };
+      return castNamed(result, arg, expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid));
     }
     case 'func':
       if (expr.over) {
@@ -905,4 +908,18 @@ function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Compile
     return { ...result, name: expr.name, location: expr.location };
   }
   return null;
+}
+
+/**
+ * FigureColname for a cast: a column, function or the like keeps its name (through any chain of
+ * casts); a constant, an operator, CASE or a weaker cast take the last word of the type name as
+ * written (int2[] → int2).
+ */
+function castNamed(result: CompiledExpr, arg: CompiledExpr, typeWord: string): CompiledExpr {
+  if (arg.weakName === false || (arg.weakName === undefined && arg.name !== '?column?')) return { ...result, name: arg.name, weakName: false };
+  return { ...result, name: typeWord, weakName: true };
+}
+
+function isStringType(oid: number): boolean {
+  return oid === TypeOid.text || oid === TypeOid.varchar || oid === TypeOid.bpchar || oid === TypeOid.name;
 }

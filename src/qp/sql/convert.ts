@@ -9,6 +9,7 @@ import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRename
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 import { convertRoleStatement } from '../roles/role-convert.js';
 import { resolveColumnType } from './typesystem.js';
+import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -45,7 +46,9 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'CopyStmt': return convertCopy(n);
     case 'ExplainStmt': return convertExplain(n, text);
     case 'ViewStmt': return convertView(n, text);
-    case 'AlterTableStmt': return convertAlterTable(n, text);
+    case 'AlterTableStmt': return n.objtype === 'OBJECT_VIEW' || n.objtype === 'OBJECT_SEQUENCE' ? convertAlterRelationOwner(n) : convertAlterTable(n, text);
+    case 'AlterOwnerStmt': return convertAlterOwner(n);
+    case 'AlterObjectSchemaStmt': return convertSetSchema(n);
     case 'RenameStmt': return convertRename(n);
     case 'CreateFunctionStmt': return convertCreateFunction(n, text);
     case 'CreateStmt': return convertCreateTable(n, text);
@@ -105,18 +108,20 @@ function convertTransaction(n: Json): Statement {
   const kind: string = n.kind;
   let isolation: string | null = null;
   let readOnly: boolean | null = null;
+  let deferrable = false;
   for (const option of n.options ?? []) {
     const def = option.DefElem;
     const value = def.arg?.A_Const;
     if (def.defname === 'transaction_isolation') isolation = value?.sval?.sval ?? null;
     if (def.defname === 'transaction_read_only') readOnly = !!(value?.ival?.ival ?? value?.boolval?.boolval);
+    if (def.defname === 'transaction_deferrable') deferrable = !!(value?.ival?.ival ?? value?.boolval?.boolval);
   }
   switch (kind) {
     case 'TRANS_STMT_BEGIN':
     case 'TRANS_STMT_START':
-      return { kind: 'transaction', action: 'begin', isolation, readOnly };
-    case 'TRANS_STMT_COMMIT': return { kind: 'transaction', action: 'commit', isolation: null, readOnly: null };
-    case 'TRANS_STMT_ROLLBACK': return { kind: 'transaction', action: 'rollback', isolation: null, readOnly: null };
+      return { kind: 'transaction', action: 'begin', isolation, readOnly, deferrable, start: kind === 'TRANS_STMT_START' };
+    case 'TRANS_STMT_COMMIT': return { kind: 'transaction', action: 'commit', isolation: null, readOnly: null, chain: !!n.chain };
+    case 'TRANS_STMT_ROLLBACK': return { kind: 'transaction', action: 'rollback', isolation: null, readOnly: null, chain: !!n.chain };
     case 'TRANS_STMT_SAVEPOINT': throw unsupported('unsupported transaction statement: SAVEPOINT');
     case 'TRANS_STMT_RELEASE': throw unsupported('unsupported transaction statement: RELEASE');
     case 'TRANS_STMT_ROLLBACK_TO': throw unsupported('unsupported transaction statement: ROLLBACK TO');
@@ -994,11 +999,7 @@ function convertAlterTable(n: Json, text: string): Statement {
         return { kind: 'add-check', check: checkDefinition(k, text) };
       }
       case 'AT_DropConstraint': return { kind: 'drop-constraint', name: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
-      case 'AT_ChangeOwner': {
-        const spec = cmd.newowner.RoleSpec ?? cmd.newowner;
-        if (spec.roletype === 'ROLESPEC_PUBLIC') throw new SqlError('42704', 'role "public" does not exist');
-        return { kind: 'owner-to', role: spec.roletype === 'ROLESPEC_CSTRING' ? String(spec.rolename) : null };
-      }
+      case 'AT_ChangeOwner': return { kind: 'owner-to', role: ownerRole(cmd.newowner) };
       case 'AT_SetStorage': return { kind: 'set-storage', column: cmd.name, storage: String(cmd.def.String.sval) };
       case 'AT_DropColumn': return { kind: 'drop-column', column: cmd.name, ifExists: !!cmd.missing_ok, cascade: cmd.behavior === 'DROP_CASCADE' };
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };

@@ -46,6 +46,24 @@ export function resolveColumnOrDomainType(catalog: CatalogSnapshot, name: TypeNa
   return { oid: domain.baseOid, typmod: domain.baseTypmod, domainOid: domain.id };
 }
 
+/**
+ * DSQL refuses an array column type from the statement's text, before it looks any type up: so
+ * `x sometype[]` answers "datatype sometype[] not supported" even where `sometype` does not
+ * exist (a domain or composite type DSQL refused earlier), and before another column's unknown
+ * type. Called over all of a statement's column types before any is resolved.
+ */
+export function refuseArrayColumnTypes(catalog: CatalogSnapshot, names: readonly TypeName[], schemas: readonly string[]): void {
+  for (const name of names) {
+    if (name.arrayBounds === 0) continue;
+    try {
+      resolveColumnOrDomainType(catalog, name, schemas);
+    } catch (error) {
+      if (error instanceof SqlError && error.code === '0A000') throw error;
+      throw new SqlError('0A000', `datatype ${name.names[name.names.length - 1]!.toLowerCase()}[] not supported`, name.location >= 0 ? { position: name.location + 1 } : {});
+    }
+  }
+}
+
 /** `expr::domain`: the cast to the base type, then the domain's constraints. The result has the base type (as the wire shows it). */
 export function compileDomainCast(arg: CompiledExpr, domain: DomainInfo, ctx: CompileContext, location: number): CompiledExpr {
   const base = coerce(arg, domain.baseOid, domain.baseTypmod, 'explicit', location);

@@ -2,11 +2,13 @@ import { SqlError } from '../../contracts/errors.js';
 import type { TableInfo } from '../catalog/catalog.js';
 import type { AlterTableAction } from './ast.js';
 import type { DdlResult } from './ddl.js';
+import { recordValidation } from '../jobs/validate-constraint-job.js';
 
 /**
  * ALTER TABLE ASYNC t VALIDATE CONSTRAINT c (reference/dsql.md §2.2, §2.4): returns a job id at
  * once, as CREATE INDEX ASYNC does; the VALIDATE_CONSTRAINT job (jobs/validate-constraint-job.ts)
- * scans the rows after the statement commits. The statement itself changes no catalog entry.
+ * scans the rows after the statement commits. The statement itself changes no catalog entry: it
+ * writes only the job's pending record, so a restart resumes the job.
  * An already validated constraint still gets a job, which finds nothing to do (PostgreSQL's
  * VALIDATE is then a no-op).
  */
@@ -22,6 +24,6 @@ export function validateConstraintAsync(table: TableInfo, actions: readonly Alte
     }
     throw new SqlError('42704', `constraint "${name}" of relation "${table.name}" does not exist`);
   }
-  const jobId = newJobId();
-  return { tag: 'ALTER TABLE', writes: [], rows: [[jobId]], afterCommit: [{ kind: 'validate-constraint', tableId: table.id, constraint: name, jobId }] };
+  const request = { jobId: newJobId(), tableId: table.id, constraint: name };
+  return { tag: 'ALTER TABLE', writes: [recordValidation(request)], rows: [[request.jobId]], afterCommit: [{ kind: 'validate-constraint', ...request }] };
 }

@@ -9,7 +9,7 @@ import { columnsOfTables, functionBody } from './sql-functions.js';
 import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropForeignKey, ForeignKeyDrops, renameForeignKey } from './foreign-key-ddl.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
-import { executeDomainDdl, resolveColumnOrDomainType } from './ddl-domains.js';
+import { executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
@@ -18,6 +18,7 @@ import { validateConstraintAsync } from './ddl-validate.js';
 import { dropColumn } from './ddl-drop-column.js';
 import { setStorage } from './ddl-set-storage.js';
 import { changeTableOwner } from './ddl-owner.js';
+import { executeAlterObject } from './ddl-alter-object.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
@@ -66,6 +67,8 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'alter-table': return alterTable(statement, ctx, newJobId);
     case 'create-function': return createFunction(statement, ctx);
     case 'drop-function': return dropFunction(statement, ctx);
+    case 'alter-owner':
+    case 'set-schema': return executeAlterObject(statement, ctx);
     case 'create-domain':
     case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
@@ -75,7 +78,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
 export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
-    || statement.kind === 'create-domain' || statement.kind === 'alter-domain'
+    || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
     || isSequenceDdl(statement);
 }
 
@@ -102,6 +105,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   }
   if ([...ctx.catalog.allTables()].length >= MAX_TABLES) throw new SqlError('54000', `creating more than ${MAX_TABLES} tables not allowed`);
   if (statement.columns.length > MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
+  refuseArrayColumnTypes(ctx.catalog, statement.columns.map((c) => c.type), [ctx.currentSchema]);
   const columns: ColumnInfo[] = [];
   for (const definition of statement.columns) {
     const columnName = truncateIdentifier(definition.name);
@@ -379,6 +383,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
           throw new SqlError('42701', `column "${name}" of relation "${table.name}" already exists`);
         }
         if (table.columns.length >= MAX_COLUMNS) throw new SqlError('54011', `tables can have at most ${MAX_COLUMNS} columns`);
+        refuseArrayColumnTypes(ctx.catalog, [action.type], [ctx.currentSchema]);
         const type = resolveColumnOrDomainType(ctx.catalog, action.type, [ctx.currentSchema]);
         // Existing rows read NULL in an added column; PostgreSQL would fill in the domain's default or refuse its NOT NULL.
         const domain = type.domainOid !== undefined ? ctx.catalog.domainById(type.domainOid) : undefined;

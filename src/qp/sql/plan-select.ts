@@ -25,6 +25,7 @@ import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
 import { ColumnUse } from './column-use.js';
+import { filterJoinedRows, outerJoinSubqueryHost, splitJoinCondition } from './join-subqueries.js';
 import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
 import type { AccessLog } from '../roles/access-log.js';
 import * as types from './typesystem.js';
@@ -521,7 +522,9 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   const [leftColumns, rightColumns] = swapped ? [innerColumns, outer.scope.columns] : [outer.scope.columns, innerColumns];
   const names = usingNames(item, leftColumns, rightColumns);
   const physical = [...outer.scope.columns, ...innerColumns];
-  let condition: Expr[] = item.on ? conjuncts(item.on) : [];
+  const kind = type === 'left' || type === 'right' ? 'left' : type;
+  const { join: joinConjuncts, after: afterConjuncts } = splitJoinCondition(kind, item.on ? conjuncts(item.on) : []);
+  let condition: Expr[] = joinConjuncts;
   let conditionScope = new Scope(physical);
   const pairs = (names ?? []).map((name) => [new Scope(leftColumns).resolve(null, name, -1), new Scope(rightColumns).resolve(null, name, -1)] as const);
   if (names) {
@@ -530,7 +533,6 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
     const tagged = pairs.flatMap(([l, r]) => [{ ...l, relation: USING_LEFT, hidden: true }, { ...r, relation: USING_RIGHT, hidden: true }]);
     conditionScope = new Scope([...physical, ...tagged]);
   }
-  const kind = type === 'left' || type === 'right' ? 'left' : type;
   const markers = kind === 'left' ? 1 : kind === 'full' ? 2 : 0;
   const { rightColumns: innerKeyColumns, ...joinSpec } = equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc);
   const spec = { ...joinSpec, leftWidth: offset, markers } as const;
@@ -564,11 +566,13 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   const original = (c: ScopeColumn): ScopeColumn => (named.has(c.name) && !c.hidden ? { ...c, qualifiedOnly: true } : c);
   const scope = new Scope([...merged, ...leftColumns.map(original), ...rightColumns.map(original), ...markerColumns]);
   const identity = Array.from({ length: width }, (_, i): Evaluator => (row) => row[i]!);
+  const after = afterJoinFilter(afterConjuncts, scope, width + computed.length, pc);
   return {
     scope,
     build: () => {
       const joined = keyRead ? new IndexNestedLoopJoin(outer.build(), inner.baseTable!.codec, keyRead, spec) : new HashJoin(outer.build(), inner.build(), spec);
-      return computed.length === 0 ? joined : new Project(joined, [...identity, ...computed]);
+      const projected = computed.length === 0 ? joined : new Project(joined, [...identity, ...computed]);
+      return after ? filterJoinedRows(projected, width + computed.length, after.predicate, after.subplans) : projected;
     },
     width: width + computed.length,
     accessPaths: keyRead
@@ -577,6 +581,16 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
     primaryOrderOf: null,
     ...(joinedRows(kind, outer, inner, keyRead) !== undefined ? { maxRows: joinedRows(kind, outer, inner, keyRead) } : {}),
   };
+}
+
+/** An inner join's ON conjuncts that hold subqueries, compiled to test the joined rows (join-subqueries.ts). */
+function afterJoinFilter(parts: readonly Expr[], scope: Scope, width: number, pc: PlanContext): { predicate: Evaluator; subplans: SubplanCollector } | null {
+  if (parts.length === 0) return null;
+  const subplans = new SubplanCollector();
+  subplans.base = width;
+  const ctx = withSubqueries(compileContext(pc, scope, 'JOIN/ON'), subplans, pc);
+  const predicate = coerceToBoolean(compileExpr(parts.length === 1 ? parts[0]! : { kind: 'and', args: [...parts], location: -1 }, ctx), 'JOIN/ON', ctx).eval;
+  return { predicate, subplans };
 }
 
 /**
@@ -641,14 +655,15 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
   const leftKeys: Evaluator[] = [];
   const rightKeys: Evaluator[] = [];
   const keyOids: number[] = [];
-  const ctx = compileContext(pc, scope, 'JOIN/ON');
+  const plain = compileContext(pc, scope, 'JOIN/ON');
+  // Subqueries over tables reach here only in an outer join's condition (join-subqueries.ts).
+  const ctx: CompileContext = { ...plain, subqueries: outerJoinSubqueryHost(plain.scope) };
   const leftNames = new Set(left.columns.map((c) => c.position));
   for (const part of condition) {
     if (part.kind !== 'op' || part.op !== '=' || !part.left) continue;
     const sides = [part.left, part.right].map((side) => {
-      const refs = columnRefs(side);
-      if (refs.length === 0) return null;
-      const positions = refs.map((r) => scope.resolve(r.table, r.name, r.location).position);
+      const positions = localPositions(columnRefs(side), scope, pc);
+      if (positions.length === 0) return null;
       if (positions.every((p) => leftNames.has(p))) return 'left';
       if (positions.every((p) => p >= offset)) return 'right';
       return null;
@@ -675,6 +690,24 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx).eval
     : null;
   return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full, rightColumns };
+}
+
+/**
+ * Where a join condition's column references sit in the joined row. A reference this query's
+ * FROM lacks names an enclosing query's column (a correlated subquery): it is the same for every
+ * pair of rows, so it decides no side and is left out; one that resolves nowhere is reported
+ * when the condition is compiled.
+ */
+function localPositions(refs: readonly Extract<Expr, { kind: 'column' }>[], scope: Scope, pc: PlanContext): number[] {
+  const positions: number[] = [];
+  for (const ref of refs) {
+    try {
+      positions.push(scope.resolve(ref.table, ref.name, ref.location).position);
+    } catch (error) {
+      if (!pc.outer || !(error instanceof SqlError) || (error.code !== '42P01' && error.code !== '42703')) throw error;
+    }
+  }
+  return positions;
 }
 
 /** Places a right-side row at its offset so evaluators compiled on the joined scope can read it. */

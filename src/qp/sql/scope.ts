@@ -111,6 +111,8 @@ export class CorrelatedScope extends Scope {
       } catch (outerError) {
         // Ambiguity or grouping errors outside are the real answer; "not found" is ours.
         if (outerError instanceof SqlError && outerError.code !== '42703' && outerError.code !== '42P01') throw outerError;
+        // `o.x` where only an enclosing query has `o`: that `o` lacks the column.
+        if (outerError instanceof SqlError && outerError.code === '42703' && error.code === '42P01') throw outerError;
         throw error;
       }
       this.correlation.correlated = true;

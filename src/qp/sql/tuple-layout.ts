@@ -31,3 +31,13 @@ export function tupleLayout(table: TableInfo): TupleLayout | null {
   }
   return { slotTypes, columnSlots };
 }
+
+/**
+ * pg_attribute.attnum of each live column: its slot plus one. The numbers keep a dropped
+ * column's gap and a column added later takes the next one, exactly as PostgreSQL numbers them
+ * (the dropped attribute itself shows as attisdropped).
+ */
+export function attributeNumbers(table: TableInfo): readonly number[] {
+  const layout = tupleLayout(table);
+  return layout === null ? table.columns.map((_, i) => i + 1) : layout.columnSlots.map((slot) => slot + 1);
+}

@@ -205,7 +205,7 @@ export function regCastTarget(type: TypeName): string | null {
  */
 export function compileRegCast(arg: CompiledExpr, target: string, scope: CatalogScope, location: number): CompiledExpr {
   const at = location >= 0 ? { position: location + 1 } : {};
-  if (arg.unknownLiteral !== undefined || (arg.oid === TEXT && arg.rowIndependent && arg.eval.length === 0)) {
+  if (arg.unknownLiteral !== undefined || ((arg.oid === TEXT || arg.oid === TypeOid.unknown) && arg.rowIndependent && arg.eval.length === 0)) {
     const text = arg.unknownLiteral ?? (arg.eval([], null as never) as string | null);
     const value = text === null ? null : lookupRegName(scope, target, text, at);
     return { oid: OID, typmod: -1, eval: () => value, rowIndependent: true, name: target, location };
@@ -217,6 +217,18 @@ export function compileRegCast(arg: CompiledExpr, target: string, scope: Catalog
   const show = regOidText(scope, target);
   const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : show(Number(v)); };
   return { oid: TEXT, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: target, location };
+}
+
+/**
+ * A reg* cast read as text (`'t'::regclass::text`): a name literal's cast yields the oid, which
+ * then prints as the name, as PostgreSQL's output function prints it; an oid's cast already
+ * yields the name.
+ */
+export function regCastAsText(cast: CompiledExpr, target: string, scope: CatalogScope): CompiledExpr {
+  if (cast.oid !== OID) return cast;
+  const f = cast.eval;
+  const show = regOidText(scope, target);
+  return { ...cast, oid: TEXT, eval: (row, c) => { const v = f(row, c); return v === null ? null : show(Number(v)); } };
 }
 
 function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
@@ -299,7 +311,8 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
     }
     throw new SqlError('42P01', `relation "${text}" does not exist`, at);
   }
-  if (target === 'regtype') return types.resolveTypeName({ names: parts, typmods: [], arrayBounds: 0, location: -1 }).oid;
+  // A type name of several words ('character varying') is not a qualified name.
+  if (target === 'regtype') return types.resolveTypeName({ names: parts.length > 0 ? parts : [text.trim().toLowerCase()], typmods: [], arrayBounds: 0, location: -1 }).oid;
   if (target === 'regnamespace') {
     const schema = scope.catalog.schema(parts[0] ?? '');
     if (!schema || parts.length !== 1) throw new SqlError('42704', `schema "${text}" does not exist`, at);

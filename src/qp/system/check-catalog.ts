@@ -5,6 +5,7 @@ import { domainValueScope, referencedColumns, tableColumnsScope } from '../sql/t
 import * as types from '../sql/typesystem.js';
 import { deparsedDefault } from './catalog-objects.js';
 import { expressionText } from './expression-text.js';
+import { attributeNumbers } from '../sql/tuple-layout.js';
 
 /**
  * CHECK constraints, generation expressions and domains as PostgreSQL's catalogs show them:
@@ -36,7 +37,7 @@ export function generatedExpressionText(catalog: CatalogSnapshot, adbin: string,
   if (!adbin.startsWith(GENERATED_ADBIN)) return undefined;
   const [tableId, attnum] = adbin.slice(GENERATED_ADBIN.length).split(':').map(Number);
   const table = catalog.tableById(tableId!);
-  const column = table?.columns[attnum! - 1];
+  const column = table?.columns[table ? attributeNumbers(table).indexOf(attnum!) : -1];
   if (!table || !column?.generatedText) throw new SqlError('XX000', `cache lookup failed for attribute ${attnum} of relation ${tableId}`);
   const text = expressionText(column.generatedText, tableColumnsScope(table), pretty, false, domainColumns(table));
   if (text === null) throw new SqlError('0A000', `pg_get_expr cannot yet display the expression ${column.generatedText} as PostgreSQL does`);
@@ -64,7 +65,7 @@ export function checkConstraintRows(catalog: CatalogSnapshot, namespaceOid: (sch
   const rows: SqlValue[][] = [];
   for (const t of catalog.allTables()) {
     (t.checks ?? []).forEach((c, i) => {
-      const conkey = `{${referencedColumns(c.text, t.columns).map((p) => p + 1).join(',')}}`;
+      const conkey = `{${referencedColumns(c.text, t.columns).map((p) => attributeNumbers(t)[p]).join(',')}}`;
       rows.push([checkOid(t.id, i), c.name, namespaceOid(t.schema), 'c', false, false, c.validated, t.id, 0, 0, 0, 0, conkey, true, 0, c.noInherit]);
     });
   }
@@ -147,7 +148,7 @@ export function checkConstraintViewRows(catalog: CatalogSnapshot, namespaceOid: 
   for (const t of catalog.allTables()) (t.checks ?? []).forEach((c, i) => rows.push(['postgres', t.schema, c.name, clause(checkOid(t.id, i))]));
   for (const d of catalog.allDomains()) d.checks.forEach((c, i) => rows.push(['postgres', d.schema, c.name, clause(checkOid(d.id, i))]));
   for (const t of catalog.allTables()) {
-    t.columns.forEach((c, i) => { if (c.notNull) rows.push(['postgres', t.schema, notNullName(namespaceOid(t.schema), t.id, i + 1), `${c.name} IS NOT NULL`]); });
+    t.columns.forEach((c, i) => { if (c.notNull) rows.push(['postgres', t.schema, notNullName(namespaceOid(t.schema), t.id, attributeNumbers(t)[i]!), `${c.name} IS NOT NULL`]); });
   }
   return rows;
 }
@@ -163,7 +164,7 @@ export function tableConstraintViewRows(catalog: CatalogSnapshot, namespaceOid: 
     for (const c of t.checks ?? []) rows.push(row(t, c.name, 'CHECK', null));
   }
   for (const t of catalog.allTables()) {
-    t.columns.forEach((c, i) => { if (c.notNull) rows.push(row(t, notNullName(namespaceOid(t.schema), t.id, i + 1), 'CHECK', null)); });
+    t.columns.forEach((c, i) => { if (c.notNull) rows.push(row(t, notNullName(namespaceOid(t.schema), t.id, attributeNumbers(t)[i]!), 'CHECK', null)); });
   }
   return rows;
 }

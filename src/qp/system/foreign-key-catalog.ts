@@ -1,6 +1,7 @@
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, ForeignKeyInfo, TableInfo } from '../catalog/catalog.js';
 import { isVisible, quoteIdent } from './catalog-objects.js';
+import { attributeNumbers } from '../sql/tuple-layout.js';
 
 /**
  * How FOREIGN KEY constraints look through PostgreSQL's catalogs: pg_constraint rows
@@ -21,8 +22,10 @@ function allForeignKeys(catalog: CatalogSnapshot): { table: TableInfo; foreignKe
   return out;
 }
 
-function positionsArray(positions: readonly number[]): string {
-  return `{${positions.map((p) => p + 1).join(',')}}`;
+/** conkey / confkey: the columns' attribute numbers. */
+function positionsArray(table: TableInfo | undefined, positions: readonly number[]): string {
+  const attnums = table ? attributeNumbers(table) : [];
+  return `{${positions.map((p) => attnums[p] ?? p + 1).join(',')}}`;
 }
 
 /**
@@ -35,7 +38,7 @@ export function foreignKeyConstraintRows(catalog: CatalogSnapshot): SqlValue[][]
     const referenced = catalog.tableById(fk.referencedTableId);
     const index = referenced?.indexes.find((i) => i.id === fk.referencedIndexId);
     return [fk.oid, fk.name, namespaceOid(catalog, table.schema), 'f', fk.deferrable, fk.initiallyDeferred, fk.validated, table.id, 0, index?.oid ?? 0, 0,
-      fk.referencedTableId, positionsArray(fk.columns), true, 0, true, positionsArray(fk.referencedColumns), fk.onUpdate, fk.onDelete, fk.match === 'full' ? 'f' : 's'];
+      fk.referencedTableId, positionsArray(table, fk.columns), true, 0, true, positionsArray(referenced, fk.referencedColumns), fk.onUpdate, fk.onDelete, fk.match === 'full' ? 'f' : 's'];
   });
 }
 

@@ -13,6 +13,7 @@ import { pgRewriteRows, PG_REWRITE_SPEC } from './relation-text.js';
 import { DUMP_RELATIONS } from './dump-catalog.js';
 import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './function-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
+import { attributeNumbers } from '../sql/tuple-layout.js';
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
@@ -108,12 +109,23 @@ function attributeRow(relid: number, name: string, typeOid: number, typmod: numb
   return [relid, name, typeOid, attnum, types.typeLength(typeOid), typmod, notNull, hasDefault, false, identity, generated, collation, -1, storage, '', true, 0, 0, null];
 }
 
+/** A dropped column's attribute, as PostgreSQL keeps it: its number, no name or type, its old length and collation. */
+function droppedAttributeRow(relid: number, slot: number, typeOid: number): SqlValue[] {
+  const row = attributeRow(relid, `........pg.dropped.${slot + 1}........`, typeOid, -1, slot + 1, false, false, columnCollation(typeOid));
+  row[2] = 0;
+  row[8] = true;
+  row[12] = 0;
+  return row;
+}
+
 function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
   const rows: SqlValue[][] = [];
   for (const t of catalog.allTables()) {
+    const attnums = attributeNumbers(t);
+    for (const dropped of t.droppedColumns ?? []) rows.push(droppedAttributeRow(t.id, dropped.slot, dropped.typeOid));
     t.columns.forEach((c, i) => {
       const shown = attributeType(c);
-      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, i + 1, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation, c.storage));
+      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, attnums[i]!, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation, c.storage));
     });
     for (const index of t.indexes) {
       [...index.columns, ...index.include].forEach((p, i) => {
@@ -149,9 +161,11 @@ function columnDefault(defaultText: string | null, typeOid: number, typmod: numb
 function attrdefRows(catalog: CatalogSnapshot): SqlValue[][] {
   const rows: SqlValue[][] = [];
   for (const t of catalog.allTables()) {
+    const attnums = attributeNumbers(t);
     t.columns.forEach((c, i) => {
-      if (hasDefault(c.defaultText)) rows.push([attrdefOid(t.id, i + 1), t.id, i + 1, deparsedDefault(c.defaultText!, c.typeOid, c.typmod)]);
-      else if (c.generatedText) rows.push([attrdefOid(t.id, i + 1), t.id, i + 1, generatedAdbin(t.id, i + 1)]);
+      const attnum = attnums[i]!;
+      if (hasDefault(c.defaultText)) rows.push([attrdefOid(t.id, attnum), t.id, attnum, deparsedDefault(c.defaultText!, c.typeOid, c.typmod)]);
+      else if (c.generatedText) rows.push([attrdefOid(t.id, attnum), t.id, attnum, generatedAdbin(t.id, attnum)]);
     });
   }
   return rows;
@@ -161,7 +175,7 @@ function indexRows(catalog: CatalogSnapshot): SqlValue[][] {
   const rows: SqlValue[][] = [];
   for (const t of catalog.allTables()) {
     for (const i of t.indexes) {
-      const keys = [...i.columns, ...i.include].map((p) => p + 1).join(' ');
+      const keys = [...i.columns, ...i.include].map((p) => attributeNumbers(t)[p]).join(' ');
       rows.push([i.oid, t.id, i.columns.length + i.include.length, i.columns.length, i.unique, i.primary, false, true, false, i.valid, true, true, false, keys, i.nullsNotDistinct, null, null]);
     }
   }
@@ -173,7 +187,7 @@ function constraintRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     for (const i of t.indexes) {
       if (!i.constraintName) continue;
-      const conkey = `{${i.columns.map((p) => p + 1).join(',')}}`;
+      const conkey = `{${i.columns.map((p) => attributeNumbers(t)[p]).join(',')}}`;
       // oid conname connamespace contype condeferrable condeferred convalidated conrelid contypid conindid
       // conparentid confrelid conkey conislocal coninhcount connoinherit
       rows.push([constraintOid(i), i.constraintName, namespaceOid(catalog, t.schema), i.primary ? 'p' : 'u', false, false, true, t.id, 0, i.oid, 0, 0, conkey, true, 0, true,
@@ -249,9 +263,10 @@ const TABLES: VirtualTable[] = [
     is_identity varchar, identity_generation varchar`, (catalog) => {
     const rows: SqlValue[][] = [];
     for (const t of catalog.allTables()) {
+      const attnums = attributeNumbers(t);
       t.columns.forEach((c, i) => {
         const info = types.columnTypeInfo(c.typeOid, c.typmod);
-        rows.push(['postgres', t.schema, t.name, c.name, i + 1, columnDefault(c.defaultText, c.typeOid, c.typmod), c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
+        rows.push(['postgres', t.schema, t.name, c.name, attnums[i]!, columnDefault(c.defaultText, c.typeOid, c.typmod), c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
           ...identityColumns(c.identity)]);
       });
     }

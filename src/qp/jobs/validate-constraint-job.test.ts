@@ -1,0 +1,106 @@
+/**
+ * The VALIDATE_CONSTRAINT job survives a restart: ALTER TABLE ASYNC … VALIDATE CONSTRAINT records
+ * the request in its commit, a query processor started over the same store after the job was
+ * held back resumes it under the same job id, and a finished job (validated or failed) leaves
+ * nothing to resume. Query processors over one in-memory MVCC store, as drop-job.test.ts does.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Adjudicator, CommitRequest } from '../../contracts/adjudicator.js';
+import { SqlError } from '../../contracts/errors.js';
+import type { SqlSession, WireCell } from '../../contracts/sql-session.js';
+import type { Timers } from '../../contracts/time.js';
+import { SystemClock } from '../../env/clock.js';
+import { SilentLog } from '../../env/log.js';
+import { MemoryOrderedStore } from '../../env/memory-store.js';
+import { SystemRandom } from '../../env/random.js';
+import { SystemTimers } from '../../env/timers.js';
+import { MvccStorage } from '../../storage/mvcc-storage.js';
+import { QueryProcessor } from '../query-processor.js';
+import { loadParser } from '../sql/parse.js';
+
+/** Applies each commit to storage at the next timestamp. */
+class ApplyingAdjudicator implements Adjudicator {
+  private last = 1;
+  private readonly clock = new SystemClock(0);
+  constructor(private readonly storage: MvccStorage) {}
+
+  async commit(request: CommitRequest): Promise<{ kind: 'committed'; commitTimestamp: number }> {
+    const commitTimestamp = ++this.last;
+    await this.storage.apply([{ commitTimestamp, transactionId: request.transactionId, writes: [...request.writes] }], commitTimestamp);
+    return { kind: 'committed', commitTimestamp };
+  }
+
+  watermark(): number {
+    this.last = Math.max(this.last, this.clock.now().earliest);
+    return this.last;
+  }
+}
+
+/** Timers whose setImmediate callbacks can be held back: a job that never runs before the "restart". */
+class HoldingTimers extends SystemTimers implements Timers {
+  hold = false;
+  override setImmediate(callback: () => void): void {
+    if (!this.hold) super.setImmediate(callback);
+  }
+}
+
+const ALWAYS_SAFE = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
+
+async function start(storage: MvccStorage, adjudicator: ApplyingAdjudicator, timers: Timers): Promise<SqlSession> {
+  const qp = new QueryProcessor({
+    storage, adjudicator, clock: new SystemClock(0), timers, random: new SystemRandom(), log: new SilentLog(), snapshotTime: () => adjudicator.watermark(),
+  });
+  await qp.start();
+  return qp.createSession({ user: 'admin', database: 'postgres', parameters: new Map(), serverName: null }, { notice: () => {}, parameterStatus: () => {} }, 7, 42);
+}
+
+async function query(session: SqlSession, sql: string): Promise<(readonly WireCell[])[]> {
+  const rows: (readonly WireCell[])[] = [];
+  try {
+    await session.refreshCatalog();
+    for (const statement of session.prepareSimple(sql)) {
+      const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
+      await portal.execute(0, (cells) => rows.push(cells));
+    }
+    return rows;
+  } catch (error) {
+    if (error instanceof SqlError) session.markFailed();
+    throw error;
+  } finally {
+    await session.finishImplicit();
+  }
+}
+
+const VALIDATED = "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype IN ('c', 'f') ORDER BY conname";
+const JOBS = "SELECT job_id, status FROM sys.jobs WHERE job_type = 'VALIDATE_CONSTRAINT' ORDER BY job_id";
+
+before(loadParser);
+
+test('a VALIDATE_CONSTRAINT job a restart interrupted resumes under its job id, and finished jobs are not resumed', async () => {
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+  const adjudicator = new ApplyingAdjudicator(storage);
+  const timers = new HoldingTimers();
+  const first = await start(storage, adjudicator, timers);
+  await query(first, 'CREATE TABLE customers (id int PRIMARY KEY)');
+  await query(first, 'INSERT INTO customers SELECT n FROM generate_series(1, 50) n');
+  await query(first, 'CREATE TABLE orders (id int PRIMARY KEY, customer int, amount int)');
+  await query(first, 'INSERT INTO orders SELECT n, n % 50 + 1, n - 1 FROM generate_series(1, 2500) n');
+  await query(first, 'ALTER TABLE orders ADD CONSTRAINT orders_customer_fkey FOREIGN KEY (customer) REFERENCES customers (id) NOT VALID');
+  await query(first, 'ALTER TABLE orders ADD CONSTRAINT amount_positive CHECK (amount > 0) NOT VALID');
+  timers.hold = true;
+  const [[foreignKeyJob]] = await query(first, 'ALTER TABLE ASYNC orders VALIDATE CONSTRAINT orders_customer_fkey') as [[string]];
+  const [[checkJob]] = await query(first, 'ALTER TABLE ASYNC orders VALIDATE CONSTRAINT amount_positive') as [[string]];
+  assert.deepEqual(await query(first, VALIDATED), [['amount_positive', 'f'], ['orders_customer_fkey', 'f']], 'the held jobs have not run');
+
+  const second = await start(storage, adjudicator, new SystemTimers());
+  assert.deepEqual((await query(second, JOBS)).map((r) => r[0]), [foreignKeyJob, checkJob].sort());
+  await query(second, `CALL sys.wait_for_job('${foreignKeyJob}')`);
+  await assert.rejects(query(second, `CALL sys.wait_for_job('${checkJob}')`),
+    { code: 'XX000', message: `job ${checkJob} failed: check constraint "amount_positive" of relation "orders" is violated by some row` });
+  assert.deepEqual(await query(second, VALIDATED), [['amount_positive', 'f'], ['orders_customer_fkey', 't']]);
+
+  // Both finished (one validated, one failed): a third start finds nothing to resume.
+  const third = await start(storage, adjudicator, new SystemTimers());
+  assert.deepEqual(await query(third, JOBS), []);
+});

@@ -1,0 +1,105 @@
+/**
+ * The conformance harness's dependency tracking (conformance/runner.ts, dsql-roles.ts): what a
+ * DSQL refusal made differ is followed into later statements — across files from the setup
+ * file, through a sequence named in a string, past a later refusal on the same table, and
+ * through a session DSQL refused to switch to another role or to read-only — so those statements are counted
+ * apart ("after a refusal") rather than as Strata's failures, and nothing else is.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { loadAnalyzer } from '../../conformance/analysis.js';
+import { Endpoint } from '../../conformance/endpoint.js';
+import { PsqlScript } from '../../conformance/psql-script.js';
+import { FileRunner, type FileResult } from '../../conformance/runner.js';
+import { preparePostgres } from '../../conformance/servers.js';
+import { startTestCluster, type TestCluster } from '../support/cluster.js';
+import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+
+const skip = postgresUnavailableReason() ?? false;
+
+const SETUP = `
+CREATE TABLE dep_points (a int, p point);
+CREATE TABLE dep_plain (a int);
+`;
+
+const SCRIPT = `
+SELECT a FROM dep_points;
+SELECT a FROM dep_plain;
+CREATE SEQUENCE dep_seq;
+SELECT nextval('dep_seq');
+CREATE TABLE dep_parted (a int) PARTITION BY RANGE (a);
+TRUNCATE dep_parted;
+ALTER TABLE dep_parted ADD b int;
+CREATE ROLE regress_dep_role;
+SET ROLE regress_dep_role;
+SELECT current_user AS after_set_role;
+RESET ROLE;
+SELECT current_user AS after_reset_role;
+SET SESSION AUTHORIZATION regress_dep_role;
+SELECT session_user AS after_set_session;
+RESET SESSION AUTHORIZATION;
+SELECT session_user AS after_reset_session;
+DROP ROLE regress_dep_role;
+SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;
+CREATE TABLE dep_written (a int);
+SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE;
+SELECT 1 AS after_read_write;
+`;
+
+let postgres: TestPostgres;
+let strata: TestCluster;
+let setup: FileResult;
+let result: FileResult;
+
+before(async () => {
+  await loadAnalyzer();
+  if (skip) return;
+  [postgres, strata] = await Promise.all([startPostgres(), startTestCluster()]);
+  const pgConfig = await preparePostgres(postgres, 10_000);
+  const runner = new FileRunner(
+    { endpoint: new Endpoint('PostgreSQL', async () => pgConfig, 12_000) },
+    { endpoint: new Endpoint('Strata', () => strata.config(), 10_000) },
+  );
+  setup = await runner.run({ id: 'test/setup.sql', corpus: 'project', fixture: true }, new PsqlScript(SETUP), null);
+  result = await runner.run({ id: 'test/uses.sql', corpus: 'project' }, new PsqlScript(SCRIPT), 'conformance_dep');
+});
+
+after(async () => {
+  await strata?.stop();
+  await postgres?.stop();
+});
+
+function verdictAt(fragment: string): string {
+  const found = result.statements.find((s) => s.sql.includes(fragment));
+  assert.ok(found, `no statement with ${fragment}`);
+  return found.verdict;
+}
+
+test('a relation the setup file made with a refused statement is missing for the files after it', { skip }, () => {
+  assert.equal(setup.statements[0]!.verdict, 'refused-ok', 'a point column is refused');
+  assert.equal(verdictAt('FROM dep_points'), 'dependent');
+  assert.equal(verdictAt('FROM dep_plain'), 'pass', 'what the setup file made on both sides is compared');
+});
+
+test('a sequence named in nextval\'s string follows its refused CREATE SEQUENCE', { skip }, () => {
+  assert.equal(verdictAt('CREATE SEQUENCE'), 'refused-ok');
+  assert.equal(verdictAt('nextval'), 'dependent');
+});
+
+test('a refused TRUNCATE after a refused CREATE leaves the table missing, not just its rows', { skip }, () => {
+  assert.equal(verdictAt('TRUNCATE'), 'refused-ok');
+  assert.equal(verdictAt('ADD b int'), 'dependent');
+});
+
+test('SET ROLE, SET SESSION AUTHORIZATION and a read-only default: DSQL refuses them; the session differs until reset', { skip }, () => {
+  assert.equal(verdictAt('SET ROLE regress_dep_role'), 'refused-ok');
+  assert.equal(verdictAt('after_set_role'), 'dependent', 'PostgreSQL answers as the other role');
+  assert.equal(verdictAt('after_reset_role'), 'pass');
+  assert.equal(verdictAt('SET SESSION AUTHORIZATION regress_dep_role'), 'refused-ok');
+  assert.equal(verdictAt('after_set_session'), 'dependent');
+  assert.equal(verdictAt('after_reset_session'), 'pass');
+  assert.equal(verdictAt('AS TRANSACTION READ ONLY'), 'refused-ok');
+  assert.equal(verdictAt('dep_written'), 'dependent', 'PostgreSQL\'s session is read-only, DSQL\'s is not');
+  assert.equal(verdictAt('after_read_write'), 'pass');
+  assert.equal(result.counts.fail, 0, JSON.stringify(result.statements.filter((s) => s.verdict === 'fail')));
+});
