@@ -261,9 +261,9 @@ export class CoordinatedJournal implements FollowableJournal {
   }
 
   /**
-   * The store transaction for `batch`: a create for it and for each pending batch before it
-   * back to the oldest not known durable (while they fit in `resendBytes` and are ready),
-   * required to follow the key before the first of them.
+   * The store transaction for `batch`: a put of it (its key absent) and a create for each
+   * pending batch before it back to the oldest not known durable (while they fit in
+   * `resendBytes` and their chunks are in), required to follow the key before the first.
    */
   private suffixTransaction(batch: PendingBatch, fenced: Comparison): { comparisons: Comparison[]; operations: Operation[] } {
     const index = this.pending.indexOf(batch);
