@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import { compileRegCast, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
-import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
+import { compileRegArrayCast, compileRegParamCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr, SelectStatement } from './ast.js';
@@ -154,7 +154,14 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS'), expr.location);
     case 'cast': {
       const reg = regCastTarget(expr.type);
-      if (reg && ctx.catalog) return compileRegCast(compileExpr(expr.arg, ctx), reg, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
+      if (reg && ctx.catalog) {
+        const arg = compileExpr(expr.arg, ctx);
+        const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
+        if (arg.oid !== TypeOid.unknown || arg.paramIndex === undefined) return compileRegCast(arg, reg, scope, expr.location);
+        // `$1::regnamespace` (drizzle-kit): the parameter is a name, sent as text, looked up as the statement runs.
+        inferParamType(ctx, arg, TypeOid.text);
+        return compileRegParamCast(arg, reg, scope, expr.location);
+      }
       const regArray = regArrayCastTarget(expr.type);
       if (regArray && ctx.catalog) return compileRegArrayCast(compileExpr(expr.arg, ctx), regArray, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }, expr.location);
       const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;

@@ -47,3 +47,17 @@ export function compileRegNameLookup(arg: CompiledExpr, target: string, scope: C
   };
   return { oid: TypeOid.text, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: target, location };
 }
+
+/**
+ * `$1::regnamespace` (drizzle-kit: `connamespace = $1::regnamespace`): the parameter's text is
+ * looked up when the statement runs and the result is the oid, as for a literal.
+ */
+export function compileRegParamCast(arg: CompiledExpr, target: string, scope: CatalogScope, location: number): CompiledExpr {
+  const at = location >= 0 ? { position: location + 1 } : {};
+  const f = arg.eval;
+  const evaluator: Evaluator = (row, c) => {
+    const name = f(row, c);
+    return name === null ? null : lookupRegName(scope, target, String(name), at);
+  };
+  return { oid: TypeOid.oid, typmod: -1, eval: evaluator, rowIndependent: true, name: target, location };
+}
