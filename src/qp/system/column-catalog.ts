@@ -19,7 +19,8 @@ export function identityAndGenerationColumns(catalog: CatalogSnapshot, table: Ta
 }
 
 function identityValues(catalog: CatalogSnapshot, identity: { generation: 'a' | 'd'; sequenceId: number } | undefined): SqlValue[] {
-  if (!identity) return ['NO', null, null, null, null, null, null];
+  // PostgreSQL's view computes identity_cycle without looking at attidentity: 'NO' for any other column.
+  if (!identity) return ['NO', null, null, null, null, null, 'NO'];
   const sequence = catalog.sequenceById(identity.sequenceId);
   // An identity column always owns its sequence; a catalog without it is corrupt, not a user error.
   if (!sequence) throw new SqlError('XX000', `identity sequence ${identity.sequenceId} is missing from the catalog`);
