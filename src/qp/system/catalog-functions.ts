@@ -12,6 +12,8 @@ import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './v
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
+import { compileRegNameLookup } from './reg-name-casts.js';
+import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
@@ -119,6 +121,7 @@ define('obj_description', [OID], TEXT, () => () => null);
 define('obj_description', [OID, NAME], TEXT, () => () => null);
 define('col_description', [OID, INT4], TEXT, () => () => null);
 define('shobj_description', [OID, NAME], TEXT, () => () => null);
+define('pg_tablespace_location', [OID], TEXT, () => (v) => tablespaceLocation(v[0] as number));
 define('array_to_string', [ANYARRAY, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, null));
 define('array_to_string', [ANYARRAY, TEXT, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, v[2] as string | null), false);
 
@@ -210,6 +213,7 @@ export function compileRegCast(arg: CompiledExpr, target: string, scope: Catalog
     const value = text === null ? null : lookupRegName(scope, target, text, at);
     return { oid: OID, typmod: -1, eval: () => value, rowIndependent: true, name: target, location };
   }
+  if (arg.oid === TEXT || arg.oid === TypeOid.varchar || arg.oid === TypeOid.name) return compileRegNameLookup(arg, target, scope, location);
   if (![OID, INT4, TypeOid.int2, TypeOid.int8].includes(arg.oid as never)) {
     throw new SqlError('42846', `cannot cast type ${types.formatType(arg.oid, -1)} to ${target}`, at);
   }
@@ -231,7 +235,7 @@ export function regCastAsText(cast: CompiledExpr, target: string, scope: Catalog
   return { ...cast, oid: TEXT, eval: (row, c) => { const v = f(row, c); return v === null ? null : show(Number(v)); } };
 }
 
-function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
+export function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
   switch (target) {
     case 'regclass': return (oid) => regclassText(scope, oid);
     case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? formatTypeText(oid, -1);
@@ -291,7 +295,7 @@ export function splitQualifiedName(text: string): string[] {
   return parts;
 }
 
-function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }): number {
+export function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }): number {
   if (/^\d+$/.test(text.trim())) return Number(text.trim());
   const parts = splitQualifiedName(text);
   if (target === 'regclass') {

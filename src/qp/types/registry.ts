@@ -7,6 +7,7 @@ import * as num from './numeric.js';
 import * as sc from './scalars.js';
 import * as str from './strings.js';
 import { arrayFromBinary, arrayToBinary, formatArray, parseArrayText } from './arrays.js';
+import { vectorSpecs } from './vectors.js';
 
 /**
  * The type registry: one SqlType per supported type, carrying what pg_type says about it
@@ -347,6 +348,8 @@ defineFloatsAndNumeric();
 defineStrings();
 defineOthers();
 defineArrays();
+// After the arrays: the vector types have no array types of their own here.
+for (const spec of vectorSpecs(requireType)) define(spec);
 
 // ---------------------------------------------------------------------------------------------
 // Convenience entry points keyed by OID (what the executor and the wire layer call).
