@@ -288,8 +288,14 @@ function compileConst(expr: Extract<Expr, { kind: 'const' }>): CompiledExpr {
   }
 }
 
+/**
+ * The parameter list of a statement that takes none (one from a simple query): `$n` in it is
+ * 42P02 at the reference, as PostgreSQL's parser says, rather than a NULL no Bind supplies.
+ */
+export const NO_PARAMETERS: number[] = Object.freeze([]) as unknown as number[];
+
 function compileParam(index: number, ctx: CompileContext, location: number): CompiledExpr {
-  if (index < 1 || index > 65535) throw new SqlError('42P02', `there is no parameter $${index}`, at(location));
+  if (index < 1 || index > 65535 || ctx.paramTypes === NO_PARAMETERS) throw new SqlError('42P02', `there is no parameter $${index}`, at(location));
   while (ctx.paramTypes.length < index) ctx.paramTypes.push(0);
   const oid = ctx.paramTypes[index - 1] || TypeOid.unknown;
   const i = index - 1;
