@@ -558,7 +558,7 @@ export class Session implements SqlSession {
     const id = `${this.processId}-${this.transactionCounter}-${startTimestamp}`;
     const txn = new Transaction(id, startTimestamp, this.host.options.storage);
     this.txn = txn;
-    this.txnCatalog = await this.host.catalogAt(startTimestamp);
+    this.txnCatalog = this.host.catalogReady(startTimestamp) ?? await this.host.catalogAt(startTimestamp);
     return txn;
   }
 
