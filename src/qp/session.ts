@@ -560,7 +560,7 @@ export class Session implements SqlSession {
     const id = `${this.processId}-${this.transactionCounter}-${startTimestamp}`;
     const txn = new Transaction(id, startTimestamp, this.host.options.storage);
     this.txn = txn;
-    this.txnCatalog = await this.host.catalogAt(startTimestamp);
+    this.txnCatalog = this.host.catalogReady(startTimestamp) ?? await this.host.catalogAt(startTimestamp);
     return txn;
   }
 
@@ -788,7 +788,9 @@ class SessionPortal implements Portal {
         sentNow++;
       }
       if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
-      const batch = await run.source.next(run.rt!);
+      // A warm point read answers without a promise (undefined: it must wait, so await it).
+      let batch = run.source.nextReady ? run.source.nextReady(run.rt!) : undefined;
+      if (batch === undefined) batch = await run.source.next(run.rt!);
       if (!batch) break;
       run.pending = batch;
       run.next = 0;
