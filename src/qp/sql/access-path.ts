@@ -9,6 +9,7 @@ import { coerce, compileExpr, inferParamType, type CompileContext } from './comp
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
 import { columnRefs, conjuncts, containsAggregate } from './relations.js';
+import { narrowedKeyBound, narrowedKeyValue, narrowsToKey } from './integer-keys.js';
 import { KeyReadUnion, keyRanges, KeyRangesScan, rangeOf, type KeyBound, type KeyEquality, type KeyPrefix } from './key-ranges.js';
 import { arrayElements, requireType, typeByOid } from '../types/index.js';
 import { SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
@@ -79,17 +80,17 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
   for (const part of parts) {
     if (part.kind === 'between' && !part.negated) {
       const column = columnOf(part.arg);
-      const low = column < 0 ? null : keyValue(table, column, part.low, ctx, part.location);
-      const high = column < 0 ? null : keyValue(table, column, part.high, ctx, part.location);
-      if (low) bounds.push({ column, op: '>=', value: low });
-      if (high) bounds.push({ column, op: '<=', value: high });
+      const low = column < 0 ? null : keyValue(table, column, '>=', part.low, ctx, part.location);
+      const high = column < 0 ? null : keyValue(table, column, '<=', part.high, ctx, part.location);
+      if (low) bounds.push({ column, ...low });
+      if (high) bounds.push({ column, ...high });
       continue;
     }
     if (part.kind === 'in' && !part.negated) {
       const column = columnOf(part.arg);
-      const items = column < 0 ? [] : part.list.map((item) => keyValue(table, column, item, ctx, part.location));
+      const items = column < 0 ? [] : part.list.map((item) => keyValue(table, column, '=', item, ctx, part.location));
       if (items.length === 0 || items.some((item) => item === null)) continue;
-      const values = items as Evaluator[];
+      const values = items.map((item) => item!.value);
       lists.push({ column, values: (rt) => values.map((value) => value([], rt.ctx)), count: values.length });
       continue;
     }
@@ -120,9 +121,9 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
     }
     const column = columnOf(columnSide);
     if (column < 0) continue;
-    const value = keyValue(table, column, valueSide, ctx, part.location);
-    if (!value) continue;
-    bounds.push(op === '=' && exactKeyEquality(table, column, valueSide) ? { column, op, value, decided: part } : { column, op, value });
+    const bound = keyValue(table, column, op, valueSide, ctx, part.location);
+    if (!bound) continue;
+    bounds.push(op === '=' && exactKeyEquality(table, column, valueSide) ? { column, ...bound, decided: part } : { column, ...bound });
   }
   return { bounds, lists, nulls, alternatives };
 }
@@ -132,19 +133,23 @@ function saysSomething(c: KeyConditions): boolean {
 }
 
 /**
- * The value side of a key condition compiled to the column's type, or null when it cannot bound
- * a read (it depends on the row, is volatile, or is of another type).
+ * `column op valueSide` as a bound of the column's key: the op and the value side compiled to the
+ * column's type, or null when it cannot bound a read (it depends on the row, is volatile, or is
+ * of another type).
  */
-function keyValue(table: TableInfo, column: number, valueSide: Expr, ctx: CompileContext, location: number): Evaluator | null {
+function keyValue(table: TableInfo, column: number, op: Bound['op'], valueSide: Expr, ctx: CompileContext, location: number): { op: Bound['op']; value: Evaluator } | null {
   const compiled = rowIndependent(valueSide, ctx);
   if (!compiled) return null;
   const info = table.columns[column]!;
-  // Only a value of the column's own type (or an untyped literal/parameter that takes it)
-  // can be encoded as a key of that column without changing the comparison's meaning.
+  // A wider integer is in the same btree operator family as PostgreSQL has it, but no key of
+  // the column's type holds it: the bound is restated within the column's range (integer-keys.ts).
+  if (narrowsToKey(info.typeOid, compiled.oid)) return narrowedKeyBound(info.typeOid, op, compiled.eval);
+  // Otherwise only a value of the column's own type (or an untyped literal/parameter that takes
+  // it) can be encoded as a key of that column without changing the comparison's meaning.
   // A narrower integer widens exactly (`bigint_id = 5`: DSQL's identity columns are bigint).
   if (compiled.oid !== info.typeOid && compiled.oid !== TypeOid.unknown && !WIDENS_TO[info.typeOid]?.includes(compiled.oid)) return null;
   if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, info.typeOid);
-  return coerce(compiled, info.typeOid, -1, 'implicit', location).eval;
+  return { op, value: coerce(compiled, info.typeOid, -1, 'implicit', location).eval };
 }
 
 /** `column = ANY (array)`: the array's elements, when it is an array of the column's own type. */
@@ -153,6 +158,16 @@ function arrayValues(table: TableInfo, column: number, arraySide: Expr, ctx: Com
   if (!compiled) return null;
   const info = table.columns[column]!;
   const arrayOid = typeByOid(info.typeOid)?.array ?? 0;
+  const wider = widerIntegerArray(info.typeOid, compiled.oid);
+  if (wider) {
+    // An array of a wider integer type (`int4_id = ANY ('{1,5000000000}'::int8[])`): each
+    // element narrowed to the column's type, those out of its range dropped (they equal no key).
+    const array = compiled.eval;
+    return (rt) => {
+      const text = array([], rt.ctx);
+      return text === null ? null : arrayElements(text as string, wider).map((v) => narrowedKeyValue(info.typeOid, v));
+    };
+  }
   if (arrayOid === 0 || (compiled.oid !== arrayOid && compiled.oid !== TypeOid.unknown)) return null;
   if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, arrayOid);
   const array = coerce(compiled, arrayOid, -1, 'implicit', location).eval;
@@ -161,6 +176,14 @@ function arrayValues(table: TableInfo, column: number, arraySide: Expr, ctx: Com
     const text = array([], rt.ctx);
     return text === null ? null : arrayElements(text as string, element);
   };
+}
+
+/** The element type of an array of integers wider than the column's integer type, else null. */
+function widerIntegerArray(columnOid: number, arrayOid: number): ReturnType<typeof requireType> | null {
+  for (const elementOid of [TypeOid.int4, TypeOid.int8]) {
+    if (typeByOid(elementOid)?.array === arrayOid && narrowsToKey(columnOid, elementOid)) return requireType(elementOid);
+  }
+  return null;
 }
 
 /** Integer types whose values a wider integer column's key encodes without change of meaning. */

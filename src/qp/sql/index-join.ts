@@ -2,6 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Evaluator } from './compiled.js';
+import { narrowedKeyBound, narrowsToKey } from './integer-keys.js';
 import { rangeOf } from './key-ranges.js';
 import { IndexScan, materialize, MAX_MATERIALIZED_ROWS, PointLookup, TableScan, type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime } from './operators.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
@@ -33,18 +34,24 @@ export interface InnerKeyRead {
   readonly point: boolean;
 }
 
+/** An outer row's value for an inner key column, and the type it comes in (the join's common type). */
+export interface JoinKeyValue {
+  readonly value: Evaluator;
+  readonly oid: number;
+}
+
 /**
  * The best key read for join keys `inner column = outer value` (keys by inner column number):
  * the whole primary key, else the longest covered prefix of the primary key or of an index.
  */
-export function innerKeyRead(table: TableInfo, keys: ReadonlyMap<number, Evaluator>): InnerKeyRead | null {
+export function innerKeyRead(table: TableInfo, keys: ReadonlyMap<number, JoinKeyValue>): InnerKeyRead | null {
   const covered = (columns: readonly number[]): number => {
     let n = 0;
     while (n < columns.length && keys.has(columns[n]!)) n++;
     return n;
   };
   const read = (index: IndexInfo | null, columns: readonly number[], n: number): InnerKeyRead => ({
-    index, columns: columns.slice(0, n), keys: columns.slice(0, n).map((c) => keys.get(c)!), point: index === null && n === columns.length,
+    index, columns: columns.slice(0, n), keys: columns.slice(0, n).map((c) => keyInColumnType(table, c, keys.get(c)!)), point: index === null && n === columns.length,
   });
   const pk = table.primaryKey;
   const pkCovered = pk.length > 0 ? covered(pk) : 0;
@@ -56,6 +63,17 @@ export function innerKeyRead(table: TableInfo, keys: ReadonlyMap<number, Evaluat
     if (n > 0 && (!best || n > best.columns.length)) best = read(index, index.columns, n);
   }
   return best;
+}
+
+/**
+ * The outer value as a key of the inner column's type: a wider integer (an int8 outer column
+ * joined to an int4 key) is narrowed, NULL when out of the key's range, since no key equals it.
+ */
+function keyInColumnType(table: TableInfo, column: number, key: JoinKeyValue): Evaluator {
+  const columnOid = table.columns[column]!.typeOid;
+  if (key.oid === columnOid) return key.value;
+  if (!narrowsToKey(columnOid, key.oid)) throw new Error(`index join: key of type ${key.oid} for a column of type ${columnOid}`);
+  return narrowedKeyBound(columnOid, '=', key.value).value;
 }
 
 /** Inner and left joins whose inner rows are read by key per outer row (the row layout of HashJoin). */

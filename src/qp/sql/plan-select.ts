@@ -26,6 +26,7 @@ import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
 import { ColumnUse } from './column-use.js';
 import { filterJoinedRows, outerJoinSubqueryHost, splitJoinCondition } from './join-subqueries.js';
+import { narrowsToKey } from './integer-keys.js';
 import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
 import type { AccessLog } from '../roles/access-log.js';
 import * as types from './typesystem.js';
@@ -607,9 +608,9 @@ function afterJoinFilter(parts: readonly Expr[], scope: Scope, width: number, pc
  */
 function indexJoinRead(kind: JoinSpec['kind'], outer: FromPlan, inner: FromPlan, spec: JoinSpec, rightColumns: readonly (number | null)[]): InnerKeyRead | null {
   if ((kind !== 'inner' && kind !== 'left') || !inner.baseTable || outer.maxRows === undefined || outer.maxRows > SMALL_OUTER_ROWS) return null;
-  const keys = new Map<number, Evaluator>();
+  const keys = new Map<number, { value: Evaluator; oid: number }>();
   rightColumns.forEach((column, i) => {
-    if (column !== null && !keys.has(column)) keys.set(column, spec.leftKeys[i]!);
+    if (column !== null && !keys.has(column)) keys.set(column, { value: spec.leftKeys[i]!, oid: spec.keyOids[i]! });
   });
   return innerKeyRead(inner.baseTable.table, keys);
 }
@@ -655,7 +656,8 @@ function usingNames(item: Extract<FromItem, { kind: 'join' }>, left: readonly Sc
 
 /**
  * The join's equi-keys and condition; `rightColumns[i]` is the inner row's column that key i is
- * (when the inner side of the equality is a bare column of the key's own type), else null.
+ * (when the inner side of the equality is a bare column of the key's own type or a narrower
+ * integer type), else null.
  */
 function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: Scope, offset: number, rightWidth: number, scope: Scope, pc: PlanContext):
   JoinSpec & { rightColumns: (number | null)[] } {
@@ -692,7 +694,10 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     // place in the right row; other expressions see the row shifted to its joined position.
     rightKeys.push(rightColumn !== null ? (row) => row[rightColumn]! : (row, c) => rcoerced(shiftRow(row, offset), c));
     keyOids.push(oid);
-    rightColumns.push(rightColumn);
+    // A bare inner column of a narrower integer type is still a key an index join can read
+    // (integer-keys.ts narrows the outer value); the hash join above compares in the common type.
+    const narrower = r.kind === 'column' && rc.column !== undefined && narrowsToKey(rc.oid, oid) ? rc.column - offset : null;
+    rightColumns.push(rightColumn ?? narrower);
   }
   const full = condition.length > 0
     ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx).eval
