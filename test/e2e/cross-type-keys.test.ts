@@ -20,8 +20,8 @@ const { skip, db } = useDifferential([
   'INSERT INTO s4 VALUES (1, -2147483648, 1), (1, 0, 2), (1, 2147483647, 3), (2, 5, 4)',
 ]);
 
-async function plan(sql: string): Promise<string> {
-  return (await db().strata.query(`EXPLAIN ${sql}`)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+async function plan(sql: string, params?: unknown[]): Promise<string> {
+  return (await db().strata.query(`EXPLAIN ${sql}`, params)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
 }
 
 /** Each type's boundary values: at, just inside and just outside its range, as int8 literals. */
@@ -52,7 +52,7 @@ test('int8 constants bound an int4 key: equality and each range operator at the 
   assert.match(await plan('SELECT * FROM k4 WHERE id = 5000000000'), /Storage Lookup on k4/);
   assert.match(await plan('SELECT * FROM k4 WHERE id < 5000000000'), /Storage Scan on k4\n\s+Index Cond: primary key range/);
   assert.match(await plan('SELECT * FROM k4 WHERE id > 5000000000'), /Storage Scan on k4\n\s+Index Cond: primary key range/);
-  assert.match(await plan('SELECT * FROM k4 WHERE id >= $1::int8'), /Storage Scan on k4\n\s+Index Cond: primary key range/);
+  assert.match(await plan('SELECT * FROM k4 WHERE id >= $1::int8', ['5000000000']), /Storage Scan on k4\n\s+Index Cond: primary key range/);
 });
 
 test('int4 and int8 constants bound an int2 key', { skip }, async () => {
@@ -120,8 +120,8 @@ test('numeric and float8 constants are not in the integer family: PostgreSQL sca
   await db().postgres.query('SET enable_seqscan = off');
   try {
     const pgPlan = async (sql: string): Promise<string> => (await db().postgres.query(`EXPLAIN ${sql}`)).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
-    assert.match(await pgPlan('SELECT * FROM k4 WHERE id = 4294967297::int8'), /Index Scan using k4_pkey/);
-    assert.match(await pgPlan('SELECT * FROM k2 WHERE id < 70000'), /Index Scan using k2_pkey/);
+    assert.match(await pgPlan('SELECT * FROM k4 WHERE id = 4294967297::int8'), /Index (Scan using|Cond: \(id = '4294967297'::bigint\))/);
+    assert.match(await pgPlan('SELECT * FROM k2 WHERE id < 70000'), /Index Cond: \(id < 70000\)/);
     assert.match(await pgPlan('SELECT * FROM k4 WHERE id = 5.0'), /Seq Scan on k4/);
     assert.match(await pgPlan('SELECT * FROM k4 WHERE id = 5::float8'), /Seq Scan on k4/);
   } finally {
