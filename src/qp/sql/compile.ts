@@ -160,9 +160,9 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;
       if (domain) return compileDomainCast(compileExpr(expr.arg, ctx), domain, ctx, expr.location);
       const target = types.resolveTypeName(expr.type);
+      const compiled = compileExpr(expr.arg, ctx);
       // `'t'::regclass::text` prints the name, as the reg* types' output functions do.
-      const innerReg = expr.arg.kind === 'cast' && scope && isStringType(target.oid) ? regCastTarget(expr.arg.type) : null;
-      const arg = innerReg ? regCastAsText(compileExpr(expr.arg, ctx), innerReg, scope!) : compileExpr(expr.arg, ctx);
+      const arg = scope && isStringType(target.oid) && types.isRegType(compiled.oid) ? regCastAsText(compiled, scope) : compiled;
       // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
       if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
@@ -501,6 +501,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   const args = expr.args.map((a) => compileExpr(a, ctx));
   const recordCall = compileRecordFunction(expr.name, args, expr.location);
   if (recordCall) return recordCall;
+  if (expr.name === 'pg_typeof' && args.length === 1) return compileTypeOf(args[0]!, expr.location);
   // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
   const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
     ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
@@ -536,6 +537,17 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
  * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
  * after their target type).
  */
+/**
+ * pg_typeof(any): the argument's type as a regtype, known when planning; the argument is still
+ * evaluated, so its errors are raised as in PostgreSQL, and NULL has a type too (not strict).
+ */
+function compileTypeOf(arg: CompiledExpr, location: number): CompiledExpr {
+  const type = arg.oid;
+  const f = arg.eval;
+  const evaluator: Evaluator = (row, c) => { f(row, c); return type; };
+  return { oid: TypeOid.regtype, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: 'pg_typeof', location };
+}
+
 function compileFunctionStyleCast(expr: Extract<Expr, { kind: 'func' }>, args: readonly CompiledExpr[]): CompiledExpr | null {
   if (args.length !== 1 || expr.schema) return null;
   const target = types.typeByTypname(expr.name);
