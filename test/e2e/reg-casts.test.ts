@@ -35,3 +35,50 @@ test('a name cast to regclass or regtype reads back as the name, qualified when 
     "SELECT NULL::regclass::text",
   ]) await db().same(sql);
 });
+
+test('reg* values are oids of their own type, printed as the object\'s name', { skip }, async () => {
+  for (const sql of [
+    "SELECT c.oid::regclass, pg_typeof(c.oid::regclass) FROM pg_class c WHERE c.relname IN ('rc', 'hidden', 'rc_code_key', 'pg_class') ORDER BY c.relname",
+    "SELECT 'pg_class'::regclass = 1259, 'pg_class'::regclass",
+    "SELECT 'rc'::regclass, 'rc_s.hidden'::regclass, 'public.rc'::regclass",
+    "SELECT 'int4'::regtype, 'character varying'::regtype, 'text'::regtype::oid",
+    "SELECT 'public'::regnamespace, 'rc_s'::regnamespace::oid > 0",
+    "SELECT 0::regclass, 0::regtype, 0::regnamespace, 0::regrole, 0::regproc",
+    "SELECT 23::regtype, 25::oid::regtype, 1259::int8::regclass",
+    "SELECT 'rc'::regclass::oid::int4 > 0, 'int4'::regtype::int8",
+    "SELECT NULL::regclass, pg_typeof(NULL::regclass)",
+  ]) await db().same(sql);
+});
+
+test('reg* values compare and sort as oids', { skip }, async () => {
+  for (const sql of [
+    "SELECT relname FROM pg_class WHERE relname IN ('rc', 'rc_pkey', 'rc_code_key', 'hidden') ORDER BY oid::regclass",
+    "SELECT x::regclass FROM (VALUES ('rc'), ('rc_s.hidden'), ('rc_pkey')) v(x) ORDER BY x::regclass DESC",
+    "SELECT t FROM (VALUES ('int4'::regtype), ('text'::regtype), ('bool'::regtype)) v(t) ORDER BY t",
+    "SELECT count(*) FROM pg_class WHERE oid = 'rc'::regclass",
+    "SELECT 'rc'::regclass = 'rc'::regclass, 'int4'::regtype < 'text'::regtype, 'int4'::regtype = 23",
+  ]) await db().same(sql);
+});
+
+test('a name that names nothing is PostgreSQL\'s error', { skip }, async () => {
+  for (const sql of [
+    "SELECT 'nope'::regclass",
+    "SELECT 'nope_s.t'::regclass",
+    "SELECT 'nope'::regtype",
+    "SELECT 'nope'::regnamespace",
+    "SELECT 'nope'::regrole",
+    "SELECT relname::text::regclass FROM pg_class WHERE relname = 'rc'",
+  ]) await db().same(sql);
+});
+
+test('pg_typeof gives the argument\'s type as a regtype', { skip }, async () => {
+  for (const sql of [
+    'SELECT pg_typeof(1), pg_typeof(1::int8), pg_typeof(1.5), pg_typeof(true)',
+    "SELECT pg_typeof('a'::text), pg_typeof('a'), pg_typeof('a'::varchar(3)), pg_typeof(now())",
+    'SELECT pg_typeof(NULL)',
+    'SELECT pg_typeof(id), pg_typeof(code) FROM rc',
+    "SELECT pg_typeof(pg_typeof(1)), pg_typeof(1)::text, pg_typeof(1)::oid",
+    "SELECT pg_typeof(ARRAY[1,2]), pg_typeof('{}'::text[])",
+    'SELECT pg_typeof(1/0)',
+  ]) await db().same(sql);
+});

@@ -308,6 +308,10 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
   if (target === 'regclass') {
     const name = parts[parts.length - 1] ?? '';
     const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : ['pg_catalog', ...scope.searchPath];
+    // A qualified name in a schema that does not exist is that error first, as RangeVarGetRelid gives it.
+    if (parts.length > 1 && !scope.catalog.schema(schemas[0]!) && !virtualTable(schemas[0]!, name)) {
+      throw new SqlError('3F000', `schema "${schemas[0]}" does not exist`, at);
+    }
     for (const schema of schemas) {
       const table = scope.catalog.table(schema, name);
       if (table) return table.id;
@@ -326,7 +330,7 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
   if (target === 'regtype') return types.resolveTypeName({ names: parts.length > 0 ? parts : [text.trim().toLowerCase()], typmods: [], arrayBounds: 0, location: -1 }).oid;
   if (target === 'regnamespace') {
     const schema = scope.catalog.schema(parts[0] ?? '');
-    if (!schema || parts.length !== 1) throw new SqlError('42704', `schema "${text}" does not exist`, at);
+    if (!schema || parts.length !== 1) throw new SqlError('3F000', `schema "${text}" does not exist`, at);
     return schema.oid;
   }
   if (target === 'regproc') {
