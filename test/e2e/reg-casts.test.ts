@@ -3,6 +3,7 @@
  * column it starts from (FigureColname), and a name cast to regclass or regtype reads back as the
  * name through ::text.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { useDifferential } from '../support/differential.js';
 
@@ -81,4 +82,18 @@ test('pg_typeof gives the argument\'s type as a regtype', { skip }, async () => 
     "SELECT pg_typeof(ARRAY[1,2]), pg_typeof('{}'::text[])",
     'SELECT pg_typeof(1/0)',
   ]) await db().same(sql);
+});
+
+test('a parameter cast to a reg* type is a name looked up as the statement runs', { skip }, async () => {
+  await db().same('SELECT $1::regclass, $2::regtype', ['rc_s.hidden', 'bigint']);
+  await db().same('SELECT count(*) FROM pg_class WHERE oid = $1::regclass', ['rc']);
+  await db().same('SELECT $1::regclass', ['nope']);
+});
+
+test('a reg* value printed without the catalog (||, an implicit cast to text) is refused, not shown as a number', { skip }, async () => {
+  for (const sql of ["SELECT 'a' || 'rc'::regclass", "SELECT concat('rc'::regclass)"]) {
+    await assert.rejects(db().strata.query(sql), (e: { code?: string }) => e.code === '0A000', sql);
+  }
+  // An explicit cast to text is the name, as in PostgreSQL.
+  await db().same("SELECT 'a' || 'rc'::regclass::text");
 });

@@ -154,7 +154,12 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const reg = regCastTarget(expr.type);
       const scope = ctx.catalog ? { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] } : null;
       if (reg && scope) {
-        const arg = compileExpr(expr.arg, ctx);
+        let arg = compileExpr(expr.arg, ctx);
+        // `$1::regclass`: the parameter is the name, sent as text and looked up as the statement runs.
+        if (arg.oid === TypeOid.unknown && arg.paramIndex !== undefined) {
+          inferParamType(ctx, arg, TypeOid.text);
+          arg = { ...arg, oid: TypeOid.text };
+        }
         return castNamed(compileRegCast(arg, reg, scope, expr.location), arg, expr.type.names[expr.type.names.length - 1]!);
       }
       const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;

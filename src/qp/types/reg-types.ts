@@ -6,9 +6,10 @@ import { parseOid } from './scalars.js';
  * The object identifier types regclass, regtype, regproc, regnamespace and regrole, as
  * PostgreSQL has them: a value is an oid (a number here, as for oid), compared and sorted as
  * one, with its own type oid. What makes them differ from oid is their text form, the object's
- * name, which needs the catalog: the registry's catalog-free output prints the number (what
- * PostgreSQL prints for an oid that names nothing), and the places that have a catalog — the
- * portal writing a result, a cast to text — print the name (system/reg-output.ts).
+ * name, which needs the catalog. The places that have one — the portal writing a result
+ * (system/reg-output.ts), an explicit cast to a string type (catalog-functions.ts) — print the
+ * name; the registry's catalog-free output (COPY, ||, to_json, an implicit cast to text) is
+ * refused rather than print a number where PostgreSQL prints a name.
  */
 
 export const REG_TYPE_OIDS: readonly number[] = [TypeOid.regclass, TypeOid.regtype, TypeOid.regproc, TypeOid.regnamespace, TypeOid.regrole];
@@ -41,4 +42,9 @@ export function regTypeOid(name: string): number | undefined {
 export function parseRegText(oid: number, text: string): SqlValue {
   if (/^\s*\d+\s*$/.test(text)) return parseOid(text.trim());
   throw new SqlError('0A000', `input of ${regTypeName(oid)} from a name is supported only in a cast of a constant or of a text value`);
+}
+
+/** The catalog-free output: refused, as above. */
+export function formatRegText(oid: number): never {
+  throw new SqlError('0A000', `output of type ${regTypeName(oid)} here is not supported; cast it to text explicitly`);
 }

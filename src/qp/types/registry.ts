@@ -7,7 +7,7 @@ import * as num from './numeric.js';
 import * as sc from './scalars.js';
 import * as str from './strings.js';
 import { arrayFromBinary, arrayToBinary, formatArray, parseArrayText } from './arrays.js';
-import { parseRegText, REG_TYPE_OIDS, regTypeName } from './reg-types.js';
+import { formatRegText, parseRegText, REG_TYPE_OIDS, regTypeName } from './reg-types.js';
 
 /**
  * The type registry: one SqlType per supported type, carrying what pg_type says about it
@@ -188,7 +188,7 @@ function defineRegTypes(): void {
     const typname = regTypeName(oid)!;
     define({
       oid, typname, name: typname, length: 4, category: 'N', array: 0,
-      parseText: (t) => parseRegText(oid, t), formatText: (v) => String(v),
+      parseText: (t) => parseRegText(oid, t), formatText: () => formatRegText(oid),
       parseBinary: (b) => { expectLength(b, 4); return view(b).getUint32(0); },
       formatBinary: (v) => fixed(4, (d) => d.setUint32(0, v as number)),
     });
