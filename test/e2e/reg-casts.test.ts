@@ -58,6 +58,12 @@ test('reg* values compare and sort as oids', { skip }, async () => {
     "SELECT t FROM (VALUES ('int4'::regtype), ('text'::regtype), ('bool'::regtype)) v(t) ORDER BY t",
     "SELECT count(*) FROM pg_class WHERE oid = 'rc'::regclass",
     "SELECT 'rc'::regclass = 'rc'::regclass, 'int4'::regtype < 'text'::regtype, 'int4'::regtype = 23",
+    "SELECT pg_typeof(1) = 'integer'",
+    "SELECT 'rc'::regclass = '1259', pg_typeof(1) = '23'",
+    "SELECT 'rc'::regclass IN (1259, 'rc'::regclass)",
+    "SELECT x FROM (SELECT 'rc'::regclass UNION ALL SELECT 'pg_class'::regclass) v(x) ORDER BY 1",
+    "SELECT max(x), min(x), count(DISTINCT x) FROM (VALUES ('rc'::regclass), ('pg_class'::regclass), ('rc'::regclass)) v(x)",
+    "SELECT x, count(*) FROM (VALUES ('rc'::regclass), ('pg_class'::regclass), ('rc'::regclass)) v(x) GROUP BY x ORDER BY x",
   ]) await db().same(sql);
 });
 

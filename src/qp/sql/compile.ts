@@ -625,6 +625,8 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
       arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
     }
+    // min/max(regclass …) are min/max(oid), as PostgreSQL has no reg* aggregates of their own.
+    if ((expr.name === 'min' || expr.name === 'max') && types.isRegType(arg.oid)) arg = coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
     if (arity === 2) {
       second = textual(compileExpr(expr.args[1]!, inner));
       // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.
