@@ -103,3 +103,23 @@ test('a reg* value printed without the catalog (||, an implicit cast to text) is
   // An explicit cast to text is the name, as in PostgreSQL.
   await db().same("SELECT 'a' || 'rc'::regclass::text");
 });
+
+test('in binary format a reg* value is its oid, as PostgreSQL sends it', { skip }, async () => {
+  // A parameter makes node-postgres use the extended protocol, the only one with binary results.
+  const sql = "SELECT 'pg_class'::regclass AS c, 'int4'::regtype AS t, pg_typeof(true) AS b, $1::int AS n";
+  // The raw cells, which node-postgres reads as UTF-8 strings: the oids 23 and 16 are ASCII bytes.
+  const query = { text: sql, values: [1], binary: true, rowMode: 'array' as const, types: { getTypeParser: () => (cell: string) => cell } };
+  const [strata, postgres] = await Promise.all([db().strata.query(query), db().postgres.query(query)]);
+  assert.deepEqual(strata.fields.map((f) => [f.dataTypeID, f.format]), [[2205, 'binary'], [2206, 'binary'], [2206, 'binary'], [23, 'binary']]);
+  assert.deepEqual(strata.fields.map((f) => [f.dataTypeID, f.format]), postgres.fields.map((f) => [f.dataTypeID, f.format]));
+  assert.deepEqual(strata.rows, postgres.rows);
+  assert.deepEqual(strata.rows[0].slice(1, 3), ['\0\0\0\x17', '\0\0\0\x10']);
+});
+
+test('regproc and regnamespace print names as PostgreSQL does', { skip }, async () => {
+  for (const sql of [
+    "SELECT n.oid::regnamespace FROM pg_namespace n WHERE n.nspname IN ('public', 'rc_s', 'pg_catalog') ORDER BY n.nspname",
+    "SELECT 'rc_s'::regnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'rc_s')",
+    "SELECT CASE WHEN true THEN 'rc'::regclass END, coalesce(NULL, 'rc'::regclass)",
+  ]) await db().same(sql);
+});
