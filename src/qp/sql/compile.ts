@@ -425,6 +425,12 @@ export function compileOperator(op: string, leftExpr: Expr | null, rightExpr: Ex
 }
 
 export function applyOperator(op: string, left: CompiledExpr | null, right: CompiledExpr, ctx: CompileContext, location: number): CompiledExpr {
+  // `'a' || x::regclass` concatenates the name (anynonarray || text prints the reg* value).
+  if (op === '||' && left && ctx.catalog && (types.isRegType(left.oid) || types.isRegType(right.oid))) {
+    const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
+    if (types.isRegType(left.oid) && isTextual(right.oid)) left = regCastAsText(left, scope);
+    if (types.isRegType(right.oid) && isTextual(left.oid)) right = regCastAsText(right, scope);
+  }
   const resolved = types.resolveOperator(op, left ? left.oid : null, right.oid)
     ?? arrayEqualityOperator(op, left ? left.oid : null, right.oid) // array = array (src/qp/system)
     ?? recordOperator(op, left ? left.oid : null, right.oid); // record = record (row-values.ts)
@@ -504,6 +510,11 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
   const args = expr.args.map((a) => compileExpr(a, ctx));
+  // concat, concat_ws and format print "any" argument with its output function: a reg* value as its name.
+  if (ctx.catalog && PRINTING_FUNCTIONS.has(expr.name)) {
+    const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
+    for (let i = 0; i < args.length; i++) if (types.isRegType(args[i]!.oid)) args[i] = regCastAsText(args[i]!, scope);
+  }
   const recordCall = compileRecordFunction(expr.name, args, expr.location);
   if (recordCall) return recordCall;
   if (expr.name === 'pg_typeof' && args.length === 1) return compileTypeOf(args[0]!, expr.location);
@@ -542,6 +553,13 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
  * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
  * after their target type).
  */
+const PRINTING_FUNCTIONS: ReadonlySet<string> = new Set(['concat', 'concat_ws', 'format']);
+
+/** A string type or an untyped literal: what `||` joins with a reg* value's name. */
+function isTextual(oid: number): boolean {
+  return oid === TypeOid.unknown || types.isStringType(oid);
+}
+
 /**
  * pg_typeof(any): the argument's type as a regtype, known when planning; the argument is still
  * evaluated, so its errors are raised as in PostgreSQL, and NULL has a type too (not strict).
