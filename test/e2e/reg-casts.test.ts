@@ -51,6 +51,19 @@ test('reg* values are oids of their own type, printed as the object\'s name', { 
   ]) await db().same(sql);
 });
 
+test('a regtype is read from a type name as a cast writes it, and printed as format_type does', { skip }, async () => {
+  await db().strata.query('CREATE DOMAIN rc_posint AS int CHECK (VALUE > 0)');
+  await db().postgres.query('CREATE DOMAIN rc_posint AS int CHECK (VALUE > 0)');
+  for (const sql of [
+    "SELECT 'pg_catalog.int4'::regtype, 'int4[]'::regtype, 'varchar(10)'::regtype, 'double precision'::regtype",
+    "SELECT 'character varying(3)[]'::regtype, 'timestamp with time zone'::regtype, '\"char\"'::regtype, 'bpchar'::regtype",
+    "SELECT 'rc_posint'::regtype, 'public.rc_posint'::regtype, 999999::regtype",
+    "SELECT 'public.nope'::regtype",
+    "SELECT 'int4 garbage'::regtype",
+    "SELECT 'int4; select 1'::regtype",
+  ]) await db().same(sql);
+});
+
 test('reg* values compare and sort as oids', { skip }, async () => {
   for (const sql of [
     "SELECT relname FROM pg_class WHERE relname IN ('rc', 'rc_pkey', 'rc_code_key', 'hidden') ORDER BY oid::regclass",

@@ -12,6 +12,7 @@ import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './v
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
+import { regtypeInput } from './regtype-input.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
@@ -57,6 +58,13 @@ function regclassText(scope: CatalogScope, oid: number): string {
   if (!found) return String(oid);
   const visible = isVisible(scope.catalog, scope.searchPath, found.schema, found.name);
   return visible ? quoteIdent(found.name) : `${quoteIdent(found.schema)}.${quoteIdent(found.name)}`;
+}
+
+/** regtypeout of a built-in type: format_type_be's name, which calls bpchar `character`; an unknown oid prints as its number. */
+function regtypeText(oid: number): string {
+  if (oid === TypeOid.bpchar) return 'character';
+  const text = formatTypeText(oid, -1);
+  return text === '???' ? String(oid) : text;
 }
 
 function formatTypeText(oid: number, typmod: number): string {
@@ -245,7 +253,7 @@ export function regOidText(scope: CatalogScope, target: string): (oid: number) =
 function regObjectText(scope: CatalogScope, target: string): (oid: number) => string {
   switch (target) {
     case 'regclass': return (oid) => regclassText(scope, oid);
-    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? formatTypeText(oid, -1);
+    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? regtypeText(oid);
     case 'regnamespace': return (oid) => {
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);
@@ -326,8 +334,7 @@ function lookupRegName(scope: CatalogScope, target: string, text: string, at: { 
     }
     throw new SqlError('42P01', `relation "${text}" does not exist`, at);
   }
-  // A type name of several words ('character varying') is not a qualified name.
-  if (target === 'regtype') return types.resolveTypeName({ names: parts.length > 0 ? parts : [text.trim().toLowerCase()], typmods: [], arrayBounds: 0, location: -1 }).oid;
+  if (target === 'regtype') return regtypeInput(scope.catalog, scope.searchPath, text, at);
   if (target === 'regnamespace') {
     const schema = scope.catalog.schema(parts[0] ?? '');
     if (!schema || parts.length !== 1) throw new SqlError('3F000', `schema "${text}" does not exist`, at);
