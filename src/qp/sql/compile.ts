@@ -645,6 +645,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     }
     // min/max(regclass …) are min/max(oid), as PostgreSQL has no reg* aggregates of their own.
     if ((expr.name === 'min' || expr.name === 'max') && types.isRegType(arg.oid)) arg = coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
+    if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
     if (arity === 2) {
       second = textual(compileExpr(expr.args[1]!, inner));
       // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.
