@@ -103,6 +103,20 @@ test('pg_typeof gives the argument\'s type as a regtype', { skip }, async () => 
   ]) await db().same(sql);
 });
 
+test('pg_typeof names a domain, not its base type', { skip }, async () => {
+  for (const sql of ['CREATE DOMAIN rc_pos AS int CHECK (VALUE > 0)', 'CREATE TABLE rc_dom (id int PRIMARY KEY, p rc_pos)', 'INSERT INTO rc_dom VALUES (1, 5)']) {
+    await db().strata.query(sql);
+    await db().postgres.query(sql);
+  }
+  for (const sql of [
+    'SELECT pg_typeof(p), pg_typeof(p::int), pg_typeof(p + 1), pg_typeof(5::rc_pos) FROM rc_dom',
+  ]) await db().same(sql);
+  // Strata does not carry a domain through a subquery's column or CASE: refused, not answered with the base type.
+  for (const sql of ['SELECT pg_typeof(s.p) FROM (SELECT p FROM rc_dom) s', 'SELECT pg_typeof(CASE WHEN true THEN p END) FROM rc_dom']) {
+    await assert.rejects(db().strata.query(sql), (e: { code?: string }) => e.code === '0A000', sql);
+  }
+});
+
 test('a parameter cast to a reg* type is a name looked up as the statement runs', { skip }, async () => {
   await db().same('SELECT $1::regclass, $2::regtype', ['rc_s.hidden', 'bigint']);
   await db().same('SELECT count(*) FROM pg_class WHERE oid = $1::regclass', ['rc']);

@@ -517,7 +517,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   }
   const recordCall = compileRecordFunction(expr.name, args, expr.location);
   if (recordCall) return recordCall;
-  if (expr.name === 'pg_typeof' && args.length === 1) return compileTypeOf(args[0]!, expr.location);
+  if (expr.name === 'pg_typeof' && args.length === 1) return compileTypeOf(args[0]!, domainTypeOf(expr.args[0]!, ctx, args[0]!), expr.location);
   // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
   const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
     ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
@@ -564,12 +564,36 @@ function isTextual(oid: number): boolean {
  * pg_typeof(any): the argument's type as a regtype, known when planning; the argument is still
  * evaluated, so its errors are raised as in PostgreSQL, and NULL has a type too (not strict).
  */
-function compileTypeOf(arg: CompiledExpr, location: number): CompiledExpr {
-  const type = arg.oid;
+function compileTypeOf(arg: CompiledExpr, domainOid: number | undefined, location: number): CompiledExpr {
+  const type = domainOid ?? arg.oid;
   const f = arg.eval;
   const evaluator: Evaluator = (row, c) => { f(row, c); return type; };
   return { oid: TypeOid.regtype, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: 'pg_typeof', location };
 }
+
+/**
+ * The domain a value has, where compiled values (which carry their base type, as the wire shows
+ * it) do not say: a table's column declared with a domain, or a cast to a domain. A value that
+ * may carry a domain in PostgreSQL but whose domain Strata does not track (a subquery's column,
+ * CASE, COALESCE, a scalar subquery) is refused when a domain over its type exists, rather
+ * than answered with the base type.
+ */
+function domainTypeOf(expr: Expr, ctx: CompileContext, arg: CompiledExpr): number | undefined {
+  if (!ctx.catalog) return undefined;
+  if (expr.kind === 'cast') return domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])])?.id;
+  if (expr.kind === 'column') {
+    const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
+    const table = ctx.catalog.tableById(column.tableOid);
+    if (table) return table.columns[column.columnNumber - 1]?.domainOid;
+  } else if (!DOMAIN_CARRYING.has(expr.kind)) return undefined;
+  for (const domain of ctx.catalog.allDomains()) {
+    if (domain.baseOid === arg.oid) throw new SqlError('0A000', 'pg_typeof of a value that may have a domain type is supported only for a table\'s column or a cast', at(expr.location));
+  }
+  return undefined;
+}
+
+/** Expressions whose type PostgreSQL may give as a domain: their inputs' common type. */
+const DOMAIN_CARRYING: ReadonlySet<string> = new Set(['column', 'case', 'coalesce', 'nullif', 'subquery', 'greatest', 'least']);
 
 function compileFunctionStyleCast(expr: Extract<Expr, { kind: 'func' }>, args: readonly CompiledExpr[]): CompiledExpr | null {
   if (args.length !== 1 || expr.schema) return null;
