@@ -156,6 +156,19 @@ test('in binary format a reg* value is its oid, as PostgreSQL sends it', { skip 
 
 test('regproc and regnamespace print names as PostgreSQL does', { skip }, async () => {
   for (const sql of [
+    "CREATE FUNCTION rc_f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "CREATE FUNCTION rc_s.rc_g() RETURNS int LANGUAGE sql AS 'SELECT 2'",
+    "CREATE FUNCTION rc_two() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "CREATE FUNCTION rc_two(int) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+  ]) {
+    await db().strata.query(sql);
+    await db().postgres.query(sql);
+  }
+  for (const sql of [
+    "SELECT 'rc_f'::regproc, 'rc_s.rc_g'::regproc, 'public.rc_f'::regproc::oid = 'rc_f'::regproc::oid",
+    "SELECT p.oid::regproc, pg_typeof(p.oid::regproc) FROM pg_proc p WHERE p.proname IN ('rc_f', 'rc_g', 'rc_two') ORDER BY p.proname, p.pronargs",
+    "SELECT 'rc_two'::regproc",
+    "SELECT 'rc_nope'::regproc",
     "SELECT n.oid::regnamespace FROM pg_namespace n WHERE n.nspname IN ('public', 'rc_s', 'pg_catalog') ORDER BY n.nspname",
     "SELECT 'rc_s'::regnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'rc_s')",
     "SELECT CASE WHEN true THEN 'rc'::regclass END, coalesce(NULL, 'rc'::regclass)",

@@ -60,6 +60,15 @@ function regclassText(scope: CatalogScope, oid: number): string {
   return visible ? quoteIdent(found.name) : `${quoteIdent(found.schema)}.${quoteIdent(found.name)}`;
 }
 
+/** regprocout: the function's name, qualified unless the name alone finds exactly it on the search path. */
+function regprocText(scope: CatalogScope, oid: number): string {
+  const fn = functionById(scope.catalog, oid);
+  if (!fn) return String(oid);
+  const candidates = scope.searchPath.flatMap((schema) => scope.catalog.functions(schema, fn.name));
+  const unique = candidates.length === 1 && candidates[0]!.id === fn.id;
+  return unique ? quoteIdent(fn.name) : `${quoteIdent(fn.schema)}.${quoteIdent(fn.name)}`;
+}
+
 /** regtypeout of a built-in type: format_type_be's name, which calls bpchar `character`; an unknown oid prints as its number. */
 function regtypeText(oid: number): string {
   if (oid === TypeOid.bpchar) return 'character';
@@ -259,8 +268,11 @@ function regObjectText(scope: CatalogScope, target: string): (oid: number) => st
       return schema ? quoteIdent(schema.name) : String(oid);
     };
     // regproc prints 0 as '-' (regOidText), as PostgreSQL's regprocout does (pg_trigger.tgfoid, pg_am.amhandler).
-    case 'regproc': return (oid) => functionById(scope.catalog, oid)?.name ?? String(oid);
-    default: return (oid) => scope.catalog.access.roleByOid(oid)?.name ?? String(oid);
+    case 'regproc': return (oid) => regprocText(scope, oid);
+    default: return (oid) => {
+      const role = scope.catalog.access.roleByOid(oid);
+      return role ? quoteIdent(role.name) : String(oid);
+    };
   }
 }
 
