@@ -46,7 +46,8 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
     log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()),
   };
-  const coordination = new EtcdCoordination(config.etcd);
+  // The adjudicator leader's journal appends go to the etcd leader: one hop less per append.
+  const coordination = new EtcdCoordination(config.etcd, { preferLeader: role === 'adjudicator' });
   const exitNow = (code: number) => process.exit(code);
   let running: { stop(): Promise<void> };
   switch (role) {

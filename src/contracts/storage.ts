@@ -42,6 +42,12 @@ export interface StorageNode {
   read(request: ReadRequest): Promise<ReadResult>;
   /** Point read of one key at a timestamp; null when absent or deleted. */
   get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null>;
+  /**
+   * The same point read without a promise, when storage can answer it now (the data is local
+   * and safe time has reached readTimestamp); undefined when the read must wait: call `get`.
+   * Absent on storage that is never local (a remote node).
+   */
+  getReady?(key: Key, readTimestamp: Timestamp): Uint8Array | null | undefined;
   /** Applies committed records in timestamp order, recording the journal position atomically. */
   apply(records: readonly JournalRecord[], position: JournalPosition): Promise<void>;
   /** The journal position whose effects are all applied (restart resumes after it). */

@@ -149,3 +149,84 @@ test('a batch larger than a chunk is stored in chunks and read back whole, by re
   await journal.trim(3);
   assert.equal((await coordination.range(bytes('j-chunks/'), bytes('j-chunks0'))).entries.length, 0, 'trim removes the chunks too');
 });
+
+/** Counts the store transactions that carry a batch, and holds them back to apply in any order. */
+class CountingReorderingCoordination extends ReorderingCoordination {
+  sent = 0;
+  override transaction(comparisons: readonly Comparison[], operations: readonly Operation[]): Promise<TransactionResult> {
+    if (operations.some((o) => o.type === 'put' || o.type === 'create')) this.sent++;
+    return super.transaction(comparisons, operations);
+  }
+}
+
+test('appends in flight applied in reverse order: each carries its pending predecessors, none is sent twice, followers see the journal in order', async () => {
+  const coordination = new CountingReorderingCoordination((task) => setImmediate(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  coordination.sent = 0;
+  const seen: number[] = [];
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
+  const subscription = await reader.follow(0, (records, last) => {
+    records.forEach((r, i) => {
+      const position = last - records.length + 1 + i;
+      assert.equal(r.transactionId, `tx-${position}`);
+      seen.push(position);
+    });
+  });
+  coordination.holdNext = 4;
+  const appends = [journal.append([record(1)]), journal.append([record(2), record(3)]), journal.append([record(4)]), journal.append([record(5)])];
+  const resolved: number[] = [];
+  for (const append of appends) void append.then((position) => resolved.push(position));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(coordination.held.length, 4, 'four transactions in flight at once');
+  // The last one reaches the store first: it writes batches 1–4 itself.
+  while (coordination.held.length > 0) {
+    coordination.held.pop()!();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.deepEqual(await Promise.all(appends), [1, 3, 4, 5]);
+  assert.deepEqual(resolved, [1, 3, 4, 5], 'appends resolve in append order');
+  assert.equal(coordination.sent, 4, 'one store transaction per batch: none failed for overtaking and was sent again');
+  assert.deepEqual(await positions(journal), [1, 2, 3, 4, 5]);
+  for (let attempt = 0; attempt < 100 && seen.length < 5; attempt++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  await subscription.close();
+});
+
+test('a batch whose predecessors do not fit in its transaction waits for them when it overtakes them', async () => {
+  const coordination = new CountingReorderingCoordination((task) => queueMicrotask(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination), resendBytes: 1 });
+  coordination.sent = 0;
+  coordination.holdNext = 3;
+  const appends = [journal.append([record(1)]), journal.append([record(2)]), journal.append([record(3)])];
+  await new Promise((resolve) => setImmediate(resolve));
+  while (coordination.held.length > 0) {
+    coordination.held.pop()!();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.deepEqual(await Promise.all(appends), [1, 2, 3]);
+  assert.ok(coordination.sent > 3, `the overtaking batches were refused and sent again (${coordination.sent} transactions)`);
+  assert.deepEqual(await positions(journal), [1, 2, 3]);
+});
+
+test('a leader deposed with appends in flight: those in the journal succeed, the rest fail, no gap, the successor goes on from the tail', async () => {
+  const coordination = new ReorderingCoordination((task) => queueMicrotask(task));
+  const lease = await coordination.grantLease();
+  const first = await coordination.transaction([{ key: LEADER, target: 'create', op: '==', revision: 0 }], [{ type: 'put', key: LEADER, value: bytes('a'), lease: lease.id }]);
+  const old = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: { key: LEADER, createRevision: first.revision } });
+  assert.equal(await old.append([record(1)]), 1);
+  coordination.holdNext = 3;
+  const inFlight = [old.append([record(2)]), old.append([record(3)]), old.append([record(4)])];
+  await new Promise((resolve) => setImmediate(resolve));
+  // The second one lands (carrying batch 2), then the leader loses its key, then the rest arrive.
+  coordination.held.splice(1, 1)[0]!();
+  await new Promise((resolve) => setImmediate(resolve));
+  coordination.expireLease(lease.id);
+  while (coordination.held.length > 0) coordination.held.shift()!();
+  const outcomes = await Promise.allSettled(inFlight);
+  // Batch 2's own transaction is refused (fence gone), but batch 3's carried it: it is in.
+  assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected']);
+  const successor = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  assert.equal(successor.durablePosition, 3);
+  assert.equal(await successor.append([record(4)]), 4);
+  assert.deepEqual(await positions(successor), [1, 2, 3, 4]);
+});

@@ -140,10 +140,30 @@ export class QueryProcessor implements SessionFactory {
   /** The catalog as of a timestamp: one point read of the version key, a full load only on change. */
   async catalogAt(timestamp: number): Promise<CatalogSnapshot> {
     const raw = await this.options.storage.get(CATALOG_VERSION_KEY, timestamp);
-    const version = raw === null ? 0 : Number(latin1Key(raw));
-    if (version === this.latestCatalog.version) return this.latestCatalog;
-    const known = this.catalogs.get(version);
-    if (known) return known;
+    return this.knownCatalog(raw) ?? this.loadCatalog(this.versionOf(raw), timestamp);
+  }
+
+  /**
+   * `catalogAt` without a promise: the catalog when storage answers the version read now and
+   * that version is loaded (every statement but the first after a DDL); undefined otherwise.
+   * The version is still read at the statement's timestamp each time: a commit that changes the
+   * catalog changes the key, and storage's row cache drops it when that commit is applied.
+   */
+  catalogReady(timestamp: number): CatalogSnapshot | undefined {
+    const raw = this.options.storage.getReady?.(CATALOG_VERSION_KEY, timestamp);
+    return raw === undefined ? undefined : this.knownCatalog(raw);
+  }
+
+  private versionOf(raw: Uint8Array | null): number {
+    return raw === null ? 0 : Number(latin1Key(raw));
+  }
+
+  private knownCatalog(raw: Uint8Array | null): CatalogSnapshot | undefined {
+    const version = this.versionOf(raw);
+    return version === this.latestCatalog.version ? this.latestCatalog : this.catalogs.get(version);
+  }
+
+  private async loadCatalog(version: number, timestamp: number): Promise<CatalogSnapshot> {
     const entries: { key: Uint8Array; value: Uint8Array }[] = [];
     let start: Uint8Array = CATALOG_RANGE.start;
     for (;;) {

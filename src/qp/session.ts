@@ -19,6 +19,7 @@ import { planExplain } from './sql/explain.js';
 import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
 import { ColumnUse } from './sql/column-use.js';
+import { NO_PARAMETERS } from './sql/compile.js';
 import * as types from './sql/typesystem.js';
 import { Transaction } from './transaction.js';
 import { executeSequenceDdl, isSequenceDdl } from './sequences/sequence-ddl.js';
@@ -260,13 +261,13 @@ export class Session implements SqlSession {
     return null;
   }
 
-  private plan(prepared: Prepared, catalog: CatalogSnapshot): PlanEntry {
+  private plan(prepared: Prepared, catalog: CatalogSnapshot, simpleQuery = false): PlanEntry {
     if (prepared.plan && prepared.plan.catalogVersion === catalog.version) return prepared.plan;
     const statement = prepared.parsed!.statement;
     // DSQL refuses DML after DDL in a transaction before looking at the statement (the DDL's
     // catalog change is not visible to planning until it commits).
     if (this.txn?.ddl && isDml(statement)) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
-    const paramTypes = prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
+    const paramTypes = simpleQuery ? NO_PARAMETERS : prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
     const access = new AccessLog(statement);
     const pc = { ...this.planContext(catalog, paramTypes), access };
     const usedTables = pc.usedTables;
@@ -316,7 +317,7 @@ export class Session implements SqlSession {
       // same string may have changed the catalog.
       prepared.deferred = false;
       if (this.block !== 'failed' || endsBlock(prepared.parsed!.statement)) {
-        const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog);
+        const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog, true);
         prepared.fields = this.fieldsOf(entry.plan, prepared.parsed!.statement);
       }
     }
@@ -566,7 +567,7 @@ export class Session implements SqlSession {
     const id = `${this.processId}-${this.transactionCounter}-${startTimestamp}`;
     const txn = new Transaction(id, startTimestamp, this.host.options.storage);
     this.txn = txn;
-    this.txnCatalog = await this.host.catalogAt(startTimestamp);
+    this.txnCatalog = this.host.catalogReady(startTimestamp) ?? await this.host.catalogAt(startTimestamp);
     return txn;
   }
 
@@ -797,7 +798,9 @@ class SessionPortal implements Portal {
         sentNow++;
       }
       if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
-      const batch = await run.source.next(run.rt!);
+      // A warm point read answers without a promise (undefined: it must wait, so await it).
+      let batch = run.source.nextReady ? run.source.nextReady(run.rt!) : undefined;
+      if (batch === undefined) batch = await run.source.next(run.rt!);
       if (!batch) break;
       run.pending = batch;
       run.next = 0;

@@ -65,6 +65,15 @@ export class Transaction {
     return this.storage.get(key, this.startTimestamp);
   }
 
+  /** `get` without a promise when storage can answer now; undefined when it must wait (call `get`). */
+  getReady(key: Key): Uint8Array | null | undefined {
+    if (this.writes !== null) {
+      const buffered = this.writes.get(mapKey(key));
+      if (buffered) return buffered.value;
+    }
+    return this.storage.getReady?.(key, this.startTimestamp);
+  }
+
   /** One bounded batch of the range [start, end), merged with this transaction's writes. */
   /**
    * `filter` is pushed down to storage: it only narrows what storage returns, so buffered

@@ -326,3 +326,20 @@ test('restart on LMDB resumes from the applied position, with data, timestamp an
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+test('getReady answers a point read now once safe time covers it, the same as get; before, undefined (the caller awaits get)', async () => {
+  let safe = 25;
+  const source: SafeTimeSource = { safeTime: () => safe, waitFor: () => Promise.resolve() };
+  const storage = new MvccStorage(new MemoryOrderedStore(), source);
+  await storage.apply([record(10, [['a', 'a10']]), record(20, [['a', 'a20'], ['b', 'b20']])], 2);
+  assert.equal(str(storage.getReady(key('a'), 15)!), 'a10');
+  assert.equal(str(storage.getReady(key('a'), 25)!), 'a20');
+  assert.equal(storage.getReady(key('c'), 25), null);
+  assert.equal(storage.getReady(key('a'), 30), undefined, 'not ready above safe time');
+  await storage.apply([record(28, [['a', null]])], 3);
+  safe = 30;
+  // The row cache held a20 for key a: the apply evicted it, so the tombstone is seen.
+  assert.equal(storage.getReady(key('a'), 30), null);
+  assert.equal(await storage.get(key('a'), 30), null);
+  assert.equal(str(storage.getReady(key('b'), 30)!), 'b20');
+});

@@ -176,6 +176,10 @@ export class MvccStorage implements StorageNode {
     return this.safeTime.waitFor(readTimestamp, { start: key, end: null }).then(() => this.visibleAt(key, readTimestamp));
   }
 
+  getReady(key: Key, readTimestamp: Timestamp): Uint8Array | null | undefined {
+    return this.safeTime.safeTime() >= readTimestamp ? this.visibleAt(key, readTimestamp) : undefined;
+  }
+
   read(request: ReadRequest): Promise<ReadResult> {
     if (this.safeTime.safeTime() >= request.readTimestamp) return settle(() => this.scan(request));
     return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(() => this.scan(request));

@@ -43,7 +43,7 @@ test('EXPLAIN ANALYZE runs the query and counts the rows of every node', async (
 });
 
 test('EXPLAIN of DML plans without writing; EXPLAIN ANALYZE writes, as in PostgreSQL', async () => {
-  assert.match(await plan('EXPLAIN UPDATE t SET name = $$x$$ WHERE id = 3'), /^Update on t\n  ->  Filter\n        ->  Storage Lookup on t\n/);
+  assert.match(await plan('EXPLAIN UPDATE t SET name = $$x$$ WHERE id = 3 AND g > 0'), /^Update on t\n  ->  Filter\n        ->  Storage Lookup on t\n/);
   assert.deepEqual((await client.query('SELECT name FROM t WHERE id = 3')).rows, [{ name: 'c' }]);
   assert.match(await plan('EXPLAIN ANALYZE UPDATE t SET name = $$x$$ WHERE id = 3'), /^Update on t \(actual rows=1 loops=1\)\n/);
   assert.deepEqual((await client.query('SELECT name FROM t WHERE id = 3')).rows, [{ name: 'x' }]);
@@ -64,4 +64,23 @@ test('a correlated subquery reads the inner table by key, the outer column bound
   assert.match(text, /SubPlan 1: exists, per row/);
   assert.match(text, /Storage Lookup on t\n\s+Index Cond: primary key/);
   assert.deepEqual((await client.query('SELECT id FROM t WHERE EXISTS (SELECT 1 FROM t t2 WHERE t2.id = t.g) ORDER BY id')).rows.map((r: { id: number }) => r.id), [1, 2, 3]);
+});
+
+test('a lookup by the whole integer key filters no further on the key; other conjuncts and other key types still filter', async () => {
+  // The key read decides `id = 1` exactly: no Filter above the lookup, for SELECT and UPDATE.
+  assert.doesNotMatch(await plan('EXPLAIN SELECT name FROM t WHERE id = 1'), /Filter/);
+  assert.doesNotMatch(await plan('EXPLAIN UPDATE t SET g = g WHERE id = 1'), /Filter/);
+  assert.match(await plan('EXPLAIN SELECT name FROM t WHERE id = 1 AND g = 2'), /Filter\n\s+->  Storage Lookup on t/);
+  assert.deepEqual((await client.query('SELECT name FROM t WHERE id = 1 AND g = 2')).rows, []);
+  assert.deepEqual((await client.query('SELECT name FROM t WHERE id = $1 AND g = 1', [1])).rows, [{ name: 'a' }]);
+  assert.deepEqual((await client.query('SELECT name FROM t WHERE id = $1', [null])).rows, []);
+  // An int4 value against an int8 key widens exactly; a numeric one is no key read at all.
+  await client.query('CREATE TABLE wide (id bigint PRIMARY KEY, v text)');
+  await client.query("INSERT INTO wide VALUES (5, 'five'), (3000000000, 'big')");
+  assert.deepEqual((await client.query('SELECT v FROM wide WHERE id = 5::int4')).rows, [{ v: 'five' }]);
+  assert.deepEqual((await client.query('SELECT v FROM wide WHERE id = $1', ['3000000000'])).rows, [{ v: 'big' }]);
+  assert.deepEqual((await client.query('SELECT v FROM wide WHERE id = 5.5')).rows, []);
+  // Text keys keep the Filter: the key's bytes and `=` need not agree for every collation or type.
+  await client.query('CREATE TABLE named (k text PRIMARY KEY, v int)');
+  assert.match(await plan("EXPLAIN SELECT v FROM named WHERE k = 'a'"), /Filter\n\s+->  Storage Lookup on named/);
 });

@@ -34,3 +34,11 @@ test('a UNION with FOR SHARE / FOR NO KEY UPDATE gets DSQL\'s locking refusal; w
     await assert.rejects(db().strata.query(sql), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === message);
   }
 });
+
+test('$n in a simple query (no parameters to bind) is 42P02 at the reference, not NULL', { skip }, async () => {
+  for (const sql of ['SELECT $1', 'SELECT 1 WHERE $2 IS NULL', 'SELECT f1 FROM int4_tbl WHERE f1 = $1', 'INSERT INTO int4_tbl VALUES ($1)']) await db().same(sql);
+  await assert.rejects(db().strata.query('SELECT 1, $3'), (e: Error & { code?: string; position?: string }) =>
+    e.code === '42P02' && e.message === 'there is no parameter $3' && e.position === '11');
+  // With a parameter bound (extended protocol) the same text runs.
+  assert.deepEqual((await db().strata.query('SELECT $1::int AS x', [7])).rows, [{ x: 7 }]);
+});

@@ -20,15 +20,23 @@ export interface RemoteAdjudicatorOptions {
 }
 
 const NOTIFY_DEADLINE_MS = 1_000;
+/**
+ * Notify calls in flight at once per query processor. With one, a snapshot taken while the
+ * previous request was on its way waited for that answer before its own went out: a read then
+ * waited two round trips to the leader, and a late answer held back every read behind it.
+ */
+const MAX_NOTIFIES_IN_FLIGHT = 4;
 
 export class RemoteAdjudicator implements Adjudicator {
   private client: GrpcClient | null = null;
   private readonly retryWindowMs: number;
   private readonly attemptMs: number;
   private leaderChanged: (() => void)[] = [];
-  /** The highest snapshot a notice was asked for, and whether a request is on its way. */
+  /** The highest snapshot a notice was asked for, and how many requests are on their way. */
   private requested: Timestamp = 0;
-  private noticeInFlight = false;
+  private noticesInFlight = 0;
+  /** The highest snapshot asked for while the bound was reached (0: none waiting). */
+  private deferred: Timestamp = 0;
 
   constructor(private readonly options: RemoteAdjudicatorOptions) {
     this.retryWindowMs = options.retryWindowMs ?? 8_000;
@@ -79,23 +87,24 @@ export class RemoteAdjudicator implements Adjudicator {
   /**
    * Asks the leader for a watermark notice covering `timestamp` (a snapshot about to be read),
    * so storage need not wait for the next periodic one. Best effort: a lost request costs only
-   * that wait. One request in flight per query processor; those made meanwhile go as one.
+   * that wait. Up to MAX_NOTIFIES_IN_FLIGHT requests go out at once; past that, those made
+   * meanwhile go as one when an answer comes back.
    */
   requestNotice(timestamp: Timestamp): void {
     if (timestamp <= this.requested) return;
-    this.requested = timestamp;
-    if (this.noticeInFlight) return;
     const client = this.client;
     if (client === null) return;
-    this.noticeInFlight = true;
-    const sent = timestamp;
+    if (this.noticesInFlight >= MAX_NOTIFIES_IN_FLIGHT) {
+      if (timestamp > this.deferred) this.deferred = timestamp;
+      return;
+    }
+    this.requested = timestamp;
+    this.noticesInFlight++;
     void client.unary('Notify', { timestamp }, NOTIFY_DEADLINE_MS).catch(() => {}).finally(() => {
-      this.noticeInFlight = false;
-      if (this.requested > sent) {
-        const next = this.requested;
-        this.requested = sent;
-        this.requestNotice(next);
-      }
+      this.noticesInFlight--;
+      const next = this.deferred;
+      this.deferred = 0;
+      if (next > 0) this.requestNotice(next);
     });
   }
 

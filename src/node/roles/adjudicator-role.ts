@@ -56,6 +56,8 @@ const RESERVATION_MS = 50;
  * (past it, notices stall until the next confirmation).
  */
 const CONFIRM_INTERVAL_MS = 50;
+/** Journal appends in flight at once (bench:distributed replays its raw baseline with as many). */
+export const MAX_APPENDS_IN_FLIGHT = 4;
 const PROMISE_VALIDITY_MS = 300;
 
 export interface AdjudicatorRole {
@@ -108,11 +110,12 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     const reader = await CoordinatedJournal.open({ coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log });
     const candidate = new LocalAdjudicator({
       clock: env.clock, timers: env.timers, log: env.log, journal: reader,
-      // One journal append at a time (decisions made meanwhile wait in the next, larger batch):
-      // etcd3 sends each call to a random member, so with several in flight a batch overtakes
-      // its predecessor, fails its "predecessor exists" compare and is sent again, and every
-      // later batch with it (bench:distributed measured 2 etcd transactions per append).
-      maxAppendsInFlight: 1,
+      // Several journal appends in flight, so etcd is kept busy rather than idle between one
+      // append's answer and the next: each append re-sends the batches still pending before
+      // it, so one that overtakes its predecessor writes it too instead of failing
+      // (CoordinatedJournal.write; with one batch each, bench:distributed measured 2 etcd
+      // transactions per append).
+      maxAppendsInFlight: MAX_APPENDS_IN_FLIGHT,
       maxReservationUs: RESERVATION_MS * 1000,
       takeoverGapUs: PROMISE_VALIDITY_MS * 1000,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.

@@ -46,9 +46,3 @@ export function sequenceClassRows(catalog: CatalogSnapshot, namespaceOid: (schem
     s.id, s.name, namespaceOid(s.schema), 0, catalog.access.objectAcl(s.id)?.owner ?? owner, 0, 'S', 'p', false, false, 3, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0,
   ]);
 }
-
-/** information_schema.columns' is_identity and identity_generation for a column. */
-export function identityColumns(identity: { generation: 'a' | 'd' } | undefined): SqlValue[] {
-  if (!identity) return ['NO', null];
-  return ['YES', identity.generation === 'a' ? 'ALWAYS' : 'BY DEFAULT'];
-}

@@ -26,6 +26,8 @@ interface Bound {
   readonly column: number;
   readonly op: '=' | '<' | '<=' | '>' | '>=';
   readonly value: Evaluator;
+  /** The conjunct, when reading the key already decides it exactly (see `exactKeyEquality`). */
+  readonly decided?: Expr;
 }
 
 /** What the conjuncts of a WHERE clause say about one table's columns. */
@@ -60,6 +62,8 @@ export interface AccessPath {
   readonly reverse: boolean;
   /** At most this many rows (a point read; a list of whole primary keys), when the plan shows it. */
   readonly maxRows?: number;
+  /** WHERE conjuncts every row this path reads satisfies (a point read's exact key equalities). */
+  readonly decided?: readonly Expr[];
 }
 
 /** Extracts the conditions on columns whose other side does not depend on the row. */
@@ -117,7 +121,8 @@ export function extractBounds(table: TableInfo, relation: string, parts: readonl
     const column = columnOf(columnSide);
     if (column < 0) continue;
     const value = keyValue(table, column, valueSide, ctx, part.location);
-    if (value) bounds.push({ column, op, value });
+    if (!value) continue;
+    bounds.push(op === '=' && exactKeyEquality(table, column, valueSide) ? { column, op, value, decided: part } : { column, op, value });
   }
   return { bounds, lists, nulls, alternatives };
 }
@@ -164,6 +169,29 @@ const WIDENS_TO: Partial<Record<number, readonly number[]>> = {
   [TypeOid.int4]: [TypeOid.int2],
 };
 
+/** Integer types: two values are `=` exactly when their key encodings are the same bytes. */
+const EXACT_KEY_TYPES: ReadonlySet<number> = new Set([TypeOid.int2, TypeOid.int4, TypeOid.int8]);
+
+/**
+ * Whether `column = valueSide` holds of every row a read of the key found, so that the filter
+ * need not test it again: an integer column (no collation, no padding, no -0 or NaN, where key
+ * bytes and `=` could disagree) and a parameter or literal (evaluated once either way; keyValue
+ * has already refused a value of another type, except a narrower integer, which widens exactly).
+ */
+function exactKeyEquality(table: TableInfo, column: number, valueSide: Expr): boolean {
+  return EXACT_KEY_TYPES.has(table.columns[column]!.typeOid) && (valueSide.kind === 'param' || (valueSide.kind === 'const' && valueSide.literal !== 'null'));
+}
+
+/**
+ * The WHERE clause without the conjuncts the key read decides; null when none is left. The
+ * caller compiles the whole clause first, so its errors and parameter types stay the same.
+ */
+export function undecidedWhere(where: Expr, decided: readonly Expr[]): Expr | null {
+  const rest = conjuncts(where).filter((part) => !decided.includes(part));
+  if (rest.length === 0) return null;
+  return rest.length === 1 ? rest[0]! : { kind: 'and', args: rest, location: where.location };
+}
+
 /** An expression compiled to run once per execution, or null when it depends on the row or is volatile. */
 function rowIndependent(valueSide: Expr, ctx: CompileContext): CompiledExpr | null {
   // nextval() and friends are volatile: PostgreSQL calls them per row, never once for a bound.
@@ -203,7 +231,8 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
     const equal = pk.map((c) => bounds.find((b) => b.column === c && b.op === '='));
     if (equal.every((b) => b !== undefined)) {
       const values = equal.map((b) => b!.value);
-      return { kind: 'point', source: () => new PointLookup(codec, values), primaryOrder: true, reverse: false, maxRows: 1 };
+      const decided = equal.every((b) => b!.decided !== undefined) ? equal.map((b) => b!.decided!) : [];
+      return { kind: 'point', source: () => new PointLookup(codec, values), primaryOrder: true, reverse: false, maxRows: 1, decided };
     }
     const prefix = prefixBounds(pk, bounds);
     if (prefix.equal.length > 0 || prefix.lower || prefix.upper) {

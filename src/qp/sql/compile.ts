@@ -2,6 +2,8 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
+import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
+import { arrayLowerBound } from '../types/vectors.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr, SelectStatement } from './ast.js';
 import { formatArray, requireType } from '../types/index.js';
@@ -162,6 +164,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         }
         return castNamed(compileRegCast(arg, reg, scope, expr.location), arg, expr.type.names[expr.type.names.length - 1]!);
       }
+      const regArray = regArrayCastTarget(expr.type);
+      if (regArray && scope) return compileRegArrayCast(compileExpr(expr.arg, ctx), regArray, scope, expr.location);
       const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;
       if (domain) return compileDomainCast(compileExpr(expr.arg, ctx), domain, ctx, expr.location);
       const target = types.resolveTypeName(expr.type);
@@ -285,8 +289,14 @@ function compileConst(expr: Extract<Expr, { kind: 'const' }>): CompiledExpr {
   }
 }
 
+/**
+ * The parameter list of a statement that takes none (one from a simple query): `$n` in it is
+ * 42P02 at the reference, as PostgreSQL's parser says, rather than a NULL no Bind supplies.
+ */
+export const NO_PARAMETERS: number[] = Object.freeze([]) as unknown as number[];
+
 function compileParam(index: number, ctx: CompileContext, location: number): CompiledExpr {
-  if (index < 1 || index > 65535) throw new SqlError('42P02', `there is no parameter $${index}`, at(location));
+  if (index < 1 || index > 65535 || ctx.paramTypes === NO_PARAMETERS) throw new SqlError('42P02', `there is no parameter $${index}`, at(location));
   while (ctx.paramTypes.length < index) ctx.paramTypes.push(0);
   const oid = ctx.paramTypes[index - 1] || TypeOid.unknown;
   const i = index - 1;
@@ -742,23 +752,25 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
   const lower = index(expr.lower);
   const upper = index(expr.upper);
   const f = arg.eval;
+  // Subscripts count from the type's lower bound (0 for int2vector/oidvector); `elements` from 1.
+  const shift = 1 - arrayLowerBound(arg.oid);
   const elements = (value: SqlValue) => types.arrayValues(elementOid, value as string);
   const evaluator: Evaluator = expr.slice
     ? (row, c) => {
       const value = f(row, c);
-      const lo = lower ? lower(row, c) : 1;
+      const lo = lower ? lower(row, c) : 1 - shift;
       const hi = upper ? upper(row, c) : Infinity;
       if (value === null || lo === null || hi === null) return null;
       const all = elements(value);
-      const from = Math.max(1, lo as number);
-      const to = Math.min(all.length, hi as number);
+      const from = Math.max(1, (lo as number) + shift);
+      const to = Math.min(all.length, (hi as number) + shift);
       return types.arrayText(elementOid, from > to ? [] : all.slice(from - 1, to));
     }
     : (row, c) => {
       const value = f(row, c);
       const i = upper!(row, c);
       if (value === null || i === null) return null;
-      return elements(value)[(i as number) - 1] ?? null;
+      return elements(value)[(i as number) + shift - 1] ?? null;
     };
   return {
     oid: expr.slice ? arg.oid : elementOid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent,

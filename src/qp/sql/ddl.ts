@@ -144,7 +144,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
   checkGeneratedColumns(table, expressionHost(ctx));
   if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };
-  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change);
+  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change, ctx.currentSchema);
   change.putTable(table);
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
@@ -421,7 +421,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         break;
       }
       case 'add-foreign-key':
-        table = addForeignKey(action.foreignKey, table, ctx.catalog, change);
+        table = addForeignKey(action.foreignKey, table, ctx.catalog, change, ctx.currentSchema);
         break;
       case 'validate-constraint':
         throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');

@@ -81,8 +81,12 @@ function matchingIndex(table: TableInfo, columns: readonly number[]): IndexInfo 
  * Resolves one FOREIGN KEY clause of `table` (being created, or altered). `self` is the table
  * itself as it will be, so a self-reference sees its own keys. Checks follow PostgreSQL's order.
  */
-export function resolveForeignKey(definition: ForeignKeyDefinition, table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange, taken: readonly string[]): ForeignKeyInfo {
-  const referencedSchema = definition.referencedSchema ?? table.schema;
+export function resolveForeignKey(definition: ForeignKeyDefinition, table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange, taken: readonly string[],
+  currentSchema: string): ForeignKeyInfo {
+  // An unqualified referenced table is looked up as every other name in DDL is (the current
+  // schema), not in the referencing table's schema: `CREATE TABLE app.item (… REFERENCES parent)`
+  // means public.parent under the default search_path, as in PostgreSQL.
+  const referencedSchema = definition.referencedSchema ?? currentSchema;
   const isSelf = referencedSchema === table.schema && definition.referencedTable === table.name;
   const referenced = isSelf ? table : catalog.table(referencedSchema, definition.referencedTable);
   if (!referenced) {
@@ -137,12 +141,13 @@ export function resolveForeignKey(definition: ForeignKeyDefinition, table: Table
  * other than the new one is written again unchanged: that bumps its schema-version key, so a
  * transaction writing it under the old catalog (which knew no foreign key) fails with OC001.
  */
-export function createTableForeignKeys(definitions: readonly ForeignKeyDefinition[], table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange): TableInfo {
+export function createTableForeignKeys(definitions: readonly ForeignKeyDefinition[], table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange,
+  currentSchema: string): TableInfo {
   if (definitions.length === 0) return table;
   const foreignKeys: ForeignKeyInfo[] = [];
   for (const definition of definitions) {
     // A new table has no rows to check: PostgreSQL marks its foreign keys valid even when NOT VALID is written.
-    foreignKeys.push(resolveForeignKey({ ...definition, notValid: false }, table, catalog, change, foreignKeys.map((fk) => fk.name)));
+    foreignKeys.push(resolveForeignKey({ ...definition, notValid: false }, table, catalog, change, foreignKeys.map((fk) => fk.name), currentSchema));
   }
   touchReferencedTables(foreignKeys, table.id, catalog, change);
   return { ...table, foreignKeys };
@@ -158,8 +163,8 @@ function touchReferencedTables(foreignKeys: readonly ForeignKeyInfo[], selfId: n
 }
 
 /** ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY … NOT VALID (the only form DSQL allows on an existing table). */
-export function addForeignKey(definition: ForeignKeyDefinition, table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange): TableInfo {
-  const foreignKey = resolveForeignKey(definition, table, catalog, change, []);
+export function addForeignKey(definition: ForeignKeyDefinition, table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange, currentSchema: string): TableInfo {
+  const foreignKey = resolveForeignKey(definition, table, catalog, change, [], currentSchema);
   touchReferencedTables([foreignKey], table.id, catalog, change);
   return { ...table, foreignKeys: [...(table.foreignKeys ?? []), foreignKey] };
 }

@@ -56,6 +56,12 @@ export async function breathe(rt: Runtime): Promise<void> {
 
 export interface RowSource {
   next(rt: Runtime): Promise<Row[] | null>;
+  /**
+   * The next batch without a promise, when every read it needs can be answered now (a point read
+   * of a warm row); undefined when one must wait: then `next` continues where this left off. A
+   * point select spends most of its query path in promise turns otherwise (one per operator).
+   */
+  nextReady?(rt: Runtime): Row[] | null | undefined;
   /** What EXPLAIN prints for this node (explain.ts); absent, its class name and its inputs. */
   explain?(): ExplainInfo;
 }
@@ -134,6 +140,8 @@ export class TableScan implements RowSource {
 /** A lookup of one row by its full primary key (values computed per execution). */
 export class PointLookup implements RowSource {
   private done = false;
+  /** The key computed by a `nextReady` that had to wait. */
+  private key: Key | null = null;
 
   constructor(private readonly codec: TableCodec, private readonly keyValues: readonly Evaluator[]) {}
 
@@ -143,15 +151,35 @@ export class PointLookup implements RowSource {
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
+    const key = this.key ?? this.keyOf(rt);
     this.done = true;
+    if (key === null) return [];
+    return this.found(rt, key, await rt.txn.get(key));
+  }
+
+  nextReady(rt: Runtime): Row[] | null | undefined {
+    if (this.done) return null;
+    const key = this.key ?? this.keyOf(rt);
+    if (key === null) { this.done = true; return []; }
+    const value = rt.txn.getReady(key);
+    // Not ready: `next` reads the key computed here (its values are evaluated once).
+    if (value === undefined) { this.key = key; return undefined; }
+    this.done = true;
+    return this.found(rt, key, value);
+  }
+
+  /** The key for this execution's values; null when one is NULL (no row equals NULL). */
+  private keyOf(rt: Runtime): Key | null {
     const values: SqlValue[] = new Array(this.keyValues.length);
     for (let i = 0; i < values.length; i++) {
       const v = this.keyValues[i]!([], rt.ctx);
-      if (v === null) return [];
+      if (v === null) return null;
       values[i] = v;
     }
-    const key = this.codec.primaryKeyFromValues(values);
-    const value = await rt.txn.get(key);
+    return this.codec.primaryKeyFromValues(values);
+  }
+
+  private found(rt: Runtime, key: Key, value: Uint8Array | null): Row[] {
     if (rt.lockRows) lockRow(rt, key);
     if (value === null) return [];
     return [this.codec.decodeRow(value, key)];
@@ -220,10 +248,25 @@ export class Filter implements RowSource {
     for (;;) {
       const batch = await this.source.next(rt);
       if (!batch) return null;
-      const out: Row[] = [];
-      for (let i = 0; i < batch.length; i++) if (this.predicate(batch[i]!, rt.ctx) === true) out.push(batch[i]!);
+      const out = this.passing(batch, rt);
       if (out.length > 0) return out;
     }
+  }
+
+  nextReady(rt: Runtime): Row[] | null | undefined {
+    if (!this.source.nextReady) return undefined;
+    for (;;) {
+      const batch = this.source.nextReady(rt);
+      if (!batch) return batch;
+      const out = this.passing(batch, rt);
+      if (out.length > 0) return out;
+    }
+  }
+
+  private passing(batch: Row[], rt: Runtime): Row[] {
+    const out: Row[] = [];
+    for (let i = 0; i < batch.length; i++) if (this.predicate(batch[i]!, rt.ctx) === true) out.push(batch[i]!);
+    return out;
   }
 }
 
@@ -236,7 +279,15 @@ export class Project implements RowSource {
 
   async next(rt: Runtime): Promise<Row[] | null> {
     const batch = await this.source.next(rt);
-    if (!batch) return null;
+    return batch && this.project(batch, rt);
+  }
+
+  nextReady(rt: Runtime): Row[] | null | undefined {
+    const batch = this.source.nextReady?.(rt);
+    return batch && this.project(batch, rt);
+  }
+
+  private project(batch: Row[], rt: Runtime): Row[] {
     const n = this.exprs.length;
     const out: Row[] = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {

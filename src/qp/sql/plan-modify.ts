@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
-import { chooseAccessPath, extractBounds } from './access-path.js';
+import { chooseAccessPath, extractBounds, undecidedWhere } from './access-path.js';
 import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
@@ -385,6 +385,13 @@ function planTargetRows(table: TableInfo, relation: string, where: Expr | null, 
   if (!where) return { scope, build: path.source };
   const subplans = new SubplanCollector();
   const predicate = coerceToBoolean(compileExpr(where, withSubqueries(ctx, subplans, pc)), 'WHERE', ctx).eval;
+  if (subplans.empty && path.decided && path.decided.length > 0) {
+    // The key read decides `aid = $2`: the rest of the clause, compiled again, filters.
+    const rest = undecidedWhere(where, path.decided);
+    if (!rest) return { scope, build: path.source };
+    const residual = coerceToBoolean(compileExpr(rest, ctx), 'WHERE', ctx).eval;
+    return { scope, build: () => new Filter(path.source(), residual) };
+  }
   if (subplans.empty) return { scope, build: () => new Filter(path.source(), predicate) };
   // Target rows are the table's columns and the row's key.
   const width = table.columns.length + 1;

@@ -5,7 +5,7 @@ import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { parseSql } from './parse.js';
 import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
-import { chooseAccessPath, extractBounds, type AccessPath, type WantedOrder } from './access-path.js';
+import { chooseAccessPath, extractBounds, undecidedWhere, type AccessPath, type WantedOrder } from './access-path.js';
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
@@ -102,6 +102,8 @@ interface FromPlan {
   readonly maxRows?: number;
   /** A base table read on its own: a join may read it by key per outer row instead. */
   readonly baseTable?: { readonly table: TableInfo; readonly codec: TableCodec };
+  /** WHERE conjuncts every row read satisfies (a single table read by its whole key). */
+  readonly decided?: readonly Expr[];
 }
 
 export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
@@ -131,6 +133,12 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   if (where.length > 0) {
     const predicate = coerceToBoolean(compileExpr(statement.where!, whereCtx), 'WHERE', whereCtx);
     filter = predicate.eval;
+    // The key read decides `aid = $1`; the rest is compiled again without it (after the whole
+    // clause, so errors and parameter types are the whole clause's).
+    if (from.decided && whereSubplans.empty) {
+      const rest = undecidedWhere(statement.where!, from.decided);
+      filter = rest ? coerceToBoolean(compileExpr(rest, whereCtx), 'WHERE', whereCtx).eval : null;
+    }
   }
   let build: () => RowSource = from.build;
   if (filter && whereSubplans.empty) {
@@ -765,6 +773,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
     accessPaths: [path.kind],
     primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse, ...(path.orderColumns ? { columns: path.orderColumns } : {}) } : null,
     ...(path.maxRows !== undefined ? { maxRows: path.maxRows } : {}),
+    ...(path.decided && path.decided.length > 0 ? { decided: path.decided } : {}),
     baseTable: { table, codec },
   };
 }

@@ -3,6 +3,7 @@ import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '.
 import * as t from '../types/index.js';
 import { parseJsonNode, normalizeJsonb, formatJsonb, type JsonNode } from '../types/json.js';
 import * as rx from '../types/regex-functions.js';
+import { arrayLowerBound } from '../types/vectors.js';
 
 /**
  * Set-returning functions: generate_series, unnest, generate_subscripts, regexp_matches,
@@ -127,20 +128,20 @@ define('unnest', [ANYARRAY], (args) => {
   return { columns: [{ name: null, oid: element.oid }], strict: true, rows: (a) => t.arrayElements(a[0] as string, element).map((v) => [v]) };
 });
 
-function* subscripts(array: string, dimension: number, reverse: boolean, element: t.SqlType): Iterable<SqlValue[]> {
-  // Arrays here are one-dimensional, with lower bound 1.
+function* subscripts(array: string, dimension: number, reverse: boolean, element: t.SqlType, lowerBound: number): Iterable<SqlValue[]> {
+  // Arrays here are one-dimensional, with lower bound 1 (0 for int2vector and oidvector).
   if (dimension !== 1) return;
   const n = t.arrayElements(array, element).length;
-  for (let i = 0; i < n; i++) yield [reverse ? n - i : i + 1];
+  for (let i = 0; i < n; i++) yield [(reverse ? n - 1 - i : i) + lowerBound];
 }
 
 define('generate_subscripts', [ANYARRAY, I4], (args) => {
   const element = elementType(args[0]!);
-  return { columns: [{ name: null, oid: I4 }], strict: true, rows: (a) => subscripts(a[0] as string, a[1] as number, false, element) };
+  return { columns: [{ name: null, oid: I4 }], strict: true, rows: (a) => subscripts(a[0] as string, a[1] as number, false, element, arrayLowerBound(args[0]!)) };
 });
 define('generate_subscripts', [ANYARRAY, I4, BOOL], (args) => {
   const element = elementType(args[0]!);
-  return { columns: [{ name: null, oid: I4 }], strict: true, rows: (a) => subscripts(a[0] as string, a[1] as number, a[2] as boolean, element) };
+  return { columns: [{ name: null, oid: I4 }], strict: true, rows: (a) => subscripts(a[0] as string, a[1] as number, a[2] as boolean, element, arrayLowerBound(args[0]!)) };
 });
 
 /**

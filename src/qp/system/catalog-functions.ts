@@ -13,6 +13,7 @@ import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js'
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
+import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
 /**
@@ -136,6 +137,7 @@ define('obj_description', [OID], TEXT, () => () => null);
 define('obj_description', [OID, NAME], TEXT, () => () => null);
 define('col_description', [OID, INT4], TEXT, () => () => null);
 define('shobj_description', [OID, NAME], TEXT, () => () => null);
+define('pg_tablespace_location', [OID], TEXT, () => (v) => tablespaceLocation(v[0] as number));
 define('array_to_string', [ANYARRAY, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, null));
 define('array_to_string', [ANYARRAY, TEXT, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, v[2] as string | null), false);
 
@@ -322,7 +324,7 @@ export function splitQualifiedName(text: string): string[] {
   return parts;
 }
 
-function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }): number {
+export function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }): number {
   if (/^\d+$/.test(text.trim())) return Number(text.trim());
   const parts = splitQualifiedName(text);
   if (target === 'regclass') {

@@ -99,13 +99,15 @@ function deparseConst(expr: Extract<Expr, { kind: 'const' }>, typeOid: number, t
       return expr.text;
     }
     case 'string': {
-      // The literal is read by the column type's input function (with its typmod) and printed back.
-      const value = types.parseTextValue(typeOid, typmod, expr.text);
+      // The literal is read by the column type's input function and printed back. As in
+      // PostgreSQL's coerce_type, the typmod is not applied to the stored constant (interval's
+      // aside): `numeric(8,2) DEFAULT '0'` shows '0'::numeric, `char(5) DEFAULT 'ab'` 'ab'::bpchar.
+      const value = types.parseTextValue(typeOid, typeOid === TypeOid.interval ? typmod : -1, expr.text);
       const text = types.formatTextValue(typeOid, value);
       if (typeOid === TypeOid.bool) return text === 't' ? 'true' : 'false';
       if (typeOid === TypeOid.int4) return text.startsWith('-') ? `'${text}'::integer` : text;
+      // A numeric that reads back as a numeric literal (a decimal point, no sign) prints bare.
       if (typeOid === TypeOid.numeric && /^\d+\.\d+$/.test(text)) return text;
-      if (typeOid === TypeOid.numeric) return null;
       return `${quoteLiteral(text)}::${types.formatType(typeOid, -1)}`;
     }
     default: return null;

@@ -6,6 +6,7 @@ import { builtinSchemaAcl } from '../roles/object-privileges.js';
 import type { VirtualTableSession } from '../sql/relations.js';
 import { settingDefinitions } from '../settings.js';
 import { ownerColumn, pgRolesRows } from '../roles/role-system-views.js';
+import { pgOpclassRows } from './opclass-catalog.js';
 
 /**
  * The catalogs pg_dump reads beyond those psql needs (docs/sql.md, "Introspection"). Most list
@@ -27,6 +28,15 @@ const none = (): SqlValue[][] => [];
 /** PostgreSQL's two tablespaces; Strata stores every relation in the default one (reltablespace 0). */
 const TABLESPACE_ROWS: SqlValue[][] = [[1663, 'pg_default', 10, null, null], [1664, 'pg_global', 10, null, null]];
 
+/**
+ * pg_tablespace_location(oid): PostgreSQL answers '' for its two built-in tablespaces (they live
+ * in the data directory); they are the only ones Strata has (DSQL refuses CREATE TABLESPACE).
+ */
+export function tablespaceLocation(oid: number): string {
+  if (TABLESPACE_ROWS.some((row) => row[0] === oid)) return '';
+  throw new SqlError('42704', `tablespace with OID ${oid} does not exist`);
+}
+
 export const DUMP_RELATIONS: readonly SystemRelation[] = [
   { oid: 12010, name: 'pg_settings', spec: 'name text, setting text, unit text, context text, vartype text, source text, boot_val text, reset_val text, pending_restart bool', rows: settingRows },
   { oid: 12011, name: 'pg_user', spec: 'usename name, usesysid oid, usecreatedb bool, usesuper bool, userepl bool, usebypassrls bool, passwd text, valuntil timestamptz, useconfig text[]', rows: userRows },
@@ -42,7 +52,7 @@ export const DUMP_RELATIONS: readonly SystemRelation[] = [
   { oid: 3394, name: 'pg_init_privs', spec: 'objoid oid, classoid oid, objsubid int4, privtype char, initprivs text[]', rows: initialPrivilegeRows },
   { oid: 2617, name: 'pg_operator', spec: `oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind char, oprcanmerge bool, oprcanhash bool, oprleft oid,
     oprright oid, oprresult oid, oprcom oid, oprnegate oid, oprcode oid`, rows: none },
-  { oid: 2616, name: 'pg_opclass', spec: 'oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid', rows: none },
+  { oid: 2616, name: 'pg_opclass', spec: 'oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid, opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid', rows: pgOpclassRows },
   { oid: 2753, name: 'pg_opfamily', spec: 'oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid', rows: none },
   { oid: 2602, name: 'pg_amop', spec: `oid oid, amopfamily oid, amoplefttype oid, amoprighttype oid, amopstrategy int2, amoppurpose char, amopopr oid,
     amopmethod oid, amopsortfamily oid`, rows: none },

@@ -2,7 +2,7 @@ import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
-import { identityColumns, informationSchemaSequenceRows, pgDependRows, pgSequenceRows, sequenceClassRows } from '../sequences/sequence-system-views.js';
+import { informationSchemaSequenceRows, pgDependRows, pgSequenceRows, sequenceClassRows } from '../sequences/sequence-system-views.js';
 import { aclColumn, iamMappingRows, IAM_MAPPINGS_SPEC, ownerColumn, pgAuthidRows, pgAuthMembersRows, pgRolesRows, PG_AUTHID_SPEC, PG_AUTH_MEMBERS_SPEC, PG_ROLES_SPEC,
   tablePrivilegeRows, TABLE_PRIVILEGES_SPEC } from '../roles/role-system-views.js';
 import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault, expressionText } from './catalog-objects.js';
@@ -10,6 +10,10 @@ import {
   constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
 import { pgRewriteRows, PG_REWRITE_SPEC } from './relation-text.js';
+import { identityAndGenerationColumns, IDENTITY_AND_GENERATION_SPEC } from './column-catalog.js';
+import { defaultBtreeOpclass } from './opclass-catalog.js';
+import { pgStatUserIndexesRows, PG_STAT_USER_INDEXES_SPEC } from './index-statistics-catalog.js';
+import { INT2VECTOR, OIDVECTOR } from '../types/vectors.js';
 import { DUMP_RELATIONS } from './dump-catalog.js';
 import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './function-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
@@ -28,6 +32,7 @@ const SPEC_TYPES: Record<string, number> = {
   oid: TypeOid.oid, name: TypeOid.name, text: TypeOid.text, char: TypeOid.char, bool: TypeOid.bool,
   int2: TypeOid.int2, int4: TypeOid.int4, int8: TypeOid.int8, float4: TypeOid.float4, timestamptz: TypeOid.timestamptz,
   varchar: TypeOid.varchar, 'text[]': TypeOid.textArray, 'int2[]': TypeOid.int2Array, 'oid[]': TypeOid.oidArray,
+  int2vector: INT2VECTOR, oidvector: OIDVECTOR,
 };
 
 function columns(spec: string): VirtualColumn[] {
@@ -175,8 +180,12 @@ function indexRows(catalog: CatalogSnapshot): SqlValue[][] {
   const rows: SqlValue[][] = [];
   for (const t of catalog.allTables()) {
     for (const i of t.indexes) {
-      const keys = [...i.columns, ...i.include].map((p) => attributeNumbers(t)[p]).join(' ');
-      rows.push([i.oid, t.id, i.columns.length + i.include.length, i.columns.length, i.unique, i.primary, false, true, false, i.valid, true, true, false, keys, i.nullsNotDistinct, null, null]);
+      const keys = [...i.columns, ...i.include].map((p) => attributeNumbers(t)[p]);
+      // One entry per key column (INCLUDE columns have none), as PostgreSQL's: collation, btree class, no DESC/NULLS FIRST.
+      const keyTypes = i.columns.map((p) => t.columns[p]!.typeOid);
+      rows.push([i.oid, t.id, i.columns.length + i.include.length, i.columns.length, i.unique, i.primary, false, true, false, i.valid, true, true, false,
+        `{${keys.join(',')}}`, `{${keyTypes.map(columnCollation).join(',')}}`, `{${keyTypes.map(defaultBtreeOpclass).join(',')}}`, `{${keyTypes.map(() => 0).join(',')}}`,
+        i.nullsNotDistinct, null, null]);
     }
   }
   return rows;
@@ -221,7 +230,7 @@ const TABLES: VirtualTable[] = [
     attributeRows(catalog).map((row) => [...row, typeAlignment(row[2] as number), null, null, false, null])),
   table(2604, 'pg_catalog', 'pg_attrdef', 'oid oid, adrelid oid, adnum int2, adbin text', attrdefRows),
   table(2610, 'pg_catalog', 'pg_index', `indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2, indisunique bool, indisprimary bool,
-    indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey text, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
+    indisexclusion bool, indimmediate bool, indisclustered bool, indisvalid bool, indisready bool, indislive bool, indisreplident bool, indkey int2vector, indcollation oidvector, indclass oidvector, indoption int2vector, indnullsnotdistinct bool, indexprs text, indpred text`, indexRows),
   table(2606, 'pg_catalog', 'pg_constraint', `oid oid, conname name, connamespace oid, contype char, condeferrable bool, condeferred bool, convalidated bool,
     conrelid oid, contypid oid, conindid oid, conparentid oid, confrelid oid, conkey int2[], conislocal bool, coninhcount int4, connoinherit bool,
     confkey int2[], confupdtype char, confdeltype char, confmatchtype char`, constraintRows),
@@ -260,14 +269,14 @@ const TABLES: VirtualTable[] = [
     [...catalog.allViews()].map((v) => [v.schema, v.name, catalog.access.roleName(ownerColumn(catalog, v.id)), v.definition])),
   table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default varchar,
     is_nullable varchar, data_type varchar, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
-    is_identity varchar, identity_generation varchar`, (catalog) => {
+    ${IDENTITY_AND_GENERATION_SPEC}`, (catalog) => {
     const rows: SqlValue[][] = [];
     for (const t of catalog.allTables()) {
       const attnums = attributeNumbers(t);
       t.columns.forEach((c, i) => {
         const info = types.columnTypeInfo(c.typeOid, c.typmod);
         rows.push(['postgres', t.schema, t.name, c.name, attnums[i]!, columnDefault(c.defaultText, c.typeOid, c.typmod), c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
-          ...identityColumns(c.identity)]);
+          ...identityAndGenerationColumns(catalog, t, i)]);
       });
     }
     return rows;
@@ -289,6 +298,7 @@ const TABLES: VirtualTable[] = [
     constraint_schema name, constraint_name name`, constraintColumnUsageRows),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
     [...catalog.allSchemas()].map((s) => ['postgres', s.name, BUILTIN_SCHEMAS.some((b) => b.name === s.name) ? 'rdsadmin' : 'admin'])),
+  table(12015, 'pg_catalog', 'pg_stat_user_indexes', PG_STAT_USER_INDEXES_SPEC, pgStatUserIndexesRows),
   ...DUMP_RELATIONS.map((r) => table(r.oid, 'pg_catalog', r.name, r.spec, r.rows)),
 ];
 

@@ -3,6 +3,7 @@ import { arrayElements, formatArray } from './arrays.js';
 import { castContext } from './casts.js';
 import { comparator } from './compare.js';
 import { requireType, typeByOid } from './registry.js';
+import { arrayLowerBound } from './vectors.js';
 
 /**
  * Array functions and operators over one-dimensional arrays with lower bound 1 (the arrays
@@ -18,7 +19,9 @@ export type DefineOperator = (name: string, left: number, right: number, result:
 
 const I4 = TypeOid.int4;
 
-const elementOf = (oid: number): number => typeByOid(oid)?.element ?? 0;
+// The vector types (int2vector, oidvector) count from 0; these functions assume arrays count
+// from 1, so they do not take vectors (42883) rather than answer with shifted subscripts.
+const elementOf = (oid: number): number => (arrayLowerBound(oid) === 1 ? typeByOid(oid)?.element ?? 0 : 0);
 const arrayOf = (oid: number): number => (elementOf(oid) === 0 ? typeByOid(oid)?.array ?? 0 : 0);
 const values = (array: SqlValue, element: number): SqlValue[] => arrayElements(array as string, requireType(element));
 const text = (items: readonly SqlValue[], element: number): string => formatArray(items, requireType(element));

@@ -8,6 +8,7 @@ import * as sc from './scalars.js';
 import * as str from './strings.js';
 import { arrayFromBinary, arrayToBinary, formatArray, parseArrayText } from './arrays.js';
 import { formatRegText, parseRegText, REG_TYPE_OIDS, regTypeName } from './reg-types.js';
+import { vectorSpecs } from './vectors.js';
 
 /**
  * The type registry: one SqlType per supported type, carrying what pg_type says about it
@@ -362,6 +363,8 @@ defineFloatsAndNumeric();
 defineStrings();
 defineOthers();
 defineArrays();
+// After the arrays: the vector types have no array types of their own here.
+for (const spec of vectorSpecs(requireType)) define(spec);
 
 // ---------------------------------------------------------------------------------------------
 // Convenience entry points keyed by OID (what the executor and the wire layer call).

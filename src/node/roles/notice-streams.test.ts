@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JournalRecord } from '../../contracts/journal.js';
+import type { Message, ServerStream } from '../../env/grpc.js';
+import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
+import { NoticeStreams, type NoticeSource } from './notice-streams.js';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const CATALOG = bytes('catalog-version');
+
+function stream(): ServerStream & { readonly received: Message[] } {
+  const received: Message[] = [];
+  return { received, push: (message) => { received.push(message); return true; }, drained: () => Promise.resolve(), end: () => {}, onCancel: () => {} };
+}
+
+function decision(timestamp: number, key: Uint8Array): JournalRecord {
+  return { commitTimestamp: timestamp, transactionId: `tx-${timestamp}`, writes: [{ key, value: bytes('v') }] };
+}
+
+function setup(): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams; storage: ReturnType<typeof stream>; qp: ReturnType<typeof stream> } {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  const source: NoticeSource = {
+    epoch: 1, published: 0,
+    watermark: () => clock.now().earliest - 1,
+    decidedWatermark: () => clock.now().earliest - 1,
+    decisionsInFlight: () => [],
+    lastIssued: () => 0,
+    reserveCovered: (_key, through) => through,
+  };
+  const notices = new NoticeStreams(clock, timers, 20, 50_000);
+  notices.lead(source);
+  const storage = stream();
+  const qp = stream();
+  notices.add(storage, []);
+  notices.add(qp, [CATALOG]);
+  return { clock, timers, notices, storage, qp };
+}
+
+test('a query processor is sent only the notices it needs: decisions on its keys, renewals, snapshots its reservation does not cover', async () => {
+  const { clock, timers, notices, storage, qp } = setup();
+  assert.equal(storage.received.length, 1);
+  assert.equal(qp.received.length, 1);
+  const firstReservation = qp.received[0]!['reserved'] as number;
+  assert.ok(firstReservation >= clock.now().latest + 50_000 - 1, 'the first notice reserves the watched key 50 ms ahead');
+  // A decision on another key: storage hears of it, the QP is not woken.
+  clock.advance(5_000);
+  notices.broadcast([decision(clock.now().latest, bytes('row-1'))]);
+  assert.equal(storage.received.length, 2);
+  assert.equal((storage.received[1]!['decisions'] as Message[]).length, 1);
+  assert.equal(qp.received.length, 1);
+  // A decision on the watched key goes to the QP at once.
+  notices.broadcast([decision(clock.now().latest + 1, CATALOG)]);
+  assert.equal(qp.received.length, 2);
+  assert.equal((qp.received[1]!['decisions'] as Message[]).length, 1);
+  // A Notify for a snapshot its reservation covers: storage gets the notice, the QP does not.
+  clock.advance(1_000);
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  // The decided watermark can reach the snapshot once the clock has passed it.
+  timers.advance(1_000);
+  assert.equal(storage.received.length, 4);
+  assert.ok((storage.received[3]!['decided'] as number) >= clock.now().latest - 1);
+  assert.equal(qp.received.length, 2);
+  // Decisions on other keys keep flowing: the QP's reservation is renewed once an interval passed.
+  clock.advance(10_000);
+  notices.broadcast([decision(clock.now().latest, bytes('row-2'))]);
+  assert.equal(qp.received.length, 2);
+  clock.advance(10_000);
+  notices.broadcast([decision(clock.now().latest, bytes('row-3'))]);
+  assert.equal(qp.received.length, 3, 'renewed after 20 ms without a notice');
+  assert.deepEqual(qp.received[2]!['decisions'], []);
+  assert.ok((qp.received[2]!['reserved'] as number) > firstReservation);
+  // Quiet leader: the periodic tick reaches everyone.
+  clock.advance(20_000);
+  notices.tick();
+  assert.equal(storage.received.length, 7);
+  assert.equal(qp.received.length, 4);
+});
+
+test('a snapshot beyond a watching follower\'s reservation gets it a notice', async () => {
+  const { clock, timers, notices, qp } = setup();
+  const reserved = qp.received[0]!['reserved'] as number;
+  // Its reservation ran out (the leader could not renew it for 60 ms): a Notify reaches it.
+  clock.advance(60_000);
+  notices.request(reserved + 1);
+  await Promise.resolve();
+  timers.advance(0);
+  assert.equal(qp.received.length, 2);
+  assert.ok((qp.received[1]!['reserved'] as number) > reserved);
+});
