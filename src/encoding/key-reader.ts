@@ -42,7 +42,7 @@ function kindOf(typeOid: number): Kind {
     case TypeOid.int2: return Kind.Int2;
     case TypeOid.int4: return Kind.Int4;
     case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: case TypeOid.time: return Kind.Int8;
-    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: return Kind.Uint32;
+    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: case TypeOid.regtype: case TypeOid.regnamespace: case TypeOid.regrole: return Kind.Uint32;
     case TypeOid.float4: return Kind.Float4;
     case TypeOid.float8: return Kind.Float8;
     case TypeOid.numeric: return Kind.Numeric;

@@ -81,7 +81,7 @@ function layoutOf(typeOid: number): Layout {
     case TypeOid.int2: return Layout.Int2;
     case TypeOid.int4: return Layout.Int4;
     case TypeOid.int8: case TypeOid.timestamp: case TypeOid.timestamptz: case TypeOid.time: return Layout.Int8;
-    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: return Layout.Uint32;
+    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: case TypeOid.regtype: case TypeOid.regnamespace: case TypeOid.regrole: return Layout.Uint32;
     case TypeOid.float4: return Layout.Float4;
     case TypeOid.float8: return Layout.Float8;
     case TypeOid.numeric: return Layout.Numeric;

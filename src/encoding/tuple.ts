@@ -110,7 +110,7 @@ function writeColumn(typeOid: number, value: Exclude<SqlValue, null>): void {
     case TypeOid.bool: ensure(1); data[position++] = value ? 1 : 0; return;
     case TypeOid.int2: ensure(2); dataView.setInt16(position, Number(value), true); position += 2; return;
     case TypeOid.int4: ensure(4); dataView.setInt32(position, Number(value), true); position += 4; return;
-    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass:
+    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: case TypeOid.regtype: case TypeOid.regnamespace: case TypeOid.regrole:
       ensure(4); dataView.setUint32(position, Number(value), true); position += 4; return;
     case TypeOid.date: ensure(4); dataView.setInt32(position, dateToInt32(value as number), true); position += 4; return;
     case TypeOid.float4: ensure(4); dataView.setFloat32(position, value as number, true); position += 4; return;
@@ -319,7 +319,7 @@ function readValue(b: Uint8Array, typeOid: number, start: number, end: number): 
     case TypeOid.bool: return b[start] === 1;
     case TypeOid.int2: return (b[start]! | (b[start + 1]! << 8)) << 16 >> 16;
     case TypeOid.int4: return int32(b, start);
-    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: return int32(b, start) >>> 0;
+    case TypeOid.oid: case TypeOid.regproc: case TypeOid.regclass: case TypeOid.regtype: case TypeOid.regnamespace: case TypeOid.regrole: return int32(b, start) >>> 0;
     case TypeOid.date: {
       const d = int32(b, start);
       return d === 0x7fffffff ? Infinity : d === -0x80000000 ? -Infinity : d;

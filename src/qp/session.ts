@@ -30,6 +30,8 @@ import { checkDdlWrites, checkNamedOwnership } from './roles/ddl-access.js';
 import { isRoleStatement } from './roles/role-ast.js';
 import { executeRoleDdl } from './roles/role-ddl.js';
 import { SessionRoles } from './roles/session-roles.js';
+import { needsRegNames, withRegNames } from './system/reg-output.js';
+import type { CatalogScope } from './system/catalog-functions.js';
 
 type Plan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
@@ -343,6 +345,11 @@ export class Session implements SqlSession {
     // statement through its Runtime (or finds nothing to stop).
     started.then(this.endRequest, this.endRequest);
     return started;
+  }
+
+  /** The catalog and search path the running statement's reg* results print names with (reg-output.ts). */
+  regOutputScope(): CatalogScope {
+    return { catalog: this.txnCatalog ?? this.host.catalog, searchPath: this.settings.searchPath(this.roles.currentUser) };
   }
 
   private readonly endRequest = (): void => {
@@ -735,7 +742,7 @@ class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
   private running: { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string } | null = null;
   private finished: ExecuteOutcome | null = null;
-  private readonly encoders: CellEncoder[] | null;
+  private encoders: CellEncoder[] | null;
 
   constructor(
     private readonly session: Session,
@@ -767,6 +774,9 @@ class SessionPortal implements Portal {
     if (!this.running) {
       const held: Row[] = [];
       const started = await this.session.start(this.prepared, this.params, (row) => held.push(row));
+      if (this.encoders && needsRegNames(this.fields!, this.resultFormats)) {
+        encoders = this.encoders = withRegNames(this.fields!, this.resultFormats, this.encoders, this.session.regOutputScope());
+      }
       // A COPY runs once: the protocol layer moves its data and reports its tag.
       if (started.copy) {
         this.finished = { kind: 'complete', commandTag: 'COPY 0' };

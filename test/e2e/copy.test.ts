@@ -197,6 +197,9 @@ test('COPY TO STDOUT: text, CSV with quoting and headers, column lists, queries,
     'COPY kinds TO STDOUT (FORMAT binary)',
     'COPY (SELECT i2, i8, t FROM kinds ORDER BY t) TO STDOUT (FORMAT binary)',
     'COPY notes TO STDOUT (ENCODING \'UTF8\')',
+    // reg* values print as names in text and CSV, and are their oids in binary.
+    "COPY (SELECT 'kinds'::regclass, pg_typeof(1), 0::regclass, 'pg_class'::regclass) TO STDOUT (FORMAT csv)",
+    "COPY (SELECT 'pg_class'::regclass, pg_typeof(1)) TO STDOUT (FORMAT binary)",
   ]) await sameCopy(sql, []);
 });
 

@@ -7,6 +7,7 @@ import { parseSql } from '../sql/parse.js';
 import { planSelect, type PlanContext, type PlannedQuery } from '../sql/plan-select.js';
 import { resolveRelation } from '../sql/relations.js';
 import * as types from '../sql/typesystem.js';
+import { regOidText, type CatalogScope } from '../system/catalog-functions.js';
 import { binaryHeader, binaryTuple, BINARY_TRAILER } from './copy-binary.js';
 import { copyColumns, forcedColumns, quoteIdentifier } from './copy-context.js';
 import { csvLine, textLine } from './copy-fields.js';
@@ -56,7 +57,7 @@ export function planCopyTo(statement: CopyStatement, pc: PlanContext, rt: Runtim
     columns: columns.length,
     binary: format.format === 'binary',
     async run(onData) {
-      const encode = format.format === 'binary' ? binaryRows(columns.map((c) => c.oid)) : textRows(columns.map((c) => c.oid), format, force, rt.ctx.outputStyle);
+      const encode = format.format === 'binary' ? binaryRows(columns.map((c) => c.oid)) : textRows(columns.map((c) => c.oid), format, force, rt.ctx.outputStyle, pc.resolver);
       if (header) onData(Buffer.from(format.format === 'csv' ? csvLine(header, [], format) : textLine(header, format)));
       const source = query.build();
       let count = 0;
@@ -81,11 +82,17 @@ interface RowEncoder {
   end(): Uint8Array | null;
 }
 
-function textRows(oids: readonly number[], format: CopyFormat, force: readonly boolean[], style: OutputStyle | undefined): RowEncoder {
+function textRows(oids: readonly number[], format: CopyFormat, force: readonly boolean[], style: OutputStyle | undefined, scope: CatalogScope): RowEncoder {
   const csv = format.format === 'csv';
   const texts: (string | null)[] = new Array(oids.length);
-  // bytea and floats print as bytea_output and extra_float_digits say, as COPY's output functions do.
-  const printers = oids.map((oid) => styledOutput(oid, style));
+  // bytea and floats print as bytea_output and extra_float_digits say, as COPY's output functions do;
+  // reg* values as their objects' names, from the statement's catalog.
+  const printers = oids.map((oid): ((v: SqlValue) => string) => {
+    const reg = types.regTypeName(oid);
+    if (reg === undefined) return styledOutput(oid, style);
+    const show = regOidText(scope, reg);
+    return (v) => show(v as number);
+  });
   return {
     row(values) {
       for (let i = 0; i < oids.length; i++) {

@@ -55,7 +55,7 @@ function sequenceArgument(name: string, arg: Expr, ctx: CompileContext, catalog:
       return resolveSequenceName(catalog, searchPath, splitQualifiedName(text), text);
     };
   }
-  if (compiled.oid === TypeOid.oid || compiled.oid === TypeOid.int4 || compiled.oid === TypeOid.int8 || compiled.oid === TypeOid.int2) {
+  if (compiled.oid === TypeOid.regclass || compiled.oid === TypeOid.oid || compiled.oid === TypeOid.int4 || compiled.oid === TypeOid.int8 || compiled.oid === TypeOid.int2) {
     const f = compiled.eval;
     return (row, c) => sequenceById(catalog, Number(f(row, c)));
   }

@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
-import { compileRegArrayCast, compileRegParamCast, regArrayCastTarget } from '../system/reg-name-casts.js';
+import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
 import type { Expr, SelectStatement } from './ast.js';
@@ -156,21 +156,22 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const reg = regCastTarget(expr.type);
       const scope = ctx.catalog ? { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] } : null;
       if (reg && scope) {
-        const arg = compileExpr(expr.arg, ctx);
-        const typeName = expr.type.names[expr.type.names.length - 1]!;
-        if (arg.oid !== TypeOid.unknown || arg.paramIndex === undefined) return castNamed(compileRegCast(arg, reg, scope, expr.location), arg, typeName);
-        // `$1::regnamespace` (drizzle-kit): the parameter is a name, sent as text, looked up as the statement runs.
-        inferParamType(ctx, arg, TypeOid.text);
-        return castNamed(compileRegParamCast(arg, reg, scope, expr.location), arg, typeName);
+        let arg = compileExpr(expr.arg, ctx);
+        // `$1::regclass`: the parameter is the name, sent as text and looked up as the statement runs.
+        if (arg.oid === TypeOid.unknown && arg.paramIndex !== undefined) {
+          inferParamType(ctx, arg, TypeOid.text);
+          arg = { ...arg, oid: TypeOid.text };
+        }
+        return castNamed(compileRegCast(arg, reg, scope, expr.location), arg, expr.type.names[expr.type.names.length - 1]!);
       }
       const regArray = regArrayCastTarget(expr.type);
       if (regArray && scope) return compileRegArrayCast(compileExpr(expr.arg, ctx), regArray, scope, expr.location);
       const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;
       if (domain) return compileDomainCast(compileExpr(expr.arg, ctx), domain, ctx, expr.location);
       const target = types.resolveTypeName(expr.type);
+      const compiled = compileExpr(expr.arg, ctx);
       // `'t'::regclass::text` prints the name, as the reg* types' output functions do.
-      const innerReg = expr.arg.kind === 'cast' && scope && isStringType(target.oid) ? regCastTarget(expr.arg.type) : null;
-      const arg = innerReg ? regCastAsText(compileExpr(expr.arg, ctx), innerReg, scope!) : compileExpr(expr.arg, ctx);
+      const arg = scope && isStringType(target.oid) && types.isRegType(compiled.oid) ? regCastAsText(compiled, scope) : compiled;
       // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
       if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
@@ -434,6 +435,12 @@ export function compileOperator(op: string, leftExpr: Expr | null, rightExpr: Ex
 }
 
 export function applyOperator(op: string, left: CompiledExpr | null, right: CompiledExpr, ctx: CompileContext, location: number): CompiledExpr {
+  // `'a' || x::regclass` concatenates the name (anynonarray || text prints the reg* value).
+  if (op === '||' && left && ctx.catalog && (types.isRegType(left.oid) || types.isRegType(right.oid))) {
+    const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
+    if (types.isRegType(left.oid) && isTextual(right.oid)) left = regCastAsText(left, scope);
+    if (types.isRegType(right.oid) && isTextual(left.oid)) right = regCastAsText(right, scope);
+  }
   const resolved = types.resolveOperator(op, left ? left.oid : null, right.oid)
     ?? arrayEqualityOperator(op, left ? left.oid : null, right.oid) // array = array (src/qp/system)
     ?? recordOperator(op, left ? left.oid : null, right.oid); // record = record (row-values.ts)
@@ -513,8 +520,14 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
   const args = expr.args.map((a) => compileExpr(a, ctx));
+  // concat, concat_ws and format print "any" argument with its output function: a reg* value as its name.
+  if (ctx.catalog && PRINTING_FUNCTIONS.has(expr.name)) {
+    const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
+    for (let i = 0; i < args.length; i++) if (types.isRegType(args[i]!.oid)) args[i] = regCastAsText(args[i]!, scope);
+  }
   const recordCall = compileRecordFunction(expr.name, args, expr.location);
   if (recordCall) return recordCall;
+  if (expr.name === 'pg_typeof' && args.length === 1) return compileTypeOf(args[0]!, domainTypeOf(expr.args[0]!, ctx, args[0]!), expr.location);
   // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
   const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
     ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
@@ -550,6 +563,48 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
  * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
  * after their target type).
  */
+const PRINTING_FUNCTIONS: ReadonlySet<string> = new Set(['concat', 'concat_ws', 'format']);
+
+/** A string type or an untyped literal: what `||` joins with a reg* value's name. */
+function isTextual(oid: number): boolean {
+  return oid === TypeOid.unknown || types.isStringType(oid);
+}
+
+/**
+ * pg_typeof(any): the argument's type as a regtype, known when planning; the argument is still
+ * evaluated, so its errors are raised as in PostgreSQL, and NULL has a type too (not strict).
+ */
+function compileTypeOf(arg: CompiledExpr, domainOid: number | undefined, location: number): CompiledExpr {
+  const type = domainOid ?? arg.oid;
+  const f = arg.eval;
+  const evaluator: Evaluator = (row, c) => { f(row, c); return type; };
+  return { oid: TypeOid.regtype, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: 'pg_typeof', location };
+}
+
+/**
+ * The domain a value has, where compiled values (which carry their base type, as the wire shows
+ * it) do not say: a table's column declared with a domain, or a cast to a domain. A value that
+ * may carry a domain in PostgreSQL but whose domain Strata does not track (a subquery's column,
+ * CASE, COALESCE, a scalar subquery) is refused when a domain over its type exists, rather
+ * than answered with the base type.
+ */
+function domainTypeOf(expr: Expr, ctx: CompileContext, arg: CompiledExpr): number | undefined {
+  if (!ctx.catalog) return undefined;
+  if (expr.kind === 'cast') return domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])])?.id;
+  if (expr.kind === 'column') {
+    const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
+    const table = ctx.catalog.tableById(column.tableOid);
+    if (table) return table.columns[column.columnNumber - 1]?.domainOid;
+  } else if (!DOMAIN_CARRYING.has(expr.kind)) return undefined;
+  for (const domain of ctx.catalog.allDomains()) {
+    if (domain.baseOid === arg.oid) throw new SqlError('0A000', 'pg_typeof of a value that may have a domain type is supported only for a table\'s column or a cast', at(expr.location));
+  }
+  return undefined;
+}
+
+/** Expressions whose type PostgreSQL may give as a domain: their inputs' common type. */
+const DOMAIN_CARRYING: ReadonlySet<string> = new Set(['column', 'case', 'coalesce', 'nullif', 'subquery', 'greatest', 'least']);
+
 function compileFunctionStyleCast(expr: Extract<Expr, { kind: 'func' }>, args: readonly CompiledExpr[]): CompiledExpr | null {
   if (args.length !== 1 || expr.schema) return null;
   const target = types.typeByTypname(expr.name);
@@ -622,6 +677,9 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
       arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
     }
+    // min/max(regclass …) are min/max(oid), as PostgreSQL has no reg* aggregates of their own.
+    if ((expr.name === 'min' || expr.name === 'max') && types.isRegType(arg.oid)) arg = coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
+    if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
     if (arity === 2) {
       second = textual(compileExpr(expr.args[1]!, inner));
       // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.

@@ -148,7 +148,7 @@ define('generate_subscripts', [ANYARRAY, I4, BOOL], (args) => {
  * pg_partition_ancestors(regclass): a partition's ancestors, no rows for any other relation.
  * Strata has no partitioned tables, so it returns none (psql's \d asks for it).
  */
-define('pg_partition_ancestors', [TypeOid.oid], () => ({ columns: [{ name: 'relid', oid: TypeOid.oid }], strict: true, rows: () => [] }));
+define('pg_partition_ancestors', [TypeOid.oid], () => ({ columns: [{ name: 'relid', oid: TypeOid.regclass }], strict: true, rows: () => [] }));
 
 /**
  * pg_options_to_table(options): the `name=value` elements of a reloptions-style array as rows

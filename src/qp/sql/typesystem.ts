@@ -18,6 +18,7 @@ export type { AggregateState, AggregateOrderKey } from './aggregates.js';
 export { skipKeyColumns } from '../../encoding/key.js';
 export const {
   formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, typeLength, isCollatable,
+  isRegType, regTypeName, regTypeOid,
   timestampFromUnixMicros, dateFromUnixMicros, timeFromUnixMicros,
 } = t;
 

@@ -12,7 +12,7 @@ import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './v
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
-import { compileRegNameLookup } from './reg-name-casts.js';
+import { regtypeInput } from './regtype-input.js';
 import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
@@ -59,6 +59,22 @@ function regclassText(scope: CatalogScope, oid: number): string {
   if (!found) return String(oid);
   const visible = isVisible(scope.catalog, scope.searchPath, found.schema, found.name);
   return visible ? quoteIdent(found.name) : `${quoteIdent(found.schema)}.${quoteIdent(found.name)}`;
+}
+
+/** regprocout: the function's name, qualified unless the name alone finds exactly it on the search path. */
+function regprocText(scope: CatalogScope, oid: number): string {
+  const fn = functionById(scope.catalog, oid);
+  if (!fn) return String(oid);
+  const candidates = scope.searchPath.flatMap((schema) => scope.catalog.functions(schema, fn.name));
+  const unique = candidates.length === 1 && candidates[0]!.id === fn.id;
+  return unique ? quoteIdent(fn.name) : `${quoteIdent(fn.schema)}.${quoteIdent(fn.name)}`;
+}
+
+/** regtypeout of a built-in type: format_type_be's name, which calls bpchar `character`; an unknown oid prints as its number. */
+function regtypeText(oid: number): string {
+  if (oid === TypeOid.bpchar) return 'character';
+  const text = formatTypeText(oid, -1);
+  return text === '???' ? String(oid) : text;
 }
 
 function formatTypeText(oid: number, typmod: number): string {
@@ -202,50 +218,63 @@ export function regCastTarget(type: TypeName): string | null {
 }
 
 /**
- * `x::regclass` and friends. Strata has no reg* types: an oid cast to one yields its name as
- * text (what the value prints as, so `c.oid::regclass` and `::regtype::text` read right); a
- * name literal cast to one is looked up now and yields the oid, for `WHERE oid = 't'::regclass`.
+ * `x::regclass` and friends: the result is an oid of the reg* type (reg-types.ts). A name
+ * constant is looked up now (`WHERE oid = 't'::regclass`); a text value per row, when it is
+ * read; an integer or oid is the oid itself; another reg* type's value is refused, as
+ * PostgreSQL has no such cast.
  */
 export function compileRegCast(arg: CompiledExpr, target: string, scope: CatalogScope, location: number): CompiledExpr {
   const at = location >= 0 ? { position: location + 1 } : {};
+  const oid = types.regTypeOid(target)!;
   if (arg.unknownLiteral !== undefined || ((arg.oid === TEXT || arg.oid === TypeOid.unknown) && arg.rowIndependent && arg.eval.length === 0)) {
     const text = arg.unknownLiteral ?? (arg.eval([], null as never) as string | null);
     const value = text === null ? null : lookupRegName(scope, target, text, at);
-    return { oid: OID, typmod: -1, eval: () => value, rowIndependent: true, name: target, location };
+    return { oid, typmod: -1, eval: () => value, rowIndependent: true, name: target, location };
   }
-  if (arg.oid === TEXT || arg.oid === TypeOid.varchar || arg.oid === TypeOid.name) return compileRegNameLookup(arg, target, scope, location);
+  if (arg.oid === oid) return { ...arg, name: target };
+  const f = arg.eval;
+  if (types.isStringType(arg.oid)) {
+    const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : lookupRegName(scope, target, v as string, at); };
+    return { oid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: target, location };
+  }
   if (![OID, INT4, TypeOid.int2, TypeOid.int8].includes(arg.oid as never)) {
     throw new SqlError('42846', `cannot cast type ${types.formatType(arg.oid, -1)} to ${target}`, at);
   }
-  const f = arg.eval;
-  const show = regOidText(scope, target);
-  const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : show(Number(v)); };
-  return { oid: TEXT, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: target, location };
+  const toOid = types.castFunction(arg.oid, oid, -1, true);
+  const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : toOid(v); };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: target, location };
 }
 
 /**
- * A reg* cast read as text (`'t'::regclass::text`): a name literal's cast yields the oid, which
- * then prints as the name, as PostgreSQL's output function prints it; an oid's cast already
- * yields the name.
+ * A reg* value read as text (`'t'::regclass::text`, `c.oid::regclass::varchar`): the name it
+ * prints as, as PostgreSQL's output function gives it, from the statement's catalog.
  */
-export function regCastAsText(cast: CompiledExpr, target: string, scope: CatalogScope): CompiledExpr {
-  if (cast.oid !== OID) return cast;
-  const f = cast.eval;
-  const show = regOidText(scope, target);
-  return { ...cast, oid: TEXT, eval: (row, c) => { const v = f(row, c); return v === null ? null : show(Number(v)); } };
+export function regCastAsText(value: CompiledExpr, scope: CatalogScope): CompiledExpr {
+  const f = value.eval;
+  const show = regOidText(scope, types.regTypeName(value.oid)!);
+  return { ...value, oid: TEXT, typmod: -1, eval: (row, c) => { const v = f(row, c); return v === null ? null : show(v as number); } };
 }
 
+/** How a value of the reg* type `target` prints: its object's name; 0 is '-', an oid that names nothing its number. */
 export function regOidText(scope: CatalogScope, target: string): (oid: number) => string {
+  const show = regObjectText(scope, target);
+  return (oid) => (oid === 0 ? '-' : show(oid));
+}
+
+function regObjectText(scope: CatalogScope, target: string): (oid: number) => string {
   switch (target) {
     case 'regclass': return (oid) => regclassText(scope, oid);
-    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? formatTypeText(oid, -1);
+    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? regtypeText(oid);
     case 'regnamespace': return (oid) => {
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);
     };
-    // regproc prints 0 as '-', as PostgreSQL's regprocout does (pg_trigger.tgfoid, pg_am.amhandler).
-    case 'regproc': return (oid) => (oid === 0 ? '-' : functionById(scope.catalog, oid)?.name ?? String(oid));
-    default: return (oid) => scope.catalog.access.roleByOid(oid)?.name ?? String(oid);
+    // regproc prints 0 as '-' (regOidText), as PostgreSQL's regprocout does (pg_trigger.tgfoid, pg_am.amhandler).
+    case 'regproc': return (oid) => regprocText(scope, oid);
+    default: return (oid) => {
+      const role = scope.catalog.access.roleByOid(oid);
+      return role ? quoteIdent(role.name) : String(oid);
+    };
   }
 }
 
@@ -301,6 +330,10 @@ export function lookupRegName(scope: CatalogScope, target: string, text: string,
   if (target === 'regclass') {
     const name = parts[parts.length - 1] ?? '';
     const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : ['pg_catalog', ...scope.searchPath];
+    // A qualified name in a schema that does not exist is that error first, as RangeVarGetRelid gives it.
+    if (parts.length > 1 && !scope.catalog.schema(schemas[0]!) && !virtualTable(schemas[0]!, name)) {
+      throw new SqlError('3F000', `schema "${schemas[0]}" does not exist`, at);
+    }
     for (const schema of schemas) {
       const table = scope.catalog.table(schema, name);
       if (table) return table.id;
@@ -315,11 +348,10 @@ export function lookupRegName(scope: CatalogScope, target: string, text: string,
     }
     throw new SqlError('42P01', `relation "${text}" does not exist`, at);
   }
-  // A type name of several words ('character varying') is not a qualified name.
-  if (target === 'regtype') return types.resolveTypeName({ names: parts.length > 0 ? parts : [text.trim().toLowerCase()], typmods: [], arrayBounds: 0, location: -1 }).oid;
+  if (target === 'regtype') return regtypeInput(scope.catalog, scope.searchPath, text, at);
   if (target === 'regnamespace') {
     const schema = scope.catalog.schema(parts[0] ?? '');
-    if (!schema || parts.length !== 1) throw new SqlError('42704', `schema "${text}" does not exist`, at);
+    if (!schema || parts.length !== 1) throw new SqlError('3F000', `schema "${text}" does not exist`, at);
     return schema.oid;
   }
   if (target === 'regproc') {

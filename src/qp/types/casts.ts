@@ -6,6 +6,7 @@ import * as iv from './interval.js';
 import { parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
 import { applyTypmod, charFromText, charToText, formatType, requireType, typeByOid } from './registry.js';
+import { REG_TYPE_OIDS } from './reg-types.js';
 import * as sc from './scalars.js';
 import { bpcharStrip, truncateName } from './strings.js';
 
@@ -77,6 +78,17 @@ function defineNumericCasts(): void {
   cast(I2, TypeOid.oid, 'i', (v) => ((v as number) >>> 0)); cast(I4, TypeOid.oid, 'i', (v) => ((v as number) >>> 0));
   cast(I8, TypeOid.oid, 'i', (v) => { const b = v as bigint; if (b < -2147483648n || b > 4294967295n) throw new SqlError('22003', 'OID out of range'); return Number(BigInt.asUintN(32, b)); });
   cast(TypeOid.oid, I4, 'a', (v) => (v as number) | 0); cast(TypeOid.oid, I8, 'a', (v) => BigInt(v as number));
+  defineRegCasts();
+}
+
+/** pg_cast for the reg* types: to and from oid binary-coercible, integers in, integers out on assignment. */
+function defineRegCasts(): void {
+  for (const reg of REG_TYPE_OIDS) {
+    cast(TypeOid.oid, reg, 'i', (v) => v); cast(reg, TypeOid.oid, 'i', (v) => v);
+    cast(I2, reg, 'i', (v) => ((v as number) >>> 0)); cast(I4, reg, 'i', (v) => ((v as number) >>> 0));
+    cast(I8, reg, 'i', CASTS.get(key(I8, TypeOid.oid))!.fn);
+    cast(reg, I4, 'a', (v) => (v as number) | 0); cast(reg, I8, 'a', (v) => BigInt(v as number));
+  }
 }
 
 function defineStringCasts(): void {

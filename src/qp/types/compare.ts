@@ -5,6 +5,7 @@ import { compareNumeric } from './numeric.js';
 import { compareJsonb } from './json.js';
 import { bpcharStrip, compareBytes, compareText } from './strings.js';
 import { formatType, typeByOid } from './registry.js';
+import { REG_TYPE_OIDS } from './reg-types.js';
 
 /** Orders two non-null values of one type: negative, 0, positive. */
 export type Comparator = (a: SqlValue, b: SqlValue) => number;
@@ -31,6 +32,8 @@ const compareBpchar: Comparator = (a, b) => compareText(bpcharStrip(a as string)
 const COMPARATORS = new Map<number, Comparator>([
   [TypeOid.bool, compareBools],
   [TypeOid.int2, compareNumbers], [TypeOid.int4, compareNumbers], [TypeOid.oid, compareNumbers],
+  // The reg* types sort as their oids, as PostgreSQL's oid_ops orders them.
+  ...REG_TYPE_OIDS.map((oid) => [oid, compareNumbers] as const),
   [TypeOid.date, compareNumbers],
   [TypeOid.int8, compareBigints], [TypeOid.timestamp, compareBigints], [TypeOid.timestamptz, compareBigints],
   [TypeOid.time, compareBigints],

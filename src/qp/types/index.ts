@@ -7,6 +7,7 @@ export {
   type SqlType, allTypes, typeByOid, requireType, formatType, applyTypmod, lengthTypmod,
   parseTextValue, formatTextValue, parseBinaryValue, formatBinaryValue, typeLength, isCollatable,
 } from './registry.js';
+export { isRegType, regTypeName, regTypeOid } from './reg-types.js';
 export { type CastContext, type CastFn, castContext, castFunction, castValue, isStringType } from './casts.js';
 export { type Comparator, comparator, compare, compareFloats, hasComparator } from './compare.js';
 export { type OperatorFn, type ResolvedOperator, resolveOperator, operatorNames, numericPower } from './operators.js';

@@ -7,6 +7,7 @@ import * as num from './numeric.js';
 import * as sc from './scalars.js';
 import * as str from './strings.js';
 import { arrayFromBinary, arrayToBinary, formatArray, parseArrayText } from './arrays.js';
+import { formatRegText, parseRegText, REG_TYPE_OIDS, regTypeName } from './reg-types.js';
 import { vectorSpecs } from './vectors.js';
 
 /**
@@ -182,6 +183,19 @@ function defineIntegers(): void {
   });
 }
 
+/** The reg* types (reg-types.ts): oids in storage and on the wire in binary; no array types here. */
+function defineRegTypes(): void {
+  for (const oid of REG_TYPE_OIDS) {
+    const typname = regTypeName(oid)!;
+    define({
+      oid, typname, name: typname, length: 4, category: 'N', array: 0,
+      parseText: (t) => parseRegText(oid, t), formatText: () => formatRegText(oid),
+      parseBinary: (b) => { expectLength(b, 4); return view(b).getUint32(0); },
+      formatBinary: (v) => fixed(4, (d) => d.setUint32(0, v as number)),
+    });
+  }
+}
+
 function defineFloatsAndNumeric(): void {
   define({
     oid: TypeOid.float4, typname: 'float4', name: 'real', length: 4, category: 'N', array: 1021,
@@ -344,6 +358,7 @@ function defineArrays(): void {
 }
 
 defineIntegers();
+defineRegTypes();
 defineFloatsAndNumeric();
 defineStrings();
 defineOthers();
