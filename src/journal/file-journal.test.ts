@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, appendFile, readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm, open, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeDisk } from '../env/disk.js';
 import type { Disk, FileHandle } from '../env/env.js';
 import type { JournalRecord } from '../contracts/journal.js';
 import { FileJournal } from './file-journal.js';
+import { encodeBatch } from './record-codec.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -65,11 +66,11 @@ class GatedDisk implements Disk {
     return {
       read: (p, l) => handle.read(p, l),
       append: (d) => handle.append(d),
-      appendDurable: async (d) => {
-        await handle.append(d);
+      writeDurable: async (position, d) => {
         await this.gate();
-        return handle.sync();
+        return handle.writeDurable(position, d);
       },
+      zeroFill: (from, to) => handle.zeroFill(from, to),
       size: () => handle.size(),
       truncate: (l) => handle.truncate(l),
       close: () => handle.close(),
@@ -86,6 +87,26 @@ class GatedDisk implements Disk {
   remove = (path: string) => this.inner.remove(path);
   rename = (from: string, to: string) => this.inner.rename(from, to);
   openOrderedStore = (path: string) => this.inner.openOrderedStore(path);
+}
+
+/** Bytes the records take on disk: where the log of a fresh segment holding them ends. */
+function logBytes(records: readonly JournalRecord[]): number {
+  return encodeBatch(records).length;
+}
+
+/** Overwrites bytes of a file in place, as a torn or stray write leaves them. */
+async function writeAt(path: string, offset: number, data: Uint8Array): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(data, 0, data.length, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether every byte of the file from `offset` on is zero. */
+async function zerosFrom(path: string, offset: number): Promise<boolean> {
+  return (await readFile(path)).subarray(offset).every((byte) => byte === 0);
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -147,15 +168,19 @@ test('a torn last record is cut on open; earlier records stay and appends contin
     const journal = await FileJournal.open(new NodeDisk(), directory);
     await journal.append([record(1), record(2)]);
     await journal.close();
-    const intact = (await stat(segmentPath(directory))).size;
+    const intact = logBytes([record(1), record(2)]);
+    const size = (await stat(segmentPath(directory))).size;
+    assert.equal(size > intact, true, 'the segment is preallocated past its records');
+    assert.equal(await zerosFrom(segmentPath(directory), intact), true, 'the preallocated tail is zeros');
     // A partial frame: a header announcing 500 bytes followed by only a few of them.
-    const torn = Buffer.alloc(20);
+    const torn = Buffer.alloc(20, 0xab);
     torn.writeUInt32LE(500, 0);
-    await appendFile(segmentPath(directory), torn);
+    await writeAt(segmentPath(directory), intact, torn);
 
     const reopened = await FileJournal.open(new NodeDisk(), directory);
     assert.equal(reopened.durablePosition, 2);
-    assert.equal((await stat(segmentPath(directory))).size, intact);
+    assert.equal((await stat(segmentPath(directory))).size, size, 'the preallocated size is kept');
+    assert.equal(await zerosFrom(segmentPath(directory), intact), true, 'the torn bytes are zeroed');
     assert.equal(await reopened.append([record(3)]), 3);
     await reopened.close();
     const again = await FileJournal.open(new NodeDisk(), directory);
@@ -169,7 +194,8 @@ test('a few garbage bytes (shorter than a header) at the end are cut', async () 
     const journal = await FileJournal.open(new NodeDisk(), directory);
     await journal.append([record(1)]);
     await journal.close();
-    await appendFile(segmentPath(directory), Buffer.from([0xde, 0xad, 0xbe]));
+    const size = (await stat(segmentPath(directory))).size;
+    await writeAt(segmentPath(directory), size, Buffer.from([0xde, 0xad, 0xbe]));
     const reopened = await FileJournal.open(new NodeDisk(), directory);
     assert.equal(reopened.durablePosition, 1);
     assert.equal(await reopened.append([record(2)]), 2);
@@ -184,9 +210,9 @@ test('a last record with a bad checksum is cut', async () => {
     await journal.append([record(1)]);
     await journal.append([record(2)]);
     await journal.close();
+    const end = logBytes([record(1), record(2)]);
     const file = await readFile(segmentPath(directory));
-    file[file.length - 2] ^= 0xff;
-    await writeFile(segmentPath(directory), file);
+    await writeAt(segmentPath(directory), end - 2, Buffer.from([file[end - 2]! ^ 0xff]));
 
     const reopened = await FileJournal.open(new NodeDisk(), directory);
     assert.equal(reopened.durablePosition, 1);

@@ -12,12 +12,23 @@ import { FrameScanner } from './frame-scanner.js';
  * Layout: `manifest.json` lists the live segments in order, each named after the position of
  * its first record (`segment-<16 digits>.log`). Only the last segment is appended to; a new one
  * is started at a batch boundary once the current one would pass `segmentBytes`, so every
- * earlier segment holds whole, synced records. Recovery scans only the last segment and cuts
- * a torn or corrupt tail there.
+ * earlier segment holds whole, synced records (and is cut to its last record when the next one
+ * starts). Recovery scans only the last segment: its log ends at the first frame that is not
+ * whole and checksummed.
+ *
+ * The last segment is preallocated: zero-filled (and synced) `preallocateBytes` at a time ahead
+ * of the records, as PostgreSQL preallocates its WAL segments. A durable write inside the file
+ * then changes neither its size nor its extents, so the file system commits no metadata for it;
+ * an append to a growing file made every group commit pay that second commit (measured on the
+ * 2-core machine: ~600–880 µs per 200-byte O_DSYNC append, ~210 µs per overwrite of zeros).
+ * A zero tail ends the log like a torn one (length 0 is no valid frame); recovery zeroes any
+ * bytes after the end, so a torn group's later frames cannot resurface behind a new record.
  */
 export interface FileJournalOptions {
   /** Roll to a new segment once the current one would grow past this (default 64 MiB). */
   readonly segmentBytes?: number;
+  /** Zero-fill the current segment this far ahead of its records at a time (default 4 MiB). */
+  readonly preallocateBytes?: number;
   /** Bound of one coalesced write + fsync (default 32 MiB; one batch may exceed it alone). */
   readonly maxWriteBytes?: number;
   /** Bound of the bytes waiting for a write; appends beyond it are refused (default 256 MiB). */
@@ -39,6 +50,8 @@ interface PendingAppend {
 
 const MANIFEST_FILE = 'manifest.json';
 const MANIFEST_VERSION = 1;
+/** Recovery reads the tail after the log's end in chunks of this size. */
+const TAIL_READ_CHUNK_BYTES = 1024 * 1024;
 
 function segmentFileName(firstPosition: JournalPosition): string {
   return `segment-${String(firstPosition).padStart(16, '0')}.log`;
@@ -50,6 +63,8 @@ export class FileJournal implements Journal {
   /** Bytes written to the current segment, and the prefix of them that is synced. */
   private currentBytes: number;
   private currentDurableBytes: number;
+  /** The current segment's file size: zeros from `currentBytes` up to here. */
+  private preallocatedBytes: number;
   private durable: JournalPosition;
   /** The position given to the last record accepted by `append` (durable or not). */
   private assigned: JournalPosition;
@@ -62,6 +77,7 @@ export class FileJournal implements Journal {
   private closed = false;
   private manifestUpdate: Promise<void> = Promise.resolve();
   private readonly segmentBytes: number;
+  private readonly preallocateBytes: number;
   private readonly maxWriteBytes: number;
   private readonly maxQueuedBytes: number;
   /** Counts fsyncs of the journal (observability; tests of group commit). */
@@ -70,16 +86,21 @@ export class FileJournal implements Journal {
   private constructor(
     private readonly disk: Disk,
     private readonly directory: string,
-    state: { segments: readonly Segment[]; current: FileHandle; currentBytes: number; durable: JournalPosition },
+    state: {
+      segments: readonly Segment[]; current: FileHandle; currentBytes: number; fileBytes: number; durable: JournalPosition;
+    },
     options: FileJournalOptions,
   ) {
     this.segments = state.segments;
     this.current = state.current;
     this.currentBytes = state.currentBytes;
     this.currentDurableBytes = state.currentBytes;
+    this.preallocatedBytes = state.fileBytes;
     this.durable = state.durable;
     this.assigned = state.durable;
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.preallocateBytes = options.preallocateBytes ?? 4 * 1024 * 1024;
+    assert(this.preallocateBytes > 0, 'the journal preallocates a positive number of bytes at a time');
     this.maxWriteBytes = options.maxWriteBytes ?? 32 * 1024 * 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 256 * 1024 * 1024;
   }
@@ -92,7 +113,7 @@ export class FileJournal implements Journal {
     const handle = await disk.open(join(directory, last.file));
     const recovered = await recoverSegment(handle, `${directory}/${last.file}`, options.log);
     return new FileJournal(disk, directory, {
-      segments, current: handle, currentBytes: recovered.validBytes,
+      segments, current: handle, currentBytes: recovered.validBytes, fileBytes: recovered.fileBytes,
       durable: last.firstPosition - 1 + recovered.records,
     }, options);
   }
@@ -167,9 +188,11 @@ export class FileJournal implements Journal {
       await this.roll(this.durable + 1);
     }
     if (bytes.length > 0) {
+      const end = this.currentBytes + bytes.length;
+      if (end > this.preallocatedBytes) await this.preallocate(end);
       // One durable write (O_DSYNC) rather than a write and an fdatasync: half the trips to
       // the disk per group, which is what bounds commit latency.
-      await this.current.appendDurable(bytes);
+      await this.current.writeDurable(this.currentBytes, bytes);
       this.currentBytes += bytes.length;
       this.syncCount++;
     }
@@ -178,6 +201,17 @@ export class FileJournal implements Journal {
     this.durable = lastPosition;
     this.currentDurableBytes = this.currentBytes;
     for (const pending of group) pending.resolve(pending.lastPosition);
+  }
+
+  /**
+   * Zero-fills the current segment past `end`: a step of `preallocateBytes`, not beyond the
+   * segment bound unless one group alone passes it. The commits of this group wait for it
+   * (one larger write every few MiB of records).
+   */
+  private async preallocate(end: number): Promise<void> {
+    const target = Math.max(end, Math.min(this.preallocatedBytes + this.preallocateBytes, this.segmentBytes));
+    await this.current.zeroFill(this.preallocatedBytes, target);
+    this.preallocatedBytes = target;
   }
 
   /** A failed write leaves the file in an unknown state: refuse everything from now on. */
@@ -192,6 +226,13 @@ export class FileJournal implements Journal {
   /** Starts a new segment whose first record will be `firstPosition`. */
   private async roll(firstPosition: JournalPosition): Promise<void> {
     const file = segmentFileName(firstPosition);
+    // Cut the finished segment's zero tail first: every segment but the last then ends at its
+    // last record, which replay and trim rely on. A crash before the manifest names the new
+    // segment leaves this one last, and its next write preallocates again.
+    if (this.preallocatedBytes > this.currentBytes) {
+      await this.current.truncate(this.currentBytes);
+      await this.current.sync();
+    }
     // The manifest names the new segment before it is written to, so recovery always scans it.
     await this.updateManifest((segments) => [...segments, { firstPosition, file }]);
     const handle = await this.disk.open(join(this.directory, file));
@@ -200,6 +241,7 @@ export class FileJournal implements Journal {
     this.current = handle;
     this.currentBytes = 0;
     this.currentDurableBytes = 0;
+    this.preallocatedBytes = 0;
   }
 
   /** Manifest changes (roll, trim) run one at a time, each from the latest segment list. */
@@ -314,13 +356,17 @@ async function readOrCreateManifest(disk: Disk, directory: string): Promise<read
 }
 
 /**
- * Scans the last segment: counts its whole records and cuts everything from the first torn
- * or corrupt frame on. Such a tail was never acknowledged (an append resolves only after the
- * fsync that covers all of its bytes), so cutting it loses no committed transaction.
+ * Scans the last segment: counts its whole records; the log ends at the first frame that is not
+ * whole with a matching CRC (a torn or corrupt frame, or the preallocated zeros). Nothing from
+ * there on was acknowledged (an append resolves only after the durable write that covers all of
+ * its bytes). Bytes there that are not zero (a torn group) are zeroed, so that a later, shorter
+ * record written at the end cannot be followed by a stale whole frame of the torn group.
  */
-async function recoverSegment(handle: FileHandle, name: string, log: Log | undefined): Promise<{ records: number; validBytes: number }> {
-  const size = await handle.size();
-  const scanner = new FrameScanner(handle, size);
+async function recoverSegment(
+  handle: FileHandle, name: string, log: Log | undefined,
+): Promise<{ records: number; validBytes: number; fileBytes: number }> {
+  const fileBytes = await handle.size();
+  const scanner = new FrameScanner(handle, fileBytes);
   let records = 0;
   for (;;) {
     const step = await scanner.next();
@@ -328,14 +374,30 @@ async function recoverSegment(handle: FileHandle, name: string, log: Log | undef
       records++;
       continue;
     }
-    if (step.kind !== 'end') {
-      const reason = step.kind === 'corrupt' ? step.reason : 'partial record';
-      log?.warn(`journal ${name}: cutting ${size - step.offset} bytes at offset ${step.offset} (${reason})`);
-      await handle.truncate(step.offset);
-      await handle.sync();
-    }
     const validBytes = step.offset;
-    assert((await handle.size()) === validBytes, 'the recovered segment ends at its last whole record');
-    return { records, validBytes };
+    const dirtyEnd = await endOfNonZeroBytes(handle, validBytes, fileBytes);
+    if (dirtyEnd > validBytes) {
+      const reason = step.kind === 'corrupt' ? step.reason : step.kind === 'torn' ? 'partial record' : 'bytes after the end';
+      log?.warn(`journal ${name}: zeroing ${dirtyEnd - validBytes} bytes at offset ${validBytes} (${reason})`);
+      await handle.zeroFill(validBytes, dirtyEnd);
+    }
+    assert(validBytes <= fileBytes, 'the recovered log ends inside its segment');
+    return { records, validBytes, fileBytes };
   }
+}
+
+/** The offset just past the last byte in [from, to) that is not zero, or `from` if all are zero. */
+async function endOfNonZeroBytes(handle: FileHandle, from: number, to: number): Promise<number> {
+  let end = from;
+  for (let offset = from; offset < to; offset += TAIL_READ_CHUNK_BYTES) {
+    const chunk = await handle.read(offset, Math.min(TAIL_READ_CHUNK_BYTES, to - offset));
+    assert(chunk.length > 0, 'the segment holds the bytes its size says');
+    for (let i = chunk.length - 1; i >= 0; i--) {
+      if (chunk[i] !== 0) {
+        end = offset + i + 1;
+        break;
+      }
+    }
+  }
+  return end;
 }
