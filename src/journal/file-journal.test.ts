@@ -272,3 +272,76 @@ test('an oversized record is refused without harming the journal', async () => {
     await journal.close();
   });
 });
+
+test('a crash mid-segment: a torn group whose later frame is whole does not resurface behind a new record', async () => {
+  await withDirectory(async (directory) => {
+    const journal = await FileJournal.open(new NodeDisk(), directory);
+    await journal.append([record(1)]);
+    await journal.close();
+    const end = logBytes([record(1)]);
+    // A group of two records (2 and 3) torn by the crash: the first frame's bytes never
+    // reached the disk (zeros, as preallocated) but the second frame's did, whole.
+    const group = encodeBatch([record(2, 50), record(3)]);
+    const secondFrame = logBytes([record(2, 50)]);
+    await writeAt(segmentPath(directory), end + secondFrame, group.subarray(secondFrame));
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(reopened.durablePosition, 1, 'the log ends at the zeros of the torn first frame');
+    assert.equal(await zerosFrom(segmentPath(directory), end), true, 'the stray whole frame is zeroed');
+    // The new record is as long as the torn first one: without zeroing, record 3's stale frame
+    // would start exactly where it ends and be read back as position 3.
+    const next = record(4, 50);
+    assert.equal(logBytes([next]), secondFrame);
+    assert.equal(await reopened.append([next]), 2);
+    await reopened.close();
+    const again = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(again.durablePosition, 2);
+    assert.deepEqual((await readAll(again)).map((r) => r.record.transactionId), ['tx-1', 'tx-4']);
+    await again.close();
+  });
+});
+
+test('a crash mid-segment with only preallocated zeros after the records loses nothing and zeroes nothing', async () => {
+  await withDirectory(async (directory) => {
+    const options = { preallocateBytes: 8192 };
+    const journal = await FileJournal.open(new NodeDisk(), directory, options);
+    for (let i = 1; i <= 5; i++) await journal.append([record(i, 1000)]);
+    // No close: the process dies here; the file keeps whatever the durable writes left.
+    const size = (await stat(segmentPath(directory))).size;
+    assert.equal(size > logBytes([1, 2, 3, 4, 5].map((i) => record(i, 1000))), true);
+    const warnings: string[] = [];
+    const log = { info: () => {}, warn: (message: string) => warnings.push(message), error: () => {} };
+    const reopened = await FileJournal.open(new NodeDisk(), directory, { ...options, log });
+    assert.equal(reopened.durablePosition, 5);
+    assert.deepEqual(warnings, [], 'a zero tail is the end of the log, not damage');
+    assert.equal(await reopened.append([record(6)]), 6);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.position), [1, 2, 3, 4, 5, 6]);
+    await reopened.close();
+    await journal.close();
+  });
+});
+
+test('preallocation grows the segment a step at a time; rolled segments end at their last record', async () => {
+  await withDirectory(async (directory) => {
+    const options = { segmentBytes: 8192, preallocateBytes: 2048 };
+    const journal = await FileJournal.open(new NodeDisk(), directory, options);
+    await journal.append([record(1, 1000)]);
+    assert.equal((await stat(segmentPath(directory))).size, 2048, 'one step preallocated');
+    await journal.append([record(2, 1000)]);
+    await journal.append([record(3, 1000)]);
+    assert.equal((await stat(segmentPath(directory))).size, 4096, 'a second step once the records pass the first');
+    const perSegment = Math.floor(8192 / logBytes([record(1, 1000)]));
+    for (let i = 4; i <= 3 * perSegment; i++) await journal.append([record(i, 1000)]);
+    const second = perSegment + 1;
+    assert.equal((await stat(segmentPath(directory))).size, logBytes(
+      Array.from({ length: perSegment }, (_, i) => record(i + 1, 1000))), 'the first segment was cut to its records');
+    assert.equal((await stat(segmentPath(directory, second))).size <= 8192, true);
+    await journal.close();
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory, options);
+    assert.equal(reopened.durablePosition, 3 * perSegment);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.position), Array.from({ length: 3 * perSegment }, (_, i) => i + 1));
+    assert.equal(await reopened.append([record(100)]), 3 * perSegment + 1);
+    await reopened.close();
+  });
+});
