@@ -51,6 +51,10 @@ class GatedDisk implements Disk {
   release(): void {
     for (const resume of this.waiting.splice(0)) resume();
   }
+  /** Lets only the most recent held sync finish (a later write that the disk completes first). */
+  releaseLast(): void {
+    this.waiting.pop()?.();
+  }
   get waitingSyncs(): number {
     return this.waiting.length;
   }
@@ -137,7 +141,8 @@ test('records round-trip through append, close and reopen', async () => {
 test('concurrent appends during an fsync are coalesced into one write and sync, in call order', async () => {
   await withDirectory(async (directory) => {
     const disk = new GatedDisk();
-    const journal = await FileJournal.open(disk, directory);
+    // One write at a time, so every append behind the first coalesces into the second write.
+    const journal = await FileJournal.open(disk, directory, { maxWritesInFlight: 1 });
     disk.gated = true;
     const first = journal.append([record(1)]);
     await until(() => disk.waitingSyncs === 1);
@@ -343,5 +348,64 @@ test('preallocation grows the segment a step at a time; rolled segments end at t
     assert.deepEqual((await readAll(reopened)).map((r) => r.position), Array.from({ length: 3 * perSegment }, (_, i) => i + 1));
     assert.equal(await reopened.append([record(100)]), 3 * perSegment + 1);
     await reopened.close();
+  });
+});
+
+test('two writes in flight: a later write that finishes first is acknowledged only after the earlier one', async () => {
+  await withDirectory(async (directory) => {
+    const disk = new GatedDisk();
+    const journal = await FileJournal.open(disk, directory, { maxWritesInFlight: 2 });
+    await journal.append([record(0)]);
+    disk.gated = true;
+    const resolved: number[] = [];
+    const first = journal.append([record(1)]);
+    void first.then((position) => resolved.push(position));
+    await until(() => disk.waitingSyncs === 1);
+    const second = journal.append([record(2)]);
+    void second.then((position) => resolved.push(position));
+    await until(() => disk.waitingSyncs === 2);
+    const third = journal.append([record(3)]);
+    void third.then((position) => resolved.push(position));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resume) => setImmediate(resume));
+    assert.equal(disk.waitingSyncs, 2, 'a third write waits while two are in flight');
+
+    disk.releaseLast();
+    for (let turn = 0; turn < 20; turn++) await new Promise((resume) => setImmediate(resume));
+    assert.equal(journal.durablePosition, 1, 'position 3 is on disk but 2 is not yet');
+    assert.deepEqual(resolved, []);
+    assert.equal(disk.waitingSyncs, 2, 'the finished write let the third one start');
+
+    disk.gated = false;
+    disk.release();
+    assert.deepEqual(await Promise.all([first, second, third]), [2, 3, 4]);
+    assert.deepEqual(resolved, [2, 3, 4]);
+    assert.equal(journal.durablePosition, 4);
+    await journal.close();
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.record.transactionId), ['tx-0', 'tx-1', 'tx-2', 'tx-3']);
+    await reopened.close();
+  });
+});
+
+test('a failed write fails the later write in flight too, and the earlier one still completes', async () => {
+  await withDirectory(async (directory) => {
+    const disk = new GatedDisk();
+    const journal = await FileJournal.open(disk, directory, { maxWritesInFlight: 2 });
+    await journal.append([record(0)]);
+    disk.gated = true;
+    const first = journal.append([record(1)]);
+    await until(() => disk.waitingSyncs === 1);
+    const second = journal.append([record(2)]);
+    await until(() => disk.waitingSyncs === 2);
+    disk.failSyncs = true;
+    disk.releaseLast();
+    await assert.rejects(second, /journal write failed: EIO/);
+    disk.failSyncs = false;
+    disk.gated = false;
+    disk.release();
+    assert.equal(await first, 2);
+    assert.equal(journal.durablePosition, 2);
+    await assert.rejects(journal.append([record(3)]), /journal unavailable/);
+    await journal.close();
   });
 });

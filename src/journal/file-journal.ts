@@ -33,6 +33,8 @@ export interface FileJournalOptions {
   readonly maxWriteBytes?: number;
   /** Bound of the bytes waiting for a write; appends beyond it are refused (default 256 MiB). */
   readonly maxQueuedBytes?: number;
+  /** Durable writes of consecutive groups that may run at once (default 2; 1 = one at a time). */
+  readonly maxWritesInFlight?: number;
   readonly log?: Log;
 }
 
@@ -48,6 +50,19 @@ interface PendingAppend {
   readonly reject: (error: Error) => void;
 }
 
+/** One group's durable write, started and not yet acknowledged (acknowledgements go in order). */
+interface WriteInFlight {
+  readonly group: readonly PendingAppend[];
+  /** The segment's bytes that are durable once this write and every earlier one are. */
+  readonly endBytes: number;
+  done: boolean;
+}
+
+/**
+ * Bound of the writes finished or running but not yet acknowledged (an earlier write still
+ * running holds back every later one's acknowledgement).
+ */
+const MAX_UNACKNOWLEDGED_WRITES = 16;
 const MANIFEST_FILE = 'manifest.json';
 const MANIFEST_VERSION = 1;
 /** Recovery reads the tail after the log's end in chunks of this size. */
@@ -70,7 +85,14 @@ export class FileJournal implements Journal {
   private assigned: JournalPosition;
   private readonly queue: PendingAppend[] = [];
   private queuedBytes = 0;
-  private writing = false;
+  /** Started writes in position order; the head is the oldest not yet acknowledged. */
+  private readonly inFlight: WriteInFlight[] = [];
+  /** Writes of `inFlight` that the disk has not finished. */
+  private writesRunning = 0;
+  /** A roll or preallocation is running (after the writes in flight drained); no write starts. */
+  private preparing = false;
+  private signalDrained: (() => void) | null = null;
+  private active = false;
   private idle: Promise<void> = Promise.resolve();
   private signalIdle: () => void = () => {};
   private failure: Error | null = null;
@@ -80,6 +102,7 @@ export class FileJournal implements Journal {
   private readonly preallocateBytes: number;
   private readonly maxWriteBytes: number;
   private readonly maxQueuedBytes: number;
+  private readonly maxWritesInFlight: number;
   /** Counts fsyncs of the journal (observability; tests of group commit). */
   syncCount = 0;
 
@@ -103,6 +126,8 @@ export class FileJournal implements Journal {
     assert(this.preallocateBytes > 0, 'the journal preallocates a positive number of bytes at a time');
     this.maxWriteBytes = options.maxWriteBytes ?? 32 * 1024 * 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 256 * 1024 * 1024;
+    this.maxWritesInFlight = options.maxWritesInFlight ?? 2;
+    assert(Number.isSafeInteger(this.maxWritesInFlight) && this.maxWritesInFlight >= 1, 'at least one journal write may be in flight');
   }
 
   /** Opens (or creates) the journal in `directory`, cutting a torn or corrupt tail. */
@@ -144,30 +169,104 @@ export class FileJournal implements Journal {
     return new Promise<JournalPosition>((resolve, reject) => {
       this.queue.push({ bytes, lastPosition, resolve, reject });
       this.queuedBytes += bytes.length;
-      if (!this.writing) this.startWriting();
+      if (!this.active) {
+        this.active = true;
+        this.idle = new Promise((resolve) => { this.signalIdle = resolve; });
+      }
+      this.pump();
     });
   }
 
-  private startWriting(): void {
-    this.writing = true;
-    this.idle = new Promise((resolve) => { this.signalIdle = resolve; });
-    void this.writeLoop();
+  /**
+   * Group commit: every append that queued while the writes in flight ran goes to disk in the
+   * next single durable write. Up to `maxWritesInFlight` such writes run at once (this disk
+   * completes overlapping durable writes faster than one after another), so a group need not
+   * wait for the previous group's write before its own starts. Acknowledgements still go in
+   * position order: a group resolves only once its write and every earlier one are durable.
+   * A crash can leave a later write on disk behind a torn earlier one; recovery ends the log
+   * at the torn frame and zeroes what follows, and none of it was acknowledged.
+   */
+  private pump(): void {
+    while (this.queue.length > 0 && this.failure === null && !this.preparing && this.writesRunning < this.maxWritesInFlight
+      && this.inFlight.length < MAX_UNACKNOWLEDGED_WRITES) {
+      const group = this.takeGroup();
+      const bytes = group.length === 1 ? group[0]!.bytes : Buffer.concat(group.map((pending) => pending.bytes));
+      const roll = this.currentBytes > 0 && this.currentBytes + bytes.length > this.segmentBytes;
+      if (roll || this.currentBytes + bytes.length > this.preallocatedBytes) {
+        this.preparing = true;
+        void this.prepareThenWrite(group, bytes, roll);
+        return;
+      }
+      this.startWrite(group, bytes);
+    }
+    this.settleIfIdle();
   }
 
-  /**
-   * Group commit: every append that queued while the previous write+fsync was in progress
-   * goes to disk in the next single write+fsync. Batches resolve in call order.
-   */
-  private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 && this.failure === null) {
-      const group = this.takeGroup();
-      try {
-        await this.writeGroup(group);
-      } catch (error) {
-        this.fail(error as Error, group);
-      }
+  /** Rolls or preallocates once the writes in flight drained (a roll cuts the old segment). */
+  private async prepareThenWrite(group: readonly PendingAppend[], bytes: Uint8Array, roll: boolean): Promise<void> {
+    try {
+      if (this.inFlight.length > 0) await new Promise<void>((resolve) => { this.signalDrained = resolve; });
+      if (this.failure !== null) throw this.failure;
+      if (roll) await this.roll(this.durable + 1);
+      const end = this.currentBytes + bytes.length;
+      if (end > this.preallocatedBytes) await this.preallocate(end);
+    } catch (error) {
+      this.preparing = false;
+      this.fail(error as Error, group);
+      this.settleIfIdle();
+      return;
     }
-    this.writing = false;
+    this.preparing = false;
+    this.startWrite(group, bytes);
+    this.pump();
+  }
+
+  private startWrite(group: readonly PendingAppend[], bytes: Uint8Array): void {
+    assert(this.currentBytes + bytes.length <= this.preallocatedBytes || bytes.length === 0, 'journal writes land inside the preallocated segment');
+    const offset = this.currentBytes;
+    this.currentBytes += bytes.length;
+    const write: WriteInFlight = { group, endBytes: this.currentBytes, done: false };
+    this.inFlight.push(write);
+    this.writesRunning++;
+    // One durable write (O_DSYNC) rather than a write and an fdatasync: half the trips to
+    // the disk per group, which is what bounds commit latency.
+    const durable = bytes.length > 0 ? this.current.writeDurable(offset, bytes) : Promise.resolve();
+    durable.then(() => {
+      this.writesRunning--;
+      if (bytes.length > 0) this.syncCount++;
+      write.done = true;
+      this.acknowledgeInOrder();
+      this.pump();
+    }, (error: unknown) => {
+      this.writesRunning--;
+      this.failWrite(write, error as Error);
+      this.settleIfIdle();
+    });
+  }
+
+  /** Resolves the oldest writes that are durable, stopping at the first still in flight. */
+  private acknowledgeInOrder(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.done) {
+      const write = this.inFlight.shift()!;
+      const lastPosition = write.group[write.group.length - 1]!.lastPosition;
+      assert(lastPosition >= this.durable, 'journal positions become durable in order');
+      this.durable = lastPosition;
+      this.currentDurableBytes = write.endBytes;
+      for (const pending of write.group) pending.resolve(pending.lastPosition);
+    }
+    this.noteDrained();
+  }
+
+  private noteDrained(): void {
+    if (this.inFlight.length > 0 || this.signalDrained === null) return;
+    const resume = this.signalDrained;
+    this.signalDrained = null;
+    resume();
+  }
+
+  private settleIfIdle(): void {
+    if (!this.active || this.queue.length > 0 || this.inFlight.length > 0 || this.preparing) return;
+    this.active = false;
     this.signalIdle();
   }
 
@@ -182,25 +281,16 @@ export class FileJournal implements Journal {
     return this.queue.splice(0, count);
   }
 
-  private async writeGroup(group: readonly PendingAppend[]): Promise<void> {
-    const bytes = group.length === 1 ? group[0]!.bytes : Buffer.concat(group.map((pending) => pending.bytes));
-    if (this.currentBytes > 0 && this.currentBytes + bytes.length > this.segmentBytes) {
-      await this.roll(this.durable + 1);
-    }
-    if (bytes.length > 0) {
-      const end = this.currentBytes + bytes.length;
-      if (end > this.preallocatedBytes) await this.preallocate(end);
-      // One durable write (O_DSYNC) rather than a write and an fdatasync: half the trips to
-      // the disk per group, which is what bounds commit latency.
-      await this.current.writeDurable(this.currentBytes, bytes);
-      this.currentBytes += bytes.length;
-      this.syncCount++;
-    }
-    const lastPosition = group[group.length - 1]!.lastPosition;
-    assert(lastPosition >= this.durable, 'journal positions become durable in order');
-    this.durable = lastPosition;
-    this.currentDurableBytes = this.currentBytes;
-    for (const pending of group) pending.resolve(pending.lastPosition);
+  /**
+   * A failed write fails its group and every later one (they may not be acknowledged past a
+   * gap); earlier writes still in flight complete and are acknowledged as usual.
+   */
+  private failWrite(write: WriteInFlight, error: Error): void {
+    const index = this.inFlight.indexOf(write);
+    assert(index >= 0, 'a failed write is still in flight');
+    const later = this.inFlight.splice(index);
+    this.fail(error, later.flatMap((failed) => failed.group));
+    this.acknowledgeInOrder();
   }
 
   /**
@@ -216,7 +306,7 @@ export class FileJournal implements Journal {
 
   /** A failed write leaves the file in an unknown state: refuse everything from now on. */
   private fail(error: Error, group: readonly PendingAppend[]): void {
-    this.failure = error;
+    this.failure ??= error;
     const failed = new Error(`journal write failed: ${error.message}`);
     for (const pending of group) pending.reject(failed);
     for (const pending of this.queue.splice(0)) pending.reject(failed);
