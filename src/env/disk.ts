@@ -4,8 +4,11 @@ import type { Disk, FileHandle } from './env.js';
 import type { OrderedStore } from './env.js';
 import { LmdbOrderedStore } from './lmdb-store.js';
 
+/** Zero-filling goes through a buffer of at most this size (a few large durable writes). */
+const ZERO_FILL_CHUNK_BYTES = 1024 * 1024;
+
 class NodeFileHandle implements FileHandle {
-  /** A second descriptor on the same file whose writes are durable when they return. */
+  /** A second descriptor on the same file whose writes are positioned and durable when they return. */
   private durable: fs.FileHandle | null = null;
 
   constructor(private readonly handle: fs.FileHandle, private readonly path: string) {}
@@ -33,11 +36,28 @@ class NodeFileHandle implements FileHandle {
     return this.handle.datasync();
   }
 
-  async appendDurable(data: Uint8Array): Promise<void> {
-    this.durable ??= await fs.open(this.path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_DSYNC);
+  async writeDurable(position: number, data: Uint8Array): Promise<void> {
+    await this.writeAt(await this.durableDescriptor(), data, position);
+  }
+
+  async zeroFill(from: number, to: number): Promise<void> {
+    const durable = await this.durableDescriptor();
+    const zeros = Buffer.alloc(Math.min(ZERO_FILL_CHUNK_BYTES, Math.max(0, to - from)));
+    for (let offset = from; offset < to; offset += zeros.length) {
+      await this.writeAt(durable, zeros.subarray(0, Math.min(zeros.length, to - offset)), offset);
+    }
+  }
+
+  /** Not O_APPEND (Linux ignores the position of a write on an O_APPEND descriptor). */
+  private async durableDescriptor(): Promise<fs.FileHandle> {
+    this.durable ??= await fs.open(this.path, fsConstants.O_WRONLY | fsConstants.O_DSYNC);
+    return this.durable;
+  }
+
+  private async writeAt(descriptor: fs.FileHandle, data: Uint8Array, position: number): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.durable.write(data, done, data.length - done, null);
+      const { bytesWritten } = await descriptor.write(data, done, data.length - done, position + done);
       done += bytesWritten;
     }
   }

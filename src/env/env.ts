@@ -28,10 +28,14 @@ export interface FileHandle {
   /** Makes every completed write durable (fdatasync). */
   sync(): Promise<void>;
   /**
-   * Appends and resolves once the bytes are durable — one step where the platform has one
-   * (a write through O_DSYNC), which costs one trip to the disk instead of a write and a sync.
+   * Writes at `position` (inside the file or at its end) and resolves once the bytes are
+   * durable — one step where the platform has one (a write through O_DSYNC), which costs one
+   * trip to the disk instead of a write and a sync. Inside a preallocated file the write
+   * changes no metadata, so the file system has no journal commit of its own to make.
    */
-  appendDurable(data: Uint8Array): Promise<void>;
+  writeDurable(position: number, data: Uint8Array): Promise<void>;
+  /** Writes zeros over [from, to), growing the file if `to` passes its end; durable on return. */
+  zeroFill(from: number, to: number): Promise<void>;
   size(): Promise<number>;
   truncate(length: number): Promise<void>;
   close(): Promise<void>;

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, appendFile, readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdtemp, rm, open, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeDisk } from '../env/disk.js';
 import type { Disk, FileHandle } from '../env/env.js';
 import type { JournalRecord } from '../contracts/journal.js';
 import { FileJournal } from './file-journal.js';
+import { encodeBatch } from './record-codec.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -50,6 +51,10 @@ class GatedDisk implements Disk {
   release(): void {
     for (const resume of this.waiting.splice(0)) resume();
   }
+  /** Lets only the most recent held sync finish (a later write that the disk completes first). */
+  releaseLast(): void {
+    this.waiting.pop()?.();
+  }
   get waitingSyncs(): number {
     return this.waiting.length;
   }
@@ -65,11 +70,11 @@ class GatedDisk implements Disk {
     return {
       read: (p, l) => handle.read(p, l),
       append: (d) => handle.append(d),
-      appendDurable: async (d) => {
-        await handle.append(d);
+      writeDurable: async (position, d) => {
         await this.gate();
-        return handle.sync();
+        return handle.writeDurable(position, d);
       },
+      zeroFill: (from, to) => handle.zeroFill(from, to),
       size: () => handle.size(),
       truncate: (l) => handle.truncate(l),
       close: () => handle.close(),
@@ -86,6 +91,26 @@ class GatedDisk implements Disk {
   remove = (path: string) => this.inner.remove(path);
   rename = (from: string, to: string) => this.inner.rename(from, to);
   openOrderedStore = (path: string) => this.inner.openOrderedStore(path);
+}
+
+/** Bytes the records take on disk: where the log of a fresh segment holding them ends. */
+function logBytes(records: readonly JournalRecord[]): number {
+  return encodeBatch(records).length;
+}
+
+/** Overwrites bytes of a file in place, as a torn or stray write leaves them. */
+async function writeAt(path: string, offset: number, data: Uint8Array): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(data, 0, data.length, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether every byte of the file from `offset` on is zero. */
+async function zerosFrom(path: string, offset: number): Promise<boolean> {
+  return (await readFile(path)).subarray(offset).every((byte) => byte === 0);
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -116,7 +141,8 @@ test('records round-trip through append, close and reopen', async () => {
 test('concurrent appends during an fsync are coalesced into one write and sync, in call order', async () => {
   await withDirectory(async (directory) => {
     const disk = new GatedDisk();
-    const journal = await FileJournal.open(disk, directory);
+    // One write at a time, so every append behind the first coalesces into the second write.
+    const journal = await FileJournal.open(disk, directory, { maxWritesInFlight: 1 });
     disk.gated = true;
     const first = journal.append([record(1)]);
     await until(() => disk.waitingSyncs === 1);
@@ -147,15 +173,19 @@ test('a torn last record is cut on open; earlier records stay and appends contin
     const journal = await FileJournal.open(new NodeDisk(), directory);
     await journal.append([record(1), record(2)]);
     await journal.close();
-    const intact = (await stat(segmentPath(directory))).size;
+    const intact = logBytes([record(1), record(2)]);
+    const size = (await stat(segmentPath(directory))).size;
+    assert.equal(size > intact, true, 'the segment is preallocated past its records');
+    assert.equal(await zerosFrom(segmentPath(directory), intact), true, 'the preallocated tail is zeros');
     // A partial frame: a header announcing 500 bytes followed by only a few of them.
-    const torn = Buffer.alloc(20);
+    const torn = Buffer.alloc(20, 0xab);
     torn.writeUInt32LE(500, 0);
-    await appendFile(segmentPath(directory), torn);
+    await writeAt(segmentPath(directory), intact, torn);
 
     const reopened = await FileJournal.open(new NodeDisk(), directory);
     assert.equal(reopened.durablePosition, 2);
-    assert.equal((await stat(segmentPath(directory))).size, intact);
+    assert.equal((await stat(segmentPath(directory))).size, size, 'the preallocated size is kept');
+    assert.equal(await zerosFrom(segmentPath(directory), intact), true, 'the torn bytes are zeroed');
     assert.equal(await reopened.append([record(3)]), 3);
     await reopened.close();
     const again = await FileJournal.open(new NodeDisk(), directory);
@@ -169,7 +199,8 @@ test('a few garbage bytes (shorter than a header) at the end are cut', async () 
     const journal = await FileJournal.open(new NodeDisk(), directory);
     await journal.append([record(1)]);
     await journal.close();
-    await appendFile(segmentPath(directory), Buffer.from([0xde, 0xad, 0xbe]));
+    const size = (await stat(segmentPath(directory))).size;
+    await writeAt(segmentPath(directory), size, Buffer.from([0xde, 0xad, 0xbe]));
     const reopened = await FileJournal.open(new NodeDisk(), directory);
     assert.equal(reopened.durablePosition, 1);
     assert.equal(await reopened.append([record(2)]), 2);
@@ -184,9 +215,9 @@ test('a last record with a bad checksum is cut', async () => {
     await journal.append([record(1)]);
     await journal.append([record(2)]);
     await journal.close();
+    const end = logBytes([record(1), record(2)]);
     const file = await readFile(segmentPath(directory));
-    file[file.length - 2] ^= 0xff;
-    await writeFile(segmentPath(directory), file);
+    await writeAt(segmentPath(directory), end - 2, Buffer.from([file[end - 2]! ^ 0xff]));
 
     const reopened = await FileJournal.open(new NodeDisk(), directory);
     assert.equal(reopened.durablePosition, 1);
@@ -243,6 +274,138 @@ test('an oversized record is refused without harming the journal', async () => {
     const journal = await FileJournal.open(new NodeDisk(), directory);
     await assert.rejects(journal.append([record(1, 17 * 1024 * 1024)]), RangeError);
     assert.equal(await journal.append([record(2)]), 1);
+    await journal.close();
+  });
+});
+
+test('a crash mid-segment: a torn group whose later frame is whole does not resurface behind a new record', async () => {
+  await withDirectory(async (directory) => {
+    const journal = await FileJournal.open(new NodeDisk(), directory);
+    await journal.append([record(1)]);
+    await journal.close();
+    const end = logBytes([record(1)]);
+    // A group of two records (2 and 3) torn by the crash: the first frame's bytes never
+    // reached the disk (zeros, as preallocated) but the second frame's did, whole.
+    const group = encodeBatch([record(2, 50), record(3)]);
+    const secondFrame = logBytes([record(2, 50)]);
+    await writeAt(segmentPath(directory), end + secondFrame, group.subarray(secondFrame));
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(reopened.durablePosition, 1, 'the log ends at the zeros of the torn first frame');
+    assert.equal(await zerosFrom(segmentPath(directory), end), true, 'the stray whole frame is zeroed');
+    // The new record is as long as the torn first one: without zeroing, record 3's stale frame
+    // would start exactly where it ends and be read back as position 3.
+    const next = record(4, 50);
+    assert.equal(logBytes([next]), secondFrame);
+    assert.equal(await reopened.append([next]), 2);
+    await reopened.close();
+    const again = await FileJournal.open(new NodeDisk(), directory);
+    assert.equal(again.durablePosition, 2);
+    assert.deepEqual((await readAll(again)).map((r) => r.record.transactionId), ['tx-1', 'tx-4']);
+    await again.close();
+  });
+});
+
+test('a crash mid-segment with only preallocated zeros after the records loses nothing and zeroes nothing', async () => {
+  await withDirectory(async (directory) => {
+    const options = { preallocateBytes: 8192 };
+    const journal = await FileJournal.open(new NodeDisk(), directory, options);
+    for (let i = 1; i <= 5; i++) await journal.append([record(i, 1000)]);
+    // No close: the process dies here; the file keeps whatever the durable writes left.
+    const size = (await stat(segmentPath(directory))).size;
+    assert.equal(size > logBytes([1, 2, 3, 4, 5].map((i) => record(i, 1000))), true);
+    const warnings: string[] = [];
+    const log = { info: () => {}, warn: (message: string) => warnings.push(message), error: () => {} };
+    const reopened = await FileJournal.open(new NodeDisk(), directory, { ...options, log });
+    assert.equal(reopened.durablePosition, 5);
+    assert.deepEqual(warnings, [], 'a zero tail is the end of the log, not damage');
+    assert.equal(await reopened.append([record(6)]), 6);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.position), [1, 2, 3, 4, 5, 6]);
+    await reopened.close();
+    await journal.close();
+  });
+});
+
+test('preallocation grows the segment a step at a time; rolled segments end at their last record', async () => {
+  await withDirectory(async (directory) => {
+    const options = { segmentBytes: 8192, preallocateBytes: 2048 };
+    const journal = await FileJournal.open(new NodeDisk(), directory, options);
+    await journal.append([record(1, 1000)]);
+    assert.equal((await stat(segmentPath(directory))).size, 2048, 'one step preallocated');
+    await journal.append([record(2, 1000)]);
+    await journal.append([record(3, 1000)]);
+    assert.equal((await stat(segmentPath(directory))).size, 4096, 'a second step once the records pass the first');
+    const perSegment = Math.floor(8192 / logBytes([record(1, 1000)]));
+    for (let i = 4; i <= 3 * perSegment; i++) await journal.append([record(i, 1000)]);
+    const second = perSegment + 1;
+    assert.equal((await stat(segmentPath(directory))).size, logBytes(
+      Array.from({ length: perSegment }, (_, i) => record(i + 1, 1000))), 'the first segment was cut to its records');
+    assert.equal((await stat(segmentPath(directory, second))).size <= 8192, true);
+    await journal.close();
+
+    const reopened = await FileJournal.open(new NodeDisk(), directory, options);
+    assert.equal(reopened.durablePosition, 3 * perSegment);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.position), Array.from({ length: 3 * perSegment }, (_, i) => i + 1));
+    assert.equal(await reopened.append([record(100)]), 3 * perSegment + 1);
+    await reopened.close();
+  });
+});
+
+test('two writes in flight: a later write that finishes first is acknowledged only after the earlier one', async () => {
+  await withDirectory(async (directory) => {
+    const disk = new GatedDisk();
+    const journal = await FileJournal.open(disk, directory, { maxWritesInFlight: 2 });
+    await journal.append([record(0)]);
+    disk.gated = true;
+    const resolved: number[] = [];
+    const first = journal.append([record(1)]);
+    void first.then((position) => resolved.push(position));
+    await until(() => disk.waitingSyncs === 1);
+    const second = journal.append([record(2)]);
+    void second.then((position) => resolved.push(position));
+    await until(() => disk.waitingSyncs === 2);
+    const third = journal.append([record(3)]);
+    void third.then((position) => resolved.push(position));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resume) => setImmediate(resume));
+    assert.equal(disk.waitingSyncs, 2, 'a third write waits while two are in flight');
+
+    disk.releaseLast();
+    // The third write starts only once the second finished: then position 3 is on disk.
+    await until(() => disk.waitingSyncs === 2);
+    assert.equal(journal.durablePosition, 1, 'position 3 is on disk but 2 is not yet');
+    assert.deepEqual(resolved, []);
+
+    disk.gated = false;
+    disk.release();
+    assert.deepEqual(await Promise.all([first, second, third]), [2, 3, 4]);
+    assert.deepEqual(resolved, [2, 3, 4]);
+    assert.equal(journal.durablePosition, 4);
+    await journal.close();
+    const reopened = await FileJournal.open(new NodeDisk(), directory);
+    assert.deepEqual((await readAll(reopened)).map((r) => r.record.transactionId), ['tx-0', 'tx-1', 'tx-2', 'tx-3']);
+    await reopened.close();
+  });
+});
+
+test('a failed write fails the later write in flight too, and the earlier one still completes', async () => {
+  await withDirectory(async (directory) => {
+    const disk = new GatedDisk();
+    const journal = await FileJournal.open(disk, directory, { maxWritesInFlight: 2 });
+    await journal.append([record(0)]);
+    disk.gated = true;
+    const first = journal.append([record(1)]);
+    await until(() => disk.waitingSyncs === 1);
+    const second = journal.append([record(2)]);
+    await until(() => disk.waitingSyncs === 2);
+    disk.failSyncs = true;
+    disk.releaseLast();
+    await assert.rejects(second, /journal write failed: EIO/);
+    disk.failSyncs = false;
+    disk.gated = false;
+    disk.release();
+    assert.equal(await first, 2);
+    assert.equal(journal.durablePosition, 2);
+    await assert.rejects(journal.append([record(3)]), /journal unavailable/);
     await journal.close();
   });
 });

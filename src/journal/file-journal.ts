@@ -12,16 +12,29 @@ import { FrameScanner } from './frame-scanner.js';
  * Layout: `manifest.json` lists the live segments in order, each named after the position of
  * its first record (`segment-<16 digits>.log`). Only the last segment is appended to; a new one
  * is started at a batch boundary once the current one would pass `segmentBytes`, so every
- * earlier segment holds whole, synced records. Recovery scans only the last segment and cuts
- * a torn or corrupt tail there.
+ * earlier segment holds whole, synced records (and is cut to its last record when the next one
+ * starts). Recovery scans only the last segment: its log ends at the first frame that is not
+ * whole and checksummed.
+ *
+ * The last segment is preallocated: zero-filled (and synced) `preallocateBytes` at a time ahead
+ * of the records, as PostgreSQL preallocates its WAL segments. A durable write inside the file
+ * then changes neither its size nor its extents, so the file system commits no metadata for it;
+ * an append to a growing file made every group commit pay that second commit (measured on the
+ * 2-core machine: ~600–880 µs per 200-byte O_DSYNC append, ~210 µs per overwrite of zeros).
+ * A zero tail ends the log like a torn one (length 0 is no valid frame); recovery zeroes any
+ * bytes after the end, so a torn group's later frames cannot resurface behind a new record.
  */
 export interface FileJournalOptions {
   /** Roll to a new segment once the current one would grow past this (default 64 MiB). */
   readonly segmentBytes?: number;
+  /** Zero-fill the current segment this far ahead of its records at a time (default 4 MiB). */
+  readonly preallocateBytes?: number;
   /** Bound of one coalesced write + fsync (default 32 MiB; one batch may exceed it alone). */
   readonly maxWriteBytes?: number;
   /** Bound of the bytes waiting for a write; appends beyond it are refused (default 256 MiB). */
   readonly maxQueuedBytes?: number;
+  /** Durable writes of consecutive groups that may run at once (default 1: measured no faster with 2). */
+  readonly maxWritesInFlight?: number;
   readonly log?: Log;
 }
 
@@ -37,8 +50,23 @@ interface PendingAppend {
   readonly reject: (error: Error) => void;
 }
 
+/** One group's durable write, started and not yet acknowledged (acknowledgements go in order). */
+interface WriteInFlight {
+  readonly group: readonly PendingAppend[];
+  /** The segment's bytes that are durable once this write and every earlier one are. */
+  readonly endBytes: number;
+  done: boolean;
+}
+
+/**
+ * Bound of the writes finished or running but not yet acknowledged (an earlier write still
+ * running holds back every later one's acknowledgement).
+ */
+const MAX_UNACKNOWLEDGED_WRITES = 16;
 const MANIFEST_FILE = 'manifest.json';
 const MANIFEST_VERSION = 1;
+/** Recovery reads the tail after the log's end in chunks of this size. */
+const TAIL_READ_CHUNK_BYTES = 1024 * 1024;
 
 function segmentFileName(firstPosition: JournalPosition): string {
   return `segment-${String(firstPosition).padStart(16, '0')}.log`;
@@ -50,38 +78,56 @@ export class FileJournal implements Journal {
   /** Bytes written to the current segment, and the prefix of them that is synced. */
   private currentBytes: number;
   private currentDurableBytes: number;
+  /** The current segment's file size: zeros from `currentBytes` up to here. */
+  private preallocatedBytes: number;
   private durable: JournalPosition;
   /** The position given to the last record accepted by `append` (durable or not). */
   private assigned: JournalPosition;
   private readonly queue: PendingAppend[] = [];
   private queuedBytes = 0;
-  private writing = false;
+  /** Started writes in position order; the head is the oldest not yet acknowledged. */
+  private readonly inFlight: WriteInFlight[] = [];
+  /** Writes of `inFlight` that the disk has not finished. */
+  private writesRunning = 0;
+  /** A roll or preallocation is running (after the writes in flight drained); no write starts. */
+  private preparing = false;
+  private signalDrained: (() => void) | null = null;
+  private active = false;
   private idle: Promise<void> = Promise.resolve();
   private signalIdle: () => void = () => {};
   private failure: Error | null = null;
   private closed = false;
   private manifestUpdate: Promise<void> = Promise.resolve();
   private readonly segmentBytes: number;
+  private readonly preallocateBytes: number;
   private readonly maxWriteBytes: number;
   private readonly maxQueuedBytes: number;
+  private readonly maxWritesInFlight: number;
   /** Counts fsyncs of the journal (observability; tests of group commit). */
   syncCount = 0;
 
   private constructor(
     private readonly disk: Disk,
     private readonly directory: string,
-    state: { segments: readonly Segment[]; current: FileHandle; currentBytes: number; durable: JournalPosition },
+    state: {
+      segments: readonly Segment[]; current: FileHandle; currentBytes: number; fileBytes: number; durable: JournalPosition;
+    },
     options: FileJournalOptions,
   ) {
     this.segments = state.segments;
     this.current = state.current;
     this.currentBytes = state.currentBytes;
     this.currentDurableBytes = state.currentBytes;
+    this.preallocatedBytes = state.fileBytes;
     this.durable = state.durable;
     this.assigned = state.durable;
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.preallocateBytes = options.preallocateBytes ?? 4 * 1024 * 1024;
+    assert(this.preallocateBytes > 0, 'the journal preallocates a positive number of bytes at a time');
     this.maxWriteBytes = options.maxWriteBytes ?? 32 * 1024 * 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 256 * 1024 * 1024;
+    this.maxWritesInFlight = options.maxWritesInFlight ?? 1;
+    assert(Number.isSafeInteger(this.maxWritesInFlight) && this.maxWritesInFlight >= 1, 'at least one journal write may be in flight');
   }
 
   /** Opens (or creates) the journal in `directory`, cutting a torn or corrupt tail. */
@@ -92,7 +138,7 @@ export class FileJournal implements Journal {
     const handle = await disk.open(join(directory, last.file));
     const recovered = await recoverSegment(handle, `${directory}/${last.file}`, options.log);
     return new FileJournal(disk, directory, {
-      segments, current: handle, currentBytes: recovered.validBytes,
+      segments, current: handle, currentBytes: recovered.validBytes, fileBytes: recovered.fileBytes,
       durable: last.firstPosition - 1 + recovered.records,
     }, options);
   }
@@ -123,30 +169,105 @@ export class FileJournal implements Journal {
     return new Promise<JournalPosition>((resolve, reject) => {
       this.queue.push({ bytes, lastPosition, resolve, reject });
       this.queuedBytes += bytes.length;
-      if (!this.writing) this.startWriting();
+      if (!this.active) {
+        this.active = true;
+        this.idle = new Promise((resolve) => { this.signalIdle = resolve; });
+      }
+      this.pump();
     });
   }
 
-  private startWriting(): void {
-    this.writing = true;
-    this.idle = new Promise((resolve) => { this.signalIdle = resolve; });
-    void this.writeLoop();
+  /**
+   * Group commit: every append that queued while the writes in flight ran goes to disk in the
+   * next single durable write. Up to `maxWritesInFlight` such writes may run at once, so a group
+   * need not wait for the previous group's write before its own starts (the 2-core machine's
+   * disk completes overlapping durable writes ~1.5x faster, but the eight-client update ran no
+   * faster with 2: smaller groups, more writes; hence the default of 1). Acknowledgements go in
+   * position order: a group resolves only once its write and every earlier one are durable.
+   * A crash can leave a later write on disk behind a torn earlier one; recovery ends the log
+   * at the torn frame and zeroes what follows, and none of it was acknowledged.
+   */
+  private pump(): void {
+    while (this.queue.length > 0 && this.failure === null && !this.preparing && this.writesRunning < this.maxWritesInFlight
+      && this.inFlight.length < MAX_UNACKNOWLEDGED_WRITES) {
+      const group = this.takeGroup();
+      const bytes = group.length === 1 ? group[0]!.bytes : Buffer.concat(group.map((pending) => pending.bytes));
+      const roll = this.currentBytes > 0 && this.currentBytes + bytes.length > this.segmentBytes;
+      if (roll || this.currentBytes + bytes.length > this.preallocatedBytes) {
+        this.preparing = true;
+        void this.prepareThenWrite(group, bytes, roll);
+        return;
+      }
+      this.startWrite(group, bytes);
+    }
+    this.settleIfIdle();
   }
 
-  /**
-   * Group commit: every append that queued while the previous write+fsync was in progress
-   * goes to disk in the next single write+fsync. Batches resolve in call order.
-   */
-  private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 && this.failure === null) {
-      const group = this.takeGroup();
-      try {
-        await this.writeGroup(group);
-      } catch (error) {
-        this.fail(error as Error, group);
-      }
+  /** Rolls or preallocates once the writes in flight drained (a roll cuts the old segment). */
+  private async prepareThenWrite(group: readonly PendingAppend[], bytes: Uint8Array, roll: boolean): Promise<void> {
+    try {
+      if (this.inFlight.length > 0) await new Promise<void>((resolve) => { this.signalDrained = resolve; });
+      if (this.failure !== null) throw this.failure;
+      if (roll) await this.roll(this.durable + 1);
+      const end = this.currentBytes + bytes.length;
+      if (end > this.preallocatedBytes) await this.preallocate(end);
+    } catch (error) {
+      this.preparing = false;
+      this.fail(error as Error, group);
+      this.settleIfIdle();
+      return;
     }
-    this.writing = false;
+    this.preparing = false;
+    this.startWrite(group, bytes);
+    this.pump();
+  }
+
+  private startWrite(group: readonly PendingAppend[], bytes: Uint8Array): void {
+    assert(this.currentBytes + bytes.length <= this.preallocatedBytes || bytes.length === 0, 'journal writes land inside the preallocated segment');
+    const offset = this.currentBytes;
+    this.currentBytes += bytes.length;
+    const write: WriteInFlight = { group, endBytes: this.currentBytes, done: false };
+    this.inFlight.push(write);
+    this.writesRunning++;
+    // One durable write (O_DSYNC) rather than a write and an fdatasync: half the trips to
+    // the disk per group, which is what bounds commit latency.
+    const durable = bytes.length > 0 ? this.current.writeDurable(offset, bytes) : Promise.resolve();
+    durable.then(() => {
+      this.writesRunning--;
+      if (bytes.length > 0) this.syncCount++;
+      write.done = true;
+      this.acknowledgeInOrder();
+      this.pump();
+    }, (error: unknown) => {
+      this.writesRunning--;
+      this.failWrite(write, error as Error);
+      this.settleIfIdle();
+    });
+  }
+
+  /** Resolves the oldest writes that are durable, stopping at the first still in flight. */
+  private acknowledgeInOrder(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.done) {
+      const write = this.inFlight.shift()!;
+      const lastPosition = write.group[write.group.length - 1]!.lastPosition;
+      assert(lastPosition >= this.durable, 'journal positions become durable in order');
+      this.durable = lastPosition;
+      this.currentDurableBytes = write.endBytes;
+      for (const pending of write.group) pending.resolve(pending.lastPosition);
+    }
+    this.noteDrained();
+  }
+
+  private noteDrained(): void {
+    if (this.inFlight.length > 0 || this.signalDrained === null) return;
+    const resume = this.signalDrained;
+    this.signalDrained = null;
+    resume();
+  }
+
+  private settleIfIdle(): void {
+    if (!this.active || this.queue.length > 0 || this.inFlight.length > 0 || this.preparing) return;
+    this.active = false;
     this.signalIdle();
   }
 
@@ -161,28 +282,32 @@ export class FileJournal implements Journal {
     return this.queue.splice(0, count);
   }
 
-  private async writeGroup(group: readonly PendingAppend[]): Promise<void> {
-    const bytes = group.length === 1 ? group[0]!.bytes : Buffer.concat(group.map((pending) => pending.bytes));
-    if (this.currentBytes > 0 && this.currentBytes + bytes.length > this.segmentBytes) {
-      await this.roll(this.durable + 1);
-    }
-    if (bytes.length > 0) {
-      // One durable write (O_DSYNC) rather than a write and an fdatasync: half the trips to
-      // the disk per group, which is what bounds commit latency.
-      await this.current.appendDurable(bytes);
-      this.currentBytes += bytes.length;
-      this.syncCount++;
-    }
-    const lastPosition = group[group.length - 1]!.lastPosition;
-    assert(lastPosition >= this.durable, 'journal positions become durable in order');
-    this.durable = lastPosition;
-    this.currentDurableBytes = this.currentBytes;
-    for (const pending of group) pending.resolve(pending.lastPosition);
+  /**
+   * A failed write fails its group and every later one (they may not be acknowledged past a
+   * gap); earlier writes still in flight complete and are acknowledged as usual.
+   */
+  private failWrite(write: WriteInFlight, error: Error): void {
+    const index = this.inFlight.indexOf(write);
+    assert(index >= 0, 'a failed write is still in flight');
+    const later = this.inFlight.splice(index);
+    this.fail(error, later.flatMap((failed) => failed.group));
+    this.acknowledgeInOrder();
+  }
+
+  /**
+   * Zero-fills the current segment past `end`: a step of `preallocateBytes`, not beyond the
+   * segment bound unless one group alone passes it. The commits of this group wait for it
+   * (one larger write every few MiB of records).
+   */
+  private async preallocate(end: number): Promise<void> {
+    const target = Math.max(end, Math.min(this.preallocatedBytes + this.preallocateBytes, this.segmentBytes));
+    await this.current.zeroFill(this.preallocatedBytes, target);
+    this.preallocatedBytes = target;
   }
 
   /** A failed write leaves the file in an unknown state: refuse everything from now on. */
   private fail(error: Error, group: readonly PendingAppend[]): void {
-    this.failure = error;
+    this.failure ??= error;
     const failed = new Error(`journal write failed: ${error.message}`);
     for (const pending of group) pending.reject(failed);
     for (const pending of this.queue.splice(0)) pending.reject(failed);
@@ -192,6 +317,13 @@ export class FileJournal implements Journal {
   /** Starts a new segment whose first record will be `firstPosition`. */
   private async roll(firstPosition: JournalPosition): Promise<void> {
     const file = segmentFileName(firstPosition);
+    // Cut the finished segment's zero tail first: every segment but the last then ends at its
+    // last record, which replay and trim rely on. A crash before the manifest names the new
+    // segment leaves this one last, and its next write preallocates again.
+    if (this.preallocatedBytes > this.currentBytes) {
+      await this.current.truncate(this.currentBytes);
+      await this.current.sync();
+    }
     // The manifest names the new segment before it is written to, so recovery always scans it.
     await this.updateManifest((segments) => [...segments, { firstPosition, file }]);
     const handle = await this.disk.open(join(this.directory, file));
@@ -200,6 +332,7 @@ export class FileJournal implements Journal {
     this.current = handle;
     this.currentBytes = 0;
     this.currentDurableBytes = 0;
+    this.preallocatedBytes = 0;
   }
 
   /** Manifest changes (roll, trim) run one at a time, each from the latest segment list. */
@@ -314,13 +447,17 @@ async function readOrCreateManifest(disk: Disk, directory: string): Promise<read
 }
 
 /**
- * Scans the last segment: counts its whole records and cuts everything from the first torn
- * or corrupt frame on. Such a tail was never acknowledged (an append resolves only after the
- * fsync that covers all of its bytes), so cutting it loses no committed transaction.
+ * Scans the last segment: counts its whole records; the log ends at the first frame that is not
+ * whole with a matching CRC (a torn or corrupt frame, or the preallocated zeros). Nothing from
+ * there on was acknowledged (an append resolves only after the durable write that covers all of
+ * its bytes). Bytes there that are not zero (a torn group) are zeroed, so that a later, shorter
+ * record written at the end cannot be followed by a stale whole frame of the torn group.
  */
-async function recoverSegment(handle: FileHandle, name: string, log: Log | undefined): Promise<{ records: number; validBytes: number }> {
-  const size = await handle.size();
-  const scanner = new FrameScanner(handle, size);
+async function recoverSegment(
+  handle: FileHandle, name: string, log: Log | undefined,
+): Promise<{ records: number; validBytes: number; fileBytes: number }> {
+  const fileBytes = await handle.size();
+  const scanner = new FrameScanner(handle, fileBytes);
   let records = 0;
   for (;;) {
     const step = await scanner.next();
@@ -328,14 +465,30 @@ async function recoverSegment(handle: FileHandle, name: string, log: Log | undef
       records++;
       continue;
     }
-    if (step.kind !== 'end') {
-      const reason = step.kind === 'corrupt' ? step.reason : 'partial record';
-      log?.warn(`journal ${name}: cutting ${size - step.offset} bytes at offset ${step.offset} (${reason})`);
-      await handle.truncate(step.offset);
-      await handle.sync();
-    }
     const validBytes = step.offset;
-    assert((await handle.size()) === validBytes, 'the recovered segment ends at its last whole record');
-    return { records, validBytes };
+    const dirtyEnd = await endOfNonZeroBytes(handle, validBytes, fileBytes);
+    if (dirtyEnd > validBytes) {
+      const reason = step.kind === 'corrupt' ? step.reason : step.kind === 'torn' ? 'partial record' : 'bytes after the end';
+      log?.warn(`journal ${name}: zeroing ${dirtyEnd - validBytes} bytes at offset ${validBytes} (${reason})`);
+      await handle.zeroFill(validBytes, dirtyEnd);
+    }
+    assert(validBytes <= fileBytes, 'the recovered log ends inside its segment');
+    return { records, validBytes, fileBytes };
   }
+}
+
+/** The offset just past the last byte in [from, to) that is not zero, or `from` if all are zero. */
+async function endOfNonZeroBytes(handle: FileHandle, from: number, to: number): Promise<number> {
+  let end = from;
+  for (let offset = from; offset < to; offset += TAIL_READ_CHUNK_BYTES) {
+    const chunk = await handle.read(offset, Math.min(TAIL_READ_CHUNK_BYTES, to - offset));
+    assert(chunk.length > 0, 'the segment holds the bytes its size says');
+    for (let i = chunk.length - 1; i >= 0; i--) {
+      if (chunk[i] !== 0) {
+        end = offset + i + 1;
+        break;
+      }
+    }
+  }
+  return end;
 }
