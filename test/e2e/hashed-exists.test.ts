@@ -39,6 +39,10 @@ const queries = [
   'SELECT * FROM (SELECT max(id) FROM o AS a WHERE EXISTS (SELECT 1 FROM i AS b WHERE b.w = a.a)) ss',
   // An inner column named like an outer one shadows it: `a` here is i's own (no correlation on it).
   'SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i AS a WHERE a.x = o.a AND a.w = a.x) ORDER BY id',
+  // Nested in a correlated subquery, the keys naming the query two levels out; a join inside; in HAVING.
+  'SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i WHERE i.id = o.id AND EXISTS (SELECT 1 FROM i i2 WHERE i2.x = o.a AND i2.y = i.y)) ORDER BY id',
+  'SELECT id FROM o WHERE EXISTS (SELECT 1 FROM i JOIN i i2 ON i2.x = i.w WHERE i2.y = o.b) ORDER BY id',
+  'SELECT a, count(*) FROM o GROUP BY a HAVING EXISTS (SELECT 1 FROM i WHERE i.x = o.a) ORDER BY a',
   // An empty inner side.
   'SELECT id, EXISTS (SELECT 1 FROM i WHERE i.x = o.a AND i.w > 9) AS e FROM o ORDER BY id',
 ];
