@@ -8,6 +8,7 @@ import type { ExplainInfo, Row, RowSource, Runtime } from './operators.js';
 import type { Scope } from './scope.js';
 import { rowComparison } from './row-values.js';
 import * as types from './typesystem.js';
+import { compileHashedExists, planHashedExists } from './hashed-exists.js';
 
 /**
  * Subqueries in expressions over tables — (SELECT …), EXISTS, ARRAY(…), IN/ANY/ALL (…).
@@ -37,6 +38,8 @@ interface Subplan {
   readonly correlated: boolean;
   /** Set for a row comparison: each result row is kept whole, as a record of these fields. */
   readonly record?: readonly RecordField[];
+  /** A correlated EXISTS run once as a hash set of its inner keys (hashed-exists.ts): EXPLAIN says so. */
+  readonly hashedExists?: boolean;
 }
 
 /** Plans a subquery with `outer` as the scope its outer references resolve in. */
@@ -74,6 +77,14 @@ export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: Su
   const correlation = { correlated: false };
   const plan = host.plan(expr.select!, host.outer, correlation);
   if (expr.rowCompare) return compileRowSubplan(expr, plan, correlation.correlated, ctx, host);
+  if (expr.mode === 'exists' && correlation.correlated) {
+    const hashed = planHashedExists(expr.select!, plan, ctx, host);
+    if (hashed) {
+      const record = hashed.plan.columns.map((c) => ({ name: c.name, oid: c.oid, typmod: c.typmod }));
+      const index = host.collector.add({ plan: hashed.plan, mode: 'list', correlated: false, record, hashedExists: true });
+      return compileHashedExists(hashed, subplanSlot(host.collector, index), expr.location);
+    }
+  }
   if (expr.mode !== 'exists' && plan.columns.length !== 1) {
     const quantified = expr.mode === 'any' || expr.mode === 'all';
     const message = quantified ? `subquery has too ${plan.columns.length > 1 ? 'many' : 'few'} columns` : 'subquery must return only one column';
@@ -295,7 +306,7 @@ export class ApplySubplans implements RowSource {
     const { subplans } = this.collector;
     return {
       label: 'SubPlan Apply',
-      details: subplans.map((s, i) => `SubPlan ${i + 1}: ${s.mode}, ${s.correlated ? 'per row' : 'once'}`),
+      details: subplans.map((s, i) => `SubPlan ${i + 1}: ${s.hashedExists ? 'hashed exists' : s.mode}, ${s.correlated ? 'per row' : 'once'}`),
       children: [this.source, ...subplans.map((s) => s.plan.build())],
     };
   }
