@@ -5,7 +5,7 @@ import * as types from '../sql/typesystem.js';
 import { informationSchemaSequenceRows, pgDependRows, pgSequenceRows, sequenceClassRows } from '../sequences/sequence-system-views.js';
 import { aclColumn, iamMappingRows, IAM_MAPPINGS_SPEC, ownerColumn, pgAuthidRows, pgAuthMembersRows, pgRolesRows, PG_AUTHID_SPEC, PG_AUTH_MEMBERS_SPEC, PG_ROLES_SPEC,
   tablePrivilegeRows, TABLE_PRIVILEGES_SPEC } from '../roles/role-system-views.js';
-import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault, expressionText } from './catalog-objects.js';
+import { attrdefOid, constraintOid, DEFAULT_COLLATION_OID, C_COLLATION_OID, deparsedDefault, expressionText, indexDefinition, quoteIdent } from './catalog-objects.js';
 import {
   constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
@@ -265,6 +265,11 @@ const TABLES: VirtualTable[] = [
       ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', 'NO', 'NO'])]),
   table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition varchar, check_option varchar, is_updatable varchar, is_insertable_into varchar', (catalog) =>
     [...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, v.definition, 'NONE', 'NO', 'NO'])),
+  // Every index pg_index lists (still-building ones too, as PostgreSQL lists invalid ones), with
+  // pg_get_indexdef's text; the table always schema-qualified, as PostgreSQL's view prints it.
+  table(12003, 'pg_catalog', 'pg_indexes', 'schemaname name, tablename name, indexname name, tablespace name, indexdef text', (catalog) =>
+    [...catalog.allTables()].flatMap((t) => t.indexes.map((i) => [t.schema, t.name, i.name, null,
+      indexDefinition(t, i, `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`)]))),
   table(12000, 'pg_catalog', 'pg_views', 'schemaname name, viewname name, viewowner name, definition text', (catalog) =>
     [...catalog.allViews()].map((v) => [v.schema, v.name, catalog.access.roleName(ownerColumn(catalog, v.id)), v.definition])),
   table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default varchar,
