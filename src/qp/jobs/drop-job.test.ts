@@ -7,76 +7,23 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Adjudicator, CommitRequest } from '../../contracts/adjudicator.js';
-import { SqlError } from '../../contracts/errors.js';
-import type { SqlSession, WireCell } from '../../contracts/sql-session.js';
-import type { Timers } from '../../contracts/time.js';
-import { SystemClock } from '../../env/clock.js';
-import { SilentLog } from '../../env/log.js';
+import type { CommitRequest } from '../../contracts/adjudicator.js';
+import type { SqlSession } from '../../contracts/sql-session.js';
 import { MemoryOrderedStore } from '../../env/memory-store.js';
-import { SystemRandom } from '../../env/random.js';
 import { SystemTimers } from '../../env/timers.js';
 import { MvccStorage } from '../../storage/mvcc-storage.js';
-import { QueryProcessor } from '../query-processor.js';
 import { loadParser } from '../sql/parse.js';
+import { ALWAYS_SAFE, ApplyingAdjudicator, HoldingTimers, simpleQuery as query, startProcessor as processor } from '../../../test/support/in-memory-processor.js';
 
 /** DSQL's limit on the rows one transaction may write. */
 const DSQL_TRANSACTION_ROWS = 3000;
 
-class ApplyingAdjudicator implements Adjudicator {
-  private last = 1;
-  private readonly clock = new SystemClock(0);
+/** The largest number of keys one DROP job transaction wrote. */
+class DropBatches {
   largestCommit = 0;
-  constructor(private readonly storage: MvccStorage) {}
-
-  async commit(request: CommitRequest): Promise<{ kind: 'committed'; commitTimestamp: number }> {
-    const commitTimestamp = ++this.last;
+  readonly onCommit = (request: CommitRequest): void => {
     if (request.transactionId.startsWith('drop')) this.largestCommit = Math.max(this.largestCommit, request.writes.length);
-    await this.storage.apply([{ commitTimestamp, transactionId: request.transactionId, writes: [...request.writes] }], commitTimestamp);
-    return { kind: 'committed', commitTimestamp };
-  }
-
-  /** Follows the clock (transactions' ages are measured by it); every later commit is above it. */
-  watermark(): number {
-    this.last = Math.max(this.last, this.clock.now().earliest);
-    return this.last;
-  }
-}
-
-/** Timers whose setImmediate callbacks can be held back (a job that never gets to run before a "restart"). */
-class HoldingTimers extends SystemTimers implements Timers {
-  hold = false;
-  override setImmediate(callback: () => void): void {
-    if (!this.hold) super.setImmediate(callback);
-  }
-}
-
-const ALWAYS_SAFE = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
-
-async function processor(storage: MvccStorage, adjudicator: ApplyingAdjudicator, timers: Timers): Promise<{ qp: QueryProcessor; session: SqlSession }> {
-  const qp = new QueryProcessor({
-    storage, adjudicator, clock: new SystemClock(0), timers, random: new SystemRandom(), log: new SilentLog(), snapshotTime: () => adjudicator.watermark(),
-  });
-  await qp.start();
-  const session = qp.createSession({ user: 'admin', database: 'postgres', parameters: new Map(), serverName: null }, { notice: () => {}, parameterStatus: () => {} }, 7, 42);
-  return { qp, session };
-}
-
-async function query(session: SqlSession, sql: string): Promise<(readonly WireCell[])[]> {
-  const rows: (readonly WireCell[])[] = [];
-  try {
-    await session.refreshCatalog();
-    for (const statement of session.prepareSimple(sql)) {
-      const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
-      await portal.execute(0, (cells) => rows.push(cells));
-    }
-    return rows;
-  } catch (error) {
-    if (error instanceof SqlError) session.markFailed();
-    throw error;
-  } finally {
-    await session.finishImplicit();
-  }
+  };
 }
 
 /** How many keys storage holds now with this table id as their first four bytes. */
@@ -114,7 +61,8 @@ before(loadParser);
 
 test('DROP TABLE leaves a DROP job that deletes the rows and index entries in bounded batches', async () => {
   const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
-  const adjudicator = new ApplyingAdjudicator(storage);
+  const batches = new DropBatches();
+  const adjudicator = new ApplyingAdjudicator(storage, batches.onCommit);
   const { session } = await processor(storage, adjudicator, new SystemTimers());
   const { dropped, kept } = await setUpTables(session);
   assert.equal(await keysOfTable(storage, dropped), 9000);
@@ -126,7 +74,7 @@ test('DROP TABLE leaves a DROP job that deletes the rows and index entries in bo
   assert.deepEqual(await query(session, `SELECT status, details FROM sys.jobs WHERE job_id = '${jobs[0]![0]}'`), [['completed', null]]);
   assert.equal(await keysOfTable(storage, dropped), 0);
   assert.equal(await keysOfTable(storage, kept), 3);
-  assert.ok(adjudicator.largestCommit > 0 && adjudicator.largestCommit <= DSQL_TRANSACTION_ROWS, `a batch wrote ${adjudicator.largestCommit} keys`);
+  assert.ok(batches.largestCommit > 0 && batches.largestCommit <= DSQL_TRANSACTION_ROWS, `a batch wrote ${batches.largestCommit} keys`);
 });
 
 test('DROP INDEX deletes that index\'s entries only; a new index does not take the dropped one\'s id', async () => {

@@ -6,70 +6,16 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Adjudicator, CommitRequest } from '../../contracts/adjudicator.js';
-import { SqlError } from '../../contracts/errors.js';
-import type { SqlSession, WireCell } from '../../contracts/sql-session.js';
+import type { SqlSession } from '../../contracts/sql-session.js';
 import type { Timers } from '../../contracts/time.js';
-import { SystemClock } from '../../env/clock.js';
-import { SilentLog } from '../../env/log.js';
 import { MemoryOrderedStore } from '../../env/memory-store.js';
-import { SystemRandom } from '../../env/random.js';
 import { SystemTimers } from '../../env/timers.js';
 import { MvccStorage } from '../../storage/mvcc-storage.js';
-import { QueryProcessor } from '../query-processor.js';
 import { loadParser } from '../sql/parse.js';
-
-/** Applies each commit to storage at the next timestamp. */
-class ApplyingAdjudicator implements Adjudicator {
-  private last = 1;
-  private readonly clock = new SystemClock(0);
-  constructor(private readonly storage: MvccStorage) {}
-
-  async commit(request: CommitRequest): Promise<{ kind: 'committed'; commitTimestamp: number }> {
-    const commitTimestamp = ++this.last;
-    await this.storage.apply([{ commitTimestamp, transactionId: request.transactionId, writes: [...request.writes] }], commitTimestamp);
-    return { kind: 'committed', commitTimestamp };
-  }
-
-  watermark(): number {
-    this.last = Math.max(this.last, this.clock.now().earliest);
-    return this.last;
-  }
-}
-
-/** Timers whose setImmediate callbacks can be held back: a job that never runs before the "restart". */
-class HoldingTimers extends SystemTimers implements Timers {
-  hold = false;
-  override setImmediate(callback: () => void): void {
-    if (!this.hold) super.setImmediate(callback);
-  }
-}
-
-const ALWAYS_SAFE = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
+import { ALWAYS_SAFE, ApplyingAdjudicator, HoldingTimers, simpleQuery as query, startProcessor } from '../../../test/support/in-memory-processor.js';
 
 async function start(storage: MvccStorage, adjudicator: ApplyingAdjudicator, timers: Timers): Promise<SqlSession> {
-  const qp = new QueryProcessor({
-    storage, adjudicator, clock: new SystemClock(0), timers, random: new SystemRandom(), log: new SilentLog(), snapshotTime: () => adjudicator.watermark(),
-  });
-  await qp.start();
-  return qp.createSession({ user: 'admin', database: 'postgres', parameters: new Map(), serverName: null }, { notice: () => {}, parameterStatus: () => {} }, 7, 42);
-}
-
-async function query(session: SqlSession, sql: string): Promise<(readonly WireCell[])[]> {
-  const rows: (readonly WireCell[])[] = [];
-  try {
-    await session.refreshCatalog();
-    for (const statement of session.prepareSimple(sql)) {
-      const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
-      await portal.execute(0, (cells) => rows.push(cells));
-    }
-    return rows;
-  } catch (error) {
-    if (error instanceof SqlError) session.markFailed();
-    throw error;
-  } finally {
-    await session.finishImplicit();
-  }
+  return (await startProcessor(storage, adjudicator, timers)).session;
 }
 
 const VALIDATED = "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype IN ('c', 'f') ORDER BY conname";
