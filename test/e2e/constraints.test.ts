@@ -3,10 +3,10 @@
  * the error message and DETAIL; DSQL's refusals with its texts; psql's \d on both.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import type pg from 'pg';
 import { useDifferential } from '../support/differential.js';
+import { runPsql } from '../support/psql.js';
 
 const { skip, db } = useDifferential([]);
 
@@ -240,14 +240,9 @@ test('a domain column has its base type on the wire, as PostgreSQL sends it', { 
 });
 
 async function psql(connection: pg.Client, password: string | undefined, ssl: boolean, command: string): Promise<string> {
-  const env = { ...process.env, PGHOST: connection.host, PGPORT: String(connection.port), PGUSER: connection.user, PGDATABASE: connection.database,
+  const env = { PGHOST: connection.host, PGPORT: String(connection.port), PGUSER: connection.user, PGDATABASE: connection.database,
     PGPASSWORD: password ?? '', PGSSLMODE: ssl ? 'require' : 'disable' };
-  const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-c', command], { env: env as NodeJS.ProcessEnv });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const status = await new Promise<number | null>((r) => child.on('close', r));
+  const { status, stdout, stderr } = await runPsql(env, command);
   assert.equal(status, 0, `${command}: ${stderr}`);
   return stdout;
 }

@@ -6,9 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type pg from 'pg';
 import { useDifferential } from '../support/differential.js';
+import { runPsql } from '../support/psql.js';
 
 const { skip, db } = useDifferential([
   "CREATE TABLE dc (id int PRIMARY KEY, a text NOT NULL DEFAULT 'x', b int, c numeric(5,2) UNIQUE, d text CHECK (d <> ''))",
@@ -38,14 +38,9 @@ test('pg_attribute keeps the dropped attributes and the remaining columns keep t
 
 async function psql(connection: pg.Client, ssl: boolean, command: string): Promise<string> {
   const password = (connection as unknown as { connectionParameters: { password?: string } }).connectionParameters.password;
-  const env = { ...process.env, PGHOST: connection.host, PGPORT: String(connection.port), PGUSER: connection.user, PGDATABASE: connection.database,
+  const env = { PGHOST: connection.host, PGPORT: String(connection.port), PGUSER: connection.user, PGDATABASE: connection.database,
     PGPASSWORD: password ?? '', PGSSLMODE: ssl ? 'require' : 'disable' };
-  const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-c', command], { env: env as NodeJS.ProcessEnv });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const status = await new Promise<number | null>((r) => child.on('close', r));
+  const { status, stdout, stderr } = await runPsql(env, command);
   assert.equal(status, 0, `${command}: ${stderr}`);
   return stdout;
 }

@@ -5,11 +5,11 @@
  * is our `admin`). Then real psql renders \d TABLE on both and the text must be identical.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { runPsql as psql } from '../support/psql.js';
 
 const DDL = [
   `CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x', amount numeric(10,2), created timestamptz DEFAULT now(),
@@ -266,17 +266,6 @@ test('subqueries over tables and over catalogs answer as PostgreSQL does, errors
   await assert.rejects(ours.query('SELECT (SELECT x FROM (VALUES (1), (2)) v(x))'), (e: pg.DatabaseError) => e.code === '21000');
 });
 
-async function psql(env: Record<string, string>, command: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  // Asynchronously: the Strata server runs in this process and must keep serving while psql runs.
-  const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-c', command], { env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  // 'close', not 'exit': the exit can come before the last of stdout has been read.
-  const status = await new Promise<number | null>((r) => child.on('close', r));
-  return { status, stdout, stderr };
-}
 
 test('real psql renders \\d TABLE, \\d INDEX, \\dt and \\di exactly as on PostgreSQL', opts, async () => {
   const strataEnv = { PGHOST: '127.0.0.1', PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: await strata.token('admin'), PGSSLMODE: 'require' };

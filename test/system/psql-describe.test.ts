@@ -8,11 +8,11 @@
  * by design the test says so and asserts Strata's own answer.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { runPsql as psql, type PsqlRun } from '../support/psql.js';
 
 const DDL = [
   "CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE, qty int CHECK (qty > 0), label varchar(40) NOT NULL DEFAULT 'none')",
@@ -53,19 +53,6 @@ after(async () => {
 
 const opts = { skip: skipReason ?? false };
 
-interface PsqlRun { readonly status: number | null; readonly stdout: string; readonly stderr: string }
-
-async function psql(env: Record<string, string>, command: string): Promise<PsqlRun> {
-  // Asynchronously: the Strata server runs in this process and must keep serving while psql runs.
-  const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-c', command], { env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  // 'close', not 'exit': the exit can come before the last of stdout has been read.
-  const status = await new Promise<number | null>((r) => child.on('close', r));
-  return { status, stdout, stderr };
-}
 
 async function both(command: string): Promise<[PsqlRun, PsqlRun]> {
   const strataEnv = { PGHOST: '127.0.0.1', PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: await strata.token('admin'), PGSSLMODE: 'require' };

@@ -4,11 +4,11 @@
  * same DDL, and the rendered text must be identical (owner names aside).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { runPsql as psql } from '../support/psql.js';
 
 const DDL = [
   'CREATE SEQUENCE plain CACHE 1',
@@ -43,16 +43,6 @@ after(async () => {
   await Promise.all([strata?.stop(), postgres?.stop()]);
 });
 
-async function psql(env: Record<string, string>, command: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  // Asynchronously: the Strata server runs in this process and must keep serving while psql runs.
-  const child = spawn('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-c', command], { env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const status = await new Promise<number | null>((r) => child.on('close', r));
-  return { status, stdout, stderr };
-}
 
 async function samePsqlOutput(commands: readonly string[]): Promise<void> {
   const strataEnv = { PGHOST: '127.0.0.1', PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: await strata.token('admin'), PGSSLMODE: 'require' };
