@@ -21,6 +21,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { drizzlePushPlan } from '../support/drizzle-push.js';
 
 const DDL = [
   `CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE, qty int CHECK (qty > 0), label varchar(40) NOT NULL DEFAULT 'none',
@@ -186,25 +187,5 @@ test('drizzle-kit pushSchema diffs Strata as it diffs PostgreSQL', opts, async (
  * and $2 but binds no values (drizzle-kit/api drops them), which PostgreSQL refuses too.
  */
 async function pushStatements(config: pg.ClientConfig): Promise<string[]> {
-  const { drizzle } = await import('drizzle-orm/node-postgres');
-  const { pushSchema } = await import('drizzle-kit/api');
-  const pool = new pg.Pool({ ...config, max: 1 });
-  let refuse: (error: Error) => void = () => {};
-  const refused = new Promise<never>((_, reject) => { refuse = reject; });
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-  (pool as unknown as { query: typeof query }).query = async (...args: unknown[]) => {
-    try {
-      return await query(...args);
-    } catch (error) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-      refuse(new Error(`refused drizzle-kit's query: ${(error as Error).message}\n${text}`));
-      throw error;
-    }
-  };
-  try {
-    const result = await Promise.race([pushSchema({}, drizzle(pool), ['public'], ['parent', 'child', 'parent_view']), refused]);
-    return result.statementsToExecute;
-  } finally {
-    await pool.end();
-  }
+  return drizzlePushPlan(config, {}, ['public'], ['parent', 'child', 'parent_view']);
 }

@@ -18,6 +18,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, check, index, integer, numeric, pgTable, text, timestamp, varchar } from 'drizzle-orm/pg-core';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { drizzlePushPlan } from '../support/drizzle-push.js';
 
 const author = pgTable('author', {
   id: bigint({ mode: 'number' }).primaryKey().generatedByDefaultAsIdentity({ cache: 1 }),
@@ -56,26 +57,7 @@ const opts = { skip: skipReason ?? false };
 
 /** pushSchema's plan for SCHEMA against a server; the first query the server refuses fails at once (drizzle-kit would wait forever). */
 async function plannedStatements(config: pg.ClientConfig): Promise<string[]> {
-  const { drizzle } = await import('drizzle-orm/node-postgres');
-  const { pushSchema } = await import('drizzle-kit/api');
-  const pool = new pg.Pool({ ...config, max: 1 });
-  let refuse: (error: Error) => void = () => {};
-  const refused = new Promise<never>((_, reject) => { refuse = reject; });
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-  (pool as unknown as { query: typeof query }).query = async (...args: unknown[]) => {
-    try {
-      return await query(...args);
-    } catch (error) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-      refuse(new Error(`refused drizzle-kit's query: ${(error as Error).message}\n${text}`));
-      throw error;
-    }
-  };
-  try {
-    return (await Promise.race([pushSchema(SCHEMA, drizzle(pool)), refused])).statementsToExecute;
-  } finally {
-    await pool.end();
-  }
+  return drizzlePushPlan(config, SCHEMA);
 }
 
 /** What each of drizzle-kit's statements gets from a server: 'ok' or `SQLSTATE message`. */
