@@ -30,6 +30,8 @@ export type Expr =
       readonly over?: WindowSpec | null;
       /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
       readonly aggOrder?: readonly SortItem[];
+      /** An identity column's nextval: PostgreSQL checks no sequence privilege for it (INSERT on the table suffices). */
+      readonly identity?: true;
       /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
       readonly variadicArray?: boolean;
       /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
