@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { CatalogSnapshot, TableInfo } from '../catalog/catalog.js';
+import type { CatalogSnapshot, FunctionInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr, Statement } from '../sql/ast.js';
 import type { ObjectKind } from './acl.js';
 import { hasPrivilege, permissionDenied } from './object-privileges.js';
@@ -21,6 +21,8 @@ export interface RelationUse {
   readonly letters: string;
   /** The view this use was planned through (its owner's privileges count), or null. */
   readonly via: number | null;
+  /** A function call as its error names it when the schema is not usable (`f(integer)`). */
+  readonly call?: string;
 }
 
 export class AccessLog {
@@ -39,6 +41,15 @@ export class AccessLog {
   target(table: TableInfo, qualified: boolean): void {
     const letters = this.statement ? targetLetters(this.statement, table) : '';
     this.uses.push({ oid: table.id, kind: 'table', schema: table.schema, name: table.name, qualified, letters, via: this.via });
+  }
+
+  /**
+   * A SQL function called, `call` its name and argument types as written. PostgreSQL checks
+   * EXECUTE when the executor starts, as the current user, even for a call inside a view's
+   * query or another function's body: the view owner's privileges count only for relations.
+   */
+  execute(fn: FunctionInfo, qualified: boolean, call: string): void {
+    this.uses.push({ oid: fn.id, kind: 'function', schema: fn.schema, name: fn.name, qualified, letters: 'X', via: this.via, call });
   }
 
   /** The log for a view's own query: same list, checked as the view's owner. */
@@ -86,12 +97,22 @@ export function checkAccess(uses: readonly RelationUse[], catalog: CatalogSnapsh
     const schema = catalog.schema(use.schema);
     if (!schema || hasPrivilege(catalog, roleOid, schema.oid, 'schema', 'U')) continue;
     if (use.qualified) throw new SqlError('42501', `permission denied for schema ${use.schema}`);
+    if (use.call !== undefined) {
+      throw new SqlError('42883', `function ${use.call} does not exist`, { hint: 'No function matches the given name and argument types. You might need to add explicit type casts.' });
+    }
     throw new SqlError('42P01', `relation "${use.name}" does not exist`);
   }
+  // The range table's privileges come first, functions' EXECUTE when the executor starts.
   for (const use of uses) {
-    const role = use.via === null ? roleOid : catalog.access.ownerOf(use.via);
-    for (const letter of use.letters) {
-      if (!hasPrivilege(catalog, role, use.oid, use.kind, letter)) throw permissionDenied(use.kind, use.name);
-    }
+    if (use.kind !== 'function') checkLetters(use, use.via === null ? roleOid : catalog.access.ownerOf(use.via), catalog);
+  }
+  for (const use of uses) {
+    if (use.kind === 'function') checkLetters(use, roleOid, catalog);
+  }
+}
+
+function checkLetters(use: RelationUse, role: number, catalog: CatalogSnapshot): void {
+  for (const letter of use.letters) {
+    if (!hasPrivilege(catalog, role, use.oid, use.kind, letter)) throw permissionDenied(use.kind, use.name);
   }
 }

@@ -67,10 +67,10 @@ function minus(a: string, b: string): string {
   return out;
 }
 
-/** What a NULL ACL means (acldefault): the owner holds everything; PUBLIC may EXECUTE functions. */
+/** What a NULL ACL means (acldefault): the owner holds everything; PUBLIC may EXECUTE functions (its item first, as acldefault orders them). */
 export function defaultAcl(kind: ObjectKind, owner: number): AclItem[] {
-  const items: AclItem[] = [{ grantee: owner, grantor: owner, privileges: allPrivileges(kind), grantOptions: '' }];
-  if (kind === 'function') items.push({ grantee: PUBLIC_OID, grantor: owner, privileges: 'X', grantOptions: '' });
+  const items: AclItem[] = kind === 'function' ? [{ grantee: PUBLIC_OID, grantor: owner, privileges: 'X', grantOptions: '' }] : [];
+  items.push({ grantee: owner, grantor: owner, privileges: allPrivileges(kind), grantOptions: '' });
   return items;
 }
 

@@ -5,6 +5,7 @@ import { effectivePrivileges, grantTo, privilegeLetters, revokeFrom, type Object
 import { aclOf, isOwner, permissionDenied } from './object-privileges.js';
 import type { GrantTarget, RelationName, RoleStatement } from './role-ast.js';
 import { resolveRoleSpec, type RoleDdlContext, type RoleDdlResult } from './role-ddl.js';
+import { lookupRoutine, routinesInSchema } from './routine-lookup.js';
 
 /**
  * GRANT and REVOKE of object privileges, with PostgreSQL's rules: the grantor is the owner when
@@ -121,6 +122,13 @@ function grantObjects(target: GrantTarget, ctx: RoleDdlContext): GrantObject[] {
       }
       return out.sort((a, b) => a.oid - b.oid);
     }
+    case 'routines': return target.routines.map((routine) => {
+      const fn = lookupRoutine(catalog, ctx.searchPath, routine, target.word);
+      return { oid: fn.id, kind: 'function' as const, name: fn.name };
+    });
+    case 'all-routines-in-schema':
+      return target.schemas.flatMap((schema) => routinesInSchema(catalog, schema, target.word))
+        .map((fn) => ({ oid: fn.id, kind: 'function' as const, name: fn.name })).sort((a, b) => a.oid - b.oid);
   }
 }
 

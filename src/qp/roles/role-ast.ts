@@ -1,3 +1,5 @@
+import type { TypeName } from '../sql/ast.js';
+
 /**
  * The statements of roles and privileges (CREATE/ALTER/DROP ROLE, GRANT, REVOKE, AWS IAM
  * GRANT/REVOKE), as src/qp/sql/ast.ts's Statement union includes them.
@@ -26,12 +28,23 @@ export interface RelationName {
   readonly name: string;
 }
 
+/** GRANT … ON FUNCTION | PROCEDURE | ROUTINE: which kinds of routine the statement's word admits. */
+export type RoutineWord = 'function' | 'procedure' | 'routine';
+
+/** A routine as GRANT names it: `f`, `s.f(int, text)`; argTypes null when no parentheses were written. */
+export interface RoutineName {
+  readonly names: readonly string[];
+  readonly argTypes: readonly TypeName[] | null;
+}
+
 export type GrantTarget =
   | { readonly kind: 'tables'; readonly relations: readonly RelationName[] }
   | { readonly kind: 'sequences'; readonly relations: readonly RelationName[] }
   | { readonly kind: 'all-tables-in-schema'; readonly schemas: readonly string[] }
   | { readonly kind: 'all-sequences-in-schema'; readonly schemas: readonly string[] }
-  | { readonly kind: 'schemas'; readonly names: readonly string[] };
+  | { readonly kind: 'schemas'; readonly names: readonly string[] }
+  | { readonly kind: 'routines'; readonly word: RoutineWord; readonly routines: readonly RoutineName[] }
+  | { readonly kind: 'all-routines-in-schema'; readonly word: RoutineWord; readonly schemas: readonly string[] };
 
 export type RoleStatement =
   | { readonly kind: 'create-role'; readonly name: string; readonly user: boolean; readonly options: RoleOptions }

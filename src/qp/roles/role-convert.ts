@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { GrantTarget, RelationName, RoleOptions, RoleSpec, RoleStatement } from './role-ast.js';
+import { convertTypeName } from '../sql/convert.js';
+import type { GrantTarget, RelationName, RoleOptions, RoleSpec, RoleStatement, RoutineName, RoutineWord } from './role-ast.js';
 
 /**
  * libpg-query's role and privilege statements → RoleStatement. What DSQL does not have is
@@ -76,6 +77,12 @@ function relationName(node: Json): RelationName {
   return { schema: r.schemaname ?? null, name: r.relname };
 }
 
+function routineName(node: Json): RoutineName {
+  const o = node.ObjectWithArgs;
+  const argTypes = o.args_unspecified ? null : ((o.objargs ?? []) as Json[]).map((t) => convertTypeName(t.TypeName ?? t));
+  return { names: (o.objname as Json[]).map((s) => String(s.String.sval)), argTypes };
+}
+
 function grantTarget(n: Json): GrantTarget {
   const strings = (): string[] => (n.objects ?? []).map((o: Json) => o.String.sval as string);
   if (n.targtype === 'ACL_TARGET_DEFAULTS') throw unsupported('ALTER DEFAULT PRIVILEGES is not supported yet');
@@ -88,7 +95,10 @@ function grantTarget(n: Json): GrantTarget {
     case 'OBJECT_SCHEMA': return { kind: 'schemas', names: strings() };
     case 'OBJECT_FUNCTION':
     case 'OBJECT_PROCEDURE':
-    case 'OBJECT_ROUTINE': throw unsupported('GRANT and REVOKE on functions are not supported yet');
+    case 'OBJECT_ROUTINE': {
+      const word = String(n.objtype).replace('OBJECT_', '').toLowerCase() as RoutineWord;
+      return inSchema ? { kind: 'all-routines-in-schema', word, schemas: strings() } : { kind: 'routines', word, routines: (n.objects ?? []).map(routineName) };
+    }
     case 'OBJECT_DATABASE': throw unsupported('GRANT and REVOKE on the database are not supported');
     default: throw unsupported(`GRANT and REVOKE on ${String(n.objtype).replace('OBJECT_', '').toLowerCase()} objects are not supported`);
   }

@@ -83,7 +83,7 @@ export function tablePrivilegeRows(catalog: CatalogSnapshot, user: string, inclu
 }
 
 const PRIVILEGE_WORDS: Record<string, string> = {
-  select: 'r', insert: 'a', update: 'w', delete: 'd', truncate: 'D', references: 'x', trigger: 't', usage: 'U', create: 'C',
+  select: 'r', insert: 'a', update: 'w', delete: 'd', truncate: 'D', references: 'x', trigger: 't', usage: 'U', create: 'C', execute: 'X',
 };
 
 /** `'SELECT, INSERT WITH GRANT OPTION'` → required letters (any one suffices) with grant-option flags, as has_*_privilege reads it. */
@@ -96,7 +96,7 @@ function parsePrivilegeText(text: string, allowed: string): { letter: string; gr
   });
 }
 
-function checkPrivilegeText(catalog: CatalogSnapshot, roleOid: number, oid: number, kind: ObjectKind, text: string, allowed: string): boolean {
+export function checkPrivilegeText(catalog: CatalogSnapshot, roleOid: number, oid: number, kind: ObjectKind, text: string, allowed: string): boolean {
   const wanted = parsePrivilegeText(text, allowed);
   const held = privilegesOf(catalog, roleOid, oid, kind);
   return wanted.some((w) => (w.grantOption ? held.grantOptions : held.privileges).includes(w.letter));
@@ -146,7 +146,7 @@ function relationName(catalog: CatalogSnapshot, oid: number): string {
   return catalog.tableById(oid)?.name ?? [...catalog.allViews()].find((v) => v.id === oid)?.name ?? String(oid);
 }
 
-function roleOidOf(catalog: CatalogSnapshot, user: string | number): number {
+export function roleOidOf(catalog: CatalogSnapshot, user: string | number): number {
   if (typeof user === 'number') return user;
   const role = catalog.access.role(user);
   if (!role) throw new SqlError('42704', `role "${user}" does not exist`);

@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { AccessLog } from '../roles/access-log.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
@@ -86,6 +87,8 @@ export interface CompileContext {
   readonly srfNested?: boolean | undefined;
   /** SQL functions being inlined around this expression (a guard against recursion). */
   readonly functionDepth?: number;
+  /** Where the SQL functions called are recorded, for their EXECUTE check (src/qp/roles/access-log.ts). */
+  readonly access?: AccessLog | undefined;
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -975,6 +978,7 @@ function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Compile
     }
     if (!fn) continue;
     if (fn.returnsSet) throw new SqlError('0A000', `set-returning SQL function ${fn.name}() is only supported in FROM`, at(expr.location));
+    ctx.access?.execute(fn, expr.schema !== null, `${expr.name}(${args.map((a) => types.formatType(a.oid, -1)).join(', ')})`);
     const depth = (ctx.functionDepth ?? 0) + 1;
     if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
     const body = compileExpr(inlineCall(fn, expr.args, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });

@@ -89,7 +89,7 @@ export interface PlannedQuery {
 
 export function compileContext(pc: PlanContext, scope: Scope, clause: string): CompileContext {
   if (pc.outer) scope = new CorrelatedScope(scope.columns, pc.outer.scope, pc.outer.correlation);
-  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session };
+  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session, access: pc.access };
 }
 
 interface FromPlan {
@@ -304,7 +304,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     // (Through the GROUP BY context's scope: a subquery's aggregates may name outer columns.)
     scope: inputCtx.scope, inputScope: inputCtx.scope, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
     clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
-    aggregateSubqueries,
+    aggregateSubqueries, access: pc.access,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
   const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement, input)), groupSlots);
@@ -859,8 +859,10 @@ function planSetSqlFunction(item: Extract<FromItem, { kind: 'function' }>, pc: P
   // (A cheap test before compiling the arguments: does any set-returning SQL function have this name?)
   if (!schemas.some((schema) => catalog.functions(schema, call.name).some((f) => f.returnsSet))) return null;
   const ctx = compileContext(pc, new Scope([]), 'functions in FROM');
-  const fn = findSetFunction(catalog, schemas, call.name, call.args.map((a) => compileExpr(a, ctx).oid));
+  const argOids = call.args.map((a) => compileExpr(a, ctx).oid);
+  const fn = findSetFunction(catalog, schemas, call.name, argOids);
   if (!fn) return null;
+  pc.access?.execute(fn, false, `${call.name}(${argOids.map((oid) => types.formatType(oid, -1)).join(', ')})`);
   const relation = item.alias ?? item.name;
   const query = inlineSetCall(fn, call.args, call.location, item.columnAliases[0] ?? relation, columnsOfTables(catalog, schemas));
   return planDerived({ kind: 'subquery', query, alias: relation, columnAliases: [], location: call.location }, pc);

@@ -10,9 +10,10 @@ import { constraintDefinition, expressionText, indexDefinition, isVisible, quote
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
-import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
+import { functionArgumentsText, functionById, functionDefinitionText, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
+import { hasFunctionPrivilege } from '../roles/function-privilege-inquiry.js';
 import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
@@ -100,6 +101,12 @@ define('has_schema_privilege', [TEXT, TEXT], BOOL, (s) => (v, c) => hasSchemaPri
 define('has_schema_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasSchemaPrivilege(s.catalog, c!.user, v[0] as number, v[1] as string));
 define('has_schema_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasSchemaPrivilege(s.catalog, v[0] as string, v[1] as string, v[2] as string));
 define('has_schema_privilege', [NAME, OID, TEXT], BOOL, (s) => (v) => hasSchemaPrivilege(s.catalog, v[0] as string, v[1] as number, v[2] as string));
+define('has_function_privilege', [TEXT, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, c!.user, v[0] as string, v[1] as string));
+define('has_function_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, c!.user, v[0] as number, v[1] as string));
+define('has_function_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, v[0] as string, v[1] as string, v[2] as string));
+define('has_function_privilege', [NAME, OID, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, v[0] as string, v[1] as number, v[2] as string));
+define('has_function_privilege', [OID, TEXT, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, v[0] as number, v[1] as string, v[2] as string));
+define('has_function_privilege', [OID, OID, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, v[0] as number, v[1] as number, v[2] as string));
 define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
@@ -119,6 +126,7 @@ define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableB
 define('pg_get_function_result', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionResultText(fn) : null; });
 define('pg_get_function_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
 define('pg_get_function_identity_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
+define('pg_get_functiondef', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionDefinitionText(fn) : null; });
 define('pg_get_function_sqlbody', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? sqlBodyText(fn) : null; });
 define('pg_function_is_visible', [OID], BOOL, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionIsVisible(s.catalog, s.searchPath, fn) : null; });
 define('pg_get_viewdef', [OID], TEXT, (s) => (v) => { const view = viewById(s.catalog, v[0] as number); return view ? viewDefinitionText(view) : null; });

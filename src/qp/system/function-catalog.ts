@@ -1,7 +1,7 @@
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import * as types from '../sql/typesystem.js';
-import { ownerColumn } from '../roles/role-system-views.js';
+import { aclColumn, ownerColumn } from '../roles/role-system-views.js';
 import { quoteIdent } from './catalog-objects.js';
 
 /**
@@ -36,7 +36,7 @@ export function pgProcRows(catalog: CatalogSnapshot): SqlValue[][] {
     const sqlBody = fn.returnForm ? sqlBodyText(fn) : null;
     return [fn.id, fn.name, catalog.schema(fn.schema)?.oid ?? 0, ownerColumn(catalog, fn.id), SQL_LANGUAGE_OID, 100, fn.returnsSet ? 1000 : 0, 0, '-', 'f', false, false,
       fn.strict, fn.returnsSet === true, fn.volatility ?? 'v', 'u', fn.args.length, 0, fn.returnType.oid, fn.args.map((a) => a.typeOid).join(' '), null, null, argNames,
-      null, null, prosrc, null, sqlBody, null, null];
+      null, null, prosrc, null, sqlBody, null, aclColumn(catalog, fn.id)];
   });
 }
 
@@ -62,6 +62,25 @@ export function functionArgumentsText(fn: FunctionInfo): string {
 /** pg_get_function_sqlbody: `RETURN expr` for a RETURN-form body, NULL for a string body. */
 export function sqlBodyText(fn: FunctionInfo): string | null {
   return fn.returnForm ? `RETURN ${fn.body.replace(/^SELECT /, '')}` : null;
+}
+
+/**
+ * pg_get_functiondef: the CREATE OR REPLACE FUNCTION statement as PostgreSQL's ruleutils prints
+ * it — the name always schema-qualified, one line of options only when one differs from the
+ * default, a string body dollar-quoted with `$function$` (an `x` added while the body contains it).
+ */
+export function functionDefinitionText(fn: FunctionInfo): string {
+  let text = `CREATE OR REPLACE FUNCTION ${quoteIdent(fn.schema)}.${quoteIdent(fn.name)}(${functionArgumentsText(fn)})\n`;
+  text += ` RETURNS ${functionResultText(fn)}\n LANGUAGE sql\n`;
+  let options = fn.volatility === 'i' ? ' IMMUTABLE' : fn.volatility === 's' ? ' STABLE' : '';
+  if (fn.strict) options += ' STRICT';
+  if (options !== '') text += `${options}\n`;
+  const sqlBody = sqlBodyText(fn);
+  if (sqlBody !== null) return `${text}${sqlBody}\n`;
+  let quote = '$function';
+  while (fn.body.includes(quote)) quote += 'x';
+  quote += '$';
+  return `${text}AS ${quote}${fn.body}${quote}\n`;
 }
 
 /** pg_function_is_visible: the first function of that name on the search path. */

@@ -1,0 +1,157 @@
+/**
+ * EXECUTE on SQL functions compared with PostgreSQL 15 (reference/dsql.md §2.2: GRANT/REVOKE on
+ * routines since 2026-04-24): GRANT/REVOKE … ON FUNCTION | ROUTINE | PROCEDURE | ALL … IN SCHEMA,
+ * the check at call time (top level, inside a view, inside another function, as the current
+ * user), pg_proc.proacl, has_function_privilege and pg_get_functiondef.
+ */
+import { after, before, test } from 'node:test';
+import { postgresUnavailableReason } from '../support/postgres.js';
+import { RoleServers, same, type RolePair } from '../support/role-pair.js';
+
+const skip = postgresUnavailableReason() ?? false;
+let servers: RoleServers;
+let admin: RolePair;
+let app: RolePair;
+
+before(async () => {
+  if (skip) return;
+  servers = await RoleServers.start();
+  admin = await servers.as('admin');
+  await same(admin, [
+    'CREATE ROLE app WITH LOGIN',
+    'CREATE ROLE helper',
+    'CREATE TABLE t (id int PRIMARY KEY, v text)',
+    "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+    'GRANT SELECT ON t TO app',
+    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1'",
+    "CREATE FUNCTION g() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t'",
+    "CREATE FUNCTION k(x int) RETURNS int LANGUAGE sql AS 'SELECT f(x) * 10'",
+    'CREATE VIEW fv AS SELECT id, f(id) AS fx FROM t',
+    'GRANT SELECT ON fv TO app',
+    'CREATE SCHEMA s',
+    "CREATE FUNCTION s.h(int) RETURNS int LANGUAGE sql IMMUTABLE STRICT AS 'SELECT $1 * 2'",
+  ]);
+  app = await servers.as('app');
+});
+
+after(async () => {
+  await servers?.stop();
+});
+
+test('functions are executable by PUBLIC until EXECUTE is revoked; proacl shows the ACL', { skip }, async () => {
+  await same(app, ['SELECT f(1), k(1), g()', 'SELECT * FROM fv ORDER BY id', 'SELECT s.h(3)']);
+  await same(admin, [
+    "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname IN ('f', 'g', 'h', 'k') ORDER BY 1",
+    'REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC',
+    "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname = 'f'",
+  ]);
+  await same(app, [
+    'SELECT f(1)',
+    'SELECT k(1)',
+    'SELECT * FROM fv ORDER BY id',
+    'SELECT g()',
+    "SELECT has_function_privilege('f(int)', 'EXECUTE') AS f, has_function_privilege('g()', 'execute') AS g",
+  ]);
+  await same(admin, [
+    'GRANT EXECUTE ON FUNCTION f TO app',
+    "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname = 'f'",
+  ]);
+  await same(app, ['SELECT f(1), k(2)', 'SELECT * FROM fv ORDER BY id']);
+  await same(admin, ['REVOKE ALL ON FUNCTION f(integer) FROM app', 'GRANT EXECUTE ON FUNCTION f(int) TO PUBLIC']);
+});
+
+test('a cached plan is checked again after a GRANT or REVOKE', { skip }, async () => {
+  const prepared = { name: 'call_f', text: 'SELECT f($1::int) AS r' };
+  const run = async (pair: RolePair) => {
+    const outcomes = [];
+    for (const client of [pair.strata, pair.postgres]) {
+      try {
+        outcomes.push((await client.query({ ...prepared, values: [5] })).rows);
+      } catch (error) {
+        outcomes.push((error as { code: string }).code);
+      }
+    }
+    return outcomes;
+  };
+  const expectSame = async (expected: unknown) => {
+    const [strata, postgres] = await run(app);
+    if (JSON.stringify(strata) !== JSON.stringify(postgres) || JSON.stringify(strata) !== JSON.stringify(expected)) {
+      throw new Error(`strata ${JSON.stringify(strata)}, postgres ${JSON.stringify(postgres)}, expected ${JSON.stringify(expected)}`);
+    }
+  };
+  await expectSame([{ r: 6 }]);
+  await same(admin, ['REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC']);
+  await expectSame('42501');
+  await same(admin, ['GRANT EXECUTE ON ROUTINE f(int) TO app']);
+  await expectSame([{ r: 6 }]);
+  await same(admin, ['REVOKE EXECUTE ON ROUTINE f(int) FROM app', 'GRANT EXECUTE ON FUNCTION f(int) TO PUBLIC']);
+});
+
+test('GRANT and REVOKE on routines: forms, grant options and PostgreSQL\'s errors', { skip }, async () => {
+  await same(admin, [
+    'GRANT SELECT ON FUNCTION f TO app',
+    'GRANT EXECUTE ON FUNCTION nosuch TO app',
+    'GRANT EXECUTE ON FUNCTION nosuch(int) TO app',
+    'GRANT EXECUTE ON FUNCTION nosuchschema.f(int) TO app',
+    'GRANT EXECUTE ON FUNCTION f(text) TO app',
+    'GRANT EXECUTE ON PROCEDURE f(int) TO app',
+    'GRANT ALL ON ALL PROCEDURES IN SCHEMA public TO app',
+    'GRANT ALL PRIVILEGES ON ALL FUNCTIONS IN SCHEMA s TO helper',
+    'REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA public FROM PUBLIC',
+    'GRANT EXECUTE ON FUNCTION g() TO app WITH GRANT OPTION',
+    "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname IN ('f', 'g', 'h', 'k') ORDER BY 1",
+  ]);
+  await same(app, [
+    'GRANT EXECUTE ON FUNCTION g() TO helper',
+    'GRANT EXECUTE ON FUNCTION f(int) TO helper',
+    'REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC',
+    'SELECT g()',
+    'SELECT f(1)',
+    "SELECT has_function_privilege('g()', 'EXECUTE WITH GRANT OPTION') AS g_go, has_function_privilege('k(integer)', 'EXECUTE') AS k",
+  ]);
+  await same(admin, [
+    "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname = 'g'",
+    'REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION g() FROM app',
+    'REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION g() FROM app CASCADE',
+    "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname = 'g'",
+    'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO PUBLIC',
+    'REVOKE ALL ON FUNCTION g() FROM app',
+  ]);
+});
+
+test('has_function_privilege: every form, regprocedure text parsing and its errors', { skip }, async () => {
+  await same(admin, ['REVOKE USAGE ON SCHEMA s FROM PUBLIC', 'REVOKE EXECUTE ON FUNCTION s.h(int) FROM PUBLIC']);
+  await same(app, [
+    "SELECT has_function_privilege('f(int)', 'execute')",
+    "SELECT has_function_privilege('public.f( integer )', 'EXECUTE')",
+    "SELECT has_function_privilege('\"f\"(int4)', 'execute'), has_function_privilege('F(INT4)', 'execute')",
+    "SELECT has_function_privilege('app', 'f(integer)', 'execute')",
+    "SELECT has_function_privilege('helper', 's.h(int)', 'execute')",
+    "SELECT has_function_privilege('admin', (SELECT oid FROM pg_proc WHERE proname = 'k'), 'execute')",
+    "SELECT has_function_privilege((SELECT oid FROM pg_roles WHERE rolname = 'app'), 'k(int)', 'execute')",
+    "SELECT has_function_privilege((SELECT oid FROM pg_roles WHERE rolname = 'app'), (SELECT oid FROM pg_proc WHERE proname = 'k'), 'execute')",
+    "SELECT has_function_privilege((SELECT oid FROM pg_proc WHERE proname = 'k'), 'execute')",
+    "SELECT has_function_privilege(999999::oid, 'execute')",
+    "SELECT has_function_privilege('f', 'execute')",
+    "SELECT has_function_privilege('h(int)', 'execute')",
+    "SELECT has_function_privilege('f(int)', 'select')",
+    "SELECT has_function_privilege('f(int)', 'execute with grant option, usage')",
+    "SELECT has_function_privilege('f(int', 'execute')",
+    "SELECT has_function_privilege('f(int4,)', 'execute')",
+    "SELECT has_function_privilege('f (int4) x', 'execute')",
+    "SELECT has_function_privilege('f(nosuchtype)', 'execute')",
+    "SELECT has_function_privilege('nosuchschema.f(int4)', 'execute')",
+    "SELECT has_function_privilege('s.h(int)', 'execute')",
+    "SELECT has_function_privilege('nobody', 'f(integer)', 'execute')",
+    'SELECT s.h(1)',
+  ]);
+  await same(admin, ['GRANT USAGE ON SCHEMA s TO PUBLIC', 'GRANT EXECUTE ON FUNCTION s.h(int) TO PUBLIC']);
+});
+
+test('pg_get_functiondef prints PostgreSQL\'s CREATE OR REPLACE FUNCTION text', { skip }, async () => {
+  await same(admin, [
+    "CREATE FUNCTION quoted(\"A b\" text, n int) RETURNS text LANGUAGE sql STABLE AS $$SELECT '$function$' || \"A b\"$$",
+    "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('public', 's') ORDER BY 1",
+    'SELECT pg_get_functiondef(0)',
+  ]);
+});
