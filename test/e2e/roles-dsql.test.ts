@@ -78,7 +78,7 @@ test('role options DSQL does not have are refused; admin cannot be modified', as
     ['ALTER ROLE admin RENAME TO boss', '0A000', 'session user cannot be renamed'],
     ['DROP ROLE admin', '55006', 'current user cannot be dropped'],
     ['GRANT admin TO app', '42501', 'permission denied to grant role "admin"'],
-    ['ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO app', '0A000', 'ALTER DEFAULT PRIVILEGES is not supported yet'],
+    ['ALTER DEFAULT PRIVILEGES GRANT USAGE ON TYPES TO app', '0A000', 'ALTER DEFAULT PRIVILEGES … ON TYPES is not supported'],
   ] as const) assert.deepEqual(await failure(admin, sql), { code, message }, sql);
 });
 

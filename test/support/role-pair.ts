@@ -50,7 +50,8 @@ export async function outcome(client: pg.Client, sql: string): Promise<unknown> 
     const r = await client.query(sql);
     return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
   } catch (error) {
-    return { error: (error as pg.DatabaseError).code, message: (error as pg.DatabaseError).message };
+    const { code, message, detail } = error as pg.DatabaseError;
+    return detail === undefined ? { error: code, message } : { error: code, message, detail };
   }
 }
 

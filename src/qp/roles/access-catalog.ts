@@ -11,6 +11,8 @@ import { catalogKey } from '../catalog/catalog.js';
  *   index 22, suffix u32 object oid                → JSON ObjectAcl (owner and ACL of a table, view,
  *                                                    sequence, function or schema)
  *   index 23, suffix u32 mapping oid               → JSON IamMapping (AWS IAM GRANT)
+ *   index 24, suffix u32 role oid, u32 schema oid (0: every schema), u32 object type char code
+ *                                                  → JSON DefaultAcl (ALTER DEFAULT PRIVILEGES)
  * An object without an index-22 record is owned by `admin` with the default ACL: everything
  * that existed before roles did keeps working unchanged. One record per key keeps concurrent
  * GRANTs on different objects from conflicting. (Indexes 9–19 are left to other catalog objects.)
@@ -19,6 +21,7 @@ export const ROLES_INDEX = 20;
 export const MEMBERSHIPS_INDEX = 21;
 export const OBJECT_ACLS_INDEX = 22;
 export const IAM_MAPPINGS_INDEX = 23;
+export const DEFAULT_ACLS_INDEX = 24;
 
 /** DSQL's built-in administrator; PostgreSQL's bootstrap superuser has the same oid. */
 export const ADMIN_ROLE_OID = 10;
@@ -66,13 +69,25 @@ export interface IamMapping {
   readonly grantorOid: number;
 }
 
+/** pg_default_acl.defaclobjtype: tables (and views), sequences, functions, schemas. */
+export type DefaultAclObjectType = 'r' | 'S' | 'f' | 'n';
+
+/** One pg_default_acl row: the ACL objects of a type get when `role` creates them (in `schemaOid`, or anywhere when 0). */
+export interface DefaultAcl {
+  readonly oid: number;
+  readonly role: number;
+  readonly schemaOid: number;
+  readonly objectType: DefaultAclObjectType;
+  readonly acl: readonly AclItem[];
+}
+
 export const ADMIN_ROLE: RoleInfo = { oid: ADMIN_ROLE_OID, name: 'admin', login: true, inherit: true, createRole: true };
 
 /** How deep role memberships may nest; a cycle is refused when granted, this bounds the walk. */
 const MAX_MEMBERSHIP_DEPTH = 64;
 
 export function isAccessIndex(index: number): boolean {
-  return index >= ROLES_INDEX && index <= IAM_MAPPINGS_INDEX;
+  return index >= ROLES_INDEX && index <= DEFAULT_ACLS_INDEX;
 }
 
 function u32(...values: number[]): Buffer {
@@ -97,6 +112,10 @@ export function iamMappingKey(oid: number): Key {
   return catalogKey(IAM_MAPPINGS_INDEX, u32(oid));
 }
 
+export function defaultAclKey(role: number, schemaOid: number, objectType: DefaultAclObjectType): Key {
+  return catalogKey(DEFAULT_ACLS_INDEX, u32(role, schemaOid, objectType.charCodeAt(0)));
+}
+
 const encoder = new TextEncoder();
 
 function put(key: Key, value: unknown): WriteEntry {
@@ -112,6 +131,8 @@ export const accessWrites = {
   deleteObjectAcl: (oid: number): WriteEntry => ({ key: objectAclKey(oid), value: null }),
   putIamMapping: (m: IamMapping): WriteEntry => put(iamMappingKey(m.oid), m),
   deleteIamMapping: (oid: number): WriteEntry => ({ key: iamMappingKey(oid), value: null }),
+  putDefaultAcl: (d: DefaultAcl): WriteEntry => put(defaultAclKey(d.role, d.schemaOid, d.objectType), d),
+  deleteDefaultAcl: (d: DefaultAcl): WriteEntry => ({ key: defaultAclKey(d.role, d.schemaOid, d.objectType), value: null }),
 };
 
 /** The roles, memberships, ACLs and IAM mappings of one catalog snapshot (immutable). */
@@ -122,8 +143,10 @@ export class AccessCatalog {
   private readonly memberOf = new Map<number, MembershipInfo[]>();
   private readonly acls = new Map<number, ObjectAcl>();
   private readonly mappings: IamMapping[] = [];
+  private readonly defaults: DefaultAcl[] = [];
 
-  private constructor(roles: Iterable<RoleInfo>, memberships: Iterable<MembershipInfo>, acls: Iterable<ObjectAcl>, mappings: Iterable<IamMapping>) {
+  private constructor(roles: Iterable<RoleInfo>, memberships: Iterable<MembershipInfo>, acls: Iterable<ObjectAcl>, mappings: Iterable<IamMapping>,
+    defaults: Iterable<DefaultAcl> = []) {
     for (const role of [ADMIN_ROLE, ...roles]) {
       this.rolesByName.set(role.name, role);
       this.rolesByOid.set(role.oid, role);
@@ -131,6 +154,7 @@ export class AccessCatalog {
     for (const m of memberships) this.memberOf.set(m.memberOid, [...(this.memberOf.get(m.memberOid) ?? []), m]);
     for (const acl of acls) this.acls.set(acl.oid, acl);
     this.mappings.push(...mappings);
+    this.defaults.push(...defaults);
   }
 
   static empty(): AccessCatalog {
@@ -142,13 +166,15 @@ export class AccessCatalog {
     const memberships: MembershipInfo[] = [];
     const acls: ObjectAcl[] = [];
     const mappings: IamMapping[] = [];
+    const defaults: DefaultAcl[] = [];
     for (const { index, text } of entries) {
       if (index === ROLES_INDEX) roles.push(JSON.parse(text) as RoleInfo);
       else if (index === MEMBERSHIPS_INDEX) memberships.push(JSON.parse(text) as MembershipInfo);
       else if (index === OBJECT_ACLS_INDEX) acls.push(JSON.parse(text) as ObjectAcl);
       else if (index === IAM_MAPPINGS_INDEX) mappings.push(JSON.parse(text) as IamMapping);
+      else if (index === DEFAULT_ACLS_INDEX) defaults.push(JSON.parse(text) as DefaultAcl);
     }
-    return new AccessCatalog(roles, memberships, acls, mappings);
+    return new AccessCatalog(roles, memberships, acls, mappings, defaults);
   }
 
   role(name: string): RoleInfo | undefined {
@@ -195,6 +221,15 @@ export class AccessCatalog {
 
   iamMappings(): readonly IamMapping[] {
     return this.mappings;
+  }
+
+  /** pg_default_acl's rows. */
+  defaultAcls(): readonly DefaultAcl[] {
+    return this.defaults;
+  }
+
+  defaultAcl(role: number, schemaOid: number, objectType: DefaultAclObjectType): DefaultAcl | undefined {
+    return this.defaults.find((d) => d.role === role && d.schemaOid === schemaOid && d.objectType === objectType);
   }
 
   /**

@@ -37,13 +37,12 @@ export function kindWord(kind: ObjectKind): string {
 }
 
 /** Privilege keywords of a GRANT/REVOKE → letters; 0LP01 for one the object kind lacks (PostgreSQL's text). */
-export function privilegeLetters(names: readonly string[] | null, kind: ObjectKind): string {
+export function privilegeLetters(names: readonly string[] | null, kind: ObjectKind, word: string = kind === 'view' ? 'table' : kind): string {
   const all = allPrivileges(kind);
   if (names === null) return all;
   let letters = '';
   for (const name of names) {
     const letter = PRIVILEGE_LETTERS[name.toLowerCase()];
-    const word = kind === 'view' ? 'table' : kind;
     if (letter === undefined) throw new SqlError('42601', `unrecognized privilege type "${name}"`);
     if (!all.includes(letter)) throw new SqlError('0LP01', `invalid privilege type ${name.toUpperCase()} for ${word}`);
     if (!letters.includes(letter)) letters += letter;

@@ -4,6 +4,7 @@ import type { CatalogSnapshot } from '../catalog/catalog.js';
 import type { Statement } from '../sql/ast.js';
 import { accessWrites, ADMIN_ROLE_OID } from './access-catalog.js';
 import type { ObjectKind } from './acl.js';
+import { creationAcl, schemaDefaultAcls } from './default-privileges.js';
 import { hasPrivilege, isOwner, mustBeOwner, permissionDenied } from './object-privileges.js';
 
 /**
@@ -67,9 +68,12 @@ export function checkDdlWrites(writes: readonly WriteEntry[], before: CatalogSna
     if (!object.existed) {
       if (object.deleted) continue;
       checkCreate(object, before, roleOid);
-      if (roleOid !== ADMIN_ROLE_OID) extra.push(accessWrites.putObjectAcl({ oid: object.oid, owner: roleOid, acl: null }));
+      // ALTER DEFAULT PRIVILEGES of the creating role decide the new object's ACL (domains have none here).
+      const acl = object.kind === 'type' ? null : creationAcl(before, roleOid, object.kind === 'schema' ? 0 : before.schema(object.schema ?? '')?.oid ?? 0, object.kind);
+      if (roleOid !== ADMIN_ROLE_OID || acl !== null) extra.push(accessWrites.putObjectAcl({ oid: object.oid, owner: roleOid, acl }));
       continue;
     }
+    if (object.kind === 'schema' && object.deleted) for (const d of schemaDefaultAcls(before, object.oid)) extra.push(accessWrites.deleteDefaultAcl(d));
     if (object.schema !== null && droppedSchemas.has(object.schema)) {
       if (before.access.objectAcl(object.oid)) extra.push(accessWrites.deleteObjectAcl(object.oid));
       continue;

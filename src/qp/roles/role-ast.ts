@@ -66,9 +66,21 @@ export type RoleStatement =
       readonly adminOption: boolean;
       readonly cascade: boolean;
     }
-  | { readonly kind: 'iam-grant'; readonly grant: boolean; readonly role: string; readonly arn: string };
+  | { readonly kind: 'iam-grant'; readonly grant: boolean; readonly role: string; readonly arn: string }
+  | {
+      /** ALTER DEFAULT PRIVILEGES [FOR ROLE …] [IN SCHEMA …] GRANT|REVOKE … ON TABLES|SEQUENCES|FUNCTIONS|SCHEMAS. */
+      readonly kind: 'alter-default-privileges'; readonly grant: boolean;
+      /** FOR ROLE: empty for the current role. */
+      readonly roles: readonly string[];
+      readonly schemas: readonly string[];
+      readonly objectType: 'tables' | 'sequences' | 'functions' | 'schemas';
+      readonly privileges: readonly string[] | null;
+      readonly grantees: readonly RoleSpec[];
+      readonly grantOption: boolean;
+      readonly cascade: boolean;
+    };
 
-const ROLE_STATEMENT_KINDS = new Set(['create-role', 'alter-role', 'drop-role', 'rename-role', 'grant-privileges', 'grant-role', 'iam-grant']);
+const ROLE_STATEMENT_KINDS = new Set(['create-role', 'alter-role', 'drop-role', 'rename-role', 'grant-privileges', 'grant-role', 'iam-grant', 'alter-default-privileges']);
 
 export function isRoleStatement(statement: { readonly kind: string }): statement is RoleStatement {
   return ROLE_STATEMENT_KINDS.has(statement.kind);

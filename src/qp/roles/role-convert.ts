@@ -104,14 +104,38 @@ function grantTarget(n: Json): GrantTarget {
   }
 }
 
-function convertGrant(n: Json): RoleStatement {
-  let privileges: string[] | null = null;
-  if (n.privileges) {
-    privileges = n.privileges.map((p: Json) => {
-      if (p.AccessPriv.cols) throw unsupported('column privileges are not supported');
-      return p.AccessPriv.priv_name as string;
-    });
+function grantPrivileges(n: Json): string[] | null {
+  if (!n.privileges) return null;
+  return n.privileges.map((p: Json) => {
+    if (p.AccessPriv.cols) throw unsupported('column privileges are not supported');
+    return p.AccessPriv.priv_name as string;
+  });
+}
+
+const DEFAULT_PRIVILEGE_OBJECTS: Record<string, 'tables' | 'sequences' | 'functions' | 'schemas'> = {
+  OBJECT_TABLE: 'tables', OBJECT_SEQUENCE: 'sequences', OBJECT_FUNCTION: 'functions', OBJECT_ROUTINE: 'functions', OBJECT_SCHEMA: 'schemas',
+};
+
+/** ALTER DEFAULT PRIVILEGES: its options (FOR ROLE, IN SCHEMA) and the GRANT/REVOKE it carries. */
+function convertAlterDefaultPrivileges(n: Json): RoleStatement {
+  let roles: string[] = [];
+  let schemas: string[] = [];
+  for (const item of n.options ?? []) {
+    const def = item.DefElem;
+    if (def.defname === 'roles') roles = roleNames(def.arg?.List?.items ?? def.arg);
+    else if (def.defname === 'schemas') schemas = (def.arg?.List?.items ?? def.arg ?? []).map((s: Json) => String(s.String.sval));
   }
+  const action = n.action;
+  const objectType = DEFAULT_PRIVILEGE_OBJECTS[action.objtype];
+  if (!objectType) throw unsupported(`ALTER DEFAULT PRIVILEGES … ON ${String(action.objtype).replace('OBJECT_', '')}S is not supported`);
+  return {
+    kind: 'alter-default-privileges', grant: !!action.is_grant, roles, schemas, objectType, privileges: grantPrivileges(action),
+    grantees: (action.grantees ?? []).map(roleSpec), grantOption: !!action.grant_option, cascade: action.behavior === 'DROP_CASCADE',
+  };
+}
+
+function convertGrant(n: Json): RoleStatement {
+  const privileges = grantPrivileges(n);
   return {
     kind: 'grant-privileges', grant: !!n.is_grant, target: grantTarget(n), privileges,
     grantees: (n.grantees ?? []).map(roleSpec), grantOption: !!n.grant_option, cascade: n.behavior === 'DROP_CASCADE',
@@ -147,7 +171,7 @@ export function convertRoleStatement(name: string, n: Json): RoleStatement | nul
     case 'DropRoleStmt': return { kind: 'drop-role', names: (n.roles ?? []).map(roleSpec), ifExists: !!n.missing_ok };
     case 'GrantStmt': return convertGrant(n);
     case 'GrantRoleStmt': return convertGrantRole(n);
-    case 'AlterDefaultPrivilegesStmt': throw unsupported('ALTER DEFAULT PRIVILEGES is not supported yet');
+    case 'AlterDefaultPrivilegesStmt': return convertAlterDefaultPrivileges(n);
     case 'ReassignOwnedStmt': throw unsupported('unsupported statement: ReassignOwned');
     case 'DropOwnedStmt': throw unsupported('unsupported statement: DropOwned');
     case 'RenameStmt':

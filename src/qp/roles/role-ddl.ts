@@ -3,6 +3,7 @@ import type { WriteEntry } from '../../contracts/kv.js';
 import { CatalogChange, type CatalogSnapshot } from '../catalog/catalog.js';
 import { accessWrites, ADMIN_ROLE_OID, PUBLIC_OID, type AccessCatalog, type RoleInfo } from './access-catalog.js';
 import type { ObjectKind } from './acl.js';
+import { defaultAclDependents, executeAlterDefaultPrivileges } from './default-privileges.js';
 import { executeGrantPrivileges } from './grant-ddl.js';
 import { executeIamGrant } from './iam-mappings.js';
 import type { RoleOptions, RoleSpec, RoleStatement } from './role-ast.js';
@@ -39,6 +40,7 @@ export function executeRoleDdl(statement: RoleStatement, ctx: RoleDdlContext): R
     case 'grant-role': return grantRole(statement, ctx);
     case 'grant-privileges': return executeGrantPrivileges(statement, ctx);
     case 'iam-grant': return executeIamGrant(statement, ctx);
+    case 'alter-default-privileges': return executeAlterDefaultPrivileges(statement, ctx);
   }
 }
 
@@ -166,6 +168,7 @@ function roleDependents(catalog: CatalogSnapshot, oid: number): string[] {
     if (acl.owner === oid) lines.push(`owner of ${object.kind} ${object.name}`);
     else if ((acl.acl ?? []).some((item) => item.grantee === oid || item.grantor === oid)) lines.push(`privileges for ${object.kind} ${object.name}`);
   }
+  lines.push(...defaultAclDependents(catalog, oid));
   for (const mapping of catalog.access.iamMappings()) if (mapping.roleOid === oid) lines.push(`IAM trust with ${mapping.arn}`);
   return lines;
 }

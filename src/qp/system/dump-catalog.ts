@@ -1,3 +1,4 @@
+import { PG_DEFAULT_ACL_SPEC, pgDefaultAclRows } from '../roles/default-privileges.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import { BUILTIN_SCHEMAS, type CatalogSnapshot } from '../catalog/catalog.js';
@@ -64,7 +65,7 @@ export const DUMP_RELATIONS: readonly SystemRelation[] = [
   { oid: 2328, name: 'pg_foreign_data_wrapper', spec: 'oid oid, fdwname name, fdwowner oid, fdwhandler oid, fdwvalidator oid, fdwacl text[], fdwoptions text[]', rows: none },
   { oid: 1417, name: 'pg_foreign_server', spec: 'oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text, srvversion text, srvacl text[], srvoptions text[]', rows: none },
   { oid: 3118, name: 'pg_foreign_table', spec: 'ftrelid oid, ftserver oid, ftoptions text[]', rows: none },
-  { oid: 826, name: 'pg_default_acl', spec: 'oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype char, defaclacl text[]', rows: none },
+  { oid: 826, name: 'pg_default_acl', spec: PG_DEFAULT_ACL_SPEC, rows: pgDefaultAclRows },
   { oid: 2607, name: 'pg_conversion', spec: 'oid oid, conname name, connamespace oid, conowner oid, conforencoding int4, contoencoding int4, conproc oid, condefault bool', rows: none },
   { oid: 2605, name: 'pg_cast', spec: 'oid oid, castsource oid, casttarget oid, castfunc oid, castcontext char, castmethod char', rows: none },
   { oid: 3541, name: 'pg_range', spec: 'rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid, rngsubopc oid, rngcanonical oid, rngsubdiff oid', rows: none },
