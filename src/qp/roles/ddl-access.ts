@@ -25,6 +25,13 @@ interface ObjectWrite {
   readonly schema: string | null;
   readonly existed: boolean;
   readonly deleted: boolean;
+  /**
+   * Written again unchanged: a referenced table's record is, when a foreign key to it is added
+   * or dropped, to bump its schema version. That changes nothing its owner decides.
+   */
+  readonly touched: boolean;
+  /** The oids of the tables the written record's foreign keys reference, each with the key's oid. */
+  readonly foreignKeys: readonly { readonly oid: number; readonly referencedTableId: number }[];
 }
 
 const decoder = new TextDecoder();
@@ -38,14 +45,16 @@ function decodeWrite(write: WriteEntry, before: CatalogSnapshot): ObjectWrite | 
     const name = decoder.decode(key.subarray(6, key.length - 1));
     const existing = before.schema(name);
     const oid = existing?.oid ?? (JSON.parse(decoder.decode(write.value!)) as { oid: number }).oid;
-    return { kind, oid, name, schema: null, existed: existing !== undefined, deleted: write.value === null };
+    return { kind, oid, name, schema: null, existed: existing !== undefined, deleted: write.value === null, touched: false, foreignKeys: [] };
   }
   const oid = Buffer.from(key.buffer, key.byteOffset, key.byteLength).readUInt32BE(6);
-  const record = write.value !== null ? JSON.parse(decoder.decode(write.value)) as { name: string; schema: string } : null;
+  const text = write.value !== null ? decoder.decode(write.value) : null;
+  const record = text !== null ? JSON.parse(text) as { name: string; schema: string; foreignKeys?: ObjectWrite['foreignKeys'] } : null;
   const old = existingObject(before, kind, oid);
   const described = record ?? old;
   if (!described) return null;
-  return { kind, oid, name: described.name, schema: described.schema, existed: old !== null, deleted: write.value === null };
+  const touched = kind === 'table' && old !== null && text === JSON.stringify(old);
+  return { kind, oid, name: described.name, schema: described.schema, existed: old !== null, deleted: write.value === null, touched, foreignKeys: record?.foreignKeys ?? [] };
 }
 
 function existingObject(catalog: CatalogSnapshot, kind: ObjectKind | 'type', oid: number): { name: string; schema: string } | null {
@@ -74,6 +83,7 @@ export function checkDdlWrites(writes: readonly WriteEntry[], before: CatalogSna
       continue;
     }
     if (object.kind === 'schema' && object.deleted) for (const d of schemaDefaultAcls(before, object.oid)) extra.push(accessWrites.deleteDefaultAcl(d));
+    if (object.touched) continue;
     if (object.schema !== null && droppedSchemas.has(object.schema)) {
       if (before.access.objectAcl(object.oid)) extra.push(accessWrites.deleteObjectAcl(object.oid));
       continue;
@@ -81,7 +91,19 @@ export function checkDdlWrites(writes: readonly WriteEntry[], before: CatalogSna
     if (!isOwner(before, roleOid, object.oid) && !(object.deleted && ownsSchema(before, roleOid, object.schema))) throw mustBeOwner(object.kind, object.name);
     if (object.deleted && before.access.objectAcl(object.oid)) extra.push(accessWrites.deleteObjectAcl(object.oid));
   }
+  for (const object of objects) checkReferences(object, before, roleOid);
   return extra;
+}
+
+/** A foreign key added to a table needs REFERENCES on the table it references (PostgreSQL's checkFkeyPermissions). */
+function checkReferences(object: ObjectWrite, before: CatalogSnapshot, roleOid: number): void {
+  if (object.kind !== 'table' || object.deleted || object.touched) return;
+  const existing = new Set((before.tableById(object.oid)?.foreignKeys ?? []).map((fk) => fk.oid));
+  for (const fk of object.foreignKeys) {
+    if (existing.has(fk.oid) || fk.referencedTableId === object.oid) continue;
+    const referenced = before.tableById(fk.referencedTableId);
+    if (referenced && !hasPrivilege(before, roleOid, referenced.id, 'table', 'x')) throw permissionDenied('table', referenced.name);
+  }
 }
 
 /** The owner of a schema may drop what is in it (PostgreSQL's rule for DROP). */
