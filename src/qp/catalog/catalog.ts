@@ -1,6 +1,6 @@
 import { SqlError, assert } from '../../contracts/errors.js';
 import type { Key, WriteEntry } from '../../contracts/kv.js';
-import { AccessCatalog, isAccessIndex } from '../roles/access-catalog.js';
+import { AccessCatalog, isAccessIndex, type AclItem } from '../roles/access-catalog.js';
 
 /**
  * The catalog lives in the same key space as user data (DESIGN.md §2 Schema) under table id 1
@@ -50,6 +50,8 @@ export interface ColumnInfo {
   readonly identity?: { readonly generation: 'a' | 'd'; readonly sequenceId: number };
   /** ALTER COLUMN … SET STORAGE: pg_attribute.attstorage only (absent: the type's default); rows are stored alike. */
   readonly storage?: 'p' | 'e' | 'm' | 'x';
+  /** Column privileges (GRANT SELECT (c) …), pg_attribute.attacl: kept with the column so they follow RENAME and DROP COLUMN. */
+  readonly acl?: readonly AclItem[];
 }
 
 /** A CHECK constraint of a table or a domain: its expression's source text, compiled where rows are written. */

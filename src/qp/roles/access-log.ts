@@ -2,6 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { CatalogSnapshot, FunctionInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr, Statement } from '../sql/ast.js';
 import type { ObjectKind } from './acl.js';
+import { columnsAllow } from './column-privileges.js';
 import { hasPrivilege, permissionDenied } from './object-privileges.js';
 
 /**
@@ -23,6 +24,12 @@ export interface RelationUse {
   readonly via: number | null;
   /** A function call as its error names it when the schema is not usable (`f(integer)`). */
   readonly call?: string;
+  /**
+   * For a table: per privilege letter, the columns whose column privileges may stand in for the
+   * missing table privilege (null: every column; empty: any one). A letter without an entry
+   * (DELETE, TRUNCATE) needs the table privilege.
+   */
+  readonly columns?: Readonly<Record<string, readonly string[] | null>>;
 }
 
 export class AccessLog {
@@ -33,14 +40,15 @@ export class AccessLog {
     readonly uses: RelationUse[] = [],
   ) {}
 
-  read(oid: number, kind: ObjectKind, schema: string, name: string, qualified: boolean): void {
-    this.uses.push({ oid, kind, schema, name, qualified, letters: 'r', via: this.via });
+  /** A relation read; for a table, the names of the columns the statement may read (null: all of them). */
+  read(oid: number, kind: ObjectKind, schema: string, name: string, qualified: boolean, columns: readonly string[] | null = null): void {
+    this.uses.push({ oid, kind, schema, name, qualified, letters: 'r', via: this.via, ...(kind === 'table' ? { columns: { r: columns } } : {}) });
   }
 
   /** The table an INSERT, UPDATE or DELETE changes. */
   target(table: TableInfo, qualified: boolean): void {
-    const letters = this.statement ? targetLetters(this.statement, table) : '';
-    this.uses.push({ oid: table.id, kind: 'table', schema: table.schema, name: table.name, qualified, letters, via: this.via });
+    const needs = this.statement ? targetNeeds(this.statement, table) : { letters: '', columns: {} };
+    this.uses.push({ oid: table.id, kind: 'table', schema: table.schema, name: table.name, qualified, letters: needs.letters, via: this.via, columns: needs.columns });
   }
 
   /**
@@ -61,33 +69,63 @@ export class AccessLog {
 /**
  * INSERT needs INSERT, UPDATE needs UPDATE, DELETE needs DELETE; each needs SELECT too when it
  * reads the target's columns (WHERE, SET expressions, RETURNING), and ON CONFLICT DO UPDATE
- * needs UPDATE and SELECT (PostgreSQL's rules, at table level).
+ * needs UPDATE and SELECT (PostgreSQL's rules). Column privileges may stand in for the table's
+ * INSERT (on the columns inserted), UPDATE (the columns set) and SELECT (the columns read).
  */
-function targetLetters(statement: Statement, table: TableInfo): string {
+function targetNeeds(statement: Statement, table: TableInfo): { letters: string; columns: Record<string, readonly string[] | null> } {
   const alias = 'alias' in statement && typeof statement.alias === 'string' ? statement.alias : table.name;
-  const reads = (nodes: readonly unknown[]): boolean => nodes.some((node) => readsColumns(node, table, alias));
+  const read = (nodes: readonly unknown[]): readonly string[] | null | undefined => referencedColumns(nodes, table, alias);
   switch (statement.kind) {
     case 'insert': {
       const update = statement.onConflict?.action === 'update';
-      return 'a' + (update ? 'w' : '') + (update || reads(statement.returning) ? 'r' : '');
+      const inserted = statement.columns?.map((c) => c.name)
+        ?? (statement.rows ? table.columns.slice(0, Math.max(0, ...statement.rows.map((r) => r.length))).map((c) => c.name) : null);
+      // ON CONFLICT DO UPDATE reads the conflicting row: every column, to be safe.
+      const selected = update ? null : read([statement.returning]);
+      const columns: Record<string, readonly string[] | null> = { a: inserted };
+      if (update) columns['w'] = statement.onConflict!.set.map((s) => s.column);
+      if (selected !== undefined) columns['r'] = selected;
+      return { letters: 'a' + (update ? 'w' : '') + (selected !== undefined ? 'r' : ''), columns };
     }
-    case 'update': return 'w' + (reads([statement.where, statement.returning, statement.set.map((s) => s.value)]) ? 'r' : '');
-    case 'delete': return 'd' + (reads([statement.where, statement.returning]) ? 'r' : '');
-    default: return '';
+    case 'update': {
+      const selected = read([statement.where, statement.returning, statement.set.map((s) => s.value)]);
+      const columns: Record<string, readonly string[] | null> = { w: statement.set.map((s) => s.column) };
+      if (selected !== undefined) columns['r'] = selected;
+      return { letters: 'w' + (selected !== undefined ? 'r' : ''), columns };
+    }
+    case 'delete': {
+      const selected = read([statement.where, statement.returning]);
+      return { letters: 'd' + (selected !== undefined ? 'r' : ''), columns: selected !== undefined ? { r: selected } : {} };
+    }
+    default: return { letters: '', columns: {} };
   }
 }
 
-/** Whether an AST fragment refers to a column of the target (`*` counts), at any depth. */
-function readsColumns(node: unknown, table: TableInfo, alias: string, depth = 0): boolean {
-  if (node === null || typeof node !== 'object' || depth > 200) return false;
-  if (Array.isArray(node)) return node.some((n) => readsColumns(n, table, alias, depth + 1));
-  const expr = node as Partial<Expr> & Record<string, unknown>;
-  if (expr.kind === 'star') return expr.table === null || expr.table === alias;
-  if (expr.kind === 'column') {
-    const ref = expr as Extract<Expr, { kind: 'column' }>;
-    return ref.table === alias || (ref.table === null && table.columns.some((c) => c.name === ref.name));
-  }
-  return Object.values(expr).some((v) => readsColumns(v, table, alias, depth + 1));
+/**
+ * The target's columns an AST fragment refers to, at any depth: undefined for none, null for
+ * the whole row (`*`), else their names (a name that is also another relation's column counts:
+ * the check errs towards asking for more).
+ */
+function referencedColumns(node: unknown, table: TableInfo, alias: string): readonly string[] | null | undefined {
+  const names = new Set<string>();
+  let whole = false;
+  const visit = (n: unknown, depth: number): void => {
+    if (whole || n === null || typeof n !== 'object' || depth > 200) return;
+    if (Array.isArray(n)) { for (const child of n) visit(child, depth + 1); return; }
+    const expr = n as Partial<Expr> & Record<string, unknown>;
+    if (expr.kind === 'star') { if (expr.table === null || expr.table === alias) whole = true; return; }
+    if (expr.kind === 'column') {
+      const ref = expr as Extract<Expr, { kind: 'column' }>;
+      if (ref.table === alias && !table.columns.some((c) => c.name === ref.name)) whole = true; // a whole-row or field reference
+      else if (ref.table === alias || (ref.table === null && table.columns.some((c) => c.name === ref.name))) names.add(ref.name);
+      else if (ref.table === null && ref.name === alias) whole = true;
+      return;
+    }
+    for (const value of Object.values(expr)) visit(value, depth + 1);
+  };
+  visit(node, 0);
+  if (whole) return null;
+  return names.size > 0 ? [...names] : undefined;
 }
 
 /** Checks a statement's recorded uses for `roleOid`; throws PostgreSQL's error for the first refusal. */
@@ -113,6 +151,10 @@ export function checkAccess(uses: readonly RelationUse[], catalog: CatalogSnapsh
 
 function checkLetters(use: RelationUse, role: number, catalog: CatalogSnapshot): void {
   for (const letter of use.letters) {
-    if (!hasPrivilege(catalog, role, use.oid, use.kind, letter)) throw permissionDenied(use.kind, use.name);
+    if (hasPrivilege(catalog, role, use.oid, use.kind, letter)) continue;
+    const columns = use.columns?.[letter];
+    const table = columns !== undefined ? catalog.tableById(use.oid) : undefined;
+    if (table && columnsAllow(catalog, role, table, letter, columns!)) continue;
+    throw permissionDenied(use.kind, use.name);
   }
 }

@@ -6,6 +6,7 @@ import { aclOf, isOwner, permissionDenied } from './object-privileges.js';
 import type { GrantTarget, RelationName, RoleStatement } from './role-ast.js';
 import { resolveRoleSpec, type RoleDdlContext, type RoleDdlResult } from './role-ddl.js';
 import { lookupRoutine, routinesInSchema } from './routine-lookup.js';
+import { columnAclChanges } from './column-privileges.js';
 
 /**
  * GRANT and REVOKE of object privileges, with PostgreSQL's rules: the grantor is the owner when
@@ -30,12 +31,21 @@ export function executeGrantPrivileges(statement: GrantStatement, ctx: RoleDdlCo
   const change = new CatalogChange(ctx.catalog);
   const notices: SqlError[] = [];
   for (const object of objects) {
-    const requested = privilegeLetters(statement.privileges, object.kind);
-    const acl = statement.grant
-      ? grantOn(object, requested, statement, grantees, ctx, notices)
-      : revokeOn(object, requested, statement, grantees, ctx, notices);
-    if (acl === null) continue;
-    change.writes.push(accessWrites.putObjectAcl({ oid: object.oid, owner: ctx.catalog.access.ownerOf(object.oid), acl }));
+    const columnsNamed = statement.columnPrivileges.length > 0;
+    if (columnsNamed && object.kind !== 'table') {
+      throw object.kind === 'view' ? new SqlError('0A000', 'column privileges on views are not supported') : new SqlError('0LP01', 'column privileges are only valid for relations');
+    }
+    // Only column privileges named (`GRANT SELECT (a) ON t`): the table's own ACL is not touched.
+    const requested = columnsNamed && statement.privileges?.length === 0 ? '' : privilegeLetters(statement.privileges, object.kind);
+    if (requested !== '') {
+      const acl = statement.grant
+        ? grantOn(object, requested, statement, grantees, ctx, notices)
+        : revokeOn(object, requested, statement, grantees, ctx, notices);
+      if (acl !== null) change.writes.push(accessWrites.putObjectAcl({ oid: object.oid, owner: ctx.catalog.access.ownerOf(object.oid), acl }));
+    }
+    const table = object.kind === 'table' ? ctx.catalog.tableById(object.oid) : undefined;
+    const columns = table ? columnAclChanges(statement, table, requested, grantees, ctx, notices) : null;
+    if (columns) change.putTable(columns);
   }
   return { tag: statement.grant ? 'GRANT' : 'REVOKE', writes: change.finish(), notices };
 }

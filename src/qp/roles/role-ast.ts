@@ -53,8 +53,10 @@ export type RoleStatement =
   | { readonly kind: 'rename-role'; readonly name: string; readonly newName: string }
   | {
       readonly kind: 'grant-privileges'; readonly grant: boolean; readonly target: GrantTarget;
-      /** Privilege keywords as written; null for ALL [PRIVILEGES]. */
+      /** Privilege keywords as written; null for ALL [PRIVILEGES]; empty when only column privileges are named. */
       readonly privileges: readonly string[] | null;
+      /** `SELECT (a, b)`: privileges on columns (privilege null for ALL (cols)). */
+      readonly columnPrivileges: readonly { readonly privilege: string | null; readonly columns: readonly string[] }[];
       readonly grantees: readonly RoleSpec[];
       /** GRANT … WITH GRANT OPTION, or REVOKE GRANT OPTION FOR. */
       readonly grantOption: boolean;

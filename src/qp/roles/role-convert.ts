@@ -135,9 +135,15 @@ function convertAlterDefaultPrivileges(n: Json): RoleStatement {
 }
 
 function convertGrant(n: Json): RoleStatement {
-  const privileges = grantPrivileges(n);
+  const columnItems = (n.privileges ?? []).filter((p: Json) => p.AccessPriv.cols);
+  const privileges = columnItems.length === 0 ? grantPrivileges(n)
+    : (n.privileges as Json[]).filter((p) => !p.AccessPriv.cols).map((p) => p.AccessPriv.priv_name as string);
+  const columnPrivileges = columnItems.map((p: Json) => ({
+    privilege: (p.AccessPriv.priv_name as string | undefined) ?? null,
+    columns: (p.AccessPriv.cols as Json[]).map((c) => String(c.String.sval)),
+  }));
   return {
-    kind: 'grant-privileges', grant: !!n.is_grant, target: grantTarget(n), privileges,
+    kind: 'grant-privileges', grant: !!n.is_grant, target: grantTarget(n), privileges, columnPrivileges,
     grantees: (n.grantees ?? []).map(roleSpec), grantOption: !!n.grant_option, cascade: n.behavior === 'DROP_CASCADE',
   };
 }

@@ -153,13 +153,13 @@ export function roleOidOf(catalog: CatalogSnapshot, user: string | number): numb
   return role.oid;
 }
 
-function relationById(catalog: CatalogSnapshot, oid: number): { oid: number; kind: ObjectKind } | null {
+export function relationById(catalog: CatalogSnapshot, oid: number): { oid: number; kind: ObjectKind } | null {
   if (catalog.tableById(oid)) return { oid, kind: 'table' };
   if ([...catalog.allViews()].some((v) => v.id === oid)) return { oid, kind: 'view' };
   return null;
 }
 
-function relationByName(catalog: CatalogSnapshot, searchPath: readonly string[], text: string): { oid: number; kind: ObjectKind } | null {
+export function relationByName(catalog: CatalogSnapshot, searchPath: readonly string[], text: string): { oid: number; kind: ObjectKind } | null {
   const parts = text.split('.').map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
   const name = parts[parts.length - 1]!;
   for (const schema of parts.length > 1 ? [parts[parts.length - 2]!] : searchPath) {

@@ -754,8 +754,9 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   }
   const table = relation.table;
   pc.usedTables.add(table);
-  pc.access?.read(table.id, 'table', table.schema, table.name, item.schema !== null);
   const decoded = pc.columnUse?.columnsFor(item, table) ?? null;
+  // The columns it may read (a superset, by name) are what column privileges must cover.
+  pc.access?.read(table.id, 'table', table.schema, table.name, item.schema !== null, decoded?.map((p) => table.columns[p]!.name) ?? null);
   const codec = decoded === null ? pc.codecs(table) : pc.codecs(table).pruned(decoded);
   const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
   columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });

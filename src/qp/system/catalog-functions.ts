@@ -14,6 +14,7 @@ import { functionArgumentsText, functionById, functionDefinitionText, functionIs
 import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
 import { hasFunctionPrivilege } from '../roles/function-privilege-inquiry.js';
+import { hasAnyColumnPrivilege, hasColumnPrivilege } from '../roles/column-privilege-inquiry.js';
 import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
@@ -107,6 +108,19 @@ define('has_function_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v, c) => hasF
 define('has_function_privilege', [NAME, OID, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, v[0] as string, v[1] as number, v[2] as string));
 define('has_function_privilege', [OID, TEXT, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, v[0] as number, v[1] as string, v[2] as string));
 define('has_function_privilege', [OID, OID, TEXT], BOOL, (s) => (v, c) => hasFunctionPrivilege(s.catalog, s.searchPath, c!.user, v[0] as number, v[1] as number, v[2] as string));
+// has_column_privilege([user,] table, column, privilege): every combination of name/oid user, text/oid table, text/attnum column.
+for (const table of [TEXT, OID]) {
+  for (const column of [TEXT, TypeOid.int2]) {
+    define('has_column_privilege', [table, column, TEXT], BOOL, (s) => (v, c) => hasColumnPrivilege(s.catalog, s.searchPath, c!.user, v[0] as string | number, v[1] as string | number, v[2] as string));
+    for (const user of [NAME, OID]) {
+      define('has_column_privilege', [user, table, column, TEXT], BOOL, (s) => (v) => hasColumnPrivilege(s.catalog, s.searchPath, v[0] as string | number, v[1] as string | number, v[2] as string | number, v[3] as string));
+    }
+  }
+  define('has_any_column_privilege', [table, TEXT], BOOL, (s) => (v, c) => hasAnyColumnPrivilege(s.catalog, s.searchPath, c!.user, v[0] as string | number, v[1] as string));
+  for (const user of [NAME, OID]) {
+    define('has_any_column_privilege', [user, table, TEXT], BOOL, (s) => (v) => hasAnyColumnPrivilege(s.catalog, s.searchPath, v[0] as string | number, v[1] as string | number, v[2] as string));
+  }
+}
 define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;

@@ -1,3 +1,5 @@
+import { formatAcl } from '../roles/acl.js';
+import { COLUMN_PRIVILEGES_SPEC, columnPrivilegeRows } from '../roles/column-privilege-inquiry.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { BUILTIN_SCHEMAS, type CatalogSnapshot, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
 import type { VirtualColumn, VirtualTable } from '../sql/relations.js';
@@ -130,7 +132,9 @@ function attributeRows(catalog: CatalogSnapshot): SqlValue[][] {
     for (const dropped of t.droppedColumns ?? []) rows.push(droppedAttributeRow(t.id, dropped.slot, dropped.typeOid));
     t.columns.forEach((c, i) => {
       const shown = attributeType(c);
-      rows.push(attributeRow(t.id, c.name, shown.typeOid, shown.typmod, attnums[i]!, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation, c.storage));
+      const row = attributeRow(t.id, c.name, shown.typeOid, shown.typmod, attnums[i]!, c.notNull, hasDefault(c.defaultText) || shown.generated !== '', columnCollation(c.typeOid), shown.generated, c.identity?.generation, c.storage);
+      row[row.length - 1] = c.acl ? formatAcl(c.acl, catalog.access) : null; // attacl
+      rows.push(row);
     });
     for (const index of t.indexes) {
       [...index.columns, ...index.include].forEach((p, i) => {
@@ -248,6 +252,7 @@ const TABLES: VirtualTable[] = [
   table(13301, 'sys', 'iam_pg_role_mappings', IAM_MAPPINGS_SPEC, iamMappingRows),
   table(13207, 'information_schema', 'table_privileges', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, true)),
   table(13208, 'information_schema', 'role_table_grants', TABLE_PRIVILEGES_SPEC, (catalog, session) => tablePrivilegeRows(catalog, session.user, false)),
+  table(13219, 'information_schema', 'column_privileges', COLUMN_PRIVILEGES_SPEC, (catalog, session) => columnPrivilegeRows(catalog, session.user)),
   table(1255, 'pg_catalog', 'pg_proc', PG_PROC_SPEC, pgProcRows),
   table(2612, 'pg_catalog', 'pg_language', PG_LANGUAGE_SPEC, () => pgLanguageRows(ADMIN_OID)),
   table(2618, 'pg_catalog', 'pg_rewrite', PG_REWRITE_SPEC, pgRewriteRows),
