@@ -45,9 +45,18 @@ test('REFERENCES decides who may point a foreign key at a table', { skip }, asyn
     'ALTER TABLE c2 DROP CONSTRAINT fk',
     'DROP TABLE c',
   ]);
+  // REFERENCES on the referenced columns is enough; on other columns it is not.
+  await same(admin, ['GRANT REFERENCES (k) ON p TO app']);
+  await same(app, [
+    'ALTER TABLE c2 ADD CONSTRAINT fk4 FOREIGN KEY (pid) REFERENCES p(id) NOT VALID',
+    'ALTER TABLE c2 ADD CONSTRAINT fk5 FOREIGN KEY (pid) REFERENCES p(k) NOT VALID',
+    'CREATE TABLE c3 (pk int REFERENCES p(k))',
+  ]);
   await same(admin, [
     "SELECT conname, conrelid::regclass::text AS rel FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
     'DROP TABLE p',
     'ALTER TABLE c2 DROP CONSTRAINT fk2',
+    'ALTER TABLE c2 DROP CONSTRAINT fk5',
+    'DROP TABLE c3',
   ]);
 });

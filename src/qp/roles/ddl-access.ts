@@ -4,6 +4,7 @@ import type { CatalogSnapshot } from '../catalog/catalog.js';
 import type { Statement } from '../sql/ast.js';
 import { accessWrites, ADMIN_ROLE_OID } from './access-catalog.js';
 import type { ObjectKind } from './acl.js';
+import { columnsAllow } from './column-privileges.js';
 import { creationAcl, schemaDefaultAcls } from './default-privileges.js';
 import { hasPrivilege, isOwner, mustBeOwner, permissionDenied } from './object-privileges.js';
 
@@ -31,7 +32,7 @@ interface ObjectWrite {
    */
   readonly touched: boolean;
   /** The oids of the tables the written record's foreign keys reference, each with the key's oid. */
-  readonly foreignKeys: readonly { readonly oid: number; readonly referencedTableId: number }[];
+  readonly foreignKeys: readonly { readonly oid: number; readonly referencedTableId: number; readonly referencedColumns: readonly number[] }[];
 }
 
 const decoder = new TextDecoder();
@@ -95,14 +96,15 @@ export function checkDdlWrites(writes: readonly WriteEntry[], before: CatalogSna
   return extra;
 }
 
-/** A foreign key added to a table needs REFERENCES on the table it references (PostgreSQL's checkFkeyPermissions). */
+/** A foreign key added to a table needs REFERENCES on the table it references, or on the columns it references (PostgreSQL's checkFkeyPermissions). */
 function checkReferences(object: ObjectWrite, before: CatalogSnapshot, roleOid: number): void {
   if (object.kind !== 'table' || object.deleted || object.touched) return;
   const existing = new Set((before.tableById(object.oid)?.foreignKeys ?? []).map((fk) => fk.oid));
   for (const fk of object.foreignKeys) {
     if (existing.has(fk.oid) || fk.referencedTableId === object.oid) continue;
     const referenced = before.tableById(fk.referencedTableId);
-    if (referenced && !hasPrivilege(before, roleOid, referenced.id, 'table', 'x')) throw permissionDenied('table', referenced.name);
+    if (!referenced || hasPrivilege(before, roleOid, referenced.id, 'table', 'x')) continue;
+    if (!columnsAllow(before, roleOid, referenced, 'x', fk.referencedColumns.map((p) => referenced.columns[p]!.name))) throw permissionDenied('table', referenced.name);
   }
 }
 
