@@ -155,3 +155,23 @@ test('pg_get_functiondef prints PostgreSQL\'s CREATE OR REPLACE FUNCTION text', 
     'SELECT pg_get_functiondef(0)',
   ]);
 });
+
+test('DROP ROLE names the functions a role owns or holds privileges on as PostgreSQL does', { skip }, async () => {
+  await same(admin, [
+    'CREATE ROLE fowner',
+    'GRANT CREATE ON SCHEMA public TO fowner',
+    'GRANT CREATE ON SCHEMA s TO fowner',
+    'GRANT fowner TO admin',
+    'SET ROLE fowner',
+    "CREATE FUNCTION owned(a int, b text) RETURNS int LANGUAGE sql AS 'SELECT a'",
+    "CREATE FUNCTION s.hidden() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    'RESET ROLE',
+    'GRANT EXECUTE ON FUNCTION f(int) TO helper',
+    "SELECT proname, pg_get_userbyid(proowner) AS owner FROM pg_proc WHERE proname IN ('owned', 'hidden') ORDER BY 1",
+    'DROP ROLE fowner',
+    'DROP ROLE helper',
+    'REVOKE EXECUTE ON FUNCTION f(int) FROM helper',
+    'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA s FROM helper',
+    'DROP ROLE helper',
+  ]);
+});

@@ -4,54 +4,19 @@
  * database), and as custom roles connected with trust auth; on Strata as `admin` and the same
  * roles connected with DbConnect tokens. Rows, column types, tags and SQLSTATEs must agree.
  */
-import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { startTestCluster, type TestCluster } from '../support/cluster.js';
-import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { postgresUnavailableReason } from '../support/postgres.js';
+import { RoleServers, same, type RolePair } from '../support/role-pair.js';
 
 const skip = postgresUnavailableReason() ?? false;
-let cluster: TestCluster;
-let server: TestPostgres;
-const clients: pg.Client[] = [];
+let servers: RoleServers;
+const as = (user: string): Promise<RolePair> => servers.as(user);
 
-interface Pair {
-  readonly strata: pg.Client;
-  readonly postgres: pg.Client;
-}
-
-async function connect(config: pg.ClientConfig): Promise<pg.Client> {
-  const client = new pg.Client(config);
-  client.on('error', () => {});
-  await client.connect();
-  clients.push(client);
-  return client;
-}
-
-/** A session as `user` on both servers. */
-async function as(user: string): Promise<Pair> {
-  return { strata: await connect(await cluster.config(user)), postgres: await connect({ ...server.config, user }) };
-}
-
-async function outcome(client: pg.Client, sql: string): Promise<unknown> {
-  try {
-    const r = await client.query(sql);
-    return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
-  } catch (error) {
-    return { error: (error as pg.DatabaseError).code, message: (error as pg.DatabaseError).message };
-  }
-}
-
-async function same(pair: Pair, statements: readonly string[]): Promise<void> {
-  for (const sql of statements) assert.deepEqual(await outcome(pair.strata, sql), await outcome(pair.postgres, sql), sql);
-}
-
-let admin: Pair;
+let admin: RolePair;
 
 before(async () => {
   if (skip) return;
-  [cluster, server] = await Promise.all([startTestCluster(), startPostgres()]);
-  for (const sql of ['CREATE ROLE admin LOGIN CREATEROLE', 'GRANT CREATE ON DATABASE postgres TO admin', 'ALTER SCHEMA public OWNER TO admin']) await server.query(sql);
+  servers = await RoleServers.start();
   admin = await as('admin');
   await same(admin, [
     'CREATE ROLE app WITH LOGIN',
@@ -65,9 +30,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(clients.map((c) => c.end().catch(() => {})));
-  await cluster?.stop();
-  await server?.stop();
+  await servers?.stop();
 });
 
 test('a role with no privileges is refused, with PostgreSQL\'s errors', { skip }, async () => {

@@ -7,6 +7,7 @@ import { defaultAclDependents, executeAlterDefaultPrivileges } from './default-p
 import { executeGrantPrivileges } from './grant-ddl.js';
 import { executeIamGrant } from './iam-mappings.js';
 import type { RoleOptions, RoleSpec, RoleStatement } from './role-ast.js';
+import * as types from '../sql/typesystem.js';
 
 /**
  * CREATE/ALTER/DROP ROLE, ALTER ROLE … RENAME, GRANT/REVOKE role membership, and the dispatch
@@ -147,7 +148,7 @@ function dropRoles(specs: readonly RoleSpec[], ifExists: boolean, ctx: RoleDdlCo
     if (oid === ctx.currentRole) throw new SqlError('55006', 'current user cannot be dropped');
     if (oid === ctx.sessionRole) throw new SqlError('55006', 'session user cannot be dropped');
     if (oid === ADMIN_ROLE_OID) throw adminRefusal('drop role');
-    const dependents = roleDependents(ctx.catalog, oid);
+    const dependents = roleDependents(ctx.catalog, oid, ctx.searchPath);
     if (dependents.length > 0) {
       throw new SqlError('2BP01', `role "${role.name}" cannot be dropped because some objects depend on it`, { detail: dependents.join('\n') });
     }
@@ -160,17 +161,32 @@ function dropRoles(specs: readonly RoleSpec[], ifExists: boolean, ctx: RoleDdlCo
 }
 
 /** What keeps a role from being dropped, as PostgreSQL's DETAIL lines say it; DSQL adds its IAM mappings. */
-function roleDependents(catalog: CatalogSnapshot, oid: number): string[] {
+function roleDependents(catalog: CatalogSnapshot, oid: number, searchPath: readonly string[]): string[] {
   const lines: string[] = [];
   for (const acl of catalog.access.allObjectAcls()) {
     const object = describeObject(catalog, acl.oid);
     if (!object) continue;
-    if (acl.owner === oid) lines.push(`owner of ${object.kind} ${object.name}`);
-    else if ((acl.acl ?? []).some((item) => item.grantee === oid || item.grantor === oid)) lines.push(`privileges for ${object.kind} ${object.name}`);
+    const name = describedName(catalog, acl.oid, object, searchPath);
+    if (acl.owner === oid) lines.push(`owner of ${object.kind} ${name}`);
+    else if ((acl.acl ?? []).some((item) => item.grantee === oid || item.grantor === oid)) lines.push(`privileges for ${object.kind} ${name}`);
   }
   lines.push(...defaultAclDependents(catalog, oid));
   for (const mapping of catalog.access.iamMappings()) if (mapping.roleOid === oid) lines.push(`IAM trust with ${mapping.arn}`);
   return lines;
+}
+
+/**
+ * An object's name as getObjectDescription prints it: qualified when the search path would not
+ * find it by its bare name; a function with its argument types (`f(integer)`).
+ */
+function describedName(catalog: CatalogSnapshot, oid: number, object: { kind: ObjectKind | 'type'; name: string; schema: string | null }, searchPath: readonly string[]): string {
+  if (object.schema === null) return object.name;
+  const first = searchPath.find((schema) => object.kind === 'function' || object.kind === 'type' ? schema === object.schema
+    : catalog.table(schema, object.name) ?? catalog.view(schema, object.name) ?? catalog.sequence(schema, object.name));
+  const name = first === object.schema ? object.name : `${object.schema}.${object.name}`;
+  if (object.kind !== 'function') return name;
+  const fn = catalog.allFunctions().find((f) => f.id === oid);
+  return fn ? `${name}(${fn.args.map((a) => types.formatType(a.typeOid, -1)).join(',')})` : name;
 }
 
 /** The kind and (qualified where PostgreSQL qualifies it) name of an object by oid. */
