@@ -175,3 +175,23 @@ test('DROP ROLE names the functions a role owns or holds privileges on as Postgr
     'DROP ROLE helper',
   ]);
 });
+
+test('functions in CHECK constraints and DEFAULTs need EXECUTE of the role that writes', { skip }, async () => {
+  await same(admin, [
+    'CREATE ROLE writer WITH LOGIN',
+    "CREATE FUNCTION pos(x int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0'",
+    "CREATE FUNCTION seven() RETURNS int LANGUAGE sql AS 'SELECT 7'",
+    'CREATE TABLE ck (id int PRIMARY KEY, n int CHECK (pos(n)))',
+    'CREATE TABLE df (id int PRIMARY KEY, n int DEFAULT seven())',
+    'GRANT INSERT, SELECT, UPDATE ON ck, df TO writer',
+    'REVOKE EXECUTE ON FUNCTION pos(int), seven() FROM PUBLIC',
+  ]);
+  const writer = await servers.as('writer');
+  await same(writer, [
+    'INSERT INTO ck VALUES (1, 1)',
+    'INSERT INTO df (id) VALUES (1)',
+    'INSERT INTO df (id, n) VALUES (2, 2)',
+  ]);
+  await same(admin, ['GRANT EXECUTE ON FUNCTION pos(int), seven() TO writer']);
+  await same(writer, ['INSERT INTO ck VALUES (1, 1)', 'INSERT INTO df (id) VALUES (1)', 'SELECT * FROM df ORDER BY id']);
+});

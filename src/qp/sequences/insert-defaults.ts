@@ -39,12 +39,13 @@ export function defaultExpression(column: ColumnInfo, catalog?: CatalogSnapshot)
   return parsed.targets[0]!.expr;
 }
 
-export function compileColumnDefaults(table: TableInfo, pc: PlanContext): ColumnDefault[] {
-  return table.columns.map((column) => {
+/** `used`: the columns whose default the statement may take; the functions only those call need EXECUTE. */
+export function compileColumnDefaults(table: TableInfo, pc: PlanContext, used: (position: number) => boolean = () => true): ColumnDefault[] {
+  return table.columns.map((column, position) => {
     const expr = defaultExpression(column, pc.resolver.catalog);
     if (expr === null) return { eval: () => null, subplans: null };
     const subplans = new SubplanCollector();
-    const ctx = withSubqueries(compileContext(pc, new Scope([]), 'DEFAULT expressions'), subplans, pc);
+    const ctx = withSubqueries(compileContext(used(position) ? pc : { ...pc, access: undefined }, new Scope([]), 'DEFAULT expressions'), subplans, pc);
     const value = coerce(compileExpr(expr, ctx), column.typeOid, column.typmod, 'assignment', -1, column.name);
     return { eval: value.eval, subplans: subplans.empty ? null : subplans };
   });

@@ -74,7 +74,7 @@ function defaultEvaluators(table: TableInfo, pc: PlanContext): Evaluator[] {
 
 /** The table's generated columns, domains and CHECK constraints, compiled for one statement. */
 function rowRules(table: TableInfo, pc: PlanContext): RowRules {
-  return new RowRules(table, { catalog: pc.resolver.catalog, currentSchema: pc.currentSchema, sessionUser: pc.sessionUser, searchPath: pc.resolver.searchPath });
+  return new RowRules(table, { catalog: pc.resolver.catalog, currentSchema: pc.currentSchema, sessionUser: pc.sessionUser, searchPath: pc.resolver.searchPath, access: pc.access });
 }
 
 export class RowWriter {
@@ -170,15 +170,18 @@ export class RowWriter {
 function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => RowWriter {
   const catalog = pc.resolver.catalog;
   const made = new Map<number, RowWriter>();
+  // Tables a referential action writes are compiled when the action runs, after the privilege
+  // check, and PostgreSQL runs those actions as the tables' owner: no EXECUTE is recorded for them.
+  const unrecorded: PlanContext = { ...pc, access: undefined };
   const context: ForeignKeyContext = {
     catalog, codecs: pc.codecs, writerFor: (t) => writerFor(t),
-    defaultsOf: (t) => defaultEvaluators(t, pc).map((e) => (rt: Runtime) => e([], rt.ctx)),
+    defaultsOf: (t) => defaultEvaluators(t, unrecorded).map((e) => (rt: Runtime) => e([], rt.ctx)),
   };
   const writerFor = (table: TableInfo): RowWriter => {
     let writer = made.get(table.id);
     if (!writer) {
       const enforcement = new ForeignKeyEnforcement(table, context);
-      writer = new RowWriter(pc.codecs(table), table, rowRules(table, pc), enforcement.active ? enforcement : null);
+      writer = new RowWriter(pc.codecs(table), table, rowRules(table, table.id === target.id ? pc : unrecorded), enforcement.active ? enforcement : null);
       made.set(table.id, writer);
     }
     return writer;
@@ -209,8 +212,14 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     : table.columns.map((_, i) => i);
   if (new Set(targetColumns).size !== targetColumns.length) throw new SqlError('42701', 'column specified more than once');
   if (statement.rows) refuseGeneratedInsert(table, targetColumns, statement.rows);
-  const defaults = compileColumnDefaults(table, pc);
   const ignored = ignoredIdentityTargets(table, targetColumns, statement);
+  // A column takes its default when the statement gives it no value, says DEFAULT, or ignores its value.
+  const given = new Map(targetColumns.map((position, i) => [position, i]));
+  const defaults = compileColumnDefaults(table, pc, (position) => {
+    const i = given.get(position);
+    if (i === undefined || ignored.has(i)) return true;
+    return statement.rows !== null && statement.rows.some((row) => i >= row.length || row[i] === null);
+  });
   const ctx = compileContext(pc, new Scope([]), 'VALUES');
   let rowSource: (rt: Runtime) => Promise<(SqlValue | undefined)[][]>;
   if (statement.rows) {

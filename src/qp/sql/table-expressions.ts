@@ -1,3 +1,4 @@
+import type { AccessLog } from '../roles/access-log.js';
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid } from '../../contracts/sql-value.js';
@@ -24,6 +25,8 @@ export interface ExpressionHost {
   readonly currentSchema: string;
   readonly sessionUser: string;
   readonly searchPath: readonly string[];
+  /** Where the functions the expressions call are recorded for their EXECUTE check (absent: not checked, as for DDL). */
+  readonly access?: AccessLog | undefined;
 }
 
 export type ExpressionUse = 'check' | 'generated';
@@ -55,7 +58,7 @@ export function domainValueScope(baseOid: number, baseTypmod: number): Scope {
 function compileContext(host: ExpressionHost, scope: Scope, use: ExpressionUse): CompileContext {
   return {
     scope, paramTypes: [], aggregates: null, aggregateBase: 0, clause: CLAUSE[use], sessionUser: host.sessionUser, currentSchema: host.currentSchema,
-    catalog: host.catalog, searchPath: host.searchPath,
+    catalog: host.catalog, searchPath: host.searchPath, access: host.access,
   };
 }
 
