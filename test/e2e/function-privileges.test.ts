@@ -191,6 +191,9 @@ test('functions in CHECK constraints and DEFAULTs need EXECUTE of the role that 
     'INSERT INTO ck VALUES (1, 1)',
     'INSERT INTO df (id) VALUES (1)',
     'INSERT INTO df (id, n) VALUES (2, 2)',
+    'INSERT INTO df (id, n) VALUES (3, DEFAULT)',
+    'UPDATE df SET n = 5 WHERE id = 2',
+    'UPDATE df SET n = DEFAULT WHERE id = 2',
   ]);
   await same(admin, ['GRANT EXECUTE ON FUNCTION pos(int), seven() TO writer']);
   await same(writer, ['INSERT INTO ck VALUES (1, 1)', 'INSERT INTO df (id) VALUES (1)', 'SELECT * FROM df ORDER BY id']);

@@ -68,8 +68,10 @@ function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: Pl
 }
 
 /** Compiles each column's DEFAULT (or NULL) once per plan, for UPDATE … SET c = DEFAULT. */
-function defaultEvaluators(table: TableInfo, pc: PlanContext): Evaluator[] {
-  return compileColumnDefaults(table, pc).map((d, i) => synchronousDefault(d, table.columns[i]!));
+/** `assignments`: the SET list, whose `= DEFAULT` columns are the ones whose functions need EXECUTE (none when absent). */
+function defaultEvaluators(table: TableInfo, pc: PlanContext, assignments: readonly Assignment[] = []): Evaluator[] {
+  const defaulted = new Set(assignments.filter((a) => a.value === null).map((a) => a.column));
+  return compileColumnDefaults(table, pc, (position) => defaulted.has(table.columns[position]!.name)).map((d, i) => synchronousDefault(d, table.columns[i]!));
 }
 
 /** The table's generated columns, domains and CHECK constraints, compiled for one statement. */
@@ -363,7 +365,7 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
   subplans?: SubplanCollector): { column: number; value: Evaluator }[] {
   const plain = compileContext(pc, scope, 'UPDATE');
   const ctx = subplans ? withSubqueries(plain, subplans, pc) : plain;
-  const defaults = defaultEvaluators(table, pc);
+  const defaults = defaultEvaluators(table, pc, assignments);
   const seen = new Set<number>();
   return assignments.map((a) => {
     const column = table.columns.findIndex((c) => c.name === a.column);
@@ -476,7 +478,7 @@ async function distinctTargets(query: PlannedQuery, width: number, rt: Runtime):
 
 function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: string, pc: PlanContext): PlannedModify {
   const n = table.columns.length;
-  const defaults = defaultEvaluators(table, pc);
+  const defaults = defaultEvaluators(table, pc, statement.set);
   const assigned = statement.set.map((a) => {
     const column = table.columns.findIndex((c) => c.name === a.column);
     if (column < 0) throw new SqlError('42703', `column "${a.column}" of relation "${table.name}" does not exist`, { position: a.location + 1 });
