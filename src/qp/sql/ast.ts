@@ -32,6 +32,8 @@ export type Expr =
       readonly aggOrder?: readonly SortItem[];
       /** An identity column's nextval: PostgreSQL checks no sequence privilege for it (INSERT on the table suffices). */
       readonly identity?: true;
+      /** An ordered-set aggregate call, `f(direct args) WITHIN GROUP (ORDER BY …)`: aggOrder holds the ORDER BY. */
+      readonly withinGroup?: true;
       /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
       readonly variadicArray?: boolean;
       /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */

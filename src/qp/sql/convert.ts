@@ -503,7 +503,7 @@ function convertAExpr(n: Json): Expr {
 function convertFuncCall(n: Json): Expr {
   const names: string[] = n.funcname.map(str);
   const location: number = n.location ?? -1;
-  if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
+  if (n.agg_within_group && n.over) throw unsupported(`OVER is not supported for ordered-set aggregate ${names[names.length - 1]!.toLowerCase()}`, location);
   let rawArgs = (n.args ?? []) as Json[];
   let variadicArray = false;
   if (n.func_variadic) {
@@ -528,6 +528,7 @@ function convertFuncCall(n: Json): Expr {
     over: n.over ? convertWindow(n.over, true) : null,
     ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
     ...(variadicArray ? { variadicArray } : {}),
+    ...(n.agg_within_group ? { withinGroup: true as const } : {}),
     location,
   };
 }

@@ -226,7 +226,7 @@ function rowsKeepFromOrder(statement: SelectStatement): boolean {
   let regrouped = false;
   for (const target of statement.targets) {
     mapTree(target.expr, (node) => {
-      if (node.kind === 'func' && (node.over || types.isAggregate(String(node.name)))) regrouped = true;
+      if (node.kind === 'func' && (node.over || node.withinGroup || types.isAggregate(String(node.name)))) regrouped = true;
       return node.kind === 'subquery' ? node : undefined;
     });
   }
