@@ -273,7 +273,7 @@ function compileConst(expr: Extract<Expr, { kind: 'const' }>): CompiledExpr {
   const { text, location } = expr;
   switch (expr.literal) {
     case 'null': return { ...constant(TypeOid.unknown, null, '?column?', location), unknownLiteral: undefined };
-    case 'boolean': return constant(TypeOid.bool, text === 't', 'bool', location);
+    case 'boolean': return constant(TypeOid.bool, text === 't', '?column?', location);
     case 'string': return { ...constant(TypeOid.unknown, text, '?column?', location), unknownLiteral: text };
     case 'integer': {
       const n = Number(text);
