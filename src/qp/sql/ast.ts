@@ -401,7 +401,9 @@ export interface AlteredObject {
 /** ALTER VIEW/SEQUENCE/FUNCTION/SCHEMA … OWNER TO (role null: CURRENT_USER / SESSION_USER) and ALTER TABLE/VIEW/SEQUENCE/FUNCTION … SET SCHEMA. */
 export type AlterObjectStatement =
   | { readonly kind: 'alter-owner'; readonly object: AlteredObject; readonly role: string | null }
-  | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string };
+  | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string }
+  /** ALTER VIEW … RENAME TO `newName` | RENAME COLUMN `column` TO `newColumn`. */
+  | { readonly kind: 'rename-object'; readonly object: AlteredObject; readonly rename: { readonly newName: string } | { readonly column: string; readonly newColumn: string } };
 
 /** One statement of a query string, with where it sits in the text. */
 export interface ParsedStatement {

@@ -1020,6 +1020,11 @@ function convertRename(n: Json): Statement {
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_TABCONSTRAINT') return { ...relation, actions: [{ kind: 'rename-constraint', name: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_DOMAIN' || n.renameType === 'OBJECT_DOMCONSTRAINT') return convertRenameDomain(n);
+  if (n.renameType === 'OBJECT_VIEW' || (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_VIEW')) {
+    const names = n.relation.schemaname ? [String(n.relation.schemaname), String(n.relation.relname)] : [String(n.relation.relname)];
+    const object = { objectType: 'view' as const, names, argTypes: null, ifExists: !!n.missing_ok };
+    return { kind: 'rename-object', object, rename: n.renameType === 'OBJECT_VIEW' ? { newName: String(n.newname) } : { column: String(n.subname), newColumn: String(n.newname) } };
+  }
   throw unsupported('unsupported object in RENAME statement');
 }
 
