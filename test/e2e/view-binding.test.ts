@@ -1,7 +1,8 @@
 /**
- * Views are bound when they are made, as in PostgreSQL: they read the relations their names
- * resolved to under the creator's search path (not the reader's), and they follow a table or
- * view that is renamed. Compared with PostgreSQL 15; what Strata refuses instead is asserted.
+ * Views and DEFAULTs are bound when they are made, as in PostgreSQL: a view reads the relations
+ * its names resolved to under the creator's search path (not the reader's) and follows a table
+ * or view that is renamed; a DEFAULT's nextval('s') takes the sequence it named when it was set.
+ * Compared with PostgreSQL 15; what Strata refuses instead is asserted.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -65,4 +66,19 @@ test('renaming a column a view names is refused (0A000) rather than breaking the
   await db().same('ALTER TABLE c RENAME COLUMN unused TO spare');
   await refused(db().strata, 'ALTER TABLE c RENAME COLUMN used TO renamed', '0A000');
   await db().same('SELECT * FROM cv');
+});
+
+test('a DEFAULT nextval(\'s\') takes the sequence its name named when the default was set, whatever the inserter\'s search path', { skip }, async () => {
+  for (const sql of [
+    'CREATE SEQUENCE sq CACHE 1',
+    "CREATE TABLE d (id bigint DEFAULT nextval('sq') PRIMARY KEY, v int)",
+    'CREATE SCHEMA s2',
+    'CREATE SEQUENCE s2.sq CACHE 1 START 1000',
+    'SET search_path = s2, public',
+    'INSERT INTO public.d (v) VALUES (1) RETURNING id',
+    'UPDATE public.d SET id = DEFAULT WHERE v = 1 RETURNING id',
+    "ALTER TABLE public.d ALTER COLUMN v SET DEFAULT nextval('sq')",
+    'RESET search_path',
+    'INSERT INTO d (id) VALUES (50) RETURNING id, v',
+  ]) await db().same(sql);
 });

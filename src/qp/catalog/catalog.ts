@@ -42,6 +42,12 @@ export interface ColumnInfo {
   readonly notNull: boolean;
   /** The DEFAULT expression's source text, re-parsed when used. */
   readonly defaultText: string | null;
+  /**
+   * The schemas of the search path the DEFAULT was set under (those that existed): its names
+   * (nextval('s'), functions) resolve there, as PostgreSQL binds them when the default is made.
+   * Absent for defaults set before this was kept: they resolve with the inserting session's path.
+   */
+  readonly defaultSearchPath?: readonly string[];
   /** GENERATED ALWAYS AS (…) STORED: the expression's source text (absent in records written before generated columns). */
   readonly generatedText?: string | null;
   /** The domain the column was declared with; typeOid/typmod are then the domain's base type (absent: none). */

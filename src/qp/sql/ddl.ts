@@ -95,6 +95,11 @@ export function renameViewStatement(view: ViewInfo, rename: { readonly newName: 
   return { tag, writes: change.finish() };
 }
 
+/** The existing schemas of the session's search path: what a stored expression's names bind to. */
+function boundSearchPath(ctx: DdlContext): readonly string[] {
+  return (ctx.searchPath ?? [ctx.currentSchema]).filter((schema) => ctx.catalog.schema(schema) !== undefined);
+}
+
 /** What following a rename through the views needs (view-references.ts). */
 export function viewHost(ctx: DdlContext): ViewHost {
   const describe = ctx.describeQuery;
@@ -135,6 +140,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
     if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
     columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText,
+      ...(definition.defaultText !== null ? { defaultSearchPath: boundSearchPath(ctx) } : {}),
       ...(definition.generatedText ? { generatedText: definition.generatedText } : {}), ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) });
   }
   const position = (column: string): number => {
@@ -424,7 +430,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         const i = columnIndex(action.column);
         const column = table.columns[i]!;
         if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name, ctx);
-        withColumn(i, { ...column, defaultText: action.defaultText });
+        withColumn(i, { ...column, defaultText: action.defaultText, defaultSearchPath: boundSearchPath(ctx) });
         break;
       }
       case 'drop-not-null': {

@@ -367,7 +367,8 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     // Where subplans run, SET c = DEFAULT compiles the default there (it may take a sequence value).
     const expr = a.value ?? (subplans ? defaultExpression(info, pc.resolver.catalog) : null);
     if (expr === null) return { column, value: defaults[column]! };
-    const compiled = compileExpr(expr, ctx);
+    // A default's names resolve where it was set (insert-defaults.ts), a given value's on the session's path.
+    const compiled = compileExpr(expr, a.value === null && info.defaultSearchPath && !info.identity ? { ...ctx, searchPath: info.defaultSearchPath } : ctx);
     inferParamType(ctx, compiled, info.typeOid);
     const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', expr.location, info.name);
     return { column, value: value.eval };
