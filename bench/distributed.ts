@@ -488,7 +488,7 @@ async function storageProbe(config: ClusterConfig, coordination: EtcdCoordinatio
   const old: number[] = [];
   const notify: number[] = [];
   try {
-    for (let i = 0; i < 20; i++) await storage.unary('Get', { key, read_timestamp: clock.now().latest - 1_000_000 }, 15_000);
+    for (let i = 0; i < 20; i++) await storage.call('Get', { key, read_timestamp: clock.now().latest - 1_000_000 }, 15_000);
     arrivals.length = 0;
     ages.length = 0;
     for (let i = 0; i < reads; i++) {
@@ -496,17 +496,17 @@ async function storageProbe(config: ClusterConfig, coordination: EtcdCoordinatio
       let t0 = performance.now();
       // As a QP does: ask the leader for a notice covering the snapshot, while the read goes out.
       const now = clock.now().latest;
-      void adjudicator.unary('Notify', { timestamp: now }, 1_000).catch(() => {});
-      await storage.unary('Get', { key, read_timestamp: now }, 15_000);
+      void adjudicator.call('Notify', { timestamp: now }, 1_000).catch(() => {});
+      await storage.call('Get', { key, read_timestamp: now }, 15_000);
       waiting.push(performance.now() - t0);
       await sleep(pauseMs);
       t0 = performance.now();
-      await storage.unary('Get', { key, read_timestamp: clock.now().latest - 1_000_000 }, 15_000);
+      await storage.call('Get', { key, read_timestamp: clock.now().latest - 1_000_000 }, 15_000);
       old.push(performance.now() - t0);
       // The leader's hop alone: a Notify's round trip.
       await sleep(pauseMs);
       t0 = performance.now();
-      await adjudicator.unary('Notify', { timestamp: clock.now().latest }, 1_000);
+      await adjudicator.call('Notify', { timestamp: clock.now().latest }, 1_000);
       notify.push(performance.now() - t0);
     }
   } finally {
