@@ -80,8 +80,8 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
     const definition = serviceDefinition(name);
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const [method, spec] of Object.entries(definition)) {
-      if (spec.requestStream) {
-        // `Calls`: the service's unary methods over one stream (grpc-calls.ts).
+      if (method === 'Calls') {
+        // The service's unary methods over one stream (grpc-calls.ts).
         const unary = Object.fromEntries(Object.entries(definition).filter(([, s]) => !s.requestStream && !s.responseStream).map(([m]) => [m, implementation[m]]));
         const byField = callHandlers(unary);
         handlers[method] = (call: grpc.ServerDuplexStream<Message, Message>) => {
