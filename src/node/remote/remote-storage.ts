@@ -54,7 +54,7 @@ export class RemoteStorage implements StorageNode {
       for (const replica of this.replicas) {
         if (round === 0 && replica.downUntil > now) continue;
         try {
-          return await replica.client.unary(method, message, ATTEMPT_MS);
+          return await replica.client.call(method, message, ATTEMPT_MS);
         } catch (error) {
           if (!(error instanceof TransportError) || !error.unreachable) throw error;
           replica.downUntil = this.nowMs() + DOWN_MS;
