@@ -13,6 +13,7 @@ import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js'
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
+import { anyObjDescription, colDescription, objDescription, shobjDescription } from '../comments/comment-system-views.js';
 import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
 
@@ -132,11 +133,11 @@ define('pg_get_triggerdef', [OID], TEXT, () => () => null);
 define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);
 // No extended statistics exist, so there is no object whose columns could be asked for.
 define('pg_get_statisticsobjdef_columns', [OID], TEXT, () => () => null);
-// COMMENT ON is not supported: no object has a description.
-define('obj_description', [OID], TEXT, () => () => null);
-define('obj_description', [OID, NAME], TEXT, () => () => null);
-define('col_description', [OID, INT4], TEXT, () => () => null);
-define('shobj_description', [OID, NAME], TEXT, () => () => null);
+// COMMENT ON's descriptions (src/qp/comments).
+define('obj_description', [OID], TEXT, (s) => (v) => anyObjDescription(s.catalog, v[0] as number));
+define('obj_description', [OID, NAME], TEXT, (s) => (v) => objDescription(s.catalog, v[0] as number, v[1] as string));
+define('col_description', [OID, INT4], TEXT, (s) => (v) => colDescription(s.catalog, v[0] as number, v[1] as number));
+define('shobj_description', [OID, NAME], TEXT, (s) => (v) => shobjDescription(s.catalog, v[0] as number, v[1] as string));
 define('pg_tablespace_location', [OID], TEXT, () => (v) => tablespaceLocation(v[0] as number));
 define('array_to_string', [ANYARRAY, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, null));
 define('array_to_string', [ANYARRAY, TEXT, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, v[2] as string | null), false);
