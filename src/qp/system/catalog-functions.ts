@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
 import type { TypeName } from '../sql/ast.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
@@ -11,7 +11,7 @@ import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
-import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
+import { ruleDefinition, sizeBytes, sizePretty, sizePrettyNumeric, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
 import { anyObjDescription, colDescription, objDescription, shobjDescription } from '../comments/comment-system-views.js';
 import { tablespaceLocation } from './dump-catalog.js';
@@ -123,7 +123,8 @@ define('pg_get_viewdef', [OID, BOOL], TEXT, (s) => (v) => { const view = viewByI
 define('pg_get_ruledef', [OID], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
 define('pg_get_ruledef', [OID, BOOL], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
 define('pg_size_pretty', [TypeOid.int8], TEXT, () => (v) => sizePretty(BigInt(v[0] as bigint)));
-for (const name of ['pg_table_size', 'pg_relation_size', 'pg_total_relation_size', 'pg_indexes_size']) define(name, [OID], TypeOid.int8, () => () => relationSizeUnsupported(name));
+define('pg_size_pretty', [TypeOid.numeric], TEXT, () => (v) => sizePrettyNumeric(v[0] as NumericValue));
+define('pg_size_bytes', [TEXT], TypeOid.int8, () => (v) => sizeBytes(v[0] as string));
 // A DSQL cluster has no standby a client could be connected to.
 define('pg_is_in_recovery', [], BOOL, () => () => false);
 define('acldefault', [TypeOid.char, OID], TypeOid.textArray, (s) => (v) => defaultAcl(v[0] as string, s.catalog.access.roleName(v[1] as number)));
@@ -197,8 +198,15 @@ function accepts(declared: number, actual: number): boolean {
   return actual === declared || actual === TypeOid.unknown || types.castContext(actual, declared) === 'i';
 }
 
+/**
+ * Overloads PostgreSQL finds equally good for an argument that fits neither exactly:
+ * pg_size_pretty(bigint) and (numeric) for an integer or unknown argument.
+ */
+const AMBIGUOUS_UNLESS_EXACT = new Set(['pg_size_pretty']);
+
 /** Resolves a catalog function by name and argument types; null when none matches. */
 export function resolveCatalogFunction(name: string, argOids: readonly number[], scope: CatalogScope): CatalogFunction | null {
+  if (AMBIGUOUS_UNLESS_EXACT.has(name)) refuseAmbiguous(name, argOids);
   for (const definition of DEFINITIONS.get(name) ?? []) {
     if (definition.args.length !== argOids.length) continue;
     if (!definition.args.every((declared, i) => accepts(declared, argOids[i]!))) continue;
@@ -206,6 +214,14 @@ export function resolveCatalogFunction(name: string, argOids: readonly number[],
     return { args, result: definition.result, strict: definition.strict, fn: definition.build(scope) };
   }
   return null;
+}
+
+function refuseAmbiguous(name: string, argOids: readonly number[]): void {
+  const definitions = (DEFINITIONS.get(name) ?? []).filter((d) => d.args.length === argOids.length);
+  const fitting = definitions.filter((d) => d.args.every((declared, i) => accepts(declared, argOids[i]!)));
+  if (fitting.length < 2 || fitting.some((d) => d.args.every((declared, i) => declared === argOids[i]))) return;
+  const shown = argOids.map((oid) => (oid === TypeOid.unknown ? 'unknown' : formatTypeText(oid, -1))).join(', ');
+  throw new SqlError('42725', `function ${name}(${shown}) is not unique`, { hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
 }
 
 const REG_TYPES = new Set(['regclass', 'regtype', 'regnamespace', 'regrole', 'regproc']);
