@@ -13,6 +13,7 @@ import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js'
 import { functionArgumentsText, functionById, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { ruleDefinition, sizeBytes, sizePretty, sizePrettyNumeric, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
+import { pgOpclassRows } from './opclass-catalog.js';
 import { anyObjDescription, colDescription, objDescription, shobjDescription } from '../comments/comment-system-views.js';
 import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
@@ -102,6 +103,9 @@ define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
 });
 define('pg_type_is_visible', [OID], BOOL, (s) => (v) => typeIsVisible(s.catalog, v[0] as number, s.searchPath));
+// Operator classes are all built in, in pg_catalog, which is always searched; there are no operator families (\dd reads both).
+define('pg_opclass_is_visible', [OID], BOOL, () => (v) => (pgOpclassRows().some((row) => row[0] === v[0]) ? true : null));
+define('pg_opfamily_is_visible', [OID], BOOL, () => () => null);
 define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : domainTypeName(s.catalog, v[0] as number, s.searchPath) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
 define('pg_get_expr', [TEXT, OID], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, false) ?? expressionText(v[0] as string));
 define('pg_get_expr', [TEXT, OID, BOOL], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, v[2] === true) ?? expressionText(v[0] as string));
