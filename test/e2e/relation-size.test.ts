@@ -62,6 +62,12 @@ test('sizes are zero for empty tables and views, positive with rows, and add up'
     "SELECT pg_database_size('postgres') > 0, pg_database_size(NULL::name), pg_database_size(123456::oid)",
     "SELECT pg_database_size(oid) > 0 FROM pg_database WHERE datname = 'postgres'",
     "SELECT pg_database_size('nope')",
+    // psql's \\l+ asks this before pg_database_size.
+    "SELECT has_database_privilege('postgres', 'CONNECT'), has_database_privilege('postgres', 'create, temp'), has_database_privilege('postgres', 'TEMPORARY WITH GRANT OPTION')",
+    "SELECT has_database_privilege(oid, 'connect') FROM pg_database WHERE datname = 'postgres'",
+    "SELECT has_database_privilege(123456::oid, 'connect')",
+    "SELECT has_database_privilege('nope', 'connect')",
+    "SELECT has_database_privilege('postgres', 'select')",
   ]) await db().same(sql);
 });
 

@@ -36,6 +36,8 @@ const DDL = [
   'CREATE SCHEMA described',
   "COMMENT ON SCHEMA described IS 'a schema with a comment'",
 ];
+/** Strata only: PostgreSQL's postgres database already has a comment of its own. */
+const STRATA_ONLY = ["COMMENT ON DATABASE postgres IS 'the database'"];
 const INDEX_STRATA = 'CREATE INDEX ASYNC child_total_idx ON child (total)';
 const INDEX_POSTGRES = 'CREATE INDEX child_total_idx ON child (total)';
 
@@ -51,6 +53,7 @@ before(async () => {
     await ours.query(statement);
     await postgres.query(statement);
   }
+  for (const statement of STRATA_ONLY) await ours.query(statement);
   const job = await ours.query(INDEX_STRATA);
   await ours.query(`CALL sys.wait_for_job('${String(job.rows[0]?.job_id)}')`);
   await postgres.query(INDEX_POSTGRES);
@@ -127,6 +130,12 @@ test('\\dt+, \\di+, \\ds+ and \\dv+ list sizes and descriptions as PostgreSQL do
   const [a] = await both('\\dt+ parent');
   assert.match(a.stdout, /\| \d+ bytes +\| the parents\n/, 'a table with rows has a size in bytes');
   assert.match(a.stdout, /the parents/);
+});
+
+test('\\l+ shows the database\'s size and comment (PostgreSQL\'s server has its own databases, so Strata\'s answer is checked alone)', opts, async () => {
+  const [a] = await both('\\l+');
+  assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stdout, /^ postgres +\| admin +\| UTF8 +\| C +\| C +\| +\| libc +\| +\| \d+ (bytes|kB) +\| pg_default +\| the database$/m);
 });
 
 test('\\dn+, \\df+ and \\dd show COMMENT ON\'s descriptions as PostgreSQL does', opts, async () => {

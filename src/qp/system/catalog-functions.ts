@@ -14,6 +14,7 @@ import { functionArgumentsText, functionById, functionIsVisible, functionResultT
 import { ruleDefinition, sizeBytes, sizePretty, sizePrettyNumeric, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
 import { pgOpclassRows } from './opclass-catalog.js';
+import { hasDatabasePrivilege } from './database-privileges.js';
 import { anyObjDescription, colDescription, objDescription, shobjDescription } from '../comments/comment-system-views.js';
 import { tablespaceLocation } from './dump-catalog.js';
 import { checkConstraintDefinition, domainTypeName, generatedExpressionText, typeIsVisible } from './check-catalog.js';
@@ -98,6 +99,9 @@ define('has_schema_privilege', [TEXT, TEXT], BOOL, (s) => (v, c) => hasSchemaPri
 define('has_schema_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasSchemaPrivilege(s.catalog, c!.user, v[0] as number, v[1] as string));
 define('has_schema_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasSchemaPrivilege(s.catalog, v[0] as string, v[1] as string, v[2] as string));
 define('has_schema_privilege', [NAME, OID, TEXT], BOOL, (s) => (v) => hasSchemaPrivilege(s.catalog, v[0] as string, v[1] as number, v[2] as string));
+define('has_database_privilege', [TEXT, TEXT], BOOL, (s) => (v, c) => hasDatabasePrivilege(s.catalog, c!.user, v[0] as string, v[1] as string));
+define('has_database_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasDatabasePrivilege(s.catalog, c!.user, v[0] as number, v[1] as string));
+define('has_database_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasDatabasePrivilege(s.catalog, v[0] as string, v[1] as string, v[2] as string));
 define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;

@@ -241,8 +241,8 @@ const TABLES: VirtualTable[] = [
   table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text', () =>
     [[DEFAULT_COLLATION_OID, 'default', 11, ADMIN_OID, 'd', true, -1, null, null], [C_COLLATION_OID, 'C', 11, ADMIN_OID, 'c', true, -1, 'C', 'C'], [951, 'POSIX', 11, ADMIN_OID, 'c', true, -1, 'POSIX', 'POSIX']]),
   table(1262, 'pg_catalog', 'pg_database', `oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
-    datconnlimit int4, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[]`, () =>
-    [[5, 'postgres', ADMIN_OID, 6, 'c', false, true, -1, 'C', 'C', null, null, null]]),
+    datconnlimit int4, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[], dattablespace oid`, () =>
+    [[5, 'postgres', ADMIN_OID, 6, 'c', false, true, -1, 'C', 'C', null, null, null, 1663]]),
   table(12002, 'pg_catalog', 'pg_roles', PG_ROLES_SPEC, pgRolesRows),
   table(1260, 'pg_catalog', 'pg_authid', PG_AUTHID_SPEC, pgAuthidRows),
   table(1261, 'pg_catalog', 'pg_auth_members', PG_AUTH_MEMBERS_SPEC, pgAuthMembersRows),
