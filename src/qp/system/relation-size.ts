@@ -51,16 +51,23 @@ export function compileRelationSizeCall(expr: Extract<Expr, { kind: 'func' }>, c
 }
 
 /** A regclass argument: a name literal is looked up now, as PostgreSQL's regclass input does; an oid is taken as is. */
-function relationArgument(arg: Expr, ctx: CompileContext, catalog: CatalogSnapshot): Evaluator {
+function relationArgument(name: string, args: readonly Expr[], ctx: CompileContext, catalog: CatalogSnapshot, location: number): Evaluator {
+  const arg = args[0]!;
   const compiled = compileExpr(arg, ctx);
-  if (compiled.unknownLiteral !== undefined) return compileRegCast(compiled, 'regclass', { catalog, searchPath: ctx.searchPath ?? [] }, arg.location).eval;
+  // text → regclass is an implicit cast in PostgreSQL: the name is looked up per row.
+  if (compiled.unknownLiteral !== undefined || compiled.oid === TypeOid.text || compiled.oid === TypeOid.varchar) {
+    return compileRegCast(compiled, 'regclass', { catalog, searchPath: ctx.searchPath ?? [] }, arg.location).eval;
+  }
+  if (!REGCLASS_IMPLICIT.has(compiled.oid)) throw noSuchFunction(name, args.map((a, i) => (i === 0 ? compiled.oid : compileExpr(a, ctx).oid)), location);
   return coerce(compiled, TypeOid.oid, -1, 'implicit', arg.location).eval;
 }
+
+const REGCLASS_IMPLICIT = new Set<number>([TypeOid.regclass, TypeOid.oid, TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.unknown]);
 
 function relationSize(name: string, args: readonly Expr[], ctx: CompileContext, catalog: CatalogSnapshot, location: number): Measure {
   const forked = name === 'pg_relation_size' && args.length === 2;
   if (args.length !== 1 && !forked) throw noSuchFunction(name, args.map((a) => compileExpr(a, ctx).oid), location);
-  const relation = relationArgument(args[0]!, ctx, catalog);
+  const relation = relationArgument(name, args, ctx, catalog, location);
   const fork = forked ? coerce(compileExpr(args[1]!, ctx), TypeOid.text, -1, 'implicit', args[1]!.location).eval : null;
   const part: Part = name === 'pg_table_size' ? 'table' : name === 'pg_indexes_size' ? 'indexes' : name === 'pg_total_relation_size' ? 'total' : 'relation';
   return async (rt, ctx, row) => {
