@@ -10,7 +10,7 @@ import type { MeasureRequest, MeasureResult, ReadRequest, ReadResult, StorageNod
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import { SqlError } from '../../contracts/errors.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
-import { readRequestToMessage, readResultFromMessage } from './messages.js';
+import { measureRequestToMessage, measureResultFromMessage, readRequestToMessage, readResultFromMessage } from './messages.js';
 import type { KeyWatch } from './key-watch.js';
 
 export interface StorageReplica {
@@ -73,15 +73,9 @@ export class RemoteStorage implements StorageNode {
     return readResultFromMessage(await this.call('Read', readRequestToMessage(request)));
   }
 
-  /**
-   * The storage service has no Measure call yet, so the rows are read and counted here: the
-   * same answer as a storage-side count, at the cost of moving the rows (docs/sql.md).
-   */
+  /** Counted by the replica: only the totals cross the network. */
   async measure(request: MeasureRequest): Promise<MeasureResult> {
-    const result = await this.read({ start: request.start, end: request.end, readTimestamp: request.readTimestamp, limit: request.limit });
-    let bytes = 0;
-    for (let i = 0; i < result.keys.length; i++) bytes += result.keys[i]!.length + result.values[i]!.length;
-    return { keys: result.keys.length, bytes, resumeKey: result.resumeKey };
+    return measureResultFromMessage(await this.call('Measure', measureRequestToMessage(request)));
   }
 
   /** Answers reads of the watched key from the leader's stream when it can (key-watch.ts). */
