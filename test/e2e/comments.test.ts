@@ -76,6 +76,11 @@ test('comments go with their objects: DROP TABLE, COLUMN, INDEX, CONSTRAINT, VIE
     'DROP FUNCTION add_one(int)',
     'DROP TABLE app.t',
     'DROP SCHEMA app',
+    // A one-letter schema name makes the shortest catalog key.
+    'CREATE SCHEMA a',
+    "COMMENT ON SCHEMA a IS 'short'",
+    DESCRIPTIONS,
+    'DROP SCHEMA a',
     'DROP TABLE child',
     DESCRIPTIONS,
     "CREATE TABLE child (id int PRIMARY KEY, note text)",

@@ -32,14 +32,14 @@ export function commentWritesFor(writes: readonly WriteEntry[], before: CatalogS
   const moves: { from: CommentTarget; to: CommentTarget; description: string }[] = [];
   for (const write of writes) {
     const key = Buffer.from(write.key.buffer, write.key.byteOffset, write.key.byteLength);
-    if (key.length < 10 || key.readUInt32BE(0) !== CATALOG_TABLE_ID) continue;
+    if (key.length < 7 || key.readUInt32BE(0) !== CATALOG_TABLE_ID) continue;
     const index = key.readUInt16BE(4);
     if (index === SCHEMAS_INDEX) {
       const schema = before.schema(decoder.decode(key.subarray(6, key.length - 1)));
       if (schema && write.value === null) deletes.push({ classOid: CommentClass.namespace, objectOid: schema.oid, subId: 0 });
       continue;
     }
-    if (!OBJECT_INDEXES.has(index)) continue;
+    if (!OBJECT_INDEXES.has(index) || key.length < 10) continue;
     const oid = key.readUInt32BE(6);
     const value = write.value === null ? null : JSON.parse(decoder.decode(write.value));
     switch (index) {
