@@ -35,6 +35,9 @@ const DDL = [
   "COMMENT ON FUNCTION add_one(int) IS 'adds one'",
   'CREATE SCHEMA described',
   "COMMENT ON SCHEMA described IS 'a schema with a comment'",
+  'CREATE DOMAIN positive AS int CONSTRAINT positive_check CHECK (VALUE > 0)',
+  "COMMENT ON DOMAIN positive IS 'greater than zero'",
+  "COMMENT ON CONSTRAINT positive_check ON DOMAIN positive IS 'the check'",
 ];
 /** Strata only: PostgreSQL's postgres database already has a comment of its own. */
 const STRATA_ONLY = ["COMMENT ON DATABASE postgres IS 'the database'"];
@@ -138,14 +141,14 @@ test('\\l+ shows the database\'s size and comment (PostgreSQL\'s server has its 
   assert.match(a.stdout, /^ postgres +\| admin +\| UTF8 +\| C +\| C +\| +\| libc +\| +\| \d+ (bytes|kB) +\| pg_default +\| the database$/m);
 });
 
-test('\\dn+, \\df+ and \\dd show COMMENT ON\'s descriptions as PostgreSQL does', opts, async () => {
+test('\\dn+, \\df+, \\dd and \\dD+ show COMMENT ON\'s descriptions as PostgreSQL does', opts, async () => {
   // PostgreSQL's initdb comments its public schema ("standard public schema"); Strata's has none.
   // sys (DSQL's own schema) is left out with its ACL's continuation lines; the ACL column's width follows the names.
   const publicComment = (text: string) => text.replace(/standard public schema/, '').replace(/^ ?sys \|.*\n(?:\s*\| .*\n)*/m, '').replace(/\((\d+) rows?\)/, '(n rows)')
     .replace(/ \+\|/g, '+|').replace(/ +$/gm, '').replace(/^ +/gm, '');
   await assertSameOutput('\\dn+', publicComment);
   await assertSameOutput('\\df+', (text) => text.replace('RETURN ($1 * 2)', 'RETURN $1 * 2'));
-  for (const command of ['\\dd', '\\dd parent*', '\\dd child*']) await assertSameOutput(command);
+  for (const command of ['\\dd', '\\dd parent*', '\\dd child*', '\\dD+']) await assertSameOutput(command);
   const [a] = await both('\\dd');
   assert.match(a.stdout, /parent_pkey .*\| the key/);
 });
