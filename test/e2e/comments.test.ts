@@ -112,6 +112,28 @@ test('missing objects and wrong kinds give PostgreSQL errors', { skip }, async (
   }
 });
 
+test('only the owner may comment; a read-only transaction may not', { skip }, async () => {
+  await db().same('CREATE ROLE outsider');
+  // DSQL's admin is no superuser: it needs membership to SET ROLE (PostgreSQL's postgres does not).
+  await db().strata.query('GRANT outsider TO admin');
+  await db().same('SET ROLE outsider');
+  for (const [sql, message] of [
+    ["COMMENT ON TABLE parent IS 'x'", 'must be owner of table parent'],
+    ["COMMENT ON COLUMN parent.id IS 'x'", 'must be owner of relation parent'],
+    ["COMMENT ON CONSTRAINT parent_pkey ON parent IS 'x'", 'must be owner of relation parent'],
+    ["COMMENT ON DOMAIN positive IS 'x'", 'must be owner of type positive'],
+    ["COMMENT ON SCHEMA public IS 'x'", 'must be owner of schema public'],
+    ["COMMENT ON ROLE outsider IS 'x'", 'must have CREATEROLE privilege'],
+    ["COMMENT ON DATABASE postgres IS 'x'", 'must be owner of database postgres'],
+    ["COMMENT ON INDEX parent_code_key IS 'x'", 'must be owner of index parent_code_key'],
+    ["COMMENT ON SEQUENCE seq IS 'x'", 'must be owner of sequence seq'],
+  ] as const) {
+    await db().same(sql);
+    for (const client of [db().strata, db().postgres]) await assert.rejects(client.query(sql), { code: '42501', message }, sql);
+  }
+  for (const sql of ['RESET ROLE', 'DROP ROLE outsider', 'BEGIN READ ONLY', "COMMENT ON TABLE parent IS 'x'", 'ROLLBACK']) await db().same(sql);
+});
+
 test('roles and the database have shared comments (pg_shdescription, shobj_description)', { skip }, async () => {
   for (const sql of [
     'CREATE ROLE commented',

@@ -49,7 +49,7 @@ function commentTarget(statement: CommentStatement, ctx: DdlContext, roleOid: nu
       const relation = findRelation(ctx, names.slice(0, -1));
       const found = relation.kind === 'table' ? tableConstraints(relation.table).find((c) => c.name === last) : undefined;
       if (!found) throw new SqlError('42704', `constraint "${last}" for table "${relation.name}" does not exist`);
-      checkRelationOwner(ctx.catalog, roleOid, relation);
+      checkRelationOwner(ctx.catalog, roleOid, relation, 'relation');
       return { classOid: CommentClass.constraint, objectOid: found.oid, subId: 0 };
     }
     case 'domain-constraint': {
@@ -72,7 +72,7 @@ function commentTarget(statement: CommentStatement, ctx: DdlContext, roleOid: nu
     }
     case 'function': case 'procedure': case 'routine': {
       const fn = findRoutine(statement, ctx);
-      if (!isOwner(ctx.catalog, roleOid, fn.id)) throw mustBeOwner('function', fn.name);
+      if (!isOwner(ctx.catalog, roleOid, fn.id)) throw new SqlError('42501', `must be owner of ${statement.objectType} ${fn.name}`);
       return { classOid: CommentClass.proc, objectOid: fn.id, subId: 0 };
     }
     case 'role': {
@@ -110,11 +110,14 @@ function findRelation(ctx: DdlContext, names: readonly string[]): Relation {
   throw new SqlError('42P01', `relation "${names.join('.')}" does not exist`);
 }
 
-/** An index is its table's: PostgreSQL's index has the table's owner. */
-function checkRelationOwner(catalog: CatalogSnapshot, roleOid: number, relation: Relation): void {
+/**
+ * An index is its table's: PostgreSQL's index has the table's owner. The message names the
+ * relation's kind, or "relation" for a column or constraint of it (aclchk.c's wording).
+ */
+function checkRelationOwner(catalog: CatalogSnapshot, roleOid: number, relation: Relation, word: string = relation.kind): void {
   const ownerOid = relation.kind === 'table' ? relation.table.id : relation.ownerOid;
   if (isOwner(catalog, roleOid, ownerOid)) return;
-  throw new SqlError('42501', `must be owner of ${relation.kind === 'index' ? 'index' : relation.kind} ${relation.name}`);
+  throw new SqlError('42501', `must be owner of ${word} ${relation.name}`);
 }
 
 function columnTarget(ctx: DdlContext, names: readonly string[], roleOid: number): CommentTarget {
@@ -134,7 +137,7 @@ function columnTarget(ctx: DdlContext, names: readonly string[], roleOid: number
     attnum = view.columns.findIndex((c) => c.name === column) + 1;
   }
   if (attnum <= 0) throw new SqlError('42703', `column "${column}" of relation "${relation.name}" does not exist`);
-  checkRelationOwner(ctx.catalog, roleOid, relation);
+  checkRelationOwner(ctx.catalog, roleOid, relation, 'relation');
   return { classOid: CommentClass.relation, objectOid: relation.oid, subId: attnum };
 }
 
