@@ -7,7 +7,8 @@ import { attributeNumbers } from '../sql/tuple-layout.js';
 import * as types from '../sql/typesystem.js';
 import type { CommentStatement } from './comment-ast.js';
 import { CommentClass, commentWrite, type CommentTarget } from './comment-catalog.js';
-import { DATABASE_OID, domainConstraints, tableConstraints } from './comment-objects.js';
+import { domainConstraints, tableConstraints } from './comment-objects.js';
+import { DATABASE } from '../system/database-privileges.js';
 
 /**
  * COMMENT ON (reference/dsql.md §2.2: DSQL takes it on tables, columns and routines; Strata
@@ -19,7 +20,7 @@ import { DATABASE_OID, domainConstraints, tableConstraints } from './comment-obj
 export function executeComment(statement: CommentStatement, ctx: DdlContext): DdlResult {
   const roleOid = ctx.catalog.access.role(ctx.sessionUser)?.oid ?? -1;
   // comment.c: a dump may name a database by its old name, so a missing one is only warned about.
-  if (statement.objectType === 'database' && statement.names[0] !== 'postgres') {
+  if (statement.objectType === 'database' && statement.names[0] !== DATABASE.name) {
     return { tag: 'COMMENT', writes: [], notice: `database "${statement.names[0]}" does not exist` };
   }
   const target = commentTarget(statement, ctx, roleOid);
@@ -84,7 +85,7 @@ function commentTarget(statement: CommentStatement, ctx: DdlContext, roleOid: nu
     }
     case 'database': {
       if (roleOid !== ADMIN_ROLE_OID) throw new SqlError('42501', 'must be owner of database postgres');
-      return { classOid: CommentClass.database, objectOid: DATABASE_OID, subId: 0 };
+      return { classOid: CommentClass.database, objectOid: DATABASE.oid, subId: 0 };
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { CatalogSnapshot, DomainInfo, TableInfo } from '../catalog/catalog.js';
 import { constraintOid } from '../system/catalog-objects.js';
 import { checkOid } from '../system/check-catalog.js';
+import { DATABASE } from '../system/database-privileges.js';
 import { attributeNumbers } from '../sql/tuple-layout.js';
 import { CommentClass, type CommentTarget } from './comment-catalog.js';
 
@@ -32,13 +33,10 @@ export function commentedObjectExists(catalog: CatalogSnapshot, target: CommentT
     case CommentClass.type: return catalog.domainById(oid) !== undefined;
     case CommentClass.constraint: return constraintExists(catalog, oid);
     case CommentClass.role: return catalog.access.roleByOid(oid) !== undefined;
-    case CommentClass.database: return oid === DATABASE_OID;
+    case CommentClass.database: return oid === DATABASE.oid;
     default: return false;
   }
 }
-
-/** The one database, postgres (pg_database's row). */
-export const DATABASE_OID = 5;
 
 function relationHasPart(catalog: CatalogSnapshot, oid: number, subId: number): boolean {
   const table = catalog.tableById(oid);

@@ -7,7 +7,8 @@ import { ADMIN_ROLE_OID } from '../roles/access-catalog.js';
  * pg_database_size). Its ACL is PostgreSQL's default, which GRANT cannot change here: PUBLIC
  * may CONNECT and create TEMPORARY objects, the owner (admin) may also CREATE and grant.
  */
-const DATABASE = { oid: 5, name: 'postgres' };
+/** Strata's one database, as pg_database lists it. */
+export const DATABASE = { oid: 5, name: 'postgres' } as const;
 const EVERYONE = new Set(['CONNECT', 'TEMPORARY', 'TEMP']);
 const OWNER_ONLY = new Set(['CREATE']);
 

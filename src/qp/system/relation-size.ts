@@ -8,6 +8,7 @@ import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
 import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from '../sql/operators.js';
 import { subplanSlot } from '../sql/subplans.js';
 import { compileRegCast } from './catalog-functions.js';
+import { DATABASE } from './database-privileges.js';
 
 /**
  * pg_relation_size, pg_table_size, pg_indexes_size, pg_total_relation_size and
@@ -25,8 +26,6 @@ export const RELATION_SIZE_FUNCTIONS = new Set(['pg_relation_size', 'pg_table_si
 
 /** Keys storage counts per measure call. */
 const MEASURE_BATCH = 10_000;
-/** The one database's oid and name (pg_database). */
-const DATABASE = { oid: 5, name: 'postgres' };
 const PRIMARY_INDEX_ID = 1;
 /** Every user key: table ids start at 1 (0 is storage's own metadata). */
 const ALL_USER_KEYS: Span = { start: Buffer.from([0, 0, 0, 1]), end: Buffer.alloc(6, 0xff) };
