@@ -29,6 +29,7 @@ import { AccessLog, checkAccess, type RelationUse } from './roles/access-log.js'
 import { checkDdlWrites, checkNamedOwnership } from './roles/ddl-access.js';
 import { isRoleStatement } from './roles/role-ast.js';
 import { executeRoleDdl } from './roles/role-ddl.js';
+import { commentWritesFor } from './comments/comment-cleanup.js';
 import { SessionRoles } from './roles/session-roles.js';
 import { needsRegNames, withRegNames } from './system/reg-output.js';
 import type { CatalogScope } from './system/catalog-functions.js';
@@ -497,7 +498,7 @@ export class Session implements SqlSession {
       })
       : executeDdl(statement, ddlContext, () => this.newJobId());
     const ownership = checkDdlWrites(result.writes, catalog, this.roleOid(catalog));
-    for (const write of [...result.writes, ...ownership]) txn.put(write.key, write.value, null);
+    for (const write of [...result.writes, ...ownership, ...commentWritesFor(result.writes, catalog)]) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));
     for (const row of result.rows ?? []) emit(row);
@@ -514,7 +515,7 @@ export class Session implements SqlSession {
       catalog, currentRole: this.roleOid(catalog), sessionRole: access.role(this.roles.sessionUser)?.oid ?? -1,
       searchPath: this.settings.searchPath(this.roles.currentUser),
     });
-    for (const write of result.writes) txn.put(write.key, write.value, null);
+    for (const write of [...result.writes, ...commentWritesFor(result.writes, catalog)]) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     for (const notice of result.notices) this.events.notice(notice);
     return { tag: result.tag, source: null, rt: null, columns: null };

@@ -1,6 +1,7 @@
 import { SqlError, assert } from '../../contracts/errors.js';
 import type { Key, WriteEntry } from '../../contracts/kv.js';
 import { AccessCatalog, isAccessIndex } from '../roles/access-catalog.js';
+import { CommentCatalog, COMMENTS_INDEX } from '../comments/comment-catalog.js';
 
 /**
  * The catalog lives in the same key space as user data (DESIGN.md §2 Schema) under table id 1
@@ -14,6 +15,7 @@ import { AccessCatalog, isAccessIndex } from '../roles/access-catalog.js';
  *   index 7, suffix u32 sequence id     → JSON SequenceInfo (its definition; the counter is a row of
  *                                         its own, see src/qp/sequences/sequence-state.ts)
  *   index 8, suffix u32 domain id       → JSON DomainInfo
+ *   index 9, suffix class, object, sub-id → a COMMENT ON description (src/qp/comments/comment-catalog.ts)
  *   indexes 20–23                       → roles, role memberships, object owners and ACLs, IAM
  *                                         mappings (src/qp/roles/access-catalog.ts)
  *   index 30, suffix job id             → JSON PendingDrop: rows a DROP job still has to delete
@@ -280,7 +282,9 @@ export class CatalogSnapshot {
   constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = [],
     functions: Iterable<FunctionInfo> = [], domains: Iterable<DomainInfo> = [], sequences: Iterable<SequenceInfo> = [],
     /** Roles, memberships, owners and privileges (src/qp/roles). */
-    readonly access: AccessCatalog = AccessCatalog.empty()) {
+    readonly access: AccessCatalog = AccessCatalog.empty(),
+    /** COMMENT ON descriptions (src/qp/comments). */
+    readonly comments: CommentCatalog = CommentCatalog.empty()) {
     for (const sequence of sequences) {
       this.sequencesByName.set(`${sequence.schema}.${sequence.name}`, sequence);
       this.sequencesById.set(sequence.id, sequence);
@@ -323,8 +327,10 @@ export class CatalogSnapshot {
     const domains: DomainInfo[] = [];
     const sequences: SequenceInfo[] = [];
     const accessEntries: { index: number; key: Uint8Array; text: string }[] = [];
+    const commentEntries: { key: Uint8Array; value: Uint8Array }[] = [];
     for (const { key, value } of entries) {
       const index = (key[4]! << 8) | key[5]!;
+      if (index === COMMENTS_INDEX) { commentEntries.push({ key, value }); continue; }
       const text = decoder.decode(value);
       if (isAccessIndex(index)) accessEntries.push({ index, key, text });
       if (index === TABLES_INDEX) tables.push(JSON.parse(text) as TableInfo);
@@ -336,7 +342,8 @@ export class CatalogSnapshot {
       else if (index === DOMAINS_INDEX) domains.push(JSON.parse(text) as DomainInfo);
       else if (index === SEQUENCES_INDEX) sequences.push(JSON.parse(text) as SequenceInfo);
     }
-    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains, sequences, AccessCatalog.fromEntries(accessEntries));
+    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains, sequences, AccessCatalog.fromEntries(accessEntries),
+      CommentCatalog.fromEntries(commentEntries));
   }
 
   table(schema: string, name: string): TableInfo | undefined {

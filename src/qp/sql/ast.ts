@@ -6,6 +6,7 @@
  */
 
 import type { RoleStatement } from '../roles/role-ast.js';
+import type { CommentStatement } from '../comments/comment-ast.js';
 
 export interface TypeName {
   readonly names: readonly string[];
@@ -353,6 +354,7 @@ export interface CopyStatement {
 
 export type Statement =
   | RoleStatement
+  | CommentStatement
   | CopyStatement
   | SelectStatement
   | InsertStatement

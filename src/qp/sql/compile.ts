@@ -14,6 +14,7 @@ import { compileWindowCall, type WindowCollector } from './windows.js';
 import { compileSetCall, type SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
+import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import { mapTree } from './ast-map.js';
@@ -515,6 +516,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   }
   if (types.isAggregate(expr.name) || expr.withinGroup) return compileAggregate(expr, ctx);
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
+  if (RELATION_SIZE_FUNCTIONS.has(expr.name)) return compileRelationSizeCall(expr, ctx);
   const setCall = compileSetCall(expr, ctx);
   if (setCall) return setCall;
   const sessionFunction = compileSessionFunction(expr, ctx);

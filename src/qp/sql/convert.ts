@@ -10,6 +10,7 @@ import { convertAlterSequence, convertCreateSequence, convertDropSequence, conve
 import { convertRoleStatement } from '../roles/role-convert.js';
 import { resolveColumnType } from './typesystem.js';
 import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
+import { convertComment } from '../comments/comment-convert.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -48,6 +49,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'ViewStmt': return convertView(n, text);
     case 'AlterTableStmt': return n.objtype === 'OBJECT_VIEW' || n.objtype === 'OBJECT_SEQUENCE' ? convertAlterRelationOwner(n) : convertAlterTable(n, text);
     case 'AlterOwnerStmt': return convertAlterOwner(n);
+    case 'CommentStmt': return convertComment(n);
     case 'AlterObjectSchemaStmt': return convertSetSchema(n);
     case 'RenameStmt': return convertRename(n);
     case 'CreateFunctionStmt': return convertCreateFunction(n, text);

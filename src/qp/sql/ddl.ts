@@ -19,6 +19,7 @@ import { dropColumn } from './ddl-drop-column.js';
 import { setStorage } from './ddl-set-storage.js';
 import { changeTableOwner } from './ddl-owner.js';
 import { executeAlterObject } from './ddl-alter-object.js';
+import { executeComment } from '../comments/comment-ddl.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
@@ -74,6 +75,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'alter-owner':
     case 'set-schema':
     case 'rename-object': return executeAlterObject(statement, ctx);
+    case 'comment': return executeComment(statement, ctx);
     case 'create-domain':
     case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
@@ -84,8 +86,7 @@ export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
     || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
-    || statement.kind === 'rename-object'
-    || isSequenceDdl(statement);
+    || statement.kind === 'rename-object' || statement.kind === 'comment' || isSequenceDdl(statement);
 }
 
 /** ALTER VIEW / ALTER TABLE … RENAME on a view. */
