@@ -5,13 +5,18 @@
  * (one O_DSYNC write per group), applies to LMDB storage through the crossbar and acknowledges.
  * `--committers N` keep one commit each in flight, as N clients would. No SQL, no sockets, no
  * worker: what this prints is the adjudicator, journal, crossbar and apply, with the commits
- * per journal write that share the per-write costs.
+ * per journal write that share the per-write costs, and the bytes V8 allocated per commit
+ * (garbage included; the committers' own bundles count too, as a session's would).
  *
- *   npm run build && node dist/bench/commit-path.js [--committers 8] [--seconds 5]
+ * `--allocations FILE` writes a sampled profile of what the measured seconds allocated.
+ *
+ *   npm run build && node dist/bench/commit-path.js [--committers 8] [--seconds 5] [--allocations FILE]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import v8 from 'node:v8';
 import type { CommitRequest } from '../src/contracts/adjudicator.js';
 import type { Timestamp } from '../src/contracts/time.js';
 import { LocalAdjudicator } from '../src/adjudicator/adjudicator.js';
@@ -28,6 +33,7 @@ const seconds = option('seconds', 5);
 const ROWS = 100_000;
 const ROW_BYTES = 100;
 const WARM_UP_SECONDS = 1;
+const allocationsFile = process.argv.includes('--allocations') ? process.argv[process.argv.indexOf('--allocations') + 1] : null;
 
 function accountKey(aid: number): Uint8Array {
   const key = Buffer.alloc(10);
@@ -74,16 +80,33 @@ async function main(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, WARM_UP_SECONDS * 1000));
   const commitsBefore = committed;
   const syncsBefore = journal.syncCount;
+  const inspector = allocationsFile ? new Session() : null;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+  }
+  const profiler = new v8.GCProfiler();
+  const heapBefore = v8.getHeapStatistics().used_heap_size;
+  profiler.start();
   const cpu = process.cpuUsage();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const used = process.cpuUsage(cpu);
+  const heapAfter = v8.getHeapStatistics().used_heap_size;
+  let freed = 0;
+  for (const gc of profiler.stop().statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  if (inspector) {
+    const { profile } = await inspector.post('HeapProfiler.stopSampling');
+    writeFileSync(allocationsFile!, JSON.stringify(profile));
+    inspector.disconnect();
+  }
   const commits = committed - commitsBefore;
   const writes = journal.syncCount - syncsBefore;
   running = false;
   await Promise.all(all);
   const per = (micros: number) => (micros / commits).toFixed(1);
   console.log(`${committers} committers: ${commits} commits in ${seconds} s (${(commits / seconds).toFixed(0)}/s), ${(commits / Math.max(1, writes)).toFixed(2)} per journal write; `
-    + `CPU per commit ${per(used.user + used.system)} µs (user ${per(used.user)}, system ${per(used.system)}); ${conflicts} conflicts`);
+    + `CPU per commit ${per(used.user + used.system)} µs (user ${per(used.user)}, system ${per(used.system)}); `
+    + `allocated ${((heapAfter - heapBefore + freed) / commits).toFixed(0)} bytes per commit; ${conflicts} conflicts`);
   await adjudicator.close();
   await journal.close();
   await storage.close();
