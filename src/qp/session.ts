@@ -670,7 +670,8 @@ export class Session implements SqlSession {
       for (const job of jobs) this.host.startJob(job);
       return;
     }
-    await runCommitChecks(txn);
+    // Most transactions queue no foreign-key work: skip the three async frames that find none.
+    if (txn.statementChecks.length > 0 || txn.commitChecks.length > 0) await runCommitChecks(txn);
     txn.checkAge(this.host.options.clock.now().latest);
     txn.checkSize();
     const bundle = txn.commitBundle();
