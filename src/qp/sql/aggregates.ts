@@ -10,6 +10,12 @@ export interface AggregateState {
   /** One input row: the first argument, and the second for two-argument aggregates. */
   add(value: SqlValue, second?: SqlValue): void;
   result(): SqlValue;
+  /**
+   * Undoes the add of an input row that leaves a moving window frame (PostgreSQL's inverse
+   * transition); false when the state cannot tell its result without the row (the caller starts
+   * over). Only aggregates whose result an inverse can reproduce exactly have it.
+   */
+  remove?(value: SqlValue, second?: SqlValue): boolean;
 }
 
 export interface AggregateArithmetic {
@@ -223,7 +229,7 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
     }
     case 'count': {
       let n = 0n;
-      return { add: (v) => { if (v !== null) n++; }, result: () => n };
+      return { add: (v) => { if (v !== null) n++; }, result: () => n, remove: (v) => { if (v !== null) n--; return true; } };
     }
     case 'min':
     case 'max': {
@@ -266,6 +272,13 @@ function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): 
         count++;
         if (Math.abs(total) > 2 ** 52) { big += BigInt(total); total = 0; }
       },
+      remove: (v) => {
+        if (v === null) return true;
+        total -= v as number;
+        count--;
+        if (Math.abs(total) > 2 ** 52) { big += BigInt(total); total = 0; }
+        return true;
+      },
       result: () => {
         if (count === 0) return null;
         const sum = big + BigInt(total);
@@ -277,24 +290,53 @@ function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): 
       },
     };
   }
-  // int8 and numeric accumulate exactly as numeric: finite values as one coefficient at the
-  // largest scale seen (a bigint add per row, no object per row), NaN and the infinities apart
-  // (any of them decides the sum). Like PostgreSQL's sum accumulator, the numeric range is
-  // checked once, on the result: numericAdd does that check.
+  return exactSumState(name, math);
+}
+
+/**
+ * sum/avg of int8 and numeric, exactly as numeric: finite values as one coefficient at the
+ * largest scale seen (a bigint add per row, no object per row), NaN and the infinities counted
+ * apart (any of them decides the sum). Like PostgreSQL's sum accumulator, the numeric range is
+ * checked once, on the result: numericAdd does that check. The result's scale is the largest
+ * input scale, so a removed row at that scale, the last one there, leaves a scale the state
+ * cannot know: remove() says so and the window starts over (as PostgreSQL's numeric inverse).
+ */
+function exactSumState(name: 'sum' | 'avg', math: AggregateArithmetic): AggregateState {
+  let count = 0;
   let coefficient = 0n;
   let scale = 0;
-  let special: NumericValue | null = null;
-  const total = (): NumericValue => special ?? math.numericAdd(math.numericFromBigInt(0n), { coefficient, scale });
+  let atScale = 0;
+  const specials = { NaN: 0, Infinity: 0, '-Infinity': 0 };
+  const special = (): NumericValue | null => {
+    if (specials.NaN > 0 || (specials.Infinity > 0 && specials['-Infinity'] > 0)) return { coefficient: 0n, scale: 0, special: 'NaN' };
+    if (specials.Infinity > 0) return { coefficient: 0n, scale: 0, special: 'Infinity' };
+    if (specials['-Infinity'] > 0) return { coefficient: 0n, scale: 0, special: '-Infinity' };
+    return null;
+  };
+  const total = (): NumericValue => special() ?? math.numericAdd(math.numericFromBigInt(0n), { coefficient, scale });
   return {
     add: (v) => {
       if (v === null) return;
       count++;
-      if (typeof v === 'bigint') { coefficient += scale === 0 ? v : v * 10n ** BigInt(scale); return; }
+      if (typeof v === 'bigint') { coefficient += scale === 0 ? v : v * 10n ** BigInt(scale); if (scale === 0) atScale++; return; }
       const n = v as NumericValue;
-      if (n.special) special = special === null ? n : math.numericAdd(special, n);
-      else if (n.scale === scale) coefficient += n.coefficient;
-      else if (n.scale > scale) { coefficient = coefficient * 10n ** BigInt(n.scale - scale) + n.coefficient; scale = n.scale; }
+      if (n.special) specials[n.special]++;
+      else if (n.scale === scale) { coefficient += n.coefficient; atScale++; }
+      else if (n.scale > scale) { coefficient = coefficient * 10n ** BigInt(n.scale - scale) + n.coefficient; scale = n.scale; atScale = 1; }
       else coefficient += n.coefficient * 10n ** BigInt(scale - n.scale);
+    },
+    remove: (v) => {
+      if (v === null) return true;
+      count--;
+      if (typeof v === 'bigint') { coefficient -= scale === 0 ? v : v * 10n ** BigInt(scale); if (scale === 0) atScale--; }
+      else if ((v as NumericValue).special) specials[(v as NumericValue).special!]--;
+      else {
+        const n = v as NumericValue;
+        coefficient -= n.coefficient * 10n ** BigInt(scale - n.scale);
+        if (n.scale === scale) atScale--;
+      }
+      if (count === 0) { coefficient = 0n; scale = 0; atScale = 0; return true; }
+      return atScale > 0 || scale === 0;
     },
     result: () => (count === 0 ? null : name === 'sum' ? total() : math.numericDivide(total(), math.numericFromBigInt(BigInt(count)))),
   };

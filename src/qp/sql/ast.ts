@@ -95,13 +95,18 @@ export interface FrameBound {
   readonly offset: Expr | null;
 }
 
+/** A frame's EXCLUDE clause: which of the current row and its peers leave the frame. */
+export type FrameExclusion = 'no-others' | 'current-row' | 'group' | 'ties';
+
 export interface WindowSpec {
   /** `OVER name` or `OVER (name …)`: a window of the WINDOW clause this one builds on. */
   readonly refName: string | null;
   readonly partitionBy: readonly Expr[];
   readonly orderBy: readonly SortItem[];
   /** null: the default frame (RANGE UNBOUNDED PRECEDING to CURRENT ROW), or the named window's. */
-  readonly frame: { readonly mode: 'rows' | 'range' | 'groups'; readonly start: FrameBound; readonly end: FrameBound; readonly exclusion: boolean } | null;
+  readonly frame: { readonly mode: 'rows' | 'range' | 'groups'; readonly start: FrameBound; readonly end: FrameBound; readonly exclusion: FrameExclusion } | null;
+  /** `OVER w` without parentheses: the named window itself, frame and all. */
+  readonly byName?: boolean;
   readonly location: number;
 }
 
