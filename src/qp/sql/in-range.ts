@@ -72,6 +72,12 @@ const compare = (less: boolean, c: number): boolean => (less ? c <= 0 : c >= 0);
 
 /** Integers: exact sums in bigint, which is what PostgreSQL's overflow handling amounts to. */
 const inRangeInteger: InRange = (val, base, offset, sub, less) => {
+  if (typeof offset === 'number' && typeof base === 'number') {
+    // int2/int4 keys and offsets: exact in doubles, and no bigint per row.
+    if (offset < 0) throw invalidSize();
+    const sum = sub ? base - offset : base + offset;
+    return less ? (val as number) <= sum : (val as number) >= sum;
+  }
   const o = BigInt(offset as number | bigint);
   if (o < 0n) throw invalidSize();
   const sum = sub ? BigInt(base as number | bigint) - o : BigInt(base as number | bigint) + o;
