@@ -144,6 +144,8 @@ export interface SelectStatement {
   readonly forUpdate: boolean;
   /** GROUP BY with ROLLUP / CUBE / GROUPING SETS: every grouping set, spelled out (then groupBy is empty). */
   readonly groupingSets?: readonly (readonly Expr[])[] | null;
+  /** GROUP BY DISTINCT: grouping sets that group by the same expressions count once. */
+  readonly groupDistinct?: boolean;
   /** WINDOW name AS (…): windows that OVER clauses name. */
   readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
   /** WITH [RECURSIVE]: named subqueries its FROM items (and its subqueries') may read. */

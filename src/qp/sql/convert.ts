@@ -217,6 +217,7 @@ function convertSelectBody(n: Json): SelectStatement {
     ...(withTies ? { withTies } : {}),
     groupBy: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? [] : (n.groupClause ?? []).map(convertExpr),
     groupingSets: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? groupingSets(n.groupClause) : null,
+    ...(n.groupDistinct ? { groupDistinct: true } : {}),
     having: n.havingClause ? convertExpr(n.havingClause) : null,
     orderBy: (n.sortClause ?? []).map(convertSort),
     limit: n.limitCount ? convertExpr(n.limitCount) : null,

@@ -9,10 +9,11 @@ import * as types from './typesystem.js';
  * by its set, with the grouping expressions outside the set reading NULL (of their own type) and
  * GROUPING(…) a constant, joined by UNION ALL; the statement's ORDER BY and LIMIT apply to the
  * whole. Aggregates see the rows as they are: nothing inside an aggregate call is replaced.
+ * GROUP BY DISTINCT drops repeated sets first; SELECT DISTINCT joins the queries by UNION.
  */
 export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
-  if (statement.distinct || statement.distinctOn) throw new SqlError('0A000', 'DISTINCT with grouping sets is not supported yet');
-  const sets = statement.groupingSets!;
+  if (statement.distinctOn) throw new SqlError('0A000', 'DISTINCT ON with grouping sets is not supported yet');
+  const sets = statement.groupDistinct ? distinctSets(statement.groupingSets!) : statement.groupingSets!;
   const all: Expr[] = [];
   for (const set of sets) for (const expr of set) if (!all.some((e) => exprKey(e) === exprKey(expr))) all.push(expr);
   const oids = typeOf(all);
@@ -36,10 +37,25 @@ export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: r
   for (const branch of branches.slice(1)) {
     union = {
       kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null,
-      distinct: false, values: null, forUpdate: false, setOperation: { op: 'union', all: true, left: union, right: branch },
+      // SELECT DISTINCT: distinct over every set's rows together, which UNION (not ALL) is.
+      distinct: false, values: null, forUpdate: false, setOperation: { op: 'union', all: !statement.distinct, left: union, right: branch },
     };
   }
   return { ...union, orderBy: statement.orderBy, limit: statement.limit, offset: statement.offset };
+}
+
+/**
+ * GROUP BY DISTINCT (expand_grouping_sets): sets that hold the same expressions, in whatever
+ * order and however often, are one set; the first of them stays.
+ */
+function distinctSets(sets: readonly (readonly Expr[])[]): (readonly Expr[])[] {
+  const seen = new Set<string>();
+  return sets.filter((set) => {
+    const key = JSON.stringify([...new Set(set.map(exprKey))].sort());
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The expression for one grouping set: left-out grouping expressions → typed NULL, GROUPING(…) → its bits. */
