@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
+import { attributeNumbers } from './tuple-layout.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
@@ -594,7 +595,7 @@ function domainTypeOf(expr: Expr, ctx: CompileContext, arg: CompiledExpr): numbe
   if (expr.kind === 'column') {
     const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
     const table = ctx.catalog.tableById(column.tableOid);
-    if (table) return table.columns[column.columnNumber - 1]?.domainOid;
+    if (table) return table.columns[attributeNumbers(table).indexOf(column.columnNumber)]?.domainOid;
   } else if (!DOMAIN_CARRYING.has(expr.kind)) return undefined;
   for (const domain of ctx.catalog.allDomains()) {
     if (domain.baseOid === arg.oid) throw new SqlError('0A000', 'pg_typeof of a value that may have a domain type is supported only for a table\'s column or a cast', at(expr.location));

@@ -2,6 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { FieldDescription } from '../../contracts/sql-session.js';
 import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
+import { attributeNumbers } from './tuple-layout.js';
 import { parseSql } from './parse.js';
 import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
@@ -436,7 +437,7 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
     // (A whole-row reference, or an outer query's column, has no column of this query's input.)
-    if (target.expr.kind === 'column' && !ctx.aggregates && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
+    if (target.expr.kind === 'column' && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
     const column = outputColumn(target.alias ?? expr.name, expr, source);
     out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
@@ -757,7 +758,8 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   pc.access?.read(table.id, 'table', table.schema, table.name, item.schema !== null);
   const decoded = pc.columnUse?.columnsFor(item, table) ?? null;
   const codec = decoded === null ? pc.codecs(table) : pc.codecs(table).pruned(decoded);
-  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
+  const numbers = attributeNumbers(table);
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]! }));
   columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
   const scope = new Scope(columns);
   const mine = where.filter((part) => columnRefs(part).every((ref) => {
@@ -787,7 +789,8 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
 function planCteReference(binding: CteBinding, item: Extract<FromItem, { kind: 'table' }>): FromPlan {
   const planned = planCteQuery(binding, item, planSelect);
   const relation = item.alias ?? item.name;
-  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record })));
+  // A column keeps its origin (the wire's table oid and attnum) through the WITH query, as in PostgreSQL.
+  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: c.tableOid, columnNumber: c.columnNumber, record: c.record })));
 
   return { scope, build: planned.build, width: planned.columns.length, accessPaths: planned.accessPaths.slice(), primaryOrderOf: null };
 }
@@ -807,7 +810,8 @@ function planView(view: ViewInfo, relation: string, location: number, pc: PlanCo
   const columnUse = pc.columnUse === undefined ? undefined : ColumnUse.of(query);
   const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id), columnUse });
   const scope = new Scope(inner.columns.map((c, i) => ({
-    relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
+    // The wire names a view's column by the view and its position, as PostgreSQL does.
+    relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: view.id, columnNumber: i + 1,
   })));
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
 }
@@ -819,7 +823,7 @@ function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanCont
     throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
   }
   const scope = new Scope(inner.columns.map((c, i) => ({
-    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record,
+    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: c.tableOid, columnNumber: c.columnNumber, record: c.record,
   })));
   const maxRows = queryRows(item.query);
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null, ...(maxRows !== undefined ? { maxRows } : {}) };
