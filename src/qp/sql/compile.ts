@@ -83,8 +83,6 @@ export interface CompileContext {
   readonly srfs?: SrfCollector | undefined;
   /** Set inside CASE/COALESCE, where PostgreSQL refuses set-returning calls. */
   readonly srfBlockedBy?: string | undefined;
-  /** Set inside a set-returning call's arguments. */
-  readonly srfNested?: boolean | undefined;
   /** SQL functions being inlined around this expression (a guard against recursion). */
   readonly functionDepth?: number;
 }

@@ -23,7 +23,7 @@ import { findSetFunction, inlineSetCall, selectListSetCall } from './set-sql-fun
 import { columnsOfTables } from './sql-functions.js';
 import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
-import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
+import { planFunctionScan, projectSets, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
 import { ColumnUse } from './column-use.js';
 import { filterJoinedRows, outerJoinSubqueryHost, splitJoinCondition } from './join-subqueries.js';
@@ -187,7 +187,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const windowed = windows.empty ? withSubplans : () => new WindowAgg(withSubplans(), windows);
   // Set-returning calls of the select list expand the rows last, after window functions.
   srfs.base = windows.base + windows.calls.length;
-  const inner = srfs.empty ? windowed : () => new ProjectSet(windowed(), srfs);
+  const inner = srfs.empty ? windowed : () => projectSets(windowed(), srfs);
   const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
   const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
   const distinctOids = exprs.map((e) => e.oid);
