@@ -25,3 +25,16 @@ test('a set-returning call in another\'s arguments runs a level below it', { ski
     'SELECT id, generate_series(1, 2) FROM sl GROUP BY id ORDER BY 1, 2',
   ]) await db().same(sql);
 });
+
+test('set-returning calls in GROUP BY expand the rows before grouping', { skip }, async () => {
+  for (const sql of [
+    'SELECT generate_series(1, 3) AS g, count(*) FROM sl GROUP BY g ORDER BY g',
+    'SELECT count(*) FROM sl GROUP BY generate_series(1, id) ORDER BY 1',
+    'SELECT generate_series(1, id) AS g, sum(id), max(a) FROM sl GROUP BY 1 ORDER BY 1',
+    'SELECT id, count(*) FROM sl WHERE id < 4 GROUP BY id, generate_series(1, 2) ORDER BY 1, 2',
+    "SELECT unnest(string_to_array(a, ',')) AS part, count(*) FROM sl GROUP BY part HAVING count(*) > 0 ORDER BY 1",
+    'SELECT generate_series(1, id) AS g, generate_series(1, 2) AS h, count(*) FROM sl GROUP BY 1 ORDER BY 1, 2',
+    'SELECT g, count(*) FROM (SELECT generate_series(1, id) AS g FROM sl) s GROUP BY g ORDER BY g',
+    'SELECT id FROM sl GROUP BY id HAVING generate_series(1, id) > 1',
+  ]) await db().same(sql);
+});

@@ -12,7 +12,7 @@ import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
-import { compileSetCall, type SrfCollector } from './plan-srf.js';
+import { compileSetCall, SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
@@ -97,7 +97,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
   if (ctx.groupSlots && ctx.groupSlots.size > 0) {
     const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
-      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null });
+      // (Only for its type and name: a set-returning call here ran before grouping, so it goes nowhere.)
+      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null, srfs: ctx.srfs && new SrfCollector() });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
     }
   }

@@ -287,10 +287,12 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
 
 function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, inputWidth: number, build: () => RowSource):
   { build: () => RowSource; ctx: CompileContext; width: () => number; outerScope: Scope } {
-  const inputCtx = compileContext(pc, input, 'GROUP BY');
-  // Subqueries inside aggregate arguments run per input row, before aggregation.
+  // Set-returning calls in GROUP BY expand the input rows before grouping, as PostgreSQL does.
+  const groupSrfs = new SrfCollector();
+  groupSrfs.base = inputWidth;
+  const inputCtx = { ...compileContext(pc, input, 'GROUP BY'), srfs: groupSrfs };
+  // Subqueries inside aggregate arguments run per input row, before aggregation (after the calls).
   const argumentSubplans = new SubplanCollector();
-  argumentSubplans.base = inputWidth;
   const aggregateSubqueries = withSubqueries(inputCtx, argumentSubplans, pc).subqueries;
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
@@ -315,8 +317,10 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const width = () => groupExprs.length + aggregates.length;
   // Aggregates found later (in the select list, ORDER BY) join the same array: the operator
   // reads it when it is built, after planning has finished.
+  argumentSubplans.base = inputWidth + groupSrfs.calls.length;
   const grouped = (): RowSource => {
-    const rows = argumentSubplans.empty ? build() : new ApplySubplans(build(), argumentSubplans);
+    const expanded = groupSrfs.empty ? build() : projectSets(build(), groupSrfs);
+    const rows = argumentSubplans.empty ? expanded : new ApplySubplans(expanded, argumentSubplans);
     const source: RowSource = new HashAggregate(rows, groupExprs, aggregates);
     if (!having) return source;
     if (havingSubplans.empty) return new Filter(source, having);
