@@ -120,6 +120,8 @@ test('aggregates slide over moving frames with PostgreSQL\'s results, scales and
     `SELECT k, sum(v) OVER w, avg(v) OVER w, sum(v::float8) OVER w, min(v) OVER w, max(v) OVER w
        FROM (VALUES (1, 1.5), (2, 2), (3, 0.125), (4, 3), (5, NULL), (6, 4.25), (7, 'NaN'), (8, 1), (9, 2.5)) AS v(k, v)
        WINDOW w AS (ORDER BY k ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) ORDER BY k`,
+    'SELECT sum(iv), g FROM f GROUP BY g ORDER BY g',
+    'SELECT id, sum(iv) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), sum(iv) OVER (ORDER BY i GROUPS 1 PRECEDING EXCLUDE TIES) FROM f ORDER BY id',
     `SELECT k, sum(v) OVER (ORDER BY k ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
        FROM (VALUES (1, 'Infinity'::numeric), (2, '-Infinity'), (3, 1), (4, 2)) AS v(k, v) ORDER BY k`,
     `SELECT k, sum(k) OVER (ORDER BY k RANGE BETWEEN 10 PRECEDING AND CURRENT ROW), count(*) OVER (ORDER BY k RANGE BETWEEN 3 PRECEDING AND 3 FOLLOWING)

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 
 /**
  * count, sum, min, max, avg with PostgreSQL's result types: sum(int2/int4) → int8,
@@ -254,6 +254,7 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
 }
 
 function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): AggregateState {
+  if (arg === TypeOid.interval) return intervalSumState();
   let count = 0;
   if (arg === TypeOid.float4 || arg === TypeOid.float8) {
     let total = 0;
@@ -339,5 +340,36 @@ function exactSumState(name: 'sum' | 'avg', math: AggregateArithmetic): Aggregat
       return atScale > 0 || scale === 0;
     },
     result: () => (count === 0 ? null : name === 'sum' ? total() : math.numericDivide(total(), math.numericFromBigInt(BigInt(count)))),
+  };
+}
+
+/**
+ * sum(interval): each field summed on its own, as interval_pl adds them (no justification), with
+ * interval_pl's range check on the result (PostgreSQL checks each partial sum, so a sum that
+ * leaves the range and comes back is an error there only).
+ */
+function intervalSumState(): AggregateState {
+  let count = 0;
+  let months = 0;
+  let days = 0;
+  let micros = 0n;
+  return {
+    add: (v) => {
+      if (v === null) return;
+      const iv = v as IntervalValue;
+      count++; months += iv.months; days += iv.days; micros += iv.micros;
+    },
+    remove: (v) => {
+      if (v === null) return true;
+      const iv = v as IntervalValue;
+      count--; months -= iv.months; days -= iv.days; micros -= iv.micros;
+      return true;
+    },
+    result: () => {
+      if (count === 0) return null;
+      const int32 = (n: number) => n >= -0x80000000 && n <= 0x7fffffff;
+      if (!int32(months) || !int32(days) || micros > 0x7fffffffffffffffn || micros < -0x8000000000000000n) throw new SqlError('22008', 'interval out of range');
+      return { months, days, micros };
+    },
   };
 }
