@@ -93,7 +93,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   if (!isAggregate && !RANKING.has(name) && !VALUE.has(name)) {
     throw new SqlError('42809', `function ${name} is not a window function nor an aggregate function`, at(expr.location));
   }
-  if (isAggregate && expr.aggOrder) throw new SqlError('0A000', 'an aggregate with its own ORDER BY as a window function is not supported yet', at(expr.location));
+  if (isAggregate && expr.aggOrder) throw new SqlError('0A000', 'aggregate ORDER BY is not implemented for window functions', at(expr.location));
   if (!isAggregate && expr.filter) throw new SqlError('0A000', 'FILTER is not implemented for non-aggregate window functions', at(expr.location));
   if (expr.star && name !== 'count') throw new SqlError('42809', `${name}(*) is not allowed`, at(expr.location));
   let args = expr.args.map((a) => compileExpr(a, inner));
