@@ -9,10 +9,11 @@ import * as types from './typesystem.js';
  * by its set, with the grouping expressions outside the set reading NULL (of their own type) and
  * GROUPING(…) a constant, joined by UNION ALL; the statement's ORDER BY and LIMIT apply to the
  * whole. Aggregates see the rows as they are: nothing inside an aggregate call is replaced.
- * GROUP BY DISTINCT drops repeated sets first; SELECT DISTINCT joins the queries by UNION.
+ * GROUP BY DISTINCT drops repeated sets first; SELECT DISTINCT joins the queries by UNION;
+ * DISTINCT ON runs over the union.
  */
 export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
-  if (statement.distinctOn) throw new SqlError('0A000', 'DISTINCT ON with grouping sets is not supported yet');
+  if (statement.distinctOn) return distinctOnOverSets(statement, typeOf);
   const sets = statement.groupDistinct ? distinctSets(statement.groupingSets!) : statement.groupingSets!;
   const all: Expr[] = [];
   for (const set of sets) for (const expr of set) if (!all.some((e) => exprKey(e) === exprKey(expr))) all.push(expr);
@@ -42,6 +43,33 @@ export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: r
     };
   }
   return { ...union, orderBy: statement.orderBy, limit: statement.limit, offset: statement.offset };
+}
+
+/**
+ * SELECT DISTINCT ON with grouping sets: DISTINCT ON and ORDER BY apply after grouping, so they
+ * run over the sets' union as a subquery, naming its columns by position. Their expressions must
+ * be select-list items (or their names or positions) for that; others are 0A000.
+ */
+function distinctOnOverSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
+  const refuse = () => new SqlError('0A000', 'DISTINCT ON with grouping sets over expressions not in the select list is not supported');
+  if (statement.targets.some((t) => t.expr.kind === 'star')) throw refuse();
+  const ordinal = (expr: Expr): Expr => {
+    let position = -1;
+    if (expr.kind === 'const' && expr.literal === 'integer') return expr;
+    if (expr.kind === 'column' && expr.table === null) position = statement.targets.findIndex((t) => t.alias === expr.name);
+    if (position < 0) position = statement.targets.findIndex((t) => exprKey(t.expr) === exprKey(expr));
+    if (position < 0) throw refuse();
+    return { kind: 'const', literal: 'integer', text: String(position + 1), location: -1 };
+  };
+  const sets = expandGroupingSets({ ...statement, distinctOn: null, orderBy: [], limit: null, offset: null, withTies: false }, typeOf);
+  return {
+    kind: 'select', targets: [{ expr: { kind: 'star', table: null, location: -1 }, alias: null, location: -1 }],
+    from: [{ kind: 'subquery', query: sets, alias: 'grouping sets', columnAliases: [], location: -1 }],
+    where: null, groupBy: [], having: null, distinct: false, values: null, forUpdate: false,
+    distinctOn: statement.distinctOn!.map(ordinal),
+    orderBy: statement.orderBy.map((item) => ({ ...item, expr: ordinal(item.expr) })),
+    limit: statement.limit, offset: statement.offset, ...(statement.withTies ? { withTies: true } : {}),
+  };
 }
 
 /**

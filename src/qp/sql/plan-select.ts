@@ -903,10 +903,16 @@ export function fieldsOf(columns: readonly OutputColumn[]): FieldDescription[] {
 function planDistinctOn(statement: SelectStatement, exprs: readonly CompiledExpr[], extras: CompiledExpr[], sortKeys: readonly SortKey[], ctx: CompileContext):
   { keys: { position: number; oid: number }[]; sortFirst: SortKey[] } {
   const keys = statement.distinctOn!.map((expr) => {
+    // `DISTINCT ON (2)` is the second output column, as in ORDER BY: its value, of its type.
+    if (expr.kind === 'const' && expr.literal === 'integer') {
+      const position = Number(expr.text) - 1;
+      if (position < 0 || position >= exprs.length) throw new SqlError('42P10', `DISTINCT ON position ${expr.text} is not in select list`, expr.location >= 0 ? { position: expr.location + 1 } : {});
+      return { position, oid: exprs[position]!.oid };
+    }
     let compiled = compileExpr(expr, { ...ctx, clause: 'DISTINCT ON' });
     if (compiled.oid === TypeOid.unknown) compiled = coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location);
     const key = exprKey(expr);
-    let position = expr.kind === 'const' && expr.literal === 'integer' ? Number(expr.text) - 1 : statement.targets.findIndex((t) => exprKey(t.expr) === key);
+    let position = statement.targets.findIndex((t) => exprKey(t.expr) === key);
     // An expression ORDER BY already computes has its column there.
     const ordered = statement.orderBy.findIndex((item) => exprKey(item.expr) === key);
     if ((position < 0 || position >= exprs.length) && ordered >= 0) position = sortKeys[ordered]!.position;
