@@ -44,6 +44,8 @@ test('the wire names each column by its table and attnum as PostgreSQL does, aft
     'SELECT DISTINCT d FROM wc',
     'SELECT max(c), count(*) FROM wc',
     'SELECT c FROM wc UNION SELECT 1',
+    'SELECT c, d, count(*), grouping(c) FROM wc GROUP BY ROLLUP (c, d)',
+    'SELECT DISTINCT ON (c) c, d FROM wc GROUP BY GROUPING SETS ((c, d), (c)) ORDER BY c, d',
     'INSERT INTO wc VALUES (2, 5, 6) RETURNING d, c, id * 2, *',
     'UPDATE wc SET c = c + 1 WHERE id = 2 RETURNING c, d',
   ]) {

@@ -112,11 +112,16 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   if (statement.with) pc = bindCtes(statement, pc);
   if (statement.groupingSets) {
     // The grouping expressions' types, from the rows they are computed over.
-    const typeOf = (exprs: readonly Expr[]) => planSelect({
+    const over = (exprs: readonly Expr[]) => planSelect({
       kind: 'select', targets: exprs.map((expr) => ({ expr, alias: null, location: -1 })), from: statement.from, where: null,
       groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
-    }, pc).columns.map((c) => c.oid);
-    return planSelect(expandGroupingSets(statement, typeOf), pc);
+    }, pc).columns;
+    const planned = planSelect(expandGroupingSets(statement, (exprs) => over(exprs).map((c) => c.oid)), pc);
+    // A plain column keeps its origin on the wire, as in PostgreSQL, though the sets' union has none.
+    if (statement.targets.some((t) => t.expr.kind === 'star')) return planned;
+    const nothing: Expr = { kind: 'const', literal: 'null', text: '', location: -1 };
+    const origins = over(statement.targets.map((t) => (t.expr.kind === 'column' ? t.expr : nothing)));
+    return { ...planned, columns: planned.columns.map((c, i) => ({ ...c, tableOid: origins[i]!.tableOid, columnNumber: origins[i]!.columnNumber })) };
   }
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
