@@ -39,12 +39,14 @@ test('DISTINCT ON with grouping sets keeps the first row of each key over every 
   ]) await db().same(sql);
 });
 
-test('DISTINCT ON (n) is the nth output column', { skip }, async () => {
+test('DISTINCT ON (n) is the nth output column, and a bare name an output column\'s first', { skip }, async () => {
   for (const sql of [
     'SELECT DISTINCT ON (1) a, b FROM gs ORDER BY 1, 2',
     'SELECT DISTINCT ON (2) b, a FROM gs ORDER BY 1 DESC, 2 NULLS FIRST',
     'SELECT DISTINCT ON (1) * FROM (SELECT a, b FROM gs) q ORDER BY a, b',
     'SELECT DISTINCT ON (3) a, b FROM gs',
+    'SELECT DISTINCT ON (a) * FROM (SELECT a, b FROM gs) q ORDER BY 1, 2',
+    'SELECT DISTINCT ON (a) b AS a, a AS x FROM gs ORDER BY a, x',
   ]) await db().same(sql);
 });
 

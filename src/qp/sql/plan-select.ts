@@ -177,7 +177,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const exprs = targets.map((t) => t.expr);
   const extras: CompiledExpr[] = [];
   const sortKeys = planOrderBy(statement.orderBy, statement, exprs, targets.map((t) => t.column.name), ctx, extras);
-  const distinctOn = statement.distinctOn ? planDistinctOn(statement, exprs, extras, sortKeys, ctx) : null;
+  const distinctOn = statement.distinctOn ? planDistinctOn(statement, exprs, targets.map((t) => t.column.name), extras, sortKeys, ctx) : null;
   const allExprs = [...exprs, ...extras].map((e) => e.eval);
   const width = exprs.length;
 
@@ -905,13 +905,18 @@ export function fieldsOf(columns: readonly OutputColumn[]): FieldDescription[] {
  * columns), checked against ORDER BY as PostgreSQL requires: ORDER BY must begin with them.
  * `sortFirst` sorts by the keys when there is no ORDER BY.
  */
-function planDistinctOn(statement: SelectStatement, exprs: readonly CompiledExpr[], extras: CompiledExpr[], sortKeys: readonly SortKey[], ctx: CompileContext):
+function planDistinctOn(statement: SelectStatement, exprs: readonly CompiledExpr[], names: readonly string[], extras: CompiledExpr[], sortKeys: readonly SortKey[], ctx: CompileContext):
   { keys: { position: number; oid: number }[]; sortFirst: SortKey[] } {
   const keys = statement.distinctOn!.map((expr) => {
     // `DISTINCT ON (2)` is the second output column, as in ORDER BY: its value, of its type.
     if (expr.kind === 'const' && expr.literal === 'integer') {
       const position = Number(expr.text) - 1;
       if (position < 0 || position >= exprs.length) throw new SqlError('42P10', `DISTINCT ON position ${expr.text} is not in select list`, expr.location >= 0 ? { position: expr.location + 1 } : {});
+      return { position, oid: exprs[position]!.oid };
+    }
+    // A bare name is an output column's first, as in ORDER BY (PostgreSQL's SQL92 rule).
+    if (expr.kind === 'column' && expr.table === null && names.filter((n) => n === expr.name).length === 1) {
+      const position = names.indexOf(expr.name);
       return { position, oid: exprs[position]!.oid };
     }
     let compiled = compileExpr(expr, { ...ctx, clause: 'DISTINCT ON' });
