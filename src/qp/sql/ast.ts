@@ -100,13 +100,18 @@ export interface FrameBound {
   readonly offset: Expr | null;
 }
 
+/** A frame's EXCLUDE clause: which of the current row and its peers leave the frame. */
+export type FrameExclusion = 'no-others' | 'current-row' | 'group' | 'ties';
+
 export interface WindowSpec {
   /** `OVER name` or `OVER (name …)`: a window of the WINDOW clause this one builds on. */
   readonly refName: string | null;
   readonly partitionBy: readonly Expr[];
   readonly orderBy: readonly SortItem[];
   /** null: the default frame (RANGE UNBOUNDED PRECEDING to CURRENT ROW), or the named window's. */
-  readonly frame: { readonly mode: 'rows' | 'range' | 'groups'; readonly start: FrameBound; readonly end: FrameBound; readonly exclusion: boolean } | null;
+  readonly frame: { readonly mode: 'rows' | 'range' | 'groups'; readonly start: FrameBound; readonly end: FrameBound; readonly exclusion: FrameExclusion } | null;
+  /** `OVER w` without parentheses: the named window itself, frame and all. */
+  readonly byName?: boolean;
   readonly location: number;
 }
 
@@ -144,6 +149,8 @@ export interface SelectStatement {
   readonly forUpdate: boolean;
   /** GROUP BY with ROLLUP / CUBE / GROUPING SETS: every grouping set, spelled out (then groupBy is empty). */
   readonly groupingSets?: readonly (readonly Expr[])[] | null;
+  /** GROUP BY DISTINCT: grouping sets that group by the same expressions count once. */
+  readonly groupDistinct?: boolean;
   /** WINDOW name AS (…): windows that OVER clauses name. */
   readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
   /** WITH [RECURSIVE]: named subqueries its FROM items (and its subqueries') may read. */

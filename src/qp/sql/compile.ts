@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
+import { attributeNumbers } from './tuple-layout.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
@@ -11,7 +12,7 @@ import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
-import { compileSetCall, type SrfCollector } from './plan-srf.js';
+import { compileSetCall, SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
@@ -86,8 +87,6 @@ export interface CompileContext {
   readonly srfs?: SrfCollector | undefined;
   /** Set inside CASE/COALESCE, where PostgreSQL refuses set-returning calls. */
   readonly srfBlockedBy?: string | undefined;
-  /** Set inside a set-returning call's arguments. */
-  readonly srfNested?: boolean | undefined;
   /** SQL functions being inlined around this expression (a guard against recursion). */
   readonly functionDepth?: number;
 }
@@ -102,7 +101,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
   if (ctx.groupSlots && ctx.groupSlots.size > 0) {
     const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
-      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null });
+      // (Only for its type and name: a set-returning call here ran before grouping, so it goes nowhere.)
+      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null, srfs: ctx.srfs && new SrfCollector() });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
     }
   }
@@ -599,7 +599,7 @@ function domainTypeOf(expr: Expr, ctx: CompileContext, arg: CompiledExpr): numbe
   if (expr.kind === 'column') {
     const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
     const table = ctx.catalog.tableById(column.tableOid);
-    if (table) return table.columns[column.columnNumber - 1]?.domainOid;
+    if (table) return table.columns[attributeNumbers(table).indexOf(column.columnNumber)]?.domainOid;
   } else if (!DOMAIN_CARRYING.has(expr.kind)) return undefined;
   for (const domain of ctx.catalog.allDomains()) {
     if (domain.baseOid === arg.oid) throw new SqlError('0A000', 'pg_typeof of a value that may have a domain type is supported only for a table\'s column or a cast', at(expr.location));

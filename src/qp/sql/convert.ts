@@ -219,6 +219,7 @@ function convertSelectBody(n: Json): SelectStatement {
     ...(withTies ? { withTies } : {}),
     groupBy: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? [] : (n.groupClause ?? []).map(convertExpr),
     groupingSets: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? groupingSets(n.groupClause) : null,
+    ...(n.groupDistinct ? { groupDistinct: true } : {}),
     having: n.havingClause ? convertExpr(n.havingClause) : null,
     orderBy: (n.sortClause ?? []).map(convertSort),
     limit: n.limitCount ? convertExpr(n.limitCount) : null,
@@ -541,7 +542,7 @@ const FRAME = {
   START_UNBOUNDED_PRECEDING: 0x20, START_UNBOUNDED_FOLLOWING: 0x80, START_CURRENT_ROW: 0x200,
   END_UNBOUNDED_PRECEDING: 0x40, END_UNBOUNDED_FOLLOWING: 0x100, END_CURRENT_ROW: 0x400,
   START_OFFSET_PRECEDING: 0x800, END_OFFSET_PRECEDING: 0x1000, START_OFFSET_FOLLOWING: 0x2000, END_OFFSET_FOLLOWING: 0x4000,
-  EXCLUDE: 0x8000 | 0x10000 | 0x20000, NONDEFAULT: 0x1,
+  EXCLUDE_CURRENT_ROW: 0x8000, EXCLUDE_GROUP: 0x10000, EXCLUDE_TIES: 0x20000, NONDEFAULT: 0x1,
 };
 
 /** A window definition; in an OVER clause, `OVER name` puts the window's name in `name`. */
@@ -559,11 +560,13 @@ function convertWindow(w: Json, inOver = false): WindowSpec {
     };
     frame = {
       mode: options & FRAME.ROWS ? 'rows' : options & FRAME.GROUPS ? 'groups' : 'range',
-      start: bound(false), end: bound(true), exclusion: (options & FRAME.EXCLUDE) !== 0,
+      start: bound(false), end: bound(true),
+      exclusion: options & FRAME.EXCLUDE_CURRENT_ROW ? 'current-row' : options & FRAME.EXCLUDE_GROUP ? 'group' : options & FRAME.EXCLUDE_TIES ? 'ties' : 'no-others',
     };
   }
   return {
     refName: w.refname ?? (inOver ? w.name ?? null : null),
+    ...(inOver && !w.refname && w.name ? { byName: true } : {}),
     partitionBy: (w.partitionClause ?? []).map(convertExpr),
     orderBy: (w.orderClause ?? []).map(convertSort),
     frame,
