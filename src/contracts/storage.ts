@@ -36,6 +36,26 @@ export interface ReadResult {
   readonly resumeKey: Key | null;
 }
 
+/** How much of a key range is live at a timestamp (pg_relation_size and friends). */
+export interface MeasureRequest {
+  /** Inclusive start key. */
+  readonly start: Key;
+  /** Exclusive end key. */
+  readonly end: Key;
+  readonly readTimestamp: Timestamp;
+  /** At most this many keys are counted per call (resume from `resumeKey`). */
+  readonly limit: number;
+}
+
+export interface MeasureResult {
+  /** Keys with a live (not deleted) version at the timestamp. */
+  readonly keys: number;
+  /** Their bytes: each key's length plus its visible value's length. */
+  readonly bytes: number;
+  /** Set when the limit stopped the count: the next key to count from. */
+  readonly resumeKey: Key | null;
+}
+
 /** An MVCC store for a key range that serves reads "as of time τ" (DESIGN.md §2 Storage). */
 export interface StorageNode {
   /** Reads the newest version at or before readTimestamp of each key in the range. */
@@ -48,6 +68,12 @@ export interface StorageNode {
    * Absent on storage that is never local (a remote node).
    */
   getReady?(key: Key, readTimestamp: Timestamp): Uint8Array | null | undefined;
+  /**
+   * Counts the live keys of a range and their bytes at a timestamp, without returning them: the
+   * size of a relation is the size of its key range (docs/sql.md "Relation sizes"). Costs what
+   * a read of the same range costs, so it is bounded by `limit` and resumable like `read`.
+   */
+  measure(request: MeasureRequest): Promise<MeasureResult>;
   /** Applies committed records in timestamp order, recording the journal position atomically. */
   apply(records: readonly JournalRecord[], position: JournalPosition): Promise<void>;
   /** The journal position whose effects are all applied (restart resumes after it). */

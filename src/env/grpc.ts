@@ -9,6 +9,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { SqlError } from '../contracts/errors.js';
+import { TransportError } from './transport-error.js';
+import { callHandlers, callsClient, serveCalls, type CallsClient } from './grpc-calls.js';
 
 export type ServiceName = 'Adjudicator' | 'Storage';
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -39,15 +41,7 @@ const CHANNEL_OPTIONS = {
   'grpc.max_reconnect_backoff_ms': 500,
 };
 
-export class TransportError extends Error {
-  constructor(readonly code: grpc.status, message: string) {
-    super(message);
-  }
-  /** The call may not have reached the other side, or its answer was lost. */
-  get unreachable(): boolean {
-    return this.code === grpc.status.UNAVAILABLE || this.code === grpc.status.DEADLINE_EXCEEDED || this.code === grpc.status.CANCELLED;
-  }
-}
+export { TransportError };
 
 let loaded: grpc.GrpcObject | null = null;
 function strataPackage(): grpc.GrpcObject {
@@ -80,10 +74,23 @@ export interface GrpcServer {
 
 export async function serveGrpc(host: string, port: number, services: Partial<Record<ServiceName, ServiceImplementation>>): Promise<GrpcServer> {
   const server = new grpc.Server(CHANNEL_OPTIONS);
+  // Open call streams, ended on close so they do not hold a graceful shutdown.
+  const callStreams = new Set<() => void>();
   for (const [name, implementation] of Object.entries(services) as [ServiceName, ServiceImplementation][]) {
     const definition = serviceDefinition(name);
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const [method, spec] of Object.entries(definition)) {
+      if (method === 'Calls') {
+        // The service's unary methods over one stream (grpc-calls.ts).
+        const unary = Object.fromEntries(Object.entries(definition).filter(([, s]) => !s.requestStream && !s.responseStream).map(([m]) => [m, implementation[m]]));
+        const byField = callHandlers(unary);
+        handlers[method] = (call: grpc.ServerDuplexStream<Message, Message>) => {
+          const end = serveCalls(call, byField);
+          callStreams.add(end);
+          call.on('close', () => callStreams.delete(end));
+        };
+        continue;
+      }
       const handler = implementation[method];
       if (handler === undefined) continue;
       handlers[method] = spec.responseStream
@@ -113,6 +120,7 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
   return {
     port: bound,
     close: () => new Promise<void>((resolve) => {
+      for (const end of [...callStreams]) end();
       server.tryShutdown(() => resolve());
       // Calls still open (streams) would hold a graceful shutdown forever.
       setTimeout(() => { server.forceShutdown(); resolve(); }, 1_000).unref();
@@ -123,6 +131,11 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
 export interface GrpcClient {
   readonly address: string;
   unary(method: string, request: Message, deadlineMs: number): Promise<Message>;
+  /**
+   * The unary `method` over the service's `Calls` stream (grpc-calls.ts): the same reply and
+   * the same errors, at a fraction of a unary call's cost.
+   */
+  call(method: string, request: Message, deadlineMs: number): Promise<Message>;
   stream(method: string, request: Message, onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): { cancel(): void };
   close(): void;
 }
@@ -130,8 +143,13 @@ export interface GrpcClient {
 export function grpcClient(service: ServiceName, address: string): GrpcClient {
   const Client = strataPackage()[service] as grpc.ServiceClientConstructor;
   const client = new Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
+  let calls: CallsClient | null = null;
   return {
     address,
+    call(method, request, deadlineMs) {
+      calls ??= callsClient(client);
+      return calls.call(method, request, deadlineMs);
+    },
     unary(method, request, deadlineMs) {
       return new Promise((resolve, reject) => {
         client[method]!.call(client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Message) => {
@@ -153,7 +171,10 @@ export function grpcClient(service: ServiceName, address: string): GrpcClient {
       call.on('end', () => end(null));
       return { cancel: () => { ended = true; call.cancel(); } };
     },
-    close: () => client.close(),
+    close: () => {
+      calls?.close();
+      client.close();
+    },
   };
 }
 

@@ -204,7 +204,7 @@ async function serve(
     storage.recordSafeTime(safeTime.safeTime()).catch((error: unknown) => env.log.warn(`recording safe time: ${(error as Error).message}`));
   }, RECORD_SAFE_TIME_MS);
   const pool = await WorkerPool.start({
-    processes: new NodeProcesses(), adjudicator, log: env.log, dataDir: options.dataDir, quiet: options.quiet ?? false,
+    processes: new NodeProcesses(), adjudicator, timers: env.timers, log: env.log, dataDir: options.dataDir, quiet: options.quiet ?? false,
     onCancelRequest: (processId, secretKey) => local.cancel(processId, secretKey),
   }, workers);
   poolRef.pool = pool;

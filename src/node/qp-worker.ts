@@ -15,6 +15,7 @@ import { MvccStorage } from '../storage/mvcc-storage.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { ChannelAdjudicator } from './channel-adjudicator.js';
 import { columnKeyOf } from './column-key.js';
+import { decodeOutcomes } from './commit-codec.js';
 import { startQueryService } from './query-service.js';
 import type { ToPrimary, ToWorker } from './worker-protocol.js';
 
@@ -39,7 +40,7 @@ async function runWorker(channel: ProcessChannel, start: Extract<ToWorker, { typ
   const safeTime = followerSafeTime(env, () => storageRef.node!);
   const storage = new MvccStorage(store, safeTime, columnKeyOf);
   storageRef.node = storage;
-  const adjudicator = new ChannelAdjudicator(channel, () => storage.readableThrough);
+  const adjudicator = new ChannelAdjudicator(channel, env.timers, () => storage.readableThrough);
   const service = await startQueryService({
     env, storage, adjudicator, identity,
     snapshotTime: () => {
@@ -54,7 +55,7 @@ async function runWorker(channel: ProcessChannel, start: Extract<ToWorker, { typ
     const message = raw as ToWorker;
     switch (message.type) {
       case 'connection': service.accept(env.net.adopt(handle)); return;
-      case 'commit-outcome': adjudicator.settle(message.id, message.outcome); return;
+      case 'commit-outcomes': adjudicator.settle(decodeOutcomes(message.bytes)); return;
       case 'cancel': service.cancel(message.processId, message.secretKey); return;
       case 'advance-clock':
         clock.advance(message.micros);

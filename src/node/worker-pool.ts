@@ -1,21 +1,29 @@
 import { fileURLToPath } from 'node:url';
-import type { Adjudicator } from '../contracts/adjudicator.js';
+import type { Adjudicator, CommitOutcome } from '../contracts/adjudicator.js';
+import type { Timers } from '../contracts/time.js';
 import type { HandOffSocket, Log } from '../env/env.js';
 import type { ProcessChannel, Processes } from '../env/processes.js';
+import { decodeCommits, encodeOutcomes, type ChannelOutcome } from './commit-codec.js';
 import type { ToPrimary, ToWorker } from './worker-protocol.js';
 
 const WORKER_MODULE = fileURLToPath(new URL('./qp-worker.js', import.meta.url));
+/** Bound of one outcomes message (a worker has at most 10,000 commits waiting). */
+const MAX_OUTCOMES_PER_MESSAGE = 1024;
 
 interface Worker {
   readonly index: number;
   channel: ProcessChannel;
   open: number;
   ready: boolean;
+  /** Outcomes decided in this turn, sent together after it. */
+  unsent: ChannelOutcome[];
+  answerScheduled: boolean;
 }
 
 export interface WorkerPoolOptions {
   readonly processes: Processes;
   readonly adjudicator: Adjudicator;
+  readonly timers: Timers;
   readonly log: Log;
   readonly dataDir: string;
   readonly quiet: boolean;
@@ -98,7 +106,7 @@ export class WorkerPool {
 
   private spawn(index: number): Promise<void> {
     const channel = this.options.processes.fork(WORKER_MODULE, []);
-    const worker: Worker = { index, channel, open: 0, ready: false };
+    const worker: Worker = { index, channel, open: 0, ready: false, unsent: [], answerScheduled: false };
     this.workers[index] = worker;
     return new Promise((ready, failed) => {
       channel.onMessage((raw) => {
@@ -120,11 +128,13 @@ export class WorkerPool {
 
   private handle(worker: Worker, message: ToPrimary): void {
     switch (message.type) {
-      case 'commit':
-        this.options.adjudicator.commit(message.request).then(
-          (outcome) => worker.channel.send({ type: 'commit-outcome', id: message.id, outcome } satisfies ToWorker),
-          (error: unknown) => worker.channel.send({ type: 'commit-outcome', id: message.id, outcome: { kind: 'unavailable', reason: (error as Error).message } } satisfies ToWorker),
-        );
+      case 'commits':
+        for (const { id, request } of decodeCommits(message.bytes)) {
+          this.options.adjudicator.commit(request).then(
+            (outcome) => this.answer(worker, id, outcome),
+            (error: unknown) => this.answer(worker, id, { kind: 'unavailable', reason: (error as Error).message }),
+          );
+        }
         return;
       case 'connection-closed':
         worker.open = Math.max(0, worker.open - 1);
@@ -142,5 +152,27 @@ export class WorkerPool {
       default:
         return;
     }
+  }
+
+  /**
+   * Queues a commit's outcome for its worker. A journal write acknowledges its whole group in
+   * one turn, so the outcomes of that turn go to each worker in one message.
+   */
+  private answer(worker: Worker, id: number, outcome: CommitOutcome): void {
+    if (worker.unsent.length >= MAX_OUTCOMES_PER_MESSAGE) this.sendOutcomes(worker);
+    worker.unsent.push({ id, outcome });
+    if (worker.answerScheduled) return;
+    worker.answerScheduled = true;
+    this.options.timers.setImmediate(() => {
+      worker.answerScheduled = false;
+      this.sendOutcomes(worker);
+    });
+  }
+
+  private sendOutcomes(worker: Worker): void {
+    if (worker.unsent.length === 0) return;
+    const bytes = encodeOutcomes(worker.unsent);
+    worker.unsent = [];
+    worker.channel.send({ type: 'commit-outcomes', bytes } satisfies ToWorker);
   }
 }

@@ -1,15 +1,15 @@
-import type { CommitOutcome, CommitRequest } from '../contracts/adjudicator.js';
-
 /**
  * Messages between the embedded node's primary process (journal, adjudicator, storage writer)
  * and its query-processor workers. Workers read storage themselves (the store is shared); only
- * commits, cancellations and lifecycle cross the channel.
+ * commits, cancellations and lifecycle cross the channel. Commits and their outcomes travel in
+ * batches, encoded by commit-codec.ts.
  */
 export type ToWorker =
   | { readonly type: 'start'; readonly dataDir: string; readonly index: number; readonly quiet: boolean }
   /** Sent with the accepted socket as the handle. */
   | { readonly type: 'connection' }
-  | { readonly type: 'commit-outcome'; readonly id: number; readonly outcome: CommitOutcome }
+  /** Outcomes of this worker's commits (`encodeOutcomes`). */
+  | { readonly type: 'commit-outcomes'; readonly bytes: Uint8Array }
   | { readonly type: 'cancel'; readonly processId: number; readonly secretKey: number }
   | { readonly type: 'advance-clock'; readonly id: number; readonly micros: number }
   | { readonly type: 'stop' };
@@ -17,7 +17,8 @@ export type ToWorker =
 export type ToPrimary =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
-  | { readonly type: 'commit'; readonly id: number; readonly request: CommitRequest }
+  /** Commits, each with the id its outcome will carry (`encodeCommits`). */
+  | { readonly type: 'commits'; readonly bytes: Uint8Array }
   | { readonly type: 'connection-closed' }
   | { readonly type: 'cancel'; readonly processId: number; readonly secretKey: number }
   | { readonly type: 'clock-advanced'; readonly id: number };

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Adjudicator } from '../contracts/adjudicator.js';
 import { SqlError } from '../contracts/errors.js';
 import type { Portal, SqlSession } from '../contracts/sql-session.js';
-import type { ReadRequest, ReadResult, StorageNode } from '../contracts/storage.js';
+import type { MeasureResult, ReadRequest, ReadResult, StorageNode } from '../contracts/storage.js';
 import { SystemClock } from '../env/clock.js';
 import { SilentLog } from '../env/log.js';
 import { SystemRandom } from '../env/random.js';
@@ -33,6 +33,10 @@ class GatedStorage implements StorageNode {
 
   read(_request: ReadRequest): Promise<ReadResult> {
     return Promise.resolve({ keys: [], values: [], resumeKey: null });
+  }
+
+  measure(): Promise<MeasureResult> {
+    return Promise.resolve({ keys: 0, bytes: 0, resumeKey: null });
   }
 
   release(): void {

@@ -29,6 +29,7 @@ import { AccessLog, checkAccess, type RelationUse } from './roles/access-log.js'
 import { checkDdlWrites, checkNamedOwnership } from './roles/ddl-access.js';
 import { isRoleStatement } from './roles/role-ast.js';
 import { executeRoleDdl } from './roles/role-ddl.js';
+import { commentWritesFor } from './comments/comment-cleanup.js';
 import { SessionRoles } from './roles/session-roles.js';
 import { needsRegNames, withRegNames } from './system/reg-output.js';
 import type { CatalogScope } from './system/catalog-functions.js';
@@ -479,15 +480,17 @@ export class Session implements SqlSession {
     if (txn.ddl) throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
     if (txn.dml) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     txn.ddl = true;
-    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = [], against: CatalogSnapshot = catalog) => {
-      const pc = this.planContext(against, paramTypes.slice());
+    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = [], against: CatalogSnapshot = catalog, searchPath?: readonly string[]) => {
+      const base = this.planContext(against, paramTypes.slice());
+      const pc = searchPath ? { ...base, resolver: { ...base.resolver, searchPath } } : base;
       const planned = planSelect(query, pc);
       if (pc.paramTypes.length > paramTypes.length) throw new SqlError('42P02', `there is no parameter $${paramTypes.length + 1}`);
-      return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
+      // The schemas of the search path that exist: what the query's names were resolved in.
+      return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id), searchPath: pc.resolver.searchPath.filter((s) => against.schema(s) !== undefined) };
     };
     if (isRoleStatement(statement)) return this.runRoleDdl(statement, catalog, txn);
     checkNamedOwnership(statement, catalog, this.roleOid(catalog), this.settings.searchPath(this.roles.currentUser));
-    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.roles.currentUser, describeQuery };
+    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.roles.currentUser, describeQuery, searchPath: this.settings.searchPath(this.roles.currentUser) };
     const result: DdlResult = isSequenceDdl(statement)
       ? await executeSequenceDdl(statement, ddlContext, async (id) => {
         const raw = await txn.get(sequenceRowKey(id));
@@ -495,7 +498,7 @@ export class Session implements SqlSession {
       })
       : executeDdl(statement, ddlContext, () => this.newJobId());
     const ownership = checkDdlWrites(result.writes, catalog, this.roleOid(catalog));
-    for (const write of [...result.writes, ...ownership]) txn.put(write.key, write.value, null);
+    for (const write of [...result.writes, ...ownership, ...commentWritesFor(result.writes, catalog)]) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));
     for (const row of result.rows ?? []) emit(row);
@@ -512,7 +515,7 @@ export class Session implements SqlSession {
       catalog, currentRole: this.roleOid(catalog), sessionRole: access.role(this.roles.sessionUser)?.oid ?? -1,
       searchPath: this.settings.searchPath(this.roles.currentUser),
     });
-    for (const write of result.writes) txn.put(write.key, write.value, null);
+    for (const write of [...result.writes, ...commentWritesFor(result.writes, catalog)]) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     for (const notice of result.notices) this.events.notice(notice);
     return { tag: result.tag, source: null, rt: null, columns: null };
@@ -667,7 +670,8 @@ export class Session implements SqlSession {
       for (const job of jobs) this.host.startJob(job);
       return;
     }
-    await runCommitChecks(txn);
+    // Most transactions queue no foreign-key work: skip the three async frames that find none.
+    if (txn.statementChecks.length > 0 || txn.commitChecks.length > 0) await runCommitChecks(txn);
     txn.checkAge(this.host.options.clock.now().latest);
     txn.checkSize();
     const bundle = txn.commitBundle();

@@ -1,6 +1,6 @@
 import { SqlError, assert } from '../contracts/errors.js';
 import type { Key, WriteEntry } from '../contracts/kv.js';
-import type { PushedComparison, StorageNode } from '../contracts/storage.js';
+import type { MeasureResult, PushedComparison, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import { latin1Key } from '../encoding/bytes.js';
 
@@ -113,6 +113,14 @@ export class Transaction {
       }
     }
     return { keys, values, resume: stored.resumeKey };
+  }
+
+  /**
+   * The live keys and bytes of [start, end) as committed at the start timestamp, one bounded
+   * batch at a time (this transaction's own buffered writes are not counted).
+   */
+  measure(start: Key, end: Key, limit: number): Promise<MeasureResult> {
+    return this.storage.measure({ start, end, readTimestamp: this.startTimestamp, limit });
   }
 
   /** Buffers a write. `rowKey` identifies the base-table row for the 3,000-row limit. */

@@ -343,3 +343,28 @@ test('getReady answers a point read now once safe time covers it, the same as ge
   assert.equal(await storage.get(key('a'), 30), null);
   assert.equal(str(storage.getReady(key('b'), 30)!), 'b20');
 });
+
+test('measure counts the live keys and their bytes at a timestamp, in bounded resumable batches', async () => {
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+  await storage.apply([record(10, [['a', 'a10'], ['b', 'b10'], ['c', 'c10']]), record(20, [['a', 'a20-longer'], ['b', null]])], 2);
+  const measureAll = async (readTimestamp: number, limit: number) => {
+    let keys = 0;
+    let bytes = 0;
+    let start: Uint8Array | null = TABLE.start;
+    for (let batches = 0; start !== null; batches++) {
+      assert.ok(batches < 100, 'a measure makes progress');
+      const result = await storage.measure({ start, end: TABLE.end, readTimestamp, limit });
+      assert.ok(result.keys <= limit, 'a measure counts at most limit keys');
+      keys += result.keys;
+      bytes += result.bytes;
+      start = result.resumeKey;
+    }
+    return { keys, bytes };
+  };
+  // Each key is 8 bytes here (table prefix, a letter, terminator); the values as written.
+  assert.deepEqual(await measureAll(5, 10), { keys: 0, bytes: 0 });
+  assert.deepEqual(await measureAll(10, 10), { keys: 3, bytes: 3 * 8 + 9 });
+  assert.deepEqual(await measureAll(20, 10), { keys: 2, bytes: 2 * 8 + 'a20-longer'.length + 3 });
+  assert.deepEqual(await measureAll(20, 1), { keys: 2, bytes: 2 * 8 + 'a20-longer'.length + 3 });
+  assert.deepEqual(await storage.measure({ start: TABLE.start, end: TABLE.end, readTimestamp: 20, limit: 1 }).then((r) => r.keys), 1);
+});

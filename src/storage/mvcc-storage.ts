@@ -1,7 +1,7 @@
 import { assert, SqlError } from '../contracts/errors.js';
 import type { Key } from '../contracts/kv.js';
 import type { JournalPosition, JournalRecord } from '../contracts/journal.js';
-import type { PushedComparison, ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
+import type { MeasureRequest, MeasureResult, PushedComparison, ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
 import { bytesBetween, compareBytes, latin1Key } from '../encoding/bytes.js';
@@ -183,6 +183,11 @@ export class MvccStorage implements StorageNode {
   read(request: ReadRequest): Promise<ReadResult> {
     if (this.safeTime.safeTime() >= request.readTimestamp) return settle(() => this.scan(request));
     return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(() => this.scan(request));
+  }
+
+  /** The visible rows of the range, counted where they are stored: only the totals leave storage. */
+  measure(request: MeasureRequest): Promise<MeasureResult> {
+    return this.read({ start: request.start, end: request.end, readTimestamp: request.readTimestamp, limit: request.limit }).then(measured);
   }
 
   /**
@@ -390,6 +395,12 @@ export class MvccStorage implements StorageNode {
     this.closed = true;
     await this.store.close();
   }
+}
+
+function measured(result: ReadResult): MeasureResult {
+  let bytes = 0;
+  for (let i = 0; i < result.keys.length; i++) bytes += result.keys[i]!.length + result.values[i]!.length;
+  return { keys: result.keys.length, bytes, resumeKey: result.resumeKey };
 }
 
 /** Scans start no lower than the first user key: metadata lives below it. */

@@ -110,9 +110,12 @@ test('pg_typeof names a domain, not its base type', { skip }, async () => {
   }
   for (const sql of [
     'SELECT pg_typeof(p), pg_typeof(p::int), pg_typeof(p + 1), pg_typeof(5::rc_pos) FROM rc_dom',
+    // A subquery's plain column keeps its table column as origin, and so its domain.
+    'SELECT pg_typeof(s.p) FROM (SELECT p FROM rc_dom) s',
+    'WITH w AS (SELECT p FROM rc_dom) SELECT pg_typeof(p) FROM w',
   ]) await db().same(sql);
-  // Strata does not carry a domain through a subquery's column or CASE: refused, not answered with the base type.
-  for (const sql of ['SELECT pg_typeof(s.p) FROM (SELECT p FROM rc_dom) s', 'SELECT pg_typeof(CASE WHEN true THEN p END) FROM rc_dom']) {
+  // Strata does not carry a domain through CASE or a set operation: refused, not answered with the base type.
+  for (const sql of ['SELECT pg_typeof(CASE WHEN true THEN p END) FROM rc_dom', 'SELECT pg_typeof(u.p) FROM (SELECT p FROM rc_dom UNION ALL SELECT p FROM rc_dom) u']) {
     await assert.rejects(db().strata.query(sql), (e: { code?: string }) => e.code === '0A000', sql);
   }
 });

@@ -101,6 +101,22 @@ test('size limit: more than 10 MiB of writes fails at COMMIT', async () => {
   assert.equal((await c.query('SELECT count(*) AS n FROM blobs')).rows[0].n, '0');
 });
 
+test('value limits: a column value over 1 MiB and a row over 2 MiB fail at the statement with DSQL\'s texts', async () => {
+  const c = await t.client();
+  await c.query('CREATE TABLE wide (id int PRIMARY KEY, a text, b text, c bytea, j jsonb)');
+  const mib = 1024 * 1024;
+  await c.query('INSERT INTO wide (id, a) VALUES (1, $1)', ['x'.repeat(mib)]);
+  const column = await expectError(c, 'INSERT INTO wide (id, a) VALUES (2, $1)', ['x'.repeat(mib + 1)]);
+  assert.deepEqual([column.code, column.message], ['54000', 'maximum column size exceeded']);
+  // Multi-byte characters count as their UTF-8 bytes.
+  assert.equal((await expectError(c, 'INSERT INTO wide (id, a) VALUES (2, $1)', ['é'.repeat(mib / 2 + 1)])).message, 'maximum column size exceeded');
+  assert.equal((await expectError(c, "INSERT INTO wide (id, c) VALUES (2, decode(repeat('ab', $1), 'hex'))", [mib + 1])).message, 'maximum column size exceeded');
+  assert.equal((await expectError(c, "INSERT INTO wide (id, j) VALUES (2, ('\"' || repeat('y', $1) || '\"')::jsonb)", [mib])).message, 'maximum column size exceeded');
+  const row = await expectError(c, 'UPDATE wide SET b = $1, c = $2 WHERE id = 1', ['y'.repeat(mib), Buffer.alloc(mib - 10)]);
+  assert.deepEqual([row.code, row.message], ['54000', 'maximum row size exceeded']);
+  assert.equal((await c.query('SELECT count(*) AS n, max(length(a)) AS l, max(length(b)) AS lb FROM wide')).rows[0].lb, null);
+});
+
 test('age limit: a transaction older than 300 s fails with 54000', embeddedOnly('moves the cluster\'s clock forward (advanceClock); the local cluster\'s processes read the system clock'), async () => {
   const c = await t.client();
   await c.query('BEGIN');

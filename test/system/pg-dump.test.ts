@@ -31,6 +31,20 @@ const DDL = [
   'CREATE TABLE app.item (k uuid PRIMARY KEY, body jsonb, n bigint NOT NULL, tag varchar(10) UNIQUE)',
 ];
 const INDEXES = ['child_total_idx ON child (total)', 'item_n_idx ON app.item (n, tag)'];
+/** After the indexes, which they name too. */
+const COMMENTS = [
+  "COMMENT ON TABLE parent IS 'the parents'",
+  "COMMENT ON COLUMN parent.code IS 'business key'",
+  "COMMENT ON COLUMN app.item.body IS 'the document; it''s JSON'",
+  "COMMENT ON VIEW parent_view IS 'busy parents'",
+  "COMMENT ON COLUMN parent_view.code IS 'as in parent'",
+  "COMMENT ON SEQUENCE counter IS 'a counter'",
+  "COMMENT ON INDEX child_total_idx IS 'totals'",
+  "COMMENT ON CONSTRAINT child_code_fk ON child IS 'by code'",
+  "COMMENT ON CONSTRAINT parent_qty_check ON parent IS 'positive'",
+  "COMMENT ON FUNCTION add_one(int) IS 'adds one'",
+  "COMMENT ON SCHEMA app IS 'the application'",
+];
 
 const skipReason = postgresUnavailableReason();
 let strata: TestCluster;
@@ -46,10 +60,11 @@ before(async () => {
     const job = await ours.query(`CREATE INDEX ASYNC ${index}`);
     await ours.query(`CALL sys.wait_for_job('${String(job.rows[0]?.job_id)}')`);
   }
+  for (const statement of COMMENTS) await ours.query(statement);
   await ours.end();
   await postgres.query('CREATE DATABASE direct');
   await postgres.query('CREATE DATABASE from_strata');
-  await run('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-d', 'direct', '-c', [...DDL, ...INDEXES.map((i) => `CREATE INDEX ${i}`)].join(';\n')], postgresEnv(), '');
+  await run('psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-d', 'direct', '-c', [...DDL, ...INDEXES.map((i) => `CREATE INDEX ${i}`), ...COMMENTS].join(';\n')], postgresEnv(), '');
   proxy = await startVersionProxy({ host: '127.0.0.1', port: strata.port }, '15.8', { dumpStatements: true });
 });
 
@@ -86,8 +101,8 @@ async function dumpPostgres(database: string): Promise<string> {
 
 /**
  * The dump text without what differs on every run (the random key of \restrict), and with one
- * difference by design masked: Strata's public schema has no comment (Strata has no COMMENT), so
- * pg_dump writes `COMMENT ON SCHEMA public IS ''` where PostgreSQL's has "standard public schema".
+ * difference by design masked: Strata's public schema has no comment (PostgreSQL's initdb gives it
+ * one), so pg_dump writes `COMMENT ON SCHEMA public IS ''` where PostgreSQL's has "standard public schema".
  */
 function comparable(dump: string): string {
   return dump.split('\n').filter((line) => !/^\\(un)?restrict /.test(line)).join('\n')
@@ -99,6 +114,8 @@ test('pg_dump --schema-only of Strata restores into PostgreSQL as the same schem
   const dump = (await run('pg_dump', [...DUMP_OPTIONS, '--exclude-schema=sys'], strataEnv, '')).stdout;
   assert.match(dump, /CREATE TABLE public\.child/);
   assert.match(dump, /CREATE INDEX child_total_idx ON public\.child USING btree \(total\);/);
+  assert.match(dump, /COMMENT ON TABLE public\.parent IS 'the parents';/);
+  assert.match(dump, /COMMENT ON COLUMN app\.item\.body IS 'the document; it''s JSON';/);
   // The one rewrite: Strata's pg_get_viewdef gives a view's query as written, with unqualified
   // names (docs/sql.md), which the dump's empty search_path cannot resolve; restore with public.
   const restorable = dump.replace("SELECT pg_catalog.set_config('search_path', '', false);", "SELECT pg_catalog.set_config('search_path', 'public', false);");

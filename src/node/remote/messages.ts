@@ -6,7 +6,7 @@
 import type { CommitOutcome, CommitRequest } from '../../contracts/adjudicator.js';
 import type { JournalRecord } from '../../contracts/journal.js';
 import type { InFlightDecision } from '../../storage/in-flight-decisions.js';
-import type { PushedComparison, ReadRequest, ReadResult } from '../../contracts/storage.js';
+import type { MeasureRequest, MeasureResult, PushedComparison, ReadRequest, ReadResult } from '../../contracts/storage.js';
 import type { Message } from '../../env/grpc.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -85,6 +85,22 @@ export function readResultToMessage(result: ReadResult): Message {
 
 export function readResultFromMessage(message: Message): ReadResult {
   return { keys: message['keys'], values: message['values'], resumeKey: message['resume_key'] ?? null };
+}
+
+export function measureRequestToMessage(request: MeasureRequest): Message {
+  return { start: bytes(request.start), end: bytes(request.end), read_timestamp: request.readTimestamp, limit: request.limit };
+}
+
+export function measureRequestFromMessage(message: Message): MeasureRequest {
+  return { start: message['start'], end: message['end'], readTimestamp: message['read_timestamp'], limit: message['limit'] };
+}
+
+export function measureResultToMessage(result: MeasureResult): Message {
+  return { keys: result.keys, bytes: result.bytes, ...(result.resumeKey !== null ? { resume_key: bytes(result.resumeKey) } : {}) };
+}
+
+export function measureResultFromMessage(message: Message): MeasureResult {
+  return { keys: message['keys'], bytes: message['bytes'], resumeKey: message['resume_key'] ?? null };
 }
 
 /** A decision as storage needs it before it is durable: timestamp and written keys, no values. */

@@ -59,7 +59,7 @@ export class RemoteAdjudicator implements Adjudicator {
       const client = this.client;
       if (client !== null) {
         try {
-          const outcome = outcomeFromMessage(await client.unary('Commit', message, this.attemptMs));
+          const outcome = outcomeFromMessage(await client.call('Commit', message, this.attemptMs));
           // A standby (or a deposed leader) did not decide: wait for the next leader.
           if (outcome.kind !== 'unavailable' || !/not the adjudicator leader/.test(outcome.reason)) return outcome;
           lastProblem = outcome.reason;
@@ -100,7 +100,7 @@ export class RemoteAdjudicator implements Adjudicator {
     }
     this.requested = timestamp;
     this.noticesInFlight++;
-    void client.unary('Notify', { timestamp }, NOTIFY_DEADLINE_MS).catch(() => {}).finally(() => {
+    void client.call('Notify', { timestamp }, NOTIFY_DEADLINE_MS).catch(() => {}).finally(() => {
       this.noticesInFlight--;
       const next = this.deferred;
       this.deferred = 0;

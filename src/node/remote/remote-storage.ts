@@ -6,11 +6,11 @@
  */
 import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
 import type { Key } from '../../contracts/kv.js';
-import type { ReadRequest, ReadResult, StorageNode } from '../../contracts/storage.js';
+import type { MeasureRequest, MeasureResult, ReadRequest, ReadResult, StorageNode } from '../../contracts/storage.js';
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import { SqlError } from '../../contracts/errors.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
-import { readRequestToMessage, readResultFromMessage } from './messages.js';
+import { measureRequestToMessage, measureResultFromMessage, readRequestToMessage, readResultFromMessage } from './messages.js';
 import type { KeyWatch } from './key-watch.js';
 
 export interface StorageReplica {
@@ -54,7 +54,7 @@ export class RemoteStorage implements StorageNode {
       for (const replica of this.replicas) {
         if (round === 0 && replica.downUntil > now) continue;
         try {
-          return await replica.client.unary(method, message, ATTEMPT_MS);
+          return await replica.client.call(method, message, ATTEMPT_MS);
         } catch (error) {
           if (!(error instanceof TransportError) || !error.unreachable) throw error;
           replica.downUntil = this.nowMs() + DOWN_MS;
@@ -71,6 +71,11 @@ export class RemoteStorage implements StorageNode {
 
   async read(request: ReadRequest): Promise<ReadResult> {
     return readResultFromMessage(await this.call('Read', readRequestToMessage(request)));
+  }
+
+  /** Counted by the replica: only the totals cross the network. */
+  async measure(request: MeasureRequest): Promise<MeasureResult> {
+    return measureResultFromMessage(await this.call('Measure', measureRequestToMessage(request)));
   }
 
   /** Answers reads of the watched key from the leader's stream when it can (key-watch.ts). */

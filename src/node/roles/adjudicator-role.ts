@@ -96,7 +96,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
           stream.end();
           return;
         }
-        notices.add(stream, request['watch_keys'] ?? []);
+        notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true);
       },
       Notify: async (request: Message) => {
         notices.request(request['timestamp']);

@@ -35,7 +35,8 @@ export function watchLeaderLiveness(timers: Timers, address: string): LeaderLive
   const connect = (): void => {
     retry = null;
     if (cancelled) return;
-    stream = client.stream('Watermarks', {}, () => { failures = 0; }, (error) => {
+    // Liveness only: the leader sends the first notice (proof that it answers) and nothing else.
+    stream = client.stream('Watermarks', { liveness_only: true }, () => { failures = 0; }, (error) => {
       stream = null;
       if (cancelled) return;
       if (error instanceof TransportError && error.unreachable) {

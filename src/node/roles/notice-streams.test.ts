@@ -89,3 +89,21 @@ test('a snapshot beyond a watching follower\'s reservation gets it a notice', as
   assert.equal(qp.received.length, 2);
   assert.ok((qp.received[1]!['reserved'] as number) > reserved);
 });
+
+test('a liveness-only follower (a standby) gets its first notice and nothing after: no decisions, ticks or Notify answers', async () => {
+  const { clock, timers, notices, storage } = setup();
+  const standby = stream();
+  notices.add(standby, [], true);
+  assert.equal(standby.received.length, 1, 'the first notice shows the leader answers');
+  assert.deepEqual(standby.received[0]!['decisions'], []);
+  const before = storage.received.length;
+  clock.advance(5_000);
+  notices.broadcast([decision(clock.now().latest, bytes('row-1'))]);
+  timers.advance(100_000);
+  notices.tick();
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  timers.advance(10_000);
+  assert.ok(storage.received.length > before + 2, 'storage kept hearing decisions and notices');
+  assert.equal(standby.received.length, 1);
+});

@@ -11,6 +11,9 @@
  * when its reservation does not cover a snapshot asked for: every other notice would wake its
  * process to learn nothing (three QPs woken per decision turn and per Notify, measured in
  * bench:distributed's CPU per commit).
+ * A liveness-only follower (an adjudicator standby) gets its first notice and then nothing:
+ * it watches the stream for the leader's process to go, and every decision's keys cost the
+ * leader a write per standby.
  * Every message on one stream is in order, which is what makes a notice's decided watermark
  * cover the decisions sent before it.
  */
@@ -46,6 +49,8 @@ interface Follower {
 
 export class NoticeStreams {
   private readonly streams = new Map<ServerStream, Follower>();
+  /** Liveness-only followers: ended with the others on close, sent nothing else. */
+  private readonly liveness = new Set<ServerStream>();
   private source: NoticeSource | null = null;
   private lastSentMs = 0;
   private lastSentDecided: Timestamp = 0;
@@ -68,12 +73,21 @@ export class NoticeStreams {
     return this.source !== null;
   }
 
-  /** A follower connected: its first notice carries every unpublished decision it wants. */
-  add(stream: ServerStream, watchKeys: readonly Uint8Array[]): void {
+  /**
+   * A follower connected: its first notice carries every unpublished decision it wants. A
+   * liveness-only follower gets that notice (without decisions) and no other.
+   */
+  add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false): void {
+    const source = this.source!;
+    if (livenessOnly) {
+      this.liveness.add(stream);
+      stream.onCancel(() => this.liveness.delete(stream));
+      stream.push(this.message(source, []));
+      return;
+    }
     const follower: Follower = { watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, lastSentMs: 0, reserved: 0 };
     this.streams.set(stream, follower);
     stream.onCancel(() => this.streams.delete(stream));
-    const source = this.source!;
     const decisions = source.decisionsInFlight();
     this.send(stream, follower, this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
   }
@@ -130,8 +144,9 @@ export class NoticeStreams {
   }
 
   close(): void {
-    for (const stream of this.streams.keys()) stream.end();
+    for (const stream of [...this.streams.keys(), ...this.liveness]) stream.end();
     this.streams.clear();
+    this.liveness.clear();
     this.source = null;
   }
 

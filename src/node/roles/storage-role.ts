@@ -30,7 +30,7 @@ import { columnKeyOf } from '../column-key.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { journalPrefix, leaderKey } from './adjudicator-role.js';
 import { listUnder, observeKey, register } from './leadership.js';
-import { decisionFromMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
+import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriber } from '../remote/leader-notices.js';
 
 const MAX_PENDING_NOTICES = 10_000;
@@ -129,6 +129,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
         return value === null ? {} : { value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) };
       },
       Read: async (request: Message) => readResultToMessage(await storage.read(readRequestFromMessage(request))),
+      Measure: async (request: Message) => measureResultToMessage(await storage.measure(measureRequestFromMessage(request))),
       Status: async () => ({
         applied_position: storage.appliedPosition, safe_time: safeTime.safeTime(),
         decided_watermark: decisions.decidedWatermark, decisions_in_flight: decisions.size,

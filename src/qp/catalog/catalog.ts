@@ -1,6 +1,7 @@
 import { SqlError, assert } from '../../contracts/errors.js';
 import type { Key, WriteEntry } from '../../contracts/kv.js';
 import { AccessCatalog, isAccessIndex, type AclItem } from '../roles/access-catalog.js';
+import { CommentCatalog, COMMENTS_INDEX } from '../comments/comment-catalog.js';
 
 /**
  * The catalog lives in the same key space as user data (DESIGN.md §2 Schema) under table id 1
@@ -14,6 +15,7 @@ import { AccessCatalog, isAccessIndex, type AclItem } from '../roles/access-cata
  *   index 7, suffix u32 sequence id     → JSON SequenceInfo (its definition; the counter is a row of
  *                                         its own, see src/qp/sequences/sequence-state.ts)
  *   index 8, suffix u32 domain id       → JSON DomainInfo
+ *   index 9, suffix class, object, sub-id → a COMMENT ON description (src/qp/comments/comment-catalog.ts)
  *   indexes 20–23                       → roles, role memberships, object owners and ACLs, IAM
  *                                         mappings (src/qp/roles/access-catalog.ts)
  *   index 30, suffix job id             → JSON PendingDrop: rows a DROP job still has to delete
@@ -42,6 +44,12 @@ export interface ColumnInfo {
   readonly notNull: boolean;
   /** The DEFAULT expression's source text, re-parsed when used. */
   readonly defaultText: string | null;
+  /**
+   * The schemas of the search path the DEFAULT was set under (those that existed): its names
+   * (nextval('s'), functions) resolve there, as PostgreSQL binds them when the default is made.
+   * Absent for defaults set before this was kept: they resolve with the inserting session's path.
+   */
+  readonly defaultSearchPath?: readonly string[];
   /** GENERATED ALWAYS AS (…) STORED: the expression's source text (absent in records written before generated columns). */
   readonly generatedText?: string | null;
   /** The domain the column was declared with; typeOid/typmod are then the domain's base type (absent: none). */
@@ -148,6 +156,12 @@ export interface ViewInfo {
   readonly definition: string;
   /** Tables the query reads: DROP TABLE refuses while a view depends on them (unless CASCADE). */
   readonly dependsOn: readonly number[];
+  /**
+   * The schemas the query's names were resolved in when the view was made (the existing schemas
+   * of the creator's search path); the view is always read with them, as PostgreSQL binds a view
+   * when it is made. Views made before this was kept have none and resolve with the reader's path.
+   */
+  readonly searchPath?: readonly string[];
 }
 
 /** A SQL-language function: its body is one SELECT, inlined where the function is called. */
@@ -270,7 +284,9 @@ export class CatalogSnapshot {
   constructor(readonly version: number, readonly nextId: number, tables: Iterable<TableInfo>, schemas: Iterable<SchemaInfo>, views: Iterable<ViewInfo> = [],
     functions: Iterable<FunctionInfo> = [], domains: Iterable<DomainInfo> = [], sequences: Iterable<SequenceInfo> = [],
     /** Roles, memberships, owners and privileges (src/qp/roles). */
-    readonly access: AccessCatalog = AccessCatalog.empty()) {
+    readonly access: AccessCatalog = AccessCatalog.empty(),
+    /** COMMENT ON descriptions (src/qp/comments). */
+    readonly comments: CommentCatalog = CommentCatalog.empty()) {
     for (const sequence of sequences) {
       this.sequencesByName.set(`${sequence.schema}.${sequence.name}`, sequence);
       this.sequencesById.set(sequence.id, sequence);
@@ -313,8 +329,10 @@ export class CatalogSnapshot {
     const domains: DomainInfo[] = [];
     const sequences: SequenceInfo[] = [];
     const accessEntries: { index: number; key: Uint8Array; text: string }[] = [];
+    const commentEntries: { key: Uint8Array; value: Uint8Array }[] = [];
     for (const { key, value } of entries) {
       const index = (key[4]! << 8) | key[5]!;
+      if (index === COMMENTS_INDEX) { commentEntries.push({ key, value }); continue; }
       const text = decoder.decode(value);
       if (isAccessIndex(index)) accessEntries.push({ index, key, text });
       if (index === TABLES_INDEX) tables.push(JSON.parse(text) as TableInfo);
@@ -326,7 +344,8 @@ export class CatalogSnapshot {
       else if (index === DOMAINS_INDEX) domains.push(JSON.parse(text) as DomainInfo);
       else if (index === SEQUENCES_INDEX) sequences.push(JSON.parse(text) as SequenceInfo);
     }
-    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains, sequences, AccessCatalog.fromEntries(accessEntries));
+    return new CatalogSnapshot(version, nextId, tables, schemas, views, functions, domains, sequences, AccessCatalog.fromEntries(accessEntries),
+      CommentCatalog.fromEntries(commentEntries));
   }
 
   table(schema: string, name: string): TableInfo | undefined {

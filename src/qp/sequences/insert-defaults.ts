@@ -45,7 +45,10 @@ export function compileColumnDefaults(table: TableInfo, pc: PlanContext, used: (
     const expr = defaultExpression(column, pc.resolver.catalog);
     if (expr === null) return { eval: () => null, subplans: null };
     const subplans = new SubplanCollector();
-    const ctx = withSubqueries(compileContext(used(position) ? pc : { ...pc, access: undefined }, new Scope([]), 'DEFAULT expressions'), subplans, pc);
+    // The default's names resolve where they did when it was set, not on the inserting session's path.
+    const resolved = column.defaultSearchPath && !column.identity ? { ...pc, resolver: { catalog: pc.resolver.catalog, searchPath: column.defaultSearchPath, virtual: pc.resolver.virtual.bind(pc.resolver) } } : pc;
+    const bound = used(position) ? resolved : { ...resolved, access: undefined };
+    const ctx = withSubqueries(compileContext(bound, new Scope([]), 'DEFAULT expressions'), subplans, bound);
     const value = coerce(compileExpr(expr, ctx), column.typeOid, column.typmod, 'assignment', -1, column.name);
     return { eval: value.eval, subplans: subplans.empty ? null : subplans };
   });

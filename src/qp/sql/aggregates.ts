@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 
 /**
  * count, sum, min, max, avg with PostgreSQL's result types: sum(int2/int4) → int8,
@@ -10,6 +10,12 @@ export interface AggregateState {
   /** One input row: the first argument, and the second for two-argument aggregates. */
   add(value: SqlValue, second?: SqlValue): void;
   result(): SqlValue;
+  /**
+   * Undoes the add of an input row that leaves a moving window frame (PostgreSQL's inverse
+   * transition); false when the state cannot tell its result without the row (the caller starts
+   * over). Only aggregates whose result an inverse can reproduce exactly have it.
+   */
+  remove?(value: SqlValue, second?: SqlValue): boolean;
 }
 
 export interface AggregateArithmetic {
@@ -146,7 +152,7 @@ class OrderedInput implements AggregateState {
 }
 
 export function isOrderedInput(state: AggregateState): state is AggregateState & { keys(keys: readonly SqlValue[]): void } {
-  return state instanceof OrderedInput;
+  return typeof (state as { keys?: unknown }).keys === 'function';
 }
 
 export function newAggregateState(name: string, arg: number | null, distinct: boolean, math: AggregateArithmetic, order: readonly AggregateOrderKey[] = [], second: number | null = null): AggregateState {
@@ -223,7 +229,7 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
     }
     case 'count': {
       let n = 0n;
-      return { add: (v) => { if (v !== null) n++; }, result: () => n };
+      return { add: (v) => { if (v !== null) n++; }, result: () => n, remove: (v) => { if (v !== null) n--; return true; } };
     }
     case 'min':
     case 'max': {
@@ -248,6 +254,7 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
 }
 
 function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): AggregateState {
+  if (arg === TypeOid.interval) return intervalSumState();
   let count = 0;
   if (arg === TypeOid.float4 || arg === TypeOid.float8) {
     let total = 0;
@@ -266,6 +273,13 @@ function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): 
         count++;
         if (Math.abs(total) > 2 ** 52) { big += BigInt(total); total = 0; }
       },
+      remove: (v) => {
+        if (v === null) return true;
+        total -= v as number;
+        count--;
+        if (Math.abs(total) > 2 ** 52) { big += BigInt(total); total = 0; }
+        return true;
+      },
       result: () => {
         if (count === 0) return null;
         const sum = big + BigInt(total);
@@ -277,25 +291,85 @@ function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): 
       },
     };
   }
-  // int8 and numeric accumulate exactly as numeric: finite values as one coefficient at the
-  // largest scale seen (a bigint add per row, no object per row), NaN and the infinities apart
-  // (any of them decides the sum). Like PostgreSQL's sum accumulator, the numeric range is
-  // checked once, on the result: numericAdd does that check.
+  return exactSumState(name, math);
+}
+
+/**
+ * sum/avg of int8 and numeric, exactly as numeric: finite values as one coefficient at the
+ * largest scale seen (a bigint add per row, no object per row), NaN and the infinities counted
+ * apart (any of them decides the sum). Like PostgreSQL's sum accumulator, the numeric range is
+ * checked once, on the result: numericAdd does that check. The result's scale is the largest
+ * input scale, so a removed row at that scale, the last one there, leaves a scale the state
+ * cannot know: remove() says so and the window starts over (as PostgreSQL's numeric inverse).
+ */
+function exactSumState(name: 'sum' | 'avg', math: AggregateArithmetic): AggregateState {
+  let count = 0;
   let coefficient = 0n;
   let scale = 0;
-  let special: NumericValue | null = null;
-  const total = (): NumericValue => special ?? math.numericAdd(math.numericFromBigInt(0n), { coefficient, scale });
+  let atScale = 0;
+  const specials = { NaN: 0, Infinity: 0, '-Infinity': 0 };
+  const special = (): NumericValue | null => {
+    if (specials.NaN > 0 || (specials.Infinity > 0 && specials['-Infinity'] > 0)) return { coefficient: 0n, scale: 0, special: 'NaN' };
+    if (specials.Infinity > 0) return { coefficient: 0n, scale: 0, special: 'Infinity' };
+    if (specials['-Infinity'] > 0) return { coefficient: 0n, scale: 0, special: '-Infinity' };
+    return null;
+  };
+  const total = (): NumericValue => special() ?? math.numericAdd(math.numericFromBigInt(0n), { coefficient, scale });
   return {
     add: (v) => {
       if (v === null) return;
       count++;
-      if (typeof v === 'bigint') { coefficient += scale === 0 ? v : v * 10n ** BigInt(scale); return; }
+      if (typeof v === 'bigint') { coefficient += scale === 0 ? v : v * 10n ** BigInt(scale); if (scale === 0) atScale++; return; }
       const n = v as NumericValue;
-      if (n.special) special = special === null ? n : math.numericAdd(special, n);
-      else if (n.scale === scale) coefficient += n.coefficient;
-      else if (n.scale > scale) { coefficient = coefficient * 10n ** BigInt(n.scale - scale) + n.coefficient; scale = n.scale; }
+      if (n.special) specials[n.special]++;
+      else if (n.scale === scale) { coefficient += n.coefficient; atScale++; }
+      else if (n.scale > scale) { coefficient = coefficient * 10n ** BigInt(n.scale - scale) + n.coefficient; scale = n.scale; atScale = 1; }
       else coefficient += n.coefficient * 10n ** BigInt(scale - n.scale);
     },
+    remove: (v) => {
+      if (v === null) return true;
+      count--;
+      if (typeof v === 'bigint') { coefficient -= scale === 0 ? v : v * 10n ** BigInt(scale); if (scale === 0) atScale--; }
+      else if ((v as NumericValue).special) specials[(v as NumericValue).special!]--;
+      else {
+        const n = v as NumericValue;
+        coefficient -= n.coefficient * 10n ** BigInt(scale - n.scale);
+        if (n.scale === scale) atScale--;
+      }
+      if (count === 0) { coefficient = 0n; scale = 0; atScale = 0; return true; }
+      return atScale > 0 || scale === 0;
+    },
     result: () => (count === 0 ? null : name === 'sum' ? total() : math.numericDivide(total(), math.numericFromBigInt(BigInt(count)))),
+  };
+}
+
+/**
+ * sum(interval): each field summed on its own, as interval_pl adds them (no justification), with
+ * interval_pl's range check on the result (PostgreSQL checks each partial sum, so a sum that
+ * leaves the range and comes back is an error there only).
+ */
+function intervalSumState(): AggregateState {
+  let count = 0;
+  let months = 0;
+  let days = 0;
+  let micros = 0n;
+  return {
+    add: (v) => {
+      if (v === null) return;
+      const iv = v as IntervalValue;
+      count++; months += iv.months; days += iv.days; micros += iv.micros;
+    },
+    remove: (v) => {
+      if (v === null) return true;
+      const iv = v as IntervalValue;
+      count--; months -= iv.months; days -= iv.days; micros -= iv.micros;
+      return true;
+    },
+    result: () => {
+      if (count === 0) return null;
+      const int32 = (n: number) => n >= -0x80000000 && n <= 0x7fffffff;
+      if (!int32(months) || !int32(days) || micros > 0x7fffffffffffffffn || micros < -0x8000000000000000n) throw new SqlError('22008', 'interval out of range');
+      return { months, days, micros };
+    },
   };
 }

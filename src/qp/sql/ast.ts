@@ -6,6 +6,7 @@
  */
 
 import type { RoleStatement } from '../roles/role-ast.js';
+import type { CommentStatement } from '../comments/comment-ast.js';
 
 export interface TypeName {
   readonly names: readonly string[];
@@ -32,6 +33,8 @@ export type Expr =
       readonly aggOrder?: readonly SortItem[];
       /** An identity column's nextval: PostgreSQL checks no sequence privilege for it (INSERT on the table suffices). */
       readonly identity?: true;
+      /** An ordered-set aggregate call, `f(direct args) WITHIN GROUP (ORDER BY …)`: aggOrder holds the ORDER BY. */
+      readonly withinGroup?: true;
       /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
       readonly variadicArray?: boolean;
       /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
@@ -97,13 +100,18 @@ export interface FrameBound {
   readonly offset: Expr | null;
 }
 
+/** A frame's EXCLUDE clause: which of the current row and its peers leave the frame. */
+export type FrameExclusion = 'no-others' | 'current-row' | 'group' | 'ties';
+
 export interface WindowSpec {
   /** `OVER name` or `OVER (name …)`: a window of the WINDOW clause this one builds on. */
   readonly refName: string | null;
   readonly partitionBy: readonly Expr[];
   readonly orderBy: readonly SortItem[];
   /** null: the default frame (RANGE UNBOUNDED PRECEDING to CURRENT ROW), or the named window's. */
-  readonly frame: { readonly mode: 'rows' | 'range' | 'groups'; readonly start: FrameBound; readonly end: FrameBound; readonly exclusion: boolean } | null;
+  readonly frame: { readonly mode: 'rows' | 'range' | 'groups'; readonly start: FrameBound; readonly end: FrameBound; readonly exclusion: FrameExclusion } | null;
+  /** `OVER w` without parentheses: the named window itself, frame and all. */
+  readonly byName?: boolean;
   readonly location: number;
 }
 
@@ -141,6 +149,8 @@ export interface SelectStatement {
   readonly forUpdate: boolean;
   /** GROUP BY with ROLLUP / CUBE / GROUPING SETS: every grouping set, spelled out (then groupBy is empty). */
   readonly groupingSets?: readonly (readonly Expr[])[] | null;
+  /** GROUP BY DISTINCT: grouping sets that group by the same expressions count once. */
+  readonly groupDistinct?: boolean;
   /** WINDOW name AS (…): windows that OVER clauses name. */
   readonly windows?: readonly { readonly name: string; readonly spec: WindowSpec }[];
   /** WITH [RECURSIVE]: named subqueries its FROM items (and its subqueries') may read. */
@@ -351,6 +361,7 @@ export interface CopyStatement {
 
 export type Statement =
   | RoleStatement
+  | CommentStatement
   | CopyStatement
   | SelectStatement
   | InsertStatement
@@ -399,7 +410,9 @@ export interface AlteredObject {
 /** ALTER VIEW/SEQUENCE/FUNCTION/SCHEMA … OWNER TO (role null: CURRENT_USER / SESSION_USER) and ALTER TABLE/VIEW/SEQUENCE/FUNCTION … SET SCHEMA. */
 export type AlterObjectStatement =
   | { readonly kind: 'alter-owner'; readonly object: AlteredObject; readonly role: string | null }
-  | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string };
+  | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string }
+  /** ALTER VIEW … RENAME TO `newName` | RENAME COLUMN `column` TO `newColumn`. */
+  | { readonly kind: 'rename-object'; readonly object: AlteredObject; readonly rename: { readonly newName: string } | { readonly column: string; readonly newColumn: string } };
 
 /** One statement of a query string, with where it sits in the text. */
 export interface ParsedStatement {

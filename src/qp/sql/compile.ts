@@ -2,6 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { AccessLog } from '../roles/access-log.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
+import { attributeNumbers } from './tuple-layout.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
@@ -12,9 +13,10 @@ import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
-import { compileSetCall, type SrfCollector } from './plan-srf.js';
+import { compileSetCall, SrfCollector } from './plan-srf.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
+import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import { mapTree } from './ast-map.js';
@@ -24,6 +26,7 @@ import { compileField, compileRecordFunction, compileRow, compileWholeRow, recor
 import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
+import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -42,6 +45,8 @@ export interface AggregateCall {
   readonly oid: number;
   /** Slot of the aggregate's result in the post-aggregation row. */
   readonly slot: number;
+  /** A state of its own instead of the named aggregate's (ordered-set aggregates collect their keys). */
+  readonly state?: () => types.AggregateState;
 }
 
 export interface CompileContext {
@@ -83,8 +88,6 @@ export interface CompileContext {
   readonly srfs?: SrfCollector | undefined;
   /** Set inside CASE/COALESCE, where PostgreSQL refuses set-returning calls. */
   readonly srfBlockedBy?: string | undefined;
-  /** Set inside a set-returning call's arguments. */
-  readonly srfNested?: boolean | undefined;
   /** SQL functions being inlined around this expression (a guard against recursion). */
   readonly functionDepth?: number;
   /** Where the SQL functions called are recorded, for their EXECUTE check (src/qp/roles/access-log.ts). */
@@ -101,7 +104,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
   if (ctx.groupSlots && ctx.groupSlots.size > 0) {
     const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
-      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null });
+      // (Only for its type and name: a set-returning call here ran before grouping, so it goes nowhere.)
+      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null, srfs: ctx.srfs && new SrfCollector() });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
     }
   }
@@ -273,7 +277,7 @@ function compileConst(expr: Extract<Expr, { kind: 'const' }>): CompiledExpr {
   const { text, location } = expr;
   switch (expr.literal) {
     case 'null': return { ...constant(TypeOid.unknown, null, '?column?', location), unknownLiteral: undefined };
-    case 'boolean': return constant(TypeOid.bool, text === 't', 'bool', location);
+    case 'boolean': return constant(TypeOid.bool, text === 't', '?column?', location);
     case 'string': return { ...constant(TypeOid.unknown, text, '?column?', location), unknownLiteral: text };
     case 'integer': {
       const n = Number(text);
@@ -513,8 +517,9 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     if (user) return user;
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
-  if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
+  if (types.isAggregate(expr.name) || expr.withinGroup) return compileAggregate(expr, ctx);
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
+  if (RELATION_SIZE_FUNCTIONS.has(expr.name)) return compileRelationSizeCall(expr, ctx);
   const setCall = compileSetCall(expr, ctx);
   if (setCall) return setCall;
   const sessionFunction = compileSessionFunction(expr, ctx);
@@ -597,7 +602,7 @@ function domainTypeOf(expr: Expr, ctx: CompileContext, arg: CompiledExpr): numbe
   if (expr.kind === 'column') {
     const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
     const table = ctx.catalog.tableById(column.tableOid);
-    if (table) return table.columns[column.columnNumber - 1]?.domainOid;
+    if (table) return table.columns[attributeNumbers(table).indexOf(column.columnNumber)]?.domainOid;
   } else if (!DOMAIN_CARRYING.has(expr.kind)) return undefined;
   for (const domain of ctx.catalog.allDomains()) {
     if (domain.baseOid === arg.oid) throw new SqlError('0A000', 'pg_typeof of a value that may have a domain type is supported only for a table\'s column or a cast', at(expr.location));
@@ -667,6 +672,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls',
     subqueries: ctx.aggregateSubqueries,
   };
+  if (expr.withinGroup) return compileOrderedSetAggregate(expr, ctx, inner);
   const textual = (e: CompiledExpr) => (e.oid === TypeOid.unknown ? coerce(e, TypeOid.text, -1, 'implicit', e.location) : e);
   let arg: CompiledExpr | null = null;
   let second: CompiledExpr | null = null;

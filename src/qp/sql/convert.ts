@@ -10,6 +10,7 @@ import { convertAlterSequence, convertCreateSequence, convertDropSequence, conve
 import { convertRoleStatement } from '../roles/role-convert.js';
 import { resolveColumnType } from './typesystem.js';
 import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
+import { convertComment } from '../comments/comment-convert.js';
 
 /**
  * Converts libpg-query's JSON (the real PostgreSQL grammar) into Strata's AST. Every node the
@@ -48,6 +49,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'ViewStmt': return convertView(n, text);
     case 'AlterTableStmt': return n.objtype === 'OBJECT_VIEW' || n.objtype === 'OBJECT_SEQUENCE' ? convertAlterRelationOwner(n) : convertAlterTable(n, text);
     case 'AlterOwnerStmt': return convertAlterOwner(n);
+    case 'CommentStmt': return convertComment(n);
     case 'AlterObjectSchemaStmt': return convertSetSchema(n);
     case 'RenameStmt': return convertRename(n);
     case 'CreateFunctionStmt': return convertCreateFunction(n, text);
@@ -217,6 +219,7 @@ function convertSelectBody(n: Json): SelectStatement {
     ...(withTies ? { withTies } : {}),
     groupBy: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? [] : (n.groupClause ?? []).map(convertExpr),
     groupingSets: (n.groupClause ?? []).some((g: Json) => g.GroupingSet) ? groupingSets(n.groupClause) : null,
+    ...(n.groupDistinct ? { groupDistinct: true } : {}),
     having: n.havingClause ? convertExpr(n.havingClause) : null,
     orderBy: (n.sortClause ?? []).map(convertSort),
     limit: n.limitCount ? convertExpr(n.limitCount) : null,
@@ -503,7 +506,7 @@ function convertAExpr(n: Json): Expr {
 function convertFuncCall(n: Json): Expr {
   const names: string[] = n.funcname.map(str);
   const location: number = n.location ?? -1;
-  if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
+  if (n.agg_within_group && n.over) throw unsupported(`OVER is not supported for ordered-set aggregate ${names[names.length - 1]!.toLowerCase()}`, location);
   let rawArgs = (n.args ?? []) as Json[];
   let variadicArray = false;
   if (n.func_variadic) {
@@ -528,6 +531,7 @@ function convertFuncCall(n: Json): Expr {
     over: n.over ? convertWindow(n.over, true) : null,
     ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
     ...(variadicArray ? { variadicArray } : {}),
+    ...(n.agg_within_group ? { withinGroup: true as const } : {}),
     location,
   };
 }
@@ -538,7 +542,7 @@ const FRAME = {
   START_UNBOUNDED_PRECEDING: 0x20, START_UNBOUNDED_FOLLOWING: 0x80, START_CURRENT_ROW: 0x200,
   END_UNBOUNDED_PRECEDING: 0x40, END_UNBOUNDED_FOLLOWING: 0x100, END_CURRENT_ROW: 0x400,
   START_OFFSET_PRECEDING: 0x800, END_OFFSET_PRECEDING: 0x1000, START_OFFSET_FOLLOWING: 0x2000, END_OFFSET_FOLLOWING: 0x4000,
-  EXCLUDE: 0x8000 | 0x10000 | 0x20000, NONDEFAULT: 0x1,
+  EXCLUDE_CURRENT_ROW: 0x8000, EXCLUDE_GROUP: 0x10000, EXCLUDE_TIES: 0x20000, NONDEFAULT: 0x1,
 };
 
 /** A window definition; in an OVER clause, `OVER name` puts the window's name in `name`. */
@@ -556,11 +560,13 @@ function convertWindow(w: Json, inOver = false): WindowSpec {
     };
     frame = {
       mode: options & FRAME.ROWS ? 'rows' : options & FRAME.GROUPS ? 'groups' : 'range',
-      start: bound(false), end: bound(true), exclusion: (options & FRAME.EXCLUDE) !== 0,
+      start: bound(false), end: bound(true),
+      exclusion: options & FRAME.EXCLUDE_CURRENT_ROW ? 'current-row' : options & FRAME.EXCLUDE_GROUP ? 'group' : options & FRAME.EXCLUDE_TIES ? 'ties' : 'no-others',
     };
   }
   return {
     refName: w.refname ?? (inOver ? w.name ?? null : null),
+    ...(inOver && !w.refname && w.name ? { byName: true } : {}),
     partitionBy: (w.partitionClause ?? []).map(convertExpr),
     orderBy: (w.orderClause ?? []).map(convertSort),
     frame,
@@ -1019,6 +1025,11 @@ function convertRename(n: Json): Statement {
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_TABCONSTRAINT') return { ...relation, actions: [{ kind: 'rename-constraint', name: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_DOMAIN' || n.renameType === 'OBJECT_DOMCONSTRAINT') return convertRenameDomain(n);
+  if (n.renameType === 'OBJECT_VIEW' || (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_VIEW')) {
+    const names = n.relation.schemaname ? [String(n.relation.schemaname), String(n.relation.relname)] : [String(n.relation.relname)];
+    const object = { objectType: 'view' as const, names, argTypes: null, ifExists: !!n.missing_ok };
+    return { kind: 'rename-object', object, rename: n.renameType === 'OBJECT_VIEW' ? { newName: String(n.newname) } : { column: String(n.subname), newColumn: String(n.newname) } };
+  }
   throw unsupported('unsupported object in RENAME statement');
 }
 

@@ -9,10 +9,12 @@ import * as types from './typesystem.js';
  * by its set, with the grouping expressions outside the set reading NULL (of their own type) and
  * GROUPING(…) a constant, joined by UNION ALL; the statement's ORDER BY and LIMIT apply to the
  * whole. Aggregates see the rows as they are: nothing inside an aggregate call is replaced.
+ * GROUP BY DISTINCT drops repeated sets first; SELECT DISTINCT joins the queries by UNION;
+ * DISTINCT ON runs over the union.
  */
 export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
-  if (statement.distinct || statement.distinctOn) throw new SqlError('0A000', 'DISTINCT with grouping sets is not supported yet');
-  const sets = statement.groupingSets!;
+  if (statement.distinctOn) return distinctOnOverSets(statement, typeOf);
+  const sets = statement.groupDistinct ? distinctSets(statement.groupingSets!) : statement.groupingSets!;
   const all: Expr[] = [];
   for (const set of sets) for (const expr of set) if (!all.some((e) => exprKey(e) === exprKey(expr))) all.push(expr);
   const oids = typeOf(all);
@@ -36,10 +38,52 @@ export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: r
   for (const branch of branches.slice(1)) {
     union = {
       kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null,
-      distinct: false, values: null, forUpdate: false, setOperation: { op: 'union', all: true, left: union, right: branch },
+      // SELECT DISTINCT: distinct over every set's rows together, which UNION (not ALL) is.
+      distinct: false, values: null, forUpdate: false, setOperation: { op: 'union', all: !statement.distinct, left: union, right: branch },
     };
   }
   return { ...union, orderBy: statement.orderBy, limit: statement.limit, offset: statement.offset };
+}
+
+/**
+ * SELECT DISTINCT ON with grouping sets: DISTINCT ON and ORDER BY apply after grouping, so they
+ * run over the sets' union as a subquery, naming its columns by position. Their expressions must
+ * be select-list items (or their names or positions) for that; others are 0A000.
+ */
+function distinctOnOverSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
+  const refuse = () => new SqlError('0A000', 'DISTINCT ON with grouping sets over expressions not in the select list is not supported');
+  if (statement.targets.some((t) => t.expr.kind === 'star')) throw refuse();
+  const ordinal = (expr: Expr): Expr => {
+    let position = -1;
+    if (expr.kind === 'const' && expr.literal === 'integer') return expr;
+    if (expr.kind === 'column' && expr.table === null) position = statement.targets.findIndex((t) => t.alias === expr.name);
+    if (position < 0) position = statement.targets.findIndex((t) => exprKey(t.expr) === exprKey(expr));
+    if (position < 0) throw refuse();
+    return { kind: 'const', literal: 'integer', text: String(position + 1), location: -1 };
+  };
+  const sets = expandGroupingSets({ ...statement, distinctOn: null, orderBy: [], limit: null, offset: null, withTies: false }, typeOf);
+  return {
+    kind: 'select', targets: [{ expr: { kind: 'star', table: null, location: -1 }, alias: null, location: -1 }],
+    from: [{ kind: 'subquery', query: sets, alias: 'grouping sets', columnAliases: [], location: -1 }],
+    where: null, groupBy: [], having: null, distinct: false, values: null, forUpdate: false,
+    distinctOn: statement.distinctOn!.map(ordinal),
+    orderBy: statement.orderBy.map((item) => ({ ...item, expr: ordinal(item.expr) })),
+    limit: statement.limit, offset: statement.offset, ...(statement.withTies ? { withTies: true } : {}),
+  };
+}
+
+/**
+ * GROUP BY DISTINCT (expand_grouping_sets): sets that hold the same expressions, in whatever
+ * order and however often, are one set; the first of them stays.
+ */
+function distinctSets(sets: readonly (readonly Expr[])[]): (readonly Expr[])[] {
+  const seen = new Set<string>();
+  return sets.filter((set) => {
+    const key = JSON.stringify([...new Set(set.map(exprKey))].sort());
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The expression for one grouping set: left-out grouping expressions → typed NULL, GROUPING(…) → its bits. */
@@ -57,7 +101,7 @@ function substitute(expr: Expr, missing: ReadonlyMap<string, number>, grouped: R
       return { kind: 'const', literal: 'integer', text: String(bits), location: e.location };
     }
     // Aggregates read the input rows, and subqueries have their own grouping: left as they are.
-    if ((e.kind === 'func' && types.isAggregate(e.name) && !e.over) || e.kind === 'subquery') return e;
+    if ((e.kind === 'func' && (types.isAggregate(e.name) || e.withinGroup) && !e.over) || e.kind === 'subquery') return e;
     return undefined;
   }) as Expr;
 }

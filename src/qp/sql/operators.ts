@@ -504,6 +504,7 @@ export class ForgetSlot implements RowSource {
 
 /** A fresh accumulator for one group of an aggregate call. */
 function newState(a: AggregateCall): types.AggregateState {
+  if (a.state) return a.state();
   return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null);
 }
 

@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
+import { attributeNumbers } from './tuple-layout.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds, undecidedWhere } from './access-path.js';
 import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
@@ -40,7 +41,8 @@ function targetTable(pc: PlanContext, schema: string | null, name: string, locat
 }
 
 function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
-  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
+  const numbers = attributeNumbers(table);
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]! }));
   columns.push({ relation, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
   return columns;
 }
@@ -62,7 +64,9 @@ function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: Pl
     let e = compileExpr(target.expr, ctx);
     if (e.oid === TypeOid.unknown) e = coerce(e, TypeOid.text, -1, 'implicit', e.location);
     exprs.push(e.eval);
-    columns.push({ name: target.alias ?? e.name, oid: e.oid, typmod: e.typmod, tableOid: 0, columnNumber: 0 });
+    // A plain column keeps its origin on the wire (table oid and attnum), as in PostgreSQL.
+    const source = target.expr.kind === 'column' && e.column !== undefined && e.oid !== TypeOid.record ? scope.resolve(target.expr.table, target.expr.name, target.expr.location) : null;
+    columns.push({ name: target.alias ?? e.name, oid: e.oid, typmod: e.typmod, tableOid: source?.tableOid ?? 0, columnNumber: source?.columnNumber ?? 0 });
   }
   return { exprs, columns };
 }
@@ -335,7 +339,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const codec = pc.codecs(table);
   const n = table.columns.length;
   const columns = tableScope(table, relation);
-  const excluded: ScopeColumn[] = table.columns.map((c, i) => ({ relation: 'excluded', name: c.name, oid: c.typeOid, typmod: c.typmod, position: n + 1 + i, tableOid: table.id, columnNumber: i + 1 }));
+  const excluded: ScopeColumn[] = columns.slice(0, n).map((c, i) => ({ ...c, relation: 'excluded', position: n + 1 + i }));
   const scope = new Scope([...columns, ...excluded]);
   // Subqueries in SET run per conflicting row, over the existing row (with its key) and the proposed one.
   const setSubplans = new SubplanCollector();
@@ -378,7 +382,8 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     // Where subplans run, SET c = DEFAULT compiles the default there (it may take a sequence value).
     const expr = a.value ?? (subplans ? defaultExpression(info, pc.resolver.catalog) : null);
     if (expr === null) return { column, value: defaults[column]! };
-    const compiled = compileExpr(expr, ctx);
+    // A default's names resolve where it was set (insert-defaults.ts), a given value's on the session's path.
+    const compiled = compileExpr(expr, a.value === null && info.defaultSearchPath && !info.identity ? { ...ctx, searchPath: info.defaultSearchPath } : ctx);
     inferParamType(ctx, compiled, info.typeOid);
     const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', expr.location, info.name);
     return { column, value: value.eval };

@@ -2,6 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { FieldDescription } from '../../contracts/sql-session.js';
 import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
+import { attributeNumbers } from './tuple-layout.js';
 import { parseSql } from './parse.js';
 import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
@@ -22,7 +23,7 @@ import { findSetFunction, inlineSetCall, selectListSetCall } from './set-sql-fun
 import { columnsOfTables } from './sql-functions.js';
 import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
-import { planFunctionScan, ProjectSet, SrfCollector } from './plan-srf.js';
+import { planFunctionScan, projectSets, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
 import { ColumnUse } from './column-use.js';
 import { filterJoinedRows, outerJoinSubqueryHost, splitJoinCondition } from './join-subqueries.js';
@@ -111,11 +112,16 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   if (statement.with) pc = bindCtes(statement, pc);
   if (statement.groupingSets) {
     // The grouping expressions' types, from the rows they are computed over.
-    const typeOf = (exprs: readonly Expr[]) => planSelect({
+    const over = (exprs: readonly Expr[]) => planSelect({
       kind: 'select', targets: exprs.map((expr) => ({ expr, alias: null, location: -1 })), from: statement.from, where: null,
       groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
-    }, pc).columns.map((c) => c.oid);
-    return planSelect(expandGroupingSets(statement, typeOf), pc);
+    }, pc).columns;
+    const planned = planSelect(expandGroupingSets(statement, (exprs) => over(exprs).map((c) => c.oid)), pc);
+    // A plain column keeps its origin on the wire, as in PostgreSQL, though the sets' union has none.
+    if (statement.targets.some((t) => t.expr.kind === 'star')) return planned;
+    const nothing: Expr = { kind: 'const', literal: 'null', text: '', location: -1 };
+    const origins = over(statement.targets.map((t) => (t.expr.kind === 'column' ? t.expr : nothing)));
+    return { ...planned, columns: planned.columns.map((c, i) => ({ ...c, tableOid: origins[i]!.tableOid, columnNumber: origins[i]!.columnNumber })) };
   }
   if (statement.setOperation) return planUnion(statement, pc, planSelect);
   if (statement.values) return planValues(statement, pc);
@@ -171,7 +177,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const exprs = targets.map((t) => t.expr);
   const extras: CompiledExpr[] = [];
   const sortKeys = planOrderBy(statement.orderBy, statement, exprs, targets.map((t) => t.column.name), ctx, extras);
-  const distinctOn = statement.distinctOn ? planDistinctOn(statement, exprs, extras, sortKeys, ctx) : null;
+  const distinctOn = statement.distinctOn ? planDistinctOn(statement, exprs, targets.map((t) => t.column.name), extras, sortKeys, ctx) : null;
   const allExprs = [...exprs, ...extras].map((e) => e.eval);
   const width = exprs.length;
 
@@ -186,7 +192,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const windowed = windows.empty ? withSubplans : () => new WindowAgg(withSubplans(), windows);
   // Set-returning calls of the select list expand the rows last, after window functions.
   srfs.base = windows.base + windows.calls.length;
-  const inner = srfs.empty ? windowed : () => new ProjectSet(windowed(), srfs);
+  const inner = srfs.empty ? windowed : () => projectSets(windowed(), srfs);
   const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
   const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
   const distinctOids = exprs.map((e) => e.oid);
@@ -226,7 +232,7 @@ function rowsKeepFromOrder(statement: SelectStatement): boolean {
   let regrouped = false;
   for (const target of statement.targets) {
     mapTree(target.expr, (node) => {
-      if (node.kind === 'func' && (node.over || types.isAggregate(String(node.name)))) regrouped = true;
+      if (node.kind === 'func' && (node.over || node.withinGroup || types.isAggregate(String(node.name)))) regrouped = true;
       return node.kind === 'subquery' ? node : undefined;
     });
   }
@@ -286,10 +292,12 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
 
 function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, inputWidth: number, build: () => RowSource):
   { build: () => RowSource; ctx: CompileContext; width: () => number; outerScope: Scope } {
-  const inputCtx = compileContext(pc, input, 'GROUP BY');
-  // Subqueries inside aggregate arguments run per input row, before aggregation.
+  // Set-returning calls in GROUP BY expand the input rows before grouping, as PostgreSQL does.
+  const groupSrfs = new SrfCollector();
+  groupSrfs.base = inputWidth;
+  const inputCtx = { ...compileContext(pc, input, 'GROUP BY'), srfs: groupSrfs };
+  // Subqueries inside aggregate arguments run per input row, before aggregation (after the calls).
   const argumentSubplans = new SubplanCollector();
-  argumentSubplans.base = inputWidth;
   const aggregateSubqueries = withSubqueries(inputCtx, argumentSubplans, pc).subqueries;
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
@@ -314,8 +322,10 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const width = () => groupExprs.length + aggregates.length;
   // Aggregates found later (in the select list, ORDER BY) join the same array: the operator
   // reads it when it is built, after planning has finished.
+  argumentSubplans.base = inputWidth + groupSrfs.calls.length;
   const grouped = (): RowSource => {
-    const rows = argumentSubplans.empty ? build() : new ApplySubplans(build(), argumentSubplans);
+    const expanded = groupSrfs.empty ? build() : projectSets(build(), groupSrfs);
+    const rows = argumentSubplans.empty ? expanded : new ApplySubplans(expanded, argumentSubplans);
     const source: RowSource = new HashAggregate(rows, groupExprs, aggregates);
     if (!having) return source;
     if (havingSubplans.empty) return new Filter(source, having);
@@ -436,7 +446,7 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
     // (A whole-row reference, or an outer query's column, has no column of this query's input.)
-    if (target.expr.kind === 'column' && !ctx.aggregates && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
+    if (target.expr.kind === 'column' && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
     const column = outputColumn(target.alias ?? expr.name, expr, source);
     out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
@@ -758,7 +768,8 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   // The columns it may read (a superset, by name) are what column privileges must cover.
   pc.access?.read(table.id, 'table', table.schema, table.name, item.schema !== null, decoded?.map((p) => table.columns[p]!.name) ?? null);
   const codec = decoded === null ? pc.codecs(table) : pc.codecs(table).pruned(decoded);
-  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
+  const numbers = attributeNumbers(table);
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]! }));
   columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
   const scope = new Scope(columns);
   const mine = where.filter((part) => columnRefs(part).every((ref) => {
@@ -788,7 +799,8 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
 function planCteReference(binding: CteBinding, item: Extract<FromItem, { kind: 'table' }>): FromPlan {
   const planned = planCteQuery(binding, item, planSelect);
   const relation = item.alias ?? item.name;
-  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record })));
+  // A column keeps its origin (the wire's table oid and attnum) through the WITH query, as in PostgreSQL.
+  const scope = new Scope(planned.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: c.tableOid, columnNumber: c.columnNumber, record: c.record })));
 
   return { scope, build: planned.build, width: planned.columns.length, accessPaths: planned.accessPaths.slice(), primaryOrderOf: null };
 }
@@ -806,11 +818,18 @@ function planView(view: ViewInfo, relation: string, location: number, pc: PlanCo
   // The view's query sees neither the caller's WITH queries nor its columns; what it reads is
   // its own query's business (all its output columns), analysed on its own.
   const columnUse = pc.columnUse === undefined ? undefined : ColumnUse.of(query);
-  const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id), columnUse });
+  const resolver = view.searchPath ? viewResolver(pc.resolver, view.searchPath) : pc.resolver;
+  const inner = planSelect(query, { ...pc, resolver, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id), columnUse });
   const scope = new Scope(inner.columns.map((c, i) => ({
-    relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
+    // The wire names a view's column by the view and its position, as PostgreSQL does.
+    relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: view.id, columnNumber: i + 1,
   })));
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
+}
+
+/** The resolver a view's query names things with: the reader's, with the view's own search path. */
+function viewResolver(reader: RelationResolver, searchPath: readonly string[]): RelationResolver {
+  return { catalog: reader.catalog, searchPath, virtual: (schema, name) => reader.virtual(schema, name) };
 }
 
 /** A subquery in FROM: its output columns become a relation named by its alias. */
@@ -820,7 +839,7 @@ function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanCont
     throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
   }
   const scope = new Scope(inner.columns.map((c, i) => ({
-    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0, record: c.record,
+    relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: c.tableOid, columnNumber: c.columnNumber, record: c.record,
   })));
   const maxRows = queryRows(item.query);
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null, ...(maxRows !== undefined ? { maxRows } : {}) };
@@ -895,13 +914,24 @@ export function fieldsOf(columns: readonly OutputColumn[]): FieldDescription[] {
  * columns), checked against ORDER BY as PostgreSQL requires: ORDER BY must begin with them.
  * `sortFirst` sorts by the keys when there is no ORDER BY.
  */
-function planDistinctOn(statement: SelectStatement, exprs: readonly CompiledExpr[], extras: CompiledExpr[], sortKeys: readonly SortKey[], ctx: CompileContext):
+function planDistinctOn(statement: SelectStatement, exprs: readonly CompiledExpr[], names: readonly string[], extras: CompiledExpr[], sortKeys: readonly SortKey[], ctx: CompileContext):
   { keys: { position: number; oid: number }[]; sortFirst: SortKey[] } {
   const keys = statement.distinctOn!.map((expr) => {
+    // `DISTINCT ON (2)` is the second output column, as in ORDER BY: its value, of its type.
+    if (expr.kind === 'const' && expr.literal === 'integer') {
+      const position = Number(expr.text) - 1;
+      if (position < 0 || position >= exprs.length) throw new SqlError('42P10', `DISTINCT ON position ${expr.text} is not in select list`, expr.location >= 0 ? { position: expr.location + 1 } : {});
+      return { position, oid: exprs[position]!.oid };
+    }
+    // A bare name is an output column's first, as in ORDER BY (PostgreSQL's SQL92 rule).
+    if (expr.kind === 'column' && expr.table === null && names.filter((n) => n === expr.name).length === 1) {
+      const position = names.indexOf(expr.name);
+      return { position, oid: exprs[position]!.oid };
+    }
     let compiled = compileExpr(expr, { ...ctx, clause: 'DISTINCT ON' });
     if (compiled.oid === TypeOid.unknown) compiled = coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location);
     const key = exprKey(expr);
-    let position = expr.kind === 'const' && expr.literal === 'integer' ? Number(expr.text) - 1 : statement.targets.findIndex((t) => exprKey(t.expr) === key);
+    let position = statement.targets.findIndex((t) => exprKey(t.expr) === key);
     // An expression ORDER BY already computes has its column there.
     const ordered = statement.orderBy.findIndex((item) => exprKey(item.expr) === key);
     if ((position < 0 || position >= exprs.length) && ordered >= 0) position = sortKeys[ordered]!.position;

@@ -9,9 +9,11 @@ import * as types from './typesystem.js';
 
 /**
  * Set-returning functions in the plan: a FunctionScan for functions in FROM (one call, ROWS
- * FROM of several, WITH ORDINALITY), and a ProjectSet for calls in the select list, which
- * expands each input row into as many rows as its longest call returns (the others padded
- * with NULLs), as PostgreSQL 10 and later do.
+ * FROM of several, WITH ORDINALITY), and ProjectSets for calls in the select list, each of
+ * which expands each input row into as many rows as its longest call returns (the others padded
+ * with NULLs), as PostgreSQL 10 and later do. A call inside another's arguments runs in a
+ * ProjectSet below it (PostgreSQL's split_pathtarget_at_srfs: a call's level is one more than
+ * the deepest call in its arguments; calls of one level run side by side).
  */
 
 type FuncExpr = Extract<Expr, { kind: 'func' }>;
@@ -144,11 +146,20 @@ function zipNext(iterators: Iterator<SqlValue[]>[], calls: readonly BoundCall[])
 /** Set-returning calls of a select list (and its ORDER BY): their values follow `base`. */
 export class SrfCollector {
   readonly calls: BoundCall[] = [];
+  /** Each call's level: 1, or one more than the deepest call in its arguments. */
+  readonly levels: number[] = [];
   /** Width of the rows the calls read: their values go after it. Set by the planner. */
   base = 0;
   get empty(): boolean {
     return this.calls.length === 0;
   }
+}
+
+/** The ProjectSets of a select list's calls, one per level, the lowest first. */
+export function projectSets(source: RowSource, collector: SrfCollector): RowSource {
+  const deepest = Math.max(...collector.levels);
+  for (let level = 1; level <= deepest; level++) source = new ProjectSet(source, collector, level);
+  return source;
 }
 
 /**
@@ -173,39 +184,46 @@ export function compileSetCall(expr: FuncExpr, ctx: CompileContext): CompiledExp
       ...at(expr.location), hint: 'You might be able to move the set-returning function into a LATERAL FROM item.',
     });
   }
-  if (!ctx.srfs) {
-    if (ctx.srfNested) throw new SqlError('0A000', 'set-returning functions in the arguments of set-returning functions are not supported yet', at(expr.location));
-    throw new SqlError('0A000', `set-returning functions are not allowed in ${ctx.clause}`, at(expr.location));
-  }
+  if (!ctx.srfs) throw new SqlError('0A000', `set-returning functions are not allowed in ${ctx.clause}`, at(expr.location));
   if (expr.star || expr.distinct || expr.filter) {
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
   const collector = ctx.srfs;
-  const inner: CompileContext = { ...ctx, srfs: undefined, srfNested: true };
-  const bound = bindSetCall(lower, expr.args, expr.location, inner);
-  if (!bound) throw noSuchSetFunction(expr.name, expr.args, expr.location, inner);
+  // Calls in the arguments join the collector first, at lower levels.
+  const firstNested = collector.calls.length;
+  const bound = bindSetCall(lower, expr.args, expr.location, ctx);
+  if (!bound) throw noSuchSetFunction(expr.name, expr.args, expr.location, ctx);
   if (bound.fn.columns.length !== 1) {
     throw new SqlError('0A000', `${expr.name}() returns a record: in a select list it is not supported yet (use it in FROM)`, at(expr.location));
   }
   const index = collector.calls.length;
   collector.calls.push(bound);
+  collector.levels.push(1 + Math.max(0, ...collector.levels.slice(firstNested)));
   return { oid: bound.fn.columns[0]!.oid, typmod: -1, eval: (row) => row[collector.base + index]!, rowIndependent: false, name: lower, weakName: false, location: expr.location };
 }
 
-/** Expands each input row by the select list's set-returning calls, run side by side. */
-export class ProjectSet implements RowSource {
+/**
+ * Expands each input row by one level's set-returning calls, run side by side. Rows leave with
+ * a slot for every call of the select list: the lowest level makes them, each level fills its own.
+ */
+class ProjectSet implements RowSource {
   private inputs: Row[] = [];
   private index = 0;
   private current: { row: Row; iterators: Iterator<SqlValue[]>[] } | null = null;
-  constructor(private readonly source: RowSource, private readonly collector: SrfCollector) {}
+  private readonly slots: number[] = [];
+  private readonly calls: BoundCall[] = [];
+  constructor(private readonly source: RowSource, private readonly collector: SrfCollector, private readonly level: number) {
+    collector.levels.forEach((l, i) => { if (l === level) { this.slots.push(i); this.calls.push(collector.calls[i]!); } });
+  }
 
   explain(): ExplainInfo {
     return { label: 'ProjectSet', children: [this.source] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
-    const calls = this.collector.calls;
+    const { calls, slots, level } = this;
     const base = this.collector.base;
+    const width = base + this.collector.calls.length;
     const out: Row[] = [];
     for (;;) {
       while (out.length < ROWS_PER_BATCH) {
@@ -217,8 +235,9 @@ export class ProjectSet implements RowSource {
         // A row whose calls all return nothing produces no rows.
         const values = zipNext(this.current.iterators, calls);
         if (values === null) { this.current = null; continue; }
-        const expanded = this.current.row.slice(0, base);
-        for (const v of values) expanded.push(v);
+        const expanded = level === 1 ? this.current.row.slice(0, base) : this.current.row.slice();
+        while (expanded.length < width) expanded.push(null);
+        for (let k = 0; k < slots.length; k++) expanded[base + slots[k]!] = values[k]!;
         out.push(expanded);
       }
       if (out.length >= ROWS_PER_BATCH) return out;

@@ -59,8 +59,11 @@ export class TableCodec {
   }
 
   encodeRow(row: readonly SqlValue[]): Uint8Array {
-    if (this.layout !== null) return this.encodeSlots(row, this.layout);
-    return encodeTuple(this.columnTypes, row.length === this.columnTypes.length ? row : row.slice(0, this.columnTypes.length));
+    const tuple = this.layout !== null
+      ? this.encodeSlots(row, this.layout)
+      : encodeTuple(this.columnTypes, row.length === this.columnTypes.length ? row : row.slice(0, this.columnTypes.length));
+    if (tuple.length > MAX_COLUMN_BYTES) checkValueSizes(row, tuple.length);
+    return tuple;
   }
 
   /** The same table's codec, decoding only `columns` (see the constructor). */
@@ -201,6 +204,25 @@ export class TableCodec {
     }).join(', ');
     return `Key (${columns})=(${values})`;
   }
+}
+
+/** DSQL's limits on a stored row (reference/dsql.md §3.2): 1 MiB per column value, 2 MiB per row. */
+const MAX_COLUMN_BYTES = 1024 * 1024;
+const MAX_ROW_BYTES = 2 * 1024 * 1024;
+
+/** Bytes of a variable-length value as stored (strings as UTF-8); fixed-size values are small. */
+function valueBytes(value: SqlValue): number {
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (value instanceof Uint8Array) return value.length;
+  return 0;
+}
+
+/** 54000 for a column value over 1 MiB, then for a row over 2 MiB, with DSQL's texts. */
+function checkValueSizes(row: readonly SqlValue[], rowBytes: number): void {
+  for (const value of row) {
+    if (valueBytes(value) > MAX_COLUMN_BYTES) throw new SqlError('54000', 'maximum column size exceeded');
+  }
+  if (rowBytes > MAX_ROW_BYTES) throw new SqlError('54000', 'maximum row size exceeded');
 }
 
 /** The columns a pruned codec decodes: row positions, their tuple slots and the slots' types. */

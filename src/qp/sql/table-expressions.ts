@@ -3,6 +3,7 @@ import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, ColumnInfo, TableInfo } from '../catalog/catalog.js';
+import { attributeNumbers } from './tuple-layout.js';
 import type { Expr } from './ast.js';
 import { mapTree } from './ast-map.js';
 import { coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
@@ -45,8 +46,9 @@ export function parseExpression(text: string): Expr {
 }
 
 /** A table's columns as an expression sees them: row positions are column positions. */
-export function tableColumnsScope(table: { readonly id: number; readonly name: string; readonly columns: readonly ColumnInfo[] }): Scope {
-  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: table.name, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
+export function tableColumnsScope(table: Pick<TableInfo, 'id' | 'name' | 'columns' | 'droppedColumns'>): Scope {
+  const numbers = attributeNumbers(table);
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: table.name, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]! }));
   return new Scope(columns);
 }
 

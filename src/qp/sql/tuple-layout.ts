@@ -14,7 +14,7 @@ export interface TupleLayout {
   readonly columnSlots: readonly number[];
 }
 
-export function tupleLayout(table: TableInfo): TupleLayout | null {
+export function tupleLayout(table: Pick<TableInfo, 'columns' | 'droppedColumns'>): TupleLayout | null {
   const dropped = table.droppedColumns ?? [];
   if (dropped.length === 0) return null;
   const droppedTypes = new Map(dropped.map((d) => [d.slot, d.typeOid]));
@@ -37,7 +37,7 @@ export function tupleLayout(table: TableInfo): TupleLayout | null {
  * column's gap and a column added later takes the next one, exactly as PostgreSQL numbers them
  * (the dropped attribute itself shows as attisdropped).
  */
-export function attributeNumbers(table: TableInfo): readonly number[] {
+export function attributeNumbers(table: Pick<TableInfo, 'columns' | 'droppedColumns'>): readonly number[] {
   const layout = tupleLayout(table);
   return layout === null ? table.columns.map((_, i) => i + 1) : layout.columnSlots.map((slot) => slot + 1);
 }

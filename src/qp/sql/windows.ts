@@ -1,6 +1,10 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr, FrameBound, SortItem, WindowSpec } from './ast.js';
+import { inRangeFor, offsetTypeFor } from './in-range.js';
+import { containsSubquery } from './join-subqueries.js';
+import { columnRefs } from './relations.js';
+import { aggregateFrames, evaluateFrameOffsets, frameBounds, frameRuns, nthFrameRow, peerGroups, type Frame, type FrameOffsets } from './window-frames.js';
 import { coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { materialize, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
@@ -15,9 +19,8 @@ import * as types from './typesystem.js';
  * it. Rows leave in the order of the last window sorted (PostgreSQL's order when the query
  * itself has no ORDER BY and one window).
  *
- * Frames: ROWS with UNBOUNDED / n PRECEDING / CURRENT ROW / n FOLLOWING; RANGE with UNBOUNDED
- * and CURRENT ROW (peers count as the current row). RANGE with offsets, GROUPS and EXCLUDE are
- * refused with 0A000.
+ * Frames (ROWS, RANGE, GROUPS, offsets, EXCLUDE) are PostgreSQL's: checked here, computed in
+ * window-frames.ts.
  */
 
 const RANKING = new Set(['row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile']);
@@ -42,7 +45,7 @@ interface WindowCall {
   readonly partitionOids: readonly number[];
   readonly order: readonly OrderKey[];
   readonly orderOids: readonly number[];
-  readonly frame: { readonly mode: 'rows' | 'range'; readonly start: FrameBound; readonly end: FrameBound; readonly startOffset: Evaluator | null; readonly endOffset: Evaluator | null };
+  readonly frame: Frame;
 }
 
 export class WindowCollector {
@@ -73,6 +76,7 @@ function resolveSpec(spec: WindowSpec, named: ReadonlyMap<string, WindowSpec>): 
   if (spec.refName === null) return spec;
   const base = named.get(spec.refName);
   if (!base) throw new SqlError('42704', `window "${spec.refName}" does not exist`, at(spec.location));
+  if (spec.byName) return base;
   if (spec.partitionBy.length > 0) throw new SqlError('42P20', `cannot override PARTITION BY clause of window "${spec.refName}"`, at(spec.location));
   if (spec.orderBy.length > 0 && base.orderBy.length > 0) throw new SqlError('42P20', `cannot override ORDER BY clause of window "${spec.refName}"`, at(spec.location));
   if (base.frame !== null) throw new SqlError('42P20', `cannot copy window "${spec.refName}" because it has a frame clause`, at(spec.location));
@@ -89,7 +93,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   if (!isAggregate && !RANKING.has(name) && !VALUE.has(name)) {
     throw new SqlError('42809', `function ${name} is not a window function nor an aggregate function`, at(expr.location));
   }
-  if (isAggregate && expr.aggOrder) throw new SqlError('0A000', 'an aggregate with its own ORDER BY as a window function is not supported yet', at(expr.location));
+  if (isAggregate && expr.aggOrder) throw new SqlError('0A000', 'aggregate ORDER BY is not implemented for window functions', at(expr.location));
   if (!isAggregate && expr.filter) throw new SqlError('0A000', 'FILTER is not implemented for non-aggregate window functions', at(expr.location));
   if (expr.star && name !== 'count') throw new SqlError('42809', `${name}(*) is not allowed`, at(expr.location));
   let args = expr.args.map((a) => compileExpr(a, inner));
@@ -105,7 +109,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   }
   const partition = spec.partitionBy.map((p) => compileExpr(p, inner));
   const order = spec.orderBy.map((item) => orderKey(item, inner));
-  const frame = compileFrame(spec, inner);
+  const frame = compileFrame(spec, order, inner);
   const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER').eval : null;
   const index = collector.calls.length;
   collector.calls.push({
@@ -143,10 +147,8 @@ function orderKey(item: SortItem, ctx: CompileContext): { key: OrderKey; oid: nu
   };
 }
 
-function compileFrame(spec: WindowSpec, ctx: CompileContext): WindowCall['frame'] {
-  const frame = spec.frame ?? { mode: 'range' as const, start: { kind: 'unbounded-preceding' as const, offset: null }, end: { kind: 'current-row' as const, offset: null }, exclusion: false };
-  if (frame.mode === 'groups') throw new SqlError('0A000', 'GROUPS frames are not supported yet', at(spec.location));
-  if (frame.exclusion) throw new SqlError('0A000', 'frame EXCLUDE clauses are not supported yet', at(spec.location));
+function compileFrame(spec: WindowSpec, order: readonly { key: OrderKey; oid: number }[], ctx: CompileContext): Frame {
+  const frame = spec.frame ?? { mode: 'range' as const, start: { kind: 'unbounded-preceding' as const, offset: null }, end: { kind: 'current-row' as const, offset: null }, exclusion: 'no-others' as const };
   if (frame.start.kind === 'unbounded-following') throw new SqlError('42P20', 'frame start cannot be UNBOUNDED FOLLOWING', at(spec.location));
   if (frame.end.kind === 'unbounded-preceding') throw new SqlError('42P20', 'frame end cannot be UNBOUNDED PRECEDING', at(spec.location));
   const rank = (b: FrameBound) => ['unbounded-preceding', 'preceding', 'current-row', 'following', 'unbounded-following'].indexOf(b.kind);
@@ -155,12 +157,34 @@ function compileFrame(spec: WindowSpec, ctx: CompileContext): WindowCall['frame'
     throw new SqlError('42P20', frame.start.kind === 'current-row' ? 'frame starting from current row cannot have preceding rows'
       : 'frame starting from following row cannot have preceding rows', at(spec.location));
   }
+  const hasOffset = frame.start.offset !== null || frame.end.offset !== null;
+  if (frame.mode === 'range' && hasOffset && order.length !== 1) {
+    throw new SqlError('42P20', 'RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column', at(spec.location));
+  }
+  if (frame.mode === 'groups' && order.length === 0) throw new SqlError('42P20', 'GROUPS mode requires an ORDER BY clause', at(spec.location));
+  const sortOid = order[0]?.oid ?? 0;
+  let rangeOffsetOid = 0;
   const offset = (b: FrameBound): Evaluator | null => {
     if (b.offset === null) return null;
-    if (frame.mode === 'range') throw new SqlError('0A000', 'RANGE frames with an offset are not supported yet', at(spec.location));
-    return coerce(compileExpr(b.offset, ctx), TypeOid.int8, -1, 'implicit', spec.location).eval;
+    const construct = frame.mode.toUpperCase();
+    const value = compileExpr(b.offset, { ...ctx, aggregates: null, clause: `window ${construct}` });
+    // The offset is evaluated once, before any row, and subquery results live in the rows.
+    if (containsSubquery(b.offset)) throw new SqlError('0A000', `subqueries in a window ${construct} offset are not supported`, at(value.location));
+    if (columnRefs(b.offset).length > 0) throw new SqlError('42P10', `argument of ${construct} must not contain variables`, at(value.location));
+    const target = frame.mode === 'range' ? (rangeOffsetOid = offsetTypeFor(sortOid, value.oid, value.location)) : TypeOid.int8;
+    const cast = types.castContext(value.oid, target);
+    if (cast === null || cast === 'e') {
+      throw new SqlError('42804', `argument of ${construct} must be type ${types.formatType(target, -1)}, not type ${types.formatType(value.oid, value.typmod)}`, at(value.location));
+    }
+    return coerce(value, target, -1, 'assignment', value.location).eval;
   };
-  return { mode: frame.mode, start: frame.start, end: frame.end, startOffset: offset(frame.start), endOffset: offset(frame.end) };
+  const startOffset = offset(frame.start);
+  const endOffset = offset(frame.end);
+  return {
+    mode: frame.mode, start: frame.start, end: frame.end, startOffset, endOffset, exclusion: frame.exclusion,
+    inRange: frame.mode === 'range' && hasOffset ? inRangeFor(sortOid, rangeOffsetOid) : null,
+    descending: order[0]?.key.descending ?? false, nullsFirst: order[0]?.key.nullsFirst ?? false,
+  };
 }
 
 /** Computes every window call over all rows (see the top of this file). */
@@ -178,9 +202,10 @@ export class WindowAgg implements RowSource {
     const { calls, base } = this.collector;
     let rows = (await materialize(this.source, rt)).map((row) => (row.length === base ? row.slice() : row.slice(0, base)));
     if (rows.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
+    const offsets = calls.map((call) => evaluateFrameOffsets(call.frame, rt.ctx));
     for (let k = 0; k < calls.length; k++) {
       rows = sortForWindow(rows, calls[k]!, rt.ctx);
-      computeCall(rows, calls[k]!, base + k, rt.ctx);
+      computeCall(rows, calls[k]!, offsets[k]!, base + k, rt.ctx);
     }
     return rows;
   }
@@ -222,7 +247,7 @@ function compareOrder(keys: readonly OrderKey[], a: readonly SqlValue[], b: read
   return 0;
 }
 
-function computeCall(rows: Row[], call: WindowCall, slot: number, ctx: ExecContext): void {
+function computeCall(rows: Row[], call: WindowCall, offsets: FrameOffsets, slot: number, ctx: ExecContext): void {
   let start = 0;
   while (start < rows.length) {
     let end = start + 1;
@@ -232,7 +257,7 @@ function computeCall(rows: Row[], call: WindowCall, slot: number, ctx: ExecConte
     } else {
       end = rows.length;
     }
-    computePartition(rows.slice(start, end), call, slot, ctx);
+    computePartition(rows.slice(start, end), call, offsets, slot, ctx);
     start = end;
   }
 }
@@ -241,27 +266,19 @@ function partitionKey(row: Row, call: WindowCall, ctx: ExecContext): string {
   return types.groupKey(call.partitionOids, call.partition.map((p) => p(row, ctx)), call.partition.length);
 }
 
-function computePartition(rows: Row[], call: WindowCall, slot: number, ctx: ExecContext): void {
+function computePartition(rows: Row[], call: WindowCall, offsets: FrameOffsets, slot: number, ctx: ExecContext): void {
   const n = rows.length;
   const orders = rows.map((row) => call.order.map((o) => o.eval(row, ctx)));
-  // Peer groups: rows equal on every ORDER BY key (all rows are peers without ORDER BY).
-  const peerStart = new Array<number>(n);
-  const peerEnd = new Array<number>(n);
-  for (let i = 0; i < n;) {
-    let j = i + 1;
-    while (j < n && compareOrder(call.order, orders[i]!, orders[j]!) === 0) j++;
-    for (let k = i; k < j; k++) { peerStart[k] = i; peerEnd[k] = j - 1; }
-    i = j;
-  }
+  const peers = peerGroups(n, (i, j) => compareOrder(call.order, orders[i]!, orders[j]!) === 0);
+  const peerStart = peers.start;
+  const peerEnd = peers.end;
   const arg = (i: number, row: Row = rows[i]!) => call.args[0]!(row, ctx);
+  // PostgreSQL finds a RANGE offset frame's bounds for every function over it (in_range errors too).
+  const bounds = frameBounds(call.frame, offsets, peers, call.frame.inRange ? orders.map((o) => o[0]!) : []);
   switch (call.name) {
     case 'row_number': rows.forEach((row, i) => { row[slot] = BigInt(i + 1); }); return;
     case 'rank': rows.forEach((row, i) => { row[slot] = BigInt(peerStart[i]! + 1); }); return;
-    case 'dense_rank': {
-      let rank = 0;
-      rows.forEach((row, i) => { if (peerStart[i] === i) rank++; row[slot] = BigInt(rank); });
-      return;
-    }
+    case 'dense_rank': rows.forEach((row, i) => { row[slot] = BigInt(peers.group[i]! + 1); }); return;
     case 'percent_rank': rows.forEach((row, i) => { row[slot] = n > 1 ? peerStart[i]! / (n - 1) : 0; }); return;
     case 'cume_dist': rows.forEach((row, i) => { row[slot] = (peerEnd[i]! + 1) / n; }); return;
     case 'ntile': {
@@ -289,64 +306,25 @@ function computePartition(rows: Row[], call: WindowCall, slot: number, ctx: Exec
     }
   }
   // Frame-based: first/last/nth value and aggregates.
-  const bounds = rows.map((row, i) => frameOf(call, i, n, peerStart, peerEnd, row, ctx));
   if (call.name === 'first_value' || call.name === 'last_value' || call.name === 'nth_value') {
     rows.forEach((row, i) => {
-      const [s, e] = bounds[i]!;
-      let j = call.name === 'first_value' ? s : call.name === 'last_value' ? e : -1;
+      let nth = call.name === 'first_value' ? 1 : call.name === 'last_value' ? -1 : 0;
       if (call.name === 'nth_value') {
-        const nth = call.args[1]!(row, ctx) as number | null;
-        if (nth === null) { row[slot] = null; return; }
-        if (nth <= 0) throw new SqlError('22016', 'argument of nth_value must be greater than zero');
-        j = s + nth - 1;
+        const given = call.args[1]!(row, ctx) as number | null;
+        if (given === null) { row[slot] = null; return; }
+        if (given <= 0) throw new SqlError('22016', 'argument of nth_value must be greater than zero');
+        nth = given;
       }
-      row[slot] = s <= e && j >= s && j <= e ? arg(j) : null;
+      const j = nthFrameRow(frameRuns(call.frame, bounds, peers, i), nth);
+      row[slot] = j >= 0 ? arg(j) : null;
     });
     return;
   }
-  const add = (state: types.AggregateState, j: number) => {
-    if (call.filter && call.filter(rows[j]!, ctx) !== true) return;
-    state.add(call.args.length === 0 ? true : arg(j), call.args.length > 1 ? call.args[1]!(rows[j]!, ctx) : undefined);
-  };
-  const fresh = () => types.newAggregateState(call.name, call.argOid, false, [], call.secondOid);
-  // A frame that starts at the partition's first row grows: accumulate instead of starting over.
-  if (bounds.every(([s]) => s === 0)) {
-    const state = fresh();
-    let added = -1;
-    rows.forEach((row, i) => {
-      const e = bounds[i]![1];
-      while (added < e) add(state, ++added);
-      row[slot] = e < 0 ? fresh().result() : state.result();
-    });
-    return;
-  }
-  rows.forEach((row, i) => {
-    const [s, e] = bounds[i]!;
-    const state = fresh();
-    for (let j = Math.max(s, 0); j <= Math.min(e, n - 1); j++) add(state, j);
-    row[slot] = state.result();
+  const results = aggregateFrames(call.frame, bounds, peers, {
+    values: call.args.length === 0 ? null : rows.map((row) => call.args[0]!(row, ctx)),
+    seconds: call.args.length > 1 ? rows.map((row) => call.args[1]!(row, ctx)) : null,
+    included: call.filter ? rows.map((row) => call.filter!(row, ctx) === true) : null,
+    fresh: () => types.newAggregateState(call.name, call.argOid, false, [], call.secondOid),
   });
-}
-
-/** The frame of row i as [first, last] indexes in the partition (empty when first > last). */
-function frameOf(call: WindowCall, i: number, n: number, peerStart: readonly number[], peerEnd: readonly number[], row: Row, ctx: ExecContext): [number, number] {
-  const { frame } = call;
-  const offset = (e: Evaluator | null): number => {
-    const v = e!(row, ctx) as bigint | null;
-    if (v === null) throw new SqlError('22004', 'frame starting offset must not be null');
-    if (v < 0n) throw new SqlError('22013', 'frame starting offset must not be negative');
-    return Number(v);
-  };
-  const position = (b: FrameBound, isEnd: boolean, e: Evaluator | null): number => {
-    switch (b.kind) {
-      case 'unbounded-preceding': return 0;
-      case 'unbounded-following': return n - 1;
-      case 'current-row': return frame.mode === 'range' ? (isEnd ? peerEnd[i]! : peerStart[i]!) : i;
-      case 'preceding': return i - offset(e);
-      case 'following': return i + offset(e);
-    }
-  };
-  const s = Math.max(0, position(frame.start, false, frame.startOffset));
-  const e = Math.min(n - 1, position(frame.end, true, frame.endOffset));
-  return [s, e];
+  rows.forEach((row, i) => { row[slot] = results[i]!; });
 }

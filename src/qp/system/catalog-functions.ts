@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
 import type { TypeName } from '../sql/ast.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
@@ -11,8 +11,11 @@ import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgumentsText, functionById, functionDefinitionText, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
-import { relationSizeUnsupported, ruleDefinition, sizePretty, viewById, viewDefinitionText } from './relation-text.js';
+import { ruleDefinition, sizeBytes, sizePretty, sizePrettyNumeric, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
+import { pgOpclassRows } from './opclass-catalog.js';
+import { hasDatabasePrivilege } from './database-privileges.js';
+import { anyObjDescription, colDescription, objDescription, shobjDescription } from '../comments/comment-system-views.js';
 import { hasFunctionPrivilege } from '../roles/function-privilege-inquiry.js';
 import { hasAnyColumnPrivilege, hasColumnPrivilege } from '../roles/column-privilege-inquiry.js';
 import { tablespaceLocation } from './dump-catalog.js';
@@ -121,11 +124,17 @@ for (const table of [TEXT, OID]) {
     define('has_any_column_privilege', [user, table, TEXT], BOOL, (s) => (v) => hasAnyColumnPrivilege(s.catalog, s.searchPath, v[0] as string | number, v[1] as string | number, v[2] as string));
   }
 }
+define('has_database_privilege', [TEXT, TEXT], BOOL, (s) => (v, c) => hasDatabasePrivilege(s.catalog, c!.user, v[0] as string, v[1] as string));
+define('has_database_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasDatabasePrivilege(s.catalog, c!.user, v[0] as number, v[1] as string));
+define('has_database_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasDatabasePrivilege(s.catalog, v[0] as string, v[1] as string, v[2] as string));
 define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
   return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
 });
 define('pg_type_is_visible', [OID], BOOL, (s) => (v) => typeIsVisible(s.catalog, v[0] as number, s.searchPath));
+// Operator classes are all built in, in pg_catalog, which is always searched; there are no operator families (\dd reads both).
+define('pg_opclass_is_visible', [OID], BOOL, () => (v) => (pgOpclassRows().some((row) => row[0] === v[0]) ? true : null));
+define('pg_opfamily_is_visible', [OID], BOOL, () => () => null);
 define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : domainTypeName(s.catalog, v[0] as number, s.searchPath) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
 define('pg_get_expr', [TEXT, OID], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, false) ?? expressionText(v[0] as string));
 define('pg_get_expr', [TEXT, OID, BOOL], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, v[2] === true) ?? expressionText(v[0] as string));
@@ -148,7 +157,8 @@ define('pg_get_viewdef', [OID, BOOL], TEXT, (s) => (v) => { const view = viewByI
 define('pg_get_ruledef', [OID], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
 define('pg_get_ruledef', [OID, BOOL], TEXT, (s) => (v) => ruleDefinition(s.catalog, v[0] as number));
 define('pg_size_pretty', [TypeOid.int8], TEXT, () => (v) => sizePretty(BigInt(v[0] as bigint)));
-for (const name of ['pg_table_size', 'pg_relation_size', 'pg_total_relation_size', 'pg_indexes_size']) define(name, [OID], TypeOid.int8, () => () => relationSizeUnsupported(name));
+define('pg_size_pretty', [TypeOid.numeric], TEXT, () => (v) => sizePrettyNumeric(v[0] as NumericValue));
+define('pg_size_bytes', [TEXT], TypeOid.int8, () => (v) => sizeBytes(v[0] as string));
 // A DSQL cluster has no standby a client could be connected to.
 define('pg_is_in_recovery', [], BOOL, () => () => false);
 define('acldefault', [TypeOid.char, OID], TypeOid.textArray, (s) => (v) => defaultAcl(v[0] as string, s.catalog.access.roleName(v[1] as number)));
@@ -158,11 +168,11 @@ define('pg_get_triggerdef', [OID], TEXT, () => () => null);
 define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);
 // No extended statistics exist, so there is no object whose columns could be asked for.
 define('pg_get_statisticsobjdef_columns', [OID], TEXT, () => () => null);
-// COMMENT ON is not supported: no object has a description.
-define('obj_description', [OID], TEXT, () => () => null);
-define('obj_description', [OID, NAME], TEXT, () => () => null);
-define('col_description', [OID, INT4], TEXT, () => () => null);
-define('shobj_description', [OID, NAME], TEXT, () => () => null);
+// COMMENT ON's descriptions (src/qp/comments).
+define('obj_description', [OID], TEXT, (s) => (v) => anyObjDescription(s.catalog, v[0] as number));
+define('obj_description', [OID, NAME], TEXT, (s) => (v) => objDescription(s.catalog, v[0] as number, v[1] as string));
+define('col_description', [OID, INT4], TEXT, (s) => (v) => colDescription(s.catalog, v[0] as number, v[1] as number));
+define('shobj_description', [OID, NAME], TEXT, (s) => (v) => shobjDescription(s.catalog, v[0] as number, v[1] as string));
 define('pg_tablespace_location', [OID], TEXT, () => (v) => tablespaceLocation(v[0] as number));
 define('array_to_string', [ANYARRAY, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, null));
 define('array_to_string', [ANYARRAY, TEXT, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, v[2] as string | null), false);
@@ -222,8 +232,15 @@ function accepts(declared: number, actual: number): boolean {
   return actual === declared || actual === TypeOid.unknown || types.castContext(actual, declared) === 'i';
 }
 
+/**
+ * Overloads PostgreSQL finds equally good for an argument that fits neither exactly:
+ * pg_size_pretty(bigint) and (numeric) for an integer or unknown argument.
+ */
+const AMBIGUOUS_UNLESS_EXACT = new Set(['pg_size_pretty']);
+
 /** Resolves a catalog function by name and argument types; null when none matches. */
 export function resolveCatalogFunction(name: string, argOids: readonly number[], scope: CatalogScope): CatalogFunction | null {
+  if (AMBIGUOUS_UNLESS_EXACT.has(name)) refuseAmbiguous(name, argOids);
   for (const definition of DEFINITIONS.get(name) ?? []) {
     if (definition.args.length !== argOids.length) continue;
     if (!definition.args.every((declared, i) => accepts(declared, argOids[i]!))) continue;
@@ -231,6 +248,14 @@ export function resolveCatalogFunction(name: string, argOids: readonly number[],
     return { args, result: definition.result, strict: definition.strict, fn: definition.build(scope) };
   }
   return null;
+}
+
+function refuseAmbiguous(name: string, argOids: readonly number[]): void {
+  const definitions = (DEFINITIONS.get(name) ?? []).filter((d) => d.args.length === argOids.length);
+  const fitting = definitions.filter((d) => d.args.every((declared, i) => accepts(declared, argOids[i]!)));
+  if (fitting.length < 2 || fitting.some((d) => d.args.every((declared, i) => declared === argOids[i]))) return;
+  const shown = argOids.map((oid) => (oid === TypeOid.unknown ? 'unknown' : formatTypeText(oid, -1))).join(', ');
+  throw new SqlError('42725', `function ${name}(${shown}) is not unique`, { hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
 }
 
 const REG_TYPES = new Set(['regclass', 'regtype', 'regnamespace', 'regrole', 'regproc']);

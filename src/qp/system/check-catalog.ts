@@ -21,7 +21,7 @@ import { attributeNumbers } from '../sql/tuple-layout.js';
 const CHECK_OID_BASE = 0xc0000000;
 const CHECKS_PER_OWNER = 64;
 
-function checkOid(ownerId: number, position: number): number {
+export function checkOid(ownerId: number, position: number): number {
   return CHECK_OID_BASE + ((ownerId * CHECKS_PER_OWNER + position) % 0x3fffffff);
 }
 

@@ -1,10 +1,11 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { SqlValue } from '../../contracts/sql-value.js';
+import type { NumericValue, SqlValue } from '../../contracts/sql-value.js';
+import { formatNumeric } from '../types/numeric.js';
 import type { CatalogSnapshot, ViewInfo } from '../catalog/catalog.js';
 
 /**
  * Views and relation sizes as psql's \d+ / \dt+ and pg_dump ask for them: pg_get_viewdef,
- * pg_rewrite's _RETURN rules, pg_size_pretty, and the size functions Strata cannot answer.
+ * pg_rewrite's _RETURN rules, and pg_size_pretty / pg_size_bytes (the sizes: relation-size.ts).
  */
 
 /**
@@ -19,14 +20,6 @@ export function viewDefinitionText(view: ViewInfo): string {
 
 export function viewById(catalog: CatalogSnapshot, oid: number): ViewInfo | undefined {
   return [...catalog.allViews()].find((v) => v.id === oid);
-}
-
-/**
- * pg_table_size and friends: a relation's size is the sum of its rows' versions across the
- * storage nodes, which a catalog function cannot read; refusing is the honest answer.
- */
-export function relationSizeUnsupported(name: string): never {
-  throw new SqlError('0A000', `function ${name} not supported`);
 }
 
 interface SizeUnit { readonly name: string; readonly limit: bigint; readonly round: boolean; readonly bits: bigint }
@@ -56,6 +49,55 @@ export function sizePretty(bytes: bigint): string {
     size /= 1n << bits;
   }
   throw new Error('unreachable: the last unit always answers');
+}
+
+/**
+ * pg_size_pretty(numeric): below 10 kB the number as given, else the bigint form of its
+ * truncated value (dbsize.c divides with truncation first, so the fraction never matters there).
+ */
+export function sizePrettyNumeric(size: NumericValue): string {
+  if (size.special) return `${size.special} ${SIZE_UNITS[SIZE_UNITS.length - 1]!.name}`;
+  const whole = size.coefficient / 10n ** BigInt(size.scale);
+  const magnitude = whole < 0n ? -whole : whole;
+  return magnitude < SIZE_UNITS[0]!.limit ? `${formatNumeric(size)} ${SIZE_UNITS[0]!.name}` : sizePretty(whole);
+}
+
+const INT8_MAX = 9223372036854775807n;
+const SIZE_NUMBER = /^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+))((?:[eE][-+]?\d+)?)\s*(.*?)\s*$/s;
+
+/**
+ * pg_size_bytes(text), dbsize.c's parser: a number (sign, digits, fraction, exponent), spaces,
+ * then an optional unit matched without case; the product is rounded as numeric → bigint rounds
+ * (half away from zero).
+ */
+export function sizeBytes(text: string): bigint {
+  const match = SIZE_NUMBER.exec(text);
+  if (!match) throw new SqlError('22023', `invalid size: "${text}"`);
+  const [, number, exponentText, unitText] = match as unknown as [string, string, string, string];
+  let multiplier = 1n;
+  if (unitText !== '') {
+    const unit = SIZE_UNITS.find((u) => u.name.toLowerCase() === unitText.toLowerCase());
+    if (!unit) {
+      throw new SqlError('22023', `invalid size: "${text}"`, {
+        detail: `Invalid size unit: "${unitText}".`, hint: 'Valid units are "bytes", "kB", "MB", "GB", "TB", and "PB".',
+      });
+    }
+    multiplier = 1n << unit.bits;
+  }
+  const exponent = exponentText === '' ? 0 : Number(exponentText.slice(1));
+  // numeric_in's bound on the exponent (NUMERIC_MAX_PRECISION), which also bounds the work here.
+  if (Math.abs(exponent) > 1000) throw new SqlError('22P02', `invalid input syntax for type numeric: "${number}${exponentText}"`);
+  const [whole = '', fraction = ''] = number.replace(/^[-+]/, '').split('.');
+  let scale = fraction.length - exponent;
+  let coefficient = BigInt((whole + fraction) || '0') * multiplier;
+  if (number.startsWith('-')) coefficient = -coefficient;
+  if (scale < 0) { coefficient *= 10n ** BigInt(-scale); scale = 0; }
+  const divisor = 10n ** BigInt(scale);
+  const magnitude = coefficient < 0n ? -coefficient : coefficient;
+  const rounded = (magnitude + divisor / 2n) / divisor;
+  const result = coefficient < 0n ? -rounded : rounded;
+  if (result > INT8_MAX || result < -INT8_MAX - 1n) throw new SqlError('22003', 'bigint out of range');
+  return result;
 }
 
 /**

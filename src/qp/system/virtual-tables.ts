@@ -20,13 +20,14 @@ import { DUMP_RELATIONS } from './dump-catalog.js';
 import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './function-catalog.js';
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 import { attributeNumbers } from '../sql/tuple-layout.js';
+import { pgDescriptionRows, pgShdescriptionRows, PG_DESCRIPTION_SPEC, PG_SHDESCRIPTION_SPEC } from '../comments/comment-system-views.js';
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
  * that psql's \dt / \d / \di / \dn / \l and drivers' type handling read. Each is a plain
  * function of the snapshot, so they always agree with the catalog the transaction sees.
  * Catalogs of features Strata does not have (policies, publications, inheritance, extended
- * statistics, comments) exist and are empty, which is the true answer for them.
+ * statistics) exist and are empty, which is the true answer for them.
  */
 export const ADMIN_OID = 10;
 
@@ -244,8 +245,8 @@ const TABLES: VirtualTable[] = [
   table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text', () =>
     [[DEFAULT_COLLATION_OID, 'default', 11, ADMIN_OID, 'd', true, -1, null, null], [C_COLLATION_OID, 'C', 11, ADMIN_OID, 'c', true, -1, 'C', 'C'], [951, 'POSIX', 11, ADMIN_OID, 'c', true, -1, 'POSIX', 'POSIX']]),
   table(1262, 'pg_catalog', 'pg_database', `oid oid, datname name, datdba oid, encoding int4, datlocprovider char, datistemplate bool, datallowconn bool,
-    datconnlimit int4, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[]`, () =>
-    [[5, 'postgres', ADMIN_OID, 6, 'c', false, true, -1, 'C', 'C', null, null, null]]),
+    datconnlimit int4, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[], dattablespace oid`, () =>
+    [[5, 'postgres', ADMIN_OID, 6, 'c', false, true, -1, 'C', 'C', null, null, null, 1663]]),
   table(12002, 'pg_catalog', 'pg_roles', PG_ROLES_SPEC, pgRolesRows),
   table(1260, 'pg_catalog', 'pg_authid', PG_AUTHID_SPEC, pgAuthidRows),
   table(1261, 'pg_catalog', 'pg_auth_members', PG_AUTH_MEMBERS_SPEC, pgAuthMembersRows),
@@ -257,7 +258,8 @@ const TABLES: VirtualTable[] = [
   table(2612, 'pg_catalog', 'pg_language', PG_LANGUAGE_SPEC, () => pgLanguageRows(ADMIN_OID)),
   table(2618, 'pg_catalog', 'pg_rewrite', PG_REWRITE_SPEC, pgRewriteRows),
   table(2601, 'pg_catalog', 'pg_am', 'oid oid, amname name, amhandler oid, amtype char', () => [[2, 'heap', 0, 't'], [403, 'btree', 0, 'i']]),
-  table(2609, 'pg_catalog', 'pg_description', 'objoid oid, classoid oid, objsubid int4, description text', empty),
+  table(2609, 'pg_catalog', 'pg_description', PG_DESCRIPTION_SPEC, pgDescriptionRows),
+  table(2396, 'pg_catalog', 'pg_shdescription', PG_SHDESCRIPTION_SPEC, pgShdescriptionRows),
   table(3256, 'pg_catalog', 'pg_policy', 'oid oid, polname name, polrelid oid, polcmd char, polpermissive bool, polroles oid[], polqual text, polwithcheck text', empty),
   table(3381, 'pg_catalog', 'pg_statistic_ext', 'oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid, stxstattarget int4, stxkeys int2[], stxkind text[]', empty),
   table(6104, 'pg_catalog', 'pg_publication', 'oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool, pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool', empty),
