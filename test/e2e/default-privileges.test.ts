@@ -4,8 +4,10 @@
  * sequences, functions and schemas created afterwards, FOR ROLE and IN SCHEMA, psql's \ddp
  * query, DROP SCHEMA and DROP ROLE, and PostgreSQL's errors.
  */
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { postgresUnavailableReason } from '../support/postgres.js';
+import { runPsql } from '../support/psql.js';
 import { RoleServers, same, type RolePair } from '../support/role-pair.js';
 
 const skip = postgresUnavailableReason() ?? false;
@@ -107,4 +109,30 @@ test('ALTER DEFAULT PRIVILEGES errors are PostgreSQL\'s', { skip }, async () => 
     'ALTER DEFAULT PRIVILEGES FOR ROLE nobody GRANT SELECT ON TABLES TO reader',
     'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC WITH GRANT OPTION',
   ]);
+});
+
+test('psql\'s \\ddp, \\dp and \\df+ print the same on both servers', { skip }, async () => {
+  await same(admin, [
+    'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO reader',
+    'CREATE TABLE shown (id int PRIMARY KEY, v text)',
+    'GRANT UPDATE (v) ON shown TO app',
+    "CREATE FUNCTION shown_f(int) RETURNS int LANGUAGE sql AS 'SELECT $1'",
+  ]);
+  const strata = await servers.cluster.config('admin');
+  const envs = [
+    { PGHOST: String(strata.host), PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: String(strata.password), PGSSLMODE: 'require' },
+    { PGHOST: String(servers.server.config.host), PGPORT: String(servers.server.config.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGSSLMODE: 'disable' },
+  ];
+  const outputs: string[] = [];
+  for (const command of ['\\ddp', '\\dp shown', '\\df+ shown_f']) {
+    const [onStrata, onPostgres] = await Promise.all(envs.map((env) => runPsql(env, command)));
+    assert.equal(onStrata.stderr, onPostgres.stderr, command);
+    assert.equal(onStrata.stdout, onPostgres.stdout, command);
+    assert.equal(onStrata.status, 0, command);
+    outputs.push(onStrata.stdout);
+  }
+  // Not two empty listings: each shows what was granted.
+  assert.match(outputs[0]!, /reader=r\/admin/);
+  assert.match(outputs[1]!, /app=w\/admin/);
+  assert.match(outputs[2]!, /=X\/admin/);
 });
