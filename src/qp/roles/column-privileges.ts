@@ -61,7 +61,8 @@ export function columnAclChanges(statement: GrantStatement, table: TableInfo, ta
       acl = statement.grant ? grantTo(acl, grantee, grantor, grantable, statement.grantOption) : revokeFrom(acl, grantee, grantor, grantable, statement.grantOption);
     }
     if (!statement.grant) acl = revokeDependents(acl, table, statement.cascade, catalog);
-    const { acl: _old, ...rest } = column;
+    // An emptied ACL is NULL attacl again: the field goes rather than staying as [].
+    const { acl: _previous, ...rest } = column;
     columns[position] = acl.length > 0 ? { ...rest, acl } : rest;
     changed = true;
   }
