@@ -15,6 +15,8 @@ import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
 import type { AfterCommitJob } from './jobs/job-requests.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
+import { DataModifyingWith, ReturnedRows, TOP_LEVEL_ONLY, type ModifyingStatement } from './sql/data-modifying-with.js';
+import { materialize } from './sql/operators.js';
 import { planExplain } from './sql/explain.js';
 import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
@@ -41,6 +43,8 @@ type Plan =
 interface PlanEntry {
   readonly catalogVersion: number;
   readonly plan: Plan;
+  /** The statement's data-modifying CTEs, run before it (data-modifying-with.ts); null for none. */
+  readonly dataModifying: DataModifyingWith | null;
   /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
   readonly schemaKeys: readonly Key[];
   readonly paramTypes: number[];
@@ -269,21 +273,23 @@ export class Session implements SqlSession {
     if (this.txn?.ddl && isDml(statement)) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     const paramTypes = simpleQuery ? NO_PARAMETERS : prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
     const access = new AccessLog(statement);
-    const pc = { ...this.planContext(catalog, paramTypes), access };
+    const dataModifying = statement.kind === 'select' || statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete'
+      ? DataModifyingWith.of(statement, planModifying) : null;
+    const pc = { ...this.planContext(catalog, paramTypes), access, dataModifying: dataModifying ?? TOP_LEVEL_ONLY };
     const usedTables = pc.usedTables;
     // Error positions need no adjustment: the parser's locations are offsets into the whole
     // query string, which is what the P field of ErrorResponse counts from.
     let plan: Plan;
     switch (statement.kind) {
-      case 'select': plan = { kind: 'query', query: planSelect(statement, { ...pc, columnUse: ColumnUse.of(statement) }) }; break;
+      case 'select': plan = { kind: 'query', query: planSelect(statement, { ...pc, columnUse: dataModifying ? null : ColumnUse.of(statement) }) }; break;
       case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
       case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
       case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
-      case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
+      case 'explain': plan = { kind: 'query', query: planExplain(statement, { ...pc, dataModifying: undefined }) }; break;
       default: plan = { kind: 'utility' };
     }
     const entry: PlanEntry = {
-      catalogVersion: catalog.version, plan, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
+      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
       paramTypes, uses: access.uses, allowed: null,
     };
     prepared.plan = entry;
@@ -425,6 +431,7 @@ export class Session implements SqlSession {
       cancelled: false, batches: 0, pause: this.host.pause,
     };
     this.current = rt;
+    if (entry.dataModifying) return this.runDataModifying(entry.dataModifying, entry.plan, rt, emit);
     if (entry.plan.kind === 'query') {
       // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
       if (rt.lockRows && this.blockMode.readOnly) throw readOnlyRefusal('SELECT FOR UPDATE');
@@ -440,6 +447,24 @@ export class Session implements SqlSession {
       return { tag, source: null, rt, columns: entry.plan.modify.columns };
     }
     throw new SqlError('0A000', `statement ${statement.kind} is not supported`);
+  }
+
+  /**
+   * A statement with data-modifying CTEs: DML for the transaction's rules; the main query's rows
+   * are computed before they are sent, so that the statement's foreign-key checks run after it.
+   */
+  private async runDataModifying(dataModifying: DataModifyingWith, plan: Plan, rt: Runtime, emit: (row: Row) => void): Promise<Started> {
+    if (plan.kind === 'utility') throw new Error('a data-modifying WITH on a utility statement');
+    if (this.blockMode.readOnly) throw readOnlyRefusal(plan.kind === 'query' ? 'SELECT' : plan.modify.tag);
+    this.checkDml(rt.txn);
+    if (plan.kind === 'query') {
+      const rows = await dataModifying.execute(rt, () => materialize(plan.query.build(), rt));
+      await runStatementChecks(rt.txn);
+      return { tag: 'SELECT', source: new ReturnedRows('statement', () => rows), rt, columns: plan.query.columns };
+    }
+    const count = await dataModifying.execute(rt, () => plan.modify.run(rt, emit));
+    await runStatementChecks(rt.txn);
+    return { tag: plan.modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${plan.modify.tag} ${count}`, source: null, rt, columns: plan.modify.columns };
   }
 
   /** COPY: planned here, at execution; its rows flow after the protocol's Copy*Response. */
@@ -810,5 +835,13 @@ class SessionPortal implements Portal {
     const tag = (count: number) => (run.tag === 'SELECT' ? `SELECT ${count}` : withCount(run.tag, count));
     this.finished = { kind: 'complete', commandTag: tag(0) };
     return { kind: 'complete', commandTag: tag(sentNow) };
+  }
+}
+
+function planModifying(statement: ModifyingStatement, pc: PlanContext): PlannedModify {
+  switch (statement.kind) {
+    case 'insert': return planInsert(statement, pc);
+    case 'update': return planUpdate(statement, pc);
+    case 'delete': return planDelete(statement, pc);
   }
 }

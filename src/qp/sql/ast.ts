@@ -115,7 +115,8 @@ export interface SortItem {
 export interface CommonTableExpr {
   readonly name: string;
   readonly columnAliases: readonly string[];
-  readonly query: SelectStatement;
+  /** A SELECT, or a data-modifying statement whose RETURNING rows the CTE holds (data-modifying-with.ts). */
+  readonly query: SelectStatement | InsertStatement | UpdateStatement | DeleteStatement;
   readonly location: number;
 }
 

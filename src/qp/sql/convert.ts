@@ -170,15 +170,19 @@ export function convertSelect(n: Json): SelectStatement {
   return { ...convertSelectBody({ ...n, withClause: undefined }), with: convertWith(n.withClause) };
 }
 
-/** WITH [RECURSIVE] name [(columns)] AS (SELECT …), …: only SELECTs (DSQL allows no more). */
+/** WITH [RECURSIVE] name [(columns)] AS (SELECT …, or INSERT/UPDATE/DELETE … RETURNING), …. */
 function convertWith(w: Json): NonNullable<SelectStatement['with']> {
   const ctes = ((w.ctes ?? []) as Json[]).map((node): CommonTableExpr => {
     const cte = node.CommonTableExpr;
-    if (!cte.ctequery?.SelectStmt) throw unsupported('data-modifying statements in WITH are not supported', cte.location ?? -1);
     if (cte.search_clause || cte.cycle_clause) throw unsupported('SEARCH and CYCLE clauses are not supported yet', cte.location ?? -1);
+    const q = cte.ctequery;
+    const query = q.SelectStmt ? convertSelect(q.SelectStmt)
+      : (q.InsertStmt ? convertInsert(q.InsertStmt) : q.UpdateStmt ? convertUpdate(q.UpdateStmt) : q.DeleteStmt ? convertDelete(q.DeleteStmt) : null);
+    if (query === null) throw unsupported('this statement in WITH is not supported', cte.location ?? -1);
+    if (query.kind !== 'select' && query.kind !== 'insert' && query.kind !== 'update' && query.kind !== 'delete') throw new Error(`WITH query converted to ${query.kind}`);
     return {
       name: cte.ctename, columnAliases: ((cte.aliascolnames ?? []) as Json[]).map((a) => String(a.String.sval)),
-      query: convertSelect(cte.ctequery.SelectStmt), location: cte.location ?? -1,
+      query, location: cte.location ?? -1,
     };
   });
   return { recursive: !!w.recursive, ctes };

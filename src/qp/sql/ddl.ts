@@ -327,6 +327,7 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
   if ((!existing && ctx.catalog.relationExists(schema, name)) || (existing && !statement.replace)) {
     throw new SqlError('42P07', `relation "${name}" already exists`);
   }
+  if (statement.query.with?.ctes.some((cte) => cte.query.kind !== 'select')) throw new SqlError('0A000', 'views must not contain data-modifying statements in WITH');
   const described = ctx.describeQuery!(statement.query);
   if (statement.columnAliases.length > described.columns.length) throw new SqlError('42601', 'CREATE VIEW specifies more column names than columns');
   const columns = described.columns.map((c, i) => ({

@@ -102,13 +102,13 @@ export class RowWriter {
   /** Finds a conflicting row for a new row: by primary key, then by each unique index. */
   async findConflict(rt: Runtime, row: readonly SqlValue[], key: Uint8Array, only: IndexInfo | null): Promise<{ index: IndexInfo; existingKey: Uint8Array } | null> {
     if (this.table.primaryKey.length > 0 && (!only || only.primary)) {
-      if ((await rt.txn.get(key)) !== null) return { index: this.codec.primaryIndex, existingKey: key };
+      if ((await rt.txn.getCurrent(key)) !== null) return { index: this.codec.primaryIndex, existingKey: key };
     }
     for (const index of this.table.indexes) {
       if (index.primary || !index.unique || (only && only !== index)) continue;
       const entry = this.codec.indexEntry(index, row, key);
       if (!entry.uniqueChecked) continue;
-      const existing = await rt.txn.get(entry.key);
+      const existing = await rt.txn.getCurrent(entry.key);
       if (existing !== null) return { index, existingKey: this.codec.primaryKeyFromIndexEntry(index, entry.key, existing) };
     }
     return null;
@@ -142,7 +142,7 @@ export class RowWriter {
     const newKey = this.table.primaryKey.length > 0 ? this.codec.primaryKey(newRow, null) : oldKey;
     const keyMoved = Buffer.compare(newKey, oldKey) !== 0;
     if (keyMoved) {
-      if ((await rt.txn.get(newKey)) !== null) throw this.uniqueViolation(this.codec.primaryIndex, newRow);
+      if ((await rt.txn.getCurrent(newKey)) !== null) throw this.uniqueViolation(this.codec.primaryIndex, newRow);
       rt.txn.put(oldKey, null, oldKey);
     }
     for (const index of this.table.indexes) {
@@ -150,7 +150,7 @@ export class RowWriter {
       const before = this.codec.indexEntry(index, oldRow, oldKey);
       const after = this.codec.indexEntry(index, newRow, newKey);
       if (Buffer.compare(before.key, after.key) === 0 && Buffer.compare(before.value, after.value) === 0) continue;
-      if (after.uniqueChecked && Buffer.compare(before.key, after.key) !== 0 && (await rt.txn.get(after.key)) !== null) {
+      if (after.uniqueChecked && Buffer.compare(before.key, after.key) !== 0 && (await rt.txn.getCurrent(after.key)) !== null) {
         throw this.uniqueViolation(index, newRow);
       }
       rt.txn.put(before.key, null, null);
@@ -334,7 +334,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   return {
     index,
     async resolve(rt, writer, existingKey, proposed) {
-      const stored = await rt.txn.get(existingKey);
+      const stored = await rt.txn.getCurrent(existingKey);
       if (stored === null) throw new Error('conflicting row vanished within one snapshot');
       const existing = codec.decodeRow(stored, existingKey);
       const combined = [...existing, ...proposed];
