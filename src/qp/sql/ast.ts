@@ -57,7 +57,12 @@ export type Expr =
   | { readonly kind: 'subquery'; readonly mode: 'scalar' | 'array' | 'exists' | 'any' | 'all'; readonly select: SelectStatement | null; readonly unsupported: string | null;
       readonly left?: Expr; readonly op?: string; readonly location: number;
       /** `(a, b) op ANY/ALL (SELECT x, y …)`, `(a, b) op (SELECT x, y …)`: `left` is a row, compared with each result row pair by pair. */
-      readonly rowCompare?: boolean }
+      readonly rowCompare?: boolean;
+      /**
+       * `SET (a, b) = (SELECT x, y …)`: a scalar subquery whose row is one record (fields f1, f2, …);
+       * each column's assignment takes its field of this same node, and the subquery runs once per row.
+       */
+      readonly wholeRow?: boolean }
   /** ROW(a, b, …) or (a, b, …): a row value (src/qp/sql/row-values.ts). */
   | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly location: number;
       /** The fields take the names of the columns `t.*` gives (a whole-row reference), not f1, f2, …. */

@@ -600,24 +600,26 @@ function convertReturning(n: Json): SelectTarget[] {
 }
 
 function convertAssignments(list: Json[]): Assignment[] {
+  // The sub-select of SET (a, b) = (SELECT …), one node for all its columns (the grammar repeats it).
+  const rowSubqueries = new Map<number, Expr>();
   return list.map((node) => {
     const t = node.ResTarget;
     if (t.indirection) throw unsupported('assignment to a field or array element is not supported', t.location ?? -1);
     if (t.val?.MultiAssignRef) {
-      // SET (a, b) = (x, y): each column takes its element of the row; a row subquery is not built yet.
+      // SET (a, b) = (x, y): each column takes its element of the row.
       const multi = t.val.MultiAssignRef;
       const row = multi.source?.RowExpr;
       const sublink = multi.source?.SubLink;
-      if (!row && sublink?.subselect?.SelectStmt?.targetList && !(sublink.subselect.SelectStmt.op && sublink.subselect.SelectStmt.op !== 'SETOP_NONE')) {
-        // SET (a, b) = (SELECT x, y …): each column reads its own column of the row, as a scalar
-        // subquery of one column (the same snapshot gives the same row; more than one row is 21000).
-        const select = sublink.subselect.SelectStmt;
-        const targets = select.targetList as Json[];
-        if (targets.length !== multi.ncolumns || targets.some((tl) => tl.ResTarget.val?.ColumnRef?.fields?.some((f: Json) => f.A_Star))) {
-          throw new SqlError('42601', 'number of columns does not match number of values', { position: (t.location ?? 0) + 1 });
+      if (!row && sublink?.subselect?.SelectStmt) {
+        // SET (a, b) = (SELECT x, y …): the subquery's row as one record, run once per target row;
+        // each column takes its field (more columns or fewer than targets: 42601, as PostgreSQL).
+        let shared = rowSubqueries.get(sublink.location);
+        if (!shared) {
+          shared = { kind: 'subquery', mode: 'scalar', select: convertSelect(sublink.subselect.SelectStmt), unsupported: null, location: sublink.location ?? -1, wholeRow: true };
+          rowSubqueries.set(sublink.location, shared);
         }
-        const one = { ...select, targetList: [targets[multi.colno - 1]] };
-        return { column: t.name, value: { kind: 'subquery', mode: 'scalar', select: convertSelect(one), unsupported: null, location: t.location ?? -1 }, location: t.location ?? -1 };
+        const value: Expr = { kind: 'field', arg: shared, name: `f${multi.colno}`, width: multi.ncolumns, location: t.location ?? -1 };
+        return { column: t.name, value, location: t.location ?? -1 };
       }
       // PostgreSQL's own refusal (SET (a, b) = v.* and the like).
       if (!row) throw unsupported('source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression', t.location ?? -1);
