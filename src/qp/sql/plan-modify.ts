@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
-import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
+import type { IndexInfo, TableInfo, ViewInfo } from '../catalog/catalog.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds, undecidedWhere } from './access-path.js';
 import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
@@ -16,6 +16,7 @@ import type { TableCodec } from './table-codec.js';
 import { columnDefaultText, refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
 import { ForeignKeyEnforcement, type ForeignKeyContext } from './foreign-keys.js';
 import * as types from './typesystem.js';
+import { planDeleteThroughView, planInsertThroughView, planUpdateThroughView } from './view-modify.js';
 
 /**
  * INSERT, UPDATE and DELETE. Writes go to the transaction's buffer only; uniqueness is checked
@@ -30,22 +31,28 @@ export interface PlannedModify {
   readonly targets?: () => RowSource;
 }
 
+/** The view a statement changes rows through (view-modify.ts), or null for a table. */
+function targetView(pc: PlanContext, statement: InsertStatement | UpdateStatement | DeleteStatement): ViewInfo | null {
+  const relation = resolveRelation(pc.resolver, statement.schema, statement.table, statement.location);
+  return relation.kind === 'view' ? relation.view : null;
+}
+
 function targetTable(pc: PlanContext, schema: string | null, name: string, location: number): TableInfo {
   const relation = resolveRelation(pc.resolver, schema, name, location);
   if (relation.kind === 'virtual') throw new SqlError('42809', `cannot change relation "${name}"`);
-  if (relation.kind === 'view') throw new SqlError('0A000', `changing rows through view "${name}" is not supported yet`);
+  if (relation.kind === 'view') throw new Error(`view "${name}" reached targetTable`);
   pc.usedTables.add(relation.table);
   pc.access?.target(relation.table, schema !== null);
   return relation.table;
 }
 
-function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
+export function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
   const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: i + 1 }));
   columns.push({ relation, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
   return columns;
 }
 
-function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): { exprs: Evaluator[]; columns: OutputColumn[] } | null {
+export function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): { exprs: Evaluator[]; columns: OutputColumn[] } | null {
   if (targets.length === 0) return null;
   const ctx = compileContext(pc, scope, 'RETURNING');
   const exprs: Evaluator[] = [];
@@ -167,7 +174,7 @@ export class RowWriter {
  * keys' actions change (made when first needed). Every table a foreign key chain can reach is
  * used by the plan, so a concurrent schema change of any of them is a schema conflict.
  */
-function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => RowWriter {
+export function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => RowWriter {
   const catalog = pc.resolver.catalog;
   const made = new Map<number, RowWriter>();
   const context: ForeignKeyContext = {
@@ -197,6 +204,8 @@ function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => R
 
 export function planInsert(statement: InsertStatement, pc: PlanContext): PlannedModify {
   if (statement.with) pc = bindCtes(statement, pc);
+  const view = targetView(pc, statement);
+  if (view) return planInsertThroughView(statement, view, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const codec = pc.codecs(table);
   const relation = statement.alias ?? statement.table;
@@ -511,6 +520,8 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
 
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
   if (statement.with) pc = bindCtes(statement, pc);
+  const view = targetView(pc, statement);
+  if (view) return planUpdateThroughView(statement, view, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   if (statement.from.length > 0) return planUpdateFrom(statement, table, statement.alias ?? statement.table, pc);
   const relation = statement.alias ?? statement.table;
@@ -547,6 +558,8 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
 
 export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
   if (statement.with) pc = bindCtes(statement, pc);
+  const view = targetView(pc, statement);
+  if (view) return planDeleteThroughView(statement, view, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const relation = statement.alias ?? statement.table;
   if (statement.using.length > 0) {
