@@ -92,3 +92,8 @@ test('the user needs the privilege on the view, the view\'s owner the one on the
     'SELECT * FROM emp ORDER BY id',
   ]) await db().same(sql);
 });
+
+test('information_schema says which views take INSERT, UPDATE and DELETE', { skip }, async () => {
+  await db().same("SELECT table_name, is_updatable, is_insertable_into FROM information_schema.views WHERE table_schema = 'public' ORDER BY table_name");
+  await db().same("SELECT table_name, table_type, is_insertable_into FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
+});

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
+import type { CatalogSnapshot, TableInfo, ViewInfo } from '../catalog/catalog.js';
 import type { DeleteStatement, Expr, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { coerce, coerceToBoolean, compileExpr } from './compile.js';
 import type { Evaluator } from './compiled.js';
@@ -112,6 +112,24 @@ function updatableView(view: ViewInfo, action: Action, pc: PlanContext): Updatab
   columns.length = targets.length;
   if (action !== 'delete' && columns.every((c) => c < 0)) throw refuse(action, view, 'Views that have no updatable columns are not automatically updatable.');
   return { view, table, tableRelation, query, targets, columns };
+}
+
+/**
+ * information_schema's is_insertable_into / is_updatable of a view: whether INSERT, and both
+ * UPDATE and DELETE, go through it here (a view over a view does not yet).
+ */
+export function viewUpdatability(view: ViewInfo, catalog: CatalogSnapshot): { insertable: boolean; updatable: boolean } {
+  const no = { insertable: false, updatable: false };
+  const parsed = parseSql(view.definition);
+  const query = parsed[0]?.statement;
+  if (parsed.length !== 1 || query?.kind !== 'select' || notUpdatableReason(query) !== null) return no;
+  const item = query.from[0] as Extract<SelectStatement['from'][number], { kind: 'table' }>;
+  const table = view.dependsOn.length === 1 ? catalog.tableById(view.dependsOn[0]!) : undefined;
+  if (!table || table.name !== item.name) return no;
+  const relation = item.alias ?? item.name;
+  const writable = query.targets.some((t) => t.expr.kind === 'star'
+    || (t.expr.kind === 'column' && t.expr.schema === null && (t.expr.table === null || t.expr.table === relation)));
+  return { insertable: writable, updatable: writable };
 }
 
 /** The table column behind view column `name`, or PostgreSQL's refusal for one that is not a column of it. */
