@@ -146,6 +146,8 @@ export interface ViewInfo {
   readonly definition: string;
   /** Tables the query reads: DROP TABLE refuses while a view depends on them (unless CASCADE). */
   readonly dependsOn: readonly number[];
+  /** WITH [LOCAL | CASCADED] CHECK OPTION: rows written through the view must satisfy its WHERE. */
+  readonly checkOption?: 'local' | 'cascaded' | null;
 }
 
 /** A SQL-language function: its body is one SELECT, inlined where the function is called. */

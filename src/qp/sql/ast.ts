@@ -374,7 +374,9 @@ export type Statement =
       readonly async?: boolean }
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
       /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */
-      readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
+      readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number;
+      /** WITH [LOCAL | CASCADED] CHECK OPTION (view-modify.ts). */
+      readonly checkOption?: 'local' | 'cascaded' | null }
   | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
   | AlterObjectStatement

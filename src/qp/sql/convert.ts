@@ -956,7 +956,6 @@ function convertExplain(n: Json, text: string): Statement {
 
 /** CREATE [OR REPLACE] VIEW name [(columns)] AS SELECT …: the query is kept as text. */
 function convertView(n: Json, text: string): Statement {
-  if (n.withCheckOption && n.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION is not supported yet');
   if (n.options && n.options.length > 0) throw unsupported('view options are not supported yet');
   if (n.view.relpersistence === 't') throw unsupported('temporary views are not supported');
   if (n.query.SelectStmt && selectInto(n.query.SelectStmt)) throw unsupported('views must not contain SELECT INTO');
@@ -965,6 +964,7 @@ function convertView(n: Json, text: string): Statement {
     kind: 'create-view', schema: n.view.schemaname ?? null, name: n.view.relname,
     columnAliases: ((n.aliases ?? []) as Json[]).map((a) => String(a.String.sval)),
     query: convertSelect(n.query.SelectStmt), queryText: '', queryStart: queryStartAfterAs(text, location), replace: !!n.replace, location,
+    checkOption: n.withCheckOption === 'LOCAL_CHECK_OPTION' ? 'local' : n.withCheckOption === 'CASCADED_CHECK_OPTION' ? 'cascaded' : null,
   };
 }
 

@@ -13,6 +13,7 @@ import { ApplySubplans, SubplanCollector } from './subplans.js';
 import { isSetReturning } from './set-functions.js';
 import { compileColumnDefaults, synchronousDefault } from '../sequences/insert-defaults.js';
 import * as types from './typesystem.js';
+import { failingRow } from './row-rules.js';
 
 /**
  * INSERT, UPDATE and DELETE through an automatically updatable view, as PostgreSQL does it
@@ -21,7 +22,8 @@ import * as types from './typesystem.js';
  * that is a plain column of that table can be written, any other is not. The rows changed are
  * the table's rows the view shows (its WHERE and the statement's); RETURNING sees view rows.
  * The view's owner needs the privileges on the table, the user those on the view. Views over
- * views are not rewritten in turn yet (0A000), nor WITH CHECK OPTION (refused at CREATE VIEW).
+ * views are not rewritten in turn yet (0A000). WITH CHECK OPTION checks the view's WHERE on every
+ * row INSERT or UPDATE writes through it (44000).
  */
 type Action = 'insert' | 'update' | 'delete';
 
@@ -76,6 +78,31 @@ function containsCall(node: unknown, test: (f: FuncExpr) => boolean): boolean {
 
 function refuse(action: Action, view: ViewInfo, detail: string): SqlError {
   return new SqlError('55000', `cannot ${VERB[action]} view "${view.name}"`, { detail, hint: HINT[action] });
+}
+
+/** CREATE VIEW … WITH CHECK OPTION: PostgreSQL's refusal for a view that is not automatically updatable. */
+export function refuseCheckOption(query: SelectStatement): void {
+  const reason = notUpdatableReason(query);
+  if (reason) throw new SqlError('0A000', 'WITH CHECK OPTION is supported only on automatically updatable views', { hint: reason });
+}
+
+/**
+ * WITH CHECK OPTION: the view's WHERE over a new row of the table (with its key), or null for a
+ * view without one. The target is a table, so LOCAL and CASCADED check the same condition.
+ */
+function checkOptionOf(target: UpdatableView, pc: PlanContext): ((row: Row, rt: Runtime) => void) | null {
+  const { view, table, query } = target;
+  if (!view.checkOption || !query.where) return null;
+  const subplans = new SubplanCollector();
+  const scope = new Scope(tableScope(table, target.tableRelation));
+  const ctx = withSubqueries(compileContext({ ...pc, outer: undefined, ctes: undefined }, scope, 'WHERE'), subplans, pc);
+  const condition = coerceToBoolean(compileExpr(query.where, ctx), 'WHERE').eval;
+  if (!subplans.empty) throw new SqlError('0A000', `WITH CHECK OPTION of view "${view.name}", whose WHERE has a subquery, is not supported yet`);
+  return (row, rt) => {
+    if (condition(row, rt.ctx) !== true) {
+      throw new SqlError('44000', `new row violates check option for view "${view.name}"`, { detail: failingRow(table.columns, row) });
+    }
+  };
 }
 
 /** The view as a target of `action`: its table and column mapping, or PostgreSQL's refusal. */
@@ -259,6 +286,7 @@ export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo
   });
   const returning = returningOf(statement, target, relation, pc);
   const viewRow = returning ? viewRowOf(target, pc) : null;
+  const check = checkOptionOf(target, pc);
   const writer = rowWriters(pc, table)(table);
   const k = target.columns.length;
   const n = table.columns.length;
@@ -275,6 +303,7 @@ export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo
         for (const set of sets) updated[set.column] = set.value(row, rt.ctx);
         writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, old, row[k] as Uint8Array, updated);
+        check?.([...updated, key], rt);
         if (returning) {
           const shown = viewRow!([...updated, key], rt);
           emit(returning.exprs.map((e) => e(shown, rt.ctx)));
@@ -296,7 +325,8 @@ export function planInsertThroughView(statement: InsertStatement, view: ViewInfo
   // The table's INSERT, with the row and key of each new row coming back for the view's RETURNING.
   const key: Expr = { kind: 'column', schema: null, table: null, name: '__row_key', location: -1 };
   const all: SelectTarget[] = [...table.columns.map((c) => ({ expr: { kind: 'column', schema: null, table: null, name: c.name, location: -1 } as Expr, alias: null, location: -1 })), { expr: key, alias: null, location: -1 }];
-  const rewritten: InsertStatement = { ...statement, with: null, schema: table.schema, table: table.name, alias: null, columns, returning: statement.returning.length > 0 ? all : [] };
+  const check = checkOptionOf(target, pc);
+  const rewritten: InsertStatement = { ...statement, with: null, schema: table.schema, table: table.name, alias: null, columns, returning: statement.returning.length > 0 || check ? all : [] };
   const reads = readsColumns(statement.returning);
   const mark = pc.access?.uses.length ?? 0;
   const inner = planInsert(rewritten, pc);
@@ -315,8 +345,10 @@ export function planInsertThroughView(statement: InsertStatement, view: ViewInfo
     tag: 'INSERT',
     async run(rt, emit) {
       return inner.run(rt, (row) => {
+        check?.(row, rt);
+        if (!returning) return;
         const shown = viewRow!(row, rt);
-        emit(returning!.exprs.map((e) => e(shown, rt.ctx)));
+        emit(returning.exprs.map((e) => e(shown, rt.ctx)));
       });
     },
   };

@@ -269,7 +269,7 @@ const TABLES: VirtualTable[] = [
   table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition varchar, check_option varchar, is_updatable varchar, is_insertable_into varchar', (catalog) =>
     [...catalog.allViews()].map((v) => {
       const { insertable, updatable } = viewUpdatability(v, catalog);
-      return ['postgres', v.schema, v.name, v.definition, 'NONE', yesNo(updatable), yesNo(insertable)];
+      return ['postgres', v.schema, v.name, v.definition, v.checkOption ? v.checkOption.toUpperCase() : 'NONE', yesNo(updatable), yesNo(insertable)];
     })),
   // Every index pg_index lists (still-building ones too, as PostgreSQL lists invalid ones), with
   // pg_get_indexdef's text; the table always schema-qualified, as PostgreSQL's view prints it.
