@@ -5,13 +5,13 @@ import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from 
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import type { Key } from '../contracts/kv.js';
-import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
+import { tableKey, CatalogSnapshot, CATALOG_RANGE, CATALOG_VERSION_KEY, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
 import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
-import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
+import { executeDdl, isDdl, type DdlContext, type DdlResult } from './sql/ddl.js';
 import type { AfterCommitJob } from './jobs/job-requests.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
@@ -511,8 +511,26 @@ export class Session implements SqlSession {
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
     };
     if (isRoleStatement(statement)) return this.runRoleDdl(statement, catalog, txn);
-    checkNamedOwnership(statement, catalog, this.roleOid(catalog), this.settings.searchPath(this.roles.currentUser));
-    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.roles.currentUser, describeQuery };
+    const searchPath = this.settings.searchPath(this.roles.currentUser);
+    const started = await this.applyDdl(statement, catalog, txn, emit, describeQuery, searchPath, this.currentSchema(catalog));
+    if (statement.kind === 'create-schema' && statement.elements) {
+      // The elements run in this DDL's transaction, each over the catalog as the ones before left
+      // it, with the new schema first on the search path (as PostgreSQL runs them).
+      const elementPath = [statement.name, ...searchPath];
+      for (const element of statement.elements) {
+        const current = CatalogSnapshot.fromEntries(await catalogEntries(txn));
+        if (isRoleStatement(element)) this.runRoleDdl(element, current, txn, elementPath);
+        else await this.applyDdl(element, current, txn, emit, (query, types = [], against = current) => describeQuery(query, types, against), elementPath, statement.name);
+      }
+    }
+    return started;
+  }
+
+  /** One DDL statement's catalog writes, made over `catalog` with `searchPath` and `currentSchema`. */
+  private async applyDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void,
+    describeQuery: DdlContext['describeQuery'], searchPath: readonly string[], currentSchema: string): Promise<{ tag: string; source: null; rt: null; columns: null }> {
+    checkNamedOwnership(statement, catalog, this.roleOid(catalog), searchPath);
+    const ddlContext = { catalog, currentSchema, sessionUser: this.roles.currentUser, describeQuery };
     const result: DdlResult = isSequenceDdl(statement)
       ? await executeSequenceDdl(statement, ddlContext, async (id) => {
         const raw = await txn.get(sequenceRowKey(id));
@@ -531,11 +549,11 @@ export class Session implements SqlSession {
   private afterCommit: AfterCommitJob[] = [];
 
   /** CREATE/ALTER/DROP ROLE, GRANT, REVOKE, AWS IAM GRANT: catalog writes like any DDL. */
-  private runRoleDdl(statement: Parameters<typeof executeRoleDdl>[0], catalog: CatalogSnapshot, txn: Transaction): { tag: string; source: null; rt: null; columns: null } {
+  private runRoleDdl(statement: Parameters<typeof executeRoleDdl>[0], catalog: CatalogSnapshot, txn: Transaction,
+    searchPath: readonly string[] = this.settings.searchPath(this.roles.currentUser)): { tag: string; source: null; rt: null; columns: null } {
     const access = catalog.access;
     const result = executeRoleDdl(statement, {
-      catalog, currentRole: this.roleOid(catalog), sessionRole: access.role(this.roles.sessionUser)?.oid ?? -1,
-      searchPath: this.settings.searchPath(this.roles.currentUser),
+      catalog, currentRole: this.roleOid(catalog), sessionRole: access.role(this.roles.sessionUser)?.oid ?? -1, searchPath,
     });
     for (const write of result.writes) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
@@ -843,5 +861,17 @@ function planModifying(statement: ModifyingStatement, pc: PlanContext): PlannedM
     case 'insert': return planInsert(statement, pc);
     case 'update': return planUpdate(statement, pc);
     case 'delete': return planDelete(statement, pc);
+  }
+}
+
+/** The catalog's entries as the transaction sees them (its own DDL writes included), bounded batches. */
+async function catalogEntries(txn: Transaction): Promise<{ key: Uint8Array; value: Uint8Array }[]> {
+  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+  let start: Uint8Array = CATALOG_RANGE.start;
+  for (;;) {
+    const batch = await txn.scan(start, CATALOG_RANGE.end, 1000, false);
+    for (let i = 0; i < batch.keys.length; i++) entries.push({ key: batch.keys[i]!, value: batch.values[i]! });
+    if (!batch.resume) return entries;
+    start = batch.resume;
   }
 }

@@ -378,7 +378,9 @@ export type Statement =
       /** WITH [LOCAL | CASCADED] CHECK OPTION (view-modify.ts). */
       readonly checkOption?: 'local' | 'cascaded' | null }
   | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
-  | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean;
+      /** CREATE SCHEMA's elements (schema-elements.ts), run after it in its transaction. */
+      readonly elements?: readonly Statement[] }
   | AlterObjectStatement
   | { readonly kind: 'create-sequence'; readonly schema: string | null; readonly name: string; readonly ifNotExists: boolean; readonly options: readonly SequenceOption[] }
   /** ALTER SEQUENCE: options, or RENAME TO `newName`. */

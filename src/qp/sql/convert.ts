@@ -7,6 +7,7 @@ import type {
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
+import { convertSchemaElements } from './schema-elements.js';
 import { convertRoleStatement } from '../roles/role-convert.js';
 import { resolveColumnType } from './typesystem.js';
 import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
@@ -62,7 +63,8 @@ export function convertStatement(raw: Json, text: string): Statement {
       if (n.schemaElts) {
         // DSQL runs the elements as statements of their own: an index among them gets its refusal.
         if ((n.schemaElts as Json[]).some((e) => e.IndexStmt)) throw unsupported('unsupported mode. please use CREATE INDEX ASYNC.');
-        throw unsupported('CREATE SCHEMA with schema elements is not supported');
+        const elements = convertSchemaElements(n.schemaname, n.schemaElts, (element) => convertStatement(element, text));
+        return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists, elements };
       }
       return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists };
     case 'TransactionStmt': return convertTransaction(n);

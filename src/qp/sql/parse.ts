@@ -83,6 +83,7 @@ function toSyntaxError(error: unknown): SqlError {
   if (message === 'invalid Unicode escape' && details?.functionName === 'str_udeescape') {
     return new SqlError('42601', message, { ...at, hint: 'Unicode escapes must be \\XXXX or \\+XXXXXX.' });
   }
-  const code = /^frame (start|end|starting)/.test(message) ? '42P20' : '42601';
+  // gram.y raises a few feature refusals of its own (FEATURE_NOT_SUPPORTED), not syntax errors.
+  const code = /^frame (start|end|starting)/.test(message) ? '42P20' : message === 'CREATE SCHEMA IF NOT EXISTS cannot include schema elements' ? '0A000' : '42601';
   return new SqlError(code, message, at);
 }
