@@ -504,11 +504,13 @@ export class Session implements SqlSession {
     if (txn.ddl) throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
     if (txn.dml) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     txn.ddl = true;
-    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = [], against: CatalogSnapshot = catalog) => {
-      const pc = this.planContext(against, paramTypes.slice());
+    const describeQuery = (query: SelectStatement, paramTypes: readonly number[] = [], against: CatalogSnapshot = catalog, searchPath?: readonly string[]) => {
+      const base = this.planContext(against, paramTypes.slice());
+      const pc = searchPath ? { ...base, resolver: { ...base.resolver, searchPath } } : base;
       const planned = planSelect(query, pc);
       if (pc.paramTypes.length > paramTypes.length) throw new SqlError('42P02', `there is no parameter $${paramTypes.length + 1}`);
-      return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id) };
+      // The schemas of the search path that exist: what the query's names were resolved in.
+      return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id), searchPath: pc.resolver.searchPath.filter((s) => against.schema(s) !== undefined) };
     };
     if (isRoleStatement(statement)) return this.runRoleDdl(statement, catalog, txn);
     const searchPath = this.settings.searchPath(this.roles.currentUser);
@@ -520,7 +522,7 @@ export class Session implements SqlSession {
       for (const element of statement.elements) {
         const current = CatalogSnapshot.fromEntries(await catalogEntries(txn));
         if (isRoleStatement(element)) this.runRoleDdl(element, current, txn, elementPath);
-        else await this.applyDdl(element, current, txn, emit, (query, types = [], against = current) => describeQuery(query, types, against), elementPath, statement.name);
+        else await this.applyDdl(element, current, txn, emit, (query, types = [], against = current, path = elementPath) => describeQuery(query, types, against, path), elementPath, statement.name);
       }
     }
     return started;
@@ -530,7 +532,7 @@ export class Session implements SqlSession {
   private async applyDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void,
     describeQuery: DdlContext['describeQuery'], searchPath: readonly string[], currentSchema: string): Promise<{ tag: string; source: null; rt: null; columns: null }> {
     checkNamedOwnership(statement, catalog, this.roleOid(catalog), searchPath);
-    const ddlContext = { catalog, currentSchema, sessionUser: this.roles.currentUser, describeQuery };
+    const ddlContext = { catalog, currentSchema, sessionUser: this.roles.currentUser, describeQuery, searchPath };
     const result: DdlResult = isSequenceDdl(statement)
       ? await executeSequenceDdl(statement, ddlContext, async (id) => {
         const raw = await txn.get(sequenceRowKey(id));

@@ -154,3 +154,11 @@ test('GROUP BY a name that is no input column means the output column of that na
     'select 1 as x from group_t group by x', 'DROP TABLE group_t',
   ]) await db().same(sql);
 });
+
+test('boolean literals name their column ?column?, as PostgreSQL 15 and later do; a cast names it bool', { skip }, async () => {
+  for (const sql of [
+    'SELECT true',
+    "SELECT false, 'yes'::boolean, true AND false",
+    'SELECT true AS t, NOT true',
+  ]) await db().same(sql);
+});

@@ -146,6 +146,12 @@ export interface ViewInfo {
   readonly definition: string;
   /** Tables the query reads: DROP TABLE refuses while a view depends on them (unless CASCADE). */
   readonly dependsOn: readonly number[];
+  /**
+   * The schemas the query's names were resolved in when the view was made (the existing schemas
+   * of the creator's search path); the view is always read with them, as PostgreSQL binds a view
+   * when it is made. Views made before this was kept have none and resolve with the reader's path.
+   */
+  readonly searchPath?: readonly string[];
   /** WITH [LOCAL | CASCADED] CHECK OPTION: rows written through the view must satisfy its WHERE. */
   readonly checkOption?: 'local' | 'cascaded' | null;
 }

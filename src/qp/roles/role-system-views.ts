@@ -124,6 +124,28 @@ export function hasSchemaPrivilege(catalog: CatalogSnapshot, user: string | numb
   return checkPrivilegeText(catalog, roleOid, schema.oid, 'schema', privilege, 'UC');
 }
 
+/** has_sequence_privilege([user,] sequence, privilege): USAGE, SELECT or UPDATE; a relation that is no sequence is 42809. */
+export function hasSequencePrivilege(catalog: CatalogSnapshot, searchPath: readonly string[], user: string | number, sequence: string | number, privilege: string): boolean | null {
+  const roleOid = roleOidOf(catalog, user);
+  if (typeof sequence === 'number') {
+    if (catalog.sequenceById(sequence)) return checkPrivilegeText(catalog, roleOid, sequence, 'sequence', privilege, 'Urw');
+    if (relationById(catalog, sequence)) throw new SqlError('42809', `"${relationName(catalog, sequence)}" is not a sequence`);
+    return null;
+  }
+  const parts = sequence.split('.').map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+  const name = parts[parts.length - 1]!;
+  for (const schema of parts.length > 1 ? [parts[parts.length - 2]!] : searchPath) {
+    const found = catalog.sequence(schema, name);
+    if (found) return checkPrivilegeText(catalog, roleOid, found.id, 'sequence', privilege, 'Urw');
+    if (catalog.table(schema, name) || catalog.view(schema, name)) throw new SqlError('42809', `"${sequence}" is not a sequence`);
+  }
+  throw new SqlError('42P01', `relation "${sequence}" does not exist`);
+}
+
+function relationName(catalog: CatalogSnapshot, oid: number): string {
+  return catalog.tableById(oid)?.name ?? [...catalog.allViews()].find((v) => v.id === oid)?.name ?? String(oid);
+}
+
 function roleOidOf(catalog: CatalogSnapshot, user: string | number): number {
   if (typeof user === 'number') return user;
   const role = catalog.access.role(user);

@@ -30,7 +30,7 @@ const NO_ROW: SqlValue[] = [];
 export function defaultExpression(column: ColumnInfo, catalog?: CatalogSnapshot): Expr | null {
   if (column.identity) {
     const sequence: Expr = { kind: 'const', literal: 'integer', text: String(column.identity.sequenceId), location: -1 };
-    return { kind: 'func', name: 'nextval', schema: null, args: [sequence], star: false, distinct: false, filter: null, location: -1 };
+    return { kind: 'func', name: 'nextval', schema: null, args: [sequence], star: false, distinct: false, filter: null, location: -1, identity: true };
   }
   const text = catalog ? columnDefaultText(catalog, column) : column.defaultText;
   if (text === null) return null;

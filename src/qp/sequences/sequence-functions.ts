@@ -9,6 +9,7 @@ import { subplanSlot, type SubqueryHost } from '../sql/subplans.js';
 import type { SrfCollector } from '../sql/plan-srf.js';
 import * as types from '../sql/typesystem.js';
 import { regCastTarget, splitQualifiedName } from '../system/catalog-functions.js';
+import { permissionDenied, privilegesOf } from '../roles/object-privileges.js';
 import { resolveSequenceName, sequenceById } from './sequence-catalog.js';
 import type { SessionSequences } from './sequence-session.js';
 
@@ -64,6 +65,20 @@ function sequenceArgument(name: string, arg: Expr, ctx: CompileContext, catalog:
   });
 }
 
+/**
+ * The privilege each call needs, as PostgreSQL checks it: nextval USAGE or UPDATE, currval and
+ * lastval USAGE or SELECT, setval UPDATE (42501 otherwise). An identity column's nextval checks
+ * none: INSERT on its table is enough.
+ */
+const NEEDED_LETTERS: Record<string, string> = { nextval: 'Uw', currval: 'Ur', lastval: 'Ur', setval: 'w' };
+
+function checkSequencePrivilege(catalog: CatalogSnapshot, user: string, sequence: SequenceInfo, name: string): SequenceInfo {
+  const role = catalog.access.role(user);
+  const held = role ? privilegesOf(catalog, role.oid, sequence.id, 'sequence').privileges : '';
+  if (![...NEEDED_LETTERS[name]!].some((letter) => held.includes(letter))) throw permissionDenied('sequence', sequence.name);
+  return sequence;
+}
+
 function typedArgument(arg: Expr, ctx: CompileContext, oid: number): Evaluator {
   const compiled = compileExpr(arg, ctx);
   inferParamType(ctx, compiled, oid);
@@ -83,9 +98,10 @@ export function compileSequenceCall(expr: Extract<Expr, { kind: 'func' }>, ctx: 
   let call: Call;
   let commits = false;
   if (name === 'lastval') {
-    call = (c) => sessionOf(c).lastval(catalog);
+    call = (c) => sessionOf(c).lastval(catalog, (sequence) => checkSequencePrivilege(catalog, c.user, sequence, name));
   } else {
-    const sequence = sequenceArgument(name, args[0]!, ctx, catalog, location);
+    const named = sequenceArgument(name, args[0]!, ctx, catalog, location);
+    const sequence = expr.identity ? named : (row: Row, c: ExecContext) => checkSequencePrivilege(catalog, c.user, named(row, c), name);
     if (name === 'currval') {
       call = (c, row) => sessionOf(c).currval(sequence(row, c));
     } else if (name === 'nextval') {

@@ -26,9 +26,11 @@ export class SessionSequences {
   }
 
   /** The value nextval last returned in this session, of whichever sequence (if it still exists). */
-  lastval(catalog: CatalogSnapshot): bigint {
+  lastval(catalog: CatalogSnapshot, check: (sequence: SequenceInfo) => void): bigint {
     const value = this.lastUsed === null ? undefined : this.values.get(this.lastUsed);
-    if (value === undefined || !catalog.sequenceById(this.lastUsed!)) throw new SqlError('55000', 'lastval is not yet defined in this session');
+    const sequence = this.lastUsed === null ? undefined : catalog.sequenceById(this.lastUsed);
+    if (value === undefined || !sequence) throw new SqlError('55000', 'lastval is not yet defined in this session');
+    check(sequence);
     return value;
   }
 

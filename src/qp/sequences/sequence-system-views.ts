@@ -41,8 +41,8 @@ export function pgDependRows(catalog: CatalogSnapshot): SqlValue[][] {
 }
 
 /** pg_class's columns for a sequence, in virtual-tables.ts's order. */
-export function sequenceClassRows(catalog: CatalogSnapshot, namespaceOid: (schema: string) => number, owner: number): SqlValue[][] {
+export function sequenceClassRows(catalog: CatalogSnapshot, namespaceOid: (schema: string) => number, owner: number, acl: (oid: number) => string | null): SqlValue[][] {
   return [...catalog.allSequences()].map((s) => [
-    s.id, s.name, namespaceOid(s.schema), 0, catalog.access.objectAcl(s.id)?.owner ?? owner, 0, 'S', 'p', false, false, 3, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0,
+    s.id, s.name, namespaceOid(s.schema), 0, catalog.access.objectAcl(s.id)?.owner ?? owner, 0, 'S', 'p', false, false, 3, -1, false, false, false, false, 'n', null, acl(s.id), 0, 0, 0, true, false, null, 0, 0,
   ]);
 }

@@ -147,7 +147,7 @@ class OrderedInput implements AggregateState {
 }
 
 export function isOrderedInput(state: AggregateState): state is AggregateState & { keys(keys: readonly SqlValue[]): void } {
-  return state instanceof OrderedInput;
+  return typeof (state as { keys?: unknown }).keys === 'function';
 }
 
 export function newAggregateState(name: string, arg: number | null, distinct: boolean, math: AggregateArithmetic, order: readonly AggregateOrderKey[] = [], second: number | null = null): AggregateState {

@@ -30,6 +30,10 @@ export type Expr =
       readonly over?: WindowSpec | null;
       /** An aggregate's own ORDER BY: `string_agg(x, ',' ORDER BY x)`. */
       readonly aggOrder?: readonly SortItem[];
+      /** An identity column's nextval: PostgreSQL checks no sequence privilege for it (INSERT on the table suffices). */
+      readonly identity?: true;
+      /** An ordered-set aggregate call, `f(direct args) WITHIN GROUP (ORDER BY …)`: aggOrder holds the ORDER BY. */
+      readonly withinGroup?: true;
       /** `VARIADIC x` where x is an array value, not ARRAY[…] (which is spread into args). */
       readonly variadicArray?: boolean;
       /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
@@ -407,7 +411,9 @@ export interface AlteredObject {
 /** ALTER VIEW/SEQUENCE/FUNCTION/SCHEMA … OWNER TO (role null: CURRENT_USER / SESSION_USER) and ALTER TABLE/VIEW/SEQUENCE/FUNCTION … SET SCHEMA. */
 export type AlterObjectStatement =
   | { readonly kind: 'alter-owner'; readonly object: AlteredObject; readonly role: string | null }
-  | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string };
+  | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string }
+  /** ALTER VIEW … RENAME TO `newName` | RENAME COLUMN `column` TO `newColumn`. */
+  | { readonly kind: 'rename-object'; readonly object: AlteredObject; readonly rename: { readonly newName: string } | { readonly column: string; readonly newColumn: string } };
 
 /** One statement of a query string, with where it sits in the text. */
 export interface ParsedStatement {

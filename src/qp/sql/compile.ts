@@ -23,6 +23,7 @@ import { compileField, compileRecordFunction, compileRow, compileWholeRow, recor
 import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
+import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -41,6 +42,8 @@ export interface AggregateCall {
   readonly oid: number;
   /** Slot of the aggregate's result in the post-aggregation row. */
   readonly slot: number;
+  /** A state of its own instead of the named aggregate's (ordered-set aggregates collect their keys). */
+  readonly state?: () => types.AggregateState;
 }
 
 export interface CompileContext {
@@ -270,7 +273,7 @@ function compileConst(expr: Extract<Expr, { kind: 'const' }>): CompiledExpr {
   const { text, location } = expr;
   switch (expr.literal) {
     case 'null': return { ...constant(TypeOid.unknown, null, '?column?', location), unknownLiteral: undefined };
-    case 'boolean': return constant(TypeOid.bool, text === 't', 'bool', location);
+    case 'boolean': return constant(TypeOid.bool, text === 't', '?column?', location);
     case 'string': return { ...constant(TypeOid.unknown, text, '?column?', location), unknownLiteral: text };
     case 'integer': {
       const n = Number(text);
@@ -510,7 +513,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     if (user) return user;
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
-  if (types.isAggregate(expr.name)) return compileAggregate(expr, ctx);
+  if (types.isAggregate(expr.name) || expr.withinGroup) return compileAggregate(expr, ctx);
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
   const setCall = compileSetCall(expr, ctx);
   if (setCall) return setCall;
@@ -664,6 +667,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     ...ctx, scope: ctx.inputScope, aggregates: null, groupSlots: undefined, windows: undefined, clause: 'aggregate function calls',
     subqueries: ctx.aggregateSubqueries,
   };
+  if (expr.withinGroup) return compileOrderedSetAggregate(expr, ctx, inner);
   const textual = (e: CompiledExpr) => (e.oid === TypeOid.unknown ? coerce(e, TypeOid.text, -1, 'implicit', e.location) : e);
   let arg: CompiledExpr | null = null;
   let second: CompiledExpr | null = null;

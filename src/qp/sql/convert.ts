@@ -509,7 +509,7 @@ function convertAExpr(n: Json): Expr {
 function convertFuncCall(n: Json): Expr {
   const names: string[] = n.funcname.map(str);
   const location: number = n.location ?? -1;
-  if (n.agg_within_group) throw unsupported('WITHIN GROUP is not supported yet', location);
+  if (n.agg_within_group && n.over) throw unsupported(`OVER is not supported for ordered-set aggregate ${names[names.length - 1]!.toLowerCase()}`, location);
   let rawArgs = (n.args ?? []) as Json[];
   let variadicArray = false;
   if (n.func_variadic) {
@@ -534,6 +534,7 @@ function convertFuncCall(n: Json): Expr {
     over: n.over ? convertWindow(n.over, true) : null,
     ...(n.agg_order ? { aggOrder: (n.agg_order as Json[]).map(convertSort) } : {}),
     ...(variadicArray ? { variadicArray } : {}),
+    ...(n.agg_within_group ? { withinGroup: true as const } : {}),
     location,
   };
 }
@@ -1027,6 +1028,11 @@ function convertRename(n: Json): Statement {
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_TABCONSTRAINT') return { ...relation, actions: [{ kind: 'rename-constraint', name: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_DOMAIN' || n.renameType === 'OBJECT_DOMCONSTRAINT') return convertRenameDomain(n);
+  if (n.renameType === 'OBJECT_VIEW' || (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_VIEW')) {
+    const names = n.relation.schemaname ? [String(n.relation.schemaname), String(n.relation.relname)] : [String(n.relation.relname)];
+    const object = { objectType: 'view' as const, names, argTypes: null, ifExists: !!n.missing_ok };
+    return { kind: 'rename-object', object, rename: n.renameType === 'OBJECT_VIEW' ? { newName: String(n.newname) } : { column: String(n.subname), newColumn: String(n.newname) } };
+  }
   throw unsupported('unsupported object in RENAME statement');
 }
 

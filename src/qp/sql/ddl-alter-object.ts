@@ -3,7 +3,7 @@ import { CatalogChange, CatalogSnapshot, type FunctionInfo, type SequenceInfo, t
 import { hasPrivilege, isOwner, mustBeOwner, permissionDenied } from '../roles/object-privileges.js';
 import { ownedSequences } from '../sequences/sequence-catalog.js';
 import type { AlteredObject, AlterObjectStatement, SelectStatement } from './ast.js';
-import { schemaFor, type DdlContext, type DdlResult } from './ddl.js';
+import { renameViewStatement, schemaFor, truncateIdentifier, type DdlContext, type DdlResult } from './ddl.js';
 import { changeOwner, type OwnedObject } from './ddl-owner.js';
 import { parseSql } from './parse.js';
 import * as types from './typesystem.js';
@@ -28,6 +28,13 @@ export function executeAlterObject(statement: AlterObjectStatement, ctx: DdlCont
   const tag = `ALTER ${object.objectType.toUpperCase()}`;
   const found = findObject(object, ctx);
   if (found === null) return { tag, writes: [], notice: `relation "${object.names[object.names.length - 1]}" does not exist, skipping` };
+  if (statement.kind === 'rename-object') {
+    if (found.kind !== 'view') throw new Error('only views are renamed here');
+    const roleOid = ctx.catalog.access.role(ctx.sessionUser)?.oid ?? -1;
+    if (!isOwner(ctx.catalog, roleOid, found.info.id)) throw mustBeOwner('view', found.info.name);
+    const rename = 'newName' in statement.rename ? { newName: truncateIdentifier(statement.rename.newName) } : { column: statement.rename.column, newColumn: truncateIdentifier(statement.rename.newColumn) };
+    return renameViewStatement(found.info, rename, ctx, 'ALTER VIEW');
+  }
   const change = new CatalogChange(ctx.catalog);
   if (statement.kind === 'alter-owner') {
     // ALTER TABLE … OWNER TO is an ALTER TABLE action (ddl-owner.ts changeTableOwner).
@@ -179,7 +186,7 @@ function refuseBrokenViews(ctx: DdlContext, after: CatalogSnapshot, movedName: s
 function plansAlike(view: ViewInfo, after: CatalogSnapshot, ctx: DdlContext): boolean {
   try {
     const query = parseSql(view.definition)[0]!.statement as SelectStatement;
-    const tables = new Set(ctx.describeQuery!(query, [], after).tables);
+    const tables = new Set(ctx.describeQuery!(query, [], after, view.searchPath).tables);
     return tables.size === view.dependsOn.length && view.dependsOn.every((id) => tables.has(id));
   } catch {
     return false;

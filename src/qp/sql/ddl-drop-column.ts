@@ -17,7 +17,7 @@ import { tupleLayout } from './tuple-layout.js';
 export interface DropColumnHost {
   readonly catalog: CatalogSnapshot;
   /** Plans a view's query against a catalog (to learn whether it still plans without the column). */
-  readonly describeQuery?: (query: SelectStatement, paramTypes: readonly number[], catalog: CatalogSnapshot) => { columns: readonly { name: string; oid: number }[] };
+  readonly describeQuery?: (query: SelectStatement, paramTypes: readonly number[], catalog: CatalogSnapshot, searchPath?: readonly string[]) => { columns: readonly { name: string; oid: number }[] };
 }
 
 type DropColumnAction = Extract<AlterTableAction, { kind: 'drop-column' }>;
@@ -131,7 +131,7 @@ function dependentViews(table: TableInfo, altered: TableInfo, host: DropColumnHo
   return views.filter((view) => {
     try {
       const parsed = parseSql(view.definition)[0]!.statement as SelectStatement;
-      const planned = host.describeQuery!(parsed, [], catalog).columns;
+      const planned = host.describeQuery!(parsed, [], catalog, view.searchPath).columns;
       return planned.length !== view.columns.length || planned.some((c, i) => c.oid !== view.columns[i]!.typeOid);
     } catch {
       return true;

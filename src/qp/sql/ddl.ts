@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
-import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo } from '../catalog/catalog.js';
+import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
@@ -23,6 +23,7 @@ import { executeAlterObject } from './ddl-alter-object.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
+import { followTableRename, renameView, type ViewHost } from './view-references.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -40,7 +41,10 @@ export interface DdlContext {
   readonly currentSchema: string;
   readonly sessionUser: string;
   /** Plans a query (CREATE VIEW): its output columns and the tables it reads. */
-  readonly describeQuery?: (query: SelectStatement, paramTypes?: readonly number[], catalog?: CatalogSnapshot) => { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[] };
+  /** The session's search path (the existing schemas are what a new view is bound to). */
+  readonly searchPath?: readonly string[];
+  readonly describeQuery?: (query: SelectStatement, paramTypes?: readonly number[], catalog?: CatalogSnapshot, searchPath?: readonly string[]) =>
+    { columns: readonly { name: string; oid: number; typmod: number }[]; tables: readonly number[]; searchPath: readonly string[] };
 }
 
 export interface DdlResult {
@@ -69,7 +73,8 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-function': return createFunction(statement, ctx);
     case 'drop-function': return dropFunction(statement, ctx);
     case 'alter-owner':
-    case 'set-schema': return executeAlterObject(statement, ctx);
+    case 'set-schema':
+    case 'rename-object': return executeAlterObject(statement, ctx);
     case 'create-domain':
     case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
     default: throw new Error(`not a DDL statement: ${statement.kind}`);
@@ -80,7 +85,24 @@ export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
     || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
+    || statement.kind === 'rename-object'
     || isSequenceDdl(statement);
+}
+
+/** ALTER VIEW / ALTER TABLE … RENAME on a view. */
+export function renameViewStatement(view: ViewInfo, rename: { readonly newName: string } | { readonly column: string; readonly newColumn: string }, ctx: DdlContext, tag: string): DdlResult {
+  const change = new CatalogChange(ctx.catalog);
+  renameView(viewHost(ctx), view, rename, change);
+  return { tag, writes: change.finish() };
+}
+
+/** What following a rename through the views needs (view-references.ts). */
+export function viewHost(ctx: DdlContext): ViewHost {
+  const describe = ctx.describeQuery;
+  return {
+    catalog: ctx.catalog, searchPath: ctx.searchPath ?? [ctx.currentSchema],
+    describe: describe ? (query, catalog, searchPath) => describe(query, [], catalog, searchPath) : undefined,
+  };
 }
 
 /** What stored expressions (CHECK, generation, domain constraints) are compiled with during DDL. */
@@ -354,7 +376,7 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
   if (statement.checkOption) refuseCheckOption(statement.query);
   change.putView({
     // The text runs to the statement's end: the CHECK OPTION clause is the view's, not its query's.
-    id: existing?.id ?? change.allocateId(), schema, name, columns, dependsOn: [...new Set(described.tables)],
+    id: existing?.id ?? change.allocateId(), schema, name, columns, dependsOn: [...new Set(described.tables)], searchPath: described.searchPath,
     definition: statement.checkOption ? statement.queryText.replace(/\s+WITH\s+(?:LOCAL\s+|CASCADED\s+)?CHECK\s+OPTION\s*$/i, '') : statement.queryText,
     checkOption: statement.checkOption ?? null,
   });
@@ -366,11 +388,17 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   const schema = statement.schema ?? ctx.currentSchema;
   let table = ctx.catalog.table(schema, statement.table);
   if (!table) {
-    if (ctx.catalog.view(schema, statement.table)) throw new SqlError('42809', `"${statement.table}" is not a table`);
+    const view = ctx.catalog.view(schema, statement.table);
+    // ALTER TABLE may rename a view (and its columns), as in PostgreSQL; nothing else.
+    const only = statement.actions.length === 1 ? statement.actions[0]! : null;
+    if (view && only?.kind === 'rename-table') return renameViewStatement(view, { newName: truncateIdentifier(only.newName) }, ctx, 'ALTER TABLE');
+    if (view && only?.kind === 'rename-column') return renameViewStatement(view, { column: only.column, newColumn: truncateIdentifier(only.newName) }, ctx, 'ALTER TABLE');
+    if (view) throw new SqlError('42809', `"${statement.table}" is not a table`);
     if (statement.ifExists) return { tag: 'ALTER TABLE', writes: [], notice: `relation "${statement.table}" does not exist, skipping` };
     throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
   }
   const notices: string[] = [];
+  const renamedColumns: string[] = [];
   let tag = 'ALTER TABLE';
   if (statement.async) return validateConstraintAsync(table, statement.actions, newJobId);
   const columnIndex = (name: string): number => {
@@ -419,6 +447,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);
         withColumn(i, { ...table.columns[i]!, name: newName });
         table = renameColumnReferences(table, action.column, newName);
+        renamedColumns.push(action.column);
         tag = 'ALTER TABLE';
         break;
       }
@@ -446,6 +475,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     }
   }
   const before = ctx.catalog.table(schema, statement.table)!;
+  if (table.name !== before.name || renamedColumns.length > 0) followTableRename(viewHost(ctx), before, table, renamedColumns, change);
   if (table === before && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   // An index the statement removed (with a UNIQUE constraint) leaves its entries to a DROP job.
   const afterCommit: AfterCommitJob[] = [];

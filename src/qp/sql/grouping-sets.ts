@@ -57,7 +57,7 @@ function substitute(expr: Expr, missing: ReadonlyMap<string, number>, grouped: R
       return { kind: 'const', literal: 'integer', text: String(bits), location: e.location };
     }
     // Aggregates read the input rows, and subqueries have their own grouping: left as they are.
-    if ((e.kind === 'func' && types.isAggregate(e.name) && !e.over) || e.kind === 'subquery') return e;
+    if ((e.kind === 'func' && (types.isAggregate(e.name) || e.withinGroup) && !e.over) || e.kind === 'subquery') return e;
     return undefined;
   }) as Expr;
 }

@@ -68,9 +68,7 @@ function eligibleShape(select: SelectStatement): boolean {
 function readsByKey(source: RowSource): boolean {
   const info = source.explain?.();
   if (!info) return false;
-  if (info.label.startsWith('Storage Lookup') || info.label.startsWith('B-Tree Scan')) return true;
-  if (info.details?.some((d) => d.startsWith('Index Cond'))) return true;
-  return info.children.some(readsByKey);
+  return info.keyRead === true || info.children.some(readsByKey);
 }
 
 /**

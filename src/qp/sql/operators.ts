@@ -72,6 +72,8 @@ export interface ExplainInfo {
   readonly children: readonly RowSource[];
   /** A node EXPLAIN leaves out (it only trims helper columns): its child stands in its place. */
   readonly transparent?: boolean;
+  /** The node reads storage by key (a primary-key lookup or range, an index read), not a whole table. */
+  readonly keyRead?: boolean;
 }
 
 const SCAN_BATCH = 512;
@@ -109,7 +111,7 @@ export class TableScan implements RowSource {
 
   explain(): ExplainInfo {
     const details = [...(this.keyRange ? ['Index Cond: primary key range'] : []), ...(this.pushed ? ['Filters pushed down to storage'] : []), ...decodedDetail(this.codec)];
-    return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details, children: [] };
+    return { label: `Storage Scan on ${this.codec.table.name}${this.reverse ? ' (backward)' : ''}`, details, children: [], keyRead: this.keyRange };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -146,7 +148,7 @@ export class PointLookup implements RowSource {
   constructor(private readonly codec: TableCodec, private readonly keyValues: readonly Evaluator[]) {}
 
   explain(): ExplainInfo {
-    return { label: `Storage Lookup on ${this.codec.table.name}`, details: ['Index Cond: primary key', ...decodedDetail(this.codec)], children: [] };
+    return { label: `Storage Lookup on ${this.codec.table.name}`, details: ['Index Cond: primary key', ...decodedDetail(this.codec)], children: [], keyRead: true };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -195,7 +197,7 @@ export class IndexScan implements RowSource {
   }
 
   explain(): ExplainInfo {
-    return { label: `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}`, details: decodedDetail(this.codec), children: [] };
+    return { label: `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}`, details: decodedDetail(this.codec), children: [], keyRead: true };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -502,6 +504,7 @@ export class ForgetSlot implements RowSource {
 
 /** A fresh accumulator for one group of an aggregate call. */
 function newState(a: AggregateCall): types.AggregateState {
+  if (a.state) return a.state();
   return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null);
 }
 

@@ -228,7 +228,7 @@ function rowsKeepFromOrder(statement: SelectStatement): boolean {
   let regrouped = false;
   for (const target of statement.targets) {
     mapTree(target.expr, (node) => {
-      if (node.kind === 'func' && (node.over || types.isAggregate(String(node.name)))) regrouped = true;
+      if (node.kind === 'func' && (node.over || node.withinGroup || types.isAggregate(String(node.name)))) regrouped = true;
       return node.kind === 'subquery' ? node : undefined;
     });
   }
@@ -807,11 +807,17 @@ function planView(view: ViewInfo, relation: string, location: number, pc: PlanCo
   // The view's query sees neither the caller's WITH queries nor its columns; what it reads is
   // its own query's business (all its output columns), analysed on its own.
   const columnUse = pc.columnUse === undefined ? undefined : ColumnUse.of(query);
-  const inner = planSelect(query, { ...pc, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id), columnUse });
+  const resolver = view.searchPath ? viewResolver(pc.resolver, view.searchPath) : pc.resolver;
+  const inner = planSelect(query, { ...pc, resolver, outer: undefined, ctes: undefined, viewDepth: depth, access: pc.access?.throughView(view.id), columnUse });
   const scope = new Scope(inner.columns.map((c, i) => ({
     relation, name: view.columns[i]?.name ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: 0, columnNumber: 0,
   })));
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null };
+}
+
+/** The resolver a view's query names things with: the reader's, with the view's own search path. */
+function viewResolver(reader: RelationResolver, searchPath: readonly string[]): RelationResolver {
+  return { catalog: reader.catalog, searchPath, virtual: (schema, name) => reader.virtual(schema, name) };
 }
 
 /** A subquery in FROM: its output columns become a relation named by its alias. */

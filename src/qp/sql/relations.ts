@@ -110,7 +110,7 @@ export function hasStar(expr: Expr): boolean {
 export function containsAggregate(expr: Expr, isAggregate: (name: string) => boolean): boolean {
   switch (expr.kind) {
     // A window function call is not an aggregate of its query, though its arguments may hold one.
-    case 'func': return (!expr.over && isAggregate(expr.name)) || expr.args.some((a) => containsAggregate(a, isAggregate));
+    case 'func': return (!expr.over && (isAggregate(expr.name) || expr.withinGroup === true)) || expr.args.some((a) => containsAggregate(a, isAggregate));
     case 'op': return (expr.left ? containsAggregate(expr.left, isAggregate) : false) || containsAggregate(expr.right, isAggregate);
     case 'and': case 'or': case 'coalesce': case 'greatest': case 'least': return expr.args.some((a) => containsAggregate(a, isAggregate));
     case 'not': case 'null-test': case 'bool-test': case 'cast': return containsAggregate(expr.arg, isAggregate);

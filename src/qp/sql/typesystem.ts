@@ -263,6 +263,8 @@ export { isOrderedInput, aggregateArity } from './aggregates.js';
 export const hasComparator = (oid: number): boolean => oid === TypeOid.record || t.hasComparator(oid);
 /** The element type of an array type, or 0 for a type that is not an array. */
 export const arrayElementType = (oid: number): number => t.typeByOid(oid)?.element ?? 0;
+/** The array type of an element type (0 when it has none). */
+export const arrayTypeOf = (oid: number): number => t.typeByOid(oid)?.array ?? 0;
 export const arrayValues = (elementOid: number, text: string): SqlValue[] => t.arrayElements(text, t.requireType(elementOid));
 export const arrayText = (elementOid: number, values: readonly SqlValue[]): string => t.formatArray(values, t.requireType(elementOid));
 export const isStringType = (oid: number): boolean => t.isStringType(oid);

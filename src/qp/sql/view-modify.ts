@@ -37,6 +37,8 @@ interface UpdatableView {
   readonly targets: readonly Expr[];
   /** Per view column, the table column it is, or -1 for a column that is not updatable. */
   readonly columns: readonly number[];
+  /** Where the view's query is planned: the view's own search path (bound when it was made), no outer query. */
+  readonly pc: PlanContext;
 }
 
 const VERB: Record<Action, string> = { insert: 'insert into', update: 'update', delete: 'delete from' };
@@ -95,7 +97,7 @@ function checkOptionOf(target: UpdatableView, pc: PlanContext): ((row: Row, rt: 
   if (!view.checkOption || !query.where) return null;
   const subplans = new SubplanCollector();
   const scope = new Scope(tableScope(table, target.tableRelation));
-  const ctx = withSubqueries(compileContext({ ...pc, outer: undefined, ctes: undefined }, scope, 'WHERE'), subplans, pc);
+  const ctx = withSubqueries(compileContext(target.pc, scope, 'WHERE'), subplans, target.pc);
   const condition = coerceToBoolean(compileExpr(query.where, ctx), 'WHERE').eval;
   if (!subplans.empty) throw new SqlError('0A000', `WITH CHECK OPTION of view "${view.name}", whose WHERE has a subquery, is not supported yet`);
   return (row, rt) => {
@@ -113,8 +115,8 @@ function updatableView(view: ViewInfo, action: Action, pc: PlanContext): Updatab
   const reason = notUpdatableReason(query);
   if (reason) throw refuse(action, view, reason);
   const item = query.from[0] as Extract<SelectStatement['from'][number], { kind: 'table' }>;
-  if (item.schema === null && pc.ctes?.has(item.name)) throw refuse(action, view, 'Views that do not select from a single table or view are not automatically updatable.');
-  const relation = resolveRelation(pc.resolver, item.schema, item.name, -1);
+  const resolver = view.searchPath ? { ...pc.resolver, searchPath: view.searchPath } : pc.resolver;
+  const relation = resolveRelation(resolver, item.schema, item.name, -1);
   if (relation.kind === 'view') throw new SqlError('0A000', `changing rows through view "${view.name}", a view over view "${relation.view.name}", is not supported yet`);
   if (relation.kind !== 'table') throw refuse(action, view, 'Views that do not select from a single table or view are not automatically updatable.');
   const table = relation.table;
@@ -138,7 +140,7 @@ function updatableView(view: ViewInfo, action: Action, pc: PlanContext): Updatab
   targets.length = Math.min(targets.length, view.columns.length);
   columns.length = targets.length;
   if (action !== 'delete' && columns.every((c) => c < 0)) throw refuse(action, view, 'Views that have no updatable columns are not automatically updatable.');
-  return { view, table, tableRelation, query, targets, columns };
+  return { view, table, tableRelation, query, targets, columns, pc: { ...pc, resolver, outer: undefined, ctes: undefined } };
 }
 
 /**
@@ -199,7 +201,7 @@ function readsColumns(nodes: unknown): boolean {
 /** The view's columns over a row of [table columns…, row key] (RETURNING's input). */
 function viewRowOf(target: UpdatableView, pc: PlanContext): (row: Row, rt: Runtime) => Row {
   const scope = new Scope(tableScope(target.table, target.tableRelation));
-  const ctx = compileContext({ ...pc, outer: undefined, ctes: undefined }, scope, 'RETURNING');
+  const ctx = compileContext(target.pc, scope, 'RETURNING');
   const exprs = target.targets.map((e) => compileExpr(e, ctx).eval);
   return (row, rt) => exprs.map((e) => e(row, rt.ctx));
 }
@@ -225,7 +227,7 @@ function planViewRows(target: UpdatableView, relation: string, where: Expr | nul
     ...target.table.columns.map((c, i) => ({ expr: column(c.name), alias: `\u0000t${i}`, location: -1 })),
   ];
   const inner = planSelect({ ...target.query, targets }, {
-    ...pc, outer: undefined, ctes: undefined, viewDepth: (pc.viewDepth ?? 0) + 1, access: pc.access?.throughView(target.view.id), columnUse: null,
+    ...target.pc, viewDepth: (pc.viewDepth ?? 0) + 1, access: pc.access?.throughView(target.view.id), columnUse: null,
   });
   const scope = viewScope(target, relation);
   const width = inner.columns.length;

@@ -74,7 +74,7 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
     rows.push([t.id, t.name, ns, 0, owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, hasForeignKeyTriggers(catalog, t), false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
     for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, owner, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
-  rows.push(...sequenceClassRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID));
+  rows.push(...sequenceClassRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, (oid) => aclColumn(catalog, oid)));
   for (const view of catalog.allViews()) {
     rows.push([view.id, view.name, namespaceOid(catalog, view.schema), 0, ownerColumn(catalog, view.id), 0, 'v', 'p', false, false, view.columns.length, -1, true, false, false, false, 'n', null, aclColumn(catalog, view.id), 0, 0, 0, true, false, null, 0, 0]);
   }
