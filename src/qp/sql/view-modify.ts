@@ -57,7 +57,7 @@ function notUpdatableReason(query: SelectStatement): string | null {
   if (query.with) return 'Views containing WITH are not automatically updatable.';
   if (query.limit || query.offset) return 'Views containing LIMIT or OFFSET are not automatically updatable.';
   const exprs = query.targets.map((t) => t.expr);
-  if ((query.having && containsAggregate(query.having, types.isAggregate)) || exprs.some((e) => containsAggregate(e, types.isAggregate))) {
+  if (exprs.some((e) => containsAggregate(e, types.isAggregate))) {
     return 'Views that return aggregate functions are not automatically updatable.';
   }
   if (exprs.some((e) => containsCall(e, (f) => f.over !== null && f.over !== undefined))) return 'Views that return window functions are not automatically updatable.';
