@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { CatalogSnapshot, TableInfo, ViewInfo } from '../catalog/catalog.js';
-import type { DeleteStatement, Expr, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
+import type { DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
+import type { CteBinding } from './plan-cte.js';
 import { coerce, coerceToBoolean, compileExpr } from './compile.js';
 import type { Evaluator } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
@@ -21,22 +22,30 @@ import { failingRow } from './row-rules.js';
  * operations, WITH, LIMIT/OFFSET, aggregates, window or set-returning functions); a view column
  * that is a plain column of that table can be written, any other is not. The rows changed are
  * the table's rows the view shows (its WHERE and the statement's); RETURNING sees view rows.
- * The view's owner needs the privileges on the table, the user those on the view. Views over
- * views are not rewritten in turn yet (0A000). WITH CHECK OPTION checks the view's WHERE on every
+ * The view's owner needs the privileges on the relation it reads, the user those on the view. A
+ * view over an updatable view changes rows through it in turn. WITH CHECK OPTION checks the view's WHERE on every
  * row INSERT or UPDATE writes through it (44000).
  */
 type Action = 'insert' | 'update' | 'delete';
 
+/** As deep as planning goes through views (plan-select.ts's guard against a view that reaches itself). */
+const MAX_VIEW_DEPTH = 32;
+
 interface UpdatableView {
   readonly view: ViewInfo;
+  /** The table whose rows change (through `inner`'s views, when the view reads a view). */
   readonly table: TableInfo;
-  /** The name the view's query gives the table (its alias or name). */
+  /** The updatable view this view's query reads, or null when it reads `table`. */
+  readonly inner: UpdatableView | null;
+  /** The name the view's query gives the relation it reads (its alias or name). */
   readonly tableRelation: string;
   readonly query: SelectStatement;
   /** The view's output columns as its query computes them over the table's row. */
   readonly targets: readonly Expr[];
-  /** Per view column, the table column it is, or -1 for a column that is not updatable. */
+  /** Per view column, the table column it is, or -1 for a column that is not updatable (or the inner view's that is not). */
   readonly columns: readonly number[];
+  /** Per view column, the inner view's column it is (-1 for none); empty over a table. */
+  readonly innerColumns: readonly number[];
   /** Where the view's query is planned: the view's own search path (bound when it was made), no outer query. */
   readonly pc: PlanContext;
 }
@@ -89,22 +98,30 @@ export function refuseCheckOption(query: SelectStatement): void {
 }
 
 /**
- * WITH CHECK OPTION: the view's WHERE over a new row of the table (with its key), or null for a
- * view without one. The target is a table, so LOCAL and CASCADED check the same condition.
+ * WITH CHECK OPTION: the conditions a new row of the table (with its key) must satisfy when
+ * written through `target`, innermost view first (PostgreSQL's order): a view's own WHERE when it
+ * has a check option, and every view's below a CASCADED one.
  */
-function checkOptionOf(target: UpdatableView, pc: PlanContext): ((row: Row, rt: Runtime) => void) | null {
+function checkOptionOf(target: UpdatableView, cascaded = false): ((row: Row, rt: Runtime) => void) | null {
   const { view, table, query } = target;
-  if (!view.checkOption || !query.where) return null;
+  const below = target.inner ? checkOptionOf(target.inner, cascaded || view.checkOption === 'cascaded') : null;
+  if ((!view.checkOption && !cascaded) || !query.where) return below;
   const subplans = new SubplanCollector();
-  const scope = new Scope(tableScope(table, target.tableRelation));
-  const ctx = withSubqueries(compileContext(target.pc, scope, 'WHERE'), subplans, target.pc);
+  const ctx = withSubqueries(compileContext(target.pc, baseScope(target), 'WHERE'), subplans, target.pc);
   const condition = coerceToBoolean(compileExpr(query.where, ctx), 'WHERE').eval;
   if (!subplans.empty) throw new SqlError('0A000', `WITH CHECK OPTION of view "${view.name}", whose WHERE has a subquery, is not supported yet`);
+  const baseRow = target.inner ? viewRowOf(target.inner) : null;
   return (row, rt) => {
-    if (condition(row, rt.ctx) !== true) {
+    below?.(row, rt);
+    if (condition(baseRow ? baseRow(row, rt) : row, rt.ctx) !== true) {
       throw new SqlError('44000', `new row violates check option for view "${view.name}"`, { detail: failingRow(table.columns, row) });
     }
   };
+}
+
+/** The scope the view's query reads: the table's columns (and key), or the inner view's columns. */
+function baseScope(target: UpdatableView): Scope {
+  return target.inner ? viewScope(target.inner, target.tableRelation) : new Scope(tableScope(target.table, target.tableRelation));
 }
 
 /** The view as a target of `action`: its table and column mapping, or PostgreSQL's refusal. */
@@ -117,30 +134,35 @@ function updatableView(view: ViewInfo, action: Action, pc: PlanContext): Updatab
   const item = query.from[0] as Extract<SelectStatement['from'][number], { kind: 'table' }>;
   const resolver = view.searchPath ? { ...pc.resolver, searchPath: view.searchPath } : pc.resolver;
   const relation = resolveRelation(resolver, item.schema, item.name, -1);
-  if (relation.kind === 'view') throw new SqlError('0A000', `changing rows through view "${view.name}", a view over view "${relation.view.name}", is not supported yet`);
-  if (relation.kind !== 'table') throw refuse(action, view, 'Views that do not select from a single table or view are not automatically updatable.');
-  const table = relation.table;
+  if (relation.kind !== 'table' && relation.kind !== 'view') throw refuse(action, view, 'Views that do not select from a single table or view are not automatically updatable.');
+  const depth = (pc.viewDepth ?? 0) + 1;
+  if (depth > MAX_VIEW_DEPTH) throw new SqlError('42P17', `infinite recursion detected in rules for relation "${view.name}"`);
+  // A view over a view changes rows through that one in turn (PostgreSQL rewrites it again).
+  const inner = relation.kind === 'view' ? updatableView(relation.view, action, { ...pc, viewDepth: depth }) : null;
+  const table = inner ? inner.table : (relation as Extract<typeof relation, { kind: 'table' }>).table;
+  const baseColumns = inner ? inner.view.columns.map((c) => c.name) : table.columns.map((c) => c.name);
   const tableRelation = item.alias ?? item.name;
   const targets: Expr[] = [];
-  const columns: number[] = [];
+  const positions: number[] = [];
   for (const target of query.targets) {
     const expr = target.expr;
     if (expr.kind === 'star') {
-      table.columns.forEach((c, i) => {
-        targets.push({ kind: 'column', schema: null, table: tableRelation, name: c.name, location: -1 });
-        columns.push(i);
+      baseColumns.forEach((name, i) => {
+        targets.push({ kind: 'column', schema: null, table: tableRelation, name, location: -1 });
+        positions.push(i);
       });
       continue;
     }
     targets.push(expr);
     const plain = expr.kind === 'column' && expr.schema === null && (expr.table === null || expr.table === tableRelation);
-    columns.push(plain ? table.columns.findIndex((c) => c.name === expr.name) : -1);
+    positions.push(plain ? baseColumns.indexOf(expr.name) : -1);
   }
-  // A view's columns were fixed when it was made: `*` over a table that gained columns since shows no more.
+  // A view's columns were fixed when it was made: `*` over a relation that gained columns since shows no more.
   targets.length = Math.min(targets.length, view.columns.length);
-  columns.length = targets.length;
+  positions.length = targets.length;
+  const columns = inner ? positions.map((p) => (p < 0 ? -1 : inner.columns[p]!)) : positions;
   if (action !== 'delete' && columns.every((c) => c < 0)) throw refuse(action, view, 'Views that have no updatable columns are not automatically updatable.');
-  return { view, table, tableRelation, query, targets, columns, pc: { ...pc, resolver, outer: undefined, ctes: undefined } };
+  return { view, table, inner, tableRelation, query, targets, columns, innerColumns: inner ? positions : [], pc: { ...pc, resolver, outer: undefined, ctes: undefined } };
 }
 
 /**
@@ -148,17 +170,17 @@ function updatableView(view: ViewInfo, action: Action, pc: PlanContext): Updatab
  * UPDATE and DELETE, go through it here (a view over a view does not yet).
  */
 export function viewUpdatability(view: ViewInfo, catalog: CatalogSnapshot): { insertable: boolean; updatable: boolean } {
-  const no = { insertable: false, updatable: false };
-  const parsed = parseSql(view.definition);
-  const query = parsed[0]?.statement;
-  if (parsed.length !== 1 || query?.kind !== 'select' || notUpdatableReason(query) !== null) return no;
-  const item = query.from[0] as Extract<SelectStatement['from'][number], { kind: 'table' }>;
-  const table = view.dependsOn.length === 1 ? catalog.tableById(view.dependsOn[0]!) : undefined;
-  if (!table || table.name !== item.name) return no;
-  const relation = item.alias ?? item.name;
-  const writable = query.targets.some((t) => t.expr.kind === 'star'
-    || (t.expr.kind === 'column' && t.expr.schema === null && (t.expr.table === null || t.expr.table === relation)));
-  return { insertable: writable, updatable: writable };
+  // Views made before they kept their search path resolve with the reader's: then only a view over
+  // one table it depends on is judged, by that table.
+  const searchPath = view.searchPath ?? (view.dependsOn.length === 1 ? [catalog.tableById(view.dependsOn[0]!)?.schema ?? view.schema] : []);
+  const pc = { resolver: { catalog, searchPath, virtual: () => undefined } } as unknown as PlanContext;
+  try {
+    updatableView(view, 'insert', pc);
+    return { insertable: true, updatable: true };
+  } catch (error) {
+    if (error instanceof SqlError) return { insertable: false, updatable: false };
+    throw error;
+  }
 }
 
 /** The table column behind view column `name`, or PostgreSQL's refusal for one that is not a column of it. */
@@ -169,6 +191,9 @@ function tableColumn(target: UpdatableView, name: string, action: 'insert' | 'up
   }
   const column = target.columns[index]!;
   if (column < 0) {
+    // Not a column of the relation the view reads, or (over a view) one that view cannot write: the refusal names that view.
+    const innerColumn = target.inner ? target.innerColumns[index]! : -1;
+    if (innerColumn >= 0) return tableColumn(target.inner!, target.inner!.view.columns[innerColumn]!.name, action, -1);
     throw new SqlError('0A000', `cannot ${action === 'insert' ? 'insert into' : 'update'} column "${name}" of view "${target.view.name}"`, {
       detail: 'View columns that are not columns of their base relation are not updatable.',
     });
@@ -183,10 +208,15 @@ function tableColumn(target: UpdatableView, name: string, action: 'insert' | 'up
 function recordAccess(target: UpdatableView, pc: PlanContext, letters: string, tableLetters: string, qualified: boolean): void {
   const access = pc.access;
   if (!access) return;
-  const { view, table } = target;
-  access.uses.push({ oid: view.id, kind: 'view', schema: view.schema, name: view.name, qualified, letters, via: null });
-  access.uses.push({ oid: table.id, kind: 'table', schema: table.schema, name: table.name, qualified: false, letters: tableLetters, via: view.id });
-  pc.usedTables.add(table);
+  access.uses.push({ oid: target.view.id, kind: 'view', schema: target.view.schema, name: target.view.name, qualified, letters, via: null });
+  // Each view's owner needs the privileges on the relation its query reads.
+  for (let level: UpdatableView | null = target; level; level = level.inner) {
+    const via = level.view.id;
+    const read = level.inner ? level.inner.view : null;
+    if (read) access.uses.push({ oid: read.id, kind: 'view', schema: read.schema, name: read.name, qualified: false, letters: tableLetters, via });
+    else access.uses.push({ oid: level.table.id, kind: 'table', schema: level.table.schema, name: level.table.name, qualified: false, letters: tableLetters, via });
+  }
+  pc.usedTables.add(target.table);
 }
 
 /** Whether any column reference appears in `nodes` (such a clause reads the view: SELECT privilege). */
@@ -199,11 +229,14 @@ function readsColumns(nodes: unknown): boolean {
 }
 
 /** The view's columns over a row of [table columns…, row key] (RETURNING's input). */
-function viewRowOf(target: UpdatableView, pc: PlanContext): (row: Row, rt: Runtime) => Row {
-  const scope = new Scope(tableScope(target.table, target.tableRelation));
-  const ctx = compileContext(target.pc, scope, 'RETURNING');
+function viewRowOf(target: UpdatableView): (row: Row, rt: Runtime) => Row {
+  const ctx = compileContext(target.pc, baseScope(target), 'RETURNING');
   const exprs = target.targets.map((e) => compileExpr(e, ctx).eval);
-  return (row, rt) => exprs.map((e) => e(row, rt.ctx));
+  const baseRow = target.inner ? viewRowOf(target.inner) : null;
+  return (row, rt) => {
+    const base = baseRow ? baseRow(row, rt) : row;
+    return exprs.map((e) => e(base, rt.ctx));
+  };
 }
 
 function viewScope(target: UpdatableView, relation: string): Scope {
@@ -215,20 +248,40 @@ function returningOf(statement: { readonly returning: readonly SelectTarget[] },
 }
 
 /**
+ * The view's query extended to [its columns…, the table's row key, the table's columns…], and
+ * the context to plan it in (as the view's owner). Over a view, the inner view's extended query
+ * is a WITH query the outer one reads under the inner view's name, its hidden columns carried up.
+ */
+function rowsQuery(target: UpdatableView, access: PlanContext['access'], depth: number): { select: SelectStatement; pc: PlanContext } {
+  const viewAccess = access?.throughView(target.view.id);
+  const column = (name: string): Expr => ({ kind: 'column', schema: null, table: target.tableRelation, name, location: -1 });
+  const hidden = [KEY, ...target.table.columns.map((_, i) => tableColumnName(i))];
+  const targets: SelectTarget[] = [
+    ...target.targets.map((expr, i) => ({ expr, alias: `\u0000v${i}`, location: -1 })),
+    { expr: column(target.inner ? KEY : '__row_key'), alias: KEY, location: -1 },
+    ...target.table.columns.map((c, i) => ({ expr: column(target.inner ? tableColumnName(i) : c.name), alias: tableColumnName(i), location: -1 })),
+  ];
+  const pc: PlanContext = { ...target.pc, viewDepth: depth, access: viewAccess, columnUse: null };
+  if (!target.inner) return { select: { ...target.query, targets }, pc };
+  const below = rowsQuery(target.inner, viewAccess, depth + 1);
+  const name = `\u0000view ${target.inner.view.id}`;
+  const cte = { name, columnAliases: [...target.inner.view.columns.map((c) => c.name), ...hidden], query: below.select, location: -1 };
+  const binding: CteBinding = { kind: 'query', cte, query: below.select, recursive: false, pc: below.pc };
+  const from: FromItem[] = [{ kind: 'table', schema: null, name, alias: target.tableRelation, location: -1 }];
+  return { select: { ...target.query, from, targets }, pc: { ...pc, ctes: new Map([[name, binding]]) } };
+}
+
+const KEY = '\u0000key';
+const tableColumnName = (i: number): string => `\u0000t${i}`;
+
+/**
  * The view's rows the statement changes, each as [view columns…, row key, table columns…]:
  * the view's query (planned as the view's owner) with the key and the table's row appended,
  * filtered by the statement's WHERE over the view's columns.
  */
 function planViewRows(target: UpdatableView, relation: string, where: Expr | null, pc: PlanContext): { width: number; build: () => RowSource; scope: Scope } {
-  const column = (name: string): Expr => ({ kind: 'column', schema: null, table: target.tableRelation, name, location: -1 });
-  const targets: SelectTarget[] = [
-    ...target.targets.map((expr, i) => ({ expr, alias: `\u0000v${i}`, location: -1 })),
-    { expr: column('__row_key'), alias: '\u0000key', location: -1 },
-    ...target.table.columns.map((c, i) => ({ expr: column(c.name), alias: `\u0000t${i}`, location: -1 })),
-  ];
-  const inner = planSelect({ ...target.query, targets }, {
-    ...target.pc, viewDepth: (pc.viewDepth ?? 0) + 1, access: pc.access?.throughView(target.view.id), columnUse: null,
-  });
+  const rows = rowsQuery(target, pc.access, (pc.viewDepth ?? 0) + 1);
+  const inner = planSelect(rows.select, rows.pc);
   const scope = viewScope(target, relation);
   const width = inner.columns.length;
   if (!where) return { width, build: inner.build, scope };
@@ -287,8 +340,8 @@ export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo
     return { column, value };
   });
   const returning = returningOf(statement, target, relation, pc);
-  const viewRow = returning ? viewRowOf(target, pc) : null;
-  const check = checkOptionOf(target, pc);
+  const viewRow = returning ? viewRowOf(target) : null;
+  const check = checkOptionOf(target);
   const writer = rowWriters(pc, table)(table);
   const k = target.columns.length;
   const n = table.columns.length;
@@ -327,7 +380,7 @@ export function planInsertThroughView(statement: InsertStatement, view: ViewInfo
   // The table's INSERT, with the row and key of each new row coming back for the view's RETURNING.
   const key: Expr = { kind: 'column', schema: null, table: null, name: '__row_key', location: -1 };
   const all: SelectTarget[] = [...table.columns.map((c) => ({ expr: { kind: 'column', schema: null, table: null, name: c.name, location: -1 } as Expr, alias: null, location: -1 })), { expr: key, alias: null, location: -1 }];
-  const check = checkOptionOf(target, pc);
+  const check = checkOptionOf(target);
   const rewritten: InsertStatement = { ...statement, with: null, schema: table.schema, table: table.name, alias: null, columns, returning: statement.returning.length > 0 || check ? all : [] };
   const reads = readsColumns(statement.returning);
   const mark = pc.access?.uses.length ?? 0;
@@ -341,7 +394,7 @@ export function planInsertThroughView(statement: InsertStatement, view: ViewInfo
   recordAccess(target, pc, 'a' + (reads ? 'r' : ''), 'a' + (reads ? 'r' : ''), statement.schema !== null);
   const relation = statement.alias ?? view.name;
   const returning = returningOf(statement, target, relation, pc);
-  const viewRow = returning ? viewRowOf(target, pc) : null;
+  const viewRow = returning ? viewRowOf(target) : null;
   return {
     columns: returning?.columns ?? null,
     tag: 'INSERT',
