@@ -275,7 +275,9 @@ export class Session implements SqlSession {
     const access = new AccessLog(statement);
     const dataModifying = statement.kind === 'select' || statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete'
       ? DataModifyingWith.of(statement, planModifying) : null;
-    const pc = { ...this.planContext(catalog, paramTypes), access, dataModifying: dataModifying ?? TOP_LEVEL_ONLY };
+    // Plain EXPLAIN plans the sub-statements without running them; EXPLAIN ANALYZE of them is refused.
+    const explained = statement.kind === 'explain' && !statement.analyze ? DataModifyingWith.of(statement.statement, planModifying) : null;
+    const pc = { ...this.planContext(catalog, paramTypes), access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY };
     const usedTables = pc.usedTables;
     // Error positions need no adjustment: the parser's locations are offsets into the whole
     // query string, which is what the P field of ErrorResponse counts from.
@@ -285,7 +287,7 @@ export class Session implements SqlSession {
       case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
       case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
       case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
-      case 'explain': plan = { kind: 'query', query: planExplain(statement, { ...pc, dataModifying: undefined }) }; break;
+      case 'explain': plan = { kind: 'query', query: planExplain(statement, statement.analyze ? { ...pc, dataModifying: NO_EXPLAIN_ANALYZE } : pc, () => explained?.explainSteps() ?? []) }; break;
       default: plan = { kind: 'utility' };
     }
     const entry: PlanEntry = {
@@ -857,6 +859,11 @@ class SessionPortal implements Portal {
     return { kind: 'complete', commandTag: tag(sentNow) };
   }
 }
+
+/** EXPLAIN ANALYZE would have to run the sub-statements inside the explained one's execution. */
+const NO_EXPLAIN_ANALYZE = {
+  binding: (): never => { throw new SqlError('0A000', 'EXPLAIN ANALYZE of a statement with data-modifying WITH queries is not supported yet'); },
+};
 
 function planModifying(statement: ModifyingStatement, pc: PlanContext): PlannedModify {
   switch (statement.kind) {

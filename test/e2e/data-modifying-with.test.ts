@@ -88,3 +88,14 @@ test('DSQL\'s 3,000-row limit counts the writes of every sub-statement of the tr
   assert.deepEqual(within.rows, [{ n: '3000' }]);
   assert.deepEqual((await strata.query('SELECT count(*) AS n FROM many')).rows, [{ n: '200' }]);
 });
+
+test('EXPLAIN shows the sub-statements after the main plan without running them; EXPLAIN ANALYZE is refused', { skip }, async () => {
+  const strata = db().strata;
+  await strata.query("INSERT INTO archive VALUES (500, 'e')");
+  const plan = await strata.query('EXPLAIN WITH d AS (DELETE FROM archive WHERE id = 500 RETURNING id) SELECT * FROM d');
+  const lines = plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']);
+  assert.ok(lines.includes('  CTE d') && lines.includes('    ->  Delete on archive'), lines.join('\n'));
+  assert.deepEqual((await strata.query('SELECT count(*)::int AS n FROM archive WHERE id = 500')).rows, [{ n: 1 }]);
+  const analyze = await failure(strata, 'EXPLAIN ANALYZE WITH d AS (DELETE FROM archive WHERE id = 500 RETURNING id) SELECT * FROM d');
+  assert.deepEqual(analyze, { code: '0A000', message: 'EXPLAIN ANALYZE of a statement with data-modifying WITH queries is not supported yet' });
+});

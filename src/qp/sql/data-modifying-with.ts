@@ -66,6 +66,14 @@ export class DataModifyingWith implements DataModifyingCtes {
     return { kind: 'modify', name: cte.name, columns: () => returningColumns(plan(), cte), rows: () => step.rows, plan };
   }
 
+  /** EXPLAIN's view of the sub-statements (planned by then): name, `Delete on t`, how they find their rows. */
+  explainSteps(): { readonly name: string; readonly label: string; readonly targets: (() => RowSource) | undefined }[] {
+    return this.steps.map(({ cte, planned }) => {
+      const kind = cte.query.kind;
+      return { name: cte.name, label: `${kind[0]!.toUpperCase()}${kind.slice(1)} on ${cte.query.table}`, targets: planned?.targets };
+    });
+  }
+
   /**
    * Runs every sub-statement once, in order (keeping its RETURNING rows for the CTE's readers),
    * then `main`, all reading the transaction as it was when the statement began.
