@@ -5,16 +5,18 @@ import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from 
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import type { Key } from '../contracts/kv.js';
-import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
+import { tableKey, CatalogSnapshot, CATALOG_RANGE, CATALOG_VERSION_KEY, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings } from './settings.js';
 import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
-import { executeDdl, isDdl, type DdlResult } from './sql/ddl.js';
+import { executeDdl, isDdl, type DdlContext, type DdlResult } from './sql/ddl.js';
 import type { AfterCommitJob } from './jobs/job-requests.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
+import { DataModifyingWith, ReturnedRows, TOP_LEVEL_ONLY, type ModifyingStatement } from './sql/data-modifying-with.js';
+import { materialize } from './sql/operators.js';
 import { planExplain } from './sql/explain.js';
 import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
@@ -42,6 +44,8 @@ type Plan =
 interface PlanEntry {
   readonly catalogVersion: number;
   readonly plan: Plan;
+  /** The statement's data-modifying CTEs, run before it (data-modifying-with.ts); null for none. */
+  readonly dataModifying: DataModifyingWith | null;
   /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
   readonly schemaKeys: readonly Key[];
   readonly paramTypes: number[];
@@ -270,21 +274,25 @@ export class Session implements SqlSession {
     if (this.txn?.ddl && isDml(statement)) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     const paramTypes = simpleQuery ? NO_PARAMETERS : prepared.plan ? prepared.plan.paramTypes.slice() : prepared.parameterTypes.slice();
     const access = new AccessLog(statement);
-    const pc = { ...this.planContext(catalog, paramTypes), access };
+    const dataModifying = statement.kind === 'select' || statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete'
+      ? DataModifyingWith.of(statement, planModifying) : null;
+    // Plain EXPLAIN plans the sub-statements without running them; EXPLAIN ANALYZE of them is refused.
+    const explained = statement.kind === 'explain' && !statement.analyze ? DataModifyingWith.of(statement.statement, planModifying) : null;
+    const pc = { ...this.planContext(catalog, paramTypes), access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY };
     const usedTables = pc.usedTables;
     // Error positions need no adjustment: the parser's locations are offsets into the whole
     // query string, which is what the P field of ErrorResponse counts from.
     let plan: Plan;
     switch (statement.kind) {
-      case 'select': plan = { kind: 'query', query: planSelect(statement, { ...pc, columnUse: ColumnUse.of(statement) }) }; break;
+      case 'select': plan = { kind: 'query', query: planSelect(statement, { ...pc, columnUse: dataModifying ? null : ColumnUse.of(statement) }) }; break;
       case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
       case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
       case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
-      case 'explain': plan = { kind: 'query', query: planExplain(statement, pc) }; break;
+      case 'explain': plan = { kind: 'query', query: planExplain(statement, statement.analyze ? { ...pc, dataModifying: NO_EXPLAIN_ANALYZE } : pc, () => explained?.explainSteps() ?? []) }; break;
       default: plan = { kind: 'utility' };
     }
     const entry: PlanEntry = {
-      catalogVersion: catalog.version, plan, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
+      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
       paramTypes, uses: access.uses, allowed: null,
     };
     prepared.plan = entry;
@@ -426,6 +434,7 @@ export class Session implements SqlSession {
       cancelled: false, batches: 0, pause: this.host.pause,
     };
     this.current = rt;
+    if (entry.dataModifying) return this.runDataModifying(entry.dataModifying, entry.plan, rt, emit);
     if (entry.plan.kind === 'query') {
       // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
       if (rt.lockRows && this.blockMode.readOnly) throw readOnlyRefusal('SELECT FOR UPDATE');
@@ -441,6 +450,24 @@ export class Session implements SqlSession {
       return { tag, source: null, rt, columns: entry.plan.modify.columns };
     }
     throw new SqlError('0A000', `statement ${statement.kind} is not supported`);
+  }
+
+  /**
+   * A statement with data-modifying CTEs: DML for the transaction's rules; the main query's rows
+   * are computed before they are sent, so that the statement's foreign-key checks run after it.
+   */
+  private async runDataModifying(dataModifying: DataModifyingWith, plan: Plan, rt: Runtime, emit: (row: Row) => void): Promise<Started> {
+    if (plan.kind === 'utility') throw new Error('a data-modifying WITH on a utility statement');
+    if (this.blockMode.readOnly) throw readOnlyRefusal(plan.kind === 'query' ? 'SELECT' : plan.modify.tag);
+    this.checkDml(rt.txn);
+    if (plan.kind === 'query') {
+      const rows = await dataModifying.execute(rt, () => materialize(plan.query.build(), rt));
+      await runStatementChecks(rt.txn);
+      return { tag: 'SELECT', source: new ReturnedRows('statement', () => rows), rt, columns: plan.query.columns };
+    }
+    const count = await dataModifying.execute(rt, () => plan.modify.run(rt, emit));
+    await runStatementChecks(rt.txn);
+    return { tag: plan.modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${plan.modify.tag} ${count}`, source: null, rt, columns: plan.modify.columns };
   }
 
   /** COPY: planned here, at execution; its rows flow after the protocol's Copy*Response. */
@@ -489,8 +516,26 @@ export class Session implements SqlSession {
       return { columns: planned.columns, tables: [...pc.usedTables].map((t) => t.id), searchPath: pc.resolver.searchPath.filter((s) => against.schema(s) !== undefined) };
     };
     if (isRoleStatement(statement)) return this.runRoleDdl(statement, catalog, txn);
-    checkNamedOwnership(statement, catalog, this.roleOid(catalog), this.settings.searchPath(this.roles.currentUser));
-    const ddlContext = { catalog, currentSchema: this.currentSchema(catalog), sessionUser: this.roles.currentUser, describeQuery, searchPath: this.settings.searchPath(this.roles.currentUser) };
+    const searchPath = this.settings.searchPath(this.roles.currentUser);
+    const started = await this.applyDdl(statement, catalog, txn, emit, describeQuery, searchPath, this.currentSchema(catalog));
+    if (statement.kind === 'create-schema' && statement.elements) {
+      // The elements run in this DDL's transaction, each over the catalog as the ones before left
+      // it, with the new schema first on the search path (as PostgreSQL runs them).
+      const elementPath = [statement.name, ...searchPath];
+      for (const element of statement.elements) {
+        const current = CatalogSnapshot.fromEntries(await catalogEntries(txn));
+        if (isRoleStatement(element)) this.runRoleDdl(element, current, txn, elementPath);
+        else await this.applyDdl(element, current, txn, emit, (query, types = [], against = current, path = elementPath) => describeQuery(query, types, against, path), elementPath, statement.name);
+      }
+    }
+    return started;
+  }
+
+  /** One DDL statement's catalog writes, made over `catalog` with `searchPath` and `currentSchema`. */
+  private async applyDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void,
+    describeQuery: DdlContext['describeQuery'], searchPath: readonly string[], currentSchema: string): Promise<{ tag: string; source: null; rt: null; columns: null }> {
+    checkNamedOwnership(statement, catalog, this.roleOid(catalog), searchPath);
+    const ddlContext = { catalog, currentSchema, sessionUser: this.roles.currentUser, describeQuery, searchPath };
     const result: DdlResult = isSequenceDdl(statement)
       ? await executeSequenceDdl(statement, ddlContext, async (id) => {
         const raw = await txn.get(sequenceRowKey(id));
@@ -509,11 +554,11 @@ export class Session implements SqlSession {
   private afterCommit: AfterCommitJob[] = [];
 
   /** CREATE/ALTER/DROP ROLE, GRANT, REVOKE, AWS IAM GRANT: catalog writes like any DDL. */
-  private runRoleDdl(statement: Parameters<typeof executeRoleDdl>[0], catalog: CatalogSnapshot, txn: Transaction): { tag: string; source: null; rt: null; columns: null } {
+  private runRoleDdl(statement: Parameters<typeof executeRoleDdl>[0], catalog: CatalogSnapshot, txn: Transaction,
+    searchPath: readonly string[] = this.settings.searchPath(this.roles.currentUser)): { tag: string; source: null; rt: null; columns: null } {
     const access = catalog.access;
     const result = executeRoleDdl(statement, {
-      catalog, currentRole: this.roleOid(catalog), sessionRole: access.role(this.roles.sessionUser)?.oid ?? -1,
-      searchPath: this.settings.searchPath(this.roles.currentUser),
+      catalog, currentRole: this.roleOid(catalog), sessionRole: access.role(this.roles.sessionUser)?.oid ?? -1, searchPath,
     });
     for (const write of [...result.writes, ...commentWritesFor(result.writes, catalog)]) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
@@ -814,5 +859,30 @@ class SessionPortal implements Portal {
     const tag = (count: number) => (run.tag === 'SELECT' ? `SELECT ${count}` : withCount(run.tag, count));
     this.finished = { kind: 'complete', commandTag: tag(0) };
     return { kind: 'complete', commandTag: tag(sentNow) };
+  }
+}
+
+/** EXPLAIN ANALYZE would have to run the sub-statements inside the explained one's execution. */
+const NO_EXPLAIN_ANALYZE = {
+  binding: (): never => { throw new SqlError('0A000', 'EXPLAIN ANALYZE of a statement with data-modifying WITH queries is not supported yet'); },
+};
+
+function planModifying(statement: ModifyingStatement, pc: PlanContext): PlannedModify {
+  switch (statement.kind) {
+    case 'insert': return planInsert(statement, pc);
+    case 'update': return planUpdate(statement, pc);
+    case 'delete': return planDelete(statement, pc);
+  }
+}
+
+/** The catalog's entries as the transaction sees them (its own DDL writes included), bounded batches. */
+async function catalogEntries(txn: Transaction): Promise<{ key: Uint8Array; value: Uint8Array }[]> {
+  const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+  let start: Uint8Array = CATALOG_RANGE.start;
+  for (;;) {
+    const batch = await txn.scan(start, CATALOG_RANGE.end, 1000, false);
+    for (let i = 0; i < batch.keys.length; i++) entries.push({ key: batch.keys[i]!, value: batch.values[i]! });
+    if (!batch.resume) return entries;
+    start = batch.resume;
   }
 }

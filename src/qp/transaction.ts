@@ -26,6 +26,12 @@ export class Transaction {
   // Created on first use: most transactions are one read-only statement, which needs none
   // but the schema keys, and a Map costs an allocation of its own.
   private writes: Map<string, WriteEntry> | null = null;
+  /**
+   * While a statement snapshot is taken, the buffered writes reads see: those from before the
+   * statement. A data-modifying WITH's sub-statements and its main query all read the same
+   * snapshot and not each other's changes, as in PostgreSQL; undefined when none is taken.
+   */
+  private snapshotWrites: Map<string, WriteEntry> | null | undefined = undefined;
   private lockKeys: Map<string, Key> | null = null;
   private keyShareKeys: Map<string, Key> | null = null;
   private readonly schemaKeys = new Map<string, Key>();
@@ -58,8 +64,9 @@ export class Transaction {
   }
 
   async get(key: Key): Promise<Uint8Array | null> {
-    if (this.writes !== null) {
-      const buffered = this.writes.get(mapKey(key));
+    const writes = this.snapshotWrites === undefined ? this.writes : this.snapshotWrites;
+    if (writes !== null) {
+      const buffered = writes.get(mapKey(key));
       if (buffered) return buffered.value;
     }
     return this.storage.get(key, this.startTimestamp);
@@ -67,8 +74,9 @@ export class Transaction {
 
   /** `get` without a promise when storage can answer now; undefined when it must wait (call `get`). */
   getReady(key: Key): Uint8Array | null | undefined {
-    if (this.writes !== null) {
-      const buffered = this.writes.get(mapKey(key));
+    const writes = this.snapshotWrites === undefined ? this.writes : this.snapshotWrites;
+    if (writes !== null) {
+      const buffered = writes.get(mapKey(key));
       if (buffered) return buffered.value;
     }
     return this.storage.getReady?.(key, this.startTimestamp);
@@ -81,13 +89,14 @@ export class Transaction {
    */
   async scan(start: Key, end: Key, limit: number, reverse: boolean, filter?: readonly PushedComparison[]): Promise<ScanBatch> {
     const stored = await this.storage.read({ start, end, readTimestamp: this.startTimestamp, limit, reverse, filter });
-    if (this.writes === null) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
+    const writes = this.snapshotWrites === undefined ? this.writes : this.snapshotWrites;
+    if (writes === null) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
     // The stored batch covers [start, resume) (forward) or [resume, end) (reverse): merge the
     // buffered writes that fall in that same span.
     const spanStart = reverse ? (stored.resumeKey ?? start) : start;
     const spanEnd = reverse ? end : (stored.resumeKey ?? end);
     const buffered: WriteEntry[] = [];
-    for (const entry of this.writes.values()) {
+    for (const entry of writes.values()) {
       if (Buffer.compare(entry.key, spanStart) >= 0 && Buffer.compare(entry.key, spanEnd) < 0) buffered.push(entry);
     }
     if (buffered.length === 0) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
@@ -121,6 +130,22 @@ export class Transaction {
    */
   measure(start: Key, end: Key, limit: number): Promise<MeasureResult> {
     return this.storage.measure({ start, end, readTimestamp: this.startTimestamp, limit });
+  }
+
+  /** A key as it is now, the statement snapshot's writes or not (uniqueness checks must see every write). */
+  async getCurrent(key: Key): Promise<Uint8Array | null> {
+    const buffered = this.writes?.get(mapKey(key));
+    return buffered ? buffered.value : this.storage.get(key, this.startTimestamp);
+  }
+
+  /** Reads see the buffered writes as they are now until `endStatementSnapshot`. */
+  beginStatementSnapshot(): void {
+    assert(this.snapshotWrites === undefined, 'one statement snapshot at a time');
+    this.snapshotWrites = this.writes === null ? null : new Map(this.writes);
+  }
+
+  endStatementSnapshot(): void {
+    this.snapshotWrites = undefined;
   }
 
   /** Buffers a write. `rowKey` identifies the base-table row for the 3,000-row limit. */

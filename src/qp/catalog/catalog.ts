@@ -162,6 +162,8 @@ export interface ViewInfo {
    * when it is made. Views made before this was kept have none and resolve with the reader's path.
    */
   readonly searchPath?: readonly string[];
+  /** WITH [LOCAL | CASCADED] CHECK OPTION: rows written through the view must satisfy its WHERE. */
+  readonly checkOption?: 'local' | 'cascaded' | null;
 }
 
 /** A SQL-language function: its body is one SELECT, inlined where the function is called. */

@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { isVarianceAggregate, newVarianceState, varianceResultType } from './variance-aggregates.js';
 
 /**
  * count, sum, min, max, avg with PostgreSQL's result types: sum(int2/int4) → int8,
@@ -47,7 +48,7 @@ export function aggregateArity(name: string): number {
 const INTEGER = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8]);
 
 export function isAggregate(name: string): boolean {
-  return AGGREGATES.has(name);
+  return AGGREGATES.has(name) || isVarianceAggregate(name);
 }
 
 const MIN_MAX = new Set<number>([
@@ -87,7 +88,7 @@ export function aggregateResultType(name: string, arg: number | null, comparable
     case 'every':
       return arg === TypeOid.bool ? TypeOid.bool : null;
     default:
-      return null;
+      return isVarianceAggregate(name) ? varianceResultType(arg) : null;
   }
 }
 
@@ -249,6 +250,7 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
     case 'avg':
       return sumState(name, arg!, math);
     default:
+      if (isVarianceAggregate(name)) return newVarianceState(name, arg!);
       throw new SqlError('42883', `function ${name} does not exist`);
   }
 }

@@ -62,7 +62,12 @@ export type Expr =
   | { readonly kind: 'subquery'; readonly mode: 'scalar' | 'array' | 'exists' | 'any' | 'all'; readonly select: SelectStatement | null; readonly unsupported: string | null;
       readonly left?: Expr; readonly op?: string; readonly location: number;
       /** `(a, b) op ANY/ALL (SELECT x, y …)`, `(a, b) op (SELECT x, y …)`: `left` is a row, compared with each result row pair by pair. */
-      readonly rowCompare?: boolean }
+      readonly rowCompare?: boolean;
+      /**
+       * `SET (a, b) = (SELECT x, y …)`: a scalar subquery whose row is one record (fields f1, f2, …);
+       * each column's assignment takes its field of this same node, and the subquery runs once per row.
+       */
+      readonly wholeRow?: boolean }
   /** ROW(a, b, …) or (a, b, …): a row value (src/qp/sql/row-values.ts). */
   | { readonly kind: 'row'; readonly args: readonly Expr[]; readonly location: number;
       /** The fields take the names of the columns `t.*` gives (a whole-row reference), not f1, f2, …. */
@@ -125,7 +130,8 @@ export interface SortItem {
 export interface CommonTableExpr {
   readonly name: string;
   readonly columnAliases: readonly string[];
-  readonly query: SelectStatement;
+  /** A SELECT, or a data-modifying statement whose RETURNING rows the CTE holds (data-modifying-with.ts). */
+  readonly query: SelectStatement | InsertStatement | UpdateStatement | DeleteStatement;
   readonly location: number;
 }
 
@@ -381,9 +387,13 @@ export type Statement =
       readonly async?: boolean }
   | { readonly kind: 'create-view'; readonly schema: string | null; readonly name: string; readonly columnAliases: readonly string[]; readonly query: SelectStatement;
       /** The SELECT's text (from `queryStart`, an offset into the whole query string, to the statement's end: set by parse.ts). */
-      readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number }
+      readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number;
+      /** WITH [LOCAL | CASCADED] CHECK OPTION (view-modify.ts). */
+      readonly checkOption?: 'local' | 'cascaded' | null }
   | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
-  | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean }
+  | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean;
+      /** CREATE SCHEMA's elements (schema-elements.ts), run after it in its transaction. */
+      readonly elements?: readonly Statement[] }
   | AlterObjectStatement
   | { readonly kind: 'create-sequence'; readonly schema: string | null; readonly name: string; readonly ifNotExists: boolean; readonly options: readonly SequenceOption[] }
   /** ALTER SEQUENCE: options, or RENAME TO `newName`. */

@@ -7,6 +7,7 @@ import type {
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
+import { convertSchemaElements } from './schema-elements.js';
 import { convertRoleStatement } from '../roles/role-convert.js';
 import { resolveColumnType } from './typesystem.js';
 import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
@@ -64,7 +65,8 @@ export function convertStatement(raw: Json, text: string): Statement {
       if (n.schemaElts) {
         // DSQL runs the elements as statements of their own: an index among them gets its refusal.
         if ((n.schemaElts as Json[]).some((e) => e.IndexStmt)) throw unsupported('unsupported mode. please use CREATE INDEX ASYNC.');
-        throw unsupported('CREATE SCHEMA with schema elements is not supported');
+        const elements = convertSchemaElements(n.schemaname, n.schemaElts, (element) => convertStatement(element, text));
+        return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists, elements };
       }
       return { kind: 'create-schema', name: n.schemaname, ifNotExists: !!n.if_not_exists };
     case 'TransactionStmt': return convertTransaction(n);
@@ -172,15 +174,19 @@ export function convertSelect(n: Json): SelectStatement {
   return { ...convertSelectBody({ ...n, withClause: undefined }), with: convertWith(n.withClause) };
 }
 
-/** WITH [RECURSIVE] name [(columns)] AS (SELECT …), …: only SELECTs (DSQL allows no more). */
+/** WITH [RECURSIVE] name [(columns)] AS (SELECT …, or INSERT/UPDATE/DELETE … RETURNING), …. */
 function convertWith(w: Json): NonNullable<SelectStatement['with']> {
   const ctes = ((w.ctes ?? []) as Json[]).map((node): CommonTableExpr => {
     const cte = node.CommonTableExpr;
-    if (!cte.ctequery?.SelectStmt) throw unsupported('data-modifying statements in WITH are not supported', cte.location ?? -1);
     if (cte.search_clause || cte.cycle_clause) throw unsupported('SEARCH and CYCLE clauses are not supported yet', cte.location ?? -1);
+    const q = cte.ctequery;
+    const query = q.SelectStmt ? convertSelect(q.SelectStmt)
+      : (q.InsertStmt ? convertInsert(q.InsertStmt) : q.UpdateStmt ? convertUpdate(q.UpdateStmt) : q.DeleteStmt ? convertDelete(q.DeleteStmt) : null);
+    if (query === null) throw unsupported('this statement in WITH is not supported', cte.location ?? -1);
+    if (query.kind !== 'select' && query.kind !== 'insert' && query.kind !== 'update' && query.kind !== 'delete') throw new Error(`WITH query converted to ${query.kind}`);
     return {
       name: cte.ctename, columnAliases: ((cte.aliascolnames ?? []) as Json[]).map((a) => String(a.String.sval)),
-      query: convertSelect(cte.ctequery.SelectStmt), location: cte.location ?? -1,
+      query, location: cte.location ?? -1,
     };
   });
   return { recursive: !!w.recursive, ctes };
@@ -602,24 +608,26 @@ function convertReturning(n: Json): SelectTarget[] {
 }
 
 function convertAssignments(list: Json[]): Assignment[] {
+  // The sub-select of SET (a, b) = (SELECT …), one node for all its columns (the grammar repeats it).
+  const rowSubqueries = new Map<number, Expr>();
   return list.map((node) => {
     const t = node.ResTarget;
     if (t.indirection) throw unsupported('assignment to a field or array element is not supported', t.location ?? -1);
     if (t.val?.MultiAssignRef) {
-      // SET (a, b) = (x, y): each column takes its element of the row; a row subquery is not built yet.
+      // SET (a, b) = (x, y): each column takes its element of the row.
       const multi = t.val.MultiAssignRef;
       const row = multi.source?.RowExpr;
       const sublink = multi.source?.SubLink;
-      if (!row && sublink?.subselect?.SelectStmt?.targetList && !(sublink.subselect.SelectStmt.op && sublink.subselect.SelectStmt.op !== 'SETOP_NONE')) {
-        // SET (a, b) = (SELECT x, y …): each column reads its own column of the row, as a scalar
-        // subquery of one column (the same snapshot gives the same row; more than one row is 21000).
-        const select = sublink.subselect.SelectStmt;
-        const targets = select.targetList as Json[];
-        if (targets.length !== multi.ncolumns || targets.some((tl) => tl.ResTarget.val?.ColumnRef?.fields?.some((f: Json) => f.A_Star))) {
-          throw new SqlError('42601', 'number of columns does not match number of values', { position: (t.location ?? 0) + 1 });
+      if (!row && sublink?.subselect?.SelectStmt) {
+        // SET (a, b) = (SELECT x, y …): the subquery's row as one record, run once per target row;
+        // each column takes its field (more columns or fewer than targets: 42601, as PostgreSQL).
+        let shared = rowSubqueries.get(sublink.location);
+        if (!shared) {
+          shared = { kind: 'subquery', mode: 'scalar', select: convertSelect(sublink.subselect.SelectStmt), unsupported: null, location: sublink.location ?? -1, wholeRow: true };
+          rowSubqueries.set(sublink.location, shared);
         }
-        const one = { ...select, targetList: [targets[multi.colno - 1]] };
-        return { column: t.name, value: { kind: 'subquery', mode: 'scalar', select: convertSelect(one), unsupported: null, location: t.location ?? -1 }, location: t.location ?? -1 };
+        const value: Expr = { kind: 'field', arg: shared, name: `f${multi.colno}`, width: multi.ncolumns, location: t.location ?? -1 };
+        return { column: t.name, value, location: t.location ?? -1 };
       }
       // PostgreSQL's own refusal (SET (a, b) = v.* and the like).
       if (!row) throw unsupported('source for a multiple-column UPDATE item must be a sub-SELECT or ROW() expression', t.location ?? -1);
@@ -956,7 +964,6 @@ function convertExplain(n: Json, text: string): Statement {
 
 /** CREATE [OR REPLACE] VIEW name [(columns)] AS SELECT …: the query is kept as text. */
 function convertView(n: Json, text: string): Statement {
-  if (n.withCheckOption && n.withCheckOption !== 'NO_CHECK_OPTION') throw unsupported('WITH CHECK OPTION is not supported yet');
   if (n.options && n.options.length > 0) throw unsupported('view options are not supported yet');
   if (n.view.relpersistence === 't') throw unsupported('temporary views are not supported');
   if (n.query.SelectStmt && selectInto(n.query.SelectStmt)) throw unsupported('views must not contain SELECT INTO');
@@ -965,6 +972,7 @@ function convertView(n: Json, text: string): Statement {
     kind: 'create-view', schema: n.view.schemaname ?? null, name: n.view.relname,
     columnAliases: ((n.aliases ?? []) as Json[]).map((a) => String(a.String.sval)),
     query: convertSelect(n.query.SelectStmt), queryText: '', queryStart: queryStartAfterAs(text, location), replace: !!n.replace, location,
+    checkOption: n.withCheckOption === 'LOCAL_CHECK_OPTION' ? 'local' : n.withCheckOption === 'CASCADED_CHECK_OPTION' ? 'cascaded' : null,
   };
 }
 

@@ -9,6 +9,7 @@ import { columnsOfTables, functionBody } from './sql-functions.js';
 import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropForeignKey, ForeignKeyDrops, renameForeignKey } from './foreign-key-ddl.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
+import { refuseCheckOption } from './view-modify.js';
 import { executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
@@ -356,6 +357,7 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
   if ((!existing && ctx.catalog.relationExists(schema, name)) || (existing && !statement.replace)) {
     throw new SqlError('42P07', `relation "${name}" already exists`);
   }
+  if (statement.query.with?.ctes.some((cte) => cte.query.kind !== 'select')) throw new SqlError('0A000', 'views must not contain data-modifying statements in WITH');
   const described = ctx.describeQuery!(statement.query);
   if (statement.columnAliases.length > described.columns.length) throw new SqlError('42601', 'CREATE VIEW specifies more column names than columns');
   const columns = described.columns.map((c, i) => ({
@@ -378,7 +380,13 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
     });
   }
   const change = new CatalogChange(ctx.catalog);
-  change.putView({ id: existing?.id ?? change.allocateId(), schema, name, columns, definition: statement.queryText, dependsOn: [...new Set(described.tables)], searchPath: described.searchPath });
+  if (statement.checkOption) refuseCheckOption(statement.query);
+  change.putView({
+    // The text runs to the statement's end: the CHECK OPTION clause is the view's, not its query's.
+    id: existing?.id ?? change.allocateId(), schema, name, columns, dependsOn: [...new Set(described.tables)], searchPath: described.searchPath,
+    definition: statement.checkOption ? statement.queryText.replace(/\s+WITH\s+(?:LOCAL\s+|CASCADED\s+)?CHECK\s+OPTION\s*$/i, '') : statement.queryText,
+    checkOption: statement.checkOption ?? null,
+  });
   return { tag: 'CREATE VIEW', writes: change.finish() };
 }
 

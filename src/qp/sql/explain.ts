@@ -15,7 +15,14 @@ import { ColumnUse } from './column-use.js';
  */
 type ExplainStatement = Extract<Statement, { kind: 'explain' }>;
 
-export function planExplain(statement: ExplainStatement, pc: PlanContext): PlannedQuery {
+/** A data-modifying WITH query of the explained statement (data-modifying-with.ts): printed after the main plan. */
+export interface ExplainedCte {
+  readonly name: string;
+  readonly label: string;
+  readonly targets: (() => RowSource) | undefined;
+}
+
+export function planExplain(statement: ExplainStatement, pc: PlanContext, ctes: () => readonly ExplainedCte[] = () => []): PlannedQuery {
   const inner = statement.statement;
   const target: { query: PlannedQuery } | { modify: PlannedModify; label: string } = inner.kind === 'select'
     ? { query: planSelect(inner, { ...pc, columnUse: ColumnUse.of(inner) }) }
@@ -25,7 +32,7 @@ export function planExplain(statement: ExplainStatement, pc: PlanContext): Plann
     };
   return {
     columns: [{ name: 'QUERY PLAN', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }],
-    build: () => new ExplainSource(target, statement.analyze),
+    build: () => new ExplainSource(target, statement.analyze, ctes()),
     forUpdate: false,
     accessPaths: 'query' in target ? target.query.accessPaths : [],
   };
@@ -35,7 +42,8 @@ interface Counts { rows: number; loops: number }
 
 class ExplainSource implements RowSource {
   private done = false;
-  constructor(private readonly target: { query: PlannedQuery } | { modify: PlannedModify; label: string }, private readonly analyze: boolean) {}
+  constructor(private readonly target: { query: PlannedQuery } | { modify: PlannedModify; label: string }, private readonly analyze: boolean,
+    private readonly ctes: readonly ExplainedCte[]) {}
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
@@ -59,6 +67,10 @@ class ExplainSource implements RowSource {
         for (let batch = await root.next(rt); batch; batch = await root.next(rt)) { /* counted */ }
       }
       describe(root, 0, -1, lines, this.analyze ? counts : null);
+    }
+    for (const cte of this.ctes) {
+      lines.push(`  CTE ${cte.name}`, `    ->  ${cte.label}`);
+      if (cte.targets) describe(cte.targets(), 2, 10, lines, null);
     }
     return lines.map((line) => [line]);
   }

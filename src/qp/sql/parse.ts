@@ -2,6 +2,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import type { ParsedStatement, Statement } from './ast.js';
 import { convertStatement } from './convert.js';
+import { withViewTexts } from './schema-elements.js';
 import { parseIamStatement } from '../roles/role-convert.js';
 import { escapePlainLiterals } from './nonstandard-strings.js';
 
@@ -59,6 +60,7 @@ export function parseSql(query: string, standardConformingStrings = true): Parse
     const statementText = sql.slice(offset, offset + length);
     let statement: Statement = convertStatement(raw.stmt, text);
     if (statement.kind === 'create-view') statement = { ...statement, queryText: sql.slice(statement.queryStart, offset + length).trim() };
+    if (statement.kind === 'create-schema' && statement.elements) statement = { ...statement, elements: withViewTexts(statement.elements, sql, offset + length) };
     if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
       statement = { ...statement, async: true };
     }
@@ -83,6 +85,7 @@ function toSyntaxError(error: unknown): SqlError {
   if (message === 'invalid Unicode escape' && details?.functionName === 'str_udeescape') {
     return new SqlError('42601', message, { ...at, hint: 'Unicode escapes must be \\XXXX or \\+XXXXXX.' });
   }
-  const code = /^frame (start|end|starting)/.test(message) ? '42P20' : '42601';
+  // gram.y raises a few feature refusals of its own (FEATURE_NOT_SUPPORTED), not syntax errors.
+  const code = /^frame (start|end|starting)/.test(message) ? '42P20' : message === 'CREATE SCHEMA IF NOT EXISTS cannot include schema elements' ? '0A000' : '42601';
   return new SqlError(code, message, at);
 }

@@ -2,6 +2,8 @@ import { SqlError } from '../../contracts/errors.js';
 import type { CommonTableExpr, FromItem, SelectStatement } from './ast.js';
 import { coerce } from './compile.js';
 import type { Evaluator } from './compiled.js';
+import { ReturnedRows } from './data-modifying-with.js';
+import type { PlannedModify } from './plan-modify.js';
 import { MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import type { OutputColumn, PlanContext, PlannedQuery } from './plan-select.js';
 import * as types from './typesystem.js';
@@ -21,11 +23,21 @@ import * as types from './typesystem.js';
  * its new rows (for UNION, those not seen before) forming the next one, until none come.
  */
 export type CteBinding =
-  | { readonly kind: 'query'; readonly cte: CommonTableExpr; readonly recursive: boolean; pc: PlanContext }
+  | { readonly kind: 'query'; readonly cte: CommonTableExpr; readonly query: SelectStatement; readonly recursive: boolean; pc: PlanContext }
   /** The self-reference inside a recursive term: the current working table. */
   | { readonly kind: 'working'; readonly name: string; readonly columns: readonly OutputColumn[]; readonly holder: { rows: Row[] } }
   /** A self-reference in the non-recursive term, which PostgreSQL refuses. */
-  | { readonly kind: 'forbidden'; readonly name: string };
+  | { readonly kind: 'forbidden'; readonly name: string }
+  /** A data-modifying statement (data-modifying-with.ts): planned once, read as its RETURNING rows. */
+  | {
+    readonly kind: 'modify'; readonly name: string; plan(): PlannedModify;
+    columns(): readonly OutputColumn[]; rows(): Row[] | null;
+  };
+
+/** Where a statement's data-modifying CTEs are bound (only the top-level statement's may be). */
+export interface DataModifyingCtes {
+  binding(cte: CommonTableExpr, pc: PlanContext): CteBinding;
+}
 
 type PlanSelect = (statement: SelectStatement, pc: PlanContext) => PlannedQuery;
 
@@ -39,11 +51,21 @@ export function bindCtes(statement: { readonly with?: SelectStatement['with'] },
   }
   const ctes = new Map(pc.ctes ?? []);
   const bound: PlanContext = { ...pc, ctes };
+  const modifying: Extract<CteBinding, { kind: 'modify' }>[] = [];
   for (const cte of withClause.ctes) {
     // Without RECURSIVE, a CTE's own context holds only the CTEs before it.
-    const binding: CteBinding = { kind: 'query', cte, recursive: withClause.recursive, pc: withClause.recursive ? bound : { ...pc, ctes: new Map(ctes) } };
+    const own = withClause.recursive ? bound : { ...pc, ctes: new Map(ctes) };
+    let binding: CteBinding;
+    if (cte.query.kind === 'select') binding = { kind: 'query', cte, query: cte.query, recursive: withClause.recursive, pc: own };
+    else {
+      if (!pc.dataModifying) throw new SqlError('0A000', 'data-modifying statements in WITH are not supported here', at(cte.location));
+      binding = pc.dataModifying.binding(cte, own);
+      if (binding.kind === 'modify') modifying.push(binding);
+    }
     ctes.set(cte.name, binding);
   }
+  // Every data-modifying CTE runs, referenced or not: plan them all now.
+  for (const binding of modifying) binding.plan();
   return bound;
 }
 
@@ -57,21 +79,25 @@ export function planCteQuery(binding: CteBinding, item: Extract<FromItem, { kind
     const holder = binding.holder;
     return { columns: binding.columns, build: () => new WorkingTable(holder), accessPaths: [] };
   }
-  const { cte } = binding;
-  if (!binding.recursive || !refersTo(cte.query, cte.name)) {
-    const planned = planSelect(cte.query, binding.pc);
+  if (binding.kind === 'modify') {
+    const { name, rows } = binding;
+    return { columns: binding.columns(), build: () => new ReturnedRows(name, rows), accessPaths: [] };
+  }
+  const { cte, query } = binding;
+  if (!binding.recursive || !refersTo(query, cte.name)) {
+    const planned = planSelect(query, binding.pc);
     return { columns: renamed(planned.columns, cte), build: planned.build, accessPaths: planned.accessPaths };
   }
-  return planRecursive(cte, binding.pc, planSelect);
+  return planRecursive(cte, query, binding.pc, planSelect);
 }
 
-function planRecursive(cte: CommonTableExpr, pc: PlanContext, planSelect: PlanSelect) {
-  const op = cte.query.setOperation;
+function planRecursive(cte: CommonTableExpr, query: SelectStatement, pc: PlanContext, planSelect: PlanSelect) {
+  const op = query.setOperation;
   if (!op || op.op !== 'union') {
     throw new SqlError('42P19', `recursive query "${cte.name}" does not have the form non-recursive-term UNION [ALL] recursive-term`, at(cte.location));
   }
-  if (cte.query.orderBy.length > 0) throw new SqlError('0A000', 'ORDER BY in a recursive query is not implemented', at(cte.location));
-  if (cte.query.limit || cte.query.offset) throw new SqlError('0A000', 'OFFSET/LIMIT in a recursive query is not implemented', at(cte.location));
+  if (query.orderBy.length > 0) throw new SqlError('0A000', 'ORDER BY in a recursive query is not implemented', at(cte.location));
+  if (query.limit || query.offset) throw new SqlError('0A000', 'OFFSET/LIMIT in a recursive query is not implemented', at(cte.location));
   const nonRecursive = planSelect(op.left, { ...pc, ctes: new Map([...(pc.ctes ?? []), [cte.name, { kind: 'forbidden', name: cte.name }]]) });
   const columns = renamed(nonRecursive.columns, cte);
   const holder: { rows: Row[] } = { rows: [] };

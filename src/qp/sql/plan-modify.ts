@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
-import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
+import type { IndexInfo, TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds, undecidedWhere } from './access-path.js';
@@ -17,6 +17,7 @@ import type { TableCodec } from './table-codec.js';
 import { columnDefaultText, refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
 import { ForeignKeyEnforcement, type ForeignKeyContext } from './foreign-keys.js';
 import * as types from './typesystem.js';
+import { planDeleteThroughView, planInsertThroughView, planUpdateThroughView } from './view-modify.js';
 
 /**
  * INSERT, UPDATE and DELETE. Writes go to the transaction's buffer only; uniqueness is checked
@@ -31,23 +32,29 @@ export interface PlannedModify {
   readonly targets?: () => RowSource;
 }
 
+/** The view a statement changes rows through (view-modify.ts), or null for a table. */
+function targetView(pc: PlanContext, statement: InsertStatement | UpdateStatement | DeleteStatement): ViewInfo | null {
+  const relation = resolveRelation(pc.resolver, statement.schema, statement.table, statement.location);
+  return relation.kind === 'view' ? relation.view : null;
+}
+
 function targetTable(pc: PlanContext, schema: string | null, name: string, location: number): TableInfo {
   const relation = resolveRelation(pc.resolver, schema, name, location);
   if (relation.kind === 'virtual') throw new SqlError('42809', `cannot change relation "${name}"`);
-  if (relation.kind === 'view') throw new SqlError('0A000', `changing rows through view "${name}" is not supported yet`);
+  if (relation.kind === 'view') throw new Error(`view "${name}" reached targetTable`);
   pc.usedTables.add(relation.table);
   pc.access?.target(relation.table, schema !== null);
   return relation.table;
 }
 
-function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
+export function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
   const numbers = attributeNumbers(table);
   const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]! }));
   columns.push({ relation, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
   return columns;
 }
 
-function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): { exprs: Evaluator[]; columns: OutputColumn[] } | null {
+export function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): { exprs: Evaluator[]; columns: OutputColumn[] } | null {
   if (targets.length === 0) return null;
   const ctx = compileContext(pc, scope, 'RETURNING');
   const exprs: Evaluator[] = [];
@@ -108,13 +115,13 @@ export class RowWriter {
   /** Finds a conflicting row for a new row: by primary key, then by each unique index. */
   async findConflict(rt: Runtime, row: readonly SqlValue[], key: Uint8Array, only: IndexInfo | null): Promise<{ index: IndexInfo; existingKey: Uint8Array } | null> {
     if (this.table.primaryKey.length > 0 && (!only || only.primary)) {
-      if ((await rt.txn.get(key)) !== null) return { index: this.codec.primaryIndex, existingKey: key };
+      if ((await rt.txn.getCurrent(key)) !== null) return { index: this.codec.primaryIndex, existingKey: key };
     }
     for (const index of this.table.indexes) {
       if (index.primary || !index.unique || (only && only !== index)) continue;
       const entry = this.codec.indexEntry(index, row, key);
       if (!entry.uniqueChecked) continue;
-      const existing = await rt.txn.get(entry.key);
+      const existing = await rt.txn.getCurrent(entry.key);
       if (existing !== null) return { index, existingKey: this.codec.primaryKeyFromIndexEntry(index, entry.key, existing) };
     }
     return null;
@@ -148,7 +155,7 @@ export class RowWriter {
     const newKey = this.table.primaryKey.length > 0 ? this.codec.primaryKey(newRow, null) : oldKey;
     const keyMoved = Buffer.compare(newKey, oldKey) !== 0;
     if (keyMoved) {
-      if ((await rt.txn.get(newKey)) !== null) throw this.uniqueViolation(this.codec.primaryIndex, newRow);
+      if ((await rt.txn.getCurrent(newKey)) !== null) throw this.uniqueViolation(this.codec.primaryIndex, newRow);
       rt.txn.put(oldKey, null, oldKey);
     }
     for (const index of this.table.indexes) {
@@ -156,7 +163,7 @@ export class RowWriter {
       const before = this.codec.indexEntry(index, oldRow, oldKey);
       const after = this.codec.indexEntry(index, newRow, newKey);
       if (Buffer.compare(before.key, after.key) === 0 && Buffer.compare(before.value, after.value) === 0) continue;
-      if (after.uniqueChecked && Buffer.compare(before.key, after.key) !== 0 && (await rt.txn.get(after.key)) !== null) {
+      if (after.uniqueChecked && Buffer.compare(before.key, after.key) !== 0 && (await rt.txn.getCurrent(after.key)) !== null) {
         throw this.uniqueViolation(index, newRow);
       }
       rt.txn.put(before.key, null, null);
@@ -173,7 +180,7 @@ export class RowWriter {
  * keys' actions change (made when first needed). Every table a foreign key chain can reach is
  * used by the plan, so a concurrent schema change of any of them is a schema conflict.
  */
-function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => RowWriter {
+export function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => RowWriter {
   const catalog = pc.resolver.catalog;
   const made = new Map<number, RowWriter>();
   // Tables a referential action writes are compiled when the action runs, after the privilege
@@ -206,6 +213,8 @@ function rowWriters(pc: PlanContext, target: TableInfo): (table: TableInfo) => R
 
 export function planInsert(statement: InsertStatement, pc: PlanContext): PlannedModify {
   if (statement.with) pc = bindCtes(statement, pc);
+  const view = targetView(pc, statement);
+  if (view) return planInsertThroughView(statement, view, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const codec = pc.codecs(table);
   const relation = statement.alias ?? statement.table;
@@ -349,7 +358,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   return {
     index,
     async resolve(rt, writer, existingKey, proposed) {
-      const stored = await rt.txn.get(existingKey);
+      const stored = await rt.txn.getCurrent(existingKey);
       if (stored === null) throw new Error('conflicting row vanished within one snapshot');
       const existing = codec.decodeRow(stored, existingKey);
       const combined = [...existing, ...proposed];
@@ -527,6 +536,8 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
 
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
   if (statement.with) pc = bindCtes(statement, pc);
+  const view = targetView(pc, statement);
+  if (view) return planUpdateThroughView(statement, view, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   if (statement.from.length > 0) return planUpdateFrom(statement, table, statement.alias ?? statement.table, pc);
   const relation = statement.alias ?? statement.table;
@@ -563,6 +574,8 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
 
 export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
   if (statement.with) pc = bindCtes(statement, pc);
+  const view = targetView(pc, statement);
+  if (view) return planDeleteThroughView(statement, view, pc);
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const relation = statement.alias ?? statement.table;
   if (statement.using.length > 0) {

@@ -15,7 +15,7 @@ import {
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
-import { bindCtes, planCteQuery, type CteBinding } from './plan-cte.js';
+import { bindCtes, planCteQuery, type CteBinding, type DataModifyingCtes } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
 import { CorrelatedScope, PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
 import { fieldOf, recordFields } from './row-values.js';
@@ -50,6 +50,8 @@ export interface PlanContext {
   readonly outer?: { readonly scope: Scope; readonly correlation: { correlated: boolean } };
   /** WITH queries visible here, by name (plan-cte.ts). */
   readonly ctes?: ReadonlyMap<string, CteBinding>;
+  /** Binds data-modifying CTEs; absent where none may be (data-modifying-with.ts). */
+  readonly dataModifying?: DataModifyingCtes;
   /** How many views deep this query is (a guard against a view that reaches itself). */
   readonly viewDepth?: number;
   /** The relation names of the FROM being planned (any other qualifier names an enclosing query's). */

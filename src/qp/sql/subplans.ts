@@ -50,6 +50,8 @@ export class SubplanCollector {
   readonly subplans: Subplan[] = [];
   /** Width of the rows the expressions evaluate against: results go after it. Set by the planner. */
   base = 0;
+  /** The slot of each whole-row subquery node compiled here: SET (a, b) = (SELECT …) runs it once. */
+  readonly wholeRows = new Map<object, CompiledExpr>();
 
   add(subplan: Subplan): number {
     this.subplans.push(subplan);
@@ -74,6 +76,7 @@ type SubqueryExpr = Extract<Expr, { kind: 'subquery' }>;
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
 
 export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: SubqueryHost): CompiledExpr {
+  if (expr.wholeRow) return compileWholeRow(expr, host);
   const correlation = { correlated: false };
   const plan = host.plan(expr.select!, host.outer, correlation);
   if (expr.rowCompare) return compileRowSubplan(expr, plan, correlation.correlated, ctx, host);
@@ -106,6 +109,19 @@ export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: Su
     case 'any':
     case 'all': return compileQuantified(expr, plan.columns[0]!.oid, slot, ctx);
   }
+}
+
+/** `SET (a, b) = (SELECT x, y …)`'s subquery: its one row (or NULL) as a record of fields f1, f2, …, planned and run once. */
+function compileWholeRow(expr: SubqueryExpr, host: SubqueryHost): CompiledExpr {
+  const known = host.collector.wholeRows.get(expr);
+  if (known) return known;
+  const correlation = { correlated: false };
+  const plan = host.plan(expr.select!, host.outer, correlation);
+  const record = plan.columns.map((c, i) => ({ name: `f${i + 1}`, oid: c.oid, typmod: c.typmod }));
+  const slot = subplanSlot(host.collector, host.collector.add({ plan, mode: 'scalar', correlated: correlation.correlated, record }));
+  const compiled: CompiledExpr = { oid: TypeOid.record, typmod: -1, record, eval: slot, rowIndependent: false, name: '?column?', location: expr.location };
+  host.collector.wholeRows.set(expr, compiled);
+  return compiled;
 }
 
 /**

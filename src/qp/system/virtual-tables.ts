@@ -21,6 +21,9 @@ import { pgLanguageRows, pgProcRows, PG_LANGUAGE_SPEC, PG_PROC_SPEC } from './fu
 import { attributeType, checkConstraintRows, checkConstraintViewRows, domainTypeRows, generatedAdbin, tableConstraintViewRows } from './check-catalog.js';
 import { attributeNumbers } from '../sql/tuple-layout.js';
 import { pgDescriptionRows, pgShdescriptionRows, PG_DESCRIPTION_SPEC, PG_SHDESCRIPTION_SPEC } from '../comments/comment-system-views.js';
+import { viewUpdatability } from '../sql/view-modify.js';
+
+const yesNo = (b: boolean): string => (b ? 'YES' : 'NO');
 
 /**
  * System views computed from the catalog snapshot: the pg_catalog and information_schema rows
@@ -269,9 +272,12 @@ const TABLES: VirtualTable[] = [
   table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
   table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type varchar, is_insertable_into varchar, is_typed varchar', (catalog) =>
     [...[...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO']),
-      ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', 'NO', 'NO'])]),
+      ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', yesNo(viewUpdatability(v, catalog).insertable), 'NO'])]),
   table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition varchar, check_option varchar, is_updatable varchar, is_insertable_into varchar', (catalog) =>
-    [...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, v.definition, 'NONE', 'NO', 'NO'])),
+    [...catalog.allViews()].map((v) => {
+      const { insertable, updatable } = viewUpdatability(v, catalog);
+      return ['postgres', v.schema, v.name, v.definition, v.checkOption ? v.checkOption.toUpperCase() : 'NONE', yesNo(updatable), yesNo(insertable)];
+    })),
   // Every index pg_index lists (still-building ones too, as PostgreSQL lists invalid ones), with
   // pg_get_indexdef's text; the table always schema-qualified, as PostgreSQL's view prints it.
   table(12003, 'pg_catalog', 'pg_indexes', 'schemaname name, tablename name, indexname name, tablespace name, indexdef text', (catalog) =>

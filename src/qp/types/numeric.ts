@@ -383,6 +383,12 @@ export function numericSqrt(a: NumericValue): NumericValue {
   const sweight = Math.trunc(((weight + 1) * 4) / 2) - 1;
   let rscale = NUMERIC_MIN_SIG_DIGITS - sweight;
   rscale = Math.min(Math.max(rscale, a.scale, 0), NUMERIC_MAX_DISPLAY_SCALE);
+  return sqrtToScale(a, rscale);
+}
+
+/** The square root of a finite, non-negative value rounded to `rscale` digits (sqrt_var). */
+export function sqrtToScale(a: NumericValue, rscale: number): NumericValue {
+  assert(!a.special && a.coefficient >= 0n, 'sqrtToScale of a finite non-negative value');
   // floor(sqrt(c·10^-s)·10^extra) = isqrt(c·10^(2·extra - s)); one extra digit, then round.
   const extra = rscale + 1;
   const shift = 2 * extra - a.scale;
