@@ -129,6 +129,12 @@ test('GRANT and REVOKE on sequences show in pg_class.relacl and take effect', { 
   ]);
   await same(admin, ['GRANT UPDATE ON SEQUENCE seq_acl TO app']);
   await same(app, ["SELECT nextval('seq_acl')", "SELECT currval('seq_acl')", "SELECT setval('seq_acl', 9)"]);
+  // A sequence in a schema the role may not use: 42501 for the schema, whatever its grants on the sequence.
+  await same(admin, ['CREATE SCHEMA hidden', 'CREATE SEQUENCE hidden.q CACHE 1', 'GRANT USAGE ON SEQUENCE hidden.q TO app']);
+  await same(app, ["SELECT nextval('hidden.q')"]);
+  await same(admin, ['GRANT USAGE ON SCHEMA hidden TO app']);
+  await same(app, ["SELECT nextval('hidden.q')"]);
+  await same(admin, ['DROP SEQUENCE hidden.q', 'DROP SCHEMA hidden']);
   await same(admin, ['DROP SEQUENCE seq_acl', 'DROP TABLE with_serial', 'DROP SEQUENCE serial_seq', 'DROP TABLE with_identity']);
 });
 

@@ -9,7 +9,7 @@ import { subplanSlot, type SubqueryHost } from '../sql/subplans.js';
 import type { SrfCollector } from '../sql/plan-srf.js';
 import * as types from '../sql/typesystem.js';
 import { regCastTarget, splitQualifiedName } from '../system/catalog-functions.js';
-import { permissionDenied, privilegesOf } from '../roles/object-privileges.js';
+import { hasPrivilege, permissionDenied, privilegesOf } from '../roles/object-privileges.js';
 import { resolveSequenceName, sequenceById } from './sequence-catalog.js';
 import type { SessionSequences } from './sequence-session.js';
 
@@ -74,6 +74,9 @@ const NEEDED_LETTERS: Record<string, string> = { nextval: 'Uw', currval: 'Ur', l
 
 function checkSequencePrivilege(catalog: CatalogSnapshot, user: string, sequence: SequenceInfo, name: string): SequenceInfo {
   const role = catalog.access.role(user);
+  // Naming the sequence needs USAGE on its schema (PostgreSQL checks it in the name lookup).
+  const schema = catalog.schema(sequence.schema);
+  if (schema && !(role && hasPrivilege(catalog, role.oid, schema.oid, 'schema', 'U'))) throw permissionDenied('schema', sequence.schema);
   const held = role ? privilegesOf(catalog, role.oid, sequence.id, 'sequence').privileges : '';
   if (![...NEEDED_LETTERS[name]!].some((letter) => held.includes(letter))) throw permissionDenied('sequence', sequence.name);
   return sequence;
