@@ -64,9 +64,10 @@ export interface Portal {
   readonly done: boolean;
   /**
    * Runs the portal until it completes or `maxRows` rows were sent (0 = no limit).
-   * Rows go to `onRow` in the requested formats. Throws SqlError on failure.
+   * Rows go to `onRow` in the requested formats. Throws (or rejects with) SqlError on failure.
+   * Answers without a promise when nothing had to wait: a point read costs no promise turns.
    */
-  execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): Promise<ExecuteOutcome>;
+  execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome>;
 }
 
 /** Messages the engine asks the protocol to send outside the request/response flow. */

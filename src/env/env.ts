@@ -67,9 +67,10 @@ export interface OrderedStore {
   write(batch: readonly OrderedWrite[]): Promise<void>;
   /**
    * Makes the next reads see everything committed so far, by this process or another one
-   * sharing the store (reads otherwise keep one snapshot until the event loop turns).
+   * sharing the store (reads otherwise keep one snapshot until the event loop turns). Returns
+   * false when nothing was committed since the last renew: what was read since then is current.
    */
-  renew(): void;
+  renew(): boolean;
   close(): Promise<void>;
 }
 

@@ -12,6 +12,8 @@ import type { OrderedRangeOptions, OrderedStore, OrderedWrite } from './env.js';
  */
 export class LmdbOrderedStore implements OrderedStore {
   private readonly db: RootDatabase<Buffer, Buffer>;
+  /** The last committed transaction id at the last renew (NaN: unknown, never equal). */
+  private renewedAt = NaN;
 
   constructor(path: string) {
     this.db = open<Buffer, Buffer>({
@@ -58,8 +60,24 @@ export class LmdbOrderedStore implements OrderedStore {
     return Promise.resolve();
   }
 
-  renew(): void {
+  renew(): boolean {
+    // Read before the reset, so that the snapshot the next read takes is at least this new.
+    const last = this.lastCommittedTxnId();
+    if (last === this.renewedAt) return false;
+    this.renewedAt = last;
     this.db.resetReadTxn();
+    return true;
+  }
+
+  /**
+   * LMDB's last committed write transaction id, as any process's next read transaction would
+   * see it: it is read from the shared meta page (mdb_env_info), with no read transaction, a
+   * few key lookups and a timer cheaper than the renew it lets a follower skip. lmdb-js keeps
+   * its environment, with `info()`, on the database; without it every renew renews (NaN).
+   */
+  private lastCommittedTxnId(): number {
+    const env = (this.db as unknown as { env?: { info?: () => { lastTxnId?: number } } }).env;
+    return env?.info?.().lastTxnId ?? NaN;
   }
 
   async close(): Promise<void> {

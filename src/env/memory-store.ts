@@ -22,6 +22,9 @@ interface Chunk {
 export class MemoryOrderedStore implements OrderedStore {
   private chunks: Chunk[] = [];
   private closed = false;
+  /** Batches written, and how many there were at the last renew. */
+  private writes = 0;
+  private writesAtRenew = -1;
 
   /** Number of stored entries (tests and diagnostics). */
   get size(): number {
@@ -53,11 +56,16 @@ export class MemoryOrderedStore implements OrderedStore {
     const fresh = new Set<Chunk>();
     for (const write of batch) applyWrite(chunks, fresh, write);
     this.chunks = chunks;
+    this.writes++;
     return Promise.resolve();
   }
 
-  /** One process, and every write is visible at once: nothing to renew. */
-  renew(): void {}
+  /** One process, and every write is visible at once: nothing to renew, only to report. */
+  renew(): boolean {
+    const changed = this.writes !== this.writesAtRenew;
+    this.writesAtRenew = this.writes;
+    return changed;
+  }
 
   close(): Promise<void> {
     this.closed = true;

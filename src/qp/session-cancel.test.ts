@@ -112,7 +112,7 @@ test('a cancel while the statement waits for its snapshot at storage cancels it 
   const [statement] = session.prepareSimple('SELECT 1');
   const portal = session.bind(statement!, [], [], [0]);
   storage.held = true;
-  const running = portal.execute(0, () => {}).then(() => null, (error: SqlError) => error.code);
+  const running = Promise.resolve().then(() => portal.execute(0, () => {})).then(() => null, (error: SqlError) => error.code);
   await untilWaiting(storage, 1);
   qp.cancel(7, 42);
   storage.release();

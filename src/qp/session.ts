@@ -108,6 +108,9 @@ interface Started {
 /** A statement that is DDL by its first word (for refusals raised before it is understood). */
 const DDL_TEXT = /^\s*(create|alter|drop|comment|grant|revoke)\b/i;
 
+/** Statements that act on the session, not in a transaction (startSessionStatement). */
+const SESSION_STATEMENTS: ReadonlySet<Statement['kind']> = new Set(['transaction', 'set', 'reset', 'show', 'deallocate-all', 'call']);
+
 const OC000 = 'change conflicts with another transaction (OC000)';
 const OC001 = 'schema has been updated by another transaction (OC001)';
 
@@ -347,12 +350,20 @@ export class Session implements SqlSession {
   }
 
   /** Runs one statement of a portal (called by SessionPortal on its first Execute). */
-  start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
+  /** Synchronous when the statement needs no wait (a query whose catalog is loaded); else a promise. */
+  start(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Started | Promise<Started> {
     this.beginRequest();
-    const started = this.startStatement(prepared, params, emit);
-    // Registered before the caller's await, so it runs first: from then on a cancel reaches the
-    // statement through its Runtime (or finds nothing to stop).
-    started.then(this.endRequest, this.endRequest);
+    let started: Started | Promise<Started>;
+    try {
+      started = this.startStatement(prepared, params, emit);
+    } catch (error) {
+      this.endRequest();
+      throw error;
+    }
+    // From the end of the start on, a cancel reaches the statement through its Runtime (or
+    // finds nothing to stop). Registered before the caller's await, so it runs first.
+    if (started instanceof Promise) started.then(this.endRequest, this.endRequest);
+    else this.endRequest();
     return started;
   }
 
@@ -366,13 +377,24 @@ export class Session implements SqlSession {
     this.cancelPending = false;
   };
 
-  private async startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Promise<Started> {
-    const parsed = prepared.parsed!;
-    const statement = parsed.statement;
+  /**
+   * Session statements (transaction control, SET, SHOW, CALL) run here; the rest in a transaction,
+   * begun without a promise when the catalog at its snapshot is loaded and storage answers now.
+   */
+  private startStatement(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void): Started | Promise<Started> {
+    const statement = prepared.parsed!.statement;
     this.checkCancelPending();
     if (this.block === 'failed' && !endsBlock(statement)) {
       throw abortedBlock();
     }
+    if (SESSION_STATEMENTS.has(statement.kind)) return this.startSessionStatement(statement, emit);
+    if (this.txn) return this.startInTransaction(prepared, params, emit, this.continueTransaction(this.txn));
+    const txn = this.beginTransaction();
+    if (txn instanceof Promise) return txn.then((begun) => this.startInTransaction(prepared, params, emit, begun));
+    return this.startInTransaction(prepared, params, emit, txn);
+  }
+
+  private async startSessionStatement(statement: Statement, emit: (row: Row) => void): Promise<Started> {
     switch (statement.kind) {
       case 'transaction': return { tag: await this.transactionControl(statement), source: null, rt: null, columns: null };
       case 'set': {
@@ -413,9 +435,12 @@ export class Session implements SqlSession {
       }
       case 'deallocate-all': return { tag: 'DEALLOCATE ALL', source: null, rt: null, columns: null };
       case 'call': return { tag: await this.call(statement), source: null, rt: null, columns: null };
-      default: break;
+      default: throw new Error(`${statement.kind} is not a session statement`);
     }
-    const txn = this.txn ? this.continueTransaction(this.txn) : await this.beginTransaction();
+  }
+
+  private startInTransaction(prepared: Prepared, params: readonly SqlValue[], emit: (row: Row) => void, txn: Transaction): Started | Promise<Started> {
+    const statement = prepared.parsed!.statement;
     this.checkCancelPending();
     const catalog = this.txnCatalog!;
     if (isDdl(statement) || isRoleStatement(statement)) {
@@ -444,10 +469,7 @@ export class Session implements SqlSession {
     if (entry.plan.kind === 'modify') {
       if (this.blockMode.readOnly) throw readOnlyRefusal(entry.plan.modify.tag);
       this.checkDml(txn);
-      const count = await entry.plan.modify.run(rt, emit);
-      await runStatementChecks(txn);
-      const tag = entry.plan.modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${entry.plan.modify.tag} ${count}`;
-      return { tag, source: null, rt, columns: entry.plan.modify.columns };
+      return runModify(entry.plan.modify, rt, txn, emit);
     }
     throw new SqlError('0A000', `statement ${statement.kind} is not supported`);
   }
@@ -608,15 +630,22 @@ export class Session implements SqlSession {
   }
 
   /** Starts the transaction a statement runs in (each statement's own, in autocommit). */
-  private async beginTransaction(): Promise<Transaction> {
+  private beginTransaction(): Transaction | Promise<Transaction> {
     const startTimestamp = this.host.snapshotTime();
     this.transactionCounter++;
     // Decimal: a radix-16 conversion of the timestamp costs more than the rest of a point read.
     const id = `${this.processId}-${this.transactionCounter}-${startTimestamp}`;
     const txn = new Transaction(id, startTimestamp, this.host.options.storage);
     this.txn = txn;
-    this.txnCatalog = this.host.catalogReady(startTimestamp) ?? await this.host.catalogAt(startTimestamp);
-    return txn;
+    const ready = this.host.catalogReady(startTimestamp);
+    if (ready !== undefined) {
+      this.txnCatalog = ready;
+      return txn;
+    }
+    return this.host.catalogAt(startTimestamp).then((catalog) => {
+      this.txnCatalog = catalog;
+      return txn;
+    });
   }
 
   private async transactionControl(statement: Extract<Statement, { kind: 'transaction' }>): Promise<string> {
@@ -764,6 +793,14 @@ export class Session implements SqlSession {
   }
 }
 
+/** Runs an INSERT, UPDATE or DELETE and its statement-end checks; its tag counts the rows. */
+async function runModify(modify: PlannedModify, rt: Runtime, txn: Transaction, emit: (row: Row) => void): Promise<Started> {
+  const count = await modify.run(rt, emit);
+  await runStatementChecks(txn);
+  const tag = modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${modify.tag} ${count}`;
+  return { tag, source: null, rt, columns: modify.columns };
+}
+
 /** Rows a statement produced while it ran (RETURNING, SHOW): handed out like a query's. */
 function heldRows(rows: Row[]): RowSource {
   let given = false;
@@ -781,6 +818,9 @@ function withCount(tag: string, count: number): string {
   return /^(INSERT 0|UPDATE|DELETE) \d+$/.test(tag) ? tag.replace(/\d+$/, String(count)) : tag;
 }
 
+/** A started portal: its rows' source, the batch being sent and how far, and its tag. */
+interface RunningPortal { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string }
+
 /**
  * A bound statement; keeps its operator tree between Executes when a row limit suspends it. As
  * in PostgreSQL, a statement with rows (a query, RETURNING, SHOW) hands them out in maxRows
@@ -789,7 +829,7 @@ function withCount(tag: string, count: number): string {
  */
 class SessionPortal implements Portal {
   readonly fields: FieldDescription[] | null;
-  private running: { source: RowSource; rt: Runtime | null; pending: Row[]; next: number; tag: string } | null = null;
+  private running: RunningPortal | null = null;
   private finished: ExecuteOutcome | null = null;
   private encoders: CellEncoder[] | null;
 
@@ -807,55 +847,87 @@ class SessionPortal implements Portal {
     return this.finished !== null && this.fields === null && !this.prepared.isEmpty;
   }
 
-  async execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): Promise<ExecuteOutcome> {
+  /** Synchronous when the statement starts and its rows come without a wait (a warm point read). */
+  execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome> {
     if (this.prepared.isEmpty) return { kind: 'empty' };
     if (this.finished) return this.finished;
-    let encoders = this.encoders;
-    const send = (row: Row) => {
-      if (!encoders) encoders = row.map(() => (v: SqlValue) => (v === null ? null : typeof v === 'string' ? v : String(v)));
-      const cells: WireCell[] = new Array(row.length);
-      for (let i = 0; i < row.length; i++) {
-        const v = row[i]!;
-        cells[i] = v === null ? null : encoders[i]!(v);
-      }
-      onRow(cells);
-    };
-    if (!this.running) {
-      const held: Row[] = [];
-      const started = await this.session.start(this.prepared, this.params, (row) => held.push(row));
-      if (this.encoders && needsRegNames(this.fields!, this.resultFormats)) {
-        encoders = this.encoders = withRegNames(this.fields!, this.resultFormats, this.encoders, this.session.regOutputScope());
-      }
-      // A COPY runs once: the protocol layer moves its data and reports its tag.
-      if (started.copy) {
-        this.finished = { kind: 'complete', commandTag: 'COPY 0' };
-        return started.copy;
-      }
-      if (!started.source && held.length === 0) {
-        this.finished = { kind: 'complete', commandTag: started.tag };
-        return this.finished;
-      }
-      this.running = { source: started.source ?? heldRows(held), rt: started.rt, pending: [], next: 0, tag: started.tag };
+    if (this.running) return this.pump(this.running, maxRows, onRow, 0);
+    const held: Row[] = [];
+    const started = this.session.start(this.prepared, this.params, (row) => held.push(row));
+    if (started instanceof Promise) return started.then((s) => this.begin(s, held, maxRows, onRow));
+    return this.begin(started, held, maxRows, onRow);
+  }
+
+  private begin(started: Started, held: Row[], maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome> {
+    if (this.encoders && needsRegNames(this.fields!, this.resultFormats)) {
+      this.encoders = withRegNames(this.fields!, this.resultFormats, this.encoders, this.session.regOutputScope());
     }
-    const run = this.running;
-    let sentNow = 0;
+    // A COPY runs once: the protocol layer moves its data and reports its tag.
+    if (started.copy) {
+      this.finished = { kind: 'complete', commandTag: 'COPY 0' };
+      return started.copy;
+    }
+    if (!started.source && held.length === 0) {
+      this.finished = { kind: 'complete', commandTag: started.tag };
+      return this.finished;
+    }
+    this.running = { source: started.source ?? heldRows(held), rt: started.rt, pending: [], next: 0, tag: started.tag };
+    return this.pump(this.running, maxRows, onRow, 0);
+  }
+
+  /**
+   * Sends rows until maxRows or the end, without a promise while the source answers `nextReady`;
+   * the first batch that must wait continues in `pumpAwaiting`.
+   */
+  private pump(run: RunningPortal, maxRows: number, onRow: (cells: readonly WireCell[]) => void, sent: number): ExecuteOutcome | Promise<ExecuteOutcome> {
+    let sentNow = sent;
     for (;;) {
+      sentNow = this.sendPending(run, maxRows, onRow, sentNow);
       // PostgreSQL does not look ahead: after exactly maxRows rows the portal is suspended.
-      while (run.next < run.pending.length) {
-        if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
-        send(run.pending[run.next++]!);
-        sentNow++;
-      }
       if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
-      // A warm point read answers without a promise (undefined: it must wait, so await it).
-      let batch = run.source.nextReady ? run.source.nextReady(run.rt!) : undefined;
-      if (batch === undefined) batch = await run.source.next(run.rt!);
-      if (!batch) break;
+      const batch = run.source.nextReady ? run.source.nextReady(run.rt!) : undefined;
+      if (batch === undefined) return this.pumpAwaiting(run, maxRows, onRow, sentNow);
+      if (!batch) return this.complete(run, sentNow);
       run.pending = batch;
       run.next = 0;
     }
-    // The tag counts the rows of this Execute (after a suspension, only the rest); EXPLAIN's
-    // and SHOW's count none. Executing it again then completes with no rows.
+  }
+
+  private async pumpAwaiting(run: RunningPortal, maxRows: number, onRow: (cells: readonly WireCell[]) => void, sent: number): Promise<ExecuteOutcome> {
+    let sentNow = sent;
+    for (;;) {
+      let batch = run.source.nextReady ? run.source.nextReady(run.rt!) : undefined;
+      if (batch === undefined) batch = await run.source.next(run.rt!);
+      if (!batch) return this.complete(run, sentNow);
+      run.pending = batch;
+      run.next = 0;
+      sentNow = this.sendPending(run, maxRows, onRow, sentNow);
+      if (maxRows > 0 && sentNow >= maxRows) return { kind: 'suspended' };
+    }
+  }
+
+  /** Sends the rows of the current batch, up to maxRows in this Execute; the count sent so far. */
+  private sendPending(run: RunningPortal, maxRows: number, onRow: (cells: readonly WireCell[]) => void, sent: number): number {
+    let sentNow = sent;
+    while (run.next < run.pending.length && !(maxRows > 0 && sentNow >= maxRows)) {
+      const row = run.pending[run.next++]!;
+      if (!this.encoders) this.encoders = row.map(() => (v: SqlValue) => (v === null ? null : typeof v === 'string' ? v : String(v)));
+      const cells: WireCell[] = new Array(row.length);
+      for (let i = 0; i < row.length; i++) {
+        const v = row[i]!;
+        cells[i] = v === null ? null : this.encoders[i]!(v);
+      }
+      onRow(cells);
+      sentNow++;
+    }
+    return sentNow;
+  }
+
+  /**
+   * The tag counts the rows of this Execute (after a suspension, only the rest); EXPLAIN's and
+   * SHOW's count none. Executing it again then completes with no rows.
+   */
+  private complete(run: RunningPortal, sentNow: number): ExecuteOutcome {
     const tag = (count: number) => (run.tag === 'SELECT' ? `SELECT ${count}` : withCount(run.tag, count));
     this.finished = { kind: 'complete', commandTag: tag(0) };
     return { kind: 'complete', commandTag: tag(sentNow) };

@@ -92,11 +92,13 @@ export class MvccStorage implements StorageNode {
   /**
    * For a follower: a reader in another process over the same store, which never applies.
    * Takes a fresh snapshot of the store and the writer's metadata; what the follower remembers
-   * of newest versions is dropped when the writer has applied anything since.
+   * of newest versions is dropped when the writer has applied anything since. When nothing was
+   * committed to the store since the last refresh, the metadata read then is current: a commit
+   * acknowledged since would have been applied, and so committed to the store, first.
    */
   refresh(): void {
     const before = this.applied;
-    this.store.renew();
+    if (!this.store.renew()) return;
     this.loadMetadata();
     if (this.applied !== before) this.newest.clear();
   }

@@ -311,12 +311,20 @@ export class Connection {
     await this.finish(session);
   }
 
+  /** An Execute's outcome; a promise only when there is COPY data to move. */
+  private executed(session: SqlSession, outcome: ExecuteOutcome): Promise<void> | undefined {
+    if (outcome.kind === 'copy-in') return this.startCopyIn(session, outcome, null);
+    if (outcome.kind === 'copy-out') return this.reportOutcome(outcome);
+    this.reportDone(outcome);
+    return undefined;
+  }
+
   /** What an Execute (or a simple query's statement) finished with, COPY TO's data included. */
   private async reportOutcome(outcome: Exclude<ExecuteOutcome, { kind: 'copy-in' }>): Promise<void> {
     switch (outcome.kind) {
-      case 'empty': this.out.emptyQueryResponse(); return;
-      case 'suspended': this.out.portalSuspended(); return;
-      case 'complete': this.out.commandComplete(outcome.commandTag); return;
+      case 'empty':
+      case 'suspended':
+      case 'complete': this.reportDone(outcome); return;
       case 'copy-out': {
         this.out.copyOutResponse(outcome.binary, outcome.columns);
         const tag = await outcome.run((data) => {
@@ -327,6 +335,14 @@ export class Connection {
         this.out.commandComplete(tag);
         return;
       }
+    }
+  }
+
+  private reportDone(outcome: Extract<ExecuteOutcome, { kind: 'empty' | 'suspended' | 'complete' }>): void {
+    switch (outcome.kind) {
+      case 'empty': this.out.emptyQueryResponse(); return;
+      case 'suspended': this.out.portalSuspended(); return;
+      case 'complete': this.out.commandComplete(outcome.commandTag); return;
     }
   }
 
@@ -431,10 +447,9 @@ export class Connection {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
         if (portal.done) throw new SqlError('55000', `portal "${message.portal}" cannot be run`);
-        return portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells)).then((outcome) => {
-          if (outcome.kind === 'copy-in') return this.startCopyIn(session, outcome, null);
-          return this.reportOutcome(outcome);
-        });
+        const outcome = portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells));
+        if (outcome instanceof Promise) return outcome.then((settled) => this.executed(session, settled));
+        return this.executed(session, outcome);
       }
       case 'close': {
         if (message.kind === 'S') this.statements.delete(message.name);

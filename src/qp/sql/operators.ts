@@ -496,7 +496,16 @@ export class ForgetSlot implements RowSource {
 
   async next(rt: Runtime): Promise<Row[] | null> {
     const batch = await this.source.next(rt);
-    if (!batch) return null;
+    return batch && this.forget(batch);
+  }
+
+  // A pruned point read sits under this: without it, every point SELECT would take a promise.
+  nextReady(rt: Runtime): Row[] | null | undefined {
+    const batch = this.source.nextReady?.(rt);
+    return batch && this.forget(batch);
+  }
+
+  private forget(batch: Row[]): Row[] {
     for (let i = 0; i < batch.length; i++) batch[i]![this.slot] = null;
     return batch;
   }
