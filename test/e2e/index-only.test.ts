@@ -116,3 +116,40 @@ test('foreign keys to a unique index, ADD CONSTRAINT … USING INDEX and DROP CO
   assert.match(await plan('SELECT id, amount, label, span FROM prices WHERE amount >= 1.0'), /B-Tree Scan using prices_amount on prices \(index only\)/);
   assert.match(await plan('SELECT sku, qty FROM parts WHERE price_id > 0'), /B-Tree Scan using parts_price on parts \(index only\)/);
 });
+
+test('ORDER BY an index without a LIMIT: read in order when a WHERE bound narrows the index or the read is index-only', { skip }, async () => {
+  await indexes();
+  const ordered = [
+    'SELECT id, label FROM prices ORDER BY label',
+    'SELECT id, label FROM prices ORDER BY label DESC',
+    'SELECT label, id FROM prices ORDER BY 1',
+    'SELECT p.label FROM prices p ORDER BY p.label DESC',
+    "SELECT id, note FROM prices WHERE label > 'o' ORDER BY label",
+    "SELECT id, note FROM prices WHERE label BETWEEN 'a' AND 't' ORDER BY label DESC",
+    'SELECT id, amount, label FROM prices WHERE amount > 1.5 ORDER BY amount DESC',
+  ];
+  for (const sql of ordered) await db().same(sql);
+  for (const sql of ordered) assert.doesNotMatch(await plan(sql), /Sort/, sql);
+  assert.match(await plan('SELECT id, label FROM prices ORDER BY label DESC'), /B-Tree Scan Backward using prices_label\w* on prices \(index only\)/);
+  assert.match(await plan("SELECT id, note FROM prices WHERE label > 'o' ORDER BY label"), /B-Tree Scan using prices_label\w* on prices\n/);
+  // Still sorted: an uncovered read with no bound (a row lookup per entry costs more than a
+  // scan), NULLs where the index does not put them.
+  const sorted = ['SELECT id, note FROM prices ORDER BY label', 'SELECT id, label FROM prices ORDER BY label NULLS FIRST'];
+  for (const sql of sorted) await db().same(sql);
+  for (const sql of sorted) assert.match(await plan(sql), /^Sort/m, sql);
+  // A bare ORDER BY name is the output column of that name, whichever input column it shows.
+  for (const sql of [
+    'SELECT label AS id, id AS label FROM prices ORDER BY id',
+    'SELECT label AS id, id AS label FROM prices ORDER BY label DESC',
+    'SELECT label AS id, id AS label FROM prices ORDER BY 2',
+  ]) await db().same(sql);
+});
+
+test('a LATERAL join keeps its left side\'s index order, as PostgreSQL\'s nested loop does', { skip }, async () => {
+  await indexes();
+  const sql = 'SELECT p.label, x.qty FROM prices p CROSS JOIN LATERAL (SELECT qty FROM parts WHERE parts.price_id = p.id ORDER BY qty DESC LIMIT 1) x ORDER BY 1';
+  await db().same(sql);
+  const text = await plan(sql);
+  assert.doesNotMatch(text, /^Sort/m);
+  assert.match(text, /Nested Loop Join \(LATERAL\)\n\s+->  B-Tree Scan using prices_label\w* on prices \(index only\)/);
+});
