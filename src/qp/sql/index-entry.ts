@@ -48,6 +48,8 @@ export class IndexEntryLayout {
   /** Every column an index-only read yields exactly. */
   readonly covered: ReadonlySet<number>;
   private readonly keyColumnTypes: readonly number[];
+  /** Key columns whose value comes from the value tuple instead (skipped in the key). */
+  private readonly keyColumnStored: readonly boolean[];
   private readonly reader = new KeyReader();
   private readonly slots: SqlValue[];
   private readonly storedValues: SqlValue[];
@@ -62,6 +64,7 @@ export class IndexEntryLayout {
     this.valueTypes = [TypeOid.bytea, ...stored.map((c) => columnTypes[c]!)];
     this.covered = new Set([...index.columns, ...table.primaryKey, ...stored]);
     this.keyColumnTypes = index.columns.map((c) => columnTypes[c]!);
+    this.keyColumnStored = index.columns.map((c) => stored.includes(c));
     this.slots = new Array(this.valueTypes.length);
     this.storedValues = new Array(this.valueTypes.length);
   }
@@ -96,12 +99,19 @@ export class IndexEntryLayout {
     const slots = decodeTuple(this.valueTypes, value, this.slots);
     const r = this.reader;
     r.reset(key, 6);
-    for (let i = 0; i < this.index.columns.length; i++) out[this.index.columns[i]!] = r.readValue(this.keyColumnTypes[i]!);
+    for (let i = 0; i < this.keyColumnTypes.length; i++) {
+      if (this.keyColumnStored[i]) r.skipValue(this.keyColumnTypes[i]!);
+      else out[this.index.columns[i]!] = r.readValue(this.keyColumnTypes[i]!);
+    }
     const suffix = slots[0] instanceof Uint8Array ? slots[0] : key.subarray(r.position);
     const primaryKey = this.table.primaryKey;
     if (primaryKey.length > 0) {
       r.reset(suffix, 0);
-      for (let i = 0; i < primaryKey.length; i++) out[primaryKey[i]!] = r.readValue(this.columnTypes[primaryKey[i]!]!);
+      for (let i = 0; i < primaryKey.length; i++) {
+        const type = this.columnTypes[primaryKey[i]!]!;
+        if (keyDecodesExactly(type)) out[primaryKey[i]!] = r.readValue(type);
+        else r.skipValue(type);
+      }
       assert(r.atEnd, 'a covering entry\'s primary key suffix holds exactly the primary key');
     }
     r.reset(EMPTY);
