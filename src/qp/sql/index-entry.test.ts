@@ -80,3 +80,20 @@ test('a read is index-only when the index covers every decoded column, and never
   assert.deepEqual(entry.value, rowKey.subarray(6));
   assert.deepEqual(codec.primaryKeyFromIndexEntry(old, entry.key, entry.value), rowKey);
 });
+
+test('a primary key or index column whose key is inexact (numeric, char(n)) comes back from the value', () => {
+  const ix = index(2, [1], [], false, COVERING_ENTRY_FORMAT);
+  const keyed: TableInfo = {
+    id: 10, schema: 'public', name: 'k', primaryKey: [0],
+    columns: [column('id', TypeOid.numeric), column('code', TypeOid.bpchar), column('other', TypeOid.int4)],
+    indexes: [{ ...index(1, [0], [], true), primary: true }, ix],
+  };
+  const codec = new TableCodec(keyed);
+  assert.deepEqual(codec.entryLayout(ix).stored, [1, 0]);
+  const row: SqlValue[] = [numeric('2.500'), 'ab  ', 5];
+  const rowKey = codec.primaryKey(row, null);
+  const entry = codec.indexEntry(ix, row, rowKey);
+  const decoded = codec.pruned([0, 1]).decodeIndexEntry(ix, entry.key, entry.value);
+  assert.deepEqual(decoded, [numeric('2.500'), 'ab  ', null, rowKey]);
+  assert.equal(codec.pruned([0, 1, 2]).readsIndexOnly(ix), false);
+});
