@@ -153,3 +153,24 @@ test('a LATERAL join keeps its left side\'s index order, as PostgreSQL\'s nested
   assert.doesNotMatch(text, /^Sort/m);
   assert.match(text, /Nested Loop Join \(LATERAL\)\n\s+->  B-Tree Scan using prices_label\w* on prices \(index only\)/);
 });
+
+test('an equality on an index\'s leading column, then ORDER BY the next: the range is read in order', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE events (id int PRIMARY KEY, kind text, at int, payload text)',
+    "INSERT INTO events SELECT g, CASE g % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' ELSE 'c' END, (g * 7) % 100, 'p' || g FROM generate_series(1, 90) g",
+  ]) await db().same(sql);
+  await createIndex('events (kind, at)', { name: 'events_kind_at' });
+  const ordered = [
+    "SELECT id, at, payload FROM events WHERE kind = 'b' ORDER BY at",
+    "SELECT id, at FROM events WHERE kind = 'b' ORDER BY at DESC",
+    "SELECT kind, at FROM events WHERE kind = 'c' ORDER BY kind, at",
+    "SELECT at, payload FROM events WHERE kind = 'a' AND at > 40 ORDER BY at DESC",
+  ];
+  for (const sql of ordered) await db().same(sql);
+  for (const sql of ordered) assert.doesNotMatch(await plan(sql), /Sort/, sql);
+  assert.match(await plan("SELECT id, at FROM events WHERE kind = 'b' ORDER BY at DESC"), /B-Tree Scan Backward using events_kind_at on events \(index only\)/);
+  // A range (not an equality) on the leading column: rows come in (kind, at) order, not at's.
+  const sorted = "SELECT kind, at FROM events WHERE kind > 'a' ORDER BY at, kind";
+  await db().same(sorted);
+  assert.match(await plan(sorted), /^Sort/m);
+});

@@ -273,10 +273,12 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
   if (best) {
     const range = rangeFunction(codec, best.index.id, best.index.columns, best.prefix);
     const index = best.index;
-    // The range comes in the index's order: read it the way ORDER BY wants and the sort goes.
-    const ordered = wantedIndexOrder(codec, index, wantOrder);
-    const reverse = ordered && wantOrder!.direction === 'desc';
-    return { kind: 'index', source: () => new IndexScan(codec, index, range, reverse), primaryOrder: ordered, ...(ordered ? { orderColumns: index.columns } : {}), reverse };
+    // The range comes in the index's order, and in the order of the columns after its leading
+    // equalities (they hold one value each): read it the way ORDER BY wants and the sort goes.
+    const after = index.columns.slice(best.prefix.equal.length);
+    const orderColumns = wantedIndexOrder(codec, index.columns, wantOrder) ? index.columns : wantedIndexOrder(codec, after, wantOrder) ? after : null;
+    const reverse = orderColumns !== null && wantOrder!.direction === 'desc';
+    return { kind: 'index', source: () => new IndexScan(codec, index, range, reverse), primaryOrder: orderColumns !== null, ...(orderColumns ? { orderColumns } : {}), reverse };
   }
   for (const index of usableIndexes(table)) {
     const several = severalKeys(index.columns, conditions);
@@ -304,7 +306,7 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
  */
 function indexInOrder(codec: TableCodec, wantOrder: WantedOrder | null): AccessPath | null {
   if (!wantOrder) return null;
-  const index = usableIndexes(codec.table).find((i) => wantedIndexOrder(codec, i, wantOrder) && (wantOrder.limited || codec.readsIndexOnly(i)));
+  const index = usableIndexes(codec.table).find((i) => wantedIndexOrder(codec, i.columns, wantOrder) && (wantOrder.limited || codec.readsIndexOnly(i)));
   if (!index) return null;
   const reverse = wantOrder.direction === 'desc';
   const start = codec.keyFromValues(index.id, index.columns, []);
@@ -312,11 +314,11 @@ function indexInOrder(codec: TableCodec, wantOrder: WantedOrder | null): AccessP
   return { kind: 'index', source: () => new IndexScan(codec, index, () => whole, reverse), primaryOrder: true, orderColumns: index.columns, reverse };
 }
 
-/** Whether ORDER BY's columns (of this table: planTable leaves out others') lead the index. */
-function wantedIndexOrder(codec: TableCodec, index: IndexInfo, wantOrder: WantedOrder | null): boolean {
+/** Whether ORDER BY's columns (of this table: planTable leaves out others') lead `columns` (of an index). */
+function wantedIndexOrder(codec: TableCodec, columns: readonly number[], wantOrder: WantedOrder | null): boolean {
   const wanted = wantOrder?.columns;
-  if (!wanted || wanted.length === 0 || wanted.length > index.columns.length) return false;
-  return wanted.every((column, n) => codec.table.columns[index.columns[n]!]!.name === column.name);
+  if (!wanted || wanted.length === 0 || wanted.length > columns.length) return false;
+  return wanted.every((column, n) => codec.table.columns[columns[n]!]!.name === column.name);
 }
 
 function usableIndexes(table: TableInfo): IndexInfo[] {
