@@ -88,6 +88,11 @@ export interface IndexInfo {
   readonly constraintName: string | null;
   /** The CREATE INDEX ASYNC job that builds it, kept so a restart resumes the same job. */
   readonly buildJobId?: string;
+  /**
+   * 2: covering entries (index-entry.ts), which an index-only read can use; absent in indexes
+   * created before that format, whose entries hold the key alone and are always followed to the row.
+   */
+  readonly entryFormat?: number;
 }
 
 export interface TableInfo {

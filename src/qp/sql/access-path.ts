@@ -15,6 +15,7 @@ import { arrayElements, requireType, typeByOid } from '../types/index.js';
 import { SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { CorrelatedScope, Scope } from './scope.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
+import type { WantedOrder } from './wanted-order.js';
 
 /**
  * Chooses how to read one table given the conjuncts of its WHERE clause: a point lookup on
@@ -237,15 +238,6 @@ function rowIndependent(valueSide: Expr, ctx: CompileContext): CompiledExpr | nu
   }
 }
 
-/**
- * The order the statement wants rows in: ORDER BY's direction, and, when it has a LIMIT and
- * orders by plain columns all one way (NULLs where that way puts them), those columns' names.
- */
-export interface WantedOrder {
-  readonly direction: 'asc' | 'desc';
-  readonly limitedColumns: readonly string[] | null;
-}
-
 export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, wantOrder: WantedOrder | null): AccessPath {
   const table = codec.table;
   const bounds = conditions.bounds;
@@ -281,7 +273,12 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
   if (best) {
     const range = rangeFunction(codec, best.index.id, best.index.columns, best.prefix);
     const index = best.index;
-    return { kind: 'index', source: () => new IndexScan(codec, index, range), primaryOrder: false, reverse: false };
+    // The range comes in the index's order, and in the order of the columns after its leading
+    // equalities (they hold one value each): read it the way ORDER BY wants and the sort goes.
+    const after = index.columns.slice(best.prefix.equal.length);
+    const orderColumns = wantedIndexOrder(codec, index.columns, wantOrder) ? index.columns : wantedIndexOrder(codec, after, wantOrder) ? after : null;
+    const reverse = orderColumns !== null && wantOrder!.direction === 'desc';
+    return { kind: 'index', source: () => new IndexScan(codec, index, range, reverse), primaryOrder: orderColumns !== null, ...(orderColumns ? { orderColumns } : {}), reverse };
   }
   for (const index of usableIndexes(table)) {
     const several = severalKeys(index.columns, conditions);
@@ -300,21 +297,28 @@ export function chooseAccessPath(codec: TableCodec, conditions: KeyConditions, w
 }
 
 /**
- * ORDER BY an index's leading columns with a LIMIT, and nothing narrower to read: the index read
- * in its order (backward for DESC), so the LIMIT stops the read early instead of a full scan and
- * a sort. Without a LIMIT the sort stays: a row lookup per index entry costs more than one scan.
- * The filter still runs on every row read, so a selective filter may read much of the index.
+ * ORDER BY an index's leading columns and nothing narrower to read: the index read in its order
+ * (backward for DESC) instead of a full scan and a sort, when that costs no more (docs/sql.md):
+ * with a LIMIT, which stops the read early, or when the read is index-only, one pass over the
+ * index instead of one over the table. Otherwise the sort stays: a row lookup per index entry
+ * costs more than one scan. The filter still runs on every row read, so a selective filter may
+ * read much of the index.
  */
 function indexInOrder(codec: TableCodec, wantOrder: WantedOrder | null): AccessPath | null {
-  const names = wantOrder?.limitedColumns;
-  if (!names || names.length === 0) return null;
-  const columns = names.map((name) => codec.table.columns.findIndex((c) => c.name === name));
-  const index = usableIndexes(codec.table).find((i) => columns.length <= i.columns.length && columns.every((c, n) => i.columns[n] === c));
+  if (!wantOrder) return null;
+  const index = usableIndexes(codec.table).find((i) => wantedIndexOrder(codec, i.columns, wantOrder) && (wantOrder.limited || codec.readsIndexOnly(i)));
   if (!index) return null;
   const reverse = wantOrder.direction === 'desc';
   const start = codec.keyFromValues(index.id, index.columns, []);
   const whole = { start, end: prefixEnd(start) };
   return { kind: 'index', source: () => new IndexScan(codec, index, () => whole, reverse), primaryOrder: true, orderColumns: index.columns, reverse };
+}
+
+/** Whether ORDER BY's columns (of this table: planTable leaves out others') lead `columns` (of an index). */
+function wantedIndexOrder(codec: TableCodec, columns: readonly number[], wantOrder: WantedOrder | null): boolean {
+  const wanted = wantOrder?.columns;
+  if (!wanted || wanted.length === 0 || wanted.length > columns.length) return false;
+  return wanted.every((column, n) => codec.table.columns[columns[n]!]!.name === column.name);
 }
 
 function usableIndexes(table: TableInfo): IndexInfo[] {

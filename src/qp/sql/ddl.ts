@@ -25,6 +25,7 @@ import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 import { followTableRename, renameView, type ViewHost } from './view-references.js';
+import { COVERING_ENTRY_FORMAT } from './index-entry.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -167,7 +168,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     const keyColumns = unique.columns.map(position);
     if (keyColumns.length > MAX_KEY_COLUMNS) throw new SqlError('54011', `more than ${MAX_KEY_COLUMNS} column keys in an index are not supported`);
     const indexName = unique.name ?? uniqueRelationName(ctx.catalog, schema, `${name}_${unique.columns.join('_')}_key`, indexes.map((i) => i.name));
-    indexes.push({ id: nextIndexId++, oid: change.allocateId(), name: indexName, columns: keyColumns, include: [], unique: true, primary: false, valid: true, nullsNotDistinct: false, constraintName: indexName });
+    indexes.push({ id: nextIndexId++, oid: change.allocateId(), name: indexName, columns: keyColumns, include: [], unique: true, primary: false, valid: true, nullsNotDistinct: false, constraintName: indexName, entryFormat: COVERING_ENTRY_FORMAT });
   }
   if (indexes.length > MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
   for (const p of primaryKey) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
@@ -223,7 +224,7 @@ function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId:
   const jobId = newJobId();
   const index: IndexInfo = {
     id: indexId, oid: change.allocateId(), name, columns, include: statement.include.map(position), unique: statement.unique,
-    primary: false, valid: false, nullsNotDistinct: statement.nullsNotDistinct, constraintName: null, buildJobId: jobId,
+    primary: false, valid: false, nullsNotDistinct: statement.nullsNotDistinct, constraintName: null, buildJobId: jobId, entryFormat: COVERING_ENTRY_FORMAT,
   };
   change.putTable({ ...table, indexes: [...table.indexes, index] });
   return { tag: 'CREATE INDEX', writes: change.finish(), rows: [[jobId]], afterCommit: [{ kind: 'build-index', tableId: table.id, indexId, jobId }] };

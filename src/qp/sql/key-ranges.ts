@@ -121,7 +121,10 @@ export class KeyRangesScan implements RowSource {
 
   explain(): ExplainInfo {
     const table = this.codec.table.name;
-    if (this.index) return { label: `B-Tree Scan using ${this.index.name} on ${table}`, details: ['Index Cond: several keys'], children: [], keyRead: true };
+    if (this.index) {
+      const only = this.codec.readsIndexOnly(this.index) ? ' (index only)' : '';
+      return { label: `B-Tree Scan using ${this.index.name} on ${table}${only}`, details: ['Index Cond: several keys'], children: [], keyRead: true };
+    }
     return { label: `Storage Scan on ${table}`, details: ['Index Cond: primary key, several keys', ...(this.pushed ? ['Filters pushed down to storage'] : [])], children: [], keyRead: true };
   }
 

@@ -188,21 +188,28 @@ export class PointLookup implements RowSource {
   }
 }
 
-/** A range of a secondary index, then the rows it points to. */
+/**
+ * A range of a secondary index, then the rows it points to; or, when the index's entries hold
+ * every column the codec decodes, the rows built from the entries alone (an index-only read).
+ */
 export class IndexScan implements RowSource {
   private readonly entries: TableScanLike;
+  private readonly indexOnly: boolean;
 
   constructor(private readonly codec: TableCodec, private readonly index: IndexInfo, range: (rt: Runtime) => { start: Key; end: Key } | null, private readonly reverse = false) {
     this.entries = new TableScanLike(range, reverse);
+    this.indexOnly = codec.readsIndexOnly(index);
   }
 
   explain(): ExplainInfo {
-    return { label: `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}`, details: decodedDetail(this.codec), children: [], keyRead: true };
+    const label = `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}${this.indexOnly ? ' (index only)' : ''}`;
+    return { label, details: decodedDetail(this.codec), children: [], keyRead: true };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
     const batch = await this.entries.next(rt);
     if (!batch) return null;
+    if (this.indexOnly) return this.entryRows(rt, batch);
     const keys = batch.keys.map((k, i) => this.codec.primaryKeyFromIndexEntry(this.index, k, batch.values[i]!));
     const values = await Promise.all(keys.map((k) => rt.txn.get(k)));
     const rows: Row[] = [];
@@ -211,6 +218,17 @@ export class IndexScan implements RowSource {
       if (value === null || value === undefined) continue;
       if (rt.lockRows) lockRow(rt, keys[i]!);
       rows.push(this.codec.decodeRow(value, keys[i]!));
+    }
+    return rows;
+  }
+
+  /** Rows from covering entries: an entry at the snapshot is exactly its row's committed state. */
+  private entryRows(rt: Runtime, batch: { keys: Key[]; values: Uint8Array[] }): Row[] {
+    const rows: Row[] = new Array(batch.keys.length);
+    for (let i = 0; i < batch.keys.length; i++) {
+      const row = this.codec.decodeIndexEntry(this.index, batch.keys[i]!, batch.values[i]!);
+      if (rt.lockRows) lockRow(rt, row[row.length - 1] as Key);
+      rows[i] = row;
     }
     return rows;
   }

@@ -6,7 +6,8 @@ import { attributeNumbers } from './tuple-layout.js';
 import { parseSql } from './parse.js';
 import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
-import { chooseAccessPath, extractBounds, undecidedWhere, type AccessPath, type WantedOrder } from './access-path.js';
+import { chooseAccessPath, extractBounds, undecidedWhere, type AccessPath } from './access-path.js';
+import { sortSatisfiedByRead, wantedOrder, wantedOrderOf, type ReadOrder, type WantedOrder } from './wanted-order.js';
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
@@ -101,7 +102,7 @@ interface FromPlan {
   readonly width: number;
   readonly accessPaths: AccessPath['kind'][];
   /** Set when rows come out in a single table's primary-key order (or its index columns' order: columns). */
-  readonly primaryOrderOf: { table: TableInfo; relation: string; reverse: boolean; columns?: readonly number[] } | null;
+  readonly primaryOrderOf: ReadOrder | null;
   /** At most this many rows, known from the plan itself (index-join.ts decides with it). */
   readonly maxRows?: number;
   /** A base table read on its own: a join may read it by key per outer row instead. */
@@ -130,7 +131,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const setCall = selectListSetCall(statement, (name) => pc.resolver.searchPath.some((schema) => pc.resolver.catalog.functions(schema, name).some((f) => f.returnsSet)));
   if (setCall) return planSelect(setCall, pc);
   const where = conjuncts(statement.where);
-  const from = planFrom(statement.from, where, pc, wantedPrimaryOrder(statement));
+  const from = planFrom(statement.from, where, pc, wantedOrder(statement));
   const input = from.scope;
   const aggregated = statement.groupBy.length > 0 || statement.having !== null
     || statement.targets.some((t) => containsAggregate(t.expr, types.isAggregate))
@@ -185,7 +186,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
 
   // (Window functions sort rows their own way: then the final ORDER BY must sort again.)
   const orderSatisfied = !aggregated && !statement.distinct && !distinctOn && windows.empty && from.primaryOrderOf !== null
-    && sortSatisfiedByPrimary(statement.orderBy, from.primaryOrderOf, input);
+    && sortSatisfiedByRead(statement, columns.map((c) => c.name), from.primaryOrderOf, input);
   // Every aggregate is known now, so the width of the rows the select list reads is too;
   // subplan results follow it, then window function values.
   selectSubplans.base = rowWidth();
@@ -218,45 +219,6 @@ function limitValue(expr: Expr, pc: PlanContext, clause: string): Evaluator {
   const value = compileExpr(expr, ctx);
   if (value.paramIndex !== undefined && value.oid === TypeOid.unknown) pc.paramTypes[value.paramIndex - 1] = TypeOid.int8;
   return coerce(value, TypeOid.int8, -1, 'implicit', value.location).eval;
-}
-
-function wantedPrimaryOrder(statement: SelectStatement): WantedOrder | null {
-  if (statement.orderBy.length === 0) return null;
-  const first = statement.orderBy[0]!;
-  const oneWay = statement.orderBy.every((s) => s.expr.kind === 'column' && s.descending === first.descending && (s.nullsFirst ?? s.descending) === s.descending);
-  const limitedColumns = statement.limit && oneWay && rowsKeepFromOrder(statement) ? statement.orderBy.map((s) => (s.expr as Extract<Expr, { kind: 'column' }>).name) : null;
-  return { direction: first.descending ? 'desc' : 'asc', limitedColumns };
-}
-
-/** The select list and clauses keep the FROM rows' order (no grouping, DISTINCT or window functions). */
-function rowsKeepFromOrder(statement: SelectStatement): boolean {
-  if (statement.groupBy.length > 0 || statement.having || statement.distinct || statement.distinctOn) return false;
-  let regrouped = false;
-  for (const target of statement.targets) {
-    mapTree(target.expr, (node) => {
-      if (node.kind === 'func' && (node.over || node.withinGroup || types.isAggregate(String(node.name)))) regrouped = true;
-      return node.kind === 'subquery' ? node : undefined;
-    });
-  }
-  return !regrouped;
-}
-
-function sortSatisfiedByPrimary(orderBy: readonly SortItem[], order: NonNullable<FromPlan['primaryOrderOf']>, scope: Scope): boolean {
-  const keyColumns = order.columns ?? order.table.primaryKey;
-  if (orderBy.length === 0 || orderBy.length > keyColumns.length) return false;
-  return orderBy.every((item, i) => {
-    if (item.expr.kind !== 'column' || item.descending !== order.reverse) return false;
-    // Index keys sort NULLs last ascending, first descending: PostgreSQL's defaults (a primary key has none).
-    if (order.columns && (item.nullsFirst ?? item.descending) !== item.descending) return false;
-    const pkColumn = order.table.columns[keyColumns[i]!]!;
-    if (item.expr.name !== pkColumn.name) return false;
-    try {
-      const resolved = scope.resolve(item.expr.table, item.expr.name, -1);
-      return resolved.relation === order.relation && resolved.position === keyColumns[i];
-    } catch {
-      return false;
-    }
-  });
 }
 
 function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
@@ -517,7 +479,7 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
   }
   if (item.kind === 'function') return planFunction(item, pc);
   if (item.kind === 'subquery') return planDerived(item, pc);
-  if ((item.right.kind === 'subquery' && item.right.lateral) || item.right.kind === 'function') return planLateralJoin(item, item.right, where, pc, preserved);
+  if ((item.right.kind === 'subquery' && item.right.lateral) || item.right.kind === 'function') return planLateralJoin(item, item.right, where, pc, order, preserved);
   return planJoin(item, where, pc, preserved);
 }
 
@@ -781,7 +743,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
     return table.columns.some((c) => c.name === ref.name);
   }));
   const bounds = extractBounds(table, relationName, mine, compileContext(pc, scope, 'WHERE'));
-  const path = chooseAccessPath(codec, bounds, order);
+  const path = chooseAccessPath(codec, bounds, wantedOrderOf(order, relationName));
   // A pruned read whose statement never names the row key drops it after the access path.
   const keySlot = table.columns.length;
   const build = decoded === null || pc.columnUse!.namesRowKey() ? path.source : () => new ForgetSlot(path.source(), keySlot);
@@ -979,12 +941,13 @@ class DistinctOn implements RowSource {
  * `left JOIN LATERAL (subquery)`: the subquery may name the left side's columns, so it is
  * planned with the left scope as its enclosing one and run once per left row (LateralJoin).
  */
-function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Extract<FromItem, { kind: 'subquery' | 'function' }>, where: readonly Expr[], pc: PlanContext, preserved: boolean): FromPlan {
+function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Extract<FromItem, { kind: 'subquery' | 'function' }>, where: readonly Expr[], pc: PlanContext, order: WantedOrder | null, preserved: boolean): FromPlan {
   const name = lateral.alias ?? (lateral.kind === 'function' ? lateral.name : '');
   if (item.joinType !== 'inner' && item.joinType !== 'left' && item.joinType !== 'cross') {
     throw new SqlError('42P10', `invalid reference to FROM-clause entry for table "${name}"`, { hint: 'The combining JOIN type must be INNER or LEFT for a LATERAL reference.' });
   }
-  const left = planFromItem(item.left, where, pc, null, preserved);
+  // The lateral side runs once per left row, in the left side's order: ORDER BY may use it.
+  const left = planFromItem(item.left, where, pc, order, preserved);
   // Names the left side lacks go on to this query's own enclosing scope, one level further out.
   const correlation = { correlated: false };
   const outerScope = pc.outer ? new CorrelatedScope(left.scope.columns, pc.outer.scope, pc.outer.correlation) : left.scope;
@@ -1002,7 +965,7 @@ function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Ext
     build: () => new LateralJoin(left.build(), right.build, on, outerJoin, right.width),
     width: left.width + right.width + marker.length,
     accessPaths: [...left.accessPaths, ...right.accessPaths],
-    primaryOrderOf: null,
+    primaryOrderOf: left.primaryOrderOf,
   };
 }
 

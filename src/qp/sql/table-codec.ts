@@ -6,6 +6,7 @@ import { KeyWriter, prefixEnd } from '../../encoding/key.js';
 import { decodeTuple, decodeTupleSlots, encodeTuple } from '../../encoding/tuple.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import * as types from './typesystem.js';
+import { IndexEntryLayout, isCovering } from './index-entry.js';
 import { tupleLayout, type TupleLayout } from './tuple-layout.js';
 
 /**
@@ -15,7 +16,8 @@ import { tupleLayout, type TupleLayout } from './tuple-layout.js';
  *   secondary index:       [table id][index id][index columns][pk cols] → empty
  *   unique index:          [table id][index id][index columns]          → primary key suffix
  * (a unique index entry with a NULL column falls back to the secondary form: NULLs are
- * distinct unless NULLS NOT DISTINCT).
+ * distinct unless NULLS NOT DISTINCT). An index with covering entries (index-entry.ts) has the
+ * same keys; its values are a tuple of the primary key suffix (or NULL) and the stored columns.
  */
 export const PRIMARY_INDEX_ID = 1;
 /** DSQL's limit on the combined size of key columns. */
@@ -32,6 +34,8 @@ export class TableCodec {
   private readonly layout: TupleLayout | null;
   /** Null: decodeRow decodes every column. Otherwise only these (see pruned()). */
   private readonly decoded: DecodedColumns | null;
+  /** The entry layouts of the covering indexes, by index id, made when first used. */
+  private readonly entryLayouts = new Map<number, IndexEntryLayout>();
 
   /**
    * `decoded`: the columns a query reads (ascending positions); null for all. A pruned codec's
@@ -168,16 +172,45 @@ export class TableCodec {
     }
     const suffix = primaryKey.subarray(6);
     const uniqueChecked = index.unique && (!hasNull || index.nullsNotDistinct);
-    if (!uniqueChecked) {
-      w.writeBytes(suffix);
-      return { key: this.checkKeySize(w.finish()), value: new Uint8Array(0), uniqueChecked };
+    if (!uniqueChecked) w.writeBytes(suffix);
+    const key = this.checkKeySize(w.finish());
+    if (isCovering(index)) return { key, value: this.entryLayout(index).value(row, uniqueChecked ? suffix : null), uniqueChecked };
+    return { key, value: uniqueChecked ? suffix : new Uint8Array(0), uniqueChecked };
+  }
+
+  /** The layout of a covering index's entries (index-entry.ts). */
+  entryLayout(index: IndexInfo): IndexEntryLayout {
+    let layout = this.entryLayouts.get(index.id);
+    if (layout === undefined) {
+      layout = new IndexEntryLayout(this.table, index, this.columnTypes);
+      this.entryLayouts.set(index.id, layout);
     }
-    return { key: this.checkKeySize(w.finish()), value: suffix, uniqueChecked };
+    return layout;
+  }
+
+  /**
+   * Whether a read through `index` can build this codec's rows from the entries alone (an
+   * index-only read): the index has covering entries that hold every column the codec decodes.
+   */
+  readsIndexOnly(index: IndexInfo): boolean {
+    if (!isCovering(index)) return false;
+    const covered = this.entryLayout(index).covered;
+    if (this.decoded === null) return this.columnTypes.every((_, c) => covered.has(c));
+    return this.decoded.columns.every((c) => covered.has(c));
+  }
+
+  /** A row built from a covering entry (readsIndexOnly), with the row key in its last slot. */
+  decodeIndexEntry(index: IndexInfo, key: Key, value: Uint8Array): SqlValue[] {
+    const width = this.columnTypes.length;
+    const out: SqlValue[] = new Array(width + 1);
+    for (let i = 0; i < width; i++) out[i] = null;
+    this.entryLayout(index).decode(key, value, this.rowsStart, out);
+    return out;
   }
 
   /** The primary key a secondary index entry points to. */
   primaryKeyFromIndexEntry(index: IndexInfo, key: Key, value: Uint8Array): Key {
-    const suffix = value.length > 0 ? value : this.indexSuffix(index, key);
+    const suffix = isCovering(index) ? this.entryLayout(index).primaryKeySuffix(key, value) : value.length > 0 ? value : this.indexSuffix(index, key);
     const out = new Uint8Array(6 + suffix.length);
     out.set(this.rowsStart, 0);
     out.set(suffix, 6);
