@@ -2,7 +2,7 @@
  * Request/reply calls carried over one long-lived bidirectional stream instead of one gRPC call
  * each. A unary gRPC call opens an HTTP/2 stream with headers and trailers on both sides, which
  * costs several times a message on a stream already open; the hot calls between roles (commit,
- * notify, storage get and read) go this way (docs/architecture.md, "Distributed performance").
+ * notify, storage get and read) go this way (docs/performance.md, "Distributed").
  *
  * Each call gets an id; the other side answers with the same id, in any order. Calls made in
  * one event-loop turn go out as one message (up to MAX_BATCH_BYTES), and so do the answers.
