@@ -191,6 +191,11 @@ function widerIntegerArray(columnOid: number, arrayOid: number): ReturnType<type
 const WIDENS_TO: Partial<Record<number, readonly number[]>> = {
   [TypeOid.int8]: [TypeOid.int2, TypeOid.int4],
   [TypeOid.int4]: [TypeOid.int2],
+  // PostgreSQL resolves `numeric_col > 0` and `float8_col > 0` by casting the integer constant to
+  // the column's type (numeric > numeric, float8 > float8), so the bound reads the index; the
+  // conversions are exact (int8 → float8 is not, so it is left to the scan).
+  [TypeOid.numeric]: [TypeOid.int2, TypeOid.int4, TypeOid.int8],
+  [TypeOid.float8]: [TypeOid.int2, TypeOid.int4],
 };
 
 /** Integer types: two values are `=` exactly when their key encodings are the same bytes. */
