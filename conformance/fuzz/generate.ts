@@ -1,0 +1,361 @@
+/**
+ * Random statements over the fuzzer's schema (schema.ts), in the spirit of SQLancer's and
+ * sqlsmith's differential modes: each is run on PostgreSQL 15 and on Strata and the answers are
+ * compared. Expressions are typed by family so that nearly every statement is valid SQL; what
+ * would legitimately differ between the servers is not generated (see the comments at each).
+ */
+import type { Random } from './random.js';
+import { literal, TABLES, type FuzzColumn, type FuzzTable, type Kind } from './schema.js';
+
+type Family = 'number' | 'text' | 'bool' | 'date' | 'ts' | 'json';
+
+const FAMILY: Record<Kind, Family> = {
+  int: 'number', bigint: 'number', numeric: 'number', float8: 'number',
+  text: 'text', bool: 'bool', date: 'date', timestamptz: 'ts', jsonb: 'json',
+};
+/** Families that compare with < and = (jsonb only with = and its own operators). */
+const ORDERED: readonly Family[] = ['number', 'text', 'date', 'ts', 'bool'];
+
+interface Source {
+  readonly alias: string;
+  readonly table: FuzzTable;
+}
+
+/** The relations a query reads, innermost scope last (correlated subqueries see outer ones). */
+type Scope = readonly Source[];
+
+const MAX_DEPTH = 3;
+
+export class Generator {
+  private aliasCount = 0;
+
+  constructor(private readonly random: Random) {}
+
+  /** One statement: a query most of the time, DML the rest (its table returned for reading back). */
+  statement(): { sql: string; writes: FuzzTable | null } {
+    this.aliasCount = 0;
+    const r = this.random.next();
+    if (r < 0.15) return this.dml();
+    if (r < 0.3) return { sql: this.grouped(), writes: null };
+    if (r < 0.4) return { sql: this.setOperation(), writes: null };
+    if (r < 0.5) return { sql: this.windowed(), writes: null };
+    return { sql: this.select(), writes: null };
+  }
+
+  private alias(): string {
+    return `r${++this.aliasCount}`;
+  }
+
+  private source(writable = false): Source {
+    const tables = TABLES.filter((t) => !writable || !t.view);
+    return { alias: this.alias(), table: this.random.pick(tables) };
+  }
+
+  private columns(scope: Scope, family?: Family): string[] {
+    const out: string[] = [];
+    for (const s of scope) {
+      for (const c of s.table.columns) if (!family || FAMILY[c.kind] === family) out.push(`${s.alias}.${c.name}`);
+    }
+    return out;
+  }
+
+  private kindLiteral(family: Family): string {
+    const kinds = (Object.keys(FAMILY) as Kind[]).filter((k) => FAMILY[k] === family);
+    return literal(this.random, this.random.pick(kinds));
+  }
+
+  /** An expression of a family over the scope. */
+  expr(scope: Scope, family: Family, depth = 0): string {
+    const columns = this.columns(scope, family);
+    const r = this.random.next();
+    if (depth >= MAX_DEPTH || r < 0.45) {
+      if (columns.length > 0 && this.random.chance(0.75)) return this.random.pick(columns);
+      return this.kindLiteral(family);
+    }
+    if (r < 0.55) return `COALESCE(${this.expr(scope, family, depth + 1)}, ${this.expr(scope, family, depth + 1)})`;
+    if (r < 0.65) return `CASE WHEN ${this.predicate(scope, depth + 1)} THEN ${this.expr(scope, family, depth + 1)} ELSE ${this.expr(scope, family, depth + 1)} END`;
+    if (r < 0.72 && depth < 2) return `(${this.scalarSubquery(scope, family)})`;
+    return this.familyExpr(scope, family, depth);
+  }
+
+  private familyExpr(scope: Scope, family: Family, depth: number): string {
+    const sub = (f: Family): string => this.expr(scope, f, depth + 1);
+    switch (family) {
+      case 'number': return this.random.pick([
+        () => `(${sub('number')} + ${sub('number')})`,
+        () => `(${sub('number')} - ${sub('number')})`,
+        () => `(${sub('number')} * 2)`,
+        () => `abs(${sub('number')})`,
+        () => `length(${sub('text')})`,
+        () => `(-${sub('number')})`,
+        () => `CAST(${sub('number')} AS numeric)`,
+        () => `CAST(${sub('number')} AS bigint)`,
+        () => `round(CAST(${sub('number')} AS numeric), 1)`,
+        () => `(${sub('number')} % 3)`,
+        () => `extract(day FROM ${sub('date')})`,
+        () => `NULLIF(${sub('number')}, 1)`,
+        () => `GREATEST(${sub('number')}, ${sub('number')})`,
+      ])();
+      case 'text': return this.random.pick([
+        () => `(${sub('text')} || ${sub('text')})`,
+        () => `upper(${sub('text')})`,
+        () => `lower(${sub('text')})`,
+        () => `substr(${sub('text')}, 2, 3)`,
+        () => `CAST(${sub('number')} AS text)`,
+        () => `CAST(${sub('date')} AS text)`,
+        () => `CAST(${sub('bool')} AS text)`,
+        () => `(${sub('json')} ->> 'a')`,
+        () => `trim(${sub('text')})`,
+        () => `CAST(${sub('text')} AS varchar(3))`,
+      ])();
+      case 'bool': return this.predicate(scope, depth + 1);
+      case 'date': return this.random.pick([
+        () => `(${sub('date')} + 1)`,
+        () => `CAST(${sub('ts')} AS date)`,
+      ])();
+      case 'ts': return this.random.pick([
+        () => `(${sub('ts')} + interval '1 day')`,
+        () => `date_trunc('day', ${sub('ts')})`,
+      ])();
+      case 'json': return this.random.pick([
+        () => `(${sub('json')} -> 'b')`,
+        () => `jsonb_build_object('k', ${sub('number')})`,
+      ])();
+    }
+  }
+
+  predicate(scope: Scope, depth = 0): string {
+    const r = this.random.next();
+    const family = this.random.pick(ORDERED);
+    const e = (f: Family = family): string => this.expr(scope, f, depth + 1);
+    if (depth >= MAX_DEPTH || r < 0.35) return `${e()} ${this.random.pick(['=', '<>', '<', '<=', '>', '>='])} ${e()}`;
+    if (r < 0.45) return `(${this.predicate(scope, depth + 1)} ${this.random.pick(['AND', 'OR'])} ${this.predicate(scope, depth + 1)})`;
+    if (r < 0.5) return `NOT (${this.predicate(scope, depth + 1)})`;
+    if (r < 0.56) return `${e(this.random.pick([...ORDERED, 'json']))} IS ${this.random.pick(['', 'NOT '])}NULL`;
+    if (r < 0.62) return `${e()} ${this.random.pick(['', 'NOT '])}IN (${[1, 2, 3].slice(0, this.random.int(1, 3)).map(() => this.kindLiteral(family)).join(', ')})`;
+    if (r < 0.68) return `${e()} ${this.random.pick(['', 'NOT '])}IN (${this.columnSubquery(scope, family)})`;
+    if (r < 0.74) return `${this.random.pick(['', 'NOT '])}EXISTS (${this.existsSubquery(scope)})`;
+    if (r < 0.79) return `${e()} ${this.random.pick(['', 'NOT '])}BETWEEN ${e()} AND ${e()}`;
+    if (r < 0.84) return `${e('text')} ${this.random.pick(['LIKE', 'NOT LIKE', 'ILIKE'])} '${this.random.pick(['a%', '%a', '_eta', '%', 'a\\%b', 'x_y', '%ET%'])}'`;
+    if (r < 0.88) return `${e()} IS ${this.random.pick(['', 'NOT '])}DISTINCT FROM ${e()}`;
+    if (r < 0.92) return this.jsonPredicate(scope, depth);
+    if (r < 0.96) return `${e()} ${this.random.pick(['=', '<', '>'])} ${this.random.pick(['ANY', 'ALL'])} (${this.columnSubquery(scope, family)})`;
+    return this.random.pick(['true', 'false', 'NULL::bool']);
+  }
+
+  private jsonPredicate(scope: Scope, depth: number): string {
+    const j = this.expr(scope, 'json', depth + 1);
+    return this.random.pick([
+      `${j} ? 'a'`,
+      `${j} @> '{"a": 1}'`,
+      `(${j} ->> 'a') = '1'`,
+      `${j} = '{"a": 1}'::jsonb`,
+      `jsonb_typeof(${j}) = 'object'`,
+    ]);
+  }
+
+  /** SELECT of one column of a family (for IN / ANY / ALL), sometimes correlated. */
+  private columnSubquery(scope: Scope, family: Family): string {
+    const inner = this.source();
+    const innerScope = [...scope, inner];
+    const where = this.random.chance(0.6) ? ` WHERE ${this.predicate(this.random.chance(0.5) ? innerScope : [inner], 2)}` : '';
+    return `SELECT ${this.expr([inner], family, 2)} FROM ${inner.table.name} ${inner.alias}${where}`;
+  }
+
+  private existsSubquery(scope: Scope): string {
+    const inner = this.source();
+    return `SELECT 1 FROM ${inner.table.name} ${inner.alias} WHERE ${this.predicate([...scope, inner], 2)}`;
+  }
+
+  /** One value: an aggregate over a (usually correlated) subquery, or LIMIT 1 of an ordered one. */
+  private scalarSubquery(scope: Scope, family: Family): string {
+    const inner = this.source();
+    const where = `WHERE ${this.predicate([...scope, inner], 2)}`;
+    const column = this.expr([inner], family, 2);
+    if (family === 'number' && this.random.chance(0.5)) {
+      return `SELECT ${this.random.pick(['count(*)', `max(${column})`, `min(${column})`, `sum(${column})`])} FROM ${inner.table.name} ${inner.alias} ${where}`;
+    }
+    // Ordered by the value and then the key, so that the one row is the same on both servers.
+    return `SELECT ${column} FROM ${inner.table.name} ${inner.alias} ${where} ORDER BY 1, ${inner.alias}.${inner.table.key} LIMIT 1`;
+  }
+
+  /** FROM with 1–3 relations joined every way; returns the clause and the scope it makes. */
+  private from(): { sql: string; scope: Source[] } {
+    const first = this.source();
+    const scope: Source[] = [first];
+    let sql = `${first.table.name} ${first.alias}`;
+    const n = this.random.pick([0, 0, 1, 1, 1, 2]);
+    for (let i = 0; i < n; i++) {
+      const next = this.source();
+      const kind = this.random.pick(['JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN', 'CROSS JOIN', 'JOIN LATERAL']);
+      if (kind === 'CROSS JOIN') {
+        sql += ` CROSS JOIN ${next.table.name} ${next.alias}`;
+      } else if (kind === 'JOIN LATERAL') {
+        const where = this.predicate([...scope, next], 2);
+        sql += ` JOIN LATERAL (SELECT * FROM ${next.table.name} ${next.alias} WHERE ${where}) ${next.alias} ON true`;
+      } else {
+        const on = this.random.chance(0.7) ? this.equiJoin(scope, next) : this.predicate([...scope, next], 1);
+        sql += ` ${kind} ${next.table.name} ${next.alias} ON ${on}`;
+      }
+      scope.push(next);
+    }
+    return { sql, scope };
+  }
+
+  private equiJoin(scope: Scope, next: Source): string {
+    const family = this.random.pick(['number', 'text'] as const);
+    const left = this.columns(scope, family);
+    const right = this.columns([next], family);
+    if (left.length === 0 || right.length === 0) return this.predicate([...scope, next], 1);
+    const eq = `${this.random.pick(left)} = ${this.random.pick(right)}`;
+    return this.random.chance(0.3) ? `${eq} AND ${this.predicate([...scope, next], 2)}` : eq;
+  }
+
+  private selectItem(scope: Scope, i: number): string {
+    const family = this.random.pick([...ORDERED, 'json'] as Family[]);
+    const e = this.expr(scope, family, 1);
+    return this.random.chance(0.5) ? `${e} AS c${i}` : e;
+  }
+
+  /** ORDER BY every output column (a total order over the output) with LIMIT/OFFSET sometimes. */
+  private orderLimit(width: number, json: boolean): string {
+    // jsonb output has an order too, but ordering by a position of jsonb is fine in both; keep it.
+    void json;
+    let sql = '';
+    if (this.random.chance(0.6)) {
+      sql += ` ORDER BY ${Array.from({ length: width }, (_, i) => `${i + 1}${this.random.pick(['', ' DESC', ' NULLS FIRST', ' DESC NULLS LAST'])}`).join(', ')}`;
+    }
+    if (this.random.chance(0.3)) sql += ` LIMIT ${this.random.int(0, 6)}`;
+    if (this.random.chance(0.15)) sql += ` OFFSET ${this.random.int(0, 4)}`;
+    return sql;
+  }
+
+  select(): string {
+    const { sql: from, scope } = this.from();
+    const width = this.random.int(1, 4);
+    const items = Array.from({ length: width }, (_, i) => this.selectItem(scope, i + 1));
+    const distinct = this.random.chance(0.15) ? 'DISTINCT ' : '';
+    const where = this.random.chance(0.7) ? ` WHERE ${this.predicate(scope)}` : '';
+    return `SELECT ${distinct}${items.join(', ')} FROM ${from}${where}${this.orderLimit(width, false)}`;
+  }
+
+  private aggregate(scope: Scope): string {
+    const numbers = (): string => this.expr(scope, 'number', 2);
+    return this.random.pick([
+      () => 'count(*)',
+      () => `count(${this.expr(scope, this.random.pick(ORDERED), 2)})`,
+      () => `count(DISTINCT ${this.expr(scope, this.random.pick(ORDERED), 2)})`,
+      () => `sum(${numbers()})`,
+      () => `avg(${numbers()})`,
+      () => `min(${this.expr(scope, this.random.pick(ORDERED), 2)})`,
+      () => `max(${this.expr(scope, this.random.pick(ORDERED), 2)})`,
+      () => `bool_and(${this.predicate(scope, 2)})`,
+      () => `bool_or(${this.predicate(scope, 2)})`,
+      () => { const t = this.expr(scope, 'text', 2); return `string_agg(${t}, ',' ORDER BY ${t})`; },
+      () => `count(*) FILTER (WHERE ${this.predicate(scope, 2)})`,
+    ])();
+  }
+
+  grouped(): string {
+    const { sql: from, scope } = this.from();
+    const keys = this.random.some(this.columns(scope).filter((c) => !this.isJson(scope, c)), this.random.int(0, 2));
+    const aggs = Array.from({ length: this.random.int(1, 3) }, () => this.aggregate(scope));
+    const items = [...keys, ...aggs];
+    const where = this.random.chance(0.5) ? ` WHERE ${this.predicate(scope)}` : '';
+    const group = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
+    const having = this.random.chance(0.3) ? ` HAVING ${this.random.pick(['count(*) > 1', `${this.aggregate(scope)} IS NOT NULL`, 'sum(1) < 4'])}` : '';
+    return `SELECT ${items.join(', ')} FROM ${from}${where}${group}${having}${this.orderLimit(items.length, false)}`;
+  }
+
+  private isJson(scope: Scope, ref: string): boolean {
+    const [alias, name] = ref.split('.');
+    const source = scope.find((s) => s.alias === alias);
+    return source?.table.columns.find((c) => c.name === name)?.kind === 'jsonb';
+  }
+
+  setOperation(): string {
+    const families = Array.from({ length: this.random.int(1, 3) }, () => this.random.pick(ORDERED));
+    const side = (): string => {
+      const s = this.source();
+      const items = families.map((f) => this.expr([s], f, 2));
+      const where = this.random.chance(0.6) ? ` WHERE ${this.predicate([s], 1)}` : '';
+      return `SELECT ${items.join(', ')} FROM ${s.table.name} ${s.alias}${where}`;
+    };
+    const op = this.random.pick(['UNION', 'UNION ALL', 'INTERSECT', 'INTERSECT ALL', 'EXCEPT', 'EXCEPT ALL']);
+    return `${side()} ${op} ${side()}${this.orderLimit(families.length, false)}`;
+  }
+
+  windowed(): string {
+    const s = this.source();
+    const scope = [s];
+    const key = `${s.alias}.${s.table.key}`;
+    const partition = this.random.chance(0.6) ? `PARTITION BY ${this.random.pick(this.columns(scope).filter((c) => !this.isJson(scope, c)))} ` : '';
+    const number = this.expr(scope, 'number', 2);
+    // Window orders end in the key: row_number/lag/first_value are then the same on both servers.
+    const order = `ORDER BY ${this.random.chance(0.5) ? `${this.expr(scope, this.random.pick(ORDERED), 2)}, ` : ''}${key}`;
+    const fn = this.random.pick([
+      `row_number() OVER (${partition}${order})`,
+      `rank() OVER (${partition}ORDER BY ${this.random.pick(this.columns(scope, 'number').concat(this.columns(scope, 'text')))})`,
+      `dense_rank() OVER (${partition}ORDER BY ${this.random.pick(this.columns(scope, 'number').concat(this.columns(scope, 'text')))})`,
+      `sum(${number}) OVER (${partition}${order})`,
+      `count(*) OVER (${partition.trim()})`,
+      `max(${number}) OVER (${partition}${order})`,
+      `lag(${number}) OVER (${partition}${order})`,
+      `first_value(${number}) OVER (${partition}${order})`,
+      `avg(${number}) OVER (${partition.trim()})`,
+    ]);
+    const where = this.random.chance(0.5) ? ` WHERE ${this.predicate(scope, 1)}` : '';
+    return `SELECT ${key}, ${fn} AS w FROM ${s.table.name} ${s.alias}${where}${this.random.chance(0.7) ? ' ORDER BY 1, 2' : ''}`;
+  }
+
+  /** INSERT / UPDATE / DELETE … RETURNING, INSERT … ON CONFLICT; the table is read back after. */
+  dml(): { sql: string; writes: FuzzTable } {
+    const s = this.source(true);
+    const t = s.table;
+    const returning = this.random.chance(0.7) ? ' RETURNING *' : '';
+    const r = this.random.next();
+    if (r < 0.4) {
+      const values = this.rowValues(t);
+      const conflict = this.random.pick([
+        '',
+        ` ON CONFLICT (${t.key}) DO NOTHING`,
+        ` ON CONFLICT (${t.key}) DO UPDATE SET ${this.assignment(t, 'EXCLUDED')}`,
+        ` ON CONFLICT DO NOTHING`,
+      ]);
+      return { sql: `INSERT INTO ${t.name} VALUES ${values}${conflict}${returning}`, writes: t };
+    }
+    if (r < 0.75) {
+      const where = this.random.chance(0.85) ? ` WHERE ${this.predicate([s], 1)}` : '';
+      return { sql: `UPDATE ${t.name} ${s.alias} SET ${this.assignment(t, s.alias, [s])}${where}${returning}`, writes: t };
+    }
+    return { sql: `DELETE FROM ${t.name} ${s.alias} WHERE ${this.predicate([s], 1)}${returning}`, writes: t };
+  }
+
+  private rowValues(t: FuzzTable): string {
+    const rows = Array.from({ length: this.random.int(1, 3) }, () =>
+      `(${t.columns.map((c) => (c.name === t.key ? this.keyLiteral(c) : literal(this.random, c.kind))).join(', ')})`);
+    return rows.join(', ');
+  }
+
+  private keyLiteral(c: FuzzColumn): string {
+    return c.kind === 'int' ? String(this.random.int(1, 40)) : `'k${this.random.int(1, 40)}'`;
+  }
+
+  /** `col = expr` for one or two non-key columns, from the row itself or EXCLUDED. */
+  private assignment(t: FuzzTable, from: string, scope: Scope = []): string {
+    const columns = this.random.some(t.columns.filter((c) => c.name !== t.key), this.random.int(1, 2));
+    return columns.map((c) => {
+      const family = FAMILY[c.kind];
+      let value: string;
+      if (from === 'EXCLUDED') value = this.random.chance(0.5) ? `EXCLUDED.${c.name}` : literal(this.random, c.kind);
+      else if (family === 'number' && this.random.chance(0.4)) value = `${from}.${c.name} + 1`;
+      else value = this.random.chance(0.5) && scope.length > 0 ? this.exprOfKind(scope, c) : literal(this.random, c.kind);
+      return `${c.name} = ${value}`;
+    }).join(', ');
+  }
+
+  /** A value for a column: its family's expression cast to its type (varchar's length applies). */
+  private exprOfKind(scope: Scope, c: FuzzColumn): string {
+    return `CAST(${this.expr(scope, FAMILY[c.kind], 2)} AS ${c.type})`;
+  }
+}
