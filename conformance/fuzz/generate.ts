@@ -194,7 +194,10 @@ export class Generator {
         const where = this.predicate([...scope, next], 2);
         sql += ` JOIN LATERAL (SELECT * FROM ${next.table.name} ${next.alias} WHERE ${where}) ${next.alias} ON true`;
       } else {
-        const on = this.random.chance(0.7) ? this.equiJoin(scope, next) : this.predicate([...scope, next], 1);
+        // PostgreSQL runs a FULL JOIN only on merge- or hash-joinable conditions (0A000 otherwise,
+        // where Strata answers): a FULL JOIN gets a plain equality.
+        const on = kind === 'FULL JOIN' ? this.equality(scope, next) ?? 'true'
+          : this.random.chance(0.7) ? this.equiJoin(scope, next) : this.predicate([...scope, next], 1);
         sql += ` ${kind} ${next.table.name} ${next.alias} ON ${on}`;
       }
       scope.push(next);
@@ -203,12 +206,18 @@ export class Generator {
   }
 
   private equiJoin(scope: Scope, next: Source): string {
+    const eq = this.equality(scope, next);
+    if (!eq) return this.predicate([...scope, next], 1);
+    return this.random.chance(0.3) ? `${eq} AND ${this.predicate([...scope, next], 2)}` : eq;
+  }
+
+  /** A column of the scope = a column of the next relation, or null when no family is shared. */
+  private equality(scope: Scope, next: Source): string | null {
     const family = this.random.pick(['number', 'text'] as const);
     const left = this.columns(scope, family);
     const right = this.columns([next], family);
-    if (left.length === 0 || right.length === 0) return this.predicate([...scope, next], 1);
-    const eq = `${this.random.pick(left)} = ${this.random.pick(right)}`;
-    return this.random.chance(0.3) ? `${eq} AND ${this.predicate([...scope, next], 2)}` : eq;
+    if (left.length === 0 || right.length === 0) return null;
+    return `${this.random.pick(left)} = ${this.random.pick(right)}`;
   }
 
   private selectItem(scope: Scope, i: number): string {

@@ -52,6 +52,8 @@ interface Tally {
   matched: number;
   bothFailed: number;
   differences: number;
+  /** Strata's 0A000 "… not supported" where PostgreSQL answers, by message: a gap, not a wrong answer. */
+  unsupported: Map<string, number>;
 }
 
 class Pair {
@@ -95,6 +97,10 @@ function judge(sql: string, pg: Outcome, st: Outcome, tally: Tally): Difference 
   if (pg.error && st.error) {
     // Loosely typed statements fail on both often; which error comes first is the plan's choice.
     tally.bothFailed++;
+    return null;
+  }
+  if (st.error?.code === '0A000' && !pg.error) {
+    tally.unsupported.set(st.error.message, (tally.unsupported.get(st.error.message) ?? 0) + 1);
     return null;
   }
   const difference = compareOutcomes(pg, st, analyze(sql));
@@ -145,7 +151,7 @@ async function main(): Promise<number> {
   const postgres = await startPostgres();
   const strata = await StrataProcess.start();
   stopOnExit(strata);
-  const tally: Tally = { statements: 0, matched: 0, bothFailed: 0, differences: 0 };
+  const tally: Tally = { statements: 0, matched: 0, bothFailed: 0, differences: 0, unsupported: new Map() };
   try {
     const names = await postgres.query<{ oid: number; typname: string }>('SELECT oid::int4 AS oid, typname FROM pg_type');
     setTypeNames(new Map(names.rows.map((r) => [Number(r.oid), r.typname])));
@@ -164,7 +170,9 @@ async function main(): Promise<number> {
     await strata.stop();
     await postgres.stop();
   }
-  console.log(`fuzz: seeds ${options.seed}..${options.seed + options.seeds - 1}, ${tally.statements} statements: ${tally.matched} matched, ${tally.bothFailed} refused by both, ${tally.differences} differed`);
+  for (const [message, count] of [...tally.unsupported].sort((a, b) => b[1] - a[1])) console.log(`not supported by Strata (${count}): ${message}`);
+  const unsupported = [...tally.unsupported.values()].reduce((a, b) => a + b, 0);
+  console.log(`fuzz: seeds ${options.seed}..${options.seed + options.seeds - 1}, ${tally.statements} statements: ${tally.matched} matched, ${tally.bothFailed} refused by both, ${unsupported} not supported by Strata, ${tally.differences} differed`);
   return tally.differences > 0 ? 1 : 0;
 }
 
