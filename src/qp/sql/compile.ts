@@ -816,7 +816,8 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   });
   const results = expr.whens.map((w) => compileExpr(w.then, ctx));
   const otherwise = expr.otherwise ? compileExpr(expr.otherwise, ctx) : null;
-  const oid = commonType(otherwise ? [...results, otherwise] : results, 'CASE');
+  // transformCaseExpr puts the ELSE first: its type wins a tie (varchar ELSE, text THEN: varchar).
+  const oid = commonType(otherwise ? [otherwise, ...results] : results, 'CASE');
   const rs = results.map((r) => coerce(r, oid, -1, 'implicit', r.location).eval);
   const cs = conditions.map((c) => c.eval);
   const other = otherwise ? coerce(otherwise, oid, -1, 'implicit', otherwise.location).eval : null;
