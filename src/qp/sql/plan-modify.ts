@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { latin1Key } from '../../encoding/bytes.js';
 import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
@@ -273,6 +274,8 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     async run(rt, emit) {
       const inputs = await rowSource(rt);
       let count = 0;
+      // Rows this command inserted or updated: DO UPDATE may not reach one of them again.
+      const touched = new Set<string>();
       for (const input of inputs) {
         const row: SqlValue[] = new Array(table.columns.length);
         for (let i = 0; i < table.columns.length; i++) row[i] = null;
@@ -289,10 +292,12 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         const conflict = await writer.findConflict(rt, row, key, onConflict?.index ?? null);
         if (conflict) {
           if (!onConflict) throw writer.uniqueViolation(conflict.index, row);
+          if (onConflict.updates && touched.has(latin1Key(conflict.existingKey))) throw affectedTwice();
           written = await onConflict.resolve(rt, writer, conflict.existingKey, row);
         } else {
           writer.insert(rt, row, key);
         }
+        if (written && onConflict?.updates) touched.add(latin1Key(written.key));
         if (!written) continue;
         count++;
         if (returning) {
@@ -305,8 +310,16 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   };
 }
 
+function affectedTwice(): SqlError {
+  return new SqlError('21000', 'ON CONFLICT DO UPDATE command cannot affect row a second time', {
+    hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+  });
+}
+
 interface OnConflictPlan {
   readonly index: IndexInfo | null;
+  /** DO UPDATE (not DO NOTHING). */
+  readonly updates: boolean;
   resolve(rt: Runtime, writer: RowWriter, existingKey: Uint8Array, proposed: SqlValue[]): Promise<{ row: SqlValue[]; key: Uint8Array } | null>;
 }
 
@@ -324,7 +337,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   } else if (clause.action === 'update') {
     throw new SqlError('42601', 'ON CONFLICT DO UPDATE requires inference specification or constraint name', { hint: 'For example, ON CONFLICT (column_name).' });
   }
-  if (clause.action === 'nothing') return { index, resolve: async () => null };
+  if (clause.action === 'nothing') return { index, updates: false, resolve: async () => null };
   const codec = pc.codecs(table);
   const n = table.columns.length;
   const columns = tableScope(table, relation);
@@ -337,6 +350,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const where = clause.where ? coerceToBoolean(compileExpr(clause.where, compileContext(pc, scope, 'WHERE')), 'WHERE').eval : null;
   return {
     index,
+    updates: true,
     async resolve(rt, writer, existingKey, proposed) {
       const stored = await rt.txn.get(existingKey);
       if (stored === null) throw new Error('conflicting row vanished within one snapshot');
