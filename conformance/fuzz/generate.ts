@@ -95,6 +95,18 @@ export class Generator {
         () => `extract(day FROM ${sub('date')})`,
         () => `NULLIF(${sub('number')}, 1)`,
         () => `GREATEST(${sub('number')}, ${sub('number')})`,
+        () => `LEAST(${sub('number')}, ${sub('number')})`,
+        // NULLIF keeps the divisor off zero: which side raises 22012 first is the plan's choice.
+        () => `(${sub('number')} / NULLIF(${sub('number')}, 0))`,
+        () => `(CAST(${sub('number')} AS numeric) / 7)`,
+        () => `(${sub('date')} - ${sub('date')})`,
+        () => `position('a' IN ${sub('text')})`,
+        () => `sign(${sub('number')})`,
+        () => `floor(${sub('number')})`,
+        () => `ceil(${sub('number')})`,
+        () => `trunc(CAST(${sub('number')} AS numeric), 1)`,
+        () => `CAST(${sub('number')} AS float8)`,
+        () => `CAST(${sub('number')} AS int)`,
       ])();
       case 'text': return this.random.pick([
         () => `(${sub('text')} || ${sub('text')})`,
@@ -107,15 +119,26 @@ export class Generator {
         () => `(${sub('json')} ->> 'a')`,
         () => `trim(${sub('text')})`,
         () => `CAST(${sub('text')} AS varchar(3))`,
+        () => `replace(${sub('text')}, 'a', 'AA')`,
+        () => `left(${sub('text')}, 2)`,
+        () => `concat(${sub('text')}, ${sub('number')})`,
+        () => `concat_ws('-', ${sub('text')}, ${sub('date')})`,
+        () => `lpad(${sub('text')}, 6, '*')`,
+        () => `CAST(${sub('ts')} AS text)`,
+        () => `CAST(${sub('json')} AS text)`,
+        () => `to_char(${sub('date')}, 'YYYY/MM/DD')`,
       ])();
       case 'bool': return this.predicate(scope, depth + 1);
       case 'date': return this.random.pick([
         () => `(${sub('date')} + 1)`,
         () => `CAST(${sub('ts')} AS date)`,
+        () => `(${sub('date')} - 3)`,
       ])();
       case 'ts': return this.random.pick([
         () => `(${sub('ts')} + interval '1 day')`,
         () => `date_trunc('day', ${sub('ts')})`,
+        () => `CAST(${sub('date')} AS timestamptz)`,
+        () => `(${sub('date')} + interval '2 hours')`,
       ])();
       case 'json': return this.random.pick([
         () => `(${sub('json')} -> 'b')`,
@@ -239,7 +262,26 @@ export class Generator {
     return sql;
   }
 
+  /** A SELECT over a derived table or a CTE whose output is named like one of the tables. */
+  derived(): string {
+    const inner = this.source();
+    const t = inner.table;
+    const where = this.random.chance(0.7) ? ` WHERE ${this.predicate([inner], 1)}` : '';
+    const distinct = this.random.chance(0.3) ? 'DISTINCT ' : '';
+    const body = `SELECT ${distinct}${t.columns.map((c) => `${inner.alias}.${c.name}`).join(', ')} FROM ${t.name} ${inner.alias}${where}`;
+    const outer: Source = { alias: this.alias(), table: t };
+    const width = this.random.int(1, 3);
+    const items = Array.from({ length: width }, (_, i) => this.selectItem([outer], i + 1));
+    const outerWhere = this.random.chance(0.5) ? ` WHERE ${this.predicate([outer], 1)}` : '';
+    const from = this.random.chance(0.5)
+      ? `(${body}) ${outer.alias}`
+      : `${outer.alias}_cte ${outer.alias}`;
+    const prefix = from.startsWith('(') ? '' : `WITH ${outer.alias}_cte AS ${this.random.pick(['', 'MATERIALIZED ', 'NOT MATERIALIZED '])}(${body}) `;
+    return `${prefix}SELECT ${items.join(', ')} FROM ${from}${outerWhere}${this.orderLimit(width, false)}`;
+  }
+
   select(): string {
+    if (this.random.chance(0.15)) return this.derived();
     const { sql: from, scope } = this.from();
     const width = this.random.int(1, 4);
     const items = Array.from({ length: width }, (_, i) => this.selectItem(scope, i + 1));
@@ -262,6 +304,12 @@ export class Generator {
       () => `bool_or(${this.predicate(scope, 2)})`,
       () => { const t = this.expr(scope, 'text', 2); return `string_agg(${t}, ',' ORDER BY ${t})`; },
       () => `count(*) FILTER (WHERE ${this.predicate(scope, 2)})`,
+      () => `sum(DISTINCT ${numbers()})`,
+      () => `avg(CAST(${numbers()} AS int))`,
+      () => `sum(CAST(${numbers()} AS bigint))`,
+      () => { const n = numbers(); return `array_agg(${n} ORDER BY ${n})`; },
+      () => { const n = numbers(); return `jsonb_agg(${n} ORDER BY ${n})`; },
+      () => `every(${this.predicate(scope, 2)})`,
     ])();
   }
 
@@ -323,6 +371,12 @@ export class Generator {
     const t = s.table;
     const returning = this.random.chance(0.7) ? ' RETURNING *' : '';
     const r = this.random.next();
+    if (r < 0.1 && t.key === 'id') {
+      // INSERT … SELECT of shifted keys from the same table: new rows, or conflicts on both servers.
+      const from = { alias: this.alias(), table: t };
+      const items = t.columns.map((c) => (c.name === t.key ? `${from.alias}.id + ${this.random.int(5, 30)}` : `${from.alias}.${c.name}`));
+      return { sql: `INSERT INTO ${t.name} SELECT ${items.join(', ')} FROM ${t.name} ${from.alias} WHERE ${this.predicate([from], 1)} ON CONFLICT (${t.key}) DO NOTHING${returning}`, writes: t };
+    }
     if (r < 0.4) {
       const values = this.rowValues(t);
       const conflict = this.random.pick([
@@ -332,6 +386,15 @@ export class Generator {
         ` ON CONFLICT DO NOTHING`,
       ]);
       return { sql: `INSERT INTO ${t.name} VALUES ${values}${conflict}${returning}`, writes: t };
+    }
+    if (r < 0.5) {
+      // UPDATE … FROM: the joined row's values; a target row joined twice is updated by either
+      // match in PostgreSQL, so the join is on the other table's key to keep it to one.
+      const other = this.source();
+      const key = `${other.alias}.${other.table.key}`;
+      const mine = this.columns([s], other.table.key === 'k' ? 'text' : 'number');
+      const on = mine.length > 0 ? `${key} = ${this.random.pick(mine)}` : 'false';
+      return { sql: `UPDATE ${t.name} ${s.alias} SET ${this.assignment(t, s.alias, [s, other])} FROM ${other.table.name} ${other.alias} WHERE ${on}${returning}`, writes: t };
     }
     if (r < 0.75) {
       const where = this.random.chance(0.85) ? ` WHERE ${this.predicate([s], 1)}` : '';

@@ -163,7 +163,10 @@ async function main(): Promise<number> {
     );
     await pair.postgres.open();
     await pair.strata.open();
-    for (let seed = options.seed; seed < options.seed + options.seeds; seed++) await runSeed(pair, seed, options, tally);
+    for (let seed = options.seed; seed < options.seed + options.seeds; seed++) {
+      await runSeed(pair, seed, options, tally);
+      console.log(`seed ${seed} done: ${tally.statements} statements so far, ${tally.differences} differed`);
+    }
     await pair.postgres.close();
     await pair.strata.close();
   } finally {
