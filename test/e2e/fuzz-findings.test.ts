@@ -44,3 +44,17 @@ test('ON CONFLICT DO UPDATE cannot reach a row the same command inserted or upda
     'SELECT * FROM ft ORDER BY id',
   ]) await db().same(sql);
 });
+
+test('NULLIF has the type of its comparison\'s left input', { skip }, async () => {
+  for (const sql of [
+    'SELECT NULLIF(NULL, 1) AS n',
+    'SELECT NULLIF(1, 2.5) AS n',
+    'SELECT NULLIF(1, 1::bigint) AS n',
+    "SELECT NULLIF(e, 'beta') AS n FROM ft ORDER BY id",
+    "SELECT NULLIF(d, e) AS n FROM ft ORDER BY id",
+    "SELECT NULLIF('x', 'y') AS n",
+    'SELECT id / NULLIF(NULL, 0) AS n FROM ft ORDER BY id',
+    'SELECT id FROM ft WHERE NULLIF(NULL, 1) IS NOT DISTINCT FROM 4',
+    'SELECT id, NULLIF(id, 2) FROM ft ORDER BY id',
+  ]) await db().same(sql);
+});

@@ -860,10 +860,16 @@ function compileGreatestLeast(kind: 'greatest' | 'least', args: CompiledExpr[], 
 }
 
 function compileNullIf(expr: Extract<Expr, { kind: 'nullif' }>, ctx: CompileContext): CompiledExpr {
-  const left = compileExpr(expr.left, ctx);
-  const equal = applyOperator('=', left, compileExpr(expr.right, ctx), ctx, expr.location).eval;
+  let left = compileExpr(expr.left, ctx);
+  const right = compileExpr(expr.right, ctx);
+  const equal = applyOperator('=', left, right, ctx, expr.location).eval;
+  // transformAExprNullIf: the result has the type of the `=` operator's left input, so
+  // NULLIF(NULL, 1) is int4 and NULLIF(1, 2.5) numeric.
+  const operand = types.resolveOperator('=', left.oid, right.oid)?.left;
+  if (operand !== undefined && operand !== null && operand !== TypeOid.unknown) left = coerceArgument(left, operand, ctx, expr.location);
+  else if (left.oid === TypeOid.unknown) left = coerce(left, TypeOid.text, -1, 'implicit', expr.location);
   const lf = left.eval;
-  return { oid: left.oid === TypeOid.unknown ? TypeOid.text : left.oid, typmod: left.typmod, eval: (row, c) => (equal(row, c) === true ? null : lf(row, c)), rowIndependent: false, name: 'nullif', location: expr.location };
+  return { oid: left.oid, typmod: left.typmod, eval: (row, c) => (equal(row, c) === true ? null : lf(row, c)), rowIndependent: false, name: 'nullif', location: expr.location };
 }
 
 function compileIn(expr: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): CompiledExpr {
