@@ -58,3 +58,15 @@ test('NULLIF has the type of its comparison\'s left input', { skip }, async () =
     'SELECT id, NULLIF(id, 2) FROM ft ORDER BY id',
   ]) await db().same(sql);
 });
+
+test('UPDATE … FROM reads an untyped literal as the column\'s type', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE fu (id int PRIMARY KEY, f bool, n int, d date)',
+    "INSERT INTO fu VALUES (1, true, 1, '2024-01-01'), (2, false, 2, NULL)",
+    'UPDATE fu SET f = NULL FROM ft WHERE ft.id = fu.id AND fu.id = 1 RETURNING fu.*',
+    "UPDATE fu SET n = '7', d = '2024-02-03' FROM ft WHERE ft.id = fu.id AND ft.id = 1 RETURNING fu.*",
+    "UPDATE fu SET n = 'x' FROM ft WHERE ft.id = fu.id",
+    'UPDATE fu SET n = ft.id + 10, f = NULL FROM ft WHERE ft.id = fu.id AND fu.id = 2 RETURNING fu.n, fu.f, ft.e',
+    'SELECT * FROM fu ORDER BY id',
+  ]) await db().same(sql);
+});

@@ -484,6 +484,10 @@ async function distinctTargets(query: PlannedQuery, width: number, rt: Runtime):
   return out;
 }
 
+function isUntyped(expr: Expr): boolean {
+  return expr.kind === 'param' || (expr.kind === 'const' && (expr.literal === 'string' || expr.literal === 'null'));
+}
+
 function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: string, pc: PlanContext): PlannedModify {
   const n = table.columns.length;
   const defaults = defaultEvaluators(table, pc);
@@ -494,11 +498,16 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     checkIdentityAssignment(table.columns[column]!, a.value);
     return { column, value: a.value };
   });
-  const valued = assigned.filter((a) => a.value !== null);
+  // An untyped literal or parameter is read as the column's type, as UPDATE without FROM reads
+  // it: carried through the join's select list it would have become text (SET b = NULL, 42804).
+  const untyped = assigned.filter((a) => a.value !== null && isUntyped(a.value));
+  const direct = compileAssignments(untyped.map((a) => statement.set[assigned.indexOf(a)]!), table, new Scope([]), pc);
+  const valued = assigned.filter((a) => a.value !== null && !untyped.includes(a));
   const { query, width, others } = planJoinedTargets(table, relation, statement, statement.from, valued.map((a) => a.value!), pc);
   // The SET values arrive as columns after the row key, converted to the column types.
   const sets = assigned.map((a) => {
     if (a.value === null) return { column: a.column, value: defaults[a.column]! };
+    if (untyped.includes(a)) return direct[untyped.indexOf(a)]!;
     const position = width + valued.indexOf(a);
     const out = query.columns[position]!;
     const info = table.columns[a.column]!;
