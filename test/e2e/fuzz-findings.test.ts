@@ -70,3 +70,14 @@ test('UPDATE … FROM reads an untyped literal as the column\'s type', { skip },
     'SELECT * FROM fu ORDER BY id',
   ]) await db().same(sql);
 });
+
+test('array_agg, json_agg and jsonb_agg refuse an untyped literal; other aggregates read it as text', { skip }, async () => {
+  for (const sql of [
+    'SELECT array_agg(NULL) FROM ft',
+    "SELECT array_agg('x' ORDER BY 'x') FROM ft",
+    'SELECT jsonb_agg(NULL ORDER BY NULL) FROM ft',
+    "SELECT json_agg('x') FROM ft",
+    "SELECT array_agg(NULL::int), jsonb_agg('x'::text) FROM ft",
+    "SELECT max('x'), min(NULL), count(NULL), string_agg('x', ',') FROM ft",
+  ]) await db().same(sql);
+});

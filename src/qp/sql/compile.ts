@@ -661,6 +661,19 @@ function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Comp
   return null;
 }
 
+/**
+ * An untyped literal gives a polymorphic aggregate no type: array_agg has two candidates
+ * (anynonarray, anyarray), json_agg/jsonb_agg one (anyelement) — PostgreSQL's two errors.
+ */
+function refuseUntypedPolymorphic(name: string, location: number): void {
+  if (name === 'array_agg') {
+    throw new SqlError('42725', 'function array_agg(unknown) is not unique', { ...at(location), hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
+  }
+  if (name === 'json_agg' || name === 'jsonb_agg') {
+    throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown', at(location));
+  }
+}
+
 function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   if (!ctx.aggregates || !ctx.inputScope) {
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
@@ -678,7 +691,9 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     if (expr.args.length !== arity) {
       throw noSuchFunction(expr.name, expr.args.map((a) => compileExpr(a, inner).oid), expr.location);
     }
-    arg = textual(compileExpr(expr.args[0]!, inner));
+    arg = compileExpr(expr.args[0]!, inner);
+    if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
+    arg = textual(arg);
     // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
     if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
       arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
