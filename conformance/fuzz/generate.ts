@@ -26,8 +26,15 @@ type Scope = readonly Source[];
 
 const MAX_DEPTH = 3;
 
+/**
+ * Subqueries nest at most this deep: deeper correlated nests are slow in both servers (each level
+ * runs per outer row) and time out rather than tell anything.
+ */
+const MAX_NESTING = 2;
+
 export class Generator {
   private aliasCount = 0;
+  private nesting = 0;
 
   constructor(private readonly random: Random) {}
 
@@ -74,7 +81,7 @@ export class Generator {
     }
     if (r < 0.55) return `COALESCE(${this.expr(scope, family, depth + 1)}, ${this.expr(scope, family, depth + 1)})`;
     if (r < 0.65) return `CASE WHEN ${this.predicate(scope, depth + 1)} THEN ${this.expr(scope, family, depth + 1)} ELSE ${this.expr(scope, family, depth + 1)} END`;
-    if (r < 0.72 && depth < 2) return `(${this.scalarSubquery(scope, family)})`;
+    if (r < 0.72 && depth < 2 && this.nesting < MAX_NESTING) return `(${this.nest(() => this.scalarSubquery(scope, family))})`;
     return this.familyExpr(scope, family, depth);
   }
 
@@ -156,14 +163,24 @@ export class Generator {
     if (r < 0.5) return `NOT (${this.predicate(scope, depth + 1)})`;
     if (r < 0.56) return `${e(this.random.pick([...ORDERED, 'json']))} IS ${this.random.pick(['', 'NOT '])}NULL`;
     if (r < 0.62) return `${e()} ${this.random.pick(['', 'NOT '])}IN (${[1, 2, 3].slice(0, this.random.int(1, 3)).map(() => this.kindLiteral(family)).join(', ')})`;
-    if (r < 0.68) return `${e()} ${this.random.pick(['', 'NOT '])}IN (${this.columnSubquery(scope, family)})`;
-    if (r < 0.74) return `${this.random.pick(['', 'NOT '])}EXISTS (${this.existsSubquery(scope)})`;
+    const nested = this.nesting >= MAX_NESTING;
+    if (r < 0.68 && !nested) return `${e()} ${this.random.pick(['', 'NOT '])}IN (${this.nest(() => this.columnSubquery(scope, family))})`;
+    if (r < 0.74 && !nested) return `${this.random.pick(['', 'NOT '])}EXISTS (${this.nest(() => this.existsSubquery(scope))})`;
     if (r < 0.79) return `${e()} ${this.random.pick(['', 'NOT '])}BETWEEN ${e()} AND ${e()}`;
     if (r < 0.84) return `${e('text')} ${this.random.pick(['LIKE', 'NOT LIKE', 'ILIKE'])} '${this.random.pick(['a%', '%a', '_eta', '%', 'a\\%b', 'x_y', '%ET%'])}'`;
     if (r < 0.88) return `${e()} IS ${this.random.pick(['', 'NOT '])}DISTINCT FROM ${e()}`;
     if (r < 0.92) return this.jsonPredicate(scope, depth);
-    if (r < 0.96) return `${e()} ${this.random.pick(['=', '<', '>'])} ${this.random.pick(['ANY', 'ALL'])} (${this.columnSubquery(scope, family)})`;
+    if (r < 0.96 && !nested) return `${e()} ${this.random.pick(['=', '<', '>'])} ${this.random.pick(['ANY', 'ALL'])} (${this.nest(() => this.columnSubquery(scope, family))})`;
     return this.random.pick(['true', 'false', 'NULL::bool']);
+  }
+
+  private nest(make: () => string): string {
+    this.nesting++;
+    try {
+      return make();
+    } finally {
+      this.nesting--;
+    }
   }
 
   private jsonPredicate(scope: Scope, depth: number): string {
