@@ -113,7 +113,9 @@ export class Generator {
         () => `ceil(${sub('number')})`,
         () => `trunc(CAST(${sub('number')} AS numeric), 1)`,
         () => `CAST(${sub('number')} AS float8)`,
-        () => `CAST(${sub('number')} AS int)`,
+        // Only of a column: PostgreSQL folds a constant CAST(4000000000 AS int) when it plans and
+        // raises 22003 even where no row reaches it; Strata evaluates it per row.
+        () => `CAST(${this.random.pick([...this.columns(scope, 'number'), '7'])} AS int)`,
       ])();
       case 'text': return this.random.pick([
         () => `(${sub('text')} || ${sub('text')})`,
@@ -322,7 +324,7 @@ export class Generator {
       () => { const t = this.expr(scope, 'text', 2); return `string_agg(${t}, ',' ORDER BY ${t})`; },
       () => `count(*) FILTER (WHERE ${this.predicate(scope, 2)})`,
       () => `sum(DISTINCT ${numbers()})`,
-      () => `avg(CAST(${numbers()} AS int))`,
+      () => `avg(CAST(${this.random.pick([...this.columns(scope, 'number'), '7'])} AS int))`,
       () => `sum(CAST(${numbers()} AS bigint))`,
       () => { const n = numbers(); return `array_agg(${n} ORDER BY ${n})`; },
       () => { const n = numbers(); return `jsonb_agg(${n} ORDER BY ${n})`; },
