@@ -113,6 +113,18 @@ export class Generator {
         () => `ceil(${sub('number')})`,
         () => `trunc(CAST(${sub('number')} AS numeric), 1)`,
         () => `CAST(${sub('number')} AS float8)`,
+        () => `(${sub('number')} * 1.5)`,
+        () => `(${sub('number')} + 0.25)`,
+        () => `extract(epoch FROM ${sub('ts')})`,
+        () => `extract(year FROM ${sub('date')})`,
+        () => `date_part('hour', ${sub('ts')})`,
+        () => `jsonb_array_length(${sub('json')})`,
+        () => `CAST(${sub('json')} ->> 'a' AS int)`,
+        () => `char_length(${sub('text')})`,
+        () => `mod(${sub('number')}, 4)`,
+        () => `power(CAST(${sub('number')} AS numeric), 2)`,
+        () => `round(${sub('number')})`,
+        () => `(${sub('number')} / 2)`,
         // Only of a column: PostgreSQL folds a constant CAST(4000000000 AS int) when it plans and
         // raises 22003 even where no row reaches it; Strata evaluates it per row.
         () => `CAST(${this.random.pick([...this.columns(scope, 'number'), '7'])} AS int)`,
@@ -304,8 +316,14 @@ export class Generator {
     const { sql: from, scope } = this.from();
     const width = this.random.int(1, 4);
     const items = Array.from({ length: width }, (_, i) => this.selectItem(scope, i + 1));
-    const distinct = this.random.chance(0.15) ? 'DISTINCT ' : '';
     const where = this.random.chance(0.7) ? ` WHERE ${this.predicate(scope)}` : '';
+    if (this.random.chance(0.08)) {
+      // DISTINCT ON the first output column, ordered by all of them: which row of a group is kept
+      // is then the same on both servers.
+      const order = items.map((_, i) => String(i + 1)).join(', ');
+      return `SELECT DISTINCT ON (1) ${items.join(', ')} FROM ${from}${where} ORDER BY ${order}`;
+    }
+    const distinct = this.random.chance(0.15) ? 'DISTINCT ' : '';
     return `SELECT ${distinct}${items.join(', ')} FROM ${from}${where}${this.orderLimit(width, false)}`;
   }
 
@@ -335,10 +353,14 @@ export class Generator {
   grouped(): string {
     const { sql: from, scope } = this.from();
     const keys = this.random.some(this.columns(scope).filter((c) => !this.isJson(scope, c)), this.random.int(0, 2));
+    // Sometimes a grouped expression, named in GROUP BY by its output position.
+    const expression = keys.length < 2 && this.random.chance(0.3) ? this.expr(scope, this.random.pick(ORDERED), 1) : null;
+    if (expression) keys.push(expression);
     const aggs = Array.from({ length: this.random.int(1, 3) }, () => this.aggregate(scope));
     const items = [...keys, ...aggs];
     const where = this.random.chance(0.5) ? ` WHERE ${this.predicate(scope)}` : '';
-    const group = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
+    const groupKeys = keys.map((k, i) => (k === expression ? String(i + 1) : k)).join(', ');
+    const group = keys.length === 0 ? '' : this.random.chance(0.15) ? ` GROUP BY ROLLUP (${groupKeys})` : ` GROUP BY ${groupKeys}`;
     const having = this.random.chance(0.3) ? ` HAVING ${this.random.pick(['count(*) > 1', `${this.aggregate(scope)} IS NOT NULL`, 'sum(1) < 4'])}` : '';
     return `SELECT ${items.join(', ')} FROM ${from}${where}${group}${having}${this.orderLimit(items.length, false)}`;
   }
@@ -353,7 +375,9 @@ export class Generator {
     const families = Array.from({ length: this.random.int(1, 3) }, () => this.random.pick(ORDERED));
     const side = (): string => {
       const s = this.source();
-      const items = families.map((f) => this.expr([s], f, 2));
+      // Each side types its columns its own way (int against numeric, text against varchar, a
+      // literal against a column): the common type is part of what is compared.
+      const items = families.map((f) => (this.random.chance(0.2) ? this.kindLiteral(f) : this.expr([s], f, 2)));
       const where = this.random.chance(0.6) ? ` WHERE ${this.predicate([s], 1)}` : '';
       return `SELECT ${items.join(', ')} FROM ${s.table.name} ${s.alias}${where}`;
     };
