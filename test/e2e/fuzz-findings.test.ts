@@ -92,3 +92,13 @@ test('a position in ROLLUP names an output column, which the totals read as NULL
     'SELECT d, count(*) FROM ft GROUP BY ROLLUP (3)',
   ]) await db().same(sql);
 });
+
+test('GROUP BY a correlated subquery of the select list, by position', { skip }, async () => {
+  for (const sql of [
+    'SELECT (SELECT max(f.id) FROM ft f WHERE f.d < o.d) AS m, count(*) FROM ft o GROUP BY 1 ORDER BY 1, 2',
+    "SELECT o.id, (SELECT 'x' FROM ft f WHERE f.id = o.id + 1) AS nxt, count(*) FROM ft o GROUP BY 1, 2 ORDER BY 1",
+    'SELECT CASE WHEN 1 NOT IN (SELECT f.id FROM ft f) THEN o.d ELSE o.e END AS c, count(*) FROM ft o GROUP BY 1 ORDER BY 1',
+    'SELECT (SELECT max(f.id) FROM ft f WHERE f.d < o.d) AS m, count(*) FROM ft o GROUP BY ROLLUP (1) ORDER BY 1, 2',
+    'SELECT count(*) FROM ft o GROUP BY (SELECT max(f.id) FROM ft f WHERE f.d < o.d) ORDER BY 1',
+  ]) await db().same(sql);
+});

@@ -102,7 +102,9 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
       // (Only for its type and name: a set-returning call here ran before grouping, so it goes nowhere.)
-      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null, srfs: ctx.srfs && new SrfCollector() });
+      // A subquery in it sees the input rows, as it did in GROUP BY (not the grouped row's scope).
+      const subqueries = ctx.aggregateSubqueries ?? ctx.subqueries;
+      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null, srfs: ctx.srfs && new SrfCollector(), ...(subqueries ? { subqueries } : {}) });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
     }
   }
