@@ -56,6 +56,8 @@ interface Tally {
   differences: number;
   /** Strata's 0A000 "… not supported" where PostgreSQL answers, by message: a gap, not a wrong answer. */
   unsupported: Map<string, number>;
+  /** The first statement of each such message, to show. */
+  unsupportedExample: Map<string, string>;
 }
 
 class Pair {
@@ -115,6 +117,7 @@ function judge(sql: string, pg: Outcome, st: Outcome, tally: Tally): Difference 
   }
   if (st.error?.code === '0A000' && !pg.error) {
     tally.unsupported.set(st.error.message, (tally.unsupported.get(st.error.message) ?? 0) + 1);
+    if (!tally.unsupportedExample.has(st.error.message)) tally.unsupportedExample.set(st.error.message, sql);
     return null;
   }
   const difference = compareOutcomes(pg, st, analyze(sql));
@@ -170,7 +173,7 @@ async function main(): Promise<number> {
   const postgres = await startPostgres();
   const strata = await StrataProcess.start();
   stopOnExit(strata);
-  const tally: Tally = { statements: 0, matched: 0, bothFailed: 0, folded: 0, differences: 0, unsupported: new Map() };
+  const tally: Tally = { statements: 0, matched: 0, bothFailed: 0, folded: 0, differences: 0, unsupported: new Map(), unsupportedExample: new Map() };
   try {
     const names = await postgres.query<{ oid: number; typname: string }>('SELECT oid::int4 AS oid, typname FROM pg_type');
     setTypeNames(new Map(names.rows.map((r) => [Number(r.oid), r.typname])));
@@ -192,7 +195,7 @@ async function main(): Promise<number> {
     await strata.stop();
     await postgres.stop();
   }
-  for (const [message, count] of [...tally.unsupported].sort((a, b) => b[1] - a[1])) console.log(`not supported by Strata (${count}): ${message}`);
+  for (const [message, count] of [...tally.unsupported].sort((a, b) => b[1] - a[1])) console.log(`not supported by Strata (${count}): ${message}\n  e.g. ${tally.unsupportedExample.get(message)}`);
   const unsupported = [...tally.unsupported.values()].reduce((a, b) => a + b, 0);
   console.log(`fuzz: seeds ${options.seed}..${options.seed + options.seeds - 1}, ${tally.statements} statements: ${tally.matched} matched, ${tally.bothFailed} refused by both, ${tally.folded} folded by PostgreSQL, ${unsupported} not supported by Strata, ${tally.differences} differed`);
   return tally.differences > 0 ? 1 : 0;
