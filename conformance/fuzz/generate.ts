@@ -39,9 +39,15 @@ export class Generator {
   constructor(private readonly random: Random) {}
 
   /** One statement: a query most of the time, DML the rest (its table returned for reading back). */
-  statement(): { sql: string; writes: FuzzTable | null } {
+  statement(): { sql: string; writes: FuzzTable | null; extended: boolean } {
+    const extended = this.random.chance(0.2);
+    return { ...this.statementText(), extended };
+  }
+
+  private statementText(): { sql: string; writes: FuzzTable | null } {
     this.aliasCount = 0;
     const r = this.random.next();
+    if (r < 0.04) return this.transaction();
     if (r < 0.15) return this.dml();
     if (r < 0.3) return { sql: this.grouped(), writes: null };
     if (r < 0.4) return { sql: this.setOperation(), writes: null };
@@ -411,6 +417,18 @@ export class Generator {
     ]);
     const where = this.random.chance(0.5) ? ` WHERE ${this.predicate(scope, 1)}` : '';
     return `SELECT ${key}, ${fn} AS w FROM ${s.table.name} ${s.alias}${where}${this.random.chance(0.7) ? ' ORDER BY 1, 2' : ''}`;
+  }
+
+  /**
+   * A transaction block in one query string: DML, then reading the table inside the transaction
+   * (its own writes visible), then COMMIT or ROLLBACK. DML only: DSQL refuses DDL beside DML.
+   */
+  private transaction(): { sql: string; writes: FuzzTable } {
+    const first = this.dml();
+    const t = first.writes;
+    const second = this.random.chance(0.5) ? `${this.dml().sql.replace(/ RETURNING \*$/, '')}; ` : '';
+    const end = this.random.pick(['COMMIT', 'ROLLBACK']);
+    return { sql: `BEGIN; ${first.sql}; ${second}SELECT * FROM ${t.name} ORDER BY ${t.key}; ${end}`, writes: t };
   }
 
   /** INSERT / UPDATE / DELETE … RETURNING, INSERT … ON CONFLICT; the table is read back after. */

@@ -51,7 +51,7 @@ interface Tally {
   statements: number;
   matched: number;
   bothFailed: number;
-  /** PostgreSQL raised a constant's error when planning (foldedByPostgres). */
+  /** A data error on one side only that the other's plan explains (foldedByPostgres, stoppedByLimit). */
   folded: number;
   differences: number;
   /** Strata's 0A000 "… not supported" where PostgreSQL answers, by message: a gap, not a wrong answer. */
@@ -63,9 +63,9 @@ interface Tally {
 class Pair {
   constructor(readonly postgres: Endpoint, readonly strata: Endpoint, private readonly reviveStrata: () => Promise<void>) {}
 
-  async run(sql: string): Promise<{ pg: Outcome; st: Outcome }> {
-    const pg = await this.postgres.run(sql);
-    const st = await this.strata.run(sql);
+  async run(sql: string, extended = false): Promise<{ pg: Outcome; st: Outcome }> {
+    const pg = await this.postgres.run(sql, extended);
+    const st = await this.strata.run(sql, extended);
     if (!this.strata.connected) {
       await this.reviveStrata();
       await this.strata.open();
@@ -107,6 +107,18 @@ async function foldedByPostgres(pair: Pair, sql: string, pg: Outcome, st: Outcom
   return explain.error?.code === pg.error.code;
 }
 
+/**
+ * The mirror case: PostgreSQL's plan stopped at the LIMIT before it reached the row that raises
+ * (a sorted aggregate under a LIMIT reads only its first groups), where Strata read them all.
+ * When PostgreSQL raises the same error without the trailing LIMIT, that is the cause.
+ */
+async function stoppedByLimit(pair: Pair, sql: string, pg: Outcome, st: Outcome): Promise<boolean> {
+  const limit = / LIMIT \d+( OFFSET \d+)?$/;
+  if (!st.error?.code.startsWith('22') || pg.error || !limit.test(sql)) return false;
+  const whole = await pair.postgres.run(sql.replace(limit, ''));
+  return whole.error?.code === st.error.code;
+}
+
 /** Null when the statement's answers agree (or both servers refused it). */
 function judge(sql: string, pg: Outcome, st: Outcome, tally: Tally): Difference | null {
   tally.statements++;
@@ -139,10 +151,14 @@ async function runSeed(pair: Pair, seed: number, options: Options, tally: Tally)
   await resetSchema(pair, random, options.rows);
   const generator = new Generator(random);
   for (let n = 1; n <= options.queries; n++) {
-    const { sql, writes } = generator.statement();
-    if (options.verbose) console.log(`seed ${seed} #${n}: ${sql}`);
-    const { pg, st } = await pair.run(sql);
-    if (await foldedByPostgres(pair, sql, pg, st)) {
+    const { sql, writes, extended } = generator.statement();
+    if (options.verbose) console.log(`seed ${seed} #${n}${extended ? ' (extended)' : ''}: ${sql}`);
+    // The extended protocol (Parse/Bind/Execute) takes one statement; a transaction block is several.
+    const block = sql.startsWith('BEGIN;');
+    const { pg, st } = await pair.run(sql, extended && !block);
+    // A block that failed part-way leaves its transaction open and aborted: end it on both.
+    if (block && (pg.error || st.error)) await pair.run('ROLLBACK');
+    if (await foldedByPostgres(pair, sql, pg, st) || await stoppedByLimit(pair, sql, pg, st)) {
       tally.statements++;
       tally.folded++;
     } else {
@@ -197,7 +213,7 @@ async function main(): Promise<number> {
   }
   for (const [message, count] of [...tally.unsupported].sort((a, b) => b[1] - a[1])) console.log(`not supported by Strata (${count}): ${message}\n  e.g. ${tally.unsupportedExample.get(message)}`);
   const unsupported = [...tally.unsupported.values()].reduce((a, b) => a + b, 0);
-  console.log(`fuzz: seeds ${options.seed}..${options.seed + options.seeds - 1}, ${tally.statements} statements: ${tally.matched} matched, ${tally.bothFailed} refused by both, ${tally.folded} folded by PostgreSQL, ${unsupported} not supported by Strata, ${tally.differences} differed`);
+  console.log(`fuzz: seeds ${options.seed}..${options.seed + options.seeds - 1}, ${tally.statements} statements: ${tally.matched} matched, ${tally.bothFailed} refused by both, ${tally.folded} data errors explained by a plan, ${unsupported} not supported by Strata, ${tally.differences} differed`);
   return tally.differences > 0 ? 1 : 0;
 }
 
