@@ -5,7 +5,7 @@
  * would legitimately differ between the servers is not generated (see the comments at each).
  */
 import type { Random } from './random.js';
-import { literal, TABLES, type FuzzColumn, type FuzzTable, type Kind } from './schema.js';
+import { literal, SECOND_SCHEMA, TABLES, type FuzzColumn, type FuzzTable, type Kind } from './schema.js';
 
 type Family = 'number' | 'text' | 'bool' | 'date' | 'ts' | 'json';
 
@@ -47,7 +47,8 @@ export class Generator {
   private statementText(): { sql: string; writes: FuzzTable | null } {
     this.aliasCount = 0;
     const r = this.random.next();
-    if (r < 0.04) return this.transaction();
+    if (r < 0.02) return { sql: `SET search_path = ${this.random.pick([`${SECOND_SCHEMA}, public`, 'public', `public, ${SECOND_SCHEMA}`])}`, writes: null };
+    if (r < 0.05) return this.transaction();
     if (r < 0.15) return this.dml();
     if (r < 0.3) return { sql: this.grouped(), writes: null };
     if (r < 0.4) return { sql: this.setOperation(), writes: null };

@@ -16,7 +16,7 @@ import { preparePostgres, StrataProcess, stopOnExit } from '../servers.js';
 import { postgresUnavailableReason, startPostgres } from '../../test/support/postgres.js';
 import { Generator } from './generate.js';
 import { Random } from './random.js';
-import { createStatements, DROP_STATEMENTS, fillStatements, INDEXES, type FuzzTable } from './schema.js';
+import { createStatements, DROP_STATEMENTS, fillStatements, INDEXES, secondSchemaStatements } from './schema.js';
 
 interface Options {
   seed: number;
@@ -93,6 +93,7 @@ async function resetSchema(pair: Pair, random: Random, rows: number): Promise<vo
   for (const sql of createStatements()) await pair.setup(sql);
   for (const sql of INDEXES) await pair.setup(sql, sql.replace('CREATE INDEX', 'CREATE INDEX ASYNC'));
   for (const sql of fillStatements(random, rows)) await pair.setup(sql);
+  for (const sql of secondSchemaStatements(random, rows)) await pair.setup(sql);
 }
 
 /**

@@ -55,7 +55,23 @@ export function createStatements(): string[] {
   return [...tables, VIEW];
 }
 
-export const DROP_STATEMENTS = ['DROP VIEW IF EXISTS fv1', 'DROP TABLE IF EXISTS ft1', 'DROP TABLE IF EXISTS ft2', 'DROP TABLE IF EXISTS ft3'];
+export const DROP_STATEMENTS = [
+  'SET search_path = public', 'DROP VIEW IF EXISTS fv1', 'DROP TABLE IF EXISTS ft1', 'DROP TABLE IF EXISTS ft2', 'DROP TABLE IF EXISTS ft3',
+  'DROP TABLE IF EXISTS fz2.ft1',
+];
+
+/**
+ * A second schema with a table of the same name and other rows: statements switch the search path
+ * to it and back, and the view (bound to public.ft1 when made) must keep reading public.ft1.
+ */
+export const SECOND_SCHEMA = 'fz2';
+
+export function secondSchemaStatements(random: Random, rows: number): string[] {
+  const ft1 = TABLES[0]!;
+  const create = `CREATE TABLE ${SECOND_SCHEMA}.ft1 (${ft1.columns.map((c) => `${c.name} ${c.type}${c.name === ft1.key ? ' PRIMARY KEY' : ''}`).join(', ')})`;
+  const fill = fillStatements(random, rows)[0]!.replace('INSERT INTO ft1 ', `INSERT INTO ${SECOND_SCHEMA}.ft1 `);
+  return [`CREATE SCHEMA IF NOT EXISTS ${SECOND_SCHEMA}`, create, fill];
+}
 
 const WORDS = ['alpha', 'beta', 'Beta', 'gamma', 'delta', 'a%b', 'x_y', '', ' pad', 'zeta'];
 
