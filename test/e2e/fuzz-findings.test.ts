@@ -102,3 +102,13 @@ test('GROUP BY a correlated subquery of the select list, by position', { skip },
     'SELECT count(*) FROM ft o GROUP BY (SELECT max(f.id) FROM ft f WHERE f.d < o.d) ORDER BY 1',
   ]) await db().same(sql);
 });
+
+test('CASE reads an untyped test value as text', { skip }, async () => {
+  for (const sql of [
+    "SELECT CASE NULL WHEN 1 THEN 'one' ELSE 'other' END",
+    "SELECT CASE 'a' WHEN 1 THEN 'one' ELSE 'other' END",
+    "SELECT CASE NULL WHEN 'x' THEN 'one' ELSE 'other' END",
+    "SELECT CASE 'x' WHEN 'x' THEN 'one' ELSE 'other' END",
+    "SELECT CASE 2 WHEN 1 THEN 'one' WHEN 2 THEN 'two' END",
+  ]) await db().same(sql);
+});

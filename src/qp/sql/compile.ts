@@ -825,7 +825,9 @@ export function commonType(values: CompiledExpr[], context: string): number {
 }
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
-  const subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  let subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer.
+  if (subject && subject.oid === TypeOid.unknown && subject.paramIndex === undefined) subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
   ctx = { ...ctx, srfBlockedBy: 'CASE' };
   const conditions = expr.whens.map((w) => {
     if (!subject) return coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
