@@ -118,7 +118,7 @@ function compareRows(pg: ResultSet, st: ResultSet, ordering: Ordering | null): D
   if (ordering?.ordered) {
     if (a.length === b.length && a.every((v, i) => v === b[i])) return null;
     const keys = resolveKeys(ordering, pg);
-    if (keys && tiesExplain(pg.rows, st.rows, keys, ordering.limited)) return null;
+    if (keys && tiesExplain(pg.rows, st.rows, keys.map((k) => ({ index: k, numeric: pg.columns[k]?.type === NUMERIC_OID })), ordering.limited)) return null;
     if (a.length !== b.length) return rowCountDifference(pg, st);
     if (sameMultiset(a, b)) return { cause: 'wrong row order', detail: sampleDifference(pg, st, true) };
     return valueDifference(pg, st, true);
@@ -150,9 +150,9 @@ function resolveKeys(ordering: Ordering, result: ResultSet): number[] | null {
  * key sequences match and each run of equal keys holds the same rows (the last run only its
  * size, when a LIMIT may have cut it).
  */
-function tiesExplain(pg: readonly (readonly (string | null)[])[], st: readonly (readonly (string | null)[])[], keys: number[], limited: boolean): boolean {
+function tiesExplain(pg: readonly (readonly (string | null)[])[], st: readonly (readonly (string | null)[])[], keys: readonly { index: number; numeric: boolean }[], limited: boolean): boolean {
   if (pg.length !== st.length) return false;
-  const sortKey = (row: readonly (string | null)[]): string => JSON.stringify(keys.map((k) => row[k]));
+  const sortKey = (row: readonly (string | null)[]): string => JSON.stringify(keys.map((k) => (k.numeric ? numericValue(row[k.index] ?? null) : row[k.index])));
   let start = 0;
   while (start < pg.length) {
     const k = sortKey(pg[start]!);
@@ -164,6 +164,13 @@ function tiesExplain(pg: readonly (readonly (string | null)[])[], st: readonly (
     start = end;
   }
   return true;
+}
+
+const NUMERIC_OID = 1700;
+
+/** A numeric's text without the scale's trailing zeros: 10 and 10.00 sort as one key (a tie). */
+function numericValue(text: string | null): string | null {
+  return text !== null && /^-?\d+\.\d*$/.test(text) ? text.replace(/\.?0+$/, '') : text;
 }
 
 function rowCountDifference(pg: ResultSet, st: ResultSet): Difference {

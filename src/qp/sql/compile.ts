@@ -105,7 +105,9 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     const slot = ctx.groupSlots.get(groupingKey(expr, ctx.inputScope));
     if (slot !== undefined && ctx.inputScope) {
       // (Only for its type and name: a set-returning call here ran before grouping, so it goes nowhere.)
-      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null, srfs: ctx.srfs && new SrfCollector() });
+      // A subquery in it sees the input rows, as it did in GROUP BY (not the grouped row's scope).
+      const subqueries = ctx.aggregateSubqueries ?? ctx.subqueries;
+      const inner = compileExpr(expr, { ...ctx, scope: ctx.inputScope, groupSlots: undefined, aggregates: null, srfs: ctx.srfs && new SrfCollector(), ...(subqueries ? { subqueries } : {}) });
       return { oid: inner.oid, typmod: inner.typmod, eval: (row) => row[slot]!, rowIndependent: false, name: inner.name, location: inner.location, column: slot };
     }
   }
@@ -664,6 +666,19 @@ function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Comp
   return null;
 }
 
+/**
+ * An untyped literal gives a polymorphic aggregate no type: array_agg has two candidates
+ * (anynonarray, anyarray), json_agg/jsonb_agg one (anyelement) — PostgreSQL's two errors.
+ */
+function refuseUntypedPolymorphic(name: string, location: number): void {
+  if (name === 'array_agg') {
+    throw new SqlError('42725', 'function array_agg(unknown) is not unique', { ...at(location), hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
+  }
+  if (name === 'json_agg' || name === 'jsonb_agg') {
+    throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown', at(location));
+  }
+}
+
 function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   if (!ctx.aggregates || !ctx.inputScope) {
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
@@ -681,7 +696,9 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     if (expr.args.length !== arity) {
       throw noSuchFunction(expr.name, expr.args.map((a) => compileExpr(a, inner).oid), expr.location);
     }
-    arg = textual(compileExpr(expr.args[0]!, inner));
+    arg = compileExpr(expr.args[0]!, inner);
+    if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
+    arg = textual(arg);
     // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
     if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
       arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
@@ -811,7 +828,9 @@ export function commonType(values: CompiledExpr[], context: string): number {
 }
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
-  const subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  let subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
+  // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer.
+  if (subject && subject.oid === TypeOid.unknown && subject.paramIndex === undefined) subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
   ctx = { ...ctx, srfBlockedBy: 'CASE' };
   const conditions = expr.whens.map((w) => {
     if (!subject) return coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
@@ -819,7 +838,8 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   });
   const results = expr.whens.map((w) => compileExpr(w.then, ctx));
   const otherwise = expr.otherwise ? compileExpr(expr.otherwise, ctx) : null;
-  const oid = commonType(otherwise ? [...results, otherwise] : results, 'CASE');
+  // transformCaseExpr puts the ELSE first: its type wins a tie (varchar ELSE, text THEN: varchar).
+  const oid = commonType(otherwise ? [otherwise, ...results] : results, 'CASE');
   const rs = results.map((r) => coerce(r, oid, -1, 'implicit', r.location).eval);
   const cs = conditions.map((c) => c.eval);
   const other = otherwise ? coerce(otherwise, oid, -1, 'implicit', otherwise.location).eval : null;
@@ -862,10 +882,16 @@ function compileGreatestLeast(kind: 'greatest' | 'least', args: CompiledExpr[], 
 }
 
 function compileNullIf(expr: Extract<Expr, { kind: 'nullif' }>, ctx: CompileContext): CompiledExpr {
-  const left = compileExpr(expr.left, ctx);
-  const equal = applyOperator('=', left, compileExpr(expr.right, ctx), ctx, expr.location).eval;
+  let left = compileExpr(expr.left, ctx);
+  const right = compileExpr(expr.right, ctx);
+  const equal = applyOperator('=', left, right, ctx, expr.location).eval;
+  // transformAExprNullIf: the result has the type of the `=` operator's left input, so
+  // NULLIF(NULL, 1) is int4 and NULLIF(1, 2.5) numeric.
+  const operand = types.resolveOperator('=', left.oid, right.oid)?.left;
+  if (operand !== undefined && operand !== null && operand !== TypeOid.unknown) left = coerceArgument(left, operand, ctx, expr.location);
+  else if (left.oid === TypeOid.unknown) left = coerce(left, TypeOid.text, -1, 'implicit', expr.location);
   const lf = left.eval;
-  return { oid: left.oid === TypeOid.unknown ? TypeOid.text : left.oid, typmod: left.typmod, eval: (row, c) => (equal(row, c) === true ? null : lf(row, c)), rowIndependent: false, name: 'nullif', location: expr.location };
+  return { oid: left.oid, typmod: left.typmod, eval: (row, c) => (equal(row, c) === true ? null : lf(row, c)), rowIndependent: false, name: 'nullif', location: expr.location };
 }
 
 function compileIn(expr: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): CompiledExpr {

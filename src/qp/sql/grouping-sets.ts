@@ -14,7 +14,7 @@ import * as types from './typesystem.js';
  */
 export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
   if (statement.distinctOn) return distinctOnOverSets(statement, typeOf);
-  const sets = statement.groupDistinct ? distinctSets(statement.groupingSets!) : statement.groupingSets!;
+  const sets = (statement.groupDistinct ? distinctSets(statement.groupingSets!) : statement.groupingSets!).map((set) => set.map((e) => byPosition(e, statement.targets)));
   const all: Expr[] = [];
   for (const set of sets) for (const expr of set) if (!all.some((e) => exprKey(e) === exprKey(expr))) all.push(expr);
   const oids = typeOf(all);
@@ -70,6 +70,17 @@ function distinctOnOverSets(statement: SelectStatement, typeOf: (exprs: readonly
     orderBy: statement.orderBy.map((item) => ({ ...item, expr: ordinal(item.expr) })),
     limit: statement.limit, offset: statement.offset, ...(statement.withTies ? { withTies: true } : {}),
   };
+}
+
+/**
+ * `ROLLUP (a, 2)`: an integer constant in a grouping set is an output column's position, as in a
+ * plain GROUP BY (findTargetlistEntrySQL92); the set must hold that column's expression for it to
+ * read NULL where the set leaves it out. A position out of range stays for the GROUP BY to refuse.
+ */
+function byPosition(expr: Expr, targets: readonly SelectTarget[]): Expr {
+  if (expr.kind !== 'const' || expr.literal !== 'integer') return expr;
+  const target = targets[Number(expr.text) - 1];
+  return target && target.expr.kind !== 'star' ? target.expr : expr;
 }
 
 /**

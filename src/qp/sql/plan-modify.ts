@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { latin1Key } from '../../encoding/bytes.js';
 import { TypeOid, type RecordField, type RecordValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
@@ -293,6 +294,8 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     async run(rt, emit) {
       const inputs = await rowSource(rt);
       let count = 0;
+      // Rows this command inserted or updated: DO UPDATE may not reach one of them again.
+      const touched = new Set<string>();
       for (const input of inputs) {
         const row: SqlValue[] = new Array(table.columns.length);
         for (let i = 0; i < table.columns.length; i++) row[i] = null;
@@ -309,10 +312,12 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         const conflict = await writer.findConflict(rt, row, key, onConflict?.index ?? null);
         if (conflict) {
           if (!onConflict) throw writer.uniqueViolation(conflict.index, row);
+          if (onConflict.updates && touched.has(latin1Key(conflict.existingKey))) throw affectedTwice();
           written = await onConflict.resolve(rt, writer, conflict.existingKey, row);
         } else {
           writer.insert(rt, row, key);
         }
+        if (written && onConflict?.updates) touched.add(latin1Key(written.key));
         if (!written) continue;
         count++;
         if (returning) {
@@ -325,8 +330,16 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   };
 }
 
+function affectedTwice(): SqlError {
+  return new SqlError('21000', 'ON CONFLICT DO UPDATE command cannot affect row a second time', {
+    hint: 'Ensure that no rows proposed for insertion within the same command have duplicate constrained values.',
+  });
+}
+
 interface OnConflictPlan {
   readonly index: IndexInfo | null;
+  /** DO UPDATE (not DO NOTHING). */
+  readonly updates: boolean;
   resolve(rt: Runtime, writer: RowWriter, existingKey: Uint8Array, proposed: SqlValue[]): Promise<{ row: SqlValue[]; key: Uint8Array } | null>;
 }
 
@@ -344,7 +357,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   } else if (clause.action === 'update') {
     throw new SqlError('42601', 'ON CONFLICT DO UPDATE requires inference specification or constraint name', { hint: 'For example, ON CONFLICT (column_name).' });
   }
-  if (clause.action === 'nothing') return { index, resolve: async () => null };
+  if (clause.action === 'nothing') return { index, updates: false, resolve: async () => null };
   const codec = pc.codecs(table);
   const n = table.columns.length;
   const columns = tableScope(table, relation);
@@ -357,6 +370,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const where = clause.where ? coerceToBoolean(compileExpr(clause.where, compileContext(pc, scope, 'WHERE')), 'WHERE').eval : null;
   return {
     index,
+    updates: true,
     async resolve(rt, writer, existingKey, proposed) {
       const stored = await rt.txn.getCurrent(existingKey);
       if (stored === null) throw new Error('conflicting row vanished within one snapshot');
@@ -490,6 +504,10 @@ async function distinctTargets(query: PlannedQuery, width: number, rt: Runtime):
   return out;
 }
 
+function isUntyped(expr: Expr): boolean {
+  return expr.kind === 'param' || (expr.kind === 'const' && (expr.literal === 'string' || expr.literal === 'null'));
+}
+
 function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: string, pc: PlanContext): PlannedModify {
   const n = table.columns.length;
   const defaults = defaultEvaluators(table, pc, statement.set);
@@ -500,11 +518,16 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
     checkIdentityAssignment(table.columns[column]!, a.value);
     return { column, value: a.value };
   });
-  const valued = assigned.filter((a) => a.value !== null);
+  // An untyped literal or parameter is read as the column's type, as UPDATE without FROM reads
+  // it: carried through the join's select list it would have become text (SET b = NULL, 42804).
+  const untyped = assigned.filter((a) => a.value !== null && isUntyped(a.value));
+  const direct = compileAssignments(untyped.map((a) => statement.set[assigned.indexOf(a)]!), table, new Scope([]), pc);
+  const valued = assigned.filter((a) => a.value !== null && !untyped.includes(a));
   const { query, width, others } = planJoinedTargets(table, relation, statement, statement.from, valued.map((a) => a.value!), pc);
   // The SET values arrive as columns after the row key, converted to the column types.
   const sets = assigned.map((a) => {
     if (a.value === null) return { column: a.column, value: defaults[a.column]! };
+    if (untyped.includes(a)) return direct[untyped.indexOf(a)]!;
     const position = width + valued.indexOf(a);
     const out = query.columns[position]!;
     const info = table.columns[a.column]!;

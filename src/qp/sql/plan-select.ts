@@ -267,7 +267,8 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const groupSlots = new Map<string, number>();
   for (const item of statement.groupBy) {
     const resolvedItem = resolveGroupItem(item, statement, input);
-    const compiled = compileExpr(resolvedItem, inputCtx);
+    // A subquery in a grouping expression runs per input row before grouping, as an aggregate's argument's does.
+    const compiled = compileExpr(resolvedItem, { ...inputCtx, subqueries: aggregateSubqueries });
     groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
     groupExprs.push(compiled.oid === TypeOid.unknown ? coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location) : compiled);
   }

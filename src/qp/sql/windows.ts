@@ -97,6 +97,10 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   if (!isAggregate && expr.filter) throw new SqlError('0A000', 'FILTER is not implemented for non-aggregate window functions', at(expr.location));
   if (expr.star && name !== 'count') throw new SqlError('42809', `${name}(*) is not allowed`, at(expr.location));
   let args = expr.args.map((a) => compileExpr(a, inner));
+  // lag/lead/first_value/last_value/nth_value take anyelement: an untyped literal gives it no type.
+  if (VALUE.has(name) && args[0]?.oid === TypeOid.unknown) {
+    throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown', at(expr.location));
+  }
   args = args.map((a) => (a.oid === TypeOid.unknown ? coerce(a, TypeOid.text, -1, 'implicit', a.location) : a));
   const resultOid = resultType(name, args, expr);
   if (name === 'lag' || name === 'lead') {
