@@ -1,3 +1,4 @@
+import { parseTextInZone } from './types/zoned-datetime.js';
 import { SqlError } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
@@ -332,7 +333,7 @@ export class Session implements SqlSession {
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
-      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : types.parseTextValue(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : parseTextInZone(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'), this.settings.outputStyle().timeZone);
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }

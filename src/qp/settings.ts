@@ -1,5 +1,6 @@
 import { SqlError } from '../contracts/errors.js';
 import type { OutputStyle } from './types/output-style.js';
+import { parseSessionZone } from './types/session-zone.js';
 
 /**
  * Session settings (SET/SHOW/RESET) for what drivers and psql send. Values are PostgreSQL's
@@ -109,10 +110,9 @@ function normalizeDateStyle(value: string): string {
   return `ISO, ${order === 'EURO' ? 'DMY' : order === 'US' ? 'MDY' : order}`;
 }
 
+/** The zone as SHOW prints it; 22023 for a name PostgreSQL would not take. */
 function normalizeTimeZone(value: string): string {
-  const v = value.trim();
-  if (/^(utc|gmt|etc\/utc|etc\/gmt|z|zulu|universal|\+?0+(:00)?)$/i.test(v)) return 'UTC';
-  throw new SqlError('0A000', `time zone "${value}" is not supported; the session time zone is always UTC`);
+  return parseSessionZone(value).name;
 }
 
 function enumSetting(name: string, values: readonly string[]): (value: string) => string {
@@ -157,7 +157,8 @@ export class SessionSettings {
       try {
         this.values.set(key, spec.normalize ? spec.normalize(value) : value);
       } catch {
-        // Startup packets carry driver defaults (JDBC sends the JVM's TimeZone): keep ours.
+        // A startup value we cannot take keeps the default; ParameterStatus then tells the
+        // driver what the session really uses.
       }
     }
   }
@@ -237,19 +238,22 @@ export class SessionSettings {
     return changed;
   }
 
-  /** How values print (bytea_output, extra_float_digits). */
+  /** How values print (bytea_output, extra_float_digits) and which zone timestamptz uses (TimeZone). */
   outputStyle(): OutputStyle {
     const bytea = this.get('bytea_output');
     const digits = this.get('extra_float_digits');
-    // Asked at every Bind and statement: the same settings give back the same object.
+    const zone = this.get('timezone');
+    // Asked at every Bind and statement: the same settings give back the same object (and the
+    // same zone, whose offset cache then lives as long as the setting does).
     const last = this.lastStyle;
-    if (last !== null && last.bytea === bytea && last.digits === digits) return last.style;
-    const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits) };
-    this.lastStyle = { bytea, digits, style };
+    if (last !== null && last.bytea === bytea && last.digits === digits && last.zone === zone) return last.style;
+    const timeZone = last !== null && last.zone === zone ? last.style.timeZone : parseSessionZone(zone);
+    const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits), timeZone };
+    this.lastStyle = { bytea, digits, zone, style };
     return style;
   }
 
-  private lastStyle: { bytea: string; digits: string; style: OutputStyle } | null = null;
+  private lastStyle: { bytea: string; digits: string; zone: string; style: OutputStyle } | null = null;
 
   /** Every setting and its value, by name (SHOW ALL). */
   all(): [string, string][] {

@@ -8,7 +8,8 @@ import type {
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 import { convertRoleStatement } from '../roles/role-convert.js';
-import { resolveColumnType } from './typesystem.js';
+import { parseTextValue, resolveColumnType } from './typesystem.js';
+import type { IntervalValue } from '../../contracts/sql-value.js';
 import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
 
 /**
@@ -156,8 +157,19 @@ function settingValue(node: Json): string {
     if (c.boolval) return c.boolval.boolval ? 'on' : 'off';
     return '0';
   }
-  if (node.TypeCast) return settingValue(node.TypeCast.arg);
+  if (node.TypeCast) {
+    const target = convertTypeName(node.TypeCast.typeName);
+    return target.names[target.names.length - 1] === 'interval' ? intervalSettingValue(node.TypeCast.arg, target) : settingValue(node.TypeCast.arg);
+  }
   throw unsupported('unsupported SET value');
+}
+
+/** SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE: the offset as hours east, as PostgreSQL takes it. */
+function intervalSettingValue(arg: Json, target: TypeName): string {
+  const { oid, typmod } = resolveColumnType(target);
+  const span = parseTextValue(oid, typmod, settingValue(arg)) as IntervalValue;
+  if (span.months !== 0 || span.days !== 0) throw new SqlError('22023', `invalid interval value for time zone: ${span.months !== 0 ? 'month' : 'day'} not allowed`);
+  return String(Number(span.micros) / 3_600_000_000);
 }
 
 function rangeVar(n: Json): { schema: string | null; name: string; alias: string | null; location: number } {
