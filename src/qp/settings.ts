@@ -145,12 +145,28 @@ function requireValue(name: string, only: string): (value: string) => string {
   };
 }
 
+/**
+ * The settings in a startup packet's `options` ("-c TimeZone=UTC --DateStyle=ISO"), as a
+ * backend's command line takes them; other words there (the relay's endpoint) are not settings.
+ */
+function commandLineSettings(options: string): [string, string][] {
+  const words = options.match(/(?:\\.|\S)+/g) ?? [];
+  const settings: [string, string][] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!.replace(/\\(.)/g, '$1');
+    const assignment = word === '-c' && i + 1 < words.length ? words[++i]!.replace(/\\(.)/g, '$1') : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : null;
+    const equals = assignment?.indexOf('=') ?? -1;
+    if (assignment && equals > 0) settings.push([assignment.slice(0, equals).replace(/-/g, '_'), assignment.slice(equals + 1)]);
+  }
+  return settings;
+}
+
 export class SessionSettings {
   private readonly values = new Map<string, string>();
 
   constructor(user: string, startup: ReadonlyMap<string, string>) {
     this.values.set('session_authorization', user);
-    for (const [name, value] of startup) {
+    for (const [name, value] of [...startup, ...commandLineSettings(startup.get('options') ?? '')]) {
       const key = name.toLowerCase();
       const spec = SPECS[key];
       if (!spec || spec.fixed) continue;

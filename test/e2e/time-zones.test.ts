@@ -1,5 +1,8 @@
 /** The session TimeZone: SET/SHOW forms, and timestamptz input, output, casts and calendar functions in a zone, compared with PostgreSQL 15. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import pg from 'pg';
 import { useDifferential } from '../support/differential.js';
 
 const { skip, db } = useDifferential([
@@ -16,6 +19,10 @@ test('SET TIME ZONE takes zone names, hour offsets and POSIX strings; SHOW print
     "SET TIME ZONE 'UTC+3'", "SELECT current_setting('TimeZone')",
     "SET TIME ZONE '+05:30'", "SELECT current_setting('TimeZone')",
     "SET timezone = 'EST5EDT'", "SELECT current_setting('TimeZone')",
+    "SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE", "SELECT current_setting('TimeZone')",
+    "SET TIME ZONE INTERVAL '-03:30'", "SELECT current_setting('TimeZone')",
+    "SET TIME ZONE INTERVAL '1 day'",
+    "SET TIME ZONE '5.5'", "SELECT current_setting('TimeZone')",
     "SET TIME ZONE 'PST'", "SET TIME ZONE 'foo'", "SET TIME ZONE 'Z'",
     'SET TIME ZONE LOCAL', "SELECT current_setting('TimeZone')",
     "SET TIME ZONE 'America/New_York'", 'SET TIME ZONE DEFAULT', "SELECT current_setting('TimeZone')",
@@ -44,6 +51,7 @@ test('timestamptz prints and reads in the session zone, across DST', { skip }, a
     'SELECT at FROM events ORDER BY id',
     "SET TIME ZONE 'UTC+3'",
     'SELECT at FROM events ORDER BY id',
+    "SELECT generate_series(timestamptz '2024-03-09 12:00', timestamptz '2024-03-12 12:00', interval '1 day')",
     'RESET timezone',
     'SELECT at FROM events ORDER BY id',
   ]) await db().same(sql);
@@ -61,4 +69,72 @@ test('a parameter without an offset is a wall-clock time in the session zone', {
   await db().same('SELECT $1::timestamptz AS t', ['2024-07-01 12:00']);
   await db().same('SELECT $1::timestamptz AS t', ['2024-07-01 12:00+00']);
   await db().same('RESET timezone');
+});
+
+/** Rows as the server's text, unparsed: what a client that reads the text output gets. */
+async function textRows(client: pg.Client, sql: string): Promise<unknown> {
+  try {
+    return (await client.query({ text: sql, rowMode: 'array', types: { getTypeParser: () => (v: string) => v } })).rows;
+  } catch (error) {
+    return { error: (error as pg.DatabaseError).code };
+  }
+}
+
+test('the text of timestamptz, date and time values in several zones is PostgreSQL\'s, byte for byte', { skip }, async () => {
+  const zones = ['America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', '-7', 'UTC+3', 'Europe/Berlin', 'America/St_Johns', 'UTC'];
+  for (const zone of zones) {
+    for (const sql of [
+      `SET TIME ZONE '${zone}'`,
+      'SELECT id, at, at::date, at::time, at::timestamp, date_trunc(\'day\', at), at + interval \'1 mon 1 day 1 hour\' FROM events ORDER BY id',
+      "SELECT timestamptz '2024-03-31 02:30', timestamptz '0044-03-15 12:00+00', timestamptz '0044-03-15 12:00 BC', timestamptz 'infinity', ARRAY[timestamptz '2024-01-01 00:00+00']",
+      "SELECT extract(timezone FROM timestamptz '2024-07-01 00:00+00'), extract(timezone_minute FROM timestamptz '2024-07-01 00:00+00')",
+    ]) assert.deepEqual(await textRows(db().strata, sql), await textRows(db().postgres, sql), `${zone}: ${sql}`);
+  }
+  await db().same('RESET timezone');
+});
+
+function connectionOf(client: pg.Client): pg.ClientConfig {
+  const c = client as unknown as { host: string; port: number; user: string; password: string; database: string; ssl: pg.ClientConfig['ssl'] };
+  return { host: c.host, port: c.port, user: c.user, password: c.password, database: c.database, ssl: c.ssl };
+}
+
+test('a TimeZone in the startup packet (options -c, as psql\'s PGOPTIONS sends it) is the session\'s and is reported', { skip }, async () => {
+  const options = '-c TimeZone=Asia/Kolkata';
+  const clients = [new pg.Client({ ...connectionOf(db().strata), options }), new pg.Client({ ...connectionOf(db().postgres), options })];
+  await Promise.all(clients.map((c) => c.connect()));
+  try {
+    for (const sql of ["SELECT current_setting('TimeZone')", 'SELECT at, at::date FROM events ORDER BY id']) {
+      assert.deepEqual(await textRows(clients[0]!, sql), await textRows(clients[1]!, sql), sql);
+    }
+    const reported = (c: pg.Client): unknown => (c as unknown as { connection: { parameterStatus?: unknown } }).connection;
+    assert.ok(reported(clients[0]!) !== undefined);
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+});
+
+async function psql(env: Record<string, string>, sql: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  // Asynchronously: the Strata server runs in this process and must keep serving while psql runs.
+  const child = spawn('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stdin.end();
+  const status = await new Promise<number | null>((r) => child.on('close', r));
+  return { status, stdout, stderr };
+}
+
+test('psql with PGOPTIONS=-c TimeZone=… prints what PostgreSQL prints', { skip }, async () => {
+  const env = (client: pg.Client): Record<string, string> => {
+    const c = connectionOf(client);
+    return { PGHOST: String(c.host), PGPORT: String(c.port), PGUSER: String(c.user), PGDATABASE: String(c.database), PGPASSWORD: String(c.password ?? ''),
+      PGSSLMODE: c.ssl ? 'require' : 'disable', PGOPTIONS: '-c TimeZone=America/New_York' };
+  };
+  const sql = 'SELECT at, at::date, now()::date = current_date, current_setting(\'TimeZone\') FROM events ORDER BY id';
+  const [a, b] = await Promise.all([psql(env(db().strata), sql), psql(env(db().postgres), sql)]);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(a.stdout, b.stdout);
+  assert.match(a.stdout, /America\/New_York/);
 });

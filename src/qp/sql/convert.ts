@@ -9,7 +9,7 @@ import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRename
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 import { convertRoleStatement } from '../roles/role-convert.js';
 import { parseTextValue, resolveColumnType } from './typesystem.js';
-import type { IntervalValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue } from '../../contracts/sql-value.js';
 import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
 
 /**
@@ -166,8 +166,10 @@ function settingValue(node: Json): string {
 
 /** SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE: the offset as hours east, as PostgreSQL takes it. */
 function intervalSettingValue(arg: Json, target: TypeName): string {
-  const { oid, typmod } = resolveColumnType(target);
-  const span = parseTextValue(oid, typmod, settingValue(arg)) as IntervalValue;
+  const text = settingValue(arg);
+  // A field list (HOUR TO MINUTE) changes only what a bare number means ('5' HOUR is 5 hours).
+  if (target.typmods.length > 0 && /^\s*[+-]?[\d.]+\s*$/.test(text)) throw unsupported('SET TIME ZONE INTERVAL with a bare number and fields is not supported');
+  const span = parseTextValue(TypeOid.interval, -1, text) as IntervalValue;
   if (span.months !== 0 || span.days !== 0) throw new SqlError('22023', `invalid interval value for time zone: ${span.months !== 0 ? 'month' : 'day'} not allowed`);
   return String(Number(span.micros) / 3_600_000_000);
 }

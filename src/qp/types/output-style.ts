@@ -26,9 +26,13 @@ export function isDefaultStyle(style: OutputStyle | undefined): boolean {
   return !style || (!style.byteaEscape && style.extraFloatDigits > 0 && style.timeZone === UTC_ZONE);
 }
 
-/** The session's zone in a running statement; throws when folding at plan time (no context). */
-export function sessionZone(ctx: { readonly outputStyle?: OutputStyle }): SessionZone {
-  return ctx.outputStyle?.timeZone ?? UTC_ZONE;
+/**
+ * The session's zone in a running statement (UTC for a caller with no session). Folding at
+ * plan time passes a null context: it throws then, so what depends on the zone is not folded.
+ */
+export function sessionZone(ctx: { readonly outputStyle?: OutputStyle } | null | undefined): SessionZone {
+  if (ctx === null) throw new Error('the session zone is known only when the statement runs');
+  return ctx?.outputStyle?.timeZone ?? UTC_ZONE;
 }
 
 /** Whether values of this type (or its elements) print differently in some style. */

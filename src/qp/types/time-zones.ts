@@ -47,7 +47,10 @@ export function zoneOffsetFunction(name: string): { name: string; offsetAt: (uni
     const parts: Record<string, string> = {};
     for (const p of f.formatToParts(unixMs)) parts[p.type] = p.value;
     const year = parts.era === 'BC' || parts.era === 'B' ? 1 - Number(parts.year) : Number(parts.year);
-    const wall = Date.UTC(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+    // Not Date.UTC: it reads years 0 to 99 as 1900 to 1999.
+    const date = new Date(0);
+    date.setUTCFullYear(year, Number(parts.month) - 1, Number(parts.day));
+    const wall = date.getTime() + ((Number(parts.hour) * 60 + Number(parts.minute)) * 60 + Number(parts.second)) * 1000;
     return Math.round((wall - Math.floor(unixMs / 1000) * 1000) / 1000);
   };
   return { name: f.resolvedOptions().timeZone, offsetAt };
