@@ -61,7 +61,7 @@ function comparisons(left: number, right: number, via: number): void {
   const rz = right === via ? null : zonedCast(right, via);
   if (lz || rz) { // date or timestamp against timestamptz: at the session zone's wall clock
     for (const [name, test] of Object.entries(COMPARISONS)) {
-      op(name, left, right, B, (a, b, ctx) => test(cmp(lz ? lz(a, sessionZone(ctx!)) : a, rz ? rz(b, sessionZone(ctx!)) : b)));
+      op(name, left, right, B, (a, b, ctx) => test(cmp(lz ? lz(a, sessionZone(ctx)) : a, rz ? rz(b, sessionZone(ctx)) : b)));
     }
     return;
   }
@@ -269,9 +269,9 @@ function defineDateTimeOperators(): void {
   op('+', TS, IV, TS, (a, b) => iv.timestampPlusInterval(a as bigint, i(b)));
   op('+', IV, TS, TS, (a, b) => iv.timestampPlusInterval(b as bigint, i(a)));
   op('-', TS, IV, TS, (a, b) => iv.timestampPlusInterval(a as bigint, iv.intervalNegate(i(b))));
-  op('+', TZ, IV, TZ, (a, b, ctx) => plusIntervalInZone(a as bigint, i(b), sessionZone(ctx!)));
-  op('+', IV, TZ, TZ, (a, b, ctx) => plusIntervalInZone(b as bigint, i(a), sessionZone(ctx!)));
-  op('-', TZ, IV, TZ, (a, b, ctx) => plusIntervalInZone(a as bigint, iv.intervalNegate(i(b)), sessionZone(ctx!)));
+  op('+', TZ, IV, TZ, (a, b, ctx) => plusIntervalInZone(a as bigint, i(b), sessionZone(ctx)));
+  op('+', IV, TZ, TZ, (a, b, ctx) => plusIntervalInZone(b as bigint, i(a), sessionZone(ctx)));
+  op('-', TZ, IV, TZ, (a, b, ctx) => plusIntervalInZone(a as bigint, iv.intervalNegate(i(b)), sessionZone(ctx)));
   for (const t of [TS, TZ]) op('-', t, t, IV, (a, b) => iv.timestampDiff(a as bigint, b as bigint));
   const TM = TypeOid.time;
   comparisons(TM, TM, TM);
