@@ -89,6 +89,7 @@ test('the text of timestamptz, date and time values in several zones is PostgreS
       "SELECT timestamptz '2024-03-31 02:30', timestamptz '0044-03-15 12:00+00', timestamptz '0044-03-15 12:00 BC', timestamptz 'infinity', ARRAY[timestamptz '2024-01-01 00:00+00']",
       "SELECT extract(timezone FROM timestamptz '2024-07-01 00:00+00'), extract(timezone_minute FROM timestamptz '2024-07-01 00:00+00')",
       'SELECT to_json(at)::text, json_build_object(\'at\', at)::text, to_jsonb(ARRAY[at])::text FROM events ORDER BY id',
+      'SELECT row(id, at), row(id, at)::text FROM events ORDER BY id',
     ]) assert.deepEqual(await textRows(db().strata, sql), await textRows(db().postgres, sql), `${zone}: ${sql}`);
   }
   await db().same('RESET timezone');

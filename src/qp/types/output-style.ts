@@ -1,4 +1,5 @@
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { formatRecord } from './records.js';
 import { arrayElements, formatArray } from './arrays.js';
 import { formatTextValue, requireType, typeByOid } from './registry.js';
 import { formatFloatDigits } from './scalars.js';
@@ -39,7 +40,7 @@ export function sessionZone(ctx: { readonly outputStyle?: OutputStyle } | null |
 export function isStyledType(oid: number): boolean {
   const element = typeByOid(oid)?.element ?? 0;
   const base = element !== 0 ? element : oid;
-  return base === TypeOid.bytea || base === TypeOid.float4 || base === TypeOid.float8 || base === TypeOid.timestamptz;
+  return base === TypeOid.bytea || base === TypeOid.float4 || base === TypeOid.float8 || base === TypeOid.timestamptz || oid === TypeOid.record;
 }
 
 /** The output function of a type in a style. */
@@ -55,6 +56,7 @@ export function styledOutput(oid: number, style: OutputStyle | undefined): (v: S
     return (v) => formatArray(arrayElements(v as string, elementType), printer);
   }
   switch (oid) {
+    case TypeOid.record: return (v) => formatRecord(v as RecordValue, (field, value) => styledOutput(field, s)(value));
     case TypeOid.bytea: return s.byteaEscape ? (v) => formatByteaEscape(v as Uint8Array) : (v) => type.formatText(v);
     case TypeOid.timestamptz: return s.timeZone === UTC_ZONE ? (v) => type.formatText(v) : (v) => formatInZone(v as bigint, s.timeZone);
     case TypeOid.float4: return s.extraFloatDigits > 0 ? (v) => type.formatText(v) : (v) => formatFloatDigits(v as number, 6 + s.extraFloatDigits);
