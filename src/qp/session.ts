@@ -8,7 +8,7 @@ import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import type { Key } from '../contracts/kv.js';
 import { tableKey, CATALOG_VERSION_KEY, type CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
-import { SessionSettings } from './settings.js';
+import { SessionSettings, settingDisplayName } from './settings.js';
 import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
@@ -256,7 +256,7 @@ export class Session implements SqlSession {
     if (plan.kind === 'modify') return plan.modify.columns ? fieldsOf(plan.modify.columns) : null;
     if (statement.kind === 'show') {
       const column = (name: string) => ({ name, oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 });
-      return fieldsOf(statement.name === 'all' ? [column('name'), column('setting'), column('description')] : [column(statement.name)]);
+      return fieldsOf(statement.name === 'all' ? [column('name'), column('setting'), column('description')] : [column(settingDisplayName(statement.name))]);
     }
     if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
     return null;

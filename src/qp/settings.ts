@@ -1,6 +1,7 @@
 import { SqlError } from '../contracts/errors.js';
 import type { OutputStyle } from './types/output-style.js';
 import { parseSessionZone } from './types/session-zone.js';
+import type { IntervalStyle } from './types/interval-styles.js';
 
 /**
  * Session settings (SET/SHOW/RESET) for what drivers and psql send. Values are PostgreSQL's
@@ -25,7 +26,7 @@ const SPECS: Record<string, SettingSpec> = {
   integer_datetimes: { value: 'on', reported: true, fixed: 'parameter "integer_datetimes" cannot be changed' },
   // Off: plain literals take backslash escapes (sql/nonstandard-strings.ts).
   standard_conforming_strings: { value: 'on', reported: true, normalize: booleanSetting('standard_conforming_strings') },
-  intervalstyle: { value: 'postgres', reported: true, normalize: requireValue('IntervalStyle', 'postgres') },
+  intervalstyle: { value: 'postgres', reported: true, normalize: normalizeIntervalStyle },
   is_superuser: { value: 'off', reported: true, fixed: 'parameter "is_superuser" cannot be changed' },
   session_authorization: { value: 'admin', reported: true, fixed: 'parameter "session_authorization" cannot be changed' },
   application_name: { value: '', reported: true },
@@ -95,6 +96,11 @@ function booleanSetting(name: string): (value: string) => string {
 /** The names PostgreSQL prints in ParameterStatus (case matters to clients). */
 const DISPLAY: Record<string, string> = { datestyle: 'DateStyle', timezone: 'TimeZone', intervalstyle: 'IntervalStyle' };
 
+/** A setting's name as ParameterStatus and SHOW's column print it. */
+export function settingDisplayName(key: string): string {
+  return DISPLAY[key] ?? key;
+}
+
 function normalizeEncoding(value: string): string {
   const v = value.toUpperCase().replace(/[-_]/g, '');
   if (v === 'UTF8' || v === 'UNICODE') return 'UTF8';
@@ -113,6 +119,13 @@ function normalizeDateStyle(value: string): string {
 /** The zone as SHOW prints it; 22023 for a name PostgreSQL would not take. */
 function normalizeTimeZone(value: string): string {
   return parseSessionZone(value).name;
+}
+
+/** sql_standard also changes how interval input reads ('-1 2:00' is all negative): not offered. */
+function normalizeIntervalStyle(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (v === 'sql_standard') throw new SqlError('0A000', `setting "IntervalStyle" to "${value}" is not supported`);
+  return enumSetting('IntervalStyle', ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601'])(value);
 }
 
 function enumSetting(name: string, values: readonly string[]): (value: string) => string {
@@ -259,12 +272,13 @@ export class SessionSettings {
     const bytea = this.get('bytea_output');
     const digits = this.get('extra_float_digits');
     const zone = this.get('timezone');
+    const intervals = this.get('intervalstyle') as IntervalStyle;
     // Asked at every Bind and statement: the same settings give back the same object (and the
     // same zone, whose offset cache then lives as long as the setting does).
     const last = this.lastStyle;
-    if (last !== null && last.bytea === bytea && last.digits === digits && last.zone === zone) return last.style;
+    if (last !== null && last.bytea === bytea && last.digits === digits && last.zone === zone && last.style.intervalStyle === intervals) return last.style;
     const timeZone = last !== null && last.zone === zone ? last.style.timeZone : parseSessionZone(zone);
-    const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits), timeZone };
+    const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits), timeZone, intervalStyle: intervals };
     this.lastStyle = { bytea, digits, zone, style };
     return style;
   }

@@ -12,21 +12,21 @@ const { skip, db } = useDifferential([
 
 test('SET TIME ZONE takes zone names, hour offsets and POSIX strings; SHOW prints them as PostgreSQL does', { skip }, async () => {
   for (const sql of [
-    "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE 'europe/berlin'", "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE '-7'", "SELECT current_setting('TimeZone')",
-    'SET TIME ZONE -7', "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE 'UTC+3'", "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE '+05:30'", "SELECT current_setting('TimeZone')",
-    "SET timezone = 'EST5EDT'", "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE", "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE INTERVAL '-03:30'", "SELECT current_setting('TimeZone')",
+    'SHOW timezone',
+    "SET TIME ZONE 'europe/berlin'", 'SHOW timezone',
+    "SET TIME ZONE '-7'", 'SHOW timezone',
+    'SET TIME ZONE -7', 'SHOW timezone',
+    "SET TIME ZONE 'UTC+3'", 'SHOW timezone',
+    "SET TIME ZONE '+05:30'", 'SHOW timezone',
+    "SET timezone = 'EST5EDT'", 'SHOW timezone',
+    "SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE", 'SHOW timezone',
+    "SET TIME ZONE INTERVAL '-03:30'", 'SHOW timezone',
     "SET TIME ZONE INTERVAL '1 day'",
-    "SET TIME ZONE '5.5'", "SELECT current_setting('TimeZone')",
+    "SET TIME ZONE '5.5'", 'SHOW timezone',
     "SET TIME ZONE 'PST'", "SET TIME ZONE 'foo'", "SET TIME ZONE 'Z'",
-    'SET TIME ZONE LOCAL', "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE 'America/New_York'", 'SET TIME ZONE DEFAULT', "SELECT current_setting('TimeZone')",
-    "SET TIME ZONE 'utc'", "SELECT current_setting('TimeZone')",
+    'SET TIME ZONE LOCAL', 'SHOW timezone',
+    "SET TIME ZONE 'America/New_York'", 'SET TIME ZONE DEFAULT', 'SHOW timezone',
+    "SET TIME ZONE 'utc'", 'SHOW timezone',
   ]) await db().same(sql);
 });
 
@@ -60,7 +60,7 @@ test('timestamptz prints and reads in the session zone, across DST', { skip }, a
 test('SET LOCAL TIME ZONE ends with its transaction', { skip }, async () => {
   for (const sql of [
     'BEGIN', "SET LOCAL TIME ZONE 'Europe/Berlin'", 'SELECT at FROM events WHERE id = 3', 'COMMIT',
-    "SELECT current_setting('TimeZone')", 'SELECT at FROM events WHERE id = 3',
+    'SHOW timezone', 'SELECT at FROM events WHERE id = 3',
   ]) await db().same(sql);
 });
 
@@ -105,7 +105,7 @@ test('a TimeZone in the startup packet (options -c, as psql\'s PGOPTIONS sends i
   const clients = [new pg.Client({ ...connectionOf(db().strata), options }), new pg.Client({ ...connectionOf(db().postgres), options })];
   await Promise.all(clients.map((c) => c.connect()));
   try {
-    for (const sql of ["SELECT current_setting('TimeZone')", 'SELECT at, at::date FROM events ORDER BY id']) {
+    for (const sql of ['SHOW timezone', 'SELECT at, at::date FROM events ORDER BY id']) {
       assert.deepEqual(await textRows(clients[0]!, sql), await textRows(clients[1]!, sql), sql);
     }
     const reported = (c: pg.Client): unknown => (c as unknown as { connection: { parameterStatus?: unknown } }).connection;

@@ -1,4 +1,5 @@
-import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { RecordValue, TypeOid, type IntervalValue, type SqlValue } from '../../contracts/sql-value.js';
+import { formatIntervalStyled, type IntervalStyle } from './interval-styles.js';
 import { formatRecord } from './records.js';
 import { arrayElements, formatArray } from './arrays.js';
 import { formatTextValue, requireType, typeByOid } from './registry.js';
@@ -19,12 +20,13 @@ export interface OutputStyle {
    * without an offset reads and what timestamptz casts and calendar functions see.
    */
   readonly timeZone: SessionZone;
+  readonly intervalStyle: IntervalStyle;
 }
 
-export const DEFAULT_OUTPUT_STYLE: OutputStyle = { byteaEscape: false, extraFloatDigits: 1, timeZone: UTC_ZONE };
+export const DEFAULT_OUTPUT_STYLE: OutputStyle = { byteaEscape: false, extraFloatDigits: 1, timeZone: UTC_ZONE, intervalStyle: 'postgres' };
 
 export function isDefaultStyle(style: OutputStyle | undefined): boolean {
-  return !style || (!style.byteaEscape && style.extraFloatDigits > 0 && style.timeZone === UTC_ZONE);
+  return !style || (!style.byteaEscape && style.extraFloatDigits > 0 && style.timeZone === UTC_ZONE && style.intervalStyle === 'postgres');
 }
 
 /**
@@ -40,7 +42,7 @@ export function sessionZone(ctx: { readonly outputStyle?: OutputStyle } | null |
 export function isStyledType(oid: number): boolean {
   const element = typeByOid(oid)?.element ?? 0;
   const base = element !== 0 ? element : oid;
-  return base === TypeOid.bytea || base === TypeOid.float4 || base === TypeOid.float8 || base === TypeOid.timestamptz || oid === TypeOid.record;
+  return base === TypeOid.bytea || base === TypeOid.float4 || base === TypeOid.float8 || base === TypeOid.timestamptz || base === TypeOid.interval || oid === TypeOid.record;
 }
 
 /** The output function of a type in a style. */
@@ -57,6 +59,7 @@ export function styledOutput(oid: number, style: OutputStyle | undefined): (v: S
   }
   switch (oid) {
     case TypeOid.record: return (v) => formatRecord(v as RecordValue, (field, value) => styledOutput(field, s)(value));
+    case TypeOid.interval: return s.intervalStyle === 'postgres' ? (v) => type.formatText(v) : (v) => formatIntervalStyled(v as IntervalValue, s.intervalStyle);
     case TypeOid.bytea: return s.byteaEscape ? (v) => formatByteaEscape(v as Uint8Array) : (v) => type.formatText(v);
     case TypeOid.timestamptz: return s.timeZone === UTC_ZONE ? (v) => type.formatText(v) : (v) => formatInZone(v as bigint, s.timeZone);
     case TypeOid.float4: return s.extraFloatDigits > 0 ? (v) => type.formatText(v) : (v) => formatFloatDigits(v as number, 6 + s.extraFloatDigits);
