@@ -112,8 +112,11 @@ function normalizeDateStyle(value: string): string {
   if (parts.some((p) => p !== 'ISO' && p !== 'MDY' && p !== 'DMY' && p !== 'YMD' && p !== 'EURO' && p !== 'US')) {
     throw new SqlError('0A000', `DateStyle "${value}" is not supported; only ISO output is available`);
   }
-  const order = parts.find((p) => p !== 'ISO') ?? 'MDY';
-  return `ISO, ${order === 'EURO' ? 'DMY' : order === 'US' ? 'MDY' : order}`;
+  const given = parts.find((p) => p !== 'ISO') ?? 'MDY';
+  const order = given === 'EURO' ? 'DMY' : given === 'US' ? 'MDY' : given;
+  // Date input reads 01/02/2024 as MDY only; another order would read it wrongly.
+  if (order !== 'MDY') throw new SqlError('0A000', `DateStyle "${value}" is not supported; only the MDY field order is available`);
+  return `ISO, ${order}`;
 }
 
 /** The zone as SHOW prints it; 22023 for a name PostgreSQL would not take. */

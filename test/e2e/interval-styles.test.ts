@@ -36,3 +36,10 @@ test('IntervalStyle values: SHOW, invalid names, RESET; sql_standard is refused 
   ]) await db().same(sql);
   await assert.rejects(db().strata.query('SET IntervalStyle = sql_standard'), (e: pg.DatabaseError) => e.code === '0A000' && /IntervalStyle/.test(e.message));
 });
+
+test('DateStyle: ISO with MDY is taken as PostgreSQL takes it; other styles and orders are refused, not misread', { skip }, async () => {
+  for (const sql of ["SET DateStyle = 'ISO, MDY'", 'SHOW DateStyle', "SET DateStyle = 'US'", 'SHOW DateStyle', "SELECT date '01/02/2024'", 'RESET DateStyle']) await db().same(sql);
+  for (const value of ['ISO, DMY', 'European', 'SQL, MDY', 'German']) {
+    await assert.rejects(db().strata.query(`SET DateStyle = '${value}'`), (e: pg.DatabaseError) => e.code === '0A000' && /DateStyle/.test(e.message), value);
+  }
+});
