@@ -5,8 +5,8 @@ import * as num from './numeric.js';
 
 /**
  * date_trunc, extract/date_part, age, make_date/make_timestamp/make_interval and the
- * justify_* functions, as timestamp.c and date.c compute them. The session time zone is
- * always UTC here, so timestamptz behaves as timestamp does in these functions.
+ * justify_* functions, as timestamp.c and date.c compute them, on a wall-clock time:
+ * zoned-datetime.ts turns a timestamptz into the session zone's wall clock and back.
  */
 
 const USECS_PER_SEC = 1_000_000n;

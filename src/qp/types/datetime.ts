@@ -4,8 +4,8 @@ import { roundHalfEven } from './scalars.js';
 
 /**
  * date, timestamp, timestamptz and interval: PostgreSQL's julian-day arithmetic (date2j,
- * j2date), its ISO input forms and DateStyle=ISO / IntervalStyle=postgres output. The session
- * TimeZone is always UTC in this product, so timestamptz prints "+00".
+ * j2date), its ISO input forms and DateStyle=ISO / IntervalStyle=postgres output. timestamptz
+ * here is read and printed in UTC ("+00"); session-zone.ts does it in the session's zone.
  */
 
 export const POSTGRES_EPOCH_JDATE = 2451545;

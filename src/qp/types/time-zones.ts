@@ -5,8 +5,8 @@ import { formatInterval } from './interval.js';
 
 /**
  * `x AT TIME ZONE zone` (timezone(zone, x)): a timestamptz seen as the wall-clock time in a
- * zone, or a wall-clock time in a zone as the instant it names. The session's own time zone is
- * always UTC (settings.ts); named zones come from the IANA database the runtime carries (Intl).
+ * zone, or a wall-clock time in a zone as the instant it names (the session's own zone is
+ * session-zone.ts); named zones come from the IANA database the runtime carries (Intl).
  * Abbreviations (PST) and POSIX offsets ('UTC+3', '+02') are refused: PostgreSQL reads them
  * with its own tables and sign rules, which this does not reproduce.
  */
