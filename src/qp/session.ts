@@ -1,3 +1,4 @@
+import { parseTextInZone } from './types/zoned-datetime.js';
 import { SqlError } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
@@ -7,7 +8,7 @@ import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import type { Key } from '../contracts/kv.js';
 import { tableKey, CatalogSnapshot, CATALOG_RANGE, CATALOG_VERSION_KEY, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
-import { SessionSettings } from './settings.js';
+import { SessionSettings, settingDisplayName } from './settings.js';
 import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
@@ -263,7 +264,7 @@ export class Session implements SqlSession {
     if (plan.kind === 'modify') return plan.modify.columns ? fieldsOf(plan.modify.columns) : null;
     if (statement.kind === 'show') {
       const column = (name: string) => ({ name, oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 });
-      return fieldsOf(statement.name === 'all' ? [column('name'), column('setting'), column('description')] : [column(statement.name)]);
+      return fieldsOf(statement.name === 'all' ? [column('name'), column('setting'), column('description')] : [column(settingDisplayName(statement.name))]);
     }
     if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && statement.async) return fieldsOf([{ name: 'job_id', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }]);
     return null;
@@ -344,7 +345,7 @@ export class Session implements SqlSession {
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
-      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : types.parseTextValue(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : parseTextInZone(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'), this.settings.outputStyle().timeZone);
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }

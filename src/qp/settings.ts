@@ -1,5 +1,7 @@
 import { SqlError } from '../contracts/errors.js';
 import type { OutputStyle } from './types/output-style.js';
+import { parseSessionZone } from './types/session-zone.js';
+import type { IntervalStyle } from './types/interval-styles.js';
 
 /**
  * Session settings (SET/SHOW/RESET) for what drivers and psql send. Values are PostgreSQL's
@@ -24,7 +26,7 @@ const SPECS: Record<string, SettingSpec> = {
   integer_datetimes: { value: 'on', reported: true, fixed: 'parameter "integer_datetimes" cannot be changed' },
   // Off: plain literals take backslash escapes (sql/nonstandard-strings.ts).
   standard_conforming_strings: { value: 'on', reported: true, normalize: booleanSetting('standard_conforming_strings') },
-  intervalstyle: { value: 'postgres', reported: true, normalize: requireValue('IntervalStyle', 'postgres') },
+  intervalstyle: { value: 'postgres', reported: true, normalize: normalizeIntervalStyle },
   is_superuser: { value: 'off', reported: true, fixed: 'parameter "is_superuser" cannot be changed' },
   session_authorization: { value: 'admin', reported: true, fixed: 'parameter "session_authorization" cannot be changed' },
   application_name: { value: '', reported: true },
@@ -94,6 +96,11 @@ function booleanSetting(name: string): (value: string) => string {
 /** The names PostgreSQL prints in ParameterStatus (case matters to clients). */
 const DISPLAY: Record<string, string> = { datestyle: 'DateStyle', timezone: 'TimeZone', intervalstyle: 'IntervalStyle' };
 
+/** A setting's name as ParameterStatus and SHOW's column print it. */
+export function settingDisplayName(key: string): string {
+  return DISPLAY[key] ?? key;
+}
+
 function normalizeEncoding(value: string): string {
   const v = value.toUpperCase().replace(/[-_]/g, '');
   if (v === 'UTF8' || v === 'UNICODE') return 'UTF8';
@@ -105,14 +112,23 @@ function normalizeDateStyle(value: string): string {
   if (parts.some((p) => p !== 'ISO' && p !== 'MDY' && p !== 'DMY' && p !== 'YMD' && p !== 'EURO' && p !== 'US')) {
     throw new SqlError('0A000', `DateStyle "${value}" is not supported; only ISO output is available`);
   }
-  const order = parts.find((p) => p !== 'ISO') ?? 'MDY';
-  return `ISO, ${order === 'EURO' ? 'DMY' : order === 'US' ? 'MDY' : order}`;
+  const given = parts.find((p) => p !== 'ISO') ?? 'MDY';
+  const order = given === 'EURO' ? 'DMY' : given === 'US' ? 'MDY' : given;
+  // Date input reads 01/02/2024 as MDY only; another order would read it wrongly.
+  if (order !== 'MDY') throw new SqlError('0A000', `DateStyle "${value}" is not supported; only the MDY field order is available`);
+  return `ISO, ${order}`;
 }
 
+/** The zone as SHOW prints it; 22023 for a name PostgreSQL would not take. */
 function normalizeTimeZone(value: string): string {
-  const v = value.trim();
-  if (/^(utc|gmt|etc\/utc|etc\/gmt|z|zulu|universal|\+?0+(:00)?)$/i.test(v)) return 'UTC';
-  throw new SqlError('0A000', `time zone "${value}" is not supported; the session time zone is always UTC`);
+  return parseSessionZone(value).name;
+}
+
+/** sql_standard also changes how interval input reads ('-1 2:00' is all negative): not offered. */
+function normalizeIntervalStyle(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (v === 'sql_standard') throw new SqlError('0A000', `setting "IntervalStyle" to "${value}" is not supported`);
+  return enumSetting('IntervalStyle', ['postgres', 'postgres_verbose', 'sql_standard', 'iso_8601'])(value);
 }
 
 function enumSetting(name: string, values: readonly string[]): (value: string) => string {
@@ -145,19 +161,36 @@ function requireValue(name: string, only: string): (value: string) => string {
   };
 }
 
+/**
+ * The settings in a startup packet's `options` ("-c TimeZone=UTC --DateStyle=ISO"), as a
+ * backend's command line takes them; other words there (the relay's endpoint) are not settings.
+ */
+function commandLineSettings(options: string): [string, string][] {
+  const words = options.match(/(?:\\.|\S)+/g) ?? [];
+  const settings: [string, string][] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!.replace(/\\(.)/g, '$1');
+    const assignment = word === '-c' && i + 1 < words.length ? words[++i]!.replace(/\\(.)/g, '$1') : word.startsWith('--') ? word.slice(2) : word.startsWith('-c') ? word.slice(2) : null;
+    const equals = assignment?.indexOf('=') ?? -1;
+    if (assignment && equals > 0) settings.push([assignment.slice(0, equals).replace(/-/g, '_'), assignment.slice(equals + 1)]);
+  }
+  return settings;
+}
+
 export class SessionSettings {
   private readonly values = new Map<string, string>();
 
   constructor(user: string, startup: ReadonlyMap<string, string>) {
     this.values.set('session_authorization', user);
-    for (const [name, value] of startup) {
+    for (const [name, value] of [...startup, ...commandLineSettings(startup.get('options') ?? '')]) {
       const key = name.toLowerCase();
       const spec = SPECS[key];
       if (!spec || spec.fixed) continue;
       try {
         this.values.set(key, spec.normalize ? spec.normalize(value) : value);
       } catch {
-        // Startup packets carry driver defaults (JDBC sends the JVM's TimeZone): keep ours.
+        // A startup value we cannot take keeps the default; ParameterStatus then tells the
+        // driver what the session really uses.
       }
     }
   }
@@ -237,19 +270,23 @@ export class SessionSettings {
     return changed;
   }
 
-  /** How values print (bytea_output, extra_float_digits). */
+  /** How values print (bytea_output, extra_float_digits) and which zone timestamptz uses (TimeZone). */
   outputStyle(): OutputStyle {
     const bytea = this.get('bytea_output');
     const digits = this.get('extra_float_digits');
-    // Asked at every Bind and statement: the same settings give back the same object.
+    const zone = this.get('timezone');
+    const intervals = this.get('intervalstyle') as IntervalStyle;
+    // Asked at every Bind and statement: the same settings give back the same object (and the
+    // same zone, whose offset cache then lives as long as the setting does).
     const last = this.lastStyle;
-    if (last !== null && last.bytea === bytea && last.digits === digits) return last.style;
-    const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits) };
-    this.lastStyle = { bytea, digits, style };
+    if (last !== null && last.bytea === bytea && last.digits === digits && last.zone === zone && last.style.intervalStyle === intervals) return last.style;
+    const timeZone = last !== null && last.zone === zone ? last.style.timeZone : parseSessionZone(zone);
+    const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits), timeZone, intervalStyle: intervals };
+    this.lastStyle = { bytea, digits, zone, style };
     return style;
   }
 
-  private lastStyle: { bytea: string; digits: string; style: OutputStyle } | null = null;
+  private lastStyle: { bytea: string; digits: string; zone: string; style: OutputStyle } | null = null;
 
   /** Every setting and its value, by name (SHOW ALL). */
   all(): [string, string][] {

@@ -43,3 +43,9 @@ test('pgJDBC works unchanged', { skip: hasJdbc ? false : 'libpostgresql-jdbc-jav
   assert.equal(result.status, 0, result.output);
   assert.match(result.output, /^ok$/m);
 });
+
+test('pgJDBC in a JVM zone other than UTC: the session takes its TimeZone, timestamps round-trip', { skip: hasJdbc ? false : 'libpostgresql-jdbc-java or java is not installed', timeout: 120_000 }, async () => {
+  const result = await run('java', ['-Duser.timezone=America/New_York', '-cp', JDBC_JAR, join(sources, 'JdbcTimeZone.java')], { STRATA_PORT: String(t.port), STRATA_TOKEN: await t.token('admin') });
+  assert.equal(result.status, 0, result.output);
+  assert.match(result.output, /^ok$/m);
+});

@@ -1,3 +1,5 @@
+import { sessionZone } from '../types/output-style.js';
+import { parseTextInZone } from '../types/zoned-datetime.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { CopyInSink } from '../../contracts/sql-session.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
@@ -85,7 +87,7 @@ class CopiedRows {
     private readonly table: TableInfo,
     readonly columns: readonly ColumnInfo[],
     private readonly insert: PlannedModify,
-    private readonly rt: Runtime,
+    readonly rt: Runtime,
     private readonly params: SqlValue[],
   ) {}
 
@@ -174,10 +176,11 @@ function convertFields(rows: CopiedRows, fields: readonly (string | null)[]): vo
   const columns = rows.columns;
   if (fields.length > columns.length) throw new SqlError('22P04', 'extra data after last expected column');
   if (fields.length < columns.length) throw new SqlError('22P04', `missing data for column "${columns[fields.length]!.name}"`);
+  const zone = sessionZone(rows.rt.ctx);
   for (let i = 0; i < columns.length; i++) {
     const field = fields[i]!;
     const column = columns[i]!;
-    rows.input(i, () => (field === null ? null : types.parseTextValue(column.typeOid, column.typmod, field)), field);
+    rows.input(i, () => (field === null ? null : parseTextInZone(column.typeOid, column.typmod, field, zone)), field);
   }
 }
 

@@ -25,7 +25,10 @@ import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
 import { compileField, compileRecordFunction, compileRow, compileWholeRow, recordOperator, rowNullTest } from './row-values.js';
 import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
-import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from '../types/output-style.js';
+import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from '../types/output-style.js';
+import type { SessionZone } from '../types/session-zone.js';
+import { localTimestampAt, parseTimestamptz, zonedCast } from '../types/zoned-datetime.js';
+import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 
 /**
@@ -323,6 +326,7 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
       return { ...value, oid, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); } };
     }
     if (value.unknownLiteral !== undefined) {
+      if (oid === TypeOid.timestamptz) return zonedLiteral(value, typmod, context === 'explicit');
       let parsed: SqlValue;
       try {
         parsed = types.parseTextValue(oid, typmod, value.unknownLiteral, context === 'explicit');
@@ -349,6 +353,8 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
     }
     throw new SqlError(allowed === null ? '42846' : '42846', `cannot cast type ${types.formatType(value.oid, value.typmod)} to ${types.formatType(oid, typmod)}`, at(location));
   }
+  const zoned = zonedCastFor(value, oid, typmod, context === 'explicit');
+  if (zoned) return zoned;
   const cast = types.castFunction(value.oid, oid, typmod, context === 'explicit');
   const f = value.eval;
   if (isStyledType(value.oid) && types.isStringType(oid)) return styledTextCast(value, oid, typmod, context === 'explicit', cast);
@@ -358,6 +364,44 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
     if (folded.ok) return constant(oid, folded.value, value.name, value.location, typmod);
   }
   return { oid, typmod, eval: evaluator, rowIndependent: value.rowIndependent, name: value.name, location: value.location };
+}
+
+/**
+ * A timestamptz literal: one without an offset names a wall-clock time in the session's zone
+ * when the statement runs, so it is parsed then (once per zone), never folded at plan time.
+ */
+function zonedLiteral(value: CompiledExpr, typmod: number, explicit: boolean): CompiledExpr {
+  const text = value.unknownLiteral!;
+  const oid = TypeOid.timestamptz;
+  try {
+    types.parseTextValue(oid, typmod, text, explicit); // a malformed literal fails at Parse
+  } catch (error) {
+    if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
+    throw error;
+  }
+  let zone: SessionZone | null = null;
+  let parsed: SqlValue = null;
+  const evaluator: Evaluator = (_row, c) => {
+    const current = sessionZone(c);
+    if (current !== zone) { parsed = types.applyTypmod(oid, typmod, parseTimestamptz(text, current), explicit); zone = current; }
+    return parsed;
+  };
+  return { oid, typmod, eval: evaluator, rowIndependent: true, name: value.name, location: value.location };
+}
+
+/** Casts that read the session's zone (text → timestamptz, timestamp ↔ timestamptz, …), never folded. */
+function zonedCastFor(value: CompiledExpr, oid: number, typmod: number, explicit: boolean): CompiledExpr | null {
+  const f = value.eval;
+  const finish = (convert: (v: SqlValue, c: ExecContext) => SqlValue): CompiledExpr => ({
+    oid, typmod, rowIndependent: value.rowIndependent, name: value.name, location: value.location,
+    eval: (row, c) => { const v = f(row, c); return v === null ? null : convert(v, c); },
+  });
+  if (oid === TypeOid.timestamptz && types.isStringType(value.oid)) {
+    return finish((v, c) => types.applyTypmod(oid, typmod, parseTimestamptz(String(v).trim(), sessionZone(c)), explicit));
+  }
+  const zoned = zonedCast(value.oid, oid);
+  if (!zoned) return null;
+  return finish((v, c) => { const r = zoned(v, sessionZone(c)); return r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit); });
 }
 
 /**
@@ -948,11 +992,11 @@ function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx
     case 'current_timestamp':
       return { oid: TypeOid.timestamptz, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_timestamp', location };
     case 'localtimestamp':
-      return { oid: TypeOid.timestamp, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'localtimestamp', location };
+      return { oid: TypeOid.timestamp, typmod: -1, eval: (_r, c) => localTimestampAt(c.statementTimestamp, sessionZone(c)), rowIndependent: true, name: 'localtimestamp', location };
     case 'localtime':
-      return { oid: TypeOid.time, typmod: -1, eval: (_r, c) => types.timeFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'localtime', location };
+      return { oid: TypeOid.time, typmod: -1, eval: (_r, c) => timestampToTime(localTimestampAt(c.statementTimestamp, sessionZone(c))), rowIndependent: true, name: 'localtime', location };
     case 'current_date':
-      return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => types.dateFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_date', location };
+      return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => timestampToDate(localTimestampAt(c.statementTimestamp, sessionZone(c))), rowIndependent: true, name: 'current_date', location };
     case 'current_user':
       return { oid: TypeOid.name, typmod: -1, eval: (_r, c) => c.user, rowIndependent: true, name, location };
     case 'session_user':

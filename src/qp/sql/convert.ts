@@ -9,7 +9,8 @@ import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRename
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
 import { convertSchemaElements } from './schema-elements.js';
 import { convertRoleStatement } from '../roles/role-convert.js';
-import { resolveColumnType } from './typesystem.js';
+import { parseTextValue, resolveColumnType } from './typesystem.js';
+import { TypeOid, type IntervalValue } from '../../contracts/sql-value.js';
 import { convertAlterOwner, convertAlterRelationOwner, convertSetSchema, ownerRole } from './convert-alter-object.js';
 import { convertComment } from '../comments/comment-convert.js';
 
@@ -160,8 +161,21 @@ function settingValue(node: Json): string {
     if (c.boolval) return c.boolval.boolval ? 'on' : 'off';
     return '0';
   }
-  if (node.TypeCast) return settingValue(node.TypeCast.arg);
+  if (node.TypeCast) {
+    const target = convertTypeName(node.TypeCast.typeName);
+    return target.names[target.names.length - 1] === 'interval' ? intervalSettingValue(node.TypeCast.arg, target) : settingValue(node.TypeCast.arg);
+  }
   throw unsupported('unsupported SET value');
+}
+
+/** SET TIME ZONE INTERVAL '+05:30' HOUR TO MINUTE: the offset as hours east, as PostgreSQL takes it. */
+function intervalSettingValue(arg: Json, target: TypeName): string {
+  const text = settingValue(arg);
+  // A field list (HOUR TO MINUTE) changes only what a bare number means ('5' HOUR is 5 hours).
+  if (target.typmods.length > 0 && /^\s*[+-]?[\d.]+\s*$/.test(text)) throw unsupported('SET TIME ZONE INTERVAL with a bare number and fields is not supported');
+  const span = parseTextValue(TypeOid.interval, -1, text) as IntervalValue;
+  if (span.months !== 0 || span.days !== 0) throw new SqlError('22023', `invalid interval value for time zone: ${span.months !== 0 ? 'month' : 'day'} not allowed`);
+  return String(Number(span.micros) / 3_600_000_000);
 }
 
 function rangeVar(n: Json): { schema: string | null; name: string; alias: string | null; location: number } {

@@ -52,7 +52,7 @@ function noSuchSetFunction(name: string, argExprs: readonly Expr[], location: nu
 function callRows(call: BoundCall, row: Row, ctx: ExecContext): Iterator<SqlValue[]> {
   const values = call.args.map((a) => a(row, ctx));
   if (call.fn.strict && values.some((v) => v === null)) return [][Symbol.iterator]();
-  return call.fn.rows(values)[Symbol.iterator]();
+  return call.fn.rows(values, ctx)[Symbol.iterator]();
 }
 
 // ---------------------------------------------------------------------------------------------

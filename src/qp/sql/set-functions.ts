@@ -1,3 +1,6 @@
+import type { ExecContext } from './compiled.js';
+import { sessionZone } from '../types/output-style.js';
+import { plusIntervalInZone } from '../types/zoned-datetime.js';
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import * as t from '../types/index.js';
@@ -19,7 +22,8 @@ export interface SetFunction {
   readonly columns: readonly { readonly name: string | null; readonly oid: number }[];
   /** A NULL argument yields no rows without calling `rows`. */
   readonly strict: boolean;
-  rows(args: readonly SqlValue[]): Iterable<SqlValue[]>;
+  /** `ctx`: the running statement (timestamptz steps follow its session zone). */
+  rows(args: readonly SqlValue[], ctx?: ExecContext): Iterable<SqlValue[]>;
 }
 
 interface Candidate {
@@ -100,10 +104,10 @@ function* numericSeries(start: NumericValue, stop: NumericValue, step: NumericVa
   for (let v = start; sign > 0 ? t.compareNumeric(v, stop) <= 0 : t.compareNumeric(v, stop) >= 0; v = t.numericAdd(v, step)) yield [v];
 }
 
-function* timestampSeries(start: bigint, stop: bigint, step: IntervalValue): Iterable<SqlValue[]> {
+function* timestampSeries(start: bigint, stop: bigint, step: IntervalValue, plus: (v: bigint, step: IntervalValue) => bigint): Iterable<SqlValue[]> {
   const direction = t.compareInterval(step, t.ZERO_INTERVAL);
   if (direction === 0) throw stepZero();
-  for (let v = start; direction > 0 ? v <= stop : v >= stop; v = t.timestampPlusInterval(v, step)) yield [v];
+  for (let v = start; direction > 0 ? v <= stop : v >= stop; v = plus(v, step)) yield [v];
 }
 
 const int4 = (v: bigint): SqlValue => Number(v);
@@ -116,9 +120,14 @@ for (const [oid, toValue] of [[I4, int4], [I8, int8]] as const) {
 }
 define('generate_series', [N, N], () => ({ columns: [{ name: null, oid: N }], strict: true, rows: (a) => numericSeries(a[0] as NumericValue, a[1] as NumericValue, t.numericFromBigint(1n)) }));
 define('generate_series', [N, N, N], () => ({ columns: [{ name: null, oid: N }], strict: true, rows: (a) => numericSeries(a[0] as NumericValue, a[1] as NumericValue, a[2] as NumericValue) }));
-for (const oid of [TS, TZ]) {
-  define('generate_series', [oid, oid, IV], () => ({ columns: [{ name: null, oid }], strict: true, rows: (a) => timestampSeries(a[0] as bigint, a[1] as bigint, a[2] as IntervalValue) }));
-}
+define('generate_series', [TS, TS, IV], () => ({ columns: [{ name: null, oid: TS }], strict: true, rows: (a) => timestampSeries(a[0] as bigint, a[1] as bigint, a[2] as IntervalValue, t.timestampPlusInterval) }));
+define('generate_series', [TZ, TZ, IV], () => ({
+  columns: [{ name: null, oid: TZ }], strict: true,
+  rows: (a, ctx) => {
+    const zone = sessionZone(ctx);
+    return timestampSeries(a[0] as bigint, a[1] as bigint, a[2] as IntervalValue, (v, step) => plusIntervalInZone(v, step, zone));
+  },
+}));
 
 // ---------------------------------------------------------------------------------------------
 // Arrays

@@ -111,7 +111,7 @@ function defineDateTimeCasts(): void {
   const D = TypeOid.date, TS = TypeOid.timestamp, TZ = TypeOid.timestamptz;
   cast(D, TS, 'i', (v) => dt.dateToTimestamp(v as number)); cast(D, TZ, 'i', (v) => dt.dateToTimestamp(v as number));
   cast(TS, D, 'a', (v) => dt.timestampToDate(v as bigint)); cast(TZ, D, 'a', (v) => dt.timestampToDate(v as bigint));
-  // The session time zone is UTC, so timestamp ↔ timestamptz keeps the instant's digits.
+  // These read timestamptz in UTC; a statement's casts use the session zone (zoned-datetime.ts).
   cast(TS, TZ, 'i', (v) => v); cast(TZ, TS, 'a', (v) => v);
   const TM = TypeOid.time, IV = TypeOid.interval;
   cast(TS, TM, 'a', (v) => dt.timestampToTime(v as bigint)); cast(TZ, TM, 'a', (v) => dt.timestampToTime(v as bigint));

@@ -5,8 +5,8 @@ import * as num from './numeric.js';
 
 /**
  * date_trunc, extract/date_part, age, make_date/make_timestamp/make_interval and the
- * justify_* functions, as timestamp.c and date.c compute them. The session time zone is
- * always UTC here, so timestamptz behaves as timestamp does in these functions.
+ * justify_* functions, as timestamp.c and date.c compute them, on a wall-clock time:
+ * zoned-datetime.ts turns a timestamptz into the session zone's wall clock and back.
  */
 
 const USECS_PER_SEC = 1_000_000n;
@@ -299,7 +299,8 @@ function infinitePart(unit: Unit, negative: boolean, field: string, type: string
   }
 }
 
-export function timestampPart(field: string, ts: bigint, withZone: boolean): Part | null {
+/** `ts` is the wall clock; `offsetSeconds` the zone's offset there (timestamptz only). */
+export function timestampPart(field: string, ts: bigint, withZone: boolean, offsetSeconds = 0): Part | null {
   const type = withZone ? TIMESTAMPTZ : TIMESTAMP;
   const unit = decodeUnits(field, true);
   if (!unit) throw notRecognized(field, type);
@@ -319,12 +320,12 @@ export function timestampPart(field: string, ts: bigint, withZone: boolean): Par
       return { exact, float: jd + time / 86_400_000_000 };
     }
     case 'epoch': {
-      const micros = ts - dt.UNIX_EPOCH_MICROS;
+      const micros = ts - BigInt(offsetSeconds) * USECS_PER_SEC - dt.UNIX_EPOCH_MICROS;
       return scaled(micros, 6, Number(micros) / 1e6);
     }
     case 'timezone': case 'timezone_hour': case 'timezone_minute':
       if (!withZone) throw notSupported(field, type);
-      return whole(0);
+      return whole(unit === 'timezone' ? offsetSeconds : unit === 'timezone_hour' ? Math.trunc(offsetSeconds / 3600) + 0 : Math.trunc((offsetSeconds % 3600) / 60) + 0);
     default: {
       const part = calendarPart(unit, tm);
       if (!part) throw notSupported(field, type);

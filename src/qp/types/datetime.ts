@@ -4,8 +4,8 @@ import { roundHalfEven } from './scalars.js';
 
 /**
  * date, timestamp, timestamptz and interval: PostgreSQL's julian-day arithmetic (date2j,
- * j2date), its ISO input forms and DateStyle=ISO / IntervalStyle=postgres output. The session
- * TimeZone is always UTC in this product, so timestamptz prints "+00".
+ * j2date), its ISO input forms and DateStyle=ISO / IntervalStyle=postgres output. timestamptz
+ * here is read and printed in UTC ("+00"); session-zone.ts does it in the session's zone.
  */
 
 export const POSTGRES_EPOCH_JDATE = 2451545;
@@ -161,7 +161,8 @@ export function parseDate(text: string): number {
   return jd - POSTGRES_EPOCH_JDATE;
 }
 
-export function parseTimestamp(text: string, withZone: boolean): bigint {
+/** `fromLocal` reads a timestamptz without an offset as a wall-clock time (UTC when absent). */
+export function parseTimestamp(text: string, withZone: boolean, fromLocal?: (wall: bigint) => bigint): bigint {
   const typeName: DateTimeTypeName = withZone ? 'timestamp with time zone' : 'timestamp without time zone';
   const special = specialValue(text);
   if (special) return special === 'infinity' ? TIMESTAMP_INFINITY : special === '-infinity' ? TIMESTAMP_NEG_INFINITY : UNIX_EPOCH_MICROS;
@@ -170,6 +171,7 @@ export function parseTimestamp(text: string, withZone: boolean): bigint {
   let v = BigInt(jd - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY + f.micros;
   // timestamp ignores a zone in its input; timestamptz converts to UTC.
   if (withZone && f.offsetSeconds !== null) v -= BigInt(f.offsetSeconds) * USECS_PER_SEC;
+  else if (withZone && fromLocal !== undefined && v >= TIMESTAMP_MIN && v < TIMESTAMP_END) v = fromLocal(v);
   if (v < TIMESTAMP_MIN || v >= TIMESTAMP_END) throw new SqlError('22008', `timestamp out of range: "${text}"`);
   return v;
 }

@@ -3,7 +3,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { RandomSource, Timestamp } from '../../contracts/time.js';
 import { castContext } from './casts.js';
-import { dateFromUnixMicros, dateToTimestamp, isInfiniteTimestamp, timestampFromUnixMicros } from './datetime.js';
+import { checkTimestamp, dateToTimestamp, isInfiniteTimestamp, timestampFromUnixMicros, timestampToDate } from './datetime.js';
 import * as dtf from './datetime-functions.js';
 import * as enc from './encoding-functions.js';
 import * as fmt from './formatting.js';
@@ -22,7 +22,9 @@ import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
 import { unistr } from './unistr.js';
 import * as tz from './time-zones.js';
-import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
+import * as zdt from './zoned-datetime.js';
+import { fromLocal, toLocal, UTC_ZONE } from './session-zone.js';
+import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from './output-style.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
 export interface FunctionContext {
@@ -373,21 +375,27 @@ export function randomUuid(random: RandomSource): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** A function that reads times as UTC: refused under another session zone rather than wrong. */
+function utcOnly<R>(ctx: FunctionContext, name: string, run: () => R): R {
+  if (sessionZone(ctx) !== UTC_ZONE) throw new SqlError('0A000', `${name} is not supported when TimeZone is not UTC`);
+  return run();
+}
+
 function defineDateTimeFunctions(): void {
   const { date: D, timestamp: TS, timestamptz: TZ, interval: IV, bool: B } = TypeOid;
   const ts = (v: SqlValue): bigint => v as bigint;
   const iv = (v: SqlValue): IntervalValue => v as IntervalValue;
   fn('date_trunc', [T, TS], TS, (a) => dtf.truncateTimestamp(s(a[0]!), ts(a[1]!), false));
-  fn('date_trunc', [T, TZ], TZ, (a) => dtf.truncateTimestamp(s(a[0]!), ts(a[1]!), true));
+  fn('date_trunc', [T, TZ], TZ, (a, ctx) => zdt.truncateInZone(s(a[0]!), ts(a[1]!), sessionZone(ctx)));
   fn('date_trunc', [T, IV], IV, (a) => dtf.truncateInterval(s(a[0]!), iv(a[1]!)));
   const exact = (p: { exact: NumericValue } | null): SqlValue => p?.exact ?? null;
   const float = (p: { float: number } | null): SqlValue => (p ? p.float : null);
   fn('extract', [T, TS], N, (a) => exact(dtf.timestampPart(s(a[0]!), ts(a[1]!), false)));
-  fn('extract', [T, TZ], N, (a) => exact(dtf.timestampPart(s(a[0]!), ts(a[1]!), true)));
+  fn('extract', [T, TZ], N, (a, ctx) => exact(zdt.partInZone(s(a[0]!), ts(a[1]!), sessionZone(ctx))));
   fn('extract', [T, D], N, (a) => exact(dtf.datePart(s(a[0]!), a[1] as number)));
   fn('extract', [T, IV], N, (a) => exact(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
   fn('date_part', [T, TS], F8, (a) => float(dtf.timestampPart(s(a[0]!), ts(a[1]!), false)));
-  fn('date_part', [T, TZ], F8, (a) => float(dtf.timestampPart(s(a[0]!), ts(a[1]!), true)));
+  fn('date_part', [T, TZ], F8, (a, ctx) => float(zdt.partInZone(s(a[0]!), ts(a[1]!), sessionZone(ctx))));
   // date_part(text, date) is date_part(text, date::timestamp) in PostgreSQL.
   fn('date_part', [T, D], F8, (a) => float(dtf.timestampPart(s(a[0]!), dateToTimestamp(a[1] as number), false)));
   fn('date_part', [T, IV], F8, (a) => float(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
@@ -395,14 +403,14 @@ function defineDateTimeFunctions(): void {
   fn('date_part', [T, TypeOid.time], F8, (a) => float(dtf.timePart(s(a[0]!), ts(a[1]!))));
   fn('make_time', [I4, I4, F8], TypeOid.time, (a) => dtf.makeTime(i(a[0]!), i(a[1]!), f(a[2]!)));
   fn('age', [TS, TS], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
-  fn('age', [TZ, TZ], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
+  fn('age', [TZ, TZ], IV, (a, ctx) => zdt.ageInZone(ts(a[0]!), ts(a[1]!), sessionZone(ctx)));
   // age(x) is age(current_date, x): midnight of the transaction's day.
-  const today = (ctx: FunctionContext): bigint => dateToTimestamp(dateFromUnixMicros(ctx.statementTimestamp));
+  const today = (ctx: FunctionContext): bigint => dateToTimestamp(timestampToDate(zdt.localTimestampAt(ctx.statementTimestamp, sessionZone(ctx))));
   fn('age', [TS], IV, (a, ctx) => dtf.age(today(ctx), ts(a[0]!)));
-  fn('age', [TZ], IV, (a, ctx) => dtf.age(today(ctx), ts(a[0]!)));
+  fn('age', [TZ], IV, (a, ctx) => dtf.age(today(ctx), toLocal(sessionZone(ctx), ts(a[0]!))));
   fn('make_date', [I4, I4, I4], D, (a) => dtf.makeDate(i(a[0]!), i(a[1]!), i(a[2]!)));
   fn('make_timestamp', [I4, I4, I4, I4, I4, F8], TS, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
-  fn('make_timestamptz', [I4, I4, I4, I4, I4, F8], TZ, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
+  fn('make_timestamptz', [I4, I4, I4, I4, I4, F8], TZ, (a, ctx) => checkTimestamp(fromLocal(sessionZone(ctx), dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)))));
   // make_interval(years, months, weeks, days, hours, mins, secs), every argument defaulting to 0.
   const intervalArgs = [I4, I4, I4, I4, I4, I4, F8];
   for (let n = 0; n <= 7; n++) {
@@ -425,7 +433,7 @@ function defineDateTimeFunctions(): void {
   fn('isfinite', [TZ], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
   fn('isfinite', [IV], B, () => true);
   fn('to_char', [TS, T], T, (a) => fmt.timestampToChar(ts(a[0]!), s(a[1]!), false));
-  fn('to_char', [TZ, T], T, (a) => fmt.timestampToChar(ts(a[0]!), s(a[1]!), true));
+  fn('to_char', [TZ, T], T, (a, ctx) => zdt.toCharInZone(ts(a[0]!), s(a[1]!), sessionZone(ctx)));
   fn('to_char', [IV, T], T, (a) => fmt.intervalToChar(iv(a[0]!), s(a[1]!)));
   fn('to_char', [N, T], T, (a) => fmt.numericToChar(n(a[0]!), s(a[1]!)));
   fn('to_char', [I4, T], T, (a) => fmt.integerToChar(BigInt(i(a[0]!)), s(a[1]!), 32));
@@ -433,7 +441,7 @@ function defineDateTimeFunctions(): void {
   fn('to_char', [F4, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), true));
   fn('to_char', [F8, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), false));
   fn('to_date', [T, T], D, (a) => fmt.toDate(s(a[0]!), s(a[1]!)));
-  fn('to_timestamp', [T, T], TZ, (a) => fmt.toTimestamp(s(a[0]!), s(a[1]!)));
+  fn('to_timestamp', [T, T], TZ, (a, ctx) => utcOnly(ctx, 'to_timestamp(text, text)', () => fmt.toTimestamp(s(a[0]!), s(a[1]!))));
   fn('to_number', [T, T], N, (a) => fmt.toNumber(s(a[0]!), s(a[1]!)));
 }
 

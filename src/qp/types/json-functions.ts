@@ -1,3 +1,4 @@
+import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import { arrayElements } from './arrays.js';
@@ -224,17 +225,18 @@ function typeOf(node: Node): string {
 
 const NUMBER_TYPES = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.oid]);
 
-/** A value as json, as PostgreSQL's to_json (datum_to_json) writes it. */
-export function toJson(oid: number, value: SqlValue): string {
+/** A value as json, as PostgreSQL's to_json (datum_to_json) writes it, with the output functions of `style`. */
+export function toJson(oid: number, value: SqlValue, style?: OutputStyle): string {
   if (value === null) return 'null';
   // A row value is an object of its fields by name (row_to_json), nested rows too.
-  if (value instanceof RecordValue) return '{' + value.values.map((v, i) => quoteJsonString(value.fields[i]!.name) + ':' + toJson(value.fields[i]!.oid, v)).join(',') + '}';
+  if (value instanceof RecordValue) return '{' + value.values.map((v, i) => quoteJsonString(value.fields[i]!.name) + ':' + toJson(value.fields[i]!.oid, v, style)).join(',') + '}';
   if (oid === TypeOid.bool) return value ? 'true' : 'false';
   if (oid === J || oid === JB) return String(value);
-  const text = formatTextValue(oid, value) ?? '';
-  if (NUMBER_TYPES.has(oid)) return /^-?\d/.test(text) ? text : quoteJsonString(text);
   const elementOid = typeByOid(oid)?.element ?? 0;
-  if (elementOid !== 0) return '[' + arrayElements(text, requireType(elementOid)).map((e) => toJson(elementOid, e)).join(',') + ']';
+  const styled = elementOid === 0 && !isDefaultStyle(style) && isStyledType(oid);
+  const text = styled ? styledOutput(oid, style)(value) : formatTextValue(oid, value) ?? '';
+  if (NUMBER_TYPES.has(oid)) return /^-?\d/.test(text) ? text : quoteJsonString(text);
+  if (elementOid !== 0) return '[' + arrayElements(text, requireType(elementOid)).map((e) => toJson(elementOid, e, style)).join(',') + ']';
   if (oid === TypeOid.timestamp || oid === TypeOid.timestamptz) {
     // JSON dates are ISO 8601: a T between date and time, the offset as ±hh:mm.
     if (/infinity/.test(text)) return quoteJsonString(text);
@@ -250,7 +252,7 @@ const argType = (oid: number) => (oid === TypeOid.unknown ? T : oid);
 // ---------------------------------------------------------------------------------------------
 // Registration (functions.ts and operators.ts call these with their registries)
 
-type Impl = (args: SqlValue[]) => SqlValue;
+type Impl = (args: SqlValue[], ctx: { readonly outputStyle?: OutputStyle }) => SqlValue;
 export type DefineFunction = (name: string, args: number[], result: number, impl: Impl, options?: { strict?: boolean }) => void;
 export type DefinePolymorphic = (name: string, resolve: (argTypes: readonly number[]) => { args: number[]; result: number; strict: boolean; fn: Impl } | null) => void;
 export type DefineOperator = (name: string, left: number, right: number, result: number, impl: (a: SqlValue, b: SqlValue) => SqlValue) => void;
@@ -317,14 +319,14 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
     polymorphic(`to_${prefix}`, (types) => {
       if (types.length !== 1) return null;
       const type = argType(types[0]!);
-      return { args: [type], result: oid, strict: true, fn: (values) => (oid === JB ? parseJsonb(toJson(type, values[0]!)) : toJson(type, values[0]!)) };
+      return { args: [type], result: oid, strict: true, fn: (values, ctx) => (oid === JB ? parseJsonb(toJson(type, values[0]!, ctx.outputStyle)) : toJson(type, values[0]!, ctx.outputStyle)) };
     });
     polymorphic(`${prefix}_build_array`, (types) => {
       const declared = types.map(argType);
       return {
         args: declared, result: oid, strict: false,
-        fn: (values) => {
-          const json = '[' + values.map((v, i) => toJson(declared[i]!, v)).join(', ') + ']';
+        fn: (values, ctx) => {
+          const json = '[' + values.map((v, i) => toJson(declared[i]!, v, ctx.outputStyle)).join(', ') + ']';
           return oid === JB ? parseJsonb(json) : json;
         },
       };
@@ -333,7 +335,7 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
       const declared = types.map(argType);
       return {
         args: declared, result: oid, strict: false,
-        fn: (values) => {
+        fn: (values, ctx) => {
           if (values.length % 2 !== 0) {
             throw new SqlError('22023', 'argument list must have even number of elements', { hint: `The arguments of ${prefix}_build_object() must consist of alternating keys and values.` });
           }
@@ -341,7 +343,7 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
           for (let i = 0; i < values.length; i += 2) {
             if (values[i] === null) throw new SqlError('22023', `argument ${i + 1}: key must not be null`);
             const key = formatTextValue(declared[i]!, values[i]!) ?? '';
-            fields.push(quoteJsonString(key) + ' : ' + toJson(declared[i + 1]!, values[i + 1]!));
+            fields.push(quoteJsonString(key) + ' : ' + toJson(declared[i + 1]!, values[i + 1]!, ctx.outputStyle));
           }
           const json = '{' + fields.join(', ') + '}';
           return oid === JB ? parseJsonb(json) : json;
@@ -351,7 +353,7 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
   }
   polymorphic('array_to_json', (types) => {
     if (types.length !== 1 || (typeByOid(types[0]!)?.element ?? 0) === 0) return null;
-    return { args: [types[0]!], result: J, strict: true, fn: (values) => toJson(types[0]!, values[0]!) };
+    return { args: [types[0]!], result: J, strict: true, fn: (values, ctx) => toJson(types[0]!, values[0]!, ctx.outputStyle) };
   });
   fn('jsonb_pretty', [JB], T, (a) => pretty(normalizeJsonb(parse(a[0]!, JB)), 0));
   fn('jsonb_set', [JB, TA, JB], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, true));

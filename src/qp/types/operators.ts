@@ -14,7 +14,8 @@ import { requireType } from './registry.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
 import { bpcharStrip } from './strings.js';
-import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
+import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from './output-style.js';
+import { plusIntervalInZone, zonedCast } from './zoned-datetime.js';
 
 /**
  * The operator catalog (pg_operator for the supported types) and its resolution. Each
@@ -56,6 +57,14 @@ const COMPARISONS: Record<string, (c: number) => boolean> = {
 /** Comparisons for a pair of types, comparing after converting both to `via`. */
 function comparisons(left: number, right: number, via: number): void {
   const cmp = comparator(via);
+  const lz = left === via ? null : zonedCast(left, via);
+  const rz = right === via ? null : zonedCast(right, via);
+  if (lz || rz) { // date or timestamp against timestamptz: at the session zone's wall clock
+    for (const [name, test] of Object.entries(COMPARISONS)) {
+      op(name, left, right, B, (a, b, ctx) => test(cmp(lz ? lz(a, sessionZone(ctx)) : a, rz ? rz(b, sessionZone(ctx)) : b)));
+    }
+    return;
+  }
   const lc = left === via ? null : castFunction(left, via, -1, false);
   const rc = right === via ? null : castFunction(right, via, -1, false);
   for (const [name, test] of Object.entries(COMPARISONS)) {
@@ -257,12 +266,13 @@ function defineDateTimeOperators(): void {
   op('+', D, IV, TS, (a, b) => iv.timestampPlusInterval(dateToTimestamp(a as number), i(b)));
   op('+', IV, D, TS, (a, b) => iv.timestampPlusInterval(dateToTimestamp(b as number), i(a)));
   op('-', D, IV, TS, (a, b) => iv.timestampPlusInterval(dateToTimestamp(a as number), iv.intervalNegate(i(b))));
-  for (const t of [TS, TZ]) {
-    op('+', t, IV, t, (a, b) => iv.timestampPlusInterval(a as bigint, i(b)));
-    op('+', IV, t, t, (a, b) => iv.timestampPlusInterval(b as bigint, i(a)));
-    op('-', t, IV, t, (a, b) => iv.timestampPlusInterval(a as bigint, iv.intervalNegate(i(b))));
-    op('-', t, t, IV, (a, b) => iv.timestampDiff(a as bigint, b as bigint));
-  }
+  op('+', TS, IV, TS, (a, b) => iv.timestampPlusInterval(a as bigint, i(b)));
+  op('+', IV, TS, TS, (a, b) => iv.timestampPlusInterval(b as bigint, i(a)));
+  op('-', TS, IV, TS, (a, b) => iv.timestampPlusInterval(a as bigint, iv.intervalNegate(i(b))));
+  op('+', TZ, IV, TZ, (a, b, ctx) => plusIntervalInZone(a as bigint, i(b), sessionZone(ctx)));
+  op('+', IV, TZ, TZ, (a, b, ctx) => plusIntervalInZone(b as bigint, i(a), sessionZone(ctx)));
+  op('-', TZ, IV, TZ, (a, b, ctx) => plusIntervalInZone(a as bigint, iv.intervalNegate(i(b)), sessionZone(ctx)));
+  for (const t of [TS, TZ]) op('-', t, t, IV, (a, b) => iv.timestampDiff(a as bigint, b as bigint));
   const TM = TypeOid.time;
   comparisons(TM, TM, TM);
   op('+', TM, IV, TM, (a, b) => iv.timePlusInterval(a as bigint, i(b)));

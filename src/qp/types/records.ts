@@ -13,16 +13,18 @@ import { define, formatType, requireType } from './registry.js';
  */
 
 /** record_out: `(1,"a b",)` — NULL is nothing, a field is quoted when empty or holding `"\(),` or white space. */
-export function formatRecord(record: RecordValue): string {
+export function formatRecord(record: RecordValue, fieldText: (oid: number, value: SqlValue) => string = plainText): string {
   let out = '(';
   for (let i = 0; i < record.values.length; i++) {
     if (i > 0) out += ',';
     const value = record.values[i]!;
     if (value === null) continue;
-    out += quoteField(requireType(record.fields[i]!.oid).formatText(value));
+    out += quoteField(fieldText(record.fields[i]!.oid, value));
   }
   return out + ')';
 }
+
+const plainText = (oid: number, value: SqlValue): string => requireType(oid).formatText(value);
 
 const NEEDS_QUOTES = /["\\(),\s]/;
 

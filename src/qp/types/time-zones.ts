@@ -5,8 +5,8 @@ import { formatInterval } from './interval.js';
 
 /**
  * `x AT TIME ZONE zone` (timezone(zone, x)): a timestamptz seen as the wall-clock time in a
- * zone, or a wall-clock time in a zone as the instant it names. The session's own time zone is
- * always UTC (settings.ts); named zones come from the IANA database the runtime carries (Intl).
+ * zone, or a wall-clock time in a zone as the instant it names (the session's own zone is
+ * session-zone.ts); named zones come from the IANA database the runtime carries (Intl).
  * Abbreviations (PST) and POSIX offsets ('UTC+3', '+02') are refused: PostgreSQL reads them
  * with its own tables and sign rules, which this does not reproduce.
  */
@@ -20,6 +20,16 @@ type Zone = ((unixMs: number) => number) | null;
 function zoneByName(name: string): Zone {
   if (UTC_NAMES.test(name.trim())) return null;
   if (!name.includes('/')) throw new SqlError('0A000', `time zone "${name}" is not supported; use a full zone name such as Europe/Paris`);
+  const zone = zoneOffsetFunction(name);
+  if (zone === null) throw new SqlError('22023', `time zone "${name}" not recognized`);
+  return zone.offsetAt;
+}
+
+/**
+ * A zone of the runtime's IANA database: its canonical name and its offset (seconds east) at
+ * a Unix-epoch instant in ms; null when the runtime does not know the name.
+ */
+export function zoneOffsetFunction(name: string): { name: string; offsetAt: (unixMs: number) => number } | null {
   let formatter = FORMATTERS.get(name);
   if (!formatter) {
     try {
@@ -27,19 +37,23 @@ function zoneByName(name: string): Zone {
         timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
       });
     } catch {
-      throw new SqlError('22023', `time zone "${name}" not recognized`);
+      return null;
     }
     if (FORMATTERS.size >= FORMATTER_LIMIT) FORMATTERS.delete(FORMATTERS.keys().next().value!);
     FORMATTERS.set(name, formatter);
   }
   const f = formatter;
-  return (unixMs) => {
+  const offsetAt = (unixMs: number): number => {
     const parts: Record<string, string> = {};
     for (const p of f.formatToParts(unixMs)) parts[p.type] = p.value;
     const year = parts.era === 'BC' || parts.era === 'B' ? 1 - Number(parts.year) : Number(parts.year);
-    const wall = Date.UTC(year, Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+    // Not Date.UTC: it reads years 0 to 99 as 1900 to 1999.
+    const date = new Date(0);
+    date.setUTCFullYear(year, Number(parts.month) - 1, Number(parts.day));
+    const wall = date.getTime() + ((Number(parts.hour) * 60 + Number(parts.minute)) * 60 + Number(parts.second)) * 1000;
     return Math.round((wall - Math.floor(unixMs / 1000) * 1000) / 1000);
   };
+  return { name: f.resolvedOptions().timeZone, offsetAt };
 }
 
 function toUnixMs(ts: bigint): number {
