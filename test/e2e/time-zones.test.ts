@@ -64,6 +64,22 @@ test('SET LOCAL TIME ZONE ends with its transaction', { skip }, async () => {
   ]) await db().same(sql);
 });
 
+test('aggregates and row functions write timestamptz in the session zone (json_agg, json_object_agg, array_agg of rows, to_jsonb, windows)', { skip }, async () => {
+  for (const sql of [
+    'CREATE TABLE tz (id int PRIMARY KEY, ts timestamptz, n int)',
+    "INSERT INTO tz VALUES (1, '2024-01-01 12:00:00+00', 2), (2, NULL, NULL), (3, '2024-07-01 12:00:00+00', 3)",
+    'SELECT json_agg(tz ORDER BY id)::text FROM tz',
+    'SELECT json_agg(CASE WHEN n IS NULL THEN NULL ELSE ARRAY[id, n] END ORDER BY id)::text FROM tz',
+    'SELECT json_agg(row(id, n) ORDER BY id)::text FROM tz',
+    "SET TIME ZONE 'Asia/Kolkata'",
+    'SELECT json_agg(tz ORDER BY id)::text, jsonb_agg(ts ORDER BY id)::text, json_object_agg(id, ts)::text FROM tz',
+    "SELECT array_agg(row(id, ts) ORDER BY id)::text, string_agg(ts::text, ';' ORDER BY id) FROM tz",
+    'SELECT id, json_agg(ts) OVER (ORDER BY id)::text FROM tz ORDER BY id',
+    'SELECT to_jsonb(tz)::text, to_json(tz)::text, row_to_json(tz)::text FROM tz ORDER BY id',
+    'RESET TIME ZONE',
+  ]) await db().same(sql);
+});
+
 test('a parameter without an offset is a wall-clock time in the session zone', { skip }, async () => {
   await db().same("SET TIME ZONE 'Europe/Berlin'");
   await db().same('SELECT $1::timestamptz AS t', ['2024-07-01 12:00']);

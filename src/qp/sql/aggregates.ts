@@ -192,13 +192,17 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
     case 'json_agg':
     case 'jsonb_agg': {
       const items: string[] = [];
-      // PostgreSQL puts a structured value after the first on a line of its own.
-      const separator = math.isArray(arg!) ? ', \n ' : ', ';
+      // PostgreSQL puts a structured value (an array or a row) after the first on a line of its
+      // own; a NULL takes its fast path without the line break (json_agg_transfn).
+      const structured = math.isArray(arg!) || arg === TypeOid.record;
       return {
-        add: (v) => { items.push(v === null ? 'null' : math.toJson(arg!, v)); },
+        add: (v) => {
+          const text = v === null ? 'null' : math.toJson(arg!, v);
+          items.push(items.length === 0 ? text : v !== null && structured ? ', \n ' + text : ', ' + text);
+        },
         result: () => {
           if (items.length === 0) return null;
-          const json = '[' + items.join(separator) + ']';
+          const json = '[' + items.join('') + ']';
           return name === 'jsonb_agg' ? math.toJsonb(json) : json;
         },
       };

@@ -1,3 +1,4 @@
+import type { OutputStyle } from '../types/output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { Key } from '../../contracts/kv.js';
 import type { PushedComparison } from '../../contracts/storage.js';
@@ -530,9 +531,9 @@ export class ForgetSlot implements RowSource {
 }
 
 /** A fresh accumulator for one group of an aggregate call. */
-function newState(a: AggregateCall): types.AggregateState {
+function newState(a: AggregateCall, style: OutputStyle | undefined): types.AggregateState {
   if (a.state) return a.state();
-  return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null);
+  return types.newAggregateState(a.name, a.arg ? a.arg.oid : null, a.distinct, a.order.map((k) => k.key), a.second ? a.second.oid : null, style);
 }
 
 /**
@@ -569,7 +570,7 @@ export class HashAggregate implements RowSource {
         const key = n === 0 ? '' : types.hashKey(groupOids, values, n);
         let group = groups.get(key);
         if (!group) {
-          group = { values: values.slice(), states: this.aggregates.map(newState) };
+          group = { values: values.slice(), states: this.aggregates.map((a) => newState(a, rt.ctx.outputStyle)) };
           groups.set(key, group);
           if (groups.size > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');
         }
@@ -577,7 +578,7 @@ export class HashAggregate implements RowSource {
       }
     }
     if (groups.size === 0 && n === 0) {
-      groups.set('', { values: [], states: this.aggregates.map(newState) });
+      groups.set('', { values: [], states: this.aggregates.map((a) => newState(a, rt.ctx.outputStyle)) });
     }
     const out: Row[] = [];
     for (const group of groups.values()) {

@@ -149,10 +149,10 @@ export function compileRecordFunction(name: string, args: readonly CompiledExpr[
   const f = args[0]!.eval;
   const base = { typmod: -1, rowIndependent: args.every((a) => a.rowIndependent), name, location };
   if ((name === 'row_to_json' && args.length === 1) || (name === 'to_json' && args.length === 1)) {
-    return { ...base, oid: TypeOid.json, eval: (row, c) => { const v = f(row, c); return v === null ? null : recordJson(v as RecordValue); } };
+    return { ...base, oid: TypeOid.json, eval: (row, c) => { const v = f(row, c); return v === null ? null : recordJson(v as RecordValue, c.outputStyle); } };
   }
   if (name === 'to_jsonb' && args.length === 1) {
-    return { ...base, oid: TypeOid.jsonb, eval: (row, c) => { const v = f(row, c); return v === null ? null : recordJsonb(v as RecordValue); } };
+    return { ...base, oid: TypeOid.jsonb, eval: (row, c) => { const v = f(row, c); return v === null ? null : recordJsonb(v as RecordValue, c.outputStyle); } };
   }
   return null;
 }

@@ -255,8 +255,27 @@ export function aggregateResultType(name: string, arg: number | null, second: nu
   return aggregateType(name, arg, t.hasComparator, second, (oid) => (t.typeByOid(oid)?.element === 0 ? t.typeByOid(oid)?.array ?? 0 : 0));
 }
 
-export function newAggregateState(name: string, arg: number | null, distinct: boolean, order: readonly AggregateOrderKey[] = [], second: number | null = null): AggregateState {
-  return newState(name, arg, distinct, arithmetic, order, second);
+export function newAggregateState(name: string, arg: number | null, distinct: boolean, order: readonly AggregateOrderKey[] = [], second: number | null = null, style?: OutputStyle): AggregateState {
+  return newState(name, arg, distinct, isDefaultStyle(style) ? arithmetic : styledArithmetic(style!), order, second);
+}
+
+/**
+ * The aggregates' helpers in a session's output style: what json_agg, json_object_agg and
+ * array_agg of row values write into their result as text is printed as the session would print
+ * it (a timestamptz in its zone, bytea_output, extra_float_digits), as PostgreSQL's output
+ * functions do while aggregating. Arrays of other types keep canonical text: their output
+ * re-styles the elements when they are sent.
+ */
+function styledArithmetic(style: OutputStyle): AggregateArithmetic {
+  const recordText = styledOutput(TypeOid.record, style);
+  return {
+    ...arithmetic,
+    toJson: (oid, value) => t.toJson(oid, value, style),
+    formatText: (oid, value) => (value === null ? '' : styledOutput(oid, style)(value)),
+    formatArray: (elementOid, values) => (elementOid === TypeOid.record
+      ? '{' + values.map((v) => (v === null ? 'NULL' : t.quoteArrayElement(recordText(v)))).join(',') + '}'
+      : arithmetic.formatArray(elementOid, values)),
+  };
 }
 
 export { isOrderedInput, aggregateArity } from './aggregates.js';

@@ -328,7 +328,7 @@ function computePartition(rows: Row[], call: WindowCall, offsets: FrameOffsets, 
     values: call.args.length === 0 ? null : rows.map((row) => call.args[0]!(row, ctx)),
     seconds: call.args.length > 1 ? rows.map((row) => call.args[1]!(row, ctx)) : null,
     included: call.filter ? rows.map((row) => call.filter!(row, ctx) === true) : null,
-    fresh: () => types.newAggregateState(call.name, call.argOid, false, [], call.secondOid),
+    fresh: () => types.newAggregateState(call.name, call.argOid, false, [], call.secondOid, ctx.outputStyle),
   });
   rows.forEach((row, i) => { row[slot] = results[i]!; });
 }

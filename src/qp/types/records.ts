@@ -3,6 +3,7 @@ import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.j
 import { comparator as scalarComparator, type Comparator } from './compare.js';
 import { toJson } from './json-functions.js';
 import { parseJsonb } from './json.js';
+import type { OutputStyle } from './output-style.js';
 import { arrayFromBinary, arrayToBinary, parseArrayText } from './arrays.js';
 import { define, formatType, requireType } from './registry.js';
 
@@ -103,12 +104,12 @@ export const compareRecords: Comparator = (a, b) => {
 };
 
 /** row_to_json / to_json of a record: an object of its fields by name, `{"f1":1,"f2":"a"}` (json-functions.ts writes it). */
-export function recordJson(record: RecordValue): string {
-  return toJson(TypeOid.record, record);
+export function recordJson(record: RecordValue, style?: OutputStyle): string {
+  return toJson(TypeOid.record, record, style);
 }
 
 /** to_jsonb of a record: the same object, normalized as jsonb is. */
-export function recordJsonb(record: RecordValue): string {
-  return parseJsonb(recordJson(record));
+export function recordJsonb(record: RecordValue, style?: OutputStyle): string {
+  return parseJsonb(recordJson(record, style));
 }
 
