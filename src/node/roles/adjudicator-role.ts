@@ -125,7 +125,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         return Promise.resolve();
       },
       // Storage hears of decisions at once, so reads wait only for the ones touching their keys.
-      onDecided: (records) => notices.decided(records),
+      onDecided: (records) => notices.broadcast(records),
     });
     const learning = await learnJournal(env, reader, candidate);
     const standbyPrune = env.timers.setInterval(() => candidate.prune(), PRUNE_INTERVAL_MS);

@@ -7,8 +7,6 @@ import { NoticeStreams, type NoticeSource } from './notice-streams.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const CATALOG = bytes('catalog-version');
-/** Lets a queued flush run (FakeTimers' setImmediate is a microtask). */
-const turn = (): Promise<void> => Promise.resolve();
 
 function stream(): ServerStream & { readonly received: Message[] } {
   const received: Message[] = [];
@@ -19,14 +17,14 @@ function decision(timestamp: number, key: Uint8Array): JournalRecord {
   return { commitTimestamp: timestamp, transactionId: `tx-${timestamp}`, writes: [{ key, value: bytes('v') }] };
 }
 
-function setup(inFlight: JournalRecord[] = []): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams; storage: ReturnType<typeof stream>; qp: ReturnType<typeof stream> } {
+function setup(): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams; storage: ReturnType<typeof stream>; qp: ReturnType<typeof stream> } {
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
   const source: NoticeSource = {
     epoch: 1, published: 0,
     watermark: () => clock.now().earliest - 1,
     decidedWatermark: () => clock.now().earliest - 1,
-    decisionsInFlight: () => [...inFlight],
+    decisionsInFlight: () => [],
     lastIssued: () => 0,
     reserveCovered: (_key, through) => through,
   };
@@ -47,14 +45,12 @@ test('a query processor is sent only the notices it needs: decisions on its keys
   assert.ok(firstReservation >= clock.now().latest + 50_000 - 1, 'the first notice reserves the watched key 50 ms ahead');
   // A decision on another key: storage hears of it, the QP is not woken.
   clock.advance(5_000);
-  notices.decided([decision(clock.now().latest, bytes('row-1'))]);
-  await turn();
+  notices.broadcast([decision(clock.now().latest, bytes('row-1'))]);
   assert.equal(storage.received.length, 2);
   assert.equal((storage.received[1]!['decisions'] as Message[]).length, 1);
   assert.equal(qp.received.length, 1);
   // A decision on the watched key goes to the QP at once.
-  notices.decided([decision(clock.now().latest + 1, CATALOG)]);
-  await turn();
+  notices.broadcast([decision(clock.now().latest + 1, CATALOG)]);
   assert.equal(qp.received.length, 2);
   assert.equal((qp.received[1]!['decisions'] as Message[]).length, 1);
   // A Notify for a snapshot its reservation covers: storage gets the notice, the QP does not.
@@ -68,12 +64,10 @@ test('a query processor is sent only the notices it needs: decisions on its keys
   assert.equal(qp.received.length, 2);
   // Decisions on other keys keep flowing: the QP's reservation is renewed once an interval passed.
   clock.advance(10_000);
-  notices.decided([decision(clock.now().latest, bytes('row-2'))]);
-  await turn();
+  notices.broadcast([decision(clock.now().latest, bytes('row-2'))]);
   assert.equal(qp.received.length, 2);
   clock.advance(10_000);
-  notices.decided([decision(clock.now().latest, bytes('row-3'))]);
-  await turn();
+  notices.broadcast([decision(clock.now().latest, bytes('row-3'))]);
   assert.equal(qp.received.length, 3, 'renewed after 20 ms without a notice');
   assert.deepEqual(qp.received[2]!['decisions'], []);
   assert.ok((qp.received[2]!['reserved'] as number) > firstReservation);
@@ -104,8 +98,7 @@ test('a liveness-only follower (a standby) gets its first notice and nothing aft
   assert.deepEqual(standby.received[0]!['decisions'], []);
   const before = storage.received.length;
   clock.advance(5_000);
-  notices.decided([decision(clock.now().latest, bytes('row-1'))]);
-  await turn();
+  notices.broadcast([decision(clock.now().latest, bytes('row-1'))]);
   timers.advance(100_000);
   notices.tick();
   notices.request(clock.now().latest);
@@ -113,63 +106,4 @@ test('a liveness-only follower (a standby) gets its first notice and nothing aft
   timers.advance(10_000);
   assert.ok(storage.received.length > before + 2, 'storage kept hearing decisions and notices');
   assert.equal(standby.received.length, 1);
-});
-
-/** Every decision at or below a notice's decided watermark came on the stream with it or before. */
-function assertDecidedCoversWrittenDecisions(received: readonly Message[], given: readonly JournalRecord[]): void {
-  const seen = new Set<number>();
-  for (const notice of received) {
-    for (const sent of notice['decisions'] as Message[]) seen.add(sent['commit_timestamp'] as number);
-    for (const record of given) {
-      if (record.commitTimestamp <= (notice['decided'] as number)) assert.ok(seen.has(record.commitTimestamp), `decision ${record.commitTimestamp} is covered by decided ${notice['decided']} but was not sent`);
-    }
-  }
-}
-
-test('one turn\'s decisions and Notify requests go out as one write per stream, carrying all of them', async () => {
-  const { clock, timers, notices, storage, qp } = setup();
-  const other = stream();
-  notices.add(other, []);
-  clock.advance(5_000);
-  const given = [decision(clock.now().earliest - 30, bytes('row-1')), decision(clock.now().earliest - 20, CATALOG), decision(clock.now().earliest - 10, bytes('row-2'))];
-  notices.decided([given[0]!]);
-  notices.request(clock.now().earliest - 40);
-  notices.decided([given[1]!]);
-  notices.request(clock.now().earliest - 5);
-  notices.decided([given[2]!]);
-  assert.equal(storage.received.length, 1, 'nothing is written before the turn ends');
-  await turn();
-  for (const replica of [storage, other]) {
-    assert.equal(replica.received.length, 2, 'one write for three decisions and two Notify requests');
-    assert.deepEqual((replica.received[1]!['decisions'] as Message[]).map((sent) => sent['commit_timestamp']), given.map((record) => record.commitTimestamp));
-    assert.ok((replica.received[1]!['decided'] as number) >= clock.now().earliest - 5, 'the decided watermark covers the latest snapshot asked for');
-    assertDecidedCoversWrittenDecisions(replica.received, given);
-  }
-  assert.equal(qp.received.length, 2, 'the QP gets one write: its key\'s decision');
-  assert.deepEqual((qp.received[1]!['decisions'] as Message[]).map((sent) => sent['commit_timestamp']), [given[1]!.commitTimestamp]);
-  // Nothing more is due: no further write when timers run.
-  timers.advance(5_000);
-  assert.equal(storage.received.length, 2);
-});
-
-test('a notice never gets ahead of decisions waiting for the turn\'s flush: not the periodic one, not a new follower\'s', async () => {
-  const inFlight: JournalRecord[] = [];
-  const { clock, notices, storage } = setup(inFlight);
-  clock.advance(25_000);
-  const given = [decision(clock.now().earliest - 10, bytes('row-1'))];
-  inFlight.push(...given);
-  notices.decided(given);
-  // The periodic notice is due (25 ms without one), but the flush of this turn is coming.
-  notices.tick();
-  assert.equal(storage.received.length, 1);
-  // A follower joins mid-turn: the pending decision goes to the others now and to it in its first notice, once each.
-  const joined = stream();
-  notices.add(joined, []);
-  await turn();
-  notices.tick();
-  for (const replica of [storage, joined]) {
-    const timestamps = replica.received.flatMap((notice) => (notice['decisions'] as Message[]).map((sent) => sent['commit_timestamp']));
-    assert.equal(timestamps.filter((timestamp) => timestamp === given[0]!.commitTimestamp).length, 1, 'each follower hears of the decision once');
-    assertDecidedCoversWrittenDecisions(replica.received, given);
-  }
 });

@@ -2,14 +2,10 @@
  * The adjudicator leader's watermark notices (proto WatermarkNotice) to the nodes that follow it:
  * storage replicas (every decision's keys) and query processors (only decisions writing the
  * keys they watch, e.g. the catalog version key). A notice goes out
- * - with each turn's decisions (before they are durable);
+ * - with each turn's decisions (before they are durable) and after each published batch;
  * - when a query processor asks for one covering a snapshot it is about to read (Notify), as
  *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer;
  * - otherwise when none went out for `intervalMs` (keeps safe time moving for the rest).
- * Decisions and Notify requests are coalesced: gathered, then written in one flush per event-loop
- * turn, so each stream gets at most one write per turn carrying everything due to it (a turn
- * used to write a notice for its decisions and another for its Notify requests; the leader's
- * writes were its largest Strata-side cost in bench:distributed's profile).
  * A follower that watches keys (a query processor) gets a notice only when it carries a
  * decision writing one of them, when its reservation must be renewed (none for `intervalMs`) or
  * when its reservation does not cover a snapshot asked for: every other notice would wake its
@@ -59,12 +55,7 @@ export class NoticeStreams {
   private lastSentMs = 0;
   private lastSentDecided: Timestamp = 0;
   private wanted: Timestamp = 0;
-  /** Decisions handed over and not yet written: they go out, all of them, in the next flush. */
-  private pending: JournalRecord[] = [];
-  /** A flush is queued for this turn (setImmediate). */
-  private flushQueued = false;
-  /** A flush waits for the clock to let the decided watermark reach `wanted`. */
-  private waitingForClock = false;
+  private scheduled = false;
 
   /**
    * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
@@ -94,9 +85,6 @@ export class NoticeStreams {
       stream.push(this.message(source, []));
       return;
     }
-    // Its first notice carries the decisions in flight, pending ones too: write those to the
-    // others first, so none reaches the newcomer twice.
-    if (this.pending.length > 0) this.flush();
     const follower: Follower = { watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, lastSentMs: 0, reserved: 0 };
     this.streams.set(stream, follower);
     stream.onCancel(() => this.streams.delete(stream));
@@ -104,26 +92,12 @@ export class NoticeStreams {
     this.send(stream, follower, this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
   }
 
-  /** Decisions just made: written to the followers that want them in this turn's flush. */
-  decided(decisions: readonly JournalRecord[]): void {
-    if (this.source === null || decisions.length === 0) return;
-    for (const record of decisions) this.pending.push(record);
-    this.queueFlush();
-  }
-
-  /** A query processor will read at `timestamp`: send a notice whose decided watermark covers it. */
-  request(timestamp: Timestamp): void {
-    if (!(timestamp > this.wanted)) return;
-    this.wanted = timestamp;
-    if (!this.waitingForClock) this.queueFlush();
-  }
-
   /**
-   * Writes a notice to every follower that wants all decisions, with these decisions, and to
+   * Sends a notice to every follower that wants all decisions, with these decisions, and to
    * each watching follower that needs one (see the class comment): its share of them, its
    * reservation renewed. `wanted`: a snapshot a watching follower's reservation must cover.
    */
-  private write(decisions: readonly JournalRecord[] = [], wanted: Timestamp = 0): void {
+  broadcast(decisions: readonly JournalRecord[] = [], wanted: Timestamp = 0): void {
     const source = this.source;
     if (source === null || this.streams.size === 0) return;
     let all: Message | null = null;
@@ -145,10 +119,8 @@ export class NoticeStreams {
 
   /** The periodic notice: to every follower when nothing went out for the interval, else to watchers due a renewal. */
   tick(): void {
-    // A flush queued for this turn sends a notice anyway (and must carry the pending decisions).
-    if (this.flushQueued) return;
     if (this.nowMs() - this.lastSentMs >= this.intervalMs) {
-      this.write();
+      this.broadcast();
       return;
     }
     const source = this.source;
@@ -162,41 +134,38 @@ export class NoticeStreams {
     }
   }
 
+  /** A query processor will read at `timestamp`: send a notice whose decided watermark covers it. */
+  request(timestamp: Timestamp): void {
+    if (!(timestamp > this.wanted)) return;
+    this.wanted = timestamp;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.timers.setImmediate(() => this.sendWanted());
+  }
+
   close(): void {
     for (const stream of [...this.streams.keys(), ...this.liveness]) stream.end();
     this.streams.clear();
     this.liveness.clear();
-    this.pending = [];
     this.source = null;
   }
 
-  private queueFlush(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    this.timers.setImmediate(() => this.flush());
-  }
-
-  /**
-   * One write per stream: the pending decisions, and a decided watermark covering the snapshot
-   * asked for once the clock allows (else a timer brings the flush back when it does). The
-   * decided watermark is read after the pending decisions are taken, so it covers them.
-   */
-  private flush(): void {
-    this.flushQueued = false;
-    if (this.source === null) return;
-    const decisions = this.pending.splice(0);
-    const wanted = this.wanted > this.lastSentDecided ? this.wanted : 0;
+  private sendWanted(): void {
+    this.scheduled = false;
+    if (this.source === null || this.wanted <= this.lastSentDecided) return;
     // The decided watermark is at most now().earliest − 1.
-    const waitUs = wanted + 1 - this.clock.now().earliest;
-    if (decisions.length > 0 || (wanted > 0 && waitUs <= 0)) this.write(decisions, waitUs <= 0 ? wanted : 0);
-    if (wanted === 0 || this.wanted <= this.lastSentDecided || this.waitingForClock) return;
-    // Not covered yet: the clock is behind the snapshot, or decisions not yet handed out held
-    // the watermark back (they come within the turn).
-    this.waitingForClock = true;
-    this.timers.setTimeout(() => {
-      this.waitingForClock = false;
-      this.flush();
-    }, Math.max(1, Math.ceil(waitUs / 1000)));
+    const waitUs = this.wanted + 1 - this.clock.now().earliest;
+    if (waitUs > 0) {
+      this.scheduled = true;
+      this.timers.setTimeout(() => this.sendWanted(), Math.max(1, Math.ceil(waitUs / 1000)));
+      return;
+    }
+    this.broadcast([], this.wanted);
+    // Decisions not yet handed out held the watermark back: they go out within the turn.
+    if (this.wanted > this.lastSentDecided) {
+      this.scheduled = true;
+      this.timers.setTimeout(() => this.sendWanted(), 1);
+    }
   }
 
   private send(stream: ServerStream, follower: Follower, message: Message): void {
