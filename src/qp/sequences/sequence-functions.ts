@@ -4,8 +4,8 @@ import type { CatalogSnapshot, SequenceInfo } from '../catalog/catalog.js';
 import type { Expr } from '../sql/ast.js';
 import { coerce, compileExpr, inferParamType, type CompileContext } from '../sql/compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
-import type { ExplainInfo, Row, RowSource, Runtime } from '../sql/operators.js';
-import { subplanSlot, type SubqueryHost } from '../sql/subplans.js';
+import type { Row } from '../sql/operators.js';
+import { RowCall, subplanSlot, type SubqueryHost } from '../sql/subplans.js';
 import type { SrfCollector } from '../sql/plan-srf.js';
 import * as types from '../sql/typesystem.js';
 import { regCastTarget, splitQualifiedName } from '../system/catalog-functions.js';
@@ -133,7 +133,7 @@ export function compileSequenceCall(expr: Extract<Expr, { kind: 'func' }>, ctx: 
 
 function asSubplan(name: string, call: Call, host: SubqueryHost, location: number, srfs: SrfCollector | undefined): CompiledExpr {
   const index = host.collector.add({
-    plan: { columns: [{ name, oid: TypeOid.int8, typmod: -1 }], build: () => new SequenceCall(name, call) },
+    plan: { columns: [{ name, oid: TypeOid.int8, typmod: -1 }], build: () => new RowCall(`Sequence Function ${name}`, (_rt, ctx, row) => call(ctx, row)) },
     mode: 'scalar', correlated: true,
   });
   const slot = subplanSlot(host.collector, index);
@@ -146,22 +146,3 @@ function asSubplan(name: string, call: Call, host: SubqueryHost, location: numbe
   return { oid: TypeOid.int8, typmod: -1, eval: evaluator, rowIndependent: false, name, location };
 }
 
-/** One call for one row, run as a subplan: the row is the innermost of the runtime's outer rows. */
-class SequenceCall implements RowSource {
-  private done = false;
-
-  constructor(private readonly name: string, private readonly call: Call) {}
-
-  explain(): ExplainInfo {
-    return { label: `Sequence Function ${this.name}`, children: [] };
-  }
-
-  async next(rt: Runtime): Promise<Row[] | null> {
-    if (this.done) return null;
-    this.done = true;
-    const outer = rt.ctx.outerRows ?? [];
-    const row = (outer[outer.length - 1] ?? []) as Row;
-    const ctx: ExecContext = { ...rt.ctx, outerRows: outer.slice(0, -1) };
-    return [[await this.call(ctx, row)]];
-  }
-}

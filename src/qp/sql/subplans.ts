@@ -391,3 +391,26 @@ async function runSubplan(subplan: Subplan, outerRow: Row, rt: Runtime): Promise
   }
   return subplan.mode === 'scalar' ? (values.length === 0 ? null : values[0]!) : values;
 }
+
+/**
+ * One call of an asynchronous function (nextval, a relation size) for one row, run as a per-row
+ * subplan: the row is the innermost of the runtime's outer rows, the call sees the ones outside it.
+ */
+export class RowCall implements RowSource {
+  private done = false;
+
+  constructor(private readonly label: string, private readonly call: (rt: Runtime, ctx: ExecContext, row: Row) => SqlValue | Promise<SqlValue>) {}
+
+  explain(): ExplainInfo {
+    return { label: this.label, children: [] };
+  }
+
+  async next(rt: Runtime): Promise<Row[] | null> {
+    if (this.done) return null;
+    this.done = true;
+    const outer = rt.ctx.outerRows ?? [];
+    const row = (outer[outer.length - 1] ?? []) as Row;
+    const ctx: ExecContext = { ...rt.ctx, outerRows: outer.slice(0, -1) };
+    return [[await this.call(rt, ctx, row)]];
+  }
+}

@@ -5,8 +5,8 @@ import type { CatalogSnapshot, TableInfo } from '../catalog/catalog.js';
 import type { Expr } from '../sql/ast.js';
 import { coerce, compileExpr, noSuchFunction, type CompileContext } from '../sql/compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
-import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from '../sql/operators.js';
-import { subplanSlot } from '../sql/subplans.js';
+import { breathe, type Row, type Runtime } from '../sql/operators.js';
+import { RowCall, subplanSlot } from '../sql/subplans.js';
 import { compileRegCast } from './catalog-functions.js';
 import { DATABASE } from './database-privileges.js';
 
@@ -45,7 +45,7 @@ export function compileRelationSizeCall(expr: Extract<Expr, { kind: 'func' }>, c
   const measure = name === 'pg_database_size' ? databaseSize(args, ctx, location) : relationSize(name, args, ctx, catalog, location);
   if (!ctx.subqueries || ctx.clause === 'window functions') throw new SqlError('0A000', `${name}() is not supported in ${ctx.clause}`, at(location));
   const collector = ctx.subqueries.collector;
-  const index = collector.add({ plan: { columns: [{ name, oid: TypeOid.int8, typmod: -1 }], build: () => new SizeCall(name, measure) }, mode: 'scalar', correlated: true });
+  const index = collector.add({ plan: { columns: [{ name, oid: TypeOid.int8, typmod: -1 }], build: () => new RowCall(`Relation Size ${name}`, measure) }, mode: 'scalar', correlated: true });
   return { oid: TypeOid.int8, typmod: -1, eval: subplanSlot(collector, index), rowIndependent: false, name, location };
 }
 
@@ -152,22 +152,3 @@ async function measureSpans(rt: Runtime, spans: readonly Span[]): Promise<bigint
   return BigInt(bytes);
 }
 
-/** One call for one row, run as a subplan: the row is the innermost of the runtime's outer rows. */
-class SizeCall implements RowSource {
-  private done = false;
-
-  constructor(private readonly name: string, private readonly measure: Measure) {}
-
-  explain(): ExplainInfo {
-    return { label: `Relation Size ${this.name}`, children: [] };
-  }
-
-  async next(rt: Runtime): Promise<Row[] | null> {
-    if (this.done) return null;
-    this.done = true;
-    const outer = rt.ctx.outerRows ?? [];
-    const row = (outer[outer.length - 1] ?? []) as Row;
-    const ctx: ExecContext = { ...rt.ctx, outerRows: outer.slice(0, -1) };
-    return [[await this.measure(rt, ctx, row)]];
-  }
-}
