@@ -5,21 +5,10 @@
  * when only column privileges are held, has_column_privilege, has_any_column_privilege and
  * information_schema.column_privileges.
  */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason } from '../support/postgres.js';
-import { RoleServers, same, type RolePair } from '../support/role-pair.js';
+import { test } from 'node:test';
+import { same, useRoleServers } from '../support/role-pair.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let servers: RoleServers;
-let admin: RolePair;
-
-const ATTACL = "SELECT attname, attacl::text FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum";
-
-before(async () => {
-  if (skip) return;
-  servers = await RoleServers.start();
-  admin = await servers.as('admin');
-  await same(admin, [
+const { skip, admin, as } = useRoleServers([
     'CREATE ROLE app WITH LOGIN',
     'CREATE ROLE other WITH LOGIN',
     'CREATE TABLE t (id int PRIMARY KEY, v text, secret text)',
@@ -27,14 +16,13 @@ before(async () => {
     'CREATE TABLE u (id int PRIMARY KEY, secret text)',
     "INSERT INTO u VALUES (1, 'u')",
   ]);
-});
 
-after(async () => {
-  await servers?.stop();
-});
+const ATTACL = "SELECT attname, attacl::text FROM pg_attribute WHERE attrelid = 't'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum";
+
+
 
 test('GRANT and REVOKE on columns: attacl, PostgreSQL\'s errors, REVOKE of a table privilege reaches the columns', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'GRANT SELECT (id, v), UPDATE (v), INSERT (id, v) ON t TO app',
     'GRANT REFERENCES (id) ON t TO app WITH GRANT OPTION',
     ATTACL,
@@ -47,13 +35,13 @@ test('GRANT and REVOKE on columns: attacl, PostgreSQL\'s errors, REVOKE of a tab
     "SELECT attname, attacl::text FROM pg_attribute WHERE attrelid = 'u'::regclass AND attnum > 0 ORDER BY attnum",
     ATTACL,
   ]);
-  const app = await servers.as('app');
+  const app = await as('app');
   await same(app, [
     'GRANT REFERENCES (id) ON t TO other',
     'GRANT SELECT (id) ON t TO other',
     'GRANT REFERENCES (v) ON t TO other',
   ]);
-  await same(admin, [
+  await same(admin(), [
     ATTACL,
     'REVOKE REFERENCES (id) ON t FROM app',
     'REVOKE REFERENCES (id) ON t FROM app CASCADE',
@@ -69,8 +57,8 @@ test('GRANT and REVOKE on columns: attacl, PostgreSQL\'s errors, REVOKE of a tab
 });
 
 test('statements that touch only granted columns run; others are refused for the table', { skip }, async () => {
-  await same(admin, ['GRANT SELECT (id, v), UPDATE (v), INSERT (id, v) ON t TO app', 'REVOKE ALL (secret) ON t FROM app']);
-  const app = await servers.as('app');
+  await same(admin(), ['GRANT SELECT (id, v), UPDATE (v), INSERT (id, v) ON t TO app', 'REVOKE ALL (secret) ON t FROM app']);
+  const app = await as('app');
   await same(app, [
     'SELECT id, v FROM t ORDER BY id',
     'SELECT * FROM t',
@@ -94,14 +82,14 @@ test('statements that touch only granted columns run; others are refused for the
     'DELETE FROM t WHERE id = 2',
     'SELECT id, v FROM t ORDER BY id',
   ]);
-  await same(admin, ['REVOKE SELECT (v) ON t FROM app']);
+  await same(admin(), ['REVOKE SELECT (v) ON t FROM app']);
   await same(app, ['SELECT id, v FROM t ORDER BY id', 'SELECT id FROM t ORDER BY id']);
-  await same(admin, ['REVOKE ALL ON t FROM app']);
+  await same(admin(), ['REVOKE ALL ON t FROM app']);
   await same(app, ['SELECT id FROM t ORDER BY id']);
 });
 
 test('a cached plan is checked again when column privileges change', { skip }, async () => {
-  const app = await servers.as('app');
+  const app = await as('app');
   const run = async () => {
     const out = [];
     for (const client of [app.strata, app.postgres]) {
@@ -118,16 +106,16 @@ test('a cached plan is checked again when column privileges change', { skip }, a
     if (got !== JSON.stringify([wanted, wanted])) throw new Error(`got ${got}, wanted ${JSON.stringify(wanted)} on both`);
   };
   await expect('42501');
-  await same(admin, ['GRANT SELECT (id, v) ON t TO app']);
+  await same(admin(), ['GRANT SELECT (id, v) ON t TO app']);
   await expect([{ v: 'c' }]);
-  await same(admin, ['REVOKE SELECT (v) ON t FROM app']);
+  await same(admin(), ['REVOKE SELECT (v) ON t FROM app']);
   await expect('42501');
-  await same(admin, ['REVOKE ALL ON t FROM app']);
+  await same(admin(), ['REVOKE ALL ON t FROM app']);
 });
 
 test('has_column_privilege, has_any_column_privilege and information_schema.column_privileges', { skip }, async () => {
-  await same(admin, ['GRANT SELECT (id, v), UPDATE (v) ON t TO app', 'GRANT INSERT (id) ON t TO app WITH GRANT OPTION']);
-  const app = await servers.as('app');
+  await same(admin(), ['GRANT SELECT (id, v), UPDATE (v) ON t TO app', 'GRANT INSERT (id) ON t TO app WITH GRANT OPTION']);
+  const app = await as('app');
   await same(app, [
     "SELECT has_column_privilege('t', 'v', 'SELECT') AS v, has_column_privilege('t', 'secret', 'SELECT') AS s, has_column_privilege('t', 2::int2, 'UPDATE') AS u",
     "SELECT has_column_privilege('t', 'id', 'INSERT WITH GRANT OPTION') AS go, has_column_privilege('t', 'v', 'insert, update') AS either",
@@ -143,7 +131,7 @@ test('has_column_privilege, has_any_column_privilege and information_schema.colu
     "SELECT has_any_column_privilege((SELECT oid FROM pg_roles WHERE rolname = 'app'), 't'::regclass::oid, 'UPDATE')",
     'SELECT grantor, grantee, table_name, column_name, privilege_type, is_grantable FROM information_schema.column_privileges WHERE table_name IN (\'t\', \'u\') ORDER BY grantee, table_name, column_name, privilege_type',
   ]);
-  await same(admin, [
+  await same(admin(), [
     'SELECT grantor, grantee, table_name, column_name, privilege_type, is_grantable FROM information_schema.column_privileges WHERE table_name IN (\'t\', \'u\') ORDER BY grantee, table_name, column_name, privilege_type',
     'REVOKE ALL ON t FROM app CASCADE',
   ]);

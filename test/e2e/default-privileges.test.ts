@@ -5,14 +5,11 @@
  * query, DROP SCHEMA and DROP ROLE, and PostgreSQL's errors.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason } from '../support/postgres.js';
+import { test } from 'node:test';
 import { runPsql } from '../support/psql.js';
-import { RoleServers, same, type RolePair } from '../support/role-pair.js';
+import { same, useRoleServers } from '../support/role-pair.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let servers: RoleServers;
-let admin: RolePair;
+const { skip, admin, as, servers } = useRoleServers(['CREATE ROLE app WITH LOGIN', 'CREATE ROLE reader', 'CREATE SCHEMA s']);
 
 const DEFAULT_ACLS = "SELECT pg_get_userbyid(defaclrole) AS role, defaclnamespace::regnamespace::text AS nsp, defaclobjtype, defaclacl::text FROM pg_default_acl ORDER BY 1, 2, 3";
 /** psql 15's \ddp. */
@@ -24,19 +21,10 @@ FROM pg_catalog.pg_default_acl d
      LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
 ORDER BY 1, 2, 3;`;
 
-before(async () => {
-  if (skip) return;
-  servers = await RoleServers.start();
-  admin = await servers.as('admin');
-  await same(admin, ['CREATE ROLE app WITH LOGIN', 'CREATE ROLE reader', 'CREATE SCHEMA s']);
-});
 
-after(async () => {
-  await servers?.stop();
-});
 
 test('default privileges are stored as PostgreSQL stores them and given to new objects', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO reader',
     'ALTER DEFAULT PRIVILEGES IN SCHEMA s GRANT INSERT ON TABLES TO reader WITH GRANT OPTION',
     'ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC',
@@ -55,11 +43,11 @@ test('default privileges are stored as PostgreSQL stores them and given to new o
     "SELECT proname, proacl::text FROM pg_proc WHERE proname = 'fn'",
     "SELECT nspname, nspacl::text FROM pg_namespace WHERE nspname IN ('s', 's2') ORDER BY 1",
   ]);
-  const app = await servers.as('app');
+  const app = await as('app');
   await same(app, ['SELECT s.fn()']);
-  const reader = await servers.as('admin');
+  const reader = await as('admin');
   await same(reader, ['SET ROLE reader', 'SELECT * FROM t1', 'INSERT INTO s.t2 VALUES (1)', 'SELECT * FROM s.t2', 'RESET ROLE']);
-  await same(admin, [
+  await same(admin(), [
     'ALTER DEFAULT PRIVILEGES REVOKE SELECT ON TABLES FROM reader',
     'ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC',
     'ALTER DEFAULT PRIVILEGES IN SCHEMA s REVOKE GRANT OPTION FOR INSERT ON TABLES FROM reader',
@@ -80,13 +68,13 @@ test('default privileges are stored as PostgreSQL stores them and given to new o
 });
 
 test('FOR ROLE: a role sets its own defaults, others only as its member; DROP ROLE names them', { skip }, async () => {
-  const app = await servers.as('app');
+  const app = await as('app');
   await same(app, [
     'ALTER DEFAULT PRIVILEGES FOR ROLE admin GRANT SELECT ON TABLES TO reader',
     'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO reader',
     'ALTER DEFAULT PRIVILEGES FOR ROLE app REVOKE USAGE ON SEQUENCES FROM app',
   ]);
-  await same(admin, [
+  await same(admin(), [
     'ALTER DEFAULT PRIVILEGES FOR ROLE app GRANT SELECT ON TABLES TO reader',
     'GRANT app TO admin',
     'ALTER DEFAULT PRIVILEGES FOR ROLE app, admin GRANT UPDATE ON TABLES TO reader',
@@ -100,7 +88,7 @@ test('FOR ROLE: a role sets its own defaults, others only as its member; DROP RO
 });
 
 test('ALTER DEFAULT PRIVILEGES errors are PostgreSQL\'s', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SCHEMAS TO reader',
     'ALTER DEFAULT PRIVILEGES IN SCHEMA nosuch GRANT SELECT ON TABLES TO reader',
     'ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON TABLES TO reader',
@@ -112,16 +100,16 @@ test('ALTER DEFAULT PRIVILEGES errors are PostgreSQL\'s', { skip }, async () => 
 });
 
 test('psql\'s \\ddp, \\dp and \\df+ print the same on both servers', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO reader',
     'CREATE TABLE shown (id int PRIMARY KEY, v text)',
     'GRANT UPDATE (v) ON shown TO app',
     "CREATE FUNCTION shown_f(int) RETURNS int LANGUAGE sql AS 'SELECT $1'",
   ]);
-  const strata = await servers.cluster.config('admin');
+  const strata = await servers().cluster.config('admin');
   const envs = [
     { PGHOST: String(strata.host), PGPORT: String(strata.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGPASSWORD: String(strata.password), PGSSLMODE: 'require' },
-    { PGHOST: String(servers.server.config.host), PGPORT: String(servers.server.config.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGSSLMODE: 'disable' },
+    { PGHOST: String(servers().server.config.host), PGPORT: String(servers().server.config.port), PGUSER: 'admin', PGDATABASE: 'postgres', PGSSLMODE: 'disable' },
   ];
   const outputs: string[] = [];
   for (const command of ['\\ddp', '\\dp shown', '\\df+ shown_f']) {

@@ -4,20 +4,10 @@
  * the check at call time (top level, inside a view, inside another function, as the current
  * user), pg_proc.proacl, has_function_privilege and pg_get_functiondef.
  */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason } from '../support/postgres.js';
-import { RoleServers, same, type RolePair } from '../support/role-pair.js';
+import { test } from 'node:test';
+import { same, useRoleServers, type RolePair } from '../support/role-pair.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let servers: RoleServers;
-let admin: RolePair;
-let app: RolePair;
-
-before(async () => {
-  if (skip) return;
-  servers = await RoleServers.start();
-  admin = await servers.as('admin');
-  await same(admin, [
+const { skip, admin, as } = useRoleServers([
     'CREATE ROLE app WITH LOGIN',
     'CREATE ROLE helper',
     'CREATE TABLE t (id int PRIMARY KEY, v text)',
@@ -31,33 +21,31 @@ before(async () => {
     'CREATE SCHEMA s',
     "CREATE FUNCTION s.h(int) RETURNS int LANGUAGE sql IMMUTABLE STRICT AS 'SELECT $1 * 2'",
   ]);
-  app = await servers.as('app');
-});
+/** One session as `app` for the file's tests, opened when first asked for. */
+let appSession: Promise<RolePair> | null = null;
+const app = (): Promise<RolePair> => (appSession ??= as('app'));
 
-after(async () => {
-  await servers?.stop();
-});
 
 test('functions are executable by PUBLIC until EXECUTE is revoked; proacl shows the ACL', { skip }, async () => {
-  await same(app, ['SELECT f(1), k(1), g()', 'SELECT * FROM fv ORDER BY id', 'SELECT s.h(3)']);
-  await same(admin, [
+  await same(await app(), ['SELECT f(1), k(1), g()', 'SELECT * FROM fv ORDER BY id', 'SELECT s.h(3)']);
+  await same(admin(), [
     "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname IN ('f', 'g', 'h', 'k') ORDER BY 1",
     'REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC',
     "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname = 'f'",
   ]);
-  await same(app, [
+  await same(await app(), [
     'SELECT f(1)',
     'SELECT k(1)',
     'SELECT * FROM fv ORDER BY id',
     'SELECT g()',
     "SELECT has_function_privilege('f(int)', 'EXECUTE') AS f, has_function_privilege('g()', 'execute') AS g",
   ]);
-  await same(admin, [
+  await same(admin(), [
     'GRANT EXECUTE ON FUNCTION f TO app',
     "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname = 'f'",
   ]);
-  await same(app, ['SELECT f(1), k(2)', 'SELECT * FROM fv ORDER BY id']);
-  await same(admin, ['REVOKE ALL ON FUNCTION f(integer) FROM app', 'GRANT EXECUTE ON FUNCTION f(int) TO PUBLIC']);
+  await same(await app(), ['SELECT f(1), k(2)', 'SELECT * FROM fv ORDER BY id']);
+  await same(admin(), ['REVOKE ALL ON FUNCTION f(integer) FROM app', 'GRANT EXECUTE ON FUNCTION f(int) TO PUBLIC']);
 });
 
 test('a cached plan is checked again after a GRANT or REVOKE', { skip }, async () => {
@@ -74,21 +62,21 @@ test('a cached plan is checked again after a GRANT or REVOKE', { skip }, async (
     return outcomes;
   };
   const expectSame = async (expected: unknown) => {
-    const [strata, postgres] = await run(app);
+    const [strata, postgres] = await run(await app());
     if (JSON.stringify(strata) !== JSON.stringify(postgres) || JSON.stringify(strata) !== JSON.stringify(expected)) {
       throw new Error(`strata ${JSON.stringify(strata)}, postgres ${JSON.stringify(postgres)}, expected ${JSON.stringify(expected)}`);
     }
   };
   await expectSame([{ r: 6 }]);
-  await same(admin, ['REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC']);
+  await same(admin(), ['REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC']);
   await expectSame('42501');
-  await same(admin, ['GRANT EXECUTE ON ROUTINE f(int) TO app']);
+  await same(admin(), ['GRANT EXECUTE ON ROUTINE f(int) TO app']);
   await expectSame([{ r: 6 }]);
-  await same(admin, ['REVOKE EXECUTE ON ROUTINE f(int) FROM app', 'GRANT EXECUTE ON FUNCTION f(int) TO PUBLIC']);
+  await same(admin(), ['REVOKE EXECUTE ON ROUTINE f(int) FROM app', 'GRANT EXECUTE ON FUNCTION f(int) TO PUBLIC']);
 });
 
 test('GRANT and REVOKE on routines: forms, grant options and PostgreSQL\'s errors', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'GRANT SELECT ON FUNCTION f TO app',
     'GRANT EXECUTE ON FUNCTION nosuch TO app',
     'GRANT EXECUTE ON FUNCTION nosuch(int) TO app',
@@ -101,7 +89,7 @@ test('GRANT and REVOKE on routines: forms, grant options and PostgreSQL\'s error
     'GRANT EXECUTE ON FUNCTION g() TO app WITH GRANT OPTION',
     "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname IN ('f', 'g', 'h', 'k') ORDER BY 1",
   ]);
-  await same(app, [
+  await same(await app(), [
     'GRANT EXECUTE ON FUNCTION g() TO helper',
     'GRANT EXECUTE ON FUNCTION f(int) TO helper',
     'REVOKE EXECUTE ON FUNCTION f(int) FROM PUBLIC',
@@ -109,7 +97,7 @@ test('GRANT and REVOKE on routines: forms, grant options and PostgreSQL\'s error
     'SELECT f(1)',
     "SELECT has_function_privilege('g()', 'EXECUTE WITH GRANT OPTION') AS g_go, has_function_privilege('k(integer)', 'EXECUTE') AS k",
   ]);
-  await same(admin, [
+  await same(admin(), [
     "SELECT proname, proacl::text AS proacl FROM pg_proc WHERE proname = 'g'",
     'REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION g() FROM app',
     'REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION g() FROM app CASCADE',
@@ -120,8 +108,8 @@ test('GRANT and REVOKE on routines: forms, grant options and PostgreSQL\'s error
 });
 
 test('has_function_privilege: every form, regprocedure text parsing and its errors', { skip }, async () => {
-  await same(admin, ['REVOKE USAGE ON SCHEMA s FROM PUBLIC', 'REVOKE EXECUTE ON FUNCTION s.h(int) FROM PUBLIC']);
-  await same(app, [
+  await same(admin(), ['REVOKE USAGE ON SCHEMA s FROM PUBLIC', 'REVOKE EXECUTE ON FUNCTION s.h(int) FROM PUBLIC']);
+  await same(await app(), [
     "SELECT has_function_privilege('f(int)', 'execute')",
     "SELECT has_function_privilege('public.f( integer )', 'EXECUTE')",
     "SELECT has_function_privilege('\"f\"(int4)', 'execute'), has_function_privilege('F(INT4)', 'execute')",
@@ -145,11 +133,11 @@ test('has_function_privilege: every form, regprocedure text parsing and its erro
     "SELECT has_function_privilege('nobody', 'f(integer)', 'execute')",
     'SELECT s.h(1)',
   ]);
-  await same(admin, ['GRANT USAGE ON SCHEMA s TO PUBLIC', 'GRANT EXECUTE ON FUNCTION s.h(int) TO PUBLIC']);
+  await same(admin(), ['GRANT USAGE ON SCHEMA s TO PUBLIC', 'GRANT EXECUTE ON FUNCTION s.h(int) TO PUBLIC']);
 });
 
 test('pg_get_functiondef prints PostgreSQL\'s CREATE OR REPLACE FUNCTION text', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     "CREATE FUNCTION quoted(\"A b\" text, n int) RETURNS text LANGUAGE sql STABLE AS $$SELECT '$function$' || \"A b\"$$",
     "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('public', 's') ORDER BY 1",
     'SELECT pg_get_functiondef(0)',
@@ -157,7 +145,7 @@ test('pg_get_functiondef prints PostgreSQL\'s CREATE OR REPLACE FUNCTION text', 
 });
 
 test('DROP ROLE names the functions a role owns or holds privileges on as PostgreSQL does', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'CREATE ROLE fowner',
     'GRANT CREATE ON SCHEMA public TO fowner',
     'GRANT CREATE ON SCHEMA s TO fowner',
@@ -177,7 +165,7 @@ test('DROP ROLE names the functions a role owns or holds privileges on as Postgr
 });
 
 test('functions in CHECK constraints and DEFAULTs need EXECUTE of the role that writes', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'CREATE ROLE writer WITH LOGIN',
     "CREATE FUNCTION pos(x int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT x > 0'",
     "CREATE FUNCTION seven() RETURNS int LANGUAGE sql AS 'SELECT 7'",
@@ -186,7 +174,7 @@ test('functions in CHECK constraints and DEFAULTs need EXECUTE of the role that 
     'GRANT INSERT, SELECT, UPDATE ON ck, df TO writer',
     'REVOKE EXECUTE ON FUNCTION pos(int), seven() FROM PUBLIC',
   ]);
-  const writer = await servers.as('writer');
+  const writer = await as('writer');
   await same(writer, [
     'INSERT INTO ck VALUES (1, 1)',
     'INSERT INTO df (id) VALUES (1)',
@@ -195,6 +183,6 @@ test('functions in CHECK constraints and DEFAULTs need EXECUTE of the role that 
     'UPDATE df SET n = 5 WHERE id = 2',
     'UPDATE df SET n = DEFAULT WHERE id = 2',
   ]);
-  await same(admin, ['GRANT EXECUTE ON FUNCTION pos(int), seven() TO writer']);
+  await same(admin(), ['GRANT EXECUTE ON FUNCTION pos(int), seven() TO writer']);
   await same(writer, ['INSERT INTO ck VALUES (1, 1)', 'INSERT INTO df (id) VALUES (1)', 'SELECT * FROM df ORDER BY id']);
 });

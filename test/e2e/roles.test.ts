@@ -4,21 +4,10 @@
  * database), and as custom roles connected with trust auth; on Strata as `admin` and the same
  * roles connected with DbConnect tokens. Rows, column types, tags and SQLSTATEs must agree.
  */
-import { after, before, test } from 'node:test';
-import { postgresUnavailableReason } from '../support/postgres.js';
-import { RoleServers, same, type RolePair } from '../support/role-pair.js';
+import { test } from 'node:test';
+import { same, useRoleServers } from '../support/role-pair.js';
 
-const skip = postgresUnavailableReason() ?? false;
-let servers: RoleServers;
-const as = (user: string): Promise<RolePair> => servers.as(user);
-
-let admin: RolePair;
-
-before(async () => {
-  if (skip) return;
-  servers = await RoleServers.start();
-  admin = await as('admin');
-  await same(admin, [
+const { skip, admin, as } = useRoleServers([
     'CREATE ROLE app WITH LOGIN',
     'CREATE ROLE reader',
     'CREATE TABLE t (id int PRIMARY KEY, v text)',
@@ -27,11 +16,8 @@ before(async () => {
     'CREATE TABLE s.u (id int PRIMARY KEY)',
     'CREATE VIEW tv AS SELECT id FROM t',
   ]);
-});
 
-after(async () => {
-  await servers?.stop();
-});
+
 
 test('a role with no privileges is refused, with PostgreSQL\'s errors', { skip }, async () => {
   const app = await as('app');
@@ -56,7 +42,7 @@ test('a role with no privileges is refused, with PostgreSQL\'s errors', { skip }
 });
 
 test('GRANT and REVOKE on tables, views and schemas take effect for the grantee', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'GRANT SELECT ON t TO app',
     'GRANT INSERT, UPDATE ON TABLE t TO app WITH GRANT OPTION',
     'GRANT SELECT ON tv TO PUBLIC',
@@ -76,7 +62,7 @@ test('GRANT and REVOKE on tables, views and schemas take effect for the grantee'
     'GRANT DELETE ON t TO reader',
     'GRANT SELECT ON t TO reader',
   ]);
-  await same(admin, [
+  await same(admin(), [
     "SELECT relname, relacl::text AS relacl FROM pg_class WHERE relname = 't'",
     'REVOKE INSERT ON t FROM app',
     'REVOKE INSERT ON t FROM app CASCADE',
@@ -95,7 +81,7 @@ test('GRANT and REVOKE on tables, views and schemas take effect for the grantee'
 });
 
 test('GRANT and REVOKE on sequences show in pg_class.relacl and take effect', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'CREATE SEQUENCE seq_acl CACHE 1',
     "SELECT relname, relacl::text AS relacl FROM pg_class WHERE relname = 'seq_acl'",
     'GRANT USAGE ON SEQUENCE seq_acl TO app',
@@ -109,7 +95,7 @@ test('GRANT and REVOKE on sequences show in pg_class.relacl and take effect', { 
   ]);
   const app = await as('app');
   await same(app, ["SELECT nextval('seq_acl')", 'SELECT lastval()', "SELECT currval('seq_acl')", "SELECT setval('seq_acl', 5)"]);
-  await same(admin, [
+  await same(admin(), [
     'REVOKE USAGE ON SEQUENCE seq_acl FROM app',
     "SELECT relname, relacl::text AS relacl FROM pg_class WHERE relname = 'seq_acl'",
     'CREATE SEQUENCE serial_seq CACHE 1',
@@ -127,19 +113,19 @@ test('GRANT and REVOKE on sequences show in pg_class.relacl and take effect', { 
     'INSERT INTO with_serial (v) VALUES (1)',
     'SELECT id, v FROM with_identity',
   ]);
-  await same(admin, ['GRANT UPDATE ON SEQUENCE seq_acl TO app']);
+  await same(admin(), ['GRANT UPDATE ON SEQUENCE seq_acl TO app']);
   await same(app, ["SELECT nextval('seq_acl')", "SELECT currval('seq_acl')", "SELECT setval('seq_acl', 9)"]);
   // A sequence in a schema the role may not use: 42501 for the schema, whatever its grants on the sequence.
-  await same(admin, ['CREATE SCHEMA hidden', 'CREATE SEQUENCE hidden.q CACHE 1', 'GRANT USAGE ON SEQUENCE hidden.q TO app']);
+  await same(admin(), ['CREATE SCHEMA hidden', 'CREATE SEQUENCE hidden.q CACHE 1', 'GRANT USAGE ON SEQUENCE hidden.q TO app']);
   await same(app, ["SELECT nextval('hidden.q')"]);
-  await same(admin, ['GRANT USAGE ON SCHEMA hidden TO app']);
+  await same(admin(), ['GRANT USAGE ON SCHEMA hidden TO app']);
   await same(app, ["SELECT nextval('hidden.q')"]);
-  await same(admin, ['DROP SEQUENCE hidden.q', 'DROP SCHEMA hidden']);
-  await same(admin, ['DROP SEQUENCE seq_acl', 'DROP TABLE with_serial', 'DROP SEQUENCE serial_seq', 'DROP TABLE with_identity']);
+  await same(admin(), ['DROP SEQUENCE hidden.q', 'DROP SCHEMA hidden']);
+  await same(admin(), ['DROP SEQUENCE seq_acl', 'DROP TABLE with_serial', 'DROP SEQUENCE serial_seq', 'DROP TABLE with_identity']);
 });
 
 test('roles own what they create; ownership governs DROP and ALTER', { skip }, async () => {
-  await same(admin, ['GRANT CREATE ON SCHEMA public TO app']);
+  await same(admin(), ['GRANT CREATE ON SCHEMA public TO app']);
   const app = await as('app');
   await same(app, [
     'CREATE TABLE mine (x int PRIMARY KEY)',
@@ -150,7 +136,7 @@ test('roles own what they create; ownership governs DROP and ALTER', { skip }, a
     'ALTER TABLE t ADD COLUMN w int',
     'DROP VIEW tv',
   ]);
-  await same(admin, [
+  await same(admin(), [
     'SELECT * FROM mine',
     'DROP TABLE mine',
     'DROP ROLE app',
@@ -161,7 +147,7 @@ test('roles own what they create; ownership governs DROP and ALTER', { skip }, a
 });
 
 test('role membership: GRANT role, inheritance, SET ROLE, pg_auth_members', { skip }, async () => {
-  await same(admin, [
+  await same(admin(), [
     'CREATE ROLE grp',
     'CREATE ROLE member1 LOGIN',
     'CREATE ROLE noinh LOGIN NOINHERIT',
@@ -178,7 +164,7 @@ test('role membership: GRANT role, inheritance, SET ROLE, pg_auth_members', { sk
   const noinh = await as('noinh');
   await same(noinh, ['SELECT count(*) FROM t', 'SET ROLE grp', 'SELECT count(*) FROM t', 'SET ROLE NONE', 'SELECT count(*) FROM t']);
   await same(noinh, ['BEGIN', 'SET ROLE grp', 'SELECT current_user', 'ROLLBACK', 'SELECT current_user', 'BEGIN', 'SET LOCAL ROLE grp', 'SELECT current_user', 'COMMIT', 'SELECT current_user']);
-  await same(admin, [
+  await same(admin(), [
     'REVOKE grp FROM member1',
     'REVOKE grp FROM member1',
     'ALTER ROLE member1 RENAME TO member2',

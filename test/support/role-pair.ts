@@ -5,9 +5,10 @@
  * tokens. `same` runs statements on both and asserts rows, column types, tags and SQLSTATEs agree.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { startTestCluster, type TestCluster } from './cluster.js';
-import { startPostgres, type TestPostgres } from './postgres.js';
+import { postgresUnavailableReason, startPostgres, type TestPostgres } from './postgres.js';
 
 export interface RolePair {
   readonly strata: pg.Client;
@@ -57,4 +58,38 @@ export async function outcome(client: pg.Client, sql: string): Promise<unknown> 
 
 export async function same(pair: RolePair, statements: readonly string[]): Promise<void> {
   for (const sql of statements) assert.deepEqual(await outcome(pair.strata, sql), await outcome(pair.postgres, sql), sql);
+}
+
+/**
+ * A test file's pair of servers: started before its tests with `setup` run as `admin` on both,
+ * stopped after them; `skip` is why it cannot run here (no PostgreSQL), else false.
+ */
+export function useRoleServers(setup: readonly string[]): { readonly skip: string | false; admin(): RolePair; as(user: string): Promise<RolePair>; servers(): RoleServers } {
+  const skip = postgresUnavailableReason() ?? false;
+  let servers: RoleServers | null = null;
+  let admin: RolePair | null = null;
+  before(async () => {
+    if (skip) return;
+    servers = await RoleServers.start();
+    admin = await servers.as('admin');
+    await same(admin, setup);
+  });
+  after(async () => {
+    await servers?.stop();
+  });
+  return {
+    skip,
+    admin() {
+      if (!admin) throw new Error('the role servers are not started');
+      return admin;
+    },
+    as(user) {
+      if (!servers) throw new Error('the role servers are not started');
+      return servers.as(user);
+    },
+    servers() {
+      if (!servers) throw new Error('the role servers are not started');
+      return servers;
+    },
+  };
 }
