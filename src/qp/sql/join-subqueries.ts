@@ -1,18 +1,17 @@
-import { SqlError } from '../../contracts/errors.js';
 import type { Expr } from './ast.js';
 import { mapTree } from './ast-map.js';
 import type { Evaluator } from './compiled.js';
 import { Filter, Truncate, type RowSource } from './operators.js';
-import type { Scope } from './scope.js';
-import { ApplySubplans, SubplanCollector, type SubqueryHost } from './subplans.js';
+import { ApplySubplans, type SubplanCollector } from './subplans.js';
 
 /**
  * Subqueries over tables inside JOIN … ON. A join evaluates its condition synchronously on each
  * pair of rows, while a subplan reads storage asynchronously (subplans.ts), so the parts of an
  * inner join's condition that hold a subquery are tested after the join instead, on its output
  * rows, the way a WHERE is: for an inner join that keeps exactly the same rows. An outer join
- * would fill in NULLs for the rows such a test rejects, which a later filter cannot do, so there
- * they are refused (subqueries over system catalogs only still run inside the join).
+ * fills in NULLs for the rows its condition rejects, which a later filter cannot do, so there
+ * the join itself runs the subplans on each candidate pair before testing the condition
+ * (`JoinSpec.conditionSubplans`; such a join is not made an index nested loop).
  */
 
 export function containsSubquery(expr: Expr): boolean {
@@ -27,16 +26,6 @@ export function splitJoinCondition(kind: 'inner' | 'cross' | 'left' | 'full', co
   return { join: conjuncts.filter((c) => !containsSubquery(c)), after: conjuncts.filter(containsSubquery) };
 }
 
-/** The subquery host of an outer join's condition: a subquery that needs a subplan is refused. */
-export function outerJoinSubqueryHost(outer: Scope): SubqueryHost {
-  return {
-    collector: new SubplanCollector(),
-    outer,
-    plan: () => {
-      throw new SqlError('0A000', 'subqueries in the ON condition of an outer join are not supported');
-    },
-  };
-}
 
 /**
  * The joined rows that pass `predicate`, its subplans run per row first (their results go after

@@ -618,6 +618,11 @@ export interface JoinSpec {
   readonly keyOids: readonly number[];
   /** The full join condition, evaluated on the combined row (null = always true). */
   readonly condition: Evaluator | null;
+  /**
+   * An outer join's condition that holds subqueries over tables: their subplans run on each
+   * candidate pair first (this appends their results to the combined row the condition reads).
+   */
+  readonly conditionSubplans?: (combined: Row, rt: Runtime) => Promise<Row>;
 }
 
 /** Hash join on equi-keys (or a nested loop when there are none); inner, left and full joins. */
@@ -677,7 +682,9 @@ export class HashJoin implements RowSource {
       const values: SqlValue[] = new Array(this.spec.leftKeys.length);
       for (const leftRow of batch) {
         let matched = false;
-        if (this.all) {
+        if (this.spec.conditionSubplans) {
+          matched = await this.visitWithSubplans(leftRow, values, out, rt);
+        } else if (this.all) {
           for (const rightRow of this.all) if (this.visit(leftRow, rightRow, out, rt)) matched = true;
         } else {
           let hasNull = false;
@@ -707,10 +714,37 @@ export class HashJoin implements RowSource {
     }
   }
 
-  /** Emits the joined row if the full join condition holds; says whether it did. */
-  private visit(leftRow: Row, rightRow: Row, out: Row[], rt: Runtime): boolean {
+  /**
+   * The candidates of one left row (all right rows, or those of its hash key) when the condition
+   * needs subplans: each pair's subplans run before the condition is tested. Says whether any matched.
+   */
+  private async visitWithSubplans(leftRow: Row, values: SqlValue[], out: Row[], rt: Runtime): Promise<boolean> {
+    let candidates: readonly Row[];
+    if (this.all) candidates = this.all;
+    else {
+      let hasNull = false;
+      for (let i = 0; i < values.length; i++) {
+        values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);
+        if (values[i] === null) hasNull = true;
+      }
+      const key = hasNull ? null : types.hashKey(this.spec.keyOids, values, values.length)!;
+      const first = key === null ? undefined : this.table!.get(key);
+      candidates = first ? [first, ...(this.more.get(key!) ?? [])] : [];
+    }
+    let matched = false;
+    for (const rightRow of candidates) {
+      checkCancel(rt);
+      const extended = await this.spec.conditionSubplans!(leftRow.concat(rightRow), rt);
+      if (this.spec.condition && this.spec.condition(extended, rt.ctx) !== true) continue;
+      if (this.visit(leftRow, rightRow, out, rt, true)) matched = true;
+    }
+    return matched;
+  }
+
+  /** Emits the joined row if the full join condition holds (or was `tested` already); says whether it did. */
+  private visit(leftRow: Row, rightRow: Row, out: Row[], rt: Runtime, tested = false): boolean {
     const combined = leftRow.concat(rightRow);
-    if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return false;
+    if (!tested && this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) return false;
     if (this.spec.markers) {
       combined.push(true);
       if (this.spec.markers === 2) combined.push(true);

@@ -22,12 +22,12 @@ import { CorrelatedScope, PRESENCE_MARKER, Scope, type ScopeColumn } from './sco
 import { fieldOf, recordFields } from './row-values.js';
 import { findSetFunction, inlineSetCall, selectListSetCall } from './set-sql-functions.js';
 import { columnsOfTables } from './sql-functions.js';
-import { ApplySubplans, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
+import { ApplySubplans, applySubplansToRow, SubplanCollector, ValuesWithSubplans, withOuterRow, type SubqueryHost } from './subplans.js';
 import { namedWindows, WindowAgg, WindowCollector } from './windows.js';
 import { planFunctionScan, projectSets, SrfCollector } from './plan-srf.js';
 import { TableCodec } from './table-codec.js';
 import { ColumnUse } from './column-use.js';
-import { filterJoinedRows, outerJoinSubqueryHost, splitJoinCondition } from './join-subqueries.js';
+import { containsSubquery, filterJoinedRows, splitJoinCondition } from './join-subqueries.js';
 import { narrowsToKey } from './integer-keys.js';
 import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
 import type { AccessLog } from '../roles/access-log.js';
@@ -582,7 +582,7 @@ function afterJoinFilter(parts: readonly Expr[], scope: Scope, width: number, pc
  * the rule and why), or null for a hash join.
  */
 function indexJoinRead(kind: JoinSpec['kind'], outer: FromPlan, inner: FromPlan, spec: JoinSpec, rightColumns: readonly (number | null)[]): InnerKeyRead | null {
-  if ((kind !== 'inner' && kind !== 'left') || !inner.baseTable || outer.maxRows === undefined || outer.maxRows > SMALL_OUTER_ROWS) return null;
+  if ((kind !== 'inner' && kind !== 'left') || !inner.baseTable || outer.maxRows === undefined || outer.maxRows > SMALL_OUTER_ROWS || spec.conditionSubplans) return null;
   const keys = new Map<number, { value: Evaluator; oid: number }>();
   rightColumns.forEach((column, i) => {
     if (column !== null && !keys.has(column)) keys.set(column, { value: spec.leftKeys[i]!, oid: spec.keyOids[i]! });
@@ -641,11 +641,15 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
   const rightKeys: Evaluator[] = [];
   const keyOids: number[] = [];
   const plain = compileContext(pc, scope, 'JOIN/ON');
-  // Subqueries over tables reach here only in an outer join's condition (join-subqueries.ts).
-  const ctx: CompileContext = { ...plain, subqueries: outerJoinSubqueryHost(plain.scope) };
+  // Subqueries over tables reach here only in an outer join's condition (join-subqueries.ts):
+  // their subplans run per candidate pair, their results after the pair's columns.
+  const subplans = new SubplanCollector();
+  subplans.base = offset + rightWidth;
+  const ctx: CompileContext = withSubqueries(plain, subplans, pc);
   const leftNames = new Set(left.columns.map((c) => c.position));
   for (const part of condition) {
-    if (part.kind !== 'op' || part.op !== '=' || !part.left) continue;
+    // A key is evaluated on one side's row alone, where no subplan result sits.
+    if (part.kind !== 'op' || part.op !== '=' || !part.left || containsSubquery(part)) continue;
     const sides = [part.left, part.right].map((side) => {
       const positions = localPositions(columnRefs(side), scope, pc);
       if (positions.length === 0) return null;
@@ -677,7 +681,8 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
   const full = condition.length > 0
     ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx).eval
     : null;
-  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full, rightColumns };
+  const conditionSubplans = subplans.empty ? undefined : (combined: Row, rt: Runtime) => applySubplansToRow(subplans, combined, rt);
+  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full, rightColumns, ...(conditionSubplans ? { conditionSubplans } : {}) };
 }
 
 /**
