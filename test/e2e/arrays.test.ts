@@ -73,3 +73,18 @@ test('array functions and operators over one-dimensional arrays', { skip }, asyn
     "SELECT ARRAY['a'] || 1",
   ]) await db().same(sql);
 });
+
+test('arrays order as PostgreSQL\'s array_cmp: element by element, NULL elements last, then the shorter first', { skip }, async () => {
+  for (const sql of [
+    'SELECT a FROM (VALUES (ARRAY[1,2]), (ARRAY[1]), (ARRAY[1,NULL]), (ARRAY[NULL::int]), (ARRAY[0,5,5]), (\'{}\'::int[]), (NULL)) v(a) ORDER BY a',
+    'SELECT a FROM (VALUES (ARRAY[1,2]), (ARRAY[1]), (ARRAY[1,NULL]), (ARRAY[0,5,5]), (\'{}\'::int[])) v(a) ORDER BY a DESC',
+    'SELECT a FROM (VALUES (ARRAY[\'b\',\'a\']), (ARRAY[\'b\']), (ARRAY[\'a\',\'z\'])) v(a) ORDER BY 1',
+    'SELECT g, array_agg(x ORDER BY x) AS xs FROM (VALUES (1, 3), (1, 1), (2, 2), (3, 1), (3, 0)) v(g, x) GROUP BY g ORDER BY xs, g',
+    'SELECT DISTINCT a FROM (VALUES (ARRAY[2.5]), (ARRAY[1.0, 2]), (ARRAY[2.5])) v(a) ORDER BY a',
+    'SELECT a FROM (VALUES (ARRAY[\'{"a":1}\'::json])) v(a) ORDER BY a',
+    'SELECT string_agg(x::text, \',\' ORDER BY ARRAY[x % 2, x]) FROM generate_series(1, 6) x',
+    'SELECT max(a) FROM (VALUES (ARRAY[1,2]), (ARRAY[3])) v(a)',
+    'SELECT greatest(ARRAY[1,2], ARRAY[1,3])',
+    'SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY a) FROM (VALUES (ARRAY[1,2]), (ARRAY[3]), (ARRAY[0])) v(a)',
+  ]) await db().same(sql);
+});

@@ -23,17 +23,43 @@ export const {
 } = t;
 
 /**
- * The ordering comparator for ORDER BY, min/max and GREATEST/LEAST. Arrays have only an
- * equality here (their PostgreSQL order is not built), so ordering them is refused rather than
- * answered in a wrong order.
+ * The ordering comparator for ORDER BY, min/max and GREATEST/LEAST. Arrays order as
+ * PostgreSQL's array_cmp: element by element in the element type's order, a NULL element after
+ * every value, then the shorter array first (Strata's arrays are one-dimensional with lower
+ * bound 1, so dimensions never decide). int2vector and oidvector (lower bound 0) are refused.
  */
 export function comparator(oid: number): t.Comparator {
   const type = t.typeByOid(oid);
   if (type && type.category === 'A') {
-    return () => { throw new SqlError('0A000', `ordering values of type ${t.formatType(oid, -1)} is not supported yet`); };
+    if (t.typeByOid(type.element)?.array !== oid) {
+      return () => { throw new SqlError('0A000', `ordering values of type ${t.formatType(oid, -1)} is not supported yet`); };
+    }
+    if (!hasComparator(type.element)) throw new SqlError('42883', `could not identify an ordering operator for type ${t.formatType(oid, -1)}`);
+    return arrayComparator(type.element);
   }
   if (oid === TypeOid.record) return t.compareRecords;
   return t.comparator(oid);
+}
+
+function arrayComparator(elementOid: number): t.Comparator {
+  const element = comparator(elementOid);
+  const elementType = t.requireType(elementOid);
+  return (a, b) => {
+    const x = t.arrayElements(a as string, elementType);
+    const y = t.arrayElements(b as string, elementType);
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      const u = x[i]!;
+      const v = y[i]!;
+      if (u === null || v === null) {
+        if (u === v) continue;
+        return u === null ? 1 : -1;
+      }
+      const c = element(u, v);
+      if (c !== 0) return c;
+    }
+    return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
+  };
 }
 
 /** Text input; an explicit cast truncates to the typmod (varchar(3)) where assignment raises. */
@@ -252,7 +278,7 @@ const arithmetic: AggregateArithmetic = {
 };
 
 export function aggregateResultType(name: string, arg: number | null, second: number | null = null): number | null {
-  return aggregateType(name, arg, t.hasComparator, second, (oid) => (t.typeByOid(oid)?.element === 0 ? t.typeByOid(oid)?.array ?? 0 : 0));
+  return aggregateType(name, arg, hasComparator, second, (oid) => (t.typeByOid(oid)?.element === 0 ? t.typeByOid(oid)?.array ?? 0 : 0));
 }
 
 export function newAggregateState(name: string, arg: number | null, distinct: boolean, order: readonly AggregateOrderKey[] = [], second: number | null = null, style?: OutputStyle): AggregateState {
@@ -279,7 +305,11 @@ function styledArithmetic(style: OutputStyle): AggregateArithmetic {
 }
 
 export { isOrderedInput, aggregateArity } from './aggregates.js';
-export const hasComparator = (oid: number): boolean => oid === TypeOid.record || t.hasComparator(oid);
+export const hasComparator = (oid: number): boolean => {
+  if (oid === TypeOid.record || t.hasComparator(oid)) return true;
+  const type = t.typeByOid(oid);
+  return type !== undefined && type.category === 'A' && t.typeByOid(type.element)?.array === oid && hasComparator(type.element);
+};
 /** The element type of an array type, or 0 for a type that is not an array. */
 export const arrayElementType = (oid: number): number => t.typeByOid(oid)?.element ?? 0;
 /** The array type of an element type (0 when it has none). */
