@@ -89,6 +89,7 @@ export const TypeOid = {
   uuid: 2950,
   jsonb: 3802,
   record: 2249,
+  void: 2278,
   int2Array: 1005,
   int4Array: 1007,
   textArray: 1009,

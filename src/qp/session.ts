@@ -519,10 +519,13 @@ export class Session implements SqlSession {
     txn.dml = true;
   }
 
+  /** pg_sleep's wait, on the query processor's timers. */
+  private readonly sleep = (ms: number): Promise<void> => new Promise((resolve) => this.host.options.timers.setTimeout(resolve, ms));
+
   private execContext(params: readonly SqlValue[]): ExecContext {
     return {
       params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser,
-      random: this.host.options.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(),
+      random: this.host.options.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep,
     };
   }
 

@@ -111,6 +111,22 @@ test('CancelRequest stops a long statement with 57014 while other sessions keep 
   assert.deepEqual((await busy.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
 });
 
+test('CancelRequest ends a pg_sleep with 57014; other sessions are served while it waits', async () => {
+  const { serialize } = await import('pg-protocol');
+  const busy = await t.client();
+  const other = await t.client();
+  const { processID, secretKey } = busy as unknown as { processID: number; secretKey: number };
+  const long = busy.query('SELECT pg_sleep(600)').then(() => null, (error: { code?: string }) => error);
+  assert.deepEqual((await other.query('SELECT 2 AS two')).rows, [{ two: 2 }]);
+  await new Promise<void>((resolve) => {
+    const socket = net.connect(t.port, '127.0.0.1', () => socket.end(serialize.cancel(processID, secretKey)));
+    socket.on('close', () => resolve());
+    socket.on('error', () => resolve());
+  });
+  assert.equal((await long)?.code, '57014');
+  assert.deepEqual((await busy.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+});
+
 test('notices, error positions and a refused GSSENCRequest', async () => {
   const c = await t.client();
   const notices: string[] = [];

@@ -30,6 +30,7 @@ import type { SessionZone } from '../types/session-zone.js';
 import { localTimestampAt, parseTimestamptz, zonedCast } from '../types/zoned-datetime.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
+import { compileSleepCall } from './sleep-functions.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -565,6 +566,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   }
   if (types.isAggregate(expr.name) || expr.withinGroup) return compileAggregate(expr, ctx);
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
+  if (expr.name === 'pg_sleep') return compileSleepCall(expr, ctx);
   if (RELATION_SIZE_FUNCTIONS.has(expr.name)) return compileRelationSizeCall(expr, ctx);
   const setCall = compileSetCall(expr, ctx);
   if (setCall) return setCall;

@@ -19,6 +19,8 @@ export interface ExecContext {
   readonly outerRows?: readonly (readonly SqlValue[])[];
   /** The session's sequence functions (nextval, currval, …). */
   readonly sequences?: SessionSequences;
+  /** Waits (pg_sleep); absent where statements cannot wait. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** bytea_output and extra_float_digits, for casts of bytea and floats to text. */
   readonly outputStyle?: OutputStyle;
 }

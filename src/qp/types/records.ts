@@ -60,6 +60,15 @@ define({
   formatBinary: (v) => sendRecord(v as RecordValue),
 });
 
+// void: what a function that returns nothing (pg_sleep) returns; it prints as an empty string.
+define({
+  oid: TypeOid.void, typname: 'void', name: 'void', length: 4, category: 'P', array: 0,
+  parseText: () => '',
+  formatText: () => '',
+  parseBinary: () => '',
+  formatBinary: () => new Uint8Array(0),
+});
+
 // record[]: held as its text, like every array here. Its elements cannot be read back (record
 // input is 0A000), so subscripts, unnest and binary output of it are 0A000 too; text output works.
 define({
