@@ -6,16 +6,9 @@
  * row limits, errors raised while the row is projected, pruned columns, explicit transactions
  * with their own writes, and a failed block. Compared as in wire-differential.test.ts.
  */
-import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { startTestCluster, type TestCluster } from '../support/cluster.js';
-import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
-import { serialize, summarizeAll, WireClient } from '../support/wire-client.js';
-
-const skip = postgresUnavailableReason() ?? false;
-let strata: TestCluster;
-let postgres: TestPostgres;
+import { test } from 'node:test';
+import { serialize } from '../support/wire-client.js';
+import { useWireDifferential, type WireStep } from '../support/wire-differential.js';
 
 const SETUP = [
   'CREATE TABLE ps_accounts (aid int NOT NULL PRIMARY KEY, bid int, abalance int, filler char(84))',
@@ -24,34 +17,17 @@ const SETUP = [
   "INSERT INTO ps_named VALUES ('a', 1), ('b', 9223372036854775807)",
 ];
 
-before(async () => {
-  if (skip) return;
-  [strata, postgres] = await Promise.all([startTestCluster(), startPostgres()]);
-  const strataSql = await strata.client();
-  const postgresSql = new pg.Client(postgres.config);
-  await postgresSql.connect();
-  for (const sql of SETUP) {
-    await strataSql.query(sql);
-    await postgresSql.query(sql);
-  }
-  await postgresSql.end();
-});
-
-after(async () => {
-  if (skip) return;
-  await Promise.all([strata.stop(), postgres.stop()]);
-});
+const { skip, same } = useWireDifferential(SETUP);
 
 const { query, parse, bind, describe, execute, sync } = serialize;
 const SELECT = 'SELECT abalance FROM ps_accounts WHERE aid = $1';
 
 /** One exchange of messages, answered up to `ready` ReadyForQuery messages. */
-interface Step { readonly send: readonly Buffer[]; readonly ready?: number }
-const step = (...send: Buffer[]): Step => ({ send });
+const step = (...send: Buffer[]): WireStep => ({ send });
 /** What pgbench -M prepared sends for one select-only transaction. */
 const pgbenchTransaction = (aid: string, portal = '') => [bind({ statement: 'sel', portal, values: [aid] }), describe({ type: 'P', name: portal }), execute({ portal }), sync()];
 
-const SCENARIOS: readonly { readonly name: string; readonly steps: readonly Step[] }[] = [
+const SCENARIOS: readonly { readonly name: string; readonly steps: readonly WireStep[] }[] = [
   { name: "pgbench's select-only transactions, one at a time and pipelined, hits and misses", steps: [
     step(parse({ name: 'sel', text: SELECT }), sync()),
     step(...pgbenchTransaction('3')),
@@ -94,24 +70,9 @@ const SCENARIOS: readonly { readonly name: string; readonly steps: readonly Step
   ] },
 ];
 
-async function run(client: WireClient, steps: readonly Step[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const s of steps) out.push(...summarizeAll(await client.exchange(s.send, s.ready ?? 1)), '--');
-  return out;
-}
 
 for (const scenario of SCENARIOS) {
   test(`point select: ${scenario.name}`, { skip }, async () => {
-    const [a, b] = await Promise.all([
-      strata.token().then((password) => WireClient.connect({ host: '127.0.0.1', port: strata.port, user: 'admin', database: 'postgres', password })),
-      WireClient.connect({ host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' }),
-    ]);
-    try {
-      const [x, y] = await Promise.all([run(a, scenario.steps), run(b, scenario.steps)]);
-      assert.deepEqual(x, y);
-    } finally {
-      a.close();
-      b.close();
-    }
+    await same(scenario.steps);
   });
 }

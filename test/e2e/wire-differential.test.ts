@@ -7,39 +7,16 @@
  * places). Where DSQL behaves differently on purpose, the scenario says so and is compared with
  * Strata's expected sequence instead.
  */
-import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import pg from 'pg';
-import { startTestCluster, type TestCluster } from '../support/cluster.js';
-import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
-import { serialize, summarizeAll, WireClient } from '../support/wire-client.js';
-
-const skip = postgresUnavailableReason() ?? false;
-let strata: TestCluster;
-let postgres: TestPostgres;
+import { test } from 'node:test';
+import { serialize } from '../support/wire-client.js';
+import { useWireDifferential, type WireStep } from '../support/wire-differential.js';
 
 const SETUP = [
   'CREATE TABLE wd (id int PRIMARY KEY, v text)',
   "INSERT INTO wd VALUES (1, 'one'), (2, 'two'), (3, 'three'), (4, 'four'), (5, 'five')",
 ];
 
-before(async () => {
-  if (skip) return;
-  [strata, postgres] = await Promise.all([startTestCluster(), startPostgres()]);
-  const strataSql = await strata.client();
-  const postgresSql = new pg.Client(postgres.config);
-  await postgresSql.connect();
-  for (const sql of SETUP) {
-    await strataSql.query(sql);
-    await postgresSql.query(sql);
-  }
-  await postgresSql.end();
-});
-
-after(async () => {
-  if (skip) return;
-  await Promise.all([strata.stop(), postgres.stop()]);
-});
+const { skip, same } = useWireDifferential(SETUP);
 
 const { query, parse, bind, describe, execute, close, sync, flush } = {
   query: serialize.query, parse: serialize.parse, bind: serialize.bind, describe: serialize.describe,
@@ -52,7 +29,7 @@ const { query, parse, bind, describe, execute, close, sync, flush } = {
  */
 interface Scenario {
   readonly name: string;
-  readonly steps: readonly { readonly send: readonly Buffer[]; readonly ready?: number }[];
+  readonly steps: readonly WireStep[];
 }
 
 const step = (...send: Buffer[]) => ({ send });
@@ -169,26 +146,9 @@ const SCENARIOS: readonly Scenario[] = [
   ] },
 ];
 
-async function run(client: WireClient, scenario: Scenario): Promise<string[]> {
-  const out: string[] = [];
-  for (const s of scenario.steps) {
-    out.push(...summarizeAll(await client.exchange(s.send, s.ready ?? 1)), '--');
-  }
-  return out;
-}
 
 for (const scenario of SCENARIOS) {
   test(`wire: ${scenario.name}`, { skip }, async () => {
-    const [a, b] = await Promise.all([
-      strata.token().then((password) => WireClient.connect({ host: '127.0.0.1', port: strata.port, user: 'admin', database: 'postgres', password })),
-      WireClient.connect({ host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' }),
-    ]);
-    try {
-      const [x, y] = await Promise.all([run(a, scenario), run(b, scenario)]);
-      assert.deepEqual(x, y);
-    } finally {
-      a.close();
-      b.close();
-    }
+    await same(scenario.steps);
   });
 }
