@@ -82,7 +82,8 @@ export function compileOrderedSetAggregate(expr: Extract<Expr, { kind: 'func' }>
   const direct = expr.args.map((a) => compileExpr(a, ctx));
   let keys = order.map((item) => compileExpr(item.expr, inner));
   const signature = () => noSuchFunction(name, [...direct, ...keys].map((k) => k.oid), location);
-  let finalize: (rows: (readonly SqlValue[])[], args: readonly SqlValue[]) => SqlValue;
+  // Each kind fixes its keys' types, then builds its final function from the sort keys.
+  let finalizeWith: (sortKeys: readonly SortKey[]) => (rows: (readonly SqlValue[])[], args: readonly SqlValue[]) => SqlValue;
   let resultOid: number;
   let args = direct;
   if (HYPOTHETICAL.has(name)) {
@@ -92,12 +93,12 @@ export function compileOrderedSetAggregate(expr: Extract<Expr, { kind: 'func' }>
     args = direct.map((d, i) => coerce(d, common[i]!, -1, 'implicit', d.location));
     keys = keys.map((k, i) => coerce(k, common[i]!, -1, 'implicit', k.location));
     resultOid = name === 'rank' || name === 'dense_rank' ? TypeOid.int8 : TypeOid.float8;
-    finalize = hypothetical(name, order.map((item, i) => sortKey(keys[i]!, item)));
+    finalizeWith = (sortKeys) => hypothetical(name, sortKeys);
   } else if (name === 'mode') {
     if (direct.length !== 0 || keys.length !== 1) throw signature();
     resultOid = keys[0]!.oid === TypeOid.unknown ? TypeOid.text : keys[0]!.oid;
     keys = [coerce(keys[0]!, resultOid, -1, 'implicit', keys[0]!.location)];
-    finalize = modeOf(sortKey(keys[0]!, order[0]!).key);
+    finalizeWith = (sortKeys) => modeOf(sortKeys[0]!.key);
   } else {
     if (direct.length !== 1 || keys.length !== 1) throw signature();
     const fractionArray = types.arrayElementType(direct[0]!.oid) !== 0;
@@ -116,9 +117,10 @@ export function compileOrderedSetAggregate(expr: Extract<Expr, { kind: 'func' }>
     resultOid = fractionArray ? types.arrayTypeOf(valueOid) : valueOid;
     if (resultOid === 0) throw signature();
     const pick = name === 'percentile_cont' ? continuous(valueOid) : discrete;
-    finalize = percentile(pick, sortKey(keys[0]!, order[0]!).key, fractionArray ? valueOid : null);
+    finalizeWith = (sortKeys) => percentile(pick, sortKeys[0]!.key, fractionArray ? valueOid : null);
   }
   const sortKeys = order.map((item, i) => sortKey(keys[i]!, item));
+  const finalize = finalizeWith(sortKeys);
   const filter = expr.filter ? coerce(compileExpr(expr.filter, inner), TypeOid.bool, -1, 'implicit', expr.filter.location) : null;
   const aggregates = ctx.aggregates!;
   const slot = ctx.aggregateBase + aggregates.length;
