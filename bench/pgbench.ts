@@ -20,6 +20,8 @@ const scale = option('scale', 1);
 const clients = option('clients', 8);
 /** Only the select-only script (and no memory measurement): for alternating builds quickly. */
 const selectOnly = process.argv.includes('--select-only');
+/** `--workers N`: Strata's query-processor worker processes (default: what `strata start` picks). */
+const workers = process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : null;
 
 interface Target {
   readonly name: string;
@@ -126,7 +128,7 @@ function childPids(parent: number): number[] {
 async function main(): Promise<void> {
   // PostgreSQL as it ships: fsync and synchronous_commit on, like Strata's journal.
   const postgres = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on', max_connections: '200' } });
-  const strata = await startStrata();
+  const strata = await startStrata(workers === null ? [] : ['--workers', workers]);
   const token = strata.token();
   const updateScript = join(mkdtempSync(join(tmpdir(), 'pgbench-script-')), 'update.sql');
   writeFileSync(updateScript, '\\set aid random(1, 100000 * :scale)\n\\set delta random(-5000, 5000)\nUPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;\n');

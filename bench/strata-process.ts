@@ -21,10 +21,11 @@ function shebangFlags(): string[] {
   return words.slice(words.indexOf('node') + 1);
 }
 
-export async function startStrata(): Promise<StrataProcess> {
+/** `extraArgs` go to `strata start` after the data dir and port (e.g. `--workers 0`). */
+export async function startStrata(extraArgs: readonly string[] = []): Promise<StrataProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
   const [port] = await freePorts(1);
-  const child = spawn(process.execPath, [...shebangFlags(), join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...shebangFlags(), join(root, 'bin', 'strata.js'), 'start', '--data-dir', dataDir, '--port', String(port), ...extraArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => { out += c.toString(); if (out.includes('ready')) ok(); });

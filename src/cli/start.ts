@@ -19,9 +19,11 @@ export async function startCommand(args: string[], out: (line: string) => void):
     process.stderr.write(`strata start: invalid port "${options.get('port')}"\n`);
     return 2;
   }
-  // SQL work is what uses the CPU: by default one query processor per core (this process's
-  // own and availableParallelism - 1 workers).
-  const workers = Number(options.get('workers') ?? Math.max(0, availableParallelism() - 1));
+  // By default one query processor per core beyond two: this process, and a core left for the
+  // clients, the journal's writes and LMDB. On two cores a worker bought no select throughput
+  // and cost every commit a hop between processes (pgbench update 0.55x PostgreSQL with one
+  // worker, 0.72x with none; docs/performance.md, "One process on two cores").
+  const workers = Number(options.get('workers') ?? Math.max(0, availableParallelism() - 2));
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
     process.stderr.write(`strata start: invalid --workers "${options.get('workers')}" (0 to 64: query-processor processes besides the main one)\n`);
     return 2;
