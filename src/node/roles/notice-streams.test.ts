@@ -27,6 +27,7 @@ function setup(): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams
     decisionsInFlight: () => [],
     lastIssued: () => 0,
     reserveCovered: (_key, through) => through,
+    promiseDecided: () => clock.now().earliest - 1,
   };
   const notices = new NoticeStreams(clock, timers, 20, 50_000);
   notices.lead(source);
@@ -106,4 +107,62 @@ test('a liveness-only follower (a standby) gets its first notice and nothing aft
   timers.advance(10_000);
   assert.ok(storage.received.length > before + 2, 'storage kept hearing decisions and notices');
   assert.equal(standby.received.length, 1);
+});
+
+test('an idle leader promises ahead while reads go on, renewed in time; not after a decision, nor once reads stop', async () => {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  let promised = 0;
+  const source: NoticeSource = {
+    epoch: 1, published: 0,
+    watermark: () => clock.now().earliest - 1,
+    decidedWatermark: () => Math.max(promised, clock.now().earliest - 1),
+    decisionsInFlight: () => [],
+    lastIssued: () => 0,
+    reserveCovered: (_key, through) => through,
+    promiseDecided: (through) => { promised = Math.max(promised, through); return promised; },
+  };
+  const notices = new NoticeStreams(clock, timers, 20, 50_000, { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 1_000 });
+  notices.lead(source);
+  const storage = stream();
+  notices.add(storage, []);
+  const decided = () => storage.received[storage.received.length - 1]!['decided'] as number;
+  assert.ok(decided() < clock.now().latest, 'nobody reads yet: nothing promised');
+  // A read: its Notify is answered at once with a promise 10 ms ahead (no wait for the clock).
+  clock.advance(200_000);
+  notices.request(clock.now().latest + 500);
+  await Promise.resolve();
+  assert.equal(storage.received.length, 2);
+  assert.ok(decided() >= clock.now().latest + 10_000);
+  // Renewed: at every moment the replica holds a promise at least 6 ms ahead.
+  for (let i = 0; i < 40; i++) {
+    timers.advance(1_000);
+    assert.ok(decided() >= clock.now().latest + 6_000, 'the promise is renewed before it runs short');
+  }
+  assert.ok(storage.received.length <= 2 + 40 / 4 + 1, 'about one renewal per 4 ms');
+  // A Notify the promise covers sends nothing.
+  const count = storage.received.length;
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  assert.equal(storage.received.length, count);
+  // A decision: no promise with it nor for the next 100 ms (commits that follow pay nothing).
+  const withDecision = decided();
+  notices.broadcast([decision(withDecision + 1, bytes('row-1'))]);
+  timers.advance(50_000);
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.ok(decided() < clock.now().latest, 'no promise while commits may follow');
+  // Quiet again for 100 ms with reads: promising again.
+  timers.advance(60_000);
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  assert.ok(decided() >= clock.now().latest + 10_000);
+  // Reads stop: renewals stop within a second.
+  timers.advance(1_000_000);
+  const stopped = storage.received.length;
+  timers.advance(100_000);
+  assert.equal(storage.received.length, stopped, 'no renewals once nobody reads');
+  assert.equal(timers.pendingCount, 0, 'no renewal timer left behind');
+  notices.close();
 });

@@ -35,6 +35,26 @@ export interface NoticeSource {
   lastIssued(): Timestamp;
   /** Reserves a watched key through τ (LocalAdjudicator.reserveCovered); returns what is covered. */
   reserveCovered(key: Uint8Array, through: Timestamp): Timestamp;
+  /**
+   * Promises no decision at or below τ (LocalAdjudicator.promiseDecided) and returns the decided
+   * watermark, which reaches τ when every decision was handed out.
+   */
+  promiseDecided(through: Timestamp): Timestamp;
+}
+
+/**
+ * The idle leader's promise: while no decision was made for `idleMs` and query processors are
+ * reading (a Notify within `readingMs`), every notice's decided watermark is `aheadUs` ahead of
+ * the clock, renewed at least every `renewMs`; a replica then serves a read at now() as soon as
+ * it arrives instead of waiting for the notice its Notify asked for. The first commit after the
+ * quiet spell is decided above the promise and waits up to `aheadUs` in commit wait; while
+ * commits keep coming (every < `idleMs`) nothing is promised and they pay nothing.
+ */
+export interface IdlePromise {
+  readonly aheadUs: number;
+  readonly renewMs: number;
+  readonly idleMs: number;
+  readonly readingMs: number;
 }
 
 interface Follower {
@@ -56,13 +76,22 @@ export class NoticeStreams {
   private lastSentDecided: Timestamp = 0;
   private wanted: Timestamp = 0;
   private scheduled = false;
+  /** When a decision was last sent and a notice last asked for (ms of the clock's earliest). */
+  private lastDecisionMs = -Infinity;
+  private lastRequestMs = -Infinity;
+  private renewal: ReturnType<Timers['setTimeout']> | null = null;
 
   /**
    * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
    * change (0: not at all); a notice goes out at least every `intervalMs` to renew it.
    */
   constructor(private readonly clock: Clock, private readonly timers: Timers, private readonly intervalMs: number,
-    private readonly reservationUs = 0) {}
+    private readonly reservationUs = 0, private readonly idlePromise: IdlePromise | null = null) {
+    if (idlePromise !== null) {
+      // A renewal must arrive before the promise it renews runs out.
+      if (!(idlePromise.renewMs * 1000 < idlePromise.aheadUs)) throw new Error('an idle promise is renewed before it runs out');
+    }
+  }
 
   /** Starts sending (this node leads). */
   lead(source: NoticeSource): void {
@@ -101,8 +130,10 @@ export class NoticeStreams {
     const source = this.source;
     if (source === null || this.streams.size === 0) return;
     let all: Message | null = null;
-    const base = this.message(source, []);
     const nowMs = this.nowMs();
+    // Decided while a promise may stand: no promise with these, nor for the next idleMs.
+    if (decisions.length > 0) this.lastDecisionMs = nowMs;
+    const base = this.message(source, []);
     for (const [stream, follower] of this.streams) {
       if (follower.watch === null) {
         all ??= decisions.length === 0 ? base : { ...base, decisions: decisions.map(decisionToMessage) };
@@ -136,7 +167,10 @@ export class NoticeStreams {
 
   /** A query processor will read at `timestamp`: send a notice whose decided watermark covers it. */
   request(timestamp: Timestamp): void {
-    if (!(timestamp > this.wanted)) return;
+    this.lastRequestMs = this.nowMs();
+    this.renewWhileIdle();
+    // A notice already sent covers it (an idle leader's promise mostly does): nothing to send.
+    if (!(timestamp > this.wanted) || timestamp <= this.lastSentDecided) return;
     this.wanted = timestamp;
     if (this.scheduled) return;
     this.scheduled = true;
@@ -144,6 +178,8 @@ export class NoticeStreams {
   }
 
   close(): void {
+    if (this.renewal !== null) this.timers.clearTimeout(this.renewal);
+    this.renewal = null;
     for (const stream of [...this.streams.keys(), ...this.liveness]) stream.end();
     this.streams.clear();
     this.liveness.clear();
@@ -153,8 +189,8 @@ export class NoticeStreams {
   private sendWanted(): void {
     this.scheduled = false;
     if (this.source === null || this.wanted <= this.lastSentDecided) return;
-    // The decided watermark is at most now().earliest − 1.
-    const waitUs = this.wanted + 1 - this.clock.now().earliest;
+    // The decided watermark is at most now().earliest − 1, unless an idle leader promises ahead.
+    const waitUs = this.promising() ? 0 : this.wanted + 1 - this.clock.now().earliest;
     if (waitUs > 0) {
       this.scheduled = true;
       this.timers.setTimeout(() => this.sendWanted(), Math.max(1, Math.ceil(waitUs / 1000)));
@@ -166,6 +202,30 @@ export class NoticeStreams {
       this.scheduled = true;
       this.timers.setTimeout(() => this.sendWanted(), 1);
     }
+  }
+
+  /** True while an idle leader promises ahead of the clock (see IdlePromise). */
+  private promising(): boolean {
+    const idle = this.idlePromise;
+    if (idle === null) return false;
+    const nowMs = this.nowMs();
+    return nowMs - this.lastDecisionMs >= idle.idleMs && nowMs - this.lastRequestMs < idle.readingMs;
+  }
+
+  /**
+   * Keeps the promise renewed while it stands: a notice at most renewMs after the last one.
+   * The timer runs only while the leader promises, so neither an idle cluster nobody reads nor
+   * a busy one pays for it.
+   */
+  private renewWhileIdle(): void {
+    if (this.renewal !== null || this.source === null || this.streams.size === 0 || !this.promising()) return;
+    const delayMs = Math.max(1, Math.ceil(this.idlePromise!.renewMs - (this.nowMs() - this.lastSentMs)));
+    this.renewal = this.timers.setTimeout(() => {
+      this.renewal = null;
+      if (this.source === null || !this.promising()) return;
+      if (this.nowMs() - this.lastSentMs >= this.idlePromise!.renewMs) this.broadcast();
+      this.renewWhileIdle();
+    }, delayMs);
   }
 
   private send(stream: ServerStream, follower: Follower, message: Message): void {
@@ -185,7 +245,8 @@ export class NoticeStreams {
 
   /** The decided watermark is read after the decisions it covers are chosen. */
   private message(source: NoticeSource, decisions: Message[]): Message {
-    return { epoch: source.epoch, position: source.published, watermark: source.watermark(), decisions, decided: source.decidedWatermark(), issued: source.lastIssued() };
+    const decided = this.promising() ? source.promiseDecided(this.clock.now().latest + this.idlePromise!.aheadUs) : source.decidedWatermark();
+    return { epoch: source.epoch, position: source.published, watermark: source.watermark(), decisions, decided, issued: source.lastIssued() };
   }
 
   private select(decisions: readonly JournalRecord[], watch: Set<string> | null): Message[] {
