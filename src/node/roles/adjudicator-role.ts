@@ -105,10 +105,10 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
           stream.end();
           return;
         }
-        notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true);
+        notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true, request['follower'] ?? '');
       },
       Notify: async (request: Message) => {
-        notices.request(request['timestamp']);
+        notices.request(request['timestamp'], request['replica'] ?? '');
         return {};
       },
     },

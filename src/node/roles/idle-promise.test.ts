@@ -132,7 +132,7 @@ async function run(seed: number, promise: boolean): Promise<{ reads: Read[]; com
     end: () => {},
     onCancel: () => {},
   };
-  notices.add(toReplica, []);
+  notices.add(toReplica, [], false, 'storage-1');
   const tick = timers.setInterval(() => notices.tick(), 20);
 
   const commits = new Map<string, number[]>(KEYS.map((k) => [k, []]));
@@ -160,7 +160,9 @@ async function run(seed: number, promise: boolean): Promise<{ reads: Read[]; com
     // As a QP does: a snapshot at now().latest, a Notify to the leader and a Get to the replica.
     const entry: Read = { key, at: clock.now().latest, ackedBefore: [...acknowledged], seen: null, atOnce: false };
     reads.push(entry);
-    later(1, () => notices.request(entry.at));
+    // QPs name the replica they read from; a bench probe does not.
+    const replica = rand() < 0.8 ? 'storage-1' : '';
+    later(1, () => notices.request(entry.at, replica));
     later(1, () => {
       const arrivedWith = noticesTaken;
       waits.push(inFlight.waitFor(entry.at, { start: bytes(key), end: null }).then(() => {

@@ -166,3 +166,44 @@ test('an idle leader promises ahead while reads go on, renewed in time; not afte
   assert.equal(timers.pendingCount, 0, 'no renewal timer left behind');
   notices.close();
 });
+
+test('a Notify naming a replica is answered on that replica\'s stream alone; an unnamed or unknown one on every replica\'s', async () => {
+  const { clock, timers, notices, storage, qp } = setup();
+  const named = stream();
+  const other = stream();
+  notices.add(named, [], false, 'storage-1');
+  notices.add(other, [], false, 'storage-2');
+  const counts = () => [storage.received.length, named.received.length, other.received.length, qp.received.length];
+  assert.deepEqual(counts(), [1, 1, 1, 1]);
+  clock.advance(5_000);
+  const snapshot = clock.now().latest;
+  notices.request(snapshot, 'storage-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [1, 2, 1, 1], 'only storage-1 is sent a notice');
+  assert.ok((named.received[1]!['decided'] as number) >= snapshot);
+  // Covered by what its stream was sent: nothing more.
+  notices.request(snapshot, 'storage-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [1, 2, 1, 1]);
+  // An unknown name (a replica not following this leader yet) and no name: every replica.
+  clock.advance(1_000);
+  notices.request(clock.now().latest, 'storage-9');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [2, 3, 2, 1]);
+  clock.advance(1_000);
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [3, 4, 3, 1]);
+  // A snapshot beyond the QP's reservation renews it, whichever replica is named.
+  const reserved = qp.received[0]!['reserved'] as number;
+  clock.advance(60_000);
+  notices.request(reserved + 1, 'storage-2');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [3, 4, 4, 2]);
+  assert.ok((qp.received[1]!['reserved'] as number) > reserved);
+});

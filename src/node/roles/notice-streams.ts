@@ -61,6 +61,12 @@ interface Follower {
   /** Keys (latin1) whose decisions this follower wants; null: all decisions. */
   readonly watch: Set<string> | null;
   readonly watchKeys: readonly Uint8Array[];
+  /** The node name it gave (a storage replica's; '' if none). */
+  readonly name: string;
+  /** The highest snapshot a Notify naming this follower asked for. */
+  wanted: Timestamp;
+  /** The highest decided watermark sent on its stream. */
+  decidedSent: Timestamp;
   /** When this follower was last sent a notice (ms of the clock's earliest). */
   lastSentMs: number;
   /** The reservation its last notice carried (watching followers). */
@@ -73,8 +79,14 @@ export class NoticeStreams {
   private readonly liveness = new Set<ServerStream>();
   private source: NoticeSource | null = null;
   private lastSentMs = 0;
+  /** The decided watermark of the last notice sent to every follower. */
   private lastSentDecided: Timestamp = 0;
+  /** The highest snapshot a Notify naming no replica (or an unknown one) asked for. */
   private wanted: Timestamp = 0;
+  /** The highest snapshot any Notify asked for: watching followers' reservations must cover it. */
+  private watchWanted: Timestamp = 0;
+  /** Followers by name, for Notify requests that name the replica they read from. */
+  private readonly named = new Map<string, Follower>();
   private scheduled = false;
   /** When a decision was last sent and a notice last asked for (ms of the clock's earliest). */
   private lastDecisionMs = -Infinity;
@@ -106,7 +118,7 @@ export class NoticeStreams {
    * A follower connected: its first notice carries every unpublished decision it wants. A
    * liveness-only follower gets that notice (without decisions) and no other.
    */
-  add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false): void {
+  add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false, name = ''): void {
     const source = this.source!;
     if (livenessOnly) {
       this.liveness.add(stream);
@@ -114,9 +126,16 @@ export class NoticeStreams {
       stream.push(this.message(source, []));
       return;
     }
-    const follower: Follower = { watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, lastSentMs: 0, reserved: 0 };
+    const follower: Follower = {
+      watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, name, wanted: 0, decidedSent: 0, lastSentMs: 0, reserved: 0,
+    };
     this.streams.set(stream, follower);
-    stream.onCancel(() => this.streams.delete(stream));
+    // A replica that reconnects may do so before its old stream is cancelled: the newest counts.
+    if (name !== '') this.named.set(name, follower);
+    stream.onCancel(() => {
+      this.streams.delete(stream);
+      if (this.named.get(name) === follower) this.named.delete(name);
+    });
     const decisions = source.decisionsInFlight();
     this.send(stream, follower, this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
   }
@@ -165,13 +184,25 @@ export class NoticeStreams {
     }
   }
 
-  /** A query processor will read at `timestamp`: send a notice whose decided watermark covers it. */
-  request(timestamp: Timestamp): void {
+  /**
+   * A query processor will read at `timestamp` from the replica named `replica`: send a notice
+   * whose decided watermark covers it on that replica's stream (on every replica's when it is
+   * unnamed or unknown here). One replica's stream, not all: under load each transaction's
+   * snapshot asked for a notice, and every replica took every one.
+   */
+  request(timestamp: Timestamp, replica = ''): void {
     this.lastRequestMs = this.nowMs();
     this.renewWhileIdle();
+    const target = replica === '' ? undefined : this.named.get(replica);
     // A notice already sent covers it (an idle leader's promise mostly does): nothing to send.
-    if (!(timestamp > this.wanted) || timestamp <= this.lastSentDecided) return;
-    this.wanted = timestamp;
+    if (target === undefined) {
+      if (!(timestamp > this.wanted) || timestamp <= this.lastSentDecided) return;
+      this.wanted = timestamp;
+    } else {
+      if (!(timestamp > target.wanted) || timestamp <= target.decidedSent) return;
+      target.wanted = timestamp;
+    }
+    if (timestamp > this.watchWanted) this.watchWanted = timestamp;
     if (this.scheduled) return;
     this.scheduled = true;
     this.timers.setImmediate(() => this.sendWanted());
@@ -188,19 +219,42 @@ export class NoticeStreams {
 
   private sendWanted(): void {
     this.scheduled = false;
-    if (this.source === null || this.wanted <= this.lastSentDecided) return;
+    const source = this.source;
+    const highest = this.unmetWanted();
+    if (source === null || highest === 0) return;
     // The decided watermark is at most now().earliest − 1, unless an idle leader promises ahead.
-    const waitUs = this.promising() ? 0 : this.wanted + 1 - this.clock.now().earliest;
+    const waitUs = this.promising() ? 0 : highest + 1 - this.clock.now().earliest;
     if (waitUs > 0) {
       this.scheduled = true;
       this.timers.setTimeout(() => this.sendWanted(), Math.max(1, Math.ceil(waitUs / 1000)));
       return;
     }
-    this.broadcast([], this.wanted);
+    if (this.wanted > this.lastSentDecided) this.broadcast([], this.watchWanted);
+    else this.answer(source);
     // Decisions not yet handed out held the watermark back: they go out within the turn.
-    if (this.wanted > this.lastSentDecided) {
+    if (this.unmetWanted() > 0) {
       this.scheduled = true;
       this.timers.setTimeout(() => this.sendWanted(), 1);
+    }
+  }
+
+  /** The highest snapshot asked for that no notice sent covers yet (0: none). */
+  private unmetWanted(): Timestamp {
+    let highest = this.wanted > this.lastSentDecided ? this.wanted : 0;
+    for (const follower of this.named.values()) {
+      if (follower.wanted > follower.decidedSent && follower.wanted > highest) highest = follower.wanted;
+    }
+    return highest;
+  }
+
+  /** A notice to each replica whose Notify is unmet, and to each watcher whose reservation falls short. */
+  private answer(source: NoticeSource): void {
+    let base: Message | null = null;
+    for (const [stream, follower] of this.streams) {
+      const needs = follower.watch === null ? follower.wanted > follower.decidedSent : follower.reserved < this.watchWanted;
+      if (!needs) continue;
+      base ??= this.message(source, []);
+      this.send(stream, follower, this.reserving(source, follower, base));
     }
   }
 
@@ -231,6 +285,7 @@ export class NoticeStreams {
   private send(stream: ServerStream, follower: Follower, message: Message): void {
     stream.push(message);
     follower.lastSentMs = this.nowMs();
+    if (message['decided'] > follower.decidedSent) follower.decidedSent = message['decided'];
     if (message['reserved'] !== undefined) follower.reserved = message['reserved'];
   }
 
