@@ -2,9 +2,11 @@
  * The adjudicator leader's watermark notices (proto WatermarkNotice) to the nodes that follow it:
  * storage replicas (every decision's keys) and query processors (only decisions writing the
  * keys they watch, e.g. the catalog version key). A notice goes out
- * - with each turn's decisions (before they are durable) and after each published batch;
+ * - with each turn's decisions (before they are durable);
  * - when a query processor asks for one covering a snapshot it is about to read (Notify), as
- *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer;
+ *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer —
+ *   on the stream of the replica it reads from;
+ * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise);
  * - otherwise when none went out for `intervalMs` (keeps safe time moving for the rest).
  * A follower that watches keys (a query processor) gets a notice only when it carries a
  * decision writing one of them, when its reservation must be renewed (none for `intervalMs`) or
