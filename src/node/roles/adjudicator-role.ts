@@ -51,13 +51,14 @@ const PRUNE_INTERVAL_MS = 1_000;
 const RESERVATION_MS = 50;
 /**
  * The idle leader's promise (notice-streams.ts IdlePromise): while no commit was decided for
- * 100 ms and reads go on, the decided watermark runs 10 ms ahead of the clock, renewed every
- * 4 ms, so a replica answers a read at now() without the leader's hop. What it costs: the first
+ * 100 ms and reads go on (3 snapshots asked for within 200 ms), the decided watermark runs 10 ms
+ * ahead of the clock, renewed every 4 ms (250 notices a second to each replica while it lasts),
+ * so a replica answers a read at now() without the leader's hop. What it costs: the first
  * commit after a quiet spell waits up to 10 ms in commit wait (less the journal append it
  * overlaps); a leader taking commits at least every 100 ms promises nothing. Within
  * RESERVATION_MS, so a new leader's first timestamps start above it (takeoverGapUs).
  */
-const IDLE_PROMISE = { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 1_000 };
+const IDLE_PROMISE = { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 200, reads: 3 };
 /**
  * How often the leader confirms in etcd that it still leads, and how far past a confirmation it
  * may promise (promise-fence.ts). A successor's first commits wait out the validity, so it

@@ -154,7 +154,7 @@ async function run(seed: number, promise: boolean): Promise<{ reads: Read[]; com
     onDecided: (records) => notices.broadcast(records),
   });
   await adjudicator.takeOver(store);
-  notices = new NoticeStreams(clock, timers, 20, 50_000, promise ? { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 1_000 } : null);
+  notices = new NoticeStreams(clock, timers, 20, 50_000, promise ? { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 200, reads: 3 } : null);
   notices.lead({
     epoch: 1,
     get published() { return published; },

@@ -46,7 +46,9 @@ export interface NoticeSource {
 
 /**
  * The idle leader's promise: while no decision was made for `idleMs` and query processors are
- * reading (a Notify within `readingMs`), every notice's decided watermark is `aheadUs` ahead of
+ * reading (`reads` Notify requests within `readingMs`: a control node's catalog look every 250 ms
+ * is not reading, and would keep the renewals going on an idle cluster), every notice's decided
+ * watermark is `aheadUs` ahead of
  * the clock, renewed at least every `renewMs`; a replica then serves a read at now() as soon as
  * it arrives instead of waiting for the notice its Notify asked for. The first commit after the
  * quiet spell is decided above the promise and waits up to `aheadUs` in commit wait; while
@@ -57,6 +59,7 @@ export interface IdlePromise {
   readonly renewMs: number;
   readonly idleMs: number;
   readonly readingMs: number;
+  readonly reads: number;
 }
 
 interface Follower {
@@ -92,7 +95,9 @@ export class NoticeStreams {
   private scheduled = false;
   /** When a decision was last sent and a notice last asked for (ms of the clock's earliest). */
   private lastDecisionMs = -Infinity;
-  private lastRequestMs = -Infinity;
+  /** When the last IdlePromise.reads Notify requests came (a ring, oldest at `nextRequest`). */
+  private readonly requestsMs: number[];
+  private nextRequest = 0;
   private renewal: ReturnType<Timers['setTimeout']> | null = null;
 
   /**
@@ -104,7 +109,9 @@ export class NoticeStreams {
     if (idlePromise !== null) {
       // A renewal must arrive before the promise it renews runs out.
       if (!(idlePromise.renewMs * 1000 < idlePromise.aheadUs)) throw new Error('an idle promise is renewed before it runs out');
+      if (!(idlePromise.reads >= 1)) throw new Error('reading takes at least one request');
     }
+    this.requestsMs = new Array<number>(idlePromise?.reads ?? 1).fill(-Infinity);
   }
 
   /** Starts sending (this node leads). */
@@ -193,7 +200,8 @@ export class NoticeStreams {
    * snapshot asked for a notice, and every replica took every one.
    */
   request(timestamp: Timestamp, replica = ''): void {
-    this.lastRequestMs = this.nowMs();
+    this.requestsMs[this.nextRequest] = this.nowMs();
+    this.nextRequest = (this.nextRequest + 1) % this.requestsMs.length;
     this.renewWhileIdle();
     const target = replica === '' ? undefined : this.named.get(replica);
     // A notice already sent covers it (an idle leader's promise mostly does): nothing to send.
@@ -265,7 +273,7 @@ export class NoticeStreams {
     const idle = this.idlePromise;
     if (idle === null) return false;
     const nowMs = this.nowMs();
-    return nowMs - this.lastDecisionMs >= idle.idleMs && nowMs - this.lastRequestMs < idle.readingMs;
+    return nowMs - this.lastDecisionMs >= idle.idleMs && nowMs - this.requestsMs[this.nextRequest]! < idle.readingMs;
   }
 
   /**
