@@ -16,6 +16,9 @@
  *    (`strata start --workers 0`) and PostgreSQL 15. Added latency = distributed p99 −
  *    embedded p99 (target ≤ 5 ms). A `SELECT 1` between the reads (no table; its transaction
  *    still reads the catalog version at its snapshot).
+ * 4. Quiet commits: autocommit INSERTs one at a time, each after 150 ms of reads alone, so the
+ *    leader has decided nothing for a while — what the idle leader's promise (a decided
+ *    watermark ahead of the clock) costs the first commit after a quiet spell.
  *
  * Where the time goes, printed beside the results: CPU seconds per role (from /proc); etcd's
  * own counters (WAL fsyncs, proposals, Txn calls served: more calls than batches are re-sent
@@ -59,6 +62,8 @@ const idleSeconds = option('idle', 3);
 /** The adjudicator role's journal appends in flight (src/node/roles/adjudicator-role.ts). */
 const inFlight = option('in-flight', MAX_APPENDS_IN_FLIGHT);
 const withPostgres = !process.argv.includes('--no-postgres');
+const QUIET_COMMITS = 40;
+const QUIET_MS = 150;
 
 /** Row payload: small (a 32-byte text), like a typical OLTP row. */
 const PAYLOAD = 'x'.repeat(32);
@@ -525,6 +530,32 @@ async function storageProbe(config: ClusterConfig, coordination: EtcdCoordinatio
   return { waiting: summary(waiting), old: summary(old), oldUnary: summary(oldUnary), notify: summary(notify), spacing: summary(spacing), age: summary(ages) };
 }
 
+/**
+ * Commits on a quiet cluster that is being read: `count` autocommit INSERTs, each after
+ * `quietMs` of PK SELECTs alone (one every pauseMs), timed as the client sees them.
+ */
+async function quietCommits(config: pg.ClientConfig, count: number, quietMs: number, next: number[]): Promise<ReturnType<typeof summary>> {
+  const [c] = await connectAll(config, 1);
+  const byKey = { name: 'by_key', text: 'SELECT v FROM bench_kv WHERE id = $1', values: [1] };
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const quietEnd = performance.now() + quietMs;
+      while (performance.now() < quietEnd) {
+        await c!.query(byKey);
+        await sleep(pauseMs);
+      }
+      const id = 99_000_000_000 + next[0]!++;
+      const t0 = performance.now();
+      await c!.query({ name: 'insert', text: 'INSERT INTO bench_kv (id, v) VALUES ($1, $2)', values: [id, PAYLOAD] });
+      latencies.push(performance.now() - t0);
+    }
+  } finally {
+    await c!.end().catch(() => {});
+  }
+  return summary(latencies);
+}
+
 function readLine(name: string, r: ReadResult): string {
   return `${name.padEnd(24)} PK SELECT p50 ${ms(r.select.p50)} p99 ${ms(r.select.p99)} max ${ms(r.select.max)} | SELECT 1 p50 ${ms(r.selectOne.p50)} p99 ${ms(r.selectOne.p99)}`;
 }
@@ -706,6 +737,7 @@ async function main(): Promise<void> {
     const qp = config.nodes.find((n) => n.role === 'qp' && n.az === 'az1')!;
     const direct = await idleReads({ ...clusterClient, host: qp.host, port: qp.port }, 1);
     const probe = await storageProbe(config, coordination);
+    const quiet = await quietCommits(clusterClient, QUIET_COMMITS, QUIET_MS, next);
     await coordination.close();
     coordination = null;
     await strata('local', 'down', '--dir', clusterDir);
@@ -734,6 +766,8 @@ async function main(): Promise<void> {
     say(readLine('Strata cluster (qp-1)', direct));
     say(`  storage-1 Get over gRPC from here: at now() with a Notify to the leader (waits for its notice) p50 ${ms(probe.waiting.p50)} p99 ${ms(probe.waiting.p99)} | at now() − 1 s (no wait) p50 ${ms(probe.old.p50)} p99 ${ms(probe.old.p99)}, the same as a unary call p50 ${ms(probe.oldUnary.p50)} p99 ${ms(probe.oldUnary.p99)} | a Notify's round trip to the leader alone p50 ${ms(probe.notify.p50)} p99 ${ms(probe.notify.p99)}`);
     say(`  watermark notices from the leader: every p50 ${ms(probe.spacing.p50)} p99 ${ms(probe.spacing.p99)} max ${ms(probe.spacing.max)} (sent on request, with commits, else every 20 ms); age of the decided watermark on arrival p50 ${ms(probe.age.p50)} p99 ${ms(probe.age.p99)}`);
+    say(`== quiet commits (${QUIET_COMMITS} autocommit INSERTs, one at a time, each after ${QUIET_MS} ms of PK SELECTs alone)`);
+    say(`Strata cluster (relay)   INSERT p50 ${ms(quiet.p50)} p99 ${ms(quiet.p99)} max ${ms(quiet.max)}`);
     say(readLine('Strata embedded', local));
     say(pgReads === null ? `PostgreSQL 15            ${pgReason}` : readLine('PostgreSQL 15', pgReads));
     const added = distributed.select.p99 - local.select.p99;

@@ -526,3 +526,36 @@ test('while decisions are not handed out, a reservation covers only the decided 
   assert.equal(h.adjudicator.reserveCovered(key('catalog'), through), through);
   await finish(h, [pending]);
 });
+
+test('a promised decided watermark puts every later commit above it, acknowledged once the clock passes it', async () => {
+  const h = harness({ maxReservationUs: 50_000, onDecided: () => {} });
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(h.journal);
+  h.clock.advance(60_000);
+  const through = h.clock.now().latest + 10_000;
+  assert.equal(h.adjudicator.promiseDecided(through), through);
+  assert.equal(h.adjudicator.decidedWatermark(), through, 'the promise holds until the clock passes it');
+  assert.throws(() => h.adjudicator.promiseDecided(h.clock.now().latest + 60_000), /maxReservationUs/);
+  let acknowledged = false;
+  const outcome = h.adjudicator.commit(request(h.clock.now().latest, ['a']));
+  void outcome.then(() => { acknowledged = true; });
+  h.timers.advance(5_000);
+  await settle();
+  assert.equal(acknowledged, false, 'commit wait holds the acknowledgement while the clock is below the promise');
+  const [result] = await finish(h, [outcome]);
+  assert.ok(result!.kind === 'committed' && result!.commitTimestamp > through);
+  assert.ok(h.clock.now().earliest >= through);
+});
+
+test('no promise passes a decision not yet handed out', async () => {
+  const h = harness({ maxReservationUs: 50_000, onDecided: () => {} });
+  h.clock.advance(10_000);
+  await h.adjudicator.takeOver(h.journal);
+  h.clock.advance(60_000);
+  const pending = h.adjudicator.commit(request(h.clock.now().latest, ['a']));
+  const through = h.clock.now().latest + 10_000;
+  assert.ok(h.adjudicator.promiseDecided(through) < h.adjudicator.decisionsInFlight()[0]!.commitTimestamp);
+  await settle();
+  assert.equal(h.adjudicator.promiseDecided(through), through, 'once handed out, the promise goes through');
+  await finish(h, [pending]);
+});

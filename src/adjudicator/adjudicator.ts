@@ -345,6 +345,22 @@ export class LocalAdjudicator implements Adjudicator {
     return this.undelivered.length > 0 ? this.decidedWatermark() : through;
   }
 
+  /**
+   * Promises that no later decision, on any key, gets a timestamp at or below `through`, and
+   * returns the decided watermark, which then reaches `through` (so a replica may serve a read
+   * at τ ≤ `through` without waiting for another notice). Granted only while every decision
+   * has been handed to `onDecided`: the decided watermark must also cover every earlier
+   * decision. A commit decided under the promise goes above it, and commit wait holds its
+   * acknowledgement until the clock passes — so the caller grants it only on an idle leader.
+   */
+  promiseDecided(through: Timestamp): Timestamp {
+    assert(through <= this.clock.now().latest + this.maxReservationUs, 'a promise stays within maxReservationUs');
+    if (this.undelivered.length === 0 && this.failure === null && !this.stopping && through > this.lastDecidedWatermark) {
+      this.lastDecidedWatermark = through;
+    }
+    return this.decidedWatermark();
+  }
+
   private reservedFloor(request: CommitRequest): Timestamp {
     if (this.reservations.size === 0) return 0;
     let floor = 0;

@@ -25,16 +25,21 @@ export interface LeaderEpoch {
 export type NoticeSubscriber = (address: string, watchKeys: readonly Key[], onNotice: (notice: Message) => void,
   onEnd: () => void) => { cancel(): void };
 
-export const grpcNoticeSubscriber: NoticeSubscriber = (address, watchKeys, onNotice, onEnd) => {
-  const client = grpcClient('Adjudicator', address);
-  const call = client.stream('Watermarks', { watch_keys: watchKeys.map((key) => Buffer.from(key)) }, onNotice, () => onEnd());
-  return {
-    cancel() {
-      call.cancel();
-      client.close();
-    },
+/** `follower`: the node name a storage replica gives, so the Notify requests naming it are answered on its stream. */
+export function grpcNoticeSubscriberAs(follower: string): NoticeSubscriber {
+  return (address, watchKeys, onNotice, onEnd) => {
+    const client = grpcClient('Adjudicator', address);
+    const call = client.stream('Watermarks', { watch_keys: watchKeys.map((key) => Buffer.from(key)), follower }, onNotice, () => onEnd());
+    return {
+      cancel() {
+        call.cancel();
+        client.close();
+      },
+    };
   };
-};
+}
+
+export const grpcNoticeSubscriber: NoticeSubscriber = grpcNoticeSubscriberAs('');
 
 export interface NoticeHandlers {
   /** A notice of the leader's epoch; `first`: the first of a new stream. */

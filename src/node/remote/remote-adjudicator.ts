@@ -35,8 +35,9 @@ export class RemoteAdjudicator implements Adjudicator {
   /** The highest snapshot a notice was asked for, and how many requests are on their way. */
   private requested: Timestamp = 0;
   private noticesInFlight = 0;
-  /** The highest snapshot asked for while the bound was reached (0: none waiting). */
+  /** The highest snapshot asked for while the bound was reached (0: none waiting), and its replica. */
   private deferred: Timestamp = 0;
+  private deferredReplica = '';
 
   constructor(private readonly options: RemoteAdjudicatorOptions) {
     this.retryWindowMs = options.retryWindowMs ?? 8_000;
@@ -85,26 +86,30 @@ export class RemoteAdjudicator implements Adjudicator {
   }
 
   /**
-   * Asks the leader for a watermark notice covering `timestamp` (a snapshot about to be read),
-   * so storage need not wait for the next periodic one. Best effort: a lost request costs only
-   * that wait. Up to MAX_NOTIFIES_IN_FLIGHT requests go out at once; past that, those made
-   * meanwhile go as one when an answer comes back.
+   * Asks the leader for a watermark notice covering `timestamp` (a snapshot about to be read
+   * from the storage replica named `replica`; '': any), so storage need not wait for the next
+   * periodic one. Best effort: a lost request costs only that wait. Up to
+   * MAX_NOTIFIES_IN_FLIGHT requests go out at once; past that, those made meanwhile go as one
+   * when an answer comes back.
    */
-  requestNotice(timestamp: Timestamp): void {
+  requestNotice(timestamp: Timestamp, replica = ''): void {
     if (timestamp <= this.requested) return;
     const client = this.client;
     if (client === null) return;
     if (this.noticesInFlight >= MAX_NOTIFIES_IN_FLIGHT) {
-      if (timestamp > this.deferred) this.deferred = timestamp;
+      if (timestamp > this.deferred) {
+        this.deferred = timestamp;
+        this.deferredReplica = replica;
+      }
       return;
     }
     this.requested = timestamp;
     this.noticesInFlight++;
-    void client.call('Notify', { timestamp }, NOTIFY_DEADLINE_MS).catch(() => {}).finally(() => {
+    void client.call('Notify', { timestamp, replica }, NOTIFY_DEADLINE_MS).catch(() => {}).finally(() => {
       this.noticesInFlight--;
       const next = this.deferred;
       this.deferred = 0;
-      if (next > 0) this.requestNotice(next);
+      if (next > 0) this.requestNotice(next, this.deferredReplica);
     });
   }
 

@@ -65,6 +65,15 @@ export class RemoteStorage implements StorageNode {
     throw new SqlError('XX000', 'server unavailable', { detail: `no storage replica answered: ${lastError?.message ?? 'none configured'}` });
   }
 
+  /**
+   * The replica a read now goes to first (the leader then answers a Notify on its stream alone).
+   * A read that fails over to another replica waits there for the next notice instead.
+   */
+  readsFrom(): string {
+    const now = this.nowMs();
+    return (this.replicas.find((replica) => replica.downUntil <= now) ?? this.replicas[0]!).spec.name;
+  }
+
   private nowMs(): number {
     return this.clock.now().latest / 1000;
   }

@@ -27,6 +27,7 @@ function setup(): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams
     decisionsInFlight: () => [],
     lastIssued: () => 0,
     reserveCovered: (_key, through) => through,
+    promiseDecided: () => clock.now().earliest - 1,
   };
   const notices = new NoticeStreams(clock, timers, 20, 50_000);
   notices.lead(source);
@@ -106,4 +107,118 @@ test('a liveness-only follower (a standby) gets its first notice and nothing aft
   timers.advance(10_000);
   assert.ok(storage.received.length > before + 2, 'storage kept hearing decisions and notices');
   assert.equal(standby.received.length, 1);
+});
+
+test('an idle leader promises ahead while reads go on, renewed in time; not after a decision, nor once reads stop', async () => {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  let promised = 0;
+  const source: NoticeSource = {
+    epoch: 1, published: 0,
+    watermark: () => clock.now().earliest - 1,
+    decidedWatermark: () => Math.max(promised, clock.now().earliest - 1),
+    decisionsInFlight: () => [],
+    lastIssued: () => 0,
+    reserveCovered: (_key, through) => through,
+    promiseDecided: (through) => { promised = Math.max(promised, through); return promised; },
+  };
+  const notices = new NoticeStreams(clock, timers, 20, 50_000, { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 200, reads: 3 });
+  notices.lead(source);
+  const storage = stream();
+  notices.add(storage, []);
+  const decided = () => storage.received[storage.received.length - 1]!['decided'] as number;
+  assert.ok(decided() < clock.now().latest, 'nobody reads yet: nothing promised');
+  // A snapshot asked for every 250 ms (a control node's catalog look) is not reading: no promise.
+  for (let i = 0; i < 4; i++) {
+    timers.advance(250_000);
+    notices.request(clock.now().latest);
+    await Promise.resolve();
+    timers.advance(1_000);
+    assert.ok(decided() < clock.now().latest, 'occasional snapshots get no promise');
+  }
+  // Reads (3 within 200 ms): the third Notify is answered at once with a promise 10 ms ahead (no
+  // wait for the clock).
+  clock.advance(200_000);
+  notices.request(clock.now().latest - 2_000);
+  notices.request(clock.now().latest - 1_000);
+  await Promise.resolve();
+  timers.advance(0);
+  const beforeThird = storage.received.length;
+  notices.request(clock.now().latest + 500);
+  await Promise.resolve();
+  assert.equal(storage.received.length, beforeThird + 1);
+  assert.ok(decided() >= clock.now().latest + 10_000);
+  // Renewed: at every moment the replica holds a promise at least 6 ms ahead.
+  const promisedAt = storage.received.length;
+  for (let i = 0; i < 40; i++) {
+    timers.advance(1_000);
+    assert.ok(decided() >= clock.now().latest + 6_000, 'the promise is renewed before it runs short');
+  }
+  assert.ok(storage.received.length <= promisedAt + 40 / 4 + 1, 'about one renewal per 4 ms');
+  // A Notify the promise covers sends nothing.
+  const count = storage.received.length;
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  assert.equal(storage.received.length, count);
+  // A decision: no promise with it nor for the next 100 ms (commits that follow pay nothing).
+  const withDecision = decided();
+  notices.broadcast([decision(withDecision + 1, bytes('row-1'))]);
+  timers.advance(50_000);
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.ok(decided() < clock.now().latest, 'no promise while commits may follow');
+  // Quiet again for 100 ms with reads: promising again.
+  timers.advance(60_000);
+  for (let i = 0; i < 3; i++) notices.request(clock.now().latest);
+  await Promise.resolve();
+  assert.ok(decided() >= clock.now().latest + 10_000);
+  // Reads stop: renewals stop within 200 ms.
+  timers.advance(200_000);
+  const stopped = storage.received.length;
+  timers.advance(100_000);
+  assert.equal(storage.received.length, stopped, 'no renewals once nobody reads');
+  assert.equal(timers.pendingCount, 0, 'no renewal timer left behind');
+  notices.close();
+});
+
+test('a Notify naming a replica is answered on that replica\'s stream alone; an unnamed or unknown one on every replica\'s', async () => {
+  const { clock, timers, notices, storage, qp } = setup();
+  const named = stream();
+  const other = stream();
+  notices.add(named, [], false, 'storage-1');
+  notices.add(other, [], false, 'storage-2');
+  const counts = () => [storage.received.length, named.received.length, other.received.length, qp.received.length];
+  assert.deepEqual(counts(), [1, 1, 1, 1]);
+  clock.advance(5_000);
+  const snapshot = clock.now().latest;
+  notices.request(snapshot, 'storage-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [1, 2, 1, 1], 'only storage-1 is sent a notice');
+  assert.ok((named.received[1]!['decided'] as number) >= snapshot);
+  // Covered by what its stream was sent: nothing more.
+  notices.request(snapshot, 'storage-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [1, 2, 1, 1]);
+  // An unknown name (a replica not following this leader yet) and no name: every replica.
+  clock.advance(1_000);
+  notices.request(clock.now().latest, 'storage-9');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [2, 3, 2, 1]);
+  clock.advance(1_000);
+  notices.request(clock.now().latest);
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [3, 4, 3, 1]);
+  // A snapshot beyond the QP's reservation renews it, whichever replica is named.
+  const reserved = qp.received[0]!['reserved'] as number;
+  clock.advance(60_000);
+  notices.request(reserved + 1, 'storage-2');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [3, 4, 4, 2]);
+  assert.ok((qp.received[1]!['reserved'] as number) > reserved);
 });

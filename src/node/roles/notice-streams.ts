@@ -2,9 +2,11 @@
  * The adjudicator leader's watermark notices (proto WatermarkNotice) to the nodes that follow it:
  * storage replicas (every decision's keys) and query processors (only decisions writing the
  * keys they watch, e.g. the catalog version key). A notice goes out
- * - with each turn's decisions (before they are durable) and after each published batch;
+ * - with each turn's decisions (before they are durable);
  * - when a query processor asks for one covering a snapshot it is about to read (Notify), as
- *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer;
+ *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer —
+ *   on the stream of the replica it reads from;
+ * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise);
  * - otherwise when none went out for `intervalMs` (keeps safe time moving for the rest).
  * A follower that watches keys (a query processor) gets a notice only when it carries a
  * decision writing one of them, when its reservation must be renewed (none for `intervalMs`) or
@@ -35,12 +37,41 @@ export interface NoticeSource {
   lastIssued(): Timestamp;
   /** Reserves a watched key through τ (LocalAdjudicator.reserveCovered); returns what is covered. */
   reserveCovered(key: Uint8Array, through: Timestamp): Timestamp;
+  /**
+   * Promises no decision at or below τ (LocalAdjudicator.promiseDecided) and returns the decided
+   * watermark, which reaches τ when every decision was handed out.
+   */
+  promiseDecided(through: Timestamp): Timestamp;
+}
+
+/**
+ * The idle leader's promise: while no decision was made for `idleMs` and query processors are
+ * reading (`reads` Notify requests within `readingMs`: a control node's catalog look every 250 ms
+ * is not reading, and would keep the renewals going on an idle cluster), every notice's decided
+ * watermark is `aheadUs` ahead of
+ * the clock, renewed at least every `renewMs`; a replica then serves a read at now() as soon as
+ * it arrives instead of waiting for the notice its Notify asked for. The first commit after the
+ * quiet spell is decided above the promise and waits up to `aheadUs` in commit wait; while
+ * commits keep coming (every < `idleMs`) nothing is promised and they pay nothing.
+ */
+export interface IdlePromise {
+  readonly aheadUs: number;
+  readonly renewMs: number;
+  readonly idleMs: number;
+  readonly readingMs: number;
+  readonly reads: number;
 }
 
 interface Follower {
   /** Keys (latin1) whose decisions this follower wants; null: all decisions. */
   readonly watch: Set<string> | null;
   readonly watchKeys: readonly Uint8Array[];
+  /** The node name it gave (a storage replica's; '' if none). */
+  readonly name: string;
+  /** The highest snapshot a Notify naming this follower asked for. */
+  wanted: Timestamp;
+  /** The highest decided watermark sent on its stream. */
+  decidedSent: Timestamp;
   /** When this follower was last sent a notice (ms of the clock's earliest). */
   lastSentMs: number;
   /** The reservation its last notice carried (watching followers). */
@@ -53,16 +84,35 @@ export class NoticeStreams {
   private readonly liveness = new Set<ServerStream>();
   private source: NoticeSource | null = null;
   private lastSentMs = 0;
+  /** The decided watermark of the last notice sent to every follower. */
   private lastSentDecided: Timestamp = 0;
+  /** The highest snapshot a Notify naming no replica (or an unknown one) asked for. */
   private wanted: Timestamp = 0;
+  /** The highest snapshot any Notify asked for: watching followers' reservations must cover it. */
+  private watchWanted: Timestamp = 0;
+  /** Followers by name, for Notify requests that name the replica they read from. */
+  private readonly named = new Map<string, Follower>();
   private scheduled = false;
+  /** When a decision was last sent and a notice last asked for (ms of the clock's earliest). */
+  private lastDecisionMs = -Infinity;
+  /** When the last IdlePromise.reads Notify requests came (a ring, oldest at `nextRequest`). */
+  private readonly requestsMs: number[];
+  private nextRequest = 0;
+  private renewal: ReturnType<Timers['setTimeout']> | null = null;
 
   /**
    * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
    * change (0: not at all); a notice goes out at least every `intervalMs` to renew it.
    */
   constructor(private readonly clock: Clock, private readonly timers: Timers, private readonly intervalMs: number,
-    private readonly reservationUs = 0) {}
+    private readonly reservationUs = 0, private readonly idlePromise: IdlePromise | null = null) {
+    if (idlePromise !== null) {
+      // A renewal must arrive before the promise it renews runs out.
+      if (!(idlePromise.renewMs * 1000 < idlePromise.aheadUs)) throw new Error('an idle promise is renewed before it runs out');
+      if (!(idlePromise.reads >= 1)) throw new Error('reading takes at least one request');
+    }
+    this.requestsMs = new Array<number>(idlePromise?.reads ?? 1).fill(-Infinity);
+  }
 
   /** Starts sending (this node leads). */
   lead(source: NoticeSource): void {
@@ -77,7 +127,7 @@ export class NoticeStreams {
    * A follower connected: its first notice carries every unpublished decision it wants. A
    * liveness-only follower gets that notice (without decisions) and no other.
    */
-  add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false): void {
+  add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false, name = ''): void {
     const source = this.source!;
     if (livenessOnly) {
       this.liveness.add(stream);
@@ -85,9 +135,16 @@ export class NoticeStreams {
       stream.push(this.message(source, []));
       return;
     }
-    const follower: Follower = { watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, lastSentMs: 0, reserved: 0 };
+    const follower: Follower = {
+      watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, name, wanted: 0, decidedSent: 0, lastSentMs: 0, reserved: 0,
+    };
     this.streams.set(stream, follower);
-    stream.onCancel(() => this.streams.delete(stream));
+    // A replica that reconnects may do so before its old stream is cancelled: the newest counts.
+    if (name !== '') this.named.set(name, follower);
+    stream.onCancel(() => {
+      this.streams.delete(stream);
+      if (this.named.get(name) === follower) this.named.delete(name);
+    });
     const decisions = source.decisionsInFlight();
     this.send(stream, follower, this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
   }
@@ -101,8 +158,10 @@ export class NoticeStreams {
     const source = this.source;
     if (source === null || this.streams.size === 0) return;
     let all: Message | null = null;
-    const base = this.message(source, []);
     const nowMs = this.nowMs();
+    // Decided while a promise may stand: no promise with these, nor for the next idleMs.
+    if (decisions.length > 0) this.lastDecisionMs = nowMs;
+    const base = this.message(source, []);
     for (const [stream, follower] of this.streams) {
       if (follower.watch === null) {
         all ??= decisions.length === 0 ? base : { ...base, decisions: decisions.map(decisionToMessage) };
@@ -134,16 +193,34 @@ export class NoticeStreams {
     }
   }
 
-  /** A query processor will read at `timestamp`: send a notice whose decided watermark covers it. */
-  request(timestamp: Timestamp): void {
-    if (!(timestamp > this.wanted)) return;
-    this.wanted = timestamp;
+  /**
+   * A query processor will read at `timestamp` from the replica named `replica`: send a notice
+   * whose decided watermark covers it on that replica's stream (on every replica's when it is
+   * unnamed or unknown here). One replica's stream, not all: under load each transaction's
+   * snapshot asked for a notice, and every replica took every one.
+   */
+  request(timestamp: Timestamp, replica = ''): void {
+    this.requestsMs[this.nextRequest] = this.nowMs();
+    this.nextRequest = (this.nextRequest + 1) % this.requestsMs.length;
+    this.renewWhileIdle();
+    const target = replica === '' ? undefined : this.named.get(replica);
+    // A notice already sent covers it (an idle leader's promise mostly does): nothing to send.
+    if (target === undefined) {
+      if (!(timestamp > this.wanted) || timestamp <= this.lastSentDecided) return;
+      this.wanted = timestamp;
+    } else {
+      if (!(timestamp > target.wanted) || timestamp <= target.decidedSent) return;
+      target.wanted = timestamp;
+    }
+    if (timestamp > this.watchWanted) this.watchWanted = timestamp;
     if (this.scheduled) return;
     this.scheduled = true;
     this.timers.setImmediate(() => this.sendWanted());
   }
 
   close(): void {
+    if (this.renewal !== null) this.timers.clearTimeout(this.renewal);
+    this.renewal = null;
     for (const stream of [...this.streams.keys(), ...this.liveness]) stream.end();
     this.streams.clear();
     this.liveness.clear();
@@ -152,25 +229,73 @@ export class NoticeStreams {
 
   private sendWanted(): void {
     this.scheduled = false;
-    if (this.source === null || this.wanted <= this.lastSentDecided) return;
-    // The decided watermark is at most now().earliest − 1.
-    const waitUs = this.wanted + 1 - this.clock.now().earliest;
+    const source = this.source;
+    const highest = this.unmetWanted();
+    if (source === null || highest === 0) return;
+    // The decided watermark is at most now().earliest − 1, unless an idle leader promises ahead.
+    const waitUs = this.promising() ? 0 : highest + 1 - this.clock.now().earliest;
     if (waitUs > 0) {
       this.scheduled = true;
       this.timers.setTimeout(() => this.sendWanted(), Math.max(1, Math.ceil(waitUs / 1000)));
       return;
     }
-    this.broadcast([], this.wanted);
+    if (this.wanted > this.lastSentDecided) this.broadcast([], this.watchWanted);
+    else this.answer(source);
     // Decisions not yet handed out held the watermark back: they go out within the turn.
-    if (this.wanted > this.lastSentDecided) {
+    if (this.unmetWanted() > 0) {
       this.scheduled = true;
       this.timers.setTimeout(() => this.sendWanted(), 1);
     }
   }
 
+  /** The highest snapshot asked for that no notice sent covers yet (0: none). */
+  private unmetWanted(): Timestamp {
+    let highest = this.wanted > this.lastSentDecided ? this.wanted : 0;
+    for (const follower of this.named.values()) {
+      if (follower.wanted > follower.decidedSent && follower.wanted > highest) highest = follower.wanted;
+    }
+    return highest;
+  }
+
+  /** A notice to each replica whose Notify is unmet, and to each watcher whose reservation falls short. */
+  private answer(source: NoticeSource): void {
+    let base: Message | null = null;
+    for (const [stream, follower] of this.streams) {
+      const needs = follower.watch === null ? follower.wanted > follower.decidedSent : follower.reserved < this.watchWanted;
+      if (!needs) continue;
+      base ??= this.message(source, []);
+      this.send(stream, follower, this.reserving(source, follower, base));
+    }
+  }
+
+  /** True while an idle leader promises ahead of the clock (see IdlePromise). */
+  private promising(): boolean {
+    const idle = this.idlePromise;
+    if (idle === null) return false;
+    const nowMs = this.nowMs();
+    return nowMs - this.lastDecisionMs >= idle.idleMs && nowMs - this.requestsMs[this.nextRequest]! < idle.readingMs;
+  }
+
+  /**
+   * Keeps the promise renewed while it stands: a notice at most renewMs after the last one.
+   * The timer runs only while the leader promises, so neither an idle cluster nobody reads nor
+   * a busy one pays for it.
+   */
+  private renewWhileIdle(): void {
+    if (this.renewal !== null || this.source === null || this.streams.size === 0 || !this.promising()) return;
+    const delayMs = Math.max(1, Math.ceil(this.idlePromise!.renewMs - (this.nowMs() - this.lastSentMs)));
+    this.renewal = this.timers.setTimeout(() => {
+      this.renewal = null;
+      if (this.source === null || !this.promising()) return;
+      if (this.nowMs() - this.lastSentMs >= this.idlePromise!.renewMs) this.broadcast();
+      this.renewWhileIdle();
+    }, delayMs);
+  }
+
   private send(stream: ServerStream, follower: Follower, message: Message): void {
     stream.push(message);
     follower.lastSentMs = this.nowMs();
+    if (message['decided'] > follower.decidedSent) follower.decidedSent = message['decided'];
     if (message['reserved'] !== undefined) follower.reserved = message['reserved'];
   }
 
@@ -185,7 +310,8 @@ export class NoticeStreams {
 
   /** The decided watermark is read after the decisions it covers are chosen. */
   private message(source: NoticeSource, decisions: Message[]): Message {
-    return { epoch: source.epoch, position: source.published, watermark: source.watermark(), decisions, decided: source.decidedWatermark(), issued: source.lastIssued() };
+    const decided = this.promising() ? source.promiseDecided(this.clock.now().latest + this.idlePromise!.aheadUs) : source.decidedWatermark();
+    return { epoch: source.epoch, position: source.published, watermark: source.watermark(), decisions, decided, issued: source.lastIssued() };
   }
 
   private select(decisions: readonly JournalRecord[], watch: Set<string> | null): Message[] {

@@ -32,6 +32,7 @@ const boundlessSource: NoticeSource = {
   decisionsInFlight: () => [],
   lastIssued: () => 0,
   reserveCovered: (_key, through) => through,
+  promiseDecided: () => Number.MAX_SAFE_INTEGER,
 };
 
 test('a leader deposed while alive promises nothing its successor can commit at', async () => {
@@ -51,7 +52,7 @@ test('a leader deposed while alive promises nothing its successor can commit at'
   let highestPromise = 0;
   const promise = () => {
     const through = clock.now().latest + 50_000;
-    highestPromise = Math.max(highestPromise, fenced.watermark(), fenced.decidedWatermark(), fenced.reserveCovered(new Uint8Array(), through));
+    highestPromise = Math.max(highestPromise, fenced.watermark(), fenced.decidedWatermark(), fenced.reserveCovered(new Uint8Array(), through), fenced.promiseDecided(through));
   };
   for (let i = 0; i < 5; i++) {
     promise();

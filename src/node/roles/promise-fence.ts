@@ -63,6 +63,7 @@ export class PromiseFence {
       decisionsInFlight: () => source.decisionsInFlight(),
       lastIssued: () => source.lastIssued(),
       reserveCovered: (key, through) => source.reserveCovered(key, Math.min(through, this.through)),
+      promiseDecided: (through) => Math.min(source.promiseDecided(Math.min(through, this.through)), this.through),
     };
   }
 

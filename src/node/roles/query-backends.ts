@@ -38,7 +38,7 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
       // Storage serves the snapshot once a notice from the leader covers it: ask for one now,
       // while the first read is on its way.
       const timestamp = env.clock.now().latest;
-      adjudicator.requestNotice(timestamp);
+      adjudicator.requestNotice(timestamp, storage.readsFrom());
       return timestamp;
     },
     async close() {

@@ -31,7 +31,7 @@ import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeC
 import { journalPrefix, leaderKey } from './adjudicator-role.js';
 import { listUnder, observeKey, register } from './leadership.js';
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
-import { followLeaderNotices, grpcNoticeSubscriber } from '../remote/leader-notices.js';
+import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 const REGISTRATION_TTL_SECONDS = 2;
@@ -104,7 +104,8 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     leaderStream = null;
     streamStart = null;
     if (address === null) return;
-    leaderStream = followLeaderNotices(grpcNoticeSubscriber, env.timers, { address, epoch }, [], {
+    // Named, so the leader answers the Notify of a QP that reads here on this stream alone.
+    leaderStream = followLeaderNotices(grpcNoticeSubscriberAs(node.name), env.timers, { address, epoch }, [], {
       onNotice: (notice, first) => {
         if (first) {
           streamStart = notice['position'];
