@@ -4,6 +4,8 @@
  * which the connection answers with FATAL 08P01 and a close.
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
+import { utf8Slice } from '../encoding/bytes.js';
+
 export const PROTOCOL_3_0 = 196608; // 3 << 16
 export const SSL_REQUEST_CODE = 80877103;
 export const GSSENC_REQUEST_CODE = 80877104;
@@ -66,22 +68,28 @@ class BodyReader {
   }
 
   cstring(): string {
+    // The unnamed statement and portal ("") are what most clients send with every Bind and Execute.
+    if (this.body[this.offset] === 0) {
+      this.offset++;
+      return '';
+    }
     const end = this.body.indexOf(0, this.offset);
     if (end < 0) throw new ProtocolError('invalid string in message');
-    const s = this.body.toString('utf8', this.offset, end);
+    const s = utf8Slice(this.body, this.offset, end);
     this.offset = end + 1;
     return s;
   }
 
+  /** A copy: messages outlive the chunk they were read from (see FrontendDecoder.feed). */
   bytes(n: number): Uint8Array {
     this.need(n);
-    const b = this.body.subarray(this.offset, this.offset + n);
+    const b = copyOf(this.body, this.offset, this.offset + n);
     this.offset += n;
     return b;
   }
 
   rest(): Uint8Array {
-    return this.body.subarray(this.offset);
+    return copyOf(this.body, this.offset, this.body.length);
   }
 
   end(): void {
@@ -93,6 +101,16 @@ class BodyReader {
   }
 }
 
+/**
+ * bytes[start, end) in a new array. A plain Uint8Array: up to 64 bytes V8 keeps it on its heap,
+ * which costs less than a Buffer (a bind parameter is a few bytes).
+ */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
+}
+
 /** What the decoder holds between messages: one shared empty buffer, not a new one per read. */
 const NO_BYTES = Buffer.alloc(0);
 
@@ -101,9 +119,13 @@ export class FrontendDecoder {
   /** Before StartupMessage the packets have no type byte. */
   startupPhase = true;
 
-  /** Appends bytes and returns every complete message. */
+  /**
+   * Appends bytes and returns every complete message. Neither the messages nor the decoder keep
+   * a view of `chunk` (the bytes they hold are copies): the caller may reuse it at once.
+   */
   feed(chunk: Uint8Array): FrontendMessage[] {
-    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.buffer, chunk]);
+    if (this.buffer.length > 0) this.buffer = Buffer.concat([this.buffer, chunk]);
+    else this.buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: FrontendMessage[] = [];
     let offset = 0;
     for (;;) {
