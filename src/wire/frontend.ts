@@ -4,8 +4,6 @@
  * which the connection answers with FATAL 08P01 and a close.
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
-import { utf8Slice } from '../encoding/bytes.js';
-
 export const PROTOCOL_3_0 = 196608; // 3 << 16
 export const SSL_REQUEST_CODE = 80877103;
 export const GSSENC_REQUEST_CODE = 80877104;
@@ -80,7 +78,7 @@ class BodyReader {
     }
     const end = this.bytes.indexOf(0, this.offset);
     if (end < 0 || end >= this.end) throw new ProtocolError('invalid string in message');
-    const s = utf8Slice(this.bytes, this.offset, end);
+    const s = this.bytes.toString('utf8', this.offset, end);
     this.offset = end + 1;
     return s;
   }
