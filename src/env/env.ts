@@ -94,6 +94,10 @@ export interface ClientSocket {
   write(data: Uint8Array): void;
   end(): void;
   destroy(): void;
+  /**
+   * Delivers what the client sent. The chunk is valid only during the call (the socket reads
+   * into a buffer it reuses): a handler copies whatever it keeps.
+   */
   onData(handler: (chunk: Uint8Array) => void): void;
   onClose(handler: () => void): void;
   /** Pauses delivery of data (back-pressure). */

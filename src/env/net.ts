@@ -3,20 +3,38 @@ import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import type { ClientSocket, HandOffSocket, ListeningServer, Net, TlsCredentials } from './env.js';
 
-/** A client connection on a real socket, upgradable to TLS in place (SSLRequest or direct TLS). */
+/**
+ * Where a plain connection's reads land: one buffer for every connection of the process. Node
+ * reads a socket into it and calls the socket's read callback at once, and the data handler
+ * takes what it needs before it returns (ClientSocket.onData), so the next read, of any
+ * connection, may overwrite it. This is what saves a Buffer and the readable stream's work
+ * (chunk push, 'data' event, a next-tick read-ahead) per read.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A client connection on a real socket, upgradable to TLS in place (SSLRequest or direct TLS).
+ * Plain bytes come from the socket's read callback, not from its readable stream.
+ */
 class NodeClientSocket implements ClientSocket {
   private stream: net.Socket | tls.TLSSocket;
   private dataHandler: ((chunk: Uint8Array) => void) | null = null;
+  /** Where the raw socket's reads go: the data handler, then (direct TLS) the handshake's duplex. */
+  private rawSink: (chunk: Buffer) => void = (chunk) => this.dataHandler?.(chunk);
   private closeHandlers: (() => void)[] = [];
   private closed = false;
   encrypted = false;
+  private readonly raw: net.Socket;
 
-  constructor(private readonly raw: net.Socket) {
-    this.stream = raw;
-    raw.setNoDelay(true);
-    raw.on('data', this.forward);
-    raw.on('close', () => this.fireClose());
-    raw.on('error', () => raw.destroy());
+  /** Takes over `accepted`, a socket nothing has read from yet (see `readIntoSharedBuffer`). */
+  constructor(accepted: net.Socket) {
+    this.raw = readIntoSharedBuffer(accepted, (length) => {
+      this.rawSink(READ_BUFFER.subarray(0, length));
+    });
+    this.stream = this.raw;
+    this.raw.setNoDelay(true);
+    this.raw.on('close', () => this.fireClose());
+    this.raw.on('error', () => this.raw.destroy());
   }
 
   private readonly forward = (chunk: Buffer): void => {
@@ -27,6 +45,11 @@ class NodeClientSocket implements ClientSocket {
     if (this.closed) return;
     this.closed = true;
     for (const handler of this.closeHandlers) handler();
+  }
+
+  /** The socket under TLS, if any: what a server tracks and drops when it closes. */
+  get rawSocket(): net.Socket {
+    return this.raw;
   }
 
   get remoteAddress(): string {
@@ -63,10 +86,19 @@ class NodeClientSocket implements ClientSocket {
   }
 
   startTls(credentials: TlsCredentials, replay: Uint8Array | null, onSecure: (serverName: string | null) => void, onError: (error: Error) => void): void {
-    this.raw.removeListener('data', this.forward);
+    // TLS reads the socket itself from here on; a direct ClientHello's first bytes, already read,
+    // are handed to it through a duplex that the raw reads then feed (copied: the buffer is shared).
+    this.rawSink = () => {};
     let serverName: string | null = null;
     const context = tls.createSecureContext({ key: credentials.key, cert: credentials.cert });
-    const transport: net.Socket | Duplex = replay ? replayingDuplex(this.raw, replay) : this.raw;
+    let transport: net.Socket | Duplex = this.raw;
+    if (replay) {
+      const duplex = replayingDuplex(this.raw, replay);
+      this.rawSink = (chunk) => {
+        if (!duplex.push(Buffer.from(chunk))) this.raw.pause();
+      };
+      transport = duplex;
+    }
     const secure = new tls.TLSSocket(transport as net.Socket, {
       isServer: true,
       secureContext: context,
@@ -89,6 +121,33 @@ class NodeClientSocket implements ClientSocket {
   }
 }
 
+/**
+ * The same connection as a socket whose reads go into READ_BUFFER and to `onRead` (Node's
+ * `onread` option), taking over the OS handle of `accepted`, which must not have read anything
+ * yet (accepted with `pauseOnConnect`, or received from another process in this turn). Node
+ * offers that option only when a socket is made, and a server makes its sockets itself: so the
+ * accepted socket gives up its handle and is destroyed without closing it (which also ends the
+ * server's count of it; the caller tracks the new socket).
+ */
+function readIntoSharedBuffer(accepted: net.Socket, onRead: (length: number) => void): net.Socket {
+  const detached = accepted as net.Socket & { _handle: unknown };
+  const handle = detached._handle;
+  if (handle === null || handle === undefined) throw new Error('an adopted connection has its OS handle');
+  detached._handle = null;
+  accepted.destroy();
+  const socket = new net.Socket({
+    handle, readable: true, writable: true,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (length: number) => {
+        onRead(length);
+        return true;
+      },
+    },
+  } as net.SocketConstructorOpts);
+  return socket;
+}
+
 /** A duplex over a socket that first yields bytes already read from it (a direct ClientHello). */
 function replayingDuplex(socket: net.Socket, replay: Uint8Array): Duplex {
   const duplex = new Duplex({
@@ -108,41 +167,51 @@ function replayingDuplex(socket: net.Socket, replay: Uint8Array): Duplex {
     },
   });
   duplex.push(Buffer.from(replay));
-  socket.on('data', (chunk) => {
-    if (!duplex.push(chunk)) socket.pause();
-  });
   socket.on('end', () => duplex.push(null));
   return duplex;
 }
 
 export class NodeNet implements Net {
   listen(host: string, port: number, onConnection: (socket: ClientSocket) => void): Promise<ListeningServer> {
-    return serve(net.createServer((socket) => onConnection(new NodeClientSocket(socket))), host, port);
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+      const socket = new NodeClientSocket(accepted);
+      track(sockets, socket.rawSocket);
+      onConnection(socket);
+    });
+    return serve(server, host, port, sockets);
   }
 
   listenForHandOff(host: string, port: number, onConnection: (socket: HandOffSocket) => void): Promise<ListeningServer> {
-    const server = net.createServer({ pauseOnConnect: true }, (socket) => onConnection({
-      handle: socket,
-      refuse: (bytes) => { socket.end(bytes); },
-    }));
-    return serve(server, host, port);
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+      track(sockets, socket);
+      onConnection({
+        handle: socket,
+        refuse: (bytes) => { socket.end(bytes); },
+      });
+    });
+    return serve(server, host, port, sockets);
   }
 
   adopt(handle: unknown): ClientSocket {
     if (!(handle instanceof net.Socket)) throw new Error('a handed-off connection is a socket');
     const socket = new NodeClientSocket(handle);
-    handle.resume();
+    socket.resume();
     return socket;
   }
 }
 
-/** Listens, and on close stops accepting and drops the connections this server still holds. */
-function serve(server: net.Server, host: string, port: number): Promise<ListeningServer> {
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
+function track(sockets: Set<net.Socket>, socket: net.Socket): void {
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
+}
+
+/**
+ * Listens, and on close stops accepting and drops the connections this server still holds
+ * (`sockets`: a handed-off connection leaves it when it is adopted or sent away).
+ */
+function serve(server: net.Server, host: string, port: number, sockets: Set<net.Socket>): Promise<ListeningServer> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -36,6 +36,7 @@ import { commentWritesFor } from './comments/comment-cleanup.js';
 import { SessionRoles } from './roles/session-roles.js';
 import { needsRegNames, withRegNames } from './system/reg-output.js';
 import type { CatalogScope } from './system/catalog-functions.js';
+import { utf8Slice } from '../encoding/bytes.js';
 
 type Plan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
@@ -345,7 +346,7 @@ export class Session implements SqlSession {
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
-      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : parseTextInZone(oid, -1, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'), this.settings.outputStyle().timeZone);
+      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone);
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }
@@ -636,10 +637,9 @@ export class Session implements SqlSession {
   /** Starts the transaction a statement runs in (each statement's own, in autocommit). */
   private beginTransaction(): Transaction | Promise<Transaction> {
     const startTimestamp = this.host.snapshotTime();
-    this.transactionCounter++;
-    // Decimal: a radix-16 conversion of the timestamp costs more than the rest of a point read.
-    const id = `${this.processId}-${this.transactionCounter}-${startTimestamp}`;
-    const txn = new Transaction(id, startTimestamp, this.host.options.storage);
+    const counter = ++this.transactionCounter;
+    // Named only if it commits: printing the timestamp (a double) costs more than the read.
+    const txn = new Transaction(() => `${this.processId}-${counter}-${startTimestamp}`, startTimestamp, this.host.options.storage);
     this.txn = txn;
     const ready = this.host.catalogReady(startTimestamp);
     if (ready !== undefined) {
@@ -932,11 +932,18 @@ class SessionPortal implements Portal {
    * SHOW's count none. Executing it again then completes with no rows.
    */
   private complete(run: RunningPortal, sentNow: number): ExecuteOutcome {
-    const tag = (count: number) => (run.tag === 'SELECT' ? `SELECT ${count}` : withCount(run.tag, count));
+    const tag = (count: number) => (run.tag === 'SELECT' ? selectTag(count) : withCount(run.tag, count));
     this.finished = { kind: 'complete', commandTag: tag(0) };
     return { kind: 'complete', commandTag: tag(sentNow) };
   }
 }
+
+/** "SELECT n"; the counts of point reads and empty results are made once, not per Execute. */
+function selectTag(count: number): string {
+  return count < SELECT_TAGS.length ? SELECT_TAGS[count]! : `SELECT ${count}`;
+}
+
+const SELECT_TAGS = Array.from({ length: 16 }, (_, count) => `SELECT ${count}`);
 
 /** EXPLAIN ANALYZE would have to run the sub-statements inside the explained one's execution. */
 const NO_EXPLAIN_ANALYZE = {

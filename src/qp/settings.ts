@@ -181,18 +181,25 @@ export class SessionSettings {
   private readonly values = new Map<string, string>();
 
   constructor(user: string, startup: ReadonlyMap<string, string>) {
-    this.values.set('session_authorization', user);
+    this.store('session_authorization', user);
     for (const [name, value] of [...startup, ...commandLineSettings(startup.get('options') ?? '')]) {
       const key = name.toLowerCase();
       const spec = SPECS[key];
       if (!spec || spec.fixed) continue;
       try {
-        this.values.set(key, spec.normalize ? spec.normalize(value) : value);
+        this.store(key, spec.normalize ? spec.normalize(value) : value);
       } catch {
         // A startup value we cannot take keeps the default; ParameterStatus then tells the
         // driver what the session really uses.
       }
     }
+  }
+
+  /** Every change of a value goes through here: it is what makes the cached output style stale. */
+  private store(key: string, value: string | undefined): void {
+    if (value === undefined) this.values.delete(key);
+    else this.values.set(key, value);
+    this.styleCurrent = false;
   }
 
   get(name: string): string {
@@ -213,7 +220,7 @@ export class SessionSettings {
     const before = this.values.get(key);
     if (!spec) {
       if (key.includes('.')) { // custom "namespace.name" settings are allowed, as in PostgreSQL
-        this.values.set(key, value ?? '');
+        this.store(key, value ?? '');
         this.remember(key, before, local);
         return null;
       }
@@ -221,7 +228,7 @@ export class SessionSettings {
     }
     if (spec.fixed) throw new SqlError(spec.fixed.startsWith('setting') ? '0A000' : '55P02', spec.fixed);
     const normalized = value === null ? spec.value : spec.normalize ? spec.normalize(value) : value;
-    this.values.set(key, normalized);
+    this.store(key, normalized);
     this.remember(key, before, local);
     return spec.reported ? { name: DISPLAY[key] ?? key, value: normalized } : null;
   }
@@ -254,7 +261,7 @@ export class SessionSettings {
     const changed: { name: string; value: string }[] = [];
     for (const [key, before] of undo) {
       const current = this.values.get(key);
-      if (before === undefined) this.values.delete(key); else this.values.set(key, before);
+      this.store(key, before);
       if (current !== before && SPECS[key]?.reported) changed.push({ name: DISPLAY[key] ?? key, value: this.get(key) });
     }
     return changed;
@@ -272,13 +279,16 @@ export class SessionSettings {
 
   /** How values print (bytea_output, extra_float_digits) and which zone timestamptz uses (TimeZone). */
   outputStyle(): OutputStyle {
+    // Asked at every Bind and statement: read again only after a setting changed.
+    if (this.styleCurrent) return this.lastStyle!.style;
     const bytea = this.get('bytea_output');
     const digits = this.get('extra_float_digits');
     const zone = this.get('timezone');
     const intervals = this.get('intervalstyle') as IntervalStyle;
-    // Asked at every Bind and statement: the same settings give back the same object (and the
-    // same zone, whose offset cache then lives as long as the setting does).
+    // The same settings give back the same object (and the same zone, whose offset cache then
+    // lives as long as the setting does).
     const last = this.lastStyle;
+    this.styleCurrent = true;
     if (last !== null && last.bytea === bytea && last.digits === digits && last.zone === zone && last.style.intervalStyle === intervals) return last.style;
     const timeZone = last !== null && last.zone === zone ? last.style.timeZone : parseSessionZone(zone);
     const style = { byteaEscape: bytea === 'escape', extraFloatDigits: Number(digits), timeZone, intervalStyle: intervals };
@@ -287,6 +297,8 @@ export class SessionSettings {
   }
 
   private lastStyle: { bytea: string; digits: string; zone: string; style: OutputStyle } | null = null;
+  /** Whether lastStyle is what the values give now (no value changed since it was read). */
+  private styleCurrent = false;
 
   /** Every setting and its value, by name (SHOW ALL). */
   all(): [string, string][] {

@@ -48,11 +48,20 @@ export class Transaction {
   ddl = false;
   dml = false;
 
+  /**
+   * `id` may be a function that names the transaction when it is first asked: only a commit
+   * that reaches the adjudicator needs the name, and most transactions are one read.
+   */
   constructor(
-    readonly id: string,
+    private naming: string | (() => string),
     readonly startTimestamp: Timestamp,
     private readonly storage: StorageNode,
   ) {}
+
+  get id(): string {
+    if (typeof this.naming !== 'string') this.naming = this.naming();
+    return this.naming;
+  }
 
   /** Whether COMMIT must go to the adjudicator (writes, or FOR UPDATE locks). */
   get needsAdjudication(): boolean {

@@ -4,7 +4,7 @@ import type { JournalPosition, JournalRecord } from '../contracts/journal.js';
 import type { MeasureRequest, MeasureResult, PushedComparison, ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
-import { bytesBetween, compareBytes, latin1Key } from '../encoding/bytes.js';
+import { bytesBetween, compareBytes } from '../encoding/bytes.js';
 import { NewestVersions, type NewestVersion } from './newest-versions.js';
 import {
   afterAllVersions, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, userKeyOf, versionKey, versionTimestamp,
@@ -169,7 +169,7 @@ export class MvccStorage implements StorageNode {
     this.applied = position;
     this.lastCommit = last;
     if (this.newest.size > 0) {
-      for (const record of records) for (const write of record.writes) this.newest.delete(cacheKey(write.key));
+      for (const record of records) for (const write of record.writes) this.newest.delete(write.key);
     }
   }
 
@@ -201,12 +201,11 @@ export class MvccStorage implements StorageNode {
   private visibleAt(key: Key, readTimestamp: Timestamp): Uint8Array | null {
     this.checkReadable(readTimestamp);
     const newest = !this.applying && readTimestamp >= this.lastCommit;
-    const name = newest ? cacheKey(key) : '';
-    const cached = newest ? this.newest.get(name) : undefined;
+    const cached = newest ? this.newest.get(key) : undefined;
     if (cached !== undefined && cached.timestamp <= readTimestamp) return cached.row;
     const found = this.newestAtOrBefore(key, readTimestamp);
     const row = found !== null && found.value[0] === PUT ? bytesBetween(found.value, 1, found.value.length) : null;
-    if (newest) this.newest.set(name, found === null ? ABSENT : { timestamp: found.timestamp, row });
+    if (newest) this.newest.set(key, found === null ? ABSENT : { timestamp: found.timestamp, row });
     return row;
   }
 
@@ -411,8 +410,6 @@ function userFloor(start: Key): Uint8Array {
 }
 
 const ABSENT: NewestVersion = { timestamp: 0, row: null };
-
-const cacheKey: (key: Key) => string = latin1Key;
 
 function isUserKey(key: Key): boolean {
   return key.length >= 4 && (key[0]! | key[1]! | key[2]! | key[3]!) !== 0;

@@ -39,6 +39,24 @@ test('a StartupMessage, then typed messages, split across chunks at every byte',
   }
 });
 
+test('decoded messages keep no view of the chunk: the socket reuses its read buffer', () => {
+  const decoder = new FrontendDecoder();
+  decoder.feed(startup({ user: 'u' }));
+  const bind = serialize.bind({ portal: 'p', statement: 's', values: ['12345'] });
+  const copy = serialize.copyData(Buffer.from('1\tx\n'));
+  const execute = serialize.execute({ portal: 'p', rows: 0 });
+  const chunk = Buffer.concat([bind, copy, execute]);
+  // The last message is split: its head waits in the decoder until the next read.
+  const messages = decoder.feed(chunk.subarray(0, chunk.length - 3)) as any[];
+  const tail = Buffer.from(chunk.subarray(chunk.length - 3));
+  chunk.fill(0xee);
+  assert.deepEqual(messages.map((m) => m.type), ['bind', 'copy-data']);
+  assert.equal(Buffer.from(messages[0].params[0]).toString(), '12345');
+  assert.equal(Buffer.from(messages[1].data).toString(), '1\tx\n');
+  const rest = decoder.feed(tail) as any[];
+  assert.deepEqual(rest.map((m) => [m.type, m.portal]), [['execute', 'p']]);
+});
+
 test('SSLRequest is the whole read: bytes after it wait for the new transport', () => {
   const request = Buffer.alloc(8);
   request.writeInt32BE(8, 0);

@@ -41,56 +41,77 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Reads fields of one message body, checking every read against the body's end. */
+/**
+ * Reads fields of one message body, bytes[offset, end) of the read, checking every read against
+ * the body's end. Offsets into the read rather than a view of the body: a view is an allocation
+ * per message.
+ */
 class BodyReader {
-  private offset = 0;
-  constructor(private readonly body: Buffer) {}
+  constructor(private readonly bytes: Buffer, private offset: number, private readonly end: number) {}
 
   int16(): number {
     this.need(2);
-    const v = this.body.readInt16BE(this.offset);
+    const b = this.bytes;
+    const at = this.offset;
     this.offset += 2;
-    return v;
+    return ((b[at]! << 8) | b[at + 1]!) << 16 >> 16;
   }
 
   int32(): number {
     this.need(4);
-    const v = this.body.readInt32BE(this.offset);
+    const b = this.bytes;
+    const at = this.offset;
     this.offset += 4;
-    return v;
+    return (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
   }
 
   byte(): number {
     this.need(1);
-    return this.body[this.offset++]!;
+    return this.bytes[this.offset++]!;
   }
 
   cstring(): string {
-    const end = this.body.indexOf(0, this.offset);
-    if (end < 0) throw new ProtocolError('invalid string in message');
-    const s = this.body.toString('utf8', this.offset, end);
+    // The unnamed statement and portal ("") are what most clients send with every Bind and Execute.
+    if (this.offset < this.end && this.bytes[this.offset] === 0) {
+      this.offset++;
+      return '';
+    }
+    const end = this.bytes.indexOf(0, this.offset);
+    if (end < 0 || end >= this.end) throw new ProtocolError('invalid string in message');
+    const s = this.bytes.toString('utf8', this.offset, end);
     this.offset = end + 1;
     return s;
   }
 
-  bytes(n: number): Uint8Array {
+  /** A copy: messages outlive the chunk they were read from (see FrontendDecoder.feed). */
+  bytesOf(n: number): Uint8Array {
     this.need(n);
-    const b = this.body.subarray(this.offset, this.offset + n);
+    const b = copyOf(this.bytes, this.offset, this.offset + n);
     this.offset += n;
     return b;
   }
 
   rest(): Uint8Array {
-    return this.body.subarray(this.offset);
+    return copyOf(this.bytes, this.offset, this.end);
   }
 
-  end(): void {
-    if (this.offset !== this.body.length) throw new ProtocolError('invalid message format');
+  finish(): void {
+    if (this.offset !== this.end) throw new ProtocolError('invalid message format');
   }
 
   private need(n: number): void {
-    if (n < 0 || this.offset + n > this.body.length) throw new ProtocolError('insufficient data left in message');
+    if (n < 0 || this.offset + n > this.end) throw new ProtocolError('insufficient data left in message');
   }
+}
+
+/**
+ * bytes[start, end) in a new array. A plain Uint8Array: up to 64 bytes V8 keeps it on its heap,
+ * which costs less than a Buffer (a bind parameter is a few bytes).
+ */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
 }
 
 /** What the decoder holds between messages: one shared empty buffer, not a new one per read. */
@@ -101,9 +122,13 @@ export class FrontendDecoder {
   /** Before StartupMessage the packets have no type byte. */
   startupPhase = true;
 
-  /** Appends bytes and returns every complete message. */
+  /**
+   * Appends bytes and returns every complete message. Neither the messages nor the decoder keep
+   * a view of `chunk` (the bytes they hold are copies): the caller may reuse it at once.
+   */
   feed(chunk: Uint8Array): FrontendMessage[] {
-    this.buffer = this.buffer.length === 0 ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : Buffer.concat([this.buffer, chunk]);
+    if (this.buffer.length > 0) this.buffer = Buffer.concat([this.buffer, chunk]);
+    else this.buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: FrontendMessage[] = [];
     let offset = 0;
     for (;;) {
@@ -113,7 +138,7 @@ export class FrontendDecoder {
         const length = this.buffer.readInt32BE(offset);
         if (length < 8 || length > MAX_STARTUP_BYTES) throw new ProtocolError('invalid length of startup packet');
         if (available < length) break;
-        const message = decodeStartup(this.buffer.subarray(offset + LENGTH_BYTES, offset + length));
+        const message = decodeStartup(new BodyReader(this.buffer, offset + LENGTH_BYTES, offset + length));
         offset += length;
         if (message.type === 'startup') this.startupPhase = false;
         out.push(message);
@@ -127,9 +152,9 @@ export class FrontendDecoder {
       if (length < LENGTH_BYTES) throw new ProtocolError(`invalid message length ${length}`);
       if (length > MAX_MESSAGE_BYTES) throw new ProtocolError('invalid message length');
       if (available < TYPE_BYTES + length) break;
-      const body = this.buffer.subarray(offset + TYPE_BYTES + LENGTH_BYTES, offset + TYPE_BYTES + length);
+      const start = offset + TYPE_BYTES + LENGTH_BYTES;
       offset += TYPE_BYTES + length;
-      out.push(decodeTyped(type, body));
+      out.push(decodeTyped(type, new BodyReader(this.buffer, start, offset)));
     }
     this.buffer = offset === this.buffer.length ? NO_BYTES : Buffer.from(this.buffer.subarray(offset));
     return out;
@@ -141,15 +166,14 @@ export class FrontendDecoder {
   }
 }
 
-function decodeStartup(body: Buffer): FrontendMessage {
-  const reader = new BodyReader(body);
+function decodeStartup(reader: BodyReader): FrontendMessage {
   const code = reader.int32();
-  if (code === SSL_REQUEST_CODE) { reader.end(); return { type: 'ssl-request' }; }
-  if (code === GSSENC_REQUEST_CODE) { reader.end(); return { type: 'gssenc-request' }; }
+  if (code === SSL_REQUEST_CODE) { reader.finish(); return { type: 'ssl-request' }; }
+  if (code === GSSENC_REQUEST_CODE) { reader.finish(); return { type: 'gssenc-request' }; }
   if (code === CANCEL_REQUEST_CODE) {
     const processId = reader.int32();
     const secretKey = reader.int32();
-    reader.end();
+    reader.finish();
     return { type: 'cancel', processId, secretKey };
   }
   const parameters = new Map<string, string>();
@@ -158,7 +182,7 @@ function decodeStartup(body: Buffer): FrontendMessage {
     if (name === '') break;
     parameters.set(name, reader.cstring());
   }
-  reader.end();
+  reader.finish();
   return { type: 'startup', protocol: code, parameters };
 }
 
@@ -174,8 +198,7 @@ function formats(reader: BodyReader): number[] {
   return out;
 }
 
-function decodeTyped(type: number, body: Buffer): FrontendMessage {
-  const reader = new BodyReader(body);
+function decodeTyped(type: number, reader: BodyReader): FrontendMessage {
   let message: FrontendMessage;
   switch (type) {
     case 0x51: message = { type: 'query', sql: reader.cstring() }; break; // 'Q'
@@ -199,7 +222,7 @@ function decodeTyped(type: number, body: Buffer): FrontendMessage {
       for (let i = 0; i < count; i++) {
         const length = reader.int32();
         if (length < -1) throw new ProtocolError('invalid parameter length');
-        params[i] = length === -1 ? null : reader.bytes(length);
+        params[i] = length === -1 ? null : reader.bytesOf(length);
       }
       message = { type: 'bind', portal, statement, paramFormats, params, resultFormats: formats(reader) };
       break;
@@ -220,6 +243,6 @@ function decodeTyped(type: number, body: Buffer): FrontendMessage {
     case 0x66: message = { type: 'copy-fail', message: reader.cstring() }; break; // 'f'
     default: throw new ProtocolError(`invalid frontend message type ${type}`);
   }
-  reader.end();
+  reader.finish();
   return message;
 }

@@ -507,12 +507,19 @@ const MESSAGE_CODES: Record<FrontendMessage['type'], number> = {
 };
 
 /** Format codes: none (all text), one (for all), or one per item. */
-function expandFormats(formats: readonly number[], count: number, what: string): number[] {
-  if (formats.length === 0) return new Array(count).fill(0);
+function expandFormats(formats: readonly number[], count: number, what: string): readonly number[] {
+  if (formats.length === 0 || (formats.length === 1 && formats[0] === 0)) return allText(count);
   if (formats.length === 1) return new Array(count).fill(formats[0]);
   if (formats.length !== count) throw new SqlError('08P01', `bind message has ${formats.length} ${what} formats but ${count} ${what}s`);
   return formats.slice();
 }
+
+/** count text format codes; shared (read-only) for the few columns and parameters most Binds have. */
+function allText(count: number): readonly number[] {
+  return count < ALL_TEXT.length ? ALL_TEXT[count]! : new Array<number>(count).fill(0);
+}
+
+const ALL_TEXT: readonly (readonly number[])[] = Array.from({ length: 8 }, (_, count) => Object.freeze(new Array<number>(count).fill(0)));
 
 /**
  * PostgreSQL sends warnings (class 01) and its transaction-state complaints (BEGIN in a block,
