@@ -21,8 +21,8 @@ const ENTRY_OVERHEAD_BYTES = 96;
  * few tens). Insertion-order eviction rather than LRU: a hit then costs no bookkeeping, and a
  * working set that fits stays; one that does not fit churns either way.
  *
- * The owner keeps it exact: it evicts every key it applies a version of, and clears it when
- * the store changed under it in ways it cannot see key by key (a follower's refresh).
+ * The owner keeps it exact: it replaces the version of every cached key it applies, and clears
+ * it when the store changed under it in ways it cannot see key by key (a follower's refresh).
  */
 export class NewestVersions {
   private readonly entries = new Map<string, NewestVersion>();
