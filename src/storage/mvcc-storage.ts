@@ -155,7 +155,7 @@ export class MvccStorage implements StorageNode {
         batch.push({ key: versionKey(write.key, timestamp), value: marked(write.value) });
       }
     }
-    const meta = new Uint8Array(16);
+    const meta = storedBytes(16);
     encodeUint64(position, meta, 0);
     encodeUint64(last, meta, 8);
     batch.push({ key: META_APPLIED, value: meta });
@@ -441,9 +441,22 @@ function ownedRow(value: Uint8Array): Uint8Array {
   return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
 }
 
+/**
+ * Room for a value the store will copy: a slice of Node's shared buffer pool. lmdb-js hands the
+ * store the address of a value's ArrayBuffer and remembers it on the buffer, so values in one
+ * pool slab cost one address lookup between them; a Uint8Array of its own costs an allocation
+ * outside the heap (or, when small, moving it there) and a lookup, for every value.
+ */
+function storedBytes(length: number): Uint8Array {
+  return Buffer.allocUnsafe(length);
+}
+
+/** Every tombstone is stored from this one value (stores copy what they are given). */
+const TOMBSTONE_VALUE: Uint8Array = new Uint8Array([TOMBSTONE]);
+
 function marked(value: Uint8Array | null): Uint8Array {
-  if (value === null) return new Uint8Array([TOMBSTONE]);
-  const out = new Uint8Array(value.length + 1);
+  if (value === null) return TOMBSTONE_VALUE;
+  const out = storedBytes(value.length + 1);
   out[0] = PUT;
   out.set(value, 1);
   return out;
