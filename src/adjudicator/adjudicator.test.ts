@@ -241,7 +241,52 @@ test('batches publish in decision order even when the journal completes them out
   assert.equal(h.published.length, 0, 'the later batch waits for the earlier one');
   h.journal.complete(0);
   const outcomes = await finish(h, [a, b]);
-  assert.deepEqual(h.published.map((p) => p.records.map((r) => r.transactionId)), [['tx-a'], ['tx-b']]);
+  // Both are durable by then: consecutive durable batches share one publish (one apply).
+  assert.deepEqual(h.published.map((p) => [p.position, p.records.map((r) => r.transactionId)]), [[2, ['tx-a', 'tx-b']]]);
+  assert.ok(outcomes.every((o) => o.kind === 'committed'));
+});
+
+test('durable batches publish together in order, at most maxBatchRecords records at a time', async () => {
+  const h = harness({ maxBatchRecords: 3 });
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const commits: Promise<CommitOutcome>[] = [];
+  for (const size of [2, 1, 1, 2]) {
+    for (let i = 0; i < size; i++) commits.push(h.adjudicator.commit(request(start, [`k${commits.length}`], { id: `tx-${commits.length}` })));
+    await settle();
+  }
+  assert.equal(h.journal.pending.length, 4, 'one append per turn');
+  for (const index of [3, 2, 1]) h.journal.complete(index);
+  await settle();
+  assert.equal(h.published.length, 0, 'nothing publishes past the first batch, still in flight');
+  h.journal.complete(0);
+  const outcomes = await finish(h, commits);
+  assert.ok(outcomes.every((o) => o.kind === 'committed'));
+  assert.deepEqual(h.published.map((p) => [p.position, p.records.map((r) => r.transactionId)]),
+    [[3, ['tx-0', 'tx-1', 'tx-2']], [6, ['tx-3', 'tx-4', 'tx-5']]]);
+});
+
+test('appendPerCallback: decisions reach the journal after the callback that made them, not at the end of the turn', async () => {
+  const clock = new FakeClock();
+  const immediates: (() => void)[] = [];
+  const timers = new FakeTimers(clock);
+  timers.setImmediate = (callback) => { immediates.push(callback); };
+  const journal = new ControlledJournal();
+  journal.auto = false;
+  const adjudicator = new LocalAdjudicator({ clock, timers, journal, appendPerCallback: true, publish: async () => {} });
+  const start = clock.now().latest;
+  const a = adjudicator.commit(request(start, ['a']));
+  const b = adjudicator.commit(request(start, ['b']));
+  await Promise.resolve();
+  assert.equal(journal.pending.length, 1, 'the two decisions of one callback share an append, handed over at once');
+  assert.equal(journal.pending[0]!.records.length, 2);
+  const c = adjudicator.commit(request(start, ['c']));
+  await Promise.resolve();
+  assert.equal(journal.pending.length, 2, 'a later callback\'s decision is appended behind it, before the turn ends');
+  assert.equal(immediates.length, 0, 'no append waited for the end of the turn');
+  journal.complete(0);
+  journal.complete(0);
+  const outcomes = await finish({ timers } as Harness, [a, b, c]);
   assert.ok(outcomes.every((o) => o.kind === 'committed'));
 });
 

@@ -30,6 +30,14 @@ export interface LocalAdjudicatorOptions {
   readonly maxBatchRecords?: number;
   /** Journal appends in flight at once; further decisions wait in open batches. */
   readonly maxAppendsInFlight?: number;
+  /**
+   * Hands decisions to the journal at the end of the callback that made them (a microtask)
+   * rather than at the end of the event-loop turn (the default). For a journal that groups the
+   * appends queued behind its write in flight into its next write (the file journal): a commit
+   * decided in the turn in which a write finished, after its completion ran, then still joins
+   * the next write instead of waiting for one more. Give it appends enough in flight.
+   */
+  readonly appendPerCallback?: boolean;
   /** Bound of one commit bundle (DSQL's 10 MiB of data plus keys and overhead). */
   readonly maxCommitBytes?: number;
   /** Called once when the adjudicator stops deciding (a failed append: it cannot take back decisions). */
@@ -103,6 +111,7 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly maxBatchBytes: number;
   private readonly maxBatchRecords: number;
   private readonly maxAppendsInFlight: number;
+  private readonly appendPerCallback: boolean;
   private readonly maxCommitBytes: number;
 
   /** Key → timestamp of its last commit, in timestamp order (a re-written key moves to the end). */
@@ -154,6 +163,7 @@ export class LocalAdjudicator implements Adjudicator {
     this.maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
     this.maxBatchRecords = options.maxBatchRecords ?? 1_000;
     this.maxAppendsInFlight = options.maxAppendsInFlight ?? 4;
+    this.appendPerCallback = options.appendPerCallback ?? false;
     this.maxCommitBytes = options.maxCommitBytes ?? 16 * 1024 * 1024;
     this.maxRememberedCommits = options.maxRememberedCommits ?? 200_000;
     this.onDecided = options.onDecided;
@@ -385,9 +395,10 @@ export class LocalAdjudicator implements Adjudicator {
     if (this.onDecided !== undefined) this.undelivered.push(commit.record);
     this.inFlightCommits++;
     if (!this.flushScheduled) {
-      // Decisions made in this turn of the event loop share one append.
+      // Decisions made in this callback (or this turn of the event loop) share one append.
       this.flushScheduled = true;
-      this.timers.setImmediate(() => this.flush());
+      if (this.appendPerCallback) queueMicrotask(() => this.flush());
+      else this.timers.setImmediate(() => this.flush());
     }
   }
 
@@ -426,21 +437,25 @@ export class LocalAdjudicator implements Adjudicator {
     );
   }
 
-  /** Publishes durable batches at the head, strictly in decision order, one at a time. */
+  /**
+   * Publishes durable batches at the head, strictly in decision order, one publish at a time;
+   * consecutive durable batches go in one publish (one apply), up to `maxBatchRecords` records.
+   */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
       let lastPosition = 0;
       while (this.failure === null && this.batches.length > 0 && this.batches[0]!.state === 'durable') {
-        const batch = this.batches[0]!;
-        assert(batch.position > lastPosition, 'journal positions increase in decision order');
-        lastPosition = batch.position;
-        await this.publish(batch.records, batch.position);
-        this.batches.shift();
-        this.inFlightCommits -= batch.commits.length;
+        const count = this.durableAtHead();
+        const last = this.batches[count - 1]!;
+        assert(this.batches[0]!.position > lastPosition, 'journal positions increase in decision order');
+        lastPosition = last.position;
+        await this.publish(count === 1 ? last.records : this.batches.slice(0, count).flatMap((batch) => batch.records), last.position);
+        const published = this.batches.splice(0, count);
+        for (const batch of published) this.inFlightCommits -= batch.commits.length;
         this.announceWatermark();
-        this.acknowledge(batch.commits, 0);
+        for (const batch of published) this.acknowledge(batch.commits, 0);
       }
     } catch (error) {
       this.fail(`publishing to storage failed: ${(error as Error).message}`);
@@ -448,6 +463,23 @@ export class LocalAdjudicator implements Adjudicator {
       this.draining = false;
     }
     this.notifyIdle();
+  }
+
+  /**
+   * How many durable batches at the head go in the next publish: consecutive in the journal
+   * (each starts right after the one before), together at most `maxBatchRecords` records.
+   */
+  private durableAtHead(): number {
+    let count = 1;
+    let records = this.batches[0]!.records.length;
+    while (count < this.batches.length) {
+      const next = this.batches[count]!;
+      if (next.state !== 'durable' || records + next.records.length > this.maxBatchRecords) break;
+      assert(next.position - next.records.length === this.batches[count - 1]!.position, 'batches are consecutive in the journal');
+      records += next.records.length;
+      count++;
+    }
+    return count;
   }
 
   /**
