@@ -273,7 +273,8 @@ test('appendPerCallback: decisions reach the journal after the callback that mad
   timers.setImmediate = (callback) => { immediates.push(callback); };
   const journal = new ControlledJournal();
   journal.auto = false;
-  const adjudicator = new LocalAdjudicator({ clock, timers, journal, appendPerCallback: true, publish: async () => {} });
+  const published: number[] = [];
+  const adjudicator = new LocalAdjudicator({ clock, timers, journal, appendPerCallback: true, publish: async (_records, position) => { published.push(position); } });
   const start = clock.now().latest;
   const a = adjudicator.commit(request(start, ['a']));
   const b = adjudicator.commit(request(start, ['b']));
@@ -284,10 +285,12 @@ test('appendPerCallback: decisions reach the journal after the callback that mad
   await Promise.resolve();
   assert.equal(journal.pending.length, 2, 'a later callback\'s decision is appended behind it, before the turn ends');
   assert.equal(immediates.length, 0, 'no append waited for the end of the turn');
+  // One journal write makes both appends durable: their batches go to storage in one publish.
   journal.complete(0);
   journal.complete(0);
   const outcomes = await finish({ timers } as Harness, [a, b, c]);
   assert.ok(outcomes.every((o) => o.kind === 'committed'));
+  assert.deepEqual(published, [3]);
 });
 
 test('a failed journal append makes the adjudicator unavailable for good', async () => {

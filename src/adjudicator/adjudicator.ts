@@ -142,6 +142,7 @@ export class LocalAdjudicator implements Adjudicator {
   private appendsInFlight = 0;
   private flushScheduled = false;
   private draining = false;
+  private drainScheduled = false;
   private failure: string | null = null;
   private stopping = false;
   private readonly watermarkListeners: ((watermark: Timestamp) => void)[] = [];
@@ -427,7 +428,7 @@ export class LocalAdjudicator implements Adjudicator {
         this.appendsInFlight--;
         batch.position = position;
         batch.state = 'durable';
-        void this.drain();
+        this.scheduleDrain();
         this.flush();
       },
       (error: unknown) => {
@@ -435,6 +436,19 @@ export class LocalAdjudicator implements Adjudicator {
         this.fail(`journal append failed: ${(error as Error).message}`);
       },
     );
+  }
+
+  /**
+   * Drains after the microtasks already queued: the appends one journal write made durable
+   * resolve one after another, and their batches then go in one publish rather than two or three.
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(() => {
+      this.drainScheduled = false;
+      void this.drain();
+    });
   }
 
   /**
