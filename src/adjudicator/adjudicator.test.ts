@@ -266,31 +266,21 @@ test('durable batches publish together in order, at most maxBatchRecords records
     [[3, ['tx-0', 'tx-1', 'tx-2']], [6, ['tx-3', 'tx-4', 'tx-5']]]);
 });
 
-test('appendPerCallback: decisions reach the journal after the callback that made them, not at the end of the turn', async () => {
-  const clock = new FakeClock();
-  const immediates: (() => void)[] = [];
-  const timers = new FakeTimers(clock);
-  timers.setImmediate = (callback) => { immediates.push(callback); };
-  const journal = new ControlledJournal();
-  journal.auto = false;
-  const published: number[] = [];
-  const adjudicator = new LocalAdjudicator({ clock, timers, journal, appendPerCallback: true, publish: async (_records, position) => { published.push(position); } });
-  const start = clock.now().latest;
-  const a = adjudicator.commit(request(start, ['a']));
-  const b = adjudicator.commit(request(start, ['b']));
-  await Promise.resolve();
-  assert.equal(journal.pending.length, 1, 'the two decisions of one callback share an append, handed over at once');
-  assert.equal(journal.pending[0]!.records.length, 2);
-  const c = adjudicator.commit(request(start, ['c']));
-  await Promise.resolve();
-  assert.equal(journal.pending.length, 2, 'a later callback\'s decision is appended behind it, before the turn ends');
-  assert.equal(immediates.length, 0, 'no append waited for the end of the turn');
-  // One journal write makes both appends durable: their batches go to storage in one publish.
-  journal.complete(0);
-  journal.complete(0);
-  const outcomes = await finish({ timers } as Harness, [a, b, c]);
+test('the appends one journal write makes durable go to storage in one publish', async () => {
+  const h = harness();
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const a = h.adjudicator.commit(request(start, ['a']));
+  await settle();
+  const b = h.adjudicator.commit(request(start, ['b']));
+  await settle();
+  assert.equal(h.journal.pending.length, 2, 'one append per turn');
+  // A journal write resolves the appends it covers one after another, in one callback.
+  h.journal.complete(0);
+  h.journal.complete(0);
+  const outcomes = await finish(h, [a, b]);
   assert.ok(outcomes.every((o) => o.kind === 'committed'));
-  assert.deepEqual(published, [3]);
+  assert.deepEqual(h.published.map((p) => p.position), [2]);
 });
 
 test('a failed journal append makes the adjudicator unavailable for good', async () => {

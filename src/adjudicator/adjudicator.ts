@@ -30,14 +30,6 @@ export interface LocalAdjudicatorOptions {
   readonly maxBatchRecords?: number;
   /** Journal appends in flight at once; further decisions wait in open batches. */
   readonly maxAppendsInFlight?: number;
-  /**
-   * Hands decisions to the journal at the end of the callback that made them (a microtask)
-   * rather than at the end of the event-loop turn (the default). For a journal that groups the
-   * appends queued behind its write in flight into its next write (the file journal): a commit
-   * decided in the turn in which a write finished, after its completion ran, then still joins
-   * the next write instead of waiting for one more. Give it appends enough in flight.
-   */
-  readonly appendPerCallback?: boolean;
   /** Bound of one commit bundle (DSQL's 10 MiB of data plus keys and overhead). */
   readonly maxCommitBytes?: number;
   /** Called once when the adjudicator stops deciding (a failed append: it cannot take back decisions). */
@@ -111,7 +103,6 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly maxBatchBytes: number;
   private readonly maxBatchRecords: number;
   private readonly maxAppendsInFlight: number;
-  private readonly appendPerCallback: boolean;
   private readonly maxCommitBytes: number;
 
   /** Key → timestamp of its last commit, in timestamp order (a re-written key moves to the end). */
@@ -164,7 +155,6 @@ export class LocalAdjudicator implements Adjudicator {
     this.maxBatchBytes = options.maxBatchBytes ?? 8 * 1024 * 1024;
     this.maxBatchRecords = options.maxBatchRecords ?? 1_000;
     this.maxAppendsInFlight = options.maxAppendsInFlight ?? 4;
-    this.appendPerCallback = options.appendPerCallback ?? false;
     this.maxCommitBytes = options.maxCommitBytes ?? 16 * 1024 * 1024;
     this.maxRememberedCommits = options.maxRememberedCommits ?? 200_000;
     this.onDecided = options.onDecided;
@@ -396,10 +386,9 @@ export class LocalAdjudicator implements Adjudicator {
     if (this.onDecided !== undefined) this.undelivered.push(commit.record);
     this.inFlightCommits++;
     if (!this.flushScheduled) {
-      // Decisions made in this callback (or this turn of the event loop) share one append.
+      // Decisions made in this turn of the event loop share one append.
       this.flushScheduled = true;
-      if (this.appendPerCallback) queueMicrotask(() => this.flush());
-      else this.timers.setImmediate(() => this.flush());
+      this.timers.setImmediate(() => this.flush());
     }
   }
 

@@ -55,8 +55,6 @@ const GC_INTERVAL_MS = 10_000;
 const DSQL_MAX_CONNECTIONS = 10_000;
 const REPLAY_BATCH = 1000;
 const PRUNE_INTERVAL_MS = 1_000;
-/** Bound of the adjudicator's appends queued in the file journal (above the clients committing at once here). */
-const EMBEDDED_APPENDS_IN_FLIGHT = 256;
 /** How often the primary records its safe time for workers (they start transactions there). */
 const RECORD_SAFE_TIME_MS = 50;
 /** DSQL's answer when the connection quota is used up (reference/dsql.md §3.1). */
@@ -93,9 +91,6 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   crossbar.subscribe({ start: new Uint8Array([0]), end: new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]) }, storage);
   const adjudicator = await LocalAdjudicator.rebuild({
     clock: env.clock, timers: env.timers, journal,
-    // The file journal writes every append queued behind its write in flight in its next one:
-    // decisions go to it as soon as they are made, each in an append of its own if need be.
-    appendPerCallback: true, maxAppendsInFlight: EMBEDDED_APPENDS_IN_FLIGHT,
     publish: (records, position) => crossbar.deliver(records, position),
   });
   safeTimeRef.source = new AdjudicatorSafeTime(adjudicator, env.timers, () => env.clock.now().latest);
