@@ -4,7 +4,7 @@
  * single-row update; prepared mode, 8 clients. Prints TPS, p50/p99 latency and the ratio, and
  * each server's memory with 100 idle connections.
  *
- *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8] [--select-only]
+ *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8] [--select-only | --update-only]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -20,6 +20,8 @@ const scale = option('scale', 1);
 const clients = option('clients', 8);
 /** Only the select-only script (and no memory measurement): for alternating builds quickly. */
 const selectOnly = process.argv.includes('--select-only');
+/** Only the single-row update script (and no memory measurement). */
+const updateOnly = process.argv.includes('--update-only');
 /** `--workers N`: Strata's query-processor worker processes (default: what `strata start` picks). */
 const workers = process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : null;
 
@@ -146,14 +148,14 @@ async function main(): Promise<void> {
     for (const target of [pgTarget, strataTarget]) load(target);
     const rows: string[] = [];
     const scripts = [['select-only', ['-S', '-s', String(scale)]], ['single-row update', ['-f', updateScript, '-D', `scale=${scale}`]]] as const;
-    for (const [label, scriptArgs] of selectOnly ? scripts.slice(0, 1) : scripts) {
+    for (const [label, scriptArgs] of selectOnly ? scripts.slice(0, 1) : updateOnly ? scripts.slice(1) : scripts) {
       const p = runPgbench(pgTarget, [...scriptArgs]);
       const s = runPgbench(strataTarget, [...scriptArgs]);
       rows.push(`${label.padEnd(18)} PostgreSQL ${p.tps.toFixed(0).padStart(7)} tps p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms ${p.cpuMicros.toFixed(0)} µs CPU/tx (pgbench ${p.pgbenchCpuMicros.toFixed(0)})`
         + ` | Strata ${s.tps.toFixed(0).padStart(7)} tps p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms ${s.cpuMicros.toFixed(0)} µs CPU/tx (pgbench ${s.pgbenchCpuMicros.toFixed(0)}) | ratio ${(s.tps / p.tps).toFixed(2)}x`);
       console.log(rows[rows.length - 1]);
     }
-    if (selectOnly) return;
+    if (selectOnly || updateOnly) return;
     const pgMemory = await idleMemory(pgTarget, { host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' });
     const strataMemory = await idleMemory(strataTarget, { host: '127.0.0.1', port: strata.port, user: 'admin', database: 'postgres', password: token });
     console.log(`memory, 100 idle connections: PostgreSQL ${(pgMemory.after / 1024).toFixed(0)} MiB (sum of process RSS, shared memory counted per process; ${(pgMemory.before / 1024).toFixed(0)} MiB before) | Strata ${(strataMemory.after / 1024).toFixed(0)} MiB RSS (${(strataMemory.before / 1024).toFixed(0)} MiB before)`);

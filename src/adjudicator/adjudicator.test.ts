@@ -241,8 +241,46 @@ test('batches publish in decision order even when the journal completes them out
   assert.equal(h.published.length, 0, 'the later batch waits for the earlier one');
   h.journal.complete(0);
   const outcomes = await finish(h, [a, b]);
-  assert.deepEqual(h.published.map((p) => p.records.map((r) => r.transactionId)), [['tx-a'], ['tx-b']]);
+  // Both are durable by then: consecutive durable batches share one publish (one apply).
+  assert.deepEqual(h.published.map((p) => [p.position, p.records.map((r) => r.transactionId)]), [[2, ['tx-a', 'tx-b']]]);
   assert.ok(outcomes.every((o) => o.kind === 'committed'));
+});
+
+test('durable batches publish together in order, at most maxBatchRecords records at a time', async () => {
+  const h = harness({ maxBatchRecords: 3 });
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const commits: Promise<CommitOutcome>[] = [];
+  for (const size of [2, 1, 1, 2]) {
+    for (let i = 0; i < size; i++) commits.push(h.adjudicator.commit(request(start, [`k${commits.length}`], { id: `tx-${commits.length}` })));
+    await settle();
+  }
+  assert.equal(h.journal.pending.length, 4, 'one append per turn');
+  for (const index of [3, 2, 1]) h.journal.complete(index);
+  await settle();
+  assert.equal(h.published.length, 0, 'nothing publishes past the first batch, still in flight');
+  h.journal.complete(0);
+  const outcomes = await finish(h, commits);
+  assert.ok(outcomes.every((o) => o.kind === 'committed'));
+  assert.deepEqual(h.published.map((p) => [p.position, p.records.map((r) => r.transactionId)]),
+    [[3, ['tx-0', 'tx-1', 'tx-2']], [6, ['tx-3', 'tx-4', 'tx-5']]]);
+});
+
+test('the appends one journal write makes durable go to storage in one publish', async () => {
+  const h = harness();
+  h.journal.auto = false;
+  const start = h.clock.now().latest;
+  const a = h.adjudicator.commit(request(start, ['a']));
+  await settle();
+  const b = h.adjudicator.commit(request(start, ['b']));
+  await settle();
+  assert.equal(h.journal.pending.length, 2, 'one append per turn');
+  // A journal write resolves the appends it covers one after another, in one callback.
+  h.journal.complete(0);
+  h.journal.complete(0);
+  const outcomes = await finish(h, [a, b]);
+  assert.ok(outcomes.every((o) => o.kind === 'committed'));
+  assert.deepEqual(h.published.map((p) => p.position), [2]);
 });
 
 test('a failed journal append makes the adjudicator unavailable for good', async () => {

@@ -133,6 +133,7 @@ export class LocalAdjudicator implements Adjudicator {
   private appendsInFlight = 0;
   private flushScheduled = false;
   private draining = false;
+  private drainScheduled = false;
   private failure: string | null = null;
   private stopping = false;
   private readonly watermarkListeners: ((watermark: Timestamp) => void)[] = [];
@@ -432,7 +433,7 @@ export class LocalAdjudicator implements Adjudicator {
         this.appendsInFlight--;
         batch.position = position;
         batch.state = 'durable';
-        void this.drain();
+        this.scheduleDrain();
         this.flush();
       },
       (error: unknown) => {
@@ -442,21 +443,38 @@ export class LocalAdjudicator implements Adjudicator {
     );
   }
 
-  /** Publishes durable batches at the head, strictly in decision order, one at a time. */
+  /**
+   * Drains after the microtasks already queued: the appends one journal write made durable
+   * resolve one after another, and their batches then go in one publish rather than two or three.
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(() => {
+      this.drainScheduled = false;
+      void this.drain();
+    });
+  }
+
+  /**
+   * Publishes durable batches at the head, strictly in decision order, one publish at a time;
+   * consecutive durable batches go in one publish (one apply), up to `maxBatchRecords` records.
+   */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
       let lastPosition = 0;
       while (this.failure === null && this.batches.length > 0 && this.batches[0]!.state === 'durable') {
-        const batch = this.batches[0]!;
-        assert(batch.position > lastPosition, 'journal positions increase in decision order');
-        lastPosition = batch.position;
-        await this.publish(batch.records, batch.position);
-        this.batches.shift();
-        this.inFlightCommits -= batch.commits.length;
+        const count = this.durableAtHead();
+        const last = this.batches[count - 1]!;
+        assert(this.batches[0]!.position > lastPosition, 'journal positions increase in decision order');
+        lastPosition = last.position;
+        await this.publish(count === 1 ? last.records : this.batches.slice(0, count).flatMap((batch) => batch.records), last.position);
+        const published = this.batches.splice(0, count);
+        for (const batch of published) this.inFlightCommits -= batch.commits.length;
         this.announceWatermark();
-        this.acknowledge(batch.commits, 0);
+        for (const batch of published) this.acknowledge(batch.commits, 0);
       }
     } catch (error) {
       this.fail(`publishing to storage failed: ${(error as Error).message}`);
@@ -464,6 +482,23 @@ export class LocalAdjudicator implements Adjudicator {
       this.draining = false;
     }
     this.notifyIdle();
+  }
+
+  /**
+   * How many durable batches at the head go in the next publish: consecutive in the journal
+   * (each starts right after the one before), together at most `maxBatchRecords` records.
+   */
+  private durableAtHead(): number {
+    let count = 1;
+    let records = this.batches[0]!.records.length;
+    while (count < this.batches.length) {
+      const next = this.batches[count]!;
+      if (next.state !== 'durable' || records + next.records.length > this.maxBatchRecords) break;
+      assert(next.position - next.records.length === this.batches[count - 1]!.position, 'batches are consecutive in the journal');
+      records += next.records.length;
+      count++;
+    }
+    return count;
   }
 
   /**

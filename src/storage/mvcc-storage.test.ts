@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JournalRecord } from '../contracts/journal.js';
 import type { PushedComparison, ReadRequest, SafeTimeSource } from '../contracts/storage.js';
+import type { OrderedStore } from '../env/env.js';
 import { MemoryOrderedStore } from '../env/memory-store.js';
 import { LmdbOrderedStore } from '../env/lmdb-store.js';
 import { MvccStorage, type ColumnKeyOf } from './mvcc-storage.js';
@@ -338,10 +339,42 @@ test('getReady answers a point read now once safe time covers it, the same as ge
   assert.equal(storage.getReady(key('a'), 30), undefined, 'not ready above safe time');
   await storage.apply([record(28, [['a', null]])], 3);
   safe = 30;
-  // The row cache held a20 for key a: the apply evicted it, so the tombstone is seen.
+  // The row cache held a20 for key a: the apply replaced it with the tombstone.
   assert.equal(storage.getReady(key('a'), 30), null);
   assert.equal(await storage.get(key('a'), 30), null);
   assert.equal(str(storage.getReady(key('b'), 30)!), 'b20');
+});
+
+test('an apply replaces the cached newest version of the keys it writes: the next point read is exact and needs no seek', async () => {
+  let seeks = 0;
+  const memory = new MemoryOrderedStore();
+  const counting: OrderedStore = {
+    get: (k) => memory.get(k),
+    range: (options) => { seeks++; return memory.range(options); },
+    write: (batch) => memory.write(batch),
+    renew: () => memory.renew(),
+    close: () => memory.close(),
+  };
+  const storage = new MvccStorage(counting, ALWAYS_SAFE);
+  await storage.apply([record(10, [['a', 'a10'], ['b', 'b10']])], 1);
+  assert.equal(str(storage.getReady(key('a'), 10)!), 'a10');
+  assert.equal(storage.getReady(key('z'), 10), null);
+  assert.equal(seeks, 2, 'the first reads of a and z seek and fill the cache');
+  const shared = new Uint8Array(Buffer.from('xxa20yy'));
+  const view = shared.subarray(2, 5);
+  await storage.apply([{ commitTimestamp: 20, transactionId: 't20', writes: [{ key: key('a'), value: view }, { key: key('b'), value: value('b20') }] },
+    record(30, [['z', 'z30']])], 2);
+  shared.fill(0);
+  assert.equal(str(storage.getReady(key('a'), 30)!), 'a20', 'the cached row is a copy of a written view, not the view');
+  assert.equal(str(storage.getReady(key('z'), 30)!), 'z30', 'a cached absence is replaced by the written row');
+  assert.equal(seeks, 2, 'reads of keys cached before the apply are cache hits');
+  assert.equal(str(storage.getReady(key('b'), 30)!), 'b20');
+  assert.equal(seeks, 3, 'a key not cached before the apply was not put in the cache');
+  await storage.apply([record(40, [['a', 'a40']]), record(45, [['a', null]]), record(50, [['z', null]])], 5);
+  assert.equal(storage.getReady(key('a'), 50), null, 'the later of two versions in a batch is what the cache keeps');
+  assert.equal(storage.getReady(key('z'), 50), null);
+  assert.equal(seeks, 3, 'both reads at 50 were cache hits');
+  assert.equal(str(storage.getReady(key('a'), 42)!), 'a40', 'reads below the last applied commit still read the store');
 });
 
 test('measure counts the live keys and their bytes at a timestamp, in bounded resumable batches', async () => {

@@ -155,7 +155,7 @@ export class MvccStorage implements StorageNode {
         batch.push({ key: versionKey(write.key, timestamp), value: marked(write.value) });
       }
     }
-    const meta = new Uint8Array(16);
+    const meta = storedBytes(16);
     encodeUint64(position, meta, 0);
     encodeUint64(last, meta, 8);
     batch.push({ key: META_APPLIED, value: meta });
@@ -168,8 +168,22 @@ export class MvccStorage implements StorageNode {
     // Only once the batch is committed: a failed write leaves the node where it was.
     this.applied = position;
     this.lastCommit = last;
-    if (this.newest.size > 0) {
-      for (const record of records) for (const write of record.writes) this.newest.delete(write.key);
+    if (this.newest.size > 0) this.refreshCachedVersions(records);
+  }
+
+  /**
+   * Keeps the row cache exact after an apply: a cached key now has the applied version as its
+   * newest, so the cache takes it (a key written twice in the batch ends with the later one).
+   * Replacing rather than evicting keeps the next point read of an updated row a Map lookup, not
+   * an LMDB seek (an UPDATE reads its row first, so an updated row is usually cached); keys
+   * not cached stay out, so a bulk load does not churn the cache.
+   */
+  private refreshCachedVersions(records: readonly JournalRecord[]): void {
+    for (const record of records) {
+      for (const write of record.writes) {
+        if (this.newest.get(write.key) === undefined) continue;
+        this.newest.set(write.key, { timestamp: record.commitTimestamp, row: write.value === null ? null : ownedRow(write.value) });
+      }
     }
   }
 
@@ -194,9 +208,9 @@ export class MvccStorage implements StorageNode {
 
   /**
    * A point read. Reads at or above the last applied commit see the key's newest version, which
-   * the cache remembers. An apply evicts the keys it writes once its batch is committed, and
-   * while it runs the cache is neither read nor filled, so a cached version is the newest for
-   * as long as it stays cached.
+   * the cache remembers. An apply puts the version it writes into the cache in place of a
+   * cached one once its batch is committed, and while it runs the cache is neither read nor
+   * filled, so a cached version is the newest for as long as it stays cached.
    */
   private visibleAt(key: Key, readTimestamp: Timestamp): Uint8Array | null {
     this.checkReadable(readTimestamp);
@@ -415,9 +429,30 @@ function isUserKey(key: Key): boolean {
   return key.length >= 4 && (key[0]! | key[1]! | key[2]! | key[3]!) !== 0;
 }
 
+/**
+ * A written value as the row cache may keep it: the array itself when it is a whole buffer, else
+ * a copy, so a cached row never pins a larger buffer it is a view of (a worker's commit message).
+ */
+function ownedRow(value: Uint8Array): Uint8Array {
+  return value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
+}
+
+/**
+ * Room for a value the store will copy: a slice of Node's shared buffer pool. lmdb-js hands the
+ * store the address of a value's ArrayBuffer and remembers it on the buffer, so values in one
+ * pool slab cost one address lookup between them; a Uint8Array of its own costs an allocation
+ * outside the heap (or, when small, moving it there) and a lookup, for every value.
+ */
+function storedBytes(length: number): Uint8Array {
+  return Buffer.allocUnsafe(length);
+}
+
+/** Every tombstone is stored from this one value (stores copy what they are given). */
+const TOMBSTONE_VALUE: Uint8Array = new Uint8Array([TOMBSTONE]);
+
 function marked(value: Uint8Array | null): Uint8Array {
-  if (value === null) return new Uint8Array([TOMBSTONE]);
-  const out = new Uint8Array(value.length + 1);
+  if (value === null) return TOMBSTONE_VALUE;
+  const out = storedBytes(value.length + 1);
   out[0] = PUT;
   out.set(value, 1);
   return out;

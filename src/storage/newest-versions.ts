@@ -30,8 +30,8 @@ const ENTRY_OVERHEAD_BYTES = 96;
  * equal keys meet in one entry. Eviction takes the oldest of the string-keyed entries first,
  * then of each index's, in the order the indexes were first cached.
  *
- * The owner keeps it exact: it evicts every key it applies a version of, and clears it when
- * the store changed under it in ways it cannot see key by key (a follower's refresh).
+ * The owner keeps it exact: it replaces the version of every cached key it applies, and clears
+ * it when the store changed under it in ways it cannot see key by key (a follower's refresh).
  */
 export class NewestVersions {
   private readonly byName = new Map<string, NewestVersion>();
