@@ -597,3 +597,67 @@ test('no promise passes a decision not yet handed out', async () => {
   assert.equal(h.adjudicator.promiseDecided(through), through, 'once handed out, the promise goes through');
   await finish(h, [pending]);
 });
+
+/** A harness whose publishes (storage applies) wait until the test lets them finish or fail. */
+function heldPublishHarness(): Harness & { applies: { resolve: () => void; reject: (e: Error) => void }[] } {
+  const applies: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const h = harness({ publish: () => new Promise<void>((resolve, reject) => applies.push({ resolve, reject })) });
+  return Object.assign(h, { applies });
+}
+
+test('a commit acknowledged when durable answers before its apply; the watermark waits for the apply, the snapshot time does not', async () => {
+  const h = heldPublishHarness();
+  const heard: CommitOutcome[] = [];
+  const early = h.adjudicator.commit(request(h.clock.now().latest, ['a']), 'durable');
+  const late = h.adjudicator.commit(request(h.clock.now().latest, ['b']), 'applied');
+  void early.then((o) => heard.push(o));
+  void late.then((o) => heard.push(o));
+  h.clock.advance(1000); // past commit wait: only the apply stands between them and their answers
+  for (let i = 0; i < 5 && h.applies.length === 0; i++) await settle();
+  assert.equal(h.applies.length, 1, 'the apply started');
+  assert.equal(heard.length, 1, 'only the commit that asked to hear when durable has its answer');
+  const outcome = heard[0]!;
+  assert.ok(outcome.kind === 'committed');
+  // Storage has not applied it: safe time (the watermark) stays below it, while a transaction
+  // that starts now starts at or above it, so its reads wait for the apply.
+  assert.ok(h.adjudicator.watermark() < outcome.commitTimestamp);
+  assert.ok(h.adjudicator.snapshotTime() >= outcome.commitTimestamp);
+  assert.ok(h.adjudicator.inFlightAtOrBelow(outcome.commitTimestamp));
+  h.applies[0]!.resolve();
+  const [second] = await finish(h, [late]);
+  assert.ok(second!.kind === 'committed' && second!.commitTimestamp > outcome.commitTimestamp);
+  assert.ok(h.adjudicator.watermark() >= second!.commitTimestamp, 'applied: the watermark passes both');
+  assert.ok(!h.adjudicator.inFlightAtOrBelow(second!.commitTimestamp));
+});
+
+test('a commit acknowledged before a failed apply stays acknowledged, and the watermark never passes it', async () => {
+  const h = heldPublishHarness();
+  const early = h.adjudicator.commit(request(h.clock.now().latest, ['a']), 'durable');
+  const late = h.adjudicator.commit(request(h.clock.now().latest, ['b']));
+  h.clock.advance(1000);
+  const [outcome] = await finish(h, [early]);
+  assert.ok(outcome!.kind === 'committed');
+  h.applies[0]!.reject(new Error('map full'));
+  const [second] = await finish(h, [late]);
+  assert.equal(second!.kind, 'unavailable', 'a commit not yet acknowledged may or may not have committed');
+  assert.deepEqual(await early, outcome, 'the acknowledgement is not taken back: the journal has the commit');
+  h.timers.advance(10_000_000);
+  assert.ok(h.adjudicator.watermark() < outcome!.commitTimestamp, 'reads at or above it wait rather than miss it');
+  assert.ok(h.adjudicator.snapshotTime() >= outcome!.commitTimestamp);
+  assert.deepEqual(h.journal.records.map((r) => r.commitTimestamp).includes(outcome!.commitTimestamp), true);
+});
+
+test('commit wait holds a commit acknowledged when durable until the clock passes it, even past its apply', async () => {
+  const h = harness();
+  h.clock.earliestLagUs = 5_000;
+  let outcome: CommitOutcome | null = null;
+  void h.adjudicator.commit(request(h.clock.now().latest, ['a']), 'durable').then((o) => { outcome = o; });
+  for (let i = 0; i < 5; i++) await settle();
+  assert.equal(outcome, null, 'durable and applied, but now().earliest is below the commit timestamp');
+  assert.equal(h.published.length, 1);
+  for (let i = 0; i < 20 && outcome === null; i++) { h.timers.advance(1000); await settle(); }
+  assert.ok(outcome !== null && (outcome as CommitOutcome).kind === 'committed');
+  const committed = outcome as { commitTimestamp: number };
+  assert.ok(h.clock.now().earliest >= committed.commitTimestamp);
+  assert.ok(h.adjudicator.snapshotTime() >= committed.commitTimestamp);
+});

@@ -55,9 +55,23 @@ export interface LocalAdjudicatorOptions {
   readonly log?: Log;
 }
 
+/**
+ * When a commit is acknowledged, besides after its durable write and commit wait:
+ * - 'applied': once storage has applied it too. A reader that starts its transactions at what
+ *   the store shows (a follower process over the same store) then sees every commit
+ *   acknowledged before it started.
+ * - 'durable': before the apply. Only for sessions whose every read waits until safe time
+ *   passes its timestamp, and whose transactions start at `snapshotTime()` or later (at or above
+ *   every acknowledged commit): the watermark stays below a commit until it is applied, so such a
+ *   read waits for the apply instead of missing the commit.
+ */
+export type AcknowledgeAt = 'durable' | 'applied';
+
 interface PendingCommit {
   readonly record: JournalRecord;
   readonly resolve: (outcome: CommitOutcome) => void;
+  readonly acknowledgeAt: AcknowledgeAt;
+  acknowledged: boolean;
 }
 
 interface Batch {
@@ -115,6 +129,8 @@ export class LocalAdjudicator implements Adjudicator {
   private readonly lastKeyShare = new Map<string, Timestamp>();
   private readonly scratchShares: string[] = [];
   private lastIssued: Timestamp = 0;
+  /** The timestamp of the last commit acknowledged (acknowledgements go in timestamp order). */
+  private lastAcknowledged: Timestamp = 0;
   private lastWatermark: Timestamp = 0;
   private lastDecidedWatermark: Timestamp = 0;
   /** Key → a timestamp no commit writing it may have (leases granted to readers, see `reserve`). */
@@ -231,7 +247,7 @@ export class LocalAdjudicator implements Adjudicator {
       + `${before} learned before; ${this.lastCommit.size} keys in the conflict map`);
   }
 
-  commit(request: CommitRequest): Promise<CommitOutcome> {
+  commit(request: CommitRequest, acknowledgeAt: AcknowledgeAt = 'applied'): Promise<CommitOutcome> {
     // A retried commit (its first answer was lost with a process or a connection) gets the
     // first attempt's outcome: a transaction is never applied twice.
     const earlier = this.recentCommits.get(request.transactionId);
@@ -244,7 +260,7 @@ export class LocalAdjudicator implements Adjudicator {
     const commitTimestamp = this.nextTimestamp(request.startTimestamp, this.reservedFloor(request));
     this.recordDecision(commitTimestamp);
     const record: JournalRecord = { commitTimestamp, transactionId: request.transactionId, writes: request.writes };
-    const outcome = new Promise<CommitOutcome>((resolve) => this.enqueue({ record, resolve }, bytes));
+    const outcome = new Promise<CommitOutcome>((resolve) => this.enqueue({ record, resolve, acknowledgeAt, acknowledged: false }, bytes));
     this.rememberCommit(request.transactionId, outcome);
     return outcome;
   }
@@ -470,6 +486,13 @@ export class LocalAdjudicator implements Adjudicator {
         const last = this.batches[count - 1]!;
         assert(this.batches[0]!.position > lastPosition, 'journal positions increase in decision order');
         lastPosition = last.position;
+        // The sessions that may hear of their commits before the apply do, and the apply runs
+        // once their answers are on their way (after the turn's microtasks): the clients'
+        // round trips then overlap the apply instead of following it.
+        if (this.acknowledgeDurable(count)) {
+          await new Promise<void>((resolve) => this.timers.setImmediate(resolve));
+          if (this.failure !== null) break;
+        }
         await this.publish(count === 1 ? last.records : this.batches.slice(0, count).flatMap((batch) => batch.records), last.position);
         const published = this.batches.splice(0, count);
         for (const batch of published) this.inFlightCommits -= batch.commits.length;
@@ -502,6 +525,33 @@ export class LocalAdjudicator implements Adjudicator {
   }
 
   /**
+   * Acknowledges the commits of the first `count` (durable, unpublished) batches that asked to
+   * hear before the apply, in timestamp order up to the first whose commit wait is not over
+   * (that one and those after it are acknowledged after the apply). Returns whether any was.
+   */
+  private acknowledgeDurable(count: number): boolean {
+    const earliest = this.clock.now().earliest;
+    let any = false;
+    for (let b = 0; b < count; b++) {
+      for (const commit of this.batches[b]!.commits) {
+        if (commit.record.commitTimestamp > earliest) return any;
+        if (commit.acknowledgeAt === 'durable') {
+          this.resolveCommitted(commit);
+          any = true;
+        }
+      }
+    }
+    return any;
+  }
+
+  private resolveCommitted(commit: PendingCommit): void {
+    commit.acknowledged = true;
+    const commitTimestamp = commit.record.commitTimestamp;
+    if (commitTimestamp > this.lastAcknowledged) this.lastAcknowledged = commitTimestamp;
+    commit.resolve({ kind: 'committed', commitTimestamp });
+  }
+
+  /**
    * Commit wait: a commit is acknowledged only once now().earliest ≥ τ_commit, so every
    * transaction that starts after the acknowledgement sees it. Commits in a batch are in
    * timestamp order, so `from` walks forward.
@@ -511,7 +561,7 @@ export class LocalAdjudicator implements Adjudicator {
     let index = from;
     while (index < commits.length && commits[index]!.record.commitTimestamp <= earliest) {
       const commit = commits[index]!;
-      commit.resolve({ kind: 'committed', commitTimestamp: commit.record.commitTimestamp });
+      if (!commit.acknowledged) this.resolveCommitted(commit);
       index++;
     }
     if (index === commits.length) return;
@@ -530,8 +580,10 @@ export class LocalAdjudicator implements Adjudicator {
     this.log?.error(this.failure);
     this.onFailure?.(this.failure);
     const outcome: CommitOutcome = { kind: 'unavailable', reason: `${this.failure}; the transaction may have committed` };
+    // A commit acknowledged before its apply stays acknowledged: it is durable, the watermark
+    // never passes it here, and a restart applies it from the journal.
     for (const batch of this.batches) {
-      for (const commit of batch.commits) commit.resolve(outcome);
+      for (const commit of batch.commits) if (!commit.acknowledged) commit.resolve(outcome);
     }
     this.notifyIdle();
   }
@@ -569,6 +621,22 @@ export class LocalAdjudicator implements Adjudicator {
     }
     if (watermark > this.lastDecidedWatermark) this.lastDecidedWatermark = watermark;
     return this.lastDecidedWatermark;
+  }
+
+  /**
+   * Where a transaction that starts now begins: the watermark, or the last acknowledged commit
+   * when that is above it (acknowledged before its apply, or in the microsecond the watermark's
+   * clock reading lags commit wait). Every commit at or below it is durable, and every later
+   * one gets a timestamp above it; a read there waits for safe time, so for the apply.
+   */
+  snapshotTime(): Timestamp {
+    return Math.max(this.watermark(), this.lastAcknowledged);
+  }
+
+  /** Whether a commit at or below `timestamp` is decided but not yet published (so the watermark waits on it, not on the clock). */
+  inFlightAtOrBelow(timestamp: Timestamp): boolean {
+    const oldest = this.batches[0];
+    return oldest !== undefined && oldest.records[0]!.commitTimestamp <= timestamp;
   }
 
   /** Decisions not yet published to storage, in decision order (for a storage node that connects). */

@@ -17,7 +17,10 @@ export class AdjudicatorSafeTime implements SafeTimeSource {
   private polling = false;
 
   constructor(
-    private readonly adjudicator: Adjudicator & { onWatermark(listener: (w: Timestamp) => void): unknown },
+    private readonly adjudicator: Adjudicator & {
+      onWatermark(listener: (w: Timestamp) => void): unknown;
+      inFlightAtOrBelow(timestamp: Timestamp): boolean;
+    },
     private readonly timers: Timers,
     private readonly now: () => Timestamp,
     private readonly maxWaitUs = 10_000_000,
@@ -31,11 +34,14 @@ export class AdjudicatorSafeTime implements SafeTimeSource {
 
   waitFor(timestamp: Timestamp): Promise<void> {
     if (this.adjudicator.watermark() >= timestamp) return Promise.resolve();
-    // A shortfall of a few microseconds is the clock, not a commit in flight: wait it out here
-    // rather than give up a turn of the event loop.
-    const spinUntil = this.now() + SPIN_US;
-    while (timestamp - this.now() < SPIN_US && this.now() < spinUntil) {
-      if (this.adjudicator.watermark() >= timestamp) return Promise.resolve();
+    // A shortfall of a few microseconds is the clock: wait it out here rather than give up a
+    // turn of the event loop. A commit in flight at or below the timestamp (one acknowledged
+    // before its apply, say) is published by this thread, so spinning cannot outlast it.
+    if (!this.adjudicator.inFlightAtOrBelow(timestamp)) {
+      const spinUntil = this.now() + SPIN_US;
+      while (timestamp - this.now() < SPIN_US && this.now() < spinUntil) {
+        if (this.adjudicator.watermark() >= timestamp) return Promise.resolve();
+      }
     }
     if (this.waiters.length >= MAX_WAITERS) return Promise.reject(new SqlError('53000', 'too many reads waiting for safe time'));
     return new Promise((resolve, reject) => {

@@ -14,7 +14,7 @@ import { loadParser } from '../qp/sql/parse.js';
 import { BackendWriter } from '../wire/backend.js';
 import { createToken } from '../qp/auth/token.js';
 import { FileJournal } from '../journal/file-journal.js';
-import { LocalAdjudicator } from '../adjudicator/adjudicator.js';
+import { LocalAdjudicator, type AcknowledgeAt } from '../adjudicator/adjudicator.js';
 import { MvccStorage } from '../storage/mvcc-storage.js';
 import { Crossbar } from '../crossbar/crossbar.js';
 import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
@@ -168,9 +168,16 @@ async function serve(
   adjudicator: LocalAdjudicator, maxConnections: number,
 ): Promise<Front> {
   const poolRef: { pool: WorkerPool | null } = { pool: null };
+  const workers = options.workers ?? 0;
+  // Without workers every session reads through this process's safe time, which stays below a
+  // commit until it is applied, and starts at or above every acknowledged commit: a commit can
+  // be acknowledged once durable, before its apply. A worker starts its transactions at what
+  // the store shows, so with workers every acknowledgement waits for the apply.
+  const acknowledgeAt: AcknowledgeAt = workers === 0 ? 'durable' : 'applied';
   const local = await startQueryService({
-    env, storage, adjudicator, identity,
-    snapshotTime: () => adjudicator.watermark(),
+    env, storage, identity,
+    adjudicator: { commit: (request) => adjudicator.commit(request, acknowledgeAt), watermark: () => adjudicator.watermark() },
+    snapshotTime: () => adjudicator.snapshotTime(),
     resumeIndexBuilds: true,
     // A CancelRequest names a session that may live in any process.
     onCancelRequest: (processId, secretKey) => {
@@ -178,7 +185,6 @@ async function serve(
       poolRef.pool?.cancel(processId, secretKey);
     },
   });
-  const workers = options.workers ?? 0;
   if (workers === 0) {
     const server = await env.net.listen(options.host, options.port, (socket) => {
       if (local.openConnections >= maxConnections) {
