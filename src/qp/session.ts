@@ -1,4 +1,5 @@
 import { parseTextInZone } from './types/zoned-datetime.js';
+import { parsePlainInt4Bytes } from './types/scalars.js';
 import { SqlError } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
@@ -346,7 +347,9 @@ export class Session implements SqlSession {
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
-      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone);
+      if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); continue; }
+      const plain = oid === TypeOid.int4 ? parsePlainInt4Bytes(raw) : undefined;
+      values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone);
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }
