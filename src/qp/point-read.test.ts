@@ -82,3 +82,20 @@ test('a point read under a Filter (a condition the key does not decide, or a tex
   assert.deepEqual(byText, [[['2']], []]);
   assert.equal(storage.awaitedReads, 0, 'no point read took the promise path');
 });
+
+test("pgbench's UPDATE reads its target row without a promise, and the update is seen", async () => {
+  const { storage, session } = await processorWithAccounts();
+  await session.refreshCatalog();
+  const update = session.prepare('UPDATE accounts SET abalance = abalance + $1 WHERE aid = $2', []);
+  storage.readyReads = storage.awaitedReads = 0;
+  for (const [delta, aid] of [['5', '3'], ['-7', '3'], ['1', '99']] as const) {
+    const portal = session.bind(update, [0, 0], [new TextEncoder().encode(delta), new TextEncoder().encode(aid)], [0]);
+    const outcome = await portal.execute(0, () => assert.fail('no RETURNING, no rows'));
+    assert.deepEqual(outcome, { kind: 'complete', commandTag: aid === '99' ? 'UPDATE 0' : 'UPDATE 1' });
+    await session.finishImplicit();
+  }
+  assert.equal(storage.awaitedReads, 0, "no target row's read took the promise path");
+  assert.ok(storage.readyReads >= 3, 'each execution read its key');
+  const after = await executePrepared(session, 'SELECT abalance FROM accounts WHERE aid = $1', [['3']]);
+  assert.deepEqual(after, [[['28']]]);
+});

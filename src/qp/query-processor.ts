@@ -48,6 +48,9 @@ const PARSE_CACHE_LIMIT = 4096;
  */
 export class QueryProcessor implements SessionFactory {
   private latestCatalog: CatalogSnapshot = CatalogSnapshot.fromEntries([]);
+  /** The last catalog version value read, and the version it holds (see `versionOf`). */
+  private lastVersionValue: Uint8Array | null = null;
+  private lastVersion = 0;
   private readonly catalogs = new Map<number, CatalogSnapshot>();
   private readonly parseCache = new Map<string, ParsedStatement[]>();
   private readonly codecCache = new WeakMap<TableInfo, TableCodec>();
@@ -154,8 +157,18 @@ export class QueryProcessor implements SessionFactory {
     return raw === undefined ? undefined : this.knownCatalog(raw);
   }
 
+  /**
+   * The version a read of the version key found. Storage's row cache hands back the same value
+   * for every read until a commit changes the key, so the last one read is remembered by
+   * identity: a statement then does not print the bytes into a string and parse it again.
+   */
   private versionOf(raw: Uint8Array | null): number {
-    return raw === null ? 0 : Number(latin1Key(raw));
+    if (raw === null) return 0;
+    if (raw !== this.lastVersionValue) {
+      this.lastVersion = Number(latin1Key(raw));
+      this.lastVersionValue = raw;
+    }
+    return this.lastVersion;
   }
 
   private knownCatalog(raw: Uint8Array | null): CatalogSnapshot | undefined {

@@ -1,4 +1,5 @@
 import { parseTextInZone } from './types/zoned-datetime.js';
+import { parsePlainInt4Bytes } from './types/scalars.js';
 import { SqlError } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
@@ -346,7 +347,9 @@ export class Session implements SqlSession {
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
-      values[i] = paramFormats[i] === 1 ? types.parseBinaryValue(oid, raw) : parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone);
+      if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); continue; }
+      const plain = oid === TypeOid.int4 ? parsePlainInt4Bytes(raw) : undefined;
+      values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone);
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }
@@ -455,7 +458,7 @@ export class Session implements SqlSession {
     }
     const entry = this.plan(prepared, catalog);
     this.checkAllowed(entry, catalog);
-    for (const key of entry.schemaKeys) txn.useSchema(key);
+    txn.useSchemas(entry.schemaKeys);
     const rt: Runtime = {
       ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
       cancelled: false, batches: 0, pause: this.host.pause,
@@ -800,7 +803,8 @@ export class Session implements SqlSession {
 /** Runs an INSERT, UPDATE or DELETE and its statement-end checks; its tag counts the rows. */
 async function runModify(modify: PlannedModify, rt: Runtime, txn: Transaction, emit: (row: Row) => void): Promise<Started> {
   const count = await modify.run(rt, emit);
-  await runStatementChecks(txn);
+  // Most statements queue no foreign-key work: skip the async frames that would find none.
+  if (txn.statementChecks.length > 0) await runStatementChecks(txn);
   const tag = modify.tag === 'INSERT' ? `INSERT 0 ${count}` : `${modify.tag} ${count}`;
   return { tag, source: null, rt, columns: modify.columns };
 }

@@ -11,6 +11,9 @@ export const MAX_TRANSACTION_AGE_US = 300_000_000;
 
 const mapKey: (key: Key) => string = latin1Key;
 
+/** Schema-key lists a transaction keeps by reference before merging them (see `schemaKeyLists`). */
+const MAX_SCHEMA_KEY_LISTS = 8;
+
 export interface ScanBatch {
   readonly keys: Key[];
   readonly values: Uint8Array[];
@@ -34,7 +37,14 @@ export class Transaction {
   private snapshotWrites: Map<string, WriteEntry> | null | undefined = undefined;
   private lockKeys: Map<string, Key> | null = null;
   private keyShareKeys: Map<string, Key> | null = null;
-  private readonly schemaKeys = new Map<string, Key>();
+  /**
+   * The schema-version keys of the tables used, as the plans listed them: a statement adds its
+   * plan's list by reference (no key turned into a string per Execute), and only a commit, which
+   * few transactions reach, merges them. Past `MAX_SCHEMA_KEY_LISTS` lists (a long block of
+   * statements planned one by one) they are folded into `schemaKeysByName`, so both stay bounded.
+   */
+  private schemaKeyLists: (readonly Key[])[] | null = null;
+  private schemaKeysByName: Map<string, Key> | null = null;
   private mutatedRows: Set<string> | null = null;
   private writtenBytes = 0;
   /**
@@ -187,8 +197,23 @@ export class Transaction {
 
   /** The schema-version key of a table the transaction used. */
   useSchema(key: Key): void {
-    const k = mapKey(key);
-    if (!this.schemaKeys.has(k)) this.schemaKeys.set(k, key);
+    this.useSchemas([key]);
+  }
+
+  /** The schema-version keys of the tables a statement used; `keys` is kept, not copied: it must not change. */
+  useSchemas(keys: readonly Key[]): void {
+    if (keys.length === 0) return;
+    const lists = this.schemaKeyLists ??= [];
+    // A prepared statement executed again brings the same list: nothing to add.
+    for (let i = 0; i < lists.length; i++) if (lists[i] === keys) return;
+    if (lists.length === MAX_SCHEMA_KEY_LISTS) this.foldSchemaKeys(lists);
+    lists.push(keys);
+  }
+
+  private foldSchemaKeys(lists: (readonly Key[])[]): void {
+    const byName = this.schemaKeysByName ??= new Map();
+    for (const list of lists) for (const key of list) byName.set(mapKey(key), key);
+    lists.length = 0;
   }
 
   checkAge(now: Timestamp): void {
@@ -211,7 +236,17 @@ export class Transaction {
     writes.sort((a, b) => Buffer.compare(a.key, b.key));
     return {
       writes, lockKeys: this.lockKeys ? [...this.lockKeys.values()] : [],
-      keyShareKeys: this.keyShareKeys ? [...this.keyShareKeys.values()] : [], schemaKeys: [...this.schemaKeys.values()],
+      keyShareKeys: this.keyShareKeys ? [...this.keyShareKeys.values()] : [], schemaKeys: this.usedSchemaKeys(),
     };
+  }
+
+  /** Each schema-version key used, once. */
+  private usedSchemaKeys(): Key[] {
+    const lists = this.schemaKeyLists;
+    if (lists === null) return this.schemaKeysByName ? [...this.schemaKeysByName.values()] : [];
+    // One statement of one table: the common autocommit case, with nothing to merge.
+    if (lists.length === 1 && lists[0]!.length === 1 && this.schemaKeysByName === null) return [lists[0]![0]!];
+    this.foldSchemaKeys(lists);
+    return [...this.schemaKeysByName!.values()];
   }
 }

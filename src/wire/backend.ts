@@ -22,6 +22,8 @@ export interface RowField extends FieldDescription {
 import type { FieldDescription } from '../contracts/sql-session.js';
 
 const INITIAL_BYTES = 16 * 1024;
+/** Strings up to this length are tried as ASCII, byte by byte, before the UTF-8 encoder (`text`). */
+const SHORT_TEXT_CHARS = 32;
 
 export class BackendWriter {
   private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
@@ -93,9 +95,29 @@ export class BackendWriter {
   }
 
   private cstring(s: string): void {
-    this.ensure(Buffer.byteLength(s) + 1);
-    this.offset += this.buffer.write(s, this.offset, 'utf8');
+    this.ensure(s.length * 3 + 1);
+    this.offset += this.text(s, this.offset);
     this.buffer[this.offset++] = 0;
+  }
+
+  /**
+   * Writes `s` as UTF-8 at `offset` (room for `s.length * 3` bytes ensured); the bytes written.
+   * A short ASCII string (a command tag, a number, most cells) is copied by a loop: the call
+   * into C++ that encodes UTF-8 costs more than its few bytes.
+   */
+  private text(s: string, offset: number): number {
+    const n = s.length;
+    if (n <= SHORT_TEXT_CHARS) {
+      const buffer = this.buffer;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buffer[offset + i] = c;
+      }
+      if (i === n) return n;
+    }
+    return this.buffer.write(s, offset, 'utf8');
   }
 
   /** A single byte outside any message (the answer to SSLRequest / GSSENCRequest). */
@@ -162,7 +184,7 @@ export class BackendWriter {
         this.int32(-1);
       } else if (typeof cell === 'string') {
         this.ensure(4 + cell.length * 3);
-        const written = this.buffer.write(cell, this.offset + 4, 'utf8');
+        const written = this.text(cell, this.offset + 4);
         this.buffer.writeInt32BE(written, this.offset);
         this.offset += 4 + written;
       } else {

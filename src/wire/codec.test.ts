@@ -117,6 +117,23 @@ test('a DataRow with multi-byte text writes its UTF-8 length', () => {
   assert.equal(bytes.subarray(11).toString('utf8'), 'héllo');
 });
 
+test('text cells and tags are UTF-8 however they mix ASCII, other characters and length', () => {
+  // Short ASCII strings take a byte loop, the rest the encoder: the bytes must not tell which.
+  const texts = ['', 'a', 'SELECT 1', '0123456789'.repeat(3) + '01', '0123456789'.repeat(3) + '012', 'abcé', 'é', 'ab\u{1F600}c', '\u007f\u0080', 'x'.repeat(31) + 'ü', '\0'];
+  for (const text of texts) {
+    const w = new BackendWriter();
+    w.dataRow([text, 'after']);
+    w.commandComplete(text);
+    const bytes = w.take();
+    const utf8 = Buffer.from(text, 'utf8');
+    assert.equal(bytes.readInt32BE(7), utf8.length, `cell length of ${JSON.stringify(text)}`);
+    assert.deepEqual(bytes.subarray(11, 11 + utf8.length), utf8);
+    assert.deepEqual(bytes.subarray(11 + utf8.length, 11 + utf8.length + 9), Buffer.from([0, 0, 0, 5, ...Buffer.from('after')]));
+    const complete = bytes.subarray(11 + utf8.length + 9);
+    assert.deepEqual(complete, Buffer.concat([Buffer.from([0x43, 0, 0, 0, 5 + utf8.length]), utf8, Buffer.from([0])]));
+  }
+});
+
 test('taken bytes stay as they were while the writer goes on, across buffer changes mid-message', () => {
   const w = new BackendWriter();
   w.commandComplete('SELECT 1');

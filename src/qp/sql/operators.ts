@@ -410,11 +410,15 @@ function toCount(value: SqlValue, clause: string): number {
   return n;
 }
 
-/** Reads every row of a source into memory, bounded. */
+/**
+ * Reads every row of a source into memory, bounded. Batches that can be had now come through
+ * `nextReady`, without a promise per operator (an UPDATE's point read of a warm row).
+ */
 export async function materialize(source: RowSource, rt: Runtime): Promise<Row[]> {
   const rows: Row[] = [];
   for (;;) {
-    const batch = await source.next(rt);
+    let batch = source.nextReady ? source.nextReady(rt) : undefined;
+    if (batch === undefined) batch = await source.next(rt);
     if (!batch) return rows;
     for (const row of batch) rows.push(row);
     if (rows.length > MAX_MATERIALIZED_ROWS) throw new SqlError('53200', 'query requires too much temp space, out of memory.');

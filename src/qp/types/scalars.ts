@@ -66,6 +66,26 @@ function parseSmallInteger(text: string, typeName: IntTypeName, min: number, max
   return v;
 }
 
+/**
+ * An int4 bind parameter's text read from its bytes: a sign and one to nine digits (always in
+ * range), what drivers send; undefined for anything else, which the caller parses as text (so
+ * every error, and spaces, stay with `parseInt4`). Saves a string per parameter.
+ */
+export function parsePlainInt4Bytes(bytes: Uint8Array): number | undefined {
+  const n = bytes.length;
+  let i = 0;
+  const sign = n > 0 ? bytes[0] : 0;
+  if (sign === 0x2d || sign === 0x2b) i = 1; // '-', '+'
+  if (n - i < 1 || n - i > 9) return undefined;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = bytes[i]! - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return sign === 0x2d ? -v : v;
+}
+
 /** oidin: an unsigned 32-bit value; negative inputs down to -2^31 wrap, as strtoul does. */
 export function parseOid(text: string): number {
   const m = INTEGER_TEXT.exec(text);

@@ -109,3 +109,19 @@ describe('types: fixtures captured from PostgreSQL 15', () => {
     assert.equal(resolveFunction('no_such_function', []), null);
   });
 });
+
+describe('int4 bind parameters read from their bytes', () => {
+  it('agree with the text parser wherever they answer, and leave the rest to it', async () => {
+    const { parseInt4, parsePlainInt4Bytes } = await import('./scalars.js');
+    const inputs = ['0', '-0', '+0', '7', '-7', '+7', '42', '123456789', '-123456789', '999999999', '1234567890', '2147483647', '-2147483648',
+      '', '-', '+', ' 5', '5 ', '1a', 'a1', '--1', '+-1', '1.0', '1e3', '\u0663', '00000000012', '000000001'];
+    let answered = 0;
+    for (const text of inputs) {
+      const fast = parsePlainInt4Bytes(new TextEncoder().encode(text));
+      if (fast === undefined) continue;
+      answered++;
+      assert.ok(Object.is(fast, parseInt4(text)), `"${text}": ${fast} vs ${parseInt4(text)}`);
+    }
+    assert.equal(answered, 11, 'signs and one to nine digits answer; everything else falls back');
+  });
+});
