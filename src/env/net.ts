@@ -4,13 +4,13 @@ import { Duplex } from 'node:stream';
 import type { ClientSocket, HandOffSocket, ListeningServer, Net, TlsCredentials } from './env.js';
 
 /**
- * Where a plain connection's reads land: one buffer for every connection of the process. Node
+ * The size of the buffer a NodeNet's plain connections read into: one for all of them. Node
  * reads a socket into it and calls the socket's read callback at once, and the data handler
  * takes what it needs before it returns (ClientSocket.onData), so the next read, of any
  * connection, may overwrite it. This is what saves a Buffer and the readable stream's work
  * (chunk push, 'data' event, a next-tick read-ahead) per read.
  */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
  * A client connection on a real socket, upgradable to TLS in place (SSLRequest or direct TLS).
@@ -27,9 +27,9 @@ class NodeClientSocket implements ClientSocket {
   private readonly raw: net.Socket;
 
   /** Takes over `accepted`, a socket nothing has read from yet (see `readIntoSharedBuffer`). */
-  constructor(accepted: net.Socket) {
-    this.raw = readIntoSharedBuffer(accepted, (length) => {
-      this.rawSink(READ_BUFFER.subarray(0, length));
+  constructor(accepted: net.Socket, readBuffer: Buffer) {
+    this.raw = readIntoSharedBuffer(accepted, readBuffer, (length) => {
+      this.rawSink(readBuffer.subarray(0, length));
     });
     this.stream = this.raw;
     this.raw.setNoDelay(true);
@@ -122,14 +122,14 @@ class NodeClientSocket implements ClientSocket {
 }
 
 /**
- * The same connection as a socket whose reads go into READ_BUFFER and to `onRead` (Node's
+ * The same connection as a socket whose reads go into `buffer` and to `onRead` (Node's
  * `onread` option), taking over the OS handle of `accepted`, which must not have read anything
  * yet (accepted with `pauseOnConnect`, or received from another process in this turn). Node
  * offers that option only when a socket is made, and a server makes its sockets itself: so the
  * accepted socket gives up its handle and is destroyed without closing it (which also ends the
  * server's count of it; the caller tracks the new socket).
  */
-function readIntoSharedBuffer(accepted: net.Socket, onRead: (length: number) => void): net.Socket {
+function readIntoSharedBuffer(accepted: net.Socket, buffer: Buffer, onRead: (length: number) => void): net.Socket {
   const detached = accepted as net.Socket & { _handle: unknown };
   const handle = detached._handle;
   if (handle === null || handle === undefined) throw new Error('an adopted connection has its OS handle');
@@ -138,7 +138,7 @@ function readIntoSharedBuffer(accepted: net.Socket, onRead: (length: number) => 
   const socket = new net.Socket({
     handle, readable: true, writable: true,
     onread: {
-      buffer: READ_BUFFER,
+      buffer,
       callback: (length: number) => {
         onRead(length);
         return true;
@@ -172,10 +172,13 @@ function replayingDuplex(socket: net.Socket, replay: Uint8Array): Duplex {
 }
 
 export class NodeNet implements Net {
+  /** Where every plain connection of this NodeNet reads (see READ_BUFFER_BYTES). */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+
   listen(host: string, port: number, onConnection: (socket: ClientSocket) => void): Promise<ListeningServer> {
     const sockets = new Set<net.Socket>();
     const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
-      const socket = new NodeClientSocket(accepted);
+      const socket = new NodeClientSocket(accepted, this.readBuffer);
       track(sockets, socket.rawSocket);
       onConnection(socket);
     });
@@ -196,7 +199,7 @@ export class NodeNet implements Net {
 
   adopt(handle: unknown): ClientSocket {
     if (!(handle instanceof net.Socket)) throw new Error('a handed-off connection is a socket');
-    const socket = new NodeClientSocket(handle);
+    const socket = new NodeClientSocket(handle, this.readBuffer);
     socket.resume();
     return socket;
   }
