@@ -19,8 +19,12 @@ const READ_BUFFER_BYTES = 64 * 1024;
 class NodeClientSocket implements ClientSocket {
   private stream: net.Socket | tls.TLSSocket;
   private dataHandler: ((chunk: Uint8Array) => void) | null = null;
+  /** Hands plain or decrypted bytes to the data handler. */
+  private readonly forward = (chunk: Buffer): void => {
+    this.dataHandler?.(chunk);
+  };
   /** Where the raw socket's reads go: the data handler, then (direct TLS) the handshake's duplex. */
-  private rawSink: (chunk: Buffer) => void = (chunk) => this.dataHandler?.(chunk);
+  private rawSink: (chunk: Buffer) => void = this.forward;
   private closeHandlers: (() => void)[] = [];
   private closed = false;
   encrypted = false;
@@ -36,10 +40,6 @@ class NodeClientSocket implements ClientSocket {
     this.raw.on('close', () => this.fireClose());
     this.raw.on('error', () => this.raw.destroy());
   }
-
-  private readonly forward = (chunk: Buffer): void => {
-    this.dataHandler?.(chunk);
-  };
 
   private fireClose(): void {
     if (this.closed) return;
