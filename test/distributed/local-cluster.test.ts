@@ -266,7 +266,7 @@ test('a leader stalled until a standby took over goes when it wakes, and no read
   await untilBack(name, pid);
 });
 
-test('two relays share the client port: losing one costs only its sessions, and new ones connect at once', opts, async () => {
+test('two relays share the client port: losing one costs only its sessions; new ones connect at once, also while it starts again', opts, async () => {
   // The kernel picks the relay that accepts each connection, and may favour one: open sessions
   // until both relays serve some (each session's relay found by its socket), so the kill below
   // always has sessions to keep and sessions to lose.
@@ -285,13 +285,38 @@ test('two relays share the client port: losing one costs only its sessions, and 
   const killedAt = performance.now();
   const killed = localKill(dir, 'relay-2');
   const connected = await untilServed(async (c) => { await c.query('SELECT 1'); });
+  // New sessions keep coming while the supervisor starts relay-2 again: a relay that took
+  // connections before it could serve them left them waiting. A refused one may be retried;
+  // one left waiting fails (client() bounds it and says where it sits).
+  let restarting = true;
+  const whileRestarting = (async () => {
+    let served = 0;
+    while (restarting) {
+      try {
+        const c = await client();
+        await c.query('SELECT 1');
+        await end(c);
+        served++;
+      } catch (error) {
+        if (/no answer within/.test((error as Error).message)) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return served;
+  })();
+  whileRestarting.catch(() => {}); // awaited below
   const alive = (await Promise.all(sessions.map((s) => s.query('SELECT 1').then(() => true, () => false)))).filter(Boolean).length;
   console.log(`relay-2 killed: ${alive} of ${sessions.length} sessions kept; a new session connected after ${Math.round(performance.now() - killedAt)} ms`);
   assert.equal(alive, onRelay1.length, 'the sessions through relay-1 are kept, those through relay-2 lost');
   for (const s of onRelay1) await s.query('SELECT 1');
   assert.ok(connected < 5_000);
   await Promise.all(sessions.map((s) => end(s).catch(() => {})));
-  await untilBack('relay-2', String(killed));
+  try {
+    await untilBack('relay-2', String(killed));
+  } finally {
+    restarting = false;
+  }
+  console.log(`relay-2 back: ${await whileRestarting} sessions connected and served while it started again`);
 });
 
 test('the journal is trimmed behind the replicas; a replica down longer than the retention comes back from a snapshot', opts, async () => {
