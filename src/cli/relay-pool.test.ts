@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePorts } from '../env/ports.js';
 import type { NodeConfig } from '../node/roles/cluster-config.js';
-import { RelayPool } from './relay-pool.js';
+import { RELAY_READY, RelayPool } from './relay-pool.js';
 
 /** How long a relay takes from its start until it serves (its module loading and etcd reads). */
 const STARTUP_MS = 400;
@@ -72,19 +72,27 @@ test('relays that start, serve and die leave no connection unanswered, and every
   })();
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const exited = (child: ChildProcess) => new Promise((resolve) => child.once('exit', resolve));
+  /** The relay said it serves (the pool, listening first, has handed it the socket by then). */
+  const serving = (child: ChildProcess) => new Promise<void>((resolve) => {
+    child.on('message', (message) => { if (message === RELAY_READY) resolve(); });
+  });
+  /** Starts a relay; resolves once it serves. */
+  const start = (name: string) => {
+    pool.start(node(name));
+    return serving(children[children.length - 1]!);
+  };
   try {
-    pool.start(node('relay-1'));
-    await sleep(STARTUP_MS * 3);
-    pool.start(node('relay-2'));
+    await start('relay-1');
+    const second = start('relay-2');
     await sleep(STARTUP_MS / 2);
     // relay-1 dies while relay-2 is still starting, and is started again; then relay-2 dies
-    // while both serve, and is started again.
-    for (const [victim, name] of [[0, 'relay-1'], [1, 'relay-2']] as const) {
-      children[victim]!.kill('SIGKILL');
-      await exited(children[victim]!);
-      pool.start(node(name));
-      await sleep(STARTUP_MS * 3);
-    }
+    // while relay-1 serves, and is started again.
+    children[0]!.kill('SIGKILL');
+    await exited(children[0]!);
+    await Promise.all([second, start('relay-1')]);
+    children[1]!.kill('SIGKILL');
+    await exited(children[1]!);
+    await start('relay-2');
     const answeredBefore = (await Promise.all(clients)).filter((o) => o === 'answered').length;
     assert.ok(answeredBefore > 0, 'the relays answered connections');
     // With both relays serving, every new connection is answered.
