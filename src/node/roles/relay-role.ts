@@ -19,15 +19,18 @@ export interface RelayRole {
   readonly port: number;
   /** Serves a client connection another process accepted on the shared port. */
   accept(client: unknown): void;
+  /** Serves the shared port's listening socket, handed over by another process (SpliceServer.adopt). */
+  adopt(listener: unknown): void;
   stop(): Promise<void>;
 }
 
 /**
- * `listener`: the client port's listening socket, handed over by the local supervisor so that
- * several relays share one endpoint (src/cli/local-supervisor.ts); otherwise the relay binds it.
+ * `handedOver`: the relay binds nothing; the local supervisor hands it the client port's
+ * listening socket and connections (`adopt`, `accept`), so that several relays share one
+ * endpoint (src/cli/relay-pool.ts). Otherwise the relay binds the port itself.
  */
 export async function startRelayRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
-  listener?: unknown): Promise<RelayRole> {
+  handedOver = false): Promise<RelayRole> {
   const configured = nodesOf(config, 'qp');
   let live = new Set<string>(configured.map((q) => q.name));
   const refresh = async () => {
@@ -43,7 +46,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   let next = 0;
   const backendOf = (q: NodeConfig): Backend => ({ host: q.host, port: q.port });
   const server = await startSpliceServer({
-    host: node.host, port: node.port, ...(listener !== undefined ? { listener } : {}),
+    host: node.host, port: node.port, bind: !handedOver,
     pick: () => {
       const up = configured.filter((q) => live.has(q.name));
       const candidates = up.length > 0 ? up : configured;
@@ -59,6 +62,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   return {
     port: server.port,
     accept: (client) => server.accept(client),
+    adopt: (listener) => server.adopt(listener),
     async stop() {
       env.timers.clearInterval(timer);
       await registration.revoke().catch(() => {});
