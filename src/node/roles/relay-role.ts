@@ -9,9 +9,7 @@ import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { startSpliceServer, type Backend } from '../../env/splice.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
-import { listUnder, register } from './leadership.js';
-
-const REFRESH_MS = 250;
+import { observePrefix, register } from './leadership.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 
@@ -32,17 +30,12 @@ export interface RelayRole {
 export async function startRelayRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
   handedOver = false): Promise<RelayRole> {
   const configured = nodesOf(config, 'qp');
+  // The QPs registered in etcd, followed by a watch (it changes only when a node comes or goes);
+  // every configured one until the first read.
   let live = new Set<string>(configured.map((q) => q.name));
-  const refresh = async () => {
-    try {
-      const registered = await listUnder(coordination, `${clusterPrefix(config)}nodes/`);
-      live = new Set(registered.map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
-    } catch (error) {
-      env.log.warn(`relay: cannot read live nodes: ${(error as Error).message}`);
-    }
-  };
-  await refresh();
-  const timer = env.timers.setInterval(() => void refresh(), REFRESH_MS);
+  const registered = observePrefix(coordination, env.timers, `${clusterPrefix(config)}nodes/`, (entries) => {
+    live = new Set([...entries.keys()].map((key) => key.slice(key.lastIndexOf('/') + 1)));
+  });
   let next = 0;
   const backendOf = (q: NodeConfig): Backend => ({ host: q.host, port: q.port });
   const server = await startSpliceServer({
@@ -64,7 +57,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
     accept: (client) => server.accept(client),
     adopt: (listener) => server.adopt(listener),
     async stop() {
-      env.timers.clearInterval(timer);
+      await registered.close();
       await registration.revoke().catch(() => {});
       await server.close();
     },
