@@ -205,7 +205,7 @@ export class EtcdCoordination implements Coordination {
   async grantLease(ttlSeconds: number): Promise<Lease> {
     const lease = this.client.lease(ttlSeconds, { autoKeepAlive: true });
     this.leases.add(lease);
-    const lost = new Promise<void>((resolve) => lease.on('lost', () => resolve()));
+    const lost = new Promise<void>((resolve) => lease.on('lost', () => { this.leases.delete(lease); resolve(); }));
     const id = await lease.grant();
     return { id, lost, revoke: () => lease.revoke() };
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryCoordination, type Coordination } from '../../env/coordination.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
-import { campaign, observeKey, observePrefix, type HolderLiveness, type Leadership } from './leadership.js';
+import { campaign, observeKey, observePrefix, register, type HolderLiveness, type Leadership } from './leadership.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -178,4 +178,51 @@ test('observePrefix: the keys under a prefix, read once, then followed by the wa
   await put('nodes/e', '5');
   await settle();
   assert.equal(views.length, 5, 'nothing after close');
+});
+
+test('a registration whose lease is lost while the process runs is put again on a new lease, until it is revoked', async () => {
+  const { coordination, timers } = setUp();
+  const key = new TextEncoder().encode('nodes/qp-1');
+  const value = async (): Promise<string | undefined> => {
+    const read = await coordination.range(key, new TextEncoder().encode('nodes/qp-1\0'));
+    return read.entries[0] === undefined ? undefined : new TextDecoder().decode(read.entries[0].value);
+  };
+  // The first attempt after the loss fails (etcd unreachable): it is tried again.
+  let failNext = false;
+  const flaky: Coordination = Object.create(coordination) as Coordination;
+  flaky.grantLease = () => {
+    if (failNext) { failNext = false; return Promise.reject(new Error('etcd unreachable')); }
+    return coordination.grantLease();
+  };
+  const lost: string[] = [];
+  const registration = await register(flaky, timers, 'nodes/qp-1', '{"role":"qp"}', 2, (message) => lost.push(message));
+  const first = registration.lease;
+  assert.equal(await value(), '{"role":"qp"}');
+
+  failNext = true;
+  coordination.expireLease(first.id);
+  await settle();
+  assert.equal(await value(), undefined, 'the key went with the lease');
+  timers.advance(250_000);
+  await settle();
+  assert.equal(await value(), undefined, 'the first attempt failed');
+  timers.advance(250_000);
+  for (let i = 0; i < 5; i++) await settle();
+  assert.equal(await value(), '{"role":"qp"}', 'registered again');
+  assert.notEqual(registration.lease.id, first.id, 'on a new lease');
+  assert.equal(lost.length, 2, lost.join('; '));
+
+  // Lost again: registered again (the new lease is kept too).
+  coordination.expireLease(registration.lease.id);
+  await settle();
+  timers.advance(250_000);
+  for (let i = 0; i < 5; i++) await settle();
+  assert.equal(await value(), '{"role":"qp"}');
+
+  // Revoked: gone for good.
+  await registration.revoke();
+  await settle();
+  timers.advance(1_000_000);
+  for (let i = 0; i < 5; i++) await settle();
+  assert.equal(await value(), undefined);
 });

@@ -225,11 +225,60 @@ export function observePrefix(coordination: Coordination, timers: Timers, prefix
   };
 }
 
-/** Puts `key` = `value` under a lease kept alive while this process runs. */
-export async function register(coordination: Coordination, key: string, value: string, ttlSeconds: number): Promise<Lease> {
-  const lease = await coordination.grantLease(ttlSeconds);
-  await coordination.transaction([], [{ type: 'put', key: encoder.encode(key), value: encoder.encode(value), lease: lease.id }]);
-  return lease;
+/** A node's registration: its key, on a lease kept alive while the process runs. */
+export interface Registration {
+  /** The lease the key lives on now: a new one after each loss. */
+  readonly lease: Lease;
+  revoke(): Promise<void>;
+}
+
+/** Pause before registering again after the lease was lost, and after a failed attempt. */
+const REREGISTER_MS = 250;
+
+/**
+ * Puts `key` = `value` under a lease kept alive while this process runs. When the lease is lost
+ * although the process runs on (keep-alives that did not get through in time: etcd unreachable,
+ * a long stall), the key is put again on a new lease as soon as etcd takes it: otherwise peers
+ * would go on seeing a serving node as gone (relays would route no session to it, the trimmer
+ * would stop counting its applied position) until it restarted. The first registration's
+ * failure is the caller's; later ones are retried until it revokes.
+ */
+export async function register(coordination: Coordination, timers: Timers, key: string, value: string, ttlSeconds: number,
+  onLost: (message: string) => void = () => {}): Promise<Registration> {
+  const put = async (): Promise<Lease> => {
+    const lease = await coordination.grantLease(ttlSeconds);
+    await coordination.transaction([], [{ type: 'put', key: encoder.encode(key), value: encoder.encode(value), lease: lease.id }]);
+    return lease;
+  };
+  let current = await put();
+  let revoked = false;
+  const keep = (lease: Lease): void => {
+    void lease.lost.then(async () => {
+      if (revoked) return;
+      onLost(`registration ${key}: lease lost; registering again`);
+      for (;;) {
+        await sleep(timers, REREGISTER_MS);
+        if (revoked) return;
+        try {
+          const next = await put();
+          if (revoked) { await next.revoke().catch(() => {}); return; }
+          current = next;
+          keep(next);
+          return;
+        } catch (error) {
+          onLost(`registration ${key}: ${(error as Error).message}; trying again`);
+        }
+      }
+    });
+  };
+  keep(current);
+  return {
+    get lease() { return current; },
+    revoke: () => {
+      revoked = true;
+      return current.revoke();
+    },
+  };
 }
 
 /** The values of every key under `prefix`. */

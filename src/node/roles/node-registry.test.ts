@@ -41,8 +41,8 @@ test('the registry is rewritten when a registration comes or goes, read once and
       { name: 'storage-1', role: 'storage', region: 'r', az: 'a', host: 'h', port: 2 },
     ],
   };
-  const qp = await register(coordination, `${clusterPrefix(config)}nodes/qp-1`, '{}', 2);
-  await register(coordination, `${clusterPrefix(config)}nodes/storage-1`, '{}', 2);
+  const qp = await register(coordination, timers, `${clusterPrefix(config)}nodes/qp-1`, '{}', 2);
+  await register(coordination, timers, `${clusterPrefix(config)}nodes/storage-1`, '{}', 2);
   const registry = startNodeRegistry({ coordination: counting, clock, timers, config, log: new SilentLog() });
   const stored = async (): Promise<Registry> => JSON.parse(new TextDecoder().decode((await coordination.range(
     new TextEncoder().encode(registryKey(config)), new TextEncoder().encode(registryKey(config) + '\0'))).entries[0]!.value)) as Registry;

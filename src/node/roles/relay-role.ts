@@ -50,8 +50,8 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
     all: () => configured.map(backendOf),
     onError: (message) => env.log.warn(message),
   });
-  const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'relay', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
+  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+    JSON.stringify({ role: 'relay', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   return {
     port: server.port,
     accept: (client) => server.accept(client),

@@ -30,7 +30,7 @@ import { GroupedApply } from '../../storage/grouped-apply.js';
 import { columnKeyOf } from '../column-key.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { journalPrefix, leaderKey } from './adjudicator-role.js';
-import { listUnder, observeKey, register } from './leadership.js';
+import { listUnder, observeKey, register, type Registration } from './leadership.js';
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 
@@ -159,8 +159,8 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       },
     },
   });
-  const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'storage', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
+  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+    JSON.stringify({ role: 'storage', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
   const gc = env.timers.setInterval(() => {
     if (snapshotsRunning > 0) return;
@@ -191,17 +191,22 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** Publishes the applied position, with the registration's lease, whenever it moved. */
-function reportApplied(env: Env, coordination: Coordination, key: string, lease: Lease, applied: () => number) {
+/**
+ * Publishes the applied position, on the registration's lease, whenever it moved or the lease
+ * was replaced (the key went with the lost one).
+ */
+function reportApplied(env: Env, coordination: Coordination, key: string, registration: Registration, applied: () => number) {
   let reported = -1;
+  let reportedOn: Lease | null = null;
   let inFlight = false;
   const keyBytes = new TextEncoder().encode(key);
   return env.timers.setInterval(() => {
     const position = applied();
-    if (position === reported || inFlight) return;
+    const lease = registration.lease;
+    if ((position === reported && lease === reportedOn) || inFlight) return;
     inFlight = true;
     coordination.transaction([], [{ type: 'put', key: keyBytes, value: new TextEncoder().encode(String(position)), lease: lease.id }])
-      .then(() => { reported = position; }, (error: unknown) => env.log.warn(`publishing the applied position: ${(error as Error).message}`))
+      .then(() => { reported = position; reportedOn = lease; }, (error: unknown) => env.log.warn(`publishing the applied position: ${(error as Error).message}`))
       .finally(() => { inFlight = false; });
   }, REPORT_APPLIED_MS);
 }
