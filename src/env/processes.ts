@@ -1,5 +1,6 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 
 /**
  * Processes the node starts itself (query-processor workers of the embedded cluster) and the
@@ -7,6 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
  */
 export interface ProcessChannel {
   readonly pid: number;
+  /** With a socket as `handle`, the socket moves to the other side: this side's copy is closed. */
   send(message: unknown, handle?: unknown): void;
   onMessage(handler: (message: unknown, handle: unknown) => void): void;
   /** Called once when the other side's process ends (or the channel to it does). */
@@ -29,9 +31,15 @@ class ChildChannel implements ProcessChannel {
   }
 
   send(message: unknown, handle?: unknown): void {
-    if (!this.child.connected) return;
+    // Our copy of a handed socket is closed once the message carrying it is written (the socket
+    // then lives in the message and in the child; a child that dies before reading it takes it
+    // along and the client sees the connection close), or when the send fails. Node's
+    // `keepOpen: false` would hold it until the child acknowledged it — forever if the child
+    // died first — and with it the client's connection, open and unanswered.
+    const release = () => { if (handle instanceof Socket) handle.destroy(); };
+    if (!this.child.connected) { release(); return; }
     // A child that died between the check and the send reports an error event, not a throw.
-    this.child.send(message as object, handle as never, { keepOpen: false }, () => {});
+    this.child.send(message as object, handle as never, { keepOpen: true }, release);
   }
 
   onMessage(handler: (message: unknown, handle: unknown) => void): void {
