@@ -136,6 +136,11 @@ export interface GrpcClient {
    * the same errors, at a fraction of a unary call's cost.
    */
   call(method: string, request: Message, deadlineMs: number): Promise<Message>;
+  /**
+   * The unary `method` over the `Calls` stream with no answer: the other side runs its handler
+   * and sends nothing back (only for services whose call message has `one_way`). Best effort.
+   */
+  send(method: string, request: Message): void;
   stream(method: string, request: Message, onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): { cancel(): void };
   close(): void;
 }
@@ -149,6 +154,10 @@ export function grpcClient(service: ServiceName, address: string): GrpcClient {
     call(method, request, deadlineMs) {
       calls ??= callsClient(client);
       return calls.call(method, request, deadlineMs);
+    },
+    send(method, request) {
+      calls ??= callsClient(client);
+      calls.send(method, request);
     },
     unary(method, request, deadlineMs) {
       return new Promise((resolve, reject) => {
