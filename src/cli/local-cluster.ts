@@ -81,7 +81,7 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
     nodes.push({ name: `storage-${a}`, role: 'storage', region, az, host: options.host, port: ports[next++]!, dataDir: join(dir, `storage-${a}`) });
     nodes.push({ name: `qp-${a}`, role: 'qp', region, az, host: options.host, port: ports[next++]! });
   }
-  // Relays in two AZs share the client port (the supervisor hands it to each: local-supervisor.ts).
+  // Relays in two AZs share the client port (the supervisor hands it to each: relay-pool.ts).
   for (let a = 1; a <= Math.min(2, options.azs); a++) {
     nodes.push({ name: `relay-${a}`, role: 'relay', region, az: `az${a}`, host: options.host, port: options.port });
   }
@@ -176,6 +176,9 @@ async function servingProblem(coordination: EtcdCoordination, config: ClusterCon
   return open ? null : 'the relay is not accepting connections';
 }
 
+/** How long `status` waits for etcd's view (leader, registrations, registry). */
+const STATUS_READ_MS = 3_000;
+
 /** One line per node: name, role, AZ, pid, state, restarts by the supervisor. */
 export async function localStatus(dirArg: string): Promise<string[]> {
   const dir = resolve(dirArg);
@@ -184,11 +187,14 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   let registered = new Set<string>();
   let registry: Registry = {};
   const coordination = new EtcdCoordination(config.etcd);
+  let timer: NodeJS.Timeout | undefined;
   try {
+    // etcd without a quorum would hold the reads: past the bound, the states come from the
+    // processes alone. The timer is cleared after, or it would hold the command for the bound.
     const read = await Promise.race([
       Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`),
         listUnder(coordination, registryKey(config))]),
-      new Promise<null>((r) => setTimeout(() => r(null), 3_000)),
+      new Promise<null>((r) => { timer = setTimeout(() => r(null), STATUS_READ_MS); }),
     ]);
     if (read !== null) {
       leaderAddress = read[0][0]?.value ?? null;
@@ -198,6 +204,7 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   } catch {
     // etcd has no quorum: states below say what the processes are doing.
   } finally {
+    clearTimeout(timer);
     await coordination.close();
   }
   const held = readHeld(dir);

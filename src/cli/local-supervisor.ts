@@ -11,14 +11,14 @@
  * dies, the cluster runs on unsupervised (`strata local restart` still works by hand) — it holds
  * no state a node needs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { processAlive } from '../env/processes.js';
 import type { NodeConfig } from '../node/roles/cluster-config.js';
 import { FRESH, restartDelayMs, restarted, type NodeRestarts } from './restart-backoff.js';
 import { nodeArguments, readState, startEtcdMember, startNode, writeState } from './local-cluster.js';
+import { RelayPool, type RelayLaunch } from './relay-pool.js';
 
 const TICK_MS = 100;
 
@@ -65,7 +65,7 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   const { state, config } = readState(dir);
   const pids = { ...state.pids };
   const names = [...state.etcd.map((m) => m.name), ...config.nodes.map((n) => n.name)];
-  const relays = await RelayPool.open(dir, config.nodes.filter((n) => n.role === 'relay'), log);
+  const relays = await RelayPool.open(config.nodes.filter((n) => n.role === 'relay'), relayLaunch(dir), log);
   const restarts = readRestarts(dir);
   const nowMs = () => performance.now();
   // Start times are on this process's clock: a new supervisor counts runs from its own start.
@@ -113,68 +113,18 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   log('supervisor stopped');
 }
 
-/**
- * The relays of the client port. The supervisor binds the port and hands the listening socket
- * to each relay it starts (over IPC), so all of them accept on one endpoint and a relay lost
- * costs only its own sessions; a relay started again gets the socket from the supervisor. The
- * supervisor keeps the socket open for that, so the kernel gives it connections too: it passes
- * each on to a live relay. If the port cannot be bound (relays of an earlier supervisor still
- * hold it), each relay binds it itself, as a single relay does.
- */
-class RelayPool {
-  private readonly children = new Map<string, ChildProcess>();
-  private next = 0;
-
-  private constructor(private readonly dir: string, private readonly listener: Server | null) {}
-
-  static async open(dir: string, relays: readonly NodeConfig[], log: (line: string) => void): Promise<RelayPool> {
-    const first = relays[0];
-    if (first === undefined) return new RelayPool(dir, null);
-    const listener = createServer({ pauseOnConnect: true });
-    try {
-      await new Promise<void>((done, fail) => {
-        listener.once('error', fail);
-        listener.listen(first.port, first.host, () => done());
-      });
-    } catch (error) {
-      log(`cannot bind the client port ${first.host}:${first.port} (${(error as Error).message}): each relay binds it itself`);
-      return new RelayPool(dir, null);
-    }
-    const pool = new RelayPool(dir, listener);
-    listener.on('connection', (client: Socket) => pool.handOff(client));
-    return pool;
-  }
-
-  /** Starts a relay with the shared listener; returns its pid. */
-  start(node: NodeConfig): number {
-    if (this.listener === null) return startNode(this.dir, node);
-    const out = openSync(join(this.dir, 'logs', `${node.name}.log`), 'a');
-    try {
-      const child = spawn(process.execPath, [...nodeArguments(this.dir, node), '--listener', 'parent'],
-        { stdio: ['ignore', out, out, 'ipc'], detached: true });
-      if (child.pid === undefined) throw new Error(`could not start ${node.name}`);
-      child.on('error', () => {});
-      child.send('strata:listener', this.listener);
-      this.children.set(node.name, child);
-      child.once('exit', () => { if (this.children.get(node.name) === child) this.children.delete(node.name); });
-      return child.pid;
-    } finally {
-      closeSync(out);
-    }
-  }
-
-  close(): void {
-    this.listener?.close();
-    for (const child of this.children.values()) child.disconnect();
-  }
-
-  /** A connection the kernel gave the supervisor: the next live relay serves it. */
-  private handOff(client: Socket): void {
-    const live = [...this.children.values()].filter((child) => child.connected);
-    if (live.length === 0) {
-      client.destroy();
-      return;
-    }
-    live[this.next++ % live.length]!.send('strata:connection', client, { keepOpen: false }, () => {});
-  }
+/** Relays as the local cluster starts them: detached, logging to DIR/logs/NAME.log. */
+function relayLaunch(dir: string): RelayLaunch {
+  return {
+    shared: (node) => {
+      const out = openSync(join(dir, 'logs', `${node.name}.log`), 'a');
+      try {
+        return spawn(process.execPath, [...nodeArguments(dir, node), '--listener', 'parent'],
+          { stdio: ['ignore', out, out, 'ipc'], detached: true });
+      } finally {
+        closeSync(out);
+      }
+    },
+    alone: (node) => startNode(dir, node),
+  };
 }

@@ -15,6 +15,7 @@ import { startRelayRole } from '../node/roles/relay-role.js';
 import { startStorageRole } from '../node/roles/storage-role.js';
 import { startControlRole } from '../node/roles/control-role.js';
 import { parseOptions } from './args.js';
+import { serveHandedOver } from './relay-pool.js';
 
 /** `strata node --role R --config FILE [--name NAME]`: one role of a distributed cluster. */
 export async function nodeCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -55,10 +56,10 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     case 'storage': running = await startStorageRole(env, config, node, coordination, () => exitNow(3)); break;
     case 'qp': running = await startQpRole(env, config, node, coordination); break;
     case 'relay': {
-      // `--listener parent`: the local supervisor hands over the shared client port.
-      const handedOver = options.get('listener') === 'parent' ? await listenerFromParent() : null;
-      const relay = await startRelayRole(env, config, node, coordination, handedOver?.listener);
-      handedOver?.onConnection((client) => relay.accept(client));
+      // `--listener parent`: the local supervisor hands over the shared client port once it serves.
+      const shared = options.get('listener') === 'parent';
+      const relay = await startRelayRole(env, config, node, coordination, shared);
+      if (shared) serveHandedOver(relay);
       running = relay;
       break;
     }
@@ -75,29 +76,4 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return new Promise<number>(() => {});
-}
-
-/**
- * The client port's listening socket from the process that started this one (over IPC), and
- * the connections that process accepted on it and passes on.
- */
-function listenerFromParent(): Promise<{ listener: unknown; onConnection(handler: (client: unknown) => void): void }> {
-  const pending: unknown[] = [];
-  let handler: ((client: unknown) => void) | null = null;
-  return new Promise((resolve) => {
-    process.on('message', (message, handle) => {
-      if (message === 'strata:listener') {
-        resolve({
-          listener: handle,
-          onConnection: (h) => {
-            handler = h;
-            for (const client of pending.splice(0)) h(client);
-          },
-        });
-      } else if (message === 'strata:connection') {
-        if (handler !== null) handler(handle);
-        else pending.push(handle);
-      }
-    });
-  });
 }

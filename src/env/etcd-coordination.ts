@@ -3,7 +3,8 @@
  * journal, leadership leases and cluster metadata (DESIGN.md §4, reference/dependencies.md).
  */
 import { Etcd3, type IOptions, type IRequestOp } from 'etcd3';
-import { ConsecutiveBreaker, ExponentialBackoff, handleWhen, circuitBreaker, retry } from 'cockatiel';
+import { ConsecutiveBreaker, handleWhen, circuitBreaker, retry } from 'cockatiel';
+import { EtcdWatches } from './etcd-watch.js';
 import type {
   Comparison, Coordination, Lease, Operation, RangeResult, StoredEntry, TransactionResult, Watch, WatchEvent,
 } from './coordination.js';
@@ -32,9 +33,6 @@ function entryOf(kv: KeyValue): StoredEntry {
 function buffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
-
-/** How long closing a watch waits for etcd to confirm the cancel. */
-const WATCH_CANCEL_MS = 1_000;
 
 /**
  * Extra time for a large transaction (a journal batch or chunk of several MiB): its bytes go to
@@ -89,12 +87,10 @@ function clientOptions(endpoints: readonly string[]): IOptions {
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     },
     faultHandling: {
-      // A dead member should cost one failed try, then the next host; watches come back fast
-      // because the cluster must serve again within seconds of a member's loss.
+      // A dead member should cost one failed try, then the next host. (Watches do not go
+      // through this client: etcd-watch.ts.)
       host: () => circuitBreaker(handleWhen(isRecoverable), { halfOpenAfter: 3_000, breaker: new ConsecutiveBreaker(1) }),
       global: retry(handleWhen(isRecoverable), { maxAttempts: 3 }),
-      // (etcd3 types this as a backoff but calls `.next()` on it first, as on cockatiel's factory.)
-      watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) as unknown as NonNullable<IOptions['faultHandling']>['watchBackoff'],
     },
   };
 }
@@ -111,6 +107,8 @@ export interface EtcdCoordinationOptions {
 
 export class EtcdCoordination implements Coordination {
   private readonly client: Etcd3;
+  /** Watches on bare gRPC streams (etcd-watch.ts): the journal's followers decode only what they use. */
+  private readonly watches: EtcdWatches;
   private readonly leases = new Set<ReturnType<Etcd3['lease']>>();
   private readonly preferLeader: boolean;
   /** A client for the etcd leader alone, while it is known; its endpoint and when it was found. */
@@ -122,6 +120,8 @@ export class EtcdCoordination implements Coordination {
 
   constructor(endpoints: readonly string[], options: EtcdCoordinationOptions = {}) {
     this.client = new Etcd3(clientOptions(endpoints));
+    // Processes start watching on different members (etcd3 picks a member at random too).
+    this.watches = new EtcdWatches(endpoints, { maxMessageBytes: MAX_MESSAGE_BYTES, firstMember: Math.floor(Math.random() * endpoints.length) });
     this.preferLeader = options.preferLeader ?? false;
     if (this.preferLeader) void this.findLeader();
   }
@@ -250,50 +250,15 @@ export class EtcdCoordination implements Coordination {
     return { entries: (response.kvs as KeyValue[]).map(entryOf), more: response.more, revision: Number(response.header.revision) };
   }
 
-  async watch(from: Uint8Array, to: Uint8Array, afterRevision: number,
+  watch(from: Uint8Array, to: Uint8Array, afterRevision: number,
     onEvents: (events: readonly WatchEvent[], revision: number) => void, onError: (error: Error) => void): Promise<Watch> {
-    const watcher = await this.client.watch().inRange({ start: buffer(from), end: buffer(to) })
-      .startRevision(String(afterRevision + 1)).create();
-    watcher.on('data', (response) => {
-      // One response may carry several revisions: deliver them one revision at a time.
-      let group: WatchEvent[] = [];
-      let revision = 0;
-      for (const event of response.events) {
-        const entry = entryOf(event.kv as KeyValue);
-        if (entry.modRevision !== revision && group.length > 0) {
-          onEvents(group, revision);
-          group = [];
-        }
-        revision = entry.modRevision;
-        group.push({ type: event.type === 'Delete' ? 'delete' : 'put', entry });
-      }
-      if (group.length > 0) onEvents(group, revision);
-    });
-    let ended = false;
-    watcher.on('error', (error: Error) => {
-      ended = true;
-      onError(error);
-    });
-    watcher.on('end', () => { ended = true; });
-    return {
-      // etcd3's cancel waits for the server to confirm; a watch the server already cancelled
-      // (a compacted start revision) never confirms, and a lost connection may not either.
-      close: async () => {
-        if (ended) return;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          watcher.cancel().catch(() => {}),
-          new Promise<void>((resolve) => { timer = setTimeout(resolve, WATCH_CANCEL_MS); }),
-        ]);
-        clearTimeout(timer);
-      },
-    };
+    return this.watches.watch(from, to, afterRevision, onEvents, onError);
   }
 
   async grantLease(ttlSeconds: number): Promise<Lease> {
     const lease = this.client.lease(ttlSeconds, { autoKeepAlive: true });
     this.leases.add(lease);
-    const lost = new Promise<void>((resolve) => lease.on('lost', () => resolve()));
+    const lost = new Promise<void>((resolve) => lease.on('lost', () => { this.leases.delete(lease); resolve(); }));
     const id = await lease.grant();
     return { id, lost, revoke: () => lease.revoke() };
   }
@@ -309,6 +274,7 @@ export class EtcdCoordination implements Coordination {
     this.closed = true;
     this.leaderTxn?.close();
     this.leaderTxn = null;
+    this.watches.close();
     this.leader?.client.close();
     this.leader = null;
     this.client.close();

@@ -15,10 +15,10 @@ export interface SpliceServerOptions {
   readonly host: string;
   readonly port: number;
   /**
-   * A listening socket handed over by another process (a net.Server received over IPC): several
-   * relays accept on one port, each connection taken by one of them. Host and port are then its.
+   * False: bind nothing; serve the connections and the listening socket another process hands
+   * over (`accept`, `adopt`), so that several relays share one port (default true).
    */
-  readonly listener?: unknown;
+  readonly bind?: boolean;
   /** Backends in the order to try for a new connection. */
   readonly pick: () => readonly Backend[];
   /** All backends (cancel requests go to each). */
@@ -33,6 +33,12 @@ export interface SpliceServer {
   readonly port: number;
   /** Serves a connection another process accepted and handed over. */
   accept(client: unknown): void;
+  /**
+   * Serves every connection a listening socket handed over by another process accepts (a
+   * net.Server received over IPC, already listening): call it in the turn the socket arrives,
+   * or a connection it accepts before has no one to serve it and waits forever.
+   */
+  adopt(listener: unknown): void;
   close(): Promise<void>;
 }
 
@@ -68,9 +74,11 @@ export async function startSpliceServer(options: SpliceServerOptions): Promise<S
       void route(client, first);
     });
   };
-  // A handed-over listener arrives listening (child_process listens on the handle it receives).
-  const server = options.listener !== undefined ? options.listener as Server : createServer({ noDelay: true, pauseOnConnect: false });
-  server.on('connection', onClient);
+  const servers: Server[] = [];
+  const serve = (server: Server) => {
+    server.on('connection', onClient);
+    servers.push(server);
+  };
   const route = async (client: Socket, first: Buffer) => {
     for (const backend of options.pick()) {
       let upstream: Socket;
@@ -96,18 +104,25 @@ export async function startSpliceServer(options: SpliceServerOptions): Promise<S
     }
     client.destroy();
   };
-  if (!server.listening) {
+  let port = options.port;
+  if (options.bind ?? true) {
+    const server = createServer({ noDelay: true, pauseOnConnect: false });
+    serve(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host, () => resolve());
     });
+    port = (server.address() as import('node:net').AddressInfo).port;
   }
   return {
-    port: (server.address() as import('node:net').AddressInfo).port,
+    port,
     accept: (client) => onClient(client as Socket),
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
+    // A listener arrives listening (child_process listens on the handle it receives).
+    adopt: (listener) => serve(listener as Server),
+    close: async () => {
+      const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
       for (const socket of sockets) socket.destroy();
-    }),
+      await Promise.all(closed);
+    },
   };
 }

@@ -173,18 +173,27 @@ export class CoordinatedJournal implements FollowableJournal {
 
   /** The records of a stored batch, fetching its chunks when it has them. */
   private async decode(entry: StoredEntry): Promise<JournalRecord[]> {
+    return this.decodeWhole(entry) ?? this.decodeChunked(entry);
+  }
+
+  /** The records of a batch stored whole in its key (null: it has chunks, which must be read). */
+  private decodeWhole(entry: StoredEntry): JournalRecord[] | null {
+    const view = new DataView(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
+    if (view.getUint32(4, true) > 0) return null;
+    const records = decodeBatch(entry.value.subarray(HEADER_BYTES));
+    assert(records.length === view.getUint32(0, true), 'a journal batch holds the records its header counts');
+    return records;
+  }
+
+  private async decodeChunked(entry: StoredEntry): Promise<JournalRecord[]> {
     const view = new DataView(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
     const count = view.getUint32(0, true);
     const chunks = view.getUint32(4, true);
-    let frames = entry.value.subarray(HEADER_BYTES);
-    if (chunks > 0) {
-      const position = this.positionOf(entry.key);
-      const from = this.chunkKey(position, 0);
-      const read = await this.coordination.range(from, this.chunkKey(position, chunks));
-      if (read.entries.length !== chunks) throw new Error(`journal batch ${position} lacks chunks (${read.entries.length} of ${chunks})`);
-      frames = Buffer.concat(read.entries.map((e) => e.value));
-    }
-    const records = decodeBatch(frames);
+    const position = this.positionOf(entry.key);
+    const from = this.chunkKey(position, 0);
+    const read = await this.coordination.range(from, this.chunkKey(position, chunks));
+    if (read.entries.length !== chunks) throw new Error(`journal batch ${position} lacks chunks (${read.entries.length} of ${chunks})`);
+    const records = decodeBatch(Buffer.concat(read.entries.map((e) => e.value)));
     assert(records.length === count, 'a journal batch holds the records its header counts');
     return records;
   }
@@ -353,31 +362,56 @@ export class CoordinatedJournal implements FollowableJournal {
       if (last > this.durable) this.durable = last;
       onBatch(records, last);
     };
+    // Each watch is a generation: events of a watch being replaced are dropped.
+    let generation = 0;
     const start = async (): Promise<void> => {
       const caughtUp = await this.readFrom(delivered, Infinity, true, deliver);
       if (stopped) return;
-      // Events are decoded (a chunked batch is a read) and delivered strictly in order.
-      let chain: Promise<void> = Promise.resolve();
+      const mine = ++generation;
+      // Batches are delivered strictly in order. One stored whole is decoded and delivered in
+      // the watch's own callback (no promise turn per batch: the hot path of every replica);
+      // one with chunks is a read, and what arrives while a read is pending queues behind it.
+      let chain: Promise<void> | null = null;
+      const accept = (entry: StoredEntry, records: JournalRecord[]) => {
+        const last = this.positionOf(entry.key);
+        if (last - records.length > delivered) {
+          // Something was missed (cannot happen with an unbroken watch): read it again.
+          throw new Error(`journal watch skipped to ${last} after ${delivered}`);
+        }
+        deliver(records, last);
+      };
       watch = await this.coordination.watch(this.prefix, this.end, caughtUp.revision, (events) => {
         for (const event of events) {
+          if (stopped || mine !== generation) return;
           if (event.type !== 'put') continue;
           const entry = event.entry;
-          chain = chain.then(async () => {
-            if (stopped) return;
-            const last = this.positionOf(entry.key);
-            const records = await this.decode(entry);
-            if (last - records.length > delivered) {
-              // Something was missed (cannot happen with an unbroken watch): read it again.
-              throw new Error(`journal watch skipped to ${last} after ${delivered}`);
+          if (chain === null) {
+            try {
+              const records = this.decodeWhole(entry);
+              if (records !== null) {
+                accept(entry, records);
+                continue;
+              }
+            } catch (error) {
+              void restart(error as Error);
+              return;
             }
-            deliver(records, last);
+          }
+          const queued: Promise<void> = (chain ?? Promise.resolve()).then(async () => {
+            if (stopped || mine !== generation) return;
+            accept(entry, await this.decode(entry));
+          }).then(() => {
+            if (chain === queued) chain = null;
+          }, (error: Error) => {
+            if (mine === generation) void restart(error);
           });
+          chain = queued;
         }
-        chain = chain.catch((error: Error) => { void restart(error); });
-      }, (error) => void restart(error));
+      }, (error) => { if (mine === generation) void restart(error); });
     };
     const restart = async (error: Error): Promise<void> => {
       if (stopped) return;
+      generation++;
       this.log?.warn(`journal follower restarting after ${delivered}: ${error.message}`);
       const old = watch;
       watch = null;

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +21,7 @@ import { CoordinatedJournal } from '../../src/journal/coordinated-journal.js';
 import { journalPrefix } from '../../src/node/roles/adjudicator-role.js';
 import { parseClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
+import { describeServerEnd, serverEndInode, socketInodes } from '../support/socket-holder.js';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -30,16 +31,83 @@ let dir = '';
 let port = 0;
 let password = '';
 
+/** Bounds on what the tests wait for: a wait past one fails, saying what it waited for. */
+const COMMAND_MS = 120_000;
+const CONNECT_MS = 30_000;
+const QUERY_MS = 45_000;
+
 async function strata(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: 120_000 });
-  return stdout;
+  try {
+    const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: COMMAND_MS });
+    return stdout;
+  } catch (error) {
+    const e = error as { killed?: boolean; message: string };
+    throw new Error(e.killed ? `strata ${args.join(' ')} did not finish within ${COMMAND_MS} ms` : e.message);
+  }
 }
 
+/**
+ * `promise`, or past `ms` an error naming `what` with `explain()`'s account of where it is stuck
+ * (`giveUp` then frees what the wait held).
+ */
+async function within<T>(ms: number, what: string, promise: Promise<T>, explain: () => Promise<string>, giveUp: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      explain().catch((error: Error) => `(no account: ${error.message})`).then((account) => {
+        giveUp();
+        reject(new Error(`${what}: no answer within ${ms} ms\n${account}`));
+      });
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function socketOf(c: pg.Client): import('node:net').Socket {
+  return (c as unknown as { connection: { stream: import('node:net').Socket } }).connection.stream;
+}
+
+/** The cluster's processes by name, as local.json and the status command know them. */
+function clusterProcesses(): Record<string, number> {
+  const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number>; supervisor?: number };
+  return { ...state.pids, ...(state.supervisor !== undefined ? { supervisor: state.supervisor } : {}) };
+}
+
+/** Where a session's connection is stuck: its server end, the cluster's status, the relays' latest log lines. */
+async function account(c: pg.Client): Promise<string> {
+  const clientPort = socketOf(c)?.localPort;
+  const end = clientPort === undefined ? 'no local port (not connected)' : describeServerEnd(port, clientPort, clusterProcesses());
+  const statusNow = await strata('local', 'status', '--dir', dir).catch((error: Error) => error.message);
+  const tail = (name: string) => readFileSync(join(dir, 'logs', `${name}.log`), 'utf8').trim().split('\n').slice(-3).map((l) => `  ${name}: ${l}`);
+  return [end, statusNow.trimEnd(), ...['supervisor', 'relay-1', 'relay-2'].flatMap(tail)].join('\n');
+}
+
+/** Drops a session's connection (a wait on it gave up). */
+function drop(c: pg.Client): void {
+  socketOf(c)?.destroy();
+}
+
+/**
+ * A session through the relays. Its connect and each of its queries are bounded: a wait past the
+ * bound fails with where the connection sits.
+ */
 async function client(): Promise<pg.Client> {
   const c = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' });
   c.on('error', () => {});
-  await c.connect();
+  await within(CONNECT_MS, `a connect through the relays (port ${port})`, c.connect(), () => account(c), () => drop(c));
+  const query = c.query.bind(c) as (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+  c.query = ((text: string, values?: unknown[]) => within(QUERY_MS, `the query "${text}" (client port ${socketOf(c).localPort})`,
+    query(text, values), () => account(c), () => drop(c))) as typeof c.query;
   return c;
+}
+
+/** Ends a session; one whose goodbye is not answered is dropped. */
+async function end(c: pg.Client): Promise<void> {
+  await within(CONNECT_MS, 'a session\'s end', c.end(), () => account(c), () => drop(c));
 }
 
 async function status(): Promise<Map<string, string>> {
@@ -80,7 +148,7 @@ async function untilServed(body: (c: pg.Client) => Promise<void>, limitMs = 20_0
       lastError = error;
       await new Promise((r) => setTimeout(r, 50));
     } finally {
-      await c?.end().catch(() => {});
+      if (c !== null) await end(c).catch(() => {});
     }
   }
   throw new Error(`not served within ${limitMs} ms: ${(lastError as Error)?.message}`);
@@ -121,7 +189,7 @@ test('the relay serves SQL from every QP, with the catalog and commits seen acro
     assert.deepEqual((await b.query('SELECT count(*)::int AS n FROM acked')).rows, [{ n: acknowledged.length }]);
     await insert(b, 100 + s);
     assert.deepEqual((await a.query('SELECT count(*)::int AS n FROM acked')).rows, [{ n: acknowledged.length }]);
-    await b.end();
+    await end(b);
   }
   // Conflicts are decided by the one leader whichever QP the transactions run on.
   const c = await client();
@@ -132,7 +200,7 @@ test('the relay serves SQL from every QP, with the catalog and commits seen acro
   await d.query("UPDATE acked SET note = 'd' WHERE id = 1");
   await c.query('COMMIT');
   await assert.rejects(d.query('COMMIT'), (e: pg.DatabaseError) => e.code === '40001' && /OC000/.test(e.message));
-  await Promise.all([a.end(), c.end(), d.end()]);
+  await Promise.all([end(a), end(c), end(d)]);
 });
 
 test('each role killed with SIGKILL: the cluster serves again within 5 s, loses nothing, and the supervisor brings the node back', opts, async () => {
@@ -158,7 +226,7 @@ test('each role killed with SIGKILL: the cluster serves again within 5 s, loses 
   console.log(`back after SIGKILL, by the supervisor (ms): ${JSON.stringify(Object.fromEntries(Object.entries(back).map(([k, v]) => [k, Math.round(v)])))}`);
   const c = await client();
   const found = new Set((await c.query('SELECT id FROM acked')).rows.map((r: { id: number }) => r.id));
-  await c.end();
+  await end(c);
   assert.deepEqual(acknowledged.filter((id) => !found.has(id)), [], 'every acknowledged commit is there');
   console.log(`recovery after SIGKILL (ms): ${JSON.stringify(Object.fromEntries(Object.entries(recovery).map(([k, v]) => [k, Math.round(v)])))}`);
 });
@@ -189,7 +257,7 @@ test('a leader stalled until a standby took over goes when it wakes, and no read
     await insert(s, id++);
     for (const t of sessions) assert.deepEqual((await t.query('SELECT count(*)::int AS n FROM acked')).rows, [{ n: acknowledged.length }]);
   }
-  await Promise.all([c.end(), ...sessions.map((s) => s.end())]);
+  await Promise.all([end(c), ...sessions.map(end)]);
   while (!/deposed as adjudicator leader|adjudicator leadership lost/.test(log())) {
     assert.ok(performance.now() - woke < 20_000, `${name} noticed it was deposed`);
     await new Promise((r) => setTimeout(r, 100));
@@ -198,32 +266,7 @@ test('a leader stalled until a standby took over goes when it wakes, and no read
   await untilBack(name, pid);
 });
 
-/** The socket inodes a process holds open. */
-function socketInodes(pid: string): Set<string> {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch { /* closed meanwhile */ }
-  }
-  return inodes;
-}
-
-/** The inode of the relays' end of a client's connection (local port: the client port; remote: the client's). */
-function relayEndInode(session: pg.Client): string | undefined {
-  const clientPort = (session as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 10) continue;
-      if (parseInt(f[1]!.split(':')[1]!, 16) === port && parseInt(f[2]!.split(':')[1]!, 16) === clientPort) return f[9];
-    }
-  }
-  return undefined;
-}
-
-test('two relays share the client port: losing one costs only its sessions, and new ones connect at once', opts, async () => {
+test('two relays share the client port: losing one costs only its sessions; new ones connect at once, also while it starts again', opts, async () => {
   // The kernel picks the relay that accepts each connection, and may favour one: open sessions
   // until both relays serve some (each session's relay found by its socket), so the kill below
   // always has sessions to keep and sessions to lose.
@@ -235,20 +278,45 @@ test('two relays share the client port: losing one costs only its sessions, and 
     sessions.push(...await Promise.all(Array.from({ length: 12 }, () => client())));
     for (const s of sessions) await s.query('SELECT 1');
     const held = socketInodes(relay1);
-    onRelay1 = sessions.filter((s) => held.has(relayEndInode(s) ?? ''));
+    onRelay1 = sessions.filter((s) => held.has(serverEndInode(port, socketOf(s).localPort!) ?? ''));
   }
   const before = (await statusRows()).get('relay-2')!;
   assert.equal(before.state, 'serving');
   const killedAt = performance.now();
   const killed = localKill(dir, 'relay-2');
   const connected = await untilServed(async (c) => { await c.query('SELECT 1'); });
+  // New sessions keep coming while the supervisor starts relay-2 again: a relay that took
+  // connections before it could serve them left them waiting. A refused one may be retried;
+  // one left waiting fails (client() bounds it and says where it sits).
+  let restarting = true;
+  const whileRestarting = (async () => {
+    let served = 0;
+    while (restarting) {
+      try {
+        const c = await client();
+        await c.query('SELECT 1');
+        await end(c);
+        served++;
+      } catch (error) {
+        if (/no answer within/.test((error as Error).message)) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return served;
+  })();
+  whileRestarting.catch(() => {}); // awaited below
   const alive = (await Promise.all(sessions.map((s) => s.query('SELECT 1').then(() => true, () => false)))).filter(Boolean).length;
   console.log(`relay-2 killed: ${alive} of ${sessions.length} sessions kept; a new session connected after ${Math.round(performance.now() - killedAt)} ms`);
   assert.equal(alive, onRelay1.length, 'the sessions through relay-1 are kept, those through relay-2 lost');
   for (const s of onRelay1) await s.query('SELECT 1');
   assert.ok(connected < 5_000);
-  await Promise.all(sessions.map((s) => s.end().catch(() => {})));
-  await untilBack('relay-2', String(killed));
+  await Promise.all(sessions.map((s) => end(s).catch(() => {})));
+  try {
+    await untilBack('relay-2', String(killed));
+  } finally {
+    restarting = false;
+  }
+  console.log(`relay-2 back: ${await whileRestarting} sessions connected and served while it started again`);
 });
 
 test('the journal is trimmed behind the replicas; a replica down longer than the retention comes back from a snapshot', opts, async () => {
@@ -284,7 +352,7 @@ test('the journal is trimmed behind the replicas; a replica down longer than the
       assert.equal(found.size, acknowledged.length);
     }, 30_000);
     await insert(c, id++);
-    await c.end();
+    await end(c);
     await strata('local', 'start', '--dir', dir, 'storage-1');
     await strata('local', 'start', '--dir', dir, 'storage-2');
   } finally {
@@ -309,14 +377,13 @@ test('the control node runs index builds; one it was running when killed is resu
   // Killed from here (what `strata local kill` does) so the kill lands within the build.
   const killed = localKill(dir, 'control-1');
   const interrupted = !log().includes(`index build ${jobId}: completed`);
-  // Without a resumed build the wait never ends: bound it.
-  await Promise.race([c.query(`CALL sys.wait_for_job('${jobId}')`),
-    new Promise((_, reject) => setTimeout(() => reject(new Error('the build did not finish within 60 s of the kill')), 60_000))]);
+  // Without a resumed build the wait never ends: bounded like every query (QUERY_MS).
+  await c.query(`CALL sys.wait_for_job('${jobId}')`);
   const valid = await c.query("SELECT indisvalid FROM pg_index i JOIN pg_class k ON k.oid = i.indexrelid WHERE k.relname = 'built_v'");
   assert.deepEqual(valid.rows, [{ indisvalid: true }]);
   const expected = Array.from({ length: rows }, (_, i) => i + 1).filter((n) => n % 7 === 3).length;
   assert.equal((await c.query('SELECT count(*)::int AS n FROM built WHERE v = 3')).rows[0].n, expected);
-  await c.end();
+  await end(c);
   const runs = log().split(`index build ${jobId} (public.built_v): running it`).length - 1;
   if (interrupted) assert.equal(runs, 2, 'the restarted control node ran the interrupted build again');
   console.log(`index build: ${interrupted ? 'interrupted by the kill and resumed' : 'completed before the kill landed'}; run ${runs} times`);

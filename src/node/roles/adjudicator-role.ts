@@ -150,10 +150,6 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       onLeadershipLost();
     });
     env.log.info(`${node.name}: adjudicator leader (fence revision ${leadership.createRevision}); taking over from the journal`);
-    journal = await CoordinatedJournal.open({
-      coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log,
-      fence: { key: new TextEncoder().encode(leaderKey(config)), createRevision: leadership.createRevision },
-    });
     fence = new PromiseFence({
       coordination, clock: env.clock, timers: env.timers, key: new TextEncoder().encode(leaderKey(config)),
       createRevision: leadership.createRevision, intervalMs: CONFIRM_INTERVAL_MS, validityUs: PROMISE_VALIDITY_MS * 1000,
@@ -163,6 +159,11 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         onLeadershipLost();
       },
       onProblem: problemLog(env),
+    });
+    // Its fenced appends confirm the leadership as the fence's reads do (promise-fence.ts).
+    journal = await CoordinatedJournal.open({
+      coordination: fence.confirming(coordination), timers: env.timers, prefix: journalPrefix(config), log: env.log,
+      fence: { key: new TextEncoder().encode(leaderKey(config)), createRevision: leadership.createRevision },
     });
     await fence.start();
     await candidate.takeOver(journal);

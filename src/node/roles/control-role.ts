@@ -49,8 +49,8 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     storage: backends.storage, adjudicator: backends.adjudicator, clock: env.clock, timers: env.timers,
     random: env.random, log: env.log, snapshotTime: backends.snapshotTime,
   });
-  const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'control', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
+  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+    JSON.stringify({ role: 'control', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   let stopped = false;
   let leading = false;
   let scan: ReturnType<Env['timers']['setInterval']> | null = null;

@@ -4,7 +4,7 @@
  * the lease is lost the key vanishes and a standby takes it. Nodes register themselves the same
  * way, so peers see who is alive.
  */
-import type { Coordination, Lease } from '../../env/coordination.js';
+import { prefixEnd, type Coordination, type Lease } from '../../env/coordination.js';
 import type { Timers } from '../../contracts/time.js';
 
 const encoder = new TextEncoder();
@@ -49,11 +49,12 @@ export async function campaign(coordination: Coordination, timers: Timers, key: 
         [{ type: 'put', key: keyBytes, value: encoder.encode(value), lease: lease.id }],
       );
       if (result.succeeded) return { createRevision: result.revision, lease };
-      const holder = (await coordination.range(keyBytes, keyEnd(keyBytes))).entries[0];
+      const read = await coordination.range(keyBytes, keyEnd(keyBytes));
+      const holder = read.entries[0];
       if (holder === undefined) continue;
-      // Someone leads: try again as soon as the key goes (or after a while, in case a watch
-      // event is lost), so a standby takes over within moments of the lease's end.
-      const why = await untilDeleted(coordination, timers, keyBytes, holder.modRevision, STANDBY_RECHECK_MS,
+      // Someone leads: try again as soon as the key goes, so a standby takes over within
+      // moments of the lease's end.
+      const why = await untilHolderGone(coordination, timers, keyBytes, holder.createRevision, read.revision,
         liveness === undefined ? undefined : () => liveness(decoder.decode(holder.value)));
       if (why === 'holder-down') {
         // Only that holder's key: if another node took over meanwhile, this deletes nothing.
@@ -76,19 +77,37 @@ function keyEnd(key: Uint8Array): Uint8Array {
   return end;
 }
 
-async function untilDeleted(coordination: Coordination, timers: Timers, key: Uint8Array, afterRevision: number, limitMs: number,
+/**
+ * Waits until the holder of `key` (its create revision) is gone: a watch from the revision the
+ * holder was read at (not from the holder's own write, which would make etcd replay every
+ * revision since, the whole retained journal, to find events on one key) sees its deletion, or
+ * `watchHolder` reports its process gone. In case the watch stalls without failing (a member
+ * that stopped answering), the key is read again every STANDBY_RECHECK_MS — one read, not a
+ * new campaign and watch each time; the wait ends when that read finds another holder or none.
+ */
+async function untilHolderGone(coordination: Coordination, timers: Timers, key: Uint8Array, createRevision: number, readRevision: number,
   watchHolder?: () => { readonly down: Promise<void>; cancel(): void }): Promise<'deleted' | 'holder-down' | 'recheck'> {
   let wake: (why: 'deleted' | 'holder-down' | 'recheck') => void = () => {};
   const woken = new Promise<'deleted' | 'holder-down' | 'recheck'>((resolve) => { wake = resolve; });
-  // From the holder's write on; when that is compacted away the watch fails and we look again.
-  const watch = await coordination.watch(key, keyEnd(key), afterRevision, (events) => {
-    if (events.some((e) => e.type === 'delete')) wake('deleted');
+  const watch = await coordination.watch(key, keyEnd(key), readRevision, (events) => {
+    if (events.some((e) => e.type === 'delete' || e.entry.createRevision !== createRevision)) wake('deleted');
   }, () => wake('recheck'));
   const holder = watchHolder?.();
   void holder?.down.then(() => wake('holder-down'));
-  const timer = timers.setTimeout(() => wake('recheck'), limitMs);
+  let timer: ReturnType<Timers['setTimeout']> | null = null;
+  let done = false;
+  const recheck = () => {
+    timer = null;
+    coordination.range(key, keyEnd(key)).then((read) => {
+      if (done) return;
+      if (read.entries[0]?.createRevision === createRevision) timer = timers.setTimeout(recheck, STANDBY_RECHECK_MS);
+      else wake('recheck');
+    }, () => wake('recheck'));
+  };
+  timer = timers.setTimeout(recheck, STANDBY_RECHECK_MS);
   const why = await woken;
-  timers.clearTimeout(timer);
+  done = true;
+  if (timer !== null) timers.clearTimeout(timer);
   holder?.cancel();
   await watch.close().catch(() => {});
   return why;
@@ -146,11 +165,120 @@ export async function observeKey(coordination: Coordination, timers: Timers, key
   };
 }
 
-/** Puts `key` = `value` under a lease kept alive while this process runs. */
-export async function register(coordination: Coordination, key: string, value: string, ttlSeconds: number): Promise<Lease> {
-  const lease = await coordination.grantLease(ttlSeconds);
-  await coordination.transaction([], [{ type: 'put', key: encoder.encode(key), value: encoder.encode(value), lease: lease.id }]);
-  return lease;
+/**
+ * Calls `onChange` with every key under `prefix` and its value, once read and again whenever a
+ * key there is put or deleted: a read, then a watch from the read's revision, so a view that
+ * changes rarely (the registered nodes) costs no store call while it stays the same, where a
+ * read on a timer cost one per tick. A watch that ends is replaced by a fresh read and watch.
+ * Returns at once; the first call comes after the first read.
+ */
+export function observePrefix(coordination: Coordination, timers: Timers, prefix: string,
+  onChange: (entries: ReadonlyMap<string, string>) => void): { close(): Promise<void> } {
+  const from = encoder.encode(prefix);
+  const to = prefixEnd(from);
+  let closed = false;
+  let watch: { close(): Promise<void> } | null = null;
+  // Each read-and-watch is a generation; a replaced watch's late events are dropped.
+  let generation = 0;
+  const start = async (): Promise<void> => {
+    while (!closed) {
+      const mine = ++generation;
+      try {
+        const read = await coordination.range(from, to);
+        if (closed) return;
+        const entries = new Map(read.entries.map((e) => [decoder.decode(e.key), decoder.decode(e.value)]));
+        onChange(entries);
+        const opened = await coordination.watch(from, to, read.revision, (events) => {
+          if (closed || mine !== generation) return;
+          for (const event of events) {
+            if (event.type === 'put') entries.set(decoder.decode(event.entry.key), decoder.decode(event.entry.value));
+            else entries.delete(decoder.decode(event.entry.key));
+          }
+          onChange(entries);
+        }, () => {
+          if (closed || mine !== generation) return;
+          generation++;
+          const old = watch;
+          watch = null;
+          void old?.close().catch(() => {});
+          void sleep(timers, RETRY_MS).then(start);
+        });
+        if (closed || mine !== generation) {
+          await opened.close();
+          return;
+        }
+        watch = opened;
+        return;
+      } catch {
+        await sleep(timers, RETRY_MS);
+      }
+    }
+  };
+  void start();
+  return {
+    close: async () => {
+      closed = true;
+      const last = watch;
+      watch = null;
+      await (last as { close(): Promise<void> } | null)?.close();
+    },
+  };
+}
+
+/** A node's registration: its key, on a lease kept alive while the process runs. */
+export interface Registration {
+  /** The lease the key lives on now: a new one after each loss. */
+  readonly lease: Lease;
+  revoke(): Promise<void>;
+}
+
+/** Pause before registering again after the lease was lost, and after a failed attempt. */
+const REREGISTER_MS = 250;
+
+/**
+ * Puts `key` = `value` under a lease kept alive while this process runs. When the lease is lost
+ * although the process runs on (keep-alives that did not get through in time: etcd unreachable,
+ * a long stall), the key is put again on a new lease as soon as etcd takes it: otherwise peers
+ * would go on seeing a serving node as gone (relays would route no session to it, the trimmer
+ * would stop counting its applied position) until it restarted. The first registration's
+ * failure is the caller's; later ones are retried until it revokes.
+ */
+export async function register(coordination: Coordination, timers: Timers, key: string, value: string, ttlSeconds: number,
+  onLost: (message: string) => void = () => {}): Promise<Registration> {
+  const put = async (): Promise<Lease> => {
+    const lease = await coordination.grantLease(ttlSeconds);
+    await coordination.transaction([], [{ type: 'put', key: encoder.encode(key), value: encoder.encode(value), lease: lease.id }]);
+    return lease;
+  };
+  let current = await put();
+  let revoked = false;
+  const keep = (lease: Lease): void => {
+    void lease.lost.then(async () => {
+      if (revoked) return;
+      onLost(`registration ${key}: lease lost; registering again`);
+      for (;;) {
+        await sleep(timers, REREGISTER_MS);
+        if (revoked) return;
+        try {
+          const next = await put();
+          if (revoked) { await next.revoke().catch(() => {}); return; }
+          current = next;
+          keep(next);
+          return;
+        } catch (error) {
+          onLost(`registration ${key}: ${(error as Error).message}; trying again`);
+        }
+      }
+    });
+  };
+  keep(current);
+  return {
+    get lease() { return current; },
+    revoke: () => {
+      revoked = true;
+      return current.revoke();
+    },
+  };
 }
 
 /** The values of every key under `prefix`. */

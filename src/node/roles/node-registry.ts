@@ -2,16 +2,17 @@
  * The control leader's registry of the cluster's nodes: for each configured node that registers
  * itself in etcd (qp, storage, control, relay — a registration lives on the node's lease), whether it is
  * up and since when, and how often it was seen to go down. Kept in one etcd key
- * (`control/registry`, JSON) rewritten only when something changed, so `strata local status` can
+ * (`control/registry`, JSON) rewritten only when a registration came or went (a watch on them), so `strata local status` can
  * say "down 4s" without asking every process, and it outlives the control process.
  */
 import type { Coordination } from '../../env/coordination.js';
 import type { Log } from '../../env/env.js';
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import { clusterPrefix, type ClusterConfig } from './cluster-config.js';
-import { listUnder } from './leadership.js';
+import { observePrefix } from './leadership.js';
 
-const SCAN_MS = 500;
+/** Pause before writing the registry again after a failed write. */
+const RETRY_MS = 500;
 const REGISTERING_ROLES = new Set(['qp', 'storage', 'control', 'relay']);
 
 export interface NodeHealth {
@@ -52,22 +53,46 @@ export function startNodeRegistry(options: { coordination: Coordination; clock: 
   const key = new TextEncoder().encode(registryKey(config));
   let registry: Registry = {};
   let written: Registry | null = null;
-  let busy = false;
-  const scan = async () => {
-    const registered = new Set((await listUnder(coordination, prefix)).map((entry) => entry.key.slice(prefix.length)));
-    const next = nextRegistry(registry, names, registered, clock.now().earliest);
-    for (const name of names) {
-      if (registry[name] !== undefined && registry[name] !== next[name]) log.info(`registry: ${name} is ${next[name]!.up ? 'up' : 'down'}`);
+  let registered: ReadonlySet<string> | null = null;
+  let dirty = false;
+  let writing = false;
+  let retry: ReturnType<Timers['setTimeout']> | null = null;
+  let stopped = false;
+  // Rewritten when a registration comes or goes (a watch, not a scan on a timer); one write at a
+  // time, and a change seen meanwhile is written after it.
+  const flush = async (): Promise<void> => {
+    if (writing || stopped || registered === null) return;
+    writing = true;
+    try {
+      while (dirty && !stopped) {
+        dirty = false;
+        const next = nextRegistry(registry, names, registered, clock.now().earliest);
+        for (const name of names) {
+          if (registry[name] !== undefined && registry[name] !== next[name]) log.info(`registry: ${name} is ${next[name]!.up ? 'up' : 'down'}`);
+        }
+        registry = next;
+        if (written !== null && names.every((name) => written![name] === registry[name])) continue;
+        await coordination.transaction([], [{ type: 'put', key, value: new TextEncoder().encode(JSON.stringify(registry)) }]);
+        written = registry;
+      }
+    } catch (error) {
+      log.warn(`node registry: ${(error as Error).message}`);
+      dirty = true;
+      retry ??= timers.setTimeout(() => { retry = null; void flush(); }, RETRY_MS);
+    } finally {
+      writing = false;
     }
-    registry = next;
-    if (written !== null && names.every((name) => written![name] === registry[name])) return;
-    await coordination.transaction([], [{ type: 'put', key, value: new TextEncoder().encode(JSON.stringify(registry)) }]);
-    written = registry;
   };
-  const timer = timers.setInterval(() => {
-    if (busy) return;
-    busy = true;
-    scan().catch((error: unknown) => log.warn(`node registry: ${(error as Error).message}`)).finally(() => { busy = false; });
-  }, SCAN_MS);
-  return { stop: () => timers.clearInterval(timer) };
+  const watch = observePrefix(coordination, timers, prefix, (entries) => {
+    registered = new Set([...entries.keys()].map((name) => name.slice(prefix.length)));
+    dirty = true;
+    void flush();
+  });
+  return {
+    stop: () => {
+      stopped = true;
+      if (retry !== null) timers.clearTimeout(retry);
+      void watch.close();
+    },
+  };
 }

@@ -116,3 +116,51 @@ test('promises stall, not overreach, while the coordination store cannot confirm
   assert.ok(fence.promisableThrough() > clock.now().earliest, 'a confirmation moves it on again');
   fence.stop();
 });
+
+test('fenced appends confirm the leadership as of when they were sent: no read while they come, reads again when they stop', async () => {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  const coordination = new MemoryCoordination((task) => queueMicrotask(task));
+  const leader = await campaign(coordination, timers, KEY, 'a:1', 3, () => false);
+  assert.ok(leader);
+  const key = new TextEncoder().encode(KEY);
+  const deposed: string[] = [];
+  const fence = new PromiseFence({
+    coordination, clock, timers, key, createRevision: leader.createRevision,
+    intervalMs: INTERVAL_MS, validityUs: VALIDITY_US, onDeposed: (reason) => deposed.push(reason),
+  });
+  await fence.start();
+  assert.equal(fence.reads, 1);
+  const journal = fence.confirming(coordination);
+  const fenced = { key, target: 'create' as const, op: '==' as const, revision: leader.createRevision };
+  let n = 0;
+  const append = (comparisons: Parameters<typeof journal.transaction>[0]) =>
+    journal.transaction(comparisons, [{ type: 'put', key: new TextEncoder().encode(`journal/${n++}`), value: new Uint8Array(1) }]);
+  for (let i = 0; i < 20; i++) {
+    timers.advance(10_000);
+    const sent = clock.now().earliest;
+    await append([fenced]);
+    assert.equal(fence.promisableThrough(), sent + VALIDITY_US, 'an append confirms as of when it was sent');
+    await settle();
+  }
+  assert.equal(fence.reads, 1, 'no read while appends confirm');
+  // Neither an unfenced transaction nor one whose compare failed confirms anything.
+  timers.advance(10_000);
+  const through = fence.promisableThrough();
+  await append([]);
+  await append([fenced, { key, target: 'create', op: '==', revision: leader.createRevision + 100 }]);
+  assert.equal(fence.promisableThrough(), through);
+  // Appends stop: the reads come back, one an interval.
+  timers.advance(INTERVAL_MS * 1000);
+  await settle();
+  timers.advance(INTERVAL_MS * 1000);
+  await settle();
+  assert.ok(fence.reads >= 2);
+  assert.ok(fence.promisableThrough() > through);
+  // And they still find a deposition.
+  await coordination.transaction([], [{ type: 'delete', from: key }]);
+  timers.advance(INTERVAL_MS * 1000);
+  await settle();
+  assert.equal(deposed.length, 1);
+  fence.stop();
+});

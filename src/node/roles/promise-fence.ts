@@ -16,8 +16,14 @@
  * successor's latest comparable across machines. A read that finds the key gone or held by
  * someone else ends the leadership (the caller exits, crash-only); a read that fails keeps the
  * last bound, so promises stall rather than overreach while etcd is unreachable.
+ *
+ * A journal append confirms as well as a read does: it is a transaction that compares the
+ * leader key's create revision with this leader's, so when it succeeds the key was this
+ * leader's at some true time after the append was sent. Appends go through `confirming`, and
+ * the read is made only when none succeeded within the interval: under commit load the leader
+ * sends no reads at all (bench:distributed counted 20 a second beside ~200 appends).
  */
-import type { Coordination } from '../../env/coordination.js';
+import type { Comparison, Coordination } from '../../env/coordination.js';
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import type { NoticeSource } from './notice-streams.js';
 
@@ -37,6 +43,10 @@ export interface PromiseFenceOptions {
 
 export class PromiseFence {
   private through: Timestamp = 0;
+  /** The clock's earliest time before the latest confirmation was sent (read or append). */
+  private confirmedFrom: Timestamp = -Infinity;
+  /** Confirmations so far by a read of the key (the rest came with appends). */
+  reads = 0;
   private timer: ReturnType<Timers['setTimeout']> | null = null;
   private stopped = false;
   private deposed = false;
@@ -73,13 +83,52 @@ export class PromiseFence {
     this.timer = null;
   }
 
+  /**
+   * `coordination` with every successful transaction that carries this leader's fence compare
+   * (the journal's appends) counted as a confirmation, as of the time it was sent.
+   */
+  confirming(coordination: Coordination): Coordination {
+    return {
+      transaction: async (comparisons, operations) => {
+        const before = this.options.clock.now().earliest;
+        const result = await coordination.transaction(comparisons, operations);
+        if (result.succeeded && comparisons.some((c) => this.isFence(c))) this.confirmed(before);
+        return result;
+      },
+      range: (from, to, options) => coordination.range(from, to, options),
+      watch: (from, to, afterRevision, onEvents, onError) => coordination.watch(from, to, afterRevision, onEvents, onError),
+      grantLease: (ttlSeconds) => coordination.grantLease(ttlSeconds),
+      compact: (revision) => coordination.compact(revision),
+      close: () => coordination.close(),
+    };
+  }
+
+  private isFence(comparison: Comparison): boolean {
+    return comparison.target === 'create' && comparison.op === '==' && comparison.revision === this.options.createRevision
+      && Buffer.compare(comparison.key, this.options.key) === 0;
+  }
+
+  private confirmed(before: Timestamp): void {
+    if (this.deposed) return;
+    if (before > this.confirmedFrom) this.confirmedFrom = before;
+    const through = before + this.options.validityUs;
+    if (through > this.through) this.through = through;
+  }
+
   private async confirm(): Promise<void> {
     if (this.stopped || this.deposed) return;
-    const { coordination, clock, key, createRevision } = this.options;
+    const { coordination, clock, key, createRevision, intervalMs } = this.options;
     const before = clock.now().earliest;
+    // An append confirmed within the interval: no read now; look again an interval after it.
+    const sinceMs = (before - this.confirmedFrom) / 1000;
+    if (sinceMs < intervalMs) {
+      this.timer = this.options.timers.setTimeout(() => void this.confirm(), Math.max(1, Math.ceil(intervalMs - sinceMs)));
+      return;
+    }
     try {
       const end = new Uint8Array(key.length + 1);
       end.set(key);
+      this.reads++;
       const holder = (await coordination.range(key, end)).entries[0];
       if (holder === undefined || holder.createRevision !== createRevision) {
         this.deposed = true;
@@ -88,11 +137,10 @@ export class PromiseFence {
           : `the leader key was taken over (revision ${holder.createRevision}, this leader's ${createRevision})`);
         return;
       }
-      const through = before + this.options.validityUs;
-      if (through > this.through) this.through = through;
+      this.confirmed(before);
     } catch (error) {
       this.options.onProblem?.(`confirming leadership: ${(error as Error).message}`);
     }
-    if (!this.stopped) this.timer = this.options.timers.setTimeout(() => void this.confirm(), this.options.intervalMs);
+    if (!this.stopped) this.timer = this.options.timers.setTimeout(() => void this.confirm(), intervalMs);
   }
 }

@@ -9,9 +9,7 @@ import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { startSpliceServer, type Backend } from '../../env/splice.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
-import { listUnder, register } from './leadership.js';
-
-const REFRESH_MS = 250;
+import { observePrefix, register } from './leadership.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 
@@ -19,31 +17,29 @@ export interface RelayRole {
   readonly port: number;
   /** Serves a client connection another process accepted on the shared port. */
   accept(client: unknown): void;
+  /** Serves the shared port's listening socket, handed over by another process (SpliceServer.adopt). */
+  adopt(listener: unknown): void;
   stop(): Promise<void>;
 }
 
 /**
- * `listener`: the client port's listening socket, handed over by the local supervisor so that
- * several relays share one endpoint (src/cli/local-supervisor.ts); otherwise the relay binds it.
+ * `handedOver`: the relay binds nothing; the local supervisor hands it the client port's
+ * listening socket and connections (`adopt`, `accept`), so that several relays share one
+ * endpoint (src/cli/relay-pool.ts). Otherwise the relay binds the port itself.
  */
 export async function startRelayRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
-  listener?: unknown): Promise<RelayRole> {
+  handedOver = false): Promise<RelayRole> {
   const configured = nodesOf(config, 'qp');
+  // The QPs registered in etcd, followed by a watch (it changes only when a node comes or goes);
+  // every configured one until the first read.
   let live = new Set<string>(configured.map((q) => q.name));
-  const refresh = async () => {
-    try {
-      const registered = await listUnder(coordination, `${clusterPrefix(config)}nodes/`);
-      live = new Set(registered.map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
-    } catch (error) {
-      env.log.warn(`relay: cannot read live nodes: ${(error as Error).message}`);
-    }
-  };
-  await refresh();
-  const timer = env.timers.setInterval(() => void refresh(), REFRESH_MS);
+  const registered = observePrefix(coordination, env.timers, `${clusterPrefix(config)}nodes/`, (entries) => {
+    live = new Set([...entries.keys()].map((key) => key.slice(key.lastIndexOf('/') + 1)));
+  });
   let next = 0;
   const backendOf = (q: NodeConfig): Backend => ({ host: q.host, port: q.port });
   const server = await startSpliceServer({
-    host: node.host, port: node.port, ...(listener !== undefined ? { listener } : {}),
+    host: node.host, port: node.port, bind: !handedOver,
     pick: () => {
       const up = configured.filter((q) => live.has(q.name));
       const candidates = up.length > 0 ? up : configured;
@@ -54,13 +50,14 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
     all: () => configured.map(backendOf),
     onError: (message) => env.log.warn(message),
   });
-  const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'relay', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
+  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+    JSON.stringify({ role: 'relay', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   return {
     port: server.port,
     accept: (client) => server.accept(client),
+    adopt: (listener) => server.adopt(listener),
     async stop() {
-      env.timers.clearInterval(timer);
+      await registered.close();
       await registration.revoke().catch(() => {});
       await server.close();
     },

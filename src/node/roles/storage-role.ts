@@ -26,14 +26,17 @@ import { MvccStorage } from '../../storage/mvcc-storage.js';
 import { restoreSnapshot, snapshotPages, type SnapshotPage } from '../../storage/snapshot.js';
 import { SafeTime } from '../../storage/safe-time.js';
 import { InFlightDecisions } from '../../storage/in-flight-decisions.js';
+import { GroupedApply } from '../../storage/grouped-apply.js';
 import { columnKeyOf } from '../column-key.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { journalPrefix, leaderKey } from './adjudicator-role.js';
-import { listUnder, observeKey, register } from './leadership.js';
+import { listUnder, observeKey, register, type Registration } from './leadership.js';
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 
 const MAX_PENDING_NOTICES = 10_000;
+/** Most records one store write applies when several journal batches arrive together. */
+const MAX_RECORDS_PER_APPLY = 4_096;
 const REGISTRATION_TTL_SECONDS = 2;
 /** How often the applied position is published for the journal trimmer. */
 const REPORT_APPLIED_MS = 1_000;
@@ -79,19 +82,23 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     if (streamStart !== null && storage.appliedPosition >= streamStart) decisions.advanceDecided(latestDecided);
   };
 
-  // Apply the journal in order, one batch at a time.
-  let applying: Promise<void> = Promise.resolve();
-  const subscription: JournalSubscription = await journal.follow(storage.appliedPosition, (records, last) => {
-    applying = applying.then(async () => {
-      await storage.apply(records, last);
-      lastCommitApplied = records[records.length - 1]!.commitTimestamp;
+  // Apply the journal in order; batches that arrive together share one store write.
+  const applier = new GroupedApply({
+    apply: (records, position) => storage.apply(records, position),
+    onApplied: () => {
+      lastCommitApplied = storage.lastAppliedTimestamp;
       advance();
-    }).catch((error: unknown) => {
+    },
+    onFailure: (error) => {
       // Storage that cannot apply cannot serve correct reads: stop, and come back from the journal.
-      env.log.error(`${node.name}: applying the journal failed: ${(error as Error).message}`);
+      env.log.error(`${node.name}: applying the journal failed: ${error.message}`);
       process.exitCode = 1;
-      safeTime.close(error as Error);
-    });
+      safeTime.close(error);
+    },
+    maxRecords: MAX_RECORDS_PER_APPLY,
+  });
+  const subscription: JournalSubscription = await journal.follow(storage.appliedPosition, (records, last) => {
+    applier.offer(records, last);
   }, (error) => {
     env.log.error(`${node.name}: fell behind the journal's trim point (${error.message}); exiting to restart from a snapshot`);
     onFatal();
@@ -152,8 +159,8 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       },
     },
   });
-  const registration = await register(coordination, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'storage', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS);
+  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+    JSON.stringify({ role: 'storage', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
   const gc = env.timers.setInterval(() => {
     if (snapshotsRunning > 0) return;
@@ -174,7 +181,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       follow(null, 0);
       await subscription.close();
       await journal.close();
-      await applying;
+      await applier.settled();
       safeTime.close();
       await server.close();
       await storage.close();
@@ -184,17 +191,22 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** Publishes the applied position, with the registration's lease, whenever it moved. */
-function reportApplied(env: Env, coordination: Coordination, key: string, lease: Lease, applied: () => number) {
+/**
+ * Publishes the applied position, on the registration's lease, whenever it moved or the lease
+ * was replaced (the key went with the lost one).
+ */
+function reportApplied(env: Env, coordination: Coordination, key: string, registration: Registration, applied: () => number) {
   let reported = -1;
+  let reportedOn: Lease | null = null;
   let inFlight = false;
   const keyBytes = new TextEncoder().encode(key);
   return env.timers.setInterval(() => {
     const position = applied();
-    if (position === reported || inFlight) return;
+    const lease = registration.lease;
+    if ((position === reported && lease === reportedOn) || inFlight) return;
     inFlight = true;
     coordination.transaction([], [{ type: 'put', key: keyBytes, value: new TextEncoder().encode(String(position)), lease: lease.id }])
-      .then(() => { reported = position; }, (error: unknown) => env.log.warn(`publishing the applied position: ${(error as Error).message}`))
+      .then(() => { reported = position; reportedOn = lease; }, (error: unknown) => env.log.warn(`publishing the applied position: ${(error as Error).message}`))
       .finally(() => { inFlight = false; });
   }, REPORT_APPLIED_MS);
 }
