@@ -206,3 +206,33 @@ test('batches stay under the byte bound, in order; a larger item goes alone', ()
   assert.deepEqual(batches, [[big], [20, 5], [MAX_BATCH_BYTES * 2], [1]]);
   assert.equal(approximateBytes({ key: Buffer.alloc(100), writes: [{ value: new Uint8Array(50), tombstone: false }], id: 'abc' }), 100 + 50 + 8 + 3);
 });
+
+test('a one-way call travels in the turn\'s batch with id 0 and leaves nothing pending; it is dropped once the stream is lost or the multiplexer closed', async () => {
+  const { streams, multiplexer } = harness();
+  const log: string[] = [];
+  track(multiplexer.call('Commit', { key: 'a' }, 1_000), log);
+  multiplexer.send('Notify', { timestamp: 5 });
+  multiplexer.send('Notify', { timestamp: 6 });
+  await turn();
+  assert.equal(streams[0]!.batches.length, 1, 'one-way calls share the turn\'s message');
+  const sent = streams[0]!.calls;
+  assert.deepEqual(sent.map((c) => [c.method, c.oneWay ?? false]), [['Commit', false], ['Notify', true], ['Notify', true]]);
+  assert.deepEqual(sent.filter((c) => c.oneWay).map((c) => c.id), [0, 0]);
+  assert.notEqual(sent[0]!.id, 0, 'an answered call never gets id 0');
+  assert.equal(multiplexer.pending, 1, 'only the answered call waits');
+  // The stream breaks: the answered call fails, the one-way ones are simply gone.
+  streams[0]!.onEnd(new Error('reset'));
+  await turn();
+  assert.deepEqual(log, ['failed lost: reset']);
+  assert.equal(multiplexer.pending, 0);
+  // The next one-way call opens a new stream; after close nothing goes out.
+  multiplexer.send('Notify', { timestamp: 7 });
+  await turn();
+  assert.equal(streams.length, 2);
+  assert.deepEqual(streams[1]!.calls.map((c) => c.request['timestamp']), [7]);
+  multiplexer.close();
+  multiplexer.send('Notify', { timestamp: 8 });
+  await turn();
+  assert.deepEqual(streams[1]!.calls.map((c) => c.request['timestamp']), [7]);
+  assert.equal(streams.length, 2);
+});

@@ -23,6 +23,8 @@ export interface OutgoingCall {
   readonly id: number;
   readonly method: string;
   readonly request: CallMessage;
+  /** The other side runs it and sends no answer (see CallMultiplexer.send). */
+  readonly oneWay?: true;
 }
 
 /** An answer: the reply, or the error the call fails with (already converted by the transport). */
@@ -94,6 +96,20 @@ export class CallMultiplexer {
     });
   }
 
+  /**
+   * A call that wants no answer (a hint such as Notify, whose reply is empty): it travels in
+   * the turn's batch like any call, but the other side sends nothing back and this side keeps
+   * no state or timer for it. Best effort: dropped when the multiplexer is closed or its stream
+   * fails, and a stream that breaks loses it silently.
+   */
+  send(method: string, request: CallMessage): void {
+    if (this.closed) return;
+    const state = this.current ?? this.openStream();
+    if (state.ended) return;
+    state.queued.push({ id: 0, method, request, oneWay: true });
+    if (state.queued.length === 1) this.timers.setImmediate(() => this.flush(state));
+  }
+
   /** Calls waiting for an answer (for tests and assertions). */
   get pending(): number {
     return this.pendingCount;
@@ -121,7 +137,8 @@ export class CallMultiplexer {
 
   private takeId(state: StreamState): number {
     // uint32 on the wire; an id still pending after 2^32 calls would be a leak, not a reuse.
-    this.nextId = (this.nextId + 1) >>> 0;
+    // 0 marks one-way calls, so answered ones never get it.
+    this.nextId = (this.nextId + 1) >>> 0 || 1;
     assert(!state.pending.has(this.nextId), 'a call id is reused while its call is pending');
     return this.nextId;
   }

@@ -8,6 +8,7 @@ import { EtcdWatches } from './etcd-watch.js';
 import type {
   Comparison, Coordination, Lease, Operation, RangeResult, StoredEntry, TransactionResult, Watch, WatchEvent,
 } from './coordination.js';
+import { EtcdTxnClient } from './etcd-txn.js';
 
 /** DSQL allows 10 MiB transactions; a journal batch carries several, plus framing. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -47,6 +48,13 @@ function transferAllowanceMs(context: { method: string; params?: unknown }): num
 }
 
 const TRANSFER_MS_PER_MIB = 1_000;
+
+/** transferAllowanceMs for a transaction's operations, before they are converted. */
+function transferAllowanceOf(operations: readonly Operation[]): number {
+  let bytes = 0;
+  for (const o of operations) if (o.type !== 'delete') bytes += o.value.length;
+  return Math.floor(bytes / (1024 * 1024)) * TRANSFER_MS_PER_MIB;
+}
 
 function requestOp(o: Operation): IRequestOp {
   switch (o.type) {
@@ -106,6 +114,8 @@ export class EtcdCoordination implements Coordination {
   /** A client for the etcd leader alone, while it is known; its endpoint and when it was found. */
   private leader: { readonly client: Etcd3; readonly endpoint: string; readonly foundMs: number } | null = null;
   private findingLeader = false;
+  /** The lean Txn client for the leader's endpoint (see `transaction`). */
+  private leaderTxn: EtcdTxnClient | null = null;
   private closed = false;
 
   constructor(endpoints: readonly string[], options: EtcdCoordinationOptions = {}) {
@@ -173,7 +183,50 @@ export class EtcdCoordination implements Coordination {
     }
   }
 
+  /**
+   * On the etcd leader through the lean Txn client (etcd-txn.ts) while the leader is known;
+   * when that fails, through etcd3 to any member, as every call here is safe to repeat.
+   */
   async transaction(comparisons: readonly Comparison[], operations: readonly Operation[]): Promise<TransactionResult> {
+    const lean = this.leaderTxnClient();
+    if (lean !== null) {
+      try {
+        return await lean.transaction(comparisons, operations, CALL_DEADLINE_MS + transferAllowanceOf(operations));
+      } catch {
+        this.dropLeaderTxn(lean);
+      }
+    }
+    return this.transactionOnAnyMember(comparisons, operations);
+  }
+
+  /**
+   * The lean Txn client for the etcd leader, made when the leader is found (or found anew);
+   * null while no leader is known or calls do not prefer it.
+   */
+  private leaderTxnClient(): EtcdTxnClient | null {
+    if (!this.preferLeader || this.closed) return null;
+    this.kvClient(); // looks the leader up again when it is due
+    const endpoint = this.leader?.endpoint ?? null;
+    if (this.leaderTxn?.endpoint !== endpoint) {
+      this.leaderTxn?.close();
+      this.leaderTxn = endpoint === null ? null : new EtcdTxnClient(endpoint);
+    }
+    return this.leaderTxn;
+  }
+
+  /** A call on the leader failed: look the leader up again and go to any member meanwhile. */
+  private dropLeaderTxn(lean: EtcdTxnClient): void {
+    if (this.leaderTxn !== lean) return;
+    lean.close();
+    this.leaderTxn = null;
+    const leader = this.leader;
+    if (leader !== null && leader.endpoint === lean.endpoint) {
+      this.leader = null;
+      leader.client.close();
+    }
+  }
+
+  private async transactionOnAnyMember(comparisons: readonly Comparison[], operations: readonly Operation[]): Promise<TransactionResult> {
     const request = {
       compare: comparisons.map((c) => c.target === 'value'
         ? { key: buffer(c.key), target: 'Value' as const, result: 'Equal' as const, value: buffer(c.value) }
@@ -184,7 +237,7 @@ export class EtcdCoordination implements Coordination {
         }),
       success: operations.map(requestOp),
     };
-    const response = await this.onLeader((client) => client.kv.txn(request));
+    const response = await this.client.kv.txn(request);
     return { succeeded: response.succeeded, revision: Number(response.header.revision) };
   }
 
@@ -219,6 +272,8 @@ export class EtcdCoordination implements Coordination {
     for (const lease of this.leases) lease.release();
     this.leases.clear();
     this.closed = true;
+    this.leaderTxn?.close();
+    this.leaderTxn = null;
     this.watches.close();
     this.leader?.client.close();
     this.leader = null;

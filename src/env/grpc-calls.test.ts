@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqlError } from '../contracts/errors.js';
+import { EventEmitter } from 'node:events';
 import { grpcClient, serveGrpc, TransportError, type Message } from './grpc.js';
+import { serveCalls } from './grpc-calls.js';
 
 /** A storage server whose Get answers are held until released, in any order. */
 async function holdingStorage() {
@@ -93,4 +95,52 @@ test('a call in flight when the client closes still gets its answer', async () =
   } finally {
     await server.close();
   }
+});
+
+test('a one-way call runs its handler and is not answered, not even when the handler fails; calls beside it are answered as usual', async () => {
+  const notified: number[] = [];
+  const server = await serveGrpc('127.0.0.1', 0, {
+    Adjudicator: {
+      Notify: async (request: Message) => {
+        if (request['timestamp'] === 13) throw new Error('refused');
+        notified.push(request['timestamp']);
+        return {};
+      },
+      Commit: async () => ({ kind: 'committed', commit_timestamp: 42, reason: '' }),
+    },
+  });
+  const client = grpcClient('Adjudicator', `127.0.0.1:${server.port}`);
+  try {
+    client.send('Notify', { timestamp: 11, replica: '' });
+    client.send('Notify', { timestamp: 13, replica: '' });
+    const reply = client.call('Commit', { transaction_id: 't', start_timestamp: 1, writes: [], lock_keys: [], schema_keys: [], key_share_keys: [] }, 5_000);
+    client.send('Notify', { timestamp: 12, replica: 'storage-1' });
+    assert.equal((await reply)['commit_timestamp'], 42);
+    await until(() => notified.length === 2);
+    assert.deepEqual(notified, [11, 12]);
+    // Still one stream, healthy: a failed one-way call did not break it.
+    assert.equal((await client.call('Commit', { transaction_id: 'u', start_timestamp: 1, writes: [], lock_keys: [], schema_keys: [], key_share_keys: [] }, 5_000))['kind'], 'committed');
+  } finally {
+    client.close();
+    await server.close();
+  }
+});
+
+test('the server writes answers for answered calls only: a one-way call adds nothing to the stream', async () => {
+  const written: Message[] = [];
+  const stream = Object.assign(new EventEmitter(), { write: (message: Message) => { written.push(message); return true; }, end: () => {} });
+  const ran: string[] = [];
+  serveCalls(stream as never, {
+    notify: async (request) => { ran.push(`notify ${request['timestamp']}`); return {}; },
+    commit: async () => { ran.push('commit'); return { kind: 'committed' }; },
+  });
+  stream.emit('data', { calls: [
+    { id: 0, one_way: true, request: 'notify', notify: { timestamp: 1 } },
+    { id: 7, one_way: false, request: 'commit', commit: {} },
+    { id: 0, one_way: true, request: 'notify', notify: { timestamp: 2 } },
+  ] });
+  await until(() => written.length > 0);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(ran, ['notify 1', 'commit', 'notify 2']);
+  assert.deepEqual(written, [{ answers: [{ id: 7, commit: { kind: 'committed' } }] }]);
 });

@@ -47,7 +47,7 @@ function answerOf(message: CallMessage): IncomingAnswer {
 }
 
 function callMessage(call: OutgoingCall): CallMessage {
-  return { id: call.id, [fieldOf(call.method)]: call.request };
+  return call.oneWay ? { id: 0, one_way: true, [fieldOf(call.method)]: call.request } : { id: call.id, [fieldOf(call.method)]: call.request };
 }
 
 /** Calls over one `Calls` stream of `client` at a time, opened when a call needs one. */
@@ -106,6 +106,11 @@ export function serveCalls(stream: grpc.ServerDuplexStream<CallMessage, CallMess
     for (const call of batch['calls'] as CallMessage[]) {
       const field = call['request'] as string | undefined;
       const handler = field === undefined ? undefined : handlers[field];
+      if (call['one_way'] === true) {
+        // No answer goes back, not even a failure: the caller keeps nothing to settle.
+        if (handler !== undefined) handler(call[field!]).catch(() => {});
+        continue;
+      }
       const id = call['id'] as number;
       running++;
       const replied = handler === undefined

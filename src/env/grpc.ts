@@ -57,6 +57,34 @@ function serviceDefinition(name: ServiceName): grpc.ServiceDefinition {
   return (strataPackage()[name] as grpc.ServiceClientConstructor).service;
 }
 
+/**
+ * The definition with each server stream's messages encoded once per message object: the
+ * adjudicator leader pushes one notice object to every storage replica's stream (one per
+ * decision turn and replica under load), and grpc-js would encode it once per stream. grpc-js
+ * copies the bytes into each stream's frame, so the streams can share them; a pushed message
+ * must not change afterwards (every push here builds a new object).
+ */
+function encodingSharedMessagesOnce(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const shared: Record<string, grpc.MethodDefinition<Message, Message>> = { ...definition };
+  for (const [method, spec] of Object.entries(definition)) {
+    if (!spec.responseStream || spec.requestStream) continue;
+    const encode = spec.responseSerialize;
+    const encoded = new WeakMap<object, Buffer>();
+    shared[method] = {
+      ...spec,
+      responseSerialize: (message: Message) => {
+        let bytes = encoded.get(message);
+        if (bytes === undefined) {
+          bytes = encode(message);
+          encoded.set(message, bytes);
+        }
+        return bytes;
+      },
+    };
+  }
+  return shared as grpc.ServiceDefinition;
+}
+
 function toStatus(error: unknown): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   if (error instanceof SqlError) {
@@ -112,7 +140,7 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
           (handler as UnaryHandler)(call.request).then((reply) => callback(null, reply), (error: unknown) => callback(toStatus(error)));
         };
     }
-    server.addService(definition, handlers);
+    server.addService(encodingSharedMessagesOnce(definition), handlers);
   }
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => (error ? reject(error) : resolve(actual)));
@@ -136,6 +164,11 @@ export interface GrpcClient {
    * the same errors, at a fraction of a unary call's cost.
    */
   call(method: string, request: Message, deadlineMs: number): Promise<Message>;
+  /**
+   * The unary `method` over the `Calls` stream with no answer: the other side runs its handler
+   * and sends nothing back (only for services whose call message has `one_way`). Best effort.
+   */
+  send(method: string, request: Message): void;
   stream(method: string, request: Message, onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): { cancel(): void };
   close(): void;
 }
@@ -149,6 +182,10 @@ export function grpcClient(service: ServiceName, address: string): GrpcClient {
     call(method, request, deadlineMs) {
       calls ??= callsClient(client);
       return calls.call(method, request, deadlineMs);
+    },
+    send(method, request) {
+      calls ??= callsClient(client);
+      calls.send(method, request);
     },
     unary(method, request, deadlineMs) {
       return new Promise((resolve, reject) => {

@@ -19,25 +19,13 @@ export interface RemoteAdjudicatorOptions {
   readonly attemptMs?: number;
 }
 
-const NOTIFY_DEADLINE_MS = 1_000;
-/**
- * Notify calls in flight at once per query processor. With one, a snapshot taken while the
- * previous request was on its way waited for that answer before its own went out: a read then
- * waited two round trips to the leader, and a late answer held back every read behind it.
- */
-const MAX_NOTIFIES_IN_FLIGHT = 4;
-
 export class RemoteAdjudicator implements Adjudicator {
   private client: GrpcClient | null = null;
   private readonly retryWindowMs: number;
   private readonly attemptMs: number;
   private leaderChanged: (() => void)[] = [];
-  /** The highest snapshot a notice was asked for, and how many requests are on their way. */
+  /** The highest snapshot a notice was asked for. */
   private requested: Timestamp = 0;
-  private noticesInFlight = 0;
-  /** The highest snapshot asked for while the bound was reached (0: none waiting), and its replica. */
-  private deferred: Timestamp = 0;
-  private deferredReplica = '';
 
   constructor(private readonly options: RemoteAdjudicatorOptions) {
     this.retryWindowMs = options.retryWindowMs ?? 8_000;
@@ -88,29 +76,17 @@ export class RemoteAdjudicator implements Adjudicator {
   /**
    * Asks the leader for a watermark notice covering `timestamp` (a snapshot about to be read
    * from the storage replica named `replica`; '': any), so storage need not wait for the next
-   * periodic one. Best effort: a lost request costs only that wait. Up to
-   * MAX_NOTIFIES_IN_FLIGHT requests go out at once; past that, those made meanwhile go as one
-   * when an answer comes back.
+   * periodic one. One way (no answer: the notice is the answer, and it goes to the replica):
+   * each request leaves at once, those of one event-loop turn in one message, and a snapshot
+   * at or below one already asked for sends nothing. Best effort: a lost request costs only
+   * the wait for the next notice.
    */
   requestNotice(timestamp: Timestamp, replica = ''): void {
     if (timestamp <= this.requested) return;
     const client = this.client;
     if (client === null) return;
-    if (this.noticesInFlight >= MAX_NOTIFIES_IN_FLIGHT) {
-      if (timestamp > this.deferred) {
-        this.deferred = timestamp;
-        this.deferredReplica = replica;
-      }
-      return;
-    }
     this.requested = timestamp;
-    this.noticesInFlight++;
-    void client.call('Notify', { timestamp, replica }, NOTIFY_DEADLINE_MS).catch(() => {}).finally(() => {
-      this.noticesInFlight--;
-      const next = this.deferred;
-      this.deferred = 0;
-      if (next > 0) this.requestNotice(next, this.deferredReplica);
-    });
+    client.send('Notify', { timestamp, replica });
   }
 
   /** A query processor in its own process starts transactions at now().latest (DESIGN.md §2). */

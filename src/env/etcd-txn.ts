@@ -1,0 +1,410 @@
+/**
+ * etcd's KV.Txn without the etcd3 client: the adjudicator leader's journal appends (several a
+ * millisecond under load) go through here to the etcd leader. Through etcd3 each one converted
+ * the request object by object (protobufjs fromObject/encode), went through its connection pool
+ * and fault policies and grpc-js's call stack (interceptors, resolver, load balancer, filters):
+ * bench:distributed's profile put a quarter of the leader's JavaScript time there. Here the
+ * request is encoded straight into one buffer (etcd's rpc.proto, field numbers below), sent as
+ * one gRPC message on an HTTP/2 stream of one long-lived session, and only the two fields the
+ * Coordination contract needs are read from the answer (the header's revision, `succeeded`).
+ *
+ * Failure semantics are a unary call's: a non-OK grpc-status, a reset stream, a lost session or
+ * a missed deadline rejects the call (EtcdTxnError); the caller decides whether to retry
+ * elsewhere (EtcdCoordination sends it again through etcd3 to any member: every transaction
+ * Strata sends is safe to repeat). A lost session is replaced by the next call.
+ */
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import type { Comparison, Operation, TransactionResult } from './coordination.js';
+
+/** gRPC status codes used here (grpc/doc/statuscodes.md). */
+const DEADLINE_EXCEEDED = 4;
+const UNAVAILABLE = 14;
+const INTERNAL = 13;
+
+export class EtcdTxnError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+// --- etcdserverpb field numbers (etcd3/proto/rpc.proto) and wire types
+const VARINT = 0;
+const LEN = 2;
+const tag = (field: number, wireType: number): number => (field << 3) | wireType;
+// TxnRequest
+const TXN_COMPARE = tag(1, LEN);
+const TXN_SUCCESS = tag(2, LEN);
+// Compare
+const COMPARE_RESULT = tag(1, VARINT);
+const COMPARE_TARGET = tag(2, VARINT);
+const COMPARE_KEY = tag(3, LEN);
+const COMPARE_CREATE_REVISION = tag(5, VARINT);
+const COMPARE_MOD_REVISION = tag(6, VARINT);
+const COMPARE_VALUE = tag(7, LEN);
+const RESULT = { '==': 0, '>': 1, '<': 2 } as const;
+const TARGET = { create: 1, mod: 2, value: 3 } as const;
+// RequestOp
+const OP_PUT = tag(2, LEN);
+const OP_DELETE_RANGE = tag(3, LEN);
+const OP_TXN = tag(4, LEN);
+// PutRequest / DeleteRangeRequest
+const PUT_KEY = tag(1, LEN);
+const PUT_VALUE = tag(2, LEN);
+const PUT_LEASE = tag(3, VARINT);
+const DELETE_KEY = tag(1, LEN);
+const DELETE_RANGE_END = tag(2, LEN);
+// TxnResponse / ResponseHeader
+const RESPONSE_HEADER = 1;
+const RESPONSE_SUCCEEDED = 2;
+const HEADER_REVISION = 3;
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+function bigVarintSize(value: bigint): number {
+  let size = 1;
+  while (value >= 0x80n) {
+    value >>= 7n;
+    size++;
+  }
+  return size;
+}
+
+const bytesFieldSize = (bytes: Uint8Array): number => 1 + varintSize(bytes.length) + bytes.length;
+
+/** A writer over one buffer sized in advance (every size function below matches its write). */
+class Writer {
+  offset = 0;
+  constructor(readonly buffer: Buffer) {}
+
+  varint(value: number): void {
+    while (value >= 0x80) {
+      this.buffer[this.offset++] = (value % 128) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buffer[this.offset++] = value;
+  }
+
+  bigVarint(value: bigint): void {
+    while (value >= 0x80n) {
+      this.buffer[this.offset++] = Number(value & 0x7fn) | 0x80;
+      value >>= 7n;
+    }
+    this.buffer[this.offset++] = Number(value);
+  }
+
+  bytes(fieldTag: number, bytes: Uint8Array): void {
+    this.buffer[this.offset++] = fieldTag;
+    this.varint(bytes.length);
+    this.buffer.set(bytes, this.offset);
+    this.offset += bytes.length;
+  }
+
+  /** A nested message's tag and length; its fields follow. */
+  open(fieldTag: number, size: number): void {
+    this.buffer[this.offset++] = fieldTag;
+    this.varint(size);
+  }
+}
+
+function compareSize(c: Comparison): number {
+  let size = bytesFieldSize(c.key) + 2; // key, target
+  if (RESULT[c.op] !== 0) size += 2;
+  if (c.target === 'value') size += bytesFieldSize(c.value);
+  else size += 1 + varintSize(c.revision);
+  return size;
+}
+
+function writeCompare(w: Writer, c: Comparison): void {
+  if (RESULT[c.op] !== 0) {
+    w.buffer[w.offset++] = COMPARE_RESULT;
+    w.varint(RESULT[c.op]);
+  }
+  w.buffer[w.offset++] = COMPARE_TARGET;
+  w.varint(TARGET[c.target]);
+  w.bytes(COMPARE_KEY, c.key);
+  if (c.target === 'value') {
+    w.bytes(COMPARE_VALUE, c.value);
+  } else {
+    // A oneof member is sent even when 0 (proto3 keeps which member was set).
+    w.buffer[w.offset++] = c.target === 'create' ? COMPARE_CREATE_REVISION : COMPARE_MOD_REVISION;
+    w.varint(c.revision);
+  }
+}
+
+function leaseOf(o: Operation): bigint {
+  return o.type === 'put' && o.lease !== undefined && o.lease !== '0' ? BigInt(o.lease) : 0n;
+}
+
+function putSize(key: Uint8Array, value: Uint8Array, lease: bigint): number {
+  return bytesFieldSize(key) + bytesFieldSize(value) + (lease !== 0n ? 1 + bigVarintSize(lease) : 0);
+}
+
+/** The nested transaction a `create` is: put the key only if it was never created. */
+function createCompare(key: Uint8Array): Comparison {
+  return { key, target: 'create', op: '==', revision: 0 };
+}
+
+function operationSize(o: Operation): number {
+  switch (o.type) {
+    case 'put': return putSize(o.key, o.value, leaseOf(o));
+    case 'delete': return bytesFieldSize(o.from) + (o.to !== undefined ? bytesFieldSize(o.to) : 0);
+    case 'create': {
+      const compare = compareSize(createCompare(o.key));
+      const put = putSize(o.key, o.value, 0n);
+      const op = 1 + varintSize(put) + put;
+      return 1 + varintSize(compare) + compare + 1 + varintSize(op) + op;
+    }
+  }
+}
+
+/** A RequestOp: the operation's message under its oneof field. */
+function requestOpSize(o: Operation): number {
+  const size = operationSize(o);
+  return 1 + varintSize(size) + size;
+}
+
+function writeOperation(w: Writer, o: Operation): void {
+  const size = operationSize(o);
+  switch (o.type) {
+    case 'put': {
+      w.open(OP_PUT, size);
+      w.bytes(PUT_KEY, o.key);
+      w.bytes(PUT_VALUE, o.value);
+      const lease = leaseOf(o);
+      if (lease !== 0n) {
+        w.buffer[w.offset++] = PUT_LEASE;
+        w.bigVarint(lease);
+      }
+      return;
+    }
+    case 'delete':
+      w.open(OP_DELETE_RANGE, size);
+      w.bytes(DELETE_KEY, o.from);
+      if (o.to !== undefined) w.bytes(DELETE_RANGE_END, o.to);
+      return;
+    case 'create': {
+      w.open(OP_TXN, size);
+      const compare = createCompare(o.key);
+      w.open(TXN_COMPARE, compareSize(compare));
+      writeCompare(w, compare);
+      const put = putSize(o.key, o.value, 0n);
+      w.open(TXN_SUCCESS, 1 + varintSize(put) + put);
+      w.open(OP_PUT, put);
+      w.bytes(PUT_KEY, o.key);
+      w.bytes(PUT_VALUE, o.value);
+    }
+  }
+}
+
+/**
+ * A TxnRequest (compare: the comparisons; success: the operations; no failure branch) as a
+ * gRPC length-prefixed message: [0: not compressed][u32 big-endian length][message].
+ */
+export function encodeTxnRequest(comparisons: readonly Comparison[], operations: readonly Operation[]): Buffer {
+  let size = 0;
+  for (const c of comparisons) {
+    const s = compareSize(c);
+    size += 1 + varintSize(s) + s;
+  }
+  for (const o of operations) {
+    const s = requestOpSize(o);
+    size += 1 + varintSize(s) + s;
+  }
+  const w = new Writer(Buffer.allocUnsafe(5 + size));
+  w.buffer[0] = 0;
+  w.buffer.writeUInt32BE(size, 1);
+  w.offset = 5;
+  for (const c of comparisons) {
+    w.open(TXN_COMPARE, compareSize(c));
+    writeCompare(w, c);
+  }
+  for (const o of operations) {
+    w.open(TXN_SUCCESS, requestOpSize(o));
+    writeOperation(w, o);
+  }
+  if (w.offset !== w.buffer.length) throw new Error(`etcd Txn encoding wrote ${w.offset} of ${w.buffer.length} bytes`);
+  return w.buffer;
+}
+
+/** Reads protobuf fields of one message; `onField` gets varints as numbers (exact below 2^53) and nested bytes as views. */
+function readFields(bytes: Buffer, start: number, end: number, onField: (field: number, value: number, from: number, to: number) => void): void {
+  let offset = start;
+  const varint = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      if (offset >= end) throw new Error('a truncated varint in an etcd answer');
+      const byte = bytes[offset++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+  };
+  while (offset < end) {
+    const key = varint();
+    const field = Math.floor(key / 8);
+    switch (key & 7) {
+      case VARINT: onField(field, varint(), 0, 0); break;
+      case LEN: {
+        const length = varint();
+        if (offset + length > end) throw new Error('a truncated field in an etcd answer');
+        onField(field, 0, offset, offset + length);
+        offset += length;
+        break;
+      }
+      case 1: offset += 8; break;
+      case 5: offset += 4; break;
+      default: throw new Error(`wire type ${key & 7} in an etcd answer`);
+    }
+  }
+}
+
+/** The TxnResponse's `succeeded` and its header's revision (the rest is skipped). */
+export function decodeTxnResponse(message: Buffer): TransactionResult {
+  let succeeded = false;
+  let revision = 0;
+  readFields(message, 0, message.length, (field, value, from, to) => {
+    if (field === RESPONSE_SUCCEEDED) succeeded = value !== 0;
+    else if (field === RESPONSE_HEADER) {
+      readFields(message, from, to, (inner, innerValue) => { if (inner === HEADER_REVISION) revision = innerValue; });
+    }
+  });
+  return { succeeded, revision };
+}
+
+const TXN_HEADERS = {
+  [constants.HTTP2_HEADER_METHOD]: 'POST',
+  [constants.HTTP2_HEADER_PATH]: '/etcdserverpb.KV/Txn',
+  [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+  [constants.HTTP2_HEADER_TE]: 'trailers',
+};
+
+/** The error a finished call's grpc-status and grpc-message make (null: OK). */
+function statusError(status: string | undefined, message: string | undefined): EtcdTxnError | null {
+  if (status === '0') return null;
+  if (status === undefined) return new EtcdTxnError(INTERNAL, 'etcd Txn: the answer carries no grpc-status');
+  let text = message ?? '';
+  try {
+    text = decodeURIComponent(text);
+  } catch {
+    // Not percent-encoded after all: keep it as it came.
+  }
+  return new EtcdTxnError(Number(status), `etcd Txn failed (grpc status ${status}): ${text}`);
+}
+
+/**
+ * Txn calls to one etcd member over one HTTP/2 session (opened by the first call, replaced when
+ * it fails or goes away). Calls run concurrently, each on its own stream.
+ */
+export class EtcdTxnClient {
+  private session: ClientHttp2Session | null = null;
+  private closed = false;
+
+  constructor(readonly endpoint: string) {}
+
+  transaction(comparisons: readonly Comparison[], operations: readonly Operation[], deadlineMs: number): Promise<TransactionResult> {
+    if (this.closed) return Promise.reject(new EtcdTxnError(UNAVAILABLE, 'etcd Txn client closed'));
+    let request: Buffer;
+    try {
+      request = encodeTxnRequest(comparisons, operations);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const session = this.openSession();
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request({ ...TXN_HEADERS, 'grpc-timeout': `${Math.max(1, Math.ceil(deadlineMs))}m` });
+    } catch (error) {
+      this.drop(session);
+      return Promise.reject(new EtcdTxnError(UNAVAILABLE, `etcd Txn: ${(error as Error).message}`));
+    }
+    return this.exchange(session, stream, request, deadlineMs);
+  }
+
+  /** Sends the request on `stream` and settles with its answer, exactly once. */
+  private exchange(session: ClientHttp2Session, stream: ClientHttp2Stream, request: Buffer, deadlineMs: number): Promise<TransactionResult> {
+    return new Promise<TransactionResult>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let status: string | undefined;
+      let statusMessage: string | undefined;
+      let settled = false;
+      const settle = (error: Error | null, result?: TransactionResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error !== null) reject(error);
+        else resolve(result!);
+      };
+      const timer = setTimeout(() => {
+        settle(new EtcdTxnError(DEADLINE_EXCEEDED, `etcd Txn had no answer within ${deadlineMs} ms from ${this.endpoint}`));
+        stream.close(constants.NGHTTP2_CANCEL);
+      }, deadlineMs);
+      const takeStatus = (headers: Record<string, unknown>) => {
+        if (headers['grpc-status'] !== undefined) status = String(headers['grpc-status']);
+        if (headers['grpc-message'] !== undefined) statusMessage = String(headers['grpc-message']);
+      };
+      stream.on('response', (headers) => takeStatus(headers));
+      stream.on('trailers', (trailers) => takeStatus(trailers));
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', (error: Error) => settle(new EtcdTxnError(UNAVAILABLE, `etcd Txn to ${this.endpoint}: ${error.message}`)));
+      stream.on('close', () => {
+        if (settled) return;
+        const failure = statusError(status, statusMessage);
+        if (failure !== null) {
+          // A stream that closed without a status lost its session (a reset, a GOAWAY).
+          if (status === undefined) this.drop(session);
+          settle(status === undefined ? new EtcdTxnError(UNAVAILABLE, `etcd Txn to ${this.endpoint}: the stream closed without an answer`) : failure);
+          return;
+        }
+        try {
+          settle(null, decodeTxnResponse(messageOf(Buffer.concat(chunks))));
+        } catch (error) {
+          settle(new EtcdTxnError(INTERNAL, `etcd Txn answer: ${(error as Error).message}`));
+        }
+      });
+      stream.end(request);
+    });
+  }
+
+  private openSession(): ClientHttp2Session {
+    const current = this.session;
+    if (current !== null && !current.closed && !current.destroyed) return current;
+    const session = connect(this.endpoint.includes('://') ? this.endpoint : `http://${this.endpoint}`);
+    // Calls in flight fail through their streams; the next call opens a new session.
+    session.on('error', () => this.drop(session));
+    session.on('goaway', () => this.drop(session));
+    session.on('close', () => { if (this.session === session) this.session = null; });
+    // An idle session must not keep the process alive (calls in flight hold their timers).
+    session.unref();
+    this.session = session;
+    return session;
+  }
+
+  private drop(session: ClientHttp2Session): void {
+    if (this.session === session) this.session = null;
+    if (!session.destroyed) session.destroy();
+  }
+
+  close(): void {
+    this.closed = true;
+    const session = this.session;
+    this.session = null;
+    session?.close();
+  }
+}
+
+/** The one gRPC message of an answer body: [flag][u32 length][bytes]. */
+function messageOf(body: Buffer): Buffer {
+  if (body.length < 5) throw new Error(`an answer of ${body.length} bytes`);
+  if (body[0] !== 0) throw new Error('a compressed answer (none was asked for)');
+  const length = body.readUInt32BE(1);
+  if (body.length !== 5 + length) throw new Error(`an answer of ${body.length} bytes for a message of ${length}`);
+  return body.subarray(5);
+}
