@@ -15,6 +15,7 @@
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { Comparison, Operation, TransactionResult } from './coordination.js';
+import { LENGTH_DELIMITED, VARINT, WireReader, WireWriter, bigVarintSize, lengthDelimitedSize, tag, varintFieldSize, varintSize } from './protobuf-wire.js';
 
 /** gRPC status codes used here (grpc/doc/statuscodes.md). */
 const DEADLINE_EXCEEDED = 4;
@@ -27,115 +28,55 @@ export class EtcdTxnError extends Error {
   }
 }
 
-// --- etcdserverpb field numbers (etcd3/proto/rpc.proto) and wire types
-const VARINT = 0;
-const LEN = 2;
-const tag = (field: number, wireType: number): number => (field << 3) | wireType;
+// --- etcdserverpb field numbers (etcd3/proto/rpc.proto)
 // TxnRequest
-const TXN_COMPARE = tag(1, LEN);
-const TXN_SUCCESS = tag(2, LEN);
+const TXN_COMPARE = tag(1, LENGTH_DELIMITED);
+const TXN_SUCCESS = tag(2, LENGTH_DELIMITED);
 // Compare
 const COMPARE_RESULT = tag(1, VARINT);
 const COMPARE_TARGET = tag(2, VARINT);
-const COMPARE_KEY = tag(3, LEN);
+const COMPARE_KEY = tag(3, LENGTH_DELIMITED);
 const COMPARE_CREATE_REVISION = tag(5, VARINT);
 const COMPARE_MOD_REVISION = tag(6, VARINT);
-const COMPARE_VALUE = tag(7, LEN);
+const COMPARE_VALUE = tag(7, LENGTH_DELIMITED);
 const RESULT = { '==': 0, '>': 1, '<': 2 } as const;
 const TARGET = { create: 1, mod: 2, value: 3 } as const;
 // RequestOp
-const OP_PUT = tag(2, LEN);
-const OP_DELETE_RANGE = tag(3, LEN);
-const OP_TXN = tag(4, LEN);
+const OP_PUT = tag(2, LENGTH_DELIMITED);
+const OP_DELETE_RANGE = tag(3, LENGTH_DELIMITED);
+const OP_TXN = tag(4, LENGTH_DELIMITED);
 // PutRequest / DeleteRangeRequest
-const PUT_KEY = tag(1, LEN);
-const PUT_VALUE = tag(2, LEN);
+const PUT_KEY = tag(1, LENGTH_DELIMITED);
+const PUT_VALUE = tag(2, LENGTH_DELIMITED);
 const PUT_LEASE = tag(3, VARINT);
-const DELETE_KEY = tag(1, LEN);
-const DELETE_RANGE_END = tag(2, LEN);
+const DELETE_KEY = tag(1, LENGTH_DELIMITED);
+const DELETE_RANGE_END = tag(2, LENGTH_DELIMITED);
 // TxnResponse / ResponseHeader
-const RESPONSE_HEADER = 1;
-const RESPONSE_SUCCEEDED = 2;
-const HEADER_REVISION = 3;
+const RESPONSE_HEADER = tag(1, LENGTH_DELIMITED);
+const RESPONSE_SUCCEEDED = tag(2, VARINT);
+const HEADER_REVISION = tag(3, VARINT);
 
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
+/** A Compare's revision field: a oneof member, so sent even when 0 (proto3 keeps which member was set). */
+const revisionTag = (c: Comparison): number => (c.target === 'create' ? COMPARE_CREATE_REVISION : COMPARE_MOD_REVISION);
 
-function bigVarintSize(value: bigint): number {
-  let size = 1;
-  while (value >= 0x80n) {
-    value >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-const bytesFieldSize = (bytes: Uint8Array): number => 1 + varintSize(bytes.length) + bytes.length;
-
-/** A writer over one buffer sized in advance (every size function below matches its write). */
-class Writer {
-  offset = 0;
-  constructor(readonly buffer: Buffer) {}
-
-  varint(value: number): void {
-    while (value >= 0x80) {
-      this.buffer[this.offset++] = (value % 128) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    this.buffer[this.offset++] = value;
-  }
-
-  bigVarint(value: bigint): void {
-    while (value >= 0x80n) {
-      this.buffer[this.offset++] = Number(value & 0x7fn) | 0x80;
-      value >>= 7n;
-    }
-    this.buffer[this.offset++] = Number(value);
-  }
-
-  bytes(fieldTag: number, bytes: Uint8Array): void {
-    this.buffer[this.offset++] = fieldTag;
-    this.varint(bytes.length);
-    this.buffer.set(bytes, this.offset);
-    this.offset += bytes.length;
-  }
-
-  /** A nested message's tag and length; its fields follow. */
-  open(fieldTag: number, size: number): void {
-    this.buffer[this.offset++] = fieldTag;
-    this.varint(size);
-  }
-}
+/** The target and result fields: one-byte keys of one-byte enums, whatever their values (sized once). */
+const TARGET_FIELD_SIZE = varintFieldSize(COMPARE_TARGET, TARGET.value);
+const RESULT_FIELD_SIZE = varintFieldSize(COMPARE_RESULT, RESULT['<']);
 
 function compareSize(c: Comparison): number {
-  let size = bytesFieldSize(c.key) + 2; // key, target
-  if (RESULT[c.op] !== 0) size += 2;
-  if (c.target === 'value') size += bytesFieldSize(c.value);
-  else size += 1 + varintSize(c.revision);
+  let size = lengthDelimitedSize(COMPARE_KEY, c.key.length) + TARGET_FIELD_SIZE;
+  if (RESULT[c.op] !== 0) size += RESULT_FIELD_SIZE;
+  if (c.target === 'value') size += lengthDelimitedSize(COMPARE_VALUE, c.value.length);
+  else size += varintFieldSize(revisionTag(c), c.revision);
   return size;
 }
 
-function writeCompare(w: Writer, c: Comparison): void {
-  if (RESULT[c.op] !== 0) {
-    w.buffer[w.offset++] = COMPARE_RESULT;
-    w.varint(RESULT[c.op]);
-  }
-  w.buffer[w.offset++] = COMPARE_TARGET;
-  w.varint(TARGET[c.target]);
+function writeCompare(w: WireWriter, c: Comparison): void {
+  if (RESULT[c.op] !== 0) w.varintField(COMPARE_RESULT, RESULT[c.op]);
+  w.varintField(COMPARE_TARGET, TARGET[c.target]);
   w.bytes(COMPARE_KEY, c.key);
-  if (c.target === 'value') {
-    w.bytes(COMPARE_VALUE, c.value);
-  } else {
-    // A oneof member is sent even when 0 (proto3 keeps which member was set).
-    w.buffer[w.offset++] = c.target === 'create' ? COMPARE_CREATE_REVISION : COMPARE_MOD_REVISION;
-    w.varint(c.revision);
-  }
+  if (c.target === 'value') w.bytes(COMPARE_VALUE, c.value);
+  else w.varintField(revisionTag(c), c.revision);
 }
 
 function leaseOf(o: Operation): bigint {
@@ -143,7 +84,8 @@ function leaseOf(o: Operation): bigint {
 }
 
 function putSize(key: Uint8Array, value: Uint8Array, lease: bigint): number {
-  return bytesFieldSize(key) + bytesFieldSize(value) + (lease !== 0n ? 1 + bigVarintSize(lease) : 0);
+  return lengthDelimitedSize(PUT_KEY, key.length) + lengthDelimitedSize(PUT_VALUE, value.length)
+    + (lease !== 0n ? varintSize(PUT_LEASE) + bigVarintSize(lease) : 0);
 }
 
 /** The nested transaction a `create` is: put the key only if it was never created. */
@@ -154,48 +96,51 @@ function createCompare(key: Uint8Array): Comparison {
 function operationSize(o: Operation): number {
   switch (o.type) {
     case 'put': return putSize(o.key, o.value, leaseOf(o));
-    case 'delete': return bytesFieldSize(o.from) + (o.to !== undefined ? bytesFieldSize(o.to) : 0);
-    case 'create': {
-      const compare = compareSize(createCompare(o.key));
-      const put = putSize(o.key, o.value, 0n);
-      const op = 1 + varintSize(put) + put;
-      return 1 + varintSize(compare) + compare + 1 + varintSize(op) + op;
-    }
+    case 'delete': return lengthDelimitedSize(DELETE_KEY, o.from.length) + (o.to !== undefined ? lengthDelimitedSize(DELETE_RANGE_END, o.to.length) : 0);
+    case 'create':
+      return lengthDelimitedSize(TXN_COMPARE, compareSize(createCompare(o.key)))
+        + lengthDelimitedSize(TXN_SUCCESS, lengthDelimitedSize(OP_PUT, putSize(o.key, o.value, 0n)));
+  }
+}
+
+/** A RequestOp's oneof field: which request it holds. */
+function operationTag(o: Operation): number {
+  switch (o.type) {
+    case 'put': return OP_PUT;
+    case 'delete': return OP_DELETE_RANGE;
+    case 'create': return OP_TXN;
   }
 }
 
 /** A RequestOp: the operation's message under its oneof field. */
 function requestOpSize(o: Operation): number {
-  const size = operationSize(o);
-  return 1 + varintSize(size) + size;
+  return lengthDelimitedSize(operationTag(o), operationSize(o));
 }
 
-function writeOperation(w: Writer, o: Operation): void {
-  const size = operationSize(o);
+function writeOperation(w: WireWriter, o: Operation): void {
+  w.open(operationTag(o), operationSize(o));
   switch (o.type) {
     case 'put': {
-      w.open(OP_PUT, size);
       w.bytes(PUT_KEY, o.key);
       w.bytes(PUT_VALUE, o.value);
       const lease = leaseOf(o);
       if (lease !== 0n) {
-        w.buffer[w.offset++] = PUT_LEASE;
+        w.varint(PUT_LEASE);
         w.bigVarint(lease);
       }
       return;
     }
     case 'delete':
-      w.open(OP_DELETE_RANGE, size);
       w.bytes(DELETE_KEY, o.from);
       if (o.to !== undefined) w.bytes(DELETE_RANGE_END, o.to);
       return;
     case 'create': {
-      w.open(OP_TXN, size);
+      // A transaction of its own: put the key if it was never created.
       const compare = createCompare(o.key);
       w.open(TXN_COMPARE, compareSize(compare));
       writeCompare(w, compare);
       const put = putSize(o.key, o.value, 0n);
-      w.open(TXN_SUCCESS, 1 + varintSize(put) + put);
+      w.open(TXN_SUCCESS, lengthDelimitedSize(OP_PUT, put));
       w.open(OP_PUT, put);
       w.bytes(PUT_KEY, o.key);
       w.bytes(PUT_VALUE, o.value);
@@ -209,18 +154,11 @@ function writeOperation(w: Writer, o: Operation): void {
  */
 export function encodeTxnRequest(comparisons: readonly Comparison[], operations: readonly Operation[]): Buffer {
   let size = 0;
-  for (const c of comparisons) {
-    const s = compareSize(c);
-    size += 1 + varintSize(s) + s;
-  }
-  for (const o of operations) {
-    const s = requestOpSize(o);
-    size += 1 + varintSize(s) + s;
-  }
-  const w = new Writer(Buffer.allocUnsafe(5 + size));
+  for (const c of comparisons) size += lengthDelimitedSize(TXN_COMPARE, compareSize(c));
+  for (const o of operations) size += lengthDelimitedSize(TXN_SUCCESS, requestOpSize(o));
+  const w = new WireWriter(Buffer.allocUnsafe(5 + size), 5);
   w.buffer[0] = 0;
   w.buffer.writeUInt32BE(size, 1);
-  w.offset = 5;
   for (const c of comparisons) {
     w.open(TXN_COMPARE, compareSize(c));
     writeCompare(w, c);
@@ -229,53 +167,21 @@ export function encodeTxnRequest(comparisons: readonly Comparison[], operations:
     w.open(TXN_SUCCESS, requestOpSize(o));
     writeOperation(w, o);
   }
-  if (w.offset !== w.buffer.length) throw new Error(`etcd Txn encoding wrote ${w.offset} of ${w.buffer.length} bytes`);
-  return w.buffer;
-}
-
-/** Reads protobuf fields of one message; `onField` gets varints as numbers (exact below 2^53) and nested bytes as views. */
-function readFields(bytes: Buffer, start: number, end: number, onField: (field: number, value: number, from: number, to: number) => void): void {
-  let offset = start;
-  const varint = (): number => {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      if (offset >= end) throw new Error('a truncated varint in an etcd answer');
-      const byte = bytes[offset++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-  };
-  while (offset < end) {
-    const key = varint();
-    const field = Math.floor(key / 8);
-    switch (key & 7) {
-      case VARINT: onField(field, varint(), 0, 0); break;
-      case LEN: {
-        const length = varint();
-        if (offset + length > end) throw new Error('a truncated field in an etcd answer');
-        onField(field, 0, offset, offset + length);
-        offset += length;
-        break;
-      }
-      case 1: offset += 8; break;
-      case 5: offset += 4; break;
-      default: throw new Error(`wire type ${key & 7} in an etcd answer`);
-    }
-  }
+  return w.finish('an etcd Txn');
 }
 
 /** The TxnResponse's `succeeded` and its header's revision (the rest is skipped). */
 export function decodeTxnResponse(message: Buffer): TransactionResult {
+  const reader = new WireReader(message, 0, message.length, 'malformed etcd Txn answer');
   let succeeded = false;
   let revision = 0;
-  readFields(message, 0, message.length, (field, value, from, to) => {
-    if (field === RESPONSE_SUCCEEDED) succeeded = value !== 0;
-    else if (field === RESPONSE_HEADER) {
-      readFields(message, from, to, (inner, innerValue) => { if (inner === HEADER_REVISION) revision = innerValue; });
-    }
-  });
+  while (reader.more()) {
+    const key = reader.varint();
+    if (key === RESPONSE_SUCCEEDED) succeeded = reader.varint() !== 0;
+    // The header's revision; cluster id, member id and raft term are passed over.
+    else if (key === RESPONSE_HEADER) revision = reader.embedded().varintFieldOf(HEADER_REVISION);
+    else reader.skip(key & 7);
+  }
   return { succeeded, revision };
 }
 

@@ -17,38 +17,38 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { StoredEntry, Watch, WatchEvent } from './coordination.js';
+import { LENGTH_DELIMITED, VARINT, WireReader, WireWriter, lengthDelimitedSize, tag, varintFieldSize } from './protobuf-wire.js';
 
 const WATCH_METHOD = '/etcdserverpb.Watch/Watch';
 /** How long a member may take to confirm a new watch before the next member is tried. */
 const CREATE_DEADLINE_MS = 3_000;
 const EMPTY = Buffer.alloc(0);
 
-// Protobuf wire types.
-const VARINT = 0;
-const FIXED64 = 1;
-const LENGTH_DELIMITED = 2;
-const FIXED32 = 5;
-
-/** Tag byte of field `field` (< 16) with wire type `type`. */
-const tag = (field: number, type: number): number => (field << 3) | type;
-
-function varintBytes(value: number): number {
-  let n = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buffer: Buffer, offset: number, value: number): number {
-  while (value >= 128) {
-    buffer[offset++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  buffer[offset++] = value;
-  return offset;
-}
+// etcdserverpb / mvccpb field numbers (etcd 3.4's rpc.proto, kv.proto).
+// WatchRequest / WatchCreateRequest
+const REQUEST_CREATE = tag(1, LENGTH_DELIMITED);
+const CREATE_KEY = tag(1, LENGTH_DELIMITED);
+const CREATE_RANGE_END = tag(2, LENGTH_DELIMITED);
+const CREATE_START_REVISION = tag(3, VARINT);
+// WatchResponse / ResponseHeader
+const RESPONSE_HEADER = tag(1, LENGTH_DELIMITED);
+const RESPONSE_CREATED = tag(3, VARINT);
+const RESPONSE_CANCELED = tag(4, VARINT);
+const RESPONSE_COMPACT_REVISION = tag(5, VARINT);
+const RESPONSE_CANCEL_REASON = tag(6, LENGTH_DELIMITED);
+const RESPONSE_EVENTS = tag(11, LENGTH_DELIMITED);
+const HEADER_REVISION = tag(3, VARINT);
+// Event / KeyValue
+const EVENT_TYPE = tag(1, VARINT);
+const EVENT_KV = tag(2, LENGTH_DELIMITED);
+const EVENT_TYPE_DELETE = 1;
+const KV_KEY = tag(1, LENGTH_DELIMITED);
+const KV_CREATE_REVISION = tag(2, VARINT);
+const KV_MOD_REVISION = tag(3, VARINT);
+const KV_VALUE = tag(5, LENGTH_DELIMITED);
+const KV_LEASE = tag(6, VARINT);
+/** What errors from a message that is not one say first. */
+const MALFORMED = 'malformed etcd watch response';
 
 /**
  * WatchRequest { create_request: WatchCreateRequest { key, range_end, start_revision } }.
@@ -56,26 +56,14 @@ function writeVarint(buffer: Buffer, offset: number, value: number): number {
  */
 export function encodeWatchCreate(key: Uint8Array, rangeEnd: Uint8Array, startRevision: number): Buffer {
   if (!(Number.isSafeInteger(startRevision) && startRevision >= 0)) throw new Error(`a watch starts at a revision ≥ 0 (${startRevision})`);
-  const inner = 1 + varintBytes(key.length) + key.length + 1 + varintBytes(rangeEnd.length) + rangeEnd.length
-    + (startRevision > 0 ? 1 + varintBytes(startRevision) : 0);
-  const buffer = Buffer.allocUnsafe(1 + varintBytes(inner) + inner);
-  let offset = 0;
-  buffer[offset++] = tag(1, LENGTH_DELIMITED);
-  offset = writeVarint(buffer, offset, inner);
-  buffer[offset++] = tag(1, LENGTH_DELIMITED);
-  offset = writeVarint(buffer, offset, key.length);
-  buffer.set(key, offset);
-  offset += key.length;
-  buffer[offset++] = tag(2, LENGTH_DELIMITED);
-  offset = writeVarint(buffer, offset, rangeEnd.length);
-  buffer.set(rangeEnd, offset);
-  offset += rangeEnd.length;
-  if (startRevision > 0) {
-    buffer[offset++] = tag(3, VARINT);
-    offset = writeVarint(buffer, offset, startRevision);
-  }
-  if (offset !== buffer.length) throw new Error('watch request encoded to its computed length');
-  return buffer;
+  const inner = lengthDelimitedSize(CREATE_KEY, key.length) + lengthDelimitedSize(CREATE_RANGE_END, rangeEnd.length)
+    + (startRevision > 0 ? varintFieldSize(CREATE_START_REVISION, startRevision) : 0);
+  const w = new WireWriter(Buffer.allocUnsafe(lengthDelimitedSize(REQUEST_CREATE, inner)));
+  w.open(REQUEST_CREATE, inner);
+  w.bytes(CREATE_KEY, key);
+  w.bytes(CREATE_RANGE_END, rangeEnd);
+  if (startRevision > 0) w.varintField(CREATE_START_REVISION, startRevision);
+  return w.finish('an etcd watch request');
 }
 
 /** What Strata uses of one WatchResponse. */
@@ -90,120 +78,42 @@ export interface WatchResponseView {
   readonly events: WatchEvent[];
 }
 
-/** A cursor over one protobuf message (or an embedded one: `end` bounds it). */
-class WireReader {
-  constructor(readonly bytes: Buffer, public offset: number, readonly end: number) {}
-
-  /** A varint as a number: exact below 2^53 (revisions, lengths); larger ones (a negative int64) only approximately. */
-  varint(): number {
-    let byte = this.byte();
-    if (byte < 0x80) return byte;
-    let value = byte & 0x7f;
-    let scale = 128;
-    for (let i = 1; i < 10; i++) {
-      byte = this.byte();
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-    throw new Error('malformed etcd watch response: a varint longer than 10 bytes');
-  }
-
-  /** A varint as the decimal string of an int64 (lease ids use all 64 bits). */
-  int64String(): string {
-    let value = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.byte();
-      value |= BigInt(byte & 0x7f) << shift;
-      if (byte < 0x80) return BigInt.asIntN(64, value).toString();
-      shift += 7n;
-    }
-    throw new Error('malformed etcd watch response: a varint longer than 10 bytes');
-  }
-
-  /** A length-delimited field: [start, end) of its bytes, the cursor moved past them. */
-  lengthDelimited(): number {
-    const length = this.varint();
-    const start = this.offset;
-    if (start + length > this.end) throw new Error('malformed etcd watch response: a field runs past its message');
-    this.offset = start + length;
-    return start;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === VARINT) this.varint();
-    else if (wireType === LENGTH_DELIMITED) this.lengthDelimited();
-    else if (wireType === FIXED64) this.advance(8);
-    else if (wireType === FIXED32) this.advance(4);
-    else throw new Error(`malformed etcd watch response: wire type ${wireType}`);
-  }
-
-  private advance(bytes: number): void {
-    if (this.offset + bytes > this.end) throw new Error('malformed etcd watch response: a field runs past its message');
-    this.offset += bytes;
-  }
-
-  private byte(): number {
-    if (this.offset >= this.end) throw new Error('malformed etcd watch response: a varint runs past its message');
-    return this.bytes[this.offset++]!;
-  }
-}
-
 /** Decodes a WatchResponse; keys and values are views of `message`. */
 export function decodeWatchResponse(message: Buffer): WatchResponseView {
-  const reader = new WireReader(message, 0, message.length);
+  const reader = new WireReader(message, 0, message.length, MALFORMED);
   let revision = 0;
   let created = false;
   let canceled = false;
   let compactRevision = 0;
   let cancelReason = '';
   const events: WatchEvent[] = [];
-  while (reader.offset < reader.end) {
+  while (reader.more()) {
     const key = reader.varint();
-    const field = Math.floor(key / 8);
-    const wireType = key & 7;
-    if (field === 1 && wireType === LENGTH_DELIMITED) {
-      const start = reader.lengthDelimited();
-      revision = headerRevision(new WireReader(message, start, reader.offset));
-    } else if (field === 3 && wireType === VARINT) created = reader.varint() !== 0;
-    else if (field === 4 && wireType === VARINT) canceled = reader.varint() !== 0;
-    else if (field === 5 && wireType === VARINT) compactRevision = reader.varint();
-    else if (field === 6 && wireType === LENGTH_DELIMITED) {
+    // The header's revision; cluster id, member id and raft term are passed over.
+    if (key === RESPONSE_HEADER) revision = reader.embedded().varintFieldOf(HEADER_REVISION);
+    else if (key === RESPONSE_CREATED) created = reader.varint() !== 0;
+    else if (key === RESPONSE_CANCELED) canceled = reader.varint() !== 0;
+    else if (key === RESPONSE_COMPACT_REVISION) compactRevision = reader.varint();
+    else if (key === RESPONSE_CANCEL_REASON) {
       const start = reader.lengthDelimited();
       cancelReason = message.toString('utf8', start, reader.offset);
-    } else if (field === 11 && wireType === LENGTH_DELIMITED) {
-      const start = reader.lengthDelimited();
-      events.push(decodeEvent(new WireReader(message, start, reader.offset)));
-    } else reader.skip(wireType);
-  }
-  return { revision, created, canceled, compactRevision, cancelReason, events };
-}
-
-/** ResponseHeader.revision (field 3); cluster id, member id and raft term are skipped. */
-function headerRevision(reader: WireReader): number {
-  let revision = 0;
-  while (reader.offset < reader.end) {
-    const key = reader.varint();
-    if (key === tag(3, VARINT)) revision = reader.varint();
+    } else if (key === RESPONSE_EVENTS) events.push(decodeEvent(reader.embedded()));
     else reader.skip(key & 7);
   }
-  return revision;
+  return { revision, created, canceled, compactRevision, cancelReason, events };
 }
 
 /** mvccpb.Event { type, kv } (prev_kv is never asked for, and skipped if present). */
 function decodeEvent(reader: WireReader): WatchEvent {
   let type: WatchEvent['type'] = 'put';
   let entry: StoredEntry | null = null;
-  while (reader.offset < reader.end) {
+  while (reader.more()) {
     const key = reader.varint();
-    if (key === tag(1, VARINT)) type = reader.varint() === 1 ? 'delete' : 'put';
-    else if (key === tag(2, LENGTH_DELIMITED)) {
-      const start = reader.lengthDelimited();
-      entry = decodeKeyValue(new WireReader(reader.bytes, start, reader.offset));
-    } else reader.skip(key & 7);
+    if (key === EVENT_TYPE) type = reader.varint() === EVENT_TYPE_DELETE ? 'delete' : 'put';
+    else if (key === EVENT_KV) entry = decodeKeyValue(reader.embedded());
+    else reader.skip(key & 7);
   }
-  if (entry === null) throw new Error('malformed etcd watch response: an event without its key-value');
+  if (entry === null) throw new Error(`${MALFORMED}: an event without its key-value`);
   return { type, entry };
 }
 
@@ -215,17 +125,17 @@ function decodeKeyValue(reader: WireReader): StoredEntry {
   let createRevision = 0;
   let modRevision = 0;
   let lease = '0';
-  while (reader.offset < reader.end) {
+  while (reader.more()) {
     const field = reader.varint();
-    if (field === tag(1, LENGTH_DELIMITED)) {
+    if (field === KV_KEY) {
       const start = reader.lengthDelimited();
       key = bytes.subarray(start, reader.offset);
-    } else if (field === tag(2, VARINT)) createRevision = reader.varint();
-    else if (field === tag(3, VARINT)) modRevision = reader.varint();
-    else if (field === tag(5, LENGTH_DELIMITED)) {
+    } else if (field === KV_CREATE_REVISION) createRevision = reader.varint();
+    else if (field === KV_MOD_REVISION) modRevision = reader.varint();
+    else if (field === KV_VALUE) {
       const start = reader.lengthDelimited();
       value = bytes.subarray(start, reader.offset);
-    } else if (field === tag(6, VARINT)) lease = reader.int64String();
+    } else if (field === KV_LEASE) lease = reader.int64String();
     else reader.skip(field & 7);
   }
   return { key, value, createRevision, modRevision, lease };
