@@ -4,7 +4,7 @@
  * the lease is lost the key vanishes and a standby takes it. Nodes register themselves the same
  * way, so peers see who is alive.
  */
-import { prefixEnd, type Coordination, type Lease } from '../../env/coordination.js';
+import { prefixEnd, type Coordination, type Lease, type StoredEntry, type WatchEvent } from '../../env/coordination.js';
 import type { Timers } from '../../contracts/time.js';
 
 const encoder = new TextEncoder();
@@ -114,71 +114,16 @@ async function untilHolderGone(coordination: Coordination, timers: Timers, key: 
 }
 
 /**
- * Calls `onChange` with the value of `key` (null when absent) and its create revision (0 when
- * absent) now and whenever either changes: a key deleted and created again with the same value
- * is a new holder.
+ * Follows the keys in [from, to): `onRead` with what a read finds, then `onEvents` with every
+ * change a watch from the read's revision sees. A watch that ends is replaced by a fresh read
+ * and watch; a replaced watch's late events are dropped. `ready` resolves once the first read
+ * was reported and its watch is open.
  */
-export async function observeKey(coordination: Coordination, timers: Timers, key: string,
-  onChange: (value: string | null, createRevision: number) => void): Promise<{ close(): Promise<void> }> {
-  const keyBytes = encoder.encode(key);
-  const end = encoder.encode(key + '\0');
+function observeRange(coordination: Coordination, timers: Timers, from: Uint8Array, to: Uint8Array,
+  onRead: (entries: readonly StoredEntry[]) => void, onEvents: (events: readonly WatchEvent[]) => void): { ready: Promise<void>; close(): Promise<void> } {
   let closed = false;
   let watch: { close(): Promise<void> } | null = null;
-  let current: string | null | undefined;
-  let currentRevision = -1;
-  const report = (value: string | null, createRevision: number) => {
-    if (value !== current || createRevision !== currentRevision) {
-      current = value;
-      currentRevision = createRevision;
-      onChange(value, createRevision);
-    }
-  };
-  const start = async (): Promise<void> => {
-    while (!closed) {
-      try {
-        const read = await coordination.range(keyBytes, end);
-        const entry = read.entries[0];
-        report(entry ? decoder.decode(entry.value) : null, entry?.createRevision ?? 0);
-        watch = await coordination.watch(keyBytes, end, read.revision, (events) => {
-          for (const event of events) {
-            if (event.type === 'put') report(decoder.decode(event.entry.value), event.entry.createRevision);
-            else report(null, 0);
-          }
-        }, () => {
-          const old = watch;
-          watch = null;
-          void old?.close().catch(() => {});
-          if (!closed) void sleep(timers, RETRY_MS).then(start);
-        });
-        return;
-      } catch {
-        await sleep(timers, RETRY_MS);
-      }
-    }
-  };
-  await start();
-  return {
-    close: async () => {
-      closed = true;
-      await (watch as { close(): Promise<void> } | null)?.close();
-    },
-  };
-}
-
-/**
- * Calls `onChange` with every key under `prefix` and its value, once read and again whenever a
- * key there is put or deleted: a read, then a watch from the read's revision, so a view that
- * changes rarely (the registered nodes) costs no store call while it stays the same, where a
- * read on a timer cost one per tick. A watch that ends is replaced by a fresh read and watch.
- * Returns at once; the first call comes after the first read.
- */
-export function observePrefix(coordination: Coordination, timers: Timers, prefix: string,
-  onChange: (entries: ReadonlyMap<string, string>) => void): { close(): Promise<void> } {
-  const from = encoder.encode(prefix);
-  const to = prefixEnd(from);
-  let closed = false;
-  let watch: { close(): Promise<void> } | null = null;
-  // Each read-and-watch is a generation; a replaced watch's late events are dropped.
+  // Each read-and-watch is a generation.
   let generation = 0;
   const start = async (): Promise<void> => {
     while (!closed) {
@@ -186,15 +131,9 @@ export function observePrefix(coordination: Coordination, timers: Timers, prefix
       try {
         const read = await coordination.range(from, to);
         if (closed) return;
-        const entries = new Map(read.entries.map((e) => [decoder.decode(e.key), decoder.decode(e.value)]));
-        onChange(entries);
+        onRead(read.entries);
         const opened = await coordination.watch(from, to, read.revision, (events) => {
-          if (closed || mine !== generation) return;
-          for (const event of events) {
-            if (event.type === 'put') entries.set(decoder.decode(event.entry.key), decoder.decode(event.entry.value));
-            else entries.delete(decoder.decode(event.entry.key));
-          }
-          onChange(entries);
+          if (!closed && mine === generation) onEvents(events);
         }, () => {
           if (closed || mine !== generation) return;
           generation++;
@@ -214,8 +153,8 @@ export function observePrefix(coordination: Coordination, timers: Timers, prefix
       }
     }
   };
-  void start();
   return {
+    ready: start(),
     close: async () => {
       closed = true;
       const last = watch;
@@ -223,6 +162,59 @@ export function observePrefix(coordination: Coordination, timers: Timers, prefix
       await (last as { close(): Promise<void> } | null)?.close();
     },
   };
+}
+
+/**
+ * Calls `onChange` with the value of `key` (null when absent) and its create revision (0 when
+ * absent) now and whenever either changes: a key deleted and created again with the same value
+ * is a new holder.
+ */
+export async function observeKey(coordination: Coordination, timers: Timers, key: string,
+  onChange: (value: string | null, createRevision: number) => void): Promise<{ close(): Promise<void> }> {
+  let current: string | null | undefined;
+  let currentRevision = -1;
+  const report = (value: string | null, createRevision: number) => {
+    if (value !== current || createRevision !== currentRevision) {
+      current = value;
+      currentRevision = createRevision;
+      onChange(value, createRevision);
+    }
+  };
+  const observer = observeRange(coordination, timers, encoder.encode(key), encoder.encode(key + '\0'), (entries) => {
+    const entry = entries[0];
+    report(entry ? decoder.decode(entry.value) : null, entry?.createRevision ?? 0);
+  }, (events) => {
+    for (const event of events) {
+      if (event.type === 'put') report(decoder.decode(event.entry.value), event.entry.createRevision);
+      else report(null, 0);
+    }
+  });
+  await observer.ready;
+  return observer;
+}
+
+/**
+ * Calls `onChange` with every key under `prefix` and its value, once read and again whenever a
+ * key there is put or deleted: a read, then a watch from the read's revision, so a view that
+ * changes rarely (the registered nodes) costs no store call while it stays the same, where a
+ * read on a timer cost one per tick. A watch that ends is replaced by a fresh read and watch.
+ * Returns at once; the first call comes after the first read.
+ */
+export function observePrefix(coordination: Coordination, timers: Timers, prefix: string,
+  onChange: (entries: ReadonlyMap<string, string>) => void): { close(): Promise<void> } {
+  const from = encoder.encode(prefix);
+  let entries = new Map<string, string>();
+  const observer = observeRange(coordination, timers, from, prefixEnd(from), (read) => {
+    entries = new Map(read.map((e) => [decoder.decode(e.key), decoder.decode(e.value)]));
+    onChange(entries);
+  }, (events) => {
+    for (const event of events) {
+      if (event.type === 'put') entries.set(decoder.decode(event.entry.key), decoder.decode(event.entry.value));
+      else entries.delete(decoder.decode(event.entry.key));
+    }
+    onChange(entries);
+  });
+  return { close: () => observer.close() };
 }
 
 /** A node's registration: its key, on a lease kept alive while the process runs. */
@@ -284,7 +276,6 @@ export async function register(coordination: Coordination, timers: Timers, key: 
 /** The values of every key under `prefix`. */
 export async function listUnder(coordination: Coordination, prefix: string): Promise<{ key: string; value: string }[]> {
   const from = encoder.encode(prefix);
-  const to = encoder.encode(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1));
-  const read = await coordination.range(from, to);
+  const read = await coordination.range(from, prefixEnd(from));
   return read.entries.map((e) => ({ key: decoder.decode(e.key), value: decoder.decode(e.value) }));
 }
