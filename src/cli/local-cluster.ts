@@ -160,6 +160,8 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const { config, etcd } = existsSync(configPath(dir)) && existsSync(statePath(dir))
     ? { config: readState(dir).config, etcd: readState(dir).state.etcd }
     : await layout(dir, options);
+  // A stopped cluster starts again as it was laid out: with TLS when it was made with --tls.
+  if (options.tls === true && config.tls === undefined) throw new Error(`${dir} holds a plaintext cluster; --tls applies to a new one (another --dir)`);
   writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
   // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
   await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
