@@ -29,10 +29,12 @@
  *
  *   npm run bench:distributed -- [--seconds 15] [--clients 16] [--warmup 3] [--reads 500]
  *                                [--pause 20] [--idle 3] [--in-flight N (default: the adjudicator's)] [--no-postgres]
+ *                                [--tls (local up --tls: mutual TLS on every gRPC and etcd link)]
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
+import { get as getTls } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +45,8 @@ import { prefixEnd } from '../src/env/coordination.js';
 import { freePorts } from '../src/env/ports.js';
 import { SystemClock } from '../src/env/clock.js';
 import { grpcClient } from '../src/env/grpc.js';
+import type { LinkTls } from '../src/env/link-tls.js';
+import { linkTlsOfTools } from '../src/cli/local-cluster.js';
 import { SystemTimers } from '../src/env/timers.js';
 import { CoordinatedJournal } from '../src/journal/coordinated-journal.js';
 import { decodeBatch } from '../src/journal/record-codec.js';
@@ -62,6 +66,9 @@ const idleSeconds = option('idle', 3);
 /** The adjudicator role's journal appends in flight (src/node/roles/adjudicator-role.ts). */
 const inFlight = option('in-flight', MAX_APPENDS_IN_FLIGHT);
 const withPostgres = !process.argv.includes('--no-postgres');
+const withTls = process.argv.includes('--tls');
+/** The tools' certificate (local up --tls) for the bench's own etcd and gRPC calls; null: plaintext. */
+let toolTls: LinkTls | null = null;
 const QUIET_COMMITS = 40;
 const QUIET_MS = 150;
 
@@ -154,12 +161,13 @@ function targetBudget(used: Map<string, number>, commits: number, rawRate: numbe
 
 function httpText(url: string): Promise<string> {
   return new Promise((ok, fail) => {
-    get(url, (response) => {
+    const answer = (response: import('node:http').IncomingMessage) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (c: string) => { body += c; });
       response.on('end', () => ok(body));
-    }).on('error', fail);
+    };
+    (url.startsWith('https:') && toolTls !== null ? getTls(url, { ca: toolTls.ca, cert: toolTls.cert, key: toolTls.key }, answer) : get(url, answer)).on('error', fail);
   });
 }
 
@@ -504,8 +512,8 @@ async function storageProbe(config: ClusterConfig, coordination: EtcdCoordinatio
   const replica = config.nodes.find((n) => n.role === 'storage' && n.az === 'az1')!;
   const leaderBytes = encoder.encode(leaderKey(config));
   const leader = Buffer.from((await coordination.range(leaderBytes, prefixEnd(leaderBytes), { limit: 1 })).entries[0]!.value).toString('utf8');
-  const storage = grpcClient('Storage', `${replica.host}:${replica.port}`);
-  const adjudicator = grpcClient('Adjudicator', leader);
+  const storage = grpcClient('Storage', `${replica.host}:${replica.port}`, toolTls);
+  const adjudicator = grpcClient('Adjudicator', leader, toolTls);
   const arrivals: number[] = [];
   const ages: number[] = [];
   const stream = adjudicator.stream('Watermarks', {}, (notice) => {
@@ -639,16 +647,17 @@ async function main(): Promise<void> {
   try {
     // --- the cluster
     const [port] = await freePorts(1);
-    console.log(`starting a local cluster in ${clusterDir} (3 AZs) …`);
+    console.log(`starting a local cluster in ${clusterDir} (3 AZs${withTls ? ', mutual TLS on every link' : ''}) …`);
     clusterUp = true;
-    await strata('local', 'up', '--dir', clusterDir, '--port', String(port), '--azs', '3');
+    await strata('local', 'up', '--dir', clusterDir, '--port', String(port), '--azs', '3', ...(withTls ? ['--tls'] : []));
     const config = JSON.parse(readFileSync(join(clusterDir, 'cluster.json'), 'utf8')) as ClusterConfig;
+    toolTls = linkTlsOfTools(config);
     const pids = (JSON.parse(readFileSync(join(clusterDir, 'local.json'), 'utf8')) as { pids: Record<string, number> }).pids;
     console.log(`cluster pids: ${Object.entries(pids).map(([name, pid]) => `${name}=${pid}`).join(' ')}`);
     const password = (await strata('token', '--data-dir', clusterDir, '--admin', '--expires-in', '3600')).trim();
     const clusterClient: pg.ClientConfig = { host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' };
     // As the adjudicator leader's: its calls go to the etcd leader.
-    coordination = new EtcdCoordination(config.etcd, { preferLeader: true });
+    coordination = new EtcdCoordination(config.etcd, { preferLeader: true, tls: toolTls });
     await prepareTable(clusterClient, 10);
 
     // --- 1. commits
@@ -726,7 +735,7 @@ async function main(): Promise<void> {
     // The same with the journal's etcd client sending each call to a random member (as the
     // adjudicator did before 2026-11-29): a follower forwards each proposal to the leader.
     await sleep(500);
-    const pinned = new EtcdCoordination(config.etcd);
+    const pinned = new EtcdCoordination(config.etcd, { tls: toolTls });
     try {
       const pinnedEtcdBefore = await allEtcdCounters(config.etcd);
       const alonePinned = await replayJournal(pinned, config, batches.slice(0, 400));

@@ -19,6 +19,9 @@ import { freePorts } from '../env/ports.js';
 import { processAlive, spawnDetached } from '../env/processes.js';
 import { SystemRandom } from '../env/random.js';
 import { loadOrCreateIdentity } from '../node/identity.js';
+import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
+import { CLIENT_IDENTITY, loadLinkTls } from '../node/roles/cluster-tls.js';
+import type { LinkTls } from '../env/link-tls.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { leaderKey } from '../node/roles/adjudicator-role.js';
 import { listUnder } from '../node/roles/leadership.js';
@@ -34,6 +37,8 @@ export interface LocalUpOptions {
   readonly journalRetentionSeconds?: number | undefined;
   /** How long `up` waits for the cluster to serve. */
   readonly timeoutMs?: number;
+  /** Mutual TLS on every link (gRPC between roles, etcd clients and peers), with certificates made in DIR/certs. */
+  readonly tls?: boolean;
 }
 
 export interface LocalState {
@@ -69,8 +74,10 @@ export function writeState(dir: string, state: LocalState): void {
 /** Lays out the cluster: ports, names, data directories. */
 async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
   const ports = await freePorts(7 + 3 * options.azs, options.host);
+  const certsDir = join(dir, 'certs');
   const etcd: EtcdMember[] = [1, 2, 3].map((i) => ({
     name: `etcd-${i}`, dataDir: join(dir, `etcd-${i}`), clientPort: ports[2 * i - 2]!, peerPort: ports[2 * i - 1]!, host: options.host,
+    ...(options.tls === true ? { tls: { caFile: join(certsDir, 'ca.crt'), certFile: join(certsDir, `etcd-${i}.crt`), keyFile: join(certsDir, `etcd-${i}.key`) } } : {}),
   }));
   const region = options.region ?? 'local';
   const nodes: NodeConfig[] = [];
@@ -89,7 +96,41 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
   nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]! });
   const journal = options.journalRetentionSeconds === undefined ? {}
     : { journalRetentionSeconds: options.journalRetentionSeconds, journalTrimIntervalSeconds: Math.min(5, options.journalRetentionSeconds) };
-  return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal }, etcd };
+  const tls = options.tls === true ? { tls: { caFile: join(certsDir, 'ca.crt'), certsDir } } : {};
+  return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls }, etcd };
+}
+
+/** The identity the launcher and other tools reach etcd and the roles with: `<certsDir>/client.crt` (null: plaintext). */
+export function linkTlsOfTools(config: ClusterConfig): LinkTls | null {
+  return loadLinkTls(config, CLIENT_IDENTITY, (path) => readFileSync(path));
+}
+
+/**
+ * The cluster CA and a certificate for every node, etcd member and the tools (cluster-tls.ts's
+ * layout), each made once: a restart of a stopped cluster keeps them. Keys are written 0600.
+ */
+async function makeLinkCertificates(config: ClusterConfig, etcd: readonly EtcdMember[]): Promise<void> {
+  const certsDir = config.tls!.certsDir!;
+  mkdirSync(certsDir, { recursive: true, mode: 0o700 });
+  const clock = new SystemClock(0);
+  const paths = (name: string) => ({ cert: join(certsDir, `${name}.crt`), key: join(certsDir, `${name}.key`) });
+  const write = (name: string, pair: CertificatePair) => {
+    writeFileSync(paths(name).key, pair.key, { mode: 0o600 });
+    writeFileSync(paths(name).cert, pair.cert);
+  };
+  const read = (name: string): CertificatePair => ({ cert: readFileSync(paths(name).cert, 'utf8'), key: readFileSync(paths(name).key, 'utf8') });
+  const made = (name: string) => existsSync(paths(name).cert) && existsSync(paths(name).key);
+  if (!made('ca')) write('ca', await makeClusterCa(config.cluster, clock));
+  const ca = read('ca');
+  // Peers dial a node by its configured host; localhost and 127.0.0.1 serve tools on this machine.
+  const holders = [
+    ...config.nodes.map((n) => ({ name: n.name, host: n.host })),
+    ...etcd.map((m) => ({ name: m.name, host: m.host ?? '127.0.0.1' })),
+    { name: CLIENT_IDENTITY, host: 'localhost' },
+  ];
+  for (const { name, host } of holders) {
+    if (!made(name)) write(name, await makeNodeCertificate(ca, name, [host, 'localhost', '127.0.0.1'], clock));
+  }
 }
 
 /** The command line of `strata node` for a node of the local cluster. */
@@ -119,13 +160,17 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const { config, etcd } = existsSync(configPath(dir)) && existsSync(statePath(dir))
     ? { config: readState(dir).config, etcd: readState(dir).state.etcd }
     : await layout(dir, options);
+  // A stopped cluster starts again as it was laid out: with TLS when it was made with --tls.
+  if (options.tls === true && config.tls === undefined) throw new Error(`${dir} holds a plaintext cluster; --tls applies to a new one (another --dir)`);
   writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
   // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
   await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
+  if (config.tls !== undefined) await makeLinkCertificates(config, etcd);
+  const toolTls = linkTlsOfTools(config);
   const pids: Record<string, number> = {};
   for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd);
   writeState(dir, { etcd, pids });
-  await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), options.timeoutMs ?? 60_000)));
+  await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), options.timeoutMs ?? 60_000, toolTls)));
   // The supervisor starts the relays: they take the client port from it.
   for (const node of config.nodes) if (node.role !== 'relay') pids[node.name] = startNode(dir, node);
   writeState(dir, { etcd, pids });
@@ -136,14 +181,15 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   writeState(dir, { etcd, pids, supervisor });
   await waitUntilServing(dir, config, options.timeoutMs ?? 60_000);
   const relay = nodesOf(config, 'relay')[0]!;
-  out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members in ${options.azs} AZs (${dir})`);
+  out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members in ${options.azs} AZs (${dir})`
+    + (config.tls !== undefined ? `; mutual TLS on every link (certificates in ${config.tls.certsDir ?? config.tls.caFile})` : ''));
   out(`connect: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
   return config;
 }
 
 /** Serving: a leader, every storage and QP registered, the relay accepting connections. */
 async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number): Promise<void> {
-  const coordination = new EtcdCoordination(config.etcd);
+  const coordination = new EtcdCoordination(config.etcd, { tls: linkTlsOfTools(config) });
   const deadline = performance.now() + timeoutMs;
   const needed = config.nodes.filter((n) => n.role !== 'adjudicator').map((n) => n.name);
   try {
@@ -186,7 +232,7 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   let leaderAddress: string | null = null;
   let registered = new Set<string>();
   let registry: Registry = {};
-  const coordination = new EtcdCoordination(config.etcd);
+  const coordination = new EtcdCoordination(config.etcd, { tls: linkTlsOfTools(config) });
   let timer: NodeJS.Timeout | undefined;
   try {
     // etcd without a quorum would hold the reads: past the bound, the states come from the

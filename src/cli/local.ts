@@ -5,6 +5,7 @@ import { parseOptions } from './args.js';
 const USAGE = `usage: strata local <up|status|kill|stop|start|restart|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
      [--journal-retention SECONDS]                          keep applied journal records (60)
+     [--tls]                                                mutual TLS on every link (certs in DIR/certs)
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
                                                             the supervisor starts it again)
@@ -20,7 +21,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   const flags = rest.filter((a) => !positional.includes(a));
   let options;
   try {
-    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string' });
+    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -40,7 +41,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const retention = options.get('journal-retention');
         const journalRetentionSeconds = retention === undefined ? undefined : Number(retention);
         if (journalRetentionSeconds !== undefined && !(journalRetentionSeconds > 0)) throw new Error('--journal-retention must be a positive number of seconds');
-        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds }, out);
+        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true }, out);
         return 0;
       }
       case 'status':

@@ -9,6 +9,7 @@ import { NodeNet } from '../env/net.js';
 import { SystemRandom } from '../env/random.js';
 import { SystemTimers } from '../env/timers.js';
 import { parseClusterConfig, ROLES, type Role } from '../node/roles/cluster-config.js';
+import { loadLinkTls, plaintextRefusal } from '../node/roles/cluster-tls.js';
 import { startAdjudicatorRole } from '../node/roles/adjudicator-role.js';
 import { startQpRole } from '../node/roles/qp-role.js';
 import { startRelayRole } from '../node/roles/relay-role.js';
@@ -43,12 +44,24 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     return 2;
   }
   const node = candidates[0]!;
+  const refusal = plaintextRefusal(config);
+  if (refusal !== null) {
+    process.stderr.write(`strata node ${node.name}: ${refusal}\n`);
+    return 2;
+  }
+  let linkTls;
+  try {
+    linkTls = loadLinkTls(config, node.name, (path) => readFileSync(path));
+  } catch (error) {
+    process.stderr.write(`strata node ${node.name}: ${(error as Error).message}\n`);
+    return 2;
+  }
   const env: Env = {
     clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
-    log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()),
+    log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()), linkTls,
   };
   // The adjudicator leader's journal appends go to the etcd leader: one hop less per append.
-  const coordination = new EtcdCoordination(config.etcd, { preferLeader: role === 'adjudicator' });
+  const coordination = new EtcdCoordination(config.etcd, { preferLeader: role === 'adjudicator', tls: linkTls });
   const exitNow = (code: number) => process.exit(code);
   let running: { stop(): Promise<void> };
   switch (role) {

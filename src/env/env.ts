@@ -1,4 +1,5 @@
 import type { Clock, RandomSource, Timers } from '../contracts/time.js';
+import type { LinkTls } from './link-tls.js';
 
 /**
  * The environment every component receives from its constructor (DESIGN.md §6): the only
@@ -12,6 +13,8 @@ export interface Env {
   readonly disk: Disk;
   readonly net: Net;
   readonly log: Log;
+  /** This process's TLS identity on the links between roles (gRPC, etcd); absent or null: plaintext (link-tls.ts). */
+  readonly linkTls?: LinkTls | null;
 }
 
 export interface Log {

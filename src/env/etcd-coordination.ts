@@ -9,6 +9,7 @@ import type {
   Comparison, Coordination, Lease, Operation, RangeResult, StoredEntry, TransactionResult, Watch, WatchEvent,
 } from './coordination.js';
 import { EtcdTxnClient } from './etcd-txn.js';
+import { etcd3Credentials, etcdUrl, type LinkTls } from './link-tls.js';
 
 /** DSQL allows 10 MiB transactions; a journal batch carries several, plus framing. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -73,13 +74,14 @@ function requestOp(o: Operation): IRequestOp {
 /** How long a found etcd leader is trusted before it is looked up again (leaders change rarely). */
 const LEADER_RECHECK_MS = 5_000;
 
-function clientOptions(endpoints: readonly string[]): IOptions {
+function clientOptions(endpoints: readonly string[], tls: LinkTls | null): IOptions {
   // A member that died mid-call can hold a call for seconds: calls carry a deadline, and a
   // missed deadline moves the call to another member like a refused connection does. (Every
   // write Strata sends is safe to repeat: see CoordinatedJournal.write.)
   const isRecoverable = (error: Error) => /unavailable|connect|ECONNREFUSED|GOAWAY|No connection|deadline/i.test(error.message);
   return {
-    hosts: endpoints.map((e) => (e.includes('://') ? e : `http://${e}`)),
+    hosts: endpoints.map((e) => etcdUrl(e, tls)),
+    ...(tls === null ? {} : { credentials: etcd3Credentials(tls) }),
     dialTimeout: 3_000,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS + transferAllowanceMs(context) }),
     grpcOptions: {
@@ -103,6 +105,11 @@ export interface EtcdCoordinationOptions {
    * on any member. If the leader's connection fails, the call goes to the members at large.
    */
   readonly preferLeader?: boolean;
+  /**
+   * Mutual TLS to etcd (link-tls.ts): every path to it — the etcd3 client, the lean Txn session
+   * and the watch streams — shows this certificate and trusts only the CA. Absent or null: plaintext.
+   */
+  readonly tls?: LinkTls | null;
 }
 
 export class EtcdCoordination implements Coordination {
@@ -111,6 +118,7 @@ export class EtcdCoordination implements Coordination {
   private readonly watches: EtcdWatches;
   private readonly leases = new Set<ReturnType<Etcd3['lease']>>();
   private readonly preferLeader: boolean;
+  private readonly tls: LinkTls | null;
   /** A client for the etcd leader alone, while it is known; its endpoint and when it was found. */
   private leader: { readonly client: Etcd3; readonly endpoint: string; readonly foundMs: number } | null = null;
   private findingLeader = false;
@@ -119,9 +127,12 @@ export class EtcdCoordination implements Coordination {
   private closed = false;
 
   constructor(endpoints: readonly string[], options: EtcdCoordinationOptions = {}) {
-    this.client = new Etcd3(clientOptions(endpoints));
+    this.tls = options.tls ?? null;
+    this.client = new Etcd3(clientOptions(endpoints, this.tls));
     // Processes start watching on different members (etcd3 picks a member at random too).
-    this.watches = new EtcdWatches(endpoints, { maxMessageBytes: MAX_MESSAGE_BYTES, firstMember: Math.floor(Math.random() * endpoints.length) });
+    this.watches = new EtcdWatches(endpoints, {
+      maxMessageBytes: MAX_MESSAGE_BYTES, firstMember: Math.floor(Math.random() * endpoints.length), tls: this.tls,
+    });
     this.preferLeader = options.preferLeader ?? false;
     if (this.preferLeader) void this.findLeader();
   }
@@ -159,7 +170,7 @@ export class EtcdCoordination implements Coordination {
         return;
       }
       const old = this.leader;
-      this.leader = { client: new Etcd3(clientOptions([endpoint])), endpoint, foundMs: Date.now() };
+      this.leader = { client: new Etcd3(clientOptions([endpoint], this.tls)), endpoint, foundMs: Date.now() };
       old?.client.close();
     } catch {
       // No leader found now: calls go to any member, and a later call looks again.
@@ -209,7 +220,7 @@ export class EtcdCoordination implements Coordination {
     const endpoint = this.leader?.endpoint ?? null;
     if (this.leaderTxn?.endpoint !== endpoint) {
       this.leaderTxn?.close();
-      this.leaderTxn = endpoint === null ? null : new EtcdTxnClient(endpoint);
+      this.leaderTxn = endpoint === null ? null : new EtcdTxnClient(endpoint, this.tls);
     }
     return this.leaderTxn;
   }

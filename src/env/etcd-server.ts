@@ -4,7 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, type IncomingMessage } from 'node:http';
+import { get as getTls } from 'node:https';
+import type { LinkTls } from './link-tls.js';
 
 export const ETCD_BINARY = process.env['STRATA_ETCD'] ?? '/usr/bin/etcd';
 /** Above the journal's 4 MiB chunks (etcd's default is 1.5 MiB; its WAL refuses entries over 10 MiB). */
@@ -16,6 +18,11 @@ export interface EtcdMember {
   readonly clientPort: number;
   readonly peerPort: number;
   readonly host?: string;
+  /**
+   * PEM files for TLS on both of the member's ports: clients and peers must show a certificate
+   * signed by `caFile` (etcd's --client-cert-auth, --peer-client-cert-auth). Absent: plaintext.
+   */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
 }
 
 /** Why etcd cannot run here, or null when it can. */
@@ -23,12 +30,26 @@ export function etcdUnavailableReason(): string | null {
   return existsSync(ETCD_BINARY) ? null : `etcd is not installed at ${ETCD_BINARY} (apt-get install etcd-server)`;
 }
 
+function scheme(member: EtcdMember): string {
+  return member.tls === undefined ? 'http' : 'https';
+}
+
 export function clientEndpoint(member: EtcdMember): string {
-  return `http://${member.host ?? '127.0.0.1'}:${member.clientPort}`;
+  return `${scheme(member)}://${member.host ?? '127.0.0.1'}:${member.clientPort}`;
 }
 
 function peerUrl(member: EtcdMember): string {
-  return `http://${member.host ?? '127.0.0.1'}:${member.peerPort}`;
+  return `${scheme(member)}://${member.host ?? '127.0.0.1'}:${member.peerPort}`;
+}
+
+/** Mutual TLS for clients and for the other members (one certificate serves both ports). */
+function tlsArguments(member: EtcdMember): string[] {
+  const tls = member.tls;
+  if (tls === undefined) return [];
+  return [
+    '--trusted-ca-file', tls.caFile, '--cert-file', tls.certFile, '--key-file', tls.keyFile, '--client-cert-auth',
+    '--peer-trusted-ca-file', tls.caFile, '--peer-cert-file', tls.certFile, '--peer-key-file', tls.keyFile, '--peer-client-cert-auth',
+  ];
 }
 
 /**
@@ -53,6 +74,7 @@ export function etcdArguments(member: EtcdMember, cluster: readonly EtcdMember[]
     '--election-timeout', '500',
     '--logger', 'zap',
     '--log-level', 'warn',
+    ...tlsArguments(member),
   ];
 }
 
@@ -69,23 +91,30 @@ export function spawnEtcd(member: EtcdMember, cluster: readonly EtcdMember[], lo
   }
 }
 
-/** Resolves once the member answers /health with a quorum, or rejects after `timeoutMs`. */
-export async function waitForEtcd(endpoint: string, timeoutMs: number): Promise<void> {
+/**
+ * Resolves once the member answers /health with a quorum, or rejects after `timeoutMs`. An
+ * https:// member is asked with `tls` (it refuses a client without a certificate from its CA).
+ */
+export async function waitForEtcd(endpoint: string, timeoutMs: number, tls: LinkTls | null = null): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (await healthy(endpoint)) return;
+    if (await healthy(endpoint, tls)) return;
     if (performance.now() > deadline) throw new Error(`etcd at ${endpoint} not healthy after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-function healthy(endpoint: string): Promise<boolean> {
+function healthy(endpoint: string, tls: LinkTls | null): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = get(`${endpoint}/health`, { timeout: 1_000 }, (response) => {
+    const url = `${endpoint}/health`;
+    const answer = (response: IncomingMessage) => {
       let body = '';
       response.on('data', (chunk: Buffer) => { body += chunk.toString(); });
       response.on('end', () => resolve(response.statusCode === 200 && body.includes('"health":"true"')));
-    });
+    };
+    const request = endpoint.startsWith('https:')
+      ? getTls(url, { timeout: 1_000, ...(tls === null ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key }) }, answer)
+      : get(url, { timeout: 1_000 }, answer);
     request.on('error', () => resolve(false));
     request.on('timeout', () => { request.destroy(); resolve(false); });
   });

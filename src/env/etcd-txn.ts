@@ -15,6 +15,7 @@
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { Comparison, Operation, TransactionResult } from './coordination.js';
+import { etcdUrl, http2TlsOptions, type LinkTls } from './link-tls.js';
 import { LENGTH_DELIMITED, VARINT, WireReader, WireWriter, bigVarintSize, lengthDelimitedSize, tag, varintFieldSize, varintSize } from './protobuf-wire.js';
 
 /** gRPC status codes used here (grpc/doc/statuscodes.md). */
@@ -213,7 +214,8 @@ export class EtcdTxnClient {
   private session: ClientHttp2Session | null = null;
   private closed = false;
 
-  constructor(readonly endpoint: string) {}
+  /** `tls`: the client certificate and CA for an https:// member (link-tls.ts); null: plaintext. */
+  constructor(readonly endpoint: string, private readonly tls: LinkTls | null = null) {}
 
   transaction(comparisons: readonly Comparison[], operations: readonly Operation[], deadlineMs: number): Promise<TransactionResult> {
     if (this.closed) return Promise.reject(new EtcdTxnError(UNAVAILABLE, 'etcd Txn client closed'));
@@ -282,7 +284,9 @@ export class EtcdTxnClient {
   private openSession(): ClientHttp2Session {
     const current = this.session;
     if (current !== null && !current.closed && !current.destroyed) return current;
-    const session = connect(this.endpoint.includes('://') ? this.endpoint : `http://${this.endpoint}`);
+    const url = etcdUrl(this.endpoint, this.tls);
+    // An https:// member gets this process's certificate; Node checks the member's against the CA and host.
+    const session = this.tls !== null && url.startsWith('https:') ? connect(url, http2TlsOptions(this.tls)) : connect(url);
     // Calls in flight fail through their streams; the next call opens a new session.
     session.on('error', () => this.drop(session));
     session.on('goaway', () => this.drop(session));

@@ -17,6 +17,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { StoredEntry, Watch, WatchEvent } from './coordination.js';
+import { grpcChannelCredentials, type LinkTls } from './link-tls.js';
 import { LENGTH_DELIMITED, VARINT, WireReader, WireWriter, lengthDelimitedSize, tag, varintFieldSize } from './protobuf-wire.js';
 
 const WATCH_METHOD = '/etcdserverpb.Watch/Watch';
@@ -169,6 +170,8 @@ export interface EtcdWatchOptions {
   readonly maxMessageBytes: number;
   /** The member tried first (the members are tried in turn from it); spreads watchers over members. */
   readonly firstMember?: number;
+  /** Mutual TLS to the members (link-tls.ts); absent or null: plaintext. */
+  readonly tls?: LinkTls | null;
 }
 
 /** Watches on a set of etcd members, each watch on its own gRPC stream. */
@@ -176,6 +179,7 @@ export class EtcdWatches {
   private readonly clients: (grpc.Client | null)[];
   private readonly addresses: string[];
   private readonly channelOptions: grpc.ChannelOptions;
+  private readonly credentials: grpc.ChannelCredentials;
   /** The member the next watch tries first: moves on past a member whose stream failed. */
   private next: number;
   private readonly open = new Set<grpc.ClientDuplexStream<Buffer, Buffer>>();
@@ -187,6 +191,7 @@ export class EtcdWatches {
     this.clients = this.addresses.map(() => null);
     this.channelOptions = { 'grpc.max_receive_message_length': options.maxMessageBytes, 'grpc.max_send_message_length': options.maxMessageBytes };
     this.next = (options.firstMember ?? 0) % endpoints.length;
+    this.credentials = grpcChannelCredentials(options.tls ?? null);
   }
 
   /**
@@ -213,7 +218,7 @@ export class EtcdWatches {
 
   private openOn(member: number, request: Buffer, onEvents: (events: readonly WatchEvent[], revision: number) => void,
     onError: (error: Error) => void): Promise<Watch> {
-    const client = this.clients[member] ??= new grpc.Client(this.addresses[member]!, grpc.credentials.createInsecure(), this.channelOptions);
+    const client = this.clients[member] ??= new grpc.Client(this.addresses[member]!, this.credentials, this.channelOptions);
     const call = client.makeBidiStreamRequest<Buffer, Buffer>(WATCH_METHOD, passBuffer, passBuffer);
     this.open.add(call);
     return new Promise<Watch>((resolve, reject) => {

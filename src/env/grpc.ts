@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SqlError } from '../contracts/errors.js';
 import { TransportError } from './transport-error.js';
 import { callHandlers, callsClient, serveCalls, type CallsClient } from './grpc-calls.js';
+import { grpcChannelCredentials, grpcServerCredentials, type LinkTls } from './link-tls.js';
 
 export type ServiceName = 'Adjudicator' | 'Storage';
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -100,7 +101,9 @@ export interface GrpcServer {
   close(): Promise<void>;
 }
 
-export async function serveGrpc(host: string, port: number, services: Partial<Record<ServiceName, ServiceImplementation>>): Promise<GrpcServer> {
+/** `tls`: mutual TLS (link-tls.ts): a caller without a certificate from the cluster's CA is refused; null: plaintext. */
+export async function serveGrpc(host: string, port: number, services: Partial<Record<ServiceName, ServiceImplementation>>,
+  tls: LinkTls | null = null): Promise<GrpcServer> {
   const server = new grpc.Server(CHANNEL_OPTIONS);
   // Open call streams, ended on close so they do not hold a graceful shutdown.
   const callStreams = new Set<() => void>();
@@ -143,7 +146,7 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
     server.addService(encodingSharedMessagesOnce(definition), handlers);
   }
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => (error ? reject(error) : resolve(actual)));
+    server.bindAsync(`${host}:${port}`, grpcServerCredentials(tls), (error, actual) => (error ? reject(error) : resolve(actual)));
   });
   return {
     port: bound,
@@ -173,9 +176,10 @@ export interface GrpcClient {
   close(): void;
 }
 
-export function grpcClient(service: ServiceName, address: string): GrpcClient {
+/** `tls`: this process's certificate, shown to the server, and the CA the server's must come from; null: plaintext. */
+export function grpcClient(service: ServiceName, address: string, tls: LinkTls | null = null): GrpcClient {
   const Client = strataPackage()[service] as grpc.ServiceClientConstructor;
-  const client = new Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
+  const client = new Client(address, grpcChannelCredentials(tls), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
   let calls: CallsClient | null = null;
   return {
     address,

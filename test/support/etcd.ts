@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clientEndpoint, etcdUnavailableReason, spawnEtcd, waitForEtcd, type EtcdMember } from '../../src/env/etcd-server.js';
 import { freePorts } from '../../src/env/ports.js';
+import type { LinkTls } from '../../src/env/link-tls.js';
 
 export { etcdUnavailableReason };
 
@@ -24,18 +25,25 @@ export interface TestEtcd {
 const running = new Set<ChildProcess>();
 process.on('exit', () => { for (const child of running) child.kill('SIGKILL'); });
 
-export async function startEtcd(size: 1 | 3 = 1): Promise<TestEtcd> {
+export interface TestEtcdOptions {
+  /** Mutual TLS: each member's certificate files, and the client identity the health checks use. */
+  readonly tls?: { readonly member: (name: string) => NonNullable<EtcdMember['tls']>; readonly client: LinkTls };
+}
+
+export async function startEtcd(size: 1 | 3 = 1, options: TestEtcdOptions = {}): Promise<TestEtcd> {
   const reason = etcdUnavailableReason();
   if (reason) throw new Error(reason);
   const dir = mkdtempSync(join(tmpdir(), 'strata-etcd-'));
   const ports = await freePorts(size * 2);
   const members: EtcdMember[] = Array.from({ length: size }, (_, i) => ({
     name: `m${i + 1}`, dataDir: join(dir, `m${i + 1}`), clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]!,
+    ...(options.tls === undefined ? {} : { tls: options.tls.member(`m${i + 1}`) }),
   }));
+  const clientTls = options.tls?.client ?? null;
   const children: (ChildProcess | null)[] = members.map((m) => spawnEtcd(m, members, join(dir, `${m.name}.log`)));
   for (const child of children) running.add(child!);
   const endpoints = members.map(clientEndpoint);
-  await Promise.all(endpoints.map((e) => waitForEtcd(e, 30_000)));
+  await Promise.all(endpoints.map((e) => waitForEtcd(e, 30_000, clientTls)));
   const stopChild = async (index: number, signal: NodeJS.Signals) => {
     const child = children[index];
     if (!child) return;
@@ -56,7 +64,7 @@ export async function startEtcd(size: 1 | 3 = 1): Promise<TestEtcd> {
       const child = spawnEtcd(members[index]!, members, join(dir, `${members[index]!.name}.log`));
       children[index] = child;
       running.add(child);
-      await waitForEtcd(endpoints[index]!, 30_000);
+      await waitForEtcd(endpoints[index]!, 30_000, clientTls);
     },
     async stop() {
       if (process.env['STRATA_KEEP_ETCD']) return;

@@ -11,6 +11,7 @@
 import type { Key } from '../../contracts/kv.js';
 import type { Timers } from '../../contracts/time.js';
 import { grpcClient, type Message } from '../../env/grpc.js';
+import type { LinkTls } from '../../env/link-tls.js';
 
 const RECONNECT_MS = 100;
 
@@ -26,9 +27,9 @@ export type NoticeSubscriber = (address: string, watchKeys: readonly Key[], onNo
   onEnd: () => void) => { cancel(): void };
 
 /** `follower`: the node name a storage replica gives, so the Notify requests naming it are answered on its stream. */
-export function grpcNoticeSubscriberAs(follower: string): NoticeSubscriber {
+export function grpcNoticeSubscriberAs(follower: string, tls: LinkTls | null = null): NoticeSubscriber {
   return (address, watchKeys, onNotice, onEnd) => {
-    const client = grpcClient('Adjudicator', address);
+    const client = grpcClient('Adjudicator', address, tls);
     const call = client.stream('Watermarks', { watch_keys: watchKeys.map((key) => Buffer.from(key)), follower }, onNotice, () => onEnd());
     return {
       cancel() {

@@ -8,6 +8,7 @@
 import type { Adjudicator, CommitOutcome, CommitRequest } from '../../contracts/adjudicator.js';
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
+import type { LinkTls } from '../../env/link-tls.js';
 import { commitRequestToMessage, outcomeFromMessage } from './messages.js';
 
 export interface RemoteAdjudicatorOptions {
@@ -17,6 +18,8 @@ export interface RemoteAdjudicatorOptions {
   readonly retryWindowMs?: number;
   /** Deadline of one attempt. */
   readonly attemptMs?: number;
+  /** TLS to the leader (link-tls.ts); absent or null: plaintext. */
+  readonly tls?: LinkTls | null;
 }
 
 export class RemoteAdjudicator implements Adjudicator {
@@ -36,7 +39,7 @@ export class RemoteAdjudicator implements Adjudicator {
   setLeader(address: string | null): void {
     if (this.client?.address === address) return;
     this.client?.close();
-    this.client = address === null ? null : grpcClient('Adjudicator', address);
+    this.client = address === null ? null : grpcClient('Adjudicator', address, this.options.tls ?? null);
     for (const wake of this.leaderChanged.splice(0)) wake();
   }
 

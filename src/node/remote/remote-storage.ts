@@ -10,6 +10,7 @@ import type { MeasureRequest, MeasureResult, ReadRequest, ReadResult, StorageNod
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import { SqlError } from '../../contracts/errors.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
+import type { LinkTls } from '../../env/link-tls.js';
 import { measureRequestToMessage, measureResultFromMessage, readRequestToMessage, readResultFromMessage } from './messages.js';
 import type { KeyWatch } from './key-watch.js';
 
@@ -36,10 +37,11 @@ export class RemoteStorage implements StorageNode {
   private readonly replicas: Replica[];
   private keyWatch: KeyWatch | null = null;
 
-  constructor(replicas: readonly StorageReplica[], ownAz: string, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000) {
+  constructor(replicas: readonly StorageReplica[], ownAz: string, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000,
+    tls: LinkTls | null = null) {
     // Same-AZ replicas first, the rest after, each group in the given order.
     const ordered = [...replicas.filter((r) => r.az === ownAz), ...replicas.filter((r) => r.az !== ownAz)];
-    this.replicas = ordered.map((spec) => ({ spec, client: grpcClient('Storage', spec.address), downUntil: 0 }));
+    this.replicas = ordered.map((spec) => ({ spec, client: grpcClient('Storage', spec.address, tls), downUntil: 0 }));
     if (this.replicas.length === 0) throw new Error('no storage replicas configured');
   }
 

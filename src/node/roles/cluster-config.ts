@@ -3,6 +3,8 @@
  * their role, region and AZ, and the etcd endpoints. One file describes the whole cluster; each
  * process picks its own entry by name. Keys in etcd live under `strata/<cluster>/`.
  */
+import { checkTlsSettings } from './cluster-tls.js';
+
 export type Role = 'relay' | 'qp' | 'adjudicator' | 'storage' | 'control';
 export const ROLES: readonly Role[] = ['relay', 'qp', 'adjudicator', 'storage', 'control'];
 
@@ -16,6 +18,9 @@ export interface NodeConfig {
   readonly port: number;
   /** Its own files (storage's LMDB environment). */
   readonly dataDir?: string;
+  /** Its TLS certificate and key (PEM files); default `<tls.certsDir>/<name>.crt` and `.key` (cluster-tls.ts). */
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 export interface ClusterConfig {
@@ -31,6 +36,17 @@ export interface ClusterConfig {
   readonly journalRetentionSeconds?: number;
   /** How often the adjudicator leader trims the journal (default 5). */
   readonly journalTrimIntervalSeconds?: number;
+  /** Mutual TLS on every gRPC and etcd link (cluster-tls.ts, docs/distributed.md "Transport security"). */
+  readonly tls?: ClusterTls;
+  /** Plaintext links beyond loopback, on purpose (without it and without `tls`, such a node refuses to start). */
+  readonly insecure?: boolean;
+}
+
+export interface ClusterTls {
+  /** The cluster's CA certificate (PEM): the only issuer a node trusts for its peers and etcd. */
+  readonly caFile: string;
+  /** Where `<name>.crt` / `<name>.key` of each node (and `client.crt` / `client.key` for tools) live, when a node names no files. */
+  readonly certsDir?: string;
 }
 
 export function parseClusterConfig(text: string, source: string): ClusterConfig {
@@ -59,6 +75,7 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
     const value = config[field];
     if (value !== undefined && !(typeof value === 'number' && value > 0)) fail(`"${field}" must be a positive number of seconds`);
   }
+  checkTlsSettings(config, fail);
   return config;
 }
 

@@ -11,6 +11,7 @@
  */
 import type { Timers } from '../../contracts/time.js';
 import { grpcClient, TransportError } from '../../env/grpc.js';
+import type { LinkTls } from '../../env/link-tls.js';
 
 /** Pause before asking again when the leader ends the stream itself (it is still rebuilding). */
 const RECONNECT_MS = 100;
@@ -23,8 +24,8 @@ export interface LeaderLiveness {
   cancel(): void;
 }
 
-export function watchLeaderLiveness(timers: Timers, address: string): LeaderLiveness {
-  const client = grpcClient('Adjudicator', address);
+export function watchLeaderLiveness(timers: Timers, address: string, tls: LinkTls | null = null): LeaderLiveness {
+  const client = grpcClient('Adjudicator', address, tls);
   let cancelled = false;
   let failures = 0;
   let stream: { cancel(): void } | null = null;
