@@ -289,9 +289,16 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   // reads it when it is built, after planning has finished.
   argumentSubplans.base = inputWidth + groupSrfs.calls.length;
   const grouped = (): RowSource => {
+    // HAVING without GROUP BY or an aggregate is PostgreSQL's "degenerate grouping": the one
+    // group's row needs nothing from the input, so the input (and its WHERE) is never read.
+    // (Built after planning, when `aggregates` holds every call.)
+    const degenerate = statement.having !== null && statement.groupBy.length === 0 && aggregates.length === 0 && groupSrfs.empty;
+    if (degenerate) return withHaving(new HashAggregate(new ValuesSource([]), groupExprs, aggregates));
     const expanded = groupSrfs.empty ? build() : projectSets(build(), groupSrfs);
     const rows = argumentSubplans.empty ? expanded : new ApplySubplans(expanded, argumentSubplans);
-    const source: RowSource = new HashAggregate(rows, groupExprs, aggregates);
+    return withHaving(new HashAggregate(rows, groupExprs, aggregates));
+  };
+  const withHaving = (source: RowSource): RowSource => {
     if (!having) return source;
     if (havingSubplans.empty) return new Filter(source, having);
     havingSubplans.base = width();
