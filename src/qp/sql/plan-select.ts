@@ -31,6 +31,7 @@ import { containsSubquery, filterJoinedRows, splitJoinCondition } from './join-s
 import { narrowsToKey } from './integer-keys.js';
 import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
 import type { AccessLog } from '../roles/access-log.js';
+import type { FoldErrors } from './fold-errors.js';
 import * as types from './typesystem.js';
 
 /** What the planner needs besides the statement. */
@@ -61,6 +62,8 @@ export interface PlanContext {
   readonly access?: AccessLog;
   /** The columns a SELECT reads, when analysed: its table scans decode only those (column-use.ts). */
   readonly columnUse?: ColumnUse | null;
+  /** Where constant folds that fail are recorded, to be raised when the statement is bound (fold-errors.ts). */
+  readonly foldErrors?: FoldErrors;
 }
 
 export interface SessionFunctions {
@@ -93,7 +96,7 @@ export interface PlannedQuery {
 
 export function compileContext(pc: PlanContext, scope: Scope, clause: string): CompileContext {
   if (pc.outer) scope = new CorrelatedScope(scope.columns, pc.outer.scope, pc.outer.correlation);
-  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session, access: pc.access };
+  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session, access: pc.access, foldErrors: pc.foldErrors };
 }
 
 interface FromPlan {
@@ -277,7 +280,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     // (Through the GROUP BY context's scope: a subquery's aggregates may name outer columns.)
     scope: inputCtx.scope, inputScope: inputCtx.scope, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
     clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
-    aggregateSubqueries, access: pc.access,
+    aggregateSubqueries, access: pc.access, foldErrors: pc.foldErrors,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
   const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement, input)), groupSlots);
