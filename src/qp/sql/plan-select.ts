@@ -518,8 +518,10 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   const physical = [...outer.scope.columns, ...innerColumns];
   const kind = type === 'left' || type === 'right' ? 'left' : type;
   const { join: joinConjuncts, after: afterConjuncts } = splitJoinCondition(kind, item.on ? conjuncts(item.on) : []);
-  let condition: Expr[] = joinConjuncts;
   let conditionScope = new Scope(physical);
+  let condition: Expr[] = preserved && (type === 'cross' || type === 'inner')
+    ? [...joinConjuncts, ...whereJoinKeys(where, conditionScope, offset)]
+    : joinConjuncts;
   const pairs = (names ?? []).map((name) => [new Scope(leftColumns).resolve(null, name, -1), new Scope(rightColumns).resolve(null, name, -1)] as const);
   if (names) {
     const column = (table: string, name: string): Expr => ({ kind: 'column', schema: null, table, name, location: -1 });
@@ -575,6 +577,35 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
     primaryOrderOf: null,
     ...(joinedRows(kind, outer, inner, keyRead) !== undefined ? { maxRows: joinedRows(kind, outer, inner, keyRead) } : {}),
   };
+}
+
+/**
+ * `FROM a, b WHERE a.x = b.y`: the WHERE's column = column conjuncts across the two sides of a
+ * cross or inner join that WHERE filters directly, as join keys — PostgreSQL's planner joins by
+ * them; without them the join is every pair of rows. The WHERE still tests them above the join
+ * (the same rows pass): only plain columns, so nothing is evaluated twice that could differ or
+ * fail, and only comparisons that resolve (the WHERE reports any error in its own order).
+ */
+function whereJoinKeys(where: readonly Expr[], scope: Scope, offset: number): Expr[] {
+  const keys: Expr[] = [];
+  for (const part of where) {
+    if (part.kind !== 'op' || part.op !== '=' || part.left?.kind !== 'column' || part.right.kind !== 'column') continue;
+    const l = columnAt(part.left, scope);
+    const r = columnAt(part.right, scope);
+    if (!l || !r || (l.position < offset) === (r.position < offset)) continue;
+    if (types.resolveOperator('=', l.oid, r.oid)) keys.push(part);
+  }
+  return keys;
+}
+
+/** The join's own column a plain reference names, or null (another relation's, an enclosing query's, ambiguous). */
+function columnAt(ref: Extract<Expr, { kind: 'column' }>, scope: Scope): ScopeColumn | null {
+  if (ref.schema !== null) return null;
+  try {
+    return scope.resolve(ref.table, ref.name, ref.location);
+  } catch {
+    return null;
+  }
 }
 
 /** An inner join's ON conjuncts that hold subqueries, compiled to test the joined rows (join-subqueries.ts). */
