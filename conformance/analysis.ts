@@ -137,6 +137,9 @@ const PORTALS = new Set(['PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'Declar
 /** Fields that hold a bare RangeVar (not wrapped in { RangeVar: … }). */
 const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar']);
 
+/** Fields that hold a bare TypeName (a function's return type, a cast's two types). */
+const TYPENAME_FIELDS = new Set(['returnType', 'sourcetype', 'targettype']);
+
 /** Functions whose first argument is a sequence's name as text. */
 const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval']);
 
@@ -155,7 +158,7 @@ function collectNames(value: unknown, out: Set<string>): void {
       // s.t names the schema s too (one a refused CREATE SCHEMA would have made).
       const schema = (child as Node | undefined)?.schemaname;
       if (typeof schema === 'string') out.add(schema.toLowerCase());
-    } else if (key === 'TypeName' || key === 'typeName' || key === 'returnType') {
+    } else if (key === 'TypeName' || key === 'typeName' || TYPENAME_FIELDS.has(key)) {
       const name = lastName((child as Node).names);
       if (name) out.add(name);
     } else if (key === 'FuncCall') {

@@ -52,6 +52,8 @@ CREATE INDEX dep_index ON dep_plain (a);
 COMMENT ON INDEX dep_index IS 'made by PostgreSQL only';
 CREATE FUNCTION dep_rows() RETURNS SETOF dep_points LANGUAGE sql AS 'SELECT * FROM dep_points';
 CREATE FUNCTION dep_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM dep_points';
+CREATE TYPE dep_mood AS ENUM ('calm');
+CREATE CAST (dep_mood AS int4) WITH INOUT;
 SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;
 CREATE TABLE dep_written (a int);
 SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE;
@@ -117,7 +119,7 @@ test('SET ROLE, SET SESSION AUTHORIZATION and a read-only default: DSQL refuses 
   assert.equal(verdictAt('GRANT INSERT ON TABLES'), 'refused-ok');
 });
 
-test('what a refused CREATE SCHEMA, CREATE INDEX or CREATE TABLE made is followed: schema-qualified names, schema elements, COMMENT ON, a SQL function\'s return type and body', { skip }, () => {
+test('what a refused CREATE SCHEMA, CREATE INDEX or CREATE TABLE made is followed: schema-qualified names, schema elements, COMMENT ON, a SQL function\'s return type and body, a cast\'s types', { skip }, () => {
   assert.equal(verdictAt('CREATE SCHEMA dep_schema '), 'refused-ok', 'serial is refused');
   assert.equal(verdictAt('FROM dep_schema.dep_schema_view'), 'dependent');
   assert.equal(verdictAt('CREATE SCHEMA dep_schema2'), 'dependent');
@@ -126,5 +128,7 @@ test('what a refused CREATE SCHEMA, CREATE INDEX or CREATE TABLE made is followe
   assert.equal(verdictAt('COMMENT ON INDEX'), 'dependent');
   assert.equal(verdictAt('RETURNS SETOF dep_points'), 'dependent');
   assert.equal(verdictAt('dep_count()'), 'dependent');
+  assert.equal(verdictAt('CREATE TYPE dep_mood'), 'refused-ok');
+  assert.equal(verdictAt('CREATE CAST'), 'dependent', 'a cast to a type DSQL refused to make');
   assert.equal(result.counts.fail, 0, JSON.stringify(result.statements.filter((s) => s.verdict === 'fail')));
 });
