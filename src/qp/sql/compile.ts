@@ -1128,7 +1128,11 @@ function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Compile
     ctx.access?.execute(fn, expr.schema !== null, `${expr.name}(${args.map((a) => types.formatType(a.oid, -1)).join(', ')})`);
     const depth = (ctx.functionDepth ?? 0) + 1;
     if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
+    // PostgreSQL plans a SQL function's body with the query only where it inlines it; otherwise
+    // at the first call, which may never come. Its fold errors are dropped (fold-errors.ts).
+    const beforeBody = ctx.foldErrors?.mark();
     const body = compileExpr(inlineCall(fn, expr.args, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });
+    if (beforeBody !== undefined) ctx.foldErrors!.dropSince(beforeBody);
     const result = coerce(body, fn.returnType.oid, fn.returnType.typmod, 'assignment', expr.location);
     return { ...result, name: expr.name, location: expr.location };
   }

@@ -16,7 +16,8 @@ const MAX_FOLD_ERRORS = 64;
  * AND/OR after a constant false/true, a CASE arm under a constant-false WHEN and everything after
  * a constant-true one, COALESCE arguments after a non-null constant, and EXISTS subqueries (whose
  * select list PostgreSQL throws away; their other clauses are left unjudged, a missed error rather
- * than a false one).
+ * than a false one). A SQL function call's body (and its arguments with it) is left unjudged too:
+ * PostgreSQL plans it with the query only where it inlines it.
  */
 export class FoldErrors {
   private readonly errors: SqlError[] = [];
