@@ -137,6 +137,9 @@ const PORTALS = new Set(['PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'Declar
 /** Fields that hold a bare RangeVar (not wrapped in { RangeVar: … }). */
 const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar']);
 
+/** Fields that hold a bare TypeName (a function's return type, a cast's two types). */
+const TYPENAME_FIELDS = new Set(['returnType', 'sourcetype', 'targettype']);
+
 /** Functions whose first argument is a sequence's name as text. */
 const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval']);
 
@@ -152,7 +155,10 @@ function collectNames(value: unknown, out: Set<string>): void {
     if (key === 'RangeVar' || RANGEVAR_FIELDS.has(key)) {
       const name = relName(child);
       if (name) out.add(name);
-    } else if (key === 'TypeName' || key === 'typeName') {
+      // s.t names the schema s too (one a refused CREATE SCHEMA would have made).
+      const schema = (child as Node | undefined)?.schemaname;
+      if (typeof schema === 'string') out.add(schema.toLowerCase());
+    } else if (key === 'TypeName' || key === 'typeName' || TYPENAME_FIELDS.has(key)) {
       const name = lastName((child as Node).names);
       if (name) out.add(name);
     } else if (key === 'FuncCall') {
@@ -178,12 +184,38 @@ function collectNames(value: unknown, out: Set<string>): void {
       const arg = cast.arg as Node | undefined;
       const text = ((arg?.A_Const as Node | undefined)?.sval as Node | undefined)?.sval;
       if (target === 'regclass' && typeof text === 'string') out.add(text.replace(/^.*\./, '').replace(/"/g, '').toLowerCase());
+    } else if (key === 'CommentStmt') {
+      // COMMENT ON INDEX six: the object is a bare list of names.
+      const name = lastName(((child as Node).object as Node | undefined)?.List ? (((child as Node).object as Node).List as Node).items : undefined);
+      if (name) out.add(name);
+    } else if (key === 'CreateFunctionStmt') {
+      // A LANGUAGE sql body names what its statements read and write.
+      for (const body of sqlFunctionBodies(child as Node)) for (const stmt of body) collectNames(stmt, out);
     } else if (PORTALS.has(key)) {
       const name = (child as Node).name ?? (child as Node).portalname;
       if (typeof name === 'string') out.add(name.toLowerCase());
     }
     collectNames(child, out);
   }
+}
+
+/** The parsed statements of a LANGUAGE sql function's body (none when it is another language or does not parse). */
+function sqlFunctionBodies(create: Node): Node[][] {
+  const options = (create.options as Node[] | undefined) ?? [];
+  const option = (name: string) => options.map((o) => o.DefElem as Node).find((d) => d?.defname === name)?.arg as Node | undefined;
+  const language = (option('language')?.String as Node | undefined)?.sval;
+  if (typeof language !== 'string' || language.toLowerCase() !== 'sql') return [];
+  const bodies: Node[][] = [];
+  for (const item of ((option('as')?.List as Node | undefined)?.items as Node[] | undefined) ?? []) {
+    const text = (item.String as Node | undefined)?.sval;
+    if (typeof text !== 'string') continue;
+    try {
+      bodies.push(((parseSync(text) as { stmts?: { stmt: Node }[] }).stmts ?? []).map((s) => s.stmt));
+    } catch {
+      // A body that does not parse names nothing; the servers report it.
+    }
+  }
+  return bodies;
 }
 
 function createdNames(type: string, body: Node): string[] {
@@ -201,7 +233,11 @@ function createdNames(type: string, body: Node): string[] {
     case 'DefineStmt': out.push(lastName(body.defnames)); break;
     case 'CreateDomainStmt': out.push(lastName(body.domainname)); break;
     case 'CreateTrigStmt': out.push(typeof body.trigname === 'string' ? body.trigname.toLowerCase() : null); break;
-    case 'CreateSchemaStmt': out.push(typeof body.schemaname === 'string' ? body.schemaname.toLowerCase() : null); break;
+    case 'CreateSchemaStmt':
+      out.push(typeof body.schemaname === 'string' ? body.schemaname.toLowerCase() : null);
+      // CREATE SCHEMA s CREATE TABLE t … CREATE VIEW v …: its elements are made with it.
+      for (const element of (body.schemaElts as Node[] | undefined) ?? []) out.push(...createdNames(...nodeType(element)));
+      break;
     case 'PrepareStmt': out.push(typeof body.name === 'string' ? body.name.toLowerCase() : null); break;
     case 'DeclareCursorStmt': out.push(typeof body.portalname === 'string' ? body.portalname.toLowerCase() : null); break;
     default: break;

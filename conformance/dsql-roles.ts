@@ -8,7 +8,9 @@
  * - `SET [SESSION] ROLE r` for a role the file created and did not grant to admin is refused
  *   with 42501 (permission denied to set role);
  * - `SET SESSION AUTHORIZATION r` for any role but admin is refused with 42501 (only a superuser
- *   may).
+ *   may);
+ * - `ALTER DEFAULT PRIVILEGES FOR ROLE r` for such a role is refused with 42501 (must be member of
+ *   role).
  *
  * The reference records no text for these, so only the SQLSTATE is expected. After such a
  * refusal PostgreSQL's session runs as the other role and DSQL's does not, so every statement up
@@ -36,6 +38,7 @@ export class DsqlSessionRoles implements SessionDivergence {
 
   /** DSQL's refusal of this statement, when it is a SET ROLE / SESSION AUTHORIZATION admin may not do. */
   refusal(info: Pick<StatementInfo, 'type' | 'node'>): Refusal | null {
+    if (info.type === 'AlterDefaultPrivilegesStmt') return this.defaultPrivilegesRefusal(info.node);
     if (info.type !== 'VariableSetStmt' || info.node.kind !== 'VAR_SET_VALUE') return null;
     const target = settingValue(info.node);
     if (target === null || target === 'none' || target === CONNECTING_USER) return null;
@@ -46,6 +49,18 @@ export class DsqlSessionRoles implements SessionDivergence {
       return { rule: 'SET SESSION AUTHORIZATION (admin is no superuser)', code: '42501', message: null };
     }
     return null;
+  }
+
+  /**
+   * ALTER DEFAULT PRIVILEGES FOR ROLE r needs membership in r (PostgreSQL's 42501 "must be member
+   * of role" for a user that is no superuser). What it would change applies only to objects r
+   * makes, which a file can only do after a SET ROLE / SESSION AUTHORIZATION refused above.
+   */
+  private defaultPrivilegesRefusal(node: Node): Refusal | null {
+    const option = ((node.options as Node[] | undefined) ?? []).map((o) => o.DefElem as Node).find((d) => d?.defname === 'roles');
+    const roles = roleNames(((option?.arg as Node | undefined)?.List as Node | undefined)?.items);
+    if (!roles.some((role) => this.created.has(role) && !this.granted.has(role))) return null;
+    return { rule: 'ALTER DEFAULT PRIVILEGES FOR ROLE a role admin is not a member of', code: '42501', message: null };
   }
 
   /** Records a statement's effect; `refused` when DSQL refuses it (by any rule). */

@@ -341,6 +341,8 @@ export function refusalOf(info: Pick<StatementInfo, 'type' | 'node'>, text: stri
     case 'DropStmt':
       if (body.removeType === 'OBJECT_TYPE') return refuse('DROP TYPE', 'unsupported object in DROP statement');
       if (body.removeType === 'OBJECT_DOMAIN' && body.behavior === 'DROP_CASCADE') return refuse('DROP DOMAIN CASCADE', 'DROP DOMAIN with CASCADE unsupported');
+      // Row-level security is refused as a whole (§2.1), DROP POLICY with CREATE/ALTER POLICY.
+      if (body.removeType === 'OBJECT_POLICY') return refuse('row-level security', null);
       return null;
     case 'RenameStmt':
       return body.renameType === 'OBJECT_TYPE' ? refuse('RENAME TYPE', 'unsupported object in RENAME statement') : null;

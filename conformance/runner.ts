@@ -288,9 +288,12 @@ export class FileRunner {
     }
     const result = this.judge(base, infos, refusal, follows, postgres, asyncIndex ? statusOnly(postgres, strata) : strata, state, index);
     if (result.verdict === 'pass' && !postgres.error) await this.options.passed?.(base, infos, this.postgres.endpoint, this.strata.endpoint);
+    // A statement that follows a refusal and fails in Strata only aborts DSQL's block while
+    // PostgreSQL's goes on, as a refusal in the block would.
+    const abortsBlock = result.verdict === 'dependent' && strata.error !== undefined && !postgres.error;
     if (infos) {
       infos.forEach((info, i) => {
-        const diverged = state.txn.after(info, refusals[i]!, index);
+        const diverged = state.txn.after(info, refusals[i]! || abortsBlock, index);
         for (const s of state.session) s.after(info, refusals[i]!, index);
         for (const name of diverged.names) markRefused(state, name, { rule: 'transaction aborted by a refusal', rows: diverged.rows });
       });

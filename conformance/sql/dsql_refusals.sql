@@ -89,6 +89,8 @@ ALTER TABLE acct ADD CONSTRAINT acct_owner_uq UNIQUE (owner);
 ALTER TABLE acct VALIDATE CONSTRAINT acct_pos2;
 ALTER TABLE acct DROP CONSTRAINT acct_pos2;
 ALTER TABLE acct ENABLE ROW LEVEL SECURITY;
+CREATE POLICY acct_own ON acct USING (owner = current_user);
+DROP POLICY acct_own ON acct;
 ALTER TABLE acct RENAME COLUMN note TO remark;
 SELECT id, owner, remark FROM acct ORDER BY id;
 ALTER TABLE acct DROP COLUMN remark;

@@ -17,6 +17,7 @@ import { executeDdl, isDdl, type DdlContext, type DdlResult } from './sql/ddl.js
 import type { AfterCommitJob } from './jobs/job-requests.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
+import { FoldErrors } from './sql/fold-errors.js';
 import { DataModifyingWith, ReturnedRows, TOP_LEVEL_ONLY, type ModifyingStatement } from './sql/data-modifying-with.js';
 import { materialize } from './sql/operators.js';
 import { planExplain } from './sql/explain.js';
@@ -54,6 +55,8 @@ interface PlanEntry {
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
+  /** PostgreSQL's plan-time error: a constant fold that failed (fold-errors.ts), raised before the statement runs. */
+  readonly foldError: SqlError | null;
   /**
    * The catalog and role `uses` last passed the check for: the check depends on nothing else,
    * so executing again under both needs no new check.
@@ -284,7 +287,8 @@ export class Session implements SqlSession {
       ? DataModifyingWith.of(statement, planModifying) : null;
     // Plain EXPLAIN plans the sub-statements without running them; EXPLAIN ANALYZE of them is refused.
     const explained = statement.kind === 'explain' && !statement.analyze ? DataModifyingWith.of(statement.statement, planModifying) : null;
-    const pc = { ...this.planContext(catalog, paramTypes), access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY };
+    const foldErrors = new FoldErrors();
+    const pc = { ...this.planContext(catalog, paramTypes), access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY, foldErrors };
     const usedTables = pc.usedTables;
     // Error positions need no adjustment: the parser's locations are offsets into the whole
     // query string, which is what the P field of ErrorResponse counts from.
@@ -299,7 +303,7 @@ export class Session implements SqlSession {
     }
     const entry: PlanEntry = {
       catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
-      paramTypes, uses: access.uses, allowed: null,
+      paramTypes, uses: access.uses, allowed: null, foldError: foldErrors.first,
     };
     prepared.plan = entry;
     return entry;
@@ -457,6 +461,7 @@ export class Session implements SqlSession {
       return this.startCopy(statement, catalog, txn);
     }
     const entry = this.plan(prepared, catalog);
+    if (entry.foldError) throw entry.foldError;
     this.checkAllowed(entry, catalog);
     txn.useSchemas(entry.schemaKeys);
     const rt: Runtime = {

@@ -17,6 +17,19 @@ test('a GROUP BY column matches however the select list spells it', { skip }, as
   ]) await db().same(sql);
 });
 
+test('HAVING without GROUP BY or an aggregate never reads the input, as PostgreSQL (a WHERE that would fail is not run)', { skip }, async () => {
+  for (const sql of [
+    'SELECT 1 AS one FROM tmt WHERE 1/(b - 2) = 1 HAVING 1 < 2',
+    'SELECT 1 AS one FROM tmt WHERE 1/(b - 2) = 1 HAVING 1 > 2',
+    'SELECT 1 AS one FROM tmt WHERE false HAVING true',
+    'SELECT (SELECT count(*) FROM tmt) AS n, generate_series(1, 2) AS g FROM tmt WHERE 1/(b - 2) = 1 HAVING 1 < 2 ORDER BY g',
+    // An aggregate or a GROUP BY reads the rows, and the WHERE fails.
+    'SELECT count(*) FROM tmt WHERE 1/(b - 2) = 1 HAVING 1 < 2',
+    'SELECT 1 FROM tmt WHERE 1/(b - 2) = 1 HAVING count(*) > 0',
+    'SELECT 1 AS one FROM tmt WHERE 1/(b - 2) = 1 GROUP BY a HAVING 1 < 2',
+  ]) await db().same(sql);
+});
+
 test('FETCH FIRST … WITH TIES returns the rows tied with the last', { skip }, async () => {
   for (const sql of [
     'SELECT a FROM tmt ORDER BY a FETCH FIRST 1 ROW WITH TIES',

@@ -42,3 +42,18 @@ test('$n in a simple query (no parameters to bind) is 42P02 at the reference, no
   // With a parameter bound (extended protocol) the same text runs.
   assert.deepEqual((await db().strata.query('SELECT $1::int AS x', [7])).rows, [{ x: 7 }]);
 });
+
+test('a PostgreSQL type Strata has not built is refused (0A000), not said not to exist; an unknown one does not exist (42704) on both', { skip }, async () => {
+  for (const [sql, message] of [
+    ['SELECT 100::money', 'type money is not supported'],
+    ["SELECT '1.2.3.4'::pg_catalog.inet", 'type inet is not supported'],
+    ["SELECT ARRAY['(1,2)'::point]", 'type point is not supported'],
+    ["SELECT '[1,2)'::int4range", 'type int4range is not supported'],
+    ["SELECT CAST('<a/>' AS xml)", 'type xml is not supported'],
+  ] as const) {
+    await assert.rejects(db().strata.query(sql), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === message);
+  }
+  for (const sql of ['SELECT 1::no_such_type', 'SELECT 1::public.money']) await db().same(sql);
+  // A column type keeps DSQL's refusal text.
+  await assert.rejects(db().strata.query('CREATE TABLE gaps_money (m money)'), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === 'datatype money not supported');
+});

@@ -1,8 +1,8 @@
 /**
  * The conformance harness's dependency tracking (conformance/runner.ts, dsql-roles.ts): what a
  * DSQL refusal made differ is followed into later statements — across files from the setup
- * file, through a sequence named in a string, past a later refusal on the same table, and
- * through a session DSQL refused to switch to another role or to read-only — so those statements are counted
+ * file, through a sequence named in a string, past a later refusal on the same table, into a
+ * schema's elements, an index's comment and a SQL function's body, and through a session DSQL refused to switch to another role or to read-only — so those statements are counted
  * apart ("after a refusal") rather than as Strata's failures, and nothing else is.
  */
 import assert from 'node:assert/strict';
@@ -39,7 +39,21 @@ SET SESSION AUTHORIZATION regress_dep_role;
 SELECT session_user AS after_set_session;
 RESET SESSION AUTHORIZATION;
 SELECT session_user AS after_reset_session;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_dep_role REVOKE INSERT ON TABLES FROM regress_dep_role;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_dep_role GRANT INSERT ON TABLES TO regress_dep_role;
 DROP ROLE regress_dep_role;
+CREATE SCHEMA dep_schema CREATE TABLE dep_in_schema (a serial) CREATE VIEW dep_schema_view AS SELECT a FROM dep_in_schema;
+SELECT * FROM dep_schema.dep_schema_view;
+BEGIN;
+CREATE SCHEMA dep_schema2 CREATE VIEW dep_view2 AS SELECT a FROM dep_schema.dep_in_schema;
+SELECT 1 AS in_block_strata_aborted;
+COMMIT;
+CREATE INDEX dep_index ON dep_plain (a);
+COMMENT ON INDEX dep_index IS 'made by PostgreSQL only';
+CREATE FUNCTION dep_rows() RETURNS SETOF dep_points LANGUAGE sql AS 'SELECT * FROM dep_points';
+CREATE FUNCTION dep_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM dep_points';
+CREATE TYPE dep_mood AS ENUM ('calm');
+CREATE CAST (dep_mood AS int4) WITH INOUT;
 SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;
 CREATE TABLE dep_written (a int);
 SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE;
@@ -101,5 +115,20 @@ test('SET ROLE, SET SESSION AUTHORIZATION and a read-only default: DSQL refuses 
   assert.equal(verdictAt('AS TRANSACTION READ ONLY'), 'refused-ok');
   assert.equal(verdictAt('dep_written'), 'dependent', 'PostgreSQL\'s session is read-only, DSQL\'s is not');
   assert.equal(verdictAt('after_read_write'), 'pass');
+  assert.equal(verdictAt('REVOKE INSERT ON TABLES'), 'refused-ok', 'admin is no member of the role');
+  assert.equal(verdictAt('GRANT INSERT ON TABLES'), 'refused-ok');
+});
+
+test('what a refused CREATE SCHEMA, CREATE INDEX or CREATE TABLE made is followed: schema-qualified names, schema elements, COMMENT ON, a SQL function\'s return type and body, a cast\'s types', { skip }, () => {
+  assert.equal(verdictAt('CREATE SCHEMA dep_schema '), 'refused-ok', 'serial is refused');
+  assert.equal(verdictAt('FROM dep_schema.dep_schema_view'), 'dependent');
+  assert.equal(verdictAt('CREATE SCHEMA dep_schema2'), 'dependent');
+  assert.equal(verdictAt('in_block_strata_aborted'), 'dependent', 'Strata\'s block was aborted by the statement before');
+  assert.equal(verdictAt('COMMIT'), 'dependent');
+  assert.equal(verdictAt('COMMENT ON INDEX'), 'dependent');
+  assert.equal(verdictAt('RETURNS SETOF dep_points'), 'dependent');
+  assert.equal(verdictAt('dep_count()'), 'dependent');
+  assert.equal(verdictAt('CREATE TYPE dep_mood'), 'refused-ok');
+  assert.equal(verdictAt('CREATE CAST'), 'dependent', 'a cast to a type DSQL refused to make');
   assert.equal(result.counts.fail, 0, JSON.stringify(result.statements.filter((s) => s.verdict === 'fail')));
 });

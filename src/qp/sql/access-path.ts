@@ -235,7 +235,9 @@ function rowIndependent(valueSide: Expr, ctx: CompileContext): CompiledExpr | nu
     valueScope = scope.outerOnly();
   }
   try {
-    return compileExpr(valueSide, { ...ctx, scope: valueScope });
+    // (A second compile of a WHERE conjunct: the filter's own compile judges its fold errors,
+    // which an AND before it may drop.)
+    return compileExpr(valueSide, { ...ctx, scope: valueScope, foldErrors: undefined });
   } catch (error) {
     // (A subquery this context cannot plan, one over a WITH query say, runs as a subplan of the filter instead.)
     if (refs.length > 0 || containsSubquery(valueSide)) return null;

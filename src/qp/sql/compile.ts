@@ -19,6 +19,7 @@ import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-f
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
+import type { FoldErrors } from './fold-errors.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
@@ -96,6 +97,8 @@ export interface CompileContext {
   readonly functionDepth?: number;
   /** Where the SQL functions called are recorded, for their EXECUTE check (src/qp/roles/access-log.ts). */
   readonly access?: AccessLog | undefined;
+  /** Where constant folds that fail are recorded, for PostgreSQL's plan-time error (fold-errors.ts); absent, none are. */
+  readonly foldErrors?: FoldErrors | undefined;
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -151,7 +154,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'field': return compileField(expr, ctx);
     case 'op': return compileOperator(expr.op, expr.left, expr.right, ctx, expr.location);
     case 'and':
-    case 'or': return compileBoolean(expr.kind, expr.args.map((a) => coerceToBoolean(compileExpr(a, ctx), expr.kind.toUpperCase())), expr.location);
+    case 'or': return compileBoolean(expr.kind, compileBooleanArguments(expr.kind, expr.args, ctx), expr.location);
     case 'not': {
       const arg = coerceToBoolean(compileExpr(expr.arg, ctx), 'NOT');
       const f = arg.eval;
@@ -188,6 +191,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
       if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
+      recordFailedCast(arg, result, ctx);
       return castNamed(result, arg, expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid));
     }
     case 'func':
@@ -200,7 +204,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return compileFunction(expr, ctx);
     case 'case': return compileCase(expr, ctx);
-    case 'coalesce': return compileCoalesce(expr.args.map((a) => compileExpr(a, { ...ctx, srfBlockedBy: 'COALESCE' })), expr.location);
+    case 'coalesce': return compileCoalesce(compileCoalesceArguments(expr.args, { ...ctx, srfBlockedBy: 'COALESCE' }), expr.location);
     case 'greatest':
     case 'least': return compileGreatestLeast(expr.kind, expr.args.map((a) => compileExpr(a, ctx)), expr.location);
     case 'nullif': return compileNullIf(expr, ctx);
@@ -531,20 +535,70 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
   if (rowIndependent && isFoldable(l) && isFoldable(r) && !styled) {
     const folded = tryFold(evaluator);
     if (folded.ok) return constant(resolved.result, folded.value, '?column?', location);
+    if (folded.error) ctx.foldErrors?.record(folded.error);
   }
   return result;
 }
 
 /**
- * Folds a constant expression at plan time. An error (1/0) is not raised here but when the
- * statement runs, so Parse succeeds as it does in PostgreSQL.
+ * Folds a constant expression at plan time. An error (1/0) is not raised here: the caller
+ * records it (fold-errors.ts), and it is raised when the statement is bound, so Parse succeeds
+ * as it does in PostgreSQL. Only a user error counts; one that needs the execution context is
+ * no fold at all.
  */
-function tryFold(evaluator: Evaluator): { ok: true; value: SqlValue } | { ok: false } {
+function tryFold(evaluator: Evaluator): { ok: true; value: SqlValue } | { ok: false; error: SqlError | null } {
   try {
     return { ok: true, value: evaluator([], null as unknown as ExecContext) };
-  } catch {
-    return { ok: false };
+  } catch (error) {
+    return { ok: false, error: error instanceof SqlError ? error : null };
   }
+}
+
+/** Cast targets whose casts from a constant PostgreSQL folds when it plans (immutable input and cast functions). */
+const FOLDED_CAST_TARGETS: ReadonlySet<number> = new Set([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.numeric, TypeOid.float4, TypeOid.float8, TypeOid.bool]);
+
+/** `(2147483647 + 1::int8)::int4`: a cast of a folded constant that failed to fold is PostgreSQL's plan-time error. */
+function recordFailedCast(arg: CompiledExpr, result: CompiledExpr, ctx: CompileContext): void {
+  if (!ctx.foldErrors || !FOLDED_CAST_TARGETS.has(result.oid) || !isFoldable(arg) || isFoldable(result)) return;
+  const folded = tryFold(result.eval);
+  if (!folded.ok && folded.error) ctx.foldErrors.record(folded.error);
+}
+
+/** The value of a folded constant, or undefined when `value` is none. */
+function foldedValue(value: CompiledExpr): SqlValue | undefined {
+  return isFoldable(value) ? value.eval([], null as unknown as ExecContext) : undefined;
+}
+
+/**
+ * AND/OR's arguments, in order. PostgreSQL's planner stops simplifying at a constant false (AND)
+ * or true (OR): what follows it is never folded, so its fold errors are dropped.
+ */
+function compileBooleanArguments(kind: 'and' | 'or', args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
+  const decisive = kind === 'or';
+  let cut: number | null = null;
+  const compiled = args.map((a) => {
+    const arg = coerceToBoolean(compileExpr(a, ctx), kind.toUpperCase());
+    if (cut === null && ctx.foldErrors && foldedValue(arg) === decisive) cut = ctx.foldErrors.mark();
+    return arg;
+  });
+  if (cut !== null) ctx.foldErrors!.dropSince(cut);
+  return compiled;
+}
+
+/** COALESCE's arguments, in order: PostgreSQL's planner stops at the first non-null constant (fold errors after it are dropped). */
+function compileCoalesceArguments(args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
+  let cut: number | null = null;
+  const compiled = args.map((a) => {
+    const arg = compileExpr(a, ctx);
+    if (cut === null && ctx.foldErrors) {
+      // (A string literal is a non-null constant of the common type.)
+      const value = arg.unknownLiteral !== undefined && arg.paramIndex === undefined ? arg.unknownLiteral : foldedValue(arg);
+      if (value !== undefined && value !== null) cut = ctx.foldErrors.mark();
+    }
+    return arg;
+  });
+  if (cut !== null) ctx.foldErrors!.dropSince(cut);
+  return compiled;
 }
 
 function isFoldable(value: CompiledExpr | null): boolean {
@@ -878,12 +932,27 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer.
   if (subject && subject.oid === TypeOid.unknown && subject.paramIndex === undefined) subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
   ctx = { ...ctx, srfBlockedBy: 'CASE' };
-  const conditions = expr.whens.map((w) => {
-    if (!subject) return coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
-    return applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location);
-  });
-  const results = expr.whens.map((w) => compileExpr(w.then, ctx));
+  // Each arm's condition, then its result, as transformCaseExpr reads them. PostgreSQL's planner
+  // drops an arm whose condition folds to false or NULL, and everything after one that folds to
+  // true: their fold errors are dropped too (fold-errors.ts).
+  const conditions: CompiledExpr[] = [];
+  const results: CompiledExpr[] = [];
+  const dropped: [number, number][] = [];
+  let decided: number | null = null;
+  for (const w of expr.whens) {
+    const condition = subject
+      ? applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location)
+      : coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
+    const afterCondition = ctx.foldErrors?.mark() ?? 0;
+    conditions.push(condition);
+    results.push(compileExpr(w.then, ctx));
+    const value = decided === null && ctx.foldErrors ? foldedValue(condition) : undefined;
+    if (value === true) decided = ctx.foldErrors!.mark();
+    else if (value === false || value === null) dropped.push([afterCondition, ctx.foldErrors!.mark()]);
+  }
   const otherwise = expr.otherwise ? compileExpr(expr.otherwise, ctx) : null;
+  if (decided !== null) ctx.foldErrors!.dropSince(decided);
+  for (const [from, to] of dropped.reverse()) ctx.foldErrors?.drop(from, to);
   // transformCaseExpr puts the ELSE first: its type wins a tie (varchar ELSE, text THEN: varchar).
   const oid = commonType(otherwise ? [otherwise, ...results] : results, 'CASE');
   const rs = results.map((r) => coerce(r, oid, -1, 'implicit', r.location).eval);
@@ -1059,7 +1128,11 @@ function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Compile
     ctx.access?.execute(fn, expr.schema !== null, `${expr.name}(${args.map((a) => types.formatType(a.oid, -1)).join(', ')})`);
     const depth = (ctx.functionDepth ?? 0) + 1;
     if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
+    // PostgreSQL plans a SQL function's body with the query only where it inlines it; otherwise
+    // at the first call, which may never come. Its fold errors are dropped (fold-errors.ts).
+    const beforeBody = ctx.foldErrors?.mark();
     const body = compileExpr(inlineCall(fn, expr.args, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });
+    if (beforeBody !== undefined) ctx.foldErrors!.dropSince(beforeBody);
     const result = coerce(body, fn.returnType.oid, fn.returnType.typmod, 'assignment', expr.location);
     return { ...result, name: expr.name, location: expr.location };
   }

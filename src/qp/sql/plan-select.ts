@@ -31,6 +31,7 @@ import { containsSubquery, filterJoinedRows, splitJoinCondition } from './join-s
 import { narrowsToKey } from './integer-keys.js';
 import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
 import type { AccessLog } from '../roles/access-log.js';
+import type { FoldErrors } from './fold-errors.js';
 import * as types from './typesystem.js';
 
 /** What the planner needs besides the statement. */
@@ -61,6 +62,8 @@ export interface PlanContext {
   readonly access?: AccessLog;
   /** The columns a SELECT reads, when analysed: its table scans decode only those (column-use.ts). */
   readonly columnUse?: ColumnUse | null;
+  /** Where constant folds that fail are recorded, to be raised when the statement is bound (fold-errors.ts). */
+  readonly foldErrors?: FoldErrors;
 }
 
 export interface SessionFunctions {
@@ -93,7 +96,7 @@ export interface PlannedQuery {
 
 export function compileContext(pc: PlanContext, scope: Scope, clause: string): CompileContext {
   if (pc.outer) scope = new CorrelatedScope(scope.columns, pc.outer.scope, pc.outer.correlation);
-  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session, access: pc.access };
+  return { scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session, access: pc.access, foldErrors: pc.foldErrors };
 }
 
 interface FromPlan {
@@ -277,7 +280,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     // (Through the GROUP BY context's scope: a subquery's aggregates may name outer columns.)
     scope: inputCtx.scope, inputScope: inputCtx.scope, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
     clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
-    aggregateSubqueries, access: pc.access,
+    aggregateSubqueries, access: pc.access, foldErrors: pc.foldErrors,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
   const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement, input)), groupSlots);
@@ -289,9 +292,16 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   // reads it when it is built, after planning has finished.
   argumentSubplans.base = inputWidth + groupSrfs.calls.length;
   const grouped = (): RowSource => {
+    // HAVING without GROUP BY or an aggregate is PostgreSQL's "degenerate grouping": the one
+    // group's row needs nothing from the input, so the input (and its WHERE) is never read.
+    // (Built after planning, when `aggregates` holds every call.)
+    const degenerate = statement.having !== null && statement.groupBy.length === 0 && aggregates.length === 0 && groupSrfs.empty;
+    if (degenerate) return withHaving(new HashAggregate(new ValuesSource([]), groupExprs, aggregates));
     const expanded = groupSrfs.empty ? build() : projectSets(build(), groupSrfs);
     const rows = argumentSubplans.empty ? expanded : new ApplySubplans(expanded, argumentSubplans);
-    const source: RowSource = new HashAggregate(rows, groupExprs, aggregates);
+    return withHaving(new HashAggregate(rows, groupExprs, aggregates));
+  };
+  const withHaving = (source: RowSource): RowSource => {
     if (!having) return source;
     if (havingSubplans.empty) return new Filter(source, having);
     havingSubplans.base = width();
@@ -508,8 +518,10 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   const physical = [...outer.scope.columns, ...innerColumns];
   const kind = type === 'left' || type === 'right' ? 'left' : type;
   const { join: joinConjuncts, after: afterConjuncts } = splitJoinCondition(kind, item.on ? conjuncts(item.on) : []);
-  let condition: Expr[] = joinConjuncts;
   let conditionScope = new Scope(physical);
+  let condition: Expr[] = preserved && (type === 'cross' || type === 'inner')
+    ? [...joinConjuncts, ...whereJoinKeys(where, conditionScope, offset)]
+    : joinConjuncts;
   const pairs = (names ?? []).map((name) => [new Scope(leftColumns).resolve(null, name, -1), new Scope(rightColumns).resolve(null, name, -1)] as const);
   if (names) {
     const column = (table: string, name: string): Expr => ({ kind: 'column', schema: null, table, name, location: -1 });
@@ -565,6 +577,35 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
     primaryOrderOf: null,
     ...(joinedRows(kind, outer, inner, keyRead) !== undefined ? { maxRows: joinedRows(kind, outer, inner, keyRead) } : {}),
   };
+}
+
+/**
+ * `FROM a, b WHERE a.x = b.y`: the WHERE's column = column conjuncts across the two sides of a
+ * cross or inner join that WHERE filters directly, as join keys — PostgreSQL's planner joins by
+ * them; without them the join is every pair of rows. The WHERE still tests them above the join
+ * (the same rows pass): only plain columns, so nothing is evaluated twice that could differ or
+ * fail, and only comparisons that resolve (the WHERE reports any error in its own order).
+ */
+function whereJoinKeys(where: readonly Expr[], scope: Scope, offset: number): Expr[] {
+  const keys: Expr[] = [];
+  for (const part of where) {
+    if (part.kind !== 'op' || part.op !== '=' || part.left?.kind !== 'column' || part.right.kind !== 'column') continue;
+    const l = columnAt(part.left, scope);
+    const r = columnAt(part.right, scope);
+    if (!l || !r || (l.position < offset) === (r.position < offset)) continue;
+    if (types.resolveOperator('=', l.oid, r.oid)) keys.push(part);
+  }
+  return keys;
+}
+
+/** The join's own column a plain reference names, or null (another relation's, an enclosing query's, ambiguous). */
+function columnAt(ref: Extract<Expr, { kind: 'column' }>, scope: Scope): ScopeColumn | null {
+  if (ref.schema !== null) return null;
+  try {
+    return scope.resolve(ref.table, ref.name, ref.location);
+  } catch {
+    return null;
+  }
 }
 
 /** An inner join's ON conjuncts that hold subqueries, compiled to test the joined rows (join-subqueries.ts). */

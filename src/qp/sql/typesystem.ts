@@ -88,6 +88,23 @@ export function typeByTypname(name: string): number | null {
   return type && type.oid !== TypeOid.unknown ? type.oid : null;
 }
 
+/**
+ * PostgreSQL 15's pg_catalog types (base, range, multirange and pseudo-types; not arrays or row
+ * types) that Strata does not have. DSQL refuses most of them as column types (reference/dsql.md
+ * §2.3); in an expression Strata refuses them too (0A000) rather than say they do not exist.
+ */
+const NOT_BUILT_TYPES: ReadonlySet<string> = new Set([
+  'aclitem', 'any', 'anyarray', 'anycompatible', 'anycompatiblearray', 'anycompatiblemultirange', 'anycompatiblenonarray',
+  'anycompatiblerange', 'anyelement', 'anyenum', 'anymultirange', 'anynonarray', 'anyrange', 'bit', 'box', 'cid', 'cidr',
+  'circle', 'cstring', 'datemultirange', 'daterange', 'event_trigger', 'fdw_handler', 'gtsvector', 'index_am_handler', 'inet',
+  'int4multirange', 'int4range', 'int8multirange', 'int8range', 'internal', 'jsonpath', 'language_handler', 'line', 'lseg',
+  'macaddr', 'macaddr8', 'money', 'nummultirange', 'numrange', 'path', 'pg_brin_bloom_summary', 'pg_brin_minmax_multi_summary',
+  'pg_ddl_command', 'pg_dependencies', 'pg_lsn', 'pg_mcv_list', 'pg_ndistinct', 'pg_node_tree', 'pg_snapshot', 'point', 'polygon',
+  'refcursor', 'regcollation', 'regconfig', 'regdictionary', 'regoper', 'regoperator', 'regprocedure', 'table_am_handler', 'tid',
+  'timetz', 'trigger', 'tsm_handler', 'tsmultirange', 'tsquery', 'tsrange', 'tstzmultirange', 'tstzrange', 'tsvector',
+  'txid_snapshot', 'varbit', 'xid', 'xid8', 'xml',
+]);
+
 export function resolveTypeName(name: TypeName): { oid: number; typmod: number } {
   const parts = name.names;
   const schema = parts.length > 1 ? parts[parts.length - 2] : null;
@@ -97,7 +114,11 @@ export function resolveTypeName(name: TypeName): { oid: number; typmod: number }
   // and character as pg_catalog.bpchar, so `char` alone is never bpchar here.
   if (base === 'float' && name.typmods.length === 1) base = name.typmods[0]! <= 24 ? 'float4' : 'float8';
   const type = BY_TYPNAME.get(ALIASES[base] ?? base) ?? BY_TYPNAME.get(base);
-  if (!type || type.oid === TypeOid.unknown && base !== 'unknown') throw new SqlError('42704', `type "${parts[parts.length - 1]}" does not exist`, at(name.location));
+  if (!type || type.oid === TypeOid.unknown && base !== 'unknown') {
+    // PostgreSQL has it and Strata has not built it: a refusal, not "does not exist".
+    if (NOT_BUILT_TYPES.has(base)) throw new SqlError('0A000', `type ${base} is not supported`, at(name.location));
+    throw new SqlError('42704', `type "${parts[parts.length - 1]}" does not exist`, at(name.location));
+  }
   if (name.arrayBounds > 0) {
     if (!type.array) throw new SqlError('42704', `type "${base}[]" does not exist`, at(name.location));
     return { oid: type.array, typmod: typmodFor(type.oid, name) };

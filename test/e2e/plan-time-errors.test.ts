@@ -1,0 +1,75 @@
+/**
+ * PostgreSQL folds constant subexpressions when it plans a statement, so their errors (1/0,
+ * integer overflow) come before any row is read — also where no row reaches them — except where
+ * its simplification drops them first (AND/OR after a decisive constant, CASE arms, COALESCE
+ * after a non-null constant, an EXISTS subquery's select list). Compared with PostgreSQL 15.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { useDifferential } from '../support/differential.js';
+
+const { skip, db } = useDifferential([
+  'CREATE TABLE pte (i int PRIMARY KEY, t text)',
+  "INSERT INTO pte VALUES (1, 'a'), (2, 'b')",
+  'CREATE TABLE pte_empty (i int PRIMARY KEY)',
+  'CREATE VIEW pte_view AS SELECT i, 1/0 AS x FROM pte_empty',
+]);
+
+test('a constant fold that fails is the statement\'s error, even where no row reaches it', { skip }, async () => {
+  for (const sql of [
+    'SELECT CASE WHEN i > 100 THEN 1/0 ELSE 0 END FROM pte',
+    'SELECT CASE WHEN i > 100 THEN 1/0 END FROM pte_empty',
+    'SELECT CASE i WHEN 5 THEN 1/0 END FROM pte_empty',
+    'SELECT 1/0 FROM pte_empty',
+    'SELECT i FROM pte_empty WHERE i = 1/0',
+    'SELECT i FROM pte WHERE 1/0 = 1 AND false',
+    'SELECT 2147483647 + 1 FROM pte_empty',
+    'SELECT (2147483647::int8 + 1)::int4 FROM pte_empty',
+    "SELECT ('1' || 'x')::int FROM pte_empty",
+    'SELECT i FROM pte_empty WHERE i IN (1, 1/0)',
+    'SELECT i FROM pte_empty ORDER BY 1/0',
+    'SELECT count(1/0) FROM pte_empty',
+    'SELECT coalesce(NULL, 1/0) FROM pte_empty',
+    'SELECT (SELECT 1/0 FROM pte_empty) FROM pte',
+    'SELECT i FROM pte WHERE i IN (SELECT 1/0 FROM pte_empty)',
+    'SELECT i FROM pte_empty UNION SELECT 1/0 FROM pte_empty',
+    'SELECT * FROM (SELECT 1/0 AS x FROM pte_empty) s',
+    'SELECT * FROM pte_view',
+    'SELECT 1/0 FROM pte LIMIT 0',
+    'UPDATE pte SET t = (1/0)::text WHERE false',
+    'DELETE FROM pte WHERE i = 1/0',
+    'EXPLAIN SELECT 1/0 FROM pte_empty',
+  ]) await db().same(sql);
+});
+
+test('what PostgreSQL\'s simplification drops before folding raises nothing', { skip }, async () => {
+  for (const sql of [
+    'SELECT i FROM pte WHERE false AND 1/0 = 1',
+    'SELECT i FROM pte WHERE true OR 1/0 = 1 ORDER BY i',
+    'SELECT i FROM pte WHERE false AND (1/0 = 1 OR true)',
+    'SELECT i, CASE WHEN false THEN 1/0 ELSE 1 END FROM pte ORDER BY i',
+    'SELECT CASE WHEN true THEN 1 ELSE 1/0 END FROM pte_empty',
+    'SELECT CASE WHEN NULL THEN 1/0 WHEN i > 0 THEN 2 END FROM pte ORDER BY 1',
+    'SELECT CASE 1 WHEN 0 THEN 1/0 WHEN 1 THEN 1 ELSE 2/0 END',
+    'SELECT coalesce(1, 1/0) FROM pte',
+    "SELECT coalesce('5', 1/0) FROM pte",
+    'SELECT i FROM pte WHERE EXISTS (SELECT 1/0 FROM pte_empty)',
+    'WITH w AS (SELECT 1/0 AS x FROM pte_empty) SELECT i FROM pte ORDER BY i',
+  ]) await db().same(sql);
+});
+
+test('Parse succeeds; the error comes when the statement runs, and a transaction block it fails in is aborted', { skip }, async () => {
+  const client = db().strata;
+  await client.query('BEGIN');
+  await assert.rejects(client.query({ text: 'SELECT 1/0 FROM pte_empty', values: [] }), { code: '22012', message: 'division by zero' });
+  await assert.rejects(client.query('SELECT 1'), { code: '25P02' });
+  await client.query('ROLLBACK');
+});
+
+test('a SQL function\'s body is planned when it is first called, where PostgreSQL does not inline it: no error without a call', { skip }, async () => {
+  for (const sql of [
+    'CREATE FUNCTION pte_reads(x int) RETURNS int LANGUAGE sql AS \'SELECT 1/0 + x FROM pte LIMIT 1\'',
+    'SELECT pte_reads(i) FROM pte_empty',
+    'SELECT pte_reads(i) FROM pte',
+  ]) await db().same(sql);
+});
