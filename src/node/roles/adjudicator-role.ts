@@ -19,7 +19,7 @@ import { LocalAdjudicator } from '../../adjudicator/adjudicator.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { serveGrpc, type GrpcServer, type Message } from '../../env/grpc.js';
-import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
+import { CoordinatedJournal, JournalTrimmedError } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
@@ -225,34 +225,47 @@ function problemLog(env: Env): (message: string) => void {
 }
 
 /**
- * Feeds the journal to a standby as it grows, from the oldest record still held. A standby that
- * falls behind a trim starts again from the new oldest record: what it missed is older than
- * anything a transaction admitted after the takeover can conflict with (LocalAdjudicator's
- * takeover floor).
+ * How often a standby reads what the journal gained. A takeover replays what the standby has not
+ * read yet (at most this long of commits, one or two etcd reads); watching the journal instead
+ * cost etcd a message per batch for each standby, and the standby a wake-up.
+ */
+const LEARN_INTERVAL_MS = 500;
+
+/**
+ * Feeds the journal to a standby as it grows, from the oldest record still held, every
+ * LEARN_INTERVAL_MS. A standby that falls behind a trim starts again from the new oldest record:
+ * what it missed is older than anything a transaction admitted after the takeover can conflict
+ * with (LocalAdjudicator's takeover floor).
  */
 async function learnJournal(env: Env, reader: CoordinatedJournal, candidate: LocalAdjudicator): Promise<{ close(): Promise<void> }> {
   let closed = false;
-  let subscription: { close(): Promise<void> } | null = null;
-  const follow = async (): Promise<void> => {
-    while (!closed) {
-      try {
-        const after = Math.max(0, (await reader.oldestPosition()) - 1);
-        subscription = await reader.follow(after, (records, last) => candidate.learn(records, last), () => {
-          subscription = null;
-          void follow();
-        });
-        return;
-      } catch (error) {
-        env.log.warn(`standby learning the journal: ${(error as Error).message}`);
-        await new Promise<void>((resolve) => env.timers.setTimeout(resolve, 200));
-      }
+  let learned = -1;
+  let next: ReturnType<Env['timers']['setTimeout']> | null = null;
+  let reading: Promise<void> = Promise.resolve();
+  const learnOnce = async (): Promise<void> => {
+    try {
+      if (learned < 0) learned = Math.max(0, (await reader.oldestPosition()) - 1);
+      learned = await reader.readAfter(learned, (records, last) => candidate.learn(records, last));
+    } catch (error) {
+      // Trimmed past what was learned: start again from the oldest record (see above).
+      if (error instanceof JournalTrimmedError) learned = -1;
+      else env.log.warn(`standby learning the journal: ${(error as Error).message}`);
     }
   };
-  await follow();
+  const schedule = () => {
+    next = env.timers.setTimeout(() => {
+      next = null;
+      if (closed) return;
+      reading = learnOnce().then(() => { if (!closed) schedule(); });
+    }, LEARN_INTERVAL_MS);
+  };
+  await learnOnce();
+  schedule();
   return {
     async close() {
       closed = true;
-      await (subscription as { close(): Promise<void> } | null)?.close();
+      if (next !== null) env.timers.clearTimeout(next);
+      await reading;
       await reader.close();
     },
   };
