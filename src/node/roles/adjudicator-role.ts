@@ -42,6 +42,20 @@ export const LEADER_LEASE_SECONDS = 3;
  * (garbage collection, decisions of a dead leader).
  */
 const WATERMARK_INTERVAL_MS = 20;
+/**
+ * The periodic notice to storage replicas: none went out for this long. Reads at now() do not
+ * wait for it (their Notify names the replica they read from), only reads that failed over to
+ * another replica and in-flight decisions of a dead leader do; at 20 ms it was 150 notices a
+ * second to three idle replicas.
+ */
+const REPLICA_INTERVAL_MS = 100;
+/**
+ * A query processor's reservation is renewed every WATERMARK_INTERVAL_MS while it reads (it named
+ * itself in a Notify within this long), so its snapshots find the catalog version covered; an
+ * idle one is renewed only when a snapshot asks (the control node's catalog look every 250 ms
+ * is not reading). Was: every QP every 20 ms, 150 notices a second on an idle cluster.
+ */
+const WATCHER_READING_MS = 200;
 const PRUNE_INTERVAL_MS = 1_000;
 /**
  * How far ahead the keys QPs watch (the catalog version) are reserved: a QP takes the catalog
@@ -93,7 +107,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let fence: PromiseFence | null = null;
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
-  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE);
+  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE,
+    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS });
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {
@@ -109,7 +124,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true, request['follower'] ?? '');
       },
       Notify: async (request: Message) => {
-        notices.request(request['timestamp'], request['replica'] ?? '');
+        notices.request(request['timestamp'], request['replica'] ?? '', request['reader'] ?? '');
         return {};
       },
     },

@@ -9,6 +9,7 @@ import type { Env } from '../../env/env.js';
 import { RemoteAdjudicator } from '../remote/remote-adjudicator.js';
 import { RemoteStorage } from '../remote/remote-storage.js';
 import { KeyWatch } from '../remote/key-watch.js';
+import { grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
 import { addressOf, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { leaderKey } from './adjudicator-role.js';
@@ -24,8 +25,10 @@ export interface QueryBackends {
 
 export async function connectQueryBackends(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<QueryBackends> {
   const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), az: s.az })), node.az, env.clock, env.timers);
-  const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers });
-  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers);
+  // Named on the leader's notice stream and in its Notify requests: the leader renews this
+  // node's reservation while it reads, and not while it is idle.
+  const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers, reader: node.name });
+  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers, grpcNoticeSubscriberAs(node.name));
   storage.watch(catalogWatch);
   const leader = await observeKey(coordination, env.timers, leaderKey(config), (address, epoch) => {
     adjudicator.setLeader(address);
