@@ -50,8 +50,8 @@ const WATERMARK_INTERVAL_MS = 20;
  */
 const REPLICA_INTERVAL_MS = 100;
 /**
- * A query processor's reservation is renewed every WATERMARK_INTERVAL_MS while it reads (it named
- * itself in a Notify within this long), so its snapshots find the catalog version covered; an
+ * A query processor's reservation is renewed every WATERMARK_INTERVAL_MS while it reads (its last
+ * two Notify requests named it within this long), so its snapshots find the catalog version covered; an
  * idle one is renewed only when a snapshot asks (the control node's catalog look every 250 ms
  * is not reading). Was: every QP every 20 ms, 150 notices a second on an idle cluster.
  */

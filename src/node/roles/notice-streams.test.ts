@@ -116,11 +116,18 @@ test('a named query processor is renewed every interval only while it reads; rep
   assert.equal(reading.received.length, 2);
   assert.ok((reading.received[1]!['reserved'] as number) >= snapshot + 50_000 - 1, 'the reservation covers the snapshot and 50 ms after');
   assert.equal(idle.received.length, 1, 'a QP that does not read is not woken by another\'s Notify');
-  // While qp-1 keeps reading, its reservation is renewed every 20 ms without being asked.
+  // One look is not reading: no renewal follows it.
+  ticks(40);
+  assert.equal(reading.received.length, 2);
+  // Two snapshots within 200 ms are: qp-1's reservation is renewed every 20 ms without being asked.
+  notices.request(clock.now().latest, 'storage-1', 'qp-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.equal(reading.received.length, 2, 'its reservation covers the snapshot');
   ticks(100);
   assert.equal(reading.received.length, 2 + 5);
   assert.equal(idle.received.length, 1);
-  // 200 ms after its last Notify, the renewals stop; the next snapshot asks again.
+  // 200 ms after its last two Notify requests, the renewals stop; the next snapshot asks again.
   ticks(200);
   const renewed = reading.received.length;
   ticks(200);

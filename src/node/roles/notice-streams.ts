@@ -11,7 +11,7 @@
  *   Notify named this replica for, and settles a dead leader's decisions).
  * A follower that watches keys (a query processor) gets a notice only when it carries a
  * decision writing one of them, when its reservation must be renewed (none for `intervalMs`
- * while it reads: it named itself in a Notify within `watcherReadingMs`) or when its
+ * while it reads: its last two Notify requests named it within `watcherReadingMs`) or when its
  * reservation does not cover a snapshot asked for: every other notice would wake its process to
  * learn nothing (three QPs woken per decision turn and per Notify, measured in
  * bench:distributed's CPU per commit; an idle QP was renewed 50 times a second).
@@ -78,8 +78,9 @@ interface Follower {
   lastSentMs: number;
   /** The reservation its last notice carried (watching followers). */
   reserved: Timestamp;
-  /** When a Notify last named it as the reader (ms of the clock's earliest; watching followers). */
+  /** When the last two Notify requests naming it as the reader came (ms of the clock's earliest; watching followers). */
   askedMs: number;
+  askedBeforeMs: number;
 }
 
 /** How often each kind of follower hears from an otherwise quiet leader. */
@@ -87,9 +88,9 @@ export interface NoticeIntervals {
   /** A storage replica's periodic notice: none went out to it for this long (default: intervalMs). */
   readonly replicaIntervalMs?: number;
   /**
-   * A named watcher's reservation is renewed every intervalMs only while it reads: a Notify named
-   * it within this long (default: always). Otherwise a snapshot its reservation misses is renewed
-   * when asked for (its Notify), one hop later.
+   * A named watcher's reservation is renewed every intervalMs only while it reads: its last two
+   * Notify requests named it within this long (default: always). Otherwise a snapshot its
+   * reservation misses is renewed when asked for (its Notify), one hop later.
    */
   readonly watcherReadingMs?: number;
 }
@@ -159,7 +160,7 @@ export class NoticeStreams {
     }
     const follower: Follower = {
       watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, name, wanted: 0, decidedSent: 0, lastSentMs: 0, reserved: 0,
-      askedMs: -Infinity,
+      askedMs: -Infinity, askedBeforeMs: -Infinity,
     };
     this.streams.set(stream, follower);
     // A replica that reconnects may do so before its old stream is cancelled: the newest counts.
@@ -246,6 +247,7 @@ export class NoticeStreams {
     if (asking !== undefined && asking.watch !== null) {
       // The reader's own reservation must cover its snapshot (only its: the other watchers may
       // not be reading).
+      asking.askedBeforeMs = asking.askedMs;
       asking.askedMs = this.nowMs();
       if (timestamp > asking.wanted) asking.wanted = timestamp;
       if (this.readerShort(asking)) unmet = true;
@@ -337,10 +339,14 @@ export class NoticeStreams {
     return follower.watch !== null && follower.wanted > Math.max(follower.reserved, follower.decidedSent);
   }
 
-  /** A watching follower's periodic renewal is due: it reads, and its last notice is intervalMs old. */
+  /**
+   * A watching follower's periodic renewal is due: it reads (its last two Notify requests came
+   * within watcherReadingMs: one look now and then is not reading), and its last notice is
+   * intervalMs old.
+   */
   private renewalDue(follower: Follower, nowMs: number): boolean {
     if (nowMs - follower.lastSentMs < this.intervalMs) return false;
-    return this.watcherReadingMs === Infinity || nowMs - follower.askedMs < this.watcherReadingMs;
+    return this.watcherReadingMs === Infinity || nowMs - follower.askedBeforeMs < this.watcherReadingMs;
   }
 
   private send(stream: ServerStream, follower: Follower, message: Message): void {
