@@ -77,9 +77,13 @@ const IDLE_PROMISE = { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 200,
  * How often the leader confirms in etcd that it still leads, and how far past a confirmation it
  * may promise (promise-fence.ts). A successor's first commits wait out the validity, so it
  * bounds what a failover adds; the margin over the interval absorbs etcd reads slowed by load
- * (past it, notices stall until the next confirmation).
+ * (past it, notices stall until the next confirmation). Under commit load the appends confirm
+ * and no read is made; an idle leader reads every interval (at 50 ms: 20 reads a second, with a
+ * 250 ms margin). At 100 ms the margin is 200 ms, still four times the furthest promise (a
+ * reservation, 50 ms ahead); a leader deposed while alive learns it up to 50 ms later, which
+ * changes nothing it may say (the validity bounds that) and its appends already fail.
  */
-const CONFIRM_INTERVAL_MS = 50;
+const CONFIRM_INTERVAL_MS = 100;
 /** Journal appends in flight at once (bench:distributed replays its raw baseline with as many). */
 export const MAX_APPENDS_IN_FLIGHT = 4;
 const PROMISE_VALIDITY_MS = 300;
