@@ -36,16 +36,16 @@ import { PromiseFence } from './promise-fence.js';
  */
 export const LEADER_LEASE_SECONDS = 3;
 /**
- * How often a notice goes out when none has for this long. Reads do not wait for it: a query
- * processor asks for a notice covering its snapshot (Notify) when it starts one, and commits
- * send notices as they are decided and published. It keeps safe time moving for the rest
- * (garbage collection, decisions of a dead leader).
+ * How often the leader looks whether a notice is due (NoticeStreams.tick), and how often a
+ * reading query processor's reservation is renewed (within RESERVATION_MS). Reads do not wait
+ * for it: a query processor asks for a notice covering its snapshot (Notify) when it starts one,
+ * and commits send notices as they are decided.
  */
 const WATERMARK_INTERVAL_MS = 20;
 /**
  * The periodic notice to storage replicas: none went out for this long. Reads at now() do not
  * wait for it (their Notify names the replica they read from), only reads that failed over to
- * another replica and in-flight decisions of a dead leader do; at 20 ms it was 150 notices a
+ * another replica and in-flight decisions of a dead leader do; at 20 ms it was ~110 notices a
  * second to three idle replicas.
  */
 const REPLICA_INTERVAL_MS = 100;
@@ -53,7 +53,7 @@ const REPLICA_INTERVAL_MS = 100;
  * A query processor's reservation is renewed every WATERMARK_INTERVAL_MS while it reads (its last
  * two Notify requests named it within this long), so its snapshots find the catalog version covered; an
  * idle one is renewed only when a snapshot asks (the control node's catalog look every 250 ms
- * is not reading). Was: every QP every 20 ms, 150 notices a second on an idle cluster.
+ * is not reading). Was: every QP every 20 ms, ~130 notices a second on an idle cluster.
  */
 const WATCHER_READING_MS = 200;
 const PRUNE_INTERVAL_MS = 1_000;
