@@ -122,6 +122,35 @@ test('trim deletes whole batches but keeps the newest; a follower of a trimmed p
   assert.equal(await journal.append([record(5)]), 5);
 });
 
+test('readAfter hands over what the store holds after a position, in order, and refuses to skip trimmed records', async () => {
+  const coordination = new MemoryCoordination((task) => queueMicrotask(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination), readPageBatches: 2 });
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', readPageBatches: 2 });
+  const seen: number[] = [];
+  const lasts: number[] = [];
+  const onBatch = (records: readonly JournalRecord[], last: number) => {
+    records.forEach((r, i) => {
+      assert.equal(r.transactionId, `tx-${last - records.length + 1 + i}`);
+      seen.push(last - records.length + 1 + i);
+    });
+    lasts.push(last);
+  };
+  assert.equal(await reader.readAfter(0, onBatch), 0, 'nothing yet');
+  await journal.append([record(1), record(2)]);
+  await journal.append([record(3)]);
+  await journal.append([record(4), record(5)]);
+  // After 1: the first batch's record 1 is not handed over again; three batches over two pages.
+  assert.equal(await reader.readAfter(1, onBatch), 5);
+  assert.deepEqual(seen, [2, 3, 4, 5]);
+  assert.deepEqual(lasts, [2, 3, 5]);
+  assert.equal(await reader.readAfter(5, onBatch), 5, 'nothing new');
+  await journal.append([record(6)]);
+  assert.equal(await reader.readAfter(5, onBatch), 6);
+  assert.deepEqual(seen, [2, 3, 4, 5, 6]);
+  await journal.trim(5);
+  await assert.rejects(reader.readAfter(2, onBatch), /trimmed/, 'a reader cannot skip trimmed records');
+});
+
 test('a batch larger than a chunk is stored in chunks and read back whole, by replay and by followers', async () => {
   const coordination = new MemoryCoordination((task) => setImmediate(task));
   const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination), chunkBytes: 100 });

@@ -344,6 +344,21 @@ export class CoordinatedJournal implements FollowableJournal {
   }
 
   /**
+   * Delivers, in order, the records after `after` that the store holds now, and returns the
+   * last position delivered (`after` if there was nothing new). Strict: records trimmed from
+   * after `after` raise JournalTrimmedError. For a reader that needs the journal soon but not at
+   * once (an adjudicator standby): reading now and then costs the store one request per read,
+   * where a watch (`follow`) costs it a message per batch.
+   */
+  async readAfter(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void): Promise<JournalPosition> {
+    const { delivered } = await this.readFrom(after, Infinity, true, (whole, last) => {
+      // The first batch may begin before `after`: hand over only the records after it.
+      onBatch(whole.length > last - after ? whole.slice(whole.length - (last - after)) : whole, last);
+    });
+    return delivered;
+  }
+
+  /**
    * Delivers every batch after `after`, then each new one as it becomes durable: a catch-up
    * read, then a watch from the read's revision. A watch that ends (compaction, lost
    * connection) starts over from the last delivered position.

@@ -26,7 +26,10 @@ export interface LeaderEpoch {
 export type NoticeSubscriber = (address: string, watchKeys: readonly Key[], onNotice: (notice: Message) => void,
   onEnd: () => void) => { cancel(): void };
 
-/** `follower`: the node name a storage replica gives, so the Notify requests naming it are answered on its stream. */
+/**
+ * `follower`: the node name given to the leader, so the Notify requests naming it (a storage
+ * replica read from, a query processor reading) are answered on its stream.
+ */
 export function grpcNoticeSubscriberAs(follower: string, tls: LinkTls | null = null): NoticeSubscriber {
   return (address, watchKeys, onNotice, onEnd) => {
     const client = grpcClient('Adjudicator', address, tls);

@@ -20,6 +20,12 @@ export interface RemoteAdjudicatorOptions {
   readonly attemptMs?: number;
   /** TLS to the leader (link-tls.ts); absent or null: plaintext. */
   readonly tls?: LinkTls | null;
+  /**
+   * This query processor's name as its key watch gives it on the leader's notice stream
+   * (grpcNoticeSubscriberAs): its Notify requests name it, so the leader keeps its reservation
+   * renewed while it reads. '' (default): the leader renews every watcher it knows when asked.
+   */
+  readonly reader?: string;
 }
 
 export class RemoteAdjudicator implements Adjudicator {
@@ -89,7 +95,7 @@ export class RemoteAdjudicator implements Adjudicator {
     const client = this.client;
     if (client === null) return;
     this.requested = timestamp;
-    client.send('Notify', { timestamp, replica });
+    client.send('Notify', { timestamp, replica, reader: this.options.reader ?? '' });
   }
 
   /** A query processor in its own process starts transactions at now().latest (DESIGN.md §2). */

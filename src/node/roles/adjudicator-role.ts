@@ -19,7 +19,7 @@ import { LocalAdjudicator } from '../../adjudicator/adjudicator.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { serveGrpc, type GrpcServer, type Message } from '../../env/grpc.js';
-import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
+import { CoordinatedJournal, JournalTrimmedError } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
 import { addressOf, appliedPrefix, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
@@ -36,12 +36,26 @@ import { PromiseFence } from './promise-fence.js';
  */
 export const LEADER_LEASE_SECONDS = 3;
 /**
- * How often a notice goes out when none has for this long. Reads do not wait for it: a query
- * processor asks for a notice covering its snapshot (Notify) when it starts one, and commits
- * send notices as they are decided and published. It keeps safe time moving for the rest
- * (garbage collection, decisions of a dead leader).
+ * How often the leader looks whether a notice is due (NoticeStreams.tick), and how often a
+ * reading query processor's reservation is renewed (within RESERVATION_MS). Reads do not wait
+ * for it: a query processor asks for a notice covering its snapshot (Notify) when it starts one,
+ * and commits send notices as they are decided.
  */
 const WATERMARK_INTERVAL_MS = 20;
+/**
+ * The periodic notice to storage replicas: none went out for this long. Reads at now() do not
+ * wait for it (their Notify names the replica they read from), only reads that failed over to
+ * another replica and in-flight decisions of a dead leader do; at 20 ms it was ~110 notices a
+ * second to three idle replicas.
+ */
+const REPLICA_INTERVAL_MS = 100;
+/**
+ * A query processor's reservation is renewed every WATERMARK_INTERVAL_MS while it reads (its last
+ * two Notify requests named it within this long), so its snapshots find the catalog version covered; an
+ * idle one is renewed only when a snapshot asks (the control node's catalog look every 250 ms
+ * is not reading). Was: every QP every 20 ms, ~130 notices a second on an idle cluster.
+ */
+const WATCHER_READING_MS = 200;
 const PRUNE_INTERVAL_MS = 1_000;
 /**
  * How far ahead the keys QPs watch (the catalog version) are reserved: a QP takes the catalog
@@ -63,9 +77,13 @@ const IDLE_PROMISE = { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 200,
  * How often the leader confirms in etcd that it still leads, and how far past a confirmation it
  * may promise (promise-fence.ts). A successor's first commits wait out the validity, so it
  * bounds what a failover adds; the margin over the interval absorbs etcd reads slowed by load
- * (past it, notices stall until the next confirmation).
+ * (past it, notices stall until the next confirmation). Under commit load the appends confirm
+ * and no read is made; an idle leader reads every interval (at 50 ms: 20 reads a second, with a
+ * 250 ms margin). At 100 ms the margin is 200 ms, still four times the furthest promise (a
+ * reservation, 50 ms ahead); a leader deposed while alive learns it up to 50 ms later, which
+ * changes nothing it may say (the validity bounds that) and its appends already fail.
  */
-const CONFIRM_INTERVAL_MS = 50;
+const CONFIRM_INTERVAL_MS = 100;
 /** Journal appends in flight at once (bench:distributed replays its raw baseline with as many). */
 export const MAX_APPENDS_IN_FLIGHT = 4;
 const PROMISE_VALIDITY_MS = 300;
@@ -93,7 +111,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let fence: PromiseFence | null = null;
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
-  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE);
+  const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE,
+    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS });
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {
@@ -109,7 +128,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true, request['follower'] ?? '');
       },
       Notify: async (request: Message) => {
-        notices.request(request['timestamp'], request['replica'] ?? '');
+        notices.request(request['timestamp'], request['replica'] ?? '', request['reader'] ?? '');
         return {};
       },
     },
@@ -225,34 +244,47 @@ function problemLog(env: Env): (message: string) => void {
 }
 
 /**
- * Feeds the journal to a standby as it grows, from the oldest record still held. A standby that
- * falls behind a trim starts again from the new oldest record: what it missed is older than
- * anything a transaction admitted after the takeover can conflict with (LocalAdjudicator's
- * takeover floor).
+ * How often a standby reads what the journal gained. A takeover replays what the standby has not
+ * read yet (at most this long of commits, one or two etcd reads); watching the journal instead
+ * cost etcd a message per batch for each standby, and the standby a wake-up.
+ */
+const LEARN_INTERVAL_MS = 500;
+
+/**
+ * Feeds the journal to a standby as it grows, from the oldest record still held, every
+ * LEARN_INTERVAL_MS. A standby that falls behind a trim starts again from the new oldest record:
+ * what it missed is older than anything a transaction admitted after the takeover can conflict
+ * with (LocalAdjudicator's takeover floor).
  */
 async function learnJournal(env: Env, reader: CoordinatedJournal, candidate: LocalAdjudicator): Promise<{ close(): Promise<void> }> {
   let closed = false;
-  let subscription: { close(): Promise<void> } | null = null;
-  const follow = async (): Promise<void> => {
-    while (!closed) {
-      try {
-        const after = Math.max(0, (await reader.oldestPosition()) - 1);
-        subscription = await reader.follow(after, (records, last) => candidate.learn(records, last), () => {
-          subscription = null;
-          void follow();
-        });
-        return;
-      } catch (error) {
-        env.log.warn(`standby learning the journal: ${(error as Error).message}`);
-        await new Promise<void>((resolve) => env.timers.setTimeout(resolve, 200));
-      }
+  let learned = -1;
+  let next: ReturnType<Env['timers']['setTimeout']> | null = null;
+  let reading: Promise<void> = Promise.resolve();
+  const learnOnce = async (): Promise<void> => {
+    try {
+      if (learned < 0) learned = Math.max(0, (await reader.oldestPosition()) - 1);
+      learned = await reader.readAfter(learned, (records, last) => candidate.learn(records, last));
+    } catch (error) {
+      // Trimmed past what was learned: start again from the oldest record (see above).
+      if (error instanceof JournalTrimmedError) learned = -1;
+      else env.log.warn(`standby learning the journal: ${(error as Error).message}`);
     }
   };
-  await follow();
+  const schedule = () => {
+    next = env.timers.setTimeout(() => {
+      next = null;
+      if (closed) return;
+      reading = learnOnce().then(() => { if (!closed) schedule(); });
+    }, LEARN_INTERVAL_MS);
+  };
+  await learnOnce();
+  schedule();
   return {
     async close() {
       closed = true;
-      await (subscription as { close(): Promise<void> } | null)?.close();
+      if (next !== null) env.timers.clearTimeout(next);
+      await reading;
       await reader.close();
     },
   };

@@ -79,6 +79,72 @@ test('a query processor is sent only the notices it needs: decisions on its keys
   assert.equal(qp.received.length, 4);
 });
 
+test('a named query processor is renewed every interval only while it reads; replicas hear from a quiet leader every replicaIntervalMs', async () => {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  const source: NoticeSource = {
+    epoch: 1, published: 0,
+    watermark: () => clock.now().earliest - 1,
+    decidedWatermark: () => clock.now().earliest - 1,
+    decisionsInFlight: () => [],
+    lastIssued: () => 0,
+    reserveCovered: (_key, through) => through,
+    promiseDecided: () => clock.now().earliest - 1,
+  };
+  const notices = new NoticeStreams(clock, timers, 20, 50_000, null, { replicaIntervalMs: 100, watcherReadingMs: 200 });
+  notices.lead(source);
+  const [storage, reading, idle] = [stream(), stream(), stream()];
+  notices.add(storage, [], false, 'storage-1');
+  notices.add(reading, [CATALOG], false, 'qp-1');
+  notices.add(idle, [CATALOG], false, 'qp-2');
+  const ticks = (ms: number) => {
+    for (let t = 0; t < ms; t += 20) {
+      clock.advance(20_000);
+      notices.tick();
+    }
+  };
+  // A quiet leader, nobody reading: the replica every 100 ms, no QP renewed.
+  ticks(400);
+  assert.equal(storage.received.length, 1 + 4);
+  assert.equal(reading.received.length, 1);
+  assert.equal(idle.received.length, 1);
+  // qp-1 reads at a snapshot its lapsed reservation misses: renewed at once, qp-2 is not.
+  const snapshot = clock.now().latest;
+  notices.request(snapshot, 'storage-1', 'qp-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.equal(reading.received.length, 2);
+  assert.ok((reading.received[1]!['reserved'] as number) >= snapshot + 50_000 - 1, 'the reservation covers the snapshot and 50 ms after');
+  assert.equal(idle.received.length, 1, 'a QP that does not read is not woken by another\'s Notify');
+  // One look is not reading: no renewal follows it.
+  ticks(40);
+  assert.equal(reading.received.length, 2);
+  // Two snapshots within 200 ms are: qp-1's reservation is renewed every 20 ms without being asked.
+  notices.request(clock.now().latest, 'storage-1', 'qp-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.equal(reading.received.length, 2, 'its reservation covers the snapshot');
+  ticks(100);
+  assert.equal(reading.received.length, 2 + 5);
+  assert.equal(idle.received.length, 1);
+  // 200 ms after its last two Notify requests, the renewals stop; the next snapshot asks again.
+  ticks(200);
+  const renewed = reading.received.length;
+  ticks(200);
+  assert.equal(reading.received.length, renewed, 'no renewal for a QP that stopped reading');
+  assert.equal(idle.received.length, 1);
+  // A QP whose reservation still covers its snapshot is not sent anything for its Notify.
+  notices.request(clock.now().latest, 'storage-1', 'qp-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  const afterAsk = reading.received.length;
+  assert.equal(afterAsk, renewed + 1);
+  notices.request(clock.now().latest, 'storage-1', 'qp-1');
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.equal(reading.received.length, afterAsk, 'covered by the reservation just sent');
+});
+
 test('a snapshot beyond a watching follower\'s reservation gets it a notice', async () => {
   const { clock, timers, notices, qp } = setup();
   const reserved = qp.received[0]!['reserved'] as number;

@@ -7,12 +7,14 @@
  *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer —
  *   on the stream of the replica it reads from;
  * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise);
- * - otherwise when none went out for `intervalMs` (keeps safe time moving for the rest).
+ * - otherwise when none went out for `replicaIntervalMs` (keeps safe time moving for reads no
+ *   Notify named this replica for, and settles a dead leader's decisions).
  * A follower that watches keys (a query processor) gets a notice only when it carries a
- * decision writing one of them, when its reservation must be renewed (none for `intervalMs`) or
- * when its reservation does not cover a snapshot asked for: every other notice would wake its
- * process to learn nothing (three QPs woken per decision turn and per Notify, measured in
- * bench:distributed's CPU per commit).
+ * decision writing one of them, when its reservation must be renewed (none for `intervalMs`
+ * while it reads: its last two Notify requests named it within `watcherReadingMs`) or when its
+ * reservation does not cover a snapshot asked for: every other notice would wake its process to
+ * learn nothing (three QPs woken per decision turn and per Notify, measured in
+ * bench:distributed's CPU per commit; an idle QP was renewed 50 times a second).
  * A liveness-only follower (an adjudicator standby) gets its first notice and then nothing:
  * it watches the stream for the leader's process to go, and every decision's keys cost the
  * leader a write per standby.
@@ -66,9 +68,9 @@ interface Follower {
   /** Keys (latin1) whose decisions this follower wants; null: all decisions. */
   readonly watch: Set<string> | null;
   readonly watchKeys: readonly Uint8Array[];
-  /** The node name it gave (a storage replica's; '' if none). */
+  /** The node name it gave (a storage replica's or a query processor's; '' if none). */
   readonly name: string;
-  /** The highest snapshot a Notify naming this follower asked for. */
+  /** The highest snapshot a Notify naming this follower (as its replica, or a watcher as the reader) asked for. */
   wanted: Timestamp;
   /** The highest decided watermark sent on its stream. */
   decidedSent: Timestamp;
@@ -76,6 +78,21 @@ interface Follower {
   lastSentMs: number;
   /** The reservation its last notice carried (watching followers). */
   reserved: Timestamp;
+  /** When the last two Notify requests naming it as the reader came (ms of the clock's earliest; watching followers). */
+  askedMs: number;
+  askedBeforeMs: number;
+}
+
+/** How often each kind of follower hears from an otherwise quiet leader. */
+export interface NoticeIntervals {
+  /** A storage replica's periodic notice: none went out to it for this long (default: intervalMs). */
+  readonly replicaIntervalMs?: number;
+  /**
+   * A named watcher's reservation is renewed every intervalMs only while it reads: its last two
+   * Notify requests named it within this long (default: always). Otherwise a snapshot its
+   * reservation misses is renewed when asked for (its Notify), one hop later.
+   */
+  readonly watcherReadingMs?: number;
 }
 
 export class NoticeStreams {
@@ -99,13 +116,19 @@ export class NoticeStreams {
   private readonly requestsMs: number[];
   private nextRequest = 0;
   private renewal: ReturnType<Timers['setTimeout']> | null = null;
+  private readonly replicaIntervalMs: number;
+  private readonly watcherReadingMs: number;
 
   /**
    * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
    * change (0: not at all); a notice goes out at least every `intervalMs` to renew it.
    */
   constructor(private readonly clock: Clock, private readonly timers: Timers, private readonly intervalMs: number,
-    private readonly reservationUs = 0, private readonly idlePromise: IdlePromise | null = null) {
+    private readonly reservationUs = 0, private readonly idlePromise: IdlePromise | null = null, intervals: NoticeIntervals = {}) {
+    this.replicaIntervalMs = intervals.replicaIntervalMs ?? intervalMs;
+    this.watcherReadingMs = intervals.watcherReadingMs ?? Infinity;
+    // A reading watcher is renewed before its reservation runs out.
+    if (!(reservationUs <= 0 || intervalMs * 1000 < reservationUs)) throw new Error('a reservation is renewed before it runs out');
     if (idlePromise !== null) {
       // A renewal must arrive before the promise it renews runs out.
       if (!(idlePromise.renewMs * 1000 < idlePromise.aheadUs)) throw new Error('an idle promise is renewed before it runs out');
@@ -137,6 +160,7 @@ export class NoticeStreams {
     }
     const follower: Follower = {
       watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, name, wanted: 0, decidedSent: 0, lastSentMs: 0, reserved: 0,
+      askedMs: -Infinity, askedBeforeMs: -Infinity,
     };
     this.streams.set(stream, follower);
     // A replica that reconnects may do so before its old stream is cancelled: the newest counts.
@@ -169,16 +193,19 @@ export class NoticeStreams {
         continue;
       }
       const selected = decisions.length === 0 ? [] : this.select(decisions, follower.watch);
-      const renew = nowMs - follower.lastSentMs >= this.intervalMs || follower.reserved < wanted;
+      const renew = this.renewalDue(follower, nowMs) || follower.reserved < wanted || this.readerShort(follower);
       if (selected.length > 0 || renew) this.send(stream, follower, this.reserving(source, follower, selected.length > 0 ? { ...base, decisions: selected } : base));
     }
     this.lastSentMs = nowMs;
     this.lastSentDecided = base['decided'];
   }
 
-  /** The periodic notice: to every follower when nothing went out for the interval, else to watchers due a renewal. */
+  /**
+   * The periodic notice (called every intervalMs): to every follower when nothing went out for
+   * replicaIntervalMs, else to watchers due a renewal.
+   */
   tick(): void {
-    if (this.nowMs() - this.lastSentMs >= this.intervalMs) {
+    if (this.nowMs() - this.lastSentMs >= this.replicaIntervalMs) {
       this.broadcast();
       return;
     }
@@ -187,7 +214,7 @@ export class NoticeStreams {
     const nowMs = this.nowMs();
     let base: Message | null = null;
     for (const [stream, follower] of this.streams) {
-      if (follower.watch === null || nowMs - follower.lastSentMs < this.intervalMs) continue;
+      if (follower.watch === null || !this.renewalDue(follower, nowMs)) continue;
       base ??= this.message(source, []);
       this.send(stream, follower, this.reserving(source, follower, base));
     }
@@ -197,23 +224,37 @@ export class NoticeStreams {
    * A query processor will read at `timestamp` from the replica named `replica`: send a notice
    * whose decided watermark covers it on that replica's stream (on every replica's when it is
    * unnamed or unknown here). One replica's stream, not all: under load each transaction's
-   * snapshot asked for a notice, and every replica took every one.
+   * snapshot asked for a notice, and every replica took every one. `reader`: the watching
+   * follower (query processor) that asks; it is renewed while it reads.
    */
-  request(timestamp: Timestamp, replica = ''): void {
+  request(timestamp: Timestamp, replica = '', reader = ''): void {
     this.requestsMs[this.nextRequest] = this.nowMs();
     this.nextRequest = (this.nextRequest + 1) % this.requestsMs.length;
     this.renewWhileIdle();
     const target = replica === '' ? undefined : this.named.get(replica);
     // A notice already sent covers it (an idle leader's promise mostly does): nothing to send.
+    let unmet = false;
     if (target === undefined) {
-      if (!(timestamp > this.wanted) || timestamp <= this.lastSentDecided) return;
-      this.wanted = timestamp;
-    } else {
-      if (!(timestamp > target.wanted) || timestamp <= target.decidedSent) return;
+      if (timestamp > this.wanted && timestamp > this.lastSentDecided) {
+        this.wanted = timestamp;
+        unmet = true;
+      }
+    } else if (timestamp > target.wanted && timestamp > target.decidedSent) {
       target.wanted = timestamp;
+      unmet = true;
     }
-    if (timestamp > this.watchWanted) this.watchWanted = timestamp;
-    if (this.scheduled) return;
+    const asking = reader === '' ? undefined : this.named.get(reader);
+    if (asking !== undefined && asking.watch !== null) {
+      // The reader's own reservation must cover its snapshot (only its: the other watchers may
+      // not be reading).
+      asking.askedBeforeMs = asking.askedMs;
+      asking.askedMs = this.nowMs();
+      if (timestamp > asking.wanted) asking.wanted = timestamp;
+      if (this.readerShort(asking)) unmet = true;
+    } else if (unmet && timestamp > this.watchWanted) {
+      this.watchWanted = timestamp;
+    }
+    if (!unmet || this.scheduled) return;
     this.scheduled = true;
     this.timers.setImmediate(() => this.sendWanted());
   }
@@ -252,7 +293,8 @@ export class NoticeStreams {
   private unmetWanted(): Timestamp {
     let highest = this.wanted > this.lastSentDecided ? this.wanted : 0;
     for (const follower of this.named.values()) {
-      if (follower.wanted > follower.decidedSent && follower.wanted > highest) highest = follower.wanted;
+      const unmet = follower.watch === null ? follower.wanted > follower.decidedSent : this.readerShort(follower);
+      if (unmet && follower.wanted > highest) highest = follower.wanted;
     }
     return highest;
   }
@@ -261,7 +303,7 @@ export class NoticeStreams {
   private answer(source: NoticeSource): void {
     let base: Message | null = null;
     for (const [stream, follower] of this.streams) {
-      const needs = follower.watch === null ? follower.wanted > follower.decidedSent : follower.reserved < this.watchWanted;
+      const needs = follower.watch === null ? follower.wanted > follower.decidedSent : follower.reserved < this.watchWanted || this.readerShort(follower);
       if (!needs) continue;
       base ??= this.message(source, []);
       this.send(stream, follower, this.reserving(source, follower, base));
@@ -290,6 +332,21 @@ export class NoticeStreams {
       if (this.nowMs() - this.lastSentMs >= this.idlePromise!.renewMs) this.broadcast();
       this.renewWhileIdle();
     }, delayMs);
+  }
+
+  /** A watcher's Notify asked for a snapshot that neither its reservation nor its decided watermark covers. */
+  private readerShort(follower: Follower): boolean {
+    return follower.watch !== null && follower.wanted > Math.max(follower.reserved, follower.decidedSent);
+  }
+
+  /**
+   * A watching follower's periodic renewal is due: it reads (its last two Notify requests came
+   * within watcherReadingMs: one look now and then is not reading), and its last notice is
+   * intervalMs old.
+   */
+  private renewalDue(follower: Follower, nowMs: number): boolean {
+    if (nowMs - follower.lastSentMs < this.intervalMs) return false;
+    return this.watcherReadingMs === Infinity || nowMs - follower.askedBeforeMs < this.watcherReadingMs;
   }
 
   private send(stream: ServerStream, follower: Follower, message: Message): void {

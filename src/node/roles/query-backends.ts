@@ -25,8 +25,10 @@ export interface QueryBackends {
 
 export async function connectQueryBackends(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<QueryBackends> {
   const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), az: s.az })), node.az, env.clock, env.timers, undefined, env.linkTls);
-  const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers, tls: env.linkTls });
-  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers, grpcNoticeSubscriberAs('', env.linkTls ?? null));
+  // Named on the leader's notice stream and in its Notify requests: the leader renews this
+  // node's reservation while it reads, and not while it is idle.
+  const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers, tls: env.linkTls, reader: node.name });
+  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers, grpcNoticeSubscriberAs(node.name, env.linkTls ?? null));
   storage.watch(catalogWatch);
   const leader = await observeKey(coordination, env.timers, leaderKey(config), (address, epoch) => {
     adjudicator.setLeader(address);
