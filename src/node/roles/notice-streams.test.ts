@@ -17,10 +17,9 @@ function decision(timestamp: number, key: Uint8Array): JournalRecord {
   return { commitTimestamp: timestamp, transactionId: `tx-${timestamp}`, writes: [{ key, value: bytes('v') }] };
 }
 
-function setup(): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams; storage: ReturnType<typeof stream>; qp: ReturnType<typeof stream> } {
-  const clock = new FakeClock();
-  const timers = new FakeTimers(clock);
-  const source: NoticeSource = {
+/** A leader with nothing in flight whose watermarks follow the clock. */
+function quietSource(clock: FakeClock): NoticeSource {
+  return {
     epoch: 1, published: 0,
     watermark: () => clock.now().earliest - 1,
     decidedWatermark: () => clock.now().earliest - 1,
@@ -29,6 +28,12 @@ function setup(): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams
     reserveCovered: (_key, through) => through,
     promiseDecided: () => clock.now().earliest - 1,
   };
+}
+
+function setup(): { clock: FakeClock; timers: FakeTimers; notices: NoticeStreams; storage: ReturnType<typeof stream>; qp: ReturnType<typeof stream> } {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  const source = quietSource(clock);
   const notices = new NoticeStreams(clock, timers, 20, 50_000);
   notices.lead(source);
   const storage = stream();
@@ -82,15 +87,7 @@ test('a query processor is sent only the notices it needs: decisions on its keys
 test('a named query processor is renewed every interval only while it reads; replicas hear from a quiet leader every replicaIntervalMs', async () => {
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
-  const source: NoticeSource = {
-    epoch: 1, published: 0,
-    watermark: () => clock.now().earliest - 1,
-    decidedWatermark: () => clock.now().earliest - 1,
-    decisionsInFlight: () => [],
-    lastIssued: () => 0,
-    reserveCovered: (_key, through) => through,
-    promiseDecided: () => clock.now().earliest - 1,
-  };
+  const source = quietSource(clock);
   const notices = new NoticeStreams(clock, timers, 20, 50_000, null, { replicaIntervalMs: 100, watcherReadingMs: 200 });
   notices.lead(source);
   const [storage, reading, idle] = [stream(), stream(), stream()];
