@@ -33,8 +33,7 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { get } from 'node:http';
-import { get as getTls } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,7 +44,7 @@ import { prefixEnd } from '../src/env/coordination.js';
 import { freePorts } from '../src/env/ports.js';
 import { SystemClock } from '../src/env/clock.js';
 import { grpcClient } from '../src/env/grpc.js';
-import type { LinkTls } from '../src/env/link-tls.js';
+import { etcdHttpGet, type LinkTls } from '../src/env/link-tls.js';
 import { linkTlsOfTools } from '../src/cli/local-cluster.js';
 import { SystemTimers } from '../src/env/timers.js';
 import { CoordinatedJournal } from '../src/journal/coordinated-journal.js';
@@ -131,10 +130,11 @@ function cpuUsed(before: Map<string, number>, after: Map<string, number>): Map<s
   return new Map([...after].map(([role, end]) => [role, end - (before.get(role) ?? 0)]));
 }
 
-function cpuReport(before: Map<string, number>, after: Map<string, number>, elapsedS: number, perUnit: number, unit: string): string {
+/** `used` (cpuUsed) as cores busy by role, and CPU per `unit`. */
+function cpuReport(usedByRole: Map<string, number>, elapsedS: number, perUnit: number, unit: string): string {
   const parts: string[] = [];
   let total = 0;
-  for (const [role, used] of cpuUsed(before, after)) {
+  for (const [role, used] of usedByRole) {
     total += used;
     if (used / elapsedS >= 0.01) parts.push(`${role} ${(used / elapsedS).toFixed(2)}`);
   }
@@ -160,13 +160,13 @@ function cpuPerCommit(used: Map<string, number>, commits: number, rawUsed: Map<s
 
 function httpText(url: string): Promise<string> {
   return new Promise((ok, fail) => {
-    const answer = (response: import('node:http').IncomingMessage) => {
+    const answer = (response: IncomingMessage) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (c: string) => { body += c; });
       response.on('end', () => ok(body));
     };
-    (url.startsWith('https:') && toolTls !== null ? getTls(url, { ca: toolTls.ca, cert: toolTls.cert, key: toolTls.key }, answer) : get(url, answer)).on('error', fail);
+    etcdHttpGet(url, toolTls, {}, answer).on('error', fail);
   });
 }
 
@@ -676,9 +676,8 @@ async function main(): Promise<void> {
       const etcdBefore = await allEtcdCounters(config.etcd);
       write = await writeLoad(connections, seconds, next);
       const etcdAfter = await allEtcdCounters(config.etcd);
-      const cpuAfter = cpuByRole(pids);
-      writeCpu = cpuReport(cpuBefore, cpuAfter, write.elapsedS, write.commits, 'commit');
-      writeUsed = cpuUsed(cpuBefore, cpuAfter);
+      writeUsed = cpuUsed(cpuBefore, cpuByRole(pids));
+      writeCpu = cpuReport(writeUsed, write.elapsedS, write.commits, 'commit');
       tailAfter = await journalTail(coordination, journalPrefix(config));
       const batchCount = (await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter)).length;
       writeEtcd = etcdReport(etcdBefore, etcdAfter, write.elapsedS, batchCount);
@@ -701,9 +700,8 @@ async function main(): Promise<void> {
     const rawEtcdBefore = await allEtcdCounters(config.etcd);
     const raw = await replayRaw(coordination, config, batches, inFlight);
     const rawEtcdAfter = await allEtcdCounters(config.etcd);
-    const rawCpuAfter = cpuByRole(pids);
-    const rawCpu = cpuReport(rawCpuBefore, rawCpuAfter, raw.elapsedS, raw.batches, 'batch');
-    const rawUsed = cpuUsed(rawCpuBefore, rawCpuAfter);
+    const rawUsed = cpuUsed(rawCpuBefore, cpuByRole(pids));
+    const rawCpu = cpuReport(rawUsed, raw.elapsedS, raw.batches, 'batch');
     const rawEtcd = etcdReport(rawEtcdBefore, rawEtcdAfter, raw.elapsedS, raw.batches);
     const r = summary(raw.latencies);
     const rawRate = raw.records / raw.elapsedS;
@@ -764,11 +762,11 @@ async function main(): Promise<void> {
     await sleep(1000);
     const quietCpuBefore = cpuByRole(pids);
     await sleep(Math.max(1, idleSeconds - 1) * 1000);
-    const quietCpu = cpuReport(quietCpuBefore, cpuByRole(pids), Math.max(1, idleSeconds - 1), 1, 'second').replace(/; .*/, '');
+    const quietCpu = cpuReport(cpuUsed(quietCpuBefore, cpuByRole(pids)), Math.max(1, idleSeconds - 1), 1, 'second').replace(/; .*/, '');
     const idleCpuBefore = cpuByRole(pids);
     const idleStarted = performance.now();
     const distributed = await idleReads(clusterClient, 1);
-    const idleCpu = cpuReport(idleCpuBefore, cpuByRole(pids), (performance.now() - idleStarted) / 1000, 2 * reads, 'query');
+    const idleCpu = cpuReport(cpuUsed(idleCpuBefore, cpuByRole(pids)), (performance.now() - idleStarted) / 1000, 2 * reads, 'query');
     // The same through one QP directly (no relay), to split the relay's hop from the rest.
     const qp = config.nodes.find((n) => n.role === 'qp' && n.az === 'az1')!;
     const direct = await idleReads({ ...clusterClient, host: qp.host, port: qp.port }, 1);

@@ -179,7 +179,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   writeAtomically(supervisionPath(dir), '{}\n');
   const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
   writeState(dir, { etcd, pids, supervisor });
-  await waitUntilServing(dir, config, options.timeoutMs ?? 60_000);
+  await waitUntilServing(dir, config, options.timeoutMs ?? 60_000, toolTls);
   const relay = nodesOf(config, 'relay')[0]!;
   out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members in ${options.azs} AZs (${dir})`
     + (config.tls !== undefined ? `; mutual TLS on every link (certificates in ${config.tls.certsDir ?? config.tls.caFile})` : ''));
@@ -188,8 +188,8 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
 }
 
 /** Serving: a leader, every storage and QP registered, the relay accepting connections. */
-async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number): Promise<void> {
-  const coordination = new EtcdCoordination(config.etcd, { tls: linkTlsOfTools(config) });
+async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number, tls: LinkTls | null): Promise<void> {
+  const coordination = new EtcdCoordination(config.etcd, { tls });
   const deadline = performance.now() + timeoutMs;
   const needed = config.nodes.filter((n) => n.role !== 'adjudicator').map((n) => n.name);
   try {

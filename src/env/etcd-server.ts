@@ -4,9 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
-import { get, type IncomingMessage } from 'node:http';
-import { get as getTls } from 'node:https';
-import type { LinkTls } from './link-tls.js';
+import type { IncomingMessage } from 'node:http';
+import { etcdHttpGet, type LinkTls } from './link-tls.js';
 
 export const ETCD_BINARY = process.env['STRATA_ETCD'] ?? '/usr/bin/etcd';
 /** Above the journal's 4 MiB chunks (etcd's default is 1.5 MiB; its WAL refuses entries over 10 MiB). */
@@ -112,9 +111,7 @@ function healthy(endpoint: string, tls: LinkTls | null): Promise<boolean> {
       response.on('data', (chunk: Buffer) => { body += chunk.toString(); });
       response.on('end', () => resolve(response.statusCode === 200 && body.includes('"health":"true"')));
     };
-    const request = endpoint.startsWith('https:')
-      ? getTls(url, { timeout: 1_000, ...(tls === null ? {} : { ca: tls.ca, cert: tls.cert, key: tls.key }) }, answer)
-      : get(url, { timeout: 1_000 }, answer);
+    const request = etcdHttpGet(url, tls, { timeout: 1_000 }, answer);
     request.on('error', () => resolve(false));
     request.on('timeout', () => { request.destroy(); resolve(false); });
   });

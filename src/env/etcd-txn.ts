@@ -15,7 +15,7 @@
  */
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { Comparison, Operation, TransactionResult } from './coordination.js';
-import { etcdUrl, http2TlsOptions, type LinkTls } from './link-tls.js';
+import { clientTlsOptions, etcdUrl, type LinkTls } from './link-tls.js';
 import { LENGTH_DELIMITED, VARINT, WireReader, WireWriter, bigVarintSize, lengthDelimitedSize, tag, varintFieldSize, varintSize } from './protobuf-wire.js';
 
 /** gRPC status codes used here (grpc/doc/statuscodes.md). */
@@ -286,7 +286,7 @@ export class EtcdTxnClient {
     if (current !== null && !current.closed && !current.destroyed) return current;
     const url = etcdUrl(this.endpoint, this.tls);
     // An https:// member gets this process's certificate; Node checks the member's against the CA and host.
-    const session = this.tls !== null && url.startsWith('https:') ? connect(url, http2TlsOptions(this.tls)) : connect(url);
+    const session = this.tls !== null && url.startsWith('https:') ? connect(url, clientTlsOptions(this.tls)) : connect(url);
     // Calls in flight fail through their streams; the next call opens a new session.
     session.on('error', () => this.drop(session));
     session.on('goaway', () => this.drop(session));

@@ -10,7 +10,8 @@
  * `"insecure": true` (src/node/roles/cluster-tls.ts).
  */
 import * as grpc from '@grpc/grpc-js';
-import type { SecureClientSessionOptions } from 'node:http2';
+import { get as getHttp, type ClientRequest, type IncomingMessage } from 'node:http';
+import { get as getHttps } from 'node:https';
 
 export interface LinkTls {
   /** PEM: the cluster's CA certificate; the only issuer trusted for a peer's certificate. */
@@ -38,9 +39,15 @@ export function etcd3Credentials(tls: LinkTls): { rootCertificate: Buffer; priva
   return { rootCertificate: tls.ca, privateKey: tls.key, certChain: tls.cert };
 }
 
-/** node:http2's `connect` options for an https:// etcd endpoint (host name checked by Node's default). */
-export function http2TlsOptions(tls: LinkTls): SecureClientSessionOptions {
+/** A TLS client's options (node:http2's `connect`, node:https's `get`): host name checked by Node's default. */
+export function clientTlsOptions(tls: LinkTls): { ca: Buffer; cert: Buffer; key: Buffer } {
   return { ca: tls.ca, cert: tls.cert, key: tls.key };
+}
+
+/** A GET of an etcd member's HTTP endpoint (/health, /metrics): over https with `tls` for an https:// URL. */
+export function etcdHttpGet(url: string, tls: LinkTls | null, options: { timeout?: number }, answer: (response: IncomingMessage) => void): ClientRequest {
+  if (!url.startsWith('https:')) return getHttp(url, options, answer);
+  return getHttps(url, { ...options, ...(tls === null ? {} : clientTlsOptions(tls)) }, answer);
 }
 
 /** An etcd endpoint as a URL: one given without a scheme gets the one the links use. */

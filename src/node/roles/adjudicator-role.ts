@@ -132,7 +132,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         return {};
       },
     },
-  }, env.linkTls ?? null);
+  }, env.linkTls);
 
   const lead = async () => {
     // While it waits, a standby learns the journal, so a takeover replays only the tail.
@@ -159,7 +159,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     const learning = await learnJournal(env, reader, candidate);
     const standbyPrune = env.timers.setInterval(() => candidate.prune(), PRUNE_INTERVAL_MS);
     const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped,
-      (address) => watchLeaderLiveness(env.timers, address, env.linkTls ?? null), problemLog(env));
+      (address) => watchLeaderLiveness(env.timers, address, env.linkTls), problemLog(env));
     env.timers.clearInterval(standbyPrune);
     await learning.close();
     if (leadership === null) return;

@@ -293,8 +293,7 @@ export class NoticeStreams {
   private unmetWanted(): Timestamp {
     let highest = this.wanted > this.lastSentDecided ? this.wanted : 0;
     for (const follower of this.named.values()) {
-      const unmet = follower.watch === null ? follower.wanted > follower.decidedSent : this.readerShort(follower);
-      if (unmet && follower.wanted > highest) highest = follower.wanted;
+      if (this.askedUnmet(follower) && follower.wanted > highest) highest = follower.wanted;
     }
     return highest;
   }
@@ -303,7 +302,7 @@ export class NoticeStreams {
   private answer(source: NoticeSource): void {
     let base: Message | null = null;
     for (const [stream, follower] of this.streams) {
-      const needs = follower.watch === null ? follower.wanted > follower.decidedSent : follower.reserved < this.watchWanted || this.readerShort(follower);
+      const needs = this.askedUnmet(follower) || (follower.watch !== null && follower.reserved < this.watchWanted);
       if (!needs) continue;
       base ??= this.message(source, []);
       this.send(stream, follower, this.reserving(source, follower, base));
@@ -332,6 +331,11 @@ export class NoticeStreams {
       if (this.nowMs() - this.lastSentMs >= this.idlePromise!.renewMs) this.broadcast();
       this.renewWhileIdle();
     }, delayMs);
+  }
+
+  /** What a Notify naming this follower asked for is not covered yet: a replica's by its decided watermark, a watcher's (readerShort) by that or its reservation. */
+  private askedUnmet(follower: Follower): boolean {
+    return follower.watch === null ? follower.wanted > follower.decidedSent : this.readerShort(follower);
   }
 
   /** A watcher's Notify asked for a snapshot that neither its reservation nor its decided watermark covers. */

@@ -28,7 +28,7 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
   // Named on the leader's notice stream and in its Notify requests: the leader renews this
   // node's reservation while it reads, and not while it is idle.
   const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers, tls: env.linkTls, reader: node.name });
-  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers, grpcNoticeSubscriberAs(node.name, env.linkTls ?? null));
+  const catalogWatch = new KeyWatch(CATALOG_VERSION_KEY, env.timers, grpcNoticeSubscriberAs(node.name, env.linkTls));
   storage.watch(catalogWatch);
   const leader = await observeKey(coordination, env.timers, leaderKey(config), (address, epoch) => {
     adjudicator.setLeader(address);

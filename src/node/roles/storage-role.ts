@@ -113,7 +113,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     streamStart = null;
     if (address === null) return;
     // Named, so the leader answers the Notify of a QP that reads here on this stream alone.
-    leaderStream = followLeaderNotices(grpcNoticeSubscriberAs(node.name, env.linkTls ?? null), env.timers, { address, epoch }, [], {
+    leaderStream = followLeaderNotices(grpcNoticeSubscriberAs(node.name, env.linkTls), env.timers, { address, epoch }, [], {
       onNotice: (notice, first) => {
         if (first) {
           streamStart = notice['position'];
@@ -159,7 +159,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
           .finally(() => { snapshotsRunning--; });
       },
     },
-  }, env.linkTls ?? null);
+  }, env.linkTls);
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
     JSON.stringify({ role: 'storage', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
@@ -238,7 +238,7 @@ async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig
         const store = env.disk.openOrderedStore(restorePath);
         let restored: { entries: number };
         try {
-          restored = await restoreSnapshot(store, pagesFrom(peer.address, env.linkTls ?? null));
+          restored = await restoreSnapshot(store, pagesFrom(peer.address, env.linkTls));
         } finally {
           await store.close();
         }
@@ -269,7 +269,7 @@ async function appliedPositionOf(env: Env, path: string): Promise<number> {
 }
 
 /** The Snapshot stream of a peer as an async sequence of pages. */
-async function* pagesFrom(address: string, tls: LinkTls | null): AsyncGenerator<SnapshotPage> {
+async function* pagesFrom(address: string, tls: LinkTls | null = null): AsyncGenerator<SnapshotPage> {
   const client = grpcClient('Storage', address, tls);
   const queue: SnapshotPage[] = [];
   let finished: Error | null | undefined;

@@ -570,35 +570,34 @@ function foldedValue(value: CompiledExpr): SqlValue | undefined {
 }
 
 /**
- * AND/OR's arguments, in order. PostgreSQL's planner stops simplifying at a constant false (AND)
- * or true (OR): what follows it is never folded, so its fold errors are dropped.
+ * Arguments compiled in order, where PostgreSQL's planner stops simplifying at the first one
+ * that `decides` the result: what follows it is never folded, so its fold errors are dropped.
  */
-function compileBooleanArguments(kind: 'and' | 'or', args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
-  const decisive = kind === 'or';
+function compileUntilDecided(args: readonly Expr[], ctx: CompileContext, compile: (arg: Expr) => CompiledExpr,
+  decides: (arg: CompiledExpr) => boolean): CompiledExpr[] {
   let cut: number | null = null;
   const compiled = args.map((a) => {
-    const arg = coerceToBoolean(compileExpr(a, ctx), kind.toUpperCase());
-    if (cut === null && ctx.foldErrors && foldedValue(arg) === decisive) cut = ctx.foldErrors.mark();
+    const arg = compile(a);
+    if (cut === null && ctx.foldErrors && decides(arg)) cut = ctx.foldErrors.mark();
     return arg;
   });
   if (cut !== null) ctx.foldErrors!.dropSince(cut);
   return compiled;
 }
 
-/** COALESCE's arguments, in order: PostgreSQL's planner stops at the first non-null constant (fold errors after it are dropped). */
+/** AND/OR's arguments: decided by a constant false (AND) or true (OR). */
+function compileBooleanArguments(kind: 'and' | 'or', args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
+  const decisive = kind === 'or';
+  return compileUntilDecided(args, ctx, (a) => coerceToBoolean(compileExpr(a, ctx), kind.toUpperCase()), (arg) => foldedValue(arg) === decisive);
+}
+
+/** COALESCE's arguments: decided by the first non-null constant. */
 function compileCoalesceArguments(args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
-  let cut: number | null = null;
-  const compiled = args.map((a) => {
-    const arg = compileExpr(a, ctx);
-    if (cut === null && ctx.foldErrors) {
-      // (A string literal is a non-null constant of the common type.)
-      const value = arg.unknownLiteral !== undefined && arg.paramIndex === undefined ? arg.unknownLiteral : foldedValue(arg);
-      if (value !== undefined && value !== null) cut = ctx.foldErrors.mark();
-    }
-    return arg;
+  return compileUntilDecided(args, ctx, (a) => compileExpr(a, ctx), (arg) => {
+    // (A string literal is a non-null constant of the common type.)
+    const value = arg.unknownLiteral !== undefined && arg.paramIndex === undefined ? arg.unknownLiteral : foldedValue(arg);
+    return value !== undefined && value !== null;
   });
-  if (cut !== null) ctx.foldErrors!.dropSince(cut);
-  return compiled;
 }
 
 function isFoldable(value: CompiledExpr | null): boolean {

@@ -88,22 +88,6 @@ export function typeByTypname(name: string): number | null {
   return type && type.oid !== TypeOid.unknown ? type.oid : null;
 }
 
-/**
- * PostgreSQL 15's pg_catalog types (base, range, multirange and pseudo-types; not arrays or row
- * types) that Strata does not have. DSQL refuses most of them as column types (reference/dsql.md
- * §2.3); in an expression Strata refuses them too (0A000) rather than say they do not exist.
- */
-const NOT_BUILT_TYPES: ReadonlySet<string> = new Set([
-  'aclitem', 'any', 'anyarray', 'anycompatible', 'anycompatiblearray', 'anycompatiblemultirange', 'anycompatiblenonarray',
-  'anycompatiblerange', 'anyelement', 'anyenum', 'anymultirange', 'anynonarray', 'anyrange', 'bit', 'box', 'cid', 'cidr',
-  'circle', 'cstring', 'datemultirange', 'daterange', 'event_trigger', 'fdw_handler', 'gtsvector', 'index_am_handler', 'inet',
-  'int4multirange', 'int4range', 'int8multirange', 'int8range', 'internal', 'jsonpath', 'language_handler', 'line', 'lseg',
-  'macaddr', 'macaddr8', 'money', 'nummultirange', 'numrange', 'path', 'pg_brin_bloom_summary', 'pg_brin_minmax_multi_summary',
-  'pg_ddl_command', 'pg_dependencies', 'pg_lsn', 'pg_mcv_list', 'pg_ndistinct', 'pg_node_tree', 'pg_snapshot', 'point', 'polygon',
-  'refcursor', 'regcollation', 'regconfig', 'regdictionary', 'regoper', 'regoperator', 'regprocedure', 'table_am_handler', 'tid',
-  'timetz', 'trigger', 'tsm_handler', 'tsmultirange', 'tsquery', 'tsrange', 'tstzmultirange', 'tstzrange', 'tsvector',
-  'txid_snapshot', 'varbit', 'xid', 'xid8', 'xml',
-]);
 
 export function resolveTypeName(name: TypeName): { oid: number; typmod: number } {
   const parts = name.names;
@@ -181,6 +165,22 @@ const REFUSED_COLUMN_TYPES: Record<string, string> = {
   int8multirange: 'int8multirange', nummultirange: 'nummultirange', tsmultirange: 'tsmultirange',
   tstzmultirange: 'tstzmultirange', datemultirange: 'datemultirange', timetz: 'time with time zone',
 };
+
+/**
+ * PostgreSQL 15's pg_catalog types (base, range, multirange and pseudo-types; not arrays or row
+ * types) that Strata does not have: those DSQL refuses as column types (reference/dsql.md §2.3)
+ * and these. In an expression Strata refuses them too (0A000) rather than say they do not exist.
+ */
+const NOT_BUILT_TYPES: ReadonlySet<string> = new Set([
+  ...Object.keys(REFUSED_COLUMN_TYPES),
+  'aclitem', 'any', 'anyarray', 'anycompatible', 'anycompatiblearray', 'anycompatiblemultirange',
+  'anycompatiblenonarray', 'anycompatiblerange', 'anyelement', 'anyenum', 'anymultirange', 'anynonarray', 'anyrange',
+  'cid', 'cstring', 'event_trigger', 'fdw_handler', 'gtsvector', 'index_am_handler', 'internal', 'jsonpath',
+  'language_handler', 'pg_brin_bloom_summary', 'pg_brin_minmax_multi_summary', 'pg_ddl_command', 'pg_dependencies',
+  'pg_mcv_list', 'pg_ndistinct', 'pg_node_tree', 'pg_snapshot', 'refcursor', 'regcollation', 'regconfig',
+  'regdictionary', 'regoper', 'regoperator', 'regprocedure', 'table_am_handler', 'tid', 'trigger', 'tsm_handler',
+  'txid_snapshot', 'xid', 'xid8',
+]);
 
 export function resolveColumnType(name: TypeName): { oid: number; typmod: number } {
   const base = name.names[name.names.length - 1]!.toLowerCase();
