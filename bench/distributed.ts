@@ -47,7 +47,7 @@ import { grpcClient } from '../src/env/grpc.js';
 import { etcdHttpGet, type LinkTls } from '../src/env/link-tls.js';
 import { linkTlsOfTools } from '../src/cli/local-cluster.js';
 import { SystemTimers } from '../src/env/timers.js';
-import { CoordinatedJournal } from '../src/journal/coordinated-journal.js';
+import { CoordinatedJournal, JOURNAL_HEADER_BYTES } from '../src/journal/coordinated-journal.js';
 import { decodeBatch } from '../src/journal/record-codec.js';
 import { journalPrefix, leaderKey, MAX_APPENDS_IN_FLIGHT } from '../src/node/roles/adjudicator-role.js';
 import type { ClusterConfig } from '../src/node/roles/cluster-config.js';
@@ -73,7 +73,6 @@ const QUIET_MS = 150;
 
 /** Row payload: small (a 32-byte text), like a typical OLTP row. */
 const PAYLOAD = 'x'.repeat(32);
-const HEADER_BYTES = 8;
 const POSITION_DIGITS = 16;
 const encoder = new TextEncoder();
 
@@ -297,8 +296,6 @@ async function writeBreakdown(connections: pg.Client[], durationS: number, next:
 // What the baseline is: for every journal batch the adjudicator leader appended during the
 // measured commit phase, one etcd transaction shaped exactly like CoordinatedJournal.write's:
 //   compare  create_revision(leader key) == the leader's fence revision      (holds)
-//            create_revision(key of the previous batch) > 0                  (holds: the very
-//                                                                             journal key Strata wrote)
 //            create_revision(own key) == 0                                   (a fresh key)
 //   put      own key = the batch's stored value, byte for byte (header + CRC'd record frames)
 // with own key = a prefix of the journal prefix's length + the same 16-digit position, so
@@ -317,16 +314,15 @@ async function writeBreakdown(connections: pg.Client[], durationS: number, next:
 // actually formed and the same concurrency, the replay is the most any journal on this etcd
 // could commit at that load; records/s = batches/s × records per batch. Strata's commits/s
 // over it is the share of etcd's capacity that reaches clients after SQL parsing, the relay
-// and QP hops, the adjudicator's decision and batching, the journal's ordering (each append
-// re-sends the batches still pending before it) and the storage replicas' watches on the
-// journal. What the replay leaves out on purpose: the ordering dependency (its predecessor
-// keys already exist, so no replayed batch fails or carries its predecessors) and the watch
-// fan-out — both are costs of Strata's design, which the ratio is meant to expose.
+// and QP hops, the adjudicator's decision and batching, and the storage replicas' watches on
+// the journal. What the replay leaves out on purpose: the watch fan-out and the readers' waits
+// for a batch that landed before its predecessor — costs of Strata's design, which the ratio
+// is meant to expose. (Until 2026-11-30 each append also re-sent the batches still pending
+// before it and required its predecessor's key, and the replay compared that key too.)
 
 interface StoredBatch {
   readonly entry: StoredEntry;
   readonly position: number;
-  readonly previous: number;
   readonly records: number;
   readonly chunks: StoredEntry[];
 }
@@ -356,13 +352,15 @@ async function readBatches(coordination: EtcdCoordination, prefix: string, after
       const view = new DataView(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
       const records = view.getUint32(0, true);
       const chunkCount = view.getUint32(4, true);
+      previous = position;
+      // A hole (positions a deposed leader left unwritten) carries no records: nothing to replay.
+      if (chunkCount === 0xffff_ffff) continue;
       let chunks: StoredEntry[] = [];
       if (chunkCount > 0) {
         const base = `${chunkPrefix}${String(position).padStart(POSITION_DIGITS, '0')}/`;
         chunks = (await coordination.range(encoder.encode(`${base}000000`), encoder.encode(`${base}${String(chunkCount).padStart(6, '0')}`))).entries;
       }
-      batches.push({ entry, position, previous, records, chunks });
-      previous = position;
+      batches.push({ entry, position, records, chunks });
     }
     if (!page.more || page.entries.length === 0) return batches;
     from = positionKey(prefix, previous + 1);
@@ -410,9 +408,7 @@ async function replayRaw(coordination: EtcdCoordination, config: ClusterConfig, 
         if (!result.succeeded) failed++;
       }));
       const own = positionKey(rawPrefix, batch.position);
-      const comparisons: Comparison[] = [fenced];
-      if (batch.previous > 0) comparisons.push({ key: positionKey(journal, batch.previous), target: 'create', op: '>', revision: 0 });
-      comparisons.push({ key: own, target: 'create', op: '==', revision: 0 });
+      const comparisons: Comparison[] = [fenced, { key: own, target: 'create', op: '==', revision: 0 }];
       const operations: Operation[] = [{ type: 'put', key: own, value: batch.entry.value }];
       const result = await coordination.transaction(comparisons, operations);
       if (!result.succeeded) failed++;
@@ -427,7 +423,7 @@ async function replayRaw(coordination: EtcdCoordination, config: ClusterConfig, 
 
 /**
  * The journal alone: the same records appended through Strata's own CoordinatedJournal (its
- * fencing, its predecessor ordering, its re-sends of a batch that overtook its predecessor),
+ * fencing, its appends resolving in order),
  * `inFlight` appends outstanding, from this process under a fence key of its own. Between the
  * raw rate and Strata's, this separates what the journal's ordering costs from what the layers
  * above it (SQL, relay, QP, adjudicator, the key check's read) cost.
@@ -447,7 +443,7 @@ async function replayJournal(coordination: EtcdCoordination, config: ClusterConf
   const started = performance.now();
   try {
     for (const batch of batches) {
-      const frames = batch.chunks.length > 0 ? Buffer.concat(batch.chunks.map((c) => c.value)) : batch.entry.value.subarray(HEADER_BYTES);
+      const frames = batch.chunks.length > 0 ? Buffer.concat(batch.chunks.map((c) => c.value)) : batch.entry.value.subarray(JOURNAL_HEADER_BYTES);
       const records = decodeBatch(frames);
       if (window.length >= inFlight) await window.shift();
       const t0 = performance.now();
@@ -712,7 +708,7 @@ async function main(): Promise<void> {
     say('');
     say(`== commits (${clients} clients, autocommit single-row INSERT, ${seconds} s; ${write.errors} errors${write.firstError ? `: ${write.firstError}` : ''})`);
     say(`Strata cluster   ${fmt(strataRate).padStart(7)} commits/s   commit p50 ${ms(w.p50)} p99 ${ms(w.p99)} max ${ms(w.max)}`);
-    say(`  journal: ${fmt(batches.length)} batches (${fmt(batches.length / write.elapsedS)}/s), records per batch mean ${(records / batches.length).toFixed(2)} p50 ${percentile(perBatch, 0.5)} max ${perBatch[perBatch.length - 1]}, etcd value mean ${fmt(valueBytes.reduce((s, x) => s + x, 0) / valueBytes.length)} B (header ${HEADER_BYTES} B), ${chunked} chunked`);
+    say(`  journal: ${fmt(batches.length)} batches (${fmt(batches.length / write.elapsedS)}/s), records per batch mean ${(records / batches.length).toFixed(2)} p50 ${percentile(perBatch, 0.5)} max ${perBatch[perBatch.length - 1]}, etcd value mean ${fmt(valueBytes.reduce((s, x) => s + x, 0) / valueBytes.length)} B (header ${JOURNAL_HEADER_BYTES} B), ${chunked} chunked`);
     say(`  ${writeCpu}`);
     say(`  ${writeEtcd}`);
     say(`raw etcd         ${fmt(rawRate).padStart(7)} records/s   (${fmt(raw.batches / raw.elapsedS)} txn/s × ${(raw.records / raw.batches).toFixed(2)} records, ${inFlight} in flight; ${raw.failed} refused)   txn p50 ${ms(r.p50)} p99 ${ms(r.p99)} max ${ms(r.max)}`);

@@ -188,74 +188,128 @@ class CountingReorderingCoordination extends ReorderingCoordination {
   }
 }
 
-test('appends in flight applied in reverse order: each carries its pending predecessors, none is sent twice, followers see the journal in order', async () => {
-  const coordination = new CountingReorderingCoordination((task) => setImmediate(task));
-  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
-  coordination.sent = 0;
+/** Follows the journal under `j/` from `after`, collecting each record's position and each batch's last position. */
+async function collect(coordination: MemoryCoordination, after = 0): Promise<{ seen: number[]; lasts: number[]; close(): Promise<void> }> {
   const seen: number[] = [];
+  const lasts: number[] = [];
   const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
-  const subscription = await reader.follow(0, (records, last) => {
+  const subscription = await reader.follow(after, (records, last) => {
     records.forEach((r, i) => {
       const position = last - records.length + 1 + i;
       assert.equal(r.transactionId, `tx-${position}`);
       seen.push(position);
     });
+    lasts.push(last);
   });
+  return { seen, lasts, close: () => subscription.close() };
+}
+
+/** Lets queued tasks run until `until` holds (or a while, for checking that nothing happens). */
+async function settle(until: () => boolean): Promise<void> {
+  for (let attempt = 0; attempt < 100 && !until(); attempt++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+test('appends in flight applied in reverse order: one store transaction each, each batch written once, followers see the journal in order', async () => {
+  const coordination = new CountingReorderingCoordination((task) => setImmediate(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  coordination.sent = 0;
+  const follower = await collect(coordination);
   coordination.holdNext = 4;
   const appends = [journal.append([record(1)]), journal.append([record(2), record(3)]), journal.append([record(4)]), journal.append([record(5)])];
   const resolved: number[] = [];
   for (const append of appends) void append.then((position) => resolved.push(position));
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(coordination.held.length, 4, 'four transactions in flight at once');
-  // The last one reaches the store first: it writes batches 1–4 itself.
-  while (coordination.held.length > 0) {
+  // The later ones reach the store first; the follower holds them until the gap before them fills.
+  while (coordination.held.length > 1) {
     coordination.held.pop()!();
     await new Promise((resolve) => setImmediate(resolve));
   }
+  await settle(() => false);
+  assert.deepEqual(resolved, [], 'no append resolves before the first batch is in');
+  assert.deepEqual(follower.seen, [], 'nothing is delivered past a gap');
+  coordination.held.pop()!();
   assert.deepEqual(await Promise.all(appends), [1, 3, 4, 5]);
   assert.deepEqual(resolved, [1, 3, 4, 5], 'appends resolve in append order');
-  assert.equal(coordination.sent, 4, 'one store transaction per batch: none failed for overtaking and was sent again');
+  assert.equal(coordination.sent, 4, 'one store transaction per batch');
   assert.deepEqual(await positions(journal), [1, 2, 3, 4, 5]);
-  for (let attempt = 0; attempt < 100 && seen.length < 5; attempt++) await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(seen, [1, 2, 3, 4, 5]);
-  await subscription.close();
+  await settle(() => follower.seen.length >= 5);
+  assert.deepEqual(follower.seen, [1, 2, 3, 4, 5]);
+  assert.deepEqual(follower.lasts, [1, 3, 4, 5]);
+  await follower.close();
 });
 
-test('a batch whose predecessors do not fit in its transaction waits for them when it overtakes them', async () => {
-  const coordination = new CountingReorderingCoordination((task) => queueMicrotask(task));
-  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination), resendBytes: 1 });
-  coordination.sent = 0;
-  coordination.holdNext = 3;
-  const appends = [journal.append([record(1)]), journal.append([record(2)]), journal.append([record(3)])];
-  await new Promise((resolve) => setImmediate(resolve));
-  while (coordination.held.length > 0) {
-    coordination.held.pop()!();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  assert.deepEqual(await Promise.all(appends), [1, 2, 3]);
-  assert.ok(coordination.sent > 3, `the overtaking batches were refused and sent again (${coordination.sent} transactions)`);
-  assert.deepEqual(await positions(journal), [1, 2, 3]);
-});
-
-test('a leader deposed with appends in flight: those in the journal succeed, the rest fail, no gap, the successor goes on from the tail', async () => {
+test('a leader deposed with appends in flight: a batch that landed past a gap stays, its successor fills the gap with a hole and goes on', async () => {
   const coordination = new ReorderingCoordination((task) => queueMicrotask(task));
   const lease = await coordination.grantLease();
   const first = await coordination.transaction([{ key: LEADER, target: 'create', op: '==', revision: 0 }], [{ type: 'put', key: LEADER, value: bytes('a'), lease: lease.id }]);
   const old = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: { key: LEADER, createRevision: first.revision } });
   assert.equal(await old.append([record(1)]), 1);
+  const follower = await collect(coordination);
   coordination.holdNext = 3;
   const inFlight = [old.append([record(2)]), old.append([record(3)]), old.append([record(4)])];
   await new Promise((resolve) => setImmediate(resolve));
-  // The second one lands (carrying batch 2), then the leader loses its key, then the rest arrive.
+  // Batch 3 lands, then the leader loses its key, then batches 2 and 4 arrive: both refused.
   coordination.held.splice(1, 1)[0]!();
   await new Promise((resolve) => setImmediate(resolve));
   coordination.expireLease(lease.id);
   while (coordination.held.length > 0) coordination.held.shift()!();
   const outcomes = await Promise.allSettled(inFlight);
-  // Batch 2's own transaction is refused (fence gone), but batch 3's carried it: it is in.
-  assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected']);
+  // Batch 3 is in the journal but fails with its predecessor: its commits' outcome is unknown
+  // to this leader (a retried commit finds them at the next one, by transaction id).
+  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+  await settle(() => false);
+  assert.deepEqual(follower.seen, [1], 'the follower waits at the gap');
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
+  const read: number[] = [];
+  assert.equal(await reader.readAfter(1, (_records, last) => read.push(last)), 1, 'readAfter stops at the gap');
+  assert.equal(read.length, 0);
   const successor = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
-  assert.equal(successor.durablePosition, 3);
+  assert.equal(successor.durablePosition, 3, 'the successor starts after the batch that landed');
   assert.equal(await successor.append([record(4)]), 4);
-  assert.deepEqual(await positions(successor), [1, 2, 3, 4]);
+  assert.deepEqual(await positions(successor), [1, 3, 4], 'position 2 is a hole: no record');
+  await settle(() => follower.seen.length >= 3);
+  assert.deepEqual(follower.seen, [1, 3, 4]);
+  assert.deepEqual(follower.lasts, [1, 2, 3, 4], 'the hole is handed over as an empty batch, so positions advance');
+  assert.equal(await reader.readAfter(1, (_records, last) => read.push(last)), 4);
+  assert.deepEqual(read, [2, 3, 4]);
+  await follower.close();
+});
+
+test('a gap at the start of the journal is waited for, not taken for a trim', async () => {
+  const coordination = new ReorderingCoordination((task) => queueMicrotask(task));
+  const journal = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  coordination.holdNext = 1;
+  const appends = [journal.append([record(1)]), journal.append([record(2)])];
+  await settle(() => false);
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
+  assert.equal(await reader.oldestPosition(), 1, 'nothing was trimmed');
+  assert.equal(await reader.readAfter(0, () => assert.fail('nothing is handed over before position 1')), 0);
+  const follower = await collect(coordination);
+  await settle(() => false);
+  assert.deepEqual(follower.seen, []);
+  coordination.held.shift()!();
+  assert.deepEqual(await Promise.all(appends), [1, 2]);
+  await settle(() => follower.seen.length >= 2);
+  assert.deepEqual(follower.seen, [1, 2]);
+  await follower.close();
+});
+
+test('a successor does not take trimmed positions for gaps: no hole over them, a reader behind the trim still fails clearly', async () => {
+  const coordination = new MemoryCoordination((task) => queueMicrotask(task));
+  const lease = await coordination.grantLease();
+  const first = await coordination.transaction([{ key: LEADER, target: 'create', op: '==', revision: 0 }], [{ type: 'put', key: LEADER, value: bytes('a'), lease: lease.id }]);
+  const old = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: { key: LEADER, createRevision: first.revision } });
+  // Sent together, so each names the journal whole only through 0.
+  assert.deepEqual(await Promise.all([old.append([record(1)]), old.append([record(2)]), old.append([record(3)])]), [1, 2, 3]);
+  await old.trim(2);
+  assert.equal(await old.oldestPosition(), 3);
+  coordination.expireLease(lease.id);
+  const successor = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: await leaderOf(coordination) });
+  const keys = (await coordination.range(bytes('j/'), bytes('j0'))).entries.map((e) => Buffer.from(e.key).toString());
+  assert.deepEqual(keys, ['j/0000000000000003'], 'no hole written over the trimmed positions');
+  assert.equal(await successor.append([record(4)]), 4);
+  const reader = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/' });
+  await assert.rejects(reader.follow(0, () => {}), /trimmed/);
+  assert.deepEqual(await positions(successor, 2), [3, 4]);
 });
