@@ -150,6 +150,27 @@ test('DSQL transaction rules: one DDL per transaction, no DDL with DML', async (
   assert.equal((await expectError(c, 'BEGIN ISOLATION LEVEL SERIALIZABLE')).message, 'Unsupported isolation level: SERIALIZABLE');
 });
 
+test('in a failed transaction block the aborted-block error comes before refusals past the grammar, as in PostgreSQL', async () => {
+  const c = await t.client();
+  await c.query('BEGIN');
+  await expectError(c, 'SELECT 1/0');
+  for (const sql of ['SAVEPOINT a', 'RELEASE a', 'CREATE TEMP TABLE tt (id int)', "CREATE FUNCTION f5() RETURNS int AS 'begin return 1; end' LANGUAGE plpgsql"]) {
+    const error = await expectError(c, sql);
+    assert.equal(error.code, '25P02', sql);
+    assert.equal(error.message, 'current transaction is aborted, commands ignored until end of transaction block');
+  }
+  // Over the extended protocol too (its Parse is refused in the failed block).
+  assert.equal((await expectError(c, 'SAVEPOINT b', [])).code, '25P02');
+  // The grammar still comes first, and ROLLBACK TO (which may end the block) keeps DSQL's refusal.
+  assert.equal((await expectError(c, 'SAVEPOINT')).code, '42601');
+  assert.equal((await expectError(c, 'ROLLBACK TO a')).message, 'unsupported transaction statement: ROLLBACK TO');
+  await c.query('ROLLBACK');
+  // Outside a failed block, DSQL's refusal.
+  await c.query('BEGIN');
+  assert.equal((await expectError(c, 'SAVEPOINT a')).message, 'unsupported transaction statement: SAVEPOINT');
+  await c.query('ROLLBACK');
+});
+
 test('SET, SHOW and the parameters drivers read', async () => {
   const c = await t.client();
   assert.equal((await c.query('SHOW server_version')).rows[0].server_version, '16.15');
