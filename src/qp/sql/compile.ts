@@ -7,7 +7,7 @@ import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } 
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
-import type { Expr, SelectStatement } from './ast.js';
+import type { Expr, FromItem, SelectStatement } from './ast.js';
 import { formatArray, requireType } from '../types/index.js';
 import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
@@ -19,6 +19,7 @@ import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-f
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
+import { hoistOneTimeFilter, simplifyExistsQuery, type LocalNames } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
@@ -142,6 +143,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         const outer: Evaluator = (_row, c) => c.outerRows![c.outerRows!.length - level]![position]!;
         return { oid: column.oid, typmod: column.typmod, eval: outer, rowIndependent: false, name: column.name, location: expr.location, ...record };
       }
+      // A pulled-up VALUES column (OutputColumn.constant) folds like the constant it holds.
+      if (column.constant) return { ...constant(column.oid, column.constant.value, column.name, expr.location, column.typmod), column: position, ...record };
       return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: expr.location, ...record };
     }
     case 'star': {
@@ -231,10 +234,21 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return constant(TypeOid.int4, 0, 'grouping', expr.location);
     }
-    case 'subquery':
+    case 'subquery': {
+      if (expr.mode === 'exists' && expr.select) {
+        expr = { ...expr, select: simplifyExistsQuery(expr.select) };
+        const local = ctx.subqueries ? localNames(expr.select!, ctx, ctx.subqueries) : null;
+        const hoisted = local ? hoistOneTimeFilter(expr.select!, local) : null;
+        if (hoisted) {
+          const exists: Expr = { ...expr, select: hoisted.rest };
+          const no: Expr = { kind: 'const', literal: 'boolean', text: 'f', location: expr.location };
+          return compileExpr({ kind: 'case', subject: null, whens: [{ when: hoisted.filter, then: exists }], otherwise: no, location: expr.location }, ctx);
+        }
+      }
       if (ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)) return compileSubplan(expr, ctx, ctx.subqueries);
       if (expr.rowCompare) throw new SqlError('0A000', expr.unsupported ?? 'row comparisons with subqueries over system catalogs are not supported yet', at(expr.location));
       return compileCatalogSubquery(expr, ctx);
+    }
   }
 }
 
@@ -258,6 +272,37 @@ function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean
     }
   }
   return true;
+}
+
+/** What a subquery's FROM names (exists-query.ts), when it reads only tables; null otherwise. */
+function localNames(select: SelectStatement, ctx: CompileContext, host: SubqueryHost): LocalNames | null {
+  if (!ctx.catalog || select.from.length === 0) return null;
+  const resolver = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable };
+  const relations = new Set<string>();
+  const columns = new Set<string>();
+  for (const item of select.from) {
+    const tables = item.kind === 'table' || item.kind === 'join' ? baseRelations(item) : [];
+    if (item.kind === 'join' && !onlyTables(item)) return null;
+    if (tables.length === 0) return null;
+    for (const relation of tables) {
+      if (relation.schema === null && (host.isWithQuery?.(relation.name) ?? true)) return null;
+      let resolved;
+      try {
+        resolved = resolveRelation(resolver, relation.schema, relation.name, relation.location);
+      } catch {
+        return null;
+      }
+      if (resolved.kind !== 'table') return null;
+      relations.add(relation.alias ?? relation.name);
+      for (const column of resolved.table.columns) columns.add(column.name);
+      for (const alias of relation.columnAliases ?? []) columns.add(alias);
+    }
+  }
+  return { relations, columns };
+}
+
+function onlyTables(item: FromItem): boolean {
+  return item.kind === 'table' || (item.kind === 'join' && onlyTables(item.left) && onlyTables(item.right));
 }
 
 /**
@@ -448,6 +493,10 @@ export function coerceToBoolean(value: CompiledExpr, clause: string, ctx?: Compi
 }
 
 function compileBoolean(kind: 'and' | 'or', args: CompiledExpr[], location: number): CompiledExpr {
+  // A constant false (AND) or true (OR) decides the whole, as PostgreSQL's planner folds it
+  // (`ON false AND a = b + 1/0` is no join condition at all: nothing else is evaluated).
+  const decisive = kind === 'or';
+  if (args.some((a) => foldedValue(a) === decisive)) return constant(TypeOid.bool, decisive, '?column?', location);
   const fs = args.map((a) => a.eval);
   const rowIndependent = args.every((a) => a.rowIndependent);
   let evaluator: Evaluator;
@@ -565,7 +614,7 @@ function recordFailedCast(arg: CompiledExpr, result: CompiledExpr, ctx: CompileC
 }
 
 /** The value of a folded constant, or undefined when `value` is none. */
-function foldedValue(value: CompiledExpr): SqlValue | undefined {
+export function foldedValue(value: CompiledExpr): SqlValue | undefined {
   return isFoldable(value) ? value.eval([], null as unknown as ExecContext) : undefined;
 }
 

@@ -130,6 +130,18 @@ export function containsAggregate(expr: Expr, isAggregate: (name: string) => boo
   }
 }
 
+type FuncExpr = Extract<Expr, { kind: 'func' }>;
+
+/** Whether a function call anywhere in `node` (not inside a subquery's own query) satisfies `test`. */
+export function containsCall(node: unknown, test: (f: FuncExpr) => boolean): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some((child) => containsCall(child, test));
+  const record = node as Record<string, unknown>;
+  if (record['kind'] === 'subquery') return false;
+  if (record['kind'] === 'func' && test(record as unknown as FuncExpr)) return true;
+  return Object.values(record).some((child) => containsCall(child, test));
+}
+
 /** The base relations of a FROM item, left to right. */
 export function baseRelations(item: FromItem, out: Extract<FromItem, { kind: 'table' }>[] = []): Extract<FromItem, { kind: 'table' }>[] {
   if (item.kind === 'table') out.push(item);
