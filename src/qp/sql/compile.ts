@@ -21,6 +21,7 @@ import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
 import { hoistOneTimeFilter, simplifyExistsQuery, type LocalNames } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
+import { compileSystemColumn } from './system-columns.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
@@ -134,6 +135,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         // A bare name that is no column but a FROM item is a whole-row reference, as in PostgreSQL.
         const wholeRow = error instanceof SqlError && error.code === '42703' && expr.table === null ? compileWholeRow(ctx.scope, expr.name, expr.location) : null;
         if (wholeRow) return wholeRow;
+        const system = error instanceof SqlError && error.code === '42703' ? compileSystemColumn(ctx.scope, expr.table, expr.name, expr.location) : null;
+        if (system) return system;
         throw error;
       }
       const position = column.position;

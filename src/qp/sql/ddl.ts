@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
 import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
+import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
@@ -139,6 +140,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   const columns: ColumnInfo[] = [];
   for (const definition of statement.columns) {
     const columnName = truncateIdentifier(definition.name);
+    refuseSystemColumnName(columnName);
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
     const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
     if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
@@ -422,6 +424,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     switch (action.kind) {
       case 'add-column': {
         const name = truncateIdentifier(action.name);
+        refuseSystemColumnName(name);
         if (table.columns.some((c) => c.name === name)) {
           if (action.ifNotExists) { notices.push(`column "${name}" of relation "${table.name}" already exists, skipping`); continue; }
           throw new SqlError('42701', `column "${name}" of relation "${table.name}" already exists`);
@@ -452,6 +455,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       case 'rename-column': {
         const i = columnIndex(action.column);
         const newName = truncateIdentifier(action.newName);
+        refuseSystemColumnName(newName);
         if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);
         withColumn(i, { ...table.columns[i]!, name: newName });
         table = renameColumnReferences(table, action.column, newName);
@@ -573,4 +577,9 @@ function dropFunction(statement: Extract<Statement, { kind: 'drop-function' }>, 
   }
   if (change.writes.length === 0) return { tag: 'DROP FUNCTION', writes: [], notice: notices.join('\n') || undefined };
   return { tag: 'DROP FUNCTION', writes: change.finish(), notice: notices.join('\n') || undefined };
+}
+
+/** A table column may not take a system column's name (system-columns.ts), as in PostgreSQL. */
+function refuseSystemColumnName(name: string): void {
+  if (SYSTEM_COLUMN_NAMES.has(name)) throw new SqlError('42701', `column name "${name}" conflicts with a system column name`);
 }
