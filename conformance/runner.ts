@@ -337,6 +337,9 @@ export class FileRunner {
         || (refusal.alternatives ?? []).includes(strata.error?.message ?? '');
       const expected = `${refusal.code}${refusal.message ? ` ${refusal.message}` : ''}`;
       if (codeOk && textOk) return { ...base, verdict: 'refused-ok', refusal: refusal.rule, ...shown };
+      // In a block an earlier error aborted on both sides, every statement is 25P02 (§2.4) before
+      // any refusal: PostgreSQL checks the block right after its grammar, and so does DSQL.
+      if (postgres.error?.code === '25P02' && strata.error?.code === '25P02') return { ...base, verdict: 'pass', ...shown };
       // Strata's block was aborted by an earlier failure of its own, PostgreSQL's was not: 25P02
       // comes before any refusal there (as in PostgreSQL), a consequence of that failure.
       if (state.blockCause && strata.error?.code === '25P02' && !postgres.error) {

@@ -186,6 +186,8 @@ test('session functions, SHOW ALL and subqueries in FROM', async () => {
   const info = (await c.query('SELECT current_database() AS db, current_schema() AS s, pg_backend_pid() > 0 AS pid, current_setting($1) AS tz', ['TimeZone'])).rows[0];
   assert.deepEqual(info, { db: 'postgres', s: 'public', pid: true, tz: 'UTC' });
   assert.match((await c.query('SELECT version()')).rows[0].version, /^PostgreSQL 16/);
+  // No temporary schema (temporary tables are refused): PostgreSQL's 0, printed '-' as a regnamespace.
+  assert.deepEqual((await c.query('SELECT pg_my_temp_schema() AS o, pg_my_temp_schema()::regnamespace::text AS n, pg_typeof(pg_my_temp_schema())::text AS t')).rows, [{ o: 0, n: '-', t: 'oid' }]);
   assert.ok((await c.query('SHOW ALL')).rows.some((r) => r.name === 'server_version' && r.setting === '16.15'));
   const derived = await c.query('SELECT s.parity, count(*) AS n FROM (SELECT n % 2 AS parity FROM generate_series(1, 5) n) s GROUP BY s.parity ORDER BY 1');
   assert.deepEqual(derived.rows, [{ parity: 0, n: '2' }, { parity: 1, n: '3' }]);

@@ -782,6 +782,8 @@ function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Comp
     case 'current_database': return { ...text('postgres'), oid: TypeOid.name };
     case 'current_schema': return { ...text(ctx.currentSchema), oid: TypeOid.name };
     case 'pg_backend_pid': return { oid: TypeOid.int4, typmod: -1, eval: () => ctx.session?.processId ?? 0, rowIndependent: true, name: expr.name, location };
+    // No session has a temporary schema: DSQL refuses temporary tables (PostgreSQL's 0 for "none").
+    case 'pg_my_temp_schema': return { oid: TypeOid.oid, typmod: -1, eval: () => 0, rowIndependent: true, name: expr.name, location };
     default: break;
   }
   if (expr.name === 'set_config' && expr.args.length === 3 && ctx.session?.setConfig) {
