@@ -102,6 +102,11 @@ test('an EXISTS subquery\'s select list, ORDER BY, DISTINCT and positive LIMIT a
     'SELECT 1 WHERE EXISTS (SELECT count(1/0))',
     'SELECT 1 WHERE EXISTS (SELECT generate_series(1, 1/0))',
     'SELECT 1 WHERE EXISTS (SELECT 1/(i - 1), count(*) FROM pte GROUP BY i)',
+    // Still analyzed whole: unknown names and bad literals in what is dropped are errors.
+    'SELECT 1 WHERE EXISTS (SELECT nocol)',
+    'SELECT i FROM pte WHERE EXISTS (SELECT nocol FROM pte p)',
+    "SELECT 1 WHERE EXISTS (SELECT 1 + 'a')",
+    'SELECT 1 WHERE EXISTS (SELECT 1 ORDER BY nocol)',
     // The rest of the subquery is planned, so its constant folds still fail.
     'SELECT 1 WHERE EXISTS (SELECT 1 WHERE 1/0 = 1)',
     'SELECT i FROM pte WHERE EXISTS (SELECT 1 FROM pte p WHERE p.i = pte.i AND 1/0 = 1)',

@@ -239,7 +239,9 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'subquery': {
       if (expr.mode === 'exists' && expr.select) {
-        expr = { ...expr, select: simplifyExistsQuery(expr.select) };
+        const simplified = simplifyExistsQuery(expr.select);
+        if (simplified !== expr.select && ctx.subqueries && !overCatalogsOnly(expr.select, ctx)) analyzeOnly(expr.select, ctx, ctx.subqueries);
+        expr = { ...expr, select: simplified };
         const local = ctx.subqueries ? localNames(expr.select!, ctx, ctx.subqueries) : null;
         const hoisted = local ? hoistOneTimeFilter(expr.select!, local) : null;
         if (hoisted) {
@@ -275,6 +277,17 @@ function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean
     }
   }
   return true;
+}
+
+/**
+ * PostgreSQL analyzes a whole EXISTS subquery (unknown columns, operators, literals) before its
+ * planner drops the select list (exists-query.ts): it is planned here for those errors alone,
+ * and the fold errors of its select list, which PostgreSQL never plans, are dropped.
+ */
+function analyzeOnly(select: SelectStatement, ctx: CompileContext, host: SubqueryHost): void {
+  const mark = ctx.foldErrors?.mark();
+  host.plan(select, host.outer, { correlated: false });
+  if (mark !== undefined) ctx.foldErrors!.dropSince(mark);
 }
 
 /** What a subquery's FROM names (exists-query.ts), when it reads only tables; null otherwise. */
