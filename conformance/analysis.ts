@@ -177,6 +177,9 @@ function collectNames(value: unknown, out: Set<string>): void {
       }
     } else if (key === 'IndexStmt' && typeof (child as Node).idxname === 'string') {
       out.add(String((child as Node).idxname).toLowerCase());
+    } else if (key === 'Constraint' && typeof (child as Node).indexname === 'string') {
+      // ADD UNIQUE / PRIMARY KEY USING INDEX i names the index.
+      out.add(String((child as Node).indexname).toLowerCase());
     } else if (key === 'TypeCast') {
       // 'name'::regclass names a relation too.
       const cast = child as Node;
