@@ -135,7 +135,7 @@ function relName(rangeVar: unknown): string | null {
 const PORTALS = new Set(['PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'DeclareCursorStmt', 'FetchStmt', 'ClosePortalStmt']);
 
 /** Fields that hold a bare RangeVar (not wrapped in { RangeVar: … }). */
-const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar']);
+const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar', 'pktable']);
 
 /** Fields that hold a bare TypeName (a function's return type, a cast's two types). */
 const TYPENAME_FIELDS = new Set(['returnType', 'sourcetype', 'targettype']);
