@@ -57,3 +57,19 @@ test('a PostgreSQL type Strata has not built is refused (0A000), not said not to
   // A column type keeps DSQL's refusal text.
   await assert.rejects(db().strata.query('CREATE TABLE gaps_money (m money)'), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === 'datatype money not supported');
 });
+
+test('forms not built are 0A000 in the SQL the user wrote, not the parser\'s enum names', { skip }, async () => {
+  await db().strata.query('CREATE VIEW gaps_v AS SELECT 1 AS a');
+  for (const [sql, message] of [
+    ['ALTER TABLE int4_tbl CLUSTER ON int4_tbl_pkey', 'ALTER TABLE … CLUSTER ON is not supported'],
+    ['ALTER TABLE int4_tbl SET (fillfactor = 50)', 'ALTER TABLE … SET (…) is not supported'],
+    ['ALTER TABLE int4_tbl REPLICA IDENTITY FULL', 'ALTER TABLE … REPLICA IDENTITY is not supported'],
+    ['ALTER TABLE int4_tbl SET WITHOUT CLUSTER', 'ALTER TABLE … SET WITHOUT CLUSTER is not supported'],
+    ['ALTER TABLE int4_tbl ENABLE TRIGGER ALL', 'ALTER TABLE … ENABLE TRIGGER ALL is not supported'],
+    ['ALTER VIEW gaps_v SET (security_barrier)', 'ALTER VIEW … SET (…) is not supported'],
+    ['DROP OPERATOR CLASS gaps_ops USING hash', 'DROP OPERATOR CLASS is not supported'],
+    ['DROP MATERIALIZED VIEW gaps_mv', 'DROP MATERIALIZED VIEW is not supported'],
+  ] as const) {
+    await assert.rejects(db().strata.query(sql), (error: { code?: string; message?: string }) => error.code === '0A000' && error.message === message, sql);
+  }
+});
