@@ -102,6 +102,9 @@ test('an EXISTS subquery\'s select list, ORDER BY, DISTINCT and positive LIMIT a
     'SELECT 1 WHERE EXISTS (SELECT count(1/0))',
     'SELECT 1 WHERE EXISTS (SELECT generate_series(1, 1/0))',
     'SELECT 1 WHERE EXISTS (SELECT 1/(i - 1), count(*) FROM pte GROUP BY i)',
+    "CREATE FUNCTION pte_none() RETURNS SETOF int LANGUAGE sql AS 'SELECT 1 WHERE false'",
+    'SELECT EXISTS (SELECT pte_none())',
+    'SELECT EXISTS (SELECT pte_none() LIMIT 1)',
     // Still analyzed whole: unknown names and bad literals in what is dropped are errors.
     'SELECT 1 WHERE EXISTS (SELECT nocol)',
     'SELECT i FROM pte WHERE EXISTS (SELECT nocol FROM pte p)',

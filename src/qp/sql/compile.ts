@@ -239,7 +239,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'subquery': {
       if (expr.mode === 'exists' && expr.select) {
-        const simplified = simplifyExistsQuery(expr.select);
+        const simplified = simplifyExistsQuery(expr.select, (call) => returnsSetFromCatalog(call, ctx));
         if (simplified !== expr.select && ctx.subqueries && !overCatalogsOnly(expr.select, ctx)) analyzeOnly(expr.select, ctx, ctx.subqueries);
         expr = { ...expr, select: simplified };
         const local = ctx.subqueries ? localNames(expr.select!, ctx, ctx.subqueries) : null;
@@ -277,6 +277,13 @@ function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean
     }
   }
   return true;
+}
+
+/** Whether a call names a set-returning SQL function of the catalog (built-in ones are set-functions.ts's). */
+function returnsSetFromCatalog(call: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): boolean {
+  if (!ctx.catalog) return false;
+  const schemas = call.schema ? [call.schema] : ctx.searchPath ?? [];
+  return schemas.some((schema) => ctx.catalog!.functions(schema, call.name.toLowerCase()).some((f) => f.returnsSet));
 }
 
 /**

@@ -12,12 +12,12 @@ import * as types from './typesystem.js';
  * back: aggregates, grouping sets, window functions or set-returning functions in it, HAVING, a
  * set operation, OFFSET, another LIMIT, FOR UPDATE or a data-modifying WITH query.
  */
-export function simplifyExistsQuery(select: SelectStatement): SelectStatement {
+export function simplifyExistsQuery(select: SelectStatement, returnsSet: (call: Extract<Expr, { kind: 'func' }>) => boolean): SelectStatement {
   if (select.setOperation || select.values || select.having || select.offset || select.forUpdate) return select;
   if ((select.groupingSets?.length ?? 0) > 0 || hasDataModifyingWith(select)) return select;
   const levelExprs: readonly Expr[] = [...select.targets.map((t) => t.expr), ...select.orderBy.map((s) => s.expr)];
   if (levelExprs.some((e) => containsAggregate(e, types.isAggregate))) return select;
-  if (levelExprs.some((e) => containsCall(e, (f) => (f.over !== null && f.over !== undefined) || isSetReturning(f.name.toLowerCase())))) return select;
+  if (levelExprs.some((e) => containsCall(e, (f) => (f.over !== null && f.over !== undefined) || isSetReturning(f.name.toLowerCase()) || returnsSet(f)))) return select;
   if (select.limit && !isDroppableLimit(select.limit)) return select;
   const location = select.targets[0]?.location ?? -1;
   const target: SelectTarget = { expr: { kind: 'const', literal: 'integer', text: '1', location }, alias: null, location };
