@@ -109,6 +109,7 @@ async function alterSequence(statement: Extract<Statement, { kind: 'alter-sequen
   const sequence = findSequence(ctx.catalog, schema, statement.name);
   if (!sequence) {
     if (statement.ifExists) return { tag: 'ALTER SEQUENCE', writes: [], notice: `relation "${statement.name}" does not exist, skipping` };
+    if (statement.schema !== null && !ctx.catalog.schema(statement.schema)) throw new SqlError('3F000', `schema "${statement.schema}" does not exist`);
     throw new SqlError('42P01', `relation "${statement.name}" does not exist`);
   }
   const change = new CatalogChange(ctx.catalog);
@@ -157,7 +158,9 @@ function dropSequence(statement: Extract<Statement, { kind: 'drop-sequence' }>, 
       throw new SqlError('42809', (error as SqlError).message, { hint: 'Use DROP TABLE to remove a table.' });
     }
     if (!sequence) {
-      if (statement.ifExists) { notices.push(`sequence "${name}" does not exist, skipping`); continue; }
+      const missingSchema = parts.length > 1 && !ctx.catalog.schema(schema);
+      if (statement.ifExists) { notices.push(missingSchema ? `schema "${schema}" does not exist, skipping` : `sequence "${name}" does not exist, skipping`); continue; }
+      if (missingSchema) throw new SqlError('3F000', `schema "${schema}" does not exist`);
       throw new SqlError('42P01', `sequence "${name}" does not exist`);
     }
     const identity = identityOwner(ctx.catalog, sequence);

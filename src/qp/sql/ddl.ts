@@ -283,6 +283,11 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       continue;
     }
     const schema = schemaName ?? ctx.currentSchema;
+    // A qualified name in a missing schema: PostgreSQL's lookup of the schema fails first.
+    if (schemaName !== null && !ctx.catalog.schema(schemaName)) {
+      if (statement.ifExists) { notices.push(`schema "${schemaName}" does not exist, skipping`); continue; }
+      throw new SqlError('3F000', `schema "${schemaName}" does not exist`);
+    }
     if (statement.objectType === 'view') {
       const view = ctx.catalog.view(schema, name);
       if (!view) {
@@ -405,6 +410,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     if (view && only?.kind === 'rename-column') return renameViewStatement(view, { column: only.column, newColumn: truncateIdentifier(only.newName) }, ctx, 'ALTER TABLE');
     if (view) throw new SqlError('42809', `"${statement.table}" is not a table`);
     if (statement.ifExists) return { tag: 'ALTER TABLE', writes: [], notice: `relation "${statement.table}" does not exist, skipping` };
+    if (statement.schema !== null && !ctx.catalog.schema(statement.schema)) throw new SqlError('3F000', `schema "${statement.schema}" does not exist`);
     throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
   }
   const notices: string[] = [];
@@ -569,7 +575,9 @@ function dropFunction(statement: Extract<Statement, { kind: 'drop-function' }>, 
     const candidates = ctx.catalog.functions(schema, name).filter((f) => argOids === null || (f.args.length === argOids.length && f.args.every((a, i) => a.typeOid === argOids[i])));
     const signature = `${name}(${(argOids ?? []).map((o) => types.formatType(o, -1)).join(', ')})`;
     if (candidates.length === 0) {
-      if (statement.ifExists) { notices.push(`function ${argOids === null ? name : signature} does not exist, skipping`); continue; }
+      const missingSchema = target.names.length > 1 && !ctx.catalog.schema(schema);
+      if (statement.ifExists) { notices.push(missingSchema ? `schema "${schema}" does not exist, skipping` : `function ${argOids === null ? name : signature} does not exist, skipping`); continue; }
+      if (missingSchema) throw new SqlError('3F000', `schema "${schema}" does not exist`);
       throw new SqlError('42883', argOids === null ? `could not find a function named "${name}"` : `function ${signature} does not exist`);
     }
     if (candidates.length > 1) throw new SqlError('42725', `function name "${name}" is not unique`, { hint: 'Specify the argument list to select the function unambiguously.' });

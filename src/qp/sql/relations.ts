@@ -37,7 +37,13 @@ export type ResolvedRelation =
   | { readonly kind: 'virtual'; readonly table: VirtualTable }
   | { readonly kind: 'view'; readonly view: ViewInfo };
 
-export function resolveRelation(resolver: RelationResolver, schema: string | null, name: string, location: number): ResolvedRelation {
+/**
+ * The relation a name reads. A qualified name in a missing schema is 42P01 `relation "s.t" does
+ * not exist`, as PostgreSQL's parser says when it opens a query's tables; `missingSchema:
+ * 'schema'` makes it 3F000 `schema "s" does not exist`, as COPY (table_openrv) says.
+ */
+export function resolveRelation(resolver: RelationResolver, schema: string | null, name: string, location: number,
+  missingSchema: 'relation' | 'schema' = 'relation'): ResolvedRelation {
   if (schema !== null) {
     const table = resolver.catalog.table(schema, name);
     if (table) return { kind: 'table', table };
@@ -45,7 +51,7 @@ export function resolveRelation(resolver: RelationResolver, schema: string | nul
     if (view) return { kind: 'view', view };
     const virtual = resolver.virtual(schema, name);
     if (virtual) return { kind: 'virtual', table: virtual };
-    if (!resolver.catalog.schema(schema)) {
+    if (missingSchema === 'schema' && !resolver.catalog.schema(schema)) {
       throw new SqlError('3F000', `schema "${schema}" does not exist`, location >= 0 ? { position: location + 1 } : {});
     }
   } else {
