@@ -183,7 +183,8 @@ function refuseBrokenViews(ctx: DdlContext, after: CatalogSnapshot, movedName: s
   }
 }
 
-function plansAlike(view: ViewInfo, after: CatalogSnapshot, ctx: DdlContext): boolean {
+/** Whether `view` read in the `after` catalog would read the same tables. */
+export function plansAlike(view: ViewInfo, after: CatalogSnapshot, ctx: DdlContext): boolean {
   try {
     const query = parseSql(view.definition)[0]!.statement as SelectStatement;
     const tables = new Set(ctx.describeQuery!(query, [], after, view.searchPath).tables);

@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
 import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
+import { renameSchema } from './ddl-rename-schema.js';
 import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
@@ -78,6 +79,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'alter-owner':
     case 'set-schema':
     case 'rename-object': return executeAlterObject(statement, ctx);
+    case 'rename-schema': return renameSchema(statement.name, truncateIdentifier(statement.newName), ctx);
     case 'comment': return executeComment(statement, ctx);
     case 'create-domain':
     case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
@@ -89,7 +91,7 @@ export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
     || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
-    || statement.kind === 'rename-object' || statement.kind === 'comment' || isSequenceDdl(statement);
+    || statement.kind === 'rename-object' || statement.kind === 'rename-schema' || statement.kind === 'comment' || isSequenceDdl(statement);
 }
 
 /** ALTER VIEW / ALTER TABLE … RENAME on a view. */
