@@ -177,6 +177,11 @@ function collectNames(value: unknown, out: Set<string>): void {
       }
     } else if (key === 'IndexStmt' && typeof (child as Node).idxname === 'string') {
       out.add(String((child as Node).idxname).toLowerCase());
+    } else if (key === 'CreateSchemaStmt' && typeof (child as Node).schemaname === 'string') {
+      out.add(String((child as Node).schemaname).toLowerCase());
+    } else if (key === 'RenameStmt' && (child as Node).renameType === 'OBJECT_SCHEMA' && typeof (child as Node).subname === 'string') {
+      // ALTER SCHEMA s RENAME TO …: the schema is a bare name.
+      out.add(String((child as Node).subname).toLowerCase());
     } else if (key === 'Constraint' && typeof (child as Node).indexname === 'string') {
       // ADD UNIQUE / PRIMARY KEY USING INDEX i names the index.
       out.add(String((child as Node).indexname).toLowerCase());
