@@ -86,3 +86,25 @@ test('a qualified name in a missing schema: 42P01 where a query opens its tables
     'DROP TABLE public.gaps_nosuch', 'COPY gaps_nosuch.t TO STDOUT',
   ]) await db().same(sql);
 });
+
+test('DROP and ALTER find an unqualified name through the search path, as PostgreSQL does', { skip }, async () => {
+  for (const sql of [
+    'CREATE SCHEMA gaps_sp',
+    'CREATE TABLE gaps_sp.x (a int PRIMARY KEY)',
+    'CREATE VIEW gaps_sp.xv AS SELECT a FROM gaps_sp.x',
+    'CREATE SEQUENCE gaps_sp.xs CACHE 1',
+    "CREATE FUNCTION gaps_sp.xf() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    'SET search_path = public, gaps_sp',
+    'ALTER TABLE x ADD COLUMN b int',
+    'SELECT * FROM x',
+    'ALTER SEQUENCE xs RESTART',
+    'ALTER FUNCTION xf() OWNER TO CURRENT_USER',
+    'DROP FUNCTION xf()',
+    'DROP VIEW xv',
+    'DROP SEQUENCE xs',
+    'DROP TABLE x',
+    'DROP TABLE x',
+    'RESET search_path',
+    'DROP SCHEMA gaps_sp',
+  ]) await db().same(sql);
+});

@@ -101,6 +101,16 @@ export function renameViewStatement(view: ViewInfo, rename: { readonly newName: 
   return { tag, writes: change.finish() };
 }
 
+/**
+ * The schema an unqualified name in DROP or ALTER finds, as PostgreSQL's RangeVarGetRelid does:
+ * the first existing schema of the search path that holds it (`holds`); with none, the current
+ * schema, which the "does not exist" error then names. A qualified name is its own schema.
+ */
+export function schemaHolding(ctx: DdlContext, qualifier: string | null, holds: (schema: string) => boolean): string {
+  if (qualifier !== null) return qualifier;
+  return boundSearchPath(ctx).find(holds) ?? ctx.currentSchema;
+}
+
 /** The existing schemas of the session's search path: what a stored expression's names bind to. */
 function boundSearchPath(ctx: DdlContext): readonly string[] {
   return (ctx.searchPath ?? [ctx.currentSchema]).filter((schema) => ctx.catalog.schema(schema) !== undefined);
@@ -284,7 +294,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       change.deleteSchema(name);
       continue;
     }
-    const schema = schemaName ?? ctx.currentSchema;
+    const schema = schemaHolding(ctx, schemaName, (s) => ctx.catalog.relationExists(s, name));
     // A qualified name in a missing schema: PostgreSQL's lookup of the schema fails first.
     if (schemaName !== null && !ctx.catalog.schema(schemaName)) {
       if (statement.ifExists) { notices.push(`schema "${schemaName}" does not exist, skipping`); continue; }
@@ -299,7 +309,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       }
       change.deleteView(view.id);
     } else if (statement.objectType === 'table') {
-      const table = schemaName ? ctx.catalog.table(schema, name) : ctx.catalog.table(ctx.currentSchema, name);
+      const table = ctx.catalog.table(schema, name);
       if (!table) {
         if (ctx.catalog.view(schema, name)) throw new SqlError('42809', `"${name}" is not a table`, { hint: 'Use DROP VIEW to remove a view.' });
         if (statement.ifExists) { notices.push(`table "${name}" does not exist, skipping`); continue; }
@@ -352,7 +362,7 @@ function droppedTableIds(statement: Extract<Statement, { kind: 'drop' }>, ctx: D
     if (statement.objectType === 'schema') {
       for (const t of ctx.catalog.allTables()) if (t.schema === name) ids.add(t.id);
     } else if (statement.objectType === 'table') {
-      const table = ctx.catalog.table(parts.length > 1 ? parts[parts.length - 2]! : ctx.currentSchema, name);
+      const table = ctx.catalog.table(schemaHolding(ctx, parts.length > 1 ? parts[parts.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name)), name);
       if (table) ids.add(table.id);
     }
   }
@@ -402,7 +412,7 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
 
 /** ALTER TABLE: a new TableInfo under the same id (rows are tuples: a column added later reads NULL in older rows). */
 function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx: DdlContext, newJobId: () => string): DdlResult {
-  const schema = statement.schema ?? ctx.currentSchema;
+  const schema = schemaHolding(ctx, statement.schema, (s) => ctx.catalog.relationExists(s, statement.table));
   let table = ctx.catalog.table(schema, statement.table);
   if (!table) {
     const view = ctx.catalog.view(schema, statement.table);
@@ -572,7 +582,7 @@ function dropFunction(statement: Extract<Statement, { kind: 'drop-function' }>, 
   const notices: string[] = [];
   for (const target of statement.functions) {
     const name = target.names[target.names.length - 1]!;
-    const schema = target.names.length > 1 ? target.names[target.names.length - 2]! : ctx.currentSchema;
+    const schema = schemaHolding(ctx, target.names.length > 1 ? target.names[target.names.length - 2]! : null, (s) => ctx.catalog.functions(s, name).length > 0);
     const argOids = target.argTypes?.map((t) => types.resolveTypeName(t).oid) ?? null;
     const candidates = ctx.catalog.functions(schema, name).filter((f) => argOids === null || (f.args.length === argOids.length && f.args.every((a, i) => a.typeOid === argOids[i])));
     const signature = `${name}(${(argOids ?? []).map((o) => types.formatType(o, -1)).join(', ')})`;
