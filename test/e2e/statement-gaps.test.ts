@@ -99,6 +99,12 @@ test('DROP and ALTER find an unqualified name through the search path, as Postgr
     'SELECT * FROM x',
     'ALTER SEQUENCE xs RESTART',
     'ALTER FUNCTION xf() OWNER TO CURRENT_USER',
+    "COMMENT ON TABLE x IS 'found'",
+    "COMMENT ON COLUMN x.a IS 'found too'",
+    "COMMENT ON FUNCTION xf() IS 'and this'",
+    "SELECT obj_description('gaps_sp.x'::regclass, 'pg_class'), col_description('gaps_sp.x'::regclass, 1)",
+    'CREATE TABLE gaps_ref (a int PRIMARY KEY REFERENCES x (a))',
+    'DROP TABLE gaps_ref',
     'DROP FUNCTION xf()',
     'DROP VIEW xv',
     'DROP SEQUENCE xs',
@@ -107,4 +113,15 @@ test('DROP and ALTER find an unqualified name through the search path, as Postgr
     'RESET search_path',
     'DROP SCHEMA gaps_sp',
   ]) await db().same(sql);
+});
+
+test('CREATE INDEX ASYNC finds its table through the search path', { skip }, async () => {
+  const strata = db().strata;
+  await strata.query('CREATE SCHEMA gaps_sp2');
+  await strata.query('CREATE TABLE gaps_sp2.y (a int PRIMARY KEY, b int)');
+  await strata.query('SET search_path = public, gaps_sp2');
+  await strata.query('CREATE INDEX ASYNC gaps_y_b ON y (b)');
+  const { rows } = await strata.query("SELECT schemaname FROM pg_indexes WHERE indexname = 'gaps_y_b'");
+  assert.deepEqual(rows, [{ schemaname: 'gaps_sp2' }]);
+  await strata.query('RESET search_path');
 });

@@ -111,6 +111,12 @@ export function schemaHolding(ctx: DdlContext, qualifier: string | null, holds: 
   return boundSearchPath(ctx).find(holds) ?? ctx.currentSchema;
 }
 
+/** Where an unqualified name in DDL is looked up: the search path's existing schemas, or the current schema. */
+function lookupPath(ctx: DdlContext): readonly string[] {
+  const path = boundSearchPath(ctx);
+  return path.length > 0 ? path : [ctx.currentSchema];
+}
+
 /** The existing schemas of the session's search path: what a stored expression's names bind to. */
 function boundSearchPath(ctx: DdlContext): readonly string[] {
   return (ctx.searchPath ?? [ctx.currentSchema]).filter((schema) => ctx.catalog.schema(schema) !== undefined);
@@ -189,7 +195,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
   checkGeneratedColumns(table, expressionHost(ctx));
   if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };
-  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change, ctx.currentSchema);
+  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change, lookupPath(ctx));
   change.putTable(table);
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
@@ -215,7 +221,7 @@ export function uniqueRelationName(catalog: CatalogSnapshot, schema: string, bas
 function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId: () => string): DdlResult {
   if (!statement.async) throw new SqlError('0A000', 'unsupported mode. please use CREATE INDEX ASYNC.');
   if (statement.refusal !== null) throw new SqlError('0A000', statement.refusal);
-  const schema = schemaFor(statement.schema, ctx);
+  const schema = statement.schema !== null ? schemaFor(statement.schema, ctx) : schemaHolding(ctx, null, (s) => ctx.catalog.relationExists(s, statement.table));
   const table = ctx.catalog.table(schema, statement.table);
   if (!table) throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
   const position = (column: string): number => {
@@ -488,7 +494,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         break;
       }
       case 'add-foreign-key':
-        table = addForeignKey(action.foreignKey, table, ctx.catalog, change, ctx.currentSchema);
+        table = addForeignKey(action.foreignKey, table, ctx.catalog, change, lookupPath(ctx));
         break;
       case 'validate-constraint':
         throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
