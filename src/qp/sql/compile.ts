@@ -7,7 +7,7 @@ import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } 
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
 import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
-import type { Expr, FromItem, SelectStatement } from './ast.js';
+import type { Expr, SelectStatement } from './ast.js';
 import { formatArray, requireType } from '../types/index.js';
 import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
@@ -19,7 +19,7 @@ import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-f
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
-import { hoistOneTimeFilter, simplifyExistsQuery, type LocalNames } from './exists-query.js';
+import { hoistOneTimeFilter, localNames, simplifyExistsQuery } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
 import { compileSystemColumn } from './system-columns.js';
 import { mapTree } from './ast-map.js';
@@ -239,16 +239,9 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'subquery': {
       if (expr.mode === 'exists' && expr.select) {
-        const simplified = simplifyExistsQuery(expr.select, (call) => returnsSetFromCatalog(call, ctx));
-        if (simplified !== expr.select && ctx.subqueries && !overCatalogsOnly(expr.select, ctx)) analyzeOnly(expr.select, ctx, ctx.subqueries);
-        expr = { ...expr, select: simplified };
-        const local = ctx.subqueries ? localNames(expr.select!, ctx, ctx.subqueries) : null;
-        const hoisted = local ? hoistOneTimeFilter(expr.select!, local) : null;
-        if (hoisted) {
-          const exists: Expr = { ...expr, select: hoisted.rest };
-          const no: Expr = { kind: 'const', literal: 'boolean', text: 'f', location: expr.location };
-          return compileExpr({ kind: 'case', subject: null, whens: [{ when: hoisted.filter, then: exists }], otherwise: no, location: expr.location }, ctx);
-        }
+        const planned = existsAsPlanned(expr, ctx);
+        if (planned.kind !== 'subquery') return compileExpr(planned, ctx);
+        expr = planned;
       }
       if (ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)) return compileSubplan(expr, ctx, ctx.subqueries);
       if (expr.rowCompare) throw new SqlError('0A000', expr.unsupported ?? 'row comparisons with subqueries over system catalogs are not supported yet', at(expr.location));
@@ -297,35 +290,22 @@ function analyzeOnly(select: SelectStatement, ctx: CompileContext, host: Subquer
   if (mark !== undefined) ctx.foldErrors!.dropSince(mark);
 }
 
-/** What a subquery's FROM names (exists-query.ts), when it reads only tables; null otherwise. */
-function localNames(select: SelectStatement, ctx: CompileContext, host: SubqueryHost): LocalNames | null {
-  if (!ctx.catalog || select.from.length === 0) return null;
-  const resolver = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable };
-  const relations = new Set<string>();
-  const columns = new Set<string>();
-  for (const item of select.from) {
-    const tables = item.kind === 'table' || item.kind === 'join' ? baseRelations(item) : [];
-    if (item.kind === 'join' && !onlyTables(item)) return null;
-    if (tables.length === 0) return null;
-    for (const relation of tables) {
-      if (relation.schema === null && (host.isWithQuery?.(relation.name) ?? true)) return null;
-      let resolved;
-      try {
-        resolved = resolveRelation(resolver, relation.schema, relation.name, relation.location);
-      } catch {
-        return null;
-      }
-      if (resolved.kind !== 'table') return null;
-      relations.add(relation.alias ?? relation.name);
-      for (const column of resolved.table.columns) columns.add(column.name);
-      for (const alias of relation.columnAliases ?? []) columns.add(alias);
-    }
-  }
-  return { relations, columns };
-}
-
-function onlyTables(item: FromItem): boolean {
-  return item.kind === 'table' || (item.kind === 'join' && onlyTables(item.left) && onlyTables(item.right));
+/**
+ * An EXISTS subquery as PostgreSQL's planner takes it (exists-query.ts): simplified, and with a
+ * one-time filter on the enclosing rows, `CASE WHEN q THEN EXISTS (…) ELSE false END`. What the
+ * simplification drops is still analyzed for its errors, as PostgreSQL's parser did.
+ */
+function existsAsPlanned(expr: Extract<Expr, { kind: 'subquery' }>, ctx: CompileContext): Expr {
+  const select = expr.select!;
+  const simplified = simplifyExistsQuery(select, (call) => returnsSetFromCatalog(call, ctx));
+  const host = ctx.subqueries;
+  if (!host || overCatalogsOnly(select, ctx)) return { ...expr, select: simplified };
+  if (simplified !== select) analyzeOnly(select, ctx, host);
+  const local = ctx.catalog ? localNames(simplified, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable }, host) : null;
+  const hoisted = local ? hoistOneTimeFilter(simplified, local) : null;
+  if (!hoisted) return { ...expr, select: simplified };
+  const no: Expr = { kind: 'const', literal: 'boolean', text: 'f', location: expr.location };
+  return { kind: 'case', subject: null, whens: [{ when: hoisted.filter, then: { ...expr, select: hoisted.rest } }], otherwise: no, location: expr.location };
 }
 
 /**

@@ -1,6 +1,7 @@
-import type { Expr, SelectStatement, SelectTarget } from './ast.js';
+import type { Expr, FromItem, SelectStatement, SelectTarget } from './ast.js';
 import { mapTree } from './ast-map.js';
-import { conjuncts, containsAggregate, containsCall } from './relations.js';
+import { baseRelations, conjuncts, containsAggregate, containsCall, resolveRelation, type RelationResolver } from './relations.js';
+import type { SubqueryHost } from './subplans.js';
 import { isSetReturning } from './set-functions.js';
 import * as types from './typesystem.js';
 
@@ -19,11 +20,19 @@ export function simplifyExistsQuery(select: SelectStatement, returnsSet: (call: 
   if (levelExprs.some((e) => containsAggregate(e, types.isAggregate))) return select;
   if (levelExprs.some((e) => containsCall(e, (f) => (f.over !== null && f.over !== undefined) || isSetReturning(f.name.toLowerCase()) || returnsSet(f)))) return select;
   if (select.limit && !isDroppableLimit(select.limit)) return select;
+  if (isSimplified(select)) return select;
   const location = select.targets[0]?.location ?? -1;
   const target: SelectTarget = { expr: { kind: 'const', literal: 'integer', text: '1', location }, alias: null, location };
   return {
     ...select, targets: [target], groupBy: [], orderBy: [], distinct: false, distinctOn: null, windows: [], limit: null, withTies: false,
   };
+}
+
+/** Already what simplifyExistsQuery makes (a one-time filter's EXISTS comes back through it). */
+function isSimplified(select: SelectStatement): boolean {
+  const only = select.targets.length === 1 ? select.targets[0]!.expr : null;
+  return only?.kind === 'const' && only.literal === 'integer' && only.text === '1' && select.groupBy.length === 0 && select.orderBy.length === 0
+    && !select.distinct && (select.distinctOn?.length ?? 0) === 0 && (select.windows?.length ?? 0) === 0 && select.limit === null;
 }
 
 /** `LIMIT 1`, `LIMIT ALL`, `LIMIT NULL`: a limit that never turns some rows into none. */
@@ -79,4 +88,34 @@ function isOneTimeFilter(part: Expr, local: LocalNames): boolean {
     return undefined;
   });
   return subquery && !blocked;
+}
+
+/** What a subquery's FROM names (exists-query.ts), when it reads only tables; null otherwise. */
+export function localNames(select: SelectStatement, resolver: RelationResolver, host: SubqueryHost): LocalNames | null {
+  if (select.from.length === 0) return null;
+  const relations = new Set<string>();
+  const columns = new Set<string>();
+  for (const item of select.from) {
+    const tables = item.kind === 'table' || item.kind === 'join' ? baseRelations(item) : [];
+    if (item.kind === 'join' && !onlyTables(item)) return null;
+    if (tables.length === 0) return null;
+    for (const relation of tables) {
+      if (relation.schema === null && (host.isWithQuery?.(relation.name) ?? true)) return null;
+      let resolved;
+      try {
+        resolved = resolveRelation(resolver, relation.schema, relation.name, relation.location);
+      } catch {
+        return null;
+      }
+      if (resolved.kind !== 'table') return null;
+      relations.add(relation.alias ?? relation.name);
+      for (const column of resolved.table.columns) columns.add(column.name);
+      for (const alias of relation.columnAliases ?? []) columns.add(alias);
+    }
+  }
+  return { relations, columns };
+}
+
+function onlyTables(item: FromItem): boolean {
+  return item.kind === 'table' || (item.kind === 'join' && onlyTables(item.left) && onlyTables(item.right));
 }
