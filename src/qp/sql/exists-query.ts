@@ -90,7 +90,7 @@ function isOneTimeFilter(part: Expr, local: LocalNames): boolean {
   return subquery && !blocked;
 }
 
-/** What a subquery's FROM names (exists-query.ts), when it reads only tables; null otherwise. */
+/** What an EXISTS subquery's FROM names (for hoistOneTimeFilter), when it reads only tables; null otherwise. */
 export function localNames(select: SelectStatement, resolver: RelationResolver, host: SubqueryHost): LocalNames | null {
   if (select.from.length === 0) return null;
   const relations = new Set<string>();
