@@ -135,7 +135,7 @@ function relName(rangeVar: unknown): string | null {
 const PORTALS = new Set(['PrepareStmt', 'ExecuteStmt', 'DeallocateStmt', 'DeclareCursorStmt', 'FetchStmt', 'ClosePortalStmt']);
 
 /** Fields that hold a bare RangeVar (not wrapped in { RangeVar: … }). */
-const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar']);
+const RANGEVAR_FIELDS = new Set(['relation', 'sequence', 'view', 'rel', 'typevar', 'pktable']);
 
 /** Fields that hold a bare TypeName (a function's return type, a cast's two types). */
 const TYPENAME_FIELDS = new Set(['returnType', 'sourcetype', 'targettype']);
@@ -177,6 +177,14 @@ function collectNames(value: unknown, out: Set<string>): void {
       }
     } else if (key === 'IndexStmt' && typeof (child as Node).idxname === 'string') {
       out.add(String((child as Node).idxname).toLowerCase());
+    } else if (key === 'CreateSchemaStmt' && typeof (child as Node).schemaname === 'string') {
+      out.add(String((child as Node).schemaname).toLowerCase());
+    } else if (key === 'RenameStmt' && (child as Node).renameType === 'OBJECT_SCHEMA' && typeof (child as Node).subname === 'string') {
+      // ALTER SCHEMA s RENAME TO …: the schema is a bare name.
+      out.add(String((child as Node).subname).toLowerCase());
+    } else if (key === 'Constraint' && typeof (child as Node).indexname === 'string') {
+      // ADD UNIQUE / PRIMARY KEY USING INDEX i names the index.
+      out.add(String((child as Node).indexname).toLowerCase());
     } else if (key === 'TypeCast') {
       // 'name'::regclass names a relation too.
       const cast = child as Node;

@@ -52,6 +52,9 @@ const REFUSED_UNRECORDED: Record<string, string> = {
   AlterPolicyStmt: 'row-level security',
   AlterRoleStmt: 'ALTER ROLE',
   AlterRoleSetStmt: 'ALTER ROLE SET',
+  // §2.2: ALTER FUNCTION's property changes (IMMUTABLE/STRICT/COST/SET) are refused; rename,
+  // owner and schema are other statements (RenameStmt, AlterOwnerStmt, AlterObjectSchemaStmt).
+  AlterFunctionStmt: 'ALTER FUNCTION property change',
 };
 
 /** Column types DSQL does not store (reference §2.1, types.json), by PostgreSQL's internal name. */

@@ -337,6 +337,14 @@ export class FileRunner {
         || (refusal.alternatives ?? []).includes(strata.error?.message ?? '');
       const expected = `${refusal.code}${refusal.message ? ` ${refusal.message}` : ''}`;
       if (codeOk && textOk) return { ...base, verdict: 'refused-ok', refusal: refusal.rule, ...shown };
+      // In a block an earlier error aborted on both sides, every statement is 25P02 (§2.4) before
+      // any refusal: PostgreSQL checks the block right after its grammar, and so does DSQL.
+      if (postgres.error?.code === '25P02' && strata.error?.code === '25P02') return { ...base, verdict: 'pass', ...shown };
+      // Strata's block was aborted by an earlier failure of its own, PostgreSQL's was not: 25P02
+      // comes before any refusal there (as in PostgreSQL), a consequence of that failure.
+      if (state.blockCause && strata.error?.code === '25P02' && !postgres.error) {
+        return { ...base, verdict: 'fail', cause: state.blockCause, cascade: true, detail: `DSQL answers ${expected} outside an aborted block`, ...shown };
+      }
       const cause = strata.timedOut ? 'timeout: Strata gave no answer in time'
         : !strata.error ? `DSQL refusal not made: ${refusal.rule}`
           : !codeOk ? `DSQL refusal with the wrong SQLSTATE: ${refusal.rule}` : `DSQL refusal with the wrong text: ${refusal.rule}`;

@@ -18,6 +18,7 @@ import type { AfterCommitJob } from './jobs/job-requests.js';
 import type { Row, RowSource, Runtime } from './sql/operators.js';
 import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/plan-modify.js';
 import { FoldErrors } from './sql/fold-errors.js';
+import { isPastGrammarError } from './sql/parse.js';
 import { DataModifyingWith, ReturnedRows, TOP_LEVEL_ONLY, type ModifyingStatement } from './sql/data-modifying-with.js';
 import { materialize } from './sql/operators.js';
 import { planExplain } from './sql/explain.js';
@@ -225,6 +226,8 @@ export class Session implements SqlSession {
     try {
       return this.host.parse(sql, this.standardConformingStrings());
     } catch (error) {
+      // PostgreSQL checks for a failed block right after its grammar, before it looks further.
+      if (this.block === 'failed' && isPastGrammarError(error)) throw abortedBlock();
       if (this.txn?.ddl && error instanceof SqlError && error.code === '0A000' && DDL_TEXT.test(sql)) {
         throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
       }

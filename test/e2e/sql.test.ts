@@ -150,6 +150,27 @@ test('DSQL transaction rules: one DDL per transaction, no DDL with DML', async (
   assert.equal((await expectError(c, 'BEGIN ISOLATION LEVEL SERIALIZABLE')).message, 'Unsupported isolation level: SERIALIZABLE');
 });
 
+test('in a failed transaction block the aborted-block error comes before refusals past the grammar, as in PostgreSQL', async () => {
+  const c = await t.client();
+  await c.query('BEGIN');
+  await expectError(c, 'SELECT 1/0');
+  for (const sql of ['SAVEPOINT a', 'RELEASE a', 'CREATE TEMP TABLE tt (id int)', "CREATE FUNCTION f5() RETURNS int AS 'begin return 1; end' LANGUAGE plpgsql"]) {
+    const error = await expectError(c, sql);
+    assert.equal(error.code, '25P02', sql);
+    assert.equal(error.message, 'current transaction is aborted, commands ignored until end of transaction block');
+  }
+  // Over the extended protocol too (its Parse is refused in the failed block).
+  assert.equal((await expectError(c, 'SAVEPOINT b', [])).code, '25P02');
+  // The grammar still comes first, and ROLLBACK TO (which may end the block) keeps DSQL's refusal.
+  assert.equal((await expectError(c, 'SAVEPOINT')).code, '42601');
+  assert.equal((await expectError(c, 'ROLLBACK TO a')).message, 'unsupported transaction statement: ROLLBACK TO');
+  await c.query('ROLLBACK');
+  // Outside a failed block, DSQL's refusal.
+  await c.query('BEGIN');
+  assert.equal((await expectError(c, 'SAVEPOINT a')).message, 'unsupported transaction statement: SAVEPOINT');
+  await c.query('ROLLBACK');
+});
+
 test('SET, SHOW and the parameters drivers read', async () => {
   const c = await t.client();
   assert.equal((await c.query('SHOW server_version')).rows[0].server_version, '16.15');
@@ -165,6 +186,8 @@ test('session functions, SHOW ALL and subqueries in FROM', async () => {
   const info = (await c.query('SELECT current_database() AS db, current_schema() AS s, pg_backend_pid() > 0 AS pid, current_setting($1) AS tz', ['TimeZone'])).rows[0];
   assert.deepEqual(info, { db: 'postgres', s: 'public', pid: true, tz: 'UTC' });
   assert.match((await c.query('SELECT version()')).rows[0].version, /^PostgreSQL 16/);
+  // No temporary schema (temporary tables are refused): PostgreSQL's 0, printed '-' as a regnamespace.
+  assert.deepEqual((await c.query('SELECT pg_my_temp_schema() AS o, pg_my_temp_schema()::regnamespace::text AS n, pg_typeof(pg_my_temp_schema())::text AS t')).rows, [{ o: 0, n: '-', t: 'oid' }]);
   assert.ok((await c.query('SHOW ALL')).rows.some((r) => r.name === 'server_version' && r.setting === '16.15'));
   const derived = await c.query('SELECT s.parity, count(*) AS n FROM (SELECT n % 2 AS parity FROM generate_series(1, 5) n) s GROUP BY s.parity ORDER BY 1');
   assert.deepEqual(derived.rows, [{ parity: 0, n: '2' }, { parity: 1, n: '3' }]);

@@ -30,13 +30,15 @@ export function commentWritesFor(writes: readonly WriteEntry[], before: CatalogS
   if (isEmpty(before)) return [];
   const deletes: CommentTarget[] = [];
   const moves: { from: CommentTarget; to: CommentTarget; description: string }[] = [];
+  // A schema written again under another name with its oid was renamed: its comment stays.
+  const keptSchemas = new Set(writes.filter((w) => w.value !== null && schemaWrite(w)).map((w) => (JSON.parse(decoder.decode(w.value!)) as { oid: number }).oid));
   for (const write of writes) {
     const key = Buffer.from(write.key.buffer, write.key.byteOffset, write.key.byteLength);
     if (key.length < 7 || key.readUInt32BE(0) !== CATALOG_TABLE_ID) continue;
     const index = key.readUInt16BE(4);
     if (index === SCHEMAS_INDEX) {
       const schema = before.schema(decoder.decode(key.subarray(6, key.length - 1)));
-      if (schema && write.value === null) deletes.push({ classOid: CommentClass.namespace, objectOid: schema.oid, subId: 0 });
+      if (schema && write.value === null && !keptSchemas.has(schema.oid)) deletes.push({ classOid: CommentClass.namespace, objectOid: schema.oid, subId: 0 });
       continue;
     }
     if (!OBJECT_INDEXES.has(index) || key.length < 10) continue;
@@ -59,6 +61,11 @@ export function commentWritesFor(writes: readonly WriteEntry[], before: CatalogS
   }
   for (const move of moves) out.push(commentWrite(move.to, move.description));
   return out;
+}
+
+function schemaWrite(write: WriteEntry): boolean {
+  const key = Buffer.from(write.key.buffer, write.key.byteOffset, write.key.byteLength);
+  return key.length >= 7 && key.readUInt32BE(0) === CATALOG_TABLE_ID && key.readUInt16BE(4) === SCHEMAS_INDEX;
 }
 
 function isEmpty(catalog: CatalogSnapshot): boolean {

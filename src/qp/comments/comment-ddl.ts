@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { CatalogChange, type CatalogSnapshot, type FunctionInfo, type TableInfo } from '../catalog/catalog.js';
 import { ADMIN_ROLE_OID } from '../roles/access-catalog.js';
 import { isOwner, mustBeOwner } from '../roles/object-privileges.js';
-import type { DdlContext, DdlResult } from '../sql/ddl.js';
+import { schemaHolding, type DdlContext, type DdlResult } from '../sql/ddl.js';
 import { attributeNumbers } from '../sql/tuple-layout.js';
 import * as types from '../sql/typesystem.js';
 import type { CommentStatement } from './comment-ast.js';
@@ -97,7 +97,7 @@ function article(kind: string): string {
 /** The relation a (possibly qualified) name names, as RangeVarGetRelid finds it. */
 function findRelation(ctx: DdlContext, names: readonly string[]): Relation {
   const name = names[names.length - 1]!;
-  const schema = names.length > 1 ? names[names.length - 2]! : ctx.currentSchema;
+  const schema = schemaHolding(ctx, names.length > 1 ? names[names.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name));
   if (names.length > 1 && !ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
   const catalog = ctx.catalog;
   const table = catalog.table(schema, name);
@@ -145,7 +145,7 @@ function columnTarget(ctx: DdlContext, names: readonly string[], roleOid: number
 /** A domain by name; COMMENT ON TYPE of a built-in type names a type admin does not own. */
 function findDomain(ctx: DdlContext, names: readonly string[], domainOnly: boolean) {
   const name = names[names.length - 1]!;
-  const schemas = names.length > 1 ? [names[names.length - 2]!] : [ctx.currentSchema];
+  const schemas = names.length > 1 ? [names[names.length - 2]!] : [schemaHolding(ctx, null, (s) => ctx.catalog.domain(s, name) !== undefined)];
   for (const schema of schemas) {
     const domain = ctx.catalog.domain(schema, name);
     if (domain) return domain;
@@ -167,7 +167,7 @@ function findDomain(ctx: DdlContext, names: readonly string[], domainOnly: boole
 function findRoutine(statement: CommentStatement, ctx: DdlContext): FunctionInfo {
   const names = statement.names;
   const name = names[names.length - 1]!;
-  const schema = names.length > 1 ? names[names.length - 2]! : ctx.currentSchema;
+  const schema = schemaHolding(ctx, names.length > 1 ? names[names.length - 2]! : null, (s) => ctx.catalog.functions(s, name).length > 0);
   const word = statement.objectType;
   const argOids = statement.argTypes?.map((t) => types.resolveTypeName(t).oid) ?? null;
   const candidates = ctx.catalog.functions(schema, name).filter((f) => argOids === null || (f.args.length === argOids.length && f.args.every((a, i) => a.typeOid === argOids[i])));

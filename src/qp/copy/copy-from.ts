@@ -33,7 +33,7 @@ export interface PlannedCopyFrom {
 }
 
 export function planCopyFrom(statement: CopyStatement, pc: PlanContext, rt: Runtime, params: SqlValue[]): PlannedCopyFrom {
-  const relation = resolveRelation(pc.resolver, statement.schema, statement.table!, statement.location);
+  const relation = resolveRelation(pc.resolver, statement.schema, statement.table!, statement.location, 'schema');
   const name = statement.table!;
   const format = resolveCopyOptions(statement.options, true);
   if (relation.kind === 'virtual') throw new SqlError('42809', `cannot change relation "${name}"`);

@@ -36,7 +36,7 @@ export function planCopyTo(statement: CopyStatement, pc: PlanContext, rt: Runtim
     names = query.columns;
     copied = query.columns.map((_, i) => i);
   } else {
-    const relation = resolveRelation(pc.resolver, statement.schema, statement.table!, statement.location);
+    const relation = resolveRelation(pc.resolver, statement.schema, statement.table!, statement.location, 'schema');
     if (relation.kind === 'view') {
       throw new SqlError('42809', `cannot copy from view "${statement.table}"`, { hint: 'Try the COPY (SELECT ...) TO variant.' });
     }

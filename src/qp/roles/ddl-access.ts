@@ -72,6 +72,10 @@ function existingObject(catalog: CatalogSnapshot, kind: ObjectKind | 'type', oid
 /** Throws 42501 when `roleOid` may not make these writes; else returns the owner/ACL writes to add. */
 export function checkDdlWrites(writes: readonly WriteEntry[], before: CatalogSnapshot, roleOid: number): WriteEntry[] {
   const objects = writes.map((w) => decodeWrite(w, before)).filter((o): o is ObjectWrite => o !== null);
+  // ALTER SCHEMA … RENAME TO writes the schema again under its new name with its oid, and the
+  // objects in it: RenameSchema checked the owner and CREATE on the database (ddl-rename-schema.ts);
+  // the schema keeps its grants and default privileges, the objects their owners and grants.
+  if (isSchemaRename(objects)) return [];
   const droppedSchemas = new Set(objects.filter((o) => o.kind === 'schema' && o.deleted).map((o) => o.name));
   const extra: WriteEntry[] = [];
   for (const object of objects) {
@@ -94,6 +98,11 @@ export function checkDdlWrites(writes: readonly WriteEntry[], before: CatalogSna
   }
   for (const object of objects) checkReferences(object, before, roleOid);
   return extra;
+}
+
+function isSchemaRename(objects: readonly ObjectWrite[]): boolean {
+  const deleted = new Set(objects.filter((o) => o.kind === 'schema' && o.deleted).map((o) => o.oid));
+  return objects.some((o) => o.kind === 'schema' && !o.deleted && !o.existed && deleted.has(o.oid));
 }
 
 /** A foreign key added to a table needs REFERENCES on the table it references, or on the columns it references (PostgreSQL's checkFkeyPermissions). */

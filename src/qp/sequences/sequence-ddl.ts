@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type SequenceInfo, type TableInfo } from '../catalog/catalog.js';
 import type { ColumnDefinition, SequenceOption, Statement } from '../sql/ast.js';
-import { schemaFor, truncateIdentifier, uniqueRelationName, type DdlContext, type DdlResult } from '../sql/ddl.js';
+import { schemaFor, schemaHolding, truncateIdentifier, uniqueRelationName, type DdlContext, type DdlResult } from '../sql/ddl.js';
 import * as types from '../sql/typesystem.js';
 import { ownedSequences } from './sequence-catalog.js';
 import {
@@ -105,10 +105,11 @@ function defaultsUsing(catalog: CatalogSnapshot, sequence: SequenceInfo): { tabl
 }
 
 async function alterSequence(statement: Extract<Statement, { kind: 'alter-sequence' }>, ctx: DdlContext, readState: ReadSequenceState): Promise<DdlResult> {
-  const schema = statement.schema ?? ctx.currentSchema;
+  const schema = schemaHolding(ctx, statement.schema, (s) => ctx.catalog.relationExists(s, statement.name));
   const sequence = findSequence(ctx.catalog, schema, statement.name);
   if (!sequence) {
     if (statement.ifExists) return { tag: 'ALTER SEQUENCE', writes: [], notice: `relation "${statement.name}" does not exist, skipping` };
+    if (statement.schema !== null && !ctx.catalog.schema(statement.schema)) throw new SqlError('3F000', `schema "${statement.schema}" does not exist`);
     throw new SqlError('42P01', `relation "${statement.name}" does not exist`);
   }
   const change = new CatalogChange(ctx.catalog);
@@ -149,7 +150,7 @@ function dropSequence(statement: Extract<Statement, { kind: 'drop-sequence' }>, 
   const tables = new Map<number, TableInfo>();
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
-    const schema = parts.length > 1 ? parts[parts.length - 2]! : ctx.currentSchema;
+    const schema = schemaHolding(ctx, parts.length > 1 ? parts[parts.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name));
     let sequence: SequenceInfo | undefined;
     try {
       sequence = findSequence(ctx.catalog, schema, name);
@@ -157,7 +158,9 @@ function dropSequence(statement: Extract<Statement, { kind: 'drop-sequence' }>, 
       throw new SqlError('42809', (error as SqlError).message, { hint: 'Use DROP TABLE to remove a table.' });
     }
     if (!sequence) {
-      if (statement.ifExists) { notices.push(`sequence "${name}" does not exist, skipping`); continue; }
+      const missingSchema = parts.length > 1 && !ctx.catalog.schema(schema);
+      if (statement.ifExists) { notices.push(missingSchema ? `schema "${schema}" does not exist, skipping` : `sequence "${name}" does not exist, skipping`); continue; }
+      if (missingSchema) throw new SqlError('3F000', `schema "${schema}" does not exist`);
       throw new SqlError('42P01', `sequence "${name}" does not exist`);
     }
     const identity = identityOwner(ctx.catalog, sequence);

@@ -395,6 +395,7 @@ export type Statement =
       /** CREATE SCHEMA's elements (schema-elements.ts), run after it in its transaction. */
       readonly elements?: readonly Statement[] }
   | AlterObjectStatement
+  | RenameSchemaStatement
   | { readonly kind: 'create-sequence'; readonly schema: string | null; readonly name: string; readonly ifNotExists: boolean; readonly options: readonly SequenceOption[] }
   /** ALTER SEQUENCE: options, or RENAME TO `newName`. */
   | { readonly kind: 'alter-sequence'; readonly schema: string | null; readonly name: string; readonly ifExists: boolean; readonly options: readonly SequenceOption[]; readonly newName: string | null }
@@ -423,6 +424,13 @@ export type AlterObjectStatement =
   | { readonly kind: 'set-schema'; readonly object: AlteredObject; readonly newSchema: string }
   /** ALTER VIEW … RENAME TO `newName` | RENAME COLUMN `column` TO `newColumn`. */
   | { readonly kind: 'rename-object'; readonly object: AlteredObject; readonly rename: { readonly newName: string } | { readonly column: string; readonly newColumn: string } };
+
+/** ALTER SCHEMA name RENAME TO newName (ddl-rename-schema.ts). */
+export interface RenameSchemaStatement {
+  readonly kind: 'rename-schema';
+  readonly name: string;
+  readonly newName: string;
+}
 
 /** One statement of a query string, with where it sits in the text. */
 export interface ParsedStatement {

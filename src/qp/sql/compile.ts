@@ -19,7 +19,9 @@ import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-f
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope } from './scope.js';
+import { hoistOneTimeFilter, localNames, simplifyExistsQuery } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
+import { compileSystemColumn } from './system-columns.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
 import { compileDomainCast, domainForTypeName } from './ddl-domains.js';
@@ -133,6 +135,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         // A bare name that is no column but a FROM item is a whole-row reference, as in PostgreSQL.
         const wholeRow = error instanceof SqlError && error.code === '42703' && expr.table === null ? compileWholeRow(ctx.scope, expr.name, expr.location) : null;
         if (wholeRow) return wholeRow;
+        const system = error instanceof SqlError && error.code === '42703' ? compileSystemColumn(ctx.scope, expr.table, expr.name, expr.location) : null;
+        if (system) return system;
         throw error;
       }
       const position = column.position;
@@ -142,6 +146,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         const outer: Evaluator = (_row, c) => c.outerRows![c.outerRows!.length - level]![position]!;
         return { oid: column.oid, typmod: column.typmod, eval: outer, rowIndependent: false, name: column.name, location: expr.location, ...record };
       }
+      // A pulled-up VALUES column (OutputColumn.constant) folds like the constant it holds.
+      if (column.constant) return { ...constant(column.oid, column.constant.value, column.name, expr.location, column.typmod), column: position, ...record };
       return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: expr.location, ...record };
     }
     case 'star': {
@@ -231,10 +237,16 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return constant(TypeOid.int4, 0, 'grouping', expr.location);
     }
-    case 'subquery':
+    case 'subquery': {
+      if (expr.mode === 'exists' && expr.select) {
+        const planned = existsAsPlanned(expr, ctx);
+        if (planned.kind !== 'subquery') return compileExpr(planned, ctx);
+        expr = planned;
+      }
       if (ctx.subqueries && expr.select && !overCatalogsOnly(expr.select, ctx)) return compileSubplan(expr, ctx, ctx.subqueries);
       if (expr.rowCompare) throw new SqlError('0A000', expr.unsupported ?? 'row comparisons with subqueries over system catalogs are not supported yet', at(expr.location));
       return compileCatalogSubquery(expr, ctx);
+    }
   }
 }
 
@@ -258,6 +270,42 @@ function overCatalogsOnly(select: SelectStatement, ctx: CompileContext): boolean
     }
   }
   return true;
+}
+
+/** Whether a call names a set-returning SQL function of the catalog (built-in ones are set-functions.ts's). */
+function returnsSetFromCatalog(call: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): boolean {
+  if (!ctx.catalog) return false;
+  const schemas = call.schema ? [call.schema] : ctx.searchPath ?? [];
+  return schemas.some((schema) => ctx.catalog!.functions(schema, call.name.toLowerCase()).some((f) => f.returnsSet));
+}
+
+/**
+ * PostgreSQL analyzes a whole EXISTS subquery (unknown columns, operators, literals) before its
+ * planner drops the select list (exists-query.ts): it is planned here for those errors alone,
+ * and the fold errors of its select list, which PostgreSQL never plans, are dropped.
+ */
+function analyzeOnly(select: SelectStatement, ctx: CompileContext, host: SubqueryHost): void {
+  const mark = ctx.foldErrors?.mark();
+  host.plan(select, host.outer, { correlated: false });
+  if (mark !== undefined) ctx.foldErrors!.dropSince(mark);
+}
+
+/**
+ * An EXISTS subquery as PostgreSQL's planner takes it (exists-query.ts): simplified, and with a
+ * one-time filter on the enclosing rows, `CASE WHEN q THEN EXISTS (…) ELSE false END`. What the
+ * simplification drops is still analyzed for its errors, as PostgreSQL's parser did.
+ */
+function existsAsPlanned(expr: Extract<Expr, { kind: 'subquery' }>, ctx: CompileContext): Expr {
+  const select = expr.select!;
+  const simplified = simplifyExistsQuery(select, (call) => returnsSetFromCatalog(call, ctx));
+  const host = ctx.subqueries;
+  if (!host || overCatalogsOnly(select, ctx)) return { ...expr, select: simplified };
+  if (simplified !== select) analyzeOnly(select, ctx, host);
+  const local = ctx.catalog ? localNames(simplified, { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable }, host) : null;
+  const hoisted = local ? hoistOneTimeFilter(simplified, local) : null;
+  if (!hoisted) return { ...expr, select: simplified };
+  const no: Expr = { kind: 'const', literal: 'boolean', text: 'f', location: expr.location };
+  return { kind: 'case', subject: null, whens: [{ when: hoisted.filter, then: { ...expr, select: hoisted.rest } }], otherwise: no, location: expr.location };
 }
 
 /**
@@ -448,6 +496,10 @@ export function coerceToBoolean(value: CompiledExpr, clause: string, ctx?: Compi
 }
 
 function compileBoolean(kind: 'and' | 'or', args: CompiledExpr[], location: number): CompiledExpr {
+  // A constant false (AND) or true (OR) decides the whole, as PostgreSQL's planner folds it
+  // (`ON false AND a = b + 1/0` is no join condition at all: nothing else is evaluated).
+  const decisive = kind === 'or';
+  if (args.some((a) => foldedValue(a) === decisive)) return constant(TypeOid.bool, decisive, '?column?', location);
   const fs = args.map((a) => a.eval);
   const rowIndependent = args.every((a) => a.rowIndependent);
   let evaluator: Evaluator;
@@ -565,7 +617,7 @@ function recordFailedCast(arg: CompiledExpr, result: CompiledExpr, ctx: CompileC
 }
 
 /** The value of a folded constant, or undefined when `value` is none. */
-function foldedValue(value: CompiledExpr): SqlValue | undefined {
+export function foldedValue(value: CompiledExpr): SqlValue | undefined {
   return isFoldable(value) ? value.eval([], null as unknown as ExecContext) : undefined;
 }
 
@@ -730,6 +782,8 @@ function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Comp
     case 'current_database': return { ...text('postgres'), oid: TypeOid.name };
     case 'current_schema': return { ...text(ctx.currentSchema), oid: TypeOid.name };
     case 'pg_backend_pid': return { oid: TypeOid.int4, typmod: -1, eval: () => ctx.session?.processId ?? 0, rowIndependent: true, name: expr.name, location };
+    // No session has a temporary schema: DSQL refuses temporary tables (PostgreSQL's 0 for "none").
+    case 'pg_my_temp_schema': return { oid: TypeOid.oid, typmod: -1, eval: () => 0, rowIndependent: true, name: expr.name, location };
     default: break;
   }
   if (expr.name === 'set_config' && expr.args.length === 3 && ctx.session?.setConfig) {

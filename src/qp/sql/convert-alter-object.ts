@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { alterTableForm, objectTypeWords } from './statement-forms.js';
 import type { AlteredObject, AlterObjectStatement } from './ast.js';
 import { convertTypeName, unsupported } from './convert.js';
 
@@ -55,6 +56,9 @@ export function convertAlterRelationOwner(n: Json): AlterObjectStatement {
   const cmds = (n.cmds ?? []) as Json[];
   const objectType = String(n.objtype);
   const only = cmds.length === 1 ? cmds[0].AlterTableCmd : null;
-  if (!only || only.subtype !== 'AT_ChangeOwner') throw unsupported(`ALTER ${objectType.replace('OBJECT_', '')} is not supported yet`);
+  if (!only || only.subtype !== 'AT_ChangeOwner') {
+    const other = cmds.map((c) => String(c.AlterTableCmd.subtype)).find((subtype) => subtype !== 'AT_ChangeOwner') ?? 'AT_ChangeOwner';
+    throw unsupported(`ALTER ${objectTypeWords(objectType)} … ${other === 'AT_ChangeOwner' ? 'OWNER TO with other actions' : alterTableForm(other)} is not supported`);
+  }
   return { kind: 'alter-owner', object: alteredObject({ relation: n.relation, missing_ok: n.missing_ok }, objectType, 'OWNER TO'), role: ownerRole(only.newowner) };
 }

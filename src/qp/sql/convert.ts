@@ -1,5 +1,6 @@
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
+import { alterTableForm, objectTypeWords } from './statement-forms.js';
 import { convertCopy } from './convert-copy.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
@@ -945,7 +946,7 @@ function convertDrop(n: Json): Statement {
   }
   if (!objectType) {
     if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
-    throw unsupported(`DROP ${String(n.removeType).replace('OBJECT_', '')} is not supported yet`);
+    throw unsupported(`DROP ${objectTypeWords(String(n.removeType))} is not supported`);
   }
   if (n.concurrent) throw unsupported('DROP INDEX CONCURRENTLY is not supported');
   const names: string[][] = n.objects.map((o: Json) => (o.List ? o.List.items.map(str) : [str(o)]));
@@ -1003,7 +1004,7 @@ function queryStartAfterAs(text: string, from: number): number {
 
 /** ALTER TABLE: the forms DSQL allows that Strata builds; DSQL's refusals with its texts; the rest 0A000. */
 function convertAlterTable(n: Json, text: string): Statement {
-  if (n.objtype !== 'OBJECT_TABLE') throw unsupported(`ALTER ${String(n.objtype).replace('OBJECT_', '')} is not supported yet`);
+  if (n.objtype !== 'OBJECT_TABLE') throw unsupported(`ALTER ${objectTypeWords(String(n.objtype))} is not supported`);
   const actions: AlterTableAction[] = ((n.cmds ?? []) as Json[]).map((node): AlterTableAction => {
     const cmd = node.AlterTableCmd;
     switch (cmd.subtype) {
@@ -1033,7 +1034,7 @@ function convertAlterTable(n: Json, text: string): Statement {
       case 'AT_DropExpression': return { kind: 'drop-expression', column: cmd.name, ifExists: !!cmd.missing_ok };
       case 'AT_ValidateConstraint': return { kind: 'validate-constraint', name: cmd.name };
       case 'AT_AddIdentity': return { kind: 'add-identity', column: cmd.name, ...convertIdentity(cmd.def.Constraint) };
-      default: throw unsupported(`ALTER TABLE ${String(cmd.subtype).replace('AT_', '')} is not supported yet`);
+      default: throw unsupported(`ALTER TABLE … ${alterTableForm(String(cmd.subtype))} is not supported`);
     }
   });
   return { kind: 'alter-table', schema: n.relation.schemaname ?? null, table: n.relation.relname, ifExists: !!n.missing_ok, actions };
@@ -1047,6 +1048,7 @@ function convertRename(n: Json): Statement {
   if (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_TABLE') return { ...relation, actions: [{ kind: 'rename-column', column: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_TABCONSTRAINT') return { ...relation, actions: [{ kind: 'rename-constraint', name: n.subname, newName: n.newname }] };
   if (n.renameType === 'OBJECT_DOMAIN' || n.renameType === 'OBJECT_DOMCONSTRAINT') return convertRenameDomain(n);
+  if (n.renameType === 'OBJECT_SCHEMA') return { kind: 'rename-schema', name: String(n.subname), newName: String(n.newname) };
   if (n.renameType === 'OBJECT_VIEW' || (n.renameType === 'OBJECT_COLUMN' && n.relationType === 'OBJECT_VIEW')) {
     const names = n.relation.schemaname ? [String(n.relation.schemaname), String(n.relation.relname)] : [String(n.relation.relname)];
     const object = { objectType: 'view' as const, names, argTypes: null, ifExists: !!n.missing_ok };

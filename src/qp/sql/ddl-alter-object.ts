@@ -3,7 +3,7 @@ import { CatalogChange, CatalogSnapshot, type FunctionInfo, type SequenceInfo, t
 import { hasPrivilege, isOwner, mustBeOwner, permissionDenied } from '../roles/object-privileges.js';
 import { ownedSequences } from '../sequences/sequence-catalog.js';
 import type { AlteredObject, AlterObjectStatement, SelectStatement } from './ast.js';
-import { renameViewStatement, schemaFor, truncateIdentifier, type DdlContext, type DdlResult } from './ddl.js';
+import { renameViewStatement, schemaFor, schemaHolding, truncateIdentifier, type DdlContext, type DdlResult } from './ddl.js';
 import { changeOwner, type OwnedObject } from './ddl-owner.js';
 import { parseSql } from './parse.js';
 import * as types from './typesystem.js';
@@ -55,7 +55,8 @@ function ownedObject(found: Found): OwnedObject {
 /** The object named, or null for a missing relation under IF EXISTS. */
 function findObject(object: AlteredObject, ctx: DdlContext): Found | null {
   const name = object.names[object.names.length - 1]!;
-  const schema = object.names.length > 1 ? object.names[object.names.length - 2]! : ctx.currentSchema;
+  const holds = object.objectType === 'function' ? (s: string) => ctx.catalog.functions(s, name).length > 0 : (s: string) => ctx.catalog.relationExists(s, name);
+  const schema = schemaHolding(ctx, object.names.length > 1 ? object.names[object.names.length - 2]! : null, holds);
   if (object.objectType === 'schema') {
     const info = ctx.catalog.schema(name);
     if (!info) throw new SqlError('3F000', `schema "${name}" does not exist`);
@@ -183,7 +184,8 @@ function refuseBrokenViews(ctx: DdlContext, after: CatalogSnapshot, movedName: s
   }
 }
 
-function plansAlike(view: ViewInfo, after: CatalogSnapshot, ctx: DdlContext): boolean {
+/** Whether `view` read in the `after` catalog would read the same tables. */
+export function plansAlike(view: ViewInfo, after: CatalogSnapshot, ctx: DdlContext): boolean {
   try {
     const query = parseSql(view.definition)[0]!.statement as SelectStatement;
     const tables = new Set(ctx.describeQuery!(query, [], after, view.searchPath).tables);

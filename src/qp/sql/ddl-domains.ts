@@ -180,7 +180,9 @@ function dropDomains(names: readonly (readonly string[])[], ifExists: boolean, c
     const schema = parts.length > 1 ? parts[parts.length - 2]! : null;
     const domain = schema ? catalog.domain(schema, name) : [host.currentSchema, ...host.searchPath].map((s) => catalog.domain(s, name)).find((d) => d);
     if (!domain) {
-      if (ifExists) { notices.push(`type "${name}" does not exist, skipping`); continue; }
+      const missing = schema !== null && !catalog.schema(schema) ? `schema "${schema}"` : `type "${name}"`;
+      if (ifExists) { notices.push(`${missing} does not exist, skipping`); continue; }
+      if (missing.startsWith('schema')) throw new SqlError('3F000', `${missing} does not exist`);
       throw new SqlError('42704', `type "${name}" does not exist`);
     }
     const users: string[] = [];

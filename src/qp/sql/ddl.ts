@@ -1,6 +1,8 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
 import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
+import { renameSchema } from './ddl-rename-schema.js';
+import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
@@ -77,6 +79,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'alter-owner':
     case 'set-schema':
     case 'rename-object': return executeAlterObject(statement, ctx);
+    case 'rename-schema': return renameSchema(statement.name, truncateIdentifier(statement.newName), ctx);
     case 'comment': return executeComment(statement, ctx);
     case 'create-domain':
     case 'alter-domain': return executeDomainDdl(statement, ctx.catalog, expressionHost(ctx));
@@ -88,7 +91,7 @@ export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
     || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
-    || statement.kind === 'rename-object' || statement.kind === 'comment' || isSequenceDdl(statement);
+    || statement.kind === 'rename-object' || statement.kind === 'rename-schema' || statement.kind === 'comment' || isSequenceDdl(statement);
 }
 
 /** ALTER VIEW / ALTER TABLE … RENAME on a view. */
@@ -96,6 +99,22 @@ export function renameViewStatement(view: ViewInfo, rename: { readonly newName: 
   const change = new CatalogChange(ctx.catalog);
   renameView(viewHost(ctx), view, rename, change);
   return { tag, writes: change.finish() };
+}
+
+/**
+ * The schema an unqualified name in DROP or ALTER finds, as PostgreSQL's RangeVarGetRelid does:
+ * the first existing schema of the search path that holds it (`holds`); with none, the current
+ * schema, which the "does not exist" error then names. A qualified name is its own schema.
+ */
+export function schemaHolding(ctx: DdlContext, qualifier: string | null, holds: (schema: string) => boolean): string {
+  if (qualifier !== null) return qualifier;
+  return boundSearchPath(ctx).find(holds) ?? ctx.currentSchema;
+}
+
+/** Where an unqualified name in DDL is looked up: the search path's existing schemas, or the current schema. */
+function lookupPath(ctx: DdlContext): readonly string[] {
+  const path = boundSearchPath(ctx);
+  return path.length > 0 ? path : [ctx.currentSchema];
 }
 
 /** The existing schemas of the session's search path: what a stored expression's names bind to. */
@@ -139,6 +158,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   const columns: ColumnInfo[] = [];
   for (const definition of statement.columns) {
     const columnName = truncateIdentifier(definition.name);
+    refuseSystemColumnName(columnName);
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
     const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
     if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
@@ -175,7 +195,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
   checkGeneratedColumns(table, expressionHost(ctx));
   if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };
-  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change, ctx.currentSchema);
+  table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change, lookupPath(ctx));
   change.putTable(table);
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
@@ -201,7 +221,7 @@ export function uniqueRelationName(catalog: CatalogSnapshot, schema: string, bas
 function createIndex(statement: CreateIndexStatement, ctx: DdlContext, newJobId: () => string): DdlResult {
   if (!statement.async) throw new SqlError('0A000', 'unsupported mode. please use CREATE INDEX ASYNC.');
   if (statement.refusal !== null) throw new SqlError('0A000', statement.refusal);
-  const schema = schemaFor(statement.schema, ctx);
+  const schema = statement.schema !== null ? schemaFor(statement.schema, ctx) : schemaHolding(ctx, null, (s) => ctx.catalog.relationExists(s, statement.table));
   const table = ctx.catalog.table(schema, statement.table);
   if (!table) throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
   const position = (column: string): number => {
@@ -280,7 +300,12 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       change.deleteSchema(name);
       continue;
     }
-    const schema = schemaName ?? ctx.currentSchema;
+    const schema = schemaHolding(ctx, schemaName, (s) => ctx.catalog.relationExists(s, name));
+    // A qualified name in a missing schema: PostgreSQL's lookup of the schema fails first.
+    if (schemaName !== null && !ctx.catalog.schema(schemaName)) {
+      if (statement.ifExists) { notices.push(`schema "${schemaName}" does not exist, skipping`); continue; }
+      throw new SqlError('3F000', `schema "${schemaName}" does not exist`);
+    }
     if (statement.objectType === 'view') {
       const view = ctx.catalog.view(schema, name);
       if (!view) {
@@ -290,7 +315,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       }
       change.deleteView(view.id);
     } else if (statement.objectType === 'table') {
-      const table = schemaName ? ctx.catalog.table(schema, name) : ctx.catalog.table(ctx.currentSchema, name);
+      const table = ctx.catalog.table(schema, name);
       if (!table) {
         if (ctx.catalog.view(schema, name)) throw new SqlError('42809', `"${name}" is not a table`, { hint: 'Use DROP VIEW to remove a view.' });
         if (statement.ifExists) { notices.push(`table "${name}" does not exist, skipping`); continue; }
@@ -343,7 +368,7 @@ function droppedTableIds(statement: Extract<Statement, { kind: 'drop' }>, ctx: D
     if (statement.objectType === 'schema') {
       for (const t of ctx.catalog.allTables()) if (t.schema === name) ids.add(t.id);
     } else if (statement.objectType === 'table') {
-      const table = ctx.catalog.table(parts.length > 1 ? parts[parts.length - 2]! : ctx.currentSchema, name);
+      const table = ctx.catalog.table(schemaHolding(ctx, parts.length > 1 ? parts[parts.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name)), name);
       if (table) ids.add(table.id);
     }
   }
@@ -393,7 +418,7 @@ function createView(statement: Extract<Statement, { kind: 'create-view' }>, ctx:
 
 /** ALTER TABLE: a new TableInfo under the same id (rows are tuples: a column added later reads NULL in older rows). */
 function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx: DdlContext, newJobId: () => string): DdlResult {
-  const schema = statement.schema ?? ctx.currentSchema;
+  const schema = schemaHolding(ctx, statement.schema, (s) => ctx.catalog.relationExists(s, statement.table));
   let table = ctx.catalog.table(schema, statement.table);
   if (!table) {
     const view = ctx.catalog.view(schema, statement.table);
@@ -403,6 +428,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     if (view && only?.kind === 'rename-column') return renameViewStatement(view, { column: only.column, newColumn: truncateIdentifier(only.newName) }, ctx, 'ALTER TABLE');
     if (view) throw new SqlError('42809', `"${statement.table}" is not a table`);
     if (statement.ifExists) return { tag: 'ALTER TABLE', writes: [], notice: `relation "${statement.table}" does not exist, skipping` };
+    if (statement.schema !== null && !ctx.catalog.schema(statement.schema)) throw new SqlError('3F000', `schema "${statement.schema}" does not exist`);
     throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
   }
   const notices: string[] = [];
@@ -422,6 +448,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     switch (action.kind) {
       case 'add-column': {
         const name = truncateIdentifier(action.name);
+        refuseSystemColumnName(name);
         if (table.columns.some((c) => c.name === name)) {
           if (action.ifNotExists) { notices.push(`column "${name}" of relation "${table.name}" already exists, skipping`); continue; }
           throw new SqlError('42701', `column "${name}" of relation "${table.name}" already exists`);
@@ -452,6 +479,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       case 'rename-column': {
         const i = columnIndex(action.column);
         const newName = truncateIdentifier(action.newName);
+        refuseSystemColumnName(newName);
         if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);
         withColumn(i, { ...table.columns[i]!, name: newName });
         table = renameColumnReferences(table, action.column, newName);
@@ -466,7 +494,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         break;
       }
       case 'add-foreign-key':
-        table = addForeignKey(action.foreignKey, table, ctx.catalog, change, ctx.currentSchema);
+        table = addForeignKey(action.foreignKey, table, ctx.catalog, change, lookupPath(ctx));
         break;
       case 'validate-constraint':
         throw new SqlError('0A000', 'unsupported ALTER TABLE VALIDATE CONSTRAINT statement');
@@ -560,12 +588,14 @@ function dropFunction(statement: Extract<Statement, { kind: 'drop-function' }>, 
   const notices: string[] = [];
   for (const target of statement.functions) {
     const name = target.names[target.names.length - 1]!;
-    const schema = target.names.length > 1 ? target.names[target.names.length - 2]! : ctx.currentSchema;
+    const schema = schemaHolding(ctx, target.names.length > 1 ? target.names[target.names.length - 2]! : null, (s) => ctx.catalog.functions(s, name).length > 0);
     const argOids = target.argTypes?.map((t) => types.resolveTypeName(t).oid) ?? null;
     const candidates = ctx.catalog.functions(schema, name).filter((f) => argOids === null || (f.args.length === argOids.length && f.args.every((a, i) => a.typeOid === argOids[i])));
     const signature = `${name}(${(argOids ?? []).map((o) => types.formatType(o, -1)).join(', ')})`;
     if (candidates.length === 0) {
-      if (statement.ifExists) { notices.push(`function ${argOids === null ? name : signature} does not exist, skipping`); continue; }
+      const missingSchema = target.names.length > 1 && !ctx.catalog.schema(schema);
+      if (statement.ifExists) { notices.push(missingSchema ? `schema "${schema}" does not exist, skipping` : `function ${argOids === null ? name : signature} does not exist, skipping`); continue; }
+      if (missingSchema) throw new SqlError('3F000', `schema "${schema}" does not exist`);
       throw new SqlError('42883', argOids === null ? `could not find a function named "${name}"` : `function ${signature} does not exist`);
     }
     if (candidates.length > 1) throw new SqlError('42725', `function name "${name}" is not unique`, { hint: 'Specify the argument list to select the function unambiguously.' });
@@ -573,4 +603,9 @@ function dropFunction(statement: Extract<Statement, { kind: 'drop-function' }>, 
   }
   if (change.writes.length === 0) return { tag: 'DROP FUNCTION', writes: [], notice: notices.join('\n') || undefined };
   return { tag: 'DROP FUNCTION', writes: change.finish(), notice: notices.join('\n') || undefined };
+}
+
+/** A table column may not take a system column's name (system-columns.ts), as in PostgreSQL. */
+function refuseSystemColumnName(name: string): void {
+  if (SYSTEM_COLUMN_NAMES.has(name)) throw new SqlError('42701', `column name "${name}" conflicts with a system column name`);
 }

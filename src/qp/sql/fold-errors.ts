@@ -14,10 +14,10 @@ const MAX_FOLD_ERRORS = 64;
  * What PostgreSQL's simplification drops before it reaches a subexpression is never folded there,
  * so its error is dropped here too (`mark` before, `dropSince`/`drop` after): the arguments of
  * AND/OR after a constant false/true, a CASE arm under a constant-false WHEN and everything after
- * a constant-true one, COALESCE arguments after a non-null constant, and EXISTS subqueries (whose
- * select list PostgreSQL throws away; their other clauses are left unjudged, a missed error rather
- * than a false one). A SQL function call's body (and its arguments with it) is left unjudged too:
- * PostgreSQL plans it with the query only where it inlines it.
+ * a constant-true one, and COALESCE arguments after a non-null constant. An EXISTS subquery's
+ * select list is never compiled where PostgreSQL throws it away (exists-query.ts). A SQL function
+ * call's body (and its arguments with it) is left unjudged: PostgreSQL plans it with the query
+ * only where it inlines it.
  */
 export class FoldErrors {
   private readonly errors: SqlError[] = [];

@@ -82,11 +82,14 @@ function matchingIndex(table: TableInfo, columns: readonly number[]): IndexInfo 
  * itself as it will be, so a self-reference sees its own keys. Checks follow PostgreSQL's order.
  */
 export function resolveForeignKey(definition: ForeignKeyDefinition, table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange, taken: readonly string[],
-  currentSchema: string): ForeignKeyInfo {
-  // An unqualified referenced table is looked up as every other name in DDL is (the current
-  // schema), not in the referencing table's schema: `CREATE TABLE app.item (… REFERENCES parent)`
-  // means public.parent under the default search_path, as in PostgreSQL.
-  const referencedSchema = definition.referencedSchema ?? currentSchema;
+  searchPath: readonly string[]): ForeignKeyInfo {
+  // An unqualified referenced table is looked up as every other name is (through the session's
+  // search path: its existing schemas, the current one first), not in the referencing table's
+  // schema: `CREATE TABLE app.item (… REFERENCES parent)` means public.parent under the default
+  // search_path, as in PostgreSQL. The table being created is found where it is being made.
+  const target = definition.referencedTable;
+  const holds = (schema: string): boolean => (schema === table.schema && target === table.name) || catalog.relationExists(schema, target);
+  const referencedSchema = definition.referencedSchema ?? searchPath.find(holds) ?? searchPath[0] ?? table.schema;
   const isSelf = referencedSchema === table.schema && definition.referencedTable === table.name;
   const referenced = isSelf ? table : catalog.table(referencedSchema, definition.referencedTable);
   if (!referenced) {
@@ -142,12 +145,12 @@ export function resolveForeignKey(definition: ForeignKeyDefinition, table: Table
  * transaction writing it under the old catalog (which knew no foreign key) fails with OC001.
  */
 export function createTableForeignKeys(definitions: readonly ForeignKeyDefinition[], table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange,
-  currentSchema: string): TableInfo {
+  searchPath: readonly string[]): TableInfo {
   if (definitions.length === 0) return table;
   const foreignKeys: ForeignKeyInfo[] = [];
   for (const definition of definitions) {
     // A new table has no rows to check: PostgreSQL marks its foreign keys valid even when NOT VALID is written.
-    foreignKeys.push(resolveForeignKey({ ...definition, notValid: false }, table, catalog, change, foreignKeys.map((fk) => fk.name), currentSchema));
+    foreignKeys.push(resolveForeignKey({ ...definition, notValid: false }, table, catalog, change, foreignKeys.map((fk) => fk.name), searchPath));
   }
   touchReferencedTables(foreignKeys, table.id, catalog, change);
   return { ...table, foreignKeys };
@@ -163,8 +166,8 @@ function touchReferencedTables(foreignKeys: readonly ForeignKeyInfo[], selfId: n
 }
 
 /** ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY … NOT VALID (the only form DSQL allows on an existing table). */
-export function addForeignKey(definition: ForeignKeyDefinition, table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange, currentSchema: string): TableInfo {
-  const foreignKey = resolveForeignKey(definition, table, catalog, change, [], currentSchema);
+export function addForeignKey(definition: ForeignKeyDefinition, table: TableInfo, catalog: CatalogSnapshot, change: CatalogChange, searchPath: readonly string[]): TableInfo {
+  const foreignKey = resolveForeignKey(definition, table, catalog, change, [], searchPath);
   touchReferencedTables([foreignKey], table.id, catalog, change);
   return { ...table, foreignKeys: [...(table.foreignKeys ?? []), foreignKey] };
 }

@@ -58,7 +58,7 @@ export function parseSql(query: string, standardConformingStrings = true): Parse
     const offset = raw.stmt_location ?? 0;
     const length = raw.stmt_len ?? text.length - offset;
     const statementText = sql.slice(offset, offset + length);
-    let statement: Statement = convertStatement(raw.stmt, text);
+    let statement: Statement = convertOrMark(raw.stmt, text);
     if (statement.kind === 'create-view') statement = { ...statement, queryText: sql.slice(statement.queryStart, offset + length).trim() };
     if (statement.kind === 'create-schema' && statement.elements) statement = { ...statement, elements: withViewTexts(statement.elements, sql, offset + length) };
     if ((statement.kind === 'create-index' || statement.kind === 'alter-table') && asyncOffsets.some((at) => at >= offset && at < offset + length)) {
@@ -67,6 +67,32 @@ export function parseSql(query: string, standardConformingStrings = true): Parse
     out.push({ statement, text: statementText, offset });
   }
   return out;
+}
+
+/**
+ * Errors of statements the grammar accepts but Strata cannot convert (a refusal, a form not
+ * built). PostgreSQL meets those after its failed-transaction-block check, so in a failed block
+ * the session answers 25P02 for them instead (`isPastGrammarError`) — but for the statements
+ * that may end the block (COMMIT, ROLLBACK, ROLLBACK TO, PREPARE and friends).
+ */
+const pastGrammar = new WeakSet<SqlError>();
+
+/** The transaction statements PostgreSQL runs in a failed block (IsTransactionExitStmt). */
+const BLOCK_EXITS: ReadonlySet<string> = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_ROLLBACK_TO', 'TRANS_STMT_PREPARE', 'TRANS_STMT_COMMIT_PREPARED', 'TRANS_STMT_ROLLBACK_PREPARED']);
+
+function convertOrMark(node: Parameters<typeof convertStatement>[0], text: string): Statement {
+  try {
+    return convertStatement(node, text);
+  } catch (error) {
+    const kind = (node as { TransactionStmt?: { kind?: string } }).TransactionStmt?.kind;
+    if (error instanceof SqlError && !(kind !== undefined && BLOCK_EXITS.has(kind))) pastGrammar.add(error);
+    throw error;
+  }
+}
+
+/** Whether PostgreSQL would raise `error` only after checking for a failed transaction block. */
+export function isPastGrammarError(error: unknown): boolean {
+  return error instanceof SqlError && pastGrammar.has(error);
 }
 
 function toSyntaxError(error: unknown): SqlError {

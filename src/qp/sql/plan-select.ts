@@ -8,7 +8,7 @@ import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
 import { chooseAccessPath, extractBounds, undecidedWhere, type AccessPath } from './access-path.js';
 import { sortSatisfiedByRead, wantedOrder, wantedOrderOf, type ReadOrder, type WantedOrder } from './wanted-order.js';
-import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
+import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, foldedValue, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
   breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, materialize, Project, Sort, Truncate, ValuesSource,
@@ -83,6 +83,12 @@ export interface OutputColumn {
   readonly columnNumber: number;
   /** A row-valued column's fields, when known. */
   readonly record?: readonly RecordField[];
+  /**
+   * The value every row holds, known when planning: a column of a one-row VALUES list of
+   * constants. PostgreSQL pulls such a list up into the query that reads it and folds its values
+   * into the expressions there (`x > 5` is false before `AND 1/0 = 1` is reached).
+   */
+  readonly constant?: { readonly value: SqlValue };
 }
 
 export interface PlannedQuery {
@@ -232,8 +238,10 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   const width = compiled[0]!.length;
   for (const row of compiled) if (row.length !== width) throw new SqlError('42601', 'VALUES lists must all be the same length');
   const oids = Array.from({ length: width }, (_, i) => commonType(compiled.map((r) => r[i]!), 'VALUES'));
-  const evaluators = compiled.map((row) => row.map((e, i) => coerce(e, oids[i]!, -1, 'implicit', e.location).eval));
-  const columns = oids.map((oid, i) => ({ name: `column${i + 1}`, oid, typmod: -1, tableOid: 0, columnNumber: 0 }));
+  const coerced = compiled.map((row) => row.map((e, i) => coerce(e, oids[i]!, -1, 'implicit', e.location)));
+  const evaluators = coerced.map((row) => row.map((e) => e.eval));
+  const constants = pulledUpValues(statement, coerced);
+  const columns = oids.map((oid, i): OutputColumn => ({ name: `column${i + 1}`, oid, typmod: -1, tableOid: 0, columnNumber: 0, ...constants[i] }));
   const scope = new Scope(columns.map((c, i) => ({ relation: null, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0 })));
   const sortCtx = compileContext(pc, scope, 'ORDER BY');
   const extras: CompiledExpr[] = [];
@@ -255,6 +263,19 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
     forUpdate: false,
     accessPaths: [],
   };
+}
+
+/**
+ * The values of a VALUES list PostgreSQL pulls up into the query reading it (is_simple_values):
+ * one row, and nothing that could drop it (ORDER BY, LIMIT, OFFSET); per column, its folded
+ * constant, or nothing for a value only known when the row is made.
+ */
+function pulledUpValues(statement: SelectStatement, coerced: readonly (readonly CompiledExpr[])[]): Pick<OutputColumn, 'constant'>[] {
+  if (coerced.length !== 1 || statement.orderBy.length > 0 || statement.limit || statement.offset) return [];
+  return coerced[0]!.map((e): Pick<OutputColumn, 'constant'> => {
+    const value = foldedValue(e);
+    return value === undefined ? {} : { constant: { value } };
+  });
 }
 
 function planAggregation(statement: SelectStatement, pc: PlanContext, input: Scope, inputWidth: number, build: () => RowSource):
@@ -349,6 +370,7 @@ export function withSubqueries(ctx: CompileContext, collector: SubplanCollector,
   const host: SubqueryHost = {
     collector, outer,
     plan: (select, scope, correlation) => planSelect(select, { ...pc, outer: { scope, correlation } }),
+    isWithQuery: (name) => pc.ctes?.has(name) ?? false,
   };
   return { ...ctx, subqueries: host };
 }
@@ -498,6 +520,12 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
 const USING_LEFT = '\u0000using left';
 const USING_RIGHT = '\u0000using right';
 
+function withoutConstant(column: ScopeColumn): ScopeColumn {
+  if (!column.constant) return column;
+  const { constant: _, ...rest } = column;
+  return rest;
+}
+
 /**
  * INNER, LEFT, RIGHT and FULL joins. A RIGHT JOIN runs as a LEFT JOIN with the sides swapped
  * (its columns keep the order written); a FULL JOIN adds the right rows nothing matched. USING
@@ -512,10 +540,12 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   const swapped = type === 'right';
   const [outer, inner] = swapped ? [right, left] : [left, right];
   const offset = outer.width;
-  const innerColumns = inner.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
-  const [leftColumns, rightColumns] = swapped ? [innerColumns, outer.scope.columns] : [outer.scope.columns, innerColumns];
+  // A nullable side's columns are NULL in the rows the join fills in: no value is known for them.
+  const outerColumns = type === 'full' ? outer.scope.columns.map(withoutConstant) : outer.scope.columns;
+  const innerColumns = inner.scope.columns.map((c) => ({ ...(type === 'inner' || type === 'cross' ? c : withoutConstant(c)), position: c.position + offset }));
+  const [leftColumns, rightColumns] = swapped ? [innerColumns, outerColumns] : [outerColumns, innerColumns];
   const names = usingNames(item, leftColumns, rightColumns);
-  const physical = [...outer.scope.columns, ...innerColumns];
+  const physical = [...outerColumns, ...innerColumns];
   const kind = type === 'left' || type === 'right' ? 'left' : type;
   const { join: joinConjuncts, after: afterConjuncts } = splitJoinCondition(kind, item.on ? conjuncts(item.on) : []);
   let conditionScope = new Scope(physical);
@@ -687,8 +717,14 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
   const subplans = new SubplanCollector();
   subplans.base = offset + rightWidth;
   const ctx: CompileContext = withSubqueries(plain, subplans, pc);
+  // The whole condition first: its fold errors are PostgreSQL's (a constant false stops them,
+  // `ON false AND a = b + 1/0`), and a condition that folds to a constant has no keys to hash.
+  const full = condition.length > 0
+    ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx)
+    : null;
+  const keyCtx: CompileContext = { ...ctx, foldErrors: undefined };
   const leftNames = new Set(left.columns.map((c) => c.position));
-  for (const part of condition) {
+  for (const part of full && foldedValue(full) !== undefined ? [] : condition) {
     // A key is evaluated on one side's row alone, where no subplan result sits.
     if (part.kind !== 'op' || part.op !== '=' || !part.left || containsSubquery(part)) continue;
     const sides = [part.left, part.right].map((side) => {
@@ -700,11 +736,11 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     });
     if (!sides[0] || !sides[1] || sides[0] === sides[1]) continue;
     const [l, r] = sides[0] === 'left' ? [part.left, part.right] : [part.right, part.left];
-    const lc = compileExpr(l, ctx);
-    const rc = compileExpr(r, ctx);
+    const lc = compileExpr(l, keyCtx);
+    const rc = compileExpr(r, keyCtx);
     // Resolving the operator checks the comparison is valid (42883 otherwise); hashing then
     // compares both sides in their common type.
-    applyOperator('=', lc, rc, ctx, part.location);
+    applyOperator('=', lc, rc, keyCtx, part.location);
     const oid = commonType([lc, rc], 'JOIN');
     const lcoerced = coerce(lc, oid, -1, 'implicit', part.location).eval;
     const rcoerced = coerce(rc, oid, -1, 'implicit', part.location).eval;
@@ -719,11 +755,8 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     const narrower = r.kind === 'column' && rc.column !== undefined && narrowsToKey(rc.oid, oid) ? rc.column - offset : null;
     rightColumns.push(rightColumn ?? narrower);
   }
-  const full = condition.length > 0
-    ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx).eval
-    : null;
   const conditionSubplans = subplans.empty ? undefined : (combined: Row, rt: Runtime) => applySubplansToRow(subplans, combined, rt);
-  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full, rightColumns, ...(conditionSubplans ? { conditionSubplans } : {}) };
+  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full?.eval ?? null, rightColumns, ...(conditionSubplans ? { conditionSubplans } : {}) };
 }
 
 /**
@@ -851,6 +884,7 @@ function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanCont
   }
   const scope = new Scope(inner.columns.map((c, i) => ({
     relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: c.tableOid, columnNumber: c.columnNumber, record: c.record,
+    ...(c.constant ? { constant: c.constant } : {}),
   })));
   const maxRows = queryRows(item.query);
   return { scope, build: inner.build, width: inner.columns.length, accessPaths: inner.accessPaths.slice(), primaryOrderOf: null, ...(maxRows !== undefined ? { maxRows } : {}) };
@@ -1001,7 +1035,7 @@ function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Ext
   const lateralPc = { ...pc, outer: { scope: outerScope, correlation } };
   const right = lateral.kind === 'function' ? planFunction(lateral, lateralPc) : planDerived(lateral, lateralPc);
   const offset = left.width;
-  const rightColumns = right.scope.columns.map((c) => ({ ...c, position: c.position + offset }));
+  const rightColumns = right.scope.columns.map((c) => ({ ...(item.joinType === 'left' ? withoutConstant(c) : c), position: c.position + offset }));
   const scope = new Scope([...left.scope.columns, ...rightColumns]);
   const on = item.on ? coerceToBoolean(compileExpr(item.on, compileContext(pc, scope, 'JOIN/ON')), 'JOIN/ON').eval : null;
   const outerJoin = item.joinType === 'left';

@@ -37,7 +37,13 @@ export type ResolvedRelation =
   | { readonly kind: 'virtual'; readonly table: VirtualTable }
   | { readonly kind: 'view'; readonly view: ViewInfo };
 
-export function resolveRelation(resolver: RelationResolver, schema: string | null, name: string, location: number): ResolvedRelation {
+/**
+ * The relation a name reads. A qualified name in a missing schema is 42P01 `relation "s.t" does
+ * not exist`, as PostgreSQL's parser says when it opens a query's tables; `missingSchema:
+ * 'schema'` makes it 3F000 `schema "s" does not exist`, as COPY (table_openrv) says.
+ */
+export function resolveRelation(resolver: RelationResolver, schema: string | null, name: string, location: number,
+  missingSchema: 'relation' | 'schema' = 'relation'): ResolvedRelation {
   if (schema !== null) {
     const table = resolver.catalog.table(schema, name);
     if (table) return { kind: 'table', table };
@@ -45,7 +51,7 @@ export function resolveRelation(resolver: RelationResolver, schema: string | nul
     if (view) return { kind: 'view', view };
     const virtual = resolver.virtual(schema, name);
     if (virtual) return { kind: 'virtual', table: virtual };
-    if (!resolver.catalog.schema(schema)) {
+    if (missingSchema === 'schema' && !resolver.catalog.schema(schema)) {
       throw new SqlError('3F000', `schema "${schema}" does not exist`, location >= 0 ? { position: location + 1 } : {});
     }
   } else {
@@ -128,6 +134,18 @@ export function containsAggregate(expr: Expr, isAggregate: (name: string) => boo
     case 'field': return containsAggregate(expr.arg, isAggregate);
     default: return false;
   }
+}
+
+type FuncExpr = Extract<Expr, { kind: 'func' }>;
+
+/** Whether a function call anywhere in `node` (not inside a subquery's own query) satisfies `test`. */
+export function containsCall(node: unknown, test: (f: FuncExpr) => boolean): boolean {
+  if (node === null || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some((child) => containsCall(child, test));
+  const record = node as Record<string, unknown>;
+  if (record['kind'] === 'subquery') return false;
+  if (record['kind'] === 'func' && test(record as unknown as FuncExpr)) return true;
+  return Object.values(record).some((child) => containsCall(child, test));
 }
 
 /** The base relations of a FROM item, left to right. */

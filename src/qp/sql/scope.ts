@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { RecordField } from '../../contracts/sql-value.js';
+import type { RecordField, SqlValue } from '../../contracts/sql-value.js';
 
 /**
  * The name of a hidden column an outer join adds for each FROM item on its nullable side: true
@@ -28,6 +28,8 @@ export interface ScopeColumn {
   readonly qualifiedOnly?: boolean;
   /** A row-valued column's fields, when known (see CompiledExpr.record). */
   readonly record?: readonly RecordField[];
+  /** The value every row holds, known when planning (OutputColumn.constant); never on an outer join's nullable side. */
+  readonly constant?: { readonly value: SqlValue };
 }
 
 /** The columns in scope for one query level. */

@@ -69,6 +69,8 @@ export interface SubqueryHost {
   /** The scope outer references resolve in: the rows at this evaluation point. */
   readonly outer: Scope;
   readonly plan: SubqueryPlanner;
+  /** Whether a WITH query of that name is visible where the subquery is planned (absent: unknown). */
+  readonly isWithQuery?: (name: string) => boolean;
 }
 
 type SubqueryExpr = Extract<Expr, { kind: 'subquery' }>;
@@ -78,11 +80,8 @@ const at = (location: number) => (location >= 0 ? { position: location + 1 } : {
 export function compileSubplan(expr: SubqueryExpr, ctx: CompileContext, host: SubqueryHost): CompiledExpr {
   if (expr.wholeRow) return compileWholeRow(expr, host);
   const correlation = { correlated: false };
-  const beforePlan = ctx.foldErrors?.mark();
+  // (An EXISTS subquery comes here without what PostgreSQL throws away unplanned: exists-query.ts.)
   const plan = host.plan(expr.select!, host.outer, correlation);
-  // PostgreSQL throws an EXISTS subquery's select list away unplanned; its fold errors go too
-  // (and the rest of it with them: a missed plan-time error, never a false one).
-  if (expr.mode === 'exists' && beforePlan !== undefined) ctx.foldErrors!.dropSince(beforePlan);
   if (expr.rowCompare) return compileRowSubplan(expr, plan, correlation.correlated, ctx, host);
   if (expr.mode === 'exists' && correlation.correlated) {
     const hashed = planHashedExists(expr.select!, plan, ctx, host);

@@ -8,7 +8,7 @@ import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime }
 import { compileReturning, planInsert, rowWriters, tableScope, type PlannedModify } from './plan-modify.js';
 import { compileContext, planSelect, withSubqueries, type PlanContext } from './plan-select.js';
 import { parseSql } from './parse.js';
-import { containsAggregate, resolveRelation } from './relations.js';
+import { containsAggregate, containsCall, resolveRelation } from './relations.js';
 import { Scope } from './scope.js';
 import { ApplySubplans, SubplanCollector } from './subplans.js';
 import { isSetReturning } from './set-functions.js';
@@ -73,18 +73,6 @@ function notUpdatableReason(query: SelectStatement): string | null {
   if (exprs.some((e) => containsCall(e, (f) => isSetReturning(f.name.toLowerCase())))) return 'Views that return set-returning functions are not automatically updatable.';
   if (query.values || query.from.length !== 1 || query.from[0]!.kind !== 'table') return 'Views that do not select from a single table or view are not automatically updatable.';
   return null;
-}
-
-type FuncExpr = Extract<Expr, { kind: 'func' }>;
-
-/** Whether a function call anywhere in `node` (not inside a subquery's own query) satisfies `test`. */
-function containsCall(node: unknown, test: (f: FuncExpr) => boolean): boolean {
-  if (node === null || typeof node !== 'object') return false;
-  if (Array.isArray(node)) return node.some((child) => containsCall(child, test));
-  const record = node as Record<string, unknown>;
-  if (record['kind'] === 'subquery') return false;
-  if (record['kind'] === 'func' && test(record as unknown as FuncExpr)) return true;
-  return Object.values(record).some((child) => containsCall(child, test));
 }
 
 function refuse(action: Action, view: ViewInfo, detail: string): SqlError {
