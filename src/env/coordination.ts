@@ -27,12 +27,6 @@ export type Comparison =
 
 export type Operation =
   | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array; readonly lease?: string }
-  /**
-   * Puts the key only when it does not exist; an existing key is left as it is (etcd: a nested
-   * transaction comparing its create revision with 0). Lets one transaction carry writes that an
-   * earlier one may already have made.
-   */
-  | { readonly type: 'create'; readonly key: Uint8Array; readonly value: Uint8Array }
   /** Deletes keys in [from, to); without `to`, the one key `from`. */
   | { readonly type: 'delete'; readonly from: Uint8Array; readonly to?: Uint8Array };
 
@@ -135,9 +129,7 @@ export class MemoryCoordination implements Coordination {
     const events: WatchEvent[] = [];
     for (const operation of operations) {
       if (operation.type === 'put') events.push(this.put(operation.key, operation.value, operation.lease ?? '0', revision));
-      else if (operation.type === 'create') {
-        if (!this.entries.has(keyString(operation.key))) events.push(this.put(operation.key, operation.value, '0', revision));
-      } else events.push(...this.deleteRange(operation.from, operation.to, revision));
+      else events.push(...this.deleteRange(operation.from, operation.to, revision));
     }
     // As etcd: a transaction that changed nothing leaves the revision where it was.
     if (events.length === 0) return Promise.resolve({ succeeded: true, revision: this.revision });

@@ -61,13 +61,6 @@ function requestOp(o: Operation): IRequestOp {
   switch (o.type) {
     case 'put': return { request_put: { key: buffer(o.key), value: buffer(o.value), lease: o.lease ?? 0 } };
     case 'delete': return { request_delete_range: { key: buffer(o.from), ...(o.to ? { range_end: buffer(o.to) } : {}) } };
-    // etcd ≥ 3.3: a nested transaction, its put guarded by "the key was never created".
-    case 'create': return {
-      request_txn: {
-        compare: [{ key: buffer(o.key), target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: buffer(o.key), value: buffer(o.value) } }],
-      },
-    };
   }
 }
 

@@ -45,7 +45,6 @@ const TARGET = { create: 1, mod: 2, value: 3 } as const;
 // RequestOp
 const OP_PUT = tag(2, LENGTH_DELIMITED);
 const OP_DELETE_RANGE = tag(3, LENGTH_DELIMITED);
-const OP_TXN = tag(4, LENGTH_DELIMITED);
 // PutRequest / DeleteRangeRequest
 const PUT_KEY = tag(1, LENGTH_DELIMITED);
 const PUT_VALUE = tag(2, LENGTH_DELIMITED);
@@ -89,18 +88,10 @@ function putSize(key: Uint8Array, value: Uint8Array, lease: bigint): number {
     + (lease !== 0n ? varintSize(PUT_LEASE) + bigVarintSize(lease) : 0);
 }
 
-/** The nested transaction a `create` is: put the key only if it was never created. */
-function createCompare(key: Uint8Array): Comparison {
-  return { key, target: 'create', op: '==', revision: 0 };
-}
-
 function operationSize(o: Operation): number {
   switch (o.type) {
     case 'put': return putSize(o.key, o.value, leaseOf(o));
     case 'delete': return lengthDelimitedSize(DELETE_KEY, o.from.length) + (o.to !== undefined ? lengthDelimitedSize(DELETE_RANGE_END, o.to.length) : 0);
-    case 'create':
-      return lengthDelimitedSize(TXN_COMPARE, compareSize(createCompare(o.key)))
-        + lengthDelimitedSize(TXN_SUCCESS, lengthDelimitedSize(OP_PUT, putSize(o.key, o.value, 0n)));
   }
 }
 
@@ -109,7 +100,6 @@ function operationTag(o: Operation): number {
   switch (o.type) {
     case 'put': return OP_PUT;
     case 'delete': return OP_DELETE_RANGE;
-    case 'create': return OP_TXN;
   }
 }
 
@@ -134,18 +124,6 @@ function writeOperation(w: WireWriter, o: Operation): void {
     case 'delete':
       w.bytes(DELETE_KEY, o.from);
       if (o.to !== undefined) w.bytes(DELETE_RANGE_END, o.to);
-      return;
-    case 'create': {
-      // A transaction of its own: put the key if it was never created.
-      const compare = createCompare(o.key);
-      w.open(TXN_COMPARE, compareSize(compare));
-      writeCompare(w, compare);
-      const put = putSize(o.key, o.value, 0n);
-      w.open(TXN_SUCCESS, lengthDelimitedSize(OP_PUT, put));
-      w.open(OP_PUT, put);
-      w.bytes(PUT_KEY, o.key);
-      w.bytes(PUT_VALUE, o.value);
-    }
   }
 }
 

@@ -54,12 +54,11 @@ function randomTransaction(random: SeededRandom, prefix: string, state: Readonly
   }
   const operations: Operation[] = [];
   for (let i = 1 + random.int(3); i > 0; i--) {
-    const kind = random.int(5);
+    const kind = random.int(4);
     // etcd refuses a transaction that writes one key twice: each operation gets its own key.
     const k = bytes(`${prefix}${NAMES[operations.length]}`);
     if (kind <= 1) operations.push({ type: 'put', key: k, value: bytes(`v${random.int(4)}`) });
-    else if (kind === 2) operations.push({ type: 'create', key: k, value: bytes(`c${random.int(4)}`) });
-    else if (kind === 3) operations.push({ type: 'delete', from: k });
+    else if (kind === 2) operations.push({ type: 'delete', from: k });
     else operations.push({ type: 'put', key: k, value: new Uint8Array(0) });
   }
   return { memory: [memoryCompares, operations], etcd: [etcdCompares, operations] };
