@@ -313,3 +313,33 @@ test('a successor does not take trimmed positions for gaps: no hole over them, a
   await assert.rejects(reader.follow(0, () => {}), /trimmed/);
   assert.deepEqual(await positions(successor, 2), [3, 4]);
 });
+
+test('a successor whose gap-filling transaction is repeated (its first answer lost) finds its holes there and opens', async () => {
+  class RepeatingCoordination extends ReorderingCoordination {
+    repeatNext = false;
+    override async transaction(comparisons: readonly Comparison[], operations: readonly Operation[]): Promise<TransactionResult> {
+      if (!this.repeatNext) return super.transaction(comparisons, operations);
+      this.repeatNext = false;
+      await super.transaction(comparisons, operations);
+      return super.transaction(comparisons, operations);
+    }
+  }
+  const coordination = new RepeatingCoordination((task) => queueMicrotask(task));
+  const lease = await coordination.grantLease();
+  const first = await coordination.transaction([{ key: LEADER, target: 'create', op: '==', revision: 0 }], [{ type: 'put', key: LEADER, value: bytes('a'), lease: lease.id }]);
+  const old = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence: { key: LEADER, createRevision: first.revision } });
+  coordination.holdNext = 2;
+  const inFlight = [old.append([record(1)]), old.append([record(2)])];
+  await new Promise((resolve) => setImmediate(resolve));
+  coordination.held.pop()!();
+  await new Promise((resolve) => setImmediate(resolve));
+  coordination.expireLease(lease.id);
+  coordination.held.pop()!();
+  assert.deepEqual((await Promise.allSettled(inFlight)).map((o) => o.status), ['rejected', 'rejected']);
+  const fence = await leaderOf(coordination);
+  coordination.repeatNext = true;
+  const successor = await CoordinatedJournal.open({ coordination, timers, prefix: 'j/', fence });
+  assert.equal(successor.durablePosition, 2);
+  assert.deepEqual(await positions(successor), [2], 'position 1 is a hole');
+  assert.equal(await successor.append([record(3)]), 3);
+});

@@ -135,33 +135,43 @@ export class CoordinatedJournal implements FollowableJournal {
   /**
    * Puts a hole in each gap above the newest batch's contiguous-through, in one fenced
    * transaction. Positions trimmed since that batch was sent are not gaps: the scan starts
-   * above the trim point too.
+   * above the trim point too. A refused transaction is looked at again: a repeated request
+   * (its first answer lost) finds its own holes there and nothing left to fill.
    */
   private async fillHoles(fence: NonNullable<CoordinatedJournalOptions['fence']>): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const holes = await this.findGaps();
+      if (holes.length === 0) return;
+      const comparisons: Comparison[] = [{ key: fence.key, target: 'create', op: '==', revision: fence.createRevision }];
+      const operations: Operation[] = [];
+      for (const { key, value } of holes) {
+        comparisons.push({ key, target: 'create', op: '==', revision: 0 });
+        operations.push({ type: 'put', key, value });
+      }
+      if ((await this.coordination.transaction(comparisons, operations)).succeeded) {
+        this.log?.warn(`journal: filled ${holes.length} gap(s) a previous writer left`);
+        return;
+      }
+    }
+    throw new Error('journal: leadership lost while filling the gaps a previous writer left');
+  }
+
+  /** The holes that would fill the gaps above the newest batch's contiguous-through (and the trim point). */
+  private async findGaps(): Promise<{ key: Uint8Array; value: Uint8Array }[]> {
     const newest = (await this.coordination.range(this.prefix, this.end, { limit: 1, reverse: true })).entries[0];
-    if (newest === undefined) return;
+    if (newest === undefined) return [];
     let through = Math.max(headerOf(newest).contiguousThrough, await this.trimmedThrough());
-    const comparisons: Comparison[] = [{ key: fence.key, target: 'create', op: '==', revision: fence.createRevision }];
-    const operations: Operation[] = [];
+    const holes: { key: Uint8Array; value: Uint8Array }[] = [];
     for (let from = this.keyOf(through + 1); ;) {
       const page = await this.coordination.range(from, this.end, { limit: this.pageBatches });
       for (const entry of page.entries) {
-        const last = this.positionOf(entry.key);
-        const first = last - headerOf(entry).count + 1;
-        if (first > through + 1) {
-          const key = this.keyOf(first - 1);
-          comparisons.push({ key, target: 'create', op: '==', revision: 0 });
-          operations.push({ type: 'put', key, value: batchValue(first - 1 - through, HOLE, through, null) });
-        }
-        through = last;
+        const first = this.firstOf(entry);
+        if (first > through + 1) holes.push({ key: this.keyOf(first - 1), value: batchValue(first - 1 - through, HOLE, through, null) });
+        through = this.positionOf(entry.key);
       }
-      if (!page.more || page.entries.length === 0) break;
+      if (!page.more || page.entries.length === 0) return holes;
       from = this.keyOf(through + 1);
     }
-    if (operations.length === 0) return;
-    const result = await this.coordination.transaction(comparisons, operations);
-    if (!result.succeeded) throw new Error('journal: leadership lost (or a batch appeared) while filling the gaps a previous writer left');
-    this.log?.warn(`journal: filled ${operations.length} gap(s) a previous writer left`);
   }
 
   get durablePosition(): JournalPosition {
