@@ -36,6 +36,23 @@ export interface ReadResult {
   readonly resumeKey: Key | null;
 }
 
+/**
+ * Takes the rows of a local scan one by one where storage finds them, with no copy of a key or
+ * value per row (`StorageNode.readEach`). The row's key is `key[0, keyLength)` and its tuple is
+ * `value[valueStart, value.length)`. The arrays are storage's: read them during the call and
+ * copy what must outlive it.
+ */
+export interface RowVisitor {
+  row(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void;
+}
+
+/** What a `readEach` did: the rows it handed over and where the next read resumes. */
+export interface VisitedRead {
+  readonly rows: number;
+  /** As ReadResult's: set when the limit stopped the scan. */
+  readonly resumeKey: Key | null;
+}
+
 /** How much of a key range is live at a timestamp (pg_relation_size and friends). */
 export interface MeasureRequest {
   /** Inclusive start key. */
@@ -60,6 +77,12 @@ export interface MeasureResult {
 export interface StorageNode {
   /** Reads the newest version at or before readTimestamp of each key in the range. */
   read(request: ReadRequest): Promise<ReadResult>;
+  /**
+   * The same read with each row handed to `visitor` as it is found instead of collected: a scan
+   * of many rows then allocates no key and value arrays of its own. Absent on storage that is
+   * never local (a remote node).
+   */
+  readEach?(request: ReadRequest, visitor: RowVisitor): Promise<VisitedRead>;
   /** Point read of one key at a timestamp; null when absent or deleted. */
   get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null>;
   /**

@@ -227,16 +227,17 @@ interface TupleView {
 
 const view: TupleView = { bytes: new Uint8Array(0), count: 0, wide: false, bitmapStart: 0, offsetsStart: 0, dataStart: 0 };
 
-function open(bytes: Uint8Array): TupleView {
-  assert(bytes.length >= HEADER, 'tuple shorter than its header');
+/** A view of the tuple that starts at `bytes[base]` (a stored value may lead with a marker byte). */
+function open(bytes: Uint8Array, base = 0): TupleView {
+  assert(bytes.length - base >= HEADER, 'tuple shorter than its header');
   const b = bytes;
-  const count = b[1]! | (b[2]! << 8);
-  const wide = (b[0]! & WIDE_OFFSETS) !== 0;
+  const count = b[base + 1]! | (b[base + 2]! << 8);
+  const wide = (b[base]! & WIDE_OFFSETS) !== 0;
   view.bytes = b;
   view.count = count;
   view.wide = wide;
-  view.bitmapStart = HEADER;
-  view.offsetsStart = HEADER + ((count + 7) >> 3);
+  view.bitmapStart = base + HEADER;
+  view.offsetsStart = base + HEADER + ((count + 7) >> 3);
   view.dataStart = view.offsetsStart + count * (wide ? 4 : 2);
   assert(view.dataStart <= b.length, 'tuple shorter than its offsets');
   return view;
@@ -261,10 +262,11 @@ function readColumn(v: TupleView, typeOid: number, i: number, start: number): Sq
 
 /**
  * Decodes every column into `out[0..types.length)` (other slots are left alone) and returns
- * `out`. Columns the tuple does not have (added to the table later) decode as NULL.
+ * `out`. Columns the tuple does not have (added to the table later) decode as NULL. The tuple
+ * starts at `bytes[base]`.
  */
-export function decodeTuple(types: readonly number[], bytes: Uint8Array, out: SqlValue[]): SqlValue[] {
-  const v = open(bytes);
+export function decodeTuple(types: readonly number[], bytes: Uint8Array, out: SqlValue[], base = 0): SqlValue[] {
+  const v = open(bytes, base);
   const present = Math.min(v.count, types.length);
   let start = v.dataStart;
   for (let i = 0; i < present; i++) {
@@ -280,10 +282,12 @@ export function decodeTuple(types: readonly number[], bytes: Uint8Array, out: Sq
  * Decodes only the tuple slots `slots` (ascending, of SQL types `slotTypes`) into
  * `out[targets[j]]`, leaving the other entries of `out` alone: a query that reads a few columns
  * pays neither the decoding nor the garbage of the rest. Slots the tuple does not have (columns
- * added to the table later) decode as NULL, as in decodeTuple.
+ * added to the table later) decode as NULL, as in decodeTuple. The tuple starts at `bytes[base]`.
  */
-export function decodeTupleSlots(bytes: Uint8Array, slots: readonly number[], slotTypes: readonly number[], targets: readonly number[], out: SqlValue[]): SqlValue[] {
-  const v = open(bytes);
+export function decodeTupleSlots(
+  bytes: Uint8Array, slots: readonly number[], slotTypes: readonly number[], targets: readonly number[], out: SqlValue[], base = 0,
+): SqlValue[] {
+  const v = open(bytes, base);
   for (let j = 0; j < slots.length; j++) {
     const slot = slots[j]!;
     out[targets[j]!] = slot < v.count ? readColumn(v, slotTypes[j]!, slot, slot === 0 ? v.dataStart : columnEnd(v, slot - 1)) : null;

@@ -1,6 +1,6 @@
 import { SqlError, assert } from '../contracts/errors.js';
 import type { Key, WriteEntry } from '../contracts/kv.js';
-import type { MeasureResult, PushedComparison, StorageNode } from '../contracts/storage.js';
+import type { MeasureResult, PushedComparison, RowVisitor, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import { latin1Key } from '../encoding/bytes.js';
 
@@ -141,6 +141,25 @@ export class Transaction {
       }
     }
     return { keys, values, resume: stored.resumeKey };
+  }
+
+  /**
+   * `scan`'s batch handed to `visitor` row by row; returns where the next batch resumes. With no
+   * buffered writes to merge, storage that can visit its rows in place does so (no arrays of
+   * keys and values); otherwise the merged batch is visited.
+   */
+  async scanEach(start: Key, end: Key, limit: number, reverse: boolean, filter: readonly PushedComparison[] | undefined, visitor: RowVisitor): Promise<Key | null> {
+    const writes = this.snapshotWrites === undefined ? this.writes : this.snapshotWrites;
+    if (writes === null && this.storage.readEach) {
+      const visited = await this.storage.readEach({ start, end, readTimestamp: this.startTimestamp, limit, reverse, filter }, visitor);
+      return visited.resumeKey;
+    }
+    const batch = await this.scan(start, end, limit, reverse, filter);
+    for (let i = 0; i < batch.keys.length; i++) {
+      const key = batch.keys[i]!;
+      visitor.row(key, key.length, batch.values[i]!, 0);
+    }
+    return batch.resume;
   }
 
   /**

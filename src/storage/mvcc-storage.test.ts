@@ -51,6 +51,29 @@ async function readAll(storage: MvccStorage, request: Omit<ReadRequest, 'start' 
   assert.fail('a scan makes progress');
 }
 
+/** readAll through `readEach`: each visited row's key and tuple copied out as the visitor gets them. */
+async function visitAll(storage: MvccStorage, request: Omit<ReadRequest, 'start' | 'end'> & { start?: Uint8Array; end?: Uint8Array }): Promise<string[]> {
+  const out: string[] = [];
+  let start = request.start ?? TABLE.start;
+  let end = request.end ?? TABLE.end;
+  const visitor = {
+    row(k: Uint8Array, keyLength: number, v: Uint8Array, valueStart: number) {
+      assert.ok(keyLength <= k.length && valueStart <= v.length);
+      out.push(`${text(k.slice(0, keyLength))}=${str(v.slice(valueStart))}`);
+    },
+  };
+  for (let batches = 0; batches < 10_000; batches++) {
+    const before = out.length;
+    const result = await storage.readEach({ ...request, start, end }, visitor);
+    assert.equal(result.rows, out.length - before, 'readEach counts the rows it visited');
+    assert.ok(result.rows <= request.limit, 'a read visits at most limit rows');
+    if (result.resumeKey === null) return out;
+    if (request.reverse) end = result.resumeKey;
+    else start = result.resumeKey;
+  }
+  assert.fail('a scan makes progress');
+}
+
 test('a read at T sees exactly the newest version at or before T; tombstones hide the row', async () => {
   const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
   await storage.apply([record(10, [['a', 'a10'], ['b', 'b10']]), record(20, [['a', 'a20']])], 2);
@@ -154,6 +177,10 @@ test('random histories: scans at random timestamps, bounds, limits and direction
         readTimestamp, limit, reverse, start: from === null ? TABLE.start : key(from), end: to === null ? TABLE.end : key(to),
       });
       assert.deepEqual(got, modelScan(model, readTimestamp, from, to, reverse), `seed ${seed} probe ${probe}`);
+      const visited = await visitAll(storage, {
+        readTimestamp, limit, reverse, start: from === null ? TABLE.start : key(from), end: to === null ? TABLE.end : key(to),
+      });
+      assert.deepEqual(visited, got, `seed ${seed} probe ${probe}: readEach visits what read returns`);
       for (const name of ['a', 'bab', '']) {
         const expected = model.get(name)?.filter((v) => v.ts <= readTimestamp).at(-1)?.value ?? null;
         assert.equal(str(await storage.get(key(name), readTimestamp)), expected);
@@ -174,6 +201,7 @@ test('a read that finds only invisible keys stops at its scan budget with a resu
   assert.ok(first.resumeKey !== null, 'the scan is bounded even when it returns nothing');
   assert.deepEqual(await readAll(storage, { readTimestamp: 3, limit: 5 }), ['z=live']);
   assert.deepEqual(await readAll(storage, { readTimestamp: 3, limit: 5, reverse: true }), ['z=live']);
+  assert.deepEqual(await visitAll(storage, { readTimestamp: 3, limit: 5 }), ['z=live']);
   assert.equal((await readAll(storage, { readTimestamp: 1, limit: 5000 })).length, 10_050);
 });
 
@@ -220,6 +248,9 @@ test('pushed filters compare encoded columns; a comparison with NULL filters the
   assert.deepEqual(await keysWhere([op(0, '>=', 'y'), op(1, '>', 'l')]), ['d']);
   assert.deepEqual(await keysWhere([op(0, '=', 'y')], true, 1), ['d', 'b']);
   assert.deepEqual(await keysWhere([op(0, '<>', 'y')], false, 1), ['a', 'c']);
+  // readEach applies the same filter and hands over the filtered rows' tuples.
+  assert.deepEqual(await visitAll(storage, { readTimestamp: 1, limit: 1, filter: [op(0, '=', 'y')] }), [`b=${str(tuple('y', null))}`, `d=${str(tuple('y', 'q'))}`]);
+  assert.deepEqual(await visitAll(storage, { readTimestamp: 1, limit: 10, reverse: true, filter: [op(1, 'is-not-null')] }), [`d=${str(tuple('y', 'q'))}`, `c=${str(tuple('z', 'k'))}`, `a=${str(tuple('x', 'm'))}`]);
 });
 
 test('apply asserts commit-timestamp order, increasing positions and user keys', async () => {

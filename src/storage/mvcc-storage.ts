@@ -1,13 +1,16 @@
 import { assert, SqlError } from '../contracts/errors.js';
 import type { Key } from '../contracts/kv.js';
 import type { JournalPosition, JournalRecord } from '../contracts/journal.js';
-import type { MeasureRequest, MeasureResult, PushedComparison, ReadRequest, ReadResult, SafeTimeSource, StorageNode } from '../contracts/storage.js';
+import type {
+  MeasureRequest, MeasureResult, PushedComparison, ReadRequest, ReadResult, RowVisitor, SafeTimeSource, StorageNode, VisitedRead,
+} from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
-import { bytesBetween, compareBytes } from '../encoding/bytes.js';
+import { bytesBetween } from '../encoding/bytes.js';
 import { NewestVersions, type NewestVersion } from './newest-versions.js';
 import {
-  afterAllVersions, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, userKeyOf, versionKey, versionTimestamp,
+  afterAllVersions, compareUserKey, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, sameUserKey, userKeyOf, versionKey,
+  versionTimestamp, VERSION_BYTES,
 } from './version-key.js';
 
 /**
@@ -197,8 +200,23 @@ export class MvccStorage implements StorageNode {
   }
 
   read(request: ReadRequest): Promise<ReadResult> {
-    if (this.safeTime.safeTime() >= request.readTimestamp) return settle(() => this.scan(request));
-    return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(() => this.scan(request));
+    const collect = () => {
+      const sink = new CollectingSink();
+      const resumeKey = this.scan(request, sink);
+      return { keys: sink.keys, values: sink.values, resumeKey };
+    };
+    if (this.safeTime.safeTime() >= request.readTimestamp) return settle(collect);
+    return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(collect);
+  }
+
+  readEach(request: ReadRequest, visitor: RowVisitor): Promise<VisitedRead> {
+    const visit = () => {
+      const sink = new VisitingSink(visitor);
+      const resumeKey = this.scan(request, sink);
+      return { rows: sink.taken, resumeKey };
+    };
+    if (this.safeTime.safeTime() >= request.readTimestamp) return settle(visit);
+    return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(visit);
   }
 
   /** The visible rows of the range, counted where they are stored: only the totals leave storage. */
@@ -237,13 +255,14 @@ export class MvccStorage implements StorageNode {
     if (readTimestamp < this.horizon) throw new SqlError('72000', 'snapshot too old');
   }
 
-  private scan(request: ReadRequest): ReadResult {
+  /** Hands the range's visible rows that pass the filter to `sink`; returns the resume key. */
+  private scan(request: ReadRequest, sink: ScanSink): Key | null {
     this.checkReadable(request.readTimestamp);
     assert(request.limit >= 1, 'reads are bounded by a positive limit');
     assert(!request.filter || request.filter.length === 0 || this.columnKeyOf !== null, 'pushed filters need a column decoder');
-    const out: ReadResult = { keys: [], values: [], resumeKey: null };
-    const filter = request.filter && request.filter.length > 0 ? request.filter : null;
-    return request.reverse ? this.scanReverse(request, filter, out) : this.scanForward(request, filter, out);
+    sink.filter = request.filter && request.filter.length > 0 ? request.filter : null;
+    sink.columnKeyOf = this.columnKeyOf;
+    return request.reverse ? this.scanReverse(request, sink) : this.scanForward(request, sink);
   }
 
   /**
@@ -251,10 +270,12 @@ export class MvccStorage implements StorageNode {
    * read timestamp is the visible one; the rest are skipped — one by one while few, by a seek
    * past the key (or down to `K || ~τ`) when many.
    */
-  private scanForward(request: ReadRequest, filter: readonly PushedComparison[] | null, out: ReadResult): ReadResult {
+  private scanForward(request: ReadRequest, sink: ScanSink): Key | null {
     const readTimestamp = request.readTimestamp;
     const budget = Math.max(request.limit, SCAN_BUDGET);
     let seekFrom: Uint8Array = userFloor(request.start);
+    // The stored key of the first version seen of the current user key: its versions share
+    // every byte but the last VERSION_BYTES, so no user key is copied out unless a row is taken.
     let current: Uint8Array | null = null;
     let found = false;
     let walked = 0;
@@ -265,31 +286,31 @@ export class MvccStorage implements StorageNode {
       let sought = false;
       for (const entry of this.store.range({ start: seekFrom, end: STORE_END })) {
         const stored = entry.key;
-        if (current === null || !isVersionOf(stored, current)) {
-          const key = userKeyOf(stored);
-          if (compareBytes(key, request.end) >= 0) return out;
-          current = key;
+        if (current === null || !sameUserKey(stored, current)) {
+          if (compareUserKey(stored, request.end) >= 0) return null;
+          current = stored;
           walked = 0;
           // A key that is a proper prefix of `start` sorts below it although its versions do not.
-          found = !pastStart && compareBytes(key, request.start) < 0;
+          found = !pastStart && compareUserKey(stored, request.start) < 0;
           if (found) continue;
           pastStart = true;
-          if (out.keys.length >= request.limit || examined >= budget) return withResume(out, key);
+          if (sink.taken >= request.limit || examined >= budget) return userKeyOf(stored);
           examined++;
         }
         if (found) {
-          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = afterAllVersions(current); sought = true; break; }
+          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = afterAllVersions(userKeyOf(current)); sought = true; break; }
           continue;
         }
         if (versionTimestamp(stored) > readTimestamp) {
-          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = versionKey(current, readTimestamp); walked = 0; sought = true; break; }
+          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = versionKey(userKeyOf(current), readTimestamp); walked = 0; sought = true; break; }
           continue;
         }
         found = true;
         walked = 0;
-        this.emit(out, current, entry.value, filter);
+        const value = entry.value;
+        if (value[0] === PUT) sink.take(current, current.length - VERSION_BYTES, value);
       }
-      if (!sought) return out;
+      if (!sought) return null;
     }
   }
 
@@ -298,7 +319,7 @@ export class MvccStorage implements StorageNode {
    * one is the last seen at or below the read timestamp. A key with many versions is settled
    * with one point seek, then the walk continues below the key.
    */
-  private scanReverse(request: ReadRequest, filter: readonly PushedComparison[] | null, out: ReadResult): ReadResult {
+  private scanReverse(request: ReadRequest, sink: ScanSink): Key | null {
     const readTimestamp = request.readTimestamp;
     const budget = Math.max(request.limit, SCAN_BUDGET);
     const floor = userFloor(request.start);
@@ -314,13 +335,13 @@ export class MvccStorage implements StorageNode {
         const stored = entry.key;
         if (current === null || !isVersionOf(stored, current)) {
           if (current !== null) {
-            this.emit(out, current, candidate, filter);
+            if (candidate !== null && candidate[0] === PUT) sink.take(current, current.length, candidate);
             previous = current;
           }
           const key = userKeyOf(stored);
-          if (Buffer.compare(key, request.start) < 0) return out;
+          if (Buffer.compare(key, request.start) < 0) return null;
           // Resume below the last key examined: it is a real key, and nothing lies between.
-          if (out.keys.length >= request.limit || examined >= budget) return withResume(out, previous ?? request.end);
+          if (sink.taken >= request.limit || examined >= budget) return previous ?? request.end;
           examined++;
           current = key;
           candidate = null;
@@ -335,21 +356,12 @@ export class MvccStorage implements StorageNode {
         }
       }
       if (current !== null) {
-        this.emit(out, current, candidate, filter);
+        if (candidate !== null && candidate[0] === PUT) sink.take(current, current.length, candidate);
         previous = current;
         current = null;
       }
-      if (!sought) return out;
+      if (!sought) return null;
     }
-  }
-
-  /** Adds the key to the result if its visible version is a row that passes the filter. */
-  private emit(out: ReadResult, key: Uint8Array, stored: Uint8Array | null, filter: readonly PushedComparison[] | null): void {
-    if (stored === null || stored[0] !== PUT) return;
-    const value = bytesBetween(stored, 1, stored.length);
-    if (filter !== null && !passes(value, filter, this.columnKeyOf!)) return;
-    out.keys.push(key);
-    out.values.push(value);
   }
 
   /**
@@ -458,8 +470,52 @@ function marked(value: Uint8Array | null): Uint8Array {
   return out;
 }
 
-function withResume(out: ReadResult, resumeKey: Key): ReadResult {
-  return { keys: out.keys, values: out.values, resumeKey };
+/**
+ * Where a scan puts the visible rows it finds (those that pass the pushed-down filter). `key`'s
+ * first `keyLength` bytes are the user key (a forward scan passes the stored version key);
+ * `stored` is the stored value, its PUT marker first.
+ */
+abstract class ScanSink {
+  /** Rows taken so far: the read's limit counts them. */
+  taken = 0;
+  filter: readonly PushedComparison[] | null = null;
+  columnKeyOf: ColumnKeyOf | null = null;
+
+  take(key: Uint8Array, keyLength: number, stored: Uint8Array): void {
+    if (this.filter === null) {
+      this.taken++;
+      this.put(key, keyLength, stored, 1);
+      return;
+    }
+    const value = bytesBetween(stored, 1, stored.length);
+    if (!passes(value, this.filter, this.columnKeyOf!)) return;
+    this.taken++;
+    this.put(key, keyLength, value, 0);
+  }
+
+  protected abstract put(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void;
+}
+
+/** `read`'s sink: copies of each row's key and tuple, in arrays. */
+class CollectingSink extends ScanSink {
+  readonly keys: Key[] = [];
+  readonly values: Uint8Array[] = [];
+
+  protected put(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void {
+    this.keys.push(keyLength === key.length ? key : bytesBetween(key, 0, keyLength));
+    this.values.push(valueStart === 0 ? value : bytesBetween(value, valueStart, value.length));
+  }
+}
+
+/** `readEach`'s sink: each row to the caller's visitor, where it lies. */
+class VisitingSink extends ScanSink {
+  constructor(private readonly visitor: RowVisitor) {
+    super();
+  }
+
+  protected put(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void {
+    this.visitor.row(key, keyLength, value, valueStart);
+  }
 }
 
 /** Runs a synchronous read, turning a throw into a rejection (callers only see promises). */

@@ -53,6 +53,27 @@ export function isVersionOf(stored: Uint8Array, key: Key): boolean {
   return true;
 }
 
+/** Whether two stored version keys are versions of one user key. */
+export function sameUserKey(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - VERSION_BYTES - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The bytewise order of a stored version key's user key and `key` (as compareBytes), without
+ * copying the user key out.
+ */
+export function compareUserKey(stored: Uint8Array, key: Key): number {
+  const length = stored.length - VERSION_BYTES;
+  const n = Math.min(length, key.length);
+  for (let i = 0; i < n; i++) {
+    const d = stored[i]! - key[i]!;
+    if (d !== 0) return d;
+  }
+  return length - key.length;
+}
+
 /** A timestamp (< 2^64) as 8 bytes big-endian, inverted; no BigInt on the hot path. */
 function writeInverted(out: Uint8Array, at: number, timestamp: Timestamp): void {
   assert(Number.isSafeInteger(timestamp), 'timestamps are safe integers');

@@ -232,10 +232,8 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
         result: () => acc,
       };
     }
-    case 'count': {
-      let n = 0n;
-      return { add: (v) => { if (v !== null) n++; }, result: () => n, remove: (v) => { if (v !== null) n--; return true; } };
-    }
+    case 'count':
+      return new CountState();
     case 'min':
     case 'max': {
       const compare = math.compare(arg!);
@@ -297,56 +295,116 @@ function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): 
       },
     };
   }
-  return exactSumState(name, math);
+  return new ExactSumState(name, math);
 }
+
+/** count: a number per row (a bigint counter would allocate one per row), int8 at the end. */
+class CountState implements AggregateState {
+  private n = 0;
+
+  add(value: SqlValue): void {
+    if (value !== null) this.n++;
+  }
+
+  remove(value: SqlValue): boolean {
+    if (value !== null) this.n--;
+    return true;
+  }
+
+  result(): SqlValue {
+    return BigInt(this.n);
+  }
+}
+
+/** Coefficients that add exactly as doubles: any two partial sums within this stay below 2^53. */
+const EXACT_DOUBLE = 2 ** 52;
+const EXACT_DOUBLE_BIG = BigInt(EXACT_DOUBLE);
 
 /**
  * sum/avg of int8 and numeric, exactly as numeric: finite values as one coefficient at the
- * largest scale seen (a bigint add per row, no object per row), NaN and the infinities counted
- * apart (any of them decides the sum). Like PostgreSQL's sum accumulator, the numeric range is
- * checked once, on the result: numericAdd does that check. The result's scale is the largest
- * input scale, so a removed row at that scale, the last one there, leaves a scale the state
- * cannot know: remove() says so and the window starts over (as PostgreSQL's numeric inverse).
+ * largest scale seen, NaN and the infinities counted apart (any of them decides the sum). Like
+ * PostgreSQL's sum accumulator, the numeric range is checked once, on the result: numericAdd
+ * does that check. The result's scale is the largest input scale, so a removed row at that
+ * scale, the last one there, leaves a scale the state cannot know: remove() says so and the
+ * window starts over (as PostgreSQL's numeric inverse).
+ *
+ * The coefficient is `big + small`: coefficients of at most 2^52 in magnitude add into `small`,
+ * a double that holds integers exactly up to 2^53 and is moved into `big` before it passes 2^52,
+ * so a row costs no bigint (each bigint sum is a new allocation). Larger ones add into `big`.
  */
-function exactSumState(name: 'sum' | 'avg', math: AggregateArithmetic): AggregateState {
-  let count = 0;
-  let coefficient = 0n;
-  let scale = 0;
-  let atScale = 0;
-  const specials = { NaN: 0, Infinity: 0, '-Infinity': 0 };
-  const special = (): NumericValue | null => {
-    if (specials.NaN > 0 || (specials.Infinity > 0 && specials['-Infinity'] > 0)) return { coefficient: 0n, scale: 0, special: 'NaN' };
-    if (specials.Infinity > 0) return { coefficient: 0n, scale: 0, special: 'Infinity' };
-    if (specials['-Infinity'] > 0) return { coefficient: 0n, scale: 0, special: '-Infinity' };
-    return null;
-  };
-  const total = (): NumericValue => special() ?? math.numericAdd(math.numericFromBigInt(0n), { coefficient, scale });
-  return {
-    add: (v) => {
-      if (v === null) return;
-      count++;
-      if (typeof v === 'bigint') { coefficient += scale === 0 ? v : v * 10n ** BigInt(scale); if (scale === 0) atScale++; return; }
+class ExactSumState implements AggregateState {
+  private count = 0;
+  private big = 0n;
+  private small = 0;
+  private scale = 0;
+  /** Rows counted at the current scale (see remove). */
+  private atScale = 0;
+  private nan = 0;
+  private infinities = 0;
+  private negativeInfinities = 0;
+
+  constructor(private readonly name: 'sum' | 'avg', private readonly math: AggregateArithmetic) {}
+
+  add(v: SqlValue): void {
+    if (v === null) return;
+    this.count++;
+    if (typeof v === 'bigint') {
+      if (this.scale === 0) { this.atScale++; this.addCoefficient(v); } else this.big += v * 10n ** BigInt(this.scale);
+      return;
+    }
+    const n = v as NumericValue;
+    if (n.special) this.countSpecial(n.special, 1);
+    else if (n.scale === this.scale) { this.atScale++; this.addCoefficient(n.coefficient); }
+    else if (n.scale > this.scale) {
+      this.big = this.coefficient() * 10n ** BigInt(n.scale - this.scale) + n.coefficient;
+      this.small = 0;
+      this.scale = n.scale;
+      this.atScale = 1;
+    } else this.big += n.coefficient * 10n ** BigInt(this.scale - n.scale);
+  }
+
+  remove(v: SqlValue): boolean {
+    if (v === null) return true;
+    this.count--;
+    if (typeof v === 'bigint') {
+      if (this.scale === 0) { this.atScale--; this.addCoefficient(-v); } else this.big -= v * 10n ** BigInt(this.scale);
+    } else if ((v as NumericValue).special) this.countSpecial((v as NumericValue).special!, -1);
+    else {
       const n = v as NumericValue;
-      if (n.special) specials[n.special]++;
-      else if (n.scale === scale) { coefficient += n.coefficient; atScale++; }
-      else if (n.scale > scale) { coefficient = coefficient * 10n ** BigInt(n.scale - scale) + n.coefficient; scale = n.scale; atScale = 1; }
-      else coefficient += n.coefficient * 10n ** BigInt(scale - n.scale);
-    },
-    remove: (v) => {
-      if (v === null) return true;
-      count--;
-      if (typeof v === 'bigint') { coefficient -= scale === 0 ? v : v * 10n ** BigInt(scale); if (scale === 0) atScale--; }
-      else if ((v as NumericValue).special) specials[(v as NumericValue).special!]--;
-      else {
-        const n = v as NumericValue;
-        coefficient -= n.coefficient * 10n ** BigInt(scale - n.scale);
-        if (n.scale === scale) atScale--;
-      }
-      if (count === 0) { coefficient = 0n; scale = 0; atScale = 0; return true; }
-      return atScale > 0 || scale === 0;
-    },
-    result: () => (count === 0 ? null : name === 'sum' ? total() : math.numericDivide(total(), math.numericFromBigInt(BigInt(count)))),
-  };
+      if (n.scale === this.scale) { this.atScale--; this.addCoefficient(-n.coefficient); } else this.big -= n.coefficient * 10n ** BigInt(this.scale - n.scale);
+    }
+    if (this.count === 0) { this.big = 0n; this.small = 0; this.scale = 0; this.atScale = 0; return true; }
+    return this.atScale > 0 || this.scale === 0;
+  }
+
+  result(): SqlValue {
+    if (this.count === 0) return null;
+    const total = this.special() ?? this.math.numericAdd(this.math.numericFromBigInt(0n), { coefficient: this.coefficient(), scale: this.scale });
+    return this.name === 'sum' ? total : this.math.numericDivide(total, this.math.numericFromBigInt(BigInt(this.count)));
+  }
+
+  private addCoefficient(c: bigint): void {
+    if (c > EXACT_DOUBLE_BIG || c < -EXACT_DOUBLE_BIG) { this.big += c; return; }
+    const small = this.small + Number(c);
+    if (small > EXACT_DOUBLE || small < -EXACT_DOUBLE) { this.big += BigInt(small); this.small = 0; } else this.small = small;
+  }
+
+  private coefficient(): bigint {
+    return this.small === 0 ? this.big : this.big + BigInt(this.small);
+  }
+
+  private countSpecial(special: 'NaN' | 'Infinity' | '-Infinity', by: number): void {
+    if (special === 'NaN') this.nan += by;
+    else if (special === 'Infinity') this.infinities += by;
+    else this.negativeInfinities += by;
+  }
+
+  private special(): NumericValue | null {
+    if (this.nan > 0 || (this.infinities > 0 && this.negativeInfinities > 0)) return { coefficient: 0n, scale: 0, special: 'NaN' };
+    if (this.infinities > 0) return { coefficient: 0n, scale: 0, special: 'Infinity' };
+    if (this.negativeInfinities > 0) return { coefficient: 0n, scale: 0, special: '-Infinity' };
+    return null;
+  }
 }
 
 /**

@@ -34,6 +34,12 @@ export class TableCodec {
   private readonly layout: TupleLayout | null;
   /** Null: decodeRow decodes every column. Otherwise only these (see pruned()). */
   private readonly decoded: DecodedColumns | null;
+  /**
+   * A row of NULLs, one slot per column and one for the key, built by pushes so that it is a
+   * packed array: each decoded row starts as a copy of it (a memory copy, and operators that
+   * copy rows on take the packed arrays' fast paths; `new Array(n)` makes holey ones).
+   */
+  private readonly emptyRow: SqlValue[] = [];
   /** The entry layouts of the covering indexes, by index id, made when first used. */
   private readonly entryLayouts = new Map<number, IndexEntryLayout>();
 
@@ -45,6 +51,7 @@ export class TableCodec {
    */
   constructor(readonly table: TableInfo, decoded: readonly number[] | null = null) {
     this.columnTypes = table.columns.map((c) => c.typeOid);
+    for (let i = 0; i <= this.columnTypes.length; i++) this.emptyRow.push(null);
     this.layout = tupleLayout(table);
     this.decoded = decoded === null ? null : this.decodedColumns(decoded);
     this.primaryIndex = table.indexes.find((i) => i.primary) ?? {
@@ -83,21 +90,27 @@ export class TableCodec {
 
   /** Decodes a row tuple into a fresh array with one extra slot for the row's key. */
   decodeRow(value: Uint8Array, key: Key): SqlValue[] {
+    return this.decodeRowAt(value, 0, key);
+  }
+
+  /**
+   * decodeRow of the tuple that starts at `value[base]` (a scan decodes rows where storage
+   * found them); `key` may be null when no one reads the row's key slot.
+   */
+  decodeRowAt(value: Uint8Array, base: number, key: Key | null): SqlValue[] {
     const decoded = this.decoded;
-    if (decoded !== null) return this.decodeSome(value, key, decoded);
-    const out: SqlValue[] = new Array(this.columnTypes.length + 1);
-    if (this.layout === null) decodeTuple(this.columnTypes, value, out);
-    else this.decodeSlots(value, this.layout, out);
+    if (decoded !== null) return this.decodeSome(value, base, key, decoded);
+    const out = this.emptyRow.slice();
+    if (this.layout === null) decodeTuple(this.columnTypes, value, out, base);
+    else this.decodeSlots(value, base, this.layout, out);
     out[this.columnTypes.length] = key;
     return out;
   }
 
-  private decodeSome(value: Uint8Array, key: Key, decoded: DecodedColumns): SqlValue[] {
-    const width = this.columnTypes.length;
-    const out: SqlValue[] = new Array(width + 1);
-    for (let i = 0; i < width; i++) out[i] = null;
-    decodeTupleSlots(value, decoded.slots, decoded.slotTypes, decoded.columns, out);
-    out[width] = key;
+  private decodeSome(value: Uint8Array, base: number, key: Key | null, decoded: DecodedColumns): SqlValue[] {
+    const out = this.emptyRow.slice();
+    decodeTupleSlots(value, decoded.slots, decoded.slotTypes, decoded.columns, out, base);
+    out[this.columnTypes.length] = key;
     return out;
   }
 
@@ -120,8 +133,8 @@ export class TableCodec {
     return encodeTuple(layout.slotTypes, slots);
   }
 
-  private decodeSlots(value: Uint8Array, layout: TupleLayout, out: SqlValue[]): void {
-    const slots = decodeTuple(layout.slotTypes, value, new Array(layout.slotTypes.length));
+  private decodeSlots(value: Uint8Array, base: number, layout: TupleLayout, out: SqlValue[]): void {
+    const slots = decodeTuple(layout.slotTypes, value, new Array(layout.slotTypes.length), base);
     for (let i = 0; i < layout.columnSlots.length; i++) out[i] = slots[layout.columnSlots[i]!]!;
   }
 

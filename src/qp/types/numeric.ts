@@ -62,8 +62,14 @@ function truncateTo(v: NumericValue, scale: number): NumericValue {
   return { coefficient: v.coefficient / pow10(v.scale - scale), scale };
 }
 
+/** Coefficients smaller than this in magnitude have at most 38 digits: far inside the limits. */
+const SMALL_COEFFICIENT = 10n ** 38n;
+const NEGATIVE_SMALL_COEFFICIENT = -SMALL_COEFFICIENT;
+
 function checkFinite(v: NumericValue): NumericValue {
   if (v.special) return v;
+  // The common case without printing the coefficient (a string per sum or difference).
+  if (v.coefficient < SMALL_COEFFICIENT && v.coefficient > NEGATIVE_SMALL_COEFFICIENT && v.scale <= NUMERIC_MAX_DSCALE) return v;
   const digits = v.coefficient === 0n ? 0 : abs(v.coefficient).toString().length - v.scale;
   if (digits > NUMERIC_MAX_WEIGHT_DIGITS || v.scale > NUMERIC_MAX_DSCALE) {
     throw new SqlError('22003', 'value overflows numeric format');
@@ -206,6 +212,8 @@ export function numericAdd(a: NumericValue, b: NumericValue): NumericValue {
     if (a.special && b.special) return a.special === b.special ? a : NUMERIC_NAN;
     return a.special ? a : b;
   }
+  // Same scales (a column's values): no alignment, no array.
+  if (a.scale === b.scale) return checkFinite({ coefficient: a.coefficient + b.coefficient, scale: a.scale });
   const [x, y, s] = align(a, b);
   return checkFinite({ coefficient: x + y, scale: s });
 }
@@ -216,6 +224,7 @@ export function numericNegate(a: NumericValue): NumericValue {
 }
 
 export function numericSub(a: NumericValue, b: NumericValue): NumericValue {
+  if (!a.special && !b.special && a.scale === b.scale) return checkFinite({ coefficient: a.coefficient - b.coefficient, scale: a.scale });
   return numericAdd(a, numericNegate(b));
 }
 
