@@ -795,7 +795,7 @@ async function main(): Promise<void> {
     say(`  with no queries at all: ${quietCpu}`);
     say(readLine('Strata cluster (qp-1)', direct));
     say(`  storage-1 Get over gRPC from here: at now() with a Notify to the leader (waits for its notice) p50 ${ms(probe.waiting.p50)} p99 ${ms(probe.waiting.p99)} | at now() − 1 s (no wait) p50 ${ms(probe.old.p50)} p99 ${ms(probe.old.p99)}, the same as a unary call p50 ${ms(probe.oldUnary.p50)} p99 ${ms(probe.oldUnary.p99)} | a Notify's round trip to the leader alone p50 ${ms(probe.notify.p50)} p99 ${ms(probe.notify.p99)}`);
-    say(`  watermark notices from the leader: every p50 ${ms(probe.spacing.p50)} p99 ${ms(probe.spacing.p99)} max ${ms(probe.spacing.max)} (sent on request, with commits, else every 20 ms); age of the decided watermark on arrival p50 ${ms(probe.age.p50)} p99 ${ms(probe.age.p99)}`);
+    say(`  watermark notices from the leader: every p50 ${ms(probe.spacing.p50)} p99 ${ms(probe.spacing.p99)} max ${ms(probe.spacing.max)} (sent on request, with commits, else every 100 ms); age of the decided watermark on arrival p50 ${ms(probe.age.p50)} p99 ${ms(probe.age.p99)}`);
     say(`== quiet commits (${QUIET_COMMITS} autocommit INSERTs, one at a time, each after ${QUIET_MS} ms of PK SELECTs alone)`);
     say(`Strata cluster (relay)   INSERT p50 ${ms(quiet.p50)} p99 ${ms(quiet.p99)} max ${ms(quiet.max)}`);
     say(readLine('Strata embedded', local));

@@ -15,7 +15,7 @@ import { SystemClock } from '../env/clock.js';
 import { NodeDisk } from '../env/disk.js';
 import { EtcdCoordination } from '../env/etcd-coordination.js';
 import { clientEndpoint, ETCD_BINARY, etcdArguments, etcdUnavailableReason, waitForEtcd, type EtcdMember } from '../env/etcd-server.js';
-import { freePorts } from '../env/ports.js';
+import { freePorts, listenProblem } from '../env/ports.js';
 import { processAlive, spawnDetached } from '../env/processes.js';
 import { SystemRandom } from '../env/random.js';
 import { loadOrCreateIdentity } from '../node/identity.js';
@@ -162,6 +162,11 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     : await layout(dir, options);
   // A stopped cluster starts again as it was laid out: with TLS when it was made with --tls.
   if (options.tls === true && config.tls === undefined) throw new Error(`${dir} holds a plaintext cluster; --tls applies to a new one (another --dir)`);
+  // A client port another server holds (a PostgreSQL on 5432) left both relays starting until
+  // the serving bound ran out, 60 s later: say so before anything starts.
+  const clientRelay = nodesOf(config, 'relay')[0];
+  const portProblem = clientRelay === undefined ? null : await listenProblem(clientRelay.port, clientRelay.host);
+  if (portProblem !== null) throw new Error(`cannot serve clients on ${clientRelay!.host}:${clientRelay!.port}: ${portProblem} (another server on it? choose another with --port)`);
   writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
   // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
   await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);

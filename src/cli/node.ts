@@ -8,7 +8,7 @@ import { ConsoleLog } from '../env/log.js';
 import { NodeNet } from '../env/net.js';
 import { SystemRandom } from '../env/random.js';
 import { SystemTimers } from '../env/timers.js';
-import { parseClusterConfig, ROLES, type Role } from '../node/roles/cluster-config.js';
+import { parseClusterConfig, ROLES, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { loadLinkTls, plaintextRefusal } from '../node/roles/cluster-tls.js';
 import { startAdjudicatorRole } from '../node/roles/adjudicator-role.js';
 import { startQpRole } from '../node/roles/qp-role.js';
@@ -64,19 +64,15 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   const coordination = new EtcdCoordination(config.etcd, { preferLeader: role === 'adjudicator', tls: linkTls });
   const exitNow = (code: number) => process.exit(code);
   let running: { stop(): Promise<void> };
-  switch (role) {
-    case 'adjudicator': running = await startAdjudicatorRole(env, config, node, coordination, () => exitNow(3)); break;
-    case 'storage': running = await startStorageRole(env, config, node, coordination, () => exitNow(3)); break;
-    case 'qp': running = await startQpRole(env, config, node, coordination); break;
-    case 'relay': {
-      // `--listener parent`: the local supervisor hands over the shared client port once it serves.
-      const shared = options.get('listener') === 'parent';
-      const relay = await startRelayRole(env, config, node, coordination, shared);
-      if (shared) serveHandedOver(relay);
-      running = relay;
-      break;
-    }
-    case 'control': running = await startControlRole(env, config, node, coordination, () => exitNow(3)); break;
+  try {
+    running = await startRole(env, config, node, coordination, options.get('listener') === 'parent', () => exitNow(3));
+  } catch (error) {
+    // Crash-only: a start that failed (a peer not up yet on a loaded machine, etcd unreachable)
+    // exits, so a supervisor starts the node again. Returning would leave the process alive on
+    // its open etcd watches and gRPC channels, neither serving nor restarted.
+    const detail = (error as { detail?: unknown }).detail;
+    env.log.error(`${node.name}: start failed: ${(error as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`);
+    exitNow(1);
   }
   out(`strata ${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az})`);
   // The process ends in `stop`: once the role has stopped, leftovers (a gRPC channel winding
@@ -89,4 +85,21 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return new Promise<number>(() => {});
+}
+
+/** Starts the node's role; `onFatal` ends the process (crash-only) once it runs. */
+async function startRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: EtcdCoordination, sharedListener: boolean,
+  onFatal: () => void): Promise<{ stop(): Promise<void> }> {
+  switch (node.role) {
+    case 'adjudicator': return startAdjudicatorRole(env, config, node, coordination, onFatal);
+    case 'storage': return startStorageRole(env, config, node, coordination, onFatal);
+    case 'qp': return startQpRole(env, config, node, coordination);
+    case 'relay': {
+      // `--listener parent`: the local supervisor hands over the shared client port once it serves.
+      const relay = await startRelayRole(env, config, node, coordination, sharedListener);
+      if (sharedListener) serveHandedOver(relay);
+      return relay;
+    }
+    case 'control': return startControlRole(env, config, node, coordination, onFatal);
+  }
 }

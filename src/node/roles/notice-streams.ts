@@ -9,6 +9,9 @@
  * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise);
  * - otherwise when none went out for `replicaIntervalMs` (keeps safe time moving for reads no
  *   Notify named this replica for, and settles a dead leader's decisions).
+ * The periodic notices have a timer set for when the next one falls due, not a tick every
+ * `intervalMs` that mostly finds nothing due: an idle leader sleeps until a commit, a Notify, a
+ * periodic notice or its promise fence's confirmation wakes it.
  * A follower that watches keys (a query processor) gets a notice only when it carries a
  * decision writing one of them, when its reservation must be renewed (none for `intervalMs`
  * while it reads: its last two Notify requests named it within `watcherReadingMs`) or when its
@@ -116,6 +119,9 @@ export class NoticeStreams {
   private readonly requestsMs: number[];
   private nextRequest = 0;
   private renewal: ReturnType<Timers['setTimeout']> | null = null;
+  /** The periodic notice's timer (schedulePeriodic) and when it is set for (ms of the clock's earliest; Infinity: not set). */
+  private periodic: ReturnType<Timers['setTimeout']> | null = null;
+  private periodicDueMs = Infinity;
   private readonly replicaIntervalMs: number;
   private readonly watcherReadingMs: number;
 
@@ -137,9 +143,12 @@ export class NoticeStreams {
     this.requestsMs = new Array<number>(idlePromise?.reads ?? 1).fill(-Infinity);
   }
 
-  /** Starts sending (this node leads). */
+  /** Starts sending (this node leads), the periodic notices included. */
   lead(source: NoticeSource): void {
     this.source = source;
+    // Nothing is owed yet: a follower's first notice goes out when it joins (add).
+    this.lastSentMs = this.nowMs();
+    this.schedulePeriodic();
   }
 
   get leading(): boolean {
@@ -171,6 +180,7 @@ export class NoticeStreams {
     });
     const decisions = source.decisionsInFlight();
     this.send(stream, follower, this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
+    this.schedulePeriodic();
   }
 
   /**
@@ -201,8 +211,8 @@ export class NoticeStreams {
   }
 
   /**
-   * The periodic notice (called every intervalMs): to every follower when nothing went out for
-   * replicaIntervalMs, else to watchers due a renewal.
+   * The periodic notice (called when one falls due, see schedulePeriodic): to every follower
+   * when nothing went out for replicaIntervalMs, else to watchers due a renewal.
    */
   tick(): void {
     if (this.nowMs() - this.lastSentMs >= this.replicaIntervalMs) {
@@ -249,6 +259,8 @@ export class NoticeStreams {
       // not be reading).
       asking.askedBeforeMs = asking.askedMs;
       asking.askedMs = this.nowMs();
+      // It may read now: its renewal may fall due before the periodic timer is set for.
+      this.scheduleRenewalOf(asking);
       if (timestamp > asking.wanted) asking.wanted = timestamp;
       if (this.readerShort(asking)) unmet = true;
     } else if (unmet && timestamp > this.watchWanted) {
@@ -262,6 +274,9 @@ export class NoticeStreams {
   close(): void {
     if (this.renewal !== null) this.timers.clearTimeout(this.renewal);
     this.renewal = null;
+    if (this.periodic !== null) this.timers.clearTimeout(this.periodic);
+    this.periodic = null;
+    this.periodicDueMs = Infinity;
     for (const stream of [...this.streams.keys(), ...this.liveness]) stream.end();
     this.streams.clear();
     this.liveness.clear();
@@ -349,8 +364,57 @@ export class NoticeStreams {
    * intervalMs old.
    */
   private renewalDue(follower: Follower, nowMs: number): boolean {
-    if (nowMs - follower.lastSentMs < this.intervalMs) return false;
-    return this.watcherReadingMs === Infinity || nowMs - follower.askedBeforeMs < this.watcherReadingMs;
+    return nowMs - follower.lastSentMs >= this.intervalMs && this.readingAt(follower, nowMs);
+  }
+
+  /** A watching follower counts as reading at `atMs` (see renewalDue). */
+  private readingAt(follower: Follower, atMs: number): boolean {
+    return this.watcherReadingMs === Infinity || atMs - follower.askedBeforeMs < this.watcherReadingMs;
+  }
+
+  /** When a watching follower's renewal falls due (Infinity: it does not read then, so none). */
+  private renewalDueMs(follower: Follower, nowMs: number): number {
+    const dueMs = Math.max(nowMs, follower.lastSentMs + this.intervalMs);
+    return this.readingAt(follower, dueMs) ? dueMs : Infinity;
+  }
+
+  /**
+   * When the next periodic notice falls due (tick): the replicas' replicaIntervalMs after the
+   * last notice to all, or the earliest renewal of a reading watcher. A notice sent meanwhile
+   * only moves these later, and a Notify from a watcher that starts reading moves its own
+   * renewal earlier (scheduleRenewalOf).
+   */
+  private nextPeriodicMs(): number {
+    if (this.streams.size === 0) return Infinity;
+    const nowMs = this.nowMs();
+    let dueMs = this.lastSentMs + this.replicaIntervalMs;
+    for (const follower of this.streams.values()) {
+      if (follower.watch !== null) dueMs = Math.min(dueMs, this.renewalDueMs(follower, nowMs));
+    }
+    return dueMs;
+  }
+
+  /**
+   * Sets the periodic notice's timer for `dueMs`, unless it is already set for earlier. An idle
+   * leader then wakes only when a notice is due (every replicaIntervalMs, and every intervalMs
+   * per reading watcher), where a tick every intervalMs woke it 50 times a second to find
+   * nothing due. A timer that finds nothing due (notices went out meanwhile) is set again.
+   */
+  private schedulePeriodic(dueMs = this.nextPeriodicMs()): void {
+    if (this.source === null || dueMs === Infinity || dueMs >= this.periodicDueMs) return;
+    if (this.periodic !== null) this.timers.clearTimeout(this.periodic);
+    this.periodicDueMs = dueMs;
+    this.periodic = this.timers.setTimeout(() => {
+      this.periodic = null;
+      this.periodicDueMs = Infinity;
+      if (this.source === null) return;
+      this.tick();
+      this.schedulePeriodic();
+    }, Math.max(1, Math.ceil(dueMs - this.nowMs())));
+  }
+
+  private scheduleRenewalOf(follower: Follower): void {
+    this.schedulePeriodic(this.periodic === null ? this.nextPeriodicMs() : this.renewalDueMs(follower, this.nowMs()));
   }
 
   private send(stream: ServerStream, follower: Follower, message: Message): void {
