@@ -28,8 +28,8 @@ function hasNestedForUpdate(root: object): boolean {
     const node = pending.pop();
     if (node === null || typeof node !== 'object') continue;
     if ((node as { kind?: unknown }).kind === 'select' && (node as { forUpdate?: unknown }).forUpdate === true) return true;
-    if (Array.isArray(node)) pending.push(...node);
-    else pending.push(...Object.values(node));
+    // One push per child: a long VALUES list would overflow a spread's argument limit.
+    for (const child of Array.isArray(node) ? node : Object.values(node)) pending.push(child);
   }
   return false;
 }
