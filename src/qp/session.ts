@@ -40,6 +40,7 @@ import { SessionRoles } from './roles/session-roles.js';
 import { needsRegNames, withRegNames } from './system/reg-output.js';
 import type { CatalogScope } from './system/catalog-functions.js';
 import { utf8Slice } from '../encoding/bytes.js';
+import { rowLocksOf, type RowLocks } from './sql/row-locks.js';
 
 type Plan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
@@ -53,6 +54,8 @@ interface PlanEntry {
   readonly dataModifying: DataModifyingWith | null;
   /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
   readonly schemaKeys: readonly Key[];
+  /** The rows it locks FOR UPDATE (row-locks.ts). */
+  readonly rowLocks: RowLocks;
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
@@ -122,7 +125,7 @@ const OC000 = 'change conflicts with another transaction (OC000)';
 const OC001 = 'schema has been updated by another transaction (OC001)';
 
 function isDml(statement: Statement): boolean {
-  return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && statement.forUpdate);
+  return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && rowLocksOf(statement) !== 'none');
 }
 
 function abortedBlock(): SqlError {
@@ -305,7 +308,7 @@ export class Session implements SqlSession {
       default: plan = { kind: 'utility' };
     }
     const entry: PlanEntry = {
-      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)),
+      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks: rowLocksOf(statement),
       paramTypes, uses: access.uses, allowed: null, foldError: foldErrors.first,
     };
     prepared.plan = entry;
@@ -468,7 +471,7 @@ export class Session implements SqlSession {
     this.checkAllowed(entry, catalog);
     txn.useSchemas(entry.schemaKeys);
     const rt: Runtime = {
-      ctx: this.execContext(params), txn, lockRows: entry.plan.kind === 'query' && entry.plan.query.forUpdate,
+      ctx: this.execContext(params), txn, lockRows: entry.rowLocks !== 'none', lockSubqueryRows: entry.rowLocks === 'every',
       cancelled: false, batches: 0, pause: this.host.pause,
     };
     this.current = rt;

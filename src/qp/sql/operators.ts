@@ -23,6 +23,8 @@ export interface Runtime {
   readonly txn: Transaction;
   /** SELECT … FOR UPDATE: every base row read is adjudicated as if written. */
   readonly lockRows: boolean;
+  /** FOR UPDATE on a nested SELECT: expression subqueries' rows are locked too (row-locks.ts). */
+  readonly lockSubqueryRows?: boolean;
   /** Checked between batches: a CancelRequest sets it. */
   cancelled: boolean;
   /**

@@ -1064,7 +1064,7 @@ class LateralJoin implements RowSource {
       if (!batch) return null;
       const out: Row[] = [];
       for (const leftRow of batch) {
-        const rows = await materialize(this.right(), withOuterRow(rt, leftRow));
+        const rows = await materialize(this.right(), withOuterRow(rt, leftRow, true));
         let matched = false;
         for (const rightRow of rows) {
           const row = [...leftRow, ...rightRow];

@@ -161,6 +161,9 @@ define('pg_size_pretty', [TypeOid.numeric], TEXT, () => (v) => sizePrettyNumeric
 define('pg_size_bytes', [TEXT], TypeOid.int8, () => (v) => sizeBytes(v[0] as string));
 // A DSQL cluster has no standby a client could be connected to.
 define('pg_is_in_recovery', [], BOOL, () => () => false);
+// PostgreSQL's isolationtester polls this to learn whether a session waits on another's lock.
+// Strata's concurrency control is optimistic: nothing ever waits on a lock, so no session is blocked.
+define('pg_isolation_test_session_is_blocked', [INT4, TypeOid.int4Array], BOOL, () => () => false);
 define('acldefault', [TypeOid.char, OID], TypeOid.textArray, (s) => (v) => defaultAcl(v[0] as string, s.catalog.access.roleName(v[1] as number)));
 define('current_schemas', [BOOL], TypeOid.textArray, (s) => (v) => currentSchemas(s, v[0] === true));
 // Strata has no triggers (foreign keys are enforced without them); PostgreSQL answers NULL for an oid that is none.
