@@ -342,7 +342,7 @@ export class CoordinatedJournal implements FollowableJournal {
         const last = this.positionOf(entry.key);
         if (last > through) return { revision, delivered };
         seen = last;
-        const first = last - headerOf(entry).count + 1;
+        const first = this.firstOf(entry);
         if (!gap && first > delivered + 1) {
           // Positions after `delivered` are missing: trimmed away, or not written yet.
           const trimmed = await this.trimmedThrough();
