@@ -122,8 +122,8 @@ export class LocalAdjudicator implements Adjudicator {
   /** Key → timestamp of its last commit, in timestamp order (a re-written key moves to the end). */
   private readonly lastCommit = new Map<string, Timestamp>();
   /**
-   * Key-lock key → timestamp of the last commit that read it FOR KEY SHARE (a foreign-key
-   * check), in timestamp order. Only lock keys check it: key shares do not conflict with each
+   * Key-lock key → timestamp of the last commit that read it FOR KEY SHARE (a SELECT or a
+   * foreign-key check), in timestamp order. Only lock keys check it: key shares do not conflict with each
    * other nor with writes that leave the key alone.
    */
   private readonly lastKeyShare = new Map<string, Timestamp>();

@@ -4,12 +4,12 @@ import type { Key, WriteEntry } from './kv.js';
 /**
  * The commit bundle a query processor sends at COMMIT (DESIGN.md §2 Commit).
  * - writes: the write set (new values or tombstones);
- * - lockKeys: check-only keys of rows read with SELECT … FOR UPDATE, and the key-lock keys of
- *   rows whose key a foreign key may reference and that the transaction deleted or re-keyed;
- *   recorded as written, so they conflict with every concurrent write, lock and key share;
- * - keyShareKeys: key-lock keys of rows read FOR KEY SHARE (a foreign-key check's referenced
- *   row); they conflict only with concurrent lock keys, not with writes or other key shares
- *   (absent: none);
+ * - lockKeys: check-only keys of rows read with SELECT … FOR UPDATE (and their key-lock
+ *   keys), and the key-lock keys of rows the transaction deleted or whose key columns it
+ *   changed; recorded as written, so they conflict with every concurrent write, lock and key share;
+ * - keyShareKeys: key-lock keys of rows read FOR KEY SHARE (a SELECT's rows, a foreign-key
+ *   check's referenced row); they conflict only with concurrent lock keys, not with writes or
+ *   other key shares (absent: none);
  * - schemaKeys: the schema-version key of every table the transaction used.
  */
 export interface CommitRequest {

@@ -54,8 +54,8 @@ interface PlanEntry {
   readonly dataModifying: DataModifyingWith | null;
   /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
   readonly schemaKeys: readonly Key[];
-  /** The rows it locks FOR UPDATE (row-locks.ts). */
-  readonly rowLocks: RowLocks;
+  /** The rows it locks FOR UPDATE or FOR KEY SHARE (row-locks.ts). */
+  readonly rowLocks: RowLocks | null;
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
@@ -125,7 +125,7 @@ const OC000 = 'change conflicts with another transaction (OC000)';
 const OC001 = 'schema has been updated by another transaction (OC001)';
 
 function isDml(statement: Statement): boolean {
-  return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && rowLocksOf(statement) !== 'none');
+  return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && rowLocksOf(statement) !== null);
 }
 
 function abortedBlock(): SqlError {
@@ -471,14 +471,14 @@ export class Session implements SqlSession {
     this.checkAllowed(entry, catalog);
     txn.useSchemas(entry.schemaKeys);
     const rt: Runtime = {
-      ctx: this.execContext(params), txn, lockRows: entry.rowLocks !== 'none', lockSubqueryRows: entry.rowLocks === 'every',
+      ctx: this.execContext(params), txn, lockRows: entry.rowLocks?.strength ?? null, lockSubqueryRows: entry.rowLocks?.scope === 'every',
       cancelled: false, batches: 0, pause: this.host.pause,
     };
     this.current = rt;
     if (entry.dataModifying) return this.runDataModifying(entry.dataModifying, entry.plan, rt, emit);
     if (entry.plan.kind === 'query') {
       // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
-      if (rt.lockRows && this.blockMode.readOnly) throw readOnlyRefusal('SELECT FOR UPDATE');
+      if (rt.lockRows && this.blockMode.readOnly) throw readOnlyRefusal(rt.lockRows === 'update' ? 'SELECT FOR UPDATE' : 'SELECT FOR KEY SHARE');
       if (rt.lockRows || (statement.kind === 'explain' && statement.analyze && statement.statement.kind !== 'select')) this.checkDml(txn);
       return { tag: statement.kind === 'explain' ? 'EXPLAIN' : 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
     }
@@ -519,7 +519,7 @@ export class Session implements SqlSession {
   private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
     if (statement.from) this.checkDml(txn);
     const rowParams: SqlValue[] = [];
-    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: false, cancelled: false, batches: 0, pause: this.host.pause };
+    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: null, cancelled: false, batches: 0, pause: this.host.pause };
     this.current = rt;
     const pc = this.planContext(catalog, []);
     const copy = planCopy(statement, pc, rt, rowParams);

@@ -73,9 +73,13 @@ export class Transaction {
     return this.naming;
   }
 
-  /** Whether COMMIT must go to the adjudicator (writes, or FOR UPDATE locks). */
+  /**
+   * Whether COMMIT must go to the adjudicator: writes, FOR UPDATE locks, or key shares (a
+   * read-only transaction's SELECT … FOR KEY SHARE loses to a delete that commits first, and
+   * must be on record so that such a delete committing later loses).
+   */
   get needsAdjudication(): boolean {
-    return this.writes !== null || this.lockKeys !== null;
+    return this.writes !== null || this.lockKeys !== null || this.keyShareKeys !== null;
   }
 
   get writeCount(): number {
@@ -207,8 +211,9 @@ export class Transaction {
   }
 
   /**
-   * A key read as FOR KEY SHARE (a foreign-key check's referenced row): conflicts with a
-   * concurrent commit that locked it exclusively (a delete or key change), not with other shares.
+   * A key-lock key read FOR KEY SHARE (a SELECT's row, a foreign-key check's referenced row):
+   * conflicts with a concurrent commit that locked it (a delete, a key change, FOR UPDATE), not
+   * with other shares nor with a non-key update.
    */
   keyShare(key: Key): void {
     (this.keyShareKeys ??= new Map()).set(mapKey(key), key);
@@ -250,7 +255,7 @@ export class Transaction {
   }
 
   commitBundle(): { writes: WriteEntry[]; lockKeys: Key[]; keyShareKeys: Key[]; schemaKeys: Key[] } {
-    assert(this.needsAdjudication, 'only transactions with writes or locks reach the adjudicator');
+    assert(this.needsAdjudication, 'only transactions with writes, locks or key shares reach the adjudicator');
     const writes = this.writes ? [...this.writes.values()] : [];
     writes.sort((a, b) => Buffer.compare(a.key, b.key));
     return {

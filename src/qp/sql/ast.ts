@@ -135,6 +135,12 @@ export interface CommonTableExpr {
   readonly location: number;
 }
 
+/**
+ * The locking clauses DSQL accepts (reference/dsql.md §4.2): FOR UPDATE adjudicates the rows as
+ * if written; FOR KEY SHARE only against concurrent deletes, key changes and FOR UPDATE.
+ */
+export type RowLockStrength = 'update' | 'key-share';
+
 export interface SelectStatement {
   readonly kind: 'select';
   readonly targets: readonly SelectTarget[];
@@ -152,7 +158,8 @@ export interface SelectStatement {
   readonly distinctOn?: readonly Expr[] | null;
   /** VALUES lists (then targets/from are empty). */
   readonly values: readonly (readonly Expr[])[] | null;
-  readonly forUpdate: boolean;
+  /** The strongest locking clause on this SELECT (FOR UPDATE over FOR KEY SHARE), or null. */
+  readonly locking: RowLockStrength | null;
   /** GROUP BY with ROLLUP / CUBE / GROUPING SETS: every grouping set, spelled out (then groupBy is empty). */
   readonly groupingSets?: readonly (readonly Expr[])[] | null;
   /** GROUP BY DISTINCT: grouping sets that group by the same expressions count once. */

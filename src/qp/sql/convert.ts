@@ -4,7 +4,7 @@ import { alterTableForm, objectTypeWords } from './statement-forms.js';
 import { convertCopy } from './convert-copy.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
-  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition, ForeignKeyDefinition,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition, ForeignKeyDefinition, RowLockStrength,
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
@@ -218,13 +218,7 @@ function convertSelectBody(n: Json): SelectStatement {
   // DISTINCT is a list holding one empty node; DISTINCT ON lists its expressions.
   const distinctOn = n.distinctClause && n.distinctClause.length > 0 && Object.keys(n.distinctClause[0]).length > 0
     ? (n.distinctClause as Json[]).map(convertExpr) : null;
-  let forUpdate = false;
-  for (const lock of n.lockingClause ?? []) {
-    const strength = lock.LockingClause.strength;
-    if (strength !== 'LCS_FORUPDATE') throw unsupported('locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported');
-    if (lock.LockingClause.waitPolicy && lock.LockingClause.waitPolicy !== 'LockWaitBlock') throw unsupported('NOWAIT and SKIP LOCKED are not supported');
-    forUpdate = true;
-  }
+  const locking = lockingOf(n.lockingClause);
   const withTies = n.limitOption === 'LIMIT_OPTION_WITH_TIES';
   if (withTies && !(n.sortClause ?? []).length) throw new SqlError('42601', 'WITH TIES cannot be specified without ORDER BY clause');
   if (withTies && n.limitCount?.A_Const?.isnull) { // a literal NULL only, as transformLimitClause checks
@@ -248,9 +242,36 @@ function convertSelectBody(n: Json): SelectStatement {
     distinct: !!n.distinctClause && distinctOn === null,
     distinctOn,
     values,
-    forUpdate,
+    locking,
     windows: ((n.windowClause ?? []) as Json[]).map((w) => ({ name: String(w.WindowDef.name), spec: convertWindow(w.WindowDef) })),
   };
+}
+
+/** PostgreSQL's names of the locking strengths, for its messages. */
+const LOCKING_NAMES: Record<RowLockStrength, string> = { update: 'UPDATE', 'key-share': 'KEY SHARE' };
+
+/** A locking clause's strength; DSQL refuses FOR SHARE and FOR NO KEY UPDATE. */
+function lockStrength(lock: Json): RowLockStrength {
+  switch (lock.LockingClause.strength) {
+    case 'LCS_FORUPDATE': return 'update';
+    case 'LCS_FORKEYSHARE': return 'key-share';
+    default: throw unsupported('locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported');
+  }
+}
+
+/**
+ * A SELECT's locking clauses as one strength: FOR UPDATE when any clause is, since the
+ * executor locks every row of the statement alike (row-locks.ts) and FOR UPDATE conflicts with
+ * everything FOR KEY SHARE does.
+ */
+function lockingOf(clauses: readonly Json[] | undefined): RowLockStrength | null {
+  let locking: RowLockStrength | null = null;
+  for (const lock of clauses ?? []) {
+    const strength = lockStrength(lock);
+    if (lock.LockingClause.waitPolicy && lock.LockingClause.waitPolicy !== 'LockWaitBlock') throw unsupported('NOWAIT and SKIP LOCKED are not supported');
+    if (locking !== 'update') locking = strength;
+  }
+  return locking;
 }
 
 /** UNION/INTERSECT/EXCEPT [ALL]: the branches are planned by plan-setop.ts; ORDER BY/LIMIT sit on the node. */
@@ -259,16 +280,14 @@ function convertSetOperation(n: Json): SelectStatement {
   const op = ops[n.op as string];
   if (!op) throw unsupported(`set operation ${String(n.op)} is not supported`);
   // DSQL refuses the other locking strengths before PostgreSQL's own set-operation check.
-  if ((n.lockingClause as Json[] | undefined)?.some((lock) => lock.LockingClause.strength !== 'LCS_FORUPDATE')) {
-    throw unsupported('locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported');
-  }
-  if (n.lockingClause) throw unsupported('FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT');
+  const strengths = ((n.lockingClause ?? []) as Json[]).map(lockStrength);
+  if (strengths.length > 0) throw unsupported(`FOR ${LOCKING_NAMES[strengths[0]!]} is not allowed with UNION/INTERSECT/EXCEPT`);
   return {
     kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null,
     orderBy: (n.sortClause ?? []).map(convertSort),
     limit: n.limitCount ? convertExpr(n.limitCount) : null,
     offset: n.limitOffset ? convertExpr(n.limitOffset) : null,
-    distinct: false, values: null, forUpdate: false,
+    distinct: false, values: null, locking: null,
     setOperation: { op, all: !!n.all, left: convertSelect(n.larg), right: convertSelect(n.rarg) },
   };
 }

@@ -14,7 +14,7 @@ import * as types from './typesystem.js';
  * set operation, OFFSET, another LIMIT, FOR UPDATE or a data-modifying WITH query.
  */
 export function simplifyExistsQuery(select: SelectStatement, returnsSet: (call: Extract<Expr, { kind: 'func' }>) => boolean): SelectStatement {
-  if (select.setOperation || select.values || select.having || select.offset || select.forUpdate) return select;
+  if (select.setOperation || select.values || select.having || select.offset || select.locking !== null) return select;
   if ((select.groupingSets?.length ?? 0) > 0 || hasDataModifyingWith(select)) return select;
   const levelExprs: readonly Expr[] = [...select.targets.map((t) => t.expr), ...select.orderBy.map((s) => s.expr)];
   if (levelExprs.some((e) => containsAggregate(e, types.isAggregate))) return select;

@@ -33,7 +33,6 @@ export function planExplain(statement: ExplainStatement, pc: PlanContext, ctes: 
   return {
     columns: [{ name: 'QUERY PLAN', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }],
     build: () => new ExplainSource(target, statement.analyze, ctes()),
-    forUpdate: false,
     accessPaths: 'query' in target ? target.query.accessPaths : [],
   };
 }

@@ -13,7 +13,8 @@ import * as types from './typesystem.js';
  * Enforcement of FOREIGN KEY constraints the DSQL way (reference/dsql.md §2.2): lock-free and
  * optimistic. A referencing row's check reads the referenced key at the transaction's snapshot
  * (with its own writes on top) and records the referenced row's key-lock key as a key share;
- * deleting a referenced row, or changing a referenced column, locks that key-lock key. The
+ * deleting a row, or changing a key column, locks that key-lock key (the row writer does, for
+ * every table: SELECT … FOR KEY SHARE shares it too). The
  * adjudicator fails one of two concurrent transactions that share and lock the same key
  * (40001 OC000), while a non-key update of the parent, which locks nothing, never conflicts.
  *
@@ -87,22 +88,19 @@ export class ForeignKeyEnforcement {
     for (const foreignKey of this.outgoing) this.queueReferencingCheck(rt, foreignKey, row, key);
   }
 
+  /** The row writer has locked the row's key-lock key (plan-modify.ts). */
   deleted(rt: Runtime, row: readonly SqlValue[], key: Key): void {
-    if (this.incoming.length === 0) return;
-    rt.txn.lock(rowKeyLockKey(key));
     for (const { table, foreignKey } of this.incoming) this.queueReferencedChange(rt, table, foreignKey, row, null);
   }
 
+  /** A change of a referenced column is a key change: the row writer has locked the key-lock key. */
   updated(rt: Runtime, oldRow: readonly SqlValue[], oldKey: Key, newRow: readonly SqlValue[], newKey: Key): void {
     for (const foreignKey of this.outgoing) {
       if (!this.changed(foreignKey.columns, oldRow, newRow)) continue;
       this.queueReferencingCheck(rt, foreignKey, newRow, newKey);
     }
-    let locked = false;
     for (const { table, foreignKey } of this.incoming) {
       if (!this.changed(foreignKey.referencedColumns, oldRow, newRow)) continue;
-      if (!locked) rt.txn.lock(rowKeyLockKey(oldKey));
-      locked = true;
       this.queueReferencedChange(rt, table, foreignKey, oldRow, newRow);
     }
   }

@@ -39,7 +39,7 @@ export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: r
     union = {
       kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null,
       // SELECT DISTINCT: distinct over every set's rows together, which UNION (not ALL) is.
-      distinct: false, values: null, forUpdate: false, setOperation: { op: 'union', all: !statement.distinct, left: union, right: branch },
+      distinct: false, values: null, locking: null, setOperation: { op: 'union', all: !statement.distinct, left: union, right: branch },
     };
   }
   return { ...union, orderBy: statement.orderBy, limit: statement.limit, offset: statement.offset };
@@ -65,7 +65,7 @@ function distinctOnOverSets(statement: SelectStatement, typeOf: (exprs: readonly
   return {
     kind: 'select', targets: [{ expr: { kind: 'star', table: null, location: -1 }, alias: null, location: -1 }],
     from: [{ kind: 'subquery', query: sets, alias: 'grouping sets', columnAliases: [], location: -1 }],
-    where: null, groupBy: [], having: null, distinct: false, values: null, forUpdate: false,
+    where: null, groupBy: [], having: null, distinct: false, values: null, locking: null,
     distinctOn: statement.distinctOn!.map(ordinal),
     orderBy: statement.orderBy.map((item) => ({ ...item, expr: ordinal(item.expr) })),
     limit: statement.limit, offset: statement.offset, ...(statement.withTies ? { withTies: true } : {}),

@@ -60,7 +60,7 @@ function hasCallOrSubquery(node: unknown): boolean {
 /** Whether the subquery's shape lets existence be decided by the key set (see the top of the file). */
 function eligibleShape(select: SelectStatement): boolean {
   return !select.setOperation && select.values === null && select.groupBy.length === 0 && !select.groupingSets
-    && select.having === null && select.limit === null && select.offset === null && !select.with && !select.forUpdate
+    && select.having === null && select.limit === null && select.offset === null && !select.with && select.locking === null
     && (select.windows?.length ?? 0) === 0 && select.where !== null && select.from.length > 0 && !hasCallOrSubquery(select);
 }
 

@@ -7,6 +7,7 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import type { Transaction } from '../transaction.js';
 import type { AggregateCall } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
+import type { RowLockStrength } from './ast.js';
 import { rowKeyLockKey, type TableCodec } from './table-codec.js';
 import type { IndexInfo } from '../catalog/catalog.js';
 import * as types from './typesystem.js';
@@ -21,9 +22,12 @@ export type Row = SqlValue[];
 export interface Runtime {
   readonly ctx: ExecContext;
   readonly txn: Transaction;
-  /** SELECT … FOR UPDATE: every base row read is adjudicated as if written. */
-  readonly lockRows: boolean;
-  /** FOR UPDATE on a nested SELECT: expression subqueries' rows are locked too (row-locks.ts). */
+  /**
+   * SELECT … FOR UPDATE: every base row read is adjudicated as if written; FOR KEY SHARE: every
+   * base row read is carried as a key share. Null: no locking clause.
+   */
+  readonly lockRows: RowLockStrength | null;
+  /** A locking clause on a nested SELECT: expression subqueries' rows are locked too (row-locks.ts). */
   readonly lockSubqueryRows?: boolean;
   /** Checked between batches: a CancelRequest sets it. */
   cancelled: boolean;
@@ -39,9 +43,15 @@ export interface Runtime {
 
 /**
  * SELECT … FOR UPDATE adjudicates a row as if written, and also conflicts with a concurrent
- * foreign-key check that read it FOR KEY SHARE (DSQL's conflict matrix): its key-lock key too.
+ * FOR KEY SHARE of it (a SELECT's or a foreign-key check's; DSQL's conflict matrix): its
+ * key-lock key too. FOR KEY SHARE shares only the key-lock key, which a delete, a key change
+ * and FOR UPDATE lock (plan-modify.ts) and a non-key update leaves alone.
  */
 function lockRow(rt: Runtime, key: Key): void {
+  if (rt.lockRows === 'key-share') {
+    rt.txn.keyShare(rowKeyLockKey(key));
+    return;
+  }
   rt.txn.lock(key);
   rt.txn.lock(rowKeyLockKey(key));
 }
@@ -105,7 +115,7 @@ function decodedDetail(codec: TableCodec): string[] {
  */
 class ScannedRows implements RowVisitor {
   rows: Row[] = [];
-  /** Set for SELECT … FOR UPDATE: every row read is locked. */
+  /** Set for SELECT … FOR UPDATE / FOR KEY SHARE: every row read is locked. */
   lockFor: Runtime | null = null;
   keySlotRead = true;
 
@@ -219,7 +229,9 @@ export class PointLookup implements RowSource {
   }
 
   private found(rt: Runtime, key: Key, value: Uint8Array | null): Row[] {
-    if (rt.lockRows) lockRow(rt, key);
+    // FOR UPDATE locks an absent key too (a concurrent insert of it conflicts); a key share, as
+    // in PostgreSQL, holds only rows that exist.
+    if (rt.lockRows === 'update' || (rt.lockRows === 'key-share' && value !== null)) lockRow(rt, key);
     if (value === null) return [];
     return [this.codec.decodeRow(value, key)];
   }

@@ -14,7 +14,7 @@ import { bindCtes } from './plan-cte.js';
 import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
-import type { TableCodec } from './table-codec.js';
+import { rowKeyLockKey, type TableCodec } from './table-codec.js';
 import { columnDefaultText, refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
 import { ForeignKeyEnforcement, type ForeignKeyContext } from './foreign-keys.js';
 import * as types from './typesystem.js';
@@ -142,8 +142,13 @@ export class RowWriter {
     this.foreignKeys?.inserted(rt, row, key);
   }
 
+  /**
+   * A delete locks the row's key-lock key: it conflicts with a concurrent FOR KEY SHARE of the
+   * row (a SELECT's or a foreign-key check's; reference/dsql.md §4.2).
+   */
   delete(rt: Runtime, row: readonly SqlValue[], key: Uint8Array): void {
     rt.txn.put(key, null, key);
+    rt.txn.lock(rowKeyLockKey(key));
     for (const index of this.table.indexes) {
       if (index.primary) continue;
       rt.txn.put(this.codec.indexEntry(index, row, key).key, null, null);
@@ -151,10 +156,18 @@ export class RowWriter {
     this.foreignKeys?.deleted(rt, row, key);
   }
 
-  /** Replaces a row; index entries whose key changed move, and a changed unique key is checked. */
+  /**
+   * Replaces a row; index entries whose key changed move, and a changed unique key is checked.
+   * A change of a key column (DSQL: a column of a unique index, the primary key included; every
+   * Strata index is non-partial and on columns) locks the row's key-lock key, so it conflicts
+   * with a concurrent FOR KEY SHARE of the row; a non-key update does not. A key column changed
+   * when its encoded key changed: a value that sorts equal but is spelled otherwise (numeric
+   * 1.0 to 1.00) is no key change here, where PostgreSQL compares the stored bytes.
+   */
   async update(rt: Runtime, oldRow: readonly SqlValue[], oldKey: Uint8Array, newRow: readonly SqlValue[]): Promise<Uint8Array> {
     const newKey = this.table.primaryKey.length > 0 ? this.codec.primaryKey(newRow, null) : oldKey;
     const keyMoved = Buffer.compare(newKey, oldKey) !== 0;
+    let keyChanged = keyMoved;
     if (keyMoved) {
       if ((await rt.txn.getCurrent(newKey)) !== null) throw this.uniqueViolation(this.codec.primaryIndex, newRow);
       rt.txn.put(oldKey, null, oldKey);
@@ -163,14 +176,17 @@ export class RowWriter {
       if (index.primary) continue;
       const before = this.codec.indexEntry(index, oldRow, oldKey);
       const after = this.codec.indexEntry(index, newRow, newKey);
-      if (Buffer.compare(before.key, after.key) === 0 && Buffer.compare(before.value, after.value) === 0) continue;
-      if (after.uniqueChecked && Buffer.compare(before.key, after.key) !== 0 && (await rt.txn.getCurrent(after.key)) !== null) {
+      const entryMoved = Buffer.compare(before.key, after.key) !== 0;
+      if (!entryMoved && Buffer.compare(before.value, after.value) === 0) continue;
+      if (index.unique && entryMoved) keyChanged = true;
+      if (after.uniqueChecked && entryMoved && (await rt.txn.getCurrent(after.key)) !== null) {
         throw this.uniqueViolation(index, newRow);
       }
       rt.txn.put(before.key, null, null);
       rt.txn.put(after.key, after.value, null);
     }
     rt.txn.put(newKey, this.codec.encodeRow(newRow), newKey);
+    if (keyChanged) rt.txn.lock(rowKeyLockKey(oldKey));
     this.foreignKeys?.updated(rt, oldRow, oldKey, newRow, newKey);
     return newKey;
   }
@@ -453,7 +469,7 @@ function planJoinedTargets(table: TableInfo, relation: string, statement: Update
   const targetItem: FromItem = { kind: 'table', schema: statement.schema, name: statement.table, alias: statement.alias, location: statement.location };
   const select: SelectStatement = {
     kind: 'select', targets, from: [targetItem, ...others], where: statement.where, groupBy: [], having: null,
-    orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
+    orderBy: [], limit: null, offset: null, distinct: false, values: null, locking: null,
   };
   const query = planSelect(select, pc);
   const first = query.columns.length - names.length;

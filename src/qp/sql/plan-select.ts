@@ -95,7 +95,6 @@ export interface PlannedQuery {
   readonly columns: readonly OutputColumn[];
   /** Builds a fresh operator tree for one execution. */
   readonly build: () => RowSource;
-  readonly forUpdate: boolean;
   /** How the first table is read (for tests and EXPLAIN). */
   readonly accessPaths: readonly AccessPath['kind'][];
 }
@@ -126,7 +125,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     // The grouping expressions' types, from the rows they are computed over.
     const over = (exprs: readonly Expr[]) => planSelect({
       kind: 'select', targets: exprs.map((expr) => ({ expr, alias: null, location: -1 })), from: statement.from, where: null,
-      groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
+      groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, locking: null,
     }, pc).columns;
     const planned = planSelect(expandGroupingSets(statement, (exprs) => over(exprs).map((c) => c.oid)), pc);
     // A plain column keeps its origin on the wire, as in PostgreSQL, though the sets' union has none.
@@ -220,7 +219,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     if ((limitExpr || offsetExpr) && !statement.withTies) source = new Limit(source, limitExpr, offsetExpr);
     return source;
   };
-  return { columns, build: finalBuild, forUpdate: statement.forUpdate, accessPaths: from.accessPaths };
+  return { columns, build: finalBuild, accessPaths: from.accessPaths };
 }
 
 function limitValue(expr: Expr, pc: PlanContext, clause: string): Evaluator {
@@ -260,7 +259,6 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
       if (limitExpr || offsetExpr) source = new Limit(source, limitExpr, offsetExpr);
       return source;
     },
-    forUpdate: false,
     accessPaths: [],
   };
 }

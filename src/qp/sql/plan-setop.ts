@@ -47,7 +47,6 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
       if (limit || offset) source = new Limit(source, limit, offset);
       return source;
     },
-    forUpdate: false,
     accessPaths: [...left.accessPaths, ...right.accessPaths],
   };
 }

@@ -42,7 +42,7 @@ export function inlineSetCall(fn: FunctionInfo, args: readonly Expr[], location:
   const argColumn = (index: number): Expr => ({ kind: 'column', schema: null, table: '__fn_args', name: `__fn_arg_${index}`, location });
   const body = mapTree(functionBody(fn, tableColumns), (node) => (node['kind'] === 'param' ? argColumn(node['index'] as number) : undefined)) as SelectStatement;
   const select = (targets: SelectStatement['targets'], from: SelectStatement['from'], where: Expr | null): SelectStatement => ({
-    kind: 'select', targets, from, where, groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
+    kind: 'select', targets, from, where, groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, locking: null,
   });
   const argsRow = select(args.map((arg, i) => ({ expr: { kind: 'cast', arg, type: typeName(fn.args[i]!.typeOid), location }, alias: `__fn_arg_${i + 1}`, location })), [], null);
   const bodyItem = { kind: 'subquery' as const, query: body, alias: '__fn_body', columnAliases: ['__fn_result'], lateral: true, location };

@@ -62,12 +62,12 @@ export function inlineCall(fn: FunctionInfo, args: readonly Expr[], location: nu
     const inner = mapTree(body, (node) => (node['kind'] === 'param' ? argColumn(node['index'] as number) : undefined)) as SelectStatement;
     const argsRow: SelectStatement = {
       kind: 'select', targets: args.map((_, i) => ({ expr: argument(i + 1), alias: `__fn_arg_${i + 1}`, location })),
-      from: [], where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
+      from: [], where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, locking: null,
     };
     const wrapper: SelectStatement = {
       kind: 'select', targets: [{ expr: { kind: 'subquery', mode: 'scalar', select: inner, unsupported: null, location }, alias: null, location }],
       from: args.length > 0 ? [{ kind: 'subquery', query: argsRow, alias: '__fn_args', columnAliases: [], location }] : [],
-      where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, forUpdate: false,
+      where: null, groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, locking: null,
     };
     expr = { kind: 'subquery', mode: 'scalar', select: wrapper, unsupported: null, location };
   }

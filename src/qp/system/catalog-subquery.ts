@@ -120,7 +120,7 @@ function planFromItem(item: FromItem, offset: number, ctx: CompileContext, catal
 
 function checkForm(select: SelectStatement, mode: SubqueryExpr['mode'], location: number): void {
   if (select.setOperation || select.values) throw unsupported('this form of subquery is not supported yet', location);
-  if (select.groupBy.length > 0 || select.having || select.distinct || select.limit || select.offset || select.forUpdate) {
+  if (select.groupBy.length > 0 || select.having || select.distinct || select.limit || select.offset || select.locking !== null) {
     throw unsupported('GROUP BY, DISTINCT, LIMIT and OFFSET are not supported in subqueries yet', location);
   }
   if (select.targets.some((t) => t.expr.kind === 'star' || containsAggregate(t.expr, types.isAggregate))) {
