@@ -200,23 +200,25 @@ export class MvccStorage implements StorageNode {
   }
 
   read(request: ReadRequest): Promise<ReadResult> {
-    const collect = () => {
+    return this.whenReadable(request, () => {
       const sink = new CollectingSink();
       const resumeKey = this.scan(request, sink);
       return { keys: sink.keys, values: sink.values, resumeKey };
-    };
-    if (this.safeTime.safeTime() >= request.readTimestamp) return settle(collect);
-    return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(collect);
+    });
   }
 
   readEach(request: ReadRequest, visitor: RowVisitor): Promise<VisitedRead> {
-    const visit = () => {
+    return this.whenReadable(request, () => {
       const sink = new VisitingSink(visitor);
       const resumeKey = this.scan(request, sink);
       return { rows: sink.taken, resumeKey };
-    };
-    if (this.safeTime.safeTime() >= request.readTimestamp) return settle(visit);
-    return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(visit);
+    });
+  }
+
+  /** Runs `read` once safe time has passed the request's read timestamp (at once when it has). */
+  private whenReadable<T>(request: ReadRequest, read: () => T): Promise<T> {
+    if (this.safeTime.safeTime() >= request.readTimestamp) return settle(read);
+    return this.safeTime.waitFor(request.readTimestamp, { start: request.start, end: request.end }).then(read);
   }
 
   /** The visible rows of the range, counted where they are stored: only the totals leave storage. */

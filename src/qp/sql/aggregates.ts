@@ -1,4 +1,4 @@
-import { SqlError } from '../../contracts/errors.js';
+import { SqlError, assert } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import { isVarianceAggregate, newVarianceState, varianceResultType } from './variance-aggregates.js';
 
@@ -346,35 +346,41 @@ class ExactSumState implements AggregateState {
   constructor(private readonly name: 'sum' | 'avg', private readonly math: AggregateArithmetic) {}
 
   add(v: SqlValue): void {
-    if (v === null) return;
-    this.count++;
-    if (typeof v === 'bigint') {
-      if (this.scale === 0) { this.atScale++; this.addCoefficient(v); } else this.big += v * 10n ** BigInt(this.scale);
-      return;
-    }
-    const n = v as NumericValue;
-    if (n.special) this.countSpecial(n.special, 1);
-    else if (n.scale === this.scale) { this.atScale++; this.addCoefficient(n.coefficient); }
-    else if (n.scale > this.scale) {
-      this.big = this.coefficient() * 10n ** BigInt(n.scale - this.scale) + n.coefficient;
-      this.small = 0;
-      this.scale = n.scale;
-      this.atScale = 1;
-    } else this.big += n.coefficient * 10n ** BigInt(this.scale - n.scale);
+    if (v !== null) this.change(v, 1);
   }
 
   remove(v: SqlValue): boolean {
     if (v === null) return true;
-    this.count--;
-    if (typeof v === 'bigint') {
-      if (this.scale === 0) { this.atScale--; this.addCoefficient(-v); } else this.big -= v * 10n ** BigInt(this.scale);
-    } else if ((v as NumericValue).special) this.countSpecial((v as NumericValue).special!, -1);
-    else {
-      const n = v as NumericValue;
-      if (n.scale === this.scale) { this.atScale--; this.addCoefficient(-n.coefficient); } else this.big -= n.coefficient * 10n ** BigInt(this.scale - n.scale);
-    }
+    this.change(v, -1);
     if (this.count === 0) { this.big = 0n; this.small = 0; this.scale = 0; this.atScale = 0; return true; }
     return this.atScale > 0 || this.scale === 0;
+  }
+
+  /** Adds (sign 1) or takes away (sign −1) one input value; the sign is applied without a bigint per row. */
+  private change(v: SqlValue, sign: 1 | -1): void {
+    this.count += sign;
+    if (typeof v === 'bigint') return this.changeAt(v, 0, sign);
+    const n = v as NumericValue;
+    if (n.special) this.countSpecial(n.special, sign);
+    else this.changeAt(n.coefficient, n.scale, sign);
+  }
+
+  /** Adds ± a coefficient at `scale`: at the state's scale in the double while exact, else rescaled. */
+  private changeAt(coefficient: bigint, scale: number, sign: 1 | -1): void {
+    if (scale === this.scale) {
+      this.atScale += sign;
+      this.addCoefficient(coefficient, sign);
+    } else if (scale > this.scale) {
+      // Only an added value raises the scale: a removed one was added at or below it.
+      assert(sign > 0, 'a removed value is at or below the sum\'s scale');
+      this.big = this.coefficient() * 10n ** BigInt(scale - this.scale) + coefficient;
+      this.small = 0;
+      this.scale = scale;
+      this.atScale = 1;
+    } else {
+      const scaled = coefficient * 10n ** BigInt(this.scale - scale);
+      this.big = sign > 0 ? this.big + scaled : this.big - scaled;
+    }
   }
 
   result(): SqlValue {
@@ -383,9 +389,9 @@ class ExactSumState implements AggregateState {
     return this.name === 'sum' ? total : this.math.numericDivide(total, this.math.numericFromBigInt(BigInt(this.count)));
   }
 
-  private addCoefficient(c: bigint): void {
-    if (c > EXACT_DOUBLE_BIG || c < -EXACT_DOUBLE_BIG) { this.big += c; return; }
-    const small = this.small + Number(c);
+  private addCoefficient(c: bigint, sign: 1 | -1): void {
+    if (c > EXACT_DOUBLE_BIG || c < -EXACT_DOUBLE_BIG) { this.big = sign > 0 ? this.big + c : this.big - c; return; }
+    const small = this.small + sign * Number(c);
     if (small > EXACT_DOUBLE || small < -EXACT_DOUBLE) { this.big += BigInt(small); this.small = 0; } else this.small = small;
   }
 
