@@ -4,7 +4,7 @@ import { consoleHostRefusal, startWebConsole, type WebConsole } from '../console
 import { SystemClock } from '../env/clock.js';
 import { NodeDisk } from '../env/disk.js';
 import { listenHttp } from '../env/http-server.js';
-import { connectPostgresTls } from '../env/postgres-socket.js';
+import { connectPostgresTls, sendCancelRequest } from '../env/postgres-socket.js';
 import { SystemRandom } from '../env/random.js';
 import { SystemTimers } from '../env/timers.js';
 import { parseOptions } from './args.js';
@@ -54,7 +54,7 @@ export function startConsole(settings: ConsoleSettings, database: ConsoleDatabas
     target: { host: database.host, port: database.port, ca: database.ca, defaultServerName: database.serverName },
   }, {
     clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(),
-    connect: connectPostgresTls, listen: listenHttp,
+    connect: { open: connectPostgresTls, cancel: sendCancelRequest }, listen: listenHttp,
   });
 }
 

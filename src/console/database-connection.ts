@@ -35,7 +35,13 @@ export interface StatementResult {
   readonly elapsedMs: number;
 }
 
-export type Connector = (address: ServerAddress) => Promise<ServerStream>;
+/** How the console reaches the server (src/env/postgres-socket.ts). */
+export interface Connector {
+  /** A TLS connection, as a client with sslmode=require (or verify-full when a CA is given). */
+  open(address: ServerAddress): Promise<ServerStream>;
+  /** Sends a CancelRequest on a connection of its own. */
+  cancel(address: ServerAddress, request: Uint8Array): Promise<void>;
+}
 
 /** The message of a refused sign-in, with the server's fields when the server refused. */
 export class SignInError extends Error {
@@ -85,7 +91,7 @@ export class DatabaseConnection {
   static async open(connect: Connector, address: ServerAddress, user: string, token: string, clock: Clock): Promise<DatabaseConnection> {
     let stream: ServerStream;
     try {
-      stream = await connect(address);
+      stream = await connect.open(address);
     } catch (error) {
       throw new SignInError(`cannot reach the database at ${address.host}:${address.port}: ${(error as Error).message}`, null);
     }
@@ -191,15 +197,11 @@ export class DatabaseConnection {
     });
   }
 
-  /** Asks the server to cancel the running statement (CancelRequest on a new connection). */
+  /** Asks the server to cancel the running statement (a CancelRequest on a connection of its own). */
   async cancel(): Promise<boolean> {
     const key = this.key;
     if (key === null || !this.busy) return false;
-    const stream = await this.connect(this.address);
-    await new Promise<void>((done) => {
-      stream.onClose(() => done());
-      stream.write(encodeCancelRequest(key.processId, key.secretKey));
-    });
+    await this.connect.cancel(this.address, encodeCancelRequest(key.processId, key.secretKey));
     return true;
   }
 

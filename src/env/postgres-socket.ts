@@ -67,3 +67,19 @@ function stream(socket: tls.TLSSocket): ServerStream {
     close: () => socket.destroy(),
   };
 }
+
+/**
+ * Sends a CancelRequest the way libpq does: on a new plain connection, which the server closes
+ * at once. Plain because it carries no credential (a process id and a secret only valid for
+ * the session), and because a relay that splices TLS unopened can route it only if it can read
+ * it (src/env/splice.ts sends it to every query processor).
+ */
+export function sendCancelRequest(address: ServerAddress, request: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address.host, port: address.port }, () => socket.end(request));
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
+    socket.once('error', reject);
+    socket.once('close', () => resolve());
+    socket.resume();
+  });
+}

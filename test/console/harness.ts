@@ -10,7 +10,7 @@ import type { ConsoleLimits } from '../../src/console/console-sessions.js';
 import { SystemClock } from '../../src/env/clock.js';
 import { NodeDisk } from '../../src/env/disk.js';
 import { listenHttp } from '../../src/env/http-server.js';
-import { connectPostgresTls } from '../../src/env/postgres-socket.js';
+import { connectPostgresTls, sendCancelRequest } from '../../src/env/postgres-socket.js';
 import { SystemRandom } from '../../src/env/random.js';
 import { SystemTimers } from '../../src/env/timers.js';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
@@ -42,7 +42,7 @@ export async function startConsoleHarness(limits: Partial<ConsoleLimits> = {}): 
     target: { host: '127.0.0.1', port: cluster.port, ca: readFileSync(join(cluster.dataDir, 'tls', 'server.crt'), 'utf8'), defaultServerName: cluster.cluster.endpoint },
   }, {
     clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(),
-    connect: connectPostgresTls, listen: listenHttp,
+    connect: { open: connectPostgresTls, cancel: sendCancelRequest }, listen: listenHttp,
   });
   return {
     cluster,
