@@ -166,14 +166,16 @@ function renderStatement(statement, text) {
   const box = el('section', 'result');
   const head = el('div', 'result-head');
   head.append(el('span', 'sql', statement.sql.replace(/\s+/g, ' ')));
-  const tag = statement.error ? 'ERROR' : statement.commandTag ?? (statement.columns ? '' : 'empty query');
+  const tag = statement.error ? 'ERROR'
+    : statement.truncated ? `first ${statement.rows.length.toLocaleString('en-US')} rows`
+    : statement.commandTag ?? (statement.columns ? '' : 'empty query');
   head.append(el('span', 'tag', tag), el('span', 'elapsed', `${statement.elapsedMs.toFixed(1)} ms`));
   box.append(head);
   for (const notice of statement.notices) {
     box.append(el('div', 'notice', `${notice.severity}: ${notice.message}${notice.detail ? `\nDETAIL: ${notice.detail}` : ''}${notice.hint ? `\nHINT: ${notice.hint}` : ''}`));
   }
-  if (statement.columns) box.append(grid(statement));
   if (statement.truncated) box.append(el('div', 'note', ROW_CAP_NOTE(statement.rows.length)));
+  if (statement.columns) box.append(grid(statement));
   if (statement.error) {
     box.append(errorBox(statement.error, statement.errorIndex === null ? null : { text, index: statement.errorIndex }));
     if (statement.errorIndex !== null) markPosition(text, statement.errorIndex);
