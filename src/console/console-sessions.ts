@@ -103,7 +103,7 @@ export class ConsoleSessions {
     if (session !== undefined && session.tabs.size >= this.deps.limits.maxConnectionsPerSession) {
       throw new ConsoleError(409, `at most ${this.deps.limits.maxConnectionsPerSession} connections at once; close one first`);
     }
-    const database = await DatabaseConnection.open(this.deps.connect, this.address(token), user, token, this.deps.clock);
+    const database = await DatabaseConnection.open(this.deps.connect, this.address(token), user, token, this.deps.clock, this.deps.timers);
     if (session === undefined) {
       session = { id: this.newId(), tabs: new Map() };
       this.sessions.set(session.id, session);

@@ -1,4 +1,4 @@
-import type { Clock } from '../contracts/time.js';
+import type { Clock, Timers } from '../contracts/time.js';
 import type { ServerAddress, ServerStream } from '../env/postgres-socket.js';
 import {
   BackendDecoder, encodeBind, encodeCancelRequest, encodeClosePortal, encodeCopyFail, encodeDescribePortal, encodeExecute,
@@ -55,6 +55,7 @@ export class SignInError extends Error {
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 const MAX_NOTICES_PER_STATEMENT = 100;
 const APPLICATION_NAME = 'strata-console';
+const SIGN_IN_TIMEOUT_MS = 30_000;
 
 export class DatabaseConnection {
   private readonly decoder = new BackendDecoder(MAX_MESSAGE_BYTES);
@@ -88,7 +89,7 @@ export class DatabaseConnection {
   }
 
   /** Connects and signs in as `user` with `token`; throws SignInError when refused. */
-  static async open(connect: Connector, address: ServerAddress, user: string, token: string, clock: Clock): Promise<DatabaseConnection> {
+  static async open(connect: Connector, address: ServerAddress, user: string, token: string, clock: Clock, timers: Timers): Promise<DatabaseConnection> {
     let stream: ServerStream;
     try {
       stream = await connect.open(address);
@@ -96,13 +97,20 @@ export class DatabaseConnection {
       throw new SignInError(`cannot reach the database at ${address.host}:${address.port}: ${(error as Error).message}`, null);
     }
     const connection = new DatabaseConnection(stream, address, connect, clock);
+    // A server that accepts TLS and then says nothing must not hold a sign-in (and its slot) forever.
+    const timeout = timers.setTimeout(() => {
+      connection.ended(`no answer to the sign-in within ${SIGN_IN_TIMEOUT_MS / 1000} s`);
+      stream.close();
+    }, SIGN_IN_TIMEOUT_MS);
     try {
       await connection.signIn(user, token);
+      await connection.loadTypeNames();
     } catch (error) {
       stream.close();
-      throw error;
+      throw error instanceof SignInError ? error : new SignInError((error as Error).message, null);
+    } finally {
+      timers.clearTimeout(timeout);
     }
-    await connection.loadTypeNames();
     return connection;
   }
 
