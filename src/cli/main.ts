@@ -2,11 +2,14 @@ import { startCommand } from './start.js';
 import { tokenCommand } from './token.js';
 import { nodeCommand } from './node.js';
 import { localCommand } from './local.js';
+import { consoleCommand } from './console.js';
 
 const USAGE = `usage: strata <command> [options]
 
 commands:
-  start [--data-dir DIR] [--port N] [--host H]      run the embedded cluster
+  start [--data-dir DIR] [--port N] [--host H] [--console-port N]
+                                                     run the embedded cluster (and the web console)
+  console --host H --port P [--console-port N]       the web console for any Strata endpoint
   token [--data-dir DIR] [--admin | --user NAME] [--expires-in SECONDS]
                                                      print a connection token
   local up|status|kill|restart|down --dir DIR        a multi-process cluster on this machine
@@ -21,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'token': return tokenCommand(rest, out);
     case 'local': return localCommand(rest, out);
     case 'node': return nodeCommand(rest, out);
+    case 'console': return consoleCommand(rest, out);
     case undefined:
     case '-h':
     case '--help':

@@ -1,13 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startEmbedded } from '../node/embedded.js';
 import { parseOptions } from './args.js';
+import { CONSOLE_OPTIONS, consoleSettings, startConsole, type ConsoleSettings } from './console.js';
 
 /** `strata start`: every component in one process until SIGINT/SIGTERM. */
 export async function startCommand(args: string[], out: (line: string) => void): Promise<number> {
   let options;
+  let web: ConsoleSettings | null;
   try {
-    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string' });
+    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string', ...CONSOLE_OPTIONS });
+    web = consoleSettings(options, false);
   } catch (error) {
     process.stderr.write(`strata start: ${(error as Error).message}\n`);
     return 2;
@@ -32,10 +36,14 @@ export async function startCommand(args: string[], out: (line: string) => void):
   const dirArg = dataDir === resolve('./strata-data') ? '' : ` --data-dir ${dataDir}`;
   out(`strata ready on ${host}:${cluster.port} (data in ${dataDir}, cluster endpoint ${cluster.endpoint})`);
   out(`connect: PGPASSWORD="$(npx strata token${dirArg} --admin)" psql "host=${host} port=${cluster.port} user=admin dbname=postgres sslmode=require"`);
+  // The console's connections verify the cluster's own certificate (docs/console.md).
+  const webConsole = web && await startConsole(web, { host, port: cluster.port, ca: readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8'), serverName: cluster.endpoint })
+    .catch(async (error: Error) => { await cluster.stop(); throw error; });
+  if (webConsole) out(`console: ${webConsole.url}`);
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       out(`strata: ${signal}, stopping`);
-      cluster.stop().then(done, (error: unknown) => {
+      Promise.all([webConsole?.stop(), cluster.stop()]).then(() => done(), (error: unknown) => {
         process.stderr.write(`strata: error while stopping: ${(error as Error).message}\n`);
         done();
       });
