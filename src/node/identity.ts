@@ -100,6 +100,18 @@ async function loadOrCreate(disk: Disk, random: RandomSource, dataDir: string, o
   return { ...stored, ...tls };
 }
 
+/**
+ * Gives a new data dir a chosen identity instead of a drawn one: a created cluster has its own
+ * id and endpoint and signs with its account's keys (the data directory's). A later
+ * `loadOrCreateIdentity` reads it and makes the certificate for its endpoint.
+ */
+export async function seedIdentity(disk: Disk, dataDir: string, seed: Omit<StoredIdentity, 'endpoint'>): Promise<void> {
+  const stored: StoredIdentity = { ...seed, endpoint: endpointFor(seed.clusterId, seed.region) };
+  if (!CLUSTER_ID.test(stored.clusterId) || !REGION.test(stored.region)) throw new Error(`invalid cluster id or region for ${dataDir}`);
+  await disk.mkdir(dataDir);
+  await disk.writeFileAtomic(join(dataDir, 'identity.json'), Buffer.from(`${JSON.stringify({ version: IDENTITY_VERSION, ...stored }, null, 2)}\n`));
+}
+
 function newIdentity(random: RandomSource, region: string): StoredIdentity {
   const clusterId = randomString(random, CLUSTER_ID_ALPHABET, 26);
   return {
