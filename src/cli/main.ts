@@ -6,8 +6,9 @@ import { localCommand } from './local.js';
 const USAGE = `usage: strata <command> [options]
 
 commands:
-  start [--data-dir DIR] [--port N] [--host H]      run the embedded cluster
-  token [--data-dir DIR] [--admin | --user NAME] [--expires-in SECONDS]
+  start [--data-dir DIR] [--port N] [--host H] [--api-port N|off]
+                                                     run the embedded cluster and its control plane
+  token [--data-dir DIR] [--cluster ID] [--admin | --user NAME] [--expires-in SECONDS]
                                                      print a connection token
   local up|status|kill|restart|down --dir DIR        a multi-process cluster on this machine
   node --role ROLE --config FILE [--name NAME]       run one role of a distributed cluster
