@@ -15,10 +15,11 @@ const CLIENT_HELLO = 1;
 const SERVER_NAME_EXTENSION = 0;
 const HOST_NAME = 0;
 /**
- * A ClientHello is a few hundred bytes (a couple of KiB with post-quantum key shares); a peek
- * that reads more than this without a whole one is not a TLS client worth waiting for.
+ * A ClientHello is a few hundred bytes (a couple of KiB with post-quantum key shares) and fits
+ * one 16 KiB TLS record; a peek that reads more than this without a whole one is not a TLS
+ * client worth waiting for. The bound also caps the work of re-reading the bytes per chunk.
  */
-export const MAX_PEEK_BYTES = 64 * 1024;
+export const MAX_PEEK_BYTES = 18 * 1024;
 
 /** What the bytes read so far say about a new connection. */
 export type PeekVerdict =
@@ -50,10 +51,14 @@ export function classifyFirstBytes(bytes: Uint8Array, afterSslRequest: boolean):
   return { kind: 'plain' };
 }
 
-/** Gathers the handshake message across TLS records until the ClientHello is whole. */
+/**
+ * Gathers the handshake message across TLS records until the ClientHello is whole. Linear in
+ * the bytes: the records are only walked, and joined once, when the message is complete.
+ */
 function readClientHello(bytes: Uint8Array): PeekVerdict {
   const handshake: Uint8Array[] = [];
   let gathered = 0;
+  let needed = -1;
   let offset = 0;
   while (offset + TLS_RECORD_HEADER_BYTES <= bytes.length) {
     if (bytes[offset] !== TLS_HANDSHAKE_RECORD) return { kind: 'malformed', reason: 'a TLS record before the ClientHello ends is not a handshake record' };
@@ -63,14 +68,15 @@ function readClientHello(bytes: Uint8Array): PeekVerdict {
     handshake.push(bytes.subarray(start, start + length));
     gathered += length;
     offset = start + length;
-    if (gathered >= HANDSHAKE_HEADER_BYTES) {
+    if (needed < 0 && gathered >= HANDSHAKE_HEADER_BYTES) {
+      const header = concat(handshake, gathered).subarray(0, HANDSHAKE_HEADER_BYTES);
+      if (header[0] !== CLIENT_HELLO) return { kind: 'malformed', reason: 'the first TLS handshake message is not a ClientHello' };
+      needed = HANDSHAKE_HEADER_BYTES + ((header[1]! << 16) | (header[2]! << 8) | header[3]!);
+    }
+    if (needed >= 0 && gathered >= needed) {
       const message = concat(handshake, gathered);
-      if (message[0] !== CLIENT_HELLO) return { kind: 'malformed', reason: 'the first TLS handshake message is not a ClientHello' };
-      const bodyLength = (message[1]! << 16) | (message[2]! << 8) | message[3]!;
-      if (gathered >= HANDSHAKE_HEADER_BYTES + bodyLength) {
-        const serverName = serverNameOf(message.subarray(HANDSHAKE_HEADER_BYTES, HANDSHAKE_HEADER_BYTES + bodyLength));
-        return typeof serverName === 'object' ? serverName : { kind: 'tls', serverName: serverName === '' ? null : serverName };
-      }
+      const serverName = serverNameOf(message.subarray(HANDSHAKE_HEADER_BYTES, needed));
+      return typeof serverName === 'object' ? serverName : { kind: 'tls', serverName: serverName === '' ? null : serverName };
     }
   }
   return bytes.length >= MAX_PEEK_BYTES ? { kind: 'malformed', reason: `no whole ClientHello in ${MAX_PEEK_BYTES} bytes` } : { kind: 'more' };
