@@ -236,10 +236,9 @@ export class ControlPlane {
   private async bringUp(record: ClusterRecord): Promise<void> {
     try {
       await this.options.cores.open(record.id, join(this.clustersDir, record.id));
-      if (record.status !== 'ACTIVE') {
-        record.status = 'ACTIVE';
-        await this.registry.save();
-      }
+      // Not saved now: a CREATING cluster is opened at the next start all the same, and turns
+      // ACTIVE then; the next save records it. One fsync less before a new cluster serves.
+      record.status = 'ACTIVE';
     } catch (error) {
       this.env.log.error(`cluster ${record.id} failed to open: ${(error as Error).message}`);
       record.status = 'FAILED';

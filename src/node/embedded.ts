@@ -18,7 +18,7 @@ import { LocalAdjudicator, type AcknowledgeAt } from '../adjudicator/adjudicator
 import { MvccStorage } from '../storage/mvcc-storage.js';
 import { Crossbar } from '../crossbar/crossbar.js';
 import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
-import { loadOrCreateIdentity, seedIdentity, type ClusterIdentity } from './identity.js';
+import { endpointFor, loadOrCreateIdentity, loadOrCreateWildcardTls, type ClusterIdentity } from './identity.js';
 import { columnKeyOf } from './column-key.js';
 import { startQueryService } from './query-service.js';
 import { WorkerPool } from './worker-pool.js';
@@ -101,7 +101,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, options.dataDir);
   const core = await openCore(env, options.dataDir);
   const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
-  const host = new ClusterHost((id, directory) => serveCreatedCluster(env, identity, id, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey)));
+  // Made on the first open, once for all created clusters.
+  let sharedTls: Promise<{ tlsKey: string; tlsCert: string }> | null = null;
+  const host = new ClusterHost(async (id, directory) => {
+    sharedTls ??= loadOrCreateWildcardTls(env.disk, join(options.dataDir, 'clusters'), identity.region, env.clock);
+    const clusterIdentity: ClusterIdentity = { ...identity, ...await sharedTls, clusterId: id, endpoint: endpointFor(id, identity.region) };
+    return serveCreatedCluster(env, clusterIdentity, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey));
+  });
   let defaultFront: Front | null = null;
   const cancelEverywhere = (processId: number, secretKey: number): void => {
     defaultFront?.cancel(processId, secretKey);
@@ -218,19 +224,17 @@ async function replayJournal(journal: FileJournal, storage: MvccStorage): Promis
 }
 
 /**
- * A created cluster: its own identity (its id and endpoint, the data directory's keys and
- * region), its own database, and a query service in this process. Workers serve only the
+ * A created cluster: its identity (its id and endpoint; the data directory's keys and region,
+ * as an AWS account's keys sign for all its clusters; the shared certificate), its own
+ * database in `directory`, and a query service in this process. Workers serve only the
  * default cluster: a worker opens its cluster's store as a follower, and one pool per created
  * cluster would cost processes the two-core default never has anyway (docs/control-plane.md).
  */
 async function serveCreatedCluster(
-  env: Env, account: ClusterIdentity, id: string, directory: string, maxConnections: number,
+  env: Env, identity: ClusterIdentity, directory: string, maxConnections: number,
   onCancelRequest: (processId: number, secretKey: number) => void,
 ): Promise<ServedCluster> {
-  if (!await env.disk.exists(join(directory, 'identity.json'))) {
-    await seedIdentity(env.disk, directory, { clusterId: id, region: account.region, accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey });
-  }
-  const identity = await loadOrCreateIdentity(env.disk, env.random, directory, { clock: env.clock, region: account.region });
+  await env.disk.mkdir(directory);
   const core = await openCore(env, directory);
   let service;
   try {

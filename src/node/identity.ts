@@ -101,15 +101,14 @@ async function loadOrCreate(disk: Disk, random: RandomSource, dataDir: string, o
 }
 
 /**
- * Gives a new data dir a chosen identity instead of a drawn one: a created cluster has its own
- * id and endpoint and signs with its account's keys (the data directory's). A later
- * `loadOrCreateIdentity` reads it and makes the certificate for its endpoint.
+ * The certificate the clusters created through the control plane share, for
+ * `*.dsql.<region>.on.aws` (and localhost, 127.0.0.1), in `<directory>/tls/`: made once, so a
+ * new cluster costs no key generation and no file writes of its own (docs/control-plane.md).
  */
-export async function seedIdentity(disk: Disk, dataDir: string, seed: Omit<StoredIdentity, 'endpoint'>): Promise<void> {
-  const stored: StoredIdentity = { ...seed, endpoint: endpointFor(seed.clusterId, seed.region) };
-  if (!CLUSTER_ID.test(stored.clusterId) || !REGION.test(stored.region)) throw new Error(`invalid cluster id or region for ${dataDir}`);
-  await disk.mkdir(dataDir);
-  await disk.writeFileAtomic(join(dataDir, 'identity.json'), Buffer.from(`${JSON.stringify({ version: IDENTITY_VERSION, ...stored }, null, 2)}\n`));
+export async function loadOrCreateWildcardTls(disk: Disk, directory: string, region: string, clock?: Clock): Promise<{ tlsKey: string; tlsCert: string }> {
+  if (!REGION.test(region)) throw new Error(`invalid region "${region}"`);
+  await disk.mkdir(join(directory, 'tls'));
+  return loadOrCreateTls(disk, directory, `*.dsql.${region}.on.aws`, clock);
 }
 
 function newIdentity(random: RandomSource, region: string): StoredIdentity {
