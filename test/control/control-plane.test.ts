@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -201,6 +201,13 @@ describe('the control plane through @aws-sdk/client-dsql', () => {
       const viaSigner = await connect(node, endpointB, await signer.getDbConnectAdminAuthToken());
       assert.deepEqual((await viaSigner.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
       await viaSigner.end();
+
+      // verify-full: created clusters present the data directory's *.dsql.<region>.on.aws certificate.
+      const ca = await readFile(join(dataDir, 'clusters', 'tls', 'server.crt'), 'utf8');
+      const verified = new pg.Client({ host: '127.0.0.1', port: node.port, user: 'admin', database: 'postgres', password: await node.tokenFor(endpointA), ssl: { ca, servername: endpointA } });
+      await verified.connect();
+      assert.equal((await verified.query('SELECT count(*)::int AS n FROM only_in_a')).rows[0].n, 1);
+      await verified.end();
 
       // A token names its cluster: A's token does not open B.
       const crossed = await refusal(connect(node, endpointB, await node.tokenFor(endpointA)));
