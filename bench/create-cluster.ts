@@ -5,7 +5,8 @@
  * by SNI. In between: GetCluster polled without pause until ACTIVE (the SDK's waiters poll
  * every 2 s or more, which would only measure their delay). The parts are printed too: the
  * CreateCluster call, the wait for ACTIVE, and connect + query. The clusters are kept, so the
- * last ones are created beside N − 1 others; the node's RSS after all is printed.
+ * last ones are created beside N − 1 others; the node's RSS after all is printed, and what one
+ * durable file write (Disk.writeFileAtomic: two fsyncs) costs on the same disk just after.
  *
  *   npm run build && flock /tmp/bench.lock node dist/bench/create-cluster.js [--clusters 50]
  */
@@ -16,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { CreateClusterCommand, DSQLClient, GetClusterCommand } from '@aws-sdk/client-dsql';
 import { startEmbedded } from '../src/node/embedded.js';
+import { NodeDisk } from '../src/env/disk.js';
 import { option } from './options.js';
 
 const count = option('clusters', 50);
@@ -68,6 +70,16 @@ async function main(): Promise<void> {
     console.log(summary('  until ACTIVE', untilActive));
     console.log(summary('  connect + SELECT 1', firstQuery));
     console.log(`RSS with ${count + 1} clusters open: ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
+    // What one durable file costs on this disk now: the registry save and the journal's manifest
+    // are one each (a file fsync and a directory fsync), on the way to ACTIVE.
+    const disk = new NodeDisk();
+    const writes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const start = performance.now();
+      await disk.writeFileAtomic(join(dataDir, 'probe.json'), Buffer.from('{"probe":true}'));
+      writes.push(performance.now() - start);
+    }
+    console.log(summary('one writeFileAtomic', writes));
   } finally {
     client.destroy();
     await node.stop();
