@@ -113,27 +113,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     defaultFront?.cancel(processId, secretKey);
     host.cancel(processId, secretKey);
   };
-  let plane: ControlPlane | null = null;
-  let api: ListeningServer | null = null;
+  let control: ServedControlPlane | null = null;
   let listener: ListeningServer;
   try {
     defaultFront = await serveDefault(env, options, identity, core, cancelEverywhere);
-    if (options.apiPort !== undefined) {
-      plane = await ControlPlane.start({
-        env, dataDir: options.dataDir, region: identity.region, defaultClusterId: identity.clusterId, cores: host,
-        ...(options.maxClusters === undefined ? {} : { maxClusters: options.maxClusters }),
-      });
-      const apiOptions = { env, host: options.host, port: options.apiPort, plane, signature: new RequestSignature(identity, env.clock) };
-      api = await startControlApi(apiOptions).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EADDRINUSE' || options.apiPortFallback !== true) throw error;
-        env.log.warn(`port ${options.apiPort} is taken: the control-plane API listens on another, printed below`);
-        return startControlApi({ ...apiOptions, port: 0 });
-      });
-    }
-    listener = await listenShared(env, options, identity, defaultFront, plane, host);
+    if (options.apiPort !== undefined) control = await serveControlPlane(env, options, options.apiPort, identity, host);
+    listener = await listenShared(env, options, identity, defaultFront, control?.plane ?? null, host);
   } catch (error) {
-    await api?.close();
-    await plane?.stop();
+    await control?.stop();
     await host.closeAll();
     await defaultFront?.stop();
     await core.close();
@@ -144,7 +131,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     port: listener.port,
     host: options.host,
     endpoint: identity.endpoint,
-    apiPort: api?.port ?? null,
+    apiPort: control?.api.port ?? null,
     credentials: { region: identity.region, accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
     token: (user = 'admin', expiresIn = 900) => createToken({ credentials: identity, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
     tokenFor: (endpoint, user = 'admin', expiresIn = 900) => createToken({ credentials: { ...identity, endpoint }, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
@@ -157,12 +144,48 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
       if (stopped) return;
       stopped = true;
       // No new API call or connection; what the API started finishes; then every session ends.
-      await api?.close();
-      await plane?.stop();
+      await control?.stop();
       await listener.close();
       await host.closeAll();
       await defaultFront!.stop();
       await core.close();
+    },
+  };
+}
+
+interface ServedControlPlane {
+  readonly plane: ControlPlane;
+  readonly api: ListeningServer;
+  /** Stops taking requests and waits for the creations and deletions under way. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The control plane and its API: the registry read and every created cluster opened (by
+ * `host`), then the API listening on `port` (or any free port, with `apiPortFallback`).
+ */
+async function serveControlPlane(env: Env, options: EmbeddedOptions, port: number, identity: ClusterIdentity, host: ClusterHost): Promise<ServedControlPlane> {
+  const plane = await ControlPlane.start({
+    env, dataDir: options.dataDir, region: identity.region, defaultClusterId: identity.clusterId, cores: host,
+    ...(options.maxClusters === undefined ? {} : { maxClusters: options.maxClusters }),
+  });
+  const apiOptions = { env, host: options.host, port, plane, signature: new RequestSignature(identity, env.clock) };
+  let api: ListeningServer;
+  try {
+    api = await startControlApi(apiOptions).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' || options.apiPortFallback !== true) throw error;
+      env.log.warn(`port ${port} is taken: the control-plane API listens on another, printed below`);
+      return startControlApi({ ...apiOptions, port: 0 });
+    });
+  } catch (error) {
+    await plane.stop();
+    throw error;
+  }
+  return {
+    plane, api,
+    async stop() {
+      await api.close();
+      await plane.stop();
     },
   };
 }
