@@ -38,6 +38,10 @@ test('an SSLRequest alone asks for the S; with bytes after it, the query service
   assert.deepEqual(classifyFirstBytes(Uint8Array.from([...SSL_REQUEST, 0x16]), false), { kind: 'plain' });
 });
 
+test('a GSSENCRequest alone is refused by the peek, which then reads on', () => {
+  assert.deepEqual(classifyFirstBytes(Uint8Array.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30]), false), { kind: 'gssenc-request' });
+});
+
 test('a plain startup packet has no SNI', () => {
   const startup = Uint8Array.from([0, 0, 0, 9, 0, 3, 0, 0, 0]);
   assert.deepEqual(classifyFirstBytes(startup, false), { kind: 'plain' });

@@ -7,6 +7,7 @@
  */
 
 const SSL_REQUEST_CODE = 80877103;
+const GSSENC_REQUEST_CODE = 80877104;
 const STARTUP_HEADER_BYTES = 8;
 const TLS_HANDSHAKE_RECORD = 0x16;
 const TLS_RECORD_HEADER_BYTES = 5;
@@ -27,6 +28,11 @@ export type PeekVerdict =
   | { readonly kind: 'more' }
   /** An SSLRequest alone: answer `S` and peek on at the ClientHello that follows. */
   | { readonly kind: 'ssl-request' }
+  /**
+   * A GSSENCRequest alone (libpq sends one first when it holds Kerberos credentials): answer
+   * `N`, as the query service would, and peek on at the SSLRequest that follows.
+   */
+  | { readonly kind: 'gssenc-request' }
   /** A plain startup, cancel or GSSENC packet (or an SSLRequest with bytes after it): no SNI. */
   | { readonly kind: 'plain' }
   /** A whole ClientHello; `serverName` null when it carries no SNI. */
@@ -44,10 +50,11 @@ export function classifyFirstBytes(bytes: Uint8Array, afterSslRequest: boolean):
   if (afterSslRequest) return { kind: 'malformed', reason: 'expected a TLS ClientHello after the SSLRequest' };
   if (bytes.length < STARTUP_HEADER_BYTES) return { kind: 'more' };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const isSslRequest = view.getUint32(0) === STARTUP_HEADER_BYTES && view.getUint32(4) === SSL_REQUEST_CODE;
+  const alone = bytes.length === STARTUP_HEADER_BYTES && view.getUint32(0) === STARTUP_HEADER_BYTES;
   // Bytes after an SSLRequest, before its answer, are a client error (or CVE-2021-23214's
   // injection): the query service answers `N` to such a request, so it gets them as they are.
-  if (isSslRequest && bytes.length === STARTUP_HEADER_BYTES) return { kind: 'ssl-request' };
+  if (alone && view.getUint32(4) === SSL_REQUEST_CODE) return { kind: 'ssl-request' };
+  if (alone && view.getUint32(4) === GSSENC_REQUEST_CODE) return { kind: 'gssenc-request' };
   return { kind: 'plain' };
 }
 

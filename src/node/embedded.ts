@@ -383,6 +383,7 @@ async function serveDefault(
 }
 
 const SSL_ACCEPTED = new Uint8Array([0x53]); // 'S'
+const GSSENC_REFUSED = new Uint8Array([0x4e]); // 'N'
 
 /**
  * The one PostgreSQL port (DESIGN.md §1, the relay's job in one process): reads each new
@@ -408,6 +409,11 @@ function listenShared(
       peeked = append(peeked, chunk);
       const verdict = classifyFirstBytes(peeked, afterSslRequest);
       if (verdict.kind === 'more') return;
+      if (verdict.kind === 'gssenc-request') {
+        socket.write(GSSENC_REFUSED);
+        peeked = new Uint8Array(0);
+        return;
+      }
       if (verdict.kind === 'ssl-request') {
         socket.write(SSL_ACCEPTED);
         afterSslRequest = true;

@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
+import tls from 'node:tls';
 import pg from 'pg';
 import {
   CreateClusterCommand, DeleteClusterCommand, DSQLClient, GetClusterCommand, GetClusterPolicyCommand, ListClustersCommand,
@@ -230,6 +232,24 @@ describe('the control plane through @aws-sdk/client-dsql', () => {
     }
     await destroy(client, a);
     await destroy(client, b);
+  });
+
+  test('a GSSENCRequest first (libpq with Kerberos credentials) still reaches the cluster its SNI names', async () => {
+    const id = await createActive(client);
+    const endpoint = `${id}.dsql.us-east-1.on.aws`;
+    const socket = net.connect({ host: '127.0.0.1', port: node.port });
+    const answer = () => new Promise<string>((resolve) => socket.once('data', (chunk: Buffer) => resolve(chunk.toString('latin1'))));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30]));
+    assert.equal(await answer(), 'N');
+    socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]));
+    assert.equal(await answer(), 'S');
+    const secure = tls.connect({ socket, servername: endpoint, rejectUnauthorized: false });
+    await new Promise((resolve, reject) => { secure.once('secureConnect', resolve); secure.once('error', reject); });
+    // The created clusters' shared certificate, not the default cluster's own.
+    assert.equal(secure.getPeerCertificate().subject.CN, '*.dsql.us-east-1.on.aws');
+    secure.destroy();
+    await destroy(client, id);
   });
 
   test('an unknown or deleted cluster\'s endpoint gets a FATAL error that says so', async () => {
