@@ -7,10 +7,10 @@ import { consoleCommand } from './console.js';
 const USAGE = `usage: strata <command> [options]
 
 commands:
-  start [--data-dir DIR] [--port N] [--host H] [--console-port N]
-                                                     run the embedded cluster (and the web console)
+  start [--data-dir DIR] [--port N] [--host H] [--api-port N|off] [--console-port N]
+                                                     run the embedded cluster, its control plane (and the web console)
   console --host H --port P [--console-port N]       the web console for any Strata endpoint
-  token [--data-dir DIR] [--admin | --user NAME] [--expires-in SECONDS]
+  token [--data-dir DIR] [--cluster ID] [--admin | --user NAME] [--expires-in SECONDS]
                                                      print a connection token
   local up|status|kill|restart|down --dir DIR        a multi-process cluster on this machine
   node --role ROLE --config FILE [--name NAME]       run one role of a distributed cluster

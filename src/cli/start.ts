@@ -5,12 +5,15 @@ import { startEmbedded } from '../node/embedded.js';
 import { parseOptions } from './args.js';
 import { CONSOLE_OPTIONS, consoleSettings, startConsole, type ConsoleSettings } from './console.js';
 
+/** The control-plane API's port unless --api-port says otherwise (reasons below). */
+export const DEFAULT_API_PORT = 8432;
+
 /** `strata start`: every component in one process until SIGINT/SIGTERM. */
 export async function startCommand(args: string[], out: (line: string) => void): Promise<number> {
   let options;
   let web: ConsoleSettings | null;
   try {
-    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string', ...CONSOLE_OPTIONS });
+    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string', 'api-port': 'string', ...CONSOLE_OPTIONS });
     web = consoleSettings(options, false);
   } catch (error) {
     process.stderr.write(`strata start: ${(error as Error).message}\n`);
@@ -23,6 +26,15 @@ export async function startCommand(args: string[], out: (line: string) => void):
     process.stderr.write(`strata start: invalid port "${options.get('port')}"\n`);
     return 2;
   }
+  // The control-plane API's default port: HTTP's 8xxx family with PostgreSQL's 432, easy to tie
+  // to 5432, and clear of PostgreSQL's 5432/5433, PgBouncer's 6432 and LocalStack's 4566 (which
+  // also emulates DSQL's API). 0 picks a free port; "off" serves no API.
+  const apiText = String(options.get('api-port') ?? DEFAULT_API_PORT);
+  const apiPort = apiText === 'off' ? undefined : Number(apiText);
+  if (apiPort !== undefined && (!/^\d+$/.test(apiText) || apiPort > 65535)) {
+    process.stderr.write(`strata start: invalid --api-port "${apiText}" (a port, 0 for any free one, or off)\n`);
+    return 2;
+  }
   // By default one query processor per core beyond two: this process, and a core left for the
   // clients, the journal's writes and LMDB. On two cores a worker bought no select throughput
   // and cost every commit a hop between processes (pgbench update 0.55x PostgreSQL with one
@@ -32,10 +44,14 @@ export async function startCommand(args: string[], out: (line: string) => void):
     process.stderr.write(`strata start: invalid --workers "${options.get('workers')}" (0 to 64: query-processor processes besides the main one)\n`);
     return 2;
   }
-  const cluster = await startEmbedded({ dataDir, host, port, workers });
+  const cluster = await startEmbedded({ dataDir, host, port, workers, ...(apiPort === undefined ? {} : { apiPort, apiPortFallback: !options.has('api-port') }) });
   const dirArg = dataDir === resolve('./strata-data') ? '' : ` --data-dir ${dataDir}`;
   out(`strata ready on ${host}:${cluster.port} (data in ${dataDir}, cluster endpoint ${cluster.endpoint})`);
   out(`connect: PGPASSWORD="$(npx strata token${dirArg} --admin)" psql "host=${host} port=${cluster.port} user=admin dbname=postgres sslmode=require"`);
+  if (cluster.apiPort !== null) {
+    out(`control plane: http://${host}:${cluster.apiPort} (DSQL's API, SigV4 with the keys in ${dataDir}/identity.json, region ${cluster.credentials.region})`);
+    out(`  e.g. new DSQLClient({ endpoint: 'http://${host}:${cluster.apiPort}', region: '${cluster.credentials.region}', credentials })`);
+  }
   // The console's connections verify the cluster's own certificate (docs/console.md).
   const webConsole = web && await startConsole(web, { host, port: cluster.port, ca: readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8'), serverName: cluster.endpoint })
     .catch(async (error: Error) => { await cluster.stop(); throw error; });

@@ -131,8 +131,29 @@ export interface Net {
    * (the embedded cluster's query-processor workers).
    */
   listenForHandOff(host: string, port: number, onConnection: (socket: HandOffSocket) => void): Promise<ListeningServer>;
-  /** Takes over a connection another process accepted (see `listenForHandOff`). */
-  adopt(handle: unknown): ClientSocket;
+  /**
+   * Takes over a connection another process accepted (see `listenForHandOff`). `preface`: bytes
+   * already read from it (a peek), delivered to the first data handler before anything else.
+   */
+  adopt(handle: unknown, preface?: Uint8Array): ClientSocket;
+  /** Serves HTTP/1.1 requests (the control-plane API); bodies are bounded by `maxBodyBytes`. */
+  listenHttp(host: string, port: number, maxBodyBytes: number, handler: (request: HttpExchange) => Promise<HttpReply>): Promise<ListeningServer>;
+}
+
+/** One HTTP request as received: the path still escaped, the query string unparsed. */
+export interface HttpExchange {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** Lower-case names; repeated headers joined with ", " (Node's rule). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
 }
 
 /** An accepted connection nobody has read from yet. */
@@ -141,4 +162,15 @@ export interface HandOffSocket {
   readonly handle: unknown;
   /** Answers with these bytes and closes (a refusal before any protocol state exists). */
   refuse(bytes: Uint8Array): void;
+  /**
+   * Reads the client's first bytes before anyone serves it (the relay's peek at the SSLRequest
+   * and the TLS ClientHello). Each chunk is the handler's to keep. `stopPeeking` ends it: after
+   * that nothing more is read until the connection is adopted or handed to another process,
+   * with what was peeked as the preface.
+   */
+  peek(handler: (chunk: Uint8Array) => void): void;
+  stopPeeking(): void;
+  /** Writes during the peek (the `S` that answers an SSLRequest). */
+  write(bytes: Uint8Array): void;
+  destroy(): void;
 }

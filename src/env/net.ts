@@ -1,7 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import http from 'node:http';
 import { Duplex } from 'node:stream';
-import type { ClientSocket, HandOffSocket, ListeningServer, Net, TlsCredentials } from './env.js';
+import type { ClientSocket, HandOffSocket, HttpExchange, HttpReply, ListeningServer, Net, TlsCredentials } from './env.js';
 
 /**
  * The size of the buffer a NodeNet's plain connections read into: one for all of them. Node
@@ -30,8 +31,15 @@ class NodeClientSocket implements ClientSocket {
   encrypted = false;
   private readonly raw: net.Socket;
 
-  /** Takes over `accepted`, a socket nothing has read from yet (see `readIntoSharedBuffer`). */
-  constructor(accepted: net.Socket, readBuffer: Buffer) {
+  /** Bytes read before this socket existed (a peek), for the first data handler. */
+  private preface: Uint8Array | null;
+
+  /**
+   * Takes over `accepted`, a socket nothing has read from yet (see `readIntoSharedBuffer`), or
+   * whose first bytes were peeked and are given as `preface`.
+   */
+  constructor(accepted: net.Socket, readBuffer: Buffer, preface: Uint8Array | null = null) {
+    this.preface = preface !== null && preface.length > 0 ? preface : null;
     this.raw = readIntoSharedBuffer(accepted, readBuffer, (length) => {
       this.rawSink(readBuffer.subarray(0, length));
     });
@@ -71,6 +79,13 @@ class NodeClientSocket implements ClientSocket {
 
   onData(handler: (chunk: Uint8Array) => void): void {
     this.dataHandler = handler;
+    const preface = this.preface;
+    if (preface === null) return;
+    this.preface = null;
+    // After the caller finished wiring its handlers; before any read (reads come in later turns).
+    queueMicrotask(() => {
+      if (!this.closed) this.rawSink(Buffer.from(preface));
+    });
   }
 
   onClose(handler: () => void): void {
@@ -189,19 +204,80 @@ export class NodeNet implements Net {
     const sockets = new Set<net.Socket>();
     const server = net.createServer({ pauseOnConnect: true }, (socket) => {
       track(sockets, socket);
+      socket.on('error', () => socket.destroy());
+      let peekHandler: ((chunk: Buffer) => void) | null = null;
       onConnection({
         handle: socket,
         refuse: (bytes) => { socket.end(bytes); },
+        peek: (handler) => {
+          peekHandler = (chunk) => handler(chunk);
+          socket.on('data', peekHandler);
+          socket.resume();
+        },
+        stopPeeking: () => {
+          if (peekHandler !== null) socket.removeListener('data', peekHandler);
+          peekHandler = null;
+          socket.pause();
+          // pause() alone lets the handle keep reading into the stream's buffer, and those bytes
+          // would be lost when the handle is taken over: stop the reads at the source.
+          // (Node keeps `reading` itself; it must say false, or the socket that adopts the handle
+          // believes it is reading and never starts.)
+          const handle = (socket as net.Socket & { _handle: { readStop?: () => void; reading?: boolean } | null })._handle;
+          if (handle) {
+            handle.readStop?.();
+            handle.reading = false;
+          }
+          if (socket.readableLength > 0) throw new Error('a peeked connection has no unread buffered bytes');
+        },
+        write: (bytes) => { socket.write(bytes); },
+        destroy: () => { socket.destroy(); },
       });
     });
     return serve(server, host, port, sockets);
   }
 
-  adopt(handle: unknown): ClientSocket {
+  adopt(handle: unknown, preface?: Uint8Array): ClientSocket {
     if (!(handle instanceof net.Socket)) throw new Error('a handed-off connection is a socket');
-    const socket = new NodeClientSocket(handle, this.readBuffer);
+    const socket = new NodeClientSocket(handle, this.readBuffer, preface ?? null);
     socket.resume();
     return socket;
+  }
+
+  listenHttp(host: string, port: number, maxBodyBytes: number, handler: (request: HttpExchange) => Promise<HttpReply>): Promise<ListeningServer> {
+    const server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBodyBytes) chunks.push(chunk);
+      });
+      request.on('end', () => {
+        if (size > maxBodyBytes) {
+          response.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `request body over ${maxBodyBytes} bytes` }));
+          return;
+        }
+        const url = request.url ?? '/';
+        const mark = url.indexOf('?');
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(request.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        const exchange: HttpExchange = {
+          method: request.method ?? 'GET', path: mark < 0 ? url : url.slice(0, mark), query: mark < 0 ? '' : url.slice(mark + 1),
+          headers, body: Buffer.concat(chunks),
+        };
+        handler(exchange).then((reply) => {
+          response.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) }).end(Buffer.from(reply.body));
+        }, (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' })
+            .end(JSON.stringify({ message: (error as Error).message }));
+        });
+      });
+      request.on('error', () => response.destroy());
+    });
+    const sockets = new Set<net.Socket>();
+    server.on('connection', (socket: net.Socket) => track(sockets, socket));
+    return serve(server as unknown as net.Server, host, port, sockets);
   }
 }
 

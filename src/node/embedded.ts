@@ -18,10 +18,18 @@ import { LocalAdjudicator, type AcknowledgeAt } from '../adjudicator/adjudicator
 import { MvccStorage } from '../storage/mvcc-storage.js';
 import { Crossbar } from '../crossbar/crossbar.js';
 import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
-import { loadOrCreateIdentity, type ClusterIdentity } from './identity.js';
+import { endpointFor, loadOrCreateIdentity, loadOrCreateWildcardTls, type ClusterIdentity } from './identity.js';
 import { columnKeyOf } from './column-key.js';
 import { startQueryService } from './query-service.js';
 import { WorkerPool } from './worker-pool.js';
+import type { ClientSocket, HandOffSocket, ListeningServer } from '../env/env.js';
+import type { ErrorFields } from '../wire/backend.js';
+import { classifyFirstBytes } from '../control/first-bytes.js';
+import { routeConnection } from '../control/connection-route.js';
+import { ControlPlane } from '../control/control-plane.js';
+import { ClusterHost, ADMIN_SHUTDOWN, refuseOverTls, type ServedCluster } from '../control/cluster-host.js';
+import { startControlApi } from '../control/api.js';
+import { RequestSignature } from '../control/request-signature.js';
 
 export interface EmbeddedOptions {
   readonly dataDir: string;
@@ -36,14 +44,29 @@ export interface EmbeddedOptions {
    * cores; connections go to the least loaded process.
    */
   readonly workers?: number;
+  /**
+   * Serve the control-plane API (docs/control-plane.md) on this port of `host` (0: any free
+   * one); absent: no API, and only the data directory's own cluster exists.
+   */
+  readonly apiPort?: number;
+  /** When `apiPort` is taken, serve the API on any free port instead of failing (the CLI's default port). */
+  readonly apiPortFallback?: boolean;
+  /** At most this many clusters, the default one included (default: DSQL's quota, 20). */
+  readonly maxClusters?: number;
 }
 
 export interface EmbeddedCluster {
   readonly port: number;
   readonly host: string;
   readonly endpoint: string;
+  /** The control-plane API's port; null without one. */
+  readonly apiPort: number | null;
+  /** The data directory's region and the keys requests and tokens are signed with. */
+  readonly credentials: { readonly region: string; readonly accessKeyId: string; readonly secretAccessKey: string };
   /** A token for a user of this cluster, as `strata token` prints it. */
   token(user?: string, expiresInSeconds?: number): Promise<string>;
+  /** A token for a user of the cluster at `endpoint` (a created cluster's). */
+  tokenFor(endpoint: string, user?: string, expiresInSeconds?: number): Promise<string>;
   /** The process ids of the query-processor workers (none when SQL runs in this process). */
   workerPids(): number[];
   /** Moves this cluster's clock forward, in every process (tests of time limits). */
@@ -63,7 +86,9 @@ const TOO_MANY_CONNECTIONS = 'Unable to accept connection, too many open connect
 /**
  * The embedded cluster (DESIGN.md §4): every role on one machine with in-process calls, a file
  * journal with fsync, and LMDB storage under one data directory; SQL in this process or in
- * worker processes that share the store (see `EmbeddedOptions.workers`).
+ * worker processes that share the store (see `EmbeddedOptions.workers`). With `apiPort`, also
+ * the control plane: clusters created through the API, each a database of its own under
+ * `<data dir>/clusters/<id>/`, all reached through the one PostgreSQL port by SNI.
  */
 export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedCluster> {
   const clock = new SystemClock(0);
@@ -74,8 +99,108 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   await loadParser();
   await env.disk.mkdir(options.dataDir);
   const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, options.dataDir);
+  const core = await openCore(env, options.dataDir);
+  const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
+  // Made on the first open, once for all created clusters.
+  let sharedTls: Promise<{ tlsKey: string; tlsCert: string }> | null = null;
+  const host = new ClusterHost(async (id, directory) => {
+    sharedTls ??= loadOrCreateWildcardTls(env.disk, join(options.dataDir, 'clusters'), identity.region, env.clock);
+    const clusterIdentity: ClusterIdentity = { ...identity, ...await sharedTls, clusterId: id, endpoint: endpointFor(id, identity.region) };
+    return serveCreatedCluster(env, clusterIdentity, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey));
+  });
+  let defaultFront: Front | null = null;
+  const cancelEverywhere = (processId: number, secretKey: number): void => {
+    defaultFront?.cancel(processId, secretKey);
+    host.cancel(processId, secretKey);
+  };
+  let control: ServedControlPlane | null = null;
+  let listener: ListeningServer;
+  try {
+    defaultFront = await serveDefault(env, options, identity, core, cancelEverywhere);
+    if (options.apiPort !== undefined) control = await serveControlPlane(env, options, options.apiPort, identity, host);
+    listener = await listenShared(env, options, identity, defaultFront, control?.plane ?? null, host);
+  } catch (error) {
+    await control?.stop();
+    await host.closeAll();
+    await defaultFront?.stop();
+    await core.close();
+    throw error;
+  }
+  let stopped = false;
+  return {
+    port: listener.port,
+    host: options.host,
+    endpoint: identity.endpoint,
+    apiPort: control?.api.port ?? null,
+    credentials: { region: identity.region, accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
+    token: (user = 'admin', expiresIn = 900) => createToken({ credentials: identity, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
+    tokenFor: (endpoint, user = 'admin', expiresIn = 900) => createToken({ credentials: { ...identity, endpoint }, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
+    workerPids: () => defaultFront!.workerPids(),
+    advanceClock: async (micros) => {
+      clock.advance(micros);
+      await defaultFront!.advanceClock(micros);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // No new API call or connection; what the API started finishes; then every session ends.
+      await control?.stop();
+      await listener.close();
+      await host.closeAll();
+      await defaultFront!.stop();
+      await core.close();
+    },
+  };
+}
 
-  const journal = await FileJournal.open(env.disk, join(options.dataDir, 'journal'));
+interface ServedControlPlane {
+  readonly plane: ControlPlane;
+  readonly api: ListeningServer;
+  /** Stops taking requests and waits for the creations and deletions under way. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The control plane and its API: the registry read and every created cluster opened (by
+ * `host`), then the API listening on `port` (or any free port, with `apiPortFallback`).
+ */
+async function serveControlPlane(env: Env, options: EmbeddedOptions, port: number, identity: ClusterIdentity, host: ClusterHost): Promise<ServedControlPlane> {
+  const plane = await ControlPlane.start({
+    env, dataDir: options.dataDir, region: identity.region, defaultClusterId: identity.clusterId, cores: host,
+    ...(options.maxClusters === undefined ? {} : { maxClusters: options.maxClusters }),
+  });
+  const apiOptions = { env, host: options.host, port, plane, signature: new RequestSignature(identity, env.clock) };
+  let api: ListeningServer;
+  try {
+    api = await startControlApi(apiOptions).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' || options.apiPortFallback !== true) throw error;
+      env.log.warn(`port ${port} is taken: the control-plane API listens on another, printed below`);
+      return startControlApi({ ...apiOptions, port: 0 });
+    });
+  } catch (error) {
+    await plane.stop();
+    throw error;
+  }
+  return {
+    plane, api,
+    async stop() {
+      await api.close();
+      await plane.stop();
+    },
+  };
+}
+
+/** A cluster's database: journal, storage, crossbar and adjudicator, and their background work. */
+interface ClusterCore {
+  readonly storage: MvccStorage;
+  readonly adjudicator: LocalAdjudicator;
+  readonly safeTime: SafeTimeSource;
+  close(): Promise<void>;
+}
+
+/** Opens (creating on first use) the database in `dataDir`: replays the journal, rebuilds the adjudicator. */
+async function openCore(env: Env, dataDir: string): Promise<ClusterCore> {
+  const journal = await FileJournal.open(env.disk, join(dataDir, 'journal'));
   // Storage asks the adjudicator how far it may read; until the adjudicator exists (replay at
   // startup) nothing reads, so the source is filled in below.
   const safeTimeRef: { source: SafeTimeSource | null } = { source: null };
@@ -83,7 +208,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     safeTime: () => safeTimeRef.source?.safeTime() ?? 0,
     waitFor: (timestamp: Timestamp) => safeTimeRef.source!.waitFor(timestamp),
   };
-  const store = env.disk.openOrderedStore(join(options.dataDir, 'storage'));
+  const store = env.disk.openOrderedStore(join(dataDir, 'storage'));
   const storage = new MvccStorage(store, safeTime, columnKeyOf);
   await replayJournal(journal, storage);
 
@@ -94,39 +219,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     publish: (records, position) => crossbar.deliver(records, position),
   });
   safeTimeRef.source = new AdjudicatorSafeTime(adjudicator, env.timers, () => env.clock.now().latest);
-
-  const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
-  let front: Front;
-  try {
-    front = await serve(env, options, storage, identity, safeTime, adjudicator, maxConnections);
-  } catch (error) {
-    await adjudicator.close();
-    await journal.close();
-    await storage.close();
-    throw error;
-  }
   const gc = env.timers.setInterval(() => {
     const horizon = safeTime.safeTime() - 300_000_000 - 1_000_000;
     storage.collectGarbage(horizon, 10_000).catch((error: unknown) => env.log.warn(`garbage collection: ${(error as Error).message}`));
   }, GC_INTERVAL_MS);
   const prune = env.timers.setInterval(() => adjudicator.prune(), PRUNE_INTERVAL_MS);
-  let stopped = false;
   return {
-    port: front.port,
-    host: options.host,
-    endpoint: identity.endpoint,
-    token: (user = 'admin', expiresIn = 900) => createToken({ credentials: identity, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
-    workerPids: () => front.workerPids(),
-    advanceClock: async (micros) => {
-      clock.advance(micros);
-      await front.advanceClock(micros);
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
+    storage, adjudicator, safeTime,
+    async close() {
       env.timers.clearInterval(gc);
       env.timers.clearInterval(prune);
-      await front.stop();
       await adjudicator.close();
       await journal.close();
       await storage.close();
@@ -144,9 +246,60 @@ async function replayJournal(journal: FileJournal, storage: MvccStorage): Promis
   }
 }
 
-/** The SQL front end: where connections are accepted and served. */
+/**
+ * A created cluster: its identity (its id and endpoint; the data directory's keys and region,
+ * as an AWS account's keys sign for all its clusters; the shared certificate), its own
+ * database in `directory`, and a query service in this process. Workers serve only the
+ * default cluster: a worker opens its cluster's store as a follower, and one pool per created
+ * cluster would cost processes the two-core default never has anyway (docs/control-plane.md).
+ */
+async function serveCreatedCluster(
+  env: Env, identity: ClusterIdentity, directory: string, maxConnections: number,
+  onCancelRequest: (processId: number, secretKey: number) => void,
+): Promise<ServedCluster> {
+  await env.disk.mkdir(directory);
+  const core = await openCore(env, directory);
+  let service;
+  try {
+    service = await startQueryService({
+      env, storage: core.storage, identity,
+      adjudicator: { commit: (request) => core.adjudicator.commit(request, 'durable'), watermark: () => core.adjudicator.watermark() },
+      snapshotTime: () => core.adjudicator.snapshotTime(),
+      resumeIndexBuilds: true,
+      onCancelRequest,
+    });
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
+  return {
+    accept(socket) {
+      if (service.openConnections >= maxConnections) refuseOverTlsFirst(socket, identity, TOO_MANY);
+      else service.accept(socket);
+    },
+    cancel: (processId, secretKey) => service.cancel(processId, secretKey),
+    async close(farewell) {
+      service.closeAll(farewell);
+      await core.close();
+    },
+  };
+}
+
+const TOO_MANY: ErrorFields = { severity: 'FATAL', code: '53300', message: TOO_MANY_CONNECTIONS };
+
+/** A socket adopted with its ClientHello as preface: refused after the handshake, readably. */
+function refuseOverTlsFirst(socket: ClientSocket, identity: ClusterIdentity, error: ErrorFields): void {
+  // The preface (the ClientHello) arrives as the first data: hand it to the handshake.
+  socket.onData((clientHello) => refuseOverTls(socket, { key: identity.tlsKey, cert: identity.tlsCert }, Buffer.from(clientHello), error));
+}
+
+/** The default cluster's SQL front end: where its connections are served. */
 interface Front {
-  readonly port: number;
+  /** Whether a new connection would pass the connection quota. */
+  hasRoom(): boolean;
+  /** Serves a connection; `preface`: the bytes the shared port's peek read from it. */
+  serve(socket: HandOffSocket, preface: Uint8Array): void;
+  cancel(processId: number, secretKey: number): void;
   workerPids(): number[];
   advanceClock(micros: number): Promise<void>;
   stop(): Promise<void>;
@@ -159,15 +312,16 @@ function refusal(): Uint8Array {
 }
 
 /**
- * Serves SQL: in this process, and with `workers` > 0 also in worker processes that share the
- * store. Each new connection goes to the least loaded of them; sessions in this process commit
- * without a hop between processes, sessions in workers spread the SQL work over more cores.
+ * Serves the default cluster's SQL: in this process, and with `workers` > 0 also in worker
+ * processes that share the store. Each new connection goes to the least loaded of them;
+ * sessions in this process commit without a hop between processes, sessions in workers spread
+ * the SQL work over more cores.
  */
-async function serve(
-  env: Env, options: EmbeddedOptions, storage: MvccStorage, identity: ClusterIdentity, safeTime: SafeTimeSource,
-  adjudicator: LocalAdjudicator, maxConnections: number,
+async function serveDefault(
+  env: Env, options: EmbeddedOptions, identity: ClusterIdentity, core: ClusterCore, onCancelRequest: (processId: number, secretKey: number) => void,
 ): Promise<Front> {
-  const poolRef: { pool: WorkerPool | null } = { pool: null };
+  const { storage, adjudicator, safeTime } = core;
+  const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
   const workers = options.workers ?? 0;
   // Without workers every session reads through this process's safe time, which stays below a
   // commit until it is applied, and starts at or above every acknowledged commit: a commit can
@@ -179,28 +333,18 @@ async function serve(
     adjudicator: { commit: (request) => adjudicator.commit(request, acknowledgeAt), watermark: () => adjudicator.watermark() },
     snapshotTime: () => adjudicator.snapshotTime(),
     resumeIndexBuilds: true,
-    // A CancelRequest names a session that may live in any process.
-    onCancelRequest: (processId, secretKey) => {
-      local.cancel(processId, secretKey);
-      poolRef.pool?.cancel(processId, secretKey);
-    },
+    // A CancelRequest names a session that may live in any process, or any cluster.
+    onCancelRequest,
   });
   if (workers === 0) {
-    const server = await env.net.listen(options.host, options.port, (socket) => {
-      if (local.openConnections >= maxConnections) {
-        socket.write(refusal());
-        socket.end();
-        return;
-      }
-      local.accept(socket);
-    });
     return {
-      port: server.port,
+      hasRoom: () => local.openConnections < maxConnections,
+      serve: (socket, preface) => local.accept(env.net.adopt(socket.handle, preface)),
+      cancel: (processId, secretKey) => local.cancel(processId, secretKey),
       workerPids: () => [],
       advanceClock: () => Promise.resolve(),
       async stop() {
-        await server.close();
-        local.closeAll();
+        local.closeAll(ADMIN_SHUTDOWN);
       },
     };
   }
@@ -209,32 +353,99 @@ async function serve(
   const record = env.timers.setInterval(() => {
     storage.recordSafeTime(safeTime.safeTime()).catch((error: unknown) => env.log.warn(`recording safe time: ${(error as Error).message}`));
   }, RECORD_SAFE_TIME_MS);
-  const pool = await WorkerPool.start({
-    processes: new NodeProcesses(), adjudicator, timers: env.timers, log: env.log, dataDir: options.dataDir, quiet: options.quiet ?? false,
-    onCancelRequest: (processId, secretKey) => local.cancel(processId, secretKey),
-  }, workers);
-  poolRef.pool = pool;
-  let server;
+  let pool: WorkerPool;
   try {
-    server = await env.net.listenForHandOff(options.host, options.port, (socket) => {
-      if (local.openConnections + pool.openConnections >= maxConnections) socket.refuse(refusal());
-      else if (local.openConnections <= pool.leastOpen() || !pool.dispatch(socket)) local.accept(env.net.adopt(socket.handle));
-    });
+    pool = await WorkerPool.start({
+      processes: new NodeProcesses(), adjudicator, timers: env.timers, log: env.log, dataDir: options.dataDir, quiet: options.quiet ?? false,
+      onCancelRequest,
+    }, workers);
   } catch (error) {
-    // The port is taken (say): without this the workers would keep the process alive.
     env.timers.clearInterval(record);
-    await pool.stop();
     throw error;
   }
   return {
-    port: server.port,
+    hasRoom: () => local.openConnections + pool.openConnections < maxConnections,
+    serve: (socket, preface) => {
+      if (local.openConnections <= pool.leastOpen() || !pool.dispatch(socket, preface)) local.accept(env.net.adopt(socket.handle, preface));
+    },
+    cancel: (processId, secretKey) => {
+      local.cancel(processId, secretKey);
+      pool.cancel(processId, secretKey);
+    },
     workerPids: () => pool.pids(),
     advanceClock: (micros) => pool.advanceClock(micros),
     async stop() {
       env.timers.clearInterval(record);
-      await server.close();
-      local.closeAll();
+      local.closeAll(ADMIN_SHUTDOWN);
       await pool.stop();
     },
   };
+}
+
+const SSL_ACCEPTED = new Uint8Array([0x53]); // 'S'
+const GSSENC_REFUSED = new Uint8Array([0x4e]); // 'N'
+
+/**
+ * The one PostgreSQL port (DESIGN.md §1, the relay's job in one process): reads each new
+ * connection's SSLRequest (answering `S`) and TLS ClientHello without terminating TLS, picks the
+ * cluster its SNI names (connection-route.ts), and hands the socket, with the ClientHello as its
+ * first bytes, to that cluster's query service, which does TLS and the token check as always.
+ * A plain connection or one without SNI goes to the default cluster unchanged.
+ */
+function listenShared(
+  env: Env, options: EmbeddedOptions, identity: ClusterIdentity, front: Front, plane: ControlPlane | null, host: ClusterHost,
+): Promise<ListeningServer> {
+  const ownTls = { key: identity.tlsKey, cert: identity.tlsCert };
+  return env.net.listenForHandOff(options.host, options.port, (socket) => {
+    // The default cluster's quota is checked before anything is read, as before there was a
+    // peek: a refused client gets the error as the answer to its first packet.
+    if (!front.hasRoom() && plane === null) {
+      socket.refuse(refusal());
+      return;
+    }
+    let peeked: Uint8Array = new Uint8Array(0);
+    let afterSslRequest = false;
+    socket.peek((chunk) => {
+      peeked = append(peeked, chunk);
+      const verdict = classifyFirstBytes(peeked, afterSslRequest);
+      if (verdict.kind === 'more') return;
+      if (verdict.kind === 'gssenc-request') {
+        socket.write(GSSENC_REFUSED);
+        peeked = new Uint8Array(0);
+        return;
+      }
+      if (verdict.kind === 'ssl-request') {
+        socket.write(SSL_ACCEPTED);
+        afterSslRequest = true;
+        peeked = new Uint8Array(0);
+        return;
+      }
+      socket.stopPeeking();
+      if (verdict.kind === 'malformed') {
+        env.log.warn(`connection from a client that is not PostgreSQL: ${verdict.reason}`);
+        socket.destroy();
+        return;
+      }
+      const route = verdict.kind === 'plain' ? { kind: 'default' as const } : routeConnection(verdict.serverName, identity.endpoint, plane);
+      if (route.kind === 'default') {
+        if (front.hasRoom()) front.serve(socket, peeked);
+        else if (verdict.kind === 'plain') socket.refuse(refusal());
+        else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, TOO_MANY);
+        return;
+      }
+      const cluster = route.kind === 'cluster' ? host.get(route.id) : undefined;
+      if (cluster !== undefined) cluster.accept(env.net.adopt(socket.handle, peeked));
+      else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, route.kind === 'refuse' ? route.error : NOT_SERVING);
+    });
+  });
+}
+
+const NOT_SERVING: ErrorFields = { severity: 'FATAL', code: '08006', message: 'unable to accept connection, cluster not found' };
+
+function append(head: Uint8Array, chunk: Uint8Array): Uint8Array {
+  if (head.length === 0) return Uint8Array.from(chunk);
+  const out = new Uint8Array(head.length + chunk.length);
+  out.set(head);
+  out.set(chunk, head.length);
+  return out;
 }

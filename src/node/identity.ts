@@ -100,6 +100,17 @@ async function loadOrCreate(disk: Disk, random: RandomSource, dataDir: string, o
   return { ...stored, ...tls };
 }
 
+/**
+ * The certificate the clusters created through the control plane share, for
+ * `*.dsql.<region>.on.aws` (and localhost, 127.0.0.1), in `<directory>/tls/`: made once, so a
+ * new cluster costs no key generation and no file writes of its own (docs/control-plane.md).
+ */
+export async function loadOrCreateWildcardTls(disk: Disk, directory: string, region: string, clock?: Clock): Promise<{ tlsKey: string; tlsCert: string }> {
+  if (!REGION.test(region)) throw new Error(`invalid region "${region}"`);
+  await disk.mkdir(join(directory, 'tls'));
+  return loadOrCreateTls(disk, directory, `*.dsql.${region}.on.aws`, clock);
+}
+
 function newIdentity(random: RandomSource, region: string): StoredIdentity {
   const clusterId = randomString(random, CLUSTER_ID_ALPHABET, 26);
   return {

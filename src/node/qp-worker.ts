@@ -54,7 +54,7 @@ async function runWorker(channel: ProcessChannel, start: Extract<ToWorker, { typ
   channel.onMessage((raw, handle) => {
     const message = raw as ToWorker;
     switch (message.type) {
-      case 'connection': service.accept(env.net.adopt(handle)); return;
+      case 'connection': service.accept(env.net.adopt(handle, message.preface)); return;
       case 'commit-outcomes': adjudicator.settle(decodeOutcomes(message.bytes)); return;
       case 'cancel': service.cancel(message.processId, message.secretKey); return;
       case 'advance-clock':

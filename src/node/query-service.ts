@@ -5,6 +5,7 @@ import { QueryProcessor } from '../qp/query-processor.js';
 import { Connection } from '../qp/protocol/connection.js';
 import { TokenAuthenticator, type RoleLogin } from '../qp/auth/token-authenticator.js';
 import type { ClusterIdentity } from './identity.js';
+import type { ErrorFields } from '../wire/backend.js';
 
 /**
  * A query processor and the connections it serves: what the embedded node runs in-process, and
@@ -16,8 +17,8 @@ export interface QueryService {
   /** Cancels the running statement of the session with this key, if this service has it. */
   cancel(processId: number, secretKey: number): void;
   readonly openConnections: number;
-  /** Drops every connection. */
-  closeAll(): void;
+  /** Drops every connection; with `farewell`, each session first gets that FATAL error. */
+  closeAll(farewell?: ErrorFields): void;
 }
 
 export interface QueryServiceOptions {
@@ -66,8 +67,11 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     get openConnections() {
       return connections.size;
     },
-    closeAll() {
-      for (const connection of connections) connection.close();
+    closeAll(farewell) {
+      for (const connection of connections) {
+        if (farewell === undefined) connection.close();
+        else connection.shutDown(farewell);
+      }
     },
   };
 }

@@ -73,15 +73,15 @@ export class WorkerPool {
     return open;
   }
 
-  /** Hands an accepted connection to the least loaded worker that is up. */
-  dispatch(socket: HandOffSocket): boolean {
+  /** Hands an accepted connection (and the bytes peeked from it) to the least loaded worker that is up. */
+  dispatch(socket: HandOffSocket, preface?: Uint8Array): boolean {
     let chosen: Worker | null = null;
     for (const worker of this.workers) {
       if (worker.ready && (chosen === null || worker.open < chosen.open)) chosen = worker;
     }
     if (chosen === null) return false;
     chosen.open++;
-    chosen.channel.send({ type: 'connection' } satisfies ToWorker, socket.handle);
+    chosen.channel.send((preface === undefined || preface.length === 0 ? { type: 'connection' } : { type: 'connection', preface }) satisfies ToWorker, socket.handle);
     return true;
   }
 

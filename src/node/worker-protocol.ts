@@ -6,8 +6,8 @@
  */
 export type ToWorker =
   | { readonly type: 'start'; readonly dataDir: string; readonly index: number; readonly quiet: boolean }
-  /** Sent with the accepted socket as the handle. */
-  | { readonly type: 'connection' }
+  /** Sent with the accepted socket as the handle; `preface`: its first bytes, already read (the peek). */
+  | { readonly type: 'connection'; readonly preface?: Uint8Array }
   /** Outcomes of this worker's commits (`encodeOutcomes`). */
   | { readonly type: 'commit-outcomes'; readonly bytes: Uint8Array }
   | { readonly type: 'cancel'; readonly processId: number; readonly secretKey: number }

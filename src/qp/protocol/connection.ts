@@ -58,6 +58,19 @@ export class Connection {
     this.options.socket.destroy();
   }
 
+  /**
+   * Ends the session with a FATAL error first, as PostgreSQL ends its backends on a shutdown
+   * or pg_terminate_backend (57P01 `terminating connection due to administrator command`).
+   */
+  shutDown(farewell: ErrorFields): void {
+    if (this.phase === 'closed') return;
+    if (this.phase === 'startup' && !this.options.socket.encrypted) {
+      this.close(); // mid-handshake: an error message would be read as TLS bytes
+      return;
+    }
+    this.fatal(farewell);
+  }
+
   private receive(chunk: Uint8Array): void {
     if (this.phase === 'closed') return;
     if (this.firstChunk) {

@@ -1,0 +1,206 @@
+import type { Env, HttpExchange, HttpReply, ListeningServer } from '../env/env.js';
+import { ApiError, unsupportedField, validation } from './api-error.js';
+import type { ControlPlane, ClusterView } from './control-plane.js';
+import { parseQuery, type RequestSignature } from './request-signature.js';
+
+/**
+ * The control-plane API as DSQL serves it at `dsql.<region>.api.aws` (restJson1, signing name
+ * `dsql`; reference/dsql.md §7.1): the HTTP method and path pick the operation, the input is
+ * the JSON body plus path and query members, the output JSON. Every request is SigV4-verified
+ * first. Operations Strata does not have (cluster policies, streams, VPC endpoint service
+ * names) are refused by name with a ValidationException, never answered as if they worked.
+ */
+
+export const MAX_API_BODY_BYTES = 1024 * 1024;
+
+type Handler = (plane: ControlPlane, request: ParsedRequest) => Promise<unknown>;
+
+interface ParsedRequest {
+  readonly params: readonly string[];
+  readonly query: Record<string, string | string[]>;
+  readonly body: Record<string, unknown>;
+}
+
+interface Route {
+  readonly method: string;
+  readonly path: RegExp;
+  readonly handle: Handler;
+}
+
+const SEGMENT = '([^/]+)';
+
+function route(method: string, path: string, handle: Handler): Route {
+  return { method, path: new RegExp(`^${path.replace(/\{\w+\}/g, SEGMENT)}$`), handle };
+}
+
+function notServed(operation: string, what: string): Handler {
+  return async () => { throw validation('unknownOperation', `${operation}: ${what} are not supported by Strata`); };
+}
+
+const ROUTES: readonly Route[] = [
+  route('POST', '/cluster', createCluster),
+  route('GET', '/cluster', listClusters),
+  route('GET', '/cluster/{identifier}', async (plane, { params }) => getView(plane.view(plane.find(params[0]!)))),
+  route('POST', '/cluster/{identifier}', updateCluster),
+  route('DELETE', '/cluster/{identifier}', async (plane, { params }) => summary(plane.view(await plane.delete(params[0]!)))),
+  route('GET', '/tags/{resourceArn}', async (plane, { params }) => ({ tags: plane.findByArn(params[0]!).tags })),
+  route('POST', '/tags/{resourceArn}', async (plane, { params, body }) => { await plane.tag(params[0]!, tagsOf(body['tags'], true)); return {}; }),
+  route('DELETE', '/tags/{resourceArn}', untagResource),
+  route('GET', '/cluster/{identifier}/policy', notServed('GetClusterPolicy', 'cluster policies')),
+  route('POST', '/cluster/{identifier}/policy', notServed('PutClusterPolicy', 'cluster policies')),
+  route('DELETE', '/cluster/{identifier}/policy', notServed('DeleteClusterPolicy', 'cluster policies')),
+  route('GET', '/clusters/{identifier}/vpc-endpoint-service-name', notServed('GetVpcEndpointServiceName', 'VPC endpoints (AWS PrivateLink)')),
+  route('POST', '/stream/{clusterIdentifier}', notServed('CreateStream', 'change data capture streams')),
+  route('GET', '/stream/{clusterIdentifier}', notServed('ListStreams', 'change data capture streams')),
+  route('GET', '/stream/{clusterIdentifier}/{streamIdentifier}', notServed('GetStream', 'change data capture streams')),
+  route('DELETE', '/stream/{clusterIdentifier}/{streamIdentifier}', notServed('DeleteStream', 'change data capture streams')),
+];
+
+/** Answers one request: verified, routed, and every failure in the shape the SDK deserializes. */
+export async function answer(plane: ControlPlane, signature: RequestSignature, request: HttpExchange, requestId: string): Promise<HttpReply> {
+  try {
+    await signature.verify(request);
+    const found = findRoute(request);
+    const output = await found.route.handle(plane, { params: found.params, query: parseQuery(request.query), body: parseBody(request.body) });
+    return reply(200, requestId, {}, output);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return reply(error.status, requestId, { 'x-amzn-errortype': error.type }, { message: error.message, ...error.fields });
+  }
+}
+
+function reply(status: number, requestId: string, headers: Record<string, string>, body: unknown): HttpReply {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, ...headers },
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
+function findRoute(request: HttpExchange): { route: Route; params: string[] } {
+  let pathMatched = false;
+  for (const candidate of ROUTES) {
+    const match = candidate.path.exec(request.path);
+    if (match === null) continue;
+    pathMatched = true;
+    if (candidate.method !== request.method) continue;
+    let params: string[];
+    try {
+      params = match.slice(1).map((part) => decodeURIComponent(part));
+    } catch {
+      throw validation('cannotParse', `The path ${request.path} is not validly escaped`);
+    }
+    return { route: candidate, params };
+  }
+  if (pathMatched) throw new ApiError(405, 'UnknownOperationException', `${request.method} is not an operation on ${request.path}`);
+  throw new ApiError(404, 'UnknownOperationException', `No operation at ${request.method} ${request.path}`);
+}
+
+function parseBody(body: Uint8Array): Record<string, unknown> {
+  if (body.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    throw validation('cannotParse', 'The request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw validation('cannotParse', 'The request body is not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** GetCluster's output. */
+function getView(view: ClusterView): unknown {
+  return view;
+}
+
+/** What UpdateCluster and DeleteCluster answer. */
+function summary(view: ClusterView): unknown {
+  return { identifier: view.identifier, arn: view.arn, status: view.status, creationTime: view.creationTime };
+}
+
+function booleanField(body: Record<string, unknown>, name: string): boolean | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw validation('fieldValidationFailed', `${name} must be a boolean`, [{ name, message: 'must be a boolean' }]);
+  return value;
+}
+
+function tagsOf(value: unknown, required: boolean): Record<string, string> {
+  if (value === undefined || value === null) {
+    if (required) throw validation('fieldValidationFailed', 'tags is required', [{ name: 'tags', message: 'required' }]);
+    return {};
+  }
+  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((tag) => typeof tag === 'string')) {
+    throw validation('fieldValidationFailed', 'tags must map tag keys to string values', [{ name: 'tags', message: 'must map keys to strings' }]);
+  }
+  return value as Record<string, string>;
+}
+
+/** Multi-Region, customer KMS keys and resource policies have no Strata counterpart: refused by name. */
+function refuseUnsupported(body: Record<string, unknown>): void {
+  if (body['multiRegionProperties'] !== undefined) throw unsupportedField('multiRegionProperties', 'Multi-Region clusters (multiRegionProperties)');
+  const key = body['kmsEncryptionKey'];
+  if (key !== undefined && key !== 'AWS_OWNED_KMS_KEY') throw unsupportedField('kmsEncryptionKey', 'Customer managed KMS keys (kmsEncryptionKey)');
+  if (body['policy'] !== undefined || body['bypassPolicyLockoutSafetyCheck'] !== undefined) throw unsupportedField('policy', 'Cluster resource policies (policy)');
+}
+
+async function createCluster(plane: ControlPlane, { body }: ParsedRequest): Promise<unknown> {
+  refuseUnsupported(body);
+  const clientToken = body['clientToken'];
+  if (clientToken !== undefined && (typeof clientToken !== 'string' || clientToken.length < 1 || clientToken.length > 128)) {
+    throw validation('fieldValidationFailed', 'clientToken must be 1 to 128 characters', [{ name: 'clientToken', message: '1 to 128 characters' }]);
+  }
+  const protect = booleanField(body, 'deletionProtectionEnabled');
+  const record = await plane.create({
+    tags: tagsOf(body['tags'], false),
+    ...(protect === undefined ? {} : { deletionProtectionEnabled: protect }),
+    ...(clientToken === undefined ? {} : { clientToken: clientToken as string }),
+  });
+  const { tags: _tags, ...view } = plane.view(record);
+  return view;
+}
+
+async function updateCluster(plane: ControlPlane, { params, body }: ParsedRequest): Promise<unknown> {
+  refuseUnsupported(body);
+  return summary(plane.view(await plane.update(params[0]!, booleanField(body, 'deletionProtectionEnabled'))));
+}
+
+function listClusters(plane: ControlPlane, { query }: ParsedRequest): Promise<unknown> {
+  const text = (name: string): string | undefined => {
+    const value = query[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const maxText = text('max-results');
+  const max = maxText === undefined ? undefined : Number(maxText);
+  const page = plane.list(max, text('next-token'));
+  return Promise.resolve({
+    clusters: page.clusters.map((record) => ({ identifier: record.id, arn: plane.arnOf(record.id) })),
+    ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+  });
+}
+
+async function untagResource(plane: ControlPlane, { params, query }: ParsedRequest): Promise<unknown> {
+  const keys = query['tagKeys'];
+  if (keys === undefined) throw validation('fieldValidationFailed', 'tagKeys is required', [{ name: 'tagKeys', message: 'required' }]);
+  await plane.untag(params[0]!, Array.isArray(keys) ? keys : [keys]);
+  return {};
+}
+
+export interface ControlApiOptions {
+  readonly env: Env;
+  readonly host: string;
+  readonly port: number;
+  readonly plane: ControlPlane;
+  readonly signature: RequestSignature;
+}
+
+/** Listens for the API on `host:port` (0: any free port). */
+export function startControlApi(options: ControlApiOptions): Promise<ListeningServer> {
+  const { env } = options;
+  const requestId = (): string => {
+    let hex = '';
+    for (let i = 0; i < 32; i++) hex += '0123456789abcdef'[env.random.int(16)];
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+  return env.net.listenHttp(options.host, options.port, MAX_API_BODY_BYTES, (request) => answer(options.plane, options.signature, request, requestId()));
+}

@@ -1,0 +1,275 @@
+import { join } from 'node:path';
+import type { Env } from '../env/env.js';
+import { ApiError, conflict, notFound, validation } from './api-error.js';
+import { ClusterRegistry, newClusterId, type ClusterRecord } from './registry.js';
+
+/**
+ * The control plane of one data directory (DESIGN.md §1): cluster lifecycle and tags over the
+ * registry, each created cluster a whole database of its own under `<data dir>/clusters/<id>/`.
+ * The node opens and closes those databases (`ClusterCores`); this decides when, and answers
+ * the API's operations with DSQL's shapes (reference/dsql.md §7).
+ *
+ * Creating and deleting take milliseconds here, but the API still shows DSQL's states:
+ * CreateCluster answers CREATING and the cluster turns ACTIVE once its database is open;
+ * DeleteCluster answers DELETING and the cluster is gone once its sessions are ended and its
+ * files removed. So the SDK's waiters behave as against DSQL.
+ */
+
+/** Opens and closes the database of a created cluster (the node assembles them). */
+export interface ClusterCores {
+  /** Opens (creating on first use) the cluster's database in `directory` and starts serving it. */
+  open(id: string, directory: string): Promise<void>;
+  /** Ends the cluster's sessions (FATAL 57P01) and closes its database. */
+  close(id: string): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  readonly env: Env;
+  readonly dataDir: string;
+  readonly region: string;
+  /** The data directory's own cluster, served by the node's main store. */
+  readonly defaultClusterId: string;
+  readonly cores: ClusterCores;
+  /** At most this many clusters, the default one included (DSQL's default quota: 20 per Region). */
+  readonly maxClusters?: number;
+}
+
+export const DSQL_CLUSTER_QUOTA = 20;
+const MAX_TAGS = 50;
+const MAX_LIST_RESULTS = 100;
+
+/** A cluster as the API shows it (GetCluster's fields; the other operations show a subset). */
+export interface ClusterView {
+  readonly identifier: string;
+  readonly arn: string;
+  readonly status: string;
+  /** Seconds since the epoch: restJson1's default timestamp format. */
+  readonly creationTime: number;
+  readonly deletionProtectionEnabled: boolean;
+  readonly tags: Record<string, string>;
+  readonly endpoint: string;
+  readonly encryptionDetails: { readonly encryptionType: 'AWS_OWNED_KMS_KEY'; readonly encryptionStatus: 'ENABLED' };
+}
+
+export interface CreateClusterInput {
+  readonly deletionProtectionEnabled?: boolean;
+  readonly tags?: Record<string, string>;
+  readonly clientToken?: string;
+}
+
+export class ControlPlane {
+  private readonly env: Env;
+  private readonly clustersDir: string;
+  /** Opens and deletions under way, so `stop` can wait for them. */
+  private readonly pending = new Set<Promise<void>>();
+  private stopped = false;
+
+  private constructor(private readonly options: ControlPlaneOptions, readonly registry: ClusterRegistry) {
+    this.env = options.env;
+    this.clustersDir = join(options.dataDir, 'clusters');
+  }
+
+  /** Reads the registry and brings every created cluster back: open, or finish its deletion. */
+  static async start(options: ControlPlaneOptions): Promise<ControlPlane> {
+    const nowMs = Math.floor(options.env.clock.now().earliest / 1000);
+    const registry = await ClusterRegistry.open(options.env.disk, options.env.random, join(options.dataDir, 'clusters'), { id: options.defaultClusterId, nowMs });
+    const plane = new ControlPlane(options, registry);
+    for (const record of registry.list()) {
+      if (record.isDefault) continue;
+      if (record.status === 'DELETING') plane.track(plane.finishDeletion(record));
+      else await plane.bringUp(record);
+    }
+    return plane;
+  }
+
+  arnOf(id: string): string {
+    return `arn:aws:dsql:${this.options.region}:${this.registry.accountId}:cluster/${id}`;
+  }
+
+  endpointOf(id: string): string {
+    return `${id}.dsql.${this.options.region}.on.aws`;
+  }
+
+  /** The cluster a connection's SNI names, if it is one of the created ones and serving. */
+  clusterAt(endpoint: string): ClusterRecord | undefined {
+    const id = endpoint.slice(0, endpoint.indexOf('.'));
+    const record = this.registry.get(id);
+    return record !== undefined && this.endpointOf(id) === endpoint ? record : undefined;
+  }
+
+  view(record: ClusterRecord): ClusterView {
+    return {
+      identifier: record.id, arn: this.arnOf(record.id), status: record.status,
+      creationTime: record.creationTimeMs / 1000, deletionProtectionEnabled: record.deletionProtectionEnabled,
+      tags: { ...record.tags }, endpoint: this.endpointOf(record.id),
+      encryptionDetails: { encryptionType: 'AWS_OWNED_KMS_KEY', encryptionStatus: 'ENABLED' },
+    };
+  }
+
+  find(id: string): ClusterRecord {
+    const record = this.registry.get(id);
+    if (record === undefined) throw notFound(id);
+    return record;
+  }
+
+  /** The cluster an ARN names (tag operations); ResourceNotFoundException for any other ARN. */
+  findByArn(arn: string): ClusterRecord {
+    const id = arn.slice(arn.lastIndexOf('/') + 1);
+    const record = this.registry.get(id);
+    if (record === undefined || this.arnOf(id) !== arn) throw new ApiError(404, 'ResourceNotFoundException', `Resource ${arn} not found`, { resourceId: arn, resourceType: 'cluster' });
+    return record;
+  }
+
+  /**
+   * CreateCluster: a new id, CREATING in the registry (durably) before any file exists, then the
+   * database opens in the background and the cluster turns ACTIVE. The same client token again
+   * answers the cluster it made (an SDK retry), or ConflictException if the input differs.
+   */
+  async create(input: CreateClusterInput): Promise<ClusterRecord> {
+    this.assertRunning();
+    const tags = input.tags ?? {};
+    checkTags(tags);
+    const protect = input.deletionProtectionEnabled ?? true;
+    if (input.clientToken !== undefined) {
+      const earlier = this.registry.withClientToken(input.clientToken);
+      if (earlier !== undefined) {
+        if (earlier.deletionProtectionEnabled !== protect || JSON.stringify(sorted(earlier.tags)) !== JSON.stringify(sorted(tags))) {
+          throw conflict(earlier.id, `The client token ${input.clientToken} was used for cluster ${earlier.id} with other parameters`);
+        }
+        return earlier;
+      }
+    }
+    const quota = this.options.maxClusters ?? DSQL_CLUSTER_QUOTA;
+    if (this.registry.size >= quota) {
+      throw new ApiError(402, 'ServiceQuotaExceededException', 'You have reached the cluster limit.', { resourceId: '', resourceType: 'cluster', serviceCode: 'dsql', quotaCode: 'single-region-clusters' });
+    }
+    let id = newClusterId(this.env.random);
+    while (this.registry.get(id) !== undefined) id = newClusterId(this.env.random);
+    const record: ClusterRecord = {
+      id, status: 'CREATING', creationTimeMs: Math.floor(this.env.clock.now().earliest / 1000),
+      deletionProtectionEnabled: protect, tags: { ...tags }, clientToken: input.clientToken ?? null, isDefault: false,
+    };
+    this.registry.put(record);
+    await this.registry.save();
+    this.track(this.bringUp(record));
+    return record;
+  }
+
+  /** UpdateCluster: deletion protection is the one property Strata has to change. */
+  async update(id: string, deletionProtectionEnabled: boolean | undefined): Promise<ClusterRecord> {
+    this.assertRunning();
+    const record = this.find(id);
+    if (record.status !== 'ACTIVE') throw conflict(id, `Cluster ${id} is ${record.status}; only an ACTIVE cluster can be updated`);
+    if (deletionProtectionEnabled !== undefined && deletionProtectionEnabled !== record.deletionProtectionEnabled) {
+      record.deletionProtectionEnabled = deletionProtectionEnabled;
+      await this.registry.save();
+    }
+    return record;
+  }
+
+  /**
+   * DeleteCluster: refused while deletion protection is on and for the data directory's own
+   * cluster; otherwise DELETING (durably), then in the background its sessions end, its
+   * database closes, its files go, and it leaves the registry.
+   */
+  async delete(id: string): Promise<ClusterRecord> {
+    this.assertRunning();
+    const record = this.find(id);
+    if (record.isDefault) {
+      throw validation('other', `Cluster ${id} is this data directory's own cluster and cannot be deleted; stop strata and remove the data directory instead`);
+    }
+    if (record.status === 'DELETING') return record;
+    if (record.deletionProtectionEnabled) {
+      throw validation('deletionProtectionEnabled', `Cluster ${id} has deletion protection enabled. Disable it with UpdateCluster (deletionProtectionEnabled false) before deleting the cluster`);
+    }
+    if (record.status === 'CREATING') throw conflict(id, `Cluster ${id} is still being created; delete it once it is ACTIVE`);
+    record.status = 'DELETING';
+    await this.registry.save();
+    this.track(this.finishDeletion(record));
+    return record;
+  }
+
+  async tag(arn: string, tags: Record<string, string>): Promise<void> {
+    const record = this.findByArn(arn);
+    const merged = { ...record.tags, ...tags };
+    checkTags(merged);
+    record.tags = merged;
+    await this.registry.save();
+  }
+
+  async untag(arn: string, keys: readonly string[]): Promise<void> {
+    const record = this.findByArn(arn);
+    const kept = { ...record.tags };
+    for (const key of keys) delete kept[key];
+    record.tags = kept;
+    await this.registry.save();
+  }
+
+  /** One page of clusters in id order; `nextToken` is the last id of the previous page. */
+  list(maxResults: number | undefined, nextToken: string | undefined): { clusters: ClusterRecord[]; nextToken?: string } {
+    const limit = maxResults ?? MAX_LIST_RESULTS;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_RESULTS) {
+      throw validation('fieldValidationFailed', `maxResults must be from 1 to ${MAX_LIST_RESULTS}`, [{ name: 'maxResults', message: `must be from 1 to ${MAX_LIST_RESULTS}` }]);
+    }
+    if (nextToken !== undefined && !/^[a-z0-9]{26}$/.test(nextToken)) throw validation('fieldValidationFailed', 'The nextToken is not one this service issued', [{ name: 'nextToken', message: 'invalid token' }]);
+    const after = this.registry.list().filter((record) => nextToken === undefined || record.id > nextToken);
+    const page = after.slice(0, limit);
+    return after.length > limit ? { clusters: page, nextToken: page[page.length - 1]!.id } : { clusters: page };
+  }
+
+  /** Waits for opens and deletions under way; closing the databases is the node's part. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.registry.save();
+  }
+
+  private assertRunning(): void {
+    if (this.stopped) throw new ApiError(503, 'ServiceUnavailableException', 'strata is stopping');
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  private async bringUp(record: ClusterRecord): Promise<void> {
+    try {
+      await this.options.cores.open(record.id, join(this.clustersDir, record.id));
+      // Not saved now: a CREATING cluster is opened at the next start all the same, and turns
+      // ACTIVE then; the next save records it. One fsync less before a new cluster serves.
+      record.status = 'ACTIVE';
+    } catch (error) {
+      this.env.log.error(`cluster ${record.id} failed to open: ${(error as Error).message}`);
+      record.status = 'FAILED';
+      await this.registry.save();
+    }
+  }
+
+  private async finishDeletion(record: ClusterRecord): Promise<void> {
+    try {
+      await this.options.cores.close(record.id);
+      await this.env.disk.remove(join(this.clustersDir, record.id));
+      this.registry.remove(record.id);
+      await this.registry.save();
+    } catch (error) {
+      // Stays DELETING in the registry: the next start tries again.
+      this.env.log.error(`deleting cluster ${record.id}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function sorted(tags: Record<string, string>): [string, string][] {
+  return Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** AWS's tag limits: 50 tags, keys 1–128 characters not starting with `aws:`, values up to 256. */
+function checkTags(tags: Record<string, string>): void {
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_TAGS) throw validation('fieldValidationFailed', `A resource can have at most ${MAX_TAGS} tags`, [{ name: 'tags', message: `at most ${MAX_TAGS} tags` }]);
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string' || key.length < 1 || key.length > 128 || value.length > 256 || key.toLowerCase().startsWith('aws:')) {
+      throw validation('fieldValidationFailed', `Tag ${JSON.stringify(key)} is invalid: keys are 1 to 128 characters not starting with "aws:", values at most 256`, [{ name: 'tags', message: `invalid tag ${JSON.stringify(key)}` }]);
+    }
+  }
+}
