@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { startEmbedded } from '../node/embedded.js';
 import { parseOptions } from './args.js';
 import { CONSOLE_OPTIONS, consoleSettings, startConsole, type ConsoleSettings } from './console.js';
@@ -52,8 +51,10 @@ export async function startCommand(args: string[], out: (line: string) => void):
     out(`control plane: http://${host}:${cluster.apiPort} (DSQL's API, SigV4 with the keys in ${dataDir}/identity.json, region ${cluster.credentials.region})`);
     out(`  e.g. new DSQLClient({ endpoint: 'http://${host}:${cluster.apiPort}', region: '${cluster.credentials.region}', credentials })`);
   }
-  // The console's connections verify the cluster's own certificate (docs/console.md).
-  const webConsole = web && await startConsole(web, { host, port: cluster.port, ca: readFileSync(join(dataDir, 'tls', 'server.crt'), 'utf8'), serverName: cluster.endpoint })
+  // The console's connections verify the certificates of this node's clusters (docs/console.md);
+  // a token for a created cluster routes its connection there by its endpoint.
+  const webConsole = web && await cluster.certificates()
+    .then((ca) => startConsole(web, { host, port: cluster.port, ca, serverName: cluster.endpoint }))
     .catch(async (error: Error) => { await cluster.stop(); throw error; });
   if (webConsole) out(`console: ${webConsole.url}`);
   await new Promise<void>((done) => {

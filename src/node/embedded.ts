@@ -67,6 +67,12 @@ export interface EmbeddedCluster {
   token(user?: string, expiresInSeconds?: number): Promise<string>;
   /** A token for a user of the cluster at `endpoint` (a created cluster's). */
   tokenFor(endpoint: string, user?: string, expiresInSeconds?: number): Promise<string>;
+  /**
+   * PEM certificates that verify every cluster of this node: the default cluster's and the one
+   * its created clusters share (made now if no cluster was created yet). A client that may
+   * connect to any of them (the web console) trusts these.
+   */
+  certificates(): Promise<string>;
   /** The process ids of the query-processor workers (none when SQL runs in this process). */
   workerPids(): number[];
   /** Moves this cluster's clock forward, in every process (tests of time limits). */
@@ -103,9 +109,9 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
   // Made on the first open, once for all created clusters.
   let sharedTls: Promise<{ tlsKey: string; tlsCert: string }> | null = null;
+  const createdClustersTls = () => sharedTls ??= loadOrCreateWildcardTls(env.disk, join(options.dataDir, 'clusters'), identity.region, env.clock);
   const host = new ClusterHost(async (id, directory) => {
-    sharedTls ??= loadOrCreateWildcardTls(env.disk, join(options.dataDir, 'clusters'), identity.region, env.clock);
-    const clusterIdentity: ClusterIdentity = { ...identity, ...await sharedTls, clusterId: id, endpoint: endpointFor(id, identity.region) };
+    const clusterIdentity: ClusterIdentity = { ...identity, ...await createdClustersTls(), clusterId: id, endpoint: endpointFor(id, identity.region) };
     return serveCreatedCluster(env, clusterIdentity, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey));
   });
   let defaultFront: Front | null = null;
@@ -134,6 +140,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     apiPort: control?.api.port ?? null,
     credentials: { region: identity.region, accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey },
     token: (user = 'admin', expiresIn = 900) => createToken({ credentials: identity, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
+    certificates: async () => `${identity.tlsCert.trimEnd()}\n${(await createdClustersTls()).tlsCert}`,
     tokenFor: (endpoint, user = 'admin', expiresIn = 900) => createToken({ credentials: { ...identity, endpoint }, user, expiresInSeconds: expiresIn, nowUs: env.clock.now().latest }),
     workerPids: () => defaultFront!.workerPids(),
     advanceClock: async (micros) => {
