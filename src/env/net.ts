@@ -1,8 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import http from 'node:http';
 import { Duplex } from 'node:stream';
 import type { ClientSocket, HandOffSocket, HttpExchange, HttpReply, ListeningServer, Net, TlsCredentials } from './env.js';
+import { listenHttp as listenHttpServer } from './http-server.js';
 
 /**
  * The size of the buffer a NodeNet's plain connections read into: one for all of them. Node
@@ -12,6 +12,8 @@ import type { ClientSocket, HandOffSocket, HttpExchange, HttpReply, ListeningSer
  * (chunk push, 'data' event, a next-tick read-ahead) per read.
  */
 const READ_BUFFER_BYTES = 64 * 1024;
+/** Open connections an HTTP listener keeps at most (more are closed at once). */
+const MAX_HTTP_CONNECTIONS = 1_000;
 
 /**
  * A client connection on a real socket, upgradable to TLS in place (SSLRequest or direct TLS).
@@ -244,40 +246,24 @@ export class NodeNet implements Net {
   }
 
   listenHttp(host: string, port: number, maxBodyBytes: number, handler: (request: HttpExchange) => Promise<HttpReply>): Promise<ListeningServer> {
-    const server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      request.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= maxBodyBytes) chunks.push(chunk);
-      });
-      request.on('end', () => {
-        if (size > maxBodyBytes) {
-          response.writeHead(413, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `request body over ${maxBodyBytes} bytes` }));
-          return;
-        }
-        const url = request.url ?? '/';
-        const mark = url.indexOf('?');
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(request.headers)) {
-          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-        }
+    // The console's server (http-server.ts: body, header and time limits), in the shape of the
+    // control plane's exchange: the target split at '?', headers as a record.
+    return listenHttpServer({
+      host, port, tls: null, maxBodyBytes, maxConnections: MAX_HTTP_CONNECTIONS,
+      handler: async (request) => {
+        const mark = request.target.indexOf('?');
         const exchange: HttpExchange = {
-          method: request.method ?? 'GET', path: mark < 0 ? url : url.slice(0, mark), query: mark < 0 ? '' : url.slice(mark + 1),
-          headers, body: Buffer.concat(chunks),
+          method: request.method,
+          path: mark < 0 ? request.target : request.target.slice(0, mark),
+          query: mark < 0 ? '' : request.target.slice(mark + 1),
+          headers: Object.fromEntries(request.headers), body: request.body,
         };
-        handler(exchange).then((reply) => {
-          response.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) }).end(Buffer.from(reply.body));
-        }, (error: unknown) => {
-          response.writeHead(500, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' })
-            .end(JSON.stringify({ message: (error as Error).message }));
-        });
-      });
-      request.on('error', () => response.destroy());
+        return handler(exchange).catch((error: unknown) => ({
+          status: 500, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' },
+          body: Buffer.from(JSON.stringify({ message: (error as Error).message })),
+        }));
+      },
     });
-    const sockets = new Set<net.Socket>();
-    server.on('connection', (socket: net.Socket) => track(sockets, socket));
-    return serve(server as unknown as net.Server, host, port, sockets);
   }
 }
 
