@@ -5,22 +5,17 @@
  * web console (src/console) talks to Strata through it like any other client.
  * https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
+import type { ErrorFields } from './backend.js';
 import { CANCEL_REQUEST_CODE, PROTOCOL_3_0, SSL_REQUEST_CODE } from './frontend.js';
 
 const LENGTH_BYTES = 4;
 const TYPE_BYTES = 1;
 
-/** One field of an ErrorResponse or NoticeResponse, by its PostgreSQL field code. */
-export interface ServerNotice {
-  readonly severity: string;
-  readonly code: string;
-  readonly message: string;
-  readonly detail?: string;
-  readonly hint?: string;
-  /** 1-based, in characters of the statement text. */
-  readonly position?: number;
-  readonly where?: string;
-}
+/**
+ * An ErrorResponse or NoticeResponse as received: the fields the server sends (backend.ts), with
+ * whatever severity a server names (`position` is 1-based, in characters of the statement text).
+ */
+export type ServerNotice = Omit<ErrorFields, 'severity'> & { readonly severity: string };
 
 export interface ColumnDescription {
   readonly name: string;
