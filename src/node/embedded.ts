@@ -179,6 +179,7 @@ async function serve(
     adjudicator: { commit: (request) => adjudicator.commit(request, acknowledgeAt), watermark: () => adjudicator.watermark() },
     snapshotTime: () => adjudicator.snapshotTime(),
     resumeIndexBuilds: true,
+    usageFile: join(options.dataDir, 'usage', 'qp.json'),
     // A CancelRequest names a session that may live in any process.
     onCancelRequest: (processId, secretKey) => {
       local.cancel(processId, secretKey);
@@ -201,6 +202,7 @@ async function serve(
       async stop() {
         await server.close();
         local.closeAll();
+        await local.usage?.stop();
       },
     };
   }
@@ -235,6 +237,7 @@ async function serve(
       await server.close();
       local.closeAll();
       await pool.stop();
+      await local.usage?.stop();
     },
   };
 }
