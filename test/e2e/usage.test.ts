@@ -115,3 +115,27 @@ test('strata usage prints the totals and the minutes as text', embeddedOnly('rea
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('strata usage --dir reads a running cluster, each query processor from its own file', async () => {
+  const cluster = await startTestCluster();
+  try {
+    const client = await cluster.client();
+    for (let i = 0; i < 5; i++) await client.query('SELECT 1');
+    // Written every 5 s while the node runs: wait for it, within a bound.
+    let report: UsageReport | null = null;
+    for (let tries = 0; tries < 60; tries++) {
+      const lines: string[] = [];
+      const status = await usageCommand(['--dir', cluster.dataDir, '--json'], (line) => lines.push(line), () => {});
+      if (status === 0) {
+        report = JSON.parse(lines.join('\n')) as UsageReport;
+        if (report.totals.TotalTransactions >= 5) break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.ok(report !== null && report.totals.TotalTransactions >= 5, `the transactions show (${JSON.stringify(report?.totals)})`);
+    assert.ok(report.sources >= 1);
+    assert.ok(report.totals.ReadOnlyTransactions >= 5);
+  } finally {
+    await cluster.stop();
+  }
+});
