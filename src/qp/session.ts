@@ -257,13 +257,13 @@ export class Session implements SqlSession {
   prepareSimple(sql: string): PreparedStatement[] {
     this.meter.begin();
     try {
-      return this.prepareSimpleMetered(sql);
+      return this.parseSimple(sql);
     } finally {
       this.meter.end();
     }
   }
 
-  private prepareSimpleMetered(sql: string): PreparedStatement[] {
+  private parseSimple(sql: string): PreparedStatement[] {
     const statements = this.parse(sql);
     if (statements.length === 0) return [new Prepared(null, [], null)];
     // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
@@ -770,9 +770,9 @@ export class Session implements SqlSession {
     for (const status of this.settings.endBlock(committed)) this.events.parameterStatus(status.name, status.value);
   }
 
-  /** Ends the transaction; unless its commit bills it (`commitTransaction`), bills it as not committed. */
+  /** Ends the transaction and bills it as not committed, unless `commitTransaction` bills it itself. */
   private endTransaction(bill = true): void {
-    if (this.txn !== null && bill) this.meter.ended(this.txn, this.txn.writeCount === 0 ? 'read-only' : 'aborted', null);
+    if (this.txn !== null && bill) this.meter.ended(this.txn, 'ended', null);
     this.blockMode = READ_WRITE;
     this.txn = null;
     this.txnCatalog = null;
@@ -788,12 +788,12 @@ export class Session implements SqlSession {
     const jobs = this.afterCommit;
     this.endTransaction(false);
     if (!txn || !txn.needsAdjudication) {
-      if (txn) this.meter.ended(txn, 'read-only', null);
+      if (txn) this.meter.ended(txn, 'ended', null);
       // Nothing to commit: the jobs can start at once.
       for (const job of jobs) this.host.startJob(job);
       return;
     }
-    let end: TransactionEnd = 'aborted';
+    let end: TransactionEnd = 'ended';
     let commitLatencyUs: number | null = null;
     try {
       // Most transactions queue no foreign-key work: skip the three async frames that find none.
@@ -806,7 +806,7 @@ export class Session implements SqlSession {
       commitLatencyUs = this.meter.stopwatch() - began;
       // A COMMIT statement's span waited for the adjudicator: that is not processing.
       this.meter.waited(commitLatencyUs);
-      end = outcome.kind === 'committed' ? 'committed' : outcome.kind === 'data-conflict' ? 'conflict' : 'aborted';
+      end = outcome.kind === 'committed' ? 'committed' : outcome.kind === 'data-conflict' ? 'conflict' : 'ended';
       await this.committed(txn, outcome, jobs);
     } finally {
       this.meter.ended(txn, end, commitLatencyUs);
@@ -922,7 +922,7 @@ class SessionPortal implements Portal {
     meter.begin();
     let outcome: ExecuteOutcome | Promise<ExecuteOutcome>;
     try {
-      outcome = this.executeMetered(maxRows, onRow);
+      outcome = this.executeStatement(maxRows, onRow);
     } catch (error) {
       meter.end();
       throw error;
@@ -932,7 +932,7 @@ class SessionPortal implements Portal {
     return outcome;
   }
 
-  private executeMetered(maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome> {
+  private executeStatement(maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome> {
     if (this.prepared.isEmpty) return { kind: 'empty' };
     if (this.finished) return this.finished;
     if (this.running) return this.pump(this.running, maxRows, onRow, 0);

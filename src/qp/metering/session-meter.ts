@@ -1,8 +1,8 @@
 import type { TransactionUsage, UsageRecorder } from '../../contracts/metering.js';
 import { transactionReadDpu, transactionWriteDpu } from './dpu.js';
 
-/** How a transaction ended, for its bill. */
-export type TransactionEnd = 'read-only' | 'committed' | 'conflict' | 'aborted';
+/** How a transaction ended, for its bill: its writes committed, lost to a conflict (OC000), or neither. */
+export type TransactionEnd = 'committed' | 'conflict' | 'ended';
 
 /** What the meter reads of a transaction when it ends (transaction.ts counts the bytes). */
 export interface MeteredTransaction {
