@@ -111,3 +111,27 @@ test('the report sums query processors minute by minute', async () => {
     await store.stop();
   });
 });
+
+test('a failed write is reported; the next one writes everything, and stop never rejects', async () => {
+  await withStore(async (_open, clock, timers, path) => {
+    const disk = new NodeDisk();
+    let failures = 1;
+    const flaky = Object.assign(Object.create(disk) as NodeDisk, {
+      writeFileAtomic: (file: string, data: Uint8Array) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : disk.writeFileAtomic(file, data)),
+    });
+    const warnings: string[] = [];
+    const log = { info() {}, warn: (message: string) => warnings.push(message), error() {} };
+    const options = { disk: flaky, clock: { now: () => ({ earliest: clock.now, latest: clock.now }) }, timers, log, path };
+    const store = await UsageStore.open(options);
+    store.record(bill());
+    await assert.rejects(store.flush(), /disk full/);
+    store.record(bill());
+    await store.stop();
+    const reopened = await UsageStore.open(options);
+    assert.equal(reopened.snapshot().totals.TotalTransactions, 2);
+    failures = 1;
+    reopened.record(bill());
+    await reopened.stop();
+    assert.match(warnings.join('\n'), /writing usage at stop: disk full/);
+  });
+});

@@ -68,17 +68,21 @@ export class UsageStore implements UsageRecorder {
   /** Folds what is pending into the current minute and the totals, and writes the file if anything changed. */
   flush(): Promise<void> {
     if (!this.fold()) return this.writing;
-    // Writes run one after another: a slow disk never has two renames of the file racing.
-    this.writing = this.writing.then(() => this.options.disk.writeFileAtomic(this.options.path, encodeUsageFile(this.file)));
+    // Writes run one after another: a slow disk never has two renames of the file racing. A
+    // failed write was reported to its caller; the next one still runs (and holds everything).
+    this.writing = this.writing.catch(() => {}).then(() => this.options.disk.writeFileAtomic(this.options.path, encodeUsageFile(this.file)));
     return this.writing;
   }
 
-  /** Stops the periodic write and writes what is left. */
+  /**
+   * Stops the periodic write and writes what is left. Never rejects: the node's own shutdown
+   * (journal, storage) must not stop short because usage could not be written; that is logged.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== null) this.options.timers.clearInterval(this.timer);
-    await this.flush();
+    await this.flush().catch((error: unknown) => this.options.log.warn(`writing usage at stop: ${(error as Error).message}`));
   }
 
   private fold(): boolean {
