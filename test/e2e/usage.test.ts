@@ -139,3 +139,19 @@ test('strata usage --dir reads a running cluster, each query processor from its 
     await cluster.stop();
   }
 });
+
+test('EXPLAIN ANALYZE VERBOSE bills a filtered scan every row of the table, also where storage is remote', async () => {
+  const cluster = await startTestCluster();
+  try {
+    const client = await cluster.client();
+    await client.query('CREATE TABLE usage_scan (id int PRIMARY KEY, v text, n int)');
+    await client.query("INSERT INTO usage_scan SELECT g, repeat('z', 500), g FROM generate_series(1, 200) g");
+    const readLine = async (sql: string) => (await client.query(sql)).rows.map((row) => String(row['QUERY PLAN'])).find((line) => line.startsWith('  Read:'));
+    // One row matches, every row is read: as much as a scan that returns them all.
+    const filtered = await readLine('EXPLAIN ANALYZE VERBOSE SELECT id FROM usage_scan WHERE n = 7');
+    assert.equal(filtered, await readLine('EXPLAIN ANALYZE VERBOSE SELECT id FROM usage_scan'));
+    assert.ok(Number(/Read: (\S+) DPU/.exec(filtered!)![1]) >= 200 * 500 * 0.00000183105, filtered);
+  } finally {
+    await cluster.stop();
+  }
+});
