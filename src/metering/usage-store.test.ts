@@ -125,6 +125,8 @@ test('a failed write is reported; the next one writes everything, and stop never
     const store = await UsageStore.open(options);
     store.record(bill());
     await assert.rejects(store.flush(), /disk full/);
+    await store.flush(); // nothing new: the failed write is made again
+    assert.equal((await UsageStore.open(options)).snapshot().totals.TotalTransactions, 1);
     store.record(bill());
     await store.stop();
     const reopened = await UsageStore.open(options);

@@ -43,6 +43,8 @@ export class UsageStore implements UsageRecorder {
   private timer: TimerHandle | null = null;
   private writing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The file on disk is behind `file`. */
+  private unwritten = false;
 
   private constructor(private readonly options: UsageStoreOptions, private readonly file: UsageFile) {}
 
@@ -65,12 +67,22 @@ export class UsageStore implements UsageRecorder {
     return structuredClone(this.file);
   }
 
-  /** Folds what is pending into the current minute and the totals, and writes the file if anything changed. */
+  /**
+   * Folds what is pending into the current minute and the totals, and writes the file if it
+   * changed since the last write that succeeded (a failed write is retried by the next flush).
+   */
   flush(): Promise<void> {
-    if (!this.fold()) return this.writing;
+    if (this.fold()) this.unwritten = true;
+    if (!this.unwritten) return this.writing;
+    this.unwritten = false;
     // Writes run one after another: a slow disk never has two renames of the file racing. A
     // failed write was reported to its caller; the next one still runs (and holds everything).
-    this.writing = this.writing.catch(() => {}).then(() => this.options.disk.writeFileAtomic(this.options.path, encodeUsageFile(this.file)));
+    this.writing = this.writing.catch(() => {})
+      .then(() => this.options.disk.writeFileAtomic(this.options.path, encodeUsageFile(this.file)))
+      .catch((error: unknown) => {
+        this.unwritten = true;
+        throw error;
+      });
     return this.writing;
   }
 
