@@ -44,7 +44,8 @@ export class SessionMeter {
 
   end(): void {
     if (this.depth === 0) return;
-    if (--this.depth === 0) this.computeUs += this.stopwatch() - this.spanStartUs;
+    // Waits taken out overlap only if a statement waited on two things at once: never below zero.
+    if (--this.depth === 0) this.computeUs += Math.max(0, this.stopwatch() - this.spanStartUs);
   }
 
   /** `end`, as a promise's fulfilment handler (made once, not per statement). */
@@ -84,7 +85,7 @@ export class SessionMeter {
   ended(txn: MeteredTransaction, end: TransactionEnd, commitLatencyUs: number | null): void {
     if (this.depth > 0) {
       const now = this.stopwatch();
-      this.computeUs += now - this.spanStartUs;
+      this.computeUs += Math.max(0, now - this.spanStartUs);
       this.spanStartUs = now;
     }
     const computeUs = this.computeUs;
