@@ -7,7 +7,6 @@ import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from 
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import type { Key } from '../contracts/kv.js';
-import type { CommitOutcome } from '../contracts/adjudicator.js';
 import { tableKey, CatalogSnapshot, CATALOG_RANGE, CATALOG_VERSION_KEY, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings, settingDisplayName } from './settings.js';
@@ -806,26 +805,23 @@ export class Session implements SqlSession {
       commitLatencyUs = this.meter.stopwatch() - began;
       // A COMMIT statement's span waited for the adjudicator: that is not processing.
       this.meter.waited(commitLatencyUs);
-      end = outcome.kind === 'committed' ? 'committed' : outcome.kind === 'data-conflict' ? 'conflict' : 'ended';
-      await this.committed(txn, outcome, jobs);
+      switch (outcome.kind) {
+        case 'committed':
+          end = 'committed';
+          // Sessions prepare statements against the host's newest catalog: make the change
+          // visible to them before the client hears of it.
+          if (txn.ddl) await this.host.catalogAt(outcome.commitTimestamp);
+          for (const job of jobs) this.host.startJob(job);
+          return;
+        case 'data-conflict':
+          end = 'conflict';
+          throw new SqlError('40001', OC000);
+        case 'schema-conflict': throw new SqlError('40001', OC001);
+        case 'too-old': throw new SqlError('54000', 'transaction age limit of 300s exceeded');
+        case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
+      }
     } finally {
       this.meter.ended(txn, end, commitLatencyUs);
-    }
-  }
-
-  /** The adjudicator's answer: the committed DDL's catalog and jobs, or the error the client gets. */
-  private async committed(txn: Transaction, outcome: CommitOutcome, jobs: readonly AfterCommitJob[]): Promise<void> {
-    switch (outcome.kind) {
-      case 'committed':
-        // Sessions prepare statements against the host's newest catalog: make the change
-        // visible to them before the client hears of it.
-        if (txn.ddl) await this.host.catalogAt(outcome.commitTimestamp);
-        for (const job of jobs) this.host.startJob(job);
-        return;
-      case 'data-conflict': throw new SqlError('40001', OC000);
-      case 'schema-conflict': throw new SqlError('40001', OC001);
-      case 'too-old': throw new SqlError('54000', 'transaction age limit of 300s exceeded');
-      case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
     }
   }
 
