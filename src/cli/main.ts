@@ -3,6 +3,7 @@ import { tokenCommand } from './token.js';
 import { nodeCommand } from './node.js';
 import { localCommand } from './local.js';
 import { consoleCommand } from './console.js';
+import { usageCommand } from './usage.js';
 
 const USAGE = `usage: strata <command> [options]
 
@@ -14,6 +15,7 @@ commands:
                                                      print a connection token
   local up|status|kill|restart|down --dir DIR        a multi-process cluster on this machine
   node --role ROLE --config FILE [--name NAME]       run one role of a distributed cluster
+  usage [--data-dir DIR | --dir DIR] [--json]        metered usage (DPUs, CloudWatch's metrics)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'local': return localCommand(rest, out);
     case 'node': return nodeCommand(rest, out);
     case 'console': return consoleCommand(rest, out);
+    case 'usage': return usageCommand(rest, out);
     case undefined:
     case '-h':
     case '--help':

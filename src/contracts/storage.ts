@@ -34,6 +34,12 @@ export interface ReadResult {
   readonly values: Uint8Array[];
   /** Set when the limit stopped the scan: the next key to read from (exclusive for reverse). */
   readonly resumeKey: Key | null;
+  /**
+   * The key and value bytes of every visible row the read examined, those a pushed-down filter
+   * dropped included: what the read is billed for (DSQL bills a filtered scan's every row).
+   * Absent from storage that does not count them; the reader then counts what it received.
+   */
+  readonly bytesRead?: number;
 }
 
 /**
@@ -51,6 +57,8 @@ export interface VisitedRead {
   readonly rows: number;
   /** As ReadResult's: set when the limit stopped the scan. */
   readonly resumeKey: Key | null;
+  /** As ReadResult's. */
+  readonly bytesRead?: number;
 }
 
 /** How much of a key range is live at a timestamp (pg_relation_size and friends). */

@@ -273,6 +273,8 @@ async function serveCreatedCluster(
       adjudicator: { commit: (request) => core.adjudicator.commit(request, 'durable'), watermark: () => core.adjudicator.watermark() },
       snapshotTime: () => core.adjudicator.snapshotTime(),
       resumeIndexBuilds: true,
+      // Metered per cluster, as DSQL bills: `strata usage --cluster ID` reads it.
+      usageFile: join(directory, 'usage', 'qp.json'),
       onCancelRequest,
     });
   } catch (error) {
@@ -287,6 +289,7 @@ async function serveCreatedCluster(
     cancel: (processId, secretKey) => service.cancel(processId, secretKey),
     async close(farewell) {
       service.closeAll(farewell);
+      await service.usage?.stop();
       await core.close();
     },
   };
@@ -340,6 +343,7 @@ async function serveDefault(
     adjudicator: { commit: (request) => adjudicator.commit(request, acknowledgeAt), watermark: () => adjudicator.watermark() },
     snapshotTime: () => adjudicator.snapshotTime(),
     resumeIndexBuilds: true,
+    usageFile: join(options.dataDir, 'usage', 'qp.json'),
     // A CancelRequest names a session that may live in any process, or any cluster.
     onCancelRequest,
   });
@@ -352,6 +356,7 @@ async function serveDefault(
       advanceClock: () => Promise.resolve(),
       async stop() {
         local.closeAll(ADMIN_SHUTDOWN);
+        await local.usage?.stop();
       },
     };
   }
@@ -385,6 +390,7 @@ async function serveDefault(
       env.timers.clearInterval(record);
       local.closeAll(ADMIN_SHUTDOWN);
       await pool.stop();
+      await local.usage?.stop();
     },
   };
 }

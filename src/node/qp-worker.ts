@@ -48,6 +48,7 @@ async function runWorker(channel: ProcessChannel, start: Extract<ToWorker, { typ
       return storage.readableThrough;
     },
     resumeIndexBuilds: false, // the primary's own query processor does
+    usageFile: join(start.dataDir, 'usage', `qp-worker-${start.index}.json`),
     onCancelRequest: (processId, secretKey) => channel.send({ type: 'cancel', processId, secretKey } satisfies ToPrimary),
     onConnectionClosed: () => channel.send({ type: 'connection-closed' } satisfies ToPrimary),
   });
@@ -63,7 +64,7 @@ async function runWorker(channel: ProcessChannel, start: Extract<ToWorker, { typ
         return;
       case 'stop':
         service.closeAll();
-        void storage.close().finally(() => process.exit(0));
+        void (service.usage?.stop() ?? Promise.resolve()).finally(() => storage.close()).finally(() => process.exit(0));
         return;
       default: return;
     }

@@ -6,6 +6,9 @@ import { Connection } from '../qp/protocol/connection.js';
 import { TokenAuthenticator, type RoleLogin } from '../qp/auth/token-authenticator.js';
 import type { ClusterIdentity } from './identity.js';
 import type { ErrorFields } from '../wire/backend.js';
+import { dirname } from 'node:path';
+import { monotonicMicros } from '../env/clock.js';
+import { UsageStore } from '../metering/usage-store.js';
 
 /**
  * A query processor and the connections it serves: what the embedded node runs in-process, and
@@ -19,6 +22,8 @@ export interface QueryService {
   readonly openConnections: number;
   /** Drops every connection; with `farewell`, each session first gets that FATAL error. */
   closeAll(farewell?: ErrorFields): void;
+  /** This processor's usage totals (metering), when it keeps them: stop it last, to write them out. */
+  readonly usage: UsageStore | null;
 }
 
 export interface QueryServiceOptions {
@@ -34,14 +39,25 @@ export interface QueryServiceOptions {
   /** A CancelRequest arrived on this service's connection; the session may live elsewhere. */
   readonly onCancelRequest: (processId: number, secretKey: number) => void;
   readonly onConnectionClosed?: () => void;
+  /**
+   * The file this processor keeps its usage totals in (src/metering), one per query-processor
+   * process; absent: its sessions are not metered.
+   */
+  readonly usageFile?: string;
 }
 
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
   const { env } = options;
+  let usage: UsageStore | null = null;
+  if (options.usageFile !== undefined) {
+    await env.disk.mkdir(dirname(options.usageFile));
+    usage = await UsageStore.open({ disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: options.usageFile });
+  }
   const qp = new QueryProcessor({
     storage: options.storage, adjudicator: options.adjudicator, clock: env.clock, timers: env.timers,
-    random: env.random, log: env.log, snapshotTime: options.snapshotTime,
+    random: env.random, log: env.log, snapshotTime: options.snapshotTime, stopwatch: monotonicMicros,
     ...(options.runsIndexBuilds === false ? { runsIndexBuilds: false } : {}),
+    ...(usage !== null ? { usage } : {}),
   });
   await qp.start({ resumeIndexBuilds: options.resumeIndexBuilds });
   // A role created on another QP a moment ago must be able to connect: read the newest catalog.
@@ -53,6 +69,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
   const tls = { key: options.identity.tlsKey, cert: options.identity.tlsCert };
   const connections = new Set<Connection>();
   return {
+    usage,
     accept(socket) {
       const connection = new Connection({
         socket, tls, authenticator, sessions: qp, random: env.random, log: env.log,

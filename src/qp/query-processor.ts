@@ -3,6 +3,7 @@ import type { SessionEvents, SessionFactory, SqlSession, StartupInfo } from '../
 import type { StorageNode } from '../contracts/storage.js';
 import type { Clock, RandomSource, Timers } from '../contracts/time.js';
 import type { Log } from '../env/env.js';
+import type { UsageRecorder } from '../contracts/metering.js';
 import { CATALOG_RANGE, CATALOG_VERSION_KEY, CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import { Session } from './session.js';
 import { parseSql } from './sql/parse.js';
@@ -38,6 +39,14 @@ export interface QueryProcessorOptions {
    * follows them through the catalog (sys.wait_for_job). Default true.
    */
   readonly runsIndexBuilds?: boolean;
+  /** Where ended transactions' bills go (metering); none: not metered. */
+  readonly usage?: UsageRecorder;
+  /**
+   * A monotonic reading in microseconds for timing the sessions' processing (ComputeDPU,
+   * src/qp/metering/session-meter.ts). Default: the clock's earliest bound, which allocates a
+   * reading per call; the nodes give a cheaper one (env/clock.ts `monotonicMicros`).
+   */
+  readonly stopwatch?: () => number;
 }
 
 const PARSE_CACHE_LIMIT = 4096;
@@ -62,6 +71,7 @@ export class QueryProcessor implements SessionFactory {
   readonly sequences: SequenceAllocator;
 
   readonly snapshotTime: () => number;
+  readonly stopwatch: () => number;
   /** One turn of the event loop (long statements take it between batches). */
   readonly pause: () => Promise<void>;
 
@@ -69,6 +79,7 @@ export class QueryProcessor implements SessionFactory {
     this.indexBuilder = new IndexBuilder(this);
     this.backgroundJobs = new BackgroundJobs(this);
     this.snapshotTime = options.snapshotTime ?? (() => options.clock.now().latest);
+    this.stopwatch = options.stopwatch ?? (() => options.clock.now().earliest);
     this.pause = () => new Promise((resolve) => options.timers.setImmediate(resolve));
     this.sequences = new SequenceAllocator({
       storage: options.storage, adjudicator: options.adjudicator,

@@ -41,6 +41,7 @@ import { needsRegNames, withRegNames } from './system/reg-output.js';
 import type { CatalogScope } from './system/catalog-functions.js';
 import { utf8Slice } from '../encoding/bytes.js';
 import { rowLocksOf, type RowLocks } from './sql/row-locks.js';
+import { SessionMeter, type TransactionEnd } from './metering/session-meter.js';
 
 type Plan =
   | { readonly kind: 'query'; readonly query: PlannedQuery }
@@ -161,6 +162,8 @@ export class Session implements SqlSession {
   private transactionCounter = 0;
   private readonly roles: SessionRoles;
   private readonly sequences: SessionSequences;
+  /** Times this session's processing and bills its transactions (src/qp/metering). */
+  readonly meter: SessionMeter;
 
   constructor(
     private readonly host: QueryProcessor,
@@ -172,6 +175,7 @@ export class Session implements SqlSession {
     this.roles = new SessionRoles(startup.user);
     this.settings = new SessionSettings(startup.user, startup.parameters);
     this.sequences = new SessionSequences(host.sequences);
+    this.meter = new SessionMeter(host.stopwatch, host.options.usage);
   }
 
   initialParameters(): ReadonlyArray<readonly [string, string]> {
@@ -239,12 +243,26 @@ export class Session implements SqlSession {
   }
 
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
-    const statements = this.parse(sql);
-    if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
-    return this.prepareParsed(statements[0] ?? null, paramTypeOids);
+    this.meter.begin();
+    try {
+      const statements = this.parse(sql);
+      if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
+      return this.prepareParsed(statements[0] ?? null, paramTypeOids);
+    } finally {
+      this.meter.end();
+    }
   }
 
   prepareSimple(sql: string): PreparedStatement[] {
+    this.meter.begin();
+    try {
+      return this.parseSimple(sql);
+    } finally {
+      this.meter.end();
+    }
+  }
+
+  private parseSimple(sql: string): PreparedStatement[] {
     const statements = this.parse(sql);
     if (statements.length === 0) return [new Prepared(null, [], null)];
     // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
@@ -342,8 +360,13 @@ export class Session implements SqlSession {
       // same string may have changed the catalog.
       prepared.deferred = false;
       if (this.block !== 'failed' || endsBlock(prepared.parsed!.statement)) {
-        const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog, true);
-        prepared.fields = this.fieldsOf(entry.plan, prepared.parsed!.statement);
+        this.meter.begin();
+        try {
+          const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog, true);
+          prepared.fields = this.fieldsOf(entry.plan, prepared.parsed!.statement);
+        } finally {
+          this.meter.end();
+        }
       }
     }
     if (this.block === 'failed' && !prepared.isEmpty && !endsBlock(prepared.parsed!.statement)) throw abortedBlock();
@@ -472,7 +495,7 @@ export class Session implements SqlSession {
     txn.useSchemas(entry.schemaKeys);
     const rt: Runtime = {
       ctx: this.execContext(params), txn, lockRows: entry.rowLocks?.strength ?? null, lockSubqueryRows: entry.rowLocks?.scope === 'every',
-      cancelled: false, batches: 0, pause: this.host.pause,
+      cancelled: false, batches: 0, pause: this.pause,
     };
     this.current = rt;
     if (entry.dataModifying) return this.runDataModifying(entry.dataModifying, entry.plan, rt, emit);
@@ -519,7 +542,7 @@ export class Session implements SqlSession {
   private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
     if (statement.from) this.checkDml(txn);
     const rowParams: SqlValue[] = [];
-    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: null, cancelled: false, batches: 0, pause: this.host.pause };
+    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: null, cancelled: false, batches: 0, pause: this.pause };
     this.current = rt;
     const pc = this.planContext(catalog, []);
     const copy = planCopy(statement, pc, rt, rowParams);
@@ -535,12 +558,16 @@ export class Session implements SqlSession {
   }
 
   /** pg_sleep's wait, on the query processor's timers. */
-  private readonly sleep = (ms: number): Promise<void> => new Promise((resolve) => this.host.options.timers.setTimeout(resolve, ms));
+  private readonly sleep = (ms: number): Promise<void> => this.meter.waitFor(new Promise((resolve) => this.host.options.timers.setTimeout(resolve, ms)));
+
+  /** A turn of the event loop for a long statement: waiting, not processing (metering). */
+  private readonly pause = (): Promise<void> => this.meter.waitFor(this.host.pause());
 
   private execContext(params: readonly SqlValue[]): ExecContext {
     return {
       params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser,
       random: this.host.options.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep,
+      statementMicros: this.meter.spanMicros,
     };
   }
 
@@ -742,7 +769,9 @@ export class Session implements SqlSession {
     for (const status of this.settings.endBlock(committed)) this.events.parameterStatus(status.name, status.value);
   }
 
-  private endTransaction(): void {
+  /** Ends the transaction and bills it as not committed, unless `commitTransaction` bills it itself. */
+  private endTransaction(bill = true): void {
+    if (this.txn !== null && bill) this.meter.ended(this.txn, 'ended', null);
     this.blockMode = READ_WRITE;
     this.txn = null;
     this.txnCatalog = null;
@@ -756,29 +785,43 @@ export class Session implements SqlSession {
   private async commitTransaction(): Promise<void> {
     const txn = this.txn;
     const jobs = this.afterCommit;
-    this.endTransaction();
+    this.endTransaction(false);
     if (!txn || !txn.needsAdjudication) {
+      if (txn) this.meter.ended(txn, 'ended', null);
       // Nothing to commit: the jobs can start at once.
       for (const job of jobs) this.host.startJob(job);
       return;
     }
-    // Most transactions queue no foreign-key work: skip the three async frames that find none.
-    if (txn.statementChecks.length > 0 || txn.commitChecks.length > 0) await runCommitChecks(txn);
-    txn.checkAge(this.host.options.clock.now().latest);
-    txn.checkSize();
-    const bundle = txn.commitBundle();
-    const outcome = await this.host.options.adjudicator.commit({ transactionId: txn.id, startTimestamp: txn.startTimestamp, ...bundle });
-    switch (outcome.kind) {
-      case 'committed':
-        // Sessions prepare statements against the host's newest catalog: make the change
-        // visible to them before the client hears of it.
-        if (txn.ddl) await this.host.catalogAt(outcome.commitTimestamp);
-        for (const job of jobs) this.host.startJob(job);
-        return;
-      case 'data-conflict': throw new SqlError('40001', OC000);
-      case 'schema-conflict': throw new SqlError('40001', OC001);
-      case 'too-old': throw new SqlError('54000', 'transaction age limit of 300s exceeded');
-      case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
+    let end: TransactionEnd = 'ended';
+    let commitLatencyUs: number | null = null;
+    try {
+      // Most transactions queue no foreign-key work: skip the three async frames that find none.
+      if (txn.statementChecks.length > 0 || txn.commitChecks.length > 0) await runCommitChecks(txn);
+      txn.checkAge(this.host.options.clock.now().latest);
+      txn.checkSize();
+      const bundle = txn.commitBundle();
+      const began = this.meter.stopwatch();
+      const outcome = await this.host.options.adjudicator.commit({ transactionId: txn.id, startTimestamp: txn.startTimestamp, ...bundle });
+      commitLatencyUs = this.meter.stopwatch() - began;
+      // A COMMIT statement's span waited for the adjudicator: that is not processing.
+      this.meter.waited(commitLatencyUs);
+      switch (outcome.kind) {
+        case 'committed':
+          end = 'committed';
+          // Sessions prepare statements against the host's newest catalog: make the change
+          // visible to them before the client hears of it.
+          if (txn.ddl) await this.host.catalogAt(outcome.commitTimestamp);
+          for (const job of jobs) this.host.startJob(job);
+          return;
+        case 'data-conflict':
+          end = 'conflict';
+          throw new SqlError('40001', OC000);
+        case 'schema-conflict': throw new SqlError('40001', OC001);
+        case 'too-old': throw new SqlError('54000', 'transaction age limit of 300s exceeded');
+        case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
+      }
+    } finally {
+      this.meter.ended(txn, end, commitLatencyUs);
     }
   }
 
@@ -866,8 +909,26 @@ class SessionPortal implements Portal {
     return this.finished !== null && this.fields === null && !this.prepared.isEmpty;
   }
 
-  /** Synchronous when the statement starts and its rows come without a wait (a warm point read). */
+  /**
+   * Synchronous when the statement starts and its rows come without a wait (a warm point read).
+   * One span of the session's processing (metering) from the call until the outcome is ready.
+   */
   execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome> {
+    const meter = this.session.meter;
+    meter.begin();
+    let outcome: ExecuteOutcome | Promise<ExecuteOutcome>;
+    try {
+      outcome = this.executeStatement(maxRows, onRow);
+    } catch (error) {
+      meter.end();
+      throw error;
+    }
+    if (outcome instanceof Promise) return outcome.then(meter.endWith, meter.endThrowing);
+    meter.end();
+    return outcome;
+  }
+
+  private executeStatement(maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome> {
     if (this.prepared.isEmpty) return { kind: 'empty' };
     if (this.finished) return this.finished;
     if (this.running) return this.pump(this.running, maxRows, onRow, 0);

@@ -3,6 +3,7 @@ import type { Key, WriteEntry } from '../contracts/kv.js';
 import type { MeasureResult, PushedComparison, RowVisitor, StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import { latin1Key } from '../encoding/bytes.js';
+import { billedReadBytes, billedRowBytes } from './metering/dpu.js';
 
 /** DSQL's limits (reference/dsql.md §3.2). */
 export const MAX_MUTATED_ROWS = 3000;
@@ -48,6 +49,14 @@ export class Transaction {
   private mutatedRows: Set<string> | null = null;
   private writtenBytes = 0;
   /**
+   * Metering (src/qp/metering): the bytes billed for this transaction's storage reads, each
+   * read at least 128, and for its buffered rows, each at least 128 (a row written twice counts
+   * once, as it is committed once). Reads of its own buffered writes reach no storage and bill
+   * nothing.
+   */
+  bytesRead = 0;
+  bytesWritten = 0;
+  /**
    * Foreign-key work queued by this statement's row changes (checks and referential actions),
    * run when the statement ends, as PostgreSQL's RI triggers fire (foreign-keys.ts).
    */
@@ -92,7 +101,9 @@ export class Transaction {
       const buffered = writes.get(mapKey(key));
       if (buffered) return buffered.value;
     }
-    return this.storage.get(key, this.startTimestamp);
+    const value = await this.storage.get(key, this.startTimestamp);
+    this.bytesRead += billedReadBytes(key.length + (value?.length ?? 0));
+    return value;
   }
 
   /** `get` without a promise when storage can answer now; undefined when it must wait (call `get`). */
@@ -102,7 +113,9 @@ export class Transaction {
       const buffered = writes.get(mapKey(key));
       if (buffered) return buffered.value;
     }
-    return this.storage.getReady?.(key, this.startTimestamp);
+    const value = this.storage.getReady?.(key, this.startTimestamp);
+    if (value !== undefined) this.bytesRead += billedReadBytes(key.length + (value?.length ?? 0));
+    return value;
   }
 
   /** One bounded batch of the range [start, end), merged with this transaction's writes. */
@@ -112,6 +125,7 @@ export class Transaction {
    */
   async scan(start: Key, end: Key, limit: number, reverse: boolean, filter?: readonly PushedComparison[]): Promise<ScanBatch> {
     const stored = await this.storage.read({ start, end, readTimestamp: this.startTimestamp, limit, reverse, filter });
+    this.bytesRead += billedReadBytes(stored.bytesRead ?? receivedBytes(stored.keys, stored.values));
     const writes = this.snapshotWrites === undefined ? this.writes : this.snapshotWrites;
     if (writes === null) return { keys: stored.keys, values: stored.values, resume: stored.resumeKey };
     // The stored batch covers [start, resume) (forward) or [resume, end) (reverse): merge the
@@ -156,6 +170,8 @@ export class Transaction {
     const writes = this.snapshotWrites === undefined ? this.writes : this.snapshotWrites;
     if (writes === null && this.storage.readEach) {
       const visited = await this.storage.readEach({ start, end, readTimestamp: this.startTimestamp, limit, reverse, filter }, visitor);
+      // Storage that visits in place counts what it examined (MvccStorage does).
+      this.bytesRead += billedReadBytes(visited.bytesRead ?? 0);
       return visited.resumeKey;
     }
     const batch = await this.scan(start, end, limit, reverse, filter);
@@ -170,14 +186,19 @@ export class Transaction {
    * The live keys and bytes of [start, end) as committed at the start timestamp, one bounded
    * batch at a time (this transaction's own buffered writes are not counted).
    */
-  measure(start: Key, end: Key, limit: number): Promise<MeasureResult> {
-    return this.storage.measure({ start, end, readTimestamp: this.startTimestamp, limit });
+  async measure(start: Key, end: Key, limit: number): Promise<MeasureResult> {
+    const measured = await this.storage.measure({ start, end, readTimestamp: this.startTimestamp, limit });
+    this.bytesRead += billedReadBytes(measured.bytes);
+    return measured;
   }
 
   /** A key as it is now, the statement snapshot's writes or not (uniqueness checks must see every write). */
   async getCurrent(key: Key): Promise<Uint8Array | null> {
     const buffered = this.writes?.get(mapKey(key));
-    return buffered ? buffered.value : this.storage.get(key, this.startTimestamp);
+    if (buffered) return buffered.value;
+    const value = await this.storage.get(key, this.startTimestamp);
+    this.bytesRead += billedReadBytes(key.length + (value?.length ?? 0));
+    return value;
   }
 
   /** Reads see the buffered writes as they are now until `endStatementSnapshot`. */
@@ -195,9 +216,15 @@ export class Transaction {
     const k = mapKey(key);
     const writes = this.writes ??= new Map();
     const previous = writes.get(k);
-    if (previous) this.writtenBytes -= previous.key.length + (previous.value?.length ?? 0);
+    if (previous) {
+      const previousBytes = previous.key.length + (previous.value?.length ?? 0);
+      this.writtenBytes -= previousBytes;
+      this.bytesWritten -= billedRowBytes(previousBytes);
+    }
     writes.set(k, { key, value });
-    this.writtenBytes += key.length + (value?.length ?? 0);
+    const rowBytes = key.length + (value?.length ?? 0);
+    this.writtenBytes += rowBytes;
+    this.bytesWritten += billedRowBytes(rowBytes);
     if (rowKey) {
       const mutatedRows = this.mutatedRows ??= new Set();
       mutatedRows.add(rowKey === key ? k : mapKey(rowKey));
@@ -273,4 +300,11 @@ export class Transaction {
     this.foldSchemaKeys(lists);
     return [...this.schemaKeysByName!.values()];
   }
+}
+
+/** What a read handed back, for storage that does not count what it examined. */
+function receivedBytes(keys: readonly Key[], values: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (let i = 0; i < keys.length; i++) bytes += keys[i]!.length + values[i]!.length;
+  return bytes;
 }

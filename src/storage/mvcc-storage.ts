@@ -203,7 +203,7 @@ export class MvccStorage implements StorageNode {
     return this.whenReadable(request, () => {
       const sink = new CollectingSink();
       const resumeKey = this.scan(request, sink);
-      return { keys: sink.keys, values: sink.values, resumeKey };
+      return { keys: sink.keys, values: sink.values, resumeKey, bytesRead: sink.examinedBytes };
     });
   }
 
@@ -211,7 +211,7 @@ export class MvccStorage implements StorageNode {
     return this.whenReadable(request, () => {
       const sink = new VisitingSink(visitor);
       const resumeKey = this.scan(request, sink);
-      return { rows: sink.taken, resumeKey };
+      return { rows: sink.taken, resumeKey, bytesRead: sink.examinedBytes };
     });
   }
 
@@ -480,10 +480,14 @@ function marked(value: Uint8Array | null): Uint8Array {
 abstract class ScanSink {
   /** Rows taken so far: the read's limit counts them. */
   taken = 0;
+  /** Key and tuple bytes of every visible row offered, filtered out or not (the read's bill). */
+  examinedBytes = 0;
   filter: readonly PushedComparison[] | null = null;
   columnKeyOf: ColumnKeyOf | null = null;
 
   take(key: Uint8Array, keyLength: number, stored: Uint8Array): void {
+    // The stored value starts with its one-byte PUT marker, which is not the row's.
+    this.examinedBytes += keyLength + stored.length - 1;
     if (this.filter === null) {
       this.taken++;
       this.put(key, keyLength, stored, 1);

@@ -14,6 +14,7 @@ import { CreateClusterCommand, DSQLClient, waitUntilClusterActive } from '@aws-s
 import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js';
 import { tokenCommand } from '../../src/cli/token.js';
 import { runPsql } from '../support/psql.js';
+import { usageCommand } from '../../src/cli/usage.js';
 
 const WAIT = { maxWaitTime: 60, minDelay: 1, maxDelay: 1 };
 
@@ -94,4 +95,36 @@ test('with workers, the default cluster is served by them and created clusters b
       await created.end();
     }
   });
+});
+
+test('a created cluster is metered on its own: strata usage --cluster ID', async () => {
+  let id = '';
+  let dir = '';
+  await withNode({}, async (node, dataDir, client) => {
+    id = await createActive(client);
+    dir = dataDir;
+    const endpoint = `${id}.dsql.${node.credentials.region}.on.aws`;
+    const session = new pg.Client({ host: '127.0.0.1', port: node.port, user: 'admin', database: 'postgres', password: await node.tokenFor(endpoint), ssl: { rejectUnauthorized: false, servername: endpoint } });
+    await session.connect();
+    try {
+      await session.query('CREATE TABLE metered (id int PRIMARY KEY, note text)');
+      for (let i = 0; i < 3; i++) await session.query('INSERT INTO metered VALUES ($1, $2)', [i, 'x'.repeat(100)]);
+    } finally {
+      await session.end();
+    }
+    // Stopping the node (withNode) writes the usage files out.
+    const totals = async (args: string[]) => {
+      const lines: string[] = [];
+      assert.equal(await usageCommand([...args, '--json'], (line) => lines.push(line), (line) => assert.fail(line)), 0);
+      return JSON.parse(lines.join('\n')).totals;
+    };
+    await node.stop();
+    const created = await totals(['--data-dir', dataDir, '--cluster', id]);
+    assert.ok(created.TotalTransactions >= 4, JSON.stringify(created));
+    assert.ok(created.WriteDPU >= 3 * 0.05 - 1e-9, JSON.stringify(created));
+    const own = await totals(['--data-dir', dataDir]);
+    assert.equal(own.WriteDPU, 0, 'the default cluster wrote nothing');
+  });
+  assert.equal(await usageCommand(['--data-dir', dir, '--cluster', 'NOT-AN-ID'], () => {}, () => {}), 2);
+  assert.ok(id.length === 26);
 });

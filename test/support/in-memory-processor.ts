@@ -7,7 +7,8 @@ import type { Adjudicator, CommitRequest } from '../../src/contracts/adjudicator
 import { SqlError } from '../../src/contracts/errors.js';
 import type { SqlSession, WireCell } from '../../src/contracts/sql-session.js';
 import type { Timers } from '../../src/contracts/time.js';
-import { SystemClock } from '../../src/env/clock.js';
+import { SystemClock, monotonicMicros } from '../../src/env/clock.js';
+import type { UsageRecorder } from '../../src/contracts/metering.js';
 import { SilentLog } from '../../src/env/log.js';
 import { SystemRandom } from '../../src/env/random.js';
 import { SystemTimers } from '../../src/env/timers.js';
@@ -46,9 +47,11 @@ export class HoldingTimers extends SystemTimers implements Timers {
 }
 
 /** Starts a query processor (resuming whatever jobs its store records) and opens an admin session. */
-export async function startProcessor(storage: MvccStorage, adjudicator: ApplyingAdjudicator, timers: Timers): Promise<{ qp: QueryProcessor; session: SqlSession }> {
+export async function startProcessor(storage: MvccStorage, adjudicator: Adjudicator & { watermark(): number }, timers: Timers,
+  usage?: UsageRecorder): Promise<{ qp: QueryProcessor; session: SqlSession }> {
   const qp = new QueryProcessor({
     storage, adjudicator, clock: new SystemClock(0), timers, random: new SystemRandom(), log: new SilentLog(), snapshotTime: () => adjudicator.watermark(),
+    stopwatch: monotonicMicros, ...(usage ? { usage } : {}),
   });
   await qp.start();
   const session = qp.createSession({ user: 'admin', database: 'postgres', parameters: new Map(), serverName: null }, { notice: () => {}, parameterStatus: () => {} }, 7, 42);

@@ -80,11 +80,15 @@ export function readRequestFromMessage(message: Message): ReadRequest {
 }
 
 export function readResultToMessage(result: ReadResult): Message {
-  return { keys: result.keys.map(bytes), values: result.values.map(bytes), ...(result.resumeKey !== null ? { resume_key: bytes(result.resumeKey) } : {}) };
+  return {
+    keys: result.keys.map(bytes), values: result.values.map(bytes), ...(result.resumeKey !== null ? { resume_key: bytes(result.resumeKey) } : {}),
+    ...(result.bytesRead !== undefined ? { bytes_read: result.bytesRead } : {}),
+  };
 }
 
 export function readResultFromMessage(message: Message): ReadResult {
-  return { keys: message['keys'], values: message['values'], resumeKey: message['resume_key'] ?? null };
+  const bytesRead = message['bytes_read'];
+  return { keys: message['keys'], values: message['values'], resumeKey: message['resume_key'] ?? null, ...(typeof bytesRead === 'number' ? { bytesRead } : {}) };
 }
 
 export function measureRequestToMessage(request: MeasureRequest): Message {

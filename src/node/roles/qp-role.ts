@@ -4,6 +4,7 @@
  * adjudicator leader over gRPC. Transactions start at now().latest and reads wait at storage
  * until its safe time passes that (DESIGN.md §2 Time).
  */
+import { join } from 'node:path';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { loadParser } from '../../qp/sql/parse.js';
@@ -33,6 +34,8 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     runsIndexBuilds: nodesOf(config, 'control').length === 0,
     // The relay sends every CancelRequest to every QP; each ignores keys it does not have.
     onCancelRequest: (processId, secretKey) => service.cancel(processId, secretKey),
+    // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
+    usageFile: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),
   });
   const server = await env.net.listen(node.host, node.port, (socket) => service.accept(socket));
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
@@ -43,6 +46,7 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
       await registration.revoke().catch(() => {});
       await server.close();
       service.closeAll();
+      await service.usage?.stop();
       await backends.close();
     },
   };

@@ -23,6 +23,8 @@ export interface ExecContext {
   readonly sleep?: (ms: number) => Promise<void>;
   /** bytea_output and extra_float_digits, for casts of bytea and floats to text. */
   readonly outputStyle?: OutputStyle;
+  /** The running statement's processing so far, µs (EXPLAIN ANALYZE VERBOSE's DPU estimate); absent where not metered. */
+  readonly statementMicros?: () => number;
 }
 
 export type Evaluator = (row: SqlValue[], ctx: ExecContext) => SqlValue;

@@ -5,13 +5,15 @@ import { planDelete, planInsert, planUpdate, type PlannedModify } from './plan-m
 import { runStatementChecks } from './foreign-keys.js';
 import { planSelect, type PlanContext, type PlannedQuery } from './plan-select.js';
 import { ColumnUse } from './column-use.js';
+import { statementEstimateLines } from '../metering/dpu.js';
 
 /**
  * EXPLAIN [ANALYZE]: the operator tree a statement runs as, one line per node in PostgreSQL's
  * layout (`->` children, indented details), with Strata's own node names — DSQL's plans also
  * differ from PostgreSQL's (Storage Scan, B-Tree Scan, filters pushed down to storage). There
  * are no cost estimates. ANALYZE runs the statement (its writes happen, as in PostgreSQL) and
- * adds the rows each node produced and how many times it ran.
+ * adds the rows each node produced and how many times it ran; ANALYZE with VERBOSE then appends
+ * DSQL's `Statement DPU Estimate` for the statement (src/qp/metering/dpu.ts).
  */
 type ExplainStatement = Extract<Statement, { kind: 'explain' }>;
 
@@ -32,7 +34,7 @@ export function planExplain(statement: ExplainStatement, pc: PlanContext, ctes: 
     };
   return {
     columns: [{ name: 'QUERY PLAN', oid: TypeOid.text, typmod: -1, tableOid: 0, columnNumber: 0 }],
-    build: () => new ExplainSource(target, statement.analyze, ctes()),
+    build: () => new ExplainSource(target, statement.analyze, statement.analyze && statement.verbose, ctes()),
     accessPaths: 'query' in target ? target.query.accessPaths : [],
   };
 }
@@ -42,11 +44,14 @@ interface Counts { rows: number; loops: number }
 class ExplainSource implements RowSource {
   private done = false;
   constructor(private readonly target: { query: PlannedQuery } | { modify: PlannedModify; label: string }, private readonly analyze: boolean,
-    private readonly ctes: readonly ExplainedCte[]) {}
+    private readonly estimate: boolean, private readonly ctes: readonly ExplainedCte[]) {}
 
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
     this.done = true;
+    // The statement's share of the transaction's billed bytes: what it adds while it runs here.
+    const bytesReadBefore = rt.txn.bytesRead;
+    const bytesWrittenBefore = rt.txn.bytesWritten;
     const lines: string[] = [];
     if ('modify' in this.target) {
       let label = this.target.label;
@@ -70,6 +75,13 @@ class ExplainSource implements RowSource {
     for (const cte of this.ctes) {
       lines.push(`  CTE ${cte.name}`, `    ->  ${cte.label}`);
       if (cte.targets) describe(cte.targets(), 2, 10, lines, null);
+    }
+    if (this.estimate) {
+      lines.push(...statementEstimateLines({
+        computeSeconds: (rt.ctx.statementMicros?.() ?? 0) / 1e6,
+        bytesRead: rt.txn.bytesRead - bytesReadBefore,
+        bytesWritten: rt.txn.bytesWritten - bytesWrittenBefore,
+      }));
     }
     return lines.map((line) => [line]);
   }

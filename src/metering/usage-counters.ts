@@ -1,0 +1,131 @@
+import type { TransactionUsage } from '../contracts/metering.js';
+
+/**
+ * The cluster's usage in DSQL's CloudWatch names (reference/dsql.md §6.2), as sums that add up
+ * across minutes and across query processors. TotalDPU and CommitLatency (P50) are derived:
+ * `totalDpu` and `commitLatencyP50Ms`.
+ */
+export interface UsageCounters {
+  ComputeDPU: number;
+  ReadDPU: number;
+  WriteDPU: number;
+  BytesRead: number;
+  BytesWritten: number;
+  TotalTransactions: number;
+  ReadOnlyTransactions: number;
+  OccConflicts: number;
+  /** Milliseconds of query-processor processing (the same measure as ComputeDPU, in ms). */
+  ComputeTime: number;
+  /** Commit latencies as a histogram: `[bin, count]` pairs, bins of `latencyBin`. */
+  CommitLatencyHistogram: [number, number][];
+}
+
+/** Commit-latency bins: four per doubling of microseconds, so a P50 is within ±9 % of the truth. */
+const BINS_PER_DOUBLING = 4;
+export const LATENCY_BINS = 128;
+
+export function latencyBin(micros: number): number {
+  if (micros <= 1) return 0;
+  return Math.min(LATENCY_BINS - 1, Math.floor(Math.log2(micros) * BINS_PER_DOUBLING));
+}
+
+/** The middle of a bin, in milliseconds. */
+function binMillis(bin: number): number {
+  return 2 ** ((bin + 0.5) / BINS_PER_DOUBLING) / 1000;
+}
+
+export function emptyCounters(): UsageCounters {
+  return {
+    ComputeDPU: 0, ReadDPU: 0, WriteDPU: 0, BytesRead: 0, BytesWritten: 0, TotalTransactions: 0, ReadOnlyTransactions: 0,
+    OccConflicts: 0, ComputeTime: 0, CommitLatencyHistogram: [],
+  };
+}
+
+/**
+ * Where transactions are summed between two folds into the minute buckets: plain numbers and a
+ * dense histogram, so that recording one costs a few additions and no allocation.
+ */
+export class PendingUsage {
+  computeDpu = 0;
+  readDpu = 0;
+  writeDpu = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  transactions = 0;
+  readOnly = 0;
+  occConflicts = 0;
+  readonly latencies = new Float64Array(LATENCY_BINS);
+
+  add(usage: TransactionUsage): void {
+    this.computeDpu += usage.computeDpu;
+    this.readDpu += usage.readDpu;
+    this.writeDpu += usage.writeDpu;
+    this.bytesRead += usage.bytesRead;
+    this.bytesWritten += usage.bytesWritten;
+    this.transactions++;
+    if (usage.readOnly) this.readOnly++;
+    if (usage.occConflict) this.occConflicts++;
+    if (usage.commitLatencyUs !== null) this.latencies[latencyBin(usage.commitLatencyUs)]!++;
+  }
+
+  /** Adds what is pending to `into`, and starts again from zero. */
+  drainInto(into: UsageCounters): void {
+    into.ComputeDPU += this.computeDpu;
+    into.ReadDPU += this.readDpu;
+    into.WriteDPU += this.writeDpu;
+    into.BytesRead += this.bytesRead;
+    into.BytesWritten += this.bytesWritten;
+    into.TotalTransactions += this.transactions;
+    into.ReadOnlyTransactions += this.readOnly;
+    into.OccConflicts += this.occConflicts;
+    into.ComputeTime += this.computeDpu * 1000;
+    const histogram: [number, number][] = [];
+    for (let bin = 0; bin < LATENCY_BINS; bin++) if (this.latencies[bin]! > 0) histogram.push([bin, this.latencies[bin]!]);
+    into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, histogram);
+    this.computeDpu = this.readDpu = this.writeDpu = this.bytesRead = this.bytesWritten = 0;
+    this.transactions = this.readOnly = this.occConflicts = 0;
+    this.latencies.fill(0);
+  }
+
+  get empty(): boolean {
+    return this.transactions === 0;
+  }
+}
+
+/** `into` plus `more`, counter by counter. */
+export function addCounters(into: UsageCounters, more: UsageCounters): void {
+  into.ComputeDPU += more.ComputeDPU;
+  into.ReadDPU += more.ReadDPU;
+  into.WriteDPU += more.WriteDPU;
+  into.BytesRead += more.BytesRead;
+  into.BytesWritten += more.BytesWritten;
+  into.TotalTransactions += more.TotalTransactions;
+  into.ReadOnlyTransactions += more.ReadOnlyTransactions;
+  into.OccConflicts += more.OccConflicts;
+  into.ComputeTime += more.ComputeTime;
+  into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, more.CommitLatencyHistogram);
+}
+
+function mergeHistograms(a: readonly [number, number][], b: readonly [number, number][]): [number, number][] {
+  if (b.length === 0) return a.slice();
+  const counts = new Map<number, number>(a);
+  for (const [bin, count] of b) counts.set(bin, (counts.get(bin) ?? 0) + count);
+  return [...counts].sort((x, y) => x[0] - y[0]);
+}
+
+export function totalDpu(counters: UsageCounters): number {
+  return counters.ComputeDPU + counters.ReadDPU + counters.WriteDPU;
+}
+
+/** CommitLatency P50 in milliseconds (the middle of the bin holding the median); null without commits. */
+export function commitLatencyP50Ms(counters: UsageCounters): number | null {
+  let total = 0;
+  for (const [, count] of counters.CommitLatencyHistogram) total += count;
+  if (total === 0) return null;
+  let seen = 0;
+  for (const [bin, count] of counters.CommitLatencyHistogram) {
+    seen += count;
+    if (seen * 2 >= total) return binMillis(bin);
+  }
+  return null;
+}

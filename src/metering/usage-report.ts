@@ -1,0 +1,95 @@
+import { addCounters, commitLatencyP50Ms, emptyCounters, totalDpu, type UsageCounters } from './usage-counters.js';
+import { USAGE_MINUTES_KEPT, type UsageFile } from './usage-store.js';
+
+/** A metric set as `strata usage` shows it: CloudWatch's names, TotalDPU and CommitLatency's P50 derived. */
+export interface UsageMetrics {
+  readonly TotalDPU: number;
+  readonly ComputeDPU: number;
+  readonly ReadDPU: number;
+  readonly WriteDPU: number;
+  readonly BytesRead: number;
+  readonly BytesWritten: number;
+  readonly TotalTransactions: number;
+  readonly ReadOnlyTransactions: number;
+  readonly OccConflicts: number;
+  /** Milliseconds, P50 of the commit phase; null with no commits. */
+  readonly CommitLatency: number | null;
+  /** Milliseconds. */
+  readonly ComputeTime: number;
+}
+
+export interface UsageReport {
+  /** The usage files summed (one per query-processor process). */
+  readonly sources: number;
+  readonly totals: UsageMetrics;
+  /** The last hour's minutes that saw transactions, oldest first; `minute` as an ISO time (UTC). */
+  readonly minutes: (UsageMetrics & { readonly minute: string })[];
+}
+
+/**
+ * Sums the usage files of a cluster's query processors: totals, and each of the last hour's
+ * minutes (ending at `nowMicros`) across processes.
+ */
+export function usageReport(files: readonly UsageFile[], nowMicros: number): UsageReport {
+  const totals = emptyCounters();
+  const byMinute = new Map<number, UsageCounters>();
+  const firstMinute = Math.floor(nowMicros / 60_000_000) - USAGE_MINUTES_KEPT + 1;
+  for (const file of files) {
+    addCounters(totals, file.totals);
+    for (const minute of file.minutes) {
+      if (minute.minute < firstMinute) continue;
+      let sum = byMinute.get(minute.minute);
+      if (sum === undefined) byMinute.set(minute.minute, sum = emptyCounters());
+      addCounters(sum, minute);
+    }
+  }
+  const minutes = [...byMinute].sort((a, b) => a[0] - b[0])
+    .map(([minute, counters]) => ({ minute: new Date(minute * 60_000).toISOString().replace(/:00\.000Z$/, 'Z'), ...metrics(counters) }));
+  return { sources: files.length, totals: metrics(totals), minutes };
+}
+
+function metrics(counters: UsageCounters): UsageMetrics {
+  return {
+    TotalDPU: totalDpu(counters), ComputeDPU: counters.ComputeDPU, ReadDPU: counters.ReadDPU, WriteDPU: counters.WriteDPU,
+    BytesRead: counters.BytesRead, BytesWritten: counters.BytesWritten, TotalTransactions: counters.TotalTransactions,
+    ReadOnlyTransactions: counters.ReadOnlyTransactions, OccConflicts: counters.OccConflicts,
+    CommitLatency: commitLatencyP50Ms(counters), ComputeTime: counters.ComputeTime,
+  };
+}
+
+const COLUMNS: readonly [keyof UsageMetrics, string, (value: number | null) => string][] = [
+  ['TotalDPU', 'TotalDPU', dpu], ['ComputeDPU', 'ComputeDPU', dpu], ['ReadDPU', 'ReadDPU', dpu], ['WriteDPU', 'WriteDPU', dpu],
+  ['BytesRead', 'BytesRead', count], ['BytesWritten', 'BytesWritten', count], ['TotalTransactions', 'TotalTransactions', count],
+  ['ReadOnlyTransactions', 'ReadOnlyTransactions', count], ['OccConflicts', 'OccConflicts', count],
+  ['CommitLatency', 'CommitLatency p50 (ms)', millis], ['ComputeTime', 'ComputeTime (ms)', millis],
+];
+
+function dpu(value: number | null): string {
+  return (value ?? 0).toFixed(5);
+}
+
+function count(value: number | null): string {
+  return String(Math.round(value ?? 0));
+}
+
+function millis(value: number | null): string {
+  return value === null ? '-' : value.toFixed(3);
+}
+
+/** The report as text: the totals, then one line per minute of the last hour that saw transactions. */
+export function renderUsage(report: UsageReport): string[] {
+  const lines = [`Totals (${report.sources} query processor${report.sources === 1 ? '' : 's'}):`];
+  const width = Math.max(...COLUMNS.map(([, label]) => label.length));
+  for (const [key, label, format] of COLUMNS) lines.push(`  ${label.padEnd(width)}  ${format(report.totals[key])}`);
+  lines.push('', 'Last hour, per minute (UTC):');
+  if (report.minutes.length === 0) {
+    lines.push('  (no transactions)');
+    return lines;
+  }
+  const header = ['minute', ...COLUMNS.map(([key]) => key)];
+  const rows = report.minutes.map((m) => [m.minute.slice(11, 16), ...COLUMNS.map(([key, , format]) => format(m[key]))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}`;
+  lines.push(line(header), ...rows.map(line));
+  return lines;
+}

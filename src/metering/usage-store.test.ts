@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TransactionUsage } from '../contracts/metering.js';
+import type { TimerHandle, Timers } from '../contracts/time.js';
+import { NodeDisk } from '../env/disk.js';
+import { SilentLog } from '../env/log.js';
+import { UsageStore } from './usage-store.js';
+import { usageReport, renderUsage } from './usage-report.js';
+
+const MINUTE_US = 60_000_000;
+
+/** Timers that fire only when told (the periodic write). */
+class ManualTimers implements Timers {
+  private readonly intervals = new Map<number, () => void>();
+  private next = 0;
+  setTimeout(): TimerHandle { return { id: -1 }; }
+  clearTimeout(): void {}
+  setInterval(callback: () => void): TimerHandle {
+    this.intervals.set(++this.next, callback);
+    return { id: this.next };
+  }
+  clearInterval(handle: TimerHandle): void { this.intervals.delete(handle.id as number); }
+  setImmediate(callback: () => void): void { callback(); }
+  fire(): void { for (const callback of this.intervals.values()) callback(); }
+}
+
+function bill(overrides: Partial<TransactionUsage> = {}): TransactionUsage {
+  return {
+    computeDpu: 0.002, readDpu: 2048 * 0.00000183105, writeDpu: 0, bytesRead: 128, bytesWritten: 0, readOnly: true,
+    occConflict: false, commitLatencyUs: null, ...overrides,
+  };
+}
+
+async function withStore(body: (open: () => Promise<UsageStore>, clock: { now: number }, timers: ManualTimers, path: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-usage-store-'));
+  const clock = { now: 29_000_000 * MINUTE_US };
+  const timers = new ManualTimers();
+  const path = join(dir, 'qp.json');
+  const open = () => UsageStore.open({
+    disk: new NodeDisk(), clock: { now: () => ({ earliest: clock.now, latest: clock.now }) }, timers, log: new SilentLog(), path,
+  });
+  try {
+    await body(open, clock, timers, path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('usage is summed per minute, the last hour kept and the totals forever', async () => {
+  await withStore(async (open, clock) => {
+    const store = await open();
+    store.record(bill());
+    store.record(bill({ writeDpu: 0.05, bytesWritten: 128, readOnly: false, commitLatencyUs: 1000 }));
+    clock.now += MINUTE_US;
+    await store.flush();
+    store.record(bill({ readOnly: false, occConflict: true, commitLatencyUs: 3000 }));
+    clock.now += 90 * MINUTE_US;
+    await store.flush();
+    const file = store.snapshot();
+    assert.equal(file.totals.TotalTransactions, 3);
+    assert.equal(file.totals.ReadOnlyTransactions, 1);
+    assert.equal(file.totals.OccConflicts, 1);
+    assert.equal(file.totals.BytesWritten, 128);
+    assert.equal(file.minutes.length, 1, 'the minute 90 minutes ago is gone');
+    assert.equal(file.minutes[0]!.TotalTransactions, 1);
+    const report = usageReport([file], clock.now);
+    const p50 = report.totals.CommitLatency!;
+    assert.ok(p50 > 0.9 && p50 < 1.1, `the P50 of 1 ms and 3 ms is the lower one, to ±10 % (${p50})`);
+    await store.stop();
+  });
+});
+
+test('the periodic write keeps all but the last interval: a crash loses only that', async () => {
+  await withStore(async (open, _clock, timers) => {
+    const store = await open();
+    store.record(bill());
+    timers.fire();
+    await store.flush(); // waits for the write the timer started
+    store.record(bill());
+    // A crash now: no stop. What a new store reads is what the timer wrote.
+    const reopened = await open();
+    assert.equal(reopened.snapshot().totals.TotalTransactions, 1);
+    await store.stop();
+    const afterStop = await open();
+    assert.equal(afterStop.snapshot().totals.TotalTransactions, 2, 'stop writes what is left');
+    await afterStop.stop();
+    await reopened.stop();
+  });
+});
+
+test('the report sums query processors minute by minute', async () => {
+  await withStore(async (open, clock) => {
+    const store = await open();
+    store.record(bill());
+    const one = store.snapshot();
+    store.record(bill({ computeDpu: 0.5 }));
+    const both = store.snapshot();
+    const report = usageReport([one, both], clock.now);
+    assert.equal(report.sources, 2);
+    assert.equal(report.totals.TotalTransactions, 3);
+    assert.equal(report.minutes.length, 1);
+    assert.equal(report.minutes[0]!.TotalTransactions, 3);
+    assert.ok(Math.abs(report.totals.ComputeDPU - 0.504) < 1e-12);
+    const text = renderUsage(report);
+    assert.equal(text[0], 'Totals (2 query processors):');
+    assert.ok(text.some((line) => /^ {2}TotalTransactions\s+3$/.test(line)));
+    assert.equal(usageReport([one], clock.now + 61 * MINUTE_US).minutes.length, 0, 'an hour later the minute is past');
+    await store.stop();
+  });
+});
+
+test('a failed write is reported; the next one writes everything, and stop never rejects', async () => {
+  await withStore(async (_open, clock, timers, path) => {
+    const disk = new NodeDisk();
+    let failures = 1;
+    const flaky = Object.assign(Object.create(disk) as NodeDisk, {
+      writeFileAtomic: (file: string, data: Uint8Array) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : disk.writeFileAtomic(file, data)),
+    });
+    const warnings: string[] = [];
+    const log = { info() {}, warn: (message: string) => warnings.push(message), error() {} };
+    const options = { disk: flaky, clock: { now: () => ({ earliest: clock.now, latest: clock.now }) }, timers, log, path };
+    const store = await UsageStore.open(options);
+    store.record(bill());
+    await assert.rejects(store.flush(), /disk full/);
+    await store.flush(); // nothing new: the failed write is made again
+    assert.equal((await UsageStore.open(options)).snapshot().totals.TotalTransactions, 1);
+    store.record(bill());
+    await store.stop();
+    const reopened = await UsageStore.open(options);
+    assert.equal(reopened.snapshot().totals.TotalTransactions, 2);
+    failures = 1;
+    reopened.record(bill());
+    await reopened.stop();
+    assert.match(warnings.join('\n'), /writing usage at stop: disk full/);
+  });
+});
