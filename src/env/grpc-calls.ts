@@ -13,7 +13,7 @@ import { TransportError } from './transport-error.js';
 export type CallHandler = (request: CallMessage) => Promise<CallMessage>;
 
 /** The oneof field that carries `method`'s request and reply in a call and its answer. */
-function fieldOf(method: string): string {
+export function fieldOf(method: string): string {
   return method.charAt(0).toLowerCase() + method.slice(1);
 }
 

@@ -36,3 +36,13 @@ test('one message object pushed to several server streams reaches each intact, a
     await server.close();
   }
 });
+
+test('a method its Calls stream does not carry is refused at the caller, not sent as an empty call', async () => {
+  const client = grpcClient('Storage', '127.0.0.1:1');
+  try {
+    await assert.rejects(client.call('Status', {}, 1_000), /Storage\.Status is not carried by the Calls stream/);
+    assert.throws(() => client.send('Status', {}), /not carried/);
+  } finally {
+    client.close();
+  }
+});

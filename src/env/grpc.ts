@@ -10,7 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { SqlError } from '../contracts/errors.js';
 import { TransportError } from './transport-error.js';
-import { callHandlers, callsClient, serveCalls, type CallsClient } from './grpc-calls.js';
+import { callHandlers, callsClient, fieldOf, serveCalls, type CallsClient } from './grpc-calls.js';
 import { grpcChannelCredentials, grpcServerCredentials, type LinkTls } from './link-tls.js';
 
 export type ServiceName = 'Adjudicator' | 'Storage';
@@ -52,6 +52,12 @@ function strataPackage(): grpc.GrpcObject {
     loaded = (grpc.loadPackageDefinition(definition) as { strata: grpc.GrpcObject }).strata;
   }
   return loaded;
+}
+
+/** The methods a service's `Calls` stream carries: the oneof fields of its `<Service>Call` message. */
+function methodsOverCalls(name: ServiceName): ReadonlySet<string> {
+  const call = strataPackage()[`${name}Call`] as unknown as { type: { field: { name: string }[] } };
+  return new Set(call.type.field.map((field) => field.name));
 }
 
 function serviceDefinition(name: ServiceName): grpc.ServiceDefinition {
@@ -181,15 +187,20 @@ export function grpcClient(service: ServiceName, address: string, tls: LinkTls |
   const Client = strataPackage()[service] as grpc.ServiceClientConstructor;
   const client = new Client(address, grpcChannelCredentials(tls), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
   let calls: CallsClient | null = null;
+  // A method the stream's message has no field for would reach the other side as an empty call
+  // (protobuf drops unknown fields): refuse it here, where the mistake is.
+  const carried = methodsOverCalls(service);
+  const overCalls = (method: string): CallsClient => {
+    if (!carried.has(fieldOf(method))) throw new Error(`${service}.${method} is not carried by the Calls stream (no field in ${service}Call)`);
+    return calls ??= callsClient(client);
+  };
   return {
     address,
-    call(method, request, deadlineMs) {
-      calls ??= callsClient(client);
-      return calls.call(method, request, deadlineMs);
+    async call(method, request, deadlineMs) {
+      return overCalls(method).call(method, request, deadlineMs);
     },
     send(method, request) {
-      calls ??= callsClient(client);
-      calls.send(method, request);
+      overCalls(method).send(method, request);
     },
     unary(method, request, deadlineMs) {
       return new Promise((resolve, reject) => {
