@@ -17,8 +17,8 @@ import { UsageStore } from '../metering/usage-store.js';
 export interface QueryService {
   /** Serves a new client connection until it closes. */
   accept(socket: ClientSocket): void;
-  /** Cancels the running statement of the session with this key, if this service has it. */
-  cancel(processId: number, secretKey: number): void;
+  /** Cancels the running statement of the session with this key; false when this service has none. */
+  cancel(processId: number, secretKey: number): boolean;
   readonly openConnections: number;
   /** Drops every connection; with `farewell`, each session first gets that FATAL error. */
   closeAll(farewell?: ErrorFields): void;
@@ -36,8 +36,11 @@ export interface QueryServiceOptions {
   readonly resumeIndexBuilds: boolean;
   /** False: the control role runs the index builds (QueryProcessorOptions.runsIndexBuilds). */
   readonly runsIndexBuilds?: boolean;
-  /** A CancelRequest arrived on this service's connection; the session may live elsewhere. */
-  readonly onCancelRequest: (processId: number, secretKey: number) => void;
+  /**
+   * A CancelRequest arrived on this service's connection; the session may live elsewhere.
+   * `encrypted`: it came inside TLS, so no relay could read it on its way.
+   */
+  readonly onCancelRequest: (processId: number, secretKey: number, encrypted: boolean) => void;
   readonly onConnectionClosed?: () => void;
   /**
    * The file this processor keeps its usage totals in (src/metering), one per query-processor

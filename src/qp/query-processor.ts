@@ -121,9 +121,12 @@ export class QueryProcessor implements SessionFactory {
     this.sessions.delete(processId);
   }
 
-  cancel(processId: number, secretKey: number): void {
+  /** Cancels the session's running statement; false when no session here has this key. */
+  cancel(processId: number, secretKey: number): boolean {
     const session = this.sessions.get(processId);
-    if (session && session.secretKey === secretKey) session.cancel();
+    if (session === undefined || session.secretKey !== secretKey) return false;
+    session.cancel();
+    return true;
   }
 
   /** Parses with a bounded cache keyed by the exact text (the parse is pure). */

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import tls from 'node:tls';
 import { startTestCluster, embeddedOnly, type TestCluster } from '../support/cluster.js';
 
 let t: TestCluster;
@@ -125,6 +126,37 @@ test('CancelRequest ends a pg_sleep with 57014; other sessions are served while 
   });
   assert.equal((await long)?.code, '57014');
   assert.deepEqual((await busy.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+});
+
+/** A CancelRequest sent as node-postgres and pgJDBC send it with SSL on: inside TLS. */
+function cancelOverTls(port: number, serialized: Buffer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])));
+    socket.once('data', (answer) => {
+      assert.equal(answer.toString(), 'S');
+      const secure = tls.connect({ socket, rejectUnauthorized: false }, () => secure.end(serialized));
+      secure.on('close', () => resolve());
+      secure.on('error', () => resolve());
+    });
+    socket.on('error', () => resolve());
+  });
+}
+
+test('a CancelRequest inside TLS reaches its session, whichever query processor it lands on', async () => {
+  const { serialize } = await import('pg-protocol');
+  // Three times: on a local cluster the relay puts connections on its QPs in turn, so the
+  // cancel's connection lands on another QP than the session's (it cannot read inside TLS).
+  for (let i = 0; i < 3; i++) {
+    const busy = await t.client();
+    const { processID, secretKey } = busy as unknown as { processID: number; secretKey: number };
+    const long = busy.query('SELECT pg_sleep(600)').then(() => null, (error: { code?: string }) => error);
+    const other = await t.client();
+    assert.deepEqual((await other.query('SELECT 2 AS two')).rows, [{ two: 2 }]);
+    await cancelOverTls(t.port, serialize.cancel(processID, secretKey));
+    assert.equal((await long)?.code, '57014');
+    await busy.end();
+    await other.end();
+  }
 });
 
 test('notices, error positions and a refused GSSENCRequest', async () => {

@@ -7,7 +7,9 @@
 import { join } from 'node:path';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
+import { sendCancelRequest } from '../../env/postgres-socket.js';
 import { loadParser } from '../../qp/sql/parse.js';
+import { encodeCancelRequest } from '../../wire/client.js';
 import { loadOrCreateIdentity } from '../identity.js';
 import { startQueryService } from '../query-service.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
@@ -25,6 +27,7 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   await loadParser();
   const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, config.identityDir);
   const backends = await connectQueryBackends(env, config, node, coordination);
+  const peers = nodesOf(config, 'qp').filter((qp) => qp.name !== node.name);
   const service = await startQueryService({
     env, storage: backends.storage, adjudicator: backends.adjudicator, identity,
     snapshotTime: backends.snapshotTime,
@@ -32,8 +35,18 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     // one, builds run where they were started and are not resumed.
     resumeIndexBuilds: false,
     runsIndexBuilds: nodesOf(config, 'control').length === 0,
-    // The relay sends every CancelRequest to every QP; each ignores keys it does not have.
-    onCancelRequest: (processId, secretKey) => service.cancel(processId, secretKey),
+    // The relay sends every plain CancelRequest to every QP, and each ignores keys it does not
+    // have. One inside TLS (node-postgres and pgJDBC send it so) the relay cannot read: it
+    // reaches only the QP it was spliced to, which passes it on, plain, to the others. A plain
+    // one is never passed on, so nothing loops.
+    onCancelRequest: (processId, secretKey, encrypted) => {
+      if (service.cancel(processId, secretKey) || !encrypted) return;
+      const request = encodeCancelRequest(processId, secretKey);
+      for (const peer of peers) {
+        sendCancelRequest({ host: peer.host, port: peer.port, serverName: peer.host, ca: null }, request)
+          .catch((error: Error) => env.log.warn(`passing a cancel request on to ${peer.name}: ${error.message}`));
+      }
+    },
     // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
     usageFile: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),
   });

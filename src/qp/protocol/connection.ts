@@ -17,7 +17,8 @@ export interface ConnectionOptions {
   readonly sessions: SessionFactory;
   readonly random: RandomSource;
   readonly log: Log;
-  readonly cancel: (processId: number, secretKey: number) => void;
+  /** A CancelRequest arrived; `encrypted`: inside TLS (a relay could not read it to route it). */
+  readonly cancel: (processId: number, secretKey: number, encrypted: boolean) => void;
   readonly onClose: () => void;
 }
 
@@ -179,7 +180,7 @@ export class Connection {
         this.out.rawByte(0x4e);
         return;
       case 'cancel':
-        this.options.cancel(message.processId, message.secretKey);
+        this.options.cancel(message.processId, message.secretKey, this.options.socket.encrypted);
         this.terminate();
         return;
       case 'startup': {
