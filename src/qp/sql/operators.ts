@@ -23,12 +23,10 @@ export interface Runtime {
   readonly ctx: ExecContext;
   readonly txn: Transaction;
   /**
-   * SELECT … FOR UPDATE: every base row read is adjudicated as if written; FOR KEY SHARE: every
-   * base row read is carried as a key share. Null: no locking clause.
+   * SELECT … FOR UPDATE: every base row a scan reads is adjudicated as if written; FOR KEY SHARE:
+   * carried as a key share. Null for the statement; set by LockedRows for a locked FROM item's scan.
    */
   readonly lockRows: RowLockStrength | null;
-  /** A locking clause on a nested SELECT: expression subqueries' rows are locked too (row-locks.ts). */
-  readonly lockSubqueryRows?: boolean;
   /** Checked between batches: a CancelRequest sets it. */
   cancelled: boolean;
   /**
@@ -54,6 +52,43 @@ function lockRow(rt: Runtime, key: Key): void {
   }
   rt.txn.lock(key);
   rt.txn.lock(rowKeyLockKey(key));
+}
+
+/**
+ * The scan of a FROM item a locking clause covers (row-locks.ts): it runs with the runtime's
+ * lockRows set, so the leaf scans under it lock each row they read. One derived runtime per
+ * statement runtime (a LATERAL item's scan sees a new one per outer row).
+ */
+export class LockedRows implements RowSource {
+  private runtime: Runtime | null = null;
+  private locking: Runtime | null = null;
+
+  constructor(private readonly source: RowSource, private readonly strength: RowLockStrength) {}
+
+  explain(): ExplainInfo {
+    return { label: 'Lock Rows', children: [this.source], transparent: true };
+  }
+
+  leaveUnread(slot: number): void {
+    this.source.leaveUnread?.(slot);
+  }
+
+  next(rt: Runtime): Promise<Row[] | null> {
+    return this.source.next(this.lockingRuntime(rt));
+  }
+
+  nextReady(rt: Runtime): Row[] | null | undefined {
+    return this.source.nextReady ? this.source.nextReady(this.lockingRuntime(rt)) : undefined;
+  }
+
+  private lockingRuntime(rt: Runtime): Runtime {
+    if (this.runtime !== rt) {
+      this.runtime = rt;
+      this.locking = Object.create(rt) as Runtime;
+      Object.defineProperty(this.locking, 'lockRows', { value: this.strength });
+    }
+    return this.locking!;
+  }
 }
 
 /** Batches between two turns of the event loop (512 rows each for scans). */
