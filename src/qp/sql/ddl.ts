@@ -28,6 +28,7 @@ import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
 import { followTableRename, renameView, type ViewHost } from './view-references.js';
 import { COVERING_ENTRY_FORMAT } from './index-entry.js';
+import { cascadedObjects, cascadeNotice, type DroppedObject } from './ddl-cascade.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -58,6 +59,8 @@ export interface DdlResult {
   readonly rows?: string[][];
   /** A notice to send (e.g. "relation already exists, skipping"). */
   readonly notice?: string;
+  /** DROP … CASCADE: the notice about what it took with it (ddl-cascade.ts), sent after `notice`. */
+  readonly cascade?: SqlError;
   /** Work to start after the DDL commits (an index build). */
   readonly afterCommit?: readonly AfterCommitJob[];
 }
@@ -269,6 +272,15 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const dropRows = (table: TableInfo) => afterCommit.push({ kind: 'drop-rows', drop: recordTableDrop(change, newJobId(), table) });
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
   const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
+  // What CASCADE reaches, for its notice; the views it drops, once each.
+  const roots: DroppedObject[] = [];
+  const droppedViews = new Set<number>();
+  const tableWithDependents = (table: TableInfo): DroppedObject => {
+    const views = [...ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
+    for (const v of views) droppedViews.add(v.id);
+    const constraints = foreignKeys.cascade(table).map((c) => ({ ...c, dependents: [] }));
+    return { id: table.id, description: `table ${visibleName(ctx, table.schema, table.name)}`, dependents: [...views.map((v) => viewObject(ctx, v)), ...constraints] };
+  };
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
@@ -289,12 +301,18 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
-      for (const t of tables) notices.push(...foreignKeys.cascade(t));
+      for (const v of views) droppedViews.add(v.id);
+      roots.push({
+        id: ctx.catalog.schema(name)!.oid, description: `schema ${name}`, dependents: [
+          ...tables.map(tableWithDependents), ...views.map((v) => viewObject(ctx, v)),
+          ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`, dependents: [] })),
+          ...sequences.map((q) => ({ id: q.id, description: `sequence ${visibleName(ctx, q.schema, q.name)}`, dependents: [] })),
+        ],
+      });
       for (const t of tables) {
         change.deleteTable(t.id);
         dropRows(t);
       }
-      for (const v of views) change.deleteView(v.id);
       for (const d of domains) change.deleteDomain(d.id);
       for (const s of sequences) removeSequence(s.id, change);
       change.deleteSchema(name);
@@ -331,11 +349,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
-      for (const view of dependents) {
-        notices.push(`drop cascades to view ${view.name}`);
-        change.deleteView(view.id);
-      }
-      notices.push(...foreignKeys.cascade(table));
+      roots.push(tableWithDependents(table));
       change.deleteTable(table.id);
       dropRows(table);
       dropOwnedSequences(ctx.catalog, table.id, change);
@@ -355,9 +369,21 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), found.table, found.index) });
     }
   }
+  for (const id of droppedViews) change.deleteView(id);
   foreignKeys.finish(change);
+  const cascade = cascadeNotice(cascadedObjects(roots).map((o) => o.description)) ?? undefined;
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade, afterCommit };
+}
+
+/** A view a drop cascades to (Strata records the tables a view reads, not the views: none depend on it here). */
+function viewObject(ctx: DdlContext, view: ViewInfo): DroppedObject {
+  return { id: view.id, description: `view ${visibleName(ctx, view.schema, view.name)}`, dependents: [] };
+}
+
+/** `schema.name`, or the bare name when the search path finds this object first (PostgreSQL's object descriptions). */
+function visibleName(ctx: DdlContext, schema: string, name: string, exists = (s: string) => ctx.catalog.relationExists(s, name)): string {
+  return boundSearchPath(ctx).find(exists) === schema ? name : `${schema}.${name}`;
 }
 
 /** The tables a DROP TABLE / DROP SCHEMA statement removes (foreign keys among them need no CASCADE). */
@@ -432,6 +458,8 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
   }
   const notices: string[] = [];
+  /** What DROP COLUMN … CASCADE took with it (ddl-cascade.ts). */
+  const cascaded: string[] = [];
   const renamedColumns: string[] = [];
   let tag = 'ALTER TABLE';
   if (statement.async) return validateConstraintAsync(table, statement.actions, newJobId);
@@ -501,7 +529,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       case 'owner-to': changeTableOwner(table, action.role ?? ctx.sessionUser, ctx, change); break;
       case 'set-storage': table = setStorage(table, action.column, action.storage); break;
       case 'add-unique-using-index': table = addUniqueUsingIndex(table, action.name, action.index, ctx.catalog, notices); break;
-      case 'drop-column': table = dropColumn(table, action, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, notices); break;
+      case 'drop-column': table = dropColumn(table, action, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, notices, cascaded); break;
       case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
       default: {
         const changed: TableInfo | null = keyConstraintAction(action, table, ctx) ?? alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
@@ -521,7 +549,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
   }
   change.putTable(table);
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade: cascadeNotice(cascaded) ?? undefined, afterCommit };
 }
 
 /**

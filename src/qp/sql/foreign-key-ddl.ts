@@ -217,13 +217,13 @@ export class ForeignKeyDrops {
     return this.outside(table).map((r) => ({ oid: r.foreignKey.oid, line: `constraint ${r.foreignKey.name} on table ${r.table.name} depends on table ${table.name}` }));
   }
 
-  /** Under CASCADE: drops the constraints; returns PostgreSQL's notice lines. */
-  cascade(table: TableInfo): string[] {
+  /** Under CASCADE: drops the constraints; returns them as PostgreSQL describes them (ddl-cascade.ts). */
+  cascade(table: TableInfo): { id: number; description: string }[] {
     return this.outside(table).map((r) => {
       const set = this.removed.get(r.table.id) ?? new Set<number>();
       set.add(r.foreignKey.oid);
       this.removed.set(r.table.id, set);
-      return `drop cascades to constraint ${r.foreignKey.name} on table ${r.table.name}`;
+      return { id: r.foreignKey.oid, description: `constraint ${r.foreignKey.name} on table ${r.table.name}` };
     });
   }
 
