@@ -472,7 +472,7 @@ export class Session implements SqlSession {
     this.checkAllowed(entry, catalog);
     txn.useSchemas(entry.schemaKeys);
     const rt: Runtime = {
-      ctx: this.execContext(params), txn, lockRows: null,
+      ctx: this.execContext(params), txn,
       cancelled: false, batches: 0, pause: this.host.pause,
     };
     this.current = rt;
@@ -520,7 +520,7 @@ export class Session implements SqlSession {
   private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
     if (statement.from) this.checkDml(txn);
     const rowParams: SqlValue[] = [];
-    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: null, cancelled: false, batches: 0, pause: this.host.pause };
+    const rt: Runtime = { ctx: this.execContext(rowParams), txn, cancelled: false, batches: 0, pause: this.host.pause };
     this.current = rt;
     const pc = this.planContext(catalog, []);
     const copy = planCopy(statement, pc, rt, rowParams);

@@ -5,7 +5,7 @@ import type { Evaluator } from './compiled.js';
 import type { RowLockStrength } from './ast.js';
 import { narrowedKeyBound, narrowsToKey } from './integer-keys.js';
 import { rangeOf } from './key-ranges.js';
-import { IndexScan, LockedRows, materialize, MAX_MATERIALIZED_ROWS, PointLookup, TableScan, type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime } from './operators.js';
+import { IndexScan, lockingRead, materialize, MAX_MATERIALIZED_ROWS, PointLookup, TableScan, type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime } from './operators.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
 
 /**
@@ -138,6 +138,6 @@ export class IndexNestedLoopJoin implements RowSource {
     const range = () => (rt ? rangeOf(this.codec, index?.id ?? PRIMARY_INDEX_ID, columns, values, null, null, rt) : null);
     const read = point ? new PointLookup(this.codec, values.map((v) => () => v))
       : index ? new IndexScan(this.codec, index, range) : new TableScan(this.codec, range, false, null, true);
-    return this.innerLock ? new LockedRows(read, this.innerLock) : read;
+    return this.innerLock ? lockingRead(read, this.innerLock) : read;
   }
 }

@@ -11,7 +11,7 @@ import { sortSatisfiedByRead, wantedOrder, wantedOrderOf, type ReadOrder, type W
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, foldedValue, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
-  breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, LockedRows, materialize, Project, Sort, Truncate, ValuesSource,
+  breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, lockingRead, materialize, Project, Sort, Truncate, ValuesSource,
   type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
@@ -854,7 +854,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   const keySlot = table.columns.length;
   const read = decoded === null || pc.columnUse!.namesRowKey() ? path.source : () => new ForgetSlot(path.source(), keySlot);
   if (lock) pc.plannedLocks?.add(lock);
-  const build = lock ? () => new LockedRows(read(), lock) : read;
+  const build = lock ? () => lockingRead(read(), lock) : read;
   return {
     scope,
     build,

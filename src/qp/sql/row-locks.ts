@@ -11,8 +11,8 @@ import { containsAggregate, containsCall } from './relations.js';
  * SELECT's FROM (every one, or those OF names), and through a subquery or view in FROM that it
  * covers, every table that query reads (pushed down, as PostgreSQL does). WITH queries, functions
  * and expression subqueries are not covered: an expression subquery locks only by a clause of
- * its own. The planner asks `FromLocks.of` per FROM item and wraps that item's scan in
- * `LockedRows` (operators.ts); nothing else in the statement locks.
+ * its own. The planner asks `FromLocks.of` per FROM item and tells that item's read to lock
+ * the rows it reads (`lockingRead`, operators.ts); nothing else in the statement locks.
  *
  * FOR UPDATE adjudicates the rows as if written; FOR KEY SHARE carries their key-lock keys as key
  * shares, which conflict only with a concurrent delete, key change or FOR UPDATE. A row covered

@@ -372,13 +372,11 @@ async function run(subplan: Subplan, outerRow: Row, rt: Runtime): Promise<unknow
 
 /**
  * A runtime for a query run for one row of an enclosing one: the row joins the enclosing rows;
- * cancellation stays the statement's. It locks no row: which rows a locking clause covers is the
- * planner's decision (row-locks.ts), and a covered FROM item's scan sets its lock itself.
+ * cancellation stays the statement's.
  */
 export function withOuterRow(rt: Runtime, outerRow: Row): Runtime {
   const sub = Object.create(rt) as Runtime;
   Object.defineProperty(sub, 'ctx', { value: { ...rt.ctx, outerRows: [...(rt.ctx.outerRows ?? []), outerRow] } });
-  Object.defineProperty(sub, 'lockRows', { value: null });
   return sub;
 }
 
