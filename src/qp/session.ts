@@ -307,8 +307,10 @@ export class Session implements SqlSession {
       case 'explain': plan = { kind: 'query', query: planExplain(statement, statement.analyze ? { ...pc, dataModifying: NO_EXPLAIN_ANALYZE } : pc, () => explained?.explainSteps() ?? []) }; break;
       default: plan = { kind: 'utility' };
     }
+    // A plain EXPLAIN locks nothing (PostgreSQL exempts it from the read-only check too).
+    const rowLocks = statement.kind === 'explain' && !statement.analyze ? null : strongestLock(statementLockStrength(statement), pc.plannedLocks);
     const entry: PlanEntry = {
-      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks: strongestLock(statementLockStrength(statement), pc.plannedLocks),
+      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks,
       paramTypes, uses: access.uses, allowed: null, foldError: foldErrors.first,
     };
     prepared.plan = entry;

@@ -196,3 +196,15 @@ test('advisory lock functions are refused with 0A000, not 42883', async () => {
   }
   await c.end();
 });
+
+test('in a READ ONLY transaction a plain EXPLAIN of a locking query runs, EXPLAIN ANALYZE is refused (PostgreSQL 15)', async () => {
+  const c = await t.client();
+  await c.query('BEGIN READ ONLY');
+  await c.query('EXPLAIN SELECT * FROM lock_b FOR UPDATE');
+  await c.query('EXPLAIN SELECT * FROM lock_b_locked');
+  const refused = await expectError(c, 'EXPLAIN ANALYZE SELECT * FROM lock_b_locked');
+  assert.equal(refused.code, '25006');
+  assert.equal(refused.message, 'cannot execute SELECT FOR UPDATE in a read-only transaction');
+  await c.query('ROLLBACK');
+  await c.end();
+});
