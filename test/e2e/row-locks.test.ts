@@ -194,6 +194,9 @@ test('advisory lock functions are refused with 0A000, not 42883', async () => {
     assert.equal(refused.message, 'advisory locks are not supported', call);
     assert.equal(refused.position, '8', call);
   }
+  const inFrom = await expectError(c, 'SELECT * FROM pg_advisory_lock(1)');
+  assert.equal(inFrom.code, '0A000');
+  assert.equal(inFrom.message, 'advisory locks are not supported');
   await c.end();
 });
 
