@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import { startTestCluster, type TestCluster } from '../support/cluster.js';
+import { startTestCluster, expectError, type TestCluster } from '../support/cluster.js';
 
 let t: TestCluster;
 before(async () => { t = await startTestCluster(); });
@@ -137,5 +137,31 @@ test('DROP SEQUENCE … CASCADE: the column defaults that use it', async () => {
     message: 'drop cascades to 2 other objects',
     detail: 'drop cascades to default value for column a of table sqt\ndrop cascades to default value for column b of table sqt',
   }]);
+  await c.end();
+});
+
+test('DROP VIEW of a view other views read: 2BP01 with the chain, CASCADE drops and names them', async () => {
+  const c = await t.client();
+  for (const sql of [
+    'CREATE TABLE dvt (id int PRIMARY KEY)', 'CREATE VIEW dvv1 AS SELECT * FROM dvt', 'CREATE VIEW dvv2 AS SELECT * FROM dvv1',
+    'CREATE VIEW dvv3 AS SELECT * FROM dvv2', 'CREATE VIEW dvv4 AS SELECT d1.id FROM dvv1 d1, dvt',
+  ]) await c.query(sql);
+  const refused = await expectError(c, 'DROP VIEW dvv1');
+  assert.equal(refused.code, '2BP01');
+  assert.equal(refused.message, 'cannot drop view dvv1 because other objects depend on it');
+  assert.equal(refused.detail, 'view dvv2 depends on view dvv1\nview dvv3 depends on view dvv2\nview dvv4 depends on view dvv1');
+  assert.equal(refused.hint, 'Use DROP ... CASCADE to drop the dependent objects too.');
+  // Views the statement drops itself need no CASCADE.
+  assert.deepEqual(await noticesOf(c, ['DROP VIEW dvv2, dvv3']), []);
+  assert.deepEqual(await noticesOf(c, ['DROP VIEW dvv1 CASCADE']), [{ message: 'drop cascades to view dvv4', detail: undefined }]);
+  const gone = await expectError(c, 'SELECT * FROM dvv4');
+  assert.equal(gone.code, '42P01');
+  // DROP SCHEMA and DROP TABLE reach a view through the view it reads.
+  const notices = await noticesOf(c, [
+    'CREATE SCHEMA dvs', 'CREATE VIEW dvs.a AS SELECT * FROM dvt', 'CREATE VIEW public.dvb AS SELECT * FROM dvs.a', 'DROP SCHEMA dvs CASCADE',
+  ]);
+  assert.deepEqual(notices, [{ message: 'drop cascades to 2 other objects', detail: 'drop cascades to view dvs.a\ndrop cascades to view dvb' }]);
+  assert.deepEqual(await noticesOf(c, ['CREATE VIEW dvc AS SELECT * FROM dvt', 'CREATE VIEW dvd AS SELECT * FROM dvc', 'DROP TABLE dvt CASCADE']),
+    [{ message: 'drop cascades to 2 other objects', detail: 'drop cascades to view dvc\ndrop cascades to view dvd' }]);
   await c.end();
 });

@@ -17,19 +17,30 @@ export interface DroppedObject {
   readonly dependents: readonly DroppedObject[];
 }
 
+/** An object a drop reaches, and the object it was reached from (what PostgreSQL says it depends on). */
+export interface Cascaded {
+  readonly object: DroppedObject;
+  readonly dependee: DroppedObject;
+}
+
 /** The objects the drop of `roots` cascades to, in PostgreSQL's order (the roots themselves left out). */
-export function cascadedObjects(roots: readonly DroppedObject[]): DroppedObject[] {
+export function cascadedObjects(roots: readonly DroppedObject[]): Cascaded[] {
   const visited = new Set<number>();
-  const recorded: DroppedObject[] = [];
-  const visit = (object: DroppedObject): void => {
+  const recorded: Cascaded[] = [];
+  const visit = (object: DroppedObject, dependee: DroppedObject | null): void => {
     visited.add(object.id);
     const newestFirst = [...object.dependents].sort((a, b) => b.id - a.id);
-    for (const dependent of newestFirst) if (!visited.has(dependent.id)) visit(dependent);
-    recorded.push(object);
+    for (const dependent of newestFirst) if (!visited.has(dependent.id)) visit(dependent, object);
+    if (dependee !== null) recorded.push({ object, dependee });
   };
-  for (const root of roots) if (!visited.has(root.id)) visit(root);
+  for (const root of roots) if (!visited.has(root.id)) visit(root, null);
   const rootIds = new Set(roots.map((r) => r.id));
-  return recorded.reverse().filter((o) => !rootIds.has(o.id));
+  return recorded.reverse().filter((c) => !rootIds.has(c.object.id));
+}
+
+/** PostgreSQL's DETAIL when a drop without CASCADE would reach other objects: `view w depends on view v`, in the same order. */
+export function dependencyDetail(cascaded: readonly Cascaded[]): string {
+  return cascaded.map((c) => `${c.object.description} depends on ${c.dependee.description}`).join('\n');
 }
 
 /** The NOTICE for the objects a drop cascaded to (their descriptions, in order); null when there were none. */

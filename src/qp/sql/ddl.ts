@@ -26,9 +26,9 @@ import { executeComment } from '../comments/comment-ddl.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
-import { followTableRename, renameView, type ViewHost } from './view-references.js';
+import { followTableRename, renameView, viewsReadingView, type ViewHost } from './view-references.js';
 import { COVERING_ENTRY_FORMAT } from './index-entry.js';
-import { cascadedObjects, cascadeNotice, type DroppedObject } from './ddl-cascade.js';
+import { cascadedObjects, cascadeNotice, dependencyDetail, type DroppedObject } from './ddl-cascade.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -272,15 +272,9 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const dropRows = (table: TableInfo) => afterCommit.push({ kind: 'drop-rows', drop: recordTableDrop(change, newJobId(), table) });
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
   const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
-  // What CASCADE reaches, for its notice; the views it drops, once each.
+  const namedViews = droppedViewIds(statement, ctx);
+  const reach = new DropReach(ctx, foreignKeys);
   const roots: DroppedObject[] = [];
-  const droppedViews = new Set<number>();
-  const tableWithDependents = (table: TableInfo): DroppedObject => {
-    const views = [...ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
-    for (const v of views) droppedViews.add(v.id);
-    const constraints = foreignKeys.cascade(table).map((c) => ({ ...c, dependents: [] }));
-    return { id: table.id, description: `table ${visibleName(ctx, table.schema, table.name)}`, dependents: [...views.map((v) => viewObject(ctx, v)), ...constraints] };
-  };
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
@@ -301,10 +295,9 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
-      for (const v of views) droppedViews.add(v.id);
       roots.push({
         id: ctx.catalog.schema(name)!.oid, description: `schema ${name}`, dependents: [
-          ...tables.map(tableWithDependents), ...views.map((v) => viewObject(ctx, v)),
+          ...tables.map((t) => reach.table(t)), ...views.map((v) => reach.view(v)),
           ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`, dependents: [] })),
           ...sequences.map((q) => ({ id: q.id, description: `sequence ${visibleName(ctx, q.schema, q.name)}`, dependents: [] })),
         ],
@@ -331,7 +324,15 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
         if (statement.ifExists) { notices.push(`view "${name}" does not exist, skipping`); continue; }
         throw new SqlError('42P01', `view "${name}" does not exist`);
       }
-      change.deleteView(view.id);
+      const dropped = reach.view(view);
+      // Views the statement drops too need no CASCADE (`DROP VIEW v, reader_of_v`).
+      const reached = cascadedObjects([dropped]).filter((c) => !namedViews.has(c.object.id));
+      if (reached.length > 0 && !statement.cascade) {
+        throw new SqlError('2BP01', `cannot drop view ${name} because other objects depend on it`, {
+          detail: dependencyDetail(reached), hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+        });
+      }
+      roots.push(dropped);
     } else if (statement.objectType === 'table') {
       const table = ctx.catalog.table(schema, name);
       if (!table) {
@@ -349,7 +350,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
           hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
         });
       }
-      roots.push(tableWithDependents(table));
+      roots.push(reach.table(table));
       change.deleteTable(table.id);
       dropRows(table);
       dropOwnedSequences(ctx.catalog, table.id, change);
@@ -369,16 +370,37 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), found.table, found.index) });
     }
   }
-  for (const id of droppedViews) change.deleteView(id);
+  for (const id of reach.views) change.deleteView(id);
   foreignKeys.finish(change);
-  const cascade = cascadeNotice(cascadedObjects(roots).map((o) => o.description)) ?? undefined;
+  const cascade = cascadeNotice(cascadedObjects(roots).map((c) => c.object.description)) ?? undefined;
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade, afterCommit };
 }
 
-/** A view a drop cascades to (Strata records the tables a view reads, not the views: none depend on it here). */
-function viewObject(ctx: DdlContext, view: ViewInfo): DroppedObject {
-  return { id: view.id, description: `view ${visibleName(ctx, view.schema, view.name)}`, dependents: [] };
+/**
+ * What a DROP reaches from the objects it names, as PostgreSQL's dependency graph would have it
+ * (ddl-cascade.ts): a table's views (those that read it, directly or through other views) and the
+ * foreign keys that reference it from tables the statement keeps; a view's readers, by name.
+ * Collects the views it reaches, each dropped once; the foreign keys register with ForeignKeyDrops.
+ */
+class DropReach {
+  readonly views = new Set<number>();
+
+  constructor(private readonly ctx: DdlContext, private readonly foreignKeys: ForeignKeyDrops) {}
+
+  table(table: TableInfo): DroppedObject {
+    const views = [...this.ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
+    const constraints = this.foreignKeys.cascade(table).map((c) => ({ ...c, dependents: [] }));
+    return { id: table.id, description: `table ${visibleName(this.ctx, table.schema, table.name)}`, dependents: [...views.map((v) => this.view(v)), ...constraints] };
+  }
+
+  /** `seen` stops a walk that comes back to a view it is in (views made to read each other by OR REPLACE). */
+  view(view: ViewInfo, seen = new Set<number>()): DroppedObject {
+    this.views.add(view.id);
+    seen.add(view.id);
+    const readers = viewsReadingView(this.ctx.catalog, view, lookupPath(this.ctx)).filter((v) => !seen.has(v.id));
+    return { id: view.id, description: `view ${visibleName(this.ctx, view.schema, view.name)}`, dependents: readers.map((v) => this.view(v, seen)) };
+  }
 }
 
 /** `schema.name`, or the bare name when the search path finds this object first (PostgreSQL's object descriptions). */
@@ -397,6 +419,18 @@ function droppedTableIds(statement: Extract<Statement, { kind: 'drop' }>, ctx: D
       const table = ctx.catalog.table(schemaHolding(ctx, parts.length > 1 ? parts[parts.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name)), name);
       if (table) ids.add(table.id);
     }
+  }
+  return ids;
+}
+
+/** The views a DROP VIEW statement names. */
+function droppedViewIds(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext): Set<number> {
+  const ids = new Set<number>();
+  if (statement.objectType !== 'view') return ids;
+  for (const parts of statement.names) {
+    const name = parts[parts.length - 1]!;
+    const view = ctx.catalog.view(schemaHolding(ctx, parts.length > 1 ? parts[parts.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name)), name);
+    if (view) ids.add(view.id);
   }
   return ids;
 }
