@@ -165,3 +165,31 @@ test('DROP VIEW of a view other views read: 2BP01 with the chain, CASCADE drops 
     [{ message: 'drop cascades to 2 other objects', detail: 'drop cascades to view dvc\ndrop cascades to view dvd' }]);
   await c.end();
 });
+
+test('without CASCADE: 2BP01 lists everything the drop would reach, each with what it depends on, as PostgreSQL does', async () => {
+  const c = await t.client();
+  for (const sql of [
+    'CREATE SCHEMA s5', 'CREATE TABLE s5.t (id int PRIMARY KEY, v int)', 'CREATE TABLE s5.u (id int PRIMARY KEY, tid int REFERENCES s5.t (id))',
+    'CREATE VIEW s5.tv AS SELECT * FROM s5.t', 'CREATE DOMAIN s5.d AS int', 'CREATE SEQUENCE s5.q CACHE 1',
+    'CREATE VIEW public.pv5 AS SELECT * FROM s5.t', 'CREATE VIEW public.pv6 AS SELECT * FROM public.pv5',
+    'CREATE TABLE public.pc5 (id int PRIMARY KEY, tid int REFERENCES s5.t (id))',
+  ]) await c.query(sql);
+  const schema = await expectError(c, 'DROP SCHEMA s5');
+  assert.equal(schema.code, '2BP01');
+  assert.equal(schema.message, 'cannot drop schema s5 because other objects depend on it');
+  assert.equal(schema.detail, [
+    'table s5.t depends on schema s5', 'view pv5 depends on table s5.t', 'view pv6 depends on view pv5',
+    'constraint pc5_tid_fkey on table pc5 depends on table s5.t', 'table s5.u depends on schema s5', 'view s5.tv depends on schema s5',
+    'type s5.d depends on schema s5', 'sequence s5.q depends on schema s5',
+  ].join('\n'));
+  const table = await expectError(c, 'DROP TABLE s5.t');
+  assert.equal(table.message, 'cannot drop table s5.t because other objects depend on it');
+  assert.equal(table.detail, [
+    'constraint u_tid_fkey on table s5.u depends on table s5.t', 'view s5.tv depends on table s5.t', 'view pv5 depends on table s5.t',
+    'view pv6 depends on view pv5', 'constraint pc5_tid_fkey on table pc5 depends on table s5.t',
+  ].join('\n'));
+  assert.equal(table.hint, 'Use DROP ... CASCADE to drop the dependent objects too.');
+  await c.query('DROP SCHEMA s5 CASCADE');
+  await c.query('DROP TABLE pc5');
+  await c.end();
+});

@@ -26,7 +26,7 @@ import { executeComment } from '../comments/comment-ddl.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
-import { followTableRename, renameView, viewsReadingView, type ViewHost } from './view-references.js';
+import { followTableRename, renameView, viewsNaming, type ViewHost } from './view-references.js';
 import { COVERING_ENTRY_FORMAT } from './index-entry.js';
 import { cascadedObjects, cascadeNotice, dependencyDetail, type DroppedObject } from './ddl-cascade.js';
 
@@ -288,20 +288,15 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
       const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
       const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
-      if (tables.length + views.length + domains.length + sequences.length > 0 && !statement.cascade) {
-        throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
-          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`),
-            ...domains.map((d) => `type ${name}.${d.name} depends on schema ${name}`), ...sequences.map((s) => `sequence ${name}.${s.name} depends on schema ${name}`)].join('\n'),
-          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
-        });
-      }
-      roots.push({
+      const dropped: DroppedObject = {
         id: ctx.catalog.schema(name)!.oid, description: `schema ${name}`, dependents: [
           ...tables.map((t) => reach.table(t)), ...views.map((v) => reach.view(v)),
           ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`, dependents: [] })),
           ...sequences.map((q) => ({ id: q.id, description: `sequence ${visibleName(ctx, q.schema, q.name)}`, dependents: [] })),
         ],
-      });
+      };
+      refuseWithoutCascade(statement, dropped, `schema ${name}`);
+      roots.push(dropped);
       for (const t of tables) {
         change.deleteTable(t.id);
         dropRows(t);
@@ -326,12 +321,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       }
       const dropped = reach.view(view);
       // Views the statement drops too need no CASCADE (`DROP VIEW v, reader_of_v`).
-      const reached = cascadedObjects([dropped]).filter((c) => !namedViews.has(c.object.id));
-      if (reached.length > 0 && !statement.cascade) {
-        throw new SqlError('2BP01', `cannot drop view ${name} because other objects depend on it`, {
-          detail: dependencyDetail(reached), hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
-        });
-      }
+      refuseWithoutCascade(statement, dropped, `view ${visibleName(ctx, view.schema, view.name)}`, namedViews);
       roots.push(dropped);
     } else if (statement.objectType === 'table') {
       const table = ctx.catalog.table(schema, name);
@@ -340,17 +330,9 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
         if (statement.ifExists) { notices.push(`table "${name}" does not exist, skipping`); continue; }
         throw new SqlError('42P01', `table "${name}" does not exist`);
       }
-      const dependents = [...ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
-      const constraints = foreignKeys.dependents(table);
-      if (dependents.length + constraints.length > 0 && !statement.cascade) {
-        throw new SqlError('2BP01', `cannot drop table ${name} because other objects depend on it`, {
-          // PostgreSQL lists dependents in the order they were created.
-          detail: [...dependents.map((v) => ({ oid: v.id, line: `view ${v.name} depends on table ${name}` })), ...constraints]
-            .sort((a, b) => a.oid - b.oid).map((d) => d.line).join('\n'),
-          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
-        });
-      }
-      roots.push(reach.table(table));
+      const dropped = reach.table(table);
+      refuseWithoutCascade(statement, dropped, `table ${visibleName(ctx, table.schema, table.name)}`);
+      roots.push(dropped);
       change.deleteTable(table.id);
       dropRows(table);
       dropOwnedSequences(ctx.catalog, table.id, change);
@@ -377,6 +359,16 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade, afterCommit };
 }
 
+/** 2BP01 when a DROP without CASCADE would reach objects it does not name, listed as PostgreSQL lists them. */
+function refuseWithoutCascade(statement: Extract<Statement, { kind: 'drop' }>, dropped: DroppedObject, described: string, named: ReadonlySet<number> = new Set()): void {
+  if (statement.cascade) return;
+  const reached = cascadedObjects([dropped]).filter((c) => !named.has(c.object.id));
+  if (reached.length === 0) return;
+  throw new SqlError('2BP01', `cannot drop ${described} because other objects depend on it`, {
+    detail: dependencyDetail(reached), hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+  });
+}
+
 /**
  * What a DROP reaches from the objects it names, as PostgreSQL's dependency graph would have it
  * (ddl-cascade.ts): a table's views (those that read it, directly or through other views) and the
@@ -389,16 +381,19 @@ class DropReach {
   constructor(private readonly ctx: DdlContext, private readonly foreignKeys: ForeignKeyDrops) {}
 
   table(table: TableInfo): DroppedObject {
-    const views = [...this.ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
-    const constraints = this.foreignKeys.cascade(table).map((c) => ({ ...c, dependents: [] }));
-    return { id: table.id, description: `table ${visibleName(this.ctx, table.schema, table.name)}`, dependents: [...views.map((v) => this.view(v)), ...constraints] };
+    const named = viewsNaming(this.ctx.catalog, table, lookupPath(this.ctx)).map((v) => this.view(v));
+    // A view that reads the table only through a SQL function: PostgreSQL records no dependency
+    // and leaves it broken; here it goes with the table, as the table is in its dependsOn.
+    const other = [...this.ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id) && !this.views.has(v.id)).map((v) => this.view(v));
+    const constraints = this.foreignKeys.cascade(table, (t) => visibleName(this.ctx, t.schema, t.name)).map((c) => ({ ...c, dependents: [] }));
+    return { id: table.id, description: `table ${visibleName(this.ctx, table.schema, table.name)}`, dependents: [...named, ...other, ...constraints] };
   }
 
   /** `seen` stops a walk that comes back to a view it is in (views made to read each other by OR REPLACE). */
   view(view: ViewInfo, seen = new Set<number>()): DroppedObject {
     this.views.add(view.id);
     seen.add(view.id);
-    const readers = viewsReadingView(this.ctx.catalog, view, lookupPath(this.ctx)).filter((v) => !seen.has(v.id));
+    const readers = viewsNaming(this.ctx.catalog, view, lookupPath(this.ctx)).filter((v) => !seen.has(v.id));
     return { id: view.id, description: `view ${visibleName(this.ctx, view.schema, view.name)}`, dependents: readers.map((v) => this.view(v, seen)) };
   }
 }

@@ -68,12 +68,14 @@ function namesRelation(view: ViewInfo, relation: { readonly schema: string; read
 }
 
 /**
- * The views that read a view: a view records the tables it reads (`dependsOn`), not the views, so
- * DROP VIEW finds its dependents by name, as a rename does. A WITH query of the same name counts
- * as the view: a drop it does not need is refused (CASCADE goes on), never one it needs allowed.
+ * The views whose text names a table or view: what PostgreSQL records as depending on it. A view
+ * records the tables it reads (`dependsOn`, through other views too), not the views, so a drop
+ * finds its dependents by name, as a rename does. A WITH query of the same name counts as the
+ * relation: a drop it does not need is refused (CASCADE goes on), never one it needs allowed.
  */
-export function viewsReadingView(catalog: CatalogSnapshot, view: ViewInfo, currentSearchPath: readonly string[]): ViewInfo[] {
-  return [...catalog.allViews()].filter((v) => v.id !== view.id && namesRelation(v, view, catalog, v.searchPath ?? currentSearchPath));
+export function viewsNaming(catalog: CatalogSnapshot, relation: { readonly id: number; readonly schema: string; readonly name: string },
+  currentSearchPath: readonly string[]): ViewInfo[] {
+  return [...catalog.allViews()].filter((v) => v.id !== relation.id && namesRelation(v, relation, catalog, v.searchPath ?? currentSearchPath));
 }
 
 /**
