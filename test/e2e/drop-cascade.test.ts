@@ -193,3 +193,19 @@ test('without CASCADE: 2BP01 lists everything the drop would reach, each with wh
   await c.query('DROP TABLE pc5');
   await c.end();
 });
+
+test('DROP SCHEMA takes its functions with it (they were left behind, still callable)', async () => {
+  const c = await t.client();
+  for (const sql of ['CREATE SCHEMA sf', "CREATE FUNCTION sf.f(a int, b text) RETURNS int LANGUAGE sql AS 'SELECT a + 1'", 'CREATE TABLE sf.t (id int PRIMARY KEY)']) await c.query(sql);
+  const refused = await expectError(c, 'DROP SCHEMA sf');
+  assert.equal(refused.detail, 'function sf.f(integer,text) depends on schema sf\ntable sf.t depends on schema sf');
+  assert.deepEqual(await noticesOf(c, ['DROP SCHEMA sf CASCADE']), [{
+    message: 'drop cascades to 2 other objects', detail: 'drop cascades to function sf.f(integer,text)\ndrop cascades to table sf.t',
+  }]);
+  // The same function can be made again in a new schema of the same name: nothing was left behind.
+  await c.query('CREATE SCHEMA sf');
+  await c.query("CREATE FUNCTION sf.f(a int, b text) RETURNS int LANGUAGE sql AS 'SELECT a + 2'");
+  assert.equal((await c.query("SELECT sf.f(1, 'x') AS v")).rows[0].v, 3);
+  await c.query('DROP SCHEMA sf CASCADE');
+  await c.end();
+});

@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
-import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
+import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type FunctionInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
 import { renameSchema } from './ddl-rename-schema.js';
 import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
@@ -288,9 +288,11 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
       const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
       const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
+      const functions = ctx.catalog.allFunctions().filter((f) => f.schema === name);
       const dropped: DroppedObject = {
         id: ctx.catalog.schema(name)!.oid, description: `schema ${name}`, dependents: [
           ...tables.map((t) => reach.table(t)), ...views.map((v) => reach.view(v)),
+          ...functions.map((f) => ({ id: f.id, description: `function ${functionDescription(ctx, f)}`, dependents: [] })),
           ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`, dependents: [] })),
           ...sequences.map((q) => ({ id: q.id, description: `sequence ${visibleName(ctx, q.schema, q.name)}`, dependents: [] })),
         ],
@@ -303,6 +305,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       }
       for (const d of domains) change.deleteDomain(d.id);
       for (const s of sequences) removeSequence(s.id, change);
+      for (const f of functions) change.deleteFunction(f.id);
       change.deleteSchema(name);
       continue;
     }
@@ -396,6 +399,12 @@ class DropReach {
     const readers = viewsNaming(this.ctx.catalog, view, lookupPath(this.ctx)).filter((v) => !seen.has(v.id));
     return { id: view.id, description: `view ${visibleName(this.ctx, view.schema, view.name)}`, dependents: readers.map((v) => this.view(v, seen)) };
   }
+}
+
+/** `f(integer, text)`, schema-qualified unless the search path finds it first (PostgreSQL's format_procedure). */
+function functionDescription(ctx: DdlContext, f: FunctionInfo): string {
+  const name = visibleName(ctx, f.schema, f.name, (s) => ctx.catalog.functions(s, f.name).length > 0);
+  return `${name}(${f.args.map((a) => types.formatType(a.typeOid, -1)).join(',')})`;
 }
 
 /** `schema.name`, or the bare name when the search path finds this object first (PostgreSQL's object descriptions). */
