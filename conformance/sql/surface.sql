@@ -219,3 +219,30 @@ UPDATE parent SET id = 5 WHERE id = 2;
 -- Information schema
 SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1;
 SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'emp' ORDER BY ordinal_position;
+
+-- Row locking clauses: which queries PostgreSQL lets lock rows, and OF names
+CREATE TABLE lk_a (id int PRIMARY KEY, v int);
+CREATE TABLE lk_b (id int PRIMARY KEY, a_id int, w int);
+INSERT INTO lk_a VALUES (1, 10), (2, 20);
+INSERT INTO lk_b VALUES (1, 1, 100), (2, 2, 200);
+CREATE VIEW lk_counts AS SELECT count(*) AS n FROM lk_b;
+SELECT * FROM lk_a JOIN lk_b ON lk_b.a_id = lk_a.id ORDER BY lk_a.id FOR UPDATE OF lk_a;
+SELECT * FROM lk_a x, lk_b y WHERE y.a_id = x.id ORDER BY x.id FOR UPDATE OF x FOR KEY SHARE OF y;
+SELECT * FROM lk_a LEFT JOIN lk_b ON lk_b.a_id = lk_a.id ORDER BY lk_a.id FOR UPDATE OF lk_a;
+SELECT * FROM lk_a LEFT JOIN lk_b ON lk_b.a_id = lk_a.id WHERE lk_b.w > 0 ORDER BY lk_a.id FOR UPDATE;
+SELECT * FROM lk_a ORDER BY id FOR UPDATE NOWAIT;
+SELECT count(*) FROM lk_a FOR UPDATE;
+SELECT a_id FROM lk_b GROUP BY a_id FOR KEY SHARE;
+SELECT DISTINCT v FROM lk_a FOR UPDATE;
+SELECT id, rank() OVER (ORDER BY v) FROM lk_a FOR UPDATE;
+SELECT generate_series(1, 2), id FROM lk_a FOR UPDATE;
+SELECT * FROM lk_a LEFT JOIN lk_b ON lk_b.a_id = lk_a.id FOR UPDATE;
+SELECT * FROM lk_a FULL JOIN lk_b ON lk_b.a_id = lk_a.id FOR KEY SHARE OF lk_a;
+SELECT * FROM (SELECT max(w) FROM lk_b) s FOR UPDATE;
+SELECT * FROM lk_counts FOR UPDATE;
+SELECT * FROM lk_a FOR UPDATE OF lk_b;
+SELECT * FROM lk_a a FOR UPDATE OF lk_a;
+SELECT * FROM lk_a, generate_series(1, 2) g FOR UPDATE OF g;
+DROP VIEW lk_counts;
+DROP TABLE lk_a;
+DROP TABLE lk_b;

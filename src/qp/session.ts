@@ -11,7 +11,7 @@ import { tableKey, CatalogSnapshot, CATALOG_RANGE, CATALOG_VERSION_KEY, type Tab
 import type { QueryProcessor } from './query-processor.js';
 import { SessionSettings, settingDisplayName } from './settings.js';
 import type { OutputStyle } from './types/output-style.js';
-import type { CopyStatement, ParsedStatement, SelectStatement, Statement } from './sql/ast.js';
+import type { CopyStatement, ParsedStatement, RowLockStrength, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
 import { executeDdl, isDdl, type DdlContext, type DdlResult } from './sql/ddl.js';
 import type { AfterCommitJob } from './jobs/job-requests.js';
@@ -40,7 +40,7 @@ import { SessionRoles } from './roles/session-roles.js';
 import { needsRegNames, withRegNames } from './system/reg-output.js';
 import type { CatalogScope } from './system/catalog-functions.js';
 import { utf8Slice } from '../encoding/bytes.js';
-import { rowLocksOf, type RowLocks } from './sql/row-locks.js';
+import { statementLockStrength, strongestLock } from './sql/row-locks.js';
 import { SessionMeter, type TransactionEnd } from './metering/session-meter.js';
 
 type Plan =
@@ -55,8 +55,8 @@ interface PlanEntry {
   readonly dataModifying: DataModifyingWith | null;
   /** The schema-version keys of the tables it uses, checked at commit (made once, not per execution). */
   readonly schemaKeys: readonly Key[];
-  /** The rows it locks FOR UPDATE or FOR KEY SHARE (row-locks.ts). */
-  readonly rowLocks: RowLocks | null;
+  /** The strongest locking clause in the statement (row-locks.ts): it is DML for DSQL's transaction rules. */
+  readonly rowLocks: RowLockStrength | null;
   readonly paramTypes: number[];
   /** What the statement reads and writes, checked against the role at each execution. */
   readonly uses: readonly RelationUse[];
@@ -126,7 +126,7 @@ const OC000 = 'change conflicts with another transaction (OC000)';
 const OC001 = 'schema has been updated by another transaction (OC001)';
 
 function isDml(statement: Statement): boolean {
-  return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && rowLocksOf(statement) !== null);
+  return statement.kind === 'insert' || statement.kind === 'update' || statement.kind === 'delete' || (statement.kind === 'select' && statementLockStrength(statement) !== null);
 }
 
 function abortedBlock(): SqlError {
@@ -325,8 +325,10 @@ export class Session implements SqlSession {
       case 'explain': plan = { kind: 'query', query: planExplain(statement, statement.analyze ? { ...pc, dataModifying: NO_EXPLAIN_ANALYZE } : pc, () => explained?.explainSteps() ?? []) }; break;
       default: plan = { kind: 'utility' };
     }
+    // A plain EXPLAIN locks nothing (PostgreSQL exempts it from the read-only check too).
+    const rowLocks = statement.kind === 'explain' && !statement.analyze ? null : strongestLock(statementLockStrength(statement), pc.plannedLocks);
     const entry: PlanEntry = {
-      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks: rowLocksOf(statement),
+      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks,
       paramTypes, uses: access.uses, allowed: null, foldError: foldErrors.first,
     };
     prepared.plan = entry;
@@ -340,6 +342,7 @@ export class Session implements SqlSession {
       sessionUser: this.roles.currentUser,
       currentSchema: this.currentSchema(catalog),
       usedTables: new Set<TableInfo>(),
+      plannedLocks: new Set<RowLockStrength>(),
       codecs: (t) => this.host.codec(t),
       session: {
         processId: this.processId, setting: (name) => this.settings.get(name),
@@ -494,15 +497,15 @@ export class Session implements SqlSession {
     this.checkAllowed(entry, catalog);
     txn.useSchemas(entry.schemaKeys);
     const rt: Runtime = {
-      ctx: this.execContext(params), txn, lockRows: entry.rowLocks?.strength ?? null, lockSubqueryRows: entry.rowLocks?.scope === 'every',
+      ctx: this.execContext(params), txn,
       cancelled: false, batches: 0, pause: this.pause,
     };
     this.current = rt;
     if (entry.dataModifying) return this.runDataModifying(entry.dataModifying, entry.plan, rt, emit);
     if (entry.plan.kind === 'query') {
       // EXPLAIN ANALYZE of a DML statement runs it: it is DML for DSQL's transaction rules.
-      if (rt.lockRows && this.blockMode.readOnly) throw readOnlyRefusal(rt.lockRows === 'update' ? 'SELECT FOR UPDATE' : 'SELECT FOR KEY SHARE');
-      if (rt.lockRows || (statement.kind === 'explain' && statement.analyze && statement.statement.kind !== 'select')) this.checkDml(txn);
+      if (entry.rowLocks && this.blockMode.readOnly) throw readOnlyRefusal(entry.rowLocks === 'update' ? 'SELECT FOR UPDATE' : 'SELECT FOR KEY SHARE');
+      if (entry.rowLocks || (statement.kind === 'explain' && statement.analyze && statement.statement.kind !== 'select')) this.checkDml(txn);
       return { tag: statement.kind === 'explain' ? 'EXPLAIN' : 'SELECT', source: entry.plan.query.build(), rt, columns: entry.plan.query.columns };
     }
     if (entry.plan.kind === 'modify') {
@@ -542,7 +545,7 @@ export class Session implements SqlSession {
   private startCopy(statement: CopyStatement, catalog: CatalogSnapshot, txn: Transaction): Started {
     if (statement.from) this.checkDml(txn);
     const rowParams: SqlValue[] = [];
-    const rt: Runtime = { ctx: this.execContext(rowParams), txn, lockRows: null, cancelled: false, batches: 0, pause: this.pause };
+    const rt: Runtime = { ctx: this.execContext(rowParams), txn, cancelled: false, batches: 0, pause: this.pause };
     this.current = rt;
     const pc = this.planContext(catalog, []);
     const copy = planCopy(statement, pc, rt, rowParams);
@@ -614,6 +617,7 @@ export class Session implements SqlSession {
     for (const write of [...result.writes, ...ownership, ...commentWritesFor(result.writes, catalog)]) txn.put(write.key, write.value, null);
     if (result.writes.length > 0) txn.useSchema(CATALOG_VERSION_KEY);
     if (result.notice) this.events.notice(new SqlError('00000', result.notice));
+    if (result.cascade) this.events.notice(result.cascade);
     for (const row of result.rows ?? []) emit(row);
     if (result.afterCommit) this.afterCommit.push(...result.afterCommit);
     return { tag: result.tag, source: null, rt: null, columns: null };

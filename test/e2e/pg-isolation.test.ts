@@ -32,7 +32,7 @@ const EXPECTED: Readonly<Record<string, Partial<Record<SpecClass, number>>>> = {
   'classroom-scheduling': { same: 20 },
   // PostgreSQL's second inserter waits, then fails; Strata's fails at COMMIT.
   'insert-conflict-do-nothing-2': { same: 4, occ: 4 },
-  // READ COMMITTED (0A000) and advisory locks (42883), which DSQL does not have.
+  // READ COMMITTED and advisory locks (both 0A000), which DSQL does not have.
   'lock-committed-update': { unsupported: 24 },
   // Advisory locks.
   'lock-update-delete': { unsupported: 12 },

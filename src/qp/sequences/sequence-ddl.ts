@@ -9,6 +9,7 @@ import {
   applyOptions, checkDsqlCache, checkRestart, checkSequenceType, IDENTITY_CACHE_REFUSAL, readOptions, SEQUENCE_CACHE_REFUSAL, type GivenOptions,
 } from './sequence-options.js';
 import { encodeState, initialState, sequenceRowKey, type SequenceState } from './sequence-state.js';
+import { cascadeNotice } from '../sql/ddl-cascade.js';
 
 /**
  * CREATE/ALTER/DROP SEQUENCE and the sequences behind identity columns. A sequence is a catalog
@@ -147,6 +148,8 @@ async function alterSequence(statement: Extract<Statement, { kind: 'alter-sequen
 function dropSequence(statement: Extract<Statement, { kind: 'drop-sequence' }>, ctx: DdlContext): DdlResult {
   const change = new CatalogChange(ctx.catalog);
   const notices: string[] = [];
+  /** Column defaults CASCADE drops with the sequences (ddl-cascade.ts). */
+  const cascaded: string[] = [];
   const tables = new Map<number, TableInfo>();
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
@@ -177,7 +180,7 @@ function dropSequence(statement: Extract<Statement, { kind: 'drop-sequence' }>, 
       });
     }
     for (const user of users) {
-      notices.push(`drop cascades to default value for column ${user.column.name} of table ${user.table.name}`);
+      cascaded.push(`default value for column ${user.column.name} of table ${user.table.name}`);
       const table = tables.get(user.table.id) ?? user.table;
       tables.set(table.id, { ...table, columns: table.columns.map((c, i) => (i === user.position ? { ...c, defaultText: null } : c)) });
     }
@@ -186,7 +189,7 @@ function dropSequence(statement: Extract<Statement, { kind: 'drop-sequence' }>, 
   for (const table of tables.values()) change.putTable(table);
   const notice = notices.join('\n') || undefined;
   if (change.writes.length === 0) return { tag: 'DROP SEQUENCE', writes: [], notice };
-  return { tag: 'DROP SEQUENCE', writes: change.finish(), notice };
+  return { tag: 'DROP SEQUENCE', writes: change.finish(), notice, cascade: cascadeNotice(cascaded) ?? undefined };
 }
 
 /** A sequence's catalog entry and its counter row, deleted in one commit. */

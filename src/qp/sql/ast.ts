@@ -141,6 +141,13 @@ export interface CommonTableExpr {
  */
 export type RowLockStrength = 'update' | 'key-share';
 
+/** One `FOR UPDATE [OF a, b]` / `FOR KEY SHARE [OF …]` clause of a SELECT. */
+export interface RowLockClause {
+  readonly strength: RowLockStrength;
+  /** The FROM items named by OF (PostgreSQL insists on unqualified names); null: every one. */
+  readonly of: readonly { readonly name: string; readonly qualified: boolean; readonly location: number }[] | null;
+}
+
 export interface SelectStatement {
   readonly kind: 'select';
   readonly targets: readonly SelectTarget[];
@@ -158,8 +165,8 @@ export interface SelectStatement {
   readonly distinctOn?: readonly Expr[] | null;
   /** VALUES lists (then targets/from are empty). */
   readonly values: readonly (readonly Expr[])[] | null;
-  /** The strongest locking clause on this SELECT (FOR UPDATE over FOR KEY SHARE), or null. */
-  readonly locking: RowLockStrength | null;
+  /** The locking clauses on this SELECT, in order (row-locks.ts); null when there are none. */
+  readonly locking: readonly RowLockClause[] | null;
   /** GROUP BY with ROLLUP / CUBE / GROUPING SETS: every grouping set, spelled out (then groupBy is empty). */
   readonly groupingSets?: readonly (readonly Expr[])[] | null;
   /** GROUP BY DISTINCT: grouping sets that group by the same expressions count once. */

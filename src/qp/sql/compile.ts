@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { advisoryLockRefusal } from './advisory-locks.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { AccessLog } from '../roles/access-log.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
@@ -670,6 +671,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
   }
   if (types.isAggregate(expr.name) || expr.withinGroup) return compileAggregate(expr, ctx);
+  const advisory = advisoryLockRefusal(expr.name, expr.location);
+  if (advisory) throw advisory;
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
   if (expr.name === 'pg_sleep') return compileSleepCall(expr, ctx);
   if (RELATION_SIZE_FUNCTIONS.has(expr.name)) return compileRelationSizeCall(expr, ctx);

@@ -2,9 +2,10 @@ import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import { alterTableForm, objectTypeWords } from './statement-forms.js';
 import { convertCopy } from './convert-copy.js';
+import { LOCKING_NAMES } from './row-locks.js';
 import type {
   AlterTableAction, Assignment, ColumnDefinition, CommonTableExpr, CreateIndexStatement, CreateTableStatement, Expr, FrameBound, FromItem, OnConflict,
-  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition, ForeignKeyDefinition, RowLockStrength,
+  SelectStatement, SelectTarget, SortItem, Statement, TypeName, WindowSpec, CheckDefinition, ForeignKeyDefinition, RowLockStrength, RowLockClause,
 } from './ast.js';
 import { checkDefinition, convertAlterDomain, convertCreateDomain, convertRenameDomain, generatedText } from './convert-constraints.js';
 import { convertAlterSequence, convertCreateSequence, convertDropSequence, convertIdentity, convertRenameSequence } from '../sequences/sequence-convert.js';
@@ -247,9 +248,6 @@ function convertSelectBody(n: Json): SelectStatement {
   };
 }
 
-/** PostgreSQL's names of the locking strengths, for its messages. */
-const LOCKING_NAMES: Record<RowLockStrength, string> = { update: 'UPDATE', 'key-share': 'KEY SHARE' };
-
 /** A locking clause's strength; DSQL refuses FOR SHARE and FOR NO KEY UPDATE. */
 function lockStrength(lock: Json): RowLockStrength {
   switch (lock.LockingClause.strength) {
@@ -260,18 +258,24 @@ function lockStrength(lock: Json): RowLockStrength {
 }
 
 /**
- * A SELECT's locking clauses as one strength: FOR UPDATE when any clause is, since the
- * executor locks every row of the statement alike (row-locks.ts) and FOR UPDATE conflicts with
- * everything FOR KEY SHARE does.
+ * A SELECT's locking clauses, in order (row-locks.ts resolves their OF names when the SELECT is
+ * planned). NOWAIT is accepted: nothing in Strata waits for a row lock (a conflict fails the
+ * later committer at COMMIT), so its promise holds as written. SKIP LOCKED is refused: a row
+ * another transaction has locked is not visible to this one (the lock lives in that
+ * transaction's commit bundle until it commits), so the rows PostgreSQL would skip would be
+ * returned, and two workers taking "the next unlocked row" would take the same one.
  */
-function lockingOf(clauses: readonly Json[] | undefined): RowLockStrength | null {
-  let locking: RowLockStrength | null = null;
-  for (const lock of clauses ?? []) {
+function lockingOf(clauses: readonly Json[] | undefined): RowLockClause[] | null {
+  if (!clauses || clauses.length === 0) return null;
+  return clauses.map((lock): RowLockClause => {
     const strength = lockStrength(lock);
-    if (lock.LockingClause.waitPolicy && lock.LockingClause.waitPolicy !== 'LockWaitBlock') throw unsupported('NOWAIT and SKIP LOCKED are not supported');
-    if (locking !== 'update') locking = strength;
-  }
-  return locking;
+    if (lock.LockingClause.waitPolicy === 'LockWaitSkip') throw unsupported('SKIP LOCKED is not supported');
+    const rels = (lock.LockingClause.lockedRels ?? []) as Json[];
+    const of = rels.length === 0 ? null : rels.map((r) => ({
+      name: String(r.RangeVar.relname), qualified: !!(r.RangeVar.schemaname || r.RangeVar.catalogname), location: r.RangeVar.location ?? -1,
+    }));
+    return { strength, of };
+  });
 }
 
 /** UNION/INTERSECT/EXCEPT [ALL]: the branches are planned by plan-setop.ts; ORDER BY/LIMIT sit on the node. */
@@ -280,8 +284,11 @@ function convertSetOperation(n: Json): SelectStatement {
   const op = ops[n.op as string];
   if (!op) throw unsupported(`set operation ${String(n.op)} is not supported`);
   // DSQL refuses the other locking strengths before PostgreSQL's own set-operation check.
-  const strengths = ((n.lockingClause ?? []) as Json[]).map(lockStrength);
-  if (strengths.length > 0) throw unsupported(`FOR ${LOCKING_NAMES[strengths[0]!]} is not allowed with UNION/INTERSECT/EXCEPT`);
+  // PostgreSQL checks each branch too: `(SELECT … FOR UPDATE) UNION SELECT …`.
+  for (const node of [n.larg, n.rarg, n]) {
+    const strengths = ((node.lockingClause ?? []) as Json[]).map(lockStrength);
+    if (strengths.length > 0) throw unsupported(`${LOCKING_NAMES[strengths[0]!]} is not allowed with UNION/INTERSECT/EXCEPT`);
+  }
   return {
     kind: 'select', targets: [], from: [], where: null, groupBy: [], having: null,
     orderBy: (n.sortClause ?? []).map(convertSort),

@@ -24,11 +24,12 @@ type DropColumnAction = Extract<AlterTableAction, { kind: 'drop-column' }>;
 
 interface Dependent {
   readonly line: string;
-  readonly notice: string;
+  /** As the cascade notice names it (ddl-cascade.ts). */
+  readonly description: string;
   readonly drop: () => void;
 }
 
-export function dropColumn(table: TableInfo, action: DropColumnAction, host: DropColumnHost, change: CatalogChange, notices: string[]): TableInfo {
+export function dropColumn(table: TableInfo, action: DropColumnAction, host: DropColumnHost, change: CatalogChange, notices: string[], cascaded: string[]): TableInfo {
   const position = table.columns.findIndex((c) => c.name === action.column);
   if (position < 0) {
     if (action.ifExists) {
@@ -43,7 +44,7 @@ export function dropColumn(table: TableInfo, action: DropColumnAction, host: Dro
   const removed = new Set([position]);
   table.columns.forEach((c, i) => {
     if (i === position || !c.generatedText || !referencedColumns(c.generatedText, table.columns).includes(position)) return;
-    dependents.push({ line: `column ${c.name} of table ${table.name} depends on ${what}`, notice: `drop cascades to column ${c.name} of table ${table.name}`, drop: () => removed.add(i) });
+    dependents.push({ line: `column ${c.name} of table ${table.name} depends on ${what}`, description: `column ${c.name} of table ${table.name}`, drop: () => removed.add(i) });
   });
   const droppedForeignKeys = new Set<ForeignKeyInfo>();
   for (const { table: referencing, foreignKey } of host.catalog.referencedBy(table.id)) {
@@ -51,20 +52,19 @@ export function dropColumn(table: TableInfo, action: DropColumnAction, host: Dro
     const index = table.indexes.find((i) => i.id === foreignKey.referencedIndexId)!;
     dependents.push({
       line: `constraint ${foreignKey.name} on table ${referencing.name} depends on index ${index.name}`,
-      notice: `drop cascades to constraint ${foreignKey.name} on table ${referencing.name}`, drop: () => droppedForeignKeys.add(foreignKey),
+      description: `constraint ${foreignKey.name} on table ${referencing.name}`, drop: () => droppedForeignKeys.add(foreignKey),
     });
   }
   const after = () => withoutColumns(table, removed, droppedForeignKeys);
   for (const view of dependentViews(table, after(), host)) {
-    dependents.push({ line: `view ${view.name} depends on ${what}`, notice: `drop cascades to view ${view.name}`, drop: () => change.deleteView(view.id) });
+    dependents.push({ line: `view ${view.name} depends on ${what}`, description: `view ${view.name}`, drop: () => change.deleteView(view.id) });
   }
   if (dependents.length > 0 && !action.cascade) {
     throw new SqlError('2BP01', `cannot drop ${what} because other objects depend on it`, {
       detail: dependents.map((d) => d.line).join('\n'), hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
     });
   }
-  if (dependents.length > 1) notices.push(`drop cascades to ${dependents.length} other objects`, ...dependents.map((d) => d.notice.replace('drop cascades to ', '')));
-  else notices.push(...dependents.map((d) => d.notice));
+  cascaded.push(...dependents.map((d) => d.description));
   for (const dependent of dependents) dependent.drop();
   for (const i of removed) {
     const identity = table.columns[i]!.identity;

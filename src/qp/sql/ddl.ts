@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
-import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
+import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type FunctionInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
 import { renameSchema } from './ddl-rename-schema.js';
 import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
@@ -26,8 +26,9 @@ import { executeComment } from '../comments/comment-ddl.js';
 import { addUniqueUsingIndex } from './ddl-unique-using-index.js';
 import { recordIndexDrop, recordTableDrop, withoutIndex } from '../jobs/drop-job.js';
 import { addIdentityColumns, addIdentityToColumn, dropOwnedSequences, isSequenceDdl, removeSequence } from '../sequences/sequence-ddl.js';
-import { followTableRename, renameView, type ViewHost } from './view-references.js';
+import { followTableRename, renameView, viewsNaming, type ViewHost } from './view-references.js';
 import { COVERING_ENTRY_FORMAT } from './index-entry.js';
+import { cascadedObjects, cascadeNotice, dependencyDetail, type DroppedObject } from './ddl-cascade.js';
 
 /**
  * DDL: each statement becomes catalog writes committed like any other transaction
@@ -58,6 +59,8 @@ export interface DdlResult {
   readonly rows?: string[][];
   /** A notice to send (e.g. "relation already exists, skipping"). */
   readonly notice?: string;
+  /** DROP … CASCADE: the notice about what it took with it (ddl-cascade.ts), sent after `notice`. */
+  readonly cascade?: SqlError;
   /** Work to start after the DDL commits (an index build). */
   readonly afterCommit?: readonly AfterCommitJob[];
 }
@@ -269,6 +272,9 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const dropRows = (table: TableInfo) => afterCommit.push({ kind: 'drop-rows', drop: recordTableDrop(change, newJobId(), table) });
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
   const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
+  const namedViews = droppedViewIds(statement, ctx);
+  const reach = new DropReach(ctx, foreignKeys);
+  const roots: DroppedObject[] = [];
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
@@ -282,21 +288,24 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
       const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
       const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
-      if (tables.length + views.length + domains.length + sequences.length > 0 && !statement.cascade) {
-        throw new SqlError('2BP01', `cannot drop schema ${name} because other objects depend on it`, {
-          detail: [...tables.map((t) => `table ${name}.${t.name} depends on schema ${name}`), ...views.map((v) => `view ${name}.${v.name} depends on schema ${name}`),
-            ...domains.map((d) => `type ${name}.${d.name} depends on schema ${name}`), ...sequences.map((s) => `sequence ${name}.${s.name} depends on schema ${name}`)].join('\n'),
-          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
-        });
-      }
-      for (const t of tables) notices.push(...foreignKeys.cascade(t));
+      const functions = ctx.catalog.allFunctions().filter((f) => f.schema === name);
+      const dropped: DroppedObject = {
+        id: ctx.catalog.schema(name)!.oid, description: `schema ${name}`, dependents: [
+          ...tables.map((t) => reach.table(t)), ...views.map((v) => reach.view(v)),
+          ...functions.map((f) => ({ id: f.id, description: `function ${functionDescription(ctx, f)}`, dependents: [] })),
+          ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`, dependents: [] })),
+          ...sequences.map((q) => ({ id: q.id, description: `sequence ${visibleName(ctx, q.schema, q.name)}`, dependents: [] })),
+        ],
+      };
+      refuseWithoutCascade(statement, dropped, `schema ${name}`);
+      roots.push(dropped);
       for (const t of tables) {
         change.deleteTable(t.id);
         dropRows(t);
       }
-      for (const v of views) change.deleteView(v.id);
       for (const d of domains) change.deleteDomain(d.id);
       for (const s of sequences) removeSequence(s.id, change);
+      for (const f of functions) change.deleteFunction(f.id);
       change.deleteSchema(name);
       continue;
     }
@@ -313,7 +322,10 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
         if (statement.ifExists) { notices.push(`view "${name}" does not exist, skipping`); continue; }
         throw new SqlError('42P01', `view "${name}" does not exist`);
       }
-      change.deleteView(view.id);
+      const dropped = reach.view(view);
+      // Views the statement drops too need no CASCADE (`DROP VIEW v, reader_of_v`).
+      refuseWithoutCascade(statement, dropped, `view ${visibleName(ctx, view.schema, view.name)}`, namedViews);
+      roots.push(dropped);
     } else if (statement.objectType === 'table') {
       const table = ctx.catalog.table(schema, name);
       if (!table) {
@@ -321,21 +333,9 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
         if (statement.ifExists) { notices.push(`table "${name}" does not exist, skipping`); continue; }
         throw new SqlError('42P01', `table "${name}" does not exist`);
       }
-      const dependents = [...ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id));
-      const constraints = foreignKeys.dependents(table);
-      if (dependents.length + constraints.length > 0 && !statement.cascade) {
-        throw new SqlError('2BP01', `cannot drop table ${name} because other objects depend on it`, {
-          // PostgreSQL lists dependents in the order they were created.
-          detail: [...dependents.map((v) => ({ oid: v.id, line: `view ${v.name} depends on table ${name}` })), ...constraints]
-            .sort((a, b) => a.oid - b.oid).map((d) => d.line).join('\n'),
-          hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
-        });
-      }
-      for (const view of dependents) {
-        notices.push(`drop cascades to view ${view.name}`);
-        change.deleteView(view.id);
-      }
-      notices.push(...foreignKeys.cascade(table));
+      const dropped = reach.table(table);
+      refuseWithoutCascade(statement, dropped, `table ${visibleName(ctx, table.schema, table.name)}`);
+      roots.push(dropped);
       change.deleteTable(table.id);
       dropRows(table);
       dropOwnedSequences(ctx.catalog, table.id, change);
@@ -355,9 +355,61 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), found.table, found.index) });
     }
   }
+  for (const id of reach.views) change.deleteView(id);
   foreignKeys.finish(change);
+  const cascade = cascadeNotice(cascadedObjects(roots).map((c) => c.object.description)) ?? undefined;
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade, afterCommit };
+}
+
+/** 2BP01 when a DROP without CASCADE would reach objects it does not name, listed as PostgreSQL lists them. */
+function refuseWithoutCascade(statement: Extract<Statement, { kind: 'drop' }>, dropped: DroppedObject, described: string, named: ReadonlySet<number> = new Set()): void {
+  if (statement.cascade) return;
+  const reached = cascadedObjects([dropped]).filter((c) => !named.has(c.object.id));
+  if (reached.length === 0) return;
+  throw new SqlError('2BP01', `cannot drop ${described} because other objects depend on it`, {
+    detail: dependencyDetail(reached), hint: 'Use DROP ... CASCADE to drop the dependent objects too.',
+  });
+}
+
+/**
+ * What a DROP reaches from the objects it names, as PostgreSQL's dependency graph would have it
+ * (ddl-cascade.ts): a table's views (those that read it, directly or through other views) and the
+ * foreign keys that reference it from tables the statement keeps; a view's readers, by name.
+ * Collects the views it reaches, each dropped once; the foreign keys register with ForeignKeyDrops.
+ */
+class DropReach {
+  readonly views = new Set<number>();
+
+  constructor(private readonly ctx: DdlContext, private readonly foreignKeys: ForeignKeyDrops) {}
+
+  table(table: TableInfo): DroppedObject {
+    const named = viewsNaming(this.ctx.catalog, table, lookupPath(this.ctx)).map((v) => this.view(v));
+    // A view that reads the table only through a SQL function: PostgreSQL records no dependency
+    // and leaves it broken; here it goes with the table, as the table is in its dependsOn.
+    const other = [...this.ctx.catalog.allViews()].filter((v) => v.dependsOn.includes(table.id) && !this.views.has(v.id)).map((v) => this.view(v));
+    const constraints = this.foreignKeys.cascade(table, (t) => visibleName(this.ctx, t.schema, t.name)).map((c) => ({ ...c, dependents: [] }));
+    return { id: table.id, description: `table ${visibleName(this.ctx, table.schema, table.name)}`, dependents: [...named, ...other, ...constraints] };
+  }
+
+  /** `seen` stops a walk that comes back to a view it is in (views made to read each other by OR REPLACE). */
+  view(view: ViewInfo, seen = new Set<number>()): DroppedObject {
+    this.views.add(view.id);
+    seen.add(view.id);
+    const readers = viewsNaming(this.ctx.catalog, view, lookupPath(this.ctx)).filter((v) => !seen.has(v.id));
+    return { id: view.id, description: `view ${visibleName(this.ctx, view.schema, view.name)}`, dependents: readers.map((v) => this.view(v, seen)) };
+  }
+}
+
+/** `f(integer, text)`, schema-qualified unless the search path finds it first (PostgreSQL's format_procedure). */
+function functionDescription(ctx: DdlContext, f: FunctionInfo): string {
+  const name = visibleName(ctx, f.schema, f.name, (s) => ctx.catalog.functions(s, f.name).length > 0);
+  return `${name}(${f.args.map((a) => types.formatType(a.typeOid, -1)).join(',')})`;
+}
+
+/** `schema.name`, or the bare name when the search path finds this object first (PostgreSQL's object descriptions). */
+function visibleName(ctx: DdlContext, schema: string, name: string, exists = (s: string) => ctx.catalog.relationExists(s, name)): string {
+  return boundSearchPath(ctx).find(exists) === schema ? name : `${schema}.${name}`;
 }
 
 /** The tables a DROP TABLE / DROP SCHEMA statement removes (foreign keys among them need no CASCADE). */
@@ -371,6 +423,18 @@ function droppedTableIds(statement: Extract<Statement, { kind: 'drop' }>, ctx: D
       const table = ctx.catalog.table(schemaHolding(ctx, parts.length > 1 ? parts[parts.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name)), name);
       if (table) ids.add(table.id);
     }
+  }
+  return ids;
+}
+
+/** The views a DROP VIEW statement names. */
+function droppedViewIds(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext): Set<number> {
+  const ids = new Set<number>();
+  if (statement.objectType !== 'view') return ids;
+  for (const parts of statement.names) {
+    const name = parts[parts.length - 1]!;
+    const view = ctx.catalog.view(schemaHolding(ctx, parts.length > 1 ? parts[parts.length - 2]! : null, (s) => ctx.catalog.relationExists(s, name)), name);
+    if (view) ids.add(view.id);
   }
   return ids;
 }
@@ -432,6 +496,8 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     throw new SqlError('42P01', `relation "${statement.table}" does not exist`);
   }
   const notices: string[] = [];
+  /** What DROP COLUMN … CASCADE took with it (ddl-cascade.ts). */
+  const cascaded: string[] = [];
   const renamedColumns: string[] = [];
   let tag = 'ALTER TABLE';
   if (statement.async) return validateConstraintAsync(table, statement.actions, newJobId);
@@ -501,7 +567,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
       case 'owner-to': changeTableOwner(table, action.role ?? ctx.sessionUser, ctx, change); break;
       case 'set-storage': table = setStorage(table, action.column, action.storage); break;
       case 'add-unique-using-index': table = addUniqueUsingIndex(table, action.name, action.index, ctx.catalog, notices); break;
-      case 'drop-column': table = dropColumn(table, action, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, notices); break;
+      case 'drop-column': table = dropColumn(table, action, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, notices, cascaded); break;
       case 'add-identity': table = addIdentityToColumn(ctx.catalog, change, table, columnIndex(action.column), action); break;
       default: {
         const changed: TableInfo | null = keyConstraintAction(action, table, ctx) ?? alterTableConstraint(table, action, ctx.catalog, expressionHost(ctx), notices);
@@ -521,7 +587,7 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
     afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
   }
   change.putTable(table);
-  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, afterCommit };
+  return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade: cascadeNotice(cascaded) ?? undefined, afterCommit };
 }
 
 /**

@@ -212,18 +212,17 @@ export class ForeignKeyDrops {
 
   constructor(private readonly catalog: CatalogSnapshot, private readonly droppedTables: ReadonlySet<number>) {}
 
-  /** The dependency lines for a dropped table (empty: nothing outside the statement references it). */
-  dependents(table: TableInfo): { oid: number; line: string }[] {
-    return this.outside(table).map((r) => ({ oid: r.foreignKey.oid, line: `constraint ${r.foreignKey.name} on table ${r.table.name} depends on table ${table.name}` }));
-  }
-
-  /** Under CASCADE: drops the constraints; returns PostgreSQL's notice lines. */
-  cascade(table: TableInfo): string[] {
+  /**
+   * The constraints that reference a dropped table from tables the statement keeps, as PostgreSQL
+   * describes them (ddl-cascade.ts; `name` spells a table as the search path sees it); they are
+   * dropped by `finish`, which runs only when the drop goes ahead (CASCADE, or none of them).
+   */
+  cascade(table: TableInfo, name: (table: TableInfo) => string): { id: number; description: string }[] {
     return this.outside(table).map((r) => {
       const set = this.removed.get(r.table.id) ?? new Set<number>();
       set.add(r.foreignKey.oid);
       this.removed.set(r.table.id, set);
-      return `drop cascades to constraint ${r.foreignKey.name} on table ${r.table.name}`;
+      return { id: r.foreignKey.oid, description: `constraint ${r.foreignKey.name} on table ${name(r.table)}` };
     });
   }
 

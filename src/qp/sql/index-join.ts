@@ -2,9 +2,10 @@ import { SqlError } from '../../contracts/errors.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Evaluator } from './compiled.js';
+import type { RowLockStrength } from './ast.js';
 import { narrowedKeyBound, narrowsToKey } from './integer-keys.js';
 import { rangeOf } from './key-ranges.js';
-import { IndexScan, materialize, MAX_MATERIALIZED_ROWS, PointLookup, TableScan, type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime } from './operators.js';
+import { IndexScan, lockingRead, materialize, MAX_MATERIALIZED_ROWS, PointLookup, TableScan, type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime } from './operators.js';
 import { PRIMARY_INDEX_ID, type TableCodec } from './table-codec.js';
 
 /**
@@ -83,6 +84,8 @@ export class IndexNestedLoopJoin implements RowSource {
     private readonly codec: TableCodec,
     private readonly read: InnerKeyRead,
     private readonly spec: JoinSpec,
+    /** The lock a locking clause puts on the inner table's rows (row-locks.ts), or null. */
+    private readonly innerLock: RowLockStrength | null = null,
   ) {}
 
   explain(): ExplainInfo {
@@ -132,8 +135,9 @@ export class IndexNestedLoopJoin implements RowSource {
   /** The inner read for one outer row's key values (rt null: for EXPLAIN only). */
   private innerSource(values: readonly SqlValue[], rt: Runtime | null): RowSource {
     const { index, columns, point } = this.read;
-    if (point) return new PointLookup(this.codec, values.map((v) => () => v));
     const range = () => (rt ? rangeOf(this.codec, index?.id ?? PRIMARY_INDEX_ID, columns, values, null, null, rt) : null);
-    return index ? new IndexScan(this.codec, index, range) : new TableScan(this.codec, range, false, null, true);
+    const read = point ? new PointLookup(this.codec, values.map((v) => () => v))
+      : index ? new IndexScan(this.codec, index, range) : new TableScan(this.codec, range, false, null, true);
+    return this.innerLock ? lockingRead(read, this.innerLock) : read;
   }
 }

@@ -5,8 +5,9 @@ import type { PushedComparison } from '../../contracts/storage.js';
 import { prefixEnd } from '../../encoding/key.js';
 import type { IndexInfo } from '../catalog/catalog.js';
 import type { Evaluator } from './compiled.js';
-import { IndexScan, MAX_MATERIALIZED_ROWS, TableScan, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
+import { IndexScan, lockingRead, MAX_MATERIALIZED_ROWS, TableScan, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import type { TableCodec } from './table-codec.js';
+import type { RowLockStrength } from './ast.js';
 
 /**
  * Reads of several keys or key ranges of one index: `id IN (1, 2, 3)`, `id = ANY ($1)`,
@@ -111,6 +112,7 @@ function merged(ranges: KeyRange[]): KeyRange[] {
 export class KeyRangesScan implements RowSource {
   private pending: KeyRange[] | null = null;
   private current: RowSource | null = null;
+  private lock: RowLockStrength | null = null;
 
   constructor(
     private readonly codec: TableCodec,
@@ -128,6 +130,10 @@ export class KeyRangesScan implements RowSource {
     return { label: `Storage Scan on ${table}`, details: ['Index Cond: primary key, several keys', ...(this.pushed ? ['Filters pushed down to storage'] : [])], children: [], keyRead: true };
   }
 
+  lockRowsWith(strength: RowLockStrength): void {
+    this.lock = strength;
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     this.pending ??= this.ranges(rt);
     for (;;) {
@@ -137,6 +143,7 @@ export class KeyRangesScan implements RowSource {
         this.current = this.index
           ? new IndexScan(this.codec, this.index, () => range)
           : new TableScan(this.codec, () => range, false, this.pushed, true);
+        if (this.lock) lockingRead(this.current, this.lock);
       }
       const batch = await this.current.next(rt);
       if (batch) return batch;
@@ -154,6 +161,10 @@ export class KeyReadUnion implements RowSource {
 
   explain(): ExplainInfo {
     return { label: 'Key Read Union', children: this.reads };
+  }
+
+  lockRowsWith(strength: RowLockStrength): void {
+    for (const read of this.reads) lockingRead(read, strength);
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {

@@ -34,7 +34,7 @@ function transaction(ready: boolean) {
 }
 
 function runtime(txn: Transaction, params: SqlValue[]): Runtime {
-  return { ctx: { params } as unknown as ExecContext, txn, lockRows: null, cancelled: false, batches: 0, pause: async () => {} };
+  return { ctx: { params } as unknown as ExecContext, txn, cancelled: false, batches: 0, pause: async () => {} };
 }
 
 /** `SELECT name FROM t WHERE id = $1 AND name <> 'two'`, with the key value's evaluations counted. */

@@ -22,13 +22,6 @@ export type Row = SqlValue[];
 export interface Runtime {
   readonly ctx: ExecContext;
   readonly txn: Transaction;
-  /**
-   * SELECT … FOR UPDATE: every base row read is adjudicated as if written; FOR KEY SHARE: every
-   * base row read is carried as a key share. Null: no locking clause.
-   */
-  readonly lockRows: RowLockStrength | null;
-  /** A locking clause on a nested SELECT: expression subqueries' rows are locked too (row-locks.ts). */
-  readonly lockSubqueryRows?: boolean;
   /** Checked between batches: a CancelRequest sets it. */
   cancelled: boolean;
   /**
@@ -47,13 +40,24 @@ export interface Runtime {
  * key-lock key too. FOR KEY SHARE shares only the key-lock key, which a delete, a key change
  * and FOR UPDATE lock (plan-modify.ts) and a non-key update leaves alone.
  */
-function lockRow(rt: Runtime, key: Key): void {
-  if (rt.lockRows === 'key-share') {
-    rt.txn.keyShare(rowKeyLockKey(key));
+function lockRow(txn: Transaction, strength: RowLockStrength, key: Key): void {
+  if (strength === 'key-share') {
+    txn.keyShare(rowKeyLockKey(key));
     return;
   }
-  rt.txn.lock(key);
-  rt.txn.lock(rowKeyLockKey(key));
+  txn.lock(key);
+  txn.lock(rowKeyLockKey(key));
+}
+
+/**
+ * A FROM item a locking clause covers (row-locks.ts): the read the planner built for it is told to
+ * lock every row it reads. Every read an access path builds can; one that could not would lose
+ * the locks silently, so it is a bug, caught here.
+ */
+export function lockingRead(source: RowSource, strength: RowLockStrength): RowSource {
+  if (!source.lockRowsWith) throw new Error(`${source.constructor.name} cannot lock the rows it reads`);
+  source.lockRowsWith(strength);
+  return source;
 }
 
 /** Batches between two turns of the event loop (512 rows each for scans). */
@@ -81,6 +85,11 @@ export interface RowSource {
    * that would copy something into it may leave it NULL instead.
    */
   leaveUnread?(slot: number): void;
+  /**
+   * Told that every row it reads is locked, FOR UPDATE (adjudicated as if written) or FOR KEY SHARE
+   * (its key-lock key carried as a key share): the reads of a FROM item a locking clause covers.
+   */
+  lockRowsWith?(strength: RowLockStrength): void;
   /** What EXPLAIN prints for this node (explain.ts); absent, its class name and its inputs. */
   explain?(): ExplainInfo;
 }
@@ -115,15 +124,16 @@ function decodedDetail(codec: TableCodec): string[] {
  */
 class ScannedRows implements RowVisitor {
   rows: Row[] = [];
-  /** Set for SELECT … FOR UPDATE / FOR KEY SHARE: every row read is locked. */
-  lockFor: Runtime | null = null;
+  /** Set for SELECT … FOR UPDATE / FOR KEY SHARE: every row read is locked, in `txn`. */
+  lock: RowLockStrength | null = null;
+  txn: Transaction | null = null;
   keySlotRead = true;
 
   constructor(private readonly codec: TableCodec) {}
 
   row(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void {
-    const rowKey = this.keySlotRead || this.lockFor !== null ? bytesBetween(key, 0, keyLength) : null;
-    if (this.lockFor !== null) lockRow(this.lockFor, rowKey!);
+    const rowKey = this.keySlotRead || this.lock !== null ? bytesBetween(key, 0, keyLength) : null;
+    if (this.lock !== null) lockRow(this.txn!, this.lock, rowKey!);
     this.rows.push(this.codec.decodeRowAt(value, valueStart, this.keySlotRead ? rowKey : null));
   }
 
@@ -166,6 +176,10 @@ export class TableScan implements RowSource {
     if (slot === this.codec.columnTypes.length) this.scanned.keySlotRead = false;
   }
 
+  lockRowsWith(strength: RowLockStrength): void {
+    this.scanned.lock = strength;
+  }
+
   async next(rt: Runtime): Promise<Row[] | null> {
     if (this.done) return null;
     await breathe(rt);
@@ -179,7 +193,7 @@ export class TableScan implements RowSource {
     }
     const start = this.reverse ? this.start! : (this.resume ?? this.start!);
     const end = this.reverse ? (this.resume ?? this.end!) : this.end!;
-    this.scanned.lockFor = rt.lockRows ? rt : null;
+    this.scanned.txn = rt.txn;
     this.resume = await rt.txn.scanEach(start, end, SCAN_BATCH, this.reverse, this.filter, this.scanned);
     if (this.resume === null) this.done = true;
     return this.scanned.take();
@@ -191,8 +205,13 @@ export class PointLookup implements RowSource {
   private done = false;
   /** The key computed by a `nextReady` that had to wait. */
   private key: Key | null = null;
+  private lock: RowLockStrength | null = null;
 
   constructor(private readonly codec: TableCodec, private readonly keyValues: readonly Evaluator[]) {}
+
+  lockRowsWith(strength: RowLockStrength): void {
+    this.lock = strength;
+  }
 
   explain(): ExplainInfo {
     return { label: `Storage Lookup on ${this.codec.table.name}`, details: ['Index Cond: primary key', ...decodedDetail(this.codec)], children: [], keyRead: true };
@@ -231,7 +250,7 @@ export class PointLookup implements RowSource {
   private found(rt: Runtime, key: Key, value: Uint8Array | null): Row[] {
     // FOR UPDATE locks an absent key too (a concurrent insert of it conflicts); a key share, as
     // in PostgreSQL, holds only rows that exist.
-    if (rt.lockRows === 'update' || (rt.lockRows === 'key-share' && value !== null)) lockRow(rt, key);
+    if (this.lock === 'update' || (this.lock === 'key-share' && value !== null)) lockRow(rt.txn, this.lock, key);
     if (value === null) return [];
     return [this.codec.decodeRow(value, key)];
   }
@@ -244,6 +263,7 @@ export class PointLookup implements RowSource {
 export class IndexScan implements RowSource {
   private readonly entries: TableScanLike;
   private readonly indexOnly: boolean;
+  private lock: RowLockStrength | null = null;
 
   constructor(private readonly codec: TableCodec, private readonly index: IndexInfo, range: (rt: Runtime) => { start: Key; end: Key } | null, private readonly reverse = false) {
     this.entries = new TableScanLike(range, reverse);
@@ -253,6 +273,10 @@ export class IndexScan implements RowSource {
   explain(): ExplainInfo {
     const label = `B-Tree Scan${this.reverse ? ' Backward' : ''} using ${this.index.name} on ${this.codec.table.name}${this.indexOnly ? ' (index only)' : ''}`;
     return { label, details: decodedDetail(this.codec), children: [], keyRead: true };
+  }
+
+  lockRowsWith(strength: RowLockStrength): void {
+    this.lock = strength;
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
@@ -265,7 +289,7 @@ export class IndexScan implements RowSource {
     for (let i = 0; i < keys.length; i++) {
       const value = values[i];
       if (value === null || value === undefined) continue;
-      if (rt.lockRows) lockRow(rt, keys[i]!);
+      if (this.lock) lockRow(rt.txn, this.lock, keys[i]!);
       rows.push(this.codec.decodeRow(value, keys[i]!));
     }
     return rows;
@@ -276,7 +300,7 @@ export class IndexScan implements RowSource {
     const rows: Row[] = new Array(batch.keys.length);
     for (let i = 0; i < batch.keys.length; i++) {
       const row = this.codec.decodeIndexEntry(this.index, batch.keys[i]!, batch.values[i]!);
-      if (rt.lockRows) lockRow(rt, row[row.length - 1] as Key);
+      if (this.lock) lockRow(rt.txn, this.lock, row[row.length - 1] as Key);
       rows[i] = row;
     }
     return rows;
@@ -565,6 +589,10 @@ export class ForgetSlot implements RowSource {
   }
   explain(): ExplainInfo {
     return { label: 'Forget Slot', children: [this.source], transparent: true };
+  }
+
+  lockRowsWith(strength: RowLockStrength): void {
+    lockingRead(this.source, strength);
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {

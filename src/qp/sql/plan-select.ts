@@ -5,13 +5,13 @@ import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
 import { parseSql } from './parse.js';
 import { mapTree } from './ast-map.js';
-import type { Expr, FromItem, SelectStatement, SortItem } from './ast.js';
+import type { Expr, FromItem, RowLockStrength, SelectStatement, SortItem } from './ast.js';
 import { chooseAccessPath, extractBounds, undecidedWhere, type AccessPath } from './access-path.js';
 import { sortSatisfiedByRead, wantedOrder, wantedOrderOf, type ReadOrder, type WantedOrder } from './wanted-order.js';
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, foldedValue, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
-  breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, materialize, Project, Sort, Truncate, ValuesSource,
+  breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, lockingRead, materialize, Project, Sort, Truncate, ValuesSource,
   type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
@@ -33,6 +33,8 @@ import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead 
 import type { AccessLog } from '../roles/access-log.js';
 import type { FoldErrors } from './fold-errors.js';
 import * as types from './typesystem.js';
+import { checkOuterJoins, FromLocks } from './row-locks.js';
+import { isSetReturning } from './set-functions.js';
 
 /** What the planner needs besides the statement. */
 export interface PlanContext {
@@ -64,6 +66,12 @@ export interface PlanContext {
   readonly columnUse?: ColumnUse | null;
   /** Where constant folds that fail are recorded, to be raised when the statement is bound (fold-errors.ts). */
   readonly foldErrors?: FoldErrors;
+  /** Set for the query of a subquery or view in FROM that an enclosing locking clause covers (row-locks.ts). */
+  readonly pushedLock?: RowLockStrength;
+  /** The locks on the FROM items of the SELECT being planned; null or absent: none. */
+  readonly fromLocks?: FromLocks | null;
+  /** Records the strength of every row lock planned, a view's clauses included (the statement is then DML). */
+  readonly plannedLocks?: Set<RowLockStrength>;
 }
 
 export interface SessionFunctions {
@@ -114,13 +122,15 @@ interface FromPlan {
   /** At most this many rows, known from the plan itself (index-join.ts decides with it). */
   readonly maxRows?: number;
   /** A base table read on its own: a join may read it by key per outer row instead. */
-  readonly baseTable?: { readonly table: TableInfo; readonly codec: TableCodec };
+  readonly baseTable?: { readonly table: TableInfo; readonly codec: TableCodec; readonly lock: RowLockStrength | null };
   /** WHERE conjuncts every row read satisfies (a single table read by its whole key). */
   readonly decided?: readonly Expr[];
 }
 
 export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   if (statement.with) pc = bindCtes(statement, pc);
+  const fromLocks = lockingOf(statement, pc);
+  pc = { ...pc, pushedLock: undefined, fromLocks };
   if (statement.groupingSets) {
     // The grouping expressions' types, from the rows they are computed over.
     const over = (exprs: readonly Expr[]) => planSelect({
@@ -219,7 +229,24 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     if ((limitExpr || offsetExpr) && !statement.withTies) source = new Limit(source, limitExpr, offsetExpr);
     return source;
   };
+  if (fromLocks) checkOuterJoins(statement, fromLocks, (name) => relationOfColumn(input, name));
   return { columns, build: finalBuild, accessPaths: from.accessPaths };
+}
+
+/** The locks this SELECT's clauses, and an enclosing one pushed down, put on its FROM items (row-locks.ts). */
+function lockingOf(statement: SelectStatement, pc: PlanContext): FromLocks | null {
+  const { catalog, searchPath } = pc.resolver;
+  return FromLocks.of(statement, pc.pushedLock ?? null, {
+    isCte: (name) => pc.ctes?.has(name) ?? false,
+    isSetFunction: (name) => isSetReturning(name) || searchPath.some((schema) => catalog.functions(schema, name).some((f) => f.returnsSet)),
+  });
+}
+
+/** The one FROM item with a visible column of this name, or null (none, or ambiguous). */
+function relationOfColumn(scope: Scope, name: string): string | null {
+  const relations = new Set(scope.columns.filter((c) => c.name === name && !c.hidden).map((c) => c.relation));
+  const [only] = relations;
+  return relations.size === 1 && only !== undefined ? only : null;
 }
 
 function limitValue(expr: Expr, pc: PlanContext, clause: string): Evaluator {
@@ -594,7 +621,7 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   return {
     scope,
     build: () => {
-      const joined = keyRead ? new IndexNestedLoopJoin(outer.build(), inner.baseTable!.codec, keyRead, spec) : new HashJoin(outer.build(), inner.build(), spec);
+      const joined = keyRead ? new IndexNestedLoopJoin(outer.build(), inner.baseTable!.codec, keyRead, spec, inner.baseTable!.lock) : new HashJoin(outer.build(), inner.build(), spec);
       const projected = computed.length === 0 ? joined : new Project(joined, [...identity, ...computed]);
       return after ? filterJoinedRows(projected, width + computed.length, after.predicate, after.subplans) : projected;
     },
@@ -785,9 +812,10 @@ function shiftRow(row: Row, offset: number): Row {
 function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly Expr[], pc: PlanContext, order: WantedOrder | null): FromPlan {
   const relation = resolveRelation(pc.resolver, item.schema, item.name, item.location);
   const relationName = item.alias ?? item.name;
+  const lock = pc.fromLocks?.of(relationName) ?? null;
   if (relation.kind === 'view') {
     pc.access?.read(relation.view.id, 'view', relation.view.schema, relation.view.name, item.schema !== null);
-    return planView(relation.view, relationName, item.location, pc);
+    return planView(relation.view, relationName, item.location, lock ? { ...pc, pushedLock: lock } : pc);
   }
   if (relation.kind === 'virtual') {
     const table = relation.table;
@@ -824,7 +852,9 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   const path = chooseAccessPath(codec, bounds, wantedOrderOf(order, relationName));
   // A pruned read whose statement never names the row key drops it after the access path.
   const keySlot = table.columns.length;
-  const build = decoded === null || pc.columnUse!.namesRowKey() ? path.source : () => new ForgetSlot(path.source(), keySlot);
+  const read = decoded === null || pc.columnUse!.namesRowKey() ? path.source : () => new ForgetSlot(path.source(), keySlot);
+  if (lock) pc.plannedLocks?.add(lock);
+  const build = lock ? () => lockingRead(read(), lock) : read;
   return {
     scope,
     build,
@@ -833,7 +863,7 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
     primaryOrderOf: path.primaryOrder ? { table, relation: relationName, reverse: path.reverse, ...(path.orderColumns ? { columns: path.orderColumns } : {}) } : null,
     ...(path.maxRows !== undefined ? { maxRows: path.maxRows } : {}),
     ...(path.decided && path.decided.length > 0 ? { decided: path.decided } : {}),
-    baseTable: { table, codec },
+    baseTable: { table, codec, lock },
   };
 }
 
@@ -876,7 +906,8 @@ function viewResolver(reader: RelationResolver, searchPath: readonly string[]): 
 
 /** A subquery in FROM: its output columns become a relation named by its alias. */
 function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanContext): FromPlan {
-  const inner = planSelect(item.query, pc);
+  const lock = pc.fromLocks?.of(item.alias) ?? null;
+  const inner = planSelect(item.query, lock ? { ...pc, pushedLock: lock } : pc);
   if (item.columnAliases.length > inner.columns.length) {
     throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
   }
@@ -1062,7 +1093,7 @@ class LateralJoin implements RowSource {
       if (!batch) return null;
       const out: Row[] = [];
       for (const leftRow of batch) {
-        const rows = await materialize(this.right(), withOuterRow(rt, leftRow, true));
+        const rows = await materialize(this.right(), withOuterRow(rt, leftRow));
         let matched = false;
         for (const rightRow of rows) {
           const row = [...leftRow, ...rightRow];

@@ -1,4 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
+import { advisoryLockRefusal } from './advisory-locks.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr, FromItem } from './ast.js';
 import { coerce, compileExpr, noSuchFunction, type CompileContext } from './compile.js';
@@ -43,9 +44,9 @@ function bindScalarCall(call: { readonly name: string; readonly args: readonly E
   return { fn, args: [compiled.eval] };
 }
 
-/** 42883 for a call no set-returning (or other) function matches. */
+/** 42883 for a call no set-returning (or other) function matches (0A000 for an advisory lock function). */
 function noSuchSetFunction(name: string, argExprs: readonly Expr[], location: number, ctx: CompileContext): SqlError {
-  return noSuchFunction(name, argExprs.map((a) => compileExpr(a, ctx).oid), location);
+  return advisoryLockRefusal(name, location) ?? noSuchFunction(name, argExprs.map((a) => compileExpr(a, ctx).oid), location);
 }
 
 /** The rows one call yields for a row (strict functions yield none for a NULL argument). */

@@ -372,14 +372,11 @@ async function run(subplan: Subplan, outerRow: Row, rt: Runtime): Promise<unknow
 
 /**
  * A runtime for a query run for one row of an enclosing one: the row joins the enclosing rows;
- * cancellation stays the statement's. A LATERAL FROM item's rows are locked with the enclosing
- * SELECT's (as PostgreSQL does); an expression subquery's only when a nested SELECT has its
- * own locking clause (row-locks.ts).
+ * cancellation stays the statement's.
  */
-export function withOuterRow(rt: Runtime, outerRow: Row, fromItem = false): Runtime {
+export function withOuterRow(rt: Runtime, outerRow: Row): Runtime {
   const sub = Object.create(rt) as Runtime;
   Object.defineProperty(sub, 'ctx', { value: { ...rt.ctx, outerRows: [...(rt.ctx.outerRows ?? []), outerRow] } });
-  Object.defineProperty(sub, 'lockRows', { value: fromItem || rt.lockSubqueryRows === true ? rt.lockRows : null });
   return sub;
 }
 

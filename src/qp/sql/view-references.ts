@@ -58,6 +58,26 @@ function resolvedSchema(catalog: CatalogSnapshot, searchPath: readonly string[],
   return null;
 }
 
+/** Whether a view's text names this relation (resolved along the view's search path): it reads it. */
+function namesRelation(view: ViewInfo, relation: { readonly schema: string; readonly name: string }, catalog: CatalogSnapshot, searchPath: readonly string[]): boolean {
+  if (!view.definition.toLowerCase().includes(relation.name.toLowerCase())) return false;
+  const rangeVars: RangeVarRef[] = [];
+  collect(parseSync(view.definition), rangeVars, new Set());
+  return rangeVars.some((r) => r.relname === relation.name
+    && (r.schemaname !== undefined ? r.schemaname === relation.schema : resolvedSchema(catalog, searchPath, r.relname) === relation.schema));
+}
+
+/**
+ * The views whose text names a table or view: what PostgreSQL records as depending on it. A view
+ * records the tables it reads (`dependsOn`, through other views too), not the views, so a drop
+ * finds its dependents by name, as a rename does. A WITH query of the same name counts as the
+ * relation: a drop it does not need is refused (CASCADE goes on), never one it needs allowed.
+ */
+export function viewsNaming(catalog: CatalogSnapshot, relation: { readonly id: number; readonly schema: string; readonly name: string },
+  currentSearchPath: readonly string[]): ViewInfo[] {
+  return [...catalog.allViews()].filter((v) => v.id !== relation.id && namesRelation(v, relation, catalog, v.searchPath ?? currentSearchPath));
+}
+
 /**
  * The view's text with every reference to the renamed relation renamed, or null when it names
  * it nowhere. Locations are byte offsets into the UTF-8 text.
