@@ -39,6 +39,8 @@ export interface LocalUpOptions {
   readonly timeoutMs?: number;
   /** Mutual TLS on every link (gRPC between roles, etcd clients and peers), with certificates made in DIR/certs. */
   readonly tls?: boolean;
+  /** LocalState.owner. */
+  readonly ownerPid?: number;
 }
 
 export interface LocalState {
@@ -47,6 +49,11 @@ export interface LocalState {
   readonly pids: Record<string, number>;
   /** The supervisor's pid (local-supervisor.ts). */
   readonly supervisor?: number;
+  /**
+   * A process whose end ends the cluster (`up --owner-pid`): the supervisor kills every process
+   * when it is gone, so a test's cluster never outlives a test run that was killed.
+   */
+  readonly owner?: number;
 }
 
 const STRATA_BIN = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
@@ -173,17 +180,18 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   if (config.tls !== undefined) await makeLinkCertificates(config, etcd);
   const toolTls = linkTlsOfTools(config);
   const pids: Record<string, number> = {};
+  const owner = options.ownerPid === undefined ? {} : { owner: options.ownerPid };
   for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd);
-  writeState(dir, { etcd, pids });
+  writeState(dir, { etcd, pids, ...owner });
   await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), options.timeoutMs ?? 60_000, toolTls)));
   // The supervisor starts the relays: they take the client port from it.
   for (const node of config.nodes) if (node.role !== 'relay') pids[node.name] = startNode(dir, node);
-  writeState(dir, { etcd, pids });
+  writeState(dir, { etcd, pids, ...owner });
   // A fresh supervisor: nothing held down, no restarts counted yet.
   writeHeld(dir, new Set());
   writeAtomically(supervisionPath(dir), '{}\n');
   const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
-  writeState(dir, { etcd, pids, supervisor });
+  writeState(dir, { etcd, pids, supervisor, ...owner });
   await waitUntilServing(dir, config, options.timeoutMs ?? 60_000, toolTls);
   const relay = nodesOf(config, 'relay')[0]!;
   out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members in ${options.azs} AZs (${dir})`

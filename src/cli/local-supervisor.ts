@@ -57,7 +57,7 @@ export function writeAtomically(path: string, text: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** Runs until SIGTERM (or the cluster's state file is gone). */
+/** Runs until SIGTERM, the cluster's state file is gone, or its owner process (LocalState.owner). */
 export async function supervise(dirArg: string, log: (line: string) => void): Promise<void> {
   const dir = resolve(dirArg);
   // `up` records this process's pid right after starting it: from then on the state is ours.
@@ -76,7 +76,13 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   process.once('SIGTERM', () => { stopping = true; });
   process.once('SIGINT', () => { stopping = true; });
   log(`supervising ${names.length} processes`);
+  const ownerGone = () => state.owner !== undefined && !processAlive(state.owner);
   while (!stopping && existsSync(join(dir, 'local.json'))) {
+    if (ownerGone()) {
+      log(`the cluster's owner (pid ${state.owner}) is gone: stopping every process`);
+      for (const pid of Object.values(pids)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+      break;
+    }
     const held = readHeld(dir);
     let changed = false;
     for (const name of names) {

@@ -6,6 +6,7 @@ const USAGE = `usage: strata local <up|status|kill|stop|start|restart|down> --di
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
      [--journal-retention SECONDS]                          keep applied journal records (60)
      [--tls]                                                mutual TLS on every link (certs in DIR/certs)
+     [--owner-pid PID]                                      stop everything when that process ends (tests)
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
                                                             the supervisor starts it again)
@@ -21,7 +22,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   const flags = rest.filter((a) => !positional.includes(a));
   let options;
   try {
-    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag' });
+    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag', 'owner-pid': 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -41,7 +42,10 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const retention = options.get('journal-retention');
         const journalRetentionSeconds = retention === undefined ? undefined : Number(retention);
         if (journalRetentionSeconds !== undefined && !(journalRetentionSeconds > 0)) throw new Error('--journal-retention must be a positive number of seconds');
-        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true }, out);
+        const owner = options.get('owner-pid');
+        const ownerPid = owner === undefined ? undefined : Number(owner);
+        if (ownerPid !== undefined && !(Number.isInteger(ownerPid) && ownerPid > 0)) throw new Error(`invalid --owner-pid "${String(owner)}"`);
+        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true, ...(ownerPid === undefined ? {} : { ownerPid }) }, out);
         return 0;
       }
       case 'status':

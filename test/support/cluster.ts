@@ -176,7 +176,8 @@ async function startLocalCluster(options: Partial<EmbeddedOptions>): Promise<Tes
     running.add(dir);
     [port] = await freePorts(1);
     try {
-      await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', azs);
+      // Owned by this process: a killed test run takes its cluster with it.
+      await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', azs, '--owner-pid', String(process.pid));
       break;
     } catch (error) {
       await stopLocalCluster(dir);
