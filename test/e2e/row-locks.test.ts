@@ -62,6 +62,10 @@ const CASES: readonly [string, boolean][] = [
   // A view's own clause locks what it reads wherever the view is read.
   ['SELECT * FROM lock_b_locked', true],
   ['SELECT * FROM lock_a, lock_b_locked FOR KEY SHARE OF lock_a', true],
+  // The tables behind a join's alias are locked by a clause on the whole SELECT, and OF may name them.
+  ['SELECT * FROM (lock_a JOIN lock_b USING (id)) AS j FOR UPDATE', true],
+  ['SELECT * FROM (lock_a JOIN lock_b USING (id)) AS j FOR UPDATE OF lock_b', true],
+  ['SELECT * FROM (lock_a JOIN lock_b USING (id)) AS j FOR UPDATE OF lock_a', false],
   // NOWAIT: nothing waits in Strata, so it changes nothing.
   ['SELECT * FROM lock_b FOR UPDATE NOWAIT', true],
 ];

@@ -97,7 +97,9 @@ export type FromItem =
     /** WITH ORDINALITY: a last bigint column numbering the rows from 1. */
     readonly ordinality: boolean;
   }
-  | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number };
+  | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number;
+      /** `(a JOIN b …) AS j [(c1, …)]`: one relation named j; a and b are hidden behind it. */
+      readonly alias?: { readonly name: string; readonly columns: readonly string[] } }
 
 /** One end of a window frame; `offset` for `n PRECEDING` / `n FOLLOWING`. */
 export interface FrameBound {

@@ -12,7 +12,7 @@ type TableItem = Extract<FromItem, { kind: 'table' }>;
  * USING, ORDER BY/GROUP BY expressions and window definitions need no analysis of their own.
  * A table decodes every column when the statement can reach its row without naming columns:
  * `*` or `t.*`, a whole-row reference (`t`, `f(t)`, `(t).x`, ROW(t.*)), new names for its
- * columns (`FROM t AS f(a, b)`), or a NATURAL join anywhere. Only FROM items of the analysed
+ * columns (`FROM t AS f(a, b)`), a join alias over it, or a NATURAL join anywhere. Only FROM items of the analysed
  * tree are pruned: anything the planner builds later (a view's query, an inlined SQL function,
  * a rewritten statement) is a different object and decodes whole rows unless analysed itself.
  * Statements that write (UPDATE, DELETE, INSERT … SELECT, ON CONFLICT) are never analysed:
@@ -119,6 +119,8 @@ class Walk {
 
   private join(join: Extract<FromItem, { kind: 'join' }>): void {
     if (join.natural) this.everything = true;
+    // `(a JOIN b) AS j (c1, …)`: j's columns are renamed and `j.*` or `j` reach them all.
+    if (join.alias) for (const base of baseRelations(join)) this.whole.add(base);
     for (const name of join.using ?? []) this.names.add(name);
   }
 

@@ -362,7 +362,6 @@ function convertFrom(node: Json): FromItem {
     return { kind: 'table', ...rangeVar(n), ...(columnAliases.length > 0 ? { columnAliases } : {}) };
   }
   if (name === 'JoinExpr') {
-    if (n.alias) throw unsupported('aliases on join expressions are not supported yet');
     const joinType = ({ JOIN_INNER: 'inner', JOIN_LEFT: 'left', JOIN_RIGHT: 'right', JOIN_FULL: 'full' } as const)[n.jointype as 'JOIN_INNER'];
     if (!joinType) throw unsupported(`join type ${n.jointype} is not supported`);
     const crossJoin = joinType === 'inner' && !n.quals && !n.usingClause && !n.isNatural;
@@ -375,6 +374,7 @@ function convertFrom(node: Json): FromItem {
       using: n.usingClause ? n.usingClause.map(str) : null,
       natural: !!n.isNatural,
       location: -1,
+      ...(n.alias ? { alias: { name: String(n.alias.aliasname), columns: ((n.alias.colnames ?? []) as Json[]).map(str) } } : {}),
     };
   }
   if (name === 'RangeSubselect') {

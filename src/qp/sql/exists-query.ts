@@ -117,5 +117,6 @@ export function localNames(select: SelectStatement, resolver: RelationResolver, 
 }
 
 function onlyTables(item: FromItem): boolean {
-  return item.kind === 'table' || (item.kind === 'join' && onlyTables(item.left) && onlyTables(item.right));
+  // A join's alias renames what is inside: its names are not the tables'.
+  return item.kind === 'table' || (item.kind === 'join' && !item.alias && onlyTables(item.left) && onlyTables(item.right));
 }

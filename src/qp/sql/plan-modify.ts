@@ -486,7 +486,7 @@ function relationNames(item: FromItem): string[] {
     case 'table': return [item.alias ?? item.name];
     case 'subquery': return [item.alias];
     case 'function': return [item.alias ?? item.name];
-    case 'join': return [...relationNames(item.left), ...relationNames(item.right)];
+    case 'join': return item.alias ? [item.alias.name] : [...relationNames(item.left), ...relationNames(item.right)];
   }
 }
 

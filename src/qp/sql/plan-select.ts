@@ -14,7 +14,7 @@ import {
   breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, lockingRead, materialize, Project, Sort, Truncate, ValuesSource,
   type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
-import { baseRelations, columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
+import { columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding, type DataModifyingCtes } from './plan-cte.js';
 import { expandGroupingSets } from './grouping-sets.js';
@@ -519,13 +519,42 @@ function planFrom(items: readonly FromItem[], where: readonly Expr[], pc: PlanCo
   // Comma-separated FROM items are cross joins.
   let item: FromItem = items[0]!;
   for (let i = 1; i < items.length; i++) item = { kind: 'join', joinType: 'cross', left: item, right: items[i]!, on: null, using: null, natural: false, location: -1 };
-  const relations = [...baseRelations(item).map((r) => r.alias ?? r.name), ...functionRelations(item)];
+  return planFromItem(item, where, { ...pc, localRelations: uniqueNames(item) }, order, true);
+}
+
+/** The relation names a FROM item brings into scope, each once (PostgreSQL's 42712 otherwise). */
+function uniqueNames(item: FromItem): Set<string> {
   const seen = new Set<string>();
-  for (const name of relations) {
+  for (const name of scopeNames(item)) {
     if (seen.has(name)) throw new SqlError('42712', `table name "${name}" specified more than once`);
     seen.add(name);
   }
-  return planFromItem(item, where, { ...pc, localRelations: seen }, order, true);
+  return seen;
+}
+
+/** The relation names of a FROM item, in the order written; a join's alias stands for the names inside it. */
+function scopeNames(item: FromItem): string[] {
+  if (item.kind === 'join') return item.alias ? [item.alias.name] : [...scopeNames(item.left), ...scopeNames(item.right)];
+  if (item.kind === 'subquery') return [item.alias];
+  return [item.alias ?? item.name];
+}
+
+/**
+ * `(a JOIN b …) AS j [(c1, …)]`: the join's columns as `*` lists them, renamed by the column
+ * aliases, answer to j alone; a's and b's columns stay in scope unreachable, for PostgreSQL's
+ * "cannot be referenced" errors. WHERE is not pushed inside (it names j's columns, and a name
+ * like `a.x` there means some other a), and the names inside are unique among themselves only.
+ */
+function planAliasedJoin(item: Extract<FromItem, { kind: 'join' }>, alias: NonNullable<typeof item.alias>, pc: PlanContext): FromPlan {
+  const { alias: _, ...join } = item;
+  const plan = planFromItem(join, [], { ...pc, localRelations: uniqueNames(join) }, null, false);
+  const visible = plan.scope.star(null, -1);
+  if (alias.columns.length > visible.length) {
+    throw new SqlError('42P10', `join expression "${alias.name}" has ${visible.length} columns available but ${alias.columns.length} columns specified`);
+  }
+  const named: ScopeColumn[] = visible.map((c, i) => ({ ...c, relation: alias.name, name: alias.columns[i] ?? c.name, qualifiedOnly: false }));
+  const behind = plan.scope.columns.filter((c) => c.relation !== null && !c.outerLevel).map((c) => ({ ...c, hidden: true, unreachable: true }));
+  return { ...plan, scope: new Scope([...named, ...behind]), primaryOrderOf: null, accessPaths: plan.accessPaths };
 }
 
 function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, order: WantedOrder | null, preserved: boolean): FromPlan {
@@ -537,6 +566,7 @@ function planFromItem(item: FromItem, where: readonly Expr[], pc: PlanContext, o
   }
   if (item.kind === 'function') return planFunction(item, pc);
   if (item.kind === 'subquery') return planDerived(item, pc);
+  if (item.alias) return planAliasedJoin(item, item.alias, pc);
   if ((item.right.kind === 'subquery' && item.right.lateral) || item.right.kind === 'function') return planLateralJoin(item, item.right, where, pc, order, preserved);
   return planJoin(item, where, pc, preserved);
 }
@@ -589,7 +619,7 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   const spec = { ...joinSpec, leftWidth: offset, markers } as const;
   const keyRead = indexJoinRead(kind, outer, inner, spec, innerKeyColumns);
   // The nullable side's FROM items get a presence marker each (after the joined columns).
-  const marked = (columns: readonly ScopeColumn[], position: number): ScopeColumn[] => [...new Set(columns.map((c) => c.relation))]
+  const marked = (columns: readonly ScopeColumn[], position: number): ScopeColumn[] => [...new Set(columns.filter((c) => !c.unreachable).map((c) => c.relation))]
     .filter((relation): relation is string => relation !== null)
     .map((relation) => ({ relation, name: PRESENCE_MARKER, oid: TypeOid.bool, typmod: -1, position, tableOid: 0, columnNumber: 0, hidden: true }));
   const markerColumns = [
@@ -927,12 +957,6 @@ function queryRows(query: SelectStatement): number | undefined {
   return undefined;
 }
 
-function functionRelations(item: FromItem): string[] {
-  if (item.kind === 'subquery') return [item.alias];
-  if (item.kind === 'function') return [item.alias ?? item.name];
-  if (item.kind === 'join') return [...functionRelations(item.left), ...functionRelations(item.right)];
-  return [];
-}
 
 /** A function in FROM (plan-srf.ts); its arguments may name columns of the items before it. */
 function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {

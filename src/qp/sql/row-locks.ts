@@ -111,12 +111,18 @@ function checkSelectLocking(select: SelectStatement, strength: RowLockStrength, 
   if (containsCall(select.targets, (f) => names.isSetFunction(f.name))) throw refuse('set-returning functions in the target list');
 }
 
-type FromEntryKind = 'relation' | 'subquery' | 'function' | 'cte';
+type FromEntryKind = 'relation' | 'subquery' | 'function' | 'cte' | 'join';
 
-/** Every FROM item of a SELECT by the name OF would use, joins looked through (as PostgreSQL's range table). */
+/**
+ * Every FROM item of a SELECT by the name OF would use, joins looked through (as PostgreSQL's
+ * range table): the tables behind a join's alias can be named too, the alias itself cannot.
+ */
 function fromEntries(items: readonly FromItem[], names: LockNames, out = new Map<string, FromEntryKind>()): Map<string, FromEntryKind> {
   for (const item of items) {
-    if (item.kind === 'join') fromEntries([item.left, item.right], names, out);
+    if (item.kind === 'join') {
+      if (item.alias) out.set(item.alias.name, 'join');
+      fromEntries([item.left, item.right], names, out);
+    }
     else if (item.kind === 'table') out.set(item.alias ?? item.name, item.schema === null && names.isCte(item.name) ? 'cte' : 'relation');
     else if (item.kind === 'subquery') out.set(item.alias, 'subquery');
     else out.set(item.alias ?? item.name, 'function');
@@ -133,6 +139,7 @@ function lockableEntry(clause: RowLockClause, rel: NonNullable<RowLockClause['of
   if (kind === undefined) throw new SqlError('42P01', `relation "${rel.name}" in ${name} clause not found in FROM clause`, at);
   if (kind === 'function') throw new SqlError('0A000', `${name} cannot be applied to a function`, at);
   if (kind === 'cte') throw new SqlError('0A000', `${name} cannot be applied to a WITH query`, at);
+  if (kind === 'join') throw new SqlError('0A000', `${name} cannot be applied to a join`, at);
   return clause.strength;
 }
 
@@ -179,8 +186,11 @@ function lockedOn(item: FromItem, locks: FromLocks): RowLockStrength | null {
 }
 
 function relationNames(item: FromItem, out = new Set<string>()): Set<string> {
-  if (item.kind === 'join') { relationNames(item.left, out); relationNames(item.right, out); }
-  else if (item.kind === 'table') out.add(item.alias ?? item.name);
+  if (item.kind === 'join') {
+    if (item.alias) out.add(item.alias.name);
+    relationNames(item.left, out);
+    relationNames(item.right, out);
+  } else if (item.kind === 'table') out.add(item.alias ?? item.name);
   else out.add(item.alias ?? (item.kind === 'function' ? item.name : ''));
   return out;
 }

@@ -26,6 +26,11 @@ export interface ScopeColumn {
   readonly outerLevel?: number;
   /** A column of a USING/NATURAL join pair: reachable by a qualified name only (the merged column has the bare one). */
   readonly qualifiedOnly?: boolean;
+  /**
+   * A column of a FROM item hidden behind a join's alias (`(a JOIN b …) AS j`): no name reaches
+   * it; it stays in scope only so that naming it gets PostgreSQL's "cannot be referenced" errors.
+   */
+  readonly unreachable?: boolean;
   /** A row-valued column's fields, when known (see CompiledExpr.record). */
   readonly record?: readonly RecordField[];
   /** The value every row holds, known when planning (OutputColumn.constant); never on an outer join's nullable side. */
@@ -39,7 +44,7 @@ export class Scope {
   resolve(relation: string | null, name: string, location: number): ScopeColumn {
     let found: ScopeColumn | null = null;
     for (const column of this.columns) {
-      if (column.name !== name) continue;
+      if (column.name !== name || column.unreachable) continue;
       if (relation !== null && column.relation !== relation) continue;
       if (relation === null && column.qualifiedOnly) continue;
       if (found && found.position !== column.position) {
@@ -48,28 +53,41 @@ export class Scope {
       found = column;
     }
     if (!found) {
-      if (relation !== null && !this.columns.some((c) => c.relation === relation)) {
-        throw new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
-      }
+      if (relation !== null && !this.reaches(relation)) throw this.missingRelation(relation, location);
       // PostgreSQL quotes a bare name but not a qualified one.
       const qualified = relation ? `${relation}.${name}` : `"${name}"`;
-      throw new SqlError('42703', `column ${qualified} does not exist`, { position: location + 1 });
+      const behind = relation === null ? this.columns.find((c) => c.unreachable && c.name === name) : undefined;
+      const hint = behind ? { hint: `There is a column named "${name}" in table "${behind.relation}", but it cannot be referenced from this part of the query.` } : {};
+      throw new SqlError('42703', `column ${qualified} does not exist`, { position: location + 1, ...hint });
     }
     return found;
   }
 
+  /** Whether some column answers to the relation name. */
+  private reaches(relation: string): boolean {
+    return this.columns.some((c) => c.relation === relation && !c.unreachable);
+  }
+
+  /** PostgreSQL's 42P01 for a relation name not in scope, with its hint when a join's alias hides it. */
+  private missingRelation(relation: string, location: number): SqlError {
+    if (this.columns.some((c) => c.relation === relation && c.unreachable)) {
+      return new SqlError('42P01', `invalid reference to FROM-clause entry for table "${relation}"`, {
+        position: location + 1, hint: `There is an entry for table "${relation}", but it cannot be referenced from this part of the query.`,
+      });
+    }
+    return new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
+  }
+
   /** The columns of FROM item `relation` (hidden ones too), for a whole-row reference; null when there is no such item. */
   relationColumns(relation: string): ScopeColumn[] | null {
-    const columns = this.columns.filter((c) => c.relation === relation);
+    const columns = this.columns.filter((c) => c.relation === relation && !c.unreachable);
     return columns.length > 0 ? columns : null;
   }
 
   /** The columns `*` or `rel.*` expands to. */
   star(relation: string | null, location: number): ScopeColumn[] {
     const columns = this.columns.filter((c) => !c.hidden && (relation === null ? !c.qualifiedOnly : c.relation === relation));
-    if (relation !== null && columns.length === 0 && !this.columns.some((c) => c.relation === relation)) {
-      throw new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
-    }
+    if (relation !== null && columns.length === 0 && !this.reaches(relation)) throw this.missingRelation(relation, location);
     return columns;
   }
 }
@@ -90,7 +108,7 @@ export class CorrelatedScope extends Scope {
 
   /** Whether the name is one of this query's own columns (which shadow the enclosing ones). */
   hasOwn(relation: string | null, name: string): boolean {
-    return this.columns.some((c) => c.name === name && (relation === null || c.relation === relation));
+    return this.columns.some((c) => c.name === name && !c.unreachable && (relation === null || c.relation === relation));
   }
 
   override relationColumns(relation: string): ScopeColumn[] | null {
