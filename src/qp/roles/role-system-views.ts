@@ -108,6 +108,9 @@ export function hasTablePrivilege(catalog: CatalogSnapshot, searchPath: readonly
   const found = typeof table === 'number' ? relationById(catalog, table) : relationByName(catalog, searchPath, table);
   if (!found) {
     if (typeof table === 'number') return null;
+    // A qualified name's schema is looked up first (RangeVarGetRelid).
+    const schema = qualifyingSchema(table);
+    if (schema !== null && !catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
     throw new SqlError('42P01', `relation "${table}" does not exist`);
   }
   return checkPrivilegeText(catalog, roleOid, found.oid, found.kind, privilege, 'rawdDxt');
@@ -160,7 +163,7 @@ export function relationById(catalog: CatalogSnapshot, oid: number): { oid: numb
 }
 
 export function relationByName(catalog: CatalogSnapshot, searchPath: readonly string[], text: string): { oid: number; kind: ObjectKind } | null {
-  const parts = text.split('.').map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+  const parts = nameParts(text);
   const name = parts[parts.length - 1]!;
   for (const schema of parts.length > 1 ? [parts[parts.length - 2]!] : searchPath) {
     const table = catalog.table(schema, name);
@@ -169,4 +172,15 @@ export function relationByName(catalog: CatalogSnapshot, searchPath: readonly st
     if (view) return { oid: view.id, kind: 'view' };
   }
   return null;
+}
+
+/** A relation name's parts, as relationByName reads them. */
+function nameParts(text: string): string[] {
+  return text.split('.').map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p.toLowerCase()));
+}
+
+/** The schema a relation name is qualified with, or null. */
+function qualifyingSchema(text: string): string | null {
+  const parts = nameParts(text);
+  return parts.length > 1 ? parts[parts.length - 2]! : null;
 }

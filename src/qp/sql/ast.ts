@@ -93,7 +93,9 @@ export type FromItem =
   | {
     readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number;
     /** Every call: one, or several for ROWS FROM (…) (the first is `name(args)`). */
-    readonly calls: readonly { readonly name: string; readonly args: readonly Expr[]; readonly location: number }[];
+    readonly calls: readonly { readonly name: string; readonly args: readonly Expr[]; readonly location: number;
+      /** The schema that qualifies the name, other than pg_catalog. */
+      readonly schema?: string }[];
     /** WITH ORDINALITY: a last bigint column numbering the rows from 1. */
     readonly ordinality: boolean;
   }

@@ -556,6 +556,10 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
     ?? arrayEqualityOperator(op, left ? left.oid : null, right.oid) // array = array (src/qp/system)
     ?? recordOperator(op, left ? left.oid : null, right.oid); // record = record (row-values.ts)
   if (!resolved) {
+    // OPERATOR(s.+): the schema is looked up first (3F000), as PostgreSQL's LookupOperName does.
+    const dot = op.lastIndexOf('.');
+    const schema = dot > 0 ? op.slice(0, dot) : null;
+    if (schema !== null && ctx.catalog && !ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`, at(location));
     const description = left
       ? `operator does not exist: ${types.formatType(left.oid, -1)} ${op} ${types.formatType(right.oid, -1)}`
       : `operator does not exist: ${op} ${types.formatType(right.oid, -1)}`;
@@ -666,9 +670,10 @@ function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, l
 function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   if (expr.argNames) expr = positionalCall(expr);
   if (expr.schema && expr.schema !== 'pg_catalog') {
+    checkFunctionSchema(expr, ctx);
     const user = compileUserFunction(expr, ctx, [expr.schema]);
     if (user) return user;
-    throw new SqlError('42883', `function ${expr.schema}.${expr.name}() does not exist`, at(expr.location));
+    throw noSuchFunction(`${expr.schema}.${expr.name}`, expr.args.map((a) => compileExpr(a, ctx).oid), expr.location);
   }
   if (types.isAggregate(expr.name) || expr.withinGroup) return compileAggregate(expr, ctx);
   const advisory = advisoryLockRefusal(expr.name, expr.location);
@@ -702,7 +707,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     if (functionStyleCast) return functionStyleCast;
   }
   if (!resolved) {
-    throw noSuchFunction(expr.name, args.map((a) => a.oid), expr.location);
+    throw noSuchFunction(expr.schema ? `${expr.schema}.${expr.name}` : expr.name, args.map((a) => a.oid), expr.location);
   }
   const coerced = args.map((a, i) => coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location));
   const fs = coerced.map((a) => a.eval);
@@ -958,6 +963,12 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
     oid: expr.slice ? arg.oid : elementOid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent,
     name: arg.name, weakName: arg.weakName, location: expr.location,
   };
+}
+
+/** A qualified call's schema is looked up before the function, as PostgreSQL does: a missing one is 3F000. */
+export function checkFunctionSchema(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): void {
+  if (expr.schema === null || !ctx.catalog || ctx.catalog.schema(expr.schema)) return;
+  throw new SqlError('3F000', `schema "${expr.schema}" does not exist`, at(expr.location));
 }
 
 /** PostgreSQL's 42883 for a call no function matches, naming the argument types. */

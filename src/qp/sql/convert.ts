@@ -390,8 +390,8 @@ function convertFrom(node: Json): FromItem {
       const [call, columnDefinitions] = item.List.items;
       if ((columnDefinitions && Object.keys(columnDefinitions).length > 0) || !call?.FuncCall) throw unsupported('this form of function in FROM is not supported yet');
       const f = convertFuncCall(call.FuncCall);
-      if (f.kind !== 'func' || f.over || f.star || f.distinct || f.filter || (f.schema && f.schema !== 'pg_catalog')) throw unsupported('this form of function in FROM is not supported yet');
-      return { name: f.name, args: f.args, location: f.location };
+      if (f.kind !== 'func' || f.over || f.star || f.distinct || f.filter) throw unsupported('this form of function in FROM is not supported yet');
+      return { name: f.name, args: f.args, location: f.location, ...(f.schema && f.schema !== 'pg_catalog' ? { schema: f.schema } : {}) };
     });
     if (n.coldeflist) throw unsupported('a column definition list in FROM is not supported yet');
     return {

@@ -21,10 +21,18 @@ export interface DomainDdlResult {
   readonly notice?: string;
 }
 
-/** The domain a type name names, if it is not a built-in type (pg_catalog comes first on the search path). */
+/**
+ * The domain a type name names, if it is not a built-in type (pg_catalog comes first on the search
+ * path). A qualified name's schema is looked up first, as PostgreSQL's LookupTypeName does: a
+ * missing one is 3F000 whatever the type.
+ */
 export function domainForTypeName(catalog: CatalogSnapshot, name: TypeName, schemas: readonly string[]): DomainInfo | undefined {
   const parts = name.names;
-  if (parts.length > 1) return parts[parts.length - 2] === 'pg_catalog' ? undefined : catalog.domain(parts[parts.length - 2]!, parts[parts.length - 1]!);
+  if (parts.length > 1) {
+    checkTypeSchema(catalog, name);
+    const schema = parts[parts.length - 2]!;
+    return schema === 'pg_catalog' ? undefined : catalog.domain(schema, parts[parts.length - 1]!);
+  }
   try {
     types.resolveTypeName(name);
     return undefined;
@@ -35,6 +43,13 @@ export function domainForTypeName(catalog: CatalogSnapshot, name: TypeName, sche
     }
     return undefined;
   }
+}
+
+/** A qualified type name's schema must exist: PostgreSQL's LookupTypeName says so (3F000) before it looks for the type. */
+export function checkTypeSchema(catalog: CatalogSnapshot, name: TypeName): void {
+  const schema = name.names.length > 1 ? name.names[name.names.length - 2]! : null;
+  if (schema === null || catalog.schema(schema)) return;
+  throw new SqlError('3F000', `schema "${schema}" does not exist`, name.location >= 0 ? { position: name.location + 1 } : {});
 }
 
 /** A column's type: a built-in type DSQL allows, or a domain over one. */

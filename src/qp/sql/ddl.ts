@@ -12,7 +12,7 @@ import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropFor
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 import { refuseCheckOption } from './view-modify.js';
-import { executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
+import { checkTypeSchema, executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
@@ -611,6 +611,7 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
   const schema = schemaFor(statement.schema, ctx);
   const name = truncateIdentifier(statement.name);
   const args = statement.args.map((a) => {
+    checkTypeSchema(ctx.catalog, a.type);
     const type = types.resolveTypeName(a.type);
     return { name: a.name, typeOid: type.oid, typmod: type.typmod };
   });
@@ -638,6 +639,7 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
 
 /** The declared return type; SETOF a table's row type is not built (Strata has no composite types). */
 function resolveReturnType(statement: Extract<Statement, { kind: 'create-function' }>, schema: string, ctx: DdlContext): { oid: number; typmod: number } {
+  checkTypeSchema(ctx.catalog, statement.returnType);
   try {
     return types.resolveTypeName(statement.returnType);
   } catch (error) {

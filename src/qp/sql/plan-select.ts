@@ -8,7 +8,7 @@ import { mapTree } from './ast-map.js';
 import type { Expr, FromItem, RowLockStrength, SelectStatement, SortItem } from './ast.js';
 import { chooseAccessPath, extractBounds, undecidedWhere, type AccessPath } from './access-path.js';
 import { sortSatisfiedByRead, wantedOrder, wantedOrderOf, type ReadOrder, type WantedOrder } from './wanted-order.js';
-import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, foldedValue, groupingKey, type AggregateCall, type CompileContext } from './compile.js';
+import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, foldedValue, groupingKey, noSuchFunction, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
   breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, lockingRead, materialize, Project, Sort, Truncate, ValuesSource,
@@ -962,6 +962,17 @@ function queryRows(query: SelectStatement): number | undefined {
 function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
   const setFunction = planSetSqlFunction(item, pc);
   if (setFunction) return setFunction;
+  // A schema-qualified call reaches only a set-returning SQL function of that schema (above).
+  const qualified = item.calls.find((call) => call.schema !== undefined);
+  if (qualified) {
+    const { catalog } = pc.resolver;
+    if (!catalog.schema(qualified.schema!)) throw new SqlError('3F000', `schema "${qualified.schema}" does not exist`, { position: qualified.location + 1 });
+    if (catalog.functions(qualified.schema!, qualified.name).length === 0) {
+      const ctx = compileContext(pc, new Scope([]), 'functions in FROM');
+      throw noSuchFunction(`${qualified.schema}.${qualified.name}`, qualified.args.map((a) => compileExpr(a, ctx).oid), qualified.location);
+    }
+    throw new SqlError('0A000', 'this form of function in FROM is not supported yet', { position: qualified.location + 1 });
+  }
   const plan = planFunctionScan(item, compileContext(pc, new Scope([]), 'functions in FROM'));
   const relation = item.alias ?? item.name;
   const scope = new Scope(plan.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0 })));
@@ -973,7 +984,7 @@ function planSetSqlFunction(item: Extract<FromItem, { kind: 'function' }>, pc: P
   const catalog = pc.resolver.catalog;
   if (item.calls.length !== 1 || item.ordinality) return null;
   const call = item.calls[0]!;
-  const schemas = pc.resolver.searchPath;
+  const schemas = call.schema !== undefined ? [call.schema] : pc.resolver.searchPath;
   // (A cheap test before compiling the arguments: does any set-returning SQL function have this name?)
   if (!schemas.some((schema) => catalog.functions(schema, call.name).some((f) => f.returnsSet))) return null;
   const ctx = compileContext(pc, new Scope([]), 'functions in FROM');

@@ -5,7 +5,7 @@ import { inRangeFor, offsetTypeFor } from './in-range.js';
 import { containsSubquery } from './join-subqueries.js';
 import { columnRefs } from './relations.js';
 import { aggregateFrames, evaluateFrameOffsets, frameBounds, frameRuns, nthFrameRow, peerGroups, type Frame, type FrameOffsets } from './window-frames.js';
-import { coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
+import { checkFunctionSchema, coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { materialize, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import * as types from './typesystem.js';
@@ -84,6 +84,7 @@ function resolveSpec(spec: WindowSpec, named: ReadonlyMap<string, WindowSpec>): 
 }
 
 export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector: WindowCollector): CompiledExpr {
+  checkFunctionSchema(expr, ctx);
   const spec = resolveSpec(expr.over!, collector.named);
   if (expr.distinct) throw new SqlError('0A000', 'DISTINCT is not implemented for window functions', at(expr.location));
   // Arguments and keys are compiled where the select list is; a window call inside them is nested.

@@ -185,6 +185,8 @@ function serialSequence(scope: CatalogScope, tableText: string, column: string):
   const parts = splitQualifiedName(tableText);
   const name = parts[parts.length - 1] ?? '';
   const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : scope.searchPath;
+  // A qualified name's schema is looked up first (RangeVarGetRelid).
+  if (parts.length > 1 && !scope.catalog.schema(schemas[0]!)) throw new SqlError('3F000', `schema "${schemas[0]}" does not exist`);
   for (const schema of schemas) {
     const table = scope.catalog.table(schema, name);
     if (table) return serialSequenceName(scope.catalog, table, column);
@@ -403,13 +405,16 @@ export function lookupRegName(scope: CatalogScope, target: string, text: string,
     throw new SqlError('42P01', `relation "${text}" does not exist`, at);
   }
   if (target === 'regtype') return regtypeInput(scope.catalog, scope.searchPath, text, at);
+  // A schema or role name is one identifier: `a.b` is a syntax error, not a name looked up.
+  if ((target === 'regnamespace' || target === 'regrole') && parts.length > 1) throw new SqlError('42602', 'invalid name syntax', at);
   if (target === 'regnamespace') {
     const schema = scope.catalog.schema(parts[0] ?? '');
-    if (!schema || parts.length !== 1) throw new SqlError('3F000', `schema "${text}" does not exist`, at);
+    if (!schema) throw new SqlError('3F000', `schema "${parts[0] ?? text}" does not exist`, at);
     return schema.oid;
   }
   if (target === 'regproc') {
     const name = parts[parts.length - 1] ?? '';
+    if (parts.length > 1 && !scope.catalog.schema(parts[0]!)) throw new SqlError('3F000', `schema "${parts[0]}" does not exist`, at);
     const found = [...scope.catalog.allFunctions()].filter((fn) => fn.name === name && (parts.length === 1 || fn.schema === parts[0]));
     if (found.length === 1) return found[0]!.id;
     throw new SqlError(found.length > 1 ? '42725' : '42883', found.length > 1 ? `more than one function named "${text}"` : `function "${text}" does not exist`, at);

@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
 import type { Expr, TypeName } from '../sql/ast.js';
+import { checkTypeSchema } from '../sql/ddl-domains.js';
 import { parseSql } from '../sql/parse.js';
 import * as types from '../sql/typesystem.js';
 
@@ -14,6 +15,7 @@ export function regtypeInput(catalog: CatalogSnapshot, searchPath: readonly stri
   const type = parsedTypeName(text);
   if (!type) throw new SqlError('42601', `invalid type name "${text}"`, at);
   try {
+    checkTypeSchema(catalog, type);
     const domain = builtIn(type) ? undefined : domainNamed(catalog, searchPath, type);
     if (domain === undefined) return types.resolveTypeName(type).oid;
     if (type.arrayBounds > 0) throw new SqlError('0A000', `arrays of domain ${domain.name} are not supported`);
