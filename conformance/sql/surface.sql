@@ -74,6 +74,17 @@ SELECT e.name, m.name AS manager FROM emp e LEFT JOIN emp m ON m.id = e.manager_
 SELECT name FROM emp JOIN dept USING (id) ORDER BY 1;
 SELECT * FROM emp NATURAL JOIN dept ORDER BY id;
 SELECT d.name, e.name FROM dept d JOIN emp e ON e.dept_id = d.id AND e.salary > 100000 ORDER BY 1, 2;
+SELECT * FROM (emp e JOIN dept d ON d.id = e.dept_id) AS j ORDER BY 1;
+SELECT j.k, j.name FROM (emp JOIN dept USING (id)) AS j (k) ORDER BY 1;
+SELECT j FROM (emp JOIN dept USING (id)) AS j ORDER BY 1;
+SELECT e.name FROM (emp e JOIN dept d ON d.id = e.dept_id) AS j;
+SELECT j.id FROM (emp e JOIN dept d ON d.id = e.dept_id) AS j;
+SELECT id FROM (emp JOIN dept USING (id)) AS j (k);
+SELECT * FROM (emp JOIN dept USING (id)) AS j (a, b, c, d, e, f, g, h, i, k, l, m);
+SELECT * FROM emp, (emp JOIN dept USING (id)) AS j WHERE emp.id = j.id ORDER BY 1;
+SELECT * FROM (emp JOIN dept USING (id)) AS j ORDER BY 1 FOR UPDATE;
+SELECT * FROM (emp JOIN dept USING (id)) AS j ORDER BY 1 FOR UPDATE OF dept;
+SELECT * FROM (emp JOIN dept USING (id)) AS j FOR UPDATE OF j;
 
 -- Subqueries
 SELECT name FROM emp WHERE salary > (SELECT avg(salary) FROM emp) ORDER BY name;
@@ -88,6 +99,12 @@ SELECT name FROM emp WHERE salary < ANY (SELECT salary FROM emp WHERE dept_id = 
 SELECT d.name, top.name FROM dept d CROSS JOIN LATERAL (SELECT name FROM emp e WHERE e.dept_id = d.id ORDER BY salary DESC LIMIT 1) top ORDER BY 1;
 SELECT s.n, s.n * 2 FROM (SELECT id AS n FROM emp WHERE id < 4) s ORDER BY 1;
 SELECT (SELECT name FROM emp WHERE id = 100);
+SELECT no_such_schema.f(1);
+SELECT 1::no_such_schema.t;
+SELECT 1 OPERATOR(no_such_schema.+) 2;
+SELECT * FROM no_such_schema.f();
+SELECT 'no_such_schema.f'::regproc;
+SELECT public.no_such_function(1, 'a');
 SELECT (SELECT name FROM emp);
 
 -- CTEs
