@@ -71,3 +71,19 @@ test('in a schema that exists, the schema\'s functions and domains are found and
   await fails('SELECT 5::sq.nod', '42704', 'type "sq.nod" does not exist');
   await fails("SELECT 'sq.nosuch'::regproc", '42883', 'function "sq.nosuch" does not exist');
 });
+
+test('to_regclass, to_regtype, to_regproc, to_regnamespace and to_regrole answer NULL for a name nothing has, a missing schema too', async () => {
+  const found = await client.query({
+    text: "SELECT to_regclass('sq_t')::text, to_regclass('public.sq_t') = 'sq_t'::regclass, pg_typeof(to_regclass('sq_t'))::text, to_regtype('integer[]')::text, to_regproc('sq.f')::text, to_regnamespace('sq')::text",
+    rowMode: 'array',
+  });
+  assert.deepEqual(found.rows, [['sq_t', true, 'regclass', 'integer[]', 'sq.f', 'sq']]);
+  const missing = await client.query({
+    text: "SELECT to_regclass('nosuch'), to_regclass('sf.t'), to_regclass('sq.nosuch'), to_regclass('12'), to_regtype('nosuch'), to_regtype('sf.t'), to_regproc('sq.nosuch'), to_regproc('sf.f'), to_regnamespace('nosuch'), to_regrole('nosuch'), to_regclass(NULL)",
+    rowMode: 'array',
+  });
+  assert.deepEqual(missing.rows, [[null, null, null, null, null, null, null, null, null, null, null]]);
+  // A malformed name is still an error.
+  await fails("SELECT to_regnamespace('a.b')", '42602', 'invalid name syntax');
+  await fails("SELECT to_regtype('int4 x')", '42601', 'invalid type name "int4 x"');
+});

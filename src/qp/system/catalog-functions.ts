@@ -380,8 +380,28 @@ export function splitQualifiedName(text: string): string[] {
   return parts;
 }
 
-export function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }): number {
-  if (/^\d+$/.test(text.trim())) return Number(text.trim());
+/** The errors to_regclass and its kin answer NULL for: the object, or the schema naming it, does not exist (or is ambiguous). */
+const NOT_FOUND = new Set(['42P01', '42704', '42883', '42725', '3F000']);
+
+/**
+ * to_regclass, to_regtype, to_regproc, to_regnamespace, to_regrole: the reg* input of a name, but
+ * NULL where nothing of that name exists; a malformed name still raises. Digits are a name here
+ * (PostgreSQL's to_reg* take no numeric oid).
+ */
+function toRegName(scope: CatalogScope, target: string, text: string): number | null {
+  try {
+    return lookupRegName(scope, target, text, {}, false);
+  } catch (error) {
+    if (error instanceof SqlError && NOT_FOUND.has(error.code)) return null;
+    throw error;
+  }
+}
+for (const target of ['regclass', 'regtype', 'regproc', 'regnamespace', 'regrole'] as const) {
+  define(`to_${target}`, [TEXT], TypeOid[target], (s) => (v) => toRegName(s, target, v[0] as string));
+}
+
+export function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }, numericOid = true): number {
+  if (numericOid && /^\d+$/.test(text.trim())) return Number(text.trim());
   const parts = splitQualifiedName(text);
   if (target === 'regclass') {
     const name = parts[parts.length - 1] ?? '';
