@@ -111,3 +111,31 @@ test('a registry of another data directory is refused at start', async () => {
     await assert.rejects(ControlPlane.start({ env, dataDir, region: 'us-east-1', defaultClusterId: 'e'.repeat(26), cores: new RecordingCores() }), /belongs to another data directory/);
   });
 });
+
+test('stop waits for a CreateCluster under way: its cluster is opened before stop returns, never after (found by test/fuzz/node.test.ts)', async () => {
+  await withDataDir(async (dataDir, env) => {
+    const events: string[] = [];
+    let openStarted!: () => void;
+    const started = new Promise<void>((resolve) => { openStarted = resolve; });
+    let stopResolved = false;
+    const cores: ClusterCores = {
+      async open(_id, directory) {
+        openStarted();
+        // The open takes a while: until stop has returned, or (when stop rightly waits for
+        // it) a good many turns of the event loop.
+        for (let turn = 0; turn < 2000 && !stopResolved; turn++) await new Promise((resolve) => setImmediate(resolve));
+        await mkdir(directory, { recursive: true });
+        events.push('opened');
+      },
+      async close() {},
+    };
+    const plane = await start(env, dataDir, cores);
+    const creating = plane.create({ deletionProtectionEnabled: false });
+    const stopping = plane.stop().then(() => { stopResolved = true; events.push('stopped'); });
+    await started;
+    await stopping;
+    await creating;
+    assert.deepEqual(events, ['opened', 'stopped']);
+    await assert.rejects(plane.tag('arn', {}), (error: ApiError) => error.status === 503, 'no change is taken once stopping');
+  });
+});

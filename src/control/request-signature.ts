@@ -4,7 +4,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Clock } from '../contracts/time.js';
 import type { HttpExchange } from '../env/env.js';
-import { ApiError } from './api-error.js';
+import { ApiError, validation } from './api-error.js';
 
 /**
  * SigV4 verification of control-plane requests, as AWS's front door does it: the
@@ -75,19 +75,31 @@ function formatAmzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** The query string decoded into what HttpRequest.query holds (repeated names become lists). */
+/**
+ * The query string decoded into what HttpRequest.query holds (repeated names become lists). A
+ * broken escape is the client's error (a ValidationException, as for a path), and the object
+ * has no prototype, so names like `__proto__` are only names.
+ */
 export function parseQuery(query: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   if (query === '') return out;
   for (const pair of query.split('&')) {
     if (pair === '') continue;
     const mark = pair.indexOf('=');
-    const name = decodeURIComponent(mark < 0 ? pair : pair.slice(0, mark));
-    const value = mark < 0 ? '' : decodeURIComponent(pair.slice(mark + 1));
+    const name = decodeQueryPart(mark < 0 ? pair : pair.slice(0, mark));
+    const value = mark < 0 ? '' : decodeQueryPart(pair.slice(mark + 1));
     const previous = out[name];
     out[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
   }
   return out;
+}
+
+function decodeQueryPart(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw validation('cannotParse', 'The query string is not validly escaped');
+  }
 }
 
 async function sha256Hex(body: Uint8Array): Promise<string> {

@@ -173,4 +173,6 @@ export interface HandOffSocket {
   /** Writes during the peek (the `S` that answers an SSLRequest). */
   write(bytes: Uint8Array): void;
   destroy(): void;
+  /** Called once when the connection closes (also when it is adopted or sent away). */
+  onClose(handler: () => void): void;
 }

@@ -33,22 +33,35 @@ export interface HttpServerOptions {
   /** Open connections at most (more are closed at once). */
   readonly maxConnections: number;
   readonly handler: (request: HttpRequest) => Promise<HttpResponse>;
+  /** How long a client has to send a whole request (default 30 s; tests use less). */
+  readonly requestTimeoutMs?: number;
 }
 
-/** How long a client has to send a whole request (headers and body). */
+/**
+ * How long a client has to send a whole request (headers and body): a request that never
+ * completes (slowloris) is answered 408 and closed then, so it holds one of `maxConnections`
+ * for at most this long.
+ */
 const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_HEADER_BYTES = 16 * 1024;
 
 export async function listenHttp(options: HttpServerOptions): Promise<ListeningServer> {
-  const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS };
+  const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  // Node checks the timeouts every connectionsCheckingInterval (30 s by default, which would let
+  // a stalled request live up to twice the timeout): check at a quarter of it.
+  const serverOptions = {
+    maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: timeout, headersTimeout: timeout,
+    connectionsCheckingInterval: Math.max(Math.floor(timeout / 4), 100),
+  };
   const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => handle(options, request, response);
   const server: http.Server = options.tls
     ? https.createServer({ ...serverOptions, key: options.tls.key, cert: options.tls.cert }, onRequest)
     : http.createServer(serverOptions, onRequest);
   server.maxConnections = options.maxConnections;
-  // A malformed request is answered 400 by closing; it never reaches the handler or the process.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  // A malformed request is answered by closing (400; 408 for one not whole in time, 431 for
+  // headers over the limit); it never reaches the handler or the process.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(`HTTP/1.1 ${clientErrorStatus(error.code)}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
   const sockets = new Set<net.Socket>();
@@ -70,6 +83,12 @@ export async function listenHttp(options: HttpServerOptions): Promise<ListeningS
       for (const socket of sockets) socket.destroy();
     }),
   };
+}
+
+function clientErrorStatus(code: string | undefined): string {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  return '400 Bad Request';
 }
 
 function handle(options: HttpServerOptions, request: http.IncomingMessage, response: http.ServerResponse): void {

@@ -233,6 +233,7 @@ export class NodeNet implements Net {
         },
         write: (bytes) => { socket.write(bytes); },
         destroy: () => { socket.destroy(); },
+        onClose: (handler) => { socket.once('close', handler); },
       });
     });
     return serve(server, host, port, sockets);

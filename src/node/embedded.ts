@@ -24,7 +24,7 @@ import { startQueryService } from './query-service.js';
 import { WorkerPool } from './worker-pool.js';
 import type { ClientSocket, HandOffSocket, ListeningServer } from '../env/env.js';
 import type { ErrorFields } from '../wire/backend.js';
-import { classifyFirstBytes } from '../control/first-bytes.js';
+import { peekFirstBytes } from '../control/first-bytes-peek.js';
 import { routeConnection } from '../control/connection-route.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { ClusterHost, ADMIN_SHUTDOWN, refuseOverTls, type ServedCluster } from '../control/cluster-host.js';
@@ -395,9 +395,6 @@ async function serveDefault(
   };
 }
 
-const SSL_ACCEPTED = new Uint8Array([0x53]); // 'S'
-const GSSENC_REFUSED = new Uint8Array([0x4e]); // 'N'
-
 /**
  * The one PostgreSQL port (DESIGN.md §1, the relay's job in one process): reads each new
  * connection's SSLRequest (answering `S`) and TLS ClientHello without terminating TLS, picks the
@@ -416,49 +413,23 @@ function listenShared(
       socket.refuse(refusal());
       return;
     }
-    let peeked: Uint8Array = new Uint8Array(0);
-    let afterSslRequest = false;
-    socket.peek((chunk) => {
-      peeked = append(peeked, chunk);
-      const verdict = classifyFirstBytes(peeked, afterSslRequest);
-      if (verdict.kind === 'more') return;
-      if (verdict.kind === 'gssenc-request') {
-        socket.write(GSSENC_REFUSED);
-        peeked = new Uint8Array(0);
-        return;
-      }
-      if (verdict.kind === 'ssl-request') {
-        socket.write(SSL_ACCEPTED);
-        afterSslRequest = true;
-        peeked = new Uint8Array(0);
-        return;
-      }
-      socket.stopPeeking();
-      if (verdict.kind === 'malformed') {
-        env.log.warn(`connection from a client that is not PostgreSQL: ${verdict.reason}`);
-        socket.destroy();
-        return;
-      }
-      const route = verdict.kind === 'plain' ? { kind: 'default' as const } : routeConnection(verdict.serverName, identity.endpoint, plane);
-      if (route.kind === 'default') {
-        if (front.hasRoom()) front.serve(socket, peeked);
-        else if (verdict.kind === 'plain') socket.refuse(refusal());
-        else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, TOO_MANY);
-        return;
-      }
-      const cluster = route.kind === 'cluster' ? host.get(route.id) : undefined;
-      if (cluster !== undefined) cluster.accept(env.net.adopt(socket.handle, peeked));
-      else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, route.kind === 'refuse' ? route.error : NOT_SERVING);
+    peekFirstBytes(socket, {
+      timers: env.timers,
+      onRefused: (reason) => env.log.warn(`connection closed before it was served: ${reason}`),
+      onWhole: (verdict, peeked) => {
+        const route = verdict.kind === 'plain' ? { kind: 'default' as const } : routeConnection(verdict.serverName, identity.endpoint, plane);
+        if (route.kind === 'default') {
+          if (front.hasRoom()) front.serve(socket, peeked);
+          else if (verdict.kind === 'plain') socket.refuse(refusal());
+          else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, TOO_MANY);
+          return;
+        }
+        const cluster = route.kind === 'cluster' ? host.get(route.id) : undefined;
+        if (cluster !== undefined) cluster.accept(env.net.adopt(socket.handle, peeked));
+        else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, route.kind === 'refuse' ? route.error : NOT_SERVING);
+      },
     });
   });
 }
 
 const NOT_SERVING: ErrorFields = { severity: 'FATAL', code: '08006', message: 'unable to accept connection, cluster not found' };
-
-function append(head: Uint8Array, chunk: Uint8Array): Uint8Array {
-  if (head.length === 0) return Uint8Array.from(chunk);
-  const out = new Uint8Array(head.length + chunk.length);
-  out.set(head);
-  out.set(chunk, head.length);
-  return out;
-}

@@ -75,7 +75,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     usage,
     accept(socket) {
       const connection = new Connection({
-        socket, tls, authenticator, sessions: qp, random: env.random, log: env.log,
+        socket, tls, authenticator, sessions: qp, random: env.random, timers: env.timers, log: env.log,
         cancel: options.onCancelRequest,
         onClose: () => {
           if (connections.delete(connection)) options.onConnectionClosed?.();

@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { Authenticator, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
-import type { RandomSource } from '../../contracts/time.js';
+import type { RandomSource, TimerHandle, Timers } from '../../contracts/time.js';
 import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
 import { BackendWriter, type ErrorFields } from '../../wire/backend.js';
 import { FrontendDecoder, PROTOCOL_3_0, ProtocolError, type FrontendMessage } from '../../wire/frontend.js';
@@ -16,11 +16,20 @@ export interface ConnectionOptions {
   readonly authenticator: Authenticator;
   readonly sessions: SessionFactory;
   readonly random: RandomSource;
+  readonly timers: Timers;
   readonly log: Log;
   /** A CancelRequest arrived; `encrypted`: inside TLS (a relay could not read it to route it). */
   readonly cancel: (processId: number, secretKey: number, encrypted: boolean) => void;
   readonly onClose: () => void;
 }
+
+/**
+ * PostgreSQL's authentication_timeout: a client has this long from connecting to being
+ * authenticated. One that sends half a startup packet, or a startup packet and no password,
+ * is then closed (silently, as PostgreSQL does): otherwise it would hold one of the
+ * connection quota's slots forever.
+ */
+export const AUTHENTICATION_TIMEOUT_MS = 60_000;
 
 /** Pause reading when this many messages wait (back-pressure on pipelining clients). */
 const MAX_QUEUED_MESSAGES = 1024;
@@ -50,9 +59,21 @@ export class Connection {
    */
   private copyIn: { readonly sink: CopyInSink; readonly resume: (() => Promise<void>) | null } | null = null;
 
+  /** Until the client is authenticated (see AUTHENTICATION_TIMEOUT_MS). */
+  private authenticationTimer: TimerHandle | null;
+
   constructor(private readonly options: ConnectionOptions) {
     options.socket.onData((chunk) => this.receive(chunk));
     options.socket.onClose(() => this.closed());
+    this.authenticationTimer = options.timers.setTimeout(() => {
+      this.authenticationTimer = null;
+      if (this.phase === 'startup' || this.phase === 'password') this.terminate();
+    }, AUTHENTICATION_TIMEOUT_MS);
+  }
+
+  private stopAuthenticationTimer(): void {
+    if (this.authenticationTimer !== null) this.options.timers.clearTimeout(this.authenticationTimer);
+    this.authenticationTimer = null;
   }
 
   close(): void {
@@ -137,6 +158,7 @@ export class Connection {
   private terminate(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    this.stopAuthenticationTimer();
     this.session?.close();
     this.session = null;
     this.options.socket.end();
@@ -144,6 +166,7 @@ export class Connection {
   }
 
   private closed(): void {
+    this.stopAuthenticationTimer();
     if (this.phase !== 'closed') {
       this.phase = 'closed';
       this.session?.close();
@@ -228,6 +251,7 @@ export class Connection {
       parameterStatus: (name, value) => this.out.parameterStatus(name, value),
     }, processId, secretKey);
     this.phase = 'ready';
+    this.stopAuthenticationTimer();
     this.out.authenticationOk();
     for (const [name, value] of this.session.initialParameters()) this.out.parameterStatus(name, value);
     this.out.backendKeyData(processId, secretKey);
