@@ -6,39 +6,13 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
 import { classifyFirstBytes, MAX_PEEK_BYTES, type PeekVerdict } from '../../src/control/first-bytes.js';
 import { routeConnection } from '../../src/control/connection-route.js';
 import { mutate, Prng } from './mutate.js';
+import { clientHello } from '../support/client-hello.js';
 
 const ITERATIONS = 4000;
 const KINDS = new Set(['more', 'ssl-request', 'gssenc-request', 'plain', 'tls', 'malformed']);
-
-/** What node:tls sends first to a server that never answers. */
-async function clientHello(servername: string | undefined): Promise<Uint8Array> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const received = new Promise<Uint8Array>((resolve) => {
-    server.once('connection', (socket) => {
-      let bytes = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        bytes = Buffer.concat([bytes, chunk]);
-        if (classifyFirstBytes(bytes, false).kind !== 'more') {
-          resolve(bytes);
-          socket.destroy();
-        }
-      });
-    });
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  const client = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...(servername === undefined ? {} : { servername }) });
-  client.on('error', () => {});
-  const bytes = await received;
-  client.destroy();
-  server.close();
-  return bytes;
-}
 
 const ENDPOINT = 'abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws';
 const SSL_REQUEST = Uint8Array.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);

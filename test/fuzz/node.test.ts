@@ -12,7 +12,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import tls from 'node:tls';
 import pg from 'pg';
 import { DSQLClient, ListClustersCommand } from '@aws-sdk/client-dsql';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -22,6 +21,7 @@ import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js'
 import { MAX_API_BODY_BYTES } from '../../src/control/api.js';
 import { classifyFirstBytes } from '../../src/control/first-bytes.js';
 import { mutate, Prng } from './mutate.js';
+import { clientHello } from '../support/client-hello.js';
 
 const MAX_CONNECTIONS = 6;
 const BATCH = 16;
@@ -53,30 +53,6 @@ function exchange(port: number, chunks: readonly Uint8Array[]): Promise<Buffer> 
       socket.end();
     });
   });
-}
-
-/** A real ClientHello from node:tls. */
-async function clientHello(servername: string | undefined): Promise<Uint8Array> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const received = new Promise<Uint8Array>((resolve) => {
-    server.once('connection', (socket) => {
-      let bytes = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        bytes = Buffer.concat([bytes, chunk]);
-        if (classifyFirstBytes(bytes, false).kind !== 'more') {
-          resolve(bytes);
-          socket.destroy();
-        }
-      });
-    });
-  });
-  const client = tls.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, rejectUnauthorized: false, ...(servername === undefined ? {} : { servername }) });
-  client.on('error', () => {});
-  const bytes = await received;
-  client.destroy();
-  server.close();
-  return bytes;
 }
 
 async function inBatches<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
