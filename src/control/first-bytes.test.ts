@@ -1,34 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
 import { classifyFirstBytes, MAX_PEEK_BYTES } from './first-bytes.js';
-
-/** A real ClientHello: what node:tls sends to a server that never answers. */
-async function clientHello(servername: string | undefined): Promise<Uint8Array> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const received = new Promise<Uint8Array>((resolve) => {
-    server.once('connection', (socket) => {
-      let bytes = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        bytes = Buffer.concat([bytes, chunk]);
-        const verdict = classifyFirstBytes(bytes, false);
-        if (verdict.kind !== 'more') {
-          resolve(bytes);
-          socket.destroy();
-        }
-      });
-    });
-  });
-  const client = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...(servername === undefined ? {} : { servername }) });
-  client.on('error', () => {});
-  const bytes = await received;
-  client.destroy();
-  server.close();
-  return bytes;
-}
+import { clientHello } from '../../test/support/client-hello.js';
 
 const SSL_REQUEST = Uint8Array.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 
