@@ -20,7 +20,7 @@ import { Crossbar } from '../crossbar/crossbar.js';
 import { AdjudicatorSafeTime } from './adjudicator-safe-time.js';
 import { endpointFor, loadOrCreateIdentity, loadOrCreateWildcardTls, type ClusterIdentity } from './identity.js';
 import { columnKeyOf } from './column-key.js';
-import { startQueryService } from './query-service.js';
+import { startQueryService, type QueryService } from './query-service.js';
 import { WorkerPool } from './worker-pool.js';
 import type { ClientSocket, HandOffSocket, ListeningServer } from '../env/env.js';
 import type { ErrorFields } from '../wire/backend.js';
@@ -268,15 +268,8 @@ async function serveCreatedCluster(
   const core = await openCore(env, directory);
   let service;
   try {
-    service = await startQueryService({
-      env, storage: core.storage, identity,
-      adjudicator: { commit: (request) => core.adjudicator.commit(request, 'durable'), watermark: () => core.adjudicator.watermark() },
-      snapshotTime: () => core.adjudicator.snapshotTime(),
-      resumeIndexBuilds: true,
-      // Metered per cluster, as DSQL bills: `strata usage --cluster ID` reads it.
-      usageFile: join(directory, 'usage', 'qp.json'),
-      onCancelRequest,
-    });
+    // Metered per cluster, as DSQL bills: `strata usage --cluster ID` reads its usage file.
+    service = await serveCore(env, identity, core, directory, 'durable', onCancelRequest);
   } catch (error) {
     await core.close();
     throw error;
@@ -293,6 +286,25 @@ async function serveCreatedCluster(
       await core.close();
     },
   };
+}
+
+/**
+ * The query service of a cluster's database in this process (the default cluster's or a
+ * created one's), committing through its adjudicator and keeping its usage in
+ * `<dataDir>/usage/qp.json`.
+ */
+function serveCore(
+  env: Env, identity: ClusterIdentity, core: ClusterCore, dataDir: string, acknowledgeAt: AcknowledgeAt,
+  onCancelRequest: (processId: number, secretKey: number) => void,
+): Promise<QueryService> {
+  return startQueryService({
+    env, storage: core.storage, identity,
+    adjudicator: { commit: (request) => core.adjudicator.commit(request, acknowledgeAt), watermark: () => core.adjudicator.watermark() },
+    snapshotTime: () => core.adjudicator.snapshotTime(),
+    resumeIndexBuilds: true,
+    usageFile: join(dataDir, 'usage', 'qp.json'),
+    onCancelRequest,
+  });
 }
 
 const TOO_MANY: ErrorFields = { severity: 'FATAL', code: '53300', message: TOO_MANY_CONNECTIONS };
@@ -338,15 +350,8 @@ async function serveDefault(
   // be acknowledged once durable, before its apply. A worker starts its transactions at what
   // the store shows, so with workers every acknowledgement waits for the apply.
   const acknowledgeAt: AcknowledgeAt = workers === 0 ? 'durable' : 'applied';
-  const local = await startQueryService({
-    env, storage, identity,
-    adjudicator: { commit: (request) => adjudicator.commit(request, acknowledgeAt), watermark: () => adjudicator.watermark() },
-    snapshotTime: () => adjudicator.snapshotTime(),
-    resumeIndexBuilds: true,
-    usageFile: join(options.dataDir, 'usage', 'qp.json'),
-    // A CancelRequest names a session that may live in any process, or any cluster.
-    onCancelRequest,
-  });
+  // A CancelRequest names a session that may live in any process, or any cluster.
+  const local = await serveCore(env, identity, core, options.dataDir, acknowledgeAt, onCancelRequest);
   if (workers === 0) {
     return {
       hasRoom: () => local.openConnections < maxConnections,
