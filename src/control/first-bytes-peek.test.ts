@@ -10,11 +10,13 @@ class FakeConnection implements HandOffSocket {
   readonly written: number[] = [];
   destroyed = false;
   peeking = false;
+  /** Bytes the connection read but had not yet given to the peek when it stopped. */
+  unread: Uint8Array = new Uint8Array(0);
   private reader: ((chunk: Uint8Array) => void) | null = null;
   private closeHandler: (() => void) | null = null;
   refuse(): void { this.destroyed = true; }
   peek(handler: (chunk: Uint8Array) => void): void { this.reader = handler; this.peeking = true; }
-  stopPeeking(): void { this.peeking = false; }
+  stopPeeking(): Uint8Array { this.peeking = false; return this.unread; }
   write(bytes: Uint8Array): void { this.written.push(...bytes); }
   destroy(): void {
     this.destroyed = true;
@@ -89,4 +91,15 @@ test('a connection the client closes during the peek leaves no timer behind', ()
   assert.equal(timers.pendingCount, 0);
   timers.advance(PEEK_TIMEOUT_MS * 1000);
   assert.deepEqual(seen.refused, []);
+});
+
+test('bytes read but not yet handed over when the peek stops end its preface (they were a crash before)', () => {
+  const timers = new FakeTimers(new FakeClock());
+  const connection = new FakeConnection();
+  connection.unread = Uint8Array.from([0x51, 0, 0, 0, 4]); // the start of a query after the startup packet
+  const prefaces: Uint8Array[] = [];
+  peekFirstBytes(connection, { timers, onWhole: (_verdict, preface) => prefaces.push(preface.slice()), onRefused: () => assert.fail('refused') });
+  const startup = [0, 0, 0, 9, 0, 3, 0, 0, 0];
+  connection.send(Uint8Array.from(startup));
+  assert.deepEqual(prefaces.map((p) => [...p]), [[...startup, 0x51, 0, 0, 0, 4]]);
 });

@@ -36,7 +36,8 @@ export function peekFirstBytes(socket: HandOffSocket, options: PeekOptions): voi
   const finish = (): void => {
     done = true;
     options.timers.clearTimeout(timer);
-    socket.stopPeeking();
+    const unread = socket.stopPeeking();
+    if (unread.length > 0) peeked.add(unread);
   };
   const timer = options.timers.setTimeout(() => {
     if (done) return;

@@ -166,10 +166,11 @@ export interface HandOffSocket {
    * Reads the client's first bytes before anyone serves it (the relay's peek at the SSLRequest
    * and the TLS ClientHello). Each chunk is the handler's to keep. `stopPeeking` ends it: after
    * that nothing more is read until the connection is adopted or handed to another process,
-   * with what was peeked as the preface.
+   * with what was peeked as the preface. It returns any bytes read but not yet given to the
+   * handler (none in practice: they belong at the end of the preface).
    */
   peek(handler: (chunk: Uint8Array) => void): void;
-  stopPeeking(): void;
+  stopPeeking(): Uint8Array;
   /** Writes during the peek (the `S` that answers an SSLRequest). */
   write(bytes: Uint8Array): void;
   destroy(): void;

@@ -220,6 +220,15 @@ export class NodeNet implements Net {
           if (peekHandler !== null) socket.removeListener('data', peekHandler);
           peekHandler = null;
           socket.pause();
+          // Bytes the stream buffered before now (none seen in flowing mode) go back to the caller
+          // for the preface: whoever adopts the handle never sees this stream's buffer. Read them
+          // first: read() may restart the handle's reads, which the next step stops.
+          const unread: Buffer[] = [];
+          while (socket.readableLength > 0) {
+            const chunk = socket.read(socket.readableLength) as Buffer | null;
+            if (chunk === null) break;
+            unread.push(chunk);
+          }
           // pause() alone lets the handle keep reading into the stream's buffer, and those bytes
           // would be lost when the handle is taken over: stop the reads at the source.
           // (Node keeps `reading` itself; it must say false, or the socket that adopts the handle
@@ -229,7 +238,7 @@ export class NodeNet implements Net {
             handle.readStop?.();
             handle.reading = false;
           }
-          if (socket.readableLength > 0) throw new Error('a peeked connection has no unread buffered bytes');
+          return unread.length === 0 ? new Uint8Array(0) : Buffer.concat(unread);
         },
         write: (bytes) => { socket.write(bytes); },
         destroy: () => { socket.destroy(); },
