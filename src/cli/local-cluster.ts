@@ -228,6 +228,10 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     : await layout(dir, options);
   // A stopped cluster starts again as it was laid out: with TLS when it was made with --tls.
   if (options.tls === true && config.tls === undefined) throw new Error(`${dir} holds a plaintext cluster; --tls applies to a new one (another --dir)`);
+  const regions = new Set(config.nodes.map((n) => n.region));
+  if (options.multiRegion !== undefined && !options.multiRegion.regions.every((r) => regions.has(r))) {
+    throw new Error(`${dir} holds a cluster in ${[...regions].join(', ')}; --regions applies to a new one (another --dir)`);
+  }
   // A client port another server holds (a PostgreSQL on 5432) left both relays starting until
   // the serving bound ran out, 60 s later: say so before anything starts.
   for (const endpoint of endpointsOf(config)) {
@@ -253,13 +257,13 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
   writeState(dir, { etcd, pids, supervisor, ...owner });
   await waitUntilServing(dir, config, options.timeoutMs ?? 60_000, toolTls);
-  const regions = [...new Set(config.nodes.map((n) => n.region))];
-  const witnesses = [...new Set(etcd.map((m) => m.region).filter((r): r is string => r !== undefined && !regions.includes(r)))];
-  const where = witnesses.length === 0 ? `in ${options.azs} AZs` : `in regions ${regions.join(', ')} (${options.azs} AZs each) and witness ${witnesses.join(', ')}`;
+  const peers = [...regions];
+  const witnesses = [...new Set(etcd.map((m) => m.region).filter((r): r is string => r !== undefined && !regions.has(r)))];
+  const where = witnesses.length === 0 ? `in ${options.azs} AZs` : `in regions ${peers.join(', ')} (${options.azs} AZs each) and witness ${witnesses.join(', ')}`;
   out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members ${where} (${dir})`
     + (config.tls !== undefined ? `; mutual TLS on every link (certificates in ${config.tls.certsDir ?? config.tls.caFile})` : ''));
   for (const relay of endpointsOf(config)) {
-    out(`connect${regions.length > 1 ? ` (${relay.region})` : ''}: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
+    out(`connect${peers.length > 1 ? ` (${relay.region})` : ''}: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
   }
   return config;
 }
