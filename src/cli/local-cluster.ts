@@ -33,6 +33,12 @@ export interface LocalUpOptions {
   readonly port: number;
   readonly host: string;
   readonly region?: string;
+  /**
+   * A multi-region cluster (DESIGN.md §4, docs/distributed.md "Multi-region"): two peer
+   * regions, each with its own endpoint (`port`, `port + 1`), and a witness region that runs
+   * only an etcd member.
+   */
+  readonly multiRegion?: { readonly regions: readonly [string, string]; readonly witness: string };
   /** ClusterConfig.journalRetentionSeconds (tests shorten it to watch trims and snapshots). */
   readonly journalRetentionSeconds?: number | undefined;
   /** How long `up` waits for the cluster to serve. */
@@ -80,12 +86,9 @@ export function writeState(dir: string, state: LocalState): void {
 
 /** Lays out the cluster: ports, names, data directories. */
 async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
+  if (options.multiRegion !== undefined) return multiRegionLayout(dir, options, options.multiRegion);
   const ports = await freePorts(7 + 3 * options.azs, options.host);
-  const certsDir = join(dir, 'certs');
-  const etcd: EtcdMember[] = [1, 2, 3].map((i) => ({
-    name: `etcd-${i}`, dataDir: join(dir, `etcd-${i}`), clientPort: ports[2 * i - 2]!, peerPort: ports[2 * i - 1]!, host: options.host,
-    ...(options.tls === true ? { tls: { caFile: join(certsDir, 'ca.crt'), certFile: join(certsDir, `etcd-${i}.crt`), keyFile: join(certsDir, `etcd-${i}.key`) } } : {}),
-  }));
+  const etcd: EtcdMember[] = [1, 2, 3].map((i) => etcdMemberAt(dir, options, `etcd-${i}`, ports[2 * i - 2]!, ports[2 * i - 1]!));
   const region = options.region ?? 'local';
   const nodes: NodeConfig[] = [];
   let next = 6;
@@ -101,10 +104,66 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
   }
   // Background jobs and the node registry; it serves no port yet (reserved for a control API).
   nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]! });
+  return { config: clusterConfigOf(dir, options, etcd, nodes), etcd };
+}
+
+/**
+ * Two peer regions and a witness. etcd: one member per AZ of each peer region and one in the
+ * witness — 2·azs + 1 members, so a quorum (azs + 1) never lies inside one region: every
+ * journal append is durable in two regions before it is acknowledged, and the two regions left
+ * after losing any one still make a quorum. Each peer region has, per AZ, an adjudicator (one
+ * leader in the whole cluster, the rest standbys), a full storage replica and a QP; its own
+ * relays on its own client port; and a control node (one leads). Names and AZs carry the region.
+ */
+async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: NonNullable<LocalUpOptions['multiRegion']>): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
+  const { regions, witness } = multi;
+  const memberCount = 2 * options.azs + 1;
+  const ports = await freePorts(2 * memberCount + 2 * (3 * options.azs + 1), options.host);
+  let next = 0;
+  const etcd: EtcdMember[] = [];
+  for (const region of regions) {
+    for (let a = 1; a <= options.azs; a++) etcd.push(etcdMemberAt(dir, options, `${region}-etcd-${a}`, ports[next++]!, ports[next++]!, region));
+  }
+  etcd.push(etcdMemberAt(dir, options, `${witness}-etcd-1`, ports[next++]!, ports[next++]!, witness));
+  const nodes: NodeConfig[] = [];
+  const host = options.host;
+  regions.forEach((region, r) => {
+    for (let a = 1; a <= options.azs; a++) {
+      const az = `${region}-az${a}`;
+      nodes.push({ name: `${region}-adjudicator-${a}`, role: 'adjudicator', region, az, host, port: ports[next++]! });
+      nodes.push({ name: `${region}-storage-${a}`, role: 'storage', region, az, host, port: ports[next++]!, dataDir: join(dir, `${region}-storage-${a}`) });
+      nodes.push({ name: `${region}-qp-${a}`, role: 'qp', region, az, host, port: ports[next++]! });
+    }
+    // The region's endpoint: the first region on --port, the second on the next port.
+    for (let a = 1; a <= Math.min(2, options.azs); a++) {
+      nodes.push({ name: `${region}-relay-${a}`, role: 'relay', region, az: `${region}-az${a}`, host, port: options.port + r });
+    }
+    nodes.push({ name: `${region}-control-1`, role: 'control', region, az: `${region}-az1`, host, port: ports[next++]! });
+  });
+  return { config: clusterConfigOf(dir, options, etcd, nodes), etcd };
+}
+
+function etcdMemberAt(dir: string, options: LocalUpOptions, name: string, clientPort: number, peerPort: number, region?: string): EtcdMember {
+  const certsDir = join(dir, 'certs');
+  return {
+    name, dataDir: join(dir, name), clientPort, peerPort, host: options.host, ...(region === undefined ? {} : { region }),
+    ...(options.tls === true ? { tls: { caFile: join(certsDir, 'ca.crt'), certFile: join(certsDir, `${name}.crt`), keyFile: join(certsDir, `${name}.key`) } } : {}),
+  };
+}
+
+function clusterConfigOf(dir: string, options: LocalUpOptions, etcd: readonly EtcdMember[], nodes: NodeConfig[]): ClusterConfig {
+  const certsDir = join(dir, 'certs');
   const journal = options.journalRetentionSeconds === undefined ? {}
     : { journalRetentionSeconds: options.journalRetentionSeconds, journalTrimIntervalSeconds: Math.min(5, options.journalRetentionSeconds) };
   const tls = options.tls === true ? { tls: { caFile: join(certsDir, 'ca.crt'), certsDir } } : {};
-  return { config: { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls }, etcd };
+  return { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls };
+}
+
+/** Each client endpoint once (one per region), with the first relay serving it. */
+function endpointsOf(config: ClusterConfig): NodeConfig[] {
+  const seen = new Map<string, NodeConfig>();
+  for (const relay of nodesOf(config, 'relay')) if (!seen.has(addressOf(relay))) seen.set(addressOf(relay), relay);
+  return [...seen.values()];
 }
 
 /** The identity the launcher and other tools reach etcd and the roles with: `<certsDir>/client.crt` (null: plaintext). */
@@ -169,11 +228,16 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     : await layout(dir, options);
   // A stopped cluster starts again as it was laid out: with TLS when it was made with --tls.
   if (options.tls === true && config.tls === undefined) throw new Error(`${dir} holds a plaintext cluster; --tls applies to a new one (another --dir)`);
+  const regions = new Set(config.nodes.map((n) => n.region));
+  if (options.multiRegion !== undefined && !options.multiRegion.regions.every((r) => regions.has(r))) {
+    throw new Error(`${dir} holds a cluster in ${[...regions].join(', ')}; --regions applies to a new one (another --dir)`);
+  }
   // A client port another server holds (a PostgreSQL on 5432) left both relays starting until
   // the serving bound ran out, 60 s later: say so before anything starts.
-  const clientRelay = nodesOf(config, 'relay')[0];
-  const portProblem = clientRelay === undefined ? null : await listenProblem(clientRelay.port, clientRelay.host);
-  if (portProblem !== null) throw new Error(`cannot serve clients on ${clientRelay!.host}:${clientRelay!.port}: ${portProblem} (another server on it? choose another with --port)`);
+  for (const endpoint of endpointsOf(config)) {
+    const portProblem = await listenProblem(endpoint.port, endpoint.host);
+    if (portProblem !== null) throw new Error(`cannot serve clients on ${endpoint.host}:${endpoint.port}: ${portProblem} (another server on it? choose another with --port)`);
+  }
   writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
   // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
   await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
@@ -193,10 +257,14 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
   writeState(dir, { etcd, pids, supervisor, ...owner });
   await waitUntilServing(dir, config, options.timeoutMs ?? 60_000, toolTls);
-  const relay = nodesOf(config, 'relay')[0]!;
-  out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members in ${options.azs} AZs (${dir})`
+  const peers = [...regions];
+  const witnesses = [...new Set(etcd.map((m) => m.region).filter((r): r is string => r !== undefined && !regions.has(r)))];
+  const where = witnesses.length === 0 ? `in ${options.azs} AZs` : `in regions ${peers.join(', ')} (${options.azs} AZs each) and witness ${witnesses.join(', ')}`;
+  out(`strata local cluster ready: ${config.nodes.length} nodes and ${etcd.length} etcd members ${where} (${dir})`
     + (config.tls !== undefined ? `; mutual TLS on every link (certificates in ${config.tls.certsDir ?? config.tls.caFile})` : ''));
-  out(`connect: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
+  for (const relay of endpointsOf(config)) {
+    out(`connect${peers.length > 1 ? ` (${relay.region})` : ''}: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
+  }
   return config;
 }
 
@@ -227,18 +295,20 @@ async function servingProblem(coordination: EtcdCoordination, config: ClusterCon
   } catch (error) {
     return `etcd: ${(error as Error).message}`;
   }
-  const relay = nodesOf(config, 'relay')[0]!;
-  const open = await new Promise<boolean>((done) => {
-    const socket = connect(relay.port, relay.host, () => { socket.destroy(); done(true); });
-    socket.on('error', () => done(false));
-  });
-  return open ? null : 'the relay is not accepting connections';
+  for (const relay of endpointsOf(config)) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect(relay.port, relay.host, () => { socket.destroy(); done(true); });
+      socket.on('error', () => done(false));
+    });
+    if (!open) return `the relay on ${addressOf(relay)} is not accepting connections`;
+  }
+  return null;
 }
 
 /** How long `status` waits for etcd's view (leader, registrations, registry). */
 const STATUS_READ_MS = 3_000;
 
-/** One line per node: name, role, AZ, pid, state, restarts by the supervisor. */
+/** One line per node: name, role, region, AZ, pid, state, restarts by the supervisor. */
 export async function localStatus(dirArg: string): Promise<string[]> {
   const dir = resolve(dirArg);
   const { state, config } = readState(dir);
@@ -276,10 +346,10 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     if (seen === undefined) return '-';
     return `${seen.up ? 'up' : 'down'} ${Math.max(0, Math.round((nowUs - seen.since) / 1e6))}s, ${seen.downs} down`;
   };
-  const rows: string[][] = [['NAME', 'ROLE', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY']];
+  const rows: string[][] = [['NAME', 'ROLE', 'REGION', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY']];
   for (const member of state.etcd) {
     const pid = state.pids[member.name];
-    rows.push([member.name, 'etcd', '-', String(pid ?? '-'), processAlive(pid ?? -1) ? 'running' : stopped(member.name),
+    rows.push([member.name, 'etcd', regionOf(state, config, member.name), '-', String(pid ?? '-'), processAlive(pid ?? -1) ? 'running' : stopped(member.name),
       String(restarts[member.name]?.total ?? 0), '-']);
   }
   for (const node of config.nodes) {
@@ -290,12 +360,63 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     if (alive && node.role !== 'adjudicator') {
       nodeState = registered.has(node.name) ? 'serving' : 'starting';
     }
-    rows.push([node.name, node.role, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);
+    rows.push([node.name, node.role, node.region, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);
   }
   const supervisor = state.supervisor;
-  rows.push(['supervisor', 'supervisor', '-', String(supervisor ?? '-'), supervisor !== undefined && processAlive(supervisor) ? 'running' : 'stopped', '-', '-']);
+  rows.push(['supervisor', 'supervisor', '-', '-', String(supervisor ?? '-'), supervisor !== undefined && processAlive(supervisor) ? 'running' : 'stopped', '-', '-']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+}
+
+/** A node's or etcd member's region (a single-region cluster's etcd members are in its one region). */
+function regionOf(state: LocalState, config: ClusterConfig, name: string): string {
+  const member = state.etcd.find((m) => m.name === name);
+  if (member !== undefined) return member.region ?? config.nodes[0]?.region ?? '-';
+  const node = config.nodes.find((n) => n.name === name);
+  if (node === undefined) throw new Error(`no process named ${name}`);
+  return node.region;
+}
+
+/** Every process of a region, etcd members first. */
+export function regionMembers(dirArg: string, region: string): string[] {
+  const { state, config } = readState(resolve(dirArg));
+  const names = [...state.etcd.map((m) => m.name), ...config.nodes.map((n) => n.name)].filter((name) => regionOf(state, config, name) === region);
+  if (names.length === 0) throw new Error(`no process in region ${region}`);
+  return names;
+}
+
+/**
+ * Loses a whole region: every process of it (etcd members included) SIGKILLed and held down —
+ * a region outage is not a crash the supervisor undoes — until `restart --region`.
+ */
+export function localKillRegion(dirArg: string, region: string): string[] {
+  const dir = resolve(dirArg);
+  const names = regionMembers(dir, region);
+  // Held first, so the supervisor does not start any of them again in between.
+  writeHeld(dir, new Set([...readHeld(dir), ...names]));
+  for (const name of names) localKill(dir, name);
+  return names;
+}
+
+/**
+ * SIGSTOP (or SIGCONT) every process of a region: on one machine, a region that stops
+ * answering without its connections closing, as a network cut looks from the other side.
+ */
+export function localSignalRegion(dirArg: string, region: string, signal: 'SIGSTOP' | 'SIGCONT'): string[] {
+  const names = regionMembers(dirArg, region);
+  for (const name of names) localKill(dirArg, name, signal);
+  return names;
+}
+
+/** Starts every process of a region again (after `kill --region`), by the supervisor when it runs. */
+export async function localRestartRegion(dirArg: string, region: string): Promise<string[]> {
+  const dir = resolve(dirArg);
+  const names = regionMembers(dir, region);
+  const held = readHeld(dir);
+  for (const name of names) held.delete(name);
+  writeHeld(dir, held);
+  for (const name of names) await localRestart(dir, name);
+  return names;
 }
 
 /** The pid last recorded for a node. */

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { processAlive } from '../env/processes.js';
-import type { NodeConfig } from '../node/roles/cluster-config.js';
+import { addressOf, type NodeConfig } from '../node/roles/cluster-config.js';
 import { FRESH, restartDelayMs, restarted, type NodeRestarts } from './restart-backoff.js';
 import { nodeArguments, readState, startEtcdMember, startNode, writeState } from './local-cluster.js';
 import { RelayPool, type RelayLaunch } from './relay-pool.js';
@@ -65,7 +65,7 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   const { state, config } = readState(dir);
   const pids = { ...state.pids };
   const names = [...state.etcd.map((m) => m.name), ...config.nodes.map((n) => n.name)];
-  const relays = await RelayPool.open(config.nodes.filter((n) => n.role === 'relay'), relayLaunch(dir), log);
+  const relays = await RelayPools.open(config.nodes.filter((n) => n.role === 'relay'), relayLaunch(dir), log);
   const restarts = readRestarts(dir);
   const nowMs = () => performance.now();
   // Start times are on this process's clock: a new supervisor counts runs from its own start.
@@ -117,6 +117,30 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   }
   relays.close();
   log('supervisor stopped');
+}
+
+/**
+ * One pool per client endpoint: a multi-region cluster has one per peer region, each region's
+ * relays sharing its port (relay-pool.ts).
+ */
+class RelayPools {
+  private constructor(private readonly pools: ReadonlyMap<string, RelayPool>) {}
+
+  static async open(relays: readonly NodeConfig[], launch: RelayLaunch, log: (line: string) => void): Promise<RelayPools> {
+    const byEndpoint = new Map<string, NodeConfig[]>();
+    for (const relay of relays) byEndpoint.set(addressOf(relay), [...(byEndpoint.get(addressOf(relay)) ?? []), relay]);
+    const pools = new Map<string, RelayPool>();
+    for (const [endpoint, shared] of byEndpoint) pools.set(endpoint, await RelayPool.open(shared, launch, log));
+    return new RelayPools(pools);
+  }
+
+  start(node: NodeConfig): number {
+    return this.pools.get(addressOf(node))!.start(node);
+  }
+
+  close(): void {
+    for (const pool of this.pools.values()) pool.close();
+  }
 }
 
 /** Relays as the local cluster starts them: detached, logging to DIR/logs/NAME.log. */

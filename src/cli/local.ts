@@ -1,9 +1,11 @@
-import { localDown, localKill, localRestart, localStart, localStatus, localStop, localUp } from './local-cluster.js';
+import { localDown, localKill, localKillRegion, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
 import { supervise } from './local-supervisor.js';
 import { parseOptions } from './args.js';
 
-const USAGE = `usage: strata local <up|status|kill|stop|start|restart|down> --dir DIR [...]
+const USAGE = `usage: strata local <up|status|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
+     [--regions R1,R2 --witness W]                          two peer regions (endpoints on --port
+                                                            and the next port) and a witness region
      [--journal-retention SECONDS]                          keep applied journal records (60)
      [--tls]                                                mutual TLS on every link (certs in DIR/certs)
      [--owner-pid PID]                                      stop everything when that process ends (tests)
@@ -13,6 +15,10 @@ const USAGE = `usage: strata local <up|status|kill|stop|start|restart|down> --di
   stop --dir DIR NAME                                       stop one node and keep it down
   start --dir DIR NAME                                      start a stopped node again
   restart --dir DIR NAME                                    kill a node and start it again
+  kill --dir DIR --region R                                 lose a region: SIGKILL all its processes
+                                                            and keep them down until restart --region
+  restart --dir DIR --region R                              start a region's processes again
+  pause|resume --dir DIR --region R                         SIGSTOP / SIGCONT all of a region's processes
   down --dir DIR                                            stop everything`;
 
 /** `strata local …`: the local multi-process cluster. */
@@ -22,7 +28,8 @@ export async function localCommand(args: string[], out: (line: string) => void):
   const flags = rest.filter((a) => !positional.includes(a));
   let options;
   try {
-    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag', 'owner-pid': 'string' });
+    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag', 'owner-pid': 'string',
+      regions: 'string', witness: 'string', region: 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -45,23 +52,32 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const owner = options.get('owner-pid');
         const ownerPid = owner === undefined ? undefined : Number(owner);
         if (ownerPid !== undefined && !(Number.isInteger(ownerPid) && ownerPid > 0)) throw new Error(`invalid --owner-pid "${String(owner)}"`);
-        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true, ...(ownerPid === undefined ? {} : { ownerPid }) }, out);
+        const multiRegion = multiRegionOption(options.get('regions'), options.get('witness'));
+        if (multiRegion !== undefined && port > 65534) throw new Error('--port must leave room for the second region\'s endpoint (port + 1)');
+        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true,
+          ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }) }, out);
         return 0;
       }
       case 'status':
         for (const line of await localStatus(dir)) out(line);
         return 0;
       case 'kill':
-      case 'stop':
-      case 'start':
-      case 'restart': {
-        const name = positional[0];
-        if (name === undefined) throw new Error(`${sub} needs a node NAME`);
-        if (sub === 'kill') out(`${name}: killed (pid ${localKill(dir, name)}); the supervisor starts it again`);
-        else if (sub === 'stop') out(`${name}: stopped (pid ${await localStop(dir, name)}); it stays down until strata local start`);
-        else out(`${name}: started (pid ${sub === 'start' ? await localStart(dir, name) : await localRestart(dir, name)})`);
+      case 'restart':
+      case 'pause':
+      case 'resume': {
+        const region = options.get('region');
+        if (typeof region !== 'string') {
+          if (sub === 'pause' || sub === 'resume') throw new Error(`${sub} needs --region R`);
+          return await nodeCommand(sub, dir, positional[0], out);
+        }
+        if (sub === 'kill') out(`region ${region} lost: killed ${localKillRegion(dir, region).join(', ')}; they stay down until strata local restart --region ${region}`);
+        else if (sub === 'restart') out(`region ${region}: started ${(await localRestartRegion(dir, region)).join(', ')}`);
+        else out(`region ${region}: ${sub === 'pause' ? 'paused (SIGSTOP)' : 'resumed (SIGCONT)'} ${localSignalRegion(dir, region, sub === 'pause' ? 'SIGSTOP' : 'SIGCONT').join(', ')}`);
         return 0;
       }
+      case 'stop':
+      case 'start':
+        return await nodeCommand(sub, dir, positional[0], out);
       case 'supervise':
         // Started detached by `up`; not for users.
         await supervise(dir, (line) => out(`${new Date().toISOString()} ${line}`));
@@ -78,4 +94,24 @@ export async function localCommand(args: string[], out: (line: string) => void):
     process.stderr.write(`strata local ${sub}: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+async function nodeCommand(sub: string, dir: string, name: string | undefined, out: (line: string) => void): Promise<number> {
+  if (name === undefined) throw new Error(`${sub} needs a node NAME`);
+  if (sub === 'kill') out(`${name}: killed (pid ${localKill(dir, name)}); the supervisor starts it again`);
+  else if (sub === 'stop') out(`${name}: stopped (pid ${await localStop(dir, name)}); it stays down until strata local start`);
+  else out(`${name}: started (pid ${sub === 'start' ? await localStart(dir, name) : await localRestart(dir, name)})`);
+  return 0;
+}
+
+/** `--regions R1,R2 --witness W`: both or neither; three distinct names usable in node names. */
+function multiRegionOption(regions: unknown, witness: unknown): { regions: [string, string]; witness: string } | undefined {
+  if (regions === undefined && witness === undefined) return undefined;
+  if (typeof regions !== 'string' || typeof witness !== 'string') throw new Error('--regions R1,R2 and --witness W go together');
+  const names = regions.split(',');
+  if (names.length !== 2) throw new Error('--regions names exactly two peer regions (R1,R2)');
+  const all = [...names, witness];
+  for (const name of all) if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`region "${name}": lowercase letters, digits and dashes`);
+  if (new Set(all).size !== 3) throw new Error('the two peer regions and the witness must be three different regions');
+  return { regions: [names[0]!, names[1]!], witness };
 }

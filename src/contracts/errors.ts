@@ -28,6 +28,19 @@ export class SqlError extends Error {
   }
 }
 
+/**
+ * The cluster cannot serve this now — storage did not reach the read's timestamp in time, no
+ * replica or adjudicator leader answered: a region cut off from the others, or a failover under
+ * way. SQLSTATE 57P03 (cannot_connect_now), PostgreSQL's code for a server that is up but not
+ * serving yet (starting up, in recovery): class 57 is what drivers and poolers treat as "try
+ * again later", where XX000 would say the server has a bug. The detail says what was waited for.
+ */
+export function serverUnavailable(detail: string): SqlError {
+  return new SqlError(SERVER_UNAVAILABLE, 'server unavailable', { detail });
+}
+
+export const SERVER_UNAVAILABLE = '57P03';
+
 /** A broken invariant: a bug, never a user error. Assertions stay on in production. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`);

@@ -17,6 +17,8 @@ export interface EtcdMember {
   readonly clientPort: number;
   readonly peerPort: number;
   readonly host?: string;
+  /** The region it runs in (the launcher's layout; etcd itself does not know). */
+  readonly region?: string;
   /**
    * PEM files for TLS on both of the member's ports: clients and peers must show a certificate
    * signed by `caFile` (etcd's --client-cert-auth, --peer-client-cert-auth). Absent: plaintext.

@@ -1,4 +1,4 @@
-import { SqlError } from '../contracts/errors.js';
+import { SqlError, serverUnavailable } from '../contracts/errors.js';
 import type { Adjudicator } from '../contracts/adjudicator.js';
 import type { SafeTimeSource } from '../contracts/storage.js';
 import type { Timestamp, Timers } from '../contracts/time.js';
@@ -68,7 +68,7 @@ export class AdjudicatorSafeTime implements SafeTimeSource {
     const still: typeof this.waiters = [];
     for (const waiter of this.waiters) {
       if (waiter.timestamp <= watermark) waiter.resolve();
-      else if (now > waiter.deadline) waiter.reject(new SqlError('XX000', 'server unavailable', { detail: 'storage did not reach the read timestamp in time' }));
+      else if (now > waiter.deadline) waiter.reject(serverUnavailable('storage did not reach the read timestamp in time'));
       else still.push(waiter);
     }
     this.waiters = still;

@@ -1,6 +1,6 @@
 import { parseTextInZone } from './types/zoned-datetime.js';
 import { parsePlainInt4Bytes } from './types/scalars.js';
-import { SqlError } from '../contracts/errors.js';
+import { SqlError, serverUnavailable } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
 import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
 import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from './read-only.js';
@@ -822,7 +822,7 @@ export class Session implements SqlSession {
           throw new SqlError('40001', OC000);
         case 'schema-conflict': throw new SqlError('40001', OC001);
         case 'too-old': throw new SqlError('54000', 'transaction age limit of 300s exceeded');
-        case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
+        case 'unavailable': throw serverUnavailable(outcome.reason);
       }
     } finally {
       this.meter.ended(txn, end, commitLatencyUs);

@@ -50,7 +50,7 @@ test('a wait that outlasts the bound fails with a clear error', async () => {
   timers.advance(2_000);
   const error = await outcome;
   assert.ok(error instanceof SqlError);
-  assert.equal(error.code, 'XX000');
+  assert.equal(error.code, '57P03');
   assert.match(error.detail!, /did not reach read timestamp 20 within 100 ms/);
   assert.equal(safeTime.waiting, 0);
 });

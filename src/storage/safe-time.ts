@@ -1,4 +1,4 @@
-import { assert, SqlError } from '../contracts/errors.js';
+import { assert, SqlError, serverUnavailable } from '../contracts/errors.js';
 import type { SafeTimeSource } from '../contracts/storage.js';
 import type { TimerHandle, Timers, Timestamp } from '../contracts/time.js';
 
@@ -99,9 +99,7 @@ export class SafeTime implements SafeTimeSource {
     const index = this.waiters.indexOf(waiter);
     if (index < 0) return; // released in the same turn
     this.waiters.splice(index, 1);
-    waiter.reject(new SqlError('XX000', 'server unavailable', {
-      detail: `storage did not reach read timestamp ${waiter.timestamp} within ${this.maxWaitMs} ms (safe time is ${this.current})`,
-    }));
+    waiter.reject(serverUnavailable(`storage did not reach read timestamp ${waiter.timestamp} within ${this.maxWaitMs} ms (safe time is ${this.current})`));
   }
 
   /** After every waiter with a timestamp <= `timestamp` (reads mostly arrive in order: search from the end). */

@@ -119,7 +119,7 @@ async function statusRows(): Promise<Map<string, { pid: string; state: string; r
   const lines = (await strata('local', 'status', '--dir', dir)).trim().split('\n').slice(1);
   return new Map(lines.map((l) => {
     const cells = l.split(/\s{2,}/);
-    return [cells[0]!, { pid: cells[3]!, state: cells[4]!, restarts: cells[5]! }];
+    return [cells[0]!, { pid: cells[4]!, state: cells[5]!, restarts: cells[6]! }];
   }));
 }
 

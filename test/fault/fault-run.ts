@@ -1,13 +1,13 @@
 /**
  * The fault run of issue 3: a workload of bank transfers and append-only lists, with a recorded
  * history, against a `strata local up` cluster while each role in turn is killed with SIGKILL
- * and restarted. It checks that every acknowledged commit is there afterwards, that the bank
- * total never changes in any snapshot, that the list-append history has no snapshot-isolation
- * anomaly (the Elle-style checker in test/support/elle), and that the cluster serves again
- * within a bound after each kill.
+ * and restarted (with `regions`, whole regions of a multi-region cluster too). It checks that
+ * every acknowledged commit is there afterwards, that the bank total never changes in any
+ * snapshot, that the list-append history has no snapshot-isolation anomaly (the Elle-style
+ * checker in test/support/elle), and that the cluster serves again within a bound after each kill.
  *
- * `npm run fault [-- --seconds-per-fault N]` runs the long version; the default test suite runs a
- * short one (test/distributed/fault.test.ts).
+ * `npm run fault [-- --seconds-per-fault N] [--regions]` runs the long version; the default test
+ * suite runs short ones (test/distributed/fault.test.ts, multi-region.test.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePorts } from '../../src/env/ports.js';
-import { localKill, localPid, localStatus } from '../../src/cli/local-cluster.js';
+import { freePorts, listenProblem } from '../../src/env/ports.js';
+import { localKill, localKillRegion, localPid, localRestartRegion, localStatus } from '../../src/cli/local-cluster.js';
 import { HistoryRecorder } from '../support/elle/recorder.js';
 import { checkListAppend, type CheckResult } from '../support/elle/list-append.js';
 import type { MicroOp, Txn } from '../support/elle/history.js';
@@ -25,8 +25,18 @@ const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
 
 export interface FaultRunOptions {
-  /** Roles to kill in turn (node names; `leader` means the current adjudicator leader). */
+  /**
+   * Roles to kill in turn (node names; `leader` means the current adjudicator leader). With
+   * `regions`, also whole regions: `region:leader` (the peer region holding the leader),
+   * `region:standby` (the other peer region), `region:wit` (the witness); a lost region stays
+   * down for `secondsPerFault`, then starts again (`strata local kill|restart --region`).
+   */
   readonly victims: readonly string[];
+  /**
+   * A multi-region cluster (`--regions east,west --witness wit --azs 1`): the workload's sessions
+   * alternate between the two regions' endpoints.
+   */
+  readonly regions?: boolean;
   /** How long the workload runs after each kill (and before the first). */
   readonly secondsPerFault: number;
   readonly clients: number;
@@ -64,12 +74,16 @@ function sleep(ms: number): Promise<void> {
 export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport> {
   const log = options.log ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), 'strata-fault-'));
-  const [port] = await freePorts(1);
-  await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '3');
+  const port = options.regions === true ? await twoFreePorts() : (await freePorts(1))[0]!;
+  const layout = options.regions === true ? ['--regions', `${REGIONS.join(',')}`, '--witness', WITNESS, '--azs', '1'] : ['--azs', '3'];
+  await strata('local', 'up', '--dir', dir, '--port', String(port), ...layout);
   try {
     const password = (await strata('token', '--data-dir', dir, '--admin', '--expires-in', '3600')).trim();
+    const endpoints = options.regions === true ? [port, port + 1] : [port];
+    let sessions = 0;
     const connect = async (): Promise<pg.Client> => {
-      const c = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres', connectionTimeoutMillis: 5_000, query_timeout: 15_000 });
+      const c = new pg.Client({ host: '127.0.0.1', port: endpoints[sessions++ % endpoints.length], user: 'admin', password, database: 'postgres',
+        connectionTimeoutMillis: 5_000, query_timeout: 15_000 });
       c.on('error', () => {});
       await c.connect();
       return c;
@@ -80,6 +94,13 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
     const recoveryMs: Record<string, number> = {};
     await sleep(options.secondsPerFault * 1000);
     for (const victimSpec of options.victims) {
+      if (victimSpec.startsWith('region:')) {
+        // The same region may be lost twice (region:leader after the leader moved): one entry each.
+        let key = victimSpec;
+        for (let n = 2; key in recoveryMs; n++) key = `${victimSpec} #${n}`;
+        recoveryMs[key] = await loseRegion(dir, victimSpec.slice('region:'.length), workload, options, log);
+        continue;
+      }
       const victim = victimSpec === 'leader' ? await currentLeader(dir) : victimSpec;
       // Killed from this process (what `strata local kill` does), so the time is the kill's own.
       const killedAt = performance.now();
@@ -99,6 +120,43 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
   }
 }
 
+const REGIONS = ['east', 'west'] as const;
+const WITNESS = 'wit';
+
+/** A free port whose successor is free too: the two regions' endpoints. */
+async function twoFreePorts(): Promise<number> {
+  for (;;) {
+    const [port] = await freePorts(1);
+    if (port! < 65535 && await listenProblem(port! + 1, '127.0.0.1') === null) return port!;
+  }
+}
+
+/**
+ * Kills every process of a region (`leader`: the one holding the adjudicator leader; `standby`:
+ * the other peer region; else a region's name), lets the workload run on the survivors, then
+ * starts the region again. Returns the ms from the kill to the first commit acknowledged after it.
+ */
+async function loseRegion(dir: string, which: string, workload: Workload, options: FaultRunOptions, log: (line: string) => void): Promise<number> {
+  const leader = await leaderRegion(dir);
+  const region = which === 'leader' ? leader : which === 'standby' ? REGIONS.find((r) => r !== leader)! : which;
+  const killedAt = performance.now();
+  localKillRegion(dir, region);
+  log(`lost region ${region}${region === leader ? ' (it held the adjudicator leader)' : ''}`);
+  const recovery = await workload.nextAcknowledgementAfter(killedAt, 30_000) - killedAt;
+  log(`region ${region}: commits acknowledged again after ${recovery.toFixed(0)} ms`);
+  await sleep(options.secondsPerFault * 1000);
+  await localRestartRegion(dir, region);
+  log(`region ${region} started again`);
+  return recovery;
+}
+
+async function leaderRegion(dir: string): Promise<string> {
+  const lines = await localStatus(dir);
+  const leader = lines.map((l) => l.split(/\s+/)).find((cells) => cells[5] === 'leader');
+  if (!leader) throw new Error('no adjudicator leader in status');
+  return leader[2]!;
+}
+
 async function untilRestarted(dir: string, name: string, killed: number): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (localPid(dir, name) !== killed) return;
@@ -109,7 +167,7 @@ async function untilRestarted(dir: string, name: string, killed: number): Promis
 
 async function currentLeader(dir: string): Promise<string> {
   const lines = await localStatus(dir);
-  const leader = lines.map((l) => l.split(/\s+/)).find((cells) => cells[4] === 'leader');
+  const leader = lines.map((l) => l.split(/\s+/)).find((cells) => cells[5] === 'leader');
   if (!leader) throw new Error('no adjudicator leader in status');
   return leader[0]!;
 }
@@ -270,7 +328,7 @@ class Workload {
 
   /**
    * Classifies a failed transaction: an answer from the server before COMMIT, or a 40001 at
-   * COMMIT, means it had no effect; a lost connection or XX000 during COMMIT leaves it unknown.
+   * COMMIT, means it had no effect; a lost connection or any other error (57P03 server unavailable) during COMMIT leaves it unknown.
    */
   private async settle(client: pg.Client, error: unknown, committing: boolean, fail: () => void, info: () => void): Promise<'fail' | 'info' | 'lost-connection'> {
     const code = (error as { code?: string }).code;

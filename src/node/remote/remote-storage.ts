@@ -1,14 +1,15 @@
 /**
  * The StorageNode contract over gRPC, for a query processor in its own process: reads go to a
- * replica in the QP's own AZ first; when it does not answer they move to the next replica
- * (reads are idempotent, so an in-flight read is simply sent again) and the failed one is
- * skipped for a while.
+ * replica in the QP's own region first, and within it its own AZ (DESIGN.md §4: each region of a
+ * multi-region cluster holds full replicas, and only COMMIT crosses regions); when it does not
+ * answer they move to the next replica (reads are idempotent, so an in-flight read is simply
+ * sent again) and the failed one is skipped for a while.
  */
 import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
 import type { Key } from '../../contracts/kv.js';
 import type { MeasureRequest, MeasureResult, ReadRequest, ReadResult, StorageNode } from '../../contracts/storage.js';
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
-import { SqlError } from '../../contracts/errors.js';
+import { serverUnavailable } from '../../contracts/errors.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
 import type { LinkTls } from '../../env/link-tls.js';
 import { measureRequestToMessage, measureResultFromMessage, readRequestToMessage, readResultFromMessage } from './messages.js';
@@ -17,7 +18,24 @@ import type { KeyWatch } from './key-watch.js';
 export interface StorageReplica {
   readonly name: string;
   readonly address: string;
+  readonly region: string;
   readonly az: string;
+}
+
+/** Where a replica or the query processor reading from it runs. */
+export interface ReaderPlace {
+  readonly region: string;
+  readonly az: string;
+}
+
+/**
+ * Replicas in the order reads try them: same AZ, then the rest of the own region, then other
+ * regions (a fallback: a read is served at its timestamp anywhere, only slower), each group in
+ * the given order. AZ names are compared within a region: two regions may both call one `az1`.
+ */
+export function readOrder<T extends ReaderPlace>(replicas: readonly T[], own: ReaderPlace): T[] {
+  const rank = (r: ReaderPlace) => (r.region !== own.region ? 2 : r.az !== own.az ? 1 : 0);
+  return [0, 1, 2].flatMap((group) => replicas.filter((r) => rank(r) === group));
 }
 
 interface Replica {
@@ -37,11 +55,9 @@ export class RemoteStorage implements StorageNode {
   private readonly replicas: Replica[];
   private keyWatch: KeyWatch | null = null;
 
-  constructor(replicas: readonly StorageReplica[], ownAz: string, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000,
+  constructor(replicas: readonly StorageReplica[], own: ReaderPlace, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000,
     tls: LinkTls | null = null) {
-    // Same-AZ replicas first, the rest after, each group in the given order.
-    const ordered = [...replicas.filter((r) => r.az === ownAz), ...replicas.filter((r) => r.az !== ownAz)];
-    this.replicas = ordered.map((spec) => ({ spec, client: grpcClient('Storage', spec.address, tls), downUntil: 0 }));
+    this.replicas = readOrder(replicas, own).map((spec) => ({ spec, client: grpcClient('Storage', spec.address, tls), downUntil: 0 }));
     if (this.replicas.length === 0) throw new Error('no storage replicas configured');
   }
 
@@ -64,7 +80,7 @@ export class RemoteStorage implements StorageNode {
         }
       }
     }
-    throw new SqlError('XX000', 'server unavailable', { detail: `no storage replica answered: ${lastError?.message ?? 'none configured'}` });
+    throw serverUnavailable(`no storage replica answered: ${lastError?.message ?? 'none configured'}`);
   }
 
   /**

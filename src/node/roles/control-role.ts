@@ -50,7 +50,7 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     random: env.random, log: env.log, snapshotTime: backends.snapshotTime,
   });
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'control', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
+    JSON.stringify({ role: 'control', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   let stopped = false;
   let leading = false;
   let scan: ReturnType<Env['timers']['setInterval']> | null = null;

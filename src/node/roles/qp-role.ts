@@ -52,7 +52,7 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   });
   const server = await env.net.listen(node.host, node.port, (socket) => service.accept(socket));
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'qp', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
+    JSON.stringify({ role: 'qp', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   return {
     port: server.port,
     async stop() {

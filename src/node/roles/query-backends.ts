@@ -1,6 +1,6 @@
 /**
  * What a query processor in its own process reads and commits through (the qp and control
- * roles): storage replicas over gRPC (own AZ first), the adjudicator leader named in etcd, and
+ * roles): storage replicas over gRPC (own region, then own AZ, first), the adjudicator leader named in etcd, and
  * the leader's stream of catalog-version decisions, so most transactions need no storage round
  * trip for the catalog version.
  */
@@ -24,7 +24,7 @@ export interface QueryBackends {
 }
 
 export async function connectQueryBackends(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<QueryBackends> {
-  const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), az: s.az })), node.az, env.clock, env.timers, undefined, env.linkTls);
+  const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), region: s.region, az: s.az })), node, env.clock, env.timers, undefined, env.linkTls);
   // Named on the leader's notice stream and in its Notify requests: the leader renews this
   // node's reservation while it reads, and not while it is idle.
   const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers, tls: env.linkTls, reader: node.name });

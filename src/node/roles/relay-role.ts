@@ -1,7 +1,7 @@
 /**
- * The relay as its own process (`strata node --role relay`): the cluster's one client endpoint.
+ * The relay as its own process (`strata node --role relay`): its region's client endpoint.
  * It splices each connection to a live query processor (those registered in etcd, round-robin
- * over every AZ) without terminating TLS, so sessions spread over the QPs and a QP's loss costs
+ * over every AZ of its region) without terminating TLS, so sessions spread over the QPs and a QP's loss costs
  * only its share of them: those clients reconnect through the relay to another QP. (Preferring
  * the relay's own AZ would put every session of a one-relay cluster on one QP.)
  */
@@ -29,7 +29,10 @@ export interface RelayRole {
  */
 export async function startRelayRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
   handedOver = false): Promise<RelayRole> {
-  const configured = nodesOf(config, 'qp');
+  // The endpoint of a region splices only to that region's QPs: a session runs where its client
+  // connected, and only its COMMIT crosses regions (DESIGN.md §4).
+  const configured = nodesOf(config, 'qp').filter((q) => q.region === node.region);
+  if (configured.length === 0) throw new Error(`relay ${node.name}: no qp in its region ${node.region} to serve its clients`);
   // The QPs registered in etcd, followed by a watch (it changes only when a node comes or goes);
   // every configured one until the first read.
   let live = new Set<string>(configured.map((q) => q.name));
@@ -51,7 +54,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
     onError: (message) => env.log.warn(message),
   });
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'relay', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
+    JSON.stringify({ role: 'relay', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   return {
     port: server.port,
     accept: (client) => server.accept(client),

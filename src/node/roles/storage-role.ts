@@ -34,6 +34,7 @@ import { journalPrefix, leaderKey } from './adjudicator-role.js';
 import { listUnder, observeKey, register, type Registration } from './leadership.js';
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
+import { readOrder } from '../remote/remote-storage.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 /** Most records one store write applies when several journal batches arrive together. */
@@ -161,7 +162,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     },
   }, env.linkTls);
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
-    JSON.stringify({ role: 'storage', az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
+    JSON.stringify({ role: 'storage', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
   const gc = env.timers.setInterval(() => {
     if (snapshotsRunning > 0) return;
@@ -227,11 +228,12 @@ async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig
   const deadline = env.clock.now().earliest / 1000 + RESTORE_DEADLINE_MS;
   let problem = 'no live storage peer';
   while (env.clock.now().earliest / 1000 < deadline) {
-    const peers = (await listUnder(coordination, `${clusterPrefix(config)}nodes/`).catch(() => []))
-      .map((entry) => JSON.parse(entry.value) as { role: string; az: string; address: string })
+    const registered = (await listUnder(coordination, `${clusterPrefix(config)}nodes/`).catch(() => []))
+      .map((entry) => JSON.parse(entry.value) as { role: string; region?: string; az: string; address: string })
       .filter((peer) => peer.role === 'storage' && peer.address !== addressOf(node))
-      // A peer in this AZ first: the copy stays inside the AZ when it can.
-      .sort((a, b) => Number(b.az === node.az) - Number(a.az === node.az));
+      .map((peer) => ({ ...peer, region: peer.region ?? node.region }));
+    // A peer in this AZ first, then in this region: the copy stays as close as it can.
+    const peers = readOrder(registered, node);
     for (const peer of peers) {
       try {
         await env.disk.remove(restorePath);

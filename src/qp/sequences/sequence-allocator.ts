@@ -1,4 +1,4 @@
-import { SqlError, assert } from '../../contracts/errors.js';
+import { SqlError, assert, serverUnavailable } from '../../contracts/errors.js';
 import type { Adjudicator, CommitOutcome } from '../../contracts/adjudicator.js';
 import type { StorageNode } from '../../contracts/storage.js';
 import { sequenceKey, type CatalogSnapshot, type SequenceInfo } from '../catalog/catalog.js';
@@ -122,7 +122,7 @@ export class SequenceAllocator {
       });
       switch (outcome.kind) {
         case 'committed': return result;
-        case 'unavailable': throw new SqlError('XX000', 'server unavailable', { detail: outcome.reason });
+        case 'unavailable': throw serverUnavailable(outcome.reason);
         default: await this.host.sleep(this.host.uniform(Math.min(MAX_BACKOFF_MS, 2 ** attempt) + 1));
       }
     }
