@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 import type { OrderedRangeOptions, OrderedStore, OrderedWrite } from './env.js';
 
@@ -15,7 +16,7 @@ export class LmdbOrderedStore implements OrderedStore {
   /** The last committed transaction id at the last renew (NaN: unknown, never equal). */
   private renewedAt = NaN;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.db = open<Buffer, Buffer>({
       path,
       keyEncoding: 'binary',
@@ -78,6 +79,19 @@ export class LmdbOrderedStore implements OrderedStore {
   private lastCommittedTxnId(): number {
     const env = (this.db as unknown as { env?: { info?: () => { lastTxnId?: number } } }).env;
     return env?.info?.().lastTxnId ?? NaN;
+  }
+
+  /**
+   * fdatasync of the environment's file: with a write map the committed pages are the page
+   * cache's, which the sync writes back, meta pages included.
+   */
+  async sync(): Promise<void> {
+    const file = await fs.open(this.path, 'r+');
+    try {
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
   }
 
   async close(): Promise<void> {
