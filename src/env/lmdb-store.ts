@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { OrderedRangeOptions, OrderedStore, OrderedWrite } from './env.js';
 
@@ -82,11 +83,12 @@ export class LmdbOrderedStore implements OrderedStore {
   }
 
   /**
-   * fdatasync of the environment's file: with a write map the committed pages are the page
-   * cache's, which the sync writes back, meta pages included.
+   * fdatasync of the environment's data file (`<path>/data.mdb`: lmdb-js makes the path a
+   * directory): with a write map the committed pages are the page cache's, which the sync
+   * writes back, meta pages included.
    */
   async sync(): Promise<void> {
-    const file = await fs.open(this.path, 'r+');
+    const file = await fs.open(join(this.path, 'data.mdb'), 'r+');
     try {
       await file.datasync();
     } finally {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { assert } from '../contracts/errors.js';
+import type { BackupHeader } from '../contracts/backup.js';
 
 /**
  * The backup file (docs/backup.md): a cluster's key space as of one commit timestamp, in one
@@ -24,23 +25,7 @@ const HEADER_JSON_AT = 12;
 /** Entries are framed with u32 lengths; no stored key or row comes near this. */
 const MAX_ENTRY_PART_BYTES = 64 * 1024 * 1024;
 
-export interface BackupHeader {
-  readonly format: number;
-  /** The cluster the backup was taken of. */
-  readonly clusterId: string;
-  /** The commit timestamp (µs) the backup reads as of: every commit at or below it, nothing later. */
-  readonly timestamp: number;
-  /** Wall-clock milliseconds when the backup was started. */
-  readonly takenAtMs: number;
-  /** The catalog version at `timestamp` (0 for a cluster that never ran DDL). */
-  readonly catalogVersion: number;
-  readonly entries: number;
-  readonly keyBytes: number;
-  readonly valueBytes: number;
-  readonly bodyBytes: number;
-  /** SHA-256 of the body, hex. */
-  readonly bodySha256: string;
-}
+export type { BackupHeader };
 
 /** A backup file that is not one, or not whole: the user's problem, said plainly. */
 export class BackupFormatError extends Error {}
