@@ -10,6 +10,7 @@ import { SystemRandom } from '../env/random.js';
 import { NodeDisk } from '../env/disk.js';
 import { NodeNet } from '../env/net.js';
 import { NodeProcesses } from '../env/processes.js';
+import { claimDataDir } from '../env/data-dir-claim.js';
 import { ConsoleLog, SilentLog } from '../env/log.js';
 import { loadParser } from '../qp/sql/parse.js';
 import { BackendWriter } from '../wire/backend.js';
@@ -107,8 +108,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   };
   await loadParser();
   await env.disk.mkdir(options.dataDir);
-  const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, options.dataDir);
-  const core = await openCore(env, options.dataDir);
+  // `strata backup` / `strata restore` open the journal and store offline: never both at once.
+  const releaseDataDir = await claimDataDir(options.dataDir, 'strata start');
+  let identity: ClusterIdentity;
+  let core: ClusterCore;
+  try {
+    identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, options.dataDir);
+    core = await openCore(env, options.dataDir);
+  } catch (error) {
+    await releaseDataDir();
+    throw error;
+  }
   const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
   // Made on the first open, once for all created clusters.
   let sharedTls: Promise<{ tlsKey: string; tlsCert: string }> | null = null;
@@ -143,6 +153,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     await host.closeAll();
     await defaultFront?.stop();
     await core.close();
+    await releaseDataDir();
     throw error;
   }
   let stopped = false;
@@ -169,6 +180,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
       await host.closeAll();
       await defaultFront!.stop();
       await core.close();
+      await releaseDataDir();
     },
   };
 }
