@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
-  BackupClient, DeleteRecoveryPointCommand, DescribeBackupJobCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand,
+  BackupClient, DeleteRecoveryPointCommand, GetRecoveryPointRestoreMetadataCommand, ListRestoreJobsCommand, DescribeBackupJobCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand,
   ListBackupJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
@@ -182,6 +182,9 @@ describe('backups and restores through @aws-sdk/client-backup', () => {
     await assert.rejects(backup.send(new StartRestoreJobCommand({ RecoveryPointArn: 'arn:aws:backup:us-east-1:1:recovery-point:NOPE', Metadata: {} })), { name: 'ResourceNotFoundException' });
     const started = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Default', ResourceArn: clusterArn, IamRoleArn: 'r' }));
     await finishedBackup(started.BackupJobId!);
+    const metadata = await backup.send(new GetRecoveryPointRestoreMetadataCommand({ BackupVaultName: 'Default', RecoveryPointArn: started.RecoveryPointArn }));
+    assert.deepEqual(JSON.parse(metadata.RestoreMetadata!['regionalConfig']!), [{ region: node.credentials.region, isDeletionProtectionEnabled: true }]);
+    assert.ok((await backup.send(new ListRestoreJobsCommand({}))).RestoreJobs!.length >= 2);
     const twoRegions = JSON.stringify([{ region: 'us-east-1' }, { region: 'us-east-2' }]);
     await assert.rejects(backup.send(new StartRestoreJobCommand({ RecoveryPointArn: started.RecoveryPointArn, Metadata: { regionalConfig: twoRegions } })), { name: 'InvalidParameterValueException' });
     await assert.rejects(backup.send(new DescribeBackupJobCommand({ BackupJobId: 'NOPE' })), { name: 'ResourceNotFoundException' });
