@@ -3,7 +3,9 @@
  * API (`@aws-sdk/client-backup` against an embedded node): the time of each job, the file's
  * size, and the node process's memory while each runs — peak RSS and peak V8 heap, sampled
  * every 5 ms, above what they were just before. Bounded memory shows as peaks that do not
- * grow with N.
+ * grow with N. A writer updates one row per commit throughout: its commit latency while the
+ * backup runs is printed beside the same writer's over as long a time with no backup, so a
+ * pause of writers would show.
  *
  *   npm run build && flock /tmp/bench.lock node --expose-gc dist/bench/backup.js [--rows 50000]
  */
@@ -37,6 +39,12 @@ function sampleMemory(): () => { rssMiB: number; heapMiB: number } {
   };
 }
 
+function latencies(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(2);
+  return `${values.length} commits, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`;
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-bench-backup-'));
   const node = await startEmbedded({ dataDir, host: '127.0.0.1', port: 0, apiPort: 0, quiet: true });
@@ -51,10 +59,21 @@ async function main(): Promise<void> {
     for (let from = 1; from <= rows; from += 2_000) {
       await client.query(`INSERT INTO items SELECT g, repeat(md5(g::text), 3) FROM generate_series(${from}, ${Math.min(rows, from + 1_999)}) g`);
     }
-    await client.end();
     const id = node.endpoint.slice(0, node.endpoint.indexOf('.'));
+    // One writer, one single-row UPDATE per commit, its latencies kept per window.
+    let window: number[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const began = performance.now();
+        await client.query('UPDATE items SET note = $2 WHERE id = $1', [1 + (i % rows), `w${i}`]);
+        window.push(performance.now() - began);
+      }
+    })();
     const arn = (await dsql.send(new GetClusterCommand({ identifier: id }))).arn!;
 
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    window = [];
     let memory = sampleMemory();
     let start = performance.now();
     const job = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Default', ResourceArn: arn, IamRoleArn: 'arn:aws:iam::1:role/b' }));
@@ -62,6 +81,13 @@ async function main(): Promise<void> {
     do done = await backup.send(new DescribeBackupJobCommand({ BackupJobId: job.BackupJobId })); while (done.State !== 'COMPLETED' && done.State !== 'FAILED');
     const backupMs = performance.now() - start;
     const backupMemory = memory();
+    const during = window;
+    window = [];
+    await new Promise((resolve) => setTimeout(resolve, backupMs));
+    const quiet = window;
+    writing = false;
+    await writer;
+    await client.end();
     if (done.State !== 'COMPLETED') throw new Error(done.StatusMessage);
 
     memory = sampleMemory();
@@ -76,6 +102,7 @@ async function main(): Promise<void> {
     const load = loadavg().map((value) => value.toFixed(2)).join(' ');
     console.log(`rows ${rows}, backup file ${(done.BackupSizeInBytes! / MIB).toFixed(1)} MiB, load ${load}`);
     console.log(`backup:  ${backupMs.toFixed(0)} ms, peak RSS +${backupMemory.rssMiB.toFixed(1)} MiB, peak heap +${backupMemory.heapMiB.toFixed(1)} MiB`);
+    console.log(`writer during the backup: ${latencies(during)}; with no backup: ${latencies(quiet)}`);
     console.log(`restore: ${restoreMs.toFixed(0)} ms, peak RSS +${restoreMemory.rssMiB.toFixed(1)} MiB, peak heap +${restoreMemory.heapMiB.toFixed(1)} MiB`);
   } finally {
     backup.destroy();

@@ -152,3 +152,33 @@ test('a stopping node ends its jobs as FAILED', async () => {
     await plane.stop();
   });
 });
+
+test('a restore whose cluster reached the registry before a restart is COMPLETED, not discarded', async () => {
+  await withNode(async (start, dataDir) => {
+    const held = new HeldBackups();
+    const first = await start(held);
+    const job = await first.backups.startBackupJob({ vaultName: 'Default', resourceArn: first.plane.arnOf(DEFAULT_ID) });
+    await settled(() => held.held === 1);
+    held.release();
+    await settled(() => first.backups.backupJob(job.id).state === 'COMPLETED');
+    const restore = await first.backups.startRestoreJob({ recoveryPointArn: first.backups.recoveryPointArn(job.recoveryPointId), deletionProtectionEnabled: true, copySourceTags: false });
+    await settled(() => held.held === 1);
+    held.release();
+    await settled(() => first.backups.restoreJob(restore.id).status === 'COMPLETED');
+    await first.backups.stop();
+    await first.plane.stop();
+    // As if the process died after the registry write, before the job's own record.
+    const path = join(dataDir, 'backups', 'backups.json');
+    const stored = JSON.parse(await readFile(path, 'utf8')) as { restoreJobs: { status: string; created?: boolean }[] };
+    stored.restoreJobs[0]!.status = 'RUNNING';
+    delete stored.restoreJobs[0]!.created;
+    await writeFile(path, JSON.stringify(stored));
+
+    const second = await start(new HeldBackups());
+    assert.equal(second.backups.restoreJob(restore.id).status, 'COMPLETED');
+    assert.equal(second.plane.registry.get(restore.createdClusterId)?.status, 'ACTIVE');
+    await stat(join(dataDir, 'clusters', restore.createdClusterId));
+    await second.backups.stop();
+    await second.plane.stop();
+  });
+});

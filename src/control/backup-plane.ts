@@ -155,6 +155,12 @@ export class BackupPlane {
     }
     for (const job of this.state.restoreJobs) {
       if (job.status !== 'PENDING' && job.status !== 'RUNNING') continue;
+      if (this.options.plane.registry.get(job.createdClusterId) !== undefined) {
+        // The cluster entered the registry whole (it does only once its data is durable):
+        // only the job's own record was not written.
+        Object.assign(job, { status: 'COMPLETED', completionMs: nowMs, created: true });
+        continue;
+      }
       await this.options.plane.discardRestore(job.createdClusterId);
       Object.assign(job, { status: 'FAILED', statusMessage: reason, completionMs: nowMs });
     }
