@@ -1,8 +1,8 @@
 /**
  * A backup and a restore of a cluster of `--rows N` rows (~130 bytes each) through AWS Backup's
  * API (`@aws-sdk/client-backup` against an embedded node): the time of each job, the file's
- * size, and the node process's memory while each runs — peak RSS and peak V8 heap, sampled
- * every 5 ms, above what they were just before. Bounded memory shows as peaks that do not
+ * size, and the node process's memory while each runs — peak RSS and peak V8 heap in use,
+ * above what they were just before. Bounded memory shows as peaks that do not
  * grow with N. A writer updates one row per commit throughout: its commit latency while the
  * backup runs is printed beside the same writer's over as long a time with no backup, so a
  * pause of writers would show.
@@ -22,7 +22,11 @@ import { option } from './options.js';
 const rows = option('rows', 50_000);
 const MIB = 1024 * 1024;
 
-/** Peak RSS and heap above the values when it starts, until stopped. */
+/**
+ * Peak RSS and peak heap in use (garbage not yet collected included) above their values when it
+ * starts, sampled every 5 ms until stopped. (A forced collection per sample would count only
+ * live memory, but with the row cache's heap it slowed the jobs a hundredfold.)
+ */
 function sampleMemory(): () => { rssMiB: number; heapMiB: number } {
   (globalThis as { gc?: () => void }).gc?.();
   const base = process.memoryUsage();

@@ -3,7 +3,7 @@ import type { BackupHeader, ClusterBackups } from '../contracts/backup.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { Env, FileHandle, OrderedStore } from '../env/env.js';
 import type { MvccStorage } from '../storage/mvcc-storage.js';
-import { restoreBackup, writeBackup } from '../storage/backup.js';
+import { restoreBackup, writeBackup, type Pacing } from '../storage/backup.js';
 import { BackupFormatError } from '../storage/backup-format.js';
 import { CATALOG_VERSION_KEY } from '../qp/catalog/catalog.js';
 import type { ClusterCore } from './embedded.js';
@@ -42,7 +42,7 @@ export async function backupCore(env: Env, core: ClusterCore, clusterId: string,
     const catalogVersion = await catalogVersionAt(core.storage, timestamp);
     file = await env.disk.open(partial);
     const takenAtMs = Math.floor(env.clock.now().earliest / 1000);
-    const header = await writeBackup({ storage: core.storage, clusterId, timestamp, takenAtMs, catalogVersion }, file, cancelled);
+    const header = await writeBackup({ storage: core.storage, clusterId, timestamp, takenAtMs, catalogVersion }, file, pacing(env, cancelled));
     await file.close();
     file = null;
     await env.disk.rename(partial, path);
@@ -55,6 +55,11 @@ export async function backupCore(env: Env, core: ClusterCore, clusterId: string,
   } finally {
     release();
   }
+}
+
+/** A turn of the event loop after every page: sessions keep being served while a job runs. */
+function pacing(env: Env, cancelled: () => boolean): Pacing {
+  return { cancelled, pause: () => new Promise((resolve) => env.timers.setImmediate(resolve)) };
 }
 
 async function catalogVersionAt(storage: MvccStorage, timestamp: Timestamp): Promise<number> {
@@ -75,7 +80,7 @@ export async function restoreDatabase(env: Env, path: string, directory: string,
   const file = await env.disk.open(path);
   try {
     store = env.disk.openOrderedStore(join(directory, 'storage'));
-    const header = await restoreBackup(file, store, path, cancelled);
+    const header = await restoreBackup(file, store, path, pacing(env, cancelled));
     // The store has no journal behind it: it must be on disk before the restore is done.
     await store.sync();
     await store.close();
