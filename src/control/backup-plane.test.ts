@@ -70,8 +70,9 @@ async function withNode(body: (start: (backups: ClusterBackups) => Promise<{ pla
   }
 }
 
+/** Waits for `check` (the fakes write real files, which a loaded machine may take long over). */
 async function settled(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 12_000 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(check());
 }
 

@@ -24,7 +24,8 @@ export const MAX_CONCURRENT_RESTORES = 4;
 export const MAX_CONCURRENT_BACKUPS = 4;
 /** Finished jobs kept for Describe/List (AWS keeps them for a while too); the oldest go first. */
 const MAX_FINISHED_JOBS = 1_000;
-const MAX_LIST_RESULTS = 1_000;
+/** ListBackupJobs and the recovery point lists: pages of at most this many (AWS Backup's MaxResults bound). */
+export const MAX_LIST_RESULTS = 1_000;
 const STATE_VERSION = 1;
 /** AWS Backup's vault names. */
 const VAULT_NAME = /^[a-zA-Z0-9\-_]{2,50}$/;
@@ -424,4 +425,3 @@ function parseState(directory: string, bytes: Uint8Array): StoredState {
   return value;
 }
 
-export { MAX_LIST_RESULTS };

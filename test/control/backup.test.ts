@@ -31,12 +31,14 @@ async function connect(node: EmbeddedCluster, endpoint: string): Promise<pg.Clie
   return client;
 }
 
+/** Polls `read` until `done` (a job's states; bounded so a stuck job fails the test, not hangs it). */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (;;) {
+  for (let i = 0; i < 6_000; i++) {
     const value = await read();
     if (done(value)) return value;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  throw new Error('still not done after 6,000 polls');
 }
 
 describe('backups and restores through @aws-sdk/client-backup', () => {
