@@ -4,6 +4,7 @@ import { nodeCommand } from './node.js';
 import { localCommand } from './local.js';
 import { consoleCommand } from './console.js';
 import { usageCommand } from './usage.js';
+import { backupCommand, restoreCommand } from './backup.js';
 
 const USAGE = `usage: strata <command> [options]
 
@@ -16,6 +17,9 @@ commands:
   local up|status|kill|restart|down --dir DIR        a multi-process cluster on this machine
   node --role ROLE --config FILE [--name NAME]       run one role of a distributed cluster
   usage [--data-dir DIR | --dir DIR] [--json]        metered usage (DPUs, CloudWatch's metrics)
+  backup [--data-dir DIR] [--cluster ID] --to FILE   a full backup of a cluster (offline; the server: AWS Backup's API)
+  restore [--data-dir DIR] --from FILE [--cluster-id ID]
+                                                     a new cluster from a backup (offline)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'node': return nodeCommand(rest, out);
     case 'console': return consoleCommand(rest, out);
     case 'usage': return usageCommand(rest, out);
+    case 'backup': return backupCommand(rest, out);
+    case 'restore': return restoreCommand(rest, out);
     case undefined:
     case '-h':
     case '--help':

@@ -2,6 +2,8 @@ import type { Env, HttpExchange, HttpReply, ListeningServer } from '../env/env.j
 import { ApiError, unsupportedField, validation } from './api-error.js';
 import type { ControlPlane, ClusterView } from './control-plane.js';
 import { parseQuery, type RequestSignature } from './request-signature.js';
+import { BACKUP_ROUTES } from './backup-api.js';
+import type { BackupPlane } from './backup-plane.js';
 
 /**
  * The control-plane API as DSQL serves it at `dsql.<region>.api.aws` (restJson1, signing name
@@ -13,7 +15,13 @@ import { parseQuery, type RequestSignature } from './request-signature.js';
 
 export const MAX_API_BODY_BYTES = 1024 * 1024;
 
-type Handler = (plane: ControlPlane, request: ParsedRequest) => Promise<unknown>;
+/** What the API serves: DSQL's cluster operations, and AWS Backup's when backups are on. */
+export interface ApiServices {
+  readonly plane: ControlPlane;
+  readonly backups: BackupPlane | null;
+}
+
+type Handler = (services: ApiServices, request: ParsedRequest) => Promise<unknown>;
 
 interface ParsedRequest {
   readonly params: readonly string[];
@@ -29,11 +37,24 @@ interface Route {
 
 const SEGMENT = '([^/]+)';
 
-function route(method: string, path: string, handle: Handler): Route {
-  return { method, path: new RegExp(`^${path.replace(/\{\w+\}/g, SEGMENT)}$`), handle };
+function route(method: string, path: string, handle: (plane: ControlPlane, request: ParsedRequest) => Promise<unknown>): Route {
+  return { method, path: pathPattern(path), handle: (services, request) => handle(services.plane, request) };
 }
 
-function notServed(operation: string, what: string): Handler {
+function pathPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/\{\w+\}/g, SEGMENT)}$`);
+}
+
+/** AWS Backup's operations (backup-api.ts), served when the node has backups. */
+const BACKUP: readonly Route[] = BACKUP_ROUTES.map(([method, path, handle]) => ({
+  method, path: pathPattern(path),
+  handle: (services: ApiServices, request: ParsedRequest) => {
+    if (services.backups === null) throw new ApiError(404, 'UnknownOperationException', 'AWS Backup is not served by this node');
+    return handle(services.backups, request);
+  },
+}));
+
+function notServed(operation: string, what: string): (plane: ControlPlane) => Promise<unknown> {
   return async () => { throw validation('unknownOperation', `${operation}: ${what} are not supported by Strata`); };
 }
 
@@ -56,12 +77,15 @@ const ROUTES: readonly Route[] = [
   route('DELETE', '/stream/{clusterIdentifier}/{streamIdentifier}', notServed('DeleteStream', 'change data capture streams')),
 ];
 
-/** Answers one request: verified, routed, and every failure in the shape the SDK deserializes. */
-export async function answer(plane: ControlPlane, signature: RequestSignature, request: HttpExchange, requestId: string): Promise<HttpReply> {
+/**
+ * Answers one request: verified, routed, and every failure in the shape the SDK deserializes.
+ * The signing name picks the API (as AWS's host names do): `dsql` DSQL's, `backup` AWS Backup's.
+ */
+export async function answer(services: ApiServices, signature: RequestSignature, request: HttpExchange, requestId: string): Promise<HttpReply> {
   try {
-    await signature.verify(request);
-    const found = findRoute(request);
-    const output = await found.route.handle(plane, { params: found.params, query: parseQuery(request.query), body: parseBody(request.body) });
+    const service = await signature.verify(request);
+    const found = findRoute(service === 'backup' ? BACKUP : ROUTES, request);
+    const output = await found.route.handle(services, { params: found.params, query: parseQuery(request.query), body: parseBody(request.body) });
     return reply(200, requestId, {}, output);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -77,9 +101,9 @@ function reply(status: number, requestId: string, headers: Record<string, string
   };
 }
 
-function findRoute(request: HttpExchange): { route: Route; params: string[] } {
+function findRoute(routes: readonly Route[], request: HttpExchange): { route: Route; params: string[] } {
   let pathMatched = false;
-  for (const candidate of ROUTES) {
+  for (const candidate of routes) {
     const match = candidate.path.exec(request.path);
     if (match === null) continue;
     pathMatched = true;
@@ -191,6 +215,7 @@ export interface ControlApiOptions {
   readonly host: string;
   readonly port: number;
   readonly plane: ControlPlane;
+  readonly backups?: BackupPlane | null;
   readonly signature: RequestSignature;
 }
 
@@ -202,5 +227,5 @@ export function startControlApi(options: ControlApiOptions): Promise<ListeningSe
     for (let i = 0; i < 32; i++) hex += '0123456789abcdef'[env.random.int(16)];
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   };
-  return env.net.listenHttp(options.host, options.port, MAX_API_BODY_BYTES, (request) => answer(options.plane, options.signature, request, requestId()));
+  return env.net.listenHttp(options.host, options.port, MAX_API_BODY_BYTES, (request) => answer({ plane: options.plane, backups: options.backups ?? null }, options.signature, request, requestId()));
 }

@@ -62,6 +62,8 @@ export class ControlPlane {
   private readonly clustersDir: string;
   /** Opens and deletions under way, so `stop` can wait for them. */
   private readonly pending = new Set<Promise<void>>();
+  /** Ids restores under way will create (reserveId). */
+  private readonly reserved = new Set<string>();
   private stopped = false;
 
   private constructor(private readonly options: ControlPlaneOptions, readonly registry: ClusterRegistry) {
@@ -142,12 +144,9 @@ export class ControlPlane {
         return earlier;
       }
     }
-    const quota = this.options.maxClusters ?? DSQL_CLUSTER_QUOTA;
-    if (this.registry.size >= quota) {
-      throw new ApiError(402, 'ServiceQuotaExceededException', 'You have reached the cluster limit.', { resourceId: '', resourceType: 'cluster', serviceCode: 'dsql', quotaCode: 'single-region-clusters' });
-    }
+    this.checkQuota();
     let id = newClusterId(this.env.random);
-    while (this.registry.get(id) !== undefined) id = newClusterId(this.env.random);
+    while (this.registry.get(id) !== undefined || this.reserved.has(id)) id = newClusterId(this.env.random);
     const record: ClusterRecord = {
       id, status: 'CREATING', creationTimeMs: Math.floor(this.env.clock.now().earliest / 1000),
       deletionProtectionEnabled: protect, tags: { ...tags }, clientToken: input.clientToken ?? null, isDefault: false,
@@ -156,6 +155,68 @@ export class ControlPlane {
     await this.registry.save();
     this.track(this.bringUp(record));
     return record;
+  }
+
+  /**
+   * An id for a cluster a restore will create: in no registry entry and given out once, so
+   * the restore job can name the directory it fills before the cluster exists.
+   */
+  reserveId(): string {
+    let id = newClusterId(this.env.random);
+    while (this.registry.get(id) !== undefined || this.reserved.has(id)) id = newClusterId(this.env.random);
+    this.reserved.add(id);
+    return id;
+  }
+
+  /**
+   * A new cluster from a restore (docs/backup.md): `fill` writes its database into a directory
+   * of its own, and only once that is whole and durable does the directory take the cluster's
+   * place and the cluster enter the registry, and open. So a failed restore leaves no cluster,
+   * and a cluster in the registry always has its data. Resolves once the cluster is ACTIVE.
+   */
+  createRestored(id: string, input: CreateClusterInput, fill: (directory: string) => Promise<void>): Promise<ClusterRecord> {
+    return this.operation(async () => {
+      try {
+        if (this.registry.get(id) !== undefined) throw conflict(id, `Cluster ${id} already exists`);
+        const tags = input.tags ?? {};
+        checkTags(tags);
+        this.checkQuota();
+        const filling = this.restoreDirectory(id);
+        await this.env.disk.remove(filling);
+        await fill(filling);
+        this.checkQuota();
+        await this.env.disk.rename(filling, join(this.clustersDir, id));
+        const record: ClusterRecord = {
+          id, status: 'CREATING', creationTimeMs: Math.floor(this.env.clock.now().earliest / 1000),
+          deletionProtectionEnabled: input.deletionProtectionEnabled ?? true, tags: { ...tags }, clientToken: null, isDefault: false,
+        };
+        this.registry.put(record);
+        // Also makes the rename durable: the registry is in the same directory.
+        await this.registry.save();
+        await this.bringUp(record);
+        if (record.status !== 'ACTIVE') throw new Error(`the restored cluster ${id} failed to open`);
+        return record;
+      } finally {
+        this.reserved.delete(id);
+      }
+    });
+  }
+
+  /** What an interrupted restore into `id` left: its directory, unless the cluster made it into the registry. */
+  async discardRestore(id: string): Promise<void> {
+    await this.env.disk.remove(this.restoreDirectory(id));
+    if (this.registry.get(id) === undefined) await this.env.disk.remove(join(this.clustersDir, id));
+  }
+
+  private restoreDirectory(id: string): string {
+    return join(this.clustersDir, `.restore-${id}`);
+  }
+
+  private checkQuota(): void {
+    const quota = this.options.maxClusters ?? DSQL_CLUSTER_QUOTA;
+    if (this.registry.size >= quota) {
+      throw new ApiError(402, 'ServiceQuotaExceededException', 'You have reached the cluster limit.', { resourceId: '', resourceType: 'cluster', serviceCode: 'dsql', quotaCode: 'single-region-clusters' });
+    }
   }
 
   /** UpdateCluster: deletion protection is the one property Strata has to change. */

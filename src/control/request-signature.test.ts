@@ -29,7 +29,7 @@ function verifier(): RequestSignature {
   return new RequestSignature(KEYS, new FakeClock(NOW_MS * 1000));
 }
 
-async function refusedAs(promise: Promise<void>, type: string): Promise<void> {
+async function refusedAs(promise: Promise<unknown>, type: string): Promise<void> {
   await assert.rejects(promise, (error: ApiError) => error instanceof ApiError && error.type === type);
 }
 

@@ -21,7 +21,8 @@ export interface SigningCredentials {
   readonly secretAccessKey: string;
 }
 
-const SERVICE = 'dsql';
+/** The signing names this endpoint answers for: DSQL's API, and AWS Backup's (docs/backup.md). */
+export type SigningService = 'dsql' | 'backup';
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const SKEW_MS = 15 * 60 * 1000;
 const BAD_SIGNATURE = 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
@@ -109,18 +110,23 @@ async function sha256Hex(body: Uint8Array): Promise<string> {
 }
 
 export class RequestSignature {
-  private readonly signer: SignatureV4;
+  private readonly signers = new Map<string, SignatureV4>();
 
-  constructor(private readonly credentials: SigningCredentials, private readonly clock: Clock) {
+  constructor(private readonly credentials: SigningCredentials, private readonly clock: Clock, private readonly services: readonly SigningService[] = ['dsql']) {
     // applyChecksum false: sign exactly the headers the client signed, adding none.
-    this.signer = new SignatureV4({
-      service: SERVICE, region: credentials.region, sha256: Sha256, applyChecksum: false,
-      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-    });
+    for (const service of services) {
+      this.signers.set(service, new SignatureV4({
+        service, region: credentials.region, sha256: Sha256, applyChecksum: false,
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+      }));
+    }
   }
 
-  /** Resolves when the request is signed by this data directory's key; throws the ApiError AWS would answer. */
-  async verify(request: HttpExchange): Promise<void> {
+  /**
+   * Resolves with the service the request was signed for (its credential scope's) when it is
+   * signed by this data directory's key; throws the ApiError AWS would answer.
+   */
+  async verify(request: HttpExchange): Promise<SigningService> {
     const header = request.headers['authorization'];
     if (header === undefined) throw forbidden('MissingAuthenticationTokenException', 'Missing Authentication Token');
     const auth = parseAuthorization(header);
@@ -133,10 +139,12 @@ export class RequestSignature {
     if (signedAt === null) throw incomplete(`X-Amz-Date ${dateText} is not a date in the form YYYYMMDD'T'HHMMSS'Z'.`);
     if (auth.terminator !== 'aws4_request' || auth.day !== dateText.slice(0, 8)) throw forbidden('InvalidSignatureException', 'Credential should be scoped to a valid date and end with aws4_request.');
     if (auth.region !== this.credentials.region) throw forbidden('InvalidSignatureException', `Credential should be scoped to a valid region, not '${auth.region}'.`);
-    if (auth.service !== SERVICE) throw forbidden('InvalidSignatureException', `Credential should be scoped to correct service: '${SERVICE}'.`);
+    const signer = this.signers.get(auth.service);
+    if (signer === undefined) throw forbidden('InvalidSignatureException', `Credential should be scoped to correct service: '${this.services[0]}'.`);
     this.checkTime(signedAt, dateText);
     await this.checkPayload(request, auth);
-    await this.checkSignature(request, auth, signedAt);
+    await this.checkSignature(request, auth, signedAt, signer);
+    return auth.service as SigningService;
   }
 
   private checkTime(signedAt: number, dateText: string): void {
@@ -158,7 +166,7 @@ export class RequestSignature {
     if (claimed !== await sha256Hex(request.body)) throw new ApiError(400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
   }
 
-  private async checkSignature(request: HttpExchange, auth: Authorization, signedAt: number): Promise<void> {
+  private async checkSignature(request: HttpExchange, auth: Authorization, signedAt: number, signer: SignatureV4): Promise<void> {
     const headers: Record<string, string> = {};
     for (const name of auth.signedHeaders) {
       const value = request.headers[name];
@@ -170,7 +178,7 @@ export class RequestSignature {
       method: request.method, protocol: 'http:', hostname: host.replace(/:\d+$/, ''), path: request.path,
       query: parseQuery(request.query), headers, body: request.body,
     });
-    const signed = await this.signer.sign(unsigned, { signingDate: new Date(signedAt) });
+    const signed = await signer.sign(unsigned, { signingDate: new Date(signedAt) });
     const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers['authorization'] ?? ''))?.[1] ?? '';
     const given = Buffer.from(auth.signature);
     if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected))) throw forbidden('InvalidSignatureException', BAD_SIGNATURE);

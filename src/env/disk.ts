@@ -103,7 +103,11 @@ export class NodeDisk implements Disk {
       await handle.close();
     }
     await fs.rename(temporary, path);
-    const directory = await fs.open(dirname(path), 'r');
+    await this.syncDirectory(dirname(path));
+  }
+
+  async syncDirectory(path: string): Promise<void> {
+    const directory = await fs.open(path, 'r');
     try {
       await directory.sync();
     } finally {

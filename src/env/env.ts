@@ -74,6 +74,11 @@ export interface OrderedStore {
    * false when nothing was committed since the last renew: what was read since then is current.
    */
   renew(): boolean;
+  /**
+   * Makes every committed batch durable. Stores do not fsync their batches (the journal is
+   * the durable truth); a store filled from elsewhere (a restore) has no journal behind it.
+   */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,6 +93,8 @@ export interface Disk {
   remove(path: string): Promise<void>;
   /** Renames a file or directory (atomically, on one file system). */
   rename(from: string, to: string): Promise<void>;
+  /** Makes the directory's entries (creations, renames) durable. */
+  syncDirectory(path: string): Promise<void>;
   openOrderedStore(path: string): OrderedStore;
 }
 

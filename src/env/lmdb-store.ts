@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { OrderedRangeOptions, OrderedStore, OrderedWrite } from './env.js';
 
@@ -15,7 +17,7 @@ export class LmdbOrderedStore implements OrderedStore {
   /** The last committed transaction id at the last renew (NaN: unknown, never equal). */
   private renewedAt = NaN;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.db = open<Buffer, Buffer>({
       path,
       keyEncoding: 'binary',
@@ -78,6 +80,20 @@ export class LmdbOrderedStore implements OrderedStore {
   private lastCommittedTxnId(): number {
     const env = (this.db as unknown as { env?: { info?: () => { lastTxnId?: number } } }).env;
     return env?.info?.().lastTxnId ?? NaN;
+  }
+
+  /**
+   * fdatasync of the environment's data file (`<path>/data.mdb`: lmdb-js makes the path a
+   * directory): with a write map the committed pages are the page cache's, which the sync
+   * writes back, meta pages included.
+   */
+  async sync(): Promise<void> {
+    const file = await fs.open(join(this.path, 'data.mdb'), 'r+');
+    try {
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
   }
 
   async close(): Promise<void> {

@@ -67,6 +67,11 @@ export class MemoryOrderedStore implements OrderedStore {
     return changed;
   }
 
+  /** Memory is as durable as it gets here. */
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();

@@ -90,6 +90,7 @@ class GatedDisk implements Disk {
   exists = (path: string) => this.inner.exists(path);
   remove = (path: string) => this.inner.remove(path);
   rename = (from: string, to: string) => this.inner.rename(from, to);
+  syncDirectory = (path: string) => this.inner.syncDirectory(path);
   openOrderedStore = (path: string) => this.inner.openOrderedStore(path);
 }
 

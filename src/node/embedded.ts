@@ -3,12 +3,14 @@ import type { Env } from '../env/env.js';
 import type { JournalRecord } from '../contracts/journal.js';
 import type { SafeTimeSource } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
+import { assert } from '../contracts/errors.js';
 import { SystemClock } from '../env/clock.js';
 import { SystemTimers } from '../env/timers.js';
 import { SystemRandom } from '../env/random.js';
 import { NodeDisk } from '../env/disk.js';
 import { NodeNet } from '../env/net.js';
 import { NodeProcesses } from '../env/processes.js';
+import { claimDataDir } from '../env/data-dir-claim.js';
 import { ConsoleLog, SilentLog } from '../env/log.js';
 import { loadParser } from '../qp/sql/parse.js';
 import { BackendWriter } from '../wire/backend.js';
@@ -30,6 +32,8 @@ import { ControlPlane } from '../control/control-plane.js';
 import { ClusterHost, ADMIN_SHUTDOWN, refuseOverTls, type ServedCluster } from '../control/cluster-host.js';
 import { startControlApi } from '../control/api.js';
 import { RequestSignature } from '../control/request-signature.js';
+import { BackupPlane } from '../control/backup-plane.js';
+import { NodeBackups } from './cluster-backup.js';
 
 export interface EmbeddedOptions {
   readonly dataDir: string;
@@ -104,15 +108,34 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   };
   await loadParser();
   await env.disk.mkdir(options.dataDir);
-  const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, options.dataDir);
-  const core = await openCore(env, options.dataDir);
+  // `strata backup` / `strata restore` open the journal and store offline: never both at once.
+  const releaseDataDir = await claimDataDir(options.dataDir, 'strata start');
+  let identity: ClusterIdentity;
+  let core: ClusterCore;
+  try {
+    identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, options.dataDir);
+    core = await openCore(env, options.dataDir);
+  } catch (error) {
+    await releaseDataDir();
+    throw error;
+  }
   const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
   // Made on the first open, once for all created clusters.
   let sharedTls: Promise<{ tlsKey: string; tlsCert: string }> | null = null;
   const createdClustersTls = () => sharedTls ??= loadOrCreateWildcardTls(env.disk, join(options.dataDir, 'clusters'), identity.region, env.clock);
+  // Every open cluster's database, by id, for backups.
+  const cores = new Map<string, ClusterCore>([[identity.clusterId, core]]);
   const host = new ClusterHost(async (id, directory) => {
     const clusterIdentity: ClusterIdentity = { ...identity, ...await createdClustersTls(), clusterId: id, endpoint: endpointFor(id, identity.region) };
-    return serveCreatedCluster(env, clusterIdentity, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey));
+    const served = await serveCreatedCluster(env, clusterIdentity, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey));
+    cores.set(id, served.core);
+    return {
+      ...served,
+      async close(farewell) {
+        cores.delete(id);
+        await served.close(farewell);
+      },
+    };
   });
   let defaultFront: Front | null = null;
   const cancelEverywhere = (processId: number, secretKey: number): void => {
@@ -123,13 +146,14 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   let listener: ListeningServer;
   try {
     defaultFront = await serveDefault(env, options, identity, core, cancelEverywhere);
-    if (options.apiPort !== undefined) control = await serveControlPlane(env, options, options.apiPort, identity, host);
+    if (options.apiPort !== undefined) control = await serveControlPlane(env, options, options.apiPort, identity, host, new NodeBackups(env, (id) => cores.get(id)));
     listener = await listenShared(env, options, identity, defaultFront, control?.plane ?? null, host);
   } catch (error) {
     await control?.stop();
     await host.closeAll();
     await defaultFront?.stop();
     await core.close();
+    await releaseDataDir();
     throw error;
   }
   let stopped = false;
@@ -156,6 +180,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
       await host.closeAll();
       await defaultFront!.stop();
       await core.close();
+      await releaseDataDir();
     },
   };
 }
@@ -171,12 +196,21 @@ interface ServedControlPlane {
  * The control plane and its API: the registry read and every created cluster opened (by
  * `host`), then the API listening on `port` (or any free port, with `apiPortFallback`).
  */
-async function serveControlPlane(env: Env, options: EmbeddedOptions, port: number, identity: ClusterIdentity, host: ClusterHost): Promise<ServedControlPlane> {
+async function serveControlPlane(
+  env: Env, options: EmbeddedOptions, port: number, identity: ClusterIdentity, host: ClusterHost, clusterBackups: NodeBackups,
+): Promise<ServedControlPlane> {
   const plane = await ControlPlane.start({
     env, dataDir: options.dataDir, region: identity.region, defaultClusterId: identity.clusterId, cores: host,
     ...(options.maxClusters === undefined ? {} : { maxClusters: options.maxClusters }),
   });
-  const apiOptions = { env, host: options.host, port, plane, signature: new RequestSignature(identity, env.clock) };
+  let backups: BackupPlane;
+  try {
+    backups = await BackupPlane.start({ env, dataDir: options.dataDir, region: identity.region, plane, backups: clusterBackups });
+  } catch (error) {
+    await plane.stop();
+    throw error;
+  }
+  const apiOptions = { env, host: options.host, port, plane, backups, signature: new RequestSignature(identity, env.clock, ['dsql', 'backup']) };
   let api: ListeningServer;
   try {
     api = await startControlApi(apiOptions).catch((error: NodeJS.ErrnoException) => {
@@ -185,6 +219,7 @@ async function serveControlPlane(env: Env, options: EmbeddedOptions, port: numbe
       return startControlApi({ ...apiOptions, port: 0 });
     });
   } catch (error) {
+    await backups.stop();
     await plane.stop();
     throw error;
   }
@@ -192,21 +227,28 @@ async function serveControlPlane(env: Env, options: EmbeddedOptions, port: numbe
     plane, api,
     async stop() {
       await api.close();
+      // Jobs under way end (FAILED, their partial output removed) before the clusters close.
+      await backups.stop();
       await plane.stop();
     },
   };
 }
 
 /** A cluster's database: journal, storage, crossbar and adjudicator, and their background work. */
-interface ClusterCore {
+export interface ClusterCore {
   readonly storage: MvccStorage;
   readonly adjudicator: LocalAdjudicator;
   readonly safeTime: SafeTimeSource;
+  /**
+   * Keeps garbage collection below `timestamp` until the returned release is called: a backup
+   * reading as of it for longer than the 5-minute horizon must still find its versions.
+   */
+  holdVersions(timestamp: Timestamp): () => void;
   close(): Promise<void>;
 }
 
 /** Opens (creating on first use) the database in `dataDir`: replays the journal, rebuilds the adjudicator. */
-async function openCore(env: Env, dataDir: string): Promise<ClusterCore> {
+export async function openCore(env: Env, dataDir: string): Promise<ClusterCore> {
   const journal = await FileJournal.open(env.disk, join(dataDir, 'journal'));
   // Storage asks the adjudicator how far it may read; until the adjudicator exists (replay at
   // startup) nothing reads, so the source is filled in below.
@@ -226,13 +268,22 @@ async function openCore(env: Env, dataDir: string): Promise<ClusterCore> {
     publish: (records, position) => crossbar.deliver(records, position),
   });
   safeTimeRef.source = new AdjudicatorSafeTime(adjudicator, env.timers, () => env.clock.now().latest);
+  const holds = new Map<number, Timestamp>();
+  let nextHold = 0;
   const gc = env.timers.setInterval(() => {
-    const horizon = safeTime.safeTime() - 300_000_000 - 1_000_000;
+    let horizon = safeTime.safeTime() - 300_000_000 - 1_000_000;
+    for (const held of holds.values()) horizon = Math.min(horizon, held - 1);
     storage.collectGarbage(horizon, 10_000).catch((error: unknown) => env.log.warn(`garbage collection: ${(error as Error).message}`));
   }, GC_INTERVAL_MS);
   const prune = env.timers.setInterval(() => adjudicator.prune(), PRUNE_INTERVAL_MS);
   return {
     storage, adjudicator, safeTime,
+    holdVersions(timestamp) {
+      assert(timestamp > storage.gcHorizon, 'a held timestamp is one reads may still use');
+      const id = nextHold++;
+      holds.set(id, timestamp);
+      return () => { holds.delete(id); };
+    },
     async close() {
       env.timers.clearInterval(gc);
       env.timers.clearInterval(prune);
@@ -263,7 +314,7 @@ async function replayJournal(journal: FileJournal, storage: MvccStorage): Promis
 async function serveCreatedCluster(
   env: Env, identity: ClusterIdentity, directory: string, maxConnections: number,
   onCancelRequest: (processId: number, secretKey: number) => void,
-): Promise<ServedCluster> {
+): Promise<ServedCluster & { readonly core: ClusterCore }> {
   await env.disk.mkdir(directory);
   const core = await openCore(env, directory);
   let service;
@@ -275,6 +326,7 @@ async function serveCreatedCluster(
     throw error;
   }
   return {
+    core,
     accept(socket) {
       if (service.openConnections >= maxConnections) refuseOverTlsFirst(socket, identity, TOO_MANY);
       else service.accept(socket);

@@ -384,6 +384,7 @@ test('an apply replaces the cached newest version of the keys it writes: the nex
     range: (options) => { seeks++; return memory.range(options); },
     write: (batch) => memory.write(batch),
     renew: () => memory.renew(),
+    sync: () => memory.sync(),
     close: () => memory.close(),
   };
   const storage = new MvccStorage(counting, ALWAYS_SAFE);

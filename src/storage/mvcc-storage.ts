@@ -464,6 +464,18 @@ function storedBytes(length: number): Uint8Array {
 /** Every tombstone is stored from this one value (stores copy what they are given). */
 const TOMBSTONE_VALUE: Uint8Array = new Uint8Array([TOMBSTONE]);
 
+/**
+ * The timestamp of every version a restore writes: the new cluster's first state, below every
+ * commit it will make (commit timestamps come from the clock), so every read sees it.
+ */
+export const RESTORED_VERSION_TIMESTAMP: Timestamp = 1;
+
+/** A row of a restored backup as the store keeps it: one version at RESTORED_VERSION_TIMESTAMP. */
+export function restoredVersion(key: Key, row: Uint8Array): OrderedWrite {
+  assert(isUserKey(key), 'restored keys belong to a table (id >= 1)');
+  return { key: versionKey(key, RESTORED_VERSION_TIMESTAMP), value: marked(row) };
+}
+
 function marked(value: Uint8Array | null): Uint8Array {
   if (value === null) return TOMBSTONE_VALUE;
   const out = storedBytes(value.length + 1);

@@ -92,7 +92,7 @@ after(async () => {
 
 /** The answer, which must be a reply in AWS's shape: 2xx, or an error type below 500. */
 async function answered(request: HttpExchange): Promise<number> {
-  const reply = await answer(plane, signature, request, 'request-id');
+  const reply = await answer({ plane, backups: null }, signature, request, 'request-id');
   assert.ok(reply.status < 500, `status ${reply.status} for ${request.method} ${request.path}?${request.query}: ${Buffer.from(reply.body).toString()}`);
   if (reply.status >= 400) assert.equal(typeof reply.headers['x-amzn-errortype'], 'string');
   JSON.parse(Buffer.from(reply.body).toString('utf8'));

@@ -1,0 +1,427 @@
+import { join } from 'node:path';
+import { assert } from '../contracts/errors.js';
+import type { BackupHeader, ClusterBackups } from '../contracts/backup.js';
+import type { Env } from '../env/env.js';
+import { ApiError } from './api-error.js';
+import type { ControlPlane } from './control-plane.js';
+import type { ClusterRecord } from './registry.js';
+
+/**
+ * Backups and restores as DSQL's users reach them, through AWS Backup (reference/dsql.md §9;
+ * docs/backup.md): on-demand backup jobs that write a full backup of a cluster into a
+ * recovery point of a vault, and restore jobs that make a new cluster from a recovery point.
+ * Jobs run in the background, CREATED (restores: PENDING) → RUNNING → COMPLETED or FAILED.
+ *
+ * State: `<data dir>/backups/backups.json` (vaults, recovery points, jobs), rewritten whole
+ * and atomically on each change, one write at a time; each recovery point's file is
+ * `<data dir>/backups/<recovery point id>.backup`. A job that a restart interrupted is FAILED
+ * at the next start, and what it left (a partial file, a half-filled cluster directory) removed.
+ */
+
+/** DSQL's quota: at most 4 restore jobs at once (reference/dsql.md §3.1). */
+export const MAX_CONCURRENT_RESTORES = 4;
+/** Not an AWS number: backups under way at once, each a read of a whole cluster. */
+export const MAX_CONCURRENT_BACKUPS = 4;
+/** Finished jobs kept for Describe/List (AWS keeps them for a while too); the oldest go first. */
+const MAX_FINISHED_JOBS = 1_000;
+/** ListBackupJobs and the recovery point lists: pages of at most this many (AWS Backup's MaxResults bound). */
+export const MAX_LIST_RESULTS = 1_000;
+const STATE_VERSION = 1;
+/** AWS Backup's vault names. */
+const VAULT_NAME = /^[a-zA-Z0-9\-_]{2,50}$/;
+/** The resource type AWS Backup gives DSQL clusters. */
+export const RESOURCE_TYPE = 'AuroraDSQL';
+
+export type BackupJobState = 'CREATED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+export type RestoreJobStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+
+export interface BackupJobRecord {
+  readonly id: string;
+  readonly vaultName: string;
+  readonly clusterId: string;
+  readonly recoveryPointId: string;
+  state: BackupJobState;
+  statusMessage?: string;
+  readonly creationMs: number;
+  completionMs?: number;
+  sizeBytes?: number;
+  readonly iamRoleArn?: string;
+  readonly idempotencyToken?: string;
+}
+
+export interface RecoveryPointRecord {
+  readonly id: string;
+  readonly vaultName: string;
+  readonly clusterId: string;
+  readonly creationMs: number;
+  readonly completionMs: number;
+  readonly sizeBytes: number;
+  /** The commit timestamp (µs) the backup holds the cluster as of. */
+  readonly timestamp: number;
+  /** The source cluster's tags when it was backed up (CopySourceTagsToRestoredResource). */
+  readonly sourceTags: Record<string, string>;
+  readonly iamRoleArn?: string;
+}
+
+export interface RestoreJobRecord {
+  readonly id: string;
+  readonly recoveryPointId: string;
+  status: RestoreJobStatus;
+  statusMessage?: string;
+  readonly creationMs: number;
+  completionMs?: number;
+  /** The id the new cluster gets (reserved when the job starts, so a restart can clean up). */
+  readonly createdClusterId: string;
+  created?: boolean;
+  readonly deletionProtectionEnabled: boolean;
+  readonly tags: Record<string, string>;
+  readonly iamRoleArn?: string;
+  readonly idempotencyToken?: string;
+  sizeBytes?: number;
+}
+
+interface VaultRecord {
+  readonly name: string;
+  readonly creationMs: number;
+}
+
+interface StoredState {
+  readonly version: number;
+  readonly vaults: VaultRecord[];
+  readonly recoveryPoints: RecoveryPointRecord[];
+  readonly backupJobs: BackupJobRecord[];
+  readonly restoreJobs: RestoreJobRecord[];
+}
+
+/** AWS Backup's client errors: 400 with the type the SDK maps to its exception, Code and Message. */
+export function backupError(type: string, message: string): ApiError {
+  return new ApiError(400, type, message, { Code: type, Message: message });
+}
+
+export interface StartBackupInput {
+  readonly vaultName: string;
+  readonly resourceArn: string;
+  readonly iamRoleArn?: string;
+  readonly idempotencyToken?: string;
+}
+
+export interface StartRestoreInput {
+  readonly recoveryPointArn: string;
+  readonly deletionProtectionEnabled: boolean;
+  readonly copySourceTags: boolean;
+  readonly iamRoleArn?: string;
+  readonly idempotencyToken?: string;
+}
+
+export interface BackupPlaneOptions {
+  readonly env: Env;
+  readonly dataDir: string;
+  readonly region: string;
+  readonly plane: ControlPlane;
+  readonly backups: ClusterBackups;
+}
+
+export class BackupPlane {
+  private readonly env: Env;
+  private readonly directory: string;
+  private readonly running = new Set<Promise<void>>();
+  private saving: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  private constructor(private readonly options: BackupPlaneOptions, private readonly state: StoredState) {
+    this.env = options.env;
+    this.directory = join(options.dataDir, 'backups');
+  }
+
+  /** Reads the state; jobs a restart interrupted turn FAILED and what they left is removed. */
+  static async start(options: BackupPlaneOptions): Promise<BackupPlane> {
+    const directory = join(options.dataDir, 'backups');
+    await options.env.disk.mkdir(directory);
+    const bytes = await options.env.disk.readFile(join(directory, 'backups.json'));
+    const state = bytes === null ? { version: STATE_VERSION, vaults: [], recoveryPoints: [], backupJobs: [], restoreJobs: [] } : parseState(directory, bytes);
+    const plane = new BackupPlane(options, state);
+    await plane.failInterrupted();
+    return plane;
+  }
+
+  private async failInterrupted(): Promise<void> {
+    const nowMs = this.nowMs();
+    const reason = 'interrupted: strata stopped while the job ran; start the job again';
+    for (const job of this.state.backupJobs) {
+      if (job.state !== 'CREATED' && job.state !== 'RUNNING') continue;
+      const file = this.fileOf(job.recoveryPointId);
+      await this.env.disk.remove(`${file}.partial`);
+      await this.env.disk.remove(file);
+      Object.assign(job, { state: 'FAILED', statusMessage: reason, completionMs: nowMs });
+    }
+    for (const job of this.state.restoreJobs) {
+      if (job.status !== 'PENDING' && job.status !== 'RUNNING') continue;
+      if (this.options.plane.registry.get(job.createdClusterId) !== undefined) {
+        // The cluster entered the registry whole (it does only once its data is durable):
+        // only the job's own record was not written.
+        Object.assign(job, { status: 'COMPLETED', completionMs: nowMs, created: true });
+        continue;
+      }
+      await this.options.plane.discardRestore(job.createdClusterId);
+      Object.assign(job, { status: 'FAILED', statusMessage: reason, completionMs: nowMs });
+    }
+    await this.save();
+  }
+
+  // ARNs
+
+  vaultArn(name: string): string {
+    return `arn:aws:backup:${this.options.region}:${this.options.plane.registry.accountId}:backup-vault:${name}`;
+  }
+
+  recoveryPointArn(id: string): string {
+    return `arn:aws:backup:${this.options.region}:${this.options.plane.registry.accountId}:recovery-point:${id}`;
+  }
+
+  get accountId(): string {
+    return this.options.plane.registry.accountId;
+  }
+
+  get region(): string {
+    return this.options.region;
+  }
+
+  clusterArn(id: string): string {
+    return this.options.plane.arnOf(id);
+  }
+
+  // Backup jobs
+
+  /**
+   * StartBackupJob: a full backup of the cluster the ARN names into a new recovery point of the
+   * vault (made on first use). The cluster must be ACTIVE, as DSQL requires.
+   */
+  async startBackupJob(input: StartBackupInput): Promise<BackupJobRecord> {
+    if (this.stopping) throw new ApiError(503, 'ServiceUnavailableException', 'strata is stopping', { Code: 'ServiceUnavailableException', Message: 'strata is stopping' });
+    checkVaultName(input.vaultName);
+    if (input.idempotencyToken !== undefined) {
+      const earlier = this.state.backupJobs.find((job) => job.idempotencyToken === input.idempotencyToken);
+      if (earlier !== undefined) return earlier;
+    }
+    const cluster = this.clusterOf(input.resourceArn);
+    if (cluster.status !== 'ACTIVE') {
+      throw backupError('InvalidRequestException', `Cluster '${cluster.id}' is in state '${cluster.status}' and can't be backed up. In order to take a backup of your cluster, it must be in Active state.`);
+    }
+    if (this.state.backupJobs.filter((job) => job.state === 'CREATED' || job.state === 'RUNNING').length >= MAX_CONCURRENT_BACKUPS) {
+      throw backupError('LimitExceededException', `At most ${MAX_CONCURRENT_BACKUPS} backup jobs can run at once`);
+    }
+    this.vault(input.vaultName);
+    const job: BackupJobRecord = {
+      id: this.uuid(), vaultName: input.vaultName, clusterId: cluster.id, recoveryPointId: this.uuid(), state: 'CREATED', creationMs: this.nowMs(),
+      ...(input.iamRoleArn === undefined ? {} : { iamRoleArn: input.iamRoleArn }),
+      ...(input.idempotencyToken === undefined ? {} : { idempotencyToken: input.idempotencyToken }),
+    };
+    this.state.backupJobs.push(job);
+    await this.save();
+    this.run(this.runBackup(job, { ...cluster.tags }));
+    return job;
+  }
+
+  private async runBackup(job: BackupJobRecord, sourceTags: Record<string, string>): Promise<void> {
+    job.state = 'RUNNING';
+    await this.save();
+    try {
+      const header = await this.options.backups.backup(job.clusterId, this.fileOf(job.recoveryPointId), () => this.stopping);
+      const size = header.bodyBytes + 4096;
+      this.state.recoveryPoints.push({
+        id: job.recoveryPointId, vaultName: job.vaultName, clusterId: job.clusterId, creationMs: job.creationMs, completionMs: this.nowMs(),
+        sizeBytes: size, timestamp: header.timestamp, sourceTags, ...(job.iamRoleArn === undefined ? {} : { iamRoleArn: job.iamRoleArn }),
+      });
+      Object.assign(job, { state: 'COMPLETED', completionMs: this.nowMs(), sizeBytes: size });
+    } catch (error) {
+      Object.assign(job, { state: 'FAILED', completionMs: this.nowMs(), statusMessage: messageOf(error) });
+    }
+    await this.save();
+  }
+
+  backupJob(id: string): BackupJobRecord {
+    const job = this.state.backupJobs.find((candidate) => candidate.id === id);
+    if (job === undefined) throw backupError('ResourceNotFoundException', `Backup job ${id} not found`);
+    return job;
+  }
+
+  backupJobs(filter: { resourceArn?: string; state?: string; vaultName?: string }): BackupJobRecord[] {
+    return this.state.backupJobs.filter((job) => (filter.resourceArn === undefined || this.clusterArn(job.clusterId) === filter.resourceArn)
+      && (filter.state === undefined || job.state === filter.state)
+      && (filter.vaultName === undefined || job.vaultName === filter.vaultName));
+  }
+
+  // Recovery points
+
+  recoveryPointsOfResource(resourceArn: string): RecoveryPointRecord[] {
+    return this.state.recoveryPoints.filter((point) => this.clusterArn(point.clusterId) === resourceArn);
+  }
+
+  recoveryPointsOfVault(vaultName: string): RecoveryPointRecord[] {
+    if (!this.state.vaults.some((vault) => vault.name === vaultName)) throw backupError('ResourceNotFoundException', `Backup vault ${vaultName} not found`);
+    return this.state.recoveryPoints.filter((point) => point.vaultName === vaultName);
+  }
+
+  /** The recovery point an ARN names, in `vaultName` when given. */
+  recoveryPoint(arn: string, vaultName?: string): RecoveryPointRecord {
+    const point = this.state.recoveryPoints.find((candidate) => this.recoveryPointArn(candidate.id) === arn && (vaultName === undefined || candidate.vaultName === vaultName));
+    if (point === undefined) throw backupError('ResourceNotFoundException', `Recovery point ${arn} not found${vaultName === undefined ? '' : ` in backup vault ${vaultName}`}`);
+    return point;
+  }
+
+  async deleteRecoveryPoint(vaultName: string, arn: string): Promise<void> {
+    const point = this.recoveryPoint(arn, vaultName);
+    if (this.state.restoreJobs.some((job) => job.recoveryPointId === point.id && (job.status === 'PENDING' || job.status === 'RUNNING'))) {
+      throw backupError('InvalidRequestException', `Recovery point ${arn} is being restored; delete it once the restore job ends`);
+    }
+    const index = this.state.recoveryPoints.indexOf(point);
+    this.state.recoveryPoints.splice(index, 1);
+    await this.save();
+    await this.env.disk.remove(this.fileOf(point.id));
+  }
+
+  // Restore jobs
+
+  /** StartRestoreJob: a new cluster from the recovery point; at most 4 at once. */
+  async startRestoreJob(input: StartRestoreInput): Promise<RestoreJobRecord> {
+    if (this.stopping) throw new ApiError(503, 'ServiceUnavailableException', 'strata is stopping', { Code: 'ServiceUnavailableException', Message: 'strata is stopping' });
+    if (input.idempotencyToken !== undefined) {
+      const earlier = this.state.restoreJobs.find((job) => job.idempotencyToken === input.idempotencyToken);
+      if (earlier !== undefined) return earlier;
+    }
+    const point = this.recoveryPoint(input.recoveryPointArn);
+    if (this.state.restoreJobs.filter((job) => job.status === 'PENDING' || job.status === 'RUNNING').length >= MAX_CONCURRENT_RESTORES) {
+      throw backupError('LimitExceededException', `At most ${MAX_CONCURRENT_RESTORES} restore jobs can run at once (Aurora DSQL's quota of concurrent restore jobs)`);
+    }
+    const job: RestoreJobRecord = {
+      id: this.uuid(), recoveryPointId: point.id, status: 'PENDING', creationMs: this.nowMs(), createdClusterId: this.options.plane.reserveId(),
+      deletionProtectionEnabled: input.deletionProtectionEnabled, tags: input.copySourceTags ? { ...point.sourceTags } : {},
+      ...(input.iamRoleArn === undefined ? {} : { iamRoleArn: input.iamRoleArn }),
+      ...(input.idempotencyToken === undefined ? {} : { idempotencyToken: input.idempotencyToken }),
+    };
+    this.state.restoreJobs.push(job);
+    await this.save();
+    this.run(this.runRestore(job));
+    return job;
+  }
+
+  private async runRestore(job: RestoreJobRecord): Promise<void> {
+    job.status = 'RUNNING';
+    await this.save();
+    try {
+      let header: BackupHeader | null = null;
+      await this.options.plane.createRestored(job.createdClusterId, { deletionProtectionEnabled: job.deletionProtectionEnabled, tags: job.tags }, async (directory) => {
+        header = await this.options.backups.restore(this.fileOf(job.recoveryPointId), directory, () => this.stopping);
+      });
+      assert(header !== null, 'a restored cluster was filled');
+      Object.assign(job, { status: 'COMPLETED', completionMs: this.nowMs(), created: true, sizeBytes: (header as BackupHeader).bodyBytes + 4096 });
+    } catch (error) {
+      await this.options.plane.discardRestore(job.createdClusterId).catch(() => {});
+      Object.assign(job, { status: 'FAILED', completionMs: this.nowMs(), statusMessage: messageOf(error) });
+    }
+    await this.save();
+  }
+
+  restoreJob(id: string): RestoreJobRecord {
+    const job = this.state.restoreJobs.find((candidate) => candidate.id === id);
+    if (job === undefined) throw backupError('ResourceNotFoundException', `Restore job ${id} not found`);
+    return job;
+  }
+
+  restoreJobs(): RestoreJobRecord[] {
+    return this.state.restoreJobs;
+  }
+
+  /** Ends the jobs under way (each turns FAILED, its partial output removed) and saves. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    await this.save();
+  }
+
+  // Helpers
+
+  private clusterOf(resourceArn: string): ClusterRecord {
+    try {
+      return this.options.plane.findByArn(resourceArn);
+    } catch {
+      throw backupError('ResourceNotFoundException', `Resource ${resourceArn} not found: not the ARN of a cluster of this data directory`);
+    }
+  }
+
+  private vault(name: string): VaultRecord {
+    let vault = this.state.vaults.find((candidate) => candidate.name === name);
+    if (vault === undefined) {
+      // Created on first use: the vault is a name here (no access policy, lock or key to set up).
+      vault = { name, creationMs: this.nowMs() };
+      this.state.vaults.push(vault);
+    }
+    return vault;
+  }
+
+  private fileOf(recoveryPointId: string): string {
+    return join(this.directory, `${recoveryPointId}.backup`);
+  }
+
+  private run(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.env.log.error(`backup job: ${messageOf(error)}`)).finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+  }
+
+  private nowMs(): number {
+    return Math.floor(this.env.clock.now().earliest / 1000);
+  }
+
+  /** AWS Backup's job ids are upper-case UUIDs. */
+  private uuid(): string {
+    let hex = '';
+    for (let i = 0; i < 32; i++) hex += '0123456789ABCDEF'[this.env.random.int(16)];
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  /** Writes the state durably; finished jobs beyond the bound are dropped, oldest first. */
+  private save(): Promise<void> {
+    const write = async () => {
+      trimFinished(this.state.backupJobs, (job) => job.state === 'COMPLETED' || job.state === 'FAILED');
+      trimFinished(this.state.restoreJobs, (job) => job.status === 'COMPLETED' || job.status === 'FAILED');
+      await this.env.disk.writeFileAtomic(join(this.directory, 'backups.json'), Buffer.from(`${JSON.stringify(this.state, null, 1)}\n`));
+    };
+    this.saving = this.saving.then(write, write);
+    return this.saving;
+  }
+}
+
+function trimFinished<T>(jobs: T[], finished: (job: T) => boolean): void {
+  let excess = jobs.filter(finished).length - MAX_FINISHED_JOBS;
+  for (let i = 0; i < jobs.length && excess > 0;) {
+    if (finished(jobs[i]!)) {
+      jobs.splice(i, 1);
+      excess--;
+    } else {
+      i++;
+    }
+  }
+}
+
+function checkVaultName(name: string): void {
+  if (!VAULT_NAME.test(name)) throw backupError('InvalidParameterValueException', `BackupVaultName ${JSON.stringify(name)} is invalid: 2 to 50 letters, digits, hyphens and underscores`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Checks the shape, so a hand-edited file fails loudly at start. */
+function parseState(directory: string, bytes: Uint8Array): StoredState {
+  let value: StoredState;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8')) as StoredState;
+  } catch (error) {
+    throw new Error(`${directory}/backups.json is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value?.version !== STATE_VERSION || ![value.vaults, value.recoveryPoints, value.backupJobs, value.restoreJobs].every(Array.isArray)) {
+    throw new Error(`${directory}/backups.json is malformed or of another version`);
+  }
+  return value;
+}
+
