@@ -3,7 +3,7 @@ import type { WriteEntry } from '../../contracts/kv.js';
 import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type FunctionInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
 import { renameSchema } from './ddl-rename-schema.js';
 import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
-import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
+import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement, TypeName } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
@@ -12,7 +12,7 @@ import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropFor
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 import { refuseCheckOption } from './view-modify.js';
-import { checkTypeSchema, executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
+import { checkTypeSchema, domainForTypeName, executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
@@ -611,8 +611,7 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
   const schema = schemaFor(statement.schema, ctx);
   const name = truncateIdentifier(statement.name);
   const args = statement.args.map((a) => {
-    checkTypeSchema(ctx.catalog, a.type);
-    const type = types.resolveTypeName(a.type);
+    const type = functionType(a.type, 'with an argument of', ctx);
     return { name: a.name, typeOid: type.oid, typmod: type.typmod };
   });
   const returned = resolveReturnType(statement, schema, ctx);
@@ -639,15 +638,33 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
 
 /** The declared return type; SETOF a table's row type is not built (Strata has no composite types). */
 function resolveReturnType(statement: Extract<Statement, { kind: 'create-function' }>, schema: string, ctx: DdlContext): { oid: number; typmod: number } {
-  checkTypeSchema(ctx.catalog, statement.returnType);
   try {
-    return types.resolveTypeName(statement.returnType);
+    return functionType(statement.returnType, 'returning', ctx);
   } catch (error) {
     const name = statement.returnType.names[statement.returnType.names.length - 1]!;
     if (error instanceof SqlError && error.code === '42704' && (ctx.catalog.table(schema, name) || ctx.catalog.table(ctx.currentSchema, name))) {
       throw new SqlError('0A000', `functions returning the row type of table "${name}" are not supported yet`);
     }
     throw error;
+  }
+}
+
+/**
+ * A function's argument or return type: a built-in type. A domain is a type Strata's functions
+ * do not take yet (their signatures, calls and pg_proc hold built-in type oids), so it is 0A000,
+ * never "does not exist"; a name that is no type at all is PostgreSQL's 42704, whose text for
+ * an argument names the type unquoted (interpret_function_parameter_list).
+ */
+function functionType(name: TypeName, role: 'with an argument of' | 'returning', ctx: DdlContext): { oid: number; typmod: number } {
+  checkTypeSchema(ctx.catalog, name);
+  try {
+    return types.resolveTypeName(name);
+  } catch (error) {
+    if (!(error instanceof SqlError) || error.code !== '42704') throw error;
+    const domain = domainForTypeName(ctx.catalog, { ...name, arrayBounds: 0 }, ctx.searchPath ?? [ctx.currentSchema]);
+    if (domain) throw new SqlError('0A000', `functions ${role} domain type ${domain.name}${name.arrayBounds > 0 ? '[]' : ''} are not supported`);
+    if (role === 'returning') throw error;
+    throw new SqlError('42704', `type ${name.names.join('.')}${'[]'.repeat(name.arrayBounds)} does not exist`);
   }
 }
 
