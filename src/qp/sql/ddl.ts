@@ -271,7 +271,8 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const afterCommit: AfterCommitJob[] = [];
   const dropRows = (table: TableInfo) => afterCommit.push({ kind: 'drop-rows', drop: recordTableDrop(change, newJobId(), table) });
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
-  const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
+  const droppedTables = droppedTableIds(statement, ctx);
+  const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTables);
   const namedViews = droppedViewIds(statement, ctx);
   const reach = new DropReach(ctx, foreignKeys);
   const roots: DroppedObject[] = [];
@@ -289,11 +290,13 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
       const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
       const functions = ctx.catalog.allFunctions().filter((f) => f.schema === name);
+      const columns = domainColumnsKept(ctx, domains.map((d) => d.id), droppedTables);
       const dropped: DroppedObject = {
         id: ctx.catalog.schema(name)!.oid, description: `schema ${name}`, dependents: [
           ...tables.map((t) => reach.table(t)), ...views.map((v) => reach.view(v)),
           ...functions.map((f) => ({ id: f.id, description: `function ${functionDescription(ctx, f)}`, dependents: [] })),
-          ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`, dependents: [] })),
+          ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`,
+            dependents: columns.filter((c) => c.domainOid === d.id) })),
           ...sequences.map((q) => ({ id: q.id, description: `sequence ${visibleName(ctx, q.schema, q.name)}`, dependents: [] })),
         ],
       };
@@ -303,6 +306,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
         change.deleteTable(t.id);
         dropRows(t);
       }
+      dropDomainColumns(ctx, columns, change, afterCommit, newJobId);
       for (const d of domains) change.deleteDomain(d.id);
       for (const s of sequences) removeSequence(s.id, change);
       for (const f of functions) change.deleteFunction(f.id);
@@ -360,6 +364,60 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const cascade = cascadeNotice(cascadedObjects(roots).map((c) => c.object.description)) ?? undefined;
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade, afterCommit };
+}
+
+/** A column of a kept table whose type is a domain the drop removes. */
+interface DomainColumn extends DroppedObject {
+  readonly domainOid: number;
+  readonly table: TableInfo;
+  readonly column: string;
+}
+
+/**
+ * The columns of tables the statement keeps whose type is one of `domainIds`: PostgreSQL's
+ * column → type dependency, so DROP SCHEMA … CASCADE drops such a column (`drop cascades to
+ * column w of table u`) and refuses without CASCADE. Ids after every catalog id, in the order
+ * the columns were made (a table's id, then its column's position), for the cascade's order.
+ */
+function domainColumnsKept(ctx: DdlContext, domainIds: readonly number[], droppedTables: ReadonlySet<number>): DomainColumn[] {
+  const wanted = new Set(domainIds);
+  const found: DomainColumn[] = [];
+  for (const table of ctx.catalog.allTables()) {
+    if (droppedTables.has(table.id)) continue;
+    table.columns.forEach((c, position) => {
+      if (c.domainOid === undefined || !wanted.has(c.domainOid)) return;
+      const id = 2 ** 40 + table.id * 2 ** 16 + position * 2 ** 6;
+      // What the column's drop would take with it (views that read it…), learnt from a drop made on a throwaway change.
+      const reached: string[] = [];
+      dropColumn(table, { kind: 'drop-column', column: c.name, ifExists: false, cascade: true }, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, new CatalogChange(ctx.catalog), [], reached);
+      found.push({ id, description: `column ${c.name} of table ${visibleName(ctx, table.schema, table.name)}`,
+        dependents: reached.map((description, i) => ({ id: id + 1 + i, description, dependents: [] })), domainOid: c.domainOid, table, column: c.name });
+    });
+  }
+  return found;
+}
+
+/** Drops the domain columns a CASCADE reached, as ALTER TABLE … DROP COLUMN … CASCADE would (their views with them). */
+function dropDomainColumns(ctx: DdlContext, columns: readonly DomainColumn[], change: CatalogChange, afterCommit: AfterCommitJob[], newJobId: () => string): void {
+  for (const tableId of new Set(columns.map((c) => c.table.id))) {
+    const before = columns.find((c) => c.table.id === tableId)!.table;
+    let table = before;
+    for (const column of columns.filter((c) => c.table.id === tableId)) {
+      table = dropColumn(table, { kind: 'drop-column', column: column.column, ifExists: false, cascade: true }, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, [], []);
+    }
+    change.putTable(dropRemovedIndexes(before, table, change, afterCommit, newJobId));
+  }
+}
+
+/** An index an ALTER removed (with a column or a UNIQUE constraint) leaves its entries to a DROP job. */
+function dropRemovedIndexes(before: TableInfo, after: TableInfo, change: CatalogChange, afterCommit: AfterCommitJob[], newJobId: () => string): TableInfo {
+  let table = after;
+  for (const index of before.indexes) {
+    if (table.indexes.some((i) => i.id === index.id)) continue;
+    table = withoutIndex({ ...table, indexes: [...table.indexes, index] }, index);
+    afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
+  }
+  return table;
 }
 
 /** 2BP01 when a DROP without CASCADE would reach objects it does not name, listed as PostgreSQL lists them. */
@@ -579,14 +637,8 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   const before = ctx.catalog.table(schema, statement.table)!;
   if (table.name !== before.name || renamedColumns.length > 0) followTableRename(viewHost(ctx), before, table, renamedColumns, change);
   if (table === before && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  // An index the statement removed (with a UNIQUE constraint) leaves its entries to a DROP job.
   const afterCommit: AfterCommitJob[] = [];
-  for (const index of before.indexes) {
-    if (table.indexes.some((i) => i.id === index.id)) continue;
-    table = withoutIndex({ ...table, indexes: [...table.indexes, index] }, index);
-    afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
-  }
-  change.putTable(table);
+  change.putTable(dropRemovedIndexes(before, table, change, afterCommit, newJobId));
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade: cascadeNotice(cascaded) ?? undefined, afterCommit };
 }
 
