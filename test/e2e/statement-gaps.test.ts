@@ -125,3 +125,23 @@ test('CREATE INDEX ASYNC finds its table through the search path', { skip }, asy
   assert.deepEqual(rows, [{ schemaname: 'gaps_sp2' }]);
   await strata.query('RESET search_path');
 });
+
+test('DROP INDEX CONCURRENTLY drops the index, with PostgreSQL\'s restrictions: one index, no CASCADE, not in a transaction block', { skip }, async () => {
+  await db().strata.query('CREATE TABLE dic (id int PRIMARY KEY, a int, b int)');
+  await db().postgres.query('CREATE TABLE dic (id int PRIMARY KEY, a int, b int)');
+  for (const column of ['a', 'b']) {
+    await db().strata.query(`CREATE INDEX ASYNC dic_${column} ON dic (${column})`);
+    await db().postgres.query(`CREATE INDEX dic_${column} ON dic (${column})`);
+  }
+  for (const sql of [
+    'DROP INDEX CONCURRENTLY dic_a, dic_b',
+    'DROP INDEX CONCURRENTLY dic_a CASCADE',
+    'BEGIN', 'DROP INDEX CONCURRENTLY dic_a', 'ROLLBACK',
+    'DROP INDEX CONCURRENTLY IF EXISTS nope',
+    'DROP INDEX CONCURRENTLY nope',
+    'DROP INDEX CONCURRENTLY dic_pkey',
+    'DROP INDEX CONCURRENTLY dic_a',
+    "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'dic'::regclass ORDER BY 1",
+    'DROP TABLE dic',
+  ]) await db().same(sql);
+});

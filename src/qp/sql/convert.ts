@@ -974,9 +974,8 @@ function convertDrop(n: Json): Statement {
     if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
     throw unsupported(`DROP ${objectTypeWords(String(n.removeType))} is not supported`);
   }
-  if (n.concurrent) throw unsupported('DROP INDEX CONCURRENTLY is not supported');
   const names: string[][] = n.objects.map((o: Json) => (o.List ? o.List.items.map(str) : [str(o)]));
-  return { kind: 'drop', objectType, names, ifExists: !!n.missing_ok, cascade: n.behavior === 'DROP_CASCADE' };
+  return { kind: 'drop', objectType, names, ifExists: !!n.missing_ok, cascade: n.behavior === 'DROP_CASCADE', ...(n.concurrent ? { concurrently: true as const } : {}) };
 }
 
 /** EXPLAIN [ANALYZE] [VERBOSE] or EXPLAIN (option [value], …) of a query or a DML statement. */

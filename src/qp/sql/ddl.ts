@@ -276,6 +276,9 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const namedViews = droppedViewIds(statement, ctx);
   const reach = new DropReach(ctx, foreignKeys);
   const roots: DroppedObject[] = [];
+  // PostgreSQL's RemoveRelations: the weaker lock CONCURRENTLY takes allows one index, alone.
+  if (statement.concurrently && statement.names.length !== 1) throw new SqlError('0A000', 'DROP INDEX CONCURRENTLY does not support dropping multiple objects');
+  if (statement.concurrently && statement.cascade) throw new SqlError('0A000', 'DROP INDEX CONCURRENTLY does not support CASCADE');
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
