@@ -120,7 +120,9 @@ test('CREATE INDEX ASYNC finds its table through the search path', { skip }, asy
   await strata.query('CREATE SCHEMA gaps_sp2');
   await strata.query('CREATE TABLE gaps_sp2.y (a int PRIMARY KEY, b int)');
   await strata.query('SET search_path = public, gaps_sp2');
-  await strata.query('CREATE INDEX ASYNC gaps_y_b ON y (b)');
+  const job = (await strata.query('CREATE INDEX ASYNC gaps_y_b ON y (b)')).rows[0].job_id as string;
+  // Its build ends with a catalog change: waited for, so the next test's DDL does not race it (40001).
+  await strata.query(`CALL sys.wait_for_job('${job}')`);
   const { rows } = await strata.query("SELECT schemaname FROM pg_indexes WHERE indexname = 'gaps_y_b'");
   assert.deepEqual(rows, [{ schemaname: 'gaps_sp2' }]);
   await strata.query('RESET search_path');
@@ -130,7 +132,9 @@ test('DROP INDEX CONCURRENTLY drops the index, with PostgreSQL\'s restrictions: 
   await db().strata.query('CREATE TABLE dic (id int PRIMARY KEY, a int, b int)');
   await db().postgres.query('CREATE TABLE dic (id int PRIMARY KEY, a int, b int)');
   for (const column of ['a', 'b']) {
-    await db().strata.query(`CREATE INDEX ASYNC dic_${column} ON dic (${column})`);
+    const job = (await db().strata.query(`CREATE INDEX ASYNC dic_${column} ON dic (${column})`)).rows[0].job_id as string;
+    // The build commits a catalog change when it ends: the next DDL would otherwise race it (40001).
+    await db().strata.query(`CALL sys.wait_for_job('${job}')`);
     await db().postgres.query(`CREATE INDEX dic_${column} ON dic (${column})`);
   }
   for (const sql of [
@@ -143,5 +147,22 @@ test('DROP INDEX CONCURRENTLY drops the index, with PostgreSQL\'s restrictions: 
     'DROP INDEX CONCURRENTLY dic_a',
     "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'dic'::regclass ORDER BY 1",
     'DROP TABLE dic',
+  ]) await db().same(sql);
+});
+
+test('pg_toast exists, as in PostgreSQL: its owner alone may use it, GRANT and REVOKE on it work; the catalog schemas cannot be dropped', { skip }, async () => {
+  for (const sql of [
+    'CREATE ROLE toast_user',
+    "SELECT has_schema_privilege('toast_user', 'pg_toast', 'USAGE')",
+    'GRANT USAGE ON SCHEMA pg_toast TO toast_user',
+    "SELECT has_schema_privilege('toast_user', 'pg_toast', 'USAGE')",
+    'REVOKE USAGE ON SCHEMA pg_toast FROM toast_user',
+    "SELECT has_schema_privilege('toast_user', 'pg_toast', 'USAGE')",
+    "SELECT 'pg_toast'::regnamespace::oid",
+    'CREATE TABLE pg_toast.t (a int)',
+    'DROP SCHEMA pg_toast',
+    'DROP SCHEMA pg_catalog',
+    'DROP SCHEMA pg_catalog CASCADE',
+    'DROP ROLE toast_user',
   ]) await db().same(sql);
 });

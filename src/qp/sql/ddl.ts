@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
-import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type FunctionInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
+import { BUILTIN_SCHEMAS, CatalogChange, type CatalogSnapshot, type ColumnInfo, type FunctionInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
 import { renameSchema } from './ddl-rename-schema.js';
 import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement, TypeName } from './ast.js';
@@ -142,7 +142,7 @@ function expressionHost(ctx: DdlContext): ExpressionHost {
 export function schemaFor(name: string | null, ctx: DdlContext): string {
   const schema = name ?? ctx.currentSchema;
   if (!ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
-  if (schema === 'pg_catalog' || schema === 'information_schema' || schema === 'sys') {
+  if (schema === 'pg_catalog' || schema === 'pg_toast' || schema === 'information_schema' || schema === 'sys') {
     throw new SqlError('42501', `permission denied for schema ${schema}`);
   }
   return schema;
@@ -287,6 +287,10 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
       if (!ctx.catalog.schema(name)) {
         if (statement.ifExists) { notices.push(`schema "${name}" does not exist, skipping`); continue; }
         throw new SqlError('3F000', `schema "${name}" does not exist`);
+      }
+      // The catalog schemas are pinned, as PostgreSQL's are (public is not).
+      if (name !== 'public' && BUILTIN_SCHEMAS.some((b) => b.name === name)) {
+        throw new SqlError('2BP01', `cannot drop schema ${name} because it is required by the database system`);
       }
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
