@@ -367,7 +367,9 @@ export class FileRunner {
       return { ...base, verdict: 'pass', ...shown };
     }
     if (follows) {
-      if (!postgres.error) for (const name of writes) state.refused.set(name, { rule: 'follows a refusal', rows: false });
+      // A call that follows a refusal (of the function's CREATE) may have made or changed what its arguments name.
+      const called = infos?.flatMap((i) => i.callArguments) ?? [];
+      if (!postgres.error) for (const name of [...writes, ...called]) state.refused.set(name, { rule: 'follows a refusal', rows: false });
       return { ...base, verdict: 'dependent', cause: 'follows a DSQL refusal', detail: difference.detail, ...shown };
     }
     const names = infos?.flatMap((i) => [...i.names]) ?? [];
