@@ -166,3 +166,19 @@ test('pg_toast exists, as in PostgreSQL: its owner alone may use it, GRANT and R
     'DROP ROLE toast_user',
   ]) await db().same(sql);
 });
+
+test('REINDEX is refused (0A000: an index here is written with its rows, nothing to rebuild), after PostgreSQL\'s own checks: the block, the object', { skip }, async () => {
+  await db().strata.query('CREATE TABLE reindexed (id int PRIMARY KEY, a int)');
+  await db().postgres.query('CREATE TABLE reindexed (id int PRIMARY KEY, a int)');
+  for (const sql of [
+    'REINDEX TABLE nope', 'REINDEX INDEX nope', 'REINDEX TABLE gaps_nosuch.t', 'REINDEX SCHEMA gaps_nosuch', 'REINDEX DATABASE other',
+    'BEGIN', 'REINDEX SCHEMA public', 'ROLLBACK',
+    'BEGIN', 'REINDEX TABLE CONCURRENTLY reindexed', 'ROLLBACK',
+    'BEGIN', 'REINDEX SCHEMA gaps_nosuch', 'ROLLBACK',
+  ]) await db().same(sql);
+  for (const sql of ['REINDEX TABLE reindexed', 'REINDEX INDEX reindexed_pkey', 'REINDEX (CONCURRENTLY) TABLE reindexed', 'REINDEX SCHEMA public']) {
+    await assert.rejects(db().strata.query(sql), (e: { code?: string; message?: string }) => e.code === '0A000' && e.message === 'unsupported statement: Reindex', sql);
+  }
+  await db().strata.query('DROP TABLE reindexed');
+  await db().postgres.query('DROP TABLE reindexed');
+});

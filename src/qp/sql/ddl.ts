@@ -75,6 +75,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-index': return createIndex(statement, ctx, newJobId);
     case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
     case 'drop': return drop(statement, ctx, newJobId);
+    case 'reindex': return reindex(statement, ctx);
     case 'create-view': return createView(statement, ctx);
     case 'alter-table': return alterTable(statement, ctx, newJobId);
     case 'create-function': return createFunction(statement, ctx);
@@ -94,7 +95,7 @@ export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
     || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
-    || statement.kind === 'rename-object' || statement.kind === 'rename-schema' || statement.kind === 'comment' || isSequenceDdl(statement);
+    || statement.kind === 'rename-object' || statement.kind === 'rename-schema' || statement.kind === 'comment' || statement.kind === 'reindex' || isSequenceDdl(statement);
 }
 
 /** ALTER VIEW / ALTER TABLE … RENAME on a view. */
@@ -371,6 +372,24 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const cascade = cascadeNotice(cascadedObjects(roots).map((c) => c.object.description)) ?? undefined;
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade, afterCommit };
+}
+
+/**
+ * REINDEX is not built: an index here is written in the same transaction as its rows, so there
+ * is no index to rebuild from its table. Refused in DSQL's words for a statement it lacks, after
+ * the object is looked up as PostgreSQL's ExecReindex does (a missing one is its error).
+ */
+function reindex(statement: Extract<Statement, { kind: 'reindex' }>, ctx: DdlContext): DdlResult {
+  const { target, name } = statement;
+  if (target === 'schema' && name !== null && !ctx.catalog.schema(name)) throw new SqlError('3F000', `schema "${name}" does not exist`);
+  if ((target === 'system' || target === 'database') && name !== null && name !== 'postgres') throw new SqlError('0A000', 'can only reindex the currently open database');
+  if ((target === 'table' || target === 'index') && name !== null) {
+    if (statement.schema !== null && !ctx.catalog.schema(statement.schema)) throw new SqlError('3F000', `schema "${statement.schema}" does not exist`);
+    const schemas = statement.schema !== null ? [statement.schema] : ['pg_catalog', ...boundSearchPath(ctx)];
+    const found = schemas.some((s) => (target === 'table' ? ctx.catalog.table(s, name) : ctx.catalog.index(s, name)) || ctx.catalog.relationExists(s, name));
+    if (!found) throw new SqlError('42P01', `relation "${statement.schema !== null ? `${statement.schema}.` : ''}${name}" does not exist`);
+  }
+  throw new SqlError('0A000', 'unsupported statement: Reindex');
 }
 
 /** A column of a kept table whose type is a domain the drop removes. */
