@@ -288,7 +288,7 @@ function sqlFunctionBodies(create: Node): Node[][] {
 function createdNames(type: string, body: Node): string[] {
   const out: (string | null)[] = [];
   switch (type) {
-    case 'CreateStmt': out.push(relName(body.relation)); break;
+    case 'CreateStmt': out.push(relName(body.relation), ...constraintIndexNames(body)); break;
     case 'CreateTableAsStmt': out.push(relName((body.into as Node).rel)); break;
     case 'SelectStmt': if (body.intoClause) out.push(relName((body.intoClause as Node).rel)); break;
     case 'ViewStmt': out.push(relName(body.view)); break;
@@ -333,6 +333,38 @@ function chosenIndexName(body: Node): string | null {
     return typeof name === 'string' ? name.toLowerCase() : 'expr';
   });
   return [table, ...columns, 'idx'].join('_');
+}
+
+/**
+ * The indexes a CREATE TABLE's PRIMARY KEY, UNIQUE and EXCLUDE constraints make, by the names
+ * PostgreSQL chooses when the constraint has none (`t_pkey`, `t_a_key`, `t_b_excl`).
+ */
+function constraintIndexNames(body: Node): string[] {
+  const table = relName(body.relation);
+  if (!table) return [];
+  const names: string[] = [];
+  const add = (constraint: Node | undefined, columns: string[]): void => {
+    if (!constraint) return;
+    const suffix = constraint.contype === 'CONSTR_PRIMARY' ? 'pkey' : constraint.contype === 'CONSTR_UNIQUE' ? 'key' : constraint.contype === 'CONSTR_EXCLUSION' ? 'excl' : null;
+    if (suffix === null) return;
+    if (typeof constraint.conname === 'string') names.push(constraint.conname.toLowerCase());
+    else names.push(suffix === 'pkey' ? `${table}_pkey` : [table, ...columns, suffix].join('_'));
+  };
+  for (const element of (body.tableElts as Node[] | undefined) ?? []) {
+    const column = element.ColumnDef as Node | undefined;
+    if (column) {
+      for (const c of (column.constraints as Node[] | undefined) ?? []) add(c.Constraint as Node | undefined, [String(column.colname).toLowerCase()]);
+      continue;
+    }
+    const constraint = element.Constraint as Node | undefined;
+    const keys = ((constraint?.keys as Node[] | undefined) ?? []).map((k) => String((k.String as Node | undefined)?.sval ?? '').toLowerCase());
+    const excluded = ((constraint?.exclusions as Node[] | undefined) ?? []).map((e) => {
+      const name = ((((e.List as Node | undefined)?.items as Node[] | undefined)?.[0]?.IndexElem) as Node | undefined)?.name;
+      return typeof name === 'string' ? name.toLowerCase() : 'expr';
+    });
+    add(constraint, keys.length > 0 ? keys : excluded);
+  }
+  return names;
 }
 
 function writtenNames(type: string, body: Node): string[] {

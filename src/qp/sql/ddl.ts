@@ -387,7 +387,9 @@ function reindex(statement: Extract<Statement, { kind: 'reindex' }>, ctx: DdlCon
     if (statement.schema !== null && !ctx.catalog.schema(statement.schema)) throw new SqlError('3F000', `schema "${statement.schema}" does not exist`);
     const schemas = statement.schema !== null ? [statement.schema] : ['pg_catalog', ...boundSearchPath(ctx)];
     const found = schemas.some((s) => (target === 'table' ? ctx.catalog.table(s, name) : ctx.catalog.index(s, name)) || ctx.catalog.relationExists(s, name));
-    if (!found) throw new SqlError('42P01', `relation "${statement.schema !== null ? `${statement.schema}.` : ''}${name}" does not exist`);
+    // PostgreSQL's system catalogs and their indexes and TOAST tables are not Strata's relations: no "does not exist" for them.
+    const system = statement.schema === 'pg_catalog' || statement.schema === 'pg_toast' || (statement.schema === null && name.startsWith('pg_'));
+    if (!found && !system) throw new SqlError('42P01', `relation "${statement.schema !== null ? `${statement.schema}.` : ''}${name}" does not exist`);
   }
   throw new SqlError('0A000', 'unsupported statement: Reindex');
 }
