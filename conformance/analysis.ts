@@ -306,6 +306,8 @@ function createdNames(type: string, body: Node): string[] {
       for (const element of (body.schemaElts as Node[] | undefined) ?? []) out.push(...createdNames(...nodeType(element)));
       break;
     case 'PrepareStmt': out.push(typeof body.name === 'string' ? body.name.toLowerCase() : null); break;
+    case 'ExplainStmt': out.push(...createdNames(...nodeType(body.query as Node))); break;
+    case 'DoStmt': out.push(...doBlockCreates(body)); break;
     case 'AlterTableStmt':
       // ADD CONSTRAINT c PRIMARY KEY / UNIQUE makes an index named c.
       for (const cmd of (body.cmds as Node[] | undefined) ?? []) {
@@ -333,6 +335,27 @@ function chosenIndexName(body: Node): string | null {
     return typeof name === 'string' ? name.toLowerCase() : 'expr';
   });
   return [table, ...columns, 'idx'].join('_');
+}
+
+/**
+ * What a DO block's `EXECUTE '…'` strings make (`EXECUTE 'CREATE TABLE t …'`): each quoted
+ * string of its body that parses as SQL.
+ */
+function doBlockCreates(body: Node): string[] {
+  const source = ((body.args as Node[] | undefined) ?? []).map((a) => (((a.DefElem as Node | undefined)?.arg as Node | undefined)?.String as Node | undefined)?.sval)
+    .find((text): text is string => typeof text === 'string');
+  if (!source) return [];
+  const names: string[] = [];
+  for (const match of source.matchAll(/'((?:[^']|'')*)'/g)) {
+    let parsed: { stmts?: { stmt: Node }[] };
+    try {
+      parsed = parseSync(match[1]!.replace(/''/g, "'")) as typeof parsed;
+    } catch {
+      continue;
+    }
+    for (const raw of parsed.stmts ?? []) names.push(...createdNames(...nodeType(raw.stmt)));
+  }
+  return names;
 }
 
 /**

@@ -82,6 +82,8 @@ CREATE TABLE dep_dups (a int);
 INSERT INTO dep_dups VALUES (1), (1);
 CREATE UNIQUE INDEX CONCURRENTLY dep_dups_u ON dep_dups (a);
 DROP INDEX dep_dups_u;
+DO $$ BEGIN EXECUTE 'CREATE TABLE dep_done (a int)'; END $$;
+DROP TABLE dep_done;
 `;
 
 let postgres: TestPostgres;
@@ -179,4 +181,5 @@ test('the index a refused CREATE TABLE\'s constraint names, and a UNIQUE index P
   assert.equal(verdictAt('dep_excl_size'), 'dependent', 'PostgreSQL named the exclusion constraint\'s index');
   assert.equal(verdictAt('CREATE UNIQUE INDEX CONCURRENTLY dep_dups_u'), 'refused-ok');
   assert.equal(verdictAt('DROP INDEX dep_dups_u'), 'dependent', 'the failed build left the index behind in PostgreSQL');
+  assert.equal(verdictAt('DROP TABLE dep_done'), 'dependent', 'the refused DO block\'s EXECUTE made it');
 });
