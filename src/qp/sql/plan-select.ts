@@ -138,8 +138,9 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   if (statement.with) pc = bindCtes(statement, pc);
   const fromLocks = lockingOf(statement, pc);
   const deferOuterJoinCheck = pc.deferOuterJoinCheck;
-  const pulledLockChecks = new Map<string, (forced: ReadonlySet<string>) => void>();
-  pc = { ...pc, pushedLock: undefined, deferOuterJoinCheck: undefined, pulledLockChecks, fromLocks };
+  // Only a locking SELECT collects its pulled-up items' checks (planning a plain one allocates nothing more).
+  const pulledLockChecks = fromLocks ? new Map<string, (forced: ReadonlySet<string>) => void>() : undefined;
+  pc = fromLocks || deferOuterJoinCheck ? { ...pc, pushedLock: undefined, deferOuterJoinCheck: undefined, pulledLockChecks, fromLocks } : { ...pc, pushedLock: undefined, fromLocks };
   if (statement.groupingSets) {
     // The grouping expressions' types, from the rows they are computed over.
     const over = (exprs: readonly Expr[]) => planSelect({
@@ -240,7 +241,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   };
   if (fromLocks) {
     const check: OuterJoinCheck = {
-      statement, locks: fromLocks, relationOf: (name) => relationOfColumn(input, name), outputs: outputExprs(statement, input), pulled: pulledLockChecks,
+      statement, locks: fromLocks, relationOf: (name) => relationOfColumn(input, name), outputs: outputExprs(statement, input), pulled: pulledLockChecks ?? new Map(),
     };
     if (deferOuterJoinCheck && pulledUp(statement)) deferOuterJoinCheck((forced) => checkOuterJoins(check, forced));
     else checkOuterJoins(check);
@@ -884,8 +885,9 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   const lock = pc.fromLocks?.of(relationName) ?? null;
   if (relation.kind === 'view') {
     pc.access?.read(relation.view.id, 'view', relation.view.schema, relation.view.name, item.schema !== null);
+    if (!lock) return planView(relation.view, relationName, item.location, pc);
     const deferred = deferredLockCheck(relationName, pc);
-    const planned = planView(relation.view, relationName, item.location, lock ? { ...pc, pushedLock: lock, deferOuterJoinCheck: deferred.defer } : pc);
+    const planned = planView(relation.view, relationName, item.location, { ...pc, pushedLock: lock, deferOuterJoinCheck: deferred.defer });
     deferred.named(planned.scope.columns.map((c) => c.name));
     return planned;
   }
@@ -979,12 +981,12 @@ function viewResolver(reader: RelationResolver, searchPath: readonly string[]): 
 /** A subquery in FROM: its output columns become a relation named by its alias. */
 function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanContext): FromPlan {
   const lock = pc.fromLocks?.of(item.alias) ?? null;
-  const deferred = deferredLockCheck(item.alias, pc);
-  const inner = planSelect(item.query, lock ? { ...pc, pushedLock: lock, deferOuterJoinCheck: deferred.defer } : pc);
+  const deferred = lock ? deferredLockCheck(item.alias, pc) : null;
+  const inner = planSelect(item.query, lock && deferred ? { ...pc, pushedLock: lock, deferOuterJoinCheck: deferred.defer } : pc);
   if (item.columnAliases.length > inner.columns.length) {
     throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
   }
-  deferred.named(inner.columns.map((c, i) => item.columnAliases[i] ?? c.name));
+  deferred?.named(inner.columns.map((c, i) => item.columnAliases[i] ?? c.name));
   const scope = new Scope(inner.columns.map((c, i) => ({
     relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: c.tableOid, columnNumber: c.columnNumber, record: c.record,
     ...(c.constant ? { constant: c.constant } : {}),
