@@ -36,6 +36,12 @@ export interface StatementInfo {
   readonly creates: readonly string[];
   /** Names of objects it changes (tables written or altered, objects dropped). */
   readonly writes: readonly string[];
+  /**
+   * The string constants passed to function calls: what a call to a function a refused
+   * statement made may have made or changed (a PL/pgSQL function that creates the table it is
+   * given by name).
+   */
+  readonly callArguments: readonly string[];
   readonly ddl: boolean;
   readonly dml: boolean;
 }
@@ -92,6 +98,7 @@ function describe(stmt: Node): StatementInfo {
     ordering: target[0] === 'SelectStmt' && !explain ? orderingOf(target[1]) : { ordered: false, keys: null, limited: false },
     creates: createdNames(type, body),
     writes: writtenNames(type, body),
+    callArguments: callArguments(stmt),
     ddl: DDL.has(type) || (type === 'SelectStmt' && body.intoClause !== undefined),
     dml: dml && !DDL.has(type),
   };
@@ -143,6 +150,54 @@ const TYPENAME_FIELDS = new Set(['returnType', 'sourcetype', 'targettype']);
 /** Functions whose first argument is a sequence's name as text. */
 const SEQUENCE_FUNCTIONS = new Set(['nextval', 'currval', 'setval']);
 
+/** Functions whose first argument is a relation's name as text (their parameter is regclass). */
+const RELATION_FUNCTIONS = new Set([
+  'pg_partition_tree', 'pg_partition_ancestors', 'pg_partition_root', 'pg_relation_size', 'pg_table_size', 'pg_indexes_size',
+  'pg_total_relation_size', 'pg_relation_filenode', 'pg_relation_filepath', 'to_regclass',
+]);
+
+/** Catalog columns that hold an object's or a schema's name: `relname = 'x'` names x. */
+const CATALOG_NAME_COLUMNS = new Set([
+  'relname', 'nspname', 'typname', 'proname', 'conname', 'indexrelname', 'tablename', 'indexname', 'schemaname',
+  'viewname', 'sequencename', 'table_name', 'table_schema', 'schema_name', 'sequence_name',
+]);
+
+/** The text of a string constant node, or null. */
+function stringConstant(node: unknown): string | null {
+  const text = (((node as Node | undefined)?.A_Const as Node | undefined)?.sval as Node | undefined)?.sval;
+  return typeof text === 'string' ? text : null;
+}
+
+/** `catalog_name_column = 'name'` (either way round): the name, lower-cased; else null. */
+function catalogNameComparison(expr: Node): string | null {
+  const name = (expr.name as Node[] | undefined)?.[0];
+  if (expr.kind !== 'AEXPR_OP' || ((name?.String as Node | undefined)?.sval) !== '=') return null;
+  for (const [column, value] of [[expr.lexpr, expr.rexpr], [expr.rexpr, expr.lexpr]] as const) {
+    const fields = ((column as Node | undefined)?.ColumnRef as Node | undefined)?.fields as Node[] | undefined;
+    const field = (fields?.[fields.length - 1]?.String as Node | undefined)?.sval;
+    const text = stringConstant(value);
+    if (typeof field === 'string' && CATALOG_NAME_COLUMNS.has(field) && text !== null) return text.toLowerCase();
+  }
+  return null;
+}
+
+function callArguments(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) {
+    for (const item of value) callArguments(item, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value as Node)) {
+      if (key === 'FuncCall') {
+        for (const arg of ((child as Node).args as Node[] | undefined) ?? []) {
+          const text = stringConstant(arg);
+          if (text !== null && /^[a-z_][a-z0-9_$]*$/i.test(text)) out.push(text.toLowerCase());
+        }
+      }
+      callArguments(child, out);
+    }
+  }
+  return out;
+}
+
 /** Every relation, type, function and index name mentioned anywhere in the tree. */
 function collectNames(value: unknown, out: Set<string>): void {
   if (Array.isArray(value)) {
@@ -167,7 +222,11 @@ function collectNames(value: unknown, out: Set<string>): void {
       // nextval('s') and its kin name the sequence in a string, as 's'::regclass does.
       const first = (((child as Node).args as Node[] | undefined) ?? [])[0];
       const text = ((first?.A_Const as Node | undefined)?.sval as Node | undefined)?.sval;
-      if (name && SEQUENCE_FUNCTIONS.has(name) && typeof text === 'string') out.add(text.replace(/^.*\./, '').replace(/"/g, '').toLowerCase());
+      if (name && (SEQUENCE_FUNCTIONS.has(name) || RELATION_FUNCTIONS.has(name)) && typeof text === 'string') out.add(text.replace(/^.*\./, '').replace(/"/g, '').toLowerCase());
+    } else if (key === 'A_Expr') {
+      // WHERE relname = 'x': a catalog query about x.
+      const name = catalogNameComparison(child as Node);
+      if (name) out.add(name);
     } else if (key === 'DropStmt') {
       for (const object of ((child as Node).objects as unknown[]) ?? []) {
         const list = (object as Node).List ? ((object as Node).List as Node).items : undefined;
@@ -229,11 +288,11 @@ function sqlFunctionBodies(create: Node): Node[][] {
 function createdNames(type: string, body: Node): string[] {
   const out: (string | null)[] = [];
   switch (type) {
-    case 'CreateStmt': out.push(relName(body.relation)); break;
+    case 'CreateStmt': out.push(relName(body.relation), ...constraintIndexNames(body)); break;
     case 'CreateTableAsStmt': out.push(relName((body.into as Node).rel)); break;
     case 'SelectStmt': if (body.intoClause) out.push(relName((body.intoClause as Node).rel)); break;
     case 'ViewStmt': out.push(relName(body.view)); break;
-    case 'IndexStmt': out.push(typeof body.idxname === 'string' ? body.idxname.toLowerCase() : null); break;
+    case 'IndexStmt': out.push(typeof body.idxname === 'string' ? body.idxname.toLowerCase() : chosenIndexName(body)); break;
     case 'CreateSeqStmt': out.push(relName(body.sequence)); break;
     case 'CreateFunctionStmt': out.push(lastName(body.funcname)); break;
     case 'CreateEnumStmt': case 'CreateRangeStmt': out.push(lastName(body.typeName)); break;
@@ -247,10 +306,88 @@ function createdNames(type: string, body: Node): string[] {
       for (const element of (body.schemaElts as Node[] | undefined) ?? []) out.push(...createdNames(...nodeType(element)));
       break;
     case 'PrepareStmt': out.push(typeof body.name === 'string' ? body.name.toLowerCase() : null); break;
+    case 'ExplainStmt': out.push(...createdNames(...nodeType(body.query as Node))); break;
+    case 'DoStmt': out.push(...doBlockCreates(body)); break;
+    case 'AlterTableStmt':
+      // ADD CONSTRAINT c PRIMARY KEY / UNIQUE makes an index named c.
+      for (const cmd of (body.cmds as Node[] | undefined) ?? []) {
+        const constraint = ((cmd.AlterTableCmd as Node | undefined)?.def as Node | undefined)?.Constraint as Node | undefined;
+        if (constraint && (constraint.contype === 'CONSTR_PRIMARY' || constraint.contype === 'CONSTR_UNIQUE') && typeof constraint.conname === 'string') {
+          out.push(constraint.conname.toLowerCase());
+        }
+      }
+      break;
     case 'DeclareCursorStmt': out.push(typeof body.portalname === 'string' ? body.portalname.toLowerCase() : null); break;
     default: break;
   }
   return out.filter((n): n is string => n !== null);
+}
+
+/**
+ * The name PostgreSQL gives an index made without one (ChooseIndexName): the table's name, its
+ * columns' (`expr` for an expression) and `idx`, joined by underscores — a clash's number left out.
+ */
+function chosenIndexName(body: Node): string | null {
+  const table = relName(body.relation);
+  if (!table) return null;
+  const columns = ((body.indexParams as Node[] | undefined) ?? []).map((p) => {
+    const name = (p.IndexElem as Node | undefined)?.name;
+    return typeof name === 'string' ? name.toLowerCase() : 'expr';
+  });
+  return [table, ...columns, 'idx'].join('_');
+}
+
+/**
+ * What a DO block's `EXECUTE '…'` strings make (`EXECUTE 'CREATE TABLE t …'`): each quoted
+ * string of its body that parses as SQL.
+ */
+function doBlockCreates(body: Node): string[] {
+  const source = ((body.args as Node[] | undefined) ?? []).map((a) => (((a.DefElem as Node | undefined)?.arg as Node | undefined)?.String as Node | undefined)?.sval)
+    .find((text): text is string => typeof text === 'string');
+  if (!source) return [];
+  const names: string[] = [];
+  for (const match of source.matchAll(/'((?:[^']|'')*)'/g)) {
+    let parsed: { stmts?: { stmt: Node }[] };
+    try {
+      parsed = parseSync(match[1]!.replace(/''/g, "'")) as typeof parsed;
+    } catch {
+      continue;
+    }
+    for (const raw of parsed.stmts ?? []) names.push(...createdNames(...nodeType(raw.stmt)));
+  }
+  return names;
+}
+
+/**
+ * The indexes a CREATE TABLE's PRIMARY KEY, UNIQUE and EXCLUDE constraints make, by the names
+ * PostgreSQL chooses when the constraint has none (`t_pkey`, `t_a_key`, `t_b_excl`).
+ */
+function constraintIndexNames(body: Node): string[] {
+  const table = relName(body.relation);
+  if (!table) return [];
+  const names: string[] = [];
+  const add = (constraint: Node | undefined, columns: string[]): void => {
+    if (!constraint) return;
+    const suffix = constraint.contype === 'CONSTR_PRIMARY' ? 'pkey' : constraint.contype === 'CONSTR_UNIQUE' ? 'key' : constraint.contype === 'CONSTR_EXCLUSION' ? 'excl' : null;
+    if (suffix === null) return;
+    if (typeof constraint.conname === 'string') names.push(constraint.conname.toLowerCase());
+    else names.push(suffix === 'pkey' ? `${table}_pkey` : [table, ...columns, suffix].join('_'));
+  };
+  for (const element of (body.tableElts as Node[] | undefined) ?? []) {
+    const column = element.ColumnDef as Node | undefined;
+    if (column) {
+      for (const c of (column.constraints as Node[] | undefined) ?? []) add(c.Constraint as Node | undefined, [String(column.colname).toLowerCase()]);
+      continue;
+    }
+    const constraint = element.Constraint as Node | undefined;
+    const keys = ((constraint?.keys as Node[] | undefined) ?? []).map((k) => String((k.String as Node | undefined)?.sval ?? '').toLowerCase());
+    const excluded = ((constraint?.exclusions as Node[] | undefined) ?? []).map((e) => {
+      const name = ((((e.List as Node | undefined)?.items as Node[] | undefined)?.[0]?.IndexElem) as Node | undefined)?.name;
+      return typeof name === 'string' ? name.toLowerCase() : 'expr';
+    });
+    add(constraint, keys.length > 0 ? keys : excluded);
+  }
+  return names;
 }
 
 function writtenNames(type: string, body: Node): string[] {

@@ -59,3 +59,31 @@ function readOnlyDefault(node: Node): boolean | null {
   const text = String((arg?.sval as Node | undefined)?.sval ?? (arg?.ival as Node | undefined)?.ival ?? (arg?.boolval as Node | undefined)?.boolval ?? '').toLowerCase();
   return ['on', 'true', 'yes', '1', 't', 'y'].includes(text);
 }
+
+/**
+ * Settings a diverged transaction block SET: PostgreSQL committed them, while the block DSQL
+ * aborted (by a refusal, or by a statement that followed one) rolled them back. The session
+ * differs until each is set or reset again (RESET ALL: all of them).
+ */
+export class DivergedSettings implements SessionDivergence {
+  private readonly settings = new Set<string>();
+
+  get diverged(): boolean {
+    return this.settings.size > 0;
+  }
+
+  /** The settings a diverged block committed on PostgreSQL's side only. */
+  diverge(settings: readonly string[]): void {
+    for (const name of settings) if (name !== '') this.settings.add(name);
+  }
+
+  refusal(): Refusal | null {
+    return null;
+  }
+
+  after(info: Pick<StatementInfo, 'type' | 'node'>): void {
+    if (info.type !== 'VariableSetStmt' || info.node.is_local) return;
+    if (info.node.kind === 'VAR_RESET_ALL') this.settings.clear();
+    else this.settings.delete(String(info.node.name ?? '').toLowerCase());
+  }
+}

@@ -375,6 +375,8 @@ export class DsqlTransaction {
   /** Names the block touched (they differ between the two when the block diverged). */
   private touched = new Set<string>();
   private touchedDdl = false;
+  /** Settings the block SET for the session (not LOCAL): they outlive a COMMIT, not a ROLLBACK. */
+  private settings = new Set<string>();
 
   /** Inside an explicit transaction block. */
   get inBlock(): boolean {
@@ -403,8 +405,9 @@ export class DsqlTransaction {
    * Records a statement's effect; `refused` when DSQL refuses it. Returns the names a block
    * DSQL aborted (and PostgreSQL did not) touched, and whether only their rows differ.
    */
-  after(info: StatementInfo, refused: boolean, index: number): { names: string[]; rows: boolean } {
+  after(info: StatementInfo, refused: boolean, index: number): { names: string[]; rows: boolean; settings?: string[] } {
     for (const name of info.writes) this.touched.add(name);
+    if (this.block && info.type === 'VariableSetStmt' && !info.node.is_local) this.settings.add(String(info.node.name ?? '').toLowerCase());
     if (info.ddl && info.writes.length > 0) this.touchedDdl = true;
     if (info.type === 'TransactionStmt') {
       const kind = info.node.kind;
@@ -414,13 +417,17 @@ export class DsqlTransaction {
         this.dml = false;
         this.touched = new Set();
         this.touchedDdl = false;
+        this.settings = new Set();
         // A refused BEGIN leaves DSQL outside the block PostgreSQL is in.
         if (refused) this.divergedSince = index;
         return { names: [], rows: true };
       }
       if (this.ends(info)) {
-        const diverged = { names: this.diverged ? [...this.touched] : [], rows: !this.touchedDdl };
+        // PostgreSQL commits the block's SETs where DSQL's aborted block rolls them back.
+        const settings = this.diverged && info.node.kind === 'TRANS_STMT_COMMIT' ? [...this.settings] : [];
+        const diverged = { names: this.diverged ? [...this.touched] : [], rows: !this.touchedDdl, settings };
         this.touched = new Set();
+        this.settings = new Set();
         this.touchedDdl = false;
         this.ddl = 0;
         this.dml = false;
@@ -448,6 +455,7 @@ export class DsqlTransaction {
     this.divergedSince = null;
     this.touched = new Set();
     this.touchedDdl = false;
+    this.settings = new Set();
   }
 
   private ends(info: StatementInfo): boolean {

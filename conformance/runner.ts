@@ -16,7 +16,7 @@ import { compareOutcomes, describeOutcome, type Difference } from './compare.js'
 import type { CorpusFile } from './corpus.js';
 import { DsqlTransaction, dsqlValue, refusalOf, type Refusal } from './dsql.js';
 import { DsqlSessionRoles } from './dsql-roles.js';
-import { DsqlReadOnlyDefault, type SessionDivergence } from './dsql-session.js';
+import { DivergedSettings, DsqlReadOnlyDefault, type SessionDivergence } from './dsql-session.js';
 import type { Endpoint, Outcome } from './endpoint.js';
 import { literal, type Step, type StepSource } from './steps.js';
 
@@ -97,6 +97,8 @@ interface FileState {
   readonly txn: DsqlTransaction;
   /** Session state a refused SET left different (dsql-session.ts): the role, the read-only default. */
   readonly session: readonly SessionDivergence[];
+  /** Settings a diverged block committed on PostgreSQL's side only (one of `session`). */
+  readonly settings: DivergedSettings;
   /**
    * Objects a DSQL refusal made differ (name → refusal rule). `rows` when only their rows differ
    * (a refused TRUNCATE): DDL on them is still compared.
@@ -181,8 +183,9 @@ export class FileRunner {
     const counts = emptyCounts();
     const statements: StatementResult[] = [];
     const inherited = this.fixtures.get(file.corpus);
+    const settings = new DivergedSettings();
     const state: FileState = {
-      txn: new DsqlTransaction(), session: [new DsqlSessionRoles(), new DsqlReadOnlyDefault()], refused: new Map(inherited?.refused ?? []), failed: new Map(inherited?.failed ?? []),
+      txn: new DsqlTransaction(), session: [new DsqlSessionRoles(), new DsqlReadOnlyDefault(), settings], settings, refused: new Map(inherited?.refused ?? []), failed: new Map(inherited?.failed ?? []),
       blockCause: null, index: 0,
     };
     const init = [...(schema ? [`CREATE SCHEMA ${schema}`, `SET search_path = ${schema}, public`] : []), ...(this.options.session ?? [])];
@@ -296,6 +299,7 @@ export class FileRunner {
         const diverged = state.txn.after(info, refusals[i]! || abortsBlock, index);
         for (const s of state.session) s.after(info, refusals[i]!, index);
         for (const name of diverged.names) markRefused(state, name, { rule: 'transaction aborted by a refusal', rows: diverged.rows });
+        state.settings.diverge(diverged.settings ?? []);
       });
       if (!state.txn.inBlock) state.blockCause = null;
     }
@@ -331,7 +335,9 @@ export class FileRunner {
       const rows = refusal.rule === 'row-level security' || (infos?.every((i) => ROW_EFFECTS.has(i.type)) ?? false);
       // Only what PostgreSQL did make or change differs; a statement it refused too changed nothing.
       // What it would have created is missing altogether (a trigger); the table it is on differs in rows.
-      if (!postgres.error) for (const name of touched) markRefused(state, name, { rule: refusal.rule, rows: rows && !creates.includes(name) });
+      // A UNIQUE index built CONCURRENTLY that meets a duplicate stays behind in PostgreSQL, invalid.
+      const leftInvalid = postgres.error?.code === '23505' && infos?.some((i) => i.type === 'IndexStmt' && i.node.concurrent);
+      if (!postgres.error || leftInvalid) for (const name of touched) markRefused(state, name, { rule: refusal.rule, rows: rows && !creates.includes(name) });
       const codeOk = strata.error?.code === refusal.code;
       const textOk = refusal.message === null || strata.error?.message === refusal.message
         || (refusal.alternatives ?? []).includes(strata.error?.message ?? '');
@@ -367,7 +373,9 @@ export class FileRunner {
       return { ...base, verdict: 'pass', ...shown };
     }
     if (follows) {
-      if (!postgres.error) for (const name of writes) state.refused.set(name, { rule: 'follows a refusal', rows: false });
+      // A call that follows a refusal (of the function's CREATE) may have made or changed what its arguments name.
+      const called = infos?.flatMap((i) => i.callArguments) ?? [];
+      if (!postgres.error) for (const name of [...writes, ...called]) state.refused.set(name, { rule: 'follows a refusal', rows: false });
       return { ...base, verdict: 'dependent', cause: 'follows a DSQL refusal', detail: difference.detail, ...shown };
     }
     const names = infos?.flatMap((i) => [...i.names]) ?? [];

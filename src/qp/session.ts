@@ -575,6 +575,11 @@ export class Session implements SqlSession {
   }
 
   private async runDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void): Promise<{ tag: string; source: null; rt: null; columns: null }> {
+    // PostgreSQL's PreventInTransactionBlock, before anything else is looked at.
+    if (statement.kind === 'drop' && statement.concurrently && this.block !== 'none') throw new SqlError('25001', 'DROP INDEX CONCURRENTLY cannot run inside a transaction block');
+    if (statement.kind === 'reindex' && this.block !== 'none' && (statement.concurrently || ['schema', 'system', 'database'].includes(statement.target))) {
+      throw new SqlError('25001', `REINDEX ${statement.concurrently ? 'CONCURRENTLY' : statement.target.toUpperCase()} cannot run inside a transaction block`);
+    }
     if (txn.ddl) throw new SqlError('0A000', 'multiple ddl statements not supported in a transaction');
     if (txn.dml) throw new SqlError('0A000', 'ddl and dml are not supported in the same transaction');
     txn.ddl = true;

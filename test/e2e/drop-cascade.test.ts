@@ -209,3 +209,33 @@ test('DROP SCHEMA takes its functions with it (they were left behind, still call
   await c.query('DROP SCHEMA sf CASCADE');
   await c.end();
 });
+
+test('DROP SCHEMA of a domain that a column of another schema\'s table uses: the column goes (and the views that read it), as PostgreSQL lists it', async () => {
+  const c = await t.client();
+  const setup = [
+    'CREATE SCHEMA sd', 'CREATE DOMAIN sd.pos AS int CHECK (VALUE > 0)', 'CREATE DOMAIN sd.label AS text',
+    'CREATE TABLE sd.t (id int PRIMARY KEY, v sd.pos)',
+    'CREATE TABLE public.du (id int PRIMARY KEY, w sd.label, k int)', 'CREATE TABLE public.du2 (id int PRIMARY KEY, a sd.pos, b sd.label)',
+    'CREATE VIEW duv AS SELECT id, w FROM du', 'CREATE VIEW duv2 AS SELECT id, k FROM du',
+    "INSERT INTO du VALUES (1, 'x', 2)", "INSERT INTO du2 VALUES (1, 5, 'y')",
+  ];
+  for (const sql of setup) await c.query(sql);
+  // PostgreSQL 15's DETAIL and notice for the same statements.
+  const lines = [
+    'type sd.pos', 'column a of table du2', 'type sd.label', 'column w of table du', 'view duv', 'column b of table du2', 'table sd.t',
+  ];
+  const dependees = ['schema sd', 'type sd.pos', 'schema sd', 'type sd.label', 'column w of table du', 'type sd.label', 'schema sd'];
+  const refused = await expectError(c, 'DROP SCHEMA sd');
+  assert.equal(refused.code, '2BP01');
+  assert.equal(refused.detail, lines.map((l, i) => `${l} depends on ${dependees[i]}`).join('\n'));
+  const notices = await noticesOf(c, ['DROP SCHEMA sd CASCADE']);
+  assert.deepEqual(notices, [{ message: 'drop cascades to 7 other objects', detail: lines.map((l) => `drop cascades to ${l}`).join('\n') }]);
+  assert.deepEqual((await c.query('SELECT * FROM du')).rows, [{ id: 1, k: 2 }]);
+  assert.deepEqual((await c.query('SELECT * FROM du2')).rows, [{ id: 1 }]);
+  assert.deepEqual((await c.query('SELECT * FROM duv2')).rows, [{ id: 1, k: 2 }]);
+  assert.equal((await expectError(c, 'SELECT * FROM duv')).code, '42P01');
+  await c.query('INSERT INTO du VALUES (2, 3)');
+  await c.query('DROP VIEW duv2');
+  await c.query('DROP TABLE du, du2');
+  await c.end();
+});

@@ -91,6 +91,24 @@ test('a name that names nothing is PostgreSQL\'s error', { skip }, async () => {
   ]) await db().same(sql);
 });
 
+test('an improper name raises in to_regclass and its kin too: a fourth part, another database, an empty part', { skip }, async () => {
+  for (const sql of [
+    "SELECT to_regclass('a.b.c.d')",
+    "SELECT 'a.b.c.d'::regclass",
+    "SELECT to_regclass('x.y.z')",
+    "SELECT 'x.y.z'::regclass",
+    "SELECT to_regclass('postgres.public.rc')::text",
+    "SELECT to_regclass('postgres.public.nope')",
+    "SELECT to_regclass('')",
+    "SELECT to_regclass('a..b')",
+    "SELECT to_regproc('a.b.c.d')",
+    "SELECT to_regproc('a.b.c')",
+    "SELECT to_regtype('a.b.c.d')",
+    "SELECT to_regtype('a.b.c')",
+    "SELECT to_regnamespace('a.b')",
+  ]) await db().same(sql);
+});
+
 test('pg_typeof gives the argument\'s type as a regtype', { skip }, async () => {
   for (const sql of [
     'SELECT pg_typeof(1), pg_typeof(1::int8), pg_typeof(1.5), pg_typeof(true)',

@@ -21,6 +21,7 @@ before(async () => {
   await c.query('CREATE VIEW lock_bv AS SELECT * FROM lock_b');
   await c.query('CREATE VIEW lock_counts AS SELECT count(*) FROM lock_b');
   await c.query('CREATE VIEW lock_b_locked AS SELECT * FROM lock_b FOR UPDATE');
+  await c.query('CREATE VIEW lock_ab AS SELECT lock_a.id AS aid, lock_b.id AS bid FROM lock_a LEFT JOIN lock_b ON lock_a.id = lock_b.id');
 });
 after(async () => { await t.stop(); });
 
@@ -54,6 +55,13 @@ const CASES: readonly [string, boolean][] = [
   ['SELECT * FROM lock_a LEFT JOIN lock_b USING (id) WHERE lock_b.v > 0 FOR UPDATE', true],
   ['SELECT * FROM lock_a, (SELECT id FROM lock_b FOR UPDATE) s WHERE s.id = lock_a.id FOR UPDATE OF lock_a', true],
   ['WITH x AS (SELECT * FROM lock_b) SELECT * FROM x, lock_a FOR UPDATE', false],
+  // A WITH query on an outer join's nullable side is not locked, so it is no refusal either.
+  ['WITH x AS (SELECT * FROM lock_b) SELECT * FROM lock_a LEFT JOIN x USING (id) FOR UPDATE', false],
+  // PostgreSQL pulls a simple subquery or view up before it checks outer joins: a strict
+  // condition of the enclosing query on its nullable side's column makes the join an inner one.
+  ['SELECT * FROM lock_a JOIN (SELECT lock_b.id AS bid FROM lock_a a2 LEFT JOIN lock_b ON a2.id = lock_b.id) j ON lock_a.id = j.bid FOR UPDATE', true],
+  ['SELECT * FROM (SELECT lock_b.v AS bv FROM lock_a LEFT JOIN lock_b USING (id)) j WHERE j.bv > 0 FOR UPDATE', true],
+  ['SELECT * FROM lock_ab WHERE bid = 1 FOR UPDATE', true],
   ['SELECT * FROM lock_a WHERE id = (SELECT id FROM lock_a FOR UPDATE) AND EXISTS (SELECT 1 FROM lock_b)', false],
   // Several clauses, each strength on its own items: lock_b's key share lets a non-key UPDATE through.
   ['SELECT * FROM lock_a, lock_b FOR UPDATE OF lock_a FOR KEY SHARE OF lock_b', false],
@@ -151,6 +159,11 @@ const REFUSALS: readonly [string, string, string, number?][] = [
   ['SELECT * FROM lock_a LEFT JOIN lock_bv ON lock_bv.id = lock_a.id FOR UPDATE', '0A000', 'FOR UPDATE cannot be applied to the nullable side of an outer join'],
   ['SELECT * FROM lock_a LEFT JOIN lock_b ON lock_b.id = lock_a.id WHERE lock_b.v IS NULL FOR UPDATE', '0A000', 'FOR UPDATE cannot be applied to the nullable side of an outer join'],
   ['SELECT * FROM lock_a LEFT JOIN lock_b ON lock_b.id = lock_a.id WHERE lock_b.v > 0 OR lock_a.v > 0 FOR UPDATE', '0A000', 'FOR UPDATE cannot be applied to the nullable side of an outer join'],
+  // Not pulled up (ORDER BY), not strict (coalesce, IS NULL) or on the other side: still the nullable side.
+  ['SELECT * FROM lock_a JOIN (SELECT lock_b.id AS bid FROM lock_a a2 LEFT JOIN lock_b ON a2.id = lock_b.id ORDER BY 1) j ON lock_a.id = j.bid FOR UPDATE', '0A000', 'FOR UPDATE cannot be applied to the nullable side of an outer join'],
+  ['SELECT * FROM lock_a JOIN (SELECT coalesce(lock_b.id, 0) AS bid FROM lock_a a2 LEFT JOIN lock_b ON a2.id = lock_b.id) j ON lock_a.id = j.bid FOR UPDATE', '0A000', 'FOR UPDATE cannot be applied to the nullable side of an outer join'],
+  ['SELECT * FROM (SELECT lock_b.v AS bv FROM lock_a LEFT JOIN lock_b USING (id)) j WHERE j.bv IS NULL FOR UPDATE', '0A000', 'FOR UPDATE cannot be applied to the nullable side of an outer join'],
+  ['SELECT * FROM lock_ab WHERE aid = 1 FOR UPDATE', '0A000', 'FOR UPDATE cannot be applied to the nullable side of an outer join'],
   ['SELECT * FROM (SELECT count(*) FROM lock_b) s FOR UPDATE', '0A000', 'FOR UPDATE is not allowed with aggregate functions'],
   ['SELECT * FROM lock_counts FOR KEY SHARE', '0A000', 'FOR KEY SHARE is not allowed with aggregate functions'],
   ['SELECT * FROM (SELECT id FROM lock_a UNION SELECT id FROM lock_b) s FOR UPDATE', '0A000', 'FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT'],

@@ -44,3 +44,23 @@ test("functions in other languages are refused with DSQL's text", { skip }, asyn
   await assert.rejects(db().strata.query('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$'),
     (e: { code?: string; message: string }) => e.code === '0A000' && e.message === 'CREATE FUNCTION with language plpgsql not supported');
 });
+
+test('an argument type that does not exist is PostgreSQL\'s 42704 with its text; a domain argument or result is 0A000, never "does not exist"', { skip }, async () => {
+  for (const sql of [
+    'CREATE FUNCTION no_type(x nosuchtype) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+    'CREATE FUNCTION no_type(x int, y nosuchtype[]) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+    'CREATE FUNCTION no_type(x pg_catalog.nosuchtype) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+    'CREATE FUNCTION no_type(x int) RETURNS nosuchtype LANGUAGE sql AS $$ SELECT 1 $$',
+    'CREATE FUNCTION no_type(x no_schema.nosuchtype) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$',
+  ]) await db().same(sql);
+  await assert.rejects(db().strata.query('CREATE FUNCTION no_type(x nosuchtype) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$'),
+    (e: { code?: string; message?: string }) => e.code === '42704' && e.message === 'type nosuchtype does not exist');
+  await db().strata.query('CREATE DOMAIN fn_posint AS int CHECK (VALUE > 0)');
+  for (const [sql, message] of [
+    ['CREATE FUNCTION dom_arg(x fn_posint) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', 'functions with an argument of domain type fn_posint are not supported'],
+    ['CREATE FUNCTION dom_arg(x public.fn_posint[]) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$', 'functions with an argument of domain type fn_posint[] are not supported'],
+    ['CREATE FUNCTION dom_arg(x int) RETURNS fn_posint LANGUAGE sql AS $$ SELECT 1 $$', 'functions returning domain type fn_posint are not supported'],
+  ] as const) {
+    await assert.rejects(db().strata.query(sql), (e: { code?: string; message?: string }) => e.code === '0A000' && e.message === message, sql);
+  }
+});

@@ -120,8 +120,65 @@ test('CREATE INDEX ASYNC finds its table through the search path', { skip }, asy
   await strata.query('CREATE SCHEMA gaps_sp2');
   await strata.query('CREATE TABLE gaps_sp2.y (a int PRIMARY KEY, b int)');
   await strata.query('SET search_path = public, gaps_sp2');
-  await strata.query('CREATE INDEX ASYNC gaps_y_b ON y (b)');
+  const job = (await strata.query('CREATE INDEX ASYNC gaps_y_b ON y (b)')).rows[0].job_id as string;
+  // Its build ends with a catalog change: waited for, so the next test's DDL does not race it (40001).
+  await strata.query(`CALL sys.wait_for_job('${job}')`);
   const { rows } = await strata.query("SELECT schemaname FROM pg_indexes WHERE indexname = 'gaps_y_b'");
   assert.deepEqual(rows, [{ schemaname: 'gaps_sp2' }]);
   await strata.query('RESET search_path');
+});
+
+test('DROP INDEX CONCURRENTLY drops the index, with PostgreSQL\'s restrictions: one index, no CASCADE, not in a transaction block', { skip }, async () => {
+  await db().strata.query('CREATE TABLE dic (id int PRIMARY KEY, a int, b int)');
+  await db().postgres.query('CREATE TABLE dic (id int PRIMARY KEY, a int, b int)');
+  for (const column of ['a', 'b']) {
+    const job = (await db().strata.query(`CREATE INDEX ASYNC dic_${column} ON dic (${column})`)).rows[0].job_id as string;
+    // The build commits a catalog change when it ends: the next DDL would otherwise race it (40001).
+    await db().strata.query(`CALL sys.wait_for_job('${job}')`);
+    await db().postgres.query(`CREATE INDEX dic_${column} ON dic (${column})`);
+  }
+  for (const sql of [
+    'DROP INDEX CONCURRENTLY dic_a, dic_b',
+    'DROP INDEX CONCURRENTLY dic_a CASCADE',
+    'BEGIN', 'DROP INDEX CONCURRENTLY dic_a', 'ROLLBACK',
+    'DROP INDEX CONCURRENTLY IF EXISTS nope',
+    'DROP INDEX CONCURRENTLY nope',
+    'DROP INDEX CONCURRENTLY dic_pkey',
+    'DROP INDEX CONCURRENTLY dic_a',
+    "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'dic'::regclass ORDER BY 1",
+    'DROP TABLE dic',
+  ]) await db().same(sql);
+});
+
+test('pg_toast exists, as in PostgreSQL: its owner alone may use it, GRANT and REVOKE on it work; the catalog schemas cannot be dropped', { skip }, async () => {
+  for (const sql of [
+    'CREATE ROLE toast_user',
+    "SELECT has_schema_privilege('toast_user', 'pg_toast', 'USAGE')",
+    'GRANT USAGE ON SCHEMA pg_toast TO toast_user',
+    "SELECT has_schema_privilege('toast_user', 'pg_toast', 'USAGE')",
+    'REVOKE USAGE ON SCHEMA pg_toast FROM toast_user',
+    "SELECT has_schema_privilege('toast_user', 'pg_toast', 'USAGE')",
+    "SELECT 'pg_toast'::regnamespace::oid",
+    'CREATE TABLE pg_toast.t (a int)',
+    'DROP SCHEMA pg_toast',
+    'DROP SCHEMA pg_catalog',
+    'DROP SCHEMA pg_catalog CASCADE',
+    'DROP ROLE toast_user',
+  ]) await db().same(sql);
+});
+
+test('REINDEX is refused (0A000: an index here is written with its rows, nothing to rebuild), after PostgreSQL\'s own checks: the block, the object', { skip }, async () => {
+  await db().strata.query('CREATE TABLE reindexed (id int PRIMARY KEY, a int)');
+  await db().postgres.query('CREATE TABLE reindexed (id int PRIMARY KEY, a int)');
+  for (const sql of [
+    'REINDEX TABLE nope', 'REINDEX INDEX nope', 'REINDEX TABLE gaps_nosuch.t', 'REINDEX SCHEMA gaps_nosuch', 'REINDEX DATABASE other',
+    'BEGIN', 'REINDEX SCHEMA public', 'ROLLBACK',
+    'BEGIN', 'REINDEX TABLE CONCURRENTLY reindexed', 'ROLLBACK',
+    'BEGIN', 'REINDEX SCHEMA gaps_nosuch', 'ROLLBACK',
+  ]) await db().same(sql);
+  for (const sql of ['REINDEX TABLE reindexed', 'REINDEX INDEX reindexed_pkey', 'REINDEX (CONCURRENTLY) TABLE reindexed', 'REINDEX SCHEMA public']) {
+    await assert.rejects(db().strata.query(sql), (e: { code?: string; message?: string }) => e.code === '0A000' && e.message === 'unsupported statement: Reindex', sql);
+  }
+  await db().strata.query('DROP TABLE reindexed');
+  await db().postgres.query('DROP TABLE reindexed');
 });

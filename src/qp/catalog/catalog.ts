@@ -216,6 +216,7 @@ export interface SchemaInfo {
 
 export const BUILTIN_SCHEMAS: readonly SchemaInfo[] = [
   { name: 'pg_catalog', oid: 11 },
+  { name: 'pg_toast', oid: 99 },
   { name: 'public', oid: 2200 },
   { name: 'information_schema', oid: 13000 },
   { name: 'sys', oid: 13100 },

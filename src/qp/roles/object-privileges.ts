@@ -13,12 +13,15 @@ import { defaultAcl, effectivePrivileges, type ObjectKind } from './acl.js';
  * PostgreSQL 15) and PUBLIC may use them; CREATE in pg_catalog, information_schema and sys is
  * refused by DDL whatever the ACL says.
  */
-export function builtinSchemaAcl(): AclItem[] {
-  return [
-    { grantee: ADMIN_ROLE_OID, grantor: ADMIN_ROLE_OID, privileges: 'UC', grantOptions: '' },
-    { grantee: PUBLIC_OID, grantor: ADMIN_ROLE_OID, privileges: 'U', grantOptions: '' },
-  ];
+export function builtinSchemaAcl(oid?: number): AclItem[] {
+  const owner: AclItem = { grantee: ADMIN_ROLE_OID, grantor: ADMIN_ROLE_OID, privileges: 'UC', grantOptions: '' };
+  // pg_toast is the owner's alone, as initdb leaves it.
+  if (oid === PG_TOAST_OID) return [owner];
+  return [owner, { grantee: PUBLIC_OID, grantor: ADMIN_ROLE_OID, privileges: 'U', grantOptions: '' }];
 }
+
+/** PostgreSQL's oid of pg_toast (PG_TOAST_NAMESPACE). */
+const PG_TOAST_OID = 99;
 
 export function isBuiltinSchemaOid(oid: number): boolean {
   return BUILTIN_SCHEMAS.some((s) => s.oid === oid);
@@ -27,7 +30,7 @@ export function isBuiltinSchemaOid(oid: number): boolean {
 /** The ACL a catalog column shows: null while the object has its default (PostgreSQL's relacl), but built-in schemas show theirs. */
 export function shownAcl(catalog: CatalogSnapshot, oid: number): readonly AclItem[] | null {
   const stored = catalog.access.objectAcl(oid)?.acl ?? null;
-  if (stored === null && isBuiltinSchemaOid(oid)) return builtinSchemaAcl();
+  if (stored === null && isBuiltinSchemaOid(oid)) return builtinSchemaAcl(oid);
   return stored;
 }
 

@@ -408,7 +408,16 @@ export type Statement =
       readonly queryText: string; readonly queryStart: number; readonly replace: boolean; readonly location: number;
       /** WITH [LOCAL | CASCADED] CHECK OPTION (view-modify.ts). */
       readonly checkOption?: 'local' | 'cascaded' | null }
-  | { readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean }
+  | {
+    /** REINDEX: not built (Strata's indexes are written with their rows; there is nothing to rebuild), refused after PostgreSQL's checks. */
+    readonly kind: 'reindex'; readonly target: 'index' | 'table' | 'schema' | 'system' | 'database';
+    readonly schema: string | null; readonly name: string | null; readonly concurrently: boolean;
+  }
+  | {
+    readonly kind: 'drop'; readonly objectType: 'table' | 'index' | 'schema' | 'view' | 'domain'; readonly names: readonly (readonly string[])[]; readonly ifExists: boolean; readonly cascade: boolean;
+    /** DROP INDEX CONCURRENTLY: the same drop (no lock here waits for readers), with PostgreSQL's restrictions. */
+    readonly concurrently?: true;
+  }
   | { readonly kind: 'create-schema'; readonly name: string; readonly ifNotExists: boolean;
       /** CREATE SCHEMA's elements (schema-elements.ts), run after it in its transaction. */
       readonly elements?: readonly Statement[] }

@@ -101,6 +101,7 @@ export function convertStatement(raw: Json, text: string): Statement {
     case 'AlterSystemStmt': throw unsupported('unsupported statement: AlterSystem');
     case 'MergeStmt': throw unsupported('unsupported statement type: MERGE');
     case 'DoStmt': throw unsupported('unsupported statement: Do');
+    case 'ReindexStmt': return convertReindex(n);
     case 'CreateFunctionStmt':
       if (n.is_procedure) throw unsupported('PROCEDURE is not supported');
       throw unsupported('unsupported statement: CreateFunction');
@@ -109,6 +110,15 @@ export function convertStatement(raw: Json, text: string): Statement {
       throw unsupported(`unsupported statement: ${name.replace(/Stmt$/, '')}`);
     }
   }
+}
+
+function convertReindex(n: Json): Statement {
+  const target = String(n.kind).replace('REINDEX_OBJECT_', '').toLowerCase() as 'index' | 'table' | 'schema' | 'system' | 'database';
+  const concurrently = ((n.params ?? []) as Json[]).some((p) => p.DefElem.defname === 'concurrently'
+    && !/^(false|off|0|no)$/i.test(String(p.DefElem.arg?.String?.sval ?? p.DefElem.arg?.Boolean?.boolval ?? p.DefElem.arg?.Integer?.ival ?? 'true')));
+  return {
+    kind: 'reindex', target, concurrently, schema: n.relation?.schemaname ?? null, name: n.relation?.relname ?? n.name ?? null,
+  };
 }
 
 function convertTransaction(n: Json): Statement {
@@ -974,9 +984,8 @@ function convertDrop(n: Json): Statement {
     if (n.removeType === 'OBJECT_TYPE') throw unsupported('unsupported object in DROP statement');
     throw unsupported(`DROP ${objectTypeWords(String(n.removeType))} is not supported`);
   }
-  if (n.concurrent) throw unsupported('DROP INDEX CONCURRENTLY is not supported');
   const names: string[][] = n.objects.map((o: Json) => (o.List ? o.List.items.map(str) : [str(o)]));
-  return { kind: 'drop', objectType, names, ifExists: !!n.missing_ok, cascade: n.behavior === 'DROP_CASCADE' };
+  return { kind: 'drop', objectType, names, ifExists: !!n.missing_ok, cascade: n.behavior === 'DROP_CASCADE', ...(n.concurrent ? { concurrently: true as const } : {}) };
 }
 
 /** EXPLAIN [ANALYZE] [VERBOSE] or EXPLAIN (option [value], …) of a query or a DML statement. */

@@ -1,9 +1,9 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { WriteEntry } from '../../contracts/kv.js';
-import { CatalogChange, type CatalogSnapshot, type ColumnInfo, type FunctionInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
+import { BUILTIN_SCHEMAS, CatalogChange, type CatalogSnapshot, type ColumnInfo, type FunctionInfo, type IndexInfo, type TableInfo, type ViewInfo } from '../catalog/catalog.js';
 import { renameSchema } from './ddl-rename-schema.js';
 import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
-import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement } from './ast.js';
+import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement, TypeName } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
@@ -12,7 +12,7 @@ import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropFor
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 import { refuseCheckOption } from './view-modify.js';
-import { checkTypeSchema, executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
+import { checkTypeSchema, domainForTypeName, executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
 import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import type { ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
@@ -75,6 +75,7 @@ export function executeDdl(statement: Statement, ctx: DdlContext, newJobId: () =
     case 'create-index': return createIndex(statement, ctx, newJobId);
     case 'create-schema': return createSchema(statement.name, statement.ifNotExists, ctx);
     case 'drop': return drop(statement, ctx, newJobId);
+    case 'reindex': return reindex(statement, ctx);
     case 'create-view': return createView(statement, ctx);
     case 'alter-table': return alterTable(statement, ctx, newJobId);
     case 'create-function': return createFunction(statement, ctx);
@@ -94,7 +95,7 @@ export function isDdl(statement: Statement): boolean {
   return statement.kind === 'create-table' || statement.kind === 'create-index' || statement.kind === 'create-schema' || statement.kind === 'drop'
     || statement.kind === 'create-view' || statement.kind === 'alter-table' || statement.kind === 'create-function' || statement.kind === 'drop-function'
     || statement.kind === 'create-domain' || statement.kind === 'alter-domain' || statement.kind === 'alter-owner' || statement.kind === 'set-schema'
-    || statement.kind === 'rename-object' || statement.kind === 'rename-schema' || statement.kind === 'comment' || isSequenceDdl(statement);
+    || statement.kind === 'rename-object' || statement.kind === 'rename-schema' || statement.kind === 'comment' || statement.kind === 'reindex' || isSequenceDdl(statement);
 }
 
 /** ALTER VIEW / ALTER TABLE … RENAME on a view. */
@@ -142,7 +143,7 @@ function expressionHost(ctx: DdlContext): ExpressionHost {
 export function schemaFor(name: string | null, ctx: DdlContext): string {
   const schema = name ?? ctx.currentSchema;
   if (!ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`);
-  if (schema === 'pg_catalog' || schema === 'information_schema' || schema === 'sys') {
+  if (schema === 'pg_catalog' || schema === 'pg_toast' || schema === 'information_schema' || schema === 'sys') {
     throw new SqlError('42501', `permission denied for schema ${schema}`);
   }
   return schema;
@@ -271,10 +272,14 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const afterCommit: AfterCommitJob[] = [];
   const dropRows = (table: TableInfo) => afterCommit.push({ kind: 'drop-rows', drop: recordTableDrop(change, newJobId(), table) });
   const tag = `DROP ${statement.objectType.toUpperCase()}`;
-  const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTableIds(statement, ctx));
+  const droppedTables = droppedTableIds(statement, ctx);
+  const foreignKeys = new ForeignKeyDrops(ctx.catalog, droppedTables);
   const namedViews = droppedViewIds(statement, ctx);
   const reach = new DropReach(ctx, foreignKeys);
   const roots: DroppedObject[] = [];
+  // PostgreSQL's RemoveRelations: the weaker lock CONCURRENTLY takes allows one index, alone.
+  if (statement.concurrently && statement.names.length !== 1) throw new SqlError('0A000', 'DROP INDEX CONCURRENTLY does not support dropping multiple objects');
+  if (statement.concurrently && statement.cascade) throw new SqlError('0A000', 'DROP INDEX CONCURRENTLY does not support CASCADE');
   for (const parts of statement.names) {
     const name = parts[parts.length - 1]!;
     const schemaName = parts.length > 1 ? parts[parts.length - 2]! : null;
@@ -284,16 +289,22 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
         if (statement.ifExists) { notices.push(`schema "${name}" does not exist, skipping`); continue; }
         throw new SqlError('3F000', `schema "${name}" does not exist`);
       }
+      // The catalog schemas are pinned, as PostgreSQL's are (public is not).
+      if (name !== 'public' && BUILTIN_SCHEMAS.some((b) => b.name === name)) {
+        throw new SqlError('2BP01', `cannot drop schema ${name} because it is required by the database system`);
+      }
       const tables = [...ctx.catalog.allTables()].filter((t) => t.schema === name);
       const views = [...ctx.catalog.allViews()].filter((v) => v.schema === name);
       const domains = [...ctx.catalog.allDomains()].filter((d) => d.schema === name);
       const sequences = [...ctx.catalog.allSequences()].filter((s) => s.schema === name);
       const functions = ctx.catalog.allFunctions().filter((f) => f.schema === name);
+      const columns = domainColumnsKept(ctx, domains.map((d) => d.id), droppedTables);
       const dropped: DroppedObject = {
         id: ctx.catalog.schema(name)!.oid, description: `schema ${name}`, dependents: [
           ...tables.map((t) => reach.table(t)), ...views.map((v) => reach.view(v)),
           ...functions.map((f) => ({ id: f.id, description: `function ${functionDescription(ctx, f)}`, dependents: [] })),
-          ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`, dependents: [] })),
+          ...domains.map((d) => ({ id: d.id, description: `type ${visibleName(ctx, d.schema, d.name, (s) => ctx.catalog.domain(s, d.name) !== undefined)}`,
+            dependents: columns.filter((c) => c.domainOid === d.id) })),
           ...sequences.map((q) => ({ id: q.id, description: `sequence ${visibleName(ctx, q.schema, q.name)}`, dependents: [] })),
         ],
       };
@@ -303,6 +314,7 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
         change.deleteTable(t.id);
         dropRows(t);
       }
+      dropDomainColumns(ctx, columns, change, afterCommit, newJobId);
       for (const d of domains) change.deleteDomain(d.id);
       for (const s of sequences) removeSequence(s.id, change);
       for (const f of functions) change.deleteFunction(f.id);
@@ -360,6 +372,80 @@ function drop(statement: Extract<Statement, { kind: 'drop' }>, ctx: DdlContext, 
   const cascade = cascadeNotice(cascadedObjects(roots).map((c) => c.object.description)) ?? undefined;
   if (change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade, afterCommit };
+}
+
+/**
+ * REINDEX is not built: an index here is written in the same transaction as its rows, so there
+ * is no index to rebuild from its table. Refused in DSQL's words for a statement it lacks, after
+ * the object is looked up as PostgreSQL's ExecReindex does (a missing one is its error).
+ */
+function reindex(statement: Extract<Statement, { kind: 'reindex' }>, ctx: DdlContext): DdlResult {
+  const { target, name } = statement;
+  if (target === 'schema' && name !== null && !ctx.catalog.schema(name)) throw new SqlError('3F000', `schema "${name}" does not exist`);
+  if ((target === 'system' || target === 'database') && name !== null && name !== 'postgres') throw new SqlError('0A000', 'can only reindex the currently open database');
+  if ((target === 'table' || target === 'index') && name !== null) {
+    if (statement.schema !== null && !ctx.catalog.schema(statement.schema)) throw new SqlError('3F000', `schema "${statement.schema}" does not exist`);
+    const schemas = statement.schema !== null ? [statement.schema] : ['pg_catalog', ...boundSearchPath(ctx)];
+    const found = schemas.some((s) => (target === 'table' ? ctx.catalog.table(s, name) : ctx.catalog.index(s, name)) || ctx.catalog.relationExists(s, name));
+    // PostgreSQL's system catalogs and their indexes and TOAST tables are not Strata's relations: no "does not exist" for them.
+    const system = statement.schema === 'pg_catalog' || statement.schema === 'pg_toast' || (statement.schema === null && name.startsWith('pg_'));
+    if (!found && !system) throw new SqlError('42P01', `relation "${statement.schema !== null ? `${statement.schema}.` : ''}${name}" does not exist`);
+  }
+  throw new SqlError('0A000', 'unsupported statement: Reindex');
+}
+
+/** A column of a kept table whose type is a domain the drop removes. */
+interface DomainColumn extends DroppedObject {
+  readonly domainOid: number;
+  readonly table: TableInfo;
+  readonly column: string;
+}
+
+/**
+ * The columns of tables the statement keeps whose type is one of `domainIds`: PostgreSQL's
+ * column → type dependency, so DROP SCHEMA … CASCADE drops such a column (`drop cascades to
+ * column w of table u`) and refuses without CASCADE. Ids after every catalog id, in the order
+ * the columns were made (a table's id, then its column's position), for the cascade's order.
+ */
+function domainColumnsKept(ctx: DdlContext, domainIds: readonly number[], droppedTables: ReadonlySet<number>): DomainColumn[] {
+  const wanted = new Set(domainIds);
+  const found: DomainColumn[] = [];
+  for (const table of ctx.catalog.allTables()) {
+    if (droppedTables.has(table.id)) continue;
+    table.columns.forEach((c, position) => {
+      if (c.domainOid === undefined || !wanted.has(c.domainOid)) return;
+      const id = 2 ** 40 + table.id * 2 ** 16 + position * 2 ** 6;
+      // What the column's drop would take with it (views that read it…), learnt from a drop made on a throwaway change.
+      const reached: string[] = [];
+      dropColumn(table, { kind: 'drop-column', column: c.name, ifExists: false, cascade: true }, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, new CatalogChange(ctx.catalog), [], reached);
+      found.push({ id, description: `column ${c.name} of table ${visibleName(ctx, table.schema, table.name)}`,
+        dependents: reached.map((description, i) => ({ id: id + 1 + i, description, dependents: [] })), domainOid: c.domainOid, table, column: c.name });
+    });
+  }
+  return found;
+}
+
+/** Drops the domain columns a CASCADE reached, as ALTER TABLE … DROP COLUMN … CASCADE would (their views with them). */
+function dropDomainColumns(ctx: DdlContext, columns: readonly DomainColumn[], change: CatalogChange, afterCommit: AfterCommitJob[], newJobId: () => string): void {
+  for (const tableId of new Set(columns.map((c) => c.table.id))) {
+    const before = columns.find((c) => c.table.id === tableId)!.table;
+    let table = before;
+    for (const column of columns.filter((c) => c.table.id === tableId)) {
+      table = dropColumn(table, { kind: 'drop-column', column: column.column, ifExists: false, cascade: true }, { catalog: ctx.catalog, describeQuery: ctx.describeQuery }, change, [], []);
+    }
+    change.putTable(dropRemovedIndexes(before, table, change, afterCommit, newJobId));
+  }
+}
+
+/** An index an ALTER removed (with a column or a UNIQUE constraint) leaves its entries to a DROP job. */
+function dropRemovedIndexes(before: TableInfo, after: TableInfo, change: CatalogChange, afterCommit: AfterCommitJob[], newJobId: () => string): TableInfo {
+  let table = after;
+  for (const index of before.indexes) {
+    if (table.indexes.some((i) => i.id === index.id)) continue;
+    table = withoutIndex({ ...table, indexes: [...table.indexes, index] }, index);
+    afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
+  }
+  return table;
 }
 
 /** 2BP01 when a DROP without CASCADE would reach objects it does not name, listed as PostgreSQL lists them. */
@@ -579,14 +665,8 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
   const before = ctx.catalog.table(schema, statement.table)!;
   if (table.name !== before.name || renamedColumns.length > 0) followTableRename(viewHost(ctx), before, table, renamedColumns, change);
   if (table === before && change.writes.length === 0) return { tag, writes: [], notice: notices.join('\n') || undefined };
-  // An index the statement removed (with a UNIQUE constraint) leaves its entries to a DROP job.
   const afterCommit: AfterCommitJob[] = [];
-  for (const index of before.indexes) {
-    if (table.indexes.some((i) => i.id === index.id)) continue;
-    table = withoutIndex({ ...table, indexes: [...table.indexes, index] }, index);
-    afterCommit.push({ kind: 'drop-rows', drop: recordIndexDrop(change, newJobId(), before, index) });
-  }
-  change.putTable(table);
+  change.putTable(dropRemovedIndexes(before, table, change, afterCommit, newJobId));
   return { tag, writes: change.finish(), notice: notices.join('\n') || undefined, cascade: cascadeNotice(cascaded) ?? undefined, afterCommit };
 }
 
@@ -611,8 +691,7 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
   const schema = schemaFor(statement.schema, ctx);
   const name = truncateIdentifier(statement.name);
   const args = statement.args.map((a) => {
-    checkTypeSchema(ctx.catalog, a.type);
-    const type = types.resolveTypeName(a.type);
+    const type = functionType(a.type, 'with an argument of', ctx);
     return { name: a.name, typeOid: type.oid, typmod: type.typmod };
   });
   const returned = resolveReturnType(statement, schema, ctx);
@@ -639,15 +718,33 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
 
 /** The declared return type; SETOF a table's row type is not built (Strata has no composite types). */
 function resolveReturnType(statement: Extract<Statement, { kind: 'create-function' }>, schema: string, ctx: DdlContext): { oid: number; typmod: number } {
-  checkTypeSchema(ctx.catalog, statement.returnType);
   try {
-    return types.resolveTypeName(statement.returnType);
+    return functionType(statement.returnType, 'returning', ctx);
   } catch (error) {
     const name = statement.returnType.names[statement.returnType.names.length - 1]!;
     if (error instanceof SqlError && error.code === '42704' && (ctx.catalog.table(schema, name) || ctx.catalog.table(ctx.currentSchema, name))) {
       throw new SqlError('0A000', `functions returning the row type of table "${name}" are not supported yet`);
     }
     throw error;
+  }
+}
+
+/**
+ * A function's argument or return type: a built-in type. A domain is a type Strata's functions
+ * do not take yet (their signatures, calls and pg_proc hold built-in type oids), so it is 0A000,
+ * never "does not exist"; a name that is no type at all is PostgreSQL's 42704, whose text for
+ * an argument names the type unquoted (interpret_function_parameter_list).
+ */
+function functionType(name: TypeName, role: 'with an argument of' | 'returning', ctx: DdlContext): { oid: number; typmod: number } {
+  checkTypeSchema(ctx.catalog, name);
+  try {
+    return types.resolveTypeName(name);
+  } catch (error) {
+    if (!(error instanceof SqlError) || error.code !== '42704') throw error;
+    const domain = domainForTypeName(ctx.catalog, { ...name, arrayBounds: 0 }, ctx.searchPath ?? [ctx.currentSchema]);
+    if (domain) throw new SqlError('0A000', `functions ${role} domain type ${domain.name}${name.arrayBounds > 0 ? '[]' : ''} are not supported`);
+    if (role === 'returning') throw error;
+    throw new SqlError('42704', `type ${name.names.join('.')}${'[]'.repeat(name.arrayBounds)} does not exist`);
   }
 }
 

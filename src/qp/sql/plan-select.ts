@@ -33,7 +33,7 @@ import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead 
 import type { AccessLog } from '../roles/access-log.js';
 import type { FoldErrors } from './fold-errors.js';
 import * as types from './typesystem.js';
-import { checkOuterJoins, FromLocks } from './row-locks.js';
+import { checkOuterJoins, FromLocks, pulledUp, type OuterJoinCheck } from './row-locks.js';
 import { isSetReturning } from './set-functions.js';
 
 /** What the planner needs besides the statement. */
@@ -68,6 +68,13 @@ export interface PlanContext {
   readonly foldErrors?: FoldErrors;
   /** Set for the query of a subquery or view in FROM that an enclosing locking clause covers (row-locks.ts). */
   readonly pushedLock?: RowLockStrength;
+  /**
+   * With pushedLock: where a query PostgreSQL would pull up leaves its outer-join check, to run
+   * once the enclosing query knows which of its output columns (by position) it holds non-null.
+   */
+  readonly deferOuterJoinCheck?: (check: (forced: ReadonlySet<number>) => void) => void;
+  /** The outer-join checks the pulled-up subqueries and views of the FROM being planned left, by relation name. */
+  readonly pulledLockChecks?: Map<string, (forced: ReadonlySet<string>) => void>;
   /** The locks on the FROM items of the SELECT being planned; null or absent: none. */
   readonly fromLocks?: FromLocks | null;
   /** Records the strength of every row lock planned, a view's clauses included (the statement is then DML). */
@@ -130,7 +137,10 @@ interface FromPlan {
 export function planSelect(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   if (statement.with) pc = bindCtes(statement, pc);
   const fromLocks = lockingOf(statement, pc);
-  pc = { ...pc, pushedLock: undefined, fromLocks };
+  const deferOuterJoinCheck = pc.deferOuterJoinCheck;
+  // Only a locking SELECT collects its pulled-up items' checks (planning a plain one allocates nothing more).
+  const pulledLockChecks = fromLocks ? new Map<string, (forced: ReadonlySet<string>) => void>() : undefined;
+  pc = fromLocks || deferOuterJoinCheck ? { ...pc, pushedLock: undefined, deferOuterJoinCheck: undefined, pulledLockChecks, fromLocks } : { ...pc, pushedLock: undefined, fromLocks };
   if (statement.groupingSets) {
     // The grouping expressions' types, from the rows they are computed over.
     const over = (exprs: readonly Expr[]) => planSelect({
@@ -229,7 +239,13 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
     if ((limitExpr || offsetExpr) && !statement.withTies) source = new Limit(source, limitExpr, offsetExpr);
     return source;
   };
-  if (fromLocks) checkOuterJoins(statement, fromLocks, (name) => relationOfColumn(input, name));
+  if (fromLocks) {
+    const check: OuterJoinCheck = {
+      statement, locks: fromLocks, relationOf: (name) => relationOfColumn(input, name), outputs: outputExprs(statement, input), pulled: pulledLockChecks ?? new Map(),
+    };
+    if (deferOuterJoinCheck && pulledUp(statement)) deferOuterJoinCheck((forced) => checkOuterJoins(check, forced));
+    else checkOuterJoins(check);
+  }
   return { columns, build: finalBuild, accessPaths: from.accessPaths };
 }
 
@@ -240,6 +256,30 @@ function lockingOf(statement: SelectStatement, pc: PlanContext): FromLocks | nul
     isCte: (name) => pc.ctes?.has(name) ?? false,
     isSetFunction: (name) => isSetReturning(name) || searchPath.some((schema) => catalog.functions(schema, name).some((f) => f.returnsSet)),
   });
+}
+
+/** The select list as one expression per output column, `*` expanded to the columns it stands for (row-locks.ts maps output columns back with it). */
+function outputExprs(statement: SelectStatement, scope: Scope): Expr[] {
+  return statement.targets.flatMap((t): Expr[] => t.expr.kind !== 'star' ? [t.expr]
+    : scope.columns.filter((c) => !c.hidden && !c.unreachable && c.relation !== null && (t.expr.kind === 'star' && t.expr.table !== null ? c.relation === t.expr.table : !c.qualifiedOnly))
+      .map((c) => ({ kind: 'column', schema: null, table: c.relation, name: c.name, location: -1 })));
+}
+
+/**
+ * What a locked subquery or view in FROM gets to leave its outer-join check with: the check is
+ * registered under the relation's name, taking the names the enclosing query reads its columns
+ * by (`names`, known once it is planned) — so `inner` is filled in after planning.
+ */
+function deferredLockCheck(relation: string, pc: PlanContext): { defer: NonNullable<PlanContext['deferOuterJoinCheck']>; named(names: readonly string[]): void } {
+  let pending: ((forced: ReadonlySet<number>) => void) | null = null;
+  return {
+    defer: (check) => { pending = check; },
+    named(names) {
+      const check = pending;
+      if (check === null) return;
+      pc.pulledLockChecks?.set(relation, (forced) => check(new Set(names.flatMap((name, i) => forced.has(name) ? [i] : []))));
+    },
+  };
 }
 
 /** The one FROM item with a visible column of this name, or null (none, or ambiguous). */
@@ -845,7 +885,11 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   const lock = pc.fromLocks?.of(relationName) ?? null;
   if (relation.kind === 'view') {
     pc.access?.read(relation.view.id, 'view', relation.view.schema, relation.view.name, item.schema !== null);
-    return planView(relation.view, relationName, item.location, lock ? { ...pc, pushedLock: lock } : pc);
+    if (!lock) return planView(relation.view, relationName, item.location, pc);
+    const deferred = deferredLockCheck(relationName, pc);
+    const planned = planView(relation.view, relationName, item.location, { ...pc, pushedLock: lock, deferOuterJoinCheck: deferred.defer });
+    deferred.named(planned.scope.columns.map((c) => c.name));
+    return planned;
   }
   if (relation.kind === 'virtual') {
     const table = relation.table;
@@ -937,10 +981,12 @@ function viewResolver(reader: RelationResolver, searchPath: readonly string[]): 
 /** A subquery in FROM: its output columns become a relation named by its alias. */
 function planDerived(item: Extract<FromItem, { kind: 'subquery' }>, pc: PlanContext): FromPlan {
   const lock = pc.fromLocks?.of(item.alias) ?? null;
-  const inner = planSelect(item.query, lock ? { ...pc, pushedLock: lock } : pc);
+  const deferred = lock ? deferredLockCheck(item.alias, pc) : null;
+  const inner = planSelect(item.query, lock && deferred ? { ...pc, pushedLock: lock, deferOuterJoinCheck: deferred.defer } : pc);
   if (item.columnAliases.length > inner.columns.length) {
     throw new SqlError('42P10', `table "${item.alias}" has ${inner.columns.length} columns available but ${item.columnAliases.length} columns specified`);
   }
+  deferred?.named(inner.columns.map((c, i) => item.columnAliases[i] ?? c.name));
   const scope = new Scope(inner.columns.map((c, i) => ({
     relation: item.alias, name: item.columnAliases[i] ?? c.name, oid: c.oid, typmod: c.typmod, position: i, tableOid: c.tableOid, columnNumber: c.columnNumber, record: c.record,
     ...(c.constant ? { constant: c.constant } : {}),

@@ -65,7 +65,7 @@ export interface LockNames {
 
 /** The locks one SELECT's clauses (and an enclosing query's clause pushed down to it) put on its FROM items. */
 export class FromLocks {
-  private constructor(private readonly every: RowLockStrength | null, private readonly named: ReadonlyMap<string, RowLockStrength>) {}
+  private constructor(private readonly every: RowLockStrength | null, private readonly named: ReadonlyMap<string, RowLockStrength>, private readonly names: LockNames) {}
 
   /**
    * Null when nothing locks this SELECT's rows. Raises PostgreSQL's errors: a shape whose rows
@@ -86,12 +86,17 @@ export class FromLocks {
       checkSelectLocking(select, pushed, names);
       every = stronger(every, pushed);
     }
-    return new FromLocks(every, named);
+    return new FromLocks(every, named, names);
   }
 
   /** The lock on a FROM item's rows, by its relation name (alias, else table name); null: none. */
   of(relation: string): RowLockStrength | null {
     return stronger(this.every, this.named.get(relation));
+  }
+
+  /** Whether a FROM item's name is a WITH query's: a clause without OF leaves WITH queries unlocked. */
+  isCte(name: string): boolean {
+    return this.names.isCte(name);
   }
 }
 
@@ -145,21 +150,60 @@ function lockableEntry(clause: RowLockClause, rel: NonNullable<RowLockClause['of
 
 /**
  * PostgreSQL's planner refuses a locked relation on the nullable side of an outer join (a row
- * the join fills with NULLs has no row to lock), after it has turned into inner joins the outer
- * joins whose nullable rows the WHERE clause (or an enclosing join's ON) throws away: a strict
- * condition on a nullable-side column (`b.w > 0`, `b.w IS NOT NULL`, `abs(b.w) = 1`). Checked
+ * the join fills with NULLs has no row to lock), after it has pulled simple subqueries (and
+ * views) in FROM up into the query and turned into inner joins the outer joins whose nullable
+ * rows the WHERE clause (or an enclosing join's ON) throws away: a strict condition on a
+ * nullable-side column (`b.w > 0`, `b.w IS NOT NULL`, `abs(b.w) = 1`) — also one the enclosing
+ * query puts on a subquery's output column that is such a column (`c JOIN (SELECT b.id FROM a
+ * LEFT JOIN b …) j ON c.id = j.id`).
+ *
+ * So a locked subquery that PostgreSQL would pull up does not check itself when planned: it
+ * leaves its check to the enclosing query (`OuterJoinCheck`), which runs it with the names of
+ * the subquery's output columns its own conditions hold non-null there. Relations are checked
  * per SELECT, on its own FROM and WHERE; `relationOf` names the FROM item of an unqualified column.
  */
-export function checkOuterJoins(select: SelectStatement, locks: FromLocks, relationOf: (column: string) => string | null): void {
-  const from = select.from;
-  const where = select.where ? nonNullableRelations(select.where, relationOf) : new Set<string>();
-  for (const item of from) checkJoin(item, where, locks, relationOf);
+export interface OuterJoinCheck {
+  readonly statement: SelectStatement;
+  readonly locks: FromLocks;
+  readonly relationOf: (column: string) => string | null;
+  /** Each output column as an expression over the FROM items (a `*` expanded), by position. */
+  readonly outputs: readonly Expr[];
+  /** Checks of the pulled-up subqueries and views in its FROM, by their relation name; each takes the names of its columns held non-null. */
+  readonly pulled: ReadonlyMap<string, (forced: ReadonlySet<string>) => void>;
 }
 
-function checkJoin(item: FromItem, nonNullable: ReadonlySet<string>, locks: FromLocks, relationOf: (column: string) => string | null): void {
-  if (item.kind !== 'join') return;
-  const leftNonNull = overlaps(relationNames(item.left), nonNullable);
-  const rightNonNull = overlaps(relationNames(item.right), nonNullable);
+/** Whether PostgreSQL pulls this subquery up into the query that reads it (is_simple_subquery, for the shapes a lock allows). */
+export function pulledUp(select: SelectStatement): boolean {
+  return select.orderBy.length === 0 && !select.limit && !select.offset && !select.with && !select.locking && !select.setOperation;
+}
+
+/** Runs the check with `forced`: the positions of output columns the enclosing query holds non-null (none for a query at the top). */
+export function checkOuterJoins(check: OuterJoinCheck, forced: ReadonlySet<number> = new Set()): void {
+  const { statement, outputs } = check;
+  const nonNullable = statement.where ? nonNullableColumns(statement.where, check.relationOf) : new Set<string>();
+  for (const i of forced) {
+    const expr = outputs[i];
+    if (expr) for (const key of nonNullableColumns(expr, check.relationOf)) nonNullable.add(key);
+  }
+  const ran = new Set<string>();
+  for (const item of statement.from) checkJoin(item, nonNullable, check, ran);
+  // A pulled-up item no join reached still checks itself.
+  for (const [name, pulled] of check.pulled) if (!ran.has(name)) pulled(new Set());
+}
+
+function checkJoin(item: FromItem, nonNullable: ReadonlySet<string>, check: OuterJoinCheck, ran: Set<string>): void {
+  if (item.kind !== 'join') {
+    const name = item.kind === 'subquery' ? item.alias : item.kind === 'table' ? item.alias ?? item.name : null;
+    const pulled = name === null ? undefined : check.pulled.get(name);
+    if (pulled && name !== null && !ran.has(name)) {
+      ran.add(name);
+      pulled(columnsOf(name, nonNullable));
+    }
+    return;
+  }
+  const relations = relationsOf(nonNullable);
+  const leftNonNull = overlaps(relationNames(item.left), relations);
+  const rightNonNull = overlaps(relationNames(item.right), relations);
   // reduce_outer_joins: an outer join whose nullable side must be non-null is an inner one.
   let type = item.joinType;
   if (type === 'left' && rightNonNull) type = 'inner';
@@ -167,22 +211,34 @@ function checkJoin(item: FromItem, nonNullable: ReadonlySet<string>, locks: From
   else if (type === 'full') type = leftNonNull && rightNonNull ? 'inner' : leftNonNull ? 'left' : rightNonNull ? 'right' : 'full';
   const nullable = type === 'left' ? [item.right] : type === 'right' ? [item.left] : type === 'full' ? [item.left, item.right] : [];
   for (const side of nullable) {
-    const strength = lockedOn(side, locks);
+    const strength = lockedOn(side, check.locks);
     if (strength !== null) throw new SqlError('0A000', `${LOCKING_NAMES[strength]} cannot be applied to the nullable side of an outer join`);
   }
-  const on = item.on ? nonNullableRelations(item.on, relationOf) : new Set<string>();
+  const on = item.on ? nonNullableColumns(item.on, check.relationOf) : new Set<string>();
   const both = new Set([...nonNullable, ...on]);
   // An inner join's ON constrains both sides; an outer join's only its nullable side.
-  checkJoin(item.left, type === 'inner' || type === 'cross' ? both : type === 'right' ? both : type === 'left' ? nonNullable : new Set(), locks, relationOf);
-  checkJoin(item.right, type === 'inner' || type === 'cross' || type === 'left' ? both : type === 'right' ? nonNullable : new Set(), locks, relationOf);
+  checkJoin(item.left, type === 'inner' || type === 'cross' ? both : type === 'right' ? both : type === 'left' ? nonNullable : new Set(), check, ran);
+  checkJoin(item.right, type === 'inner' || type === 'cross' || type === 'left' ? both : type === 'right' ? nonNullable : new Set(), check, ran);
 }
 
-/** The strength of the first locked FROM item in a join tree; a subquery counts when it reads a table. */
+/** The strength of the first locked FROM item in a join tree; a subquery counts when it reads a table, a WITH query never. */
 function lockedOn(item: FromItem, locks: FromLocks): RowLockStrength | null {
   if (item.kind === 'join') return lockedOn(item.left, locks) ?? lockedOn(item.right, locks);
-  if (item.kind === 'table') return locks.of(item.alias ?? item.name);
+  if (item.kind === 'table') return item.schema === null && locks.isCte(item.name) ? null : locks.of(item.alias ?? item.name);
   if (item.kind === 'subquery' && (item.query.from.length > 0 || item.query.setOperation)) return locks.of(item.alias);
   return null;
+}
+
+/** A non-null column's key: its FROM item's name and its own. */
+const KEY_SEPARATOR = '\u0000';
+
+function relationsOf(keys: ReadonlySet<string>): Set<string> {
+  return new Set([...keys].map((k) => k.slice(0, k.indexOf(KEY_SEPARATOR))));
+}
+
+function columnsOf(relation: string, keys: ReadonlySet<string>): Set<string> {
+  const prefix = relation + KEY_SEPARATOR;
+  return new Set([...keys].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
 }
 
 function relationNames(item: FromItem, out = new Set<string>()): Set<string> {
@@ -201,18 +257,18 @@ function overlaps(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 }
 
 /**
- * The FROM items a condition is never true without a non-null column of (PostgreSQL's
- * find_nonnullable_rels): operators and function calls are taken as strict, as nearly all are;
- * OR needs the item in every arm; COALESCE, CASE, IS [NOT] DISTINCT FROM, IS NULL and subqueries
- * give none.
+ * The columns (FROM item and name, KEY_SEPARATOR between) a condition is never true without
+ * (PostgreSQL's find_nonnullable_rels and find_nonnullable_vars): operators and function calls
+ * are taken as strict, as nearly all are; OR needs the column in every arm; COALESCE, CASE, IS
+ * [NOT] DISTINCT FROM, IS NULL and subqueries give none.
  */
-function nonNullableRelations(expr: Expr, relationOf: (column: string) => string | null): Set<string> {
-  const of = (e: Expr) => nonNullableRelations(e, relationOf);
+function nonNullableColumns(expr: Expr, relationOf: (column: string) => string | null): Set<string> {
+  const of = (e: Expr) => nonNullableColumns(e, relationOf);
   const union = (parts: readonly Expr[]) => new Set(parts.flatMap((p) => [...of(p)]));
   switch (expr.kind) {
     case 'column': {
       const relation = expr.table ?? relationOf(expr.name);
-      return new Set(relation === null ? [] : [relation]);
+      return new Set(relation === null ? [] : [relation + KEY_SEPARATOR + expr.name]);
     }
     case 'op': return union(expr.left ? [expr.left, expr.right] : [expr.right]);
     case 'and': return union(expr.args);

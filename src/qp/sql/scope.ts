@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { RecordField, SqlValue } from '../../contracts/sql-value.js';
+import { fuzzyColumnHint } from './column-hint.js';
 
 /**
  * The name of a hidden column an outer join adds for each FROM item on its nullable side: true
@@ -57,10 +58,17 @@ export class Scope {
       // PostgreSQL quotes a bare name but not a qualified one.
       const qualified = relation ? `${relation}.${name}` : `"${name}"`;
       const behind = relation === null ? this.columns.find((c) => c.unreachable && c.name === name) : undefined;
-      const hint = behind ? { hint: `There is a column named "${name}" in table "${behind.relation}", but it cannot be referenced from this part of the query.` } : {};
+      const fuzzy = behind ? undefined : fuzzyColumnHint(this.levels(), relation, name);
+      const hint = behind ? { hint: `There is a column named "${name}" in table "${behind.relation}", but it cannot be referenced from this part of the query.` }
+        : fuzzy ? { hint: fuzzy } : {};
       throw new SqlError('42703', `column ${qualified} does not exist`, { position: location + 1, ...hint });
     }
     return found;
+  }
+
+  /** The columns of this query level and of each enclosing one, innermost first (for the HINT of a name not found). */
+  levels(): (readonly ScopeColumn[])[] {
+    return [this.columns];
   }
 
   /** Whether some column answers to the relation name. */
@@ -104,6 +112,10 @@ export class CorrelatedScope extends Scope {
   /** The same enclosing scopes with no columns of its own: names that resolve there are outer references. */
   outerOnly(): CorrelatedScope {
     return new CorrelatedScope([], this.outer, this.correlation);
+  }
+
+  override levels(): (readonly ScopeColumn[])[] {
+    return [this.columns, ...this.outer.levels()];
   }
 
   /** Whether the name is one of this query's own columns (which shadow the enclosing ones). */

@@ -149,11 +149,14 @@ function typmodFor(oid: number, name: TypeName): number {
   }
 }
 
-/** Column types DSQL supports (reference/dsql.md §2.3); others are refused as DSQL refuses them. */
+/**
+ * Column types DSQL supports (reference/dsql.md §2.3), and PostgreSQL's name, "char" and oid, whose
+ * refusal the reference does not record (so PostgreSQL's behaviour); others are refused as DSQL refuses them.
+ */
 const COLUMN_TYPES = new Set<number>([
   TypeOid.bool, TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric,
   TypeOid.bpchar, TypeOid.varchar, TypeOid.text, TypeOid.bytea, TypeOid.uuid, TypeOid.date, TypeOid.time, TypeOid.timestamp,
-  TypeOid.timestamptz, TypeOid.interval, TypeOid.json, TypeOid.jsonb, TypeOid.name, TypeOid.char,
+  TypeOid.timestamptz, TypeOid.interval, TypeOid.json, TypeOid.jsonb, TypeOid.name, TypeOid.char, TypeOid.oid,
 ]);
 
 /** Types PostgreSQL has and DSQL refuses as column types, by parser name → DSQL's display name. */

@@ -380,6 +380,28 @@ export function splitQualifiedName(text: string): string[] {
   return parts;
 }
 
+/** Whether a name is identifiers joined by dots, as PostgreSQL's SplitIdentifierString takes it (else "invalid name syntax"). */
+function wellFormedName(text: string): boolean {
+  return /^\s*(?:"(?:[^"]|"")+"|[^."\s]+)\s*(?:\.\s*(?:"(?:[^"]|"")+"|[^."\s]+)\s*)*$/.test(text);
+}
+
+/**
+ * A relation's, function's or type's name as [schema,] name: PostgreSQL takes a third part in
+ * front as the database, which must be this one ('postgres', the only database), and refuses a
+ * fourth (makeRangeVarFromNameList, DeconstructQualifiedName) — even in to_regclass, whose NULL
+ * is only for what does not exist. A schema or role name is left whole (one identifier).
+ */
+function qualifiedNameParts(parts: string[], target: string, at: { position?: number }): string[] {
+  if (target !== 'regclass' && target !== 'regproc' && target !== 'regtype') return parts;
+  const relation = target === 'regclass';
+  if (parts.length > 3) throw new SqlError('42601', `improper ${relation ? 'relation' : 'qualified'} name (too many dotted names): ${parts.join('.')}`, at);
+  if (parts.length === 3 && parts[0] !== 'postgres') {
+    const name = parts.join('.');
+    throw new SqlError('0A000', `cross-database references are not implemented: ${relation ? `"${name}"` : name}`, at);
+  }
+  return parts.length === 3 ? parts.slice(1) : parts;
+}
+
 /** The errors to_regclass and its kin answer NULL for: the object, or the schema naming it, does not exist (or is ambiguous). */
 const NOT_FOUND = new Set(['42P01', '42704', '42883', '42725', '3F000']);
 
@@ -402,7 +424,14 @@ for (const target of ['regclass', 'regtype', 'regproc', 'regnamespace', 'regrole
 
 export function lookupRegName(scope: CatalogScope, target: string, text: string, at: { position?: number }, numericOid = true): number {
   if (numericOid && /^\d+$/.test(text.trim())) return Number(text.trim());
-  const parts = splitQualifiedName(text);
+  if (target === 'regtype') {
+    // A type name's modifiers and array bounds are no part of its qualification.
+    const bare = text.replace(/\([^)]*\)|\[\s*\d*\s*\]/g, '');
+    if (/^[^()[\]]*$/.test(bare) && wellFormedName(bare)) qualifiedNameParts(splitQualifiedName(bare), target, at);
+    return regtypeInput(scope.catalog, scope.searchPath, text, at);
+  }
+  if ((target === 'regclass' || target === 'regproc') && !wellFormedName(text)) throw new SqlError('42602', 'invalid name syntax', at);
+  const parts = qualifiedNameParts(splitQualifiedName(text), target, at);
   if (target === 'regclass') {
     const name = parts[parts.length - 1] ?? '';
     const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : ['pg_catalog', ...scope.searchPath];
@@ -424,7 +453,6 @@ export function lookupRegName(scope: CatalogScope, target: string, text: string,
     }
     throw new SqlError('42P01', `relation "${text}" does not exist`, at);
   }
-  if (target === 'regtype') return regtypeInput(scope.catalog, scope.searchPath, text, at);
   // A schema or role name is one identifier: `a.b` is a syntax error, not a name looked up.
   if ((target === 'regnamespace' || target === 'regrole') && parts.length > 1) throw new SqlError('42602', 'invalid name syntax', at);
   if (target === 'regnamespace') {

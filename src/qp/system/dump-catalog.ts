@@ -103,8 +103,7 @@ const NAMESPACE_CLASS_OID = 2615;
  * compares the current ACL with this one, so a GRANT on public is dumped and the built-in ACL is not.
  */
 function initialPrivilegeRows(catalog: CatalogSnapshot): SqlValue[][] {
-  const initial = formatAcl(builtinSchemaAcl(), catalog.access);
-  return BUILTIN_SCHEMAS.map((schema) => [schema.oid, NAMESPACE_CLASS_OID, 0, 'i', initial]);
+  return BUILTIN_SCHEMAS.map((schema) => [schema.oid, NAMESPACE_CLASS_OID, 0, 'i', formatAcl(builtinSchemaAcl(schema.oid), catalog.access)]);
 }
 
 /** pg_sequences: every sequence is bigint in Strata (DSQL's sequences), with its catalog options. */
