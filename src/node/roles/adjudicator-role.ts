@@ -8,7 +8,8 @@
  * The leader rebuilds its conflict map and last timestamp from the journal, appends fenced by
  * its leadership, and streams watermark notices (position, W) to storage nodes: every commit at
  * or below W is in the journal at or before the position. Storage learns the commits themselves
- * from the journal (etcd watch), so the adjudicator's `publish` only records the position; the
+ * from the notices too: `publish` records the position and pushes the durable batch to the
+ * replicas, which read etcd only for what they missed (journal-intake.ts); the
  * notices also carry each decision's keys as it is made and a decided watermark, so a read waits
  * only for in-flight commits that touch its keys (notice-streams.ts, in-flight-decisions.ts).
  * The leader also trims the journal behind the storage replicas (journal-trimmer.ts).
@@ -58,6 +59,13 @@ const REPLICA_INTERVAL_MS = 100;
  */
 const WATCHER_READING_MS = 200;
 const PRUNE_INTERVAL_MS = 1_000;
+/**
+ * How long a durable batch waits for a notice to the replicas that goes out anyway (decisions
+ * under load) before it goes in one of its own: the replicas then wake once for both. What it
+ * costs: a replica applies a batch up to this much later (a read waiting on that commit waits
+ * as long; commits are acknowledged without waiting for any replica).
+ */
+const PUSH_HOLD_MS = 0;
 /**
  * How far ahead the keys QPs watch (the catalog version) are reserved: a QP takes the catalog
  * as unchanged up to then without waiting for a notice. A DDL commit (and what commits after
@@ -113,7 +121,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
   const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE,
-    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS });
+    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS, pushHoldMs: PUSH_HOLD_MS });
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {
@@ -150,8 +158,11 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       takeoverGapUs: PROMISE_VALIDITY_MS * 1000,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
       onFailure: () => onLeadershipLost(),
-      publish: (_records, position) => {
+      // Durable batches go to the replicas on their notice streams (journal-intake.ts), so
+      // they need no etcd watch: the notice that carries them names their position.
+      publish: (records, position) => {
         published = position;
+        notices.pushDurable(records, position);
         return Promise.resolve();
       },
       // Storage hears of decisions at once, so reads wait only for the ones touching their keys.

@@ -8,7 +8,9 @@
  *   on the stream of the replica it reads from;
  * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise);
  * - otherwise when none went out for `replicaIntervalMs` (keeps safe time moving for reads no
- *   Notify named this replica for, and settles a dead leader's decisions).
+ *   Notify named this replica for, and settles a dead leader's decisions);
+ * - to the storage replicas, with the records of each batch etcd acknowledged (pushDurable),
+ *   on the next notice to all or within `pushHoldMs` (journal-intake.ts).
  * The periodic notices have a timer set for when the next one falls due, not a tick every
  * `intervalMs` that mostly finds nothing due: an idle leader sleeps until a commit, a Notify, a
  * periodic notice or its promise fence's confirmation wakes it.
@@ -29,6 +31,14 @@ import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
 import type { Message, ServerStream } from '../../env/grpc.js';
 import { latin1Key } from '../../encoding/bytes.js';
 import { decisionToMessage } from '../remote/messages.js';
+import { encodeBatch } from '../../journal/record-codec.js';
+
+/**
+ * Most records held for one push to the replicas (journal-intake.ts), and most bytes pushed in
+ * one notice: past either, the batches are not pushed and replicas read them from etcd.
+ */
+const MAX_PUSH_RECORDS = 4_096;
+const MAX_PUSH_BYTES = 1024 * 1024;
 
 /** What a notice reports, read when it is sent. */
 export interface NoticeSource {
@@ -96,6 +106,11 @@ export interface NoticeIntervals {
    * reservation misses is renewed when asked for (its Notify), one hop later.
    */
   readonly watcherReadingMs?: number;
+  /**
+   * How long durable records wait for a notice that goes out anyway before they go in one of
+   * their own (pushDurable; default 0: at once).
+   */
+  readonly pushHoldMs?: number;
 }
 
 export class NoticeStreams {
@@ -124,6 +139,12 @@ export class NoticeStreams {
   private periodicDueMs = Infinity;
   private readonly replicaIntervalMs: number;
   private readonly watcherReadingMs: number;
+  /** Durable records not yet pushed to the replicas (pushDurable), from position `pushFirst`. */
+  private pushRecords: JournalRecord[] = [];
+  private pushFirst: JournalPosition = 0;
+  private pushTimer: ReturnType<Timers['setTimeout']> | null = null;
+  /** How long a push waits for a notice going out anyway (0: it goes out at once). */
+  private readonly pushHoldMs: number;
 
   /**
    * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
@@ -133,6 +154,7 @@ export class NoticeStreams {
     private readonly reservationUs = 0, private readonly idlePromise: IdlePromise | null = null, intervals: NoticeIntervals = {}) {
     this.replicaIntervalMs = intervals.replicaIntervalMs ?? intervalMs;
     this.watcherReadingMs = intervals.watcherReadingMs ?? Infinity;
+    this.pushHoldMs = intervals.pushHoldMs ?? 0;
     // A reading watcher is renewed before its reservation runs out.
     if (!(reservationUs <= 0 || intervalMs * 1000 < reservationUs)) throw new Error('a reservation is renewed before it runs out');
     if (idlePromise !== null) {
@@ -190,15 +212,19 @@ export class NoticeStreams {
    */
   broadcast(decisions: readonly JournalRecord[] = [], wanted: Timestamp = 0): void {
     const source = this.source;
-    if (source === null || this.streams.size === 0) return;
+    if (source === null || this.streams.size === 0) {
+      this.pushRecords = [];
+      return;
+    }
     let all: Message | null = null;
     const nowMs = this.nowMs();
     // Decided while a promise may stand: no promise with these, nor for the next idleMs.
     if (decisions.length > 0) this.lastDecisionMs = nowMs;
     const base = this.message(source, []);
+    const pushed = this.takePush(base['position']);
     for (const [stream, follower] of this.streams) {
       if (follower.watch === null) {
-        all ??= decisions.length === 0 ? base : { ...base, decisions: decisions.map(decisionToMessage) };
+        all ??= decisions.length === 0 && pushed === null ? base : { ...base, decisions: decisions.map(decisionToMessage), ...pushed };
         this.send(stream, follower, all);
         continue;
       }
@@ -208,6 +234,47 @@ export class NoticeStreams {
     }
     this.lastSentMs = nowMs;
     this.lastSentDecided = base['decided'];
+  }
+
+  /**
+   * Records etcd has acknowledged, the journal's positions `lastPosition - records.length + 1`
+   * through `lastPosition` (the leader publishes them in journal order, each once): they go to
+   * every storage replica with the next notice to all, encoded once (journal-intake.ts). A
+   * notice goes out for them within pushHoldMs if none does anyway. Must be called before the
+   * published position the notices carry moves past them.
+   */
+  pushDurable(records: readonly JournalRecord[], lastPosition: JournalPosition): void {
+    if (this.source === null || records.length === 0) return;
+    const first = lastPosition - records.length + 1;
+    if (this.pushRecords.length > 0 && first !== this.pushFirst + this.pushRecords.length) this.pushRecords = [];
+    if (this.pushRecords.length === 0) this.pushFirst = first;
+    // Too much at once: not pushed, the replicas read it from etcd (the notice names the position).
+    if (this.pushRecords.length + records.length > MAX_PUSH_RECORDS) this.pushRecords = [];
+    else for (const record of records) this.pushRecords.push(record);
+    if (this.pushHoldMs <= 0) {
+      this.broadcast();
+      return;
+    }
+    this.pushTimer ??= this.timers.setTimeout(() => {
+      this.pushTimer = null;
+      if (this.pushRecords.length > 0) this.broadcast();
+    }, this.pushHoldMs);
+  }
+
+  /**
+   * The fields that push the held records with a notice whose position is `position` (null:
+   * none held, or they do not end there, or they are too large: the replicas read etcd).
+   */
+  private takePush(position: JournalPosition): { journal_first: JournalPosition; journal_frames: Uint8Array } | null {
+    if (this.pushRecords.length === 0) return null;
+    const records = this.pushRecords;
+    const first = this.pushFirst;
+    this.pushRecords = [];
+    if (this.pushTimer !== null) this.timers.clearTimeout(this.pushTimer);
+    this.pushTimer = null;
+    if (first + records.length - 1 !== position) return null;
+    const frames = encodeBatch(records);
+    return frames.length > MAX_PUSH_BYTES ? null : { journal_first: first, journal_frames: frames };
   }
 
   /**
@@ -272,6 +339,9 @@ export class NoticeStreams {
   }
 
   close(): void {
+    if (this.pushTimer !== null) this.timers.clearTimeout(this.pushTimer);
+    this.pushTimer = null;
+    this.pushRecords = [];
     if (this.renewal !== null) this.timers.clearTimeout(this.renewal);
     this.renewal = null;
     if (this.periodic !== null) this.timers.clearTimeout(this.periodic);
