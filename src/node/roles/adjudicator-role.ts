@@ -60,13 +60,6 @@ const REPLICA_INTERVAL_MS = 100;
 const WATCHER_READING_MS = 200;
 const PRUNE_INTERVAL_MS = 1_000;
 /**
- * How long a durable batch waits for a notice to the replicas that goes out anyway (decisions
- * under load) before it goes in one of its own: the replicas then wake once for both. What it
- * costs: a replica applies a batch up to this much later (a read waiting on that commit waits
- * as long; commits are acknowledged without waiting for any replica).
- */
-const PUSH_HOLD_MS = 0;
-/**
  * How far ahead the keys QPs watch (the catalog version) are reserved: a QP takes the catalog
  * as unchanged up to then without waiting for a notice. A DDL commit (and what commits after
  * it) waits up to this long in commit wait, and so do a new leader's first commits.
@@ -121,7 +114,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
   const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE,
-    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS, pushHoldMs: PUSH_HOLD_MS });
+    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS });
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {

@@ -331,12 +331,12 @@ test('an idle leader wakes only when a periodic notice is due, not every interva
   assert.equal(fake.pendingCount, 0, 'closed: no timer left');
 });
 
-test('durable batches are pushed to storage replicas only, with the notice naming their last position; held ones ride on the next notice', async () => {
+test('durable batches are pushed to storage replicas only, at once, with the notice naming their last position', () => {
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
   let published = 3;
   const source = { ...quietSource(clock), get published() { return published; } };
-  const notices = new NoticeStreams(clock, timers, 20, 50_000, null, { pushHoldMs: 2 });
+  const notices = new NoticeStreams(clock, timers, 20, 50_000);
   notices.lead(source);
   const storage = stream();
   const qp = stream();
@@ -348,34 +348,25 @@ test('durable batches are pushed to storage replicas only, with the notice namin
   // A decision is not durable: no records go with it.
   notices.broadcast([decision(clock.now().latest, bytes('row-1'))]);
   assert.equal(framesOf(storage.received.at(-1)!), undefined);
-  // Durable through 5: held for a notice going out anyway, which then carries them.
+  // Durable through 5 (the leader moved its published position first): pushed at once.
   const durable = [decision(clock.now().latest, bytes('row-1')), decision(clock.now().latest + 1, bytes('row-2'))];
   published = 5;
-  notices.pushDurable(durable, 5);
   const sent = storage.received.length;
-  assert.equal(storage.received.length, sent, 'held');
-  notices.broadcast([decision(clock.now().latest + 2, bytes('row-3'))]);
+  notices.pushDurable(durable, 5);
+  assert.equal(storage.received.length, sent + 1);
   const carrying = storage.received.at(-1)!;
   assert.equal(carrying['position'], 5);
   assert.equal(carrying['journal_first'], 4);
   assert.deepEqual(decodeBatch(framesOf(carrying)!).map((r) => r.transactionId), durable.map((r) => r.transactionId));
-  assert.equal((carrying['decisions'] as Message[]).length, 1, 'with the turn\'s decisions');
   // Nobody else gets them: not the QP (it watches keys), not the standby (liveness only).
   for (const message of [...qp.received, ...standby.received]) assert.equal(framesOf(message), undefined);
-  // None going out within pushHoldMs: a notice of their own.
-  published = 6;
-  notices.pushDurable([decision(clock.now().latest + 3, bytes('row-4'))], 6);
-  const before = storage.received.length;
-  timers.advance(1_000);
-  assert.equal(storage.received.length, before);
-  timers.advance(1_000);
-  assert.equal(storage.received.length, before + 1);
-  assert.equal(storage.received.at(-1)!['journal_first'], 6);
-  assert.equal(storage.received.at(-1)!['position'], 6);
+  // Later notices do not carry them again.
+  notices.broadcast([decision(clock.now().latest + 2, bytes('row-3'))]);
+  assert.equal(framesOf(storage.received.at(-1)!), undefined);
   // Records that do not end at the published position are not pushed (the replica reads etcd).
   published = 8;
   notices.pushDurable([decision(clock.now().latest + 4, bytes('row-5'))], 7);
-  timers.advance(2_000);
   assert.equal(framesOf(storage.received.at(-1)!), undefined);
+  assert.equal(storage.received.at(-1)!['position'], 8);
   notices.close();
 });

@@ -9,8 +9,8 @@
  * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise);
  * - otherwise when none went out for `replicaIntervalMs` (keeps safe time moving for reads no
  *   Notify named this replica for, and settles a dead leader's decisions);
- * - to the storage replicas, with the records of each batch etcd acknowledged (pushDurable),
- *   on the next notice to all or within `pushHoldMs` (journal-intake.ts).
+ * - to the storage replicas with the records of each batch etcd acknowledged, as soon as it
+ *   did (pushDurable, journal-intake.ts).
  * The periodic notices have a timer set for when the next one falls due, not a tick every
  * `intervalMs` that mostly finds nothing due: an idle leader sleeps until a commit, a Notify, a
  * periodic notice or its promise fence's confirmation wakes it.
@@ -33,11 +33,7 @@ import { latin1Key } from '../../encoding/bytes.js';
 import { decisionToMessage } from '../remote/messages.js';
 import { encodeBatch } from '../../journal/record-codec.js';
 
-/**
- * Most records held for one push to the replicas (journal-intake.ts), and most bytes pushed in
- * one notice: past either, the batches are not pushed and replicas read them from etcd.
- */
-const MAX_PUSH_RECORDS = 4_096;
+/** Most bytes of records pushed in one notice: a larger batch is not pushed, replicas read it from etcd. */
 const MAX_PUSH_BYTES = 1024 * 1024;
 
 /** What a notice reports, read when it is sent. */
@@ -106,11 +102,6 @@ export interface NoticeIntervals {
    * reservation misses is renewed when asked for (its Notify), one hop later.
    */
   readonly watcherReadingMs?: number;
-  /**
-   * How long durable records wait for a notice that goes out anyway before they go in one of
-   * their own (pushDurable; default 0: at once).
-   */
-  readonly pushHoldMs?: number;
 }
 
 export class NoticeStreams {
@@ -139,12 +130,6 @@ export class NoticeStreams {
   private periodicDueMs = Infinity;
   private readonly replicaIntervalMs: number;
   private readonly watcherReadingMs: number;
-  /** Durable records not yet pushed to the replicas (pushDurable), from position `pushFirst`. */
-  private pushRecords: JournalRecord[] = [];
-  private pushFirst: JournalPosition = 0;
-  private pushTimer: ReturnType<Timers['setTimeout']> | null = null;
-  /** How long a push waits for a notice going out anyway (0: it goes out at once). */
-  private readonly pushHoldMs: number;
 
   /**
    * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
@@ -154,7 +139,6 @@ export class NoticeStreams {
     private readonly reservationUs = 0, private readonly idlePromise: IdlePromise | null = null, intervals: NoticeIntervals = {}) {
     this.replicaIntervalMs = intervals.replicaIntervalMs ?? intervalMs;
     this.watcherReadingMs = intervals.watcherReadingMs ?? Infinity;
-    this.pushHoldMs = intervals.pushHoldMs ?? 0;
     // A reading watcher is renewed before its reservation runs out.
     if (!(reservationUs <= 0 || intervalMs * 1000 < reservationUs)) throw new Error('a reservation is renewed before it runs out');
     if (idlePromise !== null) {
@@ -209,19 +193,17 @@ export class NoticeStreams {
    * Sends a notice to every follower that wants all decisions, with these decisions, and to
    * each watching follower that needs one (see the class comment): its share of them, its
    * reservation renewed. `wanted`: a snapshot a watching follower's reservation must cover.
+   * `durable`: records to push to the storage replicas (pushDurable).
    */
-  broadcast(decisions: readonly JournalRecord[] = [], wanted: Timestamp = 0): void {
+  broadcast(decisions: readonly JournalRecord[] = [], wanted: Timestamp = 0, durable: Durable | null = null): void {
     const source = this.source;
-    if (source === null || this.streams.size === 0) {
-      this.pushRecords = [];
-      return;
-    }
+    if (source === null || this.streams.size === 0) return;
     let all: Message | null = null;
     const nowMs = this.nowMs();
     // Decided while a promise may stand: no promise with these, nor for the next idleMs.
     if (decisions.length > 0) this.lastDecisionMs = nowMs;
     const base = this.message(source, []);
-    const pushed = this.takePush(base['position']);
+    const pushed = durable === null ? null : pushFields(durable, base['position']);
     for (const [stream, follower] of this.streams) {
       if (follower.watch === null) {
         all ??= decisions.length === 0 && pushed === null ? base : { ...base, decisions: decisions.map(decisionToMessage), ...pushed };
@@ -237,44 +219,15 @@ export class NoticeStreams {
   }
 
   /**
-   * Records etcd has acknowledged, the journal's positions `lastPosition - records.length + 1`
-   * through `lastPosition` (the leader publishes them in journal order, each once): they go to
-   * every storage replica with the next notice to all, encoded once (journal-intake.ts). A
-   * notice goes out for them within pushHoldMs if none does anyway. Must be called before the
-   * published position the notices carry moves past them.
+   * Records etcd has acknowledged, the journal's positions through `lastPosition` (the leader
+   * publishes in journal order, each record once, and has moved the published position the
+   * notices carry to `lastPosition`): a notice to every follower carries them to every storage
+   * replica, encoded once (journal-intake.ts). Tried: holding
+   * them up to 2 ms for a notice going out anyway (decisions under load), so that replicas
+   * wake once for both; bench:distributed showed no difference, and replicas applied later.
    */
   pushDurable(records: readonly JournalRecord[], lastPosition: JournalPosition): void {
-    if (this.source === null || records.length === 0) return;
-    const first = lastPosition - records.length + 1;
-    if (this.pushRecords.length > 0 && first !== this.pushFirst + this.pushRecords.length) this.pushRecords = [];
-    if (this.pushRecords.length === 0) this.pushFirst = first;
-    // Too much at once: not pushed, the replicas read it from etcd (the notice names the position).
-    if (this.pushRecords.length + records.length > MAX_PUSH_RECORDS) this.pushRecords = [];
-    else for (const record of records) this.pushRecords.push(record);
-    if (this.pushHoldMs <= 0) {
-      this.broadcast();
-      return;
-    }
-    this.pushTimer ??= this.timers.setTimeout(() => {
-      this.pushTimer = null;
-      if (this.pushRecords.length > 0) this.broadcast();
-    }, this.pushHoldMs);
-  }
-
-  /**
-   * The fields that push the held records with a notice whose position is `position` (null:
-   * none held, or they do not end there, or they are too large: the replicas read etcd).
-   */
-  private takePush(position: JournalPosition): { journal_first: JournalPosition; journal_frames: Uint8Array } | null {
-    if (this.pushRecords.length === 0) return null;
-    const records = this.pushRecords;
-    const first = this.pushFirst;
-    this.pushRecords = [];
-    if (this.pushTimer !== null) this.timers.clearTimeout(this.pushTimer);
-    this.pushTimer = null;
-    if (first + records.length - 1 !== position) return null;
-    const frames = encodeBatch(records);
-    return frames.length > MAX_PUSH_BYTES ? null : { journal_first: first, journal_frames: frames };
+    if (records.length > 0) this.broadcast([], 0, { records, lastPosition });
   }
 
   /**
@@ -339,9 +292,6 @@ export class NoticeStreams {
   }
 
   close(): void {
-    if (this.pushTimer !== null) this.timers.clearTimeout(this.pushTimer);
-    this.pushTimer = null;
-    this.pushRecords = [];
     if (this.renewal !== null) this.timers.clearTimeout(this.renewal);
     this.renewal = null;
     if (this.periodic !== null) this.timers.clearTimeout(this.periodic);
@@ -522,4 +472,20 @@ export class NoticeStreams {
   private nowMs(): number {
     return this.clock.now().earliest / 1000;
   }
+}
+
+/** Durable records to push, the journal's positions through `lastPosition`. */
+interface Durable {
+  readonly records: readonly JournalRecord[];
+  readonly lastPosition: JournalPosition;
+}
+
+/**
+ * The fields that push `durable` with a notice naming `position` (null: they do not end there,
+ * or are too large for one notice; the replicas then read them from etcd).
+ */
+function pushFields(durable: Durable, position: JournalPosition): { journal_first: JournalPosition; journal_frames: Uint8Array } | null {
+  if (durable.lastPosition !== position) return null;
+  const frames = encodeBatch(durable.records);
+  return frames.length > MAX_PUSH_BYTES ? null : { journal_first: position - durable.records.length + 1, journal_frames: frames };
 }
