@@ -314,8 +314,9 @@ async function writeBreakdown(connections: pg.Client[], durationS: number, next:
 // actually formed and the same concurrency, the replay is the most any journal on this etcd
 // could commit at that load; records/s = batches/s × records per batch. Strata's commits/s
 // over it is the share of etcd's capacity that reaches clients after SQL parsing, the relay
-// and QP hops, the adjudicator's decision and batching, and the storage replicas' watches on
-// the journal. What the replay leaves out on purpose: the watch fan-out and the readers' waits
+// and QP hops, the adjudicator's decision and batching, and the storage replicas' following of
+// the journal (pushed by the leader since 2026-11-30, before that etcd watches). What the replay
+// leaves out on purpose: the fan-out to the replicas and the readers' waits
 // for a batch that landed before its predecessor — costs of Strata's design, which the ratio
 // is meant to expose. (Until 2026-11-30 each append also re-sent the batches still pending
 // before it and required its predecessor's key, and the replay compared that key too.)

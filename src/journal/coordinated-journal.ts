@@ -372,10 +372,12 @@ export class CoordinatedJournal implements FollowableJournal {
    * once (an adjudicator standby): reading now and then costs the store one request per read,
    * where a watch (`follow`) costs it a message per batch.
    */
-  async readAfter(after: JournalPosition, onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition) => void): Promise<JournalPosition> {
+  async readAfter(after: JournalPosition,
+    onBatch: (records: readonly JournalRecord[], lastPosition: JournalPosition, firstPosition: JournalPosition) => void): Promise<JournalPosition> {
     const { delivered } = await this.readFrom(after, Infinity, true, (whole, last, first) => {
-      // The first batch may begin before `after`: hand over only the records after it.
-      onBatch(first <= after ? whole.slice(after + 1 - first) : whole, last);
+      // The first batch may begin before `after`: hand over only the records after it. A hole
+      // hands over no records for the positions first..last.
+      onBatch(first <= after ? whole.slice(after + 1 - first) : whole, last, Math.max(first, after + 1));
     });
     return delivered;
   }

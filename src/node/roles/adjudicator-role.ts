@@ -8,7 +8,8 @@
  * The leader rebuilds its conflict map and last timestamp from the journal, appends fenced by
  * its leadership, and streams watermark notices (position, W) to storage nodes: every commit at
  * or below W is in the journal at or before the position. Storage learns the commits themselves
- * from the journal (etcd watch), so the adjudicator's `publish` only records the position; the
+ * from the notices too: `publish` records the position and pushes the durable batch to the
+ * replicas, which read etcd only for what they missed (journal-intake.ts); the
  * notices also carry each decision's keys as it is made and a decided watermark, so a read waits
  * only for in-flight commits that touch its keys (notice-streams.ts, in-flight-decisions.ts).
  * The leader also trims the journal behind the storage replicas (journal-trimmer.ts).
@@ -150,8 +151,11 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
       takeoverGapUs: PROMISE_VALIDITY_MS * 1000,
       // Crash-only: a leader that cannot append exits, and a standby takes over from the journal.
       onFailure: () => onLeadershipLost(),
-      publish: (_records, position) => {
+      // Durable batches go to the replicas on their notice streams (journal-intake.ts), so
+      // they need no etcd watch: the notice that carries them names their position.
+      publish: (records, position) => {
         published = position;
+        notices.pushDurable(records, position);
         return Promise.resolve();
       },
       // Storage hears of decisions at once, so reads wait only for the ones touching their keys.

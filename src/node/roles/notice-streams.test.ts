@@ -5,6 +5,7 @@ import type { Timers } from '../../contracts/time.js';
 import type { Message, ServerStream } from '../../env/grpc.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
 import { NoticeStreams, type NoticeSource } from './notice-streams.js';
+import { decodeBatch } from '../../journal/record-codec.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const CATALOG = bytes('catalog-version');
@@ -328,4 +329,44 @@ test('an idle leader wakes only when a periodic notice is due, not every interva
   assert.ok(wakeUps <= 11, `${wakeUps} wake-ups in an idle second`);
   notices.close();
   assert.equal(fake.pendingCount, 0, 'closed: no timer left');
+});
+
+test('durable batches are pushed to storage replicas only, at once, with the notice naming their last position', () => {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  let published = 3;
+  const source = { ...quietSource(clock), get published() { return published; } };
+  const notices = new NoticeStreams(clock, timers, 20, 50_000);
+  notices.lead(source);
+  const storage = stream();
+  const qp = stream();
+  const standby = stream();
+  notices.add(storage, []);
+  notices.add(qp, [CATALOG]);
+  notices.add(standby, [], true);
+  const framesOf = (message: Message): Uint8Array | undefined => message['journal_frames'] as Uint8Array | undefined;
+  // A decision is not durable: no records go with it.
+  notices.broadcast([decision(clock.now().latest, bytes('row-1'))]);
+  assert.equal(framesOf(storage.received.at(-1)!), undefined);
+  // Durable through 5 (the leader moved its published position first): pushed at once.
+  const durable = [decision(clock.now().latest, bytes('row-1')), decision(clock.now().latest + 1, bytes('row-2'))];
+  published = 5;
+  const sent = storage.received.length;
+  notices.pushDurable(durable, 5);
+  assert.equal(storage.received.length, sent + 1);
+  const carrying = storage.received.at(-1)!;
+  assert.equal(carrying['position'], 5);
+  assert.equal(carrying['journal_first'], 4);
+  assert.deepEqual(decodeBatch(framesOf(carrying)!).map((r) => r.transactionId), durable.map((r) => r.transactionId));
+  // Nobody else gets them: not the QP (it watches keys), not the standby (liveness only).
+  for (const message of [...qp.received, ...standby.received]) assert.equal(framesOf(message), undefined);
+  // Later notices do not carry them again.
+  notices.broadcast([decision(clock.now().latest + 2, bytes('row-3'))]);
+  assert.equal(framesOf(storage.received.at(-1)!), undefined);
+  // Records that do not end at the published position are not pushed (the replica reads etcd).
+  published = 8;
+  notices.pushDurable([decision(clock.now().latest + 4, bytes('row-5'))], 7);
+  assert.equal(framesOf(storage.received.at(-1)!), undefined);
+  assert.equal(storage.received.at(-1)!['position'], 8);
+  notices.close();
 });

@@ -1,7 +1,8 @@
 /**
  * A storage replica as its own process (`strata node --role storage`): an MVCC store on LMDB
- * that follows the journal in etcd from the position it last applied (recorded atomically with
- * the data), and serves reads "as of τ" over gRPC once its safe time passes τ.
+ * that follows the journal from the position it last applied (recorded atomically with the
+ * data) — pushed by the adjudicator leader once durable, read from etcd for what the pushes
+ * missed (journal-intake.ts) — and serves reads "as of τ" over gRPC once its safe time passes τ.
  *
  * Safe time: after applying through position P, every commit up to the last applied commit
  * timestamp is in (journal order is timestamp order); the adjudicator leader's watermark
@@ -20,8 +21,8 @@ import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { grpcClient, serveGrpc, type GrpcServer, type Message, type ServerStream } from '../../env/grpc.js';
 import type { LinkTls } from '../../env/link-tls.js';
-import { CoordinatedJournal } from '../../journal/coordinated-journal.js';
-import type { JournalSubscription } from '../../contracts/journal.js';
+import { CoordinatedJournal, JournalTrimmedError } from '../../journal/coordinated-journal.js';
+import { decodeBatch } from '../../journal/record-codec.js';
 import type { Timestamp } from '../../contracts/time.js';
 import { MvccStorage } from '../../storage/mvcc-storage.js';
 import { restoreSnapshot, snapshotPages, type SnapshotPage } from '../../storage/snapshot.js';
@@ -35,6 +36,7 @@ import { listUnder, observeKey, register, type Registration } from './leadership
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { readOrder } from '../remote/remote-storage.js';
+import { JournalIntake } from './journal-intake.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 /** Most records one store write applies when several journal batches arrive together. */
@@ -44,6 +46,13 @@ const REGISTRATION_TTL_SECONDS = 2;
 const REPORT_APPLIED_MS = 1_000;
 /** Entries per snapshot page (one gRPC message). */
 const SNAPSHOT_PAGE_ENTRIES = 2_000;
+/**
+ * Journal intake (journal-intake.ts): how long the leader's notices may name a durable position
+ * beyond what its pushes delivered before etcd is read (a push arrives with the notice that
+ * names it, so only a missed one waits this long), and how often etcd is read regardless.
+ */
+const JOURNAL_GAP_MS = 50;
+const JOURNAL_POLL_MS = 1_000;
 /** How long a replica behind the trim point keeps looking for a peer to copy. */
 const RESTORE_DEADLINE_MS = 120_000;
 
@@ -99,12 +108,19 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     },
     maxRecords: MAX_RECORDS_PER_APPLY,
   });
-  const subscription: JournalSubscription = await journal.follow(storage.appliedPosition, (records, last) => {
-    applier.offer(records, last);
-  }, (error) => {
-    env.log.error(`${node.name}: fell behind the journal's trim point (${error.message}); exiting to restart from a snapshot`);
-    onFatal();
+  // The journal comes pushed on the leader's notices; etcd fills what they missed.
+  const intake = new JournalIntake({
+    after: storage.appliedPosition,
+    deliver: (records, last) => applier.offer(records, last),
+    read: (after, onBatch) => journal.readAfter(after, onBatch),
+    fatal: (error) => error instanceof JournalTrimmedError,
+    onFatal: (error) => {
+      env.log.error(`${node.name}: fell behind the journal's trim point (${error.message}); exiting to restart from a snapshot`);
+      onFatal();
+    },
+    timers: env.timers, log: env.log, gapMs: JOURNAL_GAP_MS, pollMs: JOURNAL_POLL_MS,
   });
+  await intake.start();
 
   // Watermark notices from whichever adjudicator leads, of the epoch etcd names (leader-notices.ts).
   let leaderStream: { cancel(): void } | null = null;
@@ -120,6 +136,15 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
           streamStart = notice['position'];
           latestDecided = 0;
         }
+        // The records first: the notice's watermark holds once they are applied.
+        const frames = notice['journal_frames'] as Buffer;
+        try {
+          if (frames.length > 0) intake.pushed(notice['journal_first'], notice['position'], decodeBatch(frames));
+        } catch (error) {
+          // A push that does not decode (a frame's CRC) is as good as missed: etcd has the batch.
+          env.log.warn(`${node.name}: a pushed journal batch did not decode: ${(error as Error).message}`);
+        }
+        intake.heard(notice['position']);
         const decided = notice['decisions'] as Message[];
         if (decided.length > 0) decisions.add(decided.map(decisionFromMessage));
         if (notice['decided'] > latestDecided) latestDecided = notice['decided'];
@@ -181,7 +206,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       await registration.revoke().catch(() => {});
       await leader.close();
       follow(null, 0);
-      await subscription.close();
+      await intake.close();
       await journal.close();
       await applier.settled();
       safeTime.close();
