@@ -11,21 +11,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js';
 import { backupCommand, restoreCommand } from '../../src/cli/backup.js';
+import { connectToCluster } from '../support/cluster-client.js';
 
 const STRATA = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
 
-async function connect(node: EmbeddedCluster, endpoint: string): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: '127.0.0.1', port: node.port, user: 'admin', database: 'postgres', password: await node.tokenFor(endpoint),
-    ssl: { rejectUnauthorized: false, servername: endpoint },
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
 
 function run(command: (args: string[], out: (line: string) => void, err: (line: string) => void) => Promise<number>, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -39,7 +30,7 @@ test('strata backup and strata restore: offline, refused while served, a new clu
     const source = join(parent, 'source');
     const file = join(parent, 'source.backup');
     let node = await startEmbedded({ dataDir: source, host: '127.0.0.1', port: 0, quiet: true });
-    const client = await connect(node, node.endpoint);
+    const client = await connectToCluster(node, node.endpoint);
     await client.query('CREATE TABLE t (id int PRIMARY KEY, note text)');
     await client.query("INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 500) g");
     await client.end();
@@ -77,7 +68,7 @@ test('strata backup and strata restore: offline, refused while served, a new clu
 
     node = await startEmbedded({ dataDir: target, host: '127.0.0.1', port: 0, apiPort: 0, quiet: true });
     try {
-      const copy = await connect(node, `${id}.dsql.${node.credentials.region}.on.aws`);
+      const copy = await connectToCluster(node, `${id}.dsql.${node.credentials.region}.on.aws`);
       assert.deepEqual((await copy.query('SELECT count(*)::int AS n, max(note) AS m FROM t')).rows[0], { n: 500, m: 'row 99' });
       await copy.query("INSERT INTO t VALUES (501, 'new')");
       await copy.end();

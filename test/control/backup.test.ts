@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import {
   BackupClient, DeleteRecoveryPointCommand, GetRecoveryPointRestoreMetadataCommand, ListRestoreJobsCommand, DescribeBackupJobCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand,
   ListBackupJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand,
@@ -18,18 +17,10 @@ import {
 } from '@aws-sdk/client-backup';
 import { DSQLClient, GetClusterCommand, ListClustersCommand } from '@aws-sdk/client-dsql';
 import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js';
+import { connectToCluster } from '../support/cluster-client.js';
 
 const credentialsOf = (node: EmbeddedCluster) => ({ accessKeyId: node.credentials.accessKeyId, secretAccessKey: node.credentials.secretAccessKey });
 
-async function connect(node: EmbeddedCluster, endpoint: string): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: '127.0.0.1', port: node.port, user: 'admin', database: 'postgres', password: await node.tokenFor(endpoint),
-    ssl: { rejectUnauthorized: false, servername: endpoint },
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
 
 /** Polls `read` until `done` (a job's states; bounded so a stuck job fails the test, not hangs it). */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -76,7 +67,7 @@ describe('backups and restores through @aws-sdk/client-backup', () => {
   }
 
   test('a backup taken while a writer commits restores to a prefix of its commits, into a new cluster that works', async () => {
-    const source = await connect(node, node.endpoint);
+    const source = await connectToCluster(node, node.endpoint);
     await source.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL UNIQUE, qty int CHECK (qty >= 0))');
     const job = (await source.query('CREATE INDEX ASYNC items_qty ON items (qty)')).rows[0].job_id as string;
     await source.query(`CALL sys.wait_for_job('${job}')`);
@@ -133,7 +124,7 @@ describe('backups and restores through @aws-sdk/client-backup', () => {
     assert.equal(cluster.deletionProtectionEnabled, false);
     assert.equal((await dsql.send(new ListClustersCommand({}))).clusters!.length, clustersBefore + 1);
 
-    const copy = await connect(node, cluster.endpoint!);
+    const copy = await connectToCluster(node, cluster.endpoint!);
     const seqs = (await copy.query('SELECT seq FROM log ORDER BY seq')).rows.map((row) => row.seq as number);
     assert.ok(seqs.length >= before && seqs.length <= acknowledged, `${seqs.length} rows: at least the ${before} acknowledged before the backup started, at most the ${acknowledged} written`);
     assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'the rows of the commits up to one point, and none after');

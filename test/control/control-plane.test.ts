@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-dsql';
 import { DsqlSigner } from '@aws-sdk/dsql-signer';
 import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js';
+import { connectToCluster } from '../support/cluster-client.js';
 
 const WAIT = { maxWaitTime: 60, minDelay: 1, maxDelay: 1 };
 
@@ -35,17 +36,6 @@ function sdk(node: EmbeddedCluster, override: Partial<{ region: string; secretAc
   });
 }
 
-/** A node-postgres client for the cluster at `endpoint`, reached through the node's one port. */
-async function connect(node: EmbeddedCluster, endpoint: string, password?: string): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: '127.0.0.1', port: node.port, user: 'admin', database: 'postgres',
-    password: password ?? await node.tokenFor(endpoint),
-    ssl: { rejectUnauthorized: false, servername: endpoint },
-  });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
 
 async function refusal(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {
   try {
@@ -187,9 +177,9 @@ describe('the control plane through @aws-sdk/client-dsql', () => {
     const b = await createActive(client);
     const endpointA = `${a}.dsql.us-east-1.on.aws`;
     const endpointB = `${b}.dsql.us-east-1.on.aws`;
-    const inA = await connect(node, endpointA);
-    const inB = await connect(node, endpointB);
-    const inDefault = await connect(node, node.endpoint);
+    const inA = await connectToCluster(node, endpointA);
+    const inB = await connectToCluster(node, endpointB);
+    const inDefault = await connectToCluster(node, node.endpoint);
     try {
       await inA.query('CREATE TABLE only_in_a (id int PRIMARY KEY, note text)');
       await inA.query("INSERT INTO only_in_a VALUES (1, 'a')");
@@ -200,7 +190,7 @@ describe('the control plane through @aws-sdk/client-dsql', () => {
       }
       // A signer for the endpoint, as any DSQL user makes tokens, works unchanged.
       const signer = new DsqlSigner({ hostname: endpointB, region: 'us-east-1', credentials: node.credentials });
-      const viaSigner = await connect(node, endpointB, await signer.getDbConnectAdminAuthToken());
+      const viaSigner = await connectToCluster(node, endpointB, await signer.getDbConnectAdminAuthToken());
       assert.deepEqual((await viaSigner.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
       await viaSigner.end();
 
@@ -212,7 +202,7 @@ describe('the control plane through @aws-sdk/client-dsql', () => {
       await verified.end();
 
       // A token names its cluster: A's token does not open B.
-      const crossed = await refusal(connect(node, endpointB, await node.tokenFor(endpointA)));
+      const crossed = await refusal(connectToCluster(node, endpointB, await node.tokenFor(endpointA)));
       assert.equal(crossed.code, '08006');
       // No SNI (host=127.0.0.1) is the default cluster, as before clusters existed.
       const plain = new pg.Client({ host: '127.0.0.1', port: node.port, user: 'admin', database: 'postgres', password: await node.token(), ssl: { rejectUnauthorized: false } });
@@ -254,7 +244,7 @@ describe('the control plane through @aws-sdk/client-dsql', () => {
 
   test('an unknown or deleted cluster\'s endpoint gets a FATAL error that says so', async () => {
     const unknown = `${'z'.repeat(26)}.dsql.us-east-1.on.aws`;
-    const error = await refusal(connect(node, unknown, await node.tokenFor(unknown)));
+    const error = await refusal(connectToCluster(node, unknown, await node.tokenFor(unknown)));
     assert.equal(error.code, '08006');
     assert.match(error.message, /cluster not found/);
   });
@@ -262,12 +252,12 @@ describe('the control plane through @aws-sdk/client-dsql', () => {
   test('DeleteCluster ends open sessions with 57P01 before removing the files', async () => {
     const id = await createActive(client);
     const endpoint = `${id}.dsql.us-east-1.on.aws`;
-    const session = await connect(node, endpoint);
+    const session = await connectToCluster(node, endpoint);
     const ended = new Promise<{ code?: string }>((resolve) => session.on('error', (error) => resolve(error as { code?: string })));
     await client.send(new DeleteClusterCommand({ identifier: id }));
     assert.equal((await ended).code, '57P01');
     await waitUntilClusterNotExists({ client, ...WAIT }, { identifier: id });
-    const after = await refusal(connect(node, endpoint));
+    const after = await refusal(connectToCluster(node, endpoint));
     assert.match(after.message, /cluster not found/);
   });
 });
@@ -281,7 +271,7 @@ describe('clusters across a restart', () => {
       let client = sdk(node);
       const id = await createActive(client, { deletionProtectionEnabled: true, tags: { keep: 'yes' } });
       const endpoint = `${id}.dsql.us-east-1.on.aws`;
-      const session = await connect(node, endpoint);
+      const session = await connectToCluster(node, endpoint);
       await session.query('CREATE TABLE kept (id int PRIMARY KEY)');
       await session.query('INSERT INTO kept VALUES (42)');
       await session.end();
@@ -295,7 +285,7 @@ describe('clusters across a restart', () => {
         assert.equal(got.status, 'ACTIVE');
         assert.equal(got.deletionProtectionEnabled, true);
         assert.deepEqual(got.tags, { keep: 'yes' });
-        const again = await connect(node, endpoint);
+        const again = await connectToCluster(node, endpoint);
         assert.deepEqual((await again.query('SELECT id FROM kept')).rows, [{ id: 42 }]);
         await again.end();
       } finally {

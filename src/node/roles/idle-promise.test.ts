@@ -17,21 +17,12 @@ import { SafeTime } from '../../storage/safe-time.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
 import { decisionFromMessage } from '../remote/messages.js';
 import { NoticeStreams } from './notice-streams.js';
+import { seededRandom } from '../../sim/seeded-random.js';
 
 const KEYS = ['a', 'b', 'c', 'd'];
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Later = (maxMs: number, action: () => void) => void;
 
@@ -122,7 +113,7 @@ interface Read {
 }
 
 async function run(seed: number, promise: boolean): Promise<{ reads: Read[]; commits: Map<string, number[]>; atOnce: number }> {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
   const later: Later = (maxMs, action) => { timers.setTimeout(action, 0.05 + rand() * maxMs); };

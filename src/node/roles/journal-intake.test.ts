@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
 import { JournalIntake } from './journal-intake.js';
+import { seededRandom } from '../../sim/seeded-random.js';
 
 /**
  * A journal as etcd holds it: stored batches (or holes) covering positions 1..n in order, each
@@ -20,17 +21,6 @@ const recordAt = (position: JournalPosition): JournalRecord => ({ commitTimestam
 const recordsOf = (first: JournalPosition, last: JournalPosition): JournalRecord[] =>
   Array.from({ length: last - first + 1 }, (_, i) => recordAt(first + i));
 
-/** A deterministic random source (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The replica's side under test: an intake over a fake etcd, recording what it delivered and
@@ -161,7 +151,7 @@ test('etcd is read every pollMs even when no notice names a position (no leader 
 
 test('any mix of pushes (lost, repeated, out of order) and etcd reads delivers every durable position once, in order, and nothing unacknowledged', async () => {
   for (let seed = 1; seed <= 200; seed++) {
-    const rand = random(seed);
+    const rand = seededRandom(seed);
     // A journal of batches with a hole here and there (a deposed leader's gap).
     const journal: StoredBatch[] = [];
     let next = 1;

@@ -14,6 +14,7 @@
  */
 import { HistoryRecorder } from './recorder.js';
 import type { Element, Key, MicroOp, Op } from './history.js';
+import { seededRandom } from '../../../src/sim/seeded-random.js';
 
 export type SimulatedIsolation = 'serial' | 'snapshot-isolation' | 'no-first-committer' | 'read-committed';
 
@@ -31,17 +32,7 @@ export interface SimulationOptions {
   readonly infoRate?: number;
 }
 
-/** Mulberry32: small, seeded, good enough to shuffle a schedule. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 interface Version {
   readonly commit: number;
