@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -124,6 +124,22 @@ describe('created clusters scale to zero and back', () => {
     assert.equal(await statusOf(dsql, id), 'INACTIVE', 'a restart keeps it INACTIVE, not opened');
     sql = await connect(node, endpoint);
     assert.deepEqual((await sql.query('SELECT id, note FROM kept ORDER BY id')).rows, [{ id: 1, note: 'before' }, { id: 2, note: 'after' }]);
+    await sql.end();
+
+    // A reopen that fails (its journal directory is a file now) answers 57P03, retryable, and
+    // leaves the cluster INACTIVE; once the files are back, the next connection reopens it.
+    await untilStatus(dsql, id, 'INACTIVE');
+    const journal = join(options.dataDir, 'clusters', id, 'journal');
+    await rename(journal, `${journal}.moved`);
+    await writeFile(journal, 'not a directory');
+    const failed = await connect(node, endpoint).then(() => assert.fail('the reopen must fail'), (error: unknown) => error as { code?: string; message: string });
+    assert.equal(failed.code, '57P03');
+    assert.match(failed.message, /is resuming from INACTIVE and is not ready/);
+    assert.equal(await statusOf(dsql, id), 'INACTIVE');
+    await rm(journal);
+    await rename(`${journal}.moved`, journal);
+    sql = await connect(node, endpoint);
+    assert.equal((await sql.query('SELECT count(*)::int AS n FROM kept')).rows[0].n, 2);
     await sql.end();
   });
 
