@@ -374,7 +374,7 @@ export class ControlPlane {
       const left = (this.holds.get(id) ?? 1) - 1;
       if (left > 0) this.holds.set(id, left);
       else this.holds.delete(id);
-      this.lastActiveMs.set(id, this.nowMs());
+      if (this.lastActiveMs.has(id)) this.lastActiveMs.set(id, this.nowMs());
     };
   }
 
