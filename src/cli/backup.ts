@@ -97,7 +97,7 @@ export async function restoreCommand(args: string[], out: (line: string) => void
       const identity = await loadOrCreateIdentity(env.disk, env.random, dataDir, { clock: env.clock });
       // The clusters are not opened: only the registry changes, and the next start opens them.
       const plane = await ControlPlane.start({
-        env, dataDir, region: identity.region, defaultClusterId: identity.clusterId, cores: { open: async () => {}, close: async () => {} },
+        env, dataDir, region: identity.region, defaultClusterId: identity.clusterId, cores: { open: async () => {}, close: async () => {}, openConnections: () => 0 }, idleAfterMs: null,
       });
       try {
         const id = String(options.get('cluster-id') ?? newClusterId(env.random));

@@ -10,7 +10,9 @@ const USAGE = `usage: strata <command> [options]
 
 commands:
   start [--data-dir DIR] [--port N] [--host H] [--api-port N|off] [--console-port N]
-                                                     run the embedded cluster, its control plane (and the web console)
+        [--idle-after SECONDS] [--inactive-after SECONDS]
+                                                     run the embedded cluster, its control plane (and the web console);
+                                                     created clusters unused 600 s turn IDLE, 3600 s INACTIVE (closed)
   console --host H --port P [--console-port N]       the web console for any Strata endpoint
   token [--data-dir DIR] [--cluster ID] [--admin | --user NAME] [--expires-in SECONDS]
                                                      print a connection token

@@ -12,7 +12,7 @@ export async function startCommand(args: string[], out: (line: string) => void):
   let options;
   let web: ConsoleSettings | null;
   try {
-    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string', 'api-port': 'string', ...CONSOLE_OPTIONS });
+    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string', 'api-port': 'string', 'idle-after': 'string', 'inactive-after': 'string', ...CONSOLE_OPTIONS });
     web = consoleSettings(options, false);
   } catch (error) {
     process.stderr.write(`strata start: ${(error as Error).message}\n`);
@@ -43,7 +43,15 @@ export async function startCommand(args: string[], out: (line: string) => void):
     process.stderr.write(`strata start: invalid --workers "${options.get('workers')}" (0 to 64: query-processor processes besides the main one)\n`);
     return 2;
   }
-  const cluster = await startEmbedded({ dataDir, host, port, workers, ...(apiPort === undefined ? {} : { apiPort, apiPortFallback: !options.has('api-port') }) });
+  // Created clusters scale to zero as DSQL's do (docs/control-plane.md, "Idle clusters").
+  const idleAfter = secondsOption(options.get('idle-after'), 'idle-after');
+  const inactiveAfter = secondsOption(options.get('inactive-after'), 'inactive-after');
+  if (idleAfter === null || inactiveAfter === null) return 2;
+  const cluster = await startEmbedded({
+    dataDir, host, port, workers, ...(apiPort === undefined ? {} : { apiPort, apiPortFallback: !options.has('api-port') }),
+    ...(idleAfter === undefined ? {} : { idleAfterMs: idleAfter * 1000 }),
+    ...(inactiveAfter === undefined ? {} : { inactiveAfterMs: inactiveAfter * 1000 }),
+  });
   const dirArg = dataDir === resolve('./strata-data') ? '' : ` --data-dir ${dataDir}`;
   out(`strata ready on ${host}:${cluster.port} (data in ${dataDir}, cluster endpoint ${cluster.endpoint})`);
   out(`connect: PGPASSWORD="$(npx strata token${dirArg} --admin)" psql "host=${host} port=${cluster.port} user=admin dbname=postgres sslmode=require"`);
@@ -69,4 +77,15 @@ export async function startCommand(args: string[], out: (line: string) => void):
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+/** A duration flag in seconds (fractions allowed); undefined when absent, null (reported) when invalid. */
+function secondsOption(value: unknown, name: string): number | undefined | null {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    process.stderr.write(`strata start: invalid --${name} "${String(value)}" (seconds, more than 0)\n`);
+    return null;
+  }
+  return seconds;
 }

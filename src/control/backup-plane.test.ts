@@ -20,6 +20,7 @@ const DEFAULT_ID = 'd'.repeat(26);
 const cores: ClusterCores = {
   async open(_id, directory) { await mkdir(directory, { recursive: true }); },
   async close() {},
+  openConnections: () => 0,
 };
 
 function header(clusterId: string): BackupHeader {

@@ -93,9 +93,12 @@ interface StoredState {
   readonly restoreJobs: RestoreJobRecord[];
 }
 
-/** AWS Backup's client errors: 400 with the type the SDK maps to its exception, Code and Message. */
-export function backupError(type: string, message: string): ApiError {
-  return new ApiError(400, type, message, { Code: type, Message: message });
+/**
+ * AWS Backup's client errors: 400 with the type the SDK maps to its exception, Code (the type,
+ * unless a finer code is given) and Message.
+ */
+export function backupError(type: string, message: string, code: string = type): ApiError {
+  return new ApiError(400, type, message, { Code: code, Message: message });
 }
 
 export interface StartBackupInput {
@@ -204,9 +207,7 @@ export class BackupPlane {
       if (earlier !== undefined) return earlier;
     }
     const cluster = this.clusterOf(input.resourceArn);
-    if (cluster.status !== 'ACTIVE') {
-      throw backupError('InvalidRequestException', `Cluster '${cluster.id}' is in state '${cluster.status}' and can't be backed up. In order to take a backup of your cluster, it must be in Active state.`);
-    }
+    if (cluster.status !== 'ACTIVE') throw notActive(cluster);
     if (this.state.backupJobs.filter((job) => job.state === 'CREATED' || job.state === 'RUNNING').length >= MAX_CONCURRENT_BACKUPS) {
       throw backupError('LimitExceededException', `At most ${MAX_CONCURRENT_BACKUPS} backup jobs can run at once`);
     }
@@ -216,9 +217,16 @@ export class BackupPlane {
       ...(input.iamRoleArn === undefined ? {} : { iamRoleArn: input.iamRoleArn }),
       ...(input.idempotencyToken === undefined ? {} : { idempotencyToken: input.idempotencyToken }),
     };
-    this.state.backupJobs.push(job);
-    await this.save();
-    this.run(this.runBackup(job, { ...cluster.tags }));
+    // The backup is activity: the cluster stays open and ACTIVE until it is read.
+    const release = this.options.plane.hold(cluster.id);
+    try {
+      this.state.backupJobs.push(job);
+      await this.save();
+    } catch (error) {
+      release();
+      throw error;
+    }
+    this.run(this.runBackup(job, { ...cluster.tags }).finally(release));
     return job;
   }
 
@@ -405,6 +413,18 @@ function trimFinished<T>(jobs: T[], finished: (job: T) => boolean): void {
 
 function checkVaultName(name: string): void {
   if (!VAULT_NAME.test(name)) throw backupError('InvalidParameterValueException', `BackupVaultName ${JSON.stringify(name)} is invalid: 2 to 50 letters, digits, hyphens and underscores`);
+}
+
+/**
+ * DSQL's refusal of a backup of a cluster that is not ACTIVE (reference/dsql.md §7.2, code
+ * FailedPrecondition). AWS Backup's StartBackupJob can answer six exception types; of those
+ * InvalidRequestException ("something is wrong with the input to the request") is the one for a
+ * well-formed request the resource's state refuses, and it carries a `Code` member, which holds
+ * DSQL's FailedPrecondition. The recorded text ends in "…": its last sentence is completed here.
+ */
+function notActive(cluster: ClusterRecord): ApiError {
+  const wake = cluster.status === 'IDLE' || cluster.status === 'INACTIVE' ? ' Please connect to your cluster to transition it to Active state.' : '';
+  return backupError('InvalidRequestException', `Cluster '${cluster.id}' is in state '${cluster.status}' and can't be backed up. In order to take a backup of your cluster, it must be in Active state.${wake}`, 'FailedPrecondition');
 }
 
 function messageOf(error: unknown): string {

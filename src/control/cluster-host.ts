@@ -11,6 +11,8 @@ export interface ServedCluster {
   /** Serves a connection (its ClientHello is the first data the socket delivers). */
   accept(socket: ClientSocket): void;
   cancel(processId: number, secretKey: number): void;
+  /** Connections open now (the control plane makes a cluster without any IDLE, then INACTIVE). */
+  readonly openConnections: number;
   /** Ends every session with `farewell` and closes the database. */
   close(farewell: ErrorFields): Promise<void>;
 }
@@ -32,6 +34,10 @@ export class ClusterHost implements ClusterCores {
     const cluster = this.served.get(id);
     this.served.delete(id);
     await cluster?.close(ADMIN_SHUTDOWN);
+  }
+
+  openConnections(id: string): number {
+    return this.served.get(id)?.openConnections ?? 0;
   }
 
   get(id: string): ServedCluster | undefined {

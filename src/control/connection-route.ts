@@ -10,7 +10,8 @@ import type { ControlPlane } from './control-plane.js';
  * there were others; its token check then refuses an SNI that is not its endpoint. A DSQL
  * endpoint of no cluster here, or of one not serving, is refused with a FATAL error that says
  * so (DSQL's text for this case is not recorded; ours follows its `unable to accept
- * connection, …` messages and its 08006 for refusals).
+ * connection, …` messages and its 08006 for refusals). An IDLE or INACTIVE cluster takes the
+ * connection: connecting is what makes it ACTIVE again (reference/dsql.md §7.2).
  */
 export type ConnectionRoute =
   | { readonly kind: 'default' }
@@ -25,8 +26,20 @@ export function routeConnection(serverName: string | null, defaultEndpoint: stri
   if (record === undefined) {
     return { kind: 'refuse', error: { severity: 'FATAL', code: '08006', message: 'unable to accept connection, cluster not found', detail: `No cluster has the endpoint ${serverName}.` } };
   }
-  if (record.status !== 'ACTIVE') {
+  if (record.status !== 'ACTIVE' && record.status !== 'IDLE' && record.status !== 'INACTIVE') {
     return { kind: 'refuse', error: { severity: 'FATAL', code: '08006', message: `unable to accept connection, cluster is ${record.status}`, detail: `Cluster ${record.id} is ${record.status}; connections need an ACTIVE cluster.` } };
   }
   return { kind: 'cluster', id: record.id };
+}
+
+/**
+ * The answer to a connection whose INACTIVE cluster could not be reopened (or not in time, or
+ * strata is stopping): 57P03 cannot_connect_now, PostgreSQL's code for "the database system is
+ * starting up / shutting down", which drivers and poolers treat as worth a retry.
+ */
+export function resumeRefusal(id: string, reason: string): ErrorFields {
+  return {
+    severity: 'FATAL', code: '57P03', message: `unable to accept connection, cluster ${id} is resuming from INACTIVE and is not ready`,
+    detail: `Resuming the cluster failed: ${reason}.`, hint: 'Connect again in a moment.',
+  };
 }

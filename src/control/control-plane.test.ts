@@ -29,6 +29,9 @@ class RecordingCores implements ClusterCores {
   async close(id: string): Promise<void> {
     this.closed.push(id);
   }
+  openConnections(): number {
+    return 0;
+  }
 }
 
 async function withDataDir(body: (dataDir: string, env: Env) => Promise<void>): Promise<void> {
@@ -128,6 +131,7 @@ test('stop waits for a CreateCluster under way: its cluster is opened before sto
         events.push('opened');
       },
       async close() {},
+      openConnections: () => 0,
     };
     const plane = await start(env, dataDir, cores);
     const creating = plane.create({ deletionProtectionEnabled: false });

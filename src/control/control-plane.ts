@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { Env } from '../env/env.js';
+import type { TimerHandle } from '../contracts/time.js';
+import { assert } from '../contracts/errors.js';
 import { ApiError, conflict, notFound, validation } from './api-error.js';
 import { ClusterRegistry, newClusterId, type ClusterRecord } from './registry.js';
 
@@ -13,6 +15,13 @@ import { ClusterRegistry, newClusterId, type ClusterRecord } from './registry.js
  * CreateCluster answers CREATING and the cluster turns ACTIVE once its database is open;
  * DeleteCluster answers DELETING and the cluster is gone once its sessions are ended and its
  * files removed. So the SDK's waiters behave as against DSQL.
+ *
+ * Scaling to zero, as DSQL's clusters do (reference/dsql.md §7.2): a created cluster with no
+ * connection for `idleAfterMs` turns IDLE; after `inactiveAfterMs` its database closes (journal,
+ * storage, adjudicator, timers; the files stay) and it is INACTIVE. A connection to either
+ * makes it ACTIVE again, reopening an INACTIVE one first (`connect`). Opens and closes of one
+ * cluster (a close to INACTIVE, a reopen, a deletion) run one after another (`serialize`), so a
+ * connection arriving while the cluster closes waits for the close and then the reopen.
  */
 
 /** Opens and closes the database of a created cluster (the node assembles them). */
@@ -21,6 +30,8 @@ export interface ClusterCores {
   open(id: string, directory: string): Promise<void>;
   /** Ends the cluster's sessions (FATAL 57P01) and closes its database. */
   close(id: string): Promise<void>;
+  /** The cluster's open connections (0 when it is not open): what keeps it ACTIVE. */
+  openConnections(id: string): number;
 }
 
 export interface ControlPlaneOptions {
@@ -32,9 +43,25 @@ export interface ControlPlaneOptions {
   readonly cores: ClusterCores;
   /** At most this many clusters, the default one included (DSQL's default quota: 20 per Region). */
   readonly maxClusters?: number;
+  /**
+   * A created cluster with no connection for this long turns IDLE (default 10 minutes); null:
+   * never (an offline tool that edits the registry with no cluster open).
+   */
+  readonly idleAfterMs?: number | null;
+  /** ... and for this long INACTIVE, its database closed (default 1 hour; at least `idleAfterMs`). */
+  readonly inactiveAfterMs?: number;
 }
 
 export const DSQL_CLUSTER_QUOTA = 20;
+export const DEFAULT_IDLE_AFTER_MS = 10 * 60_000;
+export const DEFAULT_INACTIVE_AFTER_MS = 60 * 60_000;
+/**
+ * How long a connection to an INACTIVE cluster waits for its reopen before it is told to try
+ * again (57P03). PostgreSQL's authentication_timeout, 60 s, bounds a connection's start as well.
+ */
+export const RESUME_WAIT_MS = 60_000;
+/** The idle check runs this often at most (and at least 10 times per `idleAfterMs`). */
+const MAX_SWEEP_INTERVAL_MS = 30_000;
 const MAX_TAGS = 50;
 const MAX_LIST_RESULTS = 100;
 
@@ -65,10 +92,22 @@ export class ControlPlane {
   /** Ids restores under way will create (reserveId). */
   private readonly reserved = new Set<string>();
   private stopped = false;
+  private readonly idleAfterMs: number | null;
+  private readonly inactiveAfterMs: number;
+  /** When each open created cluster last had a connection (or since it opened), ms. */
+  private readonly lastActiveMs = new Map<string, number>();
+  /** Work other than connections that keeps a cluster open (a backup reading it), by id. */
+  private readonly holds = new Map<string, number>();
+  /** The open, close or deletion of a cluster under way; the next waits for it. */
+  private readonly transitions = new Map<string, Promise<void>>();
+  private sweep: TimerHandle | null = null;
 
   private constructor(private readonly options: ControlPlaneOptions, readonly registry: ClusterRegistry) {
     this.env = options.env;
     this.clustersDir = join(options.dataDir, 'clusters');
+    this.idleAfterMs = options.idleAfterMs === undefined ? DEFAULT_IDLE_AFTER_MS : options.idleAfterMs;
+    this.inactiveAfterMs = Math.max(this.idleAfterMs ?? 0, options.inactiveAfterMs ?? DEFAULT_INACTIVE_AFTER_MS);
+    assert(this.idleAfterMs === null || this.idleAfterMs > 0, 'clusters turn IDLE after a positive time');
   }
 
   /** Reads the registry and brings every created cluster back: open, or finish its deletion. */
@@ -77,9 +116,14 @@ export class ControlPlane {
     const registry = await ClusterRegistry.open(options.env.disk, options.env.random, join(options.dataDir, 'clusters'), { id: options.defaultClusterId, nowMs });
     const plane = new ControlPlane(options, registry);
     for (const record of registry.list()) {
-      if (record.isDefault) continue;
+      // An INACTIVE cluster stays closed until a connection asks for it.
+      if (record.isDefault || record.status === 'INACTIVE') continue;
       if (record.status === 'DELETING') plane.track(plane.finishDeletion(record));
       else await plane.bringUp(record);
+    }
+    if (plane.idleAfterMs !== null) {
+      const sweepMs = Math.max(1, Math.min(MAX_SWEEP_INTERVAL_MS, Math.floor(plane.idleAfterMs / 10)));
+      plane.sweep = options.env.timers.setInterval(() => plane.sweepIdle(), sweepMs);
     }
     return plane;
   }
@@ -219,11 +263,17 @@ export class ControlPlane {
     }
   }
 
-  /** UpdateCluster: deletion protection is the one property Strata has to change. */
+  /**
+   * UpdateCluster: deletion protection is the one property Strata has to change. It is a
+   * registry change, so an IDLE or INACTIVE cluster takes it too, and stays as it is: making it
+   * ACTIVE is a connection's part (protecting a cluster nobody uses is what one would do).
+   */
   update(id: string, deletionProtectionEnabled: boolean | undefined): Promise<ClusterRecord> {
     return this.operation(async () => {
       const record = this.find(id);
-      if (record.status !== 'ACTIVE') throw conflict(id, `Cluster ${id} is ${record.status}; only an ACTIVE cluster can be updated`);
+      if (record.status !== 'ACTIVE' && record.status !== 'IDLE' && record.status !== 'INACTIVE') {
+        throw conflict(id, `Cluster ${id} is ${record.status}; only an ACTIVE, IDLE or INACTIVE cluster can be updated`);
+      }
       if (deletionProtectionEnabled !== undefined && deletionProtectionEnabled !== record.deletionProtectionEnabled) {
         record.deletionProtectionEnabled = deletionProtectionEnabled;
         await this.registry.save();
@@ -253,7 +303,8 @@ export class ControlPlane {
     if (record.status === 'CREATING') throw conflict(id, `Cluster ${id} is still being created; delete it once it is ACTIVE`);
     record.status = 'DELETING';
     await this.registry.save();
-    this.track(this.finishDeletion(record));
+    // After a reopen or a close under way: an INACTIVE cluster has nothing open to close.
+    this.track(this.serialize(id, () => this.finishDeletion(record)));
     return record;
   }
 
@@ -289,9 +340,141 @@ export class ControlPlane {
     return after.length > limit ? { clusters: page, nextToken: page[page.length - 1]!.id } : { clusters: page };
   }
 
+  /**
+   * A connection for cluster `id` (routed by its SNI): the cluster is ACTIVE from now. null when
+   * it is open and the connection can be served at once; else a promise that settles once the
+   * close or reopen under way is done (rejected if the cluster could not be reopened, or not
+   * within RESUME_WAIT_MS); the caller then routes the connection again.
+   */
+  connect(id: string): Promise<void> | null {
+    const record = this.registry.get(id);
+    if (record === undefined || record.isDefault) return null;
+    this.lastActiveMs.set(id, this.nowMs());
+    if (!this.transitions.has(id) && (record.status === 'ACTIVE' || record.status === 'IDLE')) {
+      if (record.status === 'IDLE') void this.changeStatus(record, 'ACTIVE');
+      return null;
+    }
+    if (record.status !== 'INACTIVE' && record.status !== 'IDLE' && record.status !== 'ACTIVE') return null;
+    if (this.stopped) return Promise.reject(new Error('strata is stopping'));
+    const resumed = this.serialize(id, () => this.resume(record));
+    this.track(resumed.catch(() => {}));
+    return this.withinResumeWait(resumed);
+  }
+
+  /**
+   * Keeps cluster `id` open (and ACTIVE) until the returned release is called: a backup reading
+   * its database is activity as a connection is.
+   */
+  hold(id: string): () => void {
+    this.holds.set(id, (this.holds.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.holds.get(id) ?? 1) - 1;
+      if (left > 0) this.holds.set(id, left);
+      else this.holds.delete(id);
+      if (this.lastActiveMs.has(id)) this.lastActiveMs.set(id, this.nowMs());
+    };
+  }
+
+  /** The idle check: ACTIVE clusters unused for idleAfterMs turn IDLE, for inactiveAfterMs INACTIVE. */
+  private sweepIdle(): void {
+    if (this.stopped) return;
+    const nowMs = this.nowMs();
+    for (const record of this.registry.list()) {
+      if (record.isDefault || (record.status !== 'ACTIVE' && record.status !== 'IDLE') || this.transitions.has(record.id)) continue;
+      if (this.inUse(record.id)) {
+        this.lastActiveMs.set(record.id, nowMs);
+        continue;
+      }
+      if (this.quietFor(record.id, this.inactiveAfterMs)) this.deactivate(record);
+      else if (record.status === 'ACTIVE' && this.quietFor(record.id, this.idleAfterMs!)) void this.changeStatus(record, 'IDLE');
+    }
+  }
+
+  private quietFor(id: string, ms: number): boolean {
+    const nowMs = this.nowMs();
+    return nowMs - (this.lastActiveMs.get(id) ?? nowMs) >= ms;
+  }
+
+  private inUse(id: string): boolean {
+    return this.options.cores.openConnections(id) > 0 || this.holds.has(id);
+  }
+
+  /**
+   * Closes an unused cluster's database and makes it INACTIVE. IDLE at once (a backup needs an
+   * ACTIVE cluster, so none starts on it now); a connection that comes meanwhile waits for the
+   * close and reopens it (`connect`).
+   */
+  private deactivate(record: ClusterRecord): void {
+    if (record.status === 'ACTIVE') void this.changeStatus(record, 'IDLE');
+    this.track(this.serialize(record.id, async () => {
+      // A connection that came since the check is activity: it finds the cluster still open.
+      if (record.status !== 'IDLE' || this.inUse(record.id) || !this.quietFor(record.id, this.inactiveAfterMs)) return;
+      try {
+        await this.options.cores.close(record.id);
+      } catch (error) {
+        // Treated as closed all the same: the next connection opens it anew.
+        this.env.log.error(`cluster ${record.id}: closing it as INACTIVE: ${(error as Error).message}`);
+      }
+      this.lastActiveMs.delete(record.id);
+      if (record.status === 'IDLE') await this.changeStatus(record, 'INACTIVE');
+    }));
+  }
+
+  /** Reopens an INACTIVE cluster for a connection (a cluster still open only turns ACTIVE). */
+  private async resume(record: ClusterRecord): Promise<void> {
+    if (this.stopped) throw new Error('strata is stopping');
+    if (record.status === 'IDLE') await this.changeStatus(record, 'ACTIVE');
+    if (record.status !== 'INACTIVE') return;
+    try {
+      await this.options.cores.open(record.id, join(this.clustersDir, record.id));
+    } catch (error) {
+      // Stays INACTIVE: the next connection tries again.
+      this.env.log.error(`cluster ${record.id} failed to reopen: ${(error as Error).message}`);
+      throw error;
+    }
+    this.lastActiveMs.set(record.id, this.nowMs());
+    if (record.status === 'INACTIVE') await this.changeStatus(record, 'ACTIVE');
+  }
+
+  private withinResumeWait(resumed: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = this.env.timers.setTimeout(() => reject(new Error(`not open within ${RESUME_WAIT_MS / 1000} s`)), RESUME_WAIT_MS);
+      resumed.then(resolve, reject).finally(() => this.env.timers.clearTimeout(timer));
+    });
+  }
+
+  /** Runs `work` on cluster `id` after the open, close or deletion of it under way. */
+  private serialize(id: string, work: () => Promise<void>): Promise<void> {
+    const before = this.transitions.get(id) ?? Promise.resolve();
+    const done = before.then(work, work);
+    const settled = done.then(() => {}, () => {});
+    this.transitions.set(id, settled);
+    void settled.then(() => {
+      if (this.transitions.get(id) === settled) this.transitions.delete(id);
+    });
+    return done;
+  }
+
+  /** A lifecycle change, written to the registry so a restart keeps it (an INACTIVE cluster stays closed). */
+  private changeStatus(record: ClusterRecord, status: 'ACTIVE' | 'IDLE' | 'INACTIVE'): Promise<void> {
+    record.status = status;
+    const saved = this.registry.save();
+    this.track(saved.catch((error: unknown) => this.env.log.error(`saving the registry: ${(error as Error).message}`)));
+    return saved;
+  }
+
+  private nowMs(): number {
+    return Math.floor(this.env.clock.now().earliest / 1000);
+  }
+
   /** Waits for opens and deletions under way; closing the databases is the node's part. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.sweep !== null) this.env.timers.clearInterval(this.sweep);
+    this.sweep = null;
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     await this.registry.save();
   }
@@ -320,7 +503,9 @@ export class ControlPlane {
       await this.options.cores.open(record.id, join(this.clustersDir, record.id));
       // Not saved now: a CREATING cluster is opened at the next start all the same, and turns
       // ACTIVE then; the next save records it. One fsync less before a new cluster serves.
-      record.status = 'ACTIVE';
+      // An IDLE one stays IDLE until a connection comes; its idle time counts from now.
+      if (record.status !== 'IDLE') record.status = 'ACTIVE';
+      this.lastActiveMs.set(record.id, this.nowMs());
     } catch (error) {
       this.env.log.error(`cluster ${record.id} failed to open: ${(error as Error).message}`);
       record.status = 'FAILED';
@@ -330,6 +515,7 @@ export class ControlPlane {
 
   private async finishDeletion(record: ClusterRecord): Promise<void> {
     try {
+      this.lastActiveMs.delete(record.id);
       await this.options.cores.close(record.id);
       await this.env.disk.remove(join(this.clustersDir, record.id));
       this.registry.remove(record.id);

@@ -13,8 +13,12 @@ import { assert } from '../contracts/errors.js';
  * are removed (DELETING until then): a restart finishes whichever was under way.
  */
 
-/** The statuses Strata's clusters pass through (DSQL's ClusterStatus values, reference/dsql.md §7.2). */
-export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'FAILED';
+/**
+ * The statuses Strata's clusters pass through (DSQL's ClusterStatus values, reference/dsql.md
+ * §7.2). IDLE: no connection for a while, still open; INACTIVE: no connection for longer, its
+ * database closed, its files kept (docs/control-plane.md, "Idle clusters").
+ */
+export type ClusterStatus = 'CREATING' | 'ACTIVE' | 'IDLE' | 'INACTIVE' | 'DELETING' | 'FAILED';
 
 export interface ClusterRecord {
   readonly id: string;
@@ -122,7 +126,7 @@ export class ClusterRegistry {
   }
 }
 
-const STATUSES: readonly ClusterStatus[] = ['CREATING', 'ACTIVE', 'DELETING', 'FAILED'];
+const STATUSES: readonly ClusterStatus[] = ['CREATING', 'ACTIVE', 'IDLE', 'INACTIVE', 'DELETING', 'FAILED'];
 
 /** Checks every field, so a hand-edited file fails loudly at start instead of serving garbage. */
 function parseRegistry(path: string, bytes: Uint8Array): StoredRegistry {

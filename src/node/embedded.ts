@@ -27,7 +27,7 @@ import { WorkerPool } from './worker-pool.js';
 import type { ClientSocket, HandOffSocket, ListeningServer } from '../env/env.js';
 import type { ErrorFields } from '../wire/backend.js';
 import { peekFirstBytes } from '../control/first-bytes-peek.js';
-import { routeConnection } from '../control/connection-route.js';
+import { resumeRefusal, routeConnection } from '../control/connection-route.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { ClusterHost, ADMIN_SHUTDOWN, refuseOverTls, type ServedCluster } from '../control/cluster-host.js';
 import { startControlApi } from '../control/api.js';
@@ -57,6 +57,10 @@ export interface EmbeddedOptions {
   readonly apiPortFallback?: boolean;
   /** At most this many clusters, the default one included (default: DSQL's quota, 20). */
   readonly maxClusters?: number;
+  /** A created cluster with no connection for this long turns IDLE (default 10 minutes). */
+  readonly idleAfterMs?: number;
+  /** ... and for this long INACTIVE: its database closed, its files kept (default 1 hour). */
+  readonly inactiveAfterMs?: number;
 }
 
 export interface EmbeddedCluster {
@@ -130,7 +134,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     const served = await serveCreatedCluster(env, clusterIdentity, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey));
     cores.set(id, served.core);
     return {
-      ...served,
+      accept: (socket) => served.accept(socket),
+      cancel: (processId, secretKey) => served.cancel(processId, secretKey),
+      get openConnections() {
+        return served.openConnections;
+      },
       async close(farewell) {
         cores.delete(id);
         await served.close(farewell);
@@ -202,6 +210,8 @@ async function serveControlPlane(
   const plane = await ControlPlane.start({
     env, dataDir: options.dataDir, region: identity.region, defaultClusterId: identity.clusterId, cores: host,
     ...(options.maxClusters === undefined ? {} : { maxClusters: options.maxClusters }),
+    ...(options.idleAfterMs === undefined ? {} : { idleAfterMs: options.idleAfterMs }),
+    ...(options.inactiveAfterMs === undefined ? {} : { inactiveAfterMs: options.inactiveAfterMs }),
   });
   let backups: BackupPlane;
   try {
@@ -332,6 +342,9 @@ async function serveCreatedCluster(
       else service.accept(socket);
     },
     cancel: (processId, secretKey) => service.cancel(processId, secretKey),
+    get openConnections() {
+      return service.openConnections;
+    },
     async close(farewell) {
       service.closeAll(farewell);
       await service.usage?.stop();
@@ -474,19 +487,42 @@ function listenShared(
       timers: env.timers,
       onRefused: (reason) => env.log.warn(`connection closed before it was served: ${reason}`),
       onWhole: (verdict, peeked) => {
-        const route = verdict.kind === 'plain' ? { kind: 'default' as const } : routeConnection(verdict.serverName, identity.endpoint, plane);
+        const serverName = verdict.kind === 'plain' ? null : verdict.serverName;
+        const route = verdict.kind === 'plain' ? { kind: 'default' as const } : routeConnection(serverName, identity.endpoint, plane);
         if (route.kind === 'default') {
           if (front.hasRoom()) front.serve(socket, peeked);
           else if (verdict.kind === 'plain') socket.refuse(refusal());
           else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, TOO_MANY);
           return;
         }
-        const cluster = route.kind === 'cluster' ? host.get(route.id) : undefined;
-        if (cluster !== undefined) cluster.accept(env.net.adopt(socket.handle, peeked));
-        else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, route.kind === 'refuse' ? route.error : NOT_SERVING);
+        if (route.kind === 'refuse') {
+          refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, route.error);
+          return;
+        }
+        // An IDLE cluster turns ACTIVE; an INACTIVE one is reopened first, the socket unread meanwhile.
+        const resuming = plane!.connect(route.id);
+        if (resuming === null) {
+          serveCreated(route.id, socket, peeked);
+          return;
+        }
+        resuming.then(
+          () => {
+            // Routed again: a deletion may have come while it reopened.
+            const again = routeConnection(serverName, identity.endpoint, plane);
+            if (again.kind === 'cluster') serveCreated(again.id, socket, peeked);
+            else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, again.kind === 'refuse' ? again.error : NOT_SERVING);
+          },
+          (error: unknown) => refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, resumeRefusal(route.id, (error as Error).message)),
+        );
       },
     });
   });
+
+  function serveCreated(id: string, socket: HandOffSocket, peeked: Uint8Array): void {
+    const cluster = host.get(id);
+    if (cluster !== undefined) cluster.accept(env.net.adopt(socket.handle, peeked));
+    else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, NOT_SERVING);
+  }
 }
 
 const NOT_SERVING: ErrorFields = { severity: 'FATAL', code: '08006', message: 'unable to accept connection, cluster not found' };

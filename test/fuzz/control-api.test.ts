@@ -35,6 +35,7 @@ const ARN = 'arn:aws:dsql:us-east-1:123456789012:cluster/ddddddddddddddddddddddd
 class NoCores implements ClusterCores {
   async open(_id: string, directory: string): Promise<void> { await mkdir(directory, { recursive: true }); }
   async close(): Promise<void> {}
+  openConnections(): number { return 0; }
 }
 
 interface Plain {
