@@ -84,6 +84,7 @@ class Replica {
       },
       drained: () => Promise.resolve(),
       end: () => {},
+      fail: () => {},
       onCancel: () => {},
     };
   }
