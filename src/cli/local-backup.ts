@@ -76,7 +76,7 @@ export async function localBackup(dirArg: string, toArg: string, out: (line: str
   const notify = (replica: Replica) => adjudicator.send('Notify', { timestamp, replica: replica.name, reader: '' });
   try {
     const catalogVersion = await catalogVersionAt(replicas, timestamp, tls, notify);
-    const pages = pagesAt(env, replicas, timestamp, tls, notify, options);
+    const pages = pagesAt(env, replicas, timestamp, tls, notify, options, (line) => out(`strata local backup: ${line}`));
     const header = await writeBackupFile(env, to, (file) => writeBackupPages(pages, { clusterId: config.cluster, timestamp, takenAtMs, catalogVersion }, file));
     out(`strata local backup: wrote ${to}: ${describeBackup(header)}`);
     return header;
@@ -133,7 +133,7 @@ async function catalogVersionAt(replicas: readonly Replica[], timestamp: Timesta
  * attempts run out.
  */
 async function* pagesAt(env: Env, replicas: readonly Replica[], timestamp: Timestamp, tls: LinkTls | null,
-  notify: (replica: Replica) => void, options: LocalBackupOptions): AsyncGenerator<BackupPage> {
+  notify: (replica: Replica) => void, options: LocalBackupOptions, say: (line: string) => void): AsyncGenerator<BackupPage> {
   const attempts = options.attempts ?? 2 * replicas.length;
   const problems: string[] = [];
   let start: Buffer = Buffer.alloc(0);
@@ -155,6 +155,7 @@ async function* pagesAt(env: Env, replicas: readonly Replica[], timestamp: Times
       throw new Error('its stream ended before the last page');
     } catch (error) {
       problems.push(`${replica.name}: ${(error as Error).message}`);
+      if (attempt + 1 < attempts) say(`${problems.at(-1)!}; the read goes on at ${replicas[(attempt + 1) % replicas.length]!.name} from where it stopped`);
     }
   }
   throw new Error(`the backup's read failed on every storage replica it tried: ${problems.join('; ')}`);

@@ -188,7 +188,8 @@ test('a replica that fails mid-read hands the read over to another; with none le
   const reference = await localBackup(source, join(parent, 'reference.backup'), () => {}, { first: 'storage-2' });
   const read: string[] = [];
   let stopped = '';
-  const handedOver = await localBackup(source, join(parent, 'handed-over.backup'), () => {}, {
+  const said: string[] = [];
+  const handedOver = await localBackup(source, join(parent, 'handed-over.backup'), (line) => said.push(line), {
     pageRows: 100,
     onPage: async (replica, pages) => {
       if (read.at(-1) !== replica) read.push(replica);
@@ -199,6 +200,7 @@ test('a replica that fails mid-read hands the read over to another; with none le
     },
   });
   assert.deepEqual(read, ['storage-1', 'storage-2'], 'storage-1 was stopped after two pages and storage-2 carried on');
+  assert.match(said[0]!, /^strata local backup: storage-1: .*; the read goes on at storage-2 from where it stopped$/);
   assert.deepEqual({ entries: handedOver.entries, sha: handedOver.bodySha256, catalog: handedOver.catalogVersion },
     { entries: reference.entries, sha: reference.bodySha256, catalog: reference.catalogVersion });
   await localStart(source, stopped);
