@@ -2,7 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ReadRequest, ReadResult, StorageNode } from '../../contracts/storage.js';
 import type { Message, ServerStream } from '../../env/grpc.js';
-import { serveBackupRead } from './backup-read.js';
+import { BACKUP_STALL_MS, serveBackupRead as serve } from './backup-read.js';
+import type { Timers } from '../../contracts/time.js';
+
+/** Timers that fire only when `fire` is called with at least their delay. */
+function manualTimers(): Timers & { fire(ms: number): void; pending(): number } {
+  const due = new Map<number, { ms: number; callback: () => void }>();
+  let next = 1;
+  return {
+    setTimeout: (callback, ms) => { due.set(next, { ms, callback }); return next++ as never; },
+    clearTimeout: (handle) => { due.delete(handle as unknown as number); },
+    setInterval: () => { throw new Error('not used'); },
+    clearInterval: () => {},
+    setImmediate: (callback) => { queueMicrotask(callback); },
+    fire(ms) { for (const [id, timer] of [...due]) if (timer.ms <= ms) { due.delete(id); timer.callback(); } },
+    pending: () => due.size,
+  };
+}
+
+let timers = manualTimers();
+const serveBackupRead = (storage: StorageNode, request: Message, s: ServerStream, hold: () => () => void) => serve(storage, timers, request, s, hold);
 
 const key = (n: number) => Buffer.from([0, 0, 0, 1, n]);
 
@@ -87,4 +106,21 @@ test('a caller that goes away ends the read and releases the hold; a failed read
   await turns();
   assert.match(failing.state.failed?.message ?? '', /the disk went away/);
   assert.equal(held, 0);
+});
+
+test('a caller that stops taking pages, its connection open, is dropped after the version horizon: the hold does not last forever', async () => {
+  timers = manualTimers();
+  const out = stream();
+  let held = 0;
+  serveBackupRead(storage(10), { read_timestamp: 1, start: Buffer.alloc(0), page_rows: 3 }, out.s, () => { held++; return () => { held--; }; });
+  await turns();
+  assert.equal(held, 1);
+  timers.fire(BACKUP_STALL_MS - 1);
+  await turns();
+  assert.equal(out.state.failed, null, 'not before the bound');
+  timers.fire(BACKUP_STALL_MS);
+  await turns();
+  assert.match((out.state.failed as Error | null)?.message ?? '', /took no page for 300 s/);
+  assert.equal(held, 0);
+  assert.equal(timers.pending(), 0);
 });

@@ -9,18 +9,24 @@
  * fails carries on at another from the last page's resume key.
  */
 import type { StorageNode } from '../../contracts/storage.js';
+import type { Timers } from '../../contracts/time.js';
 import type { Message, ServerStream } from '../../env/grpc.js';
 import { KEY_SPACE_END, USER_START } from '../../storage/backup.js';
 
 /** Rows per page when the caller asks for none, and the most it may ask for. */
 export const BACKUP_PAGE_ROWS = 500;
 const MAX_PAGE_ROWS = 5_000;
+/**
+ * A caller that takes no page for this long (stopped, not gone: its connection stays open) is
+ * dropped, so garbage collection does not wait on it forever: the version horizon.
+ */
+export const BACKUP_STALL_MS = 300_000;
 
 /**
  * Serves one BackupRead stream. `hold` pauses the replica's garbage collection and returns
  * its release: versions at τ must outlive the read, however long the caller takes.
  */
-export function serveBackupRead(storage: StorageNode, request: Message, stream: ServerStream, hold: () => () => void): void {
+export function serveBackupRead(storage: StorageNode, timers: Timers, request: Message, stream: ServerStream, hold: () => () => void): void {
   const release = hold();
   let cancelled = false;
   stream.onCancel(() => { cancelled = true; });
@@ -33,11 +39,23 @@ export function serveBackupRead(storage: StorageNode, request: Message, stream: 
       const page = await storage.read({ start, end: KEY_SPACE_END, readTimestamp, limit });
       start = page.resumeKey;
       const message = { keys: page.keys.map(asBuffer), values: page.values.map(asBuffer), ...(start === null ? {} : { resume_key: asBuffer(start) }) };
-      if (!stream.push(message)) await stream.drained();
+      if (!stream.push(message) && !await drainedWithin(stream, timers)) {
+        throw new Error(`the caller took no page for ${BACKUP_STALL_MS / 1000} s`);
+      }
     }
     if (!cancelled) stream.end();
   };
   send().catch((error: unknown) => { if (!cancelled) stream.fail(error as Error); }).finally(release);
+}
+
+async function drainedWithin(stream: ServerStream, timers: Timers): Promise<boolean> {
+  let timer: ReturnType<Timers['setTimeout']> | undefined;
+  const stalled = new Promise<false>((resolve) => { timer = timers.setTimeout(() => resolve(false), BACKUP_STALL_MS); });
+  try {
+    return await Promise.race([stream.drained().then(() => true as const), stalled]);
+  } finally {
+    timers.clearTimeout(timer!);
+  }
 }
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -170,7 +170,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
         applied_position: storage.appliedPosition, safe_time: safeTime.safeTime(),
         decided_watermark: decisions.decidedWatermark, decisions_in_flight: decisions.size,
       }),
-      BackupRead: (request: Message, stream: ServerStream) => serveBackupRead(storage, request, stream, () => {
+      BackupRead: (request: Message, stream: ServerStream) => serveBackupRead(storage, env.timers, request, stream, () => {
         // Garbage collection waits while a backup reads, as for a snapshot.
         snapshotsRunning++;
         return () => { snapshotsRunning--; };
