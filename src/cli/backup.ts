@@ -26,11 +26,11 @@ export const RESTORE_USAGE = 'usage: strata restore [--data-dir DIR] --from FILE
  * commit; a restore always makes a new cluster in the data directory, served at the next start.
  */
 
-function environment(): Env {
+export function environment(): Env {
   return { clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
 }
 
-function describe(header: BackupHeader): string {
+export function describeBackup(header: BackupHeader): string {
   const asOf = new Date(Math.floor(header.timestamp / 1000)).toISOString();
   return `cluster ${header.clusterId} as of commit timestamp ${header.timestamp} (${asOf}): ${header.entries} keys, ${header.bodyBytes + HEADER_BYTES} bytes, catalog version ${header.catalogVersion}`;
 }
@@ -62,7 +62,7 @@ export async function backupCommand(args: string[], out: (line: string) => void,
       if (clusterId !== identity.clusterId && !await env.disk.exists(join(directory, 'journal'))) throw new Error(`there is no cluster ${clusterId} in ${dataDir}`);
       const core = await openCore(env, directory);
       try {
-        out(`strata backup: wrote ${to}: ${describe(await backupCore(env, core, clusterId, to))}`);
+        out(`strata backup: wrote ${to}: ${describeBackup(await backupCore(env, core, clusterId, to))}`);
       } finally {
         await core.close();
       }
@@ -106,7 +106,7 @@ export async function restoreCommand(args: string[], out: (line: string) => void
         }
         let header: BackupHeader | null = null;
         await plane.createRestored(id, { deletionProtectionEnabled: true }, async (directory) => { header = await restoreDatabase(env, from, directory); });
-        out(`strata restore: restored ${from} (${describe(header!)}) as new cluster ${id} in ${dataDir}`);
+        out(`strata restore: restored ${from} (${describeBackup(header!)}) as new cluster ${id} in ${dataDir}`);
         out(`  \`strata start --data-dir ${dataDir}\` serves it at ${endpointFor(id, identity.region)}; \`strata token --data-dir ${dataDir} --cluster ${id} --admin\` makes its tokens`);
       } finally {
         await plane.stop();

@@ -27,6 +27,7 @@ import { leaderKey } from '../node/roles/adjudicator-role.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
+import { restoreReplicas } from './local-backup.js';
 
 export interface LocalUpOptions {
   readonly azs: number;
@@ -47,6 +48,11 @@ export interface LocalUpOptions {
   readonly tls?: boolean;
   /** LocalState.owner. */
   readonly ownerPid?: number;
+  /**
+   * A backup file (docs/backup.md) every storage replica of the new cluster starts from; the
+   * journal starts empty. Only for a new cluster (a directory without one).
+   */
+  readonly restore?: string;
 }
 
 export interface LocalState {
@@ -217,6 +223,9 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const dir = resolve(dirArg);
   const reason = etcdUnavailableReason();
   if (reason) throw new Error(reason);
+  if (options.restore !== undefined && (existsSync(configPath(dir)) || existsSync(statePath(dir)))) {
+    throw new Error(`--restore makes a new cluster: ${dir} already holds one (choose another --dir)`);
+  }
   if (existsSync(statePath(dir))) {
     const { state } = readState(dir);
     if ([...Object.values(state.pids), state.supervisor ?? -1].some(processAlive)) throw new Error(`a local cluster is already running in ${dir} (strata local down --dir ${dir})`);
@@ -238,6 +247,8 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     const portProblem = await listenProblem(endpoint.port, endpoint.host);
     if (portProblem !== null) throw new Error(`cannot serve clients on ${endpoint.host}:${endpoint.port}: ${portProblem} (another server on it? choose another with --port)`);
   }
+  // Before anything starts: a file that does not restore leaves no cluster behind.
+  if (options.restore !== undefined) out(await restoreReplicas(config, options.restore));
   writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
   // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
   await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);

@@ -1,14 +1,18 @@
 import { localDown, localKill, localKillRegion, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
 import { supervise } from './local-supervisor.js';
+import { localBackup } from './local-backup.js';
 import { parseOptions } from './args.js';
 
-const USAGE = `usage: strata local <up|status|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
+const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
      [--regions R1,R2 --witness W]                          two peer regions (endpoints on --port
                                                             and the next port) and a witness region
      [--journal-retention SECONDS]                          keep applied journal records (60)
      [--tls]                                                mutual TLS on every link (certs in DIR/certs)
      [--owner-pid PID]                                      stop everything when that process ends (tests)
+     [--restore FILE]                                       a new cluster whose replicas start from a backup
+                                                            (of a local cluster or an embedded node)
+  backup --dir DIR --to FILE                                a full backup of the running cluster as of now
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
                                                             the supervisor starts it again)
@@ -29,7 +33,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   let options;
   try {
     options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag', 'owner-pid': 'string',
-      regions: 'string', witness: 'string', region: 'string' });
+      regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -53,9 +57,17 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const ownerPid = owner === undefined ? undefined : Number(owner);
         if (ownerPid !== undefined && !(Number.isInteger(ownerPid) && ownerPid > 0)) throw new Error(`invalid --owner-pid "${String(owner)}"`);
         const multiRegion = multiRegionOption(options.get('regions'), options.get('witness'));
+        const restore = options.get('restore');
         if (multiRegion !== undefined && port > 65534) throw new Error('--port must leave room for the second region\'s endpoint (port + 1)');
         await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true,
-          ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }) }, out);
+          ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }),
+          ...(typeof restore === 'string' ? { restore } : {}) }, out);
+        return 0;
+      }
+      case 'backup': {
+        const to = options.get('to');
+        if (typeof to !== 'string') throw new Error('backup needs --to FILE');
+        await localBackup(dir, to, out);
         return 0;
       }
       case 'status':

@@ -23,6 +23,8 @@ export interface ServerStream {
   push(message: Message): boolean;
   drained(): Promise<void>;
   end(): void;
+  /** Ends the stream with `error`'s status: the caller's stream fails with its message. */
+  fail(error: Error): void;
   onCancel(listener: () => void): void;
 }
 export type StreamHandler = (request: Message, stream: ServerStream) => void;
@@ -139,6 +141,8 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
               call.once('close', resolve);
             }),
             end: () => call.end(),
+            // grpc-js ends a server stream that emits 'error' with that status.
+            fail: (error) => { call.emit('error', toStatus(error)); },
             onCancel: (listener) => {
               call.on('cancelled', listener);
               call.on('close', listener);
@@ -165,6 +169,12 @@ export async function serveGrpc(host: string, port: number, services: Partial<Re
   };
 }
 
+export interface ClientStream {
+  cancel(): void;
+  pause(): void;
+  resume(): void;
+}
+
 export interface GrpcClient {
   readonly address: string;
   unary(method: string, request: Message, deadlineMs: number): Promise<Message>;
@@ -178,7 +188,11 @@ export interface GrpcClient {
    * and sends nothing back (only for services whose call message has `one_way`). Best effort.
    */
   send(method: string, request: Message): void;
-  stream(method: string, request: Message, onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): { cancel(): void };
+  /**
+   * A server stream's messages. `pause` stops taking them (HTTP/2 flow control then holds the
+   * sender once the windows fill), `resume` takes them again.
+   */
+  stream(method: string, request: Message, onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): ClientStream;
   close(): void;
 }
 
@@ -221,7 +235,7 @@ export function grpcClient(service: ServiceName, address: string, tls: LinkTls |
       call.on('data', onMessage);
       call.on('error', (error: grpc.ServiceError) => end(fromServiceError(error)));
       call.on('end', () => end(null));
-      return { cancel: () => { ended = true; call.cancel(); } };
+      return { cancel: () => { ended = true; call.cancel(); }, pause: () => { call.pause(); }, resume: () => { call.resume(); } };
     },
     close: () => {
       calls?.close();

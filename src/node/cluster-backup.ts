@@ -35,14 +35,27 @@ export async function backupCore(env: Env, core: ClusterCore, clusterId: string,
   if (await env.disk.exists(path)) throw new Error(`${path} already exists`);
   const timestamp = core.adjudicator.snapshotTime();
   const release = core.holdVersions(timestamp);
+  try {
+    const catalogVersion = await catalogVersionAt(core.storage, timestamp);
+    const takenAtMs = Math.floor(env.clock.now().earliest / 1000);
+    return await writeBackupFile(env, path, (file) => writeBackup({ storage: core.storage, clusterId, timestamp, takenAtMs, catalogVersion }, file, pacing(env, cancelled)));
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Makes the backup file `path` with `write`: into `path.partial`, renamed once durable and its
+ * directory synced; on any failure the partial file is removed, so no half backup is left.
+ */
+export async function writeBackupFile(env: Env, path: string, write: (file: FileHandle) => Promise<BackupHeader>): Promise<BackupHeader> {
+  if (await env.disk.exists(path)) throw new Error(`${path} already exists`);
   const partial = `${path}.partial`;
   await env.disk.remove(partial);
   let file: FileHandle | null = null;
   try {
-    const catalogVersion = await catalogVersionAt(core.storage, timestamp);
     file = await env.disk.open(partial);
-    const takenAtMs = Math.floor(env.clock.now().earliest / 1000);
-    const header = await writeBackup({ storage: core.storage, clusterId, timestamp, takenAtMs, catalogVersion }, file, pacing(env, cancelled));
+    const header = await write(file);
     await file.close();
     file = null;
     await env.disk.rename(partial, path);
@@ -52,8 +65,6 @@ export async function backupCore(env: Env, core: ClusterCore, clusterId: string,
     await file?.close();
     await env.disk.remove(partial);
     throw error;
-  } finally {
-    release();
   }
 }
 

@@ -26,8 +26,8 @@ const FILE_CHUNK_BYTES = 256 * 1024;
 /** Rows per store write when restoring, each followed by a turn of the event loop. */
 const RESTORE_BATCH_ROWS = 100;
 /** Every user key: table ids are uint32 >= 1 (see mvcc-storage.ts). */
-const USER_START = new Uint8Array([0, 0, 0, 1]);
-const KEY_SPACE_END = new Uint8Array(32).fill(0xff);
+export const USER_START = new Uint8Array([0, 0, 0, 1]);
+export const KEY_SPACE_END = new Uint8Array(32).fill(0xff);
 
 export class BackupCancelled extends Error {}
 
@@ -56,24 +56,48 @@ export interface BackupSource {
  * appended as the read goes, then the header written in place and everything made durable.
  * Pages of the read are paced by `pacing`.
  */
-export async function writeBackup(source: BackupSource, file: FileHandle, pacing: Pacing = UNPACED): Promise<BackupHeader> {
-  assert(await file.size() === 0, 'a backup is written into an empty file');
-  await file.append(new Uint8Array(HEADER_BYTES));
-  const body = new BodyWriter();
+export function writeBackup(source: BackupSource, file: FileHandle, pacing: Pacing = UNPACED): Promise<BackupHeader> {
+  const { storage, timestamp, ...fields } = source;
+  return writeBackupPages(pagesAt(storage, timestamp, pacing), { ...fields, timestamp }, file);
+}
+
+/** A page of a read at τ in key order: what the body is made of, wherever it was read. */
+export interface BackupPage {
+  readonly keys: readonly Uint8Array[];
+  readonly values: readonly Uint8Array[];
+}
+
+/** The key space at `timestamp`, READ_PAGE_ROWS at a time, a turn of `pacing` after each. */
+async function* pagesAt(storage: StorageNode, timestamp: Timestamp, pacing: Pacing): AsyncGenerator<BackupPage> {
   let start: Uint8Array | null = USER_START;
   while (start !== null) {
     if (pacing.cancelled()) throw new BackupCancelled('the backup was interrupted');
-    const page = await source.storage.read({ start, end: KEY_SPACE_END, readTimestamp: source.timestamp, limit: READ_PAGE_ROWS });
+    const page = await storage.read({ start, end: KEY_SPACE_END, readTimestamp: timestamp, limit: READ_PAGE_ROWS });
+    yield page;
+    start = page.resumeKey;
+    await pacing.pause();
+  }
+}
+
+/**
+ * Writes a backup of the pages (a read at `fields.timestamp` of the whole key space, in key
+ * order: the embedded node's storage, or a replica's over gRPC) into `file` (new and empty).
+ */
+export async function writeBackupPages(pages: AsyncIterable<BackupPage>, fields: Pick<BackupHeader, 'clusterId' | 'timestamp' | 'takenAtMs' | 'catalogVersion'>,
+  file: FileHandle): Promise<BackupHeader> {
+  assert(await file.size() === 0, 'a backup is written into an empty file');
+  await file.append(new Uint8Array(HEADER_BYTES));
+  const body = new BodyWriter();
+  for await (const page of pages) {
+    assert(page.keys.length === page.values.length, 'a page pairs each key with a value');
     for (let i = 0; i < page.keys.length; i++) {
       const full = body.add(page.keys[i]!, page.values[i]!);
       if (full !== null) await file.append(full);
     }
-    start = page.resumeKey;
-    await pacing.pause();
   }
   const rest = body.take();
   if (rest.length > 0) await file.append(rest);
-  const header = body.header({ clusterId: source.clusterId, timestamp: source.timestamp, takenAtMs: source.takenAtMs, catalogVersion: source.catalogVersion });
+  const header = body.header(fields);
   await file.sync();
   await file.writeDurable(0, encodeHeader(header));
   return header;

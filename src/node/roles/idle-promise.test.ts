@@ -75,6 +75,7 @@ class Replica {
       },
       drained: () => Promise.resolve(),
       end: () => {},
+      fail: () => {},
       onCancel: () => {},
     };
   }

@@ -12,7 +12,7 @@ const CATALOG = bytes('catalog-version');
 
 function stream(): ServerStream & { readonly received: Message[] } {
   const received: Message[] = [];
-  return { received, push: (message) => { received.push(message); return true; }, drained: () => Promise.resolve(), end: () => {}, onCancel: () => {} };
+  return { received, push: (message) => { received.push(message); return true; }, drained: () => Promise.resolve(), end: () => {}, fail: () => {}, onCancel: () => {} };
 }
 
 function decision(timestamp: number, key: Uint8Array): JournalRecord {

@@ -37,6 +37,7 @@ import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage,
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { readOrder } from '../remote/remote-storage.js';
 import { JournalIntake } from './journal-intake.js';
+import { serveBackupRead } from './backup-read.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 /** Most records one store write applies when several journal batches arrive together. */
@@ -168,6 +169,11 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       Status: async () => ({
         applied_position: storage.appliedPosition, safe_time: safeTime.safeTime(),
         decided_watermark: decisions.decidedWatermark, decisions_in_flight: decisions.size,
+      }),
+      BackupRead: (request: Message, stream: ServerStream) => serveBackupRead(storage, env.timers, request, stream, () => {
+        // Garbage collection waits while a backup reads, as for a snapshot.
+        snapshotsRunning++;
+        return () => { snapshotsRunning--; };
       }),
       Snapshot: (_request: Message, stream: ServerStream) => {
         // Garbage collection waits while a copy is read (see snapshot.ts).
