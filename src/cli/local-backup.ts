@@ -17,7 +17,7 @@ import type { BackupHeader } from '../contracts/backup.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { Env } from '../env/env.js';
 import { EtcdCoordination } from '../env/etcd-coordination.js';
-import { grpcClient, type GrpcClient, type Message } from '../env/grpc.js';
+import { grpcClient } from '../env/grpc.js';
 import type { LinkTls } from '../env/link-tls.js';
 import { processAlive } from '../env/processes.js';
 import { writeBackupPages, type BackupPage } from '../storage/backup.js';
@@ -28,6 +28,7 @@ import { listUnder } from '../node/roles/leadership.js';
 import { clusterPrefix, nodesOf, type ClusterConfig } from '../node/roles/cluster-config.js';
 import { linkTlsOfTools, readState } from './local-cluster.js';
 import { describeBackup, environment } from './backup.js';
+import { serverStream } from '../node/remote/server-stream.js';
 
 /** How long the cluster's view in etcd may take before the cluster counts as not running. */
 const ETCD_READ_MS = 5_000;
@@ -144,7 +145,8 @@ async function* pagesAt(env: Env, replicas: readonly Replica[], timestamp: Times
     notify(replica);
     try {
       const request = { read_timestamp: timestamp, start, page_rows: options.pageRows ?? 0 };
-      for await (const page of streamOf(env, grpcClient('Storage', replica.address, tls), request)) {
+      const pages = serverStream(grpcClient('Storage', replica.address, tls), 'BackupRead', request, { maxQueued: QUEUED_PAGES, idle: { timers: env.timers, ms: PAGE_WAIT_MS } });
+      for await (const page of pages) {
         yield { keys: page['keys'], values: page['values'] };
         taken++;
         const resume = page['resume_key'] as Buffer | undefined;
@@ -159,50 +161,6 @@ async function* pagesAt(env: Env, replicas: readonly Replica[], timestamp: Times
     }
   }
   throw new Error(`the backup's read failed on every storage replica it tried: ${problems.join('; ')}`);
-}
-
-/**
- * A BackupRead stream's pages as they are taken: at most QUEUED_PAGES are held here, then the
- * stream is paused until they are; no page for PAGE_WAIT_MS fails it.
- */
-async function* streamOf(env: Env, client: GrpcClient, request: Message): AsyncGenerator<Message> {
-  const queue: Message[] = [];
-  let finished: Error | null | undefined;
-  let wake: () => void = () => {};
-  const call = client.stream('BackupRead', request, (message) => {
-    queue.push(message);
-    if (queue.length >= QUEUED_PAGES) call.pause();
-    wake();
-  }, (error) => {
-    finished = error;
-    wake();
-  });
-  try {
-    for (;;) {
-      if (queue.length > 0) {
-        const page = queue.shift()!;
-        call.resume();
-        yield page;
-        continue;
-      }
-      if (finished !== undefined) {
-        if (finished !== null) throw finished;
-        return;
-      }
-      const late = await new Promise<boolean>((resolve) => {
-        const timer = env.timers.setTimeout(() => resolve(true), PAGE_WAIT_MS);
-        wake = () => {
-          env.timers.clearTimeout(timer);
-          resolve(false);
-        };
-      });
-      wake = () => {};
-      if (late) throw new Error(`no page within ${PAGE_WAIT_MS / 1000} s`);
-    }
-  } finally {
-    call.cancel();
-    client.close();
-  }
 }
 
 /**

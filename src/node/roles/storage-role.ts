@@ -38,6 +38,7 @@ import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-no
 import { readOrder } from '../remote/remote-storage.js';
 import { JournalIntake } from './journal-intake.js';
 import { serveBackupRead } from './backup-read.js';
+import { serverStream } from '../remote/server-stream.js';
 
 const MAX_PENDING_NOTICES = 10_000;
 /** Most records one store write applies when several journal batches arrive together. */
@@ -301,30 +302,9 @@ async function appliedPositionOf(env: Env, path: string): Promise<number> {
   return applied;
 }
 
-/** The Snapshot stream of a peer as an async sequence of pages. */
+/** The Snapshot stream of a peer as an async sequence of pages, a few held at a time. */
 async function* pagesFrom(address: string, tls: LinkTls | null = null): AsyncGenerator<SnapshotPage> {
-  const client = grpcClient('Storage', address, tls);
-  const queue: SnapshotPage[] = [];
-  let finished: Error | null | undefined;
-  let wake: () => void = () => {};
-  const call = client.stream('Snapshot', {}, (message) => {
-    queue.push({ keys: message['keys'], values: message['values'] });
-    wake();
-  }, (error) => {
-    finished = error;
-    wake();
-  });
-  try {
-    for (;;) {
-      while (queue.length > 0) yield queue.shift()!;
-      if (finished !== undefined) {
-        if (finished !== null) throw finished;
-        return;
-      }
-      await new Promise<void>((resolve) => { wake = resolve; });
-    }
-  } finally {
-    call.cancel();
-    client.close();
+  for await (const message of serverStream(grpcClient('Storage', address, tls), 'Snapshot', {}, { maxQueued: 4 })) {
+    yield { keys: message['keys'], values: message['values'] };
   }
 }
