@@ -5,6 +5,7 @@ import type { Env } from '../env/env.js';
 import { ApiError } from './api-error.js';
 import type { ControlPlane } from './control-plane.js';
 import type { ClusterRecord } from './registry.js';
+import { DurableJson } from './durable-json.js';
 
 /**
  * Backups and restores as DSQL's users reach them, through AWS Backup (reference/dsql.md §9;
@@ -128,12 +129,18 @@ export class BackupPlane {
   private readonly env: Env;
   private readonly directory: string;
   private readonly running = new Set<Promise<void>>();
-  private saving: Promise<void> = Promise.resolve();
+  private readonly file: DurableJson;
   private stopping = false;
 
   private constructor(private readonly options: BackupPlaneOptions, private readonly state: StoredState) {
     this.env = options.env;
     this.directory = join(options.dataDir, 'backups');
+    // Finished jobs beyond the bound are dropped, oldest first, as each save starts.
+    this.file = new DurableJson(this.env.disk, join(this.directory, 'backups.json'), () => {
+      trimFinished(state.backupJobs, (job) => job.state === 'COMPLETED' || job.state === 'FAILED');
+      trimFinished(state.restoreJobs, (job) => job.status === 'COMPLETED' || job.status === 'FAILED');
+      return state;
+    }, 1);
   }
 
   /** Reads the state; jobs a restart interrupted turn FAILED and what they left is removed. */
@@ -387,15 +394,9 @@ export class BackupPlane {
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  /** Writes the state durably; finished jobs beyond the bound are dropped, oldest first. */
+  /** Writes the state durably (durable-json.ts). */
   private save(): Promise<void> {
-    const write = async () => {
-      trimFinished(this.state.backupJobs, (job) => job.state === 'COMPLETED' || job.state === 'FAILED');
-      trimFinished(this.state.restoreJobs, (job) => job.status === 'COMPLETED' || job.status === 'FAILED');
-      await this.env.disk.writeFileAtomic(join(this.directory, 'backups.json'), Buffer.from(`${JSON.stringify(this.state, null, 1)}\n`));
-    };
-    this.saving = this.saving.then(write, write);
-    return this.saving;
+    return this.file.save();
   }
 }
 

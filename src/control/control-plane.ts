@@ -189,10 +189,9 @@ export class ControlPlane {
       }
     }
     this.checkQuota();
-    let id = newClusterId(this.env.random);
-    while (this.registry.get(id) !== undefined || this.reserved.has(id)) id = newClusterId(this.env.random);
+    const id = this.unusedId();
     const record: ClusterRecord = {
-      id, status: 'CREATING', creationTimeMs: Math.floor(this.env.clock.now().earliest / 1000),
+      id, status: 'CREATING', creationTimeMs: this.nowMs(),
       deletionProtectionEnabled: protect, tags: { ...tags }, clientToken: input.clientToken ?? null, isDefault: false,
     };
     this.registry.put(record);
@@ -206,9 +205,15 @@ export class ControlPlane {
    * the restore job can name the directory it fills before the cluster exists.
    */
   reserveId(): string {
+    const id = this.unusedId();
+    this.reserved.add(id);
+    return id;
+  }
+
+  /** A new id: no cluster's, and no restore's under way. */
+  private unusedId(): string {
     let id = newClusterId(this.env.random);
     while (this.registry.get(id) !== undefined || this.reserved.has(id)) id = newClusterId(this.env.random);
-    this.reserved.add(id);
     return id;
   }
 
@@ -231,7 +236,7 @@ export class ControlPlane {
         this.checkQuota();
         await this.env.disk.rename(filling, join(this.clustersDir, id));
         const record: ClusterRecord = {
-          id, status: 'CREATING', creationTimeMs: Math.floor(this.env.clock.now().earliest / 1000),
+          id, status: 'CREATING', creationTimeMs: this.nowMs(),
           deletionProtectionEnabled: input.deletionProtectionEnabled ?? true, tags: { ...tags }, clientToken: null, isDefault: false,
         };
         this.registry.put(record);

@@ -1,6 +1,7 @@
 import type { Disk } from '../env/env.js';
 import type { RandomSource } from '../contracts/time.js';
 import { assert } from '../contracts/errors.js';
+import { DurableJson } from './durable-json.js';
 
 /**
  * The cluster registry (DESIGN.md §1, the control plane's state): every cluster of a data
@@ -54,10 +55,11 @@ export function newClusterId(random: RandomSource): string {
 
 export class ClusterRegistry {
   private readonly clusters = new Map<string, ClusterRecord>();
-  /** Saves run one after another; each writes the registry as it is when it starts. */
-  private saving: Promise<void> = Promise.resolve();
+  private readonly file: DurableJson;
 
-  private constructor(private readonly disk: Disk, private readonly path: string, readonly accountId: string) {}
+  private constructor(disk: Disk, path: string, readonly accountId: string) {
+    this.file = new DurableJson(disk, path, (): StoredRegistry => ({ version: REGISTRY_VERSION, accountId: this.accountId, clusters: this.list() }), 2);
+  }
 
   /**
    * Reads `<directory>/registry.json`, or starts one holding only the default cluster. The
@@ -117,12 +119,7 @@ export class ClusterRegistry {
 
   /** Writes the registry durably; resolves once this state (or a later one) is on disk. */
   save(): Promise<void> {
-    const write = async () => {
-      const stored: StoredRegistry = { version: REGISTRY_VERSION, accountId: this.accountId, clusters: this.list() };
-      await this.disk.writeFileAtomic(this.path, Buffer.from(`${JSON.stringify(stored, null, 2)}\n`));
-    };
-    this.saving = this.saving.then(write, write);
-    return this.saving;
+    return this.file.save();
   }
 }
 

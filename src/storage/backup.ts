@@ -12,7 +12,8 @@ import type { StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { FileHandle, OrderedStore, OrderedWrite } from '../env/env.js';
 import { BackupFormatError, BodyReader, BodyWriter, decodeHeader, encodeHeader, HEADER_BYTES, type BackupHeader } from './backup-format.js';
-import { restoredVersion } from './mvcc-storage.js';
+import { restoredVersion, STORE_END, USER_START } from './mvcc-storage.js';
+import type { SnapshotPage } from './snapshot.js';
 
 /**
  * Rows per storage read, each followed by a turn of the event loop. Small, because a job runs
@@ -25,9 +26,6 @@ const READ_PAGE_ROWS = 64;
 const FILE_CHUNK_BYTES = 256 * 1024;
 /** Rows per store write when restoring, each followed by a turn of the event loop. */
 const RESTORE_BATCH_ROWS = 100;
-/** Every user key: table ids are uint32 >= 1 (see mvcc-storage.ts). */
-export const USER_START = new Uint8Array([0, 0, 0, 1]);
-export const KEY_SPACE_END = new Uint8Array(32).fill(0xff);
 
 export class BackupCancelled extends Error {}
 
@@ -62,17 +60,14 @@ export function writeBackup(source: BackupSource, file: FileHandle, pacing: Paci
 }
 
 /** A page of a read at τ in key order: what the body is made of, wherever it was read. */
-export interface BackupPage {
-  readonly keys: readonly Uint8Array[];
-  readonly values: readonly Uint8Array[];
-}
+export type BackupPage = SnapshotPage;
 
 /** The key space at `timestamp`, READ_PAGE_ROWS at a time, a turn of `pacing` after each. */
 async function* pagesAt(storage: StorageNode, timestamp: Timestamp, pacing: Pacing): AsyncGenerator<BackupPage> {
   let start: Uint8Array | null = USER_START;
   while (start !== null) {
     if (pacing.cancelled()) throw new BackupCancelled('the backup was interrupted');
-    const page = await storage.read({ start, end: KEY_SPACE_END, readTimestamp: timestamp, limit: READ_PAGE_ROWS });
+    const page = await storage.read({ start, end: STORE_END, readTimestamp: timestamp, limit: READ_PAGE_ROWS });
     yield page;
     start = page.resumeKey;
     await pacing.pause();
@@ -122,7 +117,7 @@ export async function readBackupHeader(file: FileHandle, where: string): Promise
  * leaves nothing behind. The store is not synced here: the caller does, once it is whole.
  */
 export async function restoreBackup(file: FileHandle, store: OrderedStore, where: string, pacing: Pacing = UNPACED): Promise<BackupHeader> {
-  for (const _ of store.range({ start: USER_START, end: KEY_SPACE_END, limit: 1 })) throw new Error('a backup restores into an empty store');
+  for (const _ of store.range({ start: USER_START, end: STORE_END, limit: 1 })) throw new Error('a backup restores into an empty store');
   const header = await readBackupHeader(file, where);
   const reader = new BodyReader(header, where);
   let batch: OrderedWrite[] = [];

@@ -28,9 +28,10 @@ const META_APPLIED = new Uint8Array([0, 0, 0, 0, 0, 1]);
 const META_GC_HORIZON = new Uint8Array([0, 0, 0, 0, 0, 2]);
 /** The writer's safe time as it last recorded it, for readers in other processes. */
 const META_SAFE_TIME = new Uint8Array([0, 0, 0, 0, 0, 3]);
-const USER_START = new Uint8Array([0, 0, 0, 1]);
+/** The first user key: table ids are uint32 >= 1 (ids 0 hold the metadata above). */
+export const USER_START = new Uint8Array([0, 0, 0, 1]);
 /** Above every stored key (table ids are uint32; no key has 32 leading 0xff bytes). */
-const STORE_END = new Uint8Array(32).fill(0xff);
+export const STORE_END = new Uint8Array(32).fill(0xff);
 /** Versions of one key walked one by one before a scan seeks past the rest. */
 const SEQUENTIAL_VERSIONS = 8;
 /** User keys one read examines at most beyond its limit (filters and tombstones can hide many). */

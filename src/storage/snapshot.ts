@@ -16,6 +16,7 @@
  */
 import { assert } from '../contracts/errors.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
+import { STORE_END } from './mvcc-storage.js';
 
 export interface SnapshotPage {
   readonly keys: readonly Uint8Array[];
@@ -24,8 +25,6 @@ export interface SnapshotPage {
 
 /** Below every stored key (keys are never empty). */
 const FIRST_KEY = new Uint8Array([0]);
-/** Above every stored key (see mvcc-storage.ts: table ids are uint32). */
-const STORE_END = new Uint8Array(32).fill(0xff);
 
 /**
  * The store's entries in key order, `pageEntries` at a time. Each page is read in one

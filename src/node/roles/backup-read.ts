@@ -11,7 +11,7 @@
 import type { StorageNode } from '../../contracts/storage.js';
 import type { Timers } from '../../contracts/time.js';
 import type { Message, ServerStream } from '../../env/grpc.js';
-import { KEY_SPACE_END, USER_START } from '../../storage/backup.js';
+import { STORE_END, USER_START } from '../../storage/mvcc-storage.js';
 
 /** Rows per page when the caller asks for none, and the most it may ask for. */
 export const BACKUP_PAGE_ROWS = 500;
@@ -36,7 +36,7 @@ export function serveBackupRead(storage: StorageNode, timers: Timers, request: M
   const send = async () => {
     let start: Uint8Array | null = requested.length > 0 ? requested : USER_START;
     while (start !== null && !cancelled) {
-      const page = await storage.read({ start, end: KEY_SPACE_END, readTimestamp, limit });
+      const page = await storage.read({ start, end: STORE_END, readTimestamp, limit });
       start = page.resumeKey;
       const message = { keys: page.keys.map(asBuffer), values: page.values.map(asBuffer), ...(start === null ? {} : { resume_key: asBuffer(start) }) };
       if (!stream.push(message) && !await drainedWithin(stream, timers)) {
