@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_IDLE_AFTER_MS } from '../control/control-plane.js';
 import { startEmbedded } from '../node/embedded.js';
 import { parseOptions } from './args.js';
 import { CONSOLE_OPTIONS, consoleSettings, startConsole, type ConsoleSettings } from './console.js';
@@ -44,13 +45,14 @@ export async function startCommand(args: string[], out: (line: string) => void):
     return 2;
   }
   // Created clusters scale to zero as DSQL's do (docs/control-plane.md, "Idle clusters").
-  const idleAfter = secondsOption(options.get('idle-after'), 'idle-after');
-  const inactiveAfter = secondsOption(options.get('inactive-after'), 'inactive-after');
-  if (idleAfter === null || inactiveAfter === null) return 2;
+  const idle = idleOptions(options.get('idle-after'), options.get('inactive-after'));
+  if (typeof idle === 'string') {
+    process.stderr.write(`strata start: ${idle}\n`);
+    return 2;
+  }
   const cluster = await startEmbedded({
     dataDir, host, port, workers, ...(apiPort === undefined ? {} : { apiPort, apiPortFallback: !options.has('api-port') }),
-    ...(idleAfter === undefined ? {} : { idleAfterMs: idleAfter * 1000 }),
-    ...(inactiveAfter === undefined ? {} : { inactiveAfterMs: inactiveAfter * 1000 }),
+    ...idle,
   });
   const dirArg = dataDir === resolve('./strata-data') ? '' : ` --data-dir ${dataDir}`;
   out(`strata ready on ${host}:${cluster.port} (data in ${dataDir}, cluster endpoint ${cluster.endpoint})`);
@@ -79,13 +81,32 @@ export async function startCommand(args: string[], out: (line: string) => void):
   return 0;
 }
 
-/** A duration flag in seconds (fractions allowed); undefined when absent, null (reported) when invalid. */
-function secondsOption(value: unknown, name: string): number | undefined | null {
+/**
+ * --idle-after and --inactive-after (seconds) as the control plane's options, or why they are
+ * refused. A cluster turns INACTIVE only after it is IDLE, so an INACTIVE bound below the IDLE one
+ * (given, or the default) is a mistake worth saying rather than quietly raising; an IDLE bound
+ * above the default INACTIVE one raises the default (the user asked only for the first).
+ */
+export function idleOptions(idleText: unknown, inactiveText: unknown): { idleAfterMs?: number; inactiveAfterMs?: number } | string {
+  const idleAfter = secondsOption(idleText, 'idle-after');
+  const inactiveAfter = secondsOption(inactiveText, 'inactive-after');
+  if (typeof idleAfter === 'string') return idleAfter;
+  if (typeof inactiveAfter === 'string') return inactiveAfter;
+  const idleMs = idleAfter === undefined ? DEFAULT_IDLE_AFTER_MS : idleAfter * 1000;
+  if (inactiveAfter !== undefined && inactiveAfter * 1000 < idleMs) {
+    const given = idleAfter === undefined ? 'the default' : 'given';
+    return `--inactive-after ${inactiveAfter} is below --idle-after (${idleMs / 1000} s, ${given}): a cluster turns INACTIVE only after it is IDLE`;
+  }
+  return {
+    ...(idleAfter === undefined ? {} : { idleAfterMs: idleAfter * 1000 }),
+    ...(inactiveAfter === undefined ? {} : { inactiveAfterMs: inactiveAfter * 1000 }),
+  };
+}
+
+/** A duration flag in seconds (fractions allowed); undefined when absent, or why it is refused. */
+function secondsOption(value: unknown, name: string): number | undefined | string {
   if (value === undefined) return undefined;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    process.stderr.write(`strata start: invalid --${name} "${String(value)}" (seconds, more than 0)\n`);
-    return null;
-  }
+  if (!Number.isFinite(seconds) || seconds <= 0) return `invalid --${name} "${String(value)}" (seconds, more than 0)`;
   return seconds;
 }
