@@ -30,6 +30,7 @@
  *   npm run bench:distributed -- [--seconds 15] [--clients 16] [--warmup 3] [--reads 500]
  *                                [--pause 20] [--idle 3] [--in-flight N (default: the adjudicator's)] [--no-postgres]
  *                                [--tls (local up --tls: mutual TLS on every gRPC and etcd link)]
+ *                                [--only-idle (skip 1 and 2, the commit phase and raw etcd)]
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -66,6 +67,8 @@ const idleSeconds = option('idle', 3);
 const inFlight = option('in-flight', MAX_APPENDS_IN_FLIGHT);
 const withPostgres = !process.argv.includes('--no-postgres');
 const withTls = process.argv.includes('--tls');
+/** Only the idle reads (3) and quiet commits (4): a minute instead of several for the read's tail. */
+const onlyIdle = process.argv.includes('--only-idle');
 /** The tools' certificate (local up --tls) for the bench's own etcd and gRPC calls; null: plaintext. */
 let toolTls: LinkTls | null = null;
 const QUIET_COMMITS = 40;
@@ -632,6 +635,107 @@ async function startEmbeddedStrata(): Promise<Embedded> {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Phases 1 and 2: the commit load, raw etcd with the same batches, and where a commit's time goes. */
+async function commitPhases(clusterClient: pg.ClientConfig, coordination: EtcdCoordination, config: ClusterConfig, pids: Record<string, number>, say: (line: string) => void, next: number[]): Promise<void> {
+  // --- 1. commits
+  console.log(`commits: ${clients} clients, ${warmupSeconds} s warm-up, ${seconds} s measured …`);
+  const connections = await connectAll(clusterClient, clients);
+  let write: WriteResult;
+  let writeCpu: string;
+  let writeUsed: Map<string, number>;
+  let writeEtcd: string;
+  let tailBefore: number;
+  let tailAfter: number;
+  try {
+    await writeLoad(connections, warmupSeconds, next);
+    tailBefore = await journalTail(coordination, journalPrefix(config));
+    const cpuBefore = cpuByRole(pids);
+    const etcdBefore = await allEtcdCounters(config.etcd);
+    write = await writeLoad(connections, seconds, next);
+    const etcdAfter = await allEtcdCounters(config.etcd);
+    writeUsed = cpuUsed(cpuBefore, cpuByRole(pids));
+    writeCpu = cpuReport(writeUsed, write.elapsedS, write.commits, 'commit');
+    tailAfter = await journalTail(coordination, journalPrefix(config));
+    const batchCount = (await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter)).length;
+    writeEtcd = etcdReport(etcdBefore, etcdAfter, write.elapsedS, batchCount);
+  } finally {
+    await Promise.all(connections.map((c) => c.end().catch(() => {})));
+  }
+  const w = summary(write.latencies);
+  const strataRate = write.commits / write.elapsedS;
+
+  // --- 2. raw etcd with the same batches
+  const batches = await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter);
+  if (batches.length === 0) throw new Error('the journal holds no batches from the measured phase');
+  const records = batches.reduce((s, b) => s + b.records, 0);
+  const valueBytes = batches.map((b) => b.entry.value.length);
+  const perBatch = batches.map((b) => b.records).sort((a, b) => a - b);
+  const chunked = batches.filter((b) => b.chunks.length > 0).length;
+  console.log(`raw etcd: replaying ${fmt(batches.length)} batches (${fmt(records)} records) with ${inFlight} in flight …`);
+  await sleep(1000);
+  const rawCpuBefore = cpuByRole(pids);
+  const rawEtcdBefore = await allEtcdCounters(config.etcd);
+  const raw = await replayRaw(coordination, config, batches, inFlight);
+  const rawEtcdAfter = await allEtcdCounters(config.etcd);
+  const rawUsed = cpuUsed(rawCpuBefore, cpuByRole(pids));
+  const rawCpu = cpuReport(rawUsed, raw.elapsedS, raw.batches, 'batch');
+  const rawEtcd = etcdReport(rawEtcdBefore, rawEtcdAfter, raw.elapsedS, raw.batches);
+  const r = summary(raw.latencies);
+  const rawRate = raw.records / raw.elapsedS;
+  const ratio = strataRate / rawRate;
+  await sleep(500);
+  const rawOne = await replayRaw(coordination, config, batches, 1);
+
+  say('');
+  say(`== commits (${clients} clients, autocommit single-row INSERT, ${seconds} s; ${write.errors} errors${write.firstError ? `: ${write.firstError}` : ''})`);
+  say(`Strata cluster   ${fmt(strataRate).padStart(7)} commits/s   commit p50 ${ms(w.p50)} p99 ${ms(w.p99)} max ${ms(w.max)}`);
+  say(`  journal: ${fmt(batches.length)} batches (${fmt(batches.length / write.elapsedS)}/s), records per batch mean ${(records / batches.length).toFixed(2)} p50 ${percentile(perBatch, 0.5)} max ${perBatch[perBatch.length - 1]}, etcd value mean ${fmt(valueBytes.reduce((s, x) => s + x, 0) / valueBytes.length)} B (header ${JOURNAL_HEADER_BYTES} B), ${chunked} chunked`);
+  say(`  ${writeCpu}`);
+  say(`  ${writeEtcd}`);
+  say(`raw etcd         ${fmt(rawRate).padStart(7)} records/s   (${fmt(raw.batches / raw.elapsedS)} txn/s × ${(raw.records / raw.batches).toFixed(2)} records, ${inFlight} in flight; ${raw.failed} refused)   txn p50 ${ms(r.p50)} p99 ${ms(r.p99)} max ${ms(r.max)}`);
+  say(`  ${rawCpu}`);
+  say(`  ${rawEtcd}`);
+  say(`raw etcd, 1 in flight: ${fmt(rawOne.records / rawOne.elapsedS)} records/s (${fmt(rawOne.batches / rawOne.elapsedS)} txn/s); Strata ÷ it ${(strataRate / (rawOne.records / rawOne.elapsedS)).toFixed(2)}× (the comparison older runs made)`);
+  say(`ratio Strata ÷ raw etcd: ${ratio.toFixed(2)}× (target ≥ 0.70×: ${ratio >= 0.7 ? 'met' : 'MISSED'})`);
+  say(`  ${cpuPerCommit(writeUsed, write.commits, rawUsed, raw.records, rawRate)}`);
+
+  // Where a commit's time goes: the journal alone, one append alone, then the statements apart.
+  await sleep(500);
+  const journalEtcdBefore = await allEtcdCounters(config.etcd);
+  // (The first 400 batches: with its appends mostly serialised this part is slow.)
+  const alone = await replayJournal(coordination, config, batches.slice(0, 400));
+  const journalEtcd = etcdReport(journalEtcdBefore, await allEtcdCounters(config.etcd), alone.elapsedS, alone.batches);
+  const a = summary(alone.latencies);
+  say(`  the journal alone (CoordinatedJournal.append, same records, ${inFlight} in flight, on the etcd leader): ${fmt(alone.records / alone.elapsedS)} records/s (${fmt(alone.batches / alone.elapsedS)} appends/s; ${alone.failed} failed), append p50 ${ms(a.p50)} p99 ${ms(a.p99)}; ${(strataRate / (alone.records / alone.elapsedS)).toFixed(2)}× of it reaches clients`);
+  say(`    ${journalEtcd}`);
+  // The same with the journal's etcd client sending each call to a random member (as the
+  // adjudicator did before 2026-11-29): a follower forwards each proposal to the leader.
+  await sleep(500);
+  const pinned = new EtcdCoordination(config.etcd, { tls: toolTls });
+  try {
+    const pinnedEtcdBefore = await allEtcdCounters(config.etcd);
+    const alonePinned = await replayJournal(pinned, config, batches.slice(0, 400));
+    const pinnedEtcd = etcdReport(pinnedEtcdBefore, await allEtcdCounters(config.etcd), alonePinned.elapsedS, alonePinned.batches);
+    const ap = summary(alonePinned.latencies);
+    say(`  the journal alone, its client on any member (not only the etcd leader): ${fmt(alonePinned.records / alonePinned.elapsedS)} records/s (${fmt(alonePinned.batches / alonePinned.elapsedS)} appends/s; ${alonePinned.failed} failed), append p50 ${ms(ap.p50)} p99 ${ms(ap.p99)}`);
+    say(`    ${pinnedEtcd}`);
+  } finally {
+    await pinned.close();
+  }
+  await sleep(500);
+  const single = summary((await replayRaw(coordination, config, batches.slice(0, 200), 1)).latencies);
+  say(`  one etcd txn alone (1 in flight, idle cluster): p50 ${ms(single.p50)} p99 ${ms(single.p99)}`);
+  const breakdownConnections = await connectAll(clusterClient, clients);
+  try {
+    const b = await writeBreakdown(breakdownConnections, Math.max(3, Math.round(seconds / 3)), next);
+    const [bi, bc, bt] = [summary(b.insert), summary(b.commit), summary(b.total)];
+    say(`  same load as BEGIN; INSERT; COMMIT (${fmt(b.total.length / Math.max(3, Math.round(seconds / 3)))} tx/s): INSERT (key check = a read at the snapshot) p50 ${ms(bi.p50)} p99 ${ms(bi.p99)} | COMMIT (adjudicator + journal) p50 ${ms(bc.p50)} p99 ${ms(bc.p99)} | whole p50 ${ms(bt.p50)}`);
+  } finally {
+    await Promise.all(breakdownConnections.map((c) => c.end().catch(() => {})));
+  }
+
+}
+
 async function main(): Promise<void> {
   const clusterDir = mkdtempSync(join(tmpdir(), 'strata-bench-dist-'));
   let clusterUp = false;
@@ -656,103 +760,8 @@ async function main(): Promise<void> {
     coordination = new EtcdCoordination(config.etcd, { preferLeader: true, tls: toolTls });
     await prepareTable(clusterClient, 10);
 
-    // --- 1. commits
-    console.log(`commits: ${clients} clients, ${warmupSeconds} s warm-up, ${seconds} s measured …`);
-    const connections = await connectAll(clusterClient, clients);
-    const next = connections.map(() => 1);
-    let write: WriteResult;
-    let writeCpu: string;
-    let writeUsed: Map<string, number>;
-    let writeEtcd: string;
-    let tailBefore: number;
-    let tailAfter: number;
-    try {
-      await writeLoad(connections, warmupSeconds, next);
-      tailBefore = await journalTail(coordination, journalPrefix(config));
-      const cpuBefore = cpuByRole(pids);
-      const etcdBefore = await allEtcdCounters(config.etcd);
-      write = await writeLoad(connections, seconds, next);
-      const etcdAfter = await allEtcdCounters(config.etcd);
-      writeUsed = cpuUsed(cpuBefore, cpuByRole(pids));
-      writeCpu = cpuReport(writeUsed, write.elapsedS, write.commits, 'commit');
-      tailAfter = await journalTail(coordination, journalPrefix(config));
-      const batchCount = (await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter)).length;
-      writeEtcd = etcdReport(etcdBefore, etcdAfter, write.elapsedS, batchCount);
-    } finally {
-      await Promise.all(connections.map((c) => c.end().catch(() => {})));
-    }
-    const w = summary(write.latencies);
-    const strataRate = write.commits / write.elapsedS;
-
-    // --- 2. raw etcd with the same batches
-    const batches = await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter);
-    if (batches.length === 0) throw new Error('the journal holds no batches from the measured phase');
-    const records = batches.reduce((s, b) => s + b.records, 0);
-    const valueBytes = batches.map((b) => b.entry.value.length);
-    const perBatch = batches.map((b) => b.records).sort((a, b) => a - b);
-    const chunked = batches.filter((b) => b.chunks.length > 0).length;
-    console.log(`raw etcd: replaying ${fmt(batches.length)} batches (${fmt(records)} records) with ${inFlight} in flight …`);
-    await sleep(1000);
-    const rawCpuBefore = cpuByRole(pids);
-    const rawEtcdBefore = await allEtcdCounters(config.etcd);
-    const raw = await replayRaw(coordination, config, batches, inFlight);
-    const rawEtcdAfter = await allEtcdCounters(config.etcd);
-    const rawUsed = cpuUsed(rawCpuBefore, cpuByRole(pids));
-    const rawCpu = cpuReport(rawUsed, raw.elapsedS, raw.batches, 'batch');
-    const rawEtcd = etcdReport(rawEtcdBefore, rawEtcdAfter, raw.elapsedS, raw.batches);
-    const r = summary(raw.latencies);
-    const rawRate = raw.records / raw.elapsedS;
-    const ratio = strataRate / rawRate;
-    await sleep(500);
-    const rawOne = await replayRaw(coordination, config, batches, 1);
-
-    say('');
-    say(`== commits (${clients} clients, autocommit single-row INSERT, ${seconds} s; ${write.errors} errors${write.firstError ? `: ${write.firstError}` : ''})`);
-    say(`Strata cluster   ${fmt(strataRate).padStart(7)} commits/s   commit p50 ${ms(w.p50)} p99 ${ms(w.p99)} max ${ms(w.max)}`);
-    say(`  journal: ${fmt(batches.length)} batches (${fmt(batches.length / write.elapsedS)}/s), records per batch mean ${(records / batches.length).toFixed(2)} p50 ${percentile(perBatch, 0.5)} max ${perBatch[perBatch.length - 1]}, etcd value mean ${fmt(valueBytes.reduce((s, x) => s + x, 0) / valueBytes.length)} B (header ${JOURNAL_HEADER_BYTES} B), ${chunked} chunked`);
-    say(`  ${writeCpu}`);
-    say(`  ${writeEtcd}`);
-    say(`raw etcd         ${fmt(rawRate).padStart(7)} records/s   (${fmt(raw.batches / raw.elapsedS)} txn/s × ${(raw.records / raw.batches).toFixed(2)} records, ${inFlight} in flight; ${raw.failed} refused)   txn p50 ${ms(r.p50)} p99 ${ms(r.p99)} max ${ms(r.max)}`);
-    say(`  ${rawCpu}`);
-    say(`  ${rawEtcd}`);
-    say(`raw etcd, 1 in flight: ${fmt(rawOne.records / rawOne.elapsedS)} records/s (${fmt(rawOne.batches / rawOne.elapsedS)} txn/s); Strata ÷ it ${(strataRate / (rawOne.records / rawOne.elapsedS)).toFixed(2)}× (the comparison older runs made)`);
-    say(`ratio Strata ÷ raw etcd: ${ratio.toFixed(2)}× (target ≥ 0.70×: ${ratio >= 0.7 ? 'met' : 'MISSED'})`);
-    say(`  ${cpuPerCommit(writeUsed, write.commits, rawUsed, raw.records, rawRate)}`);
-
-    // Where a commit's time goes: the journal alone, one append alone, then the statements apart.
-    await sleep(500);
-    const journalEtcdBefore = await allEtcdCounters(config.etcd);
-    // (The first 400 batches: with its appends mostly serialised this part is slow.)
-    const alone = await replayJournal(coordination, config, batches.slice(0, 400));
-    const journalEtcd = etcdReport(journalEtcdBefore, await allEtcdCounters(config.etcd), alone.elapsedS, alone.batches);
-    const a = summary(alone.latencies);
-    say(`  the journal alone (CoordinatedJournal.append, same records, ${inFlight} in flight, on the etcd leader): ${fmt(alone.records / alone.elapsedS)} records/s (${fmt(alone.batches / alone.elapsedS)} appends/s; ${alone.failed} failed), append p50 ${ms(a.p50)} p99 ${ms(a.p99)}; ${(strataRate / (alone.records / alone.elapsedS)).toFixed(2)}× of it reaches clients`);
-    say(`    ${journalEtcd}`);
-    // The same with the journal's etcd client sending each call to a random member (as the
-    // adjudicator did before 2026-11-29): a follower forwards each proposal to the leader.
-    await sleep(500);
-    const pinned = new EtcdCoordination(config.etcd, { tls: toolTls });
-    try {
-      const pinnedEtcdBefore = await allEtcdCounters(config.etcd);
-      const alonePinned = await replayJournal(pinned, config, batches.slice(0, 400));
-      const pinnedEtcd = etcdReport(pinnedEtcdBefore, await allEtcdCounters(config.etcd), alonePinned.elapsedS, alonePinned.batches);
-      const ap = summary(alonePinned.latencies);
-      say(`  the journal alone, its client on any member (not only the etcd leader): ${fmt(alonePinned.records / alonePinned.elapsedS)} records/s (${fmt(alonePinned.batches / alonePinned.elapsedS)} appends/s; ${alonePinned.failed} failed), append p50 ${ms(ap.p50)} p99 ${ms(ap.p99)}`);
-      say(`    ${pinnedEtcd}`);
-    } finally {
-      await pinned.close();
-    }
-    await sleep(500);
-    const single = summary((await replayRaw(coordination, config, batches.slice(0, 200), 1)).latencies);
-    say(`  one etcd txn alone (1 in flight, idle cluster): p50 ${ms(single.p50)} p99 ${ms(single.p99)}`);
-    const breakdownConnections = await connectAll(clusterClient, clients);
-    try {
-      const b = await writeBreakdown(breakdownConnections, Math.max(3, Math.round(seconds / 3)), next);
-      const [bi, bc, bt] = [summary(b.insert), summary(b.commit), summary(b.total)];
-      say(`  same load as BEGIN; INSERT; COMMIT (${fmt(b.total.length / Math.max(3, Math.round(seconds / 3)))} tx/s): INSERT (key check = a read at the snapshot) p50 ${ms(bi.p50)} p99 ${ms(bi.p99)} | COMMIT (adjudicator + journal) p50 ${ms(bc.p50)} p99 ${ms(bc.p99)} | whole p50 ${ms(bt.p50)}`);
-    } finally {
-      await Promise.all(breakdownConnections.map((c) => c.end().catch(() => {})));
-    }
+    const next = Array.from({ length: clients }, () => 1);
+    if (!onlyIdle) await commitPhases(clusterClient, coordination, config, pids, say, next);
 
     // --- 3. idle reads on the cluster
     console.log(`idle reads: ${idleSeconds} s without writes, then ${reads} reads ${pauseMs} ms apart …`);

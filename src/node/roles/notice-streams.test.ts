@@ -370,3 +370,45 @@ test('durable batches are pushed to storage replicas only, at once, with the not
   assert.equal(storage.received.at(-1)!['position'], 8);
   notices.close();
 });
+
+test('an idle leader renews its promise only on the streams of the replicas reads name; a Notify naming none renews every replica', async () => {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  let promised = 0;
+  const source: NoticeSource = {
+    ...quietSource(clock),
+    decidedWatermark: () => Math.max(promised, clock.now().earliest - 1),
+    promiseDecided: (through) => { promised = Math.max(promised, through); return promised; },
+  };
+  const notices = new NoticeStreams(clock, timers, 20, 50_000, { aheadUs: 10_000, renewMs: 4, idleMs: 100, readingMs: 200, reads: 3 }, { replicaIntervalMs: 100 });
+  notices.lead(source);
+  const [read, other, third] = [stream(), stream(), stream()];
+  notices.add(read, [], false, 'storage-1');
+  notices.add(other, [], false, 'storage-2');
+  notices.add(third, [], false, 'storage-3');
+  const decided = (s: ReturnType<typeof stream>) => s.received[s.received.length - 1]!['decided'] as number;
+  timers.advance(150_000);
+  // A QP reads from storage-1 every 20 ms for a second, naming it in each Notify.
+  const before = [read.received.length, other.received.length, third.received.length];
+  for (let i = 0; i < 50; i++) {
+    notices.request(clock.now().latest, 'storage-1');
+    await Promise.resolve();
+    for (let j = 0; j < 20; j++) {
+      timers.advance(1_000);
+      if (i >= 3) assert.ok(decided(read) >= clock.now().latest + 6_000, 'the replica read from holds a promise at least 6 ms ahead');
+    }
+  }
+  const sent = [read.received.length - before[0]!, other.received.length - before[1]!, third.received.length - before[2]!];
+  assert.ok(sent[0]! >= 200, `storage-1 renewed about every 4 ms (${sent[0]})`);
+  assert.ok(sent[1]! <= 11 && sent[2]! <= 11, `the replicas nobody reads hear only the periodic notice (${sent[1]}, ${sent[2]})`);
+  // A Notify naming no replica: every replica is renewed while such requests keep coming.
+  const unnamed = [other.received.length, third.received.length];
+  for (let i = 0; i < 5; i++) {
+    notices.request(clock.now().latest);
+    await Promise.resolve();
+    timers.advance(20_000);
+  }
+  assert.ok(other.received.length - unnamed[0]! >= 20 && third.received.length - unnamed[1]! >= 20, 'every replica renewed');
+  assert.ok(decided(other) >= clock.now().latest + 6_000);
+  notices.close();
+});

@@ -6,7 +6,8 @@
  * - when a query processor asks for one covering a snapshot it is about to read (Notify), as
  *   soon as the clock lets the decided watermark reach it — so an idle read waits for no timer —
  *   on the stream of the replica it reads from;
- * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise);
+ * - every `renewMs` while an idle leader promises ahead of the clock (IdlePromise), to the
+ *   replicas reads were named for within `readingMs` (every replica when a Notify named none);
  * - otherwise when none went out for `replicaIntervalMs` (keeps safe time moving for reads no
  *   Notify named this replica for, and settles a dead leader's decisions);
  * - to the storage replicas with the records of each batch etcd acknowledged, as soon as it
@@ -87,7 +88,10 @@ interface Follower {
   lastSentMs: number;
   /** The reservation its last notice carried (watching followers). */
   reserved: Timestamp;
-  /** When the last two Notify requests naming it as the reader came (ms of the clock's earliest; watching followers). */
+  /**
+   * When the last two Notify requests naming it came (ms of the clock's earliest): as the reader
+   * (watching followers), as the replica read from (storage replicas; only askedMs is kept).
+   */
   askedMs: number;
   askedBeforeMs: number;
 }
@@ -124,6 +128,8 @@ export class NoticeStreams {
   /** When the last IdlePromise.reads Notify requests came (a ring, oldest at `nextRequest`). */
   private readonly requestsMs: number[];
   private nextRequest = 0;
+  /** When a Notify last named no replica, or one unknown here (ms of the clock's earliest): every replica is renewed. */
+  private unnamedAskedMs = -Infinity;
   private renewal: ReturnType<Timers['setTimeout']> | null = null;
   /** The periodic notice's timer (schedulePeriodic) and when it is set for (ms of the clock's earliest; Infinity: not set). */
   private periodic: ReturnType<Timers['setTimeout']> | null = null;
@@ -260,8 +266,10 @@ export class NoticeStreams {
   request(timestamp: Timestamp, replica = '', reader = ''): void {
     this.requestsMs[this.nextRequest] = this.nowMs();
     this.nextRequest = (this.nextRequest + 1) % this.requestsMs.length;
-    this.renewWhileIdle();
     const target = replica === '' ? undefined : this.named.get(replica);
+    if (target !== undefined && target.watch === null) target.askedMs = this.nowMs();
+    else this.unnamedAskedMs = this.nowMs();
+    this.renewWhileIdle();
     // A notice already sent covers it (an idle leader's promise mostly does): nothing to send.
     let unmet = false;
     if (target === undefined) {
@@ -353,19 +361,60 @@ export class NoticeStreams {
   }
 
   /**
-   * Keeps the promise renewed while it stands: a notice at most renewMs after the last one.
-   * The timer runs only while the leader promises, so neither an idle cluster nobody reads nor
-   * a busy one pays for it.
+   * Keeps the promise renewed while it stands: a notice at most renewMs after the last one, to
+   * each replica a read was named for within readingMs (renewalTargets). The timer runs only
+   * while the leader promises, so neither an idle cluster nobody reads nor a busy one pays for
+   * it; and only the replicas being read wake for it: a promise renewed on all three replicas'
+   * streams every 4 ms woke two processes ~250 times a second each to serve no read, on a
+   * 2-core host where every wake-up competes with the reads.
    */
   private renewWhileIdle(): void {
     if (this.renewal !== null || this.source === null || this.streams.size === 0 || !this.promising()) return;
-    const delayMs = Math.max(1, Math.ceil(this.idlePromise!.renewMs - (this.nowMs() - this.lastSentMs)));
+    const targets = this.renewalTargets();
+    if (targets !== null && targets.length === 0) return;
+    const oldestMs = targets === null ? this.lastSentMs : Math.min(...targets.map(([, follower]) => follower.lastSentMs));
+    const delayMs = Math.max(1, Math.ceil(this.idlePromise!.renewMs - (this.nowMs() - oldestMs)));
     this.renewal = this.timers.setTimeout(() => {
       this.renewal = null;
       if (this.source === null || !this.promising()) return;
-      if (this.nowMs() - this.lastSentMs >= this.idlePromise!.renewMs) this.broadcast();
+      this.renewPromise();
       this.renewWhileIdle();
     }, delayMs);
+  }
+
+  /** Sends the renewal to each target whose last notice is renewMs old (all: broadcast). */
+  private renewPromise(): void {
+    const nowMs = this.nowMs();
+    const renewMs = this.idlePromise!.renewMs;
+    const targets = this.renewalTargets();
+    if (targets === null) {
+      if (nowMs - this.lastSentMs >= renewMs) this.broadcast();
+      return;
+    }
+    let base: Message | null = null;
+    for (const [stream, follower] of targets) {
+      if (nowMs - follower.lastSentMs < renewMs) continue;
+      base ??= this.message(this.source!, []);
+      this.send(stream, follower, base);
+    }
+  }
+
+  /**
+   * The replicas whose promise is renewed: those a Notify named within readingMs (a read there
+   * waits for no notice); null: every follower (broadcast), when a Notify named no replica or
+   * one not known here within readingMs. Another replica hears the promise with its periodic
+   * notice; a read that moves to it names it in its Notify, is answered on its stream, and
+   * from then on it is renewed too.
+   */
+  private renewalTargets(): [ServerStream, Follower][] | null {
+    const nowMs = this.nowMs();
+    const readingMs = this.idlePromise!.readingMs;
+    if (nowMs - this.unnamedAskedMs < readingMs) return null;
+    const targets: [ServerStream, Follower][] = [];
+    for (const entry of this.streams) {
+      if (entry[1].watch === null && nowMs - entry[1].askedMs < readingMs) targets.push(entry);
+    }
+    return targets;
   }
 
   /** What a Notify naming this follower asked for is not covered yet: a replica's by its decided watermark, a watcher's (readerShort) by that or its reservation. */
