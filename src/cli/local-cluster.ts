@@ -7,7 +7,7 @@
  * (from any shell) find them; a detached supervisor (local-supervisor.ts) starts again any that
  * dies, except those stopped with `stop`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -230,7 +230,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     const { state } = readState(dir);
     if ([...Object.values(state.pids), state.supervisor ?? -1].some(processAlive)) throw new Error(`a local cluster is already running in ${dir} (strata local down --dir ${dir})`);
   }
-  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const dirIsNew = !existsSync(dir);
   // A restart of a stopped cluster keeps its layout (ports, data); a new one gets fresh ports.
   const { config, etcd } = existsSync(configPath(dir)) && existsSync(statePath(dir))
     ? { config: readState(dir).config, etcd: readState(dir).state.etcd }
@@ -247,8 +247,15 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     const portProblem = await listenProblem(endpoint.port, endpoint.host);
     if (portProblem !== null) throw new Error(`cannot serve clients on ${endpoint.host}:${endpoint.port}: ${portProblem} (another server on it? choose another with --port)`);
   }
-  // Before anything starts: a file that does not restore leaves no cluster behind.
-  if (options.restore !== undefined) out(await restoreReplicas(config, options.restore));
+  // Before anything starts: a file that does not restore leaves no cluster behind (nor the
+  // directory, when this command made it).
+  if (options.restore !== undefined) {
+    out(await restoreReplicas(config, options.restore).catch((error: unknown) => {
+      if (dirIsNew && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+      throw error;
+    }));
+  }
+  mkdirSync(join(dir, 'logs'), { recursive: true });
   writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
   // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
   await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
