@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer as createHttp2Server } from 'node:http2';
 import { createServer, connect as connectTcp, type Socket } from 'node:net';
 import { SqlError } from '../contracts/errors.js';
 import { grpcClient, serveGrpc, TransportError, type Message, type ServerStream } from './grpc.js';
@@ -193,5 +194,40 @@ test('a paused server stream holds its messages until resumed, and a cancelled o
   } finally {
     client.close();
     await server.close();
+  }
+});
+
+test('a stream paused inside a chunk of several messages delivers none of the rest, nor its end, until resumed', async () => {
+  // grpc-js sends a DATA frame per message; a gRPC server may put several in one: a bare HTTP/2
+  // server does, with 100 WatermarkNotices { position: 1..100, epoch: 1 } in one write.
+  const server = createHttp2Server();
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.end(Buffer.concat(Array.from({ length: 100 }, (_, i) => frameMessage(Buffer.from([0x08, i + 1, 0x38, 1])))));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = grpcClient('Adjudicator', `127.0.0.1:${(server.address() as { port: number }).port}`);
+  try {
+    const received: number[] = [];
+    let ended: Error | null | undefined;
+    let call: { pause(): void; resume(): void } | null = null;
+    const done = new Promise<void>((resolve) => {
+      call = client.stream('Watermarks', {}, (m) => {
+        received.push(m['position']);
+        if (received.length === 1) call!.pause();
+      }, (error) => { ended = error; resolve(); });
+    });
+    await until(() => received.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(received, [1]);
+    assert.equal(ended, undefined);
+    call!.resume();
+    await done;
+    assert.equal(ended, null);
+    assert.deepEqual(received, Array.from({ length: 100 }, (_, i) => i + 1));
+  } finally {
+    client.close();
+    server.close();
   }
 });

@@ -148,6 +148,14 @@ export interface StreamListener {
   onEnd(error: Error | null): void;
 }
 
+/** A call's stream as `follow` drives it. */
+interface FollowedStream {
+  readonly stream: ClientHttp2Stream;
+  cancel(): void;
+  pause(): void;
+  resume(): void;
+}
+
 interface SessionState {
   readonly session: ClientHttp2Session;
   streams: number;
@@ -173,11 +181,7 @@ export class LeanChannel {
     const call = this.start(path, listener);
     if (call === null) return { cancel() {}, pause() {}, resume() {} };
     call.stream.end(frameMessage(request));
-    return {
-      cancel: () => call.cancel(),
-      pause: () => { call.stream.pause(); },
-      resume: () => { call.stream.resume(); },
-    };
+    return { cancel: () => call.cancel(), pause: () => call.pause(), resume: () => call.resume() };
   }
 
   /** A call with streams both ways (`path`: /package.Service/Method). */
@@ -204,7 +208,7 @@ export class LeanChannel {
    * (unless cancelled). Null when it failed at once (onEnd has been called, in a later turn, as
    * grpc-js reports a call on a closed channel).
    */
-  private start(path: string, listener: StreamListener): { stream: ClientHttp2Stream; cancel(): void } | null {
+  private start(path: string, listener: StreamListener): FollowedStream | null {
     let state: SessionState;
     let stream: ClientHttp2Stream;
     try {
@@ -228,9 +232,14 @@ export class LeanChannel {
     return this.follow(state, stream, listener);
   }
 
-  private follow(state: SessionState, stream: ClientHttp2Stream, listener: StreamListener): { stream: ClientHttp2Stream; cancel(): void } {
+  private follow(state: SessionState, stream: ClientHttp2Stream, listener: StreamListener): FollowedStream {
     const reader = new GrpcMessageReader();
     let ended = false;
+    // Paused, the stream stops reading; messages already parsed from its last chunk wait here,
+    // and so does its end, as a paused grpc-js stream holds its messages and its end.
+    let paused = false;
+    const held: Buffer[] = [];
+    let heldEnd: Error | null | undefined;
     let grpcStatus: number | undefined;
     let details = '';
     let sqlstate: string | undefined;
@@ -238,8 +247,21 @@ export class LeanChannel {
     let malformed: Error | null = null;
     const finish = (error: Error | null) => {
       if (ended) return;
+      if (paused || held.length > 0) {
+        heldEnd = error;
+        return;
+      }
       ended = true;
       listener.onEnd(error);
+    };
+    const deliver = (message: Buffer) => {
+      if (ended) return;
+      if (paused || held.length > 0) held.push(message);
+      else listener.onMessage(message);
+    };
+    const release = () => {
+      while (!paused && !ended && held.length > 0) listener.onMessage(held.shift()!);
+      if (!paused && held.length === 0 && heldEnd !== undefined) finish(heldEnd);
     };
     const takeStatus = (headers: IncomingHttpHeaders) => {
       const code = headerText(headers['grpc-status']);
@@ -254,7 +276,7 @@ export class LeanChannel {
     stream.on('data', (chunk: Buffer) => {
       if (ended || malformed !== null) return;
       try {
-        reader.push(chunk, (message) => { if (!ended) listener.onMessage(message); });
+        reader.push(chunk, deliver);
       } catch (error) {
         malformed = error as Error;
         stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
@@ -269,7 +291,7 @@ export class LeanChannel {
         else if (!state.session.destroyed) state.session.unref();
       }
       if (malformed !== null) finish(new TransportError(status.INTERNAL, `INTERNAL: ${malformed.message}`));
-      else if (grpcStatus === status.OK && reader.held === 0) finish(null);
+      else if (grpcStatus === status.OK) finish(reader.held === 0 ? null : new TransportError(status.INTERNAL, 'INTERNAL: the stream ended inside a message'));
       else if (grpcStatus !== undefined) finish(errorFromStatus(grpcStatus, details, sqlstate, detail));
       else {
         const reset = statusOfReset(stream.rstCode, state.lost || state.session.destroyed || isSocketError(resetBy));
@@ -281,6 +303,15 @@ export class LeanChannel {
       cancel: () => {
         ended = true;
         if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+      },
+      pause: () => {
+        paused = true;
+        stream.pause();
+      },
+      resume: () => {
+        paused = false;
+        release();
+        if (!paused) stream.resume();
       },
     };
   }
