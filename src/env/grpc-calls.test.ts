@@ -26,105 +26,108 @@ async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-test('calls over the Calls stream get their own replies, in any order, and the unary errors', async () => {
-  const { server, held } = await holdingStorage();
-  const client = grpcClient('Storage', `127.0.0.1:${server.port}`);
-  try {
-    const keys = ['a', 'b', 'c'];
-    const replies = keys.map((key) => client.call('Get', { key: Buffer.from(key), read_timestamp: 1 }, 5_000));
-    const read = await client.call('Read', { start: Buffer.from('s'), end: Buffer.from('t'), read_timestamp: 1, limit: 1, reverse: false, filter: [] }, 5_000);
-    assert.deepEqual(read['keys'].map(String), ['s']);
-    await until(() => held.size === 3);
-    for (const key of [...keys].reverse()) held.get(key)!({ value: Buffer.from(`value of ${key}`) });
-    assert.deepEqual((await Promise.all(replies)).map((r) => String(r['value'])), ['value of a', 'value of b', 'value of c']);
-    // A user error travels as the unary call's SqlError; any other as a TransportError that is
-    // not "unreachable" (the other side answered).
-    await assert.rejects(client.call('Get', { key: Buffer.from('refuse'), read_timestamp: 1 }, 5_000),
-      (error: unknown) => error instanceof SqlError && error.code === '40001' && error.detail === 'why');
-    await assert.rejects(client.call('Get', { key: Buffer.from('crash'), read_timestamp: 1 }, 5_000),
-      (error: unknown) => error instanceof TransportError && !error.unreachable && /handler broke/.test(error.message));
-    // An absent optional field stays absent, as in the unary reply.
-    const pending = client.call('Get', { key: Buffer.from('none'), read_timestamp: 1 }, 5_000);
-    await until(() => held.has('none'));
-    held.get('none')!({});
-    assert.equal((await pending)['value'], undefined);
-  } finally {
-    client.close();
-    await server.close();
-  }
-});
-
-test('a server that goes away fails every call in flight as unreachable; the client reconnects to a new one', async () => {
-  const first = await holdingStorage();
-  const port = first.server.port;
-  const client = grpcClient('Storage', `127.0.0.1:${port}`);
-  try {
-    const inFlight = ['x', 'y'].map((key) => client.call('Get', { key: Buffer.from(key), read_timestamp: 1 }, 10_000).then(
-      () => 'answered', (error: unknown) => (error instanceof TransportError && error.unreachable ? 'unreachable' : `other: ${String(error)}`)));
-    await until(() => first.held.size === 2);
-    await first.server.close();
-    assert.deepEqual(await Promise.all(inFlight), ['unreachable', 'unreachable']);
-    // Nothing listens: a call fails as unreachable, as a unary call would.
-    await assert.rejects(client.call('Get', { key: Buffer.from('z'), read_timestamp: 1 }, 10_000), (error: unknown) => error instanceof TransportError && error.unreachable);
-    // A server back on the port is reached by the next calls.
-    const second = await serveGrpc('127.0.0.1', port, { Storage: { Get: async () => ({ value: Buffer.from('back') }) } });
+// The client's Calls stream over each transport, against the grpc-js server (the wire is the same).
+for (const transport of ['lean', 'grpc-js'] as const) {
+  test(`${transport}: calls over the Calls stream get their own replies, in any order, and the unary errors`, async () => {
+    const { server, held } = await holdingStorage();
+    const client = grpcClient('Storage', `127.0.0.1:${server.port}`, null, transport);
     try {
-      let reply: Message | null = null;
-      for (let i = 0; i < 100 && reply === null; i++) {
-        reply = await client.call('Get', { key: Buffer.from('z'), read_timestamp: 1 }, 10_000).catch(() => null);
-        if (reply === null) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      assert.equal(String(reply?.['value']), 'back');
+      const keys = ['a', 'b', 'c'];
+      const replies = keys.map((key) => client.call('Get', { key: Buffer.from(key), read_timestamp: 1 }, 5_000));
+      const read = await client.call('Read', { start: Buffer.from('s'), end: Buffer.from('t'), read_timestamp: 1, limit: 1, reverse: false, filter: [] }, 5_000);
+      assert.deepEqual(read['keys'].map(String), ['s']);
+      await until(() => held.size === 3);
+      for (const key of [...keys].reverse()) held.get(key)!({ value: Buffer.from(`value of ${key}`) });
+      assert.deepEqual((await Promise.all(replies)).map((r) => String(r['value'])), ['value of a', 'value of b', 'value of c']);
+      // A user error travels as the unary call's SqlError; any other as a TransportError that is
+      // not "unreachable" (the other side answered).
+      await assert.rejects(client.call('Get', { key: Buffer.from('refuse'), read_timestamp: 1 }, 5_000),
+        (error: unknown) => error instanceof SqlError && error.code === '40001' && error.detail === 'why');
+      await assert.rejects(client.call('Get', { key: Buffer.from('crash'), read_timestamp: 1 }, 5_000),
+        (error: unknown) => error instanceof TransportError && !error.unreachable && /handler broke/.test(error.message));
+      // An absent optional field stays absent, as in the unary reply.
+      const pending = client.call('Get', { key: Buffer.from('none'), read_timestamp: 1 }, 5_000);
+      await until(() => held.has('none'));
+      held.get('none')!({});
+      assert.equal((await pending)['value'], undefined);
     } finally {
-      await second.close();
+      client.close();
+      await server.close();
     }
-  } finally {
-    client.close();
-  }
-});
-
-test('a call in flight when the client closes still gets its answer', async () => {
-  const { server, held } = await holdingStorage();
-  const client = grpcClient('Storage', `127.0.0.1:${server.port}`);
-  try {
-    const reply = client.call('Get', { key: Buffer.from('k'), read_timestamp: 1 }, 5_000);
-    await until(() => held.size === 1);
-    client.close();
-    held.get('k')!({ value: Buffer.from('late') });
-    assert.equal(String((await reply)['value']), 'late');
-  } finally {
-    await server.close();
-  }
-});
-
-test('a one-way call runs its handler and is not answered, not even when the handler fails; calls beside it are answered as usual', async () => {
-  const notified: number[] = [];
-  const server = await serveGrpc('127.0.0.1', 0, {
-    Adjudicator: {
-      Notify: async (request: Message) => {
-        if (request['timestamp'] === 13) throw new Error('refused');
-        notified.push(request['timestamp']);
-        return {};
-      },
-      Commit: async () => ({ kind: 'committed', commit_timestamp: 42, reason: '' }),
-    },
   });
-  const client = grpcClient('Adjudicator', `127.0.0.1:${server.port}`);
-  try {
-    client.send('Notify', { timestamp: 11, replica: '' });
-    client.send('Notify', { timestamp: 13, replica: '' });
-    const reply = client.call('Commit', { transaction_id: 't', start_timestamp: 1, writes: [], lock_keys: [], schema_keys: [], key_share_keys: [] }, 5_000);
-    client.send('Notify', { timestamp: 12, replica: 'storage-1' });
-    assert.equal((await reply)['commit_timestamp'], 42);
-    await until(() => notified.length === 2);
-    assert.deepEqual(notified, [11, 12]);
-    // Still one stream, healthy: a failed one-way call did not break it.
-    assert.equal((await client.call('Commit', { transaction_id: 'u', start_timestamp: 1, writes: [], lock_keys: [], schema_keys: [], key_share_keys: [] }, 5_000))['kind'], 'committed');
-  } finally {
-    client.close();
-    await server.close();
-  }
-});
+
+  test(`${transport}: a server that goes away fails every call in flight as unreachable; the client reconnects to a new one`, async () => {
+    const first = await holdingStorage();
+    const port = first.server.port;
+    const client = grpcClient('Storage', `127.0.0.1:${port}`, null, transport);
+    try {
+      const inFlight = ['x', 'y'].map((key) => client.call('Get', { key: Buffer.from(key), read_timestamp: 1 }, 10_000).then(
+        () => 'answered', (error: unknown) => (error instanceof TransportError && error.unreachable ? 'unreachable' : `other: ${String(error)}`)));
+      await until(() => first.held.size === 2);
+      await first.server.close();
+      assert.deepEqual(await Promise.all(inFlight), ['unreachable', 'unreachable']);
+      // Nothing listens: a call fails as unreachable, as a unary call would.
+      await assert.rejects(client.call('Get', { key: Buffer.from('z'), read_timestamp: 1 }, 10_000), (error: unknown) => error instanceof TransportError && error.unreachable);
+      // A server back on the port is reached by the next calls.
+      const second = await serveGrpc('127.0.0.1', port, { Storage: { Get: async () => ({ value: Buffer.from('back') }) } });
+      try {
+        let reply: Message | null = null;
+        for (let i = 0; i < 100 && reply === null; i++) {
+          reply = await client.call('Get', { key: Buffer.from('z'), read_timestamp: 1 }, 10_000).catch(() => null);
+          if (reply === null) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(String(reply?.['value']), 'back');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  test(`${transport}: a call in flight when the client closes still gets its answer`, async () => {
+    const { server, held } = await holdingStorage();
+    const client = grpcClient('Storage', `127.0.0.1:${server.port}`, null, transport);
+    try {
+      const reply = client.call('Get', { key: Buffer.from('k'), read_timestamp: 1 }, 5_000);
+      await until(() => held.size === 1);
+      client.close();
+      held.get('k')!({ value: Buffer.from('late') });
+      assert.equal(String((await reply)['value']), 'late');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test(`${transport}: a one-way call runs its handler and is not answered, not even when the handler fails; calls beside it are answered as usual`, async () => {
+    const notified: number[] = [];
+    const server = await serveGrpc('127.0.0.1', 0, {
+      Adjudicator: {
+        Notify: async (request: Message) => {
+          if (request['timestamp'] === 13) throw new Error('refused');
+          notified.push(request['timestamp']);
+          return {};
+        },
+        Commit: async () => ({ kind: 'committed', commit_timestamp: 42, reason: '' }),
+      },
+    });
+    const client = grpcClient('Adjudicator', `127.0.0.1:${server.port}`, null, transport);
+    try {
+      client.send('Notify', { timestamp: 11, replica: '' });
+      client.send('Notify', { timestamp: 13, replica: '' });
+      const reply = client.call('Commit', { transaction_id: 't', start_timestamp: 1, writes: [], lock_keys: [], schema_keys: [], key_share_keys: [] }, 5_000);
+      client.send('Notify', { timestamp: 12, replica: 'storage-1' });
+      assert.equal((await reply)['commit_timestamp'], 42);
+      await until(() => notified.length === 2);
+      assert.deepEqual(notified, [11, 12]);
+      // Still one stream, healthy: a failed one-way call did not break it.
+      assert.equal((await client.call('Commit', { transaction_id: 'u', start_timestamp: 1, writes: [], lock_keys: [], schema_keys: [], key_share_keys: [] }, 5_000))['kind'], 'committed');
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+}
 
 test('the server writes answers for answered calls only: a one-way call adds nothing to the stream', async () => {
   const written: Message[] = [];

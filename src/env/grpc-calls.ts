@@ -7,6 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { SqlError } from '../contracts/errors.js';
 import { approximateBytes, batchesOf, CallMultiplexer, type CallFailures, type CallMessage, type IncomingAnswer, type OutgoingCall } from './call-multiplexer.js';
+import type { LeanChannel } from './lean-grpc.js';
 import { SystemTimers } from './timers.js';
 import { TransportError } from './transport-error.js';
 
@@ -65,6 +66,29 @@ export function callsClient(client: grpc.Client & Record<string, Function>): Cal
     stream.on('end', () => end(null));
     return {
       send: (calls) => { stream.write({ calls: calls.map(callMessage) }); },
+      end: () => { stream.end(); },
+    };
+  }, timers, failures);
+}
+
+/** A `Calls` stream's two messages on the wire (the proto-loader codecs grpc-js would use). */
+export interface CallsCodec {
+  encodeCalls(message: CallMessage): Uint8Array;
+  decodeAnswers(bytes: Buffer): CallMessage;
+}
+
+/**
+ * Calls over one `Calls` stream at `path` (/strata.<Service>/Calls) of a lean channel
+ * (lean-grpc.ts): the same messages and failures as callsClient, without grpc-js's call stack.
+ */
+export function leanCallsClient(channel: LeanChannel, path: string, codec: CallsCodec): CallMultiplexer {
+  return new CallMultiplexer((onAnswers, onEnd) => {
+    const stream = channel.duplex(path, {
+      onMessage: (bytes) => onAnswers((codec.decodeAnswers(bytes)['answers'] as CallMessage[]).map(answerOf)),
+      onEnd,
+    });
+    return {
+      send: (calls) => { stream.write(codec.encodeCalls({ calls: calls.map(callMessage) })); },
       end: () => { stream.end(); },
     };
   }, timers, failures);

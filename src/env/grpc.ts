@@ -10,7 +10,9 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { SqlError } from '../contracts/errors.js';
 import { TransportError } from './transport-error.js';
-import { callHandlers, callsClient, fieldOf, serveCalls, type CallsClient } from './grpc-calls.js';
+import { callHandlers, callsClient, fieldOf, leanCallsClient, serveCalls, type CallsClient } from './grpc-calls.js';
+import { errorFromStatus, LeanChannel } from './lean-grpc.js';
+import { SystemTimers } from './timers.js';
 import { grpcChannelCredentials, grpcServerCredentials, type LinkTls } from './link-tls.js';
 
 export type ServiceName = 'Adjudicator' | 'Storage';
@@ -196,17 +198,37 @@ export interface GrpcClient {
   close(): void;
 }
 
+/**
+ * How a client's streams travel: 'lean' (lean-grpc.ts: node:http2 directly, the default: the
+ * hot streams between roles) or 'grpc-js' (its channel, kept to test the two against each other).
+ * Unary calls always go through grpc-js (tools and probes; not on a hot path).
+ */
+export type StreamTransport = 'lean' | 'grpc-js';
+
+const systemTimers = new SystemTimers();
+
 /** `tls`: this process's certificate, shown to the server, and the CA the server's must come from; null: plaintext. */
-export function grpcClient(service: ServiceName, address: string, tls: LinkTls | null = null): GrpcClient {
-  const Client = strataPackage()[service] as grpc.ServiceClientConstructor;
-  const client = new Client(address, grpcChannelCredentials(tls), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
+export function grpcClient(service: ServiceName, address: string, tls: LinkTls | null = null, transport: StreamTransport = 'lean'): GrpcClient {
+  const definition = serviceDefinition(service);
+  let grpcJs: (grpc.Client & Record<string, Function>) | null = null;
+  const grpcJsClient = () => {
+    const Client = strataPackage()[service] as grpc.ServiceClientConstructor;
+    return grpcJs ??= new Client(address, grpcChannelCredentials(tls), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
+  };
+  let lean: LeanChannel | null = null;
+  const leanChannel = () => lean ??= new LeanChannel(address, tls, systemTimers);
   let calls: CallsClient | null = null;
   // A method the stream's message has no field for would reach the other side as an empty call
   // (protobuf drops unknown fields): refuse it here, where the mistake is.
   const carried = methodsOverCalls(service);
   const overCalls = (method: string): CallsClient => {
     if (!carried.has(fieldOf(method))) throw new Error(`${service}.${method} is not carried by the Calls stream (no field in ${service}Call)`);
-    return calls ??= callsClient(client);
+    if (calls !== null) return calls;
+    const spec = definition['Calls']!;
+    calls = transport === 'lean'
+      ? leanCallsClient(leanChannel(), spec.path, { encodeCalls: spec.requestSerialize, decodeAnswers: spec.responseDeserialize })
+      : callsClient(grpcJsClient());
+    return calls;
   };
   return {
     address,
@@ -217,6 +239,7 @@ export function grpcClient(service: ServiceName, address: string, tls: LinkTls |
       overCalls(method).send(method, request);
     },
     unary(method, request, deadlineMs) {
+      const client = grpcJsClient();
       return new Promise((resolve, reject) => {
         client[method]!.call(client, request, { deadline: Date.now() + deadlineMs }, (error: grpc.ServiceError | null, reply: Message) => {
           if (error === null) resolve(reply);
@@ -225,28 +248,46 @@ export function grpcClient(service: ServiceName, address: string, tls: LinkTls |
       });
     },
     stream(method, request, onMessage, onEnd) {
-      const call = client[method]!.call(client, request) as grpc.ClientReadableStream<Message>;
-      let ended = false;
-      const end = (error: Error | null) => {
-        if (ended) return;
-        ended = true;
-        onEnd(error);
-      };
-      call.on('data', onMessage);
-      call.on('error', (error: grpc.ServiceError) => end(fromServiceError(error)));
-      call.on('end', () => end(null));
-      return { cancel: () => { ended = true; call.cancel(); }, pause: () => { call.pause(); }, resume: () => { call.resume(); } };
+      return transport === 'lean' ? leanStream(leanChannel(), definition, method, request, onMessage, onEnd)
+        : grpcJsStream(grpcJsClient(), method, request, onMessage, onEnd);
     },
     close: () => {
       calls?.close();
-      client.close();
+      lean?.close();
+      grpcJs?.close();
     },
   };
+}
+
+/** A server stream over the lean channel, its messages decoded with the method's proto-loader codec. */
+function leanStream(channel: LeanChannel, definition: grpc.ServiceDefinition, method: string, request: Message,
+  onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): ClientStream {
+  const spec = definition[method];
+  if (spec === undefined || !spec.responseStream || spec.requestStream) throw new Error(`${method} is not a server stream`);
+  return channel.serverStream(spec.path, spec.requestSerialize(request), {
+    onMessage: (bytes) => onMessage(spec.responseDeserialize(bytes)),
+    onEnd,
+  });
+}
+
+function grpcJsStream(client: grpc.Client & Record<string, Function>, method: string, request: Message,
+  onMessage: (message: Message) => void, onEnd: (error: Error | null) => void): ClientStream {
+  const call = client[method]!.call(client, request) as grpc.ClientReadableStream<Message>;
+  let ended = false;
+  const end = (error: Error | null) => {
+    if (ended) return;
+    ended = true;
+    onEnd(error);
+  };
+  call.on('data', onMessage);
+  call.on('error', (error: grpc.ServiceError) => end(fromServiceError(error)));
+  call.on('end', () => end(null));
+  return { cancel: () => { ended = true; call.cancel(); }, pause: () => { call.pause(); }, resume: () => { call.resume(); } };
 }
 
 function fromServiceError(error: grpc.ServiceError): Error {
   const sqlstate = error.metadata?.get('sqlstate')[0];
   const detail = error.metadata?.get('detail')[0];
-  if (typeof sqlstate === 'string') return new SqlError(sqlstate, error.details, typeof detail === 'string' ? { detail } : undefined);
-  return new TransportError(error.code, `${grpc.status[error.code] ?? error.code}: ${error.details || error.message}`);
+  return errorFromStatus(error.code, typeof sqlstate === 'string' ? error.details : error.details || error.message,
+    typeof sqlstate === 'string' ? sqlstate : undefined, typeof detail === 'string' ? detail : undefined);
 }

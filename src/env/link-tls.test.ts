@@ -76,6 +76,9 @@ test('a caller without a certificate from the cluster CA is refused before any h
       ['plaintext', () => { const c = grpcClient('Storage', address); return c.unary('Get', {}, 3_000).finally(() => c.close()); }],
       ['TLS without a client certificate', () => bareGet(server.port, grpc.credentials.createSsl(serverTls.ca))],
       ['a certificate from another CA', () => { const c = grpcClient('Storage', address, strangerTls); return c.unary('Get', {}, 3_000).finally(() => c.close()); }],
+      // The Calls stream goes through the lean client (lean-grpc.ts), which must refuse alike.
+      ['plaintext, over the Calls stream', () => { const c = grpcClient('Storage', address); return c.call('Get', {}, 3_000).finally(() => c.close()); }],
+      ['a certificate from another CA, over the Calls stream', () => { const c = grpcClient('Storage', address, strangerTls); return c.call('Get', {}, 3_000).finally(() => c.close()); }],
     ];
     for (const [what, attempt] of refusals) await assert.rejects(attempt(), refused, what);
     assert.equal(reached(), 0);
@@ -90,6 +93,7 @@ test('a client refuses a server whose certificate does not name the host it dial
   const client = grpcClient('Storage', `127.0.0.1:${server.port}`, clientTls);
   try {
     await assert.rejects(client.unary('Get', {}, 3_000), refused);
+    await assert.rejects(client.call('Get', {}, 3_000), refused, 'over the Calls stream (lean-grpc.ts)');
     assert.equal(reached(), 0);
   } finally {
     client.close();
