@@ -1,8 +1,9 @@
 /**
  * A backup and a restore of a cluster of `--rows N` rows (~130 bytes each) through AWS Backup's
  * API (`@aws-sdk/client-backup` against an embedded node): the time of each job, the file's
- * size, and the node process's memory while each runs — peak RSS and peak V8 heap in use,
- * above what they were just before. Bounded memory shows as peaks that do not
+ * size, and the node process's memory while each runs — peak RSS (every thread's) and peak V8
+ * heap in use on the node's thread (a job's own thread has a heap of its own, counted only in
+ * RSS), above what they were just before. Bounded memory shows as peaks that do not
  * grow with N. A writer updates one row per commit throughout: its commit latency while the
  * backup runs is printed beside the same writer's over as long a time with no backup, so a
  * pause of writers would show.
@@ -105,9 +106,9 @@ async function main(): Promise<void> {
 
     const load = loadavg().map((value) => value.toFixed(2)).join(' ');
     console.log(`rows ${rows}, backup file ${(done.BackupSizeInBytes! / MIB).toFixed(1)} MiB, load ${load}`);
-    console.log(`backup:  ${backupMs.toFixed(0)} ms, peak RSS +${backupMemory.rssMiB.toFixed(1)} MiB, peak heap +${backupMemory.heapMiB.toFixed(1)} MiB`);
+    console.log(`backup:  ${backupMs.toFixed(0)} ms, peak RSS +${backupMemory.rssMiB.toFixed(1)} MiB, peak heap (node's thread) +${backupMemory.heapMiB.toFixed(1)} MiB`);
     console.log(`writer during the backup: ${latencies(during)}; with no backup: ${latencies(quiet)}`);
-    console.log(`restore: ${restoreMs.toFixed(0)} ms, peak RSS +${restoreMemory.rssMiB.toFixed(1)} MiB, peak heap +${restoreMemory.heapMiB.toFixed(1)} MiB`);
+    console.log(`restore: ${restoreMs.toFixed(0)} ms, peak RSS +${restoreMemory.rssMiB.toFixed(1)} MiB, peak heap (node's thread) +${restoreMemory.heapMiB.toFixed(1)} MiB`);
   } finally {
     backup.destroy();
     dsql.destroy();
