@@ -9,7 +9,8 @@ import { SilentLog } from '../env/log.js';
 import { claimDataDir } from '../env/data-dir-claim.js';
 import { endpointFor, loadOrCreateIdentity } from '../node/identity.js';
 import { openCore } from '../node/embedded.js';
-import { backupCore, restoreDatabase } from '../node/cluster-backup.js';
+import { backupCore } from '../node/cluster-backup.js';
+import { BackupThreads } from '../node/backup-threads.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { CLUSTER_ID, newClusterId } from '../control/registry.js';
 import type { BackupHeader } from '../contracts/backup.js';
@@ -62,7 +63,7 @@ export async function backupCommand(args: string[], out: (line: string) => void,
       if (clusterId !== identity.clusterId && !await env.disk.exists(join(directory, 'journal'))) throw new Error(`there is no cluster ${clusterId} in ${dataDir}`);
       const core = await openCore(env, directory);
       try {
-        out(`strata backup: wrote ${to}: ${describeBackup(await backupCore(env, core, clusterId, to))}`);
+        out(`strata backup: wrote ${to}: ${describeBackup(await backupCore(env, new BackupThreads(env), core, clusterId, to))}`);
       } finally {
         await core.close();
       }
@@ -105,7 +106,7 @@ export async function restoreCommand(args: string[], out: (line: string) => void
           throw new Error(`cluster ${id} already exists in ${dataDir}; a restore always creates a new cluster (choose another --cluster-id, or none)`);
         }
         let header: BackupHeader | null = null;
-        await plane.createRestored(id, { deletionProtectionEnabled: true }, async (directory) => { header = await restoreDatabase(env, from, directory); });
+        await plane.createRestored(id, { deletionProtectionEnabled: true }, async (directory) => { header = await new BackupThreads(env).run({ kind: 'restore', path: from, directory }, () => false); });
         out(`strata restore: restored ${from} (${describeBackup(header!)}) as new cluster ${id} in ${dataDir}`);
         out(`  \`strata start --data-dir ${dataDir}\` serves it at ${endpointFor(id, identity.region)}; \`strata token --data-dir ${dataDir} --cluster ${id} --admin\` makes its tokens`);
       } finally {

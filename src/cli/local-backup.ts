@@ -21,7 +21,7 @@ import { grpcClient } from '../env/grpc.js';
 import type { LinkTls } from '../env/link-tls.js';
 import { processAlive } from '../env/processes.js';
 import { writeBackupPages, type BackupPage } from '../storage/backup.js';
-import { restoreDatabase, writeBackupFile } from '../node/cluster-backup.js';
+import { restoreDatabase, writeBackupFile } from '../storage/backup-files.js';
 import { CATALOG_VERSION_KEY } from '../qp/catalog/catalog.js';
 import { leaderKey } from '../node/roles/adjudicator-role.js';
 import { listUnder } from '../node/roles/leadership.js';

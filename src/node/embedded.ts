@@ -34,6 +34,7 @@ import { startControlApi } from '../control/api.js';
 import { RequestSignature } from '../control/request-signature.js';
 import { BackupPlane } from '../control/backup-plane.js';
 import { NodeBackups } from './cluster-backup.js';
+import { BackupThreads } from './backup-threads.js';
 
 export interface EmbeddedOptions {
   readonly dataDir: string;
@@ -154,7 +155,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   let listener: ListeningServer;
   try {
     defaultFront = await serveDefault(env, options, identity, core, cancelEverywhere);
-    if (options.apiPort !== undefined) control = await serveControlPlane(env, options, options.apiPort, identity, host, new NodeBackups(env, (id) => cores.get(id)));
+    if (options.apiPort !== undefined) control = await serveControlPlane(env, options, options.apiPort, identity, host, new NodeBackups(env, new BackupThreads(env), (id) => cores.get(id)));
     listener = await listenShared(env, options, identity, defaultFront, control?.plane ?? null, host);
   } catch (error) {
     await control?.stop();
@@ -247,6 +248,8 @@ async function serveControlPlane(
 /** A cluster's database: journal, storage, crossbar and adjudicator, and their background work. */
 export interface ClusterCore {
   readonly storage: MvccStorage;
+  /** Where storage's LMDB environment is: a backup's thread opens it beside this one. */
+  readonly storePath: string;
   readonly adjudicator: LocalAdjudicator;
   readonly safeTime: SafeTimeSource;
   /**
@@ -267,7 +270,8 @@ export async function openCore(env: Env, dataDir: string): Promise<ClusterCore> 
     safeTime: () => safeTimeRef.source?.safeTime() ?? 0,
     waitFor: (timestamp: Timestamp) => safeTimeRef.source!.waitFor(timestamp),
   };
-  const store = env.disk.openOrderedStore(join(dataDir, 'storage'));
+  const storePath = join(dataDir, 'storage');
+  const store = env.disk.openOrderedStore(storePath);
   const storage = new MvccStorage(store, safeTime, columnKeyOf);
   await replayJournal(journal, storage);
 
@@ -287,7 +291,7 @@ export async function openCore(env: Env, dataDir: string): Promise<ClusterCore> 
   }, GC_INTERVAL_MS);
   const prune = env.timers.setInterval(() => adjudicator.prune(), PRUNE_INTERVAL_MS);
   return {
-    storage, adjudicator, safeTime,
+    storage, storePath, adjudicator, safeTime,
     holdVersions(timestamp) {
       assert(timestamp > storage.gcHorizon, 'a held timestamp is one reads may still use');
       const id = nextHold++;

@@ -16,10 +16,12 @@ import { restoredVersion, STORE_END, USER_START } from './mvcc-storage.js';
 import type { SnapshotPage } from './snapshot.js';
 
 /**
- * Rows per storage read, each followed by a turn of the event loop. Small, because a job runs
- * on the thread that serves sessions: a writer's commit takes a few turns, and each waits for
- * one page (1,000-row pages made a concurrent writer's p50 commit 10 ms, 64-row pages 4.6 ms,
- * against 0.6 ms with no backup; docs/performance.md, "Backups and restores").
+ * Rows per storage read, each followed by a turn of the event loop (`Pacing.pause`). The
+ * embedded node's jobs run on threads of their own (node/backup-threads.ts), where a turn lets
+ * lmdb-js renew the thread's read snapshot; on a thread that serves sessions (where they ran
+ * before) a writer's commit waited for a page per turn, so pages were made small: 1,000-row
+ * pages made a concurrent writer's p50 commit 10 ms, 64-row pages 4.6 ms, against 0.6 ms with
+ * no backup (docs/performance.md, "Backups and restores").
  */
 const READ_PAGE_ROWS = 64;
 /** Bytes per read of a backup file (parsed in one step). */
@@ -30,9 +32,10 @@ const RESTORE_BATCH_ROWS = 100;
 export class BackupCancelled extends Error {}
 
 /**
- * How a backup or restore shares the process: `pause` gives the event loop a turn (reads and
- * store writes resolve without I/O, so without it a long job would starve every session for
- * its whole length), `cancelled` ends the job between pages.
+ * How a backup or restore shares its thread: `pause` gives the event loop a turn (reads and
+ * store writes resolve without I/O, so without it a long job would hold the thread for its
+ * whole length: every session, on the node's thread; lmdb-js's snapshot renewal, on its own),
+ * `cancelled` ends the job between pages.
  */
 export interface Pacing {
   pause(): Promise<void>;
@@ -87,7 +90,11 @@ export async function writeBackupPages(pages: AsyncIterable<BackupPage>, fields:
     assert(page.keys.length === page.values.length, 'a page pairs each key with a value');
     for (let i = 0; i < page.keys.length; i++) {
       const full = body.add(page.keys[i]!, page.values[i]!);
-      if (full !== null) await file.append(full);
+      if (full === null) continue;
+      await file.append(full);
+      // Synced chunk by chunk: a journal's fsync on the same file system (ext4 orders data
+      // before metadata) would otherwise wait for every page of the backup not yet written back.
+      await file.sync();
     }
   }
   const rest = body.take();
