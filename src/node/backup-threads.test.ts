@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JournalRecord } from '../contracts/journal.js';
-import type { SafeTimeSource } from '../contracts/storage.js';
+import { ALWAYS_SAFE, record, rows } from '../../test/support/backup-rows.js';
 import type { Env } from '../env/env.js';
 import { SystemClock } from '../env/clock.js';
 import { SystemTimers } from '../env/timers.js';
@@ -18,34 +17,11 @@ import { writeBackupFile } from '../storage/backup-files.js';
 import { MvccStorage } from '../storage/mvcc-storage.js';
 import { BackupThreads } from './backup-threads.js';
 
-const ALWAYS_SAFE: SafeTimeSource = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
 const CLUSTER = 'c'.repeat(26);
 const ROWS = 20_000;
 
 function env(): Env {
   return { clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
-}
-
-function key(n: number): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setUint32(0, 7);
-  new DataView(out.buffer).setUint32(4, n);
-  return out;
-}
-
-function record(commitTimestamp: number, writes: [number, string | null][]): JournalRecord {
-  return { commitTimestamp, transactionId: `t${commitTimestamp}`, writes: writes.map(([k, v]) => ({ key: key(k), value: v === null ? null : Buffer.from(v) })) };
-}
-
-async function rows(storage: MvccStorage, at: number): Promise<string[]> {
-  const out: string[] = [];
-  let start: Uint8Array | null = key(0);
-  while (start !== null) {
-    const page = await storage.read({ start, end: key(0xffffffff), readTimestamp: at, limit: 1_000 });
-    for (let i = 0; i < page.keys.length; i++) out.push(`${new DataView(page.keys[i]!.buffer, page.keys[i]!.byteOffset).getUint32(4)}=${Buffer.from(page.values[i]!).toString()}`);
-    start = page.resumeKey;
-  }
-  return out;
 }
 
 /**
@@ -85,7 +61,7 @@ test('a backup on a thread of its own reads the open store at τ while the node 
     assert.ok(header.entries === ROWS && header.bodyBytes > 1024 * 1024, 'the backup spans chunks and pages');
     assert.ok((await readFile(there)).equals(await readFile(here)), 'byte for byte the same file');
     assert.deepEqual((await readdir(dir)).sort(), ['here.backup', 'storage', 'there.backup'], 'no partial file left');
-    assert.ok((await rows(storage, 59)).includes('30=late 30'), 'the node\'s store is still open and written after the thread closed its handle');
+    assert.ok((await rows(storage, 59, 1_000)).includes('30=late 30'), 'the node\'s store is still open and written after the thread closed its handle');
   });
 });
 
@@ -98,7 +74,7 @@ test('a restore on a thread of its own makes the same database, and a corrupt fi
     assert.equal(header.entries, ROWS);
     const restored = new MvccStorage(new NodeDisk().openOrderedStore(join(dir, 'restored', 'storage')), ALWAYS_SAFE);
     try {
-      assert.deepEqual(await rows(restored, 1), await rows(storage, 20));
+      assert.deepEqual(await rows(restored, 1, 1_000), await rows(storage, 20, 1_000));
     } finally {
       await restored.close();
     }

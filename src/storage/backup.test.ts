@@ -3,38 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JournalRecord } from '../contracts/journal.js';
-import type { SafeTimeSource } from '../contracts/storage.js';
+import { ALWAYS_SAFE, record, rows } from '../../test/support/backup-rows.js';
 import { NodeDisk } from '../env/disk.js';
 import { MemoryOrderedStore } from '../env/memory-store.js';
 import { MvccStorage } from './mvcc-storage.js';
 import { readBackupHeader, restoreBackup, writeBackup } from './backup.js';
 import { BackupFormatError, HEADER_BYTES } from './backup-format.js';
 
-const ALWAYS_SAFE: SafeTimeSource = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
 const disk = new NodeDisk();
-
-function key(n: number): Uint8Array {
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setUint32(0, 7);
-  new DataView(out.buffer).setUint32(4, n);
-  return out;
-}
-
-function record(commitTimestamp: number, writes: [number, string | null][]): JournalRecord {
-  return { commitTimestamp, transactionId: `t${commitTimestamp}`, writes: writes.map(([k, v]) => ({ key: key(k), value: v === null ? null : Buffer.from(v) })) };
-}
-
-async function rows(storage: MvccStorage, at: number): Promise<string[]> {
-  const out: string[] = [];
-  let start: Uint8Array | null = key(0);
-  while (start !== null) {
-    const page = await storage.read({ start, end: key(0xffffffff), readTimestamp: at, limit: 100 });
-    for (let i = 0; i < page.keys.length; i++) out.push(`${new DataView(page.keys[i]!.buffer, page.keys[i]!.byteOffset).getUint32(4)}=${Buffer.from(page.values[i]!).toString()}`);
-    start = page.resumeKey;
-  }
-  return out;
-}
 
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'strata-backup-'));
