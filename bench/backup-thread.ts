@@ -13,13 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { JournalRecord } from '../src/contracts/journal.js';
-import type { Env } from '../src/env/env.js';
-import { SystemClock } from '../src/env/clock.js';
-import { SystemTimers } from '../src/env/timers.js';
-import { SystemRandom } from '../src/env/random.js';
-import { NodeDisk } from '../src/env/disk.js';
-import { NodeNet } from '../src/env/net.js';
-import { SilentLog } from '../src/env/log.js';
+import { systemEnv } from '../src/env/system-env.js';
 import { MvccStorage } from '../src/storage/mvcc-storage.js';
 import { BackupThreads, type BackupThreadJob } from '../src/node/backup-threads.js';
 import { runBackupJob } from '../src/node/backup-thread.js';
@@ -42,7 +36,7 @@ function quantile(sorted: number[], p: number): string {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-backup-thread-'));
-  const env: Env = { clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
+  const env = systemEnv();
   const storePath = join(dir, 'storage');
   const storage = new MvccStorage(env.disk.openOrderedStore(storePath), { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() });
   const journal = await open(join(dir, 'journal'), 'w');

@@ -1,20 +1,13 @@
 import { join, resolve } from 'node:path';
-import type { Env } from '../env/env.js';
-import { SystemClock } from '../env/clock.js';
-import { SystemTimers } from '../env/timers.js';
-import { SystemRandom } from '../env/random.js';
-import { NodeDisk } from '../env/disk.js';
-import { NodeNet } from '../env/net.js';
-import { SilentLog } from '../env/log.js';
-import { claimDataDir } from '../env/data-dir-claim.js';
+import { systemEnv } from '../env/system-env.js';
+import { whileClaimed } from '../env/data-dir-claim.js';
 import { endpointFor, loadOrCreateIdentity } from '../node/identity.js';
 import { openCore } from '../node/embedded.js';
 import { backupCore } from '../node/cluster-backup.js';
 import { BackupThreads } from '../node/backup-threads.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { CLUSTER_ID, newClusterId } from '../control/registry.js';
-import type { BackupHeader } from '../contracts/backup.js';
-import { HEADER_BYTES } from '../storage/backup-format.js';
+import { backupFileBytes, type BackupHeader } from '../contracts/backup.js';
 import { parseOptions } from './args.js';
 
 export const BACKUP_USAGE = 'usage: strata backup [--data-dir DIR] [--cluster ID] --to FILE';
@@ -27,13 +20,9 @@ export const RESTORE_USAGE = 'usage: strata restore [--data-dir DIR] --from FILE
  * commit; a restore always makes a new cluster in the data directory, served at the next start.
  */
 
-export function environment(): Env {
-  return { clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
-}
-
 export function describeBackup(header: BackupHeader): string {
   const asOf = new Date(Math.floor(header.timestamp / 1000)).toISOString();
-  return `cluster ${header.clusterId} as of commit timestamp ${header.timestamp} (${asOf}): ${header.entries} keys, ${header.bodyBytes + HEADER_BYTES} bytes, catalog version ${header.catalogVersion}`;
+  return `cluster ${header.clusterId} as of commit timestamp ${header.timestamp} (${asOf}): ${header.entries} keys, ${backupFileBytes(header)} bytes, catalog version ${header.catalogVersion}`;
 }
 
 export async function backupCommand(args: string[], out: (line: string) => void, err: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
@@ -49,14 +38,13 @@ export async function backupCommand(args: string[], out: (line: string) => void,
   }
   const dataDir = resolve(String(options.get('data-dir') ?? './strata-data'));
   const to = resolve(String(options.get('to')));
-  const env = environment();
+  const env = systemEnv();
   if (!await env.disk.exists(join(dataDir, 'identity.json'))) {
     err(`strata backup: ${dataDir} is not a Strata data directory (no identity.json)`);
     return 1;
   }
   try {
-    const release = await claimDataDir(dataDir, 'strata backup');
-    try {
+    await whileClaimed(dataDir, 'strata backup', async () => {
       const identity = await loadOrCreateIdentity(env.disk, env.random, dataDir, { clock: env.clock });
       const clusterId = String(options.get('cluster') ?? identity.clusterId);
       const directory = clusterId === identity.clusterId ? dataDir : join(dataDir, 'clusters', clusterId);
@@ -67,9 +55,7 @@ export async function backupCommand(args: string[], out: (line: string) => void,
       } finally {
         await core.close();
       }
-    } finally {
-      await release();
-    }
+    });
     return 0;
   } catch (error) {
     err(`strata backup: ${(error as Error).message}`);
@@ -90,11 +76,10 @@ export async function restoreCommand(args: string[], out: (line: string) => void
   }
   const dataDir = resolve(String(options.get('data-dir') ?? './strata-data'));
   const from = resolve(String(options.get('from')));
-  const env = environment();
+  const env = systemEnv();
   try {
     await env.disk.mkdir(dataDir);
-    const release = await claimDataDir(dataDir, 'strata restore');
-    try {
+    await whileClaimed(dataDir, 'strata restore', async () => {
       const identity = await loadOrCreateIdentity(env.disk, env.random, dataDir, { clock: env.clock });
       // The clusters are not opened: only the registry changes, and the next start opens them.
       const plane = await ControlPlane.start({
@@ -112,9 +97,7 @@ export async function restoreCommand(args: string[], out: (line: string) => void
       } finally {
         await plane.stop();
       }
-    } finally {
-      await release();
-    }
+    });
     return 0;
   } catch (error) {
     err(`strata restore: ${(error as Error).message}`);

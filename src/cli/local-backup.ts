@@ -20,6 +20,7 @@ import { EtcdCoordination } from '../env/etcd-coordination.js';
 import { grpcClient } from '../env/grpc.js';
 import type { LinkTls } from '../env/link-tls.js';
 import { processAlive } from '../env/processes.js';
+import { systemEnv } from '../env/system-env.js';
 import { writeBackupPages, type BackupPage } from '../storage/backup.js';
 import { restoreDatabase, writeBackupFile } from '../storage/backup-files.js';
 import { CATALOG_VERSION_KEY } from '../qp/catalog/catalog.js';
@@ -27,7 +28,7 @@ import { leaderKey } from '../node/roles/adjudicator-role.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { clusterPrefix, nodesOf, type ClusterConfig } from '../node/roles/cluster-config.js';
 import { linkTlsOfTools, readState } from './local-cluster.js';
-import { describeBackup, environment } from './backup.js';
+import { describeBackup } from './backup.js';
 import { serverStream } from '../node/remote/server-stream.js';
 
 /** How long the cluster's view in etcd may take before the cluster counts as not running. */
@@ -63,7 +64,7 @@ export async function localBackup(dirArg: string, toArg: string, out: (line: str
   if (!nodesOf(config, 'storage').some((node) => processAlive(state.pids[node.name] ?? -1))) {
     throw new Error(`the local cluster in ${dir} is not running (no storage replica is; strata local up --dir ${dir})`);
   }
-  const env = environment();
+  const env = systemEnv();
   if (await env.disk.exists(to)) throw new Error(`${to} already exists`);
   const tls = linkTlsOfTools(config);
   const view = await clusterView(dir, config, tls);
@@ -170,7 +171,7 @@ async function* pagesAt(env: Env, replicas: readonly Replica[], timestamp: Times
  */
 export async function restoreReplicas(config: ClusterConfig, fileArg: string): Promise<string> {
   const file = resolve(fileArg);
-  const env = environment();
+  const env = systemEnv();
   const done: string[] = [];
   let header: BackupHeader | null = null;
   try {

@@ -22,6 +22,17 @@ export interface BackupHeader {
   readonly bodySha256: string;
 }
 
+/**
+ * A backup file's fixed header block (docs/backup.md). Part of the contract because the control
+ * plane reports a recovery point's size, the header included, without reading the file.
+ */
+export const BACKUP_HEADER_BYTES = 4096;
+
+/** A whole backup file's size: its header block and the body the header describes. */
+export function backupFileBytes(header: Pick<BackupHeader, 'bodyBytes'>): number {
+  return BACKUP_HEADER_BYTES + header.bodyBytes;
+}
+
 /** The node's side of backups and restores: reading a live cluster, filling a new one. */
 export interface ClusterBackups {
   /**

@@ -4,12 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupHeader, ClusterBackups } from '../contracts/backup.js';
-import type { Env } from '../env/env.js';
-import { NodeDisk } from '../env/disk.js';
-import { NodeNet } from '../env/net.js';
-import { SilentLog } from '../env/log.js';
-import { SystemRandom } from '../env/random.js';
-import { SystemTimers } from '../env/timers.js';
+import { systemEnv } from '../env/system-env.js';
 import { FakeClock } from '../sim/fake-clock.js';
 import { ApiError } from './api-error.js';
 import { ControlPlane, type ClusterCores } from './control-plane.js';
@@ -58,7 +53,7 @@ class HeldBackups implements ClusterBackups {
 
 async function withNode(body: (start: (backups: ClusterBackups) => Promise<{ plane: ControlPlane; backups: BackupPlane }>, dataDir: string) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-backup-plane-'));
-  const env: Env = { clock: new FakeClock(), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
+  const env = systemEnv({ clock: new FakeClock() });
   const start = async (clusterBackups: ClusterBackups) => {
     const plane = await ControlPlane.start({ env, dataDir, region: 'us-east-1', defaultClusterId: DEFAULT_ID, cores });
     const backups = await BackupPlane.start({ env, dataDir, region: 'us-east-1', plane, backups: clusterBackups });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { assert } from '../contracts/errors.js';
-import type { BackupHeader, ClusterBackups } from '../contracts/backup.js';
+import { backupFileBytes, type BackupHeader, type ClusterBackups } from '../contracts/backup.js';
 import type { Env } from '../env/env.js';
 import { ApiError } from './api-error.js';
 import type { ControlPlane } from './control-plane.js';
@@ -242,7 +242,7 @@ export class BackupPlane {
     await this.save();
     try {
       const header = await this.options.backups.backup(job.clusterId, this.fileOf(job.recoveryPointId), () => this.stopping);
-      const size = header.bodyBytes + 4096;
+      const size = backupFileBytes(header);
       this.state.recoveryPoints.push({
         id: job.recoveryPointId, vaultName: job.vaultName, clusterId: job.clusterId, creationMs: job.creationMs, completionMs: this.nowMs(),
         sizeBytes: size, timestamp: header.timestamp, sourceTags, ...(job.iamRoleArn === undefined ? {} : { iamRoleArn: job.iamRoleArn }),
@@ -329,7 +329,7 @@ export class BackupPlane {
         header = await this.options.backups.restore(this.fileOf(job.recoveryPointId), directory, () => this.stopping);
       });
       assert(header !== null, 'a restored cluster was filled');
-      Object.assign(job, { status: 'COMPLETED', completionMs: this.nowMs(), created: true, sizeBytes: (header as BackupHeader).bodyBytes + 4096 });
+      Object.assign(job, { status: 'COMPLETED', completionMs: this.nowMs(), created: true, sizeBytes: backupFileBytes(header as BackupHeader) });
     } catch (error) {
       await this.options.plane.discardRestore(job.createdClusterId).catch(() => {});
       Object.assign(job, { status: 'FAILED', completionMs: this.nowMs(), statusMessage: messageOf(error) });

@@ -4,11 +4,7 @@ import { mkdtemp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../env/env.js';
-import { NodeDisk } from '../env/disk.js';
-import { NodeNet } from '../env/net.js';
-import { SilentLog } from '../env/log.js';
-import { SystemRandom } from '../env/random.js';
-import { SystemTimers } from '../env/timers.js';
+import { systemEnv } from '../env/system-env.js';
 import { FakeClock } from '../sim/fake-clock.js';
 import { ApiError } from './api-error.js';
 import { ControlPlane, type ClusterCores } from './control-plane.js';
@@ -36,7 +32,7 @@ class RecordingCores implements ClusterCores {
 
 async function withDataDir(body: (dataDir: string, env: Env) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-plane-'));
-  const env: Env = { clock: new FakeClock(), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
+  const env = systemEnv({ clock: new FakeClock() });
   try {
     await body(dataDir, env);
   } finally {

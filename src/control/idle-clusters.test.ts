@@ -4,10 +4,7 @@ import { mkdtemp, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../env/env.js';
-import { NodeDisk } from '../env/disk.js';
-import { NodeNet } from '../env/net.js';
-import { SilentLog } from '../env/log.js';
-import { SystemRandom } from '../env/random.js';
+import { systemEnv } from '../env/system-env.js';
 import { FakeClock, FakeTimers } from '../sim/fake-clock.js';
 import { ControlPlane, RESUME_WAIT_MS, type ClusterCores } from './control-plane.js';
 import { routeConnection } from './connection-route.js';
@@ -65,7 +62,7 @@ async function withRig(body: (rig: Rig) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'strata-idle-'));
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
-  const env: Env = { clock, timers, random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
+  const env = systemEnv({ clock, timers });
   const cores = new ScriptedCores();
   const start = () => ControlPlane.start({ env, dataDir, region: 'us-east-1', defaultClusterId: DEFAULT_ID, cores, idleAfterMs: IDLE_MS, inactiveAfterMs: INACTIVE_MS });
   try {
@@ -107,6 +104,20 @@ async function inactive(rig: Rig, plane: ControlPlane): Promise<string> {
   rig.timers.advance(INACTIVE_MS * 1000);
   await until('INACTIVE', () => status(plane, id) === 'INACTIVE');
   return id;
+}
+
+/**
+ * An INACTIVE cluster whose reopen, started by a connection, is held at its gate: the moment
+ * the races below (a delete, a stop) are run from.
+ */
+async function reopenHeld(rig: Rig): Promise<{ plane: ControlPlane; id: string; opening: ReturnType<typeof gate>; connecting: Promise<unknown> }> {
+  const plane = await rig.start();
+  const id = await inactive(rig, plane);
+  const opening = gate();
+  rig.cores.openGate = opening.wait;
+  const connecting = plane.connect(id)!;
+  await until('the reopen to start', () => rig.cores.count(`open-start ${id}`) === 2);
+  return { plane, id, opening, connecting };
 }
 
 test('an unused cluster turns IDLE, then INACTIVE with its database closed; a restart keeps it closed', async () => {
@@ -194,12 +205,7 @@ test('a connection before the close starts keeps the cluster open', async () => 
 
 test('a delete while the cluster reopens waits for the reopen, then removes it and its data', async () => {
   await withRig(async (rig) => {
-    const plane = await rig.start();
-    const id = await inactive(rig, plane);
-    const opening = gate();
-    rig.cores.openGate = opening.wait;
-    const connecting = plane.connect(id)!;
-    await until('the reopen to start', () => rig.cores.count(`open-start ${id}`) === 2);
+    const { plane, id, opening, connecting } = await reopenHeld(rig);
     await plane.delete(id);
     assert.equal(status(plane, id), 'DELETING');
     opening.open();
@@ -216,12 +222,7 @@ test('a delete while the cluster reopens waits for the reopen, then removes it a
 
 test('stop while a cluster reopens waits for the reopen; a connection after stop is refused', async () => {
   await withRig(async (rig) => {
-    const plane = await rig.start();
-    const id = await inactive(rig, plane);
-    const opening = gate();
-    rig.cores.openGate = opening.wait;
-    const connecting = plane.connect(id)!;
-    await until('the reopen to start', () => rig.cores.count(`open-start ${id}`) === 2);
+    const { plane, id, opening, connecting } = await reopenHeld(rig);
     let stopped = false;
     const stopping = plane.stop().then(() => { stopped = true; });
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -51,3 +51,13 @@ function alive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Runs `body` with the data directory claimed (claimDataDir), releasing it however body ends. */
+export async function whileClaimed<T>(dataDir: string, holder: string, body: () => Promise<T>): Promise<T> {
+  const release = await claimDataDir(dataDir, holder);
+  try {
+    return await body();
+  } finally {
+    await release();
+  }
+}

@@ -205,8 +205,6 @@ export interface GrpcClient {
  */
 export type StreamTransport = 'lean' | 'grpc-js';
 
-const systemTimers = new SystemTimers();
-
 /** `tls`: this process's certificate, shown to the server, and the CA the server's must come from; null: plaintext. */
 export function grpcClient(service: ServiceName, address: string, tls: LinkTls | null = null, transport: StreamTransport = 'lean'): GrpcClient {
   const definition = serviceDefinition(service);
@@ -216,7 +214,7 @@ export function grpcClient(service: ServiceName, address: string, tls: LinkTls |
     return grpcJs ??= new Client(address, grpcChannelCredentials(tls), CHANNEL_OPTIONS) as grpc.Client & Record<string, Function>;
   };
   let lean: LeanChannel | null = null;
-  const leanChannel = () => lean ??= new LeanChannel(address, tls, systemTimers);
+  const leanChannel = () => lean ??= new LeanChannel(address, tls, new SystemTimers());
   let calls: CallsClient | null = null;
   // A method the stream's message has no field for would reach the other side as an empty call
   // (protobuf drops unknown fields): refuse it here, where the mistake is.
@@ -288,6 +286,6 @@ function grpcJsStream(client: grpc.Client & Record<string, Function>, method: st
 function fromServiceError(error: grpc.ServiceError): Error {
   const sqlstate = error.metadata?.get('sqlstate')[0];
   const detail = error.metadata?.get('detail')[0];
-  return errorFromStatus(error.code, typeof sqlstate === 'string' ? error.details : error.details || error.message,
-    typeof sqlstate === 'string' ? sqlstate : undefined, typeof detail === 'string' ? detail : undefined);
+  if (typeof sqlstate === 'string') return errorFromStatus(error.code, error.details, sqlstate, typeof detail === 'string' ? detail : undefined);
+  return errorFromStatus(error.code, error.details || error.message, undefined, undefined);
 }

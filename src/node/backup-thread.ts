@@ -4,12 +4,7 @@ import { assert } from '../contracts/errors.js';
 import type { SafeTimeSource } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { Env } from '../env/env.js';
-import { SystemClock } from '../env/clock.js';
-import { SystemTimers } from '../env/timers.js';
-import { SystemRandom } from '../env/random.js';
-import { NodeDisk } from '../env/disk.js';
-import { NodeNet } from '../env/net.js';
-import { SilentLog } from '../env/log.js';
+import { systemEnv } from '../env/system-env.js';
 import { writeBackup } from '../storage/backup.js';
 import { restoreDatabase, turnPacing, writeBackupFile } from '../storage/backup-files.js';
 import { MvccStorage } from '../storage/mvcc-storage.js';
@@ -47,15 +42,11 @@ function readableThrough(timestamp: Timestamp): SafeTimeSource {
   };
 }
 
-function threadEnv(): Env {
-  return { clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
-}
-
 if (!isMainThread && parentPort !== null) {
   const port = parentPort;
   const start = workerData as BackupThreadStart;
   const flag = new Int32Array(start.cancelFlag);
-  runBackupJob(threadEnv(), start.job, () => Atomics.load(flag, 0) === 1).then(
+  runBackupJob(systemEnv(), start.job, () => Atomics.load(flag, 0) === 1).then(
     (header) => port.postMessage({ type: 'done', header } satisfies FromBackupThread),
     (error: unknown) => port.postMessage({
       type: 'failed', name: error instanceof Error ? error.constructor.name : 'Error', message: error instanceof Error ? error.message : String(error),

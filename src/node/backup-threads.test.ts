@@ -4,13 +4,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALWAYS_SAFE, record, rows } from '../../test/support/backup-rows.js';
-import type { Env } from '../env/env.js';
-import { SystemClock } from '../env/clock.js';
-import { SystemTimers } from '../env/timers.js';
-import { SystemRandom } from '../env/random.js';
+import { systemEnv } from '../env/system-env.js';
 import { NodeDisk } from '../env/disk.js';
-import { NodeNet } from '../env/net.js';
-import { SilentLog } from '../env/log.js';
 import { BackupCancelled, writeBackup } from '../storage/backup.js';
 import { BackupFormatError, HEADER_BYTES } from '../storage/backup-format.js';
 import { writeBackupFile } from '../storage/backup-files.js';
@@ -19,10 +14,6 @@ import { BackupThreads } from './backup-threads.js';
 
 const CLUSTER = 'c'.repeat(26);
 const ROWS = 20_000;
-
-function env(): Env {
-  return { clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
-}
 
 /**
  * The node's side: an LMDB store, open in this thread, of ROWS rows at 10, some updated and
@@ -51,9 +42,9 @@ function backupJob(storePath: string, path: string, timestamp: number) {
 test('a backup on a thread of its own reads the open store at τ while the node writes, and writes the same bytes as one on the node\'s thread', async () => {
   await withNodeStore(async (dir, storage, storePath) => {
     const here = join(dir, 'here.backup');
-    const expected = await writeBackupFile(env(), here, (file) => writeBackup({ storage, clusterId: CLUSTER, timestamp: 20, takenAtMs: 1, catalogVersion: 3 }, file));
+    const expected = await writeBackupFile(systemEnv(), here, (file) => writeBackup({ storage, clusterId: CLUSTER, timestamp: 20, takenAtMs: 1, catalogVersion: 3 }, file));
     const there = join(dir, 'there.backup');
-    const running = new BackupThreads(env()).run(backupJob(storePath, there, 20), () => false);
+    const running = new BackupThreads(systemEnv()).run(backupJob(storePath, there, 20), () => false);
     // The node goes on committing into the same environment while the thread reads it.
     for (let t = 30; t < 60; t++) await storage.apply([record(t, [[t, `late ${t}`], [t + 100, null]])], t);
     const header = await running;
@@ -67,7 +58,7 @@ test('a backup on a thread of its own reads the open store at τ while the node 
 
 test('a restore on a thread of its own makes the same database, and a corrupt file fails with its own error, leaving nothing', async () => {
   await withNodeStore(async (dir, storage, storePath) => {
-    const threads = new BackupThreads(env());
+    const threads = new BackupThreads(systemEnv());
     const path = join(dir, 'source.backup');
     await threads.run(backupJob(storePath, path, 20), () => false);
     const header = await threads.run({ kind: 'restore', path, directory: join(dir, 'restored') }, () => false);
@@ -90,7 +81,7 @@ test('a restore on a thread of its own makes the same database, and a corrupt fi
 
 test('a cancelled job fails as interrupted and leaves no file', async () => {
   await withNodeStore(async (dir, _storage, storePath) => {
-    const threads = new BackupThreads(env());
+    const threads = new BackupThreads(systemEnv());
     const path = join(dir, 'cancelled.backup');
     await assert.rejects(threads.run(backupJob(storePath, path, 20), () => true), (error: Error) => error instanceof BackupCancelled && /interrupted/.test(error.message));
     await threads.run(backupJob(storePath, join(dir, 'whole.backup'), 20), () => false);
@@ -111,7 +102,7 @@ writeFileSync(workerData.job.path + '.partial', 'half');
 process.exit(3);
 `);
     const path = join(dir, 'crashed.backup');
-    await assert.rejects(new BackupThreads(env(), crashing).run(backupJob(join(dir, 'storage'), path, 20), () => false), /backup thread ended without finishing: exit code 3/);
+    await assert.rejects(new BackupThreads(systemEnv(), crashing).run(backupJob(join(dir, 'storage'), path, 20), () => false), /backup thread ended without finishing: exit code 3/);
     assert.deepEqual(await readdir(dir), ['crashing-thread.mjs']);
   } finally {
     await rm(dir, { recursive: true, force: true });

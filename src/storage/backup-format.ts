@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { assert } from '../contracts/errors.js';
-import type { BackupHeader } from '../contracts/backup.js';
+import { BACKUP_HEADER_BYTES as HEADER_BYTES, type BackupHeader } from '../contracts/backup.js';
 
 /**
  * The backup file (docs/backup.md): a cluster's key space as of one commit timestamp, in one
@@ -19,7 +19,8 @@ import type { BackupHeader } from '../contracts/backup.js';
 
 export const BACKUP_MAGIC = 'STRATABK';
 export const BACKUP_FORMAT_VERSION = 1;
-export const HEADER_BYTES = 4096;
+/** The header block's size (the contract's: the control plane reports file sizes). */
+export { HEADER_BYTES };
 const HEADER_HASH_BYTES = 32;
 const HEADER_JSON_AT = 12;
 /** Entries are framed with u32 lengths; no stored key or row comes near this. */

@@ -11,6 +11,7 @@ import { assert } from '../contracts/errors.js';
 import type { StorageNode } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { FileHandle, OrderedStore, OrderedWrite } from '../env/env.js';
+import { backupFileBytes } from '../contracts/backup.js';
 import { BackupFormatError, BodyReader, BodyWriter, decodeHeader, encodeHeader, HEADER_BYTES, type BackupHeader } from './backup-format.js';
 import { restoredVersion, STORE_END, USER_START } from './mvcc-storage.js';
 import type { SnapshotPage } from './snapshot.js';
@@ -110,8 +111,9 @@ export async function readBackupHeader(file: FileHandle, where: string): Promise
   const size = await file.size();
   if (size < HEADER_BYTES) throw new BackupFormatError(`${where} is not a Strata backup (${size} bytes, shorter than a header)`);
   const header = decodeHeader(await file.read(0, HEADER_BYTES), where);
-  if (size !== HEADER_BYTES + header.bodyBytes) {
-    throw new BackupFormatError(`${where}: the backup is ${size < HEADER_BYTES + header.bodyBytes ? 'truncated' : 'longer than its header says'} (${size} bytes, expected ${HEADER_BYTES + header.bodyBytes})`);
+  const expected = backupFileBytes(header);
+  if (size !== expected) {
+    throw new BackupFormatError(`${where}: the backup is ${size < expected ? 'truncated' : 'longer than its header says'} (${size} bytes, expected ${expected})`);
   }
   return header;
 }
@@ -128,9 +130,10 @@ export async function restoreBackup(file: FileHandle, store: OrderedStore, where
   const header = await readBackupHeader(file, where);
   const reader = new BodyReader(header, where);
   let batch: OrderedWrite[] = [];
-  for (let at = HEADER_BYTES; at < HEADER_BYTES + header.bodyBytes; at += FILE_CHUNK_BYTES) {
+  const end = backupFileBytes(header);
+  for (let at = HEADER_BYTES; at < end; at += FILE_CHUNK_BYTES) {
     if (pacing.cancelled()) throw new BackupCancelled('the restore was interrupted');
-    const chunk = await file.read(at, Math.min(FILE_CHUNK_BYTES, HEADER_BYTES + header.bodyBytes - at));
+    const chunk = await file.read(at, Math.min(FILE_CHUNK_BYTES, end - at));
     if (chunk.length === 0) throw new BackupFormatError(`${where}: the backup is truncated`);
     for (const entry of reader.push(chunk)) {
       if (Buffer.compare(entry.key, USER_START) < 0) throw new BackupFormatError(`${where}: the backup is corrupt: a key outside every table`);
