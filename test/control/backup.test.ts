@@ -18,6 +18,7 @@ import {
 import { DSQLClient, GetClusterCommand, ListClustersCommand } from '@aws-sdk/client-dsql';
 import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js';
 import { connectToCluster } from '../support/cluster-client.js';
+import { startOrderedWriter } from '../support/ordered-writer.js';
 
 const credentialsOf = (node: EmbeddedCluster) => ({ accessKeyId: node.credentials.accessKeyId, secretAccessKey: node.credentials.secretAccessKey });
 
@@ -78,25 +79,17 @@ describe('backups and restores through @aws-sdk/client-backup', () => {
     }
     await source.query("SELECT nextval('ticket'), nextval('ticket')");
 
-    // One writer, one row per commit, in order: whatever the backup holds must be 1..k.
-    let acknowledged = 0;
-    let writing = true;
-    const writer = (async () => {
-      while (writing) {
-        await source.query('INSERT INTO log VALUES ($1)', [acknowledged + 1]);
-        acknowledged++;
-      }
-    })();
-    await until(async () => acknowledged, (count) => count >= 20);
-    const before = acknowledged;
+    // Whatever the backup holds must be 1..k (ordered-writer.ts).
+    const writer = startOrderedWriter(source);
+    await until(async () => writer.acknowledged, (count) => count >= 20);
+    const before = writer.acknowledged;
     const started = await backup.send(new StartBackupJobCommand({
       BackupVaultName: 'Default', ResourceArn: clusterArn, IamRoleArn: 'arn:aws:iam::123456789012:role/backup',
     }));
     assert.match(started.BackupJobId!, /^[0-9A-F-]{36}$/);
     const done = await finishedBackup(started.BackupJobId!);
-    await until(async () => acknowledged, (count) => count >= before + 20);
-    writing = false;
-    await writer;
+    await until(async () => writer.acknowledged, (count) => count >= before + 20);
+    await writer.stop();
     assert.equal(done.State, 'COMPLETED', done.StatusMessage);
     assert.equal(done.ResourceArn, clusterArn);
     assert.ok(done.BackupSizeInBytes! > 10_000 * 10);
@@ -126,7 +119,7 @@ describe('backups and restores through @aws-sdk/client-backup', () => {
 
     const copy = await connectToCluster(node, cluster.endpoint!);
     const seqs = (await copy.query('SELECT seq FROM log ORDER BY seq')).rows.map((row) => row.seq as number);
-    assert.ok(seqs.length >= before && seqs.length <= acknowledged, `${seqs.length} rows: at least the ${before} acknowledged before the backup started, at most the ${acknowledged} written`);
+    assert.ok(seqs.length >= before && seqs.length <= writer.acknowledged, `${seqs.length} rows: at least the ${before} acknowledged before the backup started, at most the ${writer.acknowledged} written`);
     assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'the rows of the commits up to one point, and none after');
     const counts = (await copy.query('SELECT count(*)::int AS n, sum(qty)::int AS q FROM items')).rows[0];
     const sourceCounts = (await source.query('SELECT count(*)::int AS n, sum(qty)::int AS q FROM items')).rows[0];

@@ -23,6 +23,7 @@ import { backupCommand, restoreCommand } from '../../src/cli/backup.js';
 import { startEmbedded } from '../../src/node/embedded.js';
 import { decodeHeader, HEADER_BYTES } from '../../src/storage/backup-format.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
+import { startOrderedWriter } from '../support/ordered-writer.js';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -113,23 +114,15 @@ test('a backup taken while a writer commits holds a prefix of its commits; it re
   await c.query("INSERT INTO items SELECT g, 'item ' || g, g % 50 FROM generate_series(1, 2000) g");
   await c.query("SELECT nextval('ticket'), nextval('ticket')");
 
-  // One writer, one row per commit, in order: whatever the backup holds must be 1..k.
-  let acknowledged = 0;
-  let writing = true;
-  const writer = (async () => {
-    while (writing) {
-      await c.query('INSERT INTO log VALUES ($1)', [acknowledged + 1]);
-      acknowledged++;
-    }
-  })();
-  await until(async () => acknowledged, (n) => n >= 20, '20 commits');
-  const before = acknowledged;
+  // Whatever the backup holds must be 1..k (ordered-writer.ts).
+  const writer = startOrderedWriter(c);
+  await until(async () => writer.acknowledged, (n) => n >= 20, '20 commits');
+  const before = writer.acknowledged;
   const file = join(parent, 'local.backup');
   const out = await strata('local', 'backup', '--dir', source, '--to', file);
   assert.match(out, /wrote .*local\.backup: cluster local as of commit timestamp \d+ .*: \d+ keys/);
-  await until(async () => acknowledged, (n) => n >= before + 10, '10 commits after the backup');
-  writing = false;
-  await writer;
+  await until(async () => writer.acknowledged, (n) => n >= before + 10, '10 commits after the backup');
+  await writer.stop();
   await c.end();
   await refused('local', 'backup', '--dir', source, '--to', file).then((err) => assert.match(err, /already exists/));
 
@@ -147,7 +140,7 @@ test('a backup taken while a writer commits holds a prefix of its commits; it re
       ssl: { rejectUnauthorized: false, servername: endpoint },
     });
     await e.connect();
-    seqs = await checkRestored(e, before, acknowledged, 102);
+    seqs = await checkRestored(e, before, writer.acknowledged, 102);
     // A commit of the embedded node's own, to follow into the next restore.
     await e.query('INSERT INTO log VALUES ($1)', [seqs.length + 1]);
     await e.end();
