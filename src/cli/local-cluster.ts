@@ -93,7 +93,8 @@ export function writeState(dir: string, state: LocalState): void {
 /** Lays out the cluster: ports, names, data directories. */
 async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
   if (options.multiRegion !== undefined) return multiRegionLayout(dir, options, options.multiRegion);
-  const ports = await freePorts(7 + 3 * options.azs, options.host);
+  const ports = await freePorts(7 + 3 * options.azs + 1, options.host);
+  const clientPort = options.port === 0 ? ports.pop()! : options.port;
   const etcd: EtcdMember[] = [1, 2, 3].map((i) => etcdMemberAt(dir, options, `etcd-${i}`, ports[2 * i - 2]!, ports[2 * i - 1]!));
   const region = options.region ?? 'local';
   const nodes: NodeConfig[] = [];
@@ -106,7 +107,7 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
   }
   // Relays in two AZs share the client port (the supervisor hands it to each: relay-pool.ts).
   for (let a = 1; a <= Math.min(2, options.azs); a++) {
-    nodes.push({ name: `relay-${a}`, role: 'relay', region, az: `az${a}`, host: options.host, port: options.port });
+    nodes.push({ name: `relay-${a}`, role: 'relay', region, az: `az${a}`, host: options.host, port: clientPort });
   }
   // Background jobs and the node registry; it serves no port yet (reserved for a control API).
   nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]! });
@@ -124,7 +125,9 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
 async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: NonNullable<LocalUpOptions['multiRegion']>): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
   const { regions, witness } = multi;
   const memberCount = 2 * options.azs + 1;
-  const ports = await freePorts(2 * memberCount + 2 * (3 * options.azs + 1), options.host);
+  const ports = await freePorts(2 * memberCount + 2 * (3 * options.azs + 1) + 2, options.host);
+  // --port 0: each region's endpoint on a free port (they need not be neighbours then).
+  const clientPorts = options.port === 0 ? [ports.pop()!, ports.pop()!] : [options.port, options.port + 1];
   let next = 0;
   const etcd: EtcdMember[] = [];
   for (const region of regions) {
@@ -142,7 +145,7 @@ async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: No
     }
     // The region's endpoint: the first region on --port, the second on the next port.
     for (let a = 1; a <= Math.min(2, options.azs); a++) {
-      nodes.push({ name: `${region}-relay-${a}`, role: 'relay', region, az: `${region}-az${a}`, host, port: options.port + r });
+      nodes.push({ name: `${region}-relay-${a}`, role: 'relay', region, az: `${region}-az${a}`, host, port: clientPorts[r]! });
     }
     nodes.push({ name: `${region}-control-1`, role: 'control', region, az: `${region}-az1`, host, port: ports[next++]! });
   });
@@ -265,16 +268,25 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const owner = options.ownerPid === undefined ? {} : { owner: options.ownerPid };
   for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd);
   writeState(dir, { etcd, pids, ...owner });
-  await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), options.timeoutMs ?? 60_000, toolTls)));
-  // The supervisor starts the relays: they take the client port from it.
-  for (const node of config.nodes) if (node.role !== 'relay') pids[node.name] = startNode(dir, node);
-  writeState(dir, { etcd, pids, ...owner });
-  // A fresh supervisor: nothing held down, no restarts counted yet.
-  writeHeld(dir, new Set());
-  writeAtomically(supervisionPath(dir), '{}\n');
-  const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
-  writeState(dir, { etcd, pids, supervisor, ...owner });
-  await waitUntilServing(dir, config, options.timeoutMs ?? 60_000, toolTls);
+  // One bound for the whole start. A cluster that does not come up within it is stopped, not
+  // left restarting its processes in the background; its data and logs stay for a look.
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = performance.now() + timeoutMs;
+  try {
+    await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), timeoutMs, toolTls)));
+    // A fresh supervisor: nothing held down, no restarts counted yet. It starts the relays (they
+    // take the client port from it), so it starts first and loads while the nodes do; it waits
+    // to supervise until the state names it, after every node's pid is written.
+    writeHeld(dir, new Set());
+    writeAtomically(supervisionPath(dir), '{}\n');
+    const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
+    for (const node of config.nodes) if (node.role !== 'relay') pids[node.name] = startNode(dir, node);
+    writeState(dir, { etcd, pids, supervisor, ...owner });
+    await waitUntilServing(config, deadline, toolTls);
+  } catch (error) {
+    await localDown(dir).catch(() => {});
+    throw new Error(`the local cluster did not come up within ${timeoutMs} ms: ${(error as Error).message}; stopped it (logs in ${join(dir, 'logs')})`);
+  }
   const peers = [...regions];
   const witnesses = [...new Set(etcd.map((m) => m.region).filter((r): r is string => r !== undefined && !regions.has(r)))];
   const where = witnesses.length === 0 ? `in ${options.azs} AZs` : `in regions ${peers.join(', ')} (${options.azs} AZs each) and witness ${witnesses.join(', ')}`;
@@ -287,15 +299,14 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
 }
 
 /** Serving: a leader, every storage and QP registered, the relay accepting connections. */
-async function waitUntilServing(dir: string, config: ClusterConfig, timeoutMs: number, tls: LinkTls | null): Promise<void> {
+async function waitUntilServing(config: ClusterConfig, deadline: number, tls: LinkTls | null): Promise<void> {
   const coordination = new EtcdCoordination(config.etcd, { tls });
-  const deadline = performance.now() + timeoutMs;
   const needed = config.nodes.filter((n) => n.role !== 'adjudicator').map((n) => n.name);
   try {
     for (;;) {
       const problem = await servingProblem(coordination, config, needed);
       if (problem === null) return;
-      if (performance.now() > deadline) throw new Error(`the local cluster did not come up within ${timeoutMs} ms: ${problem} (logs in ${join(dir, 'logs')})`);
+      if (performance.now() > deadline) throw new Error(problem);
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
@@ -506,22 +517,32 @@ export async function localRestart(dirArg: string, name: string): Promise<number
 }
 
 /** SIGTERM, then SIGKILL for what has not exited after a few seconds. */
-async function stopProcesses(candidates: readonly number[]): Promise<void> {
+/** SIGTERM, then SIGKILL for those still alive 5 s later; returns those it killed. */
+async function stopProcesses(candidates: readonly number[]): Promise<number[]> {
   const pids = candidates.filter(processAlive);
   for (const pid of pids) process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 50));
-  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  const killed = pids.filter(processAlive);
+  for (const pid of killed) process.kill(pid, 'SIGKILL');
+  return killed;
 }
 
-/** Stops the supervisor, every node, then etcd. */
-export async function localDown(dirArg: string): Promise<void> {
+/** Stops the supervisor, every node, then etcd; returns the names of those that had to be killed. */
+export async function localDown(dirArg: string): Promise<string[]> {
   const dir = resolve(dirArg);
   const { state, config } = readState(dir);
-  if (state.supervisor !== undefined) await stopProcesses([state.supervisor]);
+  const killed: string[] = [];
+  if (state.supervisor !== undefined && (await stopProcesses([state.supervisor])).length > 0) killed.push('supervisor');
   // Read again: the supervisor may have started a node before it stopped.
   const pids = readState(dir).state.pids;
-  const stopGroup = (names: readonly string[]) => stopProcesses(names.map((n) => pids[n]).filter((p): p is number => p !== undefined));
+  const stopGroup = async (names: readonly string[]) => {
+    const gone = await stopProcesses(names.map((n) => pids[n]).filter((p): p is number => p !== undefined));
+    killed.push(...names.filter((n) => gone.includes(pids[n]!)));
+  };
   const order: Role[] = ['relay', 'qp', 'control', 'storage', 'adjudicator'];
   for (const role of order) await stopGroup(config.nodes.filter((n) => n.role === role).map((n) => n.name));
-  await stopGroup(state.etcd.map((m) => m.name));
+  // One member at a time: a leader told to stop hands its leadership to a follower first, and
+  // when that follower is stopping too the hand-over waits out etcd's request timeout (~5 s).
+  for (const member of state.etcd) await stopGroup([member.name]);
+  return killed;
 }

@@ -4,7 +4,8 @@ import { localBackup } from './local-backup.js';
 import { parseOptions } from './args.js';
 
 const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
-  up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster
+  up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster (--port 0:
+                                                            a free port, printed)
      [--regions R1,R2 --witness W]                          two peer regions (endpoints on --port
                                                             and the next port) and a witness region
      [--journal-retention SECONDS]                          keep applied journal records (60)
@@ -12,6 +13,8 @@ const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pau
      [--owner-pid PID]                                      stop everything when that process ends (tests)
      [--restore FILE]                                       a new cluster whose replicas start from a backup
                                                             (of a local cluster or an embedded node)
+     [--timeout SECONDS]                                    how long to wait for it to serve (60); one
+                                                            that does not is stopped again
   backup --dir DIR --to FILE                                a full backup of the running cluster as of now
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
@@ -33,7 +36,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   let options;
   try {
     options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag', 'owner-pid': 'string',
-      regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string' });
+      regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string', timeout: 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -59,7 +62,9 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const multiRegion = multiRegionOption(options.get('regions'), options.get('witness'));
         const restore = options.get('restore');
         if (multiRegion !== undefined && port > 65534) throw new Error('--port must leave room for the second region\'s endpoint (port + 1)');
-        await localUp(dir, { azs, port, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true,
+        const timeoutSeconds = Number(options.get('timeout') ?? 60);
+        if (!(timeoutSeconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
+        await localUp(dir, { azs, port, timeoutMs: timeoutSeconds * 1000, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true,
           ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }),
           ...(typeof restore === 'string' ? { restore } : {}) }, out);
         return 0;
@@ -94,10 +99,11 @@ export async function localCommand(args: string[], out: (line: string) => void):
         // Started detached by `up`; not for users.
         await supervise(dir, (line) => out(`${new Date().toISOString()} ${line}`));
         return 0;
-      case 'down':
-        await localDown(dir);
-        out('strata local cluster stopped');
+      case 'down': {
+        const killed = await localDown(dir);
+        out(`strata local cluster stopped${killed.length === 0 ? '' : ` (${killed.join(', ')} did not stop within 5 s of SIGTERM: killed)`}`);
         return 0;
+      }
       default:
         process.stderr.write(`${USAGE}\n`);
         return 2;

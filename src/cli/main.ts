@@ -1,10 +1,3 @@
-import { startCommand } from './start.js';
-import { tokenCommand } from './token.js';
-import { nodeCommand } from './node.js';
-import { localCommand } from './local.js';
-import { consoleCommand } from './console.js';
-import { usageCommand } from './usage.js';
-import { backupCommand, restoreCommand } from './backup.js';
 
 const USAGE = `usage: strata <command> [options]
 
@@ -28,14 +21,16 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   switch (command) {
-    case 'start': return startCommand(rest, out);
-    case 'token': return tokenCommand(rest, out);
-    case 'local': return localCommand(rest, out);
-    case 'node': return nodeCommand(rest, out);
-    case 'console': return consoleCommand(rest, out);
-    case 'usage': return usageCommand(rest, out);
-    case 'backup': return backupCommand(rest, out);
-    case 'restore': return restoreCommand(rest, out);
+    // Each command loads its own modules only: a role process or `token` starts without
+    // parsing the others' (a local cluster starts 15 processes at once on a laptop's cores).
+    case 'start': return (await import('./start.js')).startCommand(rest, out);
+    case 'token': return (await import('./token.js')).tokenCommand(rest, out);
+    case 'local': return (await import('./local.js')).localCommand(rest, out);
+    case 'node': return (await import('./node.js')).nodeCommand(rest, out);
+    case 'console': return (await import('./console.js')).consoleCommand(rest, out);
+    case 'usage': return (await import('./usage.js')).usageCommand(rest, out);
+    case 'backup': return (await import('./backup.js')).backupCommand(rest, out);
+    case 'restore': return (await import('./backup.js')).restoreCommand(rest, out);
     case undefined:
     case '-h':
     case '--help':

@@ -10,13 +10,7 @@ import { SystemRandom } from '../env/random.js';
 import { SystemTimers } from '../env/timers.js';
 import { parseClusterConfig, ROLES, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { loadLinkTls, plaintextRefusal } from '../node/roles/cluster-tls.js';
-import { startAdjudicatorRole } from '../node/roles/adjudicator-role.js';
-import { startQpRole } from '../node/roles/qp-role.js';
-import { startRelayRole } from '../node/roles/relay-role.js';
-import { startStorageRole } from '../node/roles/storage-role.js';
-import { startControlRole } from '../node/roles/control-role.js';
 import { parseOptions } from './args.js';
-import { serveHandedOver } from './relay-pool.js';
 
 /** `strata node --role R --config FILE [--name NAME]`: one role of a distributed cluster. */
 export async function nodeCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -87,19 +81,23 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
   return new Promise<number>(() => {});
 }
 
-/** Starts the node's role; `onFatal` ends the process (crash-only) once it runs. */
+/**
+ * Starts the node's role; `onFatal` ends the process (crash-only) once it runs. Each role's
+ * modules are loaded only by its own processes: a relay does not parse the SQL engine, LMDB or
+ * the adjudicator, and a local cluster starts 12 of these processes at once.
+ */
 async function startRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: EtcdCoordination, sharedListener: boolean,
   onFatal: () => void): Promise<{ stop(): Promise<void> }> {
   switch (node.role) {
-    case 'adjudicator': return startAdjudicatorRole(env, config, node, coordination, onFatal);
-    case 'storage': return startStorageRole(env, config, node, coordination, onFatal);
-    case 'qp': return startQpRole(env, config, node, coordination);
+    case 'adjudicator': return (await import('../node/roles/adjudicator-role.js')).startAdjudicatorRole(env, config, node, coordination, onFatal);
+    case 'storage': return (await import('../node/roles/storage-role.js')).startStorageRole(env, config, node, coordination, onFatal);
+    case 'qp': return (await import('../node/roles/qp-role.js')).startQpRole(env, config, node, coordination);
     case 'relay': {
       // `--listener parent`: the local supervisor hands over the shared client port once it serves.
-      const relay = await startRelayRole(env, config, node, coordination, sharedListener);
-      if (sharedListener) serveHandedOver(relay);
+      const relay = await (await import('../node/roles/relay-role.js')).startRelayRole(env, config, node, coordination, sharedListener);
+      if (sharedListener) (await import('./relay-pool.js')).serveHandedOver(relay);
       return relay;
     }
-    case 'control': return startControlRole(env, config, node, coordination, onFatal);
+    case 'control': return (await import('../node/roles/control-role.js')).startControlRole(env, config, node, coordination, onFatal);
   }
 }

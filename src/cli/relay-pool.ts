@@ -103,9 +103,18 @@ export class RelayPool {
     return child.pid;
   }
 
+  /**
+   * Stops handing out connections and lets this process exit while the relays run on (they are
+   * detached; `local down` stops them after the supervisor): a child process not unref'd keeps
+   * its parent's event loop alive until it exits, which held the supervisor past SIGTERM until
+   * `local down` gave up on it and sent SIGKILL, 5 s later.
+   */
   close(): void {
     this.listener?.close();
-    for (const child of this.children.values()) if (child.connected) child.disconnect();
+    for (const child of this.children.values()) {
+      if (child.connected) child.disconnect();
+      child.unref();
+    }
   }
 
   /**

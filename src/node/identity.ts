@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import type { Clock, RandomSource } from '../contracts/time.js';
 import type { Disk } from '../env/env.js';
+import { loadSelfsigned } from './cluster-certs.js';
 
 /**
  * A cluster's identity, kept in its data directory (docs/auth.md): the cluster id and endpoint
@@ -168,6 +168,7 @@ async function selfSignedCertificate(endpoint: string, clock: Clock | undefined)
     const nowMs = Math.floor(clock.now().earliest / 1000);
     return { notBeforeDate: new Date(nowMs - DAY_MS), notAfterDate: new Date(nowMs + CERT_VALIDITY_DAYS * DAY_MS) };
   })();
+  const { generate } = await loadSelfsigned();
   return generate([{ name: 'commonName', value: endpoint }], {
     keyType: 'ec', curve: 'P-256', algorithm: 'sha256', ...validity,
     extensions: [

@@ -1,0 +1,94 @@
+/**
+ * A local cluster's life as its user sees it: `local up --port 0` serves on a free port and says
+ * which; `local down` stops every process on SIGTERM, none killed after its 5 s bound (the
+ * supervisor once outlived SIGTERM on its relay children, and etcd's leader on a hand-over to a
+ * member stopping with it); an `up` that does not serve within `--timeout` stops what it started
+ * instead of leaving it restarting in the background; and with `--owner-pid PID`, when the
+ * owner ends, the supervisor ends every process, so a killed test run leaves no cluster behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { processAlive } from '../../src/env/processes.js';
+import { etcdUnavailableReason } from '../support/etcd.js';
+
+const run = promisify(execFile);
+const STRATA = join(process.cwd(), 'bin', 'strata.js');
+const skip = etcdUnavailableReason() ?? false;
+
+function clusterPids(dir: string): number[] {
+  const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number>; supervisor?: number };
+  return [...Object.values(state.pids), ...(state.supervisor === undefined ? [] : [state.supervisor])];
+}
+
+test('local up --port 0 serves on a free port it prints; local down stops every process on SIGTERM', { skip, timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-local-port0-'));
+  let pids: number[] = [];
+  try {
+    const { stdout } = await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--owner-pid', String(process.pid)], { timeout: 150_000 });
+    const port = Number(/port=(\d+)/.exec(stdout)?.[1]);
+    assert.ok(port > 0, `the printed connect line names the port: ${stdout}`);
+    pids = clusterPids(dir);
+    const password = (await run(process.execPath, [STRATA, 'token', '--data-dir', dir, '--admin'])).stdout.trim();
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres', ssl: { rejectUnauthorized: false } });
+    await client.connect();
+    try {
+      assert.deepEqual((await client.query('SELECT 1 + 1 AS two')).rows, [{ two: 2 }]);
+    } finally {
+      await client.end();
+    }
+    const down = await run(process.execPath, [STRATA, 'local', 'down', '--dir', dir], { timeout: 120_000 });
+    assert.equal(down.stdout.trim(), 'strata local cluster stopped', 'no process had to be killed');
+    assert.deepEqual(pids.filter(processAlive), [], 'every process is gone');
+    assert.match(readFileSync(join(dir, 'logs', 'supervisor.log'), 'utf8'), /supervisor stopped/, 'the supervisor ended by itself');
+  } finally {
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('local up that does not serve within --timeout stops what it started and says so', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-local-timeout-'));
+  let pids: number[] = [];
+  try {
+    // No machine starts etcd, a leader, storage, a QP and a relay in 0.2 s.
+    const failed = await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--timeout', '0.2', '--owner-pid', String(process.pid)], { timeout: 90_000 })
+      .then(() => null, (error: { code?: number; stderr?: string }) => error);
+    assert.ok(failed !== null && failed.code !== 0, 'local up fails');
+    assert.match(failed.stderr ?? '', /did not come up within 200 ms: .*; stopped it \(logs in /);
+    assert.ok(existsSync(join(dir, 'local.json')), 'it had started processes');
+    pids = clusterPids(dir);
+    assert.ok(pids.length >= 3, 'etcd at least');
+    assert.deepEqual(pids.filter(processAlive), [], 'none of them is left running');
+    assert.match(await run(process.execPath, [STRATA, 'local', 'status', '--dir', dir]).then((r) => r.stdout), /etcd-1 .* stopped/);
+  } finally {
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the owner process ends, and every process of its local cluster ends with it', { skip, timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-local-owner-'));
+  const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+  let pids: number[] = [];
+  try {
+    await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--owner-pid', String(owner.pid)], { timeout: 120_000 });
+    const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { owner: number };
+    assert.equal(state.owner, owner.pid);
+    pids = clusterPids(dir);
+    assert.ok(pids.every(processAlive), 'the cluster runs while its owner does');
+    owner.kill('SIGKILL');
+    // The supervisor looks every tick; the bound only keeps a broken build from hanging the run.
+    for (let i = 0; i < 300 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(pids.filter(processAlive), [], 'no process of the cluster outlives its owner');
+  } finally {
+    owner.kill('SIGKILL');
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
