@@ -53,6 +53,7 @@ import { decodeBatch } from '../src/journal/record-codec.js';
 import { journalPrefix, leaderKey, MAX_APPENDS_IN_FLIGHT } from '../src/node/roles/adjudicator-role.js';
 import type { ClusterConfig } from '../src/node/roles/cluster-config.js';
 import { startPostgres, postgresUnavailableReason, type TestPostgres } from '../test/support/postgres.js';
+import { idleRoundTrips } from './idle-hop.js';
 import { option, root } from './options.js';
 
 const STRATA = join(root, 'bin', 'strata.js');
@@ -779,6 +780,9 @@ async function main(): Promise<void> {
     const qp = config.nodes.find((n) => n.role === 'qp' && n.az === 'az1')!;
     const direct = await idleReads({ ...clusterClient, host: qp.host, port: qp.port }, 1);
     const probe = await storageProbe(config, coordination);
+    // The host's part: a bare round trip between two processes after the same pause, with the
+    // idle cluster running (its background wake-ups share the cores) and below with nothing.
+    const hopBeside = summary(await idleRoundTrips(reads, pauseMs));
     const quiet = await quietCommits(clusterClient, QUIET_COMMITS, QUIET_MS, next);
     await coordination.close();
     coordination = null;
@@ -786,6 +790,7 @@ async function main(): Promise<void> {
     clusterUp = false;
 
     // --- the embedded node and PostgreSQL, same queries, the cluster stopped
+    const hopAlone = summary(await idleRoundTrips(reads, pauseMs));
     embedded = await startEmbeddedStrata();
     const embeddedClient: pg.ClientConfig = { host: '127.0.0.1', port: embedded.port, user: 'admin', password: embedded.password, database: 'postgres' };
     await prepareTable(embeddedClient, 10);
@@ -814,6 +819,7 @@ async function main(): Promise<void> {
     say(pgReads === null ? `PostgreSQL 15            ${pgReason}` : readLine('PostgreSQL 15', pgReads));
     const added = distributed.select.p99 - local.select.p99;
     say(`added latency of a read on the idle cluster: p99 ${ms(added)} over embedded (p50 ${ms(distributed.select.p50 - local.select.p50)}) (target ≤ 5 ms: ${added <= 5 ? 'met' : 'MISSED'})`);
+    say(`  this host's share: one bare TCP round trip between two processes, ${pauseMs} ms after the last, p50 ${ms(hopBeside.p50)} p99 ${ms(hopBeside.p99)} beside the idle cluster, p50 ${ms(hopAlone.p50)} p99 ${ms(hopAlone.p99)} with nothing else running; a read through the relay makes three such round trips (client–relay, relay–QP, QP–replica), embedded one`);
     say(`  SELECT 1 over embedded (no table, but its transaction reads the catalog version at the snapshot): p99 ${ms(distributed.selectOne.p99 - local.selectOne.p99)}, p50 ${ms(distributed.selectOne.p50 - local.selectOne.p50)}`);
   } finally {
     await coordination?.close().catch(() => {});
