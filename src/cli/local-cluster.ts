@@ -516,7 +516,6 @@ export async function localRestart(dirArg: string, name: string): Promise<number
   return pid;
 }
 
-/** SIGTERM, then SIGKILL for what has not exited after a few seconds. */
 /** SIGTERM, then SIGKILL for those still alive 5 s later; returns those it killed. */
 async function stopProcesses(candidates: readonly number[]): Promise<number[]> {
   const pids = candidates.filter(processAlive);
@@ -536,8 +535,8 @@ export async function localDown(dirArg: string): Promise<string[]> {
   // Read again: the supervisor may have started a node before it stopped.
   const pids = readState(dir).state.pids;
   const stopGroup = async (names: readonly string[]) => {
-    const gone = await stopProcesses(names.map((n) => pids[n]).filter((p): p is number => p !== undefined));
-    killed.push(...names.filter((n) => gone.includes(pids[n]!)));
+    const killedPids = await stopProcesses(names.map((n) => pids[n]).filter((p): p is number => p !== undefined));
+    killed.push(...names.filter((n) => killedPids.includes(pids[n]!)));
   };
   const order: Role[] = ['relay', 'qp', 'control', 'storage', 'adjudicator'];
   for (const role of order) await stopGroup(config.nodes.filter((n) => n.role === role).map((n) => n.name));

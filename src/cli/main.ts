@@ -1,4 +1,3 @@
-
 const USAGE = `usage: strata <command> [options]
 
 commands:
