@@ -12,6 +12,7 @@
 import { execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { roundTripper } from './idle-hop.js';
 import { option } from './options.js';
 
 const ROUND_TRIPS = option('round-trips', 20_000);
@@ -37,17 +38,7 @@ async function pingPong(port: number, askPeerCpu: () => Promise<number>): Promis
   const socket = net.connect(port, '127.0.0.1');
   socket.setNoDelay(true);
   await new Promise((connected) => socket.once('connect', connected));
-  let waiting = 0;
-  let answered: () => void = () => {};
-  socket.on('data', (data) => {
-    waiting -= data.length;
-    if (waiting <= 0) answered();
-  });
-  const roundTrip = () => new Promise<void>((done) => {
-    answered = done;
-    waiting = MESSAGE.length;
-    socket.write(MESSAGE);
-  });
+  const roundTrip = roundTripper(socket, MESSAGE);
   for (let i = 0; i < WARM_UP; i++) await roundTrip();
   const peerBefore = await askPeerCpu();
   const before = cpuMicros();

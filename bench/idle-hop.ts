@@ -13,6 +13,21 @@ import { fileURLToPath } from 'node:url';
 const MESSAGE = Buffer.alloc(64, 1);
 const WARM_UP = 50;
 
+/** One message in flight on `socket` to an echo server: each call sends `message` and resolves once all of it came back. */
+export function roundTripper(socket: net.Socket, message: Buffer): () => Promise<void> {
+  let answered: () => void = () => {};
+  let waiting = 0;
+  socket.on('data', (data) => {
+    waiting -= data.length;
+    if (waiting <= 0) answered();
+  });
+  return () => new Promise<void>((done) => {
+    answered = done;
+    waiting = message.length;
+    socket.write(message);
+  });
+}
+
 /** Round-trip times in ms, one every `gapMs`, against an echo server in a child process. */
 export async function idleRoundTrips(count: number, gapMs: number): Promise<number[]> {
   const echo = fork(fileURLToPath(import.meta.url), ['--echo'], { stdio: 'inherit' });
@@ -21,17 +36,7 @@ export async function idleRoundTrips(count: number, gapMs: number): Promise<numb
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
     await new Promise((connected) => socket.once('connect', connected));
-    let answered: () => void = () => {};
-    let waiting = 0;
-    socket.on('data', (data) => {
-      waiting -= data.length;
-      if (waiting <= 0) answered();
-    });
-    const roundTrip = () => new Promise<void>((done) => {
-      answered = done;
-      waiting = MESSAGE.length;
-      socket.write(MESSAGE);
-    });
+    const roundTrip = roundTripper(socket, MESSAGE);
     for (let i = 0; i < WARM_UP; i++) await roundTrip();
     const times: number[] = [];
     for (let i = 0; i < count; i++) {
