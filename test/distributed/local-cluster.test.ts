@@ -134,24 +134,49 @@ async function untilBack(name: string, killedPid: string, limitMs = 60_000): Pro
   }
 }
 
-/** Retries `body` on a fresh connection until it succeeds; returns how long that took. */
-async function untilServed(body: (c: pg.Client) => Promise<void>, limitMs = 20_000): Promise<number> {
+/**
+ * Retries `body` on a fresh connection until it succeeds; returns how long that took. `body`
+ * gets the errors of the attempts before it (an insert's retry needs them: insertAgain).
+ */
+async function untilServed(body: (c: pg.Client, earlier: readonly unknown[]) => Promise<void>, limitMs = 20_000): Promise<number> {
   const started = performance.now();
-  let lastError: unknown = null;
+  const errors: unknown[] = [];
   while (performance.now() - started < limitMs) {
     let c: pg.Client | null = null;
     try {
       c = await client();
-      await body(c);
+      await body(c, errors);
       return performance.now() - started;
     } catch (error) {
-      lastError = error;
+      errors.push(error);
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       if (c !== null) await end(c).catch(() => {});
     }
   }
-  throw new Error(`not served within ${limitMs} ms: ${(lastError as Error)?.message}`);
+  const seen = [...new Set(errors.map((e) => `${(e as { code?: string }).code ?? ''} ${(e as Error)?.message}`))];
+  throw new Error(`not served within ${limitMs} ms: ${seen.join(' | ')}`);
+}
+
+/**
+ * An insert retried after attempts that failed. When the row is already there (23505), an
+ * earlier attempt committed: right only if none of them was told its transaction did not
+ * commit — every one lost its connection, or got 57P03 "the transaction may have committed"
+ * (the leader's loss, its outcome unknown within the QP's retry window). After a definite
+ * refusal (40001, a statement error) the row being there is a wrong answer, and fails the test.
+ */
+async function insertAgain(c: pg.Client, id: number, earlier: readonly unknown[]): Promise<void> {
+  try {
+    await insert(c, id);
+  } catch (error) {
+    if ((error as pg.DatabaseError).code !== '23505' || earlier.length === 0) throw error;
+    // A server's answer (not a lost socket), and not one that leaves the outcome open.
+    const definite = earlier.filter((e) => e instanceof pg.DatabaseError
+      && !(e.code === '57P03' || e.code === '57P01' || e.code?.startsWith('08')));
+    assert.deepEqual(definite.map((e) => `${(e as pg.DatabaseError).code} ${(e as Error).message}`), [],
+      `row ${id} is there although an attempt to insert it was refused`);
+    acknowledged.push(id);
+  }
 }
 
 before(async () => {
@@ -213,8 +238,8 @@ test('each role killed with SIGKILL: the cluster serves again within 5 s, loses 
     const killedAt = performance.now();
     await strata('local', 'kill', '--dir', dir, victim);
     const id = next++;
-    recovery[victim] = await untilServed(async (c) => {
-      await insert(c, id);
+    recovery[victim] = await untilServed(async (c, earlier) => {
+      await insertAgain(c, id, earlier);
       assert.deepEqual((await c.query('SELECT id FROM acked WHERE id = $1', [id])).rows, [{ id }]);
     });
     // Every loss is a failover: relay-2 shares the client port with relay-1.
@@ -243,7 +268,7 @@ test('a leader stalled until a standby took over goes when it wakes, and no read
   process.kill(Number(pid), 'SIGSTOP');
   try {
     const next = id++;
-    const served = await untilServed(async (d) => { await insert(d, next); }, 30_000);
+    const served = await untilServed(async (d, earlier) => { await insertAgain(d, next, earlier); }, 30_000);
     console.log(`stalled leader ${name}: a standby served commits after ${Math.round(served)} ms`);
   } finally {
     process.kill(Number(pid), 'SIGCONT');
