@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SystemClock } from '../env/clock.js';
 import { NodeDisk } from '../env/disk.js';
-import { EtcdCoordination } from '../env/etcd-coordination.js';
+import type { EtcdCoordination } from '../env/etcd-coordination.js';
 import { clientEndpoint, ETCD_BINARY, etcdArguments, etcdUnavailableReason, waitForEtcd, type EtcdMember } from '../env/etcd-server.js';
 import { freePorts, listenProblem } from '../env/ports.js';
 import { processAlive, spawnDetached } from '../env/processes.js';
@@ -22,12 +22,10 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
 import { CLIENT_IDENTITY, loadLinkTls } from '../node/roles/cluster-tls.js';
 import type { LinkTls } from '../env/link-tls.js';
-import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
-import { leaderKey } from '../node/roles/adjudicator-role.js';
+import { addressOf, clusterPrefix, leaderKey, nodesOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
-import { restoreReplicas } from './local-backup.js';
 
 export interface LocalUpOptions {
   readonly azs: number;
@@ -253,6 +251,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   // Before anything starts: a file that does not restore leaves no cluster behind (nor the
   // directory, when this command made it).
   if (options.restore !== undefined) {
+    const { restoreReplicas } = await import('./local-backup.js');
     out(await restoreReplicas(config, options.restore).catch((error: unknown) => {
       if (dirIsNew && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
       throw error;
@@ -298,9 +297,18 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   return config;
 }
 
+/**
+ * A client of the cluster's etcd, its module (etcd3, grpc-js, their .proto files) loaded here:
+ * the supervisor and `local down`, `kill`, `stop` import this file and never talk to etcd.
+ */
+async function etcdOf(config: ClusterConfig, tls: LinkTls | null): Promise<EtcdCoordination> {
+  const { EtcdCoordination } = await import('../env/etcd-coordination.js');
+  return new EtcdCoordination(config.etcd, { tls });
+}
+
 /** Serving: a leader, every storage and QP registered, the relay accepting connections. */
 async function waitUntilServing(config: ClusterConfig, deadline: number, tls: LinkTls | null): Promise<void> {
-  const coordination = new EtcdCoordination(config.etcd, { tls });
+  const coordination = await etcdOf(config, tls);
   const needed = config.nodes.filter((n) => n.role !== 'adjudicator').map((n) => n.name);
   try {
     for (;;) {
@@ -344,7 +352,7 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   let leaderAddress: string | null = null;
   let registered = new Set<string>();
   let registry: Registry = {};
-  const coordination = new EtcdCoordination(config.etcd, { tls: linkTlsOfTools(config) });
+  const coordination = await etcdOf(config, linkTlsOfTools(config));
   let timer: NodeJS.Timeout | undefined;
   try {
     // etcd without a quorum would hold the reads: past the bound, the states come from the

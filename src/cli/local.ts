@@ -1,6 +1,4 @@
 import { localDown, localKill, localKillRegion, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
-import { supervise } from './local-supervisor.js';
-import { localBackup } from './local-backup.js';
 import { parseOptions } from './args.js';
 
 const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
@@ -72,7 +70,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
       case 'backup': {
         const to = options.get('to');
         if (typeof to !== 'string') throw new Error('backup needs --to FILE');
-        await localBackup(dir, to, out);
+        await (await import('./local-backup.js')).localBackup(dir, to, out);
         return 0;
       }
       case 'status':
@@ -97,7 +95,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
         return await nodeCommand(sub, dir, positional[0], out);
       case 'supervise':
         // Started detached by `up`; not for users.
-        await supervise(dir, (line) => out(`${new Date().toISOString()} ${line}`));
+        await (await import('./local-supervisor.js')).supervise(dir, (line) => out(`${new Date().toISOString()} ${line}`));
         return 0;
       case 'down': {
         const killed = await localDown(dir);

@@ -92,6 +92,11 @@ export function clusterPrefix(config: ClusterConfig): string {
   return `strata/${config.cluster}/`;
 }
 
+/** The adjudicator leader's key: its address, under its lease; its create revision is the leader's epoch. */
+export function leaderKey(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}adjudicator/leader`;
+}
+
 /** Where storage replicas publish the journal position they applied (journal-trimmer.ts). */
 export function appliedPrefix(config: ClusterConfig): string {
   return `${clusterPrefix(config)}applied/`;
