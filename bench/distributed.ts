@@ -50,8 +50,8 @@ import { linkTlsOfTools } from '../src/cli/local-cluster.js';
 import { SystemTimers } from '../src/env/timers.js';
 import { CoordinatedJournal, JOURNAL_HEADER_BYTES } from '../src/journal/coordinated-journal.js';
 import { decodeBatch } from '../src/journal/record-codec.js';
-import { journalPrefix, leaderKey, MAX_APPENDS_IN_FLIGHT } from '../src/node/roles/adjudicator-role.js';
-import type { ClusterConfig } from '../src/node/roles/cluster-config.js';
+import { MAX_APPENDS_IN_FLIGHT } from '../src/node/roles/adjudicator-role.js';
+import { journalPrefix, leaderKey, type ClusterConfig } from '../src/node/roles/cluster-config.js';
 import { startPostgres, postgresUnavailableReason, type TestPostgres } from '../test/support/postgres.js';
 import { idleRoundTrips } from './idle-hop.js';
 import { option, root } from './options.js';
@@ -647,20 +647,19 @@ async function commitPhases(clusterClient: pg.ClientConfig, coordination: EtcdCo
   let writeCpu: string;
   let writeUsed: Map<string, number>;
   let writeEtcd: string;
-  let tailBefore: number;
-  let tailAfter: number;
+  let batches: Awaited<ReturnType<typeof readBatches>>;
   try {
     await writeLoad(connections, warmupSeconds, next);
-    tailBefore = await journalTail(coordination, journalPrefix(config));
+    const tailBefore = await journalTail(coordination, journalPrefix(config));
     const cpuBefore = cpuByRole(pids);
     const etcdBefore = await allEtcdCounters(config.etcd);
     write = await writeLoad(connections, seconds, next);
     const etcdAfter = await allEtcdCounters(config.etcd);
     writeUsed = cpuUsed(cpuBefore, cpuByRole(pids));
     writeCpu = cpuReport(writeUsed, write.elapsedS, write.commits, 'commit');
-    tailAfter = await journalTail(coordination, journalPrefix(config));
-    const batchCount = (await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter)).length;
-    writeEtcd = etcdReport(etcdBefore, etcdAfter, write.elapsedS, batchCount);
+    const tailAfter = await journalTail(coordination, journalPrefix(config));
+    batches = await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter);
+    writeEtcd = etcdReport(etcdBefore, etcdAfter, write.elapsedS, batches.length);
   } finally {
     await Promise.all(connections.map((c) => c.end().catch(() => {})));
   }
@@ -668,7 +667,6 @@ async function commitPhases(clusterClient: pg.ClientConfig, coordination: EtcdCo
   const strataRate = write.commits / write.elapsedS;
 
   // --- 2. raw etcd with the same batches
-  const batches = await readBatches(coordination, journalPrefix(config), tailBefore, tailAfter);
   if (batches.length === 0) throw new Error('the journal holds no batches from the measured phase');
   const records = batches.reduce((s, b) => s + b.records, 0);
   const valueBytes = batches.map((b) => b.entry.value.length);
@@ -736,7 +734,6 @@ async function commitPhases(clusterClient: pg.ClientConfig, coordination: EtcdCo
   } finally {
     await Promise.all(breakdownConnections.map((c) => c.end().catch(() => {})));
   }
-
 }
 
 async function main(): Promise<void> {

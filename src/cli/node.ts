@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SystemClock } from '../env/clock.js';
-import { NodeDisk } from '../env/disk.js';
 import type { Env } from '../env/env.js';
 import { EtcdCoordination } from '../env/etcd-coordination.js';
 import { ConsoleLog } from '../env/log.js';
-import { NodeNet } from '../env/net.js';
-import { SystemRandom } from '../env/random.js';
-import { SystemTimers } from '../env/timers.js';
+import { systemEnv } from '../env/system-env.js';
 import { parseClusterConfig, ROLES, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { loadLinkTls, plaintextRefusal } from '../node/roles/cluster-tls.js';
 import { parseOptions } from './args.js';
@@ -50,10 +46,7 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     process.stderr.write(`strata node ${node.name}: ${(error as Error).message}\n`);
     return 2;
   }
-  const env: Env = {
-    clock: new SystemClock(0), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(),
-    log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()), linkTls,
-  };
+  const env = systemEnv({ log: new ConsoleLog(`strata ${node.name}`, () => new Date().toISOString()), linkTls });
   // The adjudicator leader's journal appends go to the etcd leader: one hop less per append.
   const coordination = new EtcdCoordination(config.etcd, { preferLeader: role === 'adjudicator', tls: linkTls });
   const exitNow = (code: number) => process.exit(code);

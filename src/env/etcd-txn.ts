@@ -16,6 +16,7 @@
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import type { Comparison, Operation, TransactionResult } from './coordination.js';
 import { clientTlsOptions, etcdUrl, type LinkTls } from './link-tls.js';
+import { grpcMessageText, grpcRequestHeaders } from './lean-grpc.js';
 import { LENGTH_DELIMITED, VARINT, WireReader, WireWriter, bigVarintSize, lengthDelimitedSize, tag, varintFieldSize, varintSize } from './protobuf-wire.js';
 
 /** gRPC status codes used here (grpc/doc/statuscodes.md). */
@@ -164,24 +165,13 @@ export function decodeTxnResponse(message: Buffer): TransactionResult {
   return { succeeded, revision };
 }
 
-const TXN_HEADERS = {
-  [constants.HTTP2_HEADER_METHOD]: 'POST',
-  [constants.HTTP2_HEADER_PATH]: '/etcdserverpb.KV/Txn',
-  [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-  [constants.HTTP2_HEADER_TE]: 'trailers',
-};
+const TXN_HEADERS = grpcRequestHeaders('/etcdserverpb.KV/Txn');
 
 /** The error a finished call's grpc-status and grpc-message make (null: OK). */
 function statusError(status: string | undefined, message: string | undefined): EtcdTxnError | null {
   if (status === '0') return null;
   if (status === undefined) return new EtcdTxnError(INTERNAL, 'etcd Txn: the answer carries no grpc-status');
-  let text = message ?? '';
-  try {
-    text = decodeURIComponent(text);
-  } catch {
-    // Not percent-encoded after all: keep it as it came.
-  }
-  return new EtcdTxnError(Number(status), `etcd Txn failed (grpc status ${status}): ${text}`);
+  return new EtcdTxnError(Number(status), `etcd Txn failed (grpc status ${status}): ${grpcMessageText(message ?? '')}`);
 }
 
 /**

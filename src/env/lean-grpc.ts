@@ -15,7 +15,7 @@
  * HTTP/2 ping every KEEPALIVE_MS, unanswered for KEEPALIVE_MS, as grpc-js's keep-alive options
  * in grpc.ts do. A lost session is replaced by the next stream opened.
  */
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import { assert, SqlError } from '../contracts/errors.js';
 import type { TimerHandle, Timers } from '../contracts/time.js';
@@ -99,8 +99,19 @@ function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** grpc-message is percent-encoded (gRPC's HTTP/2 protocol spec). */
-function decodedMessage(text: string): string {
+/** A call's request headers (`path`: /package.Service/Method), uncompressed messages asked for. */
+export function grpcRequestHeaders(path: string): OutgoingHttpHeaders {
+  return {
+    [constants.HTTP2_HEADER_METHOD]: 'POST',
+    [constants.HTTP2_HEADER_PATH]: path,
+    [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+    [constants.HTTP2_HEADER_TE]: 'trailers',
+    'grpc-accept-encoding': 'identity',
+  };
+}
+
+/** grpc-message's text: it is percent-encoded (gRPC's HTTP/2 protocol spec); kept as it came when it is not. */
+export function grpcMessageText(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -214,13 +225,7 @@ export class LeanChannel {
     try {
       if (this.closed) throw new Error('the channel is closed');
       state = this.session();
-      stream = state.session.request({
-        [constants.HTTP2_HEADER_METHOD]: 'POST',
-        [constants.HTTP2_HEADER_PATH]: path,
-        [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-        [constants.HTTP2_HEADER_TE]: 'trailers',
-        'grpc-accept-encoding': 'identity',
-      });
+      stream = state.session.request(grpcRequestHeaders(path));
     } catch (error) {
       const failure = new TransportError(status.UNAVAILABLE, `UNAVAILABLE: ${(error as Error).message}`);
       this.timers.setImmediate(() => listener.onEnd(failure));
@@ -267,7 +272,7 @@ export class LeanChannel {
       const code = headerText(headers['grpc-status']);
       if (code === undefined) return;
       grpcStatus = Number(code);
-      details = decodedMessage(headerText(headers['grpc-message']) ?? '');
+      details = grpcMessageText(headerText(headers['grpc-message']) ?? '');
       sqlstate = headerText(headers['sqlstate']);
       detail = headerText(headers['detail']);
     };

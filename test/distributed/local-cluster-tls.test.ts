@@ -17,8 +17,7 @@ import { freePorts } from '../../src/env/ports.js';
 import { EtcdCoordination } from '../../src/env/etcd-coordination.js';
 import { grpcClient } from '../../src/env/grpc.js';
 import { linkTlsOfTools, localKill, readState } from '../../src/cli/local-cluster.js';
-import { addressOf, nodesOf, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
-import { leaderKey } from '../../src/node/roles/adjudicator-role.js';
+import { addressOf, leaderKey, nodesOf, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { listUnder } from '../../src/node/roles/leadership.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
 

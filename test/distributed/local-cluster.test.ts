@@ -18,8 +18,7 @@ import { localKill } from '../../src/cli/local-cluster.js';
 import { EtcdCoordination } from '../../src/env/etcd-coordination.js';
 import { SystemTimers } from '../../src/env/timers.js';
 import { CoordinatedJournal } from '../../src/journal/coordinated-journal.js';
-import { journalPrefix } from '../../src/node/roles/adjudicator-role.js';
-import { parseClusterConfig } from '../../src/node/roles/cluster-config.js';
+import { journalPrefix, parseClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
 import { describeServerEnd, serverEndInode, socketInodes } from '../support/socket-holder.js';
 

@@ -22,7 +22,7 @@ import type { Env } from '../../env/env.js';
 import { serveGrpc, type GrpcServer, type Message } from '../../env/grpc.js';
 import { CoordinatedJournal, JournalTrimmedError } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
-import { addressOf, appliedPrefix, clusterPrefix, leaderKey, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
 import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';
@@ -96,11 +96,6 @@ export interface AdjudicatorRole {
   stop(): Promise<void>;
 }
 
-export { leaderKey };
-
-export function journalPrefix(config: ClusterConfig): string {
-  return `${clusterPrefix(config)}journal/`;
-}
 
 export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
   onLeadershipLost: () => void): Promise<AdjudicatorRole> {

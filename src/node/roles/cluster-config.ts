@@ -97,6 +97,11 @@ export function leaderKey(config: ClusterConfig): string {
   return `${clusterPrefix(config)}adjudicator/leader`;
 }
 
+/** Where the journal's batches live in etcd. */
+export function journalPrefix(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}journal/`;
+}
+
 /** Where storage replicas publish the journal position they applied (journal-trimmer.ts). */
 export function appliedPrefix(config: ClusterConfig): string {
   return `${clusterPrefix(config)}applied/`;

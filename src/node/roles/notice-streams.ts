@@ -368,25 +368,26 @@ export class NoticeStreams {
    * streams every 4 ms woke two processes ~250 times a second each to serve no read, on a
    * 2-core host where every wake-up competes with the reads.
    */
-  private renewWhileIdle(): void {
+  private renewWhileIdle(known?: [ServerStream, Follower][] | null): void {
     if (this.renewal !== null || this.source === null || this.streams.size === 0 || !this.promising()) return;
-    const targets = this.renewalTargets();
+    const targets = known !== undefined ? known : this.renewalTargets();
     if (targets !== null && targets.length === 0) return;
     const oldestMs = targets === null ? this.lastSentMs : Math.min(...targets.map(([, follower]) => follower.lastSentMs));
     const delayMs = Math.max(1, Math.ceil(this.idlePromise!.renewMs - (this.nowMs() - oldestMs)));
     this.renewal = this.timers.setTimeout(() => {
       this.renewal = null;
       if (this.source === null || !this.promising()) return;
-      this.renewPromise();
-      this.renewWhileIdle();
+      // Who is renewed changes with Notify requests, not with the renewal sent here.
+      const targets = this.renewalTargets();
+      this.renewPromise(targets);
+      this.renewWhileIdle(targets);
     }, delayMs);
   }
 
-  /** Sends the renewal to each target whose last notice is renewMs old (all: broadcast). */
-  private renewPromise(): void {
+  /** Sends the renewal to each of `targets` whose last notice is renewMs old (null: broadcast). */
+  private renewPromise(targets: [ServerStream, Follower][] | null): void {
     const nowMs = this.nowMs();
     const renewMs = this.idlePromise!.renewMs;
-    const targets = this.renewalTargets();
     if (targets === null) {
       if (nowMs - this.lastSentMs >= renewMs) this.broadcast();
       return;

@@ -11,8 +11,7 @@ import { RemoteStorage } from '../remote/remote-storage.js';
 import { KeyWatch } from '../remote/key-watch.js';
 import { grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
-import { addressOf, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
-import { leaderKey } from './adjudicator-role.js';
+import { addressOf, leaderKey, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observeKey } from './leadership.js';
 
 export interface QueryBackends {
