@@ -25,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'start': return (await import('./start.js')).startCommand(rest, out);
     case 'token': return (await import('./token.js')).tokenCommand(rest, out);
     case 'local': return (await import('./local.js')).localCommand(rest, out);
-    case 'node': return (await import('./node.js')).nodeCommand(rest, out);
+    case 'node': return (await import('./node.js')).nodeCommand(rest);
     case 'console': return (await import('./console.js')).consoleCommand(rest, out);
     case 'usage': return (await import('./usage.js')).usageCommand(rest, out);
     case 'backup': return (await import('./backup.js')).backupCommand(rest, out);

@@ -20,7 +20,7 @@ async function runNode(config: object): Promise<{ status: number; stderr: string
   try {
     // A node that would start never resolves: the race ends the test's wait for it.
     const status = await Promise.race([
-      nodeCommand(['--role', 'storage', '--config', path, '--name', 'storage-1'], () => {}),
+      nodeCommand(['--role', 'storage', '--config', path, '--name', 'storage-1']),
       new Promise<number>((resolve) => setTimeout(() => resolve(-1), 5_000).unref()),
     ]);
     return { status, stderr };

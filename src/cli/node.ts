@@ -9,7 +9,7 @@ import { loadLinkTls, plaintextRefusal } from '../node/roles/cluster-tls.js';
 import { parseOptions } from './args.js';
 
 /** `strata node --role R --config FILE [--name NAME]`: one role of a distributed cluster. */
-export async function nodeCommand(args: string[], out: (line: string) => void): Promise<number> {
+export async function nodeCommand(args: string[]): Promise<number> {
   let options;
   try {
     options = parseOptions(args, { role: 'string', config: 'string', name: 'string', listener: 'string' });
@@ -61,7 +61,9 @@ export async function nodeCommand(args: string[], out: (line: string) => void): 
     env.log.error(`${node.name}: start failed: ${(error as Error).message}${typeof detail === 'string' ? ` (${detail})` : ''}`);
     exitNow(1);
   }
-  out(`strata ${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az})`);
+  // Time-stamped, with the start's length: after a whole cluster's restart, the logs show which
+  // node kept the others waiting.
+  env.log.info(`${role} ${node.name} ready on ${node.host}:${node.port} (region ${node.region}, ${node.az}) ${Math.round(process.uptime() * 1000)} ms after its process started`);
   // The process ends in `stop`: once the role has stopped, leftovers (a gRPC channel winding
   // down, a watch being cancelled) must not hold it, and a stop that hangs (a peer gone) is cut
   // short after a bound.

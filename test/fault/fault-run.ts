@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePorts, listenProblem } from '../../src/env/ports.js';
-import { localKill, localKillRegion, localPid, localRestartRegion, localStatus } from '../../src/cli/local-cluster.js';
+import { localKill, localKillRegion, localPid, localRestartRegion, localStatus, readState } from '../../src/cli/local-cluster.js';
+import { processAlive } from '../../src/env/processes.js';
 import { HistoryRecorder } from '../support/elle/recorder.js';
 import { checkListAppend, type CheckResult } from '../support/elle/list-append.js';
 import type { MicroOp, Txn } from '../support/elle/history.js';
@@ -96,20 +97,11 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
     for (const victimSpec of options.victims) {
       if (victimSpec.startsWith('region:')) {
         // The same region may be lost twice (region:leader after the leader moved): one entry each.
-        let key = victimSpec;
-        for (let n = 2; key in recoveryMs; n++) key = `${victimSpec} #${n}`;
-        recoveryMs[key] = await loseRegion(dir, victimSpec.slice('region:'.length), workload, options, log);
+        recoveryMs[uniqueKey(recoveryMs, victimSpec)] = await loseRegion(dir, victimSpec.slice('region:'.length), workload, options, log);
         continue;
       }
-      const victim = victimSpec === 'leader' ? await currentLeader(dir) : victimSpec;
-      // Killed from this process (what `strata local kill` does), so the time is the kill's own.
-      const killedAt = performance.now();
-      const killed = localKill(dir, victim);
-      log(`killed ${victim}`);
-      recoveryMs[victim] = await workload.nextAcknowledgementAfter(killedAt, 30_000) - killedAt;
-      log(`${victim}: commits acknowledged again after ${recoveryMs[victim]!.toFixed(0)} ms`);
-      // The supervisor of `strata local up` starts the victim again.
-      await untilRestarted(dir, victim, killed);
+      const [key, ms] = await inflict(dir, victimSpec, workload, log);
+      recoveryMs[uniqueKey(recoveryMs, key)] = ms;
       await sleep(options.secondsPerFault * 1000);
     }
     await stop();
@@ -118,6 +110,89 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
     await strata('local', 'down', '--dir', dir).catch(() => {});
     if (!process.env['STRATA_KEEP_FAULT_DIR']) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** How long `pause:` holds a process stopped: past the leader's 3 s lease, so a standby takes over. */
+const PAUSE_MS = 4_000;
+
+function uniqueKey(taken: Record<string, number>, key: string): string {
+  let unique = key;
+  for (let n = 2; unique in taken; n++) unique = `${key} #${n}`;
+  return unique;
+}
+
+/**
+ * One fault that is not a region's loss, then waits until every process it hit runs again.
+ * Returns the report's key (the names hit, resolved) and the ms from the fault to the first
+ * commit acknowledged of a transaction begun after it.
+ *  - `NAME`, `leader` (the adjudicator leader), `etcd-leader` (the etcd member leading raft):
+ *    SIGKILL; the supervisor starts it again.
+ *  - `A+B+…`: those killed at the same instant (a replica and the leader, say).
+ *  - `all`: every etcd member and node at the same instant (a power cut; the supervisor lives).
+ *  - `pause:TARGET`: SIGSTOP for PAUSE_MS, then SIGCONT (a stall: GC, a frozen VM, a partition
+ *    that heals) — the process wakes among peers that went on without it.
+ */
+async function inflict(dir: string, spec: string, workload: Workload, log: (line: string) => void): Promise<[string, number]> {
+  if (spec.startsWith('pause:')) {
+    const victim = await resolveVictim(dir, spec.slice('pause:'.length));
+    const pid = localPid(dir, victim);
+    const pausedAt = performance.now();
+    process.kill(pid, 'SIGSTOP');
+    log(`paused ${victim}`);
+    const acknowledged = workload.nextAcknowledgementAfter(pausedAt, 30_000);
+    let during: number | null;
+    try {
+      during = await Promise.race([acknowledged, sleep(PAUSE_MS).then(() => null)]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    log(`resumed ${victim}`);
+    // Commits that waited on the paused process (a QP's own sessions) go on once it wakes.
+    const recovered = during ?? await acknowledged;
+    log(`pause:${victim}: commits acknowledged again after ${(recovered - pausedAt).toFixed(0)} ms`);
+    await untilRunning(dir, [victim]);
+    return [`pause:${victim}`, recovered - pausedAt];
+  }
+  const victims = spec === 'all' ? allProcesses(dir) : await Promise.all(spec.split('+').map((v) => resolveVictim(dir, v)));
+  // Killed from this process (what `strata local kill` does), so the time is the kill's own.
+  const killedAt = performance.now();
+  const killed = victims.map((victim) => localKill(dir, victim));
+  const key = spec === 'all' ? 'all' : victims.join('+');
+  log(`killed ${key}`);
+  const recovery = await workload.nextAcknowledgementAfter(killedAt, 60_000) - killedAt;
+  log(`${key}: commits acknowledged again after ${recovery.toFixed(0)} ms`);
+  // The supervisor of `strata local up` starts the victims again.
+  await Promise.all(victims.map((victim, i) => untilRestarted(dir, victim, killed[i]!)));
+  return [key, recovery];
+}
+
+async function resolveVictim(dir: string, victim: string): Promise<string> {
+  if (victim === 'leader') return currentLeader(dir);
+  if (victim === 'etcd-leader') return etcdLeader(dir);
+  return victim;
+}
+
+/** Every etcd member and node of the cluster (not the supervisor). */
+function allProcesses(dir: string): string[] {
+  return Object.keys(readState(dir).state.pids);
+}
+
+/** The etcd member that leads raft now, from each member's `etcd_server_is_leader` gauge. */
+async function etcdLeader(dir: string): Promise<string> {
+  for (const member of readState(dir).state.etcd) {
+    const metrics = await fetch(`http://${member.host}:${member.clientPort}/metrics`).then((r) => r.text()).catch(() => '');
+    if (/^etcd_server_is_leader 1$/m.test(metrics)) return member.name;
+  }
+  throw new Error('no etcd member says it leads');
+}
+
+/** Each named process runs: the one paused, or (a paused leader exits when it wakes) its restart. */
+async function untilRunning(dir: string, names: readonly string[]): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (names.every((name) => processAlive(localPid(dir, name)))) return;
+    await sleep(100);
+  }
+  throw new Error(`${names.join(', ')} did not run again within 30 s`);
 }
 
 const REGIONS = ['east', 'west'] as const;

@@ -157,7 +157,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     const learning = await learnJournal(env, reader, candidate);
     const standbyPrune = env.timers.setInterval(() => candidate.prune(), PRUNE_INTERVAL_MS);
     const leadership = await campaign(coordination, env.timers, leaderKey(config), addressOf(node), LEADER_LEASE_SECONDS, () => stopped,
-      (address) => watchLeaderLiveness(env.timers, address, env.linkTls), problemLog(env));
+      { liveness: (address) => watchLeaderLiveness(env.timers, address, env.linkTls), valueHeldExclusively: true, onProblem: problemLog(env) });
     env.timers.clearInterval(standbyPrune);
     await learning.close();
     if (leadership === null) return;

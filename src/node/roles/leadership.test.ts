@@ -48,7 +48,7 @@ test('a standby that sees the leader gone deletes its key and leads before the l
   const observer = await observeKey(coordination, timers, 'leader', (value) => seen.push(value));
   const probe = manualLiveness();
   const second: { won?: Leadership | null } = {};
-  void campaign(coordination, timers, 'leader', 'b:1', 60, () => false, probe.liveness).then((l) => { second.won = l; });
+  void campaign(coordination, timers, 'leader', 'b:1', 60, () => false, { liveness: probe.liveness }).then((l) => { second.won = l; });
   await settle();
   assert.deepEqual(probe.asked, ['a:1'], 'the standby watches the holder named in the key');
   assert.equal(second.won, undefined);
@@ -70,7 +70,7 @@ test('a liveness report about a holder that was already replaced deletes nothing
   assert.ok(first);
   const probe = manualLiveness();
   const standby: { won?: Leadership | null } = {};
-  void campaign(coordination, timers, 'leader', 'b:1', 60, () => false, probe.liveness).then((l) => { standby.won = l; });
+  void campaign(coordination, timers, 'leader', 'b:1', 60, () => false, { liveness: probe.liveness }).then((l) => { standby.won = l; });
   await settle();
   // The leader goes and a third node takes over before the standby acts on its report.
   await first.lease.revoke();
@@ -82,6 +82,30 @@ test('a liveness report about a holder that was already replaced deletes nothing
   const seen: (string | null)[] = [];
   const observer = await observeKey(coordination, timers, 'leader', (value) => seen.push(value));
   assert.deepEqual(seen, ['c:1']);
+  await observer.close();
+});
+
+test('a node started again while its earlier incarnation\'s key lives takes the key at once when it holds the address alone', async () => {
+  const { coordination, timers } = setUp();
+  // The earlier incarnation of a:1: killed, its lease (a minute) still running.
+  const earlier = await campaign(coordination, timers, 'leader', 'a:1', 60, () => false);
+  assert.ok(earlier);
+  const restarted: { won?: Leadership | null } = {};
+  void campaign(coordination, timers, 'leader', 'a:1', 60, () => false, { valueHeldExclusively: true }).then((l) => { restarted.won = l; });
+  for (let i = 0; i < 10 && restarted.won === undefined; i++) await settle();
+  const won = restarted.won as Leadership | null | undefined;
+  assert.ok(won && won.createRevision > earlier.createRevision, 'the restarted node leads with a new fence revision');
+  // Another node's key is never taken so, and without the option a node waits as any standby.
+  const other: { won?: Leadership | null } = {};
+  void campaign(coordination, timers, 'leader', 'b:1', 60, () => false, { valueHeldExclusively: true }).then((l) => { other.won = l; });
+  const sameValue: { won?: Leadership | null } = {};
+  void campaign(coordination, timers, 'leader', 'a:1', 60, () => false).then((l) => { sameValue.won = l; });
+  for (let i = 0; i < 10; i++) await settle();
+  assert.equal(other.won, undefined, 'b:1 waits for a:1');
+  assert.equal(sameValue.won, undefined, 'without the option, the same value waits too');
+  const seen: (string | null)[] = [];
+  const observer = await observeKey(coordination, timers, 'leader', (value) => seen.push(value));
+  assert.deepEqual(seen, ['a:1']);
   await observer.close();
 });
 

@@ -24,13 +24,29 @@ function sleep(timers: Timers, ms: number): Promise<void> {
 /** Tells a standby when the holder of the key (its value) is seen to be gone. */
 export type HolderLiveness = (value: string) => { readonly down: Promise<void>; cancel(): void };
 
+export interface CampaignOptions {
+  /** Tells when a holder is gone, so its key is deleted rather than waited out. */
+  readonly liveness?: HolderLiveness;
+  /**
+   * The value names something this process holds alone — the address its server is bound to —
+   * so a holder with the same value is an earlier incarnation of this node, which is gone:
+   * its key is deleted at once. Without this, a node killed and started again before its lease
+   * ran out waits for the lease, and after a whole cluster's restart (etcd renews every lease in
+   * full when it elects a leader) every standby, the old leader's restart included, waits a full
+   * lease, as the standbys' liveness probes find the restarted node answering at the address.
+   */
+  readonly valueHeldExclusively?: boolean;
+  readonly onProblem?: (message: string) => void;
+}
+
 /**
  * Waits until this node holds `key` (value: its address). A lease of `ttlSeconds` keeps it.
  * A standby watches for the key to go; with `liveness`, it also deletes the key of a holder
  * that is seen to be gone, rather than wait for that holder's lease to run out.
  */
 export async function campaign(coordination: Coordination, timers: Timers, key: string, value: string, ttlSeconds: number,
-  stopped: () => boolean, liveness?: HolderLiveness, onProblem?: (message: string) => void): Promise<Leadership | null> {
+  stopped: () => boolean, options: CampaignOptions = {}): Promise<Leadership | null> {
+  const { liveness, onProblem } = options;
   const keyBytes = encoder.encode(key);
   let lease: Lease | null = null;
   let leaseLost = false;
@@ -52,6 +68,12 @@ export async function campaign(coordination: Coordination, timers: Timers, key: 
       const read = await coordination.range(keyBytes, keyEnd(keyBytes));
       const holder = read.entries[0];
       if (holder === undefined) continue;
+      if (options.valueHeldExclusively === true && decoder.decode(holder.value) === value) {
+        // Only that holder's key (its create revision): another node's is left alone.
+        await coordination.transaction([{ key: keyBytes, target: 'create', op: '==', revision: holder.createRevision }],
+          [{ type: 'delete', from: keyBytes }]);
+        continue;
+      }
       // Someone leads: try again as soon as the key goes, so a standby takes over within
       // moments of the lease's end.
       const why = await untilHolderGone(coordination, timers, keyBytes, holder.createRevision, read.revision,
