@@ -490,12 +490,12 @@ export async function localStop(dirArg: string, name: string): Promise<number> {
   return pid;
 }
 
-/** Lets a stopped node run again (a running one is left alone). */
-export async function localStart(dirArg: string, name: string): Promise<number> {
+/** Lets a stopped node run again (a running one is left alone: `started` is false). */
+export async function localStart(dirArg: string, name: string): Promise<{ pid: number; started: boolean }> {
   const dir = resolve(dirArg);
   const pid = pidOf(dir, name);
-  if (!readHeld(dir).has(name) && processAlive(pid)) return pid;
-  return localRestart(dir, name);
+  if (!readHeld(dir).has(name) && processAlive(pid)) return { pid, started: false };
+  return { pid: await localRestart(dir, name), started: true };
 }
 
 /** Kills a node and starts it again (or starts a stopped one): by the supervisor when it runs. */

@@ -1,4 +1,4 @@
-import { localDown, localKill, localKillRegion, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
+import { localDown, localKill, localKillRegion, localPid, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
 import { parseOptions } from './args.js';
 
 const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
@@ -17,9 +17,9 @@ const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pau
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
                                                             the supervisor starts it again)
-  stop --dir DIR NAME                                       stop one node and keep it down
-  start --dir DIR NAME                                      start a stopped node again
-  restart --dir DIR NAME                                    kill a node and start it again
+  stop --dir DIR NAME…                                      stop nodes and keep them down
+  start --dir DIR NAME…                                     start stopped nodes again
+  restart --dir DIR NAME…                                   kill nodes and start them again
   kill --dir DIR --region R                                 lose a region: SIGKILL all its processes
                                                             and keep them down until restart --region
   restart --dir DIR --region R                              start a region's processes again
@@ -47,6 +47,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   try {
     switch (sub) {
       case 'up': {
+        unexpected(positional);
         const azs = Number(options.get('azs') ?? 3);
         const port = Number(options.get('port') ?? 5432);
         if (!Number.isInteger(azs) || azs < 1 || azs > 9) throw new Error('--azs must be 1 to 9');
@@ -68,12 +69,14 @@ export async function localCommand(args: string[], out: (line: string) => void):
         return 0;
       }
       case 'backup': {
+        unexpected(positional);
         const to = options.get('to');
         if (typeof to !== 'string') throw new Error('backup needs --to FILE');
         await (await import('./local-backup.js')).localBackup(dir, to, out);
         return 0;
       }
       case 'status':
+        unexpected(positional);
         for (const line of await localStatus(dir)) out(line);
         return 0;
       case 'kill':
@@ -83,8 +86,9 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const region = options.get('region');
         if (typeof region !== 'string') {
           if (sub === 'pause' || sub === 'resume') throw new Error(`${sub} needs --region R`);
-          return await nodeCommand(sub, dir, positional[0], out);
+          return await nodeCommand(sub, dir, positional, out);
         }
+        unexpected(positional);
         if (sub === 'kill') out(`region ${region} lost: killed ${localKillRegion(dir, region).join(', ')}; they stay down until strata local restart --region ${region}`);
         else if (sub === 'restart') out(`region ${region}: started ${(await localRestartRegion(dir, region)).join(', ')}`);
         else out(`region ${region}: ${sub === 'pause' ? 'paused (SIGSTOP)' : 'resumed (SIGCONT)'} ${localSignalRegion(dir, region, sub === 'pause' ? 'SIGSTOP' : 'SIGCONT').join(', ')}`);
@@ -92,12 +96,13 @@ export async function localCommand(args: string[], out: (line: string) => void):
       }
       case 'stop':
       case 'start':
-        return await nodeCommand(sub, dir, positional[0], out);
+        return await nodeCommand(sub, dir, positional, out);
       case 'supervise':
         // Started detached by `up`; not for users.
         await (await import('./local-supervisor.js')).supervise(dir, (line) => out(`${new Date().toISOString()} ${line}`));
         return 0;
       case 'down': {
+        unexpected(positional);
         const killed = await localDown(dir);
         out(`strata local cluster stopped${killed.length === 0 ? '' : ` (${killed.join(', ')} did not stop within 5 s of SIGTERM: killed)`}`);
         return 0;
@@ -112,12 +117,25 @@ export async function localCommand(args: string[], out: (line: string) => void):
   }
 }
 
-async function nodeCommand(sub: string, dir: string, name: string | undefined, out: (line: string) => void): Promise<number> {
-  if (name === undefined) throw new Error(`${sub} needs a node NAME`);
-  if (sub === 'kill') out(`${name}: killed (pid ${localKill(dir, name)}); the supervisor starts it again`);
-  else if (sub === 'stop') out(`${name}: stopped (pid ${await localStop(dir, name)}); it stays down until strata local start`);
-  else out(`${name}: started (pid ${sub === 'start' ? await localStart(dir, name) : await localRestart(dir, name)})`);
+/** kill, stop, start or restart each named node in turn; every name is checked before any is touched. */
+async function nodeCommand(sub: string, dir: string, names: readonly string[], out: (line: string) => void): Promise<number> {
+  if (names.length === 0) throw new Error(`${sub} needs a node NAME`);
+  for (const name of names) localPid(dir, name);
+  for (const name of names) {
+    if (sub === 'kill') out(`${name}: killed (pid ${localKill(dir, name)}); the supervisor starts it again`);
+    else if (sub === 'stop') out(`${name}: stopped (pid ${await localStop(dir, name)}); it stays down until strata local start`);
+    else if (sub === 'restart') out(`${name}: started (pid ${await localRestart(dir, name)})`);
+    else {
+      const { pid, started } = await localStart(dir, name);
+      out(started ? `${name}: started (pid ${pid})` : `${name}: already running (pid ${pid})`);
+    }
+  }
   return 0;
+}
+
+/** A subcommand that takes no NAME was given one (a mistyped flag, say): refused, not ignored. */
+function unexpected(positional: readonly string[]): void {
+  if (positional.length > 0) throw new Error(`unexpected argument "${positional[0]}"`);
 }
 
 /** `--regions R1,R2 --witness W`: both or neither; three distinct names usable in node names. */

@@ -1,6 +1,7 @@
 /**
  * A local cluster's life as its user sees it: `local up --port 0` serves on a free port and says
- * which; `local down` stops every process on SIGTERM, none killed after its 5 s bound (the
+ * which; `local stop|start` take several node names; after every process died at once, `local
+ * up` on the same directory brings the cluster back with its data; `local down` stops every process on SIGTERM, none killed after its 5 s bound (the
  * supervisor once outlived SIGTERM on its relay children, and etcd's leader on a hand-over to a
  * member stopping with it); an `up` that does not serve within `--timeout` stops what it started
  * instead of leaving it restarting in the background; and with `--owner-pid PID`, when the
@@ -26,7 +27,7 @@ function clusterPids(dir: string): number[] {
   return [...Object.values(state.pids), ...(state.supervisor === undefined ? [] : [state.supervisor])];
 }
 
-test('local up --port 0 serves on a free port it prints; local down stops every process on SIGTERM', { skip, timeout: 180_000 }, async () => {
+test('local up --port 0 serves on a free port it prints; nodes stop and start by name; after a power cut up brings the same cluster back; local down stops every process on SIGTERM', { skip, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-local-port0-'));
   let pids: number[] = [];
   try {
@@ -35,13 +36,35 @@ test('local up --port 0 serves on a free port it prints; local down stops every 
     assert.ok(port > 0, `the printed connect line names the port: ${stdout}`);
     pids = clusterPids(dir);
     const password = (await run(process.execPath, [STRATA, 'token', '--data-dir', dir, '--admin'])).stdout.trim();
-    const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres', ssl: { rejectUnauthorized: false } });
-    await client.connect();
-    try {
-      assert.deepEqual((await client.query('SELECT 1 + 1 AS two')).rows, [{ two: 2 }]);
-    } finally {
-      await client.end();
-    }
+    const query = async (sql: string): Promise<unknown[]> => {
+      const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres', ssl: { rejectUnauthorized: false } });
+      await client.connect();
+      try {
+        return (await client.query(sql)).rows;
+      } finally {
+        await client.end();
+      }
+    };
+    assert.deepEqual(await query('SELECT 1 + 1 AS two'), [{ two: 2 }]);
+    await query('CREATE TABLE kept (k int PRIMARY KEY, v text)');
+    await query("INSERT INTO kept VALUES (1, 'before the power cut')");
+
+    // Node commands take several names, and check them all before touching any.
+    const local = (...args: string[]) => run(process.execPath, [STRATA, 'local', ...args, '--dir', dir], { timeout: 60_000 }).then((r) => r.stdout);
+    const refused = await local('stop', 'control-1', 'no-such-node').then(() => null, (error: { stderr?: string }) => error.stderr ?? '');
+    assert.match(refused ?? 'it succeeded', /no process named no-such-node/);
+    assert.match(await local('status'), /control-1 .* serving/, 'a refused command stopped nothing');
+    assert.match(await local('stop', 'control-1', 'qp-1'), /control-1: stopped .*\nqp-1: stopped/);
+    assert.match(await local('status'), /qp-1 .* stopped \(held\)/);
+    assert.match(await local('start', 'control-1', 'qp-1', 'relay-1'), /control-1: started .*\nqp-1: started .*\nrelay-1: already running/);
+    assert.match(await local('status', 'relay-1').then(() => '', (error: { stderr?: string }) => error.stderr ?? ''), /unexpected argument "relay-1"/);
+
+    // A power cut (a laptop that reboots): every process, the supervisor too, dies at once; `up`
+    // again on the same directory brings the same cluster back, on the same port, data and all.
+    for (const pid of clusterPids(dir)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--owner-pid', String(process.pid)], { timeout: 150_000 });
+    pids = clusterPids(dir);
+    assert.deepEqual(await query('SELECT v FROM kept'), [{ v: 'before the power cut' }]);
     const down = await run(process.execPath, [STRATA, 'local', 'down', '--dir', dir], { timeout: 120_000 });
     assert.equal(down.stdout.trim(), 'strata local cluster stopped', 'no process had to be killed');
     assert.deepEqual(pids.filter(processAlive), [], 'every process is gone');
