@@ -121,3 +121,22 @@ test('notices of a deposed leader still streaming are not taken, whatever they c
   notice(300);
   assert.deepEqual(await watch.valueAt(250), { value: V1 });
 });
+
+test('listeners hear of each decision writing the key and of each stream that begins, not of watermarks', () => {
+  const { watch, notice, streams, timers } = setup();
+  let heard = 0;
+  const stop = watch.onChanged(() => { heard++; });
+  watch.follow(LEADER);
+  notice(100);
+  assert.equal(heard, 1, 'a stream began: changes before it are not on it');
+  notice(200);
+  notice(300, [250]);
+  assert.equal(heard, 2, 'a decision writing the key');
+  streams[0]!.onEnd();
+  timers.advance(200_000); // reconnects
+  notice(400);
+  assert.equal(heard, 3, 'a new stream');
+  stop();
+  notice(500, [450]);
+  assert.equal(heard, 3, 'not after the listener stopped');
+});

@@ -36,8 +36,20 @@ export class KeyWatch {
   private changes: Timestamp[] = [];
   private known: { value: Uint8Array | null; at: Timestamp } | null = null;
   private waiters: Waiter[] = [];
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(readonly key: Key, private readonly timers: Timers, private readonly subscribe: NoticeSubscriber = grpcNoticeSubscriber) {}
+
+  /**
+   * Calls `listener` whenever the key may have changed: a decision writing it came (before it is
+   * durable: a read at a later snapshot waits for it), or a stream began (changes before its
+   * first notice are not on it). Lets a reader act on a change instead of polling. Returns a
+   * function that stops the calls.
+   */
+  onChanged(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => { this.changeListeners.delete(listener); };
+  }
 
   isKey(key: Key): boolean {
     return Buffer.compare(key, this.key) === 0;
@@ -60,6 +72,7 @@ export class KeyWatch {
           this.changes = [];
         }
         this.onNotice(notice);
+        if (first || (notice['decisions'] as Message[]).length > 0) for (const listener of this.changeListeners) listener();
       },
       onEnd: () => {
         this.covered = null;

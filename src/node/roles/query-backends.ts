@@ -19,6 +19,8 @@ export interface QueryBackends {
   readonly adjudicator: RemoteAdjudicator;
   /** A new transaction's start time (DESIGN.md §2), with a notice covering it asked for. */
   snapshotTime(): number;
+  /** Calls `listener` when the catalog may have changed (KeyWatch.onChanged); returns a stop. */
+  onCatalogChanged(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
       adjudicator.requestNotice(timestamp, storage.readsFrom());
       return timestamp;
     },
+    onCatalogChanged: (listener) => catalogWatch.onChanged(listener),
     async close() {
       await leader.close();
       catalogWatch.close();
