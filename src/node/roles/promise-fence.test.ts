@@ -101,8 +101,8 @@ test('promises stall, not overreach, while the coordination store cannot confirm
   });
   await fence.start();
   const confirmed = fence.promisableThrough();
-  const range = coordination.range.bind(coordination);
-  coordination.range = () => Promise.reject(new Error('etcd unreachable'));
+  const transaction = coordination.transaction.bind(coordination);
+  coordination.transaction = () => Promise.reject(new Error('etcd unreachable'));
   for (let i = 0; i < 20; i++) {
     timers.advance(INTERVAL_MS * 1000);
     await settle();
@@ -110,7 +110,7 @@ test('promises stall, not overreach, while the coordination store cannot confirm
   assert.equal(fence.promisableThrough(), confirmed);
   assert.ok(fence.fence(boundlessSource).watermark() < clock.now().earliest, 'the watermark falls behind the clock');
   assert.ok(problems.length > 0);
-  coordination.range = range;
+  coordination.transaction = transaction;
   timers.advance(INTERVAL_MS * 1000);
   await settle();
   assert.ok(fence.promisableThrough() > clock.now().earliest, 'a confirmation moves it on again');

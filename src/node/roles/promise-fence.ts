@@ -6,8 +6,8 @@
  * whose etcd watch lags still takes them; without a bound, such a notice would cover commits
  * the successor makes meanwhile.
  *
- * The bound: the leader confirms its leadership with a linearizable read of its key every
- * `intervalMs`, and promises nothing above c + `validityUs`, where c is its clock's earliest
+ * The bound: the leader confirms its leadership with a linearizable read of its key (a read-only
+ * transaction comparing its create revision) every `intervalMs`, and promises nothing above c + `validityUs`, where c is its clock's earliest
  * time taken before the read was sent. The read saw the key with this leader's create revision
  * at some true time ≥ c, so any successor created its key later, and it starts its timestamps
  * above its own now().latest + `validityUs` (LocalAdjudicator's takeoverGapUs) ≥ that true
@@ -126,15 +126,16 @@ export class PromiseFence {
       return;
     }
     try {
-      const end = new Uint8Array(key.length + 1);
-      end.set(key);
       this.reads++;
-      const holder = (await coordination.range(key, end)).entries[0];
-      if (holder === undefined || holder.createRevision !== createRevision) {
+      // The check as a transaction with the append's own compare and nothing to write: etcd
+      // serves a read-only transaction linearizably, as it does a range, and this one goes
+      // over the lean client to etcd's leader like the appends (etcd-txn.ts), not through
+      // etcd3's per-call stream.
+      const { succeeded } = await coordination.transaction([{ key, target: 'create', op: '==', revision: createRevision }], []);
+      if (!succeeded) {
         this.deposed = true;
         this.stop();
-        this.options.onDeposed(holder === undefined ? 'the leader key is gone'
-          : `the leader key was taken over (revision ${holder.createRevision}, this leader's ${createRevision})`);
+        this.options.onDeposed(await this.whyDeposed());
         return;
       }
       this.confirmed(before);
@@ -142,5 +143,16 @@ export class PromiseFence {
       this.options.onProblem?.(`confirming leadership: ${(error as Error).message}`);
     }
     if (!this.stopped) this.timer = this.options.timers.setTimeout(() => void this.confirm(), intervalMs);
+  }
+
+  /** What the failed check found, for the log (read once more: the check itself says only no). */
+  private async whyDeposed(): Promise<string> {
+    const { coordination, key, createRevision } = this.options;
+    const end = new Uint8Array(key.length + 1);
+    end.set(key);
+    const holder = await coordination.range(key, end).then((read) => read.entries[0], () => null);
+    if (holder === null) return `the leader key no longer has this leader's revision ${createRevision}`;
+    return holder === undefined ? 'the leader key is gone'
+      : `the leader key was taken over (revision ${holder.createRevision}, this leader's ${createRevision})`;
   }
 }
