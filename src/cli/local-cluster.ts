@@ -163,7 +163,10 @@ function clusterConfigOf(dir: string, options: LocalUpOptions, etcd: readonly Et
   const journal = options.journalRetentionSeconds === undefined ? {}
     : { journalRetentionSeconds: options.journalRetentionSeconds, journalTrimIntervalSeconds: Math.min(5, options.journalRetentionSeconds) };
   const tls = options.tls === true ? { tls: { caFile: join(certsDir, 'ca.crt'), certsDir } } : {};
-  return { cluster: 'local', etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls };
+  // A name of its own: every key lives under strata/<cluster>/, so a node that reached another
+  // local cluster's etcd (a port taken between this layout and the start, with clusters started
+  // side by side) finds nothing of its own there, rather than that cluster's leader and journal.
+  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls };
 }
 
 /** Each client endpoint once (one per region), with the first relay serving it. */
@@ -215,9 +218,10 @@ export function startNode(dir: string, node: NodeConfig): number {
   return spawnDetached(process.execPath, nodeArguments(dir, node), join(dir, 'logs', `${node.name}.log`));
 }
 
-export function startEtcdMember(dir: string, member: EtcdMember, all: readonly EtcdMember[]): number {
+/** `cluster`: the cluster's name (config.cluster), its members' token. */
+export function startEtcdMember(dir: string, member: EtcdMember, all: readonly EtcdMember[], cluster: string): number {
   mkdirSync(member.dataDir, { recursive: true });
-  return spawnDetached(ETCD_BINARY, etcdArguments(member, all), join(dir, 'logs', `${member.name}.log`));
+  return spawnDetached(ETCD_BINARY, etcdArguments(member, all, cluster), join(dir, 'logs', `${member.name}.log`));
 }
 
 export async function localUp(dirArg: string, options: LocalUpOptions, out: (line: string) => void): Promise<ClusterConfig> {
@@ -265,7 +269,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const toolTls = linkTlsOfTools(config);
   const pids: Record<string, number> = {};
   const owner = options.ownerPid === undefined ? {} : { owner: options.ownerPid };
-  for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd);
+  for (const member of etcd) pids[member.name] = startEtcdMember(dir, member, etcd, config.cluster);
   writeState(dir, { etcd, pids, ...owner });
   // One bound for the whole start. A cluster that does not come up within it is stopped, not
   // left restarting its processes in the background; its data and logs stay for a look.
@@ -519,7 +523,7 @@ export async function localRestart(dirArg: string, name: string): Promise<number
   const { state, config } = readState(dir);
   const member = state.etcd.find((m) => m.name === name);
   const node = config.nodes.find((n) => n.name === name);
-  const pid = member !== undefined ? startEtcdMember(dir, member, state.etcd) : startNode(dir, node!);
+  const pid = member !== undefined ? startEtcdMember(dir, member, state.etcd, config.cluster) : startNode(dir, node!);
   writeState(dir, { ...state, pids: { ...state.pids, [name]: pid } });
   return pid;
 }

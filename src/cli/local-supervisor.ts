@@ -101,7 +101,7 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
       if (now < pending.atMs) continue;
       const member = state.etcd.find((m) => m.name === name);
       const node = config.nodes.find((n) => n.name === name);
-      pids[name] = member !== undefined ? startEtcdMember(dir, member, state.etcd)
+      pids[name] = member !== undefined ? startEtcdMember(dir, member, state.etcd, config.cluster)
         : node!.role === 'relay' ? relays.start(node!) : startNode(dir, node!);
       restarts[name] = restarted(restarts[name]!, pending.diedAtMs, now);
       due.delete(name);

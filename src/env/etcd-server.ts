@@ -54,11 +54,11 @@ function tlsArguments(member: EtcdMember): string[] {
 }
 
 /**
- * The command line of one member of `cluster`. Short heartbeats and elections: the members
+ * The command line of one member of `cluster` (`token`: the cluster's own, see below). Short heartbeats and elections: the members
  * share one machine (or a LAN), and a lost leader must be replaced well inside the 5 s the
  * cluster has to serve again.
  */
-export function etcdArguments(member: EtcdMember, cluster: readonly EtcdMember[]): string[] {
+export function etcdArguments(member: EtcdMember, cluster: readonly EtcdMember[], token: string): string[] {
   return [
     '--name', member.name,
     '--data-dir', member.dataDir,
@@ -68,7 +68,9 @@ export function etcdArguments(member: EtcdMember, cluster: readonly EtcdMember[]
     '--initial-advertise-peer-urls', peerUrl(member),
     '--initial-cluster', cluster.map((m) => `${m.name}=${peerUrl(m)}`).join(','),
     '--initial-cluster-state', 'new',
-    '--initial-cluster-token', 'strata',
+    // Per cluster: members of two clusters that meet (a port another cluster's member took
+    // between the layout and the start) refuse each other instead of forming one.
+    '--initial-cluster-token', token,
     '--max-request-bytes', String(ETCD_MAX_REQUEST_BYTES),
     '--quota-backend-bytes', String(8 * 1024 * 1024 * 1024),
     '--heartbeat-interval', '50',
@@ -79,12 +81,12 @@ export function etcdArguments(member: EtcdMember, cluster: readonly EtcdMember[]
   ];
 }
 
-/** Starts one member; its output goes to `logFile`. `detached`: it outlives this process. */
-export function spawnEtcd(member: EtcdMember, cluster: readonly EtcdMember[], logFile: string, detached = false): ChildProcess {
+/** Starts one member (`token`: its cluster's, see etcdArguments); its output goes to `logFile`. `detached`: it outlives this process. */
+export function spawnEtcd(member: EtcdMember, cluster: readonly EtcdMember[], token: string, logFile: string, detached = false): ChildProcess {
   mkdirSync(member.dataDir, { recursive: true });
   const out = openSync(logFile, 'a');
   try {
-    const child = spawn(ETCD_BINARY, etcdArguments(member, cluster), { stdio: ['ignore', out, out], detached });
+    const child = spawn(ETCD_BINARY, etcdArguments(member, cluster, token), { stdio: ['ignore', out, out], detached });
     if (detached) child.unref();
     return child;
   } finally {

@@ -120,7 +120,7 @@ test('a backup taken while a writer commits holds a prefix of its commits; it re
   const before = writer.acknowledged;
   const file = join(parent, 'local.backup');
   const out = await strata('local', 'backup', '--dir', source, '--to', file);
-  assert.match(out, /wrote .*local\.backup: cluster local as of commit timestamp \d+ .*: \d+ keys/);
+  assert.match(out, /wrote .*local\.backup: cluster local-[0-9a-f]{8} as of commit timestamp \d+ .*: \d+ keys/);
   await until(async () => writer.acknowledged, (n) => n >= before + 10, '10 commits after the backup');
   await writer.stop();
   await c.end();
@@ -214,7 +214,8 @@ test('a replica that fails mid-read hands the read over to another; with none le
 
 test('a corrupt file is refused before a cluster exists, and a cluster that is not running is not backed up', opts, async () => {
   const bytes = readFileSync(join(parent, 'local.backup'));
-  assert.equal(decodeHeader(bytes.subarray(0, HEADER_BYTES), 'local.backup').clusterId, 'local');
+  const sourceCluster = (JSON.parse(readFileSync(join(source, 'cluster.json'), 'utf8')) as { cluster: string }).cluster;
+  assert.equal(decodeHeader(bytes.subarray(0, HEADER_BYTES), 'local.backup').clusterId, sourceCluster);
   bytes[bytes.length - 3]! ^= 0x10;
   const corrupt = join(parent, 'corrupt.backup');
   writeFileSync(corrupt, bytes);

@@ -35,6 +35,8 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
     const port = Number(/port=(\d+)/.exec(stdout)?.[1]);
     assert.ok(port > 0, `the printed connect line names the port: ${stdout}`);
     pids = clusterPids(dir);
+    // A name of its own (its etcd keys' prefix and its members' token), not every local cluster's 'local'.
+    assert.match((JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { cluster: string }).cluster, /^local-[0-9a-f]{8}$/);
     const password = (await run(process.execPath, [STRATA, 'token', '--data-dir', dir, '--admin'])).stdout.trim();
     const query = async (sql: string): Promise<unknown[]> => {
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres', ssl: { rejectUnauthorized: false } });

@@ -40,7 +40,7 @@ export async function startEtcd(size: 1 | 3 = 1, options: TestEtcdOptions = {}):
     ...(options.tls === undefined ? {} : { tls: options.tls.member(`m${i + 1}`) }),
   }));
   const clientTls = options.tls?.client ?? null;
-  const children: (ChildProcess | null)[] = members.map((m) => spawnEtcd(m, members, join(dir, `${m.name}.log`)));
+  const children: (ChildProcess | null)[] = members.map((m) => spawnEtcd(m, members, dir, join(dir, `${m.name}.log`)));
   for (const child of children) running.add(child!);
   const endpoints = members.map(clientEndpoint);
   await Promise.all(endpoints.map((e) => waitForEtcd(e, 30_000, clientTls)));
@@ -61,7 +61,7 @@ export async function startEtcd(size: 1 | 3 = 1, options: TestEtcdOptions = {}):
     kill: (index) => stopChild(index, 'SIGKILL'),
     async restart(index) {
       await stopChild(index, 'SIGKILL');
-      const child = spawnEtcd(members[index]!, members, join(dir, `${members[index]!.name}.log`));
+      const child = spawnEtcd(members[index]!, members, dir, join(dir, `${members[index]!.name}.log`));
       children[index] = child;
       running.add(child);
       await waitForEtcd(endpoints[index]!, 30_000, clientTls);
