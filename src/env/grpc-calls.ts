@@ -96,13 +96,25 @@ export function leanCallsClient(channel: LeanChannel, path: string, codec: Calls
 
 export type CallsClient = CallMultiplexer;
 
+/** A `Calls` stream as its server side sees it (grpc.ts adapts the lean server's call to it). */
+export interface ServedCalls {
+  /** Each batch of calls the caller sends, decoded. */
+  onBatch(listener: (batch: CallMessage) => void): void;
+  /** The caller has sent its last batch. */
+  onCallerDone(listener: () => void): void;
+  /** The stream closed (ended, or the caller went away). */
+  onGone(listener: () => void): void;
+  write(batch: CallMessage): void;
+  end(): void;
+}
+
 /**
  * Serves one `Calls` stream: each call goes to the handler of its method, answers go back as
  * they complete, those of one event-loop turn in one message. When the caller has sent its last
  * call the stream ends once every call is answered. Returns a function that ends it at once
  * (server shutdown): the caller's calls still pending then fail as unreachable.
  */
-export function serveCalls(stream: grpc.ServerDuplexStream<CallMessage, CallMessage>, handlers: Readonly<Record<string, CallHandler | undefined>>): () => void {
+export function serveCalls(stream: ServedCalls, handlers: Readonly<Record<string, CallHandler | undefined>>): () => void {
   let queued: CallMessage[] = [];
   let running = 0;
   let callerDone = false;
@@ -126,7 +138,7 @@ export function serveCalls(stream: grpc.ServerDuplexStream<CallMessage, CallMess
     queued.push(message);
     if (queued.length === 1) timers.setImmediate(flush);
   };
-  stream.on('data', (batch: CallMessage) => {
+  stream.onBatch((batch) => {
     for (const call of batch['calls'] as CallMessage[]) {
       const field = call['request'] as string | undefined;
       const handler = field === undefined ? undefined : handlers[field];
@@ -143,12 +155,11 @@ export function serveCalls(stream: grpc.ServerDuplexStream<CallMessage, CallMess
       replied.then((reply) => answer({ id, [field!]: reply }), (error: unknown) => answer({ id, failure: failureOf(error) }));
     }
   });
-  stream.on('end', () => {
+  stream.onCallerDone(() => {
     callerDone = true;
     if (running === 0 && queued.length === 0) close();
   });
-  stream.on('error', () => { closed = true; });
-  stream.on('cancelled', () => { closed = true; });
+  stream.onGone(() => { closed = true; });
   return close;
 }
 

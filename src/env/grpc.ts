@@ -1,19 +1,22 @@
 /**
- * gRPC transport between roles (`@grpc/grpc-js`, contracts in proto/strata.proto). Handlers and
+ * gRPC transport between roles (contracts in proto/strata.proto; servers on node:http2 directly,
+ * lean-grpc-server.ts; clients' streams on lean-grpc.ts, unary calls through `@grpc/grpc-js`). Handlers and
  * calls deal in plain objects shaped as the proto messages (bytes as Buffer, uint64 as number).
  * A handler's SqlError travels as its SQLSTATE and message and is thrown again at the caller;
  * every other failure reaches the caller as a TransportError with the gRPC status, so callers
  * can tell "the other side said no" from "the other side is gone".
  */
 import * as grpc from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { SqlError } from '../contracts/errors.js';
 import { TransportError } from './transport-error.js';
-import { callHandlers, callsClient, fieldOf, leanCallsClient, serveCalls, type CallsClient } from './grpc-calls.js';
-import { errorFromStatus, LeanChannel } from './lean-grpc.js';
+import { callHandlers, callsClient, fieldOf, leanCallsClient, serveCalls, type CallHandler, type CallsClient } from './grpc-calls.js';
+import { errorFromStatus, grpcMessageText, LeanChannel } from './lean-grpc.js';
+import { serveLeanGrpc, type LeanServerCall, type LeanServerHandler } from './lean-grpc-server.js';
 import { SystemTimers } from './timers.js';
-import { grpcChannelCredentials, grpcServerCredentials, type LinkTls } from './link-tls.js';
+import { grpcChannelCredentials, type LinkTls } from './link-tls.js';
 
 export type ServiceName = 'Adjudicator' | 'Storage';
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -69,41 +72,86 @@ function serviceDefinition(name: ServiceName): grpc.ServiceDefinition {
 }
 
 /**
- * The definition with each server stream's messages encoded once per message object: the
- * adjudicator leader pushes one notice object to every storage replica's stream (one per
- * decision turn and replica under load), and grpc-js would encode it once per stream. grpc-js
- * copies the bytes into each stream's frame, so the streams can share them; a pushed message
- * must not change afterwards (every push here builds a new object).
+ * A server stream's encoder that encodes each message object once: the adjudicator leader
+ * pushes one notice object to every storage replica's stream (one per decision turn and replica
+ * under load). The bytes are framed into each stream's own buffer, so the streams can share
+ * them; a pushed message must not change afterwards (every push here builds a new object).
  */
-function encodingSharedMessagesOnce(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
-  const shared: Record<string, grpc.MethodDefinition<Message, Message>> = { ...definition };
-  for (const [method, spec] of Object.entries(definition)) {
-    if (!spec.responseStream || spec.requestStream) continue;
-    const encode = spec.responseSerialize;
-    const encoded = new WeakMap<object, Buffer>();
-    shared[method] = {
-      ...spec,
-      responseSerialize: (message: Message) => {
-        let bytes = encoded.get(message);
-        if (bytes === undefined) {
-          bytes = encode(message);
-          encoded.set(message, bytes);
-        }
-        return bytes;
-      },
-    };
-  }
-  return shared as grpc.ServiceDefinition;
+function encodingOnce(encode: (message: Message) => Buffer): (message: Message) => Buffer {
+  const encoded = new WeakMap<object, Buffer>();
+  return (message) => {
+    let bytes = encoded.get(message);
+    if (bytes === undefined) {
+      bytes = encode(message);
+      encoded.set(message, bytes);
+    }
+    return bytes;
+  };
 }
 
-function toStatus(error: unknown): Partial<grpc.StatusObject> {
-  const metadata = new grpc.Metadata();
+/** Ends `call` with `error`: a SqlError as FAILED_PRECONDITION with its SQLSTATE and detail as metadata, anything else as INTERNAL. */
+function failCall(call: LeanServerCall, error: unknown): void {
   if (error instanceof SqlError) {
-    metadata.set('sqlstate', error.code);
-    if (error.detail !== undefined) metadata.set('detail', error.detail);
-    return { code: grpc.status.FAILED_PRECONDITION, details: error.message, metadata };
+    call.fail(status.FAILED_PRECONDITION, error.message, { sqlstate: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) });
+    return;
   }
-  return { code: grpc.status.INTERNAL, details: (error as Error)?.message ?? String(error) };
+  call.fail(status.INTERNAL, (error as Error)?.message ?? String(error));
+}
+
+/** The one request message of a unary or server-stream call, decoded, once the caller has sent it. */
+function withRequest(call: LeanServerCall, decode: (bytes: Buffer) => Message, run: (request: Message) => void): void {
+  let request: Buffer | null = null;
+  call.onMessage((bytes) => {
+    if (request !== null) throw new Error('a second request message on a call that takes one');
+    request = bytes;
+  });
+  call.onHalfClose(() => {
+    if (request === null) {
+      call.fail(status.INTERNAL, 'no request message');
+      return;
+    }
+    let decoded: Message;
+    try {
+      decoded = decode(request);
+    } catch (error) {
+      call.fail(status.INTERNAL, `an undecodable request: ${(error as Error).message}`);
+      return;
+    }
+    run(decoded);
+  });
+}
+
+function unaryRoute(handler: UnaryHandler, spec: grpc.MethodDefinition<Message, Message>): LeanServerHandler {
+  return (call) => withRequest(call, spec.requestDeserialize, (request) => {
+    Promise.resolve().then(() => handler(request)).then((reply) => {
+      if (call.ended) return;
+      call.write(spec.responseSerialize(reply));
+      call.end();
+    }, (error: unknown) => failCall(call, error));
+  });
+}
+
+function serverStreamRoute(handler: StreamHandler, spec: grpc.MethodDefinition<Message, Message>): LeanServerHandler {
+  const encode = encodingOnce(spec.responseSerialize);
+  return (call) => withRequest(call, spec.requestDeserialize, (request) => {
+    handler(request, {
+      push: (message) => call.write(encode(message)),
+      drained: () => call.drained(),
+      end: () => call.end(),
+      fail: (error) => failCall(call, error),
+      onCancel: (listener) => call.onClose(listener),
+    });
+  });
+}
+
+function callsRoute(handlers: Record<string, CallHandler>, spec: grpc.MethodDefinition<Message, Message>): LeanServerHandler {
+  return (call) => serveCalls({
+    onBatch: (listener) => call.onMessage((bytes) => listener(spec.requestDeserialize(bytes))),
+    onCallerDone: (listener) => call.onHalfClose(listener),
+    onGone: (listener) => call.onClose(listener),
+    write: (batch) => { call.write(spec.responseSerialize(batch)); },
+    end: () => call.end(),
+  }, handlers);
 }
 
 export interface GrpcServer {
@@ -111,64 +159,31 @@ export interface GrpcServer {
   close(): Promise<void>;
 }
 
-/** `tls`: mutual TLS (link-tls.ts): a caller without a certificate from the cluster's CA is refused; null: plaintext. */
+/**
+ * Serves the services on the lean HTTP/2 server (lean-grpc-server.ts); the contracts and their
+ * protobuf codecs are proto/strata.proto's through proto-loader, as grpc-js would use them.
+ * `tls`: mutual TLS (link-tls.ts): a caller without a certificate from the cluster's CA is
+ * refused; null: plaintext.
+ */
 export async function serveGrpc(host: string, port: number, services: Partial<Record<ServiceName, ServiceImplementation>>,
   tls: LinkTls | null = null): Promise<GrpcServer> {
-  const server = new grpc.Server(CHANNEL_OPTIONS);
-  // Open call streams, ended on close so they do not hold a graceful shutdown.
-  const callStreams = new Set<() => void>();
+  const routes = new Map<string, LeanServerHandler>();
   for (const [name, implementation] of Object.entries(services) as [ServiceName, ServiceImplementation][]) {
     const definition = serviceDefinition(name);
-    const handlers: grpc.UntypedServiceImplementation = {};
     for (const [method, spec] of Object.entries(definition)) {
       if (method === 'Calls') {
         // The service's unary methods over one stream (grpc-calls.ts).
         const unary = Object.fromEntries(Object.entries(definition).filter(([, s]) => !s.requestStream && !s.responseStream).map(([m]) => [m, implementation[m]]));
-        const byField = callHandlers(unary);
-        handlers[method] = (call: grpc.ServerDuplexStream<Message, Message>) => {
-          const end = serveCalls(call, byField);
-          callStreams.add(end);
-          call.on('close', () => callStreams.delete(end));
-        };
+        routes.set(spec.path, callsRoute(callHandlers(unary), spec));
         continue;
       }
       const handler = implementation[method];
       if (handler === undefined) continue;
-      handlers[method] = spec.responseStream
-        ? (call: grpc.ServerWritableStream<Message, Message>) => {
-          (handler as StreamHandler)(call.request, {
-            push: (message) => call.write(message),
-            drained: () => new Promise<void>((resolve) => {
-              call.once('drain', resolve);
-              call.once('close', resolve);
-            }),
-            end: () => call.end(),
-            // grpc-js ends a server stream that emits 'error' with that status.
-            fail: (error) => { call.emit('error', toStatus(error)); },
-            onCancel: (listener) => {
-              call.on('cancelled', listener);
-              call.on('close', listener);
-            },
-          });
-        }
-        : (call: grpc.ServerUnaryCall<Message, Message>, callback: grpc.sendUnaryData<Message>) => {
-          (handler as UnaryHandler)(call.request).then((reply) => callback(null, reply), (error: unknown) => callback(toStatus(error)));
-        };
+      if (spec.requestStream) throw new Error(`${name}.${method}: client streams are not served`);
+      routes.set(spec.path, spec.responseStream ? serverStreamRoute(handler as StreamHandler, spec) : unaryRoute(handler as UnaryHandler, spec));
     }
-    server.addService(encodingSharedMessagesOnce(definition), handlers);
   }
-  const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpcServerCredentials(tls), (error, actual) => (error ? reject(error) : resolve(actual)));
-  });
-  return {
-    port: bound,
-    close: () => new Promise<void>((resolve) => {
-      for (const end of [...callStreams]) end();
-      server.tryShutdown(() => resolve());
-      // Calls still open (streams) would hold a graceful shutdown forever.
-      setTimeout(() => { server.forceShutdown(); resolve(); }, 1_000).unref();
-    }),
-  };
+  return serveLeanGrpc(host, port, routes, tls, new SystemTimers());
 }
 
 export interface ClientStream {
@@ -286,6 +301,7 @@ function grpcJsStream(client: grpc.Client & Record<string, Function>, method: st
 function fromServiceError(error: grpc.ServiceError): Error {
   const sqlstate = error.metadata?.get('sqlstate')[0];
   const detail = error.metadata?.get('detail')[0];
-  if (typeof sqlstate === 'string') return errorFromStatus(error.code, error.details, sqlstate, typeof detail === 'string' ? detail : undefined);
+  // Metadata values travel percent-encoded (lean-grpc-server.ts).
+  if (typeof sqlstate === 'string') return errorFromStatus(error.code, error.details, sqlstate, typeof detail === 'string' ? grpcMessageText(detail) : undefined);
   return errorFromStatus(error.code, error.details || error.message, undefined, undefined);
 }

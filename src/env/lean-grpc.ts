@@ -274,7 +274,8 @@ export class LeanChannel {
       grpcStatus = Number(code);
       details = grpcMessageText(headerText(headers['grpc-message']) ?? '');
       sqlstate = headerText(headers['sqlstate']);
-      detail = headerText(headers['detail']);
+      const encodedDetail = headerText(headers['detail']);
+      detail = encodedDetail === undefined ? undefined : grpcMessageText(encodedDetail);
     };
     stream.on('response', takeStatus);
     stream.on('trailers', takeStatus);
