@@ -22,12 +22,6 @@ export interface LinkTls {
   readonly key: Buffer;
 }
 
-/** A gRPC server's credentials: with TLS, a client without a certificate signed by the CA is refused in the handshake. */
-export function grpcServerCredentials(tls: LinkTls | null): grpc.ServerCredentials {
-  if (tls === null) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(tls.ca, [{ cert_chain: tls.cert, private_key: tls.key }], true);
-}
-
 /** A gRPC channel's credentials: with TLS, the server must show a certificate from the CA for the host dialled. */
 export function grpcChannelCredentials(tls: LinkTls | null): grpc.ChannelCredentials {
   if (tls === null) return grpc.credentials.createInsecure();
