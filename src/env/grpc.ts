@@ -7,7 +7,6 @@
  * can tell "the other side said no" from "the other side is gone".
  */
 import * as grpc from '@grpc/grpc-js';
-import { status } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { SqlError } from '../contracts/errors.js';
@@ -92,10 +91,10 @@ function encodingOnce(encode: (message: Message) => Buffer): (message: Message) 
 /** Ends `call` with `error`: a SqlError as FAILED_PRECONDITION with its SQLSTATE and detail as metadata, anything else as INTERNAL. */
 function failCall(call: LeanServerCall, error: unknown): void {
   if (error instanceof SqlError) {
-    call.fail(status.FAILED_PRECONDITION, error.message, { sqlstate: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) });
+    call.fail(grpc.status.FAILED_PRECONDITION, error.message, { sqlstate: error.code, ...(error.detail === undefined ? {} : { detail: error.detail }) });
     return;
   }
-  call.fail(status.INTERNAL, (error as Error)?.message ?? String(error));
+  call.fail(grpc.status.INTERNAL, (error as Error)?.message ?? String(error));
 }
 
 /** The one request message of a unary or server-stream call, decoded, once the caller has sent it. */
@@ -107,14 +106,14 @@ function withRequest(call: LeanServerCall, decode: (bytes: Buffer) => Message, r
   });
   call.onHalfClose(() => {
     if (request === null) {
-      call.fail(status.INTERNAL, 'no request message');
+      call.fail(grpc.status.INTERNAL, 'no request message');
       return;
     }
     let decoded: Message;
     try {
       decoded = decode(request);
     } catch (error) {
-      call.fail(status.INTERNAL, `an undecodable request: ${(error as Error).message}`);
+      call.fail(grpc.status.INTERNAL, `an undecodable request: ${(error as Error).message}`);
       return;
     }
     run(decoded);

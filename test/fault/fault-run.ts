@@ -180,7 +180,7 @@ function allProcesses(dir: string): string[] {
 /** The etcd member that leads raft now, from each member's `etcd_server_is_leader` gauge. */
 async function etcdLeader(dir: string): Promise<string> {
   for (const member of readState(dir).state.etcd) {
-    const metrics = await fetch(`http://${member.host}:${member.clientPort}/metrics`).then((r) => r.text()).catch(() => '');
+    const metrics = await fetch(`http://${member.host ?? '127.0.0.1'}:${member.clientPort}/metrics`).then((r) => r.text()).catch(() => '');
     if (/^etcd_server_is_leader 1$/m.test(metrics)) return member.name;
   }
   throw new Error('no etcd member says it leads');
