@@ -7,8 +7,8 @@
  * the successor makes meanwhile.
  *
  * The bound: the leader confirms its leadership with a linearizable read of its key (a read-only
- * transaction comparing its create revision) every `intervalMs`, and promises nothing above c + `validityUs`, where c is its clock's earliest
- * time taken before the read was sent. The read saw the key with this leader's create revision
+ * transaction comparing its create revision) every `intervalMs`, and promises nothing above
+ * c + `validityUs`, where c is its clock's earliest time taken before the read was sent. The read saw the key with this leader's create revision
  * at some true time ≥ c, so any successor created its key later, and it starts its timestamps
  * above its own now().latest + `validityUs` (LocalAdjudicator's takeoverGapUs) ≥ that true
  * time + `validityUs` > c + `validityUs`. Every promise of the old leader stays below every
