@@ -13,10 +13,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SystemClock } from '../env/clock.js';
 import { NodeDisk } from '../env/disk.js';
+import { prefixEnd } from '../env/coordination.js';
 import type { EtcdCoordination } from '../env/etcd-coordination.js';
 import { clientEndpoint, ETCD_BINARY, etcdArguments, etcdUnavailableReason, waitForEtcd, type EtcdMember } from '../env/etcd-server.js';
 import { freePorts, listenProblem } from '../env/ports.js';
-import { processAlive, spawnDetached } from '../env/processes.js';
+import { processAlive, processPaused, spawnDetached } from '../env/processes.js';
 import { SystemRandom } from '../env/random.js';
 import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
@@ -277,6 +278,8 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   const deadline = performance.now() + timeoutMs;
   try {
     await Promise.all(etcd.map((m) => waitForEtcd(clientEndpoint(m), timeoutMs, toolTls)));
+    // Read before any node starts: only what is written after it shows this run serving.
+    const since = await etcdRevision(config, toolTls);
     // A fresh supervisor: nothing held down, no restarts counted yet. It starts the relays (they
     // take the client port from it), so it starts first and loads while the nodes do; it waits
     // to supervise until the state names it, after every node's pid is written.
@@ -285,7 +288,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     const supervisor = spawnDetached(process.execPath, [STRATA_BIN, 'local', 'supervise', '--dir', dir], join(dir, 'logs', 'supervisor.log'));
     for (const node of config.nodes) if (node.role !== 'relay') pids[node.name] = startNode(dir, node);
     writeState(dir, { etcd, pids, supervisor, ...owner });
-    await waitUntilServing(config, deadline, toolTls);
+    await waitUntilServing(config, deadline, toolTls, since);
   } catch (error) {
     await localDown(dir).catch(() => {});
     throw new Error(`the local cluster did not come up within ${timeoutMs} ms: ${(error as Error).message}; stopped it (logs in ${join(dir, 'logs')})`);
@@ -310,13 +313,30 @@ async function etcdOf(config: ClusterConfig, tls: LinkTls | null): Promise<EtcdC
   return new EtcdCoordination(config.etcd, { tls });
 }
 
-/** Serving: a leader, every storage and QP registered, the relay accepting connections. */
-async function waitUntilServing(config: ClusterConfig, deadline: number, tls: LinkTls | null): Promise<void> {
+/** etcd's revision now: every key written from here on has a higher mod revision. */
+async function etcdRevision(config: ClusterConfig, tls: LinkTls | null): Promise<number> {
+  const coordination = await etcdOf(config, tls);
+  try {
+    const prefix = new TextEncoder().encode(clusterPrefix(config));
+    return (await coordination.range(prefix, prefixEnd(prefix), { limit: 1 })).revision;
+  } finally {
+    await coordination.close();
+  }
+}
+
+/**
+ * Serving: a leader, every storage and QP registered, the relay accepting connections — each
+ * key written after revision `since`. A cluster's previous run leaves its leader key and
+ * registrations behind for seconds after a power cut (etcd renews every lease in full when it
+ * starts again), and counting them made `up` return before its QPs and relays served: the
+ * first client's connection was reset.
+ */
+async function waitUntilServing(config: ClusterConfig, deadline: number, tls: LinkTls | null, since: number): Promise<void> {
   const coordination = await etcdOf(config, tls);
   const needed = config.nodes.filter((n) => n.role !== 'adjudicator').map((n) => n.name);
   try {
     for (;;) {
-      const problem = await servingProblem(coordination, config, needed);
+      const problem = await servingProblem(coordination, config, needed, since);
       if (problem === null) return;
       if (performance.now() > deadline) throw new Error(problem);
       await new Promise((r) => setTimeout(r, 100));
@@ -326,11 +346,15 @@ async function waitUntilServing(config: ClusterConfig, deadline: number, tls: Li
   }
 }
 
-async function servingProblem(coordination: EtcdCoordination, config: ClusterConfig, needed: readonly string[]): Promise<string | null> {
+async function servingProblem(coordination: EtcdCoordination, config: ClusterConfig, needed: readonly string[], since: number): Promise<string | null> {
+  const writtenSince = async (prefix: string): Promise<string[]> => {
+    const from = new TextEncoder().encode(prefix);
+    const read = await coordination.range(from, prefixEnd(from));
+    return read.entries.filter((e) => e.modRevision > since).map((e) => new TextDecoder().decode(e.key));
+  };
   try {
-    const leader = await listUnder(coordination, leaderKey(config));
-    if (leader.length === 0) return 'no adjudicator leader yet';
-    const registered = new Set((await listUnder(coordination, `${clusterPrefix(config)}nodes/`)).map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
+    if ((await writtenSince(leaderKey(config))).length === 0) return 'no adjudicator leader yet';
+    const registered = new Set((await writtenSince(`${clusterPrefix(config)}nodes/`)).map((key) => key.slice(key.lastIndexOf('/') + 1)));
     const missing = needed.filter((name) => !registered.has(name));
     if (missing.length > 0) return `not yet serving: ${missing.join(', ')}`;
   } catch (error) {
@@ -390,7 +414,8 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   const rows: string[][] = [['NAME', 'ROLE', 'REGION', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY']];
   for (const member of state.etcd) {
     const pid = state.pids[member.name];
-    rows.push([member.name, 'etcd', regionOf(state, config, member.name), '-', String(pid ?? '-'), processAlive(pid ?? -1) ? 'running' : stopped(member.name),
+    rows.push([member.name, 'etcd', regionOf(state, config, member.name), '-', String(pid ?? '-'),
+      processAlive(pid ?? -1) ? (processPaused(pid!) ? 'paused' : 'running') : stopped(member.name),
       String(restarts[member.name]?.total ?? 0), '-']);
   }
   for (const node of config.nodes) {
@@ -401,6 +426,8 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     if (alive && node.role !== 'adjudicator') {
       nodeState = registered.has(node.name) ? 'serving' : 'starting';
     }
+    // Frozen (`local pause`): alive, and maybe still registered until its lease runs out.
+    if (alive && processPaused(pid)) nodeState = 'paused';
     rows.push([node.name, node.role, node.region, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);
   }
   const supervisor = state.supervisor;

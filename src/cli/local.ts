@@ -23,6 +23,8 @@ const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pau
   kill --dir DIR --region R                                 lose a region: SIGKILL all its processes
                                                             and keep them down until restart --region
   restart --dir DIR --region R                              start a region's processes again
+  pause|resume --dir DIR NAME…                              SIGSTOP / SIGCONT nodes (a stall: they keep
+                                                            their connections and answer nothing)
   pause|resume --dir DIR --region R                         SIGSTOP / SIGCONT all of a region's processes
   down --dir DIR                                            stop everything`;
 
@@ -84,10 +86,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
       case 'pause':
       case 'resume': {
         const region = options.get('region');
-        if (typeof region !== 'string') {
-          if (sub === 'pause' || sub === 'resume') throw new Error(`${sub} needs --region R`);
-          return await nodeCommand(sub, dir, positional, out);
-        }
+        if (typeof region !== 'string') return await nodeCommand(sub, dir, positional, out);
         unexpected(positional);
         if (sub === 'kill') out(`region ${region} lost: killed ${localKillRegion(dir, region).join(', ')}; they stay down until strata local restart --region ${region}`);
         else if (sub === 'restart') out(`region ${region}: started ${(await localRestartRegion(dir, region)).join(', ')}`);
@@ -117,12 +116,14 @@ export async function localCommand(args: string[], out: (line: string) => void):
   }
 }
 
-/** kill, stop, start or restart each named node in turn; every name is checked before any is touched. */
+/** kill, stop, start, restart, pause or resume each named node in turn; every name is checked before any is touched. */
 async function nodeCommand(sub: string, dir: string, names: readonly string[], out: (line: string) => void): Promise<number> {
   if (names.length === 0) throw new Error(`${sub} needs a node NAME`);
   for (const name of names) localPid(dir, name);
   for (const name of names) {
     if (sub === 'kill') out(`${name}: killed (pid ${localKill(dir, name)}); the supervisor starts it again`);
+    else if (sub === 'pause') out(`${name}: paused (SIGSTOP, pid ${localKill(dir, name, 'SIGSTOP')}); strata local resume wakes it`);
+    else if (sub === 'resume') out(`${name}: resumed (SIGCONT, pid ${localKill(dir, name, 'SIGCONT')})`);
     else if (sub === 'stop') out(`${name}: stopped (pid ${await localStop(dir, name)}); it stays down until strata local start`);
     else if (sub === 'restart') out(`${name}: started (pid ${await localRestart(dir, name)})`);
     else {

@@ -103,6 +103,21 @@ export function spawnDetached(command: string, args: readonly string[], logFile:
   }
 }
 
+/** A process's state letter from /proc (R, S, T: stopped by a signal, Z: zombie …); null where there is no /proc entry. */
+function procState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the process is stopped by a signal (SIGSTOP: `strata local pause`), where /proc tells. */
+export function processPaused(pid: number): boolean {
+  return procState(pid) === 'T';
+}
+
 /** Whether a process with this pid is alive (and not a zombie we could reap). */
 export function processAlive(pid: number): boolean {
   try {
@@ -110,12 +125,7 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
-  try {
-    // A killed detached child of a launcher that already exited is reaped by init; one of ours
-    // may linger as a zombie, which /proc shows as state Z.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
+  // A killed detached child of a launcher that already exited is reaped by init; one of ours
+  // may linger as a zombie, which /proc shows as state Z.
+  return procState(pid) !== 'Z';
 }

@@ -1,6 +1,6 @@
 /**
  * A local cluster's life as its user sees it: `local up --port 0` serves on a free port and says
- * which; `local stop|start` take several node names; after every process died at once, `local
+ * which; `local stop|start|pause|resume` take several node names; after every process died at once, `local
  * up` on the same directory brings the cluster back with its data; `local down` stops every process on SIGTERM, none killed after its 5 s bound (the
  * supervisor once outlived SIGTERM on its relay children, and etcd's leader on a hand-over to a
  * member stopping with it); an `up` that does not serve within `--timeout` stops what it started
@@ -60,6 +60,11 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
     assert.match(await local('status'), /qp-1 .* stopped \(held\)/);
     assert.match(await local('start', 'control-1', 'qp-1', 'relay-1'), /control-1: started .*\nqp-1: started .*\nrelay-1: already running/);
     assert.match(await local('status', 'relay-1').then(() => '', (error: { stderr?: string }) => error.stderr ?? ''), /unexpected argument "relay-1"/);
+    // A stall by name: frozen, shown as such, woken again.
+    assert.match(await local('pause', 'control-1'), /control-1: paused \(SIGSTOP/);
+    assert.match(await local('status'), /control-1 .* paused/);
+    assert.match(await local('resume', 'control-1'), /control-1: resumed/);
+    assert.doesNotMatch(await local('status'), /paused/);
 
     // A power cut (a laptop that reboots): every process, the supervisor too, dies at once; `up`
     // again on the same directory brings the same cluster back, on the same port, data and all.
