@@ -57,7 +57,7 @@ export function writeAtomically(path: string, text: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-/** Runs until SIGTERM, the cluster's state file is gone, or its owner process (LocalState.owner). */
+/** Runs until SIGTERM; when the cluster's state file or its owner process (LocalState.owner) is gone, it stops every process first. */
 export async function supervise(dirArg: string, log: (line: string) => void): Promise<void> {
   const dir = resolve(dirArg);
   // `up` records this process's pid right after starting it: from then on the state is ours.
@@ -77,9 +77,13 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   process.once('SIGINT', () => { stopping = true; });
   log(`supervising ${names.length} processes`);
   const ownerGone = () => state.owner !== undefined && !processAlive(state.owner);
-  while (!stopping && existsSync(join(dir, 'local.json'))) {
-    if (ownerGone()) {
-      log(`the cluster's owner (pid ${state.owner}) is gone: stopping every process`);
+  while (!stopping) {
+    // Its owner gone, or its directory (a cluster removed while it ran): nobody can reach these
+    // processes any more, not even `local down`, so they go now rather than run on orphaned.
+    const orphaned = ownerGone() ? `the cluster's owner (pid ${state.owner}) is gone`
+      : !existsSync(join(dir, 'local.json')) ? `the cluster's state (${join(dir, 'local.json')}) is gone` : null;
+    if (orphaned !== null) {
+      log(`${orphaned}: stopping every process`);
       for (const pid of Object.values(pids)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
       break;
     }

@@ -5,7 +5,8 @@
  * supervisor once outlived SIGTERM on its relay children, and etcd's leader on a hand-over to a
  * member stopping with it); an `up` that does not serve within `--timeout` stops what it started
  * instead of leaving it restarting in the background; and with `--owner-pid PID`, when the
- * owner ends, the supervisor ends every process, so a killed test run leaves no cluster behind.
+ * owner ends, the supervisor ends every process, so a killed test run leaves no cluster behind;
+ * so it does when the cluster's directory is removed under it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,6 +97,24 @@ test('local up that does not serve within --timeout stops what it started and sa
     assert.ok(pids.length >= 3, 'etcd at least');
     assert.deepEqual(pids.filter(processAlive), [], 'none of them is left running');
     assert.match(await run(process.execPath, [STRATA, 'local', 'status', '--dir', dir]).then((r) => r.stdout), /etcd-1 .* stopped/);
+  } finally {
+    // Also when an assertion above failed before the pids were read: nothing outlives the test.
+    if (pids.length === 0 && existsSync(join(dir, 'local.json'))) pids = clusterPids(dir);
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a running cluster whose directory is removed stops every process rather than run on unreachable', { skip, timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-local-removed-'));
+  let pids: number[] = [];
+  try {
+    await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--owner-pid', String(process.pid)], { timeout: 150_000 });
+    pids = clusterPids(dir);
+    assert.ok(pids.every(processAlive), 'the cluster runs');
+    rmSync(dir, { recursive: true, force: true });
+    for (let i = 0; i < 300 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(pids.filter(processAlive), [], 'no process of the removed cluster runs on');
   } finally {
     for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
