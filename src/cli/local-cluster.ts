@@ -347,11 +347,8 @@ async function waitUntilServing(config: ClusterConfig, deadline: number, tls: Li
 }
 
 async function servingProblem(coordination: EtcdCoordination, config: ClusterConfig, needed: readonly string[], since: number): Promise<string | null> {
-  const writtenSince = async (prefix: string): Promise<string[]> => {
-    const from = new TextEncoder().encode(prefix);
-    const read = await coordination.range(from, prefixEnd(from));
-    return read.entries.filter((e) => e.modRevision > since).map((e) => new TextDecoder().decode(e.key));
-  };
+  const writtenSince = async (prefix: string): Promise<string[]> =>
+    (await listUnder(coordination, prefix)).filter((entry) => entry.modRevision > since).map((entry) => entry.key);
   try {
     if ((await writtenSince(leaderKey(config))).length === 0) return 'no adjudicator leader yet';
     const registered = new Set((await writtenSince(`${clusterPrefix(config)}nodes/`)).map((key) => key.slice(key.lastIndexOf('/') + 1)));

@@ -28,6 +28,17 @@ function clusterPids(dir: string): number[] {
   return [...Object.values(state.pids), ...(state.supervisor === undefined ? [] : [state.supervisor])];
 }
 
+/** A test's clean-up: whatever of its cluster still runs is killed, and its directory goes. */
+function killAndRemove(dir: string, pids: readonly number[]): void {
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Waits (up to 30 s: the bound only keeps a broken build from hanging the run) until none of `pids` runs. */
+async function untilGone(pids: readonly number[]): Promise<void> {
+  for (let i = 0; i < 300 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 test('local up --port 0 serves on a free port it prints; nodes stop and start by name; after a power cut up brings the same cluster back; local down stops every process on SIGTERM', { skip, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-local-port0-'));
   let pids: number[] = [];
@@ -78,8 +89,7 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
     assert.deepEqual(pids.filter(processAlive), [], 'every process is gone');
     assert.match(readFileSync(join(dir, 'logs', 'supervisor.log'), 'utf8'), /supervisor stopped/, 'the supervisor ended by itself');
   } finally {
-    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    killAndRemove(dir, pids);
   }
 });
 
@@ -100,8 +110,7 @@ test('local up that does not serve within --timeout stops what it started and sa
   } finally {
     // Also when an assertion above failed before the pids were read: nothing outlives the test.
     if (pids.length === 0 && existsSync(join(dir, 'local.json'))) pids = clusterPids(dir);
-    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    killAndRemove(dir, pids);
   }
 });
 
@@ -113,11 +122,10 @@ test('a running cluster whose directory is removed stops every process rather th
     pids = clusterPids(dir);
     assert.ok(pids.every(processAlive), 'the cluster runs');
     rmSync(dir, { recursive: true, force: true });
-    for (let i = 0; i < 300 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilGone(pids);
     assert.deepEqual(pids.filter(processAlive), [], 'no process of the removed cluster runs on');
   } finally {
-    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    killAndRemove(dir, pids);
   }
 });
 
@@ -132,12 +140,11 @@ test('the owner process ends, and every process of its local cluster ends with i
     pids = clusterPids(dir);
     assert.ok(pids.every(processAlive), 'the cluster runs while its owner does');
     owner.kill('SIGKILL');
-    // The supervisor looks every tick; the bound only keeps a broken build from hanging the run.
-    for (let i = 0; i < 300 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    // The supervisor looks every tick.
+    await untilGone(pids);
     assert.deepEqual(pids.filter(processAlive), [], 'no process of the cluster outlives its owner');
   } finally {
     owner.kill('SIGKILL');
-    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    killAndRemove(dir, pids);
   }
 });

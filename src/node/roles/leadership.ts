@@ -296,8 +296,8 @@ export async function register(coordination: Coordination, timers: Timers, key: 
 }
 
 /** The values of every key under `prefix`. */
-export async function listUnder(coordination: Coordination, prefix: string): Promise<{ key: string; value: string }[]> {
+export async function listUnder(coordination: Coordination, prefix: string): Promise<{ key: string; value: string; modRevision: number }[]> {
   const from = encoder.encode(prefix);
   const read = await coordination.range(from, prefixEnd(from));
-  return read.entries.map((e) => ({ key: decoder.decode(e.key), value: decoder.decode(e.value) }));
+  return read.entries.map((e) => ({ key: decoder.decode(e.key), value: decoder.decode(e.value), modRevision: e.modRevision }));
 }
