@@ -159,14 +159,13 @@ class ServerCall implements LeanServerCall {
   private messageListener: ((message: Buffer) => void) | null = null;
   private halfCloseListener: (() => void) | null = null;
   private readonly closeListeners: (() => void)[] = [];
+  /** The stream closed: after `done`, or the caller went away first (cancelled). */
   private closed = false;
   private responded = false;
   private done = false;
-  private cancelled = false;
 
   constructor(private readonly stream: ServerHttp2Stream) {
     stream.on('close', () => {
-      this.cancelled ||= !this.done;
       this.closed = true;
       for (const listener of this.closeListeners.splice(0)) listener();
     });
@@ -175,7 +174,7 @@ class ServerCall implements LeanServerCall {
   }
 
   get ended(): boolean {
-    return this.done || this.cancelled;
+    return this.done || this.closed;
   }
 
   onMessage(listener: (message: Buffer) => void): void {
