@@ -1,5 +1,6 @@
 /**
- * Sequences in the embedded node with query-processor worker processes: each process keeps its
+ * Sequences served by several processes (the embedded node's query-processor workers, or the
+ * local cluster's QPs): each process keeps its
  * own cache of sequence values and takes blocks by committing on the sequence row through the
  * one adjudicator, so sessions in different processes, asking at the same time, never get the
  * same value.
@@ -17,10 +18,8 @@ const SESSIONS = 4;
 const CALLS = 40;
 
 async function sessions(): Promise<pg.Client[]> {
-  // The primary hands each new connection to the least loaded worker: they alternate.
-  const clients: pg.Client[] = [];
-  for (let i = 0; i < SESSIONS; i++) clients.push(await t.client());
-  return clients;
+  // Over the three processes that run SQL, one after another.
+  return t.clientsInProcesses(SESSIONS);
 }
 
 async function takeConcurrently(clients: pg.Client[], sql: string): Promise<bigint[]> {

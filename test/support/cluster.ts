@@ -9,7 +9,7 @@
  * (default 3); STRATA_KEEP_LOCAL=1 keeps each cluster's directory (logs in DIR/logs).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import { freePorts } from '../../src/env/ports.js';
 import { processAlive } from '../../src/env/processes.js';
 import { SystemRandom } from '../../src/env/random.js';
 import { loadOrCreateIdentity } from '../../src/node/identity.js';
+import type { ClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { startEmbedded, type EmbeddedCluster, type EmbeddedOptions } from '../../src/node/embedded.js';
 import { createToken } from '../../src/qp/auth/token.js';
 import { etcdUnavailableReason } from './etcd.js';
@@ -54,6 +55,15 @@ export interface TestCluster {
   token(user?: string): Promise<string>;
   client(options?: Partial<pg.ClientConfig>): Promise<pg.Client>;
   config(user?: string): Promise<pg.ClientConfig>;
+  /**
+   * `count` sessions spread over the processes that run SQL, one per process in turn: on the
+   * local target straight to each QP (not through the relay, whose choice a test cannot see);
+   * embedded, opened one after another while no other session is open (the primary hands each to
+   * the least loaded of itself and its `workers`).
+   */
+  clientsInProcesses(count: number): Promise<pg.Client[]>;
+  /** The pids of the processes that run SQL and may be killed: the workers, or the local QPs. */
+  queryProcessorPids(): number[];
   stop(): Promise<void>;
 }
 
@@ -61,14 +71,25 @@ export async function startTestCluster(options: Partial<EmbeddedOptions> = {}): 
   if (testTarget === 'local') return startLocalCluster(options);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strata-test-'));
   const cluster = await startEmbedded({ dataDir, host: '127.0.0.1', port: 0, quiet: true, ...options });
-  return withClients('embedded', cluster.port, dataDir, cluster, (user) => cluster.token(user), async () => {
+  const processes: Processes = {
+    pids: () => cluster.workerPids(),
+    addresses: () => [],
+  };
+  return withClients('embedded', cluster.port, dataDir, cluster, processes, (user) => cluster.token(user), async () => {
     await cluster.stop();
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 }
 
+/** The processes that run SQL, as a test sees them. */
+interface Processes {
+  pids(): number[];
+  /** Where each can be reached directly; none when only the shared port reaches them. */
+  addresses(): { host: string; port: number }[];
+}
+
 function withClients(
-  target: TestTarget, port: number, dataDir: string, cluster: EmbeddedCluster | null,
+  target: TestTarget, port: number, dataDir: string, cluster: EmbeddedCluster | null, processes: Processes,
   token: (user: string) => Promise<string>, stopCluster: () => Promise<void>,
 ): TestCluster {
   const clients: pg.Client[] = [];
@@ -93,6 +114,13 @@ function withClients(
       clients.push(client);
       return client;
     },
+    async clientsInProcesses(count) {
+      const direct = processes.addresses();
+      const opened: pg.Client[] = [];
+      for (let i = 0; i < count; i++) opened.push(await this.client(direct.length === 0 ? {} : direct[i % direct.length]));
+      return opened;
+    },
+    queryProcessorPids: () => processes.pids(),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -159,42 +187,64 @@ async function strata(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/**
+ * A `local up` cluster. Of the embedded options it takes `dataDir` (a directory that already
+ * holds a local cluster — one a test stopped — is started again: `local up` on it, the data
+ * kept) and `workers` (SQL in several processes: the local cluster has a QP per AZ).
+ */
 async function startLocalCluster(options: Partial<EmbeddedOptions>): Promise<TestCluster> {
-  const embeddedOptions = Object.keys(options).filter((k) => options[k as keyof EmbeddedOptions] !== undefined);
+  const { dataDir, workers, ...rest } = options;
+  const embeddedOptions = Object.keys(rest).filter((k) => rest[k as keyof typeof rest] !== undefined);
   if (embeddedOptions.length > 0) {
     throw new Error(`the local test target takes no embedded options (${embeddedOptions.join(', ')}): skip this test with embeddedOnly`);
   }
   const problem = etcdUnavailableReason();
   if (problem) throw new Error(`STRATA_TEST_TARGET=local: ${problem}`);
   const azs = process.env['STRATA_TEST_AZS'] ?? '3';
+  if (workers !== undefined && workers + 1 > Number(azs)) {
+    throw new Error(`SQL in ${workers + 1} processes needs as many QPs, one per AZ: STRATA_TEST_AZS is ${azs}`);
+  }
   killOnSignals();
   // The relay's port can be taken between freePorts and its bind: a few tries, each afresh.
   let dir = '';
   let port = 0;
   for (let attempt = 1; ; attempt++) {
-    dir = mkdtempSync(join(tmpdir(), 'strata-local-test-'));
+    dir = dataDir ?? mkdtempSync(join(tmpdir(), 'strata-local-test-'));
     running.add(dir);
-    [port] = await freePorts(1);
+    const again = existsSync(join(dir, 'cluster.json'));
+    [port] = again ? [0] : await freePorts(1);
     try {
       // Owned by this process: a killed test run takes its cluster with it.
-      await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', azs, '--owner-pid', String(process.pid));
+      const out = again
+        ? await strata('local', 'up', '--dir', dir, '--owner-pid', String(process.pid))
+        : await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', azs, '--owner-pid', String(process.pid));
+      if (again) port = Number(/port=(\d+)/.exec(out)?.[1]);
       break;
     } catch (error) {
       await stopLocalCluster(dir);
       running.delete(dir);
-      if (attempt >= 3) {
+      if (attempt >= 3 || again) {
         const stderr = (error as { stderr?: string }).stderr?.trim();
         throw new Error(`strata local up failed: ${stderr || (error as Error).message} (logs in ${join(dir, 'logs')})`);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     }
   }
   const identity = await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), dir, { clock: new SystemClock(0) });
   const token = (user: string) => createToken({ credentials: identity, user, expiresInSeconds: 3600, clock: new SystemClock(0) });
-  return withClients('local', port, dir, null, token, async () => {
+  const queryProcessors = () => (JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterConfig).nodes
+    .filter((n) => n.role === 'qp').sort((a, b) => a.name.localeCompare(b.name));
+  const processes: Processes = {
+    pids: () => {
+      const { pids } = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number> };
+      return queryProcessors().map((n) => pids[n.name]).filter((pid): pid is number => pid !== undefined);
+    },
+    addresses: () => queryProcessors().map((n) => ({ host: n.host, port: n.port })),
+  };
+  return withClients('local', port, dir, null, processes, token, async () => {
     await stopLocalCluster(dir);
     running.delete(dir);
-    if (!process.env['STRATA_KEEP_LOCAL']) rmSync(dir, { recursive: true, force: true });
+    if (!process.env['STRATA_KEEP_LOCAL'] && dataDir === undefined) rmSync(dir, { recursive: true, force: true });
   });
 }
 
