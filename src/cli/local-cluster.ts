@@ -41,6 +41,8 @@ export interface LocalUpOptions {
   readonly multiRegion?: { readonly regions: readonly [string, string]; readonly witness: string };
   /** ClusterConfig.journalRetentionSeconds (tests shorten it to watch trims and snapshots). */
   readonly journalRetentionSeconds?: number | undefined;
+  /** ClusterConfig.maxConnections (DSQL's quota of open connections, default 10,000). */
+  readonly maxConnections?: number | undefined;
   /** How long `up` waits for the cluster to serve. */
   readonly timeoutMs?: number;
   /** Mutual TLS on every link (gRPC between roles, etcd clients and peers), with certificates made in DIR/certs. */
@@ -167,7 +169,8 @@ function clusterConfigOf(dir: string, options: LocalUpOptions, etcd: readonly Et
   // A name of its own: every key lives under strata/<cluster>/, so a node that reached another
   // local cluster's etcd (a port taken between this layout and the start, with clusters started
   // side by side) finds nothing of its own there, rather than that cluster's leader and journal.
-  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls };
+  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls,
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }) };
 }
 
 /** Each client endpoint once (one per region), with the first relay serving it. */

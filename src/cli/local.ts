@@ -7,6 +7,7 @@ const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pau
      [--regions R1,R2 --witness W]                          two peer regions (endpoints on --port
                                                             and the next port) and a witness region
      [--journal-retention SECONDS]                          keep applied journal records (60)
+     [--max-connections N]                                  the cluster's open-connection quota (10,000)
      [--tls]                                                mutual TLS on every link (certs in DIR/certs)
      [--owner-pid PID]                                      stop everything when that process ends (tests)
      [--restore FILE]                                       a new cluster whose replicas start from a backup
@@ -35,7 +36,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   const flags = rest.filter((a) => !positional.includes(a));
   let options;
   try {
-    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', tls: 'flag', 'owner-pid': 'string',
+    options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', 'max-connections': 'string', tls: 'flag', 'owner-pid': 'string',
       regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string', timeout: 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
@@ -57,6 +58,9 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const retention = options.get('journal-retention');
         const journalRetentionSeconds = retention === undefined ? undefined : Number(retention);
         if (journalRetentionSeconds !== undefined && !(journalRetentionSeconds > 0)) throw new Error('--journal-retention must be a positive number of seconds');
+        const max = options.get('max-connections');
+        const maxConnections = max === undefined ? undefined : Number(max);
+        if (maxConnections !== undefined && !(Number.isInteger(maxConnections) && maxConnections > 0)) throw new Error('--max-connections must be a positive integer');
         const owner = options.get('owner-pid');
         const ownerPid = owner === undefined ? undefined : Number(owner);
         if (ownerPid !== undefined && !(Number.isInteger(ownerPid) && ownerPid > 0)) throw new Error(`invalid --owner-pid "${String(owner)}"`);
@@ -65,7 +69,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
         if (multiRegion !== undefined && port > 65534) throw new Error('--port must leave room for the second region\'s endpoint (port + 1)');
         const timeoutSeconds = Number(options.get('timeout') ?? 60);
         if (!(timeoutSeconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
-        await localUp(dir, { azs, port, timeoutMs: timeoutSeconds * 1000, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, tls: options.get('tls') === true,
+        await localUp(dir, { azs, port, timeoutMs: timeoutSeconds * 1000, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, maxConnections, tls: options.get('tls') === true,
           ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }),
           ...(typeof restore === 'string' ? { restore } : {}) }, out);
         return 0;

@@ -24,6 +24,7 @@ import { endpointFor, loadOrCreateIdentity, loadOrCreateWildcardTls, type Cluste
 import { columnKeyOf } from './column-key.js';
 import { startQueryService, type QueryService } from './query-service.js';
 import { WorkerPool } from './worker-pool.js';
+import { Admission, limitsOf, TOO_MANY_CONNECTIONS, type AdmissionLimits } from './admission.js';
 import type { ClientSocket, HandOffSocket, ListeningServer } from '../env/env.js';
 import type { ErrorFields } from '../wire/backend.js';
 import { peekFirstBytes } from '../control/first-bytes-peek.js';
@@ -43,6 +44,8 @@ export interface EmbeddedOptions {
   readonly quiet?: boolean;
   /** At most this many open connections (DSQL's default quota is 10,000). */
   readonly maxConnections?: number;
+  /** New connections a second and the burst over it (DSQL's: 100 and 1,000; admission.ts). */
+  readonly connectionRate?: { readonly perSecond: number; readonly burst: number };
   /**
    * Query-processor worker processes besides this one (default 0). Workers share the store with
    * this process and commit through its adjudicator, so SQL work spreads over the machine's
@@ -90,13 +93,10 @@ export interface EmbeddedCluster {
 }
 
 const GC_INTERVAL_MS = 10_000;
-const DSQL_MAX_CONNECTIONS = 10_000;
 const REPLAY_BATCH = 1000;
 const PRUNE_INTERVAL_MS = 1_000;
 /** How often the primary records its safe time for workers (they start transactions there). */
 const RECORD_SAFE_TIME_MS = 50;
-/** DSQL's answer when the connection quota is used up (reference/dsql.md §3.1). */
-const TOO_MANY_CONNECTIONS = 'Unable to accept connection, too many open connections.';
 
 /**
  * The embedded cluster (DESIGN.md §4): every role on one machine with in-process calls, a file
@@ -124,7 +124,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
     await releaseDataDir();
     throw error;
   }
-  const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
+  const limits = limitsOf(options);
   // Made on the first open, once for all created clusters.
   let sharedTls: Promise<{ tlsKey: string; tlsCert: string }> | null = null;
   const createdClustersTls = () => sharedTls ??= loadOrCreateWildcardTls(env.disk, join(options.dataDir, 'clusters'), identity.region, env.clock);
@@ -132,7 +132,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   const cores = new Map<string, ClusterCore>([[identity.clusterId, core]]);
   const host = new ClusterHost(async (id, directory) => {
     const clusterIdentity: ClusterIdentity = { ...identity, ...await createdClustersTls(), clusterId: id, endpoint: endpointFor(id, identity.region) };
-    const served = await serveCreatedCluster(env, clusterIdentity, directory, maxConnections, (processId, secretKey) => cancelEverywhere(processId, secretKey));
+    const served = await serveCreatedCluster(env, clusterIdentity, directory, limits, (processId, secretKey) => cancelEverywhere(processId, secretKey));
     cores.set(id, served.core);
     return {
       accept: (socket) => served.accept(socket),
@@ -326,9 +326,10 @@ async function replayJournal(journal: FileJournal, storage: MvccStorage): Promis
  * cluster would cost processes the two-core default never has anyway (docs/control-plane.md).
  */
 async function serveCreatedCluster(
-  env: Env, identity: ClusterIdentity, directory: string, maxConnections: number,
+  env: Env, identity: ClusterIdentity, directory: string, limits: AdmissionLimits,
   onCancelRequest: (processId: number, secretKey: number) => void,
 ): Promise<ServedCluster & { readonly core: ClusterCore }> {
+  const admission = new Admission(env.clock, limits);
   await env.disk.mkdir(directory);
   const core = await openCore(env, directory);
   let service;
@@ -342,7 +343,8 @@ async function serveCreatedCluster(
   return {
     core,
     accept(socket) {
-      if (service.openConnections >= maxConnections) refuseOverTlsFirst(socket, identity, TOO_MANY);
+      const refused = admission.admit(service.openConnections);
+      if (refused !== null) refuseOverTlsFirst(socket, identity, refused);
       else service.accept(socket);
     },
     cancel: (processId, secretKey) => service.cancel(processId, secretKey),
@@ -376,8 +378,6 @@ function serveCore(
   });
 }
 
-const TOO_MANY: ErrorFields = { severity: 'FATAL', code: '53300', message: TOO_MANY_CONNECTIONS };
-
 /** A socket adopted with its ClientHello as preface: refused after the handshake, readably. */
 function refuseOverTlsFirst(socket: ClientSocket, identity: ClusterIdentity, error: ErrorFields): void {
   // The preface (the ClientHello) arrives as the first data: hand it to the handshake.
@@ -386,8 +386,10 @@ function refuseOverTlsFirst(socket: ClientSocket, identity: ClusterIdentity, err
 
 /** The default cluster's SQL front end: where its connections are served. */
 interface Front {
-  /** Whether a new connection would pass the connection quota. */
+  /** Whether a new connection would pass the connection quota (spends nothing). */
   hasRoom(): boolean;
+  /** Admits a new connection (a token of the rate) or says which limit refuses it. */
+  admit(): ErrorFields | null;
   /** Serves a connection; `preface`: the bytes the shared port's peek read from it. */
   serve(socket: HandOffSocket, preface: Uint8Array): void;
   cancel(processId: number, secretKey: number): void;
@@ -396,9 +398,9 @@ interface Front {
   stop(): Promise<void>;
 }
 
-function refusal(): Uint8Array {
+function refusal(error: ErrorFields): Uint8Array {
   const writer = new BackendWriter();
-  writer.errorResponse({ severity: 'FATAL', code: '53300', message: TOO_MANY_CONNECTIONS });
+  writer.errorResponse(error);
   return writer.take();
 }
 
@@ -412,7 +414,8 @@ async function serveDefault(
   env: Env, options: EmbeddedOptions, identity: ClusterIdentity, core: ClusterCore, onCancelRequest: (processId: number, secretKey: number) => void,
 ): Promise<Front> {
   const { storage, adjudicator, safeTime } = core;
-  const maxConnections = options.maxConnections ?? DSQL_MAX_CONNECTIONS;
+  const limits = limitsOf(options);
+  const admission = new Admission(env.clock, limits);
   const workers = options.workers ?? 0;
   // Without workers every session reads through this process's safe time, which stays below a
   // commit until it is applied, and starts at or above every acknowledged commit: a commit can
@@ -423,7 +426,8 @@ async function serveDefault(
   const local = await serveCore(env, identity, core, options.dataDir, acknowledgeAt, onCancelRequest);
   if (workers === 0) {
     return {
-      hasRoom: () => local.openConnections < maxConnections,
+      hasRoom: () => local.openConnections < limits.maxConnections,
+      admit: () => admission.admit(local.openConnections),
       serve: (socket, preface) => local.accept(env.net.adopt(socket.handle, preface)),
       cancel: (processId, secretKey) => local.cancel(processId, secretKey),
       workerPids: () => [],
@@ -450,7 +454,8 @@ async function serveDefault(
     throw error;
   }
   return {
-    hasRoom: () => local.openConnections + pool.openConnections < maxConnections,
+    hasRoom: () => local.openConnections + pool.openConnections < limits.maxConnections,
+    admit: () => admission.admit(local.openConnections + pool.openConnections),
     serve: (socket, preface) => {
       if (local.openConnections <= pool.leastOpen() || !pool.dispatch(socket, preface)) local.accept(env.net.adopt(socket.handle, preface));
     },
@@ -484,7 +489,7 @@ function listenShared(
     // The default cluster's quota is checked before anything is read, as before there was a
     // peek: a refused client gets the error as the answer to its first packet.
     if (!front.hasRoom() && plane === null) {
-      socket.refuse(refusal());
+      socket.refuse(refusal(TOO_MANY_CONNECTIONS));
       return;
     }
     peekFirstBytes(socket, {
@@ -494,9 +499,10 @@ function listenShared(
         const serverName = verdict.kind === 'plain' ? null : verdict.serverName;
         const route = verdict.kind === 'plain' ? { kind: 'default' as const } : routeConnection(serverName, identity.endpoint, plane);
         if (route.kind === 'default') {
-          if (front.hasRoom()) front.serve(socket, peeked);
-          else if (verdict.kind === 'plain') socket.refuse(refusal());
-          else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, TOO_MANY);
+          const refused = front.admit();
+          if (refused === null) front.serve(socket, peeked);
+          else if (verdict.kind === 'plain') socket.refuse(refusal(refused));
+          else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, refused);
           return;
         }
         if (route.kind === 'refuse') {

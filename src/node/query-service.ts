@@ -9,6 +9,7 @@ import type { ErrorFields } from '../wire/backend.js';
 import { dirname } from 'node:path';
 import { monotonicMicros } from '../env/clock.js';
 import { UsageStore } from '../metering/usage-store.js';
+import type { Admission } from './admission.js';
 
 /**
  * A query processor and the connections it serves: what the embedded node runs in-process, and
@@ -47,6 +48,8 @@ export interface QueryServiceOptions {
    * process; absent: its sessions are not metered.
    */
   readonly usageFile?: string;
+  /** The connection limits this service enforces itself (the distributed QP's share); none: its caller does. */
+  readonly admission?: Admission;
 }
 
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
@@ -77,6 +80,8 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
       const connection = new Connection({
         socket, tls, authenticator, sessions: qp, random: env.random, timers: env.timers, log: env.log,
         cancel: options.onCancelRequest,
+        // The set holds this connection already: the others are what it is counted against.
+        ...(options.admission !== undefined ? { admit: () => options.admission!.admit(connections.size - 1) } : {}),
         onClose: () => {
           if (connections.delete(connection)) options.onConnectionClosed?.();
         },

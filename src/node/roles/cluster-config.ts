@@ -34,6 +34,12 @@ export interface ClusterConfig {
    * replica down for longer comes back from a snapshot of a live one.
    */
   readonly journalRetentionSeconds?: number;
+  /**
+   * The cluster's connection quota (default DSQL's 10,000 open connections) and rate (100 a
+   * second, a burst of 1,000); each QP of a region admits an equal share of them (admission.ts).
+   */
+  readonly maxConnections?: number;
+  readonly connectionRate?: { readonly perSecond: number; readonly burst: number };
   /** How often the adjudicator leader trims the journal (default 5). */
   readonly journalTrimIntervalSeconds?: number;
   /** Mutual TLS on every gRPC and etcd link (cluster-tls.ts, docs/distributed.md "Transport security"). */
@@ -74,6 +80,11 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   for (const field of ['journalRetentionSeconds', 'journalTrimIntervalSeconds'] as const) {
     const value = config[field];
     if (value !== undefined && !(typeof value === 'number' && value > 0)) fail(`"${field}" must be a positive number of seconds`);
+  }
+  if (config.maxConnections !== undefined && !(Number.isInteger(config.maxConnections) && config.maxConnections > 0)) fail('"maxConnections" must be a positive integer');
+  const rate = config.connectionRate;
+  if (rate !== undefined && !(typeof rate === 'object' && rate !== null && rate.perSecond > 0 && Number.isInteger(rate.burst) && rate.burst > 0)) {
+    fail('"connectionRate" must be { "perSecond": a positive number, "burst": a positive integer }');
   }
   checkTlsSettings(config, fail);
   return config;

@@ -12,6 +12,7 @@ import { loadParser } from '../../qp/sql/parse.js';
 import { encodeCancelRequest } from '../../wire/client.js';
 import { loadOrCreateIdentity } from '../identity.js';
 import { startQueryService } from '../query-service.js';
+import { Admission, limitsOf, shareOf } from '../admission.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
@@ -47,6 +48,10 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
           .catch((error: Error) => env.log.warn(`passing a cancel request on to ${peer.name}: ${error.message}`));
       }
     },
+    // DSQL's connection limits are a cluster's (an endpoint's, per region). The QPs behind a
+    // region's relays admit without asking each other, so each enforces an equal share: the
+    // relays spread sessions evenly, and a QP lost takes its share with it until it is back.
+    admission: new Admission(env.clock, shareOf(limitsOf(config), nodesOf(config, 'qp').filter((q) => q.region === node.region).length)),
     // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
     usageFile: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),
   });

@@ -21,6 +21,11 @@ export interface ConnectionOptions {
   /** A CancelRequest arrived; `encrypted`: inside TLS (a relay could not read it to route it). */
   readonly cancel: (processId: number, secretKey: number, encrypted: boolean) => void;
   readonly onClose: () => void;
+  /**
+   * Asked when the startup message arrives (after TLS, before the password): null admits the
+   * connection, an error ends it with that FATAL (the cluster's connection limits, admission.ts).
+   */
+  readonly admit?: () => ErrorFields | null;
 }
 
 /**
@@ -209,6 +214,11 @@ export class Connection {
       case 'startup': {
         if (message.protocol !== PROTOCOL_3_0) {
           this.fatal({ severity: 'FATAL', code: '0A000', message: `unsupported frontend protocol ${message.protocol >>> 16}.${message.protocol & 0xffff}: server supports 3.0 to 3.0` });
+          return;
+        }
+        const refused = this.options.admit?.() ?? null;
+        if (refused !== null) {
+          this.fatal(refused);
           return;
         }
         const user = message.parameters.get('user');

@@ -1,0 +1,100 @@
+/**
+ * The connection limits DSQL puts on a cluster (reference/dsql.md §3.1): at most 10,000 open
+ * connections (configurable: `TOO_MANY_CONNECTIONS` 53300), and new connections at a rate of 100
+ * a second with a burst capacity of 1,000 — a token bucket (`CONFIGURED_LIMIT_EXCEEDED` 53400).
+ * A connection is counted when its startup message arrives (TLS done, before the password): a
+ * CancelRequest is not a connection, and a client refused gets DSQL's FATAL error in the protocol
+ * rather than a reset.
+ */
+import type { Clock } from '../contracts/time.js';
+import type { ErrorFields } from '../wire/backend.js';
+
+export const DSQL_MAX_CONNECTIONS = 10_000;
+export const DSQL_CONNECTION_RATE_PER_SECOND = 100;
+export const DSQL_CONNECTION_BURST = 1_000;
+
+export const TOO_MANY_CONNECTIONS: ErrorFields = { severity: 'FATAL', code: '53300', message: 'Unable to accept connection, too many open connections.' };
+export const CONNECTION_RATE_EXCEEDED: ErrorFields = { severity: 'FATAL', code: '53400', message: 'Unable to accept connection, rate exceeded.' };
+
+/** A token bucket: `burst` tokens at most, refilled at `perSecond`; each new connection takes one. */
+export class ConnectionRate {
+  private tokens: number;
+  private lastUs: number;
+
+  constructor(private readonly clock: Clock, private readonly perSecond: number, private readonly burst: number) {
+    this.tokens = burst;
+    this.lastUs = clock.now().earliest;
+  }
+
+  /** Takes a token if there is one: false means the connection is over the rate. */
+  tryTake(): boolean {
+    const nowUs = this.clock.now().earliest;
+    // A clock read earlier than the last (a bounded clock's interval moves) adds nothing.
+    if (nowUs > this.lastUs) {
+      this.tokens = Math.min(this.burst, this.tokens + (nowUs - this.lastUs) * this.perSecond / 1e6);
+      this.lastUs = nowUs;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export interface AdmissionLimits {
+  /** Open connections at most (DSQL_MAX_CONNECTIONS). */
+  readonly maxConnections: number;
+  /** New connections a second (DSQL_CONNECTION_RATE_PER_SECOND) and the bucket's size (DSQL_CONNECTION_BURST). */
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+export const DSQL_LIMITS: AdmissionLimits = {
+  maxConnections: DSQL_MAX_CONNECTIONS, ratePerSecond: DSQL_CONNECTION_RATE_PER_SECOND, burst: DSQL_CONNECTION_BURST,
+};
+
+/** What a cluster's configuration may set of its limits (EmbeddedOptions, ClusterConfig). */
+export interface ConfiguredLimits {
+  readonly maxConnections?: number;
+  readonly connectionRate?: { readonly perSecond: number; readonly burst: number };
+}
+
+/** DSQL's limits, with what the configuration sets instead. */
+export function limitsOf(configured: ConfiguredLimits): AdmissionLimits {
+  return {
+    maxConnections: configured.maxConnections ?? DSQL_LIMITS.maxConnections,
+    ratePerSecond: configured.connectionRate?.perSecond ?? DSQL_LIMITS.ratePerSecond,
+    burst: configured.connectionRate?.burst ?? DSQL_LIMITS.burst,
+  };
+}
+
+/**
+ * One process's part of a cluster's limits when `sharers` processes admit its connections
+ * independently (the distributed cluster's QPs of a region, each told nothing of the others'
+ * counts): each gets an equal share, rounded up, so the cluster admits at least its limits.
+ */
+export function shareOf(limits: AdmissionLimits, sharers: number): AdmissionLimits {
+  const n = Math.max(1, sharers);
+  return {
+    maxConnections: Math.ceil(limits.maxConnections / n),
+    ratePerSecond: limits.ratePerSecond / n,
+    burst: Math.max(1, Math.ceil(limits.burst / n)),
+  };
+}
+
+/**
+ * Decides whether a new connection is admitted: null, or the FATAL error to end it with.
+ * `open`: the connections open now, this one not counted.
+ */
+export class Admission {
+  private readonly rate: ConnectionRate;
+
+  constructor(clock: Clock, private readonly limits: AdmissionLimits) {
+    this.rate = new ConnectionRate(clock, limits.ratePerSecond, limits.burst);
+  }
+
+  admit(open: number): ErrorFields | null {
+    if (open >= this.limits.maxConnections) return TOO_MANY_CONNECTIONS;
+    // Only a connection the quota would take spends a token.
+    return this.rate.tryTake() ? null : CONNECTION_RATE_EXCEEDED;
+  }
+}
