@@ -2,16 +2,13 @@
  * The connection limits DSQL puts on a cluster (reference/dsql.md §3.1): at most 10,000 open
  * connections (configurable: `TOO_MANY_CONNECTIONS` 53300), and new connections at a rate of 100
  * a second with a burst capacity of 1,000 — a token bucket (`CONFIGURED_LIMIT_EXCEEDED` 53400).
- * A connection is counted when its startup message arrives (TLS done, before the password): a
- * CancelRequest is not a connection, and a client refused gets DSQL's FATAL error in the protocol
- * rather than a reset.
+ * Where a connection is counted is the caller's: the distributed QP at the startup message (TLS
+ * done, before the password: a CancelRequest is not a connection), the embedded node when its
+ * shared port routes the first packet. Either way a client refused gets DSQL's FATAL error in the
+ * protocol rather than a reset.
  */
 import type { Clock } from '../contracts/time.js';
 import type { ErrorFields } from '../wire/backend.js';
-
-export const DSQL_MAX_CONNECTIONS = 10_000;
-export const DSQL_CONNECTION_RATE_PER_SECOND = 100;
-export const DSQL_CONNECTION_BURST = 1_000;
 
 export const TOO_MANY_CONNECTIONS: ErrorFields = { severity: 'FATAL', code: '53300', message: 'Unable to accept connection, too many open connections.' };
 export const CONNECTION_RATE_EXCEEDED: ErrorFields = { severity: 'FATAL', code: '53400', message: 'Unable to accept connection, rate exceeded.' };
@@ -41,20 +38,20 @@ export class ConnectionRate {
 }
 
 export interface AdmissionLimits {
-  /** Open connections at most (DSQL_MAX_CONNECTIONS). */
+  /** Open connections at most. */
   readonly maxConnections: number;
-  /** New connections a second (DSQL_CONNECTION_RATE_PER_SECOND) and the bucket's size (DSQL_CONNECTION_BURST). */
+  /** New connections a second, and the bucket's size. */
   readonly ratePerSecond: number;
   readonly burst: number;
 }
 
-export const DSQL_LIMITS: AdmissionLimits = {
-  maxConnections: DSQL_MAX_CONNECTIONS, ratePerSecond: DSQL_CONNECTION_RATE_PER_SECOND, burst: DSQL_CONNECTION_BURST,
-};
+export const DSQL_LIMITS: AdmissionLimits = { maxConnections: 10_000, ratePerSecond: 100, burst: 1_000 };
 
-/** What a cluster's configuration may set of its limits (EmbeddedOptions, ClusterConfig). */
+/** What a cluster's configuration may set of its limits (EmbeddedOptions, ClusterConfig extend it). */
 export interface ConfiguredLimits {
+  /** At most this many open connections (DSQL's quota: 10,000). */
   readonly maxConnections?: number;
+  /** New connections a second and the burst over it (DSQL's: 100 and 1,000). */
   readonly connectionRate?: { readonly perSecond: number; readonly burst: number };
 }
 

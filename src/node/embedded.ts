@@ -24,7 +24,7 @@ import { endpointFor, loadOrCreateIdentity, loadOrCreateWildcardTls, type Cluste
 import { columnKeyOf } from './column-key.js';
 import { startQueryService, type QueryService } from './query-service.js';
 import { WorkerPool } from './worker-pool.js';
-import { Admission, limitsOf, TOO_MANY_CONNECTIONS, type AdmissionLimits } from './admission.js';
+import { Admission, limitsOf, TOO_MANY_CONNECTIONS, type AdmissionLimits, type ConfiguredLimits } from './admission.js';
 import type { ClientSocket, HandOffSocket, ListeningServer } from '../env/env.js';
 import type { ErrorFields } from '../wire/backend.js';
 import { peekFirstBytes } from '../control/first-bytes-peek.js';
@@ -37,15 +37,12 @@ import { BackupPlane } from '../control/backup-plane.js';
 import { NodeBackups } from './cluster-backup.js';
 import { BackupThreads } from './backup-threads.js';
 
-export interface EmbeddedOptions {
+/** `maxConnections` and `connectionRate`: the connection limits (DSQL's by default; admission.ts). */
+export interface EmbeddedOptions extends ConfiguredLimits {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
   readonly quiet?: boolean;
-  /** At most this many open connections (DSQL's default quota is 10,000). */
-  readonly maxConnections?: number;
-  /** New connections a second and the burst over it (DSQL's: 100 and 1,000; admission.ts). */
-  readonly connectionRate?: { readonly perSecond: number; readonly burst: number };
   /**
    * Query-processor worker processes besides this one (default 0). Workers share the store with
    * this process and commit through its adjudicator, so SQL work spreads over the machine's

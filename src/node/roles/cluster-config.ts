@@ -4,6 +4,7 @@
  * process picks its own entry by name. Keys in etcd live under `strata/<cluster>/`.
  */
 import { checkTlsSettings } from './cluster-tls.js';
+import type { ConfiguredLimits } from '../admission.js';
 
 export type Role = 'relay' | 'qp' | 'adjudicator' | 'storage' | 'control';
 export const ROLES: readonly Role[] = ['relay', 'qp', 'adjudicator', 'storage', 'control'];
@@ -23,7 +24,11 @@ export interface NodeConfig {
   readonly keyFile?: string;
 }
 
-export interface ClusterConfig {
+/**
+ * `maxConnections` and `connectionRate`: the cluster's connection limits (DSQL's by default), of
+ * which each QP of a region admits an equal share (admission.ts).
+ */
+export interface ClusterConfig extends ConfiguredLimits {
   readonly cluster: string;
   readonly etcd: readonly string[];
   /** Where the token credentials and the TLS certificate live (identity.json, created by `local up`). */
@@ -34,12 +39,6 @@ export interface ClusterConfig {
    * replica down for longer comes back from a snapshot of a live one.
    */
   readonly journalRetentionSeconds?: number;
-  /**
-   * The cluster's connection quota (default DSQL's 10,000 open connections) and rate (100 a
-   * second, a burst of 1,000); each QP of a region admits an equal share of them (admission.ts).
-   */
-  readonly maxConnections?: number;
-  readonly connectionRate?: { readonly perSecond: number; readonly burst: number };
   /** How often the adjudicator leader trims the journal (default 5). */
   readonly journalTrimIntervalSeconds?: number;
   /** Mutual TLS on every gRPC and etcd link (cluster-tls.ts, docs/distributed.md "Transport security"). */
