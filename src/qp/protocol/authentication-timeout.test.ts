@@ -1,48 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClientSocket } from '../../env/env.js';
 import type { SqlSession } from '../../contracts/sql-session.js';
 import { SilentLog } from '../../env/log.js';
 import { SystemRandom } from '../../env/random.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
+import { FakeClientSocket as FakeSocket, passwordMessage, startupPacket } from '../../sim/fake-client-socket.js';
 import { AUTHENTICATION_TIMEOUT_MS, Connection } from './connection.js';
-
-/** A plain socket that records writes and whether it was closed; `send` delivers client bytes. */
-class FakeSocket implements ClientSocket {
-  encrypted = false;
-  readonly remoteAddress = '127.0.0.1';
-  readonly written: Uint8Array[] = [];
-  destroyed = false;
-  private data: ((chunk: Uint8Array) => void) | null = null;
-  private close: (() => void) | null = null;
-  write(data: Uint8Array): void { this.written.push(data); }
-  end(): void {}
-  destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.close?.();
-  }
-  onData(handler: (chunk: Uint8Array) => void): void { this.data = handler; }
-  onClose(handler: () => void): void { this.close = handler; }
-  pause(): void {}
-  resume(): void {}
-  startTls(): void { throw new Error('no TLS here'); }
-  send(bytes: Uint8Array): void { this.data!(bytes); }
-}
-
-function startupPacket(): Uint8Array {
-  const body = Buffer.concat([Buffer.from([0, 3, 0, 0]), Buffer.from('user\0admin\0\0', 'latin1')]);
-  const length = Buffer.alloc(4);
-  length.writeInt32BE(body.length + 4);
-  return Buffer.concat([length, body]);
-}
-
-function passwordMessage(): Uint8Array {
-  const body = Buffer.from('token\0', 'latin1');
-  const head = Buffer.from([0x70, 0, 0, 0, 0]);
-  head.writeInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
-}
 
 function connect(timers: FakeTimers): { socket: FakeSocket; closed: () => boolean } {
   const socket = new FakeSocket();
@@ -78,7 +41,7 @@ test('an authenticated connection is never closed by the timer, and leaves none 
   socket.send(startupPacket());
   socket.send(passwordMessage());
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(timers.pendingCount, 0);
+  assert.equal(timers.pendingCount, 1, "the session's lifetime timer alone (connection-lifetime.test.ts)");
   timers.advance(AUTHENTICATION_TIMEOUT_MS * 2000);
   assert.equal(socket.destroyed, false);
 });

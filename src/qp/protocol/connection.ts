@@ -36,6 +36,26 @@ export interface ConnectionOptions {
  */
 export const AUTHENTICATION_TIMEOUT_MS = 60_000;
 
+/**
+ * DSQL's maximum connection duration (reference/dsql.md §3.2): a session lasts an hour, plus up
+ * to LIFETIME_JITTER of it at random so a pool's connections, opened together, do not all end
+ * together. It is ended only between transactions, never under a running statement ("we will not
+ * close the connection while you are using it", seeds): at the hour's end it waits for the
+ * session to be idle — for at most TRANSACTION_GRACE_MS, the transaction age limit, so a client
+ * idle inside a transaction does not keep it forever.
+ */
+export const CONNECTION_LIFETIME_MS = 60 * 60_000;
+const LIFETIME_JITTER = 1 / 30;
+const TRANSACTION_GRACE_MS = 5 * 60_000;
+/**
+ * The farewell: FATAL with PostgreSQL's idle_session_timeout code (the class-57 code for a server
+ * ending a session by a timer; drivers and pools take class 57 as "reconnect"). DSQL's own text
+ * for it is not recorded (reference/dsql.md).
+ */
+export const CONNECTION_LIFETIME_ENDED: ErrorFields = {
+  severity: 'FATAL', code: '57P05', message: 'terminating connection: it reached the maximum connection duration of 60 minutes',
+};
+
 /** Pause reading when this many messages wait (back-pressure on pipelining clients). */
 const MAX_QUEUED_MESSAGES = 1024;
 const DIRECT_TLS_FIRST_BYTE = 0x16;
@@ -66,6 +86,10 @@ export class Connection {
 
   /** Until the client is authenticated (see AUTHENTICATION_TIMEOUT_MS). */
   private authenticationTimer: TimerHandle | null;
+  /** From authentication to the end of the session's lifetime, then its grace (CONNECTION_LIFETIME_MS). */
+  private lifetimeTimer: TimerHandle | null = null;
+  /** The lifetime is over: the session ends at its next idle moment. */
+  private expired = false;
 
   constructor(private readonly options: ConnectionOptions) {
     options.socket.onData((chunk) => this.receive(chunk));
@@ -79,6 +103,29 @@ export class Connection {
   private stopAuthenticationTimer(): void {
     if (this.authenticationTimer !== null) this.options.timers.clearTimeout(this.authenticationTimer);
     this.authenticationTimer = null;
+  }
+
+  private stopTimers(): void {
+    this.stopAuthenticationTimer();
+    if (this.lifetimeTimer !== null) this.options.timers.clearTimeout(this.lifetimeTimer);
+    this.lifetimeTimer = null;
+  }
+
+  private startLifetime(): void {
+    const jitterMs = Math.floor(CONNECTION_LIFETIME_MS * LIFETIME_JITTER);
+    this.lifetimeTimer = this.options.timers.setTimeout(() => {
+      this.expired = true;
+      // Past the grace it ends even inside a transaction (one that old is over its age limit).
+      this.lifetimeTimer = this.options.timers.setTimeout(() => this.shutDown(CONNECTION_LIFETIME_ENDED), TRANSACTION_GRACE_MS);
+      this.endIfExpiredAndIdle();
+    }, CONNECTION_LIFETIME_MS + this.options.random.int(jitterMs));
+  }
+
+  /** Ends an expired session if it is between transactions with nothing to run. */
+  private endIfExpiredAndIdle(): void {
+    if (!this.expired || this.phase !== 'ready' || this.running || this.queue.length > 0 || this.copyIn !== null) return;
+    if (this.skipUntilSync || this.session?.transactionStatus() !== 'I') return;
+    this.shutDown(CONNECTION_LIFETIME_ENDED);
   }
 
   close(): void {
@@ -141,6 +188,7 @@ export class Connection {
         this.paused = false;
         this.options.socket.resume();
       }
+      this.endIfExpiredAndIdle();
     }
   }
 
@@ -163,7 +211,7 @@ export class Connection {
   private terminate(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
-    this.stopAuthenticationTimer();
+    this.stopTimers();
     this.session?.close();
     this.session = null;
     this.options.socket.end();
@@ -171,7 +219,7 @@ export class Connection {
   }
 
   private closed(): void {
-    this.stopAuthenticationTimer();
+    this.stopTimers();
     if (this.phase !== 'closed') {
       this.phase = 'closed';
       this.session?.close();
@@ -262,6 +310,7 @@ export class Connection {
     }, processId, secretKey);
     this.phase = 'ready';
     this.stopAuthenticationTimer();
+    this.startLifetime();
     this.out.authenticationOk();
     for (const [name, value] of this.session.initialParameters()) this.out.parameterStatus(name, value);
     this.out.backendKeyData(processId, secretKey);
