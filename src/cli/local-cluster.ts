@@ -169,8 +169,7 @@ function clusterConfigOf(dir: string, options: LocalUpOptions, etcd: readonly Et
   // A name of its own: every key lives under strata/<cluster>/, so a node that reached another
   // local cluster's etcd (a port taken between this layout and the start, with clusters started
   // side by side) finds nothing of its own there, rather than that cluster's leader and journal.
-  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls,
-    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }) };
+  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls };
 }
 
 /** Each client endpoint once (one per region), with the first relay serving it. */
@@ -241,9 +240,12 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   }
   const dirIsNew = !existsSync(dir);
   // A restart of a stopped cluster keeps its layout (ports, data); a new one gets fresh ports.
-  const { config, etcd } = existsSync(configPath(dir)) && existsSync(statePath(dir))
+  const { config: laidOut, etcd } = existsSync(configPath(dir)) && existsSync(statePath(dir))
     ? { config: readState(dir).config, etcd: readState(dir).state.etcd }
     : await layout(dir, options);
+  // The connection quota is a setting, not layout: `up --max-connections N` sets it, on a new
+  // cluster or a stopped one.
+  const config = options.maxConnections === undefined ? laidOut : { ...laidOut, maxConnections: options.maxConnections };
   // A stopped cluster starts again as it was laid out: with TLS when it was made with --tls.
   if (options.tls === true && config.tls === undefined) throw new Error(`${dir} holds a plaintext cluster; --tls applies to a new one (another --dir)`);
   const regions = new Set(config.nodes.map((n) => n.region));

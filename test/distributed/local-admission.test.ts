@@ -2,7 +2,8 @@
  * The connection quota on a `local up` cluster (`--max-connections`, ClusterConfig.maxConnections):
  * the QPs of a region admit independently, each its share (src/node/admission.ts). With one AZ
  * there is one QP, which holds the whole quota: the connection past it, through the relay, gets
- * DSQL's 53300 FATAL, and a slot freed is taken again.
+ * DSQL's 53300 FATAL, and a slot freed is taken again; `local up --max-connections` on the
+ * stopped cluster changes the quota.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,12 +31,20 @@ before(async () => {
   password = (await run(process.execPath, [STRATA, 'token', '--data-dir', dir, '--admin'])).stdout.trim();
 });
 
-after(() => {
-  if (!dir) return;
+/** SIGKILLs the cluster's every process, the supervisor first (it would start them again). */
+async function killCluster(): Promise<void> {
+  let pids: number[] = [];
   try {
     const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number>; supervisor?: number };
-    for (const pid of [state.supervisor, ...Object.values(state.pids)]) if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
+    pids = [state.supervisor, ...Object.values(state.pids)].filter((pid): pid is number => pid !== undefined);
   } catch { /* nothing started */ }
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+after(async () => {
+  if (!dir) return;
+  await killCluster();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -64,4 +73,13 @@ test('local up --max-connections: past the quota a client gets 53300 through the
   assert.ok(again, 'a connection is admitted once one closed');
   await again.end();
   await second.end();
+
+  // The quota is a setting: `up --max-connections 3` on the stopped cluster raises it.
+  await killCluster();
+  await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--max-connections', '3', '--owner-pid', String(process.pid)], { timeout: 150_000 });
+  const three = await Promise.all([connect(), connect(), connect()]);
+  assert.ok(three.every((c) => c instanceof pg.Client), 'three fit now');
+  const fourth = await connect();
+  assert.equal((fourth as { code?: string }).code, '53300');
+  for (const c of three) await (c as pg.Client).end();
 });
