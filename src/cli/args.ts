@@ -16,3 +16,14 @@ export function parseOptions(args: readonly string[], spec: Record<string, 'stri
   }
   return options;
 }
+
+/** `--name N` as a positive integer, undefined when not given; throws naming the option otherwise. */
+export function positiveIntegerOption(options: Map<string, string | true>, name: string): number | undefined {
+  const text = options.get(name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`--${name} must be a positive integer, not "${String(text)}"`);
+  }
+  return value;
+}

@@ -1,5 +1,5 @@
 import { localDown, localKill, localKillRegion, localPid, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
-import { parseOptions } from './args.js';
+import { parseOptions, positiveIntegerOption } from './args.js';
 
 const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster (--port 0:
@@ -58,9 +58,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const retention = options.get('journal-retention');
         const journalRetentionSeconds = retention === undefined ? undefined : Number(retention);
         if (journalRetentionSeconds !== undefined && !(journalRetentionSeconds > 0)) throw new Error('--journal-retention must be a positive number of seconds');
-        const max = options.get('max-connections');
-        const maxConnections = max === undefined ? undefined : Number(max);
-        if (maxConnections !== undefined && !(Number.isInteger(maxConnections) && maxConnections > 0)) throw new Error('--max-connections must be a positive integer');
+        const maxConnections = positiveIntegerOption(options, 'max-connections');
         const owner = options.get('owner-pid');
         const ownerPid = owner === undefined ? undefined : Number(owner);
         if (ownerPid !== undefined && !(Number.isInteger(ownerPid) && ownerPid > 0)) throw new Error(`invalid --owner-pid "${String(owner)}"`);

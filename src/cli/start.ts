@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_IDLE_AFTER_MS } from '../control/control-plane.js';
 import { startEmbedded } from '../node/embedded.js';
-import { parseOptions } from './args.js';
+import { parseOptions, positiveIntegerOption } from './args.js';
 import { CONSOLE_OPTIONS, consoleSettings, startConsole, type ConsoleSettings } from './console.js';
 
 /** The control-plane API's port unless --api-port says otherwise (reasons below). */
@@ -12,9 +12,12 @@ export const DEFAULT_API_PORT = 8432;
 export async function startCommand(args: string[], out: (line: string) => void): Promise<number> {
   let options;
   let web: ConsoleSettings | null;
+  let maxConnections: number | undefined;
   try {
-    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string', 'api-port': 'string', 'idle-after': 'string', 'inactive-after': 'string', ...CONSOLE_OPTIONS });
+    options = parseOptions(args, { 'data-dir': 'string', port: 'string', host: 'string', workers: 'string', 'api-port': 'string', 'idle-after': 'string', 'inactive-after': 'string', 'max-connections': 'string', ...CONSOLE_OPTIONS });
     web = consoleSettings(options, false);
+    // DSQL's open-connection quota (10,000 by default) of each cluster this node serves.
+    maxConnections = positiveIntegerOption(options, 'max-connections');
   } catch (error) {
     process.stderr.write(`strata start: ${(error as Error).message}\n`);
     return 2;
@@ -52,7 +55,7 @@ export async function startCommand(args: string[], out: (line: string) => void):
   }
   const cluster = await startEmbedded({
     dataDir, host, port, workers, ...(apiPort === undefined ? {} : { apiPort, apiPortFallback: !options.has('api-port') }),
-    ...idle,
+    ...idle, ...(maxConnections === undefined ? {} : { maxConnections }),
   });
   const dirArg = dataDir === resolve('./strata-data') ? '' : ` --data-dir ${dataDir}`;
   out(`strata ready on ${host}:${cluster.port} (data in ${dataDir}, cluster endpoint ${cluster.endpoint})`);
