@@ -82,8 +82,8 @@ export class Endpoint {
     destroy(client);
   }
 
-  /** Runs one query string (simple protocol, or extended when asked). */
-  async run(sql: string, extended = false): Promise<Outcome> {
+  /** Runs one query string (simple protocol, or extended when asked), cancelled after `timeoutMs`. */
+  async run(sql: string, extended = false, timeoutMs = this.timeoutMs): Promise<Outcome> {
     const client = this.client;
     const started = performance.now();
     if (!client || this.broken) return { results: [], error: { code: 'XXCON', message: `${this.name}: not connected` }, ms: 0 };
@@ -95,7 +95,7 @@ export class Endpoint {
       (error: unknown) => ({ error: error as pg.DatabaseError }),
     );
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), this.timeoutMs); });
+    const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
     let answer = await Promise.race([query, deadline]);
     clearTimeout(timer);
     if (answer === 'timeout') {

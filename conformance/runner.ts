@@ -143,6 +143,8 @@ function followsRefused(info: StatementInfo, state: FileState): boolean {
 }
 
 const ASYNC_INDEX = /\bcreate\s+(?:unique\s+)?index\s+async\b/i;
+/** How long the runner waits for a CREATE INDEX ASYNC's build before the next statement. */
+const INDEX_BUILD_WAIT_MS = 120_000;
 
 /** Strata's outcome with its result replaced by PostgreSQL's when both succeeded. */
 function statusOnly(postgres: Outcome, strata: Outcome): Outcome {
@@ -285,9 +287,12 @@ export class FileRunner {
     ]);
     if (asyncIndex && !strata.error) {
       // PostgreSQL's index exists when CREATE INDEX returns; Strata's build runs on. Wait for it,
-      // so the next statements do not race its catalog update (an OC001 that depends on timing).
+      // so the next statements do not race its catalog update (an OC001 that depends on timing)
+      // or plan without it. The wait is setup, not a statement under test: it is not held to the
+      // statement bound (a build by a distributed cluster's control role on a loaded machine
+      // took longer, and the statements after it then scanned in full).
       const jobId = strata.results[strata.results.length - 1]?.rows[0]?.[0];
-      if (jobId) await this.strata.endpoint.run(`CALL sys.wait_for_job('${String(jobId).replace(/'/g, "''")}')`);
+      if (jobId) await this.strata.endpoint.run(`CALL sys.wait_for_job('${String(jobId).replace(/'/g, "''")}')`, false, INDEX_BUILD_WAIT_MS);
     }
     const result = this.judge(base, infos, refusal, follows, postgres, asyncIndex ? statusOnly(postgres, strata) : strata, state, index);
     if (result.verdict === 'pass' && !postgres.error) await this.options.passed?.(base, infos, this.postgres.endpoint, this.strata.endpoint);

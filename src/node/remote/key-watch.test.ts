@@ -125,13 +125,15 @@ test('notices of a deposed leader still streaming are not taken, whatever they c
 test('listeners hear of each decision writing the key and of each stream that begins, not of watermarks', () => {
   const { watch, notice, streams, timers } = setup();
   let heard = 0;
-  const stop = watch.onChanged(() => { heard++; });
+  const at: number[] = [];
+  const stop = watch.onChanged((changedAt) => { heard++; at.push(changedAt); });
   watch.follow(LEADER);
   notice(100);
   assert.equal(heard, 1, 'a stream began: changes before it are not on it');
   notice(200);
-  notice(300, [250]);
+  notice(300, [250, 280]);
   assert.equal(heard, 2, 'a decision writing the key');
+  assert.equal(at[1], 280, 'a read must be at the newest decision to see it');
   streams[0]!.onEnd();
   timers.advance(200_000); // reconnects
   notice(400);

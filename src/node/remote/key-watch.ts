@@ -36,17 +36,20 @@ export class KeyWatch {
   private changes: Timestamp[] = [];
   private known: { value: Uint8Array | null; at: Timestamp } | null = null;
   private waiters: Waiter[] = [];
-  private readonly changeListeners = new Set<() => void>();
+  private readonly changeListeners = new Set<(changedAt: Timestamp) => void>();
 
   constructor(readonly key: Key, private readonly timers: Timers, private readonly subscribe: NoticeSubscriber = grpcNoticeSubscriber) {}
 
   /**
    * Calls `listener` whenever the key may have changed: a decision writing it came (before it is
    * durable: a read at a later snapshot waits for it), or a stream began (changes before its
-   * first notice are not on it). Lets a reader act on a change instead of polling. Returns a
-   * function that stops the calls.
+   * first notice are not on it). Lets a reader act on a change instead of polling. `changedAt`
+   * is a timestamp a read must be at to see the change: the newest decision's commit timestamp,
+   * which the leader gives above what it promised readers, so it may be ahead of the reader's
+   * clock (a snapshot taken at now() can still miss it); for a stream that began, its first
+   * notice's highest issued timestamp. Returns a function that stops the calls.
    */
-  onChanged(listener: () => void): () => void {
+  onChanged(listener: (changedAt: Timestamp) => void): () => void {
     this.changeListeners.add(listener);
     return () => { this.changeListeners.delete(listener); };
   }
@@ -72,7 +75,12 @@ export class KeyWatch {
           this.changes = [];
         }
         this.onNotice(notice);
-        if (first || (notice['decisions'] as Message[]).length > 0) for (const listener of this.changeListeners) listener();
+        const decisions = notice['decisions'] as Message[];
+        if (first || decisions.length > 0) {
+          let changedAt: Timestamp = first ? this.covered!.from : 0;
+          for (const decision of decisions) changedAt = Math.max(changedAt, decision['commit_timestamp'] as Timestamp);
+          for (const listener of this.changeListeners) listener(changedAt);
+        }
       },
       onEnd: () => {
         this.covered = null;

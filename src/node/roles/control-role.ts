@@ -24,6 +24,7 @@ import { addressOf, clusterPrefix, type ClusterConfig, type NodeConfig } from '.
 import { campaign, register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
 import { startNodeRegistry, type NodeRegistry } from './node-registry.js';
+import { IndexBuilds } from './index-builds.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 const LEADER_LEASE_SECONDS = 3;
@@ -34,8 +35,6 @@ const LEADER_LEASE_SECONDS = 3;
  * reads a second, each waking this node, the adjudicator leader and a storage replica.
  */
 const BUILD_SCAN_MS = 5_000;
-/** Builds remembered as started (a job id is never run twice by one leader). */
-const MAX_STARTED_BUILDS = 10_000;
 
 export interface ControlRole {
   readonly isLeader: boolean;
@@ -75,7 +74,10 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     registry = startNodeRegistry({ coordination, clock: env.clock, timers: env.timers, config, log: env.log });
     const builds = new IndexBuilds(qp, env);
     scan = env.timers.setInterval(() => builds.scan(), BUILD_SCAN_MS);
-    stopListening = backends.onCatalogChanged(() => builds.scan());
+    // A catalog decision reaches this node before the clock passes its commit timestamp: the
+    // scan waits until it has, or it would miss the index it was woken for (and the build
+    // waited for the next periodic scan, ~5 s).
+    stopListening = backends.onCatalogChanged((changedAt) => builds.scan(changedAt));
     builds.scan();
   };
   void lead().catch((error: unknown) => {
@@ -96,47 +98,4 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
       await backends.close();
     },
   };
-}
-
-/** Runs every index build the catalog shows as unfinished, each once. */
-class IndexBuilds {
-  private readonly started = new Set<string>();
-  private scanning = false;
-  /** A scan was asked for while one ran: the catalog may have changed after that one read it. */
-  private again = false;
-
-  constructor(private readonly qp: QueryProcessor, private readonly env: Env) {}
-
-  scan(): void {
-    if (this.scanning) {
-      this.again = true;
-      return;
-    }
-    this.scanning = true;
-    this.again = false;
-    this.startUnfinished().catch((error: unknown) => {
-      // Storage or the adjudicator is away for now: the next scan tries again.
-      this.env.log.warn(`looking for index builds: ${(error as Error).message}`);
-    }).finally(() => {
-      this.scanning = false;
-      if (this.again) this.scan();
-    });
-  }
-
-  private async startUnfinished(): Promise<void> {
-    const catalog = await this.qp.catalogAt(this.qp.snapshotTime());
-    for (const table of catalog.allTables()) {
-      for (const index of table.indexes) {
-        const jobId = index.buildJobId;
-        if (index.valid || jobId === undefined || this.started.has(jobId)) continue;
-        if (this.started.size >= MAX_STARTED_BUILDS) this.started.delete(this.started.values().next().value!);
-        this.started.add(jobId);
-        this.env.log.info(`index build ${jobId} (${table.schema}.${index.name}): running it`);
-        this.qp.indexBuilder.start({ tableId: table.id, indexId: index.id, jobId });
-        void this.qp.indexBuilder.waitForJob(jobId).then(
-          () => this.env.log.info(`index build ${jobId}: completed`),
-          (error: unknown) => this.env.log.warn(`index build ${jobId}: ${(error as Error).message}`));
-      }
-    }
-  }
 }

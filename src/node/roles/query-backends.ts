@@ -19,8 +19,11 @@ export interface QueryBackends {
   readonly adjudicator: RemoteAdjudicator;
   /** A new transaction's start time (DESIGN.md §2), with a notice covering it asked for. */
   snapshotTime(): number;
-  /** Calls `listener` when the catalog may have changed (KeyWatch.onChanged); returns a stop. */
-  onCatalogChanged(listener: () => void): () => void;
+  /**
+   * Calls `listener` when the catalog may have changed, with a timestamp a read must be at to see
+   * the change (KeyWatch.onChanged); returns a stop.
+   */
+  onCatalogChanged(listener: (changedAt: number) => void): () => void;
   close(): Promise<void>;
 }
 
