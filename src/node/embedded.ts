@@ -153,7 +153,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedC
   try {
     defaultFront = await serveDefault(env, options, identity, core, cancelEverywhere);
     if (options.apiPort !== undefined) control = await serveControlPlane(env, options, options.apiPort, identity, host, new NodeBackups(env, new BackupThreads(env), (id) => cores.get(id)));
-    listener = await listenShared(env, options, identity, defaultFront, control?.plane ?? null, host);
+    listener = await listenShared(env, options, identity, limits, defaultFront, control?.plane ?? null, host);
   } catch (error) {
     await control?.stop();
     await host.closeAll();
@@ -383,10 +383,8 @@ function refuseOverTlsFirst(socket: ClientSocket, identity: ClusterIdentity, err
 
 /** The default cluster's SQL front end: where its connections are served. */
 interface Front {
-  /** Whether a new connection would pass the connection quota (spends nothing). */
-  hasRoom(): boolean;
-  /** Admits a new connection (a token of the rate) or says which limit refuses it. */
-  admit(): ErrorFields | null;
+  /** Its open connections, in every process that serves it (what the connection quota counts). */
+  readonly openConnections: number;
   /** Serves a connection; `preface`: the bytes the shared port's peek read from it. */
   serve(socket: HandOffSocket, preface: Uint8Array): void;
   cancel(processId: number, secretKey: number): void;
@@ -411,8 +409,6 @@ async function serveDefault(
   env: Env, options: EmbeddedOptions, identity: ClusterIdentity, core: ClusterCore, onCancelRequest: (processId: number, secretKey: number) => void,
 ): Promise<Front> {
   const { storage, adjudicator, safeTime } = core;
-  const limits = limitsOf(options);
-  const admission = new Admission(env.clock, limits);
   const workers = options.workers ?? 0;
   // Without workers every session reads through this process's safe time, which stays below a
   // commit until it is applied, and starts at or above every acknowledged commit: a commit can
@@ -423,8 +419,9 @@ async function serveDefault(
   const local = await serveCore(env, identity, core, options.dataDir, acknowledgeAt, onCancelRequest);
   if (workers === 0) {
     return {
-      hasRoom: () => local.openConnections < limits.maxConnections,
-      admit: () => admission.admit(local.openConnections),
+      get openConnections() {
+        return local.openConnections;
+      },
       serve: (socket, preface) => local.accept(env.net.adopt(socket.handle, preface)),
       cancel: (processId, secretKey) => local.cancel(processId, secretKey),
       workerPids: () => [],
@@ -451,8 +448,9 @@ async function serveDefault(
     throw error;
   }
   return {
-    hasRoom: () => local.openConnections + pool.openConnections < limits.maxConnections,
-    admit: () => admission.admit(local.openConnections + pool.openConnections),
+    get openConnections() {
+      return local.openConnections + pool.openConnections;
+    },
     serve: (socket, preface) => {
       if (local.openConnections <= pool.leastOpen() || !pool.dispatch(socket, preface)) local.accept(env.net.adopt(socket.handle, preface));
     },
@@ -479,13 +477,15 @@ async function serveDefault(
  * A plain connection or one without SNI goes to the default cluster unchanged.
  */
 function listenShared(
-  env: Env, options: EmbeddedOptions, identity: ClusterIdentity, front: Front, plane: ControlPlane | null, host: ClusterHost,
+  env: Env, options: EmbeddedOptions, identity: ClusterIdentity, limits: AdmissionLimits, front: Front, plane: ControlPlane | null, host: ClusterHost,
 ): Promise<ListeningServer> {
   const ownTls = { key: identity.tlsKey, cert: identity.tlsCert };
+  // The default cluster's limits (created clusters keep their own: serveCreatedCluster).
+  const admission = new Admission(env.clock, limits);
   return env.net.listenForHandOff(options.host, options.port, (socket) => {
     // The default cluster's quota is checked before anything is read, as before there was a
     // peek: a refused client gets the error as the answer to its first packet.
-    if (!front.hasRoom() && plane === null) {
+    if (front.openConnections >= limits.maxConnections && plane === null) {
       socket.refuse(refusal(TOO_MANY_CONNECTIONS));
       return;
     }
@@ -496,7 +496,7 @@ function listenShared(
         const serverName = verdict.kind === 'plain' ? null : verdict.serverName;
         const route = verdict.kind === 'plain' ? { kind: 'default' as const } : routeConnection(serverName, identity.endpoint, plane);
         if (route.kind === 'default') {
-          const refused = front.admit();
+          const refused = admission.admit(front.openConnections);
           if (refused === null) front.serve(socket, peeked);
           else if (verdict.kind === 'plain') socket.refuse(refusal(refused));
           else refuseOverTls(env.net.adopt(socket.handle), ownTls, peeked, refused);

@@ -8,12 +8,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { processAlive } from '../../src/env/processes.js';
+import { stopLocalCluster } from '../support/cluster.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
 
 const run = promisify(execFile);
@@ -31,20 +31,9 @@ before(async () => {
   password = (await run(process.execPath, [STRATA, 'token', '--data-dir', dir, '--admin'])).stdout.trim();
 });
 
-/** SIGKILLs the cluster's every process, the supervisor first (it would start them again). */
-async function killCluster(): Promise<void> {
-  let pids: number[] = [];
-  try {
-    const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number>; supervisor?: number };
-    pids = [state.supervisor, ...Object.values(state.pids)].filter((pid): pid is number => pid !== undefined);
-  } catch { /* nothing started */ }
-  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
 after(async () => {
   if (!dir) return;
-  await killCluster();
+  await stopLocalCluster(dir);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,7 +64,7 @@ test('local up --max-connections: past the quota a client gets 53300 through the
   await second.end();
 
   // The quota is a setting: `up --max-connections 3` on the stopped cluster raises it.
-  await killCluster();
+  await stopLocalCluster(dir);
   await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--max-connections', '3', '--owner-pid', String(process.pid)], { timeout: 150_000 });
   const three = await Promise.all([connect(), connect(), connect()]);
   assert.ok(three.every((c) => c instanceof pg.Client), 'three fit now');

@@ -175,9 +175,10 @@ function killLocalCluster(dir: string): number[] {
 
 /**
  * Stops a local test cluster: SIGKILL rather than `strata local down`, whose graceful stop
- * takes some 10 s (each role group and etcd wait for their peers), and the data goes anyway.
+ * takes some 10 s (each role group and etcd wait for their peers); a power cut is as good for a
+ * test (the data stays: `local up` on the directory starts it again).
  */
-async function stopLocalCluster(dir: string): Promise<void> {
+export async function stopLocalCluster(dir: string): Promise<void> {
   const pids = killLocalCluster(dir);
   for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 20));
 }
@@ -212,7 +213,7 @@ async function startLocalCluster(options: Partial<EmbeddedOptions>): Promise<Tes
     dir = dataDir ?? mkdtempSync(join(tmpdir(), 'strata-local-test-'));
     running.add(dir);
     const again = existsSync(join(dir, 'cluster.json'));
-    [port] = again ? [0] : await freePorts(1);
+    port = again ? 0 : (await freePorts(1))[0]!;
     try {
       // Owned by this process: a killed test run takes its cluster with it.
       const out = again
