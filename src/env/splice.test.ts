@@ -123,3 +123,30 @@ test('a cancel request goes to every backend and nothing else is spliced', async
     await close(two.server);
   }
 });
+
+test('onSpliced names the backend that answered, and its end is called when the splice closes', async () => {
+  const live = await echoBackend();
+  const dead = await echoBackend();
+  const deadPort = dead.port;
+  await close(dead.server);
+  const backends = [{ host: '127.0.0.1', port: deadPort }, { host: '127.0.0.1', port: live.port }];
+  const open = new Map<number, number>();
+  const relay = await startSpliceServer({
+    host: '127.0.0.1', port: 0, pick: () => backends, all: () => backends,
+    onSpliced: (backend) => {
+      open.set(backend.port, (open.get(backend.port) ?? 0) + 1);
+      return () => open.set(backend.port, open.get(backend.port)! - 1);
+    },
+  });
+  try {
+    const client = await dialRelay(relay.port);
+    client.write('hello');
+    await new Promise((resolve) => client.once('data', resolve));
+    assert.deepEqual([...open], [[live.port, 1]]);
+    client.destroy();
+    while (open.get(live.port) !== 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    await relay.close();
+    await close(live.server);
+  }
+});

@@ -11,7 +11,7 @@ export interface Backend {
   readonly port: number;
 }
 
-export interface SpliceServerOptions {
+export interface SpliceServerOptions<B extends Backend = Backend> {
   readonly host: string;
   readonly port: number;
   /**
@@ -20,9 +20,14 @@ export interface SpliceServerOptions {
    */
   readonly bind?: boolean;
   /** Backends in the order to try for a new connection. */
-  readonly pick: () => readonly Backend[];
+  readonly pick: () => readonly B[];
   /** All backends (cancel requests go to each). */
-  readonly all: () => readonly Backend[];
+  readonly all: () => readonly B[];
+  /**
+   * A connection is spliced to `backend` (the one of `pick`'s list that answered); the function
+   * returned is called once when that splice ends. For a relay that balances open sessions.
+   */
+  readonly onSpliced?: (backend: B) => () => void;
   readonly onError?: (message: string) => void;
 }
 
@@ -55,7 +60,7 @@ function isCancelRequest(first: Buffer): boolean {
   return first.length === 16 && first.readUInt32BE(0) === 16 && first.readUInt32BE(4) === CANCEL_REQUEST_CODE;
 }
 
-export async function startSpliceServer(options: SpliceServerOptions): Promise<SpliceServer> {
+export async function startSpliceServer<B extends Backend>(options: SpliceServerOptions<B>): Promise<SpliceServer> {
   const sockets = new Set<Socket>();
   const onClient = (client: Socket) => {
     client.setNoDelay(true);
@@ -93,7 +98,8 @@ export async function startSpliceServer(options: SpliceServerOptions): Promise<S
         return;
       }
       sockets.add(upstream);
-      upstream.on('close', () => { sockets.delete(upstream); client.destroy(); });
+      const ended = options.onSpliced?.(backend);
+      upstream.on('close', () => { sockets.delete(upstream); ended?.(); client.destroy(); });
       upstream.on('error', () => upstream.destroy());
       client.on('close', () => upstream.destroy());
       upstream.write(first);

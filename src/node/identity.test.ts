@@ -4,26 +4,12 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RandomSource } from '../contracts/time.js';
 import { NodeDisk } from '../env/disk.js';
 import { SystemRandom } from '../env/random.js';
 import { TokenAuthenticator } from '../qp/auth/token-authenticator.js';
 import { createToken } from '../qp/auth/token.js';
 import { loadOrCreateIdentity } from './identity.js';
-
-/** A seeded generator (xorshift32): the identity is a function of the seed. */
-class SeededRandom implements RandomSource {
-  constructor(private state: number) {}
-  int(bound: number): number {
-    this.state ^= this.state << 13;
-    this.state ^= this.state >>> 17;
-    this.state ^= this.state << 5;
-    return (this.state >>> 0) % bound;
-  }
-  bytes(count: number): Uint8Array {
-    return Uint8Array.from({ length: count }, () => this.int(256));
-  }
-}
+import { SeededRandom } from '../sim/seeded-random.js';
 
 const NOW_US = Date.UTC(2026, 0, 15, 12, 0, 0) * 1000;
 const clock = { now: () => ({ earliest: NOW_US, latest: NOW_US }) };

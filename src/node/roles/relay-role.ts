@@ -1,15 +1,17 @@
 /**
  * The relay as its own process (`strata node --role relay`): its region's client endpoint.
- * It splices each connection to a live query processor (those registered in etcd, round-robin
- * over every AZ of its region) without terminating TLS, so sessions spread over the QPs and a QP's loss costs
- * only its share of them: those clients reconnect through the relay to another QP. (Preferring
- * the relay's own AZ would put every session of a one-relay cluster on one QP.)
+ * It splices each connection to a live query processor (those registered in etcd, over every AZ
+ * of its region, fewest open sessions first: session-spread.ts) without terminating TLS, so
+ * sessions spread over the QPs and a QP's loss costs only its share of them: those clients
+ * reconnect through the relay to another QP. (Preferring the relay's own AZ would put every
+ * session of a one-relay cluster on one QP.)
  */
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { startSpliceServer, type Backend } from '../../env/splice.js';
 import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observePrefix, register } from './leadership.js';
+import { SessionSpread } from './session-spread.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 
@@ -39,18 +41,17 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   const registered = observePrefix(coordination, env.timers, `${clusterPrefix(config)}nodes/`, (entries) => {
     live = new Set([...entries.keys()].map((key) => key.slice(key.lastIndexOf('/') + 1)));
   });
-  let next = 0;
-  const backendOf = (q: NodeConfig): Backend => ({ host: q.host, port: q.port });
+  const spread = new SessionSpread(env.random);
+  const backendOf = (q: NodeConfig): Backend & { readonly name: string } => ({ host: q.host, port: q.port, name: q.name });
   const server = await startSpliceServer({
     host: node.host, port: node.port, bind: !handedOver,
     pick: () => {
       const up = configured.filter((q) => live.has(q.name));
-      const candidates = up.length > 0 ? up : configured;
-      const start = next++ % candidates.length;
-      // The next QP in turn, then the others in case it does not answer.
-      return [...candidates.slice(start), ...candidates.slice(0, start)].map(backendOf);
+      // The QP with the fewest of this relay's sessions, then the others in case it does not answer.
+      return spread.order(up.length > 0 ? up : configured).map(backendOf);
     },
     all: () => configured.map(backendOf),
+    onSpliced: (backend) => spread.opened(backend.name),
     onError: (message) => env.log.warn(message),
   });
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
