@@ -19,14 +19,13 @@ import type { Env } from '../env/env.js';
 import { EtcdCoordination } from '../env/etcd-coordination.js';
 import { grpcClient } from '../env/grpc.js';
 import type { LinkTls } from '../env/link-tls.js';
-import { processAlive } from '../env/processes.js';
 import { systemEnv } from '../env/system-env.js';
 import { writeBackupPages, type BackupPage } from '../storage/backup.js';
 import { restoreDatabase, writeBackupFile } from '../storage/backup-files.js';
 import { CATALOG_VERSION_KEY } from '../qp/catalog/catalog.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { clusterPrefix, leaderKey, nodesOf, type ClusterConfig } from '../node/roles/cluster-config.js';
-import { linkTlsOfTools, readState } from './local-cluster.js';
+import { linkTlsOfTools, readState, recordedAlive } from './local-cluster.js';
 import { describeBackup } from './backup.js';
 import { serverStream } from '../node/remote/server-stream.js';
 
@@ -60,7 +59,7 @@ export async function localBackup(dirArg: string, toArg: string, out: (line: str
   const dir = resolve(dirArg);
   const to = resolve(toArg);
   const { state, config } = readState(dir);
-  if (!nodesOf(config, 'storage').some((node) => processAlive(state.pids[node.name] ?? -1))) {
+  if (!nodesOf(config, 'storage').some((node) => recordedAlive(state, state.pids[node.name] ?? -1))) {
     throw new Error(`the local cluster in ${dir} is not running (no storage replica is; strata local up --dir ${dir})`);
   }
   const env = systemEnv();

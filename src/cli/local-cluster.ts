@@ -17,7 +17,7 @@ import { prefixEnd } from '../env/coordination.js';
 import type { EtcdCoordination } from '../env/etcd-coordination.js';
 import { clientEndpoint, ETCD_BINARY, etcdArguments, etcdUnavailableReason, waitForEtcd, type EtcdMember } from '../env/etcd-server.js';
 import { freePorts, listenProblem } from '../env/ports.js';
-import { processAlive, processPaused, spawnDetached } from '../env/processes.js';
+import { processAlive, processPaused, processStamp, processStampsAvailable, recordedProcessAlive, spawnDetached } from '../env/processes.js';
 import { SystemRandom } from '../env/random.js';
 import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
@@ -67,6 +67,21 @@ export interface LocalState {
    * when it is gone, so a test's cluster never outlives a test run that was killed.
    */
   readonly owner?: number;
+  /**
+   * pid → processStamp of each process above, taken when the state was written; absent where
+   * /proc does not tell processes apart (or written by an earlier Strata). A recorded pid whose
+   * process is gone may belong to another process by the time it is read again (after a reboot,
+   * or pids wrapping around), which must be neither signalled nor taken for the cluster's own.
+   */
+  readonly stamps?: Record<string, string>;
+}
+
+/** Whether `pid` of `state` is still the process recorded there (see LocalState.stamps). */
+export function recordedAlive(state: LocalState, pid: number): boolean {
+  if (state.stamps === undefined) return processAlive(pid);
+  const stamp = state.stamps[String(pid)];
+  // Stamped states stamp every process alive when written: one without a stamp had died by then.
+  return stamp !== undefined && recordedProcessAlive(pid, stamp);
 }
 
 const STRATA_BIN = fileURLToPath(new URL('../../../bin/strata.js', import.meta.url));
@@ -87,8 +102,21 @@ export function readState(dir: string): { state: LocalState; config: ClusterConf
   };
 }
 
-export function writeState(dir: string, state: LocalState): void {
-  writeAtomically(statePath(dir), JSON.stringify(state, null, 2) + '\n');
+/** Writes the state with the stamps of its processes as they run now; returns what it wrote. */
+export function writeState(dir: string, state: LocalState): LocalState {
+  const { stamps: _old, ...rest } = state;
+  const written: LocalState = processStampsAvailable() ? { ...rest, stamps: stampsOf(rest) } : rest;
+  writeAtomically(statePath(dir), JSON.stringify(written, null, 2) + '\n');
+  return written;
+}
+
+function stampsOf(state: LocalState): Record<string, string> {
+  const stamps: Record<string, string> = {};
+  for (const pid of [...Object.values(state.pids), state.supervisor, state.owner]) {
+    const stamp = pid === undefined ? null : processStamp(pid);
+    if (stamp !== null) stamps[String(pid)] = stamp;
+  }
+  return stamps;
 }
 
 /** Lays out the cluster: ports, names, data directories. */
@@ -236,7 +264,10 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   }
   if (existsSync(statePath(dir))) {
     const { state } = readState(dir);
-    if ([...Object.values(state.pids), state.supervisor ?? -1].some(processAlive)) throw new Error(`a local cluster is already running in ${dir} (strata local down --dir ${dir})`);
+    // A process killed a moment ago may not have finished dying: give it a second.
+    const running = () => [...Object.values(state.pids), state.supervisor ?? -1].some((pid) => recordedAlive(state, pid));
+    for (let i = 0; i < 20 && running(); i++) await new Promise((r) => setTimeout(r, 50));
+    if (running()) throw new Error(`a local cluster is already running in ${dir} (strata local down --dir ${dir})`);
   }
   const dirIsNew = !existsSync(dir);
   // A restart of a stopped cluster keeps its layout (ports, data); a new one gets fresh ports.
@@ -417,12 +448,12 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   for (const member of state.etcd) {
     const pid = state.pids[member.name];
     rows.push([member.name, 'etcd', regionOf(state, config, member.name), '-', String(pid ?? '-'),
-      processAlive(pid ?? -1) ? (processPaused(pid!) ? 'paused' : 'running') : stopped(member.name),
+      recordedAlive(state, pid ?? -1) ? (processPaused(pid!) ? 'paused' : 'running') : stopped(member.name),
       String(restarts[member.name]?.total ?? 0), '-']);
   }
   for (const node of config.nodes) {
     const pid = state.pids[node.name];
-    const alive = pid !== undefined && processAlive(pid);
+    const alive = pid !== undefined && recordedAlive(state, pid);
     let nodeState = alive ? 'running' : stopped(node.name);
     if (alive && node.role === 'adjudicator') nodeState = leaderAddress === addressOf(node) ? 'leader' : 'standby';
     if (alive && node.role !== 'adjudicator') {
@@ -433,7 +464,7 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     rows.push([node.name, node.role, node.region, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);
   }
   const supervisor = state.supervisor;
-  rows.push(['supervisor', 'supervisor', '-', '-', String(supervisor ?? '-'), supervisor !== undefined && processAlive(supervisor) ? 'running' : 'stopped', '-', '-']);
+  rows.push(['supervisor', 'supervisor', '-', '-', String(supervisor ?? '-'), supervisor !== undefined && recordedAlive(state, supervisor) ? 'running' : 'stopped', '-', '-']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
 }
@@ -491,59 +522,60 @@ export async function localRestartRegion(dirArg: string, region: string): Promis
 
 /** The pid last recorded for a node. */
 export function localPid(dirArg: string, name: string): number {
-  return pidOf(resolve(dirArg), name);
+  return recordOf(resolve(dirArg), name).pid;
 }
 
-function pidOf(dir: string, name: string): number {
+/** The pid recorded for a node, and the state it is recorded in (to tell whether it is still that process). */
+function recordOf(dir: string, name: string): { readonly pid: number; readonly state: LocalState } {
   const { state } = readState(dir);
   const pid = state.pids[name];
   if (pid === undefined) throw new Error(`no process named ${name} (see strata local status --dir ${dir})`);
-  return pid;
+  return { pid, state };
 }
 
 function supervised(dir: string): boolean {
-  const supervisor = readState(dir).state.supervisor;
-  return supervisor !== undefined && processAlive(supervisor);
+  const { state } = readState(dir);
+  return state.supervisor !== undefined && recordedAlive(state, state.supervisor);
 }
 
 /** SIGKILL: the supervisor starts the node again (use `stop` to keep it down). */
 export function localKill(dirArg: string, name: string, signal: NodeJS.Signals = 'SIGKILL'): number {
   const dir = resolve(dirArg);
-  const pid = pidOf(dir, name);
-  if (processAlive(pid)) process.kill(pid, signal);
+  const { pid, state } = recordOf(dir, name);
+  if (recordedAlive(state, pid)) process.kill(pid, signal);
   return pid;
 }
 
 /** Stops a node and keeps it down: the supervisor leaves it until `start`. */
 export async function localStop(dirArg: string, name: string): Promise<number> {
   const dir = resolve(dirArg);
-  const pid = pidOf(dir, name);
+  const { pid, state } = recordOf(dir, name);
   writeHeld(dir, new Set([...readHeld(dir), name]));
-  await stopProcesses([pid]);
+  await stopProcesses(state, [pid]);
   return pid;
 }
 
 /** Lets a stopped node run again (a running one is left alone: `started` is false). */
 export async function localStart(dirArg: string, name: string): Promise<{ pid: number; started: boolean }> {
   const dir = resolve(dirArg);
-  const pid = pidOf(dir, name);
-  if (!readHeld(dir).has(name) && processAlive(pid)) return { pid, started: false };
+  const { pid, state } = recordOf(dir, name);
+  if (!readHeld(dir).has(name) && recordedAlive(state, pid)) return { pid, started: false };
   return { pid: await localRestart(dir, name), started: true };
 }
 
 /** Kills a node and starts it again (or starts a stopped one): by the supervisor when it runs. */
 export async function localRestart(dirArg: string, name: string): Promise<number> {
   const dir = resolve(dirArg);
-  const old = pidOf(dir, name);
+  const { pid: old, state: before } = recordOf(dir, name);
   const held = readHeld(dir);
   if (held.delete(name)) writeHeld(dir, held);
-  if (processAlive(old)) {
+  if (recordedAlive(before, old)) {
     process.kill(old, 'SIGKILL');
-    for (let i = 0; i < 100 && processAlive(old); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && recordedAlive(before, old); i++) await new Promise((r) => setTimeout(r, 20));
   }
   if (supervised(dir)) {
     for (let i = 0; i < 200; i++) {
-      const pid = pidOf(dir, name);
+      const pid = recordOf(dir, name).pid;
       if (pid !== old) return pid;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -557,12 +589,13 @@ export async function localRestart(dirArg: string, name: string): Promise<number
   return pid;
 }
 
-/** SIGTERM, then SIGKILL for those still alive 5 s later; returns those it killed. */
-async function stopProcesses(candidates: readonly number[]): Promise<number[]> {
-  const pids = candidates.filter(processAlive);
+/** SIGTERM, then SIGKILL for those still alive 5 s later; returns those it killed. Only `state`'s own processes are signalled. */
+async function stopProcesses(state: LocalState, candidates: readonly number[]): Promise<number[]> {
+  const alive = (pid: number) => recordedAlive(state, pid);
+  const pids = candidates.filter(alive);
   for (const pid of pids) process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 50));
-  const killed = pids.filter(processAlive);
+  for (let i = 0; i < 100 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+  const killed = pids.filter(alive);
   for (const pid of killed) process.kill(pid, 'SIGKILL');
   return killed;
 }
@@ -572,11 +605,12 @@ export async function localDown(dirArg: string): Promise<string[]> {
   const dir = resolve(dirArg);
   const { state, config } = readState(dir);
   const killed: string[] = [];
-  if (state.supervisor !== undefined && (await stopProcesses([state.supervisor])).length > 0) killed.push('supervisor');
+  if (state.supervisor !== undefined && (await stopProcesses(state, [state.supervisor])).length > 0) killed.push('supervisor');
   // Read again: the supervisor may have started a node before it stopped.
-  const pids = readState(dir).state.pids;
+  const now = readState(dir).state;
+  const pids = now.pids;
   const stopGroup = async (names: readonly string[]) => {
-    const killedPids = await stopProcesses(names.map((n) => pids[n]).filter((p): p is number => p !== undefined));
+    const killedPids = await stopProcesses(now, names.map((n) => pids[n]).filter((p): p is number => p !== undefined));
     killed.push(...names.filter((n) => killedPids.includes(pids[n]!)));
   };
   const order: Role[] = ['relay', 'qp', 'control', 'storage', 'adjudicator'];

@@ -14,10 +14,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { processAlive } from '../env/processes.js';
 import { addressOf, type NodeConfig } from '../node/roles/cluster-config.js';
 import { FRESH, restartDelayMs, restarted, type NodeRestarts } from './restart-backoff.js';
-import { nodeArguments, readState, startEtcdMember, startNode, writeState } from './local-cluster.js';
+import { nodeArguments, readState, recordedAlive, startEtcdMember, startNode, writeState } from './local-cluster.js';
 import { RelayPool, type RelayLaunch } from './relay-pool.js';
 
 const TICK_MS = 100;
@@ -64,6 +63,8 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   for (let i = 0; i < 100 && readState(dir).state.supervisor !== process.pid; i++) await new Promise((r) => setTimeout(r, 50));
   const { state, config } = readState(dir);
   const pids = { ...state.pids };
+  // What was last written, with the stamps that tell our processes from later holders of their pids.
+  let written = state;
   const names = [...state.etcd.map((m) => m.name), ...config.nodes.map((n) => n.name)];
   const relays = await RelayPools.open(config.nodes.filter((n) => n.role === 'relay'), relayLaunch(dir), log);
   const restarts = readRestarts(dir);
@@ -76,7 +77,7 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   process.once('SIGTERM', () => { stopping = true; });
   process.once('SIGINT', () => { stopping = true; });
   log(`supervising ${names.length} processes`);
-  const ownerGone = () => state.owner !== undefined && !processAlive(state.owner);
+  const ownerGone = () => state.owner !== undefined && !recordedAlive(state, state.owner);
   while (!stopping) {
     // Its owner gone, or its directory (a cluster removed while it ran): nobody can reach these
     // processes any more, not even `local down`, so they go now rather than run on orphaned.
@@ -84,14 +85,14 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
       : !existsSync(join(dir, 'local.json')) ? `the cluster's state (${join(dir, 'local.json')}) is gone` : null;
     if (orphaned !== null) {
       log(`${orphaned}: stopping every process`);
-      for (const pid of Object.values(pids)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of Object.values(pids)) if (recordedAlive(written, pid)) process.kill(pid, 'SIGKILL');
       break;
     }
     const held = readHeld(dir);
     let changed = false;
     for (const name of names) {
       const pid = pids[name];
-      if (held.has(name) || (pid !== undefined && processAlive(pid))) {
+      if (held.has(name) || (pid !== undefined && recordedAlive(written, pid))) {
         due.delete(name);
         continue;
       }
@@ -114,7 +115,7 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
       log(`${name} started (pid ${pids[name]}${pid === undefined ? '' : `, restart ${restarts[name]!.total}`})`);
     }
     if (changed) {
-      writeState(dir, { ...state, pids, supervisor: process.pid });
+      written = writeState(dir, { ...state, pids, supervisor: process.pid });
       writeAtomically(supervisionPath(dir), JSON.stringify(restarts, null, 2) + '\n');
     }
     await new Promise((r) => setTimeout(r, TICK_MS));

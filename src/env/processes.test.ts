@@ -47,3 +47,24 @@ test('a connection handed to a child that dies before reading it is closed, not 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a process stamp tells a process from another given the same pid later', async () => {
+  const { processStamp, recordedProcessAlive } = await import('./processes.js');
+  const own = processStamp(process.pid);
+  if (own === null) return; // no /proc: pids are all there is to go by
+  assert.equal(processStamp(process.pid), own, 'the same process, the same stamp');
+  assert.ok(recordedProcessAlive(process.pid, own));
+  assert.ok(recordedProcessAlive(process.pid, undefined), 'no stamp recorded: the pid alone');
+  // This pid held by another process than the one recorded (what a reboot or pid wrap-around makes).
+  const other = own.replace(/\/(\d+)$/, (_, ticks: string) => `/${Number(ticks) + 1}`);
+  assert.equal(recordedProcessAlive(process.pid, other), false);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('spawn', resolve));
+  const stamp = processStamp(child.pid!);
+  assert.ok(stamp !== null && stamp !== own);
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
+  assert.equal(processStamp(child.pid!), null, 'gone: no stamp');
+  assert.equal(recordedProcessAlive(child.pid!, stamp), false);
+});

@@ -129,3 +129,36 @@ export function processAlive(pid: number): boolean {
   // may linger as a zombie, which /proc shows as state Z.
   return procState(pid) !== 'Z';
 }
+
+/**
+ * What tells a process from a later one the system gives the same pid: the boot it runs in
+ * (/proc/sys/kernel/random/boot_id) and its start time (clock ticks since boot, field 22 of
+ * /proc/PID/stat). A pid recorded in a file outlives its process — a laptop that rebooted, or
+ * pids that wrapped around while a cluster was down — and another process may hold it by then.
+ * Null where /proc has no entry for it: no such process, or no /proc (not Linux).
+ */
+export function processStamp(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name (which may hold spaces and parentheses) come fields 3 (state) onwards.
+    const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    if (startTime === undefined) return null;
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${startTime}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this system tells processes apart by processStamp (it has /proc). */
+export function processStampsAvailable(): boolean {
+  return processStamp(process.pid) !== null;
+}
+
+/**
+ * Whether the process recorded as `pid` with `stamp` still runs: alive, and the same process.
+ * An undefined stamp (recorded where processStamp is null) trusts the pid alone.
+ */
+export function recordedProcessAlive(pid: number, stamp: string | undefined): boolean {
+  if (!processAlive(pid)) return false;
+  return stamp === undefined || processStamp(pid) === stamp;
+}

@@ -80,7 +80,11 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
 
     // A power cut (a laptop that reboots): every process, the supervisor too, dies at once; `up`
     // again on the same directory brings the same cluster back, on the same port, data and all.
-    for (const pid of clusterPids(dir)) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    const cut = clusterPids(dir);
+    for (const pid of cut) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    // As after a reboot, they are gone (a SIGKILLed process may take a moment to finish dying on
+    // a loaded machine, and `up` allows it only a second).
+    await untilGone(cut);
     await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--owner-pid', String(process.pid)], { timeout: 150_000 });
     pids = clusterPids(dir);
     assert.deepEqual(await query('SELECT v FROM kept'), [{ v: 'before the power cut' }]);
