@@ -1,12 +1,15 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { processStamp } from './processes.js';
 
 /**
  * Which process uses a data directory: `<data dir>/strata.pid`, holding the pid of the
  * `strata start` serving it or of the `strata backup` / `strata restore` working on it
  * offline. The offline commands open the journal and the store themselves, which is safe only
- * with no server writing them, so each side refuses while the other's live pid is there. A
- * pid file left by a killed process names a dead pid and is taken over.
+ * with no server writing them, so each side refuses while the other's live process is there. A
+ * pid file left by a killed process names a dead pid and is taken over; so is one whose pid
+ * another process holds by now (after a reboot, say): the second line is the holder's
+ * processStamp, where the system has one.
  */
 export class DataDirInUse extends Error {}
 
@@ -18,7 +21,8 @@ const FILE = 'strata.pid';
  */
 export async function claimDataDir(dataDir: string, holder: string): Promise<() => Promise<void>> {
   const path = join(dataDir, FILE);
-  const mine = `${process.pid} ${holder}\n`;
+  const stamp = processStamp(process.pid);
+  const mine = `${process.pid} ${holder}\n${stamp === null ? '' : `${stamp}\n`}`;
   for (let attempt = 0; ; attempt++) {
     try {
       await fs.writeFile(path, mine, { flag: 'wx', mode: 0o600 });
@@ -26,13 +30,15 @@ export async function claimDataDir(dataDir: string, holder: string): Promise<() 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error;
     }
-    const [pidText, ...what] = (await fs.readFile(path, 'utf8').catch(() => '')).trim().split(' ');
+    const [first = '', second = ''] = (await fs.readFile(path, 'utf8').catch(() => '')).split('\n');
+    const [pidText, ...what] = first.trim().split(' ');
     const pid = Number(pidText);
-    if (pid === process.pid) {
+    const theirStamp = second.trim() === '' ? undefined : second.trim();
+    if (pid === process.pid && (theirStamp === undefined || theirStamp === stamp)) {
       await fs.writeFile(path, mine);
       break;
     }
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && alive(pid, theirStamp)) {
       throw new DataDirInUse(`${dataDir} is in use by ${what.join(' ') || 'strata'} (pid ${pid}); stop it first${holder === 'strata start' ? '' : ', or use the API of the running strata (AWS Backup\'s StartBackupJob / StartRestoreJob, docs/backup.md)'} (if no such process is strata, remove ${path})`);
     }
     await fs.rm(path, { force: true });
@@ -43,13 +49,15 @@ export async function claimDataDir(dataDir: string, holder: string): Promise<() 
   };
 }
 
-function alive(pid: number): boolean {
+/** The recorded holder still runs (another user's process counts: EPERM). */
+function alive(pid: number, stamp: string | undefined): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // Alive, but it may be another process than the one that wrote the file.
+  return stamp === undefined || processStamp(pid) === stamp;
 }
 
 /** Runs `body` with the data directory claimed (claimDataDir), releasing it however body ends. */
