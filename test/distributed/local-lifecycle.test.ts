@@ -16,32 +16,42 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { processAlive } from '../../src/env/processes.js';
+import { recordedAlive, type LocalState } from '../../src/cli/local-cluster.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
 const skip = etcdUnavailableReason() ?? false;
 
-function clusterPids(dir: string): number[] {
-  const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number>; supervisor?: number };
-  return [...Object.values(state.pids), ...(state.supervisor === undefined ? [] : [state.supervisor])];
+/** A process of the cluster as local.json records it: its pid, and whether it is still that process. */
+interface Recorded {
+  readonly pid: number;
+  alive(): boolean;
 }
 
+function clusterPids(dir: string): Recorded[] {
+  const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as LocalState;
+  // By pid and stamp: pids wrap around at 32,768 here, and a test run starts many thousands.
+  return [...Object.values(state.pids), ...(state.supervisor === undefined ? [] : [state.supervisor])]
+    .map((pid) => ({ pid, alive: () => recordedAlive(state, pid) }));
+}
+
+const running = (pids: readonly Recorded[]) => pids.filter((p) => p.alive()).map((p) => p.pid);
+
 /** A test's clean-up: whatever of its cluster still runs is killed, and its directory goes. */
-function killAndRemove(dir: string, pids: readonly number[]): void {
-  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+function killAndRemove(dir: string, pids: readonly Recorded[]): void {
+  for (const pid of running(pids)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }
 
 /** Waits (up to 30 s: the bound only keeps a broken build from hanging the run) until none of `pids` runs. */
-async function untilGone(pids: readonly number[]): Promise<void> {
-  for (let i = 0; i < 300 && pids.some(processAlive); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+async function untilGone(pids: readonly Recorded[]): Promise<void> {
+  for (let i = 0; i < 300 && running(pids).length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 test('local up --port 0 serves on a free port it prints; nodes stop and start by name; after a power cut up brings the same cluster back; local down stops every process on SIGTERM', { skip, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-local-port0-'));
-  let pids: number[] = [];
+  let pids: Recorded[] = [];
   try {
     const { stdout } = await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--owner-pid', String(process.pid)], { timeout: 150_000 });
     const port = Number(/port=(\d+)/.exec(stdout)?.[1]);
@@ -81,7 +91,7 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
     // A power cut (a laptop that reboots): every process, the supervisor too, dies at once; `up`
     // again on the same directory brings the same cluster back, on the same port, data and all.
     const cut = clusterPids(dir);
-    for (const pid of cut) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of running(cut)) process.kill(pid, 'SIGKILL');
     // As after a reboot, they are gone (a SIGKILLed process may take a moment to finish dying on
     // a loaded machine, and `up` allows it only a second).
     await untilGone(cut);
@@ -90,7 +100,7 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
     assert.deepEqual(await query('SELECT v FROM kept'), [{ v: 'before the power cut' }]);
     const down = await run(process.execPath, [STRATA, 'local', 'down', '--dir', dir], { timeout: 120_000 });
     assert.equal(down.stdout.trim(), 'strata local cluster stopped', 'no process had to be killed');
-    assert.deepEqual(pids.filter(processAlive), [], 'every process is gone');
+    assert.deepEqual(running(pids), [], 'every process is gone');
     assert.match(readFileSync(join(dir, 'logs', 'supervisor.log'), 'utf8'), /supervisor stopped/, 'the supervisor ended by itself');
   } finally {
     killAndRemove(dir, pids);
@@ -99,7 +109,7 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
 
 test('local up that does not serve within --timeout stops what it started and says so', { skip, timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-local-timeout-'));
-  let pids: number[] = [];
+  let pids: Recorded[] = [];
   try {
     // No machine starts etcd, a leader, storage, a QP and a relay in 0.2 s.
     const failed = await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--timeout', '0.2', '--owner-pid', String(process.pid)], { timeout: 90_000 })
@@ -109,7 +119,7 @@ test('local up that does not serve within --timeout stops what it started and sa
     assert.ok(existsSync(join(dir, 'local.json')), 'it had started processes');
     pids = clusterPids(dir);
     assert.ok(pids.length >= 3, 'etcd at least');
-    assert.deepEqual(pids.filter(processAlive), [], 'none of them is left running');
+    assert.deepEqual(running(pids), [], 'none of them is left running');
     assert.match(await run(process.execPath, [STRATA, 'local', 'status', '--dir', dir]).then((r) => r.stdout), /etcd-1 .* stopped/);
   } finally {
     // Also when an assertion above failed before the pids were read: nothing outlives the test.
@@ -120,14 +130,14 @@ test('local up that does not serve within --timeout stops what it started and sa
 
 test('a running cluster whose directory is removed stops every process rather than run on unreachable', { skip, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-local-removed-'));
-  let pids: number[] = [];
+  let pids: Recorded[] = [];
   try {
     await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--owner-pid', String(process.pid)], { timeout: 150_000 });
     pids = clusterPids(dir);
-    assert.ok(pids.every(processAlive), 'the cluster runs');
+    assert.ok(pids.every((p) => p.alive()), 'the cluster runs');
     rmSync(dir, { recursive: true, force: true });
     await untilGone(pids);
-    assert.deepEqual(pids.filter(processAlive), [], 'no process of the removed cluster runs on');
+    assert.deepEqual(running(pids), [], 'no process of the removed cluster runs on');
   } finally {
     killAndRemove(dir, pids);
   }
@@ -136,17 +146,17 @@ test('a running cluster whose directory is removed stops every process rather th
 test('the owner process ends, and every process of its local cluster ends with it', { skip, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-local-owner-'));
   const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
-  let pids: number[] = [];
+  let pids: Recorded[] = [];
   try {
     await run(process.execPath, [STRATA, 'local', 'up', '--dir', dir, '--port', '0', '--azs', '1', '--owner-pid', String(owner.pid)], { timeout: 120_000 });
     const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { owner: number };
     assert.equal(state.owner, owner.pid);
     pids = clusterPids(dir);
-    assert.ok(pids.every(processAlive), 'the cluster runs while its owner does');
+    assert.ok(pids.every((p) => p.alive()), 'the cluster runs while its owner does');
     owner.kill('SIGKILL');
     // The supervisor looks every tick.
     await untilGone(pids);
-    assert.deepEqual(pids.filter(processAlive), [], 'no process of the cluster outlives its owner');
+    assert.deepEqual(running(pids), [], 'no process of the cluster outlives its owner');
   } finally {
     owner.kill('SIGKILL');
     killAndRemove(dir, pids);

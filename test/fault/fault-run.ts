@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePorts, listenProblem } from '../../src/env/ports.js';
-import { localKill, localKillRegion, localPid, localRestartRegion, localStatus, readState } from '../../src/cli/local-cluster.js';
-import { processAlive } from '../../src/env/processes.js';
+import { localKill, localKillRegion, localPid, localRestartRegion, localStatus, readState, recordedAlive } from '../../src/cli/local-cluster.js';
 import { HistoryRecorder } from '../support/elle/recorder.js';
 import { checkListAppend, type CheckResult } from '../support/elle/list-append.js';
 import type { MicroOp, Txn } from '../support/elle/history.js';
@@ -135,16 +134,15 @@ function uniqueKey(taken: Record<string, number>, key: string): string {
 async function inflict(dir: string, spec: string, workload: Workload, log: (line: string) => void): Promise<[string, number]> {
   if (spec.startsWith('pause:')) {
     const victim = await resolveVictim(dir, spec.slice('pause:'.length));
-    const pid = localPid(dir, victim);
     const pausedAt = performance.now();
-    process.kill(pid, 'SIGSTOP');
+    localKill(dir, victim, 'SIGSTOP');
     log(`paused ${victim}`);
     const acknowledged = workload.nextAcknowledgementAfter(pausedAt, 30_000);
     let during: number | null;
     try {
       during = await Promise.race([acknowledged, sleep(PAUSE_MS).then(() => null)]);
     } finally {
-      process.kill(pid, 'SIGCONT');
+      localKill(dir, victim, 'SIGCONT');
     }
     log(`resumed ${victim}`);
     // Commits that waited on the paused process (a QP's own sessions) go on once it wakes.
@@ -189,7 +187,8 @@ async function etcdLeader(dir: string): Promise<string> {
 /** Each named process runs: the one paused, or (a paused leader exits when it wakes) its restart. */
 async function untilRunning(dir: string, names: readonly string[]): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if (names.every((name) => processAlive(localPid(dir, name)))) return;
+    const { state } = readState(dir);
+    if (names.every((name) => recordedAlive(state, localPid(dir, name)))) return;
     await sleep(100);
   }
   throw new Error(`${names.join(', ')} did not run again within 30 s`);

@@ -18,7 +18,7 @@ import pg from 'pg';
 import { SystemClock } from '../../src/env/clock.js';
 import { NodeDisk } from '../../src/env/disk.js';
 import { freePorts } from '../../src/env/ports.js';
-import { processAlive } from '../../src/env/processes.js';
+import { recordedAlive, type LocalState } from '../../src/cli/local-cluster.js';
 import { SystemRandom } from '../../src/env/random.js';
 import { loadOrCreateIdentity } from '../../src/node/identity.js';
 import type { ClusterConfig } from '../../src/node/roles/cluster-config.js';
@@ -156,21 +156,26 @@ function killOnSignals(): void {
   }
 }
 
-/** SIGKILLs every process `local up` recorded in DIR/local.json; returns their pids. */
-function killLocalCluster(dir: string): number[] {
-  let pids: number[];
+/**
+ * SIGKILLs every process `local up` recorded in DIR/local.json that is still that process (pids
+ * wrap around at 32,768 here, and a whole test run starts tens of thousands of processes: a bare
+ * recorded pid may be another test's process by now); returns the state they were recorded in.
+ */
+function killLocalCluster(dir: string): LocalState | null {
+  const read = (): LocalState => JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as LocalState;
+  let state: LocalState;
   try {
-    const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number>; supervisor?: number };
+    const first = read();
     // The supervisor first: it would start the others again.
-    if (state.supervisor !== undefined && processAlive(state.supervisor)) process.kill(state.supervisor, 'SIGKILL');
-    pids = Object.values((JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pids: Record<string, number> }).pids);
+    if (first.supervisor !== undefined && recordedAlive(first, first.supervisor)) process.kill(first.supervisor, 'SIGKILL');
+    state = read();
   } catch {
-    return []; // no state file: nothing was started
+    return null; // no state file: nothing was started
   }
-  for (const pid of pids) {
-    if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of Object.values(state.pids)) {
+    if (recordedAlive(state, pid)) process.kill(pid, 'SIGKILL');
   }
-  return pids;
+  return state;
 }
 
 /**
@@ -179,8 +184,10 @@ function killLocalCluster(dir: string): number[] {
  * test (the data stays: `local up` on the directory starts it again).
  */
 export async function stopLocalCluster(dir: string): Promise<void> {
-  const pids = killLocalCluster(dir);
-  for (let i = 0; i < 100 && pids.some(processAlive); i++) await new Promise((r) => setTimeout(r, 20));
+  const state = killLocalCluster(dir);
+  if (state === null) return;
+  const pids = Object.values(state.pids);
+  for (let i = 0; i < 100 && pids.some((pid) => recordedAlive(state, pid)); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
 async function strata(...args: string[]): Promise<string> {
