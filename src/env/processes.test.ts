@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeProcesses } from './processes.js';
+import { spawn } from 'node:child_process';
+import { NodeProcesses, processStamp, recordedProcessAlive } from './processes.js';
 
 /** Resolves with `value`, or fails saying what was awaited after `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -49,16 +50,13 @@ test('a connection handed to a child that dies before reading it is closed, not 
 });
 
 test('a process stamp tells a process from another given the same pid later', async () => {
-  const { processStamp, recordedProcessAlive } = await import('./processes.js');
   const own = processStamp(process.pid);
   if (own === null) return; // no /proc: pids are all there is to go by
   assert.equal(processStamp(process.pid), own, 'the same process, the same stamp');
   assert.ok(recordedProcessAlive(process.pid, own));
-  assert.ok(recordedProcessAlive(process.pid, undefined), 'no stamp recorded: the pid alone');
   // This pid held by another process than the one recorded (what a reboot or pid wrap-around makes).
   const other = own.replace(/\/(\d+)$/, (_, ticks: string) => `/${Number(ticks) + 1}`);
   assert.equal(recordedProcessAlive(process.pid, other), false);
-  const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
   await new Promise((resolve) => child.once('spawn', resolve));
   const stamp = processStamp(child.pid!);

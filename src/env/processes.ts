@@ -154,11 +154,7 @@ export function processStampsAvailable(): boolean {
   return processStamp(process.pid) !== null;
 }
 
-/**
- * Whether the process recorded as `pid` with `stamp` still runs: alive, and the same process.
- * An undefined stamp (recorded where processStamp is null) trusts the pid alone.
- */
-export function recordedProcessAlive(pid: number, stamp: string | undefined): boolean {
-  if (!processAlive(pid)) return false;
-  return stamp === undefined || processStamp(pid) === stamp;
+/** Whether the process recorded as `pid` with `stamp` (processStamp) still runs: alive, and the same process. */
+export function recordedProcessAlive(pid: number, stamp: string): boolean {
+  return processAlive(pid) && processStamp(pid) === stamp;
 }
