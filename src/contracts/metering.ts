@@ -19,6 +19,8 @@ export interface TransactionUsage {
   readonly readOnly: boolean;
   /** Aborted by a key-level optimistic-concurrency conflict (OC000). */
   readonly occConflict: boolean;
+  /** Ended by the 300 s transaction age limit (54000): CloudWatch's QueryTimeouts. */
+  readonly ageLimit: boolean;
   /** Microseconds of the commit phase (adjudication, journal, commit wait); null when it had none. */
   readonly commitLatencyUs: number | null;
 }

@@ -14,6 +14,8 @@ export interface UsageCounters {
   TotalTransactions: number;
   ReadOnlyTransactions: number;
   OccConflicts: number;
+  /** Transactions ended by the 300 s transaction age limit (DSQL: "timed out due to hitting the maximum transaction time"). */
+  QueryTimeouts: number;
   /** Milliseconds of query-processor processing (the same measure as ComputeDPU, in ms). */
   ComputeTime: number;
   /** Commit latencies as a histogram: `[bin, count]` pairs, bins of `latencyBin`. */
@@ -37,7 +39,7 @@ function binMillis(bin: number): number {
 export function emptyCounters(): UsageCounters {
   return {
     ComputeDPU: 0, ReadDPU: 0, WriteDPU: 0, BytesRead: 0, BytesWritten: 0, TotalTransactions: 0, ReadOnlyTransactions: 0,
-    OccConflicts: 0, ComputeTime: 0, CommitLatencyHistogram: [],
+    OccConflicts: 0, QueryTimeouts: 0, ComputeTime: 0, CommitLatencyHistogram: [],
   };
 }
 
@@ -54,6 +56,7 @@ export class PendingUsage {
   transactions = 0;
   readOnly = 0;
   occConflicts = 0;
+  queryTimeouts = 0;
   readonly latencies = new Float64Array(LATENCY_BINS);
 
   add(usage: TransactionUsage): void {
@@ -65,6 +68,7 @@ export class PendingUsage {
     this.transactions++;
     if (usage.readOnly) this.readOnly++;
     if (usage.occConflict) this.occConflicts++;
+    if (usage.ageLimit) this.queryTimeouts++;
     if (usage.commitLatencyUs !== null) this.latencies[latencyBin(usage.commitLatencyUs)]!++;
   }
 
@@ -78,12 +82,13 @@ export class PendingUsage {
     into.TotalTransactions += this.transactions;
     into.ReadOnlyTransactions += this.readOnly;
     into.OccConflicts += this.occConflicts;
+    into.QueryTimeouts += this.queryTimeouts;
     into.ComputeTime += this.computeDpu * 1000;
     const histogram: [number, number][] = [];
     for (let bin = 0; bin < LATENCY_BINS; bin++) if (this.latencies[bin]! > 0) histogram.push([bin, this.latencies[bin]!]);
     into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, histogram);
     this.computeDpu = this.readDpu = this.writeDpu = this.bytesRead = this.bytesWritten = 0;
-    this.transactions = this.readOnly = this.occConflicts = 0;
+    this.transactions = this.readOnly = this.occConflicts = this.queryTimeouts = 0;
     this.latencies.fill(0);
   }
 
@@ -102,6 +107,8 @@ export function addCounters(into: UsageCounters, more: UsageCounters): void {
   into.TotalTransactions += more.TotalTransactions;
   into.ReadOnlyTransactions += more.ReadOnlyTransactions;
   into.OccConflicts += more.OccConflicts;
+  // Files written before the counter existed have none.
+  into.QueryTimeouts += more.QueryTimeouts ?? 0;
   into.ComputeTime += more.ComputeTime;
   into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, more.CommitLatencyHistogram);
 }

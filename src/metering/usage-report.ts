@@ -12,6 +12,7 @@ export interface UsageMetrics {
   readonly TotalTransactions: number;
   readonly ReadOnlyTransactions: number;
   readonly OccConflicts: number;
+  readonly QueryTimeouts: number;
   /** Milliseconds, P50 of the commit phase; null with no commits. */
   readonly CommitLatency: number | null;
   /** Milliseconds. */
@@ -52,7 +53,7 @@ function metrics(counters: UsageCounters): UsageMetrics {
   return {
     TotalDPU: totalDpu(counters), ComputeDPU: counters.ComputeDPU, ReadDPU: counters.ReadDPU, WriteDPU: counters.WriteDPU,
     BytesRead: counters.BytesRead, BytesWritten: counters.BytesWritten, TotalTransactions: counters.TotalTransactions,
-    ReadOnlyTransactions: counters.ReadOnlyTransactions, OccConflicts: counters.OccConflicts,
+    ReadOnlyTransactions: counters.ReadOnlyTransactions, OccConflicts: counters.OccConflicts, QueryTimeouts: counters.QueryTimeouts,
     CommitLatency: commitLatencyP50Ms(counters), ComputeTime: counters.ComputeTime,
   };
 }
@@ -60,7 +61,7 @@ function metrics(counters: UsageCounters): UsageMetrics {
 const COLUMNS: readonly [keyof UsageMetrics, string, (value: number | null) => string][] = [
   ['TotalDPU', 'TotalDPU', dpu], ['ComputeDPU', 'ComputeDPU', dpu], ['ReadDPU', 'ReadDPU', dpu], ['WriteDPU', 'WriteDPU', dpu],
   ['BytesRead', 'BytesRead', count], ['BytesWritten', 'BytesWritten', count], ['TotalTransactions', 'TotalTransactions', count],
-  ['ReadOnlyTransactions', 'ReadOnlyTransactions', count], ['OccConflicts', 'OccConflicts', count],
+  ['ReadOnlyTransactions', 'ReadOnlyTransactions', count], ['OccConflicts', 'OccConflicts', count], ['QueryTimeouts', 'QueryTimeouts', count],
   ['CommitLatency', 'CommitLatency p50 (ms)', millis], ['ComputeTime', 'ComputeTime (ms)', millis],
 ];
 

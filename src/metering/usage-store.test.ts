@@ -30,7 +30,7 @@ class ManualTimers implements Timers {
 function bill(overrides: Partial<TransactionUsage> = {}): TransactionUsage {
   return {
     computeDpu: 0.002, readDpu: 2048 * 0.00000183105, writeDpu: 0, bytesRead: 128, bytesWritten: 0, readOnly: true,
-    occConflict: false, commitLatencyUs: null, ...overrides,
+    occConflict: false, ageLimit: false, commitLatencyUs: null, ...overrides,
   };
 }
 
@@ -57,16 +57,20 @@ test('usage is summed per minute, the last hour kept and the totals forever', as
     clock.now += MINUTE_US;
     await store.flush();
     store.record(bill({ readOnly: false, occConflict: true, commitLatencyUs: 3000 }));
+    store.record(bill({ ageLimit: true }));
     clock.now += 90 * MINUTE_US;
     await store.flush();
     const file = store.snapshot();
-    assert.equal(file.totals.TotalTransactions, 3);
-    assert.equal(file.totals.ReadOnlyTransactions, 1);
+    assert.equal(file.totals.TotalTransactions, 4);
+    assert.equal(file.totals.ReadOnlyTransactions, 2);
     assert.equal(file.totals.OccConflicts, 1);
+    assert.equal(file.totals.QueryTimeouts, 1);
     assert.equal(file.totals.BytesWritten, 128);
     assert.equal(file.minutes.length, 1, 'the minute 90 minutes ago is gone');
-    assert.equal(file.minutes[0]!.TotalTransactions, 1);
+    assert.equal(file.minutes[0]!.TotalTransactions, 2);
+    assert.equal(file.minutes[0]!.QueryTimeouts, 1);
     const report = usageReport([file], clock.now);
+    assert.equal(report.totals.QueryTimeouts, 1);
     const p50 = report.totals.CommitLatency!;
     assert.ok(p50 > 0.9 && p50 < 1.1, `the P50 of 1 ms and 3 ms is the lower one, to ±10 % (${p50})`);
     await store.stop();

@@ -826,7 +826,9 @@ export class Session implements SqlSession {
           end = 'conflict';
           throw new SqlError('40001', OC000);
         case 'schema-conflict': throw new SqlError('40001', OC001);
-        case 'too-old': throw new SqlError('54000', 'transaction age limit of 300s exceeded');
+        case 'too-old':
+          txn.ageLimitReached = true;
+          throw new SqlError('54000', 'transaction age limit of 300s exceeded');
         case 'unavailable': throw serverUnavailable(outcome.reason);
       }
     } finally {

@@ -95,6 +95,9 @@ export class Transaction {
     return this.writes?.size ?? 0;
   }
 
+  /** It ran into the 300 s age limit (checkAge, or the adjudicator's too-old): billed as a QueryTimeout. */
+  ageLimitReached = false;
+
   async get(key: Key): Promise<Uint8Array | null> {
     const writes = this.snapshotWrites === undefined ? this.writes : this.snapshotWrites;
     if (writes !== null) {
@@ -270,6 +273,7 @@ export class Transaction {
   checkAge(now: Timestamp): void {
     const age = now - this.startTimestamp;
     if (age > MAX_TRANSACTION_AGE_US) {
+      this.ageLimitReached = true;
       throw new SqlError('54000', 'transaction age limit of 300s exceeded', { detail: `Current transaction age ${Math.floor(age / 1e6)}s exceeds 300s` });
     }
   }

@@ -155,3 +155,31 @@ test('EXPLAIN ANALYZE VERBOSE bills a filtered scan every row of the table, also
     await cluster.stop();
   }
 });
+
+test('a transaction ended by the 300 s age limit counts in QueryTimeouts, once', embeddedOnly('reads the embedded data directory and moves the clock (advanceClock)'), async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'strata-usage-'));
+  try {
+    const cluster = await startTestCluster({ dataDir });
+    const c = await cluster.client();
+    await c.query('CREATE TABLE t (id int PRIMARY KEY, n int)');
+    // One that fails at COMMIT (too old to adjudicate) …
+    await c.query('BEGIN');
+    await c.query('INSERT INTO t VALUES (1, 1)');
+    await cluster.cluster.advanceClock(301_000_000);
+    await assert.rejects(c.query('COMMIT'), { code: '54000' });
+    // … and one that fails at a statement, then at another, and is rolled back: still one.
+    await c.query('BEGIN');
+    await c.query('SELECT count(*) FROM t');
+    await cluster.cluster.advanceClock(301_000_000);
+    await assert.rejects(c.query('SELECT count(*) FROM t'), { code: '54000' });
+    await assert.rejects(c.query('SELECT 1'), { code: '25P02' });
+    await c.query('ROLLBACK');
+    await c.query('SELECT 1');
+    await cluster.stop();
+    const report = await usage(dataDir);
+    assert.equal(report.totals.QueryTimeouts, 2);
+    assert.equal(report.totals.TotalTransactions, 4);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -9,6 +9,8 @@ export interface MeteredTransaction {
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly writeCount: number;
+  /** It ran into the transaction age limit (Transaction.checkAge, or the adjudicator's too-old). */
+  readonly ageLimitReached: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export class SessionMeter {
   private spanStartUs = 0;
   /** One record, reused: the recorder copies what it keeps (UsageRecorder.record). */
   private readonly usage: { -readonly [K in keyof TransactionUsage]: TransactionUsage[K] } = {
-    computeDpu: 0, readDpu: 0, writeDpu: 0, bytesRead: 0, bytesWritten: 0, readOnly: true, occConflict: false, commitLatencyUs: null,
+    computeDpu: 0, readDpu: 0, writeDpu: 0, bytesRead: 0, bytesWritten: 0, readOnly: true, occConflict: false, ageLimit: false, commitLatencyUs: null,
   };
 
   constructor(readonly stopwatch: () => number, private readonly recorder: UsageRecorder | undefined) {}
@@ -100,6 +102,7 @@ export class SessionMeter {
     usage.writeDpu = transactionWriteDpu(bytesWritten);
     usage.readOnly = txn.writeCount === 0;
     usage.occConflict = end === 'conflict';
+    usage.ageLimit = txn.ageLimitReached;
     usage.commitLatencyUs = commitLatencyUs;
     this.recorder.record(usage);
   }
