@@ -107,8 +107,7 @@ export function addCounters(into: UsageCounters, more: UsageCounters): void {
   into.TotalTransactions += more.TotalTransactions;
   into.ReadOnlyTransactions += more.ReadOnlyTransactions;
   into.OccConflicts += more.OccConflicts;
-  // Files written before the counter existed have none.
-  into.QueryTimeouts += more.QueryTimeouts ?? 0;
+  into.QueryTimeouts += more.QueryTimeouts;
   into.ComputeTime += more.ComputeTime;
   into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, more.CommitLatencyHistogram);
 }

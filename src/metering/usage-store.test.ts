@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransactionUsage } from '../contracts/metering.js';
@@ -139,5 +139,27 @@ test('a failed write is reported; the next one writes everything, and stop never
     reopened.record(bill());
     await reopened.stop();
     assert.match(warnings.join('\n'), /writing usage at stop: disk full/);
+  });
+});
+
+test('a file written before QueryTimeouts existed is read with none, and counts on from there', async () => {
+  await withStore(async (open, _clock, _timers, path) => {
+    const store = await open();
+    store.record(bill());
+    await store.stop();
+    // As an earlier Strata wrote it: no QueryTimeouts in the totals or the minutes.
+    const file = JSON.parse(readFileSync(path, 'utf8')) as { totals: Record<string, unknown>; minutes: Record<string, unknown>[] };
+    delete file.totals.QueryTimeouts;
+    for (const minute of file.minutes) delete minute.QueryTimeouts;
+    writeFileSync(path, JSON.stringify(file));
+    const reopened = await open();
+    assert.equal(reopened.snapshot().totals.QueryTimeouts, 0);
+    reopened.record(bill({ ageLimit: true }));
+    await reopened.flush();
+    const after = reopened.snapshot();
+    assert.equal(after.totals.QueryTimeouts, 1);
+    assert.equal(after.minutes.at(-1)!.QueryTimeouts, 1, 'the minute it was read with counts on too');
+    assert.equal(after.totals.TotalTransactions, 2);
+    await reopened.stop();
   });
 });

@@ -127,7 +127,12 @@ export function decodeUsageFile(bytes: Uint8Array): UsageFile {
   if (parsed.version !== FILE_VERSION || typeof parsed.totals !== 'object' || !Array.isArray(parsed.minutes)) {
     throw new Error(`not a version ${FILE_VERSION} usage file`);
   }
-  return parsed;
+  // A counter added since the file was written (QueryTimeouts) starts at zero.
+  return {
+    ...parsed,
+    totals: { ...emptyCounters(), ...parsed.totals },
+    minutes: parsed.minutes.map((minute) => ({ ...emptyCounters(), ...minute })),
+  };
 }
 
 async function readUsageFile(options: UsageStoreOptions): Promise<UsageFile> {
