@@ -144,8 +144,9 @@ function cancelOverTls(port: number, serialized: Buffer): Promise<void> {
 
 test('a CancelRequest inside TLS reaches its session, whichever query processor it lands on', async () => {
   const { serialize } = await import('pg-protocol');
-  // Three times: on a local cluster the relay puts connections on its QPs in turn, so the
-  // cancel's connection lands on another QP than the session's (it cannot read inside TLS).
+  // Three times: on a local cluster the relay puts a connection on the QP with the fewest of its
+  // sessions, so the cancel's connection lands on another QP than the session's (it cannot read
+  // inside TLS).
   for (let i = 0; i < 3; i++) {
     const busy = await t.client();
     const { processID, secretKey } = busy as unknown as { processID: number; secretKey: number };
