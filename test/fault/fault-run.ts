@@ -188,7 +188,7 @@ async function etcdLeader(dir: string): Promise<string> {
 async function untilRunning(dir: string, names: readonly string[]): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const { state } = readState(dir);
-    if (names.every((name) => recordedAlive(state, localPid(dir, name)))) return;
+    if (names.every((name) => recordedAlive(state, state.pids[name] ?? -1))) return;
     await sleep(100);
   }
   throw new Error(`${names.join(', ')} did not run again within 30 s`);
