@@ -20,6 +20,19 @@ export interface UsageCounters {
   ComputeTime: number;
   /** Commit latencies as a histogram: `[bin, count]` pairs, bins of `latencyBin`. */
   CommitLatencyHistogram: [number, number][];
+  /**
+   * WriteDPU once more for every peer region a linked cluster replicates the writes to (DSQL:
+   * "MultiRegionWriteDPU = WriteDPU per active peer", charged in the region the commit came from).
+   */
+  MultiRegionWriteDPU: number;
+  /** AWS/Usage `CallCount`: connections that presented a token to authenticate, by the action it must grant. */
+  DbConnectCalls: number;
+  DbConnectAdminCalls: number;
+  /**
+   * AWS/Usage `ResourceCount` for `ClusterConnectionCount`: open connections, the most at once.
+   * A gauge: over time it is the maximum, never a sum (`addCounters`' `gauge`).
+   */
+  ClusterConnectionCount: number;
 }
 
 /** Commit-latency bins: four per doubling of microseconds, so a P50 is within ±9 % of the truth. */
@@ -39,7 +52,8 @@ function binMillis(bin: number): number {
 export function emptyCounters(): UsageCounters {
   return {
     ComputeDPU: 0, ReadDPU: 0, WriteDPU: 0, BytesRead: 0, BytesWritten: 0, TotalTransactions: 0, ReadOnlyTransactions: 0,
-    OccConflicts: 0, QueryTimeouts: 0, ComputeTime: 0, CommitLatencyHistogram: [],
+    OccConflicts: 0, QueryTimeouts: 0, ComputeTime: 0, CommitLatencyHistogram: [], MultiRegionWriteDPU: 0, DbConnectCalls: 0,
+    DbConnectAdminCalls: 0, ClusterConnectionCount: 0,
   };
 }
 
@@ -49,6 +63,7 @@ export function emptyCounters(): UsageCounters {
  */
 export class PendingUsage {
   computeDpu = 0;
+  multiRegionWriteDpu = 0;
   readDpu = 0;
   writeDpu = 0;
   bytesRead = 0;
@@ -57,12 +72,21 @@ export class PendingUsage {
   readOnly = 0;
   occConflicts = 0;
   queryTimeouts = 0;
+  dbConnectCalls = 0;
+  dbConnectAdminCalls = 0;
+  /** Open connections now, and the most open at once since the last drain. */
+  private connectionsNow = 0;
+  connectionsPeak = 0;
   readonly latencies = new Float64Array(LATENCY_BINS);
+
+  /** `peerRegions`: the linked cluster's other regions every write is replicated to (0: one region). */
+  constructor(private readonly peerRegions = 0) {}
 
   add(usage: TransactionUsage): void {
     this.computeDpu += usage.computeDpu;
     this.readDpu += usage.readDpu;
     this.writeDpu += usage.writeDpu;
+    this.multiRegionWriteDpu += usage.writeDpu * this.peerRegions;
     this.bytesRead += usage.bytesRead;
     this.bytesWritten += usage.bytesWritten;
     this.transactions++;
@@ -70,6 +94,18 @@ export class PendingUsage {
     if (usage.occConflict) this.occConflicts++;
     if (usage.ageLimit) this.queryTimeouts++;
     if (usage.commitLatencyUs !== null) this.latencies[latencyBin(usage.commitLatencyUs)]!++;
+  }
+
+  /** A connection presented a token: the admin role's must grant DbConnectAdmin, every other role's DbConnect. */
+  connectionAttempt(admin: boolean): void {
+    if (admin) this.dbConnectAdminCalls++;
+    else this.dbConnectCalls++;
+  }
+
+  /** The number of open connections changed to `count`. */
+  openConnections(count: number): void {
+    this.connectionsNow = count;
+    if (count > this.connectionsPeak) this.connectionsPeak = count;
   }
 
   /** Adds what is pending to `into`, and starts again from zero. */
@@ -84,21 +120,32 @@ export class PendingUsage {
     into.OccConflicts += this.occConflicts;
     into.QueryTimeouts += this.queryTimeouts;
     into.ComputeTime += this.computeDpu * 1000;
+    into.MultiRegionWriteDPU += this.multiRegionWriteDpu;
+    into.DbConnectCalls += this.dbConnectCalls;
+    into.DbConnectAdminCalls += this.dbConnectAdminCalls;
+    into.ClusterConnectionCount = Math.max(into.ClusterConnectionCount, this.connectionsPeak);
     const histogram: [number, number][] = [];
     for (let bin = 0; bin < LATENCY_BINS; bin++) if (this.latencies[bin]! > 0) histogram.push([bin, this.latencies[bin]!]);
     into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, histogram);
     this.computeDpu = this.readDpu = this.writeDpu = this.bytesRead = this.bytesWritten = 0;
     this.transactions = this.readOnly = this.occConflicts = this.queryTimeouts = 0;
+    this.multiRegionWriteDpu = this.dbConnectCalls = this.dbConnectAdminCalls = 0;
+    // The connections still open are the next interval's starting point.
+    this.connectionsPeak = this.connectionsNow;
     this.latencies.fill(0);
   }
 
+  /** Nothing to add but, perhaps, connections that stay open. */
   get empty(): boolean {
-    return this.transactions === 0;
+    return this.transactions === 0 && this.dbConnectCalls === 0 && this.dbConnectAdminCalls === 0;
   }
 }
 
-/** `into` plus `more`, counter by counter. */
-export function addCounters(into: UsageCounters, more: UsageCounters): void {
+/**
+ * `into` plus `more`, counter by counter; the gauge (ClusterConnectionCount) is summed across
+ * processes at one time (`'sum'`) and takes the maximum across times (`'max'`).
+ */
+export function addCounters(into: UsageCounters, more: UsageCounters, gauge: 'sum' | 'max'): void {
   into.ComputeDPU += more.ComputeDPU;
   into.ReadDPU += more.ReadDPU;
   into.WriteDPU += more.WriteDPU;
@@ -109,6 +156,11 @@ export function addCounters(into: UsageCounters, more: UsageCounters): void {
   into.OccConflicts += more.OccConflicts;
   into.QueryTimeouts += more.QueryTimeouts;
   into.ComputeTime += more.ComputeTime;
+  into.MultiRegionWriteDPU += more.MultiRegionWriteDPU;
+  into.DbConnectCalls += more.DbConnectCalls;
+  into.DbConnectAdminCalls += more.DbConnectAdminCalls;
+  into.ClusterConnectionCount = gauge === 'sum' ? into.ClusterConnectionCount + more.ClusterConnectionCount
+    : Math.max(into.ClusterConnectionCount, more.ClusterConnectionCount);
   into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, more.CommitLatencyHistogram);
 }
 
@@ -120,7 +172,7 @@ function mergeHistograms(a: readonly [number, number][], b: readonly [number, nu
 }
 
 export function totalDpu(counters: UsageCounters): number {
-  return counters.ComputeDPU + counters.ReadDPU + counters.WriteDPU;
+  return counters.ComputeDPU + counters.ReadDPU + counters.WriteDPU + counters.MultiRegionWriteDPU;
 }
 
 /** CommitLatency P50 in milliseconds (the middle of the bin holding the median); null without commits. */

@@ -7,6 +7,7 @@ export interface UsageMetrics {
   readonly ComputeDPU: number;
   readonly ReadDPU: number;
   readonly WriteDPU: number;
+  readonly MultiRegionWriteDPU: number;
   readonly BytesRead: number;
   readonly BytesWritten: number;
   readonly TotalTransactions: number;
@@ -17,13 +18,22 @@ export interface UsageMetrics {
   readonly CommitLatency: number | null;
   /** Milliseconds. */
   readonly ComputeTime: number;
+  /** AWS/Usage CallCount, by the action the token had to grant. */
+  readonly DbConnectCalls: number;
+  readonly DbConnectAdminCalls: number;
+  /**
+   * AWS/Usage ClusterConnectionCount: in a minute, the sum over query processors of each one's
+   * most connections open at once (at least the cluster's most); in the totals, the highest
+   * minute of the last hour.
+   */
+  readonly ClusterConnectionCount: number;
 }
 
 export interface UsageReport {
   /** The usage files summed (one per query-processor process). */
   readonly sources: number;
   readonly totals: UsageMetrics;
-  /** The last hour's minutes that saw transactions, oldest first; `minute` as an ISO time (UTC). */
+  /** The last hour's minutes that saw transactions or open connections, oldest first; `minute` as an ISO time (UTC). */
   readonly minutes: (UsageMetrics & { readonly minute: string })[];
 }
 
@@ -36,14 +46,16 @@ export function usageReport(files: readonly UsageFile[], nowMicros: number): Usa
   const byMinute = new Map<number, UsageCounters>();
   const firstMinute = Math.floor(nowMicros / 60_000_000) - USAGE_MINUTES_KEPT + 1;
   for (const file of files) {
-    addCounters(totals, file.totals);
+    addCounters(totals, file.totals, 'sum');
     for (const minute of file.minutes) {
       if (minute.minute < firstMinute) continue;
       let sum = byMinute.get(minute.minute);
       if (sum === undefined) byMinute.set(minute.minute, sum = emptyCounters());
-      addCounters(sum, minute);
+      addCounters(sum, minute, 'sum');
     }
   }
+  // A gauge's total is no sum over time: the busiest minute of the hour the report covers.
+  totals.ClusterConnectionCount = Math.max(0, ...[...byMinute.values()].map((sum) => sum.ClusterConnectionCount));
   const minutes = [...byMinute].sort((a, b) => a[0] - b[0])
     .map(([minute, counters]) => ({ minute: new Date(minute * 60_000).toISOString().replace(/:00\.000Z$/, 'Z'), ...metrics(counters) }));
   return { sources: files.length, totals: metrics(totals), minutes };
@@ -52,17 +64,22 @@ export function usageReport(files: readonly UsageFile[], nowMicros: number): Usa
 function metrics(counters: UsageCounters): UsageMetrics {
   return {
     TotalDPU: totalDpu(counters), ComputeDPU: counters.ComputeDPU, ReadDPU: counters.ReadDPU, WriteDPU: counters.WriteDPU,
+    MultiRegionWriteDPU: counters.MultiRegionWriteDPU,
     BytesRead: counters.BytesRead, BytesWritten: counters.BytesWritten, TotalTransactions: counters.TotalTransactions,
     ReadOnlyTransactions: counters.ReadOnlyTransactions, OccConflicts: counters.OccConflicts, QueryTimeouts: counters.QueryTimeouts,
     CommitLatency: commitLatencyP50Ms(counters), ComputeTime: counters.ComputeTime,
+    DbConnectCalls: counters.DbConnectCalls, DbConnectAdminCalls: counters.DbConnectAdminCalls, ClusterConnectionCount: counters.ClusterConnectionCount,
   };
 }
 
 const COLUMNS: readonly [keyof UsageMetrics, string, (value: number | null) => string][] = [
   ['TotalDPU', 'TotalDPU', dpu], ['ComputeDPU', 'ComputeDPU', dpu], ['ReadDPU', 'ReadDPU', dpu], ['WriteDPU', 'WriteDPU', dpu],
+  ['MultiRegionWriteDPU', 'MultiRegionWriteDPU', dpu],
   ['BytesRead', 'BytesRead', count], ['BytesWritten', 'BytesWritten', count], ['TotalTransactions', 'TotalTransactions', count],
   ['ReadOnlyTransactions', 'ReadOnlyTransactions', count], ['OccConflicts', 'OccConflicts', count], ['QueryTimeouts', 'QueryTimeouts', count],
   ['CommitLatency', 'CommitLatency p50 (ms)', millis], ['ComputeTime', 'ComputeTime (ms)', millis],
+  ['DbConnectCalls', 'CallCount DbConnect', count], ['DbConnectAdminCalls', 'CallCount DbConnectAdmin', count],
+  ['ClusterConnectionCount', 'ClusterConnectionCount (peak)', count],
 ];
 
 function dpu(value: number | null): string {
@@ -77,7 +94,7 @@ function millis(value: number | null): string {
   return value === null ? '-' : value.toFixed(3);
 }
 
-/** The report as text: the totals, then one line per minute of the last hour that saw transactions. */
+/** The report as text: the totals, then one line per minute of the last hour that saw transactions or connections. */
 export function renderUsage(report: UsageReport): string[] {
   const lines = [`Totals (${report.sources} query processor${report.sources === 1 ? '' : 's'}):`];
   const width = Math.max(...COLUMNS.map(([, label]) => label.length));

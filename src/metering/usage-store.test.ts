@@ -163,3 +163,70 @@ test('a file written before QueryTimeouts existed is read with none, and counts 
     await reopened.stop();
   });
 });
+
+test('a linked cluster bills its writes again per peer region, as MultiRegionWriteDPU in TotalDPU', async () => {
+  await withStore(async (_open, clock, timers, path) => {
+    const options = { disk: new NodeDisk(), clock: { now: () => ({ earliest: clock.now, latest: clock.now }) }, timers, log: new SilentLog(), path };
+    const linked = await UsageStore.open({ ...options, peerRegions: 1 });
+    linked.record(bill({ writeDpu: 0.05, bytesWritten: 128, readOnly: false, commitLatencyUs: 1000 }));
+    linked.record(bill());
+    const file = linked.snapshot();
+    assert.equal(file.totals.WriteDPU, 0.05);
+    assert.equal(file.totals.MultiRegionWriteDPU, 0.05, 'one peer: the write once more; a read bills none');
+    const report = usageReport([file], clock.now);
+    assert.ok(Math.abs(report.totals.TotalDPU - (report.totals.ComputeDPU + report.totals.ReadDPU + 0.05 + 0.05)) < 1e-12);
+    await linked.stop();
+    const single = await UsageStore.open({ ...options, path: `${path}.single` });
+    single.record(bill({ writeDpu: 0.05, bytesWritten: 128, readOnly: false }));
+    assert.equal(single.snapshot().totals.MultiRegionWriteDPU, 0, 'one region: nothing replicated');
+    await single.stop();
+  });
+});
+
+test('connections: every token presented counts by its action; the most open at once is kept per minute, not summed', async () => {
+  await withStore(async (open, clock, _timers, path) => {
+    const store = await open();
+    store.connectionAttempt(true);
+    store.connectionAttempt(false);
+    store.connectionAttempt(false);
+    for (const count of [1, 2, 3, 2, 1]) store.openConnections(count);
+    await store.flush();
+    let file = store.snapshot();
+    assert.equal(file.minutes.length, 1, 'connections alone make a minute: no transaction ran');
+    assert.deepEqual([file.minutes[0]!.DbConnectAdminCalls, file.minutes[0]!.DbConnectCalls, file.minutes[0]!.ClusterConnectionCount], [1, 2, 3]);
+    assert.equal(file.totals.TotalTransactions, 0);
+
+    // The same minute, one connection still open: nothing changed, so the file is not written again.
+    rmSync(path);
+    await store.flush();
+    assert.equal(await new NodeDisk().readFile(path), null, 'an unchanged gauge writes nothing');
+
+    // The next minute: the connection still open counts there, though nothing else happened.
+    clock.now += MINUTE_US;
+    await store.flush();
+    file = store.snapshot();
+    assert.equal(file.minutes.length, 2);
+    assert.deepEqual([file.minutes[1]!.ClusterConnectionCount, file.minutes[1]!.DbConnectCalls], [1, 0]);
+    assert.equal(file.totals.ClusterConnectionCount, 3, 'a gauge over time is its maximum');
+    assert.equal(file.totals.DbConnectCalls, 2);
+
+    // All closed: the minute after that has nothing, and no bucket.
+    store.openConnections(0);
+    clock.now += MINUTE_US;
+    await store.flush();
+    clock.now += MINUTE_US;
+    await store.flush();
+    assert.equal(store.snapshot().minutes.length, 3, 'the minute the last one closed in, and none after');
+
+    // Two processes in one minute add up; the report's total is the busiest minute.
+    const other = { ...file, minutes: [{ ...file.minutes[0]!, ClusterConnectionCount: 4 }] };
+    const report = usageReport([file, other], clock.now);
+    assert.equal(report.minutes[0]!.ClusterConnectionCount, 7);
+    assert.equal(report.totals.ClusterConnectionCount, 7);
+    assert.equal(report.totals.DbConnectAdminCalls, 2);
+    const text = renderUsage(report);
+    assert.ok(text.some((line) => /^ {2}ClusterConnectionCount \(peak\)\s+7$/.test(line)), text.join('\n'));
+    assert.ok(text.some((line) => /^ {2}CallCount DbConnect\s+4$/.test(line)));
+    await store.stop();
+  });
+});

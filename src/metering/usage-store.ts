@@ -29,6 +29,8 @@ export interface UsageStoreOptions {
   readonly log: Log;
   /** The file this process keeps (one per query-processor process: they never share one). */
   readonly path: string;
+  /** A linked cluster's peer regions, which every write is replicated to (MultiRegionWriteDPU); default 0. */
+  readonly peerRegions?: number;
 }
 
 /**
@@ -39,14 +41,16 @@ export interface UsageStoreOptions {
  * reads the files (usage-report.ts).
  */
 export class UsageStore implements UsageRecorder {
-  private readonly pending = new PendingUsage();
+  private readonly pending: PendingUsage;
   private timer: TimerHandle | null = null;
   private writing: Promise<void> = Promise.resolve();
   private stopped = false;
   /** The file on disk is behind `file`. */
   private unwritten = false;
 
-  private constructor(private readonly options: UsageStoreOptions, private readonly file: UsageFile) {}
+  private constructor(private readonly options: UsageStoreOptions, private readonly file: UsageFile) {
+    this.pending = new PendingUsage(options.peerRegions ?? 0);
+  }
 
   /** Opens the store from its file (empty when there is none) and starts the periodic write. */
   static async open(options: UsageStoreOptions): Promise<UsageStore> {
@@ -59,6 +63,16 @@ export class UsageStore implements UsageRecorder {
 
   record(usage: TransactionUsage): void {
     this.pending.add(usage);
+  }
+
+  /** A connection presented a token (AWS/Usage CallCount): the admin role's asks for DbConnectAdmin. */
+  connectionAttempt(admin: boolean): void {
+    this.pending.connectionAttempt(admin);
+  }
+
+  /** This processor now has `count` open connections (ClusterConnectionCount keeps the most at once). */
+  openConnections(count: number): void {
+    this.pending.openConnections(count);
   }
 
   /** The totals and the last hour, with what is pending folded in (tests, and the report). */
@@ -97,23 +111,29 @@ export class UsageStore implements UsageRecorder {
     await this.flush().catch((error: unknown) => this.options.log.warn(`writing usage at stop: ${(error as Error).message}`));
   }
 
+  /** Folds what is pending into its minute; true when that changed the file. */
   private fold(): boolean {
-    if (this.pending.empty) return false;
+    // Open connections alone keep a minute (and the gauge) going with no transactions.
+    if (this.pending.empty && this.pending.connectionsPeak === 0) return false;
+    let changed = !this.pending.empty;
     const minute = Math.floor(this.options.clock.now().latest / MICROS_PER_MINUTE);
     const minutes = this.file.minutes;
     let bucket = minutes[minutes.length - 1];
     if (bucket === undefined || bucket.minute < minute) {
       bucket = { minute, ...emptyCounters() };
       minutes.push(bucket);
+      changed = true;
     }
     // The clock never goes back in one process; across a restart it may: that minute's usage
     // joins the newest bucket rather than reorder them.
     const added = emptyCounters();
     this.pending.drainInto(added);
-    addCounters(bucket, added);
-    addCounters(this.file.totals, added);
+    const peak = bucket.ClusterConnectionCount;
+    addCounters(bucket, added, 'max');
+    addCounters(this.file.totals, added, 'max');
+    if (bucket.ClusterConnectionCount !== peak) changed = true;
     while (minutes.length > 0 && minutes[0]!.minute <= minute - USAGE_MINUTES_KEPT) minutes.shift();
-    return true;
+    return changed;
   }
 }
 
@@ -127,7 +147,7 @@ export function decodeUsageFile(bytes: Uint8Array): UsageFile {
   if (parsed.version !== FILE_VERSION || typeof parsed.totals !== 'object' || !Array.isArray(parsed.minutes)) {
     throw new Error(`not a version ${FILE_VERSION} usage file`);
   }
-  // A counter added since the file was written (QueryTimeouts) starts at zero.
+  // A counter added since the file was written (QueryTimeouts, the connection counts) starts at zero.
   return {
     ...parsed,
     totals: { ...emptyCounters(), ...parsed.totals },

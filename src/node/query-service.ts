@@ -4,6 +4,8 @@ import type { ClientSocket, Env } from '../env/env.js';
 import { QueryProcessor } from '../qp/query-processor.js';
 import { Connection } from '../qp/protocol/connection.js';
 import { TokenAuthenticator, type RoleLogin } from '../qp/auth/token-authenticator.js';
+import { actionFor } from '../qp/auth/token.js';
+import type { Authenticator } from '../contracts/sql-session.js';
 import type { ClusterIdentity } from './identity.js';
 import type { ErrorFields } from '../wire/backend.js';
 import { dirname } from 'node:path';
@@ -50,6 +52,8 @@ export interface QueryServiceOptions {
   readonly usageFile?: string;
   /** The connection limits this service enforces itself (the distributed QP's share); none: its caller does. */
   readonly admission?: Admission;
+  /** A linked cluster's peer regions, which this processor's writes are replicated to (metered as MultiRegionWriteDPU). */
+  readonly peerRegions?: number;
 }
 
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
@@ -57,7 +61,9 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
   let usage: UsageStore | null = null;
   if (options.usageFile !== undefined) {
     await env.disk.mkdir(dirname(options.usageFile));
-    usage = await UsageStore.open({ disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: options.usageFile });
+    usage = await UsageStore.open({
+      disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: options.usageFile, peerRegions: options.peerRegions ?? 0,
+    });
   }
   const qp = new QueryProcessor({
     storage: options.storage, adjudicator: options.adjudicator, clock: env.clock, timers: env.timers,
@@ -71,7 +77,14 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     const role = (await qp.catalogAt(qp.snapshotTime())).access.role(name);
     return role === undefined ? 'missing' : role.login ? 'login' : 'nologin';
   };
-  const authenticator = new TokenAuthenticator({ credentials: options.identity, clock: env.clock, roleLogin });
+  const tokens = new TokenAuthenticator({ credentials: options.identity, clock: env.clock, roleLogin });
+  // Every token presented is a call of the action it must grant (AWS/Usage CallCount), granted or not.
+  const authenticator: Authenticator = usage === null ? tokens : {
+    authenticate(startup, password) {
+      usage.connectionAttempt(actionFor(startup.user) === 'DbConnectAdmin');
+      return tokens.authenticate(startup, password);
+    },
+  };
   const tls = { key: options.identity.tlsKey, cert: options.identity.tlsCert };
   const connections = new Set<Connection>();
   return {
@@ -83,10 +96,13 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
         // The set holds this connection already: the others are what it is counted against.
         ...(options.admission !== undefined ? { admit: () => options.admission!.admit(connections.size - 1) } : {}),
         onClose: () => {
-          if (connections.delete(connection)) options.onConnectionClosed?.();
+          if (!connections.delete(connection)) return;
+          usage?.openConnections(connections.size);
+          options.onConnectionClosed?.();
         },
       });
       connections.add(connection);
+      usage?.openConnections(connections.size);
     },
     cancel: (processId, secretKey) => qp.cancel(processId, secretKey),
     get openConnections() {

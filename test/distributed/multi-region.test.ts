@@ -10,12 +10,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePorts, listenProblem } from '../../src/env/ports.js';
+import { decodeUsageFile } from '../../src/metering/usage-store.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
 
 const run = promisify(execFile);
@@ -156,6 +157,25 @@ test('a commit acknowledged through one endpoint is seen through the other at on
     assert.deepEqual((await reader.query('SELECT count(*)::int AS n FROM acked')).rows, [{ n: acknowledged.length }]);
   }
   await Promise.all([end(east), end(west)]);
+});
+
+test('each region bills the writes it originated once more for its peer, as MultiRegionWriteDPU', opts, async () => {
+  // The test before wrote through both endpoints; each QP writes its usage file every 5 s.
+  const deadline = performance.now() + 60_000;
+  for (;;) {
+    const totals = REGIONS.map((region) => {
+      const path = join(dir, 'usage', `${region}-qp-1.json`);
+      return existsSync(path) ? decodeUsageFile(readFileSync(path)).totals : null;
+    });
+    if (totals.every((t) => t !== null && t.WriteDPU > 0) || performance.now() > deadline) {
+      for (const [i, t] of totals.entries()) {
+        assert.ok(t !== null && t.WriteDPU > 0, `${REGIONS[i]} wrote (${JSON.stringify(t)})`);
+        assert.ok(Math.abs(t.MultiRegionWriteDPU - t.WriteDPU) < 1e-9, `${REGIONS[i]}: one peer, so its writes once more`);
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 });
 
 test('conflicting transactions through both endpoints: the first committer wins, the other gets 40001 OC000', opts, async () => {

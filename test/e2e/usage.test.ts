@@ -54,17 +54,24 @@ test('usage totals are written at stop and survive a restart', embeddedOnly('res
   }
 });
 
-test('an idle cluster bills nothing', embeddedOnly('reads the embedded data directory'), async () => {
+test('an idle cluster bills nothing; its connections count in AWS/Usage', embeddedOnly('reads the embedded data directory'), async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'strata-usage-'));
   try {
     const cluster = await startTestCluster({ dataDir });
     await cluster.client();
+    await cluster.client();
+    await assert.rejects(cluster.client({ password: 'not a token' }), /access denied/);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await cluster.stop();
     const report = await usage(dataDir);
     assert.equal(report.totals.TotalDPU, 0);
     assert.equal(report.totals.TotalTransactions, 0);
-    assert.deepEqual(report.minutes, []);
+    assert.ok(report.minutes.every((minute) => minute.TotalDPU === 0 && minute.TotalTransactions === 0));
+    // Connecting is no transaction, but AWS/Usage counts it: each token presented (the refused
+    // one too) as a DbConnectAdmin call, and the two sessions open at once.
+    assert.equal(report.totals.DbConnectAdminCalls, 3);
+    assert.equal(report.totals.DbConnectCalls, 0);
+    assert.ok(report.totals.ClusterConnectionCount >= 2, `two open at once (${report.totals.ClusterConnectionCount})`);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -135,6 +142,8 @@ test('strata usage --dir reads a running cluster, each query processor from its 
     assert.ok(report !== null && report.totals.TotalTransactions >= 5, `the transactions show (${JSON.stringify(report?.totals)})`);
     assert.ok(report.sources >= 1);
     assert.ok(report.totals.ReadOnlyTransactions >= 5);
+    assert.ok(report.totals.DbConnectAdminCalls >= 1, 'the session\'s token counts as a DbConnectAdmin call');
+    assert.ok(report.totals.ClusterConnectionCount >= 1, 'and the session as an open connection');
   } finally {
     await cluster.stop();
   }
