@@ -1,5 +1,5 @@
 import { addCounters, commitLatencyP50Ms, emptyCounters, totalDpu, type UsageCounters } from './usage-counters.js';
-import { USAGE_MINUTES_KEPT, type UsageFile } from './usage-store.js';
+import { storageGibMonths, USAGE_MINUTES_KEPT, type UsageFile } from './usage-store.js';
 
 /** A metric set as `strata usage` shows it: CloudWatch's names, TotalDPU and CommitLatency's P50 derived. */
 export interface UsageMetrics {
@@ -30,8 +30,18 @@ export interface UsageMetrics {
 }
 
 export interface UsageReport {
-  /** The usage files summed (one per query-processor process). */
+  /** The query processors' usage files summed (one per process). */
   readonly sources: number;
+  /** Storage replicas' files (a distributed cluster's; the embedded node's storage is in its query processor's). */
+  readonly storageSources: number;
+  /**
+   * ClusterStorageSize: the database's live bytes (rows and index entries as they are, catalog
+   * included; not old versions), the largest replica's as last sampled — replicas are copies,
+   * the embedded node has one. Null when no file samples storage.
+   */
+  readonly ClusterStorageSize: number | null;
+  /** Storage billed so far in GiB-months (730 hours), ClusterStorageSize over time; the largest replica's. */
+  readonly StorageGiBMonths: number | null;
   readonly totals: UsageMetrics;
   /** The last hour's minutes that saw transactions or open connections, oldest first; `minute` as an ISO time (UTC). */
   readonly minutes: (UsageMetrics & { readonly minute: string })[];
@@ -44,8 +54,14 @@ export interface UsageReport {
 export function usageReport(files: readonly UsageFile[], nowMicros: number): UsageReport {
   const totals = emptyCounters();
   const byMinute = new Map<number, UsageCounters>();
+  let storageSize: number | null = null;
+  let gibMonths: number | null = null;
   const firstMinute = Math.floor(nowMicros / 60_000_000) - USAGE_MINUTES_KEPT + 1;
   for (const file of files) {
+    if (file.storage !== undefined) {
+      storageSize = Math.max(storageSize ?? 0, file.storage.bytes);
+      gibMonths = Math.max(gibMonths ?? 0, storageGibMonths(file.storage, nowMicros));
+    }
     addCounters(totals, file.totals, 'sum');
     for (const minute of file.minutes) {
       if (minute.minute < firstMinute) continue;
@@ -58,7 +74,11 @@ export function usageReport(files: readonly UsageFile[], nowMicros: number): Usa
   totals.ClusterConnectionCount = Math.max(0, ...[...byMinute.values()].map((sum) => sum.ClusterConnectionCount));
   const minutes = [...byMinute].sort((a, b) => a[0] - b[0])
     .map(([minute, counters]) => ({ minute: new Date(minute * 60_000).toISOString().replace(/:00\.000Z$/, 'Z'), ...metrics(counters) }));
-  return { sources: files.length, totals: metrics(totals), minutes };
+  const storageSources = files.filter((file) => file.role === 'storage').length;
+  return {
+    sources: files.length - storageSources, storageSources, ClusterStorageSize: storageSize, StorageGiBMonths: gibMonths,
+    totals: metrics(totals), minutes,
+  };
 }
 
 function metrics(counters: UsageCounters): UsageMetrics {
@@ -96,9 +116,13 @@ function millis(value: number | null): string {
 
 /** The report as text: the totals, then one line per minute of the last hour that saw transactions or connections. */
 export function renderUsage(report: UsageReport): string[] {
-  const lines = [`Totals (${report.sources} query processor${report.sources === 1 ? '' : 's'}):`];
-  const width = Math.max(...COLUMNS.map(([, label]) => label.length));
-  for (const [key, label, format] of COLUMNS) lines.push(`  ${label.padEnd(width)}  ${format(report.totals[key])}`);
+  const replicas = report.storageSources === 0 ? '' : `, ${report.storageSources} storage replica${report.storageSources === 1 ? '' : 's'}`;
+  const lines = [`Totals (${report.sources} query processor${report.sources === 1 ? '' : 's'}${replicas}):`];
+  const totals: [string, string][] = COLUMNS.map(([key, label, format]) => [label, format(report.totals[key])]);
+  if (report.ClusterStorageSize !== null) totals.push(['ClusterStorageSize (bytes)', count(report.ClusterStorageSize)]);
+  if (report.StorageGiBMonths !== null) totals.push(['Storage (GiB-months)', report.StorageGiBMonths.toExponential(3)]);
+  const width = Math.max(...totals.map(([label]) => label.length));
+  for (const [label, value] of totals) lines.push(`  ${label.padEnd(width)}  ${value}`);
   lines.push('', 'Last hour, per minute (UTC):');
   if (report.minutes.length === 0) {
     lines.push('  (no transactions)');

@@ -230,3 +230,40 @@ test('connections: every token presented counts by its action; the most open at 
     await store.stop();
   });
 });
+
+test('storage: its size is written when it changes, accrues GiB-months while it holds, and the report takes the largest replica', async () => {
+  await withStore(async (_open, clock, timers, path) => {
+    let bytes = 0;
+    const options = {
+      disk: new NodeDisk(), clock: { now: () => ({ earliest: clock.now, latest: clock.now }) }, timers, log: new SilentLog(), path,
+      storageBytes: () => bytes, role: 'storage' as const,
+    };
+    const replica = await UsageStore.open(options);
+    bytes = 1024 ** 3; // 1 GiB
+    await replica.flush();
+    assert.deepEqual(replica.snapshot().storage, { bytes, sinceMicros: clock.now, gibMonths: 0 });
+    // Unchanged, the file is not written again; the time at the size accrues when read.
+    rmSync(path);
+    clock.now += 73 * 3600 * 1e6; // a tenth of AWS's 730-hour month
+    await replica.flush();
+    assert.equal(await new NodeDisk().readFile(path), null, 'an unchanged size writes nothing');
+    let report = usageReport([replica.snapshot()], clock.now);
+    assert.equal(report.ClusterStorageSize, 1024 ** 3);
+    assert.ok(Math.abs(report.StorageGiBMonths! - 0.1) < 1e-9, `a tenth of a GiB-month (${report.StorageGiBMonths})`);
+    // It doubles: the tenth at 1 GiB is kept, the new size accrues from now.
+    bytes *= 2;
+    await replica.flush();
+    clock.now += 73 * 3600 * 1e6;
+    await replica.stop();
+    const file = (await UsageStore.open(options)).snapshot();
+    assert.equal(file.role, 'storage');
+    report = usageReport([file, { ...file, storage: { ...file.storage!, bytes: 5 } }], clock.now);
+    assert.equal(report.ClusterStorageSize, 2 * 1024 ** 3, 'replicas are copies: the largest, not the sum');
+    assert.ok(Math.abs(report.StorageGiBMonths! - 0.3) < 1e-9, `0.1 + 0.2 (${report.StorageGiBMonths})`);
+    assert.deepEqual([report.sources, report.storageSources], [0, 2]);
+    const text = renderUsage(report);
+    assert.equal(text[0], 'Totals (0 query processors, 2 storage replicas):');
+    assert.ok(text.some((line) => /^ {2}ClusterStorageSize \(bytes\)\s+2147483648$/.test(line)), text.join('\n'));
+    assert.equal(usageReport([], clock.now).ClusterStorageSize, null, 'no storage sampled: none shown');
+  });
+});

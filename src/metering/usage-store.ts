@@ -20,6 +20,32 @@ export interface UsageFile {
   readonly version: number;
   readonly totals: UsageCounters;
   readonly minutes: MinuteUsage[];
+  /** A storage replica's file (its totals stay zero): absent, a query processor's. */
+  readonly role?: 'storage';
+  /** The storage this process samples (ClusterStorageSize): the embedded node's, a replica's. */
+  storage?: StorageUsage;
+}
+
+/**
+ * Storage's size and what it has accrued (DSQL bills storage by the GiB-month). Written when the
+ * size changes, so an idle cluster writes nothing: the size holds from `sinceMicros` on.
+ */
+export interface StorageUsage {
+  /** Live bytes as last sampled (MvccStorage.liveBytes). */
+  readonly bytes: number;
+  /** When storage reached that size (µs since the epoch). */
+  readonly sinceMicros: number;
+  /** GiB-months accrued before `sinceMicros`. */
+  readonly gibMonths: number;
+}
+
+const GIB = 1024 ** 3;
+/** AWS's month for GB-month prices: 730 hours. */
+const MICROS_PER_MONTH = 730 * 3600 * 1e6;
+
+/** GiB-months accrued up to `nowMicros`: the record's, then its size held since it was sampled. */
+export function storageGibMonths(storage: StorageUsage, nowMicros: number): number {
+  return storage.gibMonths + storage.bytes / GIB * Math.max(0, nowMicros - storage.sinceMicros) / MICROS_PER_MONTH;
 }
 
 export interface UsageStoreOptions {
@@ -31,6 +57,10 @@ export interface UsageStoreOptions {
   readonly path: string;
   /** A linked cluster's peer regions, which every write is replicated to (MultiRegionWriteDPU); default 0. */
   readonly peerRegions?: number;
+  /** Storage's live bytes, sampled at every write of the file (ClusterStorageSize); absent: not this process's. */
+  readonly storageBytes?: () => number;
+  /** `storage`: a replica's file, with no query processor's totals (`storage` only). */
+  readonly role?: 'storage';
 }
 
 /**
@@ -54,7 +84,8 @@ export class UsageStore implements UsageRecorder {
 
   /** Opens the store from its file (empty when there is none) and starts the periodic write. */
   static async open(options: UsageStoreOptions): Promise<UsageStore> {
-    const store = new UsageStore(options, await readUsageFile(options));
+    const file = await readUsageFile(options);
+    const store = new UsageStore(options, options.role === undefined ? file : { ...file, role: options.role });
     store.timer = options.timers.setInterval(() => store.flush().catch((error: unknown) => {
       options.log.warn(`writing usage: ${(error as Error).message}`);
     }), USAGE_FLUSH_MS);
@@ -78,6 +109,7 @@ export class UsageStore implements UsageRecorder {
   /** The totals and the last hour, with what is pending folded in (tests, and the report). */
   snapshot(): UsageFile {
     this.fold();
+    this.sampleStorage();
     return structuredClone(this.file);
   }
 
@@ -87,6 +119,7 @@ export class UsageStore implements UsageRecorder {
    */
   flush(): Promise<void> {
     if (this.fold()) this.unwritten = true;
+    if (this.sampleStorage()) this.unwritten = true;
     if (!this.unwritten) return this.writing;
     this.unwritten = false;
     // Writes run one after another: a slow disk never has two renames of the file racing. A
@@ -109,6 +142,17 @@ export class UsageStore implements UsageRecorder {
     this.stopped = true;
     if (this.timer !== null) this.options.timers.clearInterval(this.timer);
     await this.flush().catch((error: unknown) => this.options.log.warn(`writing usage at stop: ${(error as Error).message}`));
+  }
+
+  /** Samples storage's size; true when it changed (the time at the old size accrues then). */
+  private sampleStorage(): boolean {
+    if (this.options.storageBytes === undefined) return false;
+    const bytes = this.options.storageBytes();
+    const previous = this.file.storage;
+    if (previous !== undefined && previous.bytes === bytes) return false;
+    const now = this.options.clock.now().latest;
+    this.file.storage = { bytes, sinceMicros: now, gibMonths: previous === undefined ? 0 : storageGibMonths(previous, now) };
+    return true;
   }
 
   /** Folds what is pending into its minute; true when that changed the file. */

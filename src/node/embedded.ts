@@ -358,8 +358,8 @@ async function serveCreatedCluster(
 
 /**
  * The query service of a cluster's database in this process (the default cluster's or a
- * created one's), committing through its adjudicator and keeping its usage in
- * `<dataDir>/usage/qp.json`.
+ * created one's), committing through its adjudicator and keeping its usage, with its storage's
+ * size, in `<dataDir>/usage/qp.json`.
  */
 function serveCore(
   env: Env, identity: ClusterIdentity, core: ClusterCore, dataDir: string, acknowledgeAt: AcknowledgeAt,
@@ -371,6 +371,7 @@ function serveCore(
     snapshotTime: () => core.adjudicator.snapshotTime(),
     resumeIndexBuilds: true,
     usageFile: join(dataDir, 'usage', 'qp.json'),
+    storageBytes: () => core.storage.liveBytes,
     onCancelRequest,
   });
 }

@@ -54,6 +54,8 @@ export interface QueryServiceOptions {
   readonly admission?: Admission;
   /** A linked cluster's peer regions, which this processor's writes are replicated to (metered as MultiRegionWriteDPU). */
   readonly peerRegions?: number;
+  /** Storage's live bytes, when storage is in this process (the embedded node): its usage file samples them. */
+  readonly storageBytes?: () => number;
 }
 
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
@@ -63,6 +65,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     await env.disk.mkdir(dirname(options.usageFile));
     usage = await UsageStore.open({
       disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: options.usageFile, peerRegions: options.peerRegions ?? 0,
+      ...(options.storageBytes !== undefined ? { storageBytes: options.storageBytes } : {}),
     });
   }
   const qp = new QueryProcessor({

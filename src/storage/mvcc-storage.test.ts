@@ -324,13 +324,13 @@ test('GC removes a deleted key entirely once its tombstone is below the horizon'
   const store = new MemoryOrderedStore();
   const storage = new MvccStorage(store, ALWAYS_SAFE);
   await storage.apply([record(10, [['a', '1'], ['b', '1']]), record(20, [['a', '2']]), record(30, [['a', null]]), record(40, [['b', '2']])], 4);
-  assert.equal(store.size, 6); // 5 versions + the applied position
+  assert.equal(store.size, 7); // 5 versions + the applied position and the live bytes
   const result = await storage.collectGarbage(35, 100);
   assert.deepEqual(result, { removed: 3, complete: true });
   assert.equal(str(await storage.get(key('a'), 35)), null);
   assert.equal(str(await storage.get(key('b'), 35)), '1');
   assert.equal(str(await storage.get(key('b'), 40)), '2');
-  assert.equal(store.size, 6 - 3 + 1); // b@10, b@40, applied position, GC horizon
+  assert.equal(store.size, 7 - 3 + 1); // b@10, b@40, applied position, live bytes, GC horizon
 });
 
 test('restart on LMDB resumes from the applied position, with data, timestamp and GC horizon', async () => {
@@ -388,13 +388,20 @@ test('an apply replaces the cached newest version of the keys it writes: the nex
     close: () => memory.close(),
   };
   const storage = new MvccStorage(counting, ALWAYS_SAFE);
-  await storage.apply([record(10, [['a', 'a10'], ['b', 'b10']])], 1);
+  seeks = 0; // opening a store without a live-bytes record counts it (one scan)
+  // Only reads' seeks count here: an apply seeks each key's previous version (liveBytes).
+  const apply = async (records: JournalRecord[], position: number) => {
+    const before = seeks;
+    await storage.apply(records, position);
+    seeks = before;
+  };
+  await apply([record(10, [['a', 'a10'], ['b', 'b10']])], 1);
   assert.equal(str(storage.getReady(key('a'), 10)!), 'a10');
   assert.equal(storage.getReady(key('z'), 10), null);
   assert.equal(seeks, 2, 'the first reads of a and z seek and fill the cache');
   const shared = new Uint8Array(Buffer.from('xxa20yy'));
   const view = shared.subarray(2, 5);
-  await storage.apply([{ commitTimestamp: 20, transactionId: 't20', writes: [{ key: key('a'), value: view }, { key: key('b'), value: value('b20') }] },
+  await apply([{ commitTimestamp: 20, transactionId: 't20', writes: [{ key: key('a'), value: view }, { key: key('b'), value: value('b20') }] },
     record(30, [['z', 'z30']])], 2);
   shared.fill(0);
   assert.equal(str(storage.getReady(key('a'), 30)!), 'a20', 'the cached row is a copy of a written view, not the view');
@@ -402,7 +409,7 @@ test('an apply replaces the cached newest version of the keys it writes: the nex
   assert.equal(seeks, 2, 'reads of keys cached before the apply are cache hits');
   assert.equal(str(storage.getReady(key('b'), 30)!), 'b20');
   assert.equal(seeks, 3, 'a key not cached before the apply was not put in the cache');
-  await storage.apply([record(40, [['a', 'a40']]), record(45, [['a', null]]), record(50, [['z', null]])], 5);
+  await apply([record(40, [['a', 'a40']]), record(45, [['a', null]]), record(50, [['z', null]])], 5);
   assert.equal(storage.getReady(key('a'), 50), null, 'the later of two versions in a batch is what the cache keeps');
   assert.equal(storage.getReady(key('z'), 50), null);
   assert.equal(seeks, 3, 'both reads at 50 were cache hits');
@@ -432,4 +439,75 @@ test('measure counts the live keys and their bytes at a timestamp, in bounded re
   assert.deepEqual(await measureAll(20, 10), { keys: 2, bytes: 2 * 8 + 'a20-longer'.length + 3 });
   assert.deepEqual(await measureAll(20, 1), { keys: 2, bytes: 2 * 8 + 'a20-longer'.length + 3 });
   assert.deepEqual(await storage.measure({ start: TABLE.start, end: TABLE.end, readTimestamp: 20, limit: 1 }).then((r) => r.keys), 1);
+});
+
+/** The oracle for liveBytes: every visible row's key and value, read back at the newest timestamp. */
+async function visibleBytes(storage: MvccStorage): Promise<number> {
+  let bytes = 0;
+  let start: Uint8Array | null = new Uint8Array([0, 0, 0, 1]);
+  while (start !== null) {
+    const result = await storage.measure({ start, end: new Uint8Array(32).fill(0xff), readTimestamp: Number.MAX_SAFE_INTEGER - 1, limit: 1_000 });
+    bytes += result.bytes;
+    start = result.resumeKey;
+  }
+  return bytes;
+}
+
+test('liveBytes is the size of the newest rows, kept by each apply through inserts, updates, deletes, GC and a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-live-'));
+  try {
+    const random = prng(11);
+    let storage = new MvccStorage(new LmdbOrderedStore(dir), ALWAYS_SAFE);
+    assert.equal(storage.liveBytes, 0);
+    let position = 0;
+    let ts = 0;
+    for (let round = 0; round < 40; round++) {
+      // Random puts of random lengths and deletes over a few keys, some written twice in one batch.
+      const records: JournalRecord[] = [];
+      for (let r = 0; r < 1 + random(3); r++) {
+        const writes: [string, string | null][] = [];
+        for (let w = 0; w < 1 + random(4); w++) writes.push([`k${random(12)}`, random(4) === 0 ? null : 'x'.repeat(random(50))]);
+        records.push(record(ts += 10, writes));
+      }
+      await storage.apply(records, ++position);
+      assert.equal(storage.liveBytes, await visibleBytes(storage), `round ${round}`);
+      if (round % 10 === 9) await storage.collectGarbage(ts - 15, 100);
+    }
+    const live = storage.liveBytes;
+    assert.ok(live > 0);
+    await storage.close();
+    storage = new MvccStorage(new LmdbOrderedStore(dir), ALWAYS_SAFE);
+    assert.equal(storage.liveBytes, live, 'recorded with the applied position');
+    await storage.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('liveBytes: a store without the record is counted once; a snapshot replica replaying what its copy holds ends equal', async () => {
+  const source = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+  const r1 = record(10, [['a', 'one'], ['b', 'two'], ['c', 'three']]);
+  const r2 = record(20, [['a', 'longer one'], ['b', null], ['d', 'four']]);
+  const r3 = record(30, [['a', null], ['d', 'four!'], ['e', 'five']]);
+  await source.apply([r1], 1);
+  // A snapshot's first page (the metadata) is read at position 1 …
+  const copy = new MemoryOrderedStore();
+  const store = (source as unknown as { store: OrderedStore }).store;
+  const entries = (from: OrderedStore) => [...from.range({ start: new Uint8Array([0]), end: new Uint8Array(32).fill(0xff) })]
+    .map((e) => ({ key: Uint8Array.from(e.key), value: Uint8Array.from(e.value) }));
+  await copy.write(entries(store));
+  await source.apply([r2], 2);
+  // … and later pages after position 2: the copy holds r2's versions with position 1's metadata.
+  await copy.write(entries(store).filter((e) => e.key[3] !== 0));
+  const replica = new MvccStorage(copy, ALWAYS_SAFE);
+  await replica.apply([r2], 2);
+  await replica.apply([r3], 3);
+  await source.apply([r3], 3);
+  assert.equal(replica.liveBytes, source.liveBytes);
+  assert.equal(source.liveBytes, await visibleBytes(source));
+
+  // A store without the record (written before it was kept, or restored from a backup) is scanned.
+  const bare = new MemoryOrderedStore();
+  await bare.write(entries(store).filter((e) => e.key[3] !== 0 || e.key[5] !== 4));
+  assert.equal(new MvccStorage(bare, ALWAYS_SAFE).liveBytes, source.liveBytes);
 });

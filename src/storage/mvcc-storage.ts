@@ -18,7 +18,8 @@ import {
  * key K is stored at `K || ~commitTimestamp` (see version-key.ts); the value starts with a
  * marker byte, PUT or TOMBSTONE. Metadata lives under table id 0, below every user key (user
  * keys begin with a table id >= 1): the applied journal position and last applied commit
- * timestamp, written in the same atomic batch as the data they cover, and the GC horizon.
+ * timestamp and the live bytes, written in the same atomic batch as the data they cover, and the
+ * GC horizon.
  *
  * Reads are synchronous inside (LMDB reads are), after at most one wait for safe time.
  */
@@ -28,6 +29,8 @@ const META_APPLIED = new Uint8Array([0, 0, 0, 0, 0, 1]);
 const META_GC_HORIZON = new Uint8Array([0, 0, 0, 0, 0, 2]);
 /** The writer's safe time as it last recorded it, for readers in other processes. */
 const META_SAFE_TIME = new Uint8Array([0, 0, 0, 0, 0, 3]);
+/** The live bytes (see `liveBytes`) as of the applied position, written in the same batch. */
+const META_LIVE_BYTES = new Uint8Array([0, 0, 0, 0, 0, 4]);
 /** The first user key: table ids are uint32 >= 1 (ids 0 hold the metadata above). */
 export const USER_START = new Uint8Array([0, 0, 0, 1]);
 /** Above every stored key (table ids are uint32; no key has 32 leading 0xff bytes). */
@@ -69,6 +72,8 @@ export class MvccStorage implements StorageNode {
   private readonly newest: NewestVersions;
   /** The safe time the writer recorded (followers read it; see `readableThrough`). */
   private recordedSafeTime: Timestamp = 0;
+  /** See `liveBytes`; counted by a scan when the store does not record it. */
+  private live = 0;
 
   constructor(
     private readonly store: OrderedStore,
@@ -77,10 +82,12 @@ export class MvccStorage implements StorageNode {
     rowCacheBytes: number = DEFAULT_ROW_CACHE_BYTES,
   ) {
     this.newest = new NewestVersions(rowCacheBytes);
-    this.loadMetadata();
+    // A store written before the count was kept, or filled by a restore, is counted once.
+    if (!this.loadMetadata()) this.live = this.countLiveBytes();
   }
 
-  private loadMetadata(): void {
+  /** Reads the metadata; false when the store has no live-bytes record. */
+  private loadMetadata(): boolean {
     const applied = this.store.get(META_APPLIED);
     if (applied !== undefined) {
       assert(applied.length === 16, 'the applied-position record is 16 bytes (a data directory of an older format?)');
@@ -91,6 +98,33 @@ export class MvccStorage implements StorageNode {
     if (horizon !== undefined) this.horizon = decodeUint64(horizon, 0);
     const safe = this.store.get(META_SAFE_TIME);
     if (safe !== undefined) this.recordedSafeTime = decodeUint64(safe, 0);
+    const live = this.store.get(META_LIVE_BYTES);
+    if (live !== undefined) this.live = decodeUint64(live, 0);
+    return live !== undefined;
+  }
+
+  /**
+   * The bytes of the newest version of every key that has one (not a tombstone): its key and
+   * its row as the journal carries them, so base-table rows and index entries alike, the catalog
+   * too. Neither older versions nor storage's own suffixes and markers count: it is the size of
+   * the database as its rows are, what DSQL's `ClusterStorageSize` reports, and the same on
+   * every replica at one applied position. Kept exact by each apply; a follower sees the
+   * writer's as of its last refresh.
+   */
+  get liveBytes(): number {
+    return this.live;
+  }
+
+  /** The live bytes by a scan over every stored version (once per store, see the constructor). */
+  private countLiveBytes(): number {
+    let live = 0;
+    let current: Uint8Array | null = null;
+    for (const entry of this.store.range({ start: USER_START, end: STORE_END })) {
+      if (current !== null && isVersionOf(entry.key, current)) continue; // an older version
+      current = userKeyOf(entry.key);
+      if (entry.value[0] === PUT) live += current.length + entry.value.length - 1;
+    }
+    return live;
   }
 
   /**
@@ -150,6 +184,10 @@ export class MvccStorage implements StorageNode {
     assert(Number.isSafeInteger(position) && position > this.applied, `journal positions increase (${position} after ${this.applied})`);
     const batch: OrderedWrite[] = [];
     let last = this.lastCommit;
+    let live = this.live;
+    // Keys this batch wrote, with their live bytes after it (a key written twice replaces
+    // itself); a batch of one write needs none.
+    const written = records.length > 1 || records[0]!.writes.length > 1 ? new Map<string, number>() : null;
     for (const record of records) {
       const timestamp = record.commitTimestamp;
       assert(isCommitTimestamp(timestamp) && timestamp > last, `records apply in commit-timestamp order (${timestamp} after ${last})`);
@@ -157,12 +195,23 @@ export class MvccStorage implements StorageNode {
       for (const write of record.writes) {
         assert(isUserKey(write.key), 'written keys belong to a table (id >= 1)');
         batch.push({ key: versionKey(write.key, timestamp), value: marked(write.value) });
+        const after = write.value === null ? 0 : write.key.length + write.value.length;
+        if (written === null) {
+          live += after - this.liveBytesBelow(write.key, timestamp);
+          continue;
+        }
+        const id = Buffer.from(write.key.buffer, write.key.byteOffset, write.key.length).toString('latin1');
+        live += after - (written.get(id) ?? this.liveBytesBelow(write.key, timestamp));
+        written.set(id, after);
       }
     }
     const meta = storedBytes(16);
     encodeUint64(position, meta, 0);
     encodeUint64(last, meta, 8);
     batch.push({ key: META_APPLIED, value: meta });
+    const liveMeta = storedBytes(8);
+    encodeUint64(live, liveMeta, 0);
+    batch.push({ key: META_LIVE_BYTES, value: liveMeta });
     this.applying = true;
     try {
       await this.store.write(batch);
@@ -172,7 +221,19 @@ export class MvccStorage implements StorageNode {
     // Only once the batch is committed: a failed write leaves the node where it was.
     this.applied = position;
     this.lastCommit = last;
+    this.live = live;
     if (this.newest.size > 0) this.refreshCachedVersions(records);
+  }
+
+  /**
+   * The live bytes of `key` just before a version at `timestamp`: its newest version below it.
+   * Below, not at or below: a replica started from a snapshot replays records whose versions the
+   * copy may already hold (snapshot.ts), and its count, copied with the applied position, is of
+   * the state before them.
+   */
+  private liveBytesBelow(key: Key, timestamp: Timestamp): number {
+    const before = this.newestAtOrBefore(key, timestamp - 1);
+    return before !== null && before.value[0] === PUT ? key.length + before.value.length - 1 : 0;
   }
 
   /**

@@ -25,6 +25,7 @@ import { CoordinatedJournal, JournalTrimmedError } from '../../journal/coordinat
 import { decodeBatch } from '../../journal/record-codec.js';
 import type { Timestamp } from '../../contracts/time.js';
 import { MvccStorage } from '../../storage/mvcc-storage.js';
+import { UsageStore } from '../../metering/usage-store.js';
 import { restoreSnapshot, snapshotPages, type SnapshotPage } from '../../storage/snapshot.js';
 import { SafeTime } from '../../storage/safe-time.js';
 import { InFlightDecisions } from '../../storage/in-flight-decisions.js';
@@ -195,6 +196,12 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
     JSON.stringify({ role: 'storage', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
+  // The replica's size for `strata usage` (ClusterStorageSize), beside the QPs' usage files.
+  await env.disk.mkdir(join(config.identityDir, 'usage'));
+  const usage = await UsageStore.open({
+    disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: join(config.identityDir, 'usage', `${node.name}.json`),
+    role: 'storage', storageBytes: () => storage.liveBytes,
+  });
   const gc = env.timers.setInterval(() => {
     if (snapshotsRunning > 0) return;
     const horizon = safeTime.safeTime() - 300_000_000 - 1_000_000;
@@ -217,6 +224,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       await applier.settled();
       safeTime.close();
       await server.close();
+      await usage.stop();
       await storage.close();
     },
   };
