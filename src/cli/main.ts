@@ -10,7 +10,8 @@ commands:
                                                      print a connection token
   local up|status|kill|restart|down --dir DIR        a multi-process cluster on this machine
   node --role ROLE --config FILE [--name NAME]       run one role of a distributed cluster
-  usage [--data-dir DIR | --dir DIR] [--json]        metered usage (DPUs, CloudWatch's metrics)
+  usage [--data-dir DIR | --dir DIR [--region R]] [--json]
+                                                     metered usage (DPUs, CloudWatch's metrics)
   backup [--data-dir DIR] [--cluster ID] --to FILE   a full backup of a cluster (offline; the server: AWS Backup's API)
   restore [--data-dir DIR] --from FILE [--cluster-id ID]
                                                      a new cluster from a backup (offline)

@@ -22,6 +22,8 @@ export interface UsageFile {
   readonly minutes: MinuteUsage[];
   /** A storage replica's file (its totals stay zero): absent, a query processor's. */
   readonly role?: 'storage';
+  /** The region of the process that keeps it (a distributed node's; a linked cluster bills per region). */
+  readonly region?: string;
   /** The storage this process samples (ClusterStorageSize): the embedded node's, a replica's. */
   storage?: StorageUsage;
 }
@@ -61,6 +63,8 @@ export interface UsageStoreOptions {
   readonly storageBytes?: () => number;
   /** `storage`: a replica's file, with no query processor's totals (`storage` only). */
   readonly role?: 'storage';
+  /** The process's region, written into the file (a distributed node's). */
+  readonly region?: string;
 }
 
 /**
@@ -85,7 +89,9 @@ export class UsageStore implements UsageRecorder {
   /** Opens the store from its file (empty when there is none) and starts the periodic write. */
   static async open(options: UsageStoreOptions): Promise<UsageStore> {
     const file = await readUsageFile(options);
-    const store = new UsageStore(options, options.role === undefined ? file : { ...file, role: options.role });
+    const store = new UsageStore(options, {
+      ...file, ...(options.role === undefined ? {} : { role: options.role }), ...(options.region === undefined ? {} : { region: options.region }),
+    });
     store.timer = options.timers.setInterval(() => store.flush().catch((error: unknown) => {
       options.log.warn(`writing usage: ${(error as Error).message}`);
     }), USAGE_FLUSH_MS);

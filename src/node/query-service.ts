@@ -56,6 +56,8 @@ export interface QueryServiceOptions {
   readonly peerRegions?: number;
   /** Storage's live bytes, when storage is in this process (the embedded node): its usage file samples them. */
   readonly storageBytes?: () => number;
+  /** The region its usage file names (a distributed QP's). */
+  readonly usageRegion?: string;
 }
 
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
@@ -66,6 +68,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     usage = await UsageStore.open({
       disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: options.usageFile, peerRegions: options.peerRegions ?? 0,
       ...(options.storageBytes !== undefined ? { storageBytes: options.storageBytes } : {}),
+      ...(options.usageRegion !== undefined ? { region: options.usageRegion } : {}),
     });
   }
   const qp = new QueryProcessor({

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePorts, listenProblem } from '../../src/env/ports.js';
 import { decodeUsageFile } from '../../src/metering/usage-store.js';
+import type { UsageReport } from '../../src/metering/usage-report.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
 
 const run = promisify(execFile);
@@ -159,7 +160,7 @@ test('a commit acknowledged through one endpoint is seen through the other at on
   await Promise.all([end(east), end(west)]);
 });
 
-test('each region bills the writes it originated once more for its peer, as MultiRegionWriteDPU', opts, async () => {
+test('each region bills the writes it originated once more for its peer, as MultiRegionWriteDPU; usage --region shows one region\'s bill', opts, async () => {
   // The test before wrote through both endpoints; each QP writes its usage file every 5 s.
   const deadline = performance.now() + 60_000;
   for (;;) {
@@ -171,6 +172,11 @@ test('each region bills the writes it originated once more for its peer, as Mult
       for (const [i, t] of totals.entries()) {
         assert.ok(t !== null && t.WriteDPU > 0, `${REGIONS[i]} wrote (${JSON.stringify(t)})`);
         assert.ok(Math.abs(t.MultiRegionWriteDPU - t.WriteDPU) < 1e-9, `${REGIONS[i]}: one peer, so its writes once more`);
+        // `strata usage --region` shows that region's bill alone: its QP's writes and its replica's size.
+        const report = JSON.parse(await strata('usage', '--dir', dir, '--region', REGIONS[i]!, '--json')) as UsageReport;
+        assert.equal(report.sources, 1);
+        assert.ok(report.totals.WriteDPU >= t.WriteDPU, `${REGIONS[i]}'s report holds its QP's writes`);
+        assert.ok(report.totals.TotalDPU >= report.totals.WriteDPU + report.totals.MultiRegionWriteDPU);
       }
       return;
     }

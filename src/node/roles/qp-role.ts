@@ -57,6 +57,7 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     peerRegions: new Set(nodesOf(config, 'qp').map((qp) => qp.region)).size - 1,
     // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
     usageFile: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),
+    usageRegion: node.region,
   });
   const server = await env.net.listen(node.host, node.port, (socket) => service.accept(socket));
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,

@@ -200,7 +200,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   await env.disk.mkdir(join(config.identityDir, 'usage'));
   const usage = await UsageStore.open({
     disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: join(config.identityDir, 'usage', `${node.name}.json`),
-    role: 'storage', storageBytes: () => storage.liveBytes,
+    role: 'storage', region: node.region, storageBytes: () => storage.liveBytes,
   });
   const gc = env.timers.setInterval(() => {
     if (snapshotsRunning > 0) return;
