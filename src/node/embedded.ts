@@ -370,8 +370,7 @@ function serveCore(
     adjudicator: { commit: (request) => core.adjudicator.commit(request, acknowledgeAt), watermark: () => core.adjudicator.watermark() },
     snapshotTime: () => core.adjudicator.snapshotTime(),
     resumeIndexBuilds: true,
-    usageFile: join(dataDir, 'usage', 'qp.json'),
-    storageBytes: () => core.storage.liveBytes,
+    usage: { path: join(dataDir, 'usage', 'qp.json'), storageBytes: () => core.storage.liveBytes },
     onCancelRequest,
   });
 }

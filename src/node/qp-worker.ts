@@ -48,7 +48,7 @@ async function runWorker(channel: ProcessChannel, start: Extract<ToWorker, { typ
       return storage.readableThrough;
     },
     resumeIndexBuilds: false, // the primary's own query processor does
-    usageFile: join(start.dataDir, 'usage', `qp-worker-${start.index}.json`),
+    usage: { path: join(start.dataDir, 'usage', `qp-worker-${start.index}.json`) },
     onCancelRequest: (processId, secretKey) => channel.send({ type: 'cancel', processId, secretKey } satisfies ToPrimary),
     onConnectionClosed: () => channel.send({ type: 'connection-closed' } satisfies ToPrimary),
   });

@@ -10,7 +10,7 @@ import type { ClusterIdentity } from './identity.js';
 import type { ErrorFields } from '../wire/backend.js';
 import { dirname } from 'node:path';
 import { monotonicMicros } from '../env/clock.js';
-import { UsageStore } from '../metering/usage-store.js';
+import { UsageStore, type UsageStoreOptions } from '../metering/usage-store.js';
 import type { Admission } from './admission.js';
 
 /**
@@ -46,30 +46,20 @@ export interface QueryServiceOptions {
   readonly onCancelRequest: (processId: number, secretKey: number, encrypted: boolean) => void;
   readonly onConnectionClosed?: () => void;
   /**
-   * The file this processor keeps its usage totals in (src/metering), one per query-processor
-   * process; absent: its sessions are not metered.
+   * Where and how this processor keeps its usage totals (src/metering): its file, one per
+   * query-processor process, and what else the file records; absent: its sessions are not metered.
    */
-  readonly usageFile?: string;
+  readonly usage?: Pick<UsageStoreOptions, 'path' | 'peerRegions' | 'storageBytes' | 'region'>;
   /** The connection limits this service enforces itself (the distributed QP's share); none: its caller does. */
   readonly admission?: Admission;
-  /** A linked cluster's peer regions, which this processor's writes are replicated to (metered as MultiRegionWriteDPU). */
-  readonly peerRegions?: number;
-  /** Storage's live bytes, when storage is in this process (the embedded node): its usage file samples them. */
-  readonly storageBytes?: () => number;
-  /** The region its usage file names (a distributed QP's). */
-  readonly usageRegion?: string;
 }
 
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
   const { env } = options;
   let usage: UsageStore | null = null;
-  if (options.usageFile !== undefined) {
-    await env.disk.mkdir(dirname(options.usageFile));
-    usage = await UsageStore.open({
-      disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: options.usageFile, peerRegions: options.peerRegions ?? 0,
-      ...(options.storageBytes !== undefined ? { storageBytes: options.storageBytes } : {}),
-      ...(options.usageRegion !== undefined ? { region: options.usageRegion } : {}),
-    });
+  if (options.usage !== undefined) {
+    await env.disk.mkdir(dirname(options.usage.path));
+    usage = await UsageStore.open({ disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, ...options.usage });
   }
   const qp = new QueryProcessor({
     storage: options.storage, adjudicator: options.adjudicator, clock: env.clock, timers: env.timers,

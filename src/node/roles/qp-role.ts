@@ -52,12 +52,14 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     // region's relays admit without asking each other, so each enforces an equal share: the
     // relays spread sessions evenly, and a QP lost takes its share with it until it is back.
     admission: new Admission(env.clock, shareOf(limitsOf(config), nodesOf(config, 'qp').filter((q) => q.region === node.region).length)),
-    // A linked cluster's writes are replicated to every other region with QPs (the witness has
-    // none): DSQL bills that as MultiRegionWriteDPU where the commit came from.
-    peerRegions: new Set(nodesOf(config, 'qp').map((qp) => qp.region)).size - 1,
-    // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
-    usageFile: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),
-    usageRegion: node.region,
+    usage: {
+      // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
+      path: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),
+      region: node.region,
+      // A linked cluster's writes are replicated to every other region with QPs (the witness has
+      // none): DSQL bills that as MultiRegionWriteDPU where the commit came from.
+      peerRegions: new Set(nodesOf(config, 'qp').map((qp) => qp.region)).size - 1,
+    },
   });
   const server = await env.net.listen(node.host, node.port, (socket) => service.accept(socket));
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
