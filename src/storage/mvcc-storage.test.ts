@@ -388,7 +388,6 @@ test('an apply replaces the cached newest version of the keys it writes: the nex
     close: () => memory.close(),
   };
   const storage = new MvccStorage(counting, ALWAYS_SAFE);
-  seeks = 0; // opening a store without a live-bytes record counts it (one scan)
   // Only reads' seeks count here: an apply seeks each key's previous version (liveBytes).
   const apply = async (records: JournalRecord[], position: number) => {
     const before = seeks;
@@ -506,8 +505,20 @@ test('liveBytes: a store without the record is counted once; a snapshot replica 
   assert.equal(replica.liveBytes, source.liveBytes);
   assert.equal(source.liveBytes, await visibleBytes(source));
 
-  // A store without the record (written before it was kept, or restored from a backup) is scanned.
+  // A store without the record (written before it was kept, or restored from a backup) is
+  // scanned once, when asked or applied to; not at open.
   const bare = new MemoryOrderedStore();
   await bare.write(entries(store).filter((e) => e.key[3] !== 0 || e.key[5] !== 4));
-  assert.equal(new MvccStorage(bare, ALWAYS_SAFE).liveBytes, source.liveBytes);
+  let scans = 0;
+  const counted: OrderedStore = Object.assign(Object.create(bare) as MemoryOrderedStore, {
+    range: (options: Parameters<OrderedStore['range']>[0]) => { scans++; return bare.range(options); },
+  });
+  const reopened = new MvccStorage(counted, ALWAYS_SAFE);
+  assert.equal(scans, 0, 'opening reads the metadata only');
+  assert.equal(reopened.liveBytes, source.liveBytes);
+  assert.equal(reopened.liveBytes, source.liveBytes);
+  assert.equal(scans, 1, 'counted once');
+  const unasked = new MvccStorage(bare, ALWAYS_SAFE);
+  await unasked.apply([record(40, [['f', 'six']])], 4);
+  assert.equal(unasked.liveBytes, source.liveBytes + key('f').length + 3, 'the first apply counts, then adds');
 });

@@ -72,8 +72,8 @@ export class MvccStorage implements StorageNode {
   private readonly newest: NewestVersions;
   /** The safe time the writer recorded (followers read it; see `readableThrough`). */
   private recordedSafeTime: Timestamp = 0;
-  /** See `liveBytes`; counted by a scan when the store does not record it. */
-  private live = 0;
+  /** See `liveBytes`; null until read from the store or, when it does not record it, counted. */
+  private live: number | null = null;
 
   constructor(
     private readonly store: OrderedStore,
@@ -82,12 +82,10 @@ export class MvccStorage implements StorageNode {
     rowCacheBytes: number = DEFAULT_ROW_CACHE_BYTES,
   ) {
     this.newest = new NewestVersions(rowCacheBytes);
-    // A store written before the count was kept, or filled by a restore, is counted once.
-    if (!this.loadMetadata()) this.live = this.countLiveBytes();
+    this.loadMetadata();
   }
 
-  /** Reads the metadata; false when the store has no live-bytes record. */
-  private loadMetadata(): boolean {
+  private loadMetadata(): void {
     const applied = this.store.get(META_APPLIED);
     if (applied !== undefined) {
       assert(applied.length === 16, 'the applied-position record is 16 bytes (a data directory of an older format?)');
@@ -100,7 +98,6 @@ export class MvccStorage implements StorageNode {
     if (safe !== undefined) this.recordedSafeTime = decodeUint64(safe, 0);
     const live = this.store.get(META_LIVE_BYTES);
     if (live !== undefined) this.live = decodeUint64(live, 0);
-    return live !== undefined;
   }
 
   /**
@@ -109,10 +106,12 @@ export class MvccStorage implements StorageNode {
    * too. Neither older versions nor storage's own suffixes and markers count: it is the size of
    * the database as its rows are, what DSQL's `ClusterStorageSize` reports, and the same on
    * every replica at one applied position. Kept exact by each apply; a follower sees the
-   * writer's as of its last refresh.
+   * writer's as of its last refresh. A store that does not record it (written before it was
+   * kept, or filled by a restore) is counted by one scan, when it is first asked for or applied to:
+   * not at open, so a follower that is never asked (a worker process) never scans.
    */
   get liveBytes(): number {
-    return this.live;
+    return this.live ??= this.countLiveBytes();
   }
 
   /** The live bytes by a scan over every stored version (once per store, see the constructor). */
@@ -184,7 +183,7 @@ export class MvccStorage implements StorageNode {
     assert(Number.isSafeInteger(position) && position > this.applied, `journal positions increase (${position} after ${this.applied})`);
     const batch: OrderedWrite[] = [];
     let last = this.lastCommit;
-    let live = this.live;
+    let live = this.liveBytes;
     // Keys this batch wrote, with their live bytes after it (a key written twice replaces
     // itself); a batch of one write needs none.
     const written = records.length > 1 || records[0]!.writes.length > 1 ? new Map<string, number>() : null;
