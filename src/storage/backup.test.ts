@@ -66,6 +66,12 @@ test('a backup at τ restores exactly the rows visible at τ, in a store every l
 
     const restored = await restoreFrom(path);
     assert.deepEqual(await rows(restored, 1_000_000), await rows(storage, 20));
+    // Its size (ClusterStorageSize), counted from the restored rows, is the source's as of 20.
+    const upTo20 = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE);
+    await upTo20.apply([record(10, Array.from({ length: 2_500 }, (_, i) => [i + 1, `v${i + 1}`] as [number, string]))], 1);
+    await upTo20.apply([record(20, [[5, 'five'], [6, null], [2_600, 'new']])], 2);
+    assert.equal(restored.liveBytes, upTo20.liveBytes);
+    assert.ok(upTo20.liveBytes > 0 && upTo20.liveBytes < storage.liveBytes);
     assert.ok((await rows(restored, 5)).includes('5=five'), 'the restored state is the first state: reads at any time see it');
     // The restored store takes new commits above it.
     await restored.apply([record(40, [[5, 'again']])], 1);

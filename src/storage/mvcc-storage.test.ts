@@ -494,7 +494,8 @@ test('liveBytes: a store without the record is counted once; a snapshot replica 
   const store = (source as unknown as { store: OrderedStore }).store;
   const entries = (from: OrderedStore) => [...from.range({ start: new Uint8Array([0]), end: new Uint8Array(32).fill(0xff) })]
     .map((e) => ({ key: Uint8Array.from(e.key), value: Uint8Array.from(e.value) }));
-  await copy.write(entries(store));
+  const copyAtPosition1 = entries(store);
+  await copy.write(copyAtPosition1);
   await source.apply([r2], 2);
   // … and later pages after position 2: the copy holds r2's versions with position 1's metadata.
   await copy.write(entries(store).filter((e) => e.key[3] !== 0));
@@ -518,6 +519,16 @@ test('liveBytes: a store without the record is counted once; a snapshot replica 
   assert.equal(reopened.liveBytes, source.liveBytes);
   assert.equal(reopened.liveBytes, source.liveBytes);
   assert.equal(scans, 1, 'counted once');
+  // A snapshot of a store without the record: the copy's count is of its applied position,
+  // not of the later versions it holds; the replay adds those.
+  const early = new MemoryOrderedStore();
+  await early.write(copyAtPosition1.filter((e) => e.key[3] !== 0 || e.key[5] !== 4));
+  await early.write(entries(store).filter((e) => e.key[3] !== 0));
+  const lateReplica = new MvccStorage(early, ALWAYS_SAFE);
+  await lateReplica.apply([r2], 2);
+  await lateReplica.apply([r3], 3);
+  assert.equal(lateReplica.liveBytes, source.liveBytes);
+
   const unasked = new MvccStorage(bare, ALWAYS_SAFE);
   await unasked.apply([record(40, [['f', 'six']])], 4);
   assert.equal(unasked.liveBytes, source.liveBytes + key('f').length + 3, 'the first apply counts, then adds');

@@ -114,13 +114,24 @@ export class MvccStorage implements StorageNode {
     return this.live ??= this.countLiveBytes();
   }
 
-  /** The live bytes by a scan over every stored version (once per store, see the constructor). */
+  /**
+   * The live bytes by a scan over every stored version (once per store, see `liveBytes`), as of
+   * the applied position: a snapshot's copy may hold versions of records it has yet to replay
+   * (snapshot.ts), and the replay adds those. A restore's rows lie at RESTORED_VERSION_TIMESTAMP.
+   */
   private countLiveBytes(): number {
+    const through = Math.max(this.lastCommit, RESTORED_VERSION_TIMESTAMP);
     let live = 0;
     let current: Uint8Array | null = null;
+    let counted = false;
     for (const entry of this.store.range({ start: USER_START, end: STORE_END })) {
-      if (current !== null && isVersionOf(entry.key, current)) continue; // an older version
-      current = userKeyOf(entry.key);
+      if (current === null || !isVersionOf(entry.key, current)) {
+        current = userKeyOf(entry.key);
+        counted = false;
+      }
+      // Versions run newest first: the first at or below `through` is the key's applied state.
+      if (counted || versionTimestamp(entry.key) > through) continue;
+      counted = true;
       if (entry.value[0] === PUT) live += current.length + entry.value.length - 1;
     }
     return live;
@@ -186,7 +197,7 @@ export class MvccStorage implements StorageNode {
     let live = this.liveBytes;
     // Keys this batch wrote, with their live bytes after it (a key written twice replaces
     // itself); a batch of one write needs none.
-    const written = records.length > 1 || records[0]!.writes.length > 1 ? new Map<string, number>() : null;
+    const written = records.length > 1 || (records[0]?.writes.length ?? 0) > 1 ? new Map<string, number>() : null;
     for (const record of records) {
       const timestamp = record.commitTimestamp;
       assert(isCommitTimestamp(timestamp) && timestamp > last, `records apply in commit-timestamp order (${timestamp} after ${last})`);
