@@ -90,6 +90,14 @@ test('local up --port 0 serves on a free port it prints; nodes stop and start by
 
     // A power cut (a laptop that reboots): every process, the supervisor too, dies at once; `up`
     // again on the same directory brings the same cluster back, on the same port, data and all.
+    // The supervisor first: killed after the nodes, it could start one of them again in the
+    // moment it had left (CI saw `up` then find that node running); then every process the state
+    // names by then.
+    const state = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as LocalState;
+    assert.ok(state.supervisor !== undefined, 'a supervisor runs');
+    const supervisor = [{ pid: state.supervisor, alive: () => recordedAlive(state, state.supervisor!) }];
+    for (const pid of running(supervisor)) process.kill(pid, 'SIGKILL');
+    await untilGone(supervisor);
     const cut = clusterPids(dir);
     for (const pid of running(cut)) process.kill(pid, 'SIGKILL');
     // As after a reboot, they are gone (a SIGKILLed process may take a moment to finish dying on
