@@ -76,7 +76,7 @@ export class PendingUsage {
   dbConnectAdminCalls = 0;
   /** Open connections now, and the most open at once since the last drain. */
   private connectionsNow = 0;
-  connectionsPeak = 0;
+  private peak = 0;
   readonly latencies = new Float64Array(LATENCY_BINS);
 
   /** `peerRegions`: the linked cluster's other regions every write is replicated to (0: one region). */
@@ -105,7 +105,12 @@ export class PendingUsage {
   /** The number of open connections changed to `count`. */
   openConnections(count: number): void {
     this.connectionsNow = count;
-    if (count > this.connectionsPeak) this.connectionsPeak = count;
+    if (count > this.peak) this.peak = count;
+  }
+
+  /** The most connections open at once since the last drain (0: none was open). */
+  get connectionsPeak(): number {
+    return this.peak;
   }
 
   /** Adds what is pending to `into`, and starts again from zero. */
@@ -123,7 +128,7 @@ export class PendingUsage {
     into.MultiRegionWriteDPU += this.multiRegionWriteDpu;
     into.DbConnectCalls += this.dbConnectCalls;
     into.DbConnectAdminCalls += this.dbConnectAdminCalls;
-    into.ClusterConnectionCount = Math.max(into.ClusterConnectionCount, this.connectionsPeak);
+    into.ClusterConnectionCount = Math.max(into.ClusterConnectionCount, this.peak);
     const histogram: [number, number][] = [];
     for (let bin = 0; bin < LATENCY_BINS; bin++) if (this.latencies[bin]! > 0) histogram.push([bin, this.latencies[bin]!]);
     into.CommitLatencyHistogram = mergeHistograms(into.CommitLatencyHistogram, histogram);
@@ -131,7 +136,7 @@ export class PendingUsage {
     this.transactions = this.readOnly = this.occConflicts = this.queryTimeouts = 0;
     this.multiRegionWriteDpu = this.dbConnectCalls = this.dbConnectAdminCalls = 0;
     // The connections still open are the next interval's starting point.
-    this.connectionsPeak = this.connectionsNow;
+    this.peak = this.connectionsNow;
     this.latencies.fill(0);
   }
 

@@ -6,7 +6,7 @@ import type {
 } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
-import { bytesBetween } from '../encoding/bytes.js';
+import { bytesBetween, latin1Key } from '../encoding/bytes.js';
 import { NewestVersions, type NewestVersion } from './newest-versions.js';
 import {
   afterAllVersions, compareUserKey, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, sameUserKey, userKeyOf, versionKey,
@@ -210,7 +210,7 @@ export class MvccStorage implements StorageNode {
           live += after - this.liveBytesBelow(write.key, timestamp);
           continue;
         }
-        const id = Buffer.from(write.key.buffer, write.key.byteOffset, write.key.length).toString('latin1');
+        const id = latin1Key(write.key);
         live += after - (written.get(id) ?? this.liveBytesBelow(write.key, timestamp));
         written.set(id, after);
       }
