@@ -178,7 +178,7 @@ async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: No
     }
     nodes.push({ name: `${region}-control-1`, role: 'control', region, az: `${region}-az1`, host, port: ports[next++]! });
   });
-  return { config: clusterConfigOf(dir, options, etcd, nodes), etcd };
+  return { config: { ...clusterConfigOf(dir, options, etcd, nodes), witnessRegion: witness }, etcd };
 }
 
 function etcdMemberAt(dir: string, options: LocalUpOptions, name: string, clientPort: number, peerPort: number, region?: string): EtcdMember {
@@ -336,6 +336,11 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
     + (config.tls !== undefined ? `; mutual TLS on every link (certificates in ${config.tls.certsDir ?? config.tls.caFile})` : ''));
   for (const relay of endpointsOf(config)) {
     out(`connect${peers.length > 1 ? ` (${relay.region})` : ''}: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
+  }
+  const { region } = await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
+  for (const control of nodesOf(config, 'control')) {
+    out(`control-plane API (${control.name}): ${config.tls === undefined ? 'http' : 'https'}://${control.host}:${control.port}, region ${region}, keys in ${join(dir, 'identity.json')}`
+      + (config.tls === undefined ? '' : `, CA ${config.tls.caFile}`));
   }
   return config;
 }

@@ -26,6 +26,11 @@ export function notFound(id: string): ApiError {
   return new ApiError(404, 'ResourceNotFoundException', `Cluster ${id} not found`, { resourceId: id, resourceType: 'cluster' });
 }
 
+/** A tag operation's ARN that names no cluster here. */
+export function arnNotFound(arn: string): ApiError {
+  return new ApiError(404, 'ResourceNotFoundException', `Resource ${arn} not found`, { resourceId: arn, resourceType: 'cluster' });
+}
+
 export function conflict(id: string, message: string): ApiError {
   return new ApiError(409, 'ConflictException', message, { resourceId: id, resourceType: 'cluster' });
 }

@@ -1,6 +1,7 @@
-import type { Env, HttpExchange, HttpReply, ListeningServer } from '../env/env.js';
+import type { Env, HttpExchange, HttpReply, ListeningServer, TlsCredentials } from '../env/env.js';
 import { ApiError, unsupportedField, validation } from './api-error.js';
-import type { ControlPlane, ClusterView } from './control-plane.js';
+import type { ClusterView } from './control-plane.js';
+import type { ClusterService } from './cluster-service.js';
 import { parseQuery, type RequestSignature } from './request-signature.js';
 import { BACKUP_ROUTES } from './backup-api.js';
 import type { BackupPlane } from './backup-plane.js';
@@ -17,7 +18,7 @@ export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 /** What the API serves: DSQL's cluster operations, and AWS Backup's when backups are on. */
 export interface ApiServices {
-  readonly plane: ControlPlane;
+  readonly clusters: ClusterService;
   readonly backups: BackupPlane | null;
 }
 
@@ -37,8 +38,8 @@ interface Route {
 
 const SEGMENT = '([^/]+)';
 
-function route(method: string, path: string, handle: (plane: ControlPlane, request: ParsedRequest) => Promise<unknown>): Route {
-  return { method, path: pathPattern(path), handle: (services, request) => handle(services.plane, request) };
+function route(method: string, path: string, handle: (clusters: ClusterService, request: ParsedRequest) => Promise<unknown>): Route {
+  return { method, path: pathPattern(path), handle: (services, request) => handle(services.clusters, request) };
 }
 
 function pathPattern(path: string): RegExp {
@@ -54,18 +55,18 @@ const BACKUP: readonly Route[] = BACKUP_ROUTES.map(([method, path, handle]) => (
   },
 }));
 
-function notServed(operation: string, what: string): (plane: ControlPlane) => Promise<unknown> {
+function notServed(operation: string, what: string): () => Promise<unknown> {
   return async () => { throw validation('unknownOperation', `${operation}: ${what} are not supported by Strata`); };
 }
 
 const ROUTES: readonly Route[] = [
   route('POST', '/cluster', createCluster),
   route('GET', '/cluster', listClusters),
-  route('GET', '/cluster/{identifier}', async (plane, { params }) => getView(plane.view(plane.find(params[0]!)))),
+  route('GET', '/cluster/{identifier}', async (clusters, { params }) => getView(await clusters.get(params[0]!))),
   route('POST', '/cluster/{identifier}', updateCluster),
-  route('DELETE', '/cluster/{identifier}', async (plane, { params }) => summary(plane.view(await plane.delete(params[0]!)))),
-  route('GET', '/tags/{resourceArn}', async (plane, { params }) => ({ tags: plane.findByArn(params[0]!).tags })),
-  route('POST', '/tags/{resourceArn}', async (plane, { params, body }) => { await plane.tag(params[0]!, tagsOf(body['tags'], true)); return {}; }),
+  route('DELETE', '/cluster/{identifier}', async (clusters, { params }) => summary(await clusters.delete(params[0]!))),
+  route('GET', '/tags/{resourceArn}', async (clusters, { params }) => ({ tags: await clusters.tagsOf(params[0]!) })),
+  route('POST', '/tags/{resourceArn}', async (clusters, { params, body }) => { await clusters.tag(params[0]!, tagsOf(body['tags'], true)); return {}; }),
   route('DELETE', '/tags/{resourceArn}', untagResource),
   route('GET', '/cluster/{identifier}/policy', notServed('GetClusterPolicy', 'cluster policies')),
   route('POST', '/cluster/{identifier}/policy', notServed('PutClusterPolicy', 'cluster policies')),
@@ -160,53 +161,53 @@ function tagsOf(value: unknown, required: boolean): Record<string, string> {
   return value as Record<string, string>;
 }
 
-/** Multi-Region, customer KMS keys and resource policies have no Strata counterpart: refused by name. */
+/**
+ * Linking clusters through the API, customer KMS keys and resource policies have no Strata
+ * counterpart: refused by name. (A linked cluster is a distributed deployment's layout.)
+ */
 function refuseUnsupported(body: Record<string, unknown>): void {
-  if (body['multiRegionProperties'] !== undefined) throw unsupportedField('multiRegionProperties', 'Multi-Region clusters (multiRegionProperties)');
+  if (body['multiRegionProperties'] !== undefined) {
+    throw unsupportedField('multiRegionProperties', 'Creating or linking Multi-Region clusters through the API (multiRegionProperties; strata local up --regions lays one out)');
+  }
   const key = body['kmsEncryptionKey'];
   if (key !== undefined && key !== 'AWS_OWNED_KMS_KEY') throw unsupportedField('kmsEncryptionKey', 'Customer managed KMS keys (kmsEncryptionKey)');
   if (body['policy'] !== undefined || body['bypassPolicyLockoutSafetyCheck'] !== undefined) throw unsupportedField('policy', 'Cluster resource policies (policy)');
 }
 
-async function createCluster(plane: ControlPlane, { body }: ParsedRequest): Promise<unknown> {
+async function createCluster(clusters: ClusterService, { body }: ParsedRequest): Promise<unknown> {
   refuseUnsupported(body);
   const clientToken = body['clientToken'];
   if (clientToken !== undefined && (typeof clientToken !== 'string' || clientToken.length < 1 || clientToken.length > 128)) {
     throw validation('fieldValidationFailed', 'clientToken must be 1 to 128 characters', [{ name: 'clientToken', message: '1 to 128 characters' }]);
   }
   const protect = booleanField(body, 'deletionProtectionEnabled');
-  const record = await plane.create({
+  const { tags: _tags, ...view } = await clusters.create({
     tags: tagsOf(body['tags'], false),
     ...(protect === undefined ? {} : { deletionProtectionEnabled: protect }),
     ...(clientToken === undefined ? {} : { clientToken: clientToken as string }),
   });
-  const { tags: _tags, ...view } = plane.view(record);
   return view;
 }
 
-async function updateCluster(plane: ControlPlane, { params, body }: ParsedRequest): Promise<unknown> {
+async function updateCluster(clusters: ClusterService, { params, body }: ParsedRequest): Promise<unknown> {
   refuseUnsupported(body);
-  return summary(plane.view(await plane.update(params[0]!, booleanField(body, 'deletionProtectionEnabled'))));
+  return summary(await clusters.update(params[0]!, booleanField(body, 'deletionProtectionEnabled')));
 }
 
-function listClusters(plane: ControlPlane, { query }: ParsedRequest): Promise<unknown> {
+function listClusters(clusters: ClusterService, { query }: ParsedRequest): Promise<unknown> {
   const text = (name: string): string | undefined => {
     const value = query[name];
     return Array.isArray(value) ? value[0] : value;
   };
   const maxText = text('max-results');
   const max = maxText === undefined ? undefined : Number(maxText);
-  const page = plane.list(max, text('next-token'));
-  return Promise.resolve({
-    clusters: page.clusters.map((record) => ({ identifier: record.id, arn: plane.arnOf(record.id) })),
-    ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
-  });
+  return clusters.list(max, text('next-token'));
 }
 
-async function untagResource(plane: ControlPlane, { params, query }: ParsedRequest): Promise<unknown> {
+async function untagResource(clusters: ClusterService, { params, query }: ParsedRequest): Promise<unknown> {
   const keys = query['tagKeys'];
   if (keys === undefined) throw validation('fieldValidationFailed', 'tagKeys is required', [{ name: 'tagKeys', message: 'required' }]);
-  await plane.untag(params[0]!, Array.isArray(keys) ? keys : [keys]);
+  await clusters.untag(params[0]!, Array.isArray(keys) ? keys : [keys]);
   return {};
 }
 
@@ -214,9 +215,11 @@ export interface ControlApiOptions {
   readonly env: Env;
   readonly host: string;
   readonly port: number;
-  readonly plane: ControlPlane;
+  readonly clusters: ClusterService;
   readonly backups?: BackupPlane | null;
   readonly signature: RequestSignature;
+  /** Serve HTTPS with this key and certificate (a distributed cluster with mutual TLS on its links). */
+  readonly tls?: TlsCredentials | null;
 }
 
 /** Listens for the API on `host:port` (0: any free port). */
@@ -227,5 +230,5 @@ export function startControlApi(options: ControlApiOptions): Promise<ListeningSe
     for (let i = 0; i < 32; i++) hex += '0123456789abcdef'[env.random.int(16)];
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   };
-  return env.net.listenHttp(options.host, options.port, MAX_API_BODY_BYTES, (request) => answer({ plane: options.plane, backups: options.backups ?? null }, options.signature, request, requestId()));
+  return env.net.listenHttp(options.host, options.port, MAX_API_BODY_BYTES, (request) => answer({ clusters: options.clusters, backups: options.backups ?? null }, options.signature, request, requestId()), options.tls ?? null);
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Env } from '../env/env.js';
 import type { TimerHandle } from '../contracts/time.js';
 import { assert } from '../contracts/errors.js';
-import { ApiError, conflict, notFound, validation } from './api-error.js';
+import { ApiError, arnNotFound, conflict, notFound, validation } from './api-error.js';
 import { ClusterRegistry, newClusterId, type ClusterRecord } from './registry.js';
 
 /**
@@ -76,6 +76,8 @@ export interface ClusterView {
   readonly tags: Record<string, string>;
   readonly endpoint: string;
   readonly encryptionDetails: { readonly encryptionType: 'AWS_OWNED_KMS_KEY'; readonly encryptionStatus: 'ENABLED' };
+  /** A linked cluster's: its witness region and the ARNs of the peers (itself included). */
+  readonly multiRegionProperties?: { readonly witnessRegion?: string; readonly clusters: readonly string[] };
 }
 
 export interface CreateClusterInput {
@@ -162,7 +164,7 @@ export class ControlPlane {
   findByArn(arn: string): ClusterRecord {
     const id = arn.slice(arn.lastIndexOf('/') + 1);
     const record = this.registry.get(id);
-    if (record === undefined || this.arnOf(id) !== arn) throw new ApiError(404, 'ResourceNotFoundException', `Resource ${arn} not found`, { resourceId: arn, resourceType: 'cluster' });
+    if (record === undefined || this.arnOf(id) !== arn) throw arnNotFound(arn);
     return record;
   }
 
@@ -302,9 +304,7 @@ export class ControlPlane {
       throw validation('other', `Cluster ${id} is this data directory's own cluster and cannot be deleted; stop strata and remove the data directory instead`);
     }
     if (record.status === 'DELETING') return record;
-    if (record.deletionProtectionEnabled) {
-      throw validation('deletionProtectionEnabled', `Cluster ${id} has deletion protection enabled. Disable it with UpdateCluster (deletionProtectionEnabled false) before deleting the cluster`);
-    }
+    if (record.deletionProtectionEnabled) throw deletionProtected(id);
     if (record.status === 'CREATING') throw conflict(id, `Cluster ${id} is still being created; delete it once it is ACTIVE`);
     record.status = 'DELETING';
     await this.registry.save();
@@ -335,11 +335,7 @@ export class ControlPlane {
 
   /** One page of clusters in id order; `nextToken` is the last id of the previous page. */
   list(maxResults: number | undefined, nextToken: string | undefined): { clusters: ClusterRecord[]; nextToken?: string } {
-    const limit = maxResults ?? MAX_LIST_RESULTS;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_RESULTS) {
-      throw validation('fieldValidationFailed', `maxResults must be from 1 to ${MAX_LIST_RESULTS}`, [{ name: 'maxResults', message: `must be from 1 to ${MAX_LIST_RESULTS}` }]);
-    }
-    if (nextToken !== undefined && !/^[a-z0-9]{26}$/.test(nextToken)) throw validation('fieldValidationFailed', 'The nextToken is not one this service issued', [{ name: 'nextToken', message: 'invalid token' }]);
+    const limit = checkPage(maxResults, nextToken);
     const after = this.registry.list().filter((record) => nextToken === undefined || record.id > nextToken);
     const page = after.slice(0, limit);
     return after.length > limit ? { clusters: page, nextToken: page[page.length - 1]!.id } : { clusters: page };
@@ -532,12 +528,27 @@ export class ControlPlane {
   }
 }
 
+/** ListClusters' paging input checked: the page size it asks for. */
+export function checkPage(maxResults: number | undefined, nextToken: string | undefined): number {
+  const limit = maxResults ?? MAX_LIST_RESULTS;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_RESULTS) {
+    throw validation('fieldValidationFailed', `maxResults must be from 1 to ${MAX_LIST_RESULTS}`, [{ name: 'maxResults', message: `must be from 1 to ${MAX_LIST_RESULTS}` }]);
+  }
+  if (nextToken !== undefined && !/^[a-z0-9]{26}$/.test(nextToken)) throw validation('fieldValidationFailed', 'The nextToken is not one this service issued', [{ name: 'nextToken', message: 'invalid token' }]);
+  return limit;
+}
+
+/** DeleteCluster's refusal while deletion protection is on. */
+export function deletionProtected(id: string): ApiError {
+  return validation('deletionProtectionEnabled', `Cluster ${id} has deletion protection enabled. Disable it with UpdateCluster (deletionProtectionEnabled false) before deleting the cluster`);
+}
+
 function sorted(tags: Record<string, string>): [string, string][] {
   return Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** AWS's tag limits: 50 tags, keys 1–128 characters not starting with `aws:`, values up to 256. */
-function checkTags(tags: Record<string, string>): void {
+export function checkTags(tags: Record<string, string>): void {
   const entries = Object.entries(tags);
   if (entries.length > MAX_TAGS) throw validation('fieldValidationFailed', `A resource can have at most ${MAX_TAGS} tags`, [{ name: 'tags', message: `at most ${MAX_TAGS} tags` }]);
   for (const [key, value] of entries) {

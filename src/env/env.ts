@@ -143,8 +143,8 @@ export interface Net {
    * already read from it (a peek), delivered to the first data handler before anything else.
    */
   adopt(handle: unknown, preface?: Uint8Array): ClientSocket;
-  /** Serves HTTP/1.1 requests (the control-plane API); bodies are bounded by `maxBodyBytes`. */
-  listenHttp(host: string, port: number, maxBodyBytes: number, handler: (request: HttpExchange) => Promise<HttpReply>): Promise<ListeningServer>;
+  /** Serves HTTP/1.1 requests (the control-plane API), over TLS with `tls`; bodies are bounded by `maxBodyBytes`. */
+  listenHttp(host: string, port: number, maxBodyBytes: number, handler: (request: HttpExchange) => Promise<HttpReply>, tls?: TlsCredentials | null): Promise<ListeningServer>;
 }
 
 /** One HTTP request as received: the path still escaped, the query string unparsed. */

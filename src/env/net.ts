@@ -255,11 +255,11 @@ export class NodeNet implements Net {
     return socket;
   }
 
-  listenHttp(host: string, port: number, maxBodyBytes: number, handler: (request: HttpExchange) => Promise<HttpReply>): Promise<ListeningServer> {
+  listenHttp(host: string, port: number, maxBodyBytes: number, handler: (request: HttpExchange) => Promise<HttpReply>, tls: TlsCredentials | null = null): Promise<ListeningServer> {
     // The console's server (http-server.ts: body, header and time limits), in the shape of the
     // control plane's exchange: the target split at '?', headers as a record.
     return listenHttpServer({
-      host, port, tls: null, maxBodyBytes, maxConnections: MAX_HTTP_CONNECTIONS,
+      host, port, tls, maxBodyBytes, maxConnections: MAX_HTTP_CONNECTIONS,
       handler: async (request) => {
         const mark = request.target.indexOf('?');
         const exchange: HttpExchange = {

@@ -32,6 +32,7 @@ import { resumeRefusal, routeConnection } from '../control/connection-route.js';
 import { ControlPlane } from '../control/control-plane.js';
 import { ClusterHost, ADMIN_SHUTDOWN, refuseOverTls, type ServedCluster } from '../control/cluster-host.js';
 import { startControlApi } from '../control/api.js';
+import { controlPlaneClusters } from '../control/cluster-service.js';
 import { RequestSignature } from '../control/request-signature.js';
 import { BackupPlane } from '../control/backup-plane.js';
 import { NodeBackups } from './cluster-backup.js';
@@ -218,7 +219,7 @@ async function serveControlPlane(
     await plane.stop();
     throw error;
   }
-  const apiOptions = { env, host: options.host, port, plane, backups, signature: new RequestSignature(identity, env.clock, ['dsql', 'backup']) };
+  const apiOptions = { env, host: options.host, port, clusters: controlPlaneClusters(plane), backups, signature: new RequestSignature(identity, env.clock, ['dsql', 'backup']) };
   let api: ListeningServer;
   try {
     api = await startControlApi(apiOptions).catch((error: NodeJS.ErrnoException) => {

@@ -20,6 +20,8 @@ import { linkTlsOfTools, localKill, readState } from '../../src/cli/local-cluste
 import { addressOf, leaderKey, nodesOf, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { listUnder } from '../../src/node/roles/leadership.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
+import { controlApiClient } from '../support/control-api.js';
+import { GetClusterCommand } from '@aws-sdk/client-dsql';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -130,3 +132,17 @@ async function listUnderTls(key: string): Promise<{ key: string; value: string }
     await coordination.close();
   }
 }
+
+test('the control-plane API is HTTPS with the node\'s certificate from the cluster CA; plain HTTP gets no answer', opts, async () => {
+  const { client, forged, identity, url } = controlApiClient(dir, 'control-1');
+  try {
+    assert.match(url, /^https:/);
+    const cluster = await eventually(30_000, () => client.send(new GetClusterCommand({ identifier: identity.clusterId })));
+    assert.equal(cluster.status, 'ACTIVE');
+    const plain = await fetch(url.replace('https:', 'http:') + `/cluster/${identity.clusterId}`).then((r) => `status ${r.status}`, (e: Error) => `failed: ${e.message}`);
+    assert.doesNotMatch(plain, /status 2\d\d/, 'nothing is served in plaintext');
+  } finally {
+    client.destroy();
+    forged.destroy();
+  }
+});

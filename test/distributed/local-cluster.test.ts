@@ -20,6 +20,11 @@ import { SystemTimers } from '../../src/env/timers.js';
 import { CoordinatedJournal } from '../../src/journal/coordinated-journal.js';
 import { journalPrefix, parseClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
+import { controlApiClient } from '../support/control-api.js';
+import {
+  CreateClusterCommand, DeleteClusterCommand, GetClusterCommand, type GetClusterCommandOutput, ListClustersCommand, ListTagsForResourceCommand,
+  TagResourceCommand, UpdateClusterCommand,
+} from '@aws-sdk/client-dsql';
 import { describeServerEnd, serverEndInode, socketInodes } from '../support/socket-holder.js';
 
 const run = promisify(execFile);
@@ -412,4 +417,47 @@ test('the control node runs index builds; one it was running when killed is resu
   if (interrupted) assert.equal(runs, 2, 'the restarted control node ran the interrupted build again');
   console.log(`index build: ${interrupted ? 'interrupted by the kill and resumed' : 'completed before the kill landed'}; run ${runs} times`);
   await untilBack('control-1', String(killed));
+});
+
+test('the control node serves DSQL\'s API for the cluster; what it changes lives in etcd and outlives the node', opts, async () => {
+  const { client: dsql, identity, forged } = controlApiClient(dir, 'control-1');
+  try {
+    const listed = await dsql.send(new ListClustersCommand({}));
+    assert.equal(listed.clusters?.length, 1);
+    const { identifier, arn } = listed.clusters![0]!;
+    assert.equal(identifier, identity.clusterId);
+    const before = await dsql.send(new GetClusterCommand({ identifier }));
+    assert.equal(before.status, 'ACTIVE');
+    assert.equal(before.arn, arn);
+    assert.equal((before as { endpoint?: string }).endpoint, identity.endpoint);
+    assert.equal(before.deletionProtectionEnabled, true);
+    await assert.rejects(forged.send(new GetClusterCommand({ identifier })), (e: Error) => e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException');
+    await assert.rejects(dsql.send(new GetClusterCommand({ identifier: 'z'.repeat(26) })), { name: 'ResourceNotFoundException' });
+    await assert.rejects(dsql.send(new DeleteClusterCommand({ identifier })), (e: Error & { reason?: string }) => e.name === 'ValidationException' && e.reason === 'deletionProtectionEnabled');
+    await assert.rejects(dsql.send(new CreateClusterCommand({})), (e: Error) => e.name === 'ValidationException' && /deployment of its own/.test(e.message));
+
+    await dsql.send(new TagResourceCommand({ resourceArn: arn, tags: { team: 'db' } }));
+    await dsql.send(new UpdateClusterCommand({ identifier, deletionProtectionEnabled: false }));
+    await assert.rejects(dsql.send(new DeleteClusterCommand({ identifier })), (e: Error) => e.name === 'ValidationException' && /strata local down/.test(e.message));
+
+    // The node's memory holds none of it: killed and started again, it reads it all back.
+    const killed = localKill(dir, 'control-1');
+    await untilBack('control-1', String(killed));
+    let after: GetClusterCommandOutput | undefined;
+    const started = performance.now();
+    while (after === undefined) {
+      after = await dsql.send(new GetClusterCommand({ identifier })).catch(async (error: Error) => {
+        assert.ok(performance.now() - started < CONNECT_MS, `the API is back within ${CONNECT_MS} ms: ${error.message}`);
+        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      });
+    }
+    assert.equal(after.deletionProtectionEnabled, false);
+    assert.deepEqual(after.tags, { team: 'db' });
+    assert.equal(after.creationTime?.getTime(), before.creationTime?.getTime());
+    assert.deepEqual((await dsql.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags, { team: 'db' });
+  } finally {
+    dsql.destroy();
+    forged.destroy();
+  }
 });

@@ -19,6 +19,8 @@ import { freePorts, listenProblem } from '../../src/env/ports.js';
 import { decodeUsageFile } from '../../src/metering/usage-store.js';
 import type { UsageReport } from '../../src/metering/usage-report.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
+import { controlApiClient } from '../support/control-api.js';
+import { GetClusterCommand, TagResourceCommand } from '@aws-sdk/client-dsql';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -144,6 +146,26 @@ test('every node has its region; the witness runs only etcd', opts, async () => 
       `${region}-relay-1`, `${region}-storage-1`]);
   }
   await leaderRegion();
+});
+
+test('each region\'s control node shows the linked cluster: its witness and both peers\' ARNs, one set of tags', opts, async () => {
+  const [east, west] = REGIONS.map((region) => controlApiClient(dir, `${region}-control-1`));
+  try {
+    const identifier = east!.identity.clusterId;
+    const seen = await Promise.all([east!, west!].map(({ client }) => client.send(new GetClusterCommand({ identifier }))));
+    const account = /:(\d{12}):/.exec(seen[0]!.arn!)![1];
+    for (const view of seen) {
+      assert.deepEqual(view.multiRegionProperties, { witnessRegion: 'wit', clusters: REGIONS.map((region) => `arn:aws:dsql:${region}:${account}:cluster/${identifier}`) });
+    }
+    // A change through one region's node is what the other's shows.
+    await east!.client.send(new TagResourceCommand({ resourceArn: seen[0]!.multiRegionProperties!.clusters![1]!, tags: { linked: 'yes' } }));
+    assert.deepEqual((await west!.client.send(new GetClusterCommand({ identifier }))).tags, { linked: 'yes' });
+  } finally {
+    for (const side of [east!, west!]) {
+      side.client.destroy();
+      side.forged.destroy();
+    }
+  }
 });
 
 test('a commit acknowledged through one endpoint is seen through the other at once, both ways', opts, async () => {

@@ -23,6 +23,7 @@ import { SystemTimers } from '../../src/env/timers.js';
 import { FakeClock } from '../../src/sim/fake-clock.js';
 import { ApiError } from '../../src/control/api-error.js';
 import { answer } from '../../src/control/api.js';
+import { controlPlaneClusters } from '../../src/control/cluster-service.js';
 import { ControlPlane, type ClusterCores } from '../../src/control/control-plane.js';
 import { parseQuery, RequestSignature } from '../../src/control/request-signature.js';
 import { mutateText, Prng } from './mutate.js';
@@ -93,7 +94,7 @@ after(async () => {
 
 /** The answer, which must be a reply in AWS's shape: 2xx, or an error type below 500. */
 async function answered(request: HttpExchange): Promise<number> {
-  const reply = await answer({ plane, backups: null }, signature, request, 'request-id');
+  const reply = await answer({ clusters: controlPlaneClusters(plane), backups: null }, signature, request, 'request-id');
   assert.ok(reply.status < 500, `status ${reply.status} for ${request.method} ${request.path}?${request.query}: ${Buffer.from(reply.body).toString()}`);
   if (reply.status >= 400) assert.equal(typeof reply.headers['x-amzn-errortype'], 'string');
   JSON.parse(Buffer.from(reply.body).toString('utf8'));

@@ -45,6 +45,11 @@ export interface ClusterConfig extends ConfiguredLimits {
   readonly tls?: ClusterTls;
   /** Plaintext links beyond loopback, on purpose (without it and without `tls`, such a node refuses to start). */
   readonly insecure?: boolean;
+  /**
+   * A linked cluster's witness region (DESIGN.md §4): it holds etcd members only, so no node
+   * names it; the control API shows it (GetCluster's multiRegionProperties).
+   */
+  readonly witnessRegion?: string;
 }
 
 export interface ClusterTls {
@@ -84,6 +89,12 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   const rate = config.connectionRate;
   if (rate !== undefined && !(typeof rate === 'object' && rate !== null && rate.perSecond > 0 && Number.isInteger(rate.burst) && rate.burst > 0)) {
     fail('"connectionRate" must be { "perSecond": a positive number, "burst": a positive integer }');
+  }
+  if (config.witnessRegion !== undefined && !(typeof config.witnessRegion === 'string' && /^[a-z0-9-]{1,20}$/.test(config.witnessRegion))) {
+    fail('"witnessRegion" must be a region name ([a-z0-9-]{1,20})');
+  }
+  if (config.witnessRegion !== undefined && config.nodes.some((node) => node.region === config.witnessRegion)) {
+    fail(`"witnessRegion" ${config.witnessRegion} must hold no node: a witness holds journal (etcd) members only`);
   }
   checkTlsSettings(config, fail);
   return config;

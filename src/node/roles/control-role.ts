@@ -9,6 +9,8 @@
  *   running: the backfill is idempotent, so a resumed build rewrites what was done and goes on.
  * - The node registry (node-registry.ts): which configured nodes are up and since when, for
  *   `strata local status`.
+ * - DSQL's control-plane API (deployed-cluster.ts) on the node's port, SigV4-verified with the
+ *   cluster's identity as the embedded node's is: every control node serves it, leader or not.
  *
  * Several control nodes may run: one leads (a leader key on its lease, like the adjudicator),
  * the others wait. Commits and reads never go through it, so losing it only delays builds and
@@ -20,11 +22,16 @@ import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { QueryProcessor } from '../../qp/query-processor.js';
 import { loadParser } from '../../qp/sql/parse.js';
-import { addressOf, clusterPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { campaign, register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
 import { startNodeRegistry, type NodeRegistry } from './node-registry.js';
 import { IndexBuilds } from './index-builds.js';
+import { DeployedCluster } from './deployed-cluster.js';
+import { loadOrCreateIdentity } from '../identity.js';
+import { startControlApi } from '../../control/api.js';
+import { RequestSignature } from '../../control/request-signature.js';
+import type { ListeningServer } from '../../env/env.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 const LEADER_LEASE_SECONDS = 3;
@@ -38,11 +45,35 @@ const BUILD_SCAN_MS = 5_000;
 
 export interface ControlRole {
   readonly isLeader: boolean;
+  /** Where DSQL's control-plane API listens. */
+  readonly apiPort: number;
   stop(): Promise<void>;
 }
 
 export function controlLeaderKey(config: ClusterConfig): string {
   return `${clusterPrefix(config)}control/leader`;
+}
+
+/** The cluster's record the control API shows and changes (deployed-cluster.ts). */
+export function clusterRecordKey(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}control/cluster`;
+}
+
+/**
+ * DSQL's control-plane API for the cluster, on the node's own address. A linked cluster's
+ * peers are the regions with query processors (the witness has none).
+ */
+async function serveControlApi(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<ListeningServer> {
+  const identity = await loadOrCreateIdentity(env.disk, env.random, config.identityDir, { clock: env.clock });
+  const peerRegions = [...new Set(nodesOf(config, 'qp').map((qp) => qp.region))];
+  const clusters = await DeployedCluster.open({
+    coordination, clock: env.clock, random: env.random, key: clusterRecordKey(config), identity,
+    ...(peerRegions.length > 1 ? { linked: { peerRegions, ...(config.witnessRegion === undefined ? {} : { witnessRegion: config.witnessRegion }) } } : {}),
+  });
+  // With mutual TLS on the cluster's links, the API is HTTPS with the node's certificate (clients
+  // trust the cluster CA); requests are SigV4-signed either way, not client-certificate checked.
+  const tls = env.linkTls == null ? null : { key: env.linkTls.key.toString('utf8'), cert: env.linkTls.cert.toString('utf8') };
+  return startControlApi({ env, host: node.host, port: node.port, clusters, signature: new RequestSignature(identity, env.clock, ['dsql']), tls });
 }
 
 export async function startControlRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
@@ -53,6 +84,11 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     storage: backends.storage, adjudicator: backends.adjudicator, clock: env.clock, timers: env.timers,
     random: env.random, log: env.log, snapshotTime: backends.snapshotTime,
   });
+  const api = await serveControlApi(env, config, node, coordination).catch(async (error: unknown) => {
+    await backends.close();
+    throw error;
+  });
+  env.log.info(`${node.name}: control-plane API on ${env.linkTls == null ? 'http' : 'https'}://${node.host}:${api.port}`);
   const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
     JSON.stringify({ role: 'control', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   let stopped = false;
@@ -89,8 +125,10 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     get isLeader() {
       return leading;
     },
+    apiPort: api.port,
     async stop() {
       stopped = true;
+      await api.close();
       if (scan !== null) env.timers.clearInterval(scan);
       stopListening();
       (registry as NodeRegistry | null)?.stop();
