@@ -138,8 +138,8 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
   for (let a = 1; a <= Math.min(2, options.azs); a++) {
     nodes.push({ name: `relay-${a}`, role: 'relay', region, az: `az${a}`, host: options.host, port: clientPort });
   }
-  // Background jobs and the node registry; it serves no port yet (reserved for a control API).
-  nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]! });
+  // Background jobs, the node registry, and DSQL's and AWS Backup's APIs on its port (its backups in its dataDir).
+  nodes.push({ name: 'control-1', role: 'control', region, az: 'az1', host: options.host, port: ports[next++]!, dataDir: join(dir, 'control-1') });
   return { config: clusterConfigOf(dir, options, etcd, nodes), etcd };
 }
 
@@ -176,7 +176,7 @@ async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: No
     for (let a = 1; a <= Math.min(2, options.azs); a++) {
       nodes.push({ name: `${region}-relay-${a}`, role: 'relay', region, az: `${region}-az${a}`, host, port: clientPorts[r]! });
     }
-    nodes.push({ name: `${region}-control-1`, role: 'control', region, az: `${region}-az1`, host, port: ports[next++]! });
+    nodes.push({ name: `${region}-control-1`, role: 'control', region, az: `${region}-az1`, host, port: ports[next++]!, dataDir: join(dir, `${region}-control-1`) });
   });
   return { config: { ...clusterConfigOf(dir, options, etcd, nodes), witnessRegion: witness }, etcd };
 }

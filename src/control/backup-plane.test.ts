@@ -8,7 +8,7 @@ import { systemEnv } from '../env/system-env.js';
 import { FakeClock } from '../sim/fake-clock.js';
 import { ApiError } from './api-error.js';
 import { ControlPlane, type ClusterCores } from './control-plane.js';
-import { BackupPlane, MAX_CONCURRENT_RESTORES, type RestoreJobRecord } from './backup-plane.js';
+import { BackupPlane, controlPlaneSubjects, MAX_CONCURRENT_RESTORES, type RestoreJobRecord } from './backup-plane.js';
 
 const DEFAULT_ID = 'd'.repeat(26);
 
@@ -56,7 +56,7 @@ async function withNode(body: (start: (backups: ClusterBackups) => Promise<{ pla
   const env = systemEnv({ clock: new FakeClock() });
   const start = async (clusterBackups: ClusterBackups) => {
     const plane = await ControlPlane.start({ env, dataDir, region: 'us-east-1', defaultClusterId: DEFAULT_ID, cores });
-    const backups = await BackupPlane.start({ env, dataDir, region: 'us-east-1', plane, backups: clusterBackups });
+    const backups = await BackupPlane.start({ env, dataDir, region: 'us-east-1', clusters: controlPlaneSubjects(plane), restores: plane, backups: clusterBackups });
     return { plane, backups };
   };
   try {

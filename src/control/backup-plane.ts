@@ -3,8 +3,7 @@ import { assert } from '../contracts/errors.js';
 import { backupFileBytes, type BackupHeader, type ClusterBackups } from '../contracts/backup.js';
 import type { Env } from '../env/env.js';
 import { ApiError } from './api-error.js';
-import type { ControlPlane } from './control-plane.js';
-import type { ClusterRecord } from './registry.js';
+import type { ControlPlane, CreateClusterInput } from './control-plane.js';
 import { DurableJson } from './durable-json.js';
 
 /**
@@ -117,12 +116,56 @@ export interface StartRestoreInput {
   readonly idempotencyToken?: string;
 }
 
+/** A cluster as a backup job sees it. */
+export interface BackupSubject {
+  readonly id: string;
+  readonly status: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The clusters backups are taken of: the embedded node's control plane's (`controlPlaneSubjects`),
+ * or the one cluster of a distributed deployment.
+ */
+export interface BackupSubjects {
+  readonly accountId: string;
+  arnOf(id: string): string;
+  /** The cluster an ARN names; rejects when it names none here. */
+  find(arn: string): Promise<BackupSubject>;
+  /** Keeps the cluster open (and ACTIVE) until the returned release is called. */
+  hold(id: string): () => void;
+}
+
+/** Where restores make their clusters (ControlPlane's operations of the same names). */
+export interface RestoreTarget {
+  reserveId(): string;
+  /** Whether the cluster entered the registry (a restore that got that far is whole). */
+  exists(id: string): boolean;
+  createRestored(id: string, input: CreateClusterInput, fill: (directory: string) => Promise<void>): Promise<unknown>;
+  discardRestore(id: string): Promise<void>;
+}
+
 export interface BackupPlaneOptions {
   readonly env: Env;
+  /** Where `backups/` goes: the state file and the recovery points' files. */
   readonly dataDir: string;
   readonly region: string;
-  readonly plane: ControlPlane;
+  readonly clusters: BackupSubjects;
+  /** Where restores create clusters; or why StartRestoreJob is refused here, given the recovery point's file. */
+  readonly restores: RestoreTarget | { readonly refusal: (file: string) => string };
   readonly backups: ClusterBackups;
+}
+
+/** The embedded node's clusters as backup subjects: its control plane's. */
+export function controlPlaneSubjects(plane: ControlPlane): BackupSubjects {
+  return {
+    get accountId() {
+      return plane.registry.accountId;
+    },
+    arnOf: (id) => plane.arnOf(id),
+    find: async (arn) => plane.findByArn(arn),
+    hold: (id) => plane.hold(id),
+  };
 }
 
 export class BackupPlane {
@@ -164,15 +207,16 @@ export class BackupPlane {
       await this.env.disk.remove(file);
       Object.assign(job, { state: 'FAILED', statusMessage: reason, completionMs: nowMs });
     }
+    const restores = this.restoreTarget();
     for (const job of this.state.restoreJobs) {
       if (job.status !== 'PENDING' && job.status !== 'RUNNING') continue;
-      if (this.options.plane.registry.get(job.createdClusterId) !== undefined) {
+      if (restores !== null && restores.exists(job.createdClusterId)) {
         // The cluster entered the registry whole (it does only once its data is durable):
         // only the job's own record was not written.
         Object.assign(job, { status: 'COMPLETED', completionMs: nowMs, created: true });
         continue;
       }
-      await this.options.plane.discardRestore(job.createdClusterId);
+      await restores?.discardRestore(job.createdClusterId);
       Object.assign(job, { status: 'FAILED', statusMessage: reason, completionMs: nowMs });
     }
     await this.save();
@@ -181,15 +225,15 @@ export class BackupPlane {
   // ARNs
 
   vaultArn(name: string): string {
-    return `arn:aws:backup:${this.options.region}:${this.options.plane.registry.accountId}:backup-vault:${name}`;
+    return `arn:aws:backup:${this.options.region}:${this.accountId}:backup-vault:${name}`;
   }
 
   recoveryPointArn(id: string): string {
-    return `arn:aws:backup:${this.options.region}:${this.options.plane.registry.accountId}:recovery-point:${id}`;
+    return `arn:aws:backup:${this.options.region}:${this.accountId}:recovery-point:${id}`;
   }
 
   get accountId(): string {
-    return this.options.plane.registry.accountId;
+    return this.options.clusters.accountId;
   }
 
   get region(): string {
@@ -197,7 +241,7 @@ export class BackupPlane {
   }
 
   clusterArn(id: string): string {
-    return this.options.plane.arnOf(id);
+    return this.options.clusters.arnOf(id);
   }
 
   // Backup jobs
@@ -213,8 +257,13 @@ export class BackupPlane {
       const earlier = this.state.backupJobs.find((job) => job.idempotencyToken === input.idempotencyToken);
       if (earlier !== undefined) return earlier;
     }
-    const cluster = this.clusterOf(input.resourceArn);
+    const cluster = await this.clusterOf(input.resourceArn);
     if (cluster.status !== 'ACTIVE') throw notActive(cluster);
+    if (input.idempotencyToken !== undefined) {
+      // Looked for again: another request with the token may have started its job meanwhile.
+      const earlier = this.state.backupJobs.find((job) => job.idempotencyToken === input.idempotencyToken);
+      if (earlier !== undefined) return earlier;
+    }
     if (this.state.backupJobs.filter((job) => job.state === 'CREATED' || job.state === 'RUNNING').length >= MAX_CONCURRENT_BACKUPS) {
       throw backupError('LimitExceededException', `At most ${MAX_CONCURRENT_BACKUPS} backup jobs can run at once`);
     }
@@ -225,7 +274,7 @@ export class BackupPlane {
       ...(input.idempotencyToken === undefined ? {} : { idempotencyToken: input.idempotencyToken }),
     };
     // The backup is activity: the cluster stays open and ACTIVE until it is read.
-    const release = this.options.plane.hold(cluster.id);
+    const release = this.options.clusters.hold(cluster.id);
     try {
       this.state.backupJobs.push(job);
       await this.save();
@@ -305,33 +354,35 @@ export class BackupPlane {
       if (earlier !== undefined) return earlier;
     }
     const point = this.recoveryPoint(input.recoveryPointArn);
+    const restores = this.restoreTarget();
+    if (restores === null) throw backupError('InvalidRequestException', (this.options.restores as { refusal: (file: string) => string }).refusal(this.fileOf(point.id)));
     if (this.state.restoreJobs.filter((job) => job.status === 'PENDING' || job.status === 'RUNNING').length >= MAX_CONCURRENT_RESTORES) {
       throw backupError('LimitExceededException', `At most ${MAX_CONCURRENT_RESTORES} restore jobs can run at once (Aurora DSQL's quota of concurrent restore jobs)`);
     }
     const job: RestoreJobRecord = {
-      id: this.uuid(), recoveryPointId: point.id, status: 'PENDING', creationMs: this.nowMs(), createdClusterId: this.options.plane.reserveId(),
+      id: this.uuid(), recoveryPointId: point.id, status: 'PENDING', creationMs: this.nowMs(), createdClusterId: restores.reserveId(),
       deletionProtectionEnabled: input.deletionProtectionEnabled, tags: input.copySourceTags ? { ...point.sourceTags } : {},
       ...(input.iamRoleArn === undefined ? {} : { iamRoleArn: input.iamRoleArn }),
       ...(input.idempotencyToken === undefined ? {} : { idempotencyToken: input.idempotencyToken }),
     };
     this.state.restoreJobs.push(job);
     await this.save();
-    this.run(this.runRestore(job));
+    this.run(this.runRestore(job, restores));
     return job;
   }
 
-  private async runRestore(job: RestoreJobRecord): Promise<void> {
+  private async runRestore(job: RestoreJobRecord, restores: RestoreTarget): Promise<void> {
     job.status = 'RUNNING';
     await this.save();
     try {
       let header: BackupHeader | null = null;
-      await this.options.plane.createRestored(job.createdClusterId, { deletionProtectionEnabled: job.deletionProtectionEnabled, tags: job.tags }, async (directory) => {
+      await restores.createRestored(job.createdClusterId, { deletionProtectionEnabled: job.deletionProtectionEnabled, tags: job.tags }, async (directory) => {
         header = await this.options.backups.restore(this.fileOf(job.recoveryPointId), directory, () => this.stopping);
       });
       assert(header !== null, 'a restored cluster was filled');
       Object.assign(job, { status: 'COMPLETED', completionMs: this.nowMs(), created: true, sizeBytes: backupFileBytes(header as BackupHeader) });
     } catch (error) {
-      await this.options.plane.discardRestore(job.createdClusterId).catch(() => {});
+      await restores.discardRestore(job.createdClusterId).catch(() => {});
       Object.assign(job, { status: 'FAILED', completionMs: this.nowMs(), statusMessage: messageOf(error) });
     }
     await this.save();
@@ -356,12 +407,18 @@ export class BackupPlane {
 
   // Helpers
 
-  private clusterOf(resourceArn: string): ClusterRecord {
+  private async clusterOf(resourceArn: string): Promise<BackupSubject> {
     try {
-      return this.options.plane.findByArn(resourceArn);
-    } catch {
-      throw backupError('ResourceNotFoundException', `Resource ${resourceArn} not found: not the ARN of a cluster of this data directory`);
+      return await this.options.clusters.find(resourceArn);
+    } catch (error) {
+      if (error instanceof ApiError && error.status >= 500) throw error;
+      throw backupError('ResourceNotFoundException', `Resource ${resourceArn} not found: not the ARN of a cluster served here`);
     }
+  }
+
+  private restoreTarget(): RestoreTarget | null {
+    const { restores } = this.options;
+    return 'refusal' in restores ? null : restores;
   }
 
   private vault(name: string): VaultRecord {
@@ -423,7 +480,7 @@ function checkVaultName(name: string): void {
  * well-formed request the resource's state refuses, and it carries a `Code` member, which holds
  * DSQL's FailedPrecondition. The recorded text ends in "…": its last sentence is completed here.
  */
-function notActive(cluster: ClusterRecord): ApiError {
+function notActive(cluster: BackupSubject): ApiError {
   const wake = cluster.status === 'IDLE' || cluster.status === 'INACTIVE' ? ' Please connect to your cluster to transition it to Active state.' : '';
   return backupError('InvalidRequestException', `Cluster '${cluster.id}' is in state '${cluster.status}' and can't be backed up. In order to take a backup of your cluster, it must be in Active state.${wake}`, 'FailedPrecondition');
 }

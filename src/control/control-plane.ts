@@ -253,6 +253,11 @@ export class ControlPlane {
     });
   }
 
+  /** Whether cluster `id` is in the registry. */
+  exists(id: string): boolean {
+    return this.registry.get(id) !== undefined;
+  }
+
   /** What an interrupted restore into `id` left: its directory, unless the cluster made it into the registry. */
   async discardRestore(id: string): Promise<void> {
     await this.env.disk.remove(this.restoreDirectory(id));

@@ -34,7 +34,7 @@ import { ClusterHost, ADMIN_SHUTDOWN, refuseOverTls, type ServedCluster } from '
 import { startControlApi } from '../control/api.js';
 import { controlPlaneClusters } from '../control/cluster-service.js';
 import { RequestSignature } from '../control/request-signature.js';
-import { BackupPlane } from '../control/backup-plane.js';
+import { BackupPlane, controlPlaneSubjects } from '../control/backup-plane.js';
 import { NodeBackups } from './cluster-backup.js';
 import { BackupThreads } from './backup-threads.js';
 
@@ -214,7 +214,7 @@ async function serveControlPlane(
   });
   let backups: BackupPlane;
   try {
-    backups = await BackupPlane.start({ env, dataDir: options.dataDir, region: identity.region, plane, backups: clusterBackups });
+    backups = await BackupPlane.start({ env, dataDir: options.dataDir, region: identity.region, clusters: controlPlaneSubjects(plane), restores: plane, backups: clusterBackups });
   } catch (error) {
     await plane.stop();
     throw error;

@@ -23,6 +23,11 @@ import { backupCommand, restoreCommand } from '../../src/cli/backup.js';
 import { startEmbedded } from '../../src/node/embedded.js';
 import { decodeHeader, HEADER_BYTES } from '../../src/storage/backup-format.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
+import { controlApiClient } from '../support/control-api.js';
+import {
+  DescribeBackupJobCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand, StartRestoreJobCommand, type DescribeBackupJobCommandOutput,
+} from '@aws-sdk/client-backup';
+import { GetClusterCommand } from '@aws-sdk/client-dsql';
 import { startOrderedWriter } from '../support/ordered-writer.js';
 
 const run = promisify(execFile);
@@ -210,6 +215,45 @@ test('a replica that fails mid-read hands the read over to another; with none le
   assert.equal(existsSync(`${failed}.partial`), false);
   await localStart(source, 'storage-1');
   await serving(source, 'storage-1');
+});
+
+test('AWS Backup\'s API on the control node: a backup job writes a recovery point whose file a new deployment restores from', opts, async () => {
+  const c = await session(source, sourcePort);
+  await c.query('CREATE TABLE IF NOT EXISTS via_api (id int PRIMARY KEY)');
+  await c.query('INSERT INTO via_api SELECT g FROM generate_series(1, 300) g');
+  await c.end();
+  const { client: dsql, backup, identity } = controlApiClient(source, 'control-1');
+  try {
+    const arn = (await dsql.send(new GetClusterCommand({ identifier: identity.clusterId }))).arn!;
+    const started = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Default', ResourceArn: arn, IamRoleArn: 'arn:aws:iam::123456789012:role/backup' }));
+    const job = await until<DescribeBackupJobCommandOutput>(() => backup.send(new DescribeBackupJobCommand({ BackupJobId: started.BackupJobId })),
+      (j) => j.State === 'COMPLETED' || j.State === 'FAILED', 'the backup job ends');
+    assert.equal(job.State, 'COMPLETED', job.StatusMessage);
+    assert.equal(job.ResourceArn, arn);
+    assert.ok(job.BackupSizeInBytes! > 0);
+    const points = await backup.send(new ListRecoveryPointsByResourceCommand({ ResourceArn: arn }));
+    assert.deepEqual(points.RecoveryPoints!.map((p) => p.RecoveryPointArn), [started.RecoveryPointArn]);
+    await assert.rejects(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Default', ResourceArn: arn.replace(identity.clusterId, 'z'.repeat(26)), IamRoleArn: 'arn:aws:iam::123456789012:role/backup' })),
+      { name: 'ResourceNotFoundException' });
+
+    // A restore is a new deployment: refused, naming the file to start one from.
+    const refusal = await backup.send(new StartRestoreJobCommand({
+      RecoveryPointArn: started.RecoveryPointArn, Metadata: { regionalConfig: JSON.stringify([{ region: identity.region, isDeletionProtectionEnabled: true }]) },
+    })).then(() => assert.fail('StartRestoreJob is refused'), (e: Error) => e);
+    assert.equal(refusal.name, 'InvalidRequestException');
+    const file = /--restore (\S+\.backup)$/.exec(refusal.message)?.[1];
+    assert.ok(file !== undefined && existsSync(file), refusal.message);
+    const restored = join(parent, 'from-api');
+    const [port] = await freePorts(1);
+    assert.match(await up(restored, port!, '--restore', file), /restored .* into storage-1, storage-2/);
+    const r = await session(restored, port!);
+    assert.equal((await r.query('SELECT count(*)::int AS n FROM via_api')).rows[0].n, 300);
+    await r.end();
+    await strata('local', 'down', '--dir', restored);
+  } finally {
+    dsql.destroy();
+    backup.destroy();
+  }
 });
 
 test('a corrupt file is refused before a cluster exists, and a cluster that is not running is not backed up', opts, async () => {

@@ -134,7 +134,7 @@ async function listUnderTls(key: string): Promise<{ key: string; value: string }
 }
 
 test('the control-plane API is HTTPS with the node\'s certificate from the cluster CA; plain HTTP gets no answer', opts, async () => {
-  const { client, forged, identity, url } = controlApiClient(dir, 'control-1');
+  const { client, forged, identity, url, backup } = controlApiClient(dir, 'control-1');
   try {
     assert.match(url, /^https:/);
     const cluster = await eventually(30_000, () => client.send(new GetClusterCommand({ identifier: identity.clusterId })));
@@ -144,5 +144,6 @@ test('the control-plane API is HTTPS with the node\'s certificate from the clust
   } finally {
     client.destroy();
     forged.destroy();
+    backup.destroy();
   }
 });

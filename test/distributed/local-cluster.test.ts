@@ -420,7 +420,7 @@ test('the control node runs index builds; one it was running when killed is resu
 });
 
 test('the control node serves DSQL\'s API for the cluster; what it changes lives in etcd and outlives the node', opts, async () => {
-  const { client: dsql, identity, forged } = controlApiClient(dir, 'control-1');
+  const { client: dsql, identity, forged, backup } = controlApiClient(dir, 'control-1');
   try {
     const listed = await dsql.send(new ListClustersCommand({}));
     assert.equal(listed.clusters?.length, 1);
@@ -459,5 +459,6 @@ test('the control node serves DSQL\'s API for the cluster; what it changes lives
   } finally {
     dsql.destroy();
     forged.destroy();
+    backup.destroy();
   }
 });

@@ -164,6 +164,7 @@ test('each region\'s control node shows the linked cluster: its witness and both
     for (const side of [east!, west!]) {
       side.client.destroy();
       side.forged.destroy();
+      side.backup.destroy();
     }
   }
 });

@@ -1,18 +1,21 @@
 /**
  * A DSQL SDK client of a `strata local up` cluster's control node (its API, docs/distributed.md
  * "The control API"), with the keys from the cluster's identity.json, over HTTPS trusting the
- * cluster CA when the cluster runs `--tls`; and one signing with a wrong secret, which the API
- * must refuse.
+ * cluster CA when the cluster runs `--tls`; one signing with a wrong secret, which the API
+ * must refuse; and AWS Backup's client of the same node.
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { DSQLClient } from '@aws-sdk/client-dsql';
+import { BackupClient } from '@aws-sdk/client-backup';
 import { parseClusterConfig } from '../../src/node/roles/cluster-config.js';
 
 export interface ControlApiClients {
   readonly client: DSQLClient;
   readonly forged: DSQLClient;
+  /** AWS Backup's client of the same node. */
+  readonly backup: BackupClient;
   readonly identity: { clusterId: string; region: string; endpoint: string; accessKeyId: string; secretAccessKey: string };
   /** Where the API is: http:// or https://. */
   readonly url: string;
@@ -30,5 +33,6 @@ export function controlApiClient(dir: string, controlNode: string): ControlApiCl
     identity, url,
     client: new DSQLClient({ endpoint: url, region: identity.region, credentials: { accessKeyId, secretAccessKey }, ...transport }),
     forged: new DSQLClient({ endpoint: url, region: identity.region, credentials: { accessKeyId, secretAccessKey: 'x'.repeat(40) }, maxAttempts: 1, ...transport }),
+    backup: new BackupClient({ endpoint: url, region: identity.region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1, ...transport }),
   };
 }

@@ -17,7 +17,7 @@ export interface NodeConfig {
   readonly host: string;
   /** The port it serves: PostgreSQL for relay and qp, gRPC for adjudicator and storage. */
   readonly port: number;
-  /** Its own files (storage's LMDB environment). */
+  /** Its own files: storage's LMDB environment; a control node's backup jobs and recovery points (default `<identityDir>/<name>`). */
   readonly dataDir?: string;
   /** Its TLS certificate and key (PEM files); default `<tls.certsDir>/<name>.crt` and `.key` (cluster-tls.ts). */
   readonly certFile?: string;

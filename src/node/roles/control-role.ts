@@ -9,8 +9,9 @@
  *   running: the backfill is idempotent, so a resumed build rewrites what was done and goes on.
  * - The node registry (node-registry.ts): which configured nodes are up and since when, for
  *   `strata local status`.
- * - DSQL's control-plane API (deployed-cluster.ts) on the node's port, SigV4-verified with the
- *   cluster's identity as the embedded node's is: every control node serves it, leader or not.
+ * - DSQL's control-plane API (deployed-cluster.ts) and AWS Backup's (backup jobs over
+ *   deployed-backup.ts) on the node's port, SigV4-verified with the cluster's identity as the
+ *   embedded node's are: every control node serves them, leader or not.
  *
  * Several control nodes may run: one leads (a leader key on its lease, like the adjudicator),
  * the others wait. Commits and reads never go through it, so losing it only delays builds and
@@ -18,6 +19,7 @@
  * exits (crash-only), and two leaders for a moment at worst build the same index twice, which
  * the idempotent backfill and the conflict check make harmless.
  */
+import { join } from 'node:path';
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { QueryProcessor } from '../../qp/query-processor.js';
@@ -32,6 +34,8 @@ import { loadOrCreateIdentity } from '../identity.js';
 import { startControlApi } from '../../control/api.js';
 import { RequestSignature } from '../../control/request-signature.js';
 import type { ListeningServer } from '../../env/env.js';
+import { BackupPlane } from '../../control/backup-plane.js';
+import { DeployedBackups } from './deployed-backup.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 const LEADER_LEASE_SECONDS = 3;
@@ -60,20 +64,33 @@ export function clusterRecordKey(config: ClusterConfig): string {
 }
 
 /**
- * DSQL's control-plane API for the cluster, on the node's own address. A linked cluster's
- * peers are the regions with query processors (the witness has none).
+ * DSQL's control-plane API for the cluster, and AWS Backup's, on the node's own address. A
+ * linked cluster's peers are the regions with query processors (the witness has none). Backup
+ * jobs' state and recovery points go to the node's data directory (default
+ * `<identityDir>/<name>`): AWS Backup's vaults are a region's, as each region's control node's are.
  */
-async function serveControlApi(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<ListeningServer> {
+async function serveControlApi(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<{ api: ListeningServer; backups: BackupPlane }> {
   const identity = await loadOrCreateIdentity(env.disk, env.random, config.identityDir, { clock: env.clock });
   const peerRegions = [...new Set(nodesOf(config, 'qp').map((qp) => qp.region))];
   const clusters = await DeployedCluster.open({
     coordination, clock: env.clock, random: env.random, key: clusterRecordKey(config), identity,
     ...(peerRegions.length > 1 ? { linked: { peerRegions, ...(config.witnessRegion === undefined ? {} : { witnessRegion: config.witnessRegion }) } } : {}),
   });
+  const backups = await BackupPlane.start({
+    env, dataDir: node.dataDir ?? join(config.identityDir, node.name), region: identity.region, clusters: clusters.backupSubjects(),
+    restores: { refusal: (file) => `A distributed cluster restores into a new deployment, from the recovery point's file: strata local up --dir NEW_DIR --restore ${file}` },
+    backups: new DeployedBackups({ env, config, coordination, tls: env.linkTls ?? null }, (line) => env.log.warn(`backup: ${line}`)),
+  });
   // With mutual TLS on the cluster's links, the API is HTTPS with the node's certificate (clients
   // trust the cluster CA); requests are SigV4-signed either way, not client-certificate checked.
   const tls = env.linkTls == null ? null : { key: env.linkTls.key.toString('utf8'), cert: env.linkTls.cert.toString('utf8') };
-  return startControlApi({ env, host: node.host, port: node.port, clusters, signature: new RequestSignature(identity, env.clock, ['dsql']), tls });
+  const signature = new RequestSignature(identity, env.clock, ['dsql', 'backup']);
+  try {
+    return { api: await startControlApi({ env, host: node.host, port: node.port, clusters, backups, signature, tls }), backups };
+  } catch (error) {
+    await backups.stop();
+    throw error;
+  }
 }
 
 export async function startControlRole(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
@@ -84,7 +101,7 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     storage: backends.storage, adjudicator: backends.adjudicator, clock: env.clock, timers: env.timers,
     random: env.random, log: env.log, snapshotTime: backends.snapshotTime,
   });
-  const api = await serveControlApi(env, config, node, coordination).catch(async (error: unknown) => {
+  const { api, backups } = await serveControlApi(env, config, node, coordination).catch(async (error: unknown) => {
     await backends.close();
     throw error;
   });
@@ -129,6 +146,8 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     async stop() {
       stopped = true;
       await api.close();
+      // Jobs under way end (FAILED, their partial files removed) before the links close.
+      await backups.stop();
       if (scan !== null) env.timers.clearInterval(scan);
       stopListening();
       (registry as NodeRegistry | null)?.stop();

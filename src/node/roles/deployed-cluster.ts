@@ -17,6 +17,7 @@
 import type { ClusterView, CreateClusterInput } from '../../control/control-plane.js';
 import { checkPage, checkTags, deletionProtected } from '../../control/control-plane.js';
 import type { ClusterPage, ClusterService } from '../../control/cluster-service.js';
+import type { BackupSubjects } from '../../control/backup-plane.js';
 import { ApiError, arnNotFound, notFound, validation } from '../../control/api-error.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Clock, RandomSource } from '../../contracts/time.js';
@@ -123,6 +124,20 @@ export class DeployedCluster implements ClusterService {
       for (const key of keys) delete kept[key];
       return { ...record, tags: kept };
     });
+  }
+
+  /** The cluster as AWS Backup's jobs see it: always ACTIVE, never closed, so held by nothing. */
+  backupSubjects(): BackupSubjects {
+    return {
+      accountId: this.accountId,
+      arnOf: () => this.arn(this.options.identity.region),
+      find: async (arn) => {
+        this.checkArn(arn);
+        const { record } = await this.read();
+        return { id: this.identifier, status: 'ACTIVE', tags: record.tags };
+      },
+      hold: () => () => {},
+    };
   }
 
   private check(identifier: string): void {
