@@ -207,7 +207,7 @@ export class BackupPlane {
       await this.env.disk.remove(file);
       Object.assign(job, { state: 'FAILED', statusMessage: reason, completionMs: nowMs });
     }
-    const restores = this.restoreTarget();
+    const restores = 'refusal' in this.options.restores ? null : this.options.restores;
     for (const job of this.state.restoreJobs) {
       if (job.status !== 'PENDING' && job.status !== 'RUNNING') continue;
       if (restores !== null && restores.exists(job.createdClusterId)) {
@@ -354,8 +354,8 @@ export class BackupPlane {
       if (earlier !== undefined) return earlier;
     }
     const point = this.recoveryPoint(input.recoveryPointArn);
-    const restores = this.restoreTarget();
-    if (restores === null) throw backupError('InvalidRequestException', (this.options.restores as { refusal: (file: string) => string }).refusal(this.fileOf(point.id)));
+    const { restores } = this.options;
+    if ('refusal' in restores) throw backupError('InvalidRequestException', restores.refusal(this.fileOf(point.id)));
     if (this.state.restoreJobs.filter((job) => job.status === 'PENDING' || job.status === 'RUNNING').length >= MAX_CONCURRENT_RESTORES) {
       throw backupError('LimitExceededException', `At most ${MAX_CONCURRENT_RESTORES} restore jobs can run at once (Aurora DSQL's quota of concurrent restore jobs)`);
     }
@@ -414,11 +414,6 @@ export class BackupPlane {
       if (error instanceof ApiError && error.status >= 500) throw error;
       throw backupError('ResourceNotFoundException', `Resource ${resourceArn} not found: not the ARN of a cluster served here`);
     }
-  }
-
-  private restoreTarget(): RestoreTarget | null {
-    const { restores } = this.options;
-    return 'refusal' in restores ? null : restores;
   }
 
   private vault(name: string): VaultRecord {
