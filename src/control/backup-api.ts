@@ -1,4 +1,6 @@
-import { backupError, MAX_LIST_RESULTS, RESOURCE_TYPE, type BackupJobRecord, type BackupPlane, type RecoveryPointRecord, type RestoreJobRecord } from './backup-plane.js';
+import {
+  backupError, MAX_LIST_RESULTS, RESOURCE_TYPE, type BackupJobRecord, type BackupPlane, type RecoveryPointRecord, type RestoreJobRecord, type VaultRecord,
+} from './backup-plane.js';
 
 /**
  * The part of AWS Backup's API (restJson1, signing name `backup`) that DSQL's users call, on
@@ -17,6 +19,10 @@ export interface BackupRequest {
 export type BackupHandler = (backups: BackupPlane, request: BackupRequest) => Promise<unknown>;
 
 export const BACKUP_ROUTES: readonly (readonly [string, string, BackupHandler])[] = [
+  ['PUT', '/backup-vaults/{BackupVaultName}', createBackupVault],
+  ['GET', '/backup-vaults/{BackupVaultName}', async (backups, { params, query }) => describeBackupVault(backups, params[0]!, query)],
+  ['DELETE', '/backup-vaults/{BackupVaultName}', async (backups, { params }) => { await backups.deleteVault(params[0]!); return {}; }],
+  ['GET', '/backup-vaults', listBackupVaults],
   ['PUT', '/backup-jobs', startBackupJob],
   ['GET', '/backup-jobs', listBackupJobs],
   ['GET', '/backup-jobs/{BackupJobId}', async (backups, { params }) => backupJobView(backups, backups.backupJob(params[0]!))],
@@ -49,6 +55,35 @@ function refuse(body: Record<string, unknown>, names: readonly string[]): void {
 function queryText(query: Record<string, string | string[]>, name: string): string | undefined {
   const value = query[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+async function createBackupVault(backups: BackupPlane, { params, body }: BackupRequest): Promise<unknown> {
+  refuse(body, ['BackupVaultTags', 'EncryptionKeyArn']);
+  const vault = await backups.createVault(params[0]!, text(body, 'CreatorRequestId', false));
+  return { BackupVaultName: vault.name, BackupVaultArn: backups.vaultArn(vault.name), CreationDate: vault.creationMs / 1000 };
+}
+
+/** A vault as DescribeBackupVault and ListBackupVaults show it: AWS Backup's own kind, never locked. */
+function vaultView(backups: BackupPlane, vault: VaultRecord): Record<string, unknown> {
+  return {
+    BackupVaultName: vault.name, BackupVaultArn: backups.vaultArn(vault.name), VaultType: 'BACKUP_VAULT', VaultState: 'AVAILABLE',
+    CreationDate: vault.creationMs / 1000, NumberOfRecoveryPoints: backups.recoveryPointCount(vault.name), Locked: false,
+    EncryptionKeyType: 'AWS_OWNED_KMS_KEY', ...(vault.creatorRequestId === undefined ? {} : { CreatorRequestId: vault.creatorRequestId }),
+  };
+}
+
+async function describeBackupVault(backups: BackupPlane, name: string, query: Record<string, string | string[]>): Promise<unknown> {
+  const account = queryText(query, 'backupVaultAccountId');
+  if (account !== undefined && account !== backups.accountId) throw backupError('InvalidParameterValueException', 'Vaults of other accounts are not supported by Strata');
+  return vaultView(backups, backups.vaultNamed(name));
+}
+
+/** ListBackupVaults: every vault is a BACKUP_VAULT (a filter for another type lists none); none is shared. */
+async function listBackupVaults(backups: BackupPlane, { query }: BackupRequest): Promise<unknown> {
+  if (queryText(query, 'shared') === 'true') throw backupError('InvalidParameterValueException', 'Shared vaults are not supported by Strata');
+  const type = queryText(query, 'vaultType');
+  const vaults = type === undefined || type === 'BACKUP_VAULT' ? backups.vaults() : [];
+  return page(vaults, query, (vault) => vaultView(backups, vault), 'BackupVaultList', ['vaultType', 'shared']);
 }
 
 async function startBackupJob(backups: BackupPlane, { body }: BackupRequest): Promise<unknown> {

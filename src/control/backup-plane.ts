@@ -80,9 +80,11 @@ export interface RestoreJobRecord {
   sizeBytes?: number;
 }
 
-interface VaultRecord {
+export interface VaultRecord {
   readonly name: string;
   readonly creationMs: number;
+  /** CreateBackupVault's idempotency id, when it gave one. */
+  readonly creatorRequestId?: string;
 }
 
 interface StoredState {
@@ -315,6 +317,51 @@ export class BackupPlane {
       && (filter.vaultName === undefined || job.vaultName === filter.vaultName));
   }
 
+  // Vaults
+
+  /**
+   * CreateBackupVault: a vault is a name here (no access policy, lock or key to set up). The
+   * same name again is AlreadyExistsException, as AWS answers, unless it is the same request
+   * again (its CreatorRequestId).
+   */
+  async createVault(name: string, creatorRequestId?: string): Promise<VaultRecord> {
+    checkVaultName(name);
+    const existing = this.state.vaults.find((vault) => vault.name === name);
+    if (existing !== undefined) {
+      if (creatorRequestId !== undefined && existing.creatorRequestId === creatorRequestId) return existing;
+      throw backupError('AlreadyExistsException', `Backup vault with the same name ${name} already exists`);
+    }
+    const vault: VaultRecord = { name, creationMs: this.nowMs(), ...(creatorRequestId === undefined ? {} : { creatorRequestId }) };
+    this.state.vaults.push(vault);
+    await this.save();
+    return vault;
+  }
+
+  vaultNamed(name: string): VaultRecord {
+    const vault = this.state.vaults.find((candidate) => candidate.name === name);
+    if (vault === undefined) throw backupError('ResourceNotFoundException', `Backup vault ${name} not found`);
+    return vault;
+  }
+
+  vaults(): readonly VaultRecord[] {
+    return this.state.vaults;
+  }
+
+  recoveryPointCount(vaultName: string): number {
+    return this.state.recoveryPoints.filter((point) => point.vaultName === vaultName).length;
+  }
+
+  /** DeleteBackupVault: only an empty vault with no backup job writing into it, as AWS requires. */
+  async deleteVault(name: string): Promise<void> {
+    const vault = this.vaultNamed(name);
+    if (this.recoveryPointCount(name) > 0) throw backupError('InvalidRequestException', `Backup vault ${name} cannot be deleted because it contains recovery points`);
+    if (this.state.backupJobs.some((job) => job.vaultName === name && (job.state === 'CREATED' || job.state === 'RUNNING'))) {
+      throw backupError('InvalidRequestException', `Backup vault ${name} cannot be deleted while a backup job writes into it`);
+    }
+    this.state.vaults.splice(this.state.vaults.indexOf(vault), 1);
+    await this.save();
+  }
+
   // Recovery points
 
   recoveryPointsOfResource(resourceArn: string): RecoveryPointRecord[] {
@@ -322,7 +369,7 @@ export class BackupPlane {
   }
 
   recoveryPointsOfVault(vaultName: string): RecoveryPointRecord[] {
-    if (!this.state.vaults.some((vault) => vault.name === vaultName)) throw backupError('ResourceNotFoundException', `Backup vault ${vaultName} not found`);
+    this.vaultNamed(vaultName);
     return this.state.recoveryPoints.filter((point) => point.vaultName === vaultName);
   }
 

@@ -11,6 +11,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CreateBackupVaultCommand, DeleteBackupVaultCommand, DescribeBackupVaultCommand, ListBackupVaultsCommand,
   BackupClient, DeleteRecoveryPointCommand, GetRecoveryPointRestoreMetadataCommand, ListRestoreJobsCommand, DescribeBackupJobCommand, DescribeRecoveryPointCommand, DescribeRestoreJobCommand,
   ListBackupJobsCommand, ListRecoveryPointsByBackupVaultCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand,
   StartRestoreJobCommand,
@@ -159,6 +160,34 @@ describe('backups and restores through @aws-sdk/client-backup', () => {
     await backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'nightly', RecoveryPointArn: started.RecoveryPointArn }));
     await assert.rejects(stat(file), { code: 'ENOENT' });
     await assert.rejects(backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'nightly', RecoveryPointArn: started.RecoveryPointArn })), { name: 'ResourceNotFoundException' });
+  });
+
+  test('vaults: created, described with their recovery points, listed, and deleted only when empty', async () => {
+    const created = await backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'weekly', CreatorRequestId: 'req-1' }));
+    assert.match(created.BackupVaultArn!, /^arn:aws:backup:us-east-1:\d{12}:backup-vault:weekly$/);
+    // The same request again is answered as before; another with the name is refused.
+    assert.equal((await backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'weekly', CreatorRequestId: 'req-1' }))).BackupVaultArn, created.BackupVaultArn);
+    await assert.rejects(backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'weekly' })), { name: 'AlreadyExistsException' });
+    await assert.rejects(backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'x' })), { name: 'InvalidParameterValueException' });
+    await assert.rejects(backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'keyed', EncryptionKeyArn: 'arn:aws:kms:us-east-1:1:key/k' })), { name: 'InvalidParameterValueException' });
+    const empty = await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'weekly' }));
+    assert.equal(empty.NumberOfRecoveryPoints, 0);
+    assert.equal(empty.VaultType, 'BACKUP_VAULT');
+    assert.equal(empty.Locked, false);
+    assert.equal(empty.CreationDate?.getTime(), created.CreationDate?.getTime());
+
+    const started = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'weekly', ResourceArn: clusterArn, IamRoleArn: 'r' }));
+    assert.equal((await finishedBackup(started.BackupJobId!)).State, 'COMPLETED');
+    assert.equal((await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'weekly' }))).NumberOfRecoveryPoints, 1);
+    const listed = (await backup.send(new ListBackupVaultsCommand({}))).BackupVaultList!;
+    assert.ok(listed.some((vault) => vault.BackupVaultName === 'weekly' && vault.NumberOfRecoveryPoints === 1), JSON.stringify(listed));
+    assert.deepEqual((await backup.send(new ListBackupVaultsCommand({ ByVaultType: 'LOGICALLY_AIR_GAPPED_BACKUP_VAULT' }))).BackupVaultList, []);
+
+    await assert.rejects(backup.send(new DeleteBackupVaultCommand({ BackupVaultName: 'weekly' })), { name: 'InvalidRequestException' });
+    await backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'weekly', RecoveryPointArn: started.RecoveryPointArn }));
+    await backup.send(new DeleteBackupVaultCommand({ BackupVaultName: 'weekly' }));
+    await assert.rejects(backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'weekly' })), { name: 'ResourceNotFoundException' });
+    await assert.rejects(backup.send(new DeleteBackupVaultCommand({ BackupVaultName: 'weekly' })), { name: 'ResourceNotFoundException' });
   });
 
   test('refusals: an unknown cluster, a bad vault name, a missing recovery point, a multi-Region restore', async () => {
