@@ -25,7 +25,8 @@ import { decodeHeader, HEADER_BYTES } from '../../src/storage/backup-format.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
 import { controlApiClient } from '../support/control-api.js';
 import {
-  DescribeBackupJobCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand, StartRestoreJobCommand, type DescribeBackupJobCommandOutput,
+  CreateBackupVaultCommand, DescribeBackupJobCommand, DescribeBackupVaultCommand, ListRecoveryPointsByResourceCommand, StartBackupJobCommand,
+  StartRestoreJobCommand, type DescribeBackupJobCommandOutput,
 } from '@aws-sdk/client-backup';
 import { GetClusterCommand } from '@aws-sdk/client-dsql';
 import { startOrderedWriter } from '../support/ordered-writer.js';
@@ -225,7 +226,8 @@ test('AWS Backup\'s API on the control node: a backup job writes a recovery poin
   const { client: dsql, backup, identity } = controlApiClient(source, 'control-1');
   try {
     const arn = (await dsql.send(new GetClusterCommand({ identifier: identity.clusterId }))).arn!;
-    const started = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'Default', ResourceArn: arn, IamRoleArn: 'arn:aws:iam::123456789012:role/backup' }));
+    await backup.send(new CreateBackupVaultCommand({ BackupVaultName: 'nightly' }));
+    const started = await backup.send(new StartBackupJobCommand({ BackupVaultName: 'nightly', ResourceArn: arn, IamRoleArn: 'arn:aws:iam::123456789012:role/backup' }));
     const job = await until<DescribeBackupJobCommandOutput>(() => backup.send(new DescribeBackupJobCommand({ BackupJobId: started.BackupJobId })),
       (j) => j.State === 'COMPLETED' || j.State === 'FAILED', 'the backup job ends');
     assert.equal(job.State, 'COMPLETED', job.StatusMessage);
@@ -233,6 +235,7 @@ test('AWS Backup\'s API on the control node: a backup job writes a recovery poin
     assert.ok(job.BackupSizeInBytes! > 0);
     const points = await backup.send(new ListRecoveryPointsByResourceCommand({ ResourceArn: arn }));
     assert.deepEqual(points.RecoveryPoints!.map((p) => p.RecoveryPointArn), [started.RecoveryPointArn]);
+    assert.equal((await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'nightly' }))).NumberOfRecoveryPoints, 1);
     await assert.rejects(backup.send(new StartBackupJobCommand({ BackupVaultName: 'Default', ResourceArn: arn.replace(identity.clusterId, 'z'.repeat(26)), IamRoleArn: 'arn:aws:iam::123456789012:role/backup' })),
       { name: 'ResourceNotFoundException' });
 
