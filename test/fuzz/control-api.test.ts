@@ -28,6 +28,8 @@ import { MemoryCoordination } from '../../src/env/coordination.js';
 import { DeployedCluster } from '../../src/node/roles/deployed-cluster.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { ControlPlane, type ClusterCores } from '../../src/control/control-plane.js';
+import { BackupPlane, controlPlaneSubjects } from '../../src/control/backup-plane.js';
+import type { ClusterBackups } from '../../src/contracts/backup.js';
 import { parseQuery, RequestSignature } from '../../src/control/request-signature.js';
 import { mutateText, Prng } from './mutate.js';
 
@@ -62,19 +64,36 @@ const SEEDS: readonly Plain[] = [
   { method: 'GET', path: '/cluster/dddddddddddddddddddddddddd/policy', query: {}, body: '' },
 ];
 
-const signer = new SignatureV4({ service: 'dsql', region: KEYS.region, sha256: Sha256, credentials: { accessKeyId: KEYS.accessKeyId, secretAccessKey: KEYS.secretAccessKey } });
+const RECOVERY_POINT = 'arn:aws:backup:us-east-1:123456789012:recovery-point:0A1B2C3D-0000-0000-0000-000000000000';
+/** AWS Backup's operations, as @aws-sdk/client-backup sends them. */
+const BACKUP_SEEDS: readonly Plain[] = [
+  { method: 'PUT', path: '/backup-vaults/nightly', query: {}, body: '{"CreatorRequestId":"r-1"}' },
+  { method: 'GET', path: '/backup-vaults/nightly', query: {}, body: '' },
+  { method: 'GET', path: '/backup-vaults', query: { maxResults: '2', vaultType: 'BACKUP_VAULT' }, body: '' },
+  { method: 'DELETE', path: '/backup-vaults/nightly', query: {}, body: '' },
+  { method: 'PUT', path: '/backup-jobs', query: {}, body: `{"BackupVaultName":"nightly","ResourceArn":"${ARN}","IamRoleArn":"r","IdempotencyToken":"t"}` },
+  { method: 'GET', path: '/backup-jobs', query: { resourceArn: ARN, state: 'COMPLETED' }, body: '' },
+  { method: 'GET', path: '/backup-jobs/0A1B2C3D-0000-0000-0000-000000000000', query: {}, body: '' },
+  { method: 'GET', path: `/resources/${encodeURIComponent(ARN)}/recovery-points`, query: {}, body: '' },
+  { method: 'GET', path: `/backup-vaults/nightly/recovery-points/${encodeURIComponent(RECOVERY_POINT)}/restore-metadata`, query: {}, body: '' },
+  { method: 'PUT', path: '/restore-jobs', query: {}, body: `{"RecoveryPointArn":"${RECOVERY_POINT}","Metadata":{"regionalConfig":"[{\\"region\\":\\"us-east-1\\"}]"}}` },
+  { method: 'GET', path: '/restore-jobs', query: { nextToken: '1' }, body: '' },
+];
+
+const signers = new Map((['dsql', 'backup'] as const).map((service) => [service,
+  new SignatureV4({ service, region: KEYS.region, sha256: Sha256, credentials: { accessKeyId: KEYS.accessKeyId, secretAccessKey: KEYS.secretAccessKey } })]));
 
 function queryText(query: Record<string, string | string[]>): string {
   return Object.entries(query).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`)).join('&');
 }
 
 /** The request signed as the SDK signs it; `rawQuery` sent instead of the signed one when given. */
-async function signed(plain: Plain, rawQuery?: string): Promise<HttpExchange> {
+async function signed(plain: Plain, rawQuery?: string, service: 'dsql' | 'backup' = 'dsql'): Promise<HttpExchange> {
   const request = new HttpRequest({
     method: plain.method, protocol: 'http:', hostname: '127.0.0.1', port: 8432, path: plain.path,
     query: plain.query, headers: { host: '127.0.0.1:8432', 'content-type': 'application/json' }, body: plain.body,
   });
-  const out = await signer.sign(request, { signingDate: new Date(NOW_MS) });
+  const out = await signers.get(service)!.sign(request, { signingDate: new Date(NOW_MS) });
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(out.headers)) headers[name.toLowerCase()] = String(value);
   return { method: plain.method, path: plain.path, query: rawQuery ?? queryText(plain.query), headers, body: Buffer.from(plain.body) };
@@ -82,22 +101,31 @@ async function signed(plain: Plain, rawQuery?: string): Promise<HttpExchange> {
 
 let dataDir: string;
 let plane: ControlPlane;
-const signature = new RequestSignature(KEYS, new FakeClock(NOW_MS * 1000));
+let backups: BackupPlane;
+const signature = new RequestSignature(KEYS, new FakeClock(NOW_MS * 1000), ['dsql', 'backup']);
+
+/** A node whose backups and restores fail at once: the jobs' bookkeeping is what is fuzzed. */
+const FAILING_BACKUPS: ClusterBackups = {
+  backup: () => Promise.reject(new Error('no storage here')),
+  restore: () => Promise.reject(new Error('no storage here')),
+};
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'strata-fuzz-api-'));
   const env: Env = { clock: new FakeClock(NOW_MS * 1000), timers: new SystemTimers(), random: new SystemRandom(), disk: new NodeDisk(), net: new NodeNet(), log: new SilentLog() };
   plane = await ControlPlane.start({ env, dataDir, region: KEYS.region, defaultClusterId: 'd'.repeat(26), cores: new NoCores(), maxClusters: 5 });
+  backups = await BackupPlane.start({ env, dataDir, region: KEYS.region, clusters: controlPlaneSubjects(plane), restores: plane, backups: FAILING_BACKUPS });
 });
 
 after(async () => {
+  await backups.stop();
   await plane.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
 /** The answer, which must be a reply in AWS's shape: 2xx, or an error type below 500. */
 async function answered(request: HttpExchange, clusters: ClusterService = controlPlaneClusters(plane)): Promise<number> {
-  const reply = await answer({ clusters, backups: null }, signature, request, 'request-id');
+  const reply = await answer({ clusters, backups }, signature, request, 'request-id');
   assert.ok(reply.status < 500, `status ${reply.status} for ${request.method} ${request.path}?${request.query}: ${Buffer.from(reply.body).toString()}`);
   if (reply.status >= 400) assert.equal(typeof reply.headers['x-amzn-errortype'], 'string');
   JSON.parse(Buffer.from(reply.body).toString('utf8'));
@@ -123,9 +151,9 @@ test('signed requests with mutated headers, path, query and body: refused in AWS
 });
 
 /** Requests as the SDK sends them, mutated before they are signed (so they reach the routes). */
-async function* mutatedThenSigned(random: Prng): AsyncGenerator<HttpExchange> {
+async function* mutatedThenSigned(random: Prng, seeds: readonly Plain[] = SEEDS, service: 'dsql' | 'backup' = 'dsql'): AsyncGenerator<HttpExchange> {
   for (let i = 0; i < ITERATIONS; i++) {
-    const seed = random.pick(SEEDS);
+    const seed = random.pick(seeds);
     const choice = random.int(3);
     const plain: Plain = choice === 0 ? { ...seed, body: mutateText(random, seed.body === '' ? '{}' : seed.body) }
       : choice === 1 ? { ...seed, path: `/${mutateText(random, seed.path.slice(1)).replace(/[?#\s]/g, '')}` }
@@ -134,7 +162,7 @@ async function* mutatedThenSigned(random: Prng): AsyncGenerator<HttpExchange> {
     // signature over the unmutated one then fails, or the parser refuses first.
     const rawQuery = choice === 2 ? mutateText(random, queryText(seed.query) || 'tagKeys=a') : undefined;
     try {
-      yield await signed(plain, rawQuery);
+      yield await signed(plain, rawQuery, service);
     } catch {
       // a path AWS's signer itself cannot sign is never sent by a client
     }
@@ -158,6 +186,13 @@ test('the distributed control node\'s cluster (etcd-kept) under the same request
 test('requests mutated and then signed reach the routes: answered, never a throw', async () => {
   const statuses = new Set<number>();
   for await (const request of mutatedThenSigned(new Prng(0x5eed12))) statuses.add(await answered(request));
+  assert.ok(statuses.has(200) && statuses.has(400), `statuses seen: ${[...statuses].join(', ')}`);
+});
+
+test('AWS Backup\'s operations, mutated and then signed: answered in AWS Backup\'s shape, never a throw', async () => {
+  const statuses = new Set<number>();
+  for (const seed of BACKUP_SEEDS) statuses.add(await answered(await signed(seed, undefined, 'backup')));
+  for await (const request of mutatedThenSigned(new Prng(0x5eed14), BACKUP_SEEDS, 'backup')) statuses.add(await answered(request));
   assert.ok(statuses.has(200) && statuses.has(400), `statuses seen: ${[...statuses].join(', ')}`);
 });
 
