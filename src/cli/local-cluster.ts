@@ -23,7 +23,7 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
 import { CLIENT_IDENTITY, loadLinkTls } from '../node/roles/cluster-tls.js';
 import type { LinkTls } from '../env/link-tls.js';
-import { addressOf, clusterPrefix, leaderKey, nodesOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
+import { addressOf, clusterPrefix, leaderKey, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
@@ -301,7 +301,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   mkdirSync(join(dir, 'logs'), { recursive: true });
   writeFileSync(configPath(dir), JSON.stringify(config, null, 2) + '\n');
   // The token credentials and TLS certificate every QP serves with (strata token --data-dir DIR).
-  await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
+  const { region: signingRegion } = await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
   if (config.tls !== undefined) await makeLinkCertificates(config, etcd);
   const toolTls = linkTlsOfTools(config);
   const pids: Record<string, number> = {};
@@ -337,9 +337,8 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
   for (const relay of endpointsOf(config)) {
     out(`connect${peers.length > 1 ? ` (${relay.region})` : ''}: PGPASSWORD="$(npx strata token --data-dir ${dir} --admin)" psql "host=${relay.host} port=${relay.port} user=admin dbname=postgres sslmode=require"`);
   }
-  const { region } = await loadOrCreateIdentity(new NodeDisk(), new SystemRandom(), new SystemClock(0), dir);
   for (const control of nodesOf(config, 'control')) {
-    out(`control-plane API (${control.name}): ${config.tls === undefined ? 'http' : 'https'}://${control.host}:${control.port}, region ${region}, keys in ${join(dir, 'identity.json')}`
+    out(`control-plane API (${control.name}): ${config.tls === undefined ? 'http' : 'https'}://${control.host}:${control.port}, region ${signingRegion}, keys in ${join(dir, 'identity.json')}`
       + (config.tls === undefined ? '' : `, CA ${config.tls.caFile}`));
   }
   return config;
@@ -392,7 +391,7 @@ async function servingProblem(coordination: EtcdCoordination, config: ClusterCon
     (await listUnder(coordination, prefix)).filter((entry) => entry.modRevision > since).map((entry) => entry.key);
   try {
     if ((await writtenSince(leaderKey(config))).length === 0) return 'no adjudicator leader yet';
-    const registered = new Set((await writtenSince(`${clusterPrefix(config)}nodes/`)).map((key) => key.slice(key.lastIndexOf('/') + 1)));
+    const registered = new Set((await writtenSince(registrationsPrefix(config))).map((key) => key.slice(key.lastIndexOf('/') + 1)));
     const missing = needed.filter((name) => !registered.has(name));
     if (missing.length > 0) return `not yet serving: ${missing.join(', ')}`;
   } catch (error) {
@@ -424,7 +423,7 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     // etcd without a quorum would hold the reads: past the bound, the states come from the
     // processes alone. The timer is cleared after, or it would hold the command for the bound.
     const read = await Promise.race([
-      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`),
+      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, registrationsPrefix(config)),
         listUnder(coordination, registryKey(config))]),
       new Promise<null>((r) => { timer = setTimeout(() => r(null), STATUS_READ_MS); }),
     ]);

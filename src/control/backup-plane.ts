@@ -255,17 +255,14 @@ export class BackupPlane {
   async startBackupJob(input: StartBackupInput): Promise<BackupJobRecord> {
     if (this.stopping) throw new ApiError(503, 'ServiceUnavailableException', 'strata is stopping', { Code: 'ServiceUnavailableException', Message: 'strata is stopping' });
     checkVaultName(input.vaultName);
-    if (input.idempotencyToken !== undefined) {
-      const earlier = this.state.backupJobs.find((job) => job.idempotencyToken === input.idempotencyToken);
-      if (earlier !== undefined) return earlier;
-    }
+    const sameRequest = () => (input.idempotencyToken === undefined ? undefined : this.state.backupJobs.find((job) => job.idempotencyToken === input.idempotencyToken));
+    const earlier = sameRequest();
+    if (earlier !== undefined) return earlier;
     const cluster = await this.clusterOf(input.resourceArn);
     if (cluster.status !== 'ACTIVE') throw notActive(cluster);
-    if (input.idempotencyToken !== undefined) {
-      // Looked for again: another request with the token may have started its job meanwhile.
-      const earlier = this.state.backupJobs.find((job) => job.idempotencyToken === input.idempotencyToken);
-      if (earlier !== undefined) return earlier;
-    }
+    // Looked for again: another request with the token may have started its job meanwhile.
+    const started = sameRequest();
+    if (started !== undefined) return started;
     if (this.state.backupJobs.filter((job) => job.state === 'CREATED' || job.state === 'RUNNING').length >= MAX_CONCURRENT_BACKUPS) {
       throw backupError('LimitExceededException', `At most ${MAX_CONCURRENT_BACKUPS} backup jobs can run at once`);
     }

@@ -123,6 +123,11 @@ export function journalPrefix(config: ClusterConfig): string {
   return `${clusterPrefix(config)}journal/`;
 }
 
+/** Where live nodes register (role, region, AZ, address), each `<prefix><name>` on its lease. */
+export function registrationsPrefix(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}nodes/`;
+}
+
 /** Where storage replicas publish the journal position they applied (journal-trimmer.ts). */
 export function appliedPrefix(config: ClusterConfig): string {
   return `${clusterPrefix(config)}applied/`;

@@ -24,7 +24,7 @@ import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { QueryProcessor } from '../../qp/query-processor.js';
 import { loadParser } from '../../qp/sql/parse.js';
-import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, clusterPrefix, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { campaign, register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
 import { startNodeRegistry, type NodeRegistry } from './node-registry.js';
@@ -106,7 +106,7 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     throw error;
   });
   env.log.info(`${node.name}: control-plane API on ${env.linkTls == null ? 'http' : 'https'}://${node.host}:${api.port}`);
-  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+  const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
     JSON.stringify({ role: 'control', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   let stopped = false;
   let leading = false;

@@ -23,7 +23,7 @@ import { writeBackupFile } from '../../storage/backup-files.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
 import { serverStream } from '../remote/server-stream.js';
 import { listUnder } from './leadership.js';
-import { clusterPrefix, leaderKey, type ClusterConfig } from './cluster-config.js';
+import { leaderKey, registrationsPrefix, type ClusterConfig } from './cluster-config.js';
 
 /** How long the cluster's view in etcd may take before the cluster counts as not running. */
 const ETCD_READ_MS = 5_000;
@@ -91,7 +91,7 @@ async function clusterView({ env, config, coordination }: DeployedClusterLinks):
   let timer: ReturnType<Env['timers']['setTimeout']> | undefined;
   try {
     const read = await Promise.race([
-      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, `${clusterPrefix(config)}nodes/`)]),
+      Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, registrationsPrefix(config))]),
       new Promise<null>((r) => { timer = env.timers.setTimeout(() => r(null), ETCD_READ_MS); }),
     ]).catch((error: Error) => { throw new ClusterNotServing(`etcd: ${error.message}`); });
     if (read === null) throw new ClusterNotServing(`etcd did not answer within ${ETCD_READ_MS / 1000} s`);

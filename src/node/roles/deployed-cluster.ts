@@ -52,8 +52,8 @@ export class DeployedCluster implements ClusterService {
   /** The account id of the cluster's ARNs: chosen once, by the first control node. */
   private readonly accountId: string;
 
-  private constructor(private readonly options: DeployedClusterOptions, record: StoredCluster) {
-    this.key = Buffer.from(options.key);
+  private constructor(private readonly options: DeployedClusterOptions, key: Uint8Array, record: StoredCluster) {
+    this.key = key;
     this.accountId = record.accountId;
   }
 
@@ -69,7 +69,7 @@ export class DeployedCluster implements ClusterService {
       [{ key, target: 'create', op: '==', revision: 0 }],
       [{ type: 'put', key, value: Buffer.from(JSON.stringify(first)) }],
     );
-    return new DeployedCluster(options, (await readRecord(options.coordination, options.key)).record);
+    return new DeployedCluster(options, key, (await readRecord(options.coordination, key)).record);
   }
 
   get identifier(): string {
@@ -171,7 +171,7 @@ export class DeployedCluster implements ClusterService {
   }
 
   private read(): Promise<{ record: StoredCluster; revision: number }> {
-    return unavailableAsApiError(readRecord(this.options.coordination, this.options.key));
+    return unavailableAsApiError(readRecord(this.options.coordination, this.key));
   }
 
   /** Applies `change` to the record by compare-and-swap, read again after each lost race. */
@@ -190,11 +190,11 @@ export class DeployedCluster implements ClusterService {
   }
 }
 
-async function readRecord(coordination: Coordination, key: string): Promise<{ record: StoredCluster; revision: number }> {
-  const bytes = Buffer.from(key);
-  const { entries } = await coordination.range(bytes, Buffer.concat([bytes, Buffer.from([0])]));
+/** The record at exactly `key` (the range up to the next possible key). */
+async function readRecord(coordination: Coordination, key: Uint8Array): Promise<{ record: StoredCluster; revision: number }> {
+  const { entries } = await coordination.range(key, Buffer.concat([key, Buffer.from([0])]));
   const entry = entries[0];
-  if (entry === undefined) throw new ApiError(500, 'InternalServerException', `the cluster's record (${key}) is missing from etcd`);
+  if (entry === undefined) throw new ApiError(500, 'InternalServerException', `the cluster's record (${Buffer.from(key).toString()}) is missing from etcd`);
   return { record: JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredCluster, revision: entry.modRevision };
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MemoryCoordination, type Coordination } from '../../env/coordination.js';
 import { SilentLog } from '../../env/log.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
-import { clusterPrefix, type ClusterConfig } from './cluster-config.js';
+import { registrationsPrefix, type ClusterConfig } from './cluster-config.js';
 import { register } from './leadership.js';
 import { nextRegistry, registryKey, startNodeRegistry, type Registry } from './node-registry.js';
 
@@ -41,8 +41,8 @@ test('the registry is rewritten when a registration comes or goes, read once and
       { name: 'storage-1', role: 'storage', region: 'r', az: 'a', host: 'h', port: 2 },
     ],
   };
-  const qp = await register(coordination, timers, `${clusterPrefix(config)}nodes/qp-1`, '{}', 2);
-  await register(coordination, timers, `${clusterPrefix(config)}nodes/storage-1`, '{}', 2);
+  const qp = await register(coordination, timers, `${registrationsPrefix(config)}qp-1`, '{}', 2);
+  await register(coordination, timers, `${registrationsPrefix(config)}storage-1`, '{}', 2);
   const registry = startNodeRegistry({ coordination: counting, clock, timers, config, log: new SilentLog() });
   const stored = async (): Promise<Registry> => JSON.parse(new TextDecoder().decode((await coordination.range(
     new TextEncoder().encode(registryKey(config)), new TextEncoder().encode(registryKey(config) + '\0'))).entries[0]!.value)) as Registry;

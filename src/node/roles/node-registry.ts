@@ -8,7 +8,7 @@
 import type { Coordination } from '../../env/coordination.js';
 import type { Log } from '../../env/env.js';
 import type { Clock, Timers, Timestamp } from '../../contracts/time.js';
-import { clusterPrefix, type ClusterConfig } from './cluster-config.js';
+import { clusterPrefix, registrationsPrefix, type ClusterConfig } from './cluster-config.js';
 import { observePrefix } from './leadership.js';
 
 /** Pause before writing the registry again after a failed write. */
@@ -49,7 +49,7 @@ export interface NodeRegistry {
 export function startNodeRegistry(options: { coordination: Coordination; clock: Clock; timers: Timers; config: ClusterConfig; log: Log }): NodeRegistry {
   const { coordination, clock, timers, config, log } = options;
   const names = config.nodes.filter((n) => REGISTERING_ROLES.has(n.role)).map((n) => n.name);
-  const prefix = `${clusterPrefix(config)}nodes/`;
+  const prefix = registrationsPrefix(config);
   const key = new TextEncoder().encode(registryKey(config));
   let registry: Registry = {};
   let written: Registry | null = null;

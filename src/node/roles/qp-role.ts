@@ -13,7 +13,7 @@ import { encodeCancelRequest } from '../../wire/client.js';
 import { loadOrCreateIdentity } from '../identity.js';
 import { startQueryService } from '../query-service.js';
 import { Admission, limitsOf, shareOf } from '../admission.js';
-import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
 
@@ -62,7 +62,7 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     },
   });
   const server = await env.net.listen(node.host, node.port, (socket) => service.accept(socket));
-  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+  const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
     JSON.stringify({ role: 'qp', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   return {
     port: server.port,

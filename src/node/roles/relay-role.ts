@@ -9,7 +9,7 @@
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { startSpliceServer, type Backend } from '../../env/splice.js';
-import { addressOf, clusterPrefix, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observePrefix, register } from './leadership.js';
 import { SessionSpread } from './session-spread.js';
 
@@ -38,7 +38,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   // The QPs registered in etcd, followed by a watch (it changes only when a node comes or goes);
   // every configured one until the first read.
   let live = new Set<string>(configured.map((q) => q.name));
-  const registered = observePrefix(coordination, env.timers, `${clusterPrefix(config)}nodes/`, (entries) => {
+  const registered = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
     live = new Set([...entries.keys()].map((key) => key.slice(key.lastIndexOf('/') + 1)));
   });
   const spread = new SessionSpread(env.random);
@@ -54,7 +54,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
     onSpliced: (backend) => spread.opened(backend.name),
     onError: (message) => env.log.warn(message),
   });
-  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+  const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
     JSON.stringify({ role: 'relay', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   return {
     port: server.port,

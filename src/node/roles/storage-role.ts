@@ -31,7 +31,7 @@ import { SafeTime } from '../../storage/safe-time.js';
 import { InFlightDecisions } from '../../storage/in-flight-decisions.js';
 import { GroupedApply } from '../../storage/grouped-apply.js';
 import { columnKeyOf } from '../column-key.js';
-import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, journalPrefix, leaderKey, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { listUnder, observeKey, register, type Registration } from './leadership.js';
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
@@ -193,7 +193,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
       },
     },
   }, env.linkTls);
-  const registration = await register(coordination, env.timers, `${clusterPrefix(config)}nodes/${node.name}`,
+  const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
     JSON.stringify({ role: 'storage', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
   // The replica's size for `strata usage` (ClusterStorageSize), beside the QPs' usage files.
@@ -267,7 +267,7 @@ async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig
   const deadline = env.clock.now().earliest / 1000 + RESTORE_DEADLINE_MS;
   let problem = 'no live storage peer';
   while (env.clock.now().earliest / 1000 < deadline) {
-    const registered = (await listUnder(coordination, `${clusterPrefix(config)}nodes/`).catch(() => []))
+    const registered = (await listUnder(coordination, registrationsPrefix(config)).catch(() => []))
       .map((entry) => JSON.parse(entry.value) as { role: string; region?: string; az: string; address: string })
       .filter((peer) => peer.role === 'storage' && peer.address !== addressOf(node))
       .map((peer) => ({ ...peer, region: peer.region ?? node.region }));
