@@ -8,7 +8,7 @@ import type { BackupHeader } from '../contracts/backup.js';
 import { EtcdCoordination } from '../env/etcd-coordination.js';
 import { systemEnv } from '../env/system-env.js';
 import { restoreDatabase } from '../storage/backup-files.js';
-import { nodesOf, type ClusterConfig } from '../node/roles/cluster-config.js';
+import { nodesOf, shardMapOf, shardOf, type ClusterConfig } from '../node/roles/cluster-config.js';
 import { backupDeployed, ClusterNotServing, type DeployedBackupOptions } from '../node/roles/deployed-backup.js';
 import { linkTlsOfTools, readState, recordedAlive } from './local-cluster.js';
 import { describeBackup } from './backup.js';
@@ -49,9 +49,12 @@ export async function restoreReplicas(config: ClusterConfig, fileArg: string): P
   const done: string[] = [];
   let header: BackupHeader | null = null;
   try {
+    const map = shardMapOf(config);
     for (const node of nodesOf(config, 'storage')) {
       if (await env.disk.exists(node.dataDir!)) throw new Error(`${node.dataDir!} already exists`);
-      header = await restoreDatabase(env, file, node.dataDir!);
+      // A sharded cluster's replica holds its shard's rows only.
+      const shard = shardOf(node);
+      header = await restoreDatabase(env, file, node.dataDir!, undefined, map.shards === 1 ? undefined : (key) => map.shardOf(key) === shard);
       done.push(node.dataDir!);
     }
   } catch (error) {

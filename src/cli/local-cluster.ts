@@ -54,6 +54,11 @@ export interface LocalUpOptions {
    * journal starts empty. Only for a new cluster (a directory without one).
    */
   readonly restore?: string;
+  /**
+   * ClusterConfig.storageSplits: storage shards by key range (hex split keys), each with a
+   * replica per AZ: `storage-<az>` holds shard 0, `storage-<az>-s<N>` shard N.
+   */
+  readonly storageSplits?: readonly string[];
 }
 
 export interface LocalState {
@@ -122,7 +127,8 @@ function stampsOf(state: LocalState): Record<string, string> {
 /** Lays out the cluster: ports, names, data directories. */
 async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
   if (options.multiRegion !== undefined) return multiRegionLayout(dir, options, options.multiRegion);
-  const ports = await freePorts(7 + 3 * options.azs + 1, options.host);
+  const shards = (options.storageSplits?.length ?? 0) + 1;
+  const ports = await freePorts(7 + (2 + shards) * options.azs + 1, options.host);
   const clientPort = options.port === 0 ? ports.pop()! : options.port;
   const etcd: EtcdMember[] = [1, 2, 3].map((i) => etcdMemberAt(dir, options, `etcd-${i}`, ports[2 * i - 2]!, ports[2 * i - 1]!));
   const region = options.region ?? 'local';
@@ -131,7 +137,7 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
   for (let a = 1; a <= options.azs; a++) {
     const az = `az${a}`;
     nodes.push({ name: `adjudicator-${a}`, role: 'adjudicator', region, az, host: options.host, port: ports[next++]! });
-    nodes.push({ name: `storage-${a}`, role: 'storage', region, az, host: options.host, port: ports[next++]!, dataDir: join(dir, `storage-${a}`) });
+    for (let shard = 0; shard < shards; shard++) nodes.push(storageNode(dir, `storage-${a}`, shard, region, az, options.host, ports[next++]!));
     nodes.push({ name: `qp-${a}`, role: 'qp', region, az, host: options.host, port: ports[next++]! });
   }
   // Relays in two AZs share the client port (the supervisor hands it to each: relay-pool.ts).
@@ -154,7 +160,8 @@ async function layout(dir: string, options: LocalUpOptions): Promise<{ config: C
 async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: NonNullable<LocalUpOptions['multiRegion']>): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
   const { regions, witness } = multi;
   const memberCount = 2 * options.azs + 1;
-  const ports = await freePorts(2 * memberCount + 2 * (3 * options.azs + 1) + 2, options.host);
+  const shards = (options.storageSplits?.length ?? 0) + 1;
+  const ports = await freePorts(2 * memberCount + 2 * ((2 + shards) * options.azs + 1) + 2, options.host);
   // --port 0: each region's endpoint on a free port (they need not be neighbours then).
   const clientPorts = options.port === 0 ? [ports.pop()!, ports.pop()!] : [options.port, options.port + 1];
   let next = 0;
@@ -169,7 +176,7 @@ async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: No
     for (let a = 1; a <= options.azs; a++) {
       const az = `${region}-az${a}`;
       nodes.push({ name: `${region}-adjudicator-${a}`, role: 'adjudicator', region, az, host, port: ports[next++]! });
-      nodes.push({ name: `${region}-storage-${a}`, role: 'storage', region, az, host, port: ports[next++]!, dataDir: join(dir, `${region}-storage-${a}`) });
+      for (let shard = 0; shard < shards; shard++) nodes.push(storageNode(dir, `${region}-storage-${a}`, shard, region, az, host, ports[next++]!));
       nodes.push({ name: `${region}-qp-${a}`, role: 'qp', region, az, host, port: ports[next++]! });
     }
     // The region's endpoint: the first region on --port, the second on the next port.
@@ -179,6 +186,12 @@ async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: No
     nodes.push({ name: `${region}-control-1`, role: 'control', region, az: `${region}-az1`, host, port: ports[next++]!, dataDir: join(dir, `${region}-control-1`) });
   });
   return { config: { ...clusterConfigOf(dir, options, etcd, nodes), witnessRegion: witness }, etcd };
+}
+
+/** A storage replica of `shard` in `az`: shard 0 keeps the unsharded name, shard N is `<name>-s<N>`. */
+function storageNode(dir: string, base: string, shard: number, region: string, az: string, host: string, port: number): NodeConfig {
+  const name = shard === 0 ? base : `${base}-s${shard}`;
+  return { name, role: 'storage', region, az, host, port, dataDir: join(dir, name), ...(shard === 0 ? {} : { shard }) };
 }
 
 function etcdMemberAt(dir: string, options: LocalUpOptions, name: string, clientPort: number, peerPort: number, region?: string): EtcdMember {
@@ -197,7 +210,8 @@ function clusterConfigOf(dir: string, options: LocalUpOptions, etcd: readonly Et
   // A name of its own: every key lives under strata/<cluster>/, so a node that reached another
   // local cluster's etcd (a port taken between this layout and the start, with clusters started
   // side by side) finds nothing of its own there, rather than that cluster's leader and journal.
-  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls };
+  const splits = options.storageSplits === undefined || options.storageSplits.length === 0 ? {} : { storageSplits: options.storageSplits };
+  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls, ...splits };
 }
 
 /** Each client endpoint once (one per region), with the first relay serving it. */

@@ -1,5 +1,6 @@
 import { localDown, localKill, localKillRegion, localPid, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
 import { parseOptions, positiveIntegerOption } from './args.js';
+import { ShardMap } from '../storage/shard-map.js';
 
 const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster (--port 0:
@@ -12,6 +13,8 @@ const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pau
      [--owner-pid PID]                                      stop everything when that process ends (tests)
      [--restore FILE]                                       a new cluster whose replicas start from a backup
                                                             (of a local cluster or an embedded node)
+     [--storage-splits KEY,…]                               storage shards by key range (hex split keys,
+                                                            increasing), each with a replica per AZ
      [--timeout SECONDS]                                    how long to wait for it to serve (60); one
                                                             that does not is stopped again
   backup --dir DIR --to FILE                                a full backup of the running cluster as of now
@@ -37,7 +40,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   let options;
   try {
     options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', 'max-connections': 'string', tls: 'flag', 'owner-pid': 'string',
-      regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string', timeout: 'string' });
+      regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string', timeout: 'string', 'storage-splits': 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -65,11 +68,15 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const multiRegion = multiRegionOption(options.get('regions'), options.get('witness'));
         const restore = options.get('restore');
         if (multiRegion !== undefined && port > 65534) throw new Error('--port must leave room for the second region\'s endpoint (port + 1)');
+        const splits = options.get('storage-splits');
+        const storageSplits = typeof splits === 'string' ? splits.split(',').map((split) => split.trim().toLowerCase()) : undefined;
+        // Checked here, so a bad key is an error before anything starts.
+        if (storageSplits !== undefined) ShardMap.fromHex(storageSplits);
         const timeoutSeconds = Number(options.get('timeout') ?? 60);
         if (!(timeoutSeconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
         await localUp(dir, { azs, port, timeoutMs: timeoutSeconds * 1000, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, maxConnections, tls: options.get('tls') === true,
           ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }),
-          ...(typeof restore === 'string' ? { restore } : {}) }, out);
+          ...(typeof restore === 'string' ? { restore } : {}), ...(storageSplits === undefined ? {} : { storageSplits }) }, out);
         return 0;
       }
       case 'backup': {

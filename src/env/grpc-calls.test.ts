@@ -113,10 +113,10 @@ for (const transport of ['lean', 'grpc-js'] as const) {
     });
     const client = grpcClient('Adjudicator', `127.0.0.1:${server.port}`, null, transport);
     try {
-      client.send('Notify', { timestamp: 11, replica: '' });
-      client.send('Notify', { timestamp: 13, replica: '' });
+      client.send('Notify', { timestamp: 11, replicas: [] });
+      client.send('Notify', { timestamp: 13, replicas: [] });
       const reply = client.call('Commit', { transaction_id: 't', start_timestamp: 1, writes: [], lock_keys: [], schema_keys: [], key_share_keys: [] }, 5_000);
-      client.send('Notify', { timestamp: 12, replica: 'storage-1' });
+      client.send('Notify', { timestamp: 12, replicas: ['storage-1'] });
       assert.equal((await reply)['commit_timestamp'], 42);
       await until(() => notified.length === 2);
       assert.deepEqual(notified, [11, 12]);

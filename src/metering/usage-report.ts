@@ -36,11 +36,12 @@ export interface UsageReport {
   readonly storageSources: number;
   /**
    * ClusterStorageSize: the database's live bytes (rows and index entries as they are, catalog
-   * included; not old versions), the largest replica's as last sampled — replicas are copies,
-   * the embedded node has one. Null when no file samples storage.
+   * included; not old versions), as last sampled: per storage shard the largest replica's —
+   * a shard's replicas are copies, the embedded node has one —, summed over the shards. Null
+   * when no file samples storage.
    */
   readonly ClusterStorageSize: number | null;
-  /** Storage billed so far in GiB-months (730 hours), ClusterStorageSize over time; the largest replica's. */
+  /** Storage billed so far in GiB-months (730 hours), ClusterStorageSize over time; per shard the largest replica's, summed. */
   readonly StorageGiBMonths: number | null;
   readonly totals: UsageMetrics;
   /** The last hour's minutes that saw transactions or open connections, oldest first; `minute` as an ISO time (UTC). */
@@ -54,13 +55,15 @@ export interface UsageReport {
 export function usageReport(files: readonly UsageFile[], nowMicros: number): UsageReport {
   const totals = emptyCounters();
   const byMinute = new Map<number, UsageCounters>();
-  let storageSize: number | null = null;
-  let gibMonths: number | null = null;
+  // Per shard: the largest replica's size and GiB-months.
+  const shards = new Map<number, { size: number; gibMonths: number }>();
   const firstMinute = Math.floor(nowMicros / 60_000_000) - USAGE_MINUTES_KEPT + 1;
   for (const file of files) {
     if (file.storage !== undefined) {
-      storageSize = Math.max(storageSize ?? 0, file.storage.bytes);
-      gibMonths = Math.max(gibMonths ?? 0, storageGibMonths(file.storage, nowMicros));
+      const shard = shards.get(file.shard ?? 0) ?? { size: 0, gibMonths: 0 };
+      shard.size = Math.max(shard.size, file.storage.bytes);
+      shard.gibMonths = Math.max(shard.gibMonths, storageGibMonths(file.storage, nowMicros));
+      shards.set(file.shard ?? 0, shard);
     }
     addCounters(totals, file.totals, 'sum');
     for (const minute of file.minutes) {
@@ -75,6 +78,9 @@ export function usageReport(files: readonly UsageFile[], nowMicros: number): Usa
   const minutes = [...byMinute].sort((a, b) => a[0] - b[0])
     .map(([minute, counters]) => ({ minute: new Date(minute * 60_000).toISOString().replace(/:00\.000Z$/, 'Z'), ...metrics(counters) }));
   const storageSources = files.filter((file) => file.role === 'storage').length;
+  const sum = (of: (shard: { size: number; gibMonths: number }) => number) => (shards.size === 0 ? null : [...shards.values()].reduce((total, shard) => total + of(shard), 0));
+  const storageSize = sum((shard) => shard.size);
+  const gibMonths = sum((shard) => shard.gibMonths);
   return {
     sources: files.length - storageSources, storageSources, ClusterStorageSize: storageSize, StorageGiBMonths: gibMonths,
     totals: metrics(totals), minutes,

@@ -231,7 +231,7 @@ test('connections: every token presented counts by its action; the most open at 
   });
 });
 
-test('storage: its size is written when it changes, accrues GiB-months while it holds, and the report takes the largest replica', async () => {
+test('storage: its size is written when it changes, accrues GiB-months while it holds, and the report takes the largest replica of each shard, summed over the shards', async () => {
   await withStore(async (_open, clock, timers, path) => {
     let bytes = 0;
     const options = {
@@ -261,6 +261,11 @@ test('storage: its size is written when it changes, accrues GiB-months while it 
     assert.equal(report.ClusterStorageSize, 2 * 1024 ** 3, 'replicas are copies: the largest, not the sum');
     assert.ok(Math.abs(report.StorageGiBMonths! - 0.3) < 1e-9, `0.1 + 0.2 (${report.StorageGiBMonths})`);
     assert.deepEqual([report.sources, report.storageSources], [0, 2]);
+    // A sharded cluster's shards hold different rows: per shard the largest, summed.
+    const shard1 = { ...file, shard: 1, storage: { bytes: 1024 ** 3, sinceMicros: clock.now, gibMonths: 0.5 } };
+    const sharded = usageReport([file, { ...file, storage: { ...file.storage!, bytes: 5 } }, shard1, { ...shard1, storage: { ...shard1.storage, bytes: 7, gibMonths: 0.01 } }], clock.now);
+    assert.equal(sharded.ClusterStorageSize, 3 * 1024 ** 3, 'shard 0\'s largest (2 GiB) + shard 1\'s (1 GiB)');
+    assert.ok(Math.abs(sharded.StorageGiBMonths! - 0.8) < 1e-9, `shard 0's 0.3 + shard 1's 0.5 (${sharded.StorageGiBMonths})`);
     const text = renderUsage(report);
     assert.equal(text[0], 'Totals (0 query processors, 2 storage replicas):');
     assert.ok(text.some((line) => /^ {2}ClusterStorageSize \(bytes\)\s+2147483648$/.test(line)), text.join('\n'));

@@ -24,6 +24,8 @@ export interface UsageFile {
   readonly role?: 'storage';
   /** The region of the process that keeps it (a distributed node's; a linked cluster bills per region). */
   readonly region?: string;
+  /** A storage replica's shard (a sharded cluster's replicas hold different key ranges); absent: 0. */
+  readonly shard?: number;
   /** The storage this process samples (ClusterStorageSize): the embedded node's, a replica's. */
   storage?: StorageUsage;
 }
@@ -65,6 +67,8 @@ export interface UsageStoreOptions {
   readonly role?: 'storage';
   /** The process's region, written into the file (a distributed node's). */
   readonly region?: string;
+  /** A storage replica's shard, written into the file. */
+  readonly shard?: number;
 }
 
 /**
@@ -91,6 +95,7 @@ export class UsageStore implements UsageRecorder {
     const file = await readUsageFile(options);
     const store = new UsageStore(options, {
       ...file, ...(options.role === undefined ? {} : { role: options.role }), ...(options.region === undefined ? {} : { region: options.region }),
+      ...(options.shard === undefined ? {} : { shard: options.shard }),
     });
     store.timer = options.timers.setInterval(() => store.flush().catch((error: unknown) => {
       options.log.warn(`writing usage: ${(error as Error).message}`);

@@ -49,7 +49,8 @@ export function turnPacing(env: Env, cancelled: () => boolean): Pacing {
  * filled from the file and synced, its journal empty (the cluster's first commit starts it).
  * On any failure the directory is removed.
  */
-export async function restoreDatabase(env: Env, path: string, directory: string, cancelled: () => boolean = () => false): Promise<BackupHeader> {
+export async function restoreDatabase(env: Env, path: string, directory: string, cancelled: () => boolean = () => false,
+  keep?: (key: Uint8Array) => boolean): Promise<BackupHeader> {
   if (!await env.disk.exists(path)) throw new BackupFormatError(`${path} does not exist`);
   if (await env.disk.exists(directory)) throw new Error(`${directory} already exists`);
   await env.disk.mkdir(directory);
@@ -57,7 +58,7 @@ export async function restoreDatabase(env: Env, path: string, directory: string,
   const file = await env.disk.open(path);
   try {
     store = env.disk.openOrderedStore(join(directory, 'storage'));
-    const header = await restoreBackup(file, store, path, turnPacing(env, cancelled));
+    const header = await restoreBackup(file, store, path, turnPacing(env, cancelled), keep);
     // The store has no journal behind it: it must be on disk before the restore is done.
     await store.sync();
     await store.close();

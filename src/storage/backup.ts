@@ -124,8 +124,10 @@ export async function readBackupHeader(file: FileHandle, where: string): Promise
  * as it goes and throws BackupFormatError at the first fault or at the end (checksum, counts);
  * the caller restores into a directory of its own and discards it on any error, so a bad file
  * leaves nothing behind. The store is not synced here: the caller does, once it is whole.
+ * `keep`: the rows this store holds (a storage shard's key range); the whole file is still checked.
  */
-export async function restoreBackup(file: FileHandle, store: OrderedStore, where: string, pacing: Pacing = UNPACED): Promise<BackupHeader> {
+export async function restoreBackup(file: FileHandle, store: OrderedStore, where: string, pacing: Pacing = UNPACED,
+  keep: (key: Uint8Array) => boolean = () => true): Promise<BackupHeader> {
   for (const _ of store.range({ start: USER_START, end: STORE_END, limit: 1 })) throw new Error('a backup restores into an empty store');
   const header = await readBackupHeader(file, where);
   const reader = new BodyReader(header, where);
@@ -137,6 +139,7 @@ export async function restoreBackup(file: FileHandle, store: OrderedStore, where
     if (chunk.length === 0) throw new BackupFormatError(`${where}: the backup is truncated`);
     for (const entry of reader.push(chunk)) {
       if (Buffer.compare(entry.key, USER_START) < 0) throw new BackupFormatError(`${where}: the backup is corrupt: a key outside every table`);
+      if (!keep(entry.key)) continue;
       batch.push(restoredVersion(entry.key, entry.value));
       if (batch.length >= RESTORE_BATCH_ROWS) {
         await store.write(batch);

@@ -84,18 +84,18 @@ export class RemoteAdjudicator implements Adjudicator {
 
   /**
    * Asks the leader for a watermark notice covering `timestamp` (a snapshot about to be read
-   * from the storage replica named `replica`; '': any), so storage need not wait for the next
+   * from the storage replicas named `replicas`, one per shard; none: any), so storage need not wait for the next
    * periodic one. One way (no answer: the notice is the answer, and it goes to the replica):
    * each request leaves at once, those of one event-loop turn in one message, and a snapshot
    * at or below one already asked for sends nothing. Best effort: a lost request costs only
    * the wait for the next notice.
    */
-  requestNotice(timestamp: Timestamp, replica = ''): void {
+  requestNotice(timestamp: Timestamp, replicas: readonly string[] = []): void {
     if (timestamp <= this.requested) return;
     const client = this.client;
     if (client === null) return;
     this.requested = timestamp;
-    client.send('Notify', { timestamp, replica, reader: this.options.reader ?? '' });
+    client.send('Notify', { timestamp, replicas, reader: this.options.reader ?? '' });
   }
 
   /** A query processor in its own process starts transactions at now().latest (DESIGN.md §2). */

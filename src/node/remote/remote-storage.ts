@@ -3,7 +3,9 @@
  * replica in the QP's own region first, and within it its own AZ (DESIGN.md §4: each region of a
  * multi-region cluster holds full replicas, and only COMMIT crosses regions); when it does not
  * answer they move to the next replica (reads are idempotent, so an in-flight read is simply
- * sent again) and the failed one is skipped for a while.
+ * sent again) and the failed one is skipped for a while. One RemoteStorage reads one shard's
+ * replicas; ShardedStorage (sharded-storage.ts) spreads reads over the shards and answers reads
+ * of the watched catalog version key.
  */
 import type { JournalPosition, JournalRecord } from '../../contracts/journal.js';
 import type { Key } from '../../contracts/kv.js';
@@ -13,7 +15,6 @@ import { serverUnavailable } from '../../contracts/errors.js';
 import { grpcClient, TransportError, type GrpcClient } from '../../env/grpc.js';
 import type { LinkTls } from '../../env/link-tls.js';
 import { measureRequestToMessage, measureResultFromMessage, readRequestToMessage, readResultFromMessage } from './messages.js';
-import type { KeyWatch } from './key-watch.js';
 
 export interface StorageReplica {
   readonly name: string;
@@ -53,7 +54,6 @@ const RETRY_PAUSE_MS = 100;
 
 export class RemoteStorage implements StorageNode {
   private readonly replicas: Replica[];
-  private keyWatch: KeyWatch | null = null;
 
   constructor(replicas: readonly StorageReplica[], own: ReaderPlace, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000,
     tls: LinkTls | null = null) {
@@ -105,22 +105,7 @@ export class RemoteStorage implements StorageNode {
     return measureResultFromMessage(await this.call('Measure', measureRequestToMessage(request)));
   }
 
-  /** Answers reads of the watched key from the leader's stream when it can (key-watch.ts). */
-  watch(keyWatch: KeyWatch): void {
-    this.keyWatch = keyWatch;
-  }
-
   async get(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
-    const watch = this.keyWatch;
-    if (watch === null || !watch.isKey(key)) return this.getStored(key, readTimestamp);
-    const known = await watch.valueAt(readTimestamp);
-    if (known !== undefined) return known.value;
-    const value = await this.getStored(key, readTimestamp);
-    watch.observed(value, readTimestamp);
-    return value;
-  }
-
-  private async getStored(key: Key, readTimestamp: Timestamp): Promise<Uint8Array | null> {
     const reply = await this.call('Get', { key: Buffer.from(key.buffer, key.byteOffset, key.byteLength), read_timestamp: readTimestamp });
     return reply['value'] ?? null;
   }

@@ -123,7 +123,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
         notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true, request['follower'] ?? '');
       },
       Notify: async (request: Message) => {
-        notices.request(request['timestamp'], request['replica'] ?? '', request['reader'] ?? '');
+        notices.request(request['timestamp'], request['replicas'] ?? [], request['reader'] ?? '');
         return {};
       },
     },

@@ -5,6 +5,7 @@
  */
 import { checkTlsSettings } from './cluster-tls.js';
 import type { ConfiguredLimits } from '../admission.js';
+import { ShardMap } from '../../storage/shard-map.js';
 
 export type Role = 'relay' | 'qp' | 'adjudicator' | 'storage' | 'control';
 export const ROLES: readonly Role[] = ['relay', 'qp', 'adjudicator', 'storage', 'control'];
@@ -22,6 +23,8 @@ export interface NodeConfig {
   /** Its TLS certificate and key (PEM files); default `<tls.certsDir>/<name>.crt` and `.key` (cluster-tls.ts). */
   readonly certFile?: string;
   readonly keyFile?: string;
+  /** A storage node's shard: which key range of `storageSplits` it holds (default 0; storage-shards.ts). */
+  readonly shard?: number;
 }
 
 /**
@@ -50,6 +53,13 @@ export interface ClusterConfig extends ConfiguredLimits {
    * names it; the control API shows it (GetCluster's multiRegionProperties).
    */
   readonly witnessRegion?: string;
+  /**
+   * Storage shards by key range: split keys (hex, strictly increasing) cut the key space, shard i
+   * holding [split i-1, split i) (src/storage/shard-map.ts); each shard has its own replicas
+   * (storage nodes naming it). Absent: one shard. Fixed for the cluster's life: a replica keeps
+   * the range it was created for and refuses to start with another.
+   */
+  readonly storageSplits?: readonly string[];
 }
 
 export interface ClusterTls {
@@ -96,8 +106,36 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   if (config.witnessRegion !== undefined && config.nodes.some((node) => node.region === config.witnessRegion)) {
     fail(`"witnessRegion" ${config.witnessRegion} must hold no node: a witness holds journal (etcd) members only`);
   }
+  let map: ShardMap | null = null;
+  if (config.storageSplits !== undefined && !(Array.isArray(config.storageSplits) && config.storageSplits.every((split) => typeof split === 'string'))) {
+    fail('"storageSplits" must list hex keys');
+  }
+  try {
+    map = ShardMap.fromHex(config.storageSplits);
+  } catch (error) {
+    fail(`"storageSplits": ${(error as Error).message}`);
+  }
+  const storage = nodesOf(config, 'storage');
+  for (const node of storage) {
+    if (node.shard !== undefined && !(Number.isInteger(node.shard) && node.shard >= 0 && node.shard < map!.shards)) {
+      fail(`node ${node.name}: "shard" must be a shard of "storageSplits" (0 to ${map!.shards - 1})`);
+    }
+  }
+  for (let shard = 0; shard < map!.shards; shard++) {
+    if (storage.length > 0 && !storage.some((node) => shardOf(node) === shard)) fail(`storage shard ${shard} has no storage node`);
+  }
   checkTlsSettings(config, fail);
   return config;
+}
+
+/** The cluster's storage shards (one when it names no splits). */
+export function shardMapOf(config: ClusterConfig): ShardMap {
+  return ShardMap.fromHex(config.storageSplits);
+}
+
+/** The shard a storage node holds. */
+export function shardOf(node: NodeConfig): number {
+  return node.shard ?? 0;
 }
 
 export function nodesOf(config: ClusterConfig, role: Role): NodeConfig[] {

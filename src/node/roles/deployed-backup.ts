@@ -9,6 +9,7 @@
  * started is at or below it). A storage replica streams it in key order (BackupRead,
  * backup-read.ts), a page at a time as this side takes them; should the replica fail, another
  * carries on from the last page's resume key, since every replica reads the same rows at τ.
+ * A sharded cluster is read shard after shard (key order), each from its own replicas.
  * Only whole pages are written, and the file is made as the embedded backup's is:
  * `FILE.partial`, renamed once durable, removed on any failure.
  */
@@ -23,7 +24,7 @@ import { writeBackupFile } from '../../storage/backup-files.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
 import { serverStream } from '../remote/server-stream.js';
 import { listUnder } from './leadership.js';
-import { leaderKey, registrationsPrefix, type ClusterConfig } from './cluster-config.js';
+import { leaderKey, registrationsPrefix, shardMapOf, type ClusterConfig } from './cluster-config.js';
 
 /** How long the cluster's view in etcd may take before the cluster counts as not running. */
 const ETCD_READ_MS = 5_000;
@@ -60,6 +61,8 @@ export interface DeployedClusterLinks {
 interface Replica {
   readonly name: string;
   readonly address: string;
+  /** Its storage shard (cluster-config.ts storageSplits). */
+  readonly shard: number;
 }
 
 /** Why a cluster cannot be backed up now (not running, no leader, no replica): said to the user as it is. */
@@ -70,17 +73,28 @@ export async function backupDeployed(links: DeployedClusterLinks, to: string, op
   const { env, config, tls } = links;
   if (await env.disk.exists(to)) throw new Error(`${to} already exists`);
   const view = await clusterView(links);
-  const replicas = [...view.replicas.filter((r) => r.name === options.first), ...view.replicas.filter((r) => r.name !== options.first)];
+  const map = shardMapOf(config);
+  // Each shard's replicas, `first` first; a shard with none serving cannot be read.
+  const replicasOf = (shard: number) => {
+    const replicas = view.replicas.filter((r) => r.shard === shard);
+    if (replicas.length === 0) throw new ClusterNotServing(`no replica of storage shard ${shard} serving`);
+    return [...replicas.filter((r) => r.name === options.first), ...replicas.filter((r) => r.name !== options.first)];
+  };
+  const shards = Array.from({ length: map.shards }, (_, shard) => replicasOf(shard));
   const timestamp = env.clock.now().latest;
   const takenAtMs = Math.floor(env.clock.now().earliest / 1000);
   const adjudicator = grpcClient('Adjudicator', view.leader, tls);
   // The read at τ waits for a replica's safe time to pass τ: ask the leader for the notice now
   // rather than wait for the next periodic one (as a query processor does before it reads).
-  const notify = (replica: Replica) => adjudicator.send('Notify', { timestamp, replica: replica.name, reader: '' });
+  const notify = (replica: Replica) => adjudicator.send('Notify', { timestamp, replicas: [replica.name], reader: '' });
   try {
-    const catalogVersion = await catalogVersionAt(replicas, timestamp, tls, notify);
-    const pages = pagesAt(env, replicas, timestamp, tls, notify, options);
-    return await writeBackupFile(env, to, (file) => writeBackupPages(pages, { clusterId: config.cluster, timestamp, takenAtMs, catalogVersion }, file));
+    const catalogVersion = await catalogVersionAt(shards[map.shardOf(CATALOG_VERSION_KEY)]!, timestamp, tls, notify);
+    // The key space in key order: shard after shard, each read from its own replicas (a replica
+    // holds only its shard's rows, so its read from the shard's start yields exactly them).
+    async function* pages() {
+      for (let shard = 0; shard < map.shards; shard++) yield* pagesAt(env, shards[shard]!, Buffer.from(map.rangeOf(shard).start), timestamp, tls, notify, options);
+    }
+    return await writeBackupFile(env, to, (file) => writeBackupPages(pages(), { clusterId: config.cluster, timestamp, takenAtMs, catalogVersion }, file));
   } finally {
     adjudicator.close();
   }
@@ -97,8 +111,8 @@ async function clusterView({ env, config, coordination }: DeployedClusterLinks):
     if (read === null) throw new ClusterNotServing(`etcd did not answer within ${ETCD_READ_MS / 1000} s`);
     const leader = read[0][0]?.value;
     if (leader === undefined) throw new ClusterNotServing('no adjudicator leader now');
-    const replicas = read[1].map((entry) => ({ name: entry.key.slice(entry.key.lastIndexOf('/') + 1), ...(JSON.parse(entry.value) as { role: string; address: string }) }))
-      .filter((node) => node.role === 'storage').map(({ name, address }) => ({ name, address }))
+    const replicas = read[1].map((entry) => ({ name: entry.key.slice(entry.key.lastIndexOf('/') + 1), ...(JSON.parse(entry.value) as { role: string; address: string; shard?: number }) }))
+      .filter((node) => node.role === 'storage').map(({ name, address, shard }) => ({ name, address, shard: shard ?? 0 }))
       .sort((a, b) => a.name.localeCompare(b.name));
     if (replicas.length === 0) throw new ClusterNotServing('no storage replica serving');
     return { leader, replicas };
@@ -126,17 +140,17 @@ async function catalogVersionAt(replicas: readonly Replica[], timestamp: Timesta
 }
 
 /**
- * The key space at τ in key order, from the replicas in turn: a replica that fails (its
+ * A storage shard's rows at τ in key order (from `from`, its range's start), from its replicas in turn: a replica that fails (its
  * stream ends with an error, before the last page, or stalls) hands over to the next, which
  * carries on from the last whole page taken. Throws with every replica's reason once the
  * attempts run out.
  */
-async function* pagesAt(env: Env, replicas: readonly Replica[], timestamp: Timestamp, tls: LinkTls | null,
+async function* pagesAt(env: Env, replicas: readonly Replica[], from: Buffer, timestamp: Timestamp, tls: LinkTls | null,
   notify: (replica: Replica) => void, options: DeployedBackupOptions): AsyncGenerator<BackupPage> {
   const attempts = options.attempts ?? 2 * replicas.length;
   const cancelled = options.cancelled ?? (() => false);
   const problems: string[] = [];
-  let start: Buffer = Buffer.alloc(0);
+  let start: Buffer = from;
   let taken = 0;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const replica = replicas[attempt % replicas.length]!;

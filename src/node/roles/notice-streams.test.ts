@@ -284,6 +284,33 @@ test('a Notify naming a replica is answered on that replica\'s stream alone; an 
   assert.ok((qp.received[1]!['reserved'] as number) > reserved);
 });
 
+test('a Notify naming a replica of each storage shard is answered on those replicas\' streams alone', async () => {
+  const { clock, timers, notices, storage, qp } = setup();
+  const shard0 = stream();
+  const shard1 = stream();
+  const other = stream();
+  notices.add(shard0, [], false, 'storage-1');
+  notices.add(shard1, [], false, 'storage-4');
+  notices.add(other, [], false, 'storage-2');
+  const counts = () => [storage.received.length, shard0.received.length, shard1.received.length, other.received.length, qp.received.length];
+  assert.deepEqual(counts(), [1, 1, 1, 1, 1]);
+  clock.advance(5_000);
+  const snapshot = clock.now().latest;
+  notices.request(snapshot, ['storage-1', 'storage-4']);
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [1, 2, 2, 1, 1], 'storage-1 and storage-4, and no other');
+  assert.ok((shard0.received[1]!['decided'] as number) >= snapshot);
+  assert.ok((shard1.received[1]!['decided'] as number) >= snapshot);
+  // One of them unknown here: every replica's stream, as for an unnamed Notify.
+  clock.advance(1_000);
+  notices.request(clock.now().latest, ['storage-1', 'storage-9']);
+  await Promise.resolve();
+  timers.advance(1_000);
+  assert.deepEqual(counts(), [2, 3, 3, 2, 1]);
+  notices.close();
+});
+
 test('an idle leader wakes only when a periodic notice is due, not every interval to find none due', async () => {
   const clock = new FakeClock();
   const fake = new FakeTimers(clock);

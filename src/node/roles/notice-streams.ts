@@ -257,29 +257,42 @@ export class NoticeStreams {
   }
 
   /**
-   * A query processor will read at `timestamp` from the replica named `replica`: send a notice
-   * whose decided watermark covers it on that replica's stream (on every replica's when it is
-   * unnamed or unknown here). One replica's stream, not all: under load each transaction's
+   * A query processor will read at `timestamp` from the replica named `replicas` (one per
+   * storage shard): send a notice whose decided watermark covers it on those replicas' streams
+   * (on every replica's when none is named or one is unknown here). One replica's stream, not all: under load each transaction's
    * snapshot asked for a notice, and every replica took every one. `reader`: the watching
    * follower (query processor) that asks; it is renewed while it reads.
    */
-  request(timestamp: Timestamp, replica = '', reader = ''): void {
+  request(timestamp: Timestamp, replicas: string | readonly string[] = '', reader = ''): void {
     this.requestsMs[this.nextRequest] = this.nowMs();
     this.nextRequest = (this.nextRequest + 1) % this.requestsMs.length;
-    const target = replica === '' ? undefined : this.named.get(replica);
-    if (target !== undefined && target.watch === null) target.askedMs = this.nowMs();
+    // A sharded cluster's snapshot is read from a replica of each shard: each is named.
+    const names = typeof replicas === 'string' ? (replicas === '' ? [] : [replicas]) : replicas;
+    const targets: Follower[] = [];
+    for (const name of names) {
+      const target = this.named.get(name);
+      if (target === undefined || target.watch !== null) {
+        targets.length = 0;
+        break;
+      }
+      targets.push(target);
+    }
+    if (targets.length > 0) for (const target of targets) target.askedMs = this.nowMs();
     else this.unnamedAskedMs = this.nowMs();
     this.renewWhileIdle();
     // A notice already sent covers it (an idle leader's promise mostly does): nothing to send.
     let unmet = false;
-    if (target === undefined) {
+    if (targets.length === 0) {
       if (timestamp > this.wanted && timestamp > this.lastSentDecided) {
         this.wanted = timestamp;
         unmet = true;
       }
-    } else if (timestamp > target.wanted && timestamp > target.decidedSent) {
-      target.wanted = timestamp;
-      unmet = true;
+    }
+    for (const target of targets) {
+      if (timestamp > target.wanted && timestamp > target.decidedSent) {
+        target.wanted = timestamp;
+        unmet = true;
+      }
     }
     const asking = reader === '' ? undefined : this.named.get(reader);
     if (asking !== undefined && asking.watch !== null) {

@@ -1,6 +1,7 @@
 /**
  * What a query processor in its own process reads and commits through (the qp and control
- * roles): storage replicas over gRPC (own region, then own AZ, first), the adjudicator leader named in etcd, and
+ * roles): storage replicas over gRPC (each key range's shard; within it own region, then own AZ,
+ * first), the adjudicator leader named in etcd, and
  * the leader's stream of catalog-version decisions, so most transactions need no storage round
  * trip for the catalog version.
  */
@@ -8,14 +9,15 @@ import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { RemoteAdjudicator } from '../remote/remote-adjudicator.js';
 import { RemoteStorage } from '../remote/remote-storage.js';
+import { ShardedStorage } from '../remote/sharded-storage.js';
 import { KeyWatch } from '../remote/key-watch.js';
 import { grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
-import { addressOf, leaderKey, nodesOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, leaderKey, nodesOf, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observeKey } from './leadership.js';
 
 export interface QueryBackends {
-  readonly storage: RemoteStorage;
+  readonly storage: ShardedStorage;
   readonly adjudicator: RemoteAdjudicator;
   /** A new transaction's start time (DESIGN.md §2), with a notice covering it asked for. */
   snapshotTime(): number;
@@ -28,7 +30,11 @@ export interface QueryBackends {
 }
 
 export async function connectQueryBackends(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination): Promise<QueryBackends> {
-  const storage = new RemoteStorage(nodesOf(config, 'storage').map((s) => ({ name: s.name, address: addressOf(s), region: s.region, az: s.az })), node, env.clock, env.timers, undefined, env.linkTls);
+  // Each storage shard's replicas (own region, then own AZ, first); reads go by key range.
+  const map = shardMapOf(config);
+  const shards = Array.from({ length: map.shards }, (_, shard) => new RemoteStorage(nodesOf(config, 'storage').filter((s) => shardOf(s) === shard)
+    .map((s) => ({ name: s.name, address: addressOf(s), region: s.region, az: s.az })), node, env.clock, env.timers, undefined, env.linkTls));
+  const storage = new ShardedStorage(map, shards);
   // Named on the leader's notice stream and in its Notify requests: the leader renews this
   // node's reservation while it reads, and not while it is idle.
   const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers, tls: env.linkTls, reader: node.name });

@@ -14,6 +14,11 @@
  * behind the trim point — new, or down longer than the retention — first copies a live peer's
  * store (src/storage/snapshot.ts) and follows the journal from the copy's position; one that
  * falls behind while running exits (crash-only) and comes back the same way.
+ *
+ * A sharded cluster's replica holds one key range (cluster-config.ts `storageSplits`): it
+ * applies only its range's writes from each journal record (an empty record still advances its
+ * position and commit timestamp, so safe time moves as on any replica), copies only a peer of
+ * its shard, and refuses reads outside its range (a query processor routes by the same map).
  */
 import { join } from 'node:path';
 import type { Lease } from '../../env/coordination.js';
@@ -31,7 +36,9 @@ import { SafeTime } from '../../storage/safe-time.js';
 import { InFlightDecisions } from '../../storage/in-flight-decisions.js';
 import { GroupedApply } from '../../storage/grouped-apply.js';
 import { columnKeyOf } from '../column-key.js';
-import { addressOf, appliedPrefix, journalPrefix, leaderKey, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, journalPrefix, leaderKey, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import type { ShardMap } from '../../storage/shard-map.js';
+import type { Key } from '../../contracts/kv.js';
 import { listUnder, observeKey, register, type Registration } from './leadership.js';
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
@@ -68,6 +75,9 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   onFatal: () => void): Promise<StorageRole> {
   await env.disk.mkdir(node.dataDir!);
   const storePath = join(node.dataDir!, 'storage');
+  const map = shardMapOf(config);
+  const shard = shardOf(node);
+  await checkShardRange(env, node, map, shard, storePath);
   const journal = await CoordinatedJournal.open({ coordination, timers: env.timers, prefix: journalPrefix(config), log: env.log });
   await restoreIfBehind(env, config, node, coordination, journal, storePath);
   const safeTime = new SafeTime({ timers: env.timers });
@@ -113,7 +123,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   // The journal comes pushed on the leader's notices; etcd fills what they missed.
   const intake = new JournalIntake({
     after: storage.appliedPosition,
-    deliver: (records, last) => applier.offer(records, last),
+    deliver: (records, last) => applier.offer(map.route(records, shard), last),
     read: (after, onBatch) => journal.readAfter(after, onBatch),
     fatal: (error) => error instanceof JournalTrimmedError,
     onFatal: (error) => {
@@ -159,14 +169,30 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   };
   const leader = await observeKey(coordination, env.timers, leaderKey(config), follow);
 
+  // A read outside this replica's range would answer "no rows" for rows another shard holds:
+  // refuse it (a query processor routes by the same map, so this is a misrouted call).
+  const holds = (start: Key, end: Key) => {
+    if (map.shards === 1) return;
+    const pieces = map.pieces(start, end);
+    if (map.shardOf(start) !== shard || pieces.length > 1) {
+      throw new Error(`${node.name} holds storage shard ${shard} only; the read's range starts in shard ${map.shardOf(start)}${pieces.length > 1 ? ` and crosses ${pieces.length} shards` : ''}`);
+    }
+  };
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Storage: {
       Get: async (request: Message) => {
+        holds(request['key'], request['key']);
         const value = await storage.get(request['key'], request['read_timestamp']);
         return value === null ? {} : { value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) };
       },
-      Read: async (request: Message) => readResultToMessage(await storage.read(readRequestFromMessage(request))),
-      Measure: async (request: Message) => measureResultToMessage(await storage.measure(measureRequestFromMessage(request))),
+      Read: async (request: Message) => {
+        holds(request['start'], request['end']);
+        return readResultToMessage(await storage.read(readRequestFromMessage(request)));
+      },
+      Measure: async (request: Message) => {
+        holds(request['start'], request['end']);
+        return measureResultToMessage(await storage.measure(measureRequestFromMessage(request)));
+      },
       Status: async () => ({
         applied_position: storage.appliedPosition, safe_time: safeTime.safeTime(),
         decided_watermark: decisions.decidedWatermark, decisions_in_flight: decisions.size,
@@ -194,13 +220,13 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     },
   }, env.linkTls);
   const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
-    JSON.stringify({ role: 'storage', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
+    JSON.stringify({ role: 'storage', region: node.region, az: node.az, address: addressOf(node), shard }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
   // The replica's size for `strata usage` (ClusterStorageSize), beside the QPs' usage files.
   await env.disk.mkdir(join(config.identityDir, 'usage'));
   const usage = await UsageStore.open({
     disk: env.disk, clock: env.clock, timers: env.timers, log: env.log, path: join(config.identityDir, 'usage', `${node.name}.json`),
-    role: 'storage', region: node.region, storageBytes: () => storage.liveBytes,
+    role: 'storage', region: node.region, shard, storageBytes: () => storage.liveBytes,
   });
   const gc = env.timers.setInterval(() => {
     if (snapshotsRunning > 0) return;
@@ -268,8 +294,9 @@ async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig
   let problem = 'no live storage peer';
   while (env.clock.now().earliest / 1000 < deadline) {
     const registered = (await listUnder(coordination, registrationsPrefix(config)).catch(() => []))
-      .map((entry) => JSON.parse(entry.value) as { role: string; region?: string; az: string; address: string })
-      .filter((peer) => peer.role === 'storage' && peer.address !== addressOf(node))
+      .map((entry) => JSON.parse(entry.value) as { role: string; region?: string; az: string; address: string; shard?: number })
+      // Only a peer of this shard holds this replica's range.
+      .filter((peer) => peer.role === 'storage' && peer.address !== addressOf(node) && (peer.shard ?? 0) === shardOf(node))
       .map((peer) => ({ ...peer, region: peer.region ?? node.region }));
     // A peer in this AZ first, then in this region: the copy stays as close as it can.
     const peers = readOrder(registered, node);
@@ -300,6 +327,29 @@ async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig
     await new Promise<void>((resolve) => env.timers.setTimeout(resolve, 1_000));
   }
   throw new Error(`${node.name} is behind the journal's trim point and could not copy a peer: ${problem}`);
+}
+
+/**
+ * The key range this replica's store holds stays the one it was created for: a cluster's splits
+ * are fixed for its life (moving rows between shards is not built), and a store of another range
+ * would answer reads of rows it never held. Recorded in `<dataDir>/shard.json` at the first
+ * start; a store from before shards (no file) holds the whole key space.
+ */
+async function checkShardRange(env: Env, node: NodeConfig, map: ShardMap, shard: number, storePath: string): Promise<void> {
+  const hex = (key: Key | null) => (key === null ? null : Buffer.from(key).toString('hex'));
+  const range = map.rangeOf(shard);
+  const wanted = JSON.stringify({ start: hex(range.start), end: hex(range.end) });
+  const file = join(node.dataDir!, 'shard.json');
+  const stored = await env.disk.readFile(file);
+  if (stored !== null) {
+    const held = new TextDecoder().decode(stored).trim();
+    if (held !== wanted) throw new Error(`${node.name}'s store holds the key range ${held}, but the config gives it shard ${shard}, ${wanted}: a cluster's storage splits cannot change`);
+    return;
+  }
+  if (map.shards > 1 && await env.disk.exists(storePath) && (await appliedPositionOf(env, storePath)) > 0) {
+    throw new Error(`${node.name}'s store holds the whole key space, but the config gives it shard ${shard}, ${wanted}: a cluster's storage splits cannot change`);
+  }
+  await env.disk.writeFileAtomic(file, new TextEncoder().encode(`${wanted}\n`));
 }
 
 async function appliedPositionOf(env: Env, path: string): Promise<number> {

@@ -1,0 +1,199 @@
+/**
+ * Storage shards by key range (`strata local up --storage-splits`, docs/distributed.md "Storage
+ * shards"): a split key inside one table puts its rows on two shards, each with a replica per
+ * AZ. SQL reads across the split in both directions and writes to both shards in one
+ * transaction; each replica holds exactly its shard's rows and refuses a read of another's;
+ * losing a shard's replica moves reads to the other one; a backup reads every shard in key
+ * order, and a restore gives each replica its shard's rows only.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { freePorts } from '../../src/env/ports.js';
+import { grpcClient } from '../../src/env/grpc.js';
+import { NodeDisk } from '../../src/env/disk.js';
+import { TypeOid } from '../../src/contracts/sql-value.js';
+import { KeyWriter } from '../../src/encoding/key.js';
+import { restoreReplicas } from '../../src/cli/local-backup.js';
+import { nodesOf, shardMapOf, shardOf, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
+import { etcdUnavailableReason } from '../support/etcd.js';
+
+const run = promisify(execFile);
+const STRATA = join(process.cwd(), 'bin', 'strata.js');
+const skip = etcdUnavailableReason() ?? false;
+const opts = { skip, timeout: 300_000 };
+/** The first table a new cluster creates gets this id (FIRST_USER_OID); the test checks it. */
+const TABLE_ID = 16_384;
+const ROWS = 1_000;
+/** Rows with id below this are on shard 0 (with the catalog), the rest on shard 1. */
+const SPLIT_ID = 500;
+let parent = '';
+let dir = '';
+let port = 0;
+
+/** A key of the table's primary index: [table id][index 1][id as int4]. */
+function rowKey(id: number | null): Buffer {
+  const prefix = Buffer.alloc(6);
+  prefix.writeUInt32BE(TABLE_ID, 0);
+  prefix.writeUInt16BE(1, 4);
+  if (id === null) return prefix;
+  const writer = new KeyWriter();
+  writer.writeValue(TypeOid.int4, id);
+  return Buffer.concat([prefix, writer.finish()]);
+}
+const SPLIT = rowKey(SPLIT_ID).toString('hex');
+
+async function strata(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: 120_000 });
+  return stdout;
+}
+
+async function session(): Promise<pg.Client> {
+  const password = (await strata('token', '--data-dir', dir, '--admin')).trim();
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, limitMs = 60_000): Promise<T> {
+  const started = performance.now();
+  for (;;) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined && done(value)) return value;
+    assert.ok(performance.now() - started < limitMs, `${what} within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function serving(name: string): Promise<void> {
+  await until(() => strata('local', 'status', '--dir', dir), (out) => new RegExp(`^${name}\\s.*\\sserving`, 'm').test(out), `${name} serving`);
+}
+
+function config(): ClusterConfig {
+  return JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterConfig;
+}
+
+/** The live keys a replica counts in [start, end) at now (it refuses a range outside its shard). */
+async function measured(name: string, start: Buffer, end: Buffer): Promise<number> {
+  const node = config().nodes.find((n) => n.name === name)!;
+  const client = grpcClient('Storage', `${node.host}:${node.port}`);
+  try {
+    const reply = await client.call('Measure', { start, end, read_timestamp: Date.now() * 1000, limit: 100_000 }, 30_000);
+    return Number(reply['keys']);
+  } finally {
+    client.close();
+  }
+}
+
+before(async () => {
+  if (skip) return;
+  parent = mkdtempSync(join(tmpdir(), 'strata-local-shards-'));
+  dir = join(parent, 'cluster');
+  [port] = await freePorts(1);
+  const out = await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '2', '--owner-pid', String(process.pid), '--storage-splits', SPLIT);
+  assert.match(out, /ready/);
+});
+
+after(async () => {
+  if (skip || parent === '') return;
+  await strata('local', 'down', '--dir', dir).catch(() => {});
+  rmSync(parent, { recursive: true, force: true });
+});
+
+test('a table split across two storage shards: SQL across the split, each replica holding its range, a shard\'s replica lost and back, a backup and a restore', opts, async () => {
+  const layout = config();
+  assert.deepEqual(layout.storageSplits, [SPLIT]);
+  assert.deepEqual(nodesOf(layout, 'storage').map((n) => [n.name, shardOf(n), n.az]),
+    [['storage-1', 0, 'az1'], ['storage-1-s1', 1, 'az1'], ['storage-2', 0, 'az2'], ['storage-2-s1', 1, 'az2']]);
+  for (const name of ['storage-1', 'storage-1-s1', 'storage-2', 'storage-2-s1']) await serving(name);
+
+  const c = await session();
+  await c.query('CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL)');
+  assert.equal(Number((await c.query("SELECT 't'::regclass::oid AS oid")).rows[0].oid), TABLE_ID, 'the first table\'s id, which the split key names');
+  await c.query(`INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, ${ROWS}) g`);
+
+  // Reads across the split: whole-table, a range around it, both directions, with limits.
+  assert.deepEqual((await c.query('SELECT count(*)::int AS n, sum(id)::int AS s FROM t')).rows[0], { n: ROWS, s: ROWS * (ROWS + 1) / 2 });
+  const ids = async (sql: string) => (await c.query(sql)).rows.map((row) => row.id as number);
+  assert.deepEqual(await ids('SELECT id FROM t WHERE id BETWEEN 495 AND 505 ORDER BY id'), [495, 496, 497, 498, 499, 500, 501, 502, 503, 504, 505]);
+  assert.deepEqual(await ids('SELECT id FROM t WHERE id < 503 ORDER BY id DESC LIMIT 5'), [502, 501, 500, 499, 498]);
+  assert.deepEqual(await ids('SELECT id FROM t ORDER BY id DESC LIMIT 3'), [1000, 999, 998]);
+  assert.deepEqual(await ids('SELECT id FROM t WHERE id >= 499 ORDER BY id LIMIT 2'), [499, 500]);
+  assert.deepEqual(await ids(`SELECT id FROM t WHERE id IN (1, ${SPLIT_ID - 1}, ${SPLIT_ID}, ${ROWS}) ORDER BY id`), [1, SPLIT_ID - 1, SPLIT_ID, ROWS]);
+  // One transaction writing both shards commits as one.
+  await c.query('BEGIN');
+  await c.query("UPDATE t SET v = 'both' WHERE id IN (1, 1000)");
+  await c.query('COMMIT');
+  assert.deepEqual(await ids("SELECT id FROM t WHERE v = 'both' ORDER BY id"), [1, 1000]);
+  // A secondary index's entries ([table][index 2]…) sort after the split: shard 1 holds them all.
+  await c.query(`CALL sys.wait_for_job('${(await c.query('CREATE INDEX ASYNC t_v ON t (v)')).rows[0].job_id as string}')`);
+  assert.deepEqual(await ids("SELECT id FROM t WHERE v = 'row 42'"), [42]);
+
+  // Each replica holds its shard's rows, both replicas of a shard alike, and refuses another's.
+  const table = [rowKey(null), rowKey(SPLIT_ID), Buffer.from([...rowKey(null).subarray(0, 4), 0, 2])];
+  for (const name of ['storage-1', 'storage-2']) assert.equal(await measured(name, table[0]!, table[1]!), SPLIT_ID - 1, `${name}: ids below the split`);
+  for (const name of ['storage-1-s1', 'storage-2-s1']) assert.equal(await measured(name, table[1]!, table[2]!), ROWS - SPLIT_ID + 1, `${name}: ids from the split on`);
+  await assert.rejects(measured('storage-1', table[0]!, table[2]!), /holds storage shard 0 only/);
+  await assert.rejects(measured('storage-1-s1', table[0]!, table[1]!), /holds storage shard 1 only/);
+
+  // Shard 1's replica in the QPs' first AZ down: reads and writes go on through the other one;
+  // back, it catches up; then the other is down and it serves alone, commits made meanwhile included.
+  await strata('local', 'stop', '--dir', dir, 'storage-1-s1');
+  assert.deepEqual((await c.query('SELECT count(*)::int AS n FROM t WHERE id >= 500')).rows[0], { n: ROWS - SPLIT_ID + 1 });
+  await c.query(`INSERT INTO t VALUES (${ROWS + 1}, 'while down')`);
+  await strata('local', 'start', '--dir', dir, 'storage-1-s1');
+  await serving('storage-1-s1');
+  await strata('local', 'stop', '--dir', dir, 'storage-2-s1');
+  assert.deepEqual((await c.query(`SELECT v FROM t WHERE id = ${ROWS + 1}`)).rows, [{ v: 'while down' }]);
+  assert.deepEqual((await c.query('SELECT count(*)::int AS n FROM t')).rows[0], { n: ROWS + 1 });
+  await strata('local', 'start', '--dir', dir, 'storage-2-s1');
+  await serving('storage-2-s1');
+  await c.end();
+
+  // A backup reads shard after shard; a restore of it gives each replica its own rows only.
+  const file = join(parent, 'sharded.backup');
+  assert.match(await strata('local', 'backup', '--dir', dir, '--to', file), /wrote .*sharded\.backup/);
+  const restored: ClusterConfig = {
+    ...layout, identityDir: join(parent, 'restored'),
+    nodes: nodesOf(layout, 'storage').map((n) => ({ ...n, dataDir: join(parent, 'restored', n.name) })),
+  };
+  await restoreReplicas(restored, file);
+  const map = shardMapOf(restored);
+  const disk = new NodeDisk();
+  const rowsOf = new Map<string, number>();
+  for (const node of nodesOf(restored, 'storage')) {
+    const store = disk.openOrderedStore(join(node.dataDir!, 'storage'));
+    let rows = 0;
+    try {
+      // Stored keys are versions: the row key and an 8-byte timestamp.
+      for (const { key } of store.range({ start: rowKey(null), end: table[2]! })) {
+        assert.equal(map.shardOf(key.subarray(0, key.length - 8)), shardOf(node), `${node.name} holds only shard ${shardOf(node)}'s rows`);
+        rows++;
+      }
+    } finally {
+      await store.close();
+    }
+    rowsOf.set(node.name, rows);
+  }
+  assert.deepEqual(Object.fromEntries(rowsOf), { 'storage-1': SPLIT_ID - 1, 'storage-1-s1': ROWS - SPLIT_ID + 2, 'storage-2': SPLIT_ID - 1, 'storage-2-s1': ROWS - SPLIT_ID + 2 });
+});
+
+test('a replica refuses a store made for another key range: a cluster\'s splits are fixed', opts, async () => {
+  const layout = config();
+  const changed = { ...layout, storageSplits: [rowKey(SPLIT_ID + 1).toString('hex')] };
+  const file = join(parent, 'changed.json');
+  writeFileSync(file, JSON.stringify(changed));
+  // storage-1's store was made for [∅, split): started with another split, it refuses (before
+  // it opens its store or binds its port, so the running storage-1 is untouched).
+  const failed = await run(process.execPath, [STRATA, 'node', '--role', 'storage', '--config', file, '--name', 'storage-1'], { timeout: 60_000 })
+    .then(() => null, (error: { stderr?: string; stdout?: string }) => `${error.stderr ?? ''}${error.stdout ?? ''}`);
+  assert.ok(failed !== null, 'the node does not start');
+  assert.match(failed, /storage splits cannot change/);
+  await serving('storage-1');
+});
