@@ -31,6 +31,7 @@
  *                                [--pause 20] [--idle 3] [--in-flight N (default: the adjudicator's)] [--no-postgres]
  *                                [--tls (local up --tls: mutual TLS on every gRPC and etcd link)]
  *                                [--only-idle (skip 1 and 2, the commit phase and raw etcd)]
+ *                                [--storage-splits K1,K2 (storage shards by key range: local up's)]
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -68,6 +69,9 @@ const idleSeconds = option('idle', 3);
 const inFlight = option('in-flight', MAX_APPENDS_IN_FLIGHT);
 const withPostgres = !process.argv.includes('--no-postgres');
 const withTls = process.argv.includes('--tls');
+/** `local up --storage-splits`: storage shards by key range (hex split keys), each with a replica per AZ. */
+const splitsAt = process.argv.indexOf('--storage-splits');
+const storageSplits = splitsAt > 0 ? ['--storage-splits', process.argv[splitsAt + 1]!] : [];
 /** Only the idle reads (3) and quiet commits (4): a minute instead of several for the read's tail. */
 const onlyIdle = process.argv.includes('--only-idle');
 /** The tools' certificate (local up --tls) for the bench's own etcd and gRPC calls; null: plaintext. */
@@ -749,7 +753,7 @@ async function main(): Promise<void> {
     const [port] = await freePorts(1);
     console.log(`starting a local cluster in ${clusterDir} (3 AZs${withTls ? ', mutual TLS on every link' : ''}) …`);
     clusterUp = true;
-    await strata('local', 'up', '--dir', clusterDir, '--port', String(port), '--azs', '3', ...(withTls ? ['--tls'] : []));
+    await strata('local', 'up', '--dir', clusterDir, '--port', String(port), '--azs', '3', ...(withTls ? ['--tls'] : []), ...storageSplits);
     const config = JSON.parse(readFileSync(join(clusterDir, 'cluster.json'), 'utf8')) as ClusterConfig;
     toolTls = linkTlsOfTools(config);
     const pids = (JSON.parse(readFileSync(join(clusterDir, 'local.json'), 'utf8')) as { pids: Record<string, number> }).pids;

@@ -37,6 +37,8 @@ export interface FaultRunOptions {
    * alternate between the two regions' endpoints.
    */
   readonly regions?: boolean;
+  /** `local up --storage-splits`: storage shards by key range (hex split keys). */
+  readonly storageSplits?: readonly string[];
   /** How long the workload runs after each kill (and before the first). */
   readonly secondsPerFault: number;
   readonly clients: number;
@@ -76,7 +78,8 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
   const dir = mkdtempSync(join(tmpdir(), 'strata-fault-'));
   const port = options.regions === true ? await twoFreePorts() : (await freePorts(1))[0]!;
   const layout = options.regions === true ? ['--regions', `${REGIONS.join(',')}`, '--witness', WITNESS, '--azs', '1'] : ['--azs', '3'];
-  await strata('local', 'up', '--dir', dir, '--port', String(port), ...layout);
+  const splits = options.storageSplits === undefined ? [] : ['--storage-splits', options.storageSplits.join(',')];
+  await strata('local', 'up', '--dir', dir, '--port', String(port), ...layout, ...splits);
   try {
     const password = (await strata('token', '--data-dir', dir, '--admin', '--expires-in', '3600')).trim();
     const endpoints = options.regions === true ? [port, port + 1] : [port];

@@ -6,7 +6,8 @@
  * test file in its own process and every suite starts one cluster in `before`, so a local
  * cluster is shared by the tests of one file (and never by two files: their table names would
  * collide and psql-catalog compares whole catalogs). STRATA_TEST_AZS sets the number of AZs
- * (default 3); STRATA_KEEP_LOCAL=1 keeps each cluster's directory (logs in DIR/logs).
+ * (default 3); STRATA_TEST_STORAGE_SPLITS=K1,K2 shards its storage (`local up --storage-splits`);
+ * STRATA_KEEP_LOCAL=1 keeps each cluster's directory (logs in DIR/logs).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -212,6 +213,7 @@ async function startLocalCluster(options: Partial<EmbeddedOptions>): Promise<Tes
   if (workers !== undefined && workers + 1 > Number(azs)) {
     throw new Error(`SQL in ${workers + 1} processes needs as many QPs, one per AZ: STRATA_TEST_AZS is ${azs}`);
   }
+  const splits = process.env['STRATA_TEST_STORAGE_SPLITS'] ? ['--storage-splits', process.env['STRATA_TEST_STORAGE_SPLITS']] : [];
   killOnSignals();
   // The relay's port can be taken between freePorts and its bind: a few tries, each afresh.
   let dir = '';
@@ -225,7 +227,7 @@ async function startLocalCluster(options: Partial<EmbeddedOptions>): Promise<Tes
       // Owned by this process: a killed test run takes its cluster with it.
       const out = again
         ? await strata('local', 'up', '--dir', dir, '--owner-pid', String(process.pid))
-        : await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', azs, '--owner-pid', String(process.pid));
+        : await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', azs, '--owner-pid', String(process.pid), ...splits);
       if (again) port = Number(/port=(\d+)/.exec(out)?.[1]);
       break;
     } catch (error) {
