@@ -22,7 +22,7 @@ import type { Env } from '../../env/env.js';
 import { serveGrpc, type GrpcServer, type Message } from '../../env/grpc.js';
 import { CoordinatedJournal, JournalTrimmedError } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
-import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
 import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';
@@ -106,8 +106,10 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let fence: PromiseFence | null = null;
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
+  // Each storage replica hears its shard's writes only (notice-streams.ts NoticeShards).
+  const storageShards = new Map(nodesOf(config, 'storage').map((storage) => [storage.name, shardOf(storage)]));
   const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE,
-    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS });
+    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS, shards: { map: shardMapOf(config), shardOf: (name) => storageShards.get(name) } });
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {

@@ -6,6 +6,7 @@ import type { Message, ServerStream } from '../../env/grpc.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
 import { NoticeStreams, type NoticeSource } from './notice-streams.js';
 import { decodeBatch } from '../../journal/record-codec.js';
+import { ShardMap } from '../../storage/shard-map.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const CATALOG = bytes('catalog-version');
@@ -395,6 +396,39 @@ test('durable batches are pushed to storage replicas only, at once, with the not
   notices.pushDurable([decision(clock.now().latest + 4, bytes('row-5'))], 7);
   assert.equal(framesOf(storage.received.at(-1)!), undefined);
   assert.equal(storage.received.at(-1)!['position'], 8);
+  notices.close();
+});
+
+test('storage shards: each replica is sent its shard\'s writes only, of decisions and pushed records; a replica it does not know gets all', () => {
+  const clock = new FakeClock();
+  const timers = new FakeTimers(clock);
+  let published = 0;
+  const source = { ...quietSource(clock), get published() { return published; } };
+  // Keys below 'm' on shard 0, the rest on shard 1.
+  const shardOf = (name: string) => ({ 'storage-1': 0, 'storage-1-s1': 1 } as Record<string, number>)[name];
+  const notices = new NoticeStreams(clock, timers, 20, 50_000, null, { shards: { map: ShardMap.fromHex([Buffer.from('m').toString('hex')]), shardOf } });
+  notices.lead(source);
+  const low = stream();
+  const high = stream();
+  const unknown = stream();
+  notices.add(low, [], false, 'storage-1');
+  notices.add(high, [], false, 'storage-1-s1');
+  notices.add(unknown, [], false, 'tool');
+  const keysOf = (message: Message) => (message['decisions'] as Message[]).map((d) => (d['keys'] as Uint8Array[]).map((k) => Buffer.from(k).toString()));
+  // A decision writing both shards, one writing only shard 1.
+  const both: JournalRecord = { commitTimestamp: clock.now().latest, transactionId: 'both', writes: [{ key: bytes('apple'), value: bytes('v') }, { key: bytes('zebra'), value: bytes('v') }] };
+  const onlyHigh = decision(clock.now().latest + 1, bytes('pear'));
+  notices.broadcast([both, onlyHigh]);
+  assert.deepEqual(keysOf(low.received.at(-1)!), [['apple']], 'shard 0: its key of the first, not the second');
+  assert.deepEqual(keysOf(high.received.at(-1)!), [['zebra'], ['pear']]);
+  assert.deepEqual(keysOf(unknown.received.at(-1)!), [['apple', 'zebra'], ['pear']]);
+  // Durable: each replica's frames hold every position (an empty record where it has no write).
+  published = 2;
+  notices.pushDurable([both, onlyHigh], 2);
+  const records = (message: Message) => decodeBatch(message['journal_frames'] as Uint8Array).map((r) => [r.transactionId, r.writes.map((w) => Buffer.from(w.key).toString())]);
+  assert.deepEqual(records(low.received.at(-1)!), [['both', ['apple']], [onlyHigh.transactionId, []]]);
+  assert.deepEqual(records(high.received.at(-1)!), [['both', ['zebra']], [onlyHigh.transactionId, ['pear']]]);
+  assert.deepEqual(records(unknown.received.at(-1)!), [['both', ['apple', 'zebra']], [onlyHigh.transactionId, ['pear']]]);
   notices.close();
 });
 

@@ -33,6 +33,7 @@ import type { Message, ServerStream } from '../../env/grpc.js';
 import { latin1Key } from '../../encoding/bytes.js';
 import { decisionToMessage } from '../remote/messages.js';
 import { encodeBatch } from '../../journal/record-codec.js';
+import type { ShardMap } from '../../storage/shard-map.js';
 
 /** Most bytes of records pushed in one notice: a larger batch is not pushed, replicas read it from etcd. */
 const MAX_PUSH_BYTES = 1024 * 1024;
@@ -94,9 +95,23 @@ interface Follower {
    */
   askedMs: number;
   askedBeforeMs: number;
+  /** A storage replica's shard (NoticeShards), when the cluster has several: its notices carry that shard's writes. */
+  readonly shard: number | undefined;
 }
 
 /** How often each kind of follower hears from an otherwise quiet leader. */
+/**
+ * A sharded cluster's storage (cluster-config.ts storageSplits): a replica is sent, of each
+ * decision and pushed record, only the writes of its shard's key range — the journal reaches the
+ * shards a commit touched, not all (DSQL's crossbar). Replicas filter by the same map again, so
+ * a follower this does not know (a tool, a replica of a shard this config lacks) gets everything.
+ */
+export interface NoticeShards {
+  readonly map: ShardMap;
+  /** A follower's shard by its name (a storage node's), undefined when it names none known. */
+  shardOf(name: string): number | undefined;
+}
+
 export interface NoticeIntervals {
   /** A storage replica's periodic notice: none went out to it for this long (default: intervalMs). */
   readonly replicaIntervalMs?: number;
@@ -106,6 +121,8 @@ export interface NoticeIntervals {
    * reservation misses is renewed when asked for (its Notify), one hop later.
    */
   readonly watcherReadingMs?: number;
+  /** Storage shards: each replica's notices carry its shard's writes only (default: one shard). */
+  readonly shards?: NoticeShards;
 }
 
 export class NoticeStreams {
@@ -136,6 +153,7 @@ export class NoticeStreams {
   private periodicDueMs = Infinity;
   private readonly replicaIntervalMs: number;
   private readonly watcherReadingMs: number;
+  private readonly shards: NoticeShards | null;
 
   /**
    * `reservationUs`: how far ahead of the clock a watching follower is told its keys will not
@@ -145,6 +163,7 @@ export class NoticeStreams {
     private readonly reservationUs = 0, private readonly idlePromise: IdlePromise | null = null, intervals: NoticeIntervals = {}) {
     this.replicaIntervalMs = intervals.replicaIntervalMs ?? intervalMs;
     this.watcherReadingMs = intervals.watcherReadingMs ?? Infinity;
+    this.shards = intervals.shards !== undefined && intervals.shards.map.shards > 1 ? intervals.shards : null;
     // A reading watcher is renewed before its reservation runs out.
     if (!(reservationUs <= 0 || intervalMs * 1000 < reservationUs)) throw new Error('a reservation is renewed before it runs out');
     if (idlePromise !== null) {
@@ -179,9 +198,10 @@ export class NoticeStreams {
       stream.push(this.message(source, []));
       return;
     }
+    const watch = watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null;
     const follower: Follower = {
-      watch: watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null, watchKeys, name, wanted: 0, decidedSent: 0, lastSentMs: 0, reserved: 0,
-      askedMs: -Infinity, askedBeforeMs: -Infinity,
+      watch, watchKeys, name, wanted: 0, decidedSent: 0, lastSentMs: 0, reserved: 0,
+      askedMs: -Infinity, askedBeforeMs: -Infinity, shard: watch === null && name !== '' ? this.shards?.shardOf(name) : undefined,
     };
     this.streams.set(stream, follower);
     // A replica that reconnects may do so before its old stream is cancelled: the newest counts.
@@ -190,7 +210,7 @@ export class NoticeStreams {
       this.streams.delete(stream);
       if (this.named.get(name) === follower) this.named.delete(name);
     });
-    const decisions = source.decisionsInFlight();
+    const decisions = this.decisionsOf(source.decisionsInFlight(), follower.shard);
     this.send(stream, follower, this.reserving(source, follower, this.message(source, this.select(decisions, follower.watch))));
     this.schedulePeriodic();
   }
@@ -205,14 +225,25 @@ export class NoticeStreams {
     const source = this.source;
     if (source === null || this.streams.size === 0) return;
     let all: Message | null = null;
+    // A sharded cluster's replicas: one message per shard, with that shard's writes.
+    const ofShard: (Message | undefined)[] = [];
     const nowMs = this.nowMs();
     // Decided while a promise may stand: no promise with these, nor for the next idleMs.
     if (decisions.length > 0) this.lastDecisionMs = nowMs;
     const base = this.message(source, []);
-    const pushed = durable === null ? null : pushFields(durable, base['position']);
+    const noticeWith = (ofDecisions: readonly JournalRecord[], ofDurable: Durable | null): Message => {
+      const pushed = ofDurable === null ? null : pushFields(ofDurable, base['position']);
+      return ofDecisions.length === 0 && pushed === null ? base : { ...base, decisions: ofDecisions.map(decisionToMessage), ...pushed };
+    };
     for (const [stream, follower] of this.streams) {
+      if (follower.watch === null && follower.shard !== undefined) {
+        const shard = follower.shard;
+        const records = durable === null ? null : { records: this.ofShard(durable.records, shard), lastPosition: durable.lastPosition };
+        this.send(stream, follower, ofShard[shard] ??= noticeWith(this.decisionsOf(decisions, shard), records));
+        continue;
+      }
       if (follower.watch === null) {
-        all ??= decisions.length === 0 && pushed === null ? base : { ...base, decisions: decisions.map(decisionToMessage), ...pushed };
+        all ??= noticeWith(decisions, durable);
         this.send(stream, follower, all);
         continue;
       }
@@ -310,6 +341,17 @@ export class NoticeStreams {
     if (!unmet || this.scheduled) return;
     this.scheduled = true;
     this.timers.setImmediate(() => this.sendWanted());
+  }
+
+  /** Of `records`, what a replica of `shard` applies (all of them for no shard); a record with none stays, empty (positions). */
+  private ofShard(records: readonly JournalRecord[], shard: number | undefined): readonly JournalRecord[] {
+    return shard === undefined || this.shards === null || records.length === 0 ? records : this.shards.map.route(records, shard);
+  }
+
+  /** Of `decisions`, those writing a key of `shard`, with those keys: a read there waits for no other. */
+  private decisionsOf(decisions: readonly JournalRecord[], shard: number | undefined): readonly JournalRecord[] {
+    const routed = this.ofShard(decisions, shard);
+    return routed === decisions ? routed : routed.filter((decision) => decision.writes.length > 0);
   }
 
   close(): void {
