@@ -99,7 +99,6 @@ interface Follower {
   readonly shard: number | undefined;
 }
 
-/** How often each kind of follower hears from an otherwise quiet leader. */
 /**
  * A sharded cluster's storage (cluster-config.ts storageSplits): a replica is sent, of each
  * decision and pushed record, only the writes of its shard's key range — the journal reaches the
@@ -112,6 +111,7 @@ export interface NoticeShards {
   shardOf(name: string): number | undefined;
 }
 
+/** How often each kind of follower hears from an otherwise quiet leader; what a sharded cluster's replicas are sent. */
 export interface NoticeIntervals {
   /** A storage replica's periodic notice: none went out to it for this long (default: intervalMs). */
   readonly replicaIntervalMs?: number;
@@ -288,10 +288,10 @@ export class NoticeStreams {
   }
 
   /**
-   * A query processor will read at `timestamp` from the replica named `replicas` (one per
+   * A query processor will read at `timestamp` from the replicas named in `replicas` (one per
    * storage shard): send a notice whose decided watermark covers it on those replicas' streams
-   * (on every replica's when none is named or one is unknown here). One replica's stream, not all: under load each transaction's
-   * snapshot asked for a notice, and every replica took every one. `reader`: the watching
+   * (on every replica's when none is named or one is unknown here). Those streams, not all:
+   * under load each transaction's snapshot asked for a notice, and every replica took every one. `reader`: the watching
    * follower (query processor) that asks; it is renewed while it reads.
    */
   request(timestamp: Timestamp, replicas: string | readonly string[] = '', reader = ''): void {
