@@ -8,8 +8,9 @@ import type { PushedComparison, ReadRequest, SafeTimeSource } from '../contracts
 import type { OrderedStore } from '../env/env.js';
 import { MemoryOrderedStore } from '../env/memory-store.js';
 import { LmdbOrderedStore } from '../env/lmdb-store.js';
-import { MvccStorage, type ColumnKeyOf } from './mvcc-storage.js';
+import { MvccStorage } from './mvcc-storage.js';
 import { SqlError } from '../contracts/errors.js';
+import { toyColumnKeyOf, tuple } from '../../test/support/toy-tuples.js';
 
 const ALWAYS_SAFE: SafeTimeSource = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
 
@@ -205,23 +206,9 @@ test('a read that finds only invisible keys stops at its scan budget with a resu
   assert.equal((await readAll(storage, { readTimestamp: 1, limit: 5000 })).length, 10_050);
 });
 
-/** Toy tuples for the filter: columns as [length][bytes], length 0xff = NULL. */
-function tuple(...columns: (string | null)[]): Uint8Array {
-  const parts: number[] = [];
-  for (const c of columns) {
-    if (c === null) parts.push(0xff);
-    else parts.push(c.length, ...Buffer.from(c));
-  }
-  return new Uint8Array(parts);
-}
-const columnKeyOf: ColumnKeyOf = (bytes, column) => {
-  let at = 0;
-  for (let i = 0; i < column; i++) at += bytes[at] === 0xff ? 1 : 1 + bytes[at]!;
-  return bytes[at] === 0xff ? null : bytes.subarray(at + 1, at + 1 + bytes[at]!);
-};
 
 test('pushed filters compare encoded columns; a comparison with NULL filters the row out', async () => {
-  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE, columnKeyOf);
+  const storage = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE, toyColumnKeyOf);
   const rows: [string, Uint8Array][] = [['a', tuple('x', 'm')], ['b', tuple('y', null)], ['c', tuple('z', 'k')], ['d', tuple('y', 'q')]];
   await storage.apply([{ commitTimestamp: 1, transactionId: 't', writes: rows.map(([k, v]) => ({ key: key(k), value: v })) }], 1);
   const keysWhere = async (filter: PushedComparison[], reverse = false, limit = 10) => {

@@ -10,11 +10,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePorts } from '../../src/env/ports.js';
 import { localBackup } from '../../src/cli/local-backup.js';
@@ -30,20 +28,13 @@ import {
 } from '@aws-sdk/client-backup';
 import { GetClusterCommand } from '@aws-sdk/client-dsql';
 import { startOrderedWriter } from '../support/ordered-writer.js';
+import { localSession, serving, strata, until } from '../support/local-cli.js';
 
-const run = promisify(execFile);
-const STRATA = join(process.cwd(), 'bin', 'strata.js');
 const skip = etcdUnavailableReason() ?? false;
 const opts = { skip, timeout: 300_000 };
-const COMMAND_MS = 120_000;
 let parent = '';
 let source = '';
 let sourcePort = 0;
-
-async function strata(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: COMMAND_MS });
-  return stdout;
-}
 
 /** The exit code and stderr of a command expected to fail. */
 async function refused(...args: string[]): Promise<string> {
@@ -55,28 +46,6 @@ async function refused(...args: string[]): Promise<string> {
 
 async function up(dir: string, port: number, ...more: string[]): Promise<string> {
   return strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '2', '--owner-pid', String(process.pid), ...more);
-}
-
-async function session(dir: string, port: number): Promise<pg.Client> {
-  const password = (await strata('token', '--data-dir', dir, '--admin')).trim();
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, limitMs = 60_000): Promise<T> {
-  const started = performance.now();
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined && done(value)) return value;
-    assert.ok(performance.now() - started < limitMs, `${what} within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function serving(dir: string, name: string): Promise<void> {
-  await until(() => strata('local', 'status', '--dir', dir), (out) => new RegExp(`^${name}\\s.*\\sserving`, 'm').test(out), `${name} serving`);
 }
 
 /** Rows, sums, and what the catalog carries (index, constraints, sequence), checked in a restored cluster. */
@@ -111,7 +80,7 @@ after(async () => {
 });
 
 test('a backup taken while a writer commits holds a prefix of its commits; it restores into an embedded node, whose backup restores into a new local cluster', opts, async () => {
-  const c = await session(source, sourcePort);
+  const c = await localSession(source, sourcePort);
   await c.query('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL UNIQUE, qty int CHECK (qty >= 0))');
   const job = (await c.query('CREATE INDEX ASYNC items_qty ON items (qty)')).rows[0].job_id as string;
   await c.query(`CALL sys.wait_for_job('${job}')`);
@@ -161,7 +130,7 @@ test('a backup taken while a writer commits holds a prefix of its commits; it re
   const [restoredPort] = await freePorts(1);
   const upOut = await up(restored, restoredPort!, '--restore', embeddedFile);
   assert.match(upOut, /restored .*embedded\.backup into storage-1, storage-2: cluster l{26} as of/);
-  const r = await session(restored, restoredPort!);
+  const r = await localSession(restored, restoredPort!);
   const again = await checkRestored(r, seqs.length + 1, seqs.length + 1, 103);
   assert.equal(again.length, seqs.length + 1);
   // Writable at once, its timestamps above the restored data's; the source is apart.
@@ -177,7 +146,7 @@ test('a backup taken while a writer commits holds a prefix of its commits; it re
   }));
   assert.deepEqual(bodies[0], bodies[1]);
   await strata('local', 'down', '--dir', restored);
-  const s = await session(source, sourcePort);
+  const s = await localSession(source, sourcePort);
   assert.equal((await s.query('SELECT count(*)::int AS n FROM items WHERE id = 9001')).rows[0].n, 0, 'the clusters are apart');
   await s.end();
 });
@@ -219,7 +188,7 @@ test('a replica that fails mid-read hands the read over to another; with none le
 });
 
 test('AWS Backup\'s API on the control node: a backup job writes a recovery point whose file a new deployment restores from', opts, async () => {
-  const c = await session(source, sourcePort);
+  const c = await localSession(source, sourcePort);
   await c.query('CREATE TABLE IF NOT EXISTS via_api (id int PRIMARY KEY)');
   await c.query('INSERT INTO via_api SELECT g FROM generate_series(1, 300) g');
   await c.end();
@@ -249,7 +218,7 @@ test('AWS Backup\'s API on the control node: a backup job writes a recovery poin
     const restored = join(parent, 'from-api');
     const [port] = await freePorts(1);
     assert.match(await up(restored, port!, '--restore', file), /restored .* into storage-1, storage-2/);
-    const r = await session(restored, port!);
+    const r = await localSession(restored, port!);
     assert.equal((await r.query('SELECT count(*)::int AS n FROM via_api')).rows[0].n, 300);
     await r.end();
     await strata('local', 'down', '--dir', restored);

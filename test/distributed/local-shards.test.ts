@@ -22,6 +22,7 @@ import { KeyWriter } from '../../src/encoding/key.js';
 import { restoreReplicas } from '../../src/cli/local-backup.js';
 import { nodesOf, shardMapOf, shardOf, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
+import { localSession, serving, strata } from '../support/local-cli.js';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -47,33 +48,6 @@ function rowKey(id: number | null): Buffer {
   return Buffer.concat([prefix, writer.finish()]);
 }
 const SPLIT = rowKey(SPLIT_ID).toString('hex');
-
-async function strata(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: 120_000 });
-  return stdout;
-}
-
-async function session(): Promise<pg.Client> {
-  const password = (await strata('token', '--data-dir', dir, '--admin')).trim();
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' });
-  client.on('error', () => {});
-  await client.connect();
-  return client;
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, limitMs = 60_000): Promise<T> {
-  const started = performance.now();
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined && done(value)) return value;
-    assert.ok(performance.now() - started < limitMs, `${what} within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function serving(name: string): Promise<void> {
-  await until(() => strata('local', 'status', '--dir', dir), (out) => new RegExp(`^${name}\\s.*\\sserving`, 'm').test(out), `${name} serving`);
-}
 
 function config(): ClusterConfig {
   return JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterConfig;
@@ -111,9 +85,9 @@ test('a table split across two storage shards: SQL across the split, each replic
   assert.deepEqual(layout.storageSplits, [SPLIT]);
   assert.deepEqual(nodesOf(layout, 'storage').map((n) => [n.name, shardOf(n), n.az]),
     [['storage-1', 0, 'az1'], ['storage-1-s1', 1, 'az1'], ['storage-2', 0, 'az2'], ['storage-2-s1', 1, 'az2']]);
-  for (const name of ['storage-1', 'storage-1-s1', 'storage-2', 'storage-2-s1']) await serving(name);
+  for (const name of ['storage-1', 'storage-1-s1', 'storage-2', 'storage-2-s1']) await serving(dir, name);
 
-  const c = await session();
+  const c = await localSession(dir, port);
   await c.query('CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL)');
   assert.equal(Number((await c.query("SELECT 't'::regclass::oid AS oid")).rows[0].oid), TABLE_ID, 'the first table\'s id, which the split key names');
   await c.query(`INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, ${ROWS}) g`);
@@ -148,12 +122,12 @@ test('a table split across two storage shards: SQL across the split, each replic
   assert.deepEqual((await c.query('SELECT count(*)::int AS n FROM t WHERE id >= 500')).rows[0], { n: ROWS - SPLIT_ID + 1 });
   await c.query(`INSERT INTO t VALUES (${ROWS + 1}, 'while down')`);
   await strata('local', 'start', '--dir', dir, 'storage-1-s1');
-  await serving('storage-1-s1');
+  await serving(dir, 'storage-1-s1');
   await strata('local', 'stop', '--dir', dir, 'storage-2-s1');
   assert.deepEqual((await c.query(`SELECT v FROM t WHERE id = ${ROWS + 1}`)).rows, [{ v: 'while down' }]);
   assert.deepEqual((await c.query('SELECT count(*)::int AS n FROM t')).rows[0], { n: ROWS + 1 });
   await strata('local', 'start', '--dir', dir, 'storage-2-s1');
-  await serving('storage-2-s1');
+  await serving(dir, 'storage-2-s1');
   await c.end();
 
   // A backup reads shard after shard; a restore of it gives each replica its own rows only.
@@ -195,5 +169,5 @@ test('a replica refuses a store made for another key range: a cluster\'s splits 
     .then(() => null, (error: { stderr?: string; stdout?: string }) => `${error.stderr ?? ''}${error.stdout ?? ''}`);
   assert.ok(failed !== null, 'the node does not start');
   assert.match(failed, /storage splits cannot change/);
-  await serving('storage-1');
+  await serving(dir, 'storage-1');
 });

@@ -7,10 +7,11 @@ import type { Message } from '../../env/grpc.js';
 import { compareBytes } from '../../encoding/bytes.js';
 import { MemoryOrderedStore } from '../../env/memory-store.js';
 import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
-import { MvccStorage, STORE_END, type ColumnKeyOf } from '../../storage/mvcc-storage.js';
+import { MvccStorage, STORE_END } from '../../storage/mvcc-storage.js';
 import { ShardMap } from '../../storage/shard-map.js';
 import { KeyWatch, type NoticeSubscriber } from './key-watch.js';
 import { ShardedStorage, type ShardStorage } from './sharded-storage.js';
+import { toyColumnKeyOf, tuple } from '../../../test/support/toy-tuples.js';
 
 const ALWAYS_SAFE: SafeTimeSource = { safeTime: () => Number.MAX_SAFE_INTEGER, waitFor: () => Promise.resolve() };
 
@@ -37,20 +38,6 @@ const text = (k: Uint8Array): string => Buffer.from(k.subarray(5, k.length - 2))
 const hex = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString('hex'));
 const TABLE = { start: new Uint8Array([0, 0, 0, 1]), end: new Uint8Array([0, 0, 0, 2]) };
 
-/** Toy tuples for pushed filters: columns as [length][bytes], length 0xff = NULL. */
-function tuple(...columns: (string | null)[]): Uint8Array {
-  const parts: number[] = [];
-  for (const c of columns) {
-    if (c === null) parts.push(0xff);
-    else parts.push(c.length, ...Buffer.from(c));
-  }
-  return new Uint8Array(parts);
-}
-const columnKeyOf: ColumnKeyOf = (bytes, column) => {
-  let at = 0;
-  for (let i = 0; i < column; i++) at += bytes[at] === 0xff ? 1 : 1 + bytes[at]!;
-  return bytes[at] === 0xff ? null : bytes.subarray(at + 1, at + 1 + bytes[at]!);
-};
 const op = (column: number, o: PushedComparison['op'], operand?: string): PushedComparison =>
   ({ column, op: o, ...(operand !== undefined ? { operand: new Uint8Array(Buffer.from(operand)) } : {}) });
 const FILTERS: (readonly PushedComparison[] | undefined)[] = [undefined, [op(0, '=', 'y')], [op(1, 'is-not-null')], [op(0, '<>', 'x'), op(1, '>=', 'm')]];
@@ -85,8 +72,8 @@ class StoreShard implements ShardStorage {
 
 /** One store holding every row, and the same rows over the map's shards. */
 async function setup(map: ShardMap, batches: readonly (readonly JournalRecord[])[]) {
-  const reference = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE, columnKeyOf);
-  const shards = Array.from({ length: map.shards }, (_, i) => new StoreShard(new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE, columnKeyOf), `replica-${i}`));
+  const reference = new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE, toyColumnKeyOf);
+  const shards = Array.from({ length: map.shards }, (_, i) => new StoreShard(new MvccStorage(new MemoryOrderedStore(), ALWAYS_SAFE, toyColumnKeyOf), `replica-${i}`));
   let position = 0;
   for (const batch of batches) {
     position++;

@@ -1,0 +1,44 @@
+/**
+ * The `strata` command line as tests of a `strata local up` cluster use it: run a command, open a
+ * session with a token, wait for a node to serve.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+const STRATA = join(process.cwd(), 'bin', 'strata.js');
+const COMMAND_MS = 120_000;
+
+/** `strata ARGS…`, its stdout; rejects (with stdout and stderr) when it fails. */
+export async function strata(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: COMMAND_MS });
+  return stdout;
+}
+
+/** An admin session through the cluster's endpoint, with a token from its directory. */
+export async function localSession(dir: string, port: number): Promise<pg.Client> {
+  const password = (await strata('token', '--data-dir', dir, '--admin')).trim();
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** `read()` again every 200 ms until `done` holds for what it gives (a failed read counts as not yet). */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, limitMs = 60_000): Promise<T> {
+  const started = performance.now();
+  for (;;) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined && done(value)) return value;
+    assert.ok(performance.now() - started < limitMs, `${what} within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Until `strata local status` shows node `name` serving. */
+export async function serving(dir: string, name: string): Promise<void> {
+  await until(() => strata('local', 'status', '--dir', dir), (out) => new RegExp(`^${name}\\s.*\\sserving`, 'm').test(out), `${name} serving`);
+}
