@@ -23,7 +23,7 @@ export interface NodeConfig {
   /** Its TLS certificate and key (PEM files); default `<tls.certsDir>/<name>.crt` and `.key` (cluster-tls.ts). */
   readonly certFile?: string;
   readonly keyFile?: string;
-  /** A storage node's shard: which key range of `storageSplits` it holds (default 0; storage-shards.ts). */
+  /** A storage node's shard: which key range of `storageSplits` it holds (default 0; src/storage/shard-map.ts). */
   readonly shard?: number;
 }
 
@@ -106,7 +106,7 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   if (config.witnessRegion !== undefined && config.nodes.some((node) => node.region === config.witnessRegion)) {
     fail(`"witnessRegion" ${config.witnessRegion} must hold no node: a witness holds journal (etcd) members only`);
   }
-  let map: ShardMap | null = null;
+  let map = new ShardMap([]);
   if (config.storageSplits !== undefined && !(Array.isArray(config.storageSplits) && config.storageSplits.every((split) => typeof split === 'string'))) {
     fail('"storageSplits" must list hex keys');
   }
@@ -117,11 +117,11 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   }
   const storage = nodesOf(config, 'storage');
   for (const node of storage) {
-    if (node.shard !== undefined && !(Number.isInteger(node.shard) && node.shard >= 0 && node.shard < map!.shards)) {
-      fail(`node ${node.name}: "shard" must be a shard of "storageSplits" (0 to ${map!.shards - 1})`);
+    if (node.shard !== undefined && !(Number.isInteger(node.shard) && node.shard >= 0 && node.shard < map.shards)) {
+      fail(`node ${node.name}: "shard" must be a shard of "storageSplits" (0 to ${map.shards - 1})`);
     }
   }
-  for (let shard = 0; shard < map!.shards; shard++) {
+  for (let shard = 0; shard < map.shards; shard++) {
     if (storage.length > 0 && !storage.some((node) => shardOf(node) === shard)) fail(`storage shard ${shard} has no storage node`);
   }
   checkTlsSettings(config, fail);

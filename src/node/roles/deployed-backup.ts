@@ -140,8 +140,9 @@ async function catalogVersionAt(replicas: readonly Replica[], timestamp: Timesta
 }
 
 /**
- * A storage shard's rows at τ in key order (from `from`, its range's start), from its replicas in turn: a replica that fails (its
- * stream ends with an error, before the last page, or stalls) hands over to the next, which
+ * A storage shard's rows at τ in key order (from `from`, its range's start), from its replicas
+ * in turn: a replica that fails (its stream ends with an error, before the last page, or
+ * stalls) hands over to the next, which
  * carries on from the last whole page taken. Throws with every replica's reason once the
  * attempts run out.
  */
