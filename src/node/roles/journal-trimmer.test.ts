@@ -10,7 +10,7 @@ const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const LEADER = bytes('c/adjudicator/leader');
 const record = (n: number): JournalRecord => ({ commitTimestamp: 1_000 + n, transactionId: `tx-${n}`, writes: [{ key: bytes(`k${n}`), value: bytes(`v${n}`) }] });
 
-async function setUp() {
+async function setUp(shards?: { count: number; shardOf(name: string): number | undefined }) {
   const coordination = new MemoryCoordination((task) => queueMicrotask(task));
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
@@ -22,7 +22,7 @@ async function setUp() {
   const report = async (name: string, position: number, leaseId = '0') => {
     await coordination.transaction([], [{ type: 'put', key: bytes(`c/applied/${name}`), value: bytes(String(position)), lease: leaseId }]);
   };
-  const trimmer = startJournalTrimmer({ coordination, clock, timers, journal, appliedPrefix: 'c/applied/', retentionMs: 60_000, intervalMs: 5_000 });
+  const trimmer = startJournalTrimmer({ coordination, clock, timers, journal, appliedPrefix: 'c/applied/', retentionMs: 60_000, intervalMs: 5_000, ...(shards === undefined ? {} : { shards }) });
   return { coordination, clock, timers, journal, append, report, trimmer };
 }
 
@@ -69,5 +69,34 @@ test('a replica that goes (its lease with it) stops holding the journal back; wi
   assert.equal(await trimmer.tick(), 5, 'no replica reports: nothing more is trimmed');
   // A follower from before the trim point learns it cannot follow.
   await assert.rejects(journal.follow(2, () => {}), JournalTrimmedError);
+  trimmer.stop();
+});
+
+test('storage shards: a shard with no live replica reporting holds the whole journal back; one reporting again lets it go', async () => {
+  const shardOf = (name: string) => ({ 'storage-1': 0, 'storage-2': 0, 'storage-1-s1': 1 } as Record<string, number>)[name];
+  const { coordination, timers, append, report, trimmer } = await setUp({ count: 2, shardOf });
+  const lease = await coordination.grantLease();
+  await append(5);
+  await report('storage-1', 5);
+  await report('storage-2', 5);
+  await report('storage-1-s1', 5, lease.id);
+  assert.equal(await trimmer.tick(), 0, 'nothing is older than the retention yet');
+  timers.advance(61_000_000);
+  await append(5);
+  assert.equal(await trimmer.tick(), 5, 'every shard reports: trimmed through the slowest');
+  // Shard 1's only replica goes: shard 0's progress trims nothing it would need.
+  coordination.expireLease(lease.id);
+  await report('storage-1', 10);
+  await report('storage-2', 10);
+  timers.advance(61_000_000);
+  await append(1);
+  assert.equal(await trimmer.tick(), 5, 'shard 1 has no live replica: nothing trimmed');
+  // A name the config does not know does not stand in for shard 1.
+  await report('tool', 10);
+  timers.advance(5_000_000);
+  assert.equal(await trimmer.tick(), 5);
+  await report('storage-1-s1', 10);
+  timers.advance(5_000_000);
+  assert.equal(await trimmer.tick(), 10, 'back, and caught up: trimmed again');
   trimmer.stop();
 });

@@ -10,7 +10,9 @@
  *   from a snapshot of a live replica, storage-role.ts),
  * - a commit retried after a leader change find its transaction id (commit idempotency),
  * - a new leader rebuild its conflict map quickly from what is left.
- * With no live replica reporting, nothing is trimmed.
+ * With no live replica reporting, nothing is trimmed; in a sharded cluster, nothing while any
+ * shard has no live replica reporting: its replicas, all down, come back only from the journal
+ * (there is no peer of theirs to copy), and the other shards' progress must not trim it away.
  */
 import type { Clock, Timers } from '../../contracts/time.js';
 import type { JournalPosition } from '../../contracts/journal.js';
@@ -27,6 +29,12 @@ export interface JournalTrimmerOptions {
   readonly appliedPrefix: string;
   readonly retentionMs: number;
   readonly intervalMs: number;
+  /**
+   * A sharded cluster's storage (cluster-config.ts storageSplits): how many shards, and a
+   * replica's shard by its name (undefined: a name the config does not know, which holds nothing
+   * back). Default: one shard, every replica in it.
+   */
+  readonly shards?: { readonly count: number; shardOf(name: string): number | undefined };
   readonly log?: Log;
 }
 
@@ -50,9 +58,16 @@ export function startJournalTrimmer(options: JournalTrimmerOptions): JournalTrim
     while (samples.length > 1 && samples[1]!.atMs <= nowMs - options.retentionMs) samples.shift();
     if (samples[0]!.atMs <= nowMs - options.retentionMs) retained = samples[0]!.position;
     if (retained <= trimmed) return trimmed;
-    const reports = await listUnder(options.coordination, options.appliedPrefix);
-    const applied = reports.map((r) => Number(r.value)).filter((p) => Number.isSafeInteger(p) && p >= 0);
+    const reports = (await listUnder(options.coordination, options.appliedPrefix))
+      .map((r) => ({ name: r.key.slice(options.appliedPrefix.length), position: Number(r.value) }))
+      .filter((r) => Number.isSafeInteger(r.position) && r.position >= 0);
+    const applied = reports.map((r) => r.position);
     if (applied.length === 0) return trimmed;
+    const shards = options.shards;
+    if (shards !== undefined) {
+      const reporting = new Set(reports.map((r) => shards.shardOf(r.name)));
+      for (let shard = 0; shard < shards.count; shard++) if (!reporting.has(shard)) return trimmed;
+    }
     const through = Math.min(retained, ...applied);
     if (through <= trimmed) return trimmed;
     await options.journal.trim(through);
