@@ -107,9 +107,10 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
   let stopped = false;
   const timers: ReturnType<Env['timers']['setInterval']>[] = [];
   // Each storage replica hears its shard's writes only (notice-streams.ts NoticeShards).
+  const shardMap = shardMapOf(config);
   const storageShards = new Map(nodesOf(config, 'storage').map((storage) => [storage.name, shardOf(storage)]));
   const notices = new NoticeStreams(env.clock, env.timers, WATERMARK_INTERVAL_MS, RESERVATION_MS * 1000, IDLE_PROMISE,
-    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS, shards: { map: shardMapOf(config), shardOf: (name) => storageShards.get(name) } });
+    { replicaIntervalMs: REPLICA_INTERVAL_MS, watcherReadingMs: WATCHER_READING_MS, shards: { map: shardMap, shardOf: (name) => storageShards.get(name) } });
 
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
     Adjudicator: {
@@ -206,7 +207,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     trimmer = startJournalTrimmer({
       coordination, clock: env.clock, timers: env.timers, journal, appliedPrefix: appliedPrefix(config), log: env.log,
       retentionMs: (config.journalRetentionSeconds ?? 60) * 1000, intervalMs: (config.journalTrimIntervalSeconds ?? 5) * 1000,
-      shards: { count: shardMapOf(config).shards, shardOf: (name) => storageShards.get(name) },
+      shards: { count: shardMap.shards, shardOf: (name) => storageShards.get(name) },
     });
     env.log.info(`${node.name}: adjudicator leader serving at journal position ${published}`);
   };

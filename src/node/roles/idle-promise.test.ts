@@ -194,7 +194,7 @@ async function run(seed: number, promise: boolean): Promise<{ reads: Read[]; com
     const entry: Read = { key, at: clock.now().latest, ackedBefore: [...acknowledged], seen: null, atOnce: false };
     reads.push(entry);
     const named = rand() < 0.8 ? replica.name : '';
-    later(1, () => notices.request(entry.at, named));
+    later(1, () => notices.request(entry.at, named === '' ? [] : [named]));
     later(1, () => {
       const arrivedWith = replica.noticesTaken;
       waits.push(replica.inFlight.waitFor(entry.at, { start: bytes(key), end: null }).then(() => {

@@ -106,7 +106,7 @@ test('a named query processor is renewed every interval only while it reads; rep
   assert.equal(idle.received.length, 1);
   // qp-1 reads at a snapshot its lapsed reservation misses: renewed at once, qp-2 is not.
   const snapshot = clock.now().latest;
-  notices.request(snapshot, 'storage-1', 'qp-1');
+  notices.request(snapshot, ['storage-1'], 'qp-1');
   await Promise.resolve();
   timers.advance(1_000);
   assert.equal(reading.received.length, 2);
@@ -117,7 +117,7 @@ test('a named query processor is renewed every interval only while it reads; rep
   assert.equal(reading.received.length, 2);
   // Two snapshots within 200 ms are: qp-1's reservation is renewed every 20 ms without being
   // asked, the first time at once (its last notice is 40 ms old).
-  notices.request(clock.now().latest, 'storage-1', 'qp-1');
+  notices.request(clock.now().latest, ['storage-1'], 'qp-1');
   await Promise.resolve();
   assert.equal(reading.received.length, 2, 'its reservation covers the snapshot: no answer to the Notify');
   ticks(100);
@@ -130,12 +130,12 @@ test('a named query processor is renewed every interval only while it reads; rep
   assert.equal(reading.received.length, renewed, 'no renewal for a QP that stopped reading');
   assert.equal(idle.received.length, 1);
   // A QP whose reservation still covers its snapshot is not sent anything for its Notify.
-  notices.request(clock.now().latest, 'storage-1', 'qp-1');
+  notices.request(clock.now().latest, ['storage-1'], 'qp-1');
   await Promise.resolve();
   timers.advance(1_000);
   const afterAsk = reading.received.length;
   assert.equal(afterAsk, renewed + 1);
-  notices.request(clock.now().latest, 'storage-1', 'qp-1');
+  notices.request(clock.now().latest, ['storage-1'], 'qp-1');
   await Promise.resolve();
   timers.advance(1_000);
   assert.equal(reading.received.length, afterAsk, 'covered by the reservation just sent');
@@ -254,19 +254,19 @@ test('a Notify naming a replica is answered on that replica\'s stream alone; an 
   assert.deepEqual(counts(), [1, 1, 1, 1]);
   clock.advance(5_000);
   const snapshot = clock.now().latest;
-  notices.request(snapshot, 'storage-1');
+  notices.request(snapshot, ['storage-1']);
   await Promise.resolve();
   timers.advance(1_000);
   assert.deepEqual(counts(), [1, 2, 1, 1], 'only storage-1 is sent a notice');
   assert.ok((named.received[1]!['decided'] as number) >= snapshot);
   // Covered by what its stream was sent: nothing more.
-  notices.request(snapshot, 'storage-1');
+  notices.request(snapshot, ['storage-1']);
   await Promise.resolve();
   timers.advance(1_000);
   assert.deepEqual(counts(), [1, 2, 1, 1]);
   // An unknown name (a replica not following this leader yet) and no name: every replica.
   clock.advance(1_000);
-  notices.request(clock.now().latest, 'storage-9');
+  notices.request(clock.now().latest, ['storage-9']);
   await Promise.resolve();
   timers.advance(1_000);
   assert.deepEqual(counts(), [2, 3, 2, 1]);
@@ -279,7 +279,7 @@ test('a Notify naming a replica is answered on that replica\'s stream alone; an 
   // could not renew it for 60 ms: the clock moves, its timers have not run yet).
   const reserved = qp.received[0]!['reserved'] as number;
   clock.advance(60_000);
-  notices.request(reserved + 1, 'storage-2');
+  notices.request(reserved + 1, ['storage-2']);
   await Promise.resolve();
   assert.deepEqual(counts(), [3, 4, 4, 2]);
   assert.ok((qp.received[1]!['reserved'] as number) > reserved);
@@ -340,7 +340,7 @@ test('an idle leader wakes only when a periodic notice is due, not every interva
   // qp-1 reads (two snapshots within 200 ms): renewed every 20 ms while it does, and only it.
   wakeUps = 0;
   for (let i = 0; i < 2; i++) {
-    notices.request(clock.now().latest, 'storage-1', 'qp-1');
+    notices.request(clock.now().latest, ['storage-1'], 'qp-1');
     await Promise.resolve();
     fake.advance(1_000);
   }
@@ -452,7 +452,7 @@ test('an idle leader renews its promise only on the streams of the replicas read
   // A QP reads from storage-1 every 20 ms for a second, naming it in each Notify.
   const before = [read.received.length, other.received.length, third.received.length];
   for (let i = 0; i < 50; i++) {
-    notices.request(clock.now().latest, 'storage-1');
+    notices.request(clock.now().latest, ['storage-1']);
     await Promise.resolve();
     for (let j = 0; j < 20; j++) {
       timers.advance(1_000);

@@ -294,13 +294,12 @@ export class NoticeStreams {
    * under load each transaction's snapshot asked for a notice, and every replica took every one. `reader`: the watching
    * follower (query processor) that asks; it is renewed while it reads.
    */
-  request(timestamp: Timestamp, replicas: string | readonly string[] = '', reader = ''): void {
+  request(timestamp: Timestamp, replicas: readonly string[] = [], reader = ''): void {
     this.requestsMs[this.nextRequest] = this.nowMs();
     this.nextRequest = (this.nextRequest + 1) % this.requestsMs.length;
     // A sharded cluster's snapshot is read from a replica of each shard: each is named.
-    const names = typeof replicas === 'string' ? (replicas === '' ? [] : [replicas]) : replicas;
     const targets: Follower[] = [];
-    for (const name of names) {
+    for (const name of replicas) {
       const target = this.named.get(name);
       if (target === undefined || target.watch !== null) {
         targets.length = 0;

@@ -173,9 +173,10 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   // refuse it (a query processor routes by the same map, so this is a misrouted call).
   const holds = (start: Key, end: Key) => {
     if (map.shards === 1) return;
-    const pieces = map.pieces(start, end);
-    if (map.shardOf(start) !== shard || pieces.length > 1) {
-      throw new Error(`${node.name} holds storage shard ${shard} only; the read's range starts in shard ${map.shardOf(start)}${pieces.length > 1 ? ` and crosses ${pieces.length} shards` : ''}`);
+    const first = map.shardOf(start);
+    const crossed = first === shard ? map.pieces(start, end).length : 0;
+    if (first !== shard || crossed > 1) {
+      throw new Error(`${node.name} holds storage shard ${shard} only; the read's range starts in shard ${first}${crossed > 1 ? ` and crosses ${crossed} shards` : ''}`);
     }
   };
   const server: GrpcServer = await serveGrpc(node.host, node.port, {
