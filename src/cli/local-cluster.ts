@@ -23,7 +23,7 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
 import { CLIENT_IDENTITY, loadLinkTls } from '../node/roles/cluster-tls.js';
 import type { LinkTls } from '../env/link-tls.js';
-import { addressOf, clusterPrefix, leaderKey, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, registrationsPrefix, shardOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
@@ -424,13 +424,20 @@ async function servingProblem(coordination: EtcdCoordination, config: ClusterCon
 /** How long `status` waits for etcd's view (leader, registrations, registry). */
 const STATUS_READ_MS = 3_000;
 
-/** One line per node: name, role, region, AZ, pid, state, restarts by the supervisor. */
+/**
+ * One line per node: name, role, region, AZ, pid, state, restarts by the supervisor, the control
+ * leader's registry; for a storage replica its shard and how far it has applied the journal.
+ */
 export async function localStatus(dirArg: string): Promise<string[]> {
   const dir = resolve(dirArg);
   const { state, config } = readState(dir);
   let leaderAddress: string | null = null;
   let registered = new Set<string>();
   let registry: Registry = {};
+  /** Replica name → the journal position it last reported applied (its lease's key). */
+  let applied = new Map<string, number>();
+  /** The newest batch's last position; null: an empty (or wholly trimmed) journal. */
+  let journalHead: number | null = null;
   const coordination = await etcdOf(config, linkTlsOfTools(config));
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -438,13 +445,15 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     // processes alone. The timer is cleared after, or it would hold the command for the bound.
     const read = await Promise.race([
       Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, registrationsPrefix(config)),
-        listUnder(coordination, registryKey(config))]),
+        listUnder(coordination, registryKey(config)), listUnder(coordination, appliedPrefix(config)), newestJournalPosition(coordination, config)]),
       new Promise<null>((r) => { timer = setTimeout(() => r(null), STATUS_READ_MS); }),
     ]);
     if (read !== null) {
       leaderAddress = read[0][0]?.value ?? null;
       registered = new Set(read[1].map((r) => r.key.slice(r.key.lastIndexOf('/') + 1)));
       if (read[2][0] !== undefined) registry = JSON.parse(read[2][0].value) as Registry;
+      applied = new Map(read[3].map((r) => [r.key.slice(r.key.lastIndexOf('/') + 1), Number(r.value)]));
+      journalHead = read[4];
     }
   } catch {
     // etcd has no quorum: states below say what the processes are doing.
@@ -462,12 +471,19 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     if (seen === undefined) return '-';
     return `${seen.up ? 'up' : 'down'} ${Math.max(0, Math.round((nowUs - seen.since) / 1e6))}s, ${seen.downs} down`;
   };
-  const rows: string[][] = [['NAME', 'ROLE', 'REGION', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY']];
+  // A replica's applied position against the journal's newest, as of this read (a replica
+  // reports about every 100 ms, so a busy one shows a few behind).
+  const progress = (node: NodeConfig) => {
+    const position = applied.get(node.name);
+    if (position === undefined) return '-';
+    return journalHead === null ? String(position) : `${position} (${Math.max(0, journalHead - position)} behind)`;
+  };
+  const rows: string[][] = [['NAME', 'ROLE', 'REGION', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY', 'SHARD', 'APPLIED']];
   for (const member of state.etcd) {
     const pid = state.pids[member.name];
     rows.push([member.name, 'etcd', regionOf(state, config, member.name), '-', String(pid ?? '-'),
       recordedAlive(state, pid ?? -1) ? (processPaused(pid!) ? 'paused' : 'running') : stopped(member.name),
-      String(restarts[member.name]?.total ?? 0), '-']);
+      String(restarts[member.name]?.total ?? 0), '-', '-', '-']);
   }
   for (const node of config.nodes) {
     const pid = state.pids[node.name];
@@ -479,12 +495,22 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     }
     // Frozen (`local pause`): alive, and maybe still registered until its lease runs out.
     if (alive && processPaused(pid)) nodeState = 'paused';
-    rows.push([node.name, node.role, node.region, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name)]);
+    const storage = node.role === 'storage';
+    rows.push([node.name, node.role, node.region, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name),
+      storage ? String(shardOf(node)) : '-', storage ? progress(node) : '-']);
   }
   const supervisor = state.supervisor;
-  rows.push(['supervisor', 'supervisor', '-', '-', String(supervisor ?? '-'), supervisor !== undefined && recordedAlive(state, supervisor) ? 'running' : 'stopped', '-', '-']);
+  rows.push(['supervisor', 'supervisor', '-', '-', String(supervisor ?? '-'), supervisor !== undefined && recordedAlive(state, supervisor) ? 'running' : 'stopped', '-', '-', '-', '-']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+}
+
+/** The last position of the journal's newest batch (its key ends in it, zero-padded), or null. */
+async function newestJournalPosition(coordination: EtcdCoordination, config: ClusterConfig): Promise<number | null> {
+  const from = new TextEncoder().encode(journalPrefix(config));
+  const newest = await coordination.range(from, prefixEnd(from), { limit: 1, reverse: true, keysOnly: true });
+  const key = newest.entries[0]?.key;
+  return key === undefined ? null : Number(new TextDecoder().decode(key.subarray(from.length)));
 }
 
 /** A node's or etcd member's region (a single-region cluster's etcd members are in its one region). */

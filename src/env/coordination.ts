@@ -60,11 +60,20 @@ export interface Lease {
   revoke(): Promise<void>;
 }
 
+export interface RangeOptions {
+  readonly limit?: number;
+  readonly reverse?: boolean;
+  readonly keysOnly?: boolean;
+}
+
 export interface Coordination {
   /** Atomically: when every comparison holds, applies every operation. */
   transaction(comparisons: readonly Comparison[], operations: readonly Operation[]): Promise<TransactionResult>;
-  /** Keys in [from, to) in key order (reverse: descending), at most `limit` (0: no limit). */
-  range(from: Uint8Array, to: Uint8Array, options?: { readonly limit?: number; readonly reverse?: boolean }): Promise<RangeResult>;
+  /**
+   * Keys in [from, to) in key order (reverse: descending), at most `limit` (0: no limit);
+   * `keysOnly`: every value empty (a journal batch's key says what a reader needs of it).
+   */
+  range(from: Uint8Array, to: Uint8Array, options?: RangeOptions): Promise<RangeResult>;
   /**
    * Calls `onEvents` with every change to keys in [from, to) after `afterRevision`, in revision
    * order, one call per revision. `onError` reports a watch that ended (a compacted revision,
@@ -172,14 +181,15 @@ export class MemoryCoordination implements Coordination {
     }
   }
 
-  range(from: Uint8Array, to: Uint8Array, options: { readonly limit?: number; readonly reverse?: boolean } = {}): Promise<RangeResult> {
+  range(from: Uint8Array, to: Uint8Array, options: RangeOptions = {}): Promise<RangeResult> {
     if (this.unreachable) return Promise.reject(new Error('coordination store unreachable'));
     const inside = [...this.entries.values()]
       .filter((e) => compareBytes(e.key, from) >= 0 && compareBytes(e.key, to) < 0)
       .sort((a, b) => compareBytes(a.key, b.key));
     if (options.reverse) inside.reverse();
     const limit = options.limit ?? 0;
-    const entries = limit > 0 ? inside.slice(0, limit) : inside;
+    const taken = limit > 0 ? inside.slice(0, limit) : inside;
+    const entries = options.keysOnly ? taken.map((e) => ({ ...e, value: new Uint8Array(0) })) : taken;
     return Promise.resolve({ entries, more: entries.length < inside.length, revision: this.revision });
   }
 

@@ -6,7 +6,7 @@ import { Etcd3, type IOptions, type IRequestOp } from 'etcd3';
 import { ConsecutiveBreaker, handleWhen, circuitBreaker, retry } from 'cockatiel';
 import { EtcdWatches } from './etcd-watch.js';
 import type {
-  Comparison, Coordination, Lease, Operation, RangeResult, StoredEntry, TransactionResult, Watch, WatchEvent,
+  Comparison, Coordination, Lease, Operation, RangeOptions, RangeResult, StoredEntry, TransactionResult, Watch, WatchEvent,
 } from './coordination.js';
 import { EtcdTxnClient } from './etcd-txn.js';
 import { etcd3Credentials, etcdUrl, type LinkTls } from './link-tls.js';
@@ -245,9 +245,9 @@ export class EtcdCoordination implements Coordination {
     return { succeeded: response.succeeded, revision: Number(response.header.revision) };
   }
 
-  async range(from: Uint8Array, to: Uint8Array, options: { readonly limit?: number; readonly reverse?: boolean } = {}): Promise<RangeResult> {
+  async range(from: Uint8Array, to: Uint8Array, options: RangeOptions = {}): Promise<RangeResult> {
     const request = {
-      key: buffer(from), range_end: buffer(to), limit: options.limit ?? 0,
+      key: buffer(from), range_end: buffer(to), limit: options.limit ?? 0, keys_only: options.keysOnly === true,
       ...(options.reverse ? { sort_order: 'Descend' as const, sort_target: 'Key' as const } : {}),
     };
     const response = await this.onLeader((client) => client.kv.range(request));

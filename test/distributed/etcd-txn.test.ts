@@ -101,6 +101,23 @@ test('random transactions: the lean client and the memory store agree on outcome
   }
 });
 
+test('a range newest first, at most N, keys only: etcd and the memory store give the same keys and no values', opts, async () => {
+  const coordination = new EtcdCoordination(etcd.endpoints);
+  const memory = new MemoryCoordination((task) => queueMicrotask(task));
+  try {
+    for (const store of [coordination, memory]) {
+      for (const name of ['0001', '0003', '0002']) await store.transaction([], [{ type: 'put', key: bytes(`newest/${name}`), value: bytes(`batch ${name}`) }]);
+      const read = async (options: { limit?: number; reverse?: boolean; keysOnly?: boolean }) =>
+        (await store.range(bytes('newest/'), bytes('newest/\xff'), options)).entries.map((e) => `${text(e.key)}=${text(e.value)}`);
+      assert.deepEqual(await read({ limit: 1, reverse: true, keysOnly: true }), ['newest/0003=']);
+      assert.deepEqual(await read({ reverse: true, keysOnly: true }), ['newest/0003=', 'newest/0002=', 'newest/0001=']);
+      assert.deepEqual(await read({ limit: 2 }), ['newest/0001=batch 0001', 'newest/0002=batch 0002']);
+    }
+  } finally {
+    await coordination.close();
+  }
+});
+
 test('a put with a lease is attached to it and goes with it', opts, async () => {
   const coordination = new EtcdCoordination(etcd.endpoints);
   const lean = new EtcdTxnClient(etcd.endpoints[0]!);

@@ -22,7 +22,7 @@ import { KeyWriter } from '../../src/encoding/key.js';
 import { restoreReplicas } from '../../src/cli/local-backup.js';
 import { nodesOf, shardMapOf, shardOf, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
-import { localSession, serving, strata } from '../support/local-cli.js';
+import { localSession, serving, strata, until } from '../support/local-cli.js';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -129,6 +129,17 @@ test('a table split across two storage shards: SQL across the split, each replic
   await strata('local', 'start', '--dir', dir, 'storage-2-s1');
   await serving(dir, 'storage-2-s1');
   await c.end();
+
+  // `local status` names each replica's shard and how far it has applied the journal: with no
+  // more writes, every replica catches up to the newest batch.
+  const statusOf = async () => new Map((await strata('local', 'status', '--dir', dir)).trim().split('\n').map((l) => l.split(/\s{2,}/))
+    .map((cells) => [cells[0]!, cells] as const));
+  const caughtUp = await until(statusOf, (rows) => ['storage-1', 'storage-1-s1', 'storage-2', 'storage-2-s1']
+    .every((name) => / \(0 behind\)$/.test(rows.get(name)?.[9] ?? '')), 'every replica 0 behind');
+  assert.deepEqual(caughtUp.get('NAME')!.slice(8), ['SHARD', 'APPLIED']);
+  assert.deepEqual(['storage-1', 'storage-1-s1', 'storage-2', 'storage-2-s1', 'qp-1'].map((name) => caughtUp.get(name)![8]), ['0', '1', '0', '1', '-']);
+  const positions = ['storage-1', 'storage-2-s1'].map((name) => Number(caughtUp.get(name)![9]!.split(' ')[0]));
+  assert.ok(positions[0]! > 0 && positions[0] === positions[1], `one journal, one newest position: ${positions.join(', ')}`);
 
   // A backup reads shard after shard; a restore of it gives each replica its own rows only.
   const file = join(parent, 'sharded.backup');
