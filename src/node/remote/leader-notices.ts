@@ -28,12 +28,14 @@ export type NoticeSubscriber = (address: string, watchKeys: readonly Key[], onNo
 
 /**
  * `follower`: the node name given to the leader, so the Notify requests naming it (a storage
- * replica read from, a query processor reading) are answered on its stream.
+ * replica read from, a query processor reading) are answered on its stream; `shard`: a storage
+ * replica's shard, whose writes alone the leader sends it.
  */
-export function grpcNoticeSubscriberAs(follower: string, tls: LinkTls | null = null): NoticeSubscriber {
+export function grpcNoticeSubscriberAs(follower: string, tls: LinkTls | null = null, shard?: number): NoticeSubscriber {
   return (address, watchKeys, onNotice, onEnd) => {
     const client = grpcClient('Adjudicator', address, tls);
-    const call = client.stream('Watermarks', { watch_keys: watchKeys.map((key) => Buffer.from(key)), follower }, onNotice, () => onEnd());
+    const call = client.stream('Watermarks', { watch_keys: watchKeys.map((key) => Buffer.from(key)), follower, ...(shard === undefined ? {} : { shard }) },
+      onNotice, () => onEnd());
     return {
       cancel() {
         call.cancel();

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readOrder } from './remote-storage.js';
+import { SystemClock } from '../../env/clock.js';
+import { serveGrpc, type GrpcServer } from '../../env/grpc.js';
+import { SystemTimers } from '../../env/timers.js';
+import { readOrder, RemoteStorage } from './remote-storage.js';
 
 const replica = (name: string, region: string, az: string) => ({ name, address: `${name}:1`, region, az });
 
@@ -16,4 +19,35 @@ test('reads go to the own AZ, then the own region, then other regions, each grou
 test('an AZ of the same name in another region is not the own AZ', () => {
   const replicas = [replica('west-1', 'west', 'az1'), replica('east-2', 'east', 'az2')];
   assert.deepEqual(readOrder(replicas, { region: 'east', az: 'az1' }).map((r) => r.name), ['east-2', 'west-1']);
+});
+
+/** A Storage server whose every Get answers with its own name. */
+async function namedReplica(name: string): Promise<GrpcServer> {
+  return serveGrpc('127.0.0.1', 0, { Storage: { Get: async () => ({ value: Buffer.from(name) }) } });
+}
+
+test('a replica added while reading joins the read order; snapshots take the closest replicas in turn, and a read fails over past one that is gone', async () => {
+  const servers = new Map<string, GrpcServer>();
+  for (const name of ['a', 'b', 'c']) servers.set(name, await namedReplica(name));
+  const spec = (name: string, az: string) => ({ name, address: `127.0.0.1:${servers.get(name)!.port}`, region: 'r', az });
+  const storage = new RemoteStorage([spec('b', 'az2'), spec('a', 'az1')], { region: 'r', az: 'az1' }, new SystemClock(0), new SystemTimers(), 2_000);
+  const reads = async () => Buffer.from((await storage.get(new Uint8Array([1]), 0))!).toString();
+  try {
+    assert.equal(await reads(), 'a', 'the own AZ first');
+    assert.deepEqual([storage.readsFrom(), storage.readsFrom()], ['a', 'a'], 'one replica in the own AZ: always it');
+    assert.equal(storage.add(spec('c', 'az1')), true);
+    assert.equal(storage.add(spec('c', 'az1')), false, 'a known name is not added twice');
+    const picks = [storage.readsFrom(), storage.readsFrom(), storage.readsFrom(), storage.readsFrom()];
+    assert.deepEqual([...picks].sort(), ['a', 'a', 'c', 'c'], 'the two in the own AZ take snapshots in turn; the other AZ none');
+    const pick = storage.readsFrom();
+    assert.equal(await reads(), pick, 'reads go to the replica the snapshot named');
+    // The pick gone: its reads go to the other replica of the AZ, before the other AZ's.
+    await servers.get(pick)!.close();
+    const other = pick === 'a' ? 'c' : 'a';
+    assert.equal(await reads(), other);
+    assert.equal(storage.readsFrom(), other, 'a replica that did not answer is passed over');
+  } finally {
+    await storage.close();
+    for (const server of servers.values()) await server.close().catch(() => {});
+  }
 });

@@ -35,8 +35,12 @@ export interface ReaderPlace {
  * the given order. AZ names are compared within a region: two regions may both call one `az1`.
  */
 export function readOrder<T extends ReaderPlace>(replicas: readonly T[], own: ReaderPlace): T[] {
-  const rank = (r: ReaderPlace) => (r.region !== own.region ? 2 : r.az !== own.az ? 1 : 0);
-  return [0, 1, 2].flatMap((group) => replicas.filter((r) => rank(r) === group));
+  return [0, 1, 2].flatMap((group) => replicas.filter((r) => distance(r, own) === group));
+}
+
+/** 0: the reader's AZ, 1: its region, 2: another region. */
+function distance(replica: ReaderPlace, own: ReaderPlace): number {
+  return replica.region !== own.region ? 2 : replica.az !== own.az ? 1 : 0;
 }
 
 interface Replica {
@@ -53,12 +57,38 @@ const ATTEMPT_MS = 15_000;
 const RETRY_PAUSE_MS = 100;
 
 export class RemoteStorage implements StorageNode {
-  private readonly replicas: Replica[];
+  /** In read order (readOrder). */
+  private replicas: Replica[];
+  /** The replica reads try first: one of the closest that answer, in turn (readsFrom). */
+  private first: Replica;
+  private turn = 0;
 
-  constructor(replicas: readonly StorageReplica[], own: ReaderPlace, private readonly clock: Clock, private readonly timers: Timers, private readonly retryWindowMs = 8_000,
-    tls: LinkTls | null = null) {
-    this.replicas = readOrder(replicas, own).map((spec) => ({ spec, client: grpcClient('Storage', spec.address, tls), downUntil: 0 }));
+  constructor(replicas: readonly StorageReplica[], private readonly own: ReaderPlace, private readonly clock: Clock, private readonly timers: Timers,
+    private readonly retryWindowMs = 8_000, private readonly tls: LinkTls | null = null) {
+    this.replicas = readOrder(replicas, own).map((spec) => this.replica(spec));
     if (this.replicas.length === 0) throw new Error('no storage replicas configured');
+    this.first = this.replicas[0]!;
+  }
+
+  private replica(spec: StorageReplica): Replica {
+    return { spec, client: grpcClient('Storage', spec.address, this.tls), downUntil: 0 };
+  }
+
+  /**
+   * A replica of this shard that joined while the reader runs (it registered in etcd): reads go
+   * to it from now on, in its place in the read order. False for one already known by name.
+   */
+  add(spec: StorageReplica): boolean {
+    if (this.replicas.some((r) => r.spec.name === spec.name)) return false;
+    const added = this.replica(spec);
+    const byName = new Map([...this.replicas, added].map((r) => [r.spec.name, r]));
+    this.replicas = readOrder([...this.replicas.map((r) => r.spec), spec], this.own).map((s) => byName.get(s.name)!);
+    return true;
+  }
+
+  /** The replicas in the order a read tries them: the first, then the rest in read order. */
+  private attempts(): Replica[] {
+    return [this.first, ...this.replicas.filter((r) => r !== this.first)];
   }
 
   private async call(method: string, message: Record<string, unknown>): Promise<Record<string, any>> {
@@ -69,7 +99,7 @@ export class RemoteStorage implements StorageNode {
     for (let round = 0; round === 0 || this.nowMs() < deadline; round++) {
       if (round > 0) await new Promise<void>((resolve) => this.timers.setTimeout(resolve, RETRY_PAUSE_MS));
       const now = this.nowMs();
-      for (const replica of this.replicas) {
+      for (const replica of this.attempts()) {
         if (round === 0 && replica.downUntil > now) continue;
         try {
           return await replica.client.call(method, message, ATTEMPT_MS);
@@ -84,12 +114,25 @@ export class RemoteStorage implements StorageNode {
   }
 
   /**
-   * The replica a read now goes to first (the leader then answers a Notify on its stream alone).
-   * A read that fails over to another replica waits there for the next notice instead.
+   * Called as a snapshot is taken: picks the replica reads go to first from now on and names it
+   * (the leader then answers a Notify on its stream alone). Several replicas as close as the
+   * closest that answers (two in the reader's AZ) take snapshots in turn, so a replica added
+   * there shares the reads. A read of an earlier snapshot that goes to the new pick is served
+   * there too: the pick's notice covers this later snapshot, and so the earlier one. A read that
+   * fails over to another replica waits there for the next notice instead.
    */
   readsFrom(): string {
     const now = this.nowMs();
-    return (this.replicas.find((replica) => replica.downUntil <= now) ?? this.replicas[0]!).spec.name;
+    const answering = this.replicas.filter((replica) => replica.downUntil <= now);
+    if (answering.length === 0) {
+      this.first = this.replicas[0]!;
+    } else {
+      const nearest = distance(answering[0]!.spec, this.own);
+      const closest = answering.filter((replica) => distance(replica.spec, this.own) === nearest);
+      this.turn = (this.turn + 1) % closest.length;
+      this.first = closest[this.turn]!;
+    }
+    return this.first.spec.name;
   }
 
   private nowMs(): number {

@@ -123,7 +123,8 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
           stream.end();
           return;
         }
-        notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true, request['follower'] ?? '');
+        notices.add(stream, request['watch_keys'] ?? [], request['liveness_only'] === true, request['follower'] ?? '',
+          request['shard'] != null ? Number(request['shard']) : undefined);
       },
       Notify: async (request: Message) => {
         notices.request(request['timestamp'], request['replicas'] ?? [], request['reader'] ?? '');

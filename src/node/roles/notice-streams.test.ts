@@ -399,7 +399,7 @@ test('durable batches are pushed to storage replicas only, at once, with the not
   notices.close();
 });
 
-test('storage shards: each replica is sent its shard\'s writes only, of decisions and pushed records; a replica it does not know gets all', () => {
+test('storage shards: each replica is sent its shard\'s writes only, of decisions and pushed records; a replica it does not know gets all, unless it names its shard', () => {
   const clock = new FakeClock();
   const timers = new FakeTimers(clock);
   let published = 0;
@@ -414,6 +414,12 @@ test('storage shards: each replica is sent its shard\'s writes only, of decision
   notices.add(low, [], false, 'storage-1');
   notices.add(high, [], false, 'storage-1-s1');
   notices.add(unknown, [], false, 'tool');
+  // A replica added while the cluster runs (not in the config) names its shard; one naming a
+  // shard the map lacks gets everything, as one it does not know.
+  const added = stream();
+  const outOfRange = stream();
+  notices.add(added, [], false, 'storage-1-s1-r2', 1);
+  notices.add(outOfRange, [], false, 'storage-9', 7);
   const keysOf = (message: Message) => (message['decisions'] as Message[]).map((d) => (d['keys'] as Uint8Array[]).map((k) => Buffer.from(k).toString()));
   // A decision writing both shards, one writing only shard 1.
   const both: JournalRecord = { commitTimestamp: clock.now().latest, transactionId: 'both', writes: [{ key: bytes('apple'), value: bytes('v') }, { key: bytes('zebra'), value: bytes('v') }] };
@@ -422,6 +428,8 @@ test('storage shards: each replica is sent its shard\'s writes only, of decision
   assert.deepEqual(keysOf(low.received.at(-1)!), [['apple']], 'shard 0: its key of the first, not the second');
   assert.deepEqual(keysOf(high.received.at(-1)!), [['zebra'], ['pear']]);
   assert.deepEqual(keysOf(unknown.received.at(-1)!), [['apple', 'zebra'], ['pear']]);
+  assert.deepEqual(keysOf(added.received.at(-1)!), [['zebra'], ['pear']]);
+  assert.deepEqual(keysOf(outOfRange.received.at(-1)!), [['apple', 'zebra'], ['pear']]);
   // Durable: each replica's frames hold every position (an empty record where it has no write).
   published = 2;
   notices.pushDurable([both, onlyHigh], 2);
@@ -429,6 +437,7 @@ test('storage shards: each replica is sent its shard\'s writes only, of decision
   assert.deepEqual(records(low.received.at(-1)!), [['both', ['apple']], [onlyHigh.transactionId, []]]);
   assert.deepEqual(records(high.received.at(-1)!), [['both', ['zebra']], [onlyHigh.transactionId, ['pear']]]);
   assert.deepEqual(records(unknown.received.at(-1)!), [['both', ['apple', 'zebra']], [onlyHigh.transactionId, ['pear']]]);
+  assert.deepEqual(records(added.received.at(-1)!), [['both', ['zebra']], [onlyHigh.transactionId, ['pear']]]);
   notices.close();
 });
 

@@ -190,7 +190,11 @@ export class NoticeStreams {
    * A follower connected: its first notice carries every unpublished decision it wants. A
    * liveness-only follower gets that notice (without decisions) and no other.
    */
-  add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false, name = ''): void {
+  /**
+   * `shard`: the storage shard the follower says it holds (a replica's subscription carries it);
+   * otherwise its name is looked up in the shards given at construction.
+   */
+  add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false, name = '', shard?: number): void {
     const source = this.source!;
     if (livenessOnly) {
       this.liveness.add(stream);
@@ -201,7 +205,7 @@ export class NoticeStreams {
     const watch = watchKeys.length > 0 ? new Set(watchKeys.map(latin1Key)) : null;
     const follower: Follower = {
       watch, watchKeys, name, wanted: 0, decidedSent: 0, lastSentMs: 0, reserved: 0,
-      askedMs: -Infinity, askedBeforeMs: -Infinity, shard: watch === null && name !== '' ? this.shards?.shardOf(name) : undefined,
+      askedMs: -Infinity, askedBeforeMs: -Infinity, shard: watch === null ? this.shardOfFollower(name, shard) : undefined,
     };
     this.streams.set(stream, follower);
     // A replica that reconnects may do so before its old stream is cancelled: the newest counts.
@@ -340,6 +344,16 @@ export class NoticeStreams {
     if (!unmet || this.scheduled) return;
     this.scheduled = true;
     this.timers.setImmediate(() => this.sendWanted());
+  }
+
+  /**
+   * A follower's shard: the one its subscription names when the map has it (a replica's own
+   * record), else its name's in the config; undefined (everything) for one neither knows.
+   */
+  private shardOfFollower(name: string, said: number | undefined): number | undefined {
+    if (this.shards === null) return undefined;
+    if (said !== undefined && Number.isInteger(said) && said >= 0 && said < this.shards.map.shards) return said;
+    return name === '' ? undefined : this.shards.shardOf(name);
   }
 
   /** Of `records`, what a replica of `shard` applies (all of them for no shard); a record with none stays, empty (positions). */

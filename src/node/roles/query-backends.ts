@@ -13,8 +13,8 @@ import { ShardedStorage } from '../remote/sharded-storage.js';
 import { KeyWatch } from '../remote/key-watch.js';
 import { grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
-import { addressOf, leaderKey, nodesOf, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
-import { observeKey } from './leadership.js';
+import { addressOf, leaderKey, nodesOf, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { observeKey, observePrefix } from './leadership.js';
 
 export interface QueryBackends {
   readonly storage: ShardedStorage;
@@ -35,6 +35,17 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
   const shards = Array.from({ length: map.shards }, (_, shard) => new RemoteStorage(nodesOf(config, 'storage').filter((s) => shardOf(s) === shard)
     .map((s) => ({ name: s.name, address: addressOf(s), region: s.region, az: s.az })), node, env.clock, env.timers, undefined, env.linkTls));
   const storage = new ShardedStorage(map, shards);
+  // Replicas added while this runs (`strata local add`) are not in its config: they are found
+  // by their registration in etcd, which names their shard, once they serve.
+  const joined = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
+    for (const [key, value] of entries) {
+      const registered = parsedRegistration(value);
+      if (registered === null || registered.role !== 'storage' || typeof registered.address !== 'string' || typeof registered.az !== 'string') continue;
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      const added = shards[registered.shard ?? 0]?.add({ name, address: registered.address, region: registered.region ?? node.region, az: registered.az });
+      if (added === true) env.log.info(`${node.name}: storage replica ${name} (shard ${registered.shard ?? 0}, ${registered.az}) joined: reads may go to it`);
+    }
+  });
   // Named on the leader's notice stream and in its Notify requests: the leader renews this
   // node's reservation while it reads, and not while it is idle.
   const adjudicator = new RemoteAdjudicator({ clock: env.clock, timers: env.timers, tls: env.linkTls, reader: node.name });
@@ -56,10 +67,21 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
     },
     onCatalogChanged: (listener) => catalogWatch.onChanged(listener),
     async close() {
+      await joined.close();
       await leader.close();
       catalogWatch.close();
       adjudicator.close();
       await storage.close();
     },
   };
+}
+
+/** A node's registration value (the role's `register` call), or null for one that does not parse. */
+function parsedRegistration(value: string): { role?: string; region?: string; az?: string; address?: string; shard?: number } | null {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null ? parsed : null;
+  } catch {
+    return null;
+  }
 }

@@ -142,7 +142,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     streamStart = null;
     if (address === null) return;
     // Named, so the leader answers the Notify of a QP that reads here on this stream alone.
-    leaderStream = followLeaderNotices(grpcNoticeSubscriberAs(node.name, env.linkTls), env.timers, { address, epoch }, [], {
+    leaderStream = followLeaderNotices(grpcNoticeSubscriberAs(node.name, env.linkTls, shard), env.timers, { address, epoch }, [], {
       onNotice: (notice, first) => {
         if (first) {
           streamStart = notice['position'];
@@ -280,25 +280,38 @@ function reportApplied(env: Env, coordination: Coordination, key: string, regist
 }
 
 /**
- * When the journal no longer holds the records after this replica's applied position, copies a
- * live peer's store into `<dataDir>/restore` and moves it into place once complete (a crash
- * halfway leaves the old store, which is still behind, and the next start copies again).
+ * Copies a live peer's store into `<dataDir>/restore` and moves it into place once complete (a
+ * crash halfway leaves the old store, and the next start copies again) when the journal no
+ * longer holds the records after this replica's applied position — or when there is no store
+ * yet and a peer of its shard serves: a replica added to a running cluster (or one whose disk
+ * was replaced) starts from a recent copy plus the journal after it, as DSQL brings a new
+ * replica online. Replaying the whole journal instead would be slower, and wrong for a cluster
+ * restored from a backup, whose journal starts after the backup's rows. With no store and no
+ * peer (a new cluster's replicas, all starting together), it starts empty.
  */
 async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig, coordination: Coordination,
   journal: CoordinatedJournal, storePath: string): Promise<void> {
-  const applied = await appliedPositionOf(env, storePath);
+  const fresh = !(await env.disk.exists(storePath));
+  const applied = fresh ? 0 : await appliedPositionOf(env, storePath);
   let oldest = await journal.oldestPosition();
-  if (applied + 1 >= oldest) return;
-  env.log.info(`${node.name}: applied through ${applied} but the journal starts at ${oldest}: restoring from a peer's snapshot`);
+  const complete = applied + 1 >= oldest;
+  if (complete && !fresh) return;
   const restorePath = join(node.dataDir!, 'restore');
   const deadline = env.clock.now().earliest / 1000 + RESTORE_DEADLINE_MS;
   let problem = 'no live storage peer';
+  let announced = false;
   while (env.clock.now().earliest / 1000 < deadline) {
     const registered = (await listUnder(coordination, registrationsPrefix(config)).catch(() => []))
       .map((entry) => JSON.parse(entry.value) as { role: string; region?: string; az: string; address: string; shard?: number })
       // Only a peer of this shard holds this replica's range.
       .filter((peer) => peer.role === 'storage' && peer.address !== addressOf(node) && (peer.shard ?? 0) === shardOf(node))
       .map((peer) => ({ ...peer, region: peer.region ?? node.region }));
+    if (fresh && complete && registered.length === 0) return;
+    if (!announced) {
+      env.log.info(fresh ? `${node.name}: a new store: starting from a peer's snapshot`
+        : `${node.name}: applied through ${applied} but the journal starts at ${oldest}: restoring from a peer's snapshot`);
+      announced = true;
+    }
     // A peer in this AZ first, then in this region: the copy stays as close as it can.
     const peers = readOrder(registered, node);
     for (const peer of peers) {
