@@ -23,7 +23,7 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
 import { CLIENT_IDENTITY, loadLinkTls } from '../node/roles/cluster-tls.js';
 import type { LinkTls } from '../env/link-tls.js';
-import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, registrationsPrefix, shardOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, parseClusterConfig, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
@@ -597,6 +597,58 @@ export async function localStop(dirArg: string, name: string): Promise<number> {
   writeHeld(dir, new Set([...readHeld(dir), name]));
   await stopProcesses(state, [pid]);
   return pid;
+}
+
+/**
+ * `strata local add --role storage --az AZ [--shard N]`: one more storage replica of a shard, in
+ * an AZ of the running cluster (read scale-out, as DSQL adds replicas under load). It is written
+ * into the config; the supervisor starts it; it copies a live replica of its shard and catches up
+ * on the journal after the copy (storage-role.ts), then registers, and the QPs, which find it by
+ * that registration, send it reads. Returns its name once it serves.
+ */
+export async function localAdd(dirArg: string, options: { readonly role: string; readonly az: string; readonly shard: number; readonly timeoutMs: number }): Promise<string> {
+  const dir = resolve(dirArg);
+  const { state, config } = readState(dir);
+  if (options.role !== 'storage') throw new Error(`local add adds storage replicas (--role storage), not ${options.role} nodes`);
+  if (state.supervisor === undefined || !recordedAlive(state, state.supervisor)) {
+    throw new Error('the supervisor is not running (it starts the added node): start the cluster with strata local up');
+  }
+  const shards = shardMapOf(config).shards;
+  if (!Number.isInteger(options.shard) || options.shard < 0 || options.shard >= shards) {
+    throw new Error(`--shard ${options.shard}: the cluster has ${shards === 1 ? 'one storage shard (0)' : `storage shards 0 to ${shards - 1}`}`);
+  }
+  const inAz = config.nodes.find((n) => n.az === options.az);
+  if (inAz === undefined) throw new Error(`no node of the cluster is in AZ ${options.az} (its AZs: ${[...new Set(config.nodes.map((n) => n.az))].join(', ')})`);
+  // Named after the shard's first replica in that AZ: storage-2 → storage-2-r2, storage-2-r3 …
+  const sibling = nodesOf(config, 'storage').find((n) => n.az === options.az && shardOf(n) === options.shard);
+  const base = sibling?.name ?? `storage-${options.az}${options.shard === 0 ? '' : `-s${options.shard}`}`;
+  let copy = 2;
+  while (config.nodes.some((n) => n.name === `${base}-r${copy}`)) copy++;
+  const name = `${base}-r${copy}`;
+  const host = (sibling ?? inAz).host;
+  // A free port that no node or member of the cluster names (a stopped one's is free but taken).
+  const taken = new Set([...config.nodes.map((n) => n.port), ...state.etcd.flatMap((m) => [m.clientPort, m.peerPort])]);
+  const port = (await freePorts(taken.size + 1, host)).find((p) => !taken.has(p))!;
+  const node: NodeConfig = { name, role: 'storage', region: inAz.region, az: options.az, host, port, dataDir: join(dir, name), ...(options.shard === 0 ? {} : { shard: options.shard }) };
+  // After the cluster's last storage node, so the config reads as `local up` lays it out.
+  const at = config.nodes.map((n) => n.role).lastIndexOf('storage') + 1;
+  const next: ClusterConfig = { ...config, nodes: [...config.nodes.slice(0, at), node, ...config.nodes.slice(at)] };
+  const text = JSON.stringify(next, null, 2) + '\n';
+  parseClusterConfig(text, configPath(dir));
+  if (next.tls !== undefined) await makeLinkCertificates(next, state.etcd);
+  writeAtomically(configPath(dir), text);
+  const coordination = await etcdOf(next, linkTlsOfTools(next));
+  try {
+    const deadline = performance.now() + options.timeoutMs;
+    const key = `${registrationsPrefix(next)}${name}`;
+    while (!(await listUnder(coordination, key).catch(() => [])).some((entry) => entry.key === key)) {
+      if (performance.now() > deadline) throw new Error(`${name} did not serve within ${Math.round(options.timeoutMs / 1000)} s (its log: ${join(dir, 'logs', `${name}.log`)}); it stays in the cluster`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await coordination.close();
+  }
+  return name;
 }
 
 /** Lets a stopped node run again (a running one is left alone: `started` is false). */

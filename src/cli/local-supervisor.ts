@@ -12,7 +12,7 @@
  * no state a node needs.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { addressOf, type NodeConfig } from '../node/roles/cluster-config.js';
 import { FRESH, restartDelayMs, restarted, type NodeRestarts } from './restart-backoff.js';
@@ -61,11 +61,15 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   const dir = resolve(dirArg);
   // `up` records this process's pid right after starting it: from then on the state is ours.
   for (let i = 0; i < 100 && readState(dir).state.supervisor !== process.pid; i++) await new Promise((r) => setTimeout(r, 50));
-  const { state, config } = readState(dir);
+  const read = readState(dir);
+  const state = read.state;
+  let config = read.config;
   const pids = { ...state.pids };
   // What was last written, with the stamps that tell our processes from later holders of their pids.
   let written = state;
   const names = [...state.etcd.map((m) => m.name), ...config.nodes.map((n) => n.name)];
+  // `strata local add` writes a node into the config: it is started like one that died.
+  let configChangedMs = configModifiedMs(dir);
   const relays = await RelayPools.open(config.nodes.filter((n) => n.role === 'relay'), relayLaunch(dir), log);
   const restarts = readRestarts(dir);
   const nowMs = () => performance.now();
@@ -87,6 +91,17 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
       log(`${orphaned}: stopping every process`);
       for (const pid of Object.values(pids)) if (recordedAlive(written, pid)) process.kill(pid, 'SIGKILL');
       break;
+    }
+    const modifiedMs = configModifiedMs(dir);
+    if (modifiedMs !== configChangedMs) {
+      configChangedMs = modifiedMs;
+      config = readState(dir).config;
+      for (const node of config.nodes) {
+        if (names.includes(node.name)) continue;
+        names.push(node.name);
+        restarts[node.name] = { ...FRESH, startedAtMs: nowMs() };
+        log(`${node.name} (${node.role}) was added to the cluster`);
+      }
     }
     const held = readHeld(dir);
     let changed = false;
@@ -145,6 +160,15 @@ class RelayPools {
 
   close(): void {
     for (const pool of this.pools.values()) pool.close();
+  }
+}
+
+/** When the cluster's config was last written (0: not there). */
+function configModifiedMs(dir: string): number {
+  try {
+    return statSync(join(dir, 'cluster.json')).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

@@ -1,8 +1,8 @@
-import { localDown, localKill, localKillRegion, localPid, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
+import { localAdd, localDown, localKill, localKillRegion, localPid, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
 import { parseOptions, positiveIntegerOption } from './args.js';
 import { ShardMap } from '../storage/shard-map.js';
 
-const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
+const USAGE = `usage: strata local <up|status|add|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster (--port 0:
                                                             a free port, printed)
      [--regions R1,R2 --witness W]                          two peer regions (endpoints on --port
@@ -17,6 +17,9 @@ const USAGE = `usage: strata local <up|status|backup|kill|stop|start|restart|pau
                                                             increasing), each with a replica per AZ
      [--timeout SECONDS]                                    how long to wait for it to serve (60); one
                                                             that does not is stopped again
+  add --dir DIR --role storage --az AZ [--shard N]          one more storage replica of shard N (0) in AZ,
+     [--timeout SECONDS]                                    started from a live replica's copy; returns
+                                                            once it serves (60)
   backup --dir DIR --to FILE                                a full backup of the running cluster as of now
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
@@ -40,7 +43,8 @@ export async function localCommand(args: string[], out: (line: string) => void):
   let options;
   try {
     options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', 'max-connections': 'string', tls: 'flag', 'owner-pid': 'string',
-      regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string', timeout: 'string', 'storage-splits': 'string' });
+      regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string', timeout: 'string', 'storage-splits': 'string',
+      role: 'string', az: 'string', shard: 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -77,6 +81,18 @@ export async function localCommand(args: string[], out: (line: string) => void):
         await localUp(dir, { azs, port, timeoutMs: timeoutSeconds * 1000, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, maxConnections, tls: options.get('tls') === true,
           ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }),
           ...(typeof restore === 'string' ? { restore } : {}), ...(storageSplits === undefined ? {} : { storageSplits }) }, out);
+        return 0;
+      }
+      case 'add': {
+        unexpected(positional);
+        const role = options.get('role');
+        const az = options.get('az');
+        if (typeof role !== 'string' || typeof az !== 'string') throw new Error('add needs --role storage and --az AZ');
+        const shard = Number(options.get('shard') ?? 0);
+        const timeoutSeconds = Number(options.get('timeout') ?? 60);
+        if (!(timeoutSeconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
+        const name = await localAdd(dir, { role, az, shard, timeoutMs: timeoutSeconds * 1000 });
+        out(`${name}: a storage replica of shard ${shard} in ${az}, serving (strata local status shows it)`);
         return 0;
       }
       case 'backup': {

@@ -182,3 +182,44 @@ test('a replica refuses a store made for another key range: a cluster\'s splits 
   assert.match(failed, /storage splits cannot change/);
   await serving(dir, 'storage-1');
 });
+
+test('a storage replica added while the cluster runs: it starts from a live replica\'s copy, holds its shard only, and the QPs read from it', opts, async () => {
+  // Refused before anything changes: another role, a shard or an AZ the cluster lacks.
+  const refused = (args: string[]) => strata('local', 'add', '--dir', dir, ...args).then(() => '', (error: Error) => error.message);
+  assert.match(await refused(['--role', 'qp', '--az', 'az1']), /adds storage replicas/);
+  assert.match(await refused(['--role', 'storage', '--az', 'az1', '--shard', '2']), /storage shards 0 to 1/);
+  assert.match(await refused(['--role', 'storage', '--az', 'az9']), /no node of the cluster is in AZ az9/);
+  const before = config().nodes.length;
+
+  const c = await localSession(dir, port);
+  await c.query(`INSERT INTO t VALUES (${ROWS + 10}, 'before the add')`);
+  assert.match(await strata('local', 'add', '--dir', dir, '--role', 'storage', '--az', 'az1', '--shard', '1'), /storage-1-s1-r2: a storage replica of shard 1 in az1, serving/);
+  const added = config().nodes.find((n) => n.name === 'storage-1-s1-r2')!;
+  assert.deepEqual([config().nodes.length, added.role, added.az, shardOf(added)], [before + 1, 'storage', 'az1', 1]);
+  assert.match(readFileSync(join(dir, 'logs', 'storage-1-s1-r2.log'), 'utf8'), /a new store: starting from a peer's snapshot[\s\S]*restored \d+ entries from/);
+  await c.query(`INSERT INTO t VALUES (${ROWS + 11}, 'after the add')`);
+
+  // Its shard's rows, every one (the copy and the journal after it), and nothing of the other shard's.
+  const table = [rowKey(null), rowKey(SPLIT_ID), Buffer.from([...rowKey(null).subarray(0, 4), 0, 2])];
+  const high = Number((await c.query(`SELECT count(*) AS n FROM t WHERE id >= ${SPLIT_ID}`)).rows[0].n);
+  await until(() => measured('storage-1-s1-r2', table[1]!, table[2]!), (n) => n === high, 'the added replica holds every row of its shard');
+  await assert.rejects(measured('storage-1-s1-r2', table[0]!, table[1]!), /holds storage shard 1 only/);
+
+  // Shard 1's replicas from the config stopped: the QPs, whose config does not name the added
+  // one, read and write shard 1 through it.
+  await strata('local', 'stop', '--dir', dir, 'storage-1-s1', 'storage-2-s1');
+  try {
+    assert.deepEqual((await c.query(`SELECT id, v FROM t WHERE id >= ${ROWS + 10} ORDER BY id`)).rows,
+      [{ id: ROWS + 10, v: 'before the add' }, { id: ROWS + 11, v: 'after the add' }]);
+    await c.query(`UPDATE t SET v = 'through the added one' WHERE id = ${ROWS}`);
+    assert.deepEqual((await c.query(`SELECT v FROM t WHERE id = ${ROWS}`)).rows, [{ v: 'through the added one' }]);
+    assert.deepEqual((await c.query(`SELECT count(*)::int AS n FROM t WHERE id >= ${SPLIT_ID}`)).rows[0], { n: high });
+  } finally {
+    await strata('local', 'start', '--dir', dir, 'storage-1-s1', 'storage-2-s1');
+  }
+  await serving(dir, 'storage-1-s1');
+  await serving(dir, 'storage-2-s1');
+  await c.end();
+  const row = (await strata('local', 'status', '--dir', dir)).split('\n').find((l) => l.startsWith('storage-1-s1-r2'))!.split(/\s{2,}/);
+  assert.deepEqual([row[1], row[3], row[5], row[8]], ['storage', 'az1', 'serving', '1']);
+});

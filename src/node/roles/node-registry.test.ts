@@ -55,5 +55,13 @@ test('the registry is rewritten when a registration comes or goes, read once and
   assert.deepEqual(after['qp-1'], { up: false, since: clock.now().earliest, downs: 1 }, 'the loss is written when it is seen, without a timer');
   assert.equal(after['storage-1']!.up, true);
   assert.equal(ranges, 1, 'one read of the registrations; the rest came by the watch');
+  // A node the config does not name (one added while the cluster runs) is kept from when it registers.
+  const added = await register(coordination, timers, `${registrationsPrefix(config)}storage-1-r2`, '{}', 2);
+  await settle();
+  assert.equal((await stored())['storage-1-r2']!.up, true);
+  clock.advance(1_000_000);
+  await added.revoke();
+  await settle();
+  assert.deepEqual((await stored())['storage-1-r2'], { up: false, since: clock.now().earliest, downs: 1 });
   registry.stop();
 });

@@ -1,6 +1,6 @@
 /**
- * The control leader's registry of the cluster's nodes: for each configured node that registers
- * itself in etcd (qp, storage, control, relay — a registration lives on the node's lease), whether it is
+ * The control leader's registry of the cluster's nodes: for each configured node (or one added
+ * since) that registers itself in etcd (qp, storage, control, relay — a registration lives on the node's lease), whether it is
  * up and since when, and how often it was seen to go down. Kept in one etcd key
  * (`control/registry`, JSON) rewritten only when a registration came or went (a watch on them), so `strata local status` can
  * say "down 4s" without asking every process, and it outlives the control process.
@@ -48,6 +48,8 @@ export interface NodeRegistry {
 
 export function startNodeRegistry(options: { coordination: Coordination; clock: Clock; timers: Timers; config: ClusterConfig; log: Log }): NodeRegistry {
   const { coordination, clock, timers, config, log } = options;
+  // The configured nodes, and any that registered since (a replica added by `strata local add`
+  // is not in this process's config): once seen, a node stays in the registry.
   const names = config.nodes.filter((n) => REGISTERING_ROLES.has(n.role)).map((n) => n.name);
   const prefix = registrationsPrefix(config);
   const key = new TextEncoder().encode(registryKey(config));
@@ -85,6 +87,7 @@ export function startNodeRegistry(options: { coordination: Coordination; clock: 
   };
   const watch = observePrefix(coordination, timers, prefix, (entries) => {
     registered = new Set([...entries.keys()].map((name) => name.slice(prefix.length)));
+    for (const name of registered) if (!names.includes(name)) names.push(name);
     dirty = true;
     void flush();
   });
