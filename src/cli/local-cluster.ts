@@ -600,28 +600,32 @@ export async function localStop(dirArg: string, name: string): Promise<number> {
 }
 
 /**
- * `strata local add --role storage --az AZ [--shard N]`: one more storage replica of a shard, in
- * an AZ of the running cluster (read scale-out, as DSQL adds replicas under load). It is written
- * into the config; the supervisor starts it; it copies a live replica of its shard and catches up
- * on the journal after the copy (storage-role.ts), then registers, and the QPs, which find it by
- * that registration, send it reads. Returns its name once it serves.
+ * `strata local add --role storage|qp --az AZ [--shard N]`: one more storage replica of a shard,
+ * or one more query processor, in an AZ of the running cluster (scale-out by hand, as DSQL adds
+ * replicas and compute under load). It is written into the config; the supervisor starts it. A
+ * replica copies a live replica of its shard and catches up on the journal after the copy
+ * (storage-role.ts), then registers; the QPs find it by that registration and send it reads. A
+ * QP registers once it serves; the region's relays find it the same way and send it sessions,
+ * and the region's QPs share the connection limits with it. Returns its name once it serves.
  */
 export async function localAdd(dirArg: string, options: { readonly role: string; readonly az: string; readonly shard: number; readonly timeoutMs: number }): Promise<string> {
   const dir = resolve(dirArg);
   const { state, config } = readState(dir);
-  if (options.role !== 'storage') throw new Error(`local add adds storage replicas (--role storage), not ${options.role} nodes`);
+  const role = options.role;
+  if (role !== 'storage' && role !== 'qp') throw new Error(`local add adds storage replicas and query processors (--role storage|qp), not ${role} nodes`);
   if (state.supervisor === undefined || !recordedAlive(state, state.supervisor)) {
     throw new Error('the supervisor is not running (it starts the added node): start the cluster with strata local up');
   }
   const shards = shardMapOf(config).shards;
+  if (role === 'qp' && options.shard !== 0) throw new Error('--shard is a storage replica\'s: a query processor reads every shard');
   if (!Number.isInteger(options.shard) || options.shard < 0 || options.shard >= shards) {
     throw new Error(`--shard ${options.shard}: the cluster has ${shards === 1 ? 'one storage shard (0)' : `storage shards 0 to ${shards - 1}`}`);
   }
   const inAz = config.nodes.find((n) => n.az === options.az);
   if (inAz === undefined) throw new Error(`no node of the cluster is in AZ ${options.az} (its AZs: ${[...new Set(config.nodes.map((n) => n.az))].join(', ')})`);
-  // Named after the shard's first replica in that AZ: storage-2 → storage-2-r2, storage-2-r3 …
-  const sibling = nodesOf(config, 'storage').find((n) => n.az === options.az && shardOf(n) === options.shard);
-  const base = sibling?.name ?? `storage-${options.az}${options.shard === 0 ? '' : `-s${options.shard}`}`;
+  // Named after the first of its kind in that AZ: storage-2 → storage-2-r2, qp-1 → qp-1-r2 …
+  const sibling = nodesOf(config, role).find((n) => n.az === options.az && (role === 'qp' || shardOf(n) === options.shard));
+  const base = sibling?.name ?? `${role}-${options.az}${options.shard === 0 ? '' : `-s${options.shard}`}`;
   let copy = 2;
   while (config.nodes.some((n) => n.name === `${base}-r${copy}`)) copy++;
   const name = `${base}-r${copy}`;
@@ -629,9 +633,10 @@ export async function localAdd(dirArg: string, options: { readonly role: string;
   // A free port that no node or member of the cluster names (a stopped one's is free but taken).
   const taken = new Set([...config.nodes.map((n) => n.port), ...state.etcd.flatMap((m) => [m.clientPort, m.peerPort])]);
   const port = (await freePorts(taken.size + 1, host)).find((p) => !taken.has(p))!;
-  const node: NodeConfig = { name, role: 'storage', region: inAz.region, az: options.az, host, port, dataDir: join(dir, name), ...(options.shard === 0 ? {} : { shard: options.shard }) };
-  // After the cluster's last storage node, so the config reads as `local up` lays it out.
-  const at = config.nodes.map((n) => n.role).lastIndexOf('storage') + 1;
+  const node: NodeConfig = role === 'qp' ? { name, role, region: inAz.region, az: options.az, host, port }
+    : { name, role, region: inAz.region, az: options.az, host, port, dataDir: join(dir, name), ...(options.shard === 0 ? {} : { shard: options.shard }) };
+  // After the cluster's last node of its role, so the config reads as `local up` lays it out.
+  const at = config.nodes.map((n) => n.role).lastIndexOf(role) + 1;
   const next: ClusterConfig = { ...config, nodes: [...config.nodes.slice(0, at), node, ...config.nodes.slice(at)] };
   const text = JSON.stringify(next, null, 2) + '\n';
   parseClusterConfig(text, configPath(dir));

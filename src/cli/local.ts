@@ -18,8 +18,9 @@ const USAGE = `usage: strata local <up|status|add|backup|kill|stop|start|restart
      [--timeout SECONDS]                                    how long to wait for it to serve (60); one
                                                             that does not is stopped again
   add --dir DIR --role storage --az AZ [--shard N]          one more storage replica of shard N (0) in AZ,
-     [--timeout SECONDS]                                    started from a live replica's copy; returns
-                                                            once it serves (60)
+                                                            started from a live replica's copy
+  add --dir DIR --role qp --az AZ                           one more query processor in AZ
+     [--timeout SECONDS]                                    either returns once it serves (60)
   backup --dir DIR --to FILE                                a full backup of the running cluster as of now
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
@@ -87,12 +88,12 @@ export async function localCommand(args: string[], out: (line: string) => void):
         unexpected(positional);
         const role = options.get('role');
         const az = options.get('az');
-        if (typeof role !== 'string' || typeof az !== 'string') throw new Error('add needs --role storage and --az AZ');
+        if (typeof role !== 'string' || typeof az !== 'string') throw new Error('add needs --role storage|qp and --az AZ');
         const shard = Number(options.get('shard') ?? 0);
         const timeoutSeconds = Number(options.get('timeout') ?? 60);
         if (!(timeoutSeconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
         const name = await localAdd(dir, { role, az, shard, timeoutMs: timeoutSeconds * 1000 });
-        out(`${name}: a storage replica of shard ${shard} in ${az}, serving (strata local status shows it)`);
+        out(`${name}: ${role === 'qp' ? 'a query processor' : `a storage replica of shard ${shard}`} in ${az}, serving (strata local status shows it)`);
         return 0;
       }
       case 'backup': {

@@ -49,3 +49,16 @@ test("a process's share of the cluster's limits: equal parts, rounded up", () =>
   assert.deepEqual(shareOf(DSQL_LIMITS, 1), DSQL_LIMITS);
   assert.deepEqual(shareOf({ maxConnections: 2, ratePerSecond: 1, burst: 1 }, 4), { maxConnections: 1, ratePerSecond: 0.25, burst: 1 });
 });
+
+test('another share of the limits (a QP joined the region) applies to the next connection; the same share changes nothing', () => {
+  const clock = fakeClock();
+  const limits = { maxConnections: 10, ratePerSecond: 4, burst: 4 };
+  const admission = new Admission(clock, shareOf(limits, 2));
+  assert.equal(admission.admit(4), null, 'half of 10: the fifth is admitted');
+  admission.reshare(shareOf(limits, 2));
+  assert.equal(admission.admit(4), null, 'the same share keeps the rate\'s tokens (one of two left)');
+  assert.deepEqual(admission.admit(0), CONNECTION_RATE_EXCEEDED);
+  admission.reshare(shareOf(limits, 3));
+  assert.deepEqual(admission.admit(4), TOO_MANY_CONNECTIONS, 'a third of 10, rounded up: 4');
+  assert.equal(admission.admit(3), null);
+});

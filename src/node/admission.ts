@@ -83,10 +83,20 @@ export function shareOf(limits: AdmissionLimits, sharers: number): AdmissionLimi
  * `open`: the connections open now, this one not counted.
  */
 export class Admission {
-  private readonly rate: ConnectionRate;
+  private rate: ConnectionRate;
 
-  constructor(clock: Clock, private readonly limits: AdmissionLimits) {
+  constructor(private readonly clock: Clock, private limits: AdmissionLimits) {
     this.rate = new ConnectionRate(clock, limits.ratePerSecond, limits.burst);
+  }
+
+  /**
+   * Another share of the cluster's limits (a QP joined the region: each now admits less). The
+   * quota applies to the next connection; the rate starts again from a full burst of the share.
+   */
+  reshare(limits: AdmissionLimits): void {
+    if (limits.maxConnections === this.limits.maxConnections && limits.ratePerSecond === this.limits.ratePerSecond && limits.burst === this.limits.burst) return;
+    this.limits = limits;
+    this.rate = new ConnectionRate(this.clock, limits.ratePerSecond, limits.burst);
   }
 
   admit(open: number): ErrorFields | null {

@@ -186,7 +186,8 @@ test('a replica refuses a store made for another key range: a cluster\'s splits 
 test('a storage replica added while the cluster runs: it starts from a live replica\'s copy, holds its shard only, and the QPs read from it', opts, async () => {
   // Refused before anything changes: another role, a shard or an AZ the cluster lacks.
   const refused = (args: string[]) => strata('local', 'add', '--dir', dir, ...args).then(() => '', (error: Error) => error.message);
-  assert.match(await refused(['--role', 'qp', '--az', 'az1']), /adds storage replicas/);
+  assert.match(await refused(['--role', 'relay', '--az', 'az1']), /adds storage replicas and query processors/);
+  assert.match(await refused(['--role', 'qp', '--az', 'az1', '--shard', '1']), /a query processor reads every shard/);
   assert.match(await refused(['--role', 'storage', '--az', 'az1', '--shard', '2']), /storage shards 0 to 1/);
   assert.match(await refused(['--role', 'storage', '--az', 'az9']), /no node of the cluster is in AZ az9/);
   const before = config().nodes.length;
@@ -222,4 +223,29 @@ test('a storage replica added while the cluster runs: it starts from a live repl
   await c.end();
   const row = (await strata('local', 'status', '--dir', dir)).split('\n').find((l) => l.startsWith('storage-1-s1-r2'))!.split(/\s{2,}/);
   assert.deepEqual([row[1], row[3], row[5], row[8]], ['storage', 'az1', 'serving', '1']);
+});
+
+test('a query processor added while the cluster runs: the relays send it sessions, and the region\'s QPs share the connection limits with it', opts, async () => {
+  assert.match(await strata('local', 'add', '--dir', dir, '--role', 'qp', '--az', 'az2'), /qp-2-r2: a query processor in az2, serving/);
+  const added = config().nodes.find((n) => n.name === 'qp-2-r2')!;
+  assert.deepEqual([added.role, added.az, added.dataDir], ['qp', 'az2', undefined]);
+  // The configured QPs stopped: new sessions through the relays, which were not configured with
+  // it, reach the added one, and read and write both shards there.
+  await strata('local', 'stop', '--dir', dir, 'qp-1', 'qp-2');
+  try {
+    const c = await localSession(dir, port);
+    try {
+      await c.query(`INSERT INTO t VALUES (${ROWS + 20}, 'through the added qp')`);
+      assert.deepEqual((await c.query(`SELECT count(*)::int AS n FROM t WHERE id IN (1, ${ROWS + 20})`)).rows[0], { n: 2 });
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await strata('local', 'start', '--dir', dir, 'qp-1', 'qp-2');
+  }
+  await serving(dir, 'qp-1');
+  await serving(dir, 'qp-2');
+  // Each configured QP now admits a third of the region's connections (it logs the change).
+  assert.match(readFileSync(join(dir, 'logs', 'qp-1.log'), 'utf8'), /qp-2-r2 joined the region's QPs: this one admits 1\/3 of the connection limits/);
+  assert.match(readFileSync(join(dir, 'logs', 'relay-1.log'), 'utf8'), /qp-2-r2 joined the region's QPs: sessions may go to it/);
 });

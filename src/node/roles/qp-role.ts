@@ -14,7 +14,8 @@ import { loadOrCreateIdentity } from '../identity.js';
 import { startQueryService } from '../query-service.js';
 import { Admission, limitsOf, shareOf } from '../admission.js';
 import { addressOf, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
-import { register } from './leadership.js';
+import { observePrefix, register } from './leadership.js';
+import { registeredQp } from './registrations.js';
 import { connectQueryBackends } from './query-backends.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
@@ -28,7 +29,12 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   await loadParser();
   const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, config.identityDir);
   const backends = await connectQueryBackends(env, config, node, coordination);
-  const peers = nodesOf(config, 'qp').filter((qp) => qp.name !== node.name);
+  // The other QPs (cancel requests are passed on to them) and this region's (they share its
+  // connection limits): the configured ones, and any that registered since (`strata local add`).
+  const peers = new Map(nodesOf(config, 'qp').filter((qp) => qp.name !== node.name).map((qp) => [qp.name, { host: qp.host, port: qp.port }]));
+  const sharers = new Set(nodesOf(config, 'qp').filter((q) => q.region === node.region).map((q) => q.name));
+  const limits = limitsOf(config);
+  const admission = new Admission(env.clock, shareOf(limits, sharers.size));
   const service = await startQueryService({
     env, storage: backends.storage, adjudicator: backends.adjudicator, identity,
     snapshotTime: backends.snapshotTime,
@@ -43,15 +49,15 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     onCancelRequest: (processId, secretKey, encrypted) => {
       if (service.cancel(processId, secretKey) || !encrypted) return;
       const request = encodeCancelRequest(processId, secretKey);
-      for (const peer of peers) {
+      for (const [name, peer] of peers) {
         sendCancelRequest({ host: peer.host, port: peer.port, serverName: peer.host, ca: null }, request)
-          .catch((error: Error) => env.log.warn(`passing a cancel request on to ${peer.name}: ${error.message}`));
+          .catch((error: Error) => env.log.warn(`passing a cancel request on to ${name}: ${error.message}`));
       }
     },
     // DSQL's connection limits are a cluster's (an endpoint's, per region). The QPs behind a
     // region's relays admit without asking each other, so each enforces an equal share: the
     // relays spread sessions evenly, and a QP lost takes its share with it until it is back.
-    admission: new Admission(env.clock, shareOf(limitsOf(config), nodesOf(config, 'qp').filter((q) => q.region === node.region).length)),
+    admission,
     usage: {
       // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
       path: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),
@@ -61,12 +67,25 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
       peerRegions: new Set(nodesOf(config, 'qp').map((qp) => qp.region)).size - 1,
     },
   });
+  const joined = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
+    for (const [key, value] of entries) {
+      const qp = registeredQp(key, value);
+      if (qp === null || qp.name === node.name) continue;
+      if (!peers.has(qp.name)) peers.set(qp.name, { host: qp.host, port: qp.port });
+      if (qp.region === node.region && !sharers.has(qp.name)) {
+        sharers.add(qp.name);
+        admission.reshare(shareOf(limits, sharers.size));
+        env.log.info(`${node.name}: ${qp.name} joined the region's QPs: this one admits 1/${sharers.size} of the connection limits`);
+      }
+    }
+  });
   const server = await env.net.listen(node.host, node.port, (socket) => service.accept(socket));
   const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
     JSON.stringify({ role: 'qp', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   return {
     port: server.port,
     async stop() {
+      await joined.close();
       await registration.revoke().catch(() => {});
       await server.close();
       service.closeAll();

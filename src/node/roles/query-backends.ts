@@ -15,6 +15,7 @@ import { grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
 import { addressOf, leaderKey, nodesOf, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observeKey, observePrefix } from './leadership.js';
+import { parseRegistration } from './registrations.js';
 
 export interface QueryBackends {
   readonly storage: ShardedStorage;
@@ -39,11 +40,10 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
   // by their registration in etcd, which names their shard, once they serve.
   const joined = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
     for (const [key, value] of entries) {
-      const registered = parsedRegistration(value);
-      if (registered === null || registered.role !== 'storage' || typeof registered.address !== 'string' || typeof registered.az !== 'string') continue;
-      const name = key.slice(key.lastIndexOf('/') + 1);
-      const added = shards[registered.shard ?? 0]?.add({ name, address: registered.address, region: registered.region ?? node.region, az: registered.az });
-      if (added === true) env.log.info(`${node.name}: storage replica ${name} (shard ${registered.shard ?? 0}, ${registered.az}) joined: reads may go to it`);
+      const replica = parseRegistration(key, value);
+      if (replica === null || replica.role !== 'storage') continue;
+      const added = shards[replica.shard]?.add({ name: replica.name, address: replica.address, region: replica.region ?? node.region, az: replica.az });
+      if (added === true) env.log.info(`${node.name}: storage replica ${replica.name} (shard ${replica.shard}, ${replica.az}) joined: reads may go to it`);
     }
   });
   // Named on the leader's notice stream and in its Notify requests: the leader renews this
@@ -76,12 +76,3 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
   };
 }
 
-/** A node's registration value (the role's `register` call), or null for one that does not parse. */
-function parsedRegistration(value: string): { role?: string; region?: string; az?: string; address?: string; shard?: number } | null {
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return typeof parsed === 'object' && parsed !== null ? parsed : null;
-  } catch {
-    return null;
-  }
-}

@@ -11,6 +11,7 @@ import type { Env } from '../../env/env.js';
 import { startSpliceServer, type Backend } from '../../env/splice.js';
 import { addressOf, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observePrefix, register } from './leadership.js';
+import { registeredQp } from './registrations.js';
 import { SessionSpread } from './session-spread.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
@@ -36,21 +37,30 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   const configured = nodesOf(config, 'qp').filter((q) => q.region === node.region);
   if (configured.length === 0) throw new Error(`relay ${node.name}: no qp in its region ${node.region} to serve its clients`);
   // The QPs registered in etcd, followed by a watch (it changes only when a node comes or goes);
-  // every configured one until the first read.
+  // every configured one until the first read. A QP of the region that registers without being
+  // configured (added while the cluster runs: `strata local add`) is a backend from then on.
+  const backendOf = (q: { readonly name: string; readonly host: string; readonly port: number }): Backend & { readonly name: string } =>
+    ({ host: q.host, port: q.port, name: q.name });
+  const backends = configured.map(backendOf);
   let live = new Set<string>(configured.map((q) => q.name));
   const registered = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
     live = new Set([...entries.keys()].map((key) => key.slice(key.lastIndexOf('/') + 1)));
+    for (const [key, value] of entries) {
+      const qp = registeredQp(key, value);
+      if (qp === null || (qp.region ?? node.region) !== node.region || backends.some((b) => b.name === qp.name)) continue;
+      backends.push(backendOf(qp));
+      env.log.info(`${node.name}: ${qp.name} joined the region's QPs: sessions may go to it`);
+    }
   });
   const spread = new SessionSpread(env.random);
-  const backendOf = (q: NodeConfig): Backend & { readonly name: string } => ({ host: q.host, port: q.port, name: q.name });
   const server = await startSpliceServer({
     host: node.host, port: node.port, bind: !handedOver,
     pick: () => {
-      const up = configured.filter((q) => live.has(q.name));
+      const up = backends.filter((q) => live.has(q.name));
       // The QP with the fewest of this relay's sessions, then the others in case it does not answer.
-      return spread.order(up.length > 0 ? up : configured).map(backendOf);
+      return spread.order(up.length > 0 ? up : backends);
     },
-    all: () => configured.map(backendOf),
+    all: () => backends,
     onSpliced: (backend) => spread.opened(backend.name),
     onError: (message) => env.log.warn(message),
   });
