@@ -94,8 +94,13 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
     }
     const modifiedMs = configModifiedMs(dir);
     if (modifiedMs !== configChangedMs) {
-      configChangedMs = modifiedMs;
-      config = readState(dir).config;
+      try {
+        config = readState(dir).config;
+        configChangedMs = modifiedMs;
+      } catch (error) {
+        // Written atomically, so this is not half a file; looked at again next tick.
+        log(`reading the cluster's config: ${(error as Error).message}`);
+      }
       for (const node of config.nodes) {
         if (names.includes(node.name)) continue;
         names.push(node.name);
