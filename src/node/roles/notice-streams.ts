@@ -188,11 +188,9 @@ export class NoticeStreams {
 
   /**
    * A follower connected: its first notice carries every unpublished decision it wants. A
-   * liveness-only follower gets that notice (without decisions) and no other.
-   */
-  /**
-   * `shard`: the storage shard the follower says it holds (a replica's subscription carries it);
-   * otherwise its name is looked up in the shards given at construction.
+   * liveness-only follower gets that notice (without decisions) and no other. `shard`: the
+   * storage shard the follower says it holds (a replica's subscription carries it); otherwise
+   * its name is looked up in the shards given at construction.
    */
   add(stream: ServerStream, watchKeys: readonly Uint8Array[], livenessOnly = false, name = '', shard?: number): void {
     const source = this.source!;

@@ -14,8 +14,7 @@ import { loadOrCreateIdentity } from '../identity.js';
 import { startQueryService } from '../query-service.js';
 import { Admission, limitsOf, shareOf } from '../admission.js';
 import { addressOf, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
-import { observePrefix, register } from './leadership.js';
-import { registeredQp } from './registrations.js';
+import { register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
@@ -67,10 +66,9 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
       peerRegions: new Set(nodesOf(config, 'qp').map((qp) => qp.region)).size - 1,
     },
   });
-  const joined = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
-    for (const [key, value] of entries) {
-      const qp = registeredQp(key, value);
-      if (qp === null || qp.name === node.name) continue;
+  backends.onRegistered((registered) => {
+    for (const qp of registered) {
+      if (qp.role !== 'qp' || qp.name === node.name) continue;
       if (!peers.has(qp.name)) peers.set(qp.name, { host: qp.host, port: qp.port });
       if (qp.region === node.region && !sharers.has(qp.name)) {
         sharers.add(qp.name);
@@ -85,7 +83,6 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   return {
     port: server.port,
     async stop() {
-      await joined.close();
       await registration.revoke().catch(() => {});
       await server.close();
       service.closeAll();

@@ -15,7 +15,7 @@ import { grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
 import { addressOf, leaderKey, nodesOf, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observeKey, observePrefix } from './leadership.js';
-import { parseRegistration } from './registrations.js';
+import { parseRegistration, type Registered } from './registrations.js';
 
 export interface QueryBackends {
   readonly storage: ShardedStorage;
@@ -27,6 +27,8 @@ export interface QueryBackends {
    * the change (KeyWatch.onChanged); returns a stop.
    */
   onCatalogChanged(listener: (changedAt: number) => void): () => void;
+  /** Calls `listener` with every node registered in etcd, at once if known and again whenever one comes or goes. */
+  onRegistered(listener: (registered: readonly Registered[]) => void): void;
   close(): Promise<void>;
 }
 
@@ -36,15 +38,20 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
   const shards = Array.from({ length: map.shards }, (_, shard) => new RemoteStorage(nodesOf(config, 'storage').filter((s) => shardOf(s) === shard)
     .map((s) => ({ name: s.name, address: addressOf(s), region: s.region, az: s.az })), node, env.clock, env.timers, undefined, env.linkTls));
   const storage = new ShardedStorage(map, shards);
-  // Replicas added while this runs (`strata local add`) are not in its config: they are found
-  // by their registration in etcd, which names their shard, once they serve.
+  // Nodes added while this runs (`strata local add`) are not in its config: they are found by
+  // their registration in etcd once they serve. Replicas join their shard's read order here;
+  // the rest go to the listeners (a QP's peers, say).
+  const registeredListeners: ((registered: readonly Registered[]) => void)[] = [];
+  let latest: readonly Registered[] | null = null;
   const joined = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
-    for (const [key, value] of entries) {
-      const replica = parseRegistration(key, value);
-      if (replica === null || replica.role !== 'storage') continue;
+    const registered = [...entries].map(([key, value]) => parseRegistration(key, value)).filter((r): r is Registered => r !== null);
+    latest = registered;
+    for (const replica of registered) {
+      if (replica.role !== 'storage') continue;
       const added = shards[replica.shard]?.add({ name: replica.name, address: replica.address, region: replica.region ?? node.region, az: replica.az });
       if (added === true) env.log.info(`${node.name}: storage replica ${replica.name} (shard ${replica.shard}, ${replica.az}) joined: reads may go to it`);
     }
+    for (const listener of registeredListeners) listener(registered);
   });
   // Named on the leader's notice stream and in its Notify requests: the leader renews this
   // node's reservation while it reads, and not while it is idle.
@@ -66,6 +73,10 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
       return timestamp;
     },
     onCatalogChanged: (listener) => catalogWatch.onChanged(listener),
+    onRegistered: (listener) => {
+      registeredListeners.push(listener);
+      if (latest !== null) listener(latest);
+    },
     async close() {
       await joined.close();
       await leader.close();
@@ -75,4 +86,3 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
     },
   };
 }
-
