@@ -208,7 +208,7 @@ export async function startAdjudicatorRole(env: Env, config: ClusterConfig, node
     trimmer = startJournalTrimmer({
       coordination, clock: env.clock, timers: env.timers, journal, appliedPrefix: appliedPrefix(config), log: env.log,
       retentionMs: (config.journalRetentionSeconds ?? 60) * 1000, intervalMs: (config.journalTrimIntervalSeconds ?? 5) * 1000,
-      shards: { count: shardMap.shards, shardOf: (name) => storageShards.get(name) },
+      shards: { count: shardMap.shards, shardOf: (name) => storageShards.get(name) ?? notices.shardOfReplica(name) },
     });
     env.log.info(`${node.name}: adjudicator leader serving at journal position ${published}`);
   };

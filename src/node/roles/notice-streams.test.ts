@@ -429,6 +429,7 @@ test('storage shards: each replica is sent its shard\'s writes only, of decision
   assert.deepEqual(keysOf(high.received.at(-1)!), [['zebra'], ['pear']]);
   assert.deepEqual(keysOf(unknown.received.at(-1)!), [['apple', 'zebra'], ['pear']]);
   assert.deepEqual(keysOf(added.received.at(-1)!), [['zebra'], ['pear']]);
+  assert.deepEqual(['storage-1-s1-r2', 'storage-1', 'storage-9', 'tool', 'nobody'].map((name) => notices.shardOfReplica(name)), [1, 0, undefined, undefined, undefined]);
   assert.deepEqual(keysOf(outOfRange.received.at(-1)!), [['apple', 'zebra'], ['pear']]);
   // Durable: each replica's frames hold every position (an empty record where it has no write).
   published = 2;

@@ -345,6 +345,16 @@ export class NoticeStreams {
   }
 
   /**
+   * The shard of the storage replica connected under `name`, as its subscription said (or its
+   * config did); undefined when none is connected so. The trimmer counts a replica added while
+   * the cluster runs, which no config names, by this.
+   */
+  shardOfReplica(name: string): number | undefined {
+    const follower = this.named.get(name);
+    return follower !== undefined && follower.watch === null ? follower.shard : undefined;
+  }
+
+  /**
    * A follower's shard: the one its subscription names when the map has it (a replica's own
    * record), else its name's in the config; undefined (everything) for one neither knows.
    */
