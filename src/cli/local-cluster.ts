@@ -7,7 +7,7 @@
  * (from any shell) find them; a detached supervisor (local-supervisor.ts) starts again any that
  * dies, except those stopped with `stop`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -610,6 +610,59 @@ export async function localStop(dirArg: string, name: string): Promise<number> {
  */
 export async function localAdd(dirArg: string, options: { readonly role: string; readonly az: string; readonly shard: number; readonly timeoutMs: number }): Promise<string> {
   const dir = resolve(dirArg);
+  const { name, next } = await withConfigLock(dir, () => addToConfig(dir, options));
+  const coordination = await etcdOf(next, linkTlsOfTools(next));
+  try {
+    const deadline = performance.now() + options.timeoutMs;
+    const key = `${registrationsPrefix(next)}${name}`;
+    while (!(await listUnder(coordination, key).catch(() => [])).some((entry) => entry.key === key)) {
+      if (performance.now() > deadline) throw new Error(`${name} did not serve within ${Math.round(options.timeoutMs / 1000)} s (its log: ${join(dir, 'logs', `${name}.log`)}); it stays in the cluster`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await coordination.close();
+  }
+  return name;
+}
+
+/**
+ * Runs `change` holding `DIR/config.lock`, so two `local add`s at once do not both read the
+ * config and each write it without the other's node. A lock left by a process that is gone is
+ * taken over.
+ */
+async function withConfigLock<T>(dir: string, change: () => Promise<T>): Promise<T> {
+  const path = join(dir, 'config.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(path, 'utf8').trim());
+      } catch {
+        // Released meanwhile: try again.
+      }
+      if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) throw new Error(`another command (pid ${holder}) is changing the cluster's config (${path})`);
+      try {
+        unlinkSync(path);
+      } catch {
+        // Released meanwhile.
+      }
+    }
+  }
+  try {
+    return await change();
+  } finally {
+    unlinkSync(path);
+  }
+}
+
+/** `local add`'s change to the config (under its lock): the new node, written; the supervisor starts it. */
+async function addToConfig(dir: string, options: { readonly role: string; readonly az: string; readonly shard: number }): Promise<{ name: string; next: ClusterConfig }> {
   const { state, config } = readState(dir);
   const role = options.role;
   if (role !== 'storage' && role !== 'qp') throw new Error(`local add adds storage replicas and query processors (--role storage|qp), not ${role} nodes`);
@@ -642,18 +695,7 @@ export async function localAdd(dirArg: string, options: { readonly role: string;
   parseClusterConfig(text, configPath(dir));
   if (next.tls !== undefined) await makeLinkCertificates(next, state.etcd);
   writeAtomically(configPath(dir), text);
-  const coordination = await etcdOf(next, linkTlsOfTools(next));
-  try {
-    const deadline = performance.now() + options.timeoutMs;
-    const key = `${registrationsPrefix(next)}${name}`;
-    while (!(await listUnder(coordination, key).catch(() => [])).some((entry) => entry.key === key)) {
-      if (performance.now() > deadline) throw new Error(`${name} did not serve within ${Math.round(options.timeoutMs / 1000)} s (its log: ${join(dir, 'logs', `${name}.log`)}); it stays in the cluster`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await coordination.close();
-  }
-  return name;
+  return { name, next };
 }
 
 /** Lets a stopped node run again (a running one is left alone: `started` is false). */

@@ -8,8 +8,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -191,10 +191,17 @@ test('a storage replica added while the cluster runs: it starts from a live repl
   assert.match(await refused(['--role', 'storage', '--az', 'az1', '--shard', '2']), /storage shards 0 to 1/);
   assert.match(await refused(['--role', 'storage', '--az', 'az9']), /no node of the cluster is in AZ az9/);
   const before = config().nodes.length;
+  // One change to the config at a time: a live holder of its lock refuses the add; a dead one's is taken over.
+  const lock = join(dir, 'config.lock');
+  writeFileSync(lock, `${process.pid}\n`);
+  assert.match(await refused(['--role', 'storage', '--az', 'az1', '--shard', '1']), /another command \(pid \d+\) is changing the cluster's config/);
+  const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+  writeFileSync(lock, `${gone}\n`);
 
   const c = await localSession(dir, port);
   await c.query(`INSERT INTO t VALUES (${ROWS + 10}, 'before the add')`);
   assert.match(await strata('local', 'add', '--dir', dir, '--role', 'storage', '--az', 'az1', '--shard', '1'), /storage-1-s1-r2: a storage replica of shard 1 in az1, serving/);
+  assert.equal(existsSync(lock), false, 'the stale lock was taken over and released');
   const added = config().nodes.find((n) => n.name === 'storage-1-s1-r2')!;
   assert.deepEqual([config().nodes.length, added.role, added.az, shardOf(added)], [before + 1, 'storage', 'az1', 1]);
   assert.match(readFileSync(join(dir, 'logs', 'storage-1-s1-r2.log'), 'utf8'), /a new store: starting from a peer's snapshot[\s\S]*restored \d+ entries from/);
