@@ -190,7 +190,11 @@ async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: No
 
 /** A storage replica of `shard` in `az`: shard 0 keeps the unsharded name, shard N is `<name>-s<N>`. */
 function storageNode(dir: string, base: string, shard: number, region: string, az: string, host: string, port: number): NodeConfig {
-  const name = shard === 0 ? base : `${base}-s${shard}`;
+  return storageNodeNamed(dir, shard === 0 ? base : `${base}-s${shard}`, shard, region, az, host, port);
+}
+
+/** A storage replica of `shard` named `name`, its store in DIR/<name>. */
+function storageNodeNamed(dir: string, name: string, shard: number, region: string, az: string, host: string, port: number): NodeConfig {
   return { name, role: 'storage', region, az, host, port, dataDir: join(dir, name), ...(shard === 0 ? {} : { shard }) };
 }
 
@@ -687,7 +691,7 @@ async function addToConfig(dir: string, options: { readonly role: string; readon
   const taken = new Set([...config.nodes.map((n) => n.port), ...state.etcd.flatMap((m) => [m.clientPort, m.peerPort])]);
   const port = (await freePorts(taken.size + 1, host)).find((p) => !taken.has(p))!;
   const node: NodeConfig = role === 'qp' ? { name, role, region: inAz.region, az: options.az, host, port }
-    : { name, role, region: inAz.region, az: options.az, host, port, dataDir: join(dir, name), ...(options.shard === 0 ? {} : { shard: options.shard }) };
+    : storageNodeNamed(dir, name, options.shard, inAz.region, options.az, host, port);
   // After the cluster's last node of its role, so the config reads as `local up` lays it out.
   const at = config.nodes.map((n) => n.role).lastIndexOf(role) + 1;
   const next: ClusterConfig = { ...config, nodes: [...config.nodes.slice(0, at), node, ...config.nodes.slice(at)] };

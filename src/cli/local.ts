@@ -77,9 +77,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const storageSplits = typeof splits === 'string' ? splits.split(',').map((split) => split.trim().toLowerCase()) : undefined;
         // Checked here, so a bad key is an error before anything starts.
         if (storageSplits !== undefined) ShardMap.fromHex(storageSplits);
-        const timeoutSeconds = Number(options.get('timeout') ?? 60);
-        if (!(timeoutSeconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
-        await localUp(dir, { azs, port, timeoutMs: timeoutSeconds * 1000, host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, maxConnections, tls: options.get('tls') === true,
+        await localUp(dir, { azs, port, timeoutMs: timeoutMsOption(options), host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, maxConnections, tls: options.get('tls') === true,
           ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }),
           ...(typeof restore === 'string' ? { restore } : {}), ...(storageSplits === undefined ? {} : { storageSplits }) }, out);
         return 0;
@@ -90,9 +88,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const az = options.get('az');
         if (typeof role !== 'string' || typeof az !== 'string') throw new Error('add needs --role storage|qp and --az AZ');
         const shard = Number(options.get('shard') ?? 0);
-        const timeoutSeconds = Number(options.get('timeout') ?? 60);
-        if (!(timeoutSeconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
-        const name = await localAdd(dir, { role, az, shard, timeoutMs: timeoutSeconds * 1000 });
+        const name = await localAdd(dir, { role, az, shard, timeoutMs: timeoutMsOption(options) });
         out(`${name}: ${role === 'qp' ? 'a query processor' : `a storage replica of shard ${shard}`} in ${az}, serving (strata local status shows it)`);
         return 0;
       }
@@ -158,6 +154,13 @@ async function nodeCommand(sub: string, dir: string, names: readonly string[], o
     }
   }
   return 0;
+}
+
+/** `--timeout SECONDS` (60 by default): how long `up` and `add` wait for what they start to serve. */
+function timeoutMsOption(options: ReadonlyMap<string, unknown>): number {
+  const seconds = Number(options.get('timeout') ?? 60);
+  if (!(seconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
+  return seconds * 1000;
 }
 
 /** A subcommand that takes no NAME was given one (a mistyped flag, say): refused, not ignored. */

@@ -25,6 +25,7 @@ import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
 import { serverStream } from '../remote/server-stream.js';
 import { listUnder } from './leadership.js';
 import { leaderKey, registrationsPrefix, shardMapOf, type ClusterConfig } from './cluster-config.js';
+import { parseRegistration, type Registered } from './registrations.js';
 
 /** How long the cluster's view in etcd may take before the cluster counts as not running. */
 const ETCD_READ_MS = 5_000;
@@ -111,8 +112,8 @@ async function clusterView({ env, config, coordination }: DeployedClusterLinks):
     if (read === null) throw new ClusterNotServing(`etcd did not answer within ${ETCD_READ_MS / 1000} s`);
     const leader = read[0][0]?.value;
     if (leader === undefined) throw new ClusterNotServing('no adjudicator leader now');
-    const replicas = read[1].map((entry) => ({ name: entry.key.slice(entry.key.lastIndexOf('/') + 1), ...(JSON.parse(entry.value) as { role: string; address: string; shard?: number }) }))
-      .filter((node) => node.role === 'storage').map(({ name, address, shard }) => ({ name, address, shard: shard ?? 0 }))
+    const replicas = read[1].map((entry) => parseRegistration(entry.key, entry.value))
+      .filter((node): node is Registered => node?.role === 'storage').map(({ name, address, shard }) => ({ name, address, shard }))
       .sort((a, b) => a.name.localeCompare(b.name));
     if (replicas.length === 0) throw new ClusterNotServing('no storage replica serving');
     return { leader, replicas };

@@ -40,6 +40,7 @@ import { addressOf, appliedPrefix, journalPrefix, leaderKey, registrationsPrefix
 import type { ShardMap } from '../../storage/shard-map.js';
 import type { Key } from '../../contracts/kv.js';
 import { listUnder, observeKey, register, type Registration } from './leadership.js';
+import { parseRegistration, type Registered } from './registrations.js';
 import { decisionFromMessage, measureRequestFromMessage, measureResultToMessage, readRequestFromMessage, readResultToMessage } from '../remote/messages.js';
 import { followLeaderNotices, grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { readOrder } from '../remote/remote-storage.js';
@@ -302,9 +303,9 @@ async function restoreIfBehind(env: Env, config: ClusterConfig, node: NodeConfig
   let announced = false;
   while (env.clock.now().earliest / 1000 < deadline) {
     const registered = (await listUnder(coordination, registrationsPrefix(config)).catch(() => []))
-      .map((entry) => JSON.parse(entry.value) as { role: string; region?: string; az: string; address: string; shard?: number })
+      .map((entry) => parseRegistration(entry.key, entry.value))
       // Only a peer of this shard holds this replica's range.
-      .filter((peer) => peer.role === 'storage' && peer.address !== addressOf(node) && (peer.shard ?? 0) === shardOf(node))
+      .filter((peer): peer is Registered => peer !== null && peer.role === 'storage' && peer.address !== addressOf(node) && peer.shard === shardOf(node))
       .map((peer) => ({ ...peer, region: peer.region ?? node.region }));
     if (fresh && complete && registered.length === 0) return;
     if (!announced) {
