@@ -23,7 +23,7 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
 import { CLIENT_IDENTITY, loadLinkTls } from '../node/roles/cluster-tls.js';
 import type { LinkTls } from '../env/link-tls.js';
-import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, parseClusterConfig, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig, type Role } from '../node/roles/cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, parseClusterConfig, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig, type Role, type ScalingConfig } from '../node/roles/cluster-config.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
@@ -59,6 +59,8 @@ export interface LocalUpOptions {
    * replica per AZ: `storage-<az>` holds shard 0, `storage-<az>-s<N>` shard N.
    */
   readonly storageSplits?: readonly string[];
+  /** ClusterConfig.scaling: the control leader adds and removes QPs by load, the supervisor acts. */
+  readonly scaling?: ScalingConfig;
 }
 
 export interface LocalState {
@@ -215,7 +217,10 @@ function clusterConfigOf(dir: string, options: LocalUpOptions, etcd: readonly Et
   // local cluster's etcd (a port taken between this layout and the start, with clusters started
   // side by side) finds nothing of its own there, rather than that cluster's leader and journal.
   const splits = options.storageSplits === undefined || options.storageSplits.length === 0 ? {} : { storageSplits: options.storageSplits };
-  return { cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls, ...splits };
+  return {
+    cluster: `local-${Buffer.from(new SystemRandom().bytes(4)).toString('hex')}`, etcd: etcd.map(clientEndpoint), identityDir: dir, nodes, ...journal, ...tls, ...splits,
+    ...(options.scaling === undefined ? {} : { scaling: options.scaling }),
+  };
 }
 
 /** Each client endpoint once (one per region), with the first relay serving it. */
@@ -366,7 +371,7 @@ export async function localUp(dirArg: string, options: LocalUpOptions, out: (lin
  * A client of the cluster's etcd, its module (etcd3, grpc-js, their .proto files) loaded here:
  * the supervisor and `local down`, `kill`, `stop` import this file and never talk to etcd.
  */
-async function etcdOf(config: ClusterConfig, tls: LinkTls | null): Promise<EtcdCoordination> {
+export async function etcdOf(config: ClusterConfig, tls: LinkTls | null): Promise<EtcdCoordination> {
   const { EtcdCoordination } = await import('../env/etcd-coordination.js');
   return new EtcdCoordination(config.etcd, { tls });
 }
@@ -614,7 +619,7 @@ export async function localStop(dirArg: string, name: string): Promise<number> {
  */
 export async function localAdd(dirArg: string, options: { readonly role: string; readonly az: string; readonly shard: number; readonly timeoutMs: number }): Promise<string> {
   const dir = resolve(dirArg);
-  const { name, next } = await withConfigLock(dir, () => addToConfig(dir, options));
+  const { name, next } = await withConfigLock(dir, () => addToConfig(dir, { ...options, added: { by: 'hand' } }));
   const coordination = await etcdOf(next, linkTlsOfTools(next));
   try {
     const deadline = performance.now() + options.timeoutMs;
@@ -634,7 +639,7 @@ export async function localAdd(dirArg: string, options: { readonly role: string;
  * config and each write it without the other's node. A lock left by a process that is gone is
  * taken over.
  */
-async function withConfigLock<T>(dir: string, change: () => Promise<T>): Promise<T> {
+export async function withConfigLock<T>(dir: string, change: () => Promise<T>): Promise<T> {
   const path = join(dir, 'config.lock');
   for (let attempt = 0; ; attempt++) {
     try {
@@ -666,7 +671,7 @@ async function withConfigLock<T>(dir: string, change: () => Promise<T>): Promise
 }
 
 /** `local add`'s change to the config (under its lock): the new node, written; the supervisor starts it. */
-async function addToConfig(dir: string, options: { readonly role: string; readonly az: string; readonly shard: number }): Promise<{ name: string; next: ClusterConfig }> {
+export async function addToConfig(dir: string, options: { readonly role: string; readonly az: string; readonly shard: number; readonly added: NonNullable<NodeConfig['added']> }): Promise<{ name: string; next: ClusterConfig }> {
   const { state, config } = readState(dir);
   const role = options.role;
   if (role !== 'storage' && role !== 'qp') throw new Error(`local add adds storage replicas and query processors (--role storage|qp), not ${role} nodes`);
@@ -690,8 +695,8 @@ async function addToConfig(dir: string, options: { readonly role: string; readon
   // A free port that no node or member of the cluster names (a stopped one's is free but taken).
   const taken = new Set([...config.nodes.map((n) => n.port), ...state.etcd.flatMap((m) => [m.clientPort, m.peerPort])]);
   const port = (await freePorts(taken.size + 1, host)).find((p) => !taken.has(p))!;
-  const node: NodeConfig = role === 'qp' ? { name, role, region: inAz.region, az: options.az, host, port }
-    : storageNodeNamed(dir, name, options.shard, inAz.region, options.az, host, port);
+  const node: NodeConfig = { ...(role === 'qp' ? { name, role, region: inAz.region, az: options.az, host, port }
+    : storageNodeNamed(dir, name, options.shard, inAz.region, options.az, host, port)), added: options.added };
   // After the cluster's last node of its role, so the config reads as `local up` lays it out.
   const at = config.nodes.map((n) => n.role).lastIndexOf(role) + 1;
   const next: ClusterConfig = { ...config, nodes: [...config.nodes.slice(0, at), node, ...config.nodes.slice(at)] };
@@ -700,6 +705,43 @@ async function addToConfig(dir: string, options: { readonly role: string; readon
   if (next.tls !== undefined) await makeLinkCertificates(next, state.etcd);
   writeAtomically(configPath(dir), text);
   return { name, next };
+}
+
+/**
+ * `strata local remove --dir DIR NAME`: a query processor added while the cluster ran (`local
+ * add`, automatic scaling) leaves it. It goes from the config; the supervisor stops it (SIGTERM:
+ * it leaves the registrations first, so relays send it no new session, and ends its sessions with
+ * 57P01 as PostgreSQL's shutdown does) and forgets it; relays and the other QPs drop it when its
+ * registration goes. Returns its pid once the process is gone.
+ */
+export async function localRemove(dirArg: string, name: string, timeoutMs: number): Promise<number | null> {
+  const dir = resolve(dirArg);
+  // Its pid as recorded before: the supervisor forgets it once the process is stopped.
+  const { state } = readState(dir);
+  const pid = state.pids[name];
+  await withConfigLock(dir, async () => removeFromConfig(dir, name));
+  const deadline = performance.now() + timeoutMs;
+  while (pid !== undefined && recordedAlive(state, pid)) {
+    if (performance.now() > deadline) throw new Error(`${name} left the config but its process (pid ${pid}) still runs after ${Math.round(timeoutMs / 1000)} s (see ${join(dir, 'logs', 'supervisor.log')})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return pid ?? null;
+}
+
+/** `local remove`'s change to the config (under its lock): the node, gone from it. */
+export function removeFromConfig(dir: string, name: string): NodeConfig {
+  const { state, config } = readState(dir);
+  const node = config.nodes.find((n) => n.name === name);
+  if (node === undefined) throw new Error(`no node ${name} in the cluster`);
+  if (node.role !== 'qp') throw new Error(`local remove removes query processors (${name} is a ${node.role} node; strata local stop keeps one down)`);
+  if (node.added === undefined) throw new Error(`${name} is one of the query processors the cluster was created with: strata local stop keeps it down, remove takes only those added since`);
+  if (state.supervisor === undefined || !recordedAlive(state, state.supervisor)) {
+    throw new Error('the supervisor is not running (it stops the removed node): start the cluster with strata local up');
+  }
+  const text = JSON.stringify({ ...config, nodes: config.nodes.filter((n) => n.name !== name) }, null, 2) + '\n';
+  parseClusterConfig(text, configPath(dir));
+  writeAtomically(configPath(dir), text);
+  return node;
 }
 
 /** Lets a stopped node run again (a running one is left alone: `started` is false). */
@@ -737,7 +779,7 @@ export async function localRestart(dirArg: string, name: string): Promise<number
 }
 
 /** SIGTERM, then SIGKILL for those still alive 5 s later; returns those it killed. Only `state`'s own processes are signalled. */
-async function stopProcesses(state: LocalState, candidates: readonly number[]): Promise<number[]> {
+export async function stopProcesses(state: LocalState, candidates: readonly number[]): Promise<number[]> {
   const alive = (pid: number) => recordedAlive(state, pid);
   const pids = candidates.filter(alive);
   for (const pid of pids) process.kill(pid, 'SIGTERM');

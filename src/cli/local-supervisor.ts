@@ -16,7 +16,8 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, wr
 import { join, resolve } from 'node:path';
 import { addressOf, type NodeConfig } from '../node/roles/cluster-config.js';
 import { FRESH, restartDelayMs, restarted, type NodeRestarts } from './restart-backoff.js';
-import { nodeArguments, readState, recordedAlive, startEtcdMember, startNode, writeState } from './local-cluster.js';
+import { nodeArguments, readState, recordedAlive, startEtcdMember, startNode, stopProcesses, writeState } from './local-cluster.js';
+import { startScalingActor } from './scaling-actor.js';
 import { RelayPool, type RelayLaunch } from './relay-pool.js';
 
 const TICK_MS = 100;
@@ -81,6 +82,11 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
   process.once('SIGTERM', () => { stopping = true; });
   process.once('SIGINT', () => { stopping = true; });
   log(`supervising ${names.length} processes`);
+  // Automatic scaling: the control leader decides, this process acts on its requests.
+  const scaling = config.scaling === undefined ? null : await startScalingActor(dir, config, log).catch((error: Error) => {
+    log(`automatic scaling is off: ${error.message}`);
+    return null;
+  });
   const ownerGone = () => state.owner !== undefined && !recordedAlive(state, state.owner);
   while (!stopping) {
     // Its owner gone, or its directory (a cluster removed while it ran): nobody can reach these
@@ -92,6 +98,7 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
       for (const pid of Object.values(pids)) if (recordedAlive(written, pid)) process.kill(pid, 'SIGKILL');
       break;
     }
+    let changed = false;
     const modifiedMs = configModifiedMs(dir);
     if (modifiedMs !== configChangedMs) {
       try {
@@ -107,9 +114,22 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
         restarts[node.name] = { ...FRESH, startedAtMs: nowMs() };
         log(`${node.name} (${node.role}) was added to the cluster`);
       }
+      // `strata local remove` (or a scaling request) took a node out of the config: it stops and is forgotten.
+      for (const name of [...names]) {
+        if (state.etcd.some((m) => m.name === name) || config.nodes.some((n) => n.name === name)) continue;
+        names.splice(names.indexOf(name), 1);
+        due.delete(name);
+        delete restarts[name];
+        const pid = pids[name];
+        delete pids[name];
+        changed = true;
+        log(`${name} was removed from the cluster${pid === undefined ? '' : `: stopping it (pid ${pid})`}`);
+        if (pid !== undefined) {
+          void stopProcesses(written, [pid]).then((killed) => log(`${name} stopped${killed.length > 0 ? ' (killed: it did not stop within 5 s of SIGTERM)' : ''}`));
+        }
+      }
     }
     const held = readHeld(dir);
-    let changed = false;
     for (const name of names) {
       const pid = pids[name];
       if (held.has(name) || (pid !== undefined && recordedAlive(written, pid))) {
@@ -141,6 +161,7 @@ export async function supervise(dirArg: string, log: (line: string) => void): Pr
     await new Promise((r) => setTimeout(r, TICK_MS));
   }
   relays.close();
+  await scaling?.stop();
   log('supervisor stopped');
 }
 

@@ -1,8 +1,9 @@
-import { localAdd, localDown, localKill, localKillRegion, localPid, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
+import { localAdd, localRemove, localDown, localKill, localKillRegion, localPid, localRestart, localRestartRegion, localSignalRegion, localStart, localStatus, localStop, localUp } from './local-cluster.js';
 import { parseOptions, positiveIntegerOption } from './args.js';
 import { ShardMap } from '../storage/shard-map.js';
+import { parseClusterConfig, type ScalingConfig } from '../node/roles/cluster-config.js';
 
-const USAGE = `usage: strata local <up|status|add|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
+const USAGE = `usage: strata local <up|status|add|remove|backup|kill|stop|start|restart|pause|resume|down> --dir DIR [...]
   up --dir DIR [--azs 3] [--port 5432] [--host 127.0.0.1]   start a multi-process cluster (--port 0:
                                                             a free port, printed)
      [--regions R1,R2 --witness W]                          two peer regions (endpoints on --port
@@ -15,12 +16,15 @@ const USAGE = `usage: strata local <up|status|add|backup|kill|stop|start|restart
                                                             (of a local cluster or an embedded node)
      [--storage-splits KEY,…]                               storage shards by key range (hex split keys,
                                                             increasing), each with a replica per AZ
+     [--autoscale N | --autoscale JSON]                     add and remove QPs by load, up to N a region
+                                                            (JSON: the config's "scaling" object)
      [--timeout SECONDS]                                    how long to wait for it to serve (60); one
                                                             that does not is stopped again
   add --dir DIR --role storage --az AZ [--shard N]          one more storage replica of shard N (0) in AZ,
                                                             started from a live replica's copy
   add --dir DIR --role qp --az AZ                           one more query processor in AZ
      [--timeout SECONDS]                                    either returns once it serves (60)
+  remove --dir DIR NAME [--timeout SECONDS]                 an added query processor leaves the cluster
   backup --dir DIR --to FILE                                a full backup of the running cluster as of now
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;
@@ -45,7 +49,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
   try {
     options = parseOptions(flags, { dir: 'string', azs: 'string', port: 'string', host: 'string', 'journal-retention': 'string', 'max-connections': 'string', tls: 'flag', 'owner-pid': 'string',
       regions: 'string', witness: 'string', region: 'string', to: 'string', restore: 'string', timeout: 'string', 'storage-splits': 'string',
-      role: 'string', az: 'string', shard: 'string' });
+      role: 'string', az: 'string', shard: 'string', autoscale: 'string' });
   } catch (error) {
     process.stderr.write(`strata local: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -77,7 +81,8 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const storageSplits = typeof splits === 'string' ? splits.split(',').map((split) => split.trim().toLowerCase()) : undefined;
         // Checked here, so a bad key is an error before anything starts.
         if (storageSplits !== undefined) ShardMap.fromHex(storageSplits);
-        await localUp(dir, { azs, port, timeoutMs: timeoutMsOption(options), host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, maxConnections, tls: options.get('tls') === true,
+        const scaling = autoscaleOption(options.get('autoscale'));
+        await localUp(dir, { azs, port, ...(scaling === undefined ? {} : { scaling }), timeoutMs: timeoutMsOption(options), host: String(options.get('host') ?? '127.0.0.1'), journalRetentionSeconds, maxConnections, tls: options.get('tls') === true,
           ...(ownerPid === undefined ? {} : { ownerPid }), ...(multiRegion === undefined ? {} : { multiRegion }),
           ...(typeof restore === 'string' ? { restore } : {}), ...(storageSplits === undefined ? {} : { storageSplits }) }, out);
         return 0;
@@ -90,6 +95,12 @@ export async function localCommand(args: string[], out: (line: string) => void):
         const shard = Number(options.get('shard') ?? 0);
         const name = await localAdd(dir, { role, az, shard, timeoutMs: timeoutMsOption(options) });
         out(`${name}: ${role === 'qp' ? 'a query processor' : `a storage replica of shard ${shard}`} in ${az}, serving (strata local status shows it)`);
+        return 0;
+      }
+      case 'remove': {
+        if (positional.length !== 1) throw new Error('remove needs one node NAME');
+        const pid = await localRemove(dir, positional[0]!, timeoutMsOption(options));
+        out(`${positional[0]}: removed from the cluster${pid === null ? '' : ` (pid ${pid} stopped)`}`);
         return 0;
       }
       case 'backup': {
@@ -161,6 +172,21 @@ function timeoutMsOption(options: ReadonlyMap<string, unknown>): number {
   const seconds = Number(options.get('timeout') ?? 60);
   if (!(seconds > 0)) throw new Error(`invalid --timeout "${String(options.get('timeout'))}" (seconds)`);
   return seconds * 1000;
+}
+
+/** `--autoscale N` (at most N QPs a region, the policy's defaults) or `--autoscale '{"maxQpsPerRegion": N, …}'`. */
+function autoscaleOption(value: unknown): ScalingConfig | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  let scaling: unknown;
+  try {
+    scaling = /^\d+$/.test(text) ? { maxQpsPerRegion: Number(text) } : JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--autoscale: neither a number of QPs nor JSON: ${(error as Error).message}`);
+  }
+  // The config's own check, on a config that holds only this.
+  parseClusterConfig(JSON.stringify({ cluster: 'check', etcd: ['-'], identityDir: '-', nodes: [{ name: 'q', role: 'qp', region: 'r', az: 'a', host: '127.0.0.1', port: 1 }], scaling }), '--autoscale');
+  return scaling as ScalingConfig;
 }
 
 /** A subcommand that takes no NAME was given one (a mistyped flag, say): refused, not ignored. */

@@ -15,6 +15,8 @@ export interface Env {
   readonly log: Log;
   /** This process's TLS identity on the links between roles (gRPC, etcd); absent or null: plaintext (link-tls.ts). */
   readonly linkTls?: LinkTls | null;
+  /** CPU time this process has used (user and system), in µs; absent where there is no process to measure (the simulator). */
+  readonly processCpuUs?: () => number;
 }
 
 export interface Log {

@@ -25,6 +25,11 @@ export interface QueryService {
   readonly openConnections: number;
   /** Drops every connection; with `farewell`, each session first gets that FATAL error. */
   closeAll(farewell?: ErrorFields): void;
+  /**
+   * Ends every session with `farewell` once it is between transactions, and those still open
+   * after `graceMs` (or not yet past their startup) at once: the processor is leaving.
+   */
+  drain(farewell: ErrorFields, graceMs: number): Promise<void>;
   /** This processor's usage totals (metering), when it keeps them: stop it last, to write them out. */
   readonly usage: UsageStore | null;
 }
@@ -53,6 +58,8 @@ export interface QueryServiceOptions {
   /** The connection limits this service enforces itself (the distributed QP's share); none: its caller does. */
   readonly admission?: Admission;
 }
+
+const DRAIN_POLL_MS = 20;
 
 export async function startQueryService(options: QueryServiceOptions): Promise<QueryService> {
   const { env } = options;
@@ -83,6 +90,12 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
   };
   const tls = { key: options.identity.tlsKey, cert: options.identity.tlsCert };
   const connections = new Set<Connection>();
+  const closeAll = (farewell?: ErrorFields) => {
+    for (const connection of connections) {
+      if (farewell === undefined) connection.close();
+      else connection.shutDown(farewell);
+    }
+  };
   return {
     usage,
     accept(socket) {
@@ -104,11 +117,12 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
     get openConnections() {
       return connections.size;
     },
-    closeAll(farewell) {
-      for (const connection of connections) {
-        if (farewell === undefined) connection.close();
-        else connection.shutDown(farewell);
-      }
+    closeAll,
+    async drain(farewell, graceMs) {
+      for (const connection of connections) connection.endWhenIdle(farewell);
+      const deadline = env.clock.now().earliest + graceMs * 1000;
+      while (connections.size > 0 && env.clock.now().earliest < deadline) await new Promise<void>((r) => env.timers.setTimeout(() => r(), DRAIN_POLL_MS));
+      closeAll(farewell);
     },
   };
 }

@@ -253,6 +253,50 @@ test('a query processor added while the cluster runs: the relays send it session
   await serving(dir, 'qp-1');
   await serving(dir, 'qp-2');
   // Each configured QP now admits a third of the region's connections (it logs the change).
-  assert.match(readFileSync(join(dir, 'logs', 'qp-1.log'), 'utf8'), /qp-2-r2 joined the region's QPs: this one admits 1\/3 of the connection limits/);
+  assert.match(readFileSync(join(dir, 'logs', 'qp-1.log'), 'utf8'), /the region's QPs are now qp-1, qp-2, qp-2-r2: this one admits 1\/3 of the connection limits/);
   assert.match(readFileSync(join(dir, 'logs', 'relay-1.log'), 'utf8'), /qp-2-r2 joined the region's QPs: sessions may go to it/);
+});
+
+test('an added query processor removed: transactions under way on it commit, then its sessions end with 57P01; relays and QPs drop it', opts, async () => {
+  const refused = (name: string) => strata('local', 'remove', '--dir', dir, name).then(() => '', (error: Error) => error.message);
+  assert.match(await refused('qp-1'), /one of the query processors the cluster was created with/);
+  assert.match(await refused('storage-1'), /removes query processors/);
+  assert.match(await refused('qp-9'), /no node qp-9/);
+  await serving(dir, 'qp-2-r2');
+  // Nine sessions over three QPs: each relay puts its sessions on the QP with the fewest of
+  // them, so the one to go has some. Each holds a transaction open with a write.
+  const password = (await strata('token', '--data-dir', dir, '--admin')).trim();
+  const sessions = await Promise.all(Array.from({ length: 9 }, async (_, i) => {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' });
+    const errors: string[] = [];
+    client.on('error', (error: Error & { code?: string }) => errors.push(error.code ?? error.message));
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query(`INSERT INTO t VALUES (${ROWS + 30 + i}, 'open while its qp left')`);
+    return { client, errors };
+  }));
+  const log = join(dir, 'logs', 'qp-2-r2.log');
+  const removing = strata('local', 'remove', '--dir', dir, 'qp-2-r2');
+  await until(async () => readFileSync(log, 'utf8'), (text) => /qp-2-r2: stopping: its \d+ sessions end as they finish their transactions/.test(text), 'the removed QP draining');
+  // The QP is leaving: a transaction under way there still commits.
+  for (const { client } of sessions) await client.query('COMMIT');
+  assert.match(await removing, /qp-2-r2: removed from the cluster \(pid \d+ stopped\)/);
+  const ended = [];
+  for (const { client, errors } of sessions) {
+    const next = await client.query('SELECT 1 AS one').then(() => 'served', (error: Error) => error.message);
+    if (next !== 'served') ended.push(errors);
+    await client.end().catch(() => {});
+  }
+  assert.ok(ended.length >= 1 && ended.length <= 4, `the removed QP's sessions ended (${ended.length} of 9)`);
+  for (const errors of ended) assert.deepEqual(errors.slice(0, 1), ['57P01'], 'each ended as PostgreSQL\'s shutdown ends it');
+  assert.ok(!config().nodes.some((n) => n.name === 'qp-2-r2'), 'gone from the config');
+  assert.doesNotMatch(await strata('local', 'status', '--dir', dir), /qp-2-r2/);
+  const c = await localSession(dir, port);
+  try {
+    assert.deepEqual((await c.query(`SELECT count(*)::int AS n FROM t WHERE id BETWEEN ${ROWS + 30} AND ${ROWS + 38}`)).rows[0], { n: 9 });
+  } finally {
+    await c.end();
+  }
+  await until(async () => readFileSync(join(dir, 'logs', 'qp-1.log'), 'utf8'), (text) => /the region's QPs are now qp-1, qp-2: this one admits 1\/2/.test(text), 'qp-1 sharing the limits with qp-2 alone again');
+  assert.match(readFileSync(join(dir, 'logs', 'relay-1.log'), 'utf8'), /qp-2-r2 left the region's QPs/);
 });

@@ -6,6 +6,7 @@
 import { checkTlsSettings } from './cluster-tls.js';
 import type { ConfiguredLimits } from '../admission.js';
 import { ShardMap } from '../../storage/shard-map.js';
+import { DEFAULT_SCALING, type ScalingPolicy } from '../../control/qp-scaling.js';
 
 export type Role = 'relay' | 'qp' | 'adjudicator' | 'storage' | 'control';
 export const ROLES: readonly Role[] = ['relay', 'qp', 'adjudicator', 'storage', 'control'];
@@ -25,6 +26,25 @@ export interface NodeConfig {
   readonly keyFile?: string;
   /** A storage node's shard: which key range of `storageSplits` it holds (default 0; src/storage/shard-map.ts). */
   readonly shard?: number;
+  /**
+   * A node added while the cluster ran (`strata local add`, or a scaling request of the control
+   * leader): scaling may remove it again, never one the cluster was created with.
+   */
+  readonly added?: { readonly by: 'hand' } | { readonly by: 'scaling'; readonly request: number };
+}
+
+/**
+ * Automatic scaling of query processors (src/control/qp-scaling.ts): the control leader decides,
+ * the local supervisor acts (docs/distributed.md "Automatic scaling"). Busy is the fraction of
+ * one core a QP's process uses.
+ */
+export interface ScalingConfig {
+  readonly maxQpsPerRegion: number;
+  readonly scaleOutBusy?: number;
+  readonly scaleOutAfterSeconds?: number;
+  readonly scaleInBusy?: number;
+  readonly scaleInAfterSeconds?: number;
+  readonly cooldownSeconds?: number;
 }
 
 /**
@@ -60,6 +80,8 @@ export interface ClusterConfig extends ConfiguredLimits {
    * the range it was created for and refuses to start with another.
    */
   readonly storageSplits?: readonly string[];
+  /** Automatic scaling of query processors; absent: the cluster runs the QPs it names. */
+  readonly scaling?: ScalingConfig;
 }
 
 export interface ClusterTls {
@@ -124,8 +146,35 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   for (let shard = 0; shard < map.shards; shard++) {
     if (storage.length > 0 && !storage.some((node) => shardOf(node) === shard)) fail(`storage shard ${shard} has no storage node`);
   }
+  checkScaling(config.scaling, fail);
   checkTlsSettings(config, fail);
   return config;
+}
+
+function checkScaling(scaling: ScalingConfig | undefined, fail: (what: string) => never): void {
+  if (scaling === undefined) return;
+  if (typeof scaling !== 'object' || scaling === null || !(Number.isInteger(scaling.maxQpsPerRegion) && scaling.maxQpsPerRegion >= 1)) {
+    fail('"scaling" must be { "maxQpsPerRegion": a positive integer, … }');
+  }
+  for (const field of ['scaleOutBusy', 'scaleInBusy', 'scaleOutAfterSeconds', 'scaleInAfterSeconds', 'cooldownSeconds'] as const) {
+    const value = scaling[field];
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) fail(`"scaling.${field}" must be a number ≥ 0`);
+  }
+  const policy = scalingPolicyOf(scaling);
+  if (policy.scaleInBusy >= policy.scaleOutBusy) fail('"scaling.scaleInBusy" must be below "scaling.scaleOutBusy"');
+}
+
+/** The scaling policy a config sets (DSQL-like defaults for what it leaves out). */
+export function scalingPolicyOf(scaling: ScalingConfig): ScalingPolicy {
+  const seconds = (value: number | undefined, fallbackMs: number) => value === undefined ? fallbackMs : value * 1000;
+  return {
+    maxQpsPerRegion: scaling.maxQpsPerRegion,
+    scaleOutBusy: scaling.scaleOutBusy ?? DEFAULT_SCALING.scaleOutBusy,
+    scaleInBusy: scaling.scaleInBusy ?? DEFAULT_SCALING.scaleInBusy,
+    scaleOutAfterMs: seconds(scaling.scaleOutAfterSeconds, DEFAULT_SCALING.scaleOutAfterMs),
+    scaleInAfterMs: seconds(scaling.scaleInAfterSeconds, DEFAULT_SCALING.scaleInAfterMs),
+    cooldownMs: seconds(scaling.cooldownSeconds, DEFAULT_SCALING.cooldownMs),
+  };
 }
 
 /** The cluster's storage shards (one when it names no splits). */
@@ -164,6 +213,16 @@ export function journalPrefix(config: ClusterConfig): string {
 /** Where live nodes register (role, region, AZ, address), each `<prefix><name>` on its lease. */
 export function registrationsPrefix(config: ClusterConfig): string {
   return `${clusterPrefix(config)}nodes/`;
+}
+
+/** Where QPs publish their load (load-report.ts), each `<prefix><name>` on its registration's lease. */
+export function loadPrefix(config: ClusterConfig): string {
+  return `${clusterPrefix(config)}load/`;
+}
+
+/** The control leader's newest scaling request, and the supervisor's answer to it (qp-autoscaler.ts). */
+export function scalingKeys(config: ClusterConfig): { readonly request: string; readonly done: string } {
+  return { request: `${clusterPrefix(config)}control/scaling/request`, done: `${clusterPrefix(config)}control/scaling/done` };
 }
 
 /** Where storage replicas publish the journal position they applied (journal-trimmer.ts). */

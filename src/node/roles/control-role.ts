@@ -9,6 +9,8 @@
  *   running: the backfill is idempotent, so a resumed build rewrites what was done and goes on.
  * - The node registry (node-registry.ts): which configured nodes are up and since when, for
  *   `strata local status`.
+ * - Automatic scaling (qp-autoscaler.ts), when the config asks for it: the leader decides when
+ *   a region needs a query processor more or fewer, from their load reports.
  * - DSQL's control-plane API (deployed-cluster.ts) and AWS Backup's (backup jobs over
  *   deployed-backup.ts) on the node's port, SigV4-verified with the cluster's identity as the
  *   embedded node's are: every control node serves them, leader or not.
@@ -36,6 +38,7 @@ import { RequestSignature } from '../../control/request-signature.js';
 import type { ListeningServer } from '../../env/env.js';
 import { BackupPlane } from '../../control/backup-plane.js';
 import { DeployedBackups } from './deployed-backup.js';
+import { startQpAutoscaler } from './qp-autoscaler.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 const LEADER_LEASE_SECONDS = 3;
@@ -113,6 +116,7 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
   let scan: ReturnType<Env['timers']['setInterval']> | null = null;
   let stopListening = () => {};
   let registry: NodeRegistry | null = null;
+  let autoscaler: { stop(): Promise<void> } | null = null;
 
   const lead = async () => {
     const leadership = await campaign(coordination, env.timers, controlLeaderKey(config), node.name, LEADER_LEASE_SECONDS, () => stopped);
@@ -132,6 +136,12 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     // waited for the next periodic scan, ~5 s).
     stopListening = backends.onCatalogChanged((changedAt) => builds.scan(changedAt));
     builds.scan();
+    if (config.scaling !== undefined && !stopped) {
+      autoscaler = await startQpAutoscaler({
+        coordination, clock: env.clock, timers: env.timers, config, scaling: config.scaling,
+        leaderKey: controlLeaderKey(config), leadership, log: env.log,
+      });
+    }
   };
   void lead().catch((error: unknown) => {
     env.log.error(`${node.name}: taking control leadership failed: ${(error as Error).message}`);
@@ -151,6 +161,7 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
       if (scan !== null) env.timers.clearInterval(scan);
       stopListening();
       (registry as NodeRegistry | null)?.stop();
+      await (autoscaler as { stop(): Promise<void> } | null)?.stop();
       await registration.revoke().catch(() => {});
       await backends.close();
     },

@@ -13,11 +13,15 @@ import { encodeCancelRequest } from '../../wire/client.js';
 import { loadOrCreateIdentity } from '../identity.js';
 import { startQueryService } from '../query-service.js';
 import { Admission, limitsOf, shareOf } from '../admission.js';
-import { addressOf, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { startLoadReports } from './load-report.js';
+import { ADMIN_SHUTDOWN } from '../../control/cluster-host.js';
+import { addressOf, loadPrefix, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
+/** How long a stopping QP lets transactions under way finish (the node process exits 5 s after SIGTERM at most). */
+const DRAIN_GRACE_MS = 3_000;
 
 export interface QpRole {
   readonly port: number;
@@ -29,9 +33,14 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   const identity = await loadOrCreateIdentity(env.disk, env.random, env.clock, config.identityDir);
   const backends = await connectQueryBackends(env, config, node, coordination);
   // The other QPs (cancel requests are passed on to them) and this region's (they share its
-  // connection limits): the configured ones, and any that registered since (`strata local add`).
-  const peers = new Map(nodesOf(config, 'qp').filter((qp) => qp.name !== node.name).map((qp) => [qp.name, { host: qp.host, port: qp.port }]));
-  const sharers = new Set(nodesOf(config, 'qp').filter((q) => q.region === node.region).map((q) => q.name));
+  // connection limits): those the cluster was created with, and any registered now besides
+  // (`strata local add`, automatic scaling) — an added QP removed again leaves both. Until the
+  // first read of the registrations, every QP its config names.
+  const configured = nodesOf(config, 'qp');
+  const created = configured.filter((qp) => qp.added === undefined);
+  const peerOf = (qp: { readonly name: string; readonly host: string; readonly port: number }) => [qp.name, { host: qp.host, port: qp.port }] as const;
+  let peers = new Map(configured.filter((qp) => qp.name !== node.name).map(peerOf));
+  let sharers = new Set(configured.filter((qp) => qp.region === node.region).map((qp) => qp.name));
   const limits = limitsOf(config);
   const admission = new Admission(env.clock, shareOf(limits, sharers.size));
   const service = await startQueryService({
@@ -67,25 +76,36 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     },
   });
   backends.onRegistered((registered) => {
-    for (const qp of registered) {
-      if (qp.role !== 'qp' || qp.name === node.name) continue;
-      if (!peers.has(qp.name)) peers.set(qp.name, { host: qp.host, port: qp.port });
-      if (qp.region === node.region && !sharers.has(qp.name)) {
-        sharers.add(qp.name);
-        admission.reshare(shareOf(limits, sharers.size));
-        env.log.info(`${node.name}: ${qp.name} joined the region's QPs: this one admits 1/${sharers.size} of the connection limits`);
-      }
-    }
+    const qps = registered.filter((qp) => qp.role === 'qp' && qp.name !== node.name);
+    const base = created.filter((qp) => qp.name !== node.name);
+    peers = new Map([...base.map(peerOf), ...qps.map(peerOf)]);
+    const next = new Set([node.name, ...[...base, ...qps].filter((qp) => (qp.region ?? node.region) === node.region).map((qp) => qp.name)]);
+    if (next.size === sharers.size && [...next].every((name) => sharers.has(name))) return;
+    sharers = next;
+    admission.reshare(shareOf(limits, sharers.size));
+    env.log.info(`${node.name}: the region's QPs are now ${[...sharers].sort().join(', ')}: this one admits 1/${sharers.size} of the connection limits`);
   });
   const server = await env.net.listen(node.host, node.port, (socket) => service.accept(socket));
   const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
     JSON.stringify({ role: 'qp', region: node.region, az: node.az, address: addressOf(node) }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
+  // Its load, for the control leader's scaling decisions (where the process can be measured).
+  const cpuUs = env.processCpuUs;
+  const reports = cpuUs === undefined ? null : startLoadReports({
+    coordination, clock: env.clock, timers: env.timers, key: `${loadPrefix(config)}${node.name}`, lease: () => registration.lease,
+    cpuUs, sessions: () => service.openConnections, onError: (message) => env.log.warn(message),
+  });
   return {
     port: server.port,
     async stop() {
+      reports?.stop();
+      // Relays send it no new session once its registration is gone; a transaction under way
+      // may still commit (inside the node's bound on a stop), then each session ends as
+      // PostgreSQL's shutdown ends it.
       await registration.revoke().catch(() => {});
+      env.log.info(`${node.name}: stopping: its ${service.openConnections} sessions end as they finish their transactions (within ${DRAIN_GRACE_MS / 1000} s)`);
+      // The listener after the drain: closing it drops the connections it holds.
+      await service.drain(ADMIN_SHUTDOWN, DRAIN_GRACE_MS);
       await server.close();
-      service.closeAll();
       await service.usage?.stop();
       await backends.close();
     },

@@ -37,20 +37,23 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   const configured = nodesOf(config, 'qp').filter((q) => q.region === node.region);
   if (configured.length === 0) throw new Error(`relay ${node.name}: no qp in its region ${node.region} to serve its clients`);
   // The QPs registered in etcd, followed by a watch (it changes only when a node comes or goes);
-  // every configured one until the first read. A QP of the region that registers without being
-  // configured (added while the cluster runs: `strata local add`) is a backend from then on.
+  // every configured one until the first read. Backends are the QPs the cluster was created
+  // with and those of the region registered now besides (added while the cluster runs: `strata
+  // local add`, automatic scaling), at the address they registered — an added QP removed again
+  // is no backend any more, and one added again under its old name may have another port.
   const backendOf = (q: { readonly name: string; readonly host: string; readonly port: number }): Backend & { readonly name: string } =>
     ({ host: q.host, port: q.port, name: q.name });
-  const backends = configured.map(backendOf);
+  const created = configured.filter((q) => q.added === undefined).map(backendOf);
+  let backends = configured.map(backendOf);
   let live = new Set<string>(configured.map((q) => q.name));
   const registered = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
     live = new Set([...entries.keys()].map((key) => key.slice(key.lastIndexOf('/') + 1)));
-    for (const [key, value] of entries) {
-      const qp = registeredQp(key, value);
-      if (qp === null || (qp.region ?? node.region) !== node.region || backends.some((b) => b.name === qp.name)) continue;
-      backends.push(backendOf(qp));
-      env.log.info(`${node.name}: ${qp.name} joined the region's QPs: sessions may go to it`);
-    }
+    const added = [...entries].map(([key, value]) => registeredQp(key, value))
+      .filter((qp) => qp !== null && (qp.region ?? node.region) === node.region && !created.some((b) => b.name === qp.name))
+      .map((qp) => backendOf(qp!));
+    for (const qp of added) if (!backends.some((b) => b.name === qp.name)) env.log.info(`${node.name}: ${qp.name} joined the region's QPs: sessions may go to it`);
+    for (const b of backends) if (!created.some((c) => c.name === b.name) && !added.some((qp) => qp.name === b.name)) env.log.info(`${node.name}: ${b.name} left the region's QPs`);
+    backends = [...created, ...added];
   });
   const spread = new SessionSpread(env.random);
   const server = await startSpliceServer({

@@ -88,8 +88,8 @@ export class Connection {
   private authenticationTimer: TimerHandle | null;
   /** From authentication to the end of the session's lifetime, then its grace (CONNECTION_LIFETIME_MS). */
   private lifetimeTimer: TimerHandle | null = null;
-  /** The lifetime is over: the session ends at its next idle moment. */
-  private expired = false;
+  /** The session ends at its next idle moment, with this farewell (its lifetime is over, or its QP is draining). */
+  private ending: ErrorFields | null = null;
 
   constructor(private readonly options: ConnectionOptions) {
     options.socket.onData((chunk) => this.receive(chunk));
@@ -114,18 +114,27 @@ export class Connection {
   private startLifetime(): void {
     const jitterMs = Math.floor(CONNECTION_LIFETIME_MS * LIFETIME_JITTER);
     this.lifetimeTimer = this.options.timers.setTimeout(() => {
-      this.expired = true;
+      this.ending = CONNECTION_LIFETIME_ENDED;
       // Past the grace it ends even inside a transaction (one that old is over its age limit).
       this.lifetimeTimer = this.options.timers.setTimeout(() => this.shutDown(CONNECTION_LIFETIME_ENDED), TRANSACTION_GRACE_MS);
       this.endIfExpiredAndIdle();
     }, CONNECTION_LIFETIME_MS + this.options.random.int(jitterMs));
   }
 
-  /** Ends an expired session if it is between transactions with nothing to run. */
+  /** Ends an expired (or draining) session if it is between transactions with nothing to run. */
   private endIfExpiredAndIdle(): void {
-    if (!this.expired || this.phase !== 'ready' || this.running || this.queue.length > 0 || this.copyIn !== null) return;
+    if (this.ending === null || this.phase !== 'ready' || this.running || this.queue.length > 0 || this.copyIn !== null) return;
     if (this.skipUntilSync || this.session?.transactionStatus() !== 'I') return;
-    this.shutDown(CONNECTION_LIFETIME_ENDED);
+    this.shutDown(this.ending);
+  }
+
+  /**
+   * Ends the session with `farewell` at its next moment between transactions (now, if it is
+   * idle): its query processor is going away, and a transaction under way may still commit.
+   */
+  endWhenIdle(farewell: ErrorFields): void {
+    this.ending = farewell;
+    this.endIfExpiredAndIdle();
   }
 
   close(): void {
