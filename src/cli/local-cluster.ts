@@ -23,10 +23,12 @@ import { loadOrCreateIdentity } from '../node/identity.js';
 import { makeClusterCa, makeNodeCertificate, type CertificatePair } from '../node/cluster-certs.js';
 import { CLIENT_IDENTITY, loadLinkTls } from '../node/roles/cluster-tls.js';
 import type { LinkTls } from '../env/link-tls.js';
-import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, parseClusterConfig, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig, type Role, type ScalingConfig } from '../node/roles/cluster-config.js';
+import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, loadPrefix, nodesOf, parseClusterConfig, registrationsPrefix, scalingKeys, scalingPolicyOf, shardMapOf, shardOf, type ClusterConfig, type NodeConfig, type Role, type ScalingConfig } from '../node/roles/cluster-config.js';
 import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
+import { parseLoad, type LoadSample } from '../node/roles/load-report.js';
+import { describe, parseScalingDone, parseScalingRequest, type ScalingDone, type ScalingRequest } from '../node/roles/qp-autoscaler.js';
 
 export interface LocalUpOptions {
   readonly azs: number;
@@ -447,6 +449,11 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   let applied = new Map<string, number>();
   /** The newest batch's last position; null: an empty (or wholly trimmed) journal. */
   let journalHead: number | null = null;
+  /** The control leader's last scaling request and the supervisor's answer (qp-autoscaler.ts). */
+  let scalingRequest: ScalingRequest | null = null;
+  let scalingDone: ScalingDone | null = null;
+  /** QP name → its last load report (load-report.ts). */
+  let loads = new Map<string, LoadSample>();
   const coordination = await etcdOf(config, linkTlsOfTools(config));
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -454,7 +461,8 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     // processes alone. The timer is cleared after, or it would hold the command for the bound.
     const read = await Promise.race([
       Promise.all([listUnder(coordination, leaderKey(config)), listUnder(coordination, registrationsPrefix(config)),
-        listUnder(coordination, registryKey(config)), listUnder(coordination, appliedPrefix(config)), newestJournalPosition(coordination, config)]),
+        listUnder(coordination, registryKey(config)), listUnder(coordination, appliedPrefix(config)), newestJournalPosition(coordination, config),
+        listUnder(coordination, scalingKeys(config).request), listUnder(coordination, scalingKeys(config).done), listUnder(coordination, loadPrefix(config))]),
       new Promise<null>((r) => { timer = setTimeout(() => r(null), STATUS_READ_MS); }),
     ]);
     if (read !== null) {
@@ -463,6 +471,12 @@ export async function localStatus(dirArg: string): Promise<string[]> {
       if (read[2][0] !== undefined) registry = JSON.parse(read[2][0].value) as Registry;
       applied = new Map(read[3].map((r) => [r.key.slice(r.key.lastIndexOf('/') + 1), Number(r.value)]));
       journalHead = read[4];
+      scalingRequest = parseScalingRequest(read[5][0]?.value ?? null);
+      scalingDone = parseScalingDone(read[6][0]?.value ?? null);
+      loads = new Map(read[7].flatMap((r) => {
+        const load = parseLoad(r.value);
+        return load === null ? [] : [[r.key.slice(r.key.lastIndexOf('/') + 1), load] as const];
+      }));
     }
   } catch {
     // etcd has no quorum: states below say what the processes are doing.
@@ -487,12 +501,17 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     if (position === undefined) return '-';
     return journalHead === null ? String(position) : `${position} (${Math.max(0, journalHead - position)} behind)`;
   };
-  const rows: string[][] = [['NAME', 'ROLE', 'REGION', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY', 'SHARD', 'APPLIED']];
+  // A QP's last load report: the share of a core its process used, and its open sessions.
+  const load = (name: string) => {
+    const report = loads.get(name);
+    return report === undefined ? '-' : `${Math.round(report.busy * 100)} %, ${report.sessions} sessions`;
+  };
+  const rows: string[][] = [['NAME', 'ROLE', 'REGION', 'AZ', 'PID', 'STATE', 'RESTARTS', 'REGISTRY', 'SHARD', 'APPLIED', 'LOAD']];
   for (const member of state.etcd) {
     const pid = state.pids[member.name];
     rows.push([member.name, 'etcd', regionOf(state, config, member.name), '-', String(pid ?? '-'),
       recordedAlive(state, pid ?? -1) ? (processPaused(pid!) ? 'paused' : 'running') : stopped(member.name),
-      String(restarts[member.name]?.total ?? 0), '-', '-', '-']);
+      String(restarts[member.name]?.total ?? 0), '-', '-', '-', '-']);
   }
   for (const node of config.nodes) {
     const pid = state.pids[node.name];
@@ -506,12 +525,25 @@ export async function localStatus(dirArg: string): Promise<string[]> {
     if (alive && processPaused(pid)) nodeState = 'paused';
     const storage = node.role === 'storage';
     rows.push([node.name, node.role, node.region, node.az, String(pid ?? '-'), nodeState, String(restarts[node.name]?.total ?? 0), health(node.name),
-      storage ? String(shardOf(node)) : '-', storage ? progress(node) : '-']);
+      storage ? String(shardOf(node)) : '-', storage ? progress(node) : '-', node.role === 'qp' ? load(node.name) : '-']);
   }
   const supervisor = state.supervisor;
-  rows.push(['supervisor', 'supervisor', '-', '-', String(supervisor ?? '-'), supervisor !== undefined && recordedAlive(state, supervisor) ? 'running' : 'stopped', '-', '-', '-', '-']);
+  rows.push(['supervisor', 'supervisor', '-', '-', String(supervisor ?? '-'), supervisor !== undefined && recordedAlive(state, supervisor) ? 'running' : 'stopped', '-', '-', '-', '-', '-']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+  const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+  if (config.scaling !== undefined) lines.push(scalingLine(config.scaling, scalingRequest, scalingDone));
+  return lines;
+}
+
+/** `local status`'s last line on a cluster that scales: the policy, and the last request and its answer. */
+function scalingLine(scaling: ScalingConfig, request: ScalingRequest | null, done: ScalingDone | null): string {
+  const policy = scalingPolicyOf(scaling);
+  const percent = (fraction: number) => `${Math.round(fraction * 100)} %`;
+  const head = `automatic scaling: up to ${policy.maxQpsPerRegion} QPs a region, one more at ${percent(policy.scaleOutBusy)} busy for ${policy.scaleOutAfterMs / 1000} s, one fewer at ${percent(policy.scaleInBusy)} for ${policy.scaleInAfterMs / 1000} s`;
+  if (request === null) return `${head}; no request yet`;
+  const answer = done === null || done.seq < request.seq ? 'not answered yet'
+    : `${done.outcome}${done.name === undefined ? '' : ` (${done.name})`}${done.detail === undefined ? '' : `: ${done.detail}`}`;
+  return `${head}; last request ${request.seq}: ${describe(request)} — ${answer}`;
 }
 
 /** The last position of the journal's newest batch (its key ends in it, zero-padded), or null. */

@@ -136,7 +136,10 @@ test('a table split across two storage shards: SQL across the split, each replic
     .map((cells) => [cells[0]!, cells] as const));
   const caughtUp = await until(statusOf, (rows) => ['storage-1', 'storage-1-s1', 'storage-2', 'storage-2-s1']
     .every((name) => / \(0 behind\)$/.test(rows.get(name)?.[9] ?? '')), 'every replica 0 behind');
-  assert.deepEqual(caughtUp.get('NAME')!.slice(8), ['SHARD', 'APPLIED']);
+  assert.deepEqual(caughtUp.get('NAME')!.slice(8), ['SHARD', 'APPLIED', 'LOAD']);
+  // And each QP's last load report: the share of a core it used, its open sessions.
+  assert.match(caughtUp.get('qp-1')![10] ?? '', /^\d+ %, \d+ sessions$/);
+  assert.equal(caughtUp.get('storage-1')![10], '-');
   assert.deepEqual(['storage-1', 'storage-1-s1', 'storage-2', 'storage-2-s1', 'qp-1'].map((name) => caughtUp.get(name)![8]), ['0', '1', '0', '1', '-']);
   const positions = ['storage-1', 'storage-2-s1'].map((name) => Number(caughtUp.get(name)![9]!.split(' ')[0]));
   assert.ok(positions[0]! > 0 && positions[0] === positions[1], `one journal, one newest position: ${positions.join(', ')}`);
