@@ -7,7 +7,7 @@
  * (from any shell) find them; a detached supervisor (local-supervisor.ts) starts again any that
  * dies, except those stopped with `stop`.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -740,23 +740,27 @@ export async function addToConfig(dir: string, options: { readonly role: string;
 }
 
 /**
- * `strata local remove --dir DIR NAME`: a query processor added while the cluster ran (`local
- * add`, automatic scaling) leaves it. It goes from the config; the supervisor stops it (SIGTERM:
- * it leaves the registrations first, so relays send it no new session, and ends its sessions with
- * 57P01 as PostgreSQL's shutdown does) and forgets it; relays and the other QPs drop it when its
- * registration goes. Returns its pid once the process is gone.
+ * `strata local remove --dir DIR NAME`: a query processor or storage replica added while the
+ * cluster ran (`local add`, automatic scaling) leaves it; the nodes it was created with are its
+ * floor. It goes from the config; the supervisor stops it and forgets it. A QP drains on SIGTERM:
+ * it leaves the registrations first, so relays send it no new session, and ends each session
+ * with 57P01, as PostgreSQL's shutdown does, once its transaction under way is over. Relays, QPs
+ * and the journal's trimmer drop a node when its registration goes. A replica's store (its
+ * dataDir inside DIR) is deleted once the process is gone. Returns its pid.
  */
 export async function localRemove(dirArg: string, name: string, timeoutMs: number): Promise<number | null> {
   const dir = resolve(dirArg);
   // Its pid as recorded before: the supervisor forgets it once the process is stopped.
   const { state } = readState(dir);
   const pid = state.pids[name];
-  await withConfigLock(dir, async () => removeFromConfig(dir, name));
+  const node = await withConfigLock(dir, async () => removeFromConfig(dir, name));
   const deadline = performance.now() + timeoutMs;
   while (pid !== undefined && recordedAlive(state, pid)) {
     if (performance.now() > deadline) throw new Error(`${name} left the config but its process (pid ${pid}) still runs after ${Math.round(timeoutMs / 1000)} s (see ${join(dir, 'logs', 'supervisor.log')})`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Only a store `local add` made (DIR/<name>): a path elsewhere is the operator's.
+  if (node.role === 'storage' && node.dataDir !== undefined && resolve(node.dataDir) === join(dir, name)) rmSync(node.dataDir, { recursive: true, force: true });
   return pid ?? null;
 }
 
@@ -765,8 +769,8 @@ export function removeFromConfig(dir: string, name: string): NodeConfig {
   const { state, config } = readState(dir);
   const node = config.nodes.find((n) => n.name === name);
   if (node === undefined) throw new Error(`no node ${name} in the cluster`);
-  if (node.role !== 'qp') throw new Error(`local remove removes query processors (${name} is a ${node.role} node; strata local stop keeps one down)`);
-  if (node.added === undefined) throw new Error(`${name} is one of the query processors the cluster was created with: strata local stop keeps it down, remove takes only those added since`);
+  if (node.role !== 'qp' && node.role !== 'storage') throw new Error(`local remove removes query processors and storage replicas (${name} is a ${node.role} node; strata local stop keeps one down)`);
+  if (node.added === undefined) throw new Error(`${name} is one of the nodes the cluster was created with: strata local stop keeps it down, remove takes only those added since`);
   if (state.supervisor === undefined || !recordedAlive(state, state.supervisor)) {
     throw new Error('the supervisor is not running (it stops the removed node): start the cluster with strata local up');
   }

@@ -24,7 +24,8 @@ const USAGE = `usage: strata local <up|status|add|remove|backup|kill|stop|start|
                                                             started from a live replica's copy
   add --dir DIR --role qp --az AZ                           one more query processor in AZ
      [--timeout SECONDS]                                    either returns once it serves (60)
-  remove --dir DIR NAME [--timeout SECONDS]                 an added query processor leaves the cluster
+  remove --dir DIR NAME [--timeout SECONDS]                 an added query processor or storage replica
+                                                            leaves the cluster
   backup --dir DIR --to FILE                                a full backup of the running cluster as of now
   status --dir DIR                                          one line per node, with restarts
   kill --dir DIR NAME                                       SIGKILL one node (watch failover;

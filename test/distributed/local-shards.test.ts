@@ -262,8 +262,9 @@ test('a query processor added while the cluster runs: the relays send it session
 
 test('an added query processor removed: transactions under way on it commit, then its sessions end with 57P01; relays and QPs drop it', opts, async () => {
   const refused = (name: string) => strata('local', 'remove', '--dir', dir, name).then(() => '', (error: Error) => error.message);
-  assert.match(await refused('qp-1'), /one of the query processors the cluster was created with/);
-  assert.match(await refused('storage-1'), /removes query processors/);
+  assert.match(await refused('qp-1'), /one of the nodes the cluster was created with/);
+  assert.match(await refused('storage-1'), /one of the nodes the cluster was created with/);
+  assert.match(await refused('relay-1'), /removes query processors and storage replicas/);
   assert.match(await refused('qp-9'), /no node qp-9/);
   await serving(dir, 'qp-2-r2');
   // Nine sessions over three QPs: each relay puts its sessions on the QP with the fewest of
@@ -302,4 +303,24 @@ test('an added query processor removed: transactions under way on it commit, the
   }
   await until(async () => readFileSync(join(dir, 'logs', 'qp-1.log'), 'utf8'), (text) => /the region's QPs are now qp-1, qp-2: this one admits 1\/2/.test(text), 'qp-1 sharing the limits with qp-2 alone again');
   assert.match(readFileSync(join(dir, 'logs', 'relay-1.log'), 'utf8'), /qp-2-r2 left the region's QPs/);
+});
+
+test('an added storage replica removed: reads of its shard go to the others, and its store is deleted', opts, async () => {
+  const added = config().nodes.find((n) => n.name === 'storage-1-s1-r2')!;
+  assert.ok(existsSync(added.dataDir!));
+  assert.match(await strata('local', 'remove', '--dir', dir, 'storage-1-s1-r2'), /storage-1-s1-r2: removed from the cluster \(pid \d+ stopped\)/);
+  assert.ok(!config().nodes.some((n) => n.name === 'storage-1-s1-r2'), 'gone from the config');
+  assert.ok(!existsSync(added.dataDir!), 'its store deleted');
+  // The QPs, whose config did not name it, drop it from shard 1's read order when its
+  // registration goes; shard 1 is read and written through the replicas it was created with.
+  await until(async () => readFileSync(join(dir, 'logs', 'qp-1.log'), 'utf8'), (text) => /storage replica storage-1-s1-r2 \(shard 1\) left: reads no longer go to it/.test(text), 'qp-1 dropping the replica');
+  const c = await localSession(dir, port);
+  try {
+    await c.query(`INSERT INTO t VALUES (${ROWS + 40}, 'after the replica left')`);
+    // Shard 1's rows this file wrote since the add: two, one, nine and this one.
+    assert.deepEqual((await c.query(`SELECT count(*)::int AS n FROM t WHERE id BETWEEN ${ROWS + 10} AND ${ROWS + 40}`)).rows[0], { n: 13 });
+  } finally {
+    await c.end();
+  }
+  assert.doesNotMatch(await strata('local', 'status', '--dir', dir), /storage-1-s1-r2/);
 });

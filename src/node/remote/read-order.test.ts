@@ -51,3 +51,25 @@ test('a replica added while reading joins the read order; snapshots take the clo
     for (const server of servers.values()) await server.close().catch(() => {});
   }
 });
+
+test('a replica removed while reading leaves the read order, even the one the snapshot named; the last one stays', async () => {
+  const servers = new Map<string, GrpcServer>();
+  for (const name of ['a', 'b']) servers.set(name, await namedReplica(name));
+  const spec = (name: string, az: string) => ({ name, address: `127.0.0.1:${servers.get(name)!.port}`, region: 'r', az });
+  const storage = new RemoteStorage([spec('a', 'az1'), spec('b', 'az2')], { region: 'r', az: 'az1' }, new SystemClock(0), new SystemTimers(), 2_000);
+  const reads = async () => Buffer.from((await storage.get(new Uint8Array([1]), 0))!).toString();
+  try {
+    assert.equal(storage.readsFrom(), 'a');
+    assert.equal(await reads(), 'a');
+    assert.equal(storage.remove('x'), false, 'an unknown name');
+    assert.equal(storage.remove('a'), true);
+    // Still up, but no longer read from: the snapshot's pick moved too.
+    assert.equal(await reads(), 'b');
+    assert.equal(storage.readsFrom(), 'b');
+    assert.equal(storage.remove('b'), false, 'a shard keeps its last replica');
+    assert.equal(await reads(), 'b');
+  } finally {
+    await storage.close();
+    for (const server of servers.values()) await server.close().catch(() => {});
+  }
+});

@@ -62,6 +62,8 @@ export class RemoteStorage implements StorageNode {
   /** The replica reads try first: one of the closest that answer, in turn (readsFrom). */
   private first: Replica;
   private turn = 0;
+  /** Removed replicas whose channels close after a last read's time (remove). */
+  private readonly retiring = new Set<Replica>();
 
   constructor(replicas: readonly StorageReplica[], private readonly own: ReaderPlace, private readonly clock: Clock, private readonly timers: Timers,
     private readonly retryWindowMs = 8_000, private readonly tls: LinkTls | null = null) {
@@ -83,6 +85,23 @@ export class RemoteStorage implements StorageNode {
     const added = this.replica(spec);
     const byName = new Map([...this.replicas, added].map((r) => [r.spec.name, r]));
     this.replicas = readOrder([...this.replicas.map((r) => r.spec), spec], this.own).map((s) => byName.get(s.name)!);
+    return true;
+  }
+
+  /**
+   * A replica that left while the reader runs (added since it started, its registration gone):
+   * reads no longer go to it. A shard's last replica stays (false), as does one not known.
+   * Its channel closes once a read still on its way there has had its time.
+   */
+  remove(name: string): boolean {
+    const gone = this.replicas.find((r) => r.spec.name === name);
+    if (gone === undefined || this.replicas.length === 1) return false;
+    this.replicas = this.replicas.filter((r) => r !== gone);
+    if (this.first === gone) this.first = this.replicas[0]!;
+    this.retiring.add(gone);
+    this.timers.setTimeout(() => {
+      if (this.retiring.delete(gone)) gone.client.close();
+    }, ATTEMPT_MS + RETRY_PAUSE_MS);
     return true;
   }
 
@@ -162,7 +181,8 @@ export class RemoteStorage implements StorageNode {
   }
 
   close(): Promise<void> {
-    for (const replica of this.replicas) replica.client.close();
+    for (const replica of [...this.replicas, ...this.retiring]) replica.client.close();
+    this.retiring.clear();
     return Promise.resolve();
   }
 }

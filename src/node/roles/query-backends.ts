@@ -43,13 +43,23 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
   // the rest go to the listeners (a QP's peers, say).
   const registeredListeners: ((registered: readonly Registered[]) => void)[] = [];
   let latest: readonly Registered[] | null = null;
+  // A replica the cluster was created with stays in its shard's read order while it is down (it
+  // comes back); one added since leaves it when its registration goes (removed, or down until
+  // it registers again).
+  const created = new Set(nodesOf(config, 'storage').filter((s) => s.added === undefined).map((s) => s.name));
+  const known = new Map(nodesOf(config, 'storage').map((s) => [s.name, shardOf(s)]));
   const joined = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
     const registered = [...entries].map(([key, value]) => parseRegistration(key, value)).filter((r): r is Registered => r !== null);
     latest = registered;
     for (const replica of registered) {
       if (replica.role !== 'storage') continue;
+      known.set(replica.name, replica.shard);
       const added = shards[replica.shard]?.add({ name: replica.name, address: replica.address, region: replica.region ?? node.region, az: replica.az });
       if (added === true) env.log.info(`${node.name}: storage replica ${replica.name} (shard ${replica.shard}, ${replica.az}) joined: reads may go to it`);
+    }
+    for (const [name, shard] of known) {
+      if (created.has(name) || registered.some((r) => r.name === name)) continue;
+      if (shards[shard]?.remove(name) === true) env.log.info(`${node.name}: storage replica ${name} (shard ${shard}) left: reads no longer go to it`);
     }
     for (const listener of registeredListeners) listener(registered);
   });
