@@ -2,9 +2,11 @@
  * pgbench side by side: Strata (embedded, as a separate process) and a PostgreSQL 15 this script
  * starts itself, same machine, same run. Scripts: pgbench's built-in select-only, and a
  * single-row update; prepared mode, 8 clients. Prints TPS, p50/p99 latency and the ratio, and
- * each server's memory with 100 idle connections.
+ * each server's memory with 100 idle connections. `--mode extended` runs pgbench's extended
+ * mode instead: every execution parses its statement again as an unnamed one, as node-postgres
+ * and most drivers send a parameterised query.
  *
- *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8] [--select-only | --update-only]
+ *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8] [--select-only | --update-only] [--mode prepared|extended]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -24,6 +26,9 @@ const selectOnly = process.argv.includes('--select-only');
 const updateOnly = process.argv.includes('--update-only');
 /** `--workers N`: Strata's query-processor worker processes (default: what `strata start` picks). */
 const workers = process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : null;
+/** pgbench's query mode: `prepared` (Parse once, then Bind/Execute) or `extended` (Parse for every execution). */
+const mode = process.argv.includes('--mode') ? process.argv[process.argv.indexOf('--mode') + 1]! : 'prepared';
+if (mode !== 'prepared' && mode !== 'extended') throw new Error('--mode is prepared or extended');
 
 interface Target {
   readonly name: string;
@@ -76,7 +81,7 @@ function runPgbench(target: Target, scriptArgs: string[]): Result {
   const logDir = mkdtempSync(join(tmpdir(), 'pgbench-log-'));
   const cpuBefore = cpuMicros(target.pids());
   const pgbenchBefore = exitedChildrenCpuMicros();
-  const result = spawnSync('pgbench', ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-l', '--log-prefix', join(logDir, 'log'), ...scriptArgs], { env: target.env, encoding: 'utf8' });
+  const result = spawnSync('pgbench', ['-n', '-M', mode, '-c', String(clients), '-j', '2', '-T', String(seconds), '-l', '--log-prefix', join(logDir, 'log'), ...scriptArgs], { env: target.env, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`pgbench against ${target.name} failed: ${result.stderr}`);
   // The server's CPU per transaction: other load on the machine distorts it far less than tps.
   const cpu = cpuMicros(target.pids()) - cpuBefore;
@@ -151,7 +156,7 @@ async function main(): Promise<void> {
     for (const [label, scriptArgs] of selectOnly ? scripts.slice(0, 1) : updateOnly ? scripts.slice(1) : scripts) {
       const p = runPgbench(pgTarget, [...scriptArgs]);
       const s = runPgbench(strataTarget, [...scriptArgs]);
-      rows.push(`${label.padEnd(18)} PostgreSQL ${p.tps.toFixed(0).padStart(7)} tps p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms ${p.cpuMicros.toFixed(0)} µs CPU/tx (pgbench ${p.pgbenchCpuMicros.toFixed(0)})`
+      rows.push(`${`${label}${mode === 'prepared' ? '' : ` (${mode})`}`.padEnd(18)} PostgreSQL ${p.tps.toFixed(0).padStart(7)} tps p50 ${p.p50.toFixed(2)} ms p99 ${p.p99.toFixed(2)} ms ${p.cpuMicros.toFixed(0)} µs CPU/tx (pgbench ${p.pgbenchCpuMicros.toFixed(0)})`
         + ` | Strata ${s.tps.toFixed(0).padStart(7)} tps p50 ${s.p50.toFixed(2)} ms p99 ${s.p99.toFixed(2)} ms ${s.cpuMicros.toFixed(0)} µs CPU/tx (pgbench ${s.pgbenchCpuMicros.toFixed(0)}) | ratio ${(s.tps / p.tps).toFixed(2)}x`);
       console.log(rows[rows.length - 1]);
     }

@@ -118,6 +118,8 @@ interface Started {
 
 /** A statement that is DDL by its first word (for refusals raised before it is understood). */
 const DDL_TEXT = /^\s*(create|alter|drop|comment|grant|revoke)\b/i;
+/** Statements a session keeps planned for a Parse of the same text (Session.prepare), least recently used out first. */
+const PREPARED_CACHE_LIMIT = 32;
 
 /** Statements that act on the session, not in a transaction (startSessionStatement). */
 const SESSION_STATEMENTS: ReadonlySet<Statement['kind']> = new Set(['transaction', 'set', 'reset', 'show', 'deallocate-all', 'call']);
@@ -161,6 +163,8 @@ export class Session implements SqlSession {
   private cancelPending = false;
   private transactionCounter = 0;
   private readonly roles: SessionRoles;
+  /** Recently prepared statements by text, hints, settings revision and role (Session.prepare). */
+  private readonly preparedCache = new Map<string, Prepared>();
   private readonly sequences: SessionSequences;
   /** Times this session's processing and bills its transactions (src/qp/metering). */
   readonly meter: SessionMeter;
@@ -245,9 +249,24 @@ export class Session implements SqlSession {
   prepare(sql: string, paramTypeOids: readonly number[]): PreparedStatement {
     this.meter.begin();
     try {
+      // A driver's parameterised query is an unnamed statement parsed again for every execution
+      // (node-postgres, pgJDBC's first uses): the same text, parameter hints, settings, role and
+      // catalog make the same statement, so its plan is taken again rather than made again.
+      const key = `${this.settings.revision}\0${this.roles.currentUser}\0${paramTypeOids.join(',')}\0${sql}`;
+      const known = this.preparedCache.get(key);
+      if (known !== undefined && this.block !== 'failed' && !this.txn?.ddl && known.plan?.catalogVersion === (this.txnCatalog ?? this.host.catalog).version) {
+        this.preparedCache.delete(key);
+        this.preparedCache.set(key, known);
+        return known;
+      }
       const statements = this.parse(sql);
       if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
-      return this.prepareParsed(statements[0] ?? null, paramTypeOids);
+      const prepared = this.prepareParsed(statements[0] ?? null, paramTypeOids);
+      if (prepared.plan !== null && (prepared.plan.plan.kind === 'query' || prepared.plan.plan.kind === 'modify')) {
+        if (this.preparedCache.size >= PREPARED_CACHE_LIMIT) this.preparedCache.delete(this.preparedCache.keys().next().value!);
+        this.preparedCache.set(key, prepared);
+      }
+      return prepared;
     } finally {
       this.meter.end();
     }

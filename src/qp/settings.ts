@@ -200,6 +200,14 @@ export class SessionSettings {
     if (value === undefined) this.values.delete(key);
     else this.values.set(key, value);
     this.styleCurrent = false;
+    this.changes++;
+  }
+
+  private changes = 0;
+
+  /** Counts every change of a value (a set that may have changed one): what a plan made under the same count was planned with. */
+  get revision(): number {
+    return this.changes;
   }
 
   get(name: string): string {
