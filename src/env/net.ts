@@ -1,6 +1,5 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { Duplex } from 'node:stream';
 import type { ClientSocket, HandOffSocket, HttpExchange, HttpReply, ListeningServer, Net, TlsCredentials } from './env.js';
 import { listenHttp as listenHttpServer } from './http-server.js';
 
@@ -103,38 +102,48 @@ class NodeClientSocket implements ClientSocket {
   }
 
   startTls(credentials: TlsCredentials, replay: Uint8Array | null, onSecure: (serverName: string | null) => void, onError: (error: Error) => void): void {
-    // TLS reads the socket itself from here on; a direct ClientHello's first bytes, already read,
-    // are handed to it through a duplex that the raw reads then feed (copied: the buffer is shared).
+    // TLS reads the socket itself from here on (Node's TLS on the socket's own handle).
     this.rawSink = () => {};
-    let serverName: string | null = null;
-    const context = tls.createSecureContext({ key: credentials.key, cert: credentials.cert });
-    let transport: net.Socket | Duplex = this.raw;
-    if (replay) {
-      const duplex = replayingDuplex(this.raw, replay);
-      this.rawSink = (chunk) => {
-        if (!duplex.push(Buffer.from(chunk))) this.raw.pause();
-      };
-      transport = duplex;
+    const wrap = () => {
+      let serverName: string | null = null;
+      const context = tls.createSecureContext({ key: credentials.key, cert: credentials.cert });
+      const secure = new tls.TLSSocket(this.raw, {
+        isServer: true,
+        secureContext: context,
+        SNICallback: (name, callback) => {
+          serverName = name;
+          callback(null, context);
+        },
+      });
+      secure.on('secure', () => {
+        this.encrypted = true;
+        onSecure(serverName);
+      });
+      secure.on('data', this.forward);
+      secure.on('error', (error) => {
+        onError(error);
+        this.destroy();
+      });
+      secure.on('close', () => this.fireClose());
+      this.stream = secure;
+    };
+    if (replay === null) {
+      wrap();
+      return;
     }
-    const secure = new tls.TLSSocket(transport as net.Socket, {
-      isServer: true,
-      secureContext: context,
-      SNICallback: (name, callback) => {
-        serverName = name;
-        callback(null, context);
-      },
+    // The ClientHello's first bytes were read already (a direct TLS connection's first read, or
+    // the shared port's peek at its server name): they go back into the socket's readable
+    // buffer, which Node's TLS takes first when it wraps the socket. Not from inside a read
+    // callback, where the handle is being read, so a turn later; the client waits for the
+    // server's answer meanwhile. (A JavaScript duplex replaying them cost every later read and
+    // write of the session a trip through JavaScript streams.)
+    const hello = Buffer.from(replay);
+    this.raw.pause();
+    setImmediate(() => {
+      if (this.closed) return;
+      this.raw.unshift(hello);
+      wrap();
     });
-    secure.on('secure', () => {
-      this.encrypted = true;
-      onSecure(serverName);
-    });
-    secure.on('data', this.forward);
-    secure.on('error', (error) => {
-      onError(error);
-      this.destroy();
-    });
-    secure.on('close', () => this.fireClose());
-    this.stream = secure;
   }
 }
 
@@ -163,29 +172,6 @@ function readIntoSharedBuffer(accepted: net.Socket, buffer: Buffer, onRead: (len
     },
   } as net.SocketConstructorOpts);
   return socket;
-}
-
-/** A duplex over a socket that first yields bytes already read from it (a direct ClientHello). */
-function replayingDuplex(socket: net.Socket, replay: Uint8Array): Duplex {
-  const duplex = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk, _encoding, callback) {
-      socket.write(chunk, callback);
-    },
-    final(callback) {
-      socket.end();
-      callback();
-    },
-    destroy(error, callback) {
-      socket.destroy();
-      callback(error);
-    },
-  });
-  duplex.push(Buffer.from(replay));
-  socket.on('end', () => duplex.push(null));
-  return duplex;
 }
 
 export class NodeNet implements Net {
