@@ -6,7 +6,7 @@
  * mode instead: every execution parses its statement again as an unnamed one, as node-postgres
  * and most drivers send a parameterised query.
  *
- *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8] [--select-only | --update-only] [--mode prepared|extended]
+ *   npm run build && node dist/bench/pgbench.js [--seconds 20] [--scale 1] [--clients 8] [--select-only | --update-only] [--mode prepared|extended|simple]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
@@ -26,9 +26,9 @@ const selectOnly = process.argv.includes('--select-only');
 const updateOnly = process.argv.includes('--update-only');
 /** `--workers N`: Strata's query-processor worker processes (default: what `strata start` picks). */
 const workers = process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : null;
-/** pgbench's query mode: `prepared` (Parse once, then Bind/Execute) or `extended` (Parse for every execution). */
+/** pgbench's query mode: `prepared` (Parse once, then Bind/Execute), `extended` (Parse for every execution) or `simple` (the values written into each query's text). */
 const mode = process.argv.includes('--mode') ? process.argv[process.argv.indexOf('--mode') + 1]! : 'prepared';
-if (mode !== 'prepared' && mode !== 'extended') throw new Error('--mode is prepared or extended');
+if (mode !== 'prepared' && mode !== 'extended' && mode !== 'simple') throw new Error('--mode is prepared, extended or simple');
 
 interface Target {
   readonly name: string;

@@ -319,9 +319,16 @@ export class SessionSettings {
     return Object.entries(SPECS).filter(([, s]) => s.reported).map(([key]) => [DISPLAY[key] ?? key, this.get(key)]);
   }
 
-  searchPath(user: string): string[] {
-    return this.get('search_path').split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1')).map((s) => (s === '$user' ? user : s)).filter((s) => s.length > 0);
+  /** The schemas of search_path for `user` ($user replaced), kept until a setting changes: every statement's planning asks. */
+  searchPath(user: string): readonly string[] {
+    const kept = this.keptSearchPath;
+    if (kept !== null && kept.revision === this.changes && kept.user === user) return kept.schemas;
+    const schemas = this.get('search_path').split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1')).map((s) => (s === '$user' ? user : s)).filter((s) => s.length > 0);
+    this.keptSearchPath = { revision: this.changes, user, schemas };
+    return schemas;
   }
+
+  private keptSearchPath: { readonly revision: number; readonly user: string; readonly schemas: readonly string[] } | null = null;
 }
 
 /** Every setting Strata knows, as pg_settings lists it: its display name, default, and whether SET may change it. */
