@@ -165,6 +165,8 @@ export class Session implements SqlSession {
   private readonly roles: SessionRoles;
   /** Recently prepared statements by text, hints, settings revision and role (Session.prepare). */
   private readonly preparedCache = new Map<string, Prepared>();
+  /** Keys of texts parsed once lately, not kept yet (the second Parse keeps the statement). */
+  private readonly parsedOnce = new Set<string>();
   private readonly sequences: SessionSequences;
   /** Times this session's processing and bills its transactions (src/qp/metering). */
   readonly meter: SessionMeter;
@@ -262,9 +264,17 @@ export class Session implements SqlSession {
       const statements = this.parse(sql);
       if (statements.length > 1) throw new SqlError('42601', 'cannot insert multiple commands into a prepared statement');
       const prepared = this.prepareParsed(statements[0] ?? null, paramTypeOids);
+      // Kept from a text's second Parse on: a plan kept outlives the young generation, and
+      // keeping every text of a stream of distinct ones (values written into the text) made the
+      // collector copy each plan to the old one for nothing.
       if (prepared.plan !== null && (prepared.plan.plan.kind === 'query' || prepared.plan.plan.kind === 'modify')) {
-        if (this.preparedCache.size >= PREPARED_CACHE_LIMIT) this.preparedCache.delete(this.preparedCache.keys().next().value!);
-        this.preparedCache.set(key, prepared);
+        if (this.parsedOnce.delete(key)) {
+          if (this.preparedCache.size >= PREPARED_CACHE_LIMIT) this.preparedCache.delete(this.preparedCache.keys().next().value!);
+          this.preparedCache.set(key, prepared);
+        } else {
+          if (this.parsedOnce.size >= PREPARED_CACHE_LIMIT * 4) this.parsedOnce.delete(this.parsedOnce.keys().next().value!);
+          this.parsedOnce.add(key);
+        }
       }
       return prepared;
     } finally {
@@ -331,13 +341,18 @@ export class Session implements SqlSession {
     // Plain EXPLAIN plans the sub-statements without running them; EXPLAIN ANALYZE of them is refused.
     const explained = statement.kind === 'explain' && !statement.analyze ? DataModifyingWith.of(statement.statement, planModifying) : null;
     const foldErrors = new FoldErrors();
-    const pc = { ...this.planContext(catalog, paramTypes), access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY, foldErrors };
+    // One object, made once: spreading a planning context is a slow copy (its shapes vary).
+    const pc: PlanContext = this.planContext(catalog, paramTypes, {
+      access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY, foldErrors,
+      // A SELECT's table reads decode the columns it can use (none pruned under data-modifying WITH); other statements' are not analysed.
+      columnUse: statement.kind !== 'select' ? undefined : dataModifying === null ? ColumnUse.of(statement) : null,
+    });
     const usedTables = pc.usedTables;
     // Error positions need no adjustment: the parser's locations are offsets into the whole
     // query string, which is what the P field of ErrorResponse counts from.
     let plan: Plan;
     switch (statement.kind) {
-      case 'select': plan = { kind: 'query', query: planSelect(statement, { ...pc, columnUse: dataModifying ? null : ColumnUse.of(statement) }) }; break;
+      case 'select': plan = { kind: 'query', query: planSelect(statement, pc) }; break;
       case 'insert': plan = { kind: 'modify', modify: planInsert(statement, pc) }; break;
       case 'update': plan = { kind: 'modify', modify: planUpdate(statement, pc) }; break;
       case 'delete': plan = { kind: 'modify', modify: planDelete(statement, pc) }; break;
@@ -354,8 +369,10 @@ export class Session implements SqlSession {
     return entry;
   }
 
-  private planContext(catalog: CatalogSnapshot, paramTypes: number[]): PlanContext {
+  private planContext(catalog: CatalogSnapshot, paramTypes: number[], extra: Pick<PlanContext, 'access' | 'dataModifying' | 'foldErrors' | 'columnUse'> | null = null): PlanContext {
+    // Every property written out (a spread here made the context a slow object to copy).
     return {
+      access: extra?.access, dataModifying: extra?.dataModifying, foldErrors: extra?.foldErrors, columnUse: extra?.columnUse,
       resolver: { catalog, searchPath: this.settings.searchPath(this.roles.currentUser), virtual: (s, n) => this.host.virtual(s, n) },
       paramTypes,
       sessionUser: this.roles.currentUser,
