@@ -50,6 +50,8 @@ type Plan =
 
 interface PlanEntry {
   readonly catalogVersion: number;
+  /** The schemas names were resolved in: another search_path plans the statement again, as PostgreSQL's plan cache does. */
+  readonly searchPath: readonly string[];
   readonly plan: Plan;
   /** The statement's data-modifying CTEs, run before it (data-modifying-with.ts); null for none. */
   readonly dataModifying: DataModifyingWith | null;
@@ -75,6 +77,11 @@ class Prepared implements PreparedStatement {
   plan: PlanEntry | null = null;
   /** Planned at bind (simple query) rather than at prepare. */
   deferred = false;
+  /**
+   * Described to the client when it was prepared (Parse): planned again (a catalog change,
+   * another search_path), it must give the same columns, or it is refused as PostgreSQL refuses it.
+   */
+  fixedResult = false;
   constructor(readonly parsed: ParsedStatement | null, paramTypes: number[], fields: FieldDescription[] | null) {
     this.parameterTypes = paramTypes;
     this.fields = fields;
@@ -118,6 +125,16 @@ interface Started {
 
 /** A statement that is DDL by its first word (for refusals raised before it is understood). */
 const DDL_TEXT = /^\s*(create|alter|drop|comment|grant|revoke)\b/i;
+function sameSchemas(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((schema, i) => schema === b[i]));
+}
+
+/** The same columns (names, types, type modifiers), as PostgreSQL's plan cache compares a re-planned statement's result. */
+function sameResult(a: readonly FieldDescription[] | null, b: readonly FieldDescription[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((field, i) => field.name === b[i]!.name && field.typeOid === b[i]!.typeOid && field.typeModifier === b[i]!.typeModifier);
+}
+
 /** Statements a session keeps planned for a Parse of the same text (Session.prepare), least recently used out first. */
 const PREPARED_CACHE_LIMIT = 32;
 
@@ -314,6 +331,7 @@ export class Session implements SqlSession {
     checkUndetermined(entry.paramTypes, hints, parsed.statement);
     prepared.parameterTypes = entry.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
     prepared.fields = this.fieldsOf(entry.plan, parsed.statement);
+    prepared.fixedResult = true;
     return prepared;
   }
 
@@ -329,7 +347,9 @@ export class Session implements SqlSession {
   }
 
   private plan(prepared: Prepared, catalog: CatalogSnapshot, simpleQuery = false): PlanEntry {
-    if (prepared.plan && prepared.plan.catalogVersion === catalog.version) return prepared.plan;
+    const searchPath = this.settings.searchPath(this.roles.currentUser);
+    const previous = prepared.plan;
+    if (previous && previous.catalogVersion === catalog.version && sameSchemas(previous.searchPath, searchPath)) return previous;
     const statement = prepared.parsed!.statement;
     // DSQL refuses DML after DDL in a transaction before looking at the statement (the DDL's
     // catalog change is not visible to planning until it commits).
@@ -361,8 +381,11 @@ export class Session implements SqlSession {
     }
     // A plain EXPLAIN locks nothing (PostgreSQL exempts it from the read-only check too).
     const rowLocks = statement.kind === 'explain' && !statement.analyze ? null : strongestLock(statementLockStrength(statement), pc.plannedLocks);
+    if (previous !== null && prepared.fixedResult && !sameResult(prepared.fields, this.fieldsOf(plan, statement))) {
+      throw new SqlError('0A000', 'cached plan must not change result type');
+    }
     const entry: PlanEntry = {
-      catalogVersion: catalog.version, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks,
+      catalogVersion: catalog.version, searchPath, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks,
       paramTypes, uses: access.uses, allowed: null, foldError: foldErrors.first,
     };
     prepared.plan = entry;
