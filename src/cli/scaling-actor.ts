@@ -26,7 +26,8 @@ export async function startScalingActor(dir: string, config: ClusterConfig, log:
   let latest: ScalingRequest | null = null;
   let acting = false;
   let retry: NodeJS.Timeout | undefined;
-  const done = await observeKey(coordination, new SystemTimers(), keys.done, (value) => {
+  const timers = new SystemTimers();
+  const done = await observeKey(coordination, timers, keys.done, (value) => {
     answered = Math.max(answered, parseScalingDone(value)?.seq ?? -1);
   });
   const act = async (): Promise<void> => {
@@ -49,7 +50,7 @@ export async function startScalingActor(dir: string, config: ClusterConfig, log:
       acting = false;
     }
   };
-  const requests = await observeKey(coordination, new SystemTimers(), keys.request, (value) => {
+  const requests = await observeKey(coordination, timers, keys.request, (value) => {
     const request = parseScalingRequest(value);
     if (request === null || request.seq <= answered) return;
     latest = request;

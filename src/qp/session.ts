@@ -125,6 +125,8 @@ interface Started {
 
 /** A statement that is DDL by its first word (for refusals raised before it is understood). */
 const DDL_TEXT = /^\s*(create|alter|drop|comment|grant|revoke)\b/i;
+
+/** The same search path (the settings hand out one array until a setting changes). */
 function sameSchemas(a: readonly string[], b: readonly string[]): boolean {
   return a === b || (a.length === b.length && a.every((schema, i) => schema === b[i]));
 }

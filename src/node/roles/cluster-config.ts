@@ -191,6 +191,14 @@ export function nodesOf(config: ClusterConfig, role: Role): NodeConfig[] {
   return config.nodes.filter((n) => n.role === role);
 }
 
+/**
+ * The nodes of a role the cluster was created with (not `added` since): they count while they
+ * are down; a node added since counts only while it is registered (registrations.ts).
+ */
+export function createdNodes(config: ClusterConfig, role: Role): NodeConfig[] {
+  return config.nodes.filter((n) => n.role === role && n.added === undefined);
+}
+
 export function addressOf(node: NodeConfig): string {
   return `${node.host}:${node.port}`;
 }

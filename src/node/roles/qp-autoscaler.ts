@@ -12,7 +12,7 @@ import type { Clock, Timers } from '../../contracts/time.js';
 import type { Coordination } from '../../env/coordination.js';
 import type { Log } from '../../env/env.js';
 import { QpScaler, type QpLoad, type ScalingAction } from '../../control/qp-scaling.js';
-import { loadPrefix, registrationsPrefix, scalingKeys, scalingPolicyOf, type ClusterConfig, type ScalingConfig } from './cluster-config.js';
+import { createdNodes, loadPrefix, registrationsPrefix, scalingKeys, scalingPolicyOf, type ClusterConfig, type ScalingConfig } from './cluster-config.js';
 import { listUnder, observeKey, observePrefix, type Leadership } from './leadership.js';
 import { parseLoad } from './load-report.js';
 import { registeredQp, type Registered } from './registrations.js';
@@ -74,7 +74,7 @@ export async function startQpAutoscaler(options: QpAutoscalerOptions): Promise<{
   const nowMs = () => clock.now().earliest / 1000;
   // A QP the cluster was created with is never removed; one added since is (a node this
   // process's config does not name was added after it started).
-  const created = new Set(config.nodes.filter((n) => n.role === 'qp' && n.added === undefined).map((n) => n.name));
+  const created = new Set(createdNodes(config, 'qp').map((n) => n.name));
   let qps: Registered[] = [];
   let loads = new Map<string, number>();
   let answered = -1;

@@ -15,7 +15,7 @@ import { startQueryService } from '../query-service.js';
 import { Admission, limitsOf, shareOf } from '../admission.js';
 import { startLoadReports } from './load-report.js';
 import { ADMIN_SHUTDOWN } from '../../control/cluster-host.js';
-import { addressOf, loadPrefix, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, createdNodes, loadPrefix, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { register } from './leadership.js';
 import { connectQueryBackends } from './query-backends.js';
 
@@ -37,7 +37,7 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
   // (`strata local add`, automatic scaling) — an added QP removed again leaves both. Until the
   // first read of the registrations, every QP its config names.
   const configured = nodesOf(config, 'qp');
-  const created = configured.filter((qp) => qp.added === undefined);
+  const created = createdNodes(config, 'qp');
   const peerOf = (qp: { readonly name: string; readonly host: string; readonly port: number }) => [qp.name, { host: qp.host, port: qp.port }] as const;
   let peers = new Map(configured.filter((qp) => qp.name !== node.name).map(peerOf));
   let sharers = new Set(configured.filter((qp) => qp.region === node.region).map((qp) => qp.name));

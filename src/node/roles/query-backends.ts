@@ -13,7 +13,7 @@ import { ShardedStorage } from '../remote/sharded-storage.js';
 import { KeyWatch } from '../remote/key-watch.js';
 import { grpcNoticeSubscriberAs } from '../remote/leader-notices.js';
 import { CATALOG_VERSION_KEY } from '../../qp/catalog/catalog.js';
-import { addressOf, leaderKey, nodesOf, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, createdNodes, leaderKey, nodesOf, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observeKey, observePrefix } from './leadership.js';
 import { parseRegistration, type Registered } from './registrations.js';
 
@@ -46,7 +46,7 @@ export async function connectQueryBackends(env: Env, config: ClusterConfig, node
   // A replica the cluster was created with stays in its shard's read order while it is down (it
   // comes back); one added since leaves it when its registration goes (removed, or down until
   // it registers again).
-  const created = new Set(nodesOf(config, 'storage').filter((s) => s.added === undefined).map((s) => s.name));
+  const created = new Set(createdNodes(config, 'storage').map((s) => s.name));
   const known = new Map(nodesOf(config, 'storage').map((s) => [s.name, shardOf(s)]));
   const joined = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
     const registered = [...entries].map(([key, value]) => parseRegistration(key, value)).filter((r): r is Registered => r !== null);

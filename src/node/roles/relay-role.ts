@@ -9,7 +9,7 @@
 import type { Coordination } from '../../env/coordination.js';
 import type { Env } from '../../env/env.js';
 import { startSpliceServer, type Backend } from '../../env/splice.js';
-import { addressOf, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, createdNodes, nodesOf, registrationsPrefix, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { observePrefix, register } from './leadership.js';
 import { registeredQp } from './registrations.js';
 import { SessionSpread } from './session-spread.js';
@@ -43,7 +43,7 @@ export async function startRelayRole(env: Env, config: ClusterConfig, node: Node
   // is no backend any more, and one added again under its old name may have another port.
   const backendOf = (q: { readonly name: string; readonly host: string; readonly port: number }): Backend & { readonly name: string } =>
     ({ host: q.host, port: q.port, name: q.name });
-  const created = configured.filter((q) => q.added === undefined).map(backendOf);
+  const created = createdNodes(config, 'qp').filter((q) => q.region === node.region).map(backendOf);
   let backends = configured.map(backendOf);
   let live = new Set<string>(configured.map((q) => q.name));
   const registered = observePrefix(coordination, env.timers, registrationsPrefix(config), (entries) => {
