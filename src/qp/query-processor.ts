@@ -6,7 +6,8 @@ import type { Log } from '../env/env.js';
 import type { UsageRecorder } from '../contracts/metering.js';
 import { CATALOG_RANGE, CATALOG_VERSION_KEY, CatalogSnapshot, type TableInfo } from './catalog/catalog.js';
 import { Session } from './session.js';
-import { parseSql } from './sql/parse.js';
+import { parameterisedSql, parseSql } from './sql/parse.js';
+import { ShapeCache } from './sql/literal-shape.js';
 import type { ParsedStatement } from './sql/ast.js';
 import { TableCodec } from './sql/table-codec.js';
 import { jobsTable, virtualTable } from './system/virtual-tables.js';
@@ -50,6 +51,7 @@ export interface QueryProcessorOptions {
 }
 
 const PARSE_CACHE_LIMIT = 4096;
+const SHAPE_CACHE_LIMIT = 1024;
 
 /**
  * A query-processor host: the state its sessions share — the catalog cache by version, the
@@ -62,6 +64,8 @@ export class QueryProcessor implements SessionFactory {
   private lastVersion = 0;
   private readonly catalogs = new Map<number, CatalogSnapshot>();
   private readonly parseCache = new Map<string, ParsedStatement[]>();
+  /** Parse trees by literal shape, for texts with their values written in (literal-shape.ts). */
+  private readonly shapes = new ShapeCache(SHAPE_CACHE_LIMIT);
   private readonly codecCache = new WeakMap<TableInfo, TableCodec>();
   readonly sessions = new Map<number, Session>();
   readonly indexBuilder: IndexBuilder;
@@ -134,10 +138,15 @@ export class QueryProcessor implements SessionFactory {
     const key = standardConformingStrings ? sql : '\0' + sql; // a query text never holds a zero byte
     const cached = this.parseCache.get(key);
     if (cached) return cached;
-    const parsed = parseSql(sql, standardConformingStrings);
+    const parsed = parseSql(sql, standardConformingStrings, this.shapes);
     if (this.parseCache.size >= PARSE_CACHE_LIMIT) this.parseCache.delete(this.parseCache.keys().next().value!);
     this.parseCache.set(key, parsed);
     return parsed;
+  }
+
+  /** A simple query's text with its values as parameters, when its literal shape allows (auto-parameters.ts). */
+  parameterised(sql: string): ReturnType<typeof parameterisedSql> {
+    return parameterisedSql(sql, this.shapes);
   }
 
   codec(table: TableInfo): TableCodec {

@@ -106,6 +106,26 @@ class Prepared implements PreparedStatement {
   }
 }
 
+/**
+ * One simple query answered by a statement planned with its values as parameters
+ * (auto-parameters.ts): the shared statement, this text's values, and the text itself, answered
+ * the ordinary way if a value does not read as its parameter's type.
+ */
+class ParameterisedSimple implements PreparedStatement {
+  readonly parameterTypes: readonly number[] = [];
+  readonly isEmpty = false;
+  constructor(
+    readonly prepared: Prepared,
+    /** Each parameter's value, and its declared type: an int4 value is a valid integer's text. */
+    readonly values: readonly string[],
+    readonly declared: readonly number[],
+    readonly sql: string,
+  ) {}
+  get fields(): FieldDescription[] | null {
+    return this.prepared.fields;
+  }
+}
+
 type CellEncoder = (value: SqlValue) => WireCell;
 
 function sameFormats(a: readonly number[], b: readonly number[]): boolean {
@@ -184,8 +204,16 @@ export class Session implements SqlSession {
   private readonly roles: SessionRoles;
   /** Recently prepared statements by text, hints, settings revision and role (Session.prepare). */
   private readonly preparedCache = new Map<string, Prepared>();
-  /** Keys of texts parsed once lately, not kept yet (the second Parse keeps the statement). */
+  /**
+   * Keys of texts parsed once lately, not kept yet (the second Parse keeps the statement); and
+   * of simple queries' plan keys seen once (parameterisedSimple).
+   */
   private readonly parsedOnce = new Set<string>();
+  /**
+   * Simple queries' statements planned with their values as parameters, by settings revision,
+   * role and plan key (auto-parameters.ts); null for a key whose parameterised form does not plan.
+   */
+  private readonly parameterisedCache = new Map<string, Prepared | null>();
   private readonly sequences: SessionSequences;
   /** Times this session's processing and bills its transactions (src/qp/metering). */
   readonly meter: SessionMeter;
@@ -311,6 +339,55 @@ export class Session implements SqlSession {
   }
 
   private parseSimple(sql: string): PreparedStatement[] {
+    // A kept shape's strings were read with standard_conforming_strings on.
+    if (this.block !== 'failed' && !this.txn?.ddl && this.standardConformingStrings()) {
+      const parameterised = this.parameterisedSimple(sql);
+      if (parameterised !== null) return [parameterised];
+    }
+    return this.literalSimple(sql);
+  }
+
+  /**
+   * A one-statement simple query whose literal shape is kept, as its statement planned with the
+   * values as parameters (planned once per key and kept, as prepare's cache keeps statements).
+   */
+  private parameterisedSimple(sql: string): ParameterisedSimple | null {
+    const found = this.host.parameterised(sql);
+    if (found === null) return null;
+    const key = `${this.settings.revision}\0${this.roles.currentUser}\0simple\0${found.parameterised.key}`;
+    let prepared = this.parameterisedCache.get(key);
+    if (prepared === null) return null;
+    // A key's first text in this session takes the ordinary path: a stream of keys seen once
+    // (a value that stays a literal, such as a LIMIT, is part of the key) keeps no plans.
+    if (prepared === undefined && !this.parsedOnce.delete(key)) {
+      if (this.parsedOnce.size >= PREPARED_CACHE_LIMIT * 4) this.parsedOnce.delete(this.parsedOnce.keys().next().value!);
+      this.parsedOnce.add(key);
+      return null;
+    }
+    if (prepared === undefined || prepared.plan?.catalogVersion !== (this.txnCatalog ?? this.host.catalog).version) {
+      try {
+        prepared = this.prepareParsed(found.statement(), found.parameterised.types);
+      } catch {
+        // The literal form answers (its error, with the literal's position, if it has one).
+        this.keepParameterised(key, null);
+        return null;
+      }
+      // Planned again when the catalog changes, as a simple query's statement is.
+      prepared.fixedResult = false;
+      this.keepParameterised(key, prepared);
+    } else {
+      this.parameterisedCache.delete(key);
+      this.parameterisedCache.set(key, prepared);
+    }
+    return new ParameterisedSimple(prepared, found.parameterised.values, found.parameterised.types, sql);
+  }
+
+  private keepParameterised(key: string, prepared: Prepared | null): void {
+    if (this.parameterisedCache.size >= PREPARED_CACHE_LIMIT) this.parameterisedCache.delete(this.parameterisedCache.keys().next().value!);
+    this.parameterisedCache.set(key, prepared);
+  }
+
+  private literalSimple(sql: string): PreparedStatement[] {
     const statements = this.parse(sql);
     if (statements.length === 0) return [new Prepared(null, [], null)];
     // Simple-query statements are planned when they run: an earlier one (CREATE TABLE) may
@@ -434,6 +511,7 @@ export class Session implements SqlSession {
   }
 
   bind(statement: PreparedStatement, paramFormats: readonly number[], params: readonly (Uint8Array | null)[], resultFormats: readonly number[]): Portal {
+    if (statement instanceof ParameterisedSimple) return this.bindParameterised(statement, resultFormats);
     const prepared = statement as Prepared;
     if (prepared.deferred) {
       // A simple-query statement is planned when its turn comes: statements before it in the
@@ -463,6 +541,25 @@ export class Session implements SqlSession {
       if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); continue; }
       const plain = oid === TypeOid.int4 ? parsePlainInt4Bytes(raw) : undefined;
       values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone);
+    }
+    return new SessionPortal(this, prepared, values, resultFormats);
+  }
+
+  /**
+   * A simple query's values read as its parameters' types; one that does not read (`'abc'` for
+   * an integer) sends the text the ordinary way, to fail as the literal does.
+   */
+  private bindParameterised(statement: ParameterisedSimple, resultFormats: readonly number[]): Portal {
+    const { prepared } = statement;
+    const types = prepared.parameterTypes;
+    const values: SqlValue[] = new Array(types.length);
+    try {
+      for (let i = 0; i < types.length; i++) {
+        const text = statement.values[i]!;
+        values[i] = statement.declared[i] === TypeOid.int4 ? Number(text) : parseTextInZone(types[i]!, -1, text, this.settings.outputStyle().timeZone);
+      }
+    } catch {
+      return this.bind(this.literalSimple(statement.sql)[0]!, [], [], []);
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }

@@ -383,11 +383,14 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
       if (oid === TypeOid.timestamptz) return zonedLiteral(value, typmod, context === 'explicit');
       let parsed: SqlValue;
       try {
-        parsed = types.parseTextValue(oid, typmod, value.unknownLiteral, context === 'explicit');
+        parsed = types.parseTextValue(oid, -1, value.unknownLiteral, context === 'explicit');
       } catch (error) {
         if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
         throw error;
       }
+      // The typmod (varchar(5), numeric(6,2)) applies after the input, as PostgreSQL's length
+      // coercion does: its errors carry no position, as a bound parameter's do not.
+      if (typmod >= 0 && parsed !== null) parsed = types.applyTypmod(oid, typmod, parsed, context === 'explicit');
       return { ...constant(oid, parsed, value.name, value.location, typmod) };
     }
     return { ...value, oid, typmod }; // NULL

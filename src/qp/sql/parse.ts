@@ -5,6 +5,8 @@ import { convertStatement } from './convert.js';
 import { withViewTexts } from './schema-elements.js';
 import { parseIamStatement } from '../roles/role-convert.js';
 import { escapePlainLiterals } from './nonstandard-strings.js';
+import { instantiate, literalShape, shapeTemplate, type ShapeCache } from './literal-shape.js';
+import { parameterise, parameterPlaces, type Parameterised } from './auto-parameters.js';
 
 /**
  * The real PostgreSQL grammar (libpg-query, WASM). `loadParser()` must finish once before
@@ -22,9 +24,11 @@ export async function loadParser(): Promise<void> {
  */
 const ASYNC_INDEX = /\b(?:create\s+(?:unique\s+)?index\s+(async)\b|alter\s+table\s+(async)\b(?!\s+(?:add|drop|alter|validate|rename|set|owner|reset|enable|disable|no|of|inherit|replica|cluster|attach|detach|force)\b))/gi;
 
+const ASYNC_WORD = /async/i;
+
 function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
   const asyncOffsets: number[] = [];
-  if (!/async/i.test(sql)) return { text: sql, asyncOffsets };
+  if (!ASYNC_WORD.test(sql)) return { text: sql, asyncOffsets };
   const text = sql.replace(ASYNC_INDEX, (match: string, indexKeyword: string | undefined, tableKeyword: string | undefined, offset: number) => {
     const keyword = (indexKeyword ?? tableKeyword)!;
     const at = match.toLowerCase().lastIndexOf(keyword.toLowerCase());
@@ -39,7 +43,7 @@ function blankAsync(sql: string): { text: string; asyncOffsets: number[] } {
  * With standard_conforming_strings off, plain literals are read with backslash escapes (the
  * statements' texts are then the rewritten ones, E'…', which read the same either way).
  */
-export function parseSql(query: string, standardConformingStrings = true): ParsedStatement[] {
+export function parseSql(query: string, standardConformingStrings = true, shapes?: ShapeCache): ParsedStatement[] {
   // An empty (or all-whitespace/comment) query is EmptyQueryResponse, not an error; libpg-query
   // refuses a literally empty string, so answer it here.
   if (query.trim() === '') return [];
@@ -47,12 +51,34 @@ export function parseSql(query: string, standardConformingStrings = true): Parse
   if (iam) return [{ statement: iam, text: query, offset: 0 }];
   const sql = standardConformingStrings ? query : escapePlainLiterals(query);
   const { text, asyncOffsets } = blankAsync(sql);
-  let result: { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
-  try {
-    result = parseSync(text) as typeof result;
-  } catch (error) {
-    throw toSyntaxError(error);
-  }
+  const result = shapes !== undefined && standardConformingStrings && text === sql ? parseByShape(text, shapes) : grammar(text);
+  return statementsOf(result, sql, text, asyncOffsets);
+}
+
+/**
+ * A simple query's text as one statement with its values as parameters, when its literal shape
+ * is kept and allows that (auto-parameters.ts): the plan key, the parameters, and the statement
+ * (made only when asked: a session that planned the key before needs only the values).
+ */
+export function parameterisedSql(query: string, shapes: ShapeCache): { parameterised: Parameterised; statement: () => ParsedStatement } | null {
+  if (ASYNC_WORD.test(query)) return null;
+  const shape = literalShape(query);
+  if (shape === null) return null;
+  const template = shapes.get(shape);
+  if (!template) return null;
+  if (template.places === undefined) template.places = parameterPlaces(template);
+  if (template.places === null) return null;
+  const parameterised = parameterise(template, template.places, shape);
+  if (parameterised === null) return null;
+  const statement = (): ParsedStatement => {
+    const params: number[] = [];
+    parameterised.literals.forEach((literal, i) => { params[literal] = i + 1; });
+    return statementsOf(instantiate(template, shape, params) as ParseTree, query, query, [])[0]!;
+  };
+  return { parameterised, statement };
+}
+
+function statementsOf(result: ParseTree, sql: string, text: string, asyncOffsets: readonly number[]): ParsedStatement[] {
   const out: ParsedStatement[] = [];
   for (const raw of result.stmts ?? []) {
     const offset = raw.stmt_location ?? 0;
@@ -67,6 +93,35 @@ export function parseSql(query: string, standardConformingStrings = true): Parse
     out.push({ statement, text: statementText, offset });
   }
   return out;
+}
+
+type ParseTree = { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
+
+function grammar(text: string): ParseTree {
+  try {
+    return parseSync(text) as ParseTree;
+  } catch (error) {
+    throw toSyntaxError(error);
+  }
+}
+
+/**
+ * The grammar's tree for `text`, from the template of its literal shape when one is kept (see
+ * literal-shape.ts); a shape's second text makes its template.
+ */
+function parseByShape(text: string, shapes: ShapeCache): ParseTree {
+  const shape = literalShape(text);
+  if (shape === null) return grammar(text);
+  const kept = shapes.get(shape);
+  if (kept) return instantiate(kept, shape) as ParseTree;
+  const tree = grammar(text);
+  if (kept === undefined && shapes.wanted(shape)) {
+    const template = shapeTemplate(text, shape, tree as Parameters<typeof shapeTemplate>[2]);
+    shapes.set(shape, template);
+    // The template keeps `tree`; the statements are converted from a copy of it.
+    if (template) return instantiate(template, shape) as ParseTree;
+  }
+  return tree;
 }
 
 /**
