@@ -87,6 +87,14 @@ test('writes with their values written in', { skip: pair.skip }, async () => {
   await same(['SELECT * FROM ap_log ORDER BY id', 'SELECT * FROM ap ORDER BY id']);
 });
 
+test('texts beyond ASCII: positions count characters, as PostgreSQL\'s do', { skip: pair.skip }, async () => {
+  await same(["SELECT 'éé', nosuch", "SELECT '日本' WHERE 1 = 'x'", "SELECT 1 WHERE 'éé' = 1", "SELECT 'éé'; SELECT nosuch", "SELECT 'é' FROMM x"]);
+  await same(texts((x) => `SELECT id, 'ü' AS ü FROM ap WHERE t = ${x}`, ["'ä'", "'ö'", "'日本語'"], ["'one'", "'é'", "''"]));
+  await same(texts((x) => `SELECT id FROM ap WHERE t = 'é' OR id = ${x} OR d = 'ñ'`, INTS, ['1', '2']));
+  await same(texts((x) => `INSERT INTO ap_log (id, note) VALUES (${x})`, ["40, 'ä'", "41, 'ö'", "42, 'ü'"], ["43, 'ééééé'", "44, 'éééééé'", "45, 'x'"]));
+  await same(['SELECT id, note FROM ap_log WHERE id >= 40 ORDER BY id']);
+});
+
 test('in a transaction block, after a failure, and after the table changes', { skip: pair.skip }, async () => {
   await same(['BEGIN', ...texts((x) => `SELECT t FROM ap WHERE id = ${x}`, INTS, ['1', '2']), "SELECT t FROM ap WHERE id = 'x'", 'SELECT t FROM ap WHERE id = 1', 'ROLLBACK']);
   await same(texts((x) => `SELECT * FROM ap WHERE id = ${x}`, INTS, ['1', '2']));

@@ -10,7 +10,7 @@
  * - the lexer (`literalShape`) recognises only the plain forms whose token kind cannot depend on
  *   the value — decimal integers (int4-sized or not, which the grammar tells apart), decimal
  *   numerics and reals, '…' strings without prefixes or continuation — and gives up on anything
- *   else (non-ASCII text, E'', $$, U&, B'', X'', underscores, 0x, trailing junk);
+ *   else (E'', $$, U&, B'', X'', underscores, 0x, trailing junk);
  * - the template (`shapeTemplate`) accepts a tree only if each literal is exactly one A_Const at
  *   the literal's position (or at the `-` right before it, which the grammar folds in) holding
  *   the literal's own value: a literal the grammar consumed any other way (`float(30)`, an
@@ -20,6 +20,7 @@
  *   change in its length gives the new text's positions (error positions stay right).
  */
 import type { ParameterPlaces } from './auto-parameters.js';
+import { LOCATIONS } from './parse-locations.js';
 
 /** A literal's kind as the grammar tells them apart: int4-sized integer, other number, string. */
 export type LiteralKind = 'i' | 'f' | 's';
@@ -40,11 +41,10 @@ export interface LiteralShape {
 }
 
 const INT4_MAX = 2147483647;
-const NOT_ASCII = /[^\x01-\x7f]/;
 
-/** What a plain token may be built of; every character code below 128. */
+/** What a plain token may be built of (any character beyond ASCII is identifier material, as in scan.l). */
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -94,8 +94,8 @@ function skipBlockComment(sql: string, i: number): number {
  * not read exactly as PostgreSQL's would (the text then takes the ordinary parse).
  */
 export function literalShape(sql: string): LiteralShape | null {
-  // The grammar's positions count bytes; the shift of positions here counts characters.
-  if (NOT_ASCII.test(sql)) return null;
+  // Zero bytes mark the literals in the key (and a query text holds none).
+  if (sql.includes('\0')) return null;
   const n = sql.length;
   const literals: Literal[] = [];
   let key = '';
@@ -165,7 +165,7 @@ export function literalShape(sql: string): LiteralShape | null {
       }
       // Trailing junk (123abc, 1_000, 0x1F, 1.2.3) is an error or another token to the lexer.
       const after = sql.charCodeAt(i);
-      if (i < n && (isIdentChar(after) || after === 46 || after >= 128)) return null;
+      if (i < n && (isIdentChar(after) || after === 46)) return null;
       const text = sql.slice(start, i);
       let kind: LiteralKind = 'f';
       let value: number | string = text;
@@ -225,8 +225,6 @@ export interface ShapeTemplate {
   places?: ParameterPlaces | null;
 }
 
-/** The fields whose numbers are offsets into the text (ParseLoc), besides stmt_len. */
-const LOCATIONS: ReadonlySet<string> = new Set(['location', 'stmt_location', 'rexpr_list_start', 'rexpr_list_end', 'list_start', 'list_end', 'name_location']);
 
 /**
  * The template of `tree` (parsed from `sql`, whose shape is `shape`), or null when some literal

@@ -7,6 +7,7 @@ import { parseIamStatement } from '../roles/role-convert.js';
 import { escapePlainLiterals } from './nonstandard-strings.js';
 import { instantiate, literalShape, shapeTemplate, type ShapeCache } from './literal-shape.js';
 import { parameterise, parameterPlaces, type Parameterised } from './auto-parameters.js';
+import { isAscii, toStringIndexes } from './parse-locations.js';
 
 /**
  * The real PostgreSQL grammar (libpg-query, WASM). `loadParser()` must finish once before
@@ -98,11 +99,14 @@ function statementsOf(result: ParseTree, sql: string, text: string, asyncOffsets
 type ParseTree = { stmts?: { stmt: unknown; stmt_location?: number; stmt_len?: number }[] };
 
 function grammar(text: string): ParseTree {
+  let tree: ParseTree;
   try {
-    return parseSync(text) as ParseTree;
+    tree = parseSync(text) as ParseTree;
   } catch (error) {
     throw toSyntaxError(error);
   }
+  if (!isAscii(text)) toStringIndexes(tree as Parameters<typeof toStringIndexes>[0], text);
+  return tree;
 }
 
 /**
