@@ -49,6 +49,12 @@ test('from a shape\'s fourth text on, one plan answers every text with its own v
   assert.deepEqual(await query(s, 'SELECT v FROM t WHERE id = 3'), [['v3']]);
   assert.deepEqual(await query(s, 'SELECT v FROM t WHERE id = 44'), []);
   assert.deepEqual(await query(s, 'SELECT v FROM t WHERE id = -4'), [], 'a negative value is its own shape');
+  // IN lists and BETWEEN bounds of literals.
+  for (const [a, b] of [[1, 2], [2, 3], [3, 4]]) await query(s, `SELECT v FROM t WHERE id IN (${a}, ${b}) AND n BETWEEN ${a * 10} AND ${b * 10}`);
+  const listed = await prepared(s, 'SELECT v FROM t WHERE id IN (4, 5) AND n BETWEEN 40 AND 50');
+  assert.notEqual(listed.fields, null);
+  assert.equal((await prepared(s, 'SELECT v FROM t WHERE id IN (1, 5) AND n BETWEEN 0 AND 100')).fields, listed.fields);
+  assert.deepEqual(await query(s, 'SELECT v FROM t WHERE id IN (1, 5) AND n BETWEEN 0 AND 20'), [['v1']]);
   // Literals that stay literals are part of the plan's key.
   for (const limit of [1, 2, 3]) assert.equal((await query(s, `SELECT v FROM t WHERE id >= 2 ORDER BY id LIMIT ${limit}`)).length, limit);
 });

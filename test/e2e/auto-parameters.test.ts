@@ -67,6 +67,12 @@ test('reads by a column compared with a value', { skip: pair.skip }, async () =>
   await same(texts((x) => `SELECT id, ${x} AS k FROM ap WHERE id <> ${x} ORDER BY 1 LIMIT ${x}`, INTS, ['1', '2', '3']));
   await same(texts((x) => `SELECT * FROM ap WHERE id = ${x} FOR UPDATE`, INTS, ['1', '2', '3']));
   await same(texts((x) => `SELECT count(*) FROM ap WHERE id IN (1, ${x}) AND t <> 'x'`, INTS, ['1', '2', '3']));
+  await same(texts((x) => `SELECT id FROM ap WHERE id IN (${x}) ORDER BY id`, ['7, 8', '8, 9', '9, 10'], ['1, 2', '2, 2', '3, 99', "1, '2'", "1, 'x'", '1, 2.5', '-1, 3000000000']));
+  await same(texts((x) => `SELECT id FROM ap WHERE id NOT IN (${x}) ORDER BY id`, ['7, 8', '8, 9', '9, 10'], ['1, 2', '3, 3']));
+  await same(texts((x) => `SELECT id FROM ap WHERE t IN (${x}) ORDER BY id`, ["'p', 'q'", "'q', 'r'", "'r', 's'"], ["'one', 'it''s'", "'two', ''", '1, 2']));
+  await same(texts((x) => `SELECT id FROM ap WHERE d IN (${x}) ORDER BY id`, ["'2020-01-01', 'epoch'", "'2020-01-02', 'epoch'", "'2020-01-03', 'epoch'"], ["'2024-01-01', '2024-12-31'", "'2024-01-01', 'x'"]));
+  await same(texts((x) => `SELECT id FROM ap WHERE id BETWEEN ${x} ORDER BY id`, ['7 AND 8', '8 AND 9', '9 AND 10'], ['1 AND 2', '2 AND 1', '0 AND 3000000000', "'1' AND '3'", "1 AND 'x'"]));
+  await same(texts((x) => `SELECT id FROM ap WHERE big NOT BETWEEN ${x} ORDER BY id`, ['7 AND 8', '8 AND 9', '9 AND 10'], ['1 AND 3', '-3000000000 AND 0']));
 });
 
 test('writes with their values written in', { skip: pair.skip }, async () => {

@@ -8,9 +8,10 @@
  * evaluates the value at run time, or where the comparison cannot fail for the types a
  * parameter here can have:
  * - a top-level WHERE conjunct of a SELECT, UPDATE or DELETE comparing a column with the literal
- *   (`=`, `<>`, `<`, `<=`, `>`, `>=`): an integer (int4; int8 beyond it) or a string (its type
- *   inferred from the column, as the unknown literal's is). A decimal stays a literal there: its
- *   implicit cast (numeric to float8) can fail, and the literal form fails at planning;
+ *   (`=`, `<>`, `<`, `<=`, `>`, `>=`, `[NOT] IN (…)` of literals only, `[NOT] BETWEEN`): an
+ *   integer (int4; int8 beyond it) or a string (its type inferred from the column, as the unknown
+ *   literal's is). A decimal stays a literal there: its implicit cast (numeric to float8) can
+ *   fail, and the literal form fails at planning;
  * - an UPDATE's `SET c = column + literal` or `- literal` (evaluated per row either way);
  * - the one row of an INSERT … VALUES (evaluated once either way).
  * Every other literal stays in the statement, and its text is part of the plan's key.
@@ -42,6 +43,7 @@ export interface Parameterised {
 
 const COMPARISONS: ReadonlySet<string> = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 const ADDITIVE: ReadonlySet<string> = new Set(['+', '-']);
+const LISTS: ReadonlySet<string> = new Set(['AEXPR_IN', 'AEXPR_BETWEEN', 'AEXPR_NOT_BETWEEN']);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -88,7 +90,14 @@ export function parameterPlaces(template: ShapeTemplate): ParameterPlaces | null
       return;
     }
     const literal = columnAgainstLiteral(clause, COMPARISONS);
-    if (literal !== undefined) places[literal] = 'where';
+    if (literal !== undefined) { places[literal] = 'where'; return; }
+    // `column [NOT] IN (literal, …)` and `column [NOT] BETWEEN literal AND literal`.
+    const expr = object(object(clause ?? null)?.['A_Expr']);
+    if (expr === null || !LISTS.has(expr['kind'] as string) || !isColumn(expr['lexpr'])) return;
+    const items = object(object(expr['rexpr'] ?? null)?.['List'])?.['items'];
+    if (!Array.isArray(items)) return;
+    const literals = items.map(slotOf);
+    if (literals.every((index) => index !== undefined)) for (const index of literals) places[index!] = 'where';
   };
   const statement = object(object(statements[0]!)?.['stmt']);
   const select = object(statement?.['SelectStmt']);
