@@ -82,6 +82,9 @@ test('writes with their values written in', { skip: pair.skip }, async () => {
   await same(texts((x) => `INSERT INTO ap_log (id, amount) VALUES (${x})`, ["18, '1'", "19, '2'", "20, '3'"], ["21, 'x'", "22, '1.5'", "23, ' 4 '"]));
   await same(texts((x) => `INSERT INTO ap_log (id, amount) VALUES (${x})`, ['24, 1.5', '25, 2.5', '26, 3.5'], ['27, 4.4', '28, 5e9']));
   await same(texts((x) => `INSERT INTO ap_log (id, at) VALUES (${x})`, ["29, '2024-01-01'", "30, '2024-01-02'", "31, '2024-01-03'"], ["32, '2024-13-01'", "33, 'epoch'", "34, '2024-02-02'"]));
+  await same(texts((x) => `INSERT INTO ap_log (id, note, amount) VALUES ${x}`, ["(50, 'a', 1), (51, 'b', 2)", "(52, 'c', 3), (53, 'd', 4)", "(54, 'e', 5), (55, 'f', 6)"],
+    ["(56, 'g', 7), (57, 'h', '8')", "(58, 'i', 9), ('59', 'j', 10)", "(60, 'k', 11), (61, 'toolong', 12)", "(62, 'l', 13), (63, 'm', 'x')", "(64, '1', 1.5), (65, '2', 2.5)", "(66, 'n', 1), (66, 'o', 2)"]));
+  await same(texts((x) => `INSERT INTO ap_log (id, amount) VALUES ${x}`, ['(70, 1), (71, 2.5)', '(72, 1), (73, 3.5)', '(74, 1), (75, 4.5)'], ['(76, 2), (77, 1e3)', "(78, 2), (79, 99999999999)"]));
   await same(texts((x) => `UPDATE ap_log SET amount = amount + ${x} WHERE id = ${x}`, ['1', '2', '3'], ['4', '12', '99']));
   await same(texts((x) => `UPDATE ap_log SET amount = amount - ${x} WHERE id = 13`, INTS, ['1', '2147483647', '2']));
   await same(texts((x) => `UPDATE ap_log SET amount = amount - ${x} WHERE id = 14`, ['1.5', '2.5', '3.5'], ['0.5', '1e10']));

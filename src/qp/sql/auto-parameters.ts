@@ -13,7 +13,7 @@
  *   literal's is). A decimal stays a literal there: its implicit cast (numeric to float8) can
  *   fail, and the literal form fails at planning;
  * - an UPDATE's `SET c = column + literal` or `- literal` (evaluated per row either way);
- * - the one row of an INSERT … VALUES (evaluated once either way).
+ * - the rows of an INSERT … VALUES (each evaluated once either way).
  * Every other literal stays in the statement, and its text is part of the plan's key.
  *
  * A string's value is read by its parameter's inferred type when the statement is bound; if that
@@ -114,10 +114,11 @@ export function parameterPlaces(template: ShapeTemplate): ParameterPlaces | null
     }
   }
   if (insert !== null) {
-    // One row only: the types of several rows' values are resolved across the rows.
+    // INSERT's VALUES rows: each value is coerced to its column's type on its own (PostgreSQL's
+    // transformInsertRow), not to a type common to the rows as a VALUES list elsewhere is.
     const rows = object(object(insert['selectStmt'])?.['SelectStmt'])?.['valuesLists'];
-    if (Array.isArray(rows) && rows.length === 1) {
-      const items = object(object(rows[0]!)?.['List'])?.['items'];
+    for (const row of Array.isArray(rows) ? rows : []) {
+      const items = object(object(row)?.['List'])?.['items'];
       for (const item of Array.isArray(items) ? items : []) {
         const literal = slotOf(item);
         if (literal !== undefined) places[literal] = 'evaluated';
