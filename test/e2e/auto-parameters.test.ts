@@ -2,13 +2,12 @@
  * Simple queries with their values written in, answered from one plan per literal shape
  * (src/qp/sql/auto-parameters.ts), against PostgreSQL 15 side by side: each statement form runs
  * with several value sets in a row (a shape's fourth text on takes the shared plan), and every
- * answer — rows, column names and types, command tags, or the error's SQLSTATE, message and
- * position — must be PostgreSQL's.
+ * answer — rows, column names and types, command tags, or the error's SQLSTATE, message, DETAIL
+ * and position — must be PostgreSQL's.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type pg from 'pg';
-import { useDifferential } from '../support/differential.js';
+import { exactOutcome, useDifferential } from '../support/differential.js';
 
 const pair = useDifferential([
   'CREATE TABLE ap (id int PRIMARY KEY, small int2, big int8, n numeric(6,2), f float8, t text, v varchar(3), c char(3), d date, b bool)',
@@ -16,20 +15,10 @@ const pair = useDifferential([
   'CREATE TABLE ap_log (id int PRIMARY KEY, note varchar(5), amount int, at date)',
 ]);
 
-async function outcome(client: pg.Client, sql: string): Promise<unknown> {
-  try {
-    const r = await client.query(sql);
-    return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
-  } catch (error) {
-    const e = error as pg.DatabaseError;
-    return { code: e.code, message: e.message, position: e.position };
-  }
-}
-
 /** Runs each text on both servers in order and compares every answer. */
 async function same(texts: readonly string[]): Promise<void> {
   const { strata, postgres } = pair.db();
-  for (const sql of texts) assert.deepEqual(await outcome(strata, sql), await outcome(postgres, sql), sql);
+  for (const sql of texts) assert.deepEqual(await exactOutcome(strata, sql), await exactOutcome(postgres, sql), sql);
 }
 
 /**

@@ -52,6 +52,21 @@ async function outcome(client: pg.Client, sql: string, params?: unknown[]): Prom
 }
 
 /**
+ * A statement's whole answer, for tests that hold Strata to PostgreSQL's exact words: rows,
+ * column names and types, tag and count; or the error's SQLSTATE, message, DETAIL and (unless
+ * left out) position.
+ */
+export async function exactOutcome(client: pg.Client, sql: string, options: { position?: boolean } = {}): Promise<unknown> {
+  try {
+    const r = await client.query(sql);
+    return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
+  } catch (error) {
+    const e = error as pg.DatabaseError;
+    return { code: e.code, message: e.message, detail: e.detail, ...(options.position === false ? {} : { position: e.position }) };
+  }
+}
+
+/**
  * A test file's differential pair: started before its tests (with `setup` run on both), stopped
  * after them; `skip` is why it cannot run here (no PostgreSQL), else false.
  */
