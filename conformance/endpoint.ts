@@ -23,7 +23,7 @@ export interface ResultSet {
 
 export interface Outcome {
   readonly results: readonly ResultSet[];
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: string; readonly message: string; readonly position?: string };
   /** No answer within the deadline (the statement was cancelled or the connection dropped). */
   readonly timedOut?: boolean;
   readonly ms: number;
@@ -121,7 +121,7 @@ export class Endpoint {
         this.broken = true;
         return { results: [], error: { code: 'XXCON', message: String(error.message) }, ms };
       }
-      return { results: [], error: { code: error.code, message: error.message }, ms };
+      return { results: [], error: { code: error.code, message: error.message, ...(error.position ? { position: error.position } : {}) }, ms };
     }
     const list = Array.isArray(answer.result) ? answer.result : [answer.result];
     const results = list.map((result, i) => ({

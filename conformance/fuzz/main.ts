@@ -1,5 +1,5 @@
 /**
- * node dist/conformance/fuzz/main.js [--seed N] [--seeds K] [--queries M] [--rows R] [--verbose]
+ * node dist/conformance/fuzz/main.js [--seed N] [--seeds K] [--queries M] [--rows R] [--shapes S] [--verbose]
  *
  * Differential fuzzing (conformance/README.md, "The fuzzer"): for each seed N..N+K-1, the
  * fuzzer's schema is made afresh on a throwaway PostgreSQL 15 and on Strata with the seed's rows,
@@ -16,6 +16,7 @@ import { preparePostgres, StrataProcess, stopOnExit } from '../servers.js';
 import { postgresUnavailableReason, startPostgres } from '../../test/support/postgres.js';
 import { Generator } from './generate.js';
 import { Random } from './random.js';
+import { oltpStatement, shapeVariants } from './shapes.js';
 import { createStatements, DROP_STATEMENTS, fillStatements, INDEXES, secondSchemaStatements } from './schema.js';
 
 interface Options {
@@ -25,10 +26,12 @@ interface Options {
   rows: number;
   verbose: boolean;
   timeoutMs: number;
+  /** Texts of each read's literal shape to run after it (shapes.ts): Strata's shared plans. */
+  shapes: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { seed: 1, seeds: 1, queries: 200, rows: 12, verbose: false, timeoutMs: 10_000 };
+  const options: Options = { seed: 1, seeds: 1, queries: 200, rows: 12, verbose: false, timeoutMs: 10_000, shapes: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const number = (): number => {
@@ -41,11 +44,14 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--queries') options.queries = number();
     else if (arg === '--rows') options.rows = number();
     else if (arg === '--timeout') options.timeoutMs = number();
+    else if (arg === '--shapes') options.shapes = number();
     else if (arg === '--verbose') options.verbose = true;
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
 }
+
+const PER_TEXT = ['SET plan_cache_mode = force_custom_plan'];
 
 interface Tally {
   statements: number;
@@ -61,7 +67,16 @@ interface Tally {
 }
 
 class Pair {
-  constructor(readonly postgres: Endpoint, readonly strata: Endpoint, private readonly reviveStrata: () => Promise<void>) {}
+  constructor(
+    readonly postgres: Endpoint,
+    readonly strata: Endpoint,
+    private readonly reviveStrata: () => Promise<void>,
+    /**
+     * With --shapes: a second Strata session that plans every simple query's text on its own
+     * (plan_cache_mode = force_custom_plan), the oracle for answers from a shape's shared plan.
+     */
+    readonly perText: Endpoint | null = null,
+  ) {}
 
   async run(sql: string, extended = false): Promise<{ pg: Outcome; st: Outcome }> {
     const pg = await this.postgres.run(sql, extended);
@@ -69,7 +84,10 @@ class Pair {
     if (!this.strata.connected) {
       await this.reviveStrata();
       await this.strata.open();
+      await this.perText?.open(PER_TEXT);
     }
+    // The per-text session follows the main one's settings (the generator's SET search_path).
+    if (sql.startsWith('SET ')) await this.perText?.run(sql);
     return { pg, st };
   }
 
@@ -77,6 +95,7 @@ class Pair {
   async setup(sql: string, strataSql = sql): Promise<void> {
     const pg = await this.postgres.run(sql);
     if (pg.error) throw new Error(`PostgreSQL: ${sql}: ${pg.error.message}`);
+    if (sql.startsWith('SET ')) await this.perText?.run(sql);
     const st = await this.strata.run(strataSql);
     if (st.error) throw new Error(`Strata: ${strataSql}: ${st.error.message}`);
     const job = st.results[0]?.columns[0]?.name === 'job_id' ? st.results[0].rows[0]?.[0] : null;
@@ -139,6 +158,10 @@ function judge(sql: string, pg: Outcome, st: Outcome, tally: Tally): Difference 
   return difference;
 }
 
+function sameAnswer(a: Outcome, b: Outcome): boolean {
+  return a.timedOut === b.timedOut && JSON.stringify({ r: a.results, e: a.error }) === JSON.stringify({ r: b.results, e: b.error });
+}
+
 function report(seed: number, n: number, sql: string, difference: Difference, pg: Outcome, st: Outcome): void {
   console.log(`DIFF seed ${seed} #${n}: ${difference.cause}`);
   console.log(`  ${sql}`);
@@ -152,7 +175,8 @@ async function runSeed(pair: Pair, seed: number, options: Options, tally: Tally)
   await resetSchema(pair, random, options.rows);
   const generator = new Generator(random);
   for (let n = 1; n <= options.queries; n++) {
-    const { sql, writes, extended } = generator.statement();
+    // With --shapes, half the statements are OLTP ones with their values written in.
+    const { sql, writes, extended } = options.shapes > 0 && random.chance(0.5) ? { ...oltpStatement(random), extended: false } : generator.statement();
     if (options.verbose) console.log(`seed ${seed} #${n}${extended ? ' (extended)' : ''}: ${sql}`);
     // The extended protocol (Parse/Bind/Execute) takes one statement; a transaction block is several.
     const block = sql.startsWith('BEGIN;');
@@ -165,6 +189,29 @@ async function runSeed(pair: Pair, seed: number, options: Options, tally: Tally)
     } else {
       const difference = judge(sql, pg, st, tally);
       if (difference) report(seed, n, sql, difference, pg, st);
+    }
+    if (!block && !extended && !(pg.error && st.error && writes)) {
+      let k = 0;
+      for (const text of shapeVariants(sql, random, options.shapes)) {
+        k++;
+        const answers = await pair.run(text);
+        if (await foldedByPostgres(pair, text, answers.pg, answers.st) || await stoppedByLimit(pair, text, answers.pg, answers.st)) {
+          tally.statements++;
+          tally.folded++;
+          continue;
+        }
+        const difference = judge(text, answers.pg, answers.st, tally);
+        if (difference) report(seed, n, `${text} -- shape text ${k} of: ${sql}`, difference, answers.pg, answers.st);
+        // A read answered from the shape's plan must be exactly what the text alone gives,
+        // errors (SQLSTATE, message, position) included, where PostgreSQL's may differ.
+        if (!writes && pair.perText) {
+          const alone = await pair.perText.run(text);
+          if (!sameAnswer(answers.st, alone)) {
+            tally.differences++;
+            console.log(`DIFF seed ${seed} #${n}: the shape's plan and the text's own plan answer differently\n  ${text}\n  shared plan: ${JSON.stringify(answers.st.error ?? answers.st.results)}\n  per text:    ${JSON.stringify(alone.error ?? alone.results)}`);
+          }
+        }
+      }
     }
     if (writes && !(pg.error && st.error)) {
       const readBack = `SELECT * FROM ${writes.name} ORDER BY ${writes.key}`;
@@ -199,15 +246,18 @@ async function main(): Promise<number> {
       new Endpoint('PostgreSQL', async () => pgConfig, options.timeoutMs + 2_000),
       new Endpoint('Strata', async () => strata.config(), options.timeoutMs),
       () => strata.ensureHealthy(),
+      options.shapes > 0 ? new Endpoint('Strata per text', async () => strata.config(), options.timeoutMs) : null,
     );
     await pair.postgres.open();
     await pair.strata.open();
+    await pair.perText?.open(PER_TEXT);
     for (let seed = options.seed; seed < options.seed + options.seeds; seed++) {
       await runSeed(pair, seed, options, tally);
       console.log(`seed ${seed} done: ${tally.statements} statements so far, ${tally.differences} differed`);
     }
     await pair.postgres.close();
     await pair.strata.close();
+    await pair.perText?.close();
   } finally {
     await strata.stop();
     await postgres.stop();

@@ -102,3 +102,15 @@ test('standard_conforming_strings off: strings are not taken from a shape read w
   // With it off, 'x\\'y' is x'y; with it on, the same text would not even lex as one string.
   assert.deepEqual(await query(s, "SELECT id FROM t WHERE v = 'x\\\\y'"), [['21']]);
 });
+
+test('plan_cache_mode = force_custom_plan plans every text on its own', async () => {
+  const s = await session();
+  await query(s, 'SET plan_cache_mode = force_custom_plan');
+  for (const id of [1, 2, 3, 4]) assert.deepEqual(await query(s, `SELECT v FROM t WHERE id = ${id}`), [[`v${id}`]]);
+  assert.equal((await prepared(s, 'SELECT v FROM t WHERE id = 5')).fields, null);
+  await query(s, 'RESET plan_cache_mode');
+  for (const id of [1, 2]) await query(s, `SELECT v FROM t WHERE id = ${id}`);
+  assert.notEqual((await prepared(s, 'SELECT v FROM t WHERE id = 5')).fields, null);
+  await assert.rejects(query(s, "SET plan_cache_mode = 'sometimes'"), (error: SqlError) => error.code === '22023'
+    && error.message === 'invalid value for parameter "plan_cache_mode": "sometimes"' && error.hint === 'Available values: auto, force_generic_plan, force_custom_plan.');
+});

@@ -340,7 +340,7 @@ export class Session implements SqlSession {
 
   private parseSimple(sql: string): PreparedStatement[] {
     // A kept shape's strings were read with standard_conforming_strings on.
-    if (this.block !== 'failed' && !this.txn?.ddl && this.standardConformingStrings()) {
+    if (this.block !== 'failed' && !this.txn?.ddl && this.standardConformingStrings() && this.settings.get('plan_cache_mode') !== 'force_custom_plan') {
       const parameterised = this.parameterisedSimple(sql);
       if (parameterised !== null) return [parameterised];
     }

@@ -59,6 +59,9 @@ const SPECS: Record<string, SettingSpec> = {
   maintenance_work_mem: { value: '64MB' },
   // pg_dump turns it off; Strata's scans never synchronize, so it changes nothing.
   synchronize_seqscans: { value: 'on' },
+  // force_custom_plan plans every simple query's text on its own, not its literal shape's
+  // parameterised statement (sql/auto-parameters.ts); prepared statements keep their plan.
+  plan_cache_mode: { value: 'auto', normalize: enumSetting('plan_cache_mode', ['auto', 'force_generic_plan', 'force_custom_plan']) },
   ...plannerSettings(),
 };
 
