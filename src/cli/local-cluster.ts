@@ -28,7 +28,7 @@ import { listUnder } from '../node/roles/leadership.js';
 import { readHeld, readRestarts, supervisionPath, writeAtomically, writeHeld } from './local-supervisor.js';
 import { registryKey, type Registry } from '../node/roles/node-registry.js';
 import { parseLoad, type LoadSample } from '../node/roles/load-report.js';
-import { describe, parseScalingDone, parseScalingRequest, type ScalingDone, type ScalingRequest } from '../node/roles/qp-autoscaler.js';
+import { describe, parseScalingDone, parseScalingRequest, type ScalingDone, type ScalingRequest } from '../node/roles/autoscaler.js';
 
 export interface LocalUpOptions {
   readonly azs: number;
@@ -449,7 +449,7 @@ export async function localStatus(dirArg: string): Promise<string[]> {
   let applied = new Map<string, number>();
   /** The newest batch's last position; null: an empty (or wholly trimmed) journal. */
   let journalHead: number | null = null;
-  /** The control leader's last scaling request and the supervisor's answer (qp-autoscaler.ts). */
+  /** The control leader's last scaling request and the supervisor's answer (autoscaler.ts). */
   let scalingRequest: ScalingRequest | null = null;
   let scalingDone: ScalingDone | null = null;
   /** QP name → its last load report (load-report.ts). */
@@ -539,7 +539,8 @@ export async function localStatus(dirArg: string): Promise<string[]> {
 function scalingLine(scaling: ScalingConfig, request: ScalingRequest | null, done: ScalingDone | null): string {
   const policy = scalingPolicyOf(scaling);
   const percent = (fraction: number) => `${Math.round(fraction * 100)} %`;
-  const head = `automatic scaling: up to ${policy.maxQpsPerRegion} QPs a region, one more at ${percent(policy.scaleOutBusy)} busy for ${policy.scaleOutAfterMs / 1000} s, one fewer at ${percent(policy.scaleInBusy)} for ${policy.scaleInAfterMs / 1000} s`;
+  const replicas = scaling.maxReplicasPerShard === undefined ? '' : ` and ${scaling.maxReplicasPerShard} replicas a shard`;
+  const head = `automatic scaling: up to ${policy.maxPerGroup} QPs a region${replicas}, one more at ${percent(policy.scaleOutBusy)} busy for ${policy.scaleOutAfterMs / 1000} s, one fewer at ${percent(policy.scaleInBusy)} for ${policy.scaleInAfterMs / 1000} s`;
   if (request === null) return `${head}; no request yet`;
   const answer = done === null || done.seq < request.seq ? 'not answered yet'
     : `${done.outcome}${done.name === undefined ? '' : ` (${done.name})`}${done.detail === undefined ? '' : `: ${done.detail}`}`;

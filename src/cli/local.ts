@@ -17,7 +17,8 @@ const USAGE = `usage: strata local <up|status|add|remove|backup|kill|stop|start|
      [--storage-splits KEY,…]                               storage shards by key range (hex split keys,
                                                             increasing), each with a replica per AZ
      [--autoscale N | --autoscale JSON]                     add and remove QPs by load, up to N a region
-                                                            (JSON: the config's "scaling" object)
+                                                            (JSON: the config's "scaling" object; with
+                                                            "maxReplicasPerShard", storage replicas too)
      [--timeout SECONDS]                                    how long to wait for it to serve (60); one
                                                             that does not is stopped again
   add --dir DIR --role storage --az AZ [--shard N]          one more storage replica of shard N (0) in AZ,
@@ -175,7 +176,7 @@ function timeoutMsOption(options: ReadonlyMap<string, unknown>): number {
   return seconds * 1000;
 }
 
-/** `--autoscale N` (at most N QPs a region, the policy's defaults) or `--autoscale '{"maxQpsPerRegion": N, …}'`. */
+/** `--autoscale N` (at most N QPs a region, the policy's defaults) or `--autoscale '{"maxQpsPerRegion": N, "maxReplicasPerShard": M, …}'`. */
 function autoscaleOption(value: unknown): ScalingConfig | undefined {
   if (value === undefined) return undefined;
   const text = String(value).trim();

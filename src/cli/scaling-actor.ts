@@ -1,9 +1,9 @@
 /**
  * The local supervisor's side of automatic scaling (docs/distributed.md "Automatic scaling"):
- * it follows the control leader's scaling request in etcd (src/node/roles/qp-autoscaler.ts) and
- * carries out each one once — a query processor more in an AZ (`local add`'s change to the
- * config, marked as the scaling's), or an added one fewer (`local remove`'s) — and answers under
- * the done key. The supervisor's own loop then starts or stops the process, as for a change by
+ * it follows the control leader's scaling request in etcd (src/node/roles/autoscaler.ts) and
+ * carries out each one once — a query processor or a shard's storage replica more in an AZ
+ * (`local add`'s change to the config, marked as the scaling's), or an added one fewer (`local
+ * remove`'s) — and answers under the done key. The supervisor's own loop then starts or stops the process, as for a change by
  * hand.
  *
  * Once: a request at or below the last answer is done already. An add that was written to the
@@ -12,7 +12,7 @@
  */
 import { scalingKeys, type ClusterConfig } from '../node/roles/cluster-config.js';
 import { observeKey } from '../node/roles/leadership.js';
-import { describe, parseScalingDone, parseScalingRequest, type ScalingDone, type ScalingRequest } from '../node/roles/qp-autoscaler.js';
+import { describe, parseScalingDone, parseScalingRequest, type ScalingDone, type ScalingRequest } from '../node/roles/autoscaler.js';
 import { addToConfig, etcdOf, linkTlsOfTools, readState, removeFromConfig, withConfigLock } from './local-cluster.js';
 import { SystemTimers } from '../env/timers.js';
 
@@ -74,7 +74,7 @@ async function carryOut(dir: string, request: ScalingRequest): Promise<ScalingDo
       const already = config.nodes.find((n) => n.added?.by === 'scaling' && n.added.request === request.seq);
       if (already !== undefined) return { seq: request.seq, outcome: 'done', name: already.name };
       try {
-        const { name } = await addToConfig(dir, { role: 'qp', az: request.az, shard: 0, added: { by: 'scaling', request: request.seq } });
+        const { name } = await addToConfig(dir, { role: request.role, az: request.az, shard: request.shard, added: { by: 'scaling', request: request.seq } });
         return { seq: request.seq, outcome: 'done', name };
       } catch (error) {
         return { seq: request.seq, outcome: 'refused', detail: (error as Error).message };

@@ -6,7 +6,7 @@
 import { checkTlsSettings } from './cluster-tls.js';
 import type { ConfiguredLimits } from '../admission.js';
 import { ShardMap } from '../../storage/shard-map.js';
-import { DEFAULT_SCALING, type ScalingPolicy } from '../../control/qp-scaling.js';
+import { DEFAULT_SCALING, type ScalingPolicy } from '../../control/load-scaling.js';
 
 export type Role = 'relay' | 'qp' | 'adjudicator' | 'storage' | 'control';
 export const ROLES: readonly Role[] = ['relay', 'qp', 'adjudicator', 'storage', 'control'];
@@ -34,12 +34,15 @@ export interface NodeConfig {
 }
 
 /**
- * Automatic scaling of query processors (src/control/qp-scaling.ts): the control leader decides,
- * the local supervisor acts (docs/distributed.md "Automatic scaling"). Busy is the fraction of
- * one core a QP's process uses.
+ * Automatic scaling of query processors and, with `maxReplicasPerShard`, of storage replicas
+ * (src/control/load-scaling.ts): the control leader decides, the local supervisor acts
+ * (docs/distributed.md "Automatic scaling"). Busy is the fraction of one core a node's process
+ * uses; both kinds scale by the same lines and times.
  */
 export interface ScalingConfig {
   readonly maxQpsPerRegion: number;
+  /** At most this many replicas of a storage shard in a region; absent: replicas are not scaled. */
+  readonly maxReplicasPerShard?: number;
   readonly scaleOutBusy?: number;
   readonly scaleOutAfterSeconds?: number;
   readonly scaleInBusy?: number;
@@ -156,6 +159,9 @@ function checkScaling(scaling: ScalingConfig | undefined, fail: (what: string) =
   if (typeof scaling !== 'object' || scaling === null || !(Number.isInteger(scaling.maxQpsPerRegion) && scaling.maxQpsPerRegion >= 1)) {
     fail('"scaling" must be { "maxQpsPerRegion": a positive integer, … }');
   }
+  if (scaling.maxReplicasPerShard !== undefined && !(Number.isInteger(scaling.maxReplicasPerShard) && scaling.maxReplicasPerShard >= 1)) {
+    fail('"scaling.maxReplicasPerShard" must be a positive integer');
+  }
   for (const field of ['scaleOutBusy', 'scaleInBusy', 'scaleOutAfterSeconds', 'scaleInAfterSeconds', 'cooldownSeconds'] as const) {
     const value = scaling[field];
     if (value !== undefined && !(typeof value === 'number' && value >= 0)) fail(`"scaling.${field}" must be a number ≥ 0`);
@@ -164,11 +170,18 @@ function checkScaling(scaling: ScalingConfig | undefined, fail: (what: string) =
   if (policy.scaleInBusy >= policy.scaleOutBusy) fail('"scaling.scaleInBusy" must be below "scaling.scaleOutBusy"');
 }
 
-/** The scaling policy a config sets (DSQL-like defaults for what it leaves out). */
-export function scalingPolicyOf(scaling: ScalingConfig): ScalingPolicy {
+/**
+ * The scaling policy a config sets for query processors (a group: a region's), or with
+ * `replicas`, for storage replicas (a group: a shard's in a region; null when they are not
+ * scaled). DSQL-like defaults for what it leaves out.
+ */
+export function scalingPolicyOf(scaling: ScalingConfig): ScalingPolicy;
+export function scalingPolicyOf(scaling: ScalingConfig, kind: 'replicas'): ScalingPolicy | null;
+export function scalingPolicyOf(scaling: ScalingConfig, kind: 'qps' | 'replicas' = 'qps'): ScalingPolicy | null {
   const seconds = (value: number | undefined, fallbackMs: number) => value === undefined ? fallbackMs : value * 1000;
+  if (kind === 'replicas' && scaling.maxReplicasPerShard === undefined) return null;
   return {
-    maxQpsPerRegion: scaling.maxQpsPerRegion,
+    maxPerGroup: kind === 'replicas' ? scaling.maxReplicasPerShard! : scaling.maxQpsPerRegion,
     scaleOutBusy: scaling.scaleOutBusy ?? DEFAULT_SCALING.scaleOutBusy,
     scaleInBusy: scaling.scaleInBusy ?? DEFAULT_SCALING.scaleInBusy,
     scaleOutAfterMs: seconds(scaling.scaleOutAfterSeconds, DEFAULT_SCALING.scaleOutAfterMs),
@@ -228,7 +241,7 @@ export function loadPrefix(config: ClusterConfig): string {
   return `${clusterPrefix(config)}load/`;
 }
 
-/** The control leader's newest scaling request, and the supervisor's answer to it (qp-autoscaler.ts). */
+/** The control leader's newest scaling request, and the supervisor's answer to it (autoscaler.ts). */
 export function scalingKeys(config: ClusterConfig): { readonly request: string; readonly done: string } {
   return { request: `${clusterPrefix(config)}control/scaling/request`, done: `${clusterPrefix(config)}control/scaling/done` };
 }

@@ -9,7 +9,7 @@
  *   running: the backfill is idempotent, so a resumed build rewrites what was done and goes on.
  * - The node registry (node-registry.ts): which configured nodes are up and since when, for
  *   `strata local status`.
- * - Automatic scaling (qp-autoscaler.ts), when the config asks for it: the leader decides when
+ * - Automatic scaling (autoscaler.ts), when the config asks for it: the leader decides when
  *   a region needs a query processor more or fewer, from their load reports.
  * - DSQL's control-plane API (deployed-cluster.ts) and AWS Backup's (backup jobs over
  *   deployed-backup.ts) on the node's port, SigV4-verified with the cluster's identity as the
@@ -38,7 +38,7 @@ import { RequestSignature } from '../../control/request-signature.js';
 import type { ListeningServer } from '../../env/env.js';
 import { BackupPlane } from '../../control/backup-plane.js';
 import { DeployedBackups } from './deployed-backup.js';
-import { startQpAutoscaler } from './qp-autoscaler.js';
+import { startAutoscaler } from './autoscaler.js';
 
 const REGISTRATION_TTL_SECONDS = 2;
 const LEADER_LEASE_SECONDS = 3;
@@ -137,7 +137,7 @@ export async function startControlRole(env: Env, config: ClusterConfig, node: No
     stopListening = backends.onCatalogChanged((changedAt) => builds.scan(changedAt));
     builds.scan();
     if (config.scaling !== undefined && !stopped) {
-      autoscaler = await startQpAutoscaler({
+      autoscaler = await startAutoscaler({
         coordination, clock: env.clock, timers: env.timers, config, scaling: config.scaling,
         leaderKey: controlLeaderKey(config), leadership, log: env.log,
       });

@@ -1,10 +1,11 @@
 /**
- * A query processor's load, published for the control leader's scaling decisions
- * (src/control/qp-scaling.ts): `load/<name>` = { busy, sessions }, on the QP's registration
- * lease, so it goes when the QP does. Busy is the fraction of one core its process used since
- * the last report (CPU time over wall time); sessions, its open connections.
+ * A query processor's or storage replica's load, published for the control leader's scaling
+ * decisions (src/control/load-scaling.ts): `load/<name>` = { busy, sessions }, on the node's
+ * registration lease, so it goes when the node does. Busy is the fraction of one core its
+ * process used since the last report (CPU time over wall time); sessions, a QP's open
+ * connections (0 for a replica).
  *
- * A report is put only when it changed (busy to the hundredth): an idle cluster's QPs report
+ * A report is put only when it changed (busy to the hundredth): an idle cluster's nodes report
  * once and then cost etcd nothing, where a put every interval would be a raft round each.
  */
 import type { Clock, Timers } from '../../contracts/time.js';

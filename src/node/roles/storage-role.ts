@@ -36,7 +36,8 @@ import { SafeTime } from '../../storage/safe-time.js';
 import { InFlightDecisions } from '../../storage/in-flight-decisions.js';
 import { GroupedApply } from '../../storage/grouped-apply.js';
 import { columnKeyOf } from '../column-key.js';
-import { addressOf, appliedPrefix, journalPrefix, leaderKey, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, journalPrefix, leaderKey, loadPrefix, registrationsPrefix, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { startLoadReports } from './load-report.js';
 import type { ShardMap } from '../../storage/shard-map.js';
 import type { Key } from '../../contracts/kv.js';
 import { listUnder, observeKey, register, type Registration } from './leadership.js';
@@ -224,6 +225,13 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
   const registration = await register(coordination, env.timers, `${registrationsPrefix(config)}${node.name}`,
     JSON.stringify({ role: 'storage', region: node.region, az: node.az, address: addressOf(node), shard }), REGISTRATION_TTL_SECONDS, (message) => env.log.warn(message));
   const reporter = reportApplied(env, coordination, `${appliedPrefix(config)}${node.name}`, registration, () => storage.appliedPosition);
+  // Its load, for the control leader's decisions on replicas (only when the config scales them:
+  // a put per change is a raft round, which an unscaled cluster need not pay).
+  const cpuUs = env.processCpuUs;
+  const loadReports = cpuUs === undefined || config.scaling?.maxReplicasPerShard === undefined ? null : startLoadReports({
+    coordination, clock: env.clock, timers: env.timers, key: `${loadPrefix(config)}${node.name}`, lease: () => registration.lease,
+    cpuUs, sessions: () => 0, onError: (message) => env.log.warn(message),
+  });
   // The replica's size for `strata usage` (ClusterStorageSize), beside the QPs' usage files.
   await env.disk.mkdir(join(config.identityDir, 'usage'));
   const usage = await UsageStore.open({
@@ -244,6 +252,7 @@ export async function startStorageRole(env: Env, config: ClusterConfig, node: No
     async stop() {
       env.timers.clearInterval(gc);
       env.timers.clearInterval(reporter);
+      loadReports?.stop();
       await registration.revoke().catch(() => {});
       await leader.close();
       follow(null, 0);

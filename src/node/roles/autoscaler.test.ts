@@ -5,7 +5,7 @@ import { FakeClock, FakeTimers } from '../../sim/fake-clock.js';
 import type { Log } from '../../env/env.js';
 import { loadPrefix, registrationsPrefix, scalingKeys, type ClusterConfig } from './cluster-config.js';
 import { campaign } from './leadership.js';
-import { parseScalingRequest, startQpAutoscaler } from './qp-autoscaler.js';
+import { parseScalingRequest, startAutoscaler } from './autoscaler.js';
 import { startLoadReports } from './load-report.js';
 
 const settle = async (): Promise<void> => {
@@ -54,7 +54,7 @@ test('the control leader asks for a QP more once the region stays busy, one requ
   const leaderKey = 'strata/c/control/leader';
   const leadership = (await campaign(coordination, timers, leaderKey, 'control-1', 5, () => false))!;
   await Promise.all([qp('qp-1', 'az1', 0.9), qp('qp-2', 'az2', 0.8)]);
-  const scaler = await startQpAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: SCALING, leaderKey, leadership, log });
+  const scaler = await startAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: SCALING, leaderKey, leadership, log });
   const keys = scalingKeys(CONFIG);
   await advance(4_000);
   assert.equal(await get(keys.request), null, 'not before the region was busy for the whole interval');
@@ -82,11 +82,50 @@ test('scale-in asks to remove a QP added since the cluster was created, never on
   const leadership = (await campaign(coordination, timers, leaderKey, 'control-1', 5, () => false))!;
   // qp-1-r2 is in this node's config, marked added by hand; qp-2-r3 registered after it started.
   await Promise.all([qp('qp-1', 'az1', 0.01), qp('qp-2', 'az2', 0.0), qp('qp-1-r2', 'az1', 0.0), qp('qp-2-r3', 'az2', 0.0)]);
-  const scaler = await startQpAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: SCALING, leaderKey, leadership, log });
+  const scaler = await startAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: SCALING, leaderKey, leadership, log });
   await advance(11_000);
   const request = parseScalingRequest(await get(scalingKeys(CONFIG).request));
   assert.deepEqual(request && request.kind === 'remove' && [request.seq, request.name], [1, 'qp-2-r3']);
   await scaler.stop();
+});
+
+test('with maxReplicasPerShard, a busy shard\'s replicas get one more in the AZ with the fewest; QPs and other shards are left alone', async () => {
+  const { coordination, timers, clock, log, lines, put, get, qp, advance } = setUp();
+  const leaderKey = 'strata/c/control/leader';
+  const leadership = (await campaign(coordination, timers, leaderKey, 'control-1', 5, () => false))!;
+  const replica = (name: string, az: string, shard: number, busy: number) => Promise.all([
+    put(`${registrationsPrefix(CONFIG)}${name}`, JSON.stringify({ role: 'storage', region: 'r', az, address: `127.0.0.1:${name.length}`, shard })),
+    put(`${loadPrefix(CONFIG)}${name}`, JSON.stringify({ busy, sessions: 0 })),
+  ]);
+  await Promise.all([qp('qp-1', 'az1', 0.3), qp('qp-2', 'az2', 0.3),
+    replica('storage-az1', 'az1', 0, 0.3), replica('storage-az2', 'az2', 0, 0.3),
+    replica('storage-az1-s1', 'az1', 1, 0.9), replica('storage-az2-s1', 'az2', 1, 0.8), replica('storage-az2-s1-r2', 'az2', 1, 0.8)]);
+  const scaler = await startAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: { ...SCALING, maxReplicasPerShard: 4 }, leaderKey, leadership, log });
+  await advance(6_000);
+  const request = parseScalingRequest(await get(scalingKeys(CONFIG).request));
+  assert.deepEqual(request && request.kind === 'add' && [request.seq, request.role, request.shard, request.az], [1, 'storage', 1, 'az1']);
+  assert.ok(lines.some((line) => /scaling request 1: add a storage replica of shard 1 in AZ az1 of r — 3 storage replicas of shard 1 of r averaged 83 % busy/.test(line)), lines.join('\n'));
+  // Answered and idle again: the replica added since the cluster was created goes.
+  await put(scalingKeys(CONFIG).done, JSON.stringify({ seq: 1, outcome: 'done', name: 'storage-az1-s1-r2' }));
+  await Promise.all([replica('storage-az1-s1', 'az1', 1, 0.01), replica('storage-az2-s1', 'az2', 1, 0.0), replica('storage-az2-s1-r2', 'az2', 1, 0.0), replica('storage-az1-s1-r2', 'az1', 1, 0.0)]);
+  await advance(15_000);
+  const removal = parseScalingRequest(await get(scalingKeys(CONFIG).request));
+  assert.deepEqual(removal && removal.kind === 'remove' && [removal.seq, removal.role, removal.name], [2, 'storage', 'storage-az2-s1-r2']);
+  await scaler.stop();
+});
+
+test('without maxReplicasPerShard replicas are not scaled; a request without a role is a QP\'s', async () => {
+  const { coordination, timers, clock, log, put, get, advance } = setUp();
+  const leaderKey = 'strata/c/control/leader';
+  const leadership = (await campaign(coordination, timers, leaderKey, 'control-1', 5, () => false))!;
+  await put(`${registrationsPrefix(CONFIG)}storage-az1`, JSON.stringify({ role: 'storage', region: 'r', az: 'az1', address: '127.0.0.1:9', shard: 0 }));
+  await put(`${loadPrefix(CONFIG)}storage-az1`, JSON.stringify({ busy: 0.99, sessions: 0 }));
+  const scaler = await startAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: SCALING, leaderKey, leadership, log });
+  await advance(20_000);
+  assert.equal(await get(scalingKeys(CONFIG).request), null);
+  await scaler.stop();
+  assert.deepEqual(parseScalingRequest(JSON.stringify({ seq: 3, kind: 'add', region: 'r', az: 'az1', reason: '' })), { seq: 3, kind: 'add', role: 'qp', shard: 0, region: 'r', az: 'az1', reason: '' });
+  assert.equal(parseScalingRequest(JSON.stringify({ seq: 3, kind: 'add', role: 'relay', region: 'r', az: 'az1', reason: '' })), null);
 });
 
 test('a deposed control leader writes no request', async () => {
@@ -94,7 +133,7 @@ test('a deposed control leader writes no request', async () => {
   const leaderKey = 'strata/c/control/leader';
   const leadership = (await campaign(coordination, timers, leaderKey, 'control-1', 5, () => false))!;
   await Promise.all([qp('qp-1', 'az1', 0.9), qp('qp-2', 'az2', 0.9)]);
-  const scaler = await startQpAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: SCALING, leaderKey, leadership, log });
+  const scaler = await startAutoscaler({ coordination, clock, timers, config: CONFIG, scaling: SCALING, leaderKey, leadership, log });
   await leadership.lease.revoke();
   await campaign(coordination, timers, leaderKey, 'control-2', 5, () => false);
   await advance(6_000);
