@@ -13,6 +13,9 @@ const pair = useDifferential([
   'CREATE TABLE ap (id int PRIMARY KEY, small int2, big int8, n numeric(6,2), f float8, t text, v varchar(3), c char(3), d date, b bool)',
   "INSERT INTO ap VALUES (1, 1, 3000000000, 1.50, 1.5, 'one', 'a', 'a', '2024-01-01', true), (2, 2, -2147483648, -2.25, -2.5, 'two', 'bb', 'bb', '2024-02-29', false), (3, 3, 3, 3, 3, 'it''s', 'ccc', 'c ', '2024-12-31', null)",
   'CREATE TABLE ap_log (id int PRIMARY KEY, note varchar(5), amount int, at date)',
+  'CREATE DOMAIN ap_positive AS int CHECK (VALUE > 0)',
+  'CREATE DOMAIN ap_code AS varchar(4) NOT NULL',
+  'CREATE TABLE ap_domains (id int PRIMARY KEY, p ap_positive, c ap_code)',
 ]);
 
 /** Runs each text on both servers in order and compares every answer. */
@@ -55,6 +58,9 @@ test('reads by a column compared with a value', { skip: pair.skip }, async () =>
   await same(texts((x) => `SELECT id FROM ap WHERE t = ${x}`, INTS, ['1', '2']));
   await same(texts((x) => `SELECT id, ${x} AS k FROM ap WHERE id <> ${x} ORDER BY 1 LIMIT ${x}`, INTS, ['1', '2', '3']));
   await same(texts((x) => `SELECT * FROM ap WHERE id = ${x} FOR UPDATE`, INTS, ['1', '2', '3']));
+  // A parameter of the text's own has no value in a simple query.
+  await same(texts((x) => `SELECT id FROM ap WHERE id = ${x} OR id = $1`, INTS, ['1', '2']));
+  await same(texts((x) => `SELECT id FROM ap WHERE id = ${x} AND id = $1`, INTS, ['1', '2']));
   await same(texts((x) => `SELECT count(*) FROM ap WHERE id IN (1, ${x}) AND t <> 'x'`, INTS, ['1', '2', '3']));
   await same(texts((x) => `SELECT id FROM ap WHERE id IN (${x}) ORDER BY id`, ['7, 8', '8, 9', '9, 10'], ['1, 2', '2, 2', '3, 99', "1, '2'", "1, 'x'", '1, 2.5', '-1, 3000000000']));
   await same(texts((x) => `SELECT id FROM ap WHERE id NOT IN (${x}) ORDER BY id`, ['7, 8', '8, 9', '9, 10'], ['1, 2', '3, 3']));
@@ -79,6 +85,10 @@ test('writes with their values written in', { skip: pair.skip }, async () => {
   await same(texts((x) => `UPDATE ap_log SET amount = amount - ${x} WHERE id = 14`, ['1.5', '2.5', '3.5'], ['0.5', '1e10']));
   await same(texts((x) => `UPDATE ap_log SET amount = amount - ${x} WHERE id = 15`, STRINGS.map((x) => x.replace(/[pqr]/, '1')).map((x, i) => x.replace('1', String(i + 1))), ["'2'", "'x'"]));
   await same(['SELECT * FROM ap_log ORDER BY id']);
+  await same(texts((x) => `INSERT INTO ap_domains VALUES (${x})`, ["1, 1, 'a'", "2, 2, 'b'", "3, 3, 'c'"], ["4, 0, 'd'", "5, 5, 'toolong'", "6, '6', 'ok'", "7, -1, 'e'", "8, 'x', 'f'"]));
+  await same(texts((x) => `SELECT id FROM ap_domains WHERE p = ${x}`, INTS, ['1', '0', "'2'"]));
+  await same(texts((x) => `UPDATE ap_domains SET p = p - ${x} WHERE id = 2`, INTS, ['1', '1', '5']));
+  await same(['SELECT * FROM ap_domains ORDER BY id']);
   await same(texts((x) => `UPDATE ap SET small = small + ${x} WHERE id = 1`, INTS, ['1', '40000', '3']));
   await same(texts((x) => `DELETE FROM ap_log WHERE id = ${x} RETURNING id, note`, ['97', '98', '99'], ['1', '2', '3', '99']));
   await same(texts((x) => `DELETE FROM ap_log WHERE amount > ${x}`, ['1000', '900', '800'], ['100', '50', '10', '0']));

@@ -38,6 +38,8 @@ export interface LiteralShape {
   /** The text with each literal replaced by a marker of its kind: the cache key. */
   readonly key: string;
   readonly literals: readonly Literal[];
+  /** The text names parameters ($1 …) of its own. */
+  readonly params: boolean;
 }
 
 const INT4_MAX = 2147483647;
@@ -100,6 +102,7 @@ export function literalShape(sql: string): LiteralShape | null {
   const literals: Literal[] = [];
   let key = '';
   let copied = 0;
+  let params = false;
   let i = 0;
   while (i < n) {
     const c = sql.charCodeAt(i);
@@ -122,6 +125,7 @@ export function literalShape(sql: string): LiteralShape | null {
     }
     if (c === 36) { // $n parameters; $$ and $tag$ quotes are not read here
       if (!isDigit(sql.charCodeAt(i + 1))) return null;
+      params = true;
       i++;
       while (i < n && isDigit(sql.charCodeAt(i))) i++;
       if (i < n && isIdentChar(sql.charCodeAt(i))) return null;
@@ -186,7 +190,7 @@ export function literalShape(sql: string): LiteralShape | null {
     i++;
   }
   if (literals.length === 0) return null;
-  return { key: key + sql.slice(copied), literals };
+  return { key: key + sql.slice(copied), literals, params };
 }
 
 /** The offset after the quoted token at `i` (doubled quotes escape it); -1 when it does not end. */

@@ -64,7 +64,8 @@ export function parseSql(query: string, standardConformingStrings = true, shapes
 export function parameterisedSql(query: string, shapes: ShapeCache): { parameterised: Parameterised; statement: () => ParsedStatement } | null {
   if (ASYNC_WORD.test(query)) return null;
   const shape = literalShape(query);
-  if (shape === null) return null;
+  // A text's own $n would be taken for the literals' parameters (it is 42P02 in a simple query).
+  if (shape === null || shape.params) return null;
   const template = shapes.get(shape);
   if (!template) return null;
   if (template.places === undefined) template.places = parameterPlaces(template);
