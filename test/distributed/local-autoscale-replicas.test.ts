@@ -7,50 +7,27 @@
  * lines are set low (busy 10 % / 5 %, seconds), and the QPs are at their maximum already, so
  * only replicas scale.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePorts } from '../../src/env/ports.js';
 import { EtcdCoordination } from '../../src/env/etcd-coordination.js';
-import { registrationsPrefix, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
+import { registrationsPrefix } from '../../src/node/roles/cluster-config.js';
 import { listUnder } from '../../src/node/roles/leadership.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
-import { strata, until } from '../support/local-cli.js';
+import { strata, until, useScalingCluster } from '../support/local-cli.js';
 
 const skip = etcdUnavailableReason() ?? false;
 const SCALING = { maxQpsPerRegion: 2, maxReplicasPerShard: 3, scaleOutBusy: 0.1, scaleOutAfterSeconds: 2, scaleInBusy: 0.05, scaleInAfterSeconds: 4, cooldownSeconds: 3 };
 const ROWS = 3_000;
-let parent = '';
-let dir = '';
-let port = 0;
-
-function config(): ClusterConfig {
-  return JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterConfig;
-}
-
-const scaled = () => config().nodes.filter((n) => n.added?.by === 'scaling');
-
-before(async () => {
-  if (skip) return;
-  parent = mkdtempSync(join(tmpdir(), 'strata-local-autoscale-replicas-'));
-  dir = join(parent, 'cluster');
-  [port] = await freePorts(1);
-  await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '2', '--owner-pid', String(process.pid), '--autoscale', JSON.stringify(SCALING));
-});
-
-after(async () => {
-  if (skip || parent === '') return;
-  await strata('local', 'down', '--dir', dir).catch(() => {});
-  rmSync(parent, { recursive: true, force: true });
-});
+const cluster = useScalingCluster('local-autoscale-replicas', SCALING, skip);
+const { config, scaled } = cluster;
 
 test('under read load a storage replica is added and registers to serve; idle again, it is removed', { skip, timeout: 300_000 }, async () => {
-  const password = (await strata('token', '--data-dir', dir, '--admin')).trim();
+  const password = (await strata('token', '--data-dir', cluster.dir, '--admin')).trim();
   const connect = async () => {
-    const c = new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'postgres' });
+    const c = new pg.Client({ host: '127.0.0.1', port: cluster.port, user: 'admin', password, database: 'postgres' });
     c.on('error', () => {});
     await c.connect();
     return c;
@@ -94,10 +71,10 @@ test('under read load a storage replica is added and registers to serve; idle ag
   await until(async () => scaled(), (nodes) => nodes.length === 0, 'the added replica removed once idle', 120_000);
   assert.deepEqual(config().nodes.filter((n) => n.role === 'storage').map((n) => n.added), [undefined, undefined]);
   const removed = new RegExp(`scaling request \\d+ \\(remove storage replica ${added} of local\\): done ${added}`);
-  const supervisor = await until(async () => readFileSync(join(dir, 'logs', 'supervisor.log'), 'utf8'), (log) => removed.test(log), 'the removal logged', 30_000);
+  const supervisor = await until(async () => readFileSync(join(cluster.dir, 'logs', 'supervisor.log'), 'utf8'), (log) => removed.test(log), 'the removal logged', 30_000);
   assert.match(supervisor, new RegExp(`scaling request \\d+ \\(add a storage replica of shard 0 in AZ az\\d of local\\): done ${added}`));
-  assert.match(readFileSync(join(dir, 'logs', 'control-1.log'), 'utf8'), /add a storage replica of shard 0 in AZ az\d of local — 2 storage replicas of shard 0 of local averaged \d+ % busy for 2 s/);
-  const status = await strata('local', 'status', '--dir', dir);
+  assert.match(readFileSync(join(cluster.dir, 'logs', 'control-1.log'), 'utf8'), /add a storage replica of shard 0 in AZ az\d of local — 2 storage replicas of shard 0 of local averaged \d+ % busy for 2 s/);
+  const status = await strata('local', 'status', '--dir', cluster.dir);
   assert.match(status, /^automatic scaling: up to 2 QPs a region and 3 replicas a shard, one more at 10 % busy for 2 s/m);
   // The shard serves on from the replicas the cluster was created with.
   const c = await connect();

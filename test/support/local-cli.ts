@@ -4,9 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePorts } from '../../src/env/ports.js';
+import type { ClusterConfig, NodeConfig } from '../../src/node/roles/cluster-config.js';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -41,4 +46,36 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 /** Until `strata local status` shows node `name` serving. */
 export async function serving(dir: string, name: string): Promise<void> {
   await until(() => strata('local', 'status', '--dir', dir), (out) => new RegExp(`^${name}\\s.*\\sserving`, 'm').test(out), `${name} serving`);
+}
+
+/** A test file's `local up --azs 2 --autoscale SCALING` cluster, up before its tests and down after. */
+export interface ScalingCluster {
+  readonly dir: string;
+  readonly port: number;
+  config(): ClusterConfig;
+  /** The nodes automatic scaling added (and has not removed). */
+  scaled(): NodeConfig[];
+}
+
+export function useScalingCluster(name: string, scaling: object, skip: string | false): ScalingCluster {
+  let parent = '';
+  const cluster = {
+    dir: '',
+    port: 0,
+    config: () => JSON.parse(readFileSync(join(cluster.dir, 'cluster.json'), 'utf8')) as ClusterConfig,
+    scaled: () => cluster.config().nodes.filter((n) => n.added?.by === 'scaling'),
+  };
+  before(async () => {
+    if (skip) return;
+    parent = mkdtempSync(join(tmpdir(), `strata-${name}-`));
+    cluster.dir = join(parent, 'cluster');
+    [cluster.port] = await freePorts(1);
+    await strata('local', 'up', '--dir', cluster.dir, '--port', String(cluster.port), '--azs', '2', '--owner-pid', String(process.pid), '--autoscale', JSON.stringify(scaling));
+  });
+  after(async () => {
+    if (skip || parent === '') return;
+    await strata('local', 'down', '--dir', cluster.dir).catch(() => {});
+    rmSync(parent, { recursive: true, force: true });
+  });
+  return cluster;
 }
