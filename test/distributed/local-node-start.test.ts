@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,9 +35,15 @@ after(async () => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
-test('a query processor whose start fails (no storage replica answers) exits with an error instead of hanging', { skip, timeout: EXIT_BOUND_MS + 30_000 }, async () => {
-  // Nothing listens on the storage replica's and the adjudicator's ports.
+test('a query processor whose start fails (no storage replica answers) exits with an error instead of hanging', { skip, timeout: EXIT_BOUND_MS + 30_000 }, async (t) => {
+  // Nothing answers on the storage replica's and the adjudicator's ports: they are held by
+  // listeners that drop each connection, so that no other test's server can take them meanwhile.
   const [qpPort, storagePort, adjudicatorPort] = await freePorts(3);
+  const holders = await Promise.all([storagePort!, adjudicatorPort!].map((port) => new Promise<Server>((resolve) => {
+    const holder = createServer((socket) => socket.destroy());
+    holder.listen(port, '127.0.0.1', () => resolve(holder));
+  })));
+  t.after(() => { for (const holder of holders) holder.close(); });
   const node = (name: string, role: string, port: number) => ({ name, role, region: 'local', az: 'az1', host: '127.0.0.1', port });
   const config = {
     cluster: 'start', etcd: etcd!.endpoints, identityDir: dir,
