@@ -132,7 +132,8 @@ function stampsOf(state: LocalState): Record<string, string> {
 async function layout(dir: string, options: LocalUpOptions): Promise<{ config: ClusterConfig; etcd: EtcdMember[] }> {
   if (options.multiRegion !== undefined) return multiRegionLayout(dir, options, options.multiRegion);
   const shards = (options.storageSplits?.length ?? 0) + 1;
-  const ports = await freePorts(7 + (2 + shards) * options.azs + 1, options.host);
+  // No node or member on the client port --port names.
+  const ports = await freePorts(7 + (2 + shards) * options.azs + 1, options.host, new Set([options.port]));
   const clientPort = options.port === 0 ? ports.pop()! : options.port;
   const etcd: EtcdMember[] = [1, 2, 3].map((i) => etcdMemberAt(dir, options, `etcd-${i}`, ports[2 * i - 2]!, ports[2 * i - 1]!));
   const region = options.region ?? 'local';
@@ -165,7 +166,8 @@ async function multiRegionLayout(dir: string, options: LocalUpOptions, multi: No
   const { regions, witness } = multi;
   const memberCount = 2 * options.azs + 1;
   const shards = (options.storageSplits?.length ?? 0) + 1;
-  const ports = await freePorts(2 * memberCount + 2 * ((2 + shards) * options.azs + 1) + 2, options.host);
+  // No node or member on the client ports --port names (it and the next).
+  const ports = await freePorts(2 * memberCount + 2 * ((2 + shards) * options.azs + 1) + 2, options.host, new Set([options.port, options.port + 1]));
   // --port 0: each region's endpoint on a free port (they need not be neighbours then).
   const clientPorts = options.port === 0 ? [ports.pop()!, ports.pop()!] : [options.port, options.port + 1];
   let next = 0;
@@ -727,7 +729,7 @@ export async function addToConfig(dir: string, options: { readonly role: string;
   const host = (sibling ?? inAz).host;
   // A free port that no node or member of the cluster names (a stopped one's is free but taken).
   const taken = new Set([...config.nodes.map((n) => n.port), ...state.etcd.flatMap((m) => [m.clientPort, m.peerPort])]);
-  const port = (await freePorts(taken.size + 1, host)).find((p) => !taken.has(p))!;
+  const port = (await freePorts(1, host, taken))[0]!;
   const node: NodeConfig = { ...(role === 'qp' ? { name, role, region: inAz.region, az: options.az, host, port }
     : storageNodeNamed(dir, name, options.shard, inAz.region, options.az, host, port)), added: options.added };
   // After the cluster's last node of its role, so the config reads as `local up` lays it out.

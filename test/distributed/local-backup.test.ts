@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { GetClusterCommand } from '@aws-sdk/client-dsql';
 import { startOrderedWriter } from '../support/ordered-writer.js';
-import { localSession, serving, strata, until } from '../support/local-cli.js';
+import { localSession, localUpOnFreePort, serving, strata, until } from '../support/local-cli.js';
 
 const skip = etcdUnavailableReason() ?? false;
 const opts = { skip, timeout: 300_000 };
@@ -44,8 +44,9 @@ async function refused(...args: string[]): Promise<string> {
   return error.stderr ?? '';
 }
 
-async function up(dir: string, port: number, ...more: string[]): Promise<string> {
-  return strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '2', '--owner-pid', String(process.pid), ...more);
+/** A two-AZ cluster in `dir` on a free port. */
+async function up(dir: string, ...more: string[]): Promise<{ port: number; out: string }> {
+  return localUpOnFreePort(['--dir', dir, '--azs', '2', '--owner-pid', String(process.pid), ...more]);
 }
 
 /** Rows, sums, and what the catalog carries (index, constraints, sequence), checked in a restored cluster. */
@@ -67,8 +68,9 @@ before(async () => {
   if (skip) return;
   parent = mkdtempSync(join(tmpdir(), 'strata-local-backup-'));
   source = join(parent, 'source');
-  [sourcePort] = await freePorts(1);
-  assert.match(await up(source, sourcePort), /ready/);
+  let out: string;
+  ({ port: sourcePort, out } = await up(source));
+  assert.match(out, /ready/);
 });
 
 after(async () => {
@@ -127,10 +129,9 @@ test('a backup taken while a writer commits holds a prefix of its commits; it re
   const embeddedFile = join(parent, 'embedded.backup');
   assert.equal(await backupCommand(['--data-dir', embedded, '--cluster', id, '--to', embeddedFile], (l) => lines.push(l), (l) => lines.push(l)), 0, lines.join('\n'));
   const restored = join(parent, 'restored');
-  const [restoredPort] = await freePorts(1);
-  const upOut = await up(restored, restoredPort!, '--restore', embeddedFile);
+  const { port: restoredPort, out: upOut } = await up(restored, '--restore', embeddedFile);
   assert.match(upOut, /restored .*embedded\.backup into storage-1, storage-2: cluster l{26} as of/);
-  const r = await localSession(restored, restoredPort!);
+  const r = await localSession(restored, restoredPort);
   const again = await checkRestored(r, seqs.length + 1, seqs.length + 1, 103);
   assert.equal(again.length, seqs.length + 1);
   // Writable at once, its timestamps above the restored data's; the source is apart.
@@ -223,9 +224,9 @@ test('AWS Backup\'s API on the control node: a backup job writes a recovery poin
     const file = /--restore (\S+\.backup)$/.exec(refusal.message)?.[1];
     assert.ok(file !== undefined && existsSync(file), refusal.message);
     const restored = join(parent, 'from-api');
-    const [port] = await freePorts(1);
-    assert.match(await up(restored, port!, '--restore', file), /restored .* into storage-1, storage-2/);
-    const r = await localSession(restored, port!);
+    const { port, out } = await up(restored, '--restore', file);
+    assert.match(out, /restored .* into storage-1, storage-2/);
+    const r = await localSession(restored, port);
     assert.equal((await r.query('SELECT count(*)::int AS n FROM via_api')).rows[0].n, 300);
     await r.end();
     await strata('local', 'down', '--dir', restored);

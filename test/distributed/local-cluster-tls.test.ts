@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePorts } from '../../src/env/ports.js';
+import { localUpOnFreePort } from '../support/local-cli.js';
 import { EtcdCoordination } from '../../src/env/etcd-coordination.js';
 import { grpcClient } from '../../src/env/grpc.js';
 import { linkTlsOfTools, localKill, readState } from '../../src/cli/local-cluster.js';
@@ -60,8 +60,8 @@ async function eventually<T>(ms: number, body: () => Promise<T>): Promise<T> {
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'strata-local-tls-'));
-  [port] = await freePorts(1);
-  const out = await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '2', '--tls');
+  let out: string;
+  ({ port, out } = await localUpOnFreePort(['--dir', dir, '--azs', '2', '--tls']));
   assert.match(out, /ready.*mutual TLS on every link/);
   password = (await strata('token', '--data-dir', dir, '--admin')).trim();
   config = readState(dir).config;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { readFileSync } from 'node:fs';
-import { freePorts } from '../../src/env/ports.js';
+import { localUpOnFreePort } from '../support/local-cli.js';
 import { localKill } from '../../src/cli/local-cluster.js';
 import { EtcdCoordination } from '../../src/env/etcd-coordination.js';
 import { SystemTimers } from '../../src/env/timers.js';
@@ -186,9 +186,9 @@ async function insertAgain(c: pg.Client, id: number, earlier: readonly unknown[]
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'strata-local-'));
-  [port] = await freePorts(1);
   // A short journal retention, so the last test sees trims and a replica restored from a snapshot.
-  const out = await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '3', '--journal-retention', '2');
+  let out: string;
+  ({ port, out } = await localUpOnFreePort(['--dir', dir, '--azs', '3', '--journal-retention', '2']));
   assert.match(out, /ready/);
   password = (await strata('token', '--data-dir', dir, '--admin')).trim();
 });

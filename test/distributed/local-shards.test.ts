@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePorts } from '../../src/env/ports.js';
 import { grpcClient } from '../../src/env/grpc.js';
 import { NodeDisk } from '../../src/env/disk.js';
 import { TypeOid } from '../../src/contracts/sql-value.js';
@@ -22,7 +21,7 @@ import { KeyWriter } from '../../src/encoding/key.js';
 import { restoreReplicas } from '../../src/cli/local-backup.js';
 import { nodesOf, shardMapOf, shardOf, type ClusterConfig } from '../../src/node/roles/cluster-config.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
-import { localSession, serving, strata, until } from '../support/local-cli.js';
+import { localSession, localUpOnFreePort, serving, strata, until } from '../support/local-cli.js';
 
 const run = promisify(execFile);
 const STRATA = join(process.cwd(), 'bin', 'strata.js');
@@ -69,8 +68,8 @@ before(async () => {
   if (skip) return;
   parent = mkdtempSync(join(tmpdir(), 'strata-local-shards-'));
   dir = join(parent, 'cluster');
-  [port] = await freePorts(1);
-  const out = await strata('local', 'up', '--dir', dir, '--port', String(port), '--azs', '2', '--owner-pid', String(process.pid), '--storage-splits', SPLIT);
+  let out: string;
+  ({ port, out } = await localUpOnFreePort(['--dir', dir, '--azs', '2', '--owner-pid', String(process.pid), '--storage-splits', SPLIT]));
   assert.match(out, /ready/);
 });
 

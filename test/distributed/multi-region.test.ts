@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePorts, listenProblem } from '../../src/env/ports.js';
+import { localUpOnFreePort } from '../support/local-cli.js';
 import { decodeUsageFile } from '../../src/metering/usage-store.js';
 import type { UsageReport } from '../../src/metering/usage-report.js';
 import { etcdUnavailableReason } from '../support/etcd.js';
@@ -110,21 +110,12 @@ async function assertNothingLost(region: Region): Promise<void> {
   });
 }
 
-/** Two consecutive free ports: the endpoints of east and west. */
-async function endpointPorts(): Promise<number> {
-  for (;;) {
-    const [port] = await freePorts(1);
-    if (port! < 65535 && await listenProblem(port! + 1, '127.0.0.1') === null) return port!;
-  }
-}
-
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'strata-regions-'));
-  const port = await endpointPorts();
+  // The endpoints of east and west: two consecutive ports.
+  const { port, out } = await localUpOnFreePort(['--dir', dir, '--regions', 'east,west', '--witness', 'wit', '--azs', '1', '--owner-pid', String(process.pid)], { pair: true });
   ports.set('east', port).set('west', port + 1);
-  const out = await strata('local', 'up', '--dir', dir, '--port', String(port), '--regions', 'east,west', '--witness', 'wit',
-    '--azs', '1', '--owner-pid', String(process.pid));
   assert.match(out, /ready: .* in regions east, west \(1 AZs each\) and witness wit/);
   assert.match(out, new RegExp(`connect \\(east\\): .*port=${port} `));
   assert.match(out, new RegExp(`connect \\(west\\): .*port=${port + 1} `));

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePorts, listenProblem } from '../../src/env/ports.js';
+import { localUpOnFreePort } from '../support/local-cli.js';
 import { localKill, localKillRegion, localPid, localRestartRegion, localStatus, readState, recordedAlive } from '../../src/cli/local-cluster.js';
 import { HistoryRecorder } from '../support/elle/recorder.js';
 import { checkListAppend, type CheckResult } from '../support/elle/list-append.js';
@@ -76,10 +76,9 @@ function sleep(ms: number): Promise<void> {
 export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport> {
   const log = options.log ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), 'strata-fault-'));
-  const port = options.regions === true ? await twoFreePorts() : (await freePorts(1))[0]!;
   const layout = options.regions === true ? ['--regions', `${REGIONS.join(',')}`, '--witness', WITNESS, '--azs', '1'] : ['--azs', '3'];
   const splits = options.storageSplits === undefined ? [] : ['--storage-splits', options.storageSplits.join(',')];
-  await strata('local', 'up', '--dir', dir, '--port', String(port), ...layout, ...splits);
+  const { port } = await localUpOnFreePort(['--dir', dir, ...layout, ...splits], { pair: options.regions === true });
   try {
     const password = (await strata('token', '--data-dir', dir, '--admin', '--expires-in', '3600')).trim();
     const endpoints = options.regions === true ? [port, port + 1] : [port];
@@ -199,14 +198,6 @@ async function untilRunning(dir: string, names: readonly string[]): Promise<void
 
 const REGIONS = ['east', 'west'] as const;
 const WITNESS = 'wit';
-
-/** A free port whose successor is free too: the two regions' endpoints. */
-async function twoFreePorts(): Promise<number> {
-  for (;;) {
-    const [port] = await freePorts(1);
-    if (port! < 65535 && await listenProblem(port! + 1, '127.0.0.1') === null) return port!;
-  }
-}
 
 /**
  * Kills every process of a region (`leader`: the one holding the adjudicator leader; `standby`:

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePorts } from '../../src/env/ports.js';
+import { freePorts, listenProblem } from '../../src/env/ports.js';
 import type { ClusterConfig, NodeConfig } from '../../src/node/roles/cluster-config.js';
 
 const run = promisify(execFile);
@@ -21,6 +21,32 @@ const COMMAND_MS = 120_000;
 export async function strata(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [STRATA, ...args], { timeout: COMMAND_MS });
   return stdout;
+}
+
+/**
+ * `strata local up ARGS… --port P` on a free port P — with `pair`, P+1 free too: a linked
+ * cluster's second region's endpoint. Another test's server can take a picked port before the
+ * cluster checks it; `local up` then refuses before it starts anything, and this tries again on
+ * other ports.
+ */
+export async function localUpOnFreePort(args: readonly string[], options: { pair?: boolean } = {}): Promise<{ port: number; out: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = options.pair === true ? await twoFreePorts() : (await freePorts(1))[0]!;
+    try {
+      return { port, out: await strata('local', 'up', ...args, '--port', String(port)) };
+    } catch (error) {
+      const taken = /cannot serve clients on/.test((error as { stderr?: string }).stderr ?? '');
+      if (!taken || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** A free port whose successor is free too. */
+async function twoFreePorts(): Promise<number> {
+  for (;;) {
+    const [port] = await freePorts(1);
+    if (port! < 65_535 && await listenProblem(port! + 1, '127.0.0.1') === null) return port!;
+  }
 }
 
 /** An admin session through the cluster's endpoint, with a token from its directory. */
@@ -69,8 +95,7 @@ export function useScalingCluster(name: string, scaling: object, skip: string | 
     if (skip) return;
     parent = mkdtempSync(join(tmpdir(), `strata-${name}-`));
     cluster.dir = join(parent, 'cluster');
-    [cluster.port] = await freePorts(1);
-    await strata('local', 'up', '--dir', cluster.dir, '--port', String(cluster.port), '--azs', '2', '--owner-pid', String(process.pid), '--autoscale', JSON.stringify(scaling));
+    ({ port: cluster.port } = await localUpOnFreePort(['--dir', cluster.dir, '--azs', '2', '--owner-pid', String(process.pid), '--autoscale', JSON.stringify(scaling)]));
   });
   after(async () => {
     if (skip || parent === '') return;
