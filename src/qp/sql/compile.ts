@@ -31,7 +31,7 @@ import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from '../types/output-style.js';
 import type { SessionZone } from '../types/session-zone.js';
-import { localTimestampAt, parseTimestamptz, zonedCast } from '../types/zoned-datetime.js';
+import { localTimestampAt, parseTextInZone, parseTimestamptz, readsZone, zonedCast } from '../types/zoned-datetime.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall } from './sleep-functions.js';
@@ -380,7 +380,7 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
       return { ...value, oid, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); } };
     }
     if (value.unknownLiteral !== undefined) {
-      if (oid === TypeOid.timestamptz) return zonedLiteral(value, typmod, context === 'explicit');
+      if (readsZone(oid)) return zonedLiteral(value, oid, typmod, context === 'explicit');
       let parsed: SqlValue;
       try {
         parsed = types.parseTextValue(oid, -1, value.unknownLiteral, context === 'explicit');
@@ -427,9 +427,8 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
  * A timestamptz literal: one without an offset names a wall-clock time in the session's zone
  * when the statement runs, so it is parsed then (once per zone), never folded at plan time.
  */
-function zonedLiteral(value: CompiledExpr, typmod: number, explicit: boolean): CompiledExpr {
+function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit: boolean): CompiledExpr {
   const text = value.unknownLiteral!;
-  const oid = TypeOid.timestamptz;
   try {
     types.parseTextValue(oid, typmod, text, explicit); // a malformed literal fails at Parse
   } catch (error) {
@@ -440,7 +439,7 @@ function zonedLiteral(value: CompiledExpr, typmod: number, explicit: boolean): C
   let parsed: SqlValue = null;
   const evaluator: Evaluator = (_row, c) => {
     const current = sessionZone(c);
-    if (current !== zone) { parsed = types.applyTypmod(oid, typmod, parseTimestamptz(text, current), explicit); zone = current; }
+    if (current !== zone) { parsed = types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, text, current), explicit); zone = current; }
     return parsed;
   };
   return { oid, typmod, eval: evaluator, rowIndependent: true, name: value.name, location: value.location };
@@ -456,6 +455,10 @@ function zonedCastFor(value: CompiledExpr, oid: number, typmod: number, explicit
   if (oid === TypeOid.timestamptz && types.isStringType(value.oid)) {
     return finish((v, c) => types.applyTypmod(oid, typmod, parseTimestamptz(String(v).trim(), sessionZone(c)), explicit));
   }
+  // To timestamptz[] from a string or an array of strings (ARRAY['…']::timestamptz[]): the
+  // elements read as timestamptz_in reads them, in the session's zone.
+  const fromStrings = types.isStringType(value.oid) || types.isStringType(types.arrayElementType(value.oid));
+  if (readsZone(oid) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c)), explicit));
   const zoned = zonedCast(value.oid, oid);
   if (!zoned) return null;
   return finish((v, c) => { const r = zoned(v, sessionZone(c)); return r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit); });

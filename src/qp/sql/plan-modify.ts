@@ -295,8 +295,16 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     }
     const casts = query.columns.map((c, i) => {
       const column = table.columns[targetColumns[i]!]!;
-      const probe: CompiledExpr = { oid: c.oid, typmod: c.typmod, eval: (row) => row[i]!, rowIndependent: false, name: c.name, location: -1 };
-      return coerce(probe, column.typeOid, column.typmod, 'assignment', -1, column.name).eval;
+      const probe: CompiledExpr = { oid: c.oid, typmod: c.typmod, eval: (row) => row[i]!, rowIndependent: false, name: c.name, location: c.location ?? -1 };
+      // The SELECT's untyped literals (and NULLs) stay untyped and are read as the column's type,
+      // as PostgreSQL's transformInsertStmt leaves them (p_resolve_unknowns off): '2024-01-01'
+      // into a timestamptz column is not a text value.
+      const untyped = c.untyped;
+      if (untyped !== undefined) {
+        const literal: CompiledExpr = { ...probe, oid: TypeOid.unknown, location: untyped.location, ...(untyped.text === null ? {} : { unknownLiteral: untyped.text }) };
+        return coerce(literal, column.typeOid, column.typmod, 'assignment', untyped.location, column.name).eval;
+      }
+      return coerce(probe, column.typeOid, column.typmod, 'assignment', probe.location, column.name).eval;
     });
     rowSource = async (rt) => (await materialize(query.build(), rt)).map((row) => casts.map((cast) => cast(row, rt.ctx)));
   }

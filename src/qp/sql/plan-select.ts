@@ -91,7 +91,9 @@ export interface SessionFunctions {
 export interface OutputColumn {
   readonly name: string;
   /** A SELECT's untyped literal or NULL: UNION resolves it to the other side's type. */
-  readonly untyped?: { readonly text: string | null };
+  readonly untyped?: { readonly text: string | null; readonly location: number };
+  /** Where its expression is in the text (-1: unknown), for errors about the column's type. */
+  readonly location?: number;
   readonly oid: number;
   readonly typmod: number;
   readonly tableOid: number;
@@ -214,7 +216,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   ctx = { ...ctx, windows, srfs };
 
   const targets = expandTargets(statement, ctx, input);
-  const columns: OutputColumn[] = targets.map((t) => t.column);
+  const columns: OutputColumn[] = unknownsSortedAsText(statement, targets.map((t) => t.column));
   const exprs = targets.map((t) => t.expr);
   const extras: CompiledExpr[] = [];
   const sortKeys = planOrderBy(statement.orderBy, statement, exprs, targets.map((t) => t.column.name), ctx, extras);
@@ -514,15 +516,46 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
     }
     let expr = compileExpr(target.expr, ctx);
     // An untyped literal (or NULL) prints as text, but a set operation may still give it a type.
-    const untyped = expr.oid === TypeOid.unknown && expr.paramIndex === undefined ? { text: expr.unknownLiteral ?? null } : undefined;
+    const untyped = expr.oid === TypeOid.unknown && expr.paramIndex === undefined ? { text: expr.unknownLiteral ?? null, location: expr.location } : undefined;
     if (expr.oid === TypeOid.unknown) expr = coerce(expr, TypeOid.text, -1, 'implicit', expr.location);
     let source: ScopeColumn | null = null;
     // (A whole-row reference, or an outer query's column, has no column of this query's input.)
     if (target.expr.kind === 'column' && expr.oid !== TypeOid.record && expr.column !== undefined) source = input.resolve(target.expr.table, target.expr.name, target.expr.location);
-    const column = outputColumn(target.alias ?? expr.name, expr, source);
+    const column = { ...outputColumn(target.alias ?? expr.name, expr, source), location: leftmostLocation(target.expr) };
     out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
   return out;
+}
+
+/**
+ * Where an expression starts, as PostgreSQL's exprLocation places it: an operator's or a test's
+ * own position, or its first operand's when that comes first (`'' || 'x'` is at `''`).
+ */
+function leftmostLocation(expr: Expr): number {
+  const first: Expr | null = ('left' in expr ? expr.left : 'arg' in expr ? expr.arg : null) ?? null;
+  const own = expr.location;
+  const inner = first === null ? -1 : leftmostLocation(first);
+  return own < 0 ? inner : inner < 0 ? own : Math.min(own, inner);
+}
+
+/**
+ * An untyped output column that is made distinct, sorted or grouped was resolved to text there,
+ * as PostgreSQL's transformDistinctClause, transformSortClause and transformGroupClause resolve
+ * it: neither an INSERT's column nor a UNION's other side gives it a type any more.
+ */
+function unknownsSortedAsText(statement: SelectStatement, columns: OutputColumn[]): OutputColumn[] {
+  if (!columns.some((c) => c.untyped !== undefined)) return columns;
+  if (statement.distinct) return columns.map(({ untyped: _, ...c }) => c);
+  const resolved = new Set<number>();
+  const byPosition = (expr: Expr): void => {
+    if (expr.kind === 'const' && expr.literal === 'integer') resolved.add(Number(expr.text) - 1);
+  };
+  for (const item of statement.orderBy) {
+    byPosition(item.expr);
+    if (item.expr.kind === 'column' && item.expr.table === null) resolved.add(columns.findIndex((c) => c.name === (item.expr as { name: string }).name));
+  }
+  statement.groupBy.forEach(byPosition);
+  return columns.map(({ untyped, ...c }, i) => (untyped === undefined || resolved.has(i) ? c : { ...c, untyped }));
 }
 
 function outputColumn(name: string, expr: CompiledExpr, source: ScopeColumn | null): OutputColumn {

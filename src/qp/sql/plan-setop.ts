@@ -24,7 +24,7 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
   const oids = left.columns.map((c, i) => unionType(c, right.columns[i]!, name));
   const leftCasts = left.columns.map((c, i) => columnCast(c, oids[i]!, i));
   const rightCasts = right.columns.map((c, i) => columnCast(c, oids[i]!, i));
-  const columns: OutputColumn[] = left.columns.map((c, i) => ({ name: c.name, oid: oids[i]!, typmod: -1, tableOid: 0, columnNumber: 0 }));
+  const columns: OutputColumn[] = left.columns.map((c, i) => ({ name: c.name, oid: oids[i]!, typmod: -1, tableOid: 0, columnNumber: 0, location: c.location ?? -1 }));
   const sortKeys = statement.orderBy.map((item): SortKey => {
     const position = outputPosition(item.expr, columns);
     return { position, oid: oids[position]!, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending };
@@ -52,7 +52,7 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
 }
 
 function columnExpr(column: OutputColumn, position: number): CompiledExpr {
-  return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, rowIndependent: false, name: column.name, location: -1, column: position };
+  return { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, rowIndependent: false, name: column.name, location: column.location ?? -1, column: position };
 }
 
 function unionType(left: OutputColumn, right: OutputColumn, name: string): number {
@@ -65,9 +65,11 @@ function unionType(left: OutputColumn, right: OutputColumn, name: string): numbe
 function columnCast(column: OutputColumn, oid: number, position: number): Evaluator | null {
   if (column.oid === oid) return null;
   if (column.untyped) {
-    // The literal is read by the type's input function now, so a bad one fails at planning.
-    const value = column.untyped.text === null ? null : types.parseTextValue(oid, -1, column.untyped.text);
-    return () => value;
+    // The literal is read by the type's input function now, as any untyped literal given a
+    // type (a bad one fails at planning, at its position; a timestamptz reads the session's zone).
+    const { text, location } = column.untyped;
+    const literal: CompiledExpr = { ...columnExpr(column, position), oid: TypeOid.unknown, location, ...(text === null ? {} : { unknownLiteral: text }) };
+    return coerce(literal, oid, -1, 'implicit', location).eval;
   }
   return coerce(columnExpr(column, position), oid, -1, 'implicit', -1).eval;
 }

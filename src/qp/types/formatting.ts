@@ -119,6 +119,8 @@ interface TmToChar {
   wday: number; yday: number;
   /** Zone abbreviation (timestamptz only). */
   zone: string | null;
+  /** The zone's offset east of UTC in seconds (tm_gmtoff), for TZH, TZM and OF. */
+  gmtoff: number;
 }
 
 /** printf("%0*d", width, v): zero padding after the sign. */
@@ -177,9 +179,16 @@ function dateToChar(nodes: readonly FormatNode[], tm: TmToChar, interval: boolea
       case 'SSSS': numeric(String(tm.hour * 3600 + tm.minute * 60 + tm.second)); break;
       case 'tz': noInterval(); if (tm.zone) out += asciiLower(tm.zone); break;
       case 'TZ': noInterval(); if (tm.zone) out += tm.zone; break;
-      case 'TZH': noInterval(); out += '+00'; break;
-      case 'TZM': noInterval(); out += '00'; break;
-      case 'OF': noInterval(); out += fm ? '+0' : '+00'; break;
+      // FM shortens OF only, as in PostgreSQL 15.
+      case 'TZH': noInterval(); out += (tm.gmtoff >= 0 ? '+' : '-') + zeroPad(Math.trunc(Math.abs(tm.gmtoff) / 3600), 2); break;
+      case 'TZM': noInterval(); out += zeroPad(Math.trunc((Math.abs(tm.gmtoff) % 3600) / 60), 2); break;
+      case 'OF': {
+        noInterval();
+        const seconds = Math.abs(tm.gmtoff);
+        out += (tm.gmtoff >= 0 ? '+' : '-') + zeroPad(Math.trunc(seconds / 3600), fm ? 0 : 2);
+        if (seconds % 3600 !== 0) out += ':' + zeroPad(Math.trunc((seconds % 3600) / 60), 2);
+        break;
+      }
       case 'A_D': case 'B_C': noInterval(); out += tm.year <= 0 ? 'B.C.' : 'A.D.'; break;
       case 'AD': case 'BC': noInterval(); out += tm.year <= 0 ? 'BC' : 'AD'; break;
       case 'a_d': case 'b_c': noInterval(); out += tm.year <= 0 ? 'b.c.' : 'a.d.'; break;
@@ -264,12 +273,15 @@ function dateTemplate(template: string): FormatNode[] {
   return nodes;
 }
 
-/** to_char(timestamp / timestamptz, text); NULL for an empty template or an infinite value. */
-export function timestampToChar(ts: bigint, template: string, withZone: boolean): string | null {
+/**
+ * to_char(timestamp / timestamptz, text); NULL for an empty template or an infinite value. `ts`
+ * is the wall clock; a timestamptz's zone is `gmtoff` seconds east of UTC, named UTC when 0.
+ */
+export function timestampToChar(ts: bigint, template: string, withZone: boolean, gmtoff = 0): string | null {
   if (template === '' || dt.isInfiniteTimestamp(ts)) return null;
   const t = timestampToTm(ts);
   const jd = dt.date2j(t.year, t.month, t.day);
-  const tm: TmToChar = { ...t, wday: (jd + 1) % 7, yday: jd - dt.date2j(t.year, 1, 1) + 1, zone: withZone ? 'UTC' : null };
+  const tm: TmToChar = { ...t, wday: (jd + 1) % 7, yday: jd - dt.date2j(t.year, 1, 1) + 1, zone: withZone ? 'UTC' : null, gmtoff };
   return dateToChar(dateTemplate(template), tm, false);
 }
 
@@ -285,7 +297,7 @@ export function intervalToChar(v: IntervalValue, template: string): string | nul
   const month = v.months % 12;
   const tm: TmToChar = {
     year, month, day: v.days, hour: Number(hour), minute: Number(minute), second: Number(second), fsec: Number(time - second * 1_000_000n),
-    wday: 0, yday: (year * 12 + month) * 30 + v.days, zone: null,
+    wday: 0, yday: (year * 12 + month) * 30 + v.days, zone: null, gmtoff: 0,
   };
   return dateToChar(dateTemplate(template), tm, true);
 }

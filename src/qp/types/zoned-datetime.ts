@@ -4,7 +4,8 @@ import * as dt from './datetime.js';
 import * as dtf from './datetime-functions.js';
 import * as fmt from './formatting.js';
 import { timestampPlusInterval } from './interval.js';
-import { applyTypmod, parseTextValue } from './registry.js';
+import { formatArray, splitArrayText } from './arrays.js';
+import { applyTypmod, parseTextValue, requireType, typeByOid } from './registry.js';
 import { fromLocal, toLocal, UTC_ZONE, type SessionZone } from './session-zone.js';
 
 /**
@@ -63,11 +64,16 @@ export function ageInZone(a: bigint, b: bigint, zone: SessionZone): IntervalValu
   return dtf.age(toLocal(zone, a), toLocal(zone, b));
 }
 
-/** to_char of a timestamptz: zone fields print UTC's names only, so another zone refuses them. */
+/**
+ * to_char of a timestamptz on the zone's wall clock, its offset in TZH, TZM and OF. The zone's
+ * abbreviation (TZ, tz) is known for UTC only (PostgreSQL's come from its tz database's
+ * abbreviations, which Intl does not give), so another zone refuses it.
+ */
 export function toCharInZone(ts: bigint, template: string, zone: SessionZone): string | null {
   if (zone === UTC_ZONE) return fmt.timestampToChar(ts, template, true);
-  if (/tz|of/i.test(template)) throw new SqlError('0A000', `to_char's zone fields (TZ, TZH, TZM, OF) are not supported when TimeZone is not UTC`);
-  return fmt.timestampToChar(toLocal(zone, ts), template, true);
+  if (/tz(?![hm])/i.test(template)) throw new SqlError('0A000', `to_char's zone abbreviation (TZ, tz) is not supported when TimeZone is not UTC`);
+  const local = toLocal(zone, ts);
+  return fmt.timestampToChar(local, template, true, dt.isInfiniteTimestamp(ts) ? 0 : Number((local - ts) / USECS_PER_SEC));
 }
 
 /** The session's wall clock at a Unix-epoch instant (current_date, localtime, localtimestamp). */
@@ -75,8 +81,17 @@ export function localTimestampAt(unixMicros: number, zone: SessionZone): bigint 
   return toLocal(zone, dt.timestampFromUnixMicros(unixMicros));
 }
 
-/** A value's text input (Bind, COPY FROM) in the session's zone. */
+/** A value's text input (Bind, COPY FROM, an untyped literal) in the session's zone. */
 export function parseTextInZone(oid: number, typmod: number, text: string, zone: SessionZone): SqlValue {
-  if (oid !== TypeOid.timestamptz || zone === UTC_ZONE) return parseTextValue(oid, typmod, text);
-  return applyTypmod(oid, typmod, parseTimestamptz(text, zone), false);
+  if (zone === UTC_ZONE || !readsZone(oid)) return parseTextValue(oid, typmod, text);
+  if (oid === TypeOid.timestamptz) return applyTypmod(oid, typmod, parseTimestamptz(text, zone), false);
+  // timestamptz[]: each element read in the zone; the array is held as its text in UTC.
+  const element = requireType(TypeOid.timestamptz);
+  const elements = splitArrayText(text).map((e) => (e === null ? null : applyTypmod(TypeOid.timestamptz, typmod, parseTimestamptz(e, zone), false)));
+  return formatArray(elements, element);
+}
+
+/** Whether a type's text input reads the session's zone: timestamptz and its array. */
+export function readsZone(oid: number): boolean {
+  return oid === TypeOid.timestamptz || (oid !== 0 && typeByOid(oid)?.element === TypeOid.timestamptz);
 }
