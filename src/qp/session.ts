@@ -1,4 +1,5 @@
 import { parseTextInZone } from './types/zoned-datetime.js';
+import { SessionRandom } from './types/session-random.js';
 import { parsePlainInt4Bytes } from './types/scalars.js';
 import { SqlError, serverUnavailable } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
@@ -215,6 +216,8 @@ export class Session implements SqlSession {
    */
   private readonly parameterisedCache = new Map<string, Prepared | null>();
   private readonly sequences: SessionSequences;
+  /** random() and setseed(). */
+  private readonly random: SessionRandom;
   /** Times this session's processing and bills its transactions (src/qp/metering). */
   readonly meter: SessionMeter;
 
@@ -228,6 +231,7 @@ export class Session implements SqlSession {
     this.roles = new SessionRoles(startup.user);
     this.settings = new SessionSettings(startup.user, startup.parameters);
     this.sequences = new SessionSequences(host.sequences);
+    this.random = new SessionRandom(host.options.random);
     this.meter = new SessionMeter(host.stopwatch, host.options.usage);
   }
 
@@ -743,7 +747,7 @@ export class Session implements SqlSession {
   private execContext(params: readonly SqlValue[]): ExecContext {
     return {
       params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser,
-      random: this.host.options.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep,
+      random: this.host.options.random, sessionRandom: this.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep,
       statementMicros: this.meter.spanMicros,
     };
   }

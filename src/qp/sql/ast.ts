@@ -98,6 +98,8 @@ export type FromItem =
       readonly schema?: string }[];
     /** WITH ORDINALITY: a last bigint column numbering the rows from 1. */
     readonly ordinality: boolean;
+    /** `AS r(a int, b text)`: the columns of a function returning record (jsonb_to_record). */
+    readonly columnDefinitions?: readonly { readonly name: string; readonly type: TypeName; readonly location: number }[];
   }
   | { readonly kind: 'join'; readonly joinType: 'inner' | 'left' | 'right' | 'full' | 'cross'; readonly left: FromItem; readonly right: FromItem; readonly on: Expr | null; readonly using: readonly string[] | null; readonly natural: boolean; readonly location: number;
       /** `(a JOIN b …) AS j [(c1, …)]`: one relation named j; a and b are hidden behind it. */

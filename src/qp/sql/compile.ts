@@ -19,7 +19,7 @@ import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
-import type { Scope } from './scope.js';
+import type { Scope, ScopeColumn } from './scope.js';
 import { hoistOneTimeFilter, localNames, simplifyExistsQuery } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
 import { compileSystemColumn } from './system-columns.js';
@@ -767,7 +767,14 @@ function domainTypeOf(expr: Expr, ctx: CompileContext, arg: CompiledExpr): numbe
   if (!ctx.catalog) return undefined;
   if (expr.kind === 'cast') return domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])])?.id;
   if (expr.kind === 'column') {
-    const column = ctx.scope.resolve(expr.table, expr.name, expr.location);
+    let column: ScopeColumn;
+    try {
+      column = ctx.scope.resolve(expr.table, expr.name, expr.location);
+    } catch (error) {
+      // A bare name that is no column is a whole-row reference: a row, or a scalar function's value.
+      if (error instanceof SqlError && error.code === '42703' && expr.table === null) return undefined;
+      throw error;
+    }
     const table = ctx.catalog.tableById(column.tableOid);
     if (table) return table.columns[attributeNumbers(table).indexOf(column.columnNumber)]?.domainOid;
   } else if (!DOMAIN_CARRYING.has(expr.kind)) return undefined;

@@ -3,6 +3,7 @@ import type { OutputStyle } from '../types/output-style.js';
 import type { Timestamp } from '../../contracts/time.js';
 import type { RandomSource } from '../../contracts/time.js';
 import type { SessionSequences } from '../sequences/sequence-session.js';
+import type { SessionRandom } from '../types/session-random.js';
 
 /** What a running statement gives its expressions. */
 export interface ExecContext {
@@ -13,6 +14,8 @@ export interface ExecContext {
   readonly user: string;
   readonly sessionUser?: string;
   readonly random: RandomSource;
+  /** random() and setseed(): the session's (absent: random() draws from `random`). */
+  readonly sessionRandom?: SessionRandom;
   /** Rows of the "outer" side, for ON CONFLICT's EXCLUDED and the like. */
   excluded: SqlValue[] | null;
   /** The rows of the enclosing queries, innermost last, while a correlated subquery runs. */

@@ -403,10 +403,14 @@ function convertFrom(node: Json): FromItem {
       if (f.kind !== 'func' || f.over || f.star || f.distinct || f.filter) throw unsupported('this form of function in FROM is not supported yet');
       return { name: f.name, args: f.args, location: f.location, ...(f.schema && f.schema !== 'pg_catalog' ? { schema: f.schema } : {}) };
     });
-    if (n.coldeflist) throw unsupported('a column definition list in FROM is not supported yet');
+    const columnDefinitions = n.coldeflist === undefined ? undefined : (n.coldeflist as Json[]).map((d) => {
+      const c = d.ColumnDef;
+      return { name: c.colname as string, type: convertTypeName(c.typeName), location: c.location ?? -1 };
+    });
     return {
       kind: 'function', name: calls[0]!.name, args: calls[0]!.args, calls, ordinality: n.ordinality === true,
       alias: n.alias?.aliasname ?? null, columnAliases: (n.alias?.colnames ?? []).map(str), location: calls[0]!.location,
+      ...(columnDefinitions === undefined ? {} : { columnDefinitions }),
     };
   }
   // DSQL's text (reference/dsql.md §2.1).
@@ -539,6 +543,13 @@ function convertAExpr(n: Json): Expr {
     case 'AEXPR_NOT_BETWEEN': {
       const [low, high] = n.rexpr.List.items.map(convertExpr);
       return { kind: 'between', arg: left!, low, high, negated: n.kind === 'AEXPR_NOT_BETWEEN', location };
+    }
+    case 'AEXPR_BETWEEN_SYM':
+    case 'AEXPR_NOT_BETWEEN_SYM': {
+      // As PostgreSQL's transformAExprBetween spells them: either order of the bounds.
+      const [low, high] = n.rexpr.List.items.map(convertExpr) as [Expr, Expr];
+      const between = (a: Expr, b: Expr): Expr => ({ kind: 'between', arg: left!, low: a, high: b, negated: n.kind === 'AEXPR_NOT_BETWEEN_SYM', location });
+      return { kind: n.kind === 'AEXPR_BETWEEN_SYM' ? 'or' : 'and', args: [between(low, high), between(high, low)], location };
     }
     case 'AEXPR_LIKE':
     case 'AEXPR_ILIKE':

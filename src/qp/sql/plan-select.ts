@@ -1064,7 +1064,9 @@ function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanCon
   }
   const plan = planFunctionScan(item, compileContext(pc, new Scope([]), 'functions in FROM'));
   const relation = item.alias ?? item.name;
-  const scope = new Scope(plan.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0 })));
+  // One function of one column, without ORDINALITY: its FROM item's whole row is its value.
+  const rowIsValue = item.calls.length === 1 && !item.ordinality && plan.columns.length === 1;
+  const scope = new Scope(plan.columns.map((c, i) => ({ relation, name: c.name, oid: c.oid, typmod: -1, position: i, tableOid: 0, columnNumber: 0, ...(rowIsValue ? { rowIsValue } : {}) })));
   return { scope, build: plan.build, width: plan.columns.length, accessPaths: [], primaryOrderOf: null };
 }
 

@@ -5,6 +5,7 @@ import type { Expr, FromItem } from './ast.js';
 import { coerce, compileExpr, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
+import { recordFunction, returnsRecord, type DefinedColumn } from './record-functions.js';
 import { isSetReturning, resolveSetFunction, type SetFunction } from './set-functions.js';
 import * as types from './typesystem.js';
 
@@ -72,11 +73,13 @@ export interface FunctionScanPlan {
 export function planFunctionScan(
   item: Extract<FromItem, { kind: 'function' }>, ctx: CompileContext,
 ): FunctionScanPlan {
+  if (item.columnDefinitions !== undefined) return planRecordFunction(item, item.columnDefinitions, ctx);
   let calls = item.calls;
   if (calls.length === 1 && calls[0]!.name === 'unnest' && calls[0]!.args.length > 1) {
     calls = calls[0]!.args.map((arg) => ({ name: 'unnest', args: [arg], location: calls[0]!.location }));
   }
   const bound = calls.map((call) => {
+    if (returnsRecord(call.name)) throw new SqlError('42601', 'a column definition list is required for functions returning "record"', at(call.location));
     const b = bindSetCall(call.name, call.args, call.location, ctx);
     if (!b) {
       if (types.resolveFunction(call.name, call.args.map((a) => compileExpr(a, ctx).oid))) return bindScalarCall(call, ctx);
@@ -97,6 +100,33 @@ export function planFunctionScan(
   }
   item.columnAliases.forEach((alias, i) => { columns[i]!.name = alias; });
   return { columns, build: () => new FunctionScan(bound, item.ordinality) };
+}
+
+/** `FROM f(…) AS r(a int, …)`: a function returning record, its columns as the list names them. */
+function planRecordFunction(
+  item: Extract<FromItem, { kind: 'function' }>, definitions: NonNullable<Extract<FromItem, { kind: 'function' }>['columnDefinitions']>, ctx: CompileContext,
+): FunctionScanPlan {
+  const call = item.calls[0]!;
+  if (item.calls.length !== 1) throw new SqlError('0A000', 'a column definition list with ROWS FROM is not supported', at(call.location));
+  if (item.ordinality) throw new SqlError('42601', 'WITH ORDINALITY cannot be used with a column definition list', at(definitions[0]!.location));
+  const names = new Set<string>();
+  const columns: DefinedColumn[] = definitions.map((d) => {
+    if (names.has(d.name)) throw new SqlError('42701', `column name "${d.name}" specified more than once`);
+    names.add(d.name);
+    return { name: d.name, ...types.resolveTypeName(d.type) };
+  });
+  const args = call.args.map((a) => compileExpr(a, ctx));
+  const fn = args.length === 1 ? recordFunction(call.name, args[0]!.oid, columns) : null;
+  if (fn === null) {
+    if (returnsRecord(call.name) || !(resolveSetFunction(call.name, args.map((a) => a.oid)) || types.resolveFunction(call.name, args.map((a) => a.oid)))) {
+      throw noSuchSetFunction(call.name, call.args, call.location, ctx);
+    }
+    throw new SqlError('42601', 'a column definition list is only allowed for functions returning "record"', at(definitions[0]!.location));
+  }
+  const arg = coerce(args[0]!, fn.args[0]!, -1, 'implicit', args[0]!.location >= 0 ? args[0]!.location : call.location);
+  const bound: BoundCall = { fn, args: [arg.eval] };
+  // (The grammar takes no column aliases beside a definition list: `AS r(a int)` is the list.)
+  return { columns: columns.map((c) => ({ name: c.name, oid: c.oid })), build: () => new FunctionScan([bound], false) };
 }
 
 /** Runs the calls of a FROM item side by side, once (lateral references are outer rows). */

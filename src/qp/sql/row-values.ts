@@ -70,6 +70,11 @@ export function compileWholeRow(scope: Scope, relation: string, location: number
   if (!all) return null;
   const value = (c: ScopeColumn) => (c.outerLevel === undefined ? columnValue(c.position, c.oid, c.typmod, c.name) : outerColumnValue(c));
   const columns = all.filter((c) => !c.hidden);
+  if (columns.length === 1 && columns[0]!.rowIsValue === true) {
+    // (Not marked as a column of the input: its name is the FROM item's, not the column's.)
+    const { column: _, ...only } = value(columns[0]!);
+    return { ...only, name: relation, location };
+  }
   const fields = columns.map((c) => ({ name: c.name, oid: c.oid, typmod: c.typmod }));
   const row = recordOf(columns.map(value), fields, relation, location);
   // On the nullable side of an outer join, a row the join filled with NULLs is NULL as a whole.

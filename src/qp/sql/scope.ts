@@ -34,6 +34,11 @@ export interface ScopeColumn {
   readonly unreachable?: boolean;
   /** A row-valued column's fields, when known (see CompiledExpr.record). */
   readonly record?: readonly RecordField[];
+  /**
+   * The only column of a scalar function in FROM (`jsonb_array_elements(j) e`): a whole-row
+   * reference to its FROM item is this value, not a row holding it (PostgreSQL's makeWholeRowVar).
+   */
+  readonly rowIsValue?: boolean;
   /** The value every row holds, known when planning (OutputColumn.constant); never on an outer join's nullable side. */
   readonly constant?: { readonly value: SqlValue };
 }

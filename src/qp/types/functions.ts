@@ -18,6 +18,7 @@ import * as rx from './regex-functions.js';
 import { requireType } from './registry.js';
 import { floatPower, numericPower } from './operators.js';
 import { ANY, selectCandidate } from './resolve.js';
+import { unseededDouble, type SessionRandom } from './session-random.js';
 import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
 import { unistr } from './unistr.js';
@@ -31,6 +32,8 @@ export interface FunctionContext {
   /** The transaction's timestamp, µs since the Unix epoch (now()). */
   readonly statementTimestamp: Timestamp;
   readonly random: RandomSource;
+  /** random() and setseed(): the session's (absent: random() draws from `random`). */
+  readonly sessionRandom?: SessionRandom;
   /** bytea_output and extra_float_digits, for what "any" arguments print as. */
   readonly outputStyle?: OutputStyle;
 }
@@ -317,7 +320,12 @@ function defineMathFunctions(): void {
   fn('div', [N, N], N, (a) => num.numericDivTrunc(n(a[0]!), n(a[1]!)));
   fn('sign', [F8], F8, (a) => { const v = f(a[0]!); return v > 0 ? 1 : v < 0 ? -1 : Number.isNaN(v) ? NaN : 0; });
   fn('sign', [N], N, (a) => num.numericSignValue(n(a[0]!)));
-  fn('random', [], F8, (_a, ctx) => randomDouble(ctx.random), { strict: false });
+  fn('random', [], F8, (_a, ctx) => ctx.sessionRandom?.next() ?? unseededDouble(ctx.random), { strict: false });
+  fn('setseed', [F8], TypeOid.void, (a, ctx) => {
+    if (ctx.sessionRandom === undefined) throw new SqlError('0A000', 'setseed is not supported here');
+    ctx.sessionRandom.seed(a[0] as number);
+    return '';
+  });
   fn('cbrt', [F8], F8, (a) => mf.cbrt(f(a[0]!)));
   fn('exp', [F8], F8, (a) => mf.floatExp(f(a[0]!)));
   fn('exp', [N], N, (a) => mf.numericExp(n(a[0]!)));
@@ -356,12 +364,6 @@ function defineMathFunctions(): void {
 }
 
 /** A double in [0, 1) from 52 random bits. */
-function randomDouble(random: RandomSource): number {
-  const b = random.bytes(7);
-  let v = 0;
-  for (let k = 0; k < 7; k++) v = v * 256 + b[k]!;
-  return Math.floor(v / 16) / 2 ** 52;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Time and identifiers
