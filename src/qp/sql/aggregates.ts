@@ -1,5 +1,6 @@
 import { SqlError, assert } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { isRegressionAggregate, newRegressionState, regressionResultType } from './regression-aggregates.js';
 import { isVarianceAggregate, newVarianceState, varianceResultType } from './variance-aggregates.js';
 
 /**
@@ -43,12 +44,14 @@ const AGGREGATES = new Set([
 
 /** The aggregates of two arguments (the rest take one, or `*`). */
 export function aggregateArity(name: string): number {
-  return name === 'string_agg' || name === 'json_object_agg' || name === 'jsonb_object_agg' ? 2 : 1;
+  return name === 'string_agg' || name === 'json_object_agg' || name === 'jsonb_object_agg' || isRegressionAggregate(name) ? 2 : 1;
 }
 const INTEGER = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8]);
 
+export { isRegressionAggregate };
+
 export function isAggregate(name: string): boolean {
-  return AGGREGATES.has(name) || isVarianceAggregate(name);
+  return AGGREGATES.has(name) || isVarianceAggregate(name) || isRegressionAggregate(name);
 }
 
 const MIN_MAX = new Set<number>([
@@ -88,6 +91,7 @@ export function aggregateResultType(name: string, arg: number | null, comparable
     case 'every':
       return arg === TypeOid.bool ? TypeOid.bool : null;
     default:
+      if (isRegressionAggregate(name)) return regressionResultType(name, arg, second);
       return isVarianceAggregate(name) ? varianceResultType(arg) : null;
   }
 }
@@ -253,6 +257,7 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
       return sumState(name, arg!, math);
     default:
       if (isVarianceAggregate(name)) return newVarianceState(name, arg!);
+      if (isRegressionAggregate(name)) return newRegressionState(name);
       throw new SqlError('42883', `function ${name} does not exist`);
   }
 }

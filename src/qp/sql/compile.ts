@@ -20,6 +20,7 @@ import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-f
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import type { Scope, ScopeColumn } from './scope.js';
+import { compileOverlaps, isOverlapsCall } from './overlaps.js';
 import { hoistOneTimeFilter, localNames, simplifyExistsQuery } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
 import { compileSystemColumn } from './system-columns.js';
@@ -682,6 +683,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw noSuchFunction(`${expr.schema}.${expr.name}`, expr.args.map((a) => compileExpr(a, ctx).oid), expr.location);
   }
   if (types.isAggregate(expr.name) || expr.withinGroup) return compileAggregate(expr, ctx);
+  if (isOverlapsCall(expr)) return compileOverlaps(expr, ctx);
   const advisory = advisoryLockRefusal(expr.name, expr.location);
   if (advisory) throw advisory;
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
@@ -871,6 +873,9 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
       throw noSuchFunction(expr.name, expr.args.map((a) => compileExpr(a, inner).oid), expr.location);
     }
     arg = compileExpr(expr.args[0]!, inner);
+    if (types.isRegressionAggregate(expr.name)) {
+      [arg, second] = asFloat8Pair(arg, compileExpr(expr.args[1]!, inner));
+    }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
     arg = textual(arg);
     // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
@@ -881,7 +886,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     if ((expr.name === 'min' || expr.name === 'max') && types.isRegType(arg.oid)) arg = coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
     if (arity === 2) {
-      second = textual(compileExpr(expr.args[1]!, inner));
+      second = textual(second ?? compileExpr(expr.args[1]!, inner));
       // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.
       if (expr.name === 'string_agg' && second.oid !== arg.oid && (arg.oid === TypeOid.bytea || types.isStringType(arg.oid))) {
         second = coerce(second, arg.oid === TypeOid.bytea ? TypeOid.bytea : TypeOid.text, -1, 'implicit', second.location);
@@ -907,6 +912,17 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   const slot = ctx.aggregateBase + ctx.aggregates.length;
   ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
+}
+
+const NUMBERS = new Set<number>([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.unknown]);
+
+/**
+ * corr, covar_*, regr_* take (float8, float8): numbers and untyped literals arrive cast to it;
+ * other types stay as they are, and no such aggregate takes them (42883).
+ */
+export function asFloat8Pair(y: CompiledExpr, x: CompiledExpr): [CompiledExpr, CompiledExpr] {
+  if (!NUMBERS.has(y.oid) || !NUMBERS.has(x.oid)) return [y, x];
+  return [coerce(y, TypeOid.float8, -1, 'implicit', y.location), coerce(x, TypeOid.float8, -1, 'implicit', x.location)];
 }
 
 /** Bytes in a name: PostgreSQL's NAMEDATALEN, the fixed length of the char array a name is. */

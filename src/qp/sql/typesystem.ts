@@ -328,7 +328,7 @@ function styledArithmetic(style: OutputStyle): AggregateArithmetic {
   };
 }
 
-export { isOrderedInput, aggregateArity } from './aggregates.js';
+export { isOrderedInput, aggregateArity, isRegressionAggregate } from './aggregates.js';
 export const hasComparator = (oid: number): boolean => {
   if (oid === TypeOid.record || t.hasComparator(oid)) return true;
   const type = t.typeByOid(oid);

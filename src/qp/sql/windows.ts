@@ -5,7 +5,7 @@ import { inRangeFor, offsetTypeFor } from './in-range.js';
 import { containsSubquery } from './join-subqueries.js';
 import { columnRefs } from './relations.js';
 import { aggregateFrames, evaluateFrameOffsets, frameBounds, frameRuns, nthFrameRow, peerGroups, type Frame, type FrameOffsets } from './window-frames.js';
-import { checkFunctionSchema, coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
+import { asFloat8Pair, checkFunctionSchema, coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { materialize, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import * as types from './typesystem.js';
@@ -102,6 +102,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   if (VALUE.has(name) && args[0]?.oid === TypeOid.unknown) {
     throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown', at(expr.location));
   }
+  if (types.isRegressionAggregate(name) && args.length === 2) args = asFloat8Pair(args[0]!, args[1]!);
   args = args.map((a) => (a.oid === TypeOid.unknown ? coerce(a, TypeOid.text, -1, 'implicit', a.location) : a));
   const resultOid = resultType(name, args, expr);
   if (name === 'lag' || name === 'lead') {
