@@ -91,3 +91,25 @@ test('to_char prints the session zone\'s offset in TZH, TZM and OF', { skip: pai
     "SELECT to_char(timestamp '2024-07-01 12:00', 'HH24:MI TZH:TZM OF')",
   ]);
 });
+
+test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type', { skip: pair.skip }, async () => {
+  const { strata, postgres } = pair.db();
+  const answer = async (client: typeof strata, sql: string, params: unknown[]) => {
+    try {
+      const r = await client.query(sql, params);
+      return { rows: r.rows, command: r.command, count: r.rowCount };
+    } catch (error) {
+      return { code: (error as { code?: string }).code, message: (error as Error).message };
+    }
+  };
+  for (const [sql, params] of [
+    ['INSERT INTO ul (i, v) SELECT $1, $2', [40, 'ab']],
+    ['INSERT INTO ul (i, at, n) SELECT $1, $2, $3', [41, '2024-01-01 00:00', '2.25']],
+    ['INSERT INTO ul (i, v) SELECT $1, $2', [42, 'abcd']],
+    ['INSERT INTO ul (i, b) SELECT $1, $2 WHERE $1 > 0', [43, 'yes']],
+    ['SELECT i, v, at::text, n, b FROM ul WHERE i >= 40 ORDER BY i', []],
+    ['DELETE FROM ul WHERE i >= 40', []],
+  ] as const) {
+    assert.deepEqual(await answer(strata, sql, [...params]), await answer(postgres, sql, [...params]), sql);
+  }
+});

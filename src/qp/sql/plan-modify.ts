@@ -55,6 +55,25 @@ export function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
   return columns;
 }
 
+/**
+ * `INSERT … SELECT $1, $2`: a parameter alone in the SELECT's list takes its column's type, as
+ * PostgreSQL infers it there (transformInsertStmt leaves the list's unknowns to the assignment);
+ * planned as a SELECT of its own, the parameter would be text. The column's typmod (varchar(2))
+ * is left to the assignment, which refuses a value too long instead of cutting it.
+ */
+function parametersAsColumns(query: SelectStatement, table: TableInfo, targetColumns: readonly number[]): SelectStatement {
+  if (query.setOperation || query.values || query.distinct) return query;
+  let changed = false;
+  const targets = query.targets.map((target, i): SelectTarget => {
+    const column = table.columns[targetColumns[i] ?? -1];
+    if (target.expr.kind !== 'param' || column === undefined) return target;
+    changed = true;
+    const type = { names: ['pg_catalog', types.outputName(column.typeOid)], typmods: [], arrayBounds: 0, location: -1 };
+    return { ...target, expr: { kind: 'cast', arg: target.expr, type, location: target.expr.location } };
+  });
+  return changed ? { ...query, targets } : query;
+}
+
 export function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): { exprs: Evaluator[]; columns: OutputColumn[] } | null {
   if (targets.length === 0) return null;
   const ctx = compileContext(pc, scope, 'RETURNING');
@@ -287,7 +306,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
       return rows;
     };
   } else {
-    const query = planSelect(statement.query!, pc);
+    const query = planSelect(parametersAsColumns(statement.query!, table, targetColumns), pc);
     refuseGeneratedInsert(table, targetColumns.slice(0, query.columns.length), null);
     if (query.columns.length > targetColumns.length) throw new SqlError('42601', 'INSERT has more expressions than target columns');
     if (statement.columns && query.columns.length < targetColumns.length) {
