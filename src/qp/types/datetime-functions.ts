@@ -427,6 +427,23 @@ function makeJulian(year: number, month: number, day: number): number {
   return jd;
 }
 
+/**
+ * date_bin(stride, source, origin): the start of the stride-long bin, counted from origin, that
+ * source falls in (timestamp_bin; the same on timestamptz's instants). Months cannot be strides.
+ */
+export function dateBin(stride: IntervalValue, source: bigint, origin: bigint): bigint {
+  if (dt.isInfiniteTimestamp(source)) return source;
+  if (dt.isInfiniteTimestamp(origin)) throw new SqlError('22008', 'origin out of range');
+  if (stride.months !== 0) throw new SqlError('0A000', 'timestamps cannot be binned into intervals containing months or years');
+  const strideMicros = BigInt(stride.days) * 86_400_000_000n + stride.micros;
+  if (strideMicros <= 0n) throw new SqlError('22008', 'stride must be greater than zero');
+  const diff = source - origin;
+  let delta = diff - (diff % strideMicros);
+  // The start of the bin even when the origin is after the source.
+  if (origin > source && strideMicros > 1n && diff % strideMicros !== 0n) delta -= strideMicros;
+  return dt.checkTimestamp(origin + delta);
+}
+
 export function makeDate(year: number, month: number, day: number): number {
   return makeJulian(year, month, day) - dt.POSTGRES_EPOCH_JDATE;
 }

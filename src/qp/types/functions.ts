@@ -254,6 +254,9 @@ function textLike(oid: number): boolean {
  */
 const POLYMORPHIC = new Map<string, (argTypes: readonly number[]) => ResolvedFunction | null>([
   ['concat', (types) => concatFunction(types, false)],
+  // num_nulls / num_nonnulls(VARIADIC "any"): how many arguments are (not) NULL.
+  ['num_nulls', (types) => (types.length === 0 ? null : { args: types.map((t) => (t === TypeOid.unknown ? T : t)), result: I4, strict: false, fn: (values) => values.filter((v) => v === null).length })],
+  ['num_nonnulls', (types) => (types.length === 0 ? null : { args: types.map((t) => (t === TypeOid.unknown ? T : t)), result: I4, strict: false, fn: (values) => values.filter((v) => v !== null).length })],
   ['concat_ws', (types) => (types.length >= 1 && textLike(types[0]!) ? concatFunction([T, ...types.slice(1)], true) : null)],
   ['format', (types) => {
     if (types.length === 0 || !textLike(types[0]!)) return null;
@@ -413,6 +416,9 @@ function defineDateTimeFunctions(): void {
   fn('make_date', [I4, I4, I4], D, (a) => dtf.makeDate(i(a[0]!), i(a[1]!), i(a[2]!)));
   fn('make_timestamp', [I4, I4, I4, I4, I4, F8], TS, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
   fn('make_timestamptz', [I4, I4, I4, I4, I4, F8], TZ, (a, ctx) => checkTimestamp(fromLocal(sessionZone(ctx), dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)))));
+  fn('make_timestamptz', [I4, I4, I4, I4, I4, F8, T], TZ, (a) => tz.wallClockInZone(dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)), s(a[6]!)));
+  fn('date_bin', [IV, TS, TS], TS, (a) => dtf.dateBin(iv(a[0]!), ts(a[1]!), ts(a[2]!)));
+  fn('date_bin', [IV, TZ, TZ], TZ, (a) => dtf.dateBin(iv(a[0]!), ts(a[1]!), ts(a[2]!)));
   // make_interval(years, months, weeks, days, hours, mins, secs), every argument defaulting to 0.
   const intervalArgs = [I4, I4, I4, I4, I4, I4, F8];
   for (let n = 0; n <= 7; n++) {

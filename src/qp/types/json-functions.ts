@@ -358,6 +358,49 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
   fn('jsonb_pretty', [JB], T, (a) => pretty(normalizeJsonb(parse(a[0]!, JB)), 0));
   fn('jsonb_set', [JB, TA, JB], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, true));
   fn('jsonb_set', [JB, TA, JB, TypeOid.bool], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, a[3] as boolean));
+  fn('jsonb_insert', [JB, TA, JB], JB, (a) => insertJsonb(a[0]!, a[1]!, a[2]!, false));
+  fn('jsonb_insert', [JB, TA, JB, TypeOid.bool], JB, (a) => insertJsonb(a[0]!, a[1]!, a[2]!, a[3] as boolean));
+}
+
+/** jsonb_insert: beside the array element the path names (after it with `after`), or a new key. */
+function insertJsonb(target: SqlValue, pathValue: SqlValue, value: SqlValue, after: boolean): SqlValue {
+  const node = parse(target, JB);
+  if (isScalar(node)) throw new SqlError('22023', 'cannot set path in scalar');
+  const keys = textArray(pathValue);
+  const nullAt = keys.indexOf(null);
+  if (nullAt >= 0) throw new SqlError('22004', `path element at position ${nullAt + 1} is null`);
+  return normalized(insertPath(node, keys as string[], parse(value, JB), after));
+}
+
+/**
+ * setPath's insert mode (jsonfuncs.c setPathObject/setPathArray with JB_PATH_INSERT_BEFORE or
+ * _AFTER): an existing key is an error; an array index out of range inserts at the start or end.
+ */
+function insertPath(node: Node, keys: readonly string[], value: Node, after: boolean, depth = 1): Node {
+  if (keys.length === 0) return node;
+  const [key, ...rest] = keys as [string, ...string[]];
+  if (node.kind === 'object') {
+    const has = node.entries.some(([k]) => k === key);
+    if (rest.length === 0) {
+      if (has) throw new SqlError('22023', 'cannot replace existing key', { hint: 'Try using the function jsonb_set to replace key value.' });
+      return { kind: 'object', entries: [...node.entries, [key, value]] };
+    }
+    return has ? { kind: 'object', entries: node.entries.map(([k, v]) => [k, k === key ? insertPath(v, rest, value, after, depth + 1) : v]) } : node;
+  }
+  if (node.kind === 'array') {
+    if (!/^\s*-?\d+\s*$/.test(key)) throw new SqlError('22P02', `path element at position ${depth} is not an integer: "${key}"`);
+    const n = node.items.length;
+    let at = Number(key);
+    if (at < 0) at = -at > n ? -Infinity : n + at;
+    if (rest.length > 0) {
+      return at >= 0 && at < n ? { kind: 'array', items: node.items.map((v, i) => (i === at ? insertPath(v, rest, value, after, depth + 1) : v)) } : node;
+    }
+    if (at === -Infinity || n === 0) return { kind: 'array', items: [value, ...node.items] };
+    if (at >= n) return { kind: 'array', items: [...node.items, value] };
+    const position = after ? at + 1 : at;
+    return { kind: 'array', items: [...node.items.slice(0, position), value, ...node.items.slice(position)] };
+  }
+  return node;
 }
 
 function setJsonb(target: SqlValue, pathValue: SqlValue, value: SqlValue, create: boolean): SqlValue {
