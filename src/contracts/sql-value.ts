@@ -88,6 +88,7 @@ export const TypeOid = {
   regrole: 4096,
   uuid: 2950,
   jsonb: 3802,
+  jsonpath: 4072,
   record: 2249,
   void: 2278,
   int2Array: 1005,

@@ -5,6 +5,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import * as t from '../types/index.js';
 import { parseJsonNode, normalizeJsonb, formatJsonb, type JsonNode } from '../types/json.js';
+import { queryPath } from '../types/json-functions.js';
 import * as rx from '../types/regex-functions.js';
 import { arrayLowerBound } from '../types/vectors.js';
 
@@ -214,6 +215,14 @@ function expectKind(node: JsonNode, kind: 'array' | 'object', fn: string): void 
   if (node.kind === kind) return;
   if (kind === 'array') throw new SqlError('22023', `cannot extract elements from ${node.kind === 'object' ? 'an object' : 'a scalar'}`);
   throw new SqlError('22023', `cannot call ${fn} on ${node.kind === 'array' ? 'an array' : 'a non-object'}`);
+}
+
+// jsonb_path_query(target, path [, vars [, silent]]): each item the path yields.
+for (const extra of [[], [JB], [JB, BOOL]]) {
+  define('jsonb_path_query', [JB, TypeOid.jsonpath, ...extra], () => ({
+    columns: [{ name: null, oid: JB }], strict: true,
+    rows: (a) => queryPath(a).items.map((item) => [formatJsonb(normalizeJsonb(item))]),
+  }));
 }
 
 for (const oid of [J, JB]) {

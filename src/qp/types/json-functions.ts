@@ -1,3 +1,4 @@
+import { evaluateJsonPath, parseJsonPath, type PathResult } from './jsonpath.js';
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
@@ -275,6 +276,9 @@ export function defineJsonOperators(op: DefineOperator): void {
   op('?|', JB, TA, TypeOid.bool, (a, b) => textArray(b).some((k) => k !== null && exists(jb(a), k)));
   op('?&', JB, TA, TypeOid.bool, (a, b) => textArray(b).every((k) => k !== null && exists(jb(a), k)));
   op('||', JB, JB, JB, (a, b) => normalized(concat(jb(a), jb(b))));
+  // @? and @@: jsonb_path_exists and jsonb_path_match with silent true.
+  op('@?', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => { const { items, failed } = queryPath([a, b, '{}', true], true); return failed ? null : items.length > 0; });
+  op('@@', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => matchPath([a, b, '{}', true], true));
   op('-', JB, T, JB, (a, b) => normalized(deleteKey(jb(a), b as string)));
   op('-', JB, TypeOid.int4, JB, (a, b) => normalized(deleteIndex(jb(a), b as number)));
   op('-', JB, TA, JB, (a, b) => {
@@ -358,8 +362,47 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
   fn('jsonb_pretty', [JB], T, (a) => pretty(normalizeJsonb(parse(a[0]!, JB)), 0));
   fn('jsonb_set', [JB, TA, JB], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, true));
   fn('jsonb_set', [JB, TA, JB, TypeOid.bool], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, a[3] as boolean));
+  definePathFunctions(fn);
   fn('jsonb_insert', [JB, TA, JB], JB, (a) => insertJsonb(a[0]!, a[1]!, a[2]!, false));
   fn('jsonb_insert', [JB, TA, JB, TypeOid.bool], JB, (a) => insertJsonb(a[0]!, a[1]!, a[2]!, a[3] as boolean));
+}
+
+/**
+ * The jsonpath functions of one result (jsonb_path_query is set-returning: set-functions.ts),
+ * each with the optional vars (default '{}') and silent (default false) arguments.
+ */
+function definePathFunctions(fn: DefineFunction): void {
+  const JP = TypeOid.jsonpath;
+  for (const extra of [[], [JB], [JB, TypeOid.bool]]) {
+    const args = [JB, JP, ...extra];
+    fn('jsonb_path_exists', args, TypeOid.bool, (a) => {
+      const { items, failed } = queryPath(a, true);
+      return failed ? null : items.length > 0;
+    });
+    fn('jsonb_path_match', args, TypeOid.bool, (a) => matchPath(a, a[3] === true));
+    fn('jsonb_path_query_array', args, JB, (a) => normalized({ kind: 'array', items: queryPath(a).items }));
+    fn('jsonb_path_query_first', args, JB, (a) => {
+      const { items } = queryPath(a);
+      return items.length === 0 ? null : normalized(items[0]!);
+    });
+  }
+}
+
+/** jsonb_path_*(target, path [, vars [, silent]]): the items (those before an error, when silent). */
+export function queryPath(a: readonly SqlValue[], existsOnly = false): PathResult {
+  const vars = a.length > 2 ? parse(a[2]!, JB) : null;
+  return evaluateJsonPath(parseJsonPath(a[1] as string), parse(a[0]!, JB), vars, a[3] === true, existsOnly);
+}
+
+/** jsonb_path_match and @@: the single boolean the path yields (JSON null: NULL). */
+function matchPath(a: readonly SqlValue[], silent: boolean): SqlValue {
+  const found = queryPath(a).items;
+  if (found.length === 1 && found[0]!.kind === 'literal') {
+    const text = found[0]!.text;
+    return text === 'null' ? null : text === 'true';
+  }
+  if (!silent) throw new SqlError('22038', 'single boolean result is expected');
+  return null;
 }
 
 /** jsonb_insert: beside the array element the path names (after it with `after`), or a new key. */

@@ -3,6 +3,7 @@ import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '.
 import * as dt from './datetime.js';
 import { formatInterval, parseInterval } from './interval.js';
 import { parseJson, parseJsonb } from './json.js';
+import { formatJsonPath, parseJsonPath } from './jsonpath.js';
 import * as num from './numeric.js';
 import * as sc from './scalars.js';
 import * as str from './strings.js';
@@ -256,6 +257,16 @@ function defineStrings(): void {
     parseBinary: (b) => {
       if (b.length === 0 || b[0] !== 1) throw new SqlError('22P03', `unsupported jsonb version number ${b[0] ?? 0}`);
       return parseJsonb(str.decodeUtf8(b.subarray(1)));
+    },
+    formatBinary: (v) => { const t = str.encodeUtf8(v as string); const out = new Uint8Array(t.length + 1); out[0] = 1; out.set(t, 1); return out; },
+  });
+  // Held as its canonical text (what jsonpath_out prints); the functions parse it again (cached).
+  define({
+    oid: TypeOid.jsonpath, typname: 'jsonpath', name: 'jsonpath', length: -1, category: 'U', array: 4073,
+    parseText: (t) => formatJsonPath(parseJsonPath(t)), formatText: asIs,
+    parseBinary: (b) => {
+      if (b.length === 0 || b[0] !== 1) throw new SqlError('22P03', `unsupported jsonpath version number: ${b[0] ?? 0}`);
+      return formatJsonPath(parseJsonPath(str.decodeUtf8(b.subarray(1))));
     },
     formatBinary: (v) => { const t = str.encodeUtf8(v as string); const out = new Uint8Array(t.length + 1); out[0] = 1; out.set(t, 1); return out; },
   });
