@@ -96,3 +96,19 @@ test('a shard\'s replicas are a group of their own, named so in the reason', () 
   assert.equal(actions[0]!.group, 'shard 1 of r1');
   assert.match(actions[0]!.reason, /^2 storage replicas of shard 1 of r1 averaged 85 % busy/);
 });
+
+test('asked for one action, a second group that is due acts on the next step, not a cooldown later', () => {
+  const scaler = new LoadScaler(POLICY);
+  const loads = [qp('qp-1', '1', 0.9, false, 'east'), qp('qp-2', '1', 0.9, false, 'west')];
+  assert.deepEqual(scaler.step(0, loads, 1), []);
+  const [first, ...rest] = scaler.step(30_000, loads, 1);
+  assert.deepEqual([first?.group, rest.length], ['east', 0]);
+  // East is quiet for its cooldown; west's interval kept counting and it acts at once.
+  const [second, ...others] = scaler.step(30_500, loads, 1);
+  assert.deepEqual([second?.group, others.length], ['west', 0]);
+  assert.deepEqual(scaler.step(31_000, loads, 1), []);
+  // Without a limit both act on one step, as before.
+  const both = new LoadScaler(POLICY);
+  both.step(0, loads);
+  assert.deepEqual(both.step(30_000, loads).map((a) => a.group), ['east', 'west']);
+});

@@ -63,16 +63,18 @@ export class LoadScaler {
   }
 
   /**
-   * The actions due at `nowMs` given every live member's latest load: at most one per group. A
-   * group that acted is quiet for the cooldown; one with no live member is left alone (nothing to
-   * measure).
+   * The actions due at `nowMs` given every live member's latest load: at most one per group, and
+   * at most `limit` in all (a caller that can carry out one at a time asks for one: a group left
+   * waiting then acts on a later step, not a cooldown later). Every group's averages are
+   * followed; a group that acted is quiet for the cooldown; one with no live member is left
+   * alone (nothing to measure).
    */
-  step(nowMs: number, loads: readonly MemberLoad[]): ScalingAction[] {
+  step(nowMs: number, loads: readonly MemberLoad[], limit = Infinity): ScalingAction[] {
     const byGroup = new Map<string, MemberLoad[]>();
     for (const load of loads) byGroup.set(load.group, [...(byGroup.get(load.group) ?? []), load]);
     const actions: ScalingAction[] = [];
     for (const [group, members] of [...byGroup].sort(([a], [b]) => a.localeCompare(b))) {
-      const action = this.stepGroup(group, members, nowMs);
+      const action = this.stepGroup(group, members, nowMs, actions.length < limit);
       if (action !== null) actions.push(action);
     }
     return actions;
@@ -95,7 +97,8 @@ export class LoadScaler {
     return state;
   }
 
-  private stepGroup(group: string, qps: readonly MemberLoad[], nowMs: number): ScalingAction | null {
+  /** Follows the group's average; answers its action when one is due and `mayAct`. */
+  private stepGroup(group: string, qps: readonly MemberLoad[], nowMs: number, mayAct: boolean): ScalingAction | null {
     const state = this.stateOf(group);
     if (nowMs < state.quietUntilMs) return null;
     const total = qps.reduce((sum, qp) => sum + Math.max(0, qp.busy), 0);
@@ -103,6 +106,7 @@ export class LoadScaler {
     const { policy } = this;
     state.highSinceMs = average >= policy.scaleOutBusy ? (state.highSinceMs ?? nowMs) : null;
     state.lowSinceMs = average <= policy.scaleInBusy ? (state.lowSinceMs ?? nowMs) : null;
+    if (!mayAct) return null;
     const percent = (fraction: number) => `${Math.round(fraction * 100)} %`;
     if (state.highSinceMs !== null && nowMs - state.highSinceMs >= policy.scaleOutAfterMs && qps.length < policy.maxPerGroup) {
       this.quiet(group, nowMs);

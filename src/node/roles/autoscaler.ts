@@ -128,7 +128,8 @@ export async function startAutoscaler(options: AutoscalerOptions): Promise<{ sto
     // A QP decision first; the replicas' policy is asked only on a tick with none (asking it marks
     // a group that acts quiet, so it is asked only when its answer can be written).
     let request: ScalingRequest | null = null;
-    const qpAction = qpScaler.step(now, qps.map((qp) => member(qp, qp.region ?? '')))[0];
+    // One at a time (one request is open at a time): another group due waits a tick, not a cooldown.
+    const qpAction = qpScaler.step(now, qps.map((qp) => member(qp, qp.region ?? '')), 1)[0];
     if (qpAction !== undefined) request = requestOf(qpAction, 'qp', qpAction.group, 0, seq + 1);
     else if (replicaScaler !== null) {
       const groups = new Map<string, { region: string; shard: number }>();
@@ -137,7 +138,7 @@ export async function startAutoscaler(options: AutoscalerOptions): Promise<{ sto
         groups.set(group, { region: replica.region ?? '', shard: replica.shard });
         return member(replica, group);
       });
-      const action = replicaScaler.step(now, members)[0];
+      const action = replicaScaler.step(now, members, 1)[0];
       if (action !== undefined) request = requestOf(action, 'storage', groups.get(action.group)!.region, groups.get(action.group)!.shard, seq + 1);
     }
     if (request === null) return;
