@@ -101,6 +101,14 @@ test('texts beyond ASCII: positions count characters, as PostgreSQL\'s do', { sk
   await same(texts((x) => `SELECT id FROM ap WHERE t = 'é' OR id = ${x} OR d = 'ñ'`, INTS, ['1', '2']));
   await same(texts((x) => `INSERT INTO ap_log (id, note) VALUES (${x})`, ["40, 'ä'", "41, 'ö'", "42, 'ü'"], ["43, 'ééééé'", "44, 'éééééé'", "45, 'x'"]));
   await same(['SELECT id, note FROM ap_log WHERE id >= 40 ORDER BY id']);
+  // A character beyond the Basic Multilingual Plane is one character (two JavaScript units).
+  await same(["SELECT '😀😀', nosuch", "SELECT '😀' WHERE 1 = 'x'", "SELECT '𝄞'; SELECT nosuch", "SELECT 1 WHERE '😀' = 1"]);
+  await same(texts((x) => `SELECT id FROM ap WHERE t = '😀' OR id = ${x}`, INTS, ['1', "'x'"]));
+  const { strata, postgres } = pair.db();
+  for (const sql of ["SELECT '😀😀', $1::int + nosuch", "SELECT '😀', $1::int"]) {
+    const answer = async (client: typeof strata) => client.query(sql, ['x']).then(() => null, (e: { code?: string; position?: string }) => [e.code, e.position]);
+    assert.deepEqual(await answer(strata), await answer(postgres), `${sql} over the extended protocol`);
+  }
 });
 
 test('in a transaction block, after a failure, and after the table changes', { skip: pair.skip }, async () => {

@@ -74,6 +74,10 @@ export class Connection {
   private serverName: string | null = null;
   private session: SqlSession | null = null;
   private readonly statements = new Map<string, PreparedStatement>();
+  /** Each statement's and portal's query text, for error positions (counted in characters). */
+  private readonly texts = new WeakMap<object, string>();
+  /** The text an error in the message being handled points into. */
+  private errorText = '';
   private readonly portals = new Map<string, Portal>();
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipUntilSync = false;
@@ -350,7 +354,7 @@ export class Connection {
 
   /** An error in the extended protocol: report it, then skip messages until Sync. */
   private extendedFailed(session: SqlSession, error: unknown): void {
-    this.out.errorResponse(errorFields(error, this.options.log));
+    this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
     session.markFailed();
     this.skipUntilSync = true;
   }
@@ -364,14 +368,14 @@ export class Connection {
     try {
       commit = session.finishImplicit();
     } catch (error) {
-      this.out.errorResponse(errorFields(error, this.options.log));
+      this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
     }
     if (commit === undefined) {
       this.ready(session);
       return undefined;
     }
     return commit.then(() => this.ready(session), (error: unknown) => {
-      this.out.errorResponse(errorFields(error, this.options.log));
+      this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
       this.ready(session);
     });
   }
@@ -383,12 +387,13 @@ export class Connection {
   }
 
   private async simpleQuery(session: SqlSession, sql: string): Promise<void> {
+    this.errorText = sql;
     let statements: PreparedStatement[];
     try {
       await session.refreshCatalog();
       statements = session.prepareSimple(sql);
     } catch (error) {
-      this.out.errorResponse(errorFields(error, this.options.log));
+      this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
       session.markFailed();
       return this.finish(session);
     }
@@ -411,7 +416,7 @@ export class Connection {
         await this.reportOutcome(outcome);
       }
     } catch (error) {
-      this.out.errorResponse(errorFields(error, this.options.log));
+      this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
       session.markFailed();
     }
     await this.finish(session);
@@ -462,7 +467,7 @@ export class Connection {
   private async copyFailed(session: SqlSession, error: unknown): Promise<void> {
     const copy = this.copyIn!;
     this.copyIn = null;
-    this.out.errorResponse(errorFields(error, this.options.log));
+    this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
     session.markFailed();
     // Outside a COPY, CopyData, CopyDone and CopyFail are ignored (PostgreSQL ignores them too).
     if (copy.resume) await this.finish(session);
@@ -512,9 +517,11 @@ export class Connection {
   private extended(session: SqlSession, message: FrontendMessage): Promise<void> | undefined {
     switch (message.type) {
       case 'parse': {
+        this.errorText = message.sql;
         if (message.name !== '' && this.statements.has(message.name)) throw new SqlError('42P05', `prepared statement "${message.name}" already exists`);
         return session.refreshCatalog().then(() => {
           const statement = session.prepare(message.sql, message.paramTypes);
+          this.texts.set(statement, message.sql);
           this.statements.set(message.name, statement);
           this.out.parseComplete();
         });
@@ -522,6 +529,7 @@ export class Connection {
       case 'bind': {
         const statement = this.statements.get(message.statement);
         if (!statement) throw new SqlError('26000', `prepared statement "${message.statement}" does not exist`);
+        this.errorText = this.texts.get(statement) ?? '';
         if (message.portal !== '' && this.portals.has(message.portal)) throw new SqlError('42P03', `cursor "${message.portal}" already exists`);
         const params = expandFormats(message.paramFormats, message.params.length, 'parameter');
         if (message.params.length !== statement.parameterTypes.length) {
@@ -530,6 +538,7 @@ export class Connection {
         const width = statement.fields ? statement.fields.length : 0;
         const results = expandFormats(message.resultFormats, width, 'result');
         const portal = session.bind(statement, params, message.params, results);
+        this.texts.set(portal, this.errorText);
         this.portals.set(message.portal, portal);
         this.out.bindComplete();
         return;
@@ -552,6 +561,7 @@ export class Connection {
       case 'execute': {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
+        this.errorText = this.texts.get(portal) ?? '';
         if (portal.done) throw new SqlError('55000', `portal "${message.portal}" cannot be run`);
         const outcome = portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells));
         if (outcome instanceof Promise) return outcome.then((settled) => this.executed(session, settled));
@@ -628,6 +638,22 @@ function allText(count: number): readonly number[] {
 const ALL_TEXT: readonly (readonly number[])[] = Array.from({ length: 8 }, (_, count) => Object.freeze(new Array<number>(count).fill(0)));
 
 /**
+ * An error position (1-based, an index into the JavaScript string) as PostgreSQL counts it, in
+ * characters: a character beyond the Basic Multilingual Plane before it is one, not two.
+ */
+export function inCharacters(position: number, text: string): number {
+  if (!ASTRAL.test(text)) return position;
+  let characters = 0;
+  const end = Math.min(position - 1, text.length);
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff) characters++; // a low surrogate ends a pair already counted
+  }
+  return characters + 1;
+}
+const ASTRAL = /[\ud800-\udbff]/;
+
+/**
  * PostgreSQL sends warnings (class 01) and its transaction-state complaints (BEGIN in a block,
  * COMMIT or ROLLBACK outside one: 25001, 25P01) as WARNING; the rest as NOTICE.
  */
@@ -635,9 +661,10 @@ function noticeSeverity(code: string): 'WARNING' | 'NOTICE' {
   return code.startsWith('01') || code === '25001' || code === '25P01' ? 'WARNING' : 'NOTICE';
 }
 
-function errorFields(error: unknown, log: Log): ErrorFields {
+function errorFields(error: unknown, log: Log, text = ''): ErrorFields {
   if (error instanceof SqlError) {
-    return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position: error.position, where: error.where };
+    const position = error.position === undefined ? undefined : inCharacters(error.position, text);
+    return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position, where: error.where };
   }
   log.error(`internal error: ${(error as Error).stack ?? String(error)}`);
   return { severity: 'ERROR', code: 'XX000', message: (error as Error).message ?? String(error) };

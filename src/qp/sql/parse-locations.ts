@@ -1,8 +1,8 @@
 /**
  * Positions in libpg-query's parse tree. The grammar counts bytes of the UTF-8 text; Strata slices
- * statement texts and reports error positions by the JavaScript string's index, which PostgreSQL's
- * character count matches for every character but those beyond the Basic Multilingual Plane
- * (each of which counts one more before a later position).
+ * statement texts and places error positions by the JavaScript string's index, which PostgreSQL's
+ * character count matches for every character but those beyond the Basic Multilingual Plane (two
+ * units each): the connection counts those as one when it sends the position (`inCharacters`).
  */
 
 /** The fields whose numbers are offsets into the text (ParseLoc), besides RawStmt's stmt_len. */
