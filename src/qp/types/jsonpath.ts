@@ -49,6 +49,8 @@ class Lexer {
   i = 0;
   /** Array subscripts open around the position (`last` is allowed only inside one). */
   subscripts = 0;
+  /** Filters open around the position (`@` is allowed only inside one). */
+  filters = 0;
   constructor(readonly text: string) {}
 
   fail(near?: string): SqlError {
@@ -140,12 +142,11 @@ class Lexer {
     this.space();
     const m = /^(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)/.exec(this.text.slice(this.i));
     if (!m) return null;
-    // `1.a` is the number 1 and a member accessor, as in PostgreSQL's lexer.
-    let text = m[0];
-    if (text.endsWith('.') && /[A-Za-z_*"$]/.test(this.text[this.i + text.length] ?? '')) text = text.slice(0, -1);
-    if (/[A-Za-z_]/.test(this.text[this.i + text.length] ?? '') && !text.endsWith('.')) {
-      throw new SqlError('42601', `trailing junk after numeric literal at or near "${text}${this.text[this.i + text.length]}" of jsonpath input`);
-    }
+    const text = m[0];
+    const junk = (upTo: number) => new SqlError('42601', `trailing junk after numeric literal at or near "${this.text.slice(this.i, this.i + upTo)}" of jsonpath input`);
+    // As PostgreSQL's lexer: no leading zeros (`00.1`), no letter after a number (`1a`, `1.type()`).
+    if (/^0\d/.test(text)) throw junk(2);
+    if (/[A-Za-z_]/.test(this.text[this.i + text.length] ?? '')) throw junk(text.length + 1);
     this.i += text.length;
     return num.parseNumeric(text.endsWith('.') ? text.slice(0, -1) : text);
   }
@@ -313,7 +314,9 @@ function accessorExpr(l: Lexer): PathItem {
     } else if (l.peek('?')) {
       l.eat('?');
       l.expect('(');
+      l.filters++;
       const predicate = predicateOperand(l, orExpr(l));
+      l.filters--;
       l.expect(')');
       steps.push({ k: 'filter', predicate });
     } else break;
@@ -374,7 +377,10 @@ function primary(l: Lexer): PathItem {
     const name = next === '"' ? l.string() : /[A-Za-z_]/.test(next) ? l.identifier() : null;
     return name === null ? { k: 'root' } : { k: 'var', name };
   }
-  if (l.eat('@')) return { k: 'current' };
+  if (l.eat('@')) {
+    if (l.filters === 0) throw new SqlError('42601', '@ is not allowed in root expressions');
+    return { k: 'current' };
+  }
   if (l.eatWord('last')) {
     if (l.subscripts === 0) throw new SqlError('42601', 'LAST is allowed only in array subscripts');
     return { k: 'last' };
