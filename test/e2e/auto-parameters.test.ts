@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exactOutcome, useDifferential } from '../support/differential.js';
+import { sameAnswers, useDifferential } from '../support/differential.js';
 
 const pair = useDifferential([
   'CREATE TABLE ap (id int PRIMARY KEY, small int2, big int8, n numeric(6,2), f float8, t text, v varchar(3), c char(3), d date, b bool)',
@@ -20,8 +20,7 @@ const pair = useDifferential([
 
 /** Runs each text on both servers in order and compares every answer. */
 async function same(texts: readonly string[]): Promise<void> {
-  const { strata, postgres } = pair.db();
-  for (const sql of texts) assert.deepEqual(await exactOutcome(strata, sql), await exactOutcome(postgres, sql), sql);
+  await sameAnswers(pair.db(), texts);
 }
 
 /**

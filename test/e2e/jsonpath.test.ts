@@ -5,14 +5,12 @@
  * (rows, or SQLSTATE and message) must be PostgreSQL's.
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { exactOutcome, useDifferential } from '../support/differential.js';
+import { sameAnswers, useDifferential } from '../support/differential.js';
 
 const pair = useDifferential([]);
 
 async function same(texts: readonly string[], position = true): Promise<void> {
-  const { strata, postgres } = pair.db();
-  for (const sql of texts) assert.deepEqual(await exactOutcome(strata, sql, { position }), await exactOutcome(postgres, sql, { position }), sql);
+  await sameAnswers(pair.db(), texts, { position });
 }
 
 test('jsonpath values parse and print as PostgreSQL prints them, and refuse what it refuses', { skip: pair.skip }, async () => {

@@ -3,14 +3,12 @@
  * make_timestamptz with a zone, num_nulls / num_nonnulls, jsonb_insert.
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { exactOutcome, useDifferential } from '../support/differential.js';
+import { sameAnswers, useDifferential } from '../support/differential.js';
 
 const pair = useDifferential([]);
 
 async function same(texts: readonly string[]): Promise<void> {
-  const { strata, postgres } = pair.db();
-  for (const sql of texts) assert.deepEqual(await exactOutcome(strata, sql), await exactOutcome(postgres, sql), sql);
+  await sameAnswers(pair.db(), texts);
 }
 
 test('date_bin bins timestamps from an origin; make_timestamptz reads a wall clock in a named zone', { skip: pair.skip }, async () => {

@@ -66,6 +66,11 @@ export async function exactOutcome(client: pg.Client, sql: string, options: { po
   }
 }
 
+/** Runs each text on both servers in order and asserts their whole answers (exactOutcome) are the same. */
+export async function sameAnswers(db: Differential, texts: readonly string[], options: { position?: boolean } = {}): Promise<void> {
+  for (const sql of texts) assert.deepEqual(await exactOutcome(db.strata, sql, options), await exactOutcome(db.postgres, sql, options), sql);
+}
+
 /**
  * A test file's differential pair: started before its tests (with `setup` run on both), stopped
  * after them; `skip` is why it cannot run here (no PostgreSQL), else false.
