@@ -91,12 +91,12 @@ test('to_char prints the session zone\'s offset in TZH, TZM and OF', { skip: pai
   ]);
 });
 
-test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type', { skip: pair.skip }, async () => {
+test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type, and a UNION as the other side\'s', { skip: pair.skip }, async () => {
   const { strata, postgres } = pair.db();
   const answer = async (client: typeof strata, sql: string, params: unknown[]) => {
     try {
       const r = await client.query(sql, params);
-      return { rows: r.rows, command: r.command, count: r.rowCount };
+      return { columns: r.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: r.rows, command: r.command, count: r.rowCount };
     } catch (error) {
       return { code: (error as { code?: string }).code, message: (error as Error).message };
     }
@@ -106,6 +106,12 @@ test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type', { s
     ['INSERT INTO ul (i, at, n) SELECT $1, $2, $3', [41, '2024-01-01 00:00', '2.25']],
     ['INSERT INTO ul (i, v) SELECT $1, $2', [42, 'abcd']],
     ['INSERT INTO ul (i, b) SELECT $1, $2 WHERE $1 > 0', [43, 'yes']],
+    ['INSERT INTO ul (i, v) SELECT $1, $2 UNION ALL SELECT 45, \'u\'', [44, 'x']],
+    ['SELECT $1 UNION SELECT 1 ORDER BY 1', ['5']],
+    ['SELECT 1 AS one UNION ALL SELECT $1 ORDER BY 1', ['7']],
+    ['SELECT $1, \'a\' UNION SELECT 2, $2 ORDER BY 1', ['3', 'b']],
+    ['SELECT $1 UNION SELECT \'x\' ORDER BY 1', ['y']],
+    ['SELECT $1 UNION SELECT 1 UNION SELECT 2 ORDER BY 1', ['0']],
     ['SELECT i, v, at::text, n, b FROM ul WHERE i >= 40 ORDER BY i', []],
     ['DELETE FROM ul WHERE i >= 40', []],
   ] as const) {

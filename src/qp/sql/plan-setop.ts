@@ -15,7 +15,7 @@ import * as types from './typesystem.js';
  * sort and limit. ORDER BY names an output column (by position or name), as PostgreSQL requires.
  */
 export function planUnion(statement: SelectStatement, pc: PlanContext, planSelect: (s: SelectStatement, pc: PlanContext) => PlannedQuery): PlannedQuery {
-  const op = statement.setOperation!;
+  const op = typedParameters(statement.setOperation!, pc, planSelect);
   const left = planSelect(op.left, pc);
   const right = planSelect(op.right, pc);
   const name = op.op.toUpperCase();
@@ -49,6 +49,44 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
     },
     accessPaths: [...left.accessPaths, ...right.accessPaths],
   };
+}
+
+type SetOperation = NonNullable<SelectStatement['setOperation']>;
+
+/**
+ * `SELECT $1 UNION SELECT 1`: a parameter standing alone in one side's list, of no type yet,
+ * takes the other side's column type, as PostgreSQL's select_common_type gives it (planned on its
+ * own, it would be text and the union 42804). The sides are planned once to learn the types,
+ * with the parameters' inferences thrown away, and the parameter is then cast to its type.
+ */
+function typedParameters(op: SetOperation, pc: PlanContext, planSelect: (s: SelectStatement, pc: PlanContext) => PlannedQuery): SetOperation {
+  const bare = (side: SelectStatement, i: number): boolean => {
+    const expr = side.setOperation || side.values ? undefined : side.targets[i]?.expr;
+    return expr?.kind === 'param' && (pc.paramTypes[expr.index - 1] ?? 0) === 0;
+  };
+  const width = Math.max(op.left.targets.length, op.right.targets.length);
+  const positions = Array.from({ length: width }, (_, i) => i).filter((i) => bare(op.left, i) !== bare(op.right, i));
+  if (positions.length === 0) return op;
+  const probe = { ...pc, paramTypes: [...pc.paramTypes] };
+  const [left, right] = [planSelect(op.left, probe), planSelect(op.right, { ...pc, paramTypes: [...pc.paramTypes] })];
+  const typeAt = (i: number): number | null => {
+    const other = bare(op.left, i) ? right.columns[i] : left.columns[i];
+    return other === undefined || other.untyped !== undefined ? null : other.oid;
+  };
+  const cast = (side: SelectStatement, names: boolean): SelectStatement => {
+    if (!positions.some((i) => bare(side, i) && typeAt(i) !== null)) return side;
+    return {
+      ...side,
+      targets: side.targets.map((target, i) => {
+        const oid = bare(side, i) ? typeAt(i) : null;
+        if (oid === null) return target;
+        const type = { names: ['pg_catalog', types.outputName(oid)], typmods: [], arrayBounds: 0, location: -1 };
+        // The union's column keeps the name the bare parameter gives it.
+        return { ...target, alias: target.alias ?? (names ? '?column?' : null), expr: { kind: 'cast', arg: target.expr, type, location: target.expr.location } };
+      }),
+    };
+  };
+  return { ...op, left: cast(op.left, true), right: cast(op.right, false) };
 }
 
 function columnExpr(column: OutputColumn, position: number): CompiledExpr {
