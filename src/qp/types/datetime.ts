@@ -114,12 +114,111 @@ function timeMicros(h?: string, mi?: string, s?: string, frac?: string): bigint 
   return micros;
 }
 
-function matchDateTime(t: string): { y: string; m: string; d: string; time: (string | undefined)[]; zone?: string; era?: string } | null {
+type MatchedDateTime = { y: string; m: string; d: string; time: (string | undefined)[]; zone?: string; era?: string };
+
+function matchDateTime(t: string): MatchedDateTime | null {
   let m = ISO_DATETIME.exec(t);
   if (m) return { y: m[1]!, m: m[2]!, d: m[3]!, time: [m[4], m[5], m[6], m[7]], zone: m[8], era: m[9] };
   m = SLASH_DATE.exec(t); // DateStyle MDY: 01/02/2024 is January 2nd
   if (m) return { y: m[3]!, m: m[1]!, d: m[2]!, time: [m[4], m[5], m[6], m[7]], zone: m[8], era: m[9] };
-  return null;
+  return decodeWords(t);
+}
+
+const MONTHS: Readonly<Record<string, number>> = {
+  jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6, jul: 7, july: 7,
+  aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10, nov: 11, november: 11, dec: 12, december: 12,
+};
+/**
+ * Zone abbreviations of PostgreSQL's Default set (timezone_abbreviations) that a date/time text
+ * may end with, as fixed offsets east of UTC; others are an input syntax error here.
+ */
+const ZONE_ABBREVIATIONS: Readonly<Record<string, string>> = {
+  est: '-05', edt: '-04', cst: '-06', cdt: '-05', mst: '-07', mdt: '-06', pst: '-08', pdt: '-07', akst: '-09', akdt: '-08', hst: '-10',
+  cet: '+01', cest: '+02', eet: '+02', eest: '+03', wet: '+00', west: '+01', bst: '+01', msk: '+03',
+  jst: '+09', kst: '+09', awst: '+08', aest: '+10', aedt: '+11', nzst: '+12', nzdt: '+13',
+};
+const WEEKDAYS = new Set(['sun', 'sunday', 'mon', 'monday', 'tue', 'tues', 'tuesday', 'wed', 'wednesday', 'thu', 'thur', 'thurs', 'thursday', 'fri', 'friday', 'sat', 'saturday']);
+
+/**
+ * DecodeDateTime's other forms, as DateStyle MDY reads them: a month by name (`Mar 5, 2024`,
+ * `5 March 2024`, `2024-Mar-05`), a weekday (ignored), a date in eight digits (`20240305`, with
+ * `T` or a space and `101112`), a two-digit year (00–69 are 20xx, 70–99 19xx), and AM/PM. Answers
+ * the ISO fields, or null when the text is none of these.
+ */
+function decodeWords(t: string): MatchedDateTime | null {
+  const tokens: string[] = [];
+  for (const raw of t.split(/[\s,]+/).filter((x) => x !== '')) {
+    // A date written with dashes, dots or slashes around a month's name: its parts.
+    if (/[a-z]/.test(raw) && /^[a-z0-9]+([-./][a-z0-9]+)+$/.test(raw)) tokens.push(...raw.split(/[-./]/));
+    else tokens.push(raw);
+  }
+  let month: number | null = null;
+  const numbers: string[] = [];
+  let time: (string | undefined)[] = [];
+  let ampm: string | null = null;
+  let zone: string | undefined;
+  let era: string | undefined;
+  let compact: string | null = null;
+  let numeric: [string, string, string] | null = null;
+  let weekday = false;
+  let numbersBeforeMonth = 0;
+  for (const token of tokens) {
+    if (WEEKDAYS.has(token)) { weekday = true; continue; }
+    if (ZONE_ABBREVIATIONS[token] !== undefined) { zone = ZONE_ABBREVIATIONS[token]; continue; }
+    // A date in digits beside AM/PM or a weekday: year-month-day (also with dots or slashes), or month/day/year.
+    const ymd = /^(\d{1,8})([-./])(\d{1,2})\2(\d{1,2})$/.exec(token);
+    // (PostgreSQL refuses a weekday before such a date, and takes one after it.)
+    if (ymd && numeric === null && ymd[1]!.length >= 3) { if (weekday) return null; numeric = [ymd[1]!, ymd[3]!, ymd[4]!]; continue; }
+    const mdy = /^(\d{1,2})\/(\d{1,2})\/(\d{1,8})$/.exec(token);
+    if (mdy && numeric === null) { if (weekday) return null; numeric = [mdy[3]!, mdy[1]!, mdy[2]!]; continue; }
+    if (MONTHS[token] !== undefined && month === null) { month = MONTHS[token]!; continue; }
+    if (token === 'am' || token === 'pm' || token === 'a.m.' || token === 'p.m.') { ampm = token[0]!; continue; }
+    if (token === 'ad' || token === 'bc') { era = token; continue; }
+    if (token === 'z' || token === 'utc' || token === 'gmt' || token === 'ut' || token === 'zulu') { zone = token === 'zulu' ? 'z' : token; continue; }
+    const clock = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?([+-]\d{1,2}(?::?\d{2})?)?$/.exec(token);
+    if (clock) { time = [clock[1], clock[2], clock[3], clock[4]]; if (clock[5] !== undefined) zone = clock[5]; continue; }
+    if (/^[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?$/.test(token)) { zone = token; continue; }
+    const joined = /^(\d{8})(?:t(\d{6})(?:\.(\d*))?)?$/.exec(token);
+    if (joined && compact === null && month === null && numbers.length === 0) {
+      compact = joined[1]!;
+      if (joined[2] !== undefined) time = [joined[2].slice(0, 2), joined[2].slice(2, 4), joined[2].slice(4, 6), joined[3]];
+      continue;
+    }
+    if (/^\d{6}(?:\.\d*)?$/.test(token) && compact !== null && time.length === 0) {
+      time = [token.slice(0, 2), token.slice(2, 4), token.slice(4, 6), token.split('.')[1]];
+      continue;
+    }
+    if (/^\d+$/.test(token)) { numbers.push(token); if (month === null) numbersBeforeMonth++; continue; }
+    return null;
+  }
+  let y: string;
+  let m: string;
+  let d: string;
+  if (numeric !== null) {
+    if (month !== null || numbers.length > 0 || compact !== null) return null;
+    [y, m, d] = numeric;
+  } else if (compact !== null) {
+    if (month !== null || numbers.length > 0) return null;
+    [y, m, d] = [compact.slice(0, 4), compact.slice(4, 6), compact.slice(6, 8)];
+  } else {
+    if (month === null || numbers.length !== 2) return null;
+    // The year: the number written in three or more digits or above 31; else the second.
+    const yearAt = numbers.findIndex((n) => n.length >= 3 || Number(n) > 31);
+    // Both numbers before the month's name: only year then day (`2024 5 Mar`, not `5 2024 Mar`).
+    if (numbersBeforeMonth === 2 && yearAt !== 0) return null;
+    const year = yearAt >= 0 ? yearAt : 1;
+    let yearText = numbers[year]!;
+    // A year of one or two digits is this century's below 70, else the last one's.
+    if (yearText.length <= 2) yearText = String(Number(yearText) + (Number(yearText) < 70 ? 2000 : 1900));
+    [y, m, d] = [yearText, String(month), numbers[1 - year]!];
+  }
+  if (ampm !== null) {
+    if (time.length === 0) return null;
+    const hour = Number(time[0]);
+    if (hour > 12) return { y, m, d: '0', time, zone, era }; // out of range, as PostgreSQL says
+    time = [String(ampm === 'p' ? (hour === 12 ? 12 : hour + 12) : hour === 12 ? 0 : hour), ...time.slice(1)];
+  }
+  return { y, m, d, time, zone, era };
 }
 
 function parseFields(text: string, typeName: DateTimeTypeName): DateTimeFields {

@@ -62,6 +62,8 @@ const TIME_TOKEN = /^([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d*)?))?$/;
 const NUMBER_TOKEN = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
 export function parseInterval(text: string): IntervalValue {
+  // An upper-case P first, nothing before it (DecodeISO8601Interval reads the raw text).
+  if (text.startsWith('P')) return parseIsoInterval(text);
   const tokens = text.trim().toLowerCase().replace(/^@\s*/, '').match(/[+-]?[\d.:]+|[a-z]+/g);
   if (!tokens || tokens.join('').length !== text.toLowerCase().replace(/[\s@]/g, '').length) throw syntax(text);
   const acc: Accumulator = { months: 0, days: 0, micros: 0 };
@@ -87,6 +89,37 @@ export function parseInterval(text: string): IntervalValue {
   }
   if (!seen) throw syntax(text);
   if (ago) { acc.months = -acc.months; acc.days = -acc.days; acc.micros = -acc.micros; }
+  if (Math.abs(acc.months) > INT32_MAX || Math.abs(acc.days) > INT32_MAX) throw new SqlError('22015', `interval field value out of range: "${text}"`);
+  return { months: acc.months + 0, days: acc.days + 0, micros: BigInt(acc.micros) };
+}
+
+/**
+ * ISO 8601 durations (DecodeISO8601Interval): `P1Y2M3W4DT5H6M7.5S` — designators after P, M
+ * being minutes after T — or the alternative form `P0001-02-03T04:05:06`.
+ */
+function parseIsoInterval(text: string): IntervalValue {
+  const t = text;
+  const acc: Accumulator = { months: 0, days: 0, micros: 0 };
+  const alternative = /^P(-?\d+)-(-?\d+)-(-?\d+)(?:T(-?\d+):(\d+):(\d+(?:\.\d*)?))?$/.exec(t);
+  if (alternative) {
+    const [, y, mo, d, h, mi, sec] = alternative;
+    addUnit(acc, Number(y), UNITS['year']!);
+    addUnit(acc, Number(mo), UNITS['month']!);
+    addUnit(acc, Number(d), UNITS['day']!);
+    if (h !== undefined) {
+      addUnit(acc, Number(h), UNITS['hour']!);
+      addUnit(acc, Number(mi), UNITS['minute']!);
+      addUnit(acc, Number(sec), UNITS['second']!);
+    }
+  } else {
+    const body = /^P((?:[-+]?\d*\.?\d+[YMWD])*)(?:T((?:[-+]?\d*\.?\d+[HMS])*))?$/.exec(t);
+    if (!body || (body[1] === '' && body[2] === undefined && t !== 'PT')) throw syntax(text);
+    const designators = (part: string, names: Record<string, string>) => {
+      for (const [, value, letter] of part.matchAll(/([-+]?\d*\.?\d+)([A-Z])/g)) addUnit(acc, Number(value), UNITS[names[letter!]!]!);
+    };
+    designators(body[1]!, { Y: 'year', M: 'month', W: 'week', D: 'day' });
+    designators(body[2] ?? '', { H: 'hour', M: 'minute', S: 'second' });
+  }
   if (Math.abs(acc.months) > INT32_MAX || Math.abs(acc.days) > INT32_MAX) throw new SqlError('22015', `interval field value out of range: "${text}"`);
   return { months: acc.months + 0, days: acc.days + 0, micros: BigInt(acc.micros) };
 }
