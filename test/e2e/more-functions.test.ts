@@ -1,6 +1,7 @@
 /**
  * Built-in functions answered as PostgreSQL 15 answers them, side by side: date_bin,
- * make_timestamptz with a zone, num_nulls / num_nonnulls, jsonb_insert.
+ * make_timestamptz with a zone, num_nulls / num_nonnulls, jsonb_insert, convert_to / convert_from /
+ * convert, normalize and IS NORMALIZED.
  */
 import { test } from 'node:test';
 import { sameAnswers, useDifferential } from '../support/differential.js';
@@ -43,5 +44,20 @@ test('jsonb_insert inserts beside an array element or as a new key', { skip: pai
     `SELECT jsonb_insert('[1]', '{x}', '2')`,
     `SELECT jsonb_insert('{"a":1}', '{a,NULL}', '2')`,
     `SELECT jsonb_insert('[[1,2]]', '{0,1}', '"x"', true)`,
+  ]);
+});
+
+test('convert_to, convert_from and convert between UTF8 and LATIN1; normalize and IS NORMALIZED', { skip: pair.skip }, async () => {
+  await same([
+    `SELECT convert_to('é', 'UTF8'), convert_to('é', 'latin1'), convert_to('abc', 'UTF-8'), convert_from('\\xc3a9', 'UTF8'), convert_from('\\xe9', 'LATIN1'), convert('\\xe9', 'LATIN1', 'UTF8')`,
+    `SELECT convert_to('€', 'LATIN1')`,
+    `SELECT convert_from('\\xff', 'UTF8')`,
+    `SELECT convert_from('\\xc328', 'UTF8')`,
+    `SELECT convert_to('a', 'EBCDIC')`,
+    `SELECT convert_from('\\x61', 'nope')`,
+    `SELECT normalize('é'), normalize(U&'e\\0301', NFC) = 'é', normalize('ﬁ', NFKC), 'é' IS NFC NORMALIZED, U&'e\\0301' IS NOT NFC NORMALIZED, 'ﬁ' IS NFKD NORMALIZED, length(normalize('é', NFD))`,
+    `SELECT normalize('a', 'nfc'), is_normalized('a', 'NFD')`,
+    `SELECT normalize('a', 'xyz')`,
+    `SELECT convert_from(convert_to('日本', 'UTF8'), 'UTF8')`,
   ]);
 });

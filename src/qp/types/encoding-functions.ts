@@ -154,3 +154,84 @@ export function stringToArray(text: string, delimiter: string | null, nullString
   else parts = text.split(delimiter);
   return parts.map((p) => (nullString !== null && p === nullString ? null : p));
 }
+
+/** The server's encodings a conversion may name (pg_char_to_encoding after clean_encoding_name). */
+type Encoding = 'UTF8' | 'LATIN1' | 'SQL_ASCII';
+const ENCODINGS: Readonly<Record<string, Encoding>> = { utf8: 'UTF8', unicode: 'UTF8', latin1: 'LATIN1', iso88591: 'LATIN1', sqlascii: 'SQL_ASCII' };
+
+function encodingNamed(name: string, role: 'source' | 'destination'): Encoding {
+  const encoding = ENCODINGS[name.toLowerCase().replace(/[^a-z0-9]/g, '')];
+  if (encoding === undefined) throw new SqlError('22023', `invalid ${role} encoding name "${name}"`);
+  return encoding;
+}
+
+/** convert_to(text, encoding): the text's bytes in that encoding (22P05 for a character it lacks). */
+export function convertTo(text: string, name: string): Uint8Array {
+  return fromUtf8(encodeUtf8(text), encodingNamed(name, 'destination'));
+}
+
+/** convert_from(bytes, encoding): text from bytes in that encoding, checked as UTF-8 text. */
+export function convertFrom(bytes: Uint8Array, name: string): string {
+  const source = encodingNamed(name, 'source');
+  return Buffer.from(toUtf8(bytes, source)).toString('utf8');
+}
+
+/** convert(bytes, from, to). */
+export function convert(bytes: Uint8Array, from: string, to: string): Uint8Array {
+  const source = encodingNamed(from, 'source');
+  const destination = encodingNamed(to, 'destination');
+  return fromUtf8(toUtf8(bytes, source), destination);
+}
+
+function toUtf8(bytes: Uint8Array, source: Encoding): Uint8Array {
+  if (source === 'LATIN1') return encodeUtf8(Buffer.from(bytes).toString('latin1'));
+  checkUtf8(bytes, source === 'UTF8' ? 'UTF8' : 'UTF8');
+  return bytes;
+}
+
+function fromUtf8(utf8: Uint8Array, destination: Encoding): Uint8Array {
+  if (destination !== 'LATIN1') return utf8;
+  const text = Buffer.from(utf8).toString('utf8');
+  for (const character of text) {
+    if (character.codePointAt(0)! > 0xff) {
+      const sequence = [...encodeUtf8(character)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+      throw new SqlError('22P05', `character with byte sequence ${sequence} in encoding "UTF8" has no equivalent in encoding "LATIN1"`);
+    }
+  }
+  return Uint8Array.from(Buffer.from(text, 'latin1'));
+}
+
+/** 22021 at the first byte sequence that is not UTF-8 (its claimed length, as report_invalid_encoding prints it). */
+function checkUtf8(bytes: Uint8Array, encoding: string): void {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    let valid = length > 0 && i + length <= bytes.length && b !== 0;
+    for (let k = 1; valid && k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) valid = false;
+    if (valid && length > 1) valid = Buffer.from(bytes.subarray(i, i + length)).toString('utf8') !== '\ufffd';
+    if (!valid) {
+      const claimed = Math.max(1, Math.min(b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1, bytes.length - i));
+      const sequence = [...bytes.subarray(i, i + claimed)].map((x) => `0x${x.toString(16).padStart(2, '0')}`).join(' ');
+      throw new SqlError('22021', `invalid byte sequence for encoding "${encoding}": ${sequence}`);
+    }
+    i += length;
+  }
+}
+
+const NORMAL_FORMS = new Set(['NFC', 'NFD', 'NFKC', 'NFKD']);
+
+function normalForm(form: string): 'NFC' | 'NFD' | 'NFKC' | 'NFKD' {
+  const upper = form.toUpperCase();
+  if (!NORMAL_FORMS.has(upper)) throw new SqlError('22023', `invalid normalization form: ${form}`);
+  return upper as 'NFC' | 'NFD' | 'NFKC' | 'NFKD';
+}
+
+/** normalize(text [, form]): Unicode normalization, NFC by default. */
+export function normalizeText(text: string, form = 'NFC'): string {
+  return text.normalize(normalForm(form));
+}
+
+/** `text IS [form] NORMALIZED` (is_normalized). */
+export function isNormalized(text: string, form = 'NFC'): boolean {
+  return text === text.normalize(normalForm(form));
+}

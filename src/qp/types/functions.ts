@@ -176,6 +176,13 @@ function defineStringFunctions(): void {
   fn('to_hex', [I8], T, (a) => enc.toHex(a[0] as bigint, 64));
   fn('encode', [BY, T], T, (a) => enc.encode(bytes(a[0]!), s(a[1]!)));
   fn('decode', [T, T], BY, (a) => enc.decode(s(a[0]!), s(a[1]!)));
+  fn('convert_to', [T, TypeOid.name], BY, (a) => enc.convertTo(s(a[0]!), s(a[1]!)));
+  fn('convert_from', [BY, TypeOid.name], T, (a) => enc.convertFrom(bytes(a[0]!), s(a[1]!)));
+  fn('convert', [BY, TypeOid.name, TypeOid.name], BY, (a) => enc.convert(bytes(a[0]!), s(a[1]!), s(a[2]!)));
+  fn('normalize', [T], T, (a) => enc.normalizeText(s(a[0]!)));
+  fn('normalize', [T, T], T, (a) => enc.normalizeText(s(a[0]!), s(a[1]!)));
+  fn('is_normalized', [T], TypeOid.bool, (a) => enc.isNormalized(s(a[0]!)));
+  fn('is_normalized', [T, T], TypeOid.bool, (a) => enc.isNormalized(s(a[0]!), s(a[1]!)));
   for (const bits of [224, 256, 384, 512]) {
     fn(`sha${bits}`, [BY], BY, (a) => Uint8Array.from(createHash(`sha${bits}`).update(bytes(a[0]!)).digest()));
   }
