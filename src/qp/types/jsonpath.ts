@@ -167,21 +167,20 @@ export function parseJsonPath(text: string): JsonPath {
 }
 
 function orExpr(l: Lexer): PathItem {
-  let left = andExpr(l);
-  while (l.peek('||')) {
-    if (!isPredicate(left)) throw l.fail('"||"');
-    l.eat('||');
-    left = { k: 'binary', op: '||', left, right: predicateOperand(l, andExpr(l)) };
-  }
-  return left;
+  return predicateChain(l, '||', andExpr);
 }
 
 function andExpr(l: Lexer): PathItem {
-  let left = notExpr(l);
-  while (l.peek('&&')) {
-    if (!isPredicate(left)) throw l.fail('"&&"');
-    l.eat('&&');
-    left = { k: 'binary', op: '&&', left, right: predicateOperand(l, notExpr(l)) };
+  return predicateChain(l, '&&', notExpr);
+}
+
+/** `a op b op c …` (op: && or ||), left-associative; each operand a predicate. */
+function predicateChain(l: Lexer, op: '&&' | '||', operand: (l: Lexer) => PathItem): PathItem {
+  let left = operand(l);
+  while (l.peek(op)) {
+    if (!isPredicate(left)) throw l.fail(`"${op}"`);
+    l.eat(op);
+    left = { k: 'binary', op, left, right: predicateOperand(l, operand(l)) };
   }
   return left;
 }
