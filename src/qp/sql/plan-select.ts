@@ -552,7 +552,8 @@ function unknownsSortedAsText(statement: SelectStatement, columns: OutputColumn[
   };
   for (const item of statement.orderBy) {
     byPosition(item.expr);
-    if (item.expr.kind === 'column' && item.expr.table === null) resolved.add(columns.findIndex((c) => c.name === (item.expr as { name: string }).name));
+    const expr = item.expr;
+    if (expr.kind === 'column' && expr.table === null) columns.forEach((c, i) => { if (c.name === expr.name) resolved.add(i); });
   }
   statement.groupBy.forEach(byPosition);
   return columns.map(({ untyped, ...c }, i) => (untyped === undefined || resolved.has(i) ? c : { ...c, untyped }));

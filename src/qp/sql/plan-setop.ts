@@ -67,8 +67,9 @@ function typedParameters(op: SetOperation, pc: PlanContext, planSelect: (s: Sele
   const width = Math.max(op.left.targets.length, op.right.targets.length);
   const positions = Array.from({ length: width }, (_, i) => i).filter((i) => bare(op.left, i) !== bare(op.right, i));
   if (positions.length === 0) return op;
-  const probe = { ...pc, paramTypes: [...pc.paramTypes] };
-  const [left, right] = [planSelect(op.left, probe), planSelect(op.right, { ...pc, paramTypes: [...pc.paramTypes] })];
+  // Planned with copies of the parameter types: the inferences made here are not kept.
+  const probe = (side: SelectStatement) => planSelect(side, { ...pc, paramTypes: [...pc.paramTypes] });
+  const [left, right] = [probe(op.left), probe(op.right)];
   const typeAt = (i: number): number | null => {
     const other = bare(op.left, i) ? right.columns[i] : left.columns[i];
     return other === undefined || other.untyped !== undefined ? null : other.oid;
