@@ -1,4 +1,5 @@
-import { evaluateJsonPath, parseJsonPath, type PathResult } from './jsonpath.js';
+import { evaluateJsonPath, type PathResult } from './jsonpath-eval.js';
+import { parseJsonPath } from './jsonpath.js';
 import { isDefaultStyle, isStyledType, styledOutput, type OutputStyle } from './output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import { RecordValue, TypeOid, type SqlValue } from '../../contracts/sql-value.js';
