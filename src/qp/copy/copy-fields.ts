@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { CopyFormat } from './copy-options.js';
+import { invalidUtf8 } from '../types/strings.js';
 
 /**
  * The fields of one COPY record (text or CSV) and the other way round, one row out as a line:
@@ -16,36 +17,6 @@ export function decodeRecord(record: Uint8Array): string {
     return utf8.decode(record);
   } catch {
     throw invalidUtf8(record);
-  }
-}
-
-function invalidUtf8(bytes: Uint8Array): SqlError {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  for (; at < text.length; at++) {
-    const width = utf8Width(text, at);
-    if (width === 0) break;
-    at += width - 1;
-  }
-  // As PostgreSQL's report_invalid_encoding: as many bytes as the first byte announces.
-  const lead = text[at] ?? 0;
-  const announced = lead >= 0xf0 && lead < 0xf8 ? 4 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xc0 && lead < 0xe0 ? 2 : 1;
-  const bad = [...text.subarray(at, Math.min(at + announced, text.length))].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
-  return new SqlError('22021', `invalid byte sequence for encoding "UTF8": ${bad}`);
-}
-
-/** The length of a valid UTF-8 sequence at i, or 0 where it is not one. */
-function utf8Width(b: Buffer, i: number): number {
-  const c = b[i]!;
-  if (c === 0) return 0;
-  if (c < 0x80) return 1;
-  const n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n === 0 || i + n > b.length) return 0;
-  try {
-    utf8.decode(b.subarray(i, i + n));
-    return n;
-  } catch {
-    return 0;
   }
 }
 

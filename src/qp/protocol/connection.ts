@@ -74,8 +74,11 @@ export class Connection {
   private serverName: string | null = null;
   private session: SqlSession | null = null;
   private readonly statements = new Map<string, PreparedStatement>();
-  /** Each statement's and portal's query text, for error positions (counted in characters). */
-  private readonly texts = new WeakMap<object, string>();
+  /**
+   * The query text of each statement and portal whose text has characters beyond the Basic
+   * Multilingual Plane: only there does an error position need its text (`inCharacters`).
+   */
+  private readonly astralTexts = new WeakMap<object, string>();
   /** The text an error in the message being handled points into. */
   private errorText = '';
   private readonly portals = new Map<string, Portal>();
@@ -521,7 +524,7 @@ export class Connection {
         if (message.name !== '' && this.statements.has(message.name)) throw new SqlError('42P05', `prepared statement "${message.name}" already exists`);
         return session.refreshCatalog().then(() => {
           const statement = session.prepare(message.sql, message.paramTypes);
-          this.texts.set(statement, message.sql);
+          if (hasAstral(message.sql)) this.astralTexts.set(statement, message.sql);
           this.statements.set(message.name, statement);
           this.out.parseComplete();
         });
@@ -529,7 +532,7 @@ export class Connection {
       case 'bind': {
         const statement = this.statements.get(message.statement);
         if (!statement) throw new SqlError('26000', `prepared statement "${message.statement}" does not exist`);
-        this.errorText = this.texts.get(statement) ?? '';
+        this.errorText = this.astralTexts.get(statement) ?? '';
         if (message.portal !== '' && this.portals.has(message.portal)) throw new SqlError('42P03', `cursor "${message.portal}" already exists`);
         const params = expandFormats(message.paramFormats, message.params.length, 'parameter');
         if (message.params.length !== statement.parameterTypes.length) {
@@ -538,7 +541,7 @@ export class Connection {
         const width = statement.fields ? statement.fields.length : 0;
         const results = expandFormats(message.resultFormats, width, 'result');
         const portal = session.bind(statement, params, message.params, results);
-        this.texts.set(portal, this.errorText);
+        if (this.errorText !== '') this.astralTexts.set(portal, this.errorText);
         this.portals.set(message.portal, portal);
         this.out.bindComplete();
         return;
@@ -561,7 +564,7 @@ export class Connection {
       case 'execute': {
         const portal = this.portals.get(message.portal);
         if (!portal) throw new SqlError('34000', `portal "${message.portal}" does not exist`);
-        this.errorText = this.texts.get(portal) ?? '';
+        this.errorText = this.astralTexts.get(portal) ?? '';
         if (portal.done) throw new SqlError('55000', `portal "${message.portal}" cannot be run`);
         const outcome = portal.execute(Math.max(0, message.maxRows), (cells) => this.out.dataRow(cells));
         if (outcome instanceof Promise) return outcome.then((settled) => this.executed(session, settled));
@@ -642,7 +645,7 @@ const ALL_TEXT: readonly (readonly number[])[] = Array.from({ length: 8 }, (_, c
  * characters: a character beyond the Basic Multilingual Plane before it is one, not two.
  */
 export function inCharacters(position: number, text: string): number {
-  if (!ASTRAL.test(text)) return position;
+  if (!hasAstral(text)) return position;
   let characters = 0;
   const end = Math.min(position - 1, text.length);
   for (let i = 0; i < end; i++) {
@@ -652,6 +655,10 @@ export function inCharacters(position: number, text: string): number {
   return characters + 1;
 }
 const ASTRAL = /[\ud800-\udbff]/;
+
+function hasAstral(text: string): boolean {
+  return ASTRAL.test(text);
+}
 
 /**
  * PostgreSQL sends warnings (class 01) and its transaction-state complaints (BEGIN in a block,

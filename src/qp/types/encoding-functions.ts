@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
-import { charLength, encodeUtf8 } from './strings.js';
+import { isUtf8 } from 'node:buffer';
+import { charLength, encodeUtf8, invalidUtf8 } from './strings.js';
 
 /**
  * encode/decode (hex, base64, escape as encode.c has them), to_hex, overlay and
@@ -185,7 +186,8 @@ export function convert(bytes: Uint8Array, from: string, to: string): Uint8Array
 
 function toUtf8(bytes: Uint8Array, source: Encoding): Uint8Array {
   if (source === 'LATIN1') return encodeUtf8(Buffer.from(bytes).toString('latin1'));
-  checkUtf8(bytes, source === 'UTF8' ? 'UTF8' : 'UTF8');
+  // (PostgreSQL checks SQL_ASCII's bytes as the server's UTF-8 too; a zero byte never passes.)
+  if (!isUtf8(bytes) || bytes.includes(0)) throw invalidUtf8(bytes);
   return bytes;
 }
 
@@ -199,23 +201,6 @@ function fromUtf8(utf8: Uint8Array, destination: Encoding): Uint8Array {
     }
   }
   return Uint8Array.from(Buffer.from(text, 'latin1'));
-}
-
-/** 22021 at the first byte sequence that is not UTF-8 (its claimed length, as report_invalid_encoding prints it). */
-function checkUtf8(bytes: Uint8Array, encoding: string): void {
-  for (let i = 0; i < bytes.length;) {
-    const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
-    let valid = length > 0 && i + length <= bytes.length && b !== 0;
-    for (let k = 1; valid && k < length; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) valid = false;
-    if (valid && length > 1) valid = Buffer.from(bytes.subarray(i, i + length)).toString('utf8') !== '\ufffd';
-    if (!valid) {
-      const claimed = Math.max(1, Math.min(b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1, bytes.length - i));
-      const sequence = [...bytes.subarray(i, i + claimed)].map((x) => `0x${x.toString(16).padStart(2, '0')}`).join(' ');
-      throw new SqlError('22021', `invalid byte sequence for encoding "${encoding}": ${sequence}`);
-    }
-    i += length;
-  }
 }
 
 const NORMAL_FORMS = new Set(['NFC', 'NFD', 'NFKC', 'NFKD']);

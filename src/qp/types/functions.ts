@@ -250,6 +250,12 @@ export function outputFunctions(argTypes: readonly number[]): (ctx: FunctionCont
   };
 }
 
+/** num_nulls / num_nonnulls(VARIADIC "any"): how many arguments are (not) NULL. */
+function nullCounter(types: readonly number[], nulls: boolean): ResolvedFunction | null {
+  if (types.length === 0) return null;
+  return { args: types.map((t) => (t === TypeOid.unknown ? T : t)), result: I4, strict: false, fn: (values) => values.filter((v) => (v === null) === nulls).length };
+}
+
 /** Whether a value of this type can be passed where text is declared (implicitly). */
 function textLike(oid: number): boolean {
   return oid === T || oid === TypeOid.unknown || castContext(oid, T) === 'i';
@@ -261,9 +267,8 @@ function textLike(oid: number): boolean {
  */
 const POLYMORPHIC = new Map<string, (argTypes: readonly number[]) => ResolvedFunction | null>([
   ['concat', (types) => concatFunction(types, false)],
-  // num_nulls / num_nonnulls(VARIADIC "any"): how many arguments are (not) NULL.
-  ['num_nulls', (types) => (types.length === 0 ? null : { args: types.map((t) => (t === TypeOid.unknown ? T : t)), result: I4, strict: false, fn: (values) => values.filter((v) => v === null).length })],
-  ['num_nonnulls', (types) => (types.length === 0 ? null : { args: types.map((t) => (t === TypeOid.unknown ? T : t)), result: I4, strict: false, fn: (values) => values.filter((v) => v !== null).length })],
+  ['num_nulls', (types) => nullCounter(types, true)],
+  ['num_nonnulls', (types) => nullCounter(types, false)],
   ['concat_ws', (types) => (types.length >= 1 && textLike(types[0]!) ? concatFunction([T, ...types.slice(1)], true) : null)],
   ['format', (types) => {
     if (types.length === 0 || !textLike(types[0]!)) return null;
@@ -372,8 +377,6 @@ function defineMathFunctions(): void {
   fn('min_scale', [N], I4, (a) => mf.minScale(n(a[0]!)));
   fn('factorial', [I8], N, (a) => mf.factorial(a[0] as bigint));
 }
-
-/** A double in [0, 1) from 52 random bits. */
 
 // ---------------------------------------------------------------------------------------------
 // Time and identifiers

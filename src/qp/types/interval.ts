@@ -98,9 +98,8 @@ export function parseInterval(text: string): IntervalValue {
  * being minutes after T — or the alternative form `P0001-02-03T04:05:06`.
  */
 function parseIsoInterval(text: string): IntervalValue {
-  const t = text;
   const acc: Accumulator = { months: 0, days: 0, micros: 0 };
-  const alternative = /^P(-?\d+)-(-?\d+)-(-?\d+)(?:T(-?\d+):(\d+):(\d+(?:\.\d*)?))?$/.exec(t);
+  const alternative = /^P(-?\d+)-(-?\d+)-(-?\d+)(?:T(-?\d+):(\d+):(\d+(?:\.\d*)?))?$/.exec(text);
   if (alternative) {
     const [, y, mo, d, h, mi, sec] = alternative;
     addUnit(acc, Number(y), UNITS['year']!);
@@ -112,8 +111,8 @@ function parseIsoInterval(text: string): IntervalValue {
       addUnit(acc, Number(sec), UNITS['second']!);
     }
   } else {
-    const body = /^P((?:[-+]?\d*\.?\d+[YMWD])*)(?:T((?:[-+]?\d*\.?\d+[HMS])*))?$/.exec(t);
-    if (!body || (body[1] === '' && body[2] === undefined && t !== 'PT')) throw syntax(text);
+    const body = /^P((?:[-+]?\d*\.?\d+[YMWD])*)(?:T((?:[-+]?\d*\.?\d+[HMS])*))?$/.exec(text);
+    if (!body || (body[1] === '' && body[2] === undefined)) throw syntax(text);
     const designators = (part: string, names: Record<string, string>) => {
       for (const [, value, letter] of part.matchAll(/([-+]?\d*\.?\d+)([A-Z])/g)) addUnit(acc, Number(value), UNITS[names[letter!]!]!);
     };

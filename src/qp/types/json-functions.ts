@@ -278,7 +278,7 @@ export function defineJsonOperators(op: DefineOperator): void {
   op('?&', JB, TA, TypeOid.bool, (a, b) => textArray(b).every((k) => k !== null && exists(jb(a), k)));
   op('||', JB, JB, JB, (a, b) => normalized(concat(jb(a), jb(b))));
   // @? and @@: jsonb_path_exists and jsonb_path_match with silent true.
-  op('@?', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => { const { items, failed } = queryPath([a, b, '{}', true], true); return failed ? null : items.length > 0; });
+  op('@?', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => pathExists([a, b, '{}', true]));
   op('@@', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => matchPath([a, b, '{}', true], true));
   op('-', JB, T, JB, (a, b) => normalized(deleteKey(jb(a), b as string)));
   op('-', JB, TypeOid.int4, JB, (a, b) => normalized(deleteIndex(jb(a), b as number)));
@@ -376,10 +376,7 @@ function definePathFunctions(fn: DefineFunction): void {
   const JP = TypeOid.jsonpath;
   for (const extra of [[], [JB], [JB, TypeOid.bool]]) {
     const args = [JB, JP, ...extra];
-    fn('jsonb_path_exists', args, TypeOid.bool, (a) => {
-      const { items, failed } = queryPath(a, true);
-      return failed ? null : items.length > 0;
-    });
+    fn('jsonb_path_exists', args, TypeOid.bool, pathExists);
     fn('jsonb_path_match', args, TypeOid.bool, (a) => matchPath(a, a[3] === true));
     fn('jsonb_path_query_array', args, JB, (a) => normalized({ kind: 'array', items: queryPath(a).items }));
     fn('jsonb_path_query_first', args, JB, (a) => {
@@ -393,6 +390,12 @@ function definePathFunctions(fn: DefineFunction): void {
 export function queryPath(a: readonly SqlValue[], existsOnly = false): PathResult {
   const vars = a.length > 2 ? parse(a[2]!, JB) : null;
   return evaluateJsonPath(parseJsonPath(a[1] as string), parse(a[0]!, JB), vars, a[3] === true, existsOnly);
+}
+
+/** jsonb_path_exists and @?: whether the path finds anything (NULL when a silent call failed). */
+function pathExists(a: readonly SqlValue[]): SqlValue {
+  const { items, failed } = queryPath(a, true);
+  return failed ? null : items.length > 0;
 }
 
 /** jsonb_path_match and @@: the single boolean the path yields (JSON null: NULL). */

@@ -25,7 +25,6 @@ interface Context {
   readonly strict: boolean;
   readonly vars: Map<string, Item>;
   readonly root: Item;
-  current: Item;
   /** `last` inside subscripts: the array's last index. */
   last: number | null;
 }
@@ -55,7 +54,7 @@ export function evaluateJsonPath(path: JsonPath, target: Item, vars: Item | null
     if (vars.kind !== 'object') throw new SqlError('22023', '"vars" argument is not an object', { detail: 'Jsonpath parameters should be encoded as key-value pairs of "vars" object.' });
     for (const [k, v] of vars.entries) variables.set(k, v);
   }
-  const cx: Context = { strict: path.strict, vars: variables, root: target, current: target, last: null };
+  const cx: Context = { strict: path.strict, vars: variables, root: target, last: null };
   const found: Item[] = [];
   try {
     const root = path.root;

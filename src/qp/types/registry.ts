@@ -260,7 +260,7 @@ function defineStrings(): void {
     },
     formatBinary: (v) => { const t = str.encodeUtf8(v as string); const out = new Uint8Array(t.length + 1); out[0] = 1; out.set(t, 1); return out; },
   });
-  // Held as its canonical text (what jsonpath_out prints); the functions parse it again (cached).
+  // Held as its canonical text (what jsonpath_out prints); the functions parse it again per call.
   define({
     oid: TypeOid.jsonpath, typname: 'jsonpath', name: 'jsonpath', length: -1, category: 'U', array: 4073,
     parseText: (t) => formatJsonPath(parseJsonPath(t)), formatText: asIs,
