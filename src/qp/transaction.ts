@@ -214,6 +214,17 @@ export class Transaction {
     this.snapshotWrites = undefined;
   }
 
+  /** Runs `body` under a statement snapshot, or under the one already taken (a data-modifying WITH's). */
+  async asBegun<T>(body: () => Promise<T>): Promise<T> {
+    if (this.snapshotWrites !== undefined) return body();
+    this.beginStatementSnapshot();
+    try {
+      return await body();
+    } finally {
+      this.endStatementSnapshot();
+    }
+  }
+
   /** Buffers a write. `rowKey` identifies the base-table row for the 3,000-row limit. */
   put(key: Key, value: Uint8Array | null, rowKey: Key | null): void {
     const k = mapKey(key);

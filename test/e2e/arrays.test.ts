@@ -88,3 +88,40 @@ test('arrays order as PostgreSQL\'s array_cmp: element by element, NULL elements
     'SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY a) FROM (VALUES (ARRAY[1,2]), (ARRAY[3]), (ARRAY[0])) v(a)',
   ]) await db().same(sql);
 });
+
+test('a cast gives ARRAY[…] its element type: ARRAY[]::int[] and each element cast', { skip }, async () => {
+  for (const sql of [
+    'SELECT ARRAY[]::int[], ARRAY[]::int[] = \'{}\', \'{}\' = ARRAY[]::text[], pg_typeof(ARRAY[]::varchar[])',
+    'SELECT cardinality(ARRAY[]::int[]), array_length(ARRAY[]::int[], 1), coalesce(NULL, ARRAY[]::int[]), 2 <> ALL (ARRAY[]::int[])',
+    "SELECT ARRAY['abcd']::varchar(2)[], ARRAY[1.234]::numeric(5,1)[], ARRAY['1', '2']::int[], ARRAY[1, 2]::text[], ARRAY[1.5, 2]::int[]",
+    "SELECT ARRAY['x']::int[]",
+    'SELECT ARRAY[]::text[] || \'a\'',
+    'SELECT ARRAY[1]::int',
+  ]) await db().same(sql);
+});
+
+test('array comparisons follow the element type (array_eq, array_cmp), in DISTINCT and GROUP BY too', { skip }, async () => {
+  for (const sql of [
+    'SELECT ARRAY[1.0] = ARRAY[1.00], ARRAY[1.0] <> ARRAY[1.00], ARRAY[NULL]::int[] = ARRAY[NULL]::int[]',
+    "SELECT ARRAY[1,2,3] < ARRAY[1,3], ARRAY[1,2] > ARRAY[1], ARRAY[1,2] <= ARRAY[1,2], ARRAY['b'] >= ARRAY['a','z'], ARRAY[1,NULL] < ARRAY[1,2], ARRAY[10] > ARRAY[9]",
+    'SELECT DISTINCT x FROM (VALUES (ARRAY[1.0]), (ARRAY[1.00])) v(x)',
+    'SELECT x, count(*) FROM (VALUES (ARRAY[1.0]), (ARRAY[1.00]), (ARRAY[2.0])) v(x) GROUP BY x ORDER BY x',
+    "SELECT ARRAY['{}'::json] < ARRAY['{}'::json]",
+  ]) await db().same(sql);
+});
+
+test('array_position from a start, array_fill and trim_array', { skip }, async () => {
+  for (const sql of [
+    'SELECT array_position(ARRAY[1,2,3,2], 2, 3), array_position(ARRAY[1,2], 2, 5), array_position(ARRAY[NULL,1], NULL), array_position(ARRAY[1,2], 1, -5)',
+    'SELECT array_position(ARRAY[1,2], 1, NULL)',
+    "SELECT array_position(NULL::int[], 1, 1), array_position(ARRAY['a','b'], 'b', 2)",
+    "SELECT array_fill(7, ARRAY[3]), array_fill('x'::text, ARRAY[2], ARRAY[1]), array_fill(1, ARRAY[0]), array_fill(NULL::int, ARRAY[2]), array_fill(1, ARRAY[]::int[])",
+    'SELECT array_fill(1, NULL)',
+    "SELECT array_fill('a', ARRAY[1])",
+    'SELECT array_fill(1, ARRAY[NULL]::int[])',
+    "SELECT trim_array(ARRAY[1,2,3,4], 2), trim_array(ARRAY[1,2], 0), trim_array(ARRAY['a'], 1), pg_typeof(trim_array(ARRAY[1.5], 0))",
+    'SELECT trim_array(ARRAY[1,2], 3)',
+    'SELECT trim_array(ARRAY[1,2], -1)',
+    'SELECT trim_array(NULL::int[], 1), trim_array(ARRAY[1], NULL)',
+  ]) await db().same(sql);
+});

@@ -25,6 +25,8 @@ export interface AggregateArithmetic {
   numericAdd(a: NumericValue, b: NumericValue): NumericValue;
   numericDivide(a: NumericValue, b: NumericValue): NumericValue;
   compare(oid: number): (a: SqlValue, b: SqlValue) => number;
+  /** Whether the type has an ordering (compare would not refuse it). */
+  hasOrder(oid: number): boolean;
   groupKey(oids: readonly number[], values: readonly SqlValue[], width: number): string;
   /** The array type's text form of these elements (array_agg). */
   formatArray(elementOid: number, values: readonly SqlValue[]): string;
@@ -97,18 +99,46 @@ export function aggregateResultType(name: string, arg: number | null, comparable
 }
 
 /** Skips values already seen (aggregate(DISTINCT x)). */
+/**
+ * `agg(DISTINCT x)` as PostgreSQL runs it: the inputs sorted by x (ascending, a NULL last) unless
+ * the aggregate's ORDER BY already sorted them (`sorted`), then each value once — a NULL too,
+ * which array_agg and json_agg keep and the others skip. The order is what array_agg, string_agg
+ * and json_agg show, and what a float sum's rounding follows. A type without an order (json)
+ * keeps the input order.
+ */
 class DistinctFilter implements AggregateState {
   private readonly seen = new Set<string>();
-  constructor(private readonly inner: AggregateState, private readonly oid: number, private readonly math: AggregateArithmetic) {}
-  add(value: SqlValue, second?: SqlValue): void {
-    if (value === null) return;
-    const key = this.math.groupKey([this.oid], [value], 1);
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.inner.add(value, second);
+  private sawNull = false;
+  private readonly pending: { value: SqlValue; second: SqlValue }[] | null;
+  constructor(private readonly inner: AggregateState, private readonly oid: number, private readonly math: AggregateArithmetic, sorted: boolean) {
+    this.pending = sorted || !math.hasOrder(oid) ? null : [];
   }
+
+  add(value: SqlValue, second?: SqlValue): void {
+    if (this.pending) this.pending.push({ value, second: second ?? null });
+    else this.once(value, second);
+  }
+
   result(): SqlValue {
+    if (this.pending) {
+      const compare = this.math.compare(this.oid);
+      this.pending.sort((a, b) => (a.value === null ? (b.value === null ? 0 : 1) : b.value === null ? -1 : compare(a.value, b.value)));
+      for (const { value, second } of this.pending) this.once(value, second);
+      this.pending.length = 0;
+    }
     return this.inner.result();
+  }
+
+  private once(value: SqlValue, second?: SqlValue): void {
+    if (value === null) {
+      if (this.sawNull) return;
+      this.sawNull = true;
+    } else {
+      const key = this.math.groupKey([this.oid], [value], 1);
+      if (this.seen.has(key)) return;
+      this.seen.add(key);
+    }
+    this.inner.add(value, second);
   }
 }
 
@@ -163,7 +193,7 @@ export function isOrderedInput(state: AggregateState): state is AggregateState &
 export function newAggregateState(name: string, arg: number | null, distinct: boolean, math: AggregateArithmetic, order: readonly AggregateOrderKey[] = [], second: number | null = null): AggregateState {
   const make = () => {
     const state = baseState(name, arg, math, second);
-    return distinct && arg !== null ? new DistinctFilter(state, arg, math) : state;
+    return distinct && arg !== null ? new DistinctFilter(state, arg, math, order.length > 0) : state;
   };
   return order.length > 0 ? new OrderedInput(make, order, math) : make();
 }

@@ -7,9 +7,10 @@ import { attributeNumbers } from './tuple-layout.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
 import { arrayLowerBound } from '../types/vectors.js';
-import { arrayEqualityOperator, compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
+import { compileAnyArray, compileCatalogSubquery } from '../system/catalog-subquery.js';
+import { arrayOperator } from './array-operators.js';
 import type { Expr, SelectStatement } from './ast.js';
-import { formatArray, requireType } from '../types/index.js';
+import { formatArray, requireType, typeByOid } from '../types/index.js';
 import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
@@ -193,7 +194,10 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const domain = ctx.catalog ? domainForTypeName(ctx.catalog, expr.type, [ctx.currentSchema, ...(ctx.searchPath ?? [])]) : undefined;
       if (domain) return compileDomainCast(compileExpr(expr.arg, ctx), domain, ctx, expr.location);
       const target = types.resolveTypeName(expr.type);
-      const compiled = compileExpr(expr.arg, ctx);
+      // `ARRAY[…]::int[]`: the cast gives the constructor its element type, so `ARRAY[]::int[]`
+      // has one and each element is cast to it (PostgreSQL's transformArrayExpr does the same).
+      const element = expr.arg.kind === 'array' ? typeByOid(target.oid)?.element ?? 0 : 0;
+      const compiled = element !== 0 ? compileArrayConstructor(expr.arg as Extract<Expr, { kind: 'array' }>, ctx, element) : compileExpr(expr.arg, ctx);
       // `'t'::regclass::text` prints the name, as the reg* types' output functions do.
       const arg = scope && isStringType(target.oid) && types.isRegType(compiled.oid) ? regCastAsText(compiled, scope) : compiled;
       // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
@@ -560,7 +564,7 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
     if (types.isRegType(right.oid) && isTextual(left.oid)) right = regCastAsText(right, scope);
   }
   const resolved = types.resolveOperator(op, left ? left.oid : null, right.oid)
-    ?? arrayEqualityOperator(op, left ? left.oid : null, right.oid) // array = array (src/qp/system)
+    ?? arrayOperator(op, left ? left.oid : null, right.oid) // array = array, array < array (array-operators.ts)
     ?? recordOperator(op, left ? left.oid : null, right.oid); // record = record (row-values.ts)
   if (!resolved) {
     // OPERATOR(s.+): the schema is looked up first (3F000), as PostgreSQL's LookupOperName does.
@@ -1176,15 +1180,16 @@ function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx
 }
 
 /** ARRAY[…]: the elements' common type, as an array of it (held as canonical text, like every array here). */
-function compileArrayConstructor(expr: Extract<Expr, { kind: 'array' }>, ctx: CompileContext): CompiledExpr {
+/** `castTo`: the element type a cast around the constructor names, which each element is cast to. */
+function compileArrayConstructor(expr: Extract<Expr, { kind: 'array' }>, ctx: CompileContext, castTo?: number): CompiledExpr {
   const elements = expr.elements.map((e) => compileExpr(e, ctx));
-  if (elements.length === 0) throw new SqlError('42P18', 'cannot determine type of empty array', { ...at(expr.location), hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' });
-  const oid = commonType(elements, 'ARRAY');
+  if (elements.length === 0 && castTo === undefined) throw new SqlError('42P18', 'cannot determine type of empty array', { ...at(expr.location), hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' });
+  const oid = castTo ?? commonType(elements, 'ARRAY');
   const element = types.allTypes().find((t) => t.oid === oid);
   if (!element || element.array === 0 || !types.allTypes().some((t) => t.oid === element.array)) {
     throw new SqlError('0A000', `arrays of type ${types.formatType(oid, -1)} are not supported`, at(expr.location));
   }
-  const evaluators = elements.map((e) => coerce(e, oid, -1, 'implicit', e.location).eval);
+  const evaluators = elements.map((e) => coerce(e, oid, -1, castTo === undefined ? 'implicit' : 'explicit', e.location).eval);
   const elementType = requireType(oid);
   return {
     oid: element.array, typmod: -1, rowIndependent: elements.every((e) => e.rowIndependent), name: 'array', location: expr.location,

@@ -74,9 +74,30 @@ function parametersAsColumns(query: SelectStatement, table: TableInfo, targetCol
   return changed ? { ...query, targets } : query;
 }
 
-export function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): { exprs: Evaluator[]; columns: OutputColumn[] } | null {
+/**
+ * A statement's RETURNING list. Its subqueries over tables (`withTables`) run per returned row
+ * and read the transaction as the statement began, as PostgreSQL's do: the statement that
+ * carries them runs under a statement snapshot (`asBegun`).
+ */
+export class Returning {
+  constructor(readonly columns: OutputColumn[], private readonly exprs: Evaluator[], private readonly subplans: SubplanCollector | null) {}
+
+  get readsTables(): boolean {
+    return this.subplans !== null;
+  }
+
+  /** The values returned for `row` (the target's row and key, then the other FROM items' columns). */
+  async project(row: Row, rt: Runtime): Promise<SqlValue[]> {
+    const input = this.subplans ? await applySubplansToRow(this.subplans, row, rt) : row;
+    return this.exprs.map((e) => e(input, rt.ctx));
+  }
+}
+
+export function compileReturning(targets: readonly SelectTarget[], scope: Scope, pc: PlanContext): Returning | null {
   if (targets.length === 0) return null;
-  const ctx = compileContext(pc, scope, 'RETURNING');
+  const subplans = new SubplanCollector();
+  subplans.base = scope.columns.reduce((width, c) => Math.max(width, c.position + 1), 0);
+  const ctx = withSubqueries(compileContext(pc, scope, 'RETURNING'), subplans, pc);
   const exprs: Evaluator[] = [];
   const columns: OutputColumn[] = [];
   for (const target of targets) {
@@ -95,7 +116,13 @@ export function compileReturning(targets: readonly SelectTarget[], scope: Scope,
     const source = target.expr.kind === 'column' && e.column !== undefined && e.oid !== TypeOid.record ? scope.resolve(target.expr.table, target.expr.name, target.expr.location) : null;
     columns.push({ name: target.alias ?? e.name, oid: e.oid, typmod: e.typmod, tableOid: source?.tableOid ?? 0, columnNumber: source?.columnNumber ?? 0 });
   }
-  return { exprs, columns };
+  return new Returning(columns, exprs, subplans.empty ? null : subplans);
+}
+
+/** `plan`, run under a statement snapshot when its RETURNING reads tables (see Returning). */
+export function readingAsBegun(plan: PlannedModify, returning: Returning | null): PlannedModify {
+  if (!returning?.readsTables) return plan;
+  return { ...plan, run: (rt, emit) => rt.txn.asBegun(() => plan.run(rt, emit)) };
 }
 
 /** Compiles each column's DEFAULT (or NULL) once per plan, for UPDATE … SET c = DEFAULT. */
@@ -254,14 +281,16 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   const codec = pc.codecs(table);
   const relation = statement.alias ?? statement.table;
+  const seen = new Set<number>();
   const targetColumns = statement.columns
     ? statement.columns.map((c) => {
       const i = table.columns.findIndex((col) => col.name === c.name);
       if (i < 0) throw new SqlError('42703', `column "${c.name}" of relation "${table.name}" does not exist`, { position: c.location + 1 });
+      if (seen.has(i)) throw new SqlError('42701', `column "${c.name}" specified more than once`, { position: c.location + 1 });
+      seen.add(i);
       return i;
     })
     : table.columns.map((_, i) => i);
-  if (new Set(targetColumns).size !== targetColumns.length) throw new SqlError('42701', 'column specified more than once');
   if (statement.rows) refuseGeneratedInsert(table, targetColumns, statement.rows);
   const ignored = ignoredIdentityTargets(table, targetColumns, statement);
   // A column takes its default when the statement gives it no value, says DEFAULT, or ignores its value.
@@ -331,7 +360,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
   const returning = compileReturning(statement.returning, scope, pc);
   const onConflict = statement.onConflict ? planOnConflict(statement, table, relation, pc) : null;
   const writer = rowWriters(pc, table)(table);
-  return {
+  return readingAsBegun({
     columns: returning?.columns ?? null,
     tag: 'INSERT',
     async run(rt, emit) {
@@ -364,13 +393,12 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         if (!written) continue;
         count++;
         if (returning) {
-          const full = [...written.row, written.key];
-          emit(returning.exprs.map((e) => e(full, rt.ctx)));
+          emit(await returning.project([...written.row, written.key], rt));
         }
       }
       return count;
     },
-  };
+  }, returning);
 }
 
 function affectedTwice(): SqlError {
@@ -579,7 +607,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
   });
   const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
   const writer = rowWriters(pc, table)(table);
-  return {
+  return readingAsBegun({
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
     targets: query.build,
@@ -591,13 +619,12 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
         writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, row.slice(0, width), row[n] as Uint8Array, updated);
         if (returning) {
-          const values = returningRow([...updated, key], row, others);
-          emit(returning.exprs.map((e) => e(values, rt.ctx)));
+          emit(await returning.project(returningRow([...updated, key], row, others), rt));
         }
       }
       return rows.length;
     },
-  };
+  }, returning);
 }
 
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
@@ -616,7 +643,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
   const n = table.columns.length;
   setSubplans.base = n + 1;
   const targetRows = setSubplans.empty ? target.build : () => new ApplySubplans(target.build(), setSubplans);
-  return {
+  return readingAsBegun({
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
     targets: targetRows,
@@ -628,14 +655,11 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
         for (const set of sets) updated[set.column] = set.value(old, rt.ctx);
         writer.checkRow(updated, rt.ctx);
         const key = await writer.update(rt, old, old[n] as Uint8Array, updated);
-        if (returning) {
-          const full = [...updated, key];
-          emit(returning.exprs.map((e) => e(full, rt.ctx)));
-        }
+        if (returning) emit(await returning.project([...updated, key], rt));
       }
       return rows.length;
     },
-  };
+  }, returning);
 }
 
 export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
@@ -649,7 +673,7 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
     const returning = compileReturning(statement.returning, returningScope(table, relation, others), pc);
     const writer = rowWriters(pc, table)(table);
     const n = table.columns.length;
-    return {
+    return readingAsBegun({
       columns: returning?.columns ?? null,
       tag: 'DELETE',
       targets: query.build,
@@ -657,21 +681,18 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
         const rows = await distinctTargets(query, width, rt);
         for (const row of rows) {
           writer.delete(rt, row.slice(0, width), row[n] as Uint8Array);
-          if (returning) {
-            const values = returningRow(row.slice(0, width), row, others);
-            emit(returning.exprs.map((e) => e(values, rt.ctx)));
-          }
+          if (returning) emit(await returning.project(returningRow(row.slice(0, width), row, others), rt));
         }
         return rows.length;
       },
-    };
+    }, returning);
   }
   const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
   const returning = compileReturning(statement.returning, target.scope, pc);
   const writer = rowWriters(pc, table)(table);
   const n = table.columns.length;
-  return {
+  return readingAsBegun({
     columns: returning?.columns ?? null,
     tag: 'DELETE',
     targets: target.build,
@@ -679,11 +700,11 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
       const rows = await materialize(target.build(), rt);
       for (const row of rows) {
         writer.delete(rt, row, row[n] as Uint8Array);
-        if (returning) emit(returning.exprs.map((e) => e(row, rt.ctx)));
+        if (returning) emit(await returning.project(row, rt));
       }
       return rows.length;
     },
-  };
+  }, returning);
 }
 
 export type { ExecContext };

@@ -131,7 +131,8 @@ export function rowNullTest(arg: CompiledExpr, isNull: boolean, location: number
   return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent, name: '?column?', location };
 }
 
-const RECORD_OPERATORS: Record<string, (c: number) => boolean> = {
+/** What each comparison operator asks of a three-way comparison (records' and arrays' operators). */
+export const COMPARISON_TESTS: Readonly<Record<string, (c: number) => boolean>> = {
   '=': (c) => c === 0, '<>': (c) => c !== 0, '<': (c) => c < 0, '<=': (c) => c <= 0, '>': (c) => c > 0, '>=': (c) => c >= 0,
 };
 
@@ -141,7 +142,7 @@ const RECORD_OPERATORS: Record<string, (c: number) => boolean> = {
  * field sorts last.
  */
 export function recordOperator(op: string, left: number | null, right: number): ResolvedOperator | null {
-  const test = RECORD_OPERATORS[op];
+  const test = COMPARISON_TESTS[op];
   if (!test || left === null || (left !== TypeOid.record && right !== TypeOid.record)) return null;
   if ((left !== TypeOid.record && left !== TypeOid.unknown) || (right !== TypeOid.record && right !== TypeOid.unknown)) return null;
   const compare = types.comparator(TypeOid.record);
@@ -169,7 +170,7 @@ export function compileRecordFunction(name: string, args: readonly CompiledExpr[
  * first pair that is not equal (a NULL there: NULL).
  */
 export function rowComparison(op: string, left: readonly CompiledExpr[], columns: readonly { oid: number; typmod: number }[], current: () => RecordValue, ctx: CompileContext, location: number): Evaluator {
-  if (!RECORD_OPERATORS[op]) throw new SqlError('42883', `could not determine interpretation of row comparison operator ${op}`, at(location));
+  if (!COMPARISON_TESTS[op]) throw new SqlError('42883', `could not determine interpretation of row comparison operator ${op}`, at(location));
   const element = (i: number): CompiledExpr => ({
     oid: columns[i]!.oid, typmod: columns[i]!.typmod, eval: () => current().values[i]!, rowIndependent: false, name: '?column?', location,
   });

@@ -282,7 +282,19 @@ function writeGroupValue(writer: KeyWriter, oid: number, value: SqlValue): void 
     writer.writeUint32(value.values.length);
     for (let i = 0; i < value.values.length; i++) writeGroupValue(writer, value.fields[i]!.oid, value.values[i]!);
   } else if (value !== null && (oid === TypeOid.json || oid === TypeOid.jsonb || oid === TypeOid.unknown)) writer.writeValue(TypeOid.text, String(value));
-  else writer.writeValue(oid, value);
+  else if (value !== null && isOrderedArray(oid)) {
+    // Element by element, so arrays PostgreSQL calls equal ({1.0} and {1.00}) share a key.
+    const element = t.typeByOid(oid)!.element;
+    const elements = t.arrayElements(value as string, t.requireType(element));
+    writer.writeUint32(elements.length);
+    for (const e of elements) writeGroupValue(writer, element, e);
+  } else writer.writeValue(oid, value);
+}
+
+/** A one-dimensional array type (not int2vector or oidvector) of elements that have an order, held as canonical text. */
+function isOrderedArray(oid: number): boolean {
+  const type = t.typeByOid(oid);
+  return type !== undefined && type.category === 'A' && type.element !== TypeOid.record && hasComparator(oid);
 }
 
 /** A value as json, as PostgreSQL's to_json writes it. */
@@ -293,6 +305,7 @@ const arithmetic: AggregateArithmetic = {
   numericAdd: t.numericAdd,
   numericDivide: t.numericDiv,
   compare: (oid) => comparator(oid),
+  hasOrder: (oid) => hasComparator(oid),
   groupKey,
   formatArray: (elementOid, values) => t.formatArray(values, t.requireType(elementOid)),
   toJson,

@@ -5,7 +5,7 @@ import type { CteBinding } from './plan-cte.js';
 import { coerce, coerceToBoolean, compileExpr } from './compile.js';
 import type { Evaluator } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
-import { compileReturning, planInsert, rowWriters, tableScope, type PlannedModify } from './plan-modify.js';
+import { compileReturning, planInsert, readingAsBegun, rowWriters, tableScope, type PlannedModify } from './plan-modify.js';
 import { compileContext, planSelect, withSubqueries, type PlanContext } from './plan-select.js';
 import { parseSql } from './parse.js';
 import { containsAggregate, containsCall, resolveRelation } from './relations.js';
@@ -290,7 +290,7 @@ export function planDeleteThroughView(statement: DeleteStatement, view: ViewInfo
   const returning = returningOf(statement, target, relation, pc);
   const writer = rowWriters(pc, target.table)(target.table);
   const k = target.columns.length;
-  return {
+  return readingAsBegun({
     columns: returning?.columns ?? null,
     tag: 'DELETE',
     targets: rows.build,
@@ -298,11 +298,11 @@ export function planDeleteThroughView(statement: DeleteStatement, view: ViewInfo
       const found = await materialize(rows.build(), rt);
       for (const row of found) {
         writer.delete(rt, row.slice(k + 1), row[k] as Uint8Array);
-        if (returning) emit(returning.exprs.map((e) => e(row, rt.ctx)));
+        if (returning) emit(await returning.project(row, rt));
       }
       return found.length;
     },
-  };
+  }, returning);
 }
 
 export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo, pc: PlanContext): PlannedModify {
@@ -334,7 +334,7 @@ export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo
   const k = target.columns.length;
   const n = table.columns.length;
   const source = subplans.empty ? rows.build : () => new ApplySubplans(rows.build(), subplans);
-  return {
+  return readingAsBegun({
     columns: returning?.columns ?? null,
     tag: 'UPDATE',
     targets: source,
@@ -349,12 +349,12 @@ export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo
         check?.([...updated, key], rt);
         if (returning) {
           const shown = viewRow!([...updated, key], rt);
-          emit(returning.exprs.map((e) => e(shown, rt.ctx)));
+          emit(await returning.project(shown, rt));
         }
       }
       return found.length;
     },
-  };
+  }, returning);
 }
 
 export function planInsertThroughView(statement: InsertStatement, view: ViewInfo, pc: PlanContext): PlannedModify {
@@ -383,16 +383,19 @@ export function planInsertThroughView(statement: InsertStatement, view: ViewInfo
   const relation = statement.alias ?? view.name;
   const returning = returningOf(statement, target, relation, pc);
   const viewRow = returning ? viewRowOf(target) : null;
-  return {
+  return readingAsBegun({
     columns: returning?.columns ?? null,
     tag: 'INSERT',
     async run(rt, emit) {
-      return inner.run(rt, (row) => {
+      // The table's statement answers each row as it writes it; RETURNING's subqueries, which
+      // may not run there, run on the rows kept until it is done.
+      const shown: Row[] = [];
+      const count = await inner.run(rt, (row) => {
         check?.(row, rt);
-        if (!returning) return;
-        const shown = viewRow!(row, rt);
-        emit(returning.exprs.map((e) => e(shown, rt.ctx)));
+        if (returning) shown.push(viewRow!(row, rt));
       });
+      if (returning) for (const row of shown) emit(await returning.project(row, rt));
+      return count;
     },
-  };
+  }, returning);
 }

@@ -8,7 +8,6 @@ import { containsAggregate, resolveRelation } from '../sql/relations.js';
 import { Scope, type ScopeColumn } from '../sql/scope.js';
 import * as types from '../sql/typesystem.js';
 import { formatArray, requireType, splitArrayText, typeByOid } from '../types/index.js';
-import type { ResolvedOperator } from '../types/index.js';
 import { virtualTable } from './virtual-tables.js';
 
 /**
@@ -264,16 +263,3 @@ export function compileAnyArray(expr: AnyExpr, ctx: CompileContext): CompiledExp
   return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
 }
 
-/**
- * `array = array` and `array <> array` for the one-dimensional arrays Strata holds as canonical
- * text (catalog columns such as pg_policy.polroles compared with '{0}'): equal exactly when the
- * canonical texts are equal. An untyped literal on one side takes the other side's array type.
- */
-export function arrayEqualityOperator(op: string, left: number | null, right: number): ResolvedOperator | null {
-  if (left === null || (op !== '=' && op !== '<>')) return null;
-  const isArray = (oid: number) => types.allTypes().some((t) => t.oid === oid && t.category === 'A');
-  const oid = isArray(left) ? left : isArray(right) ? right : 0;
-  if (oid === 0 || (left !== oid && left !== TypeOid.unknown) || (right !== oid && right !== TypeOid.unknown)) return null;
-  const equal = op === '=';
-  return { left: oid, right: oid, result: TypeOid.bool, fn: (a, b) => (a === b) === equal };
-}

@@ -1,5 +1,6 @@
+import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
-import { arrayElements, formatArray } from './arrays.js';
+import { arrayElements, formatArray, MAX_ELEMENTS } from './arrays.js';
 import { castContext } from './casts.js';
 import { comparator } from './compare.js';
 import { requireType, typeByOid } from './registry.js';
@@ -8,7 +9,8 @@ import { arrayLowerBound } from './vectors.js';
 /**
  * Array functions and operators over one-dimensional arrays with lower bound 1 (the arrays
  * Strata has): array_length/upper/lower/ndims/dims, cardinality, array_append/prepend/cat,
- * array_position(s), array_remove/replace, and ||, @>, <@, && — PostgreSQL 15's results.
+ * array_position(s), array_remove/replace, array_fill, trim_array, and ||, @>, <@, && —
+ * PostgreSQL 15's results.
  */
 
 type Impl = (args: SqlValue[]) => SqlValue;
@@ -80,7 +82,24 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
   withElement('array_append', 'array-first', (items, value, element) => text([...items, value], element));
   withElement('array_prepend', 'element-first', (items, value, element) => text([value, ...items], element));
   withElement('array_remove', 'array-first', (items, value, element) => { const eq = equal(element); return text(items.filter((v) => !eq(v, value)), element); });
-  withElement('array_position', 'array-first', (items, value, element) => { const eq = equal(element); const at = items.findIndex((v) => eq(v, value)); return at < 0 ? null : at + 1; }, 'int4');
+  // array_position(array, value [, start]).
+  polymorphic('array_position', (types) => {
+    const found = types.length === 2 || types.length === 3 ? arrayAndElement(types[0]!, types[1]!) : null;
+    if (!found) return null;
+    const start = types[2];
+    if (start !== undefined && start !== I4 && start !== TypeOid.unknown && castContext(start, I4) !== 'i') return null;
+    return {
+      args: start === undefined ? [found.array, found.element] : [found.array, found.element, I4], result: I4, strict: false,
+      fn: (args) => {
+        if (args[0] === null) return null;
+        if (args[2] === null) throw new SqlError('22004', 'initial position must not be null');
+        const eq = equal(found.element);
+        const items = values(args[0], found.element);
+        for (let i = Math.max((args[2] as number | undefined) ?? 1, 1) - 1; i < items.length; i++) if (eq(items[i]!, args[1]!)) return i + 1;
+        return null;
+      },
+    };
+  });
   polymorphic('array_positions', (types) => {
     const found = types.length === 2 ? arrayAndElement(types[0]!, types[1]!) : null;
     if (!found) return null;
@@ -104,6 +123,36 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
         if (args[0] === null) return null;
         const eq = equal(found.element);
         return text(values(args[0], found.element).map((v) => (eq(v, args[1]!) ? args[2]! : v)), found.element);
+      },
+    };
+  });
+  oneArray('trim_array', [I4], (element) => arrayOf(element), (items, args, element) => {
+    const n = args[1] as number;
+    if (n < 0 || n > items.length) throw new SqlError('2202E', `number of elements to trim must be between 0 and ${items.length}`);
+    return text(items.slice(0, items.length - n), element);
+  });
+  // array_fill(value, dims [, lower bounds]): one dimension counting from 1 is what Strata's arrays
+  // hold; more dimensions, or other lower bounds, are refused rather than answered otherwise.
+  polymorphic('array_fill', (types) => {
+    if (types.length !== 2 && types.length !== 3) return null;
+    if (types.slice(1).some((t) => t !== TypeOid.int4Array && t !== TypeOid.unknown)) return null;
+    if (types[0] === TypeOid.unknown) throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown');
+    const array = arrayOf(types[0]!);
+    if (array === 0) return null;
+    return {
+      args: [types[0]!, ...types.slice(1).map(() => TypeOid.int4Array)], result: array, strict: false,
+      fn: (args) => {
+        if (args[1] === null || (args.length === 3 && args[2] === null)) throw new SqlError('22004', 'dimension array or low bound array cannot be null');
+        const dims = values(args[1], I4);
+        const lower = args.length === 3 ? values(args[2]!, I4) : null;
+        if (lower && lower.length !== dims.length) throw new SqlError('2202E', 'wrong number of array subscripts', { detail: 'Low bound array has different size than dimensions array.' });
+        if (dims.length === 0) return text([], types[0]!);
+        if (dims.some((d) => d === null) || lower?.some((b) => b === null)) throw new SqlError('22004', 'dimension values cannot be null');
+        if (dims.length > 1) throw new SqlError('0A000', 'multidimensional arrays are not supported yet');
+        if (lower && lower[0] !== 1) throw new SqlError('0A000', 'arrays with a lower bound other than 1 are not supported yet');
+        const count = dims[0] as number;
+        if (count < 0 || count > MAX_ELEMENTS) throw new SqlError('54000', `array size exceeds the maximum allowed (${MAX_ELEMENTS})`);
+        return text(new Array<SqlValue>(count).fill(args[0]!), types[0]!);
       },
     };
   });

@@ -16,7 +16,7 @@ interface ElementType {
 }
 
 /** Bound on elements, as PostgreSQL bounds array size (MaxArraySize is far larger; ours is a message bound). */
-const MAX_ELEMENTS = 1_000_000;
+export const MAX_ELEMENTS = 1_000_000;
 
 function malformed(text: string, detail: string): SqlError {
   return new SqlError('22P02', `malformed array literal: "${text}"`, { detail });
