@@ -81,3 +81,38 @@ test('ISO 8601 durations as interval input', { skip: pair.skip }, async () => {
     `SELECT 'P-0001-02-03'::interval`,
   ]);
 });
+
+test('interval fields: INTERVAL \'1\' DAY, HOUR TO MINUTE, SECOND(p), in casts and columns', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT interval '1' day AS a, interval '2:30' hour to minute AS b, interval '2:30' minute to second AS c, interval '5' year AS d, interval '5' month AS e, interval '7' hour AS f, interval '7' minute AS g, interval '7' second AS h",
+    "SELECT interval '1 day 02:03:04.5678' hour to minute AS a, interval '1 day 02:03:04.5678' day AS b, interval '1 day 02:03:04.5678' second(2) AS c, interval '1 day 02:03:04.5678' day to second(1) AS d, interval '2 years 5 months 3 days' year AS e",
+    "SELECT interval '25 months' year AS a, interval '-25 months 3 days' year to month AS b, interval '3 days 4:05' day to hour AS c, interval '-1 day -02:03:04' hour AS d",
+    "SELECT '1.5'::interval(1) AS a, '00:00:01.55'::interval(1) AS b, '1'::interval day AS c, '1 hour'::interval minute to second AS d, '90'::interval hour to minute AS e, interval '1 2' day to hour AS f",
+    "SELECT '1 hour'::interval::interval minute AS a, (interval '1 day 1 hour')::interval day AS b, interval(3) '1.23456' AS c, interval '3' day to second AS d, interval '3' year to month AS e",
+    "SELECT interval '1' second(7)",
+    "SELECT interval '1' second(-1)",
+    "SELECT timestamp '2024-01-10' - interval '7' day AS a, date '2024-01-31' + interval '1' month AS b",
+    'CREATE TABLE ivq (id int PRIMARY KEY, a interval day to second(2), b interval year to month, c interval(0))',
+    "INSERT INTO ivq VALUES (1, '1 day 2:03:04.567', '3 years 4 months 5 days', '1.5 seconds'), (2, '5', '7', '2:30') RETURNING *",
+    "SELECT format_type(atttypid, atttypmod), attname FROM pg_attribute WHERE attrelid = 'ivq'::regclass AND attnum > 0 ORDER BY attnum",
+    "UPDATE ivq SET a = a + interval '0.001' WHERE id = 1 RETURNING a",
+    'DROP TABLE ivq',
+  ]);
+});
+
+test('interval text read right to left as PostgreSQL reads it: days before times, years-months, each field once', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT interval '1 2:00' AS a, interval '1 +2:00' AS b, interval '1 -2:00:01' AS c, interval '-1 2:03:04' AS d, interval '5 2:00' hour to minute AS e",
+    "SELECT interval '2:30.5' AS a, interval '1:02:03.25' AS b, interval '1 day 2' AS c, interval '1.5 days 3 hours' AS d, interval '1 week 2 days' AS e, interval '1 second 5 ms' AS f",
+    "SELECT interval '1-2' AS a, interval '-1-2 3 4:05:06' AS b, interval '+1-2 -3 +4:05:06' AS c, interval '1 days 2 hours ago' AS d, interval '@ 1 day 2 hours ago' AS e, interval '1 d 2 h 3 m 4 s' AS f",
+    "SELECT interval '1 day 2 days'",
+    "SELECT interval '1 2 days'",
+    "SELECT interval '1 2'",
+    "SELECT interval '2:00 1'",
+    "SELECT interval '10:00 10:00'",
+    "SELECT interval '1.5 seconds 5 ms'",
+    "SELECT interval '1 ago 2 days'",
+    "SELECT interval '1 2 3' day to hour",
+    "SELECT interval '1-13'",
+  ]);
+});

@@ -388,7 +388,8 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
       if (readsZone(oid)) return zonedLiteral(value, oid, typmod, context === 'explicit');
       let parsed: SqlValue;
       try {
-        parsed = types.parseTextValue(oid, -1, value.unknownLiteral, context === 'explicit');
+        // An interval's typmod also decides how its text reads (INTERVAL '7' DAY is seven days).
+        parsed = types.parseTextValue(oid, oid === TypeOid.interval ? typmod : -1, value.unknownLiteral, context === 'explicit');
       } catch (error) {
         if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
         throw error;

@@ -144,6 +144,12 @@ function typmodFor(oid: number, name: TypeName): number {
       if (p < 0) throw new SqlError('22023', `TIME(${p}) precision must not be negative`, at(name.location));
       return Math.min(p, 6);
     }
+    case TypeOid.interval:
+      try {
+        return t.intervalTypmod(mods);
+      } catch (error) {
+        throw error instanceof SqlError ? new SqlError(error.code, error.message, at(name.location)) : error;
+      }
     default:
       throw new SqlError('42601', `type modifier is not allowed for type "${t.requireType(oid).typname}"`, at(name.location));
   }

@@ -33,7 +33,7 @@ export {
   dateToTimestamp, timestampToDate,
 } from './datetime.js';
 export {
-  parseInterval, formatInterval, compareInterval, intervalSpan, intervalAdd, intervalSub, intervalNegate, intervalMul,
+  parseInterval, formatInterval, intervalTypmod, compareInterval, intervalSpan, intervalAdd, intervalSub, intervalNegate, intervalMul,
   intervalDiv, timestampPlusInterval, timestampDiff, ZERO_INTERVAL,
 } from './interval.js';
 export { parseJson, parseJsonb } from './json.js';

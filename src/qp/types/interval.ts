@@ -23,8 +23,13 @@ function overflow(): SqlError {
 
 /** Unit → [months, days, micros] for one unit. */
 const UNITS: Record<string, [number, number, number]> = {};
+/** Each unit's spellings → its field (the first spelling), which an interval may give once. */
+const FIELDS: Record<string, string> = {};
 function unit(names: string[], months: number, days: number, micros: number): void {
-  for (const n of names) UNITS[n] = [months, days, micros];
+  for (const n of names) {
+    UNITS[n] = [months, days, micros];
+    FIELDS[n] = names[0]!;
+  }
 }
 unit(['microsecond', 'microseconds', 'usec', 'usecs', 'us', 'microsecon'], 0, 0, 1);
 unit(['millisecond', 'milliseconds', 'msec', 'msecs', 'ms', 'millisecon'], 0, 0, 1000);
@@ -58,33 +63,137 @@ function addUnit(acc: Accumulator, value: number, u: [number, number, number]): 
   } else acc.micros += roundHalfEven(value * micros);
 }
 
-const TIME_TOKEN = /^([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d*)?))?$/;
-const NUMBER_TOKEN = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+// ---------------------------------------------------------------------------------------------
+// Typmods: INTERVAL '1' DAY, interval hour to minute, interval(3) — PostgreSQL's range masks
+// (INTERVAL_MASK of each field) in the high half, the seconds' precision in the low half.
 
-export function parseInterval(text: string): IntervalValue {
+const MONTH = 1 << 1, YEAR = 1 << 2, DAY = 1 << 3, HOUR = 1 << 10, MINUTE = 1 << 11, SECOND = 1 << 12;
+export const INTERVAL_FULL_RANGE = 0x7fff;
+const FULL_PRECISION = 0xffff;
+
+/** The ranges the grammar writes (opt_interval), with the words format_type prints for them. */
+const RANGES = new Map<number, string>([
+  [INTERVAL_FULL_RANGE, ''], [YEAR, ' year'], [MONTH, ' month'], [DAY, ' day'], [HOUR, ' hour'], [MINUTE, ' minute'],
+  [SECOND, ' second'], [YEAR | MONTH, ' year to month'], [DAY | HOUR, ' day to hour'], [DAY | HOUR | MINUTE, ' day to minute'],
+  [DAY | HOUR | MINUTE | SECOND, ' day to second'], [HOUR | MINUTE, ' hour to minute'], [HOUR | MINUTE | SECOND, ' hour to second'],
+  [MINUTE | SECOND, ' minute to second'],
+]);
+
+/** intervaltypmodin: the grammar's [range] or [range, precision] as a typmod (-1: none). */
+export function intervalTypmod(mods: readonly number[]): number {
+  const range = mods[0]!;
+  let precision = mods.length > 1 ? mods[1]! : FULL_PRECISION;
+  if (!RANGES.has(range) || mods.length > 2) throw new SqlError('22023', 'invalid INTERVAL type modifier');
+  if (mods.length > 1) {
+    if (precision < 0) throw new SqlError('22023', `INTERVAL(${precision}) precision must not be negative`);
+    precision = Math.min(precision, 6);
+  }
+  return range === INTERVAL_FULL_RANGE && precision === FULL_PRECISION ? -1 : (range << 16) | precision;
+}
+
+const rangeOf = (typmod: number): number => (typmod < 0 ? INTERVAL_FULL_RANGE : (typmod >>> 16) & 0x7fff);
+const precisionOf = (typmod: number): number => (typmod < 0 ? FULL_PRECISION : typmod & 0xffff);
+
+/** intervaltypmodout, after "interval": ` day to second(3)`, `(3)`. */
+export function intervalTypmodText(typmod: number): string {
+  const precision = precisionOf(typmod);
+  return (RANGES.get(rangeOf(typmod)) ?? '') + (precision === FULL_PRECISION ? '' : `(${precision})`);
+}
+
+/** AdjustIntervalForTypmod: the fields below the range's last one cleared, seconds rounded to the precision. */
+export function adjustInterval(v: IntervalValue, typmod: number): IntervalValue {
+  const range = rangeOf(typmod);
+  let { months, days, micros } = v;
+  const truncate = (unit: bigint) => { micros = (micros / unit) * unit; };
+  if (range === YEAR) { months = Math.trunc(months / 12) * 12; days = 0; micros = 0n; }
+  else if (range === MONTH || range === (YEAR | MONTH)) { days = 0; micros = 0n; }
+  else if (range === DAY) micros = 0n;
+  else if (range === HOUR || range === (DAY | HOUR)) truncate(USECS_PER_HOUR);
+  else if (range === MINUTE || range === (DAY | HOUR | MINUTE) || range === (HOUR | MINUTE)) truncate(USECS_PER_MINUTE);
+  const precision = precisionOf(typmod);
+  if (precision !== FULL_PRECISION && precision < 6) {
+    const scale = 10n ** BigInt(6 - precision);
+    const offset = scale / 2n;
+    micros = micros >= 0n ? ((micros + offset) / scale) * scale : -(((-micros + offset) / scale) * scale);
+  }
+  return months === v.months && days === v.days && micros === v.micros ? v : { months: months + 0, days: days + 0, micros };
+}
+
+/** The unit of a number written without one, by the range (DecodeInterval: the rightmost field). */
+function bareUnit(range: number): string {
+  switch (range) {
+    case YEAR: return 'year';
+    case MONTH: case YEAR | MONTH: return 'month';
+    case DAY: return 'day';
+    case HOUR: case DAY | HOUR: return 'hour';
+    case MINUTE: case HOUR | MINUTE: case DAY | HOUR | MINUTE: return 'minute';
+    default: return 'second';
+  }
+}
+
+const TIME_TOKEN = /^([+-]?)(\d+):(\d+(?:\.\d*)?)(?::(\d+(?:\.\d*)?))?$/;
+const NUMBER_TOKEN = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+const YEAR_MONTH_TOKEN = /^([+-]?)(\d+)-(\d+)$/;
+
+/** interval input; `typmod` (a column's or a cast's) decides what a bare number or `a:b` means, then trims the value. */
+export function parseInterval(text: string, typmod = -1): IntervalValue {
+  const parsed = parseIntervalIn(text, rangeOf(typmod));
+  return typmod < 0 ? parsed : adjustInterval(parsed, typmod);
+}
+
+function parseIntervalIn(text: string, range: number): IntervalValue {
   // An upper-case P first, nothing before it (DecodeISO8601Interval reads the raw text).
   if (text.startsWith('P')) return parseIsoInterval(text);
-  const tokens = text.trim().toLowerCase().replace(/^@\s*/, '').match(/[+-]?[\d.:]+|[a-z]+/g);
+  const tokens = text.trim().toLowerCase().replace(/^@\s*/, '').match(/[+-]?\d+-\d+|[+-]?[\d.:]+|[a-z]+/g);
   if (!tokens || tokens.join('').length !== text.toLowerCase().replace(/[\s@]/g, '').length) throw syntax(text);
   const acc: Accumulator = { months: 0, days: 0, micros: 0 };
+  // Read right to left, as DecodeInterval does: a unit names the number before it; a number
+  // without one is the range's last field, or a day before an hour or a time (`1 2:00`, and
+  // `1 2` in DAY TO HOUR); a field given twice is an error.
+  const given = new Set<string>();
+  const give = (...fields: string[]) => {
+    for (const f of fields) {
+      if (given.has(f)) throw syntax(text);
+      given.add(f);
+    }
+  };
+  let type: string | null = null;
   let ago = false;
   let seen = false;
-  for (let i = 0; i < tokens.length; i++) {
+  for (let i = tokens.length - 1; i >= 0; i--) {
     const t = tokens[i]!;
     const time = TIME_TOKEN.exec(t);
+    const yearMonth = time ? null : YEAR_MONTH_TOKEN.exec(t);
     if (time) {
       const sign = time[1] === '-' ? -1 : 1;
-      const us = Number(time[2]) * 3_600_000_000 + Number(time[3]) * 60_000_000 + roundHalfEven(Number(time[4] ?? 0) * 1e6);
-      if (Number(time[3]) > 59 || Number(time[4] ?? 0) >= 60) throw new SqlError('22015', `interval field value out of range: "${text}"`);
+      // `a:b` is hours and minutes, but minutes and seconds with a fraction or in a MINUTE TO
+      // SECOND interval (DecodeTimeCommon); a fraction is only for seconds.
+      const minutesSeconds = time[4] === undefined && (time[3]!.includes('.') || range === (MINUTE | SECOND));
+      if (!minutesSeconds && time[3]!.includes('.')) throw syntax(text);
+      const [h, m, sec] = minutesSeconds ? [0, Number(time[2]), Number(time[3])] : [Number(time[2]), Number(time[3]), Number(time[4] ?? 0)];
+      const us = h * 3_600_000_000 + m * 60_000_000 + roundHalfEven(sec * 1e6);
+      if (m > 59 || sec >= 60) throw new SqlError('22015', `interval field value out of range: "${text}"`);
+      give('hour', 'minute', 'second', 'millisecond', 'microsecond');
       acc.micros += sign * us;
+      type = 'day';
+      seen = true;
+    } else if (yearMonth) {
+      // SQL's `years-months`, the sign on both.
+      const sign = yearMonth[1] === '-' ? -1 : 1;
+      if (Number(yearMonth[3]) > 11) throw new SqlError('22015', `interval field value out of range: "${text}"`);
+      give('year', 'month');
+      acc.months += sign * (Number(yearMonth[2]) * 12 + Number(yearMonth[3]));
       seen = true;
     } else if (NUMBER_TOKEN.test(t)) {
-      const next = tokens[i + 1];
-      const u = next !== undefined ? UNITS[next] : undefined;
-      if (u) i++;
-      addUnit(acc, Number(t), u ?? UNITS['second']!);
+      const field: string = type ?? bareUnit(range);
+      const value = Number(t);
+      give(field);
+      if (field === 'second' && !Number.isInteger(value)) give('millisecond', 'microsecond');
+      addUnit(acc, value, UNITS[field]!);
+      type = field === 'hour' ? 'day' : field;
       seen = true;
-    } else if (t === 'ago') ago = true;
+    } else if (t === 'ago' && i === tokens.length - 1) ago = true;
+    else if (FIELDS[t] !== undefined) type = FIELDS[t]!;
     else throw syntax(text);
   }
   if (!seen) throw syntax(text);

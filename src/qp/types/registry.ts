@@ -1,7 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import * as dt from './datetime.js';
-import { formatInterval, parseInterval } from './interval.js';
+import { adjustInterval, formatInterval, intervalTypmodText, parseInterval } from './interval.js';
 import { parseJson, parseJsonb } from './json.js';
 import { formatJsonPath, parseJsonPath } from './jsonpath.js';
 import * as num from './numeric.js';
@@ -110,6 +110,8 @@ export function applyTypmod(oid: number, typmod: number, value: SqlValue, explic
       return roundTimestamp(value as bigint, typmod);
     case TypeOid.time:
       return dt.roundTime(value as bigint, typmod);
+    case TypeOid.interval:
+      return adjustInterval(value as IntervalValue, typmod);
     default: {
       // An array's typmod is its elements' (varchar(1)[]).
       const element = TYPES.get(oid)?.element ?? 0;
@@ -145,6 +147,7 @@ export function formatType(oid: number, typmod: number): string {
     case TypeOid.timestamp: return `timestamp(${typmod}) without time zone`;
     case TypeOid.timestamptz: return `timestamp(${typmod}) with time zone`;
     case TypeOid.time: return `time(${typmod}) without time zone`;
+    case TypeOid.interval: return `interval${intervalTypmodText(typmod)}`;
     default: return t.name;
   }
 }
@@ -343,7 +346,7 @@ function defineDateTimes(): void {
   });
   define({
     oid: TypeOid.interval, typname: 'interval', name: 'interval', length: 16, category: 'T', preferred: true, array: 1187,
-    parseText: (t) => parseInterval(t), formatText: (v) => formatInterval(v as IntervalValue),
+    parseText: (t, typmod) => parseInterval(t, typmod), formatText: (v) => formatInterval(v as IntervalValue),
     parseBinary: (b) => { expectLength(b, 16); const d = view(b); return { micros: d.getBigInt64(0), days: d.getInt32(8), months: d.getInt32(12) }; },
     formatBinary: (v) => fixed(16, (d) => { const iv = v as IntervalValue; d.setBigInt64(0, iv.micros); d.setInt32(8, iv.days); d.setInt32(12, iv.months); }),
   });
@@ -385,7 +388,8 @@ for (const spec of vectorSpecs(requireType)) define(spec);
  * ('abcd'::varchar(3)): PostgreSQL then truncates instead of raising 22001.
  */
 export function parseTextValue(oid: number, typmod: number, text: string, explicit = false): SqlValue {
-  if (explicit && typmod >= 0) return applyTypmod(oid, typmod, requireType(oid).parseText(text, -1), true);
+  // (An interval's typmod also decides how its text reads: INTERVAL '1' DAY is a day.)
+  if (explicit && typmod >= 0 && oid !== TypeOid.interval) return applyTypmod(oid, typmod, requireType(oid).parseText(text, -1), true);
   return requireType(oid).parseText(text, typmod);
 }
 
