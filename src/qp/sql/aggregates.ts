@@ -24,6 +24,8 @@ export interface AggregateArithmetic {
   numericFromBigInt(value: bigint): NumericValue;
   numericAdd(a: NumericValue, b: NumericValue): NumericValue;
   numericDivide(a: NumericValue, b: NumericValue): NumericValue;
+  /** interval / float8 (interval_div: avg(interval)). */
+  intervalDivide(a: IntervalValue, divisor: number): IntervalValue;
   compare(oid: number): (a: SqlValue, b: SqlValue) => number;
   /** Whether the type has an ordering (compare would not refuse it). */
   hasOrder(oid: number): boolean;
@@ -82,6 +84,7 @@ export function aggregateResultType(name: string, arg: number | null, comparable
     case 'avg':
       if (arg !== null && (INTEGER.has(arg) || arg === TypeOid.numeric)) return TypeOid.numeric;
       if (arg === TypeOid.float4 || arg === TypeOid.float8) return TypeOid.float8;
+      if (arg === TypeOid.interval) return TypeOid.interval;
       return null;
     case 'min':
     case 'max':
@@ -293,7 +296,7 @@ function baseState(name: string, arg: number | null, math: AggregateArithmetic, 
 }
 
 function sumState(name: 'sum' | 'avg', arg: number, math: AggregateArithmetic): AggregateState {
-  if (arg === TypeOid.interval) return intervalSumState();
+  if (arg === TypeOid.interval) return intervalSumState(name, math);
   let count = 0;
   if (arg === TypeOid.float4 || arg === TypeOid.float8) {
     let total = 0;
@@ -451,9 +454,10 @@ class ExactSumState implements AggregateState {
 /**
  * sum(interval): each field summed on its own, as interval_pl adds them (no justification), with
  * interval_pl's range check on the result (PostgreSQL checks each partial sum, so a sum that
- * leaves the range and comes back is an error there only).
+ * leaves the range and comes back is an error there only); avg(interval) is that sum divided by
+ * the count as interval_div divides.
  */
-function intervalSumState(): AggregateState {
+function intervalSumState(name: 'sum' | 'avg', math: AggregateArithmetic): AggregateState {
   let count = 0;
   let months = 0;
   let days = 0;
@@ -474,7 +478,8 @@ function intervalSumState(): AggregateState {
       if (count === 0) return null;
       const int32 = (n: number) => n >= -0x80000000 && n <= 0x7fffffff;
       if (!int32(months) || !int32(days) || micros > 0x7fffffffffffffffn || micros < -0x8000000000000000n) throw new SqlError('22008', 'interval out of range');
-      return { months, days, micros };
+      const sum = { months, days, micros };
+      return name === 'sum' ? sum : math.intervalDivide(sum, count);
     },
   };
 }

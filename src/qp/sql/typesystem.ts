@@ -310,6 +310,7 @@ const arithmetic: AggregateArithmetic = {
   numericFromBigInt: t.numericFromBigint,
   numericAdd: t.numericAdd,
   numericDivide: t.numericDiv,
+  intervalDivide: t.intervalDiv,
   compare: (oid) => comparator(oid),
   hasOrder: (oid) => hasComparator(oid),
   groupKey,

@@ -137,6 +137,11 @@ const ZONE_ABBREVIATIONS: Readonly<Record<string, string>> = {
   cet: '+01', cest: '+02', eet: '+02', eest: '+03', wet: '+00', west: '+01', bst: '+01', msk: '+03',
   jst: '+09', kst: '+09', awst: '+08', aest: '+10', aedt: '+11', nzst: '+12', nzdt: '+13',
 };
+/** A zone abbreviation of the Default set as seconds east of UTC, or null (any case). */
+export function zoneAbbreviationSeconds(name: string): number | null {
+  const offset = ZONE_ABBREVIATIONS[name.toLowerCase()];
+  return offset === undefined ? null : Number(offset) * 3600;
+}
 const WEEKDAYS = new Set(['sun', 'sunday', 'mon', 'monday', 'tue', 'tues', 'tuesday', 'wed', 'wednesday', 'thu', 'thur', 'thurs', 'thursday', 'fri', 'friday', 'sat', 'saturday']);
 
 /**

@@ -4,6 +4,7 @@ import * as dt from './datetime.js';
 import { date2isoweek, date2isoyear, daysInMonth, isoweek2j, timestampToTm } from './datetime-functions.js';
 import * as num from './numeric.js';
 import { numericPower } from './operators.js';
+import { fromLocal, UTC_ZONE, type SessionZone } from './session-zone.js';
 
 /**
  * to_char, to_date, to_timestamp and to_number with PostgreSQL's template patterns
@@ -638,13 +639,14 @@ export function toDate(text: string, template: string): number {
   return d;
 }
 
-export function toTimestamp(text: string, template: string): bigint {
+/** to_timestamp(text, template): a time without TZH/TZM is the wall clock in `zone` (the session's). */
+export function toTimestamp(text: string, template: string, zone: SessionZone = UTC_ZONE): bigint {
   const t = toTimestampFields(text, template);
   const outOfRange = (): SqlError => new SqlError('22008', 'timestamp out of range');
   if (!validJulian(t.year, t.month)) throw outOfRange();
   const days = BigInt(dt.date2j(t.year, t.month, t.day) - dt.POSTGRES_EPOCH_JDATE);
   let v = days * 86_400_000_000n + BigInt(((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.fsec);
-  if (t.offset !== null) v -= BigInt(t.offset) * 1_000_000n;
+  v = t.offset !== null ? v - BigInt(t.offset) * 1_000_000n : fromLocal(zone, v);
   try {
     v = dt.checkTimestamp(v);
   } catch {

@@ -24,7 +24,7 @@ import { charLength, charPrefix, octetLength } from './strings.js';
 import { unistr } from './unistr.js';
 import * as tz from './time-zones.js';
 import * as zdt from './zoned-datetime.js';
-import { fromLocal, toLocal, UTC_ZONE } from './session-zone.js';
+import { argumentZone, fromLocal, saneZone, toLocal } from './session-zone.js';
 import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from './output-style.js';
 
 /** What a function may need from the running statement (the executor's ExecContext fits). */
@@ -390,18 +390,13 @@ export function randomUuid(random: RandomSource): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** A function that reads times as UTC: refused under another session zone rather than wrong. */
-function utcOnly<R>(ctx: FunctionContext, name: string, run: () => R): R {
-  if (sessionZone(ctx) !== UTC_ZONE) throw new SqlError('0A000', `${name} is not supported when TimeZone is not UTC`);
-  return run();
-}
-
 function defineDateTimeFunctions(): void {
   const { date: D, timestamp: TS, timestamptz: TZ, interval: IV, bool: B } = TypeOid;
   const ts = (v: SqlValue): bigint => v as bigint;
   const iv = (v: SqlValue): IntervalValue => v as IntervalValue;
   fn('date_trunc', [T, TS], TS, (a) => dtf.truncateTimestamp(s(a[0]!), ts(a[1]!), false));
   fn('date_trunc', [T, TZ], TZ, (a, ctx) => zdt.truncateInZone(s(a[0]!), ts(a[1]!), sessionZone(ctx)));
+  fn('date_trunc', [T, TZ, T], TZ, (a) => zdt.truncateInZone(s(a[0]!), ts(a[1]!), argumentZone(s(a[2]!))));
   fn('date_trunc', [T, IV], IV, (a) => dtf.truncateInterval(s(a[0]!), iv(a[1]!)));
   const exact = (p: { exact: NumericValue } | null): SqlValue => p?.exact ?? null;
   const float = (p: { float: number } | null): SqlValue => (p ? p.float : null);
@@ -426,7 +421,7 @@ function defineDateTimeFunctions(): void {
   fn('make_date', [I4, I4, I4], D, (a) => dtf.makeDate(i(a[0]!), i(a[1]!), i(a[2]!)));
   fn('make_timestamp', [I4, I4, I4, I4, I4, F8], TS, (a) => dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)));
   fn('make_timestamptz', [I4, I4, I4, I4, I4, F8], TZ, (a, ctx) => checkTimestamp(fromLocal(sessionZone(ctx), dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)))));
-  fn('make_timestamptz', [I4, I4, I4, I4, I4, F8, T], TZ, (a) => tz.wallClockInZone(dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)), s(a[6]!)));
+  fn('make_timestamptz', [I4, I4, I4, I4, I4, F8, T], TZ, (a) => checkTimestamp(fromLocal(saneZone(s(a[6]!)), dtf.makeTimestamp(i(a[0]!), i(a[1]!), i(a[2]!), i(a[3]!), i(a[4]!), f(a[5]!)))));
   fn('date_bin', [IV, TS, TS], TS, (a) => dtf.dateBin(iv(a[0]!), ts(a[1]!), ts(a[2]!)));
   fn('date_bin', [IV, TZ, TZ], TZ, (a) => dtf.dateBin(iv(a[0]!), ts(a[1]!), ts(a[2]!)));
   // make_interval(years, months, weeks, days, hours, mins, secs), every argument defaulting to 0.
@@ -459,7 +454,7 @@ function defineDateTimeFunctions(): void {
   fn('to_char', [F4, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), true));
   fn('to_char', [F8, T], T, (a) => fmt.floatToChar(f(a[0]!), s(a[1]!), false));
   fn('to_date', [T, T], D, (a) => fmt.toDate(s(a[0]!), s(a[1]!)));
-  fn('to_timestamp', [T, T], TZ, (a, ctx) => utcOnly(ctx, 'to_timestamp(text, text)', () => fmt.toTimestamp(s(a[0]!), s(a[1]!))));
+  fn('to_timestamp', [T, T], TZ, (a, ctx) => fmt.toTimestamp(s(a[0]!), s(a[1]!), sessionZone(ctx)));
   fn('to_number', [T, T], N, (a) => fmt.toNumber(s(a[0]!), s(a[1]!)));
 }
 

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { formatTimestamp, isInfiniteTimestamp, UNIX_EPOCH_MICROS } from './datetime.js';
+import { formatTimestamp, isInfiniteTimestamp, UNIX_EPOCH_MICROS, zoneAbbreviationSeconds } from './datetime.js';
 import { zoneOffsetFunction } from './time-zones.js';
 
 /**
@@ -116,6 +116,35 @@ export function parseSessionZone(value: string): SessionZone {
   const zone = posixZone(v) ?? intlZone(v);
   if (zone === null) throw invalid(value);
   return zone;
+}
+
+/**
+ * The zone a function's argument names (AT TIME ZONE, timezone(), date_trunc(…, zone)), looked
+ * up as PostgreSQL's timestamptz_zone does: an abbreviation of the Default set (EST, CEST), then
+ * a zone name, then a POSIX string — a bare offset counted west ('+05' is UTC-5), where SET TIME
+ * ZONE reads a number as hours east.
+ */
+export function argumentZone(name: string): SessionZone {
+  const v = name.trim();
+  if (UTC_SPELLINGS.test(v) || /^z$/i.test(v)) return UTC_ZONE;
+  const abbreviation = zoneAbbreviationSeconds(v);
+  if (abbreviation !== null) return fixedZone(v.toUpperCase(), abbreviation);
+  const zone = intlZone(v) ?? posixZone(v);
+  if (zone === null) throw new SqlError('22023', `time zone "${name}" not recognized`);
+  return zone;
+}
+
+/**
+ * make_timestamptz's zone (parse_sane_timezone): a numeric offset first, counted east as in
+ * date/time input ('+05' is UTC+5), else as argumentZone reads it.
+ */
+export function saneZone(name: string): SessionZone {
+  const east = parseClockOffset(name.trim());
+  if (east !== null) {
+    if (Math.abs(east) > MAX_OFFSET_SECONDS) throw new SqlError('22008', `numeric time zone "${name}" out of range`);
+    return east === 0 ? UTC_ZONE : fixedZone(name, east);
+  }
+  return argumentZone(name);
 }
 
 /** A UTC instant as the zone's wall-clock time (timestamptz → timestamp). */

@@ -1,29 +1,18 @@
 import { SqlError } from '../../contracts/errors.js';
 import type { IntervalValue } from '../../contracts/sql-value.js';
-import { checkTimestamp, isInfiniteTimestamp, UNIX_EPOCH_MICROS } from './datetime.js';
+import { checkTimestamp, isInfiniteTimestamp } from './datetime.js';
+import { argumentZone, fromLocal, toLocal } from './session-zone.js';
 import { formatInterval } from './interval.js';
 
 /**
  * `x AT TIME ZONE zone` (timezone(zone, x)): a timestamptz seen as the wall-clock time in a
  * zone, or a wall-clock time in a zone as the instant it names (the session's own zone is
- * session-zone.ts); named zones come from the IANA database the runtime carries (Intl).
- * Abbreviations (PST) and POSIX offsets ('UTC+3', '+02') are refused: PostgreSQL reads them
- * with its own tables and sign rules, which this does not reproduce.
+ * session-zone.ts). The zone is looked up as PostgreSQL's timestamptz_zone does
+ * (session-zone.ts's argumentZone): an abbreviation (PST), a zone of the IANA database the
+ * runtime carries (Intl), or a POSIX offset counted west ('UTC+3', '+05').
  */
-const UTC_NAMES = /^(utc|gmt|z|zulu|uct|universal|greenwich|etc\/(utc|gmt|uct|universal|zulu|greenwich))$/i;
 const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
 const FORMATTER_LIMIT = 64;
-
-/** The UTC offset (seconds east) of a zone at an instant; null for UTC. */
-type Zone = ((unixMs: number) => number) | null;
-
-function zoneByName(name: string): Zone {
-  if (UTC_NAMES.test(name.trim())) return null;
-  if (!name.includes('/')) throw new SqlError('0A000', `time zone "${name}" is not supported; use a full zone name such as Europe/Paris`);
-  const zone = zoneOffsetFunction(name);
-  if (zone === null) throw new SqlError('22023', `time zone "${name}" not recognized`);
-  return zone.offsetAt;
-}
 
 /**
  * A zone of the runtime's IANA database: its canonical name and its offset (seconds east) at
@@ -56,15 +45,10 @@ export function zoneOffsetFunction(name: string): { name: string; offsetAt: (uni
   return { name: f.resolvedOptions().timeZone, offsetAt };
 }
 
-function toUnixMs(ts: bigint): number {
-  return Number((ts - UNIX_EPOCH_MICROS) / 1000n);
-}
-
 /** timestamptz AT TIME ZONE name → timestamp. */
 export function instantToZone(ts: bigint, name: string): bigint {
-  const zone = zoneByName(name);
-  if (isInfiniteTimestamp(ts) || zone === null) return ts;
-  return checkTimestamp(ts + BigInt(zone(toUnixMs(ts))) * 1_000_000n);
+  const zone = argumentZone(name);
+  return isInfiniteTimestamp(ts) ? ts : checkTimestamp(toLocal(zone, ts));
 }
 
 /**
@@ -72,15 +56,8 @@ export function instantToZone(ts: bigint, name: string): bigint {
  * offset from before it; one a transition repeats, the offset from after it (as PostgreSQL).
  */
 export function wallClockInZone(ts: bigint, name: string): bigint {
-  const zone = zoneByName(name);
-  if (isInfiniteTimestamp(ts) || zone === null) return ts;
-  const local = toUnixMs(ts);
-  const window = 14 * 3600 * 1000;
-  const before = zone(local - window);
-  const after = zone(local + window);
-  const fits = (offset: number): boolean => zone(local - offset * 1000) === offset;
-  const offset = before === after ? before : fits(after) ? after : fits(before) ? before : before;
-  return checkTimestamp(ts - BigInt(offset) * 1_000_000n);
+  const zone = argumentZone(name);
+  return isInfiniteTimestamp(ts) ? ts : checkTimestamp(fromLocal(zone, ts));
 }
 
 function intervalOffset(zone: IntervalValue): bigint {
