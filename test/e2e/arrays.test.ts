@@ -1,4 +1,5 @@
 /** Arrays at query time (ARRAY[…], = ANY, ARRAY(SELECT …)), compared with PostgreSQL 15. */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { useDifferential } from '../support/differential.js';
 
@@ -124,4 +125,14 @@ test('array_position from a start, array_fill and trim_array', { skip }, async (
     'SELECT trim_array(ARRAY[1,2], -1)',
     'SELECT trim_array(NULL::int[], 1), trim_array(ARRAY[1], NULL)',
   ]) await db().same(sql);
+});
+
+test('array text with dimension information; what Strata cannot hold is refused, not misread', { skip }, async () => {
+  for (const sql of [
+    "SELECT '[1:3]={1,2,3}'::int[] AS a, '[1:1]={x}'::text[] AS b",
+    "SELECT '[1:2]={1,2,3}'::int[]", "SELECT '[1:0]={}'::int[]", "SELECT '{1,{2}}'::int[]",
+  ]) await db().same(sql);
+  for (const sql of ["SELECT '[0:2]={1,2,3}'::int[]", "SELECT '{{1,2},{3,4}}'::int[]", "SELECT '[1:2][1:1]={{1},{2}}'::int[]"]) {
+    await assert.rejects(db().strata.query(sql), { code: '0A000' });
+  }
 });

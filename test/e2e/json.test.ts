@@ -52,3 +52,24 @@ test('builders, to_json, jsonb_set and the other functions', { skip }, async () 
     `SELECT json_build_object('a')`,
   ]) await db().same(sql);
 });
+
+test('json input errors say what PostgreSQL\'s parser expected', { skip }, async () => {
+  for (const sql of [
+    `SELECT '{"a":}'::jsonb`, `SELECT '{"a":1,}'::jsonb`, `SELECT '{,}'::jsonb`, `SELECT '[1,]'::json`, `SELECT '[}'::json`,
+    `SELECT '[1 2]'::json`, `SELECT '{"a" 1}'::json`, `SELECT '1 2'::json`, `SELECT '}'::json`, `SELECT ''::json`, `SELECT '{"a":1'::json`,
+    `SELECT 'tru'::json`, `SELECT '{"a":1} ]'::jsonb`, `SELECT '"abc'::json`, `SELECT '[01]'::json`, `SELECT '{1:2}'::json`, `SELECT '{"a":1 "b":2}'::json`,
+  ]) await db().same(sql);
+});
+
+test('json_object and jsonb_object from text arrays; jsonb_set_lax', { skip }, async () => {
+  for (const sql of [
+    "SELECT json_object('{a,1,b,2}')::text AS t, jsonb_object('{a,1,b,2}') AS b, json_object('{}')::text AS c, json_object('{a,NULL}') AS d",
+    "SELECT json_object('{a,1,b}')", "SELECT json_object('{NULL,1}')",
+    "SELECT json_object('{a,b}', '{1,2}') AS a, jsonb_object('{b,a}', '{1,NULL}') AS b, json_object('{a,a}', '{1,2}')::text AS c, jsonb_object('{a,a}', '{1,2}') AS d",
+    "SELECT json_object('{a,b}', '{1}')", "SELECT json_object('{a,NULL}', '{1,2}')", "SELECT json_object(NULL::text[]) AS a, json_object('{a}', NULL) AS b",
+    `SELECT jsonb_set_lax('{"a":1,"b":2}', '{a}', NULL) AS a, jsonb_set_lax('{"a":1,"b":2}', '{a}', NULL, true, 'delete_key') AS b, jsonb_set_lax('{"a":1}', '{a}', NULL, true, 'return_target') AS c, jsonb_set_lax('{"a":1}', '{a}', '5') AS d, jsonb_set_lax('{"a":1}', '{x}', '5', false) AS e`,
+    `SELECT jsonb_set_lax('{"a":1}', '{a}', NULL, true, 'raise_exception')`,
+    `SELECT jsonb_set_lax('{"a":1}', '{a}', NULL, true, 'bogus')`, `SELECT jsonb_set_lax('{"a":1}', '{a}', NULL, true, NULL)`,
+    `SELECT jsonb_set_lax(NULL, '{a}', '1') AS a, jsonb_set_lax('{"a":1}', NULL, '1') AS b`,
+  ]) await db().same(sql);
+});

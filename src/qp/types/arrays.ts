@@ -34,7 +34,17 @@ export function formatArray(elements: readonly SqlValue[], elementType: ElementT
 
 /** Splits `{a,"b c",NULL}` into raw element strings (null for NULL). */
 export function splitArrayText(text: string): Array<string | null> {
-  const t = text.trim();
+  let t = text.trim();
+  // Dimension information: `[1:3]={…}` is the array Strata holds; other bounds, or more
+  // dimensions, it cannot hold (refused rather than read as something else).
+  const dims = /^\[\s*(-?\d+)\s*:\s*(-?\d+)\s*\]\s*=\s*/.exec(t);
+  if (dims) {
+    if (Number(dims[2]) < Number(dims[1])) throw new SqlError('2202E', 'upper bound cannot be less than lower bound');
+    if (dims[1] !== '1') throw new SqlError('0A000', 'arrays with a lower bound other than 1 are not supported yet');
+    t = t.slice(dims[0].length);
+    const count = splitArrayText(t).length;
+    if (count !== Number(dims[2])) throw malformed(text, 'Specified array dimensions do not match array contents.');
+  } else if (t.startsWith('[')) throw new SqlError('0A000', 'multidimensional arrays are not supported yet');
   if (!t.startsWith('{')) throw malformed(text, 'Array value must start with "{" or dimension information.');
   if (!t.endsWith('}')) throw malformed(text, 'Unexpected end of input.');
   const body = t.slice(1, -1);
@@ -56,6 +66,7 @@ export function splitArrayText(text: string): Array<string | null> {
       if (i >= body.length) throw malformed(text, 'Unexpected end of input.');
       i++;
     } else {
+      if (body[i] === '{' && out.length === 0) throw new SqlError('0A000', 'multidimensional arrays are not supported yet');
       while (i < body.length && body[i] !== ',') {
         if (body[i] === '{' || body[i] === '}' || body[i] === '"') throw malformed(text, `Unexpected "${body[i]}" character.`);
         if (body[i] === '\\') i++;

@@ -288,12 +288,7 @@ export function defineJsonOperators(op: DefineOperator): void {
     for (const key of textArray(b)) if (key !== null) node = deleteKey(node, key);
     return normalized(node);
   });
-  op('#-', JB, TA, JB, (a, b) => {
-    const node = jb(a);
-    if (isScalar(node)) throw new SqlError('22023', 'cannot delete path in scalar');
-    const keys = textArray(b);
-    return keys.some((k) => k === null) ? null : normalized(deletePath(node, keys as string[]));
-  });
+  op('#-', JB, TA, JB, deletePathOf);
 }
 
 export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolymorphic): void {
@@ -363,6 +358,19 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
   fn('jsonb_pretty', [JB], T, (a) => pretty(normalizeJsonb(parse(a[0]!, JB)), 0));
   fn('jsonb_set', [JB, TA, JB], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, true));
   fn('jsonb_set', [JB, TA, JB, TypeOid.bool], JB, (a) => setJsonb(a[0]!, a[1]!, a[2]!, a[3] as boolean));
+  for (const args of [[JB, TA, JB], [JB, TA, JB, TypeOid.bool], [JB, TA, JB, TypeOid.bool, T]]) {
+    fn('jsonb_set_lax', args, JB, (a) => setJsonbLax(a), { strict: false });
+  }
+  for (const oid of [J, JB]) {
+    const name = oid === J ? 'json_object' : 'jsonb_object';
+    fn(name, [TA], oid, (a) => jsonObject(oid, pairsOf(textArray(a[0]!))));
+    fn(name, [TA, TA], oid, (a) => {
+      const keys = textArray(a[0]!);
+      const values = textArray(a[1]!);
+      if (keys.length !== values.length) throw new SqlError('2202E', 'mismatched array dimensions');
+      return jsonObject(oid, keys.map((k, i) => [k, values[i]!]));
+    });
+  }
   definePathFunctions(fn);
   fn('jsonb_insert', [JB, TA, JB], JB, (a) => insertJsonb(a[0]!, a[1]!, a[2]!, false));
   fn('jsonb_insert', [JB, TA, JB, TypeOid.bool], JB, (a) => insertJsonb(a[0]!, a[1]!, a[2]!, a[3] as boolean));
@@ -448,6 +456,53 @@ function insertPath(node: Node, keys: readonly string[], value: Node, after: boo
     return { kind: 'array', items: [...node.items.slice(0, position), value, ...node.items.slice(position)] };
   }
   return node;
+}
+
+/** json_object(text[]): alternating keys and values. (A two-dimensional form is refused where arrays are read.) */
+function pairsOf(items: readonly (string | null)[]): [string | null, string | null][] {
+  if (items.length % 2 !== 0) throw new SqlError('2202E', 'array must have even number of elements');
+  const pairs: [string | null, string | null][] = [];
+  for (let i = 0; i < items.length; i += 2) pairs.push([items[i]!, items[i + 1]!]);
+  return pairs;
+}
+
+/** json_object/jsonb_object: string values (NULL as null), written as json_object writes them. */
+function jsonObject(oid: number, pairs: readonly [string | null, string | null][]): string {
+  const fields = pairs.map(([k, v]) => {
+    if (k === null) throw new SqlError('22004', 'null value not allowed for object key');
+    return quoteJsonString(k) + ' : ' + (v === null ? 'null' : quoteJsonString(v));
+  });
+  const json = '{' + fields.join(', ') + '}';
+  return oid === JB ? normalized(parse(json, JB)) : json;
+}
+
+/**
+ * jsonb_set_lax(target, path, value [, create_if_missing [, null_value_treatment]]): jsonb_set,
+ * but an SQL NULL value does what the treatment says (use_json_null by default).
+ */
+function setJsonbLax(a: readonly SqlValue[]): SqlValue {
+  const treatment = a.length > 4 ? a[4] : 'use_json_null';
+  const treatments = ['delete_key', 'return_target', 'use_json_null', 'raise_exception'];
+  if (typeof treatment !== 'string' || !treatments.includes(treatment)) {
+    throw new SqlError('22023', 'null_value_treatment must be "delete_key", "return_target", "use_json_null", or "raise_exception"');
+  }
+  if (a[0] === null || a[1] === null) return null;
+  const create = a.length > 3 ? a[3] : true;
+  if (a[2] !== null) return create === null ? null : setJsonb(a[0], a[1], a[2], create as boolean);
+  switch (treatment) {
+    case 'raise_exception': throw new SqlError('22004', 'JSON value must not be null', { detail: 'Exception was raised because null_value_treatment is "raise_exception".', hint: 'To avoid, either change the null_value_treatment argument or ensure that an SQL NULL is not passed.' });
+    case 'return_target': return a[0];
+    case 'delete_key': return deletePathOf(a[0], a[1]);
+    default: return create === null ? null : setJsonb(a[0], a[1], 'null', create as boolean);
+  }
+}
+
+/** jsonb #- path. */
+function deletePathOf(target: SqlValue, pathValue: SqlValue): SqlValue {
+  const node = parse(target, JB);
+  if (isScalar(node)) throw new SqlError('22023', 'cannot delete path in scalar');
+  const keys = textArray(pathValue);
+  return keys.some((k) => k === null) ? null : normalized(deletePath(node, keys as string[]));
 }
 
 function setJsonb(target: SqlValue, pathValue: SqlValue, value: SqlValue, create: boolean): SqlValue {

@@ -36,6 +36,8 @@ class JsonReader {
   }
 
   tokenAt(): string {
+    // A string is one token, quotes included (what PostgreSQL's messages quote).
+    if (this.text[this.i] === '"') return /^"(?:[^"\\]|\\.)*"?/s.exec(this.text.slice(this.i))![0];
     const m = /^[A-Za-z0-9_.+-]+|^./s.exec(this.text.slice(this.i));
     return m ? m[0] : '';
   }
@@ -64,13 +66,13 @@ class JsonReader {
       this.i += token.length;
       return { kind: 'number', text: token };
     }
-    throw this.fail(`Token "${token}" is invalid.`);
+    throw this.unexpected('JSON value');
   }
 
   /** The lexer reports an invalid token before the parser reports an unexpected one. */
   unexpected(what: string): SqlError {
     const token = this.tokenAt();
-    const valid = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|[{}[\]:,"])$/.test(token);
+    const valid = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|[{}[\]:,]|"(?:[^"\\]|\\.)*")$/s.test(token);
     return this.fail(valid ? `Expected ${what}, but found "${token}".` : `Token "${token}" is invalid.`);
   }
 
@@ -86,10 +88,11 @@ class JsonReader {
     const entries: Array<[string, JsonNode]> = [];
     this.skipSpace();
     if (this.text[this.i] === '}') { this.i++; return { kind: 'object', entries }; }
-    for (;;) {
+    for (let first = true; ; first = false) {
       this.skipSpace();
       if (this.i >= this.text.length) throw this.fail('The input string ended unexpectedly.');
-      if (this.text[this.i] !== '"') throw this.unexpected('string or "}"');
+      // PostgreSQL's parse_object asks for a string or "}" first, parse_object_field after a comma.
+      if (this.text[this.i] !== '"') throw this.unexpected(first ? 'string or "}"' : 'string');
       const key = this.string();
       this.expect(':', '":"');
       entries.push([key, this.value(depth + 1)]);
@@ -116,10 +119,12 @@ class JsonReader {
 
   string(): string {
     const t = this.text;
+    const start = this.i;
     let out = '';
     this.i++;
     for (;;) {
-      if (this.i >= t.length) throw this.fail('The input string ended unexpectedly.');
+      // An unterminated string is an invalid token to the end of the input, as PostgreSQL's lexer sees it.
+      if (this.i >= t.length) throw this.fail(`Token "${t.slice(start)}" is invalid.`);
       const c = t[this.i]!;
       if (c === '"') { this.i++; return out; }
       if (c.charCodeAt(0) < 0x20) throw this.fail(`Character with value 0x${c.charCodeAt(0).toString(16).padStart(2, '0')} must be escaped.`);
