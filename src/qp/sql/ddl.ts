@@ -629,7 +629,9 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         break;
       }
       case 'rename-column': {
-        const i = columnIndex(action.column);
+        // renameatt words its error without the relation, unlike ALTER COLUMN's.
+        const i = table.columns.findIndex((c) => c.name === action.column);
+        if (i < 0) throw new SqlError('42703', `column "${action.column}" does not exist`);
         const newName = truncateIdentifier(action.newName);
         refuseSystemColumnName(newName);
         if (table.columns.some((c) => c.name === newName)) throw new SqlError('42701', `column "${newName}" of relation "${table.name}" already exists`);

@@ -19,7 +19,11 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
   const left = planSelect(op.left, pc);
   const right = planSelect(op.right, pc);
   const name = op.op.toUpperCase();
-  if (left.columns.length !== right.columns.length) throw new SqlError('42601', `each ${name} query must have the same number of columns`);
+  if (left.columns.length !== right.columns.length) {
+    // At the right side's first column, as PostgreSQL's transformSetOperationTree places it.
+    const at = right.columns[0]?.location ?? -1;
+    throw new SqlError('42601', `each ${name} query must have the same number of columns`, at >= 0 ? { position: at + 1 } : {});
+  }
   const width = left.columns.length;
   const oids = left.columns.map((c, i) => unionType(c, right.columns[i]!, name));
   const leftCasts = left.columns.map((c, i) => columnCast(c, oids[i]!, i));
