@@ -263,3 +263,18 @@ test('information_schema.check_constraints and table_constraints list them as Po
     "SELECT table_name, count(*) FROM information_schema.table_constraints WHERE table_schema = 'public' AND constraint_name LIKE '%_not_null' GROUP BY 1 ORDER BY 1",
   ]);
 });
+
+test('UNIQUE NULLS NOT DISTINCT in CREATE TABLE counts NULLs as equal, as PostgreSQL 15 does', { skip }, async () => {
+  await exact([
+    'CREATE TABLE unn (a int PRIMARY KEY, b text UNIQUE NULLS NOT DISTINCT, c int, d int, UNIQUE NULLS NOT DISTINCT (c, d))',
+    'INSERT INTO unn VALUES (1, NULL, 1, NULL)',
+    'INSERT INTO unn VALUES (2, NULL, 2, NULL)',
+    "INSERT INTO unn VALUES (3, 'x', 1, NULL)",
+    "INSERT INTO unn VALUES (4, 'y', 1, 2), (5, 'z', 1, 2)",
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'unn'::regclass ORDER BY conname",
+    "SELECT indexrelid::regclass, indnullsnotdistinct FROM pg_index WHERE indrelid = 'unn'::regclass ORDER BY 1",
+    'CREATE TABLE und (a int PRIMARY KEY, b text UNIQUE NULLS DISTINCT)',
+    'INSERT INTO und VALUES (1, NULL), (2, NULL)',
+    'DROP TABLE unn', 'DROP TABLE und',
+  ]);
+});

@@ -330,7 +330,7 @@ export interface CreateTableStatement {
   readonly ifNotExists: boolean;
   readonly columns: readonly ColumnDefinition[];
   readonly primaryKey: readonly string[] | null;
-  readonly uniques: readonly { readonly name: string | null; readonly columns: readonly string[] }[];
+  readonly uniques: readonly { readonly name: string | null; readonly columns: readonly string[]; readonly nullsNotDistinct: boolean }[];
   readonly foreignKeys: readonly ForeignKeyDefinition[];
   readonly location: number;
   /** CHECK constraints, column and table ones, in the order written (absent: none). */

@@ -795,7 +795,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
   if (n.partspec || n.partbound) throw unsupported('PARTITION is not supported');
   const columns: ColumnDefinition[] = [];
   let primaryKey: string[] | null = null;
-  const uniques: { name: string | null; columns: string[] }[] = [];
+  const uniques: { name: string | null; columns: string[]; nullsNotDistinct: boolean }[] = [];
   const foreignKeys: ForeignKeyDefinition[] = [];
   let refusedConstraint: SqlError | null = null;
   const checks: CheckDefinition[] = [];
@@ -820,7 +820,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
           case 'CONSTR_NOTNULL': notNull = true; break;
           case 'CONSTR_NULL': break;
           case 'CONSTR_PRIMARY': primary = true; notNull = true; setPrimaryKey([c.colname], k.location ?? -1); break;
-          case 'CONSTR_UNIQUE': unique = true; uniques.push({ name: k.conname ?? null, columns: [c.colname] }); break;
+          case 'CONSTR_UNIQUE': unique = true; uniques.push({ name: k.conname ?? null, columns: [c.colname], nullsNotDistinct: !!k.nulls_not_distinct }); break;
           case 'CONSTR_DEFAULT':
             defaultExpr = convertExpr(k.raw_expr);
             defaultText = defaultSource(k.raw_expr, text);
@@ -849,7 +849,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       const k = element.Constraint;
       const keys = (k.keys ?? []).map(str);
       if (k.contype === 'CONSTR_PRIMARY') setPrimaryKey(keys, k.location ?? -1);
-      else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys });
+      else if (k.contype === 'CONSTR_UNIQUE') uniques.push({ name: k.conname ?? null, columns: keys, nullsNotDistinct: !!k.nulls_not_distinct });
       else if (k.contype === 'CONSTR_CHECK') checks.push(checkDefinition(k, text));
       else if (k.contype === 'CONSTR_FOREIGN') foreignKeys.push(convertForeignKey(k, (k.fk_attrs ?? []).map(str)));
       else refusedConstraint ??= unsupported(`table constraint ${k.contype} is not supported`);

@@ -192,7 +192,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     const keyColumns = unique.columns.map(position);
     if (keyColumns.length > MAX_KEY_COLUMNS) throw new SqlError('54011', `more than ${MAX_KEY_COLUMNS} column keys in an index are not supported`);
     const indexName = unique.name ?? uniqueRelationName(ctx.catalog, schema, `${name}_${unique.columns.join('_')}_key`, indexes.map((i) => i.name));
-    indexes.push({ id: nextIndexId++, oid: change.allocateId(), name: indexName, columns: keyColumns, include: [], unique: true, primary: false, valid: true, nullsNotDistinct: false, constraintName: indexName, entryFormat: COVERING_ENTRY_FORMAT });
+    indexes.push({ id: nextIndexId++, oid: change.allocateId(), name: indexName, columns: keyColumns, include: [], unique: true, primary: false, valid: true, nullsNotDistinct: unique.nullsNotDistinct, constraintName: indexName, entryFormat: COVERING_ENTRY_FORMAT });
   }
   if (indexes.length > MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
   for (const p of primaryKey) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
