@@ -264,7 +264,7 @@ test('information_schema.check_constraints and table_constraints list them as Po
   ]);
 });
 
-test('UNIQUE NULLS NOT DISTINCT in CREATE TABLE counts NULLs as equal, as PostgreSQL 15 does', { skip }, async () => {
+test('UNIQUE NULLS NOT DISTINCT in CREATE TABLE counts NULLs as equal; NULL and NOT NULL on one column conflict', { skip }, async () => {
   await exact([
     'CREATE TABLE unn (a int PRIMARY KEY, b text UNIQUE NULLS NOT DISTINCT, c int, d int, UNIQUE NULLS NOT DISTINCT (c, d))',
     'INSERT INTO unn VALUES (1, NULL, 1, NULL)',
@@ -276,5 +276,10 @@ test('UNIQUE NULLS NOT DISTINCT in CREATE TABLE counts NULLs as equal, as Postgr
     'CREATE TABLE und (a int PRIMARY KEY, b text UNIQUE NULLS DISTINCT)',
     'INSERT INTO und VALUES (1, NULL), (2, NULL)',
     'DROP TABLE unn', 'DROP TABLE und',
+    'CREATE TABLE cnn1 (a int PRIMARY KEY, b int NULL NOT NULL)',
+    'CREATE TABLE cnn2 (a int PRIMARY KEY, b int NOT NULL NULL)',
+    'CREATE TABLE cnn3 (a int NULL PRIMARY KEY, b int NULL NULL, c int NOT NULL NOT NULL)',
+    'INSERT INTO cnn3 VALUES (NULL, 1, 1)',
+    'DROP TABLE cnn3',
   ]);
 });

@@ -814,11 +814,21 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       let generated: string | null = null;
       const columnChecks: CheckDefinition[] = [];
       let identity: ColumnDefinition['identity'] = null;
+      let sawNullable = false;
       for (const constraintNode of c.constraints ?? []) {
         const k = constraintNode.Constraint;
         switch (k.contype) {
-          case 'CONSTR_NOTNULL': notNull = true; break;
-          case 'CONSTR_NULL': break;
+          case 'CONSTR_NOTNULL':
+          case 'CONSTR_NULL': {
+            // Both NULL and NOT NULL on one column is a contradiction PostgreSQL refuses, at the second.
+            const wantsNotNull = k.contype === 'CONSTR_NOTNULL';
+            if (sawNullable && notNull !== wantsNotNull) {
+              throw new SqlError('42601', `conflicting NULL/NOT NULL declarations for column "${c.colname}" of table "${relation.relname}"`, { position: (k.location ?? 0) + 1 });
+            }
+            notNull = wantsNotNull;
+            sawNullable = true;
+            break;
+          }
           case 'CONSTR_PRIMARY': primary = true; notNull = true; setPrimaryKey([c.colname], k.location ?? -1); break;
           case 'CONSTR_UNIQUE': unique = true; uniques.push({ name: k.conname ?? null, columns: [c.colname], nullsNotDistinct: !!k.nulls_not_distinct }); break;
           case 'CONSTR_DEFAULT':
