@@ -136,3 +136,10 @@ test('array text with dimension information; what Strata cannot hold is refused,
     await assert.rejects(db().strata.query(sql), { code: '0A000' });
   }
 });
+
+test('array || takes NULLs as array_cat, array_append and array_prepend do', { skip }, async () => {
+  for (const sql of [
+    'SELECT ARRAY[1] || NULL AS a, NULL || ARRAY[1] AS b, ARRAY[1] || NULL::int AS c, NULL::int || ARRAY[1] AS d, NULL::int[] || 2 AS e, 2 || NULL::int[] AS f, NULL::int[] || NULL::int[] AS g, ARRAY[1] || NULL::int[] AS h',
+    "SELECT NULL::text[] || 'a' AS a, 'a' || NULL::text[] AS b, ARRAY['a'] || NULL::text AS c",
+  ]) await db().same(sql);
+});

@@ -582,7 +582,10 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
   const fn = resolved.fn;
   const rf = r.eval;
   let evaluator: Evaluator;
-  if (l) {
+  if (l && resolved.strict === false) {
+    const lf = l.eval;
+    evaluator = (row, c) => fn(lf(row, c), rf(row, c), c);
+  } else if (l) {
     const lf = l.eval;
     evaluator = (row, c) => {
       const a = lf(row, c);

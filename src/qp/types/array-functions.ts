@@ -17,7 +17,7 @@ type Impl = (args: SqlValue[]) => SqlValue;
 type Resolved = { args: number[]; result: number; strict: boolean; fn: Impl };
 export type DefinePolymorphic = (name: string, resolve: (argTypes: readonly number[]) => Resolved | null) => void;
 export type DefineOperator = (name: string, left: number, right: number, result: number, impl: ((a: SqlValue, b: SqlValue) => SqlValue) | null,
-  make?: (declared: readonly number[]) => (a: SqlValue, b: SqlValue) => SqlValue) => void;
+  make?: (declared: readonly number[]) => (a: SqlValue, b: SqlValue) => SqlValue, strict?: boolean) => void;
 
 const I4 = TypeOid.int4;
 
@@ -169,19 +169,20 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
 }
 
 export function defineArrayOperators(op: DefineOperator, anyArray: number, anyElement: number): void {
-  // anyarray || anyarray, anyarray || anyelement, anyelement || anyarray (array_cat/append/prepend).
+  // anyarray || anyarray, anyarray || anyelement, anyelement || anyarray (array_cat/append/prepend),
+  // which take NULLs as those functions do: a NULL array is empty, a NULL element is appended.
   op('||', anyArray, anyArray, anyArray, null, (declared) => {
     const element = elementOf(declared[0]!);
-    return (a, b) => text([...values(a, element), ...values(b, element)], element);
-  });
+    return (a, b) => (a === null ? b : b === null ? a : text([...values(a, element), ...values(b, element)], element));
+  }, false);
   op('||', anyArray, anyElement, anyArray, null, (declared) => {
     const element = elementOf(declared[0]!);
-    return (a, b) => text([...values(a, element), b], element);
-  });
+    return (a, b) => text([...(a === null ? [] : values(a, element)), b], element);
+  }, false);
   op('||', anyElement, anyArray, anyArray, null, (declared) => {
     const element = elementOf(declared[1]!);
-    return (a, b) => text([a, ...values(b, element)], element);
-  });
+    return (a, b) => text([a, ...(b === null ? [] : values(b, element))], element);
+  }, false);
   const containsAll = (outer: SqlValue[], inner: SqlValue[], element: number) => {
     const eq = equal(element);
     // NULL elements never match (PostgreSQL's array_contain_compare).

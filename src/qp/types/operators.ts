@@ -30,6 +30,8 @@ export interface ResolvedOperator {
   readonly right: number;
   readonly result: number;
   readonly fn: OperatorFn;
+  /** False for the few operators that take NULL arguments (array ||); absent: NULL in, NULL out. */
+  readonly strict?: boolean;
 }
 
 interface OperatorEntry {
@@ -39,13 +41,14 @@ interface OperatorEntry {
   readonly fn: OperatorFn | null;
   /** For polymorphic operators: builds fn from the actual argument types. */
   readonly make?: (argTypes: readonly number[]) => OperatorFn;
+  readonly strict: boolean;
 }
 
 const OPERATORS = new Map<string, OperatorEntry[]>();
 
-function op(name: string, left: number | null, right: number, result: number, fn: OperatorFn | null, make?: OperatorEntry['make']): void {
+function op(name: string, left: number | null, right: number, result: number, fn: OperatorFn | null, make?: OperatorEntry['make'], strict = true): void {
   const list = OPERATORS.get(name) ?? [];
-  list.push({ name, args: left === null ? [right] : [left, right], result, fn, make });
+  list.push({ name, args: left === null ? [right] : [left, right], result, fn, make, strict });
   OPERATORS.set(name, list);
 }
 
@@ -309,7 +312,7 @@ defineStringOperators();
 defineDateTimeOperators();
 defineByteaOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
 defineJsonOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
-defineArrayOperators((name, left, right, result, impl, make) => op(name, left, right, result, impl, make), ANYARRAY, ANYELEMENT);
+defineArrayOperators((name, left, right, result, impl, make, strict) => op(name, left, right, result, impl, make, strict), ANYARRAY, ANYELEMENT);
 
 /**
  * Resolves `left op right` (left null for a prefix operator) as PostgreSQL does; null when no
@@ -334,9 +337,10 @@ export function resolveOperator(name: string, left: number | null, right: number
   if (chosen.args.includes(ANYELEMENT) && args.some((a, i) => chosen.args[i] === ANYELEMENT && a !== TypeOid.unknown && a !== elementType && castContext(a, elementType!) !== 'i')) return null;
   const result = chosen.result === ANYARRAY ? declared[chosen.args.indexOf(ANYARRAY)]! : chosen.result;
   const fn = chosen.fn ?? chosen.make!(declared);
+  const strict = chosen.strict ? {} : { strict: false };
   return left === null
-    ? { left: null, right: declared[0]!, result, fn }
-    : { left: declared[0]!, right: declared[1]!, result, fn };
+    ? { left: null, right: declared[0]!, result, fn, ...strict }
+    : { left: declared[0]!, right: declared[1]!, result, fn, ...strict };
 }
 
 /** Every operator name the catalog knows, for diagnostics and system views. */
