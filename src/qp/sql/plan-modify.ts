@@ -119,9 +119,12 @@ export function compileReturning(targets: readonly SelectTarget[], scope: Scope,
   return new Returning(columns, exprs, subplans.empty ? null : subplans);
 }
 
-/** `plan`, run under a statement snapshot when its RETURNING reads tables (see Returning). */
-export function readingAsBegun(plan: PlannedModify, returning: Returning | null): PlannedModify {
-  if (!returning?.readsTables) return plan;
+/**
+ * `plan`, run under a statement snapshot when subqueries that run as it writes (RETURNING's, ON
+ * CONFLICT's) read tables: they see the tables as the statement began, as in PostgreSQL.
+ */
+export function readingAsBegun(plan: PlannedModify, readsTables: boolean): PlannedModify {
+  if (!readsTables) return plan;
   return { ...plan, run: (rt, emit) => rt.txn.asBegun(() => plan.run(rt, emit)) };
 }
 
@@ -356,7 +359,11 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
     });
     rowSource = async (rt) => (await materialize(query.build(), rt)).map((row) => casts.map((cast) => cast(row, rt.ctx)));
   }
-  const scope = new Scope(tableScope(table, relation));
+  // ON CONFLICT DO UPDATE's `excluded` is a FROM item RETURNING cannot reach (PostgreSQL's own 42P01).
+  const excluded = statement.onConflict?.action === 'update'
+    ? table.columns.map((c): ScopeColumn => ({ relation: 'excluded', name: c.name, oid: c.typeOid, typmod: c.typmod, position: 0, tableOid: 0, columnNumber: 0, unreachable: true, hidden: true, qualifiedOnly: true }))
+    : [];
+  const scope = new Scope([...tableScope(table, relation), ...excluded]);
   const returning = compileReturning(statement.returning, scope, pc);
   const onConflict = statement.onConflict ? planOnConflict(statement, table, relation, pc) : null;
   const writer = rowWriters(pc, table)(table);
@@ -398,7 +405,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
       }
       return count;
     },
-  }, returning);
+  }, (returning?.readsTables ?? false) || (onConflict?.readsTables ?? false));
 }
 
 function affectedTwice(): SqlError {
@@ -411,6 +418,8 @@ interface OnConflictPlan {
   readonly index: IndexInfo | null;
   /** DO UPDATE (not DO NOTHING). */
   readonly updates: boolean;
+  /** Whether its SET or WHERE has subqueries over tables. */
+  readonly readsTables: boolean;
   resolve(rt: Runtime, writer: RowWriter, existingKey: Uint8Array, proposed: SqlValue[]): Promise<{ row: SqlValue[]; key: Uint8Array } | null>;
 }
 
@@ -428,7 +437,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   } else if (clause.action === 'update') {
     throw new SqlError('42601', 'ON CONFLICT DO UPDATE requires inference specification or constraint name', { hint: 'For example, ON CONFLICT (column_name).' });
   }
-  if (clause.action === 'nothing') return { index, updates: false, resolve: async () => null };
+  if (clause.action === 'nothing') return { index, updates: false, readsTables: false, resolve: async () => null };
   const codec = pc.codecs(table);
   const n = table.columns.length;
   const columns = tableScope(table, relation);
@@ -438,16 +447,19 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const setSubplans = new SubplanCollector();
   setSubplans.base = 2 * n + 1;
   const sets = compileAssignments(clause.set, table, scope, pc, setSubplans);
-  const where = clause.where ? coerceToBoolean(compileExpr(clause.where, compileContext(pc, scope, 'WHERE')), 'WHERE').eval : null;
+  const whereSubplans = new SubplanCollector();
+  whereSubplans.base = 2 * n + 1;
+  const where = clause.where ? coerceToBoolean(compileExpr(clause.where, withSubqueries(compileContext(pc, scope, 'WHERE'), whereSubplans, pc)), 'WHERE').eval : null;
   return {
     index,
     updates: true,
+    readsTables: !setSubplans.empty || !whereSubplans.empty,
     async resolve(rt, writer, existingKey, proposed) {
       const stored = await rt.txn.getCurrent(existingKey);
       if (stored === null) throw new Error('conflicting row vanished within one snapshot');
       const existing = codec.decodeRow(stored, existingKey);
       const combined = [...existing, ...proposed];
-      if (where && where(combined, rt.ctx) !== true) return null;
+      if (where && where(whereSubplans.empty ? combined : await applySubplansToRow(whereSubplans, combined, rt), rt.ctx) !== true) return null;
       const updated = existing.slice(0, n);
       if (!setSubplans.empty && combined.length !== setSubplans.base) throw new Error(`ON CONFLICT row of ${combined.length} values where ${setSubplans.base} were planned`);
       const values = setSubplans.empty ? combined : await applySubplansToRow(setSubplans, combined, rt);
@@ -624,7 +636,7 @@ function planUpdateFrom(statement: UpdateStatement, table: TableInfo, relation: 
       }
       return rows.length;
     },
-  }, returning);
+  }, returning?.readsTables ?? false);
 }
 
 export function planUpdate(statement: UpdateStatement, pc: PlanContext): PlannedModify {
@@ -659,7 +671,7 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
       }
       return rows.length;
     },
-  }, returning);
+  }, returning?.readsTables ?? false);
 }
 
 export function planDelete(statement: DeleteStatement, pc: PlanContext): PlannedModify {
@@ -685,7 +697,7 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
         }
         return rows.length;
       },
-    }, returning);
+    }, returning?.readsTables ?? false);
   }
   const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
@@ -704,7 +716,7 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
       }
       return rows.length;
     },
-  }, returning);
+  }, returning?.readsTables ?? false);
 }
 
 export type { ExecContext };

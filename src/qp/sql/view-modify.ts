@@ -302,7 +302,7 @@ export function planDeleteThroughView(statement: DeleteStatement, view: ViewInfo
       }
       return found.length;
     },
-  }, returning);
+  }, returning?.readsTables ?? false);
 }
 
 export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo, pc: PlanContext): PlannedModify {
@@ -354,7 +354,7 @@ export function planUpdateThroughView(statement: UpdateStatement, view: ViewInfo
       }
       return found.length;
     },
-  }, returning);
+  }, returning?.readsTables ?? false);
 }
 
 export function planInsertThroughView(statement: InsertStatement, view: ViewInfo, pc: PlanContext): PlannedModify {
@@ -397,5 +397,5 @@ export function planInsertThroughView(statement: InsertStatement, view: ViewInfo
       if (returning) for (const row of shown) emit(await returning.project(row, rt));
       return count;
     },
-  }, returning);
+  }, returning?.readsTables ?? false);
 }

@@ -42,6 +42,18 @@ function float4FromDouble(v: number): number {
   return r;
 }
 
+/**
+ * numeric → real / double precision go through the float's text input (numeric_float4/8 call
+ * float4in/float8in), so a value beyond the type's range names itself in the error.
+ */
+function numericToFloatType(v: NumericValue, typeName: 'real' | 'double precision'): number {
+  const d = num.numericToFloat(v);
+  if (v.special) return typeName === 'real' ? Math.fround(d) : d;
+  const r = typeName === 'real' ? Math.fround(d) : d;
+  if (!Number.isFinite(r) || (r === 0 && v.coefficient !== 0n)) throw new SqlError('22003', `"${num.formatNumeric(v)}" is out of range for type ${typeName}`);
+  return r;
+}
+
 function numericToInt(v: SqlValue, typeName: sc.IntTypeName): number | bigint {
   const i = num.numericToBigint(v as NumericValue, typeName);
   if (typeName === 'bigint') return sc.checkInt8(i);
@@ -70,8 +82,8 @@ function defineNumericCasts(): void {
   cast(F4, N, 'a', (v) => num.numericFromFloat(v as number, 6)); cast(F8, N, 'a', (v) => num.numericFromFloat(v as number, 15));
   cast(N, I2, 'a', (v) => numericToInt(v, 'smallint')); cast(N, I4, 'a', (v) => numericToInt(v, 'integer'));
   cast(N, I8, 'a', (v) => numericToInt(v, 'bigint'));
-  cast(N, F4, 'i', (v) => float4FromDouble(num.numericToFloat(v as NumericValue)));
-  cast(N, F8, 'i', (v) => { const f = num.numericToFloat(v as NumericValue); if (!Number.isFinite(f) && !(v as NumericValue).special) throw new SqlError('22003', `"${num.formatNumeric(v as NumericValue)}" is out of range for type double precision`); return f; });
+  cast(N, F4, 'i', (v) => numericToFloatType(v as NumericValue, 'real'));
+  cast(N, F8, 'i', (v) => numericToFloatType(v as NumericValue, 'double precision'));
   cast(I4, TypeOid.bool, 'e', (v) => v !== 0); cast(TypeOid.bool, I4, 'e', (v) => (v ? 1 : 0));
   // bool → text is booltext ("true"), not boolout ("t").
   for (const to of [TypeOid.text, TypeOid.varchar, TypeOid.bpchar]) cast(TypeOid.bool, to, 'a', (v) => (v ? 'true' : 'false'));
@@ -135,7 +147,7 @@ function defineJsonCasts(): void {
   cast(J, I2, 'e', (v) => numericToInt(asNumeric(v, 'smallint'), 'smallint'));
   cast(J, I4, 'e', (v) => numericToInt(asNumeric(v, 'integer'), 'integer'));
   cast(J, I8, 'e', (v) => numericToInt(asNumeric(v, 'bigint'), 'bigint'));
-  cast(J, F4, 'e', (v) => float4FromDouble(num.numericToFloat(asNumeric(v, 'real'))));
+  cast(J, F4, 'e', (v) => numericToFloatType(asNumeric(v, 'real'), 'real'));
   cast(J, F8, 'e', (v) => num.numericToFloat(asNumeric(v, 'double precision')));
   cast(J, TypeOid.bool, 'e', (v) => (jsonbScalar(v, 'boolean') as { text: string }).text === 'true');
 }

@@ -133,6 +133,8 @@ function splitPart(text: string, delimiter: string, field: number): string {
 function defineStringFunctions(): void {
   for (const name of ['length', 'char_length', 'character_length']) fn(name, [T], I4, (a) => charLength(s(a[0]!)));
   fn('octet_length', [T], I4, (a) => octetLength(s(a[0]!)));
+  // bpcharoctetlen counts the padding, which length and the cast to text drop.
+  fn('octet_length', [TypeOid.bpchar], I4, (a) => octetLength(s(a[0]!)));
   fn('octet_length', [BY], I4, (a) => (a[0] as Uint8Array).length);
   fn('length', [BY], I4, (a) => (a[0] as Uint8Array).length);
   // The "C" collation: only ASCII letters change case.
