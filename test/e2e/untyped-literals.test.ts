@@ -91,7 +91,7 @@ test('to_char prints the session zone\'s offset in TZH, TZM and OF', { skip: pai
   ]);
 });
 
-test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type, and a UNION as the other side\'s', { skip: pair.skip }, async () => {
+test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type, a UNION as the other side\'s; ambiguous operators are 42725', { skip: pair.skip }, async () => {
   const { strata, postgres } = pair.db();
   const answer = async (client: typeof strata, sql: string, params: unknown[]) => {
     try {
@@ -114,6 +114,12 @@ test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type, and 
     ['SELECT $1 UNION SELECT 1 UNION SELECT 2 ORDER BY 1', ['0']],
     ['SELECT i, v, at::text, n, b FROM ul WHERE i >= 40 ORDER BY i', []],
     ['DELETE FROM ul WHERE i >= 40', []],
+    // several operators fit two untyped values equally: "is not unique" (42725), not "does not exist"
+    ['SELECT -$1', ['5']],
+    ['SELECT $1 + $2', ['1', '2']],
+    ["SELECT -'a'", []],
+    ["SELECT 'a' + 'b'", []],
+    ["SELECT 'a' @> 'b'", []],
   ] as const) {
     assert.deepEqual(await answer(strata, sql, [...params]), await answer(postgres, sql, [...params]), sql);
   }

@@ -572,10 +572,11 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
     const dot = op.lastIndexOf('.');
     const schema = dot > 0 ? op.slice(0, dot) : null;
     if (schema !== null && ctx.catalog && !ctx.catalog.schema(schema)) throw new SqlError('3F000', `schema "${schema}" does not exist`, at(location));
-    const description = left
-      ? `operator does not exist: ${types.formatType(left.oid, -1)} ${op} ${types.formatType(right.oid, -1)}`
-      : `operator does not exist: ${op} ${types.formatType(right.oid, -1)}`;
-    throw new SqlError('42883', description, { ...at(location), hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
+    const signature = left ? `${types.formatType(left.oid, -1)} ${op} ${types.formatType(right.oid, -1)}` : `${op} ${types.formatType(right.oid, -1)}`;
+    if (types.operatorIsAmbiguous(op, left ? left.oid : null, right.oid)) {
+      throw new SqlError('42725', `operator is not unique: ${signature}`, { ...at(location), hint: 'Could not choose a best candidate operator. You might need to add explicit type casts.' });
+    }
+    throw new SqlError('42883', `operator does not exist: ${signature}`, { ...at(location), hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
   }
   const l = left ? coerceArgument(left, resolved.left!, ctx, location) : null;
   const r = coerceArgument(right, resolved.right, ctx, location);

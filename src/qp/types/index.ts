@@ -10,7 +10,7 @@ export {
 export { isRegType, regTypeName, regTypeOid } from './reg-types.js';
 export { type CastContext, type CastFn, castContext, castFunction, castValue, isStringType } from './casts.js';
 export { type Comparator, comparator, compare, compareFloats, hasComparator } from './compare.js';
-export { type OperatorFn, type ResolvedOperator, resolveOperator, operatorNames, numericPower } from './operators.js';
+export { type OperatorFn, type ResolvedOperator, resolveOperator, operatorIsAmbiguous, operatorNames, numericPower } from './operators.js';
 export {
   type FunctionContext, type FunctionImpl, type ResolvedFunction, resolveFunction, functionNames, randomUuid, substring,
 } from './functions.js';

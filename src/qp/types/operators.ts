@@ -7,7 +7,7 @@ import * as iv from './interval.js';
 import { defineJsonOperators } from './json-functions.js';
 import * as num from './numeric.js';
 import { cbrt, numericPowerReal, powerVarInt } from './math-functions.js';
-import { ANY_NONARRAY, ANYARRAY, ANYELEMENT, selectCandidate } from './resolve.js';
+import { ANY_NONARRAY, ANYARRAY, ANYELEMENT, isAmbiguous, selectCandidate } from './resolve.js';
 import { defineArrayOperators } from './array-functions.js';
 import { defineByteaOperators } from './bytea-functions.js';
 import { requireType } from './registry.js';
@@ -341,6 +341,12 @@ export function resolveOperator(name: string, left: number | null, right: number
   return left === null
     ? { left: null, right: declared[0]!, result, fn, ...strict }
     : { left: declared[0]!, right: declared[1]!, result, fn, ...strict };
+}
+
+/** Whether `left op right` failed to resolve because several operators fit equally (42725). */
+export function operatorIsAmbiguous(name: string, left: number | null, right: number): boolean {
+  const list = OPERATORS.get(name);
+  return list !== undefined && isAmbiguous(list, left === null ? [right] : [left, right]);
 }
 
 /** Every operator name the catalog knows, for diagnostics and system views. */

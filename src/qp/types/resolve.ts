@@ -71,6 +71,14 @@ function resolveUnknowns<T extends Signature>(list: T[], args: readonly number[]
   return out;
 }
 
+/**
+ * Whether selectCandidate found no single candidate among several that take the arguments:
+ * PostgreSQL's "is not unique" (42725) rather than "does not exist" (42883).
+ */
+export function isAmbiguous<T extends Signature>(all: readonly T[], args: readonly number[]): boolean {
+  return selectCandidate(all, args) === null && all.filter((s) => s.args.length === args.length && s.args.every((p, i) => accepts(p, args[i]!))).length > 1;
+}
+
 export function selectCandidate<T extends Signature>(all: readonly T[], args: readonly number[]): T | null {
   const sameArity = all.filter((s) => s.args.length === args.length);
   if (sameArity.length === 0) return null;
