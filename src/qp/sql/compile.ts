@@ -20,7 +20,7 @@ import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
-import type { Scope, ScopeColumn } from './scope.js';
+import { PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
 import { compileOverlaps, isOverlapsCall } from './overlaps.js';
 import { hoistOneTimeFilter, localNames, simplifyExistsQuery } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
@@ -128,6 +128,8 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'param': return compileParam(expr.index, ctx, expr.location);
     case 'column': {
       if (ctx.groupSlots && ctx.inputScope) {
+        const wholeRow = expr.table === null ? groupedWholeRow(ctx.inputScope, ctx.groupSlots, expr.name, expr.location) : null;
+        if (wholeRow) return wholeRow;
         const column = ctx.inputScope.resolve(expr.table, expr.name, expr.location);
         throw new SqlError('42803', `column "${column.relation ? `${column.relation}.` : ''}${column.name}" must appear in the GROUP BY clause or be used in an aggregate function`, at(expr.location));
       }
@@ -330,6 +332,25 @@ export function groupingKey(expr: Expr, scope: Scope | undefined): string {
       return undefined;
     }
   }) as Expr);
+}
+
+/**
+ * A whole-row reference (`row_to_json(u)`) above a GROUP BY that groups every column of `u`
+ * (all named, or its primary key: plan-select.ts functionallyDependent): the row of the grouped
+ * values; 42803 when one is not grouped; null when `u` is no FROM item here.
+ */
+function groupedWholeRow(input: Scope, groupSlots: Map<string, number>, relation: string, location: number): CompiledExpr | null {
+  if (input.columns.some((c) => c.name === relation && !c.unreachable)) return null;
+  const all = input.relationColumns(relation);
+  if (!all) return null;
+  const remapped: ScopeColumn[] = [];
+  for (const c of all) {
+    if (c.hidden && c.name !== PRESENCE_MARKER) continue;
+    const slot = groupSlots.get(groupingKey({ kind: 'column', schema: null, table: relation, name: c.name, location: -1 }, input));
+    if (slot === undefined) throw new SqlError('42803', `column "${relation}.*" must appear in the GROUP BY clause or be used in an aggregate function`, at(location));
+    remapped.push({ ...c, position: slot });
+  }
+  return compileWholeRow(new Scope(remapped), relation, location);
 }
 
 /** A stable text key for an expression, used to match SELECT/HAVING expressions to GROUP BY items. */

@@ -366,8 +366,8 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const aggregateSubqueries = withSubqueries(inputCtx, argumentSubplans, pc).subqueries;
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
-  for (const item of statement.groupBy) {
-    const resolvedItem = resolveGroupItem(item, statement, input);
+  const groupItems = statement.groupBy.map((item) => resolveGroupItem(item, statement, input));
+  for (const resolvedItem of [...groupItems, ...functionallyDependent(groupItems, statement, input, pc)]) {
     // A subquery in a grouping expression runs per input row before grouping, as an aggregate's argument's does.
     const compiled = compileExpr(resolvedItem, { ...inputCtx, subqueries: aggregateSubqueries });
     groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
@@ -406,6 +406,57 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     return new Truncate(new Filter(new ApplySubplans(source, havingSubplans), having), width());
   };
   return { build: grouped, ctx, width, outerScope };
+}
+
+/**
+ * PostgreSQL's functional dependency (check_functional_grouping): when GROUP BY names every
+ * primary-key column of a table's FROM item, its other columns are grouped too, so `SELECT u.*,
+ * count(p.id) … GROUP BY u.id` is allowed. Those the statement names (or every one, under a `*`
+ * or a whole-row reference) become extra grouping keys; they split no group, since the key
+ * decides them.
+ */
+function functionallyDependent(groupItems: readonly Expr[], statement: SelectStatement, input: Scope, pc: PlanContext): Expr[] {
+  const grouped = new Set<number>();
+  for (const item of groupItems) {
+    if (item.kind !== 'column') continue;
+    try {
+      const column = input.resolve(item.table, item.name, item.location);
+      if (column.outerLevel === undefined) grouped.add(column.position);
+    } catch {
+      // (Not a column of this level: compiling the item reports it.)
+    }
+  }
+  if (grouped.size === 0) return [];
+  const named = new Set<string>();
+  let everything = false;
+  mapTree([statement.targets, statement.having, statement.orderBy], (node) => {
+    if (node.kind === 'column') named.add((node as { name: string }).name);
+    if (node.kind === 'star') everything = true;
+    return undefined;
+  });
+  // Only FROM items that name a table (not a subquery, view or WITH query over one).
+  const tables = new Map<string, string>();
+  const collect = (item: FromItem): void => {
+    if (item.kind === 'join') { collect(item.left); collect(item.right); }
+    if (item.kind === 'table' && !(item.schema === null && pc.ctes?.has(item.name))) tables.set(item.alias ?? item.name, item.name);
+  };
+  for (const item of statement.from) collect(item);
+  const extra: Expr[] = [];
+  for (const [relation, name] of tables) {
+    const columns = input.columns.filter((c) => c.relation === relation && c.outerLevel === undefined && !c.unreachable);
+    const tableOid = columns.find((c) => c.tableOid !== 0)?.tableOid;
+    const table = tableOid === undefined ? undefined : pc.resolver.catalog.tableById(tableOid);
+    if (!table || table.name !== name || table.primaryKey.length === 0) continue;
+    const keyNames = table.primaryKey.map((i) => table.columns[i]!.name);
+    if (!keyNames.every((key) => columns.some((c) => c.name === key && c.tableOid === tableOid && grouped.has(c.position)))) continue;
+    const whole = everything || named.has(relation);
+    for (const c of columns) {
+      // (A whole row on the nullable side of an outer join also needs its presence marker.)
+      if ((c.hidden && !(whole && c.name === PRESENCE_MARKER)) || grouped.has(c.position) || (!whole && !named.has(c.name))) continue;
+      extra.push({ kind: 'column', schema: null, table: relation, name: c.name, location: -1 });
+    }
+  }
+  return extra;
 }
 
 /** The enclosing scope of a subquery above a GROUP BY: the grouped columns only. */
