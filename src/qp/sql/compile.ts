@@ -33,7 +33,7 @@ import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from '../types/output-style.js';
 import type { SessionZone } from '../types/session-zone.js';
-import { localTimestampAt, parseTextInZone, parseTimestamptz, readsZone, zonedCast } from '../types/zoned-datetime.js';
+import { localTimestampAt, parseTextInZone, parseTimestamptz, readsZone, timestamptzToTimeTz, timeToTimeTz, zonedCast } from '../types/zoned-datetime.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall } from './sleep-functions.js';
@@ -445,7 +445,7 @@ function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit
   let parsed: SqlValue = null;
   const evaluator: Evaluator = (_row, c) => {
     const current = sessionZone(c);
-    if (current !== zone) { parsed = types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, text, current), explicit); zone = current; }
+    if (current !== zone) { parsed = types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, text, current, c.statementTimestamp), explicit); zone = current; }
     return parsed;
   };
   return { oid, typmod, eval: evaluator, rowIndependent: true, name: value.name, location: value.location };
@@ -464,10 +464,23 @@ function zonedCastFor(value: CompiledExpr, oid: number, typmod: number, explicit
   // To timestamptz[] from a string or an array of strings (ARRAY['…']::timestamptz[]): the
   // elements read as timestamptz_in reads them, in the session's zone.
   const fromStrings = types.isStringType(value.oid) || types.isStringType(types.arrayElementType(value.oid));
-  if (readsZone(oid) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c)), explicit));
-  const zoned = zonedCast(value.oid, oid);
-  if (!zoned) return null;
-  return finish((v, c) => { const r = zoned(v, sessionZone(c)); return r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit); });
+  if (readsZone(oid) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c), c.statementTimestamp), explicit));
+  const withTypmod = (r: SqlValue): SqlValue => (r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit));
+  const zoned = zonedConversion(value.oid, oid);
+  if (zoned) return finish((v, c) => withTypmod(zoned(v, c)));
+  // An array of such values (time[] → timetz[], timestamp[] → timestamptz[]): element by element.
+  const from = types.arrayElementType(value.oid);
+  const to = types.arrayElementType(oid);
+  const element = from !== 0 && to !== 0 ? zonedConversion(from, to) : null;
+  if (!element) return null;
+  return finish((v, c) => withTypmod(types.arrayText(to, types.arrayValues(from, v as string).map((e) => (e === null ? null : element(e, c))))));
+}
+
+/** A cast whose result depends on the session's zone (time → timetz on the transaction's date, timestamptz's), or null. */
+function zonedConversion(from: number, to: number): ((v: SqlValue, c: ExecContext) => SqlValue) | null {
+  if (from === TypeOid.time && to === TypeOid.timetz) return (v, c) => timeToTimeTz(v as bigint, sessionZone(c), c.statementTimestamp);
+  const zoned = zonedCast(from, to);
+  return zoned && ((v, c) => zoned(v, sessionZone(c)));
 }
 
 /**

@@ -135,8 +135,7 @@ export function isImmutable(text: string, table: TableInfo, host: ExpressionHost
   return !mutable;
 }
 
-/** timetz is not among TypeOid's names; its oid is PostgreSQL's. */
-const TIMETZ = 1266;
+const TIMETZ = TypeOid.timetz;
 const STABLE_OUTPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz]);
 const STABLE_INPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.time, TIMETZ]);
 const TEXTS = new Set<number>([TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.unknown]);
