@@ -231,7 +231,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'like': return compileLike(expr, ctx);
     case 'distinct-from': return compileDistinctFrom(expr, ctx);
-    case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
+    case 'sql-value': return compileSqlValue(expr.name, expr.typmod, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
     case 'array': return compileArrayConstructor(expr, ctx);
     case 'subscript': return compileSubscript(expr, ctx);
@@ -1172,14 +1172,22 @@ function compileDistinctFrom(expr: Extract<Expr, { kind: 'distinct-from' }>, ctx
   return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
 }
 
-function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx: CompileContext, location: number): CompiledExpr {
+function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], precision: number, ctx: CompileContext, location: number): CompiledExpr {
+  // CURRENT_TIME(p) and the like: the value rounded to p digits (at most 6), of type time(p) …
+  const typmod = Math.min(precision, 6);
+  const clock = (oid: number, value: (c: ExecContext) => SqlValue): CompiledExpr => ({
+    oid, typmod, rowIndependent: true, name, location,
+    eval: typmod < 0 ? (_r, c) => value(c) : (_r, c) => types.applyTypmod(oid, typmod, value(c), false),
+  });
   switch (name) {
     case 'current_timestamp':
-      return { oid: TypeOid.timestamptz, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_timestamp', location };
+      return clock(TypeOid.timestamptz, (c) => types.timestampFromUnixMicros(c.statementTimestamp));
+    case 'current_time':
+      return clock(TypeOid.timetz, (c) => timestamptzToTimeTz(types.timestampFromUnixMicros(c.statementTimestamp), sessionZone(c)));
     case 'localtimestamp':
-      return { oid: TypeOid.timestamp, typmod: -1, eval: (_r, c) => localTimestampAt(c.statementTimestamp, sessionZone(c)), rowIndependent: true, name: 'localtimestamp', location };
+      return clock(TypeOid.timestamp, (c) => localTimestampAt(c.statementTimestamp, sessionZone(c)));
     case 'localtime':
-      return { oid: TypeOid.time, typmod: -1, eval: (_r, c) => timestampToTime(localTimestampAt(c.statementTimestamp, sessionZone(c))), rowIndependent: true, name: 'localtime', location };
+      return clock(TypeOid.time, (c) => timestampToTime(localTimestampAt(c.statementTimestamp, sessionZone(c))));
     case 'current_date':
       return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => timestampToDate(localTimestampAt(c.statementTimestamp, sessionZone(c))), rowIndependent: true, name: 'current_date', location };
     case 'current_user':
