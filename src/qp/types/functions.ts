@@ -416,6 +416,11 @@ function defineDateTimeFunctions(): void {
   fn('extract', [T, TTZ], N, (a) => exact(dtf.timeTzPart(s(a[0]!), ttz(a[1]!))));
   fn('date_part', [T, TTZ], F8, (a) => float(dtf.timeTzPart(s(a[0]!), ttz(a[1]!))));
   fn('timestamptz', [D, TTZ], TZ, (a) => dtf.dateTimeTz(a[0] as number, ttz(a[1]!)));
+  // timestamptz(date, time): the wall-clock date + time in the session zone (so a bare literal is ambiguous, as in PostgreSQL).
+  fn('timestamptz', [D, TypeOid.time], TZ, (a, ctx) => {
+    const wall = dateToTimestamp(a[0] as number);
+    return isInfiniteTimestamp(wall) ? wall : checkTimestamp(fromLocal(sessionZone(ctx), checkTimestamp(wall + ts(a[1]!))));
+  });
   fn('make_time', [I4, I4, F8], TypeOid.time, (a) => dtf.makeTime(i(a[0]!), i(a[1]!), f(a[2]!)));
   fn('age', [TS, TS], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
   fn('age', [TZ, TZ], IV, (a, ctx) => zdt.ageInZone(ts(a[0]!), ts(a[1]!), sessionZone(ctx)));
