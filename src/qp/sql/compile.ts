@@ -430,8 +430,9 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
 }
 
 /**
- * A timestamptz literal: one without an offset names a wall-clock time in the session's zone
- * when the statement runs, so it is parsed then (once per zone), never folded at plan time.
+ * A timestamptz or timetz literal: one without an offset names a wall-clock time in the
+ * session's zone when the statement runs, so it is parsed then, never folded at plan time — once
+ * per zone, and for timetz once per transaction too (its offset is the zone's on that date).
  */
 function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit: boolean): CompiledExpr {
   const text = value.unknownLiteral!;
@@ -441,11 +442,17 @@ function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit
     if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
     throw error;
   }
+  const dated = oid === TypeOid.timetz || types.arrayElementType(oid) === TypeOid.timetz;
   let zone: SessionZone | null = null;
+  let stamp = 0;
   let parsed: SqlValue = null;
   const evaluator: Evaluator = (_row, c) => {
     const current = sessionZone(c);
-    if (current !== zone) { parsed = types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, text, current, c.statementTimestamp), explicit); zone = current; }
+    if (current !== zone || (dated && c.statementTimestamp !== stamp)) {
+      parsed = types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, text, current, c.statementTimestamp), explicit);
+      zone = current;
+      stamp = c.statementTimestamp;
+    }
     return parsed;
   };
   return { oid, typmod, eval: evaluator, rowIndependent: true, name: value.name, location: value.location };
