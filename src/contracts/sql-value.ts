@@ -16,11 +16,12 @@
  * | timestamp, timestamptz      | bigint: µs since 2000-01-01 00:00 UTC (PostgreSQL's epoch);   |
  * |                             | TIMESTAMP_INFINITY / -TIMESTAMP_INFINITY for ±infinity        |
  * | time                        | bigint: µs since midnight, 0 to 86 400 000 000 (24:00:00)     |
+ * | timetz (time with time zone)| TimeTzValue                                                   |
  * | interval                    | IntervalValue                                                 |
  * | json, jsonb                 | string (the text form; jsonb normalized)                     |
  * | record (row values)         | RecordValue                                                   |
  */
-export type SqlValue = null | boolean | number | bigint | string | Uint8Array | NumericValue | IntervalValue | RecordValue;
+export type SqlValue = null | boolean | number | bigint | string | Uint8Array | NumericValue | IntervalValue | TimeTzValue | RecordValue;
 
 /** One field of a row type: its name (f1, f2, … for ROW(…)) and its type. */
 export interface RecordField {
@@ -55,6 +56,16 @@ export interface IntervalValue {
   readonly micros: bigint;
 }
 
+/**
+ * A time with time zone, as PostgreSQL's TimeTzADT keeps it: the local time of day in µs (0 to
+ * 24:00:00 inclusive) and the zone's offset in seconds WEST of UTC (so `13:45+02` has zone
+ * -7200; output prints the offset -zone). A class, so that code over values of any type can tell
+ * it from the other object-valued representations.
+ */
+export class TimeTzValue {
+  constructor(readonly micros: bigint, readonly zone: number) {}
+}
+
 /** PostgreSQL stores ±infinity timestamps as the extreme int64 values. */
 export const TIMESTAMP_INFINITY = 0x7fffffffffffffffn;
 
@@ -78,6 +89,7 @@ export const TypeOid = {
   varchar: 1043,
   date: 1082,
   time: 1083,
+  timetz: 1266,
   timestamp: 1114,
   timestamptz: 1184,
   interval: 1186,

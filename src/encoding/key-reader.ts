@@ -3,7 +3,7 @@
  * from index keys, or to skip index columns to reach a primary key suffix.
  */
 import { assert } from '../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { readOrderedInt64, utf8Slice } from './bytes.js';
 
 const NULL_TAG = 0xff;
@@ -22,10 +22,12 @@ const GENERIC_STRING = 0x33;
 const GENERIC_BYTES = 0x34;
 const GENERIC_NUMERIC = 0x35;
 const GENERIC_INTERVAL = 0x36;
+const GENERIC_TIMETZ = 0x37;
 
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 const MICROS_PER_DAY = 86_400_000_000n;
+const MICROS_PER_SECOND = 1_000_000n;
 const INTERVAL_BIAS = 1n << 127n;
 
 const EMPTY = new Uint8Array(0);
@@ -34,7 +36,7 @@ const scratchView = new DataView(scratch.buffer);
 const PAIRS: string[] = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
 
-const enum Kind { Bool, Int2, Int4, Int8, Uint32, Float4, Float8, Numeric, Text, Bytea, Uuid, Date, Interval, Generic }
+const enum Kind { Bool, Int2, Int4, Int8, Uint32, Float4, Float8, Numeric, Text, Bytea, Uuid, Date, Interval, TimeTz, Generic }
 
 function kindOf(typeOid: number): Kind {
   switch (typeOid) {
@@ -52,6 +54,7 @@ function kindOf(typeOid: number): Kind {
     case TypeOid.uuid: return Kind.Uuid;
     case TypeOid.date: return Kind.Date;
     case TypeOid.interval: return Kind.Interval;
+    case TypeOid.timetz: return Kind.TimeTz;
     default: return Kind.Generic;
   }
 }
@@ -142,6 +145,7 @@ export class KeyReader {
         return d === INT32_MAX ? Infinity : d === INT32_MIN ? -Infinity : d;
       }
       case Kind.Interval: return this.interval(mask);
+      case Kind.TimeTz: return this.timetz(mask);
       default: assert(false, 'unreachable key kind'); return null;
     }
   }
@@ -155,6 +159,7 @@ export class KeyReader {
       case GENERIC_BYTES: return this.bytes(mask);
       case GENERIC_NUMERIC: return this.numeric(this.byte(mask), mask);
       case GENERIC_INTERVAL: return this.interval(mask);
+      case GENERIC_TIMETZ: return this.timetz(mask);
       default: assert(false, `bad key tag ${tag} for type ${typeOid}`); return null;
     }
   }
@@ -278,6 +283,13 @@ export class KeyReader {
     return { months: 0, days: Number(days), micros: span - days * MICROS_PER_DAY };
   }
 
+  /** The instant (time + zone × 10^6) then the zone: the time is the instant less the zone. */
+  private timetz(mask: number): TimeTzValue {
+    const instant = this.int64(mask);
+    const zone = this.int32(mask);
+    return new TimeTzValue(instant - BigInt(zone) * MICROS_PER_SECOND, zone);
+  }
+
   private numeric(tag: number, mask: number): NumericValue {
     switch (tag) {
       case NUMERIC_NAN: return { coefficient: 0n, scale: 0, special: 'NaN' };
@@ -319,6 +331,7 @@ function fixedWidth(kind: Kind): number {
     case Kind.Int2: return 2;
     case Kind.Int4: case Kind.Uint32: case Kind.Float4: case Kind.Date: return 4;
     case Kind.Int8: case Kind.Float8: return 8;
+    case Kind.TimeTz: return 12;
     case Kind.Uuid: case Kind.Interval: return 16;
     default: assert(false, 'not a fixed-width key kind'); return 0;
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIMESTAMP_INFINITY, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { TIMESTAMP_INFINITY, TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { compareKeys, KeyReader, KeyWriter, prefixEnd, skipKeyColumns } from './key.js';
 import { compareValues, numeric, numericText, SAMPLED_TYPES, sampleValues, SeededRandom, SQL_TYPE_NAMES } from './samples.js';
 
@@ -191,13 +191,18 @@ test('key: prefixEnd bounds exactly the keys that start with the prefix', () => 
 });
 
 test('key: types without a fixed layout use the generic encoding and stay ordered', () => {
-  const time = 1266; // timetz: a type with no fixed layout
+  const time = TypeOid.jsonpath; // a type with no fixed layout: the generic one takes any value
   const values = [1n, -5n, 100n];
   const keys = values.map((v) => encode(time, v));
   assert.ok(compareKeys(keys[1]!, keys[0]!) < 0 && compareKeys(keys[0]!, keys[2]!) < 0);
   assert.deepEqual(values.map((v, i) => decode(time, keys[i]!)), values);
   assert.equal(decode(TypeOid.char, encode(TypeOid.char, 'x')), 'x');
   assert.equal(decode(time, encode(time, 'abc', true), true), 'abc');
+  // A timetz value under the generic layout: timetz's order (instant, then zone), decoded whole.
+  const zoned = [new TimeTzValue(43_200_000_000n, -3600), new TimeTzValue(39_600_000_000n, 0), new TimeTzValue(43_200_000_000n, 0)];
+  const zonedKeys = zoned.map((v) => encode(time, v));
+  assert.ok(compareKeys(zonedKeys[0]!, zonedKeys[1]!) < 0 && compareKeys(zonedKeys[1]!, zonedKeys[2]!) < 0);
+  assert.deepEqual(zoned.map((v, i) => decode(time, zonedKeys[i]!)), zoned);
 });
 
 test('key: finished keys are independent copies; Buffer inputs decode the same', () => {

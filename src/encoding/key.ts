@@ -31,11 +31,15 @@
  *                             -infinity = INT32_MIN, infinity = INT32_MAX (as PostgreSQL)
  *   timestamp / timestamptz   0x10 + int64 µs since 2000-01-01 (as int8)
  *   time                      0x10 + int64 µs since midnight (as int8)
+ *   timetz                    0x10 + int64 instant (µs of the time + zone × 10^6, the zone in
+ *                             seconds west) as int8, then the zone as int4: PostgreSQL's
+ *                             timetz_cmp order (instant, then zone)
  *   interval                  0x10 + 16-byte two's complement span (months·30 days + days·24 h
  *                             + µs, PostgreSQL's interval_cmp_value), sign bit flipped
  *   any other type            by the JS type of the value: 0x30 boolean, 0x31 number (as
  *                             float8), 0x32 bigint (as int8), 0x33 string (as text), 0x34
- *                             Uint8Array (as bytea), 0x35 NumericValue, 0x36 IntervalValue
+ *                             Uint8Array (as bytea), 0x35 NumericValue, 0x36 IntervalValue,
+ *                             0x37 TimeTzValue
  *
  * Every column encoding is self-delimiting and no encoding of one value is a prefix of another
  * value's, so whole keys are prefix-free: storage may append a version suffix to a key, and
@@ -46,7 +50,7 @@
  * { months: 0, days, micros } with the same span ('1 mon' decodes as '30 days'); -0 decodes as 0.
  */
 import { assert } from '../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { allocateBytes, writeOrderedInt64, writeUtf8 } from './bytes.js';
 
 const NULL_TAG = 0xff;
@@ -65,15 +69,17 @@ const GENERIC_STRING = 0x33;
 const GENERIC_BYTES = 0x34;
 const GENERIC_NUMERIC = 0x35;
 const GENERIC_INTERVAL = 0x36;
+const GENERIC_TIMETZ = 0x37;
 
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 const MICROS_PER_DAY = 86_400_000_000n;
+const MICROS_PER_SECOND = 1_000_000n;
 const INTERVAL_BIAS = 1n << 127n;
 const MASK_64 = (1n << 64n) - 1n;
 
 /** How a type's values are laid out in a key; types without a layout use the generic one. */
-const enum Layout { Bool, Int2, Int4, Int8, Uint32, Float4, Float8, Numeric, Text, Bpchar, Bytea, Uuid, Date, Interval, Generic }
+const enum Layout { Bool, Int2, Int4, Int8, Uint32, Float4, Float8, Numeric, Text, Bpchar, Bytea, Uuid, Date, Interval, TimeTz, Generic }
 
 function layoutOf(typeOid: number): Layout {
   switch (typeOid) {
@@ -92,6 +98,7 @@ function layoutOf(typeOid: number): Layout {
     case TypeOid.uuid: return Layout.Uuid;
     case TypeOid.date: return Layout.Date;
     case TypeOid.interval: return Layout.Interval;
+    case TypeOid.timetz: return Layout.TimeTz;
     default: return Layout.Generic;
   }
 }
@@ -183,6 +190,7 @@ export class KeyWriter {
       case Layout.Uuid: this.byte(VALUE_TAG); this.uuid(value as string); return;
       case Layout.Date: this.byte(VALUE_TAG); this.int32(dateToInt32(value as number)); return;
       case Layout.Interval: this.byte(VALUE_TAG); this.interval(value as IntervalValue); return;
+      case Layout.TimeTz: this.byte(VALUE_TAG); this.timetz(value as TimeTzValue); return;
       case Layout.Generic: this.generic(typeOid, value); return;
     }
   }
@@ -201,6 +209,9 @@ export class KeyWriter {
     } else if ('coefficient' in value) {
       this.byte(GENERIC_NUMERIC);
       this.numeric(value);
+    } else if (value instanceof TimeTzValue) {
+      this.byte(GENERIC_TIMETZ);
+      this.timetz(value);
     } else if ('months' in value) {
       this.byte(GENERIC_INTERVAL);
       this.interval(value);
@@ -346,6 +357,11 @@ export class KeyWriter {
     scratchView.setBigUint64(8, span & MASK_64);
     this.buffer.set(scratch, this.position);
     this.position += 16;
+  }
+
+  private timetz(v: TimeTzValue): void {
+    this.int64(v.micros + BigInt(v.zone) * MICROS_PER_SECOND);
+    this.int32(v.zone);
   }
 }
 

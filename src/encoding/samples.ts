@@ -3,7 +3,7 @@
  * type (edge values first, then random ones), a reference comparator with PostgreSQL's ordering,
  * and SQL literals so the same values can be sorted by a real PostgreSQL. Used only by tests.
  */
-import { TIMESTAMP_INFINITY, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { TIMESTAMP_INFINITY, TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 
 /** mulberry32: small, fast, deterministic. */
 export class SeededRandom {
@@ -120,8 +120,16 @@ function randomInterval(r: SeededRandom): IntervalValue {
 export const SAMPLED_TYPES: readonly number[] = [
   TypeOid.bool, TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.oid, TypeOid.float4, TypeOid.float8,
   TypeOid.numeric, TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid,
-  TypeOid.date, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval, TypeOid.time,
+  TypeOid.date, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval, TypeOid.time, TypeOid.timetz,
 ];
+
+/** PostgreSQL's largest zone displacement, in seconds (±15:59:59). */
+const MAX_ZONE = 15 * 3600 + 59 * 60 + 59;
+
+function randomTimeTz(r: SeededRandom): TimeTzValue {
+  const micros = BigInt(r.pick([0, 3_600_000_000, 43_200_000_000, r.range(0, 86_400_000_000)]));
+  return new TimeTzValue(micros, r.pick([0, 3600, -3600, -19800, -MAX_ZONE, r.range(-MAX_ZONE, MAX_ZONE)]));
+}
 
 /** Edge values of a type (including NULL). */
 export function edgeValues(typeOid: number): SqlValue[] {
@@ -145,6 +153,10 @@ export function edgeValues(typeOid: number): SqlValue[] {
     case TypeOid.timestamp: case TypeOid.timestamptz:
       return [null, -TIMESTAMP_INFINITY, TS_MIN, -1n, 0n, 1n, 86_400_000_000n, TS_MAX, TIMESTAMP_INFINITY];
     case TypeOid.time: return [null, 0n, 1n, 999_999n, 1_000_000n, 3_600_000_000n, 86_399_999_999n, 86_400_000_000n];
+    // 12:00+01 and 11:00+00 are the same instant, yet differ (the zone decides).
+    case TypeOid.timetz: return [null, new TimeTzValue(0n, 0), new TimeTzValue(0n, MAX_ZONE), new TimeTzValue(86_400_000_000n, -MAX_ZONE),
+      new TimeTzValue(43_200_000_000n, -3600), new TimeTzValue(39_600_000_000n, 0), new TimeTzValue(43_200_000_000n, 0),
+      new TimeTzValue(1n, -19800), new TimeTzValue(86_400_000_000n, 0), new TimeTzValue(86_400_000_000n, MAX_ZONE)];
     case TypeOid.interval: return [null,
       { months: 0, days: 0, micros: 0n }, { months: 1, days: 0, micros: 0n }, { months: 0, days: 30, micros: 0n },
       { months: 0, days: 0, micros: 2_592_000_000_000n }, { months: -1, days: 0, micros: 1n }, { months: 0, days: -1, micros: 0n },
@@ -172,6 +184,7 @@ export function randomValue(r: SeededRandom, typeOid: number): SqlValue {
     case TypeOid.timestamp: case TypeOid.timestamptz: return randomTimestamp(r);
     case TypeOid.interval: return randomInterval(r);
     case TypeOid.time: return BigInt(r.range(0, 86_400_000_000));
+    case TypeOid.timetz: return randomTimeTz(r);
     default: throw new Error(`no samples for type ${typeOid}`);
   }
 }
@@ -216,6 +229,11 @@ export function compareValues(typeOid: number, a: SqlValue, b: SqlValue): number
       return Math.sign(Buffer.compare(utf8.encode((a as string).replace(/ +$/, '')), utf8.encode((b as string).replace(/ +$/, ''))));
     case TypeOid.bytea: return Math.sign(Buffer.compare(a as Uint8Array, b as Uint8Array));
     case TypeOid.interval: return cmp(span(a as IntervalValue), span(b as IntervalValue));
+    case TypeOid.timetz: {
+      const x = a as TimeTzValue;
+      const y = b as TimeTzValue;
+      return cmp(x.micros + BigInt(x.zone) * 1_000_000n, y.micros + BigInt(y.zone) * 1_000_000n) || cmp(x.zone, y.zone);
+    }
     default: return cmp(a as number | bigint, b as number | bigint);
   }
 }
@@ -262,6 +280,13 @@ export function sqlLiteral(typeOid: number, v: SqlValue): string {
       const t = v as bigint;
       return `make_time(${t / 3_600_000_000n}, ${(t % 3_600_000_000n) / 60_000_000n}, ${t % 60_000_000n}::float8 / 1000000)`;
     }
+    case TypeOid.timetz: {
+      const t = v as TimeTzValue;
+      const two = (n: bigint | number): string => String(n).padStart(2, '0');
+      const east = Math.abs(t.zone);
+      const clock = `${two(t.micros / 3_600_000_000n)}:${two((t.micros / 60_000_000n) % 60n)}:${two((t.micros / 1_000_000n) % 60n)}.${String(t.micros % 1_000_000n).padStart(6, '0')}`;
+      return `'${clock}${t.zone > 0 ? '-' : '+'}${two(Math.floor(east / 3600))}:${two(Math.floor(east / 60) % 60)}:${two(east % 60)}'::timetz`;
+    }
     default: return `${quote(String(v))}::${name}`;
   }
 }
@@ -271,5 +296,5 @@ export const SQL_TYPE_NAMES: Record<number, string> = {
   [TypeOid.float4]: 'float4', [TypeOid.float8]: 'float8', [TypeOid.numeric]: 'numeric', [TypeOid.text]: 'text',
   [TypeOid.varchar]: 'varchar', [TypeOid.bpchar]: 'bpchar', [TypeOid.name]: 'name', [TypeOid.bytea]: 'bytea',
   [TypeOid.uuid]: 'uuid', [TypeOid.date]: 'date', [TypeOid.timestamp]: 'timestamp', [TypeOid.timestamptz]: 'timestamptz',
-  [TypeOid.interval]: 'interval', [TypeOid.time]: 'time',
+  [TypeOid.interval]: 'interval', [TypeOid.time]: 'time', [TypeOid.timetz]: 'timetz',
 };

@@ -12,6 +12,7 @@
  *     bool 1 byte (0/1) · int2 2 · int4, date 4 (±infinity = INT32_MAX/MIN) · oid 4 unsigned ·
  *     float4 4, float8 8 (IEEE) · int8, timestamp, timestamptz, time 8 (int64) ·
  *     uuid 16 bytes · interval int32 months, int32 days, int64 micros ·
+ *     timetz int64 micros, int32 zone (seconds west) ·
  *     text, varchar, bpchar, name, char, json, jsonb: UTF-8 · bytea: raw ·
  *     numeric: kind byte (0 finite int64 coefficient, 1 finite decimal-text coefficient, 2 NaN,
  *       3 +Infinity, 4 -Infinity), then for finite values scale (uint16) and the coefficient ·
@@ -21,7 +22,7 @@
  * table now has (columns added later) reads NULL for the missing ones.
  */
 import { assert } from '../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { allocateBytes, readInt64LE, utf8Slice, writeInt64LE, writeUtf8 } from './bytes.js';
 
 const WIDE_OFFSETS = 1;
@@ -43,6 +44,7 @@ const GENERIC_STRING = 3;
 const GENERIC_BYTES = 4;
 const GENERIC_NUMERIC = 5;
 const GENERIC_INTERVAL = 6;
+const GENERIC_TIMETZ = 7;
 
 const NAN_NUMERIC: NumericValue = Object.freeze({ coefficient: 0n, scale: 0, special: 'NaN' });
 const POS_INF_NUMERIC: NumericValue = Object.freeze({ coefficient: 0n, scale: 0, special: 'Infinity' });
@@ -122,6 +124,7 @@ function writeColumn(typeOid: number, value: Exclude<SqlValue, null>): void {
     case TypeOid.bytea: writeBytes(value as Uint8Array); return;
     case TypeOid.uuid: writeUuid(value as string); return;
     case TypeOid.interval: writeInterval(value as IntervalValue); return;
+    case TypeOid.timetz: writeTimeTz(value as TimeTzValue); return;
     default: writeGeneric(typeOid, value);
   }
 }
@@ -185,6 +188,13 @@ function writeInterval(v: IntervalValue): void {
   writeInt64(v.micros);
 }
 
+function writeTimeTz(v: TimeTzValue): void {
+  writeInt64(v.micros);
+  ensure(4);
+  dataView.setInt32(position, v.zone, true);
+  position += 4;
+}
+
 /** Types without a fixed layout keep their JS representation, tagged. */
 function writeGeneric(typeOid: number, value: Exclude<SqlValue, null>): void {
   ensure(1);
@@ -200,6 +210,9 @@ function writeGeneric(typeOid: number, value: Exclude<SqlValue, null>): void {
   } else if ('coefficient' in value) {
     data[position++] = GENERIC_NUMERIC;
     writeNumeric(value);
+  } else if (value instanceof TimeTzValue) {
+    data[position++] = GENERIC_TIMETZ;
+    writeTimeTz(value);
   } else if ('months' in value) {
     data[position++] = GENERIC_INTERVAL;
     writeInterval(value);
@@ -337,6 +350,7 @@ function readValue(b: Uint8Array, typeOid: number, start: number, end: number): 
     case TypeOid.bytea: return copyBytes(b, start, end);
     case TypeOid.uuid: return readUuid(b, start);
     case TypeOid.interval: return readInterval(b, start);
+    case TypeOid.timetz: return readTimeTz(b, start);
     default: return readGeneric(b, typeOid, start, end);
   }
 }
@@ -385,6 +399,10 @@ function readInterval(b: Uint8Array, start: number): IntervalValue {
   return { months: int32(b, start), days: int32(b, start + 4), micros: readInt64LE(b, start + 8) };
 }
 
+function readTimeTz(b: Uint8Array, start: number): TimeTzValue {
+  return new TimeTzValue(readInt64LE(b, start), int32(b, start + 8));
+}
+
 function readGeneric(b: Uint8Array, typeOid: number, start: number, end: number): SqlValue {
   switch (b[start]) {
     case GENERIC_BOOL: return b[start + 1] === 1;
@@ -394,6 +412,7 @@ function readGeneric(b: Uint8Array, typeOid: number, start: number, end: number)
     case GENERIC_BYTES: return copyBytes(b, start + 1, end);
     case GENERIC_NUMERIC: return readNumeric(b, start + 1, end);
     case GENERIC_INTERVAL: return readInterval(b, start + 1);
+    case GENERIC_TIMETZ: return readTimeTz(b, start + 1);
     default: assert(false, `bad generic tuple tag ${b[start]} for type ${typeOid}`); return null;
   }
 }

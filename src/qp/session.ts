@@ -544,9 +544,17 @@ export class Session implements SqlSession {
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
       if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); continue; }
       const plain = oid === TypeOid.int4 ? parsePlainInt4Bytes(raw) : undefined;
-      values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone);
+      values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone, this.transactionTime());
     }
     return new SessionPortal(this, prepared, values, resultFormats);
+  }
+
+  /**
+   * The transaction's timestamp for input read at Bind (a timetz without an offset takes the
+   * zone's offset on its date): the open transaction's, else now, when the next one starts.
+   */
+  private transactionTime(): number {
+    return this.txn?.startTimestamp ?? this.host.snapshotTime();
   }
 
   /**
@@ -560,7 +568,7 @@ export class Session implements SqlSession {
     try {
       for (let i = 0; i < types.length; i++) {
         const text = statement.values[i]!;
-        values[i] = statement.declared[i] === TypeOid.int4 ? Number(text) : parseTextInZone(types[i]!, -1, text, this.settings.outputStyle().timeZone);
+        values[i] = statement.declared[i] === TypeOid.int4 ? Number(text) : parseTextInZone(types[i]!, -1, text, this.settings.outputStyle().timeZone, this.transactionTime());
       }
     } catch {
       return this.bind(this.literalSimple(statement.sql)[0]!, [], [], []);

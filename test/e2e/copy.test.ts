@@ -22,7 +22,7 @@ let postgresSql: pg.Client;
 const SETUP = [
   "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL DEFAULT 'none', code varchar(3), price numeric(6,2), seen timestamp, ok boolean)",
   'CREATE TABLE notes (id int PRIMARY KEY, body text, tag text)',
-  'CREATE TABLE kinds (id int PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, n numeric, t text, b bytea, d date, ts timestamptz, iv interval, u uuid, j jsonb, bo bool, c char(2))',
+  'CREATE TABLE kinds (id int PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, n numeric, t text, b bytea, d date, ts timestamptz, iv interval, u uuid, j jsonb, bo bool, c char(2), tz timetz)',
   'CREATE TABLE many (id int PRIMARY KEY)',
   'CREATE VIEW item_names AS SELECT id, name FROM items',
 ];
@@ -183,7 +183,7 @@ test('COPY options are checked as PostgreSQL checks them', { skip }, async () =>
 
 test('COPY TO STDOUT: text, CSV with quoting and headers, column lists, queries, binary', { skip }, async () => {
   await sameSetup(
-    "INSERT INTO kinds VALUES (1, 1, 9000000000, 1.5, 2.25, 12345.678, E'tab\\there, \"q\", back\\\\slash', '\\x00ff', '2024-02-29', '2024-02-29 12:00:00+00', '1 day 02:03:04', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"k\": [1, 2]}', true, 'x')",
+    "INSERT INTO kinds VALUES (1, 1, 9000000000, 1.5, 2.25, 12345.678, E'tab\\there, \"q\", back\\\\slash', '\\x00ff', '2024-02-29', '2024-02-29 12:00:00+00', '1 day 02:03:04', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"k\": [1, 2]}', true, 'x', '13:45:10.5-03:30')",
     "INSERT INTO kinds (id, t) VALUES (2, NULL), (3, '')",
   );
   for (const sql of [
@@ -204,7 +204,7 @@ test('COPY TO STDOUT: text, CSV with quoting and headers, column lists, queries,
 });
 
 test('binary COPY FROM STDIN takes what PostgreSQL\'s binary COPY TO wrote', { skip }, async () => {
-  await sameSetup('CREATE TABLE kinds2 (id int PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, n numeric, t text, b bytea, d date, ts timestamptz, iv interval, u uuid, j jsonb, bo bool, c char(2))');
+  await sameSetup('CREATE TABLE kinds2 (id int PRIMARY KEY, i2 int2, i8 int8, f4 float4, f8 float8, n numeric, t text, b bytea, d date, ts timestamptz, iv interval, u uuid, j jsonb, bo bool, c char(2), tz timetz)');
   const [s, p] = await clients();
   s.close();
   const copied = await p.exchange([serialize.query('COPY kinds TO STDOUT (FORMAT binary)')]);
@@ -217,6 +217,10 @@ test('binary COPY FROM STDIN takes what PostgreSQL\'s binary COPY TO wrote', { s
   const whole = Buffer.concat(data);
   await sameSetup('DELETE FROM kinds2');
   await sameCopy('COPY kinds2 FROM STDIN (FORMAT binary)', [whole.subarray(0, whole.length - 5)]);
+  // timetz in text: offsets as written, none (the session zone's), and out of range.
+  await sameCopy('COPY kinds2 (id, tz) FROM STDIN', ['10\t13:45:10+02\n11\t24:00:00-15:59:59\n12\t13:45\n']);
+  await sameCopy('COPY kinds2 (id, tz) FROM STDIN', ['13\t13:45+16\n']);
+  await sameRows('SELECT id, tz FROM kinds2 ORDER BY id');
 });
 
 test('COPY in the extended protocol: Execute starts it, CopyDone ends it, Sync (even an early one) is ignored during it', { skip }, async () => {

@@ -180,7 +180,7 @@ function convertFields(rows: CopiedRows, fields: readonly (string | null)[]): vo
   for (let i = 0; i < columns.length; i++) {
     const field = fields[i]!;
     const column = columns[i]!;
-    rows.input(i, () => (field === null ? null : parseTextInZone(column.typeOid, column.typmod, field, zone)), field);
+    rows.input(i, () => (field === null ? null : parseTextInZone(column.typeOid, column.typmod, field, zone, rows.rt.ctx.statementTimestamp)), field);
   }
 }
 

@@ -60,7 +60,7 @@ export function isAggregate(name: string): boolean {
 
 const MIN_MAX = new Set<number>([
   TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.oid, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.text, TypeOid.bpchar,
-  TypeOid.date, TypeOid.time, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval,
+  TypeOid.date, TypeOid.time, TypeOid.timetz, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval,
 ]);
 
 export function aggregateResultType(name: string, arg: number | null, comparable: (oid: number) => boolean, second: number | null = null, arrayOf: (oid: number) => number = () => 0): number | null {

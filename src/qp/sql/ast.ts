@@ -47,7 +47,8 @@ export type Expr =
   | { readonly kind: 'between'; readonly arg: Expr; readonly low: Expr; readonly high: Expr; readonly negated: boolean; readonly location: number }
   | { readonly kind: 'like'; readonly arg: Expr; readonly pattern: Expr; readonly negated: boolean; readonly caseInsensitive: boolean; readonly location: number }
   | { readonly kind: 'distinct-from'; readonly left: Expr; readonly right: Expr; readonly negated: boolean; readonly location: number }
-  | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'localtimestamp' | 'localtime' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly location: number }
+  /** `typmod`: the precision written (CURRENT_TIME(0)), else -1. */
+  | { readonly kind: 'sql-value'; readonly name: 'current_timestamp' | 'current_date' | 'current_time' | 'localtimestamp' | 'localtime' | 'current_user' | 'session_user' | 'current_schema' | 'current_catalog'; readonly typmod: number; readonly location: number }
   // GROUPING(a, b, …): which of the arguments the current grouping set leaves out (a bit each).
   | { readonly kind: 'grouping'; readonly args: readonly Expr[]; readonly location: number }
   // ARRAY[a, b, …] (one dimension).

@@ -33,7 +33,7 @@ import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from '../types/output-style.js';
 import type { SessionZone } from '../types/session-zone.js';
-import { localTimestampAt, parseTextInZone, parseTimestamptz, readsZone, zonedCast } from '../types/zoned-datetime.js';
+import { localTimestampAt, parseTextInZone, parseTimestamptz, readsZone, timestamptzToTimeTz, timeToTimeTz, zonedCast } from '../types/zoned-datetime.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall } from './sleep-functions.js';
@@ -233,7 +233,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'like': return compileLike(expr, ctx);
     case 'distinct-from': return compileDistinctFrom(expr, ctx);
-    case 'sql-value': return compileSqlValue(expr.name, ctx, expr.location);
+    case 'sql-value': return compileSqlValue(expr.name, expr.typmod, ctx, expr.location);
     case 'any': return compileAnyArray(expr, ctx);
     case 'array': return compileArrayConstructor(expr, ctx);
     case 'subscript': return compileSubscript(expr, ctx);
@@ -451,8 +451,9 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
 }
 
 /**
- * A timestamptz literal: one without an offset names a wall-clock time in the session's zone
- * when the statement runs, so it is parsed then (once per zone), never folded at plan time.
+ * A timestamptz or timetz literal: one without an offset names a wall-clock time in the
+ * session's zone when the statement runs, so it is parsed then, never folded at plan time — once
+ * per zone, and for timetz once per transaction too (its offset is the zone's on that date).
  */
 function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit: boolean): CompiledExpr {
   const text = value.unknownLiteral!;
@@ -462,11 +463,17 @@ function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit
     if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
     throw error;
   }
+  const dated = oid === TypeOid.timetz || types.arrayElementType(oid) === TypeOid.timetz;
   let zone: SessionZone | null = null;
+  let stamp = 0;
   let parsed: SqlValue = null;
   const evaluator: Evaluator = (_row, c) => {
     const current = sessionZone(c);
-    if (current !== zone) { parsed = types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, text, current), explicit); zone = current; }
+    if (current !== zone || (dated && c.statementTimestamp !== stamp)) {
+      parsed = types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, text, current, c.statementTimestamp), explicit);
+      zone = current;
+      stamp = c.statementTimestamp;
+    }
     return parsed;
   };
   return { oid, typmod, eval: evaluator, rowIndependent: true, name: value.name, location: value.location };
@@ -485,10 +492,23 @@ function zonedCastFor(value: CompiledExpr, oid: number, typmod: number, explicit
   // To timestamptz[] from a string or an array of strings (ARRAY['…']::timestamptz[]): the
   // elements read as timestamptz_in reads them, in the session's zone.
   const fromStrings = types.isStringType(value.oid) || types.isStringType(types.arrayElementType(value.oid));
-  if (readsZone(oid) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c)), explicit));
-  const zoned = zonedCast(value.oid, oid);
-  if (!zoned) return null;
-  return finish((v, c) => { const r = zoned(v, sessionZone(c)); return r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit); });
+  if (readsZone(oid) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c), c.statementTimestamp), explicit));
+  const withTypmod = (r: SqlValue): SqlValue => (r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit));
+  const zoned = zonedConversion(value.oid, oid);
+  if (zoned) return finish((v, c) => withTypmod(zoned(v, c)));
+  // An array of such values (time[] → timetz[], timestamp[] → timestamptz[]): element by element.
+  const from = types.arrayElementType(value.oid);
+  const to = types.arrayElementType(oid);
+  const element = from !== 0 && to !== 0 ? zonedConversion(from, to) : null;
+  if (!element) return null;
+  return finish((v, c) => withTypmod(types.arrayText(to, types.arrayValues(from, v as string).map((e) => (e === null ? null : element(e, c))))));
+}
+
+/** A cast whose result depends on the session's zone (time → timetz on the transaction's date, timestamptz's), or null. */
+function zonedConversion(from: number, to: number): ((v: SqlValue, c: ExecContext) => SqlValue) | null {
+  if (from === TypeOid.time && to === TypeOid.timetz) return (v, c) => timeToTimeTz(v as bigint, sessionZone(c), c.statementTimestamp);
+  const zoned = zonedCast(from, to);
+  return zoned && ((v, c) => zoned(v, sessionZone(c)));
 }
 
 /**
@@ -1184,14 +1204,22 @@ function compileDistinctFrom(expr: Extract<Expr, { kind: 'distinct-from' }>, ctx
   return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
 }
 
-function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], ctx: CompileContext, location: number): CompiledExpr {
+function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], precision: number, ctx: CompileContext, location: number): CompiledExpr {
+  // CURRENT_TIME(p) and the like: the value rounded to p digits (at most 6), of type time(p) …
+  const typmod = Math.min(precision, 6);
+  const clock = (oid: number, value: (c: ExecContext) => SqlValue): CompiledExpr => ({
+    oid, typmod, rowIndependent: true, name, location,
+    eval: typmod < 0 ? (_r, c) => value(c) : (_r, c) => types.applyTypmod(oid, typmod, value(c), false),
+  });
   switch (name) {
     case 'current_timestamp':
-      return { oid: TypeOid.timestamptz, typmod: -1, eval: (_r, c) => types.timestampFromUnixMicros(c.statementTimestamp), rowIndependent: true, name: 'current_timestamp', location };
+      return clock(TypeOid.timestamptz, (c) => types.timestampFromUnixMicros(c.statementTimestamp));
+    case 'current_time':
+      return clock(TypeOid.timetz, (c) => timestamptzToTimeTz(types.timestampFromUnixMicros(c.statementTimestamp), sessionZone(c)));
     case 'localtimestamp':
-      return { oid: TypeOid.timestamp, typmod: -1, eval: (_r, c) => localTimestampAt(c.statementTimestamp, sessionZone(c)), rowIndependent: true, name: 'localtimestamp', location };
+      return clock(TypeOid.timestamp, (c) => localTimestampAt(c.statementTimestamp, sessionZone(c)));
     case 'localtime':
-      return { oid: TypeOid.time, typmod: -1, eval: (_r, c) => timestampToTime(localTimestampAt(c.statementTimestamp, sessionZone(c))), rowIndependent: true, name: 'localtime', location };
+      return clock(TypeOid.time, (c) => timestampToTime(localTimestampAt(c.statementTimestamp, sessionZone(c))));
     case 'current_date':
       return { oid: TypeOid.date, typmod: -1, eval: (_r, c) => timestampToDate(localTimestampAt(c.statementTimestamp, sessionZone(c))), rowIndependent: true, name: 'current_date', location };
     case 'current_user':

@@ -648,6 +648,8 @@ function convertSqlValueFunction(n: Json): Expr {
     SVFOP_CURRENT_TIMESTAMP: 'current_timestamp',
     SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp',
     SVFOP_CURRENT_DATE: 'current_date',
+    SVFOP_CURRENT_TIME: 'current_time',
+    SVFOP_CURRENT_TIME_N: 'current_time',
     SVFOP_LOCALTIMESTAMP: 'localtimestamp',
     SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
     SVFOP_LOCALTIME: 'localtime',
@@ -661,7 +663,8 @@ function convertSqlValueFunction(n: Json): Expr {
   };
   const name = map[n.op];
   if (!name) throw unsupported(`${n.op} is not supported yet`, location);
-  return { kind: 'sql-value', name, location };
+  // The _N forms carry the precision written (the grammar takes no sign); the others -1.
+  return { kind: 'sql-value', name, typmod: typeof n.op === 'string' && n.op.endsWith('_N') ? n.typmod ?? 0 : -1, location };
 }
 
 function convertReturning(n: Json): SelectTarget[] {

@@ -195,7 +195,8 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     indexes.push({ id: nextIndexId++, oid: change.allocateId(), name: indexName, columns: keyColumns, include: [], unique: true, primary: false, valid: true, nullsNotDistinct: unique.nullsNotDistinct, constraintName: indexName, entryFormat: COVERING_ENTRY_FORMAT });
   }
   if (indexes.length > MAX_INDEXES) throw new SqlError('54000', `more than ${MAX_INDEXES} indexes per table are not allowed`);
-  for (const p of primaryKey) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
+  // A primary key or a UNIQUE constraint is an index: its columns must be indexable.
+  for (const index of indexes) for (const p of index.columns) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
   let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
   checkGeneratedColumns(table, expressionHost(ctx));
   if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };

@@ -1,5 +1,5 @@
 import { SqlError, assert } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import { numericAdd, numericSub } from '../types/index.js';
 import * as types from './typesystem.js';
 
@@ -25,6 +25,7 @@ const OFFSET_TYPES = new Map<number, readonly number[]>([
   [TypeOid.numeric, [TypeOid.numeric]],
   [TypeOid.date, [TypeOid.interval]],
   [TypeOid.time, [TypeOid.interval]],
+  [TypeOid.timetz, [TypeOid.interval]],
   [TypeOid.timestamp, [TypeOid.interval]],
   [TypeOid.timestamptz, [TypeOid.interval]],
   [TypeOid.interval, [TypeOid.interval]],
@@ -58,6 +59,7 @@ export function inRangeFor(sortOid: number, offsetOid: number): InRange {
     case TypeOid.float4: case TypeOid.float8: return inRangeFloat;
     case TypeOid.numeric: return inRangeNumeric;
     case TypeOid.time: return inRangeTime;
+    case TypeOid.timetz: return inRangeTimeTz;
     case TypeOid.interval: return inRangeInterval;
     case TypeOid.date: return inRangeDate();
     default: return inRangeTimestamp(sortOid);
@@ -128,6 +130,15 @@ const inRangeTime: InRange = (val, base, offset, sub, less) => {
   if (o < 0n) throw invalidSize();
   const sum = sub ? (base as bigint) - o : (base as bigint) + o;
   return less ? (val as bigint) <= sum : (val as bigint) >= sum;
+};
+
+/** in_range_timetz_interval: as time's, the base's zone kept, compared as timetz compares. */
+const inRangeTimeTz: InRange = (val, base, offset, sub, less) => {
+  const o = (offset as IntervalValue).micros;
+  if (o < 0n) throw invalidSize();
+  const b = base as TimeTzValue;
+  const sum = new TimeTzValue(sub ? b.micros - o : b.micros + o, b.zone);
+  return compare(less, types.comparator(TypeOid.timetz)(val, sum));
 };
 
 const inRangeInterval: InRange = (val, base, offset, sub, less) => {

@@ -8,9 +8,10 @@ import * as types from './typesystem.js';
 /**
  * `(s1, e1) OVERLAPS (s2, e2)` — the grammar's pg_catalog.overlaps(s1, e1, s2, e2) — over
  * dates, times and timestamps; an end may be an interval, taken as start + interval (PostgreSQL's
- * overlaps(timestamp, interval, …) SQL functions). NULLs answer as timestamp_overlaps answers.
+ * overlaps(timestamp, interval, …) SQL functions; timetz has no such forms). NULLs answer as
+ * timestamp_overlaps answers.
  */
-const OVERLAPPING = new Set<number>([TypeOid.date, TypeOid.time, TypeOid.timestamp, TypeOid.timestamptz]);
+const OVERLAPPING = new Set<number>([TypeOid.date, TypeOid.time, TypeOid.timetz, TypeOid.timestamp, TypeOid.timestamptz]);
 
 export function isOverlapsCall(expr: Extract<Expr, { kind: 'func' }>): boolean {
   return expr.name === 'overlaps' && expr.args.length === 4 && (expr.schema === null || expr.schema === 'pg_catalog') && !expr.star && !expr.distinct;
@@ -18,14 +19,20 @@ export function isOverlapsCall(expr: Extract<Expr, { kind: 'func' }>): boolean {
 
 export function compileOverlaps(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   const [s1, e1, s2, e2] = expr.args as [Expr, Expr, Expr, Expr];
-  const end = (start: Expr, e: Expr): CompiledExpr => {
+  const written: number[] = [];
+  const compile = (e: Expr): CompiledExpr => {
     const compiled = compileExpr(e, ctx);
+    written.push(compiled.oid);
+    return compiled;
+  };
+  const end = (start: Expr, e: Expr): CompiledExpr => {
+    const compiled = compile(e);
     return compiled.oid === TypeOid.interval ? compileExpr({ kind: 'op', op: '+', left: start, right: e, location: expr.location }, ctx) : compiled;
   };
-  const args = [compileExpr(s1, ctx), end(s1, e1), compileExpr(s2, ctx), end(s2, e2)];
+  const args = [compile(s1), end(s1, e1), compile(s2), end(s2, e2)];
   const oid = commonType(args, 'OVERLAPS');
-  if (!OVERLAPPING.has(oid)) {
-    throw new SqlError('42883', `function pg_catalog.overlaps(${args.map((a) => types.formatType(a.oid, -1)).join(', ')}) does not exist`, {
+  if (!OVERLAPPING.has(oid) || (oid === TypeOid.timetz && written.includes(TypeOid.interval))) {
+    throw new SqlError('42883', `function pg_catalog.overlaps(${written.map((w) => types.formatType(w, -1)).join(', ')}) does not exist`, {
       position: expr.location + 1, hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
     });
   }

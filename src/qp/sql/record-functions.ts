@@ -92,5 +92,6 @@ function valueOf(node: JsonNode, source: string, oid: number, typmod: number, js
     return types.arrayText(element, node.items.map((item) => valueOf(item, source, element, -1, json, ctx)));
   }
   const text = node.kind === 'string' ? node.value : written;
-  return parseTextInZone(oid, typmod, text, sessionZone(ctx));
+  // (Without a statement the zone is UTC, whose offset is the same on every date.)
+  return parseTextInZone(oid, typmod, text, sessionZone(ctx), ctx?.statementTimestamp ?? 0);
 }

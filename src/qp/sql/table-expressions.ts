@@ -135,8 +135,7 @@ export function isImmutable(text: string, table: TableInfo, host: ExpressionHost
   return !mutable;
 }
 
-/** timetz is not among TypeOid's names; its oid is PostgreSQL's. */
-const TIMETZ = 1266;
+const TIMETZ = TypeOid.timetz;
 const STABLE_OUTPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz]);
 const STABLE_INPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.time, TIMETZ]);
 const TEXTS = new Set<number>([TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.unknown]);
@@ -151,6 +150,8 @@ function mutableCall(name: string, schema: string | null, args: readonly number[
   switch (name) {
     case 'age': return args.length === 1 || args.includes(TypeOid.timestamptz);
     case 'date_part': case 'extract': case 'date_trunc': return args.includes(TypeOid.timestamptz);
+    // timetz AT TIME ZONE a name takes the zone's offset now; a time becomes a timetz in the session zone.
+    case 'timezone': return args[1] === TypeOid.time || (args[1] === TIMETZ && args[0] !== TypeOid.interval);
     case 'length': return args.length === 2;
     case 'quote_literal': case 'quote_nullable': return !TEXTS.has(args[0] ?? TypeOid.text);
     case 'to_timestamp': return args.length === 2;

@@ -76,7 +76,7 @@ const ALIASES: Record<string, string> = {
   int: 'int4', integer: 'int4', smallint: 'int2', bigint: 'int8', real: 'float4', float: 'float8',
   'double precision': 'float8', decimal: 'numeric', dec: 'numeric', boolean: 'bool', character: 'bpchar',
   'character varying': 'varchar', timestamptz: 'timestamptz', 'timestamp with time zone': 'timestamptz',
-  'timestamp without time zone': 'timestamp', 'time without time zone': 'time', string: 'text',
+  'timestamp without time zone': 'timestamp', 'time without time zone': 'time', 'time with time zone': 'timetz', string: 'text',
 };
 
 const BY_TYPNAME = new Map<string, t.SqlType>();
@@ -138,10 +138,11 @@ function typmodFor(oid: number, name: TypeName): number {
       if (p < 0) throw new SqlError('22023', `TIMESTAMP(${p}) precision must not be negative`, at(name.location));
       return Math.min(p, 6);
     }
-    case TypeOid.time: {
+    case TypeOid.time:
+    case TypeOid.timetz: {
       const p = mods[0]!;
       if (mods.length > 1) throw new SqlError('42601', `invalid type modifier`, at(name.location));
-      if (p < 0) throw new SqlError('22023', `TIME(${p}) precision must not be negative`, at(name.location));
+      if (p < 0) throw new SqlError('22023', `TIME(${p})${oid === TypeOid.timetz ? ' WITH TIME ZONE' : ''} precision must not be negative`, at(name.location));
       return Math.min(p, 6);
     }
     case TypeOid.interval:
@@ -161,7 +162,7 @@ function typmodFor(oid: number, name: TypeName): number {
  */
 const COLUMN_TYPES = new Set<number>([
   TypeOid.bool, TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.float4, TypeOid.float8, TypeOid.numeric,
-  TypeOid.bpchar, TypeOid.varchar, TypeOid.text, TypeOid.bytea, TypeOid.uuid, TypeOid.date, TypeOid.time, TypeOid.timestamp,
+  TypeOid.bpchar, TypeOid.varchar, TypeOid.text, TypeOid.bytea, TypeOid.uuid, TypeOid.date, TypeOid.time, TypeOid.timetz, TypeOid.timestamp,
   TypeOid.timestamptz, TypeOid.interval, TypeOid.json, TypeOid.jsonb, TypeOid.name, TypeOid.char, TypeOid.oid,
 ]);
 
@@ -172,7 +173,7 @@ const REFUSED_COLUMN_TYPES: Record<string, string> = {
   bit: 'bit', varbit: 'bit varying', pg_lsn: 'pg_lsn', int4range: 'int4range', int8range: 'int8range', numrange: 'numrange',
   tsrange: 'tsrange', tstzrange: 'tstzrange', daterange: 'daterange', int4multirange: 'int4multirange',
   int8multirange: 'int8multirange', nummultirange: 'nummultirange', tsmultirange: 'tsmultirange',
-  tstzmultirange: 'tstzmultirange', datemultirange: 'datemultirange', timetz: 'time with time zone',
+  tstzmultirange: 'tstzmultirange', datemultirange: 'datemultirange',
 };
 
 /**
@@ -207,7 +208,8 @@ export function resolveColumnType(name: TypeName): { oid: number; typmod: number
   return resolved;
 }
 
-const NOT_INDEXABLE = new Set<number>([TypeOid.bytea, TypeOid.interval, TypeOid.json, TypeOid.jsonb]);
+/** Column types DSQL stores but cannot index (reference/dsql.md §2.3): not in a primary key or an index key. */
+const NOT_INDEXABLE = new Set<number>([TypeOid.bytea, TypeOid.interval, TypeOid.timetz, TypeOid.json, TypeOid.jsonb]);
 
 export function checkIndexable(oid: number, column: string): void {
   if (NOT_INDEXABLE.has(oid)) throw new SqlError('0A000', `datatype ${t.formatType(oid, -1)} is not supported as a key column ("${column}")`);

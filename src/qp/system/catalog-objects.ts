@@ -57,7 +57,10 @@ export function expressionText(adbin: string): string {
 export function deparseDefault(expr: Expr, typeOid: number, typmod: number): string | null {
   switch (expr.kind) {
     case 'const': return deparseConst(expr, typeOid, typmod);
-    case 'sql-value': return SQL_VALUE_TEXT[expr.name] ?? null;
+    case 'sql-value': {
+      const text = SQL_VALUE_TEXT[expr.name];
+      return text === undefined ? null : expr.typmod >= 0 ? `${text}(${expr.typmod})` : text;
+    }
     case 'func':
       if (expr.name === 'nextval' && expr.args.length === 1) return deparseNextval(expr.args[0]!);
       if (expr.args.length > 0 || expr.star || expr.distinct || expr.filter) return null;
@@ -80,7 +83,7 @@ function deparseNextval(arg: Expr): string | null {
 }
 
 const SQL_VALUE_TEXT: Partial<Record<Extract<Expr, { kind: 'sql-value' }>['name'], string>> = {
-  current_timestamp: 'CURRENT_TIMESTAMP', current_date: 'CURRENT_DATE', localtimestamp: 'LOCALTIMESTAMP', localtime: 'LOCALTIME',
+  current_timestamp: 'CURRENT_TIMESTAMP', current_date: 'CURRENT_DATE', current_time: 'CURRENT_TIME', localtimestamp: 'LOCALTIMESTAMP', localtime: 'LOCALTIME',
   current_user: 'CURRENT_USER', session_user: 'SESSION_USER',
 };
 

@@ -103,7 +103,7 @@ function typeAlignment(typeOid: number): string {
   const length = types.typeLength(typeOid);
   if (length === 1 || length === 64) return 'c'; // bool, "char", name
   if (length === 2) return 's';
-  if (length === 8 || typeOid === TypeOid.interval) return 'd';
+  if (length === 8 || typeOid === TypeOid.interval || typeOid === TypeOid.timetz) return 'd';
   if (length === 16) return 'c'; // uuid
   return 'i';
 }

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import { arrayElements, formatArray } from './arrays.js';
 import * as dt from './datetime.js';
 import * as iv from './interval.js';
@@ -128,6 +128,10 @@ function defineDateTimeCasts(): void {
   const TM = TypeOid.time, IV = TypeOid.interval;
   cast(TS, TM, 'a', (v) => dt.timestampToTime(v as bigint)); cast(TZ, TM, 'a', (v) => dt.timestampToTime(v as bigint));
   cast(IV, TM, 'a', (v) => iv.intervalToTime(v as IntervalValue)); cast(TM, IV, 'i', (v) => iv.timeToInterval(v as bigint));
+  // time → timetz and timestamptz → timetz take the session zone's offset (zoned-datetime.ts); here UTC's.
+  const TTZ = TypeOid.timetz;
+  cast(TM, TTZ, 'i', (v) => new TimeTzValue(v as bigint, 0)); cast(TTZ, TM, 'a', (v) => (v as TimeTzValue).micros);
+  cast(TZ, TTZ, 'a', (v) => (dt.isInfiniteTimestamp(v as bigint) ? null : new TimeTzValue(dt.timestampToTime(v as bigint)!, 0)));
 }
 
 function jsonbScalar(v: SqlValue, target: string): JsonNode {

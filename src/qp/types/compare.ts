@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue, type TimeTzValue } from '../../contracts/sql-value.js';
 import { compareInterval } from './interval.js';
 import { compareNumeric } from './numeric.js';
 import { compareJsonb } from './json.js';
@@ -25,6 +25,19 @@ export const compareFloats: Comparator = (a, b) => {
   return xn === yn ? 0 : xn ? 1 : -1;
 };
 
+/**
+ * timetz_cmp_internal: the instant first (the time plus the zone's seconds west, so 12:00+01
+ * precedes 12:00+00), then the zone, so that 12:00+01 and 11:00+00 differ and order east first.
+ */
+export const compareTimeTz: Comparator = (a, b) => {
+  const x = a as TimeTzValue;
+  const y = b as TimeTzValue;
+  const t1 = x.micros + BigInt(x.zone) * 1_000_000n;
+  const t2 = y.micros + BigInt(y.zone) * 1_000_000n;
+  if (t1 !== t2) return t1 < t2 ? -1 : 1;
+  return x.zone < y.zone ? -1 : x.zone > y.zone ? 1 : 0;
+};
+
 const compareBools: Comparator = (a, b) => (a === b ? 0 : a ? 1 : -1);
 const compareStrings: Comparator = (a, b) => compareText(a as string, b as string);
 const compareBpchar: Comparator = (a, b) => compareText(bpcharStrip(a as string), bpcharStrip(b as string));
@@ -36,7 +49,7 @@ const COMPARATORS = new Map<number, Comparator>([
   ...REG_TYPE_OIDS.map((oid) => [oid, compareNumbers] as const),
   [TypeOid.date, compareNumbers],
   [TypeOid.int8, compareBigints], [TypeOid.timestamp, compareBigints], [TypeOid.timestamptz, compareBigints],
-  [TypeOid.time, compareBigints],
+  [TypeOid.time, compareBigints], [TypeOid.timetz, compareTimeTz],
   [TypeOid.float4, compareFloats], [TypeOid.float8, compareFloats],
   [TypeOid.numeric, (a, b) => compareNumeric(a as NumericValue, b as NumericValue)],
   [TypeOid.text, compareStrings], [TypeOid.varchar, compareStrings], [TypeOid.name, compareStrings],

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TIMESTAMP_INFINITY, type IntervalValue, type NumericValue } from '../../contracts/sql-value.js';
+import { TIMESTAMP_INFINITY, type IntervalValue, type NumericValue, type TimeTzValue } from '../../contracts/sql-value.js';
 import * as dt from './datetime.js';
 import * as num from './numeric.js';
 
@@ -509,6 +509,41 @@ export function timePart(field: string, time: bigint): Part {
     case 'hour': return whole(Number(time / USECS_PER_HOUR));
     case 'epoch': return scaled(time, 6, Number(time) / 1e6);
     default: throw notSupported(field, TIME);
+  }
+}
+
+const TIMETZ = 'time with time zone';
+
+/**
+ * extract / date_part on a timetz (timetz_part_common): the clock fields of the local time, the
+ * offset east (timezone, and its hours and minutes, truncated as C divides), and epoch: the
+ * seconds of the instant since midnight UTC (the local time plus the zone's seconds west).
+ */
+export function timeTzPart(field: string, v: TimeTzValue): Part {
+  const unit = decodeUnits(field, true);
+  if (!unit || unit === 'reserved') throw notRecognized(field, TIMETZ);
+  const east = -v.zone;
+  switch (unit) {
+    case 'timezone': return whole(east + 0);
+    case 'timezone_hour': return whole(div(east, 3600) + 0);
+    case 'timezone_minute': return whole((div(east, 60) % 60) + 0);
+    case 'epoch': return scaled(v.micros + BigInt(v.zone) * USECS_PER_SEC, 6, Number(v.micros) / 1e6 + v.zone);
+    case 'microseconds': case 'milliseconds': case 'second': case 'minute': case 'hour': return timePart(field, v.micros);
+    default: throw notSupported(field, TIMETZ);
+  }
+}
+
+/**
+ * date + timetz (datetimetz_timestamptz): the instant of that wall-clock time at that offset;
+ * ±infinity dates stay infinite.
+ */
+export function dateTimeTz(date: number, time: TimeTzValue): bigint {
+  const ts = dt.dateToTimestamp(date);
+  if (!Number.isFinite(date)) return ts;
+  try {
+    return dt.checkTimestamp(ts + time.micros + BigInt(time.zone) * USECS_PER_SEC);
+  } catch {
+    throw new SqlError('22008', 'date out of range for timestamp');
   }
 }
 

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TIMESTAMP_INFINITY } from '../../contracts/sql-value.js';
+import { TIMESTAMP_INFINITY, TimeTzValue } from '../../contracts/sql-value.js';
 import { roundHalfEven } from './scalars.js';
 
 /**
@@ -286,28 +286,40 @@ export function parseTimestamp(text: string, withZone: boolean, fromLocal?: (wal
 const TIME_DATE_PREFIX = String.raw`(?:(\d{1,8})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{1,8}))\s+`;
 const TIME_CLOCK = String.raw`(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?`;
 const TIME_CONCAT = String.raw`(\d{4}(?:\.\d*)?|\d{6}(?:\.\d*)?)`;
+/** A zone: a numeric offset, or a word (an abbreviation, a zone name; bc and ad are eras). */
+const TIME_ZONE = String.raw`(z|utc|gmt|ut|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|(?!(?:bc|ad)$)[a-z][a-z0-9_/+-]*)`;
 const TIME_INPUT = new RegExp(
   String.raw`^(?:${TIME_DATE_PREFIX}|t)?(?:${TIME_CLOCK}|${TIME_CONCAT})(?:\s*(am|pm|a\.m\.|p\.m\.))?` +
-  String.raw`(?:\s*(z|utc|gmt|ut|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?))?(?:\s+(bc|ad))?$`);
-/** A time followed by a word that may be a zone name or abbreviation PostgreSQL would look up. */
-const TIME_WITH_WORD = new RegExp(String.raw`^(?:${TIME_DATE_PREFIX}|t)?(?:${TIME_CLOCK}|${TIME_CONCAT})\s*[a-z][a-z_/+-]*$`);
+  String.raw`(?:\s*${TIME_ZONE})?(?:\s+(bc|ad))?$`);
 
-/** time_in: DecodeTimeOnly's forms (hh:mm[:ss[.f]], hhmm[ss][.f], allballs, am/pm, an ignored zone or date). */
-export function parseTime(text: string): bigint {
+export type TimeTypeName = 'time' | 'time with time zone';
+
+/** What DecodeTimeOnly reads: the time of day, the zone given (seconds east) and the date given. */
+interface TimeFields {
+  micros: bigint;
+  offsetEast: number | null;
+  date: [year: number, month: number, day: number] | null;
+}
+
+/**
+ * time_in and timetz_in: DecodeTimeOnly's forms (hh:mm[:ss[.f]], hhmm[ss][.f], allballs, am/pm,
+ * a zone as an offset or an abbreviation of the Default set, a date before the time). A zone
+ * named otherwise (America/New_York) is refused: Strata does not look zone names up here.
+ */
+function decodeTimeOnly(text: string, typeName: TimeTypeName): TimeFields {
   // mm:ss.f (a fraction right after the second field means minutes and seconds).
   const t = text.trim().toLowerCase().replace(/^(t?)(\d{1,2}):(\d{1,2})\.(\d*)/, '$100:$2:$3.$4');
-  if (t === 'allballs') return 0n;
+  if (t === 'allballs') return { micros: 0n, offsetEast: 0, date: null };
   if (t === 'now') throw new SqlError('0A000', `date/time value "now" is not supported`);
   const m = TIME_INPUT.exec(t);
-  if (!m) {
-    if (TIME_WITH_WORD.test(t)) throw new SqlError('0A000', `time zone names in time input are not supported: "${text}"`);
-    throw new SqlError('22007', `invalid input syntax for type time: "${text}"`);
-  }
+  if (!m) throw new SqlError('22007', `invalid input syntax for type ${typeName}: "${text}"`);
+  let date: TimeFields['date'] = null;
   if (m[1] !== undefined || m[4] !== undefined) {
     const year = Number(m[1] ?? m[6]);
     const month = Number(m[2] ?? m[4]);
     const day = Number(m[3] ?? m[5]);
     if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw fieldOverflow(text);
+    date = [year, month, day];
   }
   let h: string, mi: string, s: string | undefined, frac: string | undefined;
   if (m[7] !== undefined) {
@@ -323,10 +335,63 @@ export function parseTime(text: string): bigint {
     if (meridian[0] === 'a' && hour === 12) hour = 0;
     else if (meridian[0] === 'p' && hour !== 12) hour += 12;
   }
-  if (m[13] !== undefined) parseZone(m[13], text);
+  const offsetEast = m[13] === undefined ? null : timeZoneWord(m[13], text, typeName, date !== null);
   const micros = timeMicros(String(hour), mi, s, frac);
   if (micros === null) throw fieldOverflow(text);
-  return micros;
+  return { micros, offsetEast, date };
+}
+
+/** A zone after a time: an offset, UTC's spellings, or an abbreviation of the Default set. */
+function timeZoneWord(zone: string, text: string, typeName: TimeTypeName, dated: boolean): number {
+  if (/^[+-]/.test(zone) || zone === 'z' || zone === 'utc' || zone === 'gmt' || zone === 'ut') return parseZone(zone, text)!;
+  if (zone === 'zulu') return 0;
+  const abbreviation = zoneAbbreviationSeconds(zone);
+  if (abbreviation !== null) return abbreviation;
+  // A zone name with a history of offsets needs a date to pick one; PostgreSQL refuses it without.
+  if (!dated && zone.includes('/') && !zone.startsWith('etc/')) throw new SqlError('22007', `invalid input syntax for type ${typeName}: "${text}"`);
+  throw new SqlError('0A000', `time zone names in ${typeName} input are not supported: "${text}"`);
+}
+
+/** time_in: the zone and date a time may carry are read and ignored. */
+export function parseTime(text: string): bigint {
+  return decodeTimeOnly(text, 'time').micros;
+}
+
+/**
+ * timetz_in. A time without a zone takes the offset `zoneless` gives for it (PostgreSQL: the
+ * session zone's, on the date given or else the transaction's date); without one, UTC's.
+ */
+export function parseTimeTz(text: string, zoneless?: (micros: bigint, date: [number, number, number] | null) => number): TimeTzValue {
+  const f = decodeTimeOnly(text, 'time with time zone');
+  const east = f.offsetEast ?? (zoneless ? zoneless(f.micros, f.date) : 0);
+  return new TimeTzValue(f.micros, -east + 0);
+}
+
+/** PostgreSQL's bound on a zone displacement (TZDISP_LIMIT): under 16 hours either way. */
+const TZDISP_LIMIT = 16 * 3600;
+
+/** timetz_recv's checks: a time of day within 24:00:00 and a displacement under 16 hours. */
+export function checkTimeTz(micros: bigint, zone: number): TimeTzValue {
+  if (micros < 0n || micros > USECS_PER_DAY) throw new SqlError('22008', 'time out of range');
+  if (zone <= -TZDISP_LIMIT || zone >= TZDISP_LIMIT) throw new SqlError('22009', 'time zone displacement out of range');
+  return new TimeTzValue(micros, zone);
+}
+
+/** timetz_out: the time of day, then the offset east (-zone) as ±hh[:mm[:ss]]. */
+export function formatTimeTz(v: TimeTzValue): string {
+  return formatTimeOfDay(v.micros) + formatOffsetEast(-v.zone);
+}
+
+/** EncodeTimezone: ±hh, then :mm and :ss when not zero ("+05:30", "-04", "+00"). */
+export function formatOffsetEast(secondsEast: number): string {
+  const abs = Math.abs(secondsEast);
+  const h = Math.floor(abs / 3600);
+  const m = Math.floor((abs % 3600) / 60);
+  const s = abs % 60;
+  let out = (secondsEast < 0 ? '-' : '+') + pad(h, 2);
+  if (m !== 0 || s !== 0) out += ':' + pad(m, 2);
+  if (s !== 0) out += ':' + pad(s, 2);
+  return out;
 }
 
 export function formatTime(v: bigint): string {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type IntervalValue, type NumericValue, type SqlValue, type TimeTzValue } from '../../contracts/sql-value.js';
 import type { RandomSource, Timestamp } from '../../contracts/time.js';
 import { castContext } from './casts.js';
 import { checkTimestamp, dateToTimestamp, isInfiniteTimestamp, timestampFromUnixMicros, timestampToDate } from './datetime.js';
@@ -413,6 +413,16 @@ function defineDateTimeFunctions(): void {
   fn('date_part', [T, IV], F8, (a) => float(dtf.intervalPart(s(a[0]!), iv(a[1]!))));
   fn('extract', [T, TypeOid.time], N, (a) => exact(dtf.timePart(s(a[0]!), ts(a[1]!))));
   fn('date_part', [T, TypeOid.time], F8, (a) => float(dtf.timePart(s(a[0]!), ts(a[1]!))));
+  const TTZ = TypeOid.timetz;
+  const ttz = (v: SqlValue): TimeTzValue => v as TimeTzValue;
+  fn('extract', [T, TTZ], N, (a) => exact(dtf.timeTzPart(s(a[0]!), ttz(a[1]!))));
+  fn('date_part', [T, TTZ], F8, (a) => float(dtf.timeTzPart(s(a[0]!), ttz(a[1]!))));
+  fn('timestamptz', [D, TTZ], TZ, (a) => dtf.dateTimeTz(a[0] as number, ttz(a[1]!)));
+  // timestamptz(date, time): the wall-clock date + time in the session zone (so a bare literal is ambiguous, as in PostgreSQL).
+  fn('timestamptz', [D, TypeOid.time], TZ, (a, ctx) => {
+    const wall = dateToTimestamp(a[0] as number);
+    return isInfiniteTimestamp(wall) ? wall : checkTimestamp(fromLocal(sessionZone(ctx), checkTimestamp(wall + ts(a[1]!))));
+  });
   fn('make_time', [I4, I4, F8], TypeOid.time, (a) => dtf.makeTime(i(a[0]!), i(a[1]!), f(a[2]!)));
   fn('age', [TS, TS], IV, (a) => dtf.age(ts(a[0]!), ts(a[1]!)));
   fn('age', [TZ, TZ], IV, (a, ctx) => zdt.ageInZone(ts(a[0]!), ts(a[1]!), sessionZone(ctx)));
@@ -443,6 +453,8 @@ function defineDateTimeFunctions(): void {
   fn('timezone', [T, TS], TZ, (a) => tz.wallClockInZone(ts(a[1]!), s(a[0]!)));
   fn('timezone', [IV, TZ], TS, (a) => tz.instantAtOffset(ts(a[1]!), iv(a[0]!)));
   fn('timezone', [IV, TS], TZ, (a) => tz.wallClockAtOffset(ts(a[1]!), iv(a[0]!)));
+  fn('timezone', [T, TTZ], TTZ, (a, ctx) => tz.timeTzInZone(ttz(a[1]!), s(a[0]!), ctx.statementTimestamp));
+  fn('timezone', [IV, TTZ], TTZ, (a) => tz.timeTzAtOffset(ttz(a[1]!), iv(a[0]!)));
   fn('isfinite', [D], B, (a) => Number.isFinite(a[0] as number));
   fn('isfinite', [TS], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
   fn('isfinite', [TZ], B, (a) => !isInfiniteTimestamp(ts(a[0]!)));
@@ -478,7 +490,7 @@ function defineOtherFunctions(): void {
     ['float8send', TypeOid.float8], ['numeric_send', TypeOid.numeric], ['textsend', TypeOid.text], ['varcharsend', TypeOid.varchar],
     ['bpcharsend', TypeOid.bpchar], ['boolsend', TypeOid.bool], ['byteasend', TypeOid.bytea], ['uuid_send', TypeOid.uuid],
     ['date_send', TypeOid.date], ['timestamp_send', TypeOid.timestamp], ['timestamptz_send', TypeOid.timestamptz],
-    ['time_send', TypeOid.time], ['interval_send', TypeOid.interval], ['json_send', TypeOid.json], ['jsonb_send', TypeOid.jsonb],
+    ['time_send', TypeOid.time], ['timetz_send', TypeOid.timetz], ['interval_send', TypeOid.interval], ['json_send', TypeOid.json], ['jsonb_send', TypeOid.jsonb],
     ['namesend', TypeOid.name], ['charsend', TypeOid.char], ['oidsend', TypeOid.oid],
   ];
   for (const [name, oid] of send) fn(name, [oid], TypeOid.bytea, (a) => requireType(oid).formatBinary(a[0]!));

@@ -1,8 +1,9 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import { castContext, castFunction } from './casts.js';
 import { comparator, compareFloats } from './compare.js';
 import { checkDate, checkTimestamp, dateToTimestamp, USECS_PER_DAY } from './datetime.js';
+import { dateTimeTz } from './datetime-functions.js';
 import * as iv from './interval.js';
 import { defineJsonOperators } from './json-functions.js';
 import * as num from './numeric.js';
@@ -284,6 +285,16 @@ function defineDateTimeOperators(): void {
   op('-', TM, TM, IV, (a, b) => iv.timeDiff(a as bigint, b as bigint));
   op('+', D, TM, TS, (a, b) => dateTime(a as number, b as bigint));
   op('+', TM, D, TS, (a, b) => dateTime(b as number, a as bigint));
+  // timetz ± interval moves the time of day only (wrapping at midnight) and keeps the zone.
+  const TTZ = TypeOid.timetz;
+  const tz = (v: SqlValue): TimeTzValue => v as TimeTzValue;
+  const moved = (t: TimeTzValue, span: IntervalValue): TimeTzValue => new TimeTzValue(iv.timePlusInterval(t.micros, span), t.zone);
+  comparisons(TTZ, TTZ, TTZ);
+  op('+', TTZ, IV, TTZ, (a, b) => moved(tz(a), i(b)));
+  op('+', IV, TTZ, TTZ, (a, b) => moved(tz(b), i(a)));
+  op('-', TTZ, IV, TTZ, (a, b) => moved(tz(a), iv.intervalNegate(i(b))));
+  op('+', D, TTZ, TZ, (a, b) => dateTimeTz(a as number, tz(b)));
+  op('+', TTZ, D, TZ, (a, b) => dateTimeTz(b as number, tz(a)));
   op('+', IV, IV, IV, (a, b) => iv.intervalAdd(i(a), i(b)));
   op('-', IV, IV, IV, (a, b) => iv.intervalSub(i(a), i(b)));
   op('-', null, IV, IV, (_a, b) => iv.intervalNegate(i(b)));

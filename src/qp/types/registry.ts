@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import * as dt from './datetime.js';
 import { adjustInterval, formatInterval, intervalTypmodText, parseInterval } from './interval.js';
 import { parseJson, parseJsonb } from './json.js';
@@ -110,6 +110,8 @@ export function applyTypmod(oid: number, typmod: number, value: SqlValue, explic
       return roundTimestamp(value as bigint, typmod);
     case TypeOid.time:
       return dt.roundTime(value as bigint, typmod);
+    case TypeOid.timetz:
+      return roundTimeTz(value as TimeTzValue, typmod);
     case TypeOid.interval:
       return adjustInterval(value as IntervalValue, typmod);
     default: {
@@ -121,6 +123,12 @@ export function applyTypmod(oid: number, typmod: number, value: SqlValue, explic
       return formatArray(elements, type);
     }
   }
+}
+
+/** timetz(p): the time of day rounded as time(p) rounds it, the zone kept. */
+function roundTimeTz(v: TimeTzValue, precision: number): TimeTzValue {
+  const micros = dt.roundTime(v.micros, precision);
+  return micros === v.micros ? v : new TimeTzValue(micros, v.zone);
 }
 
 /** timestamp(p): round to p fractional digits, half away from zero as AdjustTimestampForTypmod does. */
@@ -147,6 +155,7 @@ export function formatType(oid: number, typmod: number): string {
     case TypeOid.timestamp: return `timestamp(${typmod}) without time zone`;
     case TypeOid.timestamptz: return `timestamp(${typmod}) with time zone`;
     case TypeOid.time: return `time(${typmod}) without time zone`;
+    case TypeOid.timetz: return `time(${typmod}) with time zone`;
     case TypeOid.interval: return `interval${intervalTypmodText(typmod)}`;
     default: return t.name;
   }
@@ -343,6 +352,14 @@ function defineDateTimes(): void {
     formatText: (v) => dt.formatTime(v as bigint),
     parseBinary: (b, typmod) => { expectLength(b, 8); return dt.roundTime(dt.checkTime(view(b).getBigInt64(0)), typmod); },
     formatBinary: (v) => fixed(8, (d) => d.setBigInt64(0, v as bigint)),
+  });
+  // timetz_send: int64 µs of the local time, then int32 zone (seconds west): 12 bytes.
+  define({
+    oid: TypeOid.timetz, typname: 'timetz', name: 'time with time zone', length: 12, category: 'D', array: 1270,
+    parseText: (t, typmod) => roundTimeTz(dt.parseTimeTz(t), typmod),
+    formatText: (v) => dt.formatTimeTz(v as TimeTzValue),
+    parseBinary: (b, typmod) => { expectLength(b, 12); const d = view(b); return roundTimeTz(dt.checkTimeTz(d.getBigInt64(0), d.getInt32(8)), typmod); },
+    formatBinary: (v) => fixed(12, (d) => { const t = v as TimeTzValue; d.setBigInt64(0, t.micros); d.setInt32(8, t.zone); }),
   });
   define({
     oid: TypeOid.interval, typname: 'interval', name: 'interval', length: 16, category: 'T', preferred: true, array: 1187,

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import { formatTimestamp, isInfiniteTimestamp, UNIX_EPOCH_MICROS, zoneAbbreviationSeconds } from './datetime.js';
+import { formatOffsetEast, formatTimestamp, isInfiniteTimestamp, UNIX_EPOCH_MICROS, zoneAbbreviationSeconds } from './datetime.js';
 import { zoneOffsetFunction } from './time-zones.js';
 
 /**
@@ -39,17 +39,7 @@ function invalid(value: string): SqlError {
 }
 
 /** ±hh[:mm[:ss]] as PostgreSQL prints a zone displacement ("+05:30", "-04", "+05:21:10"). */
-export function formatOffset(secondsEast: number): string {
-  const sign = secondsEast < 0 ? '-' : '+';
-  const abs = Math.abs(secondsEast);
-  const h = Math.floor(abs / 3600);
-  const m = Math.floor((abs % 3600) / 60);
-  const s = abs % 60;
-  let out = sign + String(h).padStart(2, '0');
-  if (m !== 0 || s !== 0) out += ':' + String(m).padStart(2, '0');
-  if (s !== 0) out += ':' + String(s).padStart(2, '0');
-  return out;
-}
+export const formatOffset = formatOffsetEast;
 
 function fixedZone(name: string, secondsEast: number): SessionZone {
   return { name, offsetAt: () => secondsEast };

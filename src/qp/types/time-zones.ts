@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { IntervalValue } from '../../contracts/sql-value.js';
-import { checkTimestamp, isInfiniteTimestamp } from './datetime.js';
+import { TimeTzValue, type IntervalValue } from '../../contracts/sql-value.js';
+import type { Timestamp } from '../../contracts/time.js';
+import { checkTimestamp, isInfiniteTimestamp, timestampFromUnixMicros } from './datetime.js';
 import { argumentZone, fromLocal, toLocal } from './session-zone.js';
 import { formatInterval } from './interval.js';
 
@@ -77,4 +78,26 @@ export function instantAtOffset(ts: bigint, zone: IntervalValue): bigint {
 export function wallClockAtOffset(ts: bigint, zone: IntervalValue): bigint {
   const offset = intervalOffset(zone);
   return isInfiniteTimestamp(ts) ? ts : checkTimestamp(ts - offset);
+}
+
+/**
+ * timetz AT TIME ZONE name (timetz_zone): the same instant at the zone's offset as of `now`, the
+ * transaction's start (a zone with daylight saving has no one offset for a time without a date).
+ */
+export function timeTzInZone(t: TimeTzValue, name: string, now: Timestamp): TimeTzValue {
+  const zone = argumentZone(name);
+  return timeTzAtWest(t, -zone.offsetAt(timestampFromUnixMicros(now)));
+}
+
+/** timetz AT TIME ZONE interval (timetz_izone): the interval is the offset east of UTC. */
+export function timeTzAtOffset(t: TimeTzValue, zone: IntervalValue): TimeTzValue {
+  return timeTzAtWest(t, -Number(intervalOffset(zone) / 1_000_000n));
+}
+
+/** The time of day of the same instant at a zone `west` seconds west of UTC, wrapped into one day. */
+function timeTzAtWest(t: TimeTzValue, west: number): TimeTzValue {
+  const day = 86_400_000_000n;
+  let time = (t.micros + BigInt(t.zone - west) * 1_000_000n) % day;
+  if (time < 0n) time += day;
+  return new TimeTzValue(time, west + 0);
 }

@@ -1,5 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type IntervalValue, type SqlValue } from '../../contracts/sql-value.js';
+import type { Timestamp } from '../../contracts/time.js';
 import * as dt from './datetime.js';
 import * as dtf from './datetime-functions.js';
 import * as fmt from './formatting.js';
@@ -12,7 +13,9 @@ import { fromLocal, toLocal, UTC_ZONE, type SessionZone } from './session-zone.j
  * What timestamptz does that depends on the session's TimeZone: reading a wall-clock time
  * without an offset, the casts to and from timestamp/date/time, calendar arithmetic (± interval
  * keeps the wall clock across a DST change), and the calendar fields of date_trunc, extract and
- * age, all computed on the wall clock of the zone as timestamp.c does with timestamp2tm.
+ * age, all computed on the wall clock of the zone as timestamp.c does with timestamp2tm. And
+ * timetz's: a time without an offset (input, time → timetz) takes the zone's offset on the
+ * transaction's date, as DecodeTimeOnly and time_timetz do.
  */
 
 const USECS_PER_SEC = 1_000_000n;
@@ -30,7 +33,40 @@ export function zonedCast(from: number, to: number): ((v: SqlValue, zone: Sessio
   if (from === D && to === TZ) return (v, zone) => dt.checkTimestamp(fromLocal(zone, dt.dateToTimestamp(v as number)));
   if (from === TZ && to === D) return (v, zone) => dt.timestampToDate(toLocal(zone, v as bigint));
   if (from === TZ && to === TM) return (v, zone) => dt.timestampToTime(toLocal(zone, v as bigint));
+  if (from === TZ && to === TypeOid.timetz) return (v, zone) => timestamptzToTimeTz(v as bigint, zone);
   return null;
+}
+
+/** timestamptz_timetz: the wall-clock time in the zone with the zone's offset then; NULL for ±infinity. */
+export function timestamptzToTimeTz(ts: bigint, zone: SessionZone): TimeTzValue | null {
+  if (dt.isInfiniteTimestamp(ts)) return null;
+  const east = zone.offsetAt(ts);
+  return new TimeTzValue(dt.timestampToTime(ts + BigInt(east) * USECS_PER_SEC)!, -east + 0);
+}
+
+/**
+ * The zone's offset (seconds east) for a wall-clock time of day on a day (days since
+ * 2000-01-01), as DetermineTimeZoneOffset picks it around a transition.
+ */
+function offsetOnDay(zone: SessionZone, days: number, micros: bigint): number {
+  if (zone === UTC_ZONE) return 0;
+  const wall = BigInt(days) * dt.USECS_PER_DAY + micros;
+  return Number((wall - fromLocal(zone, wall)) / USECS_PER_SEC);
+}
+
+/** The transaction's date on the zone's wall clock (GetCurrentDateTime). */
+function today(zone: SessionZone, now: Timestamp): number {
+  return dt.timestampToDate(localTimestampAt(now, zone));
+}
+
+/** time_timetz: the time with the zone's offset on the transaction's date. */
+export function timeToTimeTz(time: bigint, zone: SessionZone, now: Timestamp): TimeTzValue {
+  return new TimeTzValue(time, -offsetOnDay(zone, today(zone, now), time) + 0);
+}
+
+/** timetz_in in the zone: a time without an offset takes the zone's on the date given, else the transaction's. */
+export function parseTimeTzInZone(text: string, zone: SessionZone, now: Timestamp): TimeTzValue {
+  return dt.parseTimeTz(text, (micros, date) => offsetOnDay(zone, date ? dt.date2j(...date) - dt.POSTGRES_EPOCH_JDATE : today(zone, now), micros));
 }
 
 const TRUNCATE_REDETERMINES = /^(week|weeks|w|mil|millennium|millennia|millenniums|mils|c|cent|centuries|century|dec|decade|decades|decs|y|year|years|yr|yrs|qtr|quarter|month|months|mon|mons|d|day|days)$/;
@@ -81,17 +117,23 @@ export function localTimestampAt(unixMicros: number, zone: SessionZone): bigint 
   return toLocal(zone, dt.timestampFromUnixMicros(unixMicros));
 }
 
-/** A value's text input (Bind, COPY FROM, an untyped literal) in the session's zone. */
-export function parseTextInZone(oid: number, typmod: number, text: string, zone: SessionZone): SqlValue {
+/**
+ * A value's text input (Bind, COPY FROM, an untyped literal) in the session's zone; `now` is the
+ * transaction's timestamp (a timetz without an offset takes the zone's offset on its date).
+ */
+export function parseTextInZone(oid: number, typmod: number, text: string, zone: SessionZone, now: Timestamp): SqlValue {
   if (zone === UTC_ZONE || !readsZone(oid)) return parseTextValue(oid, typmod, text);
-  if (oid === TypeOid.timestamptz) return applyTypmod(oid, typmod, parseTimestamptz(text, zone), false);
-  // timestamptz[]: each element read in the zone; the array is held as its text in UTC.
-  const element = requireType(TypeOid.timestamptz);
-  const elements = splitArrayText(text).map((e) => (e === null ? null : applyTypmod(TypeOid.timestamptz, typmod, parseTimestamptz(e, zone), false)));
-  return formatArray(elements, element);
+  const read = (oid === TypeOid.timestamptz || oid === TypeOid.timetz) ? oid : requireType(oid).element;
+  const parse = read === TypeOid.timestamptz ? (t: string) => parseTimestamptz(t, zone) : (t: string) => parseTimeTzInZone(t, zone, now);
+  if (read === oid) return applyTypmod(oid, typmod, parse(text), false);
+  // An array: each element read in the zone; the array is held as its text.
+  const elements = splitArrayText(text).map((e) => (e === null ? null : applyTypmod(read, typmod, parse(e), false)));
+  return formatArray(elements, requireType(read));
 }
 
-/** Whether a type's text input reads the session's zone: timestamptz and its array. */
+/** Whether a type's text input reads the session's zone: timestamptz, timetz and their arrays. */
 export function readsZone(oid: number): boolean {
-  return oid === TypeOid.timestamptz || (oid !== 0 && typeByOid(oid)?.element === TypeOid.timestamptz);
+  if (oid === TypeOid.timestamptz || oid === TypeOid.timetz) return true;
+  const element = oid === 0 ? 0 : typeByOid(oid)?.element;
+  return element === TypeOid.timestamptz || element === TypeOid.timetz;
 }
