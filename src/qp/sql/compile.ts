@@ -1053,6 +1053,9 @@ export function checkFunctionSchema(expr: Extract<Expr, { kind: 'func' }>, ctx: 
 /** PostgreSQL's 42883 for a call no function matches, naming the argument types. */
 export function noSuchFunction(name: string, argOids: readonly number[], location: number): SqlError {
   const signature = argOids.map((oid) => types.formatType(oid, -1)).join(', ');
+  if (types.functionIsAmbiguous(name, argOids)) {
+    return new SqlError('42725', `function ${name}(${signature}) is not unique`, { ...at(location), hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
+  }
   return new SqlError('42883', `function ${name}(${signature}) does not exist`, { ...at(location), hint: NO_FUNCTION_HINT });
 }
 

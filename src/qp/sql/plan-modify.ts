@@ -8,7 +8,7 @@ import { chooseAccessPath, extractBounds, undecidedWhere } from './access-path.j
 import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
-import { compileContext, planSelect, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
+import { compileContext, planSelect, valuesLengthError, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
 import { ApplySubplans, applySubplansToRow, SubplanCollector } from './subplans.js';
 import { bindCtes } from './plan-cte.js';
 import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, evaluateDefault, ignoredIdentityTargets, synchronousDefault } from '../sequences/insert-defaults.js';
@@ -294,6 +294,8 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
       return i;
     })
     : table.columns.map((_, i) => i);
+  const mismatched = statement.rows?.find((row) => row.length !== statement.rows![0]!.length);
+  if (mismatched) throw valuesLengthError(mismatched);
   if (statement.rows) refuseGeneratedInsert(table, targetColumns, statement.rows);
   const ignored = ignoredIdentityTargets(table, targetColumns, statement);
   // A column takes its default when the statement gives it no value, says DEFAULT, or ignores its value.

@@ -308,13 +308,22 @@ function limitValue(expr: Expr, pc: PlanContext, clause: string): Evaluator {
   return coerce(value, TypeOid.int8, -1, 'implicit', value.location).eval;
 }
 
+/** At the first value of the row whose length differs, as PostgreSQL places it. */
+export function valuesLengthError(row: readonly (Expr | null)[]): SqlError {
+  const first = row[0];
+  return new SqlError('42601', 'VALUES lists must all be the same length', first && first.location >= 0 ? { position: first.location + 1 } : {});
+}
+
 function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
   const rows = statement.values!;
   const subplans = new SubplanCollector();
   const ctx = withSubqueries(compileContext(pc, new Scope([]), 'VALUES'), subplans, pc);
-  const compiled = rows.map((row) => row.map((e) => compileExpr(e, ctx)));
-  const width = compiled[0]!.length;
-  for (const row of compiled) if (row.length !== width) throw new SqlError('42601', 'VALUES lists must all be the same length');
+  const width = rows[0]!.length;
+  const compiled = rows.map((row) => {
+    const values = row.map((e) => compileExpr(e, ctx));
+    if (row.length !== width) throw valuesLengthError(row);
+    return values;
+  });
   const oids = Array.from({ length: width }, (_, i) => commonType(compiled.map((r) => r[i]!), 'VALUES'));
   const coerced = compiled.map((row) => row.map((e, i) => coerce(e, oids[i]!, -1, 'implicit', e.location)));
   const evaluators = coerced.map((row) => row.map((e) => e.eval));

@@ -17,7 +17,7 @@ export { isAggregate } from './aggregates.js';
 export type { AggregateState, AggregateOrderKey } from './aggregates.js';
 export { skipKeyColumns } from '../../encoding/key.js';
 export const {
-  formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, operatorIsAmbiguous, typeLength, isCollatable,
+  formatType, applyTypmod, parseBinaryValue, castContext, castFunction, resolveOperator, operatorIsAmbiguous, functionIsAmbiguous, typeLength, isCollatable,
   isRegType, regTypeName, regTypeOid,
   timestampFromUnixMicros, dateFromUnixMicros, timeFromUnixMicros,
 } = t;

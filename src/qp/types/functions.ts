@@ -17,7 +17,7 @@ import * as num from './numeric.js';
 import * as rx from './regex-functions.js';
 import { requireType } from './registry.js';
 import { floatPower, numericPower } from './operators.js';
-import { ANY, selectCandidate } from './resolve.js';
+import { ANY, isAmbiguous, selectCandidate } from './resolve.js';
 import { unseededDouble, type SessionRandom } from './session-random.js';
 import * as sc from './scalars.js';
 import { charLength, charPrefix, octetLength } from './strings.js';
@@ -553,6 +553,12 @@ export function resolveFunction(name: string, argTypes: readonly number[]): Reso
   const list = FUNCTIONS.get(lower);
   if (!list) return null;
   return selectCandidate(list, argTypes);
+}
+
+/** Whether `name(args)` failed to resolve because several built-in functions fit equally (42725). */
+export function functionIsAmbiguous(name: string, argTypes: readonly number[]): boolean {
+  const list = FUNCTIONS.get(name.toLowerCase());
+  return list !== undefined && isAmbiguous(list, argTypes);
 }
 
 export function functionNames(): string[] {

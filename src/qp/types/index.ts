@@ -12,7 +12,7 @@ export { type CastContext, type CastFn, castContext, castFunction, castValue, is
 export { type Comparator, comparator, compare, compareFloats, hasComparator } from './compare.js';
 export { type OperatorFn, type ResolvedOperator, resolveOperator, operatorIsAmbiguous, operatorNames, numericPower } from './operators.js';
 export {
-  type FunctionContext, type FunctionImpl, type ResolvedFunction, resolveFunction, functionNames, randomUuid, substring,
+  type FunctionContext, type FunctionImpl, type ResolvedFunction, resolveFunction, functionIsAmbiguous, functionNames, randomUuid, substring,
 } from './functions.js';
 export { ANY, ANY_NONARRAY, selectCandidate } from './resolve.js';
 export {
