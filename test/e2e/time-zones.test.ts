@@ -156,3 +156,16 @@ test('psql with PGOPTIONS=-c TimeZone=… prints what PostgreSQL prints', { skip
   assert.equal(a.stdout, b.stdout);
   assert.match(a.stdout, /America\/New_York/);
 });
+
+test('instants past a JavaScript Date\'s range take the zone\'s rule as PostgreSQL extends it', { skip }, async () => {
+  for (const sql of [
+    "SET TIME ZONE 'America/New_York'",
+    "SELECT '294276-12-31 23:59+00'::timestamptz::text AS a, '294276-06-30 12:00+00'::timestamptz::text AS b, '290000-07-01 12:00'::timestamp::timestamptz::text AS c",
+    "SELECT extract(timezone FROM '294276-06-30 12:00+00'::timestamptz) AS a",
+    "SELECT '294276-12-31 23:59'::timestamp::timestamptz",
+    'SELECT make_timestamptz(294276, 12, 31, 23, 59, 0)',
+    "SET TIME ZONE 'Europe/Paris'",
+    "SELECT '280000-07-01 12:00+00'::timestamptz::text AS a, '280000-01-01 12:00+00'::timestamptz::text AS b",
+    'RESET TIME ZONE',
+  ]) await db().same(sql);
+});

@@ -33,7 +33,8 @@ export function zoneOffsetFunction(name: string): { name: string; offsetAt: (uni
     FORMATTERS.set(name, formatter);
   }
   const f = formatter;
-  const offsetAt = (unixMs: number): number => {
+  const offsetAt = (at: number): number => {
+    const unixMs = withinDateRange(at);
     const parts: Record<string, string> = {};
     for (const p of f.formatToParts(unixMs)) parts[p.type] = p.value;
     const year = parts.era === 'BC' || parts.era === 'B' ? 1 - Number(parts.year) : Number(parts.year);
@@ -44,6 +45,22 @@ export function zoneOffsetFunction(name: string): { name: string; offsetAt: (uni
     return Math.round((wall - Math.floor(unixMs / 1000) * 1000) / 1000);
   };
   return { name: f.resolvedOptions().timeZone, offsetAt };
+}
+
+/** Four hundred Gregorian years: calendar, weekdays and a zone's yearly rules repeat after it. */
+const FOUR_CENTURIES_MS = 146_097 * 86_400_000;
+/** A JavaScript Date holds ±8.64e15 ms; a day's margin keeps the wall clock inside too. */
+const DATE_LIMIT_MS = 8.64e15 - 2 * 86_400_000;
+
+/**
+ * An instant Intl can look up with the same offset as `unixMs`: PostgreSQL's timestamps reach
+ * year 294276, past a Date's year 275760, where tzdata's last rule still applies — so a far
+ * instant is moved by whole four-century cycles, which keep that rule's dates.
+ */
+function withinDateRange(unixMs: number): number {
+  if (unixMs > DATE_LIMIT_MS) return unixMs - Math.ceil((unixMs - DATE_LIMIT_MS) / FOUR_CENTURIES_MS) * FOUR_CENTURIES_MS;
+  if (unixMs < -DATE_LIMIT_MS) return unixMs + Math.ceil((-DATE_LIMIT_MS - unixMs) / FOUR_CENTURIES_MS) * FOUR_CENTURIES_MS;
+  return unixMs;
 }
 
 /** timestamptz AT TIME ZONE name → timestamp. */
