@@ -143,3 +143,17 @@ test('array || takes NULLs as array_cat, array_append and array_prepend do', { s
     "SELECT NULL::text[] || 'a' AS a, 'a' || NULL::text[] AS b, ARRAY['a'] || NULL::text AS c",
   ]) await db().same(sql);
 });
+
+test('array_to_string writes elements as the session prints them', { skip }, async () => {
+  for (const sql of [
+    "SELECT array_to_string(ARRAY[1, NULL, 3], ',') AS a, array_to_string(ARRAY[1, NULL, 3], ',', '*') AS b, array_to_string(ARRAY['a', NULL], NULL) AS c, array_to_string(NULL::int[], ',') AS d, array_to_string(ARRAY[1.5::float8], '-') AS e, array_to_string(ARRAY['\\x01'::bytea], ',') AS f",
+    "SET TIME ZONE 'America/New_York'",
+    "SELECT array_to_string(ARRAY['2024-01-01 12:00+00'::timestamptz], ',') AS a",
+    'RESET TIME ZONE',
+    'SET extra_float_digits = 0',
+    "SELECT array_to_string(ARRAY[0.1::float8 + 0.2], ',') AS a, array_to_string(ARRAY[interval '1 day'], ',') AS b",
+    'RESET extra_float_digits',
+    "SELECT array_to_string('{a,b}', ',')",
+    "SELECT array_to_string(ARRAY[ROW(1,'a')], ';')",
+  ]) await db().same(sql);
+});

@@ -5,7 +5,6 @@ import type { TypeName } from '../sql/ast.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
 import { hasSchemaPrivilege, hasSequencePrivilege, hasTablePrivilege } from '../roles/role-system-views.js';
 import * as types from '../sql/typesystem.js';
-import { splitArrayText } from '../types/index.js';
 import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
@@ -177,8 +176,6 @@ define('obj_description', [OID, NAME], TEXT, (s) => (v) => objDescription(s.cata
 define('col_description', [OID, INT4], TEXT, (s) => (v) => colDescription(s.catalog, v[0] as number, v[1] as number));
 define('shobj_description', [OID, NAME], TEXT, (s) => (v) => shobjDescription(s.catalog, v[0] as number, v[1] as string));
 define('pg_tablespace_location', [OID], TEXT, () => (v) => tablespaceLocation(v[0] as number));
-define('array_to_string', [ANYARRAY, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, null));
-define('array_to_string', [ANYARRAY, TEXT, TEXT], TEXT, () => (v) => arrayToString(v[0] as string, v[1] as string, v[2] as string | null), false);
 
 /** pg_get_serial_sequence(table, column): the table name is parsed as SQL, the column taken as written. */
 function serialSequence(scope: CatalogScope, tableText: string, column: string): string | null {
@@ -216,16 +213,6 @@ function constraintDef(scope: CatalogScope, oid: number): string {
   const found = constraintByOid(scope.catalog, oid);
   if (!found) throw new SqlError('XX000', `cache lookup failed for constraint ${oid}`);
   return constraintDefinition(found.table, found.index);
-}
-
-/** array_to_string over our text-form arrays; the NULL replacement is optional. */
-function arrayToString(array: string | null, separator: string | null, nullText: string | null): string | null {
-  if (array === null || separator === null) return null;
-  const parts: string[] = [];
-  for (const element of splitArrayText(array)) {
-    if (element === null) { if (nullText !== null) parts.push(nullText); } else parts.push(element);
-  }
-  return parts.join(separator);
 }
 
 function isArrayType(oid: number): boolean {

@@ -1,10 +1,11 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
-import { arrayElements, formatArray, MAX_ELEMENTS } from './arrays.js';
+import { arrayElements, formatArray, MAX_ELEMENTS, splitArrayText } from './arrays.js';
 import { castContext } from './casts.js';
 import { comparator } from './compare.js';
 import { requireType, typeByOid } from './registry.js';
 import { arrayLowerBound } from './vectors.js';
+import { styledOutput, type OutputStyle } from './output-style.js';
 
 /**
  * Array functions and operators over one-dimensional arrays with lower bound 1 (the arrays
@@ -13,7 +14,7 @@ import { arrayLowerBound } from './vectors.js';
  * PostgreSQL 15's results.
  */
 
-type Impl = (args: SqlValue[]) => SqlValue;
+type Impl = (args: SqlValue[], ctx?: { readonly outputStyle?: OutputStyle }) => SqlValue;
 type Resolved = { args: number[]; result: number; strict: boolean; fn: Impl };
 export type DefinePolymorphic = (name: string, resolve: (argTypes: readonly number[]) => Resolved | null) => void;
 export type DefineOperator = (name: string, left: number, right: number, result: number, impl: ((a: SqlValue, b: SqlValue) => SqlValue) | null,
@@ -153,6 +154,30 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
         const count = dims[0] as number;
         if (count < 0 || count > MAX_ELEMENTS) throw new SqlError('54000', `array size exceeds the maximum allowed (${MAX_ELEMENTS})`);
         return text(new Array<SqlValue>(count).fill(args[0]!), types[0]!);
+      },
+    };
+  });
+  // array_to_string(array, separator [, null text]): each element as the session prints it (a
+  // timestamptz in its zone), NULLs skipped or written as the third argument.
+  polymorphic('array_to_string', (types) => {
+    if (types.length !== 2 && types.length !== 3) return null;
+    if (types[0] === TypeOid.unknown) throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown');
+    const element = elementOf(types[0]!);
+    if (element === 0 || types.slice(1).some((t) => t !== TypeOid.text && t !== TypeOid.unknown && castContext(t, TypeOid.text) !== 'i')) return null;
+    return {
+      args: [types[0]!, ...types.slice(1).map(() => TypeOid.text)], result: TypeOid.text, strict: types.length === 2,
+      fn: (args, ctx) => {
+        if (args[0] === null || args[1] === null) return null;
+        const nullText = args[2] ?? null;
+        // Row values are kept in their text form (no parser for anonymous records): as written.
+        const items = element === TypeOid.record ? splitArrayText(args[0] as string) : values(args[0], element);
+        const print = element === TypeOid.record ? String : styledOutput(element, ctx?.outputStyle);
+        const parts: string[] = [];
+        for (const v of items) {
+          if (v !== null) parts.push(print(v));
+          else if (nullText !== null) parts.push(nullText as string);
+        }
+        return parts.join(args[1] as string);
       },
     };
   });
