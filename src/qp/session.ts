@@ -797,7 +797,7 @@ export class Session implements SqlSession {
   private async applyDdl(statement: Statement, catalog: CatalogSnapshot, txn: Transaction, emit: (row: Row) => void,
     describeQuery: DdlContext['describeQuery'], searchPath: readonly string[], currentSchema: string): Promise<{ tag: string; source: null; rt: null; columns: null }> {
     checkNamedOwnership(statement, catalog, this.roleOid(catalog), searchPath);
-    const ddlContext = { catalog, currentSchema, sessionUser: this.roles.currentUser, describeQuery, searchPath };
+    const ddlContext = { catalog, currentSchema, sessionUser: this.roles.currentUser, describeQuery, searchPath, timeZone: this.settings.outputStyle().timeZone, now: this.transactionTime() };
     const result: DdlResult = isSequenceDdl(statement)
       ? await executeSequenceDdl(statement, ddlContext, async (id) => {
         const raw = await txn.get(sequenceRowKey(id));

@@ -169,3 +169,20 @@ test('instants past a JavaScript Date\'s range take the zone\'s rule as PostgreS
     'RESET TIME ZONE',
   ]) await db().same(sql);
 });
+
+test('a DEFAULT literal of timestamptz keeps the instant it named where the DDL ran', { skip }, async () => {
+  for (const sql of [
+    "SET TIME ZONE 'America/New_York'",
+    "CREATE TABLE dzone (id int PRIMARY KEY, ts timestamptz DEFAULT '2024-01-01 00:00', ts2 timestamptz DEFAULT '2024-01-01 00:00+02'::timestamptz, t timestamp DEFAULT '2024-01-01 00:00')",
+    'INSERT INTO dzone (id) VALUES (1)',
+    "SET TIME ZONE 'Asia/Tokyo'",
+    'INSERT INTO dzone (id) VALUES (2)',
+    "SET TIME ZONE 'Europe/Paris'",
+    "ALTER TABLE dzone ALTER COLUMN ts SET DEFAULT '2025-06-01 12:00'",
+    'RESET TIME ZONE',
+    'INSERT INTO dzone (id) VALUES (3)',
+    'SELECT id, ts::text, ts2::text, t::text FROM dzone ORDER BY id',
+    "SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 'dzone' ORDER BY ordinal_position",
+    'DROP TABLE dzone',
+  ]) await db().same(sql);
+});

@@ -5,6 +5,10 @@ import { renameSchema } from './ddl-rename-schema.js';
 import { SYSTEM_COLUMN_NAMES } from './system-columns.js';
 import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, SelectStatement, Statement, TypeName } from './ast.js';
 import { TypeOid } from '../../contracts/sql-value.js';
+import type { Timestamp } from '../../contracts/time.js';
+import type { SessionZone } from '../types/session-zone.js';
+import { parseTextInZone, readsZone } from '../types/zoned-datetime.js';
+import { quoteLiteral } from '../types/format.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';
@@ -45,6 +49,9 @@ export interface DdlContext {
   readonly catalog: CatalogSnapshot;
   readonly currentSchema: string;
   readonly sessionUser: string;
+  /** The session's TimeZone and the transaction's timestamp, which a DEFAULT literal of timestamptz is read with. */
+  readonly timeZone?: SessionZone;
+  readonly now?: Timestamp;
   /** Plans a query (CREATE VIEW): its output columns and the tables it reads. */
   /** The session's search path (the existing schemas are what a new view is bound to). */
   readonly searchPath?: readonly string[];
@@ -166,7 +173,8 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
     const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
     if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
-    columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText: definition.defaultText,
+    const defaultText = definition.defaultText === null ? null : frozenDefault(definition.defaultText, type.oid, type.typmod, ctx);
+    columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText,
       ...(definition.defaultText !== null ? { defaultSearchPath: boundSearchPath(ctx) } : {}),
       ...(definition.generatedText ? { generatedText: definition.generatedText } : {}), ...(type.domainOid !== undefined ? { domainOid: type.domainOid } : {}) });
   }
@@ -214,6 +222,23 @@ function checkDefault(text: string, oid: number, typmod: number, column: string,
     ...defaultCheckScope(ctx.catalog, ctx.currentSchema),
   });
   coerce(value, oid, typmod, 'assignment', -1, column);
+}
+
+/**
+ * A DEFAULT that is a string literal of a type read in the session's zone (timestamptz, timetz,
+ * their arrays) keeps the value it names where the DDL runs, as PostgreSQL folds it into a
+ * constant: a later INSERT in another zone writes the same instant. Stored as a literal with its
+ * offset, so reading it again in any zone gives that value; any other default is kept as written.
+ */
+function frozenDefault(text: string, oid: number, typmod: number, ctx: DdlContext): string {
+  if (!readsZone(oid) || !ctx.timeZone || ctx.now === undefined) return text;
+  const parsed = parseSql(`SELECT ${text}`)[0]!.statement;
+  if (parsed.kind !== 'select' || parsed.targets.length !== 1) return text;
+  let expr = parsed.targets[0]!.expr;
+  if (expr.kind === 'cast' && types.resolveTypeName(expr.type).oid === oid) expr = expr.arg;
+  if (expr.kind !== 'const' || expr.literal !== 'string') return text;
+  const value = parseTextInZone(oid, typmod, expr.text, ctx.timeZone, ctx.now);
+  return quoteLiteral(types.formatTextValue(oid, value));
 }
 
 /** PostgreSQL picks `name`, then `name1`, `name2`… when a generated name is taken. */
@@ -620,7 +645,8 @@ function alterTable(statement: Extract<Statement, { kind: 'alter-table' }>, ctx:
         const i = columnIndex(action.column);
         const column = table.columns[i]!;
         if (action.defaultText !== null) checkDefault(action.defaultText, column.typeOid, column.typmod, column.name, ctx);
-        withColumn(i, { ...column, defaultText: action.defaultText, defaultSearchPath: boundSearchPath(ctx) });
+        const defaultText = action.defaultText === null ? null : frozenDefault(action.defaultText, column.typeOid, column.typmod, ctx);
+        withColumn(i, { ...column, defaultText, defaultSearchPath: boundSearchPath(ctx) });
         break;
       }
       case 'drop-not-null': {
