@@ -32,3 +32,31 @@ test('a call several built-in functions fit equally is 42725, one none fits 4288
     'SELECT nosuch(1)',
   ]);
 });
+
+test('errors in CREATE TABLE\'s DEFAULT, CHECK and generation expressions point into the statement; ALTER\'s and domains\' have no position', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    'CREATE TABLE ck1 (a int PRIMARY KEY, b int CHECK (b > (SELECT 1)))',
+    'CREATE TABLE ck2 (a int PRIMARY KEY, b int CHECK (sum(b) > 0))',
+    'CREATE TABLE ck4 (a int PRIMARY KEY, b int DEFAULT (SELECT 1))',
+    'CREATE TABLE ck5 (a int PRIMARY KEY, b int DEFAULT b + 1)',
+    'CREATE TABLE ck6 (a int PRIMARY KEY, b int GENERATED ALWAYS AS (a + c) STORED)',
+    'CREATE TABLE ck7 (a int PRIMARY KEY, b int CHECK (c > 0))',
+    'CREATE TABLE ck9 (a int PRIMARY KEY, b int CHECK (b))',
+    "CREATE TABLE ck10 (a int PRIMARY KEY, b int DEFAULT 'x')",
+    "CREATE TABLE ck11 (a int PRIMARY KEY, b int DEFAULT nextval('nosuch'))",
+    'CREATE TABLE g1 (a int PRIMARY KEY, b int GENERATED ALWAYS AS (a * 2) STORED, c int GENERATED ALWAYS AS (b + 1) STORED)',
+    "CREATE TABLE g3 (a int PRIMARY KEY, b int GENERATED ALWAYS AS (a || 'x') STORED)",
+    "CREATE TABLE g3b (a int PRIMARY KEY, b int DEFAULT 'x'::text)",
+    'CREATE TABLE g4 (a int PRIMARY KEY, b int GENERATED ALWAYS AS (nosuch(a)) STORED)',
+    "CREATE TABLE g6 (a int PRIMARY KEY, b int, CHECK (b > 'x'))",
+    'CREATE TABLE g7 (a int PRIMARY KEY, b int)',
+    'ALTER TABLE g7 ADD CONSTRAINT c1 CHECK (zz > 0) NOT VALID',
+    'ALTER TABLE g7 ALTER COLUMN b SET DEFAULT a + 1',
+    "ALTER TABLE g7 ALTER COLUMN b SET DEFAULT 'x'",
+    'ALTER TABLE g7 ALTER COLUMN b SET DEFAULT nosuch()',
+    "CREATE DOMAIN dd AS int CHECK (VALUE > 'x')",
+    "CREATE DOMAIN dd2 AS int DEFAULT 'x'",
+    'CREATE DOMAIN dd3 AS int CHECK (nosuch > 0)',
+    'DROP TABLE g7',
+  ]);
+});

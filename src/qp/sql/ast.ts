@@ -272,6 +272,9 @@ export interface ColumnDefinition {
   readonly checks?: readonly CheckDefinition[];
   /** GENERATED ALWAYS AS (expr) STORED: the expression's source text. */
   readonly generatedText?: string | null;
+  /** Where defaultText and generatedText start in the statement, for the positions of their errors. */
+  readonly defaultOffset?: number;
+  readonly generatedOffset?: number;
   /** GENERATED ALWAYS ('a') / BY DEFAULT ('d') AS IDENTITY [(options)]. */
   readonly identity?: { readonly generation: 'a' | 'd'; readonly options: readonly SequenceOption[] } | null;
 }
@@ -280,6 +283,8 @@ export interface ColumnDefinition {
 export interface CheckDefinition {
   readonly name: string | null;
   readonly text: string;
+  /** Where `text` starts in the statement (for its errors' positions); absent where unknown. */
+  readonly textOffset?: number;
   readonly noInherit: boolean;
   /** False for NOT VALID. */
   readonly validate: boolean;

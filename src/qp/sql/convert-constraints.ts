@@ -18,6 +18,11 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
  * scanner, so quoted names and string literals holding parentheses are skipped correctly.
  */
 export function parenthesizedText(text: string, from: number): string {
+  return parenthesizedSource(text, from).text;
+}
+
+/** The text between the first parentheses from `from`, and where it starts in `text`. */
+export function parenthesizedSource(text: string, from: number): { text: string; offset: number } {
   let depth = 0;
   let start = -1;
   for (const token of scanSync(text.slice(from)).tokens as { start: number; end: number; text: string }[]) {
@@ -26,7 +31,10 @@ export function parenthesizedText(text: string, from: number): string {
       depth++;
     } else if (token.text === ')') {
       depth--;
-      if (depth === 0 && start >= 0) return text.slice(start, from + token.start).trim();
+      if (depth === 0 && start >= 0) {
+        const raw = text.slice(start, from + token.start);
+        return { text: raw.trim(), offset: start + raw.length - raw.trimStart().length };
+      }
     }
   }
   throw unsupported('cannot find the expression of the constraint');
@@ -36,16 +44,17 @@ export function parenthesizedText(text: string, from: number): string {
 export function checkDefinition(k: Json, text: string): CheckDefinition {
   const location: number = k.location ?? -1;
   if (location < 0) throw unsupported('cannot find the expression of the constraint');
+  const source = parenthesizedSource(text, location);
   return {
-    name: k.conname ?? null, text: parenthesizedText(text, location), noInherit: !!k.is_no_inherit,
+    name: k.conname ?? null, text: source.text, textOffset: source.offset, noInherit: !!k.is_no_inherit,
     validate: !k.skip_validation, location,
   };
 }
 
 /** The expression of `GENERATED ALWAYS AS (expr) STORED`; identity columns are not generated expressions. */
-export function generatedText(k: Json, text: string): string {
+export function generatedText(k: Json, text: string): { text: string; offset: number } {
   if (k.generated_kind !== 's') throw unsupported('only STORED generated columns are supported');
-  return parenthesizedText(text, k.location ?? 0);
+  return parenthesizedSource(text, k.location ?? 0);
 }
 
 function qualifiedName(items: Json[]): { schema: string | null; name: string } {

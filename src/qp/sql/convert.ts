@@ -815,6 +815,8 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       let defaultExpr: Expr | null = null;
       let defaultText: string | null = null;
       let generated: string | null = null;
+      let generatedOffset = -1;
+      let defaultOffset = -1;
       const columnChecks: CheckDefinition[] = [];
       let identity: ColumnDefinition['identity'] = null;
       let sawNullable = false;
@@ -837,12 +839,13 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
           case 'CONSTR_DEFAULT':
             defaultExpr = convertExpr(k.raw_expr);
             defaultText = defaultSource(k.raw_expr, text);
+            defaultOffset = findLocation(k.raw_expr);
             break;
           case 'CONSTR_IDENTITY':
             if (identity) throw new SqlError('42601', `multiple identity specifications for column "${c.colname}" of table "${relation.relname}"`, { position: (k.location ?? 0) + 1 });
             identity = convertIdentity(k);
             break;
-          case 'CONSTR_GENERATED': generated = generatedText(k, text); break;
+          case 'CONSTR_GENERATED': ({ text: generated, offset: generatedOffset } = generatedText(k, text)); break;
           case 'CONSTR_CHECK': columnChecks.push(checkDefinition(k, text)); break;
           case 'CONSTR_FOREIGN': foreignKeys.push(convertForeignKey(k, [c.colname])); break;
           case 'CONSTR_ATTR_DEFERRABLE': case 'CONSTR_ATTR_NOT_DEFERRABLE': case 'CONSTR_ATTR_DEFERRED': case 'CONSTR_ATTR_IMMEDIATE':
@@ -857,7 +860,7 @@ function convertCreateTable(n: Json, text: string): CreateTableStatement {
       }
       checks.push(...columnChecks);
       columns.push({ name: c.colname, type: convertTypeName(c.typeName), notNull, defaultExpr, defaultText, primaryKey: primary, unique, location: c.location ?? -1,
-        checks: columnChecks, generatedText: generated, identity });
+        checks: columnChecks, generatedText: generated, identity, defaultOffset, generatedOffset });
     } else if (element.Constraint) {
       const k = element.Constraint;
       const keys = (k.keys ?? []).map(str);

@@ -3,6 +3,7 @@ import type { CatalogSnapshot, CheckInfo, TableInfo } from '../catalog/catalog.j
 import type { AlterTableAction, CheckDefinition } from './ast.js';
 import { mapTree } from './ast-map.js';
 import { coerce } from './compile.js';
+import type { CompiledExpr } from './compiled.js';
 import { chooseConstraintName, constraintNamesInSchema } from './ddl-domains.js';
 import { compileCheck, compileGenerated, isImmutable, parseExpression, referencedColumns, renameColumnInExpression, renameTableInExpression, tableColumnsScope, type ExpressionHost } from './table-expressions.js';
 
@@ -20,7 +21,7 @@ export function newTableChecks(table: TableInfo, definitions: readonly CheckDefi
   const checks: CheckInfo[] = [];
   const scope = tableColumnsScope(table);
   for (const definition of definitions) {
-    compileCheck(definition.text, scope, host);
+    compileCheck(definition.text, scope, host, definition.textOffset);
     if (definition.name !== null && checks.some((c) => c.name === definition.name)) throw new SqlError('42710', `check constraint "${definition.name}" already exists`);
     const name = definition.name ?? defaultCheckName(table, definition.text, taken);
     taken.add(name);
@@ -35,22 +36,37 @@ function defaultCheckName(table: TableInfo, text: string, taken: Set<string>): s
   return chooseConstraintName(columns.length === 1 ? `${table.name}_${table.columns[columns[0]!]!.name}_check` : `${table.name}_check`, taken);
 }
 
-/** Generation expressions: compiled over the other columns, never over a generated one, immutable, assignable to the column. */
-export function checkGeneratedColumns(table: TableInfo, host: ExpressionHost): void {
+/**
+ * Generation expressions: compiled over the other columns, never over a generated one, immutable,
+ * assignable to the column. `origins`: where each column's expression stands in a CREATE TABLE.
+ */
+export function checkGeneratedColumns(table: TableInfo, host: ExpressionHost, origins: ReadonlyMap<string, number> = new Map()): void {
   table.columns.forEach((column) => {
     if (!column.generatedText) return;
+    const origin = origins.get(column.name);
     mapTree(parseExpression(column.generatedText), (node) => {
       if (node.kind !== 'column') return undefined;
       const target = table.columns.find((c) => c.name === node.name);
       if (target?.generatedText) {
-        throw new SqlError('42P17', `cannot use generated column "${target.name}" in column generation expression`, { detail: 'A generated column cannot reference another generated column.' });
+        const at = origin === undefined ? {} : { position: origin + (node.location as number) - 'SELECT '.length + 1 };
+        throw new SqlError('42P17', `cannot use generated column "${target.name}" in column generation expression`, { detail: 'A generated column cannot reference another generated column.', ...at });
       }
       return undefined;
     });
-    const value = compileGenerated(column.generatedText, table, host);
+    const value = compileGenerated(column.generatedText, table, host, origin);
     if (!isImmutable(column.generatedText, table, host)) throw new SqlError('42P17', 'generation expression is not immutable');
-    coerce(value, column.typeOid, column.typmod, 'assignment', -1, column.name);
+    assignedDefault(value, column.typeOid, column.typmod, column.name);
   });
+}
+
+/** A DEFAULT's or generation expression's value assigned to its column: PostgreSQL calls either a "default expression". */
+export function assignedDefault(value: CompiledExpr, oid: number, typmod: number, column: string): void {
+  try {
+    coerce(value, oid, typmod, 'assignment', -1, column);
+  } catch (error) {
+    if (error instanceof SqlError && error.code === '42804') error.message = error.message.replace(' but expression is of type ', ' but default expression is of type ');
+    throw error;
+  }
 }
 
 /** The ALTER TABLE actions on constraints and generation expressions; null for the other actions. */

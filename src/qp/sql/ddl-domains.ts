@@ -5,7 +5,7 @@ import { coerce, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr } from './compiled.js';
 import { DomainCheck } from './row-rules.js';
 import { Scope } from './scope.js';
-import { compileCheck, domainValueScope, parseExpression, type ExpressionHost } from './table-expressions.js';
+import { compileCheck, domainValueScope, parseExpression, positionedIn, type ExpressionHost } from './table-expressions.js';
 import * as types from './typesystem.js';
 
 /**
@@ -89,7 +89,11 @@ export function compileDomainCast(arg: CompiledExpr, domain: DomainInfo, ctx: Co
 
 function checkDefault(text: string, domain: { baseOid: number; baseTypmod: number }, host: ExpressionHost): void {
   const ctx: CompileContext = { scope: new Scope([]), paramTypes: [], aggregates: null, aggregateBase: 0, clause: 'DEFAULT expressions', sessionUser: host.sessionUser, currentSchema: host.currentSchema, catalog: host.catalog };
-  coerce(compileExpr(parseExpression(text), ctx), domain.baseOid, domain.baseTypmod, 'assignment', -1);
+  try {
+    coerce(compileExpr(parseExpression(text), ctx), domain.baseOid, domain.baseTypmod, 'assignment', -1);
+  } catch (error) {
+    positionedIn(error, undefined); // (relative to the text put in front of it: PostgreSQL gives none)
+  }
 }
 
 /** Constraint names a new one must not take: PostgreSQL's are unique among a schema's constraints. */

@@ -11,14 +11,15 @@ import { parseTextInZone, readsZone } from '../types/zoned-datetime.js';
 import { quoteLiteral } from '../types/format.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
+import { mapTree } from './ast-map.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';
 import { addForeignKey, checkIndexNotReferenced, createTableForeignKeys, dropForeignKey, ForeignKeyDrops, renameForeignKey } from './foreign-key-ddl.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 import { refuseCheckOption } from './view-modify.js';
 import { checkTypeSchema, domainForTypeName, executeDomainDdl, refuseArrayColumnTypes, resolveColumnOrDomainType } from './ddl-domains.js';
-import { alterTableConstraint, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
-import type { ExpressionHost } from './table-expressions.js';
+import { alterTableConstraint, assignedDefault, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
+import { positionedIn, type ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
 import type { AfterCommitJob } from '../jobs/job-requests.js';
 import { validateConstraintAsync } from './ddl-validate.js';
@@ -172,7 +173,7 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
     refuseSystemColumnName(columnName);
     if (columns.some((c) => c.name === columnName)) throw new SqlError('42701', `column "${columnName}" specified more than once`);
     const type = resolveColumnOrDomainType(ctx.catalog, definition.type, [ctx.currentSchema]);
-    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx);
+    if (definition.defaultExpr) checkDefault(definition.defaultText!, type.oid, type.typmod, columnName, ctx, definition.defaultOffset);
     const defaultText = definition.defaultText === null ? null : frozenDefault(definition.defaultText, type.oid, type.typmod, ctx);
     columns.push({ name: columnName, typeOid: type.oid, typmod: type.typmod, notNull: definition.notNull, defaultText,
       ...(definition.defaultText !== null ? { defaultSearchPath: boundSearchPath(ctx) } : {}),
@@ -206,22 +207,43 @@ function createTable(statement: CreateTableStatement, ctx: DdlContext): DdlResul
   // A primary key or a UNIQUE constraint is an index: its columns must be indexable.
   for (const index of indexes) for (const p of index.columns) types.checkIndexable(columns[p]!.typeOid, columns[p]!.name);
   let table: TableInfo = { id, schema, name, columns, primaryKey, indexes };
-  checkGeneratedColumns(table, expressionHost(ctx));
+  const generatedOrigins = new Map(statement.columns.flatMap((c) => (c.generatedOffset !== undefined && c.generatedOffset >= 0 ? [[truncateIdentifier(c.name), c.generatedOffset] as const] : [])));
+  checkGeneratedColumns(table, expressionHost(ctx), generatedOrigins);
   if (statement.checks && statement.checks.length > 0) table = { ...table, checks: newTableChecks(table, statement.checks, ctx.catalog, expressionHost(ctx)) };
   table = createTableForeignKeys(statement.foreignKeys, table, ctx.catalog, change, lookupPath(ctx));
   change.putTable(table);
   return { tag: 'CREATE TABLE', writes: change.finish() };
 }
 
-function checkDefault(text: string, oid: number, typmod: number, column: string, ctx: DdlContext): void {
+/** `origin`: where the default's text stands in a CREATE TABLE, for its errors' positions (ALTER has none, as in PostgreSQL). */
+function checkDefault(text: string, oid: number, typmod: number, column: string, ctx: DdlContext, origin?: number): void {
   const parsed = parseSql(`SELECT ${text}`)[0]!.statement;
   if (parsed.kind !== 'select' || parsed.targets.length !== 1) throw new SqlError('42601', `invalid DEFAULT for column "${column}"`);
-  const value = compileExpr(parsed.targets[0]!.expr, {
-    scope: new Scope([]), paramTypes: [], aggregates: null, aggregateBase: 0, clause: 'DEFAULT expressions', sessionUser: 'admin', currentSchema: 'public',
-    // The catalog, so that nextval('s') finds its sequence now; a subquery is refused as PostgreSQL does.
-    ...defaultCheckScope(ctx.catalog, ctx.currentSchema),
-  });
-  coerce(value, oid, typmod, 'assignment', -1, column);
+  try {
+    mapTree(parsed.targets[0]!.expr, (node) => {
+      if (node.kind === 'subquery') throw new SqlError('0A000', 'cannot use subquery in DEFAULT expression', { position: (node.location as number) + 1 });
+      return undefined;
+    });
+    const value = compileExpr(parsed.targets[0]!.expr, {
+      scope: new NoColumnsScope(), paramTypes: [], aggregates: null, aggregateBase: 0, clause: 'DEFAULT expressions', sessionUser: 'admin', currentSchema: 'public',
+      // The catalog, so that nextval('s') finds its sequence now; a subquery is refused as PostgreSQL does.
+      ...defaultCheckScope(ctx.catalog, ctx.currentSchema),
+    });
+    assignedDefault(value, oid, typmod, column);
+  } catch (error) {
+    positionedIn(error, origin);
+  }
+}
+
+/** A DEFAULT's scope: no column may be named there (transformColumnRef's EXPR_KIND_COLUMN_DEFAULT). */
+class NoColumnsScope extends Scope {
+  constructor() {
+    super([]);
+  }
+
+  override resolve(_relation: string | null, _name: string, location: number): never {
+    throw new SqlError('0A000', 'cannot use column reference in DEFAULT expression', { position: location + 1 });
+  }
 }
 
 /**

@@ -72,32 +72,38 @@ function refuseSubqueries(expr: Expr, use: ExpressionUse): void {
   });
 }
 
-/** Text positions in errors are relative to the `SELECT ` we put in front of the expression. */
-function withoutPrefix(error: unknown): never {
-  if (error instanceof SqlError) error.position = undefined;
+/**
+ * Text positions in errors are relative to the `SELECT ` put in front of the expression: moved to
+ * the statement when `origin` says where the text stands in it (CREATE TABLE), dropped otherwise
+ * (PostgreSQL has no text to point into for a stored expression or an ALTER's).
+ */
+export function positionedIn(error: unknown, origin: number | undefined): never {
+  if (error instanceof SqlError && error.position !== undefined) {
+    error.position = origin === undefined || origin < 0 ? undefined : origin + error.position - PREFIX.length;
+  }
   throw error;
 }
 
 /** A CHECK expression compiled to a boolean over `scope`'s row. */
-export function compileCheck(text: string, scope: Scope, host: ExpressionHost): CompiledExpr {
+export function compileCheck(text: string, scope: Scope, host: ExpressionHost, origin?: number): CompiledExpr {
   try {
     const expr = parseExpression(text);
     refuseSubqueries(expr, 'check');
     const ctx = compileContext(host, scope, 'check');
     return coerceToBoolean(compileExpr(expr, ctx), 'CHECK', ctx);
   } catch (error) {
-    return withoutPrefix(error);
+    return positionedIn(error, origin);
   }
 }
 
 /** A generation expression compiled over the table's row (its value is then assigned to the column). */
-export function compileGenerated(text: string, table: TableInfo, host: ExpressionHost): CompiledExpr {
+export function compileGenerated(text: string, table: TableInfo, host: ExpressionHost, origin?: number): CompiledExpr {
   try {
     const expr = parseExpression(text);
     refuseSubqueries(expr, 'generated');
     return compileExpr(expr, compileContext(host, tableColumnsScope(table), 'generated'));
   } catch (error) {
-    return withoutPrefix(error);
+    return positionedIn(error, origin);
   }
 }
 
