@@ -102,3 +102,21 @@ test('setseed makes random() repeat PostgreSQL\'s own sequence', { skip: pair.sk
     'SELECT pg_typeof(setseed(0.5))',
   ]);
 });
+
+test('a set-returning function of several columns in a select list gives row values', { skip: pair.skip }, async () => {
+  await same([
+    `SELECT jsonb_each('{"a":1,"b":"x"}') AS a`,
+    `SELECT (jsonb_each('{"a":1,"b":"x"}')).key AS a`,
+    `SELECT (jsonb_each('{"a":1,"b":"x"}')).*`,
+    `SELECT json_each_text('{"a":1}') AS a`,
+    `SELECT k, jsonb_each(j) AS e FROM (VALUES (1, '{"a":1,"b":2}'::jsonb), (2, '{}'::jsonb), (3, '{"c":[1]}')) v(k, j) ORDER BY 1, 2`,
+    `SELECT (jsonb_each(j)).value FROM (VALUES ('{"a":1,"b":2}'::jsonb)) v(j) ORDER BY 1`,
+    `SELECT jsonb_each('{"a":1}'), generate_series(1, 3)`,
+    `SELECT (json_each('{"a":1}')).key || 'x' AS a, (jsonb_each_text('{"b":"y"}')).value AS b`,
+    `SELECT count(*) FROM (SELECT jsonb_each('{"a":1,"b":2}')) s`,
+    `SELECT row_to_json(jsonb_each('{"a":1}'))`,
+    `SELECT jsonb_each('{"a":1}')::text AS a`,
+    `SELECT ((jsonb_each('{"a":1}')).*)::text`,
+    'SELECT (ROW(1,2)).*::text',
+  ]);
+});

@@ -159,7 +159,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       // `t.*` outside a select list (a function's argument): t's whole row.
       const wholeRow = expr.table !== null && !ctx.groupSlots ? compileWholeRow(ctx.scope, expr.table, expr.location) : null;
       if (wholeRow) return wholeRow;
-      throw new SqlError('42601', 'row expansion via "*" is not supported here', at(expr.location));
+      throw new SqlError('0A000', 'row expansion via "*" is not supported here', at(expr.location));
     }
     case 'row': return compileRow(expr, ctx);
     case 'field': return compileField(expr, ctx);

@@ -1,6 +1,6 @@
 import { SqlError } from '../../contracts/errors.js';
 import { advisoryLockRefusal } from './advisory-locks.js';
-import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import { RecordValue, TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr, FromItem } from './ast.js';
 import { coerce, compileExpr, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
@@ -224,13 +224,34 @@ export function compileSetCall(expr: FuncExpr, ctx: CompileContext): CompiledExp
   const firstNested = collector.calls.length;
   const bound = bindSetCall(lower, expr.args, expr.location, ctx);
   if (!bound) throw noSuchSetFunction(expr.name, expr.args, expr.location, ctx);
-  if (bound.fn.columns.length !== 1) {
-    throw new SqlError('0A000', `${expr.name}() returns a record: in a select list it is not supported yet (use it in FROM)`, at(expr.location));
-  }
   const index = collector.calls.length;
   collector.calls.push(bound);
   collector.levels.push(1 + Math.max(0, ...collector.levels.slice(firstNested)));
-  return { oid: bound.fn.columns[0]!.oid, typmod: -1, eval: (row) => row[collector.base + index]!, rowIndependent: false, name: lower, weakName: false, location: expr.location };
+  const base = { typmod: -1, eval: (row: Row) => row[collector.base + index]!, rowIndependent: false, name: lower, weakName: false, location: expr.location };
+  // One returning several columns (jsonb_each) gives a row value, whose fields `(f(x)).key` names.
+  if (bound.fn.columns.length !== 1) return { ...base, oid: TypeOid.record, record: recordFields(bound) };
+  return { ...base, oid: bound.fn.columns[0]!.oid };
+}
+
+function recordFields(call: BoundCall): RecordField[] {
+  return call.fn.columns.map((c, i) => ({ name: c.name ?? `f${i + 1}`, oid: c.oid, typmod: -1 }));
+}
+
+/** The next value of each select-list call: a row value for one of several columns, NULL once it is done. */
+function nextValues(iterators: Iterator<SqlValue[]>[], calls: readonly BoundCall[], fields: readonly (RecordField[] | null)[]): SqlValue[] | null {
+  const values: SqlValue[] = [];
+  let any = false;
+  for (let i = 0; i < iterators.length; i++) {
+    const step = iterators[i]!.next();
+    if (step.done) {
+      values.push(null);
+    } else {
+      any = true;
+      const f = fields[i];
+      values.push(f ? new RecordValue(f, step.value) : step.value[0]!);
+    }
+  }
+  return any ? values : null;
 }
 
 /**
@@ -243,8 +264,11 @@ class ProjectSet implements RowSource {
   private current: { row: Row; iterators: Iterator<SqlValue[]>[] } | null = null;
   private readonly slots: number[] = [];
   private readonly calls: BoundCall[] = [];
+  /** Each call's row fields, for those returning several columns (null: one value). */
+  private readonly fields: (RecordField[] | null)[] = [];
   constructor(private readonly source: RowSource, private readonly collector: SrfCollector, private readonly level: number) {
     collector.levels.forEach((l, i) => { if (l === level) { this.slots.push(i); this.calls.push(collector.calls[i]!); } });
+    this.fields = this.calls.map((call) => (call.fn.columns.length === 1 ? null : recordFields(call)));
   }
 
   explain(): ExplainInfo {
@@ -264,7 +288,7 @@ class ProjectSet implements RowSource {
           this.current = { row, iterators: calls.map((call) => callRows(call, row, rt.ctx)) };
         }
         // A row whose calls all return nothing produces no rows.
-        const values = zipNext(this.current.iterators, calls);
+        const values = nextValues(this.current.iterators, calls, this.fields);
         if (values === null) { this.current = null; continue; }
         const expanded = level === 1 ? this.current.row.slice(0, base) : this.current.row.slice();
         while (expanded.length < width) expanded.push(null);

@@ -107,7 +107,7 @@ export function fieldOf(arg: CompiledExpr, index: number, location: number): Com
 /** `(x).f`; `(x).*` is only meaningful where it expands (a select list, ROW(…)). */
 export function compileField(expr: Extract<Expr, { kind: 'field' }>, ctx: CompileContext): CompiledExpr {
   const arg = compileExpr(expr.arg, ctx);
-  if (expr.name === null) throw new SqlError('42601', 'row expansion via "*" is not supported here', at(expr.location));
+  if (expr.name === null) throw new SqlError('0A000', 'row expansion via "*" is not supported here', at(expr.location));
   const fields = recordFields(arg, expr.name, expr.location);
   if (expr.width !== undefined && fields.length !== expr.width) throw new SqlError('42601', 'number of columns does not match number of values', at(expr.location));
   const index = fields.findIndex((f) => f.name === expr.name);
