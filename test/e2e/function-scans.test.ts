@@ -120,3 +120,21 @@ test('a set-returning function of several columns in a select list gives row val
     'SELECT (ROW(1,2)).*::text',
   ]);
 });
+
+test('json(b)_populate_record[set](NULL::table, json) reads rows of the table\'s type', { skip: pair.skip }, async () => {
+  await same([
+    'CREATE TABLE jpop (a int PRIMARY KEY, b text, c timestamptz)',
+    `SELECT * FROM json_populate_record(NULL::jpop, '{"a":1,"b":"x","c":"2024-01-01 00:00+00"}')`,
+    `SELECT * FROM jsonb_populate_recordset(NULL::jpop, '[{"a":1},{"a":2,"b":"y"}]') ORDER BY a`,
+    `INSERT INTO jpop SELECT * FROM jsonb_populate_record(NULL::jpop, '{"a":5,"b":"z"}') RETURNING *`,
+    `SELECT * FROM jsonb_populate_recordset(NULL::public.jpop, '[{"a":1,"c":"2024-06-01 10:00"}]') AS r(x, y)`,
+    `SELECT r.b FROM json_populate_recordset(NULL::jpop, '[{"a":1,"b":"q"}]') r`,
+    `SELECT * FROM json_populate_record(NULL::nosuch, '{}')`,
+    `SELECT * FROM json_populate_record(NULL::int, '{}')`,
+    `SELECT * FROM jsonb_populate_recordset(NULL::jpop, '{"a":1}')`,
+    `SELECT * FROM jsonb_populate_recordset(NULL::jpop, '[{"a":"x"}]')`,
+    'SELECT * FROM jsonb_populate_record(NULL::jpop, NULL)',
+    'SELECT * FROM jsonb_populate_recordset(NULL::jpop, NULL)',
+    'DROP TABLE jpop',
+  ]);
+});

@@ -1,11 +1,12 @@
 import { SqlError } from '../../contracts/errors.js';
 import { advisoryLockRefusal } from './advisory-locks.js';
 import { RecordValue, TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
-import type { Expr, FromItem } from './ast.js';
+import type { Expr, FromItem, TypeName } from './ast.js';
+import type { TableInfo } from '../catalog/catalog.js';
 import { coerce, compileExpr, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
-import { recordFunction, returnsRecord, type DefinedColumn } from './record-functions.js';
+import { populatesRecord, recordFunction, returnsRecord, type DefinedColumn } from './record-functions.js';
 import { isSetReturning, resolveSetFunction, type SetFunction } from './set-functions.js';
 import * as types from './typesystem.js';
 
@@ -74,6 +75,7 @@ export function planFunctionScan(
   item: Extract<FromItem, { kind: 'function' }>, ctx: CompileContext,
 ): FunctionScanPlan {
   if (item.columnDefinitions !== undefined) return planRecordFunction(item, item.columnDefinitions, ctx);
+  if (item.calls.length === 1 && populatesRecord(item.calls[0]!.name)) return planPopulateRecord(item, ctx);
   let calls = item.calls;
   if (calls.length === 1 && calls[0]!.name === 'unnest' && calls[0]!.args.length > 1) {
     calls = calls[0]!.args.map((arg) => ({ name: 'unnest', args: [arg], location: calls[0]!.location }));
@@ -127,6 +129,47 @@ function planRecordFunction(
   const bound: BoundCall = { fn, args: [arg.eval] };
   // (The grammar takes no column aliases beside a definition list: `AS r(a int)` is the list.)
   return { columns: columns.map((c) => ({ name: c.name, oid: c.oid })), build: () => new FunctionScan([bound], false) };
+}
+
+/**
+ * `FROM json(b)_populate_record[set](NULL::t, json)`: the rows of table t's type read from the
+ * json, as json(b)_to_record[set] with t's columns for a definition list — the idiom for writing
+ * a batch of json objects into t. A base row other than NULL (whose fields fill missing keys) is
+ * not supported yet.
+ */
+function planPopulateRecord(item: Extract<FromItem, { kind: 'function' }>, ctx: CompileContext): FunctionScanPlan {
+  const call = item.calls[0]!;
+  const base = call.args[0];
+  const nullOfType = base?.kind === 'cast' && base.arg.kind === 'const' && base.arg.literal === 'null' ? base.type : null;
+  const table = nullOfType ? rowTypeTable(nullOfType, ctx) : undefined;
+  if (nullOfType && !table) {
+    types.resolveTypeName(nullOfType); // 42704 for a name that is no type
+    throw new SqlError('42804', `first argument of ${call.name.toLowerCase()} must be a row type`);
+  }
+  if (call.args.length !== 2 || !table || item.ordinality) {
+    throw new SqlError('0A000', `${call.name}() is supported in FROM with NULL::table as its first argument only`, at(call.location));
+  }
+  const columns: DefinedColumn[] = table.columns.map((c) => ({ name: c.name, oid: c.typeOid, typmod: c.typmod }));
+  const json = compileExpr(call.args[1]!, ctx);
+  const fn = recordFunction(call.name, json.oid, columns);
+  if (!fn) throw noSuchFunction(call.name, [TypeOid.record, json.oid], call.location);
+  const arg = coerce(json, fn.args[0]!, -1, 'implicit', json.location >= 0 ? json.location : call.location);
+  if (item.columnAliases.length > columns.length) throw new SqlError('42P10', `too many column aliases specified for function ${item.name}`, at(item.location));
+  const names = columns.map((c, i) => item.columnAliases[i] ?? c.name);
+  return { columns: columns.map((c, i) => ({ name: names[i]!, oid: c.oid })), build: () => new FunctionScan([{ fn, args: [arg.eval] }], false) };
+}
+
+/** The table a type name names (a table's row type), on the search path; undefined for any other type. */
+function rowTypeTable(name: TypeName, ctx: CompileContext): TableInfo | undefined {
+  if (!ctx.catalog || name.arrayBounds > 0) return undefined;
+  const parts = name.names;
+  const table = parts[parts.length - 1]!;
+  const schemas = parts.length > 1 ? [parts[parts.length - 2]!] : [ctx.currentSchema, ...(ctx.searchPath ?? [])];
+  for (const schema of schemas) {
+    const found = ctx.catalog.table(schema, table);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Runs the calls of a FROM item side by side, once (lateral references are outer rows). */

@@ -21,16 +21,27 @@ export interface DefinedColumn {
   readonly typmod: number;
 }
 
-const RECORD_FUNCTIONS = new Map<string, { readonly json: 'json' | 'jsonb'; readonly set: boolean }>([
+const RECORD_FUNCTIONS = new Map<string, { readonly json: 'json' | 'jsonb'; readonly set: boolean; readonly populate?: true }>([
   ['json_to_record', { json: 'json', set: false }],
   ['json_to_recordset', { json: 'json', set: true }],
   ['jsonb_to_record', { json: 'jsonb', set: false }],
   ['jsonb_to_recordset', { json: 'jsonb', set: true }],
+  // json(b)_populate_record[set](NULL::table, json): the table's columns instead of a definition list.
+  ['json_populate_record', { json: 'json', set: false, populate: true }],
+  ['json_populate_recordset', { json: 'json', set: true, populate: true }],
+  ['jsonb_populate_record', { json: 'jsonb', set: false, populate: true }],
+  ['jsonb_populate_recordset', { json: 'jsonb', set: true, populate: true }],
 ]);
 
 /** Whether `name` is a function returning record (it needs a column definition list). */
 export function returnsRecord(name: string): boolean {
-  return RECORD_FUNCTIONS.has(name.toLowerCase());
+  const fn = RECORD_FUNCTIONS.get(name.toLowerCase());
+  return fn !== undefined && !fn.populate;
+}
+
+/** Whether `name` is json(b)_populate_record[set], whose first argument names a row type. */
+export function populatesRecord(name: string): boolean {
+  return RECORD_FUNCTIONS.get(name.toLowerCase())?.populate === true;
 }
 
 /**
