@@ -3,7 +3,7 @@ import { SessionRandom } from './types/session-random.js';
 import { parsePlainInt4Bytes } from './types/scalars.js';
 import { SqlError, serverUnavailable } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
-import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
+import { checkBinaryRest, checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
 import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from './read-only.js';
 import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
@@ -542,7 +542,7 @@ export class Session implements SqlSession {
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
-      if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); continue; }
+      if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); checkBinaryRest(oid, raw, i + 1); continue; }
       const plain = oid === TypeOid.int4 ? parsePlainInt4Bytes(raw) : undefined;
       values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone, this.transactionTime());
     }

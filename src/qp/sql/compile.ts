@@ -928,10 +928,11 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
     arg = textual(arg);
-    // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
+    // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL; min/max(cidr) are min/max(inet).
     if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
       arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
     }
+    if ((expr.name === 'min' || expr.name === 'max') && arg.oid === TypeOid.cidr) arg = coerce(arg, TypeOid.inet, -1, 'implicit', arg.location);
     // min/max(regclass …) are min/max(oid), as PostgreSQL has no reg* aggregates of their own.
     if ((expr.name === 'min' || expr.name === 'max') && types.isRegType(arg.oid)) arg = coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
