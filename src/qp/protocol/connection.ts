@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { Authenticator, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
+import type { Authenticator, ConnectionEndpoints, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
 import type { RandomSource, TimerHandle, Timers } from '../../contracts/time.js';
 import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
 import { BackendWriter, type ErrorFields } from '../../wire/backend.js';
@@ -293,7 +293,8 @@ export class Connection {
         const rest = new Map(message.parameters);
         rest.delete('user');
         rest.delete('database');
-        this.startup = { user, database: message.parameters.get('database') ?? user, parameters: rest, serverName: this.serverName };
+        const endpoints = socketEndpoints(this.options.socket);
+        this.startup = { user, database: message.parameters.get('database') ?? user, parameters: rest, ...(endpoints ? { endpoints } : {}), serverName: this.serverName };
         this.phase = 'password';
         this.out.authenticationCleartextPassword();
         return;
@@ -675,4 +676,15 @@ function errorFields(error: unknown, log: Log, text = ''): ErrorFields {
   }
   log.error(`internal error: ${(error as Error).stack ?? String(error)}`);
   return { severity: 'ERROR', code: 'XX000', message: (error as Error).message ?? String(error) };
+}
+
+/**
+ * The socket's two ends, when the OS gave all four (a TCP socket): an IPv6 address loses its
+ * %zone, as PostgreSQL's clean_ipv6_addr drops it (an inet has no zone).
+ */
+function socketEndpoints(socket: ClientSocket): ConnectionEndpoints | null {
+  const { remoteAddress, remotePort, localAddress, localPort } = socket;
+  if (!remoteAddress || remotePort === undefined || !localAddress || localPort === undefined) return null;
+  const unzoned = (address: string): string => address.replace(/%.*$/, '');
+  return { clientAddress: unzoned(remoteAddress), clientPort: remotePort, serverAddress: unzoned(localAddress), serverPort: localPort };
 }
