@@ -26,6 +26,12 @@ export interface ConnectionOptions {
    * connection, an error ends it with that FATAL (the cluster's connection limits, admission.ts).
    */
   readonly admit?: () => ErrorFields | null;
+  /**
+   * False when the socket's peer is not the client: a relay spliced the connection, so its two
+   * ends are the relay's and this node's, not what the client connected from and to.
+   * inet_client_addr() and friends are then NULL (StartupInfo.endpoints absent).
+   */
+  readonly clientSocket?: boolean;
 }
 
 /**
@@ -293,7 +299,7 @@ export class Connection {
         const rest = new Map(message.parameters);
         rest.delete('user');
         rest.delete('database');
-        const endpoints = socketEndpoints(this.options.socket);
+        const endpoints = this.options.clientSocket === false ? null : socketEndpoints(this.options.socket);
         this.startup = { user, database: message.parameters.get('database') ?? user, parameters: rest, ...(endpoints ? { endpoints } : {}), serverName: this.serverName };
         this.phase = 'password';
         this.out.authenticationCleartextPassword();
