@@ -256,7 +256,7 @@ function ptonIpv6(src: string, dst: Uint8Array): number {
 }
 
 /** addressOK: no bit of the address is set right of the mask (what a cidr requires). */
-export function hostBitsClear(address: Uint8Array, bits: number): boolean {
+function hostBitsClear(address: Uint8Array, bits: number): boolean {
   for (let i = 0; i < address.length; i++) {
     const kept = bits - 8 * i;
     if (kept >= 8) continue;
@@ -326,7 +326,7 @@ export function compareInet(a: InetValue, b: InetValue): number {
  * zero groups as `::` and an embedded IPv4 address (::a.b.c.d, ::ffff:a.b.c.d) dotted. The
  * width follows a slash unless it is the family's whole length (or `bits` is null).
  */
-export function ntop(v: InetValue, bits: number | null): string {
+function ntop(v: InetValue, bits: number | null): string {
   const a = v.address;
   let out: string;
   if (v.family === 4) {
