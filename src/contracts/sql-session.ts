@@ -117,11 +117,24 @@ export interface SqlSession {
   close(): void;
 }
 
+/** Both ends of a client's TCP connection: numeric addresses (IPv4, IPv6) and ports. */
+export interface ConnectionEndpoints {
+  readonly clientAddress: string;
+  readonly clientPort: number;
+  readonly serverAddress: string;
+  readonly serverPort: number;
+}
+
 /** Authentication of a connection, done by the QP before a session starts. */
 export interface StartupInfo {
   readonly user: string;
   readonly database: string;
   readonly parameters: ReadonlyMap<string, string>;
+  /**
+   * The TCP connection's ends, as the socket Strata accepted reports them (inet_client_addr()
+   * and friends); absent when they are not known, as PostgreSQL has none over a Unix socket.
+   */
+  readonly endpoints?: ConnectionEndpoints;
   /** The TLS SNI server name, when the connection used TLS and sent one. */
   readonly serverName: string | null;
 }

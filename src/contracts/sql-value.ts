@@ -18,10 +18,11 @@
  * | time                        | bigint: µs since midnight, 0 to 86 400 000 000 (24:00:00)     |
  * | timetz (time with time zone)| TimeTzValue                                                   |
  * | interval                    | IntervalValue                                                 |
+ * | inet, cidr                  | InetValue                                                     |
  * | json, jsonb                 | string (the text form; jsonb normalized)                     |
  * | record (row values)         | RecordValue                                                   |
  */
-export type SqlValue = null | boolean | number | bigint | string | Uint8Array | NumericValue | IntervalValue | TimeTzValue | RecordValue;
+export type SqlValue = null | boolean | number | bigint | string | Uint8Array | NumericValue | IntervalValue | TimeTzValue | InetValue | RecordValue;
 
 /** One field of a row type: its name (f1, f2, … for ROW(…)) and its type. */
 export interface RecordField {
@@ -66,6 +67,17 @@ export class TimeTzValue {
   constructor(readonly micros: bigint, readonly zone: number) {}
 }
 
+/**
+ * An inet or cidr value, as PostgreSQL's inet struct keeps it: the address family (4 or 6), the
+ * netmask length in bits, and the address (4 or 16 bytes, network order). A cidr has no bit set
+ * right of the mask. The value does not say which of the two types it is: as in PostgreSQL,
+ * cidr → inet is binary coercible, and the static type picks the output function. A class, so
+ * that code over values of any type can tell it from the other object-valued representations.
+ */
+export class InetValue {
+  constructor(readonly family: 4 | 6, readonly bits: number, readonly address: Uint8Array) {}
+}
+
 /** PostgreSQL stores ±infinity timestamps as the extreme int64 values. */
 export const TIMESTAMP_INFINITY = 0x7fffffffffffffffn;
 
@@ -99,6 +111,8 @@ export const TypeOid = {
   regnamespace: 4089,
   regrole: 4096,
   uuid: 2950,
+  inet: 869,
+  cidr: 650,
   jsonb: 3802,
   jsonpath: 4072,
   record: 2249,

@@ -3,7 +3,7 @@
  * from index keys, or to skip index columns to reach a primary key suffix.
  */
 import { assert } from '../contracts/errors.js';
-import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { InetValue, TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { readOrderedInt64, utf8Slice } from './bytes.js';
 
 const NULL_TAG = 0xff;
@@ -23,6 +23,7 @@ const GENERIC_BYTES = 0x34;
 const GENERIC_NUMERIC = 0x35;
 const GENERIC_INTERVAL = 0x36;
 const GENERIC_TIMETZ = 0x37;
+const GENERIC_INET = 0x38;
 
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
@@ -160,6 +161,7 @@ export class KeyReader {
       case GENERIC_NUMERIC: return this.numeric(this.byte(mask), mask);
       case GENERIC_INTERVAL: return this.interval(mask);
       case GENERIC_TIMETZ: return this.timetz(mask);
+      case GENERIC_INET: return this.inet(mask);
       default: assert(false, `bad key tag ${tag} for type ${typeOid}`); return null;
     }
   }
@@ -288,6 +290,17 @@ export class KeyReader {
     const instant = this.int64(mask);
     const zone = this.int32(mask);
     return new TimeTzValue(instant - BigInt(zone) * MICROS_PER_SECOND, zone);
+  }
+
+  /** The family, the masked network (skipped: the whole address follows), the bits, the address. */
+  private inet(mask: number): InetValue {
+    const family = this.byte(mask) === 6 ? 6 : 4;
+    const n = family === 6 ? 16 : 4;
+    this.skip(n);
+    const bits = this.byte(mask);
+    const address = new Uint8Array(n);
+    for (let i = 0; i < n; i++) address[i] = this.byte(mask);
+    return new InetValue(family, bits, address);
   }
 
   private numeric(tag: number, mask: number): NumericValue {

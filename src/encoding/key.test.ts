@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIMESTAMP_INFINITY, TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { InetValue, TIMESTAMP_INFINITY, TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { compareKeys, KeyReader, KeyWriter, prefixEnd, skipKeyColumns } from './key.js';
 import { compareValues, numeric, numericText, SAMPLED_TYPES, sampleValues, SeededRandom, SQL_TYPE_NAMES } from './samples.js';
 
@@ -203,6 +203,21 @@ test('key: types without a fixed layout use the generic encoding and stay ordere
   const zonedKeys = zoned.map((v) => encode(time, v));
   assert.ok(compareKeys(zonedKeys[0]!, zonedKeys[1]!) < 0 && compareKeys(zonedKeys[1]!, zonedKeys[2]!) < 0);
   assert.deepEqual(zoned.map((v, i) => decode(time, zonedKeys[i]!)), zoned);
+});
+
+test('key: inet values under the generic layout order as network_cmp does, both directions', () => {
+  const v4 = (bits: number, ...bytes: number[]) => new InetValue(4, bits, Uint8Array.from(bytes));
+  const v6 = (bits: number, ...words: number[]) => new InetValue(6, bits, Uint8Array.from(words.flatMap((w) => [w >> 8, w & 0xff])));
+  // PostgreSQL 15's ORDER BY of these: the bits both masks cover, the mask length, the address; IPv4 first.
+  const sorted = [
+    v4(0, 0, 0, 0, 0), v4(16, 9, 255, 0, 0), v4(8, 10, 0, 0, 0), v4(8, 10, 0, 0, 5), v4(16, 10, 0, 0, 0), v4(16, 10, 0, 0, 1),
+    v4(32, 10, 0, 0, 0), v4(32, 255, 255, 255, 255), v6(0, 0, 0, 0, 0, 0, 0, 0, 0), v6(128, 0, 0, 0, 0, 0, 0, 0, 1), v6(16, 0xffff, 0, 0, 0, 0, 0, 0, 0),
+  ];
+  for (const descending of [false, true]) {
+    const keys = sorted.map((v) => encode(TypeOid.jsonpath, v, descending));
+    for (let i = 1; i < keys.length; i++) assert.ok(compareKeys(keys[i - 1]!, keys[i]!) * (descending ? -1 : 1) < 0, `${i} ${descending}`);
+    assert.deepEqual(sorted.map((v, i) => decode(TypeOid.jsonpath, keys[i]!, descending)), sorted);
+  }
 });
 
 test('key: finished keys are independent copies; Buffer inputs decode the same', () => {

@@ -39,7 +39,9 @@
  *   any other type            by the JS type of the value: 0x30 boolean, 0x31 number (as
  *                             float8), 0x32 bigint (as int8), 0x33 string (as text), 0x34
  *                             Uint8Array (as bytea), 0x35 NumericValue, 0x36 IntervalValue,
- *                             0x37 TimeTzValue
+ *                             0x37 TimeTzValue, 0x38 InetValue (its family, the address with
+ *                             the bits right of the mask cleared, the mask length, then the
+ *                             whole address: PostgreSQL's network_cmp order)
  *
  * Every column encoding is self-delimiting and no encoding of one value is a prefix of another
  * value's, so whole keys are prefix-free: storage may append a version suffix to a key, and
@@ -50,7 +52,7 @@
  * { months: 0, days, micros } with the same span ('1 mon' decodes as '30 days'); -0 decodes as 0.
  */
 import { assert } from '../contracts/errors.js';
-import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { InetValue, TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { allocateBytes, writeOrderedInt64, writeUtf8 } from './bytes.js';
 
 const NULL_TAG = 0xff;
@@ -70,6 +72,7 @@ const GENERIC_BYTES = 0x34;
 const GENERIC_NUMERIC = 0x35;
 const GENERIC_INTERVAL = 0x36;
 const GENERIC_TIMETZ = 0x37;
+const GENERIC_INET = 0x38;
 
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
@@ -212,6 +215,9 @@ export class KeyWriter {
     } else if (value instanceof TimeTzValue) {
       this.byte(GENERIC_TIMETZ);
       this.timetz(value);
+    } else if (value instanceof InetValue) {
+      this.byte(GENERIC_INET);
+      this.inet(value);
     } else if ('months' in value) {
       this.byte(GENERIC_INTERVAL);
       this.interval(value);
@@ -362,6 +368,26 @@ export class KeyWriter {
   private timetz(v: TimeTzValue): void {
     this.int64(v.micros + BigInt(v.zone) * MICROS_PER_SECOND);
     this.int32(v.zone);
+  }
+
+  /**
+   * network_cmp compares the first min(bits) bits of the addresses, then the mask lengths, then
+   * the whole addresses. The network part with its host bits cleared, then the length, then the
+   * address orders bytewise the same way: where the shorter mask's bits agree, the longer mask's
+   * network is at least as large, and larger exactly when its own extra bits are not all zero.
+   */
+  private inet(v: InetValue): void {
+    const n = v.address.length;
+    this.ensure(2 * n + 2);
+    const b = this.buffer;
+    b[this.position++] = v.family;
+    for (let i = 0; i < n; i++) {
+      const kept = v.bits - 8 * i;
+      b[this.position++] = kept >= 8 ? v.address[i]! : kept <= 0 ? 0 : v.address[i]! & (0xff << (8 - kept));
+    }
+    b[this.position++] = v.bits;
+    b.set(v.address, this.position);
+    this.position += n;
   }
 }
 

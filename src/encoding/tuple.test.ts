@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TIMESTAMP_INFINITY, TimeTzValue, TypeOid, type SqlValue } from '../contracts/sql-value.js';
+import { InetValue, TIMESTAMP_INFINITY, TimeTzValue, TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import { decodeColumn, decodeTuple, decodeTupleSlots, encodeTuple, tupleColumnCount } from './tuple.js';
 import { numeric, SAMPLED_TYPES, sampleValues, SeededRandom } from './samples.js';
 
@@ -76,8 +76,9 @@ test('tuple: decoded bytea does not alias the tuple', () => {
 
 test('tuple: types without a fixed layout keep their JS representation', () => {
   const other = TypeOid.jsonpath; // a type with no fixed layout: the generic one takes any value
-  const types = [other, other, TypeOid.int4Array, other, other];
-  const values: SqlValue[] = [123n, 'text', new Uint8Array([9]), { months: 1, days: 2, micros: 3n }, new TimeTzValue(5n, -3600)];
+  const types = [other, other, TypeOid.int4Array, other, other, other, other];
+  const values: SqlValue[] = [123n, 'text', new Uint8Array([9]), { months: 1, days: 2, micros: 3n }, new TimeTzValue(5n, -3600),
+    new InetValue(4, 24, Uint8Array.of(10, 1, 2, 3)), new InetValue(6, 128, Uint8Array.from({ length: 16 }, (_, i) => i))];
   assert.deepEqual(roundTrip(types, values), values);
 });
 

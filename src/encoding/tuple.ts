@@ -16,13 +16,14 @@
  *     text, varchar, bpchar, name, char, json, jsonb: UTF-8 · bytea: raw ·
  *     numeric: kind byte (0 finite int64 coefficient, 1 finite decimal-text coefficient, 2 NaN,
  *       3 +Infinity, 4 -Infinity), then for finite values scale (uint16) and the coefficient ·
- *     any other type: a tag for the JS type of the value, then its payload (see writeGeneric)
+ *     any other type: a tag for the JS type of the value, then its payload (see writeGeneric;
+ *       an InetValue is its family (4 or 6), its bits and its 4 or 16 address bytes)
  *
  * Reading one column is O(1): offsets are fixed width. A tuple with fewer columns than the
  * table now has (columns added later) reads NULL for the missing ones.
  */
 import { assert } from '../contracts/errors.js';
-import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
+import { InetValue, TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../contracts/sql-value.js';
 import { allocateBytes, readInt64LE, utf8Slice, writeInt64LE, writeUtf8 } from './bytes.js';
 
 const WIDE_OFFSETS = 1;
@@ -45,6 +46,7 @@ const GENERIC_BYTES = 4;
 const GENERIC_NUMERIC = 5;
 const GENERIC_INTERVAL = 6;
 const GENERIC_TIMETZ = 7;
+const GENERIC_INET = 8;
 
 const NAN_NUMERIC: NumericValue = Object.freeze({ coefficient: 0n, scale: 0, special: 'NaN' });
 const POS_INF_NUMERIC: NumericValue = Object.freeze({ coefficient: 0n, scale: 0, special: 'Infinity' });
@@ -213,6 +215,12 @@ function writeGeneric(typeOid: number, value: Exclude<SqlValue, null>): void {
   } else if (value instanceof TimeTzValue) {
     data[position++] = GENERIC_TIMETZ;
     writeTimeTz(value);
+  } else if (value instanceof InetValue) {
+    data[position++] = GENERIC_INET;
+    ensure(2);
+    data[position++] = value.family;
+    data[position++] = value.bits;
+    writeBytes(value.address);
   } else if ('months' in value) {
     data[position++] = GENERIC_INTERVAL;
     writeInterval(value);
@@ -413,6 +421,7 @@ function readGeneric(b: Uint8Array, typeOid: number, start: number, end: number)
     case GENERIC_NUMERIC: return readNumeric(b, start + 1, end);
     case GENERIC_INTERVAL: return readInterval(b, start + 1);
     case GENERIC_TIMETZ: return readTimeTz(b, start + 1);
+    case GENERIC_INET: return new InetValue(b[start + 1] === 6 ? 6 : 4, b[start + 2]!, copyBytes(b, start + 3, end));
     default: assert(false, `bad generic tuple tag ${b[start]} for type ${typeOid}`); return null;
   }
 }

@@ -103,6 +103,10 @@ export interface Disk {
 /** A byte stream to a client, possibly upgraded to TLS in place. */
 export interface ClientSocket {
   readonly remoteAddress: string;
+  /** The client's port and the address and port it connected to, where the OS reports them. */
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
   write(data: Uint8Array): void;
   end(): void;
   destroy(): void;

@@ -65,6 +65,18 @@ class NodeClientSocket implements ClientSocket {
     return this.raw.remoteAddress ?? '';
   }
 
+  get remotePort(): number | undefined {
+    return this.raw.remotePort;
+  }
+
+  get localAddress(): string | undefined {
+    return this.raw.localAddress;
+  }
+
+  get localPort(): number | undefined {
+    return this.raw.localPort;
+  }
+
   write(data: Uint8Array): void {
     if (!this.closed) this.stream.write(data);
   }

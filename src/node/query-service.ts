@@ -57,6 +57,11 @@ export interface QueryServiceOptions {
   readonly usage?: Pick<UsageStoreOptions, 'path' | 'peerRegions' | 'storageBytes' | 'region'>;
   /** The connection limits this service enforces itself (the distributed QP's share); none: its caller does. */
   readonly admission?: Admission;
+  /**
+   * Its connections come spliced by a relay (the distributed QP): a socket's peer is the relay,
+   * so a session does not know its client's address (ConnectionOptions.clientSocket).
+   */
+  readonly spliced?: boolean;
 }
 
 const DRAIN_POLL_MS = 20;
@@ -102,6 +107,7 @@ export async function startQueryService(options: QueryServiceOptions): Promise<Q
       const connection = new Connection({
         socket, tls, authenticator, sessions: qp, random: env.random, timers: env.timers, log: env.log,
         cancel: options.onCancelRequest,
+        ...(options.spliced === true ? { clientSocket: false } : {}),
         // The set holds this connection already: the others are what it is counted against.
         ...(options.admission !== undefined ? { admit: () => options.admission!.admit(connections.size - 1) } : {}),
         onClose: () => {

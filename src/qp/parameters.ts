@@ -1,5 +1,7 @@
 import { SqlError } from '../contracts/errors.js';
 import type { Statement } from './sql/ast.js';
+import { TypeOid } from '../contracts/sql-value.js';
+import { binaryInetLength } from './types/network.js';
 import * as t from './types/index.js';
 
 /**
@@ -54,4 +56,14 @@ export function checkBinaryWidth(oid: number, raw: Uint8Array, position: number)
   if (width <= 0 || raw.length === width) return;
   if (raw.length < width) throw new SqlError('08P01', 'insufficient data left in message');
   throw new SqlError('22P03', `incorrect binary data format in bind parameter ${position}`);
+}
+
+/**
+ * Bytes a variable-length type's receive function left unread (inet and cidr read a header and
+ * the address its length byte announces): PostgreSQL refuses them after the value is read.
+ */
+export function checkBinaryRest(oid: number, raw: Uint8Array, position: number): void {
+  if ((oid === TypeOid.inet || oid === TypeOid.cidr) && raw.length > binaryInetLength(raw)) {
+    throw new SqlError('22P03', `incorrect binary data format in bind parameter ${position}`);
+  }
 }

@@ -3,9 +3,9 @@ import { SessionRandom } from './types/session-random.js';
 import { parsePlainInt4Bytes } from './types/scalars.js';
 import { SqlError, serverUnavailable } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
-import { checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
+import { checkBinaryRest, checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
 import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from './read-only.js';
-import type { ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
+import type { ConnectionEndpoints, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
 import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import type { Key } from '../contracts/kv.js';
 import { tableKey, CatalogSnapshot, CATALOG_RANGE, CATALOG_VERSION_KEY, type TableInfo } from './catalog/catalog.js';
@@ -220,6 +220,8 @@ export class Session implements SqlSession {
   private readonly random: SessionRandom;
   /** Times this session's processing and bills its transactions (src/qp/metering). */
   readonly meter: SessionMeter;
+  /** The connection's TCP ends (inet_client_addr() and friends); null when not known. */
+  private readonly endpoints: ConnectionEndpoints | null;
 
   constructor(
     private readonly host: QueryProcessor,
@@ -233,6 +235,7 @@ export class Session implements SqlSession {
     this.sequences = new SessionSequences(host.sequences);
     this.random = new SessionRandom(host.options.random);
     this.meter = new SessionMeter(host.stopwatch, host.options.usage);
+    this.endpoints = startup.endpoints ?? null;
   }
 
   initialParameters(): ReadonlyArray<readonly [string, string]> {
@@ -490,7 +493,7 @@ export class Session implements SqlSession {
       usedTables: new Set<TableInfo>(),
       codecs: (t) => this.host.codec(t),
       session: {
-        processId: this.processId, setting: (name) => this.settings.get(name),
+        processId: this.processId, endpoints: this.endpoints, setting: (name) => this.settings.get(name),
         setConfig: (name, value, local) => this.setConfig(name, value, local),
       },
       outer: undefined,
@@ -542,7 +545,7 @@ export class Session implements SqlSession {
       const oid = prepared.parameterTypes[i]!;
       if (raw === null) { values[i] = null; continue; }
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
-      if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); continue; }
+      if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); checkBinaryRest(oid, raw, i + 1); continue; }
       const plain = oid === TypeOid.int4 ? parsePlainInt4Bytes(raw) : undefined;
       values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone, this.transactionTime());
     }

@@ -66,6 +66,8 @@ export async function startQpRole(env: Env, config: ClusterConfig, node: NodeCon
     // region's relays admit without asking each other, so each enforces an equal share: the
     // relays spread sessions evenly, and a QP lost takes its share with it until it is back.
     admission,
+    // Clients reach this QP through a relay's splice: the sockets it accepts are the relay's.
+    spliced: true,
     usage: {
       // One usage file per QP process, beside the cluster's others (`strata usage --dir` sums them).
       path: join(node.dataDir ?? config.identityDir, 'usage', `${node.name}.json`),

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { Authenticator, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
+import type { Authenticator, ConnectionEndpoints, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
 import type { RandomSource, TimerHandle, Timers } from '../../contracts/time.js';
 import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
 import { BackendWriter, type ErrorFields } from '../../wire/backend.js';
@@ -26,6 +26,12 @@ export interface ConnectionOptions {
    * connection, an error ends it with that FATAL (the cluster's connection limits, admission.ts).
    */
   readonly admit?: () => ErrorFields | null;
+  /**
+   * False when the socket's peer is not the client: a relay spliced the connection, so its two
+   * ends are the relay's and this node's, not what the client connected from and to.
+   * inet_client_addr() and friends are then NULL (StartupInfo.endpoints absent).
+   */
+  readonly clientSocket?: boolean;
 }
 
 /**
@@ -293,7 +299,8 @@ export class Connection {
         const rest = new Map(message.parameters);
         rest.delete('user');
         rest.delete('database');
-        this.startup = { user, database: message.parameters.get('database') ?? user, parameters: rest, serverName: this.serverName };
+        const endpoints = this.options.clientSocket === false ? null : socketEndpoints(this.options.socket);
+        this.startup = { user, database: message.parameters.get('database') ?? user, parameters: rest, ...(endpoints ? { endpoints } : {}), serverName: this.serverName };
         this.phase = 'password';
         this.out.authenticationCleartextPassword();
         return;
@@ -675,4 +682,15 @@ function errorFields(error: unknown, log: Log, text = ''): ErrorFields {
   }
   log.error(`internal error: ${(error as Error).stack ?? String(error)}`);
   return { severity: 'ERROR', code: 'XX000', message: (error as Error).message ?? String(error) };
+}
+
+/**
+ * The socket's two ends, when the OS gave all four (a TCP socket): an IPv6 address loses its
+ * %zone, as PostgreSQL's clean_ipv6_addr drops it (an inet has no zone).
+ */
+function socketEndpoints(socket: ClientSocket): ConnectionEndpoints | null {
+  const { remoteAddress, remotePort, localAddress, localPort } = socket;
+  if (!remoteAddress || remotePort === undefined || !localAddress || localPort === undefined) return null;
+  const unzoned = (address: string): string => address.replace(/%.*$/, '');
+  return { clientAddress: unzoned(remoteAddress), clientPort: remotePort, serverAddress: unzoned(localAddress), serverPort: localPort };
 }

@@ -60,7 +60,7 @@ export function isAggregate(name: string): boolean {
 
 const MIN_MAX = new Set<number>([
   TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.oid, TypeOid.float4, TypeOid.float8, TypeOid.numeric, TypeOid.text, TypeOid.bpchar,
-  TypeOid.date, TypeOid.time, TypeOid.timetz, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval,
+  TypeOid.date, TypeOid.time, TypeOid.timetz, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.interval, TypeOid.inet,
 ]);
 
 export function aggregateResultType(name: string, arg: number | null, comparable: (oid: number) => boolean, second: number | null = null, arrayOf: (oid: number) => number = () => 0): number | null {
@@ -89,7 +89,7 @@ export function aggregateResultType(name: string, arg: number | null, comparable
     case 'min':
     case 'max':
       // pg_aggregate's min/max: these types, and arrays (anyarray); varchar, name and "char"
-      // arrive cast to text. bool, bytea, uuid and json(b) have none.
+      // arrive cast to text, cidr to inet. bool, bytea, uuid and json(b) have none.
       return arg !== null && comparable(arg) && (MIN_MAX.has(arg) || arrayOf(arg) === 0) ? arg : null;
     case 'bool_and':
     case 'bool_or':

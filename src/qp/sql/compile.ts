@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { advisoryLockRefusal } from './advisory-locks.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
+import type { ConnectionEndpoints } from '../../contracts/sql-session.js';
 import type { AccessLog } from '../roles/access-log.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
@@ -82,8 +83,14 @@ export interface CompileContext {
    */
   readonly catalog?: CatalogSnapshot;
   readonly searchPath?: readonly string[];
-  /** Session facts for version(), current_setting(), pg_backend_pid(). */
-  readonly session?: { readonly processId: number; setting(name: string): string; setConfig?(name: string, value: string | null, local: boolean): string };
+  /** Session facts for version(), current_setting(), pg_backend_pid(), inet_client_addr(). */
+  readonly session?: {
+    readonly processId: number;
+    /** The connection's TCP ends; null (or absent) when not known. */
+    readonly endpoints?: ConnectionEndpoints | null;
+    setting(name: string): string;
+    setConfig?(name: string, value: string | null, local: boolean): string;
+  };
   /** Where subqueries over tables are planned and collected; absent, only catalog subqueries work. */
   readonly subqueries?: SubqueryHost;
   /**
@@ -857,6 +864,17 @@ function compileSessionFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: Comp
     case 'pg_backend_pid': return { oid: TypeOid.int4, typmod: -1, eval: () => ctx.session?.processId ?? 0, rowIndependent: true, name: expr.name, location };
     // No session has a temporary schema: DSQL refuses temporary tables (PostgreSQL's 0 for "none").
     case 'pg_my_temp_schema': return { oid: TypeOid.oid, typmod: -1, eval: () => 0, rowIndependent: true, name: expr.name, location };
+    // The TCP connection's ends as the accepted socket reports them; NULL when unknown, as PostgreSQL's over a Unix socket.
+    case 'inet_client_addr': case 'inet_server_addr': {
+      const ends = ctx.session?.endpoints;
+      const value = ends ? types.parseTextValue(TypeOid.inet, -1, expr.name === 'inet_client_addr' ? ends.clientAddress : ends.serverAddress) : null;
+      return { oid: TypeOid.inet, typmod: -1, eval: () => value, rowIndependent: true, name: expr.name, location };
+    }
+    case 'inet_client_port': case 'inet_server_port': {
+      const ends = ctx.session?.endpoints;
+      const value = ends ? (expr.name === 'inet_client_port' ? ends.clientPort : ends.serverPort) : null;
+      return { oid: TypeOid.int4, typmod: -1, eval: () => value, rowIndependent: true, name: expr.name, location };
+    }
     default: break;
   }
   if (expr.name === 'set_config' && expr.args.length === 3 && ctx.session?.setConfig) {
@@ -928,10 +946,11 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
     arg = textual(arg);
-    // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL.
+    // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL; min/max(cidr) are min/max(inet).
     if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
       arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
     }
+    if ((expr.name === 'min' || expr.name === 'max') && arg.oid === TypeOid.cidr) arg = coerce(arg, TypeOid.inet, -1, 'implicit', arg.location);
     // min/max(regclass …) are min/max(oid), as PostgreSQL has no reg* aggregates of their own.
     if ((expr.name === 'min' || expr.name === 'max') && types.isRegType(arg.oid)) arg = coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));

@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { FieldDescription } from '../../contracts/sql-session.js';
+import type { ConnectionEndpoints, FieldDescription } from '../../contracts/sql-session.js';
 import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
@@ -83,6 +83,8 @@ export interface PlanContext {
 
 export interface SessionFunctions {
   readonly processId: number;
+  /** The connection's TCP ends (inet_client_addr() and friends); null when not known. */
+  readonly endpoints?: ConnectionEndpoints | null;
   setting(name: string): string;
   /** set_config: SET (or SET LOCAL) from an expression; answers the new value. */
   setConfig?(name: string, value: string | null, local: boolean): string;

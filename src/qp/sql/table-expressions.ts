@@ -147,7 +147,8 @@ const STABLE_INPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.ti
 const TEXTS = new Set<number>([TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.unknown]);
 /** Functions every overload of which is stable or volatile in PostgreSQL 15. */
 const MUTABLE_FUNCTIONS = new Set(['clock_timestamp', 'gen_random_uuid', 'now', 'random', 'statement_timestamp', 'transaction_timestamp', 'concat', 'concat_ws', 'format',
-  'make_timestamptz', 'to_char', 'to_date', 'to_number', 'timeofday', 'current_setting', 'version', 'pg_backend_pid', 'current_database', 'current_schema']);
+  'make_timestamptz', 'to_char', 'to_date', 'to_number', 'timeofday', 'current_setting', 'version', 'pg_backend_pid', 'current_database', 'current_schema',
+  'inet_client_addr', 'inet_client_port', 'inet_server_addr', 'inet_server_port']);
 
 function mutableCall(name: string, schema: string | null, args: readonly number[], host: ExpressionHost): boolean {
   if (MUTABLE_FUNCTIONS.has(name)) return true;

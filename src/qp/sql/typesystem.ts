@@ -166,7 +166,10 @@ const COLUMN_TYPES = new Set<number>([
   TypeOid.timestamptz, TypeOid.interval, TypeOid.json, TypeOid.jsonb, TypeOid.name, TypeOid.char, TypeOid.oid,
 ]);
 
-/** Types PostgreSQL has and DSQL refuses as column types, by parser name → DSQL's display name. */
+/**
+ * Types PostgreSQL has and DSQL refuses as column types, by parser name → DSQL's display name.
+ * inet and cidr are among them though queries use them (DSQL has inet at query runtime only).
+ */
 const REFUSED_COLUMN_TYPES: Record<string, string> = {
   money: 'money', xml: 'xml', inet: 'inet', cidr: 'cidr', macaddr: 'macaddr', macaddr8: 'macaddr8', point: 'point', line: 'line',
   lseg: 'lseg', box: 'box', path: 'path', polygon: 'polygon', circle: 'circle', tsvector: 'tsvector', tsquery: 'tsquery',
@@ -179,10 +182,11 @@ const REFUSED_COLUMN_TYPES: Record<string, string> = {
 /**
  * PostgreSQL 15's pg_catalog types (base, range, multirange and pseudo-types; not arrays or row
  * types) that Strata does not have: those DSQL refuses as column types (reference/dsql.md §2.3)
- * and these. In an expression Strata refuses them too (0A000) rather than say they do not exist.
+ * that Strata has not built for queries either, and these. In an expression Strata refuses them
+ * too (0A000) rather than say they do not exist.
  */
 const NOT_BUILT_TYPES: ReadonlySet<string> = new Set([
-  ...Object.keys(REFUSED_COLUMN_TYPES),
+  ...Object.keys(REFUSED_COLUMN_TYPES).filter((name) => !BY_TYPNAME.has(name)),
   'aclitem', 'any', 'anyarray', 'anycompatible', 'anycompatiblearray', 'anycompatiblemultirange',
   'anycompatiblenonarray', 'anycompatiblerange', 'anyelement', 'anyenum', 'anymultirange', 'anynonarray', 'anyrange',
   'cid', 'cstring', 'event_trigger', 'fdw_handler', 'gtsvector', 'index_am_handler', 'internal', 'jsonpath',

@@ -104,6 +104,8 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   }
   if (types.isRegressionAggregate(name) && args.length === 2) args = asFloat8Pair(args[0]!, args[1]!);
   args = args.map((a) => (a.oid === TypeOid.unknown ? coerce(a, TypeOid.text, -1, 'implicit', a.location) : a));
+  // min/max(cidr) are min/max(inet), as in the aggregate.
+  if ((name === 'min' || name === 'max') && args[0]?.oid === TypeOid.cidr) args[0] = coerce(args[0], TypeOid.inet, -1, 'implicit', args[0].location);
   const resultOid = resultType(name, args, expr);
   if (name === 'lag' || name === 'lead') {
     if (args[1]) args[1] = coerce(args[1], TypeOid.int4, -1, 'implicit', args[1].location);

@@ -1,8 +1,10 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type InetValue, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import { arrayElements, formatArray } from './arrays.js';
 import * as dt from './datetime.js';
 import * as iv from './interval.js';
+import { inetShow } from './network.js';
+import { networkOf } from './network-functions.js';
 import { parseJsonNode, type JsonNode } from './json.js';
 import * as num from './numeric.js';
 import { applyTypmod, charFromText, charToText, formatType, requireType, typeByOid } from './registry.js';
@@ -156,10 +158,24 @@ function defineJsonCasts(): void {
   cast(J, TypeOid.bool, 'e', (v) => (jsonbScalar(v, 'boolean') as { text: string }).text === 'true');
 }
 
+/**
+ * pg_cast for inet and cidr: cidr → inet is binary coercible; inet → cidr (on assignment) clears
+ * the host bits; both print to the string types with text(inet), which always shows the width
+ * (inet_out leaves out a full one). Text → either is the input function.
+ */
+function defineNetworkCasts(): void {
+  cast(TypeOid.cidr, TypeOid.inet, 'i', (v) => v);
+  cast(TypeOid.inet, TypeOid.cidr, 'a', (v) => networkOf(v as InetValue, (v as InetValue).bits));
+  for (const from of [TypeOid.inet, TypeOid.cidr]) {
+    for (const to of [TypeOid.text, TypeOid.varchar, TypeOid.bpchar]) cast(from, to, 'a', (v) => inetShow(v as InetValue));
+  }
+}
+
 defineNumericCasts();
 defineStringCasts();
 defineDateTimeCasts();
 defineJsonCasts();
+defineNetworkCasts();
 
 /** pg_cast.castcontext for from → to, or null when no cast exists. Same type is 'i'. */
 export function castContext(from: number, to: number): CastContext | null {

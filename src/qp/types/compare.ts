@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid, type IntervalValue, type NumericValue, type SqlValue, type TimeTzValue } from '../../contracts/sql-value.js';
+import { TypeOid, type InetValue, type IntervalValue, type NumericValue, type SqlValue, type TimeTzValue } from '../../contracts/sql-value.js';
 import { compareInterval } from './interval.js';
+import { compareInet } from './network.js';
 import { compareNumeric } from './numeric.js';
 import { compareJsonb } from './json.js';
 import { bpcharStrip, compareBytes, compareText } from './strings.js';
@@ -58,6 +59,8 @@ const COMPARATORS = new Map<number, Comparator>([
   [TypeOid.bytea, (a, b) => compareBytes(a as Uint8Array, b as Uint8Array)],
   [TypeOid.interval, (a, b) => compareInterval(a as IntervalValue, b as IntervalValue)],
   [TypeOid.jsonb, (a, b) => compareJsonb(a as string, b as string)],
+  [TypeOid.inet, (a, b) => compareInet(a as InetValue, b as InetValue)],
+  [TypeOid.cidr, (a, b) => compareInet(a as InetValue, b as InetValue)],
 ]);
 
 /** The comparator for a type; throws 42883 for a type without ordering (json). */

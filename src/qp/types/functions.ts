@@ -11,6 +11,7 @@ import { formatArray } from './arrays.js';
 import { defineJsonFunctions } from './json-functions.js';
 import { defineArrayFunctions } from './array-functions.js';
 import { defineByteaFunctions } from './bytea-functions.js';
+import { defineNetworkFunctions } from './network-functions.js';
 import { formatText, outputFunction, quoteIdentifier, quoteLiteral, textOfAny } from './format.js';
 import * as mf from './math-functions.js';
 import * as num from './numeric.js';
@@ -538,6 +539,7 @@ function defineRegexFunctions(): void {
 
 defineStringFunctions();
 defineByteaFunctions((name, args, result, impl) => fn(name, args, result, impl));
+defineNetworkFunctions((name, args, result, impl) => fn(name, args, result, impl));
 defineRegexFunctions();
 defineMathFunctions();
 defineDateTimeFunctions();

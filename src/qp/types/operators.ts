@@ -11,6 +11,7 @@ import { cbrt, numericPowerReal, powerVarInt } from './math-functions.js';
 import { ANY_NONARRAY, ANYARRAY, ANYELEMENT, isAmbiguous, selectCandidate } from './resolve.js';
 import { defineArrayOperators } from './array-functions.js';
 import { defineByteaOperators } from './bytea-functions.js';
+import { defineNetworkOperators } from './network-functions.js';
 import { requireType } from './registry.js';
 import * as sc from './scalars.js';
 import { likeMatch, regexMatch } from './patterns.js';
@@ -323,6 +324,7 @@ defineStringOperators();
 defineDateTimeOperators();
 defineByteaOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
 defineJsonOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
+defineNetworkOperators((name, left, right, result, impl) => op(name, left, right, result, impl));
 defineArrayOperators((name, left, right, result, impl, make, strict) => op(name, left, right, result, impl, make, strict), ANYARRAY, ANYELEMENT);
 
 /**

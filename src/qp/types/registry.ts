@@ -1,9 +1,10 @@
 import { SqlError } from '../../contracts/errors.js';
-import { TimeTzValue, TypeOid, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
+import { TimeTzValue, TypeOid, type InetValue, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import * as dt from './datetime.js';
 import { adjustInterval, formatInterval, intervalTypmodText, parseInterval } from './interval.js';
 import { parseJson, parseJsonb } from './json.js';
 import { formatJsonPath, parseJsonPath } from './jsonpath.js';
+import { formatInet, inetFromBinary, inetToBinary, parseInet } from './network.js';
 import * as num from './numeric.js';
 import * as sc from './scalars.js';
 import * as str from './strings.js';
@@ -323,6 +324,22 @@ function defineOthers(): void {
     parseBinary: (b) => str.uuidFromBytes(b), formatBinary: (v) => str.uuidToBytes(v as string),
   });
   defineDateTimes();
+  defineNetworkTypes();
+}
+
+/**
+ * inet and cidr (network.ts): category I, inet the preferred one, so an untyped literal given to
+ * abbrev() or set_masklen() reads as an inet, as in PostgreSQL.
+ */
+function defineNetworkTypes(): void {
+  for (const cidr of [false, true]) {
+    define({
+      oid: cidr ? TypeOid.cidr : TypeOid.inet, typname: cidr ? 'cidr' : 'inet', name: cidr ? 'cidr' : 'inet', length: -1, category: 'I',
+      preferred: !cidr, array: cidr ? 651 : 1041,
+      parseText: (t) => parseInet(t, cidr), formatText: (v) => formatInet(v as InetValue, cidr),
+      parseBinary: (b) => inetFromBinary(b, cidr), formatBinary: (v) => inetToBinary(v as InetValue, cidr),
+    });
+  }
 }
 
 const WIRE_NEG_INFINITY = -0x8000000000000000n;
