@@ -114,6 +114,16 @@ test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type, a UN
     ['SELECT $1 UNION SELECT 1 UNION SELECT 2 ORDER BY 1', ['0']],
     ['SELECT i, v, at::text, n, b FROM ul WHERE i >= 40 ORDER BY i', []],
     ['DELETE FROM ul WHERE i >= 40', []],
+    // an untyped parameter beside typed values takes their common type (select_common_type)
+    ['SELECT x FROM (VALUES ($1::numeric), ($2)) v(x) ORDER BY 1', ['5.5', '6']],
+    ['SELECT x FROM (VALUES ($1::timestamptz), ($2)) v(x) ORDER BY 1', ['2024-01-01', '2024-01-02']],
+    ['SELECT x FROM (VALUES ($1::date), ($2)) v(x) ORDER BY 1', ['2024-01-01', '2024-01-02']],
+    ['SELECT x FROM (VALUES (1.5), ($1)) v(x) ORDER BY 1', ['6']],
+    ['SELECT CASE WHEN $1 THEN 1.5 ELSE $2 END AS a', ['false', '2.25']],
+    ['SELECT coalesce($1, 1.5) AS a, greatest($2, 1.5, 0.5) AS b', ['2.75', '3.5']],
+    ['SELECT coalesce($1, current_date) = current_date AS a', ['2024-05-05']],
+    ["SELECT least($1, timestamptz '2024-01-01') AS a", ['2023-01-01']],
+    ['SELECT ARRAY[$1, 1.5] AS a', ['2.5']],
     // several operators fit two untyped values equally: "is not unique" (42725), not "does not exist"
     ['SELECT -$1', ['5']],
     ['SELECT $1 + $2', ['1', '2']],

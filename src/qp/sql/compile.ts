@@ -225,9 +225,9 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       }
       return compileFunction(expr, ctx);
     case 'case': return compileCase(expr, ctx);
-    case 'coalesce': return compileCoalesce(compileCoalesceArguments(expr.args, { ...ctx, srfBlockedBy: 'COALESCE' }), expr.location);
+    case 'coalesce': return compileCoalesce(compileCoalesceArguments(expr.args, { ...ctx, srfBlockedBy: 'COALESCE' }), expr.location, ctx);
     case 'greatest':
-    case 'least': return compileGreatestLeast(expr.kind, expr.args.map((a) => compileExpr(a, ctx)), expr.location);
+    case 'least': return compileGreatestLeast(expr.kind, expr.args.map((a) => compileExpr(a, ctx)), expr.location, ctx);
     case 'nullif': return compileNullIf(expr, ctx);
     case 'in': return compileIn(expr, ctx);
     case 'between': {
@@ -1081,7 +1081,17 @@ export function noSuchFunction(name: string, argOids: readonly number[], locatio
 export const NO_FUNCTION_HINT = 'No function matches the given name and argument types. You might need to add explicit type casts.';
 
 /** Finds the common type of several expressions (CASE, COALESCE, VALUES, UNION), as select_common_type does. */
-export function commonType(values: CompiledExpr[], context: string): number {
+/**
+ * select_common_type: the type the values are converted to. With `ctx`, an untyped parameter
+ * among them takes it, as PostgreSQL infers it (`VALUES ($1::numeric), ($2)`: $2 is numeric).
+ */
+export function commonType(values: CompiledExpr[], context: string, ctx?: CompileContext): number {
+  const oid = commonTypeOf(values, context);
+  if (ctx) for (const value of values) if (value.oid === TypeOid.unknown && value.paramIndex !== undefined) inferParamType(ctx, value, oid);
+  return oid;
+}
+
+function commonTypeOf(values: CompiledExpr[], context: string): number {
   let oid: number = TypeOid.unknown;
   for (const value of values) {
     if (value.oid === TypeOid.unknown) continue;
@@ -1122,7 +1132,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   if (decided !== null) ctx.foldErrors!.dropSince(decided);
   for (const [from, to] of dropped.reverse()) ctx.foldErrors?.drop(from, to);
   // transformCaseExpr puts the ELSE first: its type wins a tie (varchar ELSE, text THEN: varchar).
-  const oid = commonType(otherwise ? [otherwise, ...results] : results, 'CASE');
+  const oid = commonType(otherwise ? [otherwise, ...results] : results, 'CASE', ctx);
   const rs = results.map((r) => coerce(r, oid, -1, 'implicit', r.location).eval);
   const cs = conditions.map((c) => c.eval);
   const other = otherwise ? coerce(otherwise, oid, -1, 'implicit', otherwise.location).eval : null;
@@ -1135,8 +1145,8 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: inherited ? otherwise.name : 'case', weakName: !inherited, location: expr.location };
 }
 
-function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {
-  const oid = commonType(args, 'COALESCE');
+function compileCoalesce(args: CompiledExpr[], location: number, ctx?: CompileContext): CompiledExpr {
+  const oid = commonType(args, 'COALESCE', ctx);
   const fs = args.map((a) => coerce(a, oid, -1, 'implicit', a.location).eval);
   const evaluator: Evaluator = (row, c) => {
     for (let i = 0; i < fs.length; i++) {
@@ -1148,8 +1158,8 @@ function compileCoalesce(args: CompiledExpr[], location: number): CompiledExpr {
   return { oid, typmod: -1, eval: evaluator, rowIndependent: args.every((a) => a.rowIndependent), name: 'coalesce', location };
 }
 
-function compileGreatestLeast(kind: 'greatest' | 'least', args: CompiledExpr[], location: number): CompiledExpr {
-  const oid = commonType(args, kind.toUpperCase());
+function compileGreatestLeast(kind: 'greatest' | 'least', args: CompiledExpr[], location: number, ctx?: CompileContext): CompiledExpr {
+  const oid = commonType(args, kind.toUpperCase(), ctx);
   const fs = args.map((a) => coerce(a, oid, -1, 'implicit', a.location).eval);
   const compare = types.comparator(oid);
   const sign = kind === 'greatest' ? 1 : -1;
@@ -1260,7 +1270,7 @@ function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], pre
 function compileArrayConstructor(expr: Extract<Expr, { kind: 'array' }>, ctx: CompileContext, castTo?: number): CompiledExpr {
   const elements = expr.elements.map((e) => compileExpr(e, ctx));
   if (elements.length === 0 && castTo === undefined) throw new SqlError('42P18', 'cannot determine type of empty array', { ...at(expr.location), hint: 'Explicitly cast to the desired type, for example ARRAY[]::integer[].' });
-  const oid = castTo ?? commonType(elements, 'ARRAY');
+  const oid = castTo ?? commonType(elements, 'ARRAY', ctx);
   const element = types.allTypes().find((t) => t.oid === oid);
   if (!element || element.array === 0 || !types.allTypes().some((t) => t.oid === element.array)) {
     throw new SqlError('0A000', `arrays of type ${types.formatType(oid, -1)} are not supported`, at(expr.location));

@@ -326,7 +326,7 @@ function planValues(statement: SelectStatement, pc: PlanContext): PlannedQuery {
     if (row.length !== width) throw valuesLengthError(row);
     return values;
   });
-  const oids = Array.from({ length: width }, (_, i) => commonType(compiled.map((r) => r[i]!), 'VALUES'));
+  const oids = Array.from({ length: width }, (_, i) => commonType(compiled.map((r) => r[i]!), 'VALUES', ctx));
   const coerced = compiled.map((row) => row.map((e, i) => coerce(e, oids[i]!, -1, 'implicit', e.location)));
   const evaluators = coerced.map((row) => row.map((e) => e.eval));
   const constants = pulledUpValues(statement, coerced);
