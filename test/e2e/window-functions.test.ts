@@ -67,3 +67,11 @@ test('ROLLUP, CUBE, GROUPING SETS and GROUPING() give PostgreSQL\'s rows', { ski
     'SELECT g, grouping(g) FROM s GROUP BY g ORDER BY g',
   ]) await db().same(sql);
 });
+
+test('min and max over a window take varchar, name and "char" as text, as the aggregates do', { skip }, async () => {
+  for (const sql of [
+    "SELECT min(x) OVER () AS a, max(x) OVER () AS b FROM (VALUES ('b'::varchar), ('a'::varchar)) v(x)",
+    "SELECT min(x) OVER () AS a FROM (VALUES ('b'::name), ('a'::name)) v(x)",
+    "SELECT max(x) OVER () AS a FROM (VALUES ('b'::char(2)), ('a'::char(2))) v(x)",
+  ]) await db().same(sql);
+});

@@ -360,6 +360,19 @@ function groupedWholeRow(input: Scope, groupSlots: Map<string, number>, relation
   return compileWholeRow(new Scope(remapped), relation, location);
 }
 
+/**
+ * min/max's argument as pg_aggregate's min/max take it: varchar, name and "char" after their
+ * implicit cast to text, cidr as inet, the reg* types as oid (they have none of their own).
+ * Aggregate and window calls alike.
+ */
+export function minMaxArgument(name: string, arg: CompiledExpr): CompiledExpr {
+  if (name !== 'min' && name !== 'max') return arg;
+  if (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char) return coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
+  if (arg.oid === TypeOid.cidr) return coerce(arg, TypeOid.inet, -1, 'implicit', arg.location);
+  if (types.isRegType(arg.oid)) return coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
+  return arg;
+}
+
 /** A stable text key for an expression, used to match SELECT/HAVING expressions to GROUP BY items. */
 export function exprKey(expr: Expr): string {
   return JSON.stringify(expr, (key, value) => (key === 'location' ? undefined : value));
@@ -946,13 +959,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
     arg = textual(arg);
-    // min/max(varchar | name | "char") are min/max(text) after the implicit cast, as in PostgreSQL; min/max(cidr) are min/max(inet).
-    if ((expr.name === 'min' || expr.name === 'max') && (arg.oid === TypeOid.varchar || arg.oid === TypeOid.name || arg.oid === TypeOid.char)) {
-      arg = coerce(arg, TypeOid.text, -1, 'implicit', arg.location);
-    }
-    if ((expr.name === 'min' || expr.name === 'max') && arg.oid === TypeOid.cidr) arg = coerce(arg, TypeOid.inet, -1, 'implicit', arg.location);
-    // min/max(regclass …) are min/max(oid), as PostgreSQL has no reg* aggregates of their own.
-    if ((expr.name === 'min' || expr.name === 'max') && types.isRegType(arg.oid)) arg = coerce(arg, TypeOid.oid, -1, 'implicit', arg.location);
+    arg = minMaxArgument(expr.name, arg);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
     if (arity === 2) {
       second = textual(second ?? compileExpr(expr.args[1]!, inner));

@@ -5,7 +5,7 @@ import { inRangeFor, offsetTypeFor } from './in-range.js';
 import { containsSubquery } from './join-subqueries.js';
 import { columnRefs } from './relations.js';
 import { aggregateFrames, evaluateFrameOffsets, frameBounds, frameRuns, nthFrameRow, peerGroups, type Frame, type FrameOffsets } from './window-frames.js';
-import { asFloat8Pair, checkFunctionSchema, coerce, coerceToBoolean, compileExpr, type CompileContext } from './compile.js';
+import { asFloat8Pair, checkFunctionSchema, coerce, coerceToBoolean, compileExpr, minMaxArgument, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { materialize, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import * as types from './typesystem.js';
@@ -104,8 +104,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   }
   if (types.isRegressionAggregate(name) && args.length === 2) args = asFloat8Pair(args[0]!, args[1]!);
   args = args.map((a) => (a.oid === TypeOid.unknown ? coerce(a, TypeOid.text, -1, 'implicit', a.location) : a));
-  // min/max(cidr) are min/max(inet), as in the aggregate.
-  if ((name === 'min' || name === 'max') && args[0]?.oid === TypeOid.cidr) args[0] = coerce(args[0], TypeOid.inet, -1, 'implicit', args[0].location);
+  if (args[0]) args[0] = minMaxArgument(name, args[0]);
   const resultOid = resultType(name, args, expr);
   if (name === 'lag' || name === 'lead') {
     if (args[1]) args[1] = coerce(args[1], TypeOid.int4, -1, 'implicit', args[1].location);
