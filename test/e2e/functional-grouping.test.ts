@@ -33,6 +33,9 @@ test('columns of a table whose primary key is grouped may be selected, ordered a
     'SELECT DISTINCT ON (gu.id) gu.email, count(*) FROM gu JOIN gp ON gp.uid = gu.id GROUP BY gu.id ORDER BY gu.id',
     'SELECT email FROM public.gu GROUP BY id ORDER BY 1',
     'SELECT gu.email, count(*) FROM gu, gp GROUP BY gu.id, gp.id ORDER BY 1, 2',
+    // a subquery sees the dependent columns too
+    "SELECT gu.id, (SELECT count(*) FROM gp WHERE gp.v > length(gu.email)) AS n, count(gp.id) FROM gu JOIN gp ON gp.uid = gu.id GROUP BY gu.id ORDER BY 1",
+    "SELECT gu.id FROM gu JOIN gp ON gp.uid = gu.id GROUP BY gu.id HAVING EXISTS (SELECT 1 FROM gp g2 WHERE g2.v > length(gu.name)) ORDER BY 1",
   ]);
 });
 

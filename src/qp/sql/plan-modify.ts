@@ -75,9 +75,9 @@ function parametersAsColumns(query: SelectStatement, table: TableInfo, targetCol
 }
 
 /**
- * A statement's RETURNING list. Its subqueries over tables (`withTables`) run per returned row
- * and read the transaction as the statement began, as PostgreSQL's do: the statement that
- * carries them runs under a statement snapshot (`asBegun`).
+ * A statement's RETURNING list. Its subqueries over tables run per returned row and read the
+ * transaction as the statement began, as PostgreSQL's do: the statement that carries them runs
+ * under a statement snapshot (readingAsBegun).
  */
 export class Returning {
   constructor(readonly columns: OutputColumn[], private readonly exprs: Evaluator[], private readonly subplans: SubplanCollector | null) {}

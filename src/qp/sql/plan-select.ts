@@ -377,8 +377,9 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const aggregateSubqueries = withSubqueries(inputCtx, argumentSubplans, pc).subqueries;
   const groupExprs: CompiledExpr[] = [];
   const groupSlots = new Map<string, number>();
-  const groupItems = statement.groupBy.map((item) => resolveGroupItem(item, statement, input));
-  for (const resolvedItem of [...groupItems, ...functionallyDependent(groupItems, statement, input, pc)]) {
+  const named = statement.groupBy.map((item) => resolveGroupItem(item, statement, input));
+  const groupItems = [...named, ...functionallyDependent(named, statement, input, pc)];
+  for (const resolvedItem of groupItems) {
     // A subquery in a grouping expression runs per input row before grouping, as an aggregate's argument's does.
     const compiled = compileExpr(resolvedItem, { ...inputCtx, subqueries: aggregateSubqueries });
     groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
@@ -392,7 +393,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     aggregateSubqueries, access: pc.access, foldErrors: pc.foldErrors,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
-  const outerScope = new GroupedScope(input, statement.groupBy.map((item) => resolveGroupItem(item, statement, input)), groupSlots);
+  const outerScope = new GroupedScope(input, groupItems, groupSlots);
   const havingSubplans = new SubplanCollector();
   let having: Evaluator | null = null;
   if (statement.having) having = coerceToBoolean(compileExpr(statement.having, withSubqueries({ ...ctx, clause: 'HAVING' }, havingSubplans, pc, outerScope)), 'HAVING').eval;
