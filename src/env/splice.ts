@@ -24,8 +24,10 @@ export interface SpliceServerOptions<B extends Backend = Backend> {
   /** All backends (cancel requests go to each). */
   readonly all: () => readonly B[];
   /**
-   * A connection is spliced to `backend` (the one of `pick`'s list that answered); the function
-   * returned is called once when that splice ends. For a relay that balances open sessions.
+   * A connection is going to `backend` (the one of `pick`'s list being dialled): counted from the
+   * dial on, so that a burst of connections picking at once sees the ones before it; the function
+   * returned is called once when the dial fails or the splice ends. For a relay that balances
+   * open sessions.
    */
   readonly onSpliced?: (backend: B) => () => void;
   readonly onError?: (message: string) => void;
@@ -87,18 +89,20 @@ export async function startSpliceServer<B extends Backend>(options: SpliceServer
   const route = async (client: Socket, first: Buffer) => {
     for (const backend of options.pick()) {
       let upstream: Socket;
+      const ended = options.onSpliced?.(backend);
       try {
         upstream = await dial(backend);
       } catch (error) {
+        ended?.();
         options.onError?.(`relay: ${backend.host}:${backend.port} refused: ${(error as Error).message}`);
         continue;
       }
       if (client.destroyed) {
+        ended?.();
         upstream.destroy();
         return;
       }
       sockets.add(upstream);
-      const ended = options.onSpliced?.(backend);
       upstream.on('close', () => { sockets.delete(upstream); ended?.(); client.destroy(); });
       upstream.on('error', () => upstream.destroy());
       client.on('close', () => upstream.destroy());
