@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type pg from 'pg';
-import { sameAnswers, useDifferential } from '../support/differential.js';
+import { binaryOutcome, sameAnswers, useDifferential } from '../support/differential.js';
 
 const { skip, db } = useDifferential([
   'CREATE TABLE shifts (id int PRIMARY KEY, starts timetz, ends time(0) with time zone, note text)',
@@ -210,19 +209,6 @@ test('timetz arrays and json', { skip }, async () => {
     "SELECT timetz_send('13:45:10+02') AS a, timetz_send('00:00:00.000001-15:59:59') AS b",
   ]);
 });
-
-/** A statement's rows with parameters and results in the binary format, bytes as hex. */
-async function binaryOutcome(client: pg.Client, text: string, values: readonly unknown[], binary: boolean): Promise<unknown> {
-  try {
-    // node-postgres takes `binary` (results in binary) though its typings do not list it.
-    const config = { text, values: [...values], binary, types: { getTypeParser: () => (v: unknown) => v } };
-    const r = await client.query(config as pg.QueryConfig);
-    return r.rows.map((row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('hex') : v])));
-  } catch (error) {
-    const e = error as pg.DatabaseError;
-    return { code: e.code, message: e.message };
-  }
-}
 
 test('timetz in the binary format: int64 µs then int32 zone (seconds west), as parameters and results', { skip }, async () => {
   const bytes = (hex: string): Buffer => Buffer.from(hex, 'hex');

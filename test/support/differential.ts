@@ -92,3 +92,19 @@ export function useDifferential(setup: readonly string[]): { readonly skip: stri
     },
   };
 }
+
+/**
+ * A statement's rows with parameters and results in the binary format, bytes as hex (every
+ * column's text parser off), or its error's SQLSTATE and message (and DETAIL with `detail`).
+ */
+export async function binaryOutcome(client: pg.Client, text: string, values: readonly unknown[], binary: boolean, options: { detail?: boolean } = {}): Promise<unknown> {
+  try {
+    // node-postgres takes `binary` (results in binary) though its typings do not list it.
+    const config = { text, values: [...values], binary, types: { getTypeParser: () => (v: unknown) => v } };
+    const r = await client.query(config as pg.QueryConfig);
+    return r.rows.map((row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('hex') : v])));
+  } catch (error) {
+    const e = error as pg.DatabaseError;
+    return options.detail ? { code: e.code, message: e.message, detail: e.detail } : { code: e.code, message: e.message };
+  }
+}

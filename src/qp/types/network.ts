@@ -43,14 +43,9 @@ function inetPtonIpv4(src: string, dst: Uint8Array): number {
     if (ch === END || ch === '/') break;
     if (ch !== '.') return -1;
   }
-  let bits = -1;
-  if (ch === '/' && isDigit(charAt(src, p)) && n > 0) {
-    const parsed = readBits(src, p, 32);
-    if (parsed === null) return -1;
-    bits = parsed;
-    ch = END;
-  }
-  if (ch !== END) return -1;
+  const mask = slashBits(src, p, ch, n);
+  if (mask === null || mask.ch !== END) return -1;
+  let bits = mask.bits;
   if (bits === -1) {
     if (n !== 4) return -1;
     bits = 32;
@@ -113,14 +108,9 @@ function cidrPtonIpv4(src: string, dst: Uint8Array): number {
   } else {
     return -1;
   }
-  let bits = -1;
-  if (ch === '/' && isDigit(charAt(src, p)) && n > 0) {
-    const parsed = readBits(src, p, 32);
-    if (parsed === null) return -1;
-    bits = parsed;
-    ch = END;
-  }
-  if (ch !== END || n === 0) return -1;
+  const mask = slashBits(src, p, ch, n);
+  if (mask === null || mask.ch !== END || n === 0) return -1;
+  let bits = mask.bits;
   if (bits === -1) {
     const first = dst[0]!;
     bits = first >= 240 ? 32 : first >= 224 ? 8 : first >= 192 ? 24 : first >= 128 ? 16 : 8;
@@ -129,6 +119,16 @@ function cidrPtonIpv4(src: string, dst: Uint8Array): number {
     if (bits === 8 && first === 224) bits = 4;
   }
   return bits;
+}
+
+/**
+ * The `/bits` after an IPv4 address's `n` octets (`ch` the character after them, `p` past it):
+ * the width, or -1 with `ch` as it was when there is none; null when the width is malformed.
+ */
+function slashBits(src: string, p: number, ch: string, n: number): { bits: number; ch: string } | null {
+  if (ch !== '/' || !isDigit(charAt(src, p)) || n === 0) return { bits: -1, ch };
+  const bits = readBits(src, p, 32);
+  return bits === null ? null : { bits, ch: END };
 }
 
 /** getbits: the width after an IPv6 address's slash: decimal, no leading zero, at most 128. */
