@@ -14,6 +14,7 @@ import { useWireDifferential, type WireStep } from '../support/wire-differential
 const SETUP = [
   'CREATE TABLE wd (id int PRIMARY KEY, v text)',
   "INSERT INTO wd VALUES (1, 'one'), (2, 'two'), (3, 'three'), (4, 'four'), (5, 'five')",
+  'CREATE TABLE wd_child (id int PRIMARY KEY, wd_id int REFERENCES wd DEFERRABLE INITIALLY DEFERRED)',
 ];
 
 const { skip, same } = useWireDifferential(SETUP);
@@ -46,6 +47,19 @@ const SCENARIOS: readonly Scenario[] = [
     step(query('SELECT id, v FROM wd WHERE id < 3 ORDER BY id')),
     step(query('SELECT 1 AS a; SELECT 2 AS b, 3 AS c')),
     step(query('SELECT 1; SELECT 1 / (id - 1) FROM wd WHERE id = 1; SELECT 2')),
+  ] },
+  { name: 'simple query: a commit that fails answers only its error, no tag for its last statement', steps: [
+    // The deferred check runs at the implicit commit: PostgreSQL commits before it reports the
+    // last statement done, so a client never reads INSERT 0 1 for a row that is not there.
+    step(query('INSERT INTO wd_child VALUES (1, 99)')),
+    step(query('INSERT INTO wd_child VALUES (2, 99); SELECT 1')),
+    step(query('SELECT 1; INSERT INTO wd_child VALUES (3, 99)')),
+    step(query('BEGIN; INSERT INTO wd_child VALUES (4, 99); COMMIT')),
+    step(query('INSERT INTO wd_child VALUES (5, 1)')),
+    step(query('SELECT count(*) FROM wd_child')),
+  ] },
+  { name: 'extended: a commit that fails at Sync follows the Execute\'s tag', steps: [
+    step(parse({ text: 'INSERT INTO wd_child VALUES (6, 99)' }), bind(), execute(), sync()),
   ] },
   { name: 'simple query: empty and whitespace-only strings, a lone semicolon', steps: [
     step(query('')), step(query('   ')), step(query(';')), step(query('SELECT 1;;')),

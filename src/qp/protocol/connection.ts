@@ -93,9 +93,10 @@ export class Connection {
   private firstChunk = true;
   /**
    * A COPY FROM STDIN in progress: CopyData goes to its sink until CopyDone or CopyFail. `resume`
-   * runs the rest of a simple query's statements; null in the extended protocol (Sync follows).
+   * runs the rest of a simple query's statements, given the COPY's tag to send (the last
+   * statement's goes after the commit); null in the extended protocol (Sync follows).
    */
-  private copyIn: { readonly sink: CopyInSink; readonly resume: (() => Promise<void>) | null } | null = null;
+  private copyIn: { readonly sink: CopyInSink; readonly resume: ((tag: string) => Promise<void>) | null } | null = null;
 
   /** Until the client is authenticated (see AUTHENTICATION_TIMEOUT_MS). */
   private authenticationTimer: TimerHandle | null;
@@ -371,20 +372,27 @@ export class Connection {
 
   /**
    * Sync and the end of a simple query: end an implicit transaction, then ReadyForQuery.
-   * Synchronous unless there is a commit to wait for.
+   * Synchronous unless there is a commit to wait for. `lastTag` is a simple query's last
+   * command tag: PostgreSQL commits before it reports the last statement done, so a commit
+   * that fails leaves only its error, never a tag that reads as success.
    */
-  private finish(session: SqlSession): Promise<void> | undefined {
+  private finish(session: SqlSession, lastTag: string | null = null): Promise<void> | undefined {
     let commit: Promise<void> | undefined;
     try {
       commit = session.finishImplicit();
     } catch (error) {
       this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
+      lastTag = null;
     }
     if (commit === undefined) {
+      if (lastTag !== null) this.out.commandComplete(lastTag);
       this.ready(session);
       return undefined;
     }
-    return commit.then(() => this.ready(session), (error: unknown) => {
+    return commit.then(() => {
+      if (lastTag !== null) this.out.commandComplete(lastTag);
+      this.ready(session);
+    }, (error: unknown) => {
       this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
       this.ready(session);
     });
@@ -410,26 +418,34 @@ export class Connection {
     return this.runSimple(session, statements, 0);
   }
 
-  /** Runs a simple query's statements from `from`; a COPY FROM STDIN pauses it until CopyDone. */
-  private async runSimple(session: SqlSession, statements: readonly PreparedStatement[], from: number): Promise<void> {
+  /**
+   * Runs a simple query's statements from `from`; a COPY FROM STDIN pauses it until CopyDone.
+   * A statement's tag is sent when the next one starts, the last one's after the commit.
+   */
+  private async runSimple(session: SqlSession, statements: readonly PreparedStatement[], from: number, doneTag: string | null = null): Promise<void> {
+    let pendingTag = doneTag;
     try {
       for (let i = from; i < statements.length; i++) {
+        if (pendingTag !== null) this.out.commandComplete(pendingTag);
+        pendingTag = null;
         const statement = statements[i]!;
         const portal = session.bind(statement, [], [], statement.fields ? statement.fields.map(() => 0) : []);
         const textFormats = portal.fields ? portal.fields.map(() => 0) : [];
         if (portal.fields) this.describeRows(portal.fields, textFormats);
         const outcome = await portal.execute(0, (cells) => this.out.dataRow(cells));
         if (outcome.kind === 'copy-in') {
-          await this.startCopyIn(session, outcome, () => this.runSimple(session, statements, i + 1));
+          await this.startCopyIn(session, outcome, (tag) => this.runSimple(session, statements, i + 1, tag));
           return;
         }
-        await this.reportOutcome(outcome);
+        if (outcome.kind === 'complete') pendingTag = outcome.commandTag;
+        else await this.reportOutcome(outcome);
       }
     } catch (error) {
       this.out.errorResponse(errorFields(error, this.options.log, this.errorText));
       session.markFailed();
+      pendingTag = null;
     }
-    await this.finish(session);
+    await this.finish(session, pendingTag);
   }
 
   /** An Execute's outcome; a promise only when there is COPY data to move. */
@@ -467,7 +483,7 @@ export class Connection {
     }
   }
 
-  private async startCopyIn(session: SqlSession, outcome: Extract<ExecuteOutcome, { kind: 'copy-in' }>, resume: (() => Promise<void>) | null): Promise<void> {
+  private async startCopyIn(session: SqlSession, outcome: Extract<ExecuteOutcome, { kind: 'copy-in' }>, resume: ((tag: string) => Promise<void>) | null): Promise<void> {
     this.out.copyInResponse(outcome.binary, outcome.columns);
     this.copyIn = { sink: outcome.sink, resume };
     if (outcome.refusal) await this.copyFailed(session, outcome.refusal);
@@ -499,8 +515,8 @@ export class Connection {
         case 'copy-done': {
           const tag = await copy.sink.finish();
           this.copyIn = null;
-          this.out.commandComplete(tag);
-          if (copy.resume) await copy.resume();
+          if (copy.resume) await copy.resume(tag);
+          else this.out.commandComplete(tag);
           return;
         }
         case 'copy-fail':
