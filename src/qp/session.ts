@@ -1,4 +1,4 @@
-import { parseTextInZone } from './types/zoned-datetime.js';
+import { parseTextInZone, readsClock } from './types/zoned-datetime.js';
 import { SessionRandom } from './types/session-random.js';
 import { parsePlainInt4Bytes } from './types/scalars.js';
 import { SqlError, serverUnavailable } from '../contracts/errors.js';
@@ -202,6 +202,8 @@ export class Session implements SqlSession {
   private busy = false;
   private cancelPending = false;
   private transactionCounter = 0;
+  /** The start of the transaction the next statement begins, when Bind read input at it (transactionTime). */
+  private boundTimestamp: number | null = null;
   private readonly roles: SessionRoles;
   /** Recently prepared statements by text, hints, settings revision and role (Session.prepare). */
   private readonly preparedCache = new Map<string, Prepared>();
@@ -547,17 +549,20 @@ export class Session implements SqlSession {
       if (paramFormats[i] === 1) checkBinaryWidth(oid, raw, i + 1);
       if (paramFormats[i] === 1) { values[i] = types.parseBinaryValue(oid, raw); checkBinaryRest(oid, raw, i + 1); continue; }
       const plain = oid === TypeOid.int4 ? parsePlainInt4Bytes(raw) : undefined;
-      values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone, this.transactionTime());
+      values[i] = plain ?? parseTextInZone(oid, -1, utf8Slice(raw, 0, raw.length), this.settings.outputStyle().timeZone, readsClock(oid) ? this.transactionTime() : 0);
     }
     return new SessionPortal(this, prepared, values, resultFormats);
   }
 
   /**
-   * The transaction's timestamp for input read at Bind (a timetz without an offset takes the
-   * zone's offset on its date): the open transaction's, else now, when the next one starts.
+   * The transaction's timestamp for input read at Bind ('now', 'today', a timetz without an
+   * offset): the open transaction's, else the one the next Execute begins, taken here — as
+   * PostgreSQL's implicit transaction starts at Bind — so that 'now' is now() there too.
    */
   private transactionTime(): number {
-    return this.txn?.startTimestamp ?? this.host.snapshotTime();
+    if (this.txn !== null) return this.txn.startTimestamp;
+    this.boundTimestamp ??= this.host.snapshotTime();
+    return this.boundTimestamp;
   }
 
   /**
@@ -571,7 +576,8 @@ export class Session implements SqlSession {
     try {
       for (let i = 0; i < types.length; i++) {
         const text = statement.values[i]!;
-        values[i] = statement.declared[i] === TypeOid.int4 ? Number(text) : parseTextInZone(types[i]!, -1, text, this.settings.outputStyle().timeZone, this.transactionTime());
+        const oid = types[i]!;
+        values[i] = statement.declared[i] === TypeOid.int4 ? Number(text) : parseTextInZone(oid, -1, text, this.settings.outputStyle().timeZone, readsClock(oid) ? this.transactionTime() : 0);
       }
     } catch {
       return this.bind(this.literalSimple(statement.sql)[0]!, [], [], []);
@@ -875,7 +881,8 @@ export class Session implements SqlSession {
 
   /** Starts the transaction a statement runs in (each statement's own, in autocommit). */
   private beginTransaction(): Transaction | Promise<Transaction> {
-    const startTimestamp = this.host.snapshotTime();
+    const startTimestamp = this.boundTimestamp ?? this.host.snapshotTime();
+    this.boundTimestamp = null;
     const counter = ++this.transactionCounter;
     // Named only if it commits: printing the timestamp (a double) costs more than the read.
     const txn = new Transaction(() => `${this.processId}-${counter}-${startTimestamp}`, startTimestamp, this.host.options.storage);
@@ -1029,6 +1036,8 @@ export class Session implements SqlSession {
     // The request ends here (ReadyForQuery follows): a cancel from now on finds the session idle.
     this.busy = false;
     this.cancelPending = false;
+    // A time read at Bind belongs to this request's transaction, never to a later one.
+    this.boundTimestamp = null;
     if (this.block !== 'none') return undefined;
     // A failed or read-only implicit transaction just ends: only writes need the adjudicator.
     if (this.implicitFailed || this.txn === null || !this.txn.needsAdjudication) {

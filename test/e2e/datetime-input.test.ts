@@ -4,6 +4,7 @@
  * abbreviations of the Default set, and ISO 8601 durations — side by side with PostgreSQL, the
  * values or the SQLSTATE and message.
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sameAnswers, useDifferential } from '../support/differential.js';
 
@@ -114,5 +115,57 @@ test('interval text read right to left as PostgreSQL reads it: days before times
     "SELECT interval '1 ago 2 days'",
     "SELECT interval '1 2 3' day to hour",
     "SELECT interval '1-13'",
+  ]);
+});
+
+test("'now', 'today', 'tomorrow' and 'yesterday': the transaction's time in the session's zone, in literals, casts, parameters, arrays and defaults", { skip: pair.skip }, async () => {
+  const db = pair.db();
+  // The values move with the clock: each is compared with the function that names the same time.
+  const checks = [
+    "SELECT 'today'::date = current_date AS a, 'tomorrow'::date - 'yesterday'::date AS b, ' Today '::date = current_date AS c, 'now'::date = current_date AS d",
+    "SELECT 'now'::timestamptz = now() AS a, 'now'::timestamp = localtimestamp AS b, 'now'::time = localtime AS c, 'now'::timetz = current_time AS d, timestamptz 'now' = now() AS e",
+    "SELECT 'TODAY'::timestamptz = date_trunc('day', now()) AS a, 'tomorrow'::timestamp(0) with time zone = date_trunc('day', now()) + interval '1 day' AS b",
+    "SELECT 'tomorrow 10:00'::timestamp - 'today'::timestamp AS a, '10:00 today'::timestamp - 'today'::timestamp AS b, 'today 10:00 +02'::timestamptz - 'today'::timestamptz AS c",
+    "SELECT '{today,tomorrow}'::date[] = ARRAY[current_date, current_date + 1] AS a, 'now'::timestamp(0) = date_trunc('second', localtimestamp) AS b",
+    "SELECT x::date = current_date AS a FROM (VALUES ('today'), ('TODAY')) v(x)",
+    "SELECT x::timestamptz = now() AS a FROM (VALUES ('now')) v(x)",
+    "SELECT 'today'::time",
+    "SELECT 'yesterday'::timetz",
+    "SELECT 'today today'::timestamp",
+    "SELECT 'today 2020-01-01'::timestamp",
+    "SELECT 'now 10:00'::timestamp",
+    "SELECT 'todayx'::timestamp",
+    "SET TIME ZONE 'America/New_York'",
+    "SELECT 'today'::timestamptz = date_trunc('day', now()) AS a, 'today'::date = current_date AS b, 'now'::timestamp = localtimestamp AS c",
+    "SELECT 'today 10:00 Europe/Paris'::timestamptz - 'today 10:00'::timestamptz AS a",
+    'CREATE TABLE relative_defaults (id int PRIMARY KEY, d date DEFAULT \'today\', t timestamptz DEFAULT \'now\')',
+    'INSERT INTO relative_defaults (id) VALUES (1)',
+    'SELECT d = current_date AS a, t <= now() AS b FROM relative_defaults',
+    'RESET TIME ZONE',
+  ];
+  await sameAnswers(db, checks);
+  // Bound as parameters: text read in the session's zone at the transaction's time.
+  for (const client of [db.strata, db.postgres]) {
+    const r = await client.query('SELECT $1::date = current_date AS a, $2::timestamptz = now() AS b, $3::timestamp - localtimestamp AS c', ['today', 'now', 'tomorrow']);
+    assert.equal(r.rows[0].a, true);
+    assert.equal(r.rows[0].b, true);
+    assert.ok(r.rows[0].c.days === 1 || r.rows[0].c.hours !== undefined, JSON.stringify(r.rows[0].c));
+  }
+  // DEFAULT 'now' is folded where the DDL runs, as PostgreSQL folds it: every row gets the table's creation time.
+  await db.strata.query("CREATE TABLE frozen_now (id int PRIMARY KEY, t timestamptz DEFAULT 'now')");
+  await db.strata.query('INSERT INTO frozen_now (id) VALUES (1)');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await db.strata.query('INSERT INTO frozen_now (id) VALUES (2)');
+  const frozen = await db.strata.query('SELECT count(DISTINCT t)::int AS n FROM frozen_now');
+  assert.equal(frozen.rows[0].n, 1);
+});
+
+test('timestamps and dates with a zone named by the tz database or POSIX', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT '2024-01-01 10:00 Europe/Paris'::timestamptz AS a, '2024-01-01 10:00 America/New_York'::timestamptz AS b, '2024-07-01 10:00 EST5EDT'::timestamptz AS c",
+    "SELECT '2024-07-01 10:00 Europe/Paris'::timestamp AS a, '2024-07-01 Europe/Paris'::date AS b, '2024-03-10 02:30 America/New_York'::timestamptz AS c",
+    "SELECT '{\"2024-07-01 10:00 Europe/Paris\"}'::timestamptz[] AS a, '2024-07-01 10:00 Europe/Paris bc'::timestamptz AS b",
+    "SELECT '2024-07-01 10:00 Nowhere/Land'::timestamptz",
+    "SELECT '2024-07-01 10:00 Nowhere'::timestamptz",
   ]);
 });

@@ -33,8 +33,9 @@ import { compileField, compileRecordFunction, compileRow, compileWholeRow, recor
 import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from '../types/output-style.js';
-import type { SessionZone } from '../types/session-zone.js';
-import { localTimestampAt, parseTextInZone, parseTimestamptz, readsZone, timestamptzToTimeTz, timeToTimeTz, zonedCast } from '../types/zoned-datetime.js';
+import { UTC_ZONE, type SessionZone } from '../types/session-zone.js';
+import { localTimestampAt, parseTextInZone, parseTimestamptz, readsClock, readsZone, timestamptzToTimeTz, timeToTimeTz, zonedCast } from '../types/zoned-datetime.js';
+import { mayNameRelativeTime } from '../types/datetime.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall } from './sleep-functions.js';
@@ -426,7 +427,8 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
       return { ...value, oid, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); } };
     }
     if (value.unknownLiteral !== undefined) {
-      if (readsZone(oid)) return zonedLiteral(value, oid, typmod, context === 'explicit');
+      const relative = readsClock(oid) && mayNameRelativeTime(value.unknownLiteral);
+      if (relative || readsZone(oid)) return zonedLiteral(value, oid, typmod, context === 'explicit', relative);
       let parsed: SqlValue;
       try {
         // An interval's typmod also decides how its text reads (INTERVAL '7' DAY is seven days).
@@ -473,17 +475,20 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
 /**
  * A timestamptz or timetz literal: one without an offset names a wall-clock time in the
  * session's zone when the statement runs, so it is parsed then, never folded at plan time — once
- * per zone, and for timetz once per transaction too (its offset is the zone's on that date).
+ * per zone, and for timetz once per transaction too (its offset is the zone's on that date). So
+ * is a `relative` literal of any date/time type ('now', 'today 10:00'): the transaction's time.
  */
-function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit: boolean): CompiledExpr {
+function zonedLiteral(value: CompiledExpr, oid: number, typmod: number, explicit: boolean, relative: boolean): CompiledExpr {
   const text = value.unknownLiteral!;
   try {
-    types.parseTextValue(oid, typmod, text, explicit); // a malformed literal fails at Parse
+    // A malformed literal fails at Parse.
+    if (relative) parseTextInZone(oid, typmod, text, UTC_ZONE, 0);
+    else types.parseTextValue(oid, typmod, text, explicit);
   } catch (error) {
     if (error instanceof SqlError && error.position === undefined && value.location >= 0) error.position = value.location + 1;
     throw error;
   }
-  const dated = oid === TypeOid.timetz || types.arrayElementType(oid) === TypeOid.timetz;
+  const dated = relative || oid === TypeOid.timetz || types.arrayElementType(oid) === TypeOid.timetz;
   let zone: SessionZone | null = null;
   let stamp = 0;
   let parsed: SqlValue = null;
@@ -507,12 +512,16 @@ function zonedCastFor(value: CompiledExpr, oid: number, typmod: number, explicit
     eval: (row, c) => { const v = f(row, c); return v === null ? null : convert(v, c); },
   });
   if (oid === TypeOid.timestamptz && types.isStringType(value.oid)) {
-    return finish((v, c) => types.applyTypmod(oid, typmod, parseTimestamptz(String(v).trim(), sessionZone(c)), explicit));
+    return finish((v, c) => {
+      const text = String(v).trim();
+      const read = mayNameRelativeTime(text) ? parseTextInZone(oid, -1, text, sessionZone(c), c.statementTimestamp) : parseTimestamptz(text, sessionZone(c));
+      return types.applyTypmod(oid, typmod, read, explicit);
+    });
   }
   // To timestamptz[] from a string or an array of strings (ARRAY['…']::timestamptz[]): the
   // elements read as timestamptz_in reads them, in the session's zone.
   const fromStrings = types.isStringType(value.oid) || types.isStringType(types.arrayElementType(value.oid));
-  if (readsZone(oid) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c), c.statementTimestamp), explicit));
+  if ((readsZone(oid) || readsClock(oid)) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c), c.statementTimestamp), explicit));
   const withTypmod = (r: SqlValue): SqlValue => (r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit));
   const zoned = zonedConversion(value.oid, oid);
   if (zoned) return finish((v, c) => withTypmod(zoned(v, c)));

@@ -7,7 +7,8 @@ import type { AlterTableAction, CreateIndexStatement, CreateTableStatement, Sele
 import { TypeOid } from '../../contracts/sql-value.js';
 import type { Timestamp } from '../../contracts/time.js';
 import type { SessionZone } from '../types/session-zone.js';
-import { parseTextInZone, readsZone } from '../types/zoned-datetime.js';
+import { parseTextInZone, readsClock, readsZone } from '../types/zoned-datetime.js';
+import { mayNameRelativeTime } from '../types/datetime.js';
 import { quoteLiteral } from '../types/format.js';
 import { compileExpr, coerce } from './compile.js';
 import { parseSql } from './parse.js';
@@ -248,17 +249,19 @@ class NoColumnsScope extends Scope {
 
 /**
  * A DEFAULT that is a string literal of a type read in the session's zone (timestamptz, timetz,
- * their arrays) keeps the value it names where the DDL runs, as PostgreSQL folds it into a
- * constant: a later INSERT in another zone writes the same instant. Stored as a literal with its
+ * their arrays), or of any date/time type naming the transaction's time ('now', 'today'), keeps
+ * the value it names where the DDL runs, as PostgreSQL folds it into a constant: a later INSERT
+ * in another zone writes the same instant, and DEFAULT 'now' is the table's creation time. Stored as a literal with its
  * offset, so reading it again in any zone gives that value; any other default is kept as written.
  */
 function frozenDefault(text: string, oid: number, typmod: number, ctx: DdlContext): string {
-  if (!readsZone(oid) || !ctx.timeZone || ctx.now === undefined) return text;
+  if (!readsClock(oid) || !ctx.timeZone || ctx.now === undefined) return text;
   const parsed = parseSql(`SELECT ${text}`)[0]!.statement;
   if (parsed.kind !== 'select' || parsed.targets.length !== 1) return text;
   let expr = parsed.targets[0]!.expr;
   if (expr.kind === 'cast' && types.resolveTypeName(expr.type).oid === oid) expr = expr.arg;
   if (expr.kind !== 'const' || expr.literal !== 'string') return text;
+  if (!readsZone(oid) && !mayNameRelativeTime(expr.text)) return text;
   const value = parseTextInZone(oid, typmod, expr.text, ctx.timeZone, ctx.now);
   return quoteLiteral(types.formatTextValue(oid, value));
 }

@@ -250,10 +250,22 @@ function specialValue(text: string): SpecialValue | null {
   if (t === 'infinity' || t === '+infinity') return 'infinity';
   if (t === '-infinity') return '-infinity';
   if (t === 'epoch') return 'epoch';
-  if (t === 'now' || t === 'today' || t === 'tomorrow' || t === 'yesterday' || t === 'allballs') {
-    throw new SqlError('0A000', `date/time value "${t}" is not supported`);
-  }
+  // Read where the session's zone and the transaction's time are known (zoned-datetime.ts).
+  if (namesRelativeTime(t)) throw new SqlError('0A000', `date/time value "${text.trim()}" is not supported here`);
   return null;
+}
+
+/** The words of date/time input that read the transaction's time (DTK_NOW, DTK_TODAY, DTK_TOMORROW, DTK_YESTERDAY). */
+const RELATIVE_WORD = /(?:^|\s)(?:now|today|tomorrow|yesterday)(?:\s|$)/i;
+
+/** Whether date/time text names the transaction's time: 'now', or 'today'/'tomorrow'/'yesterday' with or without a time. */
+export function namesRelativeTime(text: string): boolean {
+  return RELATIVE_WORD.test(text);
+}
+
+/** Whether an array's or a value's text may name the transaction's time (a quick test before reading it). */
+export function mayNameRelativeTime(text: string): boolean {
+  return /now|today|tomorrow|yesterday/i.test(text);
 }
 
 export function parseDate(text: string): number {
@@ -310,7 +322,7 @@ function decodeTimeOnly(text: string, typeName: TimeTypeName): TimeFields {
   // mm:ss.f (a fraction right after the second field means minutes and seconds).
   const t = text.trim().toLowerCase().replace(/^(t?)(\d{1,2}):(\d{1,2})\.(\d*)/, '$100:$2:$3.$4');
   if (t === 'allballs') return { micros: 0n, offsetEast: 0, date: null };
-  if (t === 'now') throw new SqlError('0A000', `date/time value "now" is not supported`);
+  if (t === 'now') throw new SqlError('0A000', `date/time value "${text.trim()}" is not supported here`);
   const m = TIME_INPUT.exec(t);
   if (!m) throw new SqlError('22007', `invalid input syntax for type ${typeName}: "${text}"`);
   let date: TimeFields['date'] = null;

@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TimeTzValue, TypeOid, type InetValue, type IntervalValue, type NumericValue, type SqlValue } from '../../contracts/sql-value.js';
 import * as dt from './datetime.js';
+import { parseDateInput, parseTimestampInput } from './zone-name-input.js';
 import { adjustInterval, formatInterval, intervalTypmodText, parseInterval } from './interval.js';
 import { parseJson, parseJsonb } from './json.js';
 import { formatJsonPath, parseJsonPath } from './jsonpath.js';
@@ -347,7 +348,7 @@ const WIRE_NEG_INFINITY = -0x8000000000000000n;
 function defineDateTimes(): void {
   define({
     oid: TypeOid.date, typname: 'date', name: 'date', length: 4, category: 'D', array: 1182,
-    parseText: (t) => dt.parseDate(t), formatText: (v) => dt.formatDate(v as number),
+    parseText: (t) => parseDateInput(t), formatText: (v) => dt.formatDate(v as number),
     parseBinary: (b) => { expectLength(b, 4); const d = view(b).getInt32(0); return d === 0x7fffffff ? Infinity : d === -0x80000000 ? -Infinity : dt.checkDate(d); },
     formatBinary: (v) => fixed(4, (d) => d.setInt32(0, v === Infinity ? 0x7fffffff : v === -Infinity ? -0x80000000 : (v as number))),
   });
@@ -356,7 +357,7 @@ function defineDateTimes(): void {
       oid: withZone ? TypeOid.timestamptz : TypeOid.timestamp, typname: withZone ? 'timestamptz' : 'timestamp',
       name: withZone ? 'timestamp with time zone' : 'timestamp without time zone', length: 8, category: 'D',
       preferred: withZone, array: withZone ? 1185 : 1115,
-      parseText: (t, typmod) => roundTimestamp(dt.parseTimestamp(t, withZone), typmod < 0 ? 6 : typmod),
+      parseText: (t, typmod) => roundTimestamp(parseTimestampInput(t, withZone), typmod < 0 ? 6 : typmod),
       formatText: (v) => dt.formatTimestamp(v as bigint, withZone),
       // On the wire -infinity is INT64_MIN; in memory it is -TIMESTAMP_INFINITY (the contract).
       parseBinary: (b) => { expectLength(b, 8); const t = view(b).getBigInt64(0); return t === WIRE_NEG_INFINITY ? dt.TIMESTAMP_NEG_INFINITY : dt.checkTimestamp(t); },

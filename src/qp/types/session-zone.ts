@@ -69,6 +69,11 @@ function posixZone(value: string): SessionZone | null {
   return fixedZone(value, -west);
 }
 
+/** A zone a date/time input names by a tz database name or a POSIX zone (not an abbreviation), or null. */
+export function namedZone(value: string): SessionZone | null {
+  return intlZone(value) ?? posixZone(value);
+}
+
 function intlZone(value: string): SessionZone | null {
   const lower = value.toLowerCase();
   if (!value.includes('/') && !SINGLE_WORD_ZONES.has(lower)) return null;

@@ -8,6 +8,7 @@ import { timestampPlusInterval } from './interval.js';
 import { formatArray, splitArrayText } from './arrays.js';
 import { applyTypmod, parseTextValue, requireType, typeByOid } from './registry.js';
 import { fromLocal, toLocal, UTC_ZONE, type SessionZone } from './session-zone.js';
+import { parseTimestampInput } from './zone-name-input.js';
 
 /**
  * What timestamptz does that depends on the session's TimeZone: reading a wall-clock time
@@ -22,7 +23,7 @@ const USECS_PER_SEC = 1_000_000n;
 
 /** timestamptz_in: a time without an offset is a wall-clock time in the session's zone. */
 export function parseTimestamptz(text: string, zone: SessionZone): bigint {
-  return dt.parseTimestamp(text, true, zone === UTC_ZONE ? undefined : (wall) => fromLocal(zone, wall));
+  return parseTimestampInput(text, true, zone === UTC_ZONE ? undefined : (wall) => fromLocal(zone, wall));
 }
 
 /** A cast whose result depends on the session's zone, or null when none does. */
@@ -119,16 +120,78 @@ export function localTimestampAt(unixMicros: number, zone: SessionZone): bigint 
 
 /**
  * A value's text input (Bind, COPY FROM, an untyped literal) in the session's zone; `now` is the
- * transaction's timestamp (a timetz without an offset takes the zone's offset on its date).
+ * transaction's timestamp (a timetz without an offset takes the zone's offset on its date, and
+ * 'now', 'today', 'tomorrow' and 'yesterday' name its instant and its date on the zone's wall clock).
  */
 export function parseTextInZone(oid: number, typmod: number, text: string, zone: SessionZone, now: Timestamp): SqlValue {
-  if (zone === UTC_ZONE || !readsZone(oid)) return parseTextValue(oid, typmod, text);
-  const read = (oid === TypeOid.timestamptz || oid === TypeOid.timetz) ? oid : requireType(oid).element;
-  const parse = read === TypeOid.timestamptz ? (t: string) => parseTimestamptz(t, zone) : (t: string) => parseTimeTzInZone(t, zone, now);
+  const relative = readsClock(oid) && dt.mayNameRelativeTime(text);
+  if (!relative && (zone === UTC_ZONE || !readsZone(oid))) return parseTextValue(oid, typmod, text);
+  const read = CLOCK_TYPES.has(oid) ? oid : requireType(oid).element;
+  const parse = (t: string): SqlValue => {
+    if (relative && dt.namesRelativeTime(t)) return parseRelative(read, t, zone, now);
+    if (read === TypeOid.timestamptz) return parseTimestamptz(t, zone);
+    if (read === TypeOid.timetz) return parseTimeTzInZone(t, zone, now);
+    return parseTextValue(read, -1, t);
+  };
   if (read === oid) return applyTypmod(oid, typmod, parse(text), false);
   // An array: each element read in the zone; the array is held as its text.
   const elements = splitArrayText(text).map((e) => (e === null ? null : applyTypmod(read, typmod, parse(e), false)));
   return formatArray(elements, requireType(read));
+}
+
+const CLOCK_TYPES: ReadonlySet<number> = new Set([TypeOid.date, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.time, TypeOid.timetz]);
+const DAY_WORDS: ReadonlyMap<string, number> = new Map([['today', 0], ['tomorrow', 1], ['yesterday', -1]]);
+
+/**
+ * Date/time input that names the transaction's time, as DecodeDateTime reads it: 'now' alone is
+ * the transaction's instant; 'today', 'tomorrow' or 'yesterday' is that day on the zone's wall
+ * clock, at midnight or at the time the other fields give. time and timetz take 'now' only.
+ */
+function parseRelative(oid: number, text: string, zone: SessionZone, now: Timestamp): SqlValue {
+  const words = text.trim().split(/\s+/);
+  const lower = words.map((word) => word.toLowerCase());
+  const instant = dt.timestampFromUnixMicros(now);
+  if (lower.length === 1 && lower[0] === 'now') {
+    const local = toLocal(zone, instant);
+    switch (oid) {
+      case TypeOid.timestamptz: return instant;
+      case TypeOid.timestamp: return local;
+      case TypeOid.date: return dt.timestampToDate(local);
+      case TypeOid.time: return dt.timestampToTime(local);
+      default: return timestamptzToTimeTz(instant, zone);
+    }
+  }
+  const days = lower.filter((word) => DAY_WORDS.has(word));
+  if (days.length !== 1 || lower.includes('now') || oid === TypeOid.time || oid === TypeOid.timetz) {
+    throw new SqlError('22007', `invalid input syntax for type ${typeLabel(oid)}: "${text}"`);
+  }
+  const day = dt.timestampToDate(toLocal(zone, instant)) + DAY_WORDS.get(days[0]!)!;
+  const rest = words.filter((_word, i) => !DAY_WORDS.has(lower[i]!));
+  const dated = [dt.formatDate(day), ...rest].join(' ');
+  try {
+    return oid === TypeOid.timestamptz ? parseTimestamptz(dated, zone) : parseTextValue(oid, -1, dated);
+  } catch (error) {
+    // The error names the text as written.
+    if (error instanceof SqlError) error.message = error.message.replace(`"${dated}"`, `"${text}"`);
+    throw error;
+  }
+}
+
+function typeLabel(oid: number): string {
+  switch (oid) {
+    case TypeOid.timestamp: return 'timestamp';
+    case TypeOid.timestamptz: return 'timestamp with time zone';
+    case TypeOid.time: return 'time';
+    case TypeOid.timetz: return 'time with time zone';
+    default: return 'date';
+  }
+}
+
+/** Whether a type's text input may name the transaction's time: the date/time types and their arrays. */
+export function readsClock(oid: number): boolean {
+  if (CLOCK_TYPES.has(oid)) return true;
+  const element = oid === 0 ? 0 : typeByOid(oid)?.element;
+  return element !== undefined && CLOCK_TYPES.has(element);
 }
 
 /** Whether a type's text input reads the session's zone: timestamptz, timetz and their arrays. */
