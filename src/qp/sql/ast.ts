@@ -39,6 +39,8 @@ export type Expr =
       readonly variadicArray?: boolean;
       /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
       readonly argNames?: readonly (string | null)[];
+      /** `SET j[k1][k2]… = v`, as a call of (j, v, k1, k2, …): not a function, compile.ts's compileSubscriptAssignment. */
+      readonly subscriptAssignment?: true;
       readonly location: number }
   | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }

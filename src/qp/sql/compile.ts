@@ -36,6 +36,7 @@ import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputSty
 import { UTC_ZONE, type SessionZone } from '../types/session-zone.js';
 import { localTimestampAt, parseTextInZone, parseTimestamptz, readsClock, readsZone, timestamptzToTimeTz, timeToTimeTz, zonedCast } from '../types/zoned-datetime.js';
 import { mayNameRelativeTime } from '../types/datetime.js';
+import { jsonbAssignSubscripts, jsonbSubscript } from '../types/json-functions.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall } from './sleep-functions.js';
@@ -224,6 +225,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         }
         return compileWindowCall(expr, ctx, ctx.windows);
       }
+      if (expr.subscriptAssignment) return compileSubscriptAssignment(expr, ctx);
       return compileFunction(expr, ctx);
     case 'case': return compileCase(expr, ctx);
     case 'coalesce': return compileCoalesce(compileCoalesceArguments(expr.args, { ...ctx, srfBlockedBy: 'COALESCE' }), expr.location, ctx);
@@ -1037,6 +1039,9 @@ function compileNameSubscript(arg: CompiledExpr, index: CompiledExpr, location: 
  */
 function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: CompileContext): CompiledExpr {
   const arg = compileExpr(expr.arg, ctx);
+  if (arg.oid === TypeOid.jsonb) return compileJsonbSubscript(arg, expr, ctx);
+  // A subscript of an array's element or slice: the array has more than one dimension.
+  if (expr.arg.kind === 'subscript') throw new SqlError('0A000', 'subscripts of multidimensional arrays are not supported yet', at(expr.location));
   if (arg.oid === TypeOid.name && !expr.slice && expr.upper) return compileNameSubscript(arg, compileExpr(expr.upper, ctx), expr.location);
   const elementOid = types.arrayElementType(arg.oid);
   if (elementOid === 0) {
@@ -1077,6 +1082,58 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
     oid: expr.slice ? arg.oid : elementOid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent,
     name: arg.name, weakName: arg.weakName, location: expr.location,
   };
+}
+
+/**
+ * `j[k]` on jsonb (jsonb_subscript_transform): one subscript, integer or text — a subscript of
+ * a type that coerces implicitly to int4 is an integer, else one that coerces to text is text,
+ * an untyped literal is text, anything else is 42804 — read as `j #> ARRAY[k]` reads.
+ */
+function compileJsonbSubscript(arg: CompiledExpr, expr: Extract<Expr, { kind: 'subscript' }>, ctx: CompileContext): CompiledExpr {
+  if (expr.slice) throw new SqlError('42804', 'jsonb subscript does not support slices', at((expr.upper ?? expr.lower)?.location ?? expr.location));
+  const key = jsonbSubscriptKey(expr.upper!, ctx);
+  const f = arg.eval;
+  const evaluator: Evaluator = (row, c) => {
+    const value = f(row, c);
+    const k = key.eval(row, c);
+    return value === null || k === null ? null : jsonbSubscript(value, [String(k)]);
+  };
+  return { oid: TypeOid.jsonb, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent && key.rowIndependent, name: arg.name, weakName: arg.weakName, location: expr.location };
+}
+
+/**
+ * `SET j[k1][k2]… = v` (expr's args: the column, v, the subscripts): the column's value with the
+ * element set, as jsonb_subscript_assign sets it (json-functions.ts jsonbAssignSubscripts). Only
+ * jsonb columns take element assignment here (DSQL has no array columns).
+ */
+function compileSubscriptAssignment(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
+  const [columnExpr, valueExpr, ...subscriptExprs] = expr.args as [Expr, Expr, ...Expr[]];
+  const column = compileExpr(columnExpr, ctx);
+  if (column.oid !== TypeOid.jsonb) {
+    if (types.arrayElementType(column.oid) !== 0) throw new SqlError('0A000', 'assignment to an array element is not supported', at(expr.location));
+    throw new SqlError('42804', `cannot subscript type ${types.formatType(column.oid, -1)} because it does not support subscripting`, at(expr.location));
+  }
+  const keys = subscriptExprs.map((e) => jsonbSubscriptKey(e, ctx));
+  const value = coerce(compileExpr(valueExpr, ctx), TypeOid.jsonb, -1, 'assignment', valueExpr.location ?? expr.location);
+  // A NULL column starts as an empty array when the first subscript is an integer, as PostgreSQL's does.
+  const expectArray = keys[0]!.oid === TypeOid.int4;
+  const evaluator: Evaluator = (row, c) => {
+    const k = keys.map((key) => { const v = key.eval(row, c); return v === null ? null : String(v); });
+    return jsonbAssignSubscripts(column.eval(row, c), k, expectArray, value.eval(row, c));
+  };
+  return { oid: TypeOid.jsonb, typmod: -1, eval: evaluator, rowIndependent: false, name: column.name, location: expr.location };
+}
+
+/** A jsonb subscript as int4 or text, as jsonb_subscript_transform coerces it. */
+export function jsonbSubscriptKey(e: Expr, ctx: CompileContext): CompiledExpr {
+  const key = compileExpr(e, ctx);
+  if (key.oid === TypeOid.unknown) return coerce(key, TypeOid.text, -1, 'implicit', key.location);
+  for (const target of [TypeOid.int4, TypeOid.text]) {
+    if (key.oid === target || types.castContext(key.oid, target) === 'i') return coerce(key, target, -1, 'implicit', key.location);
+  }
+  throw new SqlError('42804', `subscript type ${types.formatType(key.oid, -1)} is not supported`, {
+    ...at(key.location), hint: 'jsonb subscript must be coercible to either integer or text.',
+  });
 }
 
 /** A qualified call's schema is looked up before the function, as PostgreSQL does: a missing one is 3F000. */

@@ -440,14 +440,14 @@ export function convertExpr(node: Json): Expr {
       const indirection = n.indirection as Json[];
       let arg = convertExpr(n.arg);
       const where = arg.location ?? location;
-      // `(x).f`, `(x).*` select fields of a row value; `a[i]` subscripts an array (one dimension).
+      // `(x).f`, `(x).*` select fields of a row value; `a[i]` subscripts an array (one dimension),
+      // `j['k'][0]` a jsonb value step by step.
       for (let i = 0; i < indirection.length; i++) {
         const step = indirection[i];
         if (step.String || step.A_Star) {
           arg = { kind: 'field', arg, name: step.String ? str(step) : null, location: where };
           continue;
         }
-        if (indirection[i + 1]?.A_Indices) throw unsupported('subscripts of multidimensional arrays are not supported yet', where);
         const index = step.A_Indices;
         arg = {
           kind: 'subscript', arg, slice: index.is_slice === true, location: where,
@@ -672,12 +672,46 @@ function convertReturning(n: Json): SelectTarget[] {
   return list.map(convertTarget);
 }
 
-function convertAssignments(list: Json[]): Assignment[] {
+/** The relation an UPDATE or INSERT writes, as its SET expressions name it. */
+interface AssignedRelation {
+  readonly schema: string | null;
+  readonly name: string;
+  readonly alias: string | null;
+}
+
+function convertAssignments(list: Json[], target: AssignedRelation): Assignment[] {
+  return mergeSubscriptAssignments(convertAssignmentList(list, target));
+}
+
+/**
+ * `SET j['a'] = 1, j['b'] = 2`: several element assignments to one column are one, each applied
+ * to what the one before made, as PostgreSQL's rewriter nests them (any other repeat stays 42601).
+ */
+function mergeSubscriptAssignments(assignments: Assignment[]): Assignment[] {
+  const merged: Assignment[] = [];
+  for (const a of assignments) {
+    const at = merged.findIndex((m) => m.column === a.column);
+    const earlier = at < 0 ? undefined : merged[at]!;
+    if (earlier === undefined || !isSubscriptAssignment(earlier.value) || !isSubscriptAssignment(a.value)) {
+      merged.push(a);
+      continue;
+    }
+    const [, ...rest] = a.value.args;
+    merged[at] = { ...earlier, value: { ...a.value, args: [earlier.value, ...rest] } };
+  }
+  return merged;
+}
+
+function isSubscriptAssignment(value: Expr | null): value is Extract<Expr, { kind: 'func' }> {
+  return value !== null && value.kind === 'func' && value.subscriptAssignment === true;
+}
+
+function convertAssignmentList(list: Json[], target: AssignedRelation): Assignment[] {
   // The sub-select of SET (a, b) = (SELECT …), one node for all its columns (the grammar repeats it).
   const rowSubqueries = new Map<number, Expr>();
   return list.map((node) => {
     const t = node.ResTarget;
-    if (t.indirection) throw unsupported('assignment to a field or array element is not supported', t.location ?? -1);
+    if (t.indirection) return subscriptAssignment(t, target);
     if (t.val?.MultiAssignRef) {
       // SET (a, b) = (x, y): each column takes its element of the row.
       const multi = t.val.MultiAssignRef;
@@ -713,6 +747,27 @@ function convertAssignments(list: Json[]): Assignment[] {
   });
 }
 
+/**
+ * `SET c[k1][k2]… = v`: the column takes c with the element set, a call compile.ts reads
+ * (subscriptAssignment) of the column's value as the row has it, v and the subscripts. Fields of
+ * a composite (`SET c.f = v`) and slices are not supported.
+ */
+function subscriptAssignment(t: Json, target: AssignedRelation): Assignment {
+  const location: number = t.location ?? -1;
+  const steps = t.indirection as Json[];
+  if (steps.some((step) => !step.A_Indices || step.A_Indices.is_slice) || t.val?.MultiAssignRef) {
+    throw unsupported('assignment to a field or a slice is not supported', location);
+  }
+  if (t.val?.SetToDefault) throw unsupported('assignment of DEFAULT to an element is not supported', location);
+  const column: Expr = { kind: 'column', table: target.alias ?? target.name, schema: target.alias ? null : target.schema, name: t.name, location };
+  const subscripts = steps.map((step) => convertExpr(step.A_Indices.uidx));
+  const value: Expr = {
+    kind: 'func', name: 'subscript assignment', schema: null, args: [column, convertExpr(t.val), ...subscripts],
+    star: false, distinct: false, filter: null, subscriptAssignment: true, location,
+  };
+  return { column: t.name, value, location };
+}
+
 /** WITH … INSERT/UPDATE/DELETE: the WITH queries are visible to the whole statement (plan-modify.ts binds them). */
 function withQueries(statement: Statement, w: Json): Statement {
   if (statement.kind !== 'insert' && statement.kind !== 'update' && statement.kind !== 'delete') throw new Error('WITH on a statement that is not INSERT, UPDATE or DELETE');
@@ -743,14 +798,14 @@ function convertInsert(n: Json): Statement {
     }) : null,
     rows,
     query,
-    onConflict: n.onConflictClause ? convertOnConflict(n.onConflictClause) : null,
+    onConflict: n.onConflictClause ? convertOnConflict(n.onConflictClause, target) : null,
     returning: convertReturning(n),
     location: target.location,
     overriding: n.override === 'OVERRIDING_SYSTEM_VALUE' ? 'system' : n.override === 'OVERRIDING_USER_VALUE' ? 'user' : null,
   };
 }
 
-function convertOnConflict(n: Json): OnConflict {
+function convertOnConflict(n: Json, target: AssignedRelation): OnConflict {
   const infer = n.infer;
   if (infer?.whereClause) throw unsupported('ON CONFLICT with a WHERE on the conflict target is not supported yet');
   return {
@@ -760,7 +815,7 @@ function convertOnConflict(n: Json): OnConflict {
       return e.IndexElem.name as string;
     }),
     constraint: infer?.conname ?? null,
-    set: convertAssignments(n.targetList ?? []),
+    set: convertAssignments(n.targetList ?? [], target),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
   };
 }
@@ -770,7 +825,7 @@ function convertUpdate(n: Json): Statement {
   const target = rangeVar(n.relation);
   return {
     kind: 'update', schema: target.schema, table: target.name, alias: target.alias,
-    set: convertAssignments(n.targetList),
+    set: convertAssignments(n.targetList, target),
     from: (n.fromClause ?? []).map(convertFrom),
     where: n.whereClause ? convertExpr(n.whereClause) : null,
     returning: convertReturning(n),

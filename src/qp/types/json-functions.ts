@@ -195,6 +195,68 @@ function setPath(node: Node, keys: readonly string[], value: Node, create: boole
   return node;
 }
 
+// ---------------------------------------------------------------------------------------------
+// jsonb subscripting: j['a'][0] reads as #> does; SET j['a'][0] = v writes
+
+/** `j[k1][k2]…`: jsonb_get_element along the subscripts (as text), NULL where the path leads nowhere. */
+export function jsonbSubscript(value: SqlValue, keys: readonly string[]): SqlValue {
+  const node = path(parse(value, JB), keys);
+  return node === null ? null : normalized(node);
+}
+
+/**
+ * `SET j[k1][k2]… = v`: setPath with PostgreSQL's JB_PATH_CREATE, JB_PATH_FILL_GAPS and
+ * JB_PATH_CONSISTENT_POSITION. A missing key is added; an index past an array's end pads it
+ * with nulls; a container missing on the way is made (an array where the next subscript reads
+ * as an integer, else an object); a scalar on the way cannot take a key. A NULL `value` starts
+ * from an empty array when `expectArray` (the first subscript is an integer), else an empty object.
+ */
+export function jsonbAssignSubscripts(value: SqlValue, keys: readonly (string | null)[], expectArray: boolean, newValue: SqlValue): SqlValue {
+  if (keys.some((key) => key === null)) throw new SqlError('22004', 'jsonb subscript in assignment must not be null');
+  const source: Node = value === null ? (expectArray ? { kind: 'array', items: [] } : { kind: 'object', entries: [] }) : parse(value, JB);
+  const replacement: Node = newValue === null ? { kind: 'literal', text: 'null' } : parse(newValue, JB);
+  return normalized(assignPath(source, keys as string[], replacement, 0));
+}
+
+function assignPath(node: Node, keys: readonly string[], value: Node, level: number): Node {
+  if (level === keys.length) return value;
+  const key = keys[level]!;
+  if (node.kind === 'object') {
+    const at = node.entries.findIndex(([k]) => k === key);
+    if (at < 0) return { kind: 'object', entries: [...node.entries, [key, buildPath(keys, level + 1, value)]] };
+    return { kind: 'object', entries: node.entries.map(([k, v], i) => [k, i === at ? assignPath(v, keys, value, level + 1) : v]) };
+  }
+  if (node.kind === 'array') {
+    if (!/^\s*-?\d+\s*$/.test(key)) throw new SqlError('22P02', `path element at position ${level + 1} is not an integer: "${key}"`);
+    const index = Number(key);
+    const at = index < 0 ? node.items.length + index : index;
+    if (at < 0) throw new SqlError('22023', `path element at position ${level + 1} is out of range: ${index}`);
+    if (at >= node.items.length) {
+      return { kind: 'array', items: [...node.items, ...nulls(at - node.items.length), buildPath(keys, level + 1, value)] };
+    }
+    return { kind: 'array', items: node.items.map((v, i) => (i === at ? assignPath(v, keys, value, level + 1) : v)) };
+  }
+  throw new SqlError('22023', 'cannot replace existing key', { detail: 'The path assumes key is a composite object, but it is a scalar value.' });
+}
+
+/** What is made where the path goes on past what exists (push_path): containers by the next key's form, then the value. */
+function buildPath(keys: readonly string[], level: number, value: Node): Node {
+  if (level === keys.length) return value;
+  const key = keys[level]!;
+  const inner = buildPath(keys, level + 1, value);
+  if (!/^-?\d+$/.test(key)) return { kind: 'object', entries: [[key, inner]] };
+  return { kind: 'array', items: [...nulls(Math.max(0, Number(key))), inner] };
+}
+
+/**
+ * The nulls that fill a gap. A gap of more than a million could not be stored in a row (2 MiB at
+ * most) and would only exhaust memory first: refused as PostgreSQL refuses an oversized array.
+ */
+function nulls(count: number): Node[] {
+  if (count > 1_000_000) throw new SqlError('54000', 'total size of jsonb array elements exceeds the maximum of 268435455 bytes');
+  return Array.from({ length: count }, () => ({ kind: 'literal', text: 'null' }));
+}
+
 function stripNulls(node: Node): Node {
   if (node.kind === 'object') return { kind: 'object', entries: node.entries.filter(([, v]) => !(v.kind === 'literal' && v.text === 'null')).map(([k, v]) => [k, stripNulls(v)]) };
   if (node.kind === 'array') return { kind: 'array', items: node.items.map(stripNulls) };
@@ -259,39 +321,73 @@ export type DefineFunction = (name: string, args: number[], result: number, impl
 export type DefinePolymorphic = (name: string, resolve: (argTypes: readonly number[]) => { args: number[]; result: number; strict: boolean; fn: Impl } | null) => void;
 export type DefineOperator = (name: string, left: number, right: number, result: number, impl: (a: SqlValue, b: SqlValue) => SqlValue) => void;
 
-export function defineJsonOperators(op: DefineOperator): void {
+/**
+ * The json operators and the functions PostgreSQL implements them with (jsonb_contains for @>,
+ * json_object_field for ->, …), which are callable by name too: one implementation for both.
+ */
+interface JsonOperator {
+  readonly operator: string;
+  /** The function's name, or null where PostgreSQL's has another shape (#>: the variadic json_extract_path). */
+  readonly functionName: string | null;
+  readonly left: number;
+  readonly right: number;
+  readonly result: number;
+  readonly impl: (a: SqlValue, b: SqlValue) => SqlValue;
+}
+
+function jsonOperators(): JsonOperator[] {
+  const list: JsonOperator[] = [];
+  const add = (operator: string, functionName: string | null, left: number, right: number, result: number, impl: JsonOperator['impl']) =>
+    list.push({ operator, functionName, left, right, result, impl });
   for (const oid of [J, JB]) {
-    op('->', oid, T, oid, (a, b) => { const n = field(parse(a, oid), b as string); return n === null ? null : render(n, a as string, oid); });
+    const prefix = oid === J ? 'json' : 'jsonb';
+    add('->', `${prefix}_object_field`, oid, T, oid, (a, b) => { const n = field(parse(a, oid), b as string); return n === null ? null : render(n, a as string, oid); });
     // jsonb keeps a scalar as a one-element array: -> 0 (or -1) of it is the scalar.
     const at = (node: Node, index: number) => (oid === JB && isScalar(node) && (index === 0 || index === -1) ? node : element(node, index));
-    op('->', oid, TypeOid.int4, oid, (a, b) => { const n = at(parse(a, oid), b as number); return n === null ? null : render(n, a as string, oid); });
-    op('->>', oid, T, T, (a, b) => asText(field(parse(a, oid), b as string), a as string, oid));
-    op('->>', oid, TypeOid.int4, T, (a, b) => asText(at(parse(a, oid), b as number), a as string, oid));
-    op('#>', oid, TA, oid, (a, b) => { const n = path(parse(a, oid), textArray(b)); return n === null ? null : render(n, a as string, oid); });
-    op('#>>', oid, TA, T, (a, b) => asText(path(parse(a, oid), textArray(b)), a as string, oid));
+    add('->', `${prefix}_array_element`, oid, TypeOid.int4, oid, (a, b) => { const n = at(parse(a, oid), b as number); return n === null ? null : render(n, a as string, oid); });
+    add('->>', `${prefix}_object_field_text`, oid, T, T, (a, b) => asText(field(parse(a, oid), b as string), a as string, oid));
+    add('->>', `${prefix}_array_element_text`, oid, TypeOid.int4, T, (a, b) => asText(at(parse(a, oid), b as number), a as string, oid));
+    add('#>', null, oid, TA, oid, (a, b) => { const n = path(parse(a, oid), textArray(b)); return n === null ? null : render(n, a as string, oid); });
+    add('#>>', null, oid, TA, T, (a, b) => asText(path(parse(a, oid), textArray(b)), a as string, oid));
   }
   const jb = (v: SqlValue) => parse(v, JB);
-  op('@>', JB, JB, TypeOid.bool, (a, b) => topContains(jb(a), jb(b)));
-  op('<@', JB, JB, TypeOid.bool, (a, b) => topContains(jb(b), jb(a)));
-  op('?', JB, T, TypeOid.bool, (a, b) => exists(jb(a), b as string));
-  op('?|', JB, TA, TypeOid.bool, (a, b) => textArray(b).some((k) => k !== null && exists(jb(a), k)));
-  op('?&', JB, TA, TypeOid.bool, (a, b) => textArray(b).every((k) => k !== null && exists(jb(a), k)));
-  op('||', JB, JB, JB, (a, b) => normalized(concat(jb(a), jb(b))));
+  add('@>', 'jsonb_contains', JB, JB, TypeOid.bool, (a, b) => topContains(jb(a), jb(b)));
+  add('<@', 'jsonb_contained', JB, JB, TypeOid.bool, (a, b) => topContains(jb(b), jb(a)));
+  add('?', 'jsonb_exists', JB, T, TypeOid.bool, (a, b) => exists(jb(a), b as string));
+  add('?|', 'jsonb_exists_any', JB, TA, TypeOid.bool, (a, b) => textArray(b).some((k) => k !== null && exists(jb(a), k)));
+  add('?&', 'jsonb_exists_all', JB, TA, TypeOid.bool, (a, b) => textArray(b).every((k) => k !== null && exists(jb(a), k)));
+  add('||', 'jsonb_concat', JB, JB, JB, (a, b) => normalized(concat(jb(a), jb(b))));
   // @? and @@: jsonb_path_exists and jsonb_path_match with silent true.
-  op('@?', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => pathExists([a, b, '{}', true]));
-  op('@@', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => matchPath([a, b, '{}', true], true));
-  op('-', JB, T, JB, (a, b) => normalized(deleteKey(jb(a), b as string)));
-  op('-', JB, TypeOid.int4, JB, (a, b) => normalized(deleteIndex(jb(a), b as number)));
-  op('-', JB, TA, JB, (a, b) => {
+  add('@?', 'jsonb_path_exists_opr', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => pathExists([a, b, '{}', true]));
+  add('@@', 'jsonb_path_match_opr', JB, TypeOid.jsonpath, TypeOid.bool, (a, b) => matchPath([a, b, '{}', true], true));
+  add('-', 'jsonb_delete', JB, T, JB, (a, b) => normalized(deleteKey(jb(a), b as string)));
+  add('-', 'jsonb_delete', JB, TypeOid.int4, JB, (a, b) => normalized(deleteIndex(jb(a), b as number)));
+  add('-', 'jsonb_delete', JB, TA, JB, (a, b) => {
     let node = jb(a);
     if (isScalar(node)) throw new SqlError('22023', 'cannot delete from scalar');
     for (const key of textArray(b)) if (key !== null) node = deleteKey(node, key);
     return normalized(node);
   });
-  op('#-', JB, TA, JB, deletePathOf);
+  add('#-', 'jsonb_delete_path', JB, TA, JB, deletePathOf);
+  return list;
+}
+
+export function defineJsonOperators(op: DefineOperator): void {
+  for (const o of jsonOperators()) op(o.operator, o.left, o.right, o.result, o.impl);
+}
+
+/**
+ * The operators' functions by name. jsonb_delete(jsonb, VARIADIC text[]) is left out: PostgreSQL's
+ * takes its keys spread (`jsonb_delete(j, 'a', 'b')`), never one array argument without VARIADIC.
+ */
+function defineOperatorFunctions(fn: DefineFunction): void {
+  for (const o of jsonOperators()) {
+    if (o.functionName !== null && !(o.functionName === 'jsonb_delete' && o.right === TA)) fn(o.functionName, [o.left, o.right], o.result, (a) => o.impl(a[0]!, a[1]!));
+  }
 }
 
 export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolymorphic): void {
+  defineOperatorFunctions(fn);
   for (const oid of [J, JB]) {
     const prefix = oid === J ? 'json' : 'jsonb';
     fn(`${prefix}_typeof`, [oid], T, (a) => typeOf(parse(a[0]!, oid)));
