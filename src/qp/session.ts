@@ -10,7 +10,7 @@ import { TypeOid, type SqlValue } from '../contracts/sql-value.js';
 import type { Key } from '../contracts/kv.js';
 import { tableKey, CatalogSnapshot, CATALOG_RANGE, CATALOG_VERSION_KEY, type TableInfo } from './catalog/catalog.js';
 import type { QueryProcessor } from './query-processor.js';
-import { SessionSettings, settingDisplayName } from './settings.js';
+import { SessionSettings, settingDisplayName, settingMilliseconds } from './settings.js';
 import type { OutputStyle } from './types/output-style.js';
 import type { CopyStatement, ParsedStatement, RowLockStrength, SelectStatement, Statement } from './sql/ast.js';
 import type { ExecContext } from './sql/compiled.js';
@@ -21,7 +21,7 @@ import { planDelete, planInsert, planUpdate, type PlannedModify } from './sql/pl
 import { FoldErrors } from './sql/fold-errors.js';
 import { isPastGrammarError } from './sql/parse.js';
 import { DataModifyingWith, ReturnedRows, TOP_LEVEL_ONLY, type ModifyingStatement } from './sql/data-modifying-with.js';
-import { materialize } from './sql/operators.js';
+import { cancelError, materialize } from './sql/operators.js';
 import { planExplain } from './sql/explain.js';
 import { runCommitChecks, runStatementChecks } from './sql/foreign-keys.js';
 import { fieldsOf, planSelect, type OutputColumn, type PlanContext, type PlannedQuery } from './sql/plan-select.js';
@@ -201,7 +201,10 @@ export class Session implements SqlSession {
    */
   private busy = false;
   private cancelPending = false;
+  private cancelPendingReason = 'user request';
   private transactionCounter = 0;
+  /** A set_config(…, true) outside a block opened the settings' undo for the implicit transaction. */
+  private implicitSettingsBlock = false;
   /** The start of the transaction the next statement begins, when Bind read input at it (transactionTime). */
   private boundTimestamp: number | null = null;
   private readonly roles: SessionRoles;
@@ -263,15 +266,16 @@ export class Session implements SqlSession {
   private checkCancelPending(): void {
     if (this.cancelPending) {
       this.cancelPending = false;
-      throw new SqlError('57014', 'canceling statement due to user request');
+      throw cancelError({ cancelReason: this.cancelPendingReason });
     }
   }
 
   /** set_config(name, value, is_local): SET or SET LOCAL from an expression; the new value. */
   private setConfig(name: string, value: string | null, local: boolean): string {
     if (local && !this.settings.inBlock) {
-      this.events.notice(new SqlError('25P01', 'SET LOCAL can only be used in transaction blocks'));
-      return this.settings.get(name);
+      // Outside a block it lasts until the implicit transaction ends, as PostgreSQL's does.
+      this.settings.beginBlock();
+      this.implicitSettingsBlock = true;
     }
     const status = this.settings.set(name, value, local);
     if (status) this.events.parameterStatus(status.name, status.value);
@@ -951,7 +955,16 @@ export class Session implements SqlSession {
   private beginBlock(): void {
     this.block = 'open';
     this.roles.blockBegan();
-    this.settings.beginBlock();
+    // A set_config(…, true) before BEGIN in the same implicit transaction lasts into the block.
+    if (this.implicitSettingsBlock) this.implicitSettingsBlock = false;
+    else this.settings.beginBlock();
+  }
+
+  /** The implicit transaction a set_config(…, true) ran in ended: its local settings are undone (all of them if it failed). */
+  private endImplicitSettings(committed: boolean): void {
+    if (!this.implicitSettingsBlock) return;
+    this.implicitSettingsBlock = false;
+    this.endSettingsBlock(committed);
   }
 
   /**
@@ -1041,10 +1054,17 @@ export class Session implements SqlSession {
     if (this.block !== 'none') return undefined;
     // A failed or read-only implicit transaction just ends: only writes need the adjudicator.
     if (this.implicitFailed || this.txn === null || !this.txn.needsAdjudication) {
+      const committed = !this.implicitFailed;
       this.endTransaction();
+      this.endImplicitSettings(committed);
       return undefined;
     }
-    return this.commitTransaction();
+    const commit = this.commitTransaction();
+    if (!this.implicitSettingsBlock) return commit;
+    return commit.then(() => this.endImplicitSettings(true), (error: unknown) => {
+      this.endImplicitSettings(false);
+      throw error;
+    });
   }
 
   markFailed(): void {
@@ -1053,8 +1073,31 @@ export class Session implements SqlSession {
   }
 
   cancel(): void {
-    if (this.current) this.current.cancelled = true;
-    if (this.busy) this.cancelPending = true;
+    this.cancelFor('user request');
+  }
+
+  private cancelFor(reason: string): void {
+    if (this.current) {
+      this.current.cancelled = true;
+      this.current.cancelReason = reason;
+    }
+    if (this.busy) {
+      this.cancelPending = true;
+      this.cancelPendingReason = reason;
+    }
+  }
+
+  /**
+   * statement_timeout: an Execute running longer than it is cancelled with 57014 (PostgreSQL
+   * times each Execute of the extended protocol, and each statement of a simple query). Returns
+   * the disarm to call when the Execute ends, or null when no timeout is set.
+   */
+  armStatementTimeout(): (() => void) | null {
+    const shown = this.settings.get('statement_timeout');
+    if (shown === '0') return null;
+    const timers = this.host.options.timers;
+    const handle = timers.setTimeout(() => this.cancelFor('statement timeout'), settingMilliseconds(shown));
+    return () => timers.clearTimeout(handle);
   }
 
   close(): void {
@@ -1125,14 +1168,20 @@ class SessionPortal implements Portal {
   execute(maxRows: number, onRow: (cells: readonly WireCell[]) => void): ExecuteOutcome | Promise<ExecuteOutcome> {
     const meter = this.session.meter;
     meter.begin();
+    const disarm = this.session.armStatementTimeout();
     let outcome: ExecuteOutcome | Promise<ExecuteOutcome>;
     try {
       outcome = this.executeStatement(maxRows, onRow);
     } catch (error) {
+      disarm?.();
       meter.end();
       throw error;
     }
-    if (outcome instanceof Promise) return outcome.then(meter.endWith, meter.endThrowing);
+    if (outcome instanceof Promise) {
+      const timed = disarm === null ? outcome : outcome.finally(disarm);
+      return timed.then(meter.endWith, meter.endThrowing);
+    }
+    disarm?.();
     meter.end();
     return outcome;
   }

@@ -34,9 +34,12 @@ const SPECS: Record<string, SettingSpec> = {
   in_hot_standby: { value: 'off', reported: true, fixed: 'parameter "in_hot_standby" cannot be changed' },
   search_path: { value: '"$user", public' },
   extra_float_digits: { value: '1', normalize: integerSetting('extra_float_digits', -15, 3) },
-  statement_timeout: { value: '0' },
-  lock_timeout: { value: '0' },
-  idle_in_transaction_session_timeout: { value: '0' },
+  // Enforced: a statement running longer is cancelled with 57014 (session.ts).
+  statement_timeout: { value: '0', normalize: millisecondsSetting('statement_timeout') },
+  // Kept and shown: nothing in Strata waits for a lock (optimistic concurrency control), and an
+  // idle transaction ends at DSQL's five-minute transaction limit.
+  lock_timeout: { value: '0', normalize: millisecondsSetting('lock_timeout') },
+  idle_in_transaction_session_timeout: { value: '0', normalize: millisecondsSetting('idle_in_transaction_session_timeout') },
   transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "transaction_isolation" not supported' },
   default_transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "default_transaction_isolation" not supported' },
   transaction_read_only: { value: 'off', fixed: 'setting configuration parameter "transaction_read_only" not supported' },
@@ -152,6 +155,41 @@ function integerSetting(name: string, min: number, max: number): (value: string)
   };
 }
 
+/** Milliseconds per unit of a time setting's value, largest first (GUC's time units). */
+const TIME_UNITS: readonly [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000], ['ms', 1], ['us', 0.001]];
+const INT_MAX = 2_147_483_647;
+
+/**
+ * A time setting kept in milliseconds (statement_timeout and the like), read as parse_int reads
+ * one: a number, optionally with a unit (`5s`, `1.5min`; a fraction rounds to the nearest
+ * millisecond), and shown as SHOW shows it, in the largest unit that holds it exactly (`5s`, `90s`,
+ * `1min`, `1500ms`).
+ */
+function millisecondsSetting(name: string): (value: string) => string {
+  return (value) => {
+    const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+    if (!m) throw new SqlError('22023', `invalid value for parameter "${name}": "${value}"`);
+    const unit = m[2]!;
+    const scale = unit === '' ? 1 : TIME_UNITS.find(([u]) => u === unit)?.[1];
+    if (scale === undefined) {
+      throw new SqlError('22023', `invalid value for parameter "${name}": "${value}"`, { hint: 'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".' });
+    }
+    const ms = roundHalfEven(Number(m[1]) * scale);
+    if (Math.abs(ms) > INT_MAX) throw new SqlError('22023', `invalid value for parameter "${name}": "${value}"`, { hint: 'Value exceeds integer range.' });
+    if (ms < 0) throw new SqlError('22023', `${ms} ms is outside the valid range for parameter "${name}" (0 .. ${INT_MAX})`);
+    if (ms === 0) return '0';
+    const [unitName, size] = TIME_UNITS.find(([, size]) => size >= 1 && ms % size === 0)!;
+    return `${ms / size}${unitName}`;
+  };
+}
+
+/** A time setting's value in milliseconds (as millisecondsSetting shows it). */
+export function settingMilliseconds(shown: string): number {
+  const m = /^(\d+)([a-z]*)$/.exec(shown);
+  if (!m) return 0;
+  return Number(m[1]) * (TIME_UNITS.find(([u]) => u === m[2])?.[1] ?? 1);
+}
+
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
@@ -200,7 +238,10 @@ export class SessionSettings {
 
   /** Every change of a value goes through here: it is what makes the cached output style stale. */
   private store(key: string, value: string | undefined): void {
-    if (value === undefined) this.values.delete(key);
+    // A custom setting, once set, stays defined (as an empty string) when the set is undone, as
+    // PostgreSQL keeps its placeholder variable.
+    if (value === undefined && !SPECS[key] && key.includes('.')) this.values.set(key, '');
+    else if (value === undefined) this.values.delete(key);
     else this.values.set(key, value);
     this.styleCurrent = false;
     this.changes++;

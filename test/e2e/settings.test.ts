@@ -32,3 +32,27 @@ test('SET inside a block is undone by ROLLBACK, SET LOCAL when the block ends; s
     'BEGIN', 'SET search_path = foo', 'SELECT 1/0', 'ROLLBACK', 'SHOW search_path',
   ]) await db().same(sql);
 });
+
+test('set_config(…, true) outside a block lasts until its implicit transaction ends; custom settings stay defined once set', { skip }, async () => {
+  for (const sql of [
+    "SELECT set_config('myapp.tenant', 'x', true)", "SELECT current_setting('myapp.tenant', true)",
+    "SELECT set_config('work_mem', '12MB', true), current_setting('work_mem')", 'SHOW work_mem',
+    'BEGIN', "SELECT set_config('myapp.t2', 'y', true)", "SELECT current_setting('myapp.t2')", 'COMMIT', "SELECT current_setting('myapp.t2', true)",
+    "SET myapp.t3 = 'z'", 'RESET myapp.t3', "SELECT current_setting('myapp.t3')",
+  ]) await db().same(sql);
+});
+
+test('time settings read units and show the largest that fits; statement_timeout cancels a statement that runs longer', { skip }, async () => {
+  for (const sql of [
+    'SET statement_timeout = 5000', 'SHOW statement_timeout', "SET statement_timeout = '1min'", 'SHOW statement_timeout',
+    "SET statement_timeout = '1500ms'", 'SHOW statement_timeout', "SET statement_timeout = ' 5 s '", 'SHOW statement_timeout',
+    "SET statement_timeout = '5.5s'", 'SHOW statement_timeout', "SET statement_timeout = '10us'", 'SHOW statement_timeout',
+    "SET statement_timeout = '1.5'", 'SHOW statement_timeout', "SET statement_timeout = '2d'", "SELECT current_setting('statement_timeout')",
+    "SET statement_timeout = 'abc'", 'SET statement_timeout = -1', "SET statement_timeout = '5 weeks'", 'SET statement_timeout = 3000000000',
+    "SET lock_timeout = '2s'", 'SHOW lock_timeout', 'SET idle_in_transaction_session_timeout = 60000', 'SHOW idle_in_transaction_session_timeout',
+    // pg_sleep(5) would take five seconds; the timeout stops it after a fifth of one.
+    'SET statement_timeout = 200', 'SELECT pg_sleep(5)', 'SELECT 1 AS still_serving',
+    'BEGIN', 'SELECT pg_sleep(5)', 'SELECT 1', 'ROLLBACK',
+    "SELECT set_config('statement_timeout', '0', false)", 'SELECT pg_sleep(0.3)',
+  ]) await db().same(sql);
+});

@@ -5,7 +5,7 @@ import type { CopyInSink } from '../../contracts/sql-session.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { ColumnInfo, TableInfo } from '../catalog/catalog.js';
 import type { CopyStatement } from '../sql/ast.js';
-import type { Runtime } from '../sql/operators.js';
+import { cancelError, type Runtime } from '../sql/operators.js';
 import { parseSql } from '../sql/parse.js';
 import { planInsert, type PlannedModify } from '../sql/plan-modify.js';
 import type { PlanContext } from '../sql/plan-select.js';
@@ -106,7 +106,7 @@ class CopiedRows {
 
   /** Inserts the row in `params`; `text` is the line for the error context (null: binary). */
   async insertRow(text: string | null): Promise<void> {
-    if (this.rt.cancelled) throw new SqlError('57014', 'canceling statement due to user request');
+    if (this.rt.cancelled) throw cancelError(this.rt);
     try {
       await this.insert.run(this.rt, () => {});
     } catch (error) {

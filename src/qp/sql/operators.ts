@@ -22,8 +22,10 @@ export type Row = SqlValue[];
 export interface Runtime {
   readonly ctx: ExecContext;
   readonly txn: Transaction;
-  /** Checked between batches: a CancelRequest sets it. */
+  /** Checked between batches: a CancelRequest (or the statement timeout) sets it. */
   cancelled: boolean;
+  /** Why, when not the client's CancelRequest ('user request'): 'statement timeout'. */
+  cancelReason?: string;
   /**
    * Gives the event loop a turn. Storage reads resolve without I/O, so a long scan would
    * otherwise run as one chain of microtasks and starve every other session (and the
@@ -109,7 +111,12 @@ const SCAN_BATCH = 512;
 export const MAX_MATERIALIZED_ROWS = 2_000_000;
 
 function checkCancel(rt: Runtime): void {
-  if (rt.cancelled) throw new SqlError('57014', 'canceling statement due to user request');
+  if (rt.cancelled) throw cancelError(rt);
+}
+
+/** 57014 with PostgreSQL's words for why the statement was cancelled. */
+export function cancelError(rt: { readonly cancelReason?: string }): SqlError {
+  return new SqlError('57014', `canceling statement due to ${rt.cancelReason ?? 'user request'}`);
 }
 
 /** EXPLAIN's line for a scan that decodes only some columns (column-use.ts); none when it decodes all. */

@@ -4,7 +4,7 @@ import { coerce } from './compile.js';
 import type { Evaluator } from './compiled.js';
 import { ReturnedRows } from './data-modifying-with.js';
 import type { PlannedModify } from './plan-modify.js';
-import { MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
+import { cancelError, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import type { OutputColumn, PlanContext, PlannedQuery } from './plan-select.js';
 import * as types from './typesystem.js';
 
@@ -174,7 +174,7 @@ class RecursiveUnion implements RowSource {
       if (this.working.length > 0) return this.working;
     }
     while (this.working.length > 0) {
-      if (rt.cancelled) throw new SqlError('57014', 'canceling statement due to user request');
+      if (rt.cancelled) throw cancelError(rt);
       this.holder.rows = this.working;
       this.working = this.fresh(await drain(this.recursive(), rt), this.casts, rt);
       if (this.working.length > 0) return this.working;

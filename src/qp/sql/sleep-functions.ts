@@ -3,7 +3,7 @@ import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr } from './ast.js';
 import { coerce, compileExpr, inferParamType, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, ExecContext } from './compiled.js';
-import type { Row, Runtime } from './operators.js';
+import { cancelError, type Row, type Runtime } from './operators.js';
 import { RowCall, subplanSlot } from './subplans.js';
 
 /**
@@ -30,12 +30,12 @@ export function compileSleepCall(expr: Extract<Expr, { kind: 'func' }>, ctx: Com
     if (!c.sleep) throw new SqlError('0A000', `${name}() cannot wait here`);
     let remaining = (value as number) * 1000;
     while (remaining > 0) {
-      if (rt.cancelled) throw new SqlError('57014', 'canceling statement due to user request');
+      if (rt.cancelled) throw cancelError(rt);
       const step = Math.min(remaining, STEP_MS);
       await c.sleep(step);
       remaining -= step;
     }
-    if (rt.cancelled) throw new SqlError('57014', 'canceling statement due to user request');
+    if (rt.cancelled) throw cancelError(rt);
     return '';
   };
   const index = host.collector.add({
