@@ -117,6 +117,7 @@ export const TypeOid = {
   jsonpath: 4072,
   record: 2249,
   void: 2278,
+  nameArray: 1003,
   int2Array: 1005,
   int4Array: 1007,
   textArray: 1009,

@@ -164,7 +164,7 @@ define('pg_is_in_recovery', [], BOOL, () => () => false);
 // Strata's concurrency control is optimistic: nothing ever waits on a lock, so no session is blocked.
 define('pg_isolation_test_session_is_blocked', [INT4, TypeOid.int4Array], BOOL, () => () => false);
 define('acldefault', [TypeOid.char, OID], TypeOid.textArray, (s) => (v) => defaultAcl(v[0] as string, s.catalog.access.roleName(v[1] as number)));
-define('current_schemas', [BOOL], TypeOid.textArray, (s) => (v) => currentSchemas(s, v[0] === true));
+define('current_schemas', [BOOL], TypeOid.nameArray, (s) => (v) => currentSchemas(s, v[0] === true));
 // Strata has no triggers (foreign keys are enforced without them); PostgreSQL answers NULL for an oid that is none.
 define('pg_get_triggerdef', [OID], TEXT, () => () => null);
 define('pg_get_triggerdef', [OID, BOOL], TEXT, () => () => null);

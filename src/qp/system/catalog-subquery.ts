@@ -190,6 +190,11 @@ function failing(error: SqlError, oid: number, location: number): CompiledExpr {
 }
 
 export function compileCatalogSubquery(expr: SubqueryExpr, ctx: CompileContext): CompiledExpr {
+  // `x IN (SELECT …)` / `x op ANY|ALL (SELECT …)`: the operator over the subquery's values, as over an ARRAY(SELECT …).
+  if ((expr.mode === 'any' || expr.mode === 'all') && expr.left && expr.op) {
+    const values = compileCatalogSubquery({ ...expr, mode: 'array' }, ctx);
+    return quantifiedOverArray(compileExpr(expr.left, ctx), expr.op, expr.mode === 'all', values, ctx, expr.location);
+  }
   const name = expr.mode === 'array' ? 'array' : expr.mode === 'exists' ? 'exists' : '?column?';
   if (!expr.select) return failing(unsupported(expr.unsupported ?? 'this subquery is not supported', expr.location), TypeOid.text, expr.location);
   let planned: PlannedSubquery;
@@ -231,22 +236,24 @@ export function compileCatalogSubquery(expr: SubqueryExpr, ctx: CompileContext):
 
 /** `left op ANY/ALL (array)`: the operator applied to each element, with SQL's three-valued result. */
 export function compileAnyArray(expr: AnyExpr, ctx: CompileContext): CompiledExpr {
-  const left = compileExpr(expr.left, ctx);
-  let right = compileExpr(expr.right, ctx);
+  return quantifiedOverArray(compileExpr(expr.left, ctx), expr.op, expr.all, compileExpr(expr.right, ctx), ctx, expr.location);
+}
+
+/** `left op ANY/ALL` over an array value (a failed subquery's error surfaces when its array is read). */
+function quantifiedOverArray(left: CompiledExpr, op: string, all: boolean, right: CompiledExpr, ctx: CompileContext, location: number): CompiledExpr {
   if (right.oid === TypeOid.unknown) {
     const arrayOid = types.allTypes().find((t) => t.oid === (left.oid === TypeOid.unknown ? TypeOid.text : left.oid))?.array ?? 0;
-    if (arrayOid === 0) throw new SqlError('42809', `op ANY/ALL (array) requires array on right side`, at(expr.location));
-    right = coerce(right, arrayOid, -1, 'implicit', expr.location);
+    if (arrayOid === 0) throw new SqlError('42809', `op ANY/ALL (array) requires array on right side`, at(location));
+    right = coerce(right, arrayOid, -1, 'implicit', location);
   }
   const elementOid = types.allTypes().find((t) => t.oid === right.oid)?.element ?? 0;
-  if (elementOid === 0) throw new SqlError('42809', `op ANY/ALL (array) requires array on right side`, at(expr.location));
+  if (elementOid === 0) throw new SqlError('42809', `op ANY/ALL (array) requires array on right side`, at(location));
   let current: SqlValue = null;
-  const element: CompiledExpr = { oid: elementOid, typmod: -1, eval: () => current, rowIndependent: false, name: '?column?', location: expr.location };
-  const compare = applyOperator(expr.op, left, element, ctx, expr.location);
-  if (compare.oid !== TypeOid.bool) throw new SqlError('42809', `op ANY/ALL (array) requires operator to yield boolean`, at(expr.location));
+  const element: CompiledExpr = { oid: elementOid, typmod: -1, eval: () => current, rowIndependent: false, name: '?column?', location: location };
+  const compare = applyOperator(op, left, element, ctx, location);
+  if (compare.oid !== TypeOid.bool) throw new SqlError('42809', `op ANY/ALL (array) requires operator to yield boolean`, at(location));
   const test = compare.eval;
   const array = right.eval;
-  const all = expr.all;
   const elementType = requireType(elementOid);
   const evaluator: Evaluator = (row, c) => {
     const text = array(row, c);
@@ -260,6 +267,6 @@ export function compileAnyArray(expr: AnyExpr, ctx: CompileContext): CompiledExp
     }
     return sawNull ? null : all;
   };
-  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: location };
 }
 

@@ -2,6 +2,7 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, ForeignKeyInfo, TableInfo } from '../catalog/catalog.js';
 import { isVisible, quoteIdent } from './catalog-objects.js';
 import { attributeNumbers } from '../sql/tuple-layout.js';
+import { referencedColumns } from '../sql/table-expressions.js';
 
 /**
  * How FOREIGN KEY constraints look through PostgreSQL's catalogs: pg_constraint rows
@@ -139,10 +140,16 @@ export function referentialConstraintRows(catalog: CatalogSnapshot): SqlValue[][
 
 /**
  * information_schema.constraint_column_usage: the columns a constraint uses; for a foreign key,
- * the referenced columns (PostgreSQL's definition), which is what ORMs join it for.
+ * the referenced columns (PostgreSQL's definition), which is what ORMs join it for; for a
+ * CHECK constraint, every column its expression reads (PostgreSQL's pg_depend entries).
  */
 export function constraintColumnUsageRows(catalog: CatalogSnapshot): SqlValue[][] {
   const rows: SqlValue[][] = [];
+  for (const t of catalog.allTables()) {
+    for (const check of t.checks ?? []) {
+      for (const p of new Set(referencedColumns(check.text, t.columns))) rows.push(['postgres', t.schema, t.name, t.columns[p]!.name, 'postgres', t.schema, check.name]);
+    }
+  }
   for (const k of keyConstraints(catalog)) {
     const owner = k.foreignKey ? catalog.tableById(k.foreignKey.referencedTableId) : k.table;
     if (!owner) continue;

@@ -12,7 +12,7 @@ import {
   constraintColumnUsageRows, foreignKeyConstraintRows, hasForeignKeyTriggers, keyColumnUsageRows, NOT_A_FOREIGN_KEY, referentialConstraintRows, foreignKeyTableConstraintRows,
 } from './foreign-key-catalog.js';
 import { pgRewriteRows, PG_REWRITE_SPEC } from './relation-text.js';
-import { identityAndGenerationColumns, IDENTITY_AND_GENERATION_SPEC } from './column-catalog.js';
+import { COLUMNS_SPEC, informationSchemaColumnRows } from './information-schema-columns.js';
 import { defaultBtreeOpclass } from './opclass-catalog.js';
 import { pgStatUserIndexesRows, PG_STAT_USER_INDEXES_SPEC } from './index-statistics-catalog.js';
 import { INT2VECTOR, OIDVECTOR } from '../types/vectors.js';
@@ -22,6 +22,7 @@ import { attributeType, checkConstraintRows, checkConstraintViewRows, domainType
 import { attributeNumbers } from '../sql/tuple-layout.js';
 import { pgDescriptionRows, pgShdescriptionRows, PG_DESCRIPTION_SPEC, PG_SHDESCRIPTION_SPEC } from '../comments/comment-system-views.js';
 import { viewUpdatability } from '../sql/view-modify.js';
+import { parameterRows, PARAMETERS_SPEC, routineRows, ROUTINES_SPEC } from './routine-catalog.js';
 
 const yesNo = (b: boolean): string => (b ? 'YES' : 'NO');
 
@@ -86,6 +87,13 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
     rows.push([v.oid, v.name, namespaceOid(catalog, v.schema), 0, ADMIN_OID, kind === 'r' ? 2 : 0, kind, 'p', false, false, v.columns.length, -1, false, false, false, false, kind === 'r' ? 'd' : 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
   return rows;
+}
+
+/** pg_tables: pg_class's rows of relkind 'r' (relname, relnamespace, relowner, relhasindex, relhasrules, relhastriggers, relrowsecurity). */
+function tableRows(catalog: CatalogSnapshot): SqlValue[][] {
+  const schemaNames = new Map([...catalog.allSchemas()].map((s) => [s.oid, s.name]));
+  return classRows(catalog).filter((row) => row[6] === 'r').map((row) =>
+    [schemaNames.get(row[2] as number) ?? null, row[1]!, catalog.access.roleName(row[4] as number), null, row[8]!, row[12]!, row[13]!, row[14]!]);
 }
 
 /** Variable-length types PostgreSQL keeps inline (typstorage 'm'); the others are 'x'. */
@@ -270,9 +278,12 @@ const TABLES: VirtualTable[] = [
   table(6106, 'pg_catalog', 'pg_publication_rel', 'oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]', empty),
   table(2611, 'pg_catalog', 'pg_inherits', 'inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool', empty),
   table(2620, 'pg_catalog', 'pg_trigger', 'oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgenabled char, tgisinternal bool, tgconstraint oid', empty),
-  table(13200, 'information_schema', 'tables', 'table_catalog name, table_schema name, table_name name, table_type varchar, is_insertable_into varchar, is_typed varchar', (catalog) =>
-    [...[...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', 'YES', 'NO']),
-      ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', yesNo(viewUpdatability(v, catalog).insertable), 'NO'])]),
+  // PostgreSQL 15's columns; the typed-table and temporary-table ones are always NULL in Strata (DSQL has neither).
+  table(13200, 'information_schema', 'tables', `table_catalog name, table_schema name, table_name name, table_type varchar, self_referencing_column_name name,
+    reference_generation varchar, user_defined_type_catalog name, user_defined_type_schema name, user_defined_type_name name, is_insertable_into varchar,
+    is_typed varchar, commit_action varchar`, (catalog) =>
+    [...[...catalog.allTables()].map((t) => ['postgres', t.schema, t.name, 'BASE TABLE', null, null, null, null, null, 'YES', 'NO', null]),
+      ...[...catalog.allViews()].map((v) => ['postgres', v.schema, v.name, 'VIEW', null, null, null, null, null, yesNo(viewUpdatability(v, catalog).insertable), 'NO', null])]),
   table(13203, 'information_schema', 'views', 'table_catalog name, table_schema name, table_name name, view_definition varchar, check_option varchar, is_updatable varchar, is_insertable_into varchar', (catalog) =>
     [...catalog.allViews()].map((v) => {
       const { insertable, updatable } = viewUpdatability(v, catalog);
@@ -283,22 +294,14 @@ const TABLES: VirtualTable[] = [
   table(12003, 'pg_catalog', 'pg_indexes', 'schemaname name, tablename name, indexname name, tablespace name, indexdef text', (catalog) =>
     [...catalog.allTables()].flatMap((t) => t.indexes.map((i) => [t.schema, t.name, i.name, null,
       indexDefinition(t, i, `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`)]))),
+  // pg_class's ordinary tables (relkind 'r': the user's and the pg_catalog relations it lists), as PostgreSQL's view reads them.
+  table(12001, 'pg_catalog', 'pg_tables', 'schemaname name, tablename name, tableowner name, tablespace name, hasindexes bool, hasrules bool, hastriggers bool, rowsecurity bool',
+    tableRows),
+  // DSQL has no materialized views.
+  table(13442, 'pg_catalog', 'pg_matviews', 'schemaname name, matviewname name, matviewowner name, tablespace name, hasindexes bool, ispopulated bool, definition text', empty),
   table(12000, 'pg_catalog', 'pg_views', 'schemaname name, viewname name, viewowner name, definition text', (catalog) =>
     [...catalog.allViews()].map((v) => [v.schema, v.name, catalog.access.roleName(ownerColumn(catalog, v.id)), v.definition])),
-  table(13201, 'information_schema', 'columns', `table_catalog name, table_schema name, table_name name, column_name name, ordinal_position int4, column_default varchar,
-    is_nullable varchar, data_type varchar, character_maximum_length int4, numeric_precision int4, numeric_scale int4, udt_name name,
-    ${IDENTITY_AND_GENERATION_SPEC}`, (catalog) => {
-    const rows: SqlValue[][] = [];
-    for (const t of catalog.allTables()) {
-      const attnums = attributeNumbers(t);
-      t.columns.forEach((c, i) => {
-        const info = types.columnTypeInfo(c.typeOid, c.typmod);
-        rows.push(['postgres', t.schema, t.name, c.name, attnums[i]!, columnDefault(c.defaultText, c.typeOid, c.typmod), c.notNull ? 'NO' : 'YES', info.dataType, info.characterMaximumLength, info.numericPrecision, info.numericScale, info.udtName,
-          ...identityAndGenerationColumns(catalog, t, i)]);
-      });
-    }
-    return rows;
-  }),
+  table(13201, 'information_schema', 'columns', COLUMNS_SPEC, (catalog) => informationSchemaColumnRows(catalog, columnDefault)),
   table(13204, 'information_schema', 'check_constraints', 'constraint_catalog name, constraint_schema name, constraint_name name, check_clause varchar', (catalog) =>
     checkConstraintViewRows(catalog, (schema) => namespaceOid(catalog, schema))),
   table(13205, 'information_schema', 'table_constraints', `constraint_catalog name, constraint_schema name, constraint_name name, table_catalog name, table_schema name,
@@ -314,6 +317,8 @@ const TABLES: VirtualTable[] = [
     unique_constraint_schema name, unique_constraint_name name, match_option varchar, update_rule varchar, delete_rule varchar`, referentialConstraintRows),
   table(13213, 'information_schema', 'constraint_column_usage', `table_catalog name, table_schema name, table_name name, column_name name, constraint_catalog name,
     constraint_schema name, constraint_name name`, constraintColumnUsageRows),
+  table(13181, 'information_schema', 'routines', ROUTINES_SPEC, (catalog, session) => routineRows(catalog, session.user)),
+  table(13175, 'information_schema', 'parameters', PARAMETERS_SPEC, (catalog, session) => parameterRows(catalog, session.user)),
   table(13202, 'information_schema', 'schemata', 'catalog_name name, schema_name name, schema_owner name', (catalog) =>
     [...catalog.allSchemas()].map((s) => ['postgres', s.name, BUILTIN_SCHEMAS.some((b) => b.name === s.name) ? 'rdsadmin' : 'admin'])),
   table(12015, 'pg_catalog', 'pg_stat_user_indexes', PG_STAT_USER_INDEXES_SPEC, pgStatUserIndexesRows),

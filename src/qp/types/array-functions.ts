@@ -22,17 +22,21 @@ export type DefineOperator = (name: string, left: number, right: number, result:
 
 const I4 = TypeOid.int4;
 
-// The vector types (int2vector, oidvector) count from 0; these functions assume arrays count
-// from 1, so they do not take vectors (42883) rather than answer with shifted subscripts.
+// The vector types (int2vector, oidvector) count from 0. PostgreSQL passes them as anyarray
+// with that bound (array_to_string(indkey, ' '), array_length, array_lower → 0): the functions
+// that only read an array take them (`readElementOf`), reading subscripts from the type's
+// bound. Those that build an array would answer a smallint[] counting from 0, which Strata's
+// arrays cannot hold, so they do not take vectors (42883) rather than shift subscripts.
 const elementOf = (oid: number): number => (arrayLowerBound(oid) === 1 ? typeByOid(oid)?.element ?? 0 : 0);
+const readElementOf = (oid: number): number => (typeByOid(oid)?.category === 'A' ? typeByOid(oid)?.element ?? 0 : 0);
 const arrayOf = (oid: number): number => (elementOf(oid) === 0 ? typeByOid(oid)?.array ?? 0 : 0);
 const values = (array: SqlValue, element: number): SqlValue[] => arrayElements(array as string, requireType(element));
 const text = (items: readonly SqlValue[], element: number): string => formatArray(items, requireType(element));
 
 /** The array type for (array, element) arguments, an unknown literal taking the other's type. */
-function arrayAndElement(arrayType: number, elementType: number): { array: number; element: number } | null {
+function arrayAndElement(arrayType: number, elementType: number, elementFor = elementOf): { array: number; element: number } | null {
   if (arrayType === TypeOid.unknown && elementType !== TypeOid.unknown) arrayType = arrayOf(elementType);
-  const element = elementOf(arrayType);
+  const element = elementFor(arrayType);
   if (element === 0) return null;
   if (elementType !== TypeOid.unknown && elementType !== element && castContext(elementType, element) !== 'i') return null;
   return { array: arrayType, element };
@@ -44,24 +48,26 @@ function equal(element: number): (a: SqlValue, b: SqlValue) => boolean {
 }
 
 export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
-  const oneArray = (name: string, extra: number[], result: number | ((element: number) => number), fn: (items: SqlValue[], args: SqlValue[], element: number) => SqlValue) => {
+  const oneArray = (name: string, extra: number[], result: number | ((element: number) => number),
+    fn: (items: SqlValue[], args: SqlValue[], element: number, lower: number) => SqlValue, elementFor = elementOf) => {
     polymorphic(name, (types) => {
       if (types.length !== 1 + extra.length) return null;
-      const element = elementOf(types[0]!);
+      const element = elementFor(types[0]!);
       if (element === 0) return null;
+      const lower = arrayLowerBound(types[0]!);
       return {
         args: [types[0]!, ...extra], result: typeof result === 'number' ? result : result(element), strict: true,
-        fn: (args) => fn(values(args[0]!, element), args, element),
+        fn: (args) => fn(values(args[0]!, element), args, element, lower),
       };
     });
   };
-  // One dimension with lower bound 1: dimension 1 is the array, any other is absent (NULL).
-  oneArray('array_length', [I4], I4, (items, args) => (args[1] === 1 && items.length > 0 ? items.length : null));
-  oneArray('array_upper', [I4], I4, (items, args) => (args[1] === 1 && items.length > 0 ? items.length : null));
-  oneArray('array_lower', [I4], I4, (items, args) => (args[1] === 1 && items.length > 0 ? 1 : null));
-  oneArray('array_ndims', [], I4, (items) => (items.length > 0 ? 1 : null));
-  oneArray('array_dims', [], TypeOid.text, (items) => (items.length > 0 ? `[1:${items.length}]` : null));
-  oneArray('cardinality', [], I4, (items) => items.length);
+  // One dimension counting from the type's lower bound: dimension 1 is the array, any other is absent (NULL).
+  oneArray('array_length', [I4], I4, (items, args) => (args[1] === 1 && items.length > 0 ? items.length : null), readElementOf);
+  oneArray('array_upper', [I4], I4, (items, args, _, lower) => (args[1] === 1 && items.length > 0 ? lower + items.length - 1 : null), readElementOf);
+  oneArray('array_lower', [I4], I4, (items, args, _, lower) => (args[1] === 1 && items.length > 0 ? lower : null), readElementOf);
+  oneArray('array_ndims', [], I4, (items) => (items.length > 0 ? 1 : null), readElementOf);
+  oneArray('array_dims', [], TypeOid.text, (items, _, __, lower) => (items.length > 0 ? `[${lower}:${lower + items.length - 1}]` : null), readElementOf);
+  oneArray('cardinality', [], I4, (items) => items.length, readElementOf);
 
   const withElement = (name: string, order: 'array-first' | 'element-first', fn: (items: SqlValue[], value: SqlValue, element: number) => SqlValue, result: 'array' | 'int4' = 'array') => {
     polymorphic(name, (types) => {
@@ -85,8 +91,9 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
   withElement('array_remove', 'array-first', (items, value, element) => { const eq = equal(element); return text(items.filter((v) => !eq(v, value)), element); });
   // array_position(array, value [, start]).
   polymorphic('array_position', (types) => {
-    const found = types.length === 2 || types.length === 3 ? arrayAndElement(types[0]!, types[1]!) : null;
+    const found = types.length === 2 || types.length === 3 ? arrayAndElement(types[0]!, types[1]!, readElementOf) : null;
     if (!found) return null;
+    const lower = arrayLowerBound(found.array);
     const start = types[2];
     if (start !== undefined && start !== I4 && start !== TypeOid.unknown && castContext(start, I4) !== 'i') return null;
     return {
@@ -96,21 +103,22 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
         if (args[2] === null) throw new SqlError('22004', 'initial position must not be null');
         const eq = equal(found.element);
         const items = values(args[0], found.element);
-        for (let i = Math.max((args[2] as number | undefined) ?? 1, 1) - 1; i < items.length; i++) if (eq(items[i]!, args[1]!)) return i + 1;
+        for (let i = Math.max((args[2] as number | undefined) ?? lower, lower) - lower; i < items.length; i++) if (eq(items[i]!, args[1]!)) return i + lower;
         return null;
       },
     };
   });
   polymorphic('array_positions', (types) => {
-    const found = types.length === 2 ? arrayAndElement(types[0]!, types[1]!) : null;
+    const found = types.length === 2 ? arrayAndElement(types[0]!, types[1]!, readElementOf) : null;
     if (!found) return null;
+    const lower = arrayLowerBound(found.array);
     return {
       args: [found.array, found.element], result: TypeOid.int4Array, strict: false,
       fn: (args) => {
         if (args[0] === null) return null;
         const eq = equal(found.element);
         const at: SqlValue[] = [];
-        values(args[0], found.element).forEach((v, i) => { if (eq(v, args[1]!)) at.push(i + 1); });
+        values(args[0], found.element).forEach((v, i) => { if (eq(v, args[1]!)) at.push(i + lower); });
         return text(at, I4);
       },
     };
@@ -162,7 +170,7 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
   polymorphic('array_to_string', (types) => {
     if (types.length !== 2 && types.length !== 3) return null;
     if (types[0] === TypeOid.unknown) throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown');
-    const element = elementOf(types[0]!);
+    const element = readElementOf(types[0]!);
     if (element === 0 || types.slice(1).some((t) => t !== TypeOid.text && t !== TypeOid.unknown && castContext(t, TypeOid.text) !== 'i')) return null;
     return {
       args: [types[0]!, ...types.slice(1).map(() => TypeOid.text)], result: TypeOid.text, strict: types.length === 2,
