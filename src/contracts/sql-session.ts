@@ -113,6 +113,12 @@ export interface SqlSession {
   markFailed(): void;
   /** Asks the running statement to stop with 57014 (CancelRequest). */
   cancel(): void;
+  /**
+   * How long the session may sit idle now, in milliseconds (0: no limit): inside a transaction
+   * idle_in_transaction_session_timeout, else idle_session_timeout. Optional: a session without
+   * settings has none.
+   */
+  idleTimeoutMs?(): number;
   /** The client went away: roll back, release everything. */
   close(): void;
 }

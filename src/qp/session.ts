@@ -1076,6 +1076,11 @@ export class Session implements SqlSession {
     this.cancelFor('user request');
   }
 
+  idleTimeoutMs(): number {
+    const shown = this.settings.get(this.block === 'none' ? 'idle_session_timeout' : 'idle_in_transaction_session_timeout');
+    return shown === '0' ? 0 : settingMilliseconds(shown);
+  }
+
   private cancelFor(reason: string): void {
     if (this.current) {
       this.current.cancelled = true;

@@ -36,10 +36,11 @@ const SPECS: Record<string, SettingSpec> = {
   extra_float_digits: { value: '1', normalize: integerSetting('extra_float_digits', -15, 3) },
   // Enforced: a statement running longer is cancelled with 57014 (session.ts).
   statement_timeout: { value: '0', normalize: millisecondsSetting('statement_timeout') },
-  // Kept and shown: nothing in Strata waits for a lock (optimistic concurrency control), and an
-  // idle transaction ends at DSQL's five-minute transaction limit.
+  // Kept and shown: nothing in Strata waits for a lock (optimistic concurrency control).
   lock_timeout: { value: '0', normalize: millisecondsSetting('lock_timeout') },
+  // Enforced by the connection (protocol/connection.ts): a session idle longer ends with FATAL.
   idle_in_transaction_session_timeout: { value: '0', normalize: millisecondsSetting('idle_in_transaction_session_timeout') },
+  idle_session_timeout: { value: '0', normalize: millisecondsSetting('idle_session_timeout') },
   transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "transaction_isolation" not supported' },
   default_transaction_isolation: { value: 'repeatable read', fixed: 'setting configuration parameter "default_transaction_isolation" not supported' },
   transaction_read_only: { value: 'off', fixed: 'setting configuration parameter "transaction_read_only" not supported' },

@@ -62,6 +62,10 @@ export const CONNECTION_LIFETIME_ENDED: ErrorFields = {
   severity: 'FATAL', code: '57P05', message: 'terminating connection: it reached the maximum connection duration of 60 minutes',
 };
 
+/** idle_in_transaction_session_timeout's and idle_session_timeout's farewells, PostgreSQL's. */
+const IDLE_IN_TRANSACTION_ENDED: ErrorFields = { severity: 'FATAL', code: '25P03', message: 'terminating connection due to idle-in-transaction timeout' };
+const IDLE_SESSION_ENDED: ErrorFields = { severity: 'FATAL', code: '57P05', message: 'terminating connection due to idle-session timeout' };
+
 /** Pause reading when this many messages wait (back-pressure on pipelining clients). */
 const MAX_QUEUED_MESSAGES = 1024;
 const DIRECT_TLS_FIRST_BYTE = 0x16;
@@ -102,6 +106,10 @@ export class Connection {
   private authenticationTimer: TimerHandle | null;
   /** From authentication to the end of the session's lifetime, then its grace (CONNECTION_LIFETIME_MS). */
   private lifetimeTimer: TimerHandle | null = null;
+  /** While the session waits for its client: idle_in_transaction_session_timeout or idle_session_timeout. */
+  private idleTimer: TimerHandle | null = null;
+  /** The last message sent was ReadyForQuery (the client's turn). */
+  private readyForQuerySent = false;
   /** The session ends at its next idle moment, with this farewell (its lifetime is over, or its QP is draining). */
   private ending: ErrorFields | null = null;
 
@@ -121,8 +129,32 @@ export class Connection {
 
   private stopTimers(): void {
     this.stopAuthenticationTimer();
+    this.stopIdleTimer();
     if (this.lifetimeTimer !== null) this.options.timers.clearTimeout(this.lifetimeTimer);
     this.lifetimeTimer = null;
+  }
+
+  /**
+   * The session waits for its client with nothing queued: past the idle timeout its settings
+   * give (idle_in_transaction_session_timeout inside a transaction, idle_session_timeout
+   * outside), it ends with PostgreSQL's FATAL, as a backend does.
+   */
+  private startIdleTimer(): void {
+    // Only while the client holds a ReadyForQuery, as PostgreSQL times it: not in an unfinished extended batch.
+    if (!this.readyForQuerySent || this.phase !== 'ready' || this.running || this.queue.length > 0 || this.copyIn !== null || this.idleTimer !== null) return;
+    const session = this.session;
+    const timeoutMs = session?.idleTimeoutMs?.() ?? 0;
+    if (session === null || timeoutMs === 0) return;
+    const inTransaction = session.transactionStatus() !== 'I';
+    this.idleTimer = this.options.timers.setTimeout(() => {
+      this.idleTimer = null;
+      this.shutDown(inTransaction ? IDLE_IN_TRANSACTION_ENDED : IDLE_SESSION_ENDED);
+    }, timeoutMs);
+  }
+
+  private stopIdleTimer(): void {
+    if (this.idleTimer !== null) this.options.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   private startLifetime(): void {
@@ -170,6 +202,7 @@ export class Connection {
 
   private receive(chunk: Uint8Array): void {
     if (this.phase === 'closed') return;
+    this.stopIdleTimer();
     if (this.firstChunk) {
       this.firstChunk = false;
       if (chunk[0] === DIRECT_TLS_FIRST_BYTE && this.options.tls) {
@@ -196,6 +229,7 @@ export class Connection {
     try {
       while (this.queue.length > 0 && this.phase !== 'closed') {
         const message = this.queue.shift()!;
+        this.readyForQuerySent = false;
         // Most messages complete synchronously; awaiting only the others keeps a pipelined
         // Bind/Describe/Execute/Sync from paying a promise turn per message.
         const pending = this.handle(message);
@@ -212,6 +246,7 @@ export class Connection {
         this.options.socket.resume();
       }
       this.endIfExpiredAndIdle();
+      this.startIdleTimer();
     }
   }
 
@@ -339,6 +374,7 @@ export class Connection {
     for (const [name, value] of this.session.initialParameters()) this.out.parameterStatus(name, value);
     this.out.backendKeyData(processId, secretKey);
     this.out.readyForQuery(this.session.transactionStatus());
+    this.readyForQuerySent = true;
   }
 
   private handleQuery(message: FrontendMessage): Promise<void> | void {
@@ -402,6 +438,7 @@ export class Connection {
     if (session.transactionStatus() === 'I') this.portals.clear();
     else this.portals.delete('');
     this.out.readyForQuery(session.transactionStatus());
+    this.readyForQuerySent = true;
   }
 
   private async simpleQuery(session: SqlSession, sql: string): Promise<void> {
