@@ -60,3 +60,11 @@ test('errors in CREATE TABLE\'s DEFAULT, CHECK and generation expressions point 
     'DROP TABLE g7',
   ]);
 });
+
+test('an aggregate inside an aggregate\'s arguments: "aggregate function calls cannot be nested"', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    'SELECT sum(count(*)) FROM ae',
+    'SELECT max(sum(b) + 1) FROM ae GROUP BY a',
+    'SELECT count(*) FILTER (WHERE sum(b) > 0) FROM ae',
+  ]);
+});

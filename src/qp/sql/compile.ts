@@ -949,6 +949,7 @@ function refuseUntypedPolymorphic(name: string, location: number): void {
 
 function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   if (!ctx.aggregates || !ctx.inputScope) {
+    if (ctx.clause === 'aggregate function calls') throw new SqlError('42803', 'aggregate function calls cannot be nested', at(expr.location));
     throw new SqlError('42803', `aggregate functions are not allowed in ${ctx.clause}`, at(expr.location));
   }
   const inner: CompileContext = {
@@ -995,7 +996,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     }
     return { eval: key.eval, key: { oid: key.oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending } };
   });
-  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER') : null;
+  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, { ...inner, clause: 'FILTER' }), 'FILTER') : null;
   const slot = ctx.aggregateBase + ctx.aggregates.length;
   ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };

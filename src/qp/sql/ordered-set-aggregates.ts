@@ -121,7 +121,7 @@ export function compileOrderedSetAggregate(expr: Extract<Expr, { kind: 'func' }>
   }
   const sortKeys = order.map((item, i) => sortKey(keys[i]!, item));
   const finalize = finalizeWith(sortKeys);
-  const filter = expr.filter ? coerce(compileExpr(expr.filter, inner), TypeOid.bool, -1, 'implicit', expr.filter.location) : null;
+  const filter = expr.filter ? coerce(compileExpr(expr.filter, { ...inner, clause: 'FILTER' }), TypeOid.bool, -1, 'implicit', expr.filter.location) : null;
   const aggregates = ctx.aggregates!;
   const slot = ctx.aggregateBase + aggregates.length;
   const call: AggregateCall = {
