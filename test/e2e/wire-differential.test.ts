@@ -134,6 +134,12 @@ const SCENARIOS: readonly Scenario[] = [
     step(parse({ text: 'SELECT v FROM wd WHERE id = $1 AND v LIKE $2 LIMIT $3' }), describe({ type: 'S' }), sync()),
     step(parse({ text: 'SELECT $1 AS untyped' }), describe({ type: 'S' }), bind({ values: ['x'] }), execute(), sync()),
     step(parse({ text: 'UPDATE wd SET v = $2 WHERE id = $1' }), describe({ type: 'S' }), sync()),
+    // Boolean contexts and set-returning functions' arguments type their parameters too.
+    step(parse({ text: 'SELECT NOT $1, $2 AND true, $3 OR false' }), describe({ type: 'S' }), sync()),
+    step(parse({ text: 'DELETE FROM wd WHERE $1' }), describe({ type: 'S' }), sync()),
+    step(parse({ text: 'SELECT count(*) FILTER (WHERE $1) FROM wd a JOIN wd b ON $2 HAVING $3' }), describe({ type: 'S' }), sync()),
+    step(parse({ text: 'SELECT generate_series(1, $1)' }), describe({ type: 'S' }), sync()),
+    step(parse({ text: 'SELECT * FROM generate_series($1::int, $2) g' }), describe({ type: 'S' }), sync()),
   ] },
   { name: 'extended: malformed Binds and Parses', steps: [
     step(parse({ name: 'm1', text: 'SELECT id FROM wd WHERE id = $1' }), sync()),

@@ -176,7 +176,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'and':
     case 'or': return compileBoolean(expr.kind, compileBooleanArguments(expr.kind, expr.args, ctx), expr.location);
     case 'not': {
-      const arg = coerceToBoolean(compileExpr(expr.arg, ctx), 'NOT');
+      const arg = coerceToBoolean(compileExpr(expr.arg, ctx), 'NOT', ctx);
       const f = arg.eval;
       return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; }, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location };
     }
@@ -733,7 +733,7 @@ function compileUntilDecided(args: readonly Expr[], ctx: CompileContext, compile
 /** AND/OR's arguments: decided by a constant false (AND) or true (OR). */
 function compileBooleanArguments(kind: 'and' | 'or', args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
   const decisive = kind === 'or';
-  return compileUntilDecided(args, ctx, (a) => coerceToBoolean(compileExpr(a, ctx), kind.toUpperCase()), (arg) => foldedValue(arg) === decisive);
+  return compileUntilDecided(args, ctx, (a) => coerceToBoolean(compileExpr(a, ctx), kind.toUpperCase(), ctx), (arg) => foldedValue(arg) === decisive);
 }
 
 /** COALESCE's arguments: decided by the first non-null constant. */
@@ -996,7 +996,8 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     }
     return { eval: key.eval, key: { oid: key.oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending } };
   });
-  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, { ...inner, clause: 'FILTER' }), 'FILTER') : null;
+  const filterCtx: CompileContext = { ...inner, clause: 'FILTER' };
+  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, filterCtx), 'FILTER', filterCtx) : null;
   const slot = ctx.aggregateBase + ctx.aggregates.length;
   ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };

@@ -451,7 +451,8 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const sets = compileAssignments(clause.set, table, scope, pc, setSubplans);
   const whereSubplans = new SubplanCollector();
   whereSubplans.base = 2 * n + 1;
-  const where = clause.where ? coerceToBoolean(compileExpr(clause.where, withSubqueries(compileContext(pc, scope, 'WHERE'), whereSubplans, pc)), 'WHERE').eval : null;
+  const whereCtx = withSubqueries(compileContext(pc, scope, 'WHERE'), whereSubplans, pc);
+  const where = clause.where ? coerceToBoolean(compileExpr(clause.where, whereCtx), 'WHERE', whereCtx).eval : null;
   return {
     index,
     updates: true,

@@ -396,7 +396,10 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const outerScope = new GroupedScope(input, groupItems, groupSlots);
   const havingSubplans = new SubplanCollector();
   let having: Evaluator | null = null;
-  if (statement.having) having = coerceToBoolean(compileExpr(statement.having, withSubqueries({ ...ctx, clause: 'HAVING' }, havingSubplans, pc, outerScope)), 'HAVING').eval;
+  if (statement.having) {
+    const havingCtx = withSubqueries({ ...ctx, clause: 'HAVING' }, havingSubplans, pc, outerScope);
+    having = coerceToBoolean(compileExpr(statement.having, havingCtx), 'HAVING', havingCtx).eval;
+  }
   const width = () => groupExprs.length + aggregates.length;
   // Aggregates found later (in the select list, ORDER BY) join the same array: the operator
   // reads it when it is built, after planning has finished.
@@ -1256,7 +1259,8 @@ function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Ext
   const offset = left.width;
   const rightColumns = right.scope.columns.map((c) => ({ ...(item.joinType === 'left' ? withoutConstant(c) : c), position: c.position + offset }));
   const scope = new Scope([...left.scope.columns, ...rightColumns]);
-  const on = item.on ? coerceToBoolean(compileExpr(item.on, compileContext(pc, scope, 'JOIN/ON')), 'JOIN/ON').eval : null;
+  const onCtx = compileContext(pc, scope, 'JOIN/ON');
+  const on = item.on ? coerceToBoolean(compileExpr(item.on, onCtx), 'JOIN/ON', onCtx).eval : null;
   const outerJoin = item.joinType === 'left';
   // LEFT JOIN LATERAL: the lateral item's presence marker (PRESENCE_MARKER) after its columns.
   const marker: ScopeColumn[] = outerJoin ? [{ relation: name, name: PRESENCE_MARKER, oid: TypeOid.bool, typmod: -1, position: offset + right.width, tableOid: 0, columnNumber: 0, hidden: true }] : [];

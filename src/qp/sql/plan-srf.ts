@@ -3,7 +3,7 @@ import { advisoryLockRefusal } from './advisory-locks.js';
 import { RecordValue, TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr, FromItem, TypeName } from './ast.js';
 import type { TableInfo } from '../catalog/catalog.js';
-import { coerce, compileExpr, noSuchFunction, type CompileContext } from './compile.js';
+import { coerce, compileExpr, inferParamType, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import { populatesRecord, recordFunction, returnsRecord, type DefinedColumn } from './record-functions.js';
@@ -34,6 +34,8 @@ export function bindSetCall(name: string, argExprs: readonly Expr[], location: n
   const args = argExprs.map((a) => compileExpr(a, ctx));
   const fn = resolveSetFunction(name, args.map((a) => a.oid));
   if (!fn) return null;
+  // An untyped parameter takes the type of the argument it fills (ParameterDescription says so).
+  for (const [i, a] of args.entries()) if (a.oid === TypeOid.unknown && a.paramIndex !== undefined) inferParamType(ctx, a, fn.args[i]!);
   const coerced = args.map((a, i) => coerce(a, fn.args[i]!, -1, 'implicit', a.location >= 0 ? a.location : location));
   return { fn, args: coerced.map((a) => a.eval) };
 }

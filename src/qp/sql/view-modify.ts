@@ -275,7 +275,8 @@ function planViewRows(target: UpdatableView, relation: string, where: Expr | nul
   if (!where) return { width, build: inner.build, scope };
   const subplans = new SubplanCollector();
   subplans.base = width;
-  const predicate = coerceToBoolean(compileExpr(where, withSubqueries(compileContext(pc, scope, 'WHERE'), subplans, pc)), 'WHERE').eval;
+  const whereCtx = withSubqueries(compileContext(pc, scope, 'WHERE'), subplans, pc);
+  const predicate = coerceToBoolean(compileExpr(where, whereCtx), 'WHERE', whereCtx).eval;
   if (subplans.empty) return { width, build: () => new Filter(inner.build(), predicate), scope };
   return { width, build: () => new Truncate(new Filter(new ApplySubplans(inner.build(), subplans), predicate), width), scope };
 }
