@@ -41,6 +41,16 @@ export function serverUnavailable(detail: string): SqlError {
 
 export const SERVER_UNAVAILABLE = '57P03';
 
+/**
+ * A statement nested deeper than the JavaScript stack reaches (a thousands-deep expression, set
+ * operation or json value) as PostgreSQL's 54001, which it raises where its own stack runs out:
+ * a limit of the statement, not a bug. Null for any other error.
+ */
+export function stackDepthError(error: unknown): SqlError | null {
+  if (!(error instanceof RangeError) || !/maximum call stack/i.test(error.message)) return null;
+  return new SqlError('54001', 'stack depth limit exceeded', { hint: 'The statement is nested too deeply.' });
+}
+
 /** A broken invariant: a bug, never a user error. Assertions stay on in production. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`);

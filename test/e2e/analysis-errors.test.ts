@@ -3,6 +3,7 @@
  * position: VALUES lists of different lengths (in a query and in INSERT), a set operation's
  * column counts, and calls several built-in functions fit equally ("is not unique", 42725).
  */
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sameAnswers, useDifferential } from '../support/differential.js';
 
@@ -67,4 +68,18 @@ test('an aggregate inside an aggregate\'s arguments: "aggregate function calls c
     'SELECT max(sum(b) + 1) FROM ae GROUP BY a',
     'SELECT count(*) FILTER (WHERE sum(b) > 0) FROM ae',
   ]);
+});
+
+test('a statement nested deeper than the stack reaches is 54001 "stack depth limit exceeded", and the session goes on', { skip: pair.skip }, async () => {
+  const db = pair.db();
+  // Twenty thousand terms of one sum: PostgreSQL's parser runs out of stack too.
+  await sameAnswers(db, ['SELECT ' + Array.from({ length: 20_000 }, () => '1').join(' + ')], { position: false });
+  // Deeper than Strata's stack where PostgreSQL's still reaches: the same limit error, never XX000.
+  for (const sql of [
+    Array.from({ length: 5000 }, (_, i) => `SELECT ${i}`).join(' UNION ALL '),
+    "SELECT '" + '['.repeat(20_000) + ']'.repeat(20_000) + "'::jsonb IS NOT NULL",
+  ]) {
+    await assert.rejects(db.strata.query(sql), (error: { code?: string; message?: string }) => error.code === '54001' && error.message === 'stack depth limit exceeded');
+  }
+  assert.deepEqual((await db.strata.query('SELECT 1 AS alive')).rows, [{ alive: 1 }]);
 });
