@@ -83,3 +83,17 @@ test('a statement nested deeper than the stack reaches is 54001 "stack depth lim
   }
   assert.deepEqual((await db.strata.query('SELECT 1 AS alive')).rows, [{ alive: 1 }]);
 });
+
+test('a table named by its own name where an alias names it: "invalid reference to FROM-clause entry", with the alias as the hint', { skip: pair.skip }, async () => {
+  const db = pair.db();
+  const texts = [
+    'SELECT b FROM ae x WHERE ae.a = 1',
+    'SELECT ae.* FROM ae x',
+    "UPDATE ae x SET b = 1 WHERE ae.a = 1",
+    'SELECT 1 FROM ae x, LATERAL (SELECT ae.a) y',
+    'SELECT (SELECT ae.a) FROM ae x',
+  ];
+  await sameAnswers(db, texts);
+  const hint = async (client: typeof db.strata, sql: string) => client.query(sql).then(() => null, (error: { hint?: string }) => error.hint);
+  for (const sql of texts) assert.equal(await hint(db.strata, sql), await hint(db.postgres, sql), sql);
+});

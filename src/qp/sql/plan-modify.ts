@@ -50,8 +50,9 @@ function targetTable(pc: PlanContext, schema: string | null, name: string, locat
 
 export function tableScope(table: TableInfo, relation: string): ScopeColumn[] {
   const numbers = attributeNumbers(table);
-  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]! }));
-  columns.push({ relation, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
+  const aliasOf = relation !== table.name ? { aliasOf: table.name } : {};
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]!, ...aliasOf }));
+  columns.push({ relation, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true, ...aliasOf });
   return columns;
 }
 

@@ -1023,8 +1023,9 @@ function planTable(item: Extract<FromItem, { kind: 'table' }>, where: readonly E
   pc.access?.read(table.id, 'table', table.schema, table.name, item.schema !== null, decoded?.map((p) => table.columns[p]!.name) ?? null);
   const codec = decoded === null ? pc.codecs(table) : pc.codecs(table).pruned(decoded);
   const numbers = attributeNumbers(table);
-  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]! }));
-  columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true });
+  const aliasOf = relationName !== table.name ? { aliasOf: table.name } : {};
+  const columns: ScopeColumn[] = table.columns.map((c, i) => ({ relation: relationName, name: c.name, oid: c.typeOid, typmod: c.typmod, position: i, tableOid: table.id, columnNumber: numbers[i]!, ...aliasOf }));
+  columns.push({ relation: relationName, name: '__row_key', oid: TypeOid.bytea, typmod: -1, position: table.columns.length, tableOid: table.id, columnNumber: 0, hidden: true, ...aliasOf });
   const scope = new Scope(columns);
   const mine = where.filter((part) => columnRefs(part).every((ref) => {
     // A qualified name of no relation in this FROM is the enclosing query's (a correlated

@@ -23,6 +23,8 @@ export interface ScopeColumn {
   readonly columnNumber: number;
   /** Hidden from `*` (the hidden row id of a table without a primary key). */
   readonly hidden?: boolean;
+  /** The table's own name when an alias names it (`users u`): naming the table then gets PostgreSQL's hint for the alias. */
+  readonly aliasOf?: string;
   /** A column of an enclosing query (1: the one just outside), read from ExecContext.outerRows. */
   readonly outerLevel?: number;
   /** A column of a USING/NATURAL join pair: reachable by a qualified name only (the merged column has the bare one). */
@@ -86,6 +88,12 @@ export class Scope {
     if (this.columns.some((c) => c.relation === relation && c.unreachable)) {
       return new SqlError('42P01', `invalid reference to FROM-clause entry for table "${relation}"`, {
         position: location + 1, hint: `There is an entry for table "${relation}", but it cannot be referenced from this part of the query.`,
+      });
+    }
+    const aliased = this.levels().flat().find((c) => c.aliasOf === relation && !c.unreachable);
+    if (aliased !== undefined) {
+      return new SqlError('42P01', `invalid reference to FROM-clause entry for table "${relation}"`, {
+        position: location + 1, hint: `Perhaps you meant to reference the table alias "${aliased.relation}".`,
       });
     }
     return new SqlError('42P01', `missing FROM-clause entry for table "${relation}"`, { position: location + 1 });
