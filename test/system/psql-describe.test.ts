@@ -152,3 +152,7 @@ test('\\dn+, \\df+, \\dd and \\dD+ show COMMENT ON\'s descriptions as PostgreSQL
   const [a] = await both('\\dd');
   assert.match(a.stdout, /parent_pkey .*\| the key/);
 });
+
+test('\\dc, \\do, \\dO and \\lo_list: the catalogs DSQL keeps empty list nothing, as PostgreSQL lists no user objects there', opts, async () => {
+  for (const command of ['\\dc', '\\do', '\\dO', '\\lo_list']) await assertSameOutput(command);
+});

@@ -5,7 +5,7 @@ import type { TypeName } from '../sql/ast.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
 import { hasSchemaPrivilege, hasSequencePrivilege, hasTablePrivilege } from '../roles/role-system-views.js';
 import * as types from '../sql/typesystem.js';
-import { constraintDefinition, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
+import { C_COLLATION_OID, constraintDefinition, DEFAULT_COLLATION_OID, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
@@ -134,6 +134,16 @@ define('pg_type_is_visible', [OID], BOOL, (s) => (v) => typeIsVisible(s.catalog,
 // Operator classes are all built in, in pg_catalog, which is always searched; there are no operator families (\dd reads both).
 define('pg_opclass_is_visible', [OID], BOOL, () => (v) => (pgOpclassRows().some((row) => row[0] === v[0]) ? true : null));
 define('pg_opfamily_is_visible', [OID], BOOL, () => () => null);
+// Catalogs Strata keeps empty (pg_operator, pg_conversion, the text search ones, extended
+// statistics): no oid names one of their objects, so visibility is NULL, as PostgreSQL answers
+// for an oid that names nothing (psql's \do, \dc, \dF… then list nothing). Collations are the
+// built-in three, in pg_catalog.
+for (const name of ['pg_operator_is_visible', 'pg_conversion_is_visible', 'pg_ts_config_is_visible', 'pg_ts_dict_is_visible',
+  'pg_ts_parser_is_visible', 'pg_ts_template_is_visible', 'pg_statistics_obj_is_visible']) {
+  define(name, [OID], BOOL, () => () => null);
+}
+const BUILT_IN_COLLATIONS: ReadonlySet<number> = new Set([DEFAULT_COLLATION_OID, C_COLLATION_OID, 951]);
+define('pg_collation_is_visible', [OID], BOOL, () => (v) => (BUILT_IN_COLLATIONS.has(v[0] as number) ? true : null));
 define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : domainTypeName(s.catalog, v[0] as number, s.searchPath) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
 define('pg_get_expr', [TEXT, OID], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, false) ?? expressionText(v[0] as string));
 define('pg_get_expr', [TEXT, OID, BOOL], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, v[2] === true) ?? expressionText(v[0] as string));
@@ -142,7 +152,18 @@ define('pg_get_indexdef', [OID, INT4, BOOL], TEXT, (s) => (v) => indexDef(s, v[0
 define('pg_get_constraintdef', [OID], TEXT, (s) => (v) => checkConstraintDefinition(s.catalog, v[0] as number, false) ?? constraintDef(s, v[0] as number));
 define('pg_get_constraintdef', [OID, BOOL], TEXT, (s) => (v) => checkConstraintDefinition(s.catalog, v[0] as number, v[1] === true) ?? constraintDef(s, v[0] as number));
 define('pg_get_serial_sequence', [TEXT, TEXT], TEXT, (s) => (v) => serialSequence(s, v[0] as string, v[1] as string));
-define('pg_encoding_to_char', [INT4], NAME, () => (v) => (v[0] === 6 ? 'UTF8' : ''));
+// PostgreSQL's encodings by number (pg_wchar.h's pg_enc): catalogs and tools name them so,
+// though the server speaks UTF8 only. Names compare as pg_char_to_encoding compares them, case
+// and punctuation aside ('utf-8', 'Latin1'); 'unicode' is UTF8's alias.
+const ENCODINGS = ['SQL_ASCII', 'EUC_JP', 'EUC_CN', 'EUC_KR', 'EUC_TW', 'EUC_JIS_2004', 'UTF8', 'MULE_INTERNAL', 'LATIN1', 'LATIN2', 'LATIN3',
+  'LATIN4', 'LATIN5', 'LATIN6', 'LATIN7', 'LATIN8', 'LATIN9', 'LATIN10', 'WIN1256', 'WIN1258', 'WIN866', 'WIN874', 'KOI8R', 'WIN1251', 'WIN1252',
+  'ISO_8859_5', 'ISO_8859_6', 'ISO_8859_7', 'ISO_8859_8', 'WIN1250', 'WIN1253', 'WIN1254', 'WIN1255', 'WIN1257', 'KOI8U', 'SJIS', 'BIG5', 'GBK',
+  'UHC', 'GB18030', 'JOHAB', 'SHIFT_JIS_2004'];
+const encodingKey = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+const ENCODING_NUMBERS = new Map<string, number>([...ENCODINGS.map((name, i): [string, number] => [encodingKey(name), i]), ['unicode', 6]]);
+define('pg_encoding_to_char', [INT4], NAME, () => (v) => ENCODINGS[v[0] as number] ?? '');
+define('pg_char_to_encoding', [NAME], INT4, () => (v) => ENCODING_NUMBERS.get(encodingKey(v[0] as string)) ?? -1);
+define('getdatabaseencoding', [], NAME, () => () => 'UTF8');
 define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableById(v[0] as number) !== undefined);
 // The user's SQL functions (function-catalog.ts); NULL for an oid that is none, as PostgreSQL answers.
 define('pg_get_function_result', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionResultText(fn) : null; });

@@ -47,6 +47,8 @@ export const DUMP_RELATIONS: readonly SystemRelation[] = [
   { oid: 12012, name: 'pg_seclabels', spec: 'objoid oid, classoid oid, objsubid int4, objtype text, objnamespace oid, objname text, provider text, label text', rows: none },
   { oid: 1213, name: 'pg_tablespace', spec: 'oid oid, spcname name, spcowner oid, spcacl text[], spcoptions text[]', rows: () => TABLESPACE_ROWS },
   // DSQL refuses CREATE TYPE (enums included) and CREATE POLICY.
+  // Large objects do not exist in DSQL: psql's \lo_list lists none.
+  { oid: 2995, name: 'pg_largeobject_metadata', spec: 'oid oid, lomowner oid, lomacl text[]', rows: none },
   { oid: 3501, name: 'pg_enum', spec: 'oid oid, enumtypid oid, enumsortorder float4, enumlabel name', rows: none },
   { oid: 12014, name: 'pg_policies', spec: 'schemaname name, tablename name, policyname name, permissive text, roles text[], cmd text, qual text, with_check text', rows: none },
   { oid: 3079, name: 'pg_extension', spec: 'oid oid, extname name, extowner oid, extnamespace oid, extrelocatable bool, extversion text, extconfig oid[], extcondition text[]', rows: none },
