@@ -236,3 +236,66 @@ test('Django\'s, Prisma\'s and TypeORM\'s introspection queries', { skip }, asyn
       LEFT JOIN information_schema.referential_constraints rc ON rc.constraint_name = tc.constraint_name WHERE tc.table_name = 'reviews' ORDER BY 1, 3, 5`,
   ]);
 });
+
+test('information_schema._pg_expandarray, in FROM and in a select list, reached only qualified', { skip }, async () => {
+  await sameAnswers(db(), [
+    'SELECT information_schema._pg_expandarray(ARRAY[5, 7, 9]::int2[])',
+    'SELECT (information_schema._pg_expandarray(ARRAY[5, 7, 9]::int2[])).n, (information_schema._pg_expandarray(ARRAY[5, 7, 9])).x',
+    "SELECT * FROM information_schema._pg_expandarray(ARRAY['a', 'b']) WITH ORDINALITY",
+    'SELECT information_schema._pg_expandarray(NULL::int[])',
+    'SELECT pg_typeof(information_schema._pg_expandarray(ARRAY[1]))',
+    "SELECT k.x, k.n, pg_typeof(k.x) FROM pg_index i, information_schema._pg_expandarray(i.indkey) k WHERE i.indrelid = 'reviews'::regclass AND i.indisprimary",
+    "SELECT * FROM _pg_expandarray(ARRAY['a'])",
+    "SELECT _pg_expandarray(ARRAY['a'])",
+    "SELECT pg_catalog._pg_expandarray(ARRAY['a'])",
+  ]);
+});
+
+test('built-in set-returning functions in FROM of a catalog subquery, correlated', { skip }, async () => {
+  const reviews = "FROM pg_constraint c JOIN pg_class cl ON c.conrelid = cl.oid WHERE cl.relname = 'reviews' ORDER BY 1";
+  await sameAnswers(db(), [
+    `SELECT c.conname, array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx) JOIN pg_attribute AS ca ON cols.colid = ca.attnum
+      WHERE ca.attrelid = c.conrelid ORDER BY cols.arridx DESC) ${reviews}`,
+    `SELECT c.conname, array(SELECT k.n FROM information_schema._pg_expandarray(c.conkey) k ORDER BY 1 DESC) ${reviews}`,
+    `SELECT c.conname, array(SELECT ca.attname FROM pg_attribute ca, unnest(c.conkey) u WHERE ca.attnum = u AND ca.attrelid = c.conrelid) ${reviews}`,
+  ]);
+});
+
+test('pgJDBC\'s getPrimaryKeys and getIndexInfo (42.5), over information_schema._pg_expandarray', { skip }, async () => {
+  await withIndex();
+  const primaryKeys = (table: string) => `SELECT result.TABLE_CAT, result.TABLE_SCHEM, result.TABLE_NAME, result.COLUMN_NAME, result.KEY_SEQ, result.PK_NAME FROM
+    (SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM,   ct.relname AS TABLE_NAME, a.attname AS COLUMN_NAME,   (information_schema._pg_expandarray(i.indkey)).n AS KEY_SEQ,
+    ci.relname AS PK_NAME,   information_schema._pg_expandarray(i.indkey) AS KEYS, a.attnum AS A_ATTNUM FROM pg_catalog.pg_class ct
+    JOIN pg_catalog.pg_attribute a ON (ct.oid = a.attrelid)   JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid)   JOIN pg_catalog.pg_index i ON ( a.attrelid = i.indrelid)
+    JOIN pg_catalog.pg_class ci ON (ci.oid = i.indexrelid) WHERE true  AND n.nspname = E'public' AND ct.relname = E'${table}' AND i.indisprimary  ) result
+    where  result.A_ATTNUM = (result.KEYS).x  ORDER BY result.table_name, result.pk_name, result.key_seq`;
+  // The driver's query as sent, read without CARDINALITY and PAGES (pg_class.reltuples and relpages: statistics Strata does not keep).
+  const indexInfo = (table: string) => `SELECT table_cat, table_schem, table_name, non_unique, index_qualifier, index_name, type, ordinal_position, column_name, asc_or_desc,
+    filter_condition FROM (SELECT tmp.TABLE_CAT, tmp.TABLE_SCHEM, tmp.TABLE_NAME, tmp.NON_UNIQUE, tmp.INDEX_QUALIFIER, tmp.INDEX_NAME, tmp.TYPE, tmp.ORDINAL_POSITION,
+    trim(both '"' from pg_catalog.pg_get_indexdef(tmp.CI_OID, tmp.ORDINAL_POSITION, false)) AS COLUMN_NAME, CASE tmp.AM_NAME WHEN 'btree'
+    THEN CASE tmp.I_INDOPTION[tmp.ORDINAL_POSITION - 1] & 1::smallint WHEN 1 THEN 'D' ELSE 'A' END ELSE NULL END AS ASC_OR_DESC, tmp.CARDINALITY, tmp.PAGES,
+    tmp.FILTER_CONDITION FROM (SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM, ct.relname AS TABLE_NAME, NOT i.indisunique AS NON_UNIQUE, NULL AS INDEX_QUALIFIER,
+    ci.relname AS INDEX_NAME, CASE i.indisclustered WHEN true THEN 1 ELSE CASE am.amname WHEN 'hash' THEN 2 ELSE 3 END END AS TYPE,
+    (information_schema._pg_expandarray(i.indkey)).n AS ORDINAL_POSITION, ci.reltuples AS CARDINALITY, ci.relpages AS PAGES,
+    pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS FILTER_CONDITION, ci.oid AS CI_OID, i.indoption AS I_INDOPTION, am.amname AS AM_NAME FROM pg_catalog.pg_class ct
+    JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid) JOIN pg_catalog.pg_index i ON (ct.oid = i.indrelid) JOIN pg_catalog.pg_class ci ON (ci.oid = i.indexrelid)
+    JOIN pg_catalog.pg_am am ON (ci.relam = am.oid) WHERE true  AND n.nspname = E'public' AND ct.relname = E'${table}') AS tmp
+    ORDER BY NON_UNIQUE, TYPE, INDEX_NAME, ORDINAL_POSITION ) jdbc ORDER BY non_unique, type, index_name, ordinal_position`;
+  await sameAnswers(db(), [primaryKeys('reviews'), primaryKeys('books'), indexInfo('books'), indexInfo('reviews')]);
+});
+
+test('Django\'s get_constraints: its constraints query and its indexes query', { skip }, async () => {
+  await withIndex();
+  // Django reads the rows into a dict; the ORDER BY around its query only makes the comparison stable.
+  const constraints = (table: string) => `SELECT * FROM (SELECT c.conname, array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
+    JOIN pg_attribute AS ca ON cols.colid = ca.attnum WHERE ca.attrelid = c.conrelid ORDER BY cols.arridx), c.contype,
+    (SELECT fkc.relname || '.' || fka.attname FROM pg_attribute AS fka JOIN pg_class AS fkc ON fka.attrelid = fkc.oid WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
+    cl.reloptions FROM pg_constraint AS c JOIN pg_class AS cl ON c.conrelid = cl.oid WHERE cl.relname = '${table}' AND pg_catalog.pg_table_is_visible(cl.oid)) django ORDER BY 1`;
+  const indexes = (table: string) => `SELECT * FROM (SELECT indexname, array_agg(attname ORDER BY arridx), indisunique, indisprimary, array_agg(ordering ORDER BY arridx), amname, exprdef,
+    s2.attoptions FROM (SELECT c2.relname as indexname, idx.*, attr.attname, am.amname, CASE WHEN idx.indexprs IS NOT NULL THEN pg_get_indexdef(idx.indexrelid) END AS exprdef,
+    CASE am.amname WHEN 'btree' THEN CASE (option & 1) WHEN 1 THEN 'DESC' ELSE 'ASC' END END as ordering, c2.reloptions as attoptions
+    FROM (SELECT * FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY koi(key, option, arridx)) idx LEFT JOIN pg_class c ON idx.indrelid = c.oid
+    LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid LEFT JOIN pg_am am ON c2.relam = am.oid LEFT JOIN pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
+    WHERE c.relname = '${table}' AND pg_catalog.pg_table_is_visible(c.oid)) s2 GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions) django ORDER BY 1`;
+  await sameAnswers(db(), [constraints('reviews'), constraints('books'), constraints('authors'), indexes('books'), indexes('reviews')]);
+});
