@@ -2,7 +2,8 @@
  * What database tools and ORMs read to introspect a schema, compared with PostgreSQL 15:
  * pg_tables, information_schema.routines / parameters / columns / tables /
  * constraint_column_usage, the vector columns of pg_index read by the array functions, and the
- * queries SQLAlchemy, pgJDBC, Django, Prisma and TypeORM send. Object oids and owner names
+ * queries SQLAlchemy, pgJDBC, Django, Prisma and TypeORM send, and the row types of tables and
+ * views in pg_type. Object oids and owner names
  * legitimately differ between the two servers, so no query here shows them. PostgreSQL builds
  * the secondary index with CREATE INDEX, Strata with DSQL's CREATE INDEX ASYNC.
  */
@@ -208,13 +209,13 @@ test('Django\'s, Prisma\'s and TypeORM\'s introspection queries', { skip }, asyn
       FROM (SELECT * FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY koi(key, option, arridx)) idx LEFT JOIN pg_class c ON idx.indrelid = c.oid
       LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid LEFT JOIN pg_am am ON c2.relam = am.oid LEFT JOIN pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
       WHERE c.relname IN ('books', 'reviews') AND pg_catalog.pg_table_is_visible(c.oid)) s2 GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions ORDER BY 1`,
-    // Prisma's columns, without its reltype > 0 filter (see docs/sql.md)
+    // Prisma's columns: relations with a row type (reltype > 0)
     `SELECT oid.namespace, info.table_name, info.column_name, format_type(att.atttypid, att.atttypmod) as formatted_type, info.numeric_precision, info.numeric_scale,
       info.numeric_precision_radix, info.datetime_precision, info.data_type, info.udt_schema as type_schema_name, info.udt_name as full_data_type,
       pg_get_expr(attdef.adbin, attdef.adrelid) AS column_default, info.is_nullable, info.is_identity, info.character_maximum_length,
       col_description(att.attrelid, ordinal_position) AS description FROM information_schema.columns info JOIN pg_attribute att ON att.attname = info.column_name
       JOIN (SELECT pg_class.oid, relname, pg_namespace.nspname as namespace FROM pg_class JOIN pg_namespace on pg_namespace.oid = pg_class.relnamespace
-      AND pg_namespace.nspname = ANY (ARRAY['public'])) as oid on oid.oid = att.attrelid AND relname = info.table_name AND namespace = info.table_schema
+      AND pg_namespace.nspname = ANY (ARRAY['public']) WHERE reltype > 0) as oid on oid.oid = att.attrelid AND relname = info.table_name AND namespace = info.table_schema
       LEFT OUTER JOIN pg_attrdef attdef ON attdef.adrelid = att.attrelid AND attdef.adnum = att.attnum AND table_schema = namespace
       WHERE table_schema = ANY (ARRAY['public']) ORDER BY namespace, table_name, ordinal_position`,
     // TypeORM's loadTables: indices and constraints
@@ -298,4 +299,41 @@ test('Django\'s get_constraints: its constraints query and its indexes query', {
     LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid LEFT JOIN pg_am am ON c2.relam = am.oid LEFT JOIN pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
     WHERE c.relname = '${table}' AND pg_catalog.pg_table_is_visible(c.oid)) s2 GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions) django ORDER BY 1`;
   await sameAnswers(db(), [constraints('reviews'), constraints('books'), constraints('authors'), indexes('books'), indexes('reviews')]);
+});
+
+test('tables and views have composite row types in pg_type, with arrays; pg_class.reltype names them', { skip }, async () => {
+  const ours = "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname IN ('public', 'app')";
+  await sameAnswers(db(), [
+    `SELECT n.nspname, t.typname, format_type(t.oid, NULL), t.oid::regtype::text, pg_type_is_visible(t.oid), t.typlen, t.typbyval, t.typtype, t.typcategory,
+      t.typisdefined, t.typdelim, c.relname, c.reltype = t.oid, e.typname AS element, e.typarray = t.oid, a.typname AS array, t.typbasetype, t.typtypmod, t.typnotnull,
+      t.typcollation, t.typdefault, t.typstorage, t.typacl IS NULL, pg_get_userbyid(t.typowner) = pg_get_userbyid(c.relowner)
+      FROM pg_type t LEFT JOIN pg_class c ON c.oid = t.typrelid LEFT JOIN pg_type e ON e.oid = t.typelem LEFT JOIN pg_type a ON a.oid = t.typarray ${ours} ORDER BY 1, 2`,
+    `SELECT n.nspname, c.relname, c.relkind, c.reltype <> 0, t.typname, t.typtype FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_type t ON t.oid = c.reltype WHERE n.nspname IN ('public', 'app') ORDER BY 1, 2`,
+    "SELECT 'authors'::regtype::oid = 'authors'::regclass::oid, 'authors'::regtype::oid = (SELECT reltype FROM pg_class WHERE oid = 'authors'::regclass)",
+    "SELECT 'authors'::regtype, 'authors[]'::regtype, 'app.things'::regtype, 'app.things[]'::regtype, 'active_authors'::regtype, 'pg_class'::regtype, 'information_schema.tables'::regtype",
+    "SELECT format_type(reltype, NULL), format_type(reltype, -1), reltype::regtype FROM pg_class WHERE relname IN ('authors', 'things', 'active_authors') ORDER BY 1",
+    "SELECT t.typname, t.typtype FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'pg_catalog' AND t.typname IN ('pg_class', '_pg_class', 'pg_index') ORDER BY 1",
+    // psql's \dT, which leaves out row types (typrelid of a relation not 'c') and array types
+    `SELECT n.nspname as "Schema", pg_catalog.format_type(t.oid, NULL) AS "Name", pg_catalog.obj_description(t.oid, 'pg_type') as "Description"
+      FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+      WHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))
+      AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)
+      AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND pg_catalog.pg_type_is_visible(t.oid) ORDER BY 1, 2`,
+  ]);
+  // (The error's position in a reg* literal differs already: Strata points at the cast.)
+  await sameAnswers(db(), ["SELECT 'things'::regtype", "SELECT 'app.nothing'::regtype"], { position: false });
+});
+
+test('Prisma\'s tables and views queries', { skip }, async () => {
+  await sameAnswers(db(), [
+    `SELECT tbl.relname AS table_name, namespace.nspname as namespace, (tbl.relhassubclass and tbl.relkind = 'p') as is_partition,
+      (tbl.relhassubclass and tbl.relkind = 'r') as has_subclass, tbl.relrowsecurity as has_row_level_security, reloptions, obj_description(tbl.oid, 'pg_class') as description
+      FROM pg_class AS tbl INNER JOIN pg_namespace AS namespace ON namespace.oid = tbl.relnamespace
+      WHERE ((tbl.relkind = 'r' AND tbl.relispartition = 'f') OR tbl.relkind = 'p') AND namespace.nspname = ANY (ARRAY['public', 'app']) ORDER BY namespace, table_name`,
+    // (view_sql left out: pg_views.definition is the text as written in Strata, PostgreSQL's deparsed query in PostgreSQL — docs/sql.md)
+    `SELECT view_name, namespace, description FROM (SELECT viewname AS view_name, definition AS view_sql, schemaname as namespace, obj_description(class.oid, 'pg_class') AS description FROM pg_catalog.pg_views views
+      INNER JOIN pg_catalog.pg_namespace ns ON views.schemaname = ns.nspname INNER JOIN pg_catalog.pg_class class ON class.relnamespace = ns.oid AND class.relname = views.viewname
+      WHERE schemaname = ANY (ARRAY['public'])) prisma ORDER BY view_name`,
+  ]);
 });
