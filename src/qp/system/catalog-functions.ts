@@ -78,7 +78,12 @@ function regprocText(scope: CatalogScope, oid: number): string {
 /** The name of a type the catalog defines (a domain, a relation's row type or its array), as format_type prints it; undefined for a built-in type. */
 function catalogTypeName(scope: CatalogScope, oid: number): string | undefined {
   return domainTypeName(scope.catalog, oid, scope.searchPath)
-    ?? rowTypeName(oid, (relid) => rowTypeRelationById(scope.catalog, relid), (schema, name) => isVisible(scope.catalog, scope.searchPath, schema, name));
+    ?? rowTypeName(oid, (relid) => rowTypeRelationById(scope.catalog, relid), (schema, name) => rowTypeIsVisible(scope, schema, name));
+}
+
+/** A row type is visible as its relation is, unless a built-in type (pg_catalog, searched first) has its name. */
+function rowTypeIsVisible(scope: CatalogScope, schema: string, name: string): boolean {
+  return schema === 'pg_catalog' || (types.typeByTypname(name) === null && isVisible(scope.catalog, scope.searchPath, schema, name));
 }
 
 /** regtypeout of a built-in type: format_type_be's name, which calls bpchar `character`; an unknown oid prints as its number. */
@@ -135,13 +140,13 @@ define('has_database_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasDatabase
 define('has_database_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasDatabasePrivilege(s.catalog, v[0] as string, v[1] as string, v[2] as string));
 define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
-  return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
+  return found ? rowTypeIsVisible(s, found.schema, found.name) : null;
 });
 define('pg_type_is_visible', [OID], BOOL, (s) => (v) => {
   const row = rowTypeRelation(v[0] as number);
   if (!row) return typeIsVisible(s.catalog, v[0] as number, s.searchPath);
   const found = rowTypeRelationById(s.catalog, row.relid);
-  return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
+  return found ? rowTypeIsVisible(s, found.schema, found.name) : null;
 });
 // Operator classes are all built in, in pg_catalog, which is always searched; there are no operator families (\dd reads both).
 define('pg_opclass_is_visible', [OID], BOOL, () => (v) => (pgOpclassRows().some((row) => row[0] === v[0]) ? true : null));
