@@ -2,7 +2,8 @@
  * What database tools and ORMs read to introspect a schema, compared with PostgreSQL 15:
  * pg_tables, information_schema.routines / parameters / columns / tables /
  * constraint_column_usage, the vector columns of pg_index read by the array functions, and the
- * queries SQLAlchemy, pgJDBC, Django, Prisma and TypeORM send. Object oids and owner names
+ * queries SQLAlchemy, pgJDBC, Django, Prisma and TypeORM send, and the row types of tables and
+ * views in pg_type. Object oids and owner names
  * legitimately differ between the two servers, so no query here shows them. PostgreSQL builds
  * the secondary index with CREATE INDEX, Strata with DSQL's CREATE INDEX ASYNC.
  */
@@ -208,13 +209,13 @@ test('Django\'s, Prisma\'s and TypeORM\'s introspection queries', { skip }, asyn
       FROM (SELECT * FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY koi(key, option, arridx)) idx LEFT JOIN pg_class c ON idx.indrelid = c.oid
       LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid LEFT JOIN pg_am am ON c2.relam = am.oid LEFT JOIN pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
       WHERE c.relname IN ('books', 'reviews') AND pg_catalog.pg_table_is_visible(c.oid)) s2 GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions ORDER BY 1`,
-    // Prisma's columns, without its reltype > 0 filter (see docs/sql.md)
+    // Prisma's columns: relations with a row type (reltype > 0)
     `SELECT oid.namespace, info.table_name, info.column_name, format_type(att.atttypid, att.atttypmod) as formatted_type, info.numeric_precision, info.numeric_scale,
       info.numeric_precision_radix, info.datetime_precision, info.data_type, info.udt_schema as type_schema_name, info.udt_name as full_data_type,
       pg_get_expr(attdef.adbin, attdef.adrelid) AS column_default, info.is_nullable, info.is_identity, info.character_maximum_length,
       col_description(att.attrelid, ordinal_position) AS description FROM information_schema.columns info JOIN pg_attribute att ON att.attname = info.column_name
       JOIN (SELECT pg_class.oid, relname, pg_namespace.nspname as namespace FROM pg_class JOIN pg_namespace on pg_namespace.oid = pg_class.relnamespace
-      AND pg_namespace.nspname = ANY (ARRAY['public'])) as oid on oid.oid = att.attrelid AND relname = info.table_name AND namespace = info.table_schema
+      AND pg_namespace.nspname = ANY (ARRAY['public']) WHERE reltype > 0) as oid on oid.oid = att.attrelid AND relname = info.table_name AND namespace = info.table_schema
       LEFT OUTER JOIN pg_attrdef attdef ON attdef.adrelid = att.attrelid AND attdef.adnum = att.attnum AND table_schema = namespace
       WHERE table_schema = ANY (ARRAY['public']) ORDER BY namespace, table_name, ordinal_position`,
     // TypeORM's loadTables: indices and constraints
@@ -234,5 +235,105 @@ test('Django\'s, Prisma\'s and TypeORM\'s introspection queries', { skip }, asyn
       FROM information_schema.table_constraints AS tc JOIN information_schema.key_column_usage AS kcu ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema
       LEFT JOIN information_schema.constraint_column_usage AS ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema
       LEFT JOIN information_schema.referential_constraints rc ON rc.constraint_name = tc.constraint_name WHERE tc.table_name = 'reviews' ORDER BY 1, 3, 5`,
+  ]);
+});
+
+test('information_schema._pg_expandarray, in FROM and in a select list, reached only qualified', { skip }, async () => {
+  await sameAnswers(db(), [
+    'SELECT information_schema._pg_expandarray(ARRAY[5, 7, 9]::int2[])',
+    'SELECT (information_schema._pg_expandarray(ARRAY[5, 7, 9]::int2[])).n, (information_schema._pg_expandarray(ARRAY[5, 7, 9])).x',
+    "SELECT * FROM information_schema._pg_expandarray(ARRAY['a', 'b']) WITH ORDINALITY",
+    'SELECT information_schema._pg_expandarray(NULL::int[])',
+    'SELECT pg_typeof(information_schema._pg_expandarray(ARRAY[1]))',
+    "SELECT k.x, k.n, pg_typeof(k.x) FROM pg_index i, information_schema._pg_expandarray(i.indkey) k WHERE i.indrelid = 'reviews'::regclass AND i.indisprimary",
+    "SELECT * FROM _pg_expandarray(ARRAY['a'])",
+    "SELECT _pg_expandarray(ARRAY['a'])",
+    "SELECT pg_catalog._pg_expandarray(ARRAY['a'])",
+  ]);
+});
+
+test('built-in set-returning functions in FROM of a catalog subquery, correlated', { skip }, async () => {
+  const reviews = "FROM pg_constraint c JOIN pg_class cl ON c.conrelid = cl.oid WHERE cl.relname = 'reviews' ORDER BY 1";
+  await sameAnswers(db(), [
+    `SELECT c.conname, array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx) JOIN pg_attribute AS ca ON cols.colid = ca.attnum
+      WHERE ca.attrelid = c.conrelid ORDER BY cols.arridx DESC) ${reviews}`,
+    `SELECT c.conname, array(SELECT k.n FROM information_schema._pg_expandarray(c.conkey) k ORDER BY 1 DESC) ${reviews}`,
+    `SELECT c.conname, array(SELECT ca.attname FROM pg_attribute ca, unnest(c.conkey) u WHERE ca.attnum = u AND ca.attrelid = c.conrelid) ${reviews}`,
+  ]);
+});
+
+test('pgJDBC\'s getPrimaryKeys and getIndexInfo (42.5), over information_schema._pg_expandarray', { skip }, async () => {
+  await withIndex();
+  const primaryKeys = (table: string) => `SELECT result.TABLE_CAT, result.TABLE_SCHEM, result.TABLE_NAME, result.COLUMN_NAME, result.KEY_SEQ, result.PK_NAME FROM
+    (SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM,   ct.relname AS TABLE_NAME, a.attname AS COLUMN_NAME,   (information_schema._pg_expandarray(i.indkey)).n AS KEY_SEQ,
+    ci.relname AS PK_NAME,   information_schema._pg_expandarray(i.indkey) AS KEYS, a.attnum AS A_ATTNUM FROM pg_catalog.pg_class ct
+    JOIN pg_catalog.pg_attribute a ON (ct.oid = a.attrelid)   JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid)   JOIN pg_catalog.pg_index i ON ( a.attrelid = i.indrelid)
+    JOIN pg_catalog.pg_class ci ON (ci.oid = i.indexrelid) WHERE true  AND n.nspname = E'public' AND ct.relname = E'${table}' AND i.indisprimary  ) result
+    where  result.A_ATTNUM = (result.KEYS).x  ORDER BY result.table_name, result.pk_name, result.key_seq`;
+  // The driver's query as sent, read without CARDINALITY and PAGES (pg_class.reltuples and relpages: statistics Strata does not keep).
+  const indexInfo = (table: string) => `SELECT table_cat, table_schem, table_name, non_unique, index_qualifier, index_name, type, ordinal_position, column_name, asc_or_desc,
+    filter_condition FROM (SELECT tmp.TABLE_CAT, tmp.TABLE_SCHEM, tmp.TABLE_NAME, tmp.NON_UNIQUE, tmp.INDEX_QUALIFIER, tmp.INDEX_NAME, tmp.TYPE, tmp.ORDINAL_POSITION,
+    trim(both '"' from pg_catalog.pg_get_indexdef(tmp.CI_OID, tmp.ORDINAL_POSITION, false)) AS COLUMN_NAME, CASE tmp.AM_NAME WHEN 'btree'
+    THEN CASE tmp.I_INDOPTION[tmp.ORDINAL_POSITION - 1] & 1::smallint WHEN 1 THEN 'D' ELSE 'A' END ELSE NULL END AS ASC_OR_DESC, tmp.CARDINALITY, tmp.PAGES,
+    tmp.FILTER_CONDITION FROM (SELECT NULL AS TABLE_CAT, n.nspname AS TABLE_SCHEM, ct.relname AS TABLE_NAME, NOT i.indisunique AS NON_UNIQUE, NULL AS INDEX_QUALIFIER,
+    ci.relname AS INDEX_NAME, CASE i.indisclustered WHEN true THEN 1 ELSE CASE am.amname WHEN 'hash' THEN 2 ELSE 3 END END AS TYPE,
+    (information_schema._pg_expandarray(i.indkey)).n AS ORDINAL_POSITION, ci.reltuples AS CARDINALITY, ci.relpages AS PAGES,
+    pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS FILTER_CONDITION, ci.oid AS CI_OID, i.indoption AS I_INDOPTION, am.amname AS AM_NAME FROM pg_catalog.pg_class ct
+    JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid) JOIN pg_catalog.pg_index i ON (ct.oid = i.indrelid) JOIN pg_catalog.pg_class ci ON (ci.oid = i.indexrelid)
+    JOIN pg_catalog.pg_am am ON (ci.relam = am.oid) WHERE true  AND n.nspname = E'public' AND ct.relname = E'${table}') AS tmp
+    ORDER BY NON_UNIQUE, TYPE, INDEX_NAME, ORDINAL_POSITION ) jdbc ORDER BY non_unique, type, index_name, ordinal_position`;
+  await sameAnswers(db(), [primaryKeys('reviews'), primaryKeys('books'), indexInfo('books'), indexInfo('reviews')]);
+});
+
+test('Django\'s get_constraints: its constraints query and its indexes query', { skip }, async () => {
+  await withIndex();
+  // Django reads the rows into a dict; the ORDER BY around its query only makes the comparison stable.
+  const constraints = (table: string) => `SELECT * FROM (SELECT c.conname, array(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)
+    JOIN pg_attribute AS ca ON cols.colid = ca.attnum WHERE ca.attrelid = c.conrelid ORDER BY cols.arridx), c.contype,
+    (SELECT fkc.relname || '.' || fka.attname FROM pg_attribute AS fka JOIN pg_class AS fkc ON fka.attrelid = fkc.oid WHERE fka.attrelid = c.confrelid AND fka.attnum = c.confkey[1]),
+    cl.reloptions FROM pg_constraint AS c JOIN pg_class AS cl ON c.conrelid = cl.oid WHERE cl.relname = '${table}' AND pg_catalog.pg_table_is_visible(cl.oid)) django ORDER BY 1`;
+  const indexes = (table: string) => `SELECT * FROM (SELECT indexname, array_agg(attname ORDER BY arridx), indisunique, indisprimary, array_agg(ordering ORDER BY arridx), amname, exprdef,
+    s2.attoptions FROM (SELECT c2.relname as indexname, idx.*, attr.attname, am.amname, CASE WHEN idx.indexprs IS NOT NULL THEN pg_get_indexdef(idx.indexrelid) END AS exprdef,
+    CASE am.amname WHEN 'btree' THEN CASE (option & 1) WHEN 1 THEN 'DESC' ELSE 'ASC' END END as ordering, c2.reloptions as attoptions
+    FROM (SELECT * FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY koi(key, option, arridx)) idx LEFT JOIN pg_class c ON idx.indrelid = c.oid
+    LEFT JOIN pg_class c2 ON idx.indexrelid = c2.oid LEFT JOIN pg_am am ON c2.relam = am.oid LEFT JOIN pg_attribute attr ON attr.attrelid = c.oid AND attr.attnum = idx.key
+    WHERE c.relname = '${table}' AND pg_catalog.pg_table_is_visible(c.oid)) s2 GROUP BY indexname, indisunique, indisprimary, amname, exprdef, attoptions) django ORDER BY 1`;
+  await sameAnswers(db(), [constraints('reviews'), constraints('books'), constraints('authors'), indexes('books'), indexes('reviews')]);
+});
+
+test('tables and views have composite row types in pg_type, with arrays; pg_class.reltype names them', { skip }, async () => {
+  const ours = "JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname IN ('public', 'app')";
+  await sameAnswers(db(), [
+    `SELECT n.nspname, t.typname, format_type(t.oid, NULL), t.oid::regtype::text, pg_type_is_visible(t.oid), t.typlen, t.typbyval, t.typtype, t.typcategory,
+      t.typisdefined, t.typdelim, c.relname, c.reltype = t.oid, e.typname AS element, e.typarray = t.oid, a.typname AS array, t.typbasetype, t.typtypmod, t.typnotnull,
+      t.typcollation, t.typdefault, t.typstorage, t.typacl IS NULL, pg_get_userbyid(t.typowner) = pg_get_userbyid(c.relowner)
+      FROM pg_type t LEFT JOIN pg_class c ON c.oid = t.typrelid LEFT JOIN pg_type e ON e.oid = t.typelem LEFT JOIN pg_type a ON a.oid = t.typarray ${ours} ORDER BY 1, 2`,
+    `SELECT n.nspname, c.relname, c.relkind, c.reltype <> 0, t.typname, t.typtype FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_type t ON t.oid = c.reltype WHERE n.nspname IN ('public', 'app') ORDER BY 1, 2`,
+    "SELECT 'authors'::regtype::oid = 'authors'::regclass::oid, 'authors'::regtype::oid = (SELECT reltype FROM pg_class WHERE oid = 'authors'::regclass)",
+    "SELECT 'authors'::regtype, 'authors[]'::regtype, 'app.things'::regtype, 'app.things[]'::regtype, 'active_authors'::regtype, 'pg_class'::regtype, 'information_schema.tables'::regtype",
+    "SELECT format_type(reltype, NULL), format_type(reltype, -1), reltype::regtype FROM pg_class WHERE relname IN ('authors', 'things', 'active_authors') ORDER BY 1",
+    "SELECT t.typname, t.typtype FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'pg_catalog' AND t.typname IN ('pg_class', '_pg_class', 'pg_index') ORDER BY 1",
+    // psql's \dT, which leaves out row types (typrelid of a relation not 'c') and array types
+    `SELECT n.nspname as "Schema", pg_catalog.format_type(t.oid, NULL) AS "Name", pg_catalog.obj_description(t.oid, 'pg_type') as "Description"
+      FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+      WHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))
+      AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)
+      AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' AND pg_catalog.pg_type_is_visible(t.oid) ORDER BY 1, 2`,
+  ]);
+  // (The error's position in a reg* literal differs already: Strata points at the cast.)
+  await sameAnswers(db(), ["SELECT 'things'::regtype", "SELECT 'app.nothing'::regtype"], { position: false });
+});
+
+test('Prisma\'s tables and views queries', { skip }, async () => {
+  await sameAnswers(db(), [
+    `SELECT tbl.relname AS table_name, namespace.nspname as namespace, (tbl.relhassubclass and tbl.relkind = 'p') as is_partition,
+      (tbl.relhassubclass and tbl.relkind = 'r') as has_subclass, tbl.relrowsecurity as has_row_level_security, reloptions, obj_description(tbl.oid, 'pg_class') as description
+      FROM pg_class AS tbl INNER JOIN pg_namespace AS namespace ON namespace.oid = tbl.relnamespace
+      WHERE ((tbl.relkind = 'r' AND tbl.relispartition = 'f') OR tbl.relkind = 'p') AND namespace.nspname = ANY (ARRAY['public', 'app']) ORDER BY namespace, table_name`,
+    // (view_sql left out: pg_views.definition is the text as written in Strata, PostgreSQL's deparsed query in PostgreSQL — docs/sql.md)
+    `SELECT view_name, namespace, description FROM (SELECT viewname AS view_name, definition AS view_sql, schemaname as namespace, obj_description(class.oid, 'pg_class') AS description FROM pg_catalog.pg_views views
+      INNER JOIN pg_catalog.pg_namespace ns ON views.schemaname = ns.nspname INNER JOIN pg_catalog.pg_class class ON class.relnamespace = ns.oid AND class.relname = views.viewname
+      WHERE schemaname = ANY (ARRAY['public'])) prisma ORDER BY view_name`,
   ]);
 });

@@ -17,6 +17,7 @@ import { baseRelations, containsAggregate, resolveRelation } from './relations.j
 import { compileSubplan, type SubqueryHost } from './subplans.js';
 import { compileWindowCall, type WindowCollector } from './windows.js';
 import { compileSetCall, SrfCollector } from './plan-srf.js';
+import { isInformationSchemaFunction, reachesInformationSchemaFunction } from './information-schema-functions.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
@@ -757,6 +758,14 @@ function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, l
 
 function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   if (expr.argNames) expr = positionalCall(expr);
+  if (isInformationSchemaFunction(expr.name)) {
+    if (reachesInformationSchemaFunction(expr.schema, ctx.searchPath ?? [])) expr = { ...expr, schema: null };
+    else if (expr.schema === null || expr.schema === 'pg_catalog') {
+      const user = compileUserFunction(expr, ctx, ctx.searchPath ?? []);
+      if (user) return user;
+      throw noSuchFunction(expr.schema ? `${expr.schema}.${expr.name}` : expr.name, expr.args.map((a) => compileExpr(a, ctx).oid), expr.location);
+    }
+  }
   if (expr.schema && expr.schema !== 'pg_catalog') {
     checkFunctionSchema(expr, ctx);
     const user = compileUserFunction(expr, ctx, [expr.schema]);

@@ -34,6 +34,7 @@ import type { AccessLog } from '../roles/access-log.js';
 import type { FoldErrors } from './fold-errors.js';
 import * as types from './typesystem.js';
 import { checkOuterJoins, FromLocks, pulledUp, type OuterJoinCheck } from './row-locks.js';
+import { withInformationSchemaCalls } from './information-schema-functions.js';
 import { isSetReturning } from './set-functions.js';
 
 /** What the planner needs besides the statement. */
@@ -1116,9 +1117,15 @@ function queryRows(query: SelectStatement): number | undefined {
 
 
 /** A function in FROM (plan-srf.ts); its arguments may name columns of the items before it. */
-function planFunction(item: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
-  const setFunction = planSetSqlFunction(item, pc);
+function planFunction(given: Extract<FromItem, { kind: 'function' }>, pc: PlanContext): FromPlan {
+  const setFunction = planSetSqlFunction(given, pc);
   if (setFunction) return setFunction;
+  const { item, unreachable } = withInformationSchemaCalls(given, pc.resolver.searchPath);
+  if (unreachable) {
+    const ctx = compileContext(pc, new Scope([]), 'functions in FROM');
+    const name = unreachable.schema ? `${unreachable.schema}.${unreachable.name}` : unreachable.name;
+    throw noSuchFunction(name, unreachable.args.map((a) => compileExpr(a, ctx).oid), unreachable.location);
+  }
   // A schema-qualified call reaches only a set-returning SQL function of that schema (above).
   const qualified = item.calls.find((call) => call.schema !== undefined);
   if (qualified) {

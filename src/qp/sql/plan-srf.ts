@@ -78,6 +78,15 @@ export function planFunctionScan(
 ): FunctionScanPlan {
   if (item.columnDefinitions !== undefined) return planRecordFunction(item, item.columnDefinitions, ctx);
   if (item.calls.length === 1 && populatesRecord(item.calls[0]!.name)) return planPopulateRecord(item, ctx);
+  const { columns, calls } = bindFunctionItem(item, ctx);
+  return { columns, build: () => new FunctionScan(calls, item.ordinality) };
+}
+
+/**
+ * The calls of a FROM item of built-in functions (neither a column definition list nor
+ * json_populate_record), bound, with the item's columns as its aliases name them.
+ */
+export function bindFunctionItem(item: Extract<FromItem, { kind: 'function' }>, ctx: CompileContext): { columns: { name: string; oid: number }[]; calls: BoundCall[] } {
   let calls = item.calls;
   if (calls.length === 1 && calls[0]!.name === 'unnest' && calls[0]!.args.length > 1) {
     calls = calls[0]!.args.map((arg) => ({ name: 'unnest', args: [arg], location: calls[0]!.location }));
@@ -103,7 +112,18 @@ export function planFunctionScan(
     throw new SqlError('42P10', `too many column aliases specified for function ${item.name}`, at(item.location));
   }
   item.columnAliases.forEach((alias, i) => { columns[i]!.name = alias; });
-  return { columns, build: () => new FunctionScan(bound, item.ordinality) };
+  return { columns, calls: bound };
+}
+
+/** Every row of a FROM item's calls for one input row, run side by side (catalog subqueries run them synchronously). */
+export function functionItemRows(calls: readonly BoundCall[], ordinality: boolean, row: Row, ctx: ExecContext): SqlValue[][] {
+  const iterators = calls.map((call) => callRows(call, row, ctx));
+  const rows: SqlValue[][] = [];
+  for (let next = zipNext(iterators, calls); next !== null; next = zipNext(iterators, calls)) {
+    if (ordinality) next.push(BigInt(rows.length + 1));
+    rows.push(next);
+  }
+  return rows;
 }
 
 /** `FROM f(…) AS r(a int, …)`: a function returning record, its columns as the list names them. */

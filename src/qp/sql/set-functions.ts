@@ -138,6 +138,20 @@ define('unnest', [ANYARRAY], (args) => {
   return { columns: [{ name: null, oid: element.oid }], strict: true, rows: (a) => t.arrayElements(a[0] as string, element).map((v) => [v]) };
 });
 
+/**
+ * information_schema._pg_expandarray(anyarray): each element with its position counted from 1,
+ * as the record (x, n) — PostgreSQL's SQL function `SELECT a[s], s - lower(a, 1) + 1 FROM
+ * generate_series(lower(a, 1), upper(a, 1)) s`. pgJDBC reads an index's int2vector with it.
+ * (Reached qualified only: information-schema-functions.ts.)
+ */
+define('_pg_expandarray', [ANYARRAY], (args) => {
+  const element = elementType(args[0]!);
+  return {
+    columns: [{ name: 'x', oid: element.oid }, { name: 'n', oid: I4 }], strict: true,
+    rows: (a) => t.arrayElements(a[0] as string, element).map((v, i) => [v, i + 1]),
+  };
+});
+
 function* subscripts(array: string, dimension: number, reverse: boolean, element: t.SqlType, lowerBound: number): Iterable<SqlValue[]> {
   // Arrays here are one-dimensional, with lower bound 1 (0 for int2vector and oidvector).
   if (dimension !== 1) return;

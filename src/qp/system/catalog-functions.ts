@@ -7,7 +7,8 @@ import { hasSchemaPrivilege, hasSequencePrivilege, hasTablePrivilege } from '../
 import * as types from '../sql/typesystem.js';
 import { C_COLLATION_OID, constraintDefinition, DEFAULT_COLLATION_OID, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
-import { ADMIN_OID, constraintByOid, virtualTable, virtualTableByOid } from './virtual-tables.js';
+import { ADMIN_OID, constraintByOid, rowTypeRelationById, virtualTable, virtualTableByOid } from './virtual-tables.js';
+import { rowTypeName, rowTypeRelation } from './row-type-catalog.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgumentsText, functionById, functionDefinitionText, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { ruleDefinition, sizeBytes, sizePretty, sizePrettyNumeric, viewById, viewDefinitionText } from './relation-text.js';
@@ -74,6 +75,17 @@ function regprocText(scope: CatalogScope, oid: number): string {
   return unique ? quoteIdent(fn.name) : `${quoteIdent(fn.schema)}.${quoteIdent(fn.name)}`;
 }
 
+/** The name of a type the catalog defines (a domain, a relation's row type or its array), as format_type prints it; undefined for a built-in type. */
+function catalogTypeName(scope: CatalogScope, oid: number): string | undefined {
+  return domainTypeName(scope.catalog, oid, scope.searchPath)
+    ?? rowTypeName(oid, (relid) => rowTypeRelationById(scope.catalog, relid), (schema, name) => rowTypeIsVisible(scope, schema, name));
+}
+
+/** A row type is visible as its relation is, unless a built-in type (pg_catalog, searched first) has its name. */
+function rowTypeIsVisible(scope: CatalogScope, schema: string, name: string): boolean {
+  return schema === 'pg_catalog' || (types.typeByTypname(name) === null && isVisible(scope.catalog, scope.searchPath, schema, name));
+}
+
 /** regtypeout of a built-in type: format_type_be's name, which calls bpchar `character`; an unknown oid prints as its number. */
 function regtypeText(oid: number): string {
   if (oid === TypeOid.bpchar) return 'character';
@@ -128,9 +140,14 @@ define('has_database_privilege', [OID, TEXT], BOOL, (s) => (v, c) => hasDatabase
 define('has_database_privilege', [NAME, TEXT, TEXT], BOOL, (s) => (v) => hasDatabasePrivilege(s.catalog, v[0] as string, v[1] as string, v[2] as string));
 define('pg_table_is_visible', [OID], BOOL, (s) => (v) => {
   const found = relation(s, v[0] as number);
-  return found ? isVisible(s.catalog, s.searchPath, found.schema, found.name) : null;
+  return found ? rowTypeIsVisible(s, found.schema, found.name) : null;
 });
-define('pg_type_is_visible', [OID], BOOL, (s) => (v) => typeIsVisible(s.catalog, v[0] as number, s.searchPath));
+define('pg_type_is_visible', [OID], BOOL, (s) => (v) => {
+  const row = rowTypeRelation(v[0] as number);
+  if (!row) return typeIsVisible(s.catalog, v[0] as number, s.searchPath);
+  const found = rowTypeRelationById(s.catalog, row.relid);
+  return found ? rowTypeIsVisible(s, found.schema, found.name) : null;
+});
 // Operator classes are all built in, in pg_catalog, which is always searched; there are no operator families (\dd reads both).
 define('pg_opclass_is_visible', [OID], BOOL, () => (v) => (pgOpclassRows().some((row) => row[0] === v[0]) ? true : null));
 define('pg_opfamily_is_visible', [OID], BOOL, () => () => null);
@@ -144,7 +161,7 @@ for (const name of ['pg_operator_is_visible', 'pg_conversion_is_visible', 'pg_ts
 }
 const BUILT_IN_COLLATIONS: ReadonlySet<number> = new Set([DEFAULT_COLLATION_OID, C_COLLATION_OID, 951]);
 define('pg_collation_is_visible', [OID], BOOL, () => (v) => (BUILT_IN_COLLATIONS.has(v[0] as number) ? true : null));
-define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : domainTypeName(s.catalog, v[0] as number, s.searchPath) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
+define('format_type', [OID, INT4], TEXT, (s) => (v) => (v[0] === null ? null : catalogTypeName(s, v[0] as number) ?? formatTypeText(v[0] as number, (v[1] as number | null) ?? -1)), false);
 define('pg_get_expr', [TEXT, OID], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, false) ?? expressionText(v[0] as string));
 define('pg_get_expr', [TEXT, OID, BOOL], TEXT, (s) => (v) => generatedExpressionText(s.catalog, v[0] as string, v[2] === true) ?? expressionText(v[0] as string));
 define('pg_get_indexdef', [OID], TEXT, (s) => (v) => indexDef(s, v[0] as number, 0, false));
@@ -328,7 +345,7 @@ export function regOidText(scope: CatalogScope, target: string): (oid: number) =
 function regObjectText(scope: CatalogScope, target: string): (oid: number) => string {
   switch (target) {
     case 'regclass': return (oid) => regclassText(scope, oid);
-    case 'regtype': return (oid) => domainTypeName(scope.catalog, oid, scope.searchPath) ?? regtypeText(oid);
+    case 'regtype': return (oid) => catalogTypeName(scope, oid) ?? regtypeText(oid);
     case 'regnamespace': return (oid) => {
       const schema = [...scope.catalog.allSchemas()].find((s) => s.oid === oid);
       return schema ? quoteIdent(schema.name) : String(oid);

@@ -9,6 +9,9 @@ import { Scope, type ScopeColumn } from '../sql/scope.js';
 import * as types from '../sql/typesystem.js';
 import { formatArray, requireType, splitArrayText, typeByOid } from '../types/index.js';
 import { virtualTable } from './virtual-tables.js';
+import { bindFunctionItem, functionItemRows } from '../sql/plan-srf.js';
+import { populatesRecord } from '../sql/record-functions.js';
+import { withInformationSchemaCalls } from '../sql/information-schema-functions.js';
 
 /**
  * Subqueries in expressions — (SELECT …), ARRAY(SELECT …), EXISTS(SELECT …) — over system
@@ -75,8 +78,12 @@ function catalogRows(c: ExecContext, key: string, compute: () => SqlValue[][]): 
   return rows;
 }
 
-function planFromItem(item: FromItem, offset: number, ctx: CompileContext, catalog: CatalogSnapshot, outer: Scope): FromPlan {
-  if (item.kind === 'function') throw unsupported('functions in FROM are not supported in subqueries yet', item.location);
+/**
+ * `before`: the columns of the FROM items to the left, which a function's arguments may name
+ * (as PostgreSQL's functions in FROM are implicitly LATERAL), as they may the enclosing query's.
+ */
+function planFromItem(item: FromItem, offset: number, ctx: CompileContext, catalog: CatalogSnapshot, outer: Scope, before: readonly ScopeColumn[] = []): FromPlan {
+  if (item.kind === 'function') return planFunctionItem(item, offset, ctx, outer, before);
   if (item.kind === 'subquery') throw unsupported('subqueries in FROM are not supported in subqueries yet', item.location);
   if (item.kind === 'table') {
     const resolver = { catalog, searchPath: ctx.searchPath ?? [], virtual: virtualTable };
@@ -96,8 +103,8 @@ function planFromItem(item: FromItem, offset: number, ctx: CompileContext, catal
   }
   if (item.joinType === 'full' || item.joinType === 'right') throw unsupported(`${item.joinType.toUpperCase()} JOIN is not supported in subqueries yet`, item.location);
   if (item.using || item.natural) throw unsupported('JOIN USING/NATURAL is not supported in subqueries yet', item.location);
-  const left = planFromItem(item.left, offset, ctx, catalog, outer);
-  const right = planFromItem(item.right, offset + left.columns.length, ctx, catalog, outer);
+  const left = planFromItem(item.left, offset, ctx, catalog, outer, before);
+  const right = planFromItem(item.right, offset + left.columns.length, ctx, catalog, outer, [...before, ...left.columns]);
   const scope = new NestedScope([...left.columns, ...right.columns], outer, offset + left.columns.length + right.columns.length);
   const on = item.on ? coerceToBoolean(compileExpr(item.on, { ...ctx, scope, clause: 'JOIN/ON' }), 'JOIN/ON').eval : null;
   const rightWidth = right.columns.length;
@@ -115,6 +122,28 @@ function planFromItem(item: FromItem, offset: number, ctx: CompileContext, catal
     return out;
   };
   return { columns: [...left.columns, ...right.columns], step };
+}
+
+/**
+ * A built-in set-returning function in FROM (`unnest(c.conkey) WITH ORDINALITY cols(colid, arridx)`,
+ * as Django's get_constraints reads a constraint's columns in order): its rows for each partial row,
+ * its arguments evaluated over that row.
+ */
+function planFunctionItem(given: Extract<FromItem, { kind: 'function' }>, offset: number, ctx: CompileContext, outer: Scope, before: readonly ScopeColumn[]): FromPlan {
+  const { item, unreachable } = withInformationSchemaCalls(given, ctx.searchPath ?? []);
+  if (unreachable || item.columnDefinitions !== undefined || item.calls.some((call) => call.schema !== undefined || populatesRecord(call.name))) {
+    throw unsupported('this form of function in FROM is not supported in subqueries yet', item.location);
+  }
+  const scope = new NestedScope([...before], outer, offset);
+  const { columns, calls } = bindFunctionItem(item, { ...ctx, scope, clause: 'functions in FROM', srfs: undefined });
+  const relation = item.alias ?? item.name;
+  const scoped = columns.map((col, i): ScopeColumn => ({ relation, name: col.name, oid: col.oid, typmod: -1, position: offset + i, tableOid: 0, columnNumber: 0 }));
+  const step: FromStep = (partials, c) => {
+    const out: SqlValue[][] = [];
+    for (const p of partials) for (const r of functionItemRows(calls, item.ordinality, p, c)) out.push([...p, ...r]);
+    return out;
+  };
+  return { columns: scoped, step };
 }
 
 function checkForm(select: SelectStatement, mode: SubqueryExpr['mode'], location: number): void {

@@ -4,6 +4,9 @@ import type { Expr, TypeName } from '../sql/ast.js';
 import { checkTypeSchema } from '../sql/ddl-domains.js';
 import { parseSql } from '../sql/parse.js';
 import * as types from '../sql/typesystem.js';
+import { resolveRelation } from '../sql/relations.js';
+import { rowArrayTypeOid, rowTypeOid } from './row-type-catalog.js';
+import { virtualTable } from './virtual-tables.js';
 
 /**
  * regtypein: the text is a type name as a cast writes it (`int4[]`, `varchar(10)`,
@@ -17,7 +20,7 @@ export function regtypeInput(catalog: CatalogSnapshot, searchPath: readonly stri
   try {
     checkTypeSchema(catalog, type);
     const domain = builtIn(type) ? undefined : domainNamed(catalog, searchPath, type);
-    if (domain === undefined) return types.resolveTypeName(type).oid;
+    if (domain === undefined) return builtInOrRowType(catalog, searchPath, type);
     if (type.arrayBounds > 0) throw new SqlError('0A000', `arrays of domain ${domain.name} are not supported`);
     return domain.id;
   } catch (error) {
@@ -50,6 +53,31 @@ function builtIn(type: TypeName): boolean {
   } catch {
     return false;
   }
+}
+
+/** A built-in type, else a relation's row type (pg_catalog's types come first, as on PostgreSQL's search path); 42704 when neither. */
+function builtInOrRowType(catalog: CatalogSnapshot, searchPath: readonly string[], type: TypeName): number {
+  try {
+    return types.resolveTypeName(type).oid;
+  } catch (error) {
+    const row = rowTypeNamed(catalog, searchPath, type);
+    if (row === undefined) throw error;
+    return row;
+  }
+}
+
+/** A relation's row type (or its array, for `t[]`) by the relation's name, as PostgreSQL finds it among the types. */
+function rowTypeNamed(catalog: CatalogSnapshot, searchPath: readonly string[], type: TypeName): number | undefined {
+  const name = type.names[type.names.length - 1]!;
+  const schema = type.names.length > 1 ? type.names[type.names.length - 2]! : null;
+  let relid: number;
+  try {
+    const found = resolveRelation({ catalog, searchPath, virtual: virtualTable }, schema, name, -1);
+    relid = found.kind === 'table' ? found.table.id : found.kind === 'view' ? found.view.id : found.table.oid;
+  } catch {
+    return undefined;
+  }
+  return type.arrayBounds > 0 ? rowArrayTypeOid(relid) : rowTypeOid(relid);
 }
 
 function domainNamed(catalog: CatalogSnapshot, searchPath: readonly string[], type: TypeName) {

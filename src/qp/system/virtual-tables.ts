@@ -23,6 +23,7 @@ import { attributeNumbers } from '../sql/tuple-layout.js';
 import { pgDescriptionRows, pgShdescriptionRows, PG_DESCRIPTION_SPEC, PG_SHDESCRIPTION_SPEC } from '../comments/comment-system-views.js';
 import { viewUpdatability } from '../sql/view-modify.js';
 import { parameterRows, PARAMETERS_SPEC, routineRows, ROUTINES_SPEC } from './routine-catalog.js';
+import { rowTypeOid, rowTypeRows, type RowTypeRelation } from './row-type-catalog.js';
 
 const yesNo = (b: boolean): string => (b ? 'YES' : 'NO');
 
@@ -75,18 +76,33 @@ function classRows(catalog: CatalogSnapshot): SqlValue[][] {
   for (const t of catalog.allTables()) {
     const ns = namespaceOid(catalog, t.schema);
     const owner = ownerColumn(catalog, t.id);
-    rows.push([t.id, t.name, ns, 0, owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, hasForeignKeyTriggers(catalog, t), false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
+    rows.push([t.id, t.name, ns, rowTypeOid(t.id), owner, 2, 'r', 'p', t.indexes.length > 0, false, t.columns.length, -1, false, hasForeignKeyTriggers(catalog, t), false, false, 'd', null, aclColumn(catalog, t.id), 0, 0, t.checks?.length ?? 0, true, false, null, 0, 0]);
     for (const i of t.indexes) rows.push([i.oid, i.name, ns, 0, owner, 403, 'i', 'p', false, false, i.columns.length + i.include.length, -1, false, false, false, false, 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
   rows.push(...sequenceClassRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, (oid) => aclColumn(catalog, oid)));
   for (const view of catalog.allViews()) {
-    rows.push([view.id, view.name, namespaceOid(catalog, view.schema), 0, ownerColumn(catalog, view.id), 0, 'v', 'p', false, false, view.columns.length, -1, true, false, false, false, 'n', null, aclColumn(catalog, view.id), 0, 0, 0, true, false, null, 0, 0]);
+    rows.push([view.id, view.name, namespaceOid(catalog, view.schema), rowTypeOid(view.id), ownerColumn(catalog, view.id), 0, 'v', 'p', false, false, view.columns.length, -1, true, false, false, false, 'n', null, aclColumn(catalog, view.id), 0, 0, 0, true, false, null, 0, 0]);
   }
   for (const v of TABLES) {
     const kind = v.schema === 'pg_catalog' ? 'r' : 'v';
-    rows.push([v.oid, v.name, namespaceOid(catalog, v.schema), 0, ADMIN_OID, kind === 'r' ? 2 : 0, kind, 'p', false, false, v.columns.length, -1, false, false, false, false, kind === 'r' ? 'd' : 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
+    rows.push([v.oid, v.name, namespaceOid(catalog, v.schema), rowTypeOid(v.oid), ADMIN_OID, kind === 'r' ? 2 : 0, kind, 'p', false, false, v.columns.length, -1, false, false, false, false, kind === 'r' ? 'd' : 'n', null, null, 0, 0, 0, true, false, null, 0, 0]);
   }
   return rows;
+}
+
+/** The relations with a row type (row-type-catalog.ts): tables, views and the system relations. */
+function rowTypeRelations(catalog: CatalogSnapshot): RowTypeRelation[] {
+  const relation = (oid: number, schema: string, name: string, owner: number) => ({ oid, name, namespace: namespaceOid(catalog, schema), owner });
+  return [...[...catalog.allTables()].map((t) => relation(t.id, t.schema, t.name, ownerColumn(catalog, t.id))),
+    ...[...catalog.allViews()].map((v) => relation(v.id, v.schema, v.name, ownerColumn(catalog, v.id))),
+    ...TABLES.map((v) => relation(v.oid, v.schema, v.name, ADMIN_OID))];
+}
+
+/** The relation (table, view or system relation) a row type belongs to, by the relation's oid. */
+export function rowTypeRelationById(catalog: CatalogSnapshot, relid: number): { schema: string; name: string } | undefined {
+  const table = catalog.tableById(relid);
+  if (table) return table;
+  return [...catalog.allViews()].find((v) => v.id === relid) ?? BY_OID.get(relid);
 }
 
 /** pg_tables: pg_class's rows of relkind 'r' (relname, relnamespace, relowner, relhasindex, relhasrules, relhastriggers, relrowsecurity). */
@@ -252,7 +268,8 @@ const TABLES: VirtualTable[] = [
     confkey int2[], confupdtype char, confdeltype char, confmatchtype char`, constraintRows),
   table(1247, 'pg_catalog', 'pg_type', 'oid oid, typname name, typnamespace oid, typowner oid, typlen int2, typbyval bool, typtype char, typcategory char, typisdefined bool, typdelim char, typrelid oid, typelem oid, typarray oid, typbasetype oid, typtypmod int4, typnotnull bool, typcollation oid, typdefault text, typstorage char, typacl text[]', (catalog) =>
     [...types.allTypes().map((t) => [t.oid, t.name, 11, ADMIN_OID, t.length, t.length > 0 && t.length <= 8, t.category === 'P' || t.oid === TypeOid.unknown ? 'p' : 'b', t.category, true, ',', 0, t.element, t.array, 0, -1, false, columnCollation(t.oid), null]),
-      ...domainTypeRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, columnCollation)].map((row) => [...row, typeStorage((row[13] as number) || (row[0] as number)), null])),
+      ...domainTypeRows(catalog, (schema) => namespaceOid(catalog, schema), ADMIN_OID, columnCollation)].map((row) => [...row, typeStorage((row[13] as number) || (row[0] as number)), null])
+      .concat(rowTypeRows(rowTypeRelations(catalog)))),
   table(3456, 'pg_catalog', 'pg_collation', 'oid oid, collname name, collnamespace oid, collowner oid, collprovider char, collisdeterministic bool, collencoding int4, collcollate text, collctype text, colliculocale text, collversion text', () =>
     [[DEFAULT_COLLATION_OID, 'default', 11, ADMIN_OID, 'd', true, -1, null, null, null, null], [C_COLLATION_OID, 'C', 11, ADMIN_OID, 'c', true, -1, 'C', 'C', null, null],
       [951, 'POSIX', 11, ADMIN_OID, 'c', true, -1, 'POSIX', 'POSIX', null, null]]),
