@@ -28,7 +28,11 @@ const I4 = TypeOid.int4;
 // bound. Those that build an array would answer a smallint[] counting from 0, which Strata's
 // arrays cannot hold, so they do not take vectors (42883) rather than shift subscripts.
 const elementOf = (oid: number): number => (arrayLowerBound(oid) === 1 ? typeByOid(oid)?.element ?? 0 : 0);
-const readElementOf = (oid: number): number => (typeByOid(oid)?.category === 'A' ? typeByOid(oid)?.element ?? 0 : 0);
+// (record[] is a pseudo-type's array, category P, but an array all the same.)
+const readElementOf = (oid: number): number => {
+  const type = typeByOid(oid);
+  return type !== undefined && (type.category === 'A' || type.element === TypeOid.record) ? type.element ?? 0 : 0;
+};
 const arrayOf = (oid: number): number => (elementOf(oid) === 0 ? typeByOid(oid)?.array ?? 0 : 0);
 const values = (array: SqlValue, element: number): SqlValue[] => arrayElements(array as string, requireType(element));
 const text = (items: readonly SqlValue[], element: number): string => formatArray(items, requireType(element));
