@@ -1218,7 +1218,9 @@ function planDistinctOn(statement: SelectStatement, exprs: readonly CompiledExpr
   });
   const leading = new Set(sortKeys.slice(0, keys.length).map((k) => k.position));
   if (sortKeys.length > 0 && (sortKeys.length < keys.length ? false : !keys.every((k) => leading.has(k.position)))) {
-    throw new SqlError('42P10', 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions');
+    // At the first DISTINCT ON expression ORDER BY does not begin with, as PostgreSQL points.
+    const stray = statement.distinctOn![keys.findIndex((k) => !leading.has(k.position))]!;
+    throw new SqlError('42P10', 'SELECT DISTINCT ON expressions must match initial ORDER BY expressions', stray.location >= 0 ? { position: stray.location + 1 } : {});
   }
   const sortFirst = sortKeys.length > 0 ? [...sortKeys] : keys.map((k) => ({ position: k.position, oid: k.oid, descending: false, nullsFirst: false }));
   return { keys, sortFirst };
