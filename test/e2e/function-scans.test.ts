@@ -138,3 +138,13 @@ test('json(b)_populate_record[set](NULL::table, json) reads rows of the table\'s
     'DROP TABLE jpop',
   ]);
 });
+
+test('CURRENT_DATE, COALESCE, NULLIF, GREATEST and CAST in FROM: one row of the value, named as PostgreSQL names it', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    'SELECT * FROM current_date', 'SELECT * FROM current_date AS d', 'SELECT * FROM current_date AS d(x)',
+    'SELECT current_date.current_date = current_date AS same FROM current_date',
+    'SELECT t IS NOT NULL AS ok FROM current_timestamp(2) AS t', 'SELECT l IS NOT NULL AS ok FROM localtimestamp(0) l',
+    'SELECT * FROM coalesce(NULL, 2)', 'SELECT * FROM nullif(1, 2)', 'SELECT * FROM greatest(1, 5) g', "SELECT * FROM cast('5' AS int) AS c",
+    "SELECT * FROM cast('5' AS int)",
+  ]);
+});

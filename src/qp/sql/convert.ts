@@ -395,6 +395,10 @@ function convertFrom(node: Json): FromItem {
     };
   }
   if (name === 'RangeFunction') {
+    const single = n.functions.length === 1 ? n.functions[0].List.items : null;
+    if (single && !single[0]?.FuncCall && !(single[1] && Object.keys(single[1]).length > 0) && !n.ordinality && !n.coldeflist) {
+      return scalarFromItem(single[0], n.alias);
+    }
     // Functions in FROM are LATERAL whether or not it is written: `lateral` adds nothing.
     const calls = (n.functions as Json[]).map((item) => {
       const [call, columnDefinitions] = item.List.items;
@@ -416,6 +420,38 @@ function convertFrom(node: Json): FromItem {
   // DSQL's text (reference/dsql.md §2.1).
   if (name === 'RangeTableSample') throw unsupported('TABLESAMPLE clause not supported');
   throw unsupported(`FROM item ${name} is not supported`);
+}
+
+/**
+ * A FROM item that is an expression of the function-like forms other than a call (CURRENT_DATE,
+ * USER, COALESCE(…), CAST(…)): one row of its value, as PostgreSQL's function RTE of it — the
+ * column named as a select list would name it, the item by that name too; an alias names both.
+ */
+function scalarFromItem(node: Json, alias: Json | undefined): FromItem {
+  const query = convertSelect({ targetList: [{ ResTarget: { val: node, location: -1 } }], limitOption: 'LIMIT_OPTION_DEFAULT', op: 'SETOP_NONE' });
+  const columnAliases: string[] = (alias?.colnames ?? []).map(str);
+  const named: string = alias?.aliasname ?? scalarColumnName(node);
+  return { kind: 'subquery', query, alias: named, columnAliases: columnAliases.length > 0 ? columnAliases : [named], lateral: true, location: -1 };
+}
+
+/** FigureColname of the forms scalarFromItem takes. */
+function scalarColumnName(node: Json): string {
+  const SQL_VALUE_NAMES: Record<string, string> = {
+    SVFOP_CURRENT_DATE: 'current_date', SVFOP_CURRENT_TIME: 'current_time', SVFOP_CURRENT_TIME_N: 'current_time',
+    SVFOP_CURRENT_TIMESTAMP: 'current_timestamp', SVFOP_CURRENT_TIMESTAMP_N: 'current_timestamp', SVFOP_LOCALTIME: 'localtime',
+    SVFOP_LOCALTIME_N: 'localtime', SVFOP_LOCALTIMESTAMP: 'localtimestamp', SVFOP_LOCALTIMESTAMP_N: 'localtimestamp',
+    SVFOP_CURRENT_ROLE: 'current_role', SVFOP_CURRENT_USER: 'current_user', SVFOP_USER: 'user', SVFOP_SESSION_USER: 'session_user',
+    SVFOP_CURRENT_CATALOG: 'current_catalog', SVFOP_CURRENT_SCHEMA: 'current_schema',
+  };
+  if (node.SQLValueFunction) return SQL_VALUE_NAMES[node.SQLValueFunction.op] ?? '?column?';
+  if (node.CoalesceExpr) return 'coalesce';
+  if (node.A_Expr?.kind === 'AEXPR_NULLIF') return 'nullif';
+  if (node.MinMaxExpr) return node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
+  if (node.TypeCast) {
+    const names = (node.TypeCast.typeName.names as Json[]).map(str);
+    return names[names.length - 1]!;
+  }
+  return '?column?';
 }
 
 export function convertTypeName(t: Json): TypeName {
