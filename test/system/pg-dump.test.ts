@@ -27,6 +27,7 @@ const DDL = [
   'CREATE SEQUENCE counter CACHE 1',
   "CREATE FUNCTION add_one(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1'",
   'CREATE FUNCTION twice(int) RETURNS int STABLE RETURN $1 * 2',
+  "CREATE FUNCTION greet(who text, greeting text DEFAULT 'hello', stamp timestamptz = now()) RETURNS text LANGUAGE sql AS $$ SELECT greeting || who $$",
   'CREATE SCHEMA app',
   'CREATE TABLE app.item (k uuid PRIMARY KEY, body jsonb, n bigint NOT NULL, tag varchar(10) UNIQUE)',
 ];

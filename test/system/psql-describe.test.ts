@@ -24,6 +24,7 @@ const DDL = [
   'CREATE SEQUENCE counter CACHE 1',
   "CREATE FUNCTION add_one(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x + 1'",
   'CREATE FUNCTION twice(int) RETURNS int STABLE RETURN $1 * 2',
+  "CREATE FUNCTION greet(who text, greeting text DEFAULT 'hello', times int = 1 + 1) RETURNS text LANGUAGE sql AS $$ SELECT repeat(greeting || who, times) $$",
   "INSERT INTO parent VALUES (1, 'a', 5, 'first'), (2, 'b', 6, 'second')",
   "COMMENT ON TABLE parent IS 'the parents'",
   "COMMENT ON COLUMN parent.code IS 'business key'",
@@ -110,6 +111,10 @@ test('\\df and \\df+ list the SQL functions with their volatility, language and 
   await assertSameOutput('\\df');
   // A RETURN body is kept as written; PostgreSQL prints its deparse, `RETURN ($1 * 2)` (docs/sql.md).
   await assertSameOutput('\\df+', (text) => text.replace('RETURN ($1 * 2)', 'RETURN $1 * 2'));
+});
+
+test('\\sf prints a function with parameter defaults as PostgreSQL does', opts, async () => {
+  await assertSameOutput('\\sf greet');
 });
 
 test('\\dn lists the same schemas (sys is Strata\'s own, DSQL\'s)', opts, async () => {

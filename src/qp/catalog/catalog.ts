@@ -176,7 +176,12 @@ export interface FunctionInfo {
   readonly id: number;
   readonly schema: string;
   readonly name: string;
-  readonly args: readonly { readonly name: string | null; readonly typeOid: number; readonly typmod: number }[];
+  /**
+   * `default`: the parameter's DEFAULT as written (checked at CREATE, parsed again at each call
+   * that leaves the parameter out); absent for a parameter without one, and in catalogs written
+   * before defaults existed — those read as functions without defaults.
+   */
+  readonly args: readonly { readonly name: string | null; readonly typeOid: number; readonly typmod: number; readonly default?: string }[];
   readonly returnType: { readonly oid: number; readonly typmod: number };
   /** The body as a SELECT's text (`RETURN expr` is kept as `SELECT expr`). */
   readonly body: string;

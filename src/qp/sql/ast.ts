@@ -97,6 +97,8 @@ export type FromItem =
     readonly kind: 'function'; readonly name: string; readonly args: readonly Expr[]; readonly alias: string | null; readonly columnAliases: readonly string[]; readonly location: number;
     /** Every call: one, or several for ROWS FROM (…) (the first is `name(args)`). */
     readonly calls: readonly { readonly name: string; readonly args: readonly Expr[]; readonly location: number;
+      /** `f(a => 1)`: each argument's name, null for a positional one (set only when one is named). */
+      readonly argNames?: readonly (string | null)[];
       /** The schema that qualifies the name, other than pg_catalog. */
       readonly schema?: string }[];
     /** WITH ORDINALITY: a last bigint column numbering the rows from 1. */
@@ -404,7 +406,9 @@ export type Statement =
   | CreateTableStatement
   | CreateIndexStatement
   | DomainStatement
-  | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string; readonly args: readonly { readonly name: string | null; readonly type: TypeName }[];
+  | { readonly kind: 'create-function'; readonly schema: string | null; readonly name: string;
+      /** `defaultText`: the parameter's DEFAULT as written; `defaultOffset`: where it starts in the statement (for error positions). */
+      readonly args: readonly { readonly name: string | null; readonly type: TypeName; readonly defaultText?: string; readonly defaultOffset?: number }[];
       readonly returnType: TypeName; readonly body: string; readonly strict: boolean; readonly replace: boolean;
       readonly volatility?: 'i' | 's' | 'v'; readonly returnForm?: boolean;
       /** RETURNS SETOF. */

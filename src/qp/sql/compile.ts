@@ -19,6 +19,7 @@ import { compileWindowCall, type WindowCollector } from './windows.js';
 import { compileSetCall, SrfCollector } from './plan-srf.js';
 import { isInformationSchemaFunction, reachesInformationSchemaFunction } from './information-schema-functions.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
+import { callArguments, callSignature, resolveUserCall } from './user-function-calls.js';
 import { compileSequenceCall, SEQUENCE_FUNCTIONS } from '../sequences/sequence-functions.js';
 import { compileRelationSizeCall, RELATION_SIZE_FUNCTIONS } from '../system/relation-size.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
@@ -757,7 +758,11 @@ function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, l
 }
 
 function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
-  if (expr.argNames) expr = positionalCall(expr);
+  if (expr.argNames) {
+    const builtin = positionalCall(expr);
+    if (!builtin) return compileNamedUserCall(expr, ctx);
+    expr = builtin;
+  }
   if (isInformationSchemaFunction(expr.name)) {
     if (reachesInformationSchemaFunction(expr.schema, ctx.searchPath ?? [])) expr = { ...expr, schema: null };
     else if (expr.schema === null || expr.schema === 'pg_catalog') {
@@ -1371,43 +1376,39 @@ function compileArrayConstructor(expr: Extract<Expr, { kind: 'array' }>, ctx: Co
 const MAX_FUNCTION_DEPTH = 32;
 
 /**
- * A call of a SQL-language function (CREATE FUNCTION … LANGUAGE sql): the first of that name in
- * the schemas given whose parameters take the arguments (same type, or an implicit cast), inlined
+ * A call of a SQL-language function (CREATE FUNCTION … LANGUAGE sql): the function the call names
+ * among the schemas given (user-function-calls.ts: overloads, named arguments, defaults), inlined
  * (sql-functions.ts) and compiled here, its result converted to the declared return type.
  */
 function compileUserFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext, schemas: readonly string[], compiledArgs?: CompiledExpr[]): CompiledExpr | null {
   if (!ctx.catalog || expr.star || expr.distinct || expr.filter) return null;
   const args = compiledArgs ?? expr.args.map((a) => compileExpr(a, ctx));
-  for (const schema of schemas) {
-    // Among the overloads that take the arguments, the closest: exact types first, then an
-    // untyped literal going to a string type (PostgreSQL's preference), then implicit casts.
-    let fn: FunctionInfo | null = null;
-    let best = -1;
-    for (const candidate of ctx.catalog.functions(schema, expr.name)) {
-      if (candidate.args.length !== args.length) continue;
-      let score = 0;
-      const fits = candidate.args.every((p, i) => {
-        const oid = args[i]!.oid;
-        if (oid === p.typeOid) { score += 3; return true; }
-        if (oid === TypeOid.unknown) { score += types.allTypes().find((t) => t.oid === p.typeOid)?.category === 'S' ? 2 : 1; return true; }
-        return types.castContext(oid, p.typeOid) === 'i';
-      });
-      if (fits && score > best) { fn = candidate; best = score; }
-    }
-    if (!fn) continue;
-    if (fn.returnsSet) throw new SqlError('0A000', `set-returning SQL function ${fn.name}() is only supported in FROM`, at(expr.location));
-    ctx.access?.execute(fn, expr.schema !== null, `${expr.name}(${args.map((a) => types.formatType(a.oid, -1)).join(', ')})`);
-    const depth = (ctx.functionDepth ?? 0) + 1;
-    if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
-    // PostgreSQL plans a SQL function's body with the query only where it inlines it; otherwise
-    // at the first call, which may never come. Its fold errors are dropped (fold-errors.ts).
-    const beforeBody = ctx.foldErrors?.mark();
-    const body = compileExpr(inlineCall(fn, expr.args, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });
-    if (beforeBody !== undefined) ctx.foldErrors!.dropSince(beforeBody);
-    const result = coerce(body, fn.returnType.oid, fn.returnType.typmod, 'assignment', expr.location);
-    return { ...result, name: expr.name, location: expr.location };
-  }
-  return null;
+  const resolved = resolveUserCall(ctx.catalog, schemas, { name: expr.name, argOids: args.map((a) => a.oid), argNames: expr.argNames, location: expr.location });
+  if (!resolved) return null;
+  const fn = resolved.fn;
+  if (fn.returnsSet) throw new SqlError('0A000', `set-returning SQL function ${fn.name}() is only supported in FROM`, at(expr.location));
+  ctx.access?.execute(fn, expr.schema !== null, `${expr.name}(${args.map((a) => types.formatType(a.oid, -1)).join(', ')})`);
+  const depth = (ctx.functionDepth ?? 0) + 1;
+  if (depth > MAX_FUNCTION_DEPTH) throw new SqlError('54001', 'stack depth limit exceeded', { ...at(expr.location), hint: `SQL function "${fn.name}" calls itself too deeply.` });
+  // PostgreSQL plans a SQL function's body with the query only where it inlines it; otherwise
+  // at the first call, which may never come. Its fold errors are dropped (fold-errors.ts).
+  const beforeBody = ctx.foldErrors?.mark();
+  const callArgs = callArguments(resolved, expr.args, expr.location);
+  const body = compileExpr(inlineCall(fn, callArgs, expr.location, columnsOfTables(ctx.catalog, ctx.searchPath ?? [])), { ...ctx, functionDepth: depth });
+  if (beforeBody !== undefined) ctx.foldErrors!.dropSince(beforeBody);
+  const result = coerce(body, fn.returnType.oid, fn.returnType.typmod, 'assignment', expr.location);
+  return { ...result, name: expr.name, location: expr.location };
+}
+
+/** `f(b => 'x', a => 1)` of a function that is not a built-in: a user's SQL function, or none (42883). */
+function compileNamedUserCall(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
+  const qualified = expr.schema !== null && expr.schema !== 'pg_catalog';
+  if (qualified) checkFunctionSchema(expr, ctx);
+  const args = expr.args.map((a) => compileExpr(a, ctx));
+  const user = compileUserFunction(expr, ctx, qualified ? [expr.schema!] : ctx.searchPath ?? [], args);
+  if (user) return user;
+  const name = qualified ? `${expr.schema}.${expr.name}` : expr.name;
+  throw new SqlError('42883', `function ${callSignature({ name, argOids: args.map((a) => a.oid), argNames: expr.argNames, location: expr.location })} does not exist`, { ...at(expr.location), hint: NO_FUNCTION_HINT });
 }
 
 /**

@@ -405,7 +405,7 @@ function convertFrom(node: Json): FromItem {
       if ((columnDefinitions && Object.keys(columnDefinitions).length > 0) || !call?.FuncCall) throw unsupported('this form of function in FROM is not supported yet');
       const f = convertFuncCall(call.FuncCall);
       if (f.kind !== 'func' || f.over || f.star || f.distinct || f.filter) throw unsupported('this form of function in FROM is not supported yet');
-      return { name: f.name, args: f.args, location: f.location, ...(f.schema && f.schema !== 'pg_catalog' ? { schema: f.schema } : {}) };
+      return { name: f.name, args: f.args, location: f.location, ...(f.argNames ? { argNames: f.argNames } : {}), ...(f.schema && f.schema !== 'pg_catalog' ? { schema: f.schema } : {}) };
     });
     const columnDefinitions = n.coldeflist === undefined ? undefined : (n.coldeflist as Json[]).map((d) => {
       const c = d.ColumnDef;
@@ -1037,6 +1037,29 @@ function defaultSource(raw: Json, text: string): string | null {
   return text.slice(start, i).trim();
 }
 
+/**
+ * A parameter's DEFAULT as written: from its first token to the `,` or `)` that ends the
+ * parameter. The parser's locations skip opening parentheses (`DEFAULT (1) + 2` would start at
+ * `1`), so those before the first location are taken back in.
+ */
+function parameterDefaultSource(raw: Json, text: string): { text: string; offset: number } | null {
+  let start = findLocation(raw);
+  if (start < 0) return null;
+  for (let i = start - 1; i >= 0 && /[\s(]/.test(text[i]!); i--) if (text[i] === '(') start = i;
+  let depth = 0;
+  let i = start;
+  for (; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"') { i = text.indexOf(ch, i + 1); if (i < 0) return null; continue; }
+    const dollar = ch === '$' ? /^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text.slice(i)) : null;
+    if (dollar) { i = text.indexOf(dollar[0], i + dollar[0].length); if (i < 0) return null; i += dollar[0].length - 1; continue; }
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') { if (depth === 0) break; depth--; }
+    else if (ch === ',' && depth === 0) break;
+  }
+  return { text: text.slice(start, i).trim(), offset: start };
+}
+
 function findLocation(node: Json): number {
   if (node === null || typeof node !== 'object') return -1;
   let best = -1;
@@ -1221,8 +1244,11 @@ function convertCreateFunction(n: Json, text: string): Statement {
   const args = ((n.parameters ?? []) as Json[]).map((p) => {
     const parameter = p.FunctionParameter;
     if (parameter.mode && parameter.mode !== 'FUNC_PARAM_DEFAULT' && parameter.mode !== 'FUNC_PARAM_IN') throw unsupported('OUT, INOUT, VARIADIC and TABLE parameters are not supported yet');
-    if (parameter.defexpr) throw unsupported('parameter defaults in SQL functions are not supported yet');
-    return { name: parameter.name ?? null, type: convertTypeName(parameter.argType) };
+    const type = convertTypeName(parameter.argType);
+    if (!parameter.defexpr) return { name: parameter.name ?? null, type };
+    const written = parameterDefaultSource(parameter.defexpr, text);
+    if (written === null) throw unsupported('cannot read the DEFAULT expression of this parameter');
+    return { name: parameter.name ?? null, type, defaultText: written.text, defaultOffset: written.offset };
   });
   let body: string;
   if (n.sql_body) {

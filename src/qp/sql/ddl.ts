@@ -22,6 +22,7 @@ import { checkTypeSchema, domainForTypeName, executeDomainDdl, refuseArrayColumn
 import { alterTableConstraint, assignedDefault, checkGeneratedColumns, newTableChecks, renameColumnReferences, renameTableReferences } from './ddl-constraints.js';
 import { positionedIn, type ExpressionHost } from './table-expressions.js';
 import { defaultCheckScope } from '../sequences/sequence-catalog.js';
+import { checkedParameters, checkReplacedDefaults } from './parameter-defaults.js';
 import type { AfterCommitJob } from '../jobs/job-requests.js';
 import { validateConstraintAsync } from './ddl-validate.js';
 import { dropColumn } from './ddl-drop-column.js';
@@ -744,10 +745,10 @@ function keyConstraintAction(action: AlterTableAction, table: TableInfo, ctx: Dd
 function createFunction(statement: Extract<Statement, { kind: 'create-function' }>, ctx: DdlContext): DdlResult {
   const schema = schemaFor(statement.schema, ctx);
   const name = truncateIdentifier(statement.name);
-  const args = statement.args.map((a) => {
+  const args = checkedParameters(statement.args.map((a) => {
     const type = functionType(a.type, 'with an argument of', ctx);
-    return { name: a.name, typeOid: type.oid, typmod: type.typmod };
-  });
+    return { name: a.name, typeOid: type.oid, typmod: type.typmod, ...(a.defaultText !== undefined ? { defaultText: a.defaultText, defaultOffset: a.defaultOffset } : {}) };
+  }), ctx);
   const returned = resolveReturnType(statement, schema, ctx);
   const signature = `${name}(${args.map((a) => types.formatType(a.typeOid, -1)).join(', ')})`;
   const body = functionBody({ name, args, body: statement.body }, columnsOfTables(ctx.catalog, [schema, ctx.currentSchema]));
@@ -764,6 +765,7 @@ function createFunction(statement: Extract<Statement, { kind: 'create-function' 
   if (existing && (existing.returnType.oid !== returned.oid || !!existing.returnsSet !== !!statement.setof)) {
     throw new SqlError('42P13', 'cannot change return type of existing function', { hint: `Use DROP FUNCTION ${signature} first.` });
   }
+  if (existing) checkReplacedDefaults(existing, args);
   const change = new CatalogChange(ctx.catalog);
   change.putFunction({ id: existing?.id ?? change.allocateId(), schema, name, args, returnType: { oid: returned.oid, typmod: returned.typmod }, body: statement.body, strict: statement.strict, ...(statement.setof ? { returnsSet: true } : {}),
     ...(statement.volatility ? { volatility: statement.volatility } : {}), ...(statement.returnForm ? { returnForm: true } : {}) });

@@ -6,7 +6,8 @@ type FuncExpr = Extract<Expr, { kind: 'func' }>;
 
 /**
  * `f(a => 1, b => 2)`: named arguments of the built-in functions that have parameter names in
- * PostgreSQL's catalog, put in declaration order with the parameters' defaults filling gaps.
+ * PostgreSQL's catalog, put in declaration order with the parameters' defaults filling gaps
+ * (user functions' named arguments: user-function-calls.ts).
  */
 interface Signature { readonly names: readonly string[]; readonly defaults: readonly (Expr | null)[] }
 
@@ -25,12 +26,19 @@ const SIGNATURES: Record<string, Signature> = {
   jsonb_insert: required(['jsonb_in', 'path', 'replacement', 'insert_after'], [null, null, null, bool(false)]),
 };
 
-/** The call with its arguments positional; throws as PostgreSQL does when they do not fit. */
-export function positionalCall(expr: FuncExpr): FuncExpr {
+/**
+ * The call with its arguments positional; throws as PostgreSQL does when they do not fit. Null
+ * for a function other than those built-ins: a user's SQL function, whose parameter names the
+ * catalog has (user-function-calls.ts matches those).
+ */
+export function positionalCall(expr: FuncExpr): FuncExpr | null {
   const names = expr.argNames!;
   const firstNamed = names.findIndex((n) => n !== null);
-  if (names.slice(firstNamed).some((n) => n === null)) {
-    throw new SqlError('42601', 'positional argument cannot follow named argument', expr.location >= 0 ? { position: expr.location + 1 } : {});
+  const positional = names.findIndex((n, i) => i > firstNamed && n === null);
+  if (positional >= 0) {
+    // PostgreSQL points at the positional argument.
+    const location = expr.args[positional]!.location >= 0 ? expr.args[positional]!.location : expr.location;
+    throw new SqlError('42601', 'positional argument cannot follow named argument', location >= 0 ? { position: location + 1 } : {});
   }
   const seen = new Set<string>();
   for (const name of names) {
@@ -43,10 +51,7 @@ export function positionalCall(expr: FuncExpr): FuncExpr {
     ...(expr.location >= 0 ? { position: expr.location + 1 } : {}),
     hint: NO_FUNCTION_HINT,
   });
-  // User functions' parameter names are not kept: refused rather than matched by position.
-  if (!signature || expr.schema && expr.schema !== 'pg_catalog') {
-    throw new SqlError('0A000', `named arguments are not supported for function ${expr.name}`, expr.location >= 0 ? { position: expr.location + 1 } : {});
-  }
+  if (!signature || expr.schema && expr.schema !== 'pg_catalog') return null;
   const slots: (Expr | null)[] = signature.names.map((_, i) => (i < firstNamed ? expr.args[i]! : null));
   names.forEach((name, i) => {
     if (name === null) return;

@@ -1155,11 +1155,12 @@ function planSetSqlFunction(item: Extract<FromItem, { kind: 'function' }>, pc: P
   if (!schemas.some((schema) => catalog.functions(schema, call.name).some((f) => f.returnsSet))) return null;
   const ctx = compileContext(pc, new Scope([]), 'functions in FROM');
   const argOids = call.args.map((a) => compileExpr(a, ctx).oid);
-  const fn = findSetFunction(catalog, schemas, call.name, argOids);
-  if (!fn) return null;
+  const found = findSetFunction(catalog, schemas, { name: call.name, argOids, argNames: call.argNames, location: call.location }, call.args);
+  if (!found) return null;
+  const fn = found.fn;
   pc.access?.execute(fn, false, `${call.name}(${argOids.map((oid) => types.formatType(oid, -1)).join(', ')})`);
   const relation = item.alias ?? item.name;
-  const query = inlineSetCall(fn, call.args, call.location, item.columnAliases[0] ?? relation, columnsOfTables(catalog, schemas));
+  const query = inlineSetCall(fn, found.args, call.location, item.columnAliases[0] ?? relation, columnsOfTables(catalog, schemas));
   return planDerived({ kind: 'subquery', query, alias: relation, columnAliases: [], location: call.location }, pc);
 }
 

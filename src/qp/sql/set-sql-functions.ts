@@ -1,8 +1,8 @@
-import { TypeOid } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import type { Expr, SelectStatement } from './ast.js';
 import { mapTree } from './ast-map.js';
 import { functionBody } from './sql-functions.js';
+import { callArguments, resolveUserCall, type CallShape } from './user-function-calls.js';
 import * as types from './typesystem.js';
 
 /**
@@ -14,25 +14,10 @@ import * as types from './typesystem.js';
  * for a NULL argument. (In the select list they are refused: compile.ts.)
  */
 
-/** The set-returning SQL function `name(args)` names in `schemas`: the closest overload, as compile.ts picks scalar ones. */
-export function findSetFunction(catalog: CatalogSnapshot, schemas: readonly string[], name: string, argOids: readonly number[]): FunctionInfo | null {
-  for (const schema of schemas) {
-    let fn: FunctionInfo | null = null;
-    let best = -1;
-    for (const candidate of catalog.functions(schema, name)) {
-      if (!candidate.returnsSet || candidate.args.length !== argOids.length) continue;
-      let score = 0;
-      const fits = candidate.args.every((p, i) => {
-        const oid = argOids[i]!;
-        if (oid === p.typeOid) { score += 3; return true; }
-        if (oid === TypeOid.unknown) { score += types.isStringType(p.typeOid) ? 2 : 1; return true; }
-        return types.castContext(oid, p.typeOid) === 'i';
-      });
-      if (fits && score > best) { fn = candidate; best = score; }
-    }
-    if (fn) return fn;
-  }
-  return null;
+/** The set-returning SQL function the call names in `schemas` (user-function-calls.ts), and its arguments one per parameter. */
+export function findSetFunction(catalog: CatalogSnapshot, schemas: readonly string[], call: CallShape, args: readonly Expr[]): { fn: FunctionInfo; args: Expr[] } | null {
+  const resolved = resolveUserCall(catalog, schemas, call, (fn) => fn.returnsSet === true);
+  return resolved && { fn: resolved.fn, args: callArguments(resolved, args, call.location) };
 }
 
 /** The call `fn(args)` in FROM as the derived table's query; its one column is named `column`. */
@@ -68,6 +53,7 @@ export function selectListSetCall(statement: SelectStatement, isSetFunction: (na
   return {
     ...statement,
     targets: [{ expr: { kind: 'column', schema: null, table: call.name, name: call.name, location: call.location }, alias: target.alias ?? call.name, location: target.location }],
-    from: [{ kind: 'function', name: call.name, args: call.args, alias: null, columnAliases: [], calls: [{ name: call.name, args: call.args, location: call.location }], ordinality: false, location: call.location }],
+    from: [{ kind: 'function', name: call.name, args: call.args, alias: null, columnAliases: [], ordinality: false, location: call.location,
+      calls: [{ name: call.name, args: call.args, location: call.location, ...(call.argNames ? { argNames: call.argNames } : {}) }] }],
   };
 }

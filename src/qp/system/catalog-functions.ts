@@ -10,7 +10,7 @@ import { serialSequenceName } from '../sequences/sequence-catalog.js';
 import { ADMIN_OID, constraintByOid, rowTypeRelationById, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { rowTypeName, rowTypeRelation } from './row-type-catalog.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
-import { functionArgumentsText, functionById, functionDefinitionText, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
+import { functionArgDefault, functionArgumentsText, functionById, functionDefinitionText, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';
 import { ruleDefinition, sizeBytes, sizePretty, sizePrettyNumeric, viewById, viewDefinitionText } from './relation-text.js';
 import { regtypeInput } from './regtype-input.js';
 import { pgOpclassRows } from './opclass-catalog.js';
@@ -185,7 +185,8 @@ define('pg_relation_is_publishable', [OID], BOOL, (s) => (v) => s.catalog.tableB
 // The user's SQL functions (function-catalog.ts); NULL for an oid that is none, as PostgreSQL answers.
 define('pg_get_function_result', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionResultText(fn) : null; });
 define('pg_get_function_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
-define('pg_get_function_identity_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn) : null; });
+define('pg_get_function_identity_arguments', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgumentsText(fn, true) : null; });
+define('pg_get_function_arg_default', [OID, INT4], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionArgDefault(fn, v[1] as number) : null; });
 define('pg_get_functiondef', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionDefinitionText(fn) : null; });
 define('pg_get_function_sqlbody', [OID], TEXT, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? sqlBodyText(fn) : null; });
 define('pg_function_is_visible', [OID], BOOL, (s) => (v) => { const fn = functionById(s.catalog, v[0] as number); return fn ? functionIsVisible(s.catalog, s.searchPath, fn) : null; });

@@ -2,7 +2,10 @@ import type { SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import * as types from '../sql/typesystem.js';
 import { aclColumn, ownerColumn } from '../roles/role-system-views.js';
-import { quoteIdent } from './catalog-objects.js';
+import { deparsedDefault, expressionText, quoteIdent } from './catalog-objects.js';
+import { parseExpression } from '../sql/table-expressions.js';
+import { Scope } from '../sql/scope.js';
+import { expressionText as storedExpressionText } from './expression-text.js';
 
 /**
  * SQL-language functions as PostgreSQL's catalogs show them: pg_proc rows, pg_language, and the
@@ -34,9 +37,12 @@ export function pgProcRows(catalog: CatalogSnapshot): SqlValue[][] {
     // A RETURN-form body is kept parsed in prosqlbody, and prosrc is empty (PostgreSQL's split).
     const prosrc = fn.returnForm ? '' : fn.body;
     const sqlBody = fn.returnForm ? sqlBodyText(fn) : null;
+    // proargdefaults is PostgreSQL's node tree of the defaults; ours is their text, which is
+    // what pg_get_expr prints for that list.
+    const defaultTexts = fn.args.flatMap((a) => (a.default === undefined ? [] : [parameterDefaultText(a.default, a.typeOid)]));
     return [fn.id, fn.name, catalog.schema(fn.schema)?.oid ?? 0, ownerColumn(catalog, fn.id), SQL_LANGUAGE_OID, 100, fn.returnsSet ? 1000 : 0, 0, '-', 'f', false, false,
-      fn.strict, fn.returnsSet === true, fn.volatility ?? 'v', 'u', fn.args.length, 0, fn.returnType.oid, fn.args.map((a) => a.typeOid).join(' '), null, null, argNames,
-      null, null, prosrc, null, sqlBody, null, aclColumn(catalog, fn.id)];
+      fn.strict, fn.returnsSet === true, fn.volatility ?? 'v', 'u', fn.args.length, defaultTexts.length, fn.returnType.oid, fn.args.map((a) => a.typeOid).join(' '), null, null, argNames,
+      defaultTexts.length > 0 ? defaultTexts.join(', ') : null, null, prosrc, null, sqlBody, null, aclColumn(catalog, fn.id)];
   });
 }
 
@@ -54,9 +60,37 @@ export function functionResultText(fn: FunctionInfo): string {
   return `${fn.returnsSet ? 'SETOF ' : ''}${types.formatType(fn.returnType.oid, -1)}`;
 }
 
-/** pg_get_function_arguments (and _identity_arguments: the same, having no defaults or modes). */
-export function functionArgumentsText(fn: FunctionInfo): string {
-  return fn.args.map((a) => `${a.name === null ? '' : `${quoteIdent(a.name)} `}${types.formatType(a.typeOid, -1)}`).join(', ');
+/** pg_get_function_arguments, or with `identity` pg_get_function_identity_arguments (no defaults). */
+export function functionArgumentsText(fn: FunctionInfo, identity = false): string {
+  return fn.args.map((a) => {
+    const declared = `${a.name === null ? '' : `${quoteIdent(a.name)} `}${types.formatType(a.typeOid, -1)}`;
+    return identity || a.default === undefined ? declared : `${declared} DEFAULT ${parameterDefaultText(a.default, a.typeOid)}`;
+  }).join(', ');
+}
+
+/**
+ * A parameter's default as PostgreSQL's deparse_expression prints the coerced expression: a
+ * literal as a constant of the parameter's type (`'q'::text`, `NULL::text`), any other form by
+ * the stored-expression printer, not pretty (`(2 + (3 * 4))`, `upper('a'::text)`) — the
+ * assignment cast to the parameter's type is implicit and not shown. A form neither printer
+ * covers shows as written (docs/sql.md).
+ */
+export function parameterDefaultText(text: string, typeOid: number): string {
+  try {
+    const expr = parseExpression(text);
+    if (expr.kind === 'const' && expr.literal === 'null') return `NULL::${types.formatType(typeOid, -1)}`;
+    const printed = expr.kind === 'const' || expr.kind === 'sql-value' || expr.kind === 'func' && expr.args.length === 0
+      ? null : storedExpressionText(text, new Scope([]), false);
+    return printed ?? expressionText(deparsedDefault(text, typeOid, -1));
+  } catch {
+    return text;
+  }
+}
+
+/** pg_get_function_arg_default: the default of the argno'th parameter (1-based), NULL when it has none. */
+export function functionArgDefault(fn: FunctionInfo, argno: number): string | null {
+  const arg = fn.args[argno - 1];
+  return arg?.default === undefined ? null : parameterDefaultText(arg.default, arg.typeOid);
 }
 
 /** pg_get_function_sqlbody: `RETURN expr` for a RETURN-form body, NULL for a string body. */

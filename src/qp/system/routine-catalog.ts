@@ -3,6 +3,7 @@ import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
 import { hasPrivilege } from '../roles/object-privileges.js';
 import { formatType, typeByOid } from '../types/index.js';
 import { truncateName } from '../types/strings.js';
+import { parameterDefaultText } from './function-catalog.js';
 
 /**
  * information_schema.routines and information_schema.parameters over the user's SQL functions
@@ -84,12 +85,12 @@ export function routineRows(catalog: CatalogSnapshot, user: string): SqlValue[][
   });
 }
 
-/** information_schema.parameters: one row per argument of each visible function (Strata's are all IN, without defaults). */
+/** information_schema.parameters: one row per argument of each visible function (Strata's are all IN). */
 export function parameterRows(catalog: CatalogSnapshot, user: string): SqlValue[][] {
   return visibleFunctions(catalog, user).flatMap(({ fn }) => fn.args.map((arg, i) => {
     const [dataType, udtSchema, udtName] = typeColumns(catalog, arg.typeOid);
     return ['postgres', fn.schema, specificName(fn), i + 1, 'IN', 'NO', 'NO', arg.name || null, dataType, ...nulls(14),
-      'postgres', udtSchema, udtName, ...nulls(4), String(i + 1), null];
+      'postgres', udtSchema, udtName, ...nulls(4), String(i + 1), arg.default === undefined ? null : parameterDefaultText(arg.default, arg.typeOid)];
   }));
 }
 
