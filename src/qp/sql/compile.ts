@@ -36,7 +36,7 @@ import { resolveVariadicArrayCall } from '../types/variadic.js';
 import { positionalCall } from './named-arguments.js';
 import { isDefaultStyle, isStyledType, sessionZone, styledOutput, type OutputStyle } from '../types/output-style.js';
 import { UTC_ZONE, type SessionZone } from '../types/session-zone.js';
-import { localTimestampAt, parseTextInZone, parseTimestamptz, readsClock, readsZone, timestamptzToTimeTz, timeToTimeTz, zonedCast } from '../types/zoned-datetime.js';
+import { localTimestampAt, parseTextInZone, readsClock, readsZone, timestamptzToTimeTz, timeToTimeTz, zonedCast } from '../types/zoned-datetime.js';
 import { mayNameRelativeTime } from '../types/datetime.js';
 import { jsonbAssignSubscripts, jsonbSubscript } from '../types/json-functions.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
@@ -515,15 +515,8 @@ function zonedCastFor(value: CompiledExpr, oid: number, typmod: number, explicit
     oid, typmod, rowIndependent: value.rowIndependent, name: value.name, location: value.location,
     eval: (row, c) => { const v = f(row, c); return v === null ? null : convert(v, c); },
   });
-  if (oid === TypeOid.timestamptz && types.isStringType(value.oid)) {
-    return finish((v, c) => {
-      const text = String(v).trim();
-      const read = mayNameRelativeTime(text) ? parseTextInZone(oid, -1, text, sessionZone(c), c.statementTimestamp) : parseTimestamptz(text, sessionZone(c));
-      return types.applyTypmod(oid, typmod, read, explicit);
-    });
-  }
-  // To timestamptz[] from a string or an array of strings (ARRAY['…']::timestamptz[]): the
-  // elements read as timestamptz_in reads them, in the session's zone.
+  // From a string (or an array of strings: ARRAY['…']::timestamptz[]) to a type whose input
+  // reads the session's zone or the transaction's time: read as its input function reads it.
   const fromStrings = types.isStringType(value.oid) || types.isStringType(types.arrayElementType(value.oid));
   if ((readsZone(oid) || readsClock(oid)) && fromStrings) return finish((v, c) => types.applyTypmod(oid, typmod, parseTextInZone(oid, -1, String(v), sessionZone(c), c.statementTimestamp), explicit));
   const withTypmod = (r: SqlValue): SqlValue => (r === null || typmod < 0 ? r : types.applyTypmod(oid, typmod, r, explicit));
