@@ -205,3 +205,10 @@ test('numeric to real and double precision name the value out of range; octet_le
     "SELECT octet_length('ab'::char(3)) AS a, octet_length('é'::char(2)) AS b, length('ab '::char(3)) AS c, bit_length('ab'::char(3)) AS d",
   ]) await db().same(sql);
 });
+
+test('text ^@ text is starts_with', { skip }, async () => {
+  for (const sql of [
+    "select starts_with('hello', 'he'), 'hello' ^@ 'he', 'hello' ^@ 'x', 'héllo' ^@ '', null::text ^@ 'a'",
+    "select 'ab'::varchar ^@ 'a', 'ab'::char(3) ^@ 'a', 'ab'::name ^@ 'a'",
+  ]) await db().same(sql);
+});

@@ -247,6 +247,8 @@ function defineStringOperators(): void {
     op('~*', t, T, B, (a, b) => regexMatch(strip(a as string), b as string, true));
     op('!~*', t, T, B, (a, b) => !regexMatch(strip(a as string), b as string, true));
   }
+  // text ^@ text: starts_with.
+  op('^@', T, T, B, (a, b) => (a as string).startsWith(b as string));
   for (const t of [B, T, TypeOid.bpchar, TypeOid.name, TypeOid.bytea, TypeOid.uuid, TypeOid.char]) comparisons(t, t, t);
   comparisons(TypeOid.jsonb, TypeOid.jsonb, TypeOid.jsonb);
   comparisons(TypeOid.name, T, T);
