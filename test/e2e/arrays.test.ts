@@ -157,3 +157,11 @@ test('array_to_string writes elements as the session prints them', { skip }, asy
     "SELECT array_to_string(ARRAY[ROW(1,'a')], ';')",
   ]) await db().same(sql);
 });
+
+test('width_bucket(operand, thresholds): the bucket among sorted lower bounds, in the common type; NULL thresholds refused', { skip }, async () => {
+  for (const sql of [
+    "SELECT width_bucket(5, array[1,3,6]), width_bucket(0, array[1,3,6]), width_bucket(6, array[1,3,6]), width_bucket(9, array[1,3,6]), width_bucket(2.5, array[1,3,6]), width_bucket(now(), array[now() - interval '1 day'])",
+    'SELECT width_bucket(5, array[1,null])', "SELECT width_bucket(5, '{}'::int[])", "SELECT width_bucket('b', array['a','c'])",
+    'SELECT width_bucket(null::int, array[1])', 'SELECT width_bucket(3, array[1, 3, 3, 5])', 'SELECT width_bucket(5.35, 0.024, 10.06, 5)',
+  ]) await db().same(sql);
+});

@@ -94,6 +94,36 @@ export function defineArrayFunctions(polymorphic: DefinePolymorphic): void {
   withElement('array_prepend', 'element-first', (items, value, element) => text([value, ...items], element));
   withElement('array_remove', 'array-first', (items, value, element) => { const eq = equal(element); return text(items.filter((v) => !eq(v, value)), element); });
   // array_position(array, value [, start]).
+  // width_bucket(operand, thresholds): how many of the (sorted) thresholds are at or below the
+  // operand — the bucket it falls in, 0 below the first. Operand and elements meet in their
+  // common type (anycompatible), as PostgreSQL's does.
+  polymorphic('width_bucket', (types) => {
+    if (types.length !== 2) return null;
+    const [operand, arrayType] = types as [number, number];
+    const element = elementOf(arrayType);
+    if (element === 0) return null;
+    const common = operand === element || operand === TypeOid.unknown || castContext(operand, element) === 'i' ? element
+      : castContext(element, operand) === 'i' ? operand : 0;
+    const commonArray = common === 0 ? 0 : typeByOid(common)?.array ?? 0;
+    if (commonArray === 0) return null;
+    const cmp = comparator(common);
+    return {
+      args: [common, commonArray], result: I4, strict: true,
+      fn: (args) => {
+        const thresholds = values(args[1]!, common);
+        if (thresholds.some((v) => v === null)) throw new SqlError('22004', 'thresholds array must not contain NULLs');
+        // Binary search, as PostgreSQL's: the first threshold above the operand.
+        let low = 0;
+        let high = thresholds.length;
+        while (low < high) {
+          const middle = (low + high) >> 1;
+          if (cmp(args[0]!, thresholds[middle]!) >= 0) low = middle + 1;
+          else high = middle;
+        }
+        return low;
+      },
+    };
+  });
   polymorphic('array_position', (types) => {
     const found = types.length === 2 || types.length === 3 ? arrayAndElement(types[0]!, types[1]!, readElementOf) : null;
     if (!found) return null;

@@ -550,8 +550,10 @@ defineJsonFunctions((name, args, result, impl, options) => fn(name, args, result
 /** Resolves a function call by name and argument types; null when none matches. */
 export function resolveFunction(name: string, argTypes: readonly number[]): ResolvedFunction | null {
   const lower = name.toLowerCase();
-  const polymorphic = POLYMORPHIC.get(lower);
-  if (polymorphic) return polymorphic(argTypes);
+  // A polymorphic form that declines leaves the name's fixed signatures (width_bucket's numeric
+  // one beside its anycompatible-array one).
+  const polymorphic = POLYMORPHIC.get(lower)?.(argTypes);
+  if (polymorphic) return polymorphic;
   const list = FUNCTIONS.get(lower);
   if (!list) return null;
   return selectCandidate(list, argTypes);
