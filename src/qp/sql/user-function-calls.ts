@@ -89,7 +89,7 @@ function fitScore(fn: FunctionInfo, positions: readonly number[], argOids: reado
     const oid = argOids[i]!;
     const wanted = fn.args[positions[i]!]!.typeOid;
     if (oid === wanted) score += 3;
-    else if (oid === TypeOid.unknown) score += types.allTypes().find((t) => t.oid === wanted)?.category === 'S' ? 2 : 1;
+    else if (oid === TypeOid.unknown) score += types.isStringType(wanted) ? 2 : 1;
     else if (types.castContext(oid, wanted) !== 'i') return null;
   }
   return score;
