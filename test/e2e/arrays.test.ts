@@ -60,6 +60,9 @@ test('array subscripts and slices, as in PostgreSQL (one dimension)', { skip }, 
     "SELECT (ARRAY[1, 2])[NULL], (ARRAY[1, 2])['1'], (ARRAY[1, 2])[1.6]",
     'SELECT (1)[1]',
     "SELECT (ARRAY[1, 2])['x']",
+    // A subscript of a parenthesized slice subscripts the slice (not a second dimension).
+    "SELECT (('{1,2,3}'::int[])[2:])[1:1], ((ARRAY[1, 2, 3])[2:])[1], ((ARRAY['a', 'b', 'c'])[1:2])[2]",
+    'SELECT ((ARRAY[1, 2, 3])[1])[1]',
   ]) await db().same(sql);
 });
 

@@ -169,3 +169,21 @@ test('timestamps and dates with a zone named by the tz database or POSIX', { ski
     "SELECT '2024-07-01 10:00 Nowhere'::timestamptz",
   ]);
 });
+
+test('a date or timestamp is no interval input; year-month is one dash', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    `SELECT '1-2'::interval, '-1-2'::interval, '1-2 3 4:05:06'::interval`,
+    `SELECT '2000-02-03'::interval`,
+    `SELECT '2000-02-03 03:04:04'::interval`,
+    `SELECT '1 day 2000-02-03'::interval`,
+  ]);
+});
+
+test('make_date and make_interval at their edges', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    'SELECT make_date(-44, 3, 15), make_interval(days => -2147483648), make_interval(months => 2147483647)',
+    'SELECT make_date(-44, 2, 29)',
+    'SELECT make_date(-1, 13, 1)',
+    'SELECT make_timestamp(-44, 2, 29, 0, 0, 0)',
+  ]);
+});

@@ -14,6 +14,8 @@ const { skip, db } = useDifferential([
   "INSERT INTO pte VALUES (1, 'a'), (2, 'b')",
   'CREATE TABLE pte_empty (i int PRIMARY KEY)',
   'CREATE VIEW pte_view AS SELECT i, 1/0 AS x FROM pte_empty',
+  'CREATE TABLE pte_nulls (i int PRIMARY KEY, n int, z int, t text, j jsonb)',
+  "INSERT INTO pte_nulls VALUES (1, NULL, 0, NULL, '{}')",
 ]);
 
 test('a constant fold that fails is the statement\'s error, even where no row reaches it', { skip }, async () => {
@@ -129,5 +131,36 @@ test('a SQL function\'s body is planned when it is first called, where PostgreSQ
     'CREATE FUNCTION pte_reads(x int) RETURNS int LANGUAGE sql AS \'SELECT 1/0 + x FROM pte LIMIT 1\'',
     'SELECT pte_reads(i) FROM pte_empty',
     'SELECT pte_reads(i) FROM pte',
+  ]) await db().same(sql);
+});
+
+test('an immutable function of constants folds when planned; a stable one runs with the rows', { skip }, async () => {
+  for (const sql of [
+    'SELECT make_date(2023, 2, 31) FROM pte_empty',
+    "SELECT i FROM pte_empty WHERE i = jsonb_array_length('{}')",
+    "SELECT i + make_date(2023, 2, 31) - date '2023-01-01' FROM pte_empty",
+    // to_char and array_to_string are stable in PostgreSQL: nothing runs without a row.
+    "SELECT to_char(1, 'RN')::int FROM pte_empty",
+    "SELECT array_to_string(ARRAY['x'], ',')::int FROM pte_empty",
+    // Which error comes first: folds go depth first, left to right.
+    "SELECT make_date(2023, 13, 1) + jsonb_array_length('{}') FROM pte",
+    "SELECT jsonb_array_length('{}') + (make_date(2023, 13, 1) - date '2023-01-01') FROM pte",
+  ]) await db().same(sql);
+});
+
+test('a strict function or operator: NULL without running the rest when planned, every argument at run time', { skip }, async () => {
+  for (const sql of [
+    // A NULL constant makes the call NULL when planned; a row-dependent argument never runs.
+    'SELECT NULL::int + (i / 0) FROM pte ORDER BY 1',
+    'SELECT power(NULL::numeric, i / 0) FROM pte ORDER BY 1',
+    "SELECT (NULL::date + time '10:30')::timestamp - t::interval FROM pte",
+    // A constant argument's own fold error still counts.
+    "SELECT NULL::bigint / jsonb_array_length('{}') FROM pte",
+    'SELECT greatest(NULL::int, 1/0) FROM pte',
+    // At run time a NULL argument does not stop the next one from running (and failing).
+    'SELECT n / jsonb_array_length(j) FROM pte_nulls',
+    'SELECT n + (i / z) FROM pte_nulls',
+    'SELECT substr(t, i / z) FROM pte_nulls',
+    'SELECT power(n, i / z) FROM pte_nulls',
   ]) await db().same(sql);
 });

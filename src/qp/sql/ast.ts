@@ -56,7 +56,8 @@ export type Expr =
   // ARRAY[a, b, …] (one dimension).
   | { readonly kind: 'array'; readonly elements: readonly Expr[]; readonly location: number }
   /** `arr[i]`, or a slice `arr[lower:upper]` (either bound may be left out). */
-  | { readonly kind: 'subscript'; readonly arg: Expr; readonly lower: Expr | null; readonly upper: Expr | null; readonly slice: boolean; readonly location: number }
+  /** `continued`: a further subscript of the same list (`a[1][2]`: another dimension). */
+  | { readonly kind: 'subscript'; readonly arg: Expr; readonly lower: Expr | null; readonly upper: Expr | null; readonly slice: boolean; readonly continued?: true; readonly location: number }
   // `left op ANY (array)` / `left op ALL (array)`.
   | { readonly kind: 'any'; readonly op: string; readonly all: boolean; readonly left: Expr; readonly right: Expr; readonly location: number }
   // (SELECT …), ARRAY(SELECT …), EXISTS (SELECT …), `left op ANY/ALL (SELECT …)` (IN is `= ANY`). Over tables they

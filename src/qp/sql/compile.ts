@@ -42,6 +42,7 @@ import { jsonbAssignSubscripts, jsonbSubscript } from '../types/json-functions.j
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall } from './sleep-functions.js';
+import { isMutableBuiltinCall } from './volatility.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -647,6 +648,7 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
   }
   const l = left ? coerceArgument(left, resolved.left!, ctx, location) : null;
   const r = coerceArgument(right, resolved.right, ctx, location);
+  if (resolved.strict !== false && (isNullConstant(l) || isNullConstant(r))) return constant(resolved.result, null, '?column?', location);
   const fn = resolved.fn;
   const rf = r.eval;
   let evaluator: Evaluator;
@@ -655,11 +657,12 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
     evaluator = (row, c) => fn(lf(row, c), rf(row, c), c);
   } else if (l) {
     const lf = l.eval;
+    // Both operands are evaluated before the NULL check, as PostgreSQL's executor does: an
+    // error on the right is raised even when the left is NULL.
     evaluator = (row, c) => {
       const a = lf(row, c);
-      if (a === null) return null;
       const b = rf(row, c);
-      if (b === null) return null;
+      if (a === null || b === null) return null;
       return fn(a, b, c);
     };
   } else {
@@ -740,6 +743,14 @@ function compileCoalesceArguments(args: readonly Expr[], ctx: CompileContext): C
   });
 }
 
+/**
+ * A NULL constant: a strict function or operator given one is NULL when planned, without its
+ * other arguments running (PostgreSQL's simplify_function; their own fold errors still count).
+ */
+function isNullConstant(value: CompiledExpr | null): boolean {
+  return value !== null && isFoldable(value) && value.eval([], null as unknown as ExecContext) === null;
+}
+
 function isFoldable(value: CompiledExpr | null): boolean {
   return value === null || (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && value.eval.length === 0);
 }
@@ -794,8 +805,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   if (recordCall) return recordCall;
   if (expr.name === 'pg_typeof' && args.length === 1) return compileTypeOf(args[0]!, domainTypeOf(expr.args[0]!, ctx, args[0]!), expr.location);
   // Catalog functions (src/qp/system) first: they need the snapshot, which only the planner has.
-  const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : (ctx.catalog ? resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] }) : null)
-    ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
+  const catalogFunction = expr.variadicArray || !ctx.catalog ? null : resolveCatalogFunction(expr.name, args.map((a) => a.oid), { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] });
+  const resolved = expr.variadicArray ? resolveVariadicArrayCall(expr.name, args.map((a) => a.oid)) : catalogFunction ?? types.resolveFunction(expr.name, args.map((a) => a.oid));
   if (!resolved && !expr.variadicArray) {
     const user = compileUserFunction(expr, ctx, ctx.searchPath ?? [], args);
     if (user) return user;
@@ -806,20 +817,31 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw noSuchFunction(expr.schema ? `${expr.schema}.${expr.name}` : expr.name, args.map((a) => a.oid), expr.location);
   }
   const coerced = args.map((a, i) => coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location));
+  const strict = resolved.strict;
+  if (strict && coerced.some(isNullConstant)) return constant(resolved.result, null, expr.name, expr.location);
   const fs = coerced.map((a) => a.eval);
   const fn = resolved.fn;
-  const strict = resolved.strict;
   const n = fs.length;
+  // Every argument is evaluated before the NULL check, as PostgreSQL's executor does: an error
+  // in a later argument is raised even when an earlier one is NULL.
   const evaluator: Evaluator = (row, c) => {
     const values: SqlValue[] = new Array(n);
+    let anyNull = false;
     for (let i = 0; i < n; i++) {
       const v = fs[i]!(row, c);
-      if (v === null && strict) return null;
+      if (v === null) anyNull = true;
       values[i] = v;
     }
-    return fn(values, c);
+    return anyNull && strict ? null : fn(values, c);
   };
   const rowIndependent = coerced.every((a) => a.rowIndependent);
+  // An immutable built-in of constants is evaluated once, when planned, as PostgreSQL's
+  // eval_const_expressions does (its error is raised when the statement is bound).
+  if (rowIndependent && catalogFunction === null && coerced.every(isFoldable) && !isMutableBuiltinCall(expr.name.toLowerCase(), coerced.map((a) => a.oid))) {
+    const folded = tryFold(evaluator);
+    if (folded.ok) return constant(resolved.result, folded.value, expr.name, expr.location);
+    if (folded.error) ctx.foldErrors?.record(folded.error);
+  }
   return { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: expr.name, location: expr.location };
 }
 
@@ -1049,8 +1071,8 @@ function compileNameSubscript(arg: CompiledExpr, index: CompiledExpr, location: 
 function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: CompileContext): CompiledExpr {
   const arg = compileExpr(expr.arg, ctx);
   if (arg.oid === TypeOid.jsonb) return compileJsonbSubscript(arg, expr, ctx);
-  // A subscript of an array's element or slice: the array has more than one dimension.
-  if (expr.arg.kind === 'subscript') throw new SqlError('0A000', 'subscripts of multidimensional arrays are not supported yet', at(expr.location));
+  // A second subscript in one list (`a[1][2]`): the array has more than one dimension.
+  if (expr.continued) throw new SqlError('0A000', 'subscripts of multidimensional arrays are not supported yet', at(expr.location));
   if (arg.oid === TypeOid.name && !expr.slice && expr.upper) return compileNameSubscript(arg, compileExpr(expr.upper, ctx), expr.location);
   const elementOid = types.arrayElementType(arg.oid);
   if (elementOid === 0) {

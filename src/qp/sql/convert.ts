@@ -485,9 +485,12 @@ export function convertExpr(node: Json): Expr {
           continue;
         }
         const index = step.A_Indices;
+        // `a[1][2]` (one list) subscripts two dimensions; `(a[2:])[1]` subscripts the slice.
+        const continued = arg.kind === 'subscript' && i > 0;
         arg = {
           kind: 'subscript', arg, slice: index.is_slice === true, location: where,
           lower: index.lidx ? convertExpr(index.lidx) : null, upper: index.uidx ? convertExpr(index.uidx) : null,
+          ...(continued ? { continued: true } : {}),
         };
       }
       return arg;

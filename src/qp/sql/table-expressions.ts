@@ -11,6 +11,7 @@ import type { CompiledExpr } from './compiled.js';
 import { parseSql } from './parse.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { quoteIdent } from '../system/catalog-objects.js';
+import { isMutableBuiltinCall } from './volatility.js';
 
 /**
  * Expressions a table or domain keeps as source text: CHECK constraints and generation
@@ -145,25 +146,10 @@ const TIMETZ = TypeOid.timetz;
 const STABLE_OUTPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz]);
 const STABLE_INPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.time, TIMETZ]);
 const TEXTS = new Set<number>([TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.unknown]);
-/** Functions every overload of which is stable or volatile in PostgreSQL 15. */
-const MUTABLE_FUNCTIONS = new Set(['clock_timestamp', 'gen_random_uuid', 'now', 'random', 'statement_timestamp', 'transaction_timestamp', 'concat', 'concat_ws', 'format',
-  'make_timestamptz', 'to_char', 'to_date', 'to_number', 'timeofday', 'current_setting', 'version', 'pg_backend_pid', 'current_database', 'current_schema',
-  'inet_client_addr', 'inet_client_port', 'inet_server_addr', 'inet_server_port']);
 
 function mutableCall(name: string, schema: string | null, args: readonly number[], host: ExpressionHost): boolean {
-  if (MUTABLE_FUNCTIONS.has(name)) return true;
   // SQL functions are VOLATILE unless declared otherwise, and Strata's are not declared otherwise.
-  if (host.catalog.functions(schema ?? host.currentSchema, name).length > 0) return true;
-  switch (name) {
-    case 'age': return args.length === 1 || args.includes(TypeOid.timestamptz);
-    case 'date_part': case 'extract': case 'date_trunc': return args.includes(TypeOid.timestamptz);
-    // timetz AT TIME ZONE a name takes the zone's offset now; a time becomes a timetz in the session zone.
-    case 'timezone': return args[1] === TypeOid.time || (args[1] === TIMETZ && args[0] !== TypeOid.interval);
-    case 'length': return args.length === 2;
-    case 'quote_literal': case 'quote_nullable': return !TEXTS.has(args[0] ?? TypeOid.text);
-    case 'to_timestamp': return args.length === 2;
-    default: return false;
-  }
+  return isMutableBuiltinCall(name, args) || host.catalog.functions(schema ?? host.currentSchema, name).length > 0;
 }
 
 function mutableCast(from: number, to: number): boolean {

@@ -416,11 +416,15 @@ export function age(a: bigint, b: bigint): IntervalValue {
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-/** The date of make_date / make_timestamp: negative years are BC, year 0 and bad fields are errors. */
-function makeJulian(year: number, month: number, day: number): number {
+/**
+ * The date of make_date / make_timestamp: negative years are BC, year 0 and bad fields are errors.
+ * make_date's error shows the year as its ValidateDate left it, astronomical (-44 → -43);
+ * make_timestamp's shows the year given.
+ */
+function makeJulian(year: number, month: number, day: number, shownYear: 'astronomical' | 'given'): number {
   const astronomical = year < 0 ? year + 1 : year;
   if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(astronomical, month)) {
-    throw new SqlError('22008', `date field value out of range: ${year}-${pad2(month)}-${pad2(day)}`);
+    throw new SqlError('22008', `date field value out of range: ${shownYear === 'given' ? year : astronomical}-${pad2(month)}-${pad2(day)}`);
   }
   const jd = dt.date2j(astronomical, month, day);
   if (jd < 0 || jd >= 2147483494) throw new SqlError('22008', `date out of range: ${year}-${pad2(month)}-${pad2(day)}`);
@@ -445,7 +449,7 @@ export function dateBin(stride: IntervalValue, source: bigint, origin: bigint): 
 }
 
 export function makeDate(year: number, month: number, day: number): number {
-  return makeJulian(year, month, day) - dt.POSTGRES_EPOCH_JDATE;
+  return makeJulian(year, month, day, 'astronomical') - dt.POSTGRES_EPOCH_JDATE;
 }
 
 /** %02g: %g zero-padded to two characters. */
@@ -467,7 +471,7 @@ function formatG(v: number): string {
 }
 
 export function makeTimestamp(year: number, month: number, day: number, hour: number, minute: number, second: number): bigint {
-  const jd = makeJulian(year, month, day);
+  const jd = makeJulian(year, month, day, 'given');
   // float_time_overflows: 24:00:00 is allowed, nothing past it.
   const overflows = hour < 0 || minute < 0 || minute > 59 || !(second >= 0) || second > 60 || hour > 24
     || hour * 3600e6 + minute * 60e6 + Math.round(second * 1e6) > 86_400e6;
@@ -556,9 +560,11 @@ export function makeInterval(years: number, months: number, weeks: number, days:
   if (!Number.isFinite(seconds)) throw new SqlError('22008', 'interval out of range');
   const totalMonths = years * MONTHS_PER_YEAR + months;
   const totalDays = weeks * 7 + days;
-  if (Math.abs(totalMonths) > 2147483647 || Math.abs(totalDays) > 2147483647) throw new SqlError('22008', 'interval out of range');
+  // (PostgreSQL 15 wraps around past int32 here; 16 raises this error, as Strata does.)
+  const months32 = int32(totalMonths);
+  const days32 = int32(totalDays);
   const micros = BigInt(hours) * USECS_PER_HOUR + BigInt(minutes) * USECS_PER_MINUTE + BigInt(roundHalfEvenNumber(seconds * 1e6));
-  return { months: totalMonths + 0, days: totalDays + 0, micros };
+  return { months: months32, days: days32, micros };
 }
 
 function int32(v: number): number {

@@ -144,7 +144,7 @@ export function parseInterval(text: string, typmod = -1): IntervalValue {
 function parseIntervalIn(text: string, range: number): IntervalValue {
   // An upper-case P first, nothing before it (DecodeISO8601Interval reads the raw text).
   if (text.startsWith('P')) return parseIsoInterval(text);
-  const tokens = text.trim().toLowerCase().replace(/^@\s*/, '').match(/[+-]?\d+-\d+|[+-]?[\d.:]+|[a-z]+/g);
+  const tokens = text.trim().toLowerCase().replace(/^@\s*/, '').match(/[+-]?\d+(?:-\d+)+|[+-]?[\d.:]+|[a-z]+/g);
   if (!tokens || tokens.join('').length !== text.toLowerCase().replace(/[\s@]/g, '').length) throw syntax(text);
   const acc: Accumulator = { months: 0, days: 0, micros: 0 };
   // Read right to left, as DecodeInterval does: a unit names the number before it; a number
