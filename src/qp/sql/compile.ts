@@ -42,7 +42,7 @@ import { jsonbAssignSubscripts, jsonbSubscript } from '../types/json-functions.j
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall } from './sleep-functions.js';
-import { isMutableBuiltinCall } from './volatility.js';
+import { isMutableBuiltinCall, isMutableCast, isMutableOperator } from './volatility.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -181,14 +181,14 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'not': {
       const arg = coerceToBoolean(compileExpr(expr.arg, ctx), 'NOT', ctx);
       const f = arg.eval;
-      return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; }, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location };
+      return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; }, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location }, [arg]);
     }
     case 'null-test': {
       const arg = compileExpr(expr.arg, ctx);
       if (arg.oid === TypeOid.record) return rowNullTest(arg, expr.isNull, expr.location);
       const f = arg.eval;
       const isNull = expr.isNull;
-      return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location };
+      return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location }, [arg]);
     }
     case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS'), expr.location);
     case 'cast': {
@@ -237,12 +237,12 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'nullif': return compileNullIf(expr, ctx);
     case 'in': return compileIn(expr, ctx);
     case 'between': {
-      const low: Expr = { kind: 'op', op: '>=', left: expr.arg, right: expr.low, location: expr.location };
-      const high: Expr = { kind: 'op', op: '<=', left: expr.arg, right: expr.high, location: expr.location };
-      const both = compileBoolean('and', [compileExpr(low, ctx), compileExpr(high, ctx)], expr.location);
-      if (!expr.negated) return both;
-      const f = both.eval;
-      return { ...both, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; } };
+      // As PostgreSQL's parser rewrites it: a >= b AND a <= c, or a < b OR a > c (so a
+      // decisive first comparison drops the second's fold errors, as AND/OR's do).
+      const kind = expr.negated ? 'or' : 'and';
+      const low: Expr = { kind: 'op', op: expr.negated ? '<' : '>=', left: expr.arg, right: expr.low, location: expr.location };
+      const high: Expr = { kind: 'op', op: expr.negated ? '>' : '<=', left: expr.arg, right: expr.high, location: expr.location };
+      return compileBoolean(kind, compileBooleanArguments(kind, [low, high], ctx), expr.location);
     }
     case 'like': return compileLike(expr, ctx);
     case 'distinct-from': return compileDistinctFrom(expr, ctx);
@@ -464,13 +464,16 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
     }
     throw new SqlError(allowed === null ? '42846' : '42846', `cannot cast type ${types.formatType(value.oid, value.typmod)} to ${types.formatType(oid, typmod)}`, at(location));
   }
+  // Casts are strict: a NULL constant stays one, even where the cast itself is stable.
+  if (isNullConstant(value)) return constant(oid, null, value.name, value.location, typmod);
   const zoned = zonedCastFor(value, oid, typmod, context === 'explicit');
   if (zoned) return zoned;
   const cast = types.castFunction(value.oid, oid, typmod, context === 'explicit');
   const f = value.eval;
   if (isStyledType(value.oid) && types.isStringType(oid)) return styledTextCast(value, oid, typmod, context === 'explicit', cast);
   const evaluator: Evaluator = (row, c) => { const v = f(row, c); return v === null ? null : cast(v); };
-  if (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && isPureConstant(value)) {
+  // A constant's cast is folded when planned, unless PostgreSQL's is stable (date/time text I/O).
+  if (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && isPureConstant(value) && !isMutableCast(value.oid, oid)) {
     const folded = tryFold(evaluator);
     if (folded.ok) return constant(oid, folded.value, value.name, value.location, typmod);
   }
@@ -605,7 +608,7 @@ function compileBoolean(kind: 'and' | 'or', args: CompiledExpr[], location: numb
       return sawNull ? null : false;
     };
   }
-  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent, name: '?column?', location };
+  return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent, name: '?column?', location }, args);
 }
 
 function compileBoolTest(test: string, arg: CompiledExpr, location: number): CompiledExpr {
@@ -615,7 +618,7 @@ function compileBoolTest(test: string, arg: CompiledExpr, location: number): Com
     'not-false': (v) => v !== false, 'unknown': (v) => v === null, 'not-unknown': (v) => v !== null,
   };
   const t = tests[test]!;
-  return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => t(f(row, c)), rowIndependent: arg.rowIndependent, name: '?column?', location };
+  return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: (row, c) => t(f(row, c)), rowIndependent: arg.rowIndependent, name: '?column?', location }, [arg]);
 }
 
 /** Resolves `left op right` (or prefix `op right`) and compiles it. */
@@ -675,11 +678,19 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
   const result: CompiledExpr = { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: '?column?', location };
   // text || bytea (or a float) prints in the session's output style when the statement runs.
   const styled = op === '||' && (isStyledType(l?.oid ?? 0) || isStyledType(r.oid));
-  if (rowIndependent && isFoldable(l) && isFoldable(r) && !styled) {
-    const folded = tryFold(evaluator);
-    if (folded.ok) return constant(resolved.result, folded.value, '?column?', location);
-    if (folded.error) ctx.foldErrors?.record(folded.error);
-  }
+  return styled || isMutableOperator(op, l?.oid ?? 0, r.oid) ? result : foldConstant(result, [l, r], ctx);
+}
+
+/**
+ * `result` evaluated once, when planned, if every input is a constant (PostgreSQL's
+ * eval_const_expressions): the constant, or `result` itself when the fold fails — its error is
+ * recorded and raised when the statement is bound (see tryFold).
+ */
+export function foldConstant(result: CompiledExpr, inputs: readonly (CompiledExpr | null)[], ctx?: CompileContext): CompiledExpr {
+  if (!inputs.every(isFoldable)) return result;
+  const folded = tryFold(result.eval);
+  if (folded.ok) return constant(result.oid, folded.value, result.name, result.location, result.typmod);
+  if (folded.error) ctx?.foldErrors?.record(folded.error);
   return result;
 }
 
@@ -700,9 +711,13 @@ function tryFold(evaluator: Evaluator): { ok: true; value: SqlValue } | { ok: fa
 /** Cast targets whose casts from a constant PostgreSQL folds when it plans (immutable input and cast functions). */
 const FOLDED_CAST_TARGETS: ReadonlySet<number> = new Set([TypeOid.int2, TypeOid.int4, TypeOid.int8, TypeOid.numeric, TypeOid.float4, TypeOid.float8, TypeOid.bool]);
 
-/** `(2147483647 + 1::int8)::int4`: a cast of a folded constant that failed to fold is PostgreSQL's plan-time error. */
+/**
+ * `(2147483647 + 1::int8)::int4`, `'{x}'::text[]::int[]`: a cast of a folded constant that failed
+ * to fold is PostgreSQL's plan-time error (an array's cast folds as its elements' does).
+ */
 function recordFailedCast(arg: CompiledExpr, result: CompiledExpr, ctx: CompileContext): void {
-  if (!ctx.foldErrors || !FOLDED_CAST_TARGETS.has(result.oid) || !isFoldable(arg) || isFoldable(result)) return;
+  const target = FOLDED_CAST_TARGETS.has(result.oid) ? result.oid : types.arrayElementType(result.oid);
+  if (!ctx.foldErrors || !FOLDED_CAST_TARGETS.has(target) || !isFoldable(arg) || isFoldable(result)) return;
   const folded = tryFold(result.eval);
   if (!folded.ok && folded.error) ctx.foldErrors.record(folded.error);
 }
@@ -834,15 +849,9 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     }
     return anyNull && strict ? null : fn(values, c);
   };
-  const rowIndependent = coerced.every((a) => a.rowIndependent);
-  // An immutable built-in of constants is evaluated once, when planned, as PostgreSQL's
-  // eval_const_expressions does (its error is raised when the statement is bound).
-  if (rowIndependent && catalogFunction === null && coerced.every(isFoldable) && !isMutableBuiltinCall(expr.name.toLowerCase(), coerced.map((a) => a.oid))) {
-    const folded = tryFold(evaluator);
-    if (folded.ok) return constant(resolved.result, folded.value, expr.name, expr.location);
-    if (folded.error) ctx.foldErrors?.record(folded.error);
-  }
-  return { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent, name: expr.name, location: expr.location };
+  const result: CompiledExpr = { oid: resolved.result, typmod: -1, eval: evaluator, rowIndependent: coerced.every((a) => a.rowIndependent), name: expr.name, location: expr.location };
+  // Only an immutable built-in is folded (PostgreSQL folds no stable call, nor a catalog lookup).
+  return catalogFunction === null && !isMutableBuiltinCall(expr.name.toLowerCase(), coerced.map((a) => a.oid)) ? foldConstant(result, coerced, ctx) : result;
 }
 
 /**
@@ -1078,16 +1087,17 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
   if (elementOid === 0) {
     throw new SqlError('42804', `cannot subscript type ${types.formatType(arg.oid, -1)} because it does not support subscripting`, at(expr.location));
   }
-  const index = (e: Expr | null) => {
-    if (!e) return null;
+  const compileIndex = (e: Expr) => {
     const compiled = compileExpr(e, ctx);
     if (!['int2', 'int4', 'int8', 'unknown', 'numeric'].includes(types.outputName(compiled.oid))) {
       throw new SqlError('42804', 'array subscript must have type integer', at(compiled.location));
     }
-    return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location).eval;
+    return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location);
   };
-  const lower = index(expr.lower);
-  const upper = index(expr.upper);
+  const lowerIndex = expr.lower ? compileIndex(expr.lower) : null;
+  const upperIndex = expr.upper ? compileIndex(expr.upper) : null;
+  const lower = lowerIndex?.eval ?? null;
+  const upper = upperIndex?.eval ?? null;
   const f = arg.eval;
   // Subscripts count from the type's lower bound (0 for int2vector/oidvector); `elements` from 1.
   const shift = 1 - arrayLowerBound(arg.oid);
@@ -1109,10 +1119,12 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
       if (value === null || i === null) return null;
       return elements(value)[(i as number) + shift - 1] ?? null;
     };
-  return {
+  const result: CompiledExpr = {
     oid: expr.slice ? arg.oid : elementOid, typmod: -1, eval: evaluator, rowIndependent: arg.rowIndependent,
     name: arg.name, weakName: arg.weakName, location: expr.location,
   };
+  const folded = foldConstant(result, [arg, lowerIndex, upperIndex], ctx);
+  return folded === result ? result : { ...folded, weakName: arg.weakName };
 }
 
 /**
@@ -1237,16 +1249,37 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   for (const [from, to] of dropped.reverse()) ctx.foldErrors?.drop(from, to);
   // transformCaseExpr puts the ELSE first: its type wins a tie (varchar ELSE, text THEN: varchar).
   const oid = commonType(otherwise ? [otherwise, ...results] : results, 'CASE', ctx);
-  const rs = results.map((r) => coerce(r, oid, -1, 'implicit', r.location).eval);
+  const coercedResults = results.map((r) => coerce(r, oid, -1, 'implicit', r.location));
+  const coercedOtherwise = otherwise ? coerce(otherwise, oid, -1, 'implicit', otherwise.location) : null;
+  const rs = coercedResults.map((r) => r.eval);
   const cs = conditions.map((c) => c.eval);
-  const other = otherwise ? coerce(otherwise, oid, -1, 'implicit', otherwise.location).eval : null;
+  const other = coercedOtherwise?.eval ?? null;
   const evaluator: Evaluator = (row, c) => {
     for (let i = 0; i < cs.length; i++) if (cs[i]!(row, c) === true) return rs[i]!(row, c);
     return other ? other(row, c) : null;
   };
   // FigureColname: CASE takes its ELSE's name when that is a strong one (a column, a function, ROW(…)).
   const inherited = otherwise !== null && (otherwise.weakName === false || (otherwise.weakName === undefined && otherwise.name !== '?column?'));
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name: inherited ? otherwise.name : 'case', weakName: !inherited, location: expr.location };
+  const name = inherited ? otherwise.name : 'case';
+  // The planner keeps only the arm the folded conditions choose; a constant arm is the answer.
+  const chosen = chosenArm(conditions, coercedResults, coercedOtherwise);
+  const value = chosen === undefined ? undefined : chosen === null ? null : foldedValue(chosen);
+  if (value !== undefined) return { ...constant(oid, value, name, expr.location), weakName: !inherited };
+  return { oid, typmod: -1, eval: evaluator, rowIndependent: false, name, weakName: !inherited, location: expr.location };
+}
+
+/**
+ * The arm of a CASE that its conditions decide when planned: the first whose condition folds to
+ * true after conditions that fold to false or NULL, else the ELSE (null: none); undefined when
+ * a condition is not a constant.
+ */
+function chosenArm(conditions: readonly CompiledExpr[], results: readonly CompiledExpr[], otherwise: CompiledExpr | null): CompiledExpr | null | undefined {
+  for (let i = 0; i < conditions.length; i++) {
+    const value = foldedValue(conditions[i]!);
+    if (value === true) return results[i]!;
+    if (value !== false && value !== null) return undefined;
+  }
+  return otherwise;
 }
 
 function compileCoalesce(args: CompiledExpr[], location: number, ctx?: CompileContext): CompiledExpr {
@@ -1259,7 +1292,8 @@ function compileCoalesce(args: CompiledExpr[], location: number, ctx?: CompileCo
     }
     return null;
   };
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: args.every((a) => a.rowIndependent), name: 'coalesce', location };
+  const result: CompiledExpr = { oid, typmod: -1, eval: evaluator, rowIndependent: args.every((a) => a.rowIndependent), name: 'coalesce', location };
+  return ctx ? foldConstant(result, args, ctx) : result;
 }
 
 function compileGreatestLeast(kind: 'greatest' | 'least', args: CompiledExpr[], location: number, ctx?: CompileContext): CompiledExpr {
@@ -1275,7 +1309,8 @@ function compileGreatestLeast(kind: 'greatest' | 'least', args: CompiledExpr[], 
     }
     return best;
   };
-  return { oid, typmod: -1, eval: evaluator, rowIndependent: args.every((a) => a.rowIndependent), name: kind, location };
+  const result: CompiledExpr = { oid, typmod: -1, eval: evaluator, rowIndependent: args.every((a) => a.rowIndependent), name: kind, location };
+  return ctx ? foldConstant(result, args, ctx) : result;
 }
 
 function compileNullIf(expr: Extract<Expr, { kind: 'nullif' }>, ctx: CompileContext): CompiledExpr {
@@ -1288,12 +1323,15 @@ function compileNullIf(expr: Extract<Expr, { kind: 'nullif' }>, ctx: CompileCont
   if (operand !== undefined && operand !== null && operand !== TypeOid.unknown) left = coerceArgument(left, operand, ctx, expr.location);
   else if (left.oid === TypeOid.unknown) left = coerce(left, TypeOid.text, -1, 'implicit', expr.location);
   const lf = left.eval;
-  return { oid: left.oid, typmod: left.typmod, eval: (row, c) => (equal(row, c) === true ? null : lf(row, c)), rowIndependent: false, name: 'nullif', location: expr.location };
+  const evaluator: Evaluator = (row, c) => (equal(row, c) === true ? null : lf(row, c));
+  // NULLIF of constants is folded when planned, as PostgreSQL folds its NullIfExpr.
+  return foldConstant({ oid: left.oid, typmod: left.typmod, eval: evaluator, rowIndependent: false, name: 'nullif', location: expr.location }, [left, right], ctx);
 }
 
 function compileIn(expr: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): CompiledExpr {
   const arg = compileExpr(expr.arg, ctx);
-  const comparisons = expr.list.map((item) => applyOperator('=', arg, compileExpr(item, ctx), ctx, expr.location).eval);
+  const items = expr.list.map((item) => compileExpr(item, ctx));
+  const comparisons = items.map((item) => applyOperator('=', arg, item, ctx, expr.location).eval);
   const negated = expr.negated;
   const evaluator: Evaluator = (row, c) => {
     let sawNull = false;
@@ -1304,7 +1342,7 @@ function compileIn(expr: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Co
     }
     return sawNull ? null : negated;
   };
-  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+  return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location }, [arg, ...items], ctx);
 }
 
 function compileLike(expr: Extract<Expr, { kind: 'like' }>, ctx: CompileContext): CompiledExpr {
@@ -1337,7 +1375,7 @@ function compileDistinctFrom(expr: Extract<Expr, { kind: 'distinct-from' }>, ctx
     else distinct = eq(row, c) !== true;
     return negated ? !distinct : distinct;
   };
-  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location };
+  return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: expr.location }, [left, right], ctx);
 }
 
 function compileSqlValue(name: Extract<Expr, { kind: 'sql-value' }>['name'], precision: number, ctx: CompileContext, location: number): CompiledExpr {
@@ -1381,10 +1419,10 @@ function compileArrayConstructor(expr: Extract<Expr, { kind: 'array' }>, ctx: Co
   }
   const evaluators = elements.map((e) => coerce(e, oid, -1, castTo === undefined ? 'implicit' : 'explicit', e.location).eval);
   const elementType = requireType(oid);
-  return {
+  return foldConstant({
     oid: element.array, typmod: -1, rowIndependent: elements.every((e) => e.rowIndependent), name: 'array', location: expr.location,
     eval: (row, c) => formatArray(evaluators.map((f) => f(row, c)), elementType),
-  };
+  }, elements, ctx);
 }
 
 /** How deeply SQL functions may call SQL functions (PostgreSQL would hit its stack limit). */

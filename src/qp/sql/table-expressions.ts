@@ -11,7 +11,7 @@ import type { CompiledExpr } from './compiled.js';
 import { parseSql } from './parse.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { quoteIdent } from '../system/catalog-objects.js';
-import { isMutableBuiltinCall } from './volatility.js';
+import { isMutableBuiltinCall, isMutableCast, isMutableOperator } from './volatility.js';
 
 /**
  * Expressions a table or domain keeps as source text: CHECK constraints and generation
@@ -135,38 +135,16 @@ export function isImmutable(text: string, table: TableInfo, host: ExpressionHost
     if (mutable || typeof node.kind !== 'string') return undefined;
     if (expr.kind === 'sql-value') mutable = true;
     else if (expr.kind === 'func') mutable = mutableCall(expr.name.toLowerCase(), expr.schema, expr.args.map(typeOf), host);
-    else if (expr.kind === 'cast') mutable = expr.arg.kind !== 'const' && mutableCast(typeOf(expr.arg), compileExpr(expr, ctx).oid);
-    else if (expr.kind === 'op' && expr.left) mutable = mutableOperator(expr.op, typeOf(expr.left), typeOf(expr.right));
+    else if (expr.kind === 'cast') mutable = expr.arg.kind !== 'const' && isMutableCast(typeOf(expr.arg), compileExpr(expr, ctx).oid);
+    else if (expr.kind === 'op' && expr.left) mutable = isMutableOperator(expr.op, typeOf(expr.left), typeOf(expr.right));
     return undefined;
   });
   return !mutable;
 }
 
-const TIMETZ = TypeOid.timetz;
-const STABLE_OUTPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz]);
-const STABLE_INPUT = new Set<number>([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.time, TIMETZ]);
-const TEXTS = new Set<number>([TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.unknown]);
-
 function mutableCall(name: string, schema: string | null, args: readonly number[], host: ExpressionHost): boolean {
   // SQL functions are VOLATILE unless declared otherwise, and Strata's are not declared otherwise.
   return isMutableBuiltinCall(name, args) || host.catalog.functions(schema ?? host.currentSchema, name).length > 0;
-}
-
-function mutableCast(from: number, to: number): boolean {
-  if (from === to) return false;
-  if (TEXTS.has(to) && STABLE_OUTPUT.has(from)) return true;
-  if (TEXTS.has(from) && STABLE_INPUT.has(to)) return true;
-  const zoned = (a: number, b: number) => (a === TypeOid.timestamptz && ([TypeOid.date, TypeOid.time, TypeOid.timestamp, TIMETZ] as number[]).includes(b))
-    || (b === TypeOid.timestamptz && ([TypeOid.date, TypeOid.timestamp] as number[]).includes(a)) || (a === TypeOid.time && b === TIMETZ);
-  return zoned(from, to);
-}
-
-function mutableOperator(op: string, left: number, right: number): boolean {
-  if (op === '||') return (TEXTS.has(left) && STABLE_OUTPUT.has(right)) || (TEXTS.has(right) && STABLE_OUTPUT.has(left));
-  if ((op === '+' || op === '-') && (left === TypeOid.timestamptz || right === TypeOid.timestamptz) && (left === TypeOid.interval || right === TypeOid.interval)) return true;
-  const mixedZone = (left === TypeOid.timestamptz) !== (right === TypeOid.timestamptz)
-    && ([TypeOid.date, TypeOid.timestamp] as number[]).includes(left === TypeOid.timestamptz ? right : left);
-  return mixedZone && ['<', '<=', '=', '>=', '>', '<>', '!='].includes(op);
 }
 
 /**

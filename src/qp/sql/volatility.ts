@@ -19,6 +19,9 @@ const MUTABLE_FUNCTIONS: ReadonlySet<string> = new Set([
 
 const TIMETZ = TypeOid.timetz;
 const TEXTS: ReadonlySet<number> = new Set([TypeOid.text, TypeOid.varchar, TypeOid.bpchar, TypeOid.name, TypeOid.unknown]);
+/** Types whose output (DateStyle, IntervalStyle) or input (also the zone, 'now') reads settings. */
+const STABLE_OUTPUT: ReadonlySet<number> = new Set([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz]);
+const STABLE_INPUT: ReadonlySet<number> = new Set([TypeOid.date, TypeOid.interval, TypeOid.timestamp, TypeOid.timestamptz, TypeOid.time, TIMETZ]);
 
 /** Whether PostgreSQL's built-in `name(args)` (argument types after resolution) is stable or volatile. */
 export function isMutableBuiltinCall(name: string, args: readonly number[]): boolean {
@@ -33,4 +36,23 @@ export function isMutableBuiltinCall(name: string, args: readonly number[]): boo
     case 'to_timestamp': return args.length === 2;
     default: return false;
   }
+}
+
+/** Whether the cast from `from` to `to` is stable in PostgreSQL (text I/O of date/time types, zone conversions). */
+export function isMutableCast(from: number, to: number): boolean {
+  if (from === to) return false;
+  if (TEXTS.has(to) && STABLE_OUTPUT.has(from)) return true;
+  if (TEXTS.has(from) && STABLE_INPUT.has(to)) return true;
+  const zoned = (a: number, b: number) => (a === TypeOid.timestamptz && ([TypeOid.date, TypeOid.time, TypeOid.timestamp, TIMETZ] as number[]).includes(b))
+    || (b === TypeOid.timestamptz && ([TypeOid.date, TypeOid.timestamp] as number[]).includes(a)) || (a === TypeOid.time && b === TIMETZ);
+  return zoned(from, to);
+}
+
+/** Whether `left op right` is stable in PostgreSQL (text || a date/time, timestamptz arithmetic, mixed-zone comparisons). */
+export function isMutableOperator(op: string, left: number, right: number): boolean {
+  if (op === '||') return (TEXTS.has(left) && STABLE_OUTPUT.has(right)) || (TEXTS.has(right) && STABLE_OUTPUT.has(left));
+  if ((op === '+' || op === '-') && (left === TypeOid.timestamptz || right === TypeOid.timestamptz) && (left === TypeOid.interval || right === TypeOid.interval)) return true;
+  const mixedZone = (left === TypeOid.timestamptz) !== (right === TypeOid.timestamptz)
+    && ([TypeOid.date, TypeOid.timestamp] as number[]).includes(left === TypeOid.timestamptz ? right : left);
+  return mixedZone && ['<', '<=', '=', '>=', '>', '<>', '!='].includes(op);
 }

@@ -2,7 +2,7 @@ import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot } from '../catalog/catalog.js';
 import type { Expr, FromItem, SelectStatement } from '../sql/ast.js';
-import { applyOperator, coerce, coerceToBoolean, compileExpr, type CompileContext } from '../sql/compile.js';
+import { applyOperator, coerce, coerceToBoolean, compileExpr, foldConstant, type CompileContext } from '../sql/compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from '../sql/compiled.js';
 import { containsAggregate, resolveRelation } from '../sql/relations.js';
 import { Scope, type ScopeColumn } from '../sql/scope.js';
@@ -296,6 +296,7 @@ function quantifiedOverArray(left: CompiledExpr, op: string, all: boolean, right
     }
     return sawNull ? null : all;
   };
-  return { oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: location };
+  // Constants on both sides fold when planned, as PostgreSQL folds a ScalarArrayOpExpr.
+  return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: evaluator, rowIndependent: false, name: '?column?', location: location }, [left, right], ctx);
 }
 

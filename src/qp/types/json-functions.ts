@@ -159,18 +159,18 @@ function arrayIndex(key: string, length: number): number | null {
   return index < 0 ? length + index : index;
 }
 
-function deletePath(node: Node, keys: readonly string[]): Node {
+function deletePath(node: Node, keys: readonly string[], depth = 1): Node {
   if (keys.length === 0) return node;
   const [key, ...rest] = keys as [string, ...string[]];
   if (node.kind === 'object') {
     if (rest.length === 0) return { kind: 'object', entries: node.entries.filter(([k]) => k !== key) };
-    return { kind: 'object', entries: node.entries.map(([k, v]) => [k, k === key ? deletePath(v, rest) : v]) };
+    return { kind: 'object', entries: node.entries.map(([k, v]) => [k, k === key ? deletePath(v, rest, depth + 1) : v]) };
   }
   if (node.kind === 'array') {
     const at = arrayIndex(key, node.items.length);
-    if (at === null) throw new SqlError('22P02', `path element at position ${1} is not an integer: "${key}"`);
+    if (at === null) throw new SqlError('22P02', `path element at position ${depth} is not an integer: "${key}"`);
     if (rest.length === 0) return { kind: 'array', items: node.items.filter((_, i) => i !== at) };
-    return { kind: 'array', items: node.items.map((v, i) => (i === at ? deletePath(v, rest) : v)) };
+    return { kind: 'array', items: node.items.map((v, i) => (i === at ? deletePath(v, rest, depth + 1) : v)) };
   }
   return node;
 }
@@ -414,6 +414,8 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
     }
     polymorphic(`to_${prefix}`, (types) => {
       if (types.length !== 1) return null;
+      // anyelement: an untyped literal or parameter gives it no type (to_jsonb('x'), to_jsonb($1)).
+      if (types[0] === TypeOid.unknown) throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown');
       const type = argType(types[0]!);
       return { args: [type], result: oid, strict: true, fn: (values, ctx) => (oid === JB ? parseJsonb(toJson(type, values[0]!, ctx.outputStyle)) : toJson(type, values[0]!, ctx.outputStyle)) };
     });
@@ -598,7 +600,10 @@ function deletePathOf(target: SqlValue, pathValue: SqlValue): SqlValue {
   const node = parse(target, JB);
   if (isScalar(node)) throw new SqlError('22023', 'cannot delete path in scalar');
   const keys = textArray(pathValue);
-  return keys.some((k) => k === null) ? null : normalized(deletePath(node, keys as string[]));
+  if (keys.some((k) => k === null)) return null;
+  // An empty container comes back as it is, whatever the path (jsonb_delete_path's first check).
+  if ((node.kind === 'array' && node.items.length === 0) || (node.kind === 'object' && node.entries.length === 0)) return target;
+  return normalized(deletePath(node, keys as string[]));
 }
 
 function setJsonb(target: SqlValue, pathValue: SqlValue, value: SqlValue, create: boolean): SqlValue {
