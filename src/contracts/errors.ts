@@ -42,13 +42,19 @@ export function serverUnavailable(detail: string): SqlError {
 export const SERVER_UNAVAILABLE = '57P03';
 
 /**
- * A statement nested deeper than the JavaScript stack reaches (a thousands-deep expression, set
- * operation or json value) as PostgreSQL's 54001, which it raises where its own stack runs out:
- * a limit of the statement, not a bug. Null for any other error.
+ * A statement past what the JavaScript engine holds, as PostgreSQL's errors for its own limits:
+ * nested deeper than the stack reaches (a thousands-deep expression, set operation or json
+ * value) is 54001, which PostgreSQL raises where its own stack runs out; a string or array past
+ * the engine's largest (string_agg of a gigabyte) is 54000 out of memory, as PostgreSQL's
+ * enlargeStringInfo says. A limit of the statement, not a bug. Null for any other error.
  */
-export function stackDepthError(error: unknown): SqlError | null {
-  if (!(error instanceof RangeError) || !/maximum call stack/i.test(error.message)) return null;
-  return new SqlError('54001', 'stack depth limit exceeded', { hint: 'The statement is nested too deeply.' });
+export function resourceLimitError(error: unknown): SqlError | null {
+  if (!(error instanceof RangeError)) return null;
+  if (/maximum call stack/i.test(error.message)) return new SqlError('54001', 'stack depth limit exceeded', { hint: 'The statement is nested too deeply.' });
+  if (/^(Invalid string length|Invalid array length|Invalid typed array length|Array buffer allocation failed)/.test(error.message)) {
+    return new SqlError('54000', 'out of memory', { detail: 'A value the statement builds is larger than the server can hold.' });
+  }
+  return null;
 }
 
 /** A broken invariant: a bug, never a user error. Assertions stay on in production. */

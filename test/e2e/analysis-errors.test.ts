@@ -84,6 +84,16 @@ test('a statement nested deeper than the stack reaches is 54001 "stack depth lim
   assert.deepEqual((await db.strata.query('SELECT 1 AS alive')).rows, [{ alive: 1 }]);
 });
 
+test('a value larger than the server can hold is 54000 "out of memory", and the session goes on', { skip: pair.skip }, async () => {
+  const db = pair.db();
+  // A gigabyte of string_agg: PostgreSQL's string buffer stops at 1 GB, JavaScript's strings about there.
+  const sql = "SELECT length(string_agg(repeat('x', 100000), '')) FROM generate_series(1, 20000)";
+  for (const client of [db.strata, db.postgres]) {
+    await assert.rejects(client.query(sql), (error: { code?: string; message?: string }) => error.code === '54000' && error.message === 'out of memory');
+  }
+  assert.deepEqual((await db.strata.query('SELECT 1 AS alive')).rows, [{ alive: 1 }]);
+});
+
 test('a table named by its own name where an alias names it: "invalid reference to FROM-clause entry", with the alias as the hint', { skip: pair.skip }, async () => {
   const db = pair.db();
   const texts = [

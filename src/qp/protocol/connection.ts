@@ -1,4 +1,4 @@
-import { SqlError, stackDepthError } from '../../contracts/errors.js';
+import { SqlError, resourceLimitError } from '../../contracts/errors.js';
 import type { Authenticator, ConnectionEndpoints, CopyInSink, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionFactory, SqlSession, StartupInfo } from '../../contracts/sql-session.js';
 import type { RandomSource, TimerHandle, Timers } from '../../contracts/time.js';
 import type { ClientSocket, Log, TlsCredentials } from '../../env/env.js';
@@ -733,8 +733,8 @@ function errorFields(error: unknown, log: Log, text = ''): ErrorFields {
     const position = error.position === undefined ? undefined : inCharacters(error.position, text);
     return { severity: error.severity, code: error.code, message: error.message, detail: error.detail, hint: error.hint, position, where: error.where };
   }
-  const tooDeep = stackDepthError(error);
-  if (tooDeep !== null) return { severity: 'ERROR', code: tooDeep.code, message: tooDeep.message, hint: tooDeep.hint };
+  const limit = resourceLimitError(error);
+  if (limit !== null) return { severity: 'ERROR', code: limit.code, message: limit.message, detail: limit.detail, hint: limit.hint };
   log.error(`internal error: ${(error as Error).stack ?? String(error)}`);
   return { severity: 'ERROR', code: 'XX000', message: (error as Error).message ?? String(error) };
 }

@@ -1,5 +1,5 @@
 import { loadModule, parseSync } from 'libpg-query';
-import { SqlError, stackDepthError } from '../../contracts/errors.js';
+import { SqlError, resourceLimitError } from '../../contracts/errors.js';
 import type { ParsedStatement, Statement } from './ast.js';
 import { convertStatement } from './convert.js';
 import { withViewTexts } from './schema-elements.js';
@@ -156,8 +156,8 @@ export function isPastGrammarError(error: unknown): boolean {
 }
 
 function toSyntaxError(error: unknown): SqlError {
-  const tooDeep = stackDepthError(error);
-  if (tooDeep !== null) return tooDeep;
+  const limit = resourceLimitError(error);
+  if (limit !== null) return limit;
   const details = (error as { sqlDetails?: { message: string; cursorPosition?: number; fileName?: string; functionName?: string } }).sqlDetails;
   const message = details?.message ?? (error as Error).message;
   const position = details?.cursorPosition;
