@@ -64,6 +64,9 @@ test('array subscripts and slices, as in PostgreSQL (one dimension)', { skip }, 
     "SELECT (('{1,2,3}'::int[])[2:])[1:1], ((ARRAY[1, 2, 3])[2:])[1], ((ARRAY['a', 'b', 'c'])[1:2])[2]",
     'SELECT ((ARRAY[1, 2, 3])[1])[1]',
   ]) await db().same(sql);
+  // Untyped parameters (as node-postgres sends them) as subscripts are integers.
+  await db().same('SELECT (ARRAY[5, 6, 7])[$1], (ARRAY[5, 6, 7])[$2:], (ARRAY[5, 6, 7])[:$1], (ARRAY[5, 6, 7])[$1:$2]', ['1', '2']);
+  await db().same("SELECT ('{\"a\": [1, 2]}'::jsonb)['a'][$1]", ['1']);
 });
 
 test('array functions and operators over one-dimensional arrays', { skip }, async () => {

@@ -1092,6 +1092,8 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
     if (!['int2', 'int4', 'int8', 'unknown', 'numeric'].includes(types.outputName(compiled.oid))) {
       throw new SqlError('42804', 'array subscript must have type integer', at(compiled.location));
     }
+    // An untyped parameter is an int4 (PostgreSQL describes it so), and is bound as one.
+    if (compiled.oid === TypeOid.unknown) inferParamType(ctx, compiled, TypeOid.int4);
     return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location);
   };
   const lowerIndex = expr.lower ? compileIndex(expr.lower) : null;
