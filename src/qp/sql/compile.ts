@@ -625,10 +625,12 @@ function compileBoolTest(test: string, arg: CompiledExpr, location: number): Com
 export function compileOperator(op: string, leftExpr: Expr | null, rightExpr: Expr, ctx: CompileContext, location: number): CompiledExpr {
   const left = leftExpr ? compileExpr(leftExpr, ctx) : null;
   const right = compileExpr(rightExpr, ctx);
-  return applyOperator(op, left, right, ctx, location);
+  return applyOperator(op, left, right, ctx, location, [leftExpr, rightExpr]);
 }
 
-export function applyOperator(op: string, left: CompiledExpr | null, right: CompiledExpr, ctx: CompileContext, location: number): CompiledExpr {
+/** `operands`: the operands' syntax, when known (see mentionsParameter). */
+export function applyOperator(op: string, left: CompiledExpr | null, right: CompiledExpr, ctx: CompileContext, location: number,
+  operands?: readonly (Expr | null)[]): CompiledExpr {
   // `'a' || x::regclass` concatenates the name (anynonarray || text prints the reg* value).
   if (op === '||' && left && ctx.catalog && (types.isRegType(left.oid) || types.isRegType(right.oid))) {
     const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
@@ -651,7 +653,7 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
   }
   const l = left ? coerceArgument(left, resolved.left!, ctx, location) : null;
   const r = coerceArgument(right, resolved.right, ctx, location);
-  if (resolved.strict !== false && (isNullConstant(l) || isNullConstant(r))) return constant(resolved.result, null, '?column?', location);
+  if (resolved.strict !== false && (isNullConstant(l) || isNullConstant(r)) && !(operands && mentionsParameter(operands))) return constant(resolved.result, null, '?column?', location);
   const fn = resolved.fn;
   const rf = r.eval;
   let evaluator: Evaluator;
@@ -761,9 +763,22 @@ function compileCoalesceArguments(args: readonly Expr[], ctx: CompileContext): C
 /**
  * A NULL constant: a strict function or operator given one is NULL when planned, without its
  * other arguments running (PostgreSQL's simplify_function; their own fold errors still count).
+ * Not where an argument takes a parameter: PostgreSQL plans an unnamed statement with its
+ * parameters' values, so those arguments fold (and fail) first — here they run, and fail, at
+ * execution, and the NULL check follows (see compileFunction's evaluator).
  */
 function isNullConstant(value: CompiledExpr | null): boolean {
   return value !== null && isFoldable(value) && value.eval([], null as unknown as ExecContext) === null;
+}
+
+/** Whether a parameter reference appears in the syntax of `exprs`. */
+function mentionsParameter(exprs: readonly (Expr | null)[]): boolean {
+  let found = false;
+  mapTree(exprs, (node) => {
+    if (node.kind === 'param') found = true;
+    return found ? node : undefined;
+  });
+  return found;
 }
 
 function isFoldable(value: CompiledExpr | null): boolean {
@@ -833,7 +848,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   }
   const coerced = args.map((a, i) => coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location));
   const strict = resolved.strict;
-  if (strict && coerced.some(isNullConstant)) return constant(resolved.result, null, expr.name, expr.location);
+  if (strict && coerced.some(isNullConstant) && !mentionsParameter(expr.args)) return constant(resolved.result, null, expr.name, expr.location);
   const fs = coerced.map((a) => a.eval);
   const fn = resolved.fn;
   const n = fs.length;
