@@ -163,4 +163,7 @@ test('a strict function or operator: NULL without running the rest when planned,
     'SELECT substr(t, i / z) FROM pte_nulls',
     'SELECT power(n, i / z) FROM pte_nulls',
   ]) await db().same(sql);
+  // An unnamed statement is planned with its parameters' values: an argument that takes one folds (and fails) too.
+  await db().same('SELECT make_date(0, $1, 31) + NULL::int', ['13']);
+  await db().same('SELECT NULL::int + length($1::int::text)', ['x']);
 });
