@@ -367,7 +367,8 @@ export class MvccStorage implements StorageNode {
         if (heldLength < 0 || !sameUserKeyAs(stored, held, heldLength)) {
           if (compareUserKey(stored, request.end) >= 0) return null;
           if (stored.length > held.length) held = new Uint8Array(Math.max(stored.length, held.length * 2));
-          for (let i = 0; i < stored.length; i++) held[i] = stored[i]!;
+          // (set: a byte loop over a view of lmdb-js's off-heap key buffer costs ~1.6× as much.)
+          held.set(stored);
           heldLength = stored.length;
           walked = 0;
           // A key that is a proper prefix of `start` sorts below it although its versions do not.
