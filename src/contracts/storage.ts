@@ -45,8 +45,9 @@ export interface ReadResult {
 /**
  * Takes the rows of a local scan one by one where storage finds them, with no copy of a key or
  * value per row (`StorageNode.readEach`). The row's key is `key[0, keyLength)` and its tuple is
- * `value[valueStart, value.length)`. The arrays are storage's: read them during the call and
- * copy what must outlive it.
+ * `value[valueStart, value.length)`. The arrays are storage's read buffers, rewritten for the
+ * next row (a local store's `rangeInPlace`): read them during the call and copy what must
+ * outlive it, with a real copy (copyBetween), never a view (bytesBetween, subarray).
  */
 export interface RowVisitor {
   row(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void;

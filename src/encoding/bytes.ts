@@ -65,6 +65,17 @@ export function bytesBetween(bytes: Uint8Array, start: number, end: number): Uin
 }
 
 /**
+ * bytes[start, end) as a copy of its own, whatever its size: for bytes that outlive the buffer
+ * they are read from (an LMDB read buffer reused on the next step). Small ones stay on V8's heap.
+ */
+export function copyBetween(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  if (end - start > ON_HEAP_MAX_BYTES) out.set(bytes.subarray(start, end));
+  else for (let i = start; i < end; i++) out[i - start] = bytes[i]!;
+  return out;
+}
+
+/**
  * Writes `text` as UTF-8 at `offset` (the caller ensured room for 3 bytes per UTF-16 unit) and
  * returns the byte count. Short ASCII strings are copied by hand: cheaper than a native call.
  */

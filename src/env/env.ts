@@ -68,6 +68,13 @@ export interface OrderedStore {
   get(key: Uint8Array): Uint8Array | undefined;
   /** Entries with start <= key < end (reverse: from the end down), in key order. */
   range(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }>;
+  /**
+   * `range` without a copy per entry: an entry's key and value may be the store's own read
+   * buffers, valid only until the iterator's next step or the store's next read or write. A
+   * forward scan that copies what it keeps across steps takes this (LMDB otherwise makes two
+   * Buffers per entry, the larger part of a scan's cost); anything else takes `range`.
+   */
+  rangeInPlace(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }>;
   /** Applies the batch atomically; resolves when it is committed (not necessarily fsynced). */
   write(batch: readonly OrderedWrite[]): Promise<void>;
   /**

@@ -95,3 +95,19 @@ test('memory store: stored bytes are copies of what was written', async () => {
   await store.close();
   await assert.rejects(store.write([{ key, value }]));
 });
+
+test('memory store: rangeInPlace yields range\'s entries, each overwritten once the iterator steps on or stops', async () => {
+  const store = new MemoryOrderedStore();
+  await store.write([1, 2, 3].map((k) => ({ key: Buffer.from([k, k]), value: Buffer.from([k, 10 + k]) })));
+  const seen: { key: Uint8Array; value: Uint8Array }[] = [];
+  const copies: string[] = [];
+  for (const entry of store.rangeInPlace({ start: bytes(0), end: bytes(9) })) {
+    seen.push(entry);
+    copies.push(`${hex(entry.key)}=${hex(entry.value)}`);
+    if (seen.length === 2) break;
+  }
+  assert.deepEqual(copies, ['0101=010b', '0202=020c']);
+  // The kept entries are garbage now (as LMDB's reused buffers would be); the store is intact.
+  for (const entry of seen) assert.deepEqual([hex(entry.key), hex(entry.value)], ['eeee', 'eeee']);
+  assert.deepEqual([...store.range({ start: bytes(0), end: bytes(9) })].map((e) => hex(e.value)), ['010b', '020c', '030d']);
+});

@@ -50,6 +50,15 @@ export class MemoryOrderedStore implements OrderedStore {
       : iterateForward(this.chunks, options.start, options.end, limit);
   }
 
+  /**
+   * `range`'s entries as copies that are overwritten (0xee) once the iterator steps on or stops:
+   * LMDB's in-place entries are reused the same way, so a caller that keeps one across a step
+   * reads garbage here too, in every simulated and unit test, instead of only under LMDB.
+   */
+  rangeInPlace(options: OrderedRangeOptions): Iterable<{ key: Uint8Array; value: Uint8Array }> {
+    return overwrittenOnStep(this.range(options));
+  }
+
   write(batch: readonly OrderedWrite[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('memory store is closed'));
     const chunks = this.chunks.slice();
@@ -173,6 +182,20 @@ function* iterateReverse(chunks: readonly Chunk[], start: Uint8Array, end: Uint8
       if (Buffer.compare(key, start) < 0) return;
       yield { key, value: chunk.values[index]! };
       if (++count >= limit) return;
+    }
+  }
+}
+
+function* overwrittenOnStep(entries: Iterable<{ key: Uint8Array; value: Uint8Array }>): Generator<{ key: Uint8Array; value: Uint8Array }> {
+  for (const entry of entries) {
+    // Copies of their own (a stored array may be a Buffer, whose slice() is a view).
+    const key = new Uint8Array(entry.key);
+    const value = new Uint8Array(entry.value);
+    try {
+      yield { key, value };
+    } finally {
+      key.fill(0xee);
+      value.fill(0xee);
     }
   }
 }

@@ -127,9 +127,8 @@ function modelScan(model: Model, readTimestamp: number, from: string | null, to:
   return reverse ? rows.reverse() : rows;
 }
 
-async function randomHistory(storage: MvccStorage, seed: number, records: number): Promise<{ model: Model; lastTs: number }> {
+async function randomHistory(storage: MvccStorage, seed: number, records: number, names = ['', 'a', 'aa', 'ab', 'b', 'ba', 'bab', 'c', 'cc', 'd']): Promise<{ model: Model; lastTs: number }> {
   const random = prng(seed);
-  const names = ['', 'a', 'aa', 'ab', 'b', 'ba', 'bab', 'c', 'cc', 'd'];
   const model: Model = new Map();
   let ts = 100;
   let position = 0;
@@ -190,6 +189,46 @@ test('random histories: scans at random timestamps, bounds, limits and direction
     await storage.close();
   }
   rmSync(directory, { recursive: true, force: true });
+});
+
+test('keys and values past 64 bytes, on LMDB and in memory: reads, visits and resume keys outlive the scan\'s read buffers', async () => {
+  // A forward scan's entries are the store's read buffers, rewritten on every step
+  // (rangeInPlace; the memory store overwrites them with 0xee): what a read returns, its resume
+  // key and a visitor's copies must be copies, also where bytesBetween would keep a view (past
+  // 64 bytes). One value is larger than lmdb-js's shared read buffer.
+  const long = (name: string) => name + '-'.repeat(70);
+  const names = ['', 'a', 'aa', 'ab', 'b', 'ba', 'bab', 'c', 'cc', 'd'].map(long);
+  const directory = mkdtempSync(join(tmpdir(), 'strata-mvcc-'));
+  try {
+    for (const onLmdb of [false, true]) {
+      const storage = new MvccStorage(onLmdb ? new LmdbOrderedStore(directory) : new MemoryOrderedStore(), ALWAYS_SAFE);
+      const { model, lastTs } = await randomHistory(storage, 5, 300, names);
+      const huge = 'h'.repeat(300_000);
+      await storage.apply([record(lastTs + 1, [[long('bb'), huge]])], 1_000);
+      model.set(long('bb'), [{ ts: lastTs + 1, value: huge }]);
+      const random = prng(17);
+      const bounds = [null, long('a'), long('b'), long('bb'), long('c')];
+      for (let probe = 0; probe < 80; probe++) {
+        const readTimestamp = 90 + random(lastTs - 80);
+        const from = bounds[random(bounds.length)]!;
+        const to = bounds[random(bounds.length)]!;
+        const reverse = random(3) === 0;
+        const limit = 1 + random(4);
+        const request = { readTimestamp, limit, reverse, start: from === null ? TABLE.start : key(from), end: to === null ? TABLE.end : key(to) };
+        const expected = modelScan(model, readTimestamp, from, to, reverse);
+        assert.deepEqual(await readAll(storage, request), expected, `${onLmdb ? 'LMDB' : 'memory'} probe ${probe}`);
+        assert.deepEqual(await visitAll(storage, request), expected, `${onLmdb ? 'LMDB' : 'memory'} probe ${probe}: readEach`);
+      }
+      // A whole read, held until the end: every key and value still reads as returned.
+      const all = await storage.read({ ...TABLE, readTimestamp: lastTs + 1, limit: 1_000 });
+      const held = all.keys.map((k, i) => `${text(k)}=${str(all.values[i]!)}`);
+      await storage.read({ ...TABLE, readTimestamp: lastTs + 1, limit: 1_000 });
+      assert.deepEqual(held, modelScan(model, lastTs + 1, null, null, false));
+      await storage.close();
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });
 
 test('a read that finds only invisible keys stops at its scan budget with a resume key', async () => {
@@ -369,6 +408,7 @@ test('an apply replaces the cached newest version of the keys it writes: the nex
   const counting: OrderedStore = {
     get: (k) => memory.get(k),
     range: (options) => { seeks++; return memory.range(options); },
+    rangeInPlace: (options) => { seeks++; return memory.rangeInPlace(options); },
     write: (batch) => memory.write(batch),
     renew: () => memory.renew(),
     sync: () => memory.sync(),

@@ -6,10 +6,10 @@ import type {
 } from '../contracts/storage.js';
 import type { Timestamp } from '../contracts/time.js';
 import type { OrderedStore, OrderedWrite } from '../env/env.js';
-import { bytesBetween, latin1Key } from '../encoding/bytes.js';
+import { bytesBetween, copyBetween, latin1Key } from '../encoding/bytes.js';
 import { NewestVersions, type NewestVersion } from './newest-versions.js';
 import {
-  afterAllVersions, compareUserKey, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, sameUserKey, userKeyOf, versionKey,
+  afterAllVersions, compareUserKey, decodeUint64, encodeUint64, isCommitTimestamp, isVersionOf, sameUserKeyAs, userKeyOf, versionKey,
   versionTimestamp, VERSION_BYTES,
 } from './version-key.js';
 
@@ -348,9 +348,13 @@ export class MvccStorage implements StorageNode {
     const readTimestamp = request.readTimestamp;
     const budget = Math.max(request.limit, SCAN_BUDGET);
     let seekFrom: Uint8Array = userFloor(request.start);
-    // The stored key of the first version seen of the current user key: its versions share
-    // every byte but the last VERSION_BYTES, so no user key is copied out unless a row is taken.
-    let current: Uint8Array | null = null;
+    // The entries are the store's read buffers, valid for one step (rangeInPlace). What outlives
+    // a step is the stored key of the first version seen of the current user key (its versions
+    // share every byte but the last VERSION_BYTES): it is copied into `held`, one array per scan
+    // (not per storage: a visitor may start another scan), grown when a key is longer; `heldLength` < 0 means no key yet. Resume and seek keys are
+    // copies; rows go to the sink within the step (the sink copies what it keeps).
+    let held = new Uint8Array(64);
+    let heldLength = -1;
     let found = false;
     let walked = 0;
     let examined = 0;
@@ -358,31 +362,34 @@ export class MvccStorage implements StorageNode {
     let pastStart = false;
     for (;;) {
       let sought = false;
-      for (const entry of this.store.range({ start: seekFrom, end: STORE_END })) {
+      for (const entry of this.store.rangeInPlace({ start: seekFrom, end: STORE_END })) {
         const stored = entry.key;
-        if (current === null || !sameUserKey(stored, current)) {
+        if (heldLength < 0 || !sameUserKeyAs(stored, held, heldLength)) {
           if (compareUserKey(stored, request.end) >= 0) return null;
-          current = stored;
+          if (stored.length > held.length) held = new Uint8Array(Math.max(stored.length, held.length * 2));
+          // (set: a byte loop over a view of lmdb-js's off-heap key buffer costs ~1.6× as much.)
+          held.set(stored);
+          heldLength = stored.length;
           walked = 0;
           // A key that is a proper prefix of `start` sorts below it although its versions do not.
           found = !pastStart && compareUserKey(stored, request.start) < 0;
           if (found) continue;
           pastStart = true;
-          if (sink.taken >= request.limit || examined >= budget) return userKeyOf(stored);
+          if (sink.taken >= request.limit || examined >= budget) return copyBetween(held, 0, heldLength - VERSION_BYTES);
           examined++;
         }
         if (found) {
-          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = afterAllVersions(userKeyOf(current)); sought = true; break; }
+          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = afterAllVersions(held.subarray(0, heldLength - VERSION_BYTES)); sought = true; break; }
           continue;
         }
         if (versionTimestamp(stored) > readTimestamp) {
-          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = versionKey(userKeyOf(current), readTimestamp); walked = 0; sought = true; break; }
+          if (++walked > SEQUENTIAL_VERSIONS) { seekFrom = versionKey(held.subarray(0, heldLength - VERSION_BYTES), readTimestamp); walked = 0; sought = true; break; }
           continue;
         }
         found = true;
         walked = 0;
         const value = entry.value;
-        if (value[0] === PUT) sink.take(current, current.length - VERSION_BYTES, value);
+        if (value[0] === PUT) sink.take(held, heldLength - VERSION_BYTES, value);
       }
       if (!sought) return null;
     }
@@ -592,8 +599,10 @@ class CollectingSink extends ScanSink {
   readonly values: Uint8Array[] = [];
 
   protected put(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void {
-    this.keys.push(keyLength === key.length ? key : bytesBetween(key, 0, keyLength));
-    this.values.push(valueStart === 0 ? value : bytesBetween(value, valueStart, value.length));
+    // Copies whatever their size: a forward scan's key and value are read buffers reused on the
+    // next step (bytesBetween would keep a view of a large one).
+    this.keys.push(copyBetween(key, 0, keyLength));
+    this.values.push(copyBetween(value, valueStart, value.length));
   }
 }
 

@@ -60,6 +60,13 @@ export function sameUserKey(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** sameUserKey of `stored` and the stored key held in `held[0, heldLength)`. */
+export function sameUserKeyAs(stored: Uint8Array, held: Uint8Array, heldLength: number): boolean {
+  if (stored.length !== heldLength) return false;
+  for (let i = heldLength - VERSION_BYTES - 1; i >= 0; i--) if (stored[i] !== held[i]) return false;
+  return true;
+}
+
 /**
  * The bytewise order of a stored version key's user key and `key` (as compareBytes), without
  * copying the user key out.

@@ -2,7 +2,7 @@ import type { OutputStyle } from '../types/output-style.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { Key } from '../../contracts/kv.js';
 import type { PushedComparison, RowVisitor } from '../../contracts/storage.js';
-import { bytesBetween } from '../../encoding/bytes.js';
+import { copyBetween } from '../../encoding/bytes.js';
 import type { SqlValue } from '../../contracts/sql-value.js';
 import type { Transaction } from '../transaction.js';
 import type { AggregateCall } from './compile.js';
@@ -139,7 +139,9 @@ class ScannedRows implements RowVisitor {
   constructor(private readonly codec: TableCodec) {}
 
   row(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number): void {
-    const rowKey = this.keySlotRead || this.lock !== null ? bytesBetween(key, 0, keyLength) : null;
+    // A copy whatever its size (bytesBetween keeps a view of a large one): `key` is storage's
+    // buffer, rewritten for the next row. The tuple is decoded now; its values are copies.
+    const rowKey = this.keySlotRead || this.lock !== null ? copyBetween(key, 0, keyLength) : null;
     if (this.lock !== null) lockRow(this.txn!, this.lock, rowKey!);
     this.rows.push(this.codec.decodeRowAt(value, valueStart, this.keySlotRead ? rowKey : null));
   }
