@@ -397,6 +397,10 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
           if (onConflict.updates && touched.has(latin1Key(conflict.existingKey))) throw affectedTwice();
           written = await onConflict.resolve(rt, writer, conflict.existingKey, row);
         } else {
+          // The arbiter has no conflict, but every other unique index (the primary key too) must
+          // still hold: PostgreSQL's insert raises 23505 for them, ON CONFLICT or not.
+          const other = onConflict?.index ? await writer.findConflict(rt, row, key, null) : null;
+          if (other) throw writer.uniqueViolation(other.index, row);
           writer.insert(rt, row, key);
         }
         if (written && onConflict?.updates) touched.add(latin1Key(written.key));
