@@ -27,6 +27,7 @@ import { PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
 import { compileOverlaps, isOverlapsCall } from './overlaps.js';
 import { hoistOneTimeFilter, localNames, simplifyExistsQuery } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
+import type { ParameterUse } from './parameter-use.js';
 import { compileSystemColumn } from './system-columns.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
@@ -115,6 +116,8 @@ export interface CompileContext {
   readonly access?: AccessLog | undefined;
   /** Where constant folds that fail are recorded, for PostgreSQL's plan-time error (fold-errors.ts); absent, none are. */
   readonly foldErrors?: FoldErrors | undefined;
+  /** Where parameter references and their coercions are recorded, for Parse's 42P18 (parameter-use.ts); absent, none are. */
+  readonly parameterUse?: ParameterUse | undefined;
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -189,7 +192,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const isNull = expr.isNull;
       return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location };
     }
-    case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS'), expr.location);
+    case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS', ctx), expr.location);
     case 'cast': {
       const reg = regCastTarget(expr.type);
       const scope = ctx.catalog ? { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] } : null;
@@ -417,7 +420,9 @@ function compileParam(index: number, ctx: CompileContext, location: number): Com
   while (ctx.paramTypes.length < index) ctx.paramTypes.push(0);
   const oid = ctx.paramTypes[index - 1] || TypeOid.unknown;
   const i = index - 1;
-  return { oid, typmod: -1, eval: (_row, c) => c.params[i] ?? null, paramIndex: index, rowIndependent: true, name: '?column?', location };
+  const use = ctx.parameterUse;
+  use?.refer(index);
+  return { oid, typmod: -1, eval: (_row, c) => c.params[i] ?? null, paramIndex: index, parameterUse: use, rowIndependent: true, name: '?column?', location };
 }
 
 /** Gives an untyped literal or parameter a type, or converts a typed value with a cast. */
@@ -426,6 +431,7 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
     // Parameters arrive already converted to their inferred type when bound; an assignment or
     // cast still applies the target's typmod (time(0), varchar(3)) as it does to a typed value.
     if (value.paramIndex !== undefined) {
+      value.parameterUse?.type(value.paramIndex);
       if (context === 'implicit' || typmod < 0) return { ...value, oid, typmod: -1 };
       const f = value.eval;
       return { ...value, oid, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); } };
@@ -563,6 +569,7 @@ function isPureConstant(value: CompiledExpr): boolean {
 
 /** Records the inferred type of every parameter used untyped (call after compiling). */
 export function inferParamType(ctx: CompileContext, value: CompiledExpr, oid: number): void {
+  if (value.paramIndex !== undefined) value.parameterUse?.type(value.paramIndex);
   if (value.paramIndex !== undefined && ctx.paramTypes[value.paramIndex - 1] === 0) ctx.paramTypes[value.paramIndex - 1] = oid;
 }
 
@@ -805,7 +812,10 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   if (!resolved) {
     throw noSuchFunction(expr.schema ? `${expr.schema}.${expr.name}` : expr.name, args.map((a) => a.oid), expr.location);
   }
-  const coerced = args.map((a, i) => coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location));
+  const coerced = args.map((a, i) => (takesAny(expr.name, i) && a.paramIndex !== undefined && a.oid === TypeOid.unknown
+    // An "any" argument is not coerced: the parameter stays unknown, Parse's 42P18 (parameter-use.ts).
+    ? { ...a, oid: resolved.args[i] ?? TypeOid.text }
+    : coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location)));
   const fs = coerced.map((a) => a.eval);
   const fn = resolved.fn;
   const strict = resolved.strict;
@@ -828,6 +838,20 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
  * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
  * after their target type).
  */
+/**
+ * Built-in functions whose arguments from a position on are of pseudo-type "any" (pg_proc): such
+ * an argument is taken as it is, so an untyped parameter there gets no type.
+ */
+const ANY_ARGUMENTS_FROM: ReadonlyMap<string, number> = new Map([
+  ['concat', 0], ['concat_ws', 1], ['format', 1], ['num_nulls', 0], ['num_nonnulls', 0],
+  ['json_build_object', 0], ['json_build_array', 0], ['jsonb_build_object', 0], ['jsonb_build_array', 0],
+]);
+
+function takesAny(name: string, index: number): boolean {
+  const from = ANY_ARGUMENTS_FROM.get(name);
+  return from !== undefined && index >= from;
+}
+
 const PRINTING_FUNCTIONS: ReadonlySet<string> = new Set(['concat', 'concat_ws', 'format']);
 
 /** A string type or an untyped literal: what `||` joins with a reg* value's name. */
@@ -977,7 +1001,8 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
       [arg, second] = asFloat8Pair(arg, compileExpr(expr.args[1]!, inner));
     }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
-    arg = textual(arg);
+    // count("any") takes its argument as it is: an untyped parameter gets no type (42P18).
+    arg = expr.name === 'count' && arg.paramIndex !== undefined && arg.oid === TypeOid.unknown ? { ...arg, oid: TypeOid.text } : textual(arg);
     arg = minMaxArgument(expr.name, arg);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
     if (arity === 2) {
@@ -1189,8 +1214,12 @@ function commonTypeOf(values: CompiledExpr[], context: string): number {
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
   let subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
-  // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer.
-  if (subject && subject.oid === TypeOid.unknown && subject.paramIndex === undefined) subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
+  // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer,
+  // and so is an untyped parameter (`CASE $1 WHEN 1.5` is text = numeric, 42883).
+  if (subject && subject.oid === TypeOid.unknown) {
+    inferParamType(ctx, subject, TypeOid.text);
+    subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
+  }
   ctx = { ...ctx, srfBlockedBy: 'CASE' };
   // Each arm's condition, then its result, as transformCaseExpr reads them. PostgreSQL's planner
   // drops an arm whose condition folds to false or NULL, and everything after one that folds to
@@ -1201,7 +1230,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   let decided: number | null = null;
   for (const w of expr.whens) {
     const condition = subject
-      ? applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location)
+      ? applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.location !== undefined && w.location >= 0 ? w.location : w.when.location ?? expr.location)
       : coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
     const afterCondition = ctx.foldErrors?.mark() ?? 0;
     conditions.push(condition);
@@ -1299,6 +1328,15 @@ function compileDistinctFrom(expr: Extract<Expr, { kind: 'distinct-from' }>, ctx
     const pairs: Expr[] = l.map((a, i) => ({ kind: 'distinct-from', left: a, right: r[i]!, negated: false, location: expr.location }));
     const any: Expr = { kind: 'or', args: pairs, location: expr.location };
     return compileExpr(expr.negated ? { kind: 'not', arg: any, location: expr.location } : any, ctx);
+  }
+  // A bare NULL on either side makes it a null test of the other (transformAExprDistinct): no `=`
+  // is looked up, so an untyped parameter there gets no type, and a row is tested field by field.
+  const isNullLiteral = (e: Expr) => e.kind === 'const' && e.literal === 'null';
+  if (isNullLiteral(expr.right) || isNullLiteral(expr.left)) {
+    // (A scalar test even of a row: make_nulltest_from_distinct sets argisrow false.)
+    const f = compileExpr(isNullLiteral(expr.right) ? expr.left : expr.right, ctx).eval;
+    const isNull = expr.negated;
+    return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: false, name: '?column?', location: expr.location };
   }
   const left = compileExpr(expr.left, ctx);
   const right = compileExpr(expr.right, ctx);

@@ -511,7 +511,7 @@ export function convertExpr(node: Json): Expr {
       return {
         kind: 'case',
         subject: n.arg ? convertExpr(n.arg) : null,
-        whens: n.args.map((w: Json) => ({ when: convertExpr(w.CaseWhen.expr), then: convertExpr(w.CaseWhen.result) })),
+        whens: n.args.map((w: Json) => ({ when: convertExpr(w.CaseWhen.expr), then: convertExpr(w.CaseWhen.result), location: w.CaseWhen.location ?? -1 })),
         otherwise: n.defresult ? convertExpr(n.defresult) : null,
         location,
       };
