@@ -769,13 +769,16 @@ export class Session implements SqlSession {
   /** pg_sleep's wait, on the query processor's timers. */
   private readonly sleep = (ms: number): Promise<void> => this.meter.waitFor(new Promise((resolve) => this.host.options.timers.setTimeout(resolve, ms)));
 
+  /** pg_sleep_until's clock: the query processor's (virtual time in the simulator). */
+  private readonly wallClock = (): number => this.host.options.clock.now().latest;
+
   /** A turn of the event loop for a long statement: waiting, not processing (metering). */
   private readonly pause = (): Promise<void> => this.meter.waitFor(this.host.pause());
 
   private execContext(params: readonly SqlValue[]): ExecContext {
     return {
       params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser,
-      random: this.host.options.random, sessionRandom: this.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep,
+      random: this.host.options.random, sessionRandom: this.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep, wallClock: this.wallClock,
       statementMicros: this.meter.spanMicros,
     };
   }

@@ -42,7 +42,7 @@ import { mayNameRelativeTime } from '../types/datetime.js';
 import { jsonbAssignSubscripts, jsonbSubscript } from '../types/json-functions.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
-import { compileSleepCall } from './sleep-functions.js';
+import { compileSleepCall, isSleepFunction } from './sleep-functions.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -782,7 +782,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   const advisory = advisoryLockRefusal(expr.name, expr.location);
   if (advisory) throw advisory;
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
-  if (expr.name === 'pg_sleep') return compileSleepCall(expr, ctx);
+  if (isSleepFunction(expr.name)) return compileSleepCall(expr, ctx);
   if (RELATION_SIZE_FUNCTIONS.has(expr.name)) return compileRelationSizeCall(expr, ctx);
   const setCall = compileSetCall(expr, ctx);
   if (setCall) return setCall;

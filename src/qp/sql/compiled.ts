@@ -25,6 +25,8 @@ export interface ExecContext {
   readonly sequences?: SessionSequences;
   /** Waits (pg_sleep); absent where statements cannot wait. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The wall clock now, µs since the Unix epoch (pg_sleep_for/until's clock_timestamp()); absent where statements cannot wait. */
+  readonly wallClock?: () => number;
   /** bytea_output and extra_float_digits, for casts of bytea and floats to text. */
   readonly outputStyle?: OutputStyle;
   /** The running statement's processing so far, µs (EXPLAIN ANALYZE VERBOSE's DPU estimate); absent where not metered. */

@@ -7,6 +7,7 @@ import { coerce, compileExpr, inferParamType, noSuchFunction, type CompileContex
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import { populatesRecord, recordFunction, returnsRecord, type DefinedColumn } from './record-functions.js';
+import { planSleepScan } from './sleep-functions.js';
 import { isSetReturning, resolveSetFunction, type SetFunction } from './set-functions.js';
 import * as types from './typesystem.js';
 
@@ -78,6 +79,8 @@ export function planFunctionScan(
 ): FunctionScanPlan {
   if (item.columnDefinitions !== undefined) return planRecordFunction(item, item.columnDefinitions, ctx);
   if (item.calls.length === 1 && populatesRecord(item.calls[0]!.name)) return planPopulateRecord(item, ctx);
+  const sleep = planSleepScan(item, ctx);
+  if (sleep) return sleep;
   const { columns, calls } = bindFunctionItem(item, ctx);
   return { columns, build: () => new FunctionScan(calls, item.ordinality) };
 }
