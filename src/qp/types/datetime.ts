@@ -226,8 +226,31 @@ function decodeWords(t: string): MatchedDateTime | null {
   return { y, m, d, time, zone, era };
 }
 
+/**
+ * A Julian day number: `J2451545`, `J 2451545`, with a fraction of a day (`J2451545.5` is noon)
+ * or a time (`J2451545 12:00`), not both, and a zone (DecodeDateTime's DTK_JULIAN label). The
+ * day is no calendar year, so an era after it changes nothing: J0 is 4714-11-24 BC.
+ */
+const JULIAN = new RegExp(String.raw`^j\s*(\d+)(?:\.(\d+))?(?:\s+${TIME_PART})?\s*${ZONE_PART}?(?:\s+(?:bc|ad))?$`);
+const INT32_MAX = 2147483647;
+
+function julianFields(m: RegExpExecArray, text: string, typeName: DateTimeTypeName): DateTimeFields {
+  if (m[2] !== undefined && m[3] !== undefined) throw syntaxError(typeName, text); // two times of day
+  const day = Number(m[1]);
+  if (day > INT32_MAX) throw fieldOverflow(text);
+  const [year, month, dayOfMonth] = j2date(day);
+  let micros: bigint | null;
+  // The fraction of a day, in microseconds truncated (dt2time of fraction × USECS_PER_DAY).
+  if (m[2] !== undefined) micros = BigInt(Math.trunc(Number('0.' + m[2]) * USECS_PER_DAY_NUMBER));
+  else micros = timeMicros(m[3], m[4], m[5], m[6]);
+  if (micros === null) throw fieldOverflow(text);
+  return { year, month, day: dayOfMonth, micros, offsetSeconds: parseZone(m[7], text) };
+}
+
 function parseFields(text: string, typeName: DateTimeTypeName): DateTimeFields {
   const t = text.trim().toLowerCase();
+  const julian = JULIAN.exec(t);
+  if (julian) return julianFields(julian, text, typeName);
   const m = matchDateTime(t);
   if (!m) throw syntaxError(typeName, text);
   let year = Number(m.y);
