@@ -1142,7 +1142,9 @@ function compileJsonbSubscript(arg: CompiledExpr, expr: Extract<Expr, { kind: 's
  */
 function compileSubscriptAssignment(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   const [columnExpr, valueExpr, ...subscriptExprs] = expr.args as [Expr, Expr, ...Expr[]];
+  if (expr.sliceAt !== undefined) compileExpr(valueExpr, ctx); // (its errors come first, as transformTargetList's do)
   const column = compileExpr(columnExpr, ctx);
+  if (expr.sliceAt !== undefined && column.oid === TypeOid.jsonb) throw new SqlError('42804', 'jsonb subscript does not support slices', at(expr.sliceAt));
   if (column.oid !== TypeOid.jsonb) {
     if (types.arrayElementType(column.oid) !== 0) throw new SqlError('0A000', 'assignment to an array element is not supported', at(expr.location));
     throw new SqlError('42804', `cannot subscript type ${types.formatType(column.oid, -1)} because it does not support subscripting`, at(expr.location));

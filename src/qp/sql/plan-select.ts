@@ -1,3 +1,4 @@
+import { leftmostLocation } from './expr-location.js';
 import type { ParameterUse } from './parameter-use.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { ConnectionEndpoints, FieldDescription } from '../../contracts/sql-session.js';
@@ -595,17 +596,6 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
     out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
   return out;
-}
-
-/**
- * Where an expression starts, as PostgreSQL's exprLocation places it: an operator's or a test's
- * own position, or its first operand's when that comes first (`'' || 'x'` is at `''`).
- */
-function leftmostLocation(expr: Expr): number {
-  const first: Expr | null = ('left' in expr ? expr.left : 'arg' in expr ? expr.arg : null) ?? null;
-  const own = expr.location;
-  const inner = first === null ? -1 : leftmostLocation(first);
-  return own < 0 ? inner : inner < 0 ? own : Math.min(own, inner);
 }
 
 /**
