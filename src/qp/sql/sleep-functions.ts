@@ -9,6 +9,7 @@ import { isInfiniteTimestamp, timestampFromUnixMicros } from '../types/datetime.
 import { plusIntervalInZone } from '../types/zoned-datetime.js';
 import { sessionZone } from '../types/output-style.js';
 import { castContext } from './typesystem.js';
+import { applyColumnAliases } from './function-aliases.js';
 
 /**
  * pg_sleep(seconds float8), pg_sleep_for(interval), pg_sleep_until(timestamptz): wait, then
@@ -98,10 +99,7 @@ export function planSleepScan(item: Extract<FromItem, { kind: 'function' }>, ctx
   const argument = compileArgument(call, ctx);
   const columns: { name: string; oid: number }[] = [{ name: item.alias ?? call.name, oid: TypeOid.void }];
   if (item.ordinality) columns.push({ name: 'ordinality', oid: TypeOid.int8 });
-  if (item.columnAliases.length > columns.length) {
-    throw new SqlError('42P10', `too many column aliases specified for function ${item.name}`, item.location >= 0 ? { position: item.location + 1 } : {});
-  }
-  item.columnAliases.forEach((alias, i) => { columns[i]!.name = alias; });
+  applyColumnAliases(item, columns);
   return { columns, build: () => new SleepScan(call.name, argument, item.ordinality) };
 }
 
