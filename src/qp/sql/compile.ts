@@ -1001,8 +1001,9 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
       [arg, second] = asFloat8Pair(arg, compileExpr(expr.args[1]!, inner));
     }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
-    // count("any") takes its argument as it is: an untyped parameter gets no type (42P18).
-    arg = expr.name === 'count' && arg.paramIndex !== undefined && arg.oid === TypeOid.unknown ? { ...arg, oid: TypeOid.text } : textual(arg);
+    // count("any") takes its argument as it is: an untyped parameter gets no type (42P18);
+    // count(DISTINCT $1) sorts it, which makes it text.
+    arg = expr.name === 'count' && !expr.distinct && arg.paramIndex !== undefined && arg.oid === TypeOid.unknown ? { ...arg, oid: TypeOid.text } : textual(arg);
     arg = minMaxArgument(expr.name, arg);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
     if (arity === 2) {
