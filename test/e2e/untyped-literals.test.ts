@@ -134,3 +134,12 @@ test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type, a UN
     assert.deepEqual(await answer(strata, sql, [...params]), await answer(postgres, sql, [...params]), sql);
   }
 });
+
+test('an untyped argument where a function\'s only polymorphic one is: 42804, not text', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT to_json('abc')", 'SELECT to_json(NULL)', 'SELECT to_jsonb(NULL)', "SELECT array_to_json('{1}')", "SELECT array_to_json('{1}', true)",
+    "SELECT array_length('{1}', 1)", "SELECT array_upper('{1}', 1)", 'SELECT array_lower(NULL, 1)', "SELECT array_dims('{1}')",
+    "SELECT array_ndims('{1}')", "SELECT cardinality('{1}')", "SELECT json_agg('a')", 'SELECT jsonb_agg(NULL)',
+    "SELECT to_json('abc'::text), to_jsonb(1), cardinality('{1}'::int[]), array_length('{1,2}'::int[], 1)",
+  ]);
+});

@@ -792,6 +792,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
   const args = expr.args.map((a) => compileExpr(a, ctx));
+  refuseUntypedPolymorphicCall(expr.name, args);
   // concat, concat_ws and format print "any" argument with its output function: a reg* value as its name.
   if (ctx.catalog && PRINTING_FUNCTIONS.has(expr.name)) {
     const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
@@ -973,9 +974,26 @@ function refuseUntypedPolymorphic(name: string, location: number): void {
   if (name === 'array_agg') {
     throw new SqlError('42725', 'function array_agg(unknown) is not unique', { ...at(location), hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
   }
-  if (name === 'json_agg' || name === 'jsonb_agg') {
-    throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown', at(location));
-  }
+  // (enforce_generic_type_consistency reports no position.)
+  if (name === 'json_agg' || name === 'jsonb_agg') throw untypedPolymorphic();
+}
+
+function untypedPolymorphic(): SqlError {
+  return new SqlError('42804', 'could not determine polymorphic type because input has type unknown');
+}
+
+/**
+ * Built-in functions whose first argument is their only polymorphic one (anyelement, anyarray),
+ * by the arities that have it: an untyped first argument (a literal, NULL, a parameter) leaves
+ * the polymorphic type undetermined, PostgreSQL's 42804, rather than being read as text.
+ */
+const POLYMORPHIC_FIRST_ARGUMENT: ReadonlyMap<string, readonly number[]> = new Map([
+  ['to_json', [1]], ['to_jsonb', [1]], ['array_to_json', [1, 2]], ['array_length', [2]], ['array_upper', [2]],
+  ['array_lower', [2]], ['array_dims', [1]], ['array_ndims', [1]], ['cardinality', [1]],
+]);
+
+function refuseUntypedPolymorphicCall(name: string, args: readonly CompiledExpr[]): void {
+  if (args[0]?.oid === TypeOid.unknown && POLYMORPHIC_FIRST_ARGUMENT.get(name)?.includes(args.length)) throw untypedPolymorphic();
 }
 
 function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
