@@ -180,3 +180,11 @@ test('Julian day numbers as date and timestamp input', { skip: pair.skip }, asyn
     "SELECT 'J2147483648'::date", "SELECT 'J2147483494'::date", "SELECT 'J1000000000'::timestamp",
   ]);
 });
+
+test('AM/PM written against the time', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT 'Jan 1 2024 10:00AM'::timestamp::text AS a, 'Jan 1 2024 10:00pm'::timestamp::text AS b, 'Jan 1 2024 12:30:15.5PM'::timestamp::text AS c",
+    "SELECT 'Jan 1 2024 12:00am'::timestamp::text AS a, '2024-01-01 10:00AM'::timestamp::text AS b, '2024-01-01 10:00AM EST'::timestamptz::text AS c, '10:00PM'::time AS d",
+    "SELECT 'Jan 1 2024 13:00PM'::timestamp",
+  ]);
+});

@@ -155,7 +155,12 @@ function decodeWords(t: string): MatchedDateTime | null {
   for (const raw of t.split(/[\s,]+/).filter((x) => x !== '')) {
     // A date written with dashes, dots or slashes around a month's name: its parts.
     if (/[a-z]/.test(raw) && /^[a-z0-9]+([-./][a-z0-9]+)+$/.test(raw)) tokens.push(...raw.split(/[-./]/));
-    else tokens.push(raw);
+    else {
+      // AM/PM written against the time (`10:00AM`): ParseDateTime ends the time at the letter.
+      const ampm = /^(\d{1,2}:[\d:.]*?)(am|pm)$/.exec(raw);
+      if (ampm) tokens.push(ampm[1]!, ampm[2]!);
+      else tokens.push(raw);
+    }
   }
   let month: number | null = null;
   const numbers: string[] = [];
