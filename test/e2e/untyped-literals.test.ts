@@ -143,3 +143,11 @@ test('an untyped argument where a function\'s only polymorphic one is: 42804, no
     "SELECT to_json('abc'::text), to_jsonb(1), cardinality('{1}'::int[]), array_length('{1,2}'::int[], 1)",
   ]);
 });
+
+test('an untyped argument of a one-argument aggregate: text, the one category\'s preferred type, or not unique', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT sum('1')", 'SELECT avg(NULL)', 'SELECT bit_or(NULL)', "SELECT avg(DISTINCT '1')",
+    "SELECT stddev('1') AS a, variance('1') AS b, stddev_pop(NULL) AS c, var_pop('2.5') AS d", "SELECT stddev('abc')",
+    "SELECT bool_and('t') AS a, every(NULL) AS b, bool_or('no') AS c", "SELECT max(NULL) AS a, min('a') AS b",
+  ]);
+});

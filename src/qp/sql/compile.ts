@@ -43,6 +43,7 @@ import { jsonbAssignSubscripts, jsonbSubscript } from '../types/json-functions.j
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall, isSleepFunction } from './sleep-functions.js';
+import { untypedAggregateArgument } from './untyped-aggregate.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -1019,6 +1020,11 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
       [arg, second] = asFloat8Pair(arg, compileExpr(expr.args[1]!, inner));
     }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
+    if (arg.oid === TypeOid.unknown && arity === 1 && expr.name !== 'count') {
+      const oid = untypedAggregateArgument(expr.name, expr.location);
+      inferParamType(inner, arg, oid);
+      arg = coerce(arg, oid, -1, 'implicit', arg.location);
+    }
     // count("any") takes its argument as it is: an untyped parameter gets no type (42P18);
     // count(DISTINCT $1) sorts it, which makes it text.
     arg = expr.name === 'count' && !expr.distinct && arg.paramIndex !== undefined && arg.oid === TypeOid.unknown ? { ...arg, oid: TypeOid.text } : textual(arg);
