@@ -151,3 +151,9 @@ test('an untyped argument of a one-argument aggregate: text, the one category\'s
     "SELECT bool_and('t') AS a, every(NULL) AS b, bool_or('no') AS c", "SELECT max(NULL) AS a, min('a') AS b",
   ]);
 });
+
+test('EXTRACT of an untyped value: its pg_catalog.extract is not unique (42725)', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT extract(year from '2024-01-01')", 'SELECT extract(year from NULL)', 'SELECT extract(year from 1)', "SELECT pg_catalog.abs('1')",
+  ]);
+});

@@ -1206,7 +1206,8 @@ export function checkFunctionSchema(expr: Extract<Expr, { kind: 'func' }>, ctx: 
 /** PostgreSQL's 42883 for a call no function matches, naming the argument types. */
 export function noSuchFunction(name: string, argOids: readonly number[], location: number): SqlError {
   const signature = argOids.map((oid) => types.formatType(oid, -1)).join(', ');
-  if (types.functionIsAmbiguous(name, argOids)) {
+  // (pg_catalog.f is the built-in f: EXTRACT's rewrite names it so.)
+  if (types.functionIsAmbiguous(name.startsWith('pg_catalog.') ? name.slice('pg_catalog.'.length) : name, argOids)) {
     return new SqlError('42725', `function ${name}(${signature}) is not unique`, { ...at(location), hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
   }
   return new SqlError('42883', `function ${name}(${signature}) does not exist`, { ...at(location), hint: NO_FUNCTION_HINT });
