@@ -88,3 +88,11 @@ test('lag/lead/ntile/nth_value arguments: untyped integers, the default in the c
     'SELECT ntile(2.5) OVER () FROM (VALUES (1)) v(x)', "SELECT lag(t, 1, 'def') OVER (ORDER BY t) FROM (VALUES ('a'::text), ('b')) v(t)",
   ]) await db().same(sql);
 });
+
+test('ranking calls with the wrong arguments: no such function, or the hypothetical-set aggregate without WITHIN GROUP', { skip }, async () => {
+  for (const sql of [
+    'SELECT rank(1) OVER () FROM (VALUES (1)) v(x)', 'SELECT percent_rank(1, 2) OVER () FROM (VALUES (1)) v(x)',
+    'SELECT row_number(1) OVER () FROM (VALUES (1)) v(x)', 'SELECT ntile() OVER () FROM (VALUES (1)) v(x)', 'SELECT rank(1)',
+    'SELECT rank(1) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x)',
+  ]) await db().same(sql);
+});

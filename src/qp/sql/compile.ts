@@ -15,7 +15,7 @@ import { formatArray, requireType, typeByOid } from '../types/index.js';
 import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
-import { compileWindowCall, type WindowCollector } from './windows.js';
+import { compileWindowCall, withinGroupRequired, type WindowCollector } from './windows.js';
 import { compileSetCall, SrfCollector } from './plan-srf.js';
 import { isInformationSchemaFunction, reachesInformationSchemaFunction } from './information-schema-functions.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
@@ -812,6 +812,8 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     if (functionStyleCast) return functionStyleCast;
   }
   if (!resolved) {
+    const withinGroup = expr.schema ? null : withinGroupRequired(expr.name, args.length);
+    if (withinGroup) throw withinGroup(expr.location);
     throw noSuchFunction(expr.schema ? `${expr.schema}.${expr.name}` : expr.name, args.map((a) => a.oid), expr.location);
   }
   const coerced = args.map((a, i) => (takesAny(expr.name, i) && a.paramIndex !== undefined && a.oid === TypeOid.unknown

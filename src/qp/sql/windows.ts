@@ -139,9 +139,25 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   return { oid: resultOid, typmod: -1, eval: (row) => row[collector.base + index]!, rowIndependent: false, name, location: expr.location };
 }
 
+/** The hypothetical-set aggregates, which share their names with ranking window functions. */
+const HYPOTHETICAL_SET = new Set(['rank', 'dense_rank', 'percent_rank', 'cume_dist']);
+
+/**
+ * rank(…) and its kin called with arguments but without WITHIN GROUP: PostgreSQL finds the
+ * hypothetical-set aggregate and says so (42809), in a window call or not; null for others.
+ */
+export function withinGroupRequired(name: string, argCount: number): ((location: number) => SqlError) | null {
+  if (!HYPOTHETICAL_SET.has(name) || argCount === 0) return null;
+  return (location) => new SqlError('42809', `WITHIN GROUP is required for ordered-set aggregate ${name}`, at(location));
+}
+
 function resultType(name: string, args: readonly CompiledExpr[], expr: FuncExpr): number {
   const arity = (min: number, max: number) => {
-    if (args.length < min || args.length > max) throw new SqlError('42883', `function ${name} with ${args.length} arguments does not exist`, at(expr.location));
+    if (args.length >= min && args.length <= max) return;
+    // rank(1) is the hypothetical-set aggregate rank(VARIADIC "any") called without its WITHIN GROUP.
+    const withinGroup = withinGroupRequired(name, args.length);
+    if (withinGroup) throw withinGroup(expr.location);
+    throw noSuchFunction(name, args.map((a) => a.oid), expr.location);
   };
   switch (name) {
     case 'row_number': case 'rank': case 'dense_rank': arity(0, 0); return TypeOid.int8;
