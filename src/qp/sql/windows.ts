@@ -126,7 +126,11 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   args = args.map((a) => (a.oid === TypeOid.unknown ? coerce(a, TypeOid.text, -1, 'implicit', a.location) : a));
   if (args[0]) args[0] = minMaxArgument(name, args[0]);
   const resultOid = resultType(name, args, expr);
-  const partition = spec.partitionBy.map((p) => compileExpr(p, inner));
+  // An untyped key is text, as in ORDER BY (PostgreSQL's partition clause is a sort clause).
+  const partition = spec.partitionBy.map((p) => {
+    const key = compileExpr(p, inner);
+    return key.oid === TypeOid.unknown ? coerce(key, TypeOid.text, -1, 'implicit', key.location) : key;
+  });
   const order = spec.orderBy.map((item) => orderKey(item, inner));
   const frame = compileFrame(spec, order, inner);
   const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER', inner).eval : null;
