@@ -148,7 +148,7 @@ const SCENARIOS: readonly Scenario[] = [
       .map((text) => step(parse({ text }), describe({ type: 'S' }), sync())),
     // Coerced: to boolean, to text (a select list, an operator, CASE's test value, a common type).
     ...['SELECT $1 IS TRUE', 'SELECT CASE $1 WHEN 1.5 THEN 1 END', "SELECT CASE $1 WHEN 'a' THEN 1 END", "SELECT $1 || 'x'",
-      'SELECT coalesce($1, $2)', 'SELECT $1 = $2', "SELECT $1 UNION SELECT 'a'", 'SELECT count(DISTINCT $1)', 'SELECT sum(id) OVER (PARTITION BY $1) FROM wd', 'SELECT 1 FROM wd WHERE v = $1 AND $1 IS NOT NULL']
+      'SELECT coalesce($1, $2)', 'SELECT $1 = $2', "SELECT $1 UNION SELECT 'a'", 'SELECT count(DISTINCT $1)', 'SELECT sum(id) OVER (PARTITION BY $1) FROM wd', 'SELECT ntile($1) OVER (), lag(id, $2, $3) OVER () FROM wd', 'SELECT 1 FROM wd WHERE v = $1 AND $1 IS NOT NULL']
       .map((text) => step(parse({ text }), describe({ type: 'S' }), sync())),
     step(parse({ text: 'SELECT $1 IS NULL', types: [23] }), bind({ values: [null] }), execute(), sync()),
   ] },
