@@ -36,7 +36,8 @@ export function referencedParameters(statement: Statement): Set<number> {
 
 /**
  * A parameter that the statement never uses and the client gave no type: PostgreSQL cannot
- * determine its type (42P18). One the statement uses without a type context is text.
+ * determine its type (42P18). One it uses that no context gives a type is parameter-use.ts's;
+ * one a context coerces without naming a type (a select list, text operators) is text.
  */
 export function checkUndetermined(types: readonly number[], hints: readonly number[], statement: Statement): void {
   let referenced: Set<number> | null = null;

@@ -3,6 +3,7 @@ import { SessionRandom } from './types/session-random.js';
 import { parsePlainInt4Bytes } from './types/scalars.js';
 import { SqlError, serverUnavailable } from '../contracts/errors.js';
 import { planCopy } from './copy/copy.js';
+import { ParameterUse } from './sql/parameter-use.js';
 import { checkBinaryRest, checkBinaryWidth, checkParameterHints, checkUndetermined } from './parameters.js';
 import { READ_WRITE, readOnlyRefusal, writingCommandName, type BlockMode } from './read-only.js';
 import type { ConnectionEndpoints, ExecuteOutcome, FieldDescription, Portal, PreparedStatement, SessionEvents, SqlSession, StartupInfo, WireCell } from '../contracts/sql-session.js';
@@ -65,6 +66,8 @@ interface PlanEntry {
   readonly uses: readonly RelationUse[];
   /** PostgreSQL's plan-time error: a constant fold that failed (fold-errors.ts), raised before the statement runs. */
   readonly foldError: SqlError | null;
+  /** A parameter the statement refers to that nothing gave a type (parameter-use.ts): Parse's 42P18. */
+  readonly undeterminedParameter: number | null;
   /**
    * The catalog and role `uses` last passed the check for: the check depends on nothing else,
    * so executing again under both needs no new check.
@@ -421,6 +424,7 @@ export class Session implements SqlSession {
     checkParameterHints(hints);
     const entry = this.plan(prepared, this.txnCatalog ?? this.host.catalog);
     checkUndetermined(entry.paramTypes, hints, parsed.statement);
+    if (entry.undeterminedParameter !== null) throw new SqlError('42P18', `could not determine data type of parameter $${entry.undeterminedParameter}`);
     prepared.parameterTypes = entry.paramTypes.map((t) => (t === 0 ? TypeOid.text : t));
     prepared.fields = this.fieldsOf(entry.plan, parsed.statement);
     prepared.fixedResult = true;
@@ -453,9 +457,10 @@ export class Session implements SqlSession {
     // Plain EXPLAIN plans the sub-statements without running them; EXPLAIN ANALYZE of them is refused.
     const explained = statement.kind === 'explain' && !statement.analyze ? DataModifyingWith.of(statement.statement, planModifying) : null;
     const foldErrors = new FoldErrors();
+    const parameterUse = simpleQuery ? undefined : new ParameterUse();
     // One object, made once: spreading a planning context is a slow copy (its shapes vary).
     const pc: PlanContext = this.planContext(catalog, paramTypes, {
-      access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY, foldErrors,
+      access, dataModifying: dataModifying ?? explained ?? TOP_LEVEL_ONLY, foldErrors, parameterUse,
       // A SELECT's table reads decode the columns it can use (none pruned under data-modifying WITH); other statements' are not analysed.
       columnUse: statement.kind !== 'select' ? undefined : dataModifying === null ? ColumnUse.of(statement) : null,
     });
@@ -479,6 +484,7 @@ export class Session implements SqlSession {
     const entry: PlanEntry = {
       catalogVersion: catalog.version, searchPath, plan, dataModifying, schemaKeys: [...usedTables].map((t) => tableKey(t.id)), rowLocks,
       paramTypes, uses: access.uses, allowed: null, foldError: foldErrors.first,
+      undeterminedParameter: plan.kind === 'utility' ? null : parameterUse?.undetermined(paramTypes) ?? null,
     };
     prepared.plan = entry;
     return entry;
@@ -490,7 +496,7 @@ export class Session implements SqlSession {
    * every level (`{ ...pc, … }`), and while all of them share one shape each copy is V8's fast
    * clone; contexts of varying shapes made each a runtime copy of microseconds.
    */
-  private planContext(catalog: CatalogSnapshot, paramTypes: number[], extra: Pick<PlanContext, 'access' | 'dataModifying' | 'foldErrors' | 'columnUse'> | null = null): PlanContext {
+  private planContext(catalog: CatalogSnapshot, paramTypes: number[], extra: Pick<PlanContext, 'access' | 'dataModifying' | 'foldErrors' | 'columnUse' | 'parameterUse'> | null = null): PlanContext {
     return {
       resolver: { catalog, searchPath: this.settings.searchPath(this.roles.currentUser), virtual: (s, n) => this.host.virtual(s, n) },
       paramTypes,
@@ -510,6 +516,7 @@ export class Session implements SqlSession {
       access: extra?.access,
       columnUse: extra?.columnUse,
       foldErrors: extra?.foldErrors,
+      parameterUse: extra?.parameterUse,
       pushedLock: undefined,
       deferOuterJoinCheck: undefined,
       pulledLockChecks: undefined,
@@ -762,13 +769,16 @@ export class Session implements SqlSession {
   /** pg_sleep's wait, on the query processor's timers. */
   private readonly sleep = (ms: number): Promise<void> => this.meter.waitFor(new Promise((resolve) => this.host.options.timers.setTimeout(resolve, ms)));
 
+  /** pg_sleep_until's clock: the query processor's (virtual time in the simulator). */
+  private readonly wallClock = (): number => this.host.options.clock.now().latest;
+
   /** A turn of the event loop for a long statement: waiting, not processing (metering). */
   private readonly pause = (): Promise<void> => this.meter.waitFor(this.host.pause());
 
   private execContext(params: readonly SqlValue[]): ExecContext {
     return {
       params, statementTimestamp: this.txn!.startTimestamp, user: this.roles.currentUser, sessionUser: this.roles.sessionUser,
-      random: this.host.options.random, sessionRandom: this.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep,
+      random: this.host.options.random, sessionRandom: this.random, excluded: null, sequences: this.sequences, outputStyle: this.settings.outputStyle(), sleep: this.sleep, wallClock: this.wallClock,
       statementMicros: this.meter.spanMicros,
     };
   }

@@ -187,3 +187,22 @@ test('make_date and make_interval at their edges', { skip: pair.skip }, async ()
     'SELECT make_timestamp(-44, 2, 29, 0, 0, 0)',
   ]);
 });
+
+test('Julian day numbers as date and timestamp input', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT 'J2451545'::date::text AS a, 'j2451545'::timestamp::text AS b, 'J 2451545'::timestamptz::text AS c, 'J0'::date::text AS d, 'J0 BC'::date::text AS e",
+    "SELECT date 'J2451545.5' AS a, (timestamp 'J2451545.5')::text AS b, 'J2451545.25'::timestamp::text AS c, 'J2451545.123456789'::timestamp::text AS d",
+    "SELECT 'J2451545 12:00'::timestamp::text AS a, 'J2451545 12:00+02'::timestamptz::text AS b, 'J2451545.75-03'::timestamptz::text AS c",
+    "SELECT '{J2451545,J2451546}'::date[]::text AS a, 'J5373484'::date::text AS b, 'J2147483493'::date::text AS c",
+    "SELECT 'J2451545.5 12:00'::timestamp", "SELECT 'J2451545 25:00'::timestamp", "SELECT 'J2451545.'::timestamp", "SELECT 'J-1'::date",
+    "SELECT 'J2147483648'::date", "SELECT 'J2147483494'::date", "SELECT 'J1000000000'::timestamp",
+  ]);
+});
+
+test('AM/PM written against the time', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT 'Jan 1 2024 10:00AM'::timestamp::text AS a, 'Jan 1 2024 10:00pm'::timestamp::text AS b, 'Jan 1 2024 12:30:15.5PM'::timestamp::text AS c",
+    "SELECT 'Jan 1 2024 12:00am'::timestamp::text AS a, '2024-01-01 10:00AM'::timestamp::text AS b, '2024-01-01 10:00AM EST'::timestamptz::text AS c, '10:00PM'::time AS d",
+    "SELECT 'Jan 1 2024 13:00PM'::timestamp",
+  ]);
+});

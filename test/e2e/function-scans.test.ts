@@ -148,3 +148,12 @@ test('CURRENT_DATE, COALESCE, NULLIF, GREATEST and CAST in FROM: one row of the 
     "SELECT * FROM cast('5' AS int)",
   ]);
 });
+
+test('more column aliases than a function item has columns: the alias and both counts, as buildRelationAliases says', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT * FROM upper('a') AS s(a, b)", 'SELECT * FROM generate_series(1, 2) WITH ORDINALITY AS s(a, b, c)',
+    "SELECT * FROM ROWS FROM (generate_series(1, 2), upper('a')) AS s(a, b, c)", 'SELECT * FROM unnest(ARRAY[1], ARRAY[2]) AS s(a, b, c)',
+    "SELECT * FROM jsonb_each('{}') AS s(a, b, c)", 'SELECT * FROM pg_sleep(0) AS s(a, b)',
+    'CREATE TABLE alias_rt (a int, b text)', "SELECT * FROM json_populate_record(NULL::alias_rt, '{}') AS s(x, y, z)", 'DROP TABLE alias_rt',
+  ]);
+});

@@ -105,6 +105,10 @@ test('UPDATE … SET j[k]… = v: keys added, arrays padded with nulls, containe
     `UPDATE js_assign SET j[NULL] = '9' WHERE id = 1`,
     `UPDATE js_assign SET j['a']['b'] = '1' WHERE id = 1`,
     `UPDATE js_assign SET n[1] = 5 WHERE id = 1`,
+    // Slices: 42804 at the first subscript's upper bound (else its lower; an operator's left operand).
+    `UPDATE js_assign SET j[1:2] = '[5]'`, `UPDATE js_assign SET j[1:] = '[5]'`, `UPDATE js_assign SET j[:2] = '[5]'`,
+    `UPDATE js_assign SET j[:] = '[5]'`, `UPDATE js_assign SET j[1][1:2] = '[5]'`, `UPDATE js_assign SET j[n:n+1] = '[5]'`,
+    `UPDATE js_assign SET j['a':'b'] = '1'`, `UPDATE js_assign SET j[1:2] = nosuch`, `UPDATE js_assign SET n[1:2] = 1`,
     'SELECT id, j FROM js_assign ORDER BY id',
   ]) await db().same(sql);
 });

@@ -196,6 +196,17 @@ test('pg_sleep waits and returns void (an empty string, type void); NULL and neg
   ]) await db().same(sql);
 });
 
+test('pg_sleep in FROM; pg_sleep_for(interval) and pg_sleep_until(timestamptz)', { skip }, async () => {
+  for (const sql of [
+    'SELECT * FROM pg_sleep(0)', 'SELECT * FROM pg_sleep(0.01) AS s', 'SELECT * FROM pg_sleep(NULL) WITH ORDINALITY AS s(a, b)',
+    "SELECT pg_sleep_for('10 ms')", "SELECT * FROM pg_sleep_for('0')", 'SELECT pg_sleep_for(NULL), pg_sleep_until(NULL)',
+    "SELECT pg_sleep_for('-1 day')", "SELECT pg_sleep_for('1 ms') FROM generate_series(1, 3)", 'SELECT pg_sleep_until(now())',
+    "SELECT pg_sleep_until(clock_timestamp() + interval '20 ms')", "SELECT * FROM pg_sleep_until('-infinity')",
+    "SELECT pg_sleep_until('2000-01-01')", "SELECT pg_sleep_until(date '2000-01-01')", 'SELECT pg_typeof(pg_sleep_for(NULL))',
+    'SELECT pg_sleep_for(1)', 'SELECT pg_sleep_until(1)', "SELECT pg_sleep(interval '1 s')", 'SELECT pg_sleep_for()',
+  ]) await db().same(sql);
+});
+
 
 test('numeric to real and double precision name the value out of range; octet_length of char(n) counts its padding', { skip }, async () => {
   for (const sql of [

@@ -53,6 +53,7 @@ test('time settings read units and show the largest that fits; statement_timeout
     // pg_sleep(5) would take five seconds; the timeout stops it after a fifth of one.
     'SET statement_timeout = 200', 'SELECT pg_sleep(5)', 'SELECT 1 AS still_serving',
     'BEGIN', 'SELECT pg_sleep(5)', 'SELECT 1', 'ROLLBACK',
+    "SELECT pg_sleep_for('5 s')", "SELECT pg_sleep_until(now() + interval '5 s')", 'SELECT * FROM pg_sleep(5)', "SELECT 1 FROM pg_sleep_for('5 s')",
     "SELECT set_config('statement_timeout', '0', false)", 'SELECT pg_sleep(0.3)',
   ]) await db().same(sql);
 });

@@ -134,3 +134,26 @@ test('INSERT … SELECT $1, $2 infers each parameter as its column\'s type, a UN
     assert.deepEqual(await answer(strata, sql, [...params]), await answer(postgres, sql, [...params]), sql);
   }
 });
+
+test('an untyped argument where a function\'s only polymorphic one is: 42804, not text', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT to_json('abc')", 'SELECT to_json(NULL)', 'SELECT to_jsonb(NULL)', "SELECT array_to_json('{1}')", "SELECT array_to_json('{1}', true)",
+    "SELECT array_length('{1}', 1)", "SELECT array_upper('{1}', 1)", 'SELECT array_lower(NULL, 1)', "SELECT array_dims('{1}')",
+    "SELECT array_ndims('{1}')", "SELECT cardinality('{1}')", "SELECT json_agg('a')", 'SELECT jsonb_agg(NULL)',
+    "SELECT to_json('abc'::text), to_jsonb(1), cardinality('{1}'::int[]), array_length('{1,2}'::int[], 1)",
+  ]);
+});
+
+test('an untyped argument of a one-argument aggregate: text, the one category\'s preferred type, or not unique', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT sum('1')", 'SELECT avg(NULL)', 'SELECT bit_or(NULL)', "SELECT avg(DISTINCT '1')",
+    "SELECT stddev('1') AS a, variance('1') AS b, stddev_pop(NULL) AS c, var_pop('2.5') AS d", "SELECT stddev('abc')",
+    "SELECT bool_and('t') AS a, every(NULL) AS b, bool_or('no') AS c", "SELECT max(NULL) AS a, min('a') AS b",
+  ]);
+});
+
+test('EXTRACT of an untyped value: its pg_catalog.extract is not unique (42725)', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    "SELECT extract(year from '2024-01-01')", 'SELECT extract(year from NULL)', 'SELECT extract(year from 1)', "SELECT pg_catalog.abs('1')",
+  ]);
+});

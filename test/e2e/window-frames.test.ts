@@ -166,3 +166,12 @@ test('a subquery as a frame offset is refused, not answered wrongly', { skip }, 
   await assert.rejects(db().strata.query('SELECT sum(i) OVER (ORDER BY i RANGE BETWEEN (SELECT 2) PRECEDING AND CURRENT ROW) FROM f'),
     { code: '0A000', message: 'subqueries in a window RANGE offset are not supported' });
 });
+
+test('an untyped RANGE offset takes the sort column\'s own type', { skip }, async () => {
+  for (const sql of [
+    "SELECT sum(x) OVER (ORDER BY x RANGE BETWEEN '1 day' PRECEDING AND CURRENT ROW) FROM (VALUES (1)) v(x)",
+    "SELECT sum(x) OVER (ORDER BY x RANGE BETWEEN 'a' PRECEDING AND CURRENT ROW) FROM (VALUES (1::int2)) v(x)",
+    "SELECT sum(x) OVER (ORDER BY x RANGE BETWEEN '3000000000' PRECEDING AND CURRENT ROW) FROM (VALUES (1)) v(x)",
+    "SELECT sum(x) OVER (ORDER BY x RANGE BETWEEN '1' PRECEDING AND CURRENT ROW) FROM (VALUES (1),(2),(4)) v(x)",
+  ]) await db().same(sql);
+});

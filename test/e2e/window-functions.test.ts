@@ -75,3 +75,24 @@ test('min and max over a window take varchar, name and "char" as text, as the ag
     "SELECT max(x) OVER () AS a FROM (VALUES ('b'::char(2)), ('a'::char(2))) v(x)",
   ]) await db().same(sql);
 });
+
+test('lag/lead/ntile/nth_value arguments: untyped integers, the default in the common type, no implicit cast is no such function', { skip }, async () => {
+  for (const sql of [
+    'SELECT lag(x, -1) OVER (ORDER BY x) AS a, lag(x, NULL) OVER () AS b FROM (VALUES (1),(2)) v(x)',
+    "SELECT lag(x, '1') OVER (ORDER BY x) AS a, lead(x, 1, NULL) OVER (ORDER BY x) AS b, lead(x, 1, '9') OVER (ORDER BY x) AS c FROM (VALUES (1),(2)) v(x)",
+    "SELECT lead(x, 1, 'z') OVER (ORDER BY x) FROM (VALUES (1),(2)) v(x)",
+    'SELECT lag(x, 1, 1.5) OVER (ORDER BY x) AS a, lag(x, 1, 2::bigint) OVER (ORDER BY x) AS b, lead(x::float4, 1, 2.5) OVER (ORDER BY x) AS c FROM (VALUES (1),(2)) v(x)',
+    "SELECT ntile('2') OVER (ORDER BY x) AS a, nth_value(x, '1') OVER (ORDER BY x) AS b, ntile(NULL) OVER () AS c FROM (VALUES (1),(2)) v(x)",
+    "SELECT lag(x, 'a') OVER () FROM (VALUES (1)) v(x)", 'SELECT lag(x, 1.5) OVER () FROM (VALUES (1)) v(x)',
+    "SELECT lag(x, 1, 'z'::text) OVER () FROM (VALUES (1)) v(x)", 'SELECT lag(x, 1::bigint) OVER () FROM (VALUES (1)) v(x)',
+    'SELECT ntile(2.5) OVER () FROM (VALUES (1)) v(x)', "SELECT lag(t, 1, 'def') OVER (ORDER BY t) FROM (VALUES ('a'::text), ('b')) v(t)",
+  ]) await db().same(sql);
+});
+
+test('ranking calls with the wrong arguments: no such function, or the hypothetical-set aggregate without WITHIN GROUP', { skip }, async () => {
+  for (const sql of [
+    'SELECT rank(1) OVER () FROM (VALUES (1)) v(x)', 'SELECT percent_rank(1, 2) OVER () FROM (VALUES (1)) v(x)',
+    'SELECT row_number(1) OVER () FROM (VALUES (1)) v(x)', 'SELECT ntile() OVER () FROM (VALUES (1)) v(x)', 'SELECT rank(1)',
+    'SELECT rank(1) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x)',
+  ]) await db().same(sql);
+});

@@ -141,6 +141,17 @@ const SCENARIOS: readonly Scenario[] = [
     step(parse({ text: 'SELECT generate_series(1, $1)' }), describe({ type: 'S' }), sync()),
     step(parse({ text: 'SELECT * FROM generate_series($1::int, $2) g' }), describe({ type: 'S' }), sync()),
   ] },
+  { name: 'extended: a parameter nothing gives a type (42P18), and contexts that make one text', steps: [
+    // Taken as they are: a null test, "any" arguments, count("any"), a row.
+    ...['SELECT $1 IS NULL', "SELECT json_build_object('k', $1)", 'SELECT $1 IS NOT DISTINCT FROM NULL', "SELECT concat($1, 'x')",
+      "SELECT format('%s', $1)", 'SELECT count($1)', 'SELECT num_nulls($1)', 'SELECT row($1)', 'SELECT 1 FROM wd WHERE $2 IS NULL AND id = $1']
+      .map((text) => step(parse({ text }), describe({ type: 'S' }), sync())),
+    // Coerced: to boolean, to text (a select list, an operator, CASE's test value, a common type).
+    ...['SELECT $1 IS TRUE', 'SELECT CASE $1 WHEN 1.5 THEN 1 END', "SELECT CASE $1 WHEN 'a' THEN 1 END", "SELECT $1 || 'x'",
+      'SELECT coalesce($1, $2)', 'SELECT $1 = $2', "SELECT $1 UNION SELECT 'a'", 'SELECT count(DISTINCT $1)', 'SELECT sum(id) OVER (PARTITION BY $1) FROM wd', 'SELECT ntile($1) OVER (), lag(id, $2, $3) OVER () FROM wd', 'SELECT 1 FROM wd WHERE v = $1 AND $1 IS NOT NULL']
+      .map((text) => step(parse({ text }), describe({ type: 'S' }), sync())),
+    step(parse({ text: 'SELECT $1 IS NULL', types: [23] }), bind({ values: [null] }), execute(), sync()),
+  ] },
   { name: 'extended: malformed Binds and Parses', steps: [
     step(parse({ name: 'm1', text: 'SELECT id FROM wd WHERE id = $1' }), sync()),
     step(bind({ statement: 'm1', values: [Buffer.from([0, 0, 1])], valueMapper: (v) => v }), execute(), sync()),

@@ -41,8 +41,10 @@ export type Expr =
       readonly argNames?: readonly (string | null)[];
       /** `SET j[k1][k2]… = v`, as a call of (j, v, k1, k2, …): not a function, compile.ts's compileSubscriptAssignment. */
       readonly subscriptAssignment?: true;
+      /** `SET j[a:b] = v`: a slice assignment, refused when compiled; where PostgreSQL reports it (-1: nowhere). */
+      readonly sliceAt?: number;
       readonly location: number }
-  | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr }[]; readonly otherwise: Expr | null; readonly location: number }
+  | { readonly kind: 'case'; readonly subject: Expr | null; readonly whens: readonly { readonly when: Expr; readonly then: Expr; /** The WHEN keyword's (a simple CASE's `=` is reported there). */ readonly location?: number }[]; readonly otherwise: Expr | null; readonly location: number }
   | { readonly kind: 'coalesce' | 'greatest' | 'least'; readonly args: readonly Expr[]; readonly location: number }
   | { readonly kind: 'nullif'; readonly left: Expr; readonly right: Expr; readonly location: number }
   | { readonly kind: 'in'; readonly arg: Expr; readonly list: readonly Expr[]; readonly negated: boolean; readonly location: number }

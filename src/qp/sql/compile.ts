@@ -15,7 +15,7 @@ import { formatArray, requireType, typeByOid } from '../types/index.js';
 import { virtualTable } from '../system/virtual-tables.js';
 import { baseRelations, containsAggregate, resolveRelation } from './relations.js';
 import { compileSubplan, type SubqueryHost } from './subplans.js';
-import { compileWindowCall, type WindowCollector } from './windows.js';
+import { compileWindowCall, withinGroupRequired, type WindowCollector } from './windows.js';
 import { compileSetCall, SrfCollector } from './plan-srf.js';
 import { isInformationSchemaFunction, reachesInformationSchemaFunction } from './information-schema-functions.js';
 import { columnsOfTables, inlineCall } from './sql-functions.js';
@@ -27,6 +27,7 @@ import { PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
 import { compileOverlaps, isOverlapsCall } from './overlaps.js';
 import { hoistOneTimeFilter, localNames, simplifyExistsQuery } from './exists-query.js';
 import type { FoldErrors } from './fold-errors.js';
+import type { ParameterUse } from './parameter-use.js';
 import { compileSystemColumn } from './system-columns.js';
 import { mapTree } from './ast-map.js';
 import * as types from './typesystem.js';
@@ -41,7 +42,8 @@ import { mayNameRelativeTime } from '../types/datetime.js';
 import { jsonbAssignSubscripts, jsonbSubscript } from '../types/json-functions.js';
 import { timestampToDate, timestampToTime } from '../types/datetime.js';
 import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
-import { compileSleepCall } from './sleep-functions.js';
+import { compileSleepCall, isSleepFunction } from './sleep-functions.js';
+import { untypedAggregateArgument } from './untyped-aggregate.js';
 import { isMutableBuiltinCall, isMutableCast, isMutableOperator } from './volatility.js';
 
 /**
@@ -116,6 +118,8 @@ export interface CompileContext {
   readonly access?: AccessLog | undefined;
   /** Where constant folds that fail are recorded, for PostgreSQL's plan-time error (fold-errors.ts); absent, none are. */
   readonly foldErrors?: FoldErrors | undefined;
+  /** Where parameter references and their coercions are recorded, for Parse's 42P18 (parameter-use.ts); absent, none are. */
+  readonly parameterUse?: ParameterUse | undefined;
 }
 
 const at = (location: number) => (location >= 0 ? { position: location + 1 } : {});
@@ -190,7 +194,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const isNull = expr.isNull;
       return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location }, [arg]);
     }
-    case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS'), expr.location);
+    case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS', ctx), expr.location);
     case 'cast': {
       const reg = regCastTarget(expr.type);
       const scope = ctx.catalog ? { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] } : null;
@@ -418,7 +422,9 @@ function compileParam(index: number, ctx: CompileContext, location: number): Com
   while (ctx.paramTypes.length < index) ctx.paramTypes.push(0);
   const oid = ctx.paramTypes[index - 1] || TypeOid.unknown;
   const i = index - 1;
-  return { oid, typmod: -1, eval: (_row, c) => c.params[i] ?? null, paramIndex: index, rowIndependent: true, name: '?column?', location };
+  const use = ctx.parameterUse;
+  use?.refer(index);
+  return { oid, typmod: -1, eval: (_row, c) => c.params[i] ?? null, paramIndex: index, parameterUse: use, rowIndependent: true, name: '?column?', location };
 }
 
 /** Gives an untyped literal or parameter a type, or converts a typed value with a cast. */
@@ -427,6 +433,7 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
     // Parameters arrive already converted to their inferred type when bound; an assignment or
     // cast still applies the target's typmod (time(0), varchar(3)) as it does to a typed value.
     if (value.paramIndex !== undefined) {
+      value.parameterUse?.type(value.paramIndex);
       if (context === 'implicit' || typmod < 0) return { ...value, oid, typmod: -1 };
       const f = value.eval;
       return { ...value, oid, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); } };
@@ -567,6 +574,7 @@ function isPureConstant(value: CompiledExpr): boolean {
 
 /** Records the inferred type of every parameter used untyped (call after compiling). */
 export function inferParamType(ctx: CompileContext, value: CompiledExpr, oid: number): void {
+  if (value.paramIndex !== undefined) value.parameterUse?.type(value.paramIndex);
   if (value.paramIndex !== undefined && ctx.paramTypes[value.paramIndex - 1] === 0) ctx.paramTypes[value.paramIndex - 1] = oid;
 }
 
@@ -816,7 +824,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   const advisory = advisoryLockRefusal(expr.name, expr.location);
   if (advisory) throw advisory;
   if (SEQUENCE_FUNCTIONS.has(expr.name)) return compileSequenceCall(expr, ctx);
-  if (expr.name === 'pg_sleep') return compileSleepCall(expr, ctx);
+  if (isSleepFunction(expr.name)) return compileSleepCall(expr, ctx);
   if (RELATION_SIZE_FUNCTIONS.has(expr.name)) return compileRelationSizeCall(expr, ctx);
   const setCall = compileSetCall(expr, ctx);
   if (setCall) return setCall;
@@ -826,6 +834,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     throw new SqlError('42809', `${expr.star ? '*' : expr.distinct ? 'DISTINCT' : 'FILTER'} specified, but ${expr.name} is not an aggregate function`, at(expr.location));
   }
   const args = expr.args.map((a) => compileExpr(a, ctx));
+  refuseUntypedPolymorphicCall(expr.name, args);
   // concat, concat_ws and format print "any" argument with its output function: a reg* value as its name.
   if (ctx.catalog && PRINTING_FUNCTIONS.has(expr.name)) {
     const scope = { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] };
@@ -844,9 +853,14 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
     if (functionStyleCast) return functionStyleCast;
   }
   if (!resolved) {
+    const withinGroup = expr.schema ? null : withinGroupRequired(expr.name, args.length);
+    if (withinGroup) throw withinGroup(expr.location);
     throw noSuchFunction(expr.schema ? `${expr.schema}.${expr.name}` : expr.name, args.map((a) => a.oid), expr.location);
   }
-  const coerced = args.map((a, i) => coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location));
+  const coerced = args.map((a, i) => (takesAny(expr.name, i) && a.paramIndex !== undefined && a.oid === TypeOid.unknown
+    // An "any" argument is not coerced: the parameter stays unknown, Parse's 42P18 (parameter-use.ts).
+    ? { ...a, oid: resolved.args[i] ?? TypeOid.text }
+    : coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location)));
   const strict = resolved.strict;
   if (strict && coerced.some(isNullConstant) && !mentionsParameter(expr.args)) return constant(resolved.result, null, expr.name, expr.location);
   const fs = coerced.map((a) => a.eval);
@@ -874,6 +888,20 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
  * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
  * after their target type).
  */
+/**
+ * Built-in functions whose arguments from a position on are of pseudo-type "any" (pg_proc): such
+ * an argument is taken as it is, so an untyped parameter there gets no type.
+ */
+const ANY_ARGUMENTS_FROM: ReadonlyMap<string, number> = new Map([
+  ['concat', 0], ['concat_ws', 1], ['format', 1], ['num_nulls', 0], ['num_nonnulls', 0],
+  ['json_build_object', 0], ['json_build_array', 0], ['jsonb_build_object', 0], ['jsonb_build_array', 0],
+]);
+
+function takesAny(name: string, index: number): boolean {
+  const from = ANY_ARGUMENTS_FROM.get(name);
+  return from !== undefined && index >= from;
+}
+
 const PRINTING_FUNCTIONS: ReadonlySet<string> = new Set(['concat', 'concat_ws', 'format']);
 
 /** A string type or an untyped literal: what `||` joins with a reg* value's name. */
@@ -995,9 +1023,26 @@ function refuseUntypedPolymorphic(name: string, location: number): void {
   if (name === 'array_agg') {
     throw new SqlError('42725', 'function array_agg(unknown) is not unique', { ...at(location), hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
   }
-  if (name === 'json_agg' || name === 'jsonb_agg') {
-    throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown', at(location));
-  }
+  // (enforce_generic_type_consistency reports no position.)
+  if (name === 'json_agg' || name === 'jsonb_agg') throw untypedPolymorphic();
+}
+
+function untypedPolymorphic(): SqlError {
+  return new SqlError('42804', 'could not determine polymorphic type because input has type unknown');
+}
+
+/**
+ * Built-in functions whose first argument is their only polymorphic one (anyelement, anyarray),
+ * by the arities that have it: an untyped first argument (a literal, NULL, a parameter) leaves
+ * the polymorphic type undetermined, PostgreSQL's 42804, rather than being read as text.
+ */
+const POLYMORPHIC_FIRST_ARGUMENT: ReadonlyMap<string, readonly number[]> = new Map([
+  ['to_json', [1]], ['to_jsonb', [1]], ['array_to_json', [1, 2]], ['array_length', [2]], ['array_upper', [2]],
+  ['array_lower', [2]], ['array_dims', [1]], ['array_ndims', [1]], ['cardinality', [1]],
+]);
+
+function refuseUntypedPolymorphicCall(name: string, args: readonly CompiledExpr[]): void {
+  if (args[0]?.oid === TypeOid.unknown && POLYMORPHIC_FIRST_ARGUMENT.get(name)?.includes(args.length)) throw untypedPolymorphic();
 }
 
 function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
@@ -1023,7 +1068,14 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
       [arg, second] = asFloat8Pair(arg, compileExpr(expr.args[1]!, inner));
     }
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
-    arg = textual(arg);
+    if (arg.oid === TypeOid.unknown && arity === 1 && expr.name !== 'count') {
+      const oid = untypedAggregateArgument(expr.name, expr.location);
+      inferParamType(inner, arg, oid);
+      arg = coerce(arg, oid, -1, 'implicit', arg.location);
+    }
+    // count("any") takes its argument as it is: an untyped parameter gets no type (42P18);
+    // count(DISTINCT $1) sorts it, which makes it text.
+    arg = expr.name === 'count' && !expr.distinct && arg.paramIndex !== undefined && arg.oid === TypeOid.unknown ? { ...arg, oid: TypeOid.text } : textual(arg);
     arg = minMaxArgument(expr.name, arg);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
     if (arity === 2) {
@@ -1168,7 +1220,9 @@ function compileJsonbSubscript(arg: CompiledExpr, expr: Extract<Expr, { kind: 's
  */
 function compileSubscriptAssignment(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileContext): CompiledExpr {
   const [columnExpr, valueExpr, ...subscriptExprs] = expr.args as [Expr, Expr, ...Expr[]];
+  if (expr.sliceAt !== undefined) compileExpr(valueExpr, ctx); // (its errors come first, as transformTargetList's do)
   const column = compileExpr(columnExpr, ctx);
+  if (expr.sliceAt !== undefined && column.oid === TypeOid.jsonb) throw new SqlError('42804', 'jsonb subscript does not support slices', at(expr.sliceAt));
   if (column.oid !== TypeOid.jsonb) {
     if (types.arrayElementType(column.oid) !== 0) throw new SqlError('0A000', 'assignment to an array element is not supported', at(expr.location));
     throw new SqlError('42804', `cannot subscript type ${types.formatType(column.oid, -1)} because it does not support subscripting`, at(expr.location));
@@ -1205,7 +1259,8 @@ export function checkFunctionSchema(expr: Extract<Expr, { kind: 'func' }>, ctx: 
 /** PostgreSQL's 42883 for a call no function matches, naming the argument types. */
 export function noSuchFunction(name: string, argOids: readonly number[], location: number): SqlError {
   const signature = argOids.map((oid) => types.formatType(oid, -1)).join(', ');
-  if (types.functionIsAmbiguous(name, argOids)) {
+  // (pg_catalog.f is the built-in f: EXTRACT's rewrite names it so.)
+  if (types.functionIsAmbiguous(name.startsWith('pg_catalog.') ? name.slice('pg_catalog.'.length) : name, argOids)) {
     return new SqlError('42725', `function ${name}(${signature}) is not unique`, { ...at(location), hint: 'Could not choose a best candidate function. You might need to add explicit type casts.' });
   }
   return new SqlError('42883', `function ${name}(${signature}) does not exist`, { ...at(location), hint: NO_FUNCTION_HINT });
@@ -1240,8 +1295,12 @@ function commonTypeOf(values: CompiledExpr[], context: string): number {
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
   let subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
-  // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer.
-  if (subject && subject.oid === TypeOid.unknown && subject.paramIndex === undefined) subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
+  // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer,
+  // and so is an untyped parameter (`CASE $1 WHEN 1.5` is text = numeric, 42883).
+  if (subject && subject.oid === TypeOid.unknown) {
+    inferParamType(ctx, subject, TypeOid.text);
+    subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
+  }
   ctx = { ...ctx, srfBlockedBy: 'CASE' };
   // Each arm's condition, then its result, as transformCaseExpr reads them. PostgreSQL's planner
   // drops an arm whose condition folds to false or NULL, and everything after one that folds to
@@ -1252,7 +1311,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   let decided: number | null = null;
   for (const w of expr.whens) {
     const condition = subject
-      ? applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.when.location ?? expr.location)
+      ? applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.location !== undefined && w.location >= 0 ? w.location : w.when.location ?? expr.location)
       : coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
     const afterCondition = ctx.foldErrors?.mark() ?? 0;
     conditions.push(condition);
@@ -1376,6 +1435,15 @@ function compileDistinctFrom(expr: Extract<Expr, { kind: 'distinct-from' }>, ctx
     const pairs: Expr[] = l.map((a, i) => ({ kind: 'distinct-from', left: a, right: r[i]!, negated: false, location: expr.location }));
     const any: Expr = { kind: 'or', args: pairs, location: expr.location };
     return compileExpr(expr.negated ? { kind: 'not', arg: any, location: expr.location } : any, ctx);
+  }
+  // A bare NULL on either side makes it a null test of the other (transformAExprDistinct): no `=`
+  // is looked up, so an untyped parameter there gets no type, and a row is tested field by field.
+  const isNullLiteral = (e: Expr) => e.kind === 'const' && e.literal === 'null';
+  if (isNullLiteral(expr.right) || isNullLiteral(expr.left)) {
+    // (A scalar test even of a row: make_nulltest_from_distinct sets argisrow false.)
+    const f = compileExpr(isNullLiteral(expr.right) ? expr.left : expr.right, ctx).eval;
+    const isNull = expr.negated;
+    return { oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: false, name: '?column?', location: expr.location };
   }
   const left = compileExpr(expr.left, ctx);
   const right = compileExpr(expr.right, ctx);

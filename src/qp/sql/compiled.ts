@@ -1,3 +1,4 @@
+import type { ParameterUse } from './parameter-use.js';
 import type { RecordField, SqlValue } from '../../contracts/sql-value.js';
 import type { OutputStyle } from '../types/output-style.js';
 import type { Timestamp } from '../../contracts/time.js';
@@ -24,6 +25,8 @@ export interface ExecContext {
   readonly sequences?: SessionSequences;
   /** Waits (pg_sleep); absent where statements cannot wait. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The wall clock now, µs since the Unix epoch (pg_sleep_for/until's clock_timestamp()); absent where statements cannot wait. */
+  readonly wallClock?: () => number;
   /** bytea_output and extra_float_digits, for casts of bytea and floats to text. */
   readonly outputStyle?: OutputStyle;
   /** The running statement's processing so far, µs (EXPLAIN ANALYZE VERBOSE's DPU estimate); absent where not metered. */
@@ -41,6 +44,8 @@ export interface CompiledExpr {
   readonly unknownLiteral?: string;
   /** Set for a parameter reference whose type may still be inferred from context. */
   readonly paramIndex?: number;
+  /** A parameter reference's statement-wide record, told when a context gives it a type. */
+  readonly parameterUse?: ParameterUse | undefined;
   /** Set for a plain column reference: its position in the input row. */
   readonly column?: number;
   /** True when the value depends on no row (constants, parameters, now()). */

@@ -1,3 +1,4 @@
+import { leftmostLocation } from './expr-location.js';
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
 import { alterTableForm, objectTypeWords } from './statement-forms.js';
@@ -514,7 +515,7 @@ export function convertExpr(node: Json): Expr {
       return {
         kind: 'case',
         subject: n.arg ? convertExpr(n.arg) : null,
-        whens: n.args.map((w: Json) => ({ when: convertExpr(w.CaseWhen.expr), then: convertExpr(w.CaseWhen.result) })),
+        whens: n.args.map((w: Json) => ({ when: convertExpr(w.CaseWhen.expr), then: convertExpr(w.CaseWhen.result), location: w.CaseWhen.location ?? -1 })),
         otherwise: n.defresult ? convertExpr(n.defresult) : null,
         location,
       };
@@ -789,16 +790,28 @@ function convertAssignmentList(list: Json[], target: AssignedRelation): Assignme
 /**
  * `SET c[k1][k2]… = v`: the column takes c with the element set, a call compile.ts reads
  * (subscriptAssignment) of the column's value as the row has it, v and the subscripts. Fields of
- * a composite (`SET c.f = v`) and slices are not supported.
+ * a composite (`SET c.f = v`) are not supported; a slice is refused when the column's type is known.
  */
 function subscriptAssignment(t: Json, target: AssignedRelation): Assignment {
   const location: number = t.location ?? -1;
   const steps = t.indirection as Json[];
-  if (steps.some((step) => !step.A_Indices || step.A_Indices.is_slice) || t.val?.MultiAssignRef) {
+  if (steps.some((step) => !step.A_Indices) || t.val?.MultiAssignRef) {
     throw unsupported('assignment to a field or a slice is not supported', location);
   }
   if (t.val?.SetToDefault) throw unsupported('assignment of DEFAULT to an element is not supported', location);
   const column: Expr = { kind: 'column', table: target.alias ?? target.name, schema: target.alias ? null : target.schema, name: t.name, location };
+  if (steps.some((step) => step.A_Indices.is_slice)) {
+    // What a slice means depends on the column's type (jsonb refuses it with 42804); compile.ts
+    // decides. PostgreSQL reports it at the first subscript's upper bound (else its lower).
+    const first = steps[0].A_Indices;
+    const bound = first.uidx ?? first.lidx;
+    const sliceAt = bound ? leftmostLocation(convertExpr(bound)) : -1;
+    const value: Expr = {
+      kind: 'func', name: 'subscript assignment', schema: null, args: [column, convertExpr(t.val)],
+      star: false, distinct: false, filter: null, subscriptAssignment: true, sliceAt, location,
+    };
+    return { column: t.name, value, location };
+  }
   const subscripts = steps.map((step) => convertExpr(step.A_Indices.uidx));
   const value: Expr = {
     kind: 'func', name: 'subscript assignment', schema: null, args: [column, convertExpr(t.val), ...subscripts],

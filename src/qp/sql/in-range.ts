@@ -43,6 +43,8 @@ export function offsetTypeFor(sortOid: number, offsetOid: number, location: numb
   const sortName = types.formatType(sortOid, -1);
   if (!offsets) throw new SqlError('0A000', `RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${sortName}`, at(location));
   if (offsets.includes(offsetOid)) return offsetOid;
+  // An untyped offset where several fit takes the sort column's own type (`'1' PRECEDING` on int4 is int4).
+  if (offsetOid === TypeOid.unknown && offsets.includes(sortOid)) return sortOid;
   const match = offsets.find((o) => types.castContext(offsetOid, o) === 'i');
   if (match === undefined) {
     throw new SqlError('0A000', `RANGE with offset PRECEDING/FOLLOWING is not supported for column type ${sortName} and offset type ${types.formatType(offsetOid, -1)}`,

@@ -1,3 +1,5 @@
+import { leftmostLocation } from './expr-location.js';
+import type { ParameterUse } from './parameter-use.js';
 import { SqlError } from '../../contracts/errors.js';
 import type { ConnectionEndpoints, FieldDescription } from '../../contracts/sql-session.js';
 import { TypeOid, type RecordField, type SqlValue } from '../../contracts/sql-value.js';
@@ -67,6 +69,8 @@ export interface PlanContext {
   readonly columnUse?: ColumnUse | null;
   /** Where constant folds that fail are recorded, to be raised when the statement is bound (fold-errors.ts). */
   readonly foldErrors?: FoldErrors;
+  /** Parameter references and their coercions (parameter-use.ts); absent, not recorded. */
+  readonly parameterUse?: ParameterUse | undefined;
   /** Set for the query of a subquery or view in FROM that an enclosing locking clause covers (row-locks.ts). */
   readonly pushedLock?: RowLockStrength;
   /**
@@ -130,7 +134,7 @@ export function compileContext(pc: PlanContext, scope: Scope, clause: string): C
     scope, paramTypes: pc.paramTypes, aggregates: null, aggregateBase: 0, clause, sessionUser: pc.sessionUser, currentSchema: pc.currentSchema,
     inputScope: undefined, groupSlots: undefined, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
     subqueries: undefined, aggregateSubqueries: undefined, windows: undefined, srfs: undefined, srfBlockedBy: undefined, functionDepth: undefined,
-    access: pc.access, foldErrors: pc.foldErrors,
+    access: pc.access, foldErrors: pc.foldErrors, parameterUse: pc.parameterUse,
   };
 }
 
@@ -391,7 +395,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
     // (Through the GROUP BY context's scope: a subquery's aggregates may name outer columns.)
     scope: inputCtx.scope, inputScope: inputCtx.scope, paramTypes: pc.paramTypes, aggregates, aggregateBase: groupExprs.length,
     clause: 'SELECT', sessionUser: pc.sessionUser, currentSchema: pc.currentSchema, groupSlots, catalog: pc.resolver.catalog, searchPath: pc.resolver.searchPath, session: pc.session,
-    aggregateSubqueries, access: pc.access, foldErrors: pc.foldErrors,
+    aggregateSubqueries, access: pc.access, foldErrors: pc.foldErrors, parameterUse: pc.parameterUse,
   };
   // A subquery in HAVING or the select list sees the grouped columns, at their slots in the grouped row.
   const outerScope = new GroupedScope(input, groupItems, groupSlots);
@@ -592,17 +596,6 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
     out.push({ expr, column: untyped ? { ...column, untyped } : column });
   }
   return out;
-}
-
-/**
- * Where an expression starts, as PostgreSQL's exprLocation places it: an operator's or a test's
- * own position, or its first operand's when that comes first (`'' || 'x'` is at `''`).
- */
-function leftmostLocation(expr: Expr): number {
-  const first: Expr | null = ('left' in expr ? expr.left : 'arg' in expr ? expr.arg : null) ?? null;
-  const own = expr.location;
-  const inner = first === null ? -1 : leftmostLocation(first);
-  return own < 0 ? inner : inner < 0 ? own : Math.min(own, inner);
 }
 
 /**

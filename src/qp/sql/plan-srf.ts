@@ -7,6 +7,8 @@ import { coerce, compileExpr, inferParamType, noSuchFunction, type CompileContex
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { breathe, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import { populatesRecord, recordFunction, returnsRecord, type DefinedColumn } from './record-functions.js';
+import { planSleepScan } from './sleep-functions.js';
+import { applyColumnAliases } from './function-aliases.js';
 import { isSetReturning, resolveSetFunction, type SetFunction } from './set-functions.js';
 import * as types from './typesystem.js';
 
@@ -78,6 +80,8 @@ export function planFunctionScan(
 ): FunctionScanPlan {
   if (item.columnDefinitions !== undefined) return planRecordFunction(item, item.columnDefinitions, ctx);
   if (item.calls.length === 1 && populatesRecord(item.calls[0]!.name)) return planPopulateRecord(item, ctx);
+  const sleep = planSleepScan(item, ctx);
+  if (sleep) return sleep;
   const { columns, calls } = bindFunctionItem(item, ctx);
   return { columns, build: () => new FunctionScan(calls, item.ordinality) };
 }
@@ -108,10 +112,7 @@ export function bindFunctionItem(item: Extract<FromItem, { kind: 'function' }>, 
     }
   }
   if (item.ordinality) columns.push({ name: 'ordinality', oid: TypeOid.int8 });
-  if (item.columnAliases.length > columns.length) {
-    throw new SqlError('42P10', `too many column aliases specified for function ${item.name}`, at(item.location));
-  }
-  item.columnAliases.forEach((alias, i) => { columns[i]!.name = alias; });
+  applyColumnAliases(item, columns);
   return { columns, calls: bound };
 }
 
@@ -176,7 +177,7 @@ function planPopulateRecord(item: Extract<FromItem, { kind: 'function' }>, ctx: 
   const fn = recordFunction(call.name, json.oid, columns);
   if (!fn) throw noSuchFunction(call.name, [TypeOid.record, json.oid], call.location);
   const arg = coerce(json, fn.args[0]!, -1, 'implicit', json.location >= 0 ? json.location : call.location);
-  if (item.columnAliases.length > columns.length) throw new SqlError('42P10', `too many column aliases specified for function ${item.name}`, at(item.location));
+  if (item.columnAliases.length > columns.length) applyColumnAliases(item, columns);
   const names = columns.map((c, i) => item.columnAliases[i] ?? c.name);
   return { columns: columns.map((c, i) => ({ name: names[i]!, oid: c.oid })), build: () => new FunctionScan([{ fn, args: [arg.eval] }], false) };
 }

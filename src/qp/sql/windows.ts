@@ -5,7 +5,7 @@ import { inRangeFor, offsetTypeFor } from './in-range.js';
 import { containsSubquery } from './join-subqueries.js';
 import { columnRefs } from './relations.js';
 import { aggregateFrames, evaluateFrameOffsets, frameBounds, frameRuns, nthFrameRow, peerGroups, type Frame, type FrameOffsets } from './window-frames.js';
-import { asFloat8Pair, checkFunctionSchema, coerce, coerceToBoolean, compileExpr, minMaxArgument, type CompileContext } from './compile.js';
+import { asFloat8Pair, checkFunctionSchema, coerce, coerceToBoolean, commonType, compileExpr, inferParamType, minMaxArgument, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { materialize, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import * as types from './typesystem.js';
@@ -103,18 +103,35 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
     throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown', at(expr.location));
   }
   if (types.isRegressionAggregate(name) && args.length === 2) args = asFloat8Pair(args[0]!, args[1]!);
+  // The integer arguments (lag/lead's offset, ntile's count, nth_value's position) and an untyped
+  // lag/lead default (the value's type) take their types before other untyped ones become text:
+  // lag(x, NULL) and ntile('2') read as PostgreSQL reads them, not as text cast to integer.
+  // (Only an implicit cast reaches integer: lag(x, 1.5) is no such function.)
+  const integerAt = name === 'lag' || name === 'lead' || name === 'nth_value' ? 1 : name === 'ntile' ? 0 : -1;
+  if (integerAt >= 0 && args[integerAt]) {
+    if (types.castContext(args[integerAt]!.oid, TypeOid.int4) !== 'i') throw noSuchFunction(name, args.map((a) => a.oid), expr.location);
+    if (args[integerAt]!.oid === TypeOid.unknown) inferParamType(inner, args[integerAt]!, TypeOid.int4);
+    args[integerAt] = coerce(args[integerAt]!, TypeOid.int4, -1, 'implicit', args[integerAt]!.location);
+  }
+  if ((name === 'lag' || name === 'lead') && args[2]) {
+    // lag(anycompatible, integer, anycompatible): the value and the default in their common type.
+    let common: number;
+    try {
+      common = commonType([args[0]!, args[2]], name, inner);
+    } catch {
+      throw noSuchFunction(name, args.map((a) => a.oid), expr.location);
+    }
+    args[0] = coerce(args[0]!, common, -1, 'implicit', args[0]!.location);
+    args[2] = coerce(args[2], common, -1, 'implicit', args[2].location);
+  }
   args = args.map((a) => (a.oid === TypeOid.unknown ? coerce(a, TypeOid.text, -1, 'implicit', a.location) : a));
   if (args[0]) args[0] = minMaxArgument(name, args[0]);
   const resultOid = resultType(name, args, expr);
-  if (name === 'lag' || name === 'lead') {
-    if (args[1]) args[1] = coerce(args[1], TypeOid.int4, -1, 'implicit', args[1].location);
-    if (args[2]) args[2] = coerce(args[2], resultOid, -1, 'implicit', args[2].location);
-  }
-  if ((name === 'ntile' || name === 'nth_value') && args[name === 'ntile' ? 0 : 1]) {
-    const i = name === 'ntile' ? 0 : 1;
-    args[i] = coerce(args[i]!, TypeOid.int4, -1, 'implicit', args[i]!.location);
-  }
-  const partition = spec.partitionBy.map((p) => compileExpr(p, inner));
+  // An untyped key is text, as in ORDER BY (PostgreSQL's partition clause is a sort clause).
+  const partition = spec.partitionBy.map((p) => {
+    const key = compileExpr(p, inner);
+    return key.oid === TypeOid.unknown ? coerce(key, TypeOid.text, -1, 'implicit', key.location) : key;
+  });
   const order = spec.orderBy.map((item) => orderKey(item, inner));
   const frame = compileFrame(spec, order, inner);
   const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER', inner).eval : null;
@@ -127,9 +144,25 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   return { oid: resultOid, typmod: -1, eval: (row) => row[collector.base + index]!, rowIndependent: false, name, location: expr.location };
 }
 
+/** The hypothetical-set aggregates, which share their names with ranking window functions. */
+const HYPOTHETICAL_SET = new Set(['rank', 'dense_rank', 'percent_rank', 'cume_dist']);
+
+/**
+ * rank(…) and its kin called with arguments but without WITHIN GROUP: PostgreSQL finds the
+ * hypothetical-set aggregate and says so (42809), in a window call or not; null for others.
+ */
+export function withinGroupRequired(name: string, argCount: number): ((location: number) => SqlError) | null {
+  if (!HYPOTHETICAL_SET.has(name) || argCount === 0) return null;
+  return (location) => new SqlError('42809', `WITHIN GROUP is required for ordered-set aggregate ${name}`, at(location));
+}
+
 function resultType(name: string, args: readonly CompiledExpr[], expr: FuncExpr): number {
   const arity = (min: number, max: number) => {
-    if (args.length < min || args.length > max) throw new SqlError('42883', `function ${name} with ${args.length} arguments does not exist`, at(expr.location));
+    if (args.length >= min && args.length <= max) return;
+    // rank(1) is the hypothetical-set aggregate rank(VARIADIC "any") called without its WITHIN GROUP.
+    const withinGroup = withinGroupRequired(name, args.length);
+    if (withinGroup) throw withinGroup(expr.location);
+    throw noSuchFunction(name, args.map((a) => a.oid), expr.location);
   };
   switch (name) {
     case 'row_number': case 'rank': case 'dense_rank': arity(0, 0); return TypeOid.int8;

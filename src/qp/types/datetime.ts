@@ -155,7 +155,12 @@ function decodeWords(t: string): MatchedDateTime | null {
   for (const raw of t.split(/[\s,]+/).filter((x) => x !== '')) {
     // A date written with dashes, dots or slashes around a month's name: its parts.
     if (/[a-z]/.test(raw) && /^[a-z0-9]+([-./][a-z0-9]+)+$/.test(raw)) tokens.push(...raw.split(/[-./]/));
-    else tokens.push(raw);
+    else {
+      // AM/PM written against the time (`10:00AM`): ParseDateTime ends the time at the letter.
+      const ampm = /^(\d{1,2}:[\d:.]*?)(am|pm)$/.exec(raw);
+      if (ampm) tokens.push(ampm[1]!, ampm[2]!);
+      else tokens.push(raw);
+    }
   }
   let month: number | null = null;
   const numbers: string[] = [];
@@ -226,8 +231,31 @@ function decodeWords(t: string): MatchedDateTime | null {
   return { y, m, d, time, zone, era };
 }
 
+/**
+ * A Julian day number: `J2451545`, `J 2451545`, with a fraction of a day (`J2451545.5` is noon)
+ * or a time (`J2451545 12:00`), not both, and a zone (DecodeDateTime's DTK_JULIAN label). The
+ * day is no calendar year, so an era after it changes nothing: J0 is 4714-11-24 BC.
+ */
+const JULIAN = new RegExp(String.raw`^j\s*(\d+)(?:\.(\d+))?(?:\s+${TIME_PART})?\s*${ZONE_PART}?(?:\s+(?:bc|ad))?$`);
+const INT32_MAX = 2147483647;
+
+function julianFields(m: RegExpExecArray, text: string, typeName: DateTimeTypeName): DateTimeFields {
+  if (m[2] !== undefined && m[3] !== undefined) throw syntaxError(typeName, text); // two times of day
+  const day = Number(m[1]);
+  if (day > INT32_MAX) throw fieldOverflow(text);
+  const [year, month, dayOfMonth] = j2date(day);
+  let micros: bigint | null;
+  // The fraction of a day, in microseconds truncated (dt2time of fraction × USECS_PER_DAY).
+  if (m[2] !== undefined) micros = BigInt(Math.trunc(Number('0.' + m[2]) * USECS_PER_DAY_NUMBER));
+  else micros = timeMicros(m[3], m[4], m[5], m[6]);
+  if (micros === null) throw fieldOverflow(text);
+  return { year, month, day: dayOfMonth, micros, offsetSeconds: parseZone(m[7], text) };
+}
+
 function parseFields(text: string, typeName: DateTimeTypeName): DateTimeFields {
   const t = text.trim().toLowerCase();
+  const julian = JULIAN.exec(t);
+  if (julian) return julianFields(julian, text, typeName);
   const m = matchDateTime(t);
   if (!m) throw syntaxError(typeName, text);
   let year = Number(m.y);

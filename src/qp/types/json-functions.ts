@@ -414,8 +414,6 @@ export function defineJsonFunctions(fn: DefineFunction, polymorphic: DefinePolym
     }
     polymorphic(`to_${prefix}`, (types) => {
       if (types.length !== 1) return null;
-      // anyelement: an untyped literal or parameter gives it no type (to_jsonb('x'), to_jsonb($1)).
-      if (types[0] === TypeOid.unknown) throw new SqlError('42804', 'could not determine polymorphic type because input has type unknown');
       const type = argType(types[0]!);
       return { args: [type], result: oid, strict: true, fn: (values, ctx) => (oid === JB ? parseJsonb(toJson(type, values[0]!, ctx.outputStyle)) : toJson(type, values[0]!, ctx.outputStyle)) };
     });
