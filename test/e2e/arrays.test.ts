@@ -78,7 +78,12 @@ test('array functions and operators over one-dimensional arrays', { skip }, asyn
     'SELECT ARRAY[1, 2, 3] @> ARRAY[2], ARRAY[1] <@ ARRAY[1, 2], ARRAY[1, 2] && ARRAY[2, 3], ARRAY[1, NULL] @> ARRAY[NULL::int]',
     "SELECT 'a' || 'b', 'x' || 1, 1 || 'x'",
     "SELECT ARRAY['a'] || 1",
+    // || meets at the elements' common type (anycompatiblearray), or there is no such operator.
+    "SELECT ARRAY[1::int2] || 5::int8, ARRAY[1] || 2.5, ARRAY[1::int8] || 1::int2, ARRAY['a'::varchar] || 'b'::text, ARRAY[1] || '{2,3}', '{2,3}' || ARRAY[1]",
+    "SELECT ARRAY['a'::text] || ARRAY[1]",
+    "SELECT ARRAY[1] || ARRAY['a'::text]",
   ]) await db().same(sql);
+  await db().same('SELECT ARRAY[$1] || ARRAY[1]', ['1']);
 });
 
 test('arrays order as PostgreSQL\'s array_cmp: element by element, NULL elements last, then the shorter first', { skip }, async () => {

@@ -339,6 +339,9 @@ export function resolveOperator(name: string, left: number | null, right: number
   const args = left === null ? [right] : [left, right];
   const chosen = selectCandidate(list, args);
   if (!chosen) return null;
+  // `||` on arrays is anycompatiblearray in PostgreSQL 15 (array_cat/append/prepend): both
+  // sides meet at their elements' common type (int2[] || int8 is int8[]), none is 42883.
+  if (name === '||' && chosen.args.includes(ANYARRAY)) return compatibleArrayConcat(chosen, args, left === null);
   // Polymorphic slots take the actual argument type (an unknown literal becomes text, or the
   // array or element type the other side implies).
   const arrayType = args.find((a, i) => chosen.args[i] === ANYARRAY && a !== TypeOid.unknown);
@@ -356,6 +359,28 @@ export function resolveOperator(name: string, left: number | null, right: number
   return left === null
     ? { left: null, right: declared[0]!, result, fn, ...strict }
     : { left: declared[0]!, right: declared[1]!, result, fn, ...strict };
+}
+
+/**
+ * An array `||` (anycompatiblearray || anycompatiblearray, || anycompatible, anycompatible ||):
+ * the element types' common type as select_common_type finds it — the one the others cast to
+ * implicitly — with an untyped side taking it; null when there is none.
+ */
+function compatibleArrayConcat(chosen: OperatorEntry, args: readonly number[], prefix: boolean): ResolvedOperator | null {
+  if (prefix) return null;
+  let common: number = TypeOid.unknown;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === TypeOid.unknown) continue;
+    const element = chosen.args[i] === ANYARRAY ? requireType(args[i]!).element : args[i]!;
+    if (common === TypeOid.unknown || element === common) { common = element; continue; }
+    if (castContext(common, element) === 'i' && castContext(element, common) !== 'i') common = element;
+    else if (castContext(element, common) !== 'i') return null;
+  }
+  if (common === TypeOid.unknown) common = T;
+  const array = requireType(common).array;
+  if (array === 0) return null;
+  const declared = chosen.args.map((p) => (p === ANYARRAY ? array : common));
+  return { left: declared[0]!, right: declared[1]!, result: array, fn: chosen.fn ?? chosen.make!(declared), ...(chosen.strict ? {} : { strict: false }) };
 }
 
 /** Whether `left op right` failed to resolve because several operators fit equally (42725). */
