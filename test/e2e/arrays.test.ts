@@ -84,6 +84,9 @@ test('array functions and operators over one-dimensional arrays', { skip }, asyn
     "SELECT ARRAY[1] || ARRAY['a'::text]",
   ]) await db().same(sql);
   await db().same('SELECT ARRAY[$1] || ARRAY[1]', ['1']);
+  // A cast types the constructor's untyped parameters: bound as integers, 'a' is 22P02.
+  await db().same('SELECT ARRAY[$1, $2]::int[]', ['1', '2']);
+  await db().same('SELECT ARRAY[$1, $2]::int[]', ['a', 'b']);
 });
 
 test('arrays order as PostgreSQL\'s array_cmp: element by element, NULL elements last, then the shorter first', { skip }, async () => {

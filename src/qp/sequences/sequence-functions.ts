@@ -41,7 +41,7 @@ function sequenceArgument(name: string, arg: Expr, ctx: CompileContext, catalog:
   let compiled = compileExpr(arg, ctx);
   if (compiled.paramIndex !== undefined && compiled.oid === TypeOid.unknown) {
     // PostgreSQL types the parameter regclass; Strata has no regclass values, so the name comes as text.
-    inferParamType(ctx, compiled, TypeOid.text);
+    inferParamType(compiled, TypeOid.text);
     compiled = coerce(compiled, TypeOid.text, -1, 'implicit', arg.location);
   }
   if (compiled.unknownLiteral !== undefined) {
@@ -84,7 +84,7 @@ function checkSequencePrivilege(catalog: CatalogSnapshot, user: string, sequence
 
 function typedArgument(arg: Expr, ctx: CompileContext, oid: number): Evaluator {
   const compiled = compileExpr(arg, ctx);
-  inferParamType(ctx, compiled, oid);
+  inferParamType(compiled, oid);
   return coerce(compiled, oid, -1, 'implicit', arg.location).eval;
 }
 

@@ -149,7 +149,7 @@ function keyValue(table: TableInfo, column: number, op: Bound['op'], valueSide: 
   // it) can be encoded as a key of that column without changing the comparison's meaning.
   // A narrower integer widens exactly (`bigint_id = 5`: DSQL's identity columns are bigint).
   if (compiled.oid !== info.typeOid && compiled.oid !== TypeOid.unknown && !WIDENS_TO[info.typeOid]?.includes(compiled.oid)) return null;
-  if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, info.typeOid);
+  if (compiled.paramIndex !== undefined) inferParamType(compiled, info.typeOid);
   return { op, value: coerce(compiled, info.typeOid, -1, 'implicit', location).eval };
 }
 
@@ -170,7 +170,7 @@ function arrayValues(table: TableInfo, column: number, arraySide: Expr, ctx: Com
     };
   }
   if (arrayOid === 0 || (compiled.oid !== arrayOid && compiled.oid !== TypeOid.unknown)) return null;
-  if (compiled.paramIndex !== undefined) inferParamType(ctx, compiled, arrayOid);
+  if (compiled.paramIndex !== undefined) inferParamType(compiled, arrayOid);
   const array = coerce(compiled, arrayOid, -1, 'implicit', location).eval;
   const element = requireType(info.typeOid);
   return (rt) => {

@@ -202,7 +202,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
         let arg = compileExpr(expr.arg, ctx);
         // `$1::regclass`: the parameter is the name, sent as text and looked up as the statement runs.
         if (arg.oid === TypeOid.unknown && arg.paramIndex !== undefined) {
-          inferParamType(ctx, arg, TypeOid.text);
+          inferParamType(arg, TypeOid.text);
           arg = { ...arg, oid: TypeOid.text };
         }
         return castNamed(compileRegCast(arg, reg, scope, expr.location), arg, expr.type.names[expr.type.names.length - 1]!);
@@ -219,7 +219,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       // `'t'::regclass::text` prints the name, as the reg* types' output functions do.
       const arg = scope && isStringType(target.oid) && types.isRegType(compiled.oid) ? regCastAsText(compiled, scope) : compiled;
       // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
-      if (arg.oid === TypeOid.unknown) inferParamType(ctx, arg, target.oid);
+      if (arg.oid === TypeOid.unknown) inferParamType(arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
       recordFailedCast(arg, result, ctx);
       return castNamed(result, arg, expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid));
@@ -424,7 +424,13 @@ function compileParam(index: number, ctx: CompileContext, location: number): Com
   const i = index - 1;
   const use = ctx.parameterUse;
   use?.refer(index);
-  return { oid, typmod: -1, eval: (_row, c) => c.params[i] ?? null, paramIndex: index, parameterUse: use, rowIndependent: true, name: '?column?', location };
+  const paramTypes = ctx.paramTypes;
+  // The first context that gives the parameter a type decides it (ParameterDescription, Bind).
+  const inferParameter = (type: number) => {
+    use?.type(index);
+    if (paramTypes[i] === 0) paramTypes[i] = type;
+  };
+  return { oid, typmod: -1, eval: (_row, c) => c.params[i] ?? null, paramIndex: index, inferParameter, rowIndependent: true, name: '?column?', location };
 }
 
 /** Gives an untyped literal or parameter a type, or converts a typed value with a cast. */
@@ -433,7 +439,9 @@ export function coerce(value: CompiledExpr, oid: number, typmod: number, context
     // Parameters arrive already converted to their inferred type when bound; an assignment or
     // cast still applies the target's typmod (time(0), varchar(3)) as it does to a typed value.
     if (value.paramIndex !== undefined) {
-      value.parameterUse?.type(value.paramIndex);
+      // Whatever coerces an untyped parameter types it, as PostgreSQL's coerce_type does: it is
+      // then bound as that type, never as text read as something else.
+      value.inferParameter?.(oid);
       if (context === 'implicit' || typmod < 0) return { ...value, oid, typmod: -1 };
       const f = value.eval;
       return { ...value, oid, typmod, eval: (row, c) => { const v = f(row, c); return v === null ? null : types.applyTypmod(oid, typmod, v, context === 'explicit'); } };
@@ -572,16 +580,15 @@ function isPureConstant(value: CompiledExpr): boolean {
   return (value as { pure?: boolean }).pure !== false && value.eval.length === 0;
 }
 
-/** Records the inferred type of every parameter used untyped (call after compiling). */
-export function inferParamType(ctx: CompileContext, value: CompiledExpr, oid: number): void {
-  if (value.paramIndex !== undefined) value.parameterUse?.type(value.paramIndex);
-  if (value.paramIndex !== undefined && ctx.paramTypes[value.paramIndex - 1] === 0) ctx.paramTypes[value.paramIndex - 1] = oid;
+/** Gives an untyped parameter reference `oid` as its type, unless a context already typed it (a no-op for anything else). */
+export function inferParamType(value: CompiledExpr, oid: number): void {
+  value.inferParameter?.(oid);
 }
 
 export function coerceToBoolean(value: CompiledExpr, clause: string, ctx?: CompileContext): CompiledExpr {
   if (value.oid === TypeOid.bool) return value;
   if (value.oid === TypeOid.unknown) {
-    if (ctx && value.paramIndex !== undefined) inferParamType(ctx, value, TypeOid.bool);
+    if (ctx && value.paramIndex !== undefined) inferParamType(value, TypeOid.bool);
     return coerce(value, TypeOid.bool, -1, 'implicit', value.location);
   }
   throw new SqlError('42804', `argument of ${clause} must be type boolean, not type ${types.formatType(value.oid, value.typmod)}`, at(value.location));
@@ -795,7 +802,7 @@ function isFoldable(value: CompiledExpr | null): boolean {
 
 function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, location: number): CompiledExpr {
   if (value.oid === oid) return value;
-  if (value.oid === TypeOid.unknown && value.paramIndex !== undefined) inferParamType(ctx, value, oid);
+  if (value.oid === TypeOid.unknown && value.paramIndex !== undefined) inferParamType(value, oid);
   return coerce(value, oid, -1, 'implicit', location);
 }
 
@@ -1070,7 +1077,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
     if (arg.oid === TypeOid.unknown && arity === 1 && expr.name !== 'count') {
       const oid = untypedAggregateArgument(expr.name, expr.location);
-      inferParamType(inner, arg, oid);
+      inferParamType(arg, oid);
       arg = coerce(arg, oid, -1, 'implicit', arg.location);
     }
     // count("any") takes its argument as it is: an untyped parameter gets no type (42P18);
@@ -1160,7 +1167,7 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
       throw new SqlError('42804', 'array subscript must have type integer', at(compiled.location));
     }
     // An untyped parameter is an int4 (PostgreSQL describes it so), and is bound as one.
-    if (compiled.oid === TypeOid.unknown) inferParamType(ctx, compiled, TypeOid.int4);
+    if (compiled.oid === TypeOid.unknown) inferParamType(compiled, TypeOid.int4);
     return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location);
   };
   const lowerIndex = expr.lower ? compileIndex(expr.lower) : null;
@@ -1275,7 +1282,7 @@ export const NO_FUNCTION_HINT = 'No function matches the given name and argument
  */
 export function commonType(values: CompiledExpr[], context: string, ctx?: CompileContext): number {
   const oid = commonTypeOf(values, context);
-  if (ctx) for (const value of values) if (value.oid === TypeOid.unknown && value.paramIndex !== undefined) inferParamType(ctx, value, oid);
+  if (ctx) for (const value of values) if (value.oid === TypeOid.unknown && value.paramIndex !== undefined) inferParamType(value, oid);
   return oid;
 }
 
@@ -1298,7 +1305,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer,
   // and so is an untyped parameter (`CASE $1 WHEN 1.5` is text = numeric, 42883).
   if (subject && subject.oid === TypeOid.unknown) {
-    inferParamType(ctx, subject, TypeOid.text);
+    inferParamType(subject, TypeOid.text);
     subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
   }
   ctx = { ...ctx, srfBlockedBy: 'CASE' };

@@ -1,4 +1,3 @@
-import type { ParameterUse } from './parameter-use.js';
 import type { RecordField, SqlValue } from '../../contracts/sql-value.js';
 import type { OutputStyle } from '../types/output-style.js';
 import type { Timestamp } from '../../contracts/time.js';
@@ -44,8 +43,8 @@ export interface CompiledExpr {
   readonly unknownLiteral?: string;
   /** Set for a parameter reference whose type may still be inferred from context. */
   readonly paramIndex?: number;
-  /** A parameter reference's statement-wide record, told when a context gives it a type. */
-  readonly parameterUse?: ParameterUse | undefined;
+  /** A parameter reference's: gives the parameter a type when it has none yet (the first context to type it wins). */
+  readonly inferParameter?: (oid: number) => void;
   /** Set for a plain column reference: its position in the input row. */
   readonly column?: number;
   /** True when the value depends on no row (constants, parameters, now()). */

@@ -327,7 +327,7 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         const column = table.columns[targetColumns[i]!]!;
         // A parameter given as a column's value takes the column's type (PostgreSQL infers it so).
         const value = compileExpr(e, rowCtx);
-        inferParamType(rowCtx, value, column.typeOid);
+        inferParamType(value, column.typeOid);
         return coerce(value, column.typeOid, column.typmod, 'assignment', e.location, column.name).eval;
       });
       return { values, subplans };
@@ -498,7 +498,7 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     if (expr === null) return { column, value: defaults[column]! };
     // A default's names resolve where it was set (insert-defaults.ts), a given value's on the session's path.
     const compiled = compileExpr(expr, a.value === null && info.defaultSearchPath && !info.identity ? { ...ctx, searchPath: info.defaultSearchPath } : ctx);
-    inferParamType(ctx, compiled, info.typeOid);
+    inferParamType(compiled, info.typeOid);
     const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', expr.location, info.name);
     return { column, value: value.eval };
   });

@@ -37,7 +37,7 @@ export function bindSetCall(name: string, argExprs: readonly Expr[], location: n
   const fn = resolveSetFunction(name, args.map((a) => a.oid));
   if (!fn) return null;
   // An untyped parameter takes the type of the argument it fills (ParameterDescription says so).
-  for (const [i, a] of args.entries()) if (a.oid === TypeOid.unknown && a.paramIndex !== undefined) inferParamType(ctx, a, fn.args[i]!);
+  for (const [i, a] of args.entries()) if (a.oid === TypeOid.unknown && a.paramIndex !== undefined) inferParamType(a, fn.args[i]!);
   const coerced = args.map((a, i) => coerce(a, fn.args[i]!, -1, 'implicit', a.location >= 0 ? a.location : location));
   return { fn, args: coerced.map((a) => a.eval) };
 }

@@ -42,7 +42,7 @@ function compileArgument(call: { readonly name: string; readonly args: readonly 
   const compiled = compileExpr(call.args[0]!, ctx);
   // Only an implicit cast reaches the parameter's type; another argument type is no such function.
   if (castContext(compiled.oid, type) !== 'i') throw noSuchFunction(call.name, [compiled.oid], call.location);
-  inferParamType(ctx, compiled, type);
+  inferParamType(compiled, type);
   return coerce(compiled, type, -1, 'implicit', call.args[0]!.location).eval;
 }
 

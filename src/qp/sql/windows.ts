@@ -110,7 +110,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   const integerAt = name === 'lag' || name === 'lead' || name === 'nth_value' ? 1 : name === 'ntile' ? 0 : -1;
   if (integerAt >= 0 && args[integerAt]) {
     if (types.castContext(args[integerAt]!.oid, TypeOid.int4) !== 'i') throw noSuchFunction(name, args.map((a) => a.oid), expr.location);
-    if (args[integerAt]!.oid === TypeOid.unknown) inferParamType(inner, args[integerAt]!, TypeOid.int4);
+    if (args[integerAt]!.oid === TypeOid.unknown) inferParamType(args[integerAt]!, TypeOid.int4);
     args[integerAt] = coerce(args[integerAt]!, TypeOid.int4, -1, 'implicit', args[integerAt]!.location);
   }
   if ((name === 'lag' || name === 'lead') && args[2]) {
