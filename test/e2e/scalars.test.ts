@@ -223,3 +223,11 @@ test('text ^@ text is starts_with', { skip }, async () => {
     "select 'ab'::varchar ^@ 'a', 'ab'::char(3) ^@ 'a', 'ab'::name ^@ 'a'",
   ]) await db().same(sql);
 });
+
+test('interval / float8 divides each field, rounding as interval_div does (not times the reciprocal)', { skip }, async () => {
+  for (const sql of [
+    "SELECT '10000000000'::interval / 3, '1 mon 3 days 10:00'::interval / 7, '1 year'::interval / 0.3, '-5 days 01:00:00.000001'::interval / 3",
+    "SELECT '1 day'::interval / 86400000001, interval '1 sec' / 3 * 3, '3 mons'::interval / 1e-300",
+    "SELECT '1 day'::interval / 'NaN'::float8",
+  ]) await db().same(sql);
+});

@@ -295,25 +295,39 @@ export function intervalSub(a: IntervalValue, b: IntervalValue): IntervalValue {
 /** interval_mul: fractions of months and days cascade down, rounded to microseconds. */
 export function intervalMul(a: IntervalValue, factor: number): IntervalValue {
   if (Number.isNaN(factor)) throw overflow();
+  return scaleInterval(a, (x) => x * factor);
+}
+
+/**
+ * interval / float8: each field divided, as PostgreSQL's interval_div does — not multiplied by
+ * the reciprocal, whose rounding differs in the last microsecond (`'10000000000 s' / 3`).
+ */
+export function intervalDiv(a: IntervalValue, factor: number): IntervalValue {
+  if (factor === 0) throw new SqlError('22012', 'division by zero');
+  if (Number.isNaN(factor)) throw overflow();
+  return scaleInterval(a, (x) => x / factor);
+}
+
+/**
+ * interval_mul's and interval_div's shared arithmetic on doubles: whole months and days scaled
+ * and truncated, their fractions cascaded down into days and seconds (TSROUND), the time rounded
+ * to a microsecond (rint).
+ */
+function scaleInterval(a: IntervalValue, scale: (x: number) => number): IntervalValue {
   const tsround = (j: number): number => roundHalfEven(j * 1e6) / 1e6;
-  let months = Math.trunc(a.months * factor);
-  let days = Math.trunc(a.days * factor);
-  const monthRemainderDays = tsround((a.months * factor - months) * DAYS_PER_MONTH);
-  let secRemainder = tsround((a.days * factor - days + monthRemainderDays - Math.trunc(monthRemainderDays)) * 86400);
+  let months = Math.trunc(scale(a.months));
+  let days = Math.trunc(scale(a.days));
+  const monthRemainderDays = tsround((scale(a.months) - months) * DAYS_PER_MONTH);
+  let secRemainder = tsround((scale(a.days) - days + monthRemainderDays - Math.trunc(monthRemainderDays)) * 86400);
   if (Math.abs(secRemainder) >= 86400) {
     days += Math.trunc(secRemainder / 86400);
     secRemainder -= Math.trunc(secRemainder / 86400) * 86400;
   }
   days += Math.trunc(monthRemainderDays);
-  const micros = roundHalfEven(Number(a.micros) * factor + secRemainder * 1e6);
+  const micros = roundHalfEven(scale(Number(a.micros)) + secRemainder * 1e6);
   if (!Number.isFinite(micros) || Math.abs(micros) > 9.2e18) throw overflow();
   months = int32(months);
   return { months, days: int32(days), micros: BigInt(micros) };
-}
-
-export function intervalDiv(a: IntervalValue, factor: number): IntervalValue {
-  if (factor === 0) throw new SqlError('22012', 'division by zero');
-  return intervalMul(a, 1 / factor);
 }
 
 /** timestamp + interval: months first (clamping the day to the month's end), then days, then time. */
