@@ -179,3 +179,11 @@ test('width_bucket(operand, thresholds): the bucket among sorted lower bounds, i
     'SELECT width_bucket(null::int, array[1])', 'SELECT width_bucket(3, array[1, 3, 3, 5])', 'SELECT width_bucket(5.35, 0.024, 10.06, 5)',
   ]) await db().same(sql);
 });
+
+test('op ANY/ALL evaluates its left side once per row, before the array, as PostgreSQL does', { skip }, async () => {
+  for (const sql of [
+    "SELECT id, s = ANY(ARRAY['a', 'b']), id = ANY(ARRAY[1.0, 2.5]), id <> ALL(ARRAY[1, NULL]), s LIKE ANY(ARRAY['a%', 'z%']) FROM t ORDER BY id",
+    // The left side's error comes first, as PostgreSQL evaluates it first.
+    "SELECT id, (s || 'x')::int = ANY((ARRAY[s, '1'])::int[]) FROM t ORDER BY id",
+  ]) await db().same(sql);
+});

@@ -279,12 +279,19 @@ function quantifiedOverArray(left: CompiledExpr, op: string, all: boolean, right
   if (elementOid === 0) throw new SqlError('42809', `op ANY/ALL (array) requires array on right side`, at(location));
   let current: SqlValue = null;
   const element: CompiledExpr = { oid: elementOid, typmod: -1, eval: () => current, rowIndependent: false, name: '?column?', location: location };
-  const compare = applyOperator(op, left, element, ctx, location);
+  // A typed left side is evaluated once per row, before the array, as PostgreSQL's
+  // ScalarArrayOpExpr evaluates its arguments; each element is compared with that value. (An
+  // untyped one — a literal, a parameter — stays in the comparison, which gives it its type.)
+  let leftValue: SqlValue = null;
+  const once = left.oid !== TypeOid.unknown ? left.eval : null;
+  const operand: CompiledExpr = once ? { oid: left.oid, typmod: left.typmod, eval: () => leftValue, rowIndependent: false, name: left.name, location: left.location } : left;
+  const compare = applyOperator(op, operand, element, ctx, location);
   if (compare.oid !== TypeOid.bool) throw new SqlError('42809', `op ANY/ALL (array) requires operator to yield boolean`, at(location));
   const test = compare.eval;
   const array = right.eval;
   const elementType = requireType(elementOid);
   const evaluator: Evaluator = (row, c) => {
+    if (once) leftValue = once(row, c);
     const text = array(row, c);
     if (text === null) return null;
     let sawNull = false;
