@@ -206,3 +206,19 @@ test('AM/PM written against the time', { skip: pair.skip }, async () => {
     "SELECT 'Jan 1 2024 13:00PM'::timestamp",
   ]);
 });
+
+test('interval input: whole parts exact to the microsecond, fractions as DecodeInterval spills them, PostgreSQL 15\'s ranges', { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    `SELECT '9223372036854'::interval, '2562047788:00:54.775807'::interval, '1.55 years'::interval, '-1.5 years'::interval, '0.1 months'::interval`,
+    `SELECT '1.3 weeks'::interval, '0.5 decades'::interval, '1.01 centuries'::interval, '1.5 millennium'::interval, 'P1.55Y'::interval, '.5 hours'::interval`,
+    `SELECT '2147483647 days'::interval, '3.7 mons 2.5 days'::interval, '0.0000005 seconds'::interval`,
+    `SELECT '9223372036855'::interval`,
+    `SELECT '10000000000000000000'::interval`,
+    `SELECT '100000000000 hours'::interval`,
+    `SELECT '2147483648 days'::interval`,
+    `SELECT '178956971 years'::interval`,
+    `SELECT '2147483647 months 1 year'::interval`,
+    `SELECT '-.5 days'::interval`,
+    `SELECT '1e300'::interval`,
+  ]);
+});

@@ -44,23 +44,68 @@ unit(['decade', 'decades', 'dec', 'decs'], 120, 0, 0);
 unit(['century', 'centuries', 'cent', 'c'], 1200, 0, 0);
 unit(['millennium', 'millennia', 'mil', 'mils'], 12000, 0, 0);
 
-interface Accumulator { months: number; days: number; micros: number }
+/**
+ * What interval input has read so far: PostgreSQL 15's pg_itm_in — int32 years, months and days,
+ * int64 microseconds; years and months become one int32 of months only at the end (itmin2interval),
+ * where past it is 22008 "interval out of range", not a field's 22015.
+ */
+interface Accumulator { years: number; months: number; days: number; micros: bigint }
 
-/** Adds value × unit, spilling fractions downward (months → days at 30, days → time) as DecodeInterval does. */
-function addUnit(acc: Accumulator, value: number, u: [number, number, number]): void {
+const INT64_MAX = 9223372036854775807n;
+const INT32_MIN = -INT32_MAX - 1;
+
+/**
+ * Adds a number token (`12`, `-1.5`, `.25`) of one unit as PostgreSQL 15's DecodeInterval does:
+ * the whole part exactly (an int64), the fraction as a double spilled downward — a fraction of a
+ * year to whole months (AdjustFractYears), of a month or week to days and then microseconds
+ * (AdjustFractDays), of a day to microseconds — and anything past int32 days or months or int64
+ * microseconds out of range. False when the token is not a number.
+ */
+function addUnit(acc: Accumulator, token: string, u: [number, number, number]): boolean {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(token);
+  // strtoi64 must read digits unless the token starts with the point: `.5`, not `-.5`.
+  if (!m || (m[2] === '' && (m[1] !== '' || m[3] === undefined || m[3] === ''))) return false;
+  const negative = m[1] === '-';
+  const whole = (negative ? -1n : 1n) * BigInt(m[2] === '' ? '0' : m[2]!);
+  const frac = m[3] ? (negative ? -1 : 1) * Number('0.' + m[3]) : 0;
   const [months, days, micros] = u;
-  if (months) {
-    const total = value * months;
-    const whole = Math.trunc(total);
-    acc.months += whole;
-    const fracDays = (total - whole) * DAYS_PER_MONTH;
-    acc.days += Math.trunc(fracDays);
-    acc.micros += roundHalfEven((fracDays - Math.trunc(fracDays)) * 86_400_000_000);
+  if (micros) {
+    acc.micros += whole * BigInt(micros) + BigInt(roundHalfEven(frac * micros));
   } else if (days) {
-    const total = value * days;
-    acc.days += Math.trunc(total);
-    acc.micros += roundHalfEven((total - Math.trunc(total)) * 86_400_000_000);
-  } else acc.micros += roundHalfEven(value * micros);
+    acc.days = addInt32(acc.days, whole * BigInt(days));
+    addFractDays(acc, frac, days);
+  } else if (months === 1) {
+    acc.months = addInt32(acc.months, whole);
+    addFractDays(acc, frac, DAYS_PER_MONTH);
+  } else {
+    // Years (× 1, 10, 100, 1000): AdjustYears, and AdjustFractYears' whole months.
+    if (whole > BigInt(INT32_MAX) || whole < BigInt(INT32_MIN)) throw fieldOverflow;
+    acc.years = addInt32(acc.years, whole * BigInt(months / 12));
+    acc.months = addInt32(acc.months, BigInt(roundHalfEven(frac * months)));
+  }
+  checkMicros(acc);
+  return true;
+}
+
+function checkMicros(acc: Accumulator): void {
+  if (acc.micros > INT64_MAX || acc.micros < -INT64_MAX - 1n) throw fieldOverflow;
+}
+
+/** The out-of-range marker addUnit throws; the caller names the text. */
+const fieldOverflow = new Error('interval field value out of range');
+
+function addInt32(sum: number, add: bigint): number {
+  const total = BigInt(sum) + add;
+  if (total > BigInt(INT32_MAX) || total < BigInt(INT32_MIN)) throw fieldOverflow;
+  return Number(total);
+}
+
+/** AdjustFractDays: `frac` × `scale` days, the whole ones to days, the rest to microseconds. */
+function addFractDays(acc: Accumulator, frac: number, scale: number): void {
+  if (frac === 0) return;
+  const extraDays = Math.trunc(frac * scale);
+  acc.days = addInt32(acc.days, BigInt(extraDays));
+  acc.micros += BigInt(roundHalfEven((frac * scale - extraDays) * 86_400_000_000));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,7 +182,12 @@ const YEAR_MONTH_TOKEN = /^([+-]?)(\d+)-(\d+)$/;
 
 /** interval input; `typmod` (a column's or a cast's) decides what a bare number or `a:b` means, then trims the value. */
 export function parseInterval(text: string, typmod = -1): IntervalValue {
-  const parsed = parseIntervalIn(text, rangeOf(typmod));
+  let parsed: IntervalValue;
+  try {
+    parsed = parseIntervalIn(text, rangeOf(typmod));
+  } catch (error) {
+    throw error === fieldOverflow ? new SqlError('22015', `interval field value out of range: "${text}"`) : error;
+  }
   return typmod < 0 ? parsed : adjustInterval(parsed, typmod);
 }
 
@@ -146,7 +196,7 @@ function parseIntervalIn(text: string, range: number): IntervalValue {
   if (text.startsWith('P')) return parseIsoInterval(text);
   const tokens = text.trim().toLowerCase().replace(/^@\s*/, '').match(/[+-]?\d+(?:-\d+)+|[+-]?[\d.:]+|[a-z]+/g);
   if (!tokens || tokens.join('').length !== text.toLowerCase().replace(/[\s@]/g, '').length) throw syntax(text);
-  const acc: Accumulator = { months: 0, days: 0, micros: 0 };
+  const acc: Accumulator = { years: 0, months: 0, days: 0, micros: 0n };
   // Read right to left, as DecodeInterval does: a unit names the number before it; a number
   // without one is the range's last field, or a day before an hour or a time (`1 2:00`, and
   // `1 2` in DAY TO HOUR); a field given twice is an error.
@@ -171,10 +221,11 @@ function parseIntervalIn(text: string, range: number): IntervalValue {
       const minutesSeconds = time[4] === undefined && (time[3]!.includes('.') || range === (MINUTE | SECOND));
       if (!minutesSeconds && time[3]!.includes('.')) throw syntax(text);
       const [h, m, sec] = minutesSeconds ? [0, Number(time[2]), Number(time[3])] : [Number(time[2]), Number(time[3]), Number(time[4] ?? 0)];
-      const us = h * 3_600_000_000 + m * 60_000_000 + roundHalfEven(sec * 1e6);
+      const us = BigInt(h) * USECS_PER_HOUR + BigInt(m) * USECS_PER_MINUTE + BigInt(roundHalfEven(sec * 1e6));
       if (m > 59 || sec >= 60) throw new SqlError('22015', `interval field value out of range: "${text}"`);
       give('hour', 'minute', 'second', 'millisecond', 'microsecond');
-      acc.micros += sign * us;
+      acc.micros += sign < 0 ? -us : us;
+      checkMicros(acc);
       type = 'day';
       seen = true;
     } else if (yearMonth) {
@@ -182,14 +233,14 @@ function parseIntervalIn(text: string, range: number): IntervalValue {
       const sign = yearMonth[1] === '-' ? -1 : 1;
       if (Number(yearMonth[3]) > 11) throw new SqlError('22015', `interval field value out of range: "${text}"`);
       give('year', 'month');
-      acc.months += sign * (Number(yearMonth[2]) * 12 + Number(yearMonth[3]));
+      acc.years = addInt32(acc.years, BigInt(sign) * BigInt(yearMonth[2]!));
+      acc.months = addInt32(acc.months, BigInt(sign) * BigInt(yearMonth[3]!));
       seen = true;
     } else if (NUMBER_TOKEN.test(t)) {
       const field: string = type ?? bareUnit(range);
-      const value = Number(t);
       give(field);
-      if (field === 'second' && !Number.isInteger(value)) give('millisecond', 'microsecond');
-      addUnit(acc, value, UNITS[field]!);
+      if (field === 'second' && t.includes('.')) give('millisecond', 'microsecond');
+      if (!addUnit(acc, t, UNITS[field]!)) throw syntax(text);
       type = field === 'hour' ? 'day' : field;
       seen = true;
     } else if (t === 'ago' && i === tokens.length - 1) ago = true;
@@ -197,9 +248,8 @@ function parseIntervalIn(text: string, range: number): IntervalValue {
     else throw syntax(text);
   }
   if (!seen) throw syntax(text);
-  if (ago) { acc.months = -acc.months; acc.days = -acc.days; acc.micros = -acc.micros; }
-  if (Math.abs(acc.months) > INT32_MAX || Math.abs(acc.days) > INT32_MAX) throw new SqlError('22015', `interval field value out of range: "${text}"`);
-  return { months: acc.months + 0, days: acc.days + 0, micros: BigInt(acc.micros) };
+  if (ago) { acc.years = -acc.years; acc.months = -acc.months; acc.days = -acc.days; acc.micros = -acc.micros; }
+  return toInterval(acc);
 }
 
 /**
@@ -207,29 +257,35 @@ function parseIntervalIn(text: string, range: number): IntervalValue {
  * being minutes after T — or the alternative form `P0001-02-03T04:05:06`.
  */
 function parseIsoInterval(text: string): IntervalValue {
-  const acc: Accumulator = { months: 0, days: 0, micros: 0 };
+  const acc: Accumulator = { years: 0, months: 0, days: 0, micros: 0n };
   const alternative = /^P(-?\d+)-(-?\d+)-(-?\d+)(?:T(-?\d+):(\d+):(\d+(?:\.\d*)?))?$/.exec(text);
   if (alternative) {
     const [, y, mo, d, h, mi, sec] = alternative;
-    addUnit(acc, Number(y), UNITS['year']!);
-    addUnit(acc, Number(mo), UNITS['month']!);
-    addUnit(acc, Number(d), UNITS['day']!);
+    addUnit(acc, y!, UNITS['year']!);
+    addUnit(acc, mo!, UNITS['month']!);
+    addUnit(acc, d!, UNITS['day']!);
     if (h !== undefined) {
-      addUnit(acc, Number(h), UNITS['hour']!);
-      addUnit(acc, Number(mi), UNITS['minute']!);
-      addUnit(acc, Number(sec), UNITS['second']!);
+      addUnit(acc, h, UNITS['hour']!);
+      addUnit(acc, mi!, UNITS['minute']!);
+      addUnit(acc, sec!, UNITS['second']!);
     }
   } else {
     const body = /^P((?:[-+]?\d*\.?\d+[YMWD])*)(?:T((?:[-+]?\d*\.?\d+[HMS])*))?$/.exec(text);
     if (!body || (body[1] === '' && body[2] === undefined)) throw syntax(text);
     const designators = (part: string, names: Record<string, string>) => {
-      for (const [, value, letter] of part.matchAll(/([-+]?\d*\.?\d+)([A-Z])/g)) addUnit(acc, Number(value), UNITS[names[letter!]!]!);
+      for (const [, value, letter] of part.matchAll(/([-+]?\d*\.?\d+)([A-Z])/g)) addUnit(acc, value!, UNITS[names[letter!]!]!);
     };
     designators(body[1]!, { Y: 'year', M: 'month', W: 'week', D: 'day' });
     designators(body[2] ?? '', { H: 'hour', M: 'minute', S: 'second' });
   }
-  if (Math.abs(acc.months) > INT32_MAX || Math.abs(acc.days) > INT32_MAX) throw new SqlError('22015', `interval field value out of range: "${text}"`);
-  return { months: acc.months + 0, days: acc.days + 0, micros: BigInt(acc.micros) };
+  return toInterval(acc);
+}
+
+/** itmin2interval: years and months as one int32 of months, else 22008. */
+function toInterval(acc: Accumulator): IntervalValue {
+  const months = acc.years * 12 + acc.months;
+  if (months > INT32_MAX || months < INT32_MIN) throw overflow();
+  return { months: months + 0, days: acc.days + 0, micros: acc.micros };
 }
 
 function part(value: number, name: string, state: { zero: boolean; before: boolean }): string {
