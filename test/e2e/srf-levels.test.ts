@@ -38,3 +38,16 @@ test('set-returning calls in GROUP BY expand the rows before grouping', { skip }
     'SELECT id FROM sl GROUP BY id HAVING generate_series(1, id) > 1',
   ]) await db().same(sql);
 });
+
+test('a set-returning call in an argument of AND, OR, NOT, IS TRUE or IN is 42804, as coerce_to_boolean says', { skip }, async () => {
+  for (const sql of [
+    'SELECT 1 = generate_series(1, 2) AND true',
+    'SELECT NOT (1 = generate_series(1, 2))',
+    'SELECT (1 = generate_series(1, 2)) OR false',
+    'SELECT 2 BETWEEN generate_series(1, 3) AND 5',
+    'SELECT 1 IN (generate_series(1, 2))',
+    'SELECT (generate_series(1, 3) > 1) IS TRUE',
+    "SELECT id, (SELECT count(*) FROM generate_series(1, 3)) > 1 AND true FROM sl ORDER BY id",
+    'SELECT generate_series(1, 3) > 1, generate_series(1, 2) IS NULL',
+  ]) await db().same(sql);
+});

@@ -45,6 +45,7 @@ import { compileOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { compileSleepCall, isSleepFunction } from './sleep-functions.js';
 import { untypedAggregateArgument } from './untyped-aggregate.js';
 import { isMutableBuiltinCall, isMutableCast, isMutableOperator } from './volatility.js';
+import { leftmostLocation } from './expr-location.js';
 
 /**
  * Compiles AST expressions into typed closures (no per-row interpretation of the tree),
@@ -183,7 +184,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'and':
     case 'or': return compileBoolean(expr.kind, compileBooleanArguments(expr.kind, expr.args, ctx), expr.location);
     case 'not': {
-      const arg = coerceToBoolean(compileExpr(expr.arg, ctx), 'NOT', ctx);
+      const arg = coerceToBoolean(compileNoSet(expr.arg, ctx, 'NOT'), 'NOT', ctx);
       const f = arg.eval;
       return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; }, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location }, [arg]);
     }
@@ -194,7 +195,10 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       const isNull = expr.isNull;
       return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: (row, c) => (f(row, c) === null) === isNull, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location }, [arg]);
     }
-    case 'bool-test': return compileBoolTest(expr.test, coerceToBoolean(compileExpr(expr.arg, ctx), 'IS', ctx), expr.location);
+    case 'bool-test': {
+      const construct = `IS ${expr.test.toUpperCase().replace('-', ' ')}`;
+      return compileBoolTest(expr.test, coerceToBoolean(compileNoSet(expr.arg, ctx, construct), 'IS', ctx), expr.location);
+    }
     case 'cast': {
       const reg = regCastTarget(expr.type);
       const scope = ctx.catalog ? { catalog: ctx.catalog, searchPath: ctx.searchPath ?? [] } : null;
@@ -763,7 +767,18 @@ function compileUntilDecided(args: readonly Expr[], ctx: CompileContext, compile
 /** AND/OR's arguments: decided by a constant false (AND) or true (OR). */
 function compileBooleanArguments(kind: 'and' | 'or', args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
   const decisive = kind === 'or';
-  return compileUntilDecided(args, ctx, (a) => coerceToBoolean(compileExpr(a, ctx), kind.toUpperCase(), ctx), (arg) => foldedValue(arg) === decisive);
+  return compileUntilDecided(args, ctx, (a) => coerceToBoolean(compileNoSet(a, ctx, kind.toUpperCase()), kind.toUpperCase(), ctx), (arg) => foldedValue(arg) === decisive);
+}
+
+/**
+ * An argument of AND, OR, NOT, IS TRUE…: where a set-returning call may stand (a select list),
+ * one inside such an argument is PostgreSQL's 42804 (coerce_to_boolean's expression_returns_set).
+ */
+function compileNoSet(expr: Expr, ctx: CompileContext, construct: string): CompiledExpr {
+  const before = ctx.srfs?.calls.length ?? 0;
+  const compiled = compileExpr(expr, ctx);
+  if (ctx.srfs && ctx.srfs.calls.length > before) throw new SqlError('42804', `argument of ${construct} must not return a set`, at(leftmostLocation(expr)));
+  return compiled;
 }
 
 /** COALESCE's arguments: decided by the first non-null constant. */
@@ -1412,8 +1427,10 @@ function compileNullIf(expr: Extract<Expr, { kind: 'nullif' }>, ctx: CompileCont
 }
 
 function compileIn(expr: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): CompiledExpr {
+  const before = ctx.srfs?.calls.length ?? 0;
   const arg = compileExpr(expr.arg, ctx);
   const items = expr.list.map((item) => compileExpr(item, ctx));
+  if (ctx.srfs && ctx.srfs.calls.length > before) throw new SqlError('42804', 'argument of IN must not return a set', at(leftmostLocation(expr)));
   const comparisons = items.map((item) => applyOperator('=', arg, item, ctx, expr.location).eval);
   const negated = expr.negated;
   const evaluator: Evaluator = (row, c) => {
