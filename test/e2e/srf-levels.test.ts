@@ -49,5 +49,7 @@ test('a set-returning call in an argument of AND, OR, NOT, IS TRUE or IN is 4280
     'SELECT (generate_series(1, 3) > 1) IS TRUE',
     "SELECT id, (SELECT count(*) FROM generate_series(1, 3)) > 1 AND true FROM sl ORDER BY id",
     'SELECT generate_series(1, 3) > 1, generate_series(1, 2) IS NULL',
+    // Nor in CASE, its test value included (0A000).
+    "SELECT CASE generate_series(1, 2) WHEN 1 THEN 'a' END",
   ]) await db().same(sql);
 });

@@ -1316,6 +1316,8 @@ function commonTypeOf(values: CompiledExpr[], context: string): number {
 }
 
 function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext): CompiledExpr {
+  // No set-returning call anywhere in a CASE, its test value included (PostgreSQL's 0A000).
+  ctx = { ...ctx, srfBlockedBy: 'CASE' };
   let subject = expr.subject ? compileExpr(expr.subject, ctx) : null;
   // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer,
   // and so is an untyped parameter (`CASE $1 WHEN 1.5` is text = numeric, 42883).
@@ -1323,7 +1325,6 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
     inferParamType(subject, TypeOid.text);
     subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
   }
-  ctx = { ...ctx, srfBlockedBy: 'CASE' };
   // Each arm's condition, then its result, as transformCaseExpr reads them. PostgreSQL's planner
   // drops an arm whose condition folds to false or NULL, and everything after one that folds to
   // true: their fold errors are dropped too (fold-errors.ts).
