@@ -96,10 +96,29 @@ export class Random {
 
 const TYPES = Object.keys(LITERALS) as TypeName[];
 
-/** One expression of a random type, at most `maxDepth` calls deep. */
-export function randomExpression(random: Random, maxDepth = 3): string {
+/** The columns of EXPRESSION_TABLE by the type they hold (arrays are no column type in DSQL). */
+const COLUMNS: Partial<Record<TypeName, string>> = { int: 'i', bigint: 'b', num: 'n', float: 'f', text: 't', bool: 'bo', date: 'd', ts: 'ts', iv: 'iv', jsonb: 'j' };
+
+/**
+ * A table whose rows hold the generator's literals (row k the (3k+1)th of each type's list), for
+ * expressions over columns: their values reach functions at run time, not folded when planned.
+ */
+export function expressionTable(rows = 4): string[] {
+  const names = Object.entries(COLUMNS) as [TypeName, string][];
+  const values = Array.from({ length: rows }, (_, k) => `(${k}, ${names.map(([type]) => LITERALS[type][(k * 3 + 1) % LITERALS[type].length]).join(', ')})`);
+  return [
+    `CREATE TABLE expression_table (k int PRIMARY KEY, i int, b bigint, n numeric, f float8, t text, bo bool, d date, ts timestamp, iv interval, j jsonb)`,
+    `INSERT INTO expression_table VALUES ${values.join(', ')}`,
+  ];
+}
+
+/**
+ * One expression of a random type, at most `maxDepth` calls deep; with `columns`, a leaf is
+ * expression_table's column of its type more often than a literal.
+ */
+export function randomExpression(random: Random, maxDepth = 3, columns = false): string {
   const generate = (type: TypeName, depth: number): string => {
-    if (depth > maxDepth || random.next() < 0.3) return random.pick(LITERALS[type]);
+    if (depth > maxDepth || random.next() < 0.3) return columns && COLUMNS[type] !== undefined && random.next() < 0.6 ? COLUMNS[type]! : random.pick(LITERALS[type]);
     return '(' + random.pick(FORMS[type])((t) => generate(t, depth + 1), random) + ')';
   };
   return generate(random.pick(TYPES), 0);

@@ -310,7 +310,7 @@ function defineMathFunctions(): void {
   fn('abs', [F4], F4, (a) => Math.abs(f(a[0]!)));
   fn('abs', [F8], F8, (a) => Math.abs(f(a[0]!)));
   fn('abs', [N], N, (a) => num.numericAbs(n(a[0]!)));
-  fn('round', [F8], F8, (a) => sc.roundHalfEven(f(a[0]!)));
+  fn('round', [F8], F8, (a) => sc.rint(f(a[0]!)));
   fn('round', [N], N, (a) => num.numericRound(n(a[0]!), 0));
   fn('round', [N, I4], N, (a) => num.numericRound(n(a[0]!), i(a[1]!)));
   fn('trunc', [F8], F8, (a) => Math.trunc(f(a[0]!)));

@@ -295,6 +295,12 @@ export function floatToInt(v: number, typeName: IntTypeName): number | bigint {
   return typeName === 'integer' ? checkInt4(r) + 0 : checkInt2(r) + 0;
 }
 
+/** C's rint: roundHalfEven keeping the sign of a zero result (rint(-0.4) is -0, as float8out prints it). */
+export function rint(v: number): number {
+  const r = roundHalfEven(v);
+  return r === 0 && (v < 0 || Object.is(v, -0)) ? -0 : r;
+}
+
 export function roundHalfEven(v: number): number {
   const f = Math.floor(v);
   const diff = v - f;
