@@ -187,3 +187,7 @@ test('op ANY/ALL evaluates its left side once per row, before the array, as Post
     "SELECT id, (s || 'x')::int = ANY((ARRAY[s, '1'])::int[]) FROM t ORDER BY id",
   ]) await db().same(sql);
 });
+
+test('array_agg of arrays (a multidimensional result) is 0A000, never "no such function"', { skip }, async () => {
+  await assert.rejects(db().strata.query('SELECT array_agg(ARRAY[1, 2])'), (e: { code?: string; message?: string }) => e.code === '0A000' && e.message === 'multidimensional arrays are not supported yet');
+});

@@ -1100,6 +1100,8 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     arg = expr.name === 'count' && !expr.distinct && arg.paramIndex !== undefined && arg.oid === TypeOid.unknown ? { ...arg, oid: TypeOid.text } : textual(arg);
     arg = minMaxArgument(expr.name, arg);
     if (expr.name === 'array_agg' && types.isRegType(arg.oid)) throw new SqlError('0A000', `arrays of type ${types.formatType(arg.oid, -1)} are not supported`, at(expr.location));
+    // array_agg(anyarray) builds a multidimensional array, which Strata has not (not "no such function").
+    if (expr.name === 'array_agg' && types.arrayElementType(arg.oid) !== 0) throw new SqlError('0A000', 'multidimensional arrays are not supported yet', at(expr.location));
     if (arity === 2) {
       second = textual(second ?? compileExpr(expr.args[1]!, inner));
       // string_agg(text, text) and (bytea, bytea): the delimiter takes the value's kind.
