@@ -906,11 +906,6 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
 }
 
 /**
- * `float8(x)`, `int4(x)`, `text(x)`: a one-argument call named after a type is a cast when no
- * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
- * after their target type).
- */
-/**
  * Built-in functions whose arguments from a position on are of pseudo-type "any" (pg_proc): such
  * an argument is taken as it is, so an untyped parameter there gets no type.
  */
@@ -973,6 +968,11 @@ function domainTypeOf(expr: Expr, ctx: CompileContext, arg: CompiledExpr): numbe
 /** Expressions whose type PostgreSQL may give as a domain: their inputs' common type. */
 const DOMAIN_CARRYING: ReadonlySet<string> = new Set(['column', 'case', 'coalesce', 'nullif', 'subquery', 'greatest', 'least']);
 
+/**
+ * `float8(x)`, `int4(x)`, `text(x)`: a one-argument call named after a type is a cast when no
+ * function matches, as in PostgreSQL's func_get_detail (whose catalog names most cast functions
+ * after their target type).
+ */
 function compileFunctionStyleCast(expr: Extract<Expr, { kind: 'func' }>, args: readonly CompiledExpr[]): CompiledExpr | null {
   if (args.length !== 1 || expr.schema) return null;
   const target = types.typeByTypname(expr.name);
