@@ -720,7 +720,7 @@ export interface JoinSpec {
  * The left row's values then the right row's, in a new row: a copy by hand costs a third of
  * `concat`'s on packed rows and less on holey ones (once per joined pair, so it shows).
  */
-function joinedRow(left: Row, right: Row): Row {
+export function joinedRow(left: Row, right: Row): Row {
   const n = left.length;
   const m = right.length;
   const out: Row = new Array(n + m);
