@@ -118,6 +118,7 @@ test('EXPLAIN names the merge join where both sides are primary-key reads joined
   assert.match(await plan('SELECT * FROM ma a JOIN mb b ON b.id = a.id'), /Merge Join\n\s+Merge Keys: 1\n\s+->  Storage Scan on ma\n[^]*->  Storage Scan on mb/);
   assert.match(await plan('SELECT * FROM pa JOIN pb ON pb.n = pa.n AND pb.g = pa.g'), /Merge Join\n\s+Merge Keys: 2/);
   assert.match(await plan('SELECT * FROM pa JOIN pg1 ON pg1.g = pa.g'), /Merge Join\n\s+Merge Keys: 1/);
+  assert.match(await plan('ANALYZE SELECT * FROM sa JOIN sb ON sb.id = sa.id'), /Merge Join \(actual rows=41 loops=1\)/);
   for (const sql of [
     'SELECT * FROM ma a LEFT JOIN mb b ON b.id = a.id',
     'SELECT * FROM na JOIN nb ON nb.id = na.id',
