@@ -89,8 +89,12 @@ export class MergeJoin implements RowSource {
   private rightBatch: Row[] = [];
   private rightAt = 0;
   private rightEnded = false;
-  /** The right rows whose keys equal `groupKey` (complete once a seek passed them). */
+  /**
+   * The right rows whose keys equal `groupKey` (complete once a seek passed them): the first
+   * `groupSize` slots, reused per key (setting an array's length is a runtime call per left row).
+   */
   private readonly group: Row[] = [];
+  private groupSize = 0;
   private readonly groupKey: SqlValue[];
   private hasGroup = false;
   private done = false;
@@ -132,12 +136,12 @@ export class MergeJoin implements RowSource {
             seek = this.seek(n);
           }
           // Left keys only grow from here, and no right row is left to match them.
-          if (seek === Seek.End && this.group.length === 0) {
+          if (seek === Seek.End && this.groupSize === 0) {
             this.done = true;
             break;
           }
         }
-        for (let g = 0; g < this.group.length; g++) {
+        for (let g = 0; g < this.groupSize; g++) {
           const combined = joinedRow(leftRow, this.group[g]!);
           if (this.spec.condition && this.spec.condition(combined, rt.ctx) !== true) continue;
           out.push(combined);
@@ -150,7 +154,7 @@ export class MergeJoin implements RowSource {
 
   /** A new group for the current left key: its right rows are collected by `seek`. */
   private startGroup(n: number): void {
-    this.group.length = 0;
+    this.groupSize = 0;
     for (let i = 0; i < n; i++) this.groupKey[i] = this.leftValues[i]!;
     this.hasGroup = true;
   }
@@ -167,7 +171,7 @@ export class MergeJoin implements RowSource {
       if (keysOf(row, this.keys.right, this.rightValues)) {
         const c = compareKeys(this.rightValues, this.groupKey, n);
         if (c > 0) return Seek.Passed;
-        if (c === 0) this.group.push(row);
+        if (c === 0) this.group[this.groupSize++] = row;
       }
       this.rightAt++;
     }
