@@ -56,6 +56,8 @@ test('primary key = primary key: the same rows as PostgreSQL, gaps, batches and 
     'SELECT b.id, a.v FROM mb b JOIN ma a ON a.id = b.id ORDER BY b.id LIMIT 30',
     'SELECT a.id, b.id FROM ma a JOIN mb b USING (id) ORDER BY 1',
     'SELECT count(*) FROM ma a, mb b WHERE a.id = b.id',
+    'SELECT a.id, b.w FROM ma a, mb b WHERE a.id = b.id AND a.v < 50 ORDER BY a.id',
+    'SELECT count(*), sum(p.x) FROM pa, pb p WHERE p.g = pa.g',
     'SELECT x.id, x.w, x.v FROM (SELECT * FROM ma a JOIN mb b USING (id)) x WHERE x.v = 5 ORDER BY x.id',
     'SELECT a.id, b.w, c.v FROM ma a JOIN mb b ON b.id = a.id JOIN ma c ON c.id = b.id ORDER BY a.id LIMIT 50',
   ]) await db().same(sql);
@@ -118,6 +120,8 @@ test('EXPLAIN names the merge join where both sides are primary-key reads joined
   assert.match(await plan('SELECT * FROM ma a JOIN mb b ON b.id = a.id'), /Merge Join\n\s+Merge Keys: 1\n\s+->  Storage Scan on ma\n[^]*->  Storage Scan on mb/);
   assert.match(await plan('SELECT * FROM pa JOIN pb ON pb.n = pa.n AND pb.g = pa.g'), /Merge Join\n\s+Merge Keys: 2/);
   assert.match(await plan('SELECT * FROM pa JOIN pg1 ON pg1.g = pa.g'), /Merge Join\n\s+Merge Keys: 1/);
+  assert.match(await plan('SELECT * FROM ma a, mb b WHERE a.id = b.id'), /Merge Join\n\s+Merge Keys: 1/);
+  assert.match(await plan('SELECT * FROM ma a, mb b WHERE a.id < b.id'), /Nested Loop Cross Join/);
   assert.match(await plan('ANALYZE SELECT * FROM sa JOIN sb ON sb.id = sa.id'), /Merge Join \(actual rows=41 loops=1\)/);
   for (const sql of [
     'SELECT * FROM ma a LEFT JOIN mb b ON b.id = a.id',

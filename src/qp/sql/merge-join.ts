@@ -34,7 +34,8 @@ export function mergeKeys(
   spec: JoinSpec, left: ReadOrder | null, right: ReadOrder | null,
   leftColumns: readonly (number | null)[], rightColumns: readonly (number | null)[],
 ): MergeKeys | null {
-  if (spec.kind !== 'inner' || spec.conditionSubplans || !left || !right) return null;
+  // A cross join here has keys only from its WHERE (`FROM a, b WHERE a.id = b.id`): an inner join.
+  if ((spec.kind !== 'inner' && spec.kind !== 'cross') || spec.conditionSubplans || !left || !right) return null;
   if (left.reverse || right.reverse || left.columns || right.columns) return null;
   const n = spec.keyOids.length;
   const leftPk = left.table.primaryKey;
