@@ -3,7 +3,7 @@ import { SqlError } from '../../contracts/errors.js';
 import type { Key } from '../../contracts/kv.js';
 import type { PushedComparison, RowVisitor } from '../../contracts/storage.js';
 import { copyBetween } from '../../encoding/bytes.js';
-import type { SqlValue } from '../../contracts/sql-value.js';
+import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { Transaction } from '../transaction.js';
 import type { AggregateCall } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
@@ -11,6 +11,7 @@ import type { RowLockStrength } from './ast.js';
 import { rowKeyLockKey, type TableCodec } from './table-codec.js';
 import type { IndexInfo } from '../catalog/catalog.js';
 import * as types from './typesystem.js';
+import { IntKeyTable } from './int-key-table.js';
 
 /**
  * Executor operators. Rows move in batches (arrays of rows) so that an `await` happens per
@@ -720,7 +721,7 @@ export interface JoinSpec {
  * The left row's values then the right row's, in a new row: a copy by hand costs a third of
  * `concat`'s on packed rows and less on holey ones (once per joined pair, so it shows).
  */
-function joinedRow(left: Row, right: Row): Row {
+export function joinedRow(left: Row, right: Row): Row {
   const n = left.length;
   const m = right.length;
   const out: Row = new Array(n + m);
@@ -728,6 +729,9 @@ function joinedRow(left: Row, right: Row): Row {
   for (let j = 0; j < m; j++) out[n + j] = right[j]!;
   return out;
 }
+
+/** Join key types whose values are int32 numbers, hashed by IntKeyTable. */
+const INT32_KEYS = new Set<number>([TypeOid.int2, TypeOid.int4]);
 
 /** Hash join on equi-keys (or a nested loop when there are none); inner, left and full joins. */
 export class HashJoin implements RowSource {
@@ -739,16 +743,22 @@ export class HashJoin implements RowSource {
   private table: Map<string | number | bigint, Row> | null = null;
   private readonly more = new Map<string | number | bigint, Row[]>();
   private all: Row[] | null = null;
+  /** One int2/int4 key: the right rows, found through `ints` by index (instead of `table`). */
+  private ints: IntKeyTable | null = null;
+  private intRows: Row[] = [];
+  private built = false;
 
   constructor(private readonly left: RowSource, private readonly right: RowSource, private readonly spec: JoinSpec) {}
 
   private async build(rt: Runtime): Promise<void> {
     const rows = await materialize(this.right, rt);
+    this.built = true;
     if (this.spec.kind === 'full') this.rightRows = rows;
     if (this.spec.leftKeys.length === 0) {
       this.all = rows;
       return;
     }
+    if (this.spec.keyOids.length === 1 && INT32_KEYS.has(this.spec.keyOids[0]!) && this.buildInts(rows, rt)) return;
     this.table = new Map();
     const values: SqlValue[] = new Array(this.spec.rightKeys.length);
     for (const row of rows) {
@@ -768,13 +778,38 @@ export class HashJoin implements RowSource {
     }
   }
 
+  /**
+   * The table for one int2/int4 key (NULL keys left out: they match nothing); false, with
+   * nothing kept, if some key is not an int32 after all (then the Map takes them).
+   */
+  private buildInts(rows: Row[], rt: Runtime): boolean {
+    const ints = new IntKeyTable(rows.length);
+    const key = this.spec.rightKeys[0]!;
+    for (let i = 0; i < rows.length; i++) {
+      const value = key(rows[i]!, rt.ctx);
+      if (value === null) continue;
+      if (!IntKeyTable.holds(value)) return false;
+      ints.add(value, i);
+    }
+    this.ints = ints;
+    this.intRows = rows;
+    return true;
+  }
+
+  /** A left row's int key, or null when it can match no right row (NULL, or not an int32). */
+  private intKeyOf(leftRow: Row, rt: Runtime): number | null {
+    const value = this.spec.leftKeys[0]!(leftRow, rt.ctx);
+    const n = typeof value === 'bigint' ? Number(value) : value;
+    return IntKeyTable.holds(n) ? n : null;
+  }
+
   explain(): ExplainInfo {
     const kind = this.spec.kind === 'inner' ? '' : `${this.spec.kind[0]!.toUpperCase()}${this.spec.kind.slice(1)} `;
     return { label: this.spec.leftKeys.length > 0 ? `Hash ${kind}Join` : `Nested Loop ${kind}Join`, details: this.spec.leftKeys.length > 0 ? [`Hash Keys: ${this.spec.leftKeys.length}`] : [], children: [this.left, this.right] };
   }
 
   async next(rt: Runtime): Promise<Row[] | null> {
-    if (!this.table && !this.all) await this.build(rt);
+    if (!this.built) await this.build(rt);
     for (;;) {
       if (this.leftDone) return null;
       const batch = await this.left.next(rt);
@@ -790,6 +825,12 @@ export class HashJoin implements RowSource {
           matched = await this.visitWithSubplans(leftRow, values, out, rt);
         } else if (this.all) {
           for (const rightRow of this.all) if (this.visit(leftRow, rightRow, out, rt)) matched = true;
+        } else if (this.ints) {
+          const key = this.intKeyOf(leftRow, rt);
+          if (key !== null) {
+            const ints = this.ints;
+            for (let i = ints.first(key); i >= 0; i = ints.nextSame[i]!) if (this.visit(leftRow, this.intRows[i]!, out, rt)) matched = true;
+          }
         } else {
           let hasNull = false;
           for (let i = 0; i < values.length; i++) {
@@ -825,7 +866,12 @@ export class HashJoin implements RowSource {
   private async visitWithSubplans(leftRow: Row, values: SqlValue[], out: Row[], rt: Runtime): Promise<boolean> {
     let candidates: readonly Row[];
     if (this.all) candidates = this.all;
-    else {
+    else if (this.ints) {
+      const key = this.intKeyOf(leftRow, rt);
+      const found: Row[] = [];
+      if (key !== null) for (let i = this.ints.first(key); i >= 0; i = this.ints.nextSame[i]!) found.push(this.intRows[i]!);
+      candidates = found;
+    } else {
       let hasNull = false;
       for (let i = 0; i < values.length; i++) {
         values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);

@@ -32,6 +32,7 @@ import { ColumnUse } from './column-use.js';
 import { containsSubquery, filterJoinedRows, splitJoinCondition } from './join-subqueries.js';
 import { narrowsToKey } from './integer-keys.js';
 import { IndexNestedLoopJoin, innerKeyRead, SMALL_OUTER_ROWS, type InnerKeyRead } from './index-join.js';
+import { MergeJoin, mergeKeys } from './merge-join.js';
 import type { AccessLog } from '../roles/access-log.js';
 import type { FoldErrors } from './fold-errors.js';
 import * as types from './typesystem.js';
@@ -759,9 +760,11 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
     conditionScope = new Scope([...physical, ...tagged]);
   }
   const markers = kind === 'left' ? 1 : kind === 'full' ? 2 : 0;
-  const { rightColumns: innerKeyColumns, ...joinSpec } = equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc);
+  const { rightColumns: innerKeyColumns, leftColumns: outerKeyColumns, ...joinSpec } = equiJoinSpec(kind, condition, outer.scope, offset, inner.width, conditionScope, pc);
   const spec = { ...joinSpec, leftWidth: offset, markers } as const;
   const keyRead = indexJoinRead(kind, outer, inner, spec, innerKeyColumns);
+  // Both sides read in primary-key order and joined on it: merge them instead of hashing one.
+  const merge = keyRead || !outer.baseTable || !inner.baseTable ? null : mergeKeys(spec, outer.primaryOrderOf, inner.primaryOrderOf, outerKeyColumns, innerKeyColumns);
   // The nullable side's FROM items get a presence marker each (after the joined columns).
   const marked = (columns: readonly ScopeColumn[], position: number): ScopeColumn[] => [...new Set(columns.filter((c) => !c.unreachable).map((c) => c.relation))]
     .filter((relation): relation is string => relation !== null)
@@ -795,7 +798,8 @@ function planJoin(item: Extract<FromItem, { kind: 'join' }>, where: readonly Exp
   return {
     scope,
     build: () => {
-      const joined = keyRead ? new IndexNestedLoopJoin(outer.build(), inner.baseTable!.codec, keyRead, spec, inner.baseTable!.lock) : new HashJoin(outer.build(), inner.build(), spec);
+      const joined = keyRead ? new IndexNestedLoopJoin(outer.build(), inner.baseTable!.codec, keyRead, spec, inner.baseTable!.lock)
+        : merge ? new MergeJoin(outer.build(), inner.build(), spec, merge) : new HashJoin(outer.build(), inner.build(), spec);
       const projected = computed.length === 0 ? joined : new Project(joined, [...identity, ...computed]);
       return after ? filterJoinedRows(projected, width + computed.length, after.predicate, after.subplans) : projected;
     },
@@ -905,8 +909,9 @@ function usingNames(item: Extract<FromItem, { kind: 'join' }>, left: readonly Sc
  * integer type), else null.
  */
 function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: Scope, offset: number, rightWidth: number, scope: Scope, pc: PlanContext):
-  JoinSpec & { rightColumns: (number | null)[] } {
+  JoinSpec & { rightColumns: (number | null)[]; leftColumns: (number | null)[] } {
   const rightColumns: (number | null)[] = [];
+  const leftColumns: (number | null)[] = [];
   const leftKeys: Evaluator[] = [];
   const rightKeys: Evaluator[] = [];
   const keyOids: number[] = [];
@@ -953,9 +958,11 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
     // (integer-keys.ts narrows the outer value); the hash join above compares in the common type.
     const narrower = r.kind === 'column' && rc.column !== undefined && narrowsToKey(rc.oid, oid) ? rc.column - offset : null;
     rightColumns.push(rightColumn ?? narrower);
+    // A plain left column of the key's own type (a merge join reads it in place).
+    leftColumns.push(l.kind === 'column' && lc.oid === oid && lc.column !== undefined ? lc.column : null);
   }
   const conditionSubplans = subplans.empty ? undefined : (combined: Row, rt: Runtime) => applySubplansToRow(subplans, combined, rt);
-  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full?.eval ?? null, rightColumns, ...(conditionSubplans ? { conditionSubplans } : {}) };
+  return { kind, rightWidth, leftKeys, rightKeys, keyOids, condition: full?.eval ?? null, rightColumns, leftColumns, ...(conditionSubplans ? { conditionSubplans } : {}) };
 }
 
 /**
