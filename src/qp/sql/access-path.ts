@@ -5,7 +5,7 @@ import type { PushedComparison } from '../../contracts/storage.js';
 import type { IndexInfo, TableInfo } from '../catalog/catalog.js';
 import type { Expr } from './ast.js';
 import { mapTree } from './ast-map.js';
-import { coerce, compileExpr, inferParamType, type CompileContext } from './compile.js';
+import { coerce, compileExpr, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { IndexScan, PointLookup, TableScan, type RowSource, type Runtime } from './operators.js';
 import { columnRefs, conjuncts, containsAggregate } from './relations.js';
@@ -149,7 +149,6 @@ function keyValue(table: TableInfo, column: number, op: Bound['op'], valueSide: 
   // it) can be encoded as a key of that column without changing the comparison's meaning.
   // A narrower integer widens exactly (`bigint_id = 5`: DSQL's identity columns are bigint).
   if (compiled.oid !== info.typeOid && compiled.oid !== TypeOid.unknown && !WIDENS_TO[info.typeOid]?.includes(compiled.oid)) return null;
-  if (compiled.paramIndex !== undefined) inferParamType(compiled, info.typeOid);
   return { op, value: coerce(compiled, info.typeOid, -1, 'implicit', location).eval };
 }
 
@@ -170,7 +169,6 @@ function arrayValues(table: TableInfo, column: number, arraySide: Expr, ctx: Com
     };
   }
   if (arrayOid === 0 || (compiled.oid !== arrayOid && compiled.oid !== TypeOid.unknown)) return null;
-  if (compiled.paramIndex !== undefined) inferParamType(compiled, arrayOid);
   const array = coerce(compiled, arrayOid, -1, 'implicit', location).eval;
   const element = requireType(info.typeOid);
   return (rt) => {

@@ -223,7 +223,6 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
       // `'t'::regclass::text` prints the name, as the reg* types' output functions do.
       const arg = scope && isStringType(target.oid) && types.isRegType(compiled.oid) ? regCastAsText(compiled, scope) : compiled;
       // `$1::int` gives an untyped parameter the cast's type, as PostgreSQL infers it (ParameterDescription).
-      if (arg.oid === TypeOid.unknown) inferParamType(arg, target.oid);
       const result = coerce(arg, target.oid, target.typmod, 'explicit', expr.location);
       recordFailedCast(arg, result, ctx);
       return castNamed(result, arg, expr.type.names[expr.type.names.length - 1] ?? types.outputName(target.oid));
@@ -592,7 +591,6 @@ export function inferParamType(value: CompiledExpr, oid: number): void {
 export function coerceToBoolean(value: CompiledExpr, clause: string, ctx?: CompileContext): CompiledExpr {
   if (value.oid === TypeOid.bool) return value;
   if (value.oid === TypeOid.unknown) {
-    if (ctx && value.paramIndex !== undefined) inferParamType(value, TypeOid.bool);
     return coerce(value, TypeOid.bool, -1, 'implicit', value.location);
   }
   throw new SqlError('42804', `argument of ${clause} must be type boolean, not type ${types.formatType(value.oid, value.typmod)}`, at(value.location));
@@ -817,7 +815,6 @@ function isFoldable(value: CompiledExpr | null): boolean {
 
 function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, location: number): CompiledExpr {
   if (value.oid === oid) return value;
-  if (value.oid === TypeOid.unknown && value.paramIndex !== undefined) inferParamType(value, oid);
   return coerce(value, oid, -1, 'implicit', location);
 }
 
@@ -1092,7 +1089,6 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     if (arg.oid === TypeOid.unknown) refuseUntypedPolymorphic(expr.name, expr.location);
     if (arg.oid === TypeOid.unknown && arity === 1 && expr.name !== 'count') {
       const oid = untypedAggregateArgument(expr.name, expr.location);
-      inferParamType(arg, oid);
       arg = coerce(arg, oid, -1, 'implicit', arg.location);
     }
     // count("any") takes its argument as it is: an untyped parameter gets no type (42P18);
@@ -1183,8 +1179,6 @@ function compileSubscript(expr: Extract<Expr, { kind: 'subscript' }>, ctx: Compi
     if (!['int2', 'int4', 'int8', 'unknown', 'numeric'].includes(types.outputName(compiled.oid))) {
       throw new SqlError('42804', 'array subscript must have type integer', at(compiled.location));
     }
-    // An untyped parameter is an int4 (PostgreSQL describes it so), and is bound as one.
-    if (compiled.oid === TypeOid.unknown) inferParamType(compiled, TypeOid.int4);
     return coerce(compiled, TypeOid.int4, -1, 'assignment', compiled.location);
   };
   const lowerIndex = expr.lower ? compileIndex(expr.lower) : null;
@@ -1324,7 +1318,6 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   // transformCaseExpr reads an untyped test value as text: CASE NULL WHEN 1 is text = integer,
   // and so is an untyped parameter (`CASE $1 WHEN 1.5` is text = numeric, 42883).
   if (subject && subject.oid === TypeOid.unknown) {
-    inferParamType(subject, TypeOid.text);
     subject = coerce(subject, TypeOid.text, -1, 'implicit', subject.location);
   }
   // Each arm's condition, then its result, as transformCaseExpr reads them. PostgreSQL's planner

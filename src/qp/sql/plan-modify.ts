@@ -5,7 +5,7 @@ import type { IndexInfo, TableInfo, ViewInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
 import type { Assignment, DeleteStatement, Expr, FromItem, InsertStatement, SelectStatement, SelectTarget, UpdateStatement } from './ast.js';
 import { chooseAccessPath, extractBounds, undecidedWhere } from './access-path.js';
-import { coerce, coerceToBoolean, compileExpr, inferParamType } from './compile.js';
+import { coerce, coerceToBoolean, compileExpr } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { Filter, materialize, Truncate, type Row, type RowSource, type Runtime } from './operators.js';
 import { compileContext, planSelect, valuesLengthError, withSubqueries, type OutputColumn, type PlanContext, type PlannedQuery } from './plan-select.js';
@@ -327,7 +327,6 @@ export function planInsert(statement: InsertStatement, pc: PlanContext): Planned
         const column = table.columns[targetColumns[i]!]!;
         // A parameter given as a column's value takes the column's type (PostgreSQL infers it so).
         const value = compileExpr(e, rowCtx);
-        inferParamType(value, column.typeOid);
         return coerce(value, column.typeOid, column.typmod, 'assignment', e.location, column.name).eval;
       });
       return { values, subplans };
@@ -498,7 +497,6 @@ function compileAssignments(assignments: readonly Assignment[], table: TableInfo
     if (expr === null) return { column, value: defaults[column]! };
     // A default's names resolve where it was set (insert-defaults.ts), a given value's on the session's path.
     const compiled = compileExpr(expr, a.value === null && info.defaultSearchPath && !info.identity ? { ...ctx, searchPath: info.defaultSearchPath } : ctx);
-    inferParamType(compiled, info.typeOid);
     const value = coerce(compiled, info.typeOid, info.typmod, 'assignment', expr.location, info.name);
     return { column, value: value.eval };
   });

@@ -1,7 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TypeOid, type IntervalValue, type SqlValue } from '../../contracts/sql-value.js';
 import type { Expr, FromItem } from './ast.js';
-import { coerce, compileExpr, inferParamType, noSuchFunction, type CompileContext } from './compile.js';
+import { coerce, compileExpr, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { cancelError, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import { RowCall, subplanSlot } from './subplans.js';
@@ -42,7 +42,6 @@ function compileArgument(call: { readonly name: string; readonly args: readonly 
   const compiled = compileExpr(call.args[0]!, ctx);
   // Only an implicit cast reaches the parameter's type; another argument type is no such function.
   if (castContext(compiled.oid, type) !== 'i') throw noSuchFunction(call.name, [compiled.oid], call.location);
-  inferParamType(compiled, type);
   return coerce(compiled, type, -1, 'implicit', call.args[0]!.location).eval;
 }
 

@@ -5,7 +5,7 @@ import { inRangeFor, offsetTypeFor } from './in-range.js';
 import { containsSubquery } from './join-subqueries.js';
 import { columnRefs } from './relations.js';
 import { aggregateFrames, evaluateFrameOffsets, frameBounds, frameRuns, nthFrameRow, peerGroups, type Frame, type FrameOffsets } from './window-frames.js';
-import { asFloat8Pair, checkFunctionSchema, coerce, coerceToBoolean, commonType, compileExpr, inferParamType, minMaxArgument, noSuchFunction, type CompileContext } from './compile.js';
+import { asFloat8Pair, checkFunctionSchema, coerce, coerceToBoolean, commonType, compileExpr, minMaxArgument, noSuchFunction, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator, ExecContext } from './compiled.js';
 import { materialize, MAX_MATERIALIZED_ROWS, type ExplainInfo, type Row, type RowSource, type Runtime } from './operators.js';
 import * as types from './typesystem.js';
@@ -110,7 +110,6 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   const integerAt = name === 'lag' || name === 'lead' || name === 'nth_value' ? 1 : name === 'ntile' ? 0 : -1;
   if (integerAt >= 0 && args[integerAt]) {
     if (types.castContext(args[integerAt]!.oid, TypeOid.int4) !== 'i') throw noSuchFunction(name, args.map((a) => a.oid), expr.location);
-    if (args[integerAt]!.oid === TypeOid.unknown) inferParamType(args[integerAt]!, TypeOid.int4);
     args[integerAt] = coerce(args[integerAt]!, TypeOid.int4, -1, 'implicit', args[integerAt]!.location);
   }
   if ((name === 'lag' || name === 'lead') && args[2]) {
