@@ -754,7 +754,8 @@ async function main(): Promise<void> {
     const [port] = await freePorts(1);
     console.log(`starting a local cluster in ${clusterDir} (3 AZs${withTls ? ', mutual TLS on every link' : ''}) …`);
     clusterUp = true;
-    await strata('local', 'up', '--dir', clusterDir, '--port', String(port), '--azs', '3', ...(withTls ? ['--tls'] : []), ...storageSplits);
+    // --owner-pid: a bench stopped with ^C or killed takes its cluster with it.
+    await strata('local', 'up', '--dir', clusterDir, '--port', String(port), '--azs', '3', '--owner-pid', String(process.pid), ...(withTls ? ['--tls'] : []), ...storageSplits);
     const config = JSON.parse(readFileSync(join(clusterDir, 'cluster.json'), 'utf8')) as ClusterConfig;
     toolTls = linkTlsOfTools(config);
     const pids = (JSON.parse(readFileSync(join(clusterDir, 'local.json'), 'utf8')) as { pids: Record<string, number> }).pids;

@@ -61,7 +61,7 @@ before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'strata-local-tls-'));
   let out: string;
-  ({ port, out } = await localUpOnFreePort(['--dir', dir, '--azs', '2', '--tls']));
+  ({ port, out } = await localUpOnFreePort(['--dir', dir, '--azs', '2', '--tls', '--owner-pid', String(process.pid)]));
   assert.match(out, /ready.*mutual TLS on every link/);
   password = (await strata('token', '--data-dir', dir, '--admin')).trim();
   config = readState(dir).config;

@@ -188,7 +188,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-local-'));
   // A short journal retention, so the last test sees trims and a replica restored from a snapshot.
   let out: string;
-  ({ port, out } = await localUpOnFreePort(['--dir', dir, '--azs', '3', '--journal-retention', '2']));
+  ({ port, out } = await localUpOnFreePort(['--dir', dir, '--azs', '3', '--journal-retention', '2', '--owner-pid', String(process.pid)]));
   assert.match(out, /ready/);
   password = (await strata('token', '--data-dir', dir, '--admin')).trim();
 });

@@ -78,7 +78,8 @@ export async function faultRun(options: FaultRunOptions): Promise<FaultRunReport
   const dir = mkdtempSync(join(tmpdir(), 'strata-fault-'));
   const layout = options.regions === true ? ['--regions', `${REGIONS.join(',')}`, '--witness', WITNESS, '--azs', '1'] : ['--azs', '3'];
   const splits = options.storageSplits === undefined ? [] : ['--storage-splits', options.storageSplits.join(',')];
-  const { port } = await localUpOnFreePort(['--dir', dir, ...layout, ...splits], { pair: options.regions === true });
+  // --owner-pid: if this process is killed before its `finally`, the supervisor stops the cluster.
+  const { port } = await localUpOnFreePort(['--dir', dir, ...layout, ...splits, '--owner-pid', String(process.pid)], { pair: options.regions === true });
   try {
     const password = (await strata('token', '--data-dir', dir, '--admin', '--expires-in', '3600')).trim();
     const endpoints = options.regions === true ? [port, port + 1] : [port];

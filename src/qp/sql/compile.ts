@@ -1113,6 +1113,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
   if (resultOid === null) {
     throw noSuchFunction(expr.name, expr.args.map((a) => compileExpr(a, inner).oid), expr.location);
   }
+  if (expr.distinct) for (const a of [arg, second]) if (a) types.requireEquality(a.oid, a.location);
   const order = (expr.aggOrder ?? []).map((item) => {
     const key = textual(compileExpr(item.expr, inner));
     if (!types.hasComparator(key.oid)) throw new SqlError('42883', `could not identify an ordering operator for type ${types.formatType(key.oid, -1)}`, at(key.location));

@@ -247,6 +247,7 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const limitExpr = statement.limit ? limitValue(statement.limit, pc, 'LIMIT') : null;
   const offsetExpr = statement.offset ? limitValue(statement.offset, pc, 'OFFSET') : null;
   const distinctOids = exprs.map((e) => e.oid);
+  if (statement.distinct) for (const e of exprs) types.requireEquality(e.oid, e.location);
   const finalBuild = (): RowSource => {
     let source: RowSource = new Project(inner(), allExprs);
     if (statement.distinct) source = new Distinct(source, distinctOids, width);
@@ -385,9 +386,11 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   const groupSlots = new Map<string, number>();
   const named = statement.groupBy.map((item) => resolveGroupItem(item, statement, input));
   const groupItems = [...named, ...functionallyDependent(named, statement, input, pc)];
-  for (const resolvedItem of groupItems) {
+  for (const [i, resolvedItem] of groupItems.entries()) {
     // A subquery in a grouping expression runs per input row before grouping, as an aggregate's argument's does.
     const compiled = compileExpr(resolvedItem, { ...inputCtx, subqueries: aggregateSubqueries });
+    // (At the item as written: `GROUP BY 1` is refused at the 1.)
+    if (i < named.length) types.requireEquality(compiled.oid, statement.groupBy[i]!.location);
     groupSlots.set(groupingKey(resolvedItem, inputCtx.scope), groupExprs.length);
     groupExprs.push(compiled.oid === TypeOid.unknown ? coerce(compiled, TypeOid.text, -1, 'implicit', compiled.location) : compiled);
   }
@@ -572,8 +575,9 @@ function expandTargets(statement: SelectStatement, ctx: CompileContext, input: S
       if (columns.length === 0 && statement.from.length === 0) throw new SqlError('42601', 'SELECT * with no tables specified is not valid', { position: target.expr.location + 1 });
       for (const column of columns) {
         const position = column.position;
-        const expr: CompiledExpr = { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: -1 };
-        out.push({ expr, column: outputColumn(column.name, expr, column) });
+        // (At the star, as PostgreSQL's expandRelAttrs places the columns it expands.)
+        const expr: CompiledExpr = { oid: column.oid, typmod: column.typmod, eval: (row) => row[position]!, column: position, rowIndependent: false, name: column.name, location: target.expr.location };
+        out.push({ expr, column: { ...outputColumn(column.name, expr, column), location: target.expr.location } });
       }
       continue;
     }

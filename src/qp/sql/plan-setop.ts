@@ -5,6 +5,7 @@ import { coerce, commonType, compileExpr } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import { Distinct, Limit, MAX_MATERIALIZED_ROWS, Sort, type ExplainInfo, type Row, type RowSource, type Runtime, type SortKey } from './operators.js';
 import type { OutputColumn, PlanContext, PlannedQuery } from './plan-select.js';
+import { leftmostLocation } from './expr-location.js';
 import { Scope } from './scope.js';
 import * as types from './typesystem.js';
 
@@ -26,6 +27,7 @@ export function planUnion(statement: SelectStatement, pc: PlanContext, planSelec
   }
   const width = left.columns.length;
   const oids = left.columns.map((c, i) => unionType(c, right.columns[i]!, name));
+  if (!op.all) oids.forEach((oid, i) => types.requireEquality(oid, left.columns[i]!.location ?? -1));
   const leftCasts = left.columns.map((c, i) => columnCast(c, oids[i]!, i));
   const rightCasts = right.columns.map((c, i) => columnCast(c, oids[i]!, i));
   const columns: OutputColumn[] = left.columns.map((c, i) => ({ name: c.name, oid: oids[i]!, typmod: -1, tableOid: 0, columnNumber: 0, location: c.location ?? -1 }));
@@ -130,7 +132,12 @@ function outputPosition(expr: SelectStatement['orderBy'][number]['expr'], column
     throw new SqlError('42703', `column "${expr.name}" does not exist`, expr.location >= 0 ? { position: expr.location + 1 } : {});
   }
   if (expr.kind === 'column') throw new SqlError('42P01', `missing FROM-clause entry for table "${expr.table}"`, expr.location >= 0 ? { position: expr.location + 1 } : {});
-  throw new SqlError('0A000', 'ORDER BY on a UNION/INTERSECT/EXCEPT result must name an output column', expr.location >= 0 ? { position: expr.location + 1 } : {});
+  const at = leftmostLocation(expr);
+  throw new SqlError('0A000', 'invalid UNION/INTERSECT/EXCEPT ORDER BY clause', {
+    detail: 'Only result column names can be used, not expressions or functions.',
+    hint: 'Add the expression/function to every SELECT, or move the UNION into a FROM clause.',
+    ...(at >= 0 ? { position: at + 1 } : {}),
+  });
 }
 
 function limitEvaluator(expr: NonNullable<SelectStatement['limit']>, pc: PlanContext): Evaluator {

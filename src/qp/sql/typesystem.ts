@@ -360,6 +360,18 @@ export const hasComparator = (oid: number): boolean => {
   const type = t.typeByOid(oid);
   return type !== undefined && type.category === 'A' && t.typeByOid(type.element)?.array === oid && hasComparator(type.element);
 };
+/**
+ * Grouping, DISTINCT (in a select list or an aggregate) and UNION/INTERSECT/EXCEPT without ALL
+ * compare values for equality. json and jsonpath have no equality operator (jsonb has one), nor
+ * do arrays of them: PostgreSQL's get_sort_group_operators raises 42883 at the expression, and
+ * so does this — comparing json's text instead would answer where PostgreSQL refuses, and would
+ * tell apart values that differ only in their whitespace.
+ */
+export function requireEquality(oid: number, location: number): void {
+  const element = t.typeByOid(oid)?.category === 'A' ? arrayElementType(oid) : oid;
+  if (element !== TypeOid.json && element !== TypeOid.jsonpath) return;
+  throw new SqlError('42883', `could not identify an equality operator for type ${t.formatType(oid, -1)}`, location >= 0 ? { position: location + 1 } : {});
+}
 /** The element type of an array type, or 0 for a type that is not an array. */
 export const arrayElementType = (oid: number): number => t.typeByOid(oid)?.element ?? 0;
 /** The array type of an element type (0 when it has none). */
