@@ -222,3 +222,20 @@ test('interval input: whole parts exact to the microsecond, fractions as DecodeI
     `SELECT '1e300'::interval`,
   ]);
 });
+
+test('numbers placed as DecodeDateTime places them: one- and two-digit years, yymmdd, days of the year, run-together times, unit prefixes', { skip: pair.skip }, async () => {
+  // Each was a wrong date or a refusal before Strata read date input field by field as PostgreSQL does.
+  const inputs = [
+    '1/2/24', '12/31/99', '1/2/3', '12/31/99 10:00', '99-01-02', '24-01-02', '01-2024-02', '2024--01-02', '1 2 2024', '1 2 3', '2024 1 2',
+    '240101', '010203', '990108', '20240102 10:00', '2024-01-02 1000', '120240102', '0240102', '5874897', '12345', '12345 1.5',
+    '1999.008', '1999-008', '19990108', '2024.008 10:00', '2024.367', '01-02-2024', '02.01.2024', '2001-12-25T040506', '20011225T040506.789-07',
+    'y2001m02d04', 'y2001m02d04 h10mm30s15', '2024-01-02 at 10:00 on', '2024-01-02 allballs', 'epoch 10:00', 'epoch J2451187.5',
+    '2024-1-2 10:00:00.', '2024-1-2 .5', '2024-01-02 10:30.5', '2024-01-02 24:00', '2024-01-02 10:00:60', '2024-01-02 10:00:61',
+    '2024-13-30', '13/01/2024', '2024-02-30', '0000-01-01', '2024-01-02 +16', '2024-01-02 10:00+1530', 'Mon 2024-01-02', '2024-01-02 10:00 CET DST',
+    'Dec 25 040506 PST 2001', '2024-01-02 EDT DST', '2024/01/02/03', 'J 2451187 10:00',
+  ];
+  const statements = inputs.flatMap((text) => ['date', 'timestamp', 'timestamptz'].map((type) => `SELECT '${text}'::${type}`));
+  await pair.db().strata.query("SET TimeZone = 'UTC'");
+  await pair.db().postgres.query("SET TimeZone = 'UTC'");
+  await sameAnswers(pair.db(), statements);
+});

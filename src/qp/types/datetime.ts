@@ -1,6 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TIMESTAMP_INFINITY, TimeTzValue } from '../../contracts/sql-value.js';
 import { roundHalfEven } from './scalars.js';
+import { decodeDateTime, zoneAbbreviationSeconds, type DateTimeTypeName } from './datetime-decode.js';
 
 /**
  * date, timestamp, timestamptz and interval: PostgreSQL's julian-day arithmetic (date2j,
@@ -61,31 +62,14 @@ function daysInMonth(year: number, month: number): number {
 // ---------------------------------------------------------------------------------------------
 // Input
 
-interface DateTimeFields {
-  year: number; // astronomical: 1 BC is 0
-  month: number;
-  day: number;
-  micros: bigint; // time of day
-  offsetSeconds: number | null; // east of UTC
-}
-
-const DATE_PART = String.raw`(\d{1,8})-(\d{1,2})-(\d{1,2})`;
-const TIME_PART = String.raw`(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?`;
-const ZONE_PART = String.raw`(z|utc|gmt|ut|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)`;
-const ISO_DATETIME = new RegExp(String.raw`^${DATE_PART}(?:(?:\s+|t)${TIME_PART})?\s*${ZONE_PART}?(?:\s+(bc|ad))?$`);
-const SLASH_DATE = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{1,8})(?:\s+${TIME_PART})?\s*${ZONE_PART}?(?:\s+(bc|ad))?$`);
-
-export type DateTimeTypeName = 'date' | 'timestamp without time zone' | 'timestamp with time zone';
-
-function syntaxError(typeName: DateTimeTypeName, text: string): SqlError {
-  const shortName = typeName === 'date' ? 'date' : typeName === 'timestamp without time zone' ? 'timestamp' : 'timestamp with time zone';
-  return new SqlError('22007', `invalid input syntax for type ${shortName}: "${text}"`);
-}
+export type { DateTimeTypeName } from './datetime-decode.js';
+export { zoneAbbreviationSeconds } from './datetime-decode.js';
 
 function fieldOverflow(text: string): SqlError {
   return new SqlError('22008', `date/time field value out of range: "${text}"`);
 }
 
+/** A numeric zone after a time of day (decodeTimeOnly): seconds east of UTC. */
 function parseZone(zone: string | undefined, text: string): number | null {
   if (zone === undefined) return null;
   if (zone === 'z' || zone === 'utc' || zone === 'gmt' || zone === 'ut') return 0;
@@ -114,162 +98,7 @@ function timeMicros(h?: string, mi?: string, s?: string, frac?: string): bigint 
   return micros;
 }
 
-type MatchedDateTime = { y: string; m: string; d: string; time: (string | undefined)[]; zone?: string; era?: string };
-
-function matchDateTime(t: string): MatchedDateTime | null {
-  let m = ISO_DATETIME.exec(t);
-  if (m) return { y: m[1]!, m: m[2]!, d: m[3]!, time: [m[4], m[5], m[6], m[7]], zone: m[8], era: m[9] };
-  m = SLASH_DATE.exec(t); // DateStyle MDY: 01/02/2024 is January 2nd
-  if (m) return { y: m[3]!, m: m[1]!, d: m[2]!, time: [m[4], m[5], m[6], m[7]], zone: m[8], era: m[9] };
-  return decodeWords(t);
-}
-
-const MONTHS: Readonly<Record<string, number>> = {
-  jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6, jul: 7, july: 7,
-  aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10, nov: 11, november: 11, dec: 12, december: 12,
-};
-/**
- * Zone abbreviations of PostgreSQL's Default set (timezone_abbreviations) that a date/time text
- * may end with, as fixed offsets east of UTC; others are an input syntax error here.
- */
-const ZONE_ABBREVIATIONS: Readonly<Record<string, string>> = {
-  est: '-05', edt: '-04', cst: '-06', cdt: '-05', mst: '-07', mdt: '-06', pst: '-08', pdt: '-07', akst: '-09', akdt: '-08', hst: '-10',
-  cet: '+01', cest: '+02', eet: '+02', eest: '+03', wet: '+00', west: '+01', bst: '+01', msk: '+03',
-  jst: '+09', kst: '+09', awst: '+08', aest: '+10', aedt: '+11', nzst: '+12', nzdt: '+13',
-};
-/** A zone abbreviation of the Default set as seconds east of UTC, or null (any case). */
-export function zoneAbbreviationSeconds(name: string): number | null {
-  const offset = ZONE_ABBREVIATIONS[name.toLowerCase()];
-  return offset === undefined ? null : Number(offset) * 3600;
-}
-const WEEKDAYS = new Set(['sun', 'sunday', 'mon', 'monday', 'tue', 'tues', 'tuesday', 'wed', 'wednesday', 'thu', 'thur', 'thurs', 'thursday', 'fri', 'friday', 'sat', 'saturday']);
-
-/**
- * DecodeDateTime's other forms, as DateStyle MDY reads them: a month by name (`Mar 5, 2024`,
- * `5 March 2024`, `2024-Mar-05`), a weekday (ignored), a date in eight digits (`20240305`, with
- * `T` or a space and `101112`), a two-digit year (00–69 are 20xx, 70–99 19xx), and AM/PM. Answers
- * the ISO fields, or null when the text is none of these.
- */
-function decodeWords(t: string): MatchedDateTime | null {
-  const tokens: string[] = [];
-  for (const raw of t.split(/[\s,]+/).filter((x) => x !== '')) {
-    // A date written with dashes, dots or slashes around a month's name: its parts.
-    if (/[a-z]/.test(raw) && /^[a-z0-9]+([-./][a-z0-9]+)+$/.test(raw)) tokens.push(...raw.split(/[-./]/));
-    else {
-      // AM/PM written against the time (`10:00AM`): ParseDateTime ends the time at the letter.
-      const ampm = /^(\d{1,2}:[\d:.]*?)(am|pm)$/.exec(raw);
-      if (ampm) tokens.push(ampm[1]!, ampm[2]!);
-      else tokens.push(raw);
-    }
-  }
-  let month: number | null = null;
-  const numbers: string[] = [];
-  let time: (string | undefined)[] = [];
-  let ampm: string | null = null;
-  let zone: string | undefined;
-  let era: string | undefined;
-  let compact: string | null = null;
-  let numeric: [string, string, string] | null = null;
-  let weekday = false;
-  let numbersBeforeMonth = 0;
-  for (const token of tokens) {
-    if (WEEKDAYS.has(token)) { weekday = true; continue; }
-    if (ZONE_ABBREVIATIONS[token] !== undefined) { zone = ZONE_ABBREVIATIONS[token]; continue; }
-    // A date in digits beside AM/PM or a weekday: year-month-day (also with dots or slashes), or month/day/year.
-    const ymd = /^(\d{1,8})([-./])(\d{1,2})\2(\d{1,2})$/.exec(token);
-    // (PostgreSQL refuses a weekday before such a date, and takes one after it.)
-    if (ymd && numeric === null && ymd[1]!.length >= 3) { if (weekday) return null; numeric = [ymd[1]!, ymd[3]!, ymd[4]!]; continue; }
-    const mdy = /^(\d{1,2})\/(\d{1,2})\/(\d{1,8})$/.exec(token);
-    if (mdy && numeric === null) { if (weekday) return null; numeric = [mdy[3]!, mdy[1]!, mdy[2]!]; continue; }
-    if (MONTHS[token] !== undefined && month === null) { month = MONTHS[token]!; continue; }
-    if (token === 'am' || token === 'pm' || token === 'a.m.' || token === 'p.m.') { ampm = token[0]!; continue; }
-    if (token === 'ad' || token === 'bc') { era = token; continue; }
-    if (token === 'z' || token === 'utc' || token === 'gmt' || token === 'ut' || token === 'zulu') { zone = token === 'zulu' ? 'z' : token; continue; }
-    const clock = /^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?)?([+-]\d{1,2}(?::?\d{2})?)?$/.exec(token);
-    if (clock) { time = [clock[1], clock[2], clock[3], clock[4]]; if (clock[5] !== undefined) zone = clock[5]; continue; }
-    if (/^[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?$/.test(token)) { zone = token; continue; }
-    const joined = /^(\d{8})(?:t(\d{6})(?:\.(\d*))?)?$/.exec(token);
-    if (joined && compact === null && month === null && numbers.length === 0) {
-      compact = joined[1]!;
-      if (joined[2] !== undefined) time = [joined[2].slice(0, 2), joined[2].slice(2, 4), joined[2].slice(4, 6), joined[3]];
-      continue;
-    }
-    if (/^\d{6}(?:\.\d*)?$/.test(token) && compact !== null && time.length === 0) {
-      time = [token.slice(0, 2), token.slice(2, 4), token.slice(4, 6), token.split('.')[1]];
-      continue;
-    }
-    if (/^\d+$/.test(token)) { numbers.push(token); if (month === null) numbersBeforeMonth++; continue; }
-    return null;
-  }
-  let y: string;
-  let m: string;
-  let d: string;
-  if (numeric !== null) {
-    if (month !== null || numbers.length > 0 || compact !== null) return null;
-    [y, m, d] = numeric;
-  } else if (compact !== null) {
-    if (month !== null || numbers.length > 0) return null;
-    [y, m, d] = [compact.slice(0, 4), compact.slice(4, 6), compact.slice(6, 8)];
-  } else {
-    if (month === null || numbers.length !== 2) return null;
-    // The year: the number written in three or more digits or above 31; else the second.
-    const yearAt = numbers.findIndex((n) => n.length >= 3 || Number(n) > 31);
-    // Both numbers before the month's name: only year then day (`2024 5 Mar`, not `5 2024 Mar`).
-    if (numbersBeforeMonth === 2 && yearAt !== 0) return null;
-    const year = yearAt >= 0 ? yearAt : 1;
-    let yearText = numbers[year]!;
-    // A year of one or two digits is this century's below 70, else the last one's.
-    if (yearText.length <= 2) yearText = String(Number(yearText) + (Number(yearText) < 70 ? 2000 : 1900));
-    [y, m, d] = [yearText, String(month), numbers[1 - year]!];
-  }
-  if (ampm !== null) {
-    if (time.length === 0) return null;
-    const hour = Number(time[0]);
-    if (hour > 12) return { y, m, d: '0', time, zone, era }; // out of range, as PostgreSQL says
-    time = [String(ampm === 'p' ? (hour === 12 ? 12 : hour + 12) : hour === 12 ? 0 : hour), ...time.slice(1)];
-  }
-  return { y, m, d, time, zone, era };
-}
-
-/**
- * A Julian day number: `J2451545`, `J 2451545`, with a fraction of a day (`J2451545.5` is noon)
- * or a time (`J2451545 12:00`), not both, and a zone (DecodeDateTime's DTK_JULIAN label). The
- * day is no calendar year, so an era after it changes nothing: J0 is 4714-11-24 BC.
- */
-const JULIAN = new RegExp(String.raw`^j\s*(\d+)(?:\.(\d+))?(?:\s+${TIME_PART})?\s*${ZONE_PART}?(?:\s+(?:bc|ad))?$`);
-const INT32_MAX = 2147483647;
-
-function julianFields(m: RegExpExecArray, text: string, typeName: DateTimeTypeName): DateTimeFields {
-  if (m[2] !== undefined && m[3] !== undefined) throw syntaxError(typeName, text); // two times of day
-  const day = Number(m[1]);
-  if (day > INT32_MAX) throw fieldOverflow(text);
-  const [year, month, dayOfMonth] = j2date(day);
-  let micros: bigint | null;
-  // The fraction of a day, in microseconds truncated (dt2time of fraction × USECS_PER_DAY).
-  if (m[2] !== undefined) micros = BigInt(Math.trunc(Number('0.' + m[2]) * USECS_PER_DAY_NUMBER));
-  else micros = timeMicros(m[3], m[4], m[5], m[6]);
-  if (micros === null) throw fieldOverflow(text);
-  return { year, month, day: dayOfMonth, micros, offsetSeconds: parseZone(m[7], text) };
-}
-
-function parseFields(text: string, typeName: DateTimeTypeName): DateTimeFields {
-  const t = text.trim().toLowerCase();
-  const julian = JULIAN.exec(t);
-  if (julian) return julianFields(julian, text, typeName);
-  const m = matchDateTime(t);
-  if (!m) throw syntaxError(typeName, text);
-  let year = Number(m.y);
-  const month = Number(m.m);
-  const day = Number(m.d);
-  if (m.era === 'bc') {
-    if (year === 0) throw fieldOverflow(text);
-    year = 1 - year;
-  } else if (year === 0) throw fieldOverflow(text);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) throw fieldOverflow(text);
-  const micros = timeMicros(m.time[0], m.time[1], m.time[2], m.time[3]);
-  if (micros === null) throw fieldOverflow(text);
-  return { year, month, day, micros, offsetSeconds: parseZone(m.zone, text) };
-}
+const CALENDAR = { date2j, j2date };
 
 type SpecialValue = 'infinity' | '-infinity' | 'epoch';
 
@@ -299,7 +128,8 @@ export function mayNameRelativeTime(text: string): boolean {
 export function parseDate(text: string): number {
   const special = specialValue(text);
   if (special) return special === 'infinity' ? Infinity : special === '-infinity' ? -Infinity : UNIX_EPOCH_DAYS;
-  const f = parseFields(text, 'date');
+  const f = decodeDateTime(text, 'date', CALENDAR);
+  if (typeof f === 'string') return f === 'infinity' ? Infinity : f === '-infinity' ? -Infinity : UNIX_EPOCH_DAYS;
   const jd = date2j(f.year, f.month, f.day);
   if (jd < DATE_MIN_JULIAN || jd >= DATE_END_JULIAN) throw new SqlError('22008', `date out of range: "${text}"`);
   return jd - POSTGRES_EPOCH_JDATE;
@@ -310,7 +140,8 @@ export function parseTimestamp(text: string, withZone: boolean, fromLocal?: (wal
   const typeName: DateTimeTypeName = withZone ? 'timestamp with time zone' : 'timestamp without time zone';
   const special = specialValue(text);
   if (special) return special === 'infinity' ? TIMESTAMP_INFINITY : special === '-infinity' ? TIMESTAMP_NEG_INFINITY : UNIX_EPOCH_MICROS;
-  const f = parseFields(text, typeName);
+  const f = decodeDateTime(text, typeName, CALENDAR);
+  if (typeof f === 'string') return f === 'infinity' ? TIMESTAMP_INFINITY : f === '-infinity' ? TIMESTAMP_NEG_INFINITY : UNIX_EPOCH_MICROS;
   const jd = date2j(f.year, f.month, f.day);
   let v = BigInt(jd - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY + f.micros;
   // timestamp ignores a zone in its input; timestamptz converts to UTC.
