@@ -142,86 +142,106 @@ const FIELD_OVERFLOW = new DateTimeError('field');
 const MD_FIELD_OVERFLOW = new DateTimeError('md-field');
 const TZDISP_OVERFLOW = new DateTimeError('zone');
 
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-const isAlpha = (c: string | undefined): boolean => c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
-const isAlnum = (c: string | undefined): boolean => isDigit(c) || isAlpha(c);
-const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
-const isPunct = (c: string | undefined): boolean => c !== undefined && c > ' ' && c < '\x7f' && !isAlnum(c);
+// Character classes of the C locale, on char codes (NaN past the end of the text is none of them).
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+const isAlphaCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isAlnumCode = (c: number): boolean => isDigitCode(c) || isAlphaCode(c);
+const isSpaceCode = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+const isPunctCode = (c: number): boolean => c > 32 && c < 127 && !isAlnumCode(c);
+const isDigit = (c: string | undefined): boolean => c !== undefined && isDigitCode(c.charCodeAt(0));
+const isAlpha = (c: string | undefined): boolean => c !== undefined && isAlphaCode(c.charCodeAt(0));
+const isSpace = (c: string | undefined): boolean => c !== undefined && isSpaceCode(c.charCodeAt(0));
 
 /** MAXDATEFIELDS, and the work buffer of MAXDATELEN + MAXDATEFIELDS bytes the fields are copied into. */
 const MAX_FIELDS = 25;
 const WORK_BUFFER = 128 + 25;
+
+const [COLON, DOT, DASH, SLASH, PLUS, UNDERSCORE] = [':', '.', '-', '/', '+', '_'].map((c) => c.charCodeAt(0)) as [number, number, number, number, number, number];
 
 /** ParseDateTime: the text cut into typed fields, words lowercased. */
 function parseDateTime(text: string): Field[] {
   const fields: Field[] = [];
   let used = 0;
   let i = 0;
+  const at = (k: number): number => text.charCodeAt(k);
+  const digits = (): void => { while (isDigitCode(at(i))) i++; };
   while (i < text.length) {
-    const c = text[i]!;
-    if (isSpace(c)) { i++; continue; }
+    const c = at(i);
+    if (isSpaceCode(c)) { i++; continue; }
     if (fields.length >= MAX_FIELDS) throw BAD_FORMAT;
-    const start = i;
+    let start = i;
     let type: number;
-    let out = '';
-    const take = (ch: string): void => { out += ch; i++; };
-    if (isDigit(c)) {
-      while (isDigit(text[i])) take(text[i]!);
-      if (text[i] === ':') {
+    // Words are lowercased; a field of digits and punctuation is its slice of the text.
+    let lower = false;
+    if (isDigitCode(c)) {
+      digits();
+      if (at(i) === COLON) {
         type = TIME;
-        take(':');
-        while (isDigit(text[i]) || text[i] === ':' || text[i] === '.') take(text[i]!);
-      } else if (text[i] === '-' || text[i] === '/' || text[i] === '.') {
-        const delimiter = text[i]!;
-        take(delimiter);
-        if (isDigit(text[i])) {
-          type = delimiter === '.' ? NUMBER : DATE;
-          while (isDigit(text[i])) take(text[i]!);
+        i++;
+        while (isDigitCode(at(i)) || at(i) === COLON || at(i) === DOT) i++;
+      } else if (at(i) === DASH || at(i) === SLASH || at(i) === DOT) {
+        const delimiter = at(i);
+        i++;
+        if (isDigitCode(at(i))) {
+          type = delimiter === DOT ? NUMBER : DATE;
+          digits();
           // Only the same delimiter again makes a three-part date.
-          if (text[i] === delimiter) {
+          if (at(i) === delimiter) {
             type = DATE;
-            take(delimiter);
-            while (isDigit(text[i]) || text[i] === delimiter) take(text[i]!);
+            i++;
+            while (isDigitCode(at(i)) || at(i) === delimiter) i++;
           }
         } else {
           type = DATE;
-          while (isAlnum(text[i]) || text[i] === delimiter) take(text[i]!.toLowerCase());
+          lower = true;
+          while (isAlnumCode(at(i)) || at(i) === delimiter) i++;
         }
       } else type = NUMBER;
-    } else if (c === '.') {
-      take('.');
-      while (isDigit(text[i])) take(text[i]!);
+    } else if (c === DOT) {
+      i++;
+      digits();
       type = NUMBER;
-    } else if (isAlpha(c)) {
+    } else if (isAlphaCode(c)) {
       type = STRING;
-      while (isAlpha(text[i])) take(text[i]!.toLowerCase());
+      lower = true;
+      while (isAlphaCode(at(i))) i++;
       // A date with a month's name and delimiters, or a zone name with punctuation — unless
       // the word so far is a keyword (`t` before a time, `j` before a Julian day).
-      let isDate = text[i] === '-' || text[i] === '/' || text[i] === '.';
-      if (!isDate && (text[i] === '+' || isDigit(text[i]))) isDate = !KEYWORDS.has(out);
+      let isDate = at(i) === DASH || at(i) === SLASH || at(i) === DOT;
+      if (!isDate && (at(i) === PLUS || isDigitCode(at(i)))) isDate = !KEYWORDS.has(text.slice(start, i).toLowerCase());
       if (isDate) {
         type = DATE;
-        do take(text[i]!.toLowerCase());
-        while (text[i] === '+' || text[i] === '-' || text[i] === '/' || text[i] === '_' || text[i] === '.' || text[i] === ':' || isAlnum(text[i]));
+        do i++;
+        while (at(i) === PLUS || at(i) === DASH || at(i) === SLASH || at(i) === UNDERSCORE || at(i) === DOT || at(i) === COLON || isAlnumCode(at(i)));
       }
-    } else if (c === '+' || c === '-') {
-      take(c);
-      while (isSpace(text[i])) i++;
-      if (isDigit(text[i])) {
+    } else if (c === PLUS || c === DASH) {
+      i++;
+      // Blanks after the sign are left out of the field.
+      while (isSpaceCode(at(i))) i++;
+      const sign = c === PLUS ? '+' : '-';
+      start = i;
+      if (isDigitCode(at(i))) {
         type = TZ_FIELD;
-        take(text[i]!);
-        while (isDigit(text[i]) || text[i] === ':' || text[i] === '.' || text[i] === '-') take(text[i]!);
-      } else if (isAlpha(text[i])) {
+        i++;
+        while (isDigitCode(at(i)) || at(i) === COLON || at(i) === DOT || at(i) === DASH) i++;
+      } else if (isAlphaCode(at(i))) {
         type = SPECIAL;
-        while (isAlpha(text[i])) take(text[i]!.toLowerCase());
+        lower = true;
+        while (isAlphaCode(at(i))) i++;
       } else throw BAD_FORMAT;
-    } else if (isPunct(c)) {
+      const body = text.slice(start, i);
+      used += body.length + 2;
+      if (used >= WORK_BUFFER) throw BAD_FORMAT;
+      fields.push({ text: sign + (lower ? body.toLowerCase() : body), type });
+      continue;
+    } else if (isPunctCode(c)) {
       i++; // other punctuation only separates fields
       continue;
     } else throw BAD_FORMAT;
-    used += out.length + 1;
-    if (used >= WORK_BUFFER || i === start) throw BAD_FORMAT;
-    fields.push({ text: out, type });
+    const slice = text.slice(start, i);
+    used += slice.length + 1;
+    if (used >= WORK_BUFFER) throw BAD_FORMAT;
+    fields.push({ text: lower ? slice.toLowerCase() : slice, type });
   }
   return fields;
 }
@@ -446,11 +466,11 @@ function decodeDate(s: string, fmaskBefore: number, tm: Tm): number {
   const parts: (string | null)[] = [];
   let i = 0;
   while (i < s.length && parts.length < MAX_FIELDS) {
-    while (i < s.length && !isAlnum(s[i])) i++;
+    while (i < s.length && !isAlnumCode(s.charCodeAt(i))) i++;
     if (i >= s.length) throw BAD_FORMAT; // the text ends with a delimiter
     const start = i;
-    if (isDigit(s[i])) while (isDigit(s[i])) i++;
-    else while (isAlpha(s[i])) i++;
+    if (isDigitCode(s.charCodeAt(i))) while (isDigitCode(s.charCodeAt(i))) i++;
+    else while (isAlphaCode(s.charCodeAt(i))) i++;
     parts.push(s.slice(start, i));
     if (i < s.length) i++; // the delimiter after the part
   }
@@ -514,6 +534,8 @@ export interface Calendar {
  * the text names. Errors are PostgreSQL's, with `text` and `typeName` in their messages.
  */
 export function decodeDateTime(text: string, typeName: DateTimeTypeName, calendar: Calendar): DateTimeFields | SpecialValue {
+  const canonical = canonicalForm(text);
+  if (canonical !== null) return canonical;
   try {
     return decode(parseDateTime(text), calendar);
   } catch (error) {
@@ -533,6 +555,40 @@ export function decodeDateTime(text: string, typeName: DateTimeTypeName, calenda
   }
 }
 
+/**
+ * The form PostgreSQL prints and drivers send — `yyyy-mm-dd` or `yyyy-mm-dd hh:mm:ss[.ffffff]`,
+ * every field in range — read without cutting it into fields, since it is most of what is read
+ * (COPY, parameters). DecodeDateTime reads it the same way; anything else, or anything out of
+ * range, goes the general way, which also raises the errors.
+ */
+function canonicalForm(text: string): DateTimeFields | null {
+  const n = text.length;
+  if (n !== 10 && (n < 19 || n > 26 || n === 20)) return null;
+  const digit = (k: number): number => {
+    const c = text.charCodeAt(k) - 48;
+    return c >= 0 && c <= 9 ? c : NaN;
+  };
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const month = digit(5) * 10 + digit(6);
+  const day = digit(8) * 10 + digit(9);
+  if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[isLeap(year) ? 1 : 0][month - 1]!)) return null;
+  if (n === 10) return { year, month, day, micros: 0n, offsetSeconds: null };
+  if (text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null;
+  const hour = digit(11) * 10 + digit(12);
+  const minute = digit(14) * 10 + digit(15);
+  const second = digit(17) * 10 + digit(18);
+  if (!(hour <= 23 && minute <= 59 && second <= 59)) return null;
+  let fsec = 0;
+  if (n > 19) {
+    if (text.charCodeAt(19) !== 46) return null;
+    for (let k = 20; k < 26; k++) fsec = fsec * 10 + (k < n ? digit(k) : 0);
+    if (!(fsec >= 0)) return null;
+  }
+  const micros = BigInt(((hour * 60 + minute) * 60 + second) * 1_000_000 + fsec);
+  return { year, month, day, micros, offsetSeconds: null };
+}
+
 function decode(fields: readonly Field[], calendar: Calendar): DateTimeFields | SpecialValue {
   const tm: Tm = { year: 0, month: 0, day: 0, yday: 0, hour: 0, minute: 0, second: 0, fsec: 0, is2digits: false };
   let fmask = 0;
@@ -544,7 +600,8 @@ function decode(fields: readonly Field[], calendar: Calendar): DateTimeFields | 
   let isJulian = false;
   let bc = false;
   let offset = 0; // seconds east
-  for (const [i, field] of fields.entries()) {
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
     let tmask = 0;
     switch (field.type) {
       case DATE:
