@@ -232,10 +232,19 @@ test('numbers placed as DecodeDateTime places them: one- and two-digit years, yy
     'y2001m02d04', 'y2001m02d04 h10mm30s15', '2024-01-02 at 10:00 on', '2024-01-02 allballs', 'epoch 10:00', 'epoch J2451187.5',
     '2024-1-2 10:00:00.', '2024-1-2 .5', '2024-01-02 10:30.5', '2024-01-02 24:00', '2024-01-02 10:00:60', '2024-01-02 10:00:61',
     '2024-13-30', '13/01/2024', '2024-02-30', '0000-01-01', '2024-01-02 +16', '2024-01-02 10:00+1530', 'Mon 2024-01-02', '2024-01-02 10:00 CET DST',
-    'Dec 25 040506 PST 2001', '2024-01-02 EDT DST', '2024/01/02/03', 'J 2451187 10:00',
+    'Dec 25 040506 PST 2001', '2024-01-02 EDT DST', '2024/01/02/03', 'J 2451187 10:00', '+infinity', '2024-01-02 J',
   ];
   const statements = inputs.flatMap((text) => ['date', 'timestamp', 'timestamptz'].map((type) => `SELECT '${text}'::${type}`));
   await pair.db().strata.query("SET TimeZone = 'UTC'");
   await pair.db().postgres.query("SET TimeZone = 'UTC'");
   await sameAnswers(pair.db(), statements);
+});
+
+test("punctuation around 'now' and 'today' only separates fields, as ParseDateTime reads it", { skip: pair.skip }, async () => {
+  await sameAnswers(pair.db(), [
+    `SELECT 'now()'::timestamptz = now(), '(today)'::date = current_date, 'tomorrow,'::date - current_date, '"yesterday" 10:00'::timestamp = current_date - 1 + time '10:00'`,
+    `CREATE TABLE created_now (id int PRIMARY KEY, at timestamptz DEFAULT 'now()')`,
+    'INSERT INTO created_now (id) VALUES (1)',
+    'SELECT id, at <= now() AS before FROM created_now',
+  ]);
 });

@@ -1,6 +1,6 @@
 /** json and jsonb operators and functions, compared with PostgreSQL 15. */
 import { test } from 'node:test';
-import { useDifferential } from '../support/differential.js';
+import { sameAnswers, useDifferential } from '../support/differential.js';
 
 const { skip, db } = useDifferential([
   'CREATE TABLE jt (id int PRIMARY KEY, doc jsonb, raw json)',
@@ -59,6 +59,16 @@ test('json input errors say what PostgreSQL\'s parser expected', { skip }, async
     `SELECT '[1 2]'::json`, `SELECT '{"a" 1}'::json`, `SELECT '1 2'::json`, `SELECT '}'::json`, `SELECT ''::json`, `SELECT '{"a":1'::json`,
     `SELECT 'tru'::json`, `SELECT '{"a":1} ]'::jsonb`, `SELECT '"abc'::json`, `SELECT '[01]'::json`, `SELECT '{1:2}'::json`, `SELECT '{"a":1 "b":2}'::json`,
   ]) await db().same(sql);
+});
+
+test('jsonb takes \\u surrogates only as high-low pairs (json keeps them as written)', { skip }, async () => {
+  // Before, a lone surrogate became U+FFFD in the stored jsonb, where PostgreSQL refuses the text.
+  await sameAnswers(db(), [
+    String.raw`SELECT '"\ud83d\ude00"'::jsonb, '"\ud83d"'::json, '["\ude00"]'::json`,
+    String.raw`SELECT '"\ud83d"'::jsonb`, String.raw`SELECT '"\ude00"'::jsonb`, String.raw`SELECT '"\ud83d\u0041"'::jsonb`,
+    String.raw`SELECT '"\ud83dx"'::jsonb`, String.raw`SELECT '"\ud83d\ud83d"'::jsonb`, String.raw`SELECT '{"\ud83d": 1}'::jsonb`,
+    String.raw`SELECT '"\ud83d\n"'::jsonb`,
+  ]);
 });
 
 test('json_object and jsonb_object from text arrays; jsonb_set_lax', { skip }, async () => {

@@ -104,7 +104,7 @@ type SpecialValue = 'infinity' | '-infinity' | 'epoch';
 
 function specialValue(text: string): SpecialValue | null {
   const t = text.trim().toLowerCase();
-  if (t === 'infinity' || t === '+infinity') return 'infinity';
+  if (t === 'infinity') return 'infinity';
   if (t === '-infinity') return '-infinity';
   if (t === 'epoch') return 'epoch';
   // Read where the session's zone and the transaction's time are known (zoned-datetime.ts).
@@ -113,7 +113,7 @@ function specialValue(text: string): SpecialValue | null {
 }
 
 /** The words of date/time input that read the transaction's time (DTK_NOW, DTK_TODAY, DTK_TOMORROW, DTK_YESTERDAY). */
-const RELATIVE_WORD = /(?:^|\s)(?:now|today|tomorrow|yesterday)(?:\s|$)/i;
+const RELATIVE_WORD = /(?:^|[^a-z0-9])(?:now|today|tomorrow|yesterday)(?:[^a-z0-9]|$)/i;
 
 /** Whether date/time text names the transaction's time: 'now', or 'today'/'tomorrow'/'yesterday' with or without a time. */
 export function namesRelativeTime(text: string): boolean {

@@ -121,15 +121,41 @@ class JsonReader {
     const t = this.text;
     const start = this.i;
     let out = '';
+    // jsonb de-escapes `\uXXXX`, so a UTF-16 surrogate must come as a high and low pair, as
+    // PostgreSQL's json_lex_string insists (json keeps the text as written).
+    const pairs = this.typeName === 'jsonb';
+    let high = false;
+    const unpaired = () => this.fail('Unicode low surrogate must follow a high surrogate.');
     this.i++;
     for (;;) {
       // An unterminated string is an invalid token to the end of the input, as PostgreSQL's lexer sees it.
       if (this.i >= t.length) throw this.fail(`Token "${t.slice(start)}" is invalid.`);
       const c = t[this.i]!;
-      if (c === '"') { this.i++; return out; }
+      if (c === '"') {
+        if (high) throw unpaired();
+        this.i++;
+        return out;
+      }
       if (c.charCodeAt(0) < 0x20) throw this.fail(`Character with value 0x${c.charCodeAt(0).toString(16).padStart(2, '0')} must be escaped.`);
-      if (c !== '\\') { out += c; this.i++; continue; }
-      out += this.escape();
+      if (c !== '\\') {
+        if (high) throw unpaired();
+        out += c;
+        this.i++;
+        continue;
+      }
+      const unicode = t[this.i + 1] === 'u';
+      const piece = this.escape();
+      if (pairs && unicode) {
+        const code = piece.charCodeAt(0);
+        if (code >= 0xd800 && code <= 0xdbff) {
+          if (high) throw this.fail('Unicode high surrogate must not follow a high surrogate.');
+          high = true;
+        } else if (code >= 0xdc00 && code <= 0xdfff) {
+          if (!high) throw unpaired();
+          high = false;
+        } else if (high) throw unpaired();
+      } else if (high) throw unpaired();
+      out += piece;
     }
   }
 

@@ -149,7 +149,8 @@ const DAY_WORDS: ReadonlyMap<string, number> = new Map([['today', 0], ['tomorrow
  */
 function parseRelative(oid: number, text: string, zone: SessionZone, now: Timestamp): SqlValue {
   const words = text.trim().split(/\s+/);
-  const lower = words.map((word) => word.toLowerCase());
+  // Punctuation only separates fields, as ParseDateTime reads it: 'now()' is 'now'.
+  const lower = words.map((word) => (/^[^a-z0-9]*(now|today|tomorrow|yesterday)[^a-z0-9]*$/i.exec(word)?.[1] ?? word).toLowerCase());
   const instant = dt.timestampFromUnixMicros(now);
   if (lower.length === 1 && lower[0] === 'now') {
     const local = toLocal(zone, instant);
