@@ -167,6 +167,11 @@ test('timestamps and dates with a zone named by the tz database or POSIX', { ski
     "SELECT '{\"2024-07-01 10:00 Europe/Paris\"}'::timestamptz[] AS a, '2024-07-01 10:00 Europe/Paris bc'::timestamptz AS b",
     "SELECT '2024-07-01 10:00 Nowhere/Land'::timestamptz",
     "SELECT '2024-07-01 10:00 Nowhere'::timestamptz",
+    // A zone's name anywhere, as pg_tzset is asked for any word DecodeDateTime does not know;
+    // an offset and a zone name together are two zones (before, the offset won and this answered).
+    "SELECT '2024-01-02 America/New_York 10:00'::timestamptz AS a, 'Europe/Paris 2024-07-01 10:00'::timestamptz AS b",
+    "SELECT '2024-01-02 10:00:00-05 America/New_York'::timestamptz",
+    "SELECT '2024-01-02 10:00 America/New_York EST'::timestamptz",
   ]);
 });
 

@@ -11,22 +11,27 @@
  * for a field out of range (with the DateStyle hint where the fields may be in another order),
  * 22009 for a zone displacement of 16 hours or more.
  *
- * Zone names of the tz database are not known here: a word that is neither a keyword nor an
- * abbreviation of the Default set is a syntax error, which zone-name-input.ts catches to look
- * the word up as a zone. The transaction's time ('now', 'today', …) is read in
- * zoned-datetime.ts before this is called.
+ * A word that is neither a keyword nor an abbreviation of the Default set is looked up as a zone
+ * name (`findZone`, from session-zone.ts through zone-name-input.ts), wherever it stands, as
+ * pg_tzset is. The transaction's time ('now', 'today', …) is read in zoned-datetime.ts before
+ * this is called.
  */
 import { SqlError } from '../../contracts/errors.js';
 
 export type DateTimeTypeName = 'date' | 'timestamp without time zone' | 'timestamp with time zone';
 
-export interface DateTimeFields {
+export interface DateTimeFields<Z = never> {
   year: number; // astronomical: 1 BC is 0
   month: number;
   day: number;
   micros: bigint; // time of day, up to 24:00:00 (and a leap second's 60 carried over)
-  offsetSeconds: number | null; // east of UTC; null when the text names no zone
+  offsetSeconds: number | null; // east of UTC; null when the text names no offset
+  /** A zone the text names (`America/New_York`, `EST5EDT`): its offset depends on the date and time. */
+  namedZone: Z | null;
 }
+
+/** Finds a zone of the tz database (or a POSIX zone) by name, any case; null when there is none. */
+export type FindZone<Z> = (name: string) => Z | null;
 
 /** What DecodeDateTime's dtype says besides a date: the special values. */
 export type SpecialValue = 'epoch' | 'infinity' | '-infinity';
@@ -533,11 +538,11 @@ export interface Calendar {
  * DecodeDateTime for date_in, timestamp_in and timestamptz_in: the fields, or the special value
  * the text names. Errors are PostgreSQL's, with `text` and `typeName` in their messages.
  */
-export function decodeDateTime(text: string, typeName: DateTimeTypeName, calendar: Calendar): DateTimeFields | SpecialValue {
+export function decodeDateTime<Z>(text: string, typeName: DateTimeTypeName, calendar: Calendar, findZone?: FindZone<Z>): DateTimeFields<Z> | SpecialValue {
   const canonical = canonicalForm(text);
   if (canonical !== null) return canonical;
   try {
-    return decode(parseDateTime(text), calendar);
+    return decode(parseDateTime(text), calendar, findZone ?? (() => null));
   } catch (error) {
     if (!(error instanceof DateTimeError)) throw error;
     switch (error.kind) {
@@ -561,7 +566,7 @@ export function decodeDateTime(text: string, typeName: DateTimeTypeName, calenda
  * (COPY, parameters). DecodeDateTime reads it the same way; anything else, or anything out of
  * range, goes the general way, which also raises the errors.
  */
-function canonicalForm(text: string): DateTimeFields | null {
+function canonicalForm(text: string): DateTimeFields<never> | null {
   const n = text.length;
   if (n !== 10 && (n < 19 || n > 26 || n === 20)) return null;
   const digit = (k: number): number => {
@@ -573,7 +578,7 @@ function canonicalForm(text: string): DateTimeFields | null {
   const month = digit(5) * 10 + digit(6);
   const day = digit(8) * 10 + digit(9);
   if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[isLeap(year) ? 1 : 0][month - 1]!)) return null;
-  if (n === 10) return { year, month, day, micros: 0n, offsetSeconds: null };
+  if (n === 10) return { year, month, day, micros: 0n, offsetSeconds: null, namedZone: null };
   if (text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null;
   const hour = digit(11) * 10 + digit(12);
   const minute = digit(14) * 10 + digit(15);
@@ -586,10 +591,10 @@ function canonicalForm(text: string): DateTimeFields | null {
     if (!(fsec >= 0)) return null;
   }
   const micros = BigInt(((hour * 60 + minute) * 60 + second) * 1_000_000 + fsec);
-  return { year, month, day, micros, offsetSeconds: null };
+  return { year, month, day, micros, offsetSeconds: null, namedZone: null };
 }
 
-function decode(fields: readonly Field[], calendar: Calendar): DateTimeFields | SpecialValue {
+function decode<Z>(fields: readonly Field[], calendar: Calendar, findZone: FindZone<Z>): DateTimeFields<Z> | SpecialValue {
   const tm: Tm = { year: 0, month: 0, day: 0, yday: 0, hour: 0, minute: 0, second: 0, fsec: 0, is2digits: false };
   let fmask = 0;
   /** The unit a prefix word gave the next number (`y2001`, `j2451187`, `t` before a time). */
@@ -600,6 +605,7 @@ function decode(fields: readonly Field[], calendar: Calendar): DateTimeFields | 
   let isJulian = false;
   let bc = false;
   let offset = 0; // seconds east
+  let namedZone: Z | null = null;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     let tmask = 0;
@@ -616,7 +622,13 @@ function decode(fields: readonly Field[], calendar: Calendar): DateTimeFields | 
           ptype = null;
         } else if (ptype !== null || (fmask & (M(MONTH) | M(DAY))) === (M(MONTH) | M(DAY))) {
           // With the month and day known: a zone name, or a run-together time with an offset (hhmmss-zz).
-          if (!isDigit(field.text[0]) && ptype === null) throw BAD_FORMAT; // a zone name: zone-name-input.ts looks it up
+          if (!isDigit(field.text[0]) && ptype === null) {
+            namedZone = findZone(field.text);
+            // (PostgreSQL raises this at once: a word with punctuation in that place can only be a zone.)
+            if (namedZone === null) throw new SqlError('22023', `time zone "${field.text}" not recognized`);
+            tmask = M(TZ);
+            break;
+          }
           if (ptype !== null) {
             if (ptype !== U_TIME) throw BAD_FORMAT;
             ptype = null;
@@ -725,7 +737,10 @@ function decode(fields: readonly Field[], calendar: Calendar): DateTimeFields | 
             break;
           }
           default:
-            throw BAD_FORMAT; // an unknown word: perhaps a zone name (zone-name-input.ts)
+            // A word that is no keyword: a zone's name, or nothing.
+            namedZone = findZone(field.text);
+            if (namedZone === null) throw BAD_FORMAT;
+            tmask = M(TZ);
         }
         break;
       }
@@ -741,10 +756,11 @@ function decode(fields: readonly Field[], calendar: Calendar): DateTimeFields | 
   else if (meridiem === 1 && tm.hour !== 12) tm.hour += 12;
   if (special !== null) return special;
   if ((fmask & DATE_M) !== DATE_M) throw BAD_FORMAT;
-  // 'DST' needs a standard-time zone before it.
-  if ((fmask & M(DTZMOD)) && !(fmask & M(TZ))) throw BAD_FORMAT;
+  // 'DST' needs a standard-time abbreviation before it, not a zone's name.
+  if ((fmask & M(DTZMOD)) && (!(fmask & M(TZ)) || namedZone !== null)) throw BAD_FORMAT;
   const micros = ((BigInt(tm.hour) * 60n + BigInt(tm.minute)) * 60n + BigInt(tm.second)) * 1_000_000n + BigInt(tm.fsec);
-  return { year: tm.year, month: tm.month, day: tm.day, micros, offsetSeconds: fmask & M(TZ) ? offset : null };
+  const offsetSeconds = fmask & M(TZ) && namedZone === null ? offset : null;
+  return { year: tm.year, month: tm.month, day: tm.day, micros, offsetSeconds, namedZone };
 }
 
 /** A number after a unit word (`y2001`, `m02`, `d04`, `h10`, `mm30`, `s15.5`, `j2451187.5`, `t040506`). Answers the mask it set. */

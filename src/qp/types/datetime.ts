@@ -1,7 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TIMESTAMP_INFINITY, TimeTzValue } from '../../contracts/sql-value.js';
 import { roundHalfEven } from './scalars.js';
-import { decodeDateTime, zoneAbbreviationSeconds, type DateTimeTypeName } from './datetime-decode.js';
+import { decodeDateTime, zoneAbbreviationSeconds, type DateTimeTypeName, type FindZone } from './datetime-decode.js';
 
 /**
  * date, timestamp, timestamptz and interval: PostgreSQL's julian-day arithmetic (date2j,
@@ -125,27 +125,38 @@ export function mayNameRelativeTime(text: string): boolean {
   return /now|today|tomorrow|yesterday/i.test(text);
 }
 
-export function parseDate(text: string): number {
+/** date_in; a zone the text names (`findZone`) is read and left out. */
+export function parseDate<Z>(text: string, findZone?: FindZone<Z>): number {
   const special = specialValue(text);
   if (special) return special === 'infinity' ? Infinity : special === '-infinity' ? -Infinity : UNIX_EPOCH_DAYS;
-  const f = decodeDateTime(text, 'date', CALENDAR);
+  const f = decodeDateTime(text, 'date', CALENDAR, findZone);
   if (typeof f === 'string') return f === 'infinity' ? Infinity : f === '-infinity' ? -Infinity : UNIX_EPOCH_DAYS;
   const jd = date2j(f.year, f.month, f.day);
   if (jd < DATE_MIN_JULIAN || jd >= DATE_END_JULIAN) throw new SqlError('22008', `date out of range: "${text}"`);
   return jd - POSTGRES_EPOCH_JDATE;
 }
 
-/** `fromLocal` reads a timestamptz without an offset as a wall-clock time (UTC when absent). */
-export function parseTimestamp(text: string, withZone: boolean, fromLocal?: (wall: bigint) => bigint): bigint {
+/** Zones by name, and a wall-clock time in one of them as UTC. */
+export interface ZoneLookup<Z> {
+  find: FindZone<Z>;
+  toUtc(zone: Z, wall: bigint): bigint;
+}
+
+/**
+ * timestamp(tz)_in. `fromLocal` reads a timestamptz without a zone as a wall-clock time (UTC when
+ * absent); `zones` finds a zone the text names (timestamp reads it and leaves it out).
+ */
+export function parseTimestamp<Z>(text: string, withZone: boolean, fromLocal?: (wall: bigint) => bigint, zones?: ZoneLookup<Z>): bigint {
   const typeName: DateTimeTypeName = withZone ? 'timestamp with time zone' : 'timestamp without time zone';
   const special = specialValue(text);
   if (special) return special === 'infinity' ? TIMESTAMP_INFINITY : special === '-infinity' ? TIMESTAMP_NEG_INFINITY : UNIX_EPOCH_MICROS;
-  const f = decodeDateTime(text, typeName, CALENDAR);
+  const f = decodeDateTime(text, typeName, CALENDAR, zones?.find);
   if (typeof f === 'string') return f === 'infinity' ? TIMESTAMP_INFINITY : f === '-infinity' ? TIMESTAMP_NEG_INFINITY : UNIX_EPOCH_MICROS;
   const jd = date2j(f.year, f.month, f.day);
   let v = BigInt(jd - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY + f.micros;
   // timestamp ignores a zone in its input; timestamptz converts to UTC.
   if (withZone && f.offsetSeconds !== null) v -= BigInt(f.offsetSeconds) * USECS_PER_SEC;
+  else if (withZone && f.namedZone !== null && v >= TIMESTAMP_MIN && v < TIMESTAMP_END) v = zones!.toUtc(f.namedZone, v);
   else if (withZone && fromLocal !== undefined && v >= TIMESTAMP_MIN && v < TIMESTAMP_END) v = fromLocal(v);
   if (v < TIMESTAMP_MIN || v >= TIMESTAMP_END) throw new SqlError('22008', `timestamp out of range: "${text}"`);
   return v;
