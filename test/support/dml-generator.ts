@@ -214,6 +214,8 @@ function condition(random: Random, t: DmlTable, alias: string, tables: readonly 
 function returning(random: Random, t: DmlTable): string {
   const r = random.next();
   if (r < 0.2) return '';
+  // A subquery over the table reads it as the statement began, not the rows the statement writes.
+  if (r < 0.28) return ` RETURNING ${t.primaryKey.map((k) => `${t.name}.${k}`).join(', ')}, (SELECT count(*) FROM ${t.name} c) AS n`;
   if (r < 0.6) return random.next() < 0.5 ? ' RETURNING *' : ` RETURNING ${t.name}.*`;
   return ` RETURNING ${[random.pick(t.columns).name, ...t.primaryKey].map((c) => `${t.name}.${c}`).join(', ')}`;
 }
@@ -260,7 +262,8 @@ function onConflict(random: Random, t: DmlTable, tables: readonly DmlTable[]): s
   if (sets.length === 0) sets.push(random.pick(writable(t).filter((c) => !c.identity)));
   const assignments = sets.map((c) => {
     const v = random.next();
-    const value = v < 0.4 ? `EXCLUDED.${c.name}` : v < 0.6 ? valueOf(random, t, t.name, c.type) : v < 0.7 ? 'DEFAULT' : literal(random, c.type);
+    const value = v < 0.4 ? `EXCLUDED.${c.name}` : v < 0.6 ? valueOf(random, t, t.name, c.type) : v < 0.7 ? 'DEFAULT'
+      : v < 0.8 && c.type !== 'bool' ? `(SELECT max(${c.name}) FROM ${t.name} m)` : literal(random, c.type);
     return `${c.name} = ${value}`;
   });
   const where = random.next() < 0.3 ? ` WHERE ${condition(random, t, random.pick([t.name, 'EXCLUDED']), tables)}` : '';
@@ -300,12 +303,13 @@ function update(random: Random, t: DmlTable, tables: readonly DmlTable[], ordere
     }
   }
   if (r < 0.4) {
-    // UPDATE … FROM a VALUES list with distinct keys: at most one source row per target row.
+    // UPDATE … FROM a VALUES list with distinct keys: at most one source row per target row. A
+    // join may visit the rows in the list's order, so the column set is in no unique key.
     const key = random.pick(t.columns.filter((c) => c.type === 'int' || c.type === 'text'));
-    const c = random.pick(targets);
-    if (key) {
-      const keys = key.type === 'int' ? ['1', '2', '3'] : ["'a'", "'b'", "'c'"];
-      const rows = keys.map((k) => `(${k}, ${literal(random, c.type)})`).join(', ');
+    const c = random.pick(targets.filter((x) => !keys.has(x.name)));
+    if (key && c) {
+      const values = key.type === 'int' ? ['1', '2', '3'] : ["'a'", "'b'", "'c'"];
+      const rows = values.map((k) => `(${k}, ${literal(random, c.type)})`).join(', ');
       return `UPDATE ${t.name} SET ${c.name} = v.x FROM (VALUES ${rows}) AS v(k, x) WHERE ${t.name}.${key.name} = v.k${returning(random, t)}`;
     }
   }
@@ -320,7 +324,7 @@ function update(random: Random, t: DmlTable, tables: readonly DmlTable[], ordere
     const other = random.pick(tables.filter((o) => o !== t));
     const c = random.pick(targets);
     const same = ofType(other, c.type);
-    if (same.length > 0) return `UPDATE ${t.name} SET ${c.name} = (SELECT max(${random.pick(same).name}) FROM ${other.name})${where()}${returning(random, t)}`;
+    if (same.length > 0 && c.type !== 'bool') return `UPDATE ${t.name} SET ${c.name} = (SELECT max(${random.pick(same).name}) FROM ${other.name})${where()}${returning(random, t)}`;
   }
   const sets = targets.filter(() => random.next() < 0.35);
   if (sets.length === 0) sets.push(random.pick(targets));
