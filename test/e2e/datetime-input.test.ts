@@ -172,6 +172,8 @@ test('timestamps and dates with a zone named by the tz database or POSIX', { ski
     "SELECT '2024-01-02 America/New_York 10:00'::timestamptz AS a, 'Europe/Paris 2024-07-01 10:00'::timestamptz AS b",
     "SELECT '2024-01-02 10:00:00-05 America/New_York'::timestamptz",
     "SELECT '2024-01-02 10:00 America/New_York EST'::timestamptz",
+    // The Default set's fixed-offset abbreviations, all of them (zone-abbreviations.ts).
+    "SELECT '2024-01-02 10:00 IST'::timestamptz AS a, '2024-01-02 10:00 MET DST'::timestamptz AS b, '2024-07-02 10:00 NZDT'::timestamptz AS c, '2024-01-02 10:00 HKT'::timestamptz AS d, '10:00 IST'::timetz AS e",
   ]);
 });
 

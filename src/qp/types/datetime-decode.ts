@@ -17,6 +17,7 @@
  * this is called.
  */
 import { SqlError } from '../../contracts/errors.js';
+import { DYNAMIC_ZONE_ABBREVIATIONS, STATIC_ZONE_ABBREVIATIONS } from './zone-abbreviations.js';
 
 export type DateTimeTypeName = 'date' | 'timestamp without time zone' | 'timestamp with time zone';
 
@@ -115,17 +116,10 @@ const KEYWORDS: ReadonlyMap<string, Token> = new Map<string, Token>([
     .flatMap((names, i) => names.map((name): [string, Token] => [name, { type: DOW, value: i }]))),
 ]);
 
-/**
- * Zone abbreviations of PostgreSQL's Default set (timezone_abbreviations) that Strata knows, as
- * seconds east of UTC: standard time (TZ) and daylight time (DTZ).
- */
-const ABBREVIATIONS: ReadonlyMap<string, Token> = new Map<string, Token>([
-  ...(['z', 'zulu', 'ut', 'utc', 'gmt'].map((name): [string, Token] => [name, { type: TZ, value: 0 }])),
-  ...([['est', -5], ['cst', -6], ['mst', -7], ['pst', -8], ['akst', -9], ['hst', -10], ['cet', 1], ['eet', 2], ['wet', 0], ['msk', 3],
-    ['jst', 9], ['kst', 9], ['awst', 8], ['aest', 10], ['nzst', 12]] as const).map(([name, hours]): [string, Token] => [name, { type: TZ, value: hours * 3600 }]),
-  ...([['edt', -4], ['cdt', -5], ['mdt', -6], ['pdt', -7], ['akdt', -8], ['cest', 2], ['eest', 3], ['west', 1], ['bst', 1], ['aedt', 11],
-    ['nzdt', 13]] as const).map(([name, hours]): [string, Token] => [name, { type: DTZ, value: hours * 3600 }]),
-]);
+/** The Default set's fixed-offset abbreviations (zone-abbreviations.ts): standard time (TZ) and daylight time (DTZ). */
+const ABBREVIATIONS: ReadonlyMap<string, Token> = new Map(
+  STATIC_ZONE_ABBREVIATIONS.map(([name, east, daylight]): [string, Token] => [name, { type: daylight ? DTZ : TZ, value: east }]),
+);
 
 /** A zone abbreviation of the Default set as seconds east of UTC, or null (any case). */
 export function zoneAbbreviationSeconds(name: string): number | null {
@@ -738,6 +732,9 @@ function decode<Z>(fields: readonly Field[], calendar: Calendar, findZone: FindZ
           }
           default:
             // A word that is no keyword: a zone's name, or nothing.
+            if (DYNAMIC_ZONE_ABBREVIATIONS.has(field.text)) {
+              throw new SqlError('0A000', `time zone abbreviation "${field.text}" is not supported: its offset has changed over the years; name the zone instead (as in pg_timezone_names)`);
+            }
             namedZone = findZone(field.text);
             if (namedZone === null) throw BAD_FORMAT;
             tmask = M(TZ);
