@@ -242,6 +242,11 @@ export class MvccStorage implements StorageNode {
    * the state before them.
    */
   private liveBytesBelow(key: Key, timestamp: Timestamp): number {
+    // A cached version is the key's newest (visibleAt): below `timestamp`, it is the newest
+    // below it, and the seek is saved. An INSERT's uniqueness check and an UPDATE's read of its
+    // row cache the keys they write, so most applied keys are found here.
+    const cached = this.newest.get(key);
+    if (cached !== undefined && cached.timestamp < timestamp) return cached.row === null ? 0 : key.length + cached.row.length;
     const before = this.newestAtOrBefore(key, timestamp - 1);
     return before !== null && before.value[0] === PUT ? key.length + before.value.length - 1 : 0;
   }
