@@ -247,7 +247,7 @@ export class MvccStorage implements StorageNode {
     // row cache the keys they write, so most applied keys are found here.
     const cached = this.newest.get(key);
     if (cached !== undefined && cached.timestamp < timestamp) return cached.row === null ? 0 : key.length + cached.row.length;
-    const before = this.newestAtOrBefore(key, timestamp - 1);
+    const before = this.newestInPlace(key, timestamp - 1);
     return before !== null && before.value[0] === PUT ? key.length + before.value.length - 1 : 0;
   }
 
@@ -314,10 +314,23 @@ export class MvccStorage implements StorageNode {
     const newest = !this.applying && readTimestamp >= this.lastCommit;
     const cached = newest ? this.newest.get(key) : undefined;
     if (cached !== undefined && cached.timestamp <= readTimestamp) return cached.row;
-    const found = this.newestAtOrBefore(key, readTimestamp);
-    const row = found !== null && found.value[0] === PUT ? bytesBetween(found.value, 1, found.value.length) : null;
+    const found = this.newestInPlace(key, readTimestamp);
+    const row = found !== null && found.value[0] === PUT ? copyBetween(found.value, 1, found.value.length) : null;
     if (newest) this.newest.set(key, found === null ? ABSENT : { timestamp: found.timestamp, row });
     return row;
+  }
+
+  /**
+   * `newestAtOrBefore` without copying the entry: its value is the store's read buffer, valid
+   * until the store's next read or write (`rangeInPlace`), so the caller copies what it keeps.
+   * Point reads and the apply's live-bytes count take it: an INSERT checks each new key, and two
+   * Buffers per check were most of what a bulk load allocated.
+   */
+  private newestInPlace(key: Key, readTimestamp: Timestamp): { timestamp: Timestamp; value: Uint8Array } | null {
+    for (const entry of this.store.rangeInPlace({ start: versionKey(key, readTimestamp), end: STORE_END, limit: 1 })) {
+      return isVersionOf(entry.key, key) ? { timestamp: versionTimestamp(entry.key), value: entry.value } : null;
+    }
+    return null;
   }
 
   /** The newest version of `key` at or below the timestamp: its stored value (marker included). */
