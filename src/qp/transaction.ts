@@ -206,6 +206,15 @@ export class Transaction {
     return value;
   }
 
+  /** `getCurrent` without a promise when storage can answer now; undefined when it must wait (call `getCurrent`). */
+  getCurrentReady(key: Key): Uint8Array | null | undefined {
+    const buffered = this.writes?.get(mapKey(key));
+    if (buffered) return buffered.value;
+    const value = this.storage.getReady?.(key, this.startTimestamp);
+    if (value !== undefined) this.bytesRead += billedReadBytes(key.length + (value?.length ?? 0));
+    return value;
+  }
+
   /** Reads see the buffered writes as they are now until `endStatementSnapshot`. */
   beginStatementSnapshot(): void {
     assert(this.snapshotWrites === undefined, 'one statement snapshot at a time');
