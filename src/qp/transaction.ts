@@ -199,8 +199,19 @@ export class Transaction {
   async getCurrent(key: Key): Promise<Uint8Array | null> {
     const buffered = this.writes?.get(mapKey(key));
     if (buffered) return buffered.value;
-    const value = await this.storage.get(key, this.startTimestamp);
+    // Without a promise when storage can answer now (an INSERT checks every new key).
+    const ready = this.storage.getReady?.(key, this.startTimestamp);
+    const value = ready !== undefined ? ready : await this.storage.get(key, this.startTimestamp);
     this.bytesRead += billedReadBytes(key.length + (value?.length ?? 0));
+    return value;
+  }
+
+  /** `getCurrent` without a promise when storage can answer now; undefined when it must wait (call `getCurrent`). */
+  getCurrentReady(key: Key): Uint8Array | null | undefined {
+    const buffered = this.writes?.get(mapKey(key));
+    if (buffered) return buffered.value;
+    const value = this.storage.getReady?.(key, this.startTimestamp);
+    if (value !== undefined) this.bytesRead += billedReadBytes(key.length + (value?.length ?? 0));
     return value;
   }
 

@@ -242,8 +242,16 @@ export class MvccStorage implements StorageNode {
    * the state before them.
    */
   private liveBytesBelow(key: Key, timestamp: Timestamp): number {
-    const before = this.newestAtOrBefore(key, timestamp - 1);
-    return before !== null && before.value[0] === PUT ? key.length + before.value.length - 1 : 0;
+    // A cached version is the key's newest (visibleAt): below `timestamp`, it is the newest
+    // below it, and the seek is saved. An INSERT's uniqueness check and an UPDATE's read of its
+    // row cache the keys they write, so most applied keys are found here.
+    const cached = this.newest.get(key);
+    if (cached !== undefined && cached.timestamp < timestamp) return cached.row === null ? 0 : key.length + cached.row.length;
+    // Read in place: only the entry's marker and length are needed, before the iterator closes.
+    for (const entry of this.store.rangeInPlace({ start: versionKey(key, timestamp - 1), end: STORE_END, limit: 1 })) {
+      return isVersionOf(entry.key, key) && entry.value[0] === PUT ? key.length + entry.value.length - 1 : 0;
+    }
+    return 0;
   }
 
   /**
@@ -309,10 +317,24 @@ export class MvccStorage implements StorageNode {
     const newest = !this.applying && readTimestamp >= this.lastCommit;
     const cached = newest ? this.newest.get(key) : undefined;
     if (cached !== undefined && cached.timestamp <= readTimestamp) return cached.row;
-    const found = this.newestAtOrBefore(key, readTimestamp);
-    const row = found !== null && found.value[0] === PUT ? bytesBetween(found.value, 1, found.value.length) : null;
-    if (newest) this.newest.set(key, found === null ? ABSENT : { timestamp: found.timestamp, row });
-    return row;
+    const found = this.newestVersion(key, readTimestamp);
+    if (newest) this.newest.set(key, found ?? ABSENT);
+    return found === null ? null : found.row;
+  }
+
+  /**
+   * The newest version of `key` at or below the timestamp, its row copied out (null: none).
+   * The seek reads the entry in place (`rangeInPlace`: valid until the iterator closes) and
+   * copies only the row: an INSERT checks each new key, and lmdb-js's two Buffers per entry
+   * were most of what a bulk load allocated.
+   */
+  private newestVersion(key: Key, readTimestamp: Timestamp): NewestVersion | null {
+    for (const entry of this.store.rangeInPlace({ start: versionKey(key, readTimestamp), end: STORE_END, limit: 1 })) {
+      if (!isVersionOf(entry.key, key)) return null;
+      const value = entry.value;
+      return { timestamp: versionTimestamp(entry.key), row: value[0] === PUT ? copyBetween(value, 1, value.length) : null };
+    }
+    return null;
   }
 
   /** The newest version of `key` at or below the timestamp: its stored value (marker included). */
