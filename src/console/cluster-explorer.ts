@@ -1,4 +1,4 @@
-import type { DatabaseConnection, StatementResult } from './database-connection.js';
+import type { StatementResult } from './database-connection.js';
 
 /**
  * The Cluster Explorer (DSQL's console has one): schemas, tables and views with their columns,

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SqlError } from '../contracts/errors.js';
-import { EventEmitter } from 'node:events';
 import { grpcClient, serveGrpc, TransportError, type Message } from './grpc.js';
 import { serveCalls } from './grpc-calls.js';
 

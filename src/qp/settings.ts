@@ -196,13 +196,6 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function requireValue(name: string, only: string): (value: string) => string {
-  return (value) => {
-    if (value.toLowerCase() === only) return only;
-    throw new SqlError('0A000', `setting "${name}" to "${value}" is not supported`);
-  };
-}
-
 /**
  * The settings in a startup packet's `options` ("-c TimeZone=UTC --DateStyle=ISO"), as a
  * backend's command line takes them; other words there (the relay's endpoint) are not settings.

@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js';
+import { startEmbedded } from '../../src/node/embedded.js';
 import { backupCommand, restoreCommand } from '../../src/cli/backup.js';
 import { connectToCluster } from '../support/cluster-client.js';
 

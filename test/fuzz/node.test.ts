@@ -19,7 +19,6 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startEmbedded, type EmbeddedCluster } from '../../src/node/embedded.js';
 import { MAX_API_BODY_BYTES } from '../../src/control/api.js';
-import { classifyFirstBytes } from '../../src/control/first-bytes.js';
 import { mutate, Prng } from './mutate.js';
 import { clientHello } from '../support/client-hello.js';
 

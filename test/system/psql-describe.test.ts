@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type pg from 'pg';
 import { startTestCluster, type TestCluster } from '../support/cluster.js';
 import { postgresUnavailableReason, startPostgres, type TestPostgres } from '../support/postgres.js';
 import { runPsql as psql, type PsqlRun } from '../support/psql.js';

@@ -22,7 +22,7 @@ import type { Env } from '../../env/env.js';
 import { serveGrpc, type GrpcServer, type Message } from '../../env/grpc.js';
 import { CoordinatedJournal, JournalTrimmedError } from '../../journal/coordinated-journal.js';
 import type { JournalPosition } from '../../contracts/journal.js';
-import { addressOf, appliedPrefix, clusterPrefix, journalPrefix, leaderKey, nodesOf, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
+import { addressOf, appliedPrefix, journalPrefix, leaderKey, nodesOf, shardMapOf, shardOf, type ClusterConfig, type NodeConfig } from './cluster-config.js';
 import { startJournalTrimmer, type JournalTrimmer } from './journal-trimmer.js';
 import { campaign } from './leadership.js';
 import { watchLeaderLiveness } from './leader-liveness.js';

@@ -3,7 +3,7 @@ import { advisoryLockRefusal } from './advisory-locks.js';
 import { TypeOid, type SqlValue } from '../../contracts/sql-value.js';
 import type { ConnectionEndpoints } from '../../contracts/sql-session.js';
 import type { AccessLog } from '../roles/access-log.js';
-import type { CatalogSnapshot, FunctionInfo } from '../catalog/catalog.js';
+import type { CatalogSnapshot } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
 import { compileRegCast, regCastAsText, regCastTarget, resolveCatalogFunction } from '../system/catalog-functions.js';
 import { compileRegArrayCast, regArrayCastTarget } from '../system/reg-name-casts.js';
@@ -184,7 +184,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     case 'and':
     case 'or': return compileBoolean(expr.kind, compileBooleanArguments(expr.kind, expr.args, ctx), expr.location);
     case 'not': {
-      const arg = coerceToBoolean(compileNoSet(expr.arg, ctx, 'NOT'), 'NOT', ctx);
+      const arg = coerceToBoolean(compileNoSet(expr.arg, ctx, 'NOT'), 'NOT');
       const f = arg.eval;
       return foldConstant({ oid: TypeOid.bool, typmod: -1, eval: (row, c) => { const v = f(row, c); return v === null ? null : !v; }, rowIndependent: arg.rowIndependent, name: '?column?', location: expr.location }, [arg]);
     }
@@ -197,7 +197,7 @@ export function compileExpr(expr: Expr, ctx: CompileContext): CompiledExpr {
     }
     case 'bool-test': {
       const construct = `IS ${expr.test.toUpperCase().replace('-', ' ')}`;
-      return compileBoolTest(expr.test, coerceToBoolean(compileNoSet(expr.arg, ctx, construct), 'IS', ctx), expr.location);
+      return compileBoolTest(expr.test, coerceToBoolean(compileNoSet(expr.arg, ctx, construct), 'IS'), expr.location);
     }
     case 'cast': {
       const reg = regCastTarget(expr.type);
@@ -588,7 +588,7 @@ export function inferParamType(value: CompiledExpr, oid: number): void {
   value.inferParameter?.(oid);
 }
 
-export function coerceToBoolean(value: CompiledExpr, clause: string, ctx?: CompileContext): CompiledExpr {
+export function coerceToBoolean(value: CompiledExpr, clause: string): CompiledExpr {
   if (value.oid === TypeOid.bool) return value;
   if (value.oid === TypeOid.unknown) {
     return coerce(value, TypeOid.bool, -1, 'implicit', value.location);
@@ -668,8 +668,8 @@ export function applyOperator(op: string, left: CompiledExpr | null, right: Comp
     }
     throw new SqlError('42883', `operator does not exist: ${signature}`, { ...at(location), hint: 'No operator matches the given name and argument types. You might need to add explicit type casts.' });
   }
-  const l = left ? coerceArgument(left, resolved.left!, ctx, location) : null;
-  const r = coerceArgument(right, resolved.right, ctx, location);
+  const l = left ? coerceArgument(left, resolved.left!, location) : null;
+  const r = coerceArgument(right, resolved.right, location);
   if (resolved.strict !== false && (isNullConstant(l) || isNullConstant(r)) && !(operands && mentionsParameter(operands))) return constant(resolved.result, null, '?column?', location);
   const fn = resolved.fn;
   const rf = r.eval;
@@ -765,7 +765,7 @@ function compileUntilDecided(args: readonly Expr[], ctx: CompileContext, compile
 /** AND/OR's arguments: decided by a constant false (AND) or true (OR). */
 function compileBooleanArguments(kind: 'and' | 'or', args: readonly Expr[], ctx: CompileContext): CompiledExpr[] {
   const decisive = kind === 'or';
-  return compileUntilDecided(args, ctx, (a) => coerceToBoolean(compileNoSet(a, ctx, kind.toUpperCase()), kind.toUpperCase(), ctx), (arg) => foldedValue(arg) === decisive);
+  return compileUntilDecided(args, ctx, (a) => coerceToBoolean(compileNoSet(a, ctx, kind.toUpperCase()), kind.toUpperCase()), (arg) => foldedValue(arg) === decisive);
 }
 
 /**
@@ -813,7 +813,7 @@ function isFoldable(value: CompiledExpr | null): boolean {
   return value === null || (value.rowIndependent && value.paramIndex === undefined && value.unknownLiteral === undefined && value.eval.length === 0);
 }
 
-function coerceArgument(value: CompiledExpr, oid: number, ctx: CompileContext, location: number): CompiledExpr {
+function coerceArgument(value: CompiledExpr, oid: number, location: number): CompiledExpr {
   if (value.oid === oid) return value;
   return coerce(value, oid, -1, 'implicit', location);
 }
@@ -879,7 +879,7 @@ function compileFunction(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCont
   const coerced = args.map((a, i) => (takesAny(expr.name, i) && a.paramIndex !== undefined && a.oid === TypeOid.unknown
     // An "any" argument is not coerced: the parameter stays unknown, Parse's 42P18 (parameter-use.ts).
     ? { ...a, oid: resolved.args[i] ?? TypeOid.text }
-    : coerceArgument(a, resolved.args[i] ?? a.oid, ctx, expr.location)));
+    : coerceArgument(a, resolved.args[i] ?? a.oid, expr.location)));
   const strict = resolved.strict;
   if (strict && coerced.some(isNullConstant) && !mentionsParameter(expr.args)) return constant(resolved.result, null, expr.name, expr.location);
   const fs = coerced.map((a) => a.eval);
@@ -1123,7 +1123,7 @@ function compileAggregate(expr: Extract<Expr, { kind: 'func' }>, ctx: CompileCon
     return { eval: key.eval, key: { oid: key.oid, descending: item.descending, nullsFirst: item.nullsFirst ?? item.descending } };
   });
   const filterCtx: CompileContext = { ...inner, clause: 'FILTER' };
-  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, filterCtx), 'FILTER', filterCtx) : null;
+  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, filterCtx), 'FILTER') : null;
   const slot = ctx.aggregateBase + ctx.aggregates.length;
   ctx.aggregates.push({ name: expr.name, arg, second, order, distinct: expr.distinct, filter, oid: resultOid, slot });
   return { oid: resultOid, typmod: -1, eval: (row) => row[slot]!, rowIndependent: false, name: expr.name, location: expr.location, column: slot };
@@ -1331,7 +1331,7 @@ function compileCase(expr: Extract<Expr, { kind: 'case' }>, ctx: CompileContext)
   for (const w of expr.whens) {
     const condition = subject
       ? applyOperator('=', subject, compileExpr(w.when, ctx), ctx, w.location !== undefined && w.location >= 0 ? w.location : w.when.location ?? expr.location)
-      : coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN', ctx);
+      : coerceToBoolean(compileExpr(w.when, ctx), 'CASE/WHEN');
     const afterCondition = ctx.foldErrors?.mark() ?? 0;
     conditions.push(condition);
     results.push(compileExpr(w.then, ctx));
@@ -1415,7 +1415,7 @@ function compileNullIf(expr: Extract<Expr, { kind: 'nullif' }>, ctx: CompileCont
   // transformAExprNullIf: the result has the type of the `=` operator's left input, so
   // NULLIF(NULL, 1) is int4 and NULLIF(1, 2.5) numeric.
   const operand = types.resolveOperator('=', left.oid, right.oid)?.left;
-  if (operand !== undefined && operand !== null && operand !== TypeOid.unknown) left = coerceArgument(left, operand, ctx, expr.location);
+  if (operand !== undefined && operand !== null && operand !== TypeOid.unknown) left = coerceArgument(left, operand, expr.location);
   else if (left.oid === TypeOid.unknown) left = coerce(left, TypeOid.text, -1, 'implicit', expr.location);
   const lf = left.eval;
   const evaluator: Evaluator = (row, c) => (equal(row, c) === true ? null : lf(row, c));

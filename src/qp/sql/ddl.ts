@@ -10,7 +10,7 @@ import type { SessionZone } from '../types/session-zone.js';
 import { parseTextInZone, readsClock, readsZone } from '../types/zoned-datetime.js';
 import { mayNameRelativeTime } from '../types/datetime.js';
 import { quoteLiteral } from '../types/format.js';
-import { compileExpr, coerce } from './compile.js';
+import { compileExpr } from './compile.js';
 import { parseSql } from './parse.js';
 import { mapTree } from './ast-map.js';
 import { columnsOfTables, functionBody } from './sql-functions.js';

@@ -15,7 +15,7 @@ import { checkIdentityAssignment, compileColumnDefaults, defaultExpression, eval
 import { conjuncts, resolveRelation } from './relations.js';
 import { Scope, type ScopeColumn } from './scope.js';
 import { rowKeyLockKey, type TableCodec } from './table-codec.js';
-import { columnDefaultText, refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
+import { refuseGeneratedInsert, refuseGeneratedUpdate, RowRules } from './row-rules.js';
 import { ForeignKeyEnforcement, type ForeignKeyContext } from './foreign-keys.js';
 import * as types from './typesystem.js';
 import { planDeleteThroughView, planInsertThroughView, planUpdateThroughView } from './view-modify.js';
@@ -489,7 +489,7 @@ function planOnConflict(statement: InsertStatement, table: TableInfo, relation: 
   const whereSubplans = new SubplanCollector();
   whereSubplans.base = 2 * n + 1;
   const whereCtx = withSubqueries(compileContext(pc, scope, 'WHERE'), whereSubplans, pc);
-  const where = clause.where ? coerceToBoolean(compileExpr(clause.where, whereCtx), 'WHERE', whereCtx).eval : null;
+  const where = clause.where ? coerceToBoolean(compileExpr(clause.where, whereCtx), 'WHERE').eval : null;
   return {
     index,
     updates: true,
@@ -545,12 +545,12 @@ function planTargetRows(table: TableInfo, relation: string, where: Expr | null, 
   const path = chooseAccessPath(codec, bounds, null);
   if (!where) return { scope, build: path.source };
   const subplans = new SubplanCollector();
-  const predicate = coerceToBoolean(compileExpr(where, withSubqueries(ctx, subplans, pc)), 'WHERE', ctx).eval;
+  const predicate = coerceToBoolean(compileExpr(where, withSubqueries(ctx, subplans, pc)), 'WHERE').eval;
   if (subplans.empty && path.decided && path.decided.length > 0) {
     // The key read decides `aid = $2`: the rest of the clause, compiled again, filters.
     const rest = undecidedWhere(where, path.decided);
     if (!rest) return { scope, build: path.source };
-    const residual = coerceToBoolean(compileExpr(rest, ctx), 'WHERE', ctx).eval;
+    const residual = coerceToBoolean(compileExpr(rest, ctx), 'WHERE').eval;
     return { scope, build: () => new Filter(path.source(), residual) };
   }
   if (subplans.empty) return { scope, build: () => new Filter(path.source(), predicate) };
@@ -685,7 +685,6 @@ export function planUpdate(statement: UpdateStatement, pc: PlanContext): Planned
   const table = targetTable(pc, statement.schema, statement.table, statement.location);
   if (statement.from.length > 0) return planUpdateFrom(statement, table, statement.alias ?? statement.table, pc);
   const relation = statement.alias ?? statement.table;
-  const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
   const setSubplans = new SubplanCollector();
   const sets = compileAssignments(statement.set, table, target.scope, pc, setSubplans);
@@ -738,7 +737,6 @@ export function planDelete(statement: DeleteStatement, pc: PlanContext): Planned
       },
     }, returning?.readsTables ?? false);
   }
-  const codec = pc.codecs(table);
   const target = planTargetRows(table, relation, statement.where, pc);
   const returning = compileReturning(statement.returning, target.scope, pc);
   const writer = rowWriters(pc, table)(table);

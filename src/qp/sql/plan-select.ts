@@ -13,7 +13,7 @@ import { sortSatisfiedByRead, wantedOrder, wantedOrderOf, type ReadOrder, type W
 import { applyOperator, coerce, coerceToBoolean, commonType, compileExpr, exprKey, foldedValue, groupingKey, noSuchFunction, type AggregateCall, type CompileContext } from './compile.js';
 import type { CompiledExpr, Evaluator } from './compiled.js';
 import {
-  breathe, Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, lockingRead, materialize, Project, Sort, Truncate, ValuesSource,
+  Distinct, Filter, ForgetSlot, HashAggregate, HashJoin, Limit, lockingRead, materialize, Project, Sort, Truncate, ValuesSource,
   type ExplainInfo, type JoinSpec, type Row, type RowSource, type Runtime, type SortKey,
 } from './operators.js';
 import { columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
@@ -189,13 +189,13 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
   const whereCtx = withSubqueries(compileContext(pc, input, 'WHERE'), whereSubplans, pc);
   let filter: Evaluator | null = null;
   if (where.length > 0) {
-    const predicate = coerceToBoolean(compileExpr(statement.where!, whereCtx), 'WHERE', whereCtx);
+    const predicate = coerceToBoolean(compileExpr(statement.where!, whereCtx), 'WHERE');
     filter = predicate.eval;
     // The key read decides `aid = $1`; the rest is compiled again without it (after the whole
     // clause, so errors and parameter types are the whole clause's).
     if (from.decided && whereSubplans.empty) {
       const rest = undecidedWhere(statement.where!, from.decided);
-      filter = rest ? coerceToBoolean(compileExpr(rest, whereCtx), 'WHERE', whereCtx).eval : null;
+      filter = rest ? coerceToBoolean(compileExpr(rest, whereCtx), 'WHERE').eval : null;
     }
   }
   let build: () => RowSource = from.build;
@@ -407,7 +407,7 @@ function planAggregation(statement: SelectStatement, pc: PlanContext, input: Sco
   let having: Evaluator | null = null;
   if (statement.having) {
     const havingCtx = withSubqueries({ ...ctx, clause: 'HAVING' }, havingSubplans, pc, outerScope);
-    having = coerceToBoolean(compileExpr(statement.having, havingCtx), 'HAVING', havingCtx).eval;
+    having = coerceToBoolean(compileExpr(statement.having, havingCtx), 'HAVING').eval;
   }
   const width = () => groupExprs.length + aggregates.length;
   // Aggregates found later (in the select list, ORDER BY) join the same array: the operator
@@ -851,7 +851,7 @@ function afterJoinFilter(parts: readonly Expr[], scope: Scope, width: number, pc
   const subplans = new SubplanCollector();
   subplans.base = width;
   const ctx = withSubqueries(compileContext(pc, scope, 'JOIN/ON'), subplans, pc);
-  const predicate = coerceToBoolean(compileExpr(parts.length === 1 ? parts[0]! : { kind: 'and', args: [...parts], location: -1 }, ctx), 'JOIN/ON', ctx).eval;
+  const predicate = coerceToBoolean(compileExpr(parts.length === 1 ? parts[0]! : { kind: 'and', args: [...parts], location: -1 }, ctx), 'JOIN/ON').eval;
   return { predicate, subplans };
 }
 
@@ -928,7 +928,7 @@ function equiJoinSpec(kind: JoinSpec['kind'], condition: readonly Expr[], left: 
   // The whole condition first: its fold errors are PostgreSQL's (a constant false stops them,
   // `ON false AND a = b + 1/0`), and a condition that folds to a constant has no keys to hash.
   const full = condition.length > 0
-    ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON', ctx)
+    ? coerceToBoolean(compileExpr(condition.length === 1 ? condition[0]! : { kind: 'and', args: condition, location: -1 }, ctx), 'JOIN/ON')
     : null;
   const keyCtx: CompileContext = { ...ctx, foldErrors: undefined };
   const leftNames = new Set(left.columns.map((c) => c.position));
@@ -1275,7 +1275,7 @@ function planLateralJoin(item: Extract<FromItem, { kind: 'join' }>, lateral: Ext
   const rightColumns = right.scope.columns.map((c) => ({ ...(item.joinType === 'left' ? withoutConstant(c) : c), position: c.position + offset }));
   const scope = new Scope([...left.scope.columns, ...rightColumns]);
   const onCtx = compileContext(pc, scope, 'JOIN/ON');
-  const on = item.on ? coerceToBoolean(compileExpr(item.on, onCtx), 'JOIN/ON', onCtx).eval : null;
+  const on = item.on ? coerceToBoolean(compileExpr(item.on, onCtx), 'JOIN/ON').eval : null;
   const outerJoin = item.joinType === 'left';
   // LEFT JOIN LATERAL: the lateral item's presence marker (PRESENCE_MARKER) after its columns.
   const marker: ScopeColumn[] = outerJoin ? [{ relation: name, name: PRESENCE_MARKER, oid: TypeOid.bool, typmod: -1, position: offset + right.width, tableOid: 0, columnNumber: 0, hidden: true }] : [];

@@ -304,7 +304,7 @@ function recordFields(call: BoundCall): RecordField[] {
 }
 
 /** The next value of each select-list call: a row value for one of several columns, NULL once it is done. */
-function nextValues(iterators: Iterator<SqlValue[]>[], calls: readonly BoundCall[], fields: readonly (RecordField[] | null)[]): SqlValue[] | null {
+function nextValues(iterators: Iterator<SqlValue[]>[], fields: readonly (RecordField[] | null)[]): SqlValue[] | null {
   const values: SqlValue[] = [];
   let any = false;
   for (let i = 0; i < iterators.length; i++) {
@@ -354,7 +354,7 @@ class ProjectSet implements RowSource {
           this.current = { row, iterators: calls.map((call) => callRows(call, row, rt.ctx)) };
         }
         // A row whose calls all return nothing produces no rows.
-        const values = nextValues(this.current.iterators, calls, this.fields);
+        const values = nextValues(this.current.iterators, this.fields);
         if (values === null) { this.current = null; continue; }
         const expanded = level === 1 ? this.current.row.slice(0, base) : this.current.row.slice();
         while (expanded.length < width) expanded.push(null);

@@ -1,7 +1,6 @@
 import type { AccessLog } from '../roles/access-log.js';
 import { scanSync } from 'libpg-query';
 import { SqlError } from '../../contracts/errors.js';
-import { TypeOid } from '../../contracts/sql-value.js';
 import type { CatalogSnapshot, ColumnInfo, TableInfo } from '../catalog/catalog.js';
 import { attributeNumbers } from './tuple-layout.js';
 import type { Expr } from './ast.js';
@@ -91,7 +90,7 @@ export function compileCheck(text: string, scope: Scope, host: ExpressionHost, o
     const expr = parseExpression(text);
     refuseSubqueries(expr, 'check');
     const ctx = compileContext(host, scope, 'check');
-    return coerceToBoolean(compileExpr(expr, ctx), 'CHECK', ctx);
+    return coerceToBoolean(compileExpr(expr, ctx), 'CHECK');
   } catch (error) {
     return positionedIn(error, origin);
   }
@@ -153,7 +152,7 @@ function mutableCall(name: string, schema: string | null, args: readonly number[
  * `t.a` has its last name replaced), so nothing else in the text changes.
  */
 export function renameColumnInExpression(text: string, oldName: string, newName: string): string {
-  return rewriteReferences(text, (table, name) => name === oldName, 'name', newName);
+  return rewriteReferences(text, (_table, name) => name === oldName, 'name', newName);
 }
 
 /** The expression's text with references qualified by the table's old name (`t.a`) qualified by its new one. */

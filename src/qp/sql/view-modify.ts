@@ -276,7 +276,7 @@ function planViewRows(target: UpdatableView, relation: string, where: Expr | nul
   const subplans = new SubplanCollector();
   subplans.base = width;
   const whereCtx = withSubqueries(compileContext(pc, scope, 'WHERE'), subplans, pc);
-  const predicate = coerceToBoolean(compileExpr(where, whereCtx), 'WHERE', whereCtx).eval;
+  const predicate = coerceToBoolean(compileExpr(where, whereCtx), 'WHERE').eval;
   if (subplans.empty) return { width, build: () => new Filter(inner.build(), predicate), scope };
   return { width, build: () => new Truncate(new Filter(new ApplySubplans(inner.build(), subplans), predicate), width), scope };
 }

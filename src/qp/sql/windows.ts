@@ -133,7 +133,7 @@ export function compileWindowCall(expr: FuncExpr, ctx: CompileContext, collector
   });
   const order = spec.orderBy.map((item) => orderKey(item, inner));
   const frame = compileFrame(spec, order, inner);
-  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER', inner).eval : null;
+  const filter = expr.filter ? coerceToBoolean(compileExpr(expr.filter, inner), 'FILTER').eval : null;
   const index = collector.calls.length;
   collector.calls.push({
     name, args: args.map((a) => a.eval), filter, argOid: isAggregate ? (args[0]?.oid ?? null) : null, secondOid: isAggregate ? (args[1]?.oid ?? null) : null,

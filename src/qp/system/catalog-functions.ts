@@ -7,7 +7,7 @@ import { hasSchemaPrivilege, hasSequencePrivilege, hasTablePrivilege } from '../
 import * as types from '../sql/typesystem.js';
 import { C_COLLATION_OID, constraintDefinition, DEFAULT_COLLATION_OID, expressionText, indexDefinition, isVisible, quoteIdent, relationByOid } from './catalog-objects.js';
 import { serialSequenceName } from '../sequences/sequence-catalog.js';
-import { ADMIN_OID, constraintByOid, rowTypeRelationById, virtualTable, virtualTableByOid } from './virtual-tables.js';
+import { constraintByOid, rowTypeRelationById, virtualTable, virtualTableByOid } from './virtual-tables.js';
 import { rowTypeName, rowTypeRelation } from './row-type-catalog.js';
 import { foreignKeyByOid, foreignKeyDefinition } from './foreign-key-catalog.js';
 import { functionArgDefault, functionArgumentsText, functionById, functionDefinitionText, functionIsVisible, functionResultText, sqlBodyText } from './function-catalog.js';

@@ -176,7 +176,7 @@ function planSubquery(select: SelectStatement, mode: SubqueryExpr['mode'], ctx: 
   const from = item ? planFromItem(item, offset, ctx, ctx.catalog, outer) : { columns: [], step: ((p) => p) as FromStep };
   const scope = new NestedScope(from.columns, outer, offset + from.columns.length);
   const inner: CompileContext = { ...ctx, scope, clause: 'WHERE', inputScope: undefined };
-  const where = select.where ? coerceToBoolean(compileExpr(select.where, inner), 'WHERE', inner).eval : null;
+  const where = select.where ? coerceToBoolean(compileExpr(select.where, inner), 'WHERE').eval : null;
   let target: CompiledExpr | null = null;
   if (mode !== 'exists') {
     target = compileExpr(select.targets[0]!.expr, { ...inner, clause: 'SELECT' });
