@@ -803,6 +803,16 @@ export class HashJoin implements RowSource {
     return IntKeyTable.holds(n) ? n : null;
   }
 
+  /** A left row's hash key, or null when a key column is NULL (it matches nothing); `values` is scratch space of the keys' width. */
+  private hashKeyOf(leftRow: Row, values: SqlValue[], rt: Runtime): string | number | bigint | null {
+    for (let i = 0; i < values.length; i++) {
+      const value = this.spec.leftKeys[i]!(leftRow, rt.ctx);
+      if (value === null) return null;
+      values[i] = value;
+    }
+    return types.hashKey(this.spec.keyOids, values, values.length)!;
+  }
+
   explain(): ExplainInfo {
     const kind = this.spec.kind === 'inner' ? '' : `${this.spec.kind[0]!.toUpperCase()}${this.spec.kind.slice(1)} `;
     return { label: this.spec.leftKeys.length > 0 ? `Hash ${kind}Join` : `Nested Loop ${kind}Join`, details: this.spec.leftKeys.length > 0 ? [`Hash Keys: ${this.spec.leftKeys.length}`] : [], children: [this.left, this.right] };
@@ -832,12 +842,7 @@ export class HashJoin implements RowSource {
             for (let i = ints.first(key); i >= 0; i = ints.nextSame[i]!) if (this.visit(leftRow, this.intRows[i]!, out, rt)) matched = true;
           }
         } else {
-          let hasNull = false;
-          for (let i = 0; i < values.length; i++) {
-            values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);
-            if (values[i] === null) hasNull = true;
-          }
-          const key = hasNull ? null : types.hashKey(this.spec.keyOids, values, values.length)!;
+          const key = this.hashKeyOf(leftRow, values, rt);
           const first = key === null ? undefined : this.table!.get(key);
           if (first) {
             if (this.visit(leftRow, first, out, rt)) matched = true;
@@ -872,12 +877,7 @@ export class HashJoin implements RowSource {
       if (key !== null) for (let i = this.ints.first(key); i >= 0; i = this.ints.nextSame[i]!) found.push(this.intRows[i]!);
       candidates = found;
     } else {
-      let hasNull = false;
-      for (let i = 0; i < values.length; i++) {
-        values[i] = this.spec.leftKeys[i]!(leftRow, rt.ctx);
-        if (values[i] === null) hasNull = true;
-      }
-      const key = hasNull ? null : types.hashKey(this.spec.keyOids, values, values.length)!;
+      const key = this.hashKeyOf(leftRow, values, rt);
       const first = key === null ? undefined : this.table!.get(key);
       candidates = first ? [first, ...(this.more.get(key!) ?? [])] : [];
     }
