@@ -1,5 +1,5 @@
 import { SqlError } from '../../contracts/errors.js';
-import type { Expr, SelectStatement, SelectTarget } from './ast.js';
+import type { Expr, SelectStatement, SelectTarget, SortItem, WindowSpec } from './ast.js';
 import { mapTree } from './ast-map.js';
 import { exprKey } from './compile.js';
 import * as types from './typesystem.js';
@@ -43,6 +43,70 @@ export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: r
     };
   }
   return { ...union, orderBy: statement.orderBy, limit: statement.limit, offset: statement.offset };
+}
+
+/** Whether the statement's select list, ORDER BY or DISTINCT ON calls a window function (of its own, not a subquery's). */
+export function hasWindowCall(statement: SelectStatement): boolean {
+  return [...statement.targets.map((t) => t.expr), ...statement.orderBy.map((s) => s.expr), ...(statement.distinctOn ?? [])].some(containsWindow);
+}
+
+function containsWindow(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(containsWindow);
+  if (node === null || typeof node !== 'object') return false;
+  const record = node as Record<string, unknown>;
+  if (record['kind'] === 'subquery') return false;
+  if (record['kind'] === 'func' && record['over']) return true;
+  return Object.values(record).some(containsWindow);
+}
+
+/**
+ * Window functions with grouping sets run after the grouping, over every set's rows together (as
+ * PostgreSQL's WindowAgg above its grouping): the sets' union computes each select-list item that
+ * calls no window function and each expression a window call reads (its arguments, FILTER,
+ * PARTITION BY and ORDER BY), and the windows, DISTINCT (ON), ORDER BY and LIMIT run over that
+ * union as a subquery. `names` gives the select list's column names as the statement has them.
+ */
+export function windowsOverSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[], names: (statement: SelectStatement) => readonly string[]): SelectStatement {
+  const lifted: Expr[] = [];
+  const column = (i: number): Expr => ({ kind: 'column', table: null, schema: null, name: `?set column ${i + 1}?`, location: -1 });
+  const lift = (expr: Expr): Expr => {
+    let i = lifted.findIndex((e) => exprKey(e) === exprKey(expr));
+    if (i < 0) i = lifted.push(expr) - 1;
+    return column(i);
+  };
+  const liftSpec = (spec: WindowSpec): WindowSpec => ({
+    ...spec, partitionBy: spec.partitionBy.map(lift), orderBy: spec.orderBy.map((item) => ({ ...item, expr: lift(item.expr) })),
+  });
+  // The window calls stay, reading lifted columns; any other expression is lifted whole.
+  const overUnion = (expr: Expr): Expr => mapTree(expr, (node) => {
+    const isExpr = typeof node['kind'] === 'string' && 'location' in node;
+    if (!containsWindow(node)) return isExpr ? lift(node as unknown as Expr) : node;
+    const e = node as unknown as Expr;
+    if (isExpr && e.kind === 'func' && e.over) {
+      return { ...e, args: e.args.map(lift), filter: e.filter ? lift(e.filter) : null, over: liftSpec(e.over) };
+    }
+    return undefined;
+  }) as Expr;
+  const targetNames = names(statement);
+  const targets = statement.targets.map((t, i): SelectTarget => {
+    if (t.expr.kind === 'star') throw new SqlError('0A000', 'window functions with grouping sets and * in the select list are not supported');
+    return { ...t, expr: overUnion(t.expr), alias: containsWindow(t.expr) ? t.alias : t.alias ?? targetNames[i]! };
+  });
+  // A position or an output column's name in ORDER BY / DISTINCT ON names the outer select list's item.
+  const outputName = (expr: Expr): boolean => expr.kind === 'column' && expr.table === null && targets.some((t) => t.alias === expr.name);
+  const sortItem = (item: SortItem): SortItem => ({ ...item, expr: (item.expr.kind === 'const' && item.expr.literal === 'integer') || outputName(item.expr) ? item.expr : overUnion(item.expr) });
+  const orderBy = statement.orderBy.map(sortItem);
+  const distinctOn = statement.distinctOn ? statement.distinctOn.map((e) => sortItem({ expr: e, descending: false, nullsFirst: null }).expr) : null;
+  const windows = statement.windows?.map((w) => ({ ...w, spec: liftSpec(w.spec) }));
+  const sets = expandGroupingSets({
+    ...statement, targets: lifted.map((expr, i) => ({ expr, alias: `?set column ${i + 1}?`, location: -1 })),
+    orderBy: [], limit: null, offset: null, withTies: false, distinct: false, distinctOn: null, windows: undefined,
+  }, typeOf);
+  return {
+    kind: 'select', targets, from: [{ kind: 'subquery', query: sets, alias: 'grouping sets', columnAliases: [], location: -1 }],
+    where: null, groupBy: [], having: null, distinct: statement.distinct, distinctOn, values: null, locking: null,
+    orderBy, limit: statement.limit, offset: statement.offset, ...(statement.withTies ? { withTies: true } : {}), ...(windows ? { windows } : {}),
+  };
 }
 
 /**
