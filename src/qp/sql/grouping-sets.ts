@@ -12,16 +12,16 @@ import * as types from './typesystem.js';
  * GROUP BY DISTINCT drops repeated sets first; SELECT DISTINCT joins the queries by UNION;
  * DISTINCT ON runs over the union.
  */
-export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
-  if (statement.distinctOn) return distinctOnOverSets(statement, typeOf);
-  const sets = (statement.groupDistinct ? distinctSets(statement.groupingSets!) : statement.groupingSets!).map((set) => set.map((e) => byPosition(e, statement.targets)));
+export function expandGroupingSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[], keyOf: (expr: Expr) => string = exprKey): SelectStatement {
+  if (statement.distinctOn) return distinctOnOverSets(statement, typeOf, keyOf);
+  const sets = (statement.groupDistinct ? distinctSets(statement.groupingSets!, keyOf) : statement.groupingSets!).map((set) => set.map((e) => byPosition(e, statement.targets)));
   const all: Expr[] = [];
-  for (const set of sets) for (const expr of set) if (!all.some((e) => exprKey(e) === exprKey(expr))) all.push(expr);
+  for (const set of sets) for (const expr of set) if (!all.some((e) => keyOf(e) === keyOf(expr))) all.push(expr);
   const oids = typeOf(all);
   const branches = sets.map((set): SelectStatement => {
-    const grouped = new Set(set.map(exprKey));
-    const missing = new Map(all.map((e, i) => [exprKey(e), oids[i]!] as const).filter(([key]) => !grouped.has(key)));
-    const rewrite = (expr: Expr): Expr => substitute(expr, missing, grouped);
+    const grouped = new Set(set.map(keyOf));
+    const missing = new Map(all.map((e, i) => [keyOf(e), oids[i]!] as const).filter(([key]) => !grouped.has(key)));
+    const rewrite = (expr: Expr): Expr => substitute(expr, missing, grouped, keyOf);
     return {
       ...statement,
       groupingSets: null,
@@ -64,9 +64,9 @@ function containsWindow(node: unknown): boolean {
  * PostgreSQL's WindowAgg above its grouping): the sets' union computes each select-list item that
  * calls no window function and each expression a window call reads (its arguments, FILTER,
  * PARTITION BY and ORDER BY), and the windows, DISTINCT (ON), ORDER BY and LIMIT run over that
- * union as a subquery. `names` gives the select list's column names as the statement has them.
+ * union as a subquery. `names` gives the column names of a statement's grouping sets' union.
  */
-export function windowsOverSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[], names: (statement: SelectStatement) => readonly string[]): SelectStatement {
+export function windowsOverSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[], keyOf: (expr: Expr) => string, names: (statement: SelectStatement) => readonly string[]): SelectStatement {
   const lifted: Expr[] = [];
   const column = (i: number): Expr => ({ kind: 'column', table: null, schema: null, name: `?set column ${i + 1}?`, location: -1 });
   const lift = (expr: Expr): Expr => {
@@ -87,7 +87,12 @@ export function windowsOverSets(statement: SelectStatement, typeOf: (exprs: read
     }
     return undefined;
   }) as Expr;
-  const targetNames = names(statement);
+  // The names of the items without window calls, as the sets' union has them (the others are named above it).
+  const nothing: Expr = { kind: 'const', literal: 'null', text: '', location: -1 };
+  const targetNames = names({
+    ...statement, targets: statement.targets.map((t) => (containsWindow(t.expr) ? { ...t, expr: nothing } : t)),
+    orderBy: [], limit: null, offset: null, withTies: false, distinctOn: null, windows: undefined,
+  });
   const targets = statement.targets.map((t, i): SelectTarget => {
     if (t.expr.kind === 'star') throw new SqlError('0A000', 'window functions with grouping sets and * in the select list are not supported');
     return { ...t, expr: overUnion(t.expr), alias: containsWindow(t.expr) ? t.alias : t.alias ?? targetNames[i]! };
@@ -101,7 +106,7 @@ export function windowsOverSets(statement: SelectStatement, typeOf: (exprs: read
   const sets = expandGroupingSets({
     ...statement, targets: lifted.map((expr, i) => ({ expr, alias: `?set column ${i + 1}?`, location: -1 })),
     orderBy: [], limit: null, offset: null, withTies: false, distinct: false, distinctOn: null, windows: undefined,
-  }, typeOf);
+  }, typeOf, keyOf);
   return {
     kind: 'select', targets, from: [{ kind: 'subquery', query: sets, alias: 'grouping sets', columnAliases: [], location: -1 }],
     where: null, groupBy: [], having: null, distinct: statement.distinct, distinctOn, values: null, locking: null,
@@ -114,7 +119,7 @@ export function windowsOverSets(statement: SelectStatement, typeOf: (exprs: read
  * run over the sets' union as a subquery, naming its columns by position. Their expressions must
  * be select-list items (or their names or positions) for that; others are 0A000.
  */
-function distinctOnOverSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[]): SelectStatement {
+function distinctOnOverSets(statement: SelectStatement, typeOf: (exprs: readonly Expr[]) => number[], keyOf: (expr: Expr) => string): SelectStatement {
   const refuse = () => new SqlError('0A000', 'DISTINCT ON with grouping sets over expressions not in the select list is not supported');
   if (statement.targets.some((t) => t.expr.kind === 'star')) throw refuse();
   const ordinal = (expr: Expr): Expr => {
@@ -125,7 +130,7 @@ function distinctOnOverSets(statement: SelectStatement, typeOf: (exprs: readonly
     if (position < 0) throw refuse();
     return { kind: 'const', literal: 'integer', text: String(position + 1), location: -1 };
   };
-  const sets = expandGroupingSets({ ...statement, distinctOn: null, orderBy: [], limit: null, offset: null, withTies: false }, typeOf);
+  const sets = expandGroupingSets({ ...statement, distinctOn: null, orderBy: [], limit: null, offset: null, withTies: false }, typeOf, keyOf);
   return {
     kind: 'select', targets: [{ expr: { kind: 'star', table: null, location: -1 }, alias: null, location: -1 }],
     from: [{ kind: 'subquery', query: sets, alias: 'grouping sets', columnAliases: [], location: -1 }],
@@ -151,28 +156,32 @@ function byPosition(expr: Expr, targets: readonly SelectTarget[]): Expr {
  * GROUP BY DISTINCT (expand_grouping_sets): sets that hold the same expressions, in whatever
  * order and however often, are one set; the first of them stays.
  */
-function distinctSets(sets: readonly (readonly Expr[])[]): (readonly Expr[])[] {
+function distinctSets(sets: readonly (readonly Expr[])[], keyOf: (expr: Expr) => string): (readonly Expr[])[] {
   const seen = new Set<string>();
   return sets.filter((set) => {
-    const key = JSON.stringify([...new Set(set.map(exprKey))].sort());
+    const key = JSON.stringify([...new Set(set.map(keyOf))].sort());
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
 }
 
-/** The expression for one grouping set: left-out grouping expressions → typed NULL, GROUPING(…) → its bits. */
-function substitute(expr: Expr, missing: ReadonlyMap<string, number>, grouped: ReadonlySet<string>): Expr {
+/**
+ * The expression for one grouping set: left-out grouping expressions → typed NULL, GROUPING(…) →
+ * its bits. Expressions are matched by `keyOf`, which sees a JOIN … USING column and the
+ * column it stands for as one.
+ */
+function substitute(expr: Expr, missing: ReadonlyMap<string, number>, grouped: ReadonlySet<string>, keyOf: (expr: Expr) => string): Expr {
   return mapTree(expr, (node) => {
     if (typeof node['kind'] !== 'string' || !('location' in node)) return undefined;
     const e = node as unknown as Expr;
-    const oid = missing.get(exprKey(e));
+    const oid = missing.get(keyOf(e));
     if (oid !== undefined) {
       return { kind: 'cast', arg: { kind: 'const', literal: 'null', text: '', location: -1 }, type: { names: ['pg_catalog', types.outputName(oid)], typmods: [], arrayBounds: 0, location: -1 }, location: -1 };
     }
     if (e.kind === 'grouping') {
       let bits = 0;
-      for (const arg of e.args) bits = (bits << 1) | (grouped.has(exprKey(arg)) ? 0 : 1);
+      for (const arg of e.args) bits = (bits << 1) | (grouped.has(keyOf(arg)) ? 0 : 1);
       return { kind: 'const', literal: 'integer', text: String(bits), location: e.location };
     }
     // Aggregates read the input rows, and subqueries have their own grouping: left as they are.

@@ -168,10 +168,13 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
       groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, locking: null,
     }, pc).columns;
     const typeOf = (exprs: readonly Expr[]) => over(exprs).map((c) => c.oid);
-    // With window calls the sets are planned once more, window calls and all, for the columns' names.
+    // Grouping expressions are told apart as GROUP BY tells them (a USING column is the column it stands for).
+    const input = planFrom(statement.from, [], pc, null).scope;
+    const keyOf = (expr: Expr) => groupingKey(expr, input);
+    // With window calls the sets are planned once more (without them) for the columns' names.
     const expanded = hasWindowCall(statement)
-      ? windowsOverSets(statement, typeOf, (s) => planSelect(expandGroupingSets(s, typeOf), pc).columns.map((c) => c.name))
-      : expandGroupingSets(statement, typeOf);
+      ? windowsOverSets(statement, typeOf, keyOf, (s) => planSelect(expandGroupingSets(s, typeOf, keyOf), pc).columns.map((c) => c.name))
+      : expandGroupingSets(statement, typeOf, keyOf);
     const planned = planSelect(expanded, pc);
     // A plain column keeps its origin on the wire, as in PostgreSQL, though the sets' union has none.
     if (statement.targets.some((t) => t.expr.kind === 'star')) return planned;
