@@ -434,7 +434,8 @@ export class QueryGenerator {
   }
 
   private grouped(withSql: string, from: string, where: string, scope: Scope): GeneratedQuery {
-    const all = this.columnsOf(scope).filter((c) => !scope.keys.includes(c.sql) || this.chance(0.2));
+    const nonKeys = this.columnsOf(scope).filter((c) => !scope.keys.includes(c.sql) || this.chance(0.2));
+    const all = nonKeys.length > 0 ? nonKeys : this.columnsOf(scope);
     const groups = [...new Set([this.pick(all), this.pick(all), this.pick(all)].slice(0, 1 + Math.floor(this.random.next() * 3)).map((c) => c.sql))];
     const noGroup = this.chance(0.1);
     let groupBy = '';
@@ -454,6 +455,11 @@ export class QueryGenerator {
       if (roll >= 0.5 && groups.length > 0) groupingCall = `grouping(${groups.join(', ')})`;
     }
     const items = noGroup ? [] : groups.filter(() => this.chance(0.8));
+    const intGroups = noGroup ? [] : groups.filter((g) => g.includes('.') && all.find((c) => c.sql === g)?.type === 'int');
+    if (intGroups.length > 0 && this.chance(0.2)) {
+      const inner = this.alias();
+      items.push(`(SELECT count(*) FROM qb AS ${inner} WHERE ${inner}.k = ${this.pick(intGroups)}) AS sub`);
+    }
     if (groupingCall !== '' && this.chance(0.7)) items.push(groupingCall);
     const aggregates = 1 + Math.floor(this.random.next() * 3);
     for (let i = 0; i < aggregates; i++) items.push(`${this.aggregate(scope)} AS a${i}`);

@@ -172,20 +172,35 @@ function distinctSets(sets: readonly (readonly Expr[])[], keyOf: (expr: Expr) =>
  * column it stands for as one.
  */
 function substitute(expr: Expr, missing: ReadonlyMap<string, number>, grouped: ReadonlySet<string>, keyOf: (expr: Expr) => string): Expr {
-  return mapTree(expr, (node) => {
+  const typedNull = (oid: number): Expr => ({ kind: 'cast', arg: { kind: 'const', literal: 'null', text: '', location: -1 }, type: { names: ['pg_catalog', types.outputName(oid)], typmods: [], arrayBounds: 0, location: -1 }, location: -1 });
+  const replace = (node: Record<string, unknown>): unknown => {
     if (typeof node['kind'] !== 'string' || !('location' in node)) return undefined;
     const e = node as unknown as Expr;
     const oid = missing.get(keyOf(e));
-    if (oid !== undefined) {
-      return { kind: 'cast', arg: { kind: 'const', literal: 'null', text: '', location: -1 }, type: { names: ['pg_catalog', types.outputName(oid)], typmods: [], arrayBounds: 0, location: -1 }, location: -1 };
+    if (oid !== undefined) return typedNull(oid);
+    if (e.kind === 'subquery' && e.select) {
+      // A subquery's references to this query's left-out grouping columns read NULL too: those
+      // qualified by a name no FROM item inside the subquery takes (an unqualified one may be its own).
+      const inner = new Set<string>();
+      mapTree(e.select, (n) => {
+        if ((n['kind'] === 'table' || n['kind'] === 'subquery' || n['kind'] === 'function') && typeof (n['alias'] ?? n['name']) === 'string') inner.add((n['alias'] ?? n['name']) as string);
+        return undefined;
+      });
+      const select = mapTree(e.select, (n) => {
+        if (n['kind'] !== 'column' || typeof n['table'] !== 'string' || inner.has(n['table'])) return undefined;
+        const outer = missing.get(keyOf(n as unknown as Expr));
+        return outer === undefined ? undefined : typedNull(outer);
+      });
+      return { ...(Object.fromEntries(Object.entries(e).map(([key, value]) => [key, key === 'select' ? value : mapTree(value, replace)]))), select };
     }
     if (e.kind === 'grouping') {
       let bits = 0;
       for (const arg of e.args) bits = (bits << 1) | (grouped.has(keyOf(arg)) ? 0 : 1);
       return { kind: 'const', literal: 'integer', text: String(bits), location: e.location };
     }
-    // Aggregates read the input rows, and subqueries have their own grouping: left as they are.
+    // Aggregates read the input rows: left as they are.
     if ((e.kind === 'func' && (types.isAggregate(e.name) || e.withinGroup) && !e.over) || e.kind === 'subquery') return e;
     return undefined;
-  }) as Expr;
+  };
+  return mapTree(expr, replace) as Expr;
 }
