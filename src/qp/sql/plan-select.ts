@@ -19,7 +19,7 @@ import {
 import { columnRefs, conjuncts, containsAggregate, resolveRelation, type RelationResolver } from './relations.js';
 import { planUnion } from './plan-setop.js';
 import { bindCtes, planCteQuery, type CteBinding, type DataModifyingCtes } from './plan-cte.js';
-import { expandGroupingSets } from './grouping-sets.js';
+import { expandGroupingSets, hasWindowCall, windowsOverSets } from './grouping-sets.js';
 import { CorrelatedScope, PRESENCE_MARKER, Scope, type ScopeColumn } from './scope.js';
 import { fieldOf, recordFields } from './row-values.js';
 import { findSetFunction, inlineSetCall, selectListSetCall } from './set-sql-functions.js';
@@ -167,7 +167,15 @@ export function planSelect(statement: SelectStatement, pc: PlanContext): Planned
       kind: 'select', targets: exprs.map((expr) => ({ expr, alias: null, location: -1 })), from: statement.from, where: null,
       groupBy: [], having: null, orderBy: [], limit: null, offset: null, distinct: false, values: null, locking: null,
     }, pc).columns;
-    const planned = planSelect(expandGroupingSets(statement, (exprs) => over(exprs).map((c) => c.oid)), pc);
+    const typeOf = (exprs: readonly Expr[]) => over(exprs).map((c) => c.oid);
+    // Grouping expressions are told apart as GROUP BY tells them (a USING column is the column it stands for).
+    const input = planFrom(statement.from, [], pc, null).scope;
+    const keyOf = (expr: Expr) => groupingKey(expr, input);
+    // With window calls the sets are planned once more (without them) for the columns' names.
+    const expanded = hasWindowCall(statement)
+      ? windowsOverSets(statement, typeOf, keyOf, (s) => planSelect(expandGroupingSets(s, typeOf, keyOf), pc).columns.map((c) => c.name))
+      : expandGroupingSets(statement, typeOf, keyOf);
+    const planned = planSelect(expanded, pc);
     // A plain column keeps its origin on the wire, as in PostgreSQL, though the sets' union has none.
     if (statement.targets.some((t) => t.expr.kind === 'star')) return planned;
     const nothing: Expr = { kind: 'const', literal: 'null', text: '', location: -1 };
