@@ -67,3 +67,15 @@ test('subqueries inside aggregate arguments run per input row, before grouping',
     'SELECT max(id) FROM t HAVING max(id) > (SELECT min(v) FROM u)',
   ]) await db().same(sql);
 });
+
+test('a qualified name binds to the innermost FROM item of that name, even when it lacks the column', { skip }, async () => {
+  // Before, `t.amount` inside a subquery whose own `t` is u fell back to the outer t and answered.
+  for (const sql of [
+    'SELECT (SELECT max(t.amount) FROM u t) FROM t',
+    'SELECT g, (SELECT max(t.amount) FROM u t) FROM t GROUP BY g',
+    'SELECT g, (SELECT max(t.amount) FROM u t) FROM t GROUP BY ROLLUP (g)',
+    'SELECT (SELECT max(t.v) FROM u t) FROM t ORDER BY 1',
+    'SELECT (SELECT count(*) FROM u WHERE u.tid = t.id) FROM t ORDER BY 1',
+    'SELECT (SELECT max(x.amount) FROM u x) FROM t x',
+  ]) await db().same(sql);
+});

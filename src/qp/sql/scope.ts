@@ -79,7 +79,7 @@ export class Scope {
   }
 
   /** Whether some column answers to the relation name. */
-  private reaches(relation: string): boolean {
+  protected reaches(relation: string): boolean {
     return this.columns.some((c) => c.relation === relation && !c.unreachable);
   }
 
@@ -150,6 +150,9 @@ export class CorrelatedScope extends Scope {
       return super.resolve(relation, name, location);
     } catch (error) {
       if (!(error instanceof SqlError) || (error.code !== '42703' && error.code !== '42P01')) throw error;
+      // `r.x` where this query has a FROM item `r`: that item is the one meant, and it lacks the
+      // column — an enclosing query's `r` is hidden by it, as in PostgreSQL's scoping.
+      if (error.code === '42703' && relation !== null && this.reaches(relation)) throw error;
       let found: ScopeColumn;
       try {
         found = this.outer.resolve(relation, name, location);
