@@ -500,7 +500,12 @@ function decodeDate(s: string, fmaskBefore: number, tm: Tm): number {
 }
 
 const DAYS_IN_MONTH = [[31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]] as const;
-const isLeap = (y: number): boolean => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+
+/** The days of a month (1–12) of a proleptic Gregorian year (astronomical: 1 BC is 0). */
+export function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return DAYS_IN_MONTH[leap ? 1 : 0][month - 1]!;
+}
 
 /** ValidateDate: the era, two-digit years, the day of the year, then the ranges. */
 function validateDate(fmask: number, isJulian: boolean, bc: boolean, tm: Tm, date2j: (y: number, m: number, d: number) => number, j2date: (jd: number) => [number, number, number]): void {
@@ -520,7 +525,7 @@ function validateDate(fmask: number, isJulian: boolean, bc: boolean, tm: Tm, dat
   if (fmask & M(DOY)) [tm.year, tm.month, tm.day] = j2date(date2j(tm.year, 1, 1) + tm.yday - 1);
   if ((fmask & M(MONTH)) && (tm.month < 1 || tm.month > 12)) throw MD_FIELD_OVERFLOW;
   if ((fmask & M(DAY)) && (tm.day < 1 || tm.day > 31)) throw MD_FIELD_OVERFLOW;
-  if ((fmask & DATE_M) === DATE_M && tm.day > DAYS_IN_MONTH[isLeap(tm.year) ? 1 : 0][tm.month - 1]!) throw FIELD_OVERFLOW;
+  if ((fmask & DATE_M) === DATE_M && tm.day > daysInMonth(tm.year, tm.month)) throw FIELD_OVERFLOW;
 }
 
 export interface Calendar {
@@ -571,7 +576,7 @@ function canonicalForm(text: string): DateTimeFields<never> | null {
   const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
   const month = digit(5) * 10 + digit(6);
   const day = digit(8) * 10 + digit(9);
-  if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[isLeap(year) ? 1 : 0][month - 1]!)) return null;
+  if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return null;
   if (n === 10) return { year, month, day, micros: 0n, offsetSeconds: null, namedZone: null };
   if (text.charCodeAt(10) !== 32 || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return null;
   const hour = digit(11) * 10 + digit(12);

@@ -1,7 +1,7 @@
 import { SqlError } from '../../contracts/errors.js';
 import { TIMESTAMP_INFINITY, TimeTzValue } from '../../contracts/sql-value.js';
 import { roundHalfEven } from './scalars.js';
-import { decodeDateTime, zoneAbbreviationSeconds, type DateTimeTypeName, type FindZone } from './datetime-decode.js';
+import { daysInMonth, decodeDateTime, zoneAbbreviationSeconds, type DateTimeTypeName, type FindZone } from './datetime-decode.js';
 
 /**
  * date, timestamp, timestamptz and interval: PostgreSQL's julian-day arithmetic (date2j,
@@ -52,11 +52,6 @@ export function j2date(jd: number): [number, number, number] {
   const day = julian - Math.floor((7834 * q) / 256);
   const month = ((q + 10) % 12) + 1;
   return [y - 4800, month, day];
-}
-
-function daysInMonth(year: number, month: number): number {
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
 // ---------------------------------------------------------------------------------------------
